@@ -1,0 +1,23 @@
+/**
+ * What every cluster component hands to the rest of the platform, whatever cloud it came from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterSpec } from "../../infra/schema";
+
+export interface ClusterHandle {
+  /** The cluster's validated spec. */
+  spec: ClusterSpec;
+  /** The one explicit Kubernetes provider of this cluster; every Kubernetes resource on it uses it. */
+  provider: k8s.Provider;
+  /** Admin kubeconfig (secret). */
+  kubeconfig: pulumi.Output<string>;
+  /** API server URL. */
+  endpoint: pulumi.Output<string>;
+  /** Base64 PEM of the API server's CA. */
+  certificateAuthorityData: pulumi.Output<string>;
+  /** Whether the cluster has GPU node groups. */
+  hasGpus: boolean;
+  /** Resources workloads must wait for (node groups, agents joined). */
+  readiness: pulumi.Resource[];
+}

@@ -1,0 +1,64 @@
+/**
+ * An existing cluster (a laptop k3s, or any cluster you already run): a kubeconfig file and
+ * context from config, wrapped in the same handle the cloud components return.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as yaml from "js-yaml";
+import { ExistingClusterSpec } from "../../infra/schema";
+import { ClusterHandle } from "./cluster";
+
+export interface ExistingClusterArgs {
+  /** The cluster's validated spec (kubeconfig path and context). */
+  spec: ExistingClusterSpec;
+}
+
+export function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+interface KubeconfigFile {
+  "current-context"?: string;
+  contexts?: { name: string; context: { cluster: string } }[];
+  clusters?: { name: string; cluster: { server: string; "certificate-authority-data"?: string } }[];
+}
+
+/** Server URL and CA of a kubeconfig context; empty strings when the file is not readable here. */
+export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
+  if (!fs.existsSync(file)) return { server: "", caData: "" };
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as KubeconfigFile;
+  const ctxName = context ?? doc["current-context"];
+  const ctx = doc.contexts?.find((c) => c.name === ctxName);
+  const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster);
+  return { server: cluster?.cluster.server ?? "", caData: cluster?.cluster["certificate-authority-data"] ?? "" };
+}
+
+export class ExistingCluster extends pulumi.ComponentResource implements ClusterHandle {
+  readonly spec: ExistingClusterSpec;
+  readonly provider: k8s.Provider;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+  readonly certificateAuthorityData: pulumi.Output<string>;
+  readonly hasGpus = false;
+  readonly readiness: pulumi.Resource[] = [];
+
+  constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-mesh:cloud:ExistingCluster", name, {}, opts);
+    this.spec = args.spec;
+    const file = expandHome(args.spec.kubeconfig);
+    // The provider reads the file itself at deploy time, so the kubeconfig never enters state.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: file, context: args.spec.context, enableServerSideApply: true },
+      { parent: this },
+    );
+    const { server, caData } = readKubeconfigCluster(file, args.spec.context);
+    this.kubeconfig = pulumi.secret(file);
+    this.endpoint = pulumi.output(server);
+    this.certificateAuthorityData = pulumi.output(caData);
+    this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Stack config → validated, typed `PlatformSpec`. The only place that reads Pulumi config.
+ *
+ * The whole platform is one structured key, `inference-mesh:platform`. Field rules come from
+ * `schema.ts`, cross-field rules from `validate.ts`; a bad config raises one `ConfigError`
+ * listing every problem with its config path and what is allowed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec, AgentSpec } from "./schema";
+import { validatePlatform, ConfigProblem } from "./validate";
+import { defaultVersions, Versions } from "./versions";
+import { ClusterFit } from "../components/gpu/fit";
+
+export * from "./schema";
+
+export const PROJECT = "inference-mesh";
+export const PLATFORM_KEY = "platform";
+export const CONFIG_ROOT = `${PROJECT}:${PLATFORM_KEY}`;
+
+/** Raised for an invalid platform config; its message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      `invalid platform config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  ${formatPath(p.path)}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** `["models", 1, "versions"]` → `inference-mesh:platform.models[1].versions`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`),
+    CONFIG_ROOT,
+  );
+}
+
+function zodProblems(error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
+    if (issue.code === "invalid_union" && "discriminator" in issue) {
+      message = `${issue.message}: allowed values are aws (kind eks), gcp (kind k3s), existing (kind existing)`;
+    }
+    return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };
+  });
+}
+
+/** A model version placed on one cluster, with everything the fleet needs. */
+export interface ModelPlacement {
+  model: ModelSpec;
+  cluster: ClusterSpec;
+  /** GPU node groups this model fits in that cluster (empty for the simulator). */
+  fit?: ClusterFit;
+}
+
+/** The validated platform: config with defaults, resolved versions and derived placement. */
+export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
+  stack: string;
+  environment: string;
+  versions: Versions;
+  /** More than one cluster: east-west gateways and remote secrets are needed. */
+  multiCluster: boolean;
+  /** Per model name, the clusters it fits on (vLLM only). */
+  fits: Map<string, ClusterFit[]>;
+  /** Per agent name, the clusters it runs in (defaults to its model's clusters). */
+  agentClusters: Map<string, string[]>;
+}
+
+function agentClustersOf(cfg: PlatformConfig, agent: AgentSpec): string[] {
+  return agent.clusters ?? cfg.models.find((m) => m.name === agent.model)?.clusters ?? cfg.clusters.map((c) => c.name);
+}
+
+/** Validates a plain config object (as it appears under `inference-mesh:platform`). */
+export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
+  const parsed = platformSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  const cfg = parsed.data;
+  const { problems, fits } = validatePlatform(cfg);
+  const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
+  cfg.agents.forEach((a, ai) => {
+    const model = cfg.models.find((m) => m.name === a.model);
+    if (!model || !a.clusters) return;
+    a.clusters.forEach((c, i) => {
+      if (!model.clusters.includes(c)) {
+        problems.push({
+          path: ["agents", ai, "clusters", i],
+          message: `model '${model.name}' is not served on cluster '${c}' (each cluster routes to its own pools); serve it there or drop the cluster`,
+        });
+      }
+    });
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const versions: Versions = { ...defaultVersions };
+  for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;
+  return {
+    ...cfg,
+    stack,
+    environment: cfg.environment ?? stack,
+    versions,
+    multiCluster: cfg.clusters.length > 1,
+    fits,
+    agentClusters,
+  };
+}
+
+/** Reads and validates `inference-mesh:platform` from the running stack's Pulumi config. */
+export function loadPlatformSpec(): PlatformSpec {
+  const config = new pulumi.Config(PROJECT);
+  const raw = config.getObject<unknown>(PLATFORM_KEY);
+  if (raw === undefined) {
+    throw new ConfigError([{ path: [], message: "missing: set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)" }]);
+  }
+  return parsePlatform(raw, pulumi.getStack());
+}

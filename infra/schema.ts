@@ -1,0 +1,251 @@
+/**
+ * The shape of `inference-mesh:platform`: one zod schema for the whole platform.
+ *
+ * Field-level rules live here; rules that relate fields to each other (unique names, references,
+ * weights, canaries, GPU placement, model fit) live in `validate.ts`. Defaults are applied here so
+ * that components always receive a complete, typed `PlatformSpec`.
+ */
+import { z } from "zod";
+import { defaultVersions } from "./versions";
+import { bytesPerParameter } from "../components/gpu/fit";
+
+/** DNS-1123 label: what Kubernetes names, Istio cluster names and Helm release names accept. */
+export const dnsLabel = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter");
+
+const image = z
+  .string()
+  .regex(/^[a-z0-9.\-_/:]+(@sha256:[a-f0-9]{64})?$/i, "must be an image reference")
+  .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s) || /:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s.split("/").pop() ?? ""), {
+    message: "must pin a tag or a digest (registry/repo:tag or repo@sha256:…)",
+  })
+  .refine((s) => !/:latest$/.test(s), { message: "must not use the 'latest' tag: pin a version" });
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
+const weight = z.number().int().min(0).max(100);
+
+const nodeGroup = z.strictObject({
+  /** Node group name, unique within its cluster. */
+  name: dnsLabel,
+  /** Cloud instance/machine type; GPU types must be in the GPU catalog. */
+  instanceType: z.string().min(1),
+  /** GPUs per node; checked against the catalog when given. */
+  gpuCount: z.number().int().min(0).optional(),
+  minSize: z.number().int().min(0),
+  desiredSize: z.number().int().min(0),
+  maxSize: z.number().int().min(1),
+  /** Spot (AWS) / Spot VMs (GCP) instead of on-demand. */
+  spot: z.boolean().default(false),
+  diskSizeGiB: z.number().int().min(20).default(200),
+});
+
+const systemNodeGroup = z.strictObject({
+  instanceType: z.string().min(1),
+  minSize: z.number().int().min(1).default(2),
+  desiredSize: z.number().int().min(1).default(2),
+  maxSize: z.number().int().min(1).default(4),
+});
+
+const clusterBase = {
+  /** Cluster name: also Istio's `clusterName` and the remote-secret name. */
+  name: dnsLabel,
+  /** Istio network this cluster sits in (`topology.istio.io/network`). */
+  network: dnsLabel,
+  nodeGroups: z.array(nodeGroup).default([]),
+};
+
+const eksCluster = z.strictObject({
+  ...clusterBase,
+  cloud: z.literal("aws"),
+  kind: z.literal("eks"),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1"),
+  vpcCidr: cidr.default("10.0.0.0/16"),
+  availabilityZones: z.number().int().min(2).max(6).default(3),
+  /** Whether the EKS API endpoint is reachable from the internet. */
+  endpointPublicAccess: z.boolean().default(false),
+  /** CIDRs allowed to reach a public endpoint. */
+  publicAccessCidrs: z.array(cidr).default([]),
+  systemNodeGroup: systemNodeGroup.default({ instanceType: "m6i.xlarge", minSize: 2, desiredSize: 2, maxSize: 4 }),
+});
+
+const k3sCluster = z.strictObject({
+  ...clusterBase,
+  cloud: z.literal("gcp"),
+  kind: z.literal("k3s"),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a GCP region such as us-central1"),
+  zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "must be a GCP zone such as us-central1-a"),
+  project: z.string().min(1),
+  subnetCidr: cidr.default("10.128.0.0/20"),
+  /** CIDRs allowed to reach the k3s API on 6443. */
+  apiAllowedCidrs: z.array(cidr).min(1),
+  serverMachineType: z.string().default("e2-standard-4"),
+  /** OS image for the server and agents. */
+  image: z.string().default("ubuntu-os-cloud/ubuntu-2204-lts"),
+});
+
+const existingCluster = z.strictObject({
+  ...clusterBase,
+  cloud: z.literal("existing"),
+  kind: z.literal("existing"),
+  /** Path to the kubeconfig file (`~` expands to the home directory). */
+  kubeconfig: z.string().min(1),
+  /** Kubeconfig context; the file's current context when omitted. */
+  context: z.string().min(1).optional(),
+  /** Istio platform value (e.g. `k3s`, `k3d`, `minikube`) when the distribution needs one. */
+  platform: z.enum(["k3s", "k3d", "minikube", "microk8s", "gke", "openshift"]).optional(),
+  region: z.string().default("local"),
+});
+
+export const clusterSchema = z.discriminatedUnion("cloud", [eksCluster, k3sCluster, existingCluster]);
+
+const modelVersion = z.strictObject({
+  /** Version name, e.g. `v1`; part of Kubernetes names. */
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(12),
+  /** Server image; defaults to the pinned vLLM or simulator image. */
+  image: image.optional(),
+  /** Share of traffic in percent; the versions of a model sum to 100. */
+  weight,
+  /** The canary receives `x-canary: true` traffic and its weight share. */
+  canary: z.boolean().default(false),
+  /** Replicas of this version per placement cluster; defaults to the model's. */
+  replicas: z.number().int().min(0).optional(),
+  /** Hugging Face revision of the weights, when versions differ by revision. */
+  revision: z.string().optional(),
+});
+
+const eppConfig = z.strictObject({
+  failureMode: z.enum(["FailOpen", "FailClose"]).default("FailOpen"),
+  replicas: z.number().int().min(1).optional(),
+  scorerWeights: z
+    .strictObject({
+      queue: z.number().int().min(0).default(2),
+      kvCacheUtilization: z.number().int().min(0).default(2),
+      prefixCache: z.number().int().min(0).default(3),
+    })
+    .default({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }),
+});
+
+const modelSchema = z.strictObject({
+  name: dnsLabel,
+  /** The OpenAI `model` name clients send. */
+  servedModelName: z.string().min(1),
+  server: z.enum(["vllm", "simulator"]),
+  parametersBillions: z.number().positive(),
+  dtype: z.enum(Object.keys(bytesPerParameter) as [keyof typeof bytesPerParameter]).default("bfloat16"),
+  maxModelLen: z.number().int().min(256),
+  gpusPerReplica: z.number().int().min(1).default(1),
+  gpuMemoryUtilization: z.number().gt(0).max(0.98).default(0.9),
+  replicas: z.number().int().min(1).default(1),
+  priority: z.number().int().default(0),
+  loraAdapters: z
+    .array(z.strictObject({ name: z.string().min(1), source: z.string().min(1) }))
+    .default([]),
+  /** Clusters that serve this model. */
+  clusters: z.array(dnsLabel).min(1),
+  versions: z.array(modelVersion).min(1).max(4),
+  epp: eppConfig.default({ failureMode: "FailOpen", scorerWeights: { queue: 2, kvCacheUtilization: 2, prefixCache: 3 } }),
+});
+
+const agentVersion = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(12),
+  image,
+  weight,
+  canary: z.boolean().default(false),
+  replicas: z.number().int().min(0).default(1),
+});
+
+const agentSchema = z.strictObject({
+  name: dnsLabel,
+  /** Model (by `models[].name`) the agent calls through the inference gateway. */
+  model: dnsLabel,
+  /** MCP tools (by `tools[].name`) this agent may call. */
+  tools: z.array(dnsLabel).default([]),
+  port: z.number().int().min(1).max(65535).default(8080),
+  versions: z.array(agentVersion).min(1).max(4),
+  clusters: z.array(dnsLabel).optional(),
+});
+
+const toolSchema = z.strictObject({
+  name: dnsLabel,
+  image,
+  port: z.number().int().min(1).max(65535).default(8000),
+  path: z.string().startsWith("/").default("/mcp"),
+  replicas: z.number().int().min(1).default(1),
+  description: z.string().optional(),
+});
+
+const tlsSchema = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("selfSigned") }),
+  z.strictObject({ mode: z.literal("secret"), secretName: dnsLabel }),
+  z.strictObject({ mode: z.literal("none") }),
+]);
+
+const gatewaySchema = z.strictObject({
+  hostname: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS hostname"),
+  tls: tlsSchema.default({ mode: "selfSigned" }),
+});
+
+const jwtSchema = z.strictObject({
+  issuer: z.string().min(1),
+  audiences: z.array(z.string().min(1)).min(1),
+  jwksUri: z.string().url(),
+});
+
+export const platformSchema = z.strictObject({
+  /** Environment label for names and tags; defaults to the stack name. */
+  environment: dnsLabel.optional(),
+  versions: z.strictObject(
+    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, z.string().min(1).optional()])) as {
+      [K in keyof typeof defaultVersions]: z.ZodOptional<z.ZodString>;
+    },
+  ).default({}),
+  mesh: z.strictObject({
+    meshId: dnsLabel,
+    trustDomain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS-style trust domain such as cluster.local"),
+    ca: z
+      .strictObject({
+        algorithm: z.enum(["RSA", "ECDSA"]).default("RSA"),
+        rsaBits: z.number().int().refine((n) => [2048, 3072, 4096].includes(n), "must be 2048, 3072 or 4096").default(4096),
+        ecdsaCurve: z.enum(["P256", "P384"]).default("P256"),
+        validityHours: z.number().int().min(24).default(87600),
+      })
+      .default({ algorithm: "RSA", rsaBits: 4096, ecdsaCurve: "P256", validityHours: 87600 }),
+    istiodReplicas: z.number().int().min(1).default(1),
+  }),
+  clusters: z.array(clusterSchema).min(1),
+  models: z.array(modelSchema).default([]),
+  agents: z.array(agentSchema).default([]),
+  tools: z.array(toolSchema).default([]),
+  gateways: z.strictObject({
+    inference: gatewaySchema,
+    agents: gatewaySchema.extend({ jwt: jwtSchema.optional() }).optional(),
+  }),
+  policy: z
+    .strictObject({
+      /** Largest weight a canary may receive, in percent. */
+      maxCanaryWeight: z.number().int().min(0).max(100).default(10),
+      /** Share of usable GPU memory that must stay free for the KV cache. */
+      minKvCacheFraction: z.number().min(0).max(0.9).default(0.1),
+      /** Whether externally reachable gateway listeners must terminate TLS. */
+      requireTls: z.boolean().default(true),
+      /** Whether EKS API endpoints may be public. */
+      allowPublicApiEndpoints: z.boolean().default(false),
+    })
+    .default({ maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false }),
+});
+
+export type PlatformInput = z.input<typeof platformSchema>;
+export type PlatformConfig = z.output<typeof platformSchema>;
+export type ClusterSpec = z.output<typeof clusterSchema>;
+export type EksClusterSpec = Extract<ClusterSpec, { cloud: "aws" }>;
+export type K3sClusterSpec = Extract<ClusterSpec, { cloud: "gcp" }>;
+export type ExistingClusterSpec = Extract<ClusterSpec, { cloud: "existing" }>;
+export type NodeGroupSpec = z.output<typeof nodeGroup>;
+export type ModelSpec = z.output<typeof modelSchema>;
+export type ModelVersionSpec = z.output<typeof modelVersion>;
+export type AgentSpec = z.output<typeof agentSchema>;
+export type ToolSpec = z.output<typeof toolSchema>;
+export type GatewaySpec = z.output<typeof gatewaySchema>;

@@ -1,0 +1,197 @@
+/**
+ * Cross-field rules of the platform config: everything zod's field-level schema cannot see.
+ * Each rule reports a problem at the config path it is about, so that one run lists every
+ * mistake at once.
+ */
+import { ClusterSpec, PlatformConfig } from "./schema";
+import { lookupGpuInstance } from "../components/gpu/catalog";
+import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
+
+export interface ConfigProblem {
+  /** Path below `inference-mesh:platform`, as segments (strings and array indices). */
+  path: (string | number)[];
+  message: string;
+}
+
+type Report = (path: (string | number)[], message: string) => void;
+
+function duplicates(names: string[]): Map<string, number[]> {
+  const seen = new Map<string, number[]>();
+  names.forEach((n, i) => seen.set(n, [...(seen.get(n) ?? []), i]));
+  return new Map([...seen].filter(([, idx]) => idx.length > 1));
+}
+
+function requireUnique(report: Report, list: string, what: string, names: string[], field = "name"): void {
+  for (const [name, idx] of duplicates(names)) {
+    for (const i of idx.slice(1)) {
+      report([list, i, field], `duplicate ${what} '${name}' (also at ${list}[${idx[0]}]); ${what}s must be unique`);
+    }
+  }
+}
+
+function checkSplit(report: Report, base: (string | number)[], versions: { name: string; weight: number; canary: boolean }[]): void {
+  const sum = versions.reduce((s, v) => s + v.weight, 0);
+  if (sum !== 100) report([...base, "versions"], `weights sum to ${sum}, must be 100`);
+  const canaries = versions.filter((v) => v.canary).length;
+  if (versions.length > 1 && canaries !== 1) {
+    report([...base, "versions"], `a split of ${versions.length} versions has ${canaries} canaries, must have exactly one (canary: true)`);
+  }
+  if (versions.length === 1 && canaries > 0) {
+    report([...base, "versions", 0, "canary"], "a single version cannot be a canary: add the stable version it is compared with");
+  }
+  for (const [name, idx] of duplicates(versions.map((v) => v.name))) {
+    report([...base, "versions", idx[1], "name"], `duplicate version '${name}'; version names must be unique`);
+  }
+}
+
+/** Every node group of every cluster as the fit arithmetic sees it. */
+export function fitNodeGroups(clusters: ClusterSpec[]): FitNodeGroup[] {
+  return clusters.flatMap((c) =>
+    c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, maxSize: g.maxSize })),
+  );
+}
+
+export function fitModelOf(model: PlatformConfig["models"][number], replicas: number): FitModel {
+  return {
+    name: model.name,
+    parametersBillions: model.parametersBillions,
+    dtype: model.dtype,
+    gpusPerReplica: model.gpusPerReplica,
+    replicas,
+    gpuMemoryUtilization: model.gpuMemoryUtilization,
+    maxModelLen: model.maxModelLen,
+  };
+}
+
+function checkClusters(report: Report, cfg: PlatformConfig): void {
+  requireUnique(report, "clusters", "cluster name", cfg.clusters.map((c) => c.name));
+  requireUnique(report, "clusters", "network name", cfg.clusters.map((c) => c.network), "network");
+  cfg.clusters.forEach((c, ci) => {
+    requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", c.nodeGroups.map((g) => g.name));
+    c.nodeGroups.forEach((g, gi) => {
+      const at = ["clusters", ci, "nodeGroups", gi];
+      if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
+        report(at, `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${g.minSize} ≤ ${g.desiredSize} ≤ ${g.maxSize}`);
+      }
+      const gpu = lookupGpuInstance(g.instanceType);
+      if (c.cloud === "existing") {
+        report([...at, "instanceType"], "existing clusters bring their own nodes: remove nodeGroups or use cloud aws|gcp");
+        return;
+      }
+      if (gpu && gpu.cloud !== c.cloud) {
+        report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
+      }
+      if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);
+      }
+      if (g.gpuCount !== undefined && gpu && g.gpuCount !== gpu.gpusPerNode) {
+        report([...at, "gpuCount"], `${g.instanceType} has ${gpu.gpusPerNode} GPUs per node, not ${g.gpuCount}`);
+      }
+      if (c.cloud === "gcp" && !gpu) {
+        report([...at, "instanceType"], `k3s node groups are GPU agents: '${g.instanceType}' is not a catalogued GCP GPU machine type`);
+      }
+      if (c.cloud === "gcp" && gpu && !gpu.gcpAcceleratorType) {
+        report([...at, "instanceType"], `${gpu.gpuModel} has no GCP accelerator type in the catalog`);
+      }
+    });
+    if (c.cloud === "aws" && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
+      report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it (0.0.0.0/0 only if you mean it)");
+    }
+  });
+}
+
+function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFit[]> {
+  const clusterByName = new Map(cfg.clusters.map((c) => [c.name, c]));
+  const groups = fitNodeGroups(cfg.clusters);
+  const fits = new Map<string, ClusterFit[]>();
+  requireUnique(report, "models", "model name", cfg.models.map((m) => m.name));
+  requireUnique(report, "models", "served model name", cfg.models.map((m) => m.servedModelName), "servedModelName");
+  cfg.models.forEach((m, mi) => {
+    const at = ["models", mi];
+    checkSplit(report, at, m.versions);
+    m.clusters.forEach((name, i) => {
+      if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${[...clusterByName.keys()].join(", ")}`);
+    });
+    for (const [name, idx] of duplicates(m.clusters)) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
+    if (m.server !== "vllm") return;
+    const modelFits: ClusterFit[] = [];
+    for (const [i, name] of m.clusters.entries()) {
+      const cluster = clusterByName.get(name);
+      if (!cluster) continue;
+      if (!cluster.nodeGroups.some((g) => lookupGpuInstance(g.instanceType))) {
+        report([...at, "clusters", i], `server 'vllm' needs GPUs, but cluster '${name}' has no GPU node groups; use server 'simulator' or add a GPU node group`);
+        continue;
+      }
+      const replicas = Math.max(...m.versions.map((v) => v.replicas ?? m.replicas));
+      const fit = fitInCluster(fitModelOf(m, replicas), name, groups, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
+      if (fit.fits.length === 0) {
+        const why = fit.rejected.map((r) => `node group '${r.nodeGroup.name}' (${r.nodeGroup.instanceType}): ${r.problems.join("; ")}`);
+        report([...at, "clusters", i], `model '${m.name}' does not fit cluster '${name}': ${why.join(" | ")}`);
+      }
+      modelFits.push(fit);
+    }
+    fits.set(m.name, modelFits);
+  });
+  checkGpuDemand(report, cfg);
+  return fits;
+}
+
+/** All GPU replicas placed in a cluster must fit its GPU node groups at their maximum sizes together. */
+function checkGpuDemand(report: Report, cfg: PlatformConfig): void {
+  cfg.clusters.forEach((c, ci) => {
+    const supply = c.nodeGroups.reduce((s, g) => s + (lookupGpuInstance(g.instanceType)?.gpusPerNode ?? 0) * g.maxSize, 0);
+    const demand = cfg.models
+      .filter((m) => m.server === "vllm" && m.clusters.includes(c.name))
+      .reduce((s, m) => s + m.versions.reduce((vs, v) => vs + (v.replicas ?? m.replicas) * m.gpusPerReplica, 0), 0);
+    if (supply > 0 && demand > supply) {
+      report(["clusters", ci, "nodeGroups"], `models placed on cluster '${c.name}' need ${demand} GPUs but its GPU node groups offer at most ${supply}`);
+    }
+  });
+}
+
+function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
+  const models = new Set(cfg.models.map((m) => m.name));
+  const tools = new Set(cfg.tools.map((t) => t.name));
+  const clusters = new Set(cfg.clusters.map((c) => c.name));
+  requireUnique(report, "agents", "agent name", cfg.agents.map((a) => a.name));
+  requireUnique(report, "tools", "tool name", cfg.tools.map((t) => t.name));
+  const agentNames = new Set(cfg.agents.map((a) => a.name));
+  cfg.tools.forEach((t, ti) => {
+    if (agentNames.has(t.name)) report(["tools", ti, "name"], `'${t.name}' is also an agent name; agents and tools need distinct names`);
+  });
+  cfg.agents.forEach((a, ai) => {
+    const at = ["agents", ai];
+    checkSplit(report, at, a.versions);
+    if (!models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${[...models].join(", ") || "(none)"}`);
+    a.tools.forEach((t, i) => {
+      if (!tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${[...tools].join(", ") || "(none)"}`);
+    });
+    for (const [name, idx] of duplicates(a.tools)) report([...at, "tools", idx[1]], `tool '${name}' listed twice`);
+    (a.clusters ?? []).forEach((c, i) => {
+      if (!clusters.has(c)) report([...at, "clusters", i], `unknown cluster '${c}'`);
+    });
+  });
+  if (cfg.agents.length > 0 && !cfg.gateways.agents) {
+    report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
+  }
+}
+
+function checkGateways(report: Report, cfg: PlatformConfig): void {
+  for (const key of ["inference", "agents"] as const) {
+    const gw = cfg.gateways[key];
+    if (gw && gw.tls.mode === "none" && cfg.policy.requireTls) {
+      report(["gateways", key, "tls", "mode"], "TLS mode 'none' is only allowed when policy.requireTls is false");
+    }
+  }
+}
+
+/** Runs every cross-field rule; returns the problems and, per vLLM model, where it fits. */
+export function validatePlatform(cfg: PlatformConfig): { problems: ConfigProblem[]; fits: Map<string, ClusterFit[]> } {
+  const problems: ConfigProblem[] = [];
+  const report: Report = (path, message) => problems.push({ path, message });
+  checkClusters(report, cfg);
+  const fits = checkModels(report, cfg);
+  checkAgentsAndTools(report, cfg);
+  checkGateways(report, cfg);
+  return { problems, fits };
+}

@@ -1,0 +1,92 @@
+/**
+ * The offline render: runs the real program under the mock engine for one stack and writes
+ * `out/<stack>/` as the contract in ARCHITECTURE.md describes. Everything is written to a
+ * temporary directory first and renamed into place at the end, so a failed render leaves the
+ * previous output untouched.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { loadStackConfig, repoRoot } from "./stack-config";
+import { startMockEngine, runProgram, toDeploymentExport, DeploymentExport } from "./engine";
+import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
+import { reviewDeployment, ReviewResult } from "./review";
+import { topologyMarkdown } from "./topology";
+import { CONFIG_ROOT, ConfigError, parsePlatform } from "../../infra/config";
+
+export interface RenderOptions {
+  stack: string;
+  /** Stack config file; defaults to `stacks/Pulumi.<stack>.yaml`. */
+  stackFile?: string;
+  /** Parent of `<stack>/`; defaults to `out/`. */
+  outDir?: string;
+  /** Replaces `inference-mesh:platform` (benchmarks render generated fleets). */
+  platformOverride?: unknown;
+}
+
+export interface RenderResult {
+  dir: string;
+  export: DeploymentExport;
+  review: ReviewResult;
+}
+
+function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+}
+
+/** Swaps `tmp` into `target` so that readers see either the old or the new tree, never a mix. */
+function replaceDir(tmp: string, target: string): void {
+  const old = `${target}.old-${process.pid}`;
+  if (fs.existsSync(target)) fs.renameSync(target, old);
+  fs.renameSync(tmp, target);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+/** Validates the stack's platform config; throws ConfigError without touching the output. */
+export function validateStack(options: RenderOptions) {
+  const stackConfig = loadStackConfig(options.stack, options.stackFile);
+  if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = JSON.stringify(options.platformOverride);
+  const raw = stackConfig.config[CONFIG_ROOT];
+  if (raw === undefined) {
+    throw new ConfigError([{ path: [], message: `missing in ${path.relative(repoRoot, stackConfig.file)}` }]);
+  }
+  const spec = parsePlatform(JSON.parse(raw), options.stack);
+  return { stackConfig, spec };
+}
+
+export async function renderStack(options: RenderOptions): Promise<RenderResult> {
+  const { stackConfig } = validateStack(options);
+  const outRoot = options.outDir ?? path.join(repoRoot, "out");
+  const target = path.join(outRoot, options.stack);
+  const captured = startMockEngine(stackConfig.project, options.stack, stackConfig.config);
+  await runProgram(() => import("../../infra/index"));
+  const exported = toDeploymentExport(captured);
+  const review = await reviewDeployment(exported);
+
+  fs.mkdirSync(outRoot, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(outRoot, `.${options.stack}.tmp-`));
+  try {
+    const files: Record<string, string> = {
+      "stack.json": JSON.stringify(exported, null, 2) + "\n",
+      "policy.json": JSON.stringify(review.report, null, 2) + "\n",
+      "topology.md": topologyMarkdown(exported, options.stack),
+    };
+    for (const m of manifestsByCluster(exported.deployment.resources).values()) {
+      for (const f of manifestFiles(m)) files[path.join("manifests", m.cluster, f.file)] = f.content;
+    }
+    for (const [cluster, releases] of releasesByCluster(exported.deployment.resources)) {
+      files[path.join("releases", `${cluster}.yaml`)] =
+        `# Helm releases on ${cluster}, in install order.\n` + yaml.dump({ releases }, { lineWidth: 200, noRefs: true });
+    }
+    writeTree(tmp, files);
+    replaceDir(tmp, target);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { dir: target, export: exported, review };
+}

@@ -1,0 +1,54 @@
+/**
+ * Reads a stack's config the way the Pulumi CLI would hand it to the program: project-level
+ * values from Pulumi.yaml, then `stacks/Pulumi.<stack>.yaml`, each key as a string (objects as
+ * JSON). Encrypted (`secure:`) values cannot be decrypted offline and become a marked placeholder.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+export interface StackConfig {
+  project: string;
+  stack: string;
+  /** Config as the language host receives it: fully qualified keys, string values. */
+  config: Record<string, string>;
+  /** Where the stack's config came from. */
+  file: string;
+}
+
+function qualify(project: string, key: string): string {
+  return key.includes(":") ? key : `${project}:${key}`;
+}
+
+function asConfigString(value: unknown): string {
+  if (value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as object)) {
+    return "offline-render-secret-placeholder";
+  }
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+export function stackFile(stack: string): string {
+  return path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`);
+}
+
+/** Loads config for `stack`, from `file` when given (a stack file outside `stacks/`). */
+export function loadStackConfig(stack: string, file = stackFile(stack)): StackConfig {
+  const project = yaml.load(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: Record<string, { value?: unknown; default?: unknown }>;
+  };
+  if (!fs.existsSync(file)) {
+    const known = fs.readdirSync(path.join(repoRoot, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; known stacks: ${known.join(", ")}`);
+  }
+  const config: Record<string, string> = {};
+  for (const [key, decl] of Object.entries(project.config ?? {})) {
+    const value = decl.value ?? decl.default;
+    if (value !== undefined) config[qualify(project.name, key)] = asConfigString(value);
+  }
+  const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  for (const [key, value] of Object.entries(doc.config ?? {})) config[qualify(project.name, key)] = asConfigString(value);
+  return { project: project.name, stack, config, file };
+}

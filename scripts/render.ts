@@ -1,0 +1,45 @@
+/**
+ * `npm run render -- --stack <name> [--stack-file FILE] [--out DIR]`
+ *
+ * Renders a stack offline (mock engine, no CLI, plugins or credentials) into `out/<stack>/`.
+ * Exit 1 on a bad config (nothing written) or on mandatory policy violations.
+ */
+import { parseArgs } from "node:util";
+import * as path from "node:path";
+import { renderStack } from "./lib/render";
+import { ConfigError } from "../infra/config";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      stack: { type: "string", default: "local" },
+      "stack-file": { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const stack = values.stack!;
+  try {
+    const result = await renderStack({
+      stack,
+      stackFile: values["stack-file"] && path.resolve(values["stack-file"]),
+      outDir: values.out && path.resolve(values.out),
+    });
+    const n = result.export.deployment.resources.length;
+    console.log(`rendered stack '${stack}': ${n} resources → ${path.relative(process.cwd(), result.dir)}/`);
+    if (result.review.mandatoryViolations > 0) {
+      console.error(`${result.review.mandatoryViolations} mandatory policy violation(s); see ${path.relative(process.cwd(), result.dir)}/policy.json`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`stack '${stack}': ${err.message}`);
+      console.error("out/ was left untouched.");
+      return 1;
+    }
+    console.error(`render of stack '${stack}' failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+main().then((code) => process.exit(code));

@@ -1,0 +1,142 @@
+/**
+ * Validates rendered Kubernetes objects against upstream schemas: custom kinds against the
+ * upstream CRDs (`$CRD_DIR`, else `../shared/crds`, else the cache `npm run crds` fills), core
+ * kinds against the Kubernetes OpenAPI schemas shipped in `kubernetes-models`.
+ *
+ * CEL rules (`x-kubernetes-validations`) are not evaluated; structural schema, enums, patterns,
+ * required fields and unknown-field pruning (`additionalProperties: false` where the CRD is
+ * closed) are.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import Ajv, { ValidateFunction } from "ajv";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** Where the CRDs come from, in order of preference, or an actionable error. */
+export function crdDir(): string {
+  const candidates = [process.env.CRD_DIR, path.join(repoRoot, "..", "shared", "crds"), path.join(repoRoot, ".crd-cache")];
+  for (const c of candidates) if (c && fs.existsSync(c) && fs.readdirSync(c).length > 0) return c;
+  throw new Error(
+    "no upstream CRDs found: set CRD_DIR, keep ../shared/crds beside the checkout, or run `npm run crds` " +
+      "to download the pinned upstream bundles into .crd-cache/",
+  );
+}
+
+interface CrdVersionSchema {
+  group: string;
+  version: string;
+  kind: string;
+  schema: Record<string, unknown>;
+  source: string;
+}
+
+function listYaml(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return listYaml(p);
+    return /\.ya?ml$/.test(e.name) ? [p] : [];
+  });
+}
+
+let crdIndex: Map<string, CrdVersionSchema> | undefined;
+
+function loadCrds(): Map<string, CrdVersionSchema> {
+  if (crdIndex) return crdIndex;
+  crdIndex = new Map();
+  for (const file of listYaml(crdDir())) {
+    for (const doc of yaml.loadAll(fs.readFileSync(file, "utf8")) as any[]) {
+      if (doc?.kind !== "CustomResourceDefinition") continue;
+      for (const v of doc.spec.versions ?? []) {
+        if (!v.served || !v.schema?.openAPIV3Schema) continue;
+        const key = `${doc.spec.group}/${v.name}/${doc.spec.names.kind}`;
+        crdIndex.set(key, { group: doc.spec.group, version: v.name, kind: doc.spec.names.kind, schema: v.schema.openAPIV3Schema, source: path.relative(crdDir(), file) });
+      }
+    }
+  }
+  return crdIndex;
+}
+
+/** OpenAPI v3 (Kubernetes dialect) → JSON Schema ajv understands. */
+function toJsonSchema(node: any): any {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (!node || typeof node !== "object") return node;
+  const out: any = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k.startsWith("x-kubernetes-") || k === "nullable" || k === "format") continue;
+    out[k] = k === "properties" || k === "patternProperties" || k === "definitions"
+      ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, toJsonSchema(pv)]))
+      : toJsonSchema(v);
+  }
+  if (node["x-kubernetes-int-or-string"]) {
+    delete out.type;
+    out.anyOf = [{ type: "integer" }, { type: "string" }];
+  }
+  if (node["x-kubernetes-preserve-unknown-fields"] && !out.properties) delete out.additionalProperties;
+  if (node.type === "object" && node.properties && node.additionalProperties === undefined && !node["x-kubernetes-preserve-unknown-fields"]) {
+    // Structural schemas prune unknown fields; a field we set that the CRD does not know is a bug.
+    out.additionalProperties = false;
+  }
+  if (node.nullable && out.type) out.type = [out.type, "null"];
+  return out;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const compiled = new Map<string, ValidateFunction>();
+
+export interface SchemaResult {
+  ok: boolean;
+  /** Which schema was used: a CRD file or `kubernetes-models`. */
+  schema: string;
+  errors: string[];
+}
+
+function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf("/");
+  return i === -1 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+async function validateCore(obj: any): Promise<SchemaResult | undefined> {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  const modulePath = `kubernetes-models/${group ? `${group}/` : ""}${version}/${obj.kind}`;
+  let mod: any;
+  try {
+    mod = await import(modulePath);
+  } catch {
+    return undefined;
+  }
+  const Model = mod[obj.kind] ?? mod.default?.[obj.kind];
+  if (!Model) return undefined;
+  try {
+    new Model(obj).validate();
+    return { ok: true, schema: modulePath, errors: [] };
+  } catch (err: any) {
+    return { ok: false, schema: modulePath, errors: [String(err.message ?? err)] };
+  }
+}
+
+/** Validates one object; unknown kinds fail (every rendered kind must have an upstream schema). */
+export async function validateObject(obj: any): Promise<SchemaResult> {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  const crd = loadCrds().get(`${group}/${version}/${obj.kind}`);
+  if (crd) {
+    const key = `${group}/${version}/${obj.kind}`;
+    let validate = compiled.get(key);
+    if (!validate) {
+      const schema = toJsonSchema(crd.schema);
+      // apiVersion/kind/metadata are validated by the API server, not the CRD schema.
+      delete schema.required;
+      validate = ajv.compile({ ...schema, required: crd.schema.required });
+      compiled.set(key, validate);
+    }
+    const ok = validate(obj) as boolean;
+    return {
+      ok,
+      schema: `crd:${crd.source}`,
+      errors: ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` '${(e.params as any).additionalProperty}'` : ""}`),
+    };
+  }
+  const core = await validateCore(obj);
+  return core ?? { ok: false, schema: "none", errors: [`no upstream schema for ${obj.apiVersion} ${obj.kind}`] };
+}
