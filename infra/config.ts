@@ -42,7 +42,7 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
     if (issue.code === "invalid_union" && "discriminator" in issue) {
-      message = `${issue.message}: allowed values are aws (kind eks), gcp (kind k3s), existing (kind existing)`;
+      message = "must be one of aws (kind eks), gcp (kind k3s), existing (kind existing)";
     }
     return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };
   });
@@ -73,10 +73,38 @@ function agentClustersOf(cfg: PlatformConfig, agent: AgentSpec): string[] {
   return agent.clusters ?? cfg.models.find((m) => m.name === agent.model)?.clusters ?? cfg.clusters.map((c) => c.name);
 }
 
+/**
+ * Cross-field problems of a config that failed field validation, so that one run still lists
+ * every problem (duplicate names, weights, references). Rules that trip over malformed fields
+ * are skipped: their field errors are already reported.
+ */
+function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
+  const withDefaults = {
+    clusters: [], models: [], agents: [], tools: [], gateways: {},
+    policy: { maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false },
+    ...(raw as object),
+  } as any;
+  for (const list of ["clusters", "models", "agents"]) {
+    if (!Array.isArray(withDefaults[list])) return [];
+    withDefaults[list] = withDefaults[list].map((item: any) => ({ nodeGroups: [], versions: [], tools: [], clusters: [], ...item }));
+  }
+  try {
+    return validatePlatform(withDefaults).problems;
+  } catch {
+    return [];
+  }
+}
+
 /** Validates a plain config object (as it appears under `inference-mesh:platform`). */
 export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
   const parsed = platformSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+  if (!parsed.success) {
+    const fieldProblems = zodProblems(parsed.error);
+    // A cross-field finding inside an item that already has a field error is a consequence of it.
+    const broken = new Set(fieldProblems.map((p) => p.path.slice(0, 2).join("/")));
+    const crossField = bestEffortCrossFieldProblems(raw).filter((p) => !broken.has(p.path.slice(0, 2).join("/")));
+    throw new ConfigError([...fieldProblems, ...crossField]);
+  }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);
   const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));

@@ -60,7 +60,7 @@ const clusterBase = {
 const eksCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("aws"),
-  kind: z.literal("eks"),
+  kind: z.literal("eks", { error: "must be 'eks' when cloud is 'aws'" }),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1"),
   vpcCidr: cidr.default("10.0.0.0/16"),
   availabilityZones: z.number().int().min(2).max(6).default(3),
@@ -74,7 +74,7 @@ const eksCluster = z.strictObject({
 const k3sCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("gcp"),
-  kind: z.literal("k3s"),
+  kind: z.literal("k3s", { error: "must be 'k3s' when cloud is 'gcp'" }),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a GCP region such as us-central1"),
   zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "must be a GCP zone such as us-central1-a"),
   project: z.string().min(1),
@@ -89,7 +89,7 @@ const k3sCluster = z.strictObject({
 const existingCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("existing"),
-  kind: z.literal("existing"),
+  kind: z.literal("existing", { error: "must be 'existing' when cloud is 'existing'" }),
   /** Path to the kubeconfig file (`~` expands to the home directory). */
   kubeconfig: z.string().min(1),
   /** Kubeconfig context; the file's current context when omitted. */

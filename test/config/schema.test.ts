@@ -1,0 +1,210 @@
+/**
+ * The platform config schema: shipped stacks parse, and each broken config is rejected with a
+ * message naming the exact config path and what is allowed.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform, ConfigError } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+
+function problemsOf(platform: unknown): string[] {
+  try {
+    parsePlatform(platform, "test");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err.message.split("\n").slice(1).map((l) => l.trim());
+  }
+  assert.fail("config was accepted");
+}
+
+function expectProblem(platform: unknown, path: string, fragment: RegExp): void {
+  const problems = problemsOf(platform);
+  const hit = problems.find((p) => p.startsWith(`${path}:`) && fragment.test(p));
+  assert.ok(hit, `no problem at ${path} matching ${fragment}; got:\n${problems.join("\n")}`);
+}
+
+for (const stack of ["local", "dev", "prod"] as const) {
+  test(`shipped stack ${stack} is a valid platform`, () => {
+    const spec = parsePlatform(shippedPlatform(stack), stack);
+    assert.equal(spec.stack, stack);
+    assert.ok(spec.clusters.length >= 1);
+  });
+}
+
+test("defaults are applied: versions pinned, policy knobs, EPP weights", () => {
+  const spec = parsePlatform(shippedPlatform("local"), "local");
+  assert.equal(spec.versions.istio, "1.30.3");
+  assert.equal(spec.policy.maxCanaryWeight, 10);
+  assert.deepEqual(spec.models[0].epp.scorerWeights, { queue: 2, kvCacheUtilization: 2, prefixCache: 3 });
+  assert.equal(spec.models[0].epp.failureMode, "FailOpen");
+});
+
+test("a stack may override a pinned version", () => {
+  const p = shippedPlatform("local");
+  p.versions = { istio: "1.29.6" };
+  assert.equal(parsePlatform(p, "local").versions.istio, "1.29.6");
+});
+
+const cases: { name: string; mutate: (p: any) => void; path: string; message: RegExp }[] = [
+  {
+    name: "duplicated cluster name",
+    mutate: (p) => p.clusters.push({ ...p.clusters[0], network: "net-other" }),
+    path: "inference-mesh:platform.clusters[3].name",
+    message: /duplicate cluster name 'aws-use1'.*must be unique/,
+  },
+  {
+    name: "duplicated network name",
+    mutate: (p) => (p.clusters[1].network = p.clusters[0].network),
+    path: "inference-mesh:platform.clusters[1].network",
+    message: /duplicate network name 'net-aws-use1'/,
+  },
+  {
+    name: "weights that do not sum to 100",
+    mutate: (p) => (p.models[1].versions[1].weight = 0) ,
+    path: "inference-mesh:platform.models[1].versions",
+    message: /weights sum to 95, must be 100/,
+  },
+  {
+    name: "a split without a canary",
+    mutate: (p) => (p.models[0].versions[1].canary = false),
+    path: "inference-mesh:platform.models[0].versions",
+    message: /has 0 canaries, must have exactly one/,
+  },
+  {
+    name: "two canaries in one split",
+    mutate: (p) => (p.agents[0].versions[0].canary = true),
+    path: "inference-mesh:platform.agents[0].versions",
+    message: /has 2 canaries, must have exactly one/,
+  },
+  {
+    name: "a model placed on an unknown cluster",
+    mutate: (p) => (p.models[0].clusters[2] = "gcp-euw4"),
+    path: "inference-mesh:platform.models[0].clusters[2]",
+    message: /unknown cluster 'gcp-euw4'; known: aws-use1, aws-euw1, gcp-usc1/,
+  },
+  {
+    name: "an agent using an unknown tool",
+    mutate: (p) => p.agents[1].tools.push("shell"),
+    path: "inference-mesh:platform.agents[1].tools[1]",
+    message: /unknown tool 'shell'/,
+  },
+  {
+    name: "an agent using an unknown model",
+    mutate: (p) => (p.agents[0].model = "gpt-5"),
+    path: "inference-mesh:platform.agents[0].model",
+    message: /unknown model 'gpt-5'/,
+  },
+  {
+    name: "a cloud the platform does not know",
+    mutate: (p) => (p.clusters[0].cloud = "azure"),
+    path: "inference-mesh:platform.clusters[0].cloud",
+    message: /aws \(kind eks\), gcp \(kind k3s\), existing/,
+  },
+  {
+    name: "a kind that does not match the cloud",
+    mutate: (p) => (p.clusters[0].kind = "k3s"),
+    path: "inference-mesh:platform.clusters[0].kind",
+    message: /eks/,
+  },
+  {
+    name: "a cluster name that is not DNS-1123",
+    mutate: (p) => (p.clusters[0].name = "AWS_use1"),
+    path: "inference-mesh:platform.clusters[0].name",
+    message: /DNS-1123/,
+  },
+  {
+    name: "an image pinned to latest",
+    mutate: (p) => (p.tools[0].image = "ghcr.io/example/tool:latest"),
+    path: "inference-mesh:platform.tools[0].image",
+    message: /must not use the 'latest' tag/,
+  },
+  {
+    name: "an image without a tag",
+    mutate: (p) => (p.agents[0].versions[0].image = "ghcr.io/example/agent"),
+    path: "inference-mesh:platform.agents[0].versions[0].image",
+    message: /must pin a tag or a digest/,
+  },
+  {
+    name: "a vLLM model on a cluster without GPUs",
+    mutate: (p) => {
+      p.clusters[0].nodeGroups = [];
+      p.models = p.models.map((m: any) => ({ ...m, clusters: ["aws-use1"] }));
+    },
+    path: "inference-mesh:platform.models[0].clusters[0]",
+    message: /needs GPUs, but cluster 'aws-use1' has no GPU node groups/,
+  },
+  {
+    name: "a GPU count that contradicts the catalog",
+    mutate: (p) => (p.clusters[0].nodeGroups[0].gpuCount = 8),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[0].gpuCount",
+    message: /g6e.12xlarge has 4 GPUs per node, not 8/,
+  },
+  {
+    name: "node group sizes out of order",
+    mutate: (p) => (p.clusters[2].nodeGroups[0].desiredSize = 9),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[0]",
+    message: /minSize ≤ desiredSize ≤ maxSize, got 1 ≤ 9 ≤ 3/,
+  },
+  {
+    name: "a GCP machine type on an AWS cluster",
+    mutate: (p) => (p.clusters[1].nodeGroups[0].instanceType = "a2-highgpu-1g"),
+    path: "inference-mesh:platform.clusters[1].nodeGroups[0].instanceType",
+    message: /is a gcp instance type, but cluster 'aws-euw1' is on aws/,
+  },
+  {
+    name: "a model that does not fit its GPUs",
+    mutate: (p) => {
+      p.models[1].parametersBillions = 405;
+    },
+    path: "inference-mesh:platform.models[1].clusters[0]",
+    message: /model 'qwen3-32b' does not fit cluster 'aws-use1'.*GiB/,
+  },
+  {
+    name: "an unknown key (a typo)",
+    mutate: (p) => (p.models[0].replica = 3),
+    path: "inference-mesh:platform.models[0]",
+    message: /unknown key\(s\) 'replica'/,
+  },
+  {
+    name: "a public EKS endpoint without allowed CIDRs",
+    mutate: (p) => (p.clusters[0].endpointPublicAccess = true),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
+    message: /public EKS endpoint needs the CIDRs/,
+  },
+  {
+    name: "a missing mesh trust domain",
+    mutate: (p) => delete p.mesh.trustDomain,
+    path: "inference-mesh:platform.mesh.trustDomain",
+    message: /./,
+  },
+  {
+    name: "TLS off while the policy requires it",
+    mutate: (p) => (p.gateways.inference.tls = { mode: "none" }),
+    path: "inference-mesh:platform.gateways.inference.tls.mode",
+    message: /only allowed when policy.requireTls is false/,
+  },
+  {
+    name: "a canary weight given as a fraction",
+    mutate: (p) => (p.models[0].versions[1].weight = 0.05),
+    path: "inference-mesh:platform.models[0].versions[1].weight",
+    message: /int/i,
+  },
+];
+
+for (const c of cases) {
+  test(`rejects ${c.name}, naming ${c.path}`, () => {
+    const p = shippedPlatform("prod");
+    c.mutate(p);
+    expectProblem(p, c.path, c.message);
+  });
+}
+
+test("every problem is reported at once, one per line", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[1].network = p.clusters[0].network;
+  p.models[0].versions[0].weight = 50;
+  p.agents[0].tools.push("shell");
+  const problems = problemsOf(p);
+  assert.ok(problems.length >= 3, problems.join("\n"));
+  assert.ok(problems.every((line) => line.startsWith("inference-mesh:platform")));
+});
