@@ -43,6 +43,12 @@ export const upstreamSources = {
     `https://github.com/kubernetes-sigs/gateway-api/releases/download/${v}/standard-install.yaml`,
   gieCrds: (v: string) =>
     `https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/${v}/manifests.yaml`,
+  istioCrds: (v: string) => `https://raw.githubusercontent.com/istio/istio/${v}/manifests/charts/base/files/crd-all.gen.yaml`,
+  agentgatewayCrds: (v: string) =>
+    ["agentgatewaybackends", "agentgatewaymodels", "agentgatewayparameters", "agentgatewaypolicies"].map(
+      (crd) =>
+        `https://raw.githubusercontent.com/agentgateway/agentgateway/${v}/controller/install/helm/agentgateway-crds/templates/agentgateway.dev_${crd}.yaml`,
+    ),
   llmdRouterCrds: (v: string) => [
     `https://raw.githubusercontent.com/llm-d/llm-d-router/${v}/config/crd/bases/llm-d.ai_inferenceobjectives.yaml`,
     `https://raw.githubusercontent.com/llm-d/llm-d-router/${v}/config/crd/bases/llm-d.ai_inferencemodelrewrites.yaml`,

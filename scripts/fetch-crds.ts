@@ -1,0 +1,45 @@
+/**
+ * `npm run crds`: downloads the upstream CRD bundles this platform installs, at the pinned
+ * versions of infra/versions.ts, into `.crd-cache/` (git-ignored). Schema tests and the render
+ * read CRDs from `$CRD_DIR`, else `../shared/crds`, else this cache.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { defaultVersions, upstreamSources } from "../infra/versions";
+
+const cache = path.resolve(__dirname, "..", ".crd-cache");
+
+function bundles(): { dir: string; url: string }[] {
+  const v = defaultVersions;
+  return [
+    { dir: "gateway-api", url: upstreamSources.gatewayApiCrds(v.gatewayApi) },
+    { dir: "gie", url: upstreamSources.gieCrds(v.gie) },
+    ...upstreamSources.llmdRouterCrds(v.llmdRouter).map((url) => ({ dir: "gie", url })),
+    { dir: "istio", url: upstreamSources.istioCrds(v.istio) },
+    ...upstreamSources.agentgatewayCrds(v.agentgateway).map((url) => ({ dir: "agentgateway", url })),
+  ];
+}
+
+async function main(): Promise<number> {
+  const tmp = fs.mkdtempSync(path.join(path.dirname(cache), ".crd-cache.tmp-"));
+  try {
+    for (const b of bundles()) {
+      const res = await fetch(b.url);
+      if (!res.ok) throw new Error(`${b.url}: HTTP ${res.status}`);
+      fs.mkdirSync(path.join(tmp, b.dir), { recursive: true });
+      fs.writeFileSync(path.join(tmp, b.dir, path.basename(new URL(b.url).pathname)), await res.text());
+      console.log(`fetched ${b.url}`);
+    }
+    fs.rmSync(cache, { recursive: true, force: true });
+    fs.renameSync(tmp, cache);
+    console.log(`CRDs written to ${path.relative(process.cwd(), cache)}/`);
+    return 0;
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.error(`could not download the CRD bundles: ${err instanceof Error ? err.message : err}`);
+    console.error("Set CRD_DIR to a directory of upstream CRD YAML files instead.");
+    return 1;
+  }
+}
+
+main().then((code) => process.exit(code));

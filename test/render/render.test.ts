@@ -1,0 +1,107 @@
+/**
+ * The offline render contract (ARCHITECTURE.md): every shipped stack renders; the output has the
+ * contract's files; every Kubernetes resource sits on its own cluster's explicit provider; no
+ * value is `undefined`; every object validates against upstream schemas; a bad config exits 1
+ * and leaves the previous output untouched.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { renderShipped, renderConfigExpectingFailure, shippedPlatform, runRender } from "../support/render";
+import { validateObject } from "../support/schemas";
+import { clusterOfProvider } from "../../scripts/lib/outputs";
+
+const stacks = ["local", "dev", "prod"] as const;
+
+for (const stack of stacks) {
+  test(`${stack}: renders the contract's files`, () => {
+    const r = renderShipped(stack);
+    assert.equal(r.run.code, 0, r.run.stderr);
+    assert.equal(r.exported.version, 3);
+    const stackResource = r.resources.find((x) => x.type === "pulumi:pulumi:Stack");
+    assert.ok(stackResource, "root stack resource");
+    for (const res of r.resources) {
+      assert.ok(res.urn.startsWith(`urn:pulumi:${stack}::inference-mesh::`), res.urn);
+      if (res !== stackResource) assert.ok(res.parent, `${res.urn} has a parent`);
+    }
+    for (const f of ["stack.json", "policy.json", "topology.md"]) assert.ok(fs.existsSync(path.join(r.run.dir, f)), f);
+    const spec = shippedPlatform(stack);
+    for (const cluster of spec.clusters) {
+      const dir = path.join(r.run.dir, "manifests", cluster.name);
+      assert.ok(fs.readdirSync(dir).length > 0, `manifests for ${cluster.name}`);
+    }
+  });
+
+  test(`${stack}: one Kubernetes provider per cluster, and every Kubernetes resource uses its own`, () => {
+    const r = renderShipped(stack);
+    const spec = shippedPlatform(stack);
+    const providers = r.ofType("pulumi:providers:kubernetes");
+    const providerClusters = providers.map((p) => clusterOfProvider(`${p.urn}::${p.id}`));
+    assert.deepEqual([...providerClusters].sort(), spec.clusters.map((c: any) => c.name).sort());
+    const refs = new Set(providers.map((p) => `${p.urn}::${p.id}`));
+    const k8sResources = r.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom);
+    assert.ok(k8sResources.length > 0);
+    for (const res of k8sResources) {
+      assert.ok(res.provider && refs.has(res.provider), `${res.urn} has an explicit kubernetes provider`);
+      const cluster = clusterOfProvider(res.provider);
+      assert.ok(res.urn.split("::").pop()!.startsWith(`${cluster}-`), `${res.urn} is named after its cluster ${cluster}`);
+    }
+  });
+
+  test(`${stack}: no value is undefined in stack.json`, () => {
+    const text = renderShipped(stack).file("stack.json");
+    assert.ok(!/undefined/.test(text), text.match(/.{80}undefined.{40}/)?.[0]);
+  });
+
+  test(`${stack}: every rendered object validates against the upstream schemas`, async () => {
+    const failures: string[] = [];
+    for (const { cluster, object } of renderShipped(stack).allObjects()) {
+      const result = await validateObject(object);
+      if (!result.ok) failures.push(`${cluster} ${object.kind} ${object.metadata.namespace ?? ""}/${object.metadata.name} (${result.schema}): ${result.errors.join("; ")}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+}
+
+test("manifests list CRD bundles and CRDs before the objects that use them", () => {
+  const r = renderShipped("local");
+  const files = fs.readdirSync(path.join(r.run.dir, "manifests", "local")).sort();
+  const firstNamespace = files.findIndex((f) => /-namespace-/.test(f));
+  assert.ok(firstNamespace >= 0);
+  const custom = files.findIndex((f) => !/-(namespace|customresourcedefinition)-|crd-bundles/.test(f));
+  assert.ok(custom === -1 || custom > firstNamespace);
+});
+
+test("kubeconfig outputs are secret", () => {
+  for (const stack of stacks) {
+    const outputs = renderShipped(stack).resources.find((x) => x.type === "pulumi:pulumi:Stack")!.outputs as any;
+    for (const c of outputs.clusters) {
+      assert.equal(c.kubeconfig["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270", `${stack}/${c.name}`);
+    }
+  }
+});
+
+test("a duplicated cluster name exits 1, names the duplicate, and leaves out/ untouched", () => {
+  const platform = shippedPlatform("prod");
+  platform.clusters.push({ ...platform.clusters[1], network: "net-extra" });
+  const good = renderConfigExpectingFailure("prod", shippedPlatform("local"));
+  // First a good render into the same out dir, so there is something to leave untouched.
+  const first = runRender(["--stack", "prod", "--stack-file", path.join(good.outDir, "Pulumi.bad.yaml")], good.outDir);
+  assert.equal(first.code, 0, first.stderr);
+  const before = fs.readFileSync(path.join(good.outDir, "prod", "stack.json"), "utf8");
+  fs.writeFileSync(path.join(good.outDir, "Pulumi.dup.yaml"), `config:\n  inference-mesh:platform: ${JSON.stringify(platform)}\n`);
+  const bad = runRender(["--stack", "prod", "--stack-file", path.join(good.outDir, "Pulumi.dup.yaml")], good.outDir);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /inference-mesh:platform\.clusters\[3\]\.name: duplicate cluster name 'aws-euw1'/);
+  assert.ok(!/\n\s+at /.test(bad.stderr), "no stack trace");
+  assert.equal(fs.readFileSync(path.join(good.outDir, "prod", "stack.json"), "utf8"), before);
+  assert.deepEqual(fs.readdirSync(good.outDir).filter((f) => f.startsWith(".")), [], "no temp dirs left");
+});
+
+test("an unknown stack is a clear error", () => {
+  const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-"));
+  const r = runRender(["--stack", "staging"], out);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no stack config .*Pulumi\.staging\.yaml; known stacks: dev, local, prod/);
+});
