@@ -158,20 +158,31 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   };
 }
 
-/** Boots the pack, reviews the deployment, stops the pack. */
-export async function reviewDeployment(exported: DeploymentExport | ExportedDeployment, options: ReviewOptions = {}): Promise<ReviewResult> {
-  const packDir = options.packDir ?? defaultPackDir;
-  if (!options.packDir && !fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
+/** Whether a review would run: an explicit pack, or the repository's `policy/` exists. */
+export function packAvailable(packDir?: string): boolean {
+  return !!packDir || fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml"));
+}
+
+/**
+ * Boots the pack (or uses `pack`, already booting, which the caller then closes), reviews the
+ * deployment, stops the pack. Without a pack the result says that nothing was evaluated.
+ */
+export async function reviewDeployment(
+  exported: DeploymentExport | ExportedDeployment,
+  options: ReviewOptions & { pack?: Promise<PolicyPackProcess> } = {},
+): Promise<ReviewResult> {
+  if (!options.pack && !packAvailable(options.packDir)) {
     return {
       report: {
         status: "not-evaluated",
-        reason: `no policy pack at ${path.relative(process.cwd(), packDir) || "."}; no policy was run on this stack`,
+        reason: `no policy pack at ${path.relative(process.cwd(), defaultPackDir) || "."}; no policy was run on this stack`,
         resources: exported.deployment.resources?.length ?? 0,
       },
       mandatoryViolations: 0,
     };
   }
-  const pack = await startPack(exported as ExportedDeployment, { ...options, packDir });
+  const owned = !options.pack;
+  const pack = await (options.pack ?? startPack(exported as ExportedDeployment, options));
   try {
     const report = await reviewWithPack(pack, exported as ExportedDeployment, options);
     return { report, mandatoryViolations: report.summary.mandatory };
@@ -179,7 +190,7 @@ export async function reviewDeployment(exported: DeploymentExport | ExportedDepl
     const log = pack.log().trim();
     throw new Error(`${err instanceof Error ? err.message : String(err)}${log ? `\npolicy pack output:\n${log}` : ""}`);
   } finally {
-    pack.close();
+    if (owned) pack.close();
   }
 }
 
