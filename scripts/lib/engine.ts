@@ -112,7 +112,9 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     const mod = await load();
     return mod.default && typeof mod.default === "object" ? mod.default : mod;
   });
-  // Let outstanding registrations and output registrations settle.
+  // Let outstanding registrations and output registrations settle, including resources whose
+  // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
+  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
   await new Promise((resolve) => setImmediate(resolve));
 }
 
