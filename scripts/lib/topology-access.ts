@@ -25,6 +25,8 @@ export interface AccessEdge {
   /** `ns/sa` of a rendered ServiceAccount, or a description such as `any caller`. */
   caller: string;
   callerResolved: boolean;
+  /** What runs as the caller when it is not a plain rendered ServiceAccount (e.g. a Gateway's proxy). */
+  callerNote?: string;
   /** `ns/workload`, `Gateway ns/name`, or a description when nothing resolves. */
   target: string;
   /** How the policy attaches: `ztunnel` (selector / namespace) or `waypoint ns/name` / `Service ns/name`. */
@@ -111,9 +113,32 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
 interface Caller {
   label: string;
   resolved: boolean;
+  note?: string;
 }
 
-function resolveCallers(rule: Record<string, any>, serviceAccounts: Set<string>): Caller[] {
+/** Istio-managed gateway classes whose controller provisions `<Gateway name>-<GatewayClass name>`. */
+const ISTIO_PROVISIONED = new Set(["istio", "istio-east-west"]);
+
+/**
+ * Identities that may appear as principals: rendered ServiceAccounts (note ""), and the accounts
+ * Istio provisions for its Gateways — `<name>-<class>`, or the bare name for waypoints.
+ */
+export function meshIdentities(objects: KubernetesObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace ?? "default";
+    if (o.kind === "ServiceAccount") out.set(`${ns}/${o.metadata.name}`, "");
+    if (o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/")) {
+      const cls = String((o.spec as any)?.gatewayClassName ?? "");
+      const note = `proxy of Gateway ${ns}/${o.metadata.name}`;
+      if (cls === "istio-waypoint") out.set(`${ns}/${o.metadata.name}`, note);
+      else if (ISTIO_PROVISIONED.has(cls)) out.set(`${ns}/${o.metadata.name}-${cls}`, note);
+    }
+  }
+  return out;
+}
+
+function resolveCallers(rule: Record<string, any>, identities: Map<string, string>): Caller[] {
   const froms = (rule.from ?? []) as { source?: Record<string, string[]> }[];
   if (froms.length === 0) return [{ label: "any caller (rule without sources)", resolved: false }];
   return froms.flatMap(({ source = {} }): Caller[] => {
@@ -121,7 +146,7 @@ function resolveCallers(rule: Record<string, any>, serviceAccounts: Set<string>)
     for (const p of source.principals ?? []) {
       const id = principalIdentity(p);
       if (p === "*") out.push({ label: "any authenticated caller", resolved: false });
-      else if (id) out.push({ label: id, resolved: serviceAccounts.has(id) });
+      else if (id) out.push({ label: id, resolved: identities.has(id), ...(identities.get(id) ? { note: identities.get(id) } : {}) });
       else out.push({ label: `principal ${p}`, resolved: false });
     }
     for (const n of source.namespaces ?? []) out.push({ label: `any workload in namespace ${n}`, resolved: false });
@@ -133,9 +158,8 @@ function resolveCallers(rule: Record<string, any>, serviceAccounts: Set<string>)
 }
 
 /** Every (caller, target) pair the AuthorizationPolicies of one cluster express. */
-export function accessEdges(cluster: string, objects: KubernetesObject[], meshServiceAccounts?: Set<string>): AccessEdge[] {
+export function accessEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string> = meshIdentities(objects)): AccessEdge[] {
   const workloads = workloadsOf(cluster, objects);
-  const serviceAccounts = meshServiceAccounts ?? new Set(objects.filter((o) => o.kind === "ServiceAccount").map((o) => `${o.metadata.namespace ?? "default"}/${o.metadata.name}`));
   const edges: AccessEdge[] = [];
   for (const policy of objects.filter((o) => o.kind === "AuthorizationPolicy" && o.apiVersion.startsWith("security.istio.io/"))) {
     const spec = (policy.spec ?? {}) as Record<string, any>;
@@ -153,10 +177,10 @@ export function accessEdges(cluster: string, objects: KubernetesObject[], meshSe
       const ops = ((rule.to ?? []) as { operation?: Record<string, string[]> }[]).map((t) => t.operation ?? {});
       const collect = (k: string) => [...new Set(ops.flatMap((o) => o[k] ?? []))];
       const [ports, methods, paths] = [collect("ports"), collect("methods"), collect("paths")];
-      for (const c of resolveCallers(rule, serviceAccounts)) {
+      for (const c of resolveCallers(rule, identities)) {
         for (const t of targets) {
           edges.push({
-            cluster, policy: name, action, caller: c.label, callerResolved: c.resolved, target: t.label, via: t.via,
+            cluster, policy: name, action, caller: c.label, callerResolved: c.resolved, ...(c.note ? { callerNote: c.note } : {}), target: t.label, via: t.via,
             ...(ports.length ? { ports } : {}), ...(methods.length ? { methods } : {}), ...(paths.length ? { paths } : {}),
           });
         }

@@ -7,7 +7,7 @@
  */
 import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode } from "./topology-model";
-import { accessEdges, workloadsOf, AccessEdge } from "./topology-access";
+import { accessEdges, workloadsOf, meshIdentities, AccessEdge } from "./topology-access";
 
 export { buildTopology, accessEdges };
 export type { Topology, AccessEdge };
@@ -97,11 +97,9 @@ export function accessMatrix(edges: AccessEdge[]): { callers: string[]; targets:
 export function topologyMarkdown(exported: DeploymentExport | { deployment: { resources?: unknown[] } }, stack: string): string {
   const resources = (exported.deployment.resources ?? []) as CapturedResource[];
   const t = buildTopology(resources, stack);
-  const meshAccounts = new Set<string>();
-  for (const objs of t.objects.values()) {
-    for (const o of objs) if (o.kind === "ServiceAccount") meshAccounts.add(`${o.metadata.namespace ?? "default"}/${o.metadata.name}`);
-  }
-  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, meshAccounts));
+  // Principals are mesh-wide: an identity rendered in any cluster resolves in all of them.
+  const identities = meshIdentities([...t.objects.values()].flat());
+  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities));
   const out: string[] = [`# Topology of stack \`${stack}\``, ""];
   out.push("| cluster | cloud | region | network | east-west gateway | gateways | InferencePools |", "| --- | --- | --- | --- | --- | --- | --- |");
   for (const c of t.clusters) {
@@ -142,8 +140,9 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
         const partial = c.clusters.size < (targetClusters.get(target)?.size ?? 0) ? ` (${[...c.clusters].sort().join(", ")})` : "";
         return cell(`${mark}${c.detail.size ? ` ${[...c.detail].join("; ")}` : ""}${partial}`);
       });
-      const resolved = edges.find((e) => e.caller === caller)?.callerResolved;
-      out.push(`| \`${cell(caller)}\`${resolved === false && /^[^ ]+\/[^ ]+$/.test(caller) ? " ⚠ not a rendered ServiceAccount" : ""} | ${row.join(" | ")} |`);
+      const first = edges.find((e) => e.caller === caller)!;
+      const note = first.callerNote ? ` (${first.callerNote})` : !first.callerResolved && /^[^ ]+\/[^ ]+$/.test(caller) ? " ⚠ not a rendered ServiceAccount" : "";
+      out.push(`| \`${cell(caller)}\`${note} | ${row.join(" | ")} |`);
     }
     out.push("", "### Edges", "");
     const seen = new Set<string>();

@@ -159,3 +159,21 @@ test("mermaid node ids are safe and labels quote-escaped", () => {
     for (const nodeId of ids) assert.match(nodeId, /^[A-Za-z0-9_]+$/, line);
   }
 });
+
+test("principals of Istio-provisioned gateway proxies resolve to their Gateway (<name>-<class>, bare name for waypoints)", () => {
+  const objs: any[] = [
+    gateway("inference", "inference-gateway", "istio", []),
+    gateway("tools", "waypoint", "istio-waypoint", []),
+    deployment("inference", "model", "model", { app: "model" }),
+    allowPolicy({
+      name: "model", namespace: "inference", trustDomain: TD, target: { selector: { app: "model" } },
+      rules: [{ from: [{ namespace: "inference", serviceAccount: "inference-gateway-istio" }, { namespace: "tools", serviceAccount: "waypoint" }, { namespace: "inference", serviceAccount: "inference-gateway" }] }],
+    }),
+  ];
+  const byCaller = Object.fromEntries(accessEdges("c", objs).map((e) => [e.caller, [e.callerResolved, e.callerNote]]));
+  assert.deepEqual(byCaller, {
+    "inference/inference-gateway-istio": [true, "proxy of Gateway inference/inference-gateway"],
+    "tools/waypoint": [true, "proxy of Gateway tools/waypoint"],
+    "inference/inference-gateway": [false, undefined],
+  });
+});
