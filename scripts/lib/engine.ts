@@ -112,6 +112,10 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     const mod = await load();
     return mod.default && typeof mod.default === "object" ? mod.default : mod;
   });
+  // Resources whose inputs wait on other resources' outputs (e.g. certificates signed by a CA
+  // created in the same run) register after the program returns: drain the RPC queue, as the
+  // language host does before it disconnects.
+  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
   // Let outstanding registrations and output registrations settle.
   await new Promise((resolve) => setImmediate(resolve));
 }

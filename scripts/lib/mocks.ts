@@ -61,7 +61,21 @@ function vpcState(name: string, inputs: Record<string, any>): Record<string, unk
   return { ...inputs, vpcId: `vpc-${hex(name, 17)}`, privateSubnetIds: ids("private"), publicSubnetIds: ids("public"), isolatedSubnetIds: [] };
 }
 
-async function tlsState(type: string, inputs: Record<string, any>): Promise<Record<string, unknown> | undefined> {
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Secret inputs reach the mocks as `{<sig>: …, value}` wrappers; crypto needs the plain values. */
+function unwrapSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in value) return unwrapSecrets(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+async function tlsState(type: string, rawInputs: Record<string, any>): Promise<Record<string, unknown> | undefined> {
+  if (!type.startsWith("tls:")) return undefined;
+  const inputs = unwrapSecrets(rawInputs);
   switch (type) {
     case "tls:index/privateKey:PrivateKey": {
       const algorithm = inputs.algorithm ?? "RSA";
