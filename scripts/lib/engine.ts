@@ -112,11 +112,9 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     const mod = await load();
     return mod.default && typeof mod.default === "object" ? mod.default : mod;
   });
-  // Resources whose inputs wait on other resources' outputs (e.g. certificates signed by a CA
-  // created in the same run) register after the program returns: drain the RPC queue, as the
-  // language host does before it disconnects.
+  // Let outstanding registrations and output registrations settle, including resources whose
+  // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
   await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
-  // Let outstanding registrations and output registrations settle.
   await new Promise((resolve) => setImmediate(resolve));
 }
 
