@@ -62,6 +62,13 @@ function toJs(struct: any): Record<string, unknown> {
 }
 
 /**
+ * Registrations the mock monitor has accepted but not answered yet. Mocks that compute outputs
+ * asynchronously (real TLS keys) answer after `runInPulumiStack` returns, so `runProgram` waits
+ * for this to drain before the capture is read.
+ */
+let inFlight = 0;
+
+/**
  * Installs the mocks and a recorder on the mock monitor. Call before importing the program.
  */
 export function startMockEngine(project: string, stack: string, config: Record<string, string>): CapturedResource[] {
@@ -73,7 +80,9 @@ export function startMockEngine(project: string, stack: string, config: Record<s
   const byUrn = new Map<string, CapturedResource>();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+    inFlight++;
     register(req, (err: any, resp: any) => {
+      inFlight--;
       if (!err && resp) {
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
@@ -112,8 +121,12 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     const mod = await load();
     return mod.default && typeof mod.default === "object" ? mod.default : mod;
   });
-  // Let outstanding registrations and output registrations settle.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Let outstanding registrations settle, including those that only start once an asynchronous
+  // mock answered an earlier one (a Secret built from a generated certificate).
+  for (let idle = 0; idle < 3; ) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    idle = inFlight === 0 ? idle + 1 : 0;
+  }
 }
 
 /** The captured run as `pulumi stack export` would print it, secrets redacted. */

@@ -61,6 +61,17 @@ function vpcState(name: string, inputs: Record<string, any>): Record<string, unk
   return { ...inputs, vpcId: `vpc-${hex(name, 17)}`, privateSubnetIds: ids("private"), publicSubnetIds: ids("public"), isolatedSubnetIds: [] };
 }
 
+/** Secret inputs reach mocks wrapped (`{<sig>: …, value}`); the TLS mocks need the values. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if ("4dabf18193072939515e22adb298388d" in obj && "value" in obj) return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
 async function tlsState(type: string, inputs: Record<string, any>): Promise<Record<string, unknown> | undefined> {
   switch (type) {
     case "tls:index/privateKey:PrivateKey": {
@@ -121,7 +132,7 @@ export const platformMocks: pulumi.runtime.Mocks = {
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
     const { type, name, inputs } = args;
     const state =
-      (await tlsState(type, inputs)) ??
+      (await tlsState(type, unwrapSecrets(inputs) as Record<string, any>)) ??
       (type.startsWith("kubernetes:") ? kubernetesState(type, name, inputs) : undefined) ??
       cloudState(type, name, inputs) ??
       { ...inputs };
