@@ -186,6 +186,21 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
 }
 
 /** Runs every cross-field rule; returns the problems and, per vLLM model, where it fits. */
+/** Each model version becomes an InferencePool (and Deployment, EPP) named `<model>-<version>`. */
+function checkPoolNames(report: Report, cfg: PlatformConfig): void {
+  const seen = new Map<string, string>();
+  cfg.models.forEach((m, mi) =>
+    m.versions.forEach((v, vi) => {
+      const pool = `${m.name}-${v.name}`;
+      const other = seen.get(pool);
+      if (other && other !== m.name) {
+        report(["models", mi, "versions", vi, "name"], `model '${m.name}' version '${v.name}' and model '${other}' both name the pool '${pool}'; rename one of them`);
+      }
+      seen.set(pool, m.name);
+    }),
+  );
+}
+
 export function validatePlatform(cfg: PlatformConfig): { problems: ConfigProblem[]; fits: Map<string, ClusterFit[]> } {
   const problems: ConfigProblem[] = [];
   const report: Report = (path, message) => problems.push({ path, message });
@@ -193,5 +208,6 @@ export function validatePlatform(cfg: PlatformConfig): { problems: ConfigProblem
   const fits = checkModels(report, cfg);
   checkAgentsAndTools(report, cfg);
   checkGateways(report, cfg);
+  checkPoolNames(report, cfg);
   return { problems, fits };
 }

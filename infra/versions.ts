@@ -41,16 +41,15 @@ export const upstreamSources = {
   agentgatewayChartRepo: "oci://cr.agentgateway.dev/charts",
   gatewayApiCrds: (v: string) =>
     `https://github.com/kubernetes-sigs/gateway-api/releases/download/${v}/standard-install.yaml`,
+  /** GIE release asset with the GA CRDs only (InferencePool v1); `manifests.yaml` adds experimental kinds. */
   gieCrds: (v: string) =>
-    `https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/${v}/manifests.yaml`,
+    `https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/${v}/v1-manifests.yaml`,
   istioCrds: (v: string) => `https://raw.githubusercontent.com/istio/istio/${v}/manifests/charts/base/files/crd-all.gen.yaml`,
   agentgatewayCrds: (v: string) =>
     ["agentgatewaybackends", "agentgatewaymodels", "agentgatewayparameters", "agentgatewaypolicies"].map(
       (crd) =>
         `https://raw.githubusercontent.com/agentgateway/agentgateway/${v}/controller/install/helm/agentgateway-crds/templates/agentgateway.dev_${crd}.yaml`,
     ),
-  llmdRouterCrds: (v: string) => [
-    `https://raw.githubusercontent.com/llm-d/llm-d-router/${v}/config/crd/bases/llm-d.ai_inferenceobjectives.yaml`,
-    `https://raw.githubusercontent.com/llm-d/llm-d-router/${v}/config/crd/bases/llm-d.ai_inferencemodelrewrites.yaml`,
-  ],
+  /** llm-d-router release asset: the `llm-d.ai` InferenceObjective and InferenceModelRewrite CRDs, version-stamped. */
+  llmdRouterCrds: (v: string) => [`https://github.com/llm-d/llm-d-router/releases/download/${v}/manifests.yaml`],
 };

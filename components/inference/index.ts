@@ -1,9 +1,24 @@
 /**
- * Inference on the mesh (issue #5 fills this in): GIE and llm-d CRDs, model servers,
- * InferencePools with their endpoint pickers, InferenceObjectives and the inference gateway.
+ * Inference on the mesh: GIE and llm-d CRDs, model servers (vLLM or the simulator), one
+ * InferencePool with its endpoint picker per model version, InferenceObjectives, the body-based
+ * router and the inference gateway with per-model canary routes. Each cluster serves the model
+ * versions placed on it and routes only to its own pools (Istio does not support
+ * InferencePoolImport yet).
  */
-import type { PlatformSpec } from "../../infra/config";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformSpec, ModelSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
+import { applyManifests, Manifest } from "../k8s/apply";
+import { applyInferenceCrds } from "./crds";
+import { modelServerManifests } from "./model-server";
+import { inferencePoolManifest } from "./pool";
+import { eppManifests } from "./epp";
+import { inferenceObjectiveManifest } from "./objective";
+import { modelRouteManifest } from "./routes";
+import { gatewayManifest, selfSignedCertificateSecret } from "./gateway";
+import { bbrManifests } from "./bbr";
+import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
+import { gatewayClusterHost, gatewayName, gatewayServiceAccount, inferenceNamespace, poolName } from "./names";
 
 /** What the agent layer needs from inference on one cluster. */
 export interface ClusterInference {
@@ -11,6 +26,15 @@ export interface ClusterInference {
   openAiBaseUrl: string;
   /** Namespace/ServiceAccount of the inference gateway's proxy, for authorization. */
   gatewayServiceAccount: { namespace: string; name: string };
+  /** The inference Gateway, for `targetRefs` and `parentRefs`. */
+  gatewayName: string;
+  gatewayNamespace: string;
+  /** Models served on this cluster (by `models[].name`). */
+  models: string[];
+  /** InferencePools on this cluster, `<model>-<version>`. */
+  pools: string[];
+  /** Resources that exist once the gateway is declared (empty where no model is served). */
+  ready: pulumi.Resource[];
 }
 
 export interface InferenceArgs {
@@ -18,14 +42,80 @@ export interface InferenceArgs {
   mesh: Map<string, ClusterMesh>;
 }
 
+/** Models placed on a cluster. */
+export function modelsOnCluster(spec: Pick<PlatformSpec, "models">, cluster: string): ModelSpec[] {
+  return spec.models.filter((m) => m.clusters.includes(cluster));
+}
+
+/** Every object inference applies on one cluster, pure (the self-signed certificate Secret aside). */
+export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): Manifest[] {
+  const clusterSpec = spec.clusters.find((c) => c.name === cluster);
+  if (!clusterSpec) throw new Error(`unknown cluster '${cluster}'`);
+  const models = modelsOnCluster(spec, cluster);
+  if (models.length === 0) return [];
+  const trustDomain = spec.mesh.trustDomain;
+  const perVersion = models.flatMap((model) =>
+    model.versions.flatMap((version) => {
+      const pool = poolName(model, version);
+      const fit = spec.fits.get(model.name)?.find((f) => f.cluster === cluster);
+      return [
+        ...modelServerManifests({ model, version, cluster: clusterSpec, fit, versions: spec.versions }),
+        inferencePoolManifest(model, version),
+        ...eppManifests({ model, pool, versions: spec.versions }),
+        inferenceObjectiveManifest(model, version),
+        ...poolAuthorizationPolicies(trustDomain, model, version),
+      ];
+    }),
+  );
+  return [
+    gatewayManifest(spec.gateways.inference),
+    ...bbrManifests(models, spec.versions),
+    bbrAuthorizationPolicy(trustDomain),
+    ...perVersion,
+    ...models.map(modelRouteManifest),
+  ];
+}
+
+export interface ClusterInferenceArgs {
+  spec: PlatformSpec;
+  mesh: ClusterMesh;
+}
+
+/** Inference on one cluster. */
+export class ClusterInferenceStack extends pulumi.ComponentResource {
+  readonly inference: ClusterInference;
+  constructor(name: string, args: ClusterInferenceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-mesh:inference:ClusterInference", name, {}, opts);
+    const { spec, mesh } = args;
+    const cluster = mesh.cluster.spec.name;
+    const provider = mesh.cluster.provider;
+    const models = modelsOnCluster(spec, cluster);
+    let ready: pulumi.Resource[] = [];
+    if (models.length > 0) {
+      const crds = applyInferenceCrds({ cluster, versions: spec.versions, provider, parent: this, dependsOn: mesh.gatewayApiReady });
+      const namespace = mesh.namespaces.get(inferenceNamespace);
+      const dependsOn = [...crds, ...mesh.gatewayApiReady, ...mesh.meshReady, ...(namespace ? [namespace] : [])];
+      const manifests = clusterInferenceManifests(spec, cluster);
+      const tls = spec.gateways.inference.tls;
+      if (tls.mode === "selfSigned") manifests.unshift(selfSignedCertificateSecret(cluster, spec.gateways.inference.hostname, this));
+      const applied = applyManifests(cluster, manifests, { provider, parent: this, dependsOn });
+      ready = [applied.get(`Gateway/${inferenceNamespace}/${gatewayName}`)!];
+    }
+    this.inference = {
+      openAiBaseUrl: `http://${gatewayClusterHost}/v1`,
+      gatewayServiceAccount: { ...gatewayServiceAccount },
+      gatewayName,
+      gatewayNamespace: inferenceNamespace,
+      models: models.map((m) => m.name),
+      pools: models.flatMap((m) => m.versions.map((v) => poolName(m, v))),
+      ready,
+    };
+    this.registerOutputs({ gateway: gatewayName, pools: this.inference.pools });
+  }
+}
+
 export function buildInference(args: InferenceArgs): Map<string, ClusterInference> {
   return new Map(
-    [...args.mesh.keys()].map((name) => [
-      name,
-      {
-        openAiBaseUrl: "http://inference-gateway-istio.inference.svc.cluster.local/v1",
-        gatewayServiceAccount: { namespace: "inference", name: "inference-gateway-istio" },
-      },
-    ]),
+    [...args.mesh].map(([name, mesh]) => [name, new ClusterInferenceStack(`${name}-inference`, { spec: args.spec, mesh }).inference]),
   );
 }

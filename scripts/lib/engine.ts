@@ -62,13 +62,6 @@ function toJs(struct: any): Record<string, unknown> {
 }
 
 /**
- * Registrations the mock monitor has accepted but not answered yet. Mocks that compute outputs
- * asynchronously (real TLS keys) answer after `runInPulumiStack` returns, so `runProgram` waits
- * for this to drain before the capture is read.
- */
-let inFlight = 0;
-
-/**
  * Installs the mocks and a recorder on the mock monitor. Call before importing the program.
  */
 export function startMockEngine(project: string, stack: string, config: Record<string, string>): CapturedResource[] {
@@ -80,9 +73,7 @@ export function startMockEngine(project: string, stack: string, config: Record<s
   const byUrn = new Map<string, CapturedResource>();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-    inFlight++;
     register(req, (err: any, resp: any) => {
-      inFlight--;
       if (!err && resp) {
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
@@ -121,12 +112,10 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     const mod = await load();
     return mod.default && typeof mod.default === "object" ? mod.default : mod;
   });
-  // Let outstanding registrations settle, including those that only start once an asynchronous
-  // mock answered an earlier one (a Secret built from a generated certificate).
-  for (let idle = 0; idle < 3; ) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    idle = inFlight === 0 ? idle + 1 : 0;
-  }
+  // Let outstanding registrations and output registrations settle, including resources whose
+  // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
+  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The captured run as `pulumi stack export` would print it, secrets redacted. */

@@ -61,32 +61,35 @@ function vpcState(name: string, inputs: Record<string, any>): Record<string, unk
   return { ...inputs, vpcId: `vpc-${hex(name, 17)}`, privateSubnetIds: ids("private"), publicSubnetIds: ids("public"), isolatedSubnetIds: [] };
 }
 
-/** Secret inputs reach mocks wrapped (`{<sig>: …, value}`); the TLS mocks need the values. */
-function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
+/** Secret inputs reach mocks wrapped as `{<sig>: <secret sig>, value}`; the crypto mocks need the values. */
+function unwrapSecretInputs(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrapSecretInputs);
   if (value && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    if ("4dabf18193072939515e22adb298388d" in obj && "value" in obj) return unwrapSecrets(obj.value);
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+    if ("4dabf18193072939515e22adb298388d" in value) return unwrapSecretInputs(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecretInputs(v)]));
   }
   return value;
 }
 
 async function tlsState(type: string, inputs: Record<string, any>): Promise<Record<string, unknown> | undefined> {
+  // Crypto reads plain values; the state echoes the inputs as given, so secrets stay wrapped.
+  const plain = type.startsWith("tls:") ? unwrapSecretInputs(inputs) : inputs;
   switch (type) {
     case "tls:index/privateKey:PrivateKey": {
       const algorithm = inputs.algorithm ?? "RSA";
       const key = await mockPrivateKey(
         algorithm === "ECDSA" ? { algorithm, ecdsaCurve: inputs.ecdsaCurve ?? "P224" } : { algorithm: "RSA", rsaBits: inputs.rsaBits ?? 2048 },
       );
-      return { ...inputs, privateKeyPem: key.privateKeyPem, privateKeyPemPkcs8: key.privateKeyPem, publicKeyPem: key.publicKeyPem, publicKeyOpenssh: "", publicKeyFingerprintSha256: hex(key.publicKeyPem, 64) };
+      // The tls provider marks the key outputs secret; so does the mock.
+      const secret = (value: string) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+      return { ...inputs, privateKeyPem: secret(key.privateKeyPem), privateKeyPemPkcs8: secret(key.privateKeyPem), publicKeyPem: key.publicKeyPem, publicKeyOpenssh: "", publicKeyFingerprintSha256: hex(key.publicKeyPem, 64) };
     }
     case "tls:index/selfSignedCert:SelfSignedCert":
-      return { ...inputs, certPem: await mockSelfSignedCert(inputs as any), validityStartTime: "2026-01-01T00:00:00Z" };
+      return { ...inputs, certPem: await mockSelfSignedCert(plain as any), validityStartTime: "2026-01-01T00:00:00Z" };
     case "tls:index/certRequest:CertRequest":
-      return { ...inputs, certRequestPem: await mockCertRequest(inputs as any) };
+      return { ...inputs, certRequestPem: await mockCertRequest(plain as any) };
     case "tls:index/locallySignedCert:LocallySignedCert":
-      return { ...inputs, certPem: await mockLocallySignedCert(inputs as any), validityStartTime: "2026-01-01T00:00:00Z" };
+      return { ...inputs, certPem: await mockLocallySignedCert(plain as any), validityStartTime: "2026-01-01T00:00:00Z" };
   }
   return undefined;
 }
@@ -132,7 +135,7 @@ export const platformMocks: pulumi.runtime.Mocks = {
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
     const { type, name, inputs } = args;
     const state =
-      (await tlsState(type, unwrapSecrets(inputs) as Record<string, any>)) ??
+      (await tlsState(type, inputs)) ??
       (type.startsWith("kubernetes:") ? kubernetesState(type, name, inputs) : undefined) ??
       cloudState(type, name, inputs) ??
       { ...inputs };

@@ -1,0 +1,77 @@
+/**
+ * The inference gateway of one cluster: a Gateway of class `istio` (Istio deploys
+ * `inference-gateway-istio`) with an HTTPS listener for clients outside the mesh, and an HTTP
+ * listener bound to the gateway's in-cluster host for in-mesh callers (ztunnel already carries
+ * that hop over mTLS, and authorization decides who may use it).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import type { GatewaySpec } from "../../infra/schema";
+import { Manifest, appLabels } from "../k8s/apply";
+import { gatewayClusterHost, gatewayName, inferenceNamespace, ports } from "./names";
+
+/** Secret holding the listener certificate when the stack asks for a self-signed one. */
+export const selfSignedSecretName = `${gatewayName}-tls`;
+
+/** Name of the certificate Secret the HTTPS listener uses, or undefined without TLS. */
+export function certificateSecretName(spec: GatewaySpec): string | undefined {
+  if (spec.tls.mode === "secret") return spec.tls.secretName;
+  if (spec.tls.mode === "selfSigned") return selfSignedSecretName;
+  return undefined;
+}
+
+const labels = appLabels({ name: gatewayName, instance: gatewayName, component: "inference-gateway" });
+
+export function gatewayListeners(spec: GatewaySpec): Record<string, unknown>[] {
+  const secret = certificateSecretName(spec);
+  const sameNamespace = { namespaces: { from: "Same" } };
+  const mesh = { name: "http-mesh", hostname: gatewayClusterHost, port: ports.http, protocol: "HTTP", allowedRoutes: sameNamespace };
+  if (!secret) return [{ name: "http", hostname: spec.hostname, port: ports.http, protocol: "HTTP", allowedRoutes: sameNamespace }, mesh];
+  return [
+    {
+      name: "https",
+      hostname: spec.hostname,
+      port: ports.https,
+      protocol: "HTTPS",
+      tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: secret }] },
+      allowedRoutes: sameNamespace,
+    },
+    mesh,
+  ];
+}
+
+export function gatewayManifest(spec: GatewaySpec): Manifest {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: gatewayName, namespace: inferenceNamespace, labels },
+    spec: { gatewayClassName: "istio", listeners: gatewayListeners(spec) },
+  };
+}
+
+/**
+ * A self-signed certificate for the listener hostname (local stacks), as a `kubernetes.io/tls`
+ * Secret. The key never leaves Pulumi state unencrypted.
+ */
+export function selfSignedCertificateSecret(cluster: string, hostname: string, parent: pulumi.Resource): Manifest {
+  const key = new tls.PrivateKey(`${cluster}-inference-gateway-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
+  const cert = new tls.SelfSignedCert(
+    `${cluster}-inference-gateway-cert`,
+    {
+      privateKeyPem: key.privateKeyPem,
+      subject: { commonName: hostname, organization: "inference-mesh" },
+      dnsNames: [hostname],
+      validityPeriodHours: 24 * 365,
+      earlyRenewalHours: 24 * 30,
+      allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+    },
+    { parent },
+  );
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: selfSignedSecretName, namespace: inferenceNamespace, labels },
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Model servers of one model version on one cluster: vLLM on GPUs, or the llm-d inference
+ * simulator on CPU-only clusters with the same labels, port and served model name, so the same
+ * InferencePool, EPP and routes sit in front of either.
+ */
+import type { ModelSpec, ModelVersionSpec, ClusterSpec } from "../../infra/schema";
+import type { Versions } from "../../infra/versions";
+import type { ClusterFit } from "../gpu/fit";
+import { vllmEngineArgs } from "../gpu/fit";
+import { gpuToleration } from "../gpu/catalog";
+import { fitModelOf } from "../../infra/validate";
+import { Manifest } from "../k8s/apply";
+import { inferenceNamespace, modelServerLabels, modelServerServiceAccount, poolName, poolSelector, ports } from "./names";
+
+/** Where the Hugging Face token lives; optional so public models start without it. */
+export const hfTokenSecret = { name: "hf-token", key: "token" } as const;
+
+/** vLLM sleeps this long before SIGTERM so the gateway and EPP stop sending it new requests. */
+export const preStopSleepSeconds = 30;
+/** Longest request drain plus the preStop sleep, with headroom (upstream's worked example). */
+export const terminationGracePeriodSeconds = 130;
+
+export interface ModelServerArgs {
+  model: ModelSpec;
+  version: ModelVersionSpec;
+  cluster: ClusterSpec;
+  /** The model's fit on this cluster (vLLM only): which GPU products it may be scheduled on. */
+  fit?: ClusterFit;
+  versions: Versions;
+}
+
+export const replicasOf = (model: ModelSpec, version: ModelVersionSpec) => version.replicas ?? model.replicas;
+
+/** `https://huggingface.co/org/repo` → `org/repo`, the form vLLM resolves from the Hub. */
+export function loraSource(source: string): string {
+  return source.replace(/^https?:\/\/huggingface\.co\//, "").replace(/\/+$/, "");
+}
+
+/** vLLM server arguments: served name, port, the fit arithmetic's engine flags, prefix caching, LoRA. */
+export function vllmArgs(model: ModelSpec, version: ModelVersionSpec): string[] {
+  const lora = model.loraAdapters;
+  return [
+    "--model", model.servedModelName,
+    ...(version.revision ? ["--revision", version.revision] : []),
+    "--served-model-name", model.servedModelName,
+    "--port", String(ports.modelServer),
+    ...vllmEngineArgs(fitModelOf(model, replicasOf(model, version))),
+    "--enable-prefix-caching",
+    ...(lora.length > 0
+      ? ["--enable-lora", "--max-loras", String(lora.length), "--lora-modules", ...lora.map((a) => `${a.name}=${loraSource(a.source)}`)]
+      : []),
+  ];
+}
+
+/** Simulator arguments: the same served model name, port and context length as vLLM would have. */
+export function simulatorArgs(model: ModelSpec): string[] {
+  const lora = model.loraAdapters;
+  return [
+    "--model", model.servedModelName,
+    "--served-model-name", model.servedModelName,
+    "--port", String(ports.modelServer),
+    "--max-model-len", String(model.maxModelLen),
+    ...(lora.length > 0
+      ? ["--max-loras", String(lora.length), "--lora-modules", ...lora.map((a) => JSON.stringify({ name: a.name }))]
+      : []),
+  ];
+}
+
+const healthGet = { httpGet: { path: "/health", port: "http", scheme: "HTTP" } };
+
+/** Startup gates liveness and readiness until the weights are loaded (up to 10 minutes). */
+export const modelServerProbes = {
+  startupProbe: { ...healthGet, initialDelaySeconds: 2, periodSeconds: 1, failureThreshold: 600 },
+  readinessProbe: { ...healthGet, periodSeconds: 1, successThreshold: 1, failureThreshold: 1, timeoutSeconds: 1 },
+  livenessProbe: { ...healthGet, periodSeconds: 1, successThreshold: 1, failureThreshold: 5, timeoutSeconds: 1 },
+};
+
+/** GPU products of the node groups this model fits on in this cluster. */
+export function gpuProducts(fit: ClusterFit | undefined): string[] {
+  return [...new Set((fit?.fits ?? []).map((f) => f.capacity.product))].sort();
+}
+
+function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
+  const { model, version, versions } = args;
+  const gpus = String(model.gpusPerReplica);
+  return {
+    name: "vllm",
+    image: version.image ?? versions.vllmImage,
+    imagePullPolicy: "IfNotPresent",
+    command: ["python3", "-m", "vllm.entrypoints.openai.api_server"],
+    args: vllmArgs(model, version),
+    env: [
+      { name: "HF_TOKEN", valueFrom: { secretKeyRef: { ...hfTokenSecret, optional: true } } },
+      { name: "HF_HOME", value: "/data/huggingface" },
+    ],
+    ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
+    ...modelServerProbes,
+    lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
+    resources: { requests: { "nvidia.com/gpu": gpus }, limits: { "nvidia.com/gpu": gpus } },
+    volumeMounts: [
+      { name: "data", mountPath: "/data" },
+      { name: "shm", mountPath: "/dev/shm" },
+    ],
+  };
+}
+
+function simulatorContainer(args: ModelServerArgs): Record<string, unknown> {
+  const { model, version, versions } = args;
+  return {
+    name: "vllm-sim",
+    image: version.image ?? versions.simulatorImage,
+    imagePullPolicy: "IfNotPresent",
+    args: simulatorArgs(model),
+    env: [
+      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ],
+    ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
+    ...modelServerProbes,
+    lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+  };
+}
+
+/** ServiceAccount, Deployment and PodDisruptionBudget of one model version on one cluster. */
+export function modelServerManifests(args: ModelServerArgs): Manifest[] {
+  const { model, version } = args;
+  const name = poolName(model, version);
+  const labels = modelServerLabels(model, version);
+  const selector = poolSelector(model, version);
+  const vllm = model.server === "vllm";
+  const products = gpuProducts(args.fit);
+  const metadata = { name, namespace: inferenceNamespace, labels };
+  const podSpec: Record<string, unknown> = {
+    serviceAccountName: modelServerServiceAccount(name),
+    automountServiceAccountToken: false,
+    // A Service named `vllm` would inject VLLM_PORT=tcp://… and crash vLLM.
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds,
+    containers: [vllm ? vllmContainer(args) : simulatorContainer(args)],
+    ...(vllm
+      ? {
+          tolerations: [{ ...gpuToleration }],
+          ...(products.length > 0
+            ? {
+                affinity: {
+                  nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: {
+                      nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: products }] }],
+                    },
+                  },
+                },
+              }
+            : { nodeSelector: { "nvidia.com/gpu.present": "true" } }),
+          volumes: [
+            { name: "data", emptyDir: {} },
+            { name: "shm", emptyDir: { medium: "Memory" } },
+          ],
+        }
+      : {}),
+  };
+  return [
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: modelServerServiceAccount(name), namespace: inferenceNamespace, labels },
+      automountServiceAccountToken: false,
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata,
+      spec: {
+        replicas: replicasOf(model, version),
+        selector: { matchLabels: selector },
+        template: { metadata: { labels }, spec: podSpec },
+      },
+    },
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata,
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    },
+  ];
+}

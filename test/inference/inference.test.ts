@@ -1,0 +1,227 @@
+/**
+ * Inference pure cores: EPP config, vLLM and simulator args, route rules, and the per-cluster
+ * manifests of the shipped stacks checked against the end-to-end invariants (pure, no render).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform, PlatformSpec } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { endpointPickerConfig, eppArgs, eppReplicas, eppRoleRules } from "../../components/inference/epp";
+import { vllmArgs, simulatorArgs, loraSource } from "../../components/inference/model-server";
+import { modelRouteRules } from "../../components/inference/routes";
+import { clusterInferenceManifests, modelsOnCluster } from "../../components/inference";
+import { inferenceCrdBundles } from "../../components/inference/crds";
+import { gatewayListeners } from "../../components/inference/gateway";
+import { checkInferenceInvariants, ofKind } from "./invariants";
+
+const spec = (stack: "local" | "dev" | "prod"): PlatformSpec => parsePlatform(shippedPlatform(stack), stack);
+const model = (s: PlatformSpec, name: string) => s.models.find((m) => m.name === name)!;
+const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+test("EPP config: default profile scores queue, KV-cache and prefix-cache with the configured weights", () => {
+  const cfg = endpointPickerConfig({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }) as any;
+  assert.equal(cfg.apiVersion, "llm-d.ai/v1alpha1");
+  assert.equal(cfg.kind, "EndpointPickerConfig");
+  assert.deepEqual(cfg.schedulingProfiles, [
+    {
+      name: "default",
+      plugins: [
+        { pluginRef: "queue-scorer", weight: 2 },
+        { pluginRef: "kv-cache-utilization-scorer", weight: 2 },
+        { pluginRef: "prefix-cache-scorer", weight: 3 },
+      ],
+    },
+  ]);
+  const types = cfg.plugins.map((p: any) => p.type);
+  assert.deepEqual(types, ["queue-scorer", "kv-cache-utilization-scorer", "prefix-cache-scorer", "metrics-data-source", "core-metrics-extractor"]);
+  // Every profile reference names a declared plugin.
+  for (const ref of cfg.schedulingProfiles[0].plugins) assert.ok(types.includes(ref.pluginRef));
+});
+
+test("EPP config: a zero weight drops that scorer; prod's qwen weights come through", () => {
+  const cfg = endpointPickerConfig({ queue: 0, kvCacheUtilization: 1, prefixCache: 2 }) as any;
+  assert.deepEqual(cfg.schedulingProfiles[0].plugins.map((p: any) => p.pluginRef), ["kv-cache-utilization-scorer", "prefix-cache-scorer"]);
+  assert.ok(!cfg.plugins.some((p: any) => p.type === "queue-scorer"));
+  const qwen = model(spec("prod"), "qwen3-32b");
+  const prod = endpointPickerConfig(qwen.epp.scorerWeights) as any;
+  assert.deepEqual(prod.schedulingProfiles[0].plugins.map((p: any) => p.weight), [1, 1, 2]);
+});
+
+test("EPP args and RBAC: pool flags, ports, leader election only when replicated", () => {
+  const one = eppArgs("m-v1", 1);
+  assert.equal(argAfter(one, "--pool-name"), "m-v1");
+  assert.equal(argAfter(one, "--pool-namespace"), "inference");
+  assert.equal(argAfter(one, "--pool-group"), "inference.networking.k8s.io");
+  assert.equal(argAfter(one, "--grpc-port"), "9002");
+  assert.equal(argAfter(one, "--grpc-health-port"), "9003");
+  assert.equal(argAfter(one, "--metrics-port"), "9090");
+  assert.ok(!one.includes("--ha-enable-leader-election"));
+  assert.ok(eppArgs("m-v1", 2).includes("--ha-enable-leader-election"));
+  assert.ok(!eppRoleRules(1).some((r: any) => (r.resources as string[]).includes("leases")));
+  assert.ok(eppRoleRules(2).some((r: any) => (r.resources as string[]).includes("leases")));
+  const prod = spec("prod");
+  assert.equal(eppReplicas(model(prod, "qwen3-32b")), 2);
+  assert.equal(eppReplicas(model(prod, "llama-3-1-8b")), 2, "two replicas in front of GPUs by default");
+  assert.equal(eppReplicas(model(spec("local"), "qwen3-0-6b")), 1);
+});
+
+test("vLLM args follow the fit arithmetic, with prefix caching and LoRA when configured", () => {
+  const prod = spec("prod");
+  const llama = model(prod, "llama-3-1-8b");
+  const a = vllmArgs(llama, llama.versions[0]);
+  assert.equal(argAfter(a, "--model"), "meta-llama/Llama-3.1-8B-Instruct");
+  assert.equal(argAfter(a, "--served-model-name"), "meta-llama/Llama-3.1-8B-Instruct");
+  assert.equal(argAfter(a, "--port"), "8000");
+  assert.equal(argAfter(a, "--tensor-parallel-size"), "1");
+  assert.equal(argAfter(a, "--gpu-memory-utilization"), "0.9");
+  assert.equal(argAfter(a, "--max-model-len"), "16384");
+  assert.ok(a.includes("--enable-prefix-caching"));
+  assert.ok(a.includes("--enable-lora"));
+  assert.equal(argAfter(a, "--lora-modules"), "support-tone=inference-mesh/llama-3.1-8b-support-tone-lora");
+  const qwen = model(prod, "qwen3-32b");
+  const q = vllmArgs(qwen, qwen.versions[1]);
+  assert.equal(argAfter(q, "--tensor-parallel-size"), "2");
+  assert.equal(argAfter(q, "--gpu-memory-utilization"), "0.92");
+  assert.equal(argAfter(q, "--max-model-len"), "16000");
+  assert.ok(!q.includes("--enable-lora"));
+  assert.equal(loraSource("https://huggingface.co/org/adapter/"), "org/adapter");
+  assert.equal(loraSource("org/adapter"), "org/adapter");
+});
+
+test("simulator args: same served model name, port and context length", () => {
+  const m = model(spec("local"), "qwen3-0-6b");
+  const a = simulatorArgs(m);
+  assert.equal(argAfter(a, "--served-model-name"), "Qwen/Qwen3-0.6B");
+  assert.equal(argAfter(a, "--port"), "8000");
+  assert.equal(argAfter(a, "--max-model-len"), "4096");
+});
+
+test("route rules: the canary header rule first, then the weighted split", () => {
+  const m = model(spec("prod"), "llama-3-1-8b");
+  const rules = modelRouteRules(m);
+  assert.equal(rules.length, 2);
+  const [canary, split] = rules;
+  const headers = (r: (typeof rules)[number]) => Object.fromEntries(r.matches[0].headers.map((h) => [h.name, h.value]));
+  assert.deepEqual(headers(canary), { "X-Gateway-Base-Model-Name": m.servedModelName, "x-canary": "true" });
+  assert.deepEqual(canary.backendRefs.map((b) => b.name), ["llama-3-1-8b-v2"]);
+  assert.deepEqual(headers(split), { "X-Gateway-Base-Model-Name": m.servedModelName });
+  assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight]), [["llama-3-1-8b-v1", 95], ["llama-3-1-8b-v2", 5]]);
+  for (const r of rules) assert.equal(r.timeouts.request, "300s");
+  const single = { ...m, versions: [{ name: "v1", weight: 100, canary: false }] };
+  const only = modelRouteRules(single);
+  assert.equal(only.length, 1);
+  assert.deepEqual(only[0].backendRefs.map((b) => [b.name, b.weight]), [["llama-3-1-8b-v1", 100]]);
+});
+
+for (const stack of ["local", "dev", "prod"] as const) {
+  test(`${stack}: every cluster's inference objects satisfy the pool, port, EPP and route invariants`, () => {
+    const s = spec(stack);
+    for (const c of s.clusters) {
+      const objects = clusterInferenceManifests(s, c.name) as any[];
+      const pools = checkInferenceInvariants(objects);
+      const expected = modelsOnCluster(s, c.name).flatMap((m) => m.versions.map((v) => `${m.name}-${v.name}`));
+      assert.deepEqual(pools.sort(), expected.sort(), `${stack}/${c.name}: a pool per placed model version, nothing else`);
+    }
+  });
+}
+
+test("prod: vLLM on GPUs in every placement cluster, with toleration and GPU node selection", () => {
+  const s = spec("prod");
+  for (const m of s.models) {
+    for (const cluster of m.clusters) {
+      const objects = clusterInferenceManifests(s, cluster) as any[];
+      for (const v of m.versions) {
+        const d = ofKind(objects, "Deployment").find((o) => o.metadata.name === `${m.name}-${v.name}`)!;
+        assert.ok(d, `${cluster}: ${m.name}-${v.name}`);
+        const pod = d.spec.template.spec;
+        const c = pod.containers[0];
+        assert.match(c.image, /^vllm\/vllm-openai:v0\.21\.0$/);
+        assert.equal(c.resources.limits["nvidia.com/gpu"], String(m.gpusPerReplica));
+        assert.equal(c.resources.requests["nvidia.com/gpu"], String(m.gpusPerReplica));
+        assert.deepEqual(pod.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+        const products = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0];
+        assert.equal(products.key, "nvidia.com/gpu.product");
+        assert.ok(products.values.length > 0);
+        assert.equal(d.spec.replicas, v.replicas ?? m.replicas);
+        assert.deepEqual(pod.volumes.find((vol: any) => vol.name === "shm").emptyDir, { medium: "Memory" });
+        assert.ok(c.lifecycle.preStop.sleep.seconds < pod.terminationGracePeriodSeconds);
+        assert.ok(c.env.some((e: any) => e.name === "HF_TOKEN" && e.valueFrom.secretKeyRef.name === "hf-token"));
+      }
+    }
+  }
+  // Only models placed on a cluster are there: aws-euw1 serves llama only.
+  const euw1 = clusterInferenceManifests(s, "aws-euw1") as any[];
+  assert.deepEqual(ofKind(euw1, "HTTPRoute").map((r) => r.metadata.name), ["llama-3-1-8b"]);
+});
+
+test("local: the simulator with no GPU requests or GPU tolerations", () => {
+  const objects = clusterInferenceManifests(spec("local"), "local") as any[];
+  const deployments = ofKind(objects, "Deployment");
+  assert.ok(deployments.length > 0);
+  for (const d of deployments) {
+    const pod = d.spec.template.spec;
+    assert.ok(!JSON.stringify(pod).includes("nvidia.com/gpu"), `${d.metadata.name} asks for no GPU`);
+  }
+  const servers = deployments.filter((d) => d.spec.template.metadata.labels["app.kubernetes.io/component"] === "model-server");
+  assert.deepEqual(servers.map((d) => d.spec.template.spec.containers[0].image), ["ghcr.io/llm-d/llm-d-inference-sim:v0.10.2", "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"]);
+});
+
+test("body-based router: ext-proc inserted first on the inference Gateway, models mapped by ConfigMap", () => {
+  const s = spec("prod");
+  const objects = clusterInferenceManifests(s, "aws-use1") as any[];
+  const filter = ofKind(objects, "EnvoyFilter")[0];
+  assert.deepEqual(filter.spec.targetRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }]);
+  const patch = filter.spec.configPatches[0];
+  assert.equal(patch.applyTo, "HTTP_FILTER");
+  assert.equal(patch.patch.operation, "INSERT_FIRST");
+  const cluster = patch.patch.value.typed_config.grpc_service.envoy_grpc.cluster_name;
+  assert.equal(cluster, "outbound|9004||body-based-router.inference.svc.cluster.local");
+  const svc = ofKind(objects, "Service").find((o) => o.metadata.name === "body-based-router")!;
+  assert.equal(svc.spec.ports[0].port, 9004);
+  const maps = ofKind(objects, "ConfigMap").filter((o) => o.metadata.labels?.["inference.networking.k8s.io/bbr-managed"] === "true");
+  assert.deepEqual(maps.map((m) => m.data.baseModel).sort(), ["Qwen/Qwen3-32B", "meta-llama/Llama-3.1-8B-Instruct"]);
+  assert.match(maps.find((m) => m.data.baseModel.startsWith("meta"))!.data.adapters, /- support-tone/);
+  assert.ok(ofKind(objects, "DestinationRule").some((d) => d.spec.host === "body-based-router.inference.svc.cluster.local"));
+});
+
+test("authorization: model servers accept the gateway and their own EPP, EPPs and BBR only the gateway", () => {
+  const s = spec("prod");
+  const objects = clusterInferenceManifests(s, "aws-use1") as any[];
+  const policies = ofKind(objects, "AuthorizationPolicy");
+  const principals = (name: string) => policies.find((p) => p.metadata.name === name)!.spec.rules[0].from[0].source.principals;
+  const gw = "cluster.local/ns/inference/sa/inference-gateway-istio";
+  assert.deepEqual(principals("qwen3-32b-v1-model-server"), [gw, "cluster.local/ns/inference/sa/qwen3-32b-v1-epp"].sort());
+  assert.deepEqual(principals("qwen3-32b-v1-epp"), [gw]);
+  assert.deepEqual(principals("body-based-router"), [gw]);
+  for (const p of policies) {
+    assert.equal(p.spec.action, "ALLOW");
+    assert.ok(p.spec.selector, `${p.metadata.name} is an L4 (ztunnel) policy`);
+    for (const pr of p.spec.rules.flatMap((r: any) => r.from[0].source.principals)) {
+      const sa = pr.split("/sa/")[1];
+      assert.ok(sa === "inference-gateway-istio" || ofKind(objects, "ServiceAccount").some((o) => o.metadata.name === sa), `${pr} is a rendered ServiceAccount`);
+    }
+  }
+});
+
+test("gateway: HTTPS listener with the configured or self-signed certificate, plus the in-mesh listener", () => {
+  const prod = gatewayListeners(spec("prod").gateways.inference) as any[];
+  assert.equal(prod[0].protocol, "HTTPS");
+  assert.equal(prod[0].hostname, "inference.example.com");
+  assert.deepEqual(prod[0].tls.certificateRefs, [{ group: "", kind: "Secret", name: "inference-gateway-tls" }]);
+  assert.equal(prod[1].hostname, "inference-gateway-istio.inference.svc.cluster.local");
+  const local = gatewayListeners(spec("local").gateways.inference) as any[];
+  assert.equal(local[0].tls.certificateRefs[0].name, "inference-gateway-tls");
+});
+
+test("CRD bundles: pinned GIE v1 and llm-d-router release assets", () => {
+  assert.deepEqual(inferenceCrdBundles(spec("prod").versions).map((b) => b.url), [
+    "https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/v1.6.0/v1-manifests.yaml",
+    "https://github.com/llm-d/llm-d-router/releases/download/v0.10.0/manifests.yaml",
+  ]);
+});
+
+test("config: two models whose versions would share a pool name are rejected, naming the version", () => {
+  const platform = shippedPlatform("local");
+  platform.models.push({ ...platform.models[0], name: "qwen3-0", servedModelName: "other", versions: [{ name: "6b-v1", weight: 100 }] });
+  assert.throws(() => parsePlatform(platform, "local"), /models\[1\]\.versions\[0\]\.name: .*pool 'qwen3-0-6b-v1'/);
+});

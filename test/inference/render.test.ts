@@ -1,0 +1,69 @@
+/**
+ * Inference in the rendered stacks: what `pulumi up` would apply, read back from the offline
+ * render (cached per source revision), checked against the same invariants as the pure cores,
+ * plus ordering (CRDs before the objects that use them) and secrecy of the gateway key.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderShipped, shippedPlatform, Rendered } from "../support/render";
+import { checkInferenceInvariants, ofKind } from "./invariants";
+
+function poolsExpected(stack: "local" | "prod", cluster: string): string[] {
+  return (shippedPlatform(stack).models as any[])
+    .filter((m) => m.clusters.includes(cluster))
+    .flatMap((m) => m.versions.map((v: any) => `${m.name}-${v.name}`))
+    .sort();
+}
+
+/** CRD bundles precede every custom inference object of their cluster. */
+function checkOrdering(r: Rendered, cluster: string): void {
+  const crds = r.ofType("kubernetes:yaml/v2:ConfigFile").filter((x) => x.urn.endsWith(`::${cluster}-gie-crds`) || x.urn.endsWith(`::${cluster}-llm-d-router-crds`));
+  assert.equal(crds.length, 2, `${cluster}: GIE and llm-d-router CRD bundles`);
+  const users = r.resources.filter((x) => /inference\.networking\.k8s\.io|llm-d\.ai/.test(x.type) && x.urn.includes(`::${cluster}-`));
+  assert.ok(users.length > 0);
+  for (const u of users) for (const c of crds) assert.ok(u.dependencies.includes(c.urn), `${u.urn} waits for ${c.urn}`);
+}
+
+test("local render: simulator behind pools, EPPs and the gateway; no GPU requests; CRDs first", () => {
+  const r = renderShipped("local");
+  assert.equal(r.run.code, 0, r.run.stderr);
+  const objects = r.objects("local") as any[];
+  assert.deepEqual(checkInferenceInvariants(objects).sort(), poolsExpected("local", "local"));
+  assert.ok(!JSON.stringify(ofKind(objects, "Deployment")).includes("nvidia.com/gpu"));
+  checkOrdering(r, "local");
+  const gateway = ofKind(objects, "Gateway").find((g) => g.metadata.name === "inference-gateway")!;
+  assert.equal(gateway.spec.gatewayClassName, "istio");
+  const secret = ofKind(objects, "Secret").find((s) => s.metadata.name === "inference-gateway-tls")!;
+  assert.equal(secret.type, "kubernetes.io/tls");
+  assert.equal(secret.stringData, "[secret]", "the self-signed key stays secret");
+  assert.ok(!r.file("stack.json").includes("PRIVATE KEY"));
+  const cert = r.ofType("tls:index/selfSignedCert:SelfSignedCert").find((c) => c.urn.endsWith("::local-inference-gateway-cert"));
+  assert.deepEqual((cert!.inputs as any).dnsNames, ["inference.localtest.me"]);
+});
+
+/** Until the clusters issue lands, AWS/GCP clusters throw "not wired yet" and prod cannot render. */
+function prodRender(): Rendered | string {
+  try {
+    return renderShipped("prod");
+  } catch (err) {
+    if (/not wired yet/.test(String(err))) return "prod clusters are not wired yet (clusters issue)";
+    throw err;
+  }
+}
+const prodResult = prodRender();
+
+test("prod render: vLLM on GPUs in every placement cluster, each cluster routing to its own pools", { skip: typeof prodResult === "string" && prodResult }, () => {
+  const prod = prodResult as Rendered;
+  assert.equal(prod.run.code, 0, prod.run.stderr);
+  for (const cluster of (shippedPlatform("prod").clusters as any[]).map((c) => c.name)) {
+    const objects = prod.objects(cluster) as any[];
+    assert.deepEqual(checkInferenceInvariants(objects).sort(), poolsExpected("prod", cluster), cluster);
+    for (const pool of ofKind(objects, "InferencePool")) {
+      const d = ofKind(objects, "Deployment").find((o) => o.metadata.name === pool.metadata.name)!;
+      const c = d.spec.template.spec.containers[0];
+      assert.ok(Number(c.resources.limits["nvidia.com/gpu"]) >= 1, `${cluster}/${pool.metadata.name} requests GPUs`);
+      assert.ok(d.spec.template.spec.tolerations.some((t: any) => t.key === "nvidia.com/gpu"));
+    }
+    checkOrdering(prod, cluster);
+  }
+});
