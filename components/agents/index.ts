@@ -34,12 +34,11 @@ export interface ClusterAgents {
   mcpUrl: string;
 }
 
-/** The inference gateway an agent cluster's policy targets; the inference layer may name it. */
+/** The inference gateway an agent cluster's policy targets, as the inference layer names it. */
 export function inferenceGatewayOf(inference: ClusterInference): InferenceGatewayRef {
-  const named = inference as ClusterInference & { gatewayName?: string; gatewayNamespace?: string };
   return {
-    name: named.gatewayName ?? "inference-gateway",
-    namespace: named.gatewayNamespace ?? inference.gatewayServiceAccount.namespace ?? "inference",
+    name: inference.gatewayName,
+    namespace: inference.gatewayNamespace,
     serviceAccount: { namespace: inference.gatewayServiceAccount.namespace, serviceAccount: inference.gatewayServiceAccount.name },
   };
 }
@@ -120,7 +119,7 @@ export class AgentFleet extends pulumi.ComponentResource {
       applyManifests(clusterName, list, { provider, parent: this, dependsOn });
     const tlsSecret = args.spec.gateways.agents?.tls.mode === "selfSigned" ? [selfSignedSecret(args.spec, clusterName, this)] : [];
     const workloads = apply([...tlsSecret, ...manifests.workloads], meshReady);
-    const authorization = apply(manifests.authorization, meshReady);
+    const authorization = apply(manifests.authorization, [...meshReady, ...args.inference.ready]);
     const gateway = apply(manifests.gateway, [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()]);
     this.resources = new Map([...workloads, ...authorization, ...gateway]);
     this.registerOutputs({ agentGateway: `${agentGateway.namespace}/${agentGateway.name}`, mcpGateway: `${mcpGateway.namespace}/${mcpGateway.name}` });
