@@ -69,6 +69,8 @@ const eksCluster = z.strictObject({
   /** CIDRs allowed to reach a public endpoint. */
   publicAccessCidrs: z.array(cidr).default([]),
   systemNodeGroup: systemNodeGroup.default({ instanceType: "m6i.xlarge", minSize: 2, desiredSize: 2, maxSize: 4 }),
+  /** NAT gateways for the private subnets: one per AZ (survives an AZ outage) or a single cheaper one. */
+  natGateways: z.enum(["OnePerAz", "Single"]).default("OnePerAz"),
 });
 
 const k3sCluster = z.strictObject({

@@ -25,7 +25,7 @@ export const defaultVersions = {
   /** agentgateway charts (agentgateway-crds, agentgateway). */
   agentgateway: "v1.4.1",
   /** NVIDIA device plugin Helm chart. */
-  nvidiaDevicePlugin: "0.17.4",
+  nvidiaDevicePlugin: "0.20.0",
   /** k3s release installed on GCP VMs. */
   k3s: "v1.33.5+k3s1",
   /** EKS control-plane Kubernetes version. */

@@ -1,17 +1,45 @@
 /**
- * One factory for every kind of cluster; each returns the same {@link ClusterHandle}.
+ * One factory for every kind of cluster; each returns the same {@link ClusterHandle}. Clusters
+ * with GPU node groups also get the NVIDIA device plugin.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec } from "../../infra/schema";
 import type { PlatformSpec } from "../../infra/config";
 import { ClusterHandle } from "./cluster";
 import { ExistingCluster } from "./existing";
+import { EksCluster } from "./aws/eks";
+import { K3sCluster } from "./gcp/k3s";
+import { NvidiaDevicePlugin } from "../gpu/device-plugin";
 
-export function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle {
+/** Tags/labels on every cloud resource of the platform. */
+export function platformTags(platform: PlatformSpec, cluster: string): Record<string, string> {
+  return { "inference-mesh/environment": platform.environment, "inference-mesh/cluster": cluster, "managed-by": "pulumi" };
+}
+
+function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle & pulumi.ComponentResource {
   switch (spec.cloud) {
     case "existing":
       return new ExistingCluster(spec.name, { spec });
     case "aws":
+      return new EksCluster(spec.name, { spec, kubernetesVersion: platform.versions.eksKubernetes, tags: platformTags(platform, spec.name) });
     case "gcp":
-      throw new Error(`cluster '${spec.name}': cloud '${spec.cloud}' is not wired yet (${platform.stack})`);
+      return new K3sCluster(spec.name, { spec, platform, k3sVersion: platform.versions.k3s });
   }
+}
+
+export function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle {
+  const cluster = createBareCluster(spec, platform);
+  if (cluster.hasGpus) {
+    new NvidiaDevicePlugin(
+      {
+        cluster: spec.name,
+        provider: cluster.provider,
+        version: platform.versions.nvidiaDevicePlugin,
+        runtimeClassName: spec.cloud === "gcp" ? "nvidia" : undefined,
+        dependsOn: cluster.readiness,
+      },
+      { parent: cluster },
+    );
+  }
+  return cluster;
 }

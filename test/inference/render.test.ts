@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { renderShipped, shippedPlatform, Rendered } from "../support/render";
 import { checkInferenceInvariants, ofKind } from "./invariants";
 
-function poolsExpected(stack: "local" | "prod", cluster: string): string[] {
+function poolsExpected(stack: "local" | "dev" | "prod", cluster: string): string[] {
   return (shippedPlatform(stack).models as any[])
     .filter((m) => m.clusters.includes(cluster))
     .flatMap((m) => m.versions.map((v: any) => `${m.name}-${v.name}`))
@@ -41,29 +41,32 @@ test("local render: simulator behind pools, EPPs and the gateway; no GPU request
   assert.deepEqual((cert!.inputs as any).dnsNames, ["inference.localtest.me"]);
 });
 
-/** Until the clusters issue lands, AWS/GCP clusters throw "not wired yet" and prod cannot render. */
-function prodRender(): Rendered | string {
+/** Until the clusters issue lands, AWS/GCP clusters throw "not wired yet" and cannot render. */
+function cloudRender(stack: "dev" | "prod"): Rendered | string {
   try {
-    return renderShipped("prod");
+    return renderShipped(stack);
   } catch (err) {
-    if (/not wired yet/.test(String(err))) return "prod clusters are not wired yet (clusters issue)";
+    if (/not wired yet/.test(String(err))) return `${stack} clusters are not wired yet (clusters issue)`;
     throw err;
   }
 }
-const prodResult = prodRender();
 
-test("prod render: vLLM on GPUs in every placement cluster, each cluster routing to its own pools", { skip: typeof prodResult === "string" && prodResult }, () => {
-  const prod = prodResult as Rendered;
-  assert.equal(prod.run.code, 0, prod.run.stderr);
-  for (const cluster of (shippedPlatform("prod").clusters as any[]).map((c) => c.name)) {
-    const objects = prod.objects(cluster) as any[];
-    assert.deepEqual(checkInferenceInvariants(objects).sort(), poolsExpected("prod", cluster), cluster);
-    for (const pool of ofKind(objects, "InferencePool")) {
-      const d = ofKind(objects, "Deployment").find((o) => o.metadata.name === pool.metadata.name)!;
-      const c = d.spec.template.spec.containers[0];
-      assert.ok(Number(c.resources.limits["nvidia.com/gpu"]) >= 1, `${cluster}/${pool.metadata.name} requests GPUs`);
-      assert.ok(d.spec.template.spec.tolerations.some((t: any) => t.key === "nvidia.com/gpu"));
+for (const stack of ["dev", "prod"] as const) {
+  const result = cloudRender(stack);
+  test(`${stack} render: vLLM on GPUs in every placement cluster, each cluster routing to its own pools`, { skip: typeof result === "string" && result }, () => {
+    const r = result as Rendered;
+    assert.equal(r.run.code, 0, r.run.stderr);
+    for (const cluster of (shippedPlatform(stack).clusters as any[]).map((c) => c.name)) {
+      const objects = r.objects(cluster) as any[];
+      assert.deepEqual(checkInferenceInvariants(objects).sort(), poolsExpected(stack, cluster), cluster);
+      for (const pool of ofKind(objects, "InferencePool")) {
+        const d = ofKind(objects, "Deployment").find((o) => o.metadata.name === pool.metadata.name)!;
+        const c = d.spec.template.spec.containers[0];
+        assert.match(c.image, /^vllm\/vllm-openai:/);
+        assert.ok(Number(c.resources.limits["nvidia.com/gpu"]) >= 1, `${cluster}/${pool.metadata.name} requests GPUs`);
+        assert.ok(d.spec.template.spec.tolerations.some((t: any) => t.key === "nvidia.com/gpu"));
+      }
+      if (poolsExpected(stack, cluster).length > 0) checkOrdering(r, cluster);
     }
-    checkOrdering(prod, cluster);
-  }
-});
+  });
+}

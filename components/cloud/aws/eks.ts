@@ -1,0 +1,120 @@
+/**
+ * An EKS cluster in one region: VPC (awsx), control plane (@pulumi/eks, access-entry
+ * authentication, no default node group), a CPU system node group and the configured GPU managed
+ * node groups as plain `aws.eks.NodeGroup`s so that their AMI type, taints and labels are visible
+ * to the policy pack, and the cluster's one Kubernetes provider.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import { EksClusterSpec } from "../../../infra/schema";
+import { ClusterHandle } from "../cluster";
+import { eksKubeconfig } from "../kubeconfig";
+import { awsProviderFor } from "./provider";
+import { vpcArgs } from "./network";
+import { clusterNodeGroupPlans, nodeAssumeRolePolicy, nodeRolePolicyArns } from "./nodegroups";
+
+export interface EksClusterArgs {
+  /** The cluster's validated spec. */
+  spec: EksClusterSpec;
+  /** EKS control-plane Kubernetes version (infra/versions.ts `eksKubernetes`). */
+  kubernetesVersion: string;
+  /** Tags on every AWS resource (through the regional provider's default tags). */
+  tags: Record<string, string>;
+}
+
+/** The @pulumi/eks arguments of the control plane; pure apart from the VPC outputs passed in. */
+export function eksClusterArgs(
+  spec: EksClusterSpec,
+  kubernetesVersion: string,
+  vpc: { vpcId: pulumi.Input<string>; publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>; privateSubnetIds: pulumi.Input<pulumi.Input<string>[]> },
+): eks.ClusterArgs {
+  return {
+    version: kubernetesVersion,
+    vpcId: vpc.vpcId,
+    publicSubnetIds: vpc.publicSubnetIds,
+    privateSubnetIds: vpc.privateSubnetIds,
+    nodeAssociatePublicIpAddress: false,
+    skipDefaultNodeGroup: true,
+    authenticationMode: eks.AuthenticationMode.Api,
+    endpointPrivateAccess: true,
+    endpointPublicAccess: spec.endpointPublicAccess,
+    ...(spec.endpointPublicAccess ? { publicAccessCidrs: spec.publicAccessCidrs } : {}),
+    enabledClusterLogTypes: ["api", "audit", "authenticator"],
+  };
+}
+
+export class EksCluster extends pulumi.ComponentResource implements ClusterHandle {
+  readonly spec: EksClusterSpec;
+  readonly provider: k8s.Provider;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+  readonly certificateAuthorityData: pulumi.Output<string>;
+  readonly hasGpus: boolean;
+  readonly readiness: pulumi.Resource[];
+  /** Physical EKS cluster name. */
+  readonly clusterName: pulumi.Output<string>;
+  readonly vpcId: pulumi.Output<string>;
+
+  constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-mesh:cloud:EksCluster", name, {}, opts);
+    const spec = (this.spec = args.spec);
+    const awsProvider = awsProviderFor(spec.region, args.tags);
+    const onAws = { parent: this, provider: awsProvider };
+
+    const vpc = new awsx.ec2.Vpc(`${name}-vpc`, vpcArgs(spec, args.tags), { parent: this, providers: { aws: awsProvider } });
+    const cluster = new eks.Cluster(
+      `${name}-eks`,
+      eksClusterArgs(spec, args.kubernetesVersion, vpc),
+      { parent: this, providers: { aws: awsProvider } },
+    );
+    this.vpcId = vpc.vpcId;
+    this.clusterName = cluster.eksCluster.apply((c) => c.name);
+    this.endpoint = cluster.eksCluster.apply((c) => c.endpoint);
+    this.certificateAuthorityData = cluster.eksCluster.apply((c) => c.certificateAuthority.data);
+
+    // Managed node groups get their EC2_LINUX access entry from EKS itself (authentication mode API).
+    const nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: nodeAssumeRolePolicy }, onAws);
+    const attachments = nodeRolePolicyArns.map(
+      (policyArn) =>
+        new aws.iam.RolePolicyAttachment(`${name}-node-role-${policyArn.split("/").pop()!.toLowerCase().replace(/_/g, "-")}`, { role: nodeRole.name, policyArn }, onAws),
+    );
+    const nodeGroups = clusterNodeGroupPlans(spec).map(
+      (plan) =>
+        new aws.eks.NodeGroup(
+          plan.logicalName,
+          {
+            clusterName: this.clusterName,
+            nodeGroupName: plan.nodeGroupName,
+            nodeRoleArn: nodeRole.arn,
+            subnetIds: vpc.privateSubnetIds,
+            version: args.kubernetesVersion,
+            instanceTypes: plan.instanceTypes,
+            amiType: plan.amiType,
+            capacityType: plan.capacityType,
+            scalingConfig: plan.scalingConfig,
+            diskSize: plan.diskSize,
+            labels: plan.labels,
+            taints: plan.taints,
+            updateConfig: { maxUnavailable: 1 },
+          },
+          // A cluster autoscaler owns the desired size once the group exists.
+          { ...onAws, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] },
+        ),
+    );
+    this.hasGpus = clusterNodeGroupPlans(spec).some((p) => p.gpusPerNode > 0);
+    this.readiness = nodeGroups;
+
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([this.clusterName, this.endpoint, this.certificateAuthorityData])
+        .apply(([clusterName, endpoint, certificateAuthorityData]) =>
+          eksKubeconfig({ clusterName, endpoint, certificateAuthorityData, region: spec.region, contextName: spec.name }),
+        ),
+    );
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId });
+  }
+}
