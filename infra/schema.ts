@@ -86,6 +86,8 @@ const k3sCluster = z.strictObject({
   serverMachineType: z.string().default("e2-standard-4"),
   /** OS image for the server and agents. */
   image: z.string().default("ubuntu-os-cloud/ubuntu-2204-lts"),
+  /** Extra sources allowed to reach HBONE (15008), e.g. the other clouds' NAT egress IPs when the networks are not peered. */
+  hbonePeerCidrs: z.array(cidr).default([]),
 });
 
 const existingCluster = z.strictObject({

@@ -26,6 +26,8 @@ export const defaultVersions = {
   agentgateway: "v1.4.1",
   /** NVIDIA device plugin Helm chart. */
   nvidiaDevicePlugin: "0.20.0",
+  /** NVIDIA datacenter driver branch installed on GCP GPU VMs (`ubuntu-drivers install --gpgpu nvidia:<branch>-server`). */
+  nvidiaDriver: "580",
   /** k3s release installed on GCP VMs. */
   k3s: "v1.33.5+k3s1",
   /** EKS control-plane Kubernetes version. */

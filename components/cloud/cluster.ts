@@ -21,3 +21,6 @@ export interface ClusterHandle {
   /** Resources workloads must wait for (node groups, agents joined). */
   readiness: pulumi.Resource[];
 }
+
+/** Label every node of the platform's node groups carries with the name of its group. */
+export const nodeGroupLabel = "inference-mesh.io/node-group";

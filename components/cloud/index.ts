@@ -23,7 +23,13 @@ function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHa
     case "aws":
       return new EksCluster(spec.name, { spec, kubernetesVersion: platform.versions.eksKubernetes, tags: platformTags(platform, spec.name) });
     case "gcp":
-      return new K3sCluster(spec.name, { spec, platform, k3sVersion: platform.versions.k3s });
+      return new K3sCluster(spec.name, {
+        spec,
+        platform,
+        k3sVersion: platform.versions.k3s,
+        nvidiaDriverBranch: platform.versions.nvidiaDriver,
+        tags: platformTags(platform, spec.name),
+      });
   }
 }
 

@@ -115,7 +115,11 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
     case "aws:iam/role:Role":
       return { ...inputs, arn: `arn:aws:iam::123456789012:role/${name}-${hex(name, 7)}`, name: `${name}-${hex(name, 7)}` };
     case "gcp:compute/address:Address":
-      return { ...inputs, address: `34.${parseInt(hex(name, 2), 16) % 255}.${parseInt(hex(name + "b", 2), 16) % 255}.10`, selfLink: `projects/mock/regions/mock/addresses/${name}` };
+      return { ...inputs, address: inputs.address ?? `34.${parseInt(hex(name, 2), 16) % 255}.${parseInt(hex(name + "b", 2), 16) % 255}.10`, selfLink: `projects/mock/regions/mock/addresses/${name}` };
+    case "gcp:compute/instanceTemplate:InstanceTemplate": {
+      const templateName = `${inputs.namePrefix ?? name}${hex(name, 12)}`;
+      return { ...inputs, name: templateName, selfLink: `projects/mock/global/instanceTemplates/${templateName}`, selfLinkUnique: `projects/mock/global/instanceTemplates/${templateName}?uniqueId=${parseInt(hex(name, 12), 16)}` };
+    }
     case "gcp:compute/instance:Instance":
       return { ...inputs, instanceId: hex(name, 19), selfLink: `projects/mock/zones/mock/instances/${name}` };
     case "random:index/randomPassword:RandomPassword":

@@ -6,8 +6,9 @@
 import { EksClusterSpec, NodeGroupSpec } from "../../../infra/schema";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
 
-/** Label every node carries with the name of its node group. */
-export const nodeGroupLabel = "inference-mesh.io/node-group";
+import { nodeGroupLabel } from "../cluster";
+
+export { nodeGroupLabel };
 
 export type EksTaintEffect = "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
 

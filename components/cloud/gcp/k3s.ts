@@ -1,25 +1,185 @@
+/**
+ * A k3s cluster on GCP VMs in one region: network, subnet, firewall, Cloud NAT, a k3s server with
+ * a static API address, and per node group an instance template with GPUs plus a zonal managed
+ * instance group of GPU agents. The cluster CAs come from Pulumi, so the admin kubeconfig (a
+ * client certificate signed by the client CA) is known without SSH.
+ */
 import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import { K3sClusterSpec } from "../../../infra/schema";
+import * as random from "@pulumi/random";
+import { K3sClusterSpec, NodeGroupSpec } from "../../../infra/schema";
 import type { PlatformSpec } from "../../../infra/config";
-import { ClusterHandle } from "../cluster";
+import { ClusterHandle, nodeGroupLabel } from "../cluster";
+import { certKubeconfig } from "../kubeconfig";
+import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
+import { firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, serverInternalIp } from "./network";
+import { createK3sPki } from "./pki";
+import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
+import { gcpLabels, gcpProviderFor } from "./provider";
 
 export interface K3sClusterArgs {
+  /** The cluster's validated spec. */
   spec: K3sClusterSpec;
+  /** The whole platform: the other clusters' networks are HBONE peers. */
   platform: PlatformSpec;
+  /** Pinned k3s release (infra/versions.ts `k3s`). */
   k3sVersion: string;
+  /** NVIDIA driver branch (infra/versions.ts `nvidiaDriver`). */
+  nvidiaDriverBranch: string;
+  /** Labels on every GCP resource. */
+  tags: Record<string, string>;
+}
+
+/** Instance-template data of a GPU node group: accelerators, scheduling, k3s agent labels/taints. */
+export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
+  const gpu = lookupGpuInstance(group.instanceType);
+  if (!gpu?.gcpAcceleratorType) throw new Error(`cluster '${cluster.name}': '${group.instanceType}' has no GCP accelerator in the GPU catalog`);
+  return {
+    logicalName: `${cluster.name}-${group.name}`,
+    machineType: group.instanceType,
+    guestAccelerators: [{ type: gpu.gcpAcceleratorType, count: gpu.gpusPerNode }],
+    // GPU VMs cannot live-migrate: they stop for host maintenance; spot VMs are deleted and recreated by the group.
+    scheduling: group.spot
+      ? { onHostMaintenance: "TERMINATE", automaticRestart: false, preemptible: true, provisioningModel: "SPOT", instanceTerminationAction: "DELETE" }
+      : { onHostMaintenance: "TERMINATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
+    nodeLabels: { [nodeGroupLabel]: group.name, ...gpuNodeLabels(gpu) },
+    nodeTaints: [`${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`],
+    targetSize: group.desiredSize,
+    diskSizeGb: group.diskSizeGiB,
+  };
 }
 
 export class K3sCluster extends pulumi.ComponentResource implements ClusterHandle {
-  readonly spec!: K3sClusterSpec;
-  readonly provider!: k8s.Provider;
-  readonly kubeconfig!: pulumi.Output<string>;
-  readonly endpoint!: pulumi.Output<string>;
-  readonly certificateAuthorityData!: pulumi.Output<string>;
-  readonly hasGpus = true;
-  readonly readiness: pulumi.Resource[] = [];
+  readonly spec: K3sClusterSpec;
+  readonly provider: k8s.Provider;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+  readonly certificateAuthorityData: pulumi.Output<string>;
+  readonly hasGpus: boolean;
+  readonly readiness: pulumi.Resource[];
+  readonly apiAddress: pulumi.Output<string>;
+
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-mesh:cloud:K3sCluster", name, {}, opts);
-    throw new Error(`cluster '${name}': cloud 'gcp' is not wired yet (${args.platform.stack})`);
+    const spec = (this.spec = args.spec);
+    const provider = gcpProviderFor(spec.project, spec.region, spec.zone, gcpLabels(args.tags));
+    const onGcp = { parent: this, provider };
+
+    const network = new gcp.compute.Network(`${name}-network`, { autoCreateSubnetworks: false, routingMode: "REGIONAL" }, onGcp);
+    const subnet = new gcp.compute.Subnetwork(
+      `${name}-subnet`,
+      { network: network.id, region: spec.region, ipCidrRange: spec.subnetCidr, privateIpGoogleAccess: true },
+      onGcp,
+    );
+    const firewalls = firewallRules(spec, args.platform.clusters).map(
+      (rule) =>
+        new gcp.compute.Firewall(
+          rule.logicalName,
+          { network: network.id, direction: "INGRESS", description: rule.description, sourceRanges: rule.sourceRanges, allows: rule.allows, targetTags: rule.targetTags },
+          onGcp,
+        ),
+    );
+    // Agents have no public address: they reach apt, NVIDIA, get.k3s.io and registries through Cloud NAT.
+    const router = new gcp.compute.Router(`${name}-router`, { network: network.id, region: spec.region }, onGcp);
+    const nat = new gcp.compute.RouterNat(
+      `${name}-nat`,
+      { router: router.name, region: spec.region, natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" },
+      onGcp,
+    );
+
+    const internalIp = serverInternalIp(spec);
+    const internalAddress = new gcp.compute.Address(
+      `${name}-server-internal-address`,
+      { addressType: "INTERNAL", subnetwork: subnet.id, region: spec.region, address: internalIp },
+      onGcp,
+    );
+    const apiAddress = new gcp.compute.Address(`${name}-api-address`, { addressType: "EXTERNAL", region: spec.region }, onGcp);
+    this.apiAddress = apiAddress.address;
+
+    const token = new random.RandomPassword(`${name}-k3s-token`, { length: 48, special: false }, { parent: this });
+    const pki = createK3sPki(name, this);
+    const caFiles = pulumi
+      .all([pulumi.all(Object.fromEntries(Object.entries(pki.cas).map(([ca, p]) => [ca, pulumi.all({ certPem: p.certPem, keyPem: p.keyPem })]))), pki.serviceKeyPem])
+      .apply(([cas, serviceKey]) => k3sCaFiles(cas as any, serviceKey));
+
+    const serverScript = pulumi.secret(
+      pulumi.all([token.result, apiAddress.address, caFiles]).apply(([tokenValue, externalIp, files]) =>
+        k3sServerStartupScript({ k3sVersion: args.k3sVersion, token: tokenValue, internalIp, externalIp, caFiles: files, nodeLabels: { [nodeGroupLabel]: "server" } }),
+      ),
+    );
+    const image = spec.image;
+    const server = new gcp.compute.Instance(
+      `${name}-server`,
+      {
+        zone: spec.zone,
+        machineType: spec.serverMachineType,
+        tags: [k3sNodeTag, k3sServerTag],
+        bootDisk: { initializeParams: { image, size: 100, type: "pd-balanced" } },
+        networkInterfaces: [{ subnetwork: subnet.id, networkIp: internalIp, accessConfigs: [{ natIp: apiAddress.address }] }],
+        metadataStartupScript: serverScript,
+        metadata: { "block-project-ssh-keys": "true" },
+        shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
+        allowStoppingForUpdate: true,
+      },
+      { ...onGcp, dependsOn: [internalAddress, nat, ...firewalls] },
+    );
+
+    const serverUrl = `https://${internalIp}:${k3sApiPort}`;
+    const groups = spec.nodeGroups.map((group) => {
+      const plan = agentPlan(spec, group);
+      const script = pulumi.secret(
+        token.result.apply((tokenValue) =>
+          k3sAgentStartupScript({
+            k3sVersion: args.k3sVersion,
+            token: tokenValue,
+            serverUrl,
+            nodeLabels: plan.nodeLabels,
+            nodeTaints: plan.nodeTaints,
+            nvidiaDriverBranch: args.nvidiaDriverBranch,
+          }),
+        ),
+      );
+      const template = new gcp.compute.InstanceTemplate(
+        `${plan.logicalName}-template`,
+        {
+          namePrefix: `${plan.logicalName}-`,
+          machineType: plan.machineType,
+          guestAccelerators: plan.guestAccelerators,
+          scheduling: plan.scheduling,
+          disks: [{ boot: true, autoDelete: true, sourceImage: image, diskSizeGb: plan.diskSizeGb, diskType: "pd-balanced" }],
+          networkInterfaces: [{ subnetwork: subnet.id }],
+          tags: [k3sNodeTag],
+          metadataStartupScript: script,
+          metadata: { "block-project-ssh-keys": "true" },
+        },
+        // A new template before the old one goes, so the group always points at an existing template.
+        { ...onGcp, deleteBeforeReplace: false },
+      );
+      return new gcp.compute.InstanceGroupManager(
+        plan.logicalName,
+        {
+          zone: spec.zone,
+          baseInstanceName: plan.logicalName,
+          versions: [{ name: "k3s-agent", instanceTemplate: template.selfLinkUnique }],
+          targetSize: plan.targetSize,
+          updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 0, maxUnavailableFixed: 1, replacementMethod: "RECREATE" },
+          waitForInstances: false,
+        },
+        { ...onGcp, dependsOn: [server] },
+      );
+    });
+    this.hasGpus = spec.nodeGroups.some((g) => lookupGpuInstance(g.instanceType) !== undefined);
+    this.readiness = [server, ...groups];
+
+    this.endpoint = pulumi.interpolate`https://${apiAddress.address}:${k3sApiPort}`;
+    this.certificateAuthorityData = pki.cas.server.certPem.apply((pem) => Buffer.from(pem).toString("base64"));
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([this.endpoint, pki.cas.server.certPem, pki.adminCertPem, pki.adminKeyPem])
+        .apply(([server, serverCaPem, clientCertPem, clientKeyPem]) => certKubeconfig({ name, server, serverCaPem, clientCertPem, clientKeyPem })),
+    );
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [server] });
+    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, apiAddress: this.apiAddress });
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * The k3s cluster's network as plain data: firewall rules (k3s API only from configured CIDRs,
+ * HBONE from the other mesh networks, node-to-node inside the subnet) and fixed addresses.
+ */
+import { ClusterSpec, K3sClusterSpec } from "../../../infra/schema";
+
+/** Network tags: every k3s VM, and the server only. */
+export const k3sNodeTag = "k3s-node";
+export const k3sServerTag = "k3s-server";
+
+/** Istio's HBONE port: east-west gateways accept mesh traffic from other networks on it. */
+export const hbonePort = 15008;
+export const k3sApiPort = 6443;
+
+export interface FirewallRulePlan {
+  /** Pulumi logical name, `<cluster>-<rule>`. */
+  logicalName: string;
+  description: string;
+  sourceRanges: string[];
+  allows: { protocol: string; ports?: string[] }[];
+  targetTags: string[];
+}
+
+/** Address ranges of the other clusters' networks (their VPC / subnet CIDRs), plus extra peers. */
+export function meshPeerRanges(self: K3sClusterSpec, clusters: ClusterSpec[]): string[] {
+  const ranges = clusters.flatMap((c) => {
+    if (c.name === self.name) return [];
+    if (c.cloud === "aws") return [c.vpcCidr];
+    if (c.cloud === "gcp") return [c.subnetCidr];
+    return [];
+  });
+  return [...new Set([...ranges, ...self.hbonePeerCidrs])];
+}
+
+export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[]): FirewallRulePlan[] {
+  const rules: FirewallRulePlan[] = [
+    {
+      logicalName: `${self.name}-allow-k3s-api`,
+      description: `k3s API of ${self.name} from the configured apiAllowedCidrs only`,
+      sourceRanges: self.apiAllowedCidrs,
+      allows: [{ protocol: "tcp", ports: [String(k3sApiPort)] }],
+      targetTags: [k3sServerTag],
+    },
+    {
+      logicalName: `${self.name}-allow-internal`,
+      description: `node-to-node traffic of ${self.name} inside its subnet (kubelet, flannel VXLAN, API, pods)`,
+      sourceRanges: [self.subnetCidr],
+      allows: [{ protocol: "tcp" }, { protocol: "udp" }, { protocol: "icmp" }],
+      targetTags: [k3sNodeTag],
+    },
+  ];
+  const peers = meshPeerRanges(self, clusters);
+  if (peers.length > 0) {
+    rules.push({
+      logicalName: `${self.name}-allow-hbone`,
+      description: `Istio HBONE (east-west gateway) of ${self.name} from the other mesh networks`,
+      sourceRanges: peers,
+      allows: [{ protocol: "tcp", ports: [String(hbonePort)] }],
+      targetTags: [k3sNodeTag],
+    });
+  }
+  return rules;
+}
+
+/** The `n`-th host address of an IPv4 CIDR (GCP reserves the first two and the last two). */
+export function hostAddress(cidr: string, n: number): string {
+  const [base, bits] = cidr.split("/");
+  const size = 2 ** (32 - Number(bits));
+  if (n < 2 || n > size - 3) throw new Error(`host ${n} is outside the usable range of ${cidr}`);
+  const ip = base.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0) + n;
+  return [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join(".");
+}
+
+/** The k3s server's fixed internal address, which agents join. */
+export function serverInternalIp(self: K3sClusterSpec): string {
+  return hostAddress(self.subnetCidr, 10);
+}
