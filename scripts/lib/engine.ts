@@ -123,14 +123,30 @@ export function startMockEngine(project: string, stack: string, config: Record<s
 
 /** Runs the program module inside a root Stack resource, as the Pulumi language host does. */
 export async function runProgram(load: () => Promise<Record<string, unknown>>): Promise<void> {
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const mod = await load();
-    return mod.default && typeof mod.default === "object" ? mod.default : mod;
-  });
-  // Let outstanding registrations and output registrations settle, including resources whose
-  // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
-  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
-  await new Promise((resolve) => setImmediate(resolve));
+  // The SDK captures and formats a stack trace for every promise it tracks (runtime/debuggable.ts);
+  // with the loader's source maps on, that was the largest single cost of a big render. The render
+  // reports errors by message, so stacks are off while the program runs;
+  // INFERENCE_MESH_DEBUG_STACKS=1 keeps them (and source-mapped) for debugging the program.
+  const proc = process as NodeJS.Process & { sourceMapsEnabled?: boolean; setSourceMapsEnabled?: (on: boolean) => void };
+  const mapped = proc.sourceMapsEnabled;
+  const stackLimit = Error.stackTraceLimit;
+  if (!process.env.INFERENCE_MESH_DEBUG_STACKS) {
+    if (mapped) proc.setSourceMapsEnabled?.(false);
+    Error.stackTraceLimit = 0;
+  }
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      const mod = await load();
+      return mod.default && typeof mod.default === "object" ? mod.default : mod;
+    });
+    // Let outstanding registrations and output registrations settle, including resources whose
+    // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    if (mapped) proc.setSourceMapsEnabled?.(true);
+    Error.stackTraceLimit = stackLimit;
+  }
 }
 
 /** The captured run as `pulumi stack export` would print it, secrets redacted. */

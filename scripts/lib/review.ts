@@ -12,7 +12,8 @@ import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, Analyzer
 import { reconcilePolicyConfig } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, stackOfUrn } from "./review-wire";
 
-export const defaultPackDir = path.resolve(__dirname, "..", "..", "policy");
+/** The pack reviews run: `policy/`, or `$INFERENCE_MESH_POLICY_PACK` (a fork's own pack). */
+export const defaultPackDir = path.resolve(process.env.INFERENCE_MESH_POLICY_PACK ?? path.join(__dirname, "..", "..", "policy"));
 
 export type Verdict = "pass" | "fail" | "warn" | "disabled";
 
