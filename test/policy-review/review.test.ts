@@ -15,6 +15,13 @@ import { reviewWithPack, startPack, defaultPackDir, PolicyReport } from "../../s
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { mutations } from "./mutations";
+import { loadPolicyConfigFile } from "../../scripts/lib/policy-config";
+
+/** The pack config the render reviews a stack with (`policy/config.<stack>.json`), if any. */
+const packConfig = (stack: string) => {
+  const file = path.join(defaultPackDir, `config.${stack}.json`);
+  return fs.existsSync(file) ? loadPolicyConfigFile(file) : undefined;
+};
 
 const packMissing = fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml")) ? false : "the policy pack (policy/, issue 7) is not in this tree";
 
@@ -37,7 +44,7 @@ for (const stack of ["local", "dev", "prod"] as const) {
     const rendered = renderShipped(stack);
     const fromRender = JSON.parse(rendered.file("policy.json")) as PolicyReport;
     assert.equal(fromRender.summary.mandatory, 0, describe(fromRender));
-    const report = await reviewWithPack(await packFor(load(stack)), load(stack));
+    const report = await reviewWithPack(await packFor(load(stack)), load(stack), { config: packConfig(stack) });
     assert.equal(report.summary.mandatory, 0, describe(report));
     assert.equal(report.summary.resources, rendered.resources.length);
     assert.deepEqual(report.policies.map((p) => p.name), fromRender.policies.map((p) => p.name));

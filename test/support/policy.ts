@@ -128,7 +128,7 @@ export async function runResource(policy: ResourceValidationPolicy, inputs: Reso
 }
 
 /** A stack resource (props = outputs) as the server builds it. */
-export function stackResource(input: ResourceInput & { parent?: string }): PolicyResource {
+export function stackResource(input: ResourceInput): PolicyResource {
   const args = resourceArgs(input);
   return {
     type: args.type,
@@ -137,9 +137,10 @@ export function stackResource(input: ResourceInput & { parent?: string }): Polic
     name: args.name,
     opts: args.opts,
     provider: args.provider,
-    parent: input.parent,
     dependencies: [],
     propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
   };
 }
 
@@ -187,7 +188,7 @@ export async function reviewExport(exported: { deployment: { resources: Exported
     let outcome: Outcome;
     if ("validateStack" in policy) {
       const stack = resources.map((r) =>
-        stackResource({ type: r.type, name: name(r.urn), urn: r.urn, props: r.outputs ?? {}, provider: providerOf(r, byUrn), additionalSecretOutputs: r.additionalSecretOutputs, parent: r.parent }),
+        stackResource({ type: r.type, name: name(r.urn), urn: r.urn, props: r.outputs ?? {}, provider: providerOf(r, byUrn), additionalSecretOutputs: r.additionalSecretOutputs }),
       );
       outcome = await runStack(policy, stack, properties);
     } else {
