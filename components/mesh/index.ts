@@ -17,6 +17,7 @@ import { meshWidePeerAuthentication } from "./peer-authn";
 import { waypointManifest, waypointName, waypointNamespaces } from "./waypoints";
 import { readerTokenSecretManifest, remoteKubeconfig, remoteSecretManifest, remoteSecretPairs } from "./remote-secrets";
 
+import type { Identity } from "./authz";
 export { principal } from "./authz";
 export { globalServiceLabel, waypointName } from "./waypoints";
 
@@ -25,6 +26,12 @@ export interface MeshWaypoint {
   /** The Gateway's name (the same in every cluster). */
   name: string;
   resource: pulumi.Resource;
+  /**
+   * The identity the waypoint forwards with (istiod names its ServiceAccount after the Gateway).
+   * Traffic through a waypoint reaches the destination ztunnel as this principal, so L4 ALLOW
+   * policies on pods behind a waypoint must admit it (istio/istio#54696).
+   */
+  identity: Identity;
 }
 
 /** What later layers need from the mesh on one cluster. */
@@ -111,7 +118,7 @@ export class ClusterMeshComponent extends pulumi.ComponentResource {
     apply(meshWidePeerAuthentication(), afterIstiod);
     for (const n of waypointNamespaces) {
       const resource = apply(waypointManifest(n, spec.versions.istio), [...afterIstiod, ns(n)]);
-      this.waypoints.set(n, { name: waypointName, resource });
+      this.waypoints.set(n, { name: waypointName, resource, identity: { namespace: n, serviceAccount: waypointName } });
     }
     if (spec.multiCluster) {
       this.eastWestGateway = apply(eastWestGatewayManifest(cluster.spec, spec.versions.istio), afterIstiod);
