@@ -9,10 +9,13 @@
  *
  * Where the rules sit: agentgateway's proxies dial pods directly over HBONE (like any Istio
  * ingress, they bypass waypoints unless a Service says `istio.io/ingress-use-waypoint`), so the
- * enforcement point for agent and tool pods is their ztunnel, which takes principal and port rules
- * bound by `selector` and nothing L7. The inference gateway's policy attaches to the Gateway through
- * `targetRefs`. No rule here uses L7 fields, so none needs a waypoint; `allowPolicy` refuses L7
- * fields on a selector.
+ * proxies' calls are checked by the destination ztunnel: principal and port rules bound by
+ * `selector`, nothing L7. Where the mesh puts a waypoint in front of `tools` (ClusterMesh.waypoints),
+ * in-mesh callers of a tool Service arrive through it and ztunnel only sees the waypoint's
+ * identity; the tool's ztunnel policy then admits mcp-gateway and the waypoint, and the agents'
+ * rule moves to the waypoint (`targetRefs` to the tool's Service, L7: MCP methods on its path).
+ * `allowPolicy` refuses L7 fields on a selector. The inference gateway's policy attaches to its
+ * Gateway through `targetRefs`.
  */
 import type { AgentSpec, PlatformSpec, ToolSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
@@ -46,18 +49,36 @@ export function agentPolicies(spec: PlatformSpec, agents: AgentSpec[]): Manifest
   );
 }
 
-export function toolPolicies(spec: PlatformSpec, agents: AgentSpec[], tools: ToolSpec[]): Manifest[] {
+/** Waypoint names by namespace (ClusterMesh.waypoints); a waypoint's ServiceAccount is its name. */
+export type Waypoints = Map<string, string>;
+
+/** HTTP methods of MCP streamable HTTP: POST requests, GET streams, DELETE ends a session. */
+export const mcpMethods = ["POST", "GET", "DELETE"];
+
+export function toolPolicies(spec: PlatformSpec, agents: AgentSpec[], tools: ToolSpec[], waypoints: Waypoints = new Map()): Manifest[] {
   const callers = toolCallers(agents);
-  return tools.map((t) =>
-    allowPolicy({
-      name: t.name,
-      namespace: toolsNamespace,
-      trustDomain: spec.mesh.trustDomain,
-      target: { selector: toolSelector(t) },
-      rules: [{ from: [gatewayIdentity(mcpGateway), ...(callers.get(t.name) ?? [])], ports: [t.port] }],
-      labels: labels(t.name),
-    }),
-  );
+  const waypoint = waypoints.get(toolsNamespace);
+  return tools.flatMap((t) => {
+    const agentsOfTool = callers.get(t.name) ?? [];
+    const base = { namespace: toolsNamespace, trustDomain: spec.mesh.trustDomain, labels: labels(t.name) };
+    if (!waypoint) {
+      return [allowPolicy({ ...base, name: t.name, target: { selector: toolSelector(t) }, rules: [{ from: [gatewayIdentity(mcpGateway), ...agentsOfTool], ports: [t.port] }] })];
+    }
+    const viaWaypoint = { namespace: toolsNamespace, serviceAccount: waypoint };
+    return [
+      allowPolicy({ ...base, name: t.name, target: { selector: toolSelector(t) }, rules: [{ from: [gatewayIdentity(mcpGateway), viaWaypoint], ports: [t.port] }] }),
+      ...(agentsOfTool.length
+        ? [
+            allowPolicy({
+              ...base,
+              name: `${t.name}-agents`,
+              target: { targetRefs: [{ group: "", kind: "Service", name: t.name }] },
+              rules: [{ from: agentsOfTool, methods: mcpMethods, paths: [t.path] }],
+            }),
+          ]
+        : []),
+    ];
+  });
 }
 
 export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], gw: InferenceGatewayRef): Manifest {
@@ -72,6 +93,12 @@ export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], 
   });
 }
 
-export function authorizationManifests(spec: PlatformSpec, agents: AgentSpec[], tools: ToolSpec[], inferenceGateway: InferenceGatewayRef): Manifest[] {
-  return [...agentPolicies(spec, agents), ...toolPolicies(spec, agents, tools), ...(agents.length ? [inferenceGatewayPolicy(spec, agents, inferenceGateway)] : [])];
+export function authorizationManifests(
+  spec: PlatformSpec,
+  agents: AgentSpec[],
+  tools: ToolSpec[],
+  inferenceGateway: InferenceGatewayRef,
+  waypoints: Waypoints = new Map(),
+): Manifest[] {
+  return [...agentPolicies(spec, agents), ...toolPolicies(spec, agents, tools, waypoints), ...(agents.length ? [inferenceGatewayPolicy(spec, agents, inferenceGateway)] : [])];
 }

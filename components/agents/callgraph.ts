@@ -11,7 +11,8 @@
  */
 import type { PlatformSpec } from "../../infra/config";
 import type { Identity } from "../mesh/authz";
-import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGateway, toolIdentity, toolsOn } from "./names";
+import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGateway, toolIdentity, toolsNamespace, toolsOn } from "./names";
+import type { Waypoints } from "./authz";
 import { parseCelExpression } from "./security";
 
 export type CallLayer = "mesh" | "gateway" | "mcp-tool";
@@ -35,8 +36,10 @@ export function edgeList(edges: CallEdge[]): string[] {
 }
 
 /** The intended graph on one cluster, from the config: ingress → agent-gateway → agents →
- * mcp-gateway → tools (each agent only its configured tools), agents → inference gateway. */
-export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity): CallEdge[] {
+ * mcp-gateway → tools (each agent only its configured tools), agents → inference gateway. A
+ * waypoint in front of `tools` is one more hop into each tool (it forwards the agents' direct
+ * calls, which it checks itself). */
+export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
   const agents = agentsOn(spec, cluster);
   if (agents.length === 0) return [];
   const tools = new Map(toolsOn(spec, cluster).map((t) => [t.name, t]));
@@ -47,6 +50,10 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
     { from: INGRESS, to: nodeOf(inferenceGateway), layer: "mesh" },
     ...[...tools.values()].map((t) => ({ from: mcp, to: nodeOf(toolIdentity(t)), layer: "mesh" as const })),
   ];
+  const toolsWaypoint = waypoints.get(toolsNamespace);
+  if (toolsWaypoint) {
+    for (const t of tools.values()) edges.push({ from: `${toolsNamespace}/${toolsWaypoint}`, to: nodeOf(toolIdentity(t)), layer: "mesh" });
+  }
   for (const a of agents) {
     for (const v of a.versions) {
       const self = nodeOf(agentVersionIdentity(a, v.name));
@@ -62,6 +69,14 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
 }
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
+
+/**
+ * The ServiceAccount a gateway controller creates for a Gateway's proxy: agentgateway and Istio's
+ * waypoint class name it after the Gateway; Istio's other classes `<gateway>-<class>`.
+ */
+export function proxyServiceAccount(gateway: string, gatewayClassName: string): string {
+  return gatewayClassName === "agentgateway" || gatewayClassName === "istio-waypoint" ? gateway : `${gateway}-${gatewayClassName}`;
+}
 
 const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined) =>
   !!selector && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -83,9 +98,7 @@ export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge
   const service = (ns: string, name: string) => of("Service").find((s) => s.metadata.namespace === ns && s.metadata.name === name);
   const gatewayNode = (ns: string, name: string): string => {
     const gw = of("Gateway").find((g) => g.metadata.namespace === ns && g.metadata.name === name);
-    const cls = gw?.spec.gatewayClassName ?? "istio";
-    // agentgateway names the proxy's ServiceAccount after the Gateway; Istio `<gateway>-<class>`.
-    return cls === "agentgateway" ? `${ns}/${name}` : `${ns}/${name}-${cls}`;
+    return `${ns}/${proxyServiceAccount(name, gw?.spec.gatewayClassName ?? "istio")}`;
   };
   const edges: CallEdge[] = [];
 
@@ -149,13 +162,13 @@ export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge
 }
 
 /** Principals in AuthorizationPolicies that name neither a rendered ServiceAccount nor a gateway
- * proxy's controller-created one (agentgateway: `<ns>/<gateway>`; Istio: `<ns>/<gateway>-<class>`). */
+ * proxy's controller-created one (`proxyServiceAccount`). */
 export function unresolvedPrincipals(objects: Obj[], trustDomain: string): string[] {
   const known = new Set([
     ...objects.filter((o) => o.kind === "ServiceAccount").map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
     ...objects
       .filter((o) => o.kind === "Gateway")
-      .map((g) => (g.spec.gatewayClassName === "agentgateway" ? `${g.metadata.namespace}/${g.metadata.name}` : `${g.metadata.namespace}/${g.metadata.name}-${g.spec.gatewayClassName}`)),
+      .map((g) => `${g.metadata.namespace}/${proxyServiceAccount(g.metadata.name, g.spec.gatewayClassName)}`),
   ]);
   const principals = objects
     .filter((o) => o.kind === "AuthorizationPolicy")

@@ -12,6 +12,10 @@
  *
  * The controller labels Istio-integrated proxy pods `istio.io/dataplane-mode: none` itself
  * (controller/pkg/helm/agentgateway/templates/_helpers.tpl), so ztunnel never double-captures them.
+ * Both proxies' Services opt out of their namespace's waypoint (`istio.io/use-waypoint: none`,
+ * through `infrastructure.labels`, which the controller copies onto the Service and pods): a
+ * waypoint in front of mcp-gateway would forward agents' calls with the waypoint's identity, and
+ * the per-tool CEL rules would see the waypoint instead of the agent.
  */
 import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
@@ -21,6 +25,9 @@ import { agentGateway, mcpGateway, mcpGatewayPort } from "./names";
 export const gatewayClassName = "agentgateway";
 /** Secret holding the self-signed certificate when `gateways.agents.tls.mode` is `selfSigned`. */
 export const selfSignedSecretName = "agent-gateway-tls";
+
+/** Callers reach the proxy directly, never through a waypoint. */
+export const noWaypoint = { "istio.io/use-waypoint": "none" } as const;
 
 function gatewayLabels(name: string, version: string): Record<string, string> {
   return appLabels({ name, instance: name, version, component: "gateway" });
@@ -61,7 +68,10 @@ export function agentGatewayManifest(spec: PlatformSpec): Manifest {
     metadata: { name: agentGateway.name, namespace: agentGateway.namespace, labels: gatewayLabels(agentGateway.name, spec.versions.agentgateway) },
     spec: {
       gatewayClassName,
-      infrastructure: { parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: agentGateway.name } },
+      infrastructure: {
+        labels: { ...noWaypoint },
+        parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: agentGateway.name },
+      },
       listeners: [listener],
     },
   };
@@ -75,7 +85,7 @@ export function mcpGatewayManifest(spec: PlatformSpec): Manifest {
     spec: {
       gatewayClassName,
       infrastructure: {
-        labels: { "networking.istio.io/tunnel": "http" },
+        labels: { ...noWaypoint, "networking.istio.io/tunnel": "http" },
         parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: mcpGateway.name },
       },
       listeners: [

@@ -17,7 +17,7 @@ import { toolManifests } from "./tools";
 import { agentRouteManifest, mcpRouteManifest } from "./routes";
 import { mcpBackendManifest } from "./backend";
 import { securityManifests } from "./security";
-import { authorizationManifests, InferenceGatewayRef } from "./authz";
+import { authorizationManifests, InferenceGatewayRef, Waypoints } from "./authz";
 import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
 
 export interface AgentsArgs {
@@ -54,7 +54,12 @@ export interface AgentClusterManifests {
 }
 
 /** Pure core: the agent layer's objects on `cluster`, or undefined when no agent runs there. */
-export function agentClusterManifests(spec: PlatformSpec, cluster: ClusterSpec, inference: ClusterInference): AgentClusterManifests | undefined {
+export function agentClusterManifests(
+  spec: PlatformSpec,
+  cluster: ClusterSpec,
+  inference: ClusterInference,
+  waypoints: Waypoints = new Map(),
+): AgentClusterManifests | undefined {
   const agents = agentsOn(spec, cluster.name);
   if (agents.length === 0) return undefined;
   const tools = toolsOn(spec, cluster.name);
@@ -64,7 +69,7 @@ export function agentClusterManifests(spec: PlatformSpec, cluster: ClusterSpec, 
   return {
     workloads: [...agents.flatMap((a) => agentVersionManifests(spec, a, env)), ...tools.flatMap(toolManifests)],
     gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...mcp, ...securityManifests(spec, agents)],
-    authorization: authorizationManifests(spec, agents, tools, inferenceGatewayOf(inference)),
+    authorization: authorizationManifests(spec, agents, tools, inferenceGatewayOf(inference), waypoints),
   };
 }
 
@@ -118,8 +123,10 @@ export class AgentFleet extends pulumi.ComponentResource {
     const apply = (list: Manifest[], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
       applyManifests(clusterName, list, { provider, parent: this, dependsOn });
     const tlsSecret = args.spec.gateways.agents?.tls.mode === "selfSigned" ? [selfSignedSecret(args.spec, clusterName, this)] : [];
-    const workloads = apply([...tlsSecret, ...manifests.workloads], meshReady);
-    const authorization = apply(manifests.authorization, [...meshReady, ...args.inference.ready]);
+    const waypoints = [...(args.mesh.waypoints?.values() ?? [])].map((w) => w.resource);
+    const authorization = apply(manifests.authorization, [...meshReady, ...waypoints, ...args.inference.ready]);
+    // Policies first: agents and tools start deny-by-default instead of open for a moment.
+    const workloads = apply([...tlsSecret, ...manifests.workloads], [...meshReady, ...authorization.values()]);
     const gateway = apply(manifests.gateway, [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()]);
     this.resources = new Map([...workloads, ...authorization, ...gateway]);
     this.registerOutputs({ agentGateway: `${agentGateway.namespace}/${agentGateway.name}`, mcpGateway: `${mcpGateway.namespace}/${mcpGateway.name}` });
@@ -131,7 +138,8 @@ export function buildAgents(args: AgentsArgs): Map<string, ClusterAgents> {
   for (const [name, mesh] of args.mesh) {
     const inference = args.inference.get(name);
     if (!inference) continue;
-    const manifests = agentClusterManifests(args.spec, mesh.cluster.spec, inference);
+    const waypoints: Waypoints = new Map([...(mesh.waypoints ?? new Map())].map(([ns, w]) => [ns, w.name]));
+    const manifests = agentClusterManifests(args.spec, mesh.cluster.spec, inference, waypoints);
     if (!manifests) continue;
     new AgentFleet(`${name}-agents`, manifests, { spec: args.spec, mesh, inference });
     out.set(name, { agentGateway: { ...agentGateway }, mcpUrl: mcpUrl() });

@@ -159,6 +159,14 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   };
 }
 
+/**
+ * The policy config a stack is reviewed with by convention: `<pack>/config.<stack>.{json,yaml}`
+ * (what to pass as `pulumi preview --policy-pack-config` for that stack), if the file exists.
+ */
+export function policyConfigFor(stack: string, packDir = defaultPackDir): string | undefined {
+  return ["json", "yaml", "yml"].map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
+}
+
 /** Whether a review would run: an explicit pack, or the repository's `policy/` exists. */
 export function packAvailable(packDir?: string): boolean {
   return !!packDir || fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml"));

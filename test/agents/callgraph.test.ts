@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderShipped } from "../support/render";
 import { edgeList, intendedCallGraph, nodeOf, renderedCallGraph, unresolvedPrincipals, CallEdge } from "../../components/agents/callgraph";
-import { agentObjects, inferenceGatewayIdentity, shippedSpec } from "./support";
+import { agentObjects, inferenceGatewayIdentity, meshWaypoints, shippedSpec } from "./support";
 
 /** Edges into the agent layer's nodes; the inference layer's own edges (gateway → pools) are its business. */
 function agentLayerEdges(edges: CallEdge[]): string[] {
@@ -19,7 +19,7 @@ function agentLayerEdges(edges: CallEdge[]): string[] {
 test("local render: enforced call graph equals the intended one, no extra edge", () => {
   const spec = shippedSpec("local");
   const objects = renderShipped("local").objects("local") as any[];
-  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity));
+  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
   assert.ok(intended.length > 10, "the local stack has agents, tools and the inference gateway");
   assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended);
   // Spot checks, readable when the whole-graph comparison is ever changed.
@@ -41,7 +41,7 @@ test("prod (pure manifests): every agent cluster's graph equals the intended one
   assert.ok(agentClusters.length >= 2);
   for (const cluster of agentClusters) {
     const objects = agentObjects(spec, cluster) as any[];
-    const intended = edgeList(intendedCallGraph(spec, cluster, inferenceGatewayIdentity));
+    const intended = edgeList(intendedCallGraph(spec, cluster, inferenceGatewayIdentity, meshWaypoints));
     assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended, cluster);
     assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), [], cluster);
     assert.ok(!intended.some((e) => /support-agent-v\d -> tools\/(web-search|calculator)/.test(e)), cluster);
@@ -54,7 +54,7 @@ test("an extra principal in a tool policy shows up as an extra edge", () => {
   const calculator = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "calculator");
   calculator.spec.rules[0].from[0].source.principals.push("cluster.local/ns/inference/sa/intruder");
   const rendered = agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain));
-  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity));
+  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
   assert.deepEqual(rendered.filter((e) => !intended.includes(e)), ["mesh: inference/intruder -> tools/calculator"]);
   assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), ["cluster.local/ns/inference/sa/intruder"]);
 });
@@ -62,7 +62,7 @@ test("an extra principal in a tool policy shows up as an extra edge", () => {
 test("an agent losing a tool in config loses exactly its mesh and MCP edges to that tool", () => {
   const spec = shippedSpec("local");
   const narrowed = { ...spec, agents: spec.agents.map((a) => ({ ...a, tools: a.tools.filter((t) => t !== "calculator") })) };
-  const before = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity));
+  const before = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
   const after = agentLayerEdges(renderedCallGraph(agentObjects(narrowed, "local") as any[], spec.mesh.trustDomain));
   assert.deepEqual(
     before.filter((e) => !after.includes(e)),
@@ -72,6 +72,34 @@ test("an agent losing a tool in config loses exactly its mesh and MCP edges to t
       "mesh: agents/research-agent-v1 -> tools/calculator",
       "mesh: agents/research-agent-v2 -> tools/calculator",
       "mesh: tools/mcp-gateway -> tools/calculator",
+      "mesh: tools/waypoint -> tools/calculator",
     ],
   );
+});
+
+test("without a waypoint in tools, the tools' ztunnel policies name the agents themselves; the graph is the same minus the waypoint hop", () => {
+  const spec = shippedSpec("local");
+  const objects = agentObjects(spec, "local", new Map()) as any[];
+  const toolPolicy = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "calculator");
+  assert.ok(toolPolicy.spec.selector);
+  assert.ok(!objects.some((o) => o.kind === "AuthorizationPolicy" && o.spec.targetRefs?.[0]?.kind === "Service"));
+  assert.deepEqual(
+    agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)),
+    edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, new Map())),
+  );
+});
+
+test("with the mesh's waypoint in tools, the agents' rule sits on the waypoint (targetRefs Service, L7) and ztunnel admits the waypoint", () => {
+  const spec = shippedSpec("local");
+  const objects = agentObjects(spec, "local") as any[];
+  const l4 = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "web-search");
+  assert.deepEqual(l4.spec.rules[0].from[0].source.principals, ["cluster.local/ns/tools/sa/mcp-gateway", "cluster.local/ns/tools/sa/waypoint"]);
+  assert.ok(!l4.spec.rules.some((r: any) => r.to?.some((t: any) => t.operation.methods || t.operation.paths)), "no L7 field at ztunnel");
+  const l7 = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "web-search-agents");
+  assert.deepEqual(l7.spec.targetRefs, [{ group: "", kind: "Service", name: "web-search" }]);
+  assert.equal(l7.spec.selector, undefined);
+  assert.deepEqual(l7.spec.rules[0].to[0].operation.paths, ["/mcp"]);
+  for (const gw of objects.filter((o) => o.kind === "Gateway" && o.spec.gatewayClassName === "agentgateway")) {
+    assert.equal(gw.spec.infrastructure.labels["istio.io/use-waypoint"], "none", `${gw.metadata.name} is reached directly, not through a waypoint`);
+  }
 });

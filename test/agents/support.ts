@@ -7,6 +7,8 @@ import { shippedPlatform } from "../support/render";
 import { agentClusterManifests } from "../../components/agents";
 import type { ClusterInference } from "../../components/inference";
 import type { Manifest } from "../../components/k8s/apply";
+import type { Waypoints } from "../../components/agents/authz";
+import { waypointManifest, waypointName, waypointNamespaces } from "../../components/mesh/waypoints";
 
 export function shippedSpec(stack: "local" | "dev" | "prod"): PlatformSpec {
   return parsePlatform(shippedPlatform(stack), stack);
@@ -25,9 +27,14 @@ export const inference: ClusterInference = {
 
 export const inferenceGatewayIdentity = { namespace: "inference", serviceAccount: "inference-gateway-istio" };
 
-/** All agent-layer objects of one cluster, in apply groups flattened. */
-export function agentObjects(spec: PlatformSpec, cluster: string): Manifest[] {
+/** The waypoints the mesh layer gives every cluster (ClusterMesh.waypoints), by namespace. */
+export const meshWaypoints: Waypoints = new Map(waypointNamespaces.map((ns) => [ns, waypointName]));
+
+/** All agent-layer objects of one cluster, apply groups flattened, plus the mesh's waypoint
+ * Gateways they refer to (`waypoints` empty: a mesh without waypoints). */
+export function agentObjects(spec: PlatformSpec, cluster: string, waypoints: Waypoints = meshWaypoints): Manifest[] {
   const clusterSpec = spec.clusters.find((c) => c.name === cluster)!;
-  const m = agentClusterManifests(spec, clusterSpec, inference);
-  return m ? [...m.workloads, ...m.gateway, ...m.authorization] : [];
+  const m = agentClusterManifests(spec, clusterSpec, inference, waypoints);
+  const waypointGateways = [...waypoints.keys()].map((ns) => waypointManifest(ns, spec.versions.istio));
+  return m ? [...m.workloads, ...m.gateway, ...m.authorization, ...waypointGateways] : [];
 }

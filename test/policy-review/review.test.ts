@@ -11,17 +11,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { renderShipped, repoRoot } from "../support/render";
-import { reviewWithPack, startPack, defaultPackDir, PolicyReport } from "../../scripts/lib/review";
+import { reviewWithPack, startPack, defaultPackDir, policyConfigFor, PolicyReport } from "../../scripts/lib/review";
+import { loadPolicyConfigFile } from "../../scripts/lib/policy-config";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { mutations } from "./mutations";
-import { loadPolicyConfigFile } from "../../scripts/lib/policy-config";
-
-/** The pack config the render reviews a stack with (`policy/config.<stack>.json`), if any. */
-const packConfig = (stack: string) => {
-  const file = path.join(defaultPackDir, `config.${stack}.json`);
-  return fs.existsSync(file) ? loadPolicyConfigFile(file) : undefined;
-};
 
 const packMissing = fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml")) ? false : "the policy pack (policy/, issue 7) is not in this tree";
 
@@ -36,6 +30,11 @@ after(async () => {
 });
 
 const load = (stack: "local" | "dev" | "prod"): ExportedDeployment => structuredClone(renderShipped(stack).exported) as unknown as ExportedDeployment;
+/** Each stack is reviewed with its conventional config, as render and `npm run policy` do. */
+const configOf = (stack: string) => {
+  const file = policyConfigFor(stack);
+  return { config: file ? loadPolicyConfigFile(file) : undefined };
+};
 const mandatory = (r: PolicyReport) => r.violations.filter((v) => v.enforcementLevel === "mandatory");
 const describe = (r: PolicyReport) => mandatory(r).map((v) => `${v.policy}: ${v.urn.split("::").pop()}: ${v.message}`).join("\n");
 
@@ -43,8 +42,9 @@ for (const stack of ["local", "dev", "prod"] as const) {
   test(`${stack}: the shipped stack has no mandatory violation, in render's policy.json and over gRPC`, { skip: packMissing }, async () => {
     const rendered = renderShipped(stack);
     const fromRender = JSON.parse(rendered.file("policy.json")) as PolicyReport;
+    assert.ok(fromRender.summary, `render did not review the stack: ${rendered.file("policy.json")}`);
     assert.equal(fromRender.summary.mandatory, 0, describe(fromRender));
-    const report = await reviewWithPack(await packFor(load(stack)), load(stack), { config: packConfig(stack) });
+    const report = await reviewWithPack(await packFor(load(stack)), load(stack), configOf(stack));
     assert.equal(report.summary.mandatory, 0, describe(report));
     assert.equal(report.summary.resources, rendered.resources.length);
     assert.deepEqual(report.policies.map((p) => p.name), fromRender.policies.map((p) => p.name));
@@ -57,7 +57,7 @@ for (const stack of ["local", "prod"] as const) {
       const doc = load(stack);
       const urn = m.apply(doc);
       if (!urn) return t.skip(`the ${stack} render has no resource to mutate for this case`);
-      const report = await reviewWithPack(await packFor(doc), doc);
+      const report = await reviewWithPack(await packFor(doc), doc, configOf(stack));
       // Stack policies may report on the stack with the object's name in the message.
       const name = (doc.deployment.resources!.find((r) => r.urn === urn)?.inputs as any)?.metadata?.name ?? "\u0000";
       const hits = mandatory(report).filter((v) => v.urn === urn || v.message.includes(name));
