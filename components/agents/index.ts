@@ -123,9 +123,10 @@ export class AgentFleet extends pulumi.ComponentResource {
     const apply = (list: Manifest[], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
       applyManifests(clusterName, list, { provider, parent: this, dependsOn });
     const tlsSecret = args.spec.gateways.agents?.tls.mode === "selfSigned" ? [selfSignedSecret(args.spec, clusterName, this)] : [];
-    const workloads = apply([...tlsSecret, ...manifests.workloads], meshReady);
     const waypoints = [...(args.mesh.waypoints?.values() ?? [])].map((w) => w.resource);
     const authorization = apply(manifests.authorization, [...meshReady, ...waypoints, ...args.inference.ready]);
+    // Policies first: agents and tools start deny-by-default instead of open for a moment.
+    const workloads = apply([...tlsSecret, ...manifests.workloads], [...meshReady, ...authorization.values()]);
     const gateway = apply(manifests.gateway, [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()]);
     this.resources = new Map([...workloads, ...authorization, ...gateway]);
     this.registerOutputs({ agentGateway: `${agentGateway.namespace}/${agentGateway.name}`, mcpGateway: `${mcpGateway.namespace}/${mcpGateway.name}` });
