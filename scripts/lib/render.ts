@@ -89,7 +89,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     // review that cannot run leaves out/ untouched; violations still produce the full output.
     review = await reviewDeployment(exported, { pack, config: policyConfig });
   } finally {
-    pack?.then((p) => p.close(), () => undefined);
+    await pack?.then((p) => p.close(), () => undefined);
   }
 
   fs.mkdirSync(outRoot, { recursive: true });

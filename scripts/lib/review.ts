@@ -199,7 +199,7 @@ export async function reviewDeployment(
     const log = pack.log().trim();
     throw new Error(`${err instanceof Error ? err.message : String(err)}${log ? `\npolicy pack output:\n${log}` : ""}`);
   } finally {
-    if (owned) pack.close();
+    if (owned) await pack.close();
   }
 }
 

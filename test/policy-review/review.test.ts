@@ -26,7 +26,7 @@ function packFor(doc: ExportedDeployment): Promise<PolicyPackProcess> {
   return packs.get(key)!;
 }
 after(async () => {
-  for (const p of packs.values()) (await p.catch(() => undefined))?.close();
+  for (const p of packs.values()) await (await p.catch(() => undefined))?.close();
 });
 
 const load = (stack: "local" | "dev" | "prod"): ExportedDeployment => structuredClone(renderShipped(stack).exported) as unknown as ExportedDeployment;
