@@ -44,3 +44,16 @@ test("policies: kebab-case names, a why in the description, a default level, val
     assert.ok(validate(schemaDefaults(p.configSchema)), `${p.name}: defaults match the schema`);
   }
 });
+
+test("policy/config.<stack>.json mirrors each shipped stack's policy settings", async () => {
+  const { shippedPlatform } = await import("../support/render");
+  for (const stack of ["local", "dev", "prod"] as const) {
+    const settings = { maxCanaryWeight: 10, requireTls: true, allowPublicApiEndpoints: false, ...(shippedPlatform(stack).policy ?? {}) };
+    const file = path.join(dir, `config.${stack}.json`);
+    const config = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+    const effective = (policy: string, key: string, fallback: unknown) => config[policy]?.[key] ?? fallback;
+    assert.equal(effective("canary-weight-limit", "maxCanaryWeight", 10), settings.maxCanaryWeight, `${stack}: maxCanaryWeight`);
+    assert.equal(effective("gateway-listeners-tls", "allowPlaintextListeners", false), !settings.requireTls, `${stack}: requireTls`);
+    assert.equal(effective("eks-endpoint-private", "allowPublicApiEndpoints", false), settings.allowPublicApiEndpoints, `${stack}: allowPublicApiEndpoints`);
+  }
+});
