@@ -17,7 +17,16 @@ function keptSecret(args: ResourceValidationArgs, key: string): boolean {
 /** A kubeconfig given inline (YAML or JSON) rather than as a path to a file outside state. */
 function inlineKubeconfig(value: unknown): boolean {
   if (typeof value !== "string") return value !== undefined && value !== null;
-  return value.includes("\n") || value.trimStart().startsWith("{") || /apiVersion|clusters:|client-key-data|token:/.test(value);
+  return value.includes("\n") || value.trimStart().startsWith("{") || /apiVersion|clusters:/.test(value);
+}
+
+/**
+ * Whether an inline kubeconfig carries credentials (a client key, token or password); one that
+ * only runs an exec plugin (`aws eks get-token`) holds nothing secret.
+ */
+export function kubeconfigHasCredentials(value: unknown): boolean {
+  const text = typeof value === "string" ? value : JSON.stringify(value ?? "");
+  return /(^|[\s{,"])"?(client-key-data|client-key|token|id-token|refresh-token|password|tokenFile)"?\s*:/m.test(text);
 }
 
 /** Why a Secret holds credentials that must never sit in state in plaintext. */
@@ -37,13 +46,13 @@ function sensitiveSecret(props: Record<string, any>): string | undefined {
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs (kubernetes provider input), service-account tokens, Istio remote secrets, TLS keys and the mesh CA key (cacerts) are Pulumi secrets, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input), service-account tokens, Istio remote secrets, TLS keys and the mesh CA key (cacerts) are Pulumi secrets, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
       const kc = probe(() => args.props.kubeconfig as unknown);
-      if (kc.known && inlineKubeconfig(kc.value) && !keptSecret(args, "kubeconfig")) {
-        report(`provider ${args.name}: the inline kubeconfig is not secret; wrap it in pulumi.secret() and list it in additionalSecretOutputs`);
+      if (kc.known && inlineKubeconfig(kc.value) && kubeconfigHasCredentials(kc.value) && !keptSecret(args, "kubeconfig")) {
+        report(`provider ${args.name}: the inline kubeconfig carries credentials but is not secret; list "kubeconfig" in the provider's additionalSecretOutputs (and keep it pulumi.secret())`);
       }
       return;
     }
@@ -66,7 +75,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
   remediateResource: (args) => {
     if (args.type !== T.k8sProvider) return undefined;
     const kc = probe(() => args.props.kubeconfig as unknown);
-    if (!kc.known || !inlineKubeconfig(kc.value) || keptSecret(args, "kubeconfig")) return undefined;
+    if (!kc.known || !inlineKubeconfig(kc.value) || !kubeconfigHasCredentials(kc.value) || keptSecret(args, "kubeconfig")) return undefined;
     return { ...args.props, kubeconfig: new Secret(kc.value) };
   },
 };

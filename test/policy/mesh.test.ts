@@ -108,3 +108,14 @@ test("mesh-root-ca-shared: every cluster plugs in the same root", async () => {
   const missing = await runStack(meshRootCaShared, [...mesh, annotated("a", "aa")]);
   assert.match(missing.violations[0].message, /cluster b has no istio-system\/cacerts/);
 });
+
+test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a sidecar", async () => {
+  const pod = (namespace: string, labels: Record<string, string>) => ({
+    type: "kubernetes:apps/v1:Deployment",
+    props: { metadata: { name: "agent", namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } },
+  });
+  const ok = await runResource(ambientNoSidecarInjection, [pod("agents", { app: "agent" }), pod("legacy", { "sidecar.istio.io/inject": "true" })]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(ambientNoSidecarInjection, pod("agents", { "sidecar.istio.io/inject": "true" }), null);
+  assert.match(bad.violations[0].message, /asks for a sidecar \(sidecar\.istio\.io\/inject=true\) in ambient namespace agents/);
+});

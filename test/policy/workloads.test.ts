@@ -58,13 +58,16 @@ test("explicit-kubernetes-provider: every Kubernetes resource on an explicit pro
 });
 
 const SECRET = "kubernetes:core/v1:Secret";
-const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n";
+const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\nusers:\n- name: admin\n  user:\n    client-key-data: S0VZ\n";
+const execKubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token", "--cluster-name", "c"] } } }] });
 
 test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
   const ok = await runResource(sensitiveValuesSecret, [
     { type: "pulumi:providers:kubernetes", name: "local-k8s", props: { kubeconfig: "/home/me/.kube/config" }, provider: null },
     { type: "pulumi:providers:kubernetes", name: "eks-k8s", props: { kubeconfig: UNKNOWN }, provider: null },
     { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, additionalSecretOutputs: ["kubeconfig"], provider: null },
+    // An exec-plugin kubeconfig (EKS) holds no credential; a real preview sees it unwrapped.
+    { type: "pulumi:providers:kubernetes", name: "eks-plain-k8s", props: { kubeconfig: execKubeconfig }, provider: null },
     { type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: { "ca-key.pem": "k" } }, additionalSecretOutputs: ["data", "stringData"] },
     { type: SECRET, props: { metadata: { name: "reader-token", namespace: "istio-system" }, type: "kubernetes.io/service-account-token" }, additionalSecretOutputs: ["data", "stringData"] },
     { type: SECRET, props: { metadata: { name: "plain-config" }, stringData: { a: "b" } } },
