@@ -4,8 +4,10 @@
  *
  * - Each agent version admits only `agents/agent-gateway` on its A2A port.
  * - Each tool admits only `tools/mcp-gateway` and the agents the config lets use it.
- * - The inference gateway admits only the agents of its cluster and the ingress (callers from
- *   outside the mesh at its public listener).
+ * - The inference gateway admits only the agents of its cluster and the ingress: callers from
+ *   outside the mesh, on its public listener's port only. Its in-mesh `http-mesh` listener shares
+ *   the gateway's LoadBalancer, so without the port an outside client could send the in-mesh
+ *   Host header and reach the models in plaintext.
  *
  * Where the rules sit: agentgateway's proxies dial pods directly over HBONE (like any Istio
  * ingress, they bypass waypoints unless a Service says `istio.io/ingress-use-waypoint`), so the
@@ -22,6 +24,7 @@ import type { Manifest } from "../k8s/apply";
 import { allowPolicy, Identity } from "../mesh/authz";
 import { agentGateway, agentSelector, agentVersionIdentity, agentVersionName, agentsNamespace, gatewayIdentity, mcpGateway, toolSelector, toolsNamespace } from "./names";
 import { toolCallers } from "./security";
+import { gatewayListeners } from "../inference/gateway";
 
 /** The inference gateway of one cluster, as the inference layer names it. */
 export interface InferenceGatewayRef {
@@ -81,6 +84,11 @@ export function toolPolicies(spec: PlatformSpec, agents: AgentSpec[], tools: Too
   });
 }
 
+/** The port of the inference gateway's public listener (HTTPS, or HTTP when TLS is off by config). */
+export function publicListenerPort(spec: PlatformSpec): number {
+  return gatewayListeners(spec.gateways.inference)[0].port as number;
+}
+
 export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], gw: InferenceGatewayRef): Manifest {
   const agentIds = agents.flatMap((a) => a.versions.map((v) => agentVersionIdentity(a, v.name)));
   return allowPolicy({
@@ -88,7 +96,7 @@ export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], 
     namespace: gw.namespace,
     trustDomain: spec.mesh.trustDomain,
     target: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gw.name }] },
-    rules: [{ from: agentIds }, { from: [], unauthenticated: true }],
+    rules: [{ from: agentIds }, { from: [], unauthenticated: true, ports: [publicListenerPort(spec)] }],
     labels: labels(`${gw.name}-callers`),
   });
 }
