@@ -1,12 +1,14 @@
 /**
- * `npm run render -- --stack <name> [--stack-file FILE] [--out DIR]`
+ * `npm run render -- --stack <name> [--stack-file FILE] [--out DIR] [--policy-config FILE] [--policy-pack DIR]`
  *
  * Renders a stack offline (mock engine, no CLI, plugins or credentials) into `out/<stack>/`.
- * Exit 1 on a bad config (nothing written) or on mandatory policy violations.
+ * Exit 1 on a bad config (nothing written) or on mandatory policy violations (everything is still
+ * written, so that reviewers see the verdicts next to the objects they concern).
  */
 import { parseArgs } from "node:util";
 import * as path from "node:path";
 import { renderStack } from "./lib/render";
+import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
 
 async function main(): Promise<number> {
@@ -15,6 +17,8 @@ async function main(): Promise<number> {
       stack: { type: "string", default: "local" },
       "stack-file": { type: "string" },
       out: { type: "string" },
+      "policy-config": { type: "string" },
+      "policy-pack": { type: "string" },
     },
   });
   const stack = values.stack!;
@@ -23,10 +27,22 @@ async function main(): Promise<number> {
       stack,
       stackFile: values["stack-file"] && path.resolve(values["stack-file"]),
       outDir: values.out && path.resolve(values.out),
+      policyConfigFile: values["policy-config"] && path.resolve(values["policy-config"]),
+      policyPackDir: values["policy-pack"] && path.resolve(values["policy-pack"]),
     });
     const n = result.export.deployment.resources.length;
     console.log(`rendered stack '${stack}': ${n} resources → ${path.relative(process.cwd(), result.dir)}/`);
+    const report = result.review.report as Partial<PolicyReport>;
+    if (report.summary) {
+      console.log(
+        `policy ${report.policyPack!.name}@${report.policyPack!.version}: ${report.summary.policies} policies, ` +
+          `${report.summary.mandatory} mandatory and ${report.summary.advisory} advisory violation(s)`,
+      );
+    } else {
+      console.log(`policy: not evaluated (${String((report as Record<string, unknown>).reason)})`);
+    }
     if (result.review.mandatoryViolations > 0) {
+      console.error(formatReport(report as PolicyReport));
       console.error(`${result.review.mandatoryViolations} mandatory policy violation(s); see ${path.relative(process.cwd(), result.dir)}/policy.json`);
       return 1;
     }

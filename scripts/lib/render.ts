@@ -10,7 +10,9 @@ import * as yaml from "js-yaml";
 import { loadStackConfig, repoRoot } from "./stack-config";
 import { startMockEngine, runProgram, toDeploymentExport, DeploymentExport } from "./engine";
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
-import { reviewDeployment, ReviewResult } from "./review";
+import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir } from "./review";
+import { PolicyPackProcess } from "./policy-pack";
+import { loadPolicyConfigFile } from "./policy-config";
 import { topologyMarkdown } from "./topology";
 import { CONFIG_ROOT, ConfigError, parsePlatform } from "../../infra/config";
 
@@ -22,6 +24,18 @@ export interface RenderOptions {
   outDir?: string;
   /** Replaces `inference-mesh:platform` (benchmarks render generated fleets). */
   platformOverride?: unknown;
+  /**
+   * Policy pack config (`--policy-pack-config`); defaults to `policy/config.<stack>.{json,yaml}`
+   * when that file exists, else the pack's own defaults.
+   */
+  policyConfigFile?: string;
+  /** Policy pack directory; defaults to `policy/`. */
+  policyPackDir?: string;
+}
+
+/** The policy config file a stack is reviewed with, if any. */
+export function policyConfigFor(stack: string, packDir = path.join(repoRoot, "policy")): string | undefined {
+  return ["json", "yaml", "yml"].map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
 }
 
 export interface RenderResult {
@@ -62,10 +76,25 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   const { stackConfig } = validateStack(options);
   const outRoot = options.outDir ?? path.join(repoRoot, "out");
   const target = path.join(outRoot, options.stack);
-  const captured = startMockEngine(stackConfig.project, options.stack, stackConfig.config);
-  await runProgram(() => import("../../infra/index"));
-  const exported = toDeploymentExport(captured);
-  const review = await reviewDeployment(exported);
+  const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir);
+  const policyConfig = configFile ? loadPolicyConfigFile(configFile) : undefined;
+  // The pack boots in its own process while the program runs here.
+  const pack = packAvailable(options.policyPackDir)
+    ? PolicyPackProcess.start(options.policyPackDir ?? defaultPackDir, { stack: options.stack, project: stackConfig.project, config: stackConfig.config })
+    : undefined;
+  pack?.catch(() => undefined);
+  let exported: DeploymentExport;
+  let review: ReviewResult;
+  try {
+    const captured = startMockEngine(stackConfig.project, options.stack, stackConfig.config);
+    await runProgram(() => import("../../infra/index"));
+    exported = toDeploymentExport(captured);
+    // The review runs on exactly what stack.json will hold, before anything is written, so a
+    // review that cannot run leaves out/ untouched; violations still produce the full output.
+    review = await reviewDeployment(exported, { pack, config: policyConfig });
+  } finally {
+    pack?.then((p) => p.close(), () => undefined);
+  }
 
   fs.mkdirSync(outRoot, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(outRoot, `.${options.stack}.tmp-`));

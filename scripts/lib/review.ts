@@ -1,21 +1,207 @@
 /**
- * Policy review of a deployment export. Placeholder until the policy pack lands (issue 7):
- * it evaluates nothing and says so, so that no reviewer mistakes it for a green verdict.
+ * Offline policy review: the verdicts `pulumi preview --policy-pack policy` would give, computed by
+ * running the real pack process over the analyzer protocol on a deployment export (our render's
+ * `stack.json` or a `pulumi stack export` file). Sequence, as the engine runs it: ConfigureStack,
+ * GetAnalyzerInfo, Configure (schema defaults + overrides), Remediate (only when a policy is at
+ * `remediate`; reported, never applied), Analyze per resource, AnalyzeStack.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { DeploymentExport } from "./engine";
+import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
+import { reconcilePolicyConfig } from "./policy-config";
+import { RequestBuilder, ExportedDeployment, ExportedResource, stackOfUrn } from "./review-wire";
+
+export const defaultPackDir = path.resolve(__dirname, "..", "..", "policy");
+
+export type Verdict = "pass" | "fail" | "warn" | "disabled";
+
+export interface Violation {
+  policy: string;
+  enforcementLevel: EnforcementLevel;
+  urn: string;
+  type: string;
+  message: string;
+}
+
+export interface PolicyVerdict {
+  name: string;
+  description: string;
+  type: "resource" | "stack" | "unknown";
+  enforcementLevel: EnforcementLevel;
+  verdict: Verdict;
+  violations: number;
+  /** Resources the policy applied to (resource policies), or 1/0 for a stack policy. */
+  evaluated: number;
+}
+
+export interface PolicyReport {
+  stack: string;
+  project: string;
+  policyPack: { name: string; version: string };
+  summary: { mandatory: number; advisory: number; resources: number; policies: number; passed: number; undecryptableSecrets: number };
+  violations: Violation[];
+  remediations?: { policy: string; urn: string; description: string }[];
+  policies: PolicyVerdict[];
+}
 
 export interface ReviewResult {
-  report: Record<string, unknown>;
+  report: PolicyReport | Record<string, unknown>;
   mandatoryViolations: number;
 }
 
-export async function reviewDeployment(exported: DeploymentExport): Promise<ReviewResult> {
+export interface ReviewOptions {
+  /** The pack to run; defaults to the repository's `policy/`. */
+  packDir?: string;
+  /** Policy config overrides (`--config`), as `pulumi preview --policy-pack-config` takes them. */
+  config?: Record<string, PolicyConfig>;
+  /** Stack config handed to the pack (`PULUMI_CONFIG`, ConfigureStack), when known. */
+  stackConfig?: Record<string, string>;
+  /** Analyses in flight at once. */
+  concurrency?: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` promises pending. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function stripDescription(d: Diagnostic): string {
+  return d.description && d.message.startsWith(`${d.description}\n`) ? d.message.slice(d.description.length + 1) : d.message;
+}
+
+/** The identity of the stack a deployment belongs to, from its URNs. */
+export function deploymentStack(exported: ExportedDeployment): { stack: string; project: string } {
+  const first = exported.deployment.resources?.[0];
+  return first ? stackOfUrn(first.urn) : { stack: "", project: "" };
+}
+
+/** Starts the pack for a deployment: the engine's boot plus ConfigureStack. */
+export function startPack(exported: ExportedDeployment, options: Pick<ReviewOptions, "packDir" | "stackConfig"> = {}): Promise<PolicyPackProcess> {
+  return PolicyPackProcess.start(options.packDir ?? defaultPackDir, { ...deploymentStack(exported), config: options.stackConfig });
+}
+
+/**
+ * Reviews one deployment on an already running pack (several reviews can share one process:
+ * each starts with its own Configure, as a new engine run would).
+ */
+export async function reviewWithPack(pack: PolicyPackProcess, exported: ExportedDeployment, options: ReviewOptions = {}): Promise<PolicyReport> {
+  const info: AnalyzerInfo = await pack.info();
+  const config = reconcilePolicyConfig(info, options.config);
+  await pack.configure(config);
+  const builder = new RequestBuilder(exported);
+  const byUrn = new Map<string, ExportedResource>(builder.resources.map((r) => [r.urn, r]));
+  const levelOf = (name: string) => config[name]?.enforcementLevel ?? "advisory";
+  const violations: Violation[] = [];
+  const remediations: NonNullable<PolicyReport["remediations"]> = [];
+  const notApplicable = new Map<string, number>();
+  const record = (diagnostics: Diagnostic[], fallbackUrn: string) => {
+    for (const d of diagnostics) {
+      const urn = d.urn || fallbackUrn;
+      const level = d.enforcementLevel === "remediate" ? "mandatory" : d.enforcementLevel;
+      violations.push({ policy: d.policyName, enforcementLevel: level, urn, type: byUrn.get(urn)?.type ?? "", message: stripDescription(d) });
+    }
+  };
+  const remediating = info.policies.some((p) => levelOf(p.name) === "remediate");
+
+  await pool(builder.resources, options.concurrency ?? 32, async (r) => {
+    const req = builder.analyzeRequest(r);
+    if (remediating) {
+      const res = await pack.remediate(req);
+      for (const rem of res.getRemediationsList()) {
+        if (rem.getDiagnostic()) {
+          violations.push({ policy: rem.getPolicyname(), enforcementLevel: "advisory", urn: r.urn, type: r.type, message: rem.getDiagnostic() });
+        } else if (rem.getProperties()) {
+          remediations.push({ policy: rem.getPolicyname(), urn: r.urn, description: rem.getDescription() });
+        }
+      }
+    }
+    const res = await pack.analyze(req);
+    record(res.diagnostics, r.urn);
+    for (const n of res.notApplicable) notApplicable.set(n.policyName, (notApplicable.get(n.policyName) ?? 0) + 1);
+  });
+  const stackRes = await pack.analyzeStack(builder.analyzeStackRequest());
+  record(stackRes.diagnostics, "");
+  const stackNotApplicable = new Set(stackRes.notApplicable.map((n) => n.policyName));
+
+  violations.sort((a, b) => a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message));
+  const policies: PolicyVerdict[] = [...info.policies]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => {
+      const level = levelOf(p.name);
+      const mine = violations.filter((v) => v.policy === p.name);
+      const verdict: Verdict =
+        level === "disabled" ? "disabled" : mine.some((v) => v.enforcementLevel === "mandatory") ? "fail" : mine.length ? "warn" : "pass";
+      const evaluated =
+        level === "disabled" ? 0 : p.type === "stack" ? (stackNotApplicable.has(p.name) ? 0 : 1) : builder.resources.length - (notApplicable.get(p.name) ?? 0);
+      return { name: p.name, description: p.description, type: p.type, enforcementLevel: level, verdict, violations: mine.length, evaluated };
+    });
+  const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
   return {
-    report: {
-      status: "not-evaluated",
-      reason: "the CrossGuard policy pack is not implemented yet; no policy was run on this stack",
-      resources: exported.deployment.resources.length,
+    ...deploymentStack(exported),
+    policyPack: { name: info.name, version: info.version },
+    summary: {
+      mandatory,
+      advisory: violations.length - mandatory,
+      resources: builder.resources.length,
+      policies: policies.length,
+      passed: policies.filter((p) => p.verdict === "pass").length,
+      undecryptableSecrets: builder.stats.undecryptableSecrets,
     },
-    mandatoryViolations: 0,
+    violations,
+    ...(remediations.length ? { remediations } : {}),
+    policies,
   };
 }
+
+/** Whether a review would run: an explicit pack, or the repository's `policy/` exists. */
+export function packAvailable(packDir?: string): boolean {
+  return !!packDir || fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml"));
+}
+
+/**
+ * Boots the pack (or uses `pack`, already booting, which the caller then closes), reviews the
+ * deployment, stops the pack. Without a pack the result says that nothing was evaluated.
+ */
+export async function reviewDeployment(
+  exported: DeploymentExport | ExportedDeployment,
+  options: ReviewOptions & { pack?: Promise<PolicyPackProcess> } = {},
+): Promise<ReviewResult> {
+  if (!options.pack && !packAvailable(options.packDir)) {
+    return {
+      report: {
+        status: "not-evaluated",
+        reason: `no policy pack at ${path.relative(process.cwd(), defaultPackDir) || "."}; no policy was run on this stack`,
+        resources: exported.deployment.resources?.length ?? 0,
+      },
+      mandatoryViolations: 0,
+    };
+  }
+  const owned = !options.pack;
+  const pack = await (options.pack ?? startPack(exported as ExportedDeployment, options));
+  try {
+    const report = await reviewWithPack(pack, exported as ExportedDeployment, options);
+    return { report, mandatoryViolations: report.summary.mandatory };
+  } catch (err) {
+    const log = pack.log().trim();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${log ? `\npolicy pack output:\n${log}` : ""}`);
+  } finally {
+    if (owned) pack.close();
+  }
+}
+
+/** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
+export function readDeploymentFile(file: string): ExportedDeployment {
+  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as ExportedDeployment;
+  if (!doc || typeof doc !== "object" || !doc.deployment || !Array.isArray(doc.deployment.resources)) {
+    throw new Error(`${file}: not a deployment export (expected {"version":3,"deployment":{"resources":[…]}})`);
+  }
+  if (doc.version !== 3) throw new Error(`${file}: deployment export version ${doc.version}; version 3 is supported`);
+  return doc;
+}
+
+export { formatReport } from "./review-format";

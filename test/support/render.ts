@@ -15,7 +15,7 @@ import { manifestsByCluster, KubernetesObject, releasesByCluster, ReleaseSummary
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
-const sourceDirs = ["infra", "components", "scripts", "policy/rules", "stacks"];
+const sourceDirs = ["infra", "components", "scripts", "policy", "stacks"];
 
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

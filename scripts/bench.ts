@@ -1,0 +1,138 @@
+/**
+ * `npm run bench [-- --base prod --factors 1,4,16]`
+ *
+ * Renders and reviews generated fleets at 1×, 4× and 16× a stack (clusters × models; see
+ * scripts/lib/fleet.ts) and compares each with the mock engine's floor: the same number of bare
+ * resources registered in one process under `setMocks`. Every measurement runs in a fresh child
+ * process, so seconds are wall-clock per process (node start included, on both sides) and memory
+ * is that process's peak RSS. Targets, printed as pass/fail: at most 1.5× the floor in time and
+ * memory, and time per resource at the largest fleet no worse than at the smallest (linear).
+ */
+import { parseArgs } from "node:util";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fleetSize } from "./lib/fleet";
+
+interface Measurement {
+  resources: number;
+  /** Wall-clock seconds of the process. */
+  seconds: number;
+  /** CPU seconds (user + system) of the process and the children it waited for. */
+  cpuSeconds: number;
+  peakRssMb: number;
+  mandatory?: number;
+  policy?: string;
+}
+
+const RATIO_TARGET = 1.5;
+const LINEAR_TOLERANCE = 1.1;
+
+/** Child: render + review one fleet; prints one JSON line. */
+async function childRender(base: string, factor: number, outDir: string): Promise<void> {
+  const { renderStack } = await import("./lib/render");
+  const { loadStackConfig } = await import("./lib/stack-config");
+  const { CONFIG_ROOT } = await import("../infra/config");
+  const { growFleet } = await import("./lib/fleet");
+  const platform = JSON.parse(loadStackConfig(base).config[CONFIG_ROOT]);
+  const result = await renderStack({ stack: base, outDir: path.join(outDir, `x${factor}`), platformOverride: growFleet(platform, fleetSize(factor)) });
+  const report = result.review.report as { summary?: { mandatory: number }; status?: string };
+  console.log(JSON.stringify({ resources: result.export.deployment.resources.length, mandatory: report.summary?.mandatory, policy: report.summary ? "reviewed" : report.status }));
+}
+
+function measure(script: string, args: string[]): Measurement {
+  const started = process.hrtime.bigint();
+  const res = spawnSync("/usr/bin/time", ["-f", "__PEAK_RSS_KB__ %M %U %S", process.execPath, "--import", "tsx", script, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (res.status !== 0) throw new Error(`bench child ${args.join(" ")} failed (exit ${res.status}):\n${res.stderr}\n${res.stdout}`);
+  const rss = /__PEAK_RSS_KB__ (\d+) ([\d.]+) ([\d.]+)/.exec(res.stderr);
+  const line = res.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  if (!line || !rss) throw new Error(`bench child ${args.join(" ")} printed no result:\n${res.stdout}\n${res.stderr}`);
+  return { ...(JSON.parse(line) as { resources: number }), seconds, cpuSeconds: Number(rss[2]) + Number(rss[3]), peakRssMb: Number(rss[1]) / 1024 };
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      base: { type: "string", default: "prod" },
+      factors: { type: "string", default: "1,4,16" },
+      child: { type: "string" },
+      factor: { type: "string" },
+      count: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  if (values.child === "render") {
+    childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+    return -1;
+  }
+  const factors = values.factors!.split(",").map(Number);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "inference-mesh-bench-"));
+  console.log(`bench: fleets of stack '${values.base}' at ${factors.map((f) => `${f}×`).join(", ")} (clusters × models), each measurement in a fresh process`);
+  console.log("factor  clusters×models  resources │ render+review: wall s  cpu s  peak MB │ floor: wall s  cpu s  peak MB │ ×floor: cpu  wall  mem │ cpu ms/res");
+  const rows: { factor: number; run: Measurement; floor: Measurement }[] = [];
+  for (const factor of factors) {
+    const run = measure(__filename, ["--child", "render", "--base", values.base!, "--factor", String(factor), "--out", outDir]);
+    const floor = measure(path.join(__dirname, "lib", "bench-floor.ts"), [String(run.resources)]);
+    rows.push({ factor, run, floor });
+    const size = fleetSize(factor);
+    console.log(
+      [
+        `${factor}×`.padEnd(7),
+        `${size.clusterCopies}×${size.modelCopies}`.padEnd(16),
+        String(run.resources).padStart(9),
+        "│",
+        fmt(run.seconds).padStart(21),
+        fmt(run.cpuSeconds).padStart(6),
+        fmt(run.peakRssMb, 0).padStart(8),
+        "│",
+        fmt(floor.seconds).padStart(13),
+        fmt(floor.cpuSeconds).padStart(6),
+        fmt(floor.peakRssMb, 0).padStart(8),
+        "│",
+        fmt(run.cpuSeconds / floor.cpuSeconds).padStart(11),
+        fmt(run.seconds / floor.seconds).padStart(5),
+        fmt(run.peakRssMb / floor.peakRssMb).padStart(4),
+        "│",
+        fmt((run.cpuSeconds / run.resources) * 1000).padStart(10),
+      ].join(" "),
+    );
+    if (run.policy !== "reviewed") console.log(`        (policy review: ${run.policy ?? "?"})`);
+    else if (run.mandatory) console.log(`        (${run.mandatory} mandatory policy violation(s) in the generated fleet)`);
+  }
+  fs.rmSync(outDir, { recursive: true, force: true });
+  console.log("");
+  console.log("Targets use CPU seconds (robust when other processes share the cores); wall seconds are shown for reference.");
+  let ok = true;
+  for (const r of rows) {
+    const t = r.run.cpuSeconds / r.floor.cpuSeconds <= RATIO_TARGET;
+    const m = r.run.peakRssMb / r.floor.peakRssMb <= RATIO_TARGET;
+    ok &&= t && m;
+    console.log(`target ${r.factor}×: time ≤ ${RATIO_TARGET}× floor ${verdict(t)}, memory ≤ ${RATIO_TARGET}× floor ${verdict(m)}`);
+  }
+  if (rows.length > 1) {
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const perResource = (r: Measurement) => r.cpuSeconds / r.resources;
+    const growth = perResource(last.run) / perResource(first.run);
+    const floorGrowth = perResource(last.floor) / perResource(first.floor);
+    const linear = growth <= LINEAR_TOLERANCE;
+    ok &&= linear;
+    console.log(
+      `target growth ${first.factor}×→${last.factor}×: CPU per resource ×${fmt(growth)} (floor ×${fmt(floorGrowth)}; ≤ ${LINEAR_TOLERANCE} is linear or better) ${verdict(linear)}`,
+    );
+  }
+  console.log(ok ? "bench: all targets met" : "bench: some targets missed (see above)");
+  return 0;
+}
+
+const code = main();
+if (code >= 0) process.exitCode = code;

@@ -1,0 +1,55 @@
+/**
+ * Generated fleets for the benchmark: a stack's platform config grown by cloning its clusters
+ * (renamed, with their own networks and address ranges, GPU node groups sized for the extra
+ * models) and its models (renamed, served on every clone of their clusters). A fleet at factor
+ * k has √k times the clusters and √k times the models, so k times the cluster × model
+ * placements. Pure: config objects in, config objects out.
+ */
+
+export interface FleetSize {
+  clusterCopies: number;
+  modelCopies: number;
+}
+
+/** √k clusters × √k models for square factors (1, 4, 16, …); otherwise k clusters × 1 model. */
+export function fleetSize(factor: number): FleetSize {
+  const root = Math.round(Math.sqrt(factor));
+  return root * root === factor ? { clusterCopies: root, modelCopies: root } : { clusterCopies: factor, modelCopies: 1 };
+}
+
+const suffix = (base: string, tag: string, i: number) => (i === 0 ? base : `${base}-${tag}${i}`);
+
+function shiftCidr(cidr: string | undefined, i: number, stride: number): string | undefined {
+  if (!cidr || i === 0) return cidr;
+  const [ip, bits] = cidr.split("/");
+  const o = ip.split(".").map(Number);
+  o[1] = (o[1] + stride * i) % 256;
+  return `${o.join(".")}/${bits}`;
+}
+
+/** The platform config of a fleet `size` times the given one. Copy 0 keeps the original names. */
+export function growFleet(platform: any, size: FleetSize): any {
+  const base = structuredClone(platform);
+  const clusterNames = (name: string) => Array.from({ length: size.clusterCopies }, (_, i) => suffix(name, "r", i));
+  const clusters = base.clusters.flatMap((c: any) =>
+    Array.from({ length: size.clusterCopies }, (_, i) => ({
+      ...structuredClone(c),
+      name: suffix(c.name, "r", i),
+      network: suffix(c.network, "r", i),
+      ...(c.vpcCidr ? { vpcCidr: shiftCidr(c.vpcCidr, i, 16) } : {}),
+      ...(c.subnetCidr ? { subnetCidr: shiftCidr(c.subnetCidr, i, 16) } : {}),
+      // Room for the extra models: GPU demand grows with the model copies.
+      nodeGroups: (c.nodeGroups ?? []).map((g: any) => ({ ...g, maxSize: g.maxSize * size.modelCopies })),
+    })),
+  );
+  const models = base.models.flatMap((m: any) =>
+    Array.from({ length: size.modelCopies }, (_, j) => ({
+      ...structuredClone(m),
+      name: suffix(m.name, "m", j),
+      servedModelName: suffix(m.servedModelName, "m", j),
+      clusters: m.clusters.flatMap(clusterNames),
+    })),
+  );
+  const agents = (base.agents ?? []).map((a: any) => (a.clusters ? { ...a, clusters: a.clusters.flatMap(clusterNames) } : a));
+  return { ...base, clusters, models, agents };
+}

@@ -1,0 +1,91 @@
+/**
+ * Policy pack config as the engine computes it before `Configure` (pkg/resource/analyzer
+ * config.go): every policy starts from its default enforcement level and its configSchema
+ * `default`s, then the pack's initial config, then the user's file (`--policy-pack-config`), where
+ * a value is either an enforcement level or `{enforcementLevel?, ...properties}` and the key `all`
+ * sets the level of every policy. The result is validated against each policy's schema.
+ */
+import * as fs from "node:fs";
+import * as yaml from "js-yaml";
+import Ajv from "ajv";
+import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./policy-pack";
+
+const levels: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+function asLevel(value: unknown, where: string): EnforcementLevel {
+  if (typeof value !== "string" || !levels.includes(value as EnforcementLevel)) {
+    throw new Error(`${where}: ${JSON.stringify(value)} is not a valid enforcement level (${levels.join(", ")})`);
+  }
+  return value as EnforcementLevel;
+}
+
+/** Parses a policy config document (JSON or YAML object). */
+export function parsePolicyConfig(doc: unknown, source = "policy config"): Record<string, PolicyConfig> {
+  if (doc === undefined || doc === null) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${source}: must be an object keyed by policy name`);
+  const out: Record<string, PolicyConfig> = {};
+  for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof value === "string") {
+      out[name] = { enforcementLevel: asLevel(value, `${source}: ${name}`) };
+    } else if (value && typeof value === "object" && !Array.isArray(value)) {
+      const { enforcementLevel, ...properties } = value as Record<string, unknown>;
+      const c: PolicyConfig = {};
+      if (enforcementLevel !== undefined) c.enforcementLevel = asLevel(enforcementLevel, `${source}: ${name}.enforcementLevel`);
+      if (Object.keys(properties).length) c.properties = properties;
+      if (c.enforcementLevel || c.properties) out[name] = c;
+    } else {
+      throw new Error(`${source}: ${name}: must be an enforcement level or an object`);
+    }
+  }
+  return out;
+}
+
+export function loadPolicyConfigFile(file: string): Record<string, PolicyConfig> {
+  return parsePolicyConfig(yaml.load(fs.readFileSync(file, "utf8")), file);
+}
+
+function apply(result: Record<string, PolicyConfig>, given: Record<string, PolicyConfig>): void {
+  const all = given.all?.enforcementLevel;
+  if (all) for (const name of Object.keys(result)) result[name] = { ...result[name], enforcementLevel: all };
+  for (const [name, c] of Object.entries(given)) {
+    if (name === "all") continue;
+    const current = result[name] ?? {};
+    result[name] = {
+      enforcementLevel: c.enforcementLevel ?? current.enforcementLevel,
+      properties: c.properties ? { ...(current.properties ?? {}), ...c.properties } : current.properties,
+    };
+  }
+}
+
+/** The config `Configure` receives: defaults, initial config, overrides; throws on schema errors. */
+export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}): Record<string, PolicyConfig> {
+  const known = new Set(info.policies.map((p) => p.name));
+  const unknown = Object.keys(overrides).filter((n) => n !== "all" && !known.has(n));
+  if (unknown.length) throw new Error(`policy config names unknown policies: ${unknown.join(", ")} (pack ${info.name} has ${[...known].join(", ")})`);
+  const result: Record<string, PolicyConfig> = {};
+  for (const p of info.policies) {
+    const defaults = Object.entries(p.configSchema?.properties ?? {}).filter(([, s]) => s && "default" in s);
+    result[p.name] = {
+      enforcementLevel: p.enforcementLevel,
+      ...(defaults.length ? { properties: Object.fromEntries(defaults.map(([k, s]) => [k, s.default])) } : {}),
+    };
+  }
+  apply(result, info.initialConfig);
+  apply(result, overrides);
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const errors: string[] = [];
+  for (const p of info.policies) {
+    if (!p.configSchema) continue;
+    const schema = {
+      type: "object",
+      properties: p.configSchema.properties,
+      ...(p.configSchema.required.length ? { required: p.configSchema.required } : {}),
+    };
+    const validate = ajv.compile(schema);
+    if (!validate(result[p.name]?.properties ?? {})) {
+      for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}`);
+    }
+  }
+  if (errors.length) throw new Error(`policy config is invalid:\n  ${errors.join("\n  ")}`);
+  return result;
+}

@@ -1,0 +1,242 @@
+/**
+ * A CrossGuard policy pack run the way `pulumi preview --policy-pack DIR` runs it: a node process
+ * in the pack's directory (so `new PolicyPack` finds the pack's package.json version) that prints
+ * its gRPC port on stdout, driven over the analyzer protocol with `AnalyzerClient`.
+ *
+ * The engine's nodejs policy runtime (`@pulumi/pulumi/cmd/run-policy-pack`) loads the pack with a
+ * type-checking ts-node; here tsx loads it (transpile only: `npm run build` type-checks), which
+ * boots in well under a second. Everything after the boot is the engine's own sequence.
+ */
+import { spawn, ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as yaml from "js-yaml";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+const levelNames: Record<number, EnforcementLevel> = {
+  [pb.EnforcementLevel.ADVISORY]: "advisory",
+  [pb.EnforcementLevel.MANDATORY]: "mandatory",
+  [pb.EnforcementLevel.DISABLED]: "disabled",
+  [pb.EnforcementLevel.REMEDIATE]: "remediate",
+};
+const levelNumbers = Object.fromEntries(Object.entries(levelNames).map(([n, l]) => [l, Number(n)])) as Record<EnforcementLevel, number>;
+
+export function levelName(n: number): EnforcementLevel {
+  const level = levelNames[n];
+  if (!level) throw new Error(`unknown enforcement level ${n}`);
+  return level;
+}
+
+export interface PolicyInfo {
+  name: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  type: "resource" | "stack" | "unknown";
+  configSchema?: { properties: Record<string, Record<string, unknown>>; required: string[] };
+}
+
+export interface AnalyzerInfo {
+  name: string;
+  version: string;
+  policies: PolicyInfo[];
+  initialConfig: Record<string, PolicyConfig>;
+}
+
+/** One policy's effective config as `Configure` sends it. */
+export interface PolicyConfig {
+  enforcementLevel?: EnforcementLevel;
+  properties?: Record<string, unknown>;
+}
+
+export interface Diagnostic {
+  policyName: string;
+  policyPackName: string;
+  policyPackVersion: string;
+  description: string;
+  message: string;
+  enforcementLevel: EnforcementLevel;
+  urn: string;
+}
+
+export interface AnalyzeResult {
+  diagnostics: Diagnostic[];
+  notApplicable: { policyName: string; reason: string }[];
+}
+
+export interface StackIdentity {
+  stack: string;
+  project: string;
+  organization?: string;
+  /** Stack config as the engine passes it to the pack (`PULUMI_CONFIG`, `ConfigureStack`). */
+  config?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+function call<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+function readVersionFromPolicyYaml(dir: string): string | undefined {
+  const file = path.join(dir, "PulumiPolicy.yaml");
+  if (!fs.existsSync(file)) return undefined;
+  const doc = yaml.load(fs.readFileSync(file, "utf8")) as { version?: unknown } | undefined;
+  return typeof doc?.version === "string" ? doc.version : undefined;
+}
+
+export class PolicyPackProcess {
+  private constructor(
+    readonly dir: string,
+    private readonly child: ChildProcess,
+    private readonly client: AnalyzerClient,
+    private readonly stderr: string[],
+  ) {}
+
+  /**
+   * Boots the pack in `dir` (which must hold PulumiPolicy.yaml and a package.json with a version),
+   * then runs the engine's opening sequence: ConfigureStack (stack, project, config, tags).
+   */
+  static async start(dir: string, stack: StackIdentity, timeoutMs = 60_000): Promise<PolicyPackProcess> {
+    const packDir = path.resolve(dir);
+    for (const f of ["PulumiPolicy.yaml", "package.json"]) {
+      if (!fs.existsSync(path.join(packDir, f))) throw new Error(`${packDir} is not a policy pack: ${f} is missing`);
+    }
+    const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { main?: string };
+    const entry = ["index.ts", pkg.main ?? "index.js"].map((f) => path.join(packDir, f)).find((f) => fs.existsSync(f));
+    if (!entry) throw new Error(`${packDir}: no index.ts or package.json main to run`);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_OPTIONS: "",
+      PULUMI_NODEJS_PROJECT: stack.project,
+      PULUMI_NODEJS_STACK: stack.stack,
+      PULUMI_NODEJS_DRY_RUN: "true",
+      PULUMI_PROJECT: stack.project,
+      PULUMI_STACK: stack.stack,
+      PULUMI_DRY_RUN: "true",
+      ...(stack.organization ? { PULUMI_NODEJS_ORGANIZATION: stack.organization, PULUMI_ORGANIZATION: stack.organization } : {}),
+      ...(stack.config && Object.keys(stack.config).length ? { PULUMI_CONFIG: JSON.stringify(stack.config) } : {}),
+    };
+    const child = spawn(process.execPath, ["--import", require.resolve("tsx"), entry], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const stderr: string[] = [];
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => fail(new Error(`policy pack in ${packDir} printed no port within ${timeoutMs} ms`)), timeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        child.kill("SIGKILL");
+        reject(new Error(`${err.message}\n${stderr.join("")}`.trim()));
+      };
+      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        const line = out.split("\n").find((l) => /^\d+$/.test(l.trim()));
+        if (line) {
+          clearTimeout(timer);
+          child.stdout!.removeAllListeners("data");
+          child.stdout!.resume();
+          resolve(Number(line.trim()));
+        }
+      });
+      child.once("exit", (code) => fail(new Error(`policy pack in ${packDir} exited with code ${code} before serving`)));
+      child.once("error", fail);
+    });
+    child.removeAllListeners("exit");
+    const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 400 * 1024 * 1024,
+      "grpc.max_send_message_length": 400 * 1024 * 1024,
+    });
+    const pack = new PolicyPackProcess(packDir, child, client, stderr);
+    await pack.configureStack(stack);
+    return pack;
+  }
+
+  private async configureStack(stack: StackIdentity): Promise<void> {
+    const req = new pb.AnalyzerStackConfigureRequest();
+    req.setStack(stack.stack);
+    req.setProject(stack.project);
+    req.setOrganization(stack.organization ?? "");
+    req.setDryRun(true);
+    for (const [k, v] of Object.entries(stack.config ?? {})) req.getConfigMap().set(k, v);
+    for (const [k, v] of Object.entries(stack.tags ?? {})) req.getTagsMap().set(k, v);
+    try {
+      await call(this.client.configureStack.bind(this.client), req);
+    } catch (err) {
+      if ((err as grpc.ServiceError).code !== grpc.status.UNIMPLEMENTED) throw err;
+    }
+  }
+
+  /** GetAnalyzerInfo; the version in PulumiPolicy.yaml wins over the SDK's, as in the engine. */
+  async info(): Promise<AnalyzerInfo> {
+    const res = await call<Empty, pb.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new Empty());
+    const policies = res.getPoliciesList().map((p): PolicyInfo => {
+      const schema = p.getConfigschema();
+      return {
+        name: p.getName(),
+        description: p.getDescription(),
+        enforcementLevel: levelName(p.getEnforcementlevel()),
+        type: p.getPolicyType() === pb.PolicyType.POLICY_TYPE_RESOURCE ? "resource" : p.getPolicyType() === pb.PolicyType.POLICY_TYPE_STACK ? "stack" : "unknown",
+        ...(schema
+          ? { configSchema: { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, Record<string, unknown>>, required: schema.getRequiredList() } }
+          : {}),
+      };
+    });
+    const initialConfig: Record<string, PolicyConfig> = {};
+    res.getInitialconfigMap().forEach((v, k) => {
+      initialConfig[k] = { enforcementLevel: levelName(v.getEnforcementlevel()), properties: (v.getProperties()?.toJavaScript() ?? {}) as Record<string, unknown> };
+    });
+    return { name: res.getName(), version: readVersionFromPolicyYaml(this.dir) ?? res.getVersion(), policies, initialConfig };
+  }
+
+  async configure(config: Record<string, PolicyConfig>): Promise<void> {
+    const req = new pb.ConfigureAnalyzerRequest();
+    for (const [name, c] of Object.entries(config)) {
+      const pc = new pb.PolicyConfig();
+      pc.setEnforcementlevel(levelNumbers[c.enforcementLevel ?? "advisory"]);
+      pc.setProperties(Struct.fromJavaScript((c.properties ?? {}) as any));
+      req.getPolicyconfigMap().set(name, pc);
+    }
+    await call(this.client.configure.bind(this.client), req);
+  }
+
+  async analyze(req: pb.AnalyzeRequest): Promise<AnalyzeResult> {
+    return toResult(await call(this.client.analyze.bind(this.client), req));
+  }
+
+  async analyzeStack(req: pb.AnalyzeStackRequest): Promise<AnalyzeResult> {
+    return toResult(await call(this.client.analyzeStack.bind(this.client), req));
+  }
+
+  async remediate(req: pb.AnalyzeRequest): Promise<pb.RemediateResponse> {
+    return call(this.client.remediate.bind(this.client), req);
+  }
+
+  /** Stderr of the pack so far (policy errors and console output land here). */
+  log(): string {
+    return this.stderr.join("");
+  }
+
+  close(): void {
+    this.client.close();
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+}
+
+function toResult(res: pb.AnalyzeResponse): AnalyzeResult {
+  return {
+    diagnostics: res.getDiagnosticsList().map((d) => ({
+      policyName: d.getPolicyname(),
+      policyPackName: d.getPolicypackname(),
+      policyPackVersion: d.getPolicypackversion(),
+      description: d.getDescription(),
+      message: d.getMessage(),
+      enforcementLevel: levelName(d.getEnforcementlevel()),
+      urn: d.getUrn(),
+    })),
+    notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
+  };
+}

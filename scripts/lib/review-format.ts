@@ -1,0 +1,63 @@
+/**
+ * The human-readable policy report: failing policies first, each with its description and its
+ * violations grouped by resource, then warnings, then one line listing what passed.
+ */
+import type { PolicyReport, PolicyVerdict, Violation } from "./review";
+
+const mark: Record<PolicyVerdict["verdict"], string> = { fail: "✗", warn: "!", pass: "✓", disabled: "-" };
+
+function resourceLabel(urn: string, type: string): string {
+  if (!urn) return "(stack)";
+  const name = urn.split("::").slice(3).join("::");
+  return `${type || urn.split("::")[2]?.split("$").pop() || "?"} ${name}`;
+}
+
+function indent(text: string, prefix: string): string {
+  return text.split("\n").map((l) => prefix + l).join("\n");
+}
+
+export function formatReport(report: PolicyReport): string {
+  const lines: string[] = [];
+  const { summary } = report;
+  lines.push(
+    `Policy pack ${report.policyPack.name}@${report.policyPack.version} on stack ${report.project}/${report.stack}: ` +
+      `${summary.resources} resources, ${summary.policies} policies`,
+  );
+  if (summary.undecryptableSecrets > 0) {
+    lines.push(`  (${summary.undecryptableSecrets} secret value(s) are encrypted in this export; policies reading them report "can't run during preview")`);
+  }
+  lines.push("");
+  const byPolicy = new Map<string, Violation[]>();
+  for (const v of report.violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
+  const order: PolicyVerdict["verdict"][] = ["fail", "warn"];
+  for (const verdict of order) {
+    for (const p of report.policies.filter((x) => x.verdict === verdict)) {
+      const vs = byPolicy.get(p.name) ?? [];
+      lines.push(`${mark[verdict]} ${p.enforcementLevel.padEnd(9)} ${p.name} (${vs.length} violation${vs.length === 1 ? "" : "s"})`);
+      lines.push(indent(p.description, "      "));
+      const byResource = new Map<string, Violation[]>();
+      for (const v of vs) byResource.set(v.urn, [...(byResource.get(v.urn) ?? []), v]);
+      for (const [urn, rvs] of byResource) {
+        lines.push(`    • ${resourceLabel(urn, rvs[0].type)}`);
+        for (const v of rvs) {
+          const level = v.enforcementLevel === p.enforcementLevel ? "" : `[${v.enforcementLevel}] `;
+          lines.push(indent(`${level}${v.message}`, "        "));
+        }
+        if (urn) lines.push(`        ${urn}`);
+      }
+      lines.push("");
+    }
+  }
+  const passed = report.policies.filter((p) => p.verdict === "pass").map((p) => p.name);
+  const disabled = report.policies.filter((p) => p.verdict === "disabled").map((p) => p.name);
+  if (passed.length) lines.push(`${mark.pass} passed (${passed.length}): ${passed.join(", ")}`);
+  if (disabled.length) lines.push(`${mark.disabled} disabled (${disabled.length}): ${disabled.join(", ")}`);
+  for (const r of report.remediations ?? []) lines.push(`  remediation available: ${r.policy} on ${r.urn} (${r.description})`);
+  lines.push("");
+  lines.push(
+    summary.mandatory > 0
+      ? `FAILED: ${summary.mandatory} mandatory and ${summary.advisory} advisory violation(s).`
+      : `OK: no mandatory violations (${summary.advisory} advisory).`,
+  );
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm run policy -- --state FILE [--config FILE] [--out FILE] [--pack DIR] [--json]`
+ *
+ * Evaluates the CrossGuard pack on a deployment export (our `out/<stack>/stack.json` or a
+ * `pulumi stack export` file) over the analyzer gRPC protocol, as `pulumi preview --policy-pack`
+ * would. Prints the report grouped by policy and resource, writes it as JSON with `--out`
+ * (`--json` prints the JSON instead of the text) and exits 1 on any mandatory violation
+ * (2 when the review itself could not run).
+ */
+import { parseArgs } from "node:util";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir } from "./lib/review";
+import { loadPolicyConfigFile } from "./lib/policy-config";
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      state: { type: "string" },
+      config: { type: "string" },
+      out: { type: "string" },
+      pack: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (!values.state) {
+    console.error("usage: npm run policy -- --state FILE [--config FILE] [--out FILE] [--pack DIR] [--json]");
+    return 2;
+  }
+  try {
+    const exported = readDeploymentFile(path.resolve(values.state));
+    const config = values.config ? loadPolicyConfigFile(path.resolve(values.config)) : undefined;
+    const packDir = path.resolve(values.pack ?? defaultPackDir);
+    const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config });
+    const json = JSON.stringify(report, null, 2) + "\n";
+    if (values.out) {
+      fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
+      fs.writeFileSync(path.resolve(values.out), json);
+    }
+    process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
+    return mandatoryViolations > 0 ? 1 : 0;
+  } catch (err) {
+    console.error(`policy review failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+}
+
+main().then((code) => process.exit(code));

@@ -1,0 +1,152 @@
+/**
+ * The offline review harness against a small fixture pack (test/policy-review/fixture-pack): the
+ * engine protocol parts that the platform pack relies on — schema defaults sent by Configure,
+ * overrides and `all`, secrets from `pulumi stack export` files, providers, stack policies — and
+ * the CLI's exit codes. One pack process serves every review of this file.
+ */
+import { test, before, after } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
+import { parsePolicyConfig, reconcilePolicyConfig } from "../../scripts/lib/policy-config";
+import { toWire, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
+import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
+
+const packDir = path.join(__dirname, "fixture-pack");
+const repoRoot = path.resolve(__dirname, "..", "..");
+const prefix = "urn:pulumi:staging::shop";
+const providerUrn = `${prefix}::pulumi:providers:kubernetes::k8s`;
+
+/** A `pulumi stack export` as the CLI writes it: encrypted and `--show-secrets` plaintext secrets. */
+function stackExport(opts: { tokenSecret?: "ciphertext" | "plaintext"; dropProvider?: boolean; unlabelled?: boolean } = {}): ExportedDeployment {
+  const secret =
+    opts.tokenSecret === "plaintext"
+      ? { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify({ token: "s3cr3t-token-value" }) }
+      : { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:Zm9vYmFy:cGFzc3BocmFzZQ==" };
+  const ns = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "apps", labels: opts.unlabelled ? {} : { "app.kubernetes.io/part-of": "shop" } },
+  };
+  const secretObj = { apiVersion: "v1", kind: "Secret", metadata: { name: "api", namespace: "apps" }, stringData: secret };
+  return {
+    version: 3,
+    deployment: {
+      manifest: { time: "2026-11-01T10:00:00Z", magic: "abc", version: "v3.200.0" },
+      secrets_providers: { type: "passphrase", state: { salt: "v1:abc" } },
+      resources: [
+        { urn: `${prefix}::pulumi:pulumi:Stack::shop-staging`, custom: false, type: "pulumi:pulumi:Stack", outputs: {} },
+        {
+          urn: providerUrn, custom: true, id: "prov-id", type: "pulumi:providers:kubernetes",
+          inputs: { kubeconfig: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:a2Vr" }, __internal: "x" },
+          outputs: { kubeconfig: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:a2Vr" } },
+          parent: `${prefix}::pulumi:pulumi:Stack::shop-staging`,
+        },
+        {
+          urn: `${prefix}::kubernetes:core/v1:Namespace::apps`, custom: true, id: "apps", type: "kubernetes:core/v1:Namespace",
+          inputs: ns, outputs: { ...ns, __initialApiVersion: "v1" }, parent: `${prefix}::pulumi:pulumi:Stack::shop-staging`,
+          ...(opts.dropProvider ? {} : { provider: `${providerUrn}::prov-id` }), dependencies: [], protect: true,
+        },
+        {
+          urn: `${prefix}::kubernetes:core/v1:Secret::api`, custom: true, id: "apps/api", type: "kubernetes:core/v1:Secret",
+          inputs: secretObj, outputs: secretObj, parent: `${prefix}::pulumi:pulumi:Stack::shop-staging`,
+          provider: `${providerUrn}::prov-id`, dependencies: [`${prefix}::kubernetes:core/v1:Namespace::apps`],
+          propertyDependencies: { metadata: [`${prefix}::kubernetes:core/v1:Namespace::apps`] },
+        },
+        // Pending deletion: the engine does not analyze it.
+        { urn: `${prefix}::kubernetes:core/v1:Namespace::old`, custom: true, type: "kubernetes:core/v1:Namespace", delete: true, inputs: { metadata: { name: "old" } } },
+      ],
+    },
+  };
+}
+
+let pack: PolicyPackProcess;
+before(async () => {
+  pack = await startPack(stackExport(), { packDir });
+});
+after(() => pack?.close());
+
+const policy = (r: PolicyReport, name: string) => r.policies.find((p) => p.name === name)!;
+
+test("a clean export with --show-secrets plaintext passes; secrets reach policies unwrapped", async () => {
+  const r = await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext" }));
+  assert.equal(r.stack, "staging");
+  assert.equal(r.project, "shop");
+  assert.deepEqual(r.policyPack, { name: "review-fixture", version: "0.0.7" });
+  assert.equal(r.summary.resources, 4, "the resource pending delete is skipped; Stack and provider are analyzed");
+  assert.deepEqual(r.violations, []);
+  assert.ok(r.policies.every((p) => p.verdict === "pass"));
+  assert.equal(r.summary.undecryptableSecrets, 1, "only the provider's encrypted kubeconfig");
+});
+
+test("encrypted secrets arrive as unknowns: a policy reading one is reported as can't-run, advisory", async () => {
+  const r = await reviewWithPack(pack, stackExport({ tokenSecret: "ciphertext" }));
+  const v = r.violations.filter((x) => x.policy === "secret-token-length");
+  assert.equal(v.length, 1);
+  assert.equal(v[0].enforcementLevel, "advisory");
+  assert.match(v[0].message, /can't run policy 'secret-token-length'.*during preview/);
+  assert.equal(r.summary.mandatory, 0);
+});
+
+test("schema defaults are configured (label default) and a dropped provider fails mandatory", async () => {
+  const r = await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext", unlabelled: true, dropProvider: true }));
+  assert.equal(r.summary.mandatory, 2);
+  assert.deepEqual(
+    r.violations.map((v) => [v.policy, v.enforcementLevel, v.type]),
+    [
+      ["explicit-provider", "mandatory", "kubernetes:core/v1:Namespace"],
+      ["namespace-label-required", "mandatory", "kubernetes:core/v1:Namespace"],
+    ],
+  );
+  assert.match(r.violations[1].message, /lacks label app\.kubernetes\.io\/part-of/);
+  assert.equal(policy(r, "explicit-provider").verdict, "fail");
+});
+
+test("overrides: properties, per-policy levels and `all`, as --policy-pack-config takes them", async () => {
+  const config = parsePolicyConfig({ all: "advisory", "stack-has-namespaces": { minimum: 3, enforcementLevel: "mandatory" }, "explicit-provider": "disabled" });
+  const r = await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext", unlabelled: true, dropProvider: true }), { config });
+  assert.equal(policy(r, "explicit-provider").verdict, "disabled");
+  assert.equal(policy(r, "namespace-label-required").verdict, "warn");
+  assert.equal(policy(r, "stack-has-namespaces").verdict, "fail");
+  assert.match(r.violations.find((v) => v.policy === "stack-has-namespaces")!.message, /only 1 namespaces/);
+});
+
+test("config is validated against each policy's schema and must name known policies", async () => {
+  const info = await pack.info();
+  assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfig({ "stack-has-namespaces": { minimum: -1 } })), /stack-has-namespaces.minimum: must be >= 0/);
+  assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfig({ "no-such-policy": "mandatory" })), /unknown policies: no-such-policy/);
+  assert.throws(() => parsePolicyConfig({ x: "fatal" }), /not a valid enforcement level/);
+  assert.deepEqual(reconcilePolicyConfig(info)["secret-token-length"], { enforcementLevel: "advisory", properties: { minLength: 8 } });
+});
+
+test("wire form: internal keys dropped, plaintext secrets decoded, ciphertext unknown", () => {
+  const stats = { undecryptableSecrets: 0 };
+  const wired = toWire({ a: 1, __inputs: {}, s: { [SIG_KEY]: SECRET_SIG, plaintext: '"x"' }, c: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } }, stats);
+  assert.deepEqual(wired, { a: 1, s: { [SIG_KEY]: SECRET_SIG, value: "x" }, c: { [SIG_KEY]: SECRET_SIG, value: UNKNOWN } });
+  assert.equal(stats.undecryptableSecrets, 1);
+});
+
+test("CLI: report grouped by policy, JSON written, exit 1 on a mandatory violation, 0 otherwise", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-"));
+  const run = (doc: ExportedDeployment, extra: string[] = []) => {
+    const state = path.join(dir, "state.json");
+    fs.writeFileSync(state, JSON.stringify(doc));
+    const out = path.join(dir, "policy.json");
+    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", out, ...extra], {
+      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    return { code: res.status, stdout: res.stdout, stderr: res.stderr, json: fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : undefined };
+  };
+  const bad = run(stackExport({ tokenSecret: "plaintext", dropProvider: true }));
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stdout, /✗ mandatory explicit-provider \(1 violation\)\n\s+Kubernetes resources name an explicit provider\.\n\s+• kubernetes:core\/v1:Namespace apps\n\s+no explicit kubernetes provider/);
+  assert.equal(bad.json.summary.mandatory, 1);
+  const configFile = path.join(dir, "cfg.yaml");
+  fs.writeFileSync(configFile, "explicit-provider: advisory\n");
+  const relaxed = run(stackExport({ tokenSecret: "plaintext", dropProvider: true }), ["--config", configFile]);
+  assert.equal(relaxed.code, 0, relaxed.stdout + relaxed.stderr);
+  assert.equal(relaxed.json.summary.advisory, 1);
+});

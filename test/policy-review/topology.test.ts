@@ -1,0 +1,179 @@
+/**
+ * topology.md as pure functions of captured resources: clusters and networks, east-west links,
+ * remote secrets, routes and pools, and the who-may-call-whom graph from AuthorizationPolicies
+ * built with the platform's own builder (components/mesh/authz.ts).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import type { CapturedResource } from "../../scripts/lib/engine";
+import { buildTopology, accessEdges, topologyMarkdown, mermaid } from "../../scripts/lib/topology";
+import { allowPolicy } from "../../components/mesh/authz";
+
+const TD = "mesh.example";
+
+function resource(cluster: string, obj: any): CapturedResource {
+  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["core", obj.apiVersion];
+  const type = `kubernetes:${group}/${version}:${obj.kind}`;
+  return {
+    urn: `urn:pulumi:prod::inference-mesh::${type}::${cluster}-${obj.metadata.namespace ?? ""}-${obj.kind.toLowerCase()}-${obj.metadata.name}`,
+    custom: true, id: obj.metadata.name, type, inputs: obj, outputs: obj,
+    provider: `urn:pulumi:prod::inference-mesh::pulumi:providers:kubernetes::${cluster}-k8s::pid`,
+    dependencies: [], propertyDependencies: {},
+  };
+}
+
+const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
+const deployment = (namespace: string, name: string, serviceAccount: string, labels: Record<string, string>) => ({
+  apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace },
+  spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { serviceAccountName: serviceAccount, containers: [] } } },
+});
+const service = (namespace: string, name: string, selector: Record<string, string>, labels: Record<string, string> = {}) => ({
+  apiVersion: "v1", kind: "Service", metadata: { name, namespace, labels }, spec: { selector, ports: [{ port: 8000 }] },
+});
+const gateway = (namespace: string, name: string, gatewayClassName: string, listeners: any[]) => ({
+  apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace }, spec: { gatewayClassName, listeners },
+});
+
+function clusterObjects(cluster: string, network: string, peers: string[]): any[] {
+  return [
+    ns("istio-system", { "topology.istio.io/network": network }),
+    ns("agents", { "istio.io/dataplane-mode": "ambient" }),
+    ns("tools", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
+    sa("agents", "research-agent"), sa("agents", "agentgateway"), sa("tools", "web-search"), sa("tools", "calculator"),
+    deployment("agents", "research-agent-v1", "research-agent", { app: "research-agent", version: "v1" }),
+    deployment("agents", "agentgateway", "agentgateway", { app: "agentgateway" }),
+    deployment("tools", "web-search", "web-search", { app: "web-search" }),
+    deployment("tools", "calculator", "calculator", { app: "calculator" }),
+    service("tools", "web-search", { app: "web-search" }),
+    service("tools", "calculator", { app: "calculator" }, { "istio.io/use-waypoint": "none" }),
+    gateway("istio-system", "istio-eastwestgateway", "istio-east-west", [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate" } }]),
+    gateway("tools", "waypoint", "istio-waypoint", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
+    gateway("inference", "inference-gateway", "istio", [{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate" } }]),
+    {
+      apiVersion: "inference.networking.k8s.io/v1", kind: "InferencePool", metadata: { name: "qwen-v1", namespace: "inference" },
+      spec: { selector: { matchLabels: { model: "qwen", version: "v1" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "qwen-v1-epp", port: { number: 9002 }, failureMode: "FailOpen" } },
+    },
+    {
+      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "qwen", namespace: "inference" },
+      spec: {
+        parentRefs: [{ name: "inference-gateway" }],
+        rules: [
+          { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2" }] },
+          { backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v1", weight: 95 }, { group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2", weight: 5 }] },
+        ],
+      },
+    },
+    ...peers.map((p) => ({
+      apiVersion: "v1", kind: "Secret",
+      metadata: { name: `istio-remote-secret-${p}`, namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": p } },
+    })),
+    allowPolicy({ name: "research-agent", namespace: "agents", trustDomain: TD, target: { selector: { app: "research-agent" } }, rules: [{ from: [{ namespace: "agents", serviceAccount: "agentgateway" }], ports: [8080] }] }),
+    allowPolicy({
+      name: "tools", namespace: "tools", trustDomain: TD,
+      target: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] },
+      rules: [{ from: [{ namespace: "agents", serviceAccount: "research-agent" }, { namespace: "agents", serviceAccount: "ghost" }], paths: ["/mcp"] }],
+    }),
+    { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "no-ghost", namespace: "tools" }, spec: { action: "DENY", selector: { matchLabels: { app: "calculator" } }, rules: [{ from: [{ source: { principals: [`${TD}/ns/agents/sa/ghost`] } }] }] } },
+  ];
+}
+
+function fleet(networks: [string, string]): CapturedResource[] {
+  const stack: CapturedResource = {
+    urn: "urn:pulumi:prod::inference-mesh::pulumi:pulumi:Stack::inference-mesh-prod", custom: false, type: "pulumi:pulumi:Stack", inputs: {},
+    outputs: { clusters: [{ name: "east", cloud: "aws", region: "us-east-1", network: networks[0] }, { name: "west", cloud: "gcp", region: "us-west1", network: networks[1] }] },
+    dependencies: [], propertyDependencies: {},
+  };
+  return [stack, ...clusterObjects("east", networks[0], ["west"]).map((o) => resource("east", o)), ...clusterObjects("west", networks[1], ["east"]).map((o) => resource("west", o))];
+}
+
+test("clusters, networks, east-west links, remote secrets, routes and pools", () => {
+  const t = buildTopology(fleet(["net-east", "net-west"]), "prod");
+  assert.deepEqual(t.clusters.map((c) => [c.name, c.cloud, c.network]), [["east", "aws", "net-east"], ["west", "gcp", "net-west"]]);
+  assert.deepEqual(t.eastWestLinks, [{ a: "east", b: "west" }]);
+  assert.deepEqual(t.remoteSecrets, [{ reader: "east", target: "west" }, { reader: "west", target: "east" }]);
+  assert.deepEqual(
+    t.routes.filter((r) => r.cluster === "east").map((r) => [r.gateway, r.backend, r.weight, r.match]),
+    [
+      ["inference/inference-gateway", "InferencePool inference/qwen-v2", undefined, "x-canary=true"],
+      ["inference/inference-gateway", "InferencePool inference/qwen-v1", 95, undefined],
+      ["inference/inference-gateway", "InferencePool inference/qwen-v2", 5, undefined],
+    ],
+  );
+  assert.deepEqual(t.pools[0].epp, { service: "qwen-v1-epp", port: 9002, failureMode: "FailOpen" });
+});
+
+test("clusters sharing a network need no east-west link", () => {
+  assert.deepEqual(buildTopology(fleet(["net", "net"]), "prod").eastWestLinks, []);
+});
+
+test("access edges: selectors resolve to workloads, waypoint targetRefs to enrolled services, principals to ServiceAccounts", () => {
+  const t = buildTopology(fleet(["net-east", "net-west"]), "prod");
+  const edges = accessEdges("east", t.objects.get("east")!);
+  const simple = edges.map((e) => [e.action, e.caller, e.callerResolved, e.target, e.via]).sort((a, b) => String(a).localeCompare(String(b)));
+  assert.deepEqual(simple, [
+    ["ALLOW", "agents/agentgateway", true, "agents/research-agent-v1", "ztunnel"],
+    ["ALLOW", "agents/ghost", false, "tools/web-search", "waypoint tools/waypoint"],
+    // calculator opted out of the waypoint, so only web-search is behind it
+    ["ALLOW", "agents/research-agent", true, "tools/web-search", "waypoint tools/waypoint"],
+    ["DENY", "agents/ghost", false, "tools/calculator", "ztunnel"],
+  ]);
+  assert.deepEqual(edges.find((e) => e.caller === "agents/agentgateway")?.ports, ["8080"]);
+  assert.deepEqual(edges.find((e) => e.caller === "agents/research-agent")?.paths, ["/mcp"]);
+});
+
+test("namespace-wide and rule-less policies are spelled out", () => {
+  const objs: any[] = [
+    deployment("tools", "web-search", "web-search", { app: "web-search" }),
+    { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "deny-all", namespace: "tools" }, spec: {} },
+    { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "open", namespace: "tools" }, spec: { action: "ALLOW", rules: [{}] } },
+  ];
+  const edges = accessEdges("c", objs);
+  assert.deepEqual(edges.map((e) => [e.policy, e.caller, e.target]), [
+    ["tools/deny-all", "nobody (ALLOW without rules)", "tools/web-search"],
+    ["tools/open", "any caller (rule without sources)", "tools/web-search"],
+  ]);
+});
+
+test("topology.md: mermaid with subgraphs and links, the matrix, the edge list, uncovered workloads", () => {
+  const md = topologyMarkdown({ deployment: { resources: fleet(["net-east", "net-west"]) } }, "prod");
+  assert.match(md, /\| east \| aws \| us-east-1 \| net-east \| istio-system\/istio-eastwestgateway \|/);
+  assert.match(md, /```mermaid\nflowchart LR\n/);
+  assert.match(md, /subgraph c__east\["east · aws us-east-1 · network net-east"\]/);
+  assert.match(md, /c__east__gw__istio_system_istio_eastwestgateway <==>\|"HBONE mTLS"\| c__west__gw__istio_system_istio_eastwestgateway/);
+  assert.match(md, /c__east__gw__inference_inference_gateway -->\|"95%"\| c__east__pool__inference__qwen_v1/);
+  assert.match(md, /c__east__pool__inference__qwen_v1 -.->\|ext-proc\| c__east__epp__inference__qwen_v1_epp/);
+  assert.match(md, /remote secret: `east` watches the API server of `west`/);
+  assert.match(md, /\| caller \\ target \| `agents\/research-agent-v1` \| `tools\/calculator` \| `tools\/web-search` \|/);
+  assert.match(md, /\| `agents\/agentgateway` \| ✓ :8080 \| {2}\| {2}\|/);
+  assert.match(md, /\| `agents\/ghost` ⚠ not a rendered ServiceAccount \| {2}\| ✗ \| ✓ \/mcp \|/);
+  assert.match(md, /- ALLOW `agents\/research-agent` → `tools\/web-search` via waypoint tools\/waypoint \[paths \/mcp\] — policy `tools\/tools` on `east`/);
+  assert.match(md, /### Workloads no AuthorizationPolicy selects\n\nAny mesh workload may call these:\n\n- `agents\/agentgateway` on `east`/);
+  assert.doesNotMatch(md, /`tools\/calculator` on `east`/, "calculator is selected by the DENY policy");
+});
+
+test("mermaid node ids are safe and labels quote-escaped", () => {
+  const t = buildTopology(fleet(["net-east", "net-west"]), "prod");
+  for (const line of mermaid(t).split("\n").slice(1)) {
+    const ids = line.trim().replace(/\[".*?"\]|\|".*?"\||\|[^|]*\|/g, " ").split(/\s+|-->|<==>|-\.->/).filter((x) => x && x !== "subgraph" && x !== "end" && x !== "direction" && x !== "TB");
+    for (const nodeId of ids) assert.match(nodeId, /^[A-Za-z0-9_]+$/, line);
+  }
+});
+
+test("principals of Istio-provisioned gateway proxies resolve to their Gateway (<name>-<class>, bare name for waypoints)", () => {
+  const objs: any[] = [
+    gateway("inference", "inference-gateway", "istio", []),
+    gateway("tools", "waypoint", "istio-waypoint", []),
+    deployment("inference", "model", "model", { app: "model" }),
+    allowPolicy({
+      name: "model", namespace: "inference", trustDomain: TD, target: { selector: { app: "model" } },
+      rules: [{ from: [{ namespace: "inference", serviceAccount: "inference-gateway-istio" }, { namespace: "tools", serviceAccount: "waypoint" }, { namespace: "inference", serviceAccount: "inference-gateway" }] }],
+    }),
+  ];
+  const byCaller = Object.fromEntries(accessEdges("c", objs).map((e) => [e.caller, [e.callerResolved, e.callerNote]]));
+  assert.deepEqual(byCaller, {
+    "inference/inference-gateway-istio": [true, "proxy of Gateway inference/inference-gateway"],
+    "tools/waypoint": [true, "proxy of Gateway tools/waypoint"],
+    "inference/inference-gateway": [false, undefined],
+  });
+});
