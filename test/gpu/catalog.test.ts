@@ -53,7 +53,7 @@ test("every catalogued type has a positive GPU count and a known model", () => {
   for (const [type, entry] of Object.entries(gpuInstanceTypes)) {
     assert.ok(entry.gpusPerNode > 0, type);
     assert.ok(gpuModels[entry.gpu], type);
-    if (entry.cloud === "gcp") assert.ok(gpuModels[entry.gpu].gcpAcceleratorType, `${type} needs a GCP accelerator type`);
+    if (entry.cloud === "gcp") assert.ok((gpuModels[entry.gpu] as { gcpAcceleratorType?: string }).gcpAcceleratorType, `${type} needs a GCP accelerator type`);
   }
 });
 
