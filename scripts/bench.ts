@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --base prod --factors 1,4,16]`
+ * `npm run bench [-- --base prod --factors 1,4,16 --pack DIR]`
  *
  * Renders and reviews generated fleets at 1×, 4× and 16× a stack (clusters × models; see
  * scripts/lib/fleet.ts) and compares each with the mock engine's floor: the same number of bare
@@ -68,8 +68,11 @@ function main(): number {
       factor: { type: "string" },
       count: { type: "string" },
       out: { type: "string" },
+      pack: { type: "string" },
     },
   });
+  // Another pack for the review (e.g. before policy/ exists); children inherit it.
+  if (values.pack) process.env.INFERENCE_MESH_POLICY_PACK = path.resolve(values.pack);
   if (values.child === "render") {
     childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
     return -1;

@@ -1,6 +1,9 @@
 /**
  * `npm run policy -- --state FILE [--config FILE] [--out FILE] [--pack DIR] [--json]`
  *
+ * Without `--config`, the pack's `config.<stack>.{json,yaml}` applies when it exists (the stack
+ * name comes from the export's URNs), as in `npm run render`.
+ *
  * Evaluates the CrossGuard pack on a deployment export (our `out/<stack>/stack.json` or a
  * `pulumi stack export` file) over the analyzer gRPC protocol, as `pulumi preview --policy-pack`
  * would. Prints the report grouped by policy and resource, writes it as JSON with `--out`
@@ -10,7 +13,7 @@
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir } from "./lib/review";
+import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
 import { loadPolicyConfigFile } from "./lib/policy-config";
 
 async function main(): Promise<number> {
@@ -29,8 +32,11 @@ async function main(): Promise<number> {
   }
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
-    const config = values.config ? loadPolicyConfigFile(path.resolve(values.config)) : undefined;
     const packDir = path.resolve(values.pack ?? defaultPackDir);
+    // Without --config, the stack's conventional config file in the pack, as render uses it.
+    const configFile = values.config ? path.resolve(values.config) : policyConfigFor(deploymentStack(exported).stack, packDir);
+    const config = configFile ? loadPolicyConfigFile(configFile) : undefined;
+    if (configFile && !values.json) console.log(`policy config: ${path.relative(process.cwd(), configFile)}`);
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config });
     const json = JSON.stringify(report, null, 2) + "\n";
     if (values.out) {

@@ -1,10 +1,24 @@
 /**
- * The agent fleet (issue #6 fills this in): agentgateway, agents v1 + canary, MCP tools,
- * A2A/MCP/LLM routes and least-privilege authorization.
+ * The agent fleet on every cluster that runs agents (PlatformSpec.agentClusters): agentgateway
+ * (CRDs + controller), its two Gateways, the agents (v1 + canary) and MCP tools, A2A and MCP
+ * routes, JWT and per-tool authorization at agentgateway, and Istio ALLOW policies in the mesh.
  */
-import type { PlatformSpec } from "../../infra/config";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as tls from "@pulumi/tls";
+import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
 import type { ClusterInference } from "../inference";
+import { applyManifests, appLabels, Manifest } from "../k8s/apply";
+import { AgentgatewayInstall } from "./install";
+import { agentGatewayManifest, listenerHostname, mcpGatewayManifest, parametersManifests, selfSignedSecretName } from "./gateway";
+import { agentVersionManifests } from "./agents";
+import { toolManifests } from "./tools";
+import { agentRouteManifest, mcpRouteManifest } from "./routes";
+import { mcpBackendManifest } from "./backend";
+import { securityManifests } from "./security";
+import { authorizationManifests, InferenceGatewayRef, Waypoints } from "./authz";
+import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
 
 export interface AgentsArgs {
   spec: PlatformSpec;
@@ -12,4 +26,123 @@ export interface AgentsArgs {
   inference: Map<string, ClusterInference>;
 }
 
-export function buildAgents(_args: AgentsArgs): void {}
+/** What the agent layer offers on one cluster. */
+export interface ClusterAgents {
+  /** Gateway external A2A callers use (namespace/name). */
+  agentGateway: { namespace: string; name: string };
+  /** In-cluster MCP endpoint agents use. */
+  mcpUrl: string;
+}
+
+/** The inference gateway an agent cluster's policy targets, as the inference layer names it. */
+export function inferenceGatewayOf(inference: ClusterInference): InferenceGatewayRef {
+  return {
+    name: inference.gatewayName,
+    namespace: inference.gatewayNamespace,
+    serviceAccount: { namespace: inference.gatewayServiceAccount.namespace, serviceAccount: inference.gatewayServiceAccount.name },
+  };
+}
+
+/** Every object of the agent layer on one cluster, grouped by what each group waits for. */
+export interface AgentClusterManifests {
+  /** ServiceAccounts, Deployments, Services of agents and tools (need the ambient mesh). */
+  workloads: Manifest[];
+  /** Objects of agentgateway's and Gateway API's kinds (need their CRDs and the controller). */
+  gateway: Manifest[];
+  /** Istio AuthorizationPolicies (need Istio's CRDs). */
+  authorization: Manifest[];
+}
+
+/** Pure core: the agent layer's objects on `cluster`, or undefined when no agent runs there. */
+export function agentClusterManifests(
+  spec: PlatformSpec,
+  cluster: ClusterSpec,
+  inference: ClusterInference,
+  waypoints: Waypoints = new Map(),
+): AgentClusterManifests | undefined {
+  const agents = agentsOn(spec, cluster.name);
+  if (agents.length === 0) return undefined;
+  const tools = toolsOn(spec, cluster.name);
+  const env = { openAiBaseUrl: inference.openAiBaseUrl };
+  const [agentParams, mcpParams] = parametersManifests(spec, cluster);
+  const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), mcpBackendManifest(tools), mcpRouteManifest()] : [];
+  return {
+    workloads: [...agents.flatMap((a) => agentVersionManifests(spec, a, env)), ...tools.flatMap(toolManifests)],
+    gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...mcp, ...securityManifests(spec, agents)],
+    authorization: authorizationManifests(spec, agents, tools, inferenceGatewayOf(inference), waypoints),
+  };
+}
+
+/** A self-signed certificate for the agent gateway's wildcard hostname (`tls.mode: selfSigned`). */
+function selfSignedSecret(spec: PlatformSpec, cluster: string, parent: pulumi.Resource): Manifest {
+  const base = listenerHostname(spec).slice(2);
+  const key = new tls.PrivateKey(`${cluster}-agent-gateway-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
+  const cert = new tls.SelfSignedCert(
+    `${cluster}-agent-gateway-tls-cert`,
+    {
+      privateKeyPem: key.privateKeyPem,
+      subject: { commonName: base, organization: "inference-mesh" },
+      dnsNames: [base, `*.${base}`],
+      validityPeriodHours: 24 * 365,
+      allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+    },
+    { parent },
+  );
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: selfSignedSecretName, namespace: agentGateway.namespace, labels: appLabels({ name: agentGateway.name, instance: agentGateway.name, component: "gateway" }) },
+    type: "kubernetes.io/tls",
+    stringData: { "tls.crt": pulumi.secret(cert.certPem), "tls.key": pulumi.secret(key.privateKeyPem) },
+  };
+}
+
+export interface AgentFleetArgs {
+  spec: PlatformSpec;
+  mesh: ClusterMesh;
+  inference: ClusterInference;
+}
+
+/** The agent layer on one cluster. */
+export class AgentFleet extends pulumi.ComponentResource {
+  readonly install: AgentgatewayInstall;
+  readonly resources: Map<string, pulumi.CustomResource>;
+
+  constructor(name: string, manifests: AgentClusterManifests, args: AgentFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("inference-mesh:agents:AgentFleet", name, {}, opts);
+    const cluster = args.mesh.cluster;
+    const clusterName = cluster.spec.name;
+    const provider = cluster.provider;
+    const namespaces = ["agents", "tools"].map((n) => args.mesh.namespaces.get(n)).filter((r): r is pulumi.Resource => !!r);
+    const meshReady = [...args.mesh.meshReady, ...namespaces];
+    this.install = new AgentgatewayInstall(
+      `${clusterName}-agentgateway`,
+      { spec: args.spec, cluster: cluster.spec, provider, dependsOn: [...args.mesh.gatewayApiReady, ...args.mesh.meshReady] },
+      { parent: this },
+    );
+    const apply = (list: Manifest[], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
+      applyManifests(clusterName, list, { provider, parent: this, dependsOn });
+    const tlsSecret = args.spec.gateways.agents?.tls.mode === "selfSigned" ? [selfSignedSecret(args.spec, clusterName, this)] : [];
+    const waypoints = [...(args.mesh.waypoints?.values() ?? [])].map((w) => w.resource);
+    const authorization = apply(manifests.authorization, [...meshReady, ...waypoints, ...args.inference.ready]);
+    // Policies first: agents and tools start deny-by-default instead of open for a moment.
+    const workloads = apply([...tlsSecret, ...manifests.workloads], [...meshReady, ...authorization.values()]);
+    const gateway = apply(manifests.gateway, [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()]);
+    this.resources = new Map([...workloads, ...authorization, ...gateway]);
+    this.registerOutputs({ agentGateway: `${agentGateway.namespace}/${agentGateway.name}`, mcpGateway: `${mcpGateway.namespace}/${mcpGateway.name}` });
+  }
+}
+
+export function buildAgents(args: AgentsArgs): Map<string, ClusterAgents> {
+  const out = new Map<string, ClusterAgents>();
+  for (const [name, mesh] of args.mesh) {
+    const inference = args.inference.get(name);
+    if (!inference) continue;
+    const waypoints: Waypoints = new Map([...(mesh.waypoints ?? new Map())].map(([ns, w]) => [ns, w.name]));
+    const manifests = agentClusterManifests(args.spec, mesh.cluster.spec, inference, waypoints);
+    if (!manifests) continue;
+    new AgentFleet(`${name}-agents`, manifests, { spec: args.spec, mesh, inference });
+    out.set(name, { agentGateway: { ...agentGateway }, mcpUrl: mcpUrl() });
+  }
+  return out;
+}

@@ -121,6 +121,10 @@ export function eppManifests(args: EppArgs): Manifest[] {
           metadata: { labels },
           spec: {
             serviceAccountName: name,
+            // Replicas on different nodes, so losing one node does not lose the picker.
+            ...(replicas > 1
+              ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: eppSelector(pool) } }] }
+              : {}),
             // Mirrors the model servers' grace period so in-flight picks drain with them.
             terminationGracePeriodSeconds: 130,
             containers: [

@@ -18,7 +18,7 @@ import { modelRouteManifest } from "./routes";
 import { gatewayManifest, selfSignedCertificateSecret } from "./gateway";
 import { bbrManifests } from "./bbr";
 import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
-import { gatewayClusterHost, gatewayName, gatewayServiceAccount, inferenceNamespace, poolName } from "./names";
+import { inMeshOpenAiBaseUrl, gatewayName, gatewayServiceAccount, inferenceNamespace, poolName } from "./names";
 
 /** What the agent layer needs from inference on one cluster. */
 export interface ClusterInference {
@@ -102,7 +102,7 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       ready = [applied.get(`Gateway/${inferenceNamespace}/${gatewayName}`)!];
     }
     this.inference = {
-      openAiBaseUrl: `http://${gatewayClusterHost}/v1`,
+      openAiBaseUrl: inMeshOpenAiBaseUrl,
       gatewayServiceAccount: { ...gatewayServiceAccount },
       gatewayName,
       gatewayNamespace: inferenceNamespace,

@@ -35,6 +35,8 @@ export const gatewayServiceName = `${gatewayName}-istio`;
 export const gatewayServiceAccount = { namespace: inferenceNamespace, name: gatewayServiceName } as const;
 /** In-cluster host of the gateway's Service, used by in-mesh callers (agents). */
 export const gatewayClusterHost = `${gatewayServiceName}.${inferenceNamespace}.svc.cluster.local`;
+/** OpenAI-compatible base URL for in-mesh callers: the gateway's in-mesh listener. */
+export const inMeshOpenAiBaseUrl = `http://${gatewayClusterHost}/v1`;
 
 /** Header the body-based router sets from the OpenAI `model` field (base model of an adapter). */
 export const baseModelHeader = "X-Gateway-Base-Model-Name";

@@ -25,6 +25,11 @@ export type PolicyTarget =
 export interface AllowRule {
   /** Callers allowed by this rule; an ALLOW rule always names its sources. */
   from: Identity[];
+  /**
+   * Also admit callers without a mesh identity (`notPrincipals: ["*"]`): clients from outside the
+   * mesh at a gateway's public listener. Only meaningful on a Gateway target.
+   */
+  unauthenticated?: boolean;
   /** Destination ports (L4, any target). */
   ports?: number[];
   /** HTTP methods and paths: L7, only valid on waypoint (`targetRefs`) policies. */
@@ -45,7 +50,7 @@ export interface AllowPolicyArgs {
 export function allowPolicy(args: AllowPolicyArgs): Manifest {
   const isWaypoint = "targetRefs" in args.target;
   for (const r of args.rules) {
-    if (r.from.length === 0) throw new Error(`AuthorizationPolicy ${args.namespace}/${args.name}: an ALLOW rule must name its callers`);
+    if (r.from.length === 0 && !r.unauthenticated) throw new Error(`AuthorizationPolicy ${args.namespace}/${args.name}: an ALLOW rule must name its callers`);
     if (!isWaypoint && (r.methods || r.paths)) {
       throw new Error(`AuthorizationPolicy ${args.namespace}/${args.name}: L7 fields need a waypoint target (targetRefs), not a selector`);
     }
@@ -69,8 +74,12 @@ export function allowPolicy(args: AllowPolicyArgs): Manifest {
           ...(r.methods ? { methods: r.methods } : {}),
           ...(r.paths ? { paths: r.paths } : {}),
         };
+        const sources = [
+          ...(r.from.length ? [{ source: { principals: [...new Set(r.from.map((id) => principal(args.trustDomain, id)))].sort() } }] : []),
+          ...(r.unauthenticated ? [{ source: { notPrincipals: ["*"] } }] : []),
+        ];
         return {
-          from: [{ source: { principals: [...new Set(r.from.map((id) => principal(args.trustDomain, id)))].sort() } }],
+          from: sources,
           ...(Object.keys(operation).length ? { to: [{ operation }] } : {}),
         };
       }),

@@ -19,6 +19,8 @@ export interface CapturedResource {
   provider?: string;
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
+  /** Outputs the engine stores as secrets (e.g. a k8s Secret's data), as in `pulumi stack export`. */
+  additionalSecretOutputs?: string[];
 }
 
 export interface DeploymentExport {
@@ -57,6 +59,17 @@ function clean(value: unknown): unknown {
   return value;
 }
 
+/** The engine encrypts outputs listed in additionalSecretOutputs; the mock monitor does not. */
+function markSecretOutputs(outputs: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out = { ...outputs };
+  for (const k of keys) {
+    const v = out[k];
+    if (v === undefined || (v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE)) continue;
+    out[k] = { [SECRET_SIG]: SECRET_VALUE, value: v };
+  }
+  return out;
+}
+
 function toJs(struct: any): Record<string, unknown> {
   return struct ? (struct.toJavaScript() as Record<string, unknown>) : {};
 }
@@ -79,17 +92,19 @@ export function startMockEngine(project: string, stack: string, config: Record<s
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
           propertyDependencies[key] = deps.getUrnsList();
         });
+        const secretOutputs: string[] = req.getAdditionalsecretoutputsList?.() ?? [];
         const record: CapturedResource = {
           urn: resp.getUrn(),
           custom: req.getCustom(),
           ...(req.getCustom() ? { id: resp.getId() } : {}),
           type: req.getType(),
           inputs: clean(toJs(req.getObject())) as Record<string, unknown>,
-          outputs: clean(toJs(resp.getObject())) as Record<string, unknown>,
+          outputs: markSecretOutputs(clean(toJs(resp.getObject())) as Record<string, unknown>, secretOutputs),
           ...(req.getParent() ? { parent: req.getParent() } : {}),
           ...(req.getProvider() ? { provider: req.getProvider() } : {}),
           dependencies: req.getDependenciesList(),
           propertyDependencies,
+          ...(secretOutputs.length ? { additionalSecretOutputs: secretOutputs } : {}),
         };
         captured.push(record);
         byUrn.set(record.urn, record);
@@ -100,7 +115,7 @@ export function startMockEngine(project: string, stack: string, config: Record<s
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
     const record = byUrn.get(req.getUrn());
-    if (record) record.outputs = clean(toJs(req.getOutputs())) as Record<string, unknown>;
+    if (record) record.outputs = markSecretOutputs(clean(toJs(req.getOutputs())) as Record<string, unknown>, record.additionalSecretOutputs ?? []);
     registerOutputs(req, callback);
   };
   return captured;
@@ -108,14 +123,30 @@ export function startMockEngine(project: string, stack: string, config: Record<s
 
 /** Runs the program module inside a root Stack resource, as the Pulumi language host does. */
 export async function runProgram(load: () => Promise<Record<string, unknown>>): Promise<void> {
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const mod = await load();
-    return mod.default && typeof mod.default === "object" ? mod.default : mod;
-  });
-  // Let outstanding registrations and output registrations settle, including resources whose
-  // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
-  await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
-  await new Promise((resolve) => setImmediate(resolve));
+  // The SDK captures and formats a stack trace for every promise it tracks (runtime/debuggable.ts);
+  // with the loader's source maps on, that was the largest single cost of a big render. The render
+  // reports errors by message, so stacks are off while the program runs;
+  // INFERENCE_MESH_DEBUG_STACKS=1 keeps them (and source-mapped) for debugging the program.
+  const proc = process as NodeJS.Process & { sourceMapsEnabled?: boolean; setSourceMapsEnabled?: (on: boolean) => void };
+  const mapped = proc.sourceMapsEnabled;
+  const stackLimit = Error.stackTraceLimit;
+  if (!process.env.INFERENCE_MESH_DEBUG_STACKS) {
+    if (mapped) proc.setSourceMapsEnabled?.(false);
+    Error.stackTraceLimit = 0;
+  }
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      const mod = await load();
+      return mod.default && typeof mod.default === "object" ? mod.default : mod;
+    });
+    // Let outstanding registrations and output registrations settle, including resources whose
+    // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
+    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    if (mapped) proc.setSourceMapsEnabled?.(true);
+    Error.stackTraceLimit = stackLimit;
+  }
 }
 
 /** The captured run as `pulumi stack export` would print it, secrets redacted. */

@@ -142,7 +142,10 @@ async function extensions(inputs: CertInputs, sans: x509.JsonGeneralName[], publ
   const eku = uses.map((u) => extUsages[u]).filter(Boolean);
   const ext: x509.Extension[] = [];
   if (inputs.isCaCertificate) {
-    const pathLen = inputs.maxPathLength !== undefined && inputs.maxPathLength >= 0 ? inputs.maxPathLength : undefined;
+    // As the TLS provider does: it copies max_path_length into Go's MaxPathLen but never sets
+    // MaxPathLenZero, so crypto/x509 omits a zero path length (hashicorp/terraform-provider-tls
+    // internal/provider/common_cert.go). Only a positive value reaches the certificate.
+    const pathLen = inputs.maxPathLength !== undefined && inputs.maxPathLength > 0 ? inputs.maxPathLength : undefined;
     ext.push(new x509.BasicConstraintsExtension(true, pathLen, true));
   }
   if (keyUsage) ext.push(new x509.KeyUsagesExtension(keyUsage, true));

@@ -220,9 +220,13 @@ export class PolicyPackProcess {
     return this.stderr.join("");
   }
 
-  close(): void {
+  /** Stops the pack and waits for it, so that its resource usage is accounted to this process. */
+  async close(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+    this.child.kill("SIGKILL");
+    await exited;
   }
 }
 

@@ -10,7 +10,7 @@ import * as yaml from "js-yaml";
 import { loadStackConfig, repoRoot } from "./stack-config";
 import { startMockEngine, runProgram, toDeploymentExport, DeploymentExport } from "./engine";
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
-import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir } from "./review";
+import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
 import { PolicyPackProcess } from "./policy-pack";
 import { loadPolicyConfigFile } from "./policy-config";
 import { topologyMarkdown } from "./topology";
@@ -25,7 +25,7 @@ export interface RenderOptions {
   /** Replaces `inference-mesh:platform` (benchmarks render generated fleets). */
   platformOverride?: unknown;
   /**
-   * Policy pack config (`--policy-pack-config`); defaults to `policy/config.<stack>.{json,yaml}`
+   * Policy pack config (`--policy-pack-config`); defaults to the pack's `config.<stack>.{json,yaml}`
    * when that file exists, else the pack's own defaults.
    */
   policyConfigFile?: string;
@@ -33,10 +33,6 @@ export interface RenderOptions {
   policyPackDir?: string;
 }
 
-/** The policy config file a stack is reviewed with, if any. */
-export function policyConfigFor(stack: string, packDir = path.join(repoRoot, "policy")): string | undefined {
-  return ["json", "yaml", "yml"].map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
-}
 
 export interface RenderResult {
   dir: string;
@@ -76,7 +72,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   const { stackConfig } = validateStack(options);
   const outRoot = options.outDir ?? path.join(repoRoot, "out");
   const target = path.join(outRoot, options.stack);
-  const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir);
+  const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir ?? defaultPackDir);
   const policyConfig = configFile ? loadPolicyConfigFile(configFile) : undefined;
   // The pack boots in its own process while the program runs here.
   const pack = packAvailable(options.policyPackDir)
@@ -93,7 +89,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     // review that cannot run leaves out/ untouched; violations still produce the full output.
     review = await reviewDeployment(exported, { pack, config: policyConfig });
   } finally {
-    pack?.then((p) => p.close(), () => undefined);
+    await pack?.then((p) => p.close(), () => undefined);
   }
 
   fs.mkdirSync(outRoot, { recursive: true });

@@ -110,6 +110,8 @@ function options(r: ExportedResource): pb.AnalyzerResourceOptions {
 export class RequestBuilder {
   readonly stats: WireStats = { undecryptableSecrets: 0 };
   private readonly providers = new Map<string, ExportedResource>();
+  /** Provider messages, built once: every resource of a cluster carries the same one. */
+  private readonly providerMessages = new Map<string, pb.AnalyzerProviderResource>();
   /** Resources the engine analyzes: all but those pending deletion. */
   readonly resources: ExportedResource[];
 
@@ -123,11 +125,14 @@ export class RequestBuilder {
     if (!r.provider) return undefined;
     const p = this.providers.get(providerUrn(r.provider));
     if (!p) return undefined;
+    const cached = this.providerMessages.get(p.urn);
+    if (cached) return cached;
     const out = new pb.AnalyzerProviderResource();
     out.setUrn(p.urn);
     out.setType(p.type);
     out.setName(urnName(p.urn));
     out.setProperties(struct(toWire(p.inputs ?? {}, { undecryptableSecrets: 0 })));
+    this.providerMessages.set(p.urn, out);
     return out;
   }
 

@@ -12,7 +12,8 @@ import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, Analyzer
 import { reconcilePolicyConfig } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, stackOfUrn } from "./review-wire";
 
-export const defaultPackDir = path.resolve(__dirname, "..", "..", "policy");
+/** The pack reviews run: `policy/`, or `$INFERENCE_MESH_POLICY_PACK` (a fork's own pack). */
+export const defaultPackDir = path.resolve(process.env.INFERENCE_MESH_POLICY_PACK ?? path.join(__dirname, "..", "..", "policy"));
 
 export type Verdict = "pass" | "fail" | "warn" | "disabled";
 
@@ -158,6 +159,14 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   };
 }
 
+/**
+ * The policy config a stack is reviewed with by convention: `<pack>/config.<stack>.{json,yaml}`
+ * (what to pass as `pulumi preview --policy-pack-config` for that stack), if the file exists.
+ */
+export function policyConfigFor(stack: string, packDir = defaultPackDir): string | undefined {
+  return ["json", "yaml", "yml"].map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
+}
+
 /** Whether a review would run: an explicit pack, or the repository's `policy/` exists. */
 export function packAvailable(packDir?: string): boolean {
   return !!packDir || fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml"));
@@ -190,7 +199,7 @@ export async function reviewDeployment(
     const log = pack.log().trim();
     throw new Error(`${err instanceof Error ? err.message : String(err)}${log ? `\npolicy pack output:\n${log}` : ""}`);
   } finally {
-    if (owned) pack.close();
+    if (owned) await pack.close();
   }
 }
 

@@ -121,7 +121,8 @@ const ISTIO_PROVISIONED = new Set(["istio", "istio-east-west"]);
 
 /**
  * Identities that may appear as principals: rendered ServiceAccounts (note ""), and the accounts
- * Istio provisions for its Gateways — `<name>-<class>`, or the bare name for waypoints.
+ * controllers provision for Gateways: Istio `<name>-<class>` (the bare name for waypoints), the
+ * agentgateway controller the Gateway's name.
  */
 export function meshIdentities(objects: KubernetesObject[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -131,7 +132,7 @@ export function meshIdentities(objects: KubernetesObject[]): Map<string, string>
     if (o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/")) {
       const cls = String((o.spec as any)?.gatewayClassName ?? "");
       const note = `proxy of Gateway ${ns}/${o.metadata.name}`;
-      if (cls === "istio-waypoint") out.set(`${ns}/${o.metadata.name}`, note);
+      if (cls === "istio-waypoint" || cls === "agentgateway") out.set(`${ns}/${o.metadata.name}`, note);
       else if (ISTIO_PROVISIONED.has(cls)) out.set(`${ns}/${o.metadata.name}-${cls}`, note);
     }
   }

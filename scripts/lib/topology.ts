@@ -145,13 +145,14 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
       out.push(`| \`${cell(caller)}\`${note} | ${row.join(" | ")} |`);
     }
     out.push("", "### Edges", "");
-    const seen = new Set<string>();
-    for (const e of [...edges].sort((a, b) => a.caller.localeCompare(b.caller) || a.target.localeCompare(b.target) || a.cluster.localeCompare(b.cluster))) {
+    // One line per edge, with the clusters it holds on.
+    const lines = new Map<string, Set<string>>();
+    for (const e of [...edges].sort((a, b) => a.caller.localeCompare(b.caller) || a.target.localeCompare(b.target))) {
       const ops = [e.ports && `ports ${e.ports.join(",")}`, e.methods && `methods ${e.methods.join(",")}`, e.paths && `paths ${e.paths.join(",")}`].filter(Boolean).join("; ");
-      const line = `- ${e.action} \`${e.caller}\` → \`${e.target}\` via ${e.via}${ops ? ` [${ops}]` : ""} — policy \`${e.policy}\` on \`${e.cluster}\``;
-      if (!seen.has(line)) out.push(line);
-      seen.add(line);
+      const line = `- ${e.action} \`${e.caller}\` → \`${e.target}\` via ${e.via}${ops ? ` [${ops}]` : ""} — policy \`${e.policy}\``;
+      lines.set(line, (lines.get(line) ?? new Set()).add(e.cluster));
     }
+    for (const [line, clusters] of lines) out.push(`${line} on ${[...clusters].sort().map((c) => `\`${c}\``).join(", ")}`);
     out.push("");
   }
   const covered = new Set(edges.map((e) => `${e.cluster}|${e.target}`));

@@ -12,6 +12,7 @@ import { modelRouteRules } from "../../components/inference/routes";
 import { clusterInferenceManifests, modelsOnCluster } from "../../components/inference";
 import { inferenceCrdBundles } from "../../components/inference/crds";
 import { gatewayListeners } from "../../components/inference/gateway";
+import { inMeshOpenAiBaseUrl } from "../../components/inference/names";
 import { checkInferenceInvariants, ofKind } from "./invariants";
 
 const spec = (stack: "local" | "dev" | "prod"): PlatformSpec => parsePlatform(shippedPlatform(stack), stack);
@@ -149,6 +150,10 @@ test("prod: vLLM on GPUs in every placement cluster, with toleration and GPU nod
       }
     }
   }
+  // Failure mode from config: FailClose where configured, FailOpen by default.
+  const use1 = clusterInferenceManifests(s, "aws-use1") as any[];
+  const failure = Object.fromEntries(ofKind(use1, "InferencePool").map((p) => [p.metadata.name, p.spec.endpointPickerRef.failureMode]));
+  assert.deepEqual(failure, { "llama-3-1-8b-v1": "FailOpen", "llama-3-1-8b-v2": "FailOpen", "qwen3-32b-v1": "FailClose", "qwen3-32b-v2": "FailClose" });
   // Only models placed on a cluster are there: aws-euw1 serves llama only.
   const euw1 = clusterInferenceManifests(s, "aws-euw1") as any[];
   assert.deepEqual(ofKind(euw1, "HTTPRoute").map((r) => r.metadata.name), ["llama-3-1-8b"]);
@@ -209,6 +214,9 @@ test("gateway: HTTPS listener with the configured or self-signed certificate, pl
   assert.equal(prod[0].hostname, "inference.example.com");
   assert.deepEqual(prod[0].tls.certificateRefs, [{ group: "", kind: "Secret", name: "inference-gateway-tls" }]);
   assert.equal(prod[1].hostname, "inference-gateway-istio.inference.svc.cluster.local");
+  // Agents' base URL lands on a listener: host and port agree.
+  const url = new URL(inMeshOpenAiBaseUrl);
+  assert.ok(prod.some((l) => l.hostname === url.hostname && l.port === Number(url.port || 80) && l.protocol === url.protocol.slice(0, -1).toUpperCase()));
   const local = gatewayListeners(spec("local").gateways.inference) as any[];
   assert.equal(local[0].tls.certificateRefs[0].name, "inference-gateway-tls");
 });

@@ -81,7 +81,8 @@ export function checkInferenceInvariants(objects: Obj[]): string[] {
     assert.deepEqual(dr.spec.trafficPolicy.tls, { mode: "SIMPLE", insecureSkipVerify: true });
   }
   // Routes: every backend is a pool on this cluster; canary header rule first.
-  for (const route of ofKind(objects, "HTTPRoute")) {
+  // Only the inference layer's routes: the agent layer's HTTPRoutes live in agents/tools.
+  for (const route of ofKind(objects, "HTTPRoute").filter((r) => r.metadata.namespace === "inference")) {
     for (const rule of route.spec.rules) {
       assert.equal(rule.timeouts.request, "300s");
       for (const b of rule.backendRefs) {

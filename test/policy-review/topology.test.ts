@@ -160,20 +160,22 @@ test("mermaid node ids are safe and labels quote-escaped", () => {
   }
 });
 
-test("principals of Istio-provisioned gateway proxies resolve to their Gateway (<name>-<class>, bare name for waypoints)", () => {
+test("principals of controller-provisioned gateway proxies resolve to their Gateway (Istio <name>-<class>, bare name for waypoints and agentgateway)", () => {
   const objs: any[] = [
     gateway("inference", "inference-gateway", "istio", []),
     gateway("tools", "waypoint", "istio-waypoint", []),
+    gateway("agents", "agent-gateway", "agentgateway", []),
     deployment("inference", "model", "model", { app: "model" }),
     allowPolicy({
       name: "model", namespace: "inference", trustDomain: TD, target: { selector: { app: "model" } },
-      rules: [{ from: [{ namespace: "inference", serviceAccount: "inference-gateway-istio" }, { namespace: "tools", serviceAccount: "waypoint" }, { namespace: "inference", serviceAccount: "inference-gateway" }] }],
+      rules: [{ from: [{ namespace: "inference", serviceAccount: "inference-gateway-istio" }, { namespace: "tools", serviceAccount: "waypoint" }, { namespace: "agents", serviceAccount: "agent-gateway" }, { namespace: "inference", serviceAccount: "inference-gateway" }] }],
     }),
   ];
   const byCaller = Object.fromEntries(accessEdges("c", objs).map((e) => [e.caller, [e.callerResolved, e.callerNote]]));
   assert.deepEqual(byCaller, {
     "inference/inference-gateway-istio": [true, "proxy of Gateway inference/inference-gateway"],
     "tools/waypoint": [true, "proxy of Gateway tools/waypoint"],
+    "agents/agent-gateway": [true, "proxy of Gateway agents/agent-gateway"],
     "inference/inference-gateway": [false, undefined],
   });
 });

@@ -33,6 +33,8 @@ function sourcesDigest(): string {
   for (const f of [...sourceDirs.flatMap((d) => listFiles(path.join(repoRoot, d))), path.join(repoRoot, "Pulumi.yaml")].sort()) {
     h.update(f).update(fs.readFileSync(f));
   }
+  // The pack a render reviews with is part of its output (policy.json).
+  h.update(`pack:${process.env.INFERENCE_MESH_POLICY_PACK ?? ""}`);
   sourceHash = h.digest("hex").slice(0, 16);
   return sourceHash;
 }

@@ -21,7 +21,9 @@ export const policies: PolicyPackArgs["policies"] = [
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
       if (!args.type.startsWith("kubernetes:")) return;
-      if (args.provider?.type !== "pulumi:providers:kubernetes") report(`no explicit kubernetes provider (got ${args.provider?.urn ?? "none"})`);
+      // A resource without one is bound to the engine's default provider (`default_<version>`).
+      const explicit = args.provider?.type === "pulumi:providers:kubernetes" && !args.provider.name.startsWith("default");
+      if (!explicit) report(`no explicit kubernetes provider (got ${args.provider?.urn ?? "none"})`);
     },
   },
   {

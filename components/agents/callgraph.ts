@@ -1,0 +1,177 @@
+/**
+ * Who may call whom, twice: as intended (from the config alone) and as enforced (computed from the
+ * rendered objects: Istio AuthorizationPolicies, agentgateway policies and what they select).
+ * Tests require the two to be equal, so a policy that admits one caller too many, or misses one,
+ * fails the suite. Pure: plain objects in, edges out.
+ *
+ * Nodes are workload identities `<namespace>/<serviceAccount>`, plus `ingress` (callers from
+ * outside the mesh) and `*` (anyone: what an ALLOW rule without sources would mean).
+ * Layers: `mesh` (Istio, enforced by ztunnel or the gateway's proxy), `gateway` (who may use an
+ * agentgateway proxy at all) and `mcp-tool` (agentgateway's per-tool MCP authorization).
+ */
+import type { PlatformSpec } from "../../infra/config";
+import type { Identity } from "../mesh/authz";
+import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGateway, toolIdentity, toolsNamespace, toolsOn } from "./names";
+import type { Waypoints } from "./authz";
+import { parseCelExpression } from "./security";
+
+export type CallLayer = "mesh" | "gateway" | "mcp-tool";
+export interface CallEdge {
+  from: string;
+  to: string;
+  layer: CallLayer;
+}
+export const INGRESS = "ingress";
+export const ANYONE = "*";
+
+export const nodeOf = (id: Identity) => `${id.namespace}/${id.serviceAccount}`;
+
+export function edgeKey(e: CallEdge): string {
+  return `${e.layer}: ${e.from} -> ${e.to}`;
+}
+
+/** Sorted, de-duplicated `layer: from -> to` lines: what tests compare and reports print. */
+export function edgeList(edges: CallEdge[]): string[] {
+  return [...new Set(edges.map(edgeKey))].sort();
+}
+
+/** The intended graph on one cluster, from the config: ingress → agent-gateway → agents →
+ * mcp-gateway → tools (each agent only its configured tools), agents → inference gateway. A
+ * waypoint in front of `tools` is one more hop into each tool (it forwards the agents' direct
+ * calls, which it checks itself). */
+export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
+  const agents = agentsOn(spec, cluster);
+  if (agents.length === 0) return [];
+  const tools = new Map(toolsOn(spec, cluster).map((t) => [t.name, t]));
+  const agw = nodeOf(gatewayIdentity(agentGateway));
+  const mcp = nodeOf(gatewayIdentity(mcpGateway));
+  const edges: CallEdge[] = [
+    { from: INGRESS, to: agw, layer: "gateway" },
+    { from: INGRESS, to: nodeOf(inferenceGateway), layer: "mesh" },
+    ...[...tools.values()].map((t) => ({ from: mcp, to: nodeOf(toolIdentity(t)), layer: "mesh" as const })),
+  ];
+  const toolsWaypoint = waypoints.get(toolsNamespace);
+  if (toolsWaypoint) {
+    for (const t of tools.values()) edges.push({ from: `${toolsNamespace}/${toolsWaypoint}`, to: nodeOf(toolIdentity(t)), layer: "mesh" });
+  }
+  for (const a of agents) {
+    for (const v of a.versions) {
+      const self = nodeOf(agentVersionIdentity(a, v.name));
+      edges.push({ from: agw, to: self, layer: "mesh" }, { from: self, to: nodeOf(inferenceGateway), layer: "mesh" });
+      if (a.tools.length) edges.push({ from: self, to: mcp, layer: "gateway" });
+      for (const t of a.tools) {
+        const tool = nodeOf(toolIdentity(tools.get(t)!));
+        edges.push({ from: self, to: tool, layer: "mesh" }, { from: self, to: tool, layer: "mcp-tool" });
+      }
+    }
+  }
+  return edges;
+}
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
+
+/**
+ * The ServiceAccount a gateway controller creates for a Gateway's proxy: agentgateway and Istio's
+ * waypoint class name it after the Gateway; Istio's other classes `<gateway>-<class>`.
+ */
+export function proxyServiceAccount(gateway: string, gatewayClassName: string): string {
+  return gatewayClassName === "agentgateway" || gatewayClassName === "istio-waypoint" ? gateway : `${gateway}-${gatewayClassName}`;
+}
+
+const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined) =>
+  !!selector && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+
+/** `cluster.local/ns/agents/sa/x` → `agents/x`; anything else is kept verbatim (and fails tests). */
+export function principalNode(principal: string, trustDomain: string): string {
+  const m = principal.match(/^(.+)\/ns\/([^/]+)\/sa\/([^/]+)$/);
+  return m && m[1] === trustDomain ? `${m[2]}/${m[3]}` : principal;
+}
+
+/** What the rendered objects of one cluster let call whom. */
+export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge[] {
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const deployments = [...of("Deployment"), ...of("DaemonSet"), ...of("StatefulSet")];
+  const podsSelectedBy = (ns: string, selector: Record<string, string> | undefined): string[] =>
+    deployments
+      .filter((d) => d.metadata.namespace === ns && (selector === undefined || matches(d.spec.template.metadata?.labels, selector)))
+      .map((d) => `${ns}/${d.spec.template.spec.serviceAccountName ?? "default"}`);
+  const service = (ns: string, name: string) => of("Service").find((s) => s.metadata.namespace === ns && s.metadata.name === name);
+  const gatewayNode = (ns: string, name: string): string => {
+    const gw = of("Gateway").find((g) => g.metadata.namespace === ns && g.metadata.name === name);
+    return `${ns}/${proxyServiceAccount(name, gw?.spec.gatewayClassName ?? "istio")}`;
+  };
+  const edges: CallEdge[] = [];
+
+  for (const p of of("AuthorizationPolicy")) {
+    if ((p.spec.action ?? "ALLOW") !== "ALLOW") continue;
+    const ns = p.metadata.namespace!;
+    const targets: string[] = p.spec.targetRefs
+      ? p.spec.targetRefs.flatMap((r: any) =>
+          r.kind === "Gateway" ? [gatewayNode(ns, r.name)] : r.kind === "Service" ? podsSelectedBy(ns, service(ns, r.name)?.spec.selector ?? {}) : [],
+        )
+      : podsSelectedBy(ns, p.spec.selector?.matchLabels);
+    const sources: string[] = (p.spec.rules ?? []).flatMap((rule: any) =>
+      !rule.from?.length
+        ? [ANYONE]
+        : rule.from.flatMap((f: any) => [
+            ...(f.source?.principals ?? []).map((x: string) => principalNode(x, trustDomain)),
+            ...((f.source?.notPrincipals ?? []).includes("*") ? [INGRESS] : []),
+          ]),
+    );
+    for (const to of targets) for (const from of sources) edges.push({ from, to, layer: "mesh" });
+  }
+
+  const agwPolicies = of("AgentgatewayPolicy");
+  const cel = (p: Obj, path: "traffic" | "backend") =>
+    (path === "traffic" ? p.spec.traffic?.authorization : p.spec.backend?.mcp?.authorization)?.policy.matchExpressions.flatMap(parseCelExpression) ?? [];
+  for (const gw of of("Gateway").filter((g) => g.spec.gatewayClassName === "agentgateway")) {
+    const ns = gw.metadata.namespace!;
+    const to = gatewayNode(ns, gw.metadata.name);
+    const authz = agwPolicies.filter(
+      (p) => p.metadata.namespace === ns && p.spec.traffic?.authorization && p.spec.targetRefs?.some((r: any) => r.kind === "Gateway" && r.name === gw.metadata.name),
+    );
+    if (authz.length) {
+      for (const c of authz.flatMap((p) => cel(p, "traffic"))) for (const sa of c.serviceAccounts) edges.push({ from: `${c.namespace}/${sa}`, to, layer: "gateway" });
+      continue;
+    }
+    const ref = gw.spec.infrastructure?.parametersRef;
+    const params = ref && of("AgentgatewayParameters").find((p) => p.metadata.namespace === ns && p.metadata.name === ref.name);
+    const internal = params?.spec.service?.spec?.type === "ClusterIP";
+    edges.push({ from: internal ? ANYONE : INGRESS, to, layer: "gateway" });
+  }
+
+  for (const p of agwPolicies.filter((x) => x.spec.backend?.mcp?.authorization)) {
+    const ns = p.metadata.namespace!;
+    for (const ref of p.spec.targetRefs ?? []) {
+      const backend = of("AgentgatewayBackend").find((b) => b.metadata.namespace === ns && b.metadata.name === ref.name);
+      const targetServices: Obj[] = (backend?.spec.mcp?.targets ?? []).flatMap((t: any) =>
+        of("Service").filter((s) => s.metadata.namespace === ns && t.selector && matches((s.metadata as any).labels, t.selector.services?.matchLabels)),
+      );
+      const toolNodes = (target: string) =>
+        targetServices
+          .filter((s) => s.spec.ports.some((port: any) => (s.metadata.annotations?.["agentgateway.dev/mcp-target-name"] ?? `${s.metadata.name}-${port.name ?? port.port}`) === target))
+          .flatMap((s) => podsSelectedBy(ns, s.spec.selector));
+      for (const c of cel(p, "backend")) {
+        for (const to of c.toolTarget ? toolNodes(c.toolTarget) : [ANYONE]) {
+          for (const sa of c.serviceAccounts) edges.push({ from: `${c.namespace}/${sa}`, to, layer: "mcp-tool" });
+        }
+      }
+    }
+  }
+  return edges;
+}
+
+/** Principals in AuthorizationPolicies that name neither a rendered ServiceAccount nor a gateway
+ * proxy's controller-created one (`proxyServiceAccount`). */
+export function unresolvedPrincipals(objects: Obj[], trustDomain: string): string[] {
+  const known = new Set([
+    ...objects.filter((o) => o.kind === "ServiceAccount").map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+    ...objects
+      .filter((o) => o.kind === "Gateway")
+      .map((g) => `${g.metadata.namespace}/${proxyServiceAccount(g.metadata.name, g.spec.gatewayClassName)}`),
+  ]);
+  const principals = objects
+    .filter((o) => o.kind === "AuthorizationPolicy")
+    .flatMap((p) => (p.spec.rules ?? []).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source?.principals ?? [])));
+  return [...new Set(principals.filter((x: string) => !known.has(principalNode(x, trustDomain))))].sort();
+}

@@ -1,0 +1,157 @@
+/**
+ * Security at agentgateway (the mesh side is authz.ts):
+ * - `agent-gateway`: JWT authentication of external A2A callers (issuer, audiences, JWKS from
+ *   `gateways.agents.jwt`), Strict mode. In v1.4.1 a remote JWKS is reached through a backendRef,
+ *   so the JWKS URI becomes a static AgentgatewayBackend with TLS.
+ * - `mcp-gateway`: HTTP authorization admitting only agent identities, and MCP authorization per
+ *   tool: an agent may list and call a tool only if the config's `agents[].tools` names it. MCP
+ *   authorization filters `tools/list` and rejects `tools/call` (CRD description), so an agent
+ *   never even sees tools it may not use.
+ *
+ * The rules match `source.identity` (the caller's Istio workload identity, available because
+ * mcp-gateway terminates HBONE). Each policy carries ONE CEL expression, a disjunction of
+ * clauses, so its meaning does not depend on how a list of expressions combines.
+ */
+import type { AgentSpec, PlatformSpec } from "../../infra/config";
+import type { Identity } from "../mesh/authz";
+import type { Manifest } from "../k8s/apply";
+import { appLabels } from "../k8s/apply";
+import { agentGateway, agentVersionIdentity, mcpBackendName, mcpGateway } from "./names";
+
+/** One CEL clause: callers (same namespace) and, for MCP rules, the tool target they may use. */
+export interface IdentityClause {
+  trustDomain: string;
+  namespace: string;
+  serviceAccounts: string[];
+  toolTarget?: string;
+}
+
+const q = (s: string) => JSON.stringify(s);
+
+export function celClause(c: IdentityClause): string {
+  const parts = [
+    `source.identity.trustDomain == ${q(c.trustDomain)}`,
+    `source.identity.namespace == ${q(c.namespace)}`,
+    `source.identity.serviceAccount in [${[...c.serviceAccounts].sort().map(q).join(", ")}]`,
+    ...(c.toolTarget ? [`mcp.tool.target == ${q(c.toolTarget)}`] : []),
+  ];
+  return `(${parts.join(" && ")})`;
+}
+
+export function celExpression(clauses: IdentityClause[]): string {
+  if (clauses.length === 0) throw new Error("an allow expression needs at least one clause");
+  return clauses.map(celClause).join(" || ");
+}
+
+const clausePattern =
+  /\(source\.identity\.trustDomain == "([^"]+)" && source\.identity\.namespace == "([^"]+)" && source\.identity\.serviceAccount in \[([^\]]*)\](?: && mcp\.tool\.target == "([^"]+)")?\)/g;
+
+/** Reads back expressions `celExpression` wrote; anything else is reported, never guessed at. */
+export function parseCelExpression(expr: string): IdentityClause[] {
+  const clauses = [...expr.matchAll(clausePattern)].map((m) => ({
+    trustDomain: m[1],
+    namespace: m[2],
+    serviceAccounts: m[3].split(",").map((s) => s.trim()).filter(Boolean).map((s) => JSON.parse(s) as string),
+    ...(m[4] ? { toolTarget: m[4] } : {}),
+  }));
+  const rebuilt = clauses.length ? celExpression(clauses) : "";
+  if (rebuilt !== expr) throw new Error(`not an expression of the shape celExpression writes: ${expr}`);
+  return clauses;
+}
+
+function groupByNamespace(ids: Identity[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const id of ids) out.set(id.namespace, [...new Set([...(out.get(id.namespace) ?? []), id.serviceAccount])]);
+  return out;
+}
+
+/** Agent identities allowed to use each tool, from the config's agent → tools lists. */
+export function toolCallers(agents: AgentSpec[]): Map<string, Identity[]> {
+  const out = new Map<string, Identity[]>();
+  for (const a of agents) {
+    for (const t of a.tools) out.set(t, [...(out.get(t) ?? []), ...a.versions.map((v) => agentVersionIdentity(a, v.name))]);
+  }
+  return out;
+}
+
+export function mcpAuthorizationManifest(spec: PlatformSpec, agents: AgentSpec[]): Manifest {
+  const clauses = [...toolCallers(agents)]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([tool, ids]) =>
+      [...groupByNamespace(ids)].map(([namespace, sas]) => ({ trustDomain: spec.mesh.trustDomain, namespace, serviceAccounts: sas, toolTarget: tool })),
+    );
+  return {
+    apiVersion: "agentgateway.dev/v1alpha1",
+    kind: "AgentgatewayPolicy",
+    metadata: { name: "mcp-tool-access", namespace: mcpGateway.namespace, labels: appLabels({ name: "mcp-tool-access", instance: "mcp-tool-access", component: "policy" }) },
+    spec: {
+      targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: mcpBackendName }],
+      backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [celExpression(clauses)] } } } },
+    },
+  };
+}
+
+/** Only agents may use mcp-gateway at all (HTTP level, before any MCP method is parsed). */
+export function mcpGatewayAccessManifest(spec: PlatformSpec, agents: AgentSpec[]): Manifest {
+  const ids = agents.flatMap((a) => a.versions.map((v) => agentVersionIdentity(a, v.name)));
+  const clauses = [...groupByNamespace(ids)].map(([namespace, sas]) => ({ trustDomain: spec.mesh.trustDomain, namespace, serviceAccounts: sas }));
+  return {
+    apiVersion: "agentgateway.dev/v1alpha1",
+    kind: "AgentgatewayPolicy",
+    metadata: { name: "mcp-gateway-callers", namespace: mcpGateway.namespace, labels: appLabels({ name: "mcp-gateway-callers", instance: "mcp-gateway-callers", component: "policy" }) },
+    spec: {
+      targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: mcpGateway.name }],
+      traffic: { authorization: { action: "Allow", policy: { matchExpressions: [celExpression(clauses)] } } },
+    },
+  };
+}
+
+/** `https://auth.example.com/.well-known/jwks.json` → the static backend and path agentgateway needs. */
+export function jwksSource(jwksUri: string): { host: string; port: number; path: string; tls: boolean } {
+  const url = new URL(jwksUri);
+  const tls = url.protocol === "https:";
+  return { host: url.hostname, port: url.port ? Number(url.port) : tls ? 443 : 80, path: url.pathname.replace(/^\//, "") + url.search, tls };
+}
+
+export const jwksBackendName = "agent-gateway-jwks";
+
+/** JWT authentication on agent-gateway, or nothing when the stack configures no issuer (local). */
+export function jwtManifests(spec: PlatformSpec): Manifest[] {
+  const jwt = spec.gateways.agents?.jwt;
+  if (!jwt) return [];
+  const src = jwksSource(jwt.jwksUri);
+  const labels = appLabels({ name: agentGateway.name, instance: agentGateway.name, component: "policy" });
+  return [
+    {
+      apiVersion: "agentgateway.dev/v1alpha1",
+      kind: "AgentgatewayBackend",
+      metadata: { name: jwksBackendName, namespace: agentGateway.namespace, labels },
+      spec: { static: { host: src.host, port: src.port }, ...(src.tls ? { policies: { tls: { sni: src.host } } } : {}) },
+    },
+    {
+      apiVersion: "agentgateway.dev/v1alpha1",
+      kind: "AgentgatewayPolicy",
+      metadata: { name: "agent-gateway-jwt", namespace: agentGateway.namespace, labels },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: agentGateway.name }],
+        traffic: {
+          jwtAuthentication: {
+            mode: "Strict",
+            providers: [
+              {
+                issuer: jwt.issuer,
+                audiences: jwt.audiences,
+                jwks: { remote: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: jwksBackendName }, jwksPath: src.path, cacheDuration: "5m" } },
+              },
+            ],
+          },
+        },
+      },
+    },
+  ];
+}
+
+export function securityManifests(spec: PlatformSpec, agents: AgentSpec[]): Manifest[] {
+  const withTools = agents.filter((a) => a.tools.length > 0);
+  return [...jwtManifests(spec), ...(withTools.length ? [mcpGatewayAccessManifest(spec, withTools), mcpAuthorizationManifest(spec, withTools)] : [])];
+}

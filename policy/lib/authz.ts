@@ -1,0 +1,116 @@
+/**
+ * Istio AuthorizationPolicy reading (security.istio.io/v1): rules, sources, L7 attributes, and
+ * the ServiceAccounts its principals name.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { isGateway, meta, T } from "./k8s";
+import { list } from "./values";
+
+export interface Source {
+  principals?: string[];
+  notPrincipals?: string[];
+  requestPrincipals?: string[];
+  notRequestPrincipals?: string[];
+  namespaces?: string[];
+  notNamespaces?: string[];
+  ipBlocks?: string[];
+  notIpBlocks?: string[];
+  remoteIpBlocks?: string[];
+  notRemoteIpBlocks?: string[];
+}
+
+export interface Rule {
+  from?: { source?: Source }[];
+  to?: { operation?: Record<string, string[] | undefined> }[];
+  when?: { key: string; values?: string[]; notValues?: string[] }[];
+}
+
+export interface AuthzSpec {
+  action?: string;
+  rules?: Rule[];
+  selector?: { matchLabels?: Record<string, string> };
+  targetRef?: { group?: string; kind: string; name: string };
+  targetRefs?: { group?: string; kind: string; name: string }[];
+}
+
+/** The action of a policy; Istio defaults to ALLOW. */
+export function actionOf(spec: AuthzSpec): string {
+  return spec.action ?? "ALLOW";
+}
+
+const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
+const positiveKeys: (keyof Source)[] = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks"];
+
+/** Why a source admits everyone (or anyone unauthenticated), or undefined when it is specific. */
+export function openness(source: Source | undefined): string | undefined {
+  if (!source) return "an empty source matches every caller";
+  for (const key of ["principals", "requestPrincipals", "namespaces"] as const) {
+    // "*" matches everyone; "<trustDomain>/*" every identity of the mesh.
+    const wild = list(source[key]).find((p) => p === "*" || /^[^/]*\/\*$/.test(p));
+    if (wild !== undefined) return `${key} ${JSON.stringify(wild)} matches every caller`;
+  }
+  for (const key of ["ipBlocks", "remoteIpBlocks"] as const) {
+    const open = list(source[key]).find((c) => openCidrs.has(c));
+    if (open) return `${key} ${open} matches every address`;
+  }
+  if (!positiveKeys.some((k) => list(source[k]).length > 0)) {
+    return "a source with only not* fields matches everyone it does not exclude";
+  }
+  return undefined;
+}
+
+/** The source of an ingress gateway's external callers: exactly "no mesh identity". */
+export function isUnauthenticatedOnly(source: Source | undefined): boolean {
+  if (!source) return false;
+  const keys = Object.entries(source).filter(([, v]) => list(v as string[]).length > 0).map(([k]) => k);
+  return keys.length === 1 && keys[0] === "notPrincipals" && list(source.notPrincipals).includes("*");
+}
+
+const l7OperationKeys = ["paths", "notPaths", "methods", "notMethods", "hosts", "notHosts"];
+
+/** The L7 attributes a policy's rules use (only a waypoint or gateway can enforce them). */
+export function l7Attributes(spec: AuthzSpec): string[] {
+  const out = new Set<string>();
+  for (const rule of list(spec.rules)) {
+    for (const to of list(rule.to)) {
+      for (const key of l7OperationKeys) if (list(to.operation?.[key]).length > 0) out.add(`to.operation.${key}`);
+    }
+    for (const when of list(rule.when)) if (/^request\./.test(when.key)) out.add(`when ${when.key}`);
+    for (const from of list(rule.from)) {
+      if (list(from.source?.requestPrincipals).length || list(from.source?.notRequestPrincipals).length) out.add("from.source.requestPrincipals");
+    }
+  }
+  return [...out];
+}
+
+export function targetRefsOf(spec: AuthzSpec): { group?: string; kind: string; name: string }[] {
+  return [...list(spec.targetRefs), ...(spec.targetRef ? [spec.targetRef] : [])];
+}
+
+/** `<trustDomain>/ns/<namespace>/sa/<serviceAccount>` parts, or undefined for other principal forms. */
+export function parsePrincipal(p: string): { trustDomain: string; namespace: string; serviceAccount: string } | undefined {
+  const m = /^(.+)\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(p);
+  return m ? { trustDomain: m[1], namespace: m[2], serviceAccount: m[3] } : undefined;
+}
+
+/**
+ * ServiceAccounts a principal may name in one cluster: rendered ServiceAccounts, plus those the
+ * gateway controllers create for the Gateways of the stack (Istio: `<name>-<class>`, the bare
+ * name for waypoints; agentgateway: the Gateway's name).
+ */
+export function knownServiceAccounts(resources: PolicyResource[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    if (r.type === T.serviceAccount) {
+      const m = meta(r.props);
+      out.add(`${m.namespace}/${m.name}`);
+    } else if (isGateway(r.type)) {
+      const m = meta(r.props);
+      const cls: string | undefined = r.props.spec?.gatewayClassName;
+      if (!cls) continue;
+      if (cls === "istio-waypoint" || cls === "agentgateway") out.add(`${m.namespace}/${m.name}`);
+      else out.add(`${m.namespace}/${m.name}-${cls}`);
+    }
+  }
+  return out;
+}

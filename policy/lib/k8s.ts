@@ -1,0 +1,134 @@
+/**
+ * Kubernetes vocabulary shared by the rules: engine type strings (CustomResources and providers
+ * cannot be matched by class, only by `kubernetes:<group>/<version>:<Kind>`), metadata access,
+ * pod specs of workload kinds, and which cluster a resource lands on (its explicit provider).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+
+export const T = {
+  namespace: "kubernetes:core/v1:Namespace",
+  secret: "kubernetes:core/v1:Secret",
+  service: "kubernetes:core/v1:Service",
+  serviceAccount: "kubernetes:core/v1:ServiceAccount",
+  helmRelease: "kubernetes:helm.sh/v3:Release",
+  k8sProvider: "pulumi:providers:kubernetes",
+  gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+  inferencePool: "kubernetes:inference.networking.k8s.io/v1:InferencePool",
+} as const;
+
+/** Istio CRD kinds are served at v1 and v1beta1; policies match either. */
+export function isKind(type: string, group: string, kind: string): boolean {
+  const m = /^kubernetes:([^/]*)\/[^:]+:(.+)$/.exec(type);
+  return !!m && m[1] === group && m[2] === kind;
+}
+
+export const isPeerAuthentication = (type: string) => isKind(type, "security.istio.io", "PeerAuthentication");
+export const isAuthorizationPolicy = (type: string) => isKind(type, "security.istio.io", "AuthorizationPolicy");
+export const isDestinationRule = (type: string) => isKind(type, "networking.istio.io", "DestinationRule");
+export const isGateway = (type: string) => isKind(type, "gateway.networking.k8s.io", "Gateway");
+export const isRoute = (type: string) =>
+  isKind(type, "gateway.networking.k8s.io", "HTTPRoute") || isKind(type, "gateway.networking.k8s.io", "GRPCRoute");
+export const isInferencePool = (type: string) =>
+  isKind(type, "inference.networking.k8s.io", "InferencePool") || isKind(type, "inference.networking.x-k8s.io", "InferencePool");
+
+export interface Meta {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export function meta(props: Record<string, any>, defaultNamespace = "default"): Meta {
+  const m = props?.metadata ?? {};
+  return {
+    name: typeof m.name === "string" ? m.name : "",
+    namespace: typeof m.namespace === "string" ? m.namespace : defaultNamespace,
+    labels: m.labels ?? {},
+    annotations: m.annotations ?? {},
+  };
+}
+
+/** Workload kinds whose pods the platform schedules, with where their pod spec lives. */
+const podSpecPaths: Record<string, (props: Record<string, any>) => Record<string, any> | undefined> = {
+  "kubernetes:core/v1:Pod": (p) => p.spec,
+  "kubernetes:apps/v1:Deployment": (p) => p.spec?.template?.spec,
+  "kubernetes:apps/v1:StatefulSet": (p) => p.spec?.template?.spec,
+  "kubernetes:apps/v1:DaemonSet": (p) => p.spec?.template?.spec,
+  "kubernetes:apps/v1:ReplicaSet": (p) => p.spec?.template?.spec,
+  "kubernetes:batch/v1:Job": (p) => p.spec?.template?.spec,
+  "kubernetes:batch/v1:CronJob": (p) => p.spec?.jobTemplate?.spec?.template?.spec,
+};
+
+export function isWorkload(type: string): boolean {
+  return type in podSpecPaths;
+}
+
+export function podSpecOf(type: string, props: Record<string, any>): Record<string, any> | undefined {
+  return podSpecPaths[type]?.(props);
+}
+
+export interface Container {
+  name: string;
+  image?: string;
+  resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
+}
+
+/** Containers and init containers of a pod spec. */
+export function containersOf(spec: Record<string, any> | undefined): Container[] {
+  if (!spec) return [];
+  return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
+}
+
+/** The name part of a provider reference or URN (`urn:…::<name>[::<id>]` → name). */
+export function providerName(urn: string): string {
+  const parts = urn.split("::");
+  return parts[3] ?? parts[parts.length - 1];
+}
+
+/**
+ * The cluster a resource lands on: its provider's logical name (`<cluster>-k8s` by convention),
+ * or the provider URN for providers named otherwise.
+ */
+export function clusterOf(r: Pick<PolicyResource, "provider">): string | undefined {
+  if (!r.provider) return undefined;
+  const name = r.provider.name || providerName(r.provider.urn);
+  return name.endsWith("-k8s") ? name.slice(0, -4) : name;
+}
+
+/** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */
+export function isDefaultProvider(nameOrUrn: string): boolean {
+  return /^default(_|$)/.test(nameOrUrn.includes("::") ? providerName(nameOrUrn) : nameOrUrn);
+}
+
+/** Resources of a stack grouped per cluster (only those on a Kubernetes provider). */
+export function byCluster(resources: PolicyResource[]): Map<string, PolicyResource[]> {
+  const out = new Map<string, PolicyResource[]>();
+  for (const r of resources) {
+    if (!r.type.startsWith("kubernetes:")) continue;
+    const c = clusterOf(r);
+    if (!c) continue;
+    if (!out.has(c)) out.set(c, []);
+    out.get(c)!.push(r);
+  }
+  return out;
+}
+
+/** The clusters of a stack: one per explicit Kubernetes provider that is not an engine default. */
+export function clusters(resources: PolicyResource[]): { name: string; urn: string }[] {
+  return resources
+    .filter((r) => r.type === T.k8sProvider && !isDefaultProvider(r.name || r.urn))
+    .map((r) => {
+      const name = r.name || providerName(r.urn);
+      return { name: name.endsWith("-k8s") ? name.slice(0, -4) : name, urn: r.urn };
+    });
+}
+
+/** `a.b.c` lookup in a plain object (Helm values). */
+export function dig(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}

@@ -1,0 +1,51 @@
+/**
+ * Reading resource properties the way the policy SDK hands them over: plain JSON behind a proxy
+ * that throws `UnknownValueError` when a value cannot be known yet (a preview of new resources,
+ * or a secret the offline review cannot decrypt). Policies use these helpers so that an unknown
+ * value never turns into a silent pass or a crash.
+ */
+
+/** True for the SDK's `UnknownValueError` (matched by shape: the pack and its tests may load different copies). */
+export function isUnknownError(err: unknown): boolean {
+  return err instanceof Error && (err.constructor?.name === "UnknownValueError" || "unknownTypeSentinel" in err);
+}
+
+export type Probe<T> = { known: true; value: T } | { known: false };
+
+/** Evaluates `read`; an unknown value on the way yields `{known: false}`. */
+export function probe<T>(read: () => T): Probe<T> {
+  try {
+    return { known: true, value: read() };
+  } catch (err) {
+    if (isUnknownError(err)) return { known: false };
+    throw err;
+  }
+}
+
+/** `read()`, or `fallback` when the value is unknown. */
+export function orUnknown<T, F>(read: () => T, fallback: F): T | F {
+  const p = probe(read);
+  return p.known ? p.value : fallback;
+}
+
+/** A policy's config: the SDK does not apply configSchema defaults (the engine does), so merge them here. */
+export function configWithDefaults<T extends object>(args: { getConfig<C extends object>(): C }, defaults: T): T {
+  const given = (args.getConfig<Partial<T>>() ?? {}) as Partial<T>;
+  const out = { ...defaults };
+  for (const [k, v] of Object.entries(given)) {
+    if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
+/** `value` as an array (absent → []). */
+export function list<T>(value: T[] | undefined | null): T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** JSON-schema `default`s of a configSchema, for harnesses and docs. */
+export function schemaDefaults(schema: { properties: Record<string, { default?: unknown }> } | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(schema?.properties ?? {})) if (s && "default" in s) out[k] = s.default;
+  return out;
+}

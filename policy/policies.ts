@@ -1,0 +1,42 @@
+/**
+ * Every policy of the pack, in review order. Importing this module starts nothing; only
+ * index.ts constructs the PolicyPack (which serves it over gRPC).
+ */
+import type { Policies } from "@pulumi/policy";
+import { meshMtlsStrict } from "./rules/mesh-mtls-strict";
+import { peerAuthenticationStrict } from "./rules/peer-authentication-strict";
+import { ambientNoSidecarInjection } from "./rules/ambient-no-sidecar-injection";
+import { workloadNamespacesAuthorized } from "./rules/workload-namespaces-authorized";
+import { authorizationSourcesRestricted } from "./rules/authorization-sources-restricted";
+import { authorizationPrincipalsKnown } from "./rules/authorization-principals-known";
+import { l7AuthorizationTargetRefs } from "./rules/l7-authorization-target-refs";
+import { gatewayListenersTls } from "./rules/gateway-listeners-tls";
+import { canaryWeightLimit } from "./rules/canary-weight-limit";
+import { inferencePoolEpp } from "./rules/inference-pool-epp";
+import { gpuScheduling } from "./rules/gpu-scheduling";
+import { imagesPinned } from "./rules/images-pinned";
+import { explicitKubernetesProvider } from "./rules/explicit-kubernetes-provider";
+import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
+import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
+import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
+import { meshRootCaShared } from "./rules/mesh-root-ca-shared";
+
+export const policies: Policies = [
+  meshMtlsStrict,
+  peerAuthenticationStrict,
+  ambientNoSidecarInjection,
+  workloadNamespacesAuthorized,
+  authorizationSourcesRestricted,
+  authorizationPrincipalsKnown,
+  l7AuthorizationTargetRefs,
+  gatewayListenersTls,
+  canaryWeightLimit,
+  inferencePoolEpp,
+  gpuScheduling,
+  imagesPinned,
+  explicitKubernetesProvider,
+  sensitiveValuesSecret,
+  eksEndpointPrivate,
+  meshIdentityConsistent,
+  meshRootCaShared,
+];

@@ -1,0 +1,73 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { isWorkload, meta, podSpecOf, T } from "../lib/k8s";
+import { configWithDefaults } from "../lib/values";
+
+const injectionLabels = ["istio-injection", "istio.io/rev"];
+
+interface Config {
+  /** Namespaces the platform enrolls in ambient, whose pods must not ask for a sidecar either. */
+  ambientNamespaces: string[];
+}
+const defaults: Config = { ambientNamespaces: ["inference", "agents", "tools"] };
+
+/** The pod template's metadata of a workload (the pod's own for a Pod). */
+function podMetadata(type: string, props: Record<string, any>): { labels?: Record<string, string>; annotations?: Record<string, string> } {
+  if (type === "kubernetes:core/v1:Pod") return props.metadata ?? {};
+  if (type === "kubernetes:batch/v1:CronJob") return props.spec?.jobTemplate?.spec?.template?.metadata ?? {};
+  return props.spec?.template?.metadata ?? {};
+}
+
+/**
+ * An ambient namespace must not also ask for sidecars: pods would get both a sidecar and ztunnel
+ * redirection, which Istio does not support and which breaks HBONE to waypoints.
+ */
+export const ambientNoSidecarInjection: ResourceValidationPolicy = {
+  name: "ambient-no-sidecar-injection",
+  description:
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev) and their pods do not ask for one (sidecar.istio.io/inject=true): mixing both modes breaks traffic capture.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      ambientNamespaces: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.ambientNamespaces,
+        description: "Ambient namespaces whose pod templates must not set sidecar.istio.io/inject=true.",
+      },
+    },
+  },
+  validateResource: (args, report) => {
+    if (isWorkload(args.type) && podSpecOf(args.type, args.props)) {
+      const { ambientNamespaces } = configWithDefaults(args, defaults);
+      const { namespace, name } = meta(args.props);
+      if (!ambientNamespaces.includes(namespace)) return;
+      const pod = podMetadata(args.type, args.props);
+      const inject = pod.labels?.["sidecar.istio.io/inject"] ?? pod.annotations?.["sidecar.istio.io/inject"];
+      if (inject === "true") report(`${args.type.split(":").pop()} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace ${namespace}`);
+      return;
+    }
+    if (args.type !== T.namespace) return;
+    const { name, labels } = meta(args.props);
+    if (labels["istio.io/dataplane-mode"] !== "ambient") return;
+    for (const label of injectionLabels) {
+      if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {
+        report(`ambient namespace ${name} also has ${label}=${labels[label]}; remove the sidecar-injection label`);
+      }
+    }
+  },
+  // Dropping the injection label keeps the namespace in ambient, which is what it declares.
+  remediateResource: (args) => {
+    if (args.type !== T.namespace) return undefined;
+    const props = JSON.parse(JSON.stringify(args.props));
+    const labels = props.metadata?.labels ?? {};
+    if (labels["istio.io/dataplane-mode"] !== "ambient") return undefined;
+    let changed = false;
+    for (const label of injectionLabels) {
+      if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {
+        delete labels[label];
+        changed = true;
+      }
+    }
+    return changed ? props : undefined;
+  },
+};

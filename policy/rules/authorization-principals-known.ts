@@ -1,0 +1,68 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { AuthzSpec, knownServiceAccounts, parsePrincipal } from "../lib/authz";
+import { byCluster, dig, isAuthorizationPolicy, meta, T } from "../lib/k8s";
+import { configWithDefaults, list, probe } from "../lib/values";
+
+interface Config {
+  /** `namespace/serviceAccount` created by controllers outside this stack that policies may name. */
+  allowedServiceAccounts: string[];
+}
+const defaults: Config = { allowedServiceAccounts: [] };
+
+/**
+ * A principal that names no ServiceAccount of the stack either grants nothing (a typo, a renamed
+ * workload) or trusts an identity nobody reviewed; both hide real access from reviewers.
+ */
+export const authorizationPrincipalsKnown: StackValidationPolicy = {
+  name: "authorization-principals-known",
+  description:
+    "Every principal in an AuthorizationPolicy is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      allowedServiceAccounts: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.allowedServiceAccounts,
+        description: "Extra `namespace/serviceAccount` identities created outside the stack (controllers, operators).",
+      },
+    },
+  },
+  validateStack: (args, report) => {
+    const { allowedServiceAccounts } = configWithDefaults(args, defaults);
+    // One mesh, one identity namespace: a principal may name a ServiceAccount of any cluster.
+    const known = knownServiceAccounts(args.resources.filter((r) => r.type.startsWith("kubernetes:")));
+    for (const sa of allowedServiceAccounts) known.add(sa);
+    const trustDomains = new Set<string>();
+    for (const r of args.resources) {
+      if (r.type !== T.helmRelease) continue;
+      const td = probe(() => dig(r.props.values, "meshConfig.trustDomain"));
+      if (td.known && typeof td.value === "string") trustDomains.add(td.value);
+    }
+    for (const [, resources] of byCluster(args.resources)) {
+      for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
+        const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
+        if (!read.known) continue;
+        const { namespace, name } = meta(r.props);
+        for (const rule of list(read.value.rules)) {
+          for (const from of list(rule.from)) {
+            for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) {
+              if (p === "*") continue; // open sources are authorization-sources-restricted's finding
+              const parsed = parsePrincipal(p);
+              if (!parsed) {
+                report(`AuthorizationPolicy ${namespace}/${name}: principal ${JSON.stringify(p)} is not <trustDomain>/ns/<namespace>/sa/<serviceAccount>`, r.urn);
+                continue;
+              }
+              if (trustDomains.size > 0 && !trustDomains.has(parsed.trustDomain)) {
+                report(`AuthorizationPolicy ${namespace}/${name}: principal ${p} is outside the mesh trust domain (${[...trustDomains].join(", ")})`, r.urn);
+              }
+              if (!known.has(`${parsed.namespace}/${parsed.serviceAccount}`)) {
+                report(`AuthorizationPolicy ${namespace}/${name}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,48 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { configWithDefaults, list, orUnknown } from "../lib/values";
+
+interface Config {
+  /** The stack's `policy.allowPublicApiEndpoints`: whether EKS API endpoints may be public. */
+  allowPublicApiEndpoints: boolean;
+}
+const defaults: Config = { allowPublicApiEndpoints: false };
+
+const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
+
+/**
+ * A public EKS API endpoint exposes the control plane of a GPU fleet to the internet; stacks
+ * that forbid it must keep endpoints private (reached through the VPC).
+ */
+export const eksEndpointPrivate: ResourceValidationPolicy = {
+  name: "eks-endpoint-private",
+  description:
+    "EKS clusters (eks:index:Cluster, aws:eks/cluster:Cluster) keep the API endpoint private unless the stack allows public endpoints (policy config allowPublicApiEndpoints, from the stack's policy.allowPublicApiEndpoints); a public endpoint is never open to 0.0.0.0/0.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      allowPublicApiEndpoints: { type: "boolean", default: defaults.allowPublicApiEndpoints, description: "Whether EKS API endpoints may be public." },
+    },
+  },
+  validateResource: (args, report) => {
+    let isPublic: boolean;
+    let cidrs: string[];
+    if (args.type === "eks:index:Cluster") {
+      // @pulumi/eks defaults endpointPublicAccess to true.
+      isPublic = orUnknown(() => args.props.endpointPublicAccess !== false, false);
+      cidrs = orUnknown(() => list(args.props.publicAccessCidrs as string[]), []);
+    } else if (args.type === "aws:eks/cluster:Cluster") {
+      // The EKS API defaults endpointPublicAccess to true.
+      isPublic = orUnknown(() => args.props.vpcConfig?.endpointPublicAccess !== false, false);
+      cidrs = orUnknown(() => list(args.props.vpcConfig?.publicAccessCidrs as string[]), []);
+    } else {
+      return;
+    }
+    if (!isPublic) return;
+    const { allowPublicApiEndpoints } = configWithDefaults(args, defaults);
+    if (!allowPublicApiEndpoints) {
+      report(`EKS cluster ${args.name} has a public API endpoint but the stack forbids them; set endpointPublicAccess: false`);
+    } else if (cidrs.length === 0 || cidrs.some((c) => openCidrs.has(c))) {
+      report(`EKS cluster ${args.name} has a public API endpoint open to ${cidrs.length ? cidrs.join(", ") : "0.0.0.0/0 (the default)"}; restrict publicAccessCidrs`);
+    }
+  },
+};

@@ -1,0 +1,75 @@
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { byCluster, isGateway, isKind, meta } from "../lib/k8s";
+import { configWithDefaults, list, orUnknown } from "../lib/values";
+
+interface Config {
+  /** Gateway classes whose Gateways get an externally reachable Service. */
+  externalGatewayClasses: string[];
+  /** Allow plaintext listeners anyway (a laptop stack without certificates). */
+  allowPlaintextListeners: boolean;
+  /** Listener hostnames served only to in-mesh callers (cluster-local Service names). */
+  inMeshHostnameSuffixes: string[];
+}
+const defaults: Config = {
+  externalGatewayClasses: ["istio", "agentgateway"],
+  allowPlaintextListeners: false,
+  inMeshHostnameSuffixes: [".svc.cluster.local"],
+};
+
+const encrypted = new Set(["HTTPS", "TLS", "HBONE"]);
+
+/** Whether the Gateway's Service stays inside the cluster (ClusterIP), per its controller's settings. */
+function clusterInternal(gw: PolicyResource, resources: PolicyResource[]): boolean {
+  const m = meta(gw.props);
+  const infra = gw.props.spec?.infrastructure ?? {};
+  // Istio: the networking.istio.io/service-type annotation on the Gateway or its infrastructure.
+  if ((m.annotations["networking.istio.io/service-type"] ?? infra.annotations?.["networking.istio.io/service-type"]) === "ClusterIP") return true;
+  const ref = infra.parametersRef;
+  if (ref?.kind === "AgentgatewayParameters") {
+    const params = resources.find((r) => isKind(r.type, "agentgateway.dev", "AgentgatewayParameters") && meta(r.props).name === ref.name && meta(r.props).namespace === m.namespace);
+    return params?.props.spec?.service?.spec?.type === "ClusterIP";
+  }
+  return false;
+}
+
+/**
+ * Anything an external Gateway listens on is reachable from outside the cluster: prompts,
+ * completions and tokens must not cross that edge in plaintext.
+ */
+export const gatewayListenersTls: StackValidationPolicy = {
+  name: "gateway-listeners-tls",
+  description:
+    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS; plaintext is allowed only where the stack's policy config says so (local).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      externalGatewayClasses: { type: "array", items: { type: "string" }, default: defaults.externalGatewayClasses, description: "Gateway classes exposed outside the cluster." },
+      allowPlaintextListeners: { type: "boolean", default: defaults.allowPlaintextListeners, description: "Allow HTTP/TCP listeners on external Gateways (local stacks only)." },
+      inMeshHostnameSuffixes: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.inMeshHostnameSuffixes,
+        description: "Listener hostnames with these suffixes serve in-mesh callers only and may stay plaintext (ambient mTLS carries them).",
+      },
+    },
+  },
+  validateStack: (args, report) => {
+    const config = configWithDefaults(args, defaults);
+    if (config.allowPlaintextListeners) return;
+    for (const [cluster, resources] of byCluster(args.resources)) {
+      for (const gw of resources.filter((r) => isGateway(r.type))) {
+        const cls = orUnknown(() => gw.props.spec?.gatewayClassName as string, undefined);
+        if (!cls || !config.externalGatewayClasses.includes(cls)) continue;
+        if (orUnknown(() => clusterInternal(gw, resources), false)) continue;
+        const { namespace, name } = meta(gw.props);
+        for (const l of orUnknown(() => list(gw.props.spec?.listeners) as Record<string, any>[], [])) {
+          const protocol = String(l.protocol ?? "");
+          if (encrypted.has(protocol)) continue;
+          const hostname: string | undefined = l.hostname;
+          if (hostname && config.inMeshHostnameSuffixes.some((s) => hostname.endsWith(s))) continue;
+          report(`Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol}; external listeners must be HTTPS or TLS`, gw.urn);
+        }
+      }
+    }
+  },
+};

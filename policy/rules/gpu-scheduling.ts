@@ -1,0 +1,79 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { containersOf, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import { configWithDefaults, list } from "../lib/values";
+
+interface Config {
+  /** The extended resource GPUs are requested as. */
+  gpuResource: string;
+  /** The taint key GPU nodes carry. */
+  gpuTaintKey: string;
+  /** `namespace/name` of workloads that may tolerate the GPU taint without requesting GPUs (device plugins, GPU monitoring). */
+  allowedTolerators: string[];
+}
+const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", allowedTolerators: [] };
+
+interface Toleration {
+  key?: string;
+  operator?: string;
+  effect?: string;
+}
+
+/** Whether a toleration lets a pod onto nodes tainted `<key>:NoSchedule`. */
+function tolerates(t: Toleration, key: string): boolean {
+  const effectOk = !t.effect || t.effect === "NoSchedule";
+  if (!effectOk) return false;
+  if (!t.key) return t.operator === "Exists"; // an empty key with Exists tolerates every taint
+  return t.key === key;
+}
+
+function gpuCount(v: unknown): number {
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : 0;
+  return Number.isFinite(n) ? n : 0;
+}
+
+/**
+ * GPUs are the scarce resource: a GPU workload must request the device in limits (extended
+ * resources are not overcommitted and requests alone are rejected) and tolerate the taint that
+ * keeps everything else off GPU nodes; anything else tolerating that taint steals GPU capacity.
+ */
+export const gpuScheduling: ResourceValidationPolicy = {
+  name: "gpu-scheduling",
+  description:
+    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU do not tolerate it (except allow-listed device plugins), so GPU nodes run only GPU work.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      gpuResource: { type: "string", default: defaults.gpuResource, description: "Extended resource name of the GPU." },
+      gpuTaintKey: { type: "string", default: defaults.gpuTaintKey, description: "Taint key on GPU nodes." },
+      allowedTolerators: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.allowedTolerators,
+        description: "`namespace/name` of non-GPU workloads allowed to tolerate the GPU taint.",
+      },
+    },
+  },
+  validateResource: (args, report) => {
+    if (!isWorkload(args.type)) return;
+    const config = configWithDefaults(args, defaults);
+    const spec = podSpecOf(args.type, args.props);
+    if (!spec) return;
+    const { namespace, name } = meta(args.props);
+    const kind = args.type.split(":").pop();
+    const containers = containersOf(spec);
+    let usesGpu = false;
+    for (const c of containers) {
+      const limit = gpuCount(c.resources?.limits?.[config.gpuResource]);
+      const request = gpuCount(c.resources?.requests?.[config.gpuResource]);
+      if (limit > 0 || request > 0) usesGpu = true;
+      if (request > 0 && limit === 0) report(`${kind} ${namespace}/${name} container ${c.name} requests ${config.gpuResource} without a limit; set resources.limits["${config.gpuResource}"]`);
+      if (request > 0 && limit > 0 && request !== limit) report(`${kind} ${namespace}/${name} container ${c.name}: ${config.gpuResource} request ${request} differs from limit ${limit}`);
+    }
+    const tolerations = list(spec.tolerations as Toleration[]);
+    const tolerated = tolerations.some((t) => tolerates(t, config.gpuTaintKey));
+    if (usesGpu && !tolerated) report(`${kind} ${namespace}/${name} uses GPUs but does not tolerate the ${config.gpuTaintKey}:NoSchedule taint, so it cannot schedule on GPU nodes`);
+    if (!usesGpu && tolerated && !config.allowedTolerators.includes(`${namespace}/${name}`)) {
+      report(`${kind} ${namespace}/${name} requests no GPU but tolerates the ${config.gpuTaintKey} taint, so it can take GPU node capacity`);
+    }
+  },
+};

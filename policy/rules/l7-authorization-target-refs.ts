@@ -1,0 +1,26 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { AuthzSpec, l7Attributes, targetRefsOf } from "../lib/authz";
+import { isAuthorizationPolicy, meta } from "../lib/k8s";
+
+/**
+ * In ambient mode a selector-attached policy is enforced by ztunnel, which sees only L4: Istio
+ * cannot evaluate paths, methods or request attributes there and the rule never matches (an
+ * ALLOW denies, a DENY lets everything through). L7 rules must attach to a waypoint or gateway
+ * through targetRefs.
+ */
+export const l7AuthorizationTargetRefs: ResourceValidationPolicy = {
+  name: "l7-authorization-target-refs",
+  description:
+    "AuthorizationPolicies with L7 attributes (to.operation paths/methods/hosts, when request.*, requestPrincipals) attach through targetRefs to a waypoint or gateway, never through a selector that ztunnel (L4 only) would enforce.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!isAuthorizationPolicy(args.type)) return;
+    const spec = (args.props.spec ?? {}) as AuthzSpec;
+    const l7 = l7Attributes(spec);
+    if (l7.length === 0) return;
+    const { namespace, name } = meta(args.props);
+    if (targetRefsOf(spec).length === 0) {
+      report(`AuthorizationPolicy ${namespace}/${name} uses ${l7.join(", ")} but attaches ${spec.selector ? "through a selector" : "namespace-wide"}; attach it with targetRefs to the waypoint or Gateway`);
+    }
+  },
+};

@@ -1,0 +1,57 @@
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { byCluster, dig, meta, T } from "../lib/k8s";
+import { probe } from "../lib/values";
+
+function chartOf(r: PolicyResource): string | undefined {
+  return probe(() => r.props.chart as string | undefined).known ? r.props.chart : undefined;
+}
+
+function value(r: PolicyResource, path: string): string | undefined {
+  const v = probe(() => dig(r.props.values, path));
+  return v.known && typeof v.value === "string" ? v.value : undefined;
+}
+
+/**
+ * Clusters join one multi-network mesh only if istiod everywhere agrees on the mesh ID and trust
+ * domain, and each cluster names its own network consistently: a mismatch splits identities
+ * (principals stop matching) or routes traffic to the wrong east-west gateway.
+ */
+export const meshIdentityConsistent: StackValidationPolicy = {
+  name: "mesh-identity-consistent",
+  description:
+    "Across clusters istiod uses one meshID and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the istio-system namespace label topology.istio.io/network.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const meshIds = new Map<string, string[]>();
+    const trustDomains = new Map<string, string[]>();
+    const networks = new Map<string, string[]>();
+    const add = (m: Map<string, string[]>, k: string, cluster: string) => m.set(k, [...(m.get(k) ?? []), cluster]);
+    let istiods = 0;
+    for (const [cluster, resources] of byCluster(args.resources)) {
+      const releases = resources.filter((r) => r.type === T.helmRelease);
+      const istiod = releases.find((r) => chartOf(r) === "istiod");
+      if (!istiod) continue;
+      istiods++;
+      add(meshIds, value(istiod, "global.meshID") ?? "(unset)", cluster);
+      add(trustDomains, value(istiod, "meshConfig.trustDomain") ?? "cluster.local", cluster);
+      const declared = new Map<string, string | undefined>([["istiod global.network", value(istiod, "global.network")]]);
+      const ztunnel = releases.find((r) => chartOf(r) === "ztunnel");
+      if (ztunnel) declared.set("ztunnel global.network", value(ztunnel, "global.network"));
+      const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === "istio-system");
+      if (ns) declared.set("istio-system label topology.istio.io/network", meta(ns.props).labels["topology.istio.io/network"]);
+      const names = new Set([...declared.values()].filter((v): v is string => !!v));
+      if (names.size > 1) {
+        report(`cluster ${cluster} names its network inconsistently: ${[...declared].map(([k, v]) => `${k}=${v ?? "unset"}`).join(", ")}`, istiod.urn);
+      }
+      const network = [...names][0];
+      if (network) add(networks, network, cluster);
+      else report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
+    }
+    if (meshIds.size > 1) report(`istiod meshID differs across clusters: ${[...meshIds].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")}`);
+    if (istiods > 1 && meshIds.has("(unset)")) report(`clusters ${meshIds.get("(unset)")!.join(", ")} set no global.meshID in a multi-cluster mesh`);
+    if (trustDomains.size > 1) report(`trust domain differs across clusters: ${[...trustDomains].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")}`);
+    for (const [network, owners] of networks) {
+      if (owners.length > 1) report(`network ${network} is claimed by clusters ${owners.join(", ")}; each cluster needs its own network name`);
+    }
+  },
+};

@@ -1,0 +1,81 @@
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { Secret } from "@pulumi/policy";
+import { meta, T } from "../lib/k8s";
+import { probe } from "../lib/values";
+
+/**
+ * Whether the top-level property `key` is kept secret. Policies receive secrets already
+ * unwrapped, so the evidence is the resource's additionalSecretOutputs (what the engine encrypts
+ * in state) or a value the review cannot read (ciphertext in a stack export, sent as unknown).
+ */
+function keptSecret(args: ResourceValidationArgs, key: string): boolean {
+  if ((args.opts?.additionalSecretOutputs ?? []).includes(key)) return true;
+  const read = probe(() => JSON.stringify(args.props[key]));
+  return !read.known;
+}
+
+/** A kubeconfig given inline (YAML or JSON) rather than as a path to a file outside state. */
+function inlineKubeconfig(value: unknown): boolean {
+  if (typeof value !== "string") return value !== undefined && value !== null;
+  return value.includes("\n") || value.trimStart().startsWith("{") || /apiVersion|clusters:/.test(value);
+}
+
+/**
+ * Whether an inline kubeconfig carries credentials (a client key, token or password); one that
+ * only runs an exec plugin (`aws eks get-token`) holds nothing secret.
+ */
+export function kubeconfigHasCredentials(value: unknown): boolean {
+  const text = typeof value === "string" ? value : JSON.stringify(value ?? "");
+  return /(^|[\s{,"])"?(client-key-data|client-key|token|id-token|refresh-token|password|tokenFile)"?\s*:/m.test(text);
+}
+
+/** Why a Secret holds credentials that must never sit in state in plaintext. */
+function sensitiveSecret(props: Record<string, any>): string | undefined {
+  const m = meta(props);
+  if (props.type === "kubernetes.io/service-account-token") return "a service-account token";
+  if (m.name === "cacerts") return "the mesh CA key (ca-key.pem)";
+  if (m.labels["istio/multiCluster"] === "true") return "an Istio remote secret (a kubeconfig)";
+  if (props.type === "kubernetes.io/tls") return "a TLS private key";
+  return undefined;
+}
+
+/**
+ * Kubeconfigs, service-account tokens and CA keys grant cluster or mesh-wide control: in
+ * plaintext they leak through state files, stack exports and CI logs.
+ */
+export const sensitiveValuesSecret: ResourceValidationPolicy = {
+  name: "sensitive-values-secret",
+  description:
+    "Kubeconfigs carrying credentials (kubernetes provider input), service-account tokens, Istio remote secrets, TLS keys and the mesh CA key (cacerts) are Pulumi secrets, so they never reach state, exports or logs in plaintext.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type === T.k8sProvider) {
+      const kc = probe(() => args.props.kubeconfig as unknown);
+      if (kc.known && inlineKubeconfig(kc.value) && kubeconfigHasCredentials(kc.value) && !keptSecret(args, "kubeconfig")) {
+        report(`provider ${args.name}: the inline kubeconfig carries credentials but is not secret; list "kubeconfig" in the provider's additionalSecretOutputs (and keep it pulumi.secret())`);
+      }
+      return;
+    }
+    if (args.type !== T.secret) return;
+    const what = sensitiveSecret(args.props);
+    if (!what) return;
+    const { namespace, name } = meta(args.props);
+    for (const key of ["data", "stringData"]) {
+      const present = probe(() => args.props[key] !== undefined);
+      if (present.known && present.value && !keptSecret(args, key)) {
+        report(`Secret ${namespace}/${name} holds ${what} but its ${key} is not secret; create it with k8s.core.v1.Secret or pulumi.secret()`);
+      }
+    }
+    // Token Secrets are filled in by the cluster: only additionalSecretOutputs keeps the token out of state.
+    if (args.props.type === "kubernetes.io/service-account-token" && !(args.opts?.additionalSecretOutputs ?? []).includes("data")) {
+      report(`Secret ${namespace}/${name} holds ${what} filled in by the cluster, but data is not in additionalSecretOutputs`);
+    }
+  },
+  // Wrapping a value as secret changes nothing in the cluster; it only keeps state encrypted.
+  remediateResource: (args) => {
+    if (args.type !== T.k8sProvider) return undefined;
+    const kc = probe(() => args.props.kubeconfig as unknown);
+    if (!kc.known || !inlineKubeconfig(kc.value) || !kubeconfigHasCredentials(kc.value) || keptSecret(args, "kubeconfig")) return undefined;
+    return { ...args.props, kubeconfig: new Secret(kc.value) };
+  },
+};

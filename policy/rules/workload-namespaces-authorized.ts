@@ -1,0 +1,52 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { actionOf, AuthzSpec } from "../lib/authz";
+import { byCluster, isAuthorizationPolicy, isWorkload, meta, T } from "../lib/k8s";
+import { configWithDefaults, orUnknown } from "../lib/values";
+
+interface Config {
+  /** Namespaces whose workloads must be reachable only as an ALLOW policy says. */
+  workloadNamespaces: string[];
+  /** Istio's root namespace: an ALLOW policy there without a selector covers every namespace. */
+  rootNamespace: string;
+}
+const defaults: Config = { workloadNamespaces: ["inference", "agents", "tools"], rootNamespace: "istio-system" };
+
+/**
+ * With no ALLOW policy in a namespace Istio allows every authenticated caller; one ALLOW policy
+ * flips the namespace's workloads to deny-by-default, so each workload namespace needs one.
+ */
+export const workloadNamespacesAuthorized: StackValidationPolicy = {
+  name: "workload-namespaces-authorized",
+  description:
+    "Every workload namespace (inference, agents, tools) that runs workloads on a cluster has at least one ALLOW AuthorizationPolicy, so its workloads are deny-by-default instead of open to the whole mesh.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      workloadNamespaces: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.workloadNamespaces,
+        description: "Namespaces that must be covered by an ALLOW AuthorizationPolicy.",
+      },
+      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (mesh-wide policies)." },
+    },
+  },
+  validateStack: (args, report) => {
+    const { workloadNamespaces, rootNamespace } = configWithDefaults(args, defaults);
+    for (const [cluster, resources] of byCluster(args.resources)) {
+      const allows = resources.filter(
+        (r) => isAuthorizationPolicy(r.type) && orUnknown(() => actionOf((r.props.spec ?? {}) as AuthzSpec) === "ALLOW", true),
+      );
+      const meshWide = allows.some((r) => meta(r.props).namespace === rootNamespace && orUnknown(() => !r.props.spec?.selector && !r.props.spec?.targetRefs, false));
+      for (const ns of resources.filter((r) => r.type === T.namespace && workloadNamespaces.includes(meta(r.props).name))) {
+        const name = meta(ns.props).name;
+        // A namespace with no workloads on this cluster exposes nothing yet.
+        const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
+        if (workloads.length === 0 || meshWide) continue;
+        if (!allows.some((r) => meta(r.props).namespace === name)) {
+          report(`namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy: every mesh identity can call them`, ns.urn);
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * The who-may-call-whom graph enforced by the rendered policies equals the one the config
+ * intends (ingress → agent-gateway → agents → mcp-gateway → tools, each agent only its tools;
+ * agents and the ingress → inference gateway), with no extra edge; every principal names a
+ * rendered ServiceAccount or a gateway proxy's controller-created one.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderShipped } from "../support/render";
+import { edgeList, intendedCallGraph, nodeOf, renderedCallGraph, unresolvedPrincipals, CallEdge } from "../../components/agents/callgraph";
+import { agentObjects, inferenceGatewayIdentity, meshWaypoints, shippedSpec } from "./support";
+
+/** Edges into the agent layer's nodes; the inference layer's own edges (gateway → pools) are its business. */
+function agentLayerEdges(edges: CallEdge[]): string[] {
+  const inferenceGateway = nodeOf(inferenceGatewayIdentity);
+  return edgeList(edges.filter((e) => e.to.startsWith("agents/") || e.to.startsWith("tools/") || e.to === inferenceGateway));
+}
+
+test("local render: enforced call graph equals the intended one, no extra edge", () => {
+  const spec = shippedSpec("local");
+  const objects = renderShipped("local").objects("local") as any[];
+  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
+  assert.ok(intended.length > 10, "the local stack has agents, tools and the inference gateway");
+  assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended);
+  // Spot checks, readable when the whole-graph comparison is ever changed.
+  assert.ok(intended.includes("mcp-tool: agents/research-agent-v2 -> tools/calculator"));
+  assert.ok(intended.includes("mesh: agents/agent-gateway -> agents/research-agent-v1"));
+  assert.ok(intended.includes("gateway: ingress -> agents/agent-gateway"));
+  assert.ok(!intended.some((e) => e.includes("ingress -> agents/research")), "no caller from outside reaches an agent directly");
+});
+
+test("local render: every principal resolves to a rendered or controller-created ServiceAccount", () => {
+  const spec = shippedSpec("local");
+  const objects = renderShipped("local").objects("local") as any[];
+  assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), []);
+});
+
+test("prod (pure manifests): every agent cluster's graph equals the intended one; support-agent never reaches web-search", () => {
+  const spec = shippedSpec("prod");
+  const agentClusters = [...new Set([...spec.agentClusters.values()].flat())];
+  assert.ok(agentClusters.length >= 2);
+  for (const cluster of agentClusters) {
+    const objects = agentObjects(spec, cluster) as any[];
+    const intended = edgeList(intendedCallGraph(spec, cluster, inferenceGatewayIdentity, meshWaypoints));
+    assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended, cluster);
+    assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), [], cluster);
+    assert.ok(!intended.some((e) => /support-agent-v\d -> tools\/(web-search|calculator)/.test(e)), cluster);
+  }
+});
+
+test("an extra principal in a tool policy shows up as an extra edge", () => {
+  const spec = shippedSpec("local");
+  const objects = structuredClone(agentObjects(spec, "local")) as any[];
+  const calculator = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "calculator");
+  calculator.spec.rules[0].from[0].source.principals.push("cluster.local/ns/inference/sa/intruder");
+  const rendered = agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain));
+  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
+  assert.deepEqual(rendered.filter((e) => !intended.includes(e)), ["mesh: inference/intruder -> tools/calculator"]);
+  assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), ["cluster.local/ns/inference/sa/intruder"]);
+});
+
+test("an agent losing a tool in config loses exactly its mesh and MCP edges to that tool", () => {
+  const spec = shippedSpec("local");
+  const narrowed = { ...spec, agents: spec.agents.map((a) => ({ ...a, tools: a.tools.filter((t) => t !== "calculator") })) };
+  const before = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
+  const after = agentLayerEdges(renderedCallGraph(agentObjects(narrowed, "local") as any[], spec.mesh.trustDomain));
+  assert.deepEqual(
+    before.filter((e) => !after.includes(e)),
+    [
+      "mcp-tool: agents/research-agent-v1 -> tools/calculator",
+      "mcp-tool: agents/research-agent-v2 -> tools/calculator",
+      "mesh: agents/research-agent-v1 -> tools/calculator",
+      "mesh: agents/research-agent-v2 -> tools/calculator",
+      "mesh: tools/mcp-gateway -> tools/calculator",
+      "mesh: tools/waypoint -> tools/calculator",
+    ],
+  );
+});
+
+test("without a waypoint in tools, the tools' ztunnel policies name the agents themselves; the graph is the same minus the waypoint hop", () => {
+  const spec = shippedSpec("local");
+  const objects = agentObjects(spec, "local", new Map()) as any[];
+  const toolPolicy = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "calculator");
+  assert.ok(toolPolicy.spec.selector);
+  assert.ok(!objects.some((o) => o.kind === "AuthorizationPolicy" && o.spec.targetRefs?.[0]?.kind === "Service"));
+  assert.deepEqual(
+    agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)),
+    edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, new Map())),
+  );
+});
+
+test("with the mesh's waypoint in tools, the agents' rule sits on the waypoint (targetRefs Service, L7) and ztunnel admits the waypoint", () => {
+  const spec = shippedSpec("local");
+  const objects = agentObjects(spec, "local") as any[];
+  const l4 = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "web-search");
+  assert.deepEqual(l4.spec.rules[0].from[0].source.principals, ["cluster.local/ns/tools/sa/mcp-gateway", "cluster.local/ns/tools/sa/waypoint"]);
+  assert.ok(!l4.spec.rules.some((r: any) => r.to?.some((t: any) => t.operation.methods || t.operation.paths)), "no L7 field at ztunnel");
+  const l7 = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "web-search-agents");
+  assert.deepEqual(l7.spec.targetRefs, [{ group: "", kind: "Service", name: "web-search" }]);
+  assert.equal(l7.spec.selector, undefined);
+  assert.deepEqual(l7.spec.rules[0].to[0].operation.paths, ["/mcp"]);
+  for (const gw of objects.filter((o) => o.kind === "Gateway" && o.spec.gatewayClassName === "agentgateway")) {
+    assert.equal(gw.spec.infrastructure.labels["istio.io/use-waypoint"], "none", `${gw.metadata.name} is reached directly, not through a waypoint`);
+  }
+});

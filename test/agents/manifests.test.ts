@@ -1,0 +1,126 @@
+/**
+ * The agent layer's pure builders: routes (canary header rule first, weights), the MCP backend,
+ * CEL rules (round trip, per-tool callers), JWT/JWKS, the agentgateway releases, and schema
+ * conformance of everything prod would apply (prod does not render until its clusters are wired).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { agentRouteRules, canaryHeader } from "../../components/agents/routes";
+import { mcpBackendManifest } from "../../components/agents/backend";
+import { celExpression, jwksSource, jwtManifests, parseCelExpression, toolCallers } from "../../components/agents/security";
+import { controllerRelease, crdRelease } from "../../components/agents/install";
+import { agentGatewayManifest, mcpGatewayManifest, parametersManifests } from "../../components/agents/gateway";
+import { agentEnv } from "../../components/agents/agents";
+import { toolsOn } from "../../components/agents/names";
+import { validateObject } from "../support/schemas";
+import { renderShipped } from "../support/render";
+import { agentObjects, inference, shippedSpec } from "./support";
+
+test("agent route: x-canary rule first to the canary only, then the configured split", () => {
+  const spec = shippedSpec("prod");
+  const agent = spec.agents.find((a) => a.name === "research-agent")!;
+  const [header, split, ...rest] = agentRouteRules(agent);
+  assert.equal(rest.length, 0);
+  assert.deepEqual(header.matches, [{ headers: [{ type: "Exact", name: canaryHeader, value: "true" }] }]);
+  assert.deepEqual(header.backendRefs.map((b) => b.name), ["research-agent-v2"]);
+  assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight, b.port]), [["research-agent-v1", 95, 8080], ["research-agent-v2", 5, 8080]]);
+});
+
+test("agent route: a single version gets only the split rule, all weight on it", () => {
+  const spec = shippedSpec("local");
+  const agent = { ...spec.agents[0], versions: [{ ...spec.agents[0].versions[0], weight: 100, canary: false }] };
+  const rules = agentRouteRules(agent);
+  assert.equal(rules.length, 1);
+  assert.deepEqual(rules[0].backendRefs.map((b) => [b.name, b.weight]), [["research-agent-v1", 100]]);
+});
+
+test("local render: agent route attaches to the HTTPS listener with the agent's own hostname", () => {
+  const route = renderShipped("local").objects("local").find((o) => o.kind === "HTTPRoute" && o.metadata.name === "research-agent") as any;
+  assert.deepEqual(route.spec.hostnames, ["research-agent.agents.localtest.me"]);
+  assert.equal(route.spec.parentRefs[0].sectionName, "https");
+  assert.equal(route.spec.rules[0].matches[0].headers[0].name, "x-canary");
+  assert.deepEqual(route.spec.rules[1].backendRefs.map((b: any) => b.weight), [95, 5]);
+});
+
+test("MCP backend: one selector target per tool, stable prefixes, deliberate session routing", () => {
+  const spec = shippedSpec("prod");
+  const backend = mcpBackendManifest(toolsOn(spec, "aws-use1")) as any;
+  assert.deepEqual(backend.spec.mcp.targets.map((t: any) => t.name), ["web-search", "calculator", "ticket-lookup"]);
+  for (const t of backend.spec.mcp.targets) assert.deepEqual(t.selector.services.matchLabels["app.kubernetes.io/name"], t.name);
+  assert.equal(backend.spec.mcp.prefixMode, "Always");
+  assert.equal(backend.spec.mcp.sessionRouting, "Stateful");
+});
+
+test("CEL: expressions round-trip, and each tool admits exactly the agents that list it", () => {
+  const clauses = [
+    { trustDomain: "cluster.local", namespace: "agents", serviceAccounts: ["a-v1", "a-v2"], toolTarget: "web-search" },
+    { trustDomain: "cluster.local", namespace: "agents", serviceAccounts: ["b-v1"] },
+  ];
+  assert.deepEqual(parseCelExpression(celExpression(clauses)), clauses);
+  assert.throws(() => parseCelExpression(`${celExpression(clauses)} || true`), /not an expression of the shape/);
+  const spec = shippedSpec("prod");
+  const callers = toolCallers(spec.agents);
+  assert.deepEqual(callers.get("ticket-lookup")!.map((i) => i.serviceAccount), ["support-agent-v1", "support-agent-v2"]);
+  assert.deepEqual(callers.get("calculator")!.map((i) => i.serviceAccount), ["research-agent-v1", "research-agent-v2"]);
+});
+
+test("JWT: prod authenticates with issuer, audiences and the JWKS host; local configures none", () => {
+  assert.deepEqual(jwksSource("https://auth.example.com/.well-known/jwks.json"), { host: "auth.example.com", port: 443, path: ".well-known/jwks.json", tls: true });
+  const [backend, policy] = jwtManifests(shippedSpec("prod")) as any[];
+  assert.deepEqual(backend.spec, { static: { host: "auth.example.com", port: 443 }, policies: { tls: { sni: "auth.example.com" } } });
+  const jwt = policy.spec.traffic.jwtAuthentication;
+  assert.equal(jwt.mode, "Strict");
+  assert.equal(jwt.providers[0].issuer, "https://auth.example.com/");
+  assert.deepEqual(jwt.providers[0].audiences, ["agents.example.com"]);
+  assert.equal(jwt.providers[0].jwks.remote.backendRef.name, backend.metadata.name);
+  assert.deepEqual(policy.spec.targetRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }]);
+  assert.deepEqual(jwtManifests(shippedSpec("local")), []);
+});
+
+test("install: pinned OCI charts, CRDs then controller, Istio ambient integration on with the cluster's id and network", () => {
+  const spec = shippedSpec("prod");
+  const cluster = spec.clusters.find((c) => c.name === "gcp-usc1")!;
+  const crds = crdRelease(spec);
+  const controller = controllerRelease(spec, cluster) as any;
+  assert.equal(crds.chart, "oci://cr.agentgateway.dev/charts/agentgateway-crds");
+  assert.equal(controller.chart, "oci://cr.agentgateway.dev/charts/agentgateway");
+  assert.equal(crds.version, "v1.4.1");
+  assert.equal(controller.version, "v1.4.1");
+  assert.deepEqual(controller.values.istio, { autoEnabled: true, namespace: "istio-system", clusterId: "gcp-usc1", network: "net-gcp-usc1" });
+  for (const p of parametersManifests(spec, cluster) as any[]) assert.equal(p.spec.istio.enabled, true);
+  const releases = renderShipped("local").releases("local").map((r) => r.name);
+  assert.deepEqual(releases.filter((r) => r.startsWith("agentgateway")), ["agentgateway-crds", "agentgateway"]);
+});
+
+test("gateways: agent-gateway terminates TLS for the agents' wildcard; mcp-gateway is internal and terminates HBONE", () => {
+  const spec = shippedSpec("prod");
+  const agw = agentGatewayManifest(spec) as any;
+  assert.deepEqual(agw.spec.listeners.map((l: any) => [l.name, l.port, l.protocol, l.hostname]), [["https", 443, "HTTPS", "*.agents.example.com"]]);
+  assert.equal(agw.spec.listeners[0].tls.certificateRefs[0].name, "agents-gateway-tls");
+  const mcp = mcpGatewayManifest(spec) as any;
+  assert.deepEqual(mcp.spec.listeners.map((l: any) => [l.name, l.port, l.protocol]), [["http", 80, "HTTP"], ["hbone", 15008, "HBONE"]]);
+  assert.equal(mcp.spec.infrastructure.labels["networking.istio.io/tunnel"], "http");
+  const mcpParams = parametersManifests(spec, spec.clusters[0]).find((p) => p.metadata.name === "mcp-gateway") as any;
+  assert.equal(mcpParams.spec.service.spec.type, "ClusterIP");
+});
+
+test("agents get the inference gateway's OpenAI URL and the MCP endpoint of mcp-gateway", () => {
+  const spec = shippedSpec("prod");
+  const agent = spec.agents[0];
+  const env = Object.fromEntries(agentEnv(spec, agent, "v1", spec.models.find((m) => m.name === agent.model)!, inference).map((e) => [e.name, e.value]));
+  assert.equal(env.OPENAI_BASE_URL, inference.openAiBaseUrl);
+  assert.equal(env.OPENAI_MODEL, "meta-llama/Llama-3.1-8B-Instruct");
+  assert.equal(env.MCP_SERVER_URL, "http://mcp-gateway.tools.svc.cluster.local/mcp");
+});
+
+test("prod (pure manifests): every agent-layer object validates against the upstream schemas", async () => {
+  const spec = shippedSpec("prod");
+  const failures: string[] = [];
+  for (const cluster of spec.clusters.map((c) => c.name)) {
+    for (const obj of agentObjects(spec, cluster)) {
+      const r = await validateObject(obj);
+      if (!r.ok) failures.push(`${cluster} ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}: ${r.errors.join("; ")}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});

@@ -1,0 +1,88 @@
+/**
+ * Mutations of a rendered deployment export, each the kind of change a reviewer must see fail:
+ * they edit `stack.json` the way a changed program would have rendered it (inputs and outputs
+ * alike) and return the URN of the resource they changed, or undefined when the stack has no
+ * resource to mutate.
+ */
+import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
+
+export interface Mutation {
+  name: string;
+  /** Changes `doc` in place; returns the URN of the changed resource. */
+  apply(doc: ExportedDeployment): string | undefined;
+}
+
+const resources = (doc: ExportedDeployment) => doc.deployment.resources ?? [];
+const isKind = (r: ExportedResource, kind: string) => r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`);
+
+/** Applies `edit` to the inputs and outputs of a resource. */
+function edit(r: ExportedResource, fn: (obj: any) => void): string {
+  for (const props of [r.inputs, r.outputs]) if (props) fn(props);
+  return r.urn;
+}
+
+const podSpecs = (obj: any) => [obj.spec?.template?.spec].filter(Boolean);
+
+export const mutations: Mutation[] = [
+  {
+    name: "mesh-wide mTLS turned PERMISSIVE",
+    apply: (doc) => {
+      const pa = resources(doc).find((r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.spec?.mtls?.mode === "STRICT");
+      return pa && edit(pa, (o) => (o.spec.mtls.mode = "PERMISSIVE"));
+    },
+  },
+  {
+    name: "an ALLOW rule opened to everyone",
+    apply: (doc) => {
+      const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && ((r.inputs as any)?.spec?.action ?? "ALLOW") === "ALLOW" && (r.inputs as any)?.spec?.rules?.length);
+      return ap && edit(ap, (o) => (o.spec.rules = [{}]));
+    },
+  },
+  {
+    name: "a 50/50 canary split",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.spec?.rules?.some((x: any) => (x.backendRefs ?? []).filter((b: any) => b.weight !== undefined).length === 2));
+      return (
+        route &&
+        edit(route, (o) => {
+          for (const rule of o.spec.rules) {
+            const weighted = (rule.backendRefs ?? []).filter((b: any) => b.weight !== undefined);
+            if (weighted.length === 2) weighted.forEach((b: any) => (b.weight = 50));
+          }
+        })
+      );
+    },
+  },
+  {
+    name: "an image at :latest",
+    apply: (doc) => {
+      const d = resources(doc).find((r) => isKind(r, "Deployment") && podSpecs(r.inputs).some((s: any) => s.containers?.length));
+      return d && edit(d, (o) => podSpecs(o).forEach((s: any) => (s.containers[0].image = s.containers[0].image.replace(/[:@][^/]*$/, "") + ":latest")));
+    },
+  },
+  {
+    name: "the GPU toleration removed from a GPU workload",
+    apply: (doc) => {
+      const gpu = resources(doc).find(
+        (r) => isKind(r, "Deployment") && podSpecs(r.inputs).some((s: any) => s.containers?.some((c: any) => c.resources?.limits?.["nvidia.com/gpu"] || c.resources?.requests?.["nvidia.com/gpu"])),
+      );
+      return gpu && edit(gpu, (o) => podSpecs(o).forEach((s: any) => (s.tolerations = (s.tolerations ?? []).filter((t: any) => t.key !== "nvidia.com/gpu"))));
+    },
+  },
+  {
+    // Without an explicit provider the engine binds the resource to the default provider, which
+    // uses the ambient kubeconfig: that is what a real preview sends to the policy.
+    name: "a Kubernetes resource without its explicit provider (on the default provider)",
+    apply: (doc) => {
+      const r = resources(doc).find((x) => x.custom && x.type.startsWith("kubernetes:") && x.provider);
+      if (!r) return undefined;
+      const prefix = r.urn.split("::").slice(0, 2).join("::");
+      const defaultUrn = `${prefix}::pulumi:providers:kubernetes::default_4_34_2`;
+      if (!resources(doc).some((x) => x.urn === defaultUrn)) {
+        resources(doc).unshift({ urn: defaultUrn, custom: true, id: "default-id", type: "pulumi:providers:kubernetes", inputs: { version: "4.34.2" }, outputs: { version: "4.34.2" } });
+      }
+      r.provider = `${defaultUrn}::default-id`;
+      return r.urn;
+    },
+  },
+];

@@ -1,0 +1,98 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namespaces-authorized";
+import { authorizationSourcesRestricted } from "../../policy/rules/authorization-sources-restricted";
+import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
+import { l7AuthorizationTargetRefs } from "../../policy/rules/l7-authorization-target-refs";
+import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
+
+const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+const on = (type: string, name: string, props: Record<string, unknown>, cluster = "a") => stackResource({ type, name: `${cluster}-${name}`, props, provider: k8sProvider(cluster) });
+const ns = (name: string, cluster = "a") => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } }, cluster);
+const deploy = (namespace: string, name: string, cluster = "a") => on("kubernetes:apps/v1:Deployment", `${namespace}-${name}`, { metadata: { name, namespace }, spec: { template: { spec: { containers: [] } } } }, cluster);
+const sa = (namespace: string, name: string, cluster = "a") => on("kubernetes:core/v1:ServiceAccount", `${namespace}-sa-${name}`, { metadata: { name, namespace } }, cluster);
+const ap = (namespace: string, name: string, spec: Record<string, unknown>, cluster = "a") => on(AP, `${namespace}-ap-${name}`, { metadata: { name, namespace }, spec }, cluster);
+const gw = (namespace: string, name: string, gatewayClassName: string) => on("kubernetes:gateway.networking.k8s.io/v1:Gateway", `${namespace}-gw-${name}`, { metadata: { name, namespace }, spec: { gatewayClassName, listeners: [] } });
+const allowFrom = (...principals: string[]) => ({ action: "ALLOW", rules: [{ from: [{ source: { principals } }] }] });
+
+test("workload-namespaces-authorized: a namespace running workloads needs an ALLOW policy", async () => {
+  const covered = await runStack(workloadNamespacesAuthorized, [ns("inference"), deploy("inference", "vllm"), ap("inference", "vllm", allowFrom("cluster.local/ns/inference/sa/gw")), ns("tools")]);
+  assert.deepEqual(covered.violations, []);
+  const open = await runStack(workloadNamespacesAuthorized, [ns("inference"), deploy("inference", "vllm"), ap("inference", "deny", { action: "DENY", rules: [{}] })], null);
+  assert.equal(open.violations.length, 1);
+  assert.match(open.violations[0].message, /namespace inference on cluster a runs 1 workload\(s\) but has no ALLOW/);
+  // Coverage is per cluster: a policy on cluster a does not cover cluster b.
+  const otherCluster = await runStack(workloadNamespacesAuthorized, [ns("agents", "b"), deploy("agents", "bot", "b"), ap("agents", "bot", allowFrom("x/ns/y/sa/z"), "a")]);
+  assert.equal(otherCluster.violations.length, 1);
+  // A mesh-wide ALLOW policy in the root namespace covers every namespace.
+  const meshWide = await runStack(workloadNamespacesAuthorized, [ns("agents"), deploy("agents", "bot"), ap("istio-system", "global", allowFrom("cluster.local/ns/agents/sa/bot"))]);
+  assert.deepEqual(meshWide.violations, []);
+});
+
+test("authorization-sources-restricted: ALLOW rules name their callers", async () => {
+  const ok = await runStack(authorizationSourcesRestricted, [ap("inference", "vllm", allowFrom("cluster.local/ns/inference/sa/gw")), ap("inference", "deny-all", { action: "ALLOW" }) /* no rules: unmatched */]);
+  // An ALLOW policy with no rules key is flagged (it names no callers); an empty rules list is deny-all.
+  assert.equal(ok.violations.length, 1);
+  const denyAll = await runStack(authorizationSourcesRestricted, [ap("inference", "deny-all", { action: "ALLOW", rules: [] }), ap("inference", "deny", { action: "DENY", rules: [{}] })]);
+  assert.deepEqual(denyAll.violations, []);
+  const open = await runStack(authorizationSourcesRestricted, [
+    ap("inference", "no-from", { rules: [{ to: [{ operation: { ports: ["8000"] } }] }] }),
+    ap("inference", "star", allowFrom("*")),
+    ap("inference", "td-wide", allowFrom("cluster.local/*")),
+    ap("inference", "any-ip", { rules: [{ from: [{ source: { ipBlocks: ["0.0.0.0/0"] } }] }] }),
+    ap("inference", "only-not", { rules: [{ from: [{ source: { notNamespaces: ["kube-system"] } }] }] }),
+  ]);
+  assert.equal(open.violations.length, 5, JSON.stringify(open.violations, null, 1));
+  assert.match(open.violations.map((v) => v.message).join("\n"), /ALLOW without from: every caller is allowed/);
+});
+
+test("authorization-sources-restricted: only ingress Gateways may admit unauthenticated external clients", async () => {
+  const ingress = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
+  const onIngress = await runStack(authorizationSourcesRestricted, [gw("inference", "inference-gateway", "istio"), ap("inference", "callers", ingress)]);
+  assert.deepEqual(onIngress.violations, []);
+  const onWaypoint = await runStack(authorizationSourcesRestricted, [
+    gw("inference", "inference-gateway", "istio-waypoint"),
+    ap("inference", "callers", ingress),
+  ]);
+  assert.equal(onWaypoint.violations.length, 1);
+  const onWorkload = await runStack(authorizationSourcesRestricted, [ap("inference", "callers", { action: "ALLOW", selector: { matchLabels: { app: "x" } }, rules: ingress.rules })]);
+  assert.equal(onWorkload.violations.length, 1);
+});
+
+test("authorization-principals-known: principals name rendered ServiceAccounts in the trust domain", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const base = [istiod, sa("agents", "research-agent-v1"), gw("inference", "inference-gateway", "istio"), gw("agents", "agent-gateway", "agentgateway"), gw("tools", "waypoint", "istio-waypoint")];
+  const ok = await runStack(authorizationPrincipalsKnown, [
+    ...base,
+    ap("inference", "callers", allowFrom("cluster.local/ns/agents/sa/research-agent-v1", "cluster.local/ns/inference/sa/inference-gateway-istio", "cluster.local/ns/agents/sa/agent-gateway", "cluster.local/ns/tools/sa/waypoint")),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(authorizationPrincipalsKnown, [
+    ...base,
+    ap("inference", "callers", allowFrom("cluster.local/ns/agents/sa/research-agnet-v1", "corp.example/ns/agents/sa/research-agent-v1", "spiffe-ish:agents")),
+  ]);
+  const messages = bad.violations.map((v) => v.message).join("\n");
+  assert.equal(bad.violations.length, 3, messages);
+  assert.match(messages, /research-agnet-v1 names no ServiceAccount/);
+  assert.match(messages, /outside the mesh trust domain/);
+  assert.match(messages, /is not <trustDomain>\/ns\/<namespace>\/sa\/<serviceAccount>/);
+  // A controller-created identity is accepted once allow-listed.
+  const listed = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "ops", allowFrom("cluster.local/ns/monitoring/sa/prometheus"))], { allowedServiceAccounts: ["monitoring/prometheus"] });
+  assert.deepEqual(listed.violations, []);
+});
+
+test("l7-authorization-target-refs: L7 rules attach through targetRefs", async () => {
+  const l7 = { rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/a"] } }], to: [{ operation: { methods: ["POST"], paths: ["/v1/*"] } }] }] };
+  const ok = await runResource(l7AuthorizationTargetRefs, [
+    { type: AP, props: { metadata: { name: "l7", namespace: "tools" }, spec: { ...l7, targetRefs: [{ kind: "Service", group: "", name: "calc" }] } } },
+    { type: AP, props: { metadata: { name: "l4", namespace: "tools" }, spec: { selector: { matchLabels: { app: "calc" } }, rules: [{ from: l7.rules[0].from, to: [{ operation: { ports: ["8000"] } }] }] } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(l7AuthorizationTargetRefs, [
+    { type: AP, props: { metadata: { name: "l7", namespace: "tools" }, spec: { ...l7, selector: { matchLabels: { app: "calc" } } } } },
+    { type: AP, props: { metadata: { name: "when", namespace: "tools" }, spec: { rules: [{ when: [{ key: "request.headers[x-tenant]", values: ["a"] }] }] } } },
+  ]);
+  assert.equal(bad.violations.length, 2);
+  assert.match(bad.violations[0].message, /uses to\.operation\.paths, to\.operation\.methods but attaches through a selector/);
+  assert.match(bad.violations[1].message, /when request\.headers\[x-tenant\] but attaches namespace-wide/);
+});

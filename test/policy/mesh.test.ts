@@ -1,0 +1,121 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
+import { peerAuthenticationStrict } from "../../policy/rules/peer-authentication-strict";
+import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
+import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
+import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
+import { k8sProvider, resourceArgs, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
+
+const PA = "kubernetes:security.istio.io/v1:PeerAuthentication";
+const NS = "kubernetes:core/v1:Namespace";
+const REL = "kubernetes:helm.sh/v3:Release";
+
+const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, urn: `urn:pulumi:test::inference-mesh::pulumi:providers:kubernetes::${cluster}-k8s`, props: {}, provider: null });
+const pa = (cluster: string, namespace: string, name: string, spec: unknown) =>
+  stackResource({ type: PA, name: `${cluster}-${namespace}-pa-${name}`, props: { metadata: { name, namespace }, spec }, provider: k8sProvider(cluster) });
+
+test("mesh-mtls-strict: every cluster needs istio-system/default STRICT", async () => {
+  const ok = await runStack(meshMtlsStrict, [provider("a"), provider("b"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), pa("b", "istio-system", "default", { mtls: { mode: "STRICT" } })]);
+  assert.deepEqual(ok.violations, []);
+  const missing = await runStack(meshMtlsStrict, [provider("a"), provider("b"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })]);
+  assert.equal(missing.violations.length, 1);
+  assert.match(missing.violations[0].message, /cluster b has no PeerAuthentication istio-system\/default/);
+  const permissive = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "PERMISSIVE" } })], null);
+  assert.match(permissive.violations[0].message, /mode is PERMISSIVE, not STRICT/);
+  // A STRICT policy in another namespace does not make the mesh strict.
+  const elsewhere = await runStack(meshMtlsStrict, [provider("a"), pa("a", "inference", "default", { mtls: { mode: "STRICT" } })]);
+  assert.equal(elsewhere.violations.length, 1);
+  // Engine default providers are not clusters of the platform.
+  const defaults = await runStack(meshMtlsStrict, [provider("default_4_34_2")]);
+  assert.deepEqual(defaults.violations, []);
+});
+
+test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls; remediates to STRICT", async () => {
+  const strict = await runResource(peerAuthenticationStrict, { type: PA, props: { metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } } });
+  assert.deepEqual(strict.violations, []);
+  const inherit = await runResource(peerAuthenticationStrict, { type: PA, props: { metadata: { name: "x", namespace: "inference" }, spec: {} } });
+  assert.deepEqual(inherit.violations, []);
+  const weak = await runResource(peerAuthenticationStrict, {
+    type: PA,
+    props: { metadata: { name: "legacy", namespace: "inference" }, spec: { mtls: { mode: "PERMISSIVE" }, portLevelMtls: { "8000": { mode: "DISABLE" } } } },
+  });
+  assert.equal(weak.violations.length, 2);
+  assert.match(weak.violations[1].message, /portLevelMtls\[8000\]\.mode DISABLE/);
+  const fixed = await peerAuthenticationStrict.remediateResource!(
+    resourceArgs({ type: PA, props: { metadata: { name: "legacy" }, spec: { mtls: { mode: "PERMISSIVE" }, portLevelMtls: { "8000": { mode: "DISABLE" } } } } }),
+  );
+  assert.deepEqual((fixed as any).spec, { mtls: { mode: "STRICT" }, portLevelMtls: { "8000": { mode: "STRICT" } } });
+});
+
+test("ambient-no-sidecar-injection: ambient namespaces carry no injection label", async () => {
+  const ok = await runResource(ambientNoSidecarInjection, [
+    { type: NS, props: { metadata: { name: "inference", labels: { "istio.io/dataplane-mode": "ambient" } } } },
+    { type: NS, props: { metadata: { name: "legacy", labels: { "istio-injection": "enabled" } } } },
+    { type: NS, props: { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "disabled" } } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const both = await runResource(ambientNoSidecarInjection, {
+    type: NS,
+    props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "enabled", "istio.io/rev": "1-30" } } },
+  });
+  assert.equal(both.violations.length, 2);
+  const fixed = await ambientNoSidecarInjection.remediateResource!(
+    resourceArgs({ type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-30" } } } }),
+  );
+  assert.deepEqual((fixed as any).metadata.labels, { "istio.io/dataplane-mode": "ambient" });
+});
+
+const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
+  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
+const ztunnel = (cluster: string, network: string) => stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: { global: { network } } }, provider: k8sProvider(cluster) });
+const istioNs = (cluster: string, network: string) =>
+  stackResource({ type: NS, name: `${cluster}-ns`, props: { metadata: { name: "istio-system", labels: { "topology.istio.io/network": network } } }, provider: k8sProvider(cluster) });
+
+test("mesh-identity-consistent: one meshID and trust domain, unique and consistent networks", async () => {
+  const ok = await runStack(meshIdentityConsistent, [
+    istiod("a", "mesh", "cluster.local", "net-a"), ztunnel("a", "net-a"), istioNs("a", "net-a"),
+    istiod("b", "mesh", "cluster.local", "net-b"), ztunnel("b", "net-b"), istioNs("b", "net-b"),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshIdentityConsistent, [
+    istiod("a", "mesh", "cluster.local", "net-a"), istioNs("a", "net-x"),
+    istiod("b", "other", "corp.example", "net-b"),
+    istiod("c", "mesh", "cluster.local", "net-b"),
+  ]);
+  const messages = bad.violations.map((v) => v.message).join("\n");
+  assert.match(messages, /cluster a names its network inconsistently/);
+  assert.match(messages, /meshID differs across clusters/);
+  assert.match(messages, /trust domain differs across clusters/);
+  assert.match(messages, /network net-b is claimed by clusters b, c/);
+});
+
+const SECRET = "kubernetes:core/v1:Secret";
+const cacerts = (cluster: string, props: Record<string, unknown>) =>
+  stackResource({ type: SECRET, name: `${cluster}-cacerts`, props: { metadata: { name: "cacerts", namespace: "istio-system", ...((props.metadata as object) ?? {}) }, ...props }, provider: k8sProvider(cluster) });
+const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(body).toString("base64")}\n-----END CERTIFICATE-----\n`;
+
+test("mesh-root-ca-shared: every cluster plugs in the same root", async () => {
+  const mesh = [istiod("a", "m", "cluster.local", "na"), istiod("b", "m", "cluster.local", "nb")];
+  const same = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: { "root-cert.pem": pem("root-1") } }), cacerts("b", { data: { "root-cert.pem": Buffer.from(pem("root-1")).toString("base64") } })]);
+  assert.deepEqual(same.violations, []);
+  const differ = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: { "root-cert.pem": pem("root-1") } }), cacerts("b", { stringData: { "root-cert.pem": pem("root-2") } })]);
+  assert.match(differ.violations[0].message, /clusters use different root CAs/);
+  // Encrypted data: the trust component's fingerprint annotation decides.
+  const annotated = (cluster: string, hash: string) => cacerts(cluster, { metadata: { name: "cacerts", namespace: "istio-system", annotations: { "inference-mesh.io/root-cert-sha256": hash } }, stringData: UNKNOWN });
+  assert.deepEqual((await runStack(meshRootCaShared, [...mesh, annotated("a", "aa"), annotated("b", "aa")])).violations, []);
+  assert.equal((await runStack(meshRootCaShared, [...mesh, annotated("a", "aa"), annotated("b", "bb")])).violations.length, 1);
+  const missing = await runStack(meshRootCaShared, [...mesh, annotated("a", "aa")]);
+  assert.match(missing.violations[0].message, /cluster b has no istio-system\/cacerts/);
+});
+
+test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a sidecar", async () => {
+  const pod = (namespace: string, labels: Record<string, string>) => ({
+    type: "kubernetes:apps/v1:Deployment",
+    props: { metadata: { name: "agent", namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } },
+  });
+  const ok = await runResource(ambientNoSidecarInjection, [pod("agents", { app: "agent" }), pod("legacy", { "sidecar.istio.io/inject": "true" })]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(ambientNoSidecarInjection, pod("agents", { "sidecar.istio.io/inject": "true" }), null);
+  assert.match(bad.violations[0].message, /asks for a sidecar \(sidecar\.istio\.io\/inject=true\) in ambient namespace agents/);
+});

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
+import { canaryWeightLimit } from "../../policy/rules/canary-weight-limit";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
+
+const on = (type: string, name: string, props: Record<string, unknown>, cluster = "a") => stackResource({ type, name: `${cluster}-${name}`, props, provider: k8sProvider(cluster) });
+const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+const https = { name: "https", port: 443, protocol: "HTTPS", hostname: "inference.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "tls" }] } };
+const http = { name: "http", port: 80, protocol: "HTTP" };
+const gateway = (name: string, gatewayClassName: string, listeners: unknown[], extra: Record<string, unknown> = {}) =>
+  on(GW, `gw-${name}`, { metadata: { name, namespace: "inference", ...((extra.metadata as object) ?? {}) }, spec: { gatewayClassName, listeners, ...((extra.spec as object) ?? {}) } });
+
+test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-west, in-mesh hostnames and ClusterIP gateways are exempt", async () => {
+  const ok = await runStack(gatewayListenersTls, [
+    gateway("inference-gateway", "istio", [https, { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" }]),
+    gateway("waypoint", "istio-waypoint", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
+    gateway("eastwest", "istio-east-west", [{ name: "tcp", port: 15443, protocol: "TCP" }]),
+    gateway("internal", "istio", [http], { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } }),
+    gateway("mcp-gateway", "agentgateway", [http], { spec: { infrastructure: { parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: "mcp" } } } }),
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", "params", { metadata: { name: "mcp", namespace: "inference" }, spec: { service: { spec: { type: "ClusterIP" } } } }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const plain = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [https, http]), gateway("agents", "agentgateway", [{ name: "tcp", port: 9000, protocol: "TCP" }])], null);
+  assert.equal(plain.violations.length, 2);
+  assert.match(plain.violations[0].message, /listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/);
+  const local = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [http])], { allowPlaintextListeners: true });
+  assert.deepEqual(local.violations, []);
+});
+
+const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+const route = (rules: unknown[]) => ({ type: ROUTE, props: { metadata: { name: "llama", namespace: "inference" }, spec: { rules } } });
+const refs = (...weights: (number | undefined)[]) => ({ backendRefs: weights.map((weight, i) => ({ kind: "InferencePool", name: `pool-v${i + 1}`, ...(weight === undefined ? {} : { weight }) })) });
+
+test("canary-weight-limit: canaries get at most maxCanaryWeight and splits sum to 100", async () => {
+  const ok = await runResource(canaryWeightLimit, [route([refs(1), refs(90, 10)]), route([refs(95, 5)])]);
+  assert.deepEqual(ok.violations, []);
+  const fifty = await runResource(canaryWeightLimit, route([refs(50, 50)]), null);
+  assert.equal(fifty.violations.length, 1);
+  assert.match(fifty.violations[0].message, /backend pool-v2 gets 50% of the split; a canary may get at most 10%/);
+  const sum = await runResource(canaryWeightLimit, route([refs(90, 5)]));
+  assert.match(sum.violations[0].message, /sum to 95, not 100/);
+  const implicit = await runResource(canaryWeightLimit, route([refs(undefined, undefined)]));
+  assert.equal(implicit.violations.length, 2, "omitted weights are 1 each: sum 2, canary 50%");
+  assert.deepEqual((await runResource(canaryWeightLimit, route([refs(75, 25)]), { maxCanaryWeight: 25 })).violations, []);
+});
+
+const pool = (failureMode: string | undefined, port = 9002) =>
+  on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
+    metadata: { name: "llama-v1", namespace: "inference" },
+    spec: { targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: port }, ...(failureMode ? { failureMode } : {}) } },
+  });
+const eppService = (cluster = "a") => on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { ports: [{ name: "grpc-ext-proc", port: 9002 }] } }, cluster);
+const eppRule = (mode: string) =>
+  on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode, insecureSkipVerify: true } } } });
+
+test("inference-pool-epp: explicit failure mode, EPP Service on the referenced port, TLS DestinationRule", async () => {
+  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), eppService(), eppRule("SIMPLE")]);
+  assert.deepEqual(ok.violations, []);
+  const implicit = await runStack(inferencePoolEpp, [pool(undefined), eppService(), eppRule("SIMPLE")]);
+  assert.match(implicit.violations[0].message, /failureMode is unset; choose FailOpen or FailClose explicitly/);
+  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), eppService(), eppRule("SIMPLE")]);
+  assert.match(wrongPort.violations[0].message, /does not expose port 9003/);
+  const elsewhere = await runStack(inferencePoolEpp, [pool("FailOpen"), eppService("b"), eppRule("DISABLE")]);
+  const messages = elsewhere.violations.map((v) => v.message).join("\n");
+  assert.match(messages, /endpoint picker Service inference\/llama-v1-epp is not in the stack/);
+  assert.match(messages, /no DestinationRule with trafficPolicy\.tls\.mode SIMPLE/);
+});

@@ -1,0 +1,98 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { imagesPinned, unpinned } from "../../policy/rules/images-pinned";
+import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
+import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
+import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
+import { Secret } from "@pulumi/policy";
+
+const DEPLOY = "kubernetes:apps/v1:Deployment";
+const deployment = (name: string, podSpec: Record<string, unknown>) => ({ type: DEPLOY, props: { metadata: { name, namespace: "inference" }, spec: { template: { spec: podSpec } } } });
+const gpuToleration = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
+const vllm = (resources: Record<string, unknown>, tolerations: unknown[] = [gpuToleration]) =>
+  deployment("vllm", { tolerations, containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources }] });
+
+test("gpu-scheduling: GPU containers limit nvidia.com/gpu and tolerate the taint; nothing else tolerates it", async () => {
+  const ok = await runResource(gpuScheduling, [
+    vllm({ limits: { "nvidia.com/gpu": 1 }, requests: { "nvidia.com/gpu": "1" } }),
+    deployment("epp", { containers: [{ name: "epp", image: "epp:v1" }] }),
+    deployment("device-plugin", { tolerations: [gpuToleration], containers: [{ name: "p", image: "p:v1" }] }),
+  ], { allowedTolerators: ["inference/device-plugin"] });
+  assert.deepEqual(ok.violations, []);
+  const requestOnly = await runResource(gpuScheduling, vllm({ requests: { "nvidia.com/gpu": 1 } }));
+  assert.match(requestOnly.violations[0].message, /requests nvidia\.com\/gpu without a limit/);
+  const untolerated = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 2 } }, []), null);
+  assert.match(untolerated.violations[0].message, /uses GPUs but does not tolerate the nvidia\.com\/gpu:NoSchedule taint/);
+  const squatter = await runResource(gpuScheduling, [
+    deployment("web", { tolerations: [gpuToleration], containers: [{ name: "web", image: "web:v1" }] }),
+    deployment("anything", { tolerations: [{ operator: "Exists" }], containers: [{ name: "a", image: "a:v1" }] }),
+  ]);
+  assert.equal(squatter.violations.length, 2);
+  assert.match(squatter.violations[0].message, /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+});
+
+test("images-pinned: a tag other than latest, or a digest", async () => {
+  assert.equal(unpinned("ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"), undefined);
+  assert.equal(unpinned("localhost:5000/vllm@sha256:" + "a".repeat(64)), undefined);
+  assert.match(unpinned("localhost:5000/vllm")!, /no tag or digest/);
+  assert.match(unpinned("vllm/vllm-openai:latest")!, /latest/);
+  const ok = await runResource(imagesPinned, deployment("vllm", { initContainers: [{ name: "init", image: "busybox:1.37" }], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] }));
+  assert.deepEqual(ok.violations, []);
+  const job = { type: "kubernetes:batch/v1:CronJob", props: { metadata: { name: "warm", namespace: "inference" }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "w", image: "curl" }] } } } } } } };
+  const bad = await runResource(imagesPinned, [deployment("vllm", { containers: [{ name: "vllm", image: "vllm/vllm-openai:latest" }] }), job]);
+  assert.equal(bad.violations.length, 2);
+});
+
+test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
+  const ns = { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "inference" } } };
+  const ok = await runResource(explicitKubernetesProvider, [ns, { type: "kubernetes:yaml/v2:ConfigFile", props: {}, provider: null }, { type: "aws:s3/bucket:Bucket", props: {}, provider: null }]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(explicitKubernetesProvider, [
+    { ...ns, name: "none", provider: null },
+    { ...ns, name: "default", provider: { name: "default_4_34_2" } },
+  ]);
+  assert.equal(bad.violations.length, 2);
+  assert.match(bad.violations[1].message, /uses the default kubernetes provider/);
+});
+
+const SECRET = "kubernetes:core/v1:Secret";
+const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\nusers:\n- name: admin\n  user:\n    client-key-data: S0VZ\n";
+const execKubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token", "--cluster-name", "c"] } } }] });
+
+test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
+  const ok = await runResource(sensitiveValuesSecret, [
+    { type: "pulumi:providers:kubernetes", name: "local-k8s", props: { kubeconfig: "/home/me/.kube/config" }, provider: null },
+    { type: "pulumi:providers:kubernetes", name: "eks-k8s", props: { kubeconfig: UNKNOWN }, provider: null },
+    { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, additionalSecretOutputs: ["kubeconfig"], provider: null },
+    // An exec-plugin kubeconfig (EKS) holds no credential; a real preview sees it unwrapped.
+    { type: "pulumi:providers:kubernetes", name: "eks-plain-k8s", props: { kubeconfig: execKubeconfig }, provider: null },
+    { type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: { "ca-key.pem": "k" } }, additionalSecretOutputs: ["data", "stringData"] },
+    { type: SECRET, props: { metadata: { name: "reader-token", namespace: "istio-system" }, type: "kubernetes.io/service-account-token" }, additionalSecretOutputs: ["data", "stringData"] },
+    { type: SECRET, props: { metadata: { name: "plain-config" }, stringData: { a: "b" } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [
+    { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, provider: null },
+    { type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: { "ca-key.pem": "k" } } },
+    { type: SECRET, props: { metadata: { name: "reader-token", namespace: "istio-system" }, type: "kubernetes.io/service-account-token" } },
+    { type: SECRET, props: { metadata: { name: "istio-remote-secret-b", namespace: "istio-system", labels: { "istio/multiCluster": "true" } }, data: { b: kubeconfig } } },
+  ]);
+  assert.equal(bad.violations.length, 4, JSON.stringify(bad.violations, null, 1));
+  const fixed = await sensitiveValuesSecret.remediateResource!(resourceArgs({ type: "pulumi:providers:kubernetes", props: { kubeconfig }, provider: null }));
+  assert.ok((fixed as any).kubeconfig instanceof Secret);
+});
+
+test("eks-endpoint-private: public EKS endpoints only where the stack allows them, never open to the world", async () => {
+  const eks = (props: Record<string, unknown>) => ({ type: "eks:index:Cluster", name: "use1-eks", props, provider: null });
+  const aws = (vpcConfig: Record<string, unknown>) => ({ type: "aws:eks/cluster:Cluster", name: "raw", props: { vpcConfig }, provider: null });
+  assert.deepEqual((await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: false }), aws({ endpointPublicAccess: false })])).violations, []);
+  const publicByDefault = await runResource(eksEndpointPrivate, [eks({}), aws({ subnetIds: [] })], null);
+  assert.equal(publicByDefault.violations.length, 2);
+  assert.match(publicByDefault.violations[0].message, /public API endpoint but the stack forbids them/);
+  const allowed = await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }), { allowPublicApiEndpoints: true });
+  assert.deepEqual(allowed.violations, []);
+  const world = await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), { allowPublicApiEndpoints: true });
+  assert.match(world.violations[0].message, /open to 0\.0\.0\.0\/0/);
+});
