@@ -123,6 +123,8 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
     case "gcp:compute/instance:Instance":
       return { ...inputs, instanceId: hex(name, 19), selfLink: `projects/mock/zones/mock/instances/${name}` };
     case "random:index/randomPassword:RandomPassword":
+      // The random provider marks a password's result secret; so does the mock.
+      return { ...inputs, result: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: hex(`${type}-${name}`, inputs.length ?? 32) } };
     case "random:index/randomString:RandomString":
       return { ...inputs, result: hex(`${type}-${name}`, inputs.length ?? 32) };
     case "random:index/randomId:RandomId":

@@ -43,7 +43,7 @@ export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
     scheduling: group.spot
       ? { onHostMaintenance: "TERMINATE", automaticRestart: false, preemptible: true, provisioningModel: "SPOT", instanceTerminationAction: "DELETE" }
       : { onHostMaintenance: "TERMINATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
-    nodeLabels: { [nodeGroupLabel]: group.name, ...gpuNodeLabels(gpu) },
+    nodeLabels: { [nodeGroupLabel]: group.name, ...gpuNodeLabels(gpu) } as Record<string, string>,
     nodeTaints: [`${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`],
     targetSize: group.desiredSize,
     diskSizeGb: group.diskSizeGiB,

@@ -1,0 +1,147 @@
+/**
+ * k3s on GCP as plain data: firewall sources, the server's fixed address, GPU agent templates,
+ * the startup scripts (CA files before k3s first starts, pinned k3s, join token, GPU labels and
+ * taints, NVIDIA driver and toolkit), and the client-certificate kubeconfig.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as yaml from "js-yaml";
+import { parsePlatform, K3sClusterSpec, ClusterSpec } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { firewallRules, hostAddress, meshPeerRanges, serverInternalIp } from "../../components/cloud/gcp/network";
+import { agentPlan } from "../../components/cloud/gcp/k3s";
+import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
+import { certKubeconfig } from "../../components/cloud/kubeconfig";
+import { devicePluginValues } from "../../components/gpu/device-plugin";
+
+function prod(): { k3s: K3sClusterSpec; clusters: ClusterSpec[] } {
+  const spec = parsePlatform(shippedPlatform("prod"), "prod");
+  const k3s = spec.clusters.find((c) => c.cloud === "gcp");
+  assert.ok(k3s && k3s.cloud === "gcp");
+  return { k3s, clusters: spec.clusters };
+}
+
+/** The YAML written to /etc/rancher/k3s/config.yaml by a startup script. */
+function k3sConfigOf(script: string): Record<string, any> {
+  const m = script.match(/cat > \/etc\/rancher\/k3s\/config\.yaml <<'(\w+)'\n([\s\S]*?)\n\1\n/);
+  assert.ok(m, "script writes /etc/rancher/k3s/config.yaml");
+  return yaml.load(m[2]) as Record<string, any>;
+}
+
+test("the k3s API is open only to apiAllowedCidrs, and only on the server", () => {
+  const { k3s, clusters } = prod();
+  const api = firewallRules(k3s, clusters).find((r) => r.logicalName === "gcp-usc1-allow-k3s-api")!;
+  assert.deepEqual(api.sourceRanges, ["10.10.0.0/16", "10.11.0.0/16", "198.51.100.0/24"]);
+  assert.deepEqual(api.allows, [{ protocol: "tcp", ports: ["6443"] }]);
+  assert.deepEqual(api.targetTags, ["k3s-server"]);
+});
+
+test("HBONE 15008 is open from the other clusters' networks only; node-to-node stays inside the subnet", () => {
+  const { k3s, clusters } = prod();
+  const rules = firewallRules(k3s, clusters);
+  const hbone = rules.find((r) => r.logicalName === "gcp-usc1-allow-hbone")!;
+  assert.deepEqual(hbone.sourceRanges, ["10.10.0.0/16", "10.11.0.0/16"]);
+  assert.deepEqual(hbone.allows, [{ protocol: "tcp", ports: ["15008"] }]);
+  const internal = rules.find((r) => r.logicalName === "gcp-usc1-allow-internal")!;
+  assert.deepEqual(internal.sourceRanges, ["10.12.0.0/20"]);
+  assert.ok(rules.every((r) => !r.sourceRanges.includes("0.0.0.0/0")));
+});
+
+test("extra HBONE peers (e.g. NAT egress IPs) are added; a lone cluster has no HBONE rule", () => {
+  const { k3s, clusters } = prod();
+  assert.deepEqual(meshPeerRanges({ ...k3s, hbonePeerCidrs: ["203.0.113.7/32", "10.10.0.0/16"] }, clusters), ["10.10.0.0/16", "10.11.0.0/16", "203.0.113.7/32"]);
+  assert.equal(firewallRules(k3s, [k3s]).some((r) => r.logicalName.endsWith("-allow-hbone")), false);
+});
+
+test("host addresses stay inside the usable range of the subnet", () => {
+  assert.equal(hostAddress("10.12.0.0/20", 10), "10.12.0.10");
+  assert.equal(hostAddress("10.12.0.0/20", 300), "10.12.1.44");
+  assert.throws(() => hostAddress("10.0.0.0/29", 6), /outside the usable range/);
+  assert.throws(() => hostAddress("10.0.0.0/24", 1), /outside the usable range/);
+  assert.equal(serverInternalIp(prod().k3s), "10.12.0.10");
+});
+
+test("GPU agent templates attach the catalog's accelerators and stop for host maintenance", () => {
+  const { k3s } = prod();
+  const plan = agentPlan(k3s, k3s.nodeGroups[0]);
+  assert.deepEqual(plan.guestAccelerators, [{ type: "nvidia-a100-80gb", count: 4 }]);
+  assert.equal(plan.scheduling.onHostMaintenance, "TERMINATE");
+  assert.equal(plan.scheduling.automaticRestart, true);
+  assert.equal(plan.targetSize, 2);
+  assert.deepEqual(plan.nodeTaints, ["nvidia.com/gpu=present:NoSchedule"]);
+  assert.equal(plan.nodeLabels["nvidia.com/gpu.product"], "NVIDIA-A100-SXM4-80GB");
+  const spot = agentPlan(k3s, { ...k3s.nodeGroups[0], spot: true });
+  assert.deepEqual([spot.scheduling.provisioningModel, spot.scheduling.preemptible, spot.scheduling.automaticRestart], ["SPOT", true, false]);
+});
+
+const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;
+const cas = Object.fromEntries(k3sCaNames.map((n) => [n, { certPem: pem(`CERTIFICATE ${n}`), keyPem: pem(`EC PRIVATE KEY ${n}`) }])) as any;
+
+test("k3s CA files are the five CA pairs k3s expects plus the service-account key", () => {
+  const files = k3sCaFiles(cas, pem("RSA PRIVATE KEY"));
+  assert.deepEqual(files.map((f) => f.path).sort(), [
+    "client-ca.crt", "client-ca.key", "etcd/peer-ca.crt", "etcd/peer-ca.key", "etcd/server-ca.crt", "etcd/server-ca.key",
+    "request-header-ca.crt", "request-header-ca.key", "server-ca.crt", "server-ca.key", "service.key",
+  ]);
+  assert.ok(files.filter((f) => f.path.endsWith(".key")).every((f) => f.mode === "0600"));
+});
+
+test("the server script writes the CAs before k3s first starts, then installs the pinned k3s", () => {
+  const script = k3sServerStartupScript({
+    k3sVersion: "v1.33.5+k3s1", token: "tok123", internalIp: "10.12.0.10", externalIp: "34.1.2.3",
+    caFiles: k3sCaFiles(cas, pem("RSA PRIVATE KEY")), nodeLabels: { "inference-mesh.io/node-group": "server" },
+  });
+  assert.ok(script.startsWith("#!/bin/bash\n"));
+  const caAt = script.indexOf(`cat > ${k3sTlsDir}/client-ca.crt`);
+  const installAt = script.indexOf("curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='v1.33.5+k3s1' sh -s - server");
+  assert.ok(caAt > 0 && installAt > caAt, "CA files before the k3s install");
+  assert.match(script, new RegExp(`if \\[ ! -f ${k3sTlsDir}/client-ca.crt \\]`), "CAs written only before the first start");
+  assert.ok(script.includes(pem("CERTIFICATE etcd/peer")));
+  const config = k3sConfigOf(script);
+  assert.equal(config.token, "tok123");
+  assert.deepEqual(config["tls-san"], ["34.1.2.3", "10.12.0.10"]);
+  assert.equal(config["advertise-address"], "10.12.0.10");
+  assert.deepEqual(config.disable, ["traefik"]);
+});
+
+test("the GPU agent script installs the driver and toolkit before joining with labels, taint and the nvidia runtime", () => {
+  const script = k3sAgentStartupScript({
+    k3sVersion: "v1.33.5+k3s1", token: "tok123", serverUrl: "https://10.12.0.10:6443",
+    nodeLabels: { "nvidia.com/gpu.present": "true", "nvidia.com/gpu.product": "NVIDIA-A100-SXM4-80GB" },
+    nodeTaints: ["nvidia.com/gpu=present:NoSchedule"], nvidiaDriverBranch: "580",
+  });
+  const driver = script.indexOf("ubuntu-drivers install --gpgpu 'nvidia:580-server'");
+  const toolkit = script.indexOf("apt-get install -y nvidia-container-toolkit");
+  const join = script.indexOf("sh -s - agent");
+  assert.ok(driver > 0 && toolkit > driver && join > toolkit, "driver, then toolkit, then k3s agent");
+  assert.match(script, /https:\/\/nvidia\.github\.io\/libnvidia-container\/stable\/deb\/nvidia-container-toolkit\.list/);
+  const config = k3sConfigOf(script);
+  assert.equal(config.server, "https://10.12.0.10:6443");
+  assert.equal(config.token, "tok123");
+  assert.deepEqual(config["node-taint"], ["nvidia.com/gpu=present:NoSchedule"]);
+  assert.ok(config["node-label"].includes("nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB"));
+  assert.equal(config["default-runtime"], "nvidia");
+});
+
+test("a heredoc delimiter never collides with the content it writes", () => {
+  const script = k3sAgentStartupScript({ k3sVersion: "v1", token: "IM_EOF", serverUrl: "https://x:6443", nodeLabels: {}, nodeTaints: [] });
+  assert.equal(k3sConfigOf(script).token, "IM_EOF");
+  assert.ok(!script.includes("ubuntu-drivers"), "CPU agents install no driver");
+});
+
+test("the k3s kubeconfig authenticates with the admin client certificate and trusts the server CA", () => {
+  const doc = yaml.load(certKubeconfig({ name: "gcp-usc1", server: "https://34.1.2.3:6443", serverCaPem: "CA", clientCertPem: "CERT", clientKeyPem: "KEY" })) as any;
+  assert.equal(doc.clusters[0].cluster.server, "https://34.1.2.3:6443");
+  assert.equal(Buffer.from(doc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), "CA");
+  assert.equal(Buffer.from(doc.users[0].user["client-certificate-data"], "base64").toString(), "CERT");
+  assert.equal(Buffer.from(doc.users[0].user["client-key-data"], "base64").toString(), "KEY");
+  assert.equal(doc["current-context"], "gcp-usc1");
+});
+
+test("device plugin values: GPU nodes only, tolerate the GPU taint, nvidia RuntimeClass only where asked", () => {
+  const eks = devicePluginValues({});
+  assert.deepEqual(eks.nodeSelector, { "nvidia.com/gpu.present": "true" });
+  assert.ok((eks.tolerations as any[]).some((t) => t.key === "nvidia.com/gpu" && t.operator === "Exists" && t.effect === "NoSchedule"));
+  assert.equal("runtimeClassName" in eks, false);
+  assert.equal(devicePluginValues({ runtimeClassName: "nvidia" }).runtimeClassName, "nvidia");
+});

@@ -1,0 +1,118 @@
+/**
+ * The clusters in the rendered prod stack: two EKS clusters in two regions, one k3s cluster on
+ * GCP GPU VMs, GPU node groups with taint/labels/NVIDIA AMI, the device plugin on every GPU
+ * cluster, one Kubernetes provider per cluster, and secrets kept secret.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { renderShipped } from "../support/render";
+import { clusterOfProvider } from "../../scripts/lib/outputs";
+
+const SECRET = "4dabf18193072939515e22adb298388d";
+const isSecret = (v: unknown) => typeof v === "object" && v !== null && SECRET in v;
+const nameOf = (urn: string) => urn.split("::").pop()!;
+
+test("prod: two EKS clusters in two AWS regions, each on its own regional provider", () => {
+  const r = renderShipped("prod");
+  assert.deepEqual(r.ofType("eks:index:Cluster").map((c) => nameOf(c.urn)).sort(), ["aws-euw1-eks", "aws-use1-eks"]);
+  const providers = new Map(r.ofType("pulumi:providers:aws").map((p) => [`${p.urn}::${p.id}`, (p.inputs as any).region]));
+  assert.deepEqual([...providers.values()].sort(), ["eu-west-1", "us-east-1"]);
+  const regionOf = (cluster: string) =>
+    new Set(r.ofType("aws:eks/nodeGroup:NodeGroup").filter((g) => nameOf(g.urn).startsWith(`${cluster}-`)).map((g) => providers.get(g.provider!)));
+  assert.deepEqual([...regionOf("aws-use1")], ["us-east-1"]);
+  assert.deepEqual([...regionOf("aws-euw1")], ["eu-west-1"]);
+  for (const res of r.resources.filter((x) => x.type.startsWith("aws:"))) assert.ok(providers.has(res.provider!), `${res.urn} uses a regional provider`);
+});
+
+test("prod: EKS API endpoints are private, authentication uses access entries", () => {
+  for (const c of renderShipped("prod").ofType("eks:index:Cluster")) {
+    const i = c.inputs as any;
+    assert.equal(i.endpointPublicAccess, false, c.urn);
+    assert.equal(i.endpointPrivateAccess, true, c.urn);
+    assert.equal(i.authenticationMode, "API", c.urn);
+    assert.equal(i.skipDefaultNodeGroup, true, c.urn);
+  }
+});
+
+test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; system groups do not", () => {
+  const groups = renderShipped("prod").ofType("aws:eks/nodeGroup:NodeGroup");
+  const gpu = groups.filter((g) => (g.inputs as any).nodeGroupName !== "system");
+  assert.deepEqual(gpu.map((g) => nameOf(g.urn)).sort(), ["aws-euw1-gpu-l40s", "aws-euw1-gpu-l40s-spot", "aws-use1-gpu-h100", "aws-use1-gpu-l40s"]);
+  for (const g of gpu) {
+    const i = g.inputs as any;
+    assert.equal(i.amiType, "AL2023_x86_64_NVIDIA", g.urn);
+    assert.deepEqual(i.taints, [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }], g.urn);
+    assert.equal(i.labels["nvidia.com/gpu.present"], "true", g.urn);
+    assert.ok(i.labels["nvidia.com/gpu.product"] && i.labels["nvidia.com/gpu.count"] && i.labels["nvidia.com/gpu.memory"], g.urn);
+    assert.ok(i.scalingConfig.minSize <= i.scalingConfig.desiredSize && i.scalingConfig.desiredSize <= i.scalingConfig.maxSize);
+  }
+  assert.equal(gpu.find((g) => nameOf(g.urn) === "aws-euw1-gpu-l40s-spot")!.inputs.capacityType, "SPOT");
+  for (const g of groups.filter((g) => (g.inputs as any).nodeGroupName === "system")) {
+    assert.equal((g.inputs as any).amiType, "AL2023_x86_64_STANDARD");
+    assert.deepEqual((g.inputs as any).taints, []);
+  }
+});
+
+test("prod: one k3s cluster on GCP GPU VMs with an explicit regional provider", () => {
+  const r = renderShipped("prod");
+  assert.deepEqual(r.ofType("inference-mesh:cloud:K3sCluster").map((c) => nameOf(c.urn)), ["gcp-usc1"]);
+  const gcpProviders = r.ofType("pulumi:providers:gcp");
+  assert.equal(gcpProviders.length, 1);
+  assert.deepEqual([(gcpProviders[0].inputs as any).project, (gcpProviders[0].inputs as any).region], ["inference-mesh-prod", "us-central1"]);
+  const ref = `${gcpProviders[0].urn}::${gcpProviders[0].id}`;
+  for (const res of r.resources.filter((x) => x.type.startsWith("gcp:"))) assert.equal(res.provider, ref, res.urn);
+  const [template] = r.ofType("gcp:compute/instanceTemplate:InstanceTemplate");
+  assert.deepEqual((template.inputs as any).guestAccelerators, [{ type: "nvidia-a100-80gb", count: 4 }]);
+  assert.equal((template.inputs as any).scheduling.onHostMaintenance, "TERMINATE");
+  const [group] = r.ofType("gcp:compute/instanceGroupManager:InstanceGroupManager");
+  assert.equal((group.inputs as any).targetSize, 2);
+  assert.equal(r.ofType("gcp:compute/instance:Instance").length, 1, "one k3s server");
+});
+
+test("prod: startup scripts, join token and CA keys are secret", () => {
+  const r = renderShipped("prod");
+  for (const res of [...r.ofType("gcp:compute/instance:Instance"), ...r.ofType("gcp:compute/instanceTemplate:InstanceTemplate")]) {
+    assert.ok(isSecret((res.inputs as any).metadataStartupScript), `${res.urn} startup script is secret`);
+  }
+  for (const key of r.ofType("tls:index/privateKey:PrivateKey").filter((k) => nameOf(k.urn).startsWith("gcp-usc1-"))) {
+    assert.ok(isSecret((key.outputs as any).privateKeyPem), key.urn);
+  }
+  assert.ok(isSecret((r.ofType("random:index/randomPassword:RandomPassword")[0].outputs as any).result));
+  const text = r.file("stack.json");
+  assert.ok(!/BEGIN (EC |RSA )?PRIVATE KEY/.test(text), "no private key in clear");
+});
+
+test("prod: the NVIDIA device plugin is released on every GPU cluster, tolerating the GPU taint", () => {
+  const r = renderShipped("prod");
+  for (const cluster of ["aws-use1", "aws-euw1", "gcp-usc1"]) {
+    const plugin = r.releases(cluster).filter((x) => x.chart === "nvidia-device-plugin");
+    assert.equal(plugin.length, 1, cluster);
+    assert.equal(plugin[0].repository, "https://nvidia.github.io/k8s-device-plugin");
+    assert.equal(plugin[0].version, "0.20.0");
+    const values = plugin[0].values as any;
+    assert.ok(values.tolerations.some((t: any) => t.key === "nvidia.com/gpu" && t.effect === "NoSchedule"), cluster);
+    assert.equal(values.runtimeClassName, cluster === "gcp-usc1" ? "nvidia" : undefined, cluster);
+  }
+});
+
+test("prod: exactly one Kubernetes provider per cluster, each with a secret kubeconfig", () => {
+  const providers = renderShipped("prod").ofType("pulumi:providers:kubernetes");
+  assert.deepEqual(providers.map((p) => clusterOfProvider(`${p.urn}::${p.id}`)).sort(), ["aws-euw1", "aws-use1", "gcp-usc1"]);
+  for (const p of providers) assert.ok(isSecret((p.inputs as any).kubeconfig), p.urn);
+});
+
+test("prod: cluster outputs name cloud, region, network and endpoint", () => {
+  const stack = renderShipped("prod").ofType("pulumi:pulumi:Stack")[0];
+  const clusters = (stack.outputs as any).clusters;
+  assert.deepEqual(
+    clusters.map((c: any) => [c.name, c.cloud, c.region, c.network]),
+    [
+      ["aws-use1", "aws", "us-east-1", "net-aws-use1"],
+      ["aws-euw1", "aws", "eu-west-1", "net-aws-euw1"],
+      ["gcp-usc1", "gcp", "us-central1", "net-gcp-usc1"],
+    ],
+  );
+  assert.match(clusters[0].endpoint, /^https:\/\/.+\.eks\.amazonaws\.com$/);
+  assert.match(clusters[2].endpoint, /^https:\/\/\d+\.\d+\.\d+\.\d+:6443$/);
+  for (const c of clusters) assert.ok(isSecret(c.kubeconfig), c.name);
+});

@@ -1,0 +1,85 @@
+/**
+ * The GPU catalog: lookups for the types the stacks use and their neighbours, unknown types,
+ * the labels and taint GPU nodes carry, and agreement with the shipped stacks.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gpuInstanceTypes, gpuModels, gpuNodeLabels, gpuTaint, gpuToleration, lookupGpuInstance } from "../../components/gpu/catalog";
+import { shippedPlatform } from "../support/render";
+
+test("AWS types resolve to their GPU model, count and memory", () => {
+  const cases: [string, string, number, number][] = [
+    ["p5.48xlarge", "H100", 8, 80],
+    ["p4d.24xlarge", "A100_40", 8, 40],
+    ["p4de.24xlarge", "A100_80", 8, 80],
+    ["g6e.xlarge", "L40S", 1, 48],
+    ["g6e.12xlarge", "L40S", 4, 48],
+    ["g6e.48xlarge", "L40S", 8, 48],
+    ["g6.2xlarge", "L4", 1, 24],
+    ["g6.12xlarge", "L4", 4, 24],
+    ["g5.xlarge", "A10G", 1, 24],
+    ["g5.48xlarge", "A10G", 8, 24],
+  ];
+  for (const [type, model, gpus, mem] of cases) {
+    const c = lookupGpuInstance(type);
+    assert.ok(c, type);
+    assert.deepEqual([c.cloud, c.gpuModel, c.gpusPerNode, c.memoryGiBPerGpu], ["aws", model, gpus, mem], type);
+  }
+});
+
+test("GCP types resolve to their GPU model, count and the accelerator type for guestAccelerators", () => {
+  const cases: [string, string, number, string][] = [
+    ["a3-highgpu-8g", "H100", 8, "nvidia-h100-80gb"],
+    ["a2-highgpu-1g", "A100_40", 1, "nvidia-tesla-a100"],
+    ["a2-megagpu-16g", "A100_40", 16, "nvidia-tesla-a100"],
+    ["a2-ultragpu-4g", "A100_80", 4, "nvidia-a100-80gb"],
+    ["g2-standard-4", "L4", 1, "nvidia-l4"],
+    ["g2-standard-48", "L4", 4, "nvidia-l4"],
+  ];
+  for (const [type, model, gpus, accel] of cases) {
+    const c = lookupGpuInstance(type);
+    assert.ok(c, type);
+    assert.deepEqual([c.cloud, c.gpuModel, c.gpusPerNode, c.gcpAcceleratorType], ["gcp", model, gpus, accel], type);
+  }
+});
+
+test("unknown and CPU types are not GPU instances", () => {
+  for (const type of ["m6i.xlarge", "e2-standard-4", "p5.49xlarge", "G6.XLARGE", "", "a3-highgpu-3g"]) {
+    assert.equal(lookupGpuInstance(type), undefined, type);
+  }
+});
+
+test("every catalogued type has a positive GPU count and a known model", () => {
+  for (const [type, entry] of Object.entries(gpuInstanceTypes)) {
+    assert.ok(entry.gpusPerNode > 0, type);
+    assert.ok(gpuModels[entry.gpu], type);
+    if (entry.cloud === "gcp") assert.ok((gpuModels[entry.gpu] as { gcpAcceleratorType?: string }).gcpAcceleratorType, `${type} needs a GCP accelerator type`);
+  }
+});
+
+test("every node group of the shipped stacks is a catalogued type of its own cloud", () => {
+  for (const stack of ["dev", "prod"] as const) {
+    for (const cluster of shippedPlatform(stack).clusters) {
+      for (const group of cluster.nodeGroups ?? []) {
+        const c = lookupGpuInstance(group.instanceType);
+        assert.ok(c, `${stack}/${cluster.name}/${group.name}`);
+        assert.equal(c.cloud, cluster.cloud);
+      }
+    }
+  }
+});
+
+test("GPU node labels advertise product, count and memory in MiB", () => {
+  assert.deepEqual(gpuNodeLabels(lookupGpuInstance("g6e.12xlarge")!), {
+    "nvidia.com/gpu.present": "true",
+    "nvidia.com/gpu.product": "NVIDIA-L40S",
+    "nvidia.com/gpu.count": "4",
+    "nvidia.com/gpu.memory": "49152",
+  });
+});
+
+test("the GPU toleration matches the GPU taint", () => {
+  assert.equal(gpuToleration.key, gpuTaint.key);
+  assert.equal(gpuToleration.effect, gpuTaint.effect);
+  assert.equal(gpuToleration.operator, "Exists");
+});
