@@ -24,3 +24,10 @@ export interface ClusterHandle {
 
 /** Label every node of the platform's node groups carries with the name of its group. */
 export const nodeGroupLabel = "inference-mesh.io/node-group";
+
+/**
+ * Options for a cluster's Kubernetes provider: its kubeconfig output is secret in state as well
+ * as its input. `k8s.Provider` types its options as plain ResourceOptions, but it is a custom
+ * resource and the engine honours `additionalSecretOutputs` on it; the policy pack checks for it.
+ */
+export const kubeconfigStaysSecret = { additionalSecretOutputs: ["kubeconfig"] } as pulumi.ResourceOptions;

@@ -10,7 +10,7 @@ import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { EksClusterSpec } from "../../../infra/schema";
-import { ClusterHandle } from "../cluster";
+import { ClusterHandle, kubeconfigStaysSecret } from "../cluster";
 import { eksKubeconfig } from "../kubeconfig";
 import { awsProviderFor } from "./provider";
 import { vpcArgs } from "./network";
@@ -114,7 +114,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
           eksKubeconfig({ clusterName, endpoint, certificateAuthorityData, region: spec.region, contextName: spec.name }),
         ),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, ...kubeconfigStaysSecret });
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId });
   }
 }

@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { K3sClusterSpec, NodeGroupSpec } from "../../../infra/schema";
 import type { PlatformSpec } from "../../../infra/config";
-import { ClusterHandle, nodeGroupLabel } from "../cluster";
+import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
 import { firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, serverInternalIp } from "./network";
@@ -179,7 +179,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         .all([this.endpoint, pki.cas.server.certPem, pki.adminCertPem, pki.adminKeyPem])
         .apply(([server, serverCaPem, clientCertPem, clientKeyPem]) => certKubeconfig({ name, server, serverCaPem, clientCertPem, clientKeyPem })),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [server] });
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [server], ...kubeconfigStaysSecret });
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, apiAddress: this.apiAddress });
   }
 }
