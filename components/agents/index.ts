@@ -5,11 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as tls from "@pulumi/tls";
 import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
 import type { ClusterInference } from "../inference";
 import { applyManifests, appLabels, Manifest } from "../k8s/apply";
+import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { AgentgatewayInstall } from "./install";
 import { agentGatewayManifest, listenerHostname, mcpGatewayManifest, parametersManifests, selfSignedSecretName } from "./gateway";
 import { agentVersionManifests } from "./agents";
@@ -76,25 +76,16 @@ export function agentClusterManifests(
 /** A self-signed certificate for the agent gateway's wildcard hostname (`tls.mode: selfSigned`). */
 function selfSignedSecret(spec: PlatformSpec, cluster: string, parent: pulumi.Resource): Manifest {
   const base = listenerHostname(spec).slice(2);
-  const key = new tls.PrivateKey(`${cluster}-agent-gateway-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
-  const cert = new tls.SelfSignedCert(
-    `${cluster}-agent-gateway-tls-cert`,
+  return selfSignedTlsSecret(
     {
-      privateKeyPem: key.privateKeyPem,
-      subject: { commonName: base, organization: "inference-mesh" },
+      logicalName: `${cluster}-agent-gateway-tls`,
       dnsNames: [base, `*.${base}`],
-      validityPeriodHours: 24 * 365,
-      allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+      secretName: selfSignedSecretName,
+      namespace: agentGateway.namespace,
+      labels: appLabels({ name: agentGateway.name, instance: agentGateway.name, component: "gateway" }),
     },
-    { parent },
+    parent,
   );
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: selfSignedSecretName, namespace: agentGateway.namespace, labels: appLabels({ name: agentGateway.name, instance: agentGateway.name, component: "gateway" }) },
-    type: "kubernetes.io/tls",
-    stringData: { "tls.crt": pulumi.secret(cert.certPem), "tls.key": pulumi.secret(key.privateKeyPem) },
-  };
 }
 
 export interface AgentFleetArgs {

@@ -5,9 +5,9 @@
  * that hop over mTLS, and authorization decides who may use it).
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import type { GatewaySpec } from "../../infra/schema";
 import { Manifest, appLabels } from "../k8s/apply";
+import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { gatewayClusterHost, gatewayName, inferenceNamespace, ports } from "./names";
 
 /** Secret holding the listener certificate when the stack asks for a self-signed one. */
@@ -49,29 +49,10 @@ export function gatewayManifest(spec: GatewaySpec): Manifest {
   };
 }
 
-/**
- * A self-signed certificate for the listener hostname (local stacks), as a `kubernetes.io/tls`
- * Secret. The key never leaves Pulumi state unencrypted.
- */
+/** A self-signed certificate for the listener hostname (`tls.mode: selfSigned`, local stacks). */
 export function selfSignedCertificateSecret(cluster: string, hostname: string, parent: pulumi.Resource): Manifest {
-  const key = new tls.PrivateKey(`${cluster}-inference-gateway-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent });
-  const cert = new tls.SelfSignedCert(
-    `${cluster}-inference-gateway-cert`,
-    {
-      privateKeyPem: key.privateKeyPem,
-      subject: { commonName: hostname, organization: "inference-mesh" },
-      dnsNames: [hostname],
-      validityPeriodHours: 24 * 365,
-      earlyRenewalHours: 24 * 30,
-      allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-    },
-    { parent },
+  return selfSignedTlsSecret(
+    { logicalName: `${cluster}-inference-gateway`, dnsNames: [hostname], secretName: selfSignedSecretName, namespace: inferenceNamespace, labels },
+    parent,
   );
-  return {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: selfSignedSecretName, namespace: inferenceNamespace, labels },
-    type: "kubernetes.io/tls",
-    stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
-  };
 }
