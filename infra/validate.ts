@@ -29,7 +29,17 @@ function requireUnique(report: Report, list: string, what: string, names: string
   }
 }
 
-function checkSplit(report: Report, base: (string | number)[], versions: { name: string; weight: number; canary: boolean }[]): void {
+function checkSplit(
+  report: Report,
+  base: (string | number)[],
+  versions: { name: string; weight: number; canary: boolean }[],
+  maxCanaryWeight: number,
+): void {
+  versions.forEach((v, i) => {
+    if (v.canary && v.weight > maxCanaryWeight) {
+      report([...base, "versions", i, "weight"], `canary weight ${v.weight} exceeds policy.maxCanaryWeight ${maxCanaryWeight}; lower it or raise the policy`);
+    }
+  });
   const sum = versions.reduce((s, v) => s + v.weight, 0);
   if (sum !== 100) report([...base, "versions"], `weights sum to ${sum}, must be 100`);
   const canaries = versions.filter((v) => v.canary).length;
@@ -108,7 +118,7 @@ function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFi
   requireUnique(report, "models", "served model name", cfg.models.map((m) => m.servedModelName), "servedModelName");
   cfg.models.forEach((m, mi) => {
     const at = ["models", mi];
-    checkSplit(report, at, m.versions);
+    checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight);
     m.clusters.forEach((name, i) => {
       if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${[...clusterByName.keys()].join(", ")}`);
     });
@@ -161,7 +171,7 @@ function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
   });
   cfg.agents.forEach((a, ai) => {
     const at = ["agents", ai];
-    checkSplit(report, at, a.versions);
+    checkSplit(report, at, a.versions, cfg.policy.maxCanaryWeight);
     if (!models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${[...models].join(", ") || "(none)"}`);
     a.tools.forEach((t, i) => {
       if (!tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${[...tools].join(", ") || "(none)"}`);

@@ -1,5 +1,6 @@
 /**
  * `npm run render -- --stack <name> [--stack-file FILE] [--out DIR] [--policy-config FILE] [--policy-pack DIR]`
+ * (`--stack` defaults to the stack file's name, `Pulumi.<name>.yaml`, else `local`)
  *
  * Renders a stack offline (mock engine, no CLI, plugins or credentials) into `out/<stack>/`.
  * Exit 1 on a bad config (nothing written) or on mandatory policy violations (everything is still
@@ -11,17 +12,24 @@ import { renderStack } from "./lib/render";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
 
+/** `--stack-file stacks/Pulumi.staging.yaml` renders stack `staging`; without either flag, `local`. */
+function stackNameOf(stackFile: string | undefined): string {
+  if (!stackFile) return "local";
+  const base = path.basename(stackFile);
+  return base.match(/^Pulumi\.(.+)\.ya?ml$/)?.[1] ?? base.replace(/\.ya?ml$/, "");
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      stack: { type: "string", default: "local" },
+      stack: { type: "string" },
       "stack-file": { type: "string" },
       out: { type: "string" },
       "policy-config": { type: "string" },
       "policy-pack": { type: "string" },
     },
   });
-  const stack = values.stack!;
+  const stack = values.stack ?? stackNameOf(values["stack-file"]);
   try {
     const result = await renderStack({
       stack,

@@ -65,6 +65,21 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /weights sum to 95, must be 100/,
   },
   {
+    name: "a 50/50 canary above policy.maxCanaryWeight",
+    mutate: (p) => {
+      p.models[0].versions[0].weight = 50;
+      p.models[0].versions[1].weight = 50;
+    },
+    path: "inference-mesh:platform.models[0].versions[1].weight",
+    message: /canary weight 50 exceeds policy.maxCanaryWeight 10/,
+  },
+  {
+    name: "an agent canary above a lowered policy.maxCanaryWeight",
+    mutate: (p) => (p.policy = { ...(p.policy ?? {}), maxCanaryWeight: 2 }),
+    path: "inference-mesh:platform.agents[0].versions[1].weight",
+    message: /canary weight 5 exceeds policy.maxCanaryWeight 2/,
+  },
+  {
     name: "a split without a canary",
     mutate: (p) => (p.models[0].versions[1].canary = false),
     path: "inference-mesh:platform.models[0].versions",
