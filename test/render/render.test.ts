@@ -50,7 +50,13 @@ for (const stack of stacks) {
   });
 
   test(`${stack}: no value is undefined in stack.json`, () => {
-    const text = renderShipped(stack).file("stack.json");
+    // A dynamic resource's `__provider` is the serialized source of its provider, not a value.
+    const exported = JSON.parse(renderShipped(stack).file("stack.json"));
+    for (const res of exported.deployment.resources) {
+      if (res.inputs?.__provider) res.inputs.__provider = "<serialized dynamic provider>";
+      if (res.outputs?.__provider) res.outputs.__provider = "<serialized dynamic provider>";
+    }
+    const text = JSON.stringify(exported);
     assert.ok(!/undefined/.test(text), text.match(/.{80}undefined.{40}/)?.[0]);
   });
 

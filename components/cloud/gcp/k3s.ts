@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { K3sClusterSpec, NodeGroupSpec } from "../../../infra/schema";
 import type { PlatformSpec } from "../../../infra/config";
+import { ApiReady } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
@@ -179,7 +180,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         .all([this.endpoint, pki.cas.server.certPem, pki.adminCertPem, pki.adminKeyPem])
         .apply(([server, serverCaPem, clientCertPem, clientKeyPem]) => certKubeconfig({ name, server, serverCaPem, clientCertPem, clientKeyPem })),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [server], ...kubeconfigStaysSecret });
+    const apiReady = new ApiReady(
+      `${name}-api-ready`,
+      { url: pulumi.interpolate`${this.endpoint}/readyz`, caPem: pki.cas.server.certPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
+      { parent: this, dependsOn: [server] },
+    );
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [apiReady], ...kubeconfigStaysSecret });
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, apiAddress: this.apiAddress });
   }
 }
