@@ -54,9 +54,10 @@ const apiReadyProvider: pulumi.dynamic.ResourceProvider = {
     await waitForApiReady(inputs);
     return { id: inputs.url, outs: { url: inputs.url } };
   },
-  // Once a cluster has answered, later runs have nothing to wait for.
-  async diff() {
-    return { changes: false };
+  // Once a cluster has answered, later runs wait again only for a new API address (a new server).
+  async diff(_id: string, olds: ApiReadyProbe, news: ApiReadyProbe) {
+    const moved = olds.url !== news.url;
+    return { changes: moved, replaces: moved ? ["url"] : [], deleteBeforeReplace: true };
   },
 };
 
