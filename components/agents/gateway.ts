@@ -62,37 +62,35 @@ export function agentGatewayManifest(spec: PlatformSpec): Manifest {
         allowedRoutes: { namespaces: { from: "Same" } },
       }
     : { name: "http", port: 80, protocol: "HTTP", hostname: listenerHostname(spec), allowedRoutes: { namespaces: { from: "Same" } } };
-  return {
-    apiVersion: "gateway.networking.k8s.io/v1",
-    kind: "Gateway",
-    metadata: { name: agentGateway.name, namespace: agentGateway.namespace, labels: gatewayLabels(agentGateway.name, spec.versions.agentgateway) },
-    spec: {
-      gatewayClassName,
-      infrastructure: {
-        labels: { ...noWaypoint },
-        parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: agentGateway.name },
-      },
-      listeners: [listener],
-    },
-  };
+  return agentgatewayGateway(spec, agentGateway, {}, [listener]);
 }
 
 export function mcpGatewayManifest(spec: PlatformSpec): Manifest {
+  return agentgatewayGateway(spec, mcpGateway, { "networking.istio.io/tunnel": "http" }, [
+    { name: "http", port: mcpGatewayPort, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } },
+    // HBONE_GATEWAY: inbound HBONE is terminated and dispatched to the listeners above.
+    { name: "hbone", port: 15008, protocol: "HBONE" },
+  ]);
+}
+
+/** A Gateway of class agentgateway whose proxy skips the namespace waypoint and takes its own parameters. */
+function agentgatewayGateway(
+  spec: PlatformSpec,
+  ref: { name: string; namespace: string },
+  proxyLabels: Record<string, string>,
+  listeners: Record<string, unknown>[],
+): Manifest {
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
-    metadata: { name: mcpGateway.name, namespace: mcpGateway.namespace, labels: gatewayLabels(mcpGateway.name, spec.versions.agentgateway) },
+    metadata: { name: ref.name, namespace: ref.namespace, labels: gatewayLabels(ref.name, spec.versions.agentgateway) },
     spec: {
       gatewayClassName,
       infrastructure: {
-        labels: { ...noWaypoint, "networking.istio.io/tunnel": "http" },
-        parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: mcpGateway.name },
+        labels: { ...noWaypoint, ...proxyLabels },
+        parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: ref.name },
       },
-      listeners: [
-        { name: "http", port: mcpGatewayPort, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } },
-        // HBONE_GATEWAY: inbound HBONE is terminated and dispatched to the listeners above.
-        { name: "hbone", port: 15008, protocol: "HBONE" },
-      ],
+      listeners,
     },
   };
 }

@@ -81,7 +81,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
       (policyArn) =>
         new aws.iam.RolePolicyAttachment(`${name}-node-role-${policyArn.split("/").pop()!.toLowerCase().replace(/_/g, "-")}`, { role: nodeRole.name, policyArn }, onAws),
     );
-    const nodeGroups = clusterNodeGroupPlans(spec).map(
+    const plans = clusterNodeGroupPlans(spec);
+    const nodeGroups = plans.map(
       (plan) =>
         new aws.eks.NodeGroup(
           plan.logicalName,
@@ -104,7 +105,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
           { ...onAws, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] },
         ),
     );
-    this.hasGpus = clusterNodeGroupPlans(spec).some((p) => p.gpusPerNode > 0);
+    this.hasGpus = plans.some((p) => p.gpusPerNode > 0);
     this.readiness = nodeGroups;
 
     this.kubeconfig = pulumi.secret(
