@@ -203,16 +203,31 @@ export class PolicyPackProcess {
     await call(this.client.configure.bind(this.client), req);
   }
 
-  async analyze(req: pb.AnalyzeRequest): Promise<AnalyzeResult> {
-    return toResult(await call(this.client.analyze.bind(this.client), req));
+  /**
+   * Calls an Analyzer method with a request already encoded (review-wire.ts writes the bytes;
+   * building google-protobuf message objects first doubled the review's cost).
+   */
+  private send<Res>(method: string, request: Uint8Array, decode: (bytes: Uint8Array) => Res): Promise<Res> {
+    return new Promise((resolve, reject) =>
+      this.client.makeUnaryRequest(`/pulumirpc.Analyzer/${method}`, (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), decode, request, (err, res) =>
+        err ? reject(err) : resolve(res!),
+      ),
+    );
   }
 
-  async analyzeStack(req: pb.AnalyzeStackRequest): Promise<AnalyzeResult> {
-    return toResult(await call(this.client.analyzeStack.bind(this.client), req));
+  /** Analyze with an encoded pulumirpc.AnalyzeRequest. */
+  async analyze(req: Uint8Array): Promise<AnalyzeResult> {
+    return toResult(await this.send("Analyze", req, pb.AnalyzeResponse.deserializeBinary));
   }
 
-  async remediate(req: pb.AnalyzeRequest): Promise<pb.RemediateResponse> {
-    return call(this.client.remediate.bind(this.client), req);
+  /** AnalyzeStack with an encoded pulumirpc.AnalyzeStackRequest. */
+  async analyzeStack(req: Uint8Array): Promise<AnalyzeResult> {
+    return toResult(await this.send("AnalyzeStack", req, pb.AnalyzeResponse.deserializeBinary));
+  }
+
+  /** Remediate with an encoded pulumirpc.AnalyzeRequest. */
+  async remediate(req: Uint8Array): Promise<pb.RemediateResponse> {
+    return this.send("Remediate", req, pb.RemediateResponse.deserializeBinary);
   }
 
   /** Stderr of the pack so far (policy errors and console output land here). */

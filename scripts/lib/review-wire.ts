@@ -5,9 +5,12 @@
  * analyzed, the root Stack and providers included; `Analyze` gets the inputs, `AnalyzeStack` the
  * outputs; a provider is sent with its own inputs; the name is the URN's name; properties are
  * marshalled keeping secrets and unknowns and skipping internal `__` keys.
+ *
+ * Requests are encoded straight to protobuf bytes (see proto-writer.ts): field numbers are those
+ * of pulumi/proto/pulumi/analyzer.proto, and test/policy-review/wire.test.ts checks the bytes
+ * against the messages @pulumi/pulumi's generated classes build.
  */
-import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { ProtoWriter, structFields, writePlainValue } from "./proto-writer";
 
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -88,32 +91,63 @@ export function providerUrn(ref: string): string {
   return ref.slice(0, ref.lastIndexOf("::"));
 }
 
-function struct(value: unknown): Struct {
-  return Struct.fromJavaScript((value ?? {}) as Parameters<typeof Struct.fromJavaScript>[0]);
+/** Writes the Value fields of `toWire(value)` in one pass, without building the converted copy. */
+function writeWireValue(w: ProtoWriter, value: unknown, stats: WireStats): void {
+  if (structFields.scalar(w, value)) return;
+  if (Array.isArray(value)) return structFields.list(w, value, (v) => writeWireValue(w, v, stats));
+  structFields.struct(w, () => writeWireStructFields(w, value as Record<string, unknown>, stats));
 }
 
-function options(r: ExportedResource): pb.AnalyzerResourceOptions {
-  const o = new pb.AnalyzerResourceOptions();
-  o.setProtect(!!r.protect);
-  o.setIgnorechangesList(r.ignoreChanges ?? []);
-  o.setAdditionalsecretoutputsList(r.additionalSecretOutputs ?? []);
-  o.setAliasesList(r.aliases ?? []);
-  const t = new pb.AnalyzerResourceOptions.CustomTimeouts();
-  t.setCreate(r.customTimeouts?.create ?? 0);
-  t.setUpdate(r.customTimeouts?.update ?? 0);
-  t.setDelete(r.customTimeouts?.delete ?? 0);
-  o.setCustomtimeouts(t);
-  if (r.parent) o.setParent(r.parent);
-  return o;
+/** The Struct fields of `toWire(obj)` for an object. */
+function writeWireStructFields(w: ProtoWriter, obj: Record<string, unknown>, stats: WireStats): void {
+  if (obj[SIG_KEY] === SECRET_SIG) {
+    structFields.entry(w, SIG_KEY, () => structFields.scalar(w, SECRET_SIG));
+    if (typeof obj.plaintext === "string") {
+      const plain = JSON.parse(obj.plaintext);
+      structFields.entry(w, "value", () => writeWireValue(w, plain, stats));
+    } else if ("value" in obj) {
+      structFields.entry(w, "value", () => writeWireValue(w, obj.value, stats));
+    } else {
+      stats.undecryptableSecrets++;
+      structFields.entry(w, "value", () => structFields.scalar(w, UNKNOWN));
+    }
+    return;
+  }
+  const passThrough = SIG_KEY in obj; // assets, archives, resource references travel as they are
+  for (const key of Object.keys(obj).sort()) {
+    const v = obj[key];
+    if (passThrough) structFields.entry(w, key, () => writePlainValue(w, v));
+    else if (!key.startsWith("__") && v !== undefined) structFields.entry(w, key, () => writeWireValue(w, v, stats));
+  }
+}
+
+/** pulumirpc.AnalyzerResourceOptions. */
+function writeOptions(w: ProtoWriter, r: ExportedResource): void {
+  if (r.protect) w.bool(1, true);
+  for (const s of r.ignoreChanges ?? []) w.string(2, s);
+  for (const s of r.additionalSecretOutputs ?? []) w.string(5, s);
+  for (const s of r.aliases ?? []) w.string(6, s);
+  w.message(7, () => {
+    const t = r.customTimeouts;
+    if (t?.create) w.double(1, t.create);
+    if (t?.update) w.double(2, t.update);
+    if (t?.delete) w.double(3, t.delete);
+  });
+  if (r.parent) w.string(8, r.parent);
+}
+
+function writeNonEmpty(w: ProtoWriter, field: number, value: string): void {
+  if (value) w.string(field, value);
 }
 
 export class RequestBuilder {
   readonly stats: WireStats = { undecryptableSecrets: 0 };
   private readonly providers = new Map<string, ExportedResource>();
-  /** Provider messages, built once: every resource of a cluster carries the same one. */
-  private readonly providerMessages = new Map<string, pb.AnalyzerProviderResource>();
+  /** Encoded pulumirpc.AnalyzerProviderResource bodies, built once: every resource of a cluster carries the same one. */
+  private readonly providerMessages = new Map<string, Uint8Array>();
   /** Resources the engine analyzes: all but those pending deletion. */
   readonly resources: ExportedResource[];
+  private readonly writer = new ProtoWriter(256 * 1024);
 
   constructor(exported: ExportedDeployment) {
     const all = exported.deployment.resources ?? [];
@@ -121,59 +155,63 @@ export class RequestBuilder {
     for (const r of all) if (isProviderType(r.type)) this.providers.set(r.urn, r);
   }
 
-  private provider(r: ExportedResource): pb.AnalyzerProviderResource | undefined {
+  private provider(r: ExportedResource): Uint8Array | undefined {
     if (!r.provider) return undefined;
     const p = this.providers.get(providerUrn(r.provider));
     if (!p) return undefined;
     const cached = this.providerMessages.get(p.urn);
     if (cached) return cached;
-    const out = new pb.AnalyzerProviderResource();
-    out.setUrn(p.urn);
-    out.setType(p.type);
-    out.setName(urnName(p.urn));
-    out.setProperties(struct(toWire(p.inputs ?? {}, { undecryptableSecrets: 0 })));
-    this.providerMessages.set(p.urn, out);
-    return out;
+    const w = new ProtoWriter();
+    writeNonEmpty(w, 1, p.type);
+    w.message(2, () => writeWireStructFields(w, p.inputs ?? {}, { undecryptableSecrets: 0 }));
+    writeNonEmpty(w, 3, p.urn);
+    writeNonEmpty(w, 4, urnName(p.urn));
+    const body = w.finish();
+    this.providerMessages.set(p.urn, body);
+    return body;
   }
 
-  /** The `Analyze` (and `Remediate`) request of one resource: its inputs. */
-  analyzeRequest(r: ExportedResource): pb.AnalyzeRequest {
-    const req = new pb.AnalyzeRequest();
-    req.setUrn(r.urn);
-    req.setType(r.type);
-    req.setName(urnName(r.urn));
-    req.setProperties(struct(toWire(r.inputs ?? {}, this.stats)));
-    req.setOptions(options(r));
+  /** The encoded pulumirpc.AnalyzeRequest (`Analyze`, `Remediate`) of one resource: its inputs. */
+  analyzeRequest(r: ExportedResource): Uint8Array {
     const provider = this.provider(r);
-    if (provider) req.setProvider(provider);
-    return req;
+    const w = this.writer.reset();
+    writeNonEmpty(w, 1, r.type);
+    w.message(2, () => writeWireStructFields(w, r.inputs ?? {}, this.stats));
+    writeNonEmpty(w, 3, r.urn);
+    writeNonEmpty(w, 4, urnName(r.urn));
+    w.message(5, () => writeOptions(w, r));
+    if (provider) w.bytes(6, provider);
+    return w.finish();
   }
 
-  /** The `AnalyzeStack` request: every resource with its outputs and dependency graph. */
-  analyzeStackRequest(): pb.AnalyzeStackRequest {
-    const req = new pb.AnalyzeStackRequest();
+  /** The encoded pulumirpc.AnalyzeStackRequest: every resource with its outputs and dependency graph. */
+  analyzeStackRequest(): Uint8Array {
     const scratch: WireStats = { undecryptableSecrets: 0 };
-    req.setResourcesList(
-      this.resources.map((r) => {
-        const res = new pb.AnalyzerResource();
-        res.setUrn(r.urn);
-        res.setType(r.type);
-        res.setName(urnName(r.urn));
-        res.setProperties(struct(toWire(r.outputs ?? {}, scratch)));
-        res.setOptions(options(r));
-        const provider = this.provider(r);
-        if (provider) res.setProvider(provider);
-        if (r.parent) res.setParent(r.parent);
-        res.setDependenciesList(r.dependencies ?? []);
-        for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+    const w = new ProtoWriter(1024 * 1024);
+    for (const r of this.resources) {
+      const provider = this.provider(r);
+      w.message(1, () => {
+        writeNonEmpty(w, 1, r.type);
+        w.message(2, () => writeWireStructFields(w, r.outputs ?? {}, scratch));
+        writeNonEmpty(w, 3, r.urn);
+        writeNonEmpty(w, 4, urnName(r.urn));
+        w.message(5, () => writeOptions(w, r));
+        if (provider) w.bytes(6, provider);
+        if (r.parent) w.string(7, r.parent);
+        for (const d of r.dependencies ?? []) w.string(8, d);
+        const deps = r.propertyDependencies ?? {};
+        for (const key of Object.keys(deps).sort()) {
+          const urns = deps[key];
           if (urns.length === 0) continue;
-          const deps = new pb.AnalyzerPropertyDependencies();
-          deps.setUrnsList(urns);
-          res.getPropertydependenciesMap().set(key, deps);
+          w.message(9, () => {
+            w.string(1, key);
+            w.message(2, () => {
+              for (const u of urns) w.string(1, u);
+            });
+          });
         }
-        return res;
-      }),
-    );
-    return req;
+      });
+    }
+    return w.finish();
   }
 }
