@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "./mocks";
+import { installRegisterResource } from "./monitor";
 
 export interface CapturedResource {
   urn: string;
@@ -35,7 +36,11 @@ export interface DeploymentExport {
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
-/** Replaces secret values with the ciphertext form `pulumi stack export` prints (no plaintext leaves). */
+/**
+ * The export form of a recorded value: secrets as the ciphertext `pulumi stack export` prints (no
+ * plaintext leaves) and without the `__defaults` bookkeeping providers add to inputs. A copy: the
+ * recorded values are shared with the SDK.
+ */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
@@ -43,18 +48,9 @@ export function redactSecrets(value: unknown): unknown {
     if (obj[SECRET_SIG] === SECRET_VALUE) {
       return { [SECRET_SIG]: SECRET_VALUE, ciphertext: "offline-render:redacted" };
     }
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
-  }
-  return value;
-}
-
-/** Drops Pulumi's internal `__defaults` bookkeeping that providers add to inputs. */
-function clean(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(clean);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).filter(([k]) => k !== "__defaults").map(([k, v]) => [k, clean(v)]),
-    );
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = redactSecrets(obj[key]);
+    return out;
   }
   return value;
 }
@@ -80,42 +76,35 @@ function toJs(struct: any): Record<string, unknown> {
 export function startMockEngine(project: string, stack: string, config: Record<string, string>): CapturedResource[] {
   pulumi.runtime.setMocks(platformMocks, project, stack, false);
   pulumi.runtime.setAllConfig(config);
-  const settings = require("@pulumi/pulumi/runtime/settings");
-  const monitor = settings.getMonitor();
   const captured: CapturedResource[] = [];
   const byUrn = new Map<string, CapturedResource>();
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-    register(req, (err: any, resp: any) => {
-      if (!err && resp) {
-        const propertyDependencies: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
-          propertyDependencies[key] = deps.getUrnsList();
-        });
-        const secretOutputs: string[] = req.getAdditionalsecretoutputsList?.() ?? [];
-        const record: CapturedResource = {
-          urn: resp.getUrn(),
-          custom: req.getCustom(),
-          ...(req.getCustom() ? { id: resp.getId() } : {}),
-          type: req.getType(),
-          inputs: clean(toJs(req.getObject())) as Record<string, unknown>,
-          outputs: markSecretOutputs(clean(toJs(resp.getObject())) as Record<string, unknown>, secretOutputs),
-          ...(req.getParent() ? { parent: req.getParent() } : {}),
-          ...(req.getProvider() ? { provider: req.getProvider() } : {}),
-          dependencies: req.getDependenciesList(),
-          propertyDependencies,
-          ...(secretOutputs.length ? { additionalSecretOutputs: secretOutputs } : {}),
-        };
-        captured.push(record);
-        byUrn.set(record.urn, record);
-      }
-      callback(err, resp);
+  installRegisterResource(platformMocks, (reg, req) => {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+      propertyDependencies[key] = deps.getUrnsList();
     });
-  };
+    const secretOutputs: string[] = req.getAdditionalsecretoutputsList?.() ?? [];
+    const record: CapturedResource = {
+      urn: reg.urn,
+      custom: req.getCustom(),
+      ...(reg.id !== undefined ? { id: reg.id } : {}),
+      type: req.getType(),
+      inputs: reg.inputs,
+      outputs: markSecretOutputs(reg.outputs, secretOutputs),
+      ...(req.getParent() ? { parent: req.getParent() } : {}),
+      ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+      ...(secretOutputs.length ? { additionalSecretOutputs: secretOutputs } : {}),
+    };
+    captured.push(record);
+    byUrn.set(record.urn, record);
+  });
+  const monitor = require("@pulumi/pulumi/runtime/settings").getMonitor();
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
     const record = byUrn.get(req.getUrn());
-    if (record) record.outputs = markSecretOutputs(clean(toJs(req.getOutputs())) as Record<string, unknown>, record.additionalSecretOutputs ?? []);
+    if (record) record.outputs = markSecretOutputs(toJs(req.getOutputs()), record.additionalSecretOutputs ?? []);
     registerOutputs(req, callback);
   };
   return captured;
@@ -149,6 +138,30 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
   }
 }
 
+/**
+ * Registrations in a dependency order that does not depend on timing: a resource after its parent,
+ * its provider and everything it depends on (as the engine's snapshots require), otherwise by URN.
+ * Completion order varies from run to run (certificates are signed asynchronously); a stable
+ * `stack.json` keeps pull-request diffs to what changed.
+ */
+export function stableOrder(captured: CapturedResource[]): CapturedResource[] {
+  const byUrn = new Map(captured.map((r) => [r.urn, r]));
+  const placed = new Set<string>();
+  const out: CapturedResource[] = [];
+  const place = (r: CapturedResource) => {
+    if (placed.has(r.urn)) return;
+    placed.add(r.urn);
+    const before = [r.parent, r.provider && r.provider.slice(0, r.provider.lastIndexOf("::")), ...r.dependencies];
+    for (const urn of before.filter((u): u is string => !!u).sort()) {
+      const dep = byUrn.get(urn);
+      if (dep) place(dep);
+    }
+    out.push(r);
+  };
+  for (const r of [...captured].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))) place(r);
+  return out;
+}
+
 /** The captured run as `pulumi stack export` would print it, secrets redacted. */
 export function toDeploymentExport(captured: CapturedResource[]): DeploymentExport {
   return {
@@ -156,7 +169,7 @@ export function toDeploymentExport(captured: CapturedResource[]): DeploymentExpo
     deployment: {
       manifest: { time: new Date(0).toISOString(), magic: "offline-render", version: "mock-engine" },
       secrets_providers: { type: "passphrase", state: { salt: "offline-render" } },
-      resources: captured.map((r) => redactSecrets(r) as CapturedResource),
+      resources: stableOrder(captured).map((r) => redactSecrets(r) as CapturedResource),
     },
   };
 }
