@@ -69,6 +69,11 @@ export interface AnalyzeResult {
   notApplicable: { policyName: string; reason: string }[];
 }
 
+export interface PackUsage {
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
 export interface StackIdentity {
   stack: string;
   project: string;
@@ -235,10 +240,31 @@ export class PolicyPackProcess {
     return this.stderr.join("");
   }
 
+  /**
+   * The pack process's CPU seconds and peak RSS so far, from /proc (Linux); undefined elsewhere.
+   * The benchmark adds them to the render's: the two processes run side by side.
+   */
+  usage(): PackUsage | undefined {
+    try {
+      const status = fs.readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+      const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+      // utime and stime (fields 14 and 15 of stat) in clock ticks; USER_HZ is 100 on Linux.
+      return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** What `usage()` read just before the pack was stopped. */
+  finalUsage: PackUsage | undefined;
+
   /** Stops the pack and waits for it, so that its resource usage is accounted to this process. */
   async close(): Promise<void> {
     this.client.close();
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.finalUsage = this.usage();
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.kill("SIGKILL");
     await exited;

@@ -11,7 +11,7 @@ import { loadStackConfig, repoRoot } from "./stack-config";
 import { startMockEngine, runProgram, toDeploymentExport, DeploymentExport } from "./engine";
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
 import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
-import { PolicyPackProcess } from "./policy-pack";
+import { PolicyPackProcess, PackUsage } from "./policy-pack";
 import { loadPolicyConfigFile } from "./policy-config";
 import { topologyMarkdown } from "./topology";
 import { CONFIG_ROOT, ConfigError, parsePlatform } from "../../infra/config";
@@ -38,6 +38,8 @@ export interface RenderResult {
   dir: string;
   export: DeploymentExport;
   review: ReviewResult;
+  /** CPU and peak memory of the policy pack's process, where the platform reports them. */
+  packUsage?: PackUsage;
 }
 
 function writeTree(dir: string, files: Record<string, string>): void {
@@ -81,6 +83,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   pack?.catch(() => undefined);
   let exported: DeploymentExport;
   let review: ReviewResult;
+  let packUsage: PackUsage | undefined;
   try {
     const captured = startMockEngine(stackConfig.project, options.stack, stackConfig.config);
     await runProgram(() => import("../../infra/index"));
@@ -89,7 +92,13 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     // review that cannot run leaves out/ untouched; violations still produce the full output.
     review = await reviewDeployment(exported, { pack, config: policyConfig });
   } finally {
-    await pack?.then((p) => p.close(), () => undefined);
+    await pack?.then(
+      async (p) => {
+        await p.close();
+        packUsage = p.finalUsage;
+      },
+      () => undefined,
+    );
   }
 
   fs.mkdirSync(outRoot, { recursive: true });
@@ -113,5 +122,5 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  return { dir: target, export: exported, review };
+  return { dir: target, export: exported, review, packUsage };
 }
