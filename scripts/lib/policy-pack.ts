@@ -4,8 +4,9 @@
  * its gRPC port on stdout, driven over the analyzer protocol with `AnalyzerClient`.
  *
  * The engine's nodejs policy runtime (`@pulumi/pulumi/cmd/run-policy-pack`) loads the pack with a
- * type-checking ts-node; here tsx loads it (transpile only: `npm run build` type-checks), which
- * boots in well under a second. Everything after the boot is the engine's own sequence.
+ * type-checking ts-node; here the pack is transpiled once by the TypeScript compiler and started
+ * with plain node (pack-build.ts; `npm test` type-checks it). Everything after the boot is the
+ * engine's own sequence.
  */
 import { spawn, ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,6 +17,7 @@ import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { packEntry } from "./pack-build";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
@@ -111,9 +113,7 @@ export class PolicyPackProcess {
     for (const f of ["PulumiPolicy.yaml", "package.json"]) {
       if (!fs.existsSync(path.join(packDir, f))) throw new Error(`${packDir} is not a policy pack: ${f} is missing`);
     }
-    const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { main?: string };
-    const entry = ["index.ts", pkg.main ?? "index.js"].map((f) => path.join(packDir, f)).find((f) => fs.existsSync(f));
-    if (!entry) throw new Error(`${packDir}: no index.ts or package.json main to run`);
+    const entry = packEntry(packDir);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_OPTIONS: "",
@@ -126,7 +126,7 @@ export class PolicyPackProcess {
       ...(stack.organization ? { PULUMI_NODEJS_ORGANIZATION: stack.organization, PULUMI_ORGANIZATION: stack.organization } : {}),
       ...(stack.config && Object.keys(stack.config).length ? { PULUMI_CONFIG: JSON.stringify(stack.config) } : {}),
     };
-    const child = spawn(process.execPath, ["--import", require.resolve("tsx"), entry], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--enable-source-maps", entry], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
     const stderr: string[] = [];
     child.stderr!.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
     const port = await new Promise<number>((resolve, reject) => {
