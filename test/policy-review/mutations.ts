@@ -8,7 +8,9 @@ import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/rev
 
 export interface Mutation {
   name: string;
-  /** Changes `doc` in place; returns the URN of the changed resource. */
+  /** The policy that must fail with a mandatory violation. */
+  policy: string;
+  /** Changes `doc` in place; returns the URN of the changed (or removed) resource. */
   apply(doc: ExportedDeployment): string | undefined;
 }
 
@@ -26,6 +28,7 @@ const podSpecs = (obj: any) => [obj.spec?.template?.spec].filter(Boolean);
 export const mutations: Mutation[] = [
   {
     name: "mesh-wide mTLS turned PERMISSIVE",
+    policy: "peer-authentication-strict",
     apply: (doc) => {
       const pa = resources(doc).find((r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.spec?.mtls?.mode === "STRICT");
       return pa && edit(pa, (o) => (o.spec.mtls.mode = "PERMISSIVE"));
@@ -33,6 +36,7 @@ export const mutations: Mutation[] = [
   },
   {
     name: "an ALLOW rule opened to everyone",
+    policy: "authorization-sources-restricted",
     apply: (doc) => {
       const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && ((r.inputs as any)?.spec?.action ?? "ALLOW") === "ALLOW" && (r.inputs as any)?.spec?.rules?.length);
       return ap && edit(ap, (o) => (o.spec.rules = [{}]));
@@ -40,6 +44,7 @@ export const mutations: Mutation[] = [
   },
   {
     name: "a 50/50 canary split",
+    policy: "canary-weight-limit",
     apply: (doc) => {
       const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.spec?.rules?.some((x: any) => (x.backendRefs ?? []).filter((b: any) => b.weight !== undefined).length === 2));
       return (
@@ -55,6 +60,7 @@ export const mutations: Mutation[] = [
   },
   {
     name: "an image at :latest",
+    policy: "images-pinned",
     apply: (doc) => {
       const d = resources(doc).find((r) => isKind(r, "Deployment") && podSpecs(r.inputs).some((s: any) => s.containers?.length));
       return d && edit(d, (o) => podSpecs(o).forEach((s: any) => (s.containers[0].image = s.containers[0].image.replace(/[:@][^/]*$/, "") + ":latest")));
@@ -62,6 +68,7 @@ export const mutations: Mutation[] = [
   },
   {
     name: "the GPU toleration removed from a GPU workload",
+    policy: "gpu-scheduling",
     apply: (doc) => {
       const gpu = resources(doc).find(
         (r) => isKind(r, "Deployment") && podSpecs(r.inputs).some((s: any) => s.containers?.some((c: any) => c.resources?.limits?.["nvidia.com/gpu"] || c.resources?.requests?.["nvidia.com/gpu"])),
@@ -73,6 +80,7 @@ export const mutations: Mutation[] = [
     // Without an explicit provider the engine binds the resource to the default provider, which
     // uses the ambient kubeconfig: that is what a real preview sends to the policy.
     name: "a Kubernetes resource without its explicit provider (on the default provider)",
+    policy: "explicit-kubernetes-provider",
     apply: (doc) => {
       const r = resources(doc).find((x) => x.custom && x.type.startsWith("kubernetes:") && x.provider);
       if (!r) return undefined;
@@ -85,4 +93,279 @@ export const mutations: Mutation[] = [
       return r.urn;
     },
   },
+  ...more(),
 ];
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const withSpec = (r: ExportedResource) => (r.inputs as any)?.spec ?? {};
+const firstSource = (r: ExportedResource) => withSpec(r).rules?.[0]?.from?.[0]?.source;
+
+/** Finds a resource, edits its inputs and outputs; undefined when the stack has none. */
+function onFirst(doc: ExportedDeployment, match: (r: ExportedResource) => boolean, fn: (obj: any, r: ExportedResource) => void): string | undefined {
+  const r = resources(doc).find((x) => {
+    try {
+      return match(x);
+    } catch {
+      return false;
+    }
+  });
+  return r && edit(r, (o) => fn(o, r));
+}
+
+/** Removes every resource matching; returns the first URN removed. */
+function removeAll(doc: ExportedDeployment, match: (r: ExportedResource) => boolean): string | undefined {
+  const all = resources(doc);
+  const gone = all.filter(match);
+  doc.deployment.resources = all.filter((r) => !match(r));
+  return gone[0]?.urn;
+}
+
+const weightedPair = (rule: any) => (rule.backendRefs ?? []).filter((b: any) => b.weight !== undefined);
+const splitRoute = (r: ExportedResource) => isKind(r, "HTTPRoute") && withSpec(r).rules?.some((x: any) => weightedPair(x).length === 2);
+const istiod = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.name === "istiod";
+const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") && JSON.stringify(r.inputs).includes('"nvidia.com/gpu":');
+const cacerts = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.name === "cacerts";
+
+/** The rest of what reviewers must see fail: one case per rule of every policy. */
+function more(): Mutation[] {
+  return [
+    {
+      name: "a port-level PERMISSIVE exception",
+      policy: "peer-authentication-strict",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "PeerAuthentication"), (o) => (o.spec.portLevelMtls = { "8080": { mode: "PERMISSIVE" } })),
+    },
+    {
+      name: "the mesh-wide PeerAuthentication removed",
+      policy: "mesh-mtls-strict",
+      apply: (doc) => removeAll(doc, (r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system"),
+    },
+    {
+      name: "sidecar injection enabled on an ambient namespace",
+      policy: "ambient-no-sidecar-injection",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "Namespace") && (r.inputs as any).metadata.name === "inference", (o) => (o.metadata.labels = { ...o.metadata.labels, "istio-injection": "enabled" })),
+    },
+    {
+      name: "an ALLOW rule from any principal",
+      policy: "authorization-sources-restricted",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals, (o) => (o.spec.rules[0].from[0].source.principals = ["*"])),
+    },
+    {
+      name: "an ALLOW rule from any namespace",
+      policy: "authorization-sources-restricted",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals, (o) => (o.spec.rules[0].from[0].source = { namespaces: ["*"] })),
+    },
+    {
+      name: "an ALLOW rule from 0.0.0.0/0",
+      policy: "authorization-sources-restricted",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals, (o) => (o.spec.rules[0].from[0].source = { ipBlocks: ["0.0.0.0/0"] })),
+    },
+    {
+      name: "an ALLOW rule without sources",
+      policy: "authorization-sources-restricted",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!withSpec(r).rules?.[0]?.from, (o) => delete o.spec.rules[0].from),
+    },
+    {
+      name: "a workload namespace left without ALLOW policies",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents"),
+    },
+    {
+      name: "a principal naming no rendered ServiceAccount",
+      policy: "authorization-principals-known",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && String(firstSource(r)?.principals?.[0]).includes("/sa/"), (o) => {
+          const src = o.spec.rules[0].from[0].source;
+          src.principals = [src.principals[0].replace(/\/sa\/.*$/, "/sa/ghost")];
+        }),
+    },
+    {
+      name: "a principal in a foreign trust domain",
+      policy: "authorization-principals-known",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && String(firstSource(r)?.principals?.[0]).includes("/sa/"), (o) => {
+          const src = o.spec.rules[0].from[0].source;
+          src.principals = [src.principals[0].replace(/^[^/]+/, "evil.example")];
+        }),
+    },
+    {
+      name: "an L7 policy attached by selector",
+      policy: "l7-authorization-target-refs",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!withSpec(r).targetRefs && JSON.stringify(withSpec(r).rules ?? []).includes('"paths"'), (o) => {
+          delete o.spec.targetRefs;
+          o.spec.selector = { matchLabels: { app: "x" } };
+        }),
+    },
+    {
+      name: "an external Gateway listener in plain HTTP",
+      policy: "gateway-listeners-tls",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).listeners.some((l: any) => l.protocol === "HTTPS"), (o) =>
+          o.spec.listeners.forEach((l: any) => {
+            if (l.protocol !== "HTTPS") return;
+            l.protocol = "HTTP";
+            delete l.tls;
+          }),
+        ),
+    },
+    {
+      name: "split weights summing to 105",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(doc, splitRoute, (o) =>
+          o.spec.rules.forEach((x: any) => {
+            const w = weightedPair(x);
+            if (w.length === 2) [w[0].weight, w[1].weight] = [95, 10];
+          }),
+        ),
+    },
+    {
+      name: "a 20% canary under an 80% primary",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(doc, splitRoute, (o) =>
+          o.spec.rules.forEach((x: any) => {
+            const w = weightedPair(x);
+            if (w.length !== 2) return;
+            const [canary, primary] = w[0].weight < w[1].weight ? [w[0], w[1]] : [w[1], w[0]];
+            [canary.weight, primary.weight] = [20, 80];
+          }),
+        ),
+    },
+    {
+      name: "an InferencePool without a failure mode",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => delete o.spec.endpointPickerRef.failureMode),
+    },
+    {
+      name: "an InferencePool pointing at an EPP port no Service exposes",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.endpointPickerRef.port = { number: 9999 })),
+    },
+    {
+      name: "the EPP's TLS DestinationRules removed",
+      policy: "inference-pool-epp",
+      apply: (doc) => removeAll(doc, (r) => isKind(r, "DestinationRule") && JSON.stringify(r.inputs).includes("-epp")),
+    },
+    {
+      name: "a GPU workload without a GPU limit",
+      policy: "gpu-scheduling",
+      apply: (doc) =>
+        onFirst(doc, gpuDeployment, (o) =>
+          podSpecs(o).forEach((s: any) =>
+            s.containers.forEach((c: any) => {
+              delete c.resources?.limits?.["nvidia.com/gpu"];
+              delete c.resources?.requests?.["nvidia.com/gpu"];
+            }),
+          ),
+        ),
+    },
+    {
+      name: "a CPU workload tolerating the GPU taint",
+      policy: "gpu-scheduling",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Deployment") && !JSON.stringify(r.inputs).includes("nvidia.com/gpu"), (o) =>
+          podSpecs(o).forEach((s: any) => (s.tolerations = [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }])),
+        ),
+    },
+    {
+      name: "an image without a tag",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment"), (o) => podSpecs(o).forEach((s: any) => (s.containers[0].image = s.containers[0].image.replace(/[:@][^/]*$/, "")))),
+    },
+    {
+      name: "an init container at :latest",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment"), (o) => podSpecs(o).forEach((s: any) => (s.initContainers = [{ name: "init", image: "busybox:latest" }]))),
+    },
+    {
+      name: "a Kubernetes resource with no provider reference",
+      policy: "explicit-kubernetes-provider",
+      apply: (doc) => {
+        const r = resources(doc).find((x) => x.custom && x.type.startsWith("kubernetes:") && x.provider);
+        if (r) delete r.provider;
+        return r?.urn;
+      },
+    },
+    {
+      name: "a provider's credential kubeconfig in plaintext",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const r = resources(doc).find((x) => x.type === "pulumi:providers:kubernetes" && (x.inputs as any)?.kubeconfig?.[SIG]);
+        if (!r) return undefined;
+        delete r.additionalSecretOutputs;
+        return edit(r, (o) => (o.kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: abcdef0123456789\n"));
+      },
+    },
+    {
+      name: "the mesh CA key Secret in plaintext",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const r = resources(doc).find(cacerts);
+        if (!r) return undefined;
+        delete r.additionalSecretOutputs;
+        return edit(r, (o) => {
+          for (const k of ["data", "stringData"]) if (o[k]) o[k] = { "ca-key.pem": Buffer.from("-----BEGIN PRIVATE KEY-----").toString("base64") };
+        });
+      },
+    },
+    {
+      name: "an EKS API endpoint open to 0.0.0.0/0",
+      policy: "eks-endpoint-private",
+      apply: (doc) =>
+        onFirst(doc, (r) => r.type === "eks:index:Cluster", (o) => {
+          o.endpointPublicAccess = true;
+          o.publicAccessCidrs = ["0.0.0.0/0"];
+        }),
+    },
+    {
+      name: "a cluster with another meshID",
+      policy: "mesh-identity-consistent",
+      apply: (doc) => {
+        const all = resources(doc).filter(istiod);
+        return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.global.meshID = "other-mesh")) : undefined;
+      },
+    },
+    {
+      name: "a cluster with another trust domain",
+      policy: "mesh-identity-consistent",
+      apply: (doc) => {
+        const all = resources(doc).filter(istiod);
+        return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.meshConfig = { ...o.values.meshConfig, trustDomain: "evil.local" })) : undefined;
+      },
+    },
+    {
+      name: "two clusters on one network",
+      policy: "mesh-identity-consistent",
+      apply: (doc) => {
+        const networks = resources(doc).filter(istiod).map((r) => (r.inputs as any).values.global.network as string);
+        if (networks.length < 2) return undefined;
+        const [keep, dup] = [networks[0], networks[networks.length - 1]];
+        for (const r of resources(doc)) {
+          for (const key of ["inputs", "outputs"] as const) {
+            const text = JSON.stringify(r[key] ?? null);
+            if (text.includes(`"${dup}"`)) r[key] = JSON.parse(text.split(`"${dup}"`).join(`"${keep}"`));
+          }
+        }
+        return resources(doc).filter(istiod)[networks.length - 1].urn;
+      },
+    },
+    // A single cluster may let istiod mint its own root; these apply to multi-cluster meshes.
+    {
+      name: "a cluster's cacerts under another root",
+      policy: "mesh-root-ca-shared",
+      apply: (doc) =>
+        resources(doc).filter(istiod).length > 1
+          ? onFirst(doc, cacerts, (o) => (o.metadata.annotations = { ...o.metadata.annotations, "inference-mesh.io/root-cert-sha256": "0".repeat(64) }))
+          : undefined,
+    },
+    {
+      name: "a cluster without cacerts",
+      policy: "mesh-root-ca-shared",
+      apply: (doc) => {
+        const first = resources(doc).find(cacerts);
+        return first && resources(doc).filter(istiod).length > 1 ? removeAll(doc, (r) => r.urn === first.urn) : undefined;
+      },
+    },
+  ];
+}

@@ -2,7 +2,8 @@
  * End to end: the platform's real policy pack (policy/) booted as the engine boots it, reviewing
  * rendered stacks over gRPC. The shipped stacks pass; each mutation a reviewer must catch fails
  * with a mandatory violation on the changed resource, naming its policy. One pack process per
- * stack serves all of that stack's reviews (each review starts with its own Configure).
+ * stack serves all of that stack's reviews (each review starts with its own Configure). The
+ * mutations (mutations.ts) cover every policy of the pack, each with the policy that must fail.
  */
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -53,16 +54,22 @@ for (const stack of ["local", "dev", "prod"] as const) {
 
 for (const stack of ["local", "prod"] as const) {
   for (const m of mutations) {
-    test(`${stack}: ${m.name} is a mandatory violation on that resource`, { skip: packMissing }, async (t) => {
+    test(`${stack}: ${m.name} fails ${m.policy}, mandatory`, { skip: packMissing }, async (t) => {
       const doc = load(stack);
       const urn = m.apply(doc);
       if (!urn) return t.skip(`the ${stack} render has no resource to mutate for this case`);
       const report = await reviewWithPack(await packFor(doc), doc, configOf(stack));
-      // Stack policies may report on the stack with the object's name in the message.
-      const name = (doc.deployment.resources!.find((r) => r.urn === urn)?.inputs as any)?.metadata?.name ?? "\u0000";
-      const hits = mandatory(report).filter((v) => v.urn === urn || v.message.includes(name));
-      assert.ok(hits.length > 0, `no mandatory violation on ${urn}; mandatory: ${describe(report) || "(none)"}`);
-      t.diagnostic(`caught by ${[...new Set(hits.map((h) => h.policy))].join(", ")}`);
+      const byPolicy = mandatory(report).filter((v) => v.policy === m.policy);
+      assert.ok(byPolicy.length > 0, `${m.policy} did not fail; mandatory: ${describe(report) || "(none)"}`);
+      // A changed resource is the one reported (stack policies may report on the stack, naming it).
+      const changed = doc.deployment.resources!.find((r) => r.urn === urn);
+      if (changed) {
+        const name = (changed.inputs as any)?.metadata?.name ?? urn.split("::").pop()!;
+        // A stack policy reports on the stack (no URN) and names the cluster or object instead.
+        const hits = mandatory(report).filter((v) => v.urn === urn || v.message.includes(name) || (v.urn === "" && v.policy === m.policy));
+        assert.ok(hits.length > 0, `no mandatory violation on ${urn}; mandatory: ${describe(report)}`);
+      }
+      t.diagnostic(`caught by ${[...new Set(mandatory(report).map((h) => h.policy))].join(", ")}`);
     });
   }
 }
