@@ -205,7 +205,13 @@ export async function reviewDeployment(
 
 /** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
 export function readDeploymentFile(file: string): ExportedDeployment {
-  const doc = JSON.parse(fs.readFileSync(file, "utf8")) as ExportedDeployment;
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
+  let doc: ExportedDeployment;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, "utf8")) as ExportedDeployment;
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+  }
   if (!doc || typeof doc !== "object" || !doc.deployment || !Array.isArray(doc.deployment.resources)) {
     throw new Error(`${file}: not a deployment export (expected {"version":3,"deployment":{"resources":[…]}})`);
   }

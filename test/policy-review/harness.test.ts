@@ -149,3 +149,22 @@ test("CLI: report grouped by policy, JSON written, exit 1 on a mandatory violati
   fs.writeFileSync(configFile, "explicit-provider: advisory\n");
   assert.deepEqual(loadPolicyConfigFile(configFile), { "explicit-provider": { enforcementLevel: "advisory" } });
 });
+
+test("CLI: a state file that is missing, not JSON or not an export exits 2 naming the file", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-bad-"));
+  const cases: [string, string | undefined, RegExp][] = [
+    ["missing.json", undefined, /missing\.json: no such file/],
+    ["garbage.json", "not json", /garbage\.json: not valid JSON/],
+    ["other.json", '{"a":1}', /other\.json: not a deployment export/],
+    ["v2.json", '{"version":2,"deployment":{"resources":[]}}', /v2\.json: deployment export version 2/],
+  ];
+  for (const [name, content, expected] of cases) {
+    const file = path.join(dir, name);
+    if (content !== undefined) fs.writeFileSync(file, content);
+    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", packDir], {
+      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(res.status, 2, `${name}: ${res.stdout}${res.stderr}`);
+    assert.match(res.stderr, expected);
+  }
+});
