@@ -6,6 +6,7 @@
  * that components always receive a complete, typed `PlatformSpec`.
  */
 import { z } from "zod";
+import { parseCidr } from "./net";
 import { defaultVersions } from "./versions";
 import { bytesPerParameter } from "../components/gpu/fit";
 
@@ -24,7 +25,10 @@ const image = z
   })
   .refine((s) => !/:latest$/.test(s), { message: "must not use the 'latest' tag: pin a version" });
 
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
+const cidr = z.string().superRefine((text, ctx) => {
+  const parsed = parseCidr(text);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `'${text}' ${parsed}` });
+});
 const weight = z.number().int().min(0).max(100);
 
 const nodeGroup = z.strictObject({
@@ -101,6 +105,12 @@ const existingCluster = z.strictObject({
   /** Istio platform value (e.g. `k3s`, `k3d`, `minikube`) when the distribution needs one. */
   platform: z.enum(["k3s", "k3d", "minikube", "microk8s", "gke", "openshift"]).optional(),
   region: z.string().default("local"),
+  /**
+   * The API server URL the other clusters' istiod reach this cluster at (their remote secret for
+   * it); the kubeconfig's server when omitted. Set it in a multi-cluster mesh when that server is
+   * not reachable from the other clusters (a laptop's `https://127.0.0.1:6443`).
+   */
+  apiServer: z.url({ protocol: /^https$/, error: "must be an https:// URL such as https://k3s.example.internal:6443" }).optional(),
 });
 
 export const clusterSchema = z.discriminatedUnion("cloud", [eksCluster, k3sCluster, existingCluster]);

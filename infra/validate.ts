@@ -4,7 +4,8 @@
  * mistake at once.
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
-import { lookupGpuInstance } from "../components/gpu/catalog";
+import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
+import { Cidr, cidrsOverlap, parseCidr } from "./net";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
 
 export interface ConfigProblem {
@@ -73,7 +74,51 @@ export function fitModelOf(model: PlatformConfig["models"][number], replicas: nu
   };
 }
 
+/**
+ * For an instance type of a GPU family we catalogue (g6e, p5, …) that is not itself catalogued,
+ * the family's catalogued sizes: a typo there would otherwise pass as a CPU node group.
+ */
+function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: string; sizes: string[] } | undefined {
+  const family = instanceType.split(".")[0];
+  const sizes = Object.entries(gpuInstanceTypes)
+    .filter(([type, t]) => t.cloud === cloud && type.split(".")[0] === family)
+    .map(([type]) => type);
+  return sizes.length ? { family, sizes } : undefined;
+}
+
+/**
+ * Cluster address ranges (VPCs, subnets) must not overlap: the clusters' API servers and
+ * east-west gateways are reached across them (peering, VPN), and k3s's own pod and service
+ * ranges must stay clear of its subnet.
+ */
+function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
+  const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
+  cfg.clusters.forEach((c, ci) => {
+    const field = c.cloud === "aws" ? "vpcCidr" : c.cloud === "gcp" ? "subnetCidr" : undefined;
+    const text = field ? ((c as Record<string, unknown>)[field] as string | undefined) : undefined;
+    const cidr = text ? parseCidr(text) : undefined;
+    if (!field || !cidr || typeof cidr === "string") return;
+    for (const other of ranges) {
+      if (cidrsOverlap(other.cidr, cidr)) {
+        report(["clusters", ci, field], `${cidr.text} overlaps ${other.cidr.text} of cluster '${other.cluster}' (clusters[${other.ci}].${other.field}); cluster ranges must be disjoint`);
+      }
+    }
+    if (c.cloud === "gcp") {
+      for (const [what, range] of K3S_INTERNAL_RANGES) {
+        if (cidrsOverlap(range, cidr)) report(["clusters", ci, field], `${cidr.text} overlaps k3s's ${what} ${range.text}; pick a subnet outside it`);
+      }
+    }
+    ranges.push({ ci, field, cidr, cluster: c.name });
+  });
+}
+
+const K3S_INTERNAL_RANGES: [string, Cidr][] = [
+  ["pod range (cluster-cidr)", parseCidr("10.42.0.0/16") as Cidr],
+  ["service range (service-cidr)", parseCidr("10.43.0.0/16") as Cidr],
+];
+
 function checkClusters(report: Report, cfg: PlatformConfig): void {
+  checkAddressRanges(report, cfg);
   requireUnique(report, "clusters", "cluster name", cfg.clusters.map((c) => c.name));
   requireUnique(report, "clusters", "network name", cfg.clusters.map((c) => c.network), "network");
   cfg.clusters.forEach((c, ci) => {
@@ -90,6 +135,12 @@ function checkClusters(report: Report, cfg: PlatformConfig): void {
       }
       if (gpu && gpu.cloud !== c.cloud) {
         report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
+      }
+      const unknownGpuSize = c.cloud === "aws" && !gpu ? gpuFamilySizes("aws", g.instanceType) : undefined;
+      if (unknownGpuSize) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${unknownGpuSize.family}: use one of ${unknownGpuSize.sizes.join(", ")}`);
+      } else if (c.cloud === "aws" && !gpu && !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
       }
       if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu) {
         report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);

@@ -204,6 +204,48 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.models[0].versions[1].weight",
     message: /int/i,
   },
+  {
+    name: "a CIDR with an octet over 255",
+    mutate: (p) => (p.clusters[0].vpcCidr = "10.300.0.0/16"),
+    path: "inference-mesh:platform.clusters[0].vpcCidr",
+    message: /'10\.300\.0\.0\/16' octet 300 is over 255/,
+  },
+  {
+    name: "a CIDR with host bits set",
+    mutate: (p) => (p.clusters[2].apiAllowedCidrs = ["198.51.100.7/24"]),
+    path: "inference-mesh:platform.clusters[2].apiAllowedCidrs[0]",
+    message: /host bits set; the network is 198\.51\.100\.0\/24/,
+  },
+  {
+    name: "a prefix over /32",
+    mutate: (p) => (p.clusters[0].publicAccessCidrs = ["203.0.113.0/33"]),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs[0]",
+    message: /prefix \/33 is over \/32/,
+  },
+  {
+    name: "two clusters' address ranges overlapping",
+    mutate: (p) => (p.clusters[2].subnetCidr = "10.11.128.0/20"),
+    path: "inference-mesh:platform.clusters[2].subnetCidr",
+    message: /10\.11\.128\.0\/20 overlaps 10\.11\.0\.0\/16 of cluster 'aws-euw1' \(clusters\[1\]\.vpcCidr\)/,
+  },
+  {
+    name: "a k3s subnet over k3s's own pod range",
+    mutate: (p) => (p.clusters[2].subnetCidr = "10.42.0.0/20"),
+    path: "inference-mesh:platform.clusters[2].subnetCidr",
+    message: /overlaps k3s's pod range \(cluster-cidr\) 10\.42\.0\.0\/16/,
+  },
+  {
+    name: "a typo in a GPU instance type (it would pass as a CPU node group)",
+    mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "g6e.12xlage"),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
+    message: /'g6e\.12xlage' is not a catalogued size of the GPU family g6e: use one of .*g6e\.12xlarge/,
+  },
+  {
+    name: "something that is not an EC2 instance type",
+    mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "large-gpu-box"),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
+    message: /not an EC2 instance type/,
+  },
 ];
 
 for (const c of cases) {

@@ -1,0 +1,37 @@
+/**
+ * IPv4 CIDR arithmetic for config validation: parsing with the reason a string is not a CIDR, and
+ * overlap between ranges. Pure.
+ */
+
+export interface Cidr {
+  /** Network address as an unsigned 32-bit integer. */
+  base: number;
+  bits: number;
+  text: string;
+}
+
+/** The range, or why the text is not a canonical IPv4 CIDR (for the config error). */
+export function parseCidr(text: string): Cidr | string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  if (!m) return "must be an IPv4 CIDR such as 10.0.0.0/16";
+  const octets = m.slice(1, 5).map(Number);
+  const bad = octets.findIndex((o) => o > 255);
+  if (bad >= 0) return `octet ${octets[bad]} is over 255`;
+  const bits = Number(m[5]);
+  if (bits > 32) return `prefix /${bits} is over /32`;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const base = address - (address % size);
+  if (base !== address) return `has host bits set; the network is ${formatAddress(base)}/${bits}`;
+  return { base, bits, text };
+}
+
+function formatAddress(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  const aEnd = a.base + 2 ** (32 - a.bits);
+  const bEnd = b.base + 2 ** (32 - b.bits);
+  return a.base < bEnd && b.base < aEnd;
+}
