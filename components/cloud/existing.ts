@@ -57,7 +57,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     );
     const { server, caData } = readKubeconfigCluster(file, args.spec.context);
     this.kubeconfig = pulumi.secret(file);
-    this.endpoint = pulumi.output(server);
+    this.endpoint = pulumi.output(args.spec.apiServer ?? server);
     this.certificateAuthorityData = pulumi.output(caData);
     this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });
   }

@@ -62,7 +62,12 @@ export interface RemoteKubeconfigArgs {
 
 /** Kubeconfig with one cluster, user and context, all named after the read cluster. */
 export function remoteKubeconfig(a: RemoteKubeconfigArgs): string {
-  if (!a.server) throw new Error(`remote secret for '${a.name}': the cluster's API server URL is unknown`);
+  if (!a.server) {
+    throw new Error(
+      `remote secret for cluster '${a.name}': its API server URL is unknown (an existing cluster whose kubeconfig is not readable here or has no server for its context); ` +
+        `set clusters[].apiServer for '${a.name}' to the https:// URL the other clusters reach it at`,
+    );
+  }
   return yaml.dump(
     {
       apiVersion: "v1",

@@ -123,16 +123,27 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     if (mapped) proc.setSourceMapsEnabled?.(false);
     Error.stackTraceLimit = 0;
   }
+  // An error thrown inside an apply surfaces as a rejection nobody awaits (the engine would fail
+  // the update with it): fail the render with its message instead of crashing the process.
+  let onRejection: (reason: unknown) => void = () => undefined;
+  const rejected = new Promise<never>((_, reject) => {
+    onRejection = (reason) => reject(reason instanceof Error ? reason : new Error(String(reason)));
+  });
+  process.on("unhandledRejection", onRejection);
   try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      const mod = await load();
-      return mod.default && typeof mod.default === "object" ? mod.default : mod;
-    });
-    // Let outstanding registrations and output registrations settle, including resources whose
-    // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
-    await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
-    await new Promise((resolve) => setImmediate(resolve));
+    const run = async () => {
+      await pulumi.runtime.runInPulumiStack(async () => {
+        const mod = await load();
+        return mod.default && typeof mod.default === "object" ? mod.default : mod;
+      });
+      // Let outstanding registrations and output registrations settle, including resources whose
+      // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
+      await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await Promise.race([run(), rejected]);
   } finally {
+    process.off("unhandledRejection", onRejection);
     if (mapped) proc.setSourceMapsEnabled?.(true);
     Error.stackTraceLimit = stackLimit;
   }

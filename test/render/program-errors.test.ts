@@ -1,0 +1,56 @@
+/**
+ * Errors raised while the program runs: a render fails with the error's message and exit 1
+ * (leaving out/ as it was), never a crash on an unhandled rejection. The case users meet: existing
+ * clusters in a multi-cluster mesh whose API server URL is known neither from config
+ * (`apiServer`) nor from a readable kubeconfig.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { spawnSync } from "node:child_process";
+import { growFleet } from "../../scripts/lib/fleet";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform, repoRoot } from "../support/render";
+
+test("an error inside an apply fails the render with its message instead of crashing", () => {
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "failing-program.ts")], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 1, res.stdout + res.stderr);
+  assert.match(res.stderr, /^render failed: .*the API server URL is unknown/m);
+  assert.doesNotMatch(res.stderr, /triggerUncaughtException/);
+});
+
+test("two existing clusters without a reachable API server: exit 1 naming clusters[].apiServer, out/ untouched", () => {
+  const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "program-errors-"));
+  try {
+    const platform = growFleet(shippedPlatform("local"), { clusterCopies: 2, modelCopies: 1 });
+    platform.clusters.forEach((c: any) => {
+      delete c.apiServer;
+      c.kubeconfig = path.join(dir, "no-such-kubeconfig.yaml");
+    });
+    assert.doesNotThrow(() => parsePlatform(platform, "pair"));
+    const stackFile = path.join(dir, "Pulumi.pair.yaml");
+    fs.writeFileSync(stackFile, yaml.dump({ config: { "inference-mesh:platform": platform } }));
+    const out = path.join(dir, "out");
+    fs.mkdirSync(path.join(out, "pair"), { recursive: true });
+    fs.writeFileSync(path.join(out, "pair", "marker"), "previous render");
+    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "render.ts"), "--stack-file", stackFile, "--out", out], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(res.status, 1, res.stdout + res.stderr);
+    assert.match(res.stderr, /render of stack 'pair' failed: .*remote secret for cluster 'local(-r1)?': its API server URL is unknown.*set clusters\[\]\.apiServer/);
+    assert.doesNotMatch(res.stderr, /triggerUncaughtException|^\s+at /m);
+    assert.deepEqual(fs.readdirSync(path.join(out, "pair")), ["marker"], "the previous output stays");
+    const invalid = shippedPlatform("local");
+    invalid.clusters[0].apiServer = "http://127.0.0.1:6443";
+    assert.throws(() => parsePlatform(invalid, "local"), /clusters\[0\]\.apiServer: must be an https:\/\/ URL/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
