@@ -25,6 +25,22 @@ const image = z
   })
   .refine((s) => !/:latest$/.test(s), { message: "must not use the 'latest' tag: pin a version" });
 
+/** A release version (`1.30.3`, `v1.5.1`, `v1.33.5+k3s1`, a driver branch `580`), never a moving tag. */
+const pinnedVersion = z
+  .string()
+  .regex(/^v?\d+(\.\d+)*([-+][0-9A-Za-z.+-]+)?$/, "must be a release version such as 1.30.3 or v1.5.1 (not a moving tag like 'latest')");
+
+/**
+ * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
+ * or an absolute path inside the server container.
+ */
+const loraSourceSchema = z
+  .string()
+  .regex(
+    /^(https:\/\/huggingface\.co\/)?[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/?$|^\/[^\s]*$/,
+    "must be a Hugging Face repo (org/name or https://huggingface.co/org/name) or an absolute path in the server container",
+  );
+
 const cidr = z.string().superRefine((text, ctx) => {
   const parsed = parseCidr(text);
   if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `'${text}' ${parsed}` });
@@ -155,7 +171,7 @@ const modelSchema = z.strictObject({
   replicas: z.number().int().min(1).default(1),
   priority: z.number().int().default(0),
   loraAdapters: z
-    .array(z.strictObject({ name: z.string().min(1), source: z.string().min(1) }))
+    .array(z.strictObject({ name: z.string().min(1), source: loraSourceSchema }))
     .default([]),
   /** Clusters that serve this model. */
   clusters: z.array(dnsLabel).min(1),
@@ -212,7 +228,7 @@ export const platformSchema = z.strictObject({
   /** Environment label for names and tags; defaults to the stack name. */
   environment: dnsLabel.optional(),
   versions: z.strictObject(
-    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, z.string().min(1).optional()])) as {
+    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k.endsWith("Image") ? image : pinnedVersion).optional()])) as {
       [K in keyof typeof defaultVersions]: z.ZodOptional<z.ZodString>;
     },
   ).default({}),

@@ -244,6 +244,30 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
       report(["gateways", key, "tls", "mode"], "TLS mode 'none' is only allowed when policy.requireTls is false");
     }
   }
+  const { inference, agents } = cfg.gateways;
+  if (inference && agents && inference.hostname === agents.hostname) {
+    report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
+  }
+  const jwks = agents?.jwt?.jwksUri;
+  if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
+    report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");
+  }
+}
+
+/** Cloud placement details the providers would only reject at deploy time. */
+function checkPlacement(report: Report, cfg: PlatformConfig): void {
+  cfg.clusters.forEach((c, ci) => {
+    if (c.cloud !== "gcp") return;
+    if (!c.zone.startsWith(`${c.region}-`)) {
+      report(["clusters", ci, "zone"], `zone '${c.zone}' is not in region '${c.region}' (zones of ${c.region} are ${c.region}-a, -b, …)`);
+    }
+    c.apiAllowedCidrs.forEach((text, i) => {
+      const cidr = parseCidr(text);
+      if (typeof cidr !== "string" && cidr.bits === 0 && !cfg.policy.allowPublicApiEndpoints) {
+        report(["clusters", ci, "apiAllowedCidrs", i], `${text} opens the k3s API to the whole internet, and policy.allowPublicApiEndpoints is false; list the networks that need it`);
+      }
+    });
+  });
 }
 
 /** Runs every cross-field rule; returns the problems and, per vLLM model, where it fits. */
@@ -269,6 +293,7 @@ export function validatePlatform(cfg: PlatformConfig): { problems: ConfigProblem
   const fits = checkModels(report, cfg);
   checkAgentsAndTools(report, cfg);
   checkGateways(report, cfg);
+  checkPlacement(report, cfg);
   checkPoolNames(report, cfg);
   return { problems, fits };
 }

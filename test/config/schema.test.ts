@@ -41,8 +41,19 @@ test("defaults are applied: versions pinned, policy knobs, EPP weights", () => {
 
 test("a stack may override a pinned version", () => {
   const p = shippedPlatform("local");
-  p.versions = { istio: "1.29.6" };
-  assert.equal(parsePlatform(p, "local").versions.istio, "1.29.6");
+  p.versions = { istio: "1.29.6", k3s: "v1.34.1+k3s1", vllmImage: "vllm/vllm-openai:v0.21.1" };
+  const spec = parsePlatform(p, "local");
+  assert.equal(spec.versions.istio, "1.29.6");
+  assert.equal(spec.versions.k3s, "v1.34.1+k3s1");
+  assert.equal(spec.versions.vllmImage, "vllm/vllm-openai:v0.21.1");
+});
+
+test("the k3s API may be public when the policy allows public API endpoints; in-cluster JWKS over http is allowed", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].apiAllowedCidrs = ["0.0.0.0/0"];
+  p.policy.allowPublicApiEndpoints = true;
+  p.gateways.agents.jwt.jwksUri = "http://keycloak.auth.svc.cluster.local:8080/realms/agents/protocol/openid-connect/certs";
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
 
 const cases: { name: string; mutate: (p: any) => void; path: string; message: RegExp }[] = [
@@ -245,6 +256,48 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "large-gpu-box"),
     path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
     message: /not an EC2 instance type/,
+  },
+  {
+    name: "a LoRA source that is neither a Hugging Face repo nor a path",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "support tone adapter"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must be a Hugging Face repo/,
+  },
+  {
+    name: "a JWKS fetched over plain http from outside the cluster",
+    mutate: (p) => (p.gateways.agents.jwt.jwksUri = "http://auth.example.com/.well-known/jwks.json"),
+    path: "inference-mesh:platform.gateways.agents.jwt.jwksUri",
+    message: /must be https:\/\//,
+  },
+  {
+    name: "both gateways on one hostname",
+    mutate: (p) => (p.gateways.agents.hostname = p.gateways.inference.hostname),
+    path: "inference-mesh:platform.gateways.agents.hostname",
+    message: /also gateways\.inference\.hostname/,
+  },
+  {
+    name: "a GCP zone outside the cluster's region",
+    mutate: (p) => (p.clusters[2].zone = "europe-west4-a"),
+    path: "inference-mesh:platform.clusters[2].zone",
+    message: /zone 'europe-west4-a' is not in region 'us-central1'/,
+  },
+  {
+    name: "the k3s API open to the internet while public endpoints are not allowed",
+    mutate: (p) => (p.clusters[2].apiAllowedCidrs = ["0.0.0.0/0"]),
+    path: "inference-mesh:platform.clusters[2].apiAllowedCidrs[0]",
+    message: /opens the k3s API to the whole internet.*allowPublicApiEndpoints is false/,
+  },
+  {
+    name: "a version override that is a moving tag",
+    mutate: (p) => (p.versions = { istio: "latest" }),
+    path: "inference-mesh:platform.versions.istio",
+    message: /must be a release version/,
+  },
+  {
+    name: "an image override at :latest",
+    mutate: (p) => (p.versions = { vllmImage: "vllm/vllm-openai:latest" }),
+    path: "inference-mesh:platform.versions.vllmImage",
+    message: /must not use the 'latest' tag/,
   },
 ];
 
