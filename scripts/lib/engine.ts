@@ -41,15 +41,15 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
  * plaintext leaves) and without the `__defaults` bookkeeping providers add to inputs. A copy: the
  * recorded values are shared with the SDK.
  */
-export function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
+export function exportForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(exportForm);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG] === SECRET_VALUE) {
       return { [SECRET_SIG]: SECRET_VALUE, ciphertext: "offline-render:redacted" };
     }
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = redactSecrets(obj[key]);
+    for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = exportForm(obj[key]);
     return out;
   }
   return value;
@@ -180,7 +180,7 @@ export function toDeploymentExport(captured: CapturedResource[]): DeploymentExpo
     deployment: {
       manifest: { time: new Date(0).toISOString(), magic: "offline-render", version: "mock-engine" },
       secrets_providers: { type: "passphrase", state: { salt: "offline-render" } },
-      resources: stableOrder(captured).map((r) => redactSecrets(r) as CapturedResource),
+      resources: stableOrder(captured).map((r) => exportForm(r) as CapturedResource),
     },
   };
 }
