@@ -47,30 +47,6 @@ export interface WireStats {
   undecryptableSecrets: number;
 }
 
-/**
- * Export values to the wire: `{sig, plaintext}` (`--show-secrets`) and `{sig, value}` (mock
- * captures) become the engine's `{sig, value}`; `{sig, ciphertext}` cannot be decrypted offline
- * and becomes a secret unknown, which a policy reading it reports as "can't run during preview".
- */
-export function toWire(value: unknown, stats: WireStats): unknown {
-  if (Array.isArray(value)) return value.map((v) => toWire(v, stats));
-  if (value === null || typeof value !== "object") return value;
-  const obj = value as Record<string, unknown>;
-  if (obj[SIG_KEY] === SECRET_SIG) {
-    if (typeof obj.plaintext === "string") return { [SIG_KEY]: SECRET_SIG, value: toWire(JSON.parse(obj.plaintext), stats) };
-    if ("value" in obj) return { [SIG_KEY]: SECRET_SIG, value: toWire(obj.value, stats) };
-    stats.undecryptableSecrets++;
-    return { [SIG_KEY]: SECRET_SIG, value: UNKNOWN };
-  }
-  if (SIG_KEY in obj) return obj; // assets, archives, resource references travel as they are
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (k.startsWith("__") || v === undefined) continue;
-    out[k] = toWire(v, stats);
-  }
-  return out;
-}
-
 /** The name part of `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export function urnName(urn: string): string {
   return urn.split("::").slice(3).join("::");
@@ -91,14 +67,20 @@ export function providerUrn(ref: string): string {
   return ref.slice(0, ref.lastIndexOf("::"));
 }
 
-/** Writes the Value fields of `toWire(value)` in one pass, without building the converted copy. */
+/**
+ * Writes the Value fields of an export value in its wire form, in one pass: `{sig, plaintext}`
+ * (`--show-secrets`) and `{sig, value}` (mock captures) become the engine's `{sig, value}`;
+ * `{sig, ciphertext}` cannot be decrypted offline and becomes a secret unknown, which a policy
+ * reading it reports as "can't run during preview"; internal `__` keys are dropped; other
+ * signature objects (assets, archives, resource references) travel as they are.
+ */
 function writeWireValue(w: ProtoWriter, value: unknown, stats: WireStats): void {
   if (structFields.scalar(w, value)) return;
   if (Array.isArray(value)) return structFields.list(w, value, (v) => writeWireValue(w, v, stats));
   structFields.struct(w, () => writeWireStructFields(w, value as Record<string, unknown>, stats));
 }
 
-/** The Struct fields of `toWire(obj)` for an object. */
+/** The Struct fields of an object's wire form (see writeWireValue). */
 function writeWireStructFields(w: ProtoWriter, obj: Record<string, unknown>, stats: WireStats): void {
   if (obj[SIG_KEY] === SECRET_SIG) {
     structFields.entry(w, SIG_KEY, () => structFields.scalar(w, SECRET_SIG));

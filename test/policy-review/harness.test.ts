@@ -12,7 +12,8 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
 import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile } from "../../scripts/lib/policy-config";
-import { toWire, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 
 const packDir = path.join(__dirname, "fixture-pack");
@@ -123,10 +124,11 @@ test("config is validated against each policy's schema and must name known polic
 });
 
 test("wire form: internal keys dropped, plaintext secrets decoded, ciphertext unknown", () => {
-  const stats = { undecryptableSecrets: 0 };
-  const wired = toWire({ a: 1, __inputs: {}, s: { [SIG_KEY]: SECRET_SIG, plaintext: '"x"' }, c: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } }, stats);
+  const inputs = { a: 1, __inputs: {}, s: { [SIG_KEY]: SECRET_SIG, plaintext: '"x"' }, c: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } };
+  const builder = new RequestBuilder({ version: 3, deployment: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R", inputs }] } });
+  const wired = pb.AnalyzeRequest.deserializeBinary(builder.analyzeRequest(builder.resources[0])).getProperties()!.toJavaScript();
   assert.deepEqual(wired, { a: 1, s: { [SIG_KEY]: SECRET_SIG, value: "x" }, c: { [SIG_KEY]: SECRET_SIG, value: UNKNOWN } });
-  assert.equal(stats.undecryptableSecrets, 1);
+  assert.equal(builder.stats.undecryptableSecrets, 1);
 });
 
 test("CLI: report grouped by policy, JSON written, exit 1 on a mandatory violation", () => {

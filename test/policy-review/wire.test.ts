@@ -10,7 +10,27 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { RequestBuilder, toWire, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, ExportedDeployment, ExportedResource, WireStats } from "../../scripts/lib/review-wire";
+import { RequestBuilder, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, UNKNOWN, ExportedDeployment, ExportedResource, WireStats } from "../../scripts/lib/review-wire";
+
+/** The reference wire form, as a converted copy (what the encoder writes without building one). */
+function toWire(value: unknown, stats: WireStats): unknown {
+  if (Array.isArray(value)) return value.map((v) => toWire(v, stats));
+  if (value === null || typeof value !== "object") return value;
+  const obj = value as Record<string, unknown>;
+  if (obj[SIG_KEY] === SECRET_SIG) {
+    if (typeof obj.plaintext === "string") return { [SIG_KEY]: SECRET_SIG, value: toWire(JSON.parse(obj.plaintext), stats) };
+    if ("value" in obj) return { [SIG_KEY]: SECRET_SIG, value: toWire(obj.value, stats) };
+    stats.undecryptableSecrets++;
+    return { [SIG_KEY]: SECRET_SIG, value: UNKNOWN };
+  }
+  if (SIG_KEY in obj) return obj;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k.startsWith("__") || v === undefined) continue;
+    out[k] = toWire(v, stats);
+  }
+  return out;
+}
 
 /** The reference: the same requests built with the generated message classes. */
 class ReferenceBuilder {
