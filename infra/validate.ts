@@ -94,10 +94,10 @@ function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: s
 function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
   const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
   cfg.clusters.forEach((c, ci) => {
-    const field = c.cloud === "aws" ? "vpcCidr" : c.cloud === "gcp" ? "subnetCidr" : undefined;
-    const text = field ? ((c as Record<string, unknown>)[field] as string | undefined) : undefined;
-    const cidr = text ? parseCidr(text) : undefined;
-    if (!field || !cidr || typeof cidr === "string") return;
+    if (c.cloud === "existing") return;
+    const [field, text] = c.cloud === "aws" ? ["vpcCidr", c.vpcCidr] : ["subnetCidr", c.subnetCidr];
+    const cidr = parseCidr(text);
+    if (typeof cidr === "string") return; // reported by the schema
     for (const other of ranges) {
       if (cidrsOverlap(other.cidr, cidr)) {
         report(["clusters", ci, field], `${cidr.text} overlaps ${other.cidr.text} of cluster '${other.cluster}' (clusters[${other.ci}].${other.field}); cluster ranges must be disjoint`);
@@ -136,11 +136,13 @@ function checkClusters(report: Report, cfg: PlatformConfig): void {
       if (gpu && gpu.cloud !== c.cloud) {
         report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
       }
-      const unknownGpuSize = c.cloud === "aws" && !gpu ? gpuFamilySizes("aws", g.instanceType) : undefined;
-      if (unknownGpuSize) {
-        report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${unknownGpuSize.family}: use one of ${unknownGpuSize.sizes.join(", ")}`);
-      } else if (c.cloud === "aws" && !gpu && !/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
-        report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
+      if (c.cloud === "aws" && !gpu) {
+        const family = gpuFamilySizes("aws", g.instanceType);
+        if (family) {
+          report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
+        } else if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
+          report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
+        }
       }
       if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu) {
         report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);
