@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fleetSize } from "./lib/fleet";
+import { childPids, statusKb } from "./lib/proc";
 
 interface Measurement {
   resources: number;
@@ -55,31 +56,7 @@ async function childRender(base: string, factor: number, outDir: string): Promis
 
 /** Resident memory (KiB) of a process's descendants right now, from /proc. */
 function descendantsRssKb(pid: number): number {
-  let kb = 0;
-  for (const task of safeList(`/proc/${pid}/task`)) {
-    const children = safeRead(`/proc/${pid}/task/${task}/children`).trim();
-    for (const child of children ? children.split(" ").map(Number) : []) {
-      kb += Number(/VmRSS:\s+(\d+) kB/.exec(safeRead(`/proc/${child}/status`))?.[1] ?? 0) + descendantsRssKb(child);
-    }
-  }
-  return kb;
-}
-
-/** A process may exit between listing and reading: treat what is gone as empty. */
-function safeRead(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
+  return childPids(pid).reduce((kb, child) => kb + (statusKb(child, "VmRSS") ?? 0) + descendantsRssKb(child), 0);
 }
 
 /**

@@ -18,6 +18,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { packEntry } from "./pack-build";
+import { cpuSeconds, statusKb } from "./proc";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 
@@ -242,19 +243,13 @@ export class PolicyPackProcess {
 
   /**
    * The pack process's CPU seconds and peak RSS so far, from /proc (Linux); undefined elsewhere.
-   * The benchmark adds them to the render's: the two processes run side by side.
+   * The benchmark reports them as the pack's share of a render.
    */
   usage(): PackUsage | undefined {
-    try {
-      const status = fs.readFileSync(`/proc/${this.child.pid}/status`, "utf8");
-      const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-      // utime and stime (fields 14 and 15 of stat) in clock ticks; USER_HZ is 100 on Linux.
-      return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0 };
-    } catch {
-      return undefined;
-    }
+    const pid = this.child.pid!;
+    const cpu = cpuSeconds(pid);
+    const peakKb = statusKb(pid, "VmHWM");
+    return cpu === undefined || peakKb === undefined ? undefined : { cpuSeconds: cpu, peakRssMb: peakKb / 1024 };
   }
 
   /** What `usage()` read just before the pack was stopped. */
