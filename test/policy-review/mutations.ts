@@ -45,18 +45,7 @@ export const mutations: Mutation[] = [
   {
     name: "a 50/50 canary split",
     policy: "canary-weight-limit",
-    apply: (doc) => {
-      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.spec?.rules?.some((x: any) => (x.backendRefs ?? []).filter((b: any) => b.weight !== undefined).length === 2));
-      return (
-        route &&
-        edit(route, (o) => {
-          for (const rule of o.spec.rules) {
-            const weighted = (rule.backendRefs ?? []).filter((b: any) => b.weight !== undefined);
-            if (weighted.length === 2) weighted.forEach((b: any) => (b.weight = 50));
-          }
-        })
-      );
-    },
+    apply: (doc) => onSplits(doc, (pair) => pair.forEach((b) => (b.weight = 50))),
   },
   {
     name: "an image at :latest",
@@ -99,6 +88,9 @@ export const mutations: Mutation[] = [
 const SIG = "4dabf18193072939515e22adb298388d";
 const withSpec = (r: ExportedResource) => (r.inputs as any)?.spec ?? {};
 const firstSource = (r: ExportedResource) => withSpec(r).rules?.[0]?.from?.[0]?.source;
+/** An AuthorizationPolicy whose first rule admits principals (and the first principal is a ServiceAccount). */
+const principalRule = (r: ExportedResource) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals;
+const serviceAccountRule = (r: ExportedResource) => principalRule(r) && String(firstSource(r).principals[0]).includes("/sa/");
 
 /** Finds a resource, edits its inputs and outputs; undefined when the stack has none. */
 function onFirst(doc: ExportedDeployment, match: (r: ExportedResource) => boolean, fn: (obj: any, r: ExportedResource) => void): string | undefined {
@@ -122,6 +114,16 @@ function removeAll(doc: ExportedDeployment, match: (r: ExportedResource) => bool
 
 const weightedPair = (rule: any) => (rule.backendRefs ?? []).filter((b: any) => b.weight !== undefined);
 const splitRoute = (r: ExportedResource) => isKind(r, "HTTPRoute") && withSpec(r).rules?.some((x: any) => weightedPair(x).length === 2);
+
+/** Sets the weights of every two-backend split of the first HTTPRoute that has one. */
+function onSplits(doc: ExportedDeployment, setWeights: (pair: any[]) => void): string | undefined {
+  return onFirst(doc, splitRoute, (o) =>
+    o.spec.rules.forEach((rule: any) => {
+      const pair = weightedPair(rule);
+      if (pair.length === 2) setWeights(pair);
+    }),
+  );
+}
 const istiod = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.name === "istiod";
 const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") && JSON.stringify(r.inputs).includes('"nvidia.com/gpu":');
 const cacerts = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.name === "cacerts";
@@ -147,17 +149,17 @@ function more(): Mutation[] {
     {
       name: "an ALLOW rule from any principal",
       policy: "authorization-sources-restricted",
-      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals, (o) => (o.spec.rules[0].from[0].source.principals = ["*"])),
+      apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source.principals = ["*"])),
     },
     {
       name: "an ALLOW rule from any namespace",
       policy: "authorization-sources-restricted",
-      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals, (o) => (o.spec.rules[0].from[0].source = { namespaces: ["*"] })),
+      apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { namespaces: ["*"] })),
     },
     {
       name: "an ALLOW rule from 0.0.0.0/0",
       policy: "authorization-sources-restricted",
-      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!firstSource(r)?.principals, (o) => (o.spec.rules[0].from[0].source = { ipBlocks: ["0.0.0.0/0"] })),
+      apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { ipBlocks: ["0.0.0.0/0"] })),
     },
     {
       name: "an ALLOW rule without sources",
@@ -173,7 +175,7 @@ function more(): Mutation[] {
       name: "a principal naming no rendered ServiceAccount",
       policy: "authorization-principals-known",
       apply: (doc) =>
-        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && String(firstSource(r)?.principals?.[0]).includes("/sa/"), (o) => {
+        onFirst(doc, serviceAccountRule, (o) => {
           const src = o.spec.rules[0].from[0].source;
           src.principals = [src.principals[0].replace(/\/sa\/.*$/, "/sa/ghost")];
         }),
@@ -182,7 +184,7 @@ function more(): Mutation[] {
       name: "a principal in a foreign trust domain",
       policy: "authorization-principals-known",
       apply: (doc) =>
-        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && String(firstSource(r)?.principals?.[0]).includes("/sa/"), (o) => {
+        onFirst(doc, serviceAccountRule, (o) => {
           const src = o.spec.rules[0].from[0].source;
           src.principals = [src.principals[0].replace(/^[^/]+/, "evil.example")];
         }),
@@ -211,26 +213,16 @@ function more(): Mutation[] {
     {
       name: "split weights summing to 105",
       policy: "canary-weight-limit",
-      apply: (doc) =>
-        onFirst(doc, splitRoute, (o) =>
-          o.spec.rules.forEach((x: any) => {
-            const w = weightedPair(x);
-            if (w.length === 2) [w[0].weight, w[1].weight] = [95, 10];
-          }),
-        ),
+      apply: (doc) => onSplits(doc, (pair) => ([pair[0].weight, pair[1].weight] = [95, 10])),
     },
     {
       name: "a 20% canary under an 80% primary",
       policy: "canary-weight-limit",
       apply: (doc) =>
-        onFirst(doc, splitRoute, (o) =>
-          o.spec.rules.forEach((x: any) => {
-            const w = weightedPair(x);
-            if (w.length !== 2) return;
-            const [canary, primary] = w[0].weight < w[1].weight ? [w[0], w[1]] : [w[1], w[0]];
-            [canary.weight, primary.weight] = [20, 80];
-          }),
-        ),
+        onSplits(doc, (pair) => {
+          const [canary, primary] = pair[0].weight < pair[1].weight ? [pair[0], pair[1]] : [pair[1], pair[0]];
+          [canary.weight, primary.weight] = [20, 80];
+        }),
     },
     {
       name: "an InferencePool without a failure mode",
