@@ -37,13 +37,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
   );
 }
 
+/** What a discriminated union (`cloud`, `tls.mode`) accepts, from the options zod reports. */
+function discriminatorMessage(issue: z.core.$ZodIssue): string {
+  const hints: Record<string, string> = { cloud: "aws (kind eks), gcp (kind k3s), existing (kind existing)" };
+  const key = String((issue as { discriminator?: unknown }).discriminator);
+  const options = ((issue as { options?: unknown[] }).options ?? []).map((o) => `'${String(o)}'`).join(", ");
+  return `must be one of ${hints[key] ?? options}`;
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
-    if (issue.code === "invalid_union" && "discriminator" in issue) {
-      message = "must be one of aws (kind eks), gcp (kind k3s), existing (kind existing)";
-    }
+    if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
     return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };
   });
 }

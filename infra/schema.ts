@@ -17,13 +17,43 @@ export const dnsLabel = z
   .max(40)
   .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter");
 
+/**
+ * An OCI image reference as container runtimes parse it: an optional registry (a first component
+ * with '.' or ':', or `localhost`), lowercase repository path components, then a tag and/or a
+ * sha256 digest (distribution/reference grammar).
+ */
+const IMAGE_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const IMAGE_REGISTRY = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::\d+)?$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Why `ref` is not a valid image reference, or undefined when it is one. */
+export function imageReferenceProblem(ref: string): string | undefined {
+  const [nameAndTag, digest, ...extra] = ref.split("@");
+  if (extra.length || (digest !== undefined && !IMAGE_DIGEST.test(digest))) return "has a malformed digest (expected @sha256:<64 hex digits>)";
+  const lastSlash = nameAndTag.lastIndexOf("/");
+  const colon = nameAndTag.indexOf(":", lastSlash + 1);
+  const name = colon < 0 ? nameAndTag : nameAndTag.slice(0, colon);
+  const tag = colon < 0 ? undefined : nameAndTag.slice(colon + 1);
+  if (tag !== undefined && !IMAGE_TAG.test(tag)) return `has an invalid tag '${tag}'`;
+  const [first, ...rest] = name.split("/");
+  const hasRegistry = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (hasRegistry && !IMAGE_REGISTRY.test(first)) return `has an invalid registry '${first}'`;
+  const path = hasRegistry ? rest.join("/") : name;
+  if (!IMAGE_PATH.test(path)) return `has an invalid repository '${path}' (lowercase letters, digits and separators . _ __ -)`;
+  return undefined;
+}
+
 const image = z
   .string()
-  .regex(/^[a-z0-9.\-_/:]+(@sha256:[a-f0-9]{64})?$/i, "must be an image reference")
+  .superRefine((ref, ctx) => {
+    const problem = imageReferenceProblem(ref);
+    if (problem) ctx.addIssue({ code: "custom", message: `'${ref}' is not an image reference: it ${problem}` });
+  })
   .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s) || /:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s.split("/").pop() ?? ""), {
     message: "must pin a tag or a digest (registry/repo:tag or repo@sha256:…)",
   })
-  .refine((s) => !/:latest$/.test(s), { message: "must not use the 'latest' tag: pin a version" });
+  .refine((s) => s.includes("@") || !/:latest$/i.test(s), { message: "must not use the 'latest' tag: pin a version or a digest" });
 
 /** A release version (`1.30.3`, `v1.5.1`, `v1.33.5+k3s1`, a driver branch `580`), never a moving tag. */
 const pinnedVersion = z
@@ -46,6 +76,23 @@ const cidr = z.string().superRefine((text, ctx) => {
   if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `'${text}' ${parsed}` });
 });
 const weight = z.number().int().min(0).max(100);
+
+/**
+ * Ports Istio's proxies own inside a pod's network namespace (Istio "Ports used by Istio":
+ * Envoy admin/outbound/debug/inbound, HBONE 15008/15009, telemetry, health, DNS capture);
+ * ztunnel redirects 15001/15006/15008 in every ambient pod, so an app listening there breaks.
+ */
+export const ISTIO_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090] as const;
+const appPort = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .refine((p) => !(ISTIO_RESERVED_PORTS as readonly number[]).includes(p), {
+      message: `is reserved by Istio (${ISTIO_RESERVED_PORTS.join(", ")}); pick another port`,
+    })
+    .default(fallback);
 
 const nodeGroup = z.strictObject({
   /** Node group name, unique within its cluster. */
@@ -99,7 +146,9 @@ const k3sCluster = z.strictObject({
   kind: z.literal("k3s", { error: "must be 'k3s' when cloud is 'gcp'" }),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a GCP region such as us-central1"),
   zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "must be a GCP zone such as us-central1-a"),
-  project: z.string().min(1),
+  project: z
+    .string()
+    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, "must be a GCP project ID: 6 to 30 lowercase letters, digits or '-', starting with a letter, not ending with '-'"),
   subnetCidr: cidr.default("10.128.0.0/20"),
   /** CIDRs allowed to reach the k3s API on 6443. */
   apiAllowedCidrs: z.array(cidr).min(1),
@@ -171,7 +220,13 @@ const modelSchema = z.strictObject({
   replicas: z.number().int().min(1).default(1),
   priority: z.number().int().default(0),
   loraAdapters: z
-    .array(z.strictObject({ name: z.string().min(1), source: loraSourceSchema }))
+    .array(
+      z.strictObject({
+        /** The `model` name clients send to reach the adapter (vLLM `--lora-modules name=source`). */
+        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/, "must be letters, digits, '.', '_', '/' or '-' (it becomes a model name in requests)"),
+        source: loraSourceSchema,
+      }),
+    )
     .default([]),
   /** Clusters that serve this model. */
   clusters: z.array(dnsLabel).min(1),
@@ -193,7 +248,7 @@ const agentSchema = z.strictObject({
   model: dnsLabel,
   /** MCP tools (by `tools[].name`) this agent may call. */
   tools: z.array(dnsLabel).default([]),
-  port: z.number().int().min(1).max(65535).default(8080),
+  port: appPort(8080),
   versions: z.array(agentVersion).min(1).max(4),
   clusters: z.array(dnsLabel).optional(),
 });
@@ -201,7 +256,7 @@ const agentSchema = z.strictObject({
 const toolSchema = z.strictObject({
   name: dnsLabel,
   image,
-  port: z.number().int().min(1).max(65535).default(8000),
+  port: appPort(8000),
   path: z.string().startsWith("/").default("/mcp"),
   replicas: z.number().int().min(1).default(1),
   description: z.string().optional(),

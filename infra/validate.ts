@@ -169,6 +169,7 @@ function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFi
   const fits = new Map<string, ClusterFit[]>();
   requireUnique(report, "models", "model name", cfg.models.map((m) => m.name));
   requireUnique(report, "models", "served model name", cfg.models.map((m) => m.servedModelName), "servedModelName");
+  checkAdapterNames(report, cfg);
   cfg.models.forEach((m, mi) => {
     const at = ["models", mi];
     checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight);
@@ -197,6 +198,26 @@ function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFi
   });
   checkGpuDemand(report, cfg);
   return fits;
+}
+
+/**
+ * Clients pick a LoRA adapter by sending its name as `model`, and the body-based router maps that
+ * name to one base model: adapter names must be unique across all models and never shadow a
+ * served model name.
+ */
+function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
+  const served = new Map(cfg.models.map((m, i) => [m.servedModelName, i]));
+  const firstSeen = new Map<string, string>();
+  cfg.models.forEach((m, mi) => {
+    m.loraAdapters.forEach((a, ai) => {
+      const at = ["models", mi, "loraAdapters", ai, "name"];
+      const owner = served.get(a.name);
+      if (owner !== undefined) report(at, `adapter name '${a.name}' is the servedModelName of models[${owner}]; requests for it would be ambiguous`);
+      const earlier = firstSeen.get(a.name);
+      if (earlier) report(at, `duplicate adapter name '${a.name}' (also at ${earlier}); adapter names must be unique across models`);
+      else firstSeen.set(a.name, `models[${mi}].loraAdapters[${ai}]`);
+    });
+  });
 }
 
 /** All GPU replicas placed in a cluster must fit its GPU node groups at their maximum sizes together. */

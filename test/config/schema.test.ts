@@ -299,7 +299,68 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.versions.vllmImage",
     message: /must not use the 'latest' tag/,
   },
+  {
+    name: "an unknown TLS mode (the message lists the modes, not the clouds)",
+    mutate: (p) => (p.gateways.inference.tls = { mode: "magic" }),
+    path: "inference-mesh:platform.gateways.inference.tls.mode",
+    message: /must be one of 'selfSigned', 'secret', 'none'$/,
+  },
+  {
+    name: "a tool listening on a port ztunnel owns",
+    mutate: (p) => (p.tools[0].port = 15008),
+    path: "inference-mesh:platform.tools[0].port",
+    message: /is reserved by Istio/,
+  },
+  {
+    name: "an agent listening on Istio's health port",
+    mutate: (p) => (p.agents[0].port = 15021),
+    path: "inference-mesh:platform.agents[0].port",
+    message: /is reserved by Istio/,
+  },
+  {
+    name: "a LoRA adapter name used twice",
+    mutate: (p) => p.models[0].loraAdapters.push({ ...p.models[0].loraAdapters[0], source: "org/other-adapter" }),
+    path: "inference-mesh:platform.models[0].loraAdapters[1].name",
+    message: /duplicate adapter name 'support-tone'/,
+  },
+  {
+    name: "a LoRA adapter named like another model",
+    mutate: (p) => (p.models[0].loraAdapters[0].name = p.models[1].servedModelName),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].name",
+    message: /is the servedModelName of models\[1\]/,
+  },
+  {
+    name: "an image whose repository has uppercase letters",
+    mutate: (p) => (p.tools[0].image = "ghcr.io/Inference-Mesh/tool:1.0.0"),
+    path: "inference-mesh:platform.tools[0].image",
+    message: /invalid repository 'Inference-Mesh\/tool'/,
+  },
+  {
+    name: "an image with a malformed digest",
+    mutate: (p) => (p.agents[0].versions[0].image = "ghcr.io/x/agent@sha256:abc"),
+    path: "inference-mesh:platform.agents[0].versions[0].image",
+    message: /malformed digest/,
+  },
+  {
+    name: "a GCP project that is not a project ID",
+    mutate: (p) => (p.clusters[2].project = "My_Project"),
+    path: "inference-mesh:platform.clusters[2].project",
+    message: /must be a GCP project ID/,
+  },
 ];
+
+test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
+  for (const ok of ["localhost:5000/team/img:1.2.3", "registry.k8s.io/pause:3.10", "a/b__c/d--e:1", `busybox:latest@sha256:${"a".repeat(64)}`]) {
+    const p = shippedPlatform("prod");
+    p.tools[0].image = ok;
+    assert.doesNotThrow(() => parsePlatform(p, "test"), ok);
+  }
+  for (const bad of ["busybox:LATEST", "Foo/bar:1", "a/-b:1", "a:b:c"]) {
+    const p = shippedPlatform("prod");
+    p.tools[0].image = bad;
+    assert.ok(problemsOf(p).some((l) => l.startsWith("inference-mesh:platform.tools[0].image")), bad);
+  }
+});
 
 for (const c of cases) {
   test(`rejects ${c.name}, naming ${c.path}`, () => {
