@@ -13,6 +13,31 @@ export function unpinned(image: string | undefined): string | undefined {
   return undefined;
 }
 
+const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
+
+/**
+ * What in a Helm release's values unpins an image: a `tag` (or Istio's `global.tag`) of `latest`
+ * or empty, or an `image` string that is not pinned. Charts default their image tags to the
+ * chart's appVersion, so an absent tag is pinned by the chart version.
+ */
+export function unpinnedHelmValues(values: unknown, path = "values"): string[] {
+  if (!values || typeof values !== "object") return [];
+  if (Array.isArray(values)) return values.flatMap((v, i) => unpinnedHelmValues(v, `${path}[${i}]`));
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+    const at = `${path}.${key}`;
+    if (key === "tag" && typeof value === "string" && (value === "" || value.toLowerCase() === "latest")) {
+      found.push(`${at} is '${value}' (the newest image, not a reviewed one)`);
+    } else if (key === "image" && typeof value === "string" && /[/:@]/.test(value)) {
+      const why = unpinned(value);
+      if (why) found.push(`${at}: ${why}`);
+    } else {
+      found.push(...unpinnedHelmValues(value, at));
+    }
+  }
+  return found;
+}
+
 /**
  * An unpinned image changes under a running platform: a reschedule silently upgrades the model
  * server or gateway, and a preview cannot show what will run.
@@ -20,9 +45,17 @@ export function unpinned(image: string | undefined): string | undefined {
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
   description:
-    "Every container image of a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod names a tag other than latest, or a digest, so what runs is what was reviewed.",
+    "Every container image of a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod names a tag other than latest, or a digest, and every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
+    if (HELM_TYPES.has(args.type)) {
+      const release = `Helm release ${args.props.name ?? args.name} (${args.props.chart ?? "?"})`;
+      if (typeof args.props.version !== "string" || args.props.version.trim() === "") {
+        report(`${release} has no chart version: helm installs the newest chart and its images; pin version`);
+      }
+      for (const why of unpinnedHelmValues(args.props.values)) report(`${release}: ${why}; pin a version tag or digest`);
+      return;
+    }
     if (!isWorkload(args.type)) return;
     const { namespace, name } = meta(args.props);
     const kind = args.type.split(":").pop();

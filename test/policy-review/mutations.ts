@@ -271,6 +271,16 @@ function more(): Mutation[] {
       apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment"), (o) => podSpecs(o).forEach((s: any) => (s.initContainers = [{ name: "init", image: "busybox:latest" }]))),
     },
     {
+      name: "istiod's image tag at latest through Helm values",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "istiod", (o) => (o.values = { ...o.values, global: { ...o.values?.global, tag: "latest" } })),
+    },
+    {
+      name: "a Helm release without a chart version",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release", (o) => delete o.version),
+    },
+    {
       name: "a Kubernetes resource with no provider reference",
       policy: "explicit-kubernetes-provider",
       apply: (doc) => {

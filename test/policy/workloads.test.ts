@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
-import { imagesPinned, unpinned } from "../../policy/rules/images-pinned";
+import { imagesPinned, unpinned, unpinnedHelmValues } from "../../policy/rules/images-pinned";
 import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
 import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
 import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
@@ -43,6 +43,27 @@ test("images-pinned: a tag other than latest, or a digest", async () => {
   const job = { type: "kubernetes:batch/v1:CronJob", props: { metadata: { name: "warm", namespace: "inference" }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "w", image: "curl" }] } } } } } } };
   const bad = await runResource(imagesPinned, [deployment("vllm", { containers: [{ name: "vllm", image: "vllm/vllm-openai:latest" }] }), job]);
   assert.equal(bad.violations.length, 2);
+});
+
+test("images-pinned: Helm releases pin their chart version and set no image tag to latest", async () => {
+  const release = (props: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "istiod", chart: "istiod", ...props } });
+  const ok = await runResource(imagesPinned, [
+    release({ version: "1.30.3", values: { global: { hub: "docker.io/istio" }, pilot: { replicaCount: 2 } } }),
+    release({ name: "agentgateway", version: "v1.4.1", values: { controller: { image: { repository: "controller", tag: "v1.4.1" } } } }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // A bare name (Istio's `pilot.image: pilot`) takes its tag from elsewhere (`global.tag`).
+  assert.deepEqual(unpinnedHelmValues({ a: [{ image: "docker.io/library/busybox" }], pilot: { image: "pilot" }, global: { tag: "latest" } }), [
+    "values.a[0].image: docker.io/library/busybox has no tag or digest (resolves to latest)",
+    "values.global.tag is 'latest' (the newest image, not a reviewed one)",
+  ]);
+  const bad = await runResource(imagesPinned, [
+    release({ values: {} }),
+    release({ version: "1.30.3", values: { global: { tag: "latest" } } }),
+    { type: "kubernetes:helm.sh/v4:Chart", props: { chart: "oci://cr.agentgateway.dev/charts/agentgateway", version: "v1.4.1", values: { proxy: { image: { tag: "LATEST" } } } } },
+  ]);
+  assert.equal(bad.violations.length, 3);
+  assert.match(bad.violations[0].message, /no chart version/);
 });
 
 test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
