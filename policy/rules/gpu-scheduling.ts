@@ -5,25 +5,32 @@ import { configWithDefaults, list } from "../lib/values";
 interface Config {
   /** The extended resource GPUs are requested as. */
   gpuResource: string;
-  /** The taint key GPU nodes carry. */
+  /** The taint GPU nodes carry: `<key>=<value>:NoSchedule`. */
   gpuTaintKey: string;
+  gpuTaintValue: string;
   /** `namespace/name` of workloads that may tolerate the GPU taint without requesting GPUs (device plugins, GPU monitoring). */
   allowedTolerators: string[];
 }
-const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", allowedTolerators: [] };
+const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", gpuTaintValue: "present", allowedTolerators: [] };
 
 interface Toleration {
   key?: string;
   operator?: string;
+  value?: string;
   effect?: string;
 }
 
-/** Whether a toleration lets a pod onto nodes tainted `<key>:NoSchedule`. */
-function tolerates(t: Toleration, key: string): boolean {
-  const effectOk = !t.effect || t.effect === "NoSchedule";
-  if (!effectOk) return false;
-  if (!t.key) return t.operator === "Exists"; // an empty key with Exists tolerates every taint
-  return t.key === key;
+/**
+ * Whether a toleration lets a pod onto nodes tainted `<key>=<value>:NoSchedule`, as the
+ * scheduler matches it: same effect (or none), and `Exists` on the key (an empty key with
+ * `Exists` tolerates every taint) or `Equal` (the default operator) with the taint's value.
+ */
+export function tolerates(t: Toleration, key: string, value: string): boolean {
+  if (t.effect && t.effect !== "NoSchedule") return false;
+  const operator = t.operator ?? "Equal";
+  if (!t.key) return operator === "Exists";
+  if (t.key !== key) return false;
+  return operator === "Exists" || (operator === "Equal" && (t.value ?? "") === value);
 }
 
 function gpuCount(v: unknown): number {
@@ -45,6 +52,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
     properties: {
       gpuResource: { type: "string", default: defaults.gpuResource, description: "Extended resource name of the GPU." },
       gpuTaintKey: { type: "string", default: defaults.gpuTaintKey, description: "Taint key on GPU nodes." },
+      gpuTaintValue: { type: "string", default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (matched by operator Equal)." },
       allowedTolerators: {
         type: "array",
         items: { type: "string" },
@@ -70,8 +78,8 @@ export const gpuScheduling: ResourceValidationPolicy = {
       if (request > 0 && limit > 0 && request !== limit) report(`${kind} ${namespace}/${name} container ${c.name}: ${config.gpuResource} request ${request} differs from limit ${limit}`);
     }
     const tolerations = list(spec.tolerations as Toleration[]);
-    const tolerated = tolerations.some((t) => tolerates(t, config.gpuTaintKey));
-    if (usesGpu && !tolerated) report(`${kind} ${namespace}/${name} uses GPUs but does not tolerate the ${config.gpuTaintKey}:NoSchedule taint, so it cannot schedule on GPU nodes`);
+    const tolerated = tolerations.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue));
+    if (usesGpu && !tolerated) report(`${kind} ${namespace}/${name} uses GPUs but does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so it cannot schedule on GPU nodes`);
     if (!usesGpu && tolerated && !config.allowedTolerators.includes(`${namespace}/${name}`)) {
       report(`${kind} ${namespace}/${name} requests no GPU but tolerates the ${config.gpuTaintKey} taint, so it can take GPU node capacity`);
     }

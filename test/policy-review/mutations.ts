@@ -225,6 +225,15 @@ function more(): Mutation[] {
         }),
     },
     {
+      name: "a split swapped so the canary gets 95%",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onSplits(doc, (pair) => {
+          const [heavy, light] = pair[0].weight >= pair[1].weight ? pair : [pair[1], pair[0]];
+          [heavy.weight, light.weight] = [light.weight, heavy.weight];
+        }),
+    },
+    {
       name: "an InferencePool without a failure mode",
       policy: "inference-pool-epp",
       apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => delete o.spec.endpointPickerRef.failureMode),
@@ -250,6 +259,14 @@ function more(): Mutation[] {
               delete c.resources?.requests?.["nvidia.com/gpu"];
             }),
           ),
+        ),
+    },
+    {
+      name: "a GPU workload tolerating the GPU taint key with the wrong value",
+      policy: "gpu-scheduling",
+      apply: (doc) =>
+        onFirst(doc, gpuDeployment, (o) =>
+          podSpecs(o).forEach((s: any) => (s.tolerations = (s.tolerations ?? []).map((t: any) => (t.key === "nvidia.com/gpu" ? { key: t.key, operator: "Equal", value: "absent", effect: "NoSchedule" } : t)))),
         ),
     },
     {

@@ -46,6 +46,17 @@ test("canary-weight-limit: canaries get at most maxCanaryWeight and splits sum t
   assert.deepEqual((await runResource(canaryWeightLimit, route([refs(75, 25)]), { maxCanaryWeight: 25 })).violations, []);
 });
 
+test("canary-weight-limit: a backend the x-canary header routes to is the canary, even when it is the heaviest", async () => {
+  const pinned = { matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }], backendRefs: [{ kind: "InferencePool", name: "pool-v2", weight: 1 }] };
+  assert.deepEqual((await runResource(canaryWeightLimit, route([pinned, refs(95, 5)]))).violations, []);
+  const swapped = await runResource(canaryWeightLimit, route([pinned, refs(5, 95)]));
+  assert.equal(swapped.violations.length, 1);
+  assert.match(swapped.violations[0].message, /canary \(x-canary routes to it\) pool-v2 gets 95% of the split/);
+  const otherHeader = { ...pinned, matches: [{ headers: [{ name: "X-Preview" }] }] };
+  assert.equal((await runResource(canaryWeightLimit, route([otherHeader, refs(5, 95)]), { canaryHeader: "x-preview" })).violations.length, 1);
+  assert.deepEqual((await runResource(canaryWeightLimit, route([otherHeader, refs(5, 95)]))).violations, [], "without the header the heaviest is the primary");
+});
+
 const pool = (failureMode: string | undefined, port = 9002) =>
   on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
     metadata: { name: "llama-v1", namespace: "inference" },

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { tolerates, gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { imagesPinned, unpinned, unpinnedHelmValues } from "../../policy/rules/images-pinned";
 import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
 import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
@@ -24,13 +24,29 @@ test("gpu-scheduling: GPU containers limit nvidia.com/gpu and tolerate the taint
   const requestOnly = await runResource(gpuScheduling, vllm({ requests: { "nvidia.com/gpu": 1 } }));
   assert.match(requestOnly.violations[0].message, /requests nvidia\.com\/gpu without a limit/);
   const untolerated = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 2 } }, []), null);
-  assert.match(untolerated.violations[0].message, /uses GPUs but does not tolerate the nvidia\.com\/gpu:NoSchedule taint/);
+  assert.match(untolerated.violations[0].message, /uses GPUs but does not tolerate the nvidia\.com\/gpu=present:NoSchedule taint/);
   const squatter = await runResource(gpuScheduling, [
     deployment("web", { tolerations: [gpuToleration], containers: [{ name: "web", image: "web:v1" }] }),
     deployment("anything", { tolerations: [{ operator: "Exists" }], containers: [{ name: "a", image: "a:v1" }] }),
   ]);
   assert.equal(squatter.violations.length, 2);
   assert.match(squatter.violations[0].message, /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+});
+
+test("gpu-scheduling: tolerations match the GPU taint as the scheduler does (key, value, effect, operator)", async () => {
+  const taint = ["nvidia.com/gpu", "present"] as const;
+  assert.ok(tolerates({ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, ...taint));
+  assert.ok(tolerates({ key: "nvidia.com/gpu", operator: "Equal", value: "present" }, ...taint));
+  assert.ok(tolerates({ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }, ...taint), "Equal is the default operator");
+  assert.ok(tolerates({ operator: "Exists" }, ...taint), "an empty key with Exists tolerates everything");
+  assert.ok(!tolerates({ key: "nvidia.com/gpu", operator: "Equal", value: "absent", effect: "NoSchedule" }, ...taint));
+  assert.ok(!tolerates({ key: "nvidia.com/gpu" }, ...taint), "Equal with no value matches only an empty taint value");
+  assert.ok(!tolerates({ key: "nvidia.com/gpu", operator: "Exists", effect: "NoExecute" }, ...taint));
+  assert.ok(!tolerates({ key: "nvidia.com/mig", operator: "Exists" }, ...taint));
+  const wrongValue = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, [{ key: "nvidia.com/gpu", operator: "Equal", value: "absent", effect: "NoSchedule" }]), null);
+  assert.equal(wrongValue.violations.length, 1);
+  const otherTaintValue = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, [{ key: "nvidia.com/gpu", operator: "Equal", value: "true" }]), { gpuTaintValue: "true" });
+  assert.deepEqual(otherTaintValue.violations, []);
 });
 
 test("images-pinned: a tag other than latest, or a digest", async () => {
