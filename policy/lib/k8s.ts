@@ -67,6 +67,16 @@ export function podSpecOf(type: string, props: Record<string, any>): Record<stri
   return podSpecPaths[type]?.(props);
 }
 
+/** The namespaces the platform runs its workloads in, enrolled in ambient (the policies' default). */
+export const PLATFORM_NAMESPACES = ["inference", "agents", "tools"];
+
+/** The pod template's metadata of a workload (the pod's own for a Pod). */
+export function podMetadata(type: string, props: Record<string, any>): { labels?: Record<string, string>; annotations?: Record<string, string> } {
+  if (type === "kubernetes:core/v1:Pod") return props.metadata ?? {};
+  if (type === "kubernetes:batch/v1:CronJob") return props.spec?.jobTemplate?.spec?.template?.metadata ?? {};
+  return props.spec?.template?.metadata ?? {};
+}
+
 export interface Container {
   name: string;
   image?: string;

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isWorkload, meta, podSpecOf, T } from "../lib/k8s";
+import { isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { configWithDefaults } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
@@ -8,14 +8,7 @@ interface Config {
   /** Namespaces the platform enrolls in ambient, whose pods must not ask for a sidecar either. */
   ambientNamespaces: string[];
 }
-const defaults: Config = { ambientNamespaces: ["inference", "agents", "tools"] };
-
-/** The pod template's metadata of a workload (the pod's own for a Pod). */
-function podMetadata(type: string, props: Record<string, any>): { labels?: Record<string, string>; annotations?: Record<string, string> } {
-  if (type === "kubernetes:core/v1:Pod") return props.metadata ?? {};
-  if (type === "kubernetes:batch/v1:CronJob") return props.spec?.jobTemplate?.spec?.template?.metadata ?? {};
-  return props.spec?.template?.metadata ?? {};
-}
+const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES };
 
 /**
  * An ambient namespace must not also ask for sidecars: pods would get both a sidecar and ztunnel

@@ -19,12 +19,13 @@ function value(r: PolicyResource, path: string): string | undefined {
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters istiod uses one meshID and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the istio-system namespace label topology.istio.io/network.",
+    "Across clusters istiod uses one meshID and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the istio-system namespace label topology.istio.io/network; each cluster's Istio cluster name is unique and the same in istiod and ztunnel.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
     const trustDomains = new Map<string, string[]>();
     const networks = new Map<string, string[]>();
+    const clusterIds = new Map<string, string[]>();
     const add = (m: Map<string, string[]>, k: string, cluster: string) => m.set(k, [...(m.get(k) ?? []), cluster]);
     let istiods = 0;
     for (const [cluster, resources] of byCluster(args.resources)) {
@@ -36,7 +37,17 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       add(trustDomains, value(istiod, "meshConfig.trustDomain") ?? "cluster.local", cluster);
       const declared = new Map<string, string | undefined>([["istiod global.network", value(istiod, "global.network")]]);
       const ztunnel = releases.find((r) => chartOf(r) === "ztunnel");
-      if (ztunnel) declared.set("ztunnel global.network", value(ztunnel, "global.network"));
+      if (ztunnel) {
+        // ztunnel's chart merges global.* onto its top level, so either key sets NETWORK.
+        declared.set("ztunnel global.network", value(ztunnel, "global.network"));
+        if (value(ztunnel, "network") !== undefined) declared.set("ztunnel network", value(ztunnel, "network"));
+      }
+      const clusterId = value(istiod, "global.multiCluster.clusterName");
+      if (clusterId) add(clusterIds, clusterId, cluster);
+      const ztunnelClusterId = ztunnel && (value(ztunnel, "multiCluster.clusterName") ?? value(ztunnel, "global.multiCluster.clusterName"));
+      if (ztunnelClusterId && clusterId && ztunnelClusterId !== clusterId) {
+        report(`cluster ${cluster}: ztunnel multiCluster.clusterName=${ztunnelClusterId} but istiod global.multiCluster.clusterName=${clusterId}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
+      }
       const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === "istio-system");
       if (ns) declared.set("istio-system label topology.istio.io/network", meta(ns.props).labels["topology.istio.io/network"]);
       const names = new Set([...declared.values()].filter((v): v is string => !!v));
@@ -50,6 +61,9 @@ export const meshIdentityConsistent: StackValidationPolicy = {
     if (meshIds.size > 1) report(`istiod meshID differs across clusters: ${[...meshIds].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")}`);
     if (istiods > 1 && meshIds.has("(unset)")) report(`clusters ${meshIds.get("(unset)")!.join(", ")} set no global.meshID in a multi-cluster mesh`);
     if (trustDomains.size > 1) report(`trust domain differs across clusters: ${[...trustDomains].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")}`);
+    for (const [id, owners] of clusterIds) {
+      if (owners.length > 1) report(`Istio cluster name ${id} is used by clusters ${owners.join(", ")}; remote secrets and endpoints need one name per cluster`);
+    }
     for (const [network, owners] of networks) {
       if (owners.length > 1) report(`network ${network} is claimed by clusters ${owners.join(", ")}; each cluster needs its own network name`);
     }

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
-import { byCluster, isAuthorizationPolicy, isWorkload, meta, T } from "../lib/k8s";
+import { byCluster, isAuthorizationPolicy, isWorkload, meta, PLATFORM_NAMESPACES, T } from "../lib/k8s";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
 interface Config {
@@ -9,7 +9,7 @@ interface Config {
   /** Istio's root namespace: an ALLOW policy there without a selector covers every namespace. */
   rootNamespace: string;
 }
-const defaults: Config = { workloadNamespaces: ["inference", "agents", "tools"], rootNamespace: "istio-system" };
+const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespace: "istio-system" };
 
 /**
  * With no ALLOW policy in a namespace Istio allows every authenticated caller; one ALLOW policy

@@ -142,6 +142,22 @@ function more(): Mutation[] {
       apply: (doc) => removeAll(doc, (r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system"),
     },
     {
+      name: "a workload namespace taken out of ambient",
+      policy: "mesh-mtls-strict",
+      apply: (doc) => {
+        const withWorkloads = new Set(resources(doc).filter((r) => isKind(r, "Deployment")).map((r) => (r.inputs as any)?.metadata?.namespace));
+        return onFirst(doc, (r) => isKind(r, "Namespace") && (r.inputs as any).metadata.labels?.["istio.io/dataplane-mode"] === "ambient" && withWorkloads.has((r.inputs as any).metadata.name), (o) => delete o.metadata.labels["istio.io/dataplane-mode"]);
+      },
+    },
+    {
+      name: "a workload opting out of ambient",
+      policy: "mesh-mtls-strict",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Deployment") && ["inference", "agents", "tools"].includes((r.inputs as any).metadata.namespace), (o) => {
+          o.spec.template.metadata = { ...o.spec.template.metadata, labels: { ...o.spec.template.metadata?.labels, "istio.io/dataplane-mode": "none" } };
+        }),
+    },
+    {
       name: "sidecar injection enabled on an ambient namespace",
       policy: "ambient-no-sidecar-injection",
       apply: (doc) => onFirst(doc, (r) => isKind(r, "Namespace") && (r.inputs as any).metadata.name === "inference", (o) => (o.metadata.labels = { ...o.metadata.labels, "istio-injection": "enabled" })),
@@ -344,6 +360,11 @@ function more(): Mutation[] {
         const all = resources(doc).filter(istiod);
         return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.global.meshID = "other-mesh")) : undefined;
       },
+    },
+    {
+      name: "ztunnel registering under another cluster name than istiod",
+      policy: "mesh-identity-consistent",
+      apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => (o.values = { ...o.values, multiCluster: { clusterName: "someone-else" } })),
     },
     {
       name: "a cluster with another trust domain",

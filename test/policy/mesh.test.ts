@@ -31,6 +31,28 @@ test("mesh-mtls-strict: every cluster needs istio-system/default STRICT", async 
   assert.deepEqual(defaults.violations, []);
 });
 
+test("mesh-mtls-strict: the workload namespaces stay in ambient and no pod opts out", async () => {
+  const strict = [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })];
+  const ns = (name: string, labels: Record<string, string>) => stackResource({ type: NS, name: `a-ns-${name}`, props: { metadata: { name, labels } }, provider: k8sProvider("a") });
+  const deploy = (name: string, namespace: string, podLabels: Record<string, string> = {}) =>
+    stackResource({ type: "kubernetes:apps/v1:Deployment", name: `a-${name}`, props: { metadata: { name, namespace }, spec: { template: { metadata: { labels: podLabels }, spec: { containers: [] } } } }, provider: k8sProvider("a") });
+  const ambient = { "istio.io/dataplane-mode": "ambient" };
+  const ok = await runStack(meshMtlsStrict, [
+    ...strict, ns("inference", ambient), deploy("vllm", "inference"),
+    // An unenrolled namespace is fine while it runs nothing, or when its pods enroll themselves.
+    ns("tools", {}), ns("agents", {}), deploy("agent", "agents", ambient),
+    ns("kube-system", {}), deploy("coredns", "kube-system"),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const left = await runStack(meshMtlsStrict, [...strict, ns("inference", {}), deploy("vllm", "inference"), ns("agents", { "istio.io/dataplane-mode": "none" }), deploy("agent", "agents")]);
+  assert.equal(left.violations.length, 2);
+  assert.match(left.violations[0].message, /namespace inference on cluster a has istio.io\/dataplane-mode=unset, not ambient: its 1 workload\(s\) are outside the mesh/);
+  const optOut = await runStack(meshMtlsStrict, [...strict, ns("tools", ambient), deploy("mcp", "tools", { "istio.io/dataplane-mode": "none" })]);
+  assert.equal(optOut.violations.length, 1);
+  assert.match(optOut.violations[0].message, /Deployment tools\/mcp on cluster a opts out of ambient/);
+  assert.deepEqual((await runStack(meshMtlsStrict, [...strict, ns("inference", {}), deploy("vllm", "inference")], { ambientNamespaces: [] })).violations, []);
+});
+
 test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls; remediates to STRICT", async () => {
   const strict = await runResource(peerAuthenticationStrict, { type: PA, props: { metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } } });
   assert.deepEqual(strict.violations, []);
@@ -88,6 +110,24 @@ test("mesh-identity-consistent: one meshID and trust domain, unique and consiste
   assert.match(messages, /meshID differs across clusters/);
   assert.match(messages, /trust domain differs across clusters/);
   assert.match(messages, /network net-b is claimed by clusters b, c/);
+});
+
+test("mesh-identity-consistent: ztunnel's top-level network and its cluster name agree with istiod; cluster names are unique", async () => {
+  const named = (cluster: string, clusterName: string, ztunnelValues: Record<string, unknown>) => [
+    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName } } } }, provider: k8sProvider(cluster) }),
+    stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: ztunnelValues }, provider: k8sProvider(cluster) }),
+  ];
+  const ok = await runStack(meshIdentityConsistent, [...named("a", "a", { global: { network: "net-a" }, multiCluster: { clusterName: "a" } }), ...named("b", "b", { network: "net-b", multiCluster: { clusterName: "b" } })]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshIdentityConsistent, [
+    ...named("a", "a", { global: { network: "net-a" }, network: "net-z", multiCluster: { clusterName: "a" } }),
+    ...named("b", "b", { global: { network: "net-b" }, multiCluster: { clusterName: "a" } }),
+    ...named("c", "a", { global: { network: "net-c" } }),
+  ]);
+  const messages = bad.violations.map((v) => v.message).join("\n");
+  assert.match(messages, /cluster a names its network inconsistently: .*ztunnel network=net-z/);
+  assert.match(messages, /cluster b: ztunnel multiCluster.clusterName=a but istiod global.multiCluster.clusterName=b/);
+  assert.match(messages, /Istio cluster name a is used by clusters a, c/);
 });
 
 const SECRET = "kubernetes:core/v1:Secret";
