@@ -40,8 +40,12 @@ async function main(): Promise<number> {
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config });
     const json = JSON.stringify(report, null, 2) + "\n";
     if (values.out) {
-      fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
-      fs.writeFileSync(path.resolve(values.out), json);
+      // Written beside the target and renamed, so a reader never sees half a report.
+      const out = path.resolve(values.out);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      const tmp = `${out}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, json);
+      fs.renameSync(tmp, out);
     }
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
     return mandatoryViolations > 0 ? 1 : 0;

@@ -4,7 +4,9 @@
  * pkg/resource/deploy AnalyzeSnapshot) and its step generator: every resource not pending delete is
  * analyzed, the root Stack and providers included; `Analyze` gets the inputs, `AnalyzeStack` the
  * outputs; a provider is sent with its own inputs; the name is the URN's name; properties are
- * marshalled keeping secrets and unknowns and skipping internal `__` keys.
+ * marshalled as the engine's analyzer plugin does (sdk/go/common/resource/plugin/analyzer_plugin.go):
+ * secrets and unknowns kept, internal `__` keys skipped (kept for `Remediate`), resource references
+ * reduced to their ID (or URN for components), known output values to their value.
  *
  * Requests are encoded straight to protobuf bytes (see proto-writer.ts): field numbers are those
  * of pulumi/proto/pulumi/analyzer.proto, and test/policy-review/wire.test.ts checks the bytes
@@ -14,6 +16,10 @@ import { ProtoWriter, structFields, writePlainValue } from "./proto-writer";
 
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
+export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
+export const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 /** What the engine sends for a value it cannot know (here: a secret encrypted in the export). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -45,7 +51,12 @@ export interface ExportedDeployment {
 export interface WireStats {
   /** Secrets that the export holds only as ciphertext: sent as unknown, as in a preview. */
   undecryptableSecrets: number;
+  /** `Remediate` requests keep internal `__` keys; `Analyze` and `AnalyzeStack` skip them. */
+  keepInternalKeys?: boolean;
 }
+
+/** A deployment export the engine could not load: an unknown signature or a broken secret. */
+export class StateFormatError extends Error {}
 
 /** The name part of `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export function urnName(urn: string): string {
@@ -71,21 +82,35 @@ export function providerUrn(ref: string): string {
  * Writes the Value fields of an export value in its wire form, in one pass: `{sig, plaintext}`
  * (`--show-secrets`) and `{sig, value}` (mock captures) become the engine's `{sig, value}`;
  * `{sig, ciphertext}` cannot be decrypted offline and becomes a secret unknown, which a policy
- * reading it reports as "can't run during preview"; internal `__` keys are dropped; other
- * signature objects (assets, archives, resource references) travel as they are.
+ * reading it reports as "can't run during preview"; resource references become their ID (the URN
+ * when they have none) and output values their value (unknown when absent), as the engine marshals
+ * them without KeepResources/KeepOutputValues; assets and archives travel as they are.
  */
 function writeWireValue(w: ProtoWriter, value: unknown, stats: WireStats): void {
   if (structFields.scalar(w, value)) return;
   if (Array.isArray(value)) return structFields.list(w, value, (v) => writeWireValue(w, v, stats));
-  structFields.struct(w, () => writeWireStructFields(w, value as Record<string, unknown>, stats));
+  const obj = value as Record<string, unknown>;
+  const sig = obj[SIG_KEY];
+  if (sig === RESOURCE_REF_SIG) return writeWireValue(w, resourceRefValue(obj), stats);
+  if (sig === OUTPUT_VALUE_SIG) {
+    const inner = "value" in obj ? obj.value : UNKNOWN;
+    return writeWireValue(w, obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner, stats);
+  }
+  structFields.struct(w, () => writeWireStructFields(w, obj, stats));
+}
+
+function resourceRefValue(ref: Record<string, unknown>): unknown {
+  if (typeof ref.urn !== "string") throw new StateFormatError("a resource reference has no urn");
+  return typeof ref.id === "string" && ref.id !== "" ? ref.id : ref.urn;
 }
 
 /** The Struct fields of an object's wire form (see writeWireValue). */
 function writeWireStructFields(w: ProtoWriter, obj: Record<string, unknown>, stats: WireStats): void {
-  if (obj[SIG_KEY] === SECRET_SIG) {
+  const sig = obj[SIG_KEY];
+  if (sig === SECRET_SIG) {
     structFields.entry(w, SIG_KEY, () => structFields.scalar(w, SECRET_SIG));
     if (typeof obj.plaintext === "string") {
-      const plain = JSON.parse(obj.plaintext);
+      const plain = parseSecretPlaintext(obj.plaintext);
       structFields.entry(w, "value", () => writeWireValue(w, plain, stats));
     } else if ("value" in obj) {
       structFields.entry(w, "value", () => writeWireValue(w, obj.value, stats));
@@ -95,11 +120,22 @@ function writeWireStructFields(w: ProtoWriter, obj: Record<string, unknown>, sta
     }
     return;
   }
-  const passThrough = SIG_KEY in obj; // assets, archives, resource references travel as they are
+  if (sig !== undefined) {
+    if (sig !== ASSET_SIG && sig !== ARCHIVE_SIG) throw new StateFormatError(`unrecognized signature ${JSON.stringify(sig)} (a value under key ${SIG_KEY} must be a secret, asset, archive, resource reference or output value)`);
+    for (const key of Object.keys(obj).sort()) structFields.entry(w, key, () => writePlainValue(w, obj[key]));
+    return;
+  }
   for (const key of Object.keys(obj).sort()) {
     const v = obj[key];
-    if (passThrough) structFields.entry(w, key, () => writePlainValue(w, v));
-    else if (!key.startsWith("__") && v !== undefined) structFields.entry(w, key, () => writeWireValue(w, v, stats));
+    if (v !== undefined && (stats.keepInternalKeys || !key.startsWith("__"))) structFields.entry(w, key, () => writeWireValue(w, v, stats));
+  }
+}
+
+function parseSecretPlaintext(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new StateFormatError("a secret's plaintext is not JSON (`pulumi stack export --show-secrets` writes JSON-encoded values)");
   }
 }
 
@@ -116,6 +152,16 @@ function writeOptions(w: ProtoWriter, r: ExportedResource): void {
     if (t?.delete) w.double(3, t.delete);
   });
   if (r.parent) w.string(8, r.parent);
+}
+
+/** Names the resource and side of a state format error. */
+function withContext(r: ExportedResource, side: "inputs" | "outputs", write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (err instanceof StateFormatError) throw new StateFormatError(`${r.urn} ${side}: ${err.message}`);
+    throw err;
+  }
 }
 
 function writeNonEmpty(w: ProtoWriter, field: number, value: string): void {
@@ -145,7 +191,7 @@ export class RequestBuilder {
     if (cached) return cached;
     const w = new ProtoWriter();
     writeNonEmpty(w, 1, p.type);
-    w.message(2, () => writeWireStructFields(w, p.inputs ?? {}, { undecryptableSecrets: 0 }));
+    w.message(2, () => withContext(p, "inputs", () => writeWireStructFields(w, p.inputs ?? {}, { undecryptableSecrets: 0 })));
     writeNonEmpty(w, 3, p.urn);
     writeNonEmpty(w, 4, urnName(p.urn));
     const body = w.finish();
@@ -153,12 +199,21 @@ export class RequestBuilder {
     return body;
   }
 
-  /** The encoded pulumirpc.AnalyzeRequest (`Analyze`, `Remediate`) of one resource: its inputs. */
+  /** The encoded pulumirpc.AnalyzeRequest of one resource for `Analyze`: its inputs. */
   analyzeRequest(r: ExportedResource): Uint8Array {
+    return this.request(r, this.stats);
+  }
+
+  /** The same for `Remediate`, which the engine sends with internal keys. */
+  remediateRequest(r: ExportedResource): Uint8Array {
+    return this.request(r, { undecryptableSecrets: 0, keepInternalKeys: true });
+  }
+
+  private request(r: ExportedResource, stats: WireStats): Uint8Array {
     const provider = this.provider(r);
     const w = this.writer.reset();
     writeNonEmpty(w, 1, r.type);
-    w.message(2, () => writeWireStructFields(w, r.inputs ?? {}, this.stats));
+    w.message(2, () => withContext(r, "inputs", () => writeWireStructFields(w, r.inputs ?? {}, stats)));
     writeNonEmpty(w, 3, r.urn);
     writeNonEmpty(w, 4, urnName(r.urn));
     w.message(5, () => writeOptions(w, r));
@@ -174,7 +229,7 @@ export class RequestBuilder {
       const provider = this.provider(r);
       w.message(1, () => {
         writeNonEmpty(w, 1, r.type);
-        w.message(2, () => writeWireStructFields(w, r.outputs ?? {}, scratch));
+        w.message(2, () => withContext(r, "outputs", () => writeWireStructFields(w, r.outputs ?? {}, scratch)));
         writeNonEmpty(w, 3, r.urn);
         writeNonEmpty(w, 4, urnName(r.urn));
         w.message(5, () => writeOptions(w, r));

@@ -110,9 +110,8 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const remediating = info.policies.some((p) => levelOf(p.name) === "remediate");
 
   await pool(builder.resources, options.concurrency ?? 32, async (r) => {
-    const req = builder.analyzeRequest(r);
     if (remediating) {
-      const res = await pack.remediate(req);
+      const res = await pack.remediate(builder.remediateRequest(r));
       for (const rem of res.getRemediationsList()) {
         if (rem.getDiagnostic()) {
           violations.push({ policy: rem.getPolicyname(), enforcementLevel: "advisory", urn: r.urn, type: r.type, message: rem.getDiagnostic() });
@@ -121,7 +120,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
         }
       }
     }
-    const res = await pack.analyze(req);
+    const res = await pack.analyze(builder.analyzeRequest(r));
     record(res.diagnostics, r.urn);
     for (const n of res.notApplicable) notApplicable.set(n.policyName, (notApplicable.get(n.policyName) ?? 0) + 1);
   });
@@ -212,10 +211,21 @@ export function readDeploymentFile(file: string): ExportedDeployment {
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
   }
-  if (!doc || typeof doc !== "object" || !doc.deployment || !Array.isArray(doc.deployment.resources)) {
+  // An empty stack's export has no `resources` key at all.
+  if (!doc || typeof doc !== "object" || !doc.deployment || typeof doc.deployment !== "object" || (doc.deployment.resources !== undefined && !Array.isArray(doc.deployment.resources))) {
     throw new Error(`${file}: not a deployment export (expected {"version":3,"deployment":{"resources":[…]}})`);
   }
   if (doc.version !== 3) throw new Error(`${file}: deployment export version ${doc.version}; version 3 is supported`);
+  doc.deployment.resources ??= [];
+  doc.deployment.resources.forEach((r, i) => {
+    const where = `${file}: deployment.resources[${i}]`;
+    if (!r || typeof r !== "object") throw new Error(`${where} is not a resource object`);
+    if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:") || r.urn.split("::").length < 4) throw new Error(`${where} has an invalid urn ${JSON.stringify(r.urn)} (expected urn:pulumi:<stack>::<project>::<type>::<name>)`);
+    if (typeof r.type !== "string" || r.type === "") throw new Error(`${where} (${r.urn}) has no type`);
+    for (const side of ["inputs", "outputs"] as const) {
+      if (r[side] !== undefined && (r[side] === null || typeof r[side] !== "object" || Array.isArray(r[side]))) throw new Error(`${where} (${r.urn}) ${side} is not an object`);
+    }
+  });
   return doc;
 }
 

@@ -159,6 +159,13 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
     ["garbage.json", "not json", /garbage\.json: not valid JSON/],
     ["other.json", '{"a":1}', /other\.json: not a deployment export/],
     ["v2.json", '{"version":2,"deployment":{"resources":[]}}', /v2\.json: deployment export version 2/],
+    ["bad-urn.json", '{"version":3,"deployment":{"resources":[{"urn":"r1","type":"test:index:R"}]}}', /bad-urn\.json: deployment\.resources\[0\] has an invalid urn "r1"/],
+    ["no-type.json", `{"version":3,"deployment":{"resources":[{"urn":"${prefix}::test:index:R::r"}]}}`, /no-type\.json: deployment\.resources\[0\] \(.*\) has no type/],
+    [
+      "bad-sig.json",
+      JSON.stringify({ version: 3, deployment: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R", inputs: { x: { [SIG_KEY]: "deadbeef" } } }] } }),
+      /test:index:R::r inputs: unrecognized signature "deadbeef"/,
+    ],
   ];
   for (const [name, content, expected] of cases) {
     const file = path.join(dir, name);
@@ -169,4 +176,14 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
     assert.equal(res.status, 2, `${name}: ${res.stdout}${res.stderr}`);
     assert.match(res.stderr, expected);
   }
+});
+
+test("CLI: an empty stack's export (no resources key, as `pulumi stack export` writes it) reviews clean", () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-empty-")), "empty.json");
+  fs.writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-01-01T00:00:00Z", magic: "x", version: "v3.249.0" }, secrets_providers: { type: "passphrase" } } }));
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", packDir, "--json"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).summary.resources, 0);
 });

@@ -10,13 +10,23 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { RequestBuilder, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, UNKNOWN, ExportedDeployment, ExportedResource, WireStats } from "../../scripts/lib/review-wire";
+import {
+  RequestBuilder, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, StateFormatError,
+  ExportedDeployment, ExportedResource, WireStats,
+} from "../../scripts/lib/review-wire";
 
 /** The reference wire form, as a converted copy (what the encoder writes without building one). */
 function toWire(value: unknown, stats: WireStats): unknown {
   if (Array.isArray(value)) return value.map((v) => toWire(v, stats));
   if (value === null || typeof value !== "object") return value;
   const obj = value as Record<string, unknown>;
+  // Resource references without KeepResources: the ID, or the URN of an ID-less (component) resource.
+  if (obj[SIG_KEY] === RESOURCE_REF_SIG) return typeof obj.id === "string" && obj.id !== "" ? obj.id : obj.urn;
+  // Output values without KeepOutputValues: the value (secret-wrapped if secret), unknown if absent.
+  if (obj[SIG_KEY] === OUTPUT_VALUE_SIG) {
+    const inner = "value" in obj ? toWire(obj.value, stats) : UNKNOWN;
+    return obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner;
+  }
   if (obj[SIG_KEY] === SECRET_SIG) {
     if (typeof obj.plaintext === "string") return { [SIG_KEY]: SECRET_SIG, value: toWire(JSON.parse(obj.plaintext), stats) };
     if ("value" in obj) return { [SIG_KEY]: SECRET_SIG, value: toWire(obj.value, stats) };
@@ -26,7 +36,7 @@ function toWire(value: unknown, stats: WireStats): unknown {
   if (SIG_KEY in obj) return obj;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (k.startsWith("__") || v === undefined) continue;
+    if ((k.startsWith("__") && !stats.keepInternalKeys) || v === undefined) continue;
     out[k] = toWire(v, stats);
   }
   return out;
@@ -69,12 +79,12 @@ class ReferenceBuilder {
     out.setProperties(this.struct(p.inputs, { undecryptableSecrets: 0 }));
     return out;
   }
-  analyzeRequest(r: ExportedResource): Uint8Array {
+  analyzeRequest(r: ExportedResource, stats: WireStats = this.stats): Uint8Array {
     const req = new pb.AnalyzeRequest();
     req.setUrn(r.urn);
     req.setType(r.type);
     req.setName(urnName(r.urn));
-    req.setProperties(this.struct(r.inputs, this.stats));
+    req.setProperties(this.struct(r.inputs, stats));
     req.setOptions(this.options(r));
     const p = this.provider(r);
     if (p) req.setProvider(p);
@@ -127,6 +137,10 @@ function fixture(): ExportedDeployment {
     wrapped: { [SIG_KEY]: SECRET_SIG, value: { inner: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } } },
     cipher: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:abc" },
     asset: { [SIG_KEY]: "c44067f5952c0a294b673a41bacd8c17", text: "hello", __internal: "kept" },
+    vpc: { [SIG_KEY]: RESOURCE_REF_SIG, urn: `${prefix}::awsx:ec2:Vpc::vpc`, packageVersion: "3.9.0" },
+    subnet: { [SIG_KEY]: RESOURCE_REF_SIG, urn: `${prefix}::aws:ec2/subnet:Subnet::a`, id: "subnet-123" },
+    computed: { [SIG_KEY]: OUTPUT_VALUE_SIG, dependencies: [provUrn] },
+    known: { [SIG_KEY]: OUTPUT_VALUE_SIG, value: [1, { x: "y" }], secret: true },
   };
   return {
     version: 3,
@@ -159,6 +173,7 @@ function assertSameRequests(doc: ExportedDeployment): void {
   assert.equal(ours.resources.length, ref.resources.length);
   for (const r of ours.resources) {
     assert.deepEqual(Buffer.from(ours.analyzeRequest(r)), Buffer.from(ref.analyzeRequest(r)), `Analyze request of ${r.urn}`);
+    assert.deepEqual(Buffer.from(ours.remediateRequest(r)), Buffer.from(ref.analyzeRequest(r, { undecryptableSecrets: 0, keepInternalKeys: true })), `Remediate request of ${r.urn}`);
   }
   assert.deepEqual(Buffer.from(ours.analyzeStackRequest()), Buffer.from(ref.analyzeStackRequest()), "AnalyzeStack request");
   assert.deepEqual(ours.stats, ref.stats);
@@ -174,6 +189,20 @@ test("analyzer requests are byte-identical to the generated classes' encoding", 
   assert.equal(props.__defaults, undefined);
   assert.equal(props.asset.__internal, "kept", "signature objects other than secrets pass through untouched");
   assert.equal(decoded.getProvider()!.getName(), "k8s-east");
+  assert.equal(props.vpc, `${prefix}::awsx:ec2:Vpc::vpc`, "a component reference becomes its URN");
+  assert.equal(props.subnet, "subnet-123", "a custom resource reference becomes its ID");
+  assert.equal(props.computed, UNKNOWN);
+  assert.deepEqual(props.known, { [SIG_KEY]: SECRET_SIG, value: [1, { x: "y" }] });
+  const remediate = pb.AnalyzeRequest.deserializeBinary(new RequestBuilder(doc).remediateRequest(doc.deployment.resources![2])).getProperties()!.toJavaScript() as any;
+  assert.deepEqual(remediate.__defaults, ["apiVersion"], "Remediate keeps internal keys, as the engine sends them");
+});
+
+test("a state the engine could not load fails naming the resource: unknown signatures, broken plaintext", () => {
+  const urn = `${prefix}::test:index:R::r`;
+  const build = (outputs: Record<string, unknown>) => () => new RequestBuilder({ version: 3, deployment: { resources: [{ urn, type: "test:index:R", outputs }] } }).analyzeStackRequest();
+  assert.throws(build({ x: { [SIG_KEY]: "deadbeef" } }), (e: Error) => e instanceof StateFormatError && e.message.startsWith(`${urn} outputs: unrecognized signature "deadbeef"`));
+  assert.throws(build({ s: { [SIG_KEY]: SECRET_SIG, plaintext: "apiVersion: v1" } }), /outputs: a secret's plaintext is not JSON/);
+  assert.throws(build({ r: { [SIG_KEY]: RESOURCE_REF_SIG, id: "x" } }), /a resource reference has no urn/);
 });
 
 /** Seeded random JSON documents: every value kind, nesting, and key orders. */
