@@ -101,8 +101,26 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
   }
 }
 
+/** Paths of `{secure: …}` envelopes: encrypted values the Pulumi CLI decrypts, but an offline render cannot. */
+function encryptedValuePaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (!value || typeof value !== "object") return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => encryptedValuePaths(v, [...path, i]));
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === "secure" && typeof entries[0][1] === "string") return [path];
+  return entries.flatMap(([k, v]) => encryptedValuePaths(v, [...path, k]));
+}
+
 /** Validates a plain config object (as it appears under `inference-mesh:platform`). */
 export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
+  const encrypted = encryptedValuePaths(raw);
+  if (encrypted.length > 0) {
+    throw new ConfigError(
+      encrypted.map((path) => ({
+        path,
+        message: "is encrypted (secure:); `pulumi preview`/`up` decrypt it, but the offline render has no key: keep it in plaintext to render offline (the platform config holds no credentials)",
+      })),
+    );
+  }
   const parsed = platformSchema.safeParse(raw);
   if (!parsed.success) {
     const fieldProblems = zodProblems(parsed.error);
@@ -140,12 +158,24 @@ export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
   };
 }
 
+/**
+ * The platform object from its config string, as the language host receives it: `missingHint`
+ * says where to set it when absent. A plain string that is not structured config is reported,
+ * never parsed as something else.
+ */
+export function platformFromConfigString(raw: string | undefined, missingHint: string): unknown {
+  if (raw === undefined) throw new ConfigError([{ path: [], message: `missing: ${missingHint}` }]);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    throw new ConfigError([{ path: [], message: `must be a structured (YAML mapping) value describing the platform, got the string '${shown}' (see README, Config reference)` }]);
+  }
+}
+
 /** Reads and validates `inference-mesh:platform` from the running stack's Pulumi config. */
 export function loadPlatformSpec(): PlatformSpec {
   const config = new pulumi.Config(PROJECT);
-  const raw = config.getObject<unknown>(PLATFORM_KEY);
-  if (raw === undefined) {
-    throw new ConfigError([{ path: [], message: "missing: set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)" }]);
-  }
+  const raw = platformFromConfigString(config.get(PLATFORM_KEY), "set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)");
   return parsePlatform(raw, pulumi.getStack());
 }

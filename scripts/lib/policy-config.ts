@@ -6,8 +6,8 @@
  * sets the level of every policy. The result is validated against each policy's schema.
  */
 import * as fs from "node:fs";
-import * as yaml from "js-yaml";
 import Ajv from "ajv";
+import { readYamlFile } from "./yaml-file";
 import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./policy-pack";
 
 const levels: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
@@ -41,7 +41,7 @@ export function parsePolicyConfig(doc: unknown, source = "policy config"): Recor
 }
 
 export function loadPolicyConfigFile(file: string): Record<string, PolicyConfig> {
-  return parsePolicyConfig(yaml.load(fs.readFileSync(file, "utf8")), file);
+  return parsePolicyConfig(readYamlFile(file, "policy config"), file);
 }
 
 function apply(result: Record<string, PolicyConfig>, given: Record<string, PolicyConfig>): void {

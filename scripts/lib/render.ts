@@ -14,7 +14,7 @@ import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyCo
 import { PolicyPackProcess, PackUsage } from "./policy-pack";
 import { loadPolicyConfigFile } from "./policy-config";
 import { topologyMarkdown } from "./topology";
-import { CONFIG_ROOT, ConfigError, parsePlatform } from "../../infra/config";
+import { CONFIG_ROOT, parsePlatform, platformFromConfigString } from "../../infra/config";
 
 export interface RenderOptions {
   stack: string;
@@ -62,11 +62,8 @@ function replaceDir(tmp: string, target: string): void {
 export function validateStack(options: RenderOptions) {
   const stackConfig = loadStackConfig(options.stack, options.stackFile);
   if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = JSON.stringify(options.platformOverride);
-  const raw = stackConfig.config[CONFIG_ROOT];
-  if (raw === undefined) {
-    throw new ConfigError([{ path: [], message: `missing in ${path.relative(repoRoot, stackConfig.file)}` }]);
-  }
-  const spec = parsePlatform(JSON.parse(raw), options.stack);
+  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], `set it in ${path.relative(repoRoot, stackConfig.file)}`);
+  const spec = parsePlatform(raw, options.stack);
   return { stackConfig, spec };
 }
 

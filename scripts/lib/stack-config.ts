@@ -1,11 +1,13 @@
 /**
  * Reads a stack's config the way the Pulumi CLI would hand it to the program: project-level
  * values from Pulumi.yaml, then `stacks/Pulumi.<stack>.yaml`, each key as a string (objects as
- * JSON). Encrypted (`secure:`) values cannot be decrypted offline and become a marked placeholder.
+ * JSON). Encrypted (`secure:`) values cannot be decrypted offline: they stay `{"secure": …}`
+ * envelopes, which the platform validation reports by path.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { readYamlFile } from "./yaml-file";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -23,9 +25,6 @@ function qualify(project: string, key: string): string {
 }
 
 function asConfigString(value: unknown): string {
-  if (value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as object)) {
-    return "offline-render-secret-placeholder";
-  }
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
@@ -48,7 +47,10 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     const value = decl.value ?? decl.default;
     if (value !== undefined) config[qualify(project.name, key)] = asConfigString(value);
   }
-  const doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (readYamlFile(file, "stack config") ?? {}) as { config?: Record<string, unknown> };
+  if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
+    throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
+  }
   for (const [key, value] of Object.entries(doc.config ?? {})) config[qualify(project.name, key)] = asConfigString(value);
   return { project: project.name, stack, config, file };
 }

@@ -111,3 +111,25 @@ test("an unknown stack is a clear error", () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no stack config .*Pulumi\.staging\.yaml; known stacks: dev, local, prod/);
 });
+
+test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform", () => {
+  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-bad-"));
+  const cases: [string, string, RegExp][] = [
+    ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
+    ["secure", "config:\n  inference-mesh:platform:\n    secure: v1:abcdef\n", /inference-mesh:platform: is encrypted \(secure:\)/],
+    ["nested", `config:\n  inference-mesh:platform: ${JSON.stringify({ ...shippedPlatform("local"), environment: { secure: "v1:x" } })}\n`, /inference-mesh:platform\.environment: is encrypted/],
+    ["string", "config:\n  inference-mesh:platform: just a string\n", /inference-mesh:platform: must be a structured \(YAML mapping\) value/],
+  ];
+  for (const [name, content, expected] of cases) {
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, content);
+    const r = runRender(["--stack-file", file], dir);
+    assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, expected, name);
+    assert.ok(!/\n\s+at /.test(r.stderr), `${name}: no stack trace`);
+    assert.ok(!fs.existsSync(path.join(dir, name)), `${name}: nothing rendered`);
+  }
+  const missingPolicyConfig = runRender(["--stack", "local", "--policy-config", path.join(dir, "nope.yaml")], dir);
+  assert.equal(missingPolicyConfig.code, 1);
+  assert.match(missingPolicyConfig.stderr, /policy config .*nope\.yaml: no such file/);
+});
