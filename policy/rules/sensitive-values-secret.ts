@@ -29,6 +29,15 @@ export function kubeconfigHasCredentials(value: unknown): boolean {
   return /(^|[\s{,"])"?(client-key-data|client-key|token|id-token|refresh-token|password|tokenFile)"?\s*:/m.test(text);
 }
 
+/** VM types whose startup script runs with the instance: a join token or key in it is a credential. */
+const startupScriptTypes = new Set(["gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate"]);
+
+/** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
+export function scriptHasCredentials(script: unknown): boolean {
+  if (typeof script !== "string") return false;
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*"?token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--token[= ]\S/m.test(script);
+}
+
 /** Why a Secret holds credentials that must never sit in state in plaintext. */
 function sensitiveSecret(props: Record<string, any>): string | undefined {
   const m = meta(props);
@@ -46,13 +55,24 @@ function sensitiveSecret(props: Record<string, any>): string | undefined {
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input), service-account tokens, Istio remote secrets, TLS keys and the mesh CA key (cacerts) are Pulumi secrets, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input), service-account tokens, Istio remote secrets, TLS keys, the mesh CA key (cacerts) and VM startup scripts carrying a join token or private key are Pulumi secrets, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
       const kc = probe(() => args.props.kubeconfig as unknown);
       if (kc.known && inlineKubeconfig(kc.value) && kubeconfigHasCredentials(kc.value) && !keptSecret(args, "kubeconfig")) {
         report(`provider ${args.name}: the inline kubeconfig carries credentials but is not secret; list "kubeconfig" in the provider's additionalSecretOutputs (and keep it pulumi.secret())`);
+      }
+      return;
+    }
+    if (startupScriptTypes.has(args.type)) {
+      const script = probe(() => args.props.metadataStartupScript as unknown);
+      if (script.known && scriptHasCredentials(script.value) && !keptSecret(args, "metadataStartupScript")) {
+        report(`${args.type.split(":").pop()} ${args.name}: metadataStartupScript carries a join token or private key but is not secret; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
+      }
+      const startupMetadata = probe(() => (args.props.metadata as Record<string, unknown> | undefined)?.["startup-script"]);
+      if (startupMetadata.known && scriptHasCredentials(startupMetadata.value) && !keptSecret(args, "metadata")) {
+        report(`${args.type.split(":").pop()} ${args.name}: metadata.startup-script carries a join token or private key but is not secret; list "metadata" in additionalSecretOutputs`);
       }
       return;
     }

@@ -345,6 +345,16 @@ function more(): Mutation[] {
       },
     },
     {
+      name: "a k3s server's startup script (join token, CA keys) in plaintext",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const vm = resources(doc).find((r) => r.type === "gcp:compute/instance:Instance" && (r.additionalSecretOutputs ?? []).includes("metadataStartupScript"));
+        if (!vm) return undefined;
+        vm.additionalSecretOutputs = vm.additionalSecretOutputs!.filter((k) => k !== "metadataStartupScript");
+        return edit(vm, (o) => (o.metadataStartupScript = "#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: 0123456789abcdef\nEOF\n"));
+      },
+    },
+    {
       name: "an EKS API endpoint open to 0.0.0.0/0",
       policy: "eks-endpoint-private",
       apply: (doc) =>

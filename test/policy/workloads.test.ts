@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { tolerates, gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { imagesPinned, unpinned, unpinnedHelmValues } from "../../policy/rules/images-pinned";
 import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
-import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { sensitiveValuesSecret, scriptHasCredentials } from "../../policy/rules/sensitive-values-secret";
 import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
 import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
 import { Secret } from "@pulumi/policy";
@@ -97,6 +97,28 @@ test("explicit-kubernetes-provider: every Kubernetes resource on an explicit pro
 const SECRET = "kubernetes:core/v1:Secret";
 const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\nusers:\n- name: admin\n  user:\n    client-key-data: S0VZ\n";
 const execKubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token", "--cluster-name", "c"] } } }] });
+
+test("sensitive-values-secret: VM startup scripts carrying a join token or private key stay secret", async () => {
+  assert.ok(scriptHasCredentials("cat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF"));
+  assert.ok(scriptHasCredentials("-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"));
+  assert.ok(scriptHasCredentials("curl -sfL https://get.k3s.io | K3S_TOKEN=s3cr3t sh -"));
+  assert.ok(!scriptHasCredentials("#!/bin/sh\napt-get install -y nvidia-driver-580\n# tokens are fetched later\n"));
+  const script = "#!/bin/sh\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF\n";
+  const vm = (type: string, extra: Record<string, unknown> = {}) => ({ type, name: "k3s-server", props: { metadataStartupScript: script }, ...extra });
+  const ok = await runResource(sensitiveValuesSecret, [
+    vm("gcp:compute/instance:Instance", { additionalSecretOutputs: ["metadataStartupScript"] }),
+    { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: UNKNOWN } },
+    { type: "gcp:compute/instance:Instance", name: "web", props: { metadataStartupScript: "#!/bin/sh\necho hello\n" } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [
+    vm("gcp:compute/instance:Instance"),
+    vm("gcp:compute/instanceTemplate:InstanceTemplate", { props: { metadata: { "startup-script": script } } }),
+  ]);
+  assert.equal(bad.violations.length, 2);
+  assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a join token or private key but is not secret/);
+  assert.match(bad.violations[1].message, /metadata\.startup-script carries a join token/);
+});
 
 test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
   const ok = await runResource(sensitiveValuesSecret, [

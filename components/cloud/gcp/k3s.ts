@@ -66,6 +66,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     const spec = (this.spec = args.spec);
     const provider = gcpProviderFor(spec.project, spec.region, spec.zone, gcpLabels(args.tags));
     const onGcp = { parent: this, provider };
+    // The scripts carry the join token and the cluster CA keys; the policy pack checks for this.
+    const startupScriptStaysSecret = { additionalSecretOutputs: ["metadataStartupScript"] };
 
     const network = new gcp.compute.Network(`${name}-network`, { autoCreateSubnetworks: false, routingMode: "REGIONAL" }, onGcp);
     const subnet = new gcp.compute.Subnetwork(
@@ -123,7 +125,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
         allowStoppingForUpdate: true,
       },
-      { ...onGcp, dependsOn: [internalAddress, nat, ...firewalls] },
+      { ...onGcp, ...startupScriptStaysSecret, dependsOn: [internalAddress, nat, ...firewalls] },
     );
 
     const serverUrl = `https://${internalIp}:${k3sApiPort}`;
@@ -155,7 +157,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
           metadata: { "block-project-ssh-keys": "true" },
         },
         // A new template before the old one goes, so the group always points at an existing template.
-        { ...onGcp, deleteBeforeReplace: false },
+        { ...onGcp, ...startupScriptStaysSecret, deleteBeforeReplace: false },
       );
       return new gcp.compute.InstanceGroupManager(
         plan.logicalName,
