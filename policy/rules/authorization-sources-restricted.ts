@@ -6,8 +6,18 @@ import { configWithDefaults, list, probe } from "../lib/values";
 interface Config {
   /** Gateway classes whose Gateways take traffic from outside the mesh. */
   ingressGatewayClasses: string[];
+  /** Whether ALLOW sources must name mesh identities (principals), not just namespaces or addresses. */
+  requirePrincipals: boolean;
 }
-const defaults: Config = { ingressGatewayClasses: ["istio", "agentgateway"] };
+const defaults: Config = { ingressGatewayClasses: ["istio", "agentgateway"], requirePrincipals: true };
+
+/** Why a source admits callers by place rather than identity, or undefined. */
+function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): string | undefined {
+  if (list(source.principals).length > 0 || list(source.requestPrincipals).length > 0) return undefined;
+  const by = (["namespaces", "ipBlocks", "remoteIpBlocks"] as const).filter((k) => list(source[k]).length > 0);
+  if (by.length === 0) return undefined;
+  return `callers are named only by ${by.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
+}
 
 /** Whether every targetRef of the policy is an ingress Gateway of this cluster. */
 function targetsIngressOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[], classes: string[]): boolean {
@@ -28,7 +38,7 @@ function targetsIngressOnly(spec: AuthzSpec, namespace: string, resources: Polic
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) and none is open to everyone (principals/namespaces \"*\", 0.0.0.0/0, only not* fields); only ingress Gateways may admit unauthenticated external clients.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", 0.0.0.0/0, only not* fields) or to a whole namespace or address range; only ingress Gateways may admit unauthenticated external clients.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -38,10 +48,15 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         default: defaults.ingressGatewayClasses,
         description: "Gateway classes whose Gateways may admit callers without a mesh identity.",
       },
+      requirePrincipals: {
+        type: "boolean",
+        default: defaults.requirePrincipals,
+        description: "Require ALLOW sources to name principals; false also accepts sources naming only namespaces or IP blocks.",
+      },
     },
   },
   validateStack: (args, report) => {
-    const { ingressGatewayClasses } = configWithDefaults(args, defaults);
+    const { ingressGatewayClasses, requirePrincipals } = configWithDefaults(args, defaults);
     for (const [, resources] of byCluster(args.resources)) {
       for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
         const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
@@ -61,7 +76,7 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
           }
           from.forEach((f, j) => {
             if (ingress && isUnauthenticatedOnly(f.source)) return;
-            const why = openness(f.source);
+            const why = openness(f.source) ?? (requirePrincipals && f.source ? coarseSource(f.source) : undefined);
             if (why) report(`AuthorizationPolicy ${namespace}/${name} rule ${i} from ${j}: ${why}`, r.urn);
           });
         });

@@ -173,6 +173,12 @@ function more(): Mutation[] {
       apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { namespaces: ["*"] })),
     },
     {
+      name: "tools opened to a whole namespace instead of the agents' identities",
+      policy: "authorization-sources-restricted",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => (o.spec.rules = [{ from: [{ source: { namespaces: ["inference"] } }] }])),
+    },
+    {
       name: "an ALLOW rule from 0.0.0.0/0",
       policy: "authorization-sources-restricted",
       apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { ipBlocks: ["0.0.0.0/0"] })),

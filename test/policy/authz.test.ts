@@ -46,6 +46,20 @@ test("authorization-sources-restricted: ALLOW rules name their callers", async (
   assert.match(open.violations.map((v) => v.message).join("\n"), /ALLOW without from: every caller is allowed/);
 });
 
+test("authorization-sources-restricted: callers are named by principal, not only by namespace or address", async () => {
+  const byPlace = [
+    ap("tools", "from-ns", { rules: [{ from: [{ source: { namespaces: ["inference"] } }] }] }),
+    ap("tools", "from-range", { rules: [{ from: [{ source: { ipBlocks: ["10.42.0.0/16"] } }] }] }),
+  ];
+  const strict = await runStack(authorizationSourcesRestricted, byPlace);
+  assert.equal(strict.violations.length, 2);
+  assert.match(strict.violations[0].message, /callers are named only by namespaces, which admits every workload there/);
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, byPlace, { requirePrincipals: false })).violations, []);
+  // A namespace narrowing a principal list is fine.
+  const narrowed = await runStack(authorizationSourcesRestricted, [ap("tools", "both", { rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"], namespaces: ["agents"] } }] }] })]);
+  assert.deepEqual(narrowed.violations, []);
+});
+
 test("authorization-sources-restricted: only ingress Gateways may admit unauthenticated external clients", async () => {
   const ingress = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
   const onIngress = await runStack(authorizationSourcesRestricted, [gw("inference", "inference-gateway", "istio"), ap("inference", "callers", ingress)]);
