@@ -168,9 +168,11 @@ export function accessEdges(cluster: string, objects: KubernetesObject[], identi
     const name = `${policy.metadata.namespace ?? "default"}/${policy.metadata.name}`;
     const targets = resolveTargets(policy, objects, workloads);
     const rules = (spec.rules ?? []) as Record<string, any>[];
+    // Without rules a policy never matches: an ALLOW one leaves its targets deny-by-default, any other does nothing.
     if (rules.length === 0) {
+      if (action !== "ALLOW") continue;
       for (const t of targets) {
-        edges.push({ cluster, policy: name, action, caller: action === "ALLOW" ? "nobody (ALLOW without rules)" : "every caller", callerResolved: false, target: t.label, via: t.via });
+        edges.push({ cluster, policy: name, action, caller: "nobody (ALLOW without rules)", callerResolved: false, target: t.label, via: t.via });
       }
       continue;
     }

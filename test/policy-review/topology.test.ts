@@ -127,6 +127,8 @@ test("namespace-wide and rule-less policies are spelled out", () => {
     deployment("tools", "web-search", "web-search", { app: "web-search" }),
     { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "deny-all", namespace: "tools" }, spec: {} },
     { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "open", namespace: "tools" }, spec: { action: "ALLOW", rules: [{}] } },
+    // A DENY policy without rules matches nothing: no edge.
+    { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "deny-nothing", namespace: "tools" }, spec: { action: "DENY" } },
   ];
   const edges = accessEdges("c", objs);
   assert.deepEqual(edges.map((e) => [e.policy, e.caller, e.target]), [

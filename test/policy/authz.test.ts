@@ -30,11 +30,14 @@ test("workload-namespaces-authorized: a namespace running workloads needs an ALL
 });
 
 test("authorization-sources-restricted: ALLOW rules name their callers", async () => {
-  const ok = await runStack(authorizationSourcesRestricted, [ap("inference", "vllm", allowFrom("cluster.local/ns/inference/sa/gw")), ap("inference", "deny-all", { action: "ALLOW" }) /* no rules: unmatched */]);
-  // An ALLOW policy with no rules key is flagged (it names no callers); an empty rules list is deny-all.
-  assert.equal(ok.violations.length, 1);
-  const denyAll = await runStack(authorizationSourcesRestricted, [ap("inference", "deny-all", { action: "ALLOW", rules: [] }), ap("inference", "deny", { action: "DENY", rules: [{}] })]);
-  assert.deepEqual(denyAll.violations, []);
+  // Without rules an ALLOW policy never matches (Istio's allow-nothing `spec: {}`): deny-all, not open.
+  const ok = await runStack(authorizationSourcesRestricted, [
+    ap("inference", "vllm", allowFrom("cluster.local/ns/inference/sa/gw")),
+    ap("inference", "allow-nothing", {}),
+    ap("inference", "deny-all", { action: "ALLOW", rules: [] }),
+    ap("inference", "deny", { action: "DENY", rules: [{}] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
   const open = await runStack(authorizationSourcesRestricted, [
     ap("inference", "no-from", { rules: [{ to: [{ operation: { ports: ["8000"] } }] }] }),
     ap("inference", "star", allowFrom("*")),
