@@ -39,7 +39,7 @@ function clusterInternal(gw: PolicyResource, resources: PolicyResource[]): boole
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -64,6 +64,11 @@ export const gatewayListenersTls: StackValidationPolicy = {
         const { namespace, name } = meta(gw.props);
         for (const l of orUnknown(() => list(gw.props.spec?.listeners) as Record<string, any>[], [])) {
           const protocol = String(l.protocol ?? "");
+          // HTTPS always terminates; TLS terminates unless it passes through: both need a certificate.
+          const terminates = protocol === "HTTPS" || (protocol === "TLS" && (l.tls?.mode ?? "Terminate") === "Terminate");
+          if (terminates && list(l.tls?.certificateRefs).length === 0) {
+            report(`Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} but names no tls.certificateRefs, so it cannot terminate TLS`, gw.urn);
+          }
           if (encrypted.has(protocol)) continue;
           const hostname: string | undefined = l.hostname;
           if (hostname && config.inMeshHostnameSuffixes.some((s) => hostname.endsWith(s))) continue;

@@ -233,6 +233,16 @@ function more(): Mutation[] {
         ),
     },
     {
+      name: "an external HTTPS listener without a certificate",
+      policy: "gateway-listeners-tls",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Gateway") && (r.inputs as any).spec.listeners.some((l: any) => l.protocol === "HTTPS" && l.tls?.certificateRefs?.length), (o) =>
+          o.spec.listeners.forEach((l: any) => {
+            if (l.protocol === "HTTPS") delete l.tls.certificateRefs;
+          }),
+        ),
+    },
+    {
       name: "split weights summing to 105",
       policy: "canary-weight-limit",
       apply: (doc) => onSplits(doc, (pair) => ([pair[0].weight, pair[1].weight] = [95, 10])),

@@ -27,6 +27,11 @@ test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-w
   assert.match(plain.violations[0].message, /listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/);
   const local = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [http])], { allowPlaintextListeners: true });
   assert.deepEqual(local.violations, []);
+  const noCert = await runStack(gatewayListenersTls, [
+    gateway("inference-gateway", "istio", [{ ...https, tls: { mode: "Terminate" } }, { name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Passthrough" } }]),
+  ]);
+  assert.equal(noCert.violations.length, 1);
+  assert.match(noCert.violations[0].message, /listener https \(port 443\) is HTTPS but names no tls.certificateRefs/);
 });
 
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
