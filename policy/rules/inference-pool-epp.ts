@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, isDestinationRule, isInferencePool, meta, T } from "../lib/k8s";
+import { byCluster, containersOf, isDestinationRule, isInferencePool, isKind, isWorkload, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { list, probe } from "../lib/values";
 
 const failureModes = new Set(["FailOpen", "FailClose"]);
@@ -10,28 +10,91 @@ function hostMatches(host: string | undefined, svc: string, ns: string, drNamesp
   return [`${svc}.${ns}.svc.cluster.local`, `${svc}.${ns}.svc`, `${svc}.${ns}`].includes(host) || (host === svc && drNamespace === ns);
 }
 
-function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, report: (m: string, urn?: string) => void): void {
-  const { namespace, name } = meta(pool.props);
-  const ref = pool.props.spec?.endpointPickerRef;
-  const where = `InferencePool ${namespace}/${name} on ${cluster}`;
-  if (!ref?.name) {
-    report(`${where} has no endpointPickerRef`, pool.urn);
+/**
+ * The fields this policy reads, from either served API: v1 (`inference.networking.k8s.io`:
+ * selector.matchLabels, targetPorts[].number, endpointPickerRef{name, kind, port.number,
+ * failureMode}) or v1alpha2 (`inference.networking.x-k8s.io`: a selector map, targetPortNumber,
+ * extensionRef{name, kind, portNumber, failureMode}).
+ */
+interface PoolView {
+  selector: Record<string, string>;
+  selectorField: string;
+  targetPorts: number[];
+  pickerField: string;
+  picker?: { name?: string; kind?: string; port?: number; failureMode?: string };
+  portField: string;
+}
+
+function poolView(type: string, spec: Record<string, any>): PoolView {
+  if (isKind(type, "inference.networking.x-k8s.io", "InferencePool")) {
+    const ref = spec.extensionRef;
+    return {
+      selector: spec.selector ?? {},
+      selectorField: "spec.selector",
+      targetPorts: spec.targetPortNumber === undefined ? [] : [spec.targetPortNumber],
+      pickerField: "extensionRef",
+      picker: ref && { name: ref.name, kind: ref.kind, port: ref.portNumber, failureMode: ref.failureMode },
+      portField: "extensionRef.portNumber",
+    };
+  }
+  const ref = spec.endpointPickerRef;
+  return {
+    selector: spec.selector?.matchLabels ?? {},
+    selectorField: "spec.selector.matchLabels",
+    targetPorts: list(spec.targetPorts as { number: number }[]).map((t) => t.number),
+    pickerField: "endpointPickerRef",
+    picker: ref && { name: ref.name, kind: ref.kind, port: ref.port?.number, failureMode: ref.failureMode },
+    portField: "endpointPickerRef.port.number",
+  };
+}
+
+/** The pool must select model-server pods, and they must listen on its target ports. */
+function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyResource[], where: string, report: (m: string, urn?: string) => void): void {
+  const { namespace } = meta(pool.props);
+  if (Object.keys(view.selector).length === 0) {
+    report(`${where} has no ${view.selectorField}, so it selects no model servers`, pool.urn);
     return;
   }
-  if (!failureModes.has(ref.failureMode)) {
-    report(`${where}: endpointPickerRef.failureMode is ${ref.failureMode ?? "unset"}; choose FailOpen or FailClose explicitly`, pool.urn);
+  const selected = resources.filter((r) => {
+    if (!isWorkload(r.type) || meta(r.props).namespace !== namespace) return false;
+    const labels = podMetadata(r.type, r.props).labels ?? {};
+    return Object.entries(view.selector).every(([k, v]) => labels[k] === v);
+  });
+  if (selected.length === 0) {
+    report(`${where}: selector ${JSON.stringify(view.selector)} matches no workload's pods in ${namespace}, so the pool has no endpoints`, pool.urn);
+    return;
+  }
+  const declared = selected.flatMap((w) => containersOf(podSpecOf(w.type, w.props)).flatMap((c: any) => list(c.ports as { containerPort: number }[]).map((p) => p.containerPort)));
+  for (const target of view.targetPorts) {
+    if (declared.length > 0 && !declared.includes(target)) {
+      report(`${where}: target port ${target} is not a containerPort of the selected pods (${[...new Set(declared)].join(", ")})`, pool.urn);
+    }
+  }
+}
+
+function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, report: (m: string, urn?: string) => void): void {
+  const { namespace, name } = meta(pool.props);
+  const view = poolView(pool.type, pool.props.spec ?? {});
+  const where = `InferencePool ${namespace}/${name} on ${cluster}`;
+  checkSelection(pool, view, resources, where, report);
+  const ref = view.picker;
+  if (!ref?.name) {
+    report(`${where} has no ${view.pickerField}`, pool.urn);
+    return;
+  }
+  if (!failureModes.has(ref.failureMode ?? "")) {
+    report(`${where}: ${view.pickerField}.failureMode is ${ref.failureMode ?? "unset"}; choose FailOpen or FailClose explicitly`, pool.urn);
   }
   if (ref.kind !== undefined && ref.kind !== "Service") return; // another picker kind: nothing to wire here
-  const port: number | undefined = ref.port?.number;
   const svc = resources.find((r) => r.type === T.service && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
   if (!svc) {
     report(`${where}: endpoint picker Service ${namespace}/${ref.name} is not in the stack`, pool.urn);
-  } else if (port === undefined) {
-    report(`${where}: endpointPickerRef.port.number is required for a Service picker`, pool.urn);
-  } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === port)) {
-    report(`${where}: Service ${namespace}/${ref.name} does not expose port ${port}`, pool.urn);
+  } else if (ref.port === undefined) {
+    report(`${where}: ${view.portField} is required for a Service picker`, pool.urn);
+  } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
+    report(`${where}: Service ${namespace}/${ref.name} does not expose port ${ref.port}`, pool.urn);
   }
-  const drs = resources.filter((r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name, namespace, meta(r.props).namespace));
+  const drs = resources.filter((r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name!, namespace, meta(r.props).namespace));
   if (!drs.some((r) => r.props.spec?.trafficPolicy?.tls?.mode === "SIMPLE")) {
     report(`${where}: no DestinationRule with trafficPolicy.tls.mode SIMPLE for ${ref.name}.${namespace}.svc.cluster.local (the gateway speaks TLS to the picker)`, pool.urn);
   }
@@ -44,7 +107,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool sets endpointPickerRef.failureMode explicitly, and its endpoint picker Service exists in the pool's namespace on the same cluster with the referenced port, with a DestinationRule using tls.mode SIMPLE for it.",
+    "Every InferencePool selects model-server pods listening on its target ports, sets its endpoint picker's failureMode explicitly (endpointPickerRef in v1, extensionRef in v1alpha2), and its endpoint picker Service exists in the pool's namespace on the same cluster with the referenced port, with a DestinationRule using tls.mode SIMPLE for it.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const [cluster, resources] of byCluster(args.resources)) {

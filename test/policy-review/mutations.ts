@@ -276,6 +276,11 @@ function more(): Mutation[] {
       apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.endpointPickerRef.port = { number: 9999 })),
     },
     {
+      name: "an InferencePool whose selector matches no model server",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.selector = { matchLabels: { "app.kubernetes.io/instance": "no-such-server" } })),
+    },
+    {
       name: "the EPP's TLS DestinationRules removed",
       policy: "inference-pool-epp",
       apply: (doc) => removeAll(doc, (r) => isKind(r, "DestinationRule") && JSON.stringify(r.inputs).includes("-epp")),

@@ -62,24 +62,52 @@ test("canary-weight-limit: a backend the x-canary header routes to is the canary
   assert.deepEqual((await runResource(canaryWeightLimit, route([otherHeader, refs(5, 95)]))).violations, [], "without the header the heaviest is the primary");
 });
 
-const pool = (failureMode: string | undefined, port = 9002) =>
+const servers = { matchLabels: { "app.kubernetes.io/instance": "llama-v1" } };
+const pool = (failureMode: string | undefined, port = 9002, selector: unknown = servers, targetPort = 8000) =>
   on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
     metadata: { name: "llama-v1", namespace: "inference" },
-    spec: { targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: port }, ...(failureMode ? { failureMode } : {}) } },
+    spec: { selector, targetPorts: [{ number: targetPort }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: port }, ...(failureMode ? { failureMode } : {}) } },
+  });
+const modelServer = (namespace = "inference") =>
+  on("kubernetes:apps/v1:Deployment", `vllm-${namespace}`, {
+    metadata: { name: "llama-v1", namespace },
+    spec: { template: { metadata: { labels: { ...servers.matchLabels, "app.kubernetes.io/part-of": "x" } }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
   });
 const eppService = (cluster = "a") => on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { ports: [{ name: "grpc-ext-proc", port: 9002 }] } }, cluster);
 const eppRule = (mode: string) =>
   on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode, insecureSkipVerify: true } } } });
 
 test("inference-pool-epp: explicit failure mode, EPP Service on the referenced port, TLS DestinationRule", async () => {
-  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), eppService(), eppRule("SIMPLE")]);
+  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), eppRule("SIMPLE")]);
   assert.deepEqual(ok.violations, []);
-  const implicit = await runStack(inferencePoolEpp, [pool(undefined), eppService(), eppRule("SIMPLE")]);
+  const implicit = await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppRule("SIMPLE")]);
   assert.match(implicit.violations[0].message, /failureMode is unset; choose FailOpen or FailClose explicitly/);
-  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), eppService(), eppRule("SIMPLE")]);
+  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), modelServer(), eppService(), eppRule("SIMPLE")]);
   assert.match(wrongPort.violations[0].message, /does not expose port 9003/);
   const elsewhere = await runStack(inferencePoolEpp, [pool("FailOpen"), eppService("b"), eppRule("DISABLE")]);
   const messages = elsewhere.violations.map((v) => v.message).join("\n");
   assert.match(messages, /endpoint picker Service inference\/llama-v1-epp is not in the stack/);
   assert.match(messages, /no DestinationRule with trafficPolicy\.tls\.mode SIMPLE/);
+});
+
+test("inference-pool-epp: the pool selects model-server pods that listen on its target port", async () => {
+  const wired = [eppService(), eppRule("SIMPLE")];
+  const noServers = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer("other"), ...wired]);
+  assert.match(noServers.violations[0].message, /selector .* matches no workload's pods in inference, so the pool has no endpoints/);
+  const noSelector = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, {}), modelServer(), ...wired]);
+  assert.match(noSelector.violations[0].message, /has no spec.selector.matchLabels/);
+  const wrongTarget = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, servers, 8080), modelServer(), ...wired]);
+  assert.match(wrongTarget.violations[0].message, /target port 8080 is not a containerPort of the selected pods \(8000\)/);
+});
+
+test("inference-pool-epp: v1alpha2 pools (extensionRef, selector map, targetPortNumber) are checked with their own fields", async () => {
+  const alpha = (extensionRef: Record<string, unknown>, selector: Record<string, string> = servers.matchLabels) =>
+    on("kubernetes:inference.networking.x-k8s.io/v1alpha2:InferencePool", "pool-alpha", { metadata: { name: "llama-v1", namespace: "inference" }, spec: { selector, targetPortNumber: 8000, extensionRef } });
+  const wired = [modelServer(), eppService(), eppRule("SIMPLE")];
+  assert.deepEqual((await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9002, failureMode: "FailClose" }), ...wired])).violations, []);
+  const bad = await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9009 }, { app: "nothing" }), ...wired]);
+  const messages = bad.violations.map((v) => v.message).join("\n");
+  assert.match(messages, /selector \{"app":"nothing"\} matches no workload's pods/);
+  assert.match(messages, /extensionRef.failureMode is unset/);
+  assert.match(messages, /does not expose port 9009/);
 });
