@@ -16,6 +16,17 @@ export const T = {
   inferencePool: "kubernetes:inference.networking.k8s.io/v1:InferencePool",
 } as const;
 
+/** Helm installs as the provider models them: a Release, or a v4 Chart component. */
+export const HELM_TYPES: ReadonlySet<string> = new Set([T.helmRelease, "kubernetes:helm.sh/v4:Chart"]);
+export const isHelmInstall = (type: string) => HELM_TYPES.has(type);
+
+/** The chart's name (`istiod`), also when given as a URL or OCI reference (`oci://…/charts/istiod`). */
+export function helmChartName(props: Record<string, any>): string | undefined {
+  const chart = props?.chart;
+  if (typeof chart !== "string" || chart === "") return undefined;
+  return chart.replace(/\/+$/, "").split("/").pop();
+}
+
 /** Istio CRD kinds are served at v1 and v1beta1; policies match either. */
 export function isKind(type: string, group: string, kind: string): boolean {
   const m = /^kubernetes:([^/]*)\/[^:]+:(.+)$/.exec(type);

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, knownServiceAccounts, parsePrincipal } from "../lib/authz";
-import { byCluster, dig, isAuthorizationPolicy, meta, T } from "../lib/k8s";
+import { byCluster, dig, isAuthorizationPolicy, isHelmInstall, meta } from "../lib/k8s";
 import { configWithDefaults, list, probe } from "../lib/values";
 
 interface Config {
@@ -35,7 +35,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
     for (const sa of allowedServiceAccounts) known.add(sa);
     const trustDomains = new Set<string>();
     for (const r of args.resources) {
-      if (r.type !== T.helmRelease) continue;
+      if (!isHelmInstall(r.type)) continue;
       const td = probe(() => dig(r.props.values, "meshConfig.trustDomain"));
       if (td.known && typeof td.value === "string") trustDomains.add(td.value);
     }

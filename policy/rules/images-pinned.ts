@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containersOf, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import { containersOf, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
 
 /** Why an image reference is not pinned, or undefined when it names a tag or digest. */
 export function unpinned(image: string | undefined): string | undefined {
@@ -12,8 +12,6 @@ export function unpinned(image: string | undefined): string | undefined {
   if (tag === "" || tag.toLowerCase() === "latest") return `${image} uses the latest tag`;
   return undefined;
 }
-
-const HELM_TYPES = new Set(["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]);
 
 /**
  * What in a Helm release's values unpins an image: a `tag` (or Istio's `global.tag`) of `latest`
@@ -48,7 +46,7 @@ export const imagesPinned: ResourceValidationPolicy = {
     "Every container image of a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod names a tag other than latest, or a digest, and every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (HELM_TYPES.has(args.type)) {
+    if (isHelmInstall(args.type)) {
       const release = `Helm release ${args.props.name ?? args.name} (${args.props.chart ?? "?"})`;
       if (typeof args.props.version !== "string" || args.props.version.trim() === "") {
         report(`${release} has no chart version: helm installs the newest chart and its images; pin version`);

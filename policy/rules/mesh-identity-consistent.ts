@@ -1,9 +1,10 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, dig, meta, T } from "../lib/k8s";
+import { byCluster, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
 import { probe } from "../lib/values";
 
 function chartOf(r: PolicyResource): string | undefined {
-  return probe(() => r.props.chart as string | undefined).known ? r.props.chart : undefined;
+  const name = probe(() => helmChartName(r.props));
+  return name.known ? name.value : undefined;
 }
 
 function value(r: PolicyResource, path: string): string | undefined {
@@ -29,7 +30,7 @@ export const meshIdentityConsistent: StackValidationPolicy = {
     const add = (m: Map<string, string[]>, k: string, cluster: string) => m.set(k, [...(m.get(k) ?? []), cluster]);
     let istiods = 0;
     for (const [cluster, resources] of byCluster(args.resources)) {
-      const releases = resources.filter((r) => r.type === T.helmRelease);
+      const releases = resources.filter((r) => isHelmInstall(r.type));
       const istiod = releases.find((r) => chartOf(r) === "istiod");
       if (!istiod) continue;
       istiods++;

@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { createHash } from "crypto";
-import { byCluster, meta, T } from "../lib/k8s";
-import { probe } from "../lib/values";
+import { byCluster, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
+import { orUnknown, probe } from "../lib/values";
 
 const rootHashAnnotation = "inference-mesh.io/root-cert-sha256";
 
@@ -33,7 +33,7 @@ export const meshRootCaShared: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const roots = new Map<string, string[]>();
-    const meshClusters = [...byCluster(args.resources)].filter(([, rs]) => rs.some((r) => r.type === T.helmRelease && probe(() => r.props.chart).known && r.props.chart === "istiod"));
+    const meshClusters = [...byCluster(args.resources)].filter(([, rs]) => rs.some((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props), undefined) === "istiod"));
     if (meshClusters.length < 2) return;
     for (const [cluster, resources] of meshClusters) {
       const cacerts = resources.find((r) => r.type === T.secret && meta(r.props).name === "cacerts" && meta(r.props).namespace === "istio-system");

@@ -112,6 +112,13 @@ test("mesh-identity-consistent: one meshID and trust domain, unique and consiste
   assert.match(messages, /network net-b is claimed by clusters b, c/);
 });
 
+test("mesh-identity-consistent: istiod installed as a v4 Chart from an OCI reference is read too", async () => {
+  const chart = (cluster: string, meshID: string) =>
+    stackResource({ type: "kubernetes:helm.sh/v4:Chart", name: `${cluster}-istiod`, props: { chart: "oci://registry.example.com/charts/istiod", values: { global: { meshID, network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
+  assert.deepEqual((await runStack(meshIdentityConsistent, [chart("a", "m"), chart("b", "m")])).violations, []);
+  assert.match((await runStack(meshIdentityConsistent, [chart("a", "m"), chart("b", "other")])).violations[0].message, /meshID differs across clusters/);
+});
+
 test("mesh-identity-consistent: ztunnel's top-level network and its cluster name agree with istiod; cluster names are unique", async () => {
   const named = (cluster: string, clusterName: string, ztunnelValues: Record<string, unknown>) => [
     stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName } } } }, provider: k8sProvider(cluster) }),
