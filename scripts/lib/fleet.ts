@@ -51,6 +51,8 @@ export function growFleet(platform: any, size: FleetSize): any {
       ...structuredClone(m),
       name: suffix(m.name, "m", j),
       servedModelName: suffix(m.servedModelName, "m", j),
+      // Adapters are addressed by name across the whole platform, so each copy renames its own.
+      ...(m.loraAdapters ? { loraAdapters: m.loraAdapters.map((a: any) => ({ ...a, name: suffix(a.name, "m", j) })) } : {}),
       clusters: m.clusters.flatMap(clusterNames),
     })),
   );
