@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./net";
+import { imageReferenceProblem } from "./image-ref";
 import { defaultVersions } from "./versions";
 import { bytesPerParameter } from "../components/gpu/fit";
 
@@ -16,33 +17,6 @@ export const dnsLabel = z
   .min(1)
   .max(40)
   .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter");
-
-/**
- * An OCI image reference as container runtimes parse it: an optional registry (a first component
- * with '.' or ':', or `localhost`), lowercase repository path components, then a tag and/or a
- * sha256 digest (distribution/reference grammar).
- */
-const IMAGE_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const IMAGE_REGISTRY = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::\d+)?$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
-
-/** Why `ref` is not a valid image reference, or undefined when it is one. */
-export function imageReferenceProblem(ref: string): string | undefined {
-  const [nameAndTag, digest, ...extra] = ref.split("@");
-  if (extra.length || (digest !== undefined && !IMAGE_DIGEST.test(digest))) return "has a malformed digest (expected @sha256:<64 hex digits>)";
-  const lastSlash = nameAndTag.lastIndexOf("/");
-  const colon = nameAndTag.indexOf(":", lastSlash + 1);
-  const name = colon < 0 ? nameAndTag : nameAndTag.slice(0, colon);
-  const tag = colon < 0 ? undefined : nameAndTag.slice(colon + 1);
-  if (tag !== undefined && !IMAGE_TAG.test(tag)) return `has an invalid tag '${tag}'`;
-  const [first, ...rest] = name.split("/");
-  const hasRegistry = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
-  if (hasRegistry && !IMAGE_REGISTRY.test(first)) return `has an invalid registry '${first}'`;
-  const path = hasRegistry ? rest.join("/") : name;
-  if (!IMAGE_PATH.test(path)) return `has an invalid repository '${path}' (lowercase letters, digits and separators . _ __ -)`;
-  return undefined;
-}
 
 const image = z
   .string()
