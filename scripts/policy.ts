@@ -1,20 +1,33 @@
 /**
- * `npm run policy -- --state FILE [--config FILE] [--out FILE] [--pack DIR] [--json]`
+ * `npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]`
  *
  * Without `--config`, the pack's `config.<stack>.{json,yaml}` applies when it exists (the stack
  * name comes from the export's URNs), as in `npm run render`.
  *
  * Evaluates the CrossGuard pack on a deployment export (our `out/<stack>/stack.json` or a
  * `pulumi stack export` file) over the analyzer gRPC protocol, as `pulumi preview --policy-pack`
- * would. Prints the report grouped by policy and resource, writes it as JSON with `--out`
- * (`--json` prints the JSON instead of the text) and exits 1 on any mandatory violation
- * (2 when the review itself could not run).
+ * would. Prints the report grouped by policy and resource, writes it as JSON to `--out` (by
+ * default `policy.json` beside the state file; `--out -` writes none; `--json` prints the JSON
+ * instead of the text) and exits 1 on any mandatory violation (2 when the review itself could not
+ * run).
  */
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
 import { loadPolicyConfigFile } from "./lib/policy-config";
+
+/** Written beside the target and renamed, so a reader never sees half a report. */
+function writeAtomically(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,7 +40,7 @@ async function main(): Promise<number> {
     },
   });
   if (!values.state) {
-    console.error("usage: npm run policy -- --state FILE [--config FILE] [--out FILE] [--pack DIR] [--json]");
+    console.error("usage: npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]");
     return 2;
   }
   try {
@@ -39,15 +52,17 @@ async function main(): Promise<number> {
     if (configFile && !values.json) console.log(`policy config: ${path.relative(process.cwd(), configFile)}`);
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config });
     const json = JSON.stringify(report, null, 2) + "\n";
-    if (values.out) {
-      // Written beside the target and renamed, so a reader never sees half a report.
-      const out = path.resolve(values.out);
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      const tmp = `${out}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, json);
-      fs.renameSync(tmp, out);
-    }
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
+    const out = values.out ?? path.join(path.dirname(path.resolve(values.state)), "policy.json");
+    if (out !== "-") {
+      try {
+        writeAtomically(path.resolve(out), json);
+        if (!values.json) console.log(`policy report: ${path.relative(process.cwd(), path.resolve(out))}`);
+      } catch (err) {
+        // The verdict stands without the file: report the write failure, keep the exit code.
+        console.error(`policy report not written to ${out}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     return mandatoryViolations > 0 ? 1 : 0;
   } catch (err) {
     console.error(`policy review failed: ${err instanceof Error ? err.message : String(err)}`);
