@@ -186,4 +186,6 @@ test("CLI: an empty stack's export (no resources key, as `pulumi stack export` w
   });
   assert.equal(res.status, 0, res.stderr);
   assert.equal(JSON.parse(res.stdout).summary.resources, 0);
+  // Without --out the JSON report lands beside the state file.
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(path.dirname(file), "policy.json"), "utf8")), JSON.parse(res.stdout));
 });
