@@ -111,7 +111,15 @@ async function main(): Promise<number> {
     childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
     return -1;
   }
-  const factors = values.factors!.split(",").map(Number);
+  const factors = values.factors!.split(",").map((f) => Number(f.trim()));
+  if (factors.length === 0 || factors.some((f) => !Number.isInteger(f) || f < 1)) {
+    console.error(`bench: --factors takes positive integers separated by commas (e.g. 1,4,16), got '${values.factors}'`);
+    return 2;
+  }
+  if (!fs.existsSync(path.join(__dirname, "..", "stacks", `Pulumi.${values.base}.yaml`))) {
+    console.error(`bench: --base names a stack in stacks/ (Pulumi.<name>.yaml); there is no stacks/Pulumi.${values.base}.yaml`);
+    return 2;
+  }
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "inference-mesh-bench-"));
   console.log(`bench: fleets of stack '${values.base}' at ${factors.map((f) => `${f}×`).join(", ")} (clusters × models), each measurement in a fresh process`);
   console.log("factor  clusters×models  resources │ render+review: wall s  cpu s  peak MB │ floor: wall s  cpu s  peak MB │ ×floor: cpu  wall  mem │ cpu ms/res");
