@@ -181,6 +181,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => {
-  if (code >= 0) process.exitCode = code;
-});
+main().then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err) => {
+    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);
