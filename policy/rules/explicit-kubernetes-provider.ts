@@ -1,8 +1,21 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { isDefaultProvider, T } from "../lib/k8s";
 
-/** Multi-language components whose children carry the provider in a real run. */
-const components = new Set(["kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:helm.sh/v4:Chart", "kubernetes:kustomize/v2:Directory"]);
+/**
+ * Component resources of the Kubernetes SDK: they are never bound to a provider themselves (their
+ * children carry it). Multi-language (yaml/v2, helm v4, kustomize/v2) and the SDK-side ones
+ * (yaml ConfigFile/ConfigGroup, helm v3 Chart, kustomize Directory).
+ */
+const components = new Set([
+  "kubernetes:yaml/v2:ConfigFile",
+  "kubernetes:yaml/v2:ConfigGroup",
+  "kubernetes:helm.sh/v4:Chart",
+  "kubernetes:kustomize/v2:Directory",
+  "kubernetes:yaml:ConfigFile",
+  "kubernetes:yaml:ConfigGroup",
+  "kubernetes:helm.sh/v3:Chart",
+  "kubernetes:kustomize:Directory",
+]);
 
 /**
  * The default Kubernetes provider uses whatever KUBECONFIG/context the operator's shell has: in a

@@ -84,7 +84,12 @@ test("images-pinned: Helm releases pin their chart version and set no image tag 
 
 test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
   const ns = { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "inference" } } };
-  const ok = await runResource(explicitKubernetesProvider, [ns, { type: "kubernetes:yaml/v2:ConfigFile", props: {}, provider: null }, { type: "aws:s3/bucket:Bucket", props: {}, provider: null }]);
+  const ok = await runResource(explicitKubernetesProvider, [
+    ns,
+    { type: "kubernetes:yaml/v2:ConfigFile", props: {}, provider: null },
+    { type: "kubernetes:helm.sh/v3:Chart", props: {}, provider: null },
+    { type: "aws:s3/bucket:Bucket", props: {}, provider: null },
+  ]);
   assert.deepEqual(ok.violations, []);
   const bad = await runResource(explicitKubernetesProvider, [
     { ...ns, name: "none", provider: null },
