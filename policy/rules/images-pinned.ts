@@ -14,9 +14,9 @@ export function unpinned(image: string | undefined): string | undefined {
 }
 
 /**
- * What in a Helm release's values unpins an image: a `tag` (or Istio's `global.tag`) of `latest`
- * or empty, or an `image` string that is not pinned. Charts default their image tags to the
- * chart's appVersion, so an absent tag is pinned by the chart version.
+ * What in a Helm release's values unpins an image: a `tag` (or Istio's `global.tag`) of `latest`,
+ * or an `image` string that is not pinned. Charts default their image tags to the chart's
+ * appVersion, so an absent or empty tag (the usual "use appVersion") is pinned by the chart version.
  */
 export function unpinnedHelmValues(values: unknown, path = "values"): string[] {
   if (!values || typeof values !== "object") return [];
@@ -24,7 +24,7 @@ export function unpinnedHelmValues(values: unknown, path = "values"): string[] {
   const found: string[] = [];
   for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
     const at = `${path}.${key}`;
-    if (key === "tag" && typeof value === "string" && (value === "" || value.toLowerCase() === "latest")) {
+    if (key === "tag" && typeof value === "string" && value.trim().toLowerCase() === "latest") {
       found.push(`${at} is '${value}' (the newest image, not a reviewed one)`);
     } else if (key === "image" && typeof value === "string" && /[/:@]/.test(value)) {
       const why = unpinned(value);

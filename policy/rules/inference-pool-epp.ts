@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, containersOf, isDestinationRule, isInferencePool, isKind, isWorkload, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, containersOf, isDestinationRule, isHelmInstall, isInferencePool, isKind, isWorkload, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { list, probe } from "../lib/values";
 
 const failureModes = new Set(["FailOpen", "FailClose"]);
@@ -61,6 +61,8 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
     return Object.entries(view.selector).every(([k, v]) => labels[k] === v);
   });
   if (selected.length === 0) {
+    // Model servers a Helm chart installs into the namespace are not visible here: no verdict.
+    if (resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace)) return;
     report(`${where}: selector ${JSON.stringify(view.selector)} matches no workload's pods in ${namespace}, so the pool has no endpoints`, pool.urn);
     return;
   }

@@ -94,6 +94,8 @@ test("inference-pool-epp: the pool selects model-server pods that listen on its 
   const wired = [eppService(), eppRule("SIMPLE")];
   const noServers = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer("other"), ...wired]);
   assert.match(noServers.violations[0].message, /selector .* matches no workload's pods in inference, so the pool has no endpoints/);
+  const helmServers = on("kubernetes:helm.sh/v3:Release", "vllm-chart", { chart: "vllm", version: "1.0.0", namespace: "inference", values: {} });
+  assert.deepEqual((await runStack(inferencePoolEpp, [pool("FailOpen"), helmServers, ...wired])).violations, [], "servers a chart installs are not visible: no verdict");
   const noSelector = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, {}), modelServer(), ...wired]);
   assert.match(noSelector.violations[0].message, /has no spec.selector.matchLabels/);
   const wrongTarget = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, servers, 8080), modelServer(), ...wired]);

@@ -66,6 +66,8 @@ test("images-pinned: Helm releases pin their chart version and set no image tag 
   const ok = await runResource(imagesPinned, [
     release({ version: "1.30.3", values: { global: { hub: "docker.io/istio" }, pilot: { replicaCount: 2 } } }),
     release({ name: "agentgateway", version: "v1.4.1", values: { controller: { image: { repository: "controller", tag: "v1.4.1" } } } }),
+    // An empty tag is the charts' "use appVersion": pinned by the chart version.
+    release({ name: "device-plugin", version: "0.20.0", values: { image: { tag: "" } } }),
   ]);
   assert.deepEqual(ok.violations, []);
   // A bare name (Istio's `pilot.image: pilot`) takes its tag from elsewhere (`global.tag`).
