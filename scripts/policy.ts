@@ -1,8 +1,9 @@
 /**
  * `npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]`
  *
- * Without `--config`, the pack's `config.<stack>.{json,yaml}` applies when it exists (the stack
- * name comes from the export's URNs), as in `npm run render`.
+ * Without `--config`, the `policy-config.json` a render wrote beside the state file applies, else
+ * the pack's `config.<stack>.{json,yaml}` when it exists (the stack name comes from the export's
+ * URNs).
  *
  * Evaluates the CrossGuard pack on a deployment export (our `out/<stack>/stack.json` or a
  * `pulumi stack export` file) over the analyzer gRPC protocol, as `pulumi preview --policy-pack`
@@ -46,8 +47,14 @@ async function main(): Promise<number> {
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
     const packDir = path.resolve(values.pack ?? defaultPackDir);
-    // Without --config, the stack's conventional config file in the pack, as render uses it.
-    const configFile = values.config ? path.resolve(values.config) : policyConfigFor(deploymentStack(exported).stack, packDir);
+    // Without --config: the effective config a render wrote beside its stack.json, else the
+    // stack's conventional config file in the pack.
+    const besideState = path.join(path.dirname(path.resolve(values.state)), "policy-config.json");
+    const configFile = values.config
+      ? path.resolve(values.config)
+      : fs.existsSync(besideState)
+        ? besideState
+        : policyConfigFor(deploymentStack(exported).stack, packDir);
     const config = configFile ? loadPolicyConfigFile(configFile) : undefined;
     if (configFile && !values.json) console.log(`policy config: ${path.relative(process.cwd(), configFile)}`);
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config });

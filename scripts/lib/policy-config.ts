@@ -40,6 +40,44 @@ export function parsePolicyConfig(doc: unknown, source = "policy config"): Recor
   return out;
 }
 
+/** The stack's `policy:` settings the pack enforces too. */
+export interface StackPolicySettings {
+  maxCanaryWeight: number;
+  requireTls: boolean;
+  allowPublicApiEndpoints: boolean;
+}
+
+/**
+ * The pack config a stack's `policy:` settings imply, so the review judges a stack by the rules
+ * it declares: canary limit, plaintext listeners where TLS is not required, public EKS endpoints
+ * where allowed.
+ */
+export function policyConfigFromStack(settings: StackPolicySettings): Record<string, PolicyConfig> {
+  return {
+    "canary-weight-limit": { properties: { maxCanaryWeight: settings.maxCanaryWeight } },
+    "gateway-listeners-tls": { properties: { allowPlaintextListeners: !settings.requireTls } },
+    "eks-endpoint-private": { properties: { allowPublicApiEndpoints: settings.allowPublicApiEndpoints } },
+  };
+}
+
+/** `override` over `base`, per policy: its level replaces, its properties merge over the base's. */
+export function mergePolicyConfig(base: Record<string, PolicyConfig>, override: Record<string, PolicyConfig>): Record<string, PolicyConfig> {
+  const out: Record<string, PolicyConfig> = { ...base };
+  for (const [name, c] of Object.entries(override)) {
+    const current = out[name] ?? {};
+    const properties = current.properties || c.properties ? { ...current.properties, ...c.properties } : undefined;
+    out[name] = { ...(c.enforcementLevel ?? current.enforcementLevel ? { enforcementLevel: c.enforcementLevel ?? current.enforcementLevel } : {}), ...(properties ? { properties } : {}) };
+  }
+  return out;
+}
+
+/** A config record in the `--policy-pack-config` file format (`{policy: {enforcementLevel?, ...properties}}`). */
+export function policyConfigDocument(config: Record<string, PolicyConfig>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config).map(([name, c]) => [name, { ...(c.enforcementLevel ? { enforcementLevel: c.enforcementLevel } : {}), ...c.properties }]),
+  );
+}
+
 export function loadPolicyConfigFile(file: string): Record<string, PolicyConfig> {
   return parsePolicyConfig(readYamlFile(file, "policy config"), file);
 }

@@ -12,7 +12,7 @@ import { startMockEngine, runProgram, toDeploymentExport, DeploymentExport } fro
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
 import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
 import { PolicyPackProcess, PackUsage } from "./policy-pack";
-import { loadPolicyConfigFile } from "./policy-config";
+import { loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
 import { topologyMarkdown } from "./topology";
 import { CONFIG_ROOT, parsePlatform, platformFromConfigString } from "../../infra/config";
 
@@ -68,11 +68,12 @@ export function validateStack(options: RenderOptions) {
 }
 
 export async function renderStack(options: RenderOptions): Promise<RenderResult> {
-  const { stackConfig } = validateStack(options);
+  const { stackConfig, spec } = validateStack(options);
   const outRoot = options.outDir ?? path.join(repoRoot, "out");
   const target = path.join(outRoot, options.stack);
   const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir ?? defaultPackDir);
-  const policyConfig = configFile ? loadPolicyConfigFile(configFile) : undefined;
+  // The stack's own policy settings, then the pack config file over them (levels, extra knobs).
+  const policyConfig = mergePolicyConfig(policyConfigFromStack(spec.policy), configFile ? loadPolicyConfigFile(configFile) : {});
   // The pack boots in its own process while the program runs here.
   const pack = packAvailable(options.policyPackDir)
     ? PolicyPackProcess.start(options.policyPackDir ?? defaultPackDir, { stack: options.stack, project: stackConfig.project, config: stackConfig.config })
@@ -104,6 +105,8 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     const files: Record<string, string> = {
       "stack.json": JSON.stringify(exported, null, 2) + "\n",
       "policy.json": JSON.stringify(review.report, null, 2) + "\n",
+      // What to pass to `pulumi preview --policy-pack policy --policy-pack-config …` for the same verdicts.
+      "policy-config.json": JSON.stringify(policyConfigDocument(policyConfig), null, 2) + "\n",
       "topology.md": topologyMarkdown(exported, options.stack),
     };
     for (const m of manifestsByCluster(exported.deployment.resources).values()) {

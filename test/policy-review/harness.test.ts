@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
-import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile } from "../../scripts/lib/policy-config";
+import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "../../scripts/lib/policy-config";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
@@ -188,4 +188,14 @@ test("CLI: an empty stack's export (no resources key, as `pulumi stack export` w
   assert.equal(JSON.parse(res.stdout).summary.resources, 0);
   // Without --out the JSON report lands beside the state file.
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(path.dirname(file), "policy.json"), "utf8")), JSON.parse(res.stdout));
+});
+
+test("a stack's policy settings become pack config; a config file overrides them per policy", () => {
+  const derived = policyConfigFromStack({ maxCanaryWeight: 20, requireTls: false, allowPublicApiEndpoints: true });
+  const merged = mergePolicyConfig(derived, parsePolicyConfig({ "canary-weight-limit": { enforcementLevel: "advisory", canaryHeader: "x-preview" }, "eks-endpoint-private": { allowPublicApiEndpoints: false } }));
+  assert.deepEqual(policyConfigDocument(merged), {
+    "canary-weight-limit": { enforcementLevel: "advisory", maxCanaryWeight: 20, canaryHeader: "x-preview" },
+    "gateway-listeners-tls": { allowPlaintextListeners: true },
+    "eks-endpoint-private": { allowPublicApiEndpoints: false },
+  });
 });

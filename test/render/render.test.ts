@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderShipped, renderConfigExpectingFailure, shippedPlatform, runRender } from "../support/render";
+import { spawnSync } from "node:child_process";
+import { renderShipped, renderConfigExpectingFailure, shippedPlatform, runRender, repoRoot } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
 
@@ -25,7 +26,13 @@ for (const stack of stacks) {
       assert.ok(res.urn.startsWith(`urn:pulumi:${stack}::inference-mesh::`), res.urn);
       if (res !== stackResource) assert.ok(res.parent, `${res.urn} has a parent`);
     }
-    for (const f of ["stack.json", "policy.json", "topology.md"]) assert.ok(fs.existsSync(path.join(r.run.dir, f)), f);
+    for (const f of ["stack.json", "policy.json", "topology.md", "policy-config.json"]) assert.ok(fs.existsSync(path.join(r.run.dir, f)), f);
+    // The review judged the stack by its own policy settings; policy-config.json says how, for `pulumi preview`.
+    const settings = { maxCanaryWeight: 10, requireTls: true, allowPublicApiEndpoints: false, ...(shippedPlatform(stack).policy ?? {}) };
+    const packConfig = JSON.parse(fs.readFileSync(path.join(r.run.dir, "policy-config.json"), "utf8"));
+    assert.equal(packConfig["canary-weight-limit"].maxCanaryWeight, settings.maxCanaryWeight);
+    assert.equal(packConfig["gateway-listeners-tls"].allowPlaintextListeners, !settings.requireTls);
+    assert.equal(packConfig["eks-endpoint-private"].allowPublicApiEndpoints, settings.allowPublicApiEndpoints);
     const spec = shippedPlatform(stack);
     for (const cluster of spec.clusters) {
       const dir = path.join(r.run.dir, "manifests", cluster.name);
@@ -132,4 +139,24 @@ test("stack files that cannot be rendered offline are named: bad YAML, encrypted
   const missingPolicyConfig = runRender(["--stack", "local", "--policy-config", path.join(dir, "nope.yaml")], dir);
   assert.equal(missingPolicyConfig.code, 1);
   assert.match(missingPolicyConfig.stderr, /policy config .*nope\.yaml: no such file/);
+});
+
+test("a new stack is reviewed by its own policy settings, without a policy/config.<stack> file; npm run policy reuses them", () => {
+  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-own-policy-"));
+  const platform = shippedPlatform("prod");
+  platform.policy = { ...platform.policy, requireTls: false, allowPublicApiEndpoints: true, maxCanaryWeight: 20 };
+  platform.gateways.inference.tls = { mode: "none" };
+  platform.clusters[0].endpointPublicAccess = true;
+  platform.clusters[0].publicAccessCidrs = ["203.0.113.0/24"];
+  platform.models[0].versions = [{ name: "v1", weight: 80 }, { name: "v2", weight: 20, canary: true, replicas: 1 }];
+  const file = path.join(dir, "Pulumi.staging.yaml");
+  fs.writeFileSync(file, `config:\n  inference-mesh:platform: ${JSON.stringify(platform)}\n`);
+  const r = runRender(["--stack-file", file], dir);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const state = path.join(dir, "staging", "stack.json");
+  const policy = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--out", "-"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(policy.status, 0, policy.stdout + policy.stderr);
+  assert.match(policy.stdout, /policy config: .*staging\/policy-config\.json/);
 });
