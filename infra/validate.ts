@@ -33,12 +33,16 @@ function requireUnique(report: Report, list: string, what: string, names: string
 function checkSplit(
   report: Report,
   base: (string | number)[],
-  versions: { name: string; weight: number; canary: boolean }[],
+  versions: { name: string; weight: number; canary: boolean; replicas?: number }[],
   maxCanaryWeight: number,
 ): void {
   versions.forEach((v, i) => {
     if (v.canary && v.weight > maxCanaryWeight) {
       report([...base, "versions", i, "weight"], `canary weight ${v.weight} exceeds policy.maxCanaryWeight ${maxCanaryWeight}; lower it or raise the policy`);
+    }
+    // A version scaled to zero has no endpoints: its share of the split would fail.
+    if (v.replicas === 0 && v.weight > 0) {
+      report([...base, "versions", i, "replicas"], `version '${v.name}' has 0 replicas but receives ${v.weight}% of the traffic; give it replicas or weight 0`);
     }
   });
   const sum = versions.reduce((s, v) => s + v.weight, 0);

@@ -39,6 +39,12 @@ test("defaults are applied: versions pinned, policy knobs, EPP weights", () => {
   assert.equal(spec.models[0].epp.failureMode, "FailOpen");
 });
 
+test("a version may be parked at 0 replicas with weight 0", () => {
+  const p = shippedPlatform("prod");
+  p.agents[0].versions = [{ ...p.agents[0].versions[0], weight: 100 }, { ...p.agents[0].versions[1], weight: 0, replicas: 0 }];
+  assert.doesNotThrow(() => parsePlatform(p, "test"));
+});
+
 test("a stack may override a pinned version", () => {
   const p = shippedPlatform("local");
   p.versions = { istio: "1.29.6", k3s: "v1.34.1+k3s1", vllmImage: "vllm/vllm-openai:v0.21.1" };
@@ -346,6 +352,12 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     mutate: (p) => (p.clusters[2].project = "My_Project"),
     path: "inference-mesh:platform.clusters[2].project",
     message: /must be a GCP project ID/,
+  },
+  {
+    name: "an agent version scaled to zero that still receives traffic",
+    mutate: (p) => (p.agents[0].versions[1].replicas = 0),
+    path: "inference-mesh:platform.agents[0].versions[1].replicas",
+    message: /version 'v2' has 0 replicas but receives 5% of the traffic/,
   },
 ];
 
