@@ -26,10 +26,19 @@ interface KubeconfigFile {
   clusters?: { name: string; cluster: { server: string; "certificate-authority-data"?: string } }[];
 }
 
-/** Server URL and CA of a kubeconfig context; empty strings when the file is not readable here. */
+/**
+ * Server URL and CA of a kubeconfig context; empty strings when the file is not here (it may live
+ * only where `pulumi up` runs). A file that is here but is not a kubeconfig is an error.
+ */
 export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
   if (!fs.existsSync(file)) return { server: "", caData: "" };
-  const doc = yaml.load(fs.readFileSync(file, "utf8")) as KubeconfigFile;
+  let doc: KubeconfigFile;
+  try {
+    doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as KubeconfigFile;
+  } catch (err) {
+    throw new Error(`kubeconfig ${file} is not valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`kubeconfig ${file} is not a kubeconfig (expected a mapping with clusters, contexts, users)`);
   const ctxName = context ?? doc["current-context"];
   const ctx = doc.contexts?.find((c) => c.name === ctxName);
   const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster);

@@ -143,6 +143,8 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
     };
     await Promise.race([run(), rejected]);
   } finally {
+    // A failed program leaves other rejected promises (the Stack's own) that surface a tick later.
+    await new Promise((resolve) => setImmediate(resolve));
     process.off("unhandledRejection", onRejection);
     if (mapped) proc.setSourceMapsEnabled?.(true);
     Error.stackTraceLimit = stackLimit;

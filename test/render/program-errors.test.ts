@@ -24,6 +24,16 @@ test("an error inside an apply fails the render with its message instead of cras
   assert.doesNotMatch(res.stderr, /triggerUncaughtException/);
 });
 
+test("an error thrown while a component is constructed fails the render with its message instead of crashing", () => {
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "failing-program.ts"), "construct"], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 1, res.stdout + res.stderr);
+  assert.match(res.stderr, /^render failed: .*kubeconfig \/x is not valid YAML/m);
+  assert.doesNotMatch(res.stderr, /triggerUncaughtException|Node\.js v/);
+});
+
 test("two existing clusters without a reachable API server: exit 1 naming clusters[].apiServer, out/ untouched", () => {
   const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "program-errors-"));
   try {
@@ -50,6 +60,29 @@ test("two existing clusters without a reachable API server: exit 1 naming cluste
     const invalid = shippedPlatform("local");
     invalid.clusters[0].apiServer = "http://127.0.0.1:6443";
     assert.throws(() => parsePlatform(invalid, "local"), /clusters\[0\]\.apiServer: must be an https:\/\/ URL/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an existing cluster whose kubeconfig is not YAML: exit 1 naming the file, no crash", () => {
+  const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "bad-kubeconfig-"));
+  try {
+    const kubeconfig = path.join(dir, "kubeconfig");
+    fs.writeFileSync(kubeconfig, "clusters: [unclosed\n");
+    const platform = shippedPlatform("local");
+    platform.clusters[0].kubeconfig = kubeconfig;
+    const stackFile = path.join(dir, "Pulumi.laptop.yaml");
+    fs.writeFileSync(stackFile, yaml.dump({ config: { "inference-mesh:platform": platform } }));
+    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "render.ts"), "--stack-file", stackFile, "--out", path.join(dir, "out")], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(res.status, 1, res.stdout + res.stderr);
+    assert.match(res.stderr, /render of stack 'laptop' failed: kubeconfig .*kubeconfig is not valid YAML/);
+    assert.doesNotMatch(res.stderr, /triggerUncaughtException|Node\.js v/);
+    assert.ok(!fs.existsSync(path.join(dir, "out", "laptop")), "nothing rendered");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
