@@ -48,7 +48,9 @@ export const imagesPinned: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (isHelmInstall(args.type)) {
       const release = `Helm release ${args.props.name ?? args.name} (${args.props.chart ?? "?"})`;
-      if (typeof args.props.version !== "string" || args.props.version.trim() === "") {
+      // A chart from a local path or archive carries its version in the files under review.
+      const local = typeof args.props.chart === "string" && (/^(\.{1,2}\/|\/)/.test(args.props.chart) || /\.tgz$/.test(args.props.chart));
+      if (!local && (typeof args.props.version !== "string" || args.props.version.trim() === "")) {
         report(`${release} has no chart version: helm installs the newest chart and its images; pin version`);
       }
       for (const why of unpinnedHelmValues(args.props.values)) report(`${release}: ${why}; pin a version tag or digest`);

@@ -68,6 +68,8 @@ test("images-pinned: Helm releases pin their chart version and set no image tag 
     release({ name: "agentgateway", version: "v1.4.1", values: { controller: { image: { repository: "controller", tag: "v1.4.1" } } } }),
     // An empty tag is the charts' "use appVersion": pinned by the chart version.
     release({ name: "device-plugin", version: "0.20.0", values: { image: { tag: "" } } }),
+    // A chart from the repository's own files has no registry version to pin.
+    release({ name: "local", chart: "./charts/model-server", values: {} }),
   ]);
   assert.deepEqual(ok.violations, []);
   // A bare name (Istio's `pilot.image: pilot`) takes its tag from elsewhere (`global.tag`).
