@@ -9,6 +9,7 @@ import { ambientNoSidecarInjection } from "./rules/ambient-no-sidecar-injection"
 import { workloadNamespacesAuthorized } from "./rules/workload-namespaces-authorized";
 import { authorizationSourcesRestricted } from "./rules/authorization-sources-restricted";
 import { authorizationPrincipalsKnown } from "./rules/authorization-principals-known";
+import { agentCallGraph } from "./rules/agent-call-graph";
 import { l7AuthorizationTargetRefs } from "./rules/l7-authorization-target-refs";
 import { gatewayListenersTls } from "./rules/gateway-listeners-tls";
 import { canaryWeightLimit } from "./rules/canary-weight-limit";
@@ -28,6 +29,7 @@ export const policies: Policies = [
   workloadNamespacesAuthorized,
   authorizationSourcesRestricted,
   authorizationPrincipalsKnown,
+  agentCallGraph,
   l7AuthorizationTargetRefs,
   gatewayListenersTls,
   canaryWeightLimit,

@@ -94,23 +94,26 @@ export function parsePrincipal(p: string): { trustDomain: string; namespace: str
 }
 
 /**
- * ServiceAccounts a principal may name in one cluster: rendered ServiceAccounts, plus those the
- * gateway controllers create for the Gateways of the stack (Istio: `<name>-<class>`, the bare
- * name for waypoints; agentgateway: the Gateway's name).
+ * The `namespace/serviceAccount` identities gateway controllers create for the Gateways of the
+ * stack (Istio: `<name>-<class>`, the bare name for waypoints; agentgateway: the Gateway's name).
  */
-export function knownServiceAccounts(resources: PolicyResource[]): Set<string> {
+export function gatewayProxyIdentities(resources: PolicyResource[]): Set<string> {
   const out = new Set<string>();
-  for (const r of resources) {
-    if (r.type === T.serviceAccount) {
-      const m = meta(r.props);
-      out.add(`${m.namespace}/${m.name}`);
-    } else if (isGateway(r.type)) {
-      const m = meta(r.props);
-      const cls: string | undefined = r.props.spec?.gatewayClassName;
-      if (!cls) continue;
-      if (cls === "istio-waypoint" || cls === "agentgateway") out.add(`${m.namespace}/${m.name}`);
-      else out.add(`${m.namespace}/${m.name}-${cls}`);
-    }
+  for (const r of resources.filter((x) => isGateway(x.type))) {
+    const m = meta(r.props);
+    const cls: string | undefined = r.props.spec?.gatewayClassName;
+    if (!cls) continue;
+    out.add(cls === "istio-waypoint" || cls === "agentgateway" ? `${m.namespace}/${m.name}` : `${m.namespace}/${m.name}-${cls}`);
+  }
+  return out;
+}
+
+/** ServiceAccounts a principal may name: rendered ServiceAccounts and the gateway proxies' identities. */
+export function knownServiceAccounts(resources: PolicyResource[]): Set<string> {
+  const out = gatewayProxyIdentities(resources);
+  for (const r of resources.filter((x) => x.type === T.serviceAccount)) {
+    const m = meta(r.props);
+    out.add(`${m.namespace}/${m.name}`);
   }
   return out;
 }

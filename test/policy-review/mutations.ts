@@ -179,6 +179,26 @@ function more(): Mutation[] {
         onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => (o.spec.rules = [{ from: [{ source: { namespaces: ["inference"] } }] }])),
     },
     {
+      name: "the agent gateway let straight into a tool",
+      policy: "agent-call-graph",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && JSON.stringify((r.inputs as any).spec?.rules ?? []).includes("/ns/agents/sa/"), (o) =>
+          o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/sa\/.*/, "/sa/agent-gateway")),
+        ),
+    },
+    {
+      name: "a model server let straight into an agent",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const server = resources(doc).find((r) => isKind(r, "ServiceAccount") && (r.inputs as any).metadata.namespace === "inference");
+        if (!server) return undefined;
+        const name = (server.inputs as any).metadata.name;
+        return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "agents" && !!(r.inputs as any).spec?.rules?.[0]?.from?.[0]?.source?.principals, (o) =>
+          o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, `/ns/inference/sa/${name}`)),
+        );
+      },
+    },
+    {
       name: "an ALLOW rule from 0.0.0.0/0",
       policy: "authorization-sources-restricted",
       apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { ipBlocks: ["0.0.0.0/0"] })),

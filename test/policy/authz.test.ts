@@ -4,6 +4,7 @@ import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namesp
 import { authorizationSourcesRestricted } from "../../policy/rules/authorization-sources-restricted";
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { l7AuthorizationTargetRefs } from "../../policy/rules/l7-authorization-target-refs";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
 import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
 
 const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
@@ -112,4 +113,36 @@ test("l7-authorization-target-refs: L7 rules attach through targetRefs", async (
   assert.equal(bad.violations.length, 2);
   assert.match(bad.violations[0].message, /uses to\.operation\.paths, to\.operation\.methods but attaches through a selector/);
   assert.match(bad.violations[1].message, /when request\.headers\[x-tenant\] but attaches namespace-wide/);
+});
+
+test("agent-call-graph: only the agent gateway calls agents, only agents call tools", async () => {
+  const fleet = [
+    gw("agents", "agent-gateway", "agentgateway"),
+    gw("tools", "waypoint", "istio-waypoint"),
+    sa("agents", "research-agent-v1"),
+    sa("inference", "vllm"),
+  ];
+  const td = "cluster.local";
+  const ok = await runStack(agentCallGraph, [
+    ...fleet,
+    ap("agents", "research-agent-v1", allowFrom(`${td}/ns/agents/sa/agent-gateway`)),
+    ap("tools", "web-search", allowFrom(`${td}/ns/agents/sa/research-agent-v1`, `${td}/ns/tools/sa/waypoint`)),
+    // Ingress policies on the gateway itself are about external clients, not the call graph.
+    ap("agents", "gateway-callers", { action: "ALLOW", targetRefs: [{ kind: "Gateway", name: "agent-gateway" }], rules: [{ from: [{ source: { principals: [`${td}/ns/inference/sa/vllm`] } }] }] }),
+    ap("tools", "deny-vllm", { action: "DENY", rules: [{ from: [{ source: { principals: [`${td}/ns/inference/sa/vllm`] } }] }] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(agentCallGraph, [
+    ...fleet,
+    ap("agents", "research-agent-v1", allowFrom(`${td}/ns/inference/sa/vllm`)),
+    ap("tools", "web-search", allowFrom(`${td}/ns/agents/sa/agent-gateway`, `${td}/ns/inference/sa/vllm`)),
+  ]);
+  const messages = bad.violations.map((v) => v.message);
+  assert.deepEqual(messages, [
+    "AuthorizationPolicy agents/research-agent-v1 admits cluster.local/ns/inference/sa/vllm: only the agent gateway may call agents",
+    "AuthorizationPolicy tools/web-search admits cluster.local/ns/agents/sa/agent-gateway: only agents may call tools (the agent gateway is not an agent)",
+    "AuthorizationPolicy tools/web-search admits cluster.local/ns/inference/sa/vllm: only agents may call tools",
+  ]);
+  const allowed = await runStack(agentCallGraph, [...fleet, ap("tools", "web-search", allowFrom(`${td}/ns/batch/sa/indexer`))], { extraCallers: { tools: ["batch/indexer"] } });
+  assert.deepEqual(allowed.violations, []);
 });

@@ -1,0 +1,85 @@
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { actionOf, AuthzSpec, gatewayProxyIdentities, parsePrincipal, targetRefsOf } from "../lib/authz";
+import { byCluster, isAuthorizationPolicy, meta } from "../lib/k8s";
+import { configWithDefaults, list, probe } from "../lib/values";
+
+interface Config {
+  /** Namespace of the agents and of the gateway in front of them. */
+  agentsNamespace: string;
+  /** Namespace of the MCP tool services. */
+  toolsNamespace: string;
+  /** Further `namespace/serviceAccount` callers allowed per target namespace (e.g. a batch job calling tools). */
+  extraCallers: Record<string, string[]>;
+}
+const defaults: Config = { agentsNamespace: "agents", toolsNamespace: "tools", extraCallers: {} };
+
+/** Why `caller` may not be admitted into `namespace`, or undefined when the call graph allows it. */
+function disallowed(namespace: string, caller: string, config: Config, proxies: Set<string>): string | undefined {
+  if (list(config.extraCallers[namespace]).includes(caller)) return undefined;
+  const callerNamespace = caller.split("/")[0];
+  if (namespace === config.agentsNamespace) {
+    if (callerNamespace === config.agentsNamespace && proxies.has(caller)) return undefined;
+    return "only the agent gateway may call agents";
+  }
+  if (namespace === config.toolsNamespace) {
+    if (callerNamespace === config.toolsNamespace && proxies.has(caller)) return undefined; // the tools' own waypoint and MCP gateway
+    if (callerNamespace === config.agentsNamespace && !proxies.has(caller)) return undefined;
+    return proxies.has(caller) ? "only agents may call tools (the agent gateway is not an agent)" : "only agents may call tools";
+  }
+  return undefined;
+}
+
+/** Whether every target of the policy is a Gateway: its callers are ingress clients, not mesh peers. */
+function targetsGatewaysOnly(spec: AuthzSpec): boolean {
+  const refs = targetRefsOf(spec);
+  return refs.length > 0 && refs.every((ref) => ref.kind === "Gateway");
+}
+
+function checkCluster(resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void): void {
+  const proxies = gatewayProxyIdentities(resources);
+  for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
+    const { namespace, name } = meta(r.props);
+    if (namespace !== config.agentsNamespace && namespace !== config.toolsNamespace) continue;
+    const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
+    if (!read.known || actionOf(read.value) !== "ALLOW" || targetsGatewaysOnly(read.value)) continue;
+    for (const rule of list(read.value.rules)) {
+      for (const from of list(rule.from)) {
+        for (const p of list(from.source?.principals)) {
+          const parsed = parsePrincipal(p);
+          if (!parsed) continue; // malformed or wildcard principals are other policies' findings
+          const why = disallowed(namespace, `${parsed.namespace}/${parsed.serviceAccount}`, config, proxies);
+          if (why) report(`AuthorizationPolicy ${namespace}/${name} admits ${p}: ${why}`, r.urn);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The agent fleet's trust boundary: clients reach agents only through the agent gateway (where
+ * JWTs, routes and rate limits apply), and only agents reach the MCP tools. An ALLOW rule that
+ * lets anything else in bypasses the gateway or hands tools to workloads that were never meant
+ * to use them.
+ */
+export const agentCallGraph: StackValidationPolicy = {
+  name: "agent-call-graph",
+  description:
+    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the agent gateway's proxy, and the tools namespace admits only agents (plus its own waypoint and MCP gateway proxies).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      agentsNamespace: { type: "string", default: defaults.agentsNamespace, description: "Namespace of the agents and their gateway." },
+      toolsNamespace: { type: "string", default: defaults.toolsNamespace, description: "Namespace of the MCP tool services." },
+      extraCallers: {
+        type: "object",
+        additionalProperties: { type: "array", items: { type: "string" } },
+        default: defaults.extraCallers,
+        description: "Extra `namespace/serviceAccount` callers allowed per target namespace.",
+      },
+    },
+  },
+  validateStack: (args, report) => {
+    const config = configWithDefaults(args, defaults);
+    for (const [, resources] of byCluster(args.resources)) checkCluster(resources, config, report);
+  },
+};
