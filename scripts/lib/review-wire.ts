@@ -210,15 +210,23 @@ export class RequestBuilder {
   }
 
   private request(r: ExportedResource, stats: WireStats): Uint8Array {
-    const provider = this.provider(r);
     const w = this.writer.reset();
+    this.writeResource(w, r, "inputs", stats);
+    return w.finish();
+  }
+
+  /**
+   * Fields 1–6, laid out alike in pulumirpc.AnalyzeRequest and AnalyzerResource: type, the
+   * properties of one side of the state, urn, name, options, provider.
+   */
+  private writeResource(w: ProtoWriter, r: ExportedResource, side: "inputs" | "outputs", stats: WireStats): void {
+    const provider = this.provider(r);
     writeNonEmpty(w, 1, r.type);
-    w.message(2, () => withContext(r, "inputs", () => writeWireStructFields(w, r.inputs ?? {}, stats)));
+    w.message(2, () => withContext(r, side, () => writeWireStructFields(w, r[side] ?? {}, stats)));
     writeNonEmpty(w, 3, r.urn);
     writeNonEmpty(w, 4, urnName(r.urn));
     w.message(5, () => writeOptions(w, r));
     if (provider) w.bytes(6, provider);
-    return w.finish();
   }
 
   /** The encoded pulumirpc.AnalyzeStackRequest: every resource with its outputs and dependency graph. */
@@ -226,14 +234,8 @@ export class RequestBuilder {
     const scratch: WireStats = { undecryptableSecrets: 0 };
     const w = new ProtoWriter(1024 * 1024);
     for (const r of this.resources) {
-      const provider = this.provider(r);
       w.message(1, () => {
-        writeNonEmpty(w, 1, r.type);
-        w.message(2, () => withContext(r, "outputs", () => writeWireStructFields(w, r.outputs ?? {}, scratch)));
-        writeNonEmpty(w, 3, r.urn);
-        writeNonEmpty(w, 4, urnName(r.urn));
-        w.message(5, () => writeOptions(w, r));
-        if (provider) w.bytes(6, provider);
+        this.writeResource(w, r, "outputs", scratch);
         if (r.parent) w.string(7, r.parent);
         for (const d of r.dependencies ?? []) w.string(8, d);
         const deps = r.propertyDependencies ?? {};
