@@ -60,14 +60,17 @@ export function policyConfigFromStack(settings: StackPolicySettings): Record<str
   };
 }
 
-/** `override` over `base`, per policy: its level replaces, its properties merge over the base's. */
+/** One policy's config with `given` over `current`: its level replaces, its properties merge. */
+function mergeOne(current: PolicyConfig, given: PolicyConfig): PolicyConfig {
+  const enforcementLevel = given.enforcementLevel ?? current.enforcementLevel;
+  const properties = given.properties ? { ...current.properties, ...given.properties } : current.properties;
+  return { ...(enforcementLevel ? { enforcementLevel } : {}), ...(properties ? { properties } : {}) };
+}
+
+/** `override` over `base`, policy by policy (`all` is kept as given, for the engine to apply). */
 export function mergePolicyConfig(base: Record<string, PolicyConfig>, override: Record<string, PolicyConfig>): Record<string, PolicyConfig> {
   const out: Record<string, PolicyConfig> = { ...base };
-  for (const [name, c] of Object.entries(override)) {
-    const current = out[name] ?? {};
-    const properties = current.properties || c.properties ? { ...current.properties, ...c.properties } : undefined;
-    out[name] = { ...(c.enforcementLevel ?? current.enforcementLevel ? { enforcementLevel: c.enforcementLevel ?? current.enforcementLevel } : {}), ...(properties ? { properties } : {}) };
-  }
+  for (const [name, c] of Object.entries(override)) out[name] = mergeOne(out[name] ?? {}, c);
   return out;
 }
 
@@ -85,14 +88,7 @@ export function loadPolicyConfigFile(file: string): Record<string, PolicyConfig>
 function apply(result: Record<string, PolicyConfig>, given: Record<string, PolicyConfig>): void {
   const all = given.all?.enforcementLevel;
   if (all) for (const name of Object.keys(result)) result[name] = { ...result[name], enforcementLevel: all };
-  for (const [name, c] of Object.entries(given)) {
-    if (name === "all") continue;
-    const current = result[name] ?? {};
-    result[name] = {
-      enforcementLevel: c.enforcementLevel ?? current.enforcementLevel,
-      properties: c.properties ? { ...(current.properties ?? {}), ...c.properties } : current.properties,
-    };
-  }
+  for (const [name, c] of Object.entries(given)) if (name !== "all") result[name] = mergeOne(result[name] ?? {}, c);
 }
 
 /** The config `Configure` receives: defaults, initial config, overrides; throws on schema errors. */
