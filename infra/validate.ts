@@ -211,17 +211,18 @@ function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFi
  */
 function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
   const served = new Map(cfg.models.map((m, i) => [m.servedModelName, i]));
-  const firstSeen = new Map<string, string>();
-  cfg.models.forEach((m, mi) => {
-    m.loraAdapters.forEach((a, ai) => {
-      const at = ["models", mi, "loraAdapters", ai, "name"];
-      const owner = served.get(a.name);
-      if (owner !== undefined) report(at, `adapter name '${a.name}' is the servedModelName of models[${owner}]; requests for it would be ambiguous`);
-      const earlier = firstSeen.get(a.name);
-      if (earlier) report(at, `duplicate adapter name '${a.name}' (also at ${earlier}); adapter names must be unique across models`);
-      else firstSeen.set(a.name, `models[${mi}].loraAdapters[${ai}]`);
-    });
-  });
+  const adapters = cfg.models.flatMap((m, mi) => m.loraAdapters.map((a, ai) => ({ name: a.name, mi, ai })));
+  const where = (a: (typeof adapters)[number]) => `models[${a.mi}].loraAdapters[${a.ai}]`;
+  for (const a of adapters) {
+    const owner = served.get(a.name);
+    if (owner !== undefined) report(["models", a.mi, "loraAdapters", a.ai, "name"], `adapter name '${a.name}' is the servedModelName of models[${owner}]; requests for it would be ambiguous`);
+  }
+  for (const [name, idx] of duplicates(adapters.map((a) => a.name))) {
+    for (const i of idx.slice(1)) {
+      const a = adapters[i];
+      report(["models", a.mi, "loraAdapters", a.ai, "name"], `duplicate adapter name '${name}' (also at ${where(adapters[idx[0]])}); adapter names must be unique across models`);
+    }
+  }
 }
 
 /** All GPU replicas placed in a cluster must fit its GPU node groups at their maximum sizes together. */
