@@ -6,7 +6,7 @@
 import type { ModelSpec, ModelVersionSpec, ClusterSpec } from "../../infra/schema";
 import type { Versions } from "../../infra/versions";
 import type { ClusterFit } from "../gpu/fit";
-import { vllmEngineArgs } from "../gpu/fit";
+import { modelStorageGiB, vllmEngineArgs } from "../gpu/fit";
 import { gpuToleration } from "../gpu/catalog";
 import { fitModelOf } from "../../infra/validate";
 import { Manifest } from "../k8s/apply";
@@ -60,6 +60,9 @@ export function simulatorArgs(model: ModelSpec): string[] {
     "--served-model-name", model.servedModelName,
     "--port", String(ports.modelServer),
     "--max-model-len", String(model.maxModelLen),
+    // A real Hugging Face model name makes the simulator tokenize through a vLLM render service
+    // (`--render-url`, default localhost:8082) and fail at startup without one.
+    "--force-dummy-tokenizer",
     ...(lora.length > 0
       ? ["--max-loras", String(lora.length), "--lora-modules", ...lora.map((a) => JSON.stringify({ name: a.name }))]
       : []),
@@ -96,7 +99,7 @@ function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
     ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
     ...modelServerProbes,
     lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
-    resources: { requests: { "nvidia.com/gpu": gpus }, limits: { "nvidia.com/gpu": gpus } },
+    resources: { requests: { "nvidia.com/gpu": gpus, "ephemeral-storage": `${modelStorageGiB(model)}Gi` }, limits: { "nvidia.com/gpu": gpus } },
     volumeMounts: [
       { name: "data", mountPath: "/data" },
       { name: "shm", mountPath: "/dev/shm" },

@@ -8,6 +8,8 @@ import { parsePlatform, PlatformSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { endpointPickerConfig, eppArgs, eppReplicas, eppRoleRules } from "../../components/inference/epp";
 import { vllmArgs, simulatorArgs, loraSource } from "../../components/inference/model-server";
+import { bbrManifests } from "../../components/inference/bbr";
+import { weightsGiB } from "../../components/gpu/fit";
 import { modelRouteRules } from "../../components/inference/routes";
 import { clusterInferenceManifests, modelsOnCluster } from "../../components/inference";
 import { inferenceCrdBundles } from "../../components/inference/crds";
@@ -95,6 +97,19 @@ test("simulator args: same served model name, port and context length", () => {
   assert.equal(argAfter(a, "--served-model-name"), "Qwen/Qwen3-0.6B");
   assert.equal(argAfter(a, "--port"), "8000");
   assert.equal(argAfter(a, "--max-model-len"), "4096");
+  // Without it a real HF model name sends every tokenization to a render service the pod lacks.
+  assert.ok(a.includes("--force-dummy-tokenizer"));
+});
+
+test("body-based router: two replicas behind a PDB where vLLM serves, one for the simulator", () => {
+  for (const [stack, replicas] of [["prod", 2], ["local", 1]] as const) {
+    const objects = bbrManifests(spec(stack).models, spec(stack).versions);
+    const deployment = objects.find((o) => o.kind === "Deployment") as any;
+    assert.equal(deployment.spec.replicas, replicas, stack);
+    const pdb = objects.find((o) => o.kind === "PodDisruptionBudget") as any;
+    if (replicas === 1) assert.equal(pdb, undefined, stack);
+    else assert.deepEqual([pdb.spec.minAvailable, pdb.spec.selector.matchLabels], [1, deployment.spec.selector.matchLabels]);
+  }
 });
 
 test("route rules: the canary header rule first, then the weighted split", () => {
@@ -106,7 +121,8 @@ test("route rules: the canary header rule first, then the weighted split", () =>
   assert.deepEqual(headers(canary), { "X-Gateway-Base-Model-Name": m.servedModelName, "x-canary": "true" });
   assert.deepEqual(canary.backendRefs.map((b) => b.name), ["llama-3-1-8b-v2"]);
   assert.deepEqual(headers(split), { "X-Gateway-Base-Model-Name": m.servedModelName });
-  assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight]), [["llama-3-1-8b-v1", 95], ["llama-3-1-8b-v2", 5]]);
+  // Heaviest last: Istio 1.30.3 runs the last weighted pool's picker for the whole rule (#61594).
+  assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight]), [["llama-3-1-8b-v2", 5], ["llama-3-1-8b-v1", 95]]);
   for (const r of rules) assert.equal(r.timeouts.request, "300s");
   const single = { ...m, versions: [{ name: "v1", weight: 100, canary: false }] };
   const only = modelRouteRules(single);
@@ -139,6 +155,9 @@ test("prod: vLLM on GPUs in every placement cluster, with toleration and GPU nod
         assert.match(c.image, /^vllm\/vllm-openai:v0\.21\.0$/);
         assert.equal(c.resources.limits["nvidia.com/gpu"], String(m.gpusPerReplica));
         assert.equal(c.resources.requests["nvidia.com/gpu"], String(m.gpusPerReplica));
+        // The weights land in an emptyDir: the scheduler must count them against the node disk.
+        const weights = weightsGiB(m.parametersBillions, m.dtype);
+        assert.ok(parseInt(c.resources.requests["ephemeral-storage"]) > weights, `${m.name}: ${c.resources.requests["ephemeral-storage"]} for ${weights} GiB`);
         assert.deepEqual(pod.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
         const products = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0];
         assert.equal(products.key, "nvidia.com/gpu.product");
