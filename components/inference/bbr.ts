@@ -88,9 +88,20 @@ export function envoyFilterManifest(): Manifest {
   };
 }
 
+/**
+ * Every request to every model passes through BBR first, and its ext_proc fails closed: where real
+ * model servers run (any vLLM model on the cluster) it runs two replicas behind a
+ * PodDisruptionBudget, so a node drain or a rollout never stops a cluster's inference traffic.
+ * It is stateless (the mapping comes from ConfigMaps), so replicas need no coordination.
+ */
+export function bbrReplicas(models: ModelSpec[]): number {
+  return models.some((m) => m.server === "vllm") ? 2 : 1;
+}
+
 export function bbrManifests(models: ModelSpec[], versions: Versions): Manifest[] {
   const version = versions.bbrImage.split(":").pop();
   const metadata = { name: bbrName, namespace: inferenceNamespace, labels: labels(version) };
+  const replicas = bbrReplicas(models);
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata },
     {
@@ -112,7 +123,7 @@ export function bbrManifests(models: ModelSpec[], versions: Versions): Manifest[
       kind: "Deployment",
       metadata,
       spec: {
-        replicas: 1,
+        replicas,
         selector: { matchLabels: bbrSelector },
         template: {
           metadata: { labels: labels(version) },
@@ -149,6 +160,9 @@ export function bbrManifests(models: ModelSpec[], versions: Versions): Manifest[
         ports: [{ name: "grpc-ext-proc", protocol: "TCP", port: ports.bbrExtProc, targetPort: ports.bbrExtProc, appProtocol: "kubernetes.io/h2c" }],
       },
     },
+    ...(replicas > 1
+      ? [{ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata, spec: { minAvailable: 1, selector: { matchLabels: bbrSelector } } }]
+      : []),
     envoyFilterManifest(),
     {
       apiVersion: "networking.istio.io/v1",
