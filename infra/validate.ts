@@ -62,7 +62,7 @@ function checkSplit(
 /** Every node group of every cluster as the fit arithmetic sees it. */
 export function fitNodeGroups(clusters: ClusterSpec[]): FitNodeGroup[] {
   return clusters.flatMap((c) =>
-    c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, maxSize: g.maxSize })),
+    c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, maxSize: g.maxSize, diskSizeGiB: g.diskSizeGiB })),
   );
 }
 

@@ -33,6 +33,8 @@ export interface FitNodeGroup {
   name: string;
   instanceType: string;
   maxSize: number;
+  /** Node root disk; the weights download into the pod's ephemeral storage on it. */
+  diskSizeGiB?: number;
 }
 
 export interface FitOptions {
@@ -60,6 +62,18 @@ export function weightsGiB(parametersBillions: number, dtype: WeightDtype): numb
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/** Node disk the OS, kubelet logs and container images (the vLLM image alone is ~10 GiB) keep. */
+export const nodeDiskReserveGiB = 30;
+
+/**
+ * Ephemeral storage one model-server pod needs: the weights it downloads into its emptyDir, plus
+ * 10% and 1 GiB for tokenizer, config files and LoRA adapters. Requested by the pod so the
+ * scheduler never packs more weights onto a node than its disk holds (DiskPressure evictions).
+ */
+export function modelStorageGiB(model: Pick<FitModel, "parametersBillions" | "dtype">): number {
+  return Math.ceil(weightsGiB(model.parametersBillions, model.dtype) * 1.1 + 1);
+}
+
 /** Checks one model against one GPU node group; `problems` is empty when it fits. */
 export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options: FitOptions): NodeGroupFit | undefined {
   const capacity = lookupGpuInstance(nodeGroup.instanceType);
@@ -79,6 +93,13 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
       `weights need ${round(weightsPerGpu)} GiB per GPU (${model.parametersBillions}B × ${bytesPerParameter[model.dtype]} bytes / TP ${model.gpusPerReplica}) ` +
         `but ${nodeGroup.instanceType} offers ${round(usable)} GiB usable (${model.gpuMemoryUtilization} × ${capacity.memoryGiBPerGpu} GiB ${capacity.gpuModel}), ` +
         `leaving ${round(kvCache)} GiB for the KV cache where at least ${round(options.minKvCacheFraction * usable)} GiB is required`,
+    );
+  }
+  const storage = modelStorageGiB(model);
+  if (nodeGroup.diskSizeGiB !== undefined && storage > nodeGroup.diskSizeGiB - nodeDiskReserveGiB) {
+    problems.push(
+      `a replica downloads ${storage} GiB of weights into ephemeral storage but a ${nodeGroup.diskSizeGiB} GiB node disk (diskSizeGiB) ` +
+        `leaves ${nodeGroup.diskSizeGiB - nodeDiskReserveGiB} GiB after ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
     );
   }
   if (model.replicas * model.gpusPerReplica > gpuCapacity) {

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { FitModel, fitInCluster, fitOnNodeGroup, modelStorageGiB, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 
@@ -71,6 +71,16 @@ test("replicas × GPUs per replica cannot exceed the node group's capacity at ma
   assert.deepEqual(fits.problems, [], "8 × 2 = 16 ≤ 4 nodes × 4 GPUs");
   const tooMany = fitOnNodeGroup(model({ replicas: 9, gpusPerReplica: 2 }), group("g6e.12xlarge", 4), opts)!;
   assert.deepEqual(tooMany.problems, ["9 replicas × 2 GPUs = 18 GPUs exceed the node group's 16 (max 4 nodes × 4 GPUs)"]);
+});
+
+test("a replica's weights must fit the node disk after the OS and images", () => {
+  // 70B bf16 = 130.4 GiB of weights → 145 GiB of ephemeral storage per replica.
+  const big = model({ parametersBillions: 70, gpusPerReplica: 8 });
+  assert.equal(modelStorageGiB(big), 145);
+  assert.deepEqual(fitOnNodeGroup(big, { ...group("p5.48xlarge"), diskSizeGiB: 200 }, opts)!.problems, []);
+  assert.deepEqual(fitOnNodeGroup(big, { ...group("p5.48xlarge"), diskSizeGiB: 150 }, opts)!.problems, [
+    "a replica downloads 145 GiB of weights into ephemeral storage but a 150 GiB node disk (diskSizeGiB) leaves 120 GiB after 30 GiB for the OS and images (raise diskSizeGiB)",
+  ]);
 });
 
 test("CPU node groups are not candidates; a cluster fit lists the groups that fit and why others do not", () => {
