@@ -2,8 +2,14 @@
  * Waypoints: the L7 proxies of ambient. Agents and tools need L7 authorization (methods, paths,
  * MCP/A2A routes), which only a waypoint enforces; the inference namespace needs L4 only, so it
  * has none. Multicluster ambient assumes "universal" waypoints: the same name, class and labels in
- * every cluster, and a global waypoint Service, or cross-cluster traffic silently skips L7 policy
- * (istio/istio#60985, #58064, #57779). So the set below does not depend on the cluster.
+ * every cluster (istio/istio#58064, #57779), so the set below does not depend on the cluster.
+ *
+ * The waypoints stay cluster-local (no `istio.io/global`), like every Service behind them: agents
+ * use their own cluster's tools. A global waypoint in front of local services lets ztunnel pick
+ * another cluster's waypoint endpoint, which then calls that cluster's copy of the service
+ * (istio/istio#57710, open), e.g. whenever the local waypoint is not ready. Make a service in
+ * `agents`/`tools` global and its waypoint must become global too, in every cluster (#60985):
+ * `globalServiceLabel` on both.
  */
 import { Manifest, appLabels } from "../k8s/apply";
 
@@ -21,9 +27,9 @@ export function hasWaypoint(namespace: string): boolean {
 }
 
 /**
- * The waypoint Gateway of one namespace. `istio.io/global` goes on the Gateway and into
- * `spec.infrastructure.labels`: istiod copies infrastructure labels onto the Service it deploys
- * for the waypoint, which is the object the global scope selects.
+ * The waypoint Gateway of one namespace. Labels meant for the waypoint's Service (such as
+ * `globalServiceLabel`) belong in `spec.infrastructure.labels`: istiod copies them onto the
+ * Service it deploys, which is the object a service scope selects.
  */
 export function waypointManifest(namespace: string, istioVersion: string): Manifest {
   return {
@@ -35,12 +41,10 @@ export function waypointManifest(namespace: string, istioVersion: string): Manif
       labels: {
         ...appLabels({ name: waypointName, instance: `${namespace}-${waypointName}`, version: istioVersion, component: "waypoint" }),
         "istio.io/waypoint-for": "service",
-        ...globalServiceLabel,
       },
     },
     spec: {
       gatewayClassName: "istio-waypoint",
-      infrastructure: { labels: { ...globalServiceLabel } },
       listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }],
     },
   };

@@ -112,7 +112,7 @@ test("east-west gateway: class istio-east-west, HBONE 15008 terminated with ISTI
   assert.deepEqual((await validateObject(gw)).errors, []);
 });
 
-test("waypoints: class istio-waypoint, HBONE 15008, for services, global, same in every namespace that has one", async () => {
+test("waypoints: class istio-waypoint, HBONE 15008, for services, cluster-local, same in every namespace that has one", async () => {
   assert.deepEqual([...waypointNamespaces], ["agents", "tools"]);
   for (const ns of waypointNamespaces) {
     const wp = waypointManifest(ns, "1.30.3") as any;
@@ -121,8 +121,10 @@ test("waypoints: class istio-waypoint, HBONE 15008, for services, global, same i
     assert.equal(wp.spec.gatewayClassName, "istio-waypoint");
     assert.deepEqual(wp.spec.listeners, [{ name: "mesh", port: 15008, protocol: "HBONE" }]);
     assert.equal(wp.metadata.labels["istio.io/waypoint-for"], "service");
-    assert.equal(wp.metadata.labels["istio.io/global"], "true");
-    assert.equal(wp.spec.infrastructure.labels["istio.io/global"], "true", "on the Service istiod deploys");
+    // Local like the services behind it: a global waypoint would fail over to another cluster's
+    // copy of a local service (istio/istio#57710).
+    assert.equal(wp.metadata.labels["istio.io/global"], undefined);
+    assert.equal(wp.spec.infrastructure?.labels?.["istio.io/global"], undefined);
     assert.deepEqual((await validateObject(wp)).errors, []);
   }
 });
