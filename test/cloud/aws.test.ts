@@ -73,6 +73,9 @@ test("subnets are tagged for internet-facing (public) and internal (private) loa
   const byType = Object.fromEntries(args.subnetSpecs!.map((s) => [s.type, s.tags as Record<string, string>]));
   assert.equal(byType.Public["kubernetes.io/role/elb"], "1");
   assert.equal(byType.Private["kubernetes.io/role/internal-elb"], "1");
+  // The EKS cluster is auto-named: a cluster tag with the config name would make both load
+  // balancer integrations skip every subnet.
+  for (const tags of Object.values(byType)) assert.deepEqual(Object.keys(tags).filter((k) => k.startsWith("kubernetes.io/cluster/")), []);
   assert.equal(args.natGateways?.strategy, "OnePerAz");
 });
 

@@ -2,6 +2,12 @@
  * The VPC of an EKS cluster as plain `awsx.ec2.Vpc` arguments: private subnets for nodes, public
  * subnets for internet-facing load balancers, one of each per availability zone, tagged so that
  * Kubernetes load balancer controllers find them.
+ *
+ * No `kubernetes.io/cluster/<name>` tag: the physical EKS cluster name is auto-named
+ * (`<name>-eksCluster-<suffix>`, so two stacks can share an account and region), and a subnet
+ * tagged for any other cluster ID is skipped by both the in-tree AWS cloud provider and the AWS
+ * Load Balancer Controller (its SubnetsClusterTagCheck), leaving Services without a load balancer.
+ * Untagged subnets are used by every cluster in the VPC, which here is the one cluster.
  */
 import type * as awsx from "@pulumi/awsx";
 import { EksClusterSpec } from "../../../infra/schema";
@@ -20,8 +26,8 @@ export function vpcArgs(cluster: EksClusterSpec, tags: Record<string, string>): 
     enableDnsSupport: true,
     subnetStrategy: "Auto",
     subnetSpecs: [
-      { type: "Private", name: "private", tags: { ...subnetRoleTags.private, [`kubernetes.io/cluster/${cluster.name}`]: "shared" } },
-      { type: "Public", name: "public", tags: { ...subnetRoleTags.public, [`kubernetes.io/cluster/${cluster.name}`]: "shared" } },
+      { type: "Private", name: "private", tags: { ...subnetRoleTags.private } },
+      { type: "Public", name: "public", tags: { ...subnetRoleTags.public } },
     ],
     natGateways: { strategy: cluster.natGateways },
     tags: { ...tags, Name: cluster.name },
