@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformSpec } from "./config";
 import { ClusterHandle } from "../components/cloud/cluster";
-import { createCluster } from "../components/cloud";
+import { createClusters } from "../components/cloud";
 import { namespaceManifests } from "../components/mesh/namespaces";
 import { applyManifests } from "../components/k8s/apply";
 import { buildMesh } from "../components/mesh";
@@ -41,7 +41,7 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
 }
 
 export function buildPlatform(spec: PlatformSpec): PlatformOutputs {
-  const clusters = spec.clusters.map((c) => createCluster(c, spec));
+  const clusters = createClusters(spec);
   const namespaces = new Map(clusters.map((c) => [c.spec.name, new PlatformNamespaces(c).byName]));
   const mesh = buildMesh({ spec, clusters, namespaces });
   const inference = buildInference({ spec, mesh });

@@ -20,6 +20,12 @@ export interface ClusterHandle {
   hasGpus: boolean;
   /** Resources workloads must wait for (node groups, agents joined). */
   readiness: pulumi.Resource[];
+  /**
+   * Public addresses the cluster's nodes reach other networks from (AWS: its NAT gateways'
+   * Elastic IPs), when Pulumi knows them: other clusters' firewalls admit them for the API and
+   * HBONE. Undefined where egress addresses are not fixed.
+   */
+  egressIps?: pulumi.Output<string[]>;
 }
 
 /** Label every node of the platform's node groups carries with the name of its group. */

@@ -16,7 +16,7 @@ export function platformTags(platform: PlatformSpec, cluster: string): Record<st
   return { "inference-mesh/environment": platform.environment, "inference-mesh/cluster": cluster, "managed-by": "pulumi" };
 }
 
-function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle & pulumi.ComponentResource {
+function createBareCluster(spec: ClusterSpec, platform: PlatformSpec, peerEgressIps: pulumi.Output<string[]>): ClusterHandle & pulumi.ComponentResource {
   switch (spec.cloud) {
     case "existing":
       return new ExistingCluster(spec.name, { spec });
@@ -29,12 +29,13 @@ function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHa
         k3sVersion: platform.versions.k3s,
         nvidiaDriverBranch: platform.versions.nvidiaDriver,
         tags: platformTags(platform, spec.name),
+        peerEgressIps,
       });
   }
 }
 
-export function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle {
-  const cluster = createBareCluster(spec, platform);
+function createCluster(spec: ClusterSpec, platform: PlatformSpec, peerEgressIps: pulumi.Output<string[]>): ClusterHandle {
+  const cluster = createBareCluster(spec, platform, peerEgressIps);
   if (cluster.hasGpus) {
     new NvidiaDevicePlugin(
       {
@@ -48,4 +49,17 @@ export function createCluster(spec: ClusterSpec, platform: PlatformSpec): Cluste
     );
   }
   return cluster;
+}
+
+/**
+ * Every cluster of the platform, in config order. Clusters with fixed egress addresses (EKS: NAT
+ * gateway Elastic IPs) come first, so the k3s clusters' firewalls can admit them.
+ */
+export function createClusters(platform: PlatformSpec): ClusterHandle[] {
+  const created = new Map<string, ClusterHandle>();
+  const noPeers = pulumi.output([] as string[]);
+  for (const spec of platform.clusters.filter((c) => c.cloud !== "gcp")) created.set(spec.name, createCluster(spec, platform, noPeers));
+  const egress = pulumi.all([...created.values()].flatMap((c) => (c.egressIps ? [c.egressIps] : []))).apply((lists) => lists.flat());
+  for (const spec of platform.clusters.filter((c) => c.cloud === "gcp")) created.set(spec.name, createCluster(spec, platform, egress));
+  return platform.clusters.map((c) => created.get(c.name)!);
 }

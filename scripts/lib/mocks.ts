@@ -114,6 +114,10 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
       return vpcState(name, inputs);
     case "aws:iam/role:Role":
       return { ...inputs, arn: `arn:aws:iam::123456789012:role/${name}-${hex(name, 7)}`, name: `${name}-${hex(name, 7)}` };
+    case "aws:ec2/eip:Eip": {
+      const publicIp = `3.${parseInt(hex(name, 2), 16) % 255}.${parseInt(hex(name + "b", 2), 16) % 255}.${parseInt(hex(name + "c", 2), 16) % 254 + 1}`;
+      return { ...inputs, allocationId: `eipalloc-${hex(name, 17)}`, publicIp, publicDns: `ec2-${publicIp.replace(/\./g, "-")}.compute-1.amazonaws.com` };
+    }
     case "gcp:compute/address:Address":
       return { ...inputs, address: inputs.address ?? `34.${parseInt(hex(name, 2), 16) % 255}.${parseInt(hex(name + "b", 2), 16) % 255}.10`, selfLink: `projects/mock/regions/mock/addresses/${name}` };
     case "gcp:compute/instanceTemplate:InstanceTemplate": {

@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import { parsePlatform, K3sClusterSpec, ClusterSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { firewallRules, hostAddress, meshPeerRanges, serverInternalIp } from "../../components/cloud/gcp/network";
-import { agentPlan } from "../../components/cloud/gcp/k3s";
+import { agentPlan, ruleSourceRanges } from "../../components/cloud/gcp/k3s";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
 import { devicePluginValues } from "../../components/gpu/device-plugin";
@@ -51,6 +51,15 @@ test("extra HBONE peers (e.g. NAT egress IPs) are added; a lone cluster has no H
   const { k3s, clusters } = prod();
   assert.deepEqual(meshPeerRanges({ ...k3s, hbonePeerCidrs: ["203.0.113.7/32", "10.10.0.0/16"] }, clusters), ["10.10.0.0/16", "10.11.0.0/16", "203.0.113.7/32"]);
   assert.equal(firewallRules(k3s, [k3s]).some((r) => r.logicalName.endsWith("-allow-hbone")), false);
+});
+
+test("peers' egress addresses join the API and HBONE rules only, as /32", () => {
+  const { k3s, clusters } = prod();
+  const byName = new Map(firewallRules(k3s, clusters).map((r) => [r.logicalName.replace("gcp-usc1-", ""), r]));
+  const ips = ["3.1.2.3", "3.4.5.6", "10.10.0.0/16"];
+  assert.deepEqual(ruleSourceRanges(byName.get("allow-k3s-api")!, ips), ["10.10.0.0/16", "10.11.0.0/16", "198.51.100.0/24", "3.1.2.3/32", "3.4.5.6/32"]);
+  assert.deepEqual(ruleSourceRanges(byName.get("allow-hbone")!, ips), ["10.10.0.0/16", "10.11.0.0/16", "3.1.2.3/32", "3.4.5.6/32"]);
+  assert.deepEqual(ruleSourceRanges(byName.get("allow-internal")!, ips), ["10.12.0.0/20"]);
 });
 
 test("host addresses stay inside the usable range of the subnet", () => {

@@ -24,6 +24,22 @@ test("prod: two EKS clusters in two AWS regions, each on its own regional provid
   for (const res of r.resources.filter((x) => x.type.startsWith("aws:"))) assert.ok(providers.has(res.provider!), `${res.urn} uses a regional provider`);
 });
 
+test("prod: the k3s API and HBONE admit the EKS clusters' NAT Elastic IPs, where their traffic comes from", () => {
+  const r = renderShipped("prod");
+  const eips = r.ofType("aws:ec2/eip:Eip");
+  // OnePerAz × 3 zones × 2 EKS clusters, each handed to its VPC's NAT gateways.
+  assert.equal(eips.length, 6);
+  for (const vpc of r.ofType("awsx:ec2:Vpc")) {
+    const cluster = nameOf(vpc.urn).replace(/-vpc$/, "");
+    const own = eips.filter((e) => nameOf(e.urn).startsWith(`${cluster}-nat-`)).map((e) => (e.outputs as any).allocationId).sort();
+    assert.deepEqual([...(vpc.inputs as any).natGateways.elasticIpAllocationIds].sort(), own, cluster);
+  }
+  const natIps = eips.map((e) => `${(e.outputs as any).publicIp}/32`).sort();
+  const firewall = (rule: string) => (r.ofType("gcp:compute/firewall:Firewall").find((f) => nameOf(f.urn) === `gcp-usc1-${rule}`)!.inputs as any).sourceRanges as string[];
+  for (const rule of ["allow-k3s-api", "allow-hbone"]) assert.deepEqual(firewall(rule).filter((x) => x.endsWith("/32")).sort(), natIps, rule);
+  assert.deepEqual(firewall("allow-internal"), ["10.12.0.0/20"]);
+});
+
 test("prod: EKS API endpoints are private, authentication uses access entries", () => {
   for (const c of renderShipped("prod").ofType("eks:index:Cluster")) {
     const i = c.inputs as any;

@@ -13,7 +13,7 @@ import { EksClusterSpec } from "../../../infra/schema";
 import { ClusterHandle, kubeconfigStaysSecret } from "../cluster";
 import { eksKubeconfig } from "../kubeconfig";
 import { awsProviderFor } from "./provider";
-import { vpcArgs } from "./network";
+import { natGatewayCount, vpcArgs } from "./network";
 import { clusterNodeGroupPlans, nodeAssumeRolePolicy, nodeRolePolicyArns } from "./nodegroups";
 
 export interface EksClusterArgs {
@@ -57,6 +57,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
   /** Physical EKS cluster name. */
   readonly clusterName: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
+  /** The NAT gateways' Elastic IPs: the nodes' source address towards other networks. */
+  readonly egressIps: pulumi.Output<string[]>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-mesh:cloud:EksCluster", name, {}, opts);
@@ -64,7 +66,13 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
     const awsProvider = awsProviderFor(spec.region, args.tags);
     const onAws = { parent: this, provider: awsProvider };
 
-    const vpc = new awsx.ec2.Vpc(`${name}-vpc`, vpcArgs(spec, args.tags), { parent: this, providers: { aws: awsProvider } });
+    const natEips = Array.from({ length: natGatewayCount(spec) }, (_, i) => new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc" }, onAws));
+    this.egressIps = pulumi.all(natEips.map((eip) => eip.publicIp));
+    const vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      vpcArgs(spec, args.tags, natEips.map((eip) => eip.allocationId)),
+      { parent: this, providers: { aws: awsProvider } },
+    );
     const cluster = new eks.Cluster(
       `${name}-eks`,
       eksClusterArgs(spec, args.kubernetesVersion, vpc),
@@ -116,6 +124,6 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
         ),
     );
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, ...kubeconfigStaysSecret });
-    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId });
+    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId, egressIps: this.egressIps });
   }
 }

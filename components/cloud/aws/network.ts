@@ -9,6 +9,7 @@
  * Load Balancer Controller (its SubnetsClusterTagCheck), leaving Services without a load balancer.
  * Untagged subnets are used by every cluster in the VPC, which here is the one cluster.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type * as awsx from "@pulumi/awsx";
 import { EksClusterSpec } from "../../../infra/schema";
 
@@ -18,7 +19,16 @@ export const subnetRoleTags = {
   private: { "kubernetes.io/role/internal-elb": "1" },
 } as const;
 
-export function vpcArgs(cluster: EksClusterSpec, tags: Record<string, string>): awsx.ec2.VpcArgs {
+/** NAT gateways the VPC gets: one per availability zone, or one in all. */
+export function natGatewayCount(cluster: EksClusterSpec): number {
+  return cluster.natGateways === "Single" ? 1 : cluster.availabilityZones;
+}
+
+/**
+ * `eipAllocationIds`: Elastic IPs made by the cluster component for the NAT gateways (one per
+ * gateway), so their addresses are known to Pulumi and other clusters' firewalls can admit them.
+ */
+export function vpcArgs(cluster: EksClusterSpec, tags: Record<string, string>, eipAllocationIds?: pulumi.Input<string>[]): awsx.ec2.VpcArgs {
   return {
     cidrBlock: cluster.vpcCidr,
     numberOfAvailabilityZones: cluster.availabilityZones,
@@ -29,7 +39,7 @@ export function vpcArgs(cluster: EksClusterSpec, tags: Record<string, string>): 
       { type: "Private", name: "private", tags: { ...subnetRoleTags.private } },
       { type: "Public", name: "public", tags: { ...subnetRoleTags.public } },
     ],
-    natGateways: { strategy: cluster.natGateways },
+    natGateways: { strategy: cluster.natGateways, ...(eipAllocationIds ? { elasticIpAllocationIds: eipAllocationIds } : {}) },
     tags: { ...tags, Name: cluster.name },
   };
 }

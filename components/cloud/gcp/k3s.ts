@@ -14,7 +14,7 @@ import { ApiReady } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
-import { firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, serverInternalIp } from "./network";
+import { FirewallRulePlan, firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
 import { gcpLabels, gcpProviderFor } from "./provider";
@@ -30,6 +30,13 @@ export interface K3sClusterArgs {
   nvidiaDriverBranch: string;
   /** Labels on every GCP resource. */
   tags: Record<string, string>;
+  /** Egress addresses of the other clusters (ClusterHandle.egressIps), admitted on the API and HBONE. */
+  peerEgressIps?: pulumi.Input<string[]>;
+}
+
+/** A rule's source ranges with the peers' egress addresses (as /32) where the rule admits them. */
+export function ruleSourceRanges(rule: FirewallRulePlan, peerEgressIps: string[]): string[] {
+  return rule.admitsPeerEgress ? [...new Set([...rule.sourceRanges, ...peerEgressIps.map((ip) => (ip.includes("/") ? ip : `${ip}/32`))])] : rule.sourceRanges;
 }
 
 /** Instance-template data of a GPU node group: accelerators, scheduling, k3s agent labels/taints. */
@@ -79,7 +86,14 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       (rule) =>
         new gcp.compute.Firewall(
           rule.logicalName,
-          { network: network.id, direction: "INGRESS", description: rule.description, sourceRanges: rule.sourceRanges, allows: rule.allows, targetTags: rule.targetTags },
+          {
+            network: network.id,
+            direction: "INGRESS",
+            description: rule.description,
+            sourceRanges: pulumi.output(args.peerEgressIps ?? []).apply((ips) => ruleSourceRanges(rule, ips)),
+            allows: rule.allows,
+            targetTags: rule.targetTags,
+          },
           onGcp,
         ),
     );

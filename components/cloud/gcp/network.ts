@@ -19,6 +19,12 @@ export interface FirewallRulePlan {
   sourceRanges: string[];
   allows: { protocol: string; ports?: string[] }[];
   targetTags: string[];
+  /**
+   * Also admits the other clusters' known egress addresses (ClusterHandle.egressIps, e.g. AWS NAT
+   * gateways): the peers' istiods read this API server and their ztunnels dial this east-west
+   * gateway at its public address, from those addresses rather than from their VPC ranges.
+   */
+  admitsPeerEgress: boolean;
 }
 
 /** Address ranges of the other clusters' networks (their VPC / subnet CIDRs), plus extra peers. */
@@ -36,10 +42,11 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[]): Fi
   const rules: FirewallRulePlan[] = [
     {
       logicalName: `${self.name}-allow-k3s-api`,
-      description: `k3s API of ${self.name} from the configured apiAllowedCidrs only`,
+      description: `k3s API of ${self.name} from the configured apiAllowedCidrs and the other clusters' egress addresses`,
       sourceRanges: self.apiAllowedCidrs,
       allows: [{ protocol: "tcp", ports: [String(k3sApiPort)] }],
       targetTags: [k3sServerTag],
+      admitsPeerEgress: true,
     },
     {
       logicalName: `${self.name}-allow-internal`,
@@ -47,6 +54,7 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[]): Fi
       sourceRanges: [self.subnetCidr],
       allows: [{ protocol: "tcp" }, { protocol: "udp" }, { protocol: "icmp" }],
       targetTags: [k3sNodeTag],
+      admitsPeerEgress: false,
     },
   ];
   const peers = meshPeerRanges(self, clusters);
@@ -57,6 +65,7 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[]): Fi
       sourceRanges: peers,
       allows: [{ protocol: "tcp", ports: [String(hbonePort)] }],
       targetTags: [k3sNodeTag],
+      admitsPeerEgress: true,
     });
   }
   return rules;
