@@ -83,9 +83,11 @@ export function fitModelOf(model: PlatformConfig["models"][number], replicas: nu
  * the family's catalogued sizes: a typo there would otherwise pass as a CPU node group.
  */
 function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: string; sizes: string[] } | undefined {
-  const family = instanceType.split(".")[0];
+  // EC2: `g6e.12xlarge` → `g6e`; GCE: `a2-ultragpu-4g` → `a2`.
+  const familyOf = (type: string) => type.split(cloud === "aws" ? "." : "-")[0];
+  const family = familyOf(instanceType);
   const sizes = Object.entries(gpuInstanceTypes)
-    .filter(([type, t]) => t.cloud === cloud && type.split(".")[0] === family)
+    .filter(([type, t]) => t.cloud === cloud && familyOf(type) === family)
     .map(([type]) => type);
   return sizes.length ? { family, sizes } : undefined;
 }
@@ -155,7 +157,13 @@ function checkClusters(report: Report, cfg: PlatformConfig): void {
         report([...at, "gpuCount"], `${g.instanceType} has ${gpu.gpusPerNode} GPUs per node, not ${g.gpuCount}`);
       }
       if (c.cloud === "gcp" && !gpu) {
-        report([...at, "instanceType"], `k3s node groups are GPU agents: '${g.instanceType}' is not a catalogued GCP GPU machine type`);
+        // A CPU agent group (no accelerators, no GPU taint) for the CPU workloads: GPU agents are tainted.
+        const family = gpuFamilySizes("gcp", g.instanceType);
+        if (family) {
+          report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
+        } else if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
+          report([...at, "instanceType"], `'${g.instanceType}' is not a GCE machine type (family-series-size, such as e2-standard-8 or n2-highmem-16)`);
+        }
       }
       if (c.cloud === "gcp" && gpu && !gpu.gcpAcceleratorType) {
         report([...at, "instanceType"], `${gpu.gpuModel} has no GCP accelerator type in the catalog`);

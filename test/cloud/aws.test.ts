@@ -48,7 +48,7 @@ test("the system node group is CPU-only: standard AMI, no taints, no GPU labels"
   const [system] = clusterNodeGroupPlans(eksCluster("dev", "dev-usw2"));
   assert.equal(system.amiType, "AL2023_x86_64_STANDARD");
   assert.deepEqual(system.taints, []);
-  assert.deepEqual(system.instanceTypes, ["m6i.large"]);
+  assert.deepEqual(system.instanceTypes, ["m6i.xlarge"]);
   assert.ok(!Object.keys(system.labels).some((k) => k.startsWith("nvidia.com/")));
 });
 

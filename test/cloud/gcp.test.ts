@@ -72,15 +72,30 @@ test("host addresses stay inside the usable range of the subnet", () => {
 
 test("GPU agent templates attach the catalog's accelerators and stop for host maintenance", () => {
   const { k3s } = prod();
-  const plan = agentPlan(k3s, k3s.nodeGroups[0]);
+  const gpuGroup = k3s.nodeGroups.find((g) => g.name === "gpu-a100")!;
+  const plan = agentPlan(k3s, gpuGroup);
   assert.deepEqual(plan.guestAccelerators, [{ type: "nvidia-a100-80gb", count: 4 }]);
   assert.equal(plan.scheduling.onHostMaintenance, "TERMINATE");
   assert.equal(plan.scheduling.automaticRestart, true);
   assert.equal(plan.targetSize, 2);
   assert.deepEqual(plan.nodeTaints, ["nvidia.com/gpu=present:NoSchedule"]);
   assert.equal(plan.nodeLabels["nvidia.com/gpu.product"], "NVIDIA-A100-SXM4-80GB");
-  const spot = agentPlan(k3s, { ...k3s.nodeGroups[0], spot: true });
+  const spot = agentPlan(k3s, { ...gpuGroup, spot: true });
   assert.deepEqual([spot.scheduling.provisioningModel, spot.scheduling.preemptible, spot.scheduling.automaticRestart], ["SPOT", true, false]);
+});
+
+test("a CPU agent group: no accelerators, no GPU taint or labels, live migration, no NVIDIA driver", () => {
+  const { k3s } = prod();
+  const cpu = { ...k3s.nodeGroups[0], name: "cpu", instanceType: "e2-standard-8" };
+  const plan = agentPlan(k3s, cpu);
+  assert.equal(plan.gpu, false);
+  assert.deepEqual(plan.guestAccelerators, []);
+  assert.deepEqual(plan.nodeTaints, []);
+  assert.deepEqual(plan.nodeLabels, { "inference-mesh.io/node-group": "cpu" });
+  assert.equal(plan.scheduling.onHostMaintenance, "MIGRATE");
+  const script = k3sAgentStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", serverUrl: "https://10.12.0.10:6443", nodeLabels: plan.nodeLabels, nodeTaints: plan.nodeTaints });
+  assert.doesNotMatch(script, /ubuntu-drivers|nvidia-container-toolkit/);
+  assert.equal(k3sConfigOf(script)["default-runtime"], undefined);
 });
 
 const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;

@@ -77,11 +77,14 @@ test("prod: one k3s cluster on GCP GPU VMs with an explicit regional provider", 
   assert.deepEqual([(gcpProviders[0].inputs as any).project, (gcpProviders[0].inputs as any).region], ["inference-mesh-prod", "us-central1"]);
   const ref = `${gcpProviders[0].urn}::${gcpProviders[0].id}`;
   for (const res of r.resources.filter((x) => x.type.startsWith("gcp:"))) assert.equal(res.provider, ref, res.urn);
-  const [template] = r.ofType("gcp:compute/instanceTemplate:InstanceTemplate");
-  assert.deepEqual((template.inputs as any).guestAccelerators, [{ type: "nvidia-a100-80gb", count: 4 }]);
-  assert.equal((template.inputs as any).scheduling.onHostMaintenance, "TERMINATE");
-  const [group] = r.ofType("gcp:compute/instanceGroupManager:InstanceGroupManager");
-  assert.equal((group.inputs as any).targetSize, 2);
+  const template = (group: string) => r.ofType("gcp:compute/instanceTemplate:InstanceTemplate").find((t) => nameOf(t.urn) === `gcp-usc1-${group}-template`)!.inputs as any;
+  assert.deepEqual(template("gpu-a100").guestAccelerators, [{ type: "nvidia-a100-80gb", count: 4 }]);
+  assert.equal(template("gpu-a100").scheduling.onHostMaintenance, "TERMINATE");
+  // CPU agents hold the CPU workloads the tainted GPU agents refuse.
+  assert.deepEqual(template("cpu").guestAccelerators, []);
+  assert.equal(template("cpu").scheduling.onHostMaintenance, "MIGRATE");
+  const groups = r.ofType("gcp:compute/instanceGroupManager:InstanceGroupManager").map((g) => [nameOf(g.urn), (g.inputs as any).targetSize]);
+  assert.deepEqual(groups.sort(), [["gcp-usc1-cpu", 2], ["gcp-usc1-gpu-a100", 2]]);
   assert.equal(r.ofType("gcp:compute/instance:Instance").length, 1, "one k3s server");
 });
 

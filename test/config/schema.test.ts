@@ -173,8 +173,8 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
   },
   {
     name: "node group sizes out of order",
-    mutate: (p) => (p.clusters[2].nodeGroups[0].desiredSize = 9),
-    path: "inference-mesh:platform.clusters[2].nodeGroups[0]",
+    mutate: (p) => (p.clusters[2].nodeGroups[1].desiredSize = 9),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[1]",
     message: /minSize ≤ desiredSize ≤ maxSize, got 1 ≤ 9 ≤ 3/,
   },
   {
@@ -256,6 +256,18 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "g6e.12xlage"),
     path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
     message: /'g6e\.12xlage' is not a catalogued size of the GPU family g6e: use one of .*g6e\.12xlarge/,
+  },
+  {
+    name: "a typo in a GCP GPU machine type (it would pass as a CPU agent group)",
+    mutate: (p) => (p.clusters[2].nodeGroups[1].instanceType = "a2-ultragpu-3g"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[1].instanceType",
+    message: /'a2-ultragpu-3g' is not a catalogued size of the GPU family a2: use one of .*a2-ultragpu-4g/,
+  },
+  {
+    name: "something that is not a GCE machine type",
+    mutate: (p) => (p.clusters[2].nodeGroups[0].instanceType = "e2.standard.8"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[0].instanceType",
+    message: /not a GCE machine type \(family-series-size/,
   },
   {
     name: "something that is not an EC2 instance type",

@@ -39,20 +39,28 @@ export function ruleSourceRanges(rule: FirewallRulePlan, peerEgressIps: string[]
   return rule.admitsPeerEgress ? [...new Set([...rule.sourceRanges, ...peerEgressIps.map((ip) => (ip.includes("/") ? ip : `${ip}/32`))])] : rule.sourceRanges;
 }
 
-/** Instance-template data of a GPU node group: accelerators, scheduling, k3s agent labels/taints. */
+/**
+ * Instance-template data of an agent node group: accelerators, scheduling, k3s agent labels and
+ * taints. A catalogued GPU machine type makes GPU agents (tainted, NVIDIA driver); any other
+ * machine type makes CPU agents, where the CPU workloads (pickers, gateways, agents, tools) run
+ * besides the server.
+ */
 export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
   const gpu = lookupGpuInstance(group.instanceType);
-  if (!gpu?.gcpAcceleratorType) throw new Error(`cluster '${cluster.name}': '${group.instanceType}' has no GCP accelerator in the GPU catalog`);
+  if (gpu && !gpu.gcpAcceleratorType) throw new Error(`cluster '${cluster.name}': '${group.instanceType}' has no GCP accelerator in the GPU catalog`);
+  const spot = { automaticRestart: false, preemptible: true, provisioningModel: "SPOT", instanceTerminationAction: "DELETE" };
   return {
     logicalName: `${cluster.name}-${group.name}`,
     machineType: group.instanceType,
-    guestAccelerators: [{ type: gpu.gcpAcceleratorType, count: gpu.gpusPerNode }],
-    // GPU VMs cannot live-migrate: they stop for host maintenance; spot VMs are deleted and recreated by the group.
+    gpu: gpu !== undefined,
+    guestAccelerators: gpu ? [{ type: gpu.gcpAcceleratorType!, count: gpu.gpusPerNode }] : [],
+    // GPU VMs cannot live-migrate: they stop for host maintenance; spot VMs (which cannot migrate
+    // either) are deleted and recreated by the group.
     scheduling: group.spot
-      ? { onHostMaintenance: "TERMINATE", automaticRestart: false, preemptible: true, provisioningModel: "SPOT", instanceTerminationAction: "DELETE" }
-      : { onHostMaintenance: "TERMINATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
-    nodeLabels: { [nodeGroupLabel]: group.name, ...gpuNodeLabels(gpu) } as Record<string, string>,
-    nodeTaints: [`${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`],
+      ? { onHostMaintenance: "TERMINATE", ...spot }
+      : { onHostMaintenance: gpu ? "TERMINATE" : "MIGRATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
+    nodeLabels: { [nodeGroupLabel]: group.name, ...(gpu ? gpuNodeLabels(gpu) : {}) } as Record<string, string>,
+    nodeTaints: gpu ? [`${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`] : [],
     targetSize: group.desiredSize,
     diskSizeGb: group.diskSizeGiB,
   };
@@ -153,7 +161,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
             serverUrl,
             nodeLabels: plan.nodeLabels,
             nodeTaints: plan.nodeTaints,
-            nvidiaDriverBranch: args.nvidiaDriverBranch,
+            nvidiaDriverBranch: plan.gpu ? args.nvidiaDriverBranch : undefined,
           }),
         ),
       );
