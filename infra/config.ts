@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec, AgentSpec } from "./schema";
-import { validatePlatform, ConfigProblem } from "./validate";
+import { validatePlatform, ConfigProblem, agentClustersOf } from "./validate";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 
@@ -75,9 +75,6 @@ export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
   agentClusters: Map<string, string[]>;
 }
 
-function agentClustersOf(cfg: PlatformConfig, agent: AgentSpec): string[] {
-  return agent.clusters ?? cfg.models.find((m) => m.name === agent.model)?.clusters ?? cfg.clusters.map((c) => c.name);
-}
 
 /**
  * Cross-field problems of a config that failed field validation, so that one run still lists

@@ -131,6 +131,8 @@ const k3sCluster = z.strictObject({
   image: z.string().default("ubuntu-os-cloud/ubuntu-2204-lts"),
   /** Extra sources allowed to reach HBONE (15008), e.g. the other clouds' NAT egress IPs when the networks are not peered. */
   hbonePeerCidrs: z.array(cidr).default([]),
+  /** Sources allowed to reach the public gateway listeners (ServiceLB binds them on the server's external address). */
+  gatewayAllowedCidrs: z.array(cidr).min(1).default(["0.0.0.0/0"]),
 });
 
 const existingCluster = z.strictObject({
@@ -280,7 +282,16 @@ export const platformSchema = z.strictObject({
   tools: z.array(toolSchema).default([]),
   gateways: z.strictObject({
     inference: gatewaySchema,
-    agents: gatewaySchema.extend({ jwt: jwtSchema.optional() }).optional(),
+    agents: gatewaySchema
+      .extend({
+        jwt: jwtSchema.optional(),
+        /**
+         * Port of the public listener (default 443 with TLS, 80 without). On k3s, ServiceLB binds
+         * every LoadBalancer port on the node, so it must differ from the inference gateway's.
+         */
+        port: z.number().int().min(1).max(65535).optional(),
+      })
+      .optional(),
   }),
   policy: z
     .strictObject({

@@ -7,6 +7,12 @@ import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
+import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
+
+/** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
+export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
+  return agent.clusters ?? cfg.models.find((m) => m.name === agent.model)?.clusters ?? cfg.clusters.map((c) => c.name);
+}
 
 export interface ConfigProblem {
   /** Path below `inference-mesh:platform`, as segments (strings and array indices). */
@@ -283,6 +289,22 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
   const { inference, agents } = cfg.gateways;
   if (inference && agents && inference.hostname === agents.hostname) {
     report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
+  }
+  if (inference && agents && cfg.agents.length > 0) {
+    // k3s ServiceLB binds every port of every LoadBalancer Service on the node (hostPort): the
+    // second gateway asking for a port the first holds stays <pending> forever.
+    const taken = new Set([inferencePublicPort(cfg.gateways), inferenceMeshPort]);
+    const port = agentPublicPort(cfg.gateways);
+    const shared = cfg.clusters.filter(
+      (c) => c.kind === "k3s" && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)) && cfg.models.some((m) => m.clusters.includes(c.name)),
+    );
+    if (taken.has(port) && shared.length > 0) {
+      report(
+        ["gateways", "agents", "port"],
+        `port ${port}${agents.port === undefined ? " (the default)" : ""} is also the inference gateway's on k3s cluster(s) ${shared.map((c) => `'${c.name}'`).join(", ")}: ` +
+          `k3s ServiceLB binds each LoadBalancer port on the node, so the two gateways need different ports (e.g. 8443); the inference gateway holds ${[...taken].sort((a, b) => a - b).join(" and ")}`,
+      );
+    }
   }
   const jwks = agents?.jwt?.jwksUri;
   if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {

@@ -7,6 +7,7 @@ import type { AgentSpec, ModelSpec, PlatformSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
 import { agentHostname, agentLabels, agentSelector, agentVersionName, agentsNamespace, mcpUrl } from "./names";
 import { tlsSecretName } from "./gateway";
+import { agentPublicPort } from "../../infra/gateway-ports";
 
 /** What an agent needs to know about the cluster it runs in. */
 export interface AgentEnvironment {
@@ -30,11 +31,13 @@ export const agentResources = {
  */
 export function agentEnv(spec: PlatformSpec, agent: AgentSpec, version: string, model: ModelSpec, env: AgentEnvironment): { name: string; value: string }[] {
   const scheme = tlsSecretName(spec) ? "https" : "http";
+  const port = agentPublicPort(spec.gateways);
+  const authority = port === (scheme === "https" ? 443 : 80) ? agentHostname(spec, agent) : `${agentHostname(spec, agent)}:${port}`;
   return [
     { name: "AGENT_NAME", value: agent.name },
     { name: "AGENT_VERSION", value: version },
     { name: "A2A_PORT", value: String(agent.port) },
-    { name: "A2A_PUBLIC_URL", value: `${scheme}://${agentHostname(spec, agent)}` },
+    { name: "A2A_PUBLIC_URL", value: `${scheme}://${authority}` },
     { name: "OPENAI_BASE_URL", value: env.openAiBaseUrl },
     { name: "OPENAI_MODEL", value: model.servedModelName },
     { name: "MCP_SERVER_URL", value: mcpUrl() },

@@ -21,6 +21,7 @@ import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
 import { appLabels } from "../k8s/apply";
 import { agentGateway, mcpGateway, mcpGatewayPort } from "./names";
+import { agentPublicPort } from "../../infra/gateway-ports";
 
 export const gatewayClassName = "agentgateway";
 /** Secret holding the self-signed certificate when `gateways.agents.tls.mode` is `selfSigned`. */
@@ -52,16 +53,17 @@ export function externalListenerName(spec: PlatformSpec): "https" | "http" {
 
 export function agentGatewayManifest(spec: PlatformSpec): Manifest {
   const secret = tlsSecretName(spec);
+  const port = agentPublicPort(spec.gateways);
   const listener = secret
     ? {
         name: "https",
-        port: 443,
+        port,
         protocol: "HTTPS",
         hostname: listenerHostname(spec),
         tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: secret }] },
         allowedRoutes: { namespaces: { from: "Same" } },
       }
-    : { name: "http", port: 80, protocol: "HTTP", hostname: listenerHostname(spec), allowedRoutes: { namespaces: { from: "Same" } } };
+    : { name: "http", port, protocol: "HTTP", hostname: listenerHostname(spec), allowedRoutes: { namespaces: { from: "Same" } } };
   return agentgatewayGateway(spec, agentGateway, {}, [listener]);
 }
 

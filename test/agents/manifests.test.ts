@@ -95,7 +95,7 @@ test("install: pinned OCI charts, CRDs then controller, Istio ambient integratio
 test("gateways: agent-gateway terminates TLS for the agents' wildcard; mcp-gateway is internal and terminates HBONE", () => {
   const spec = shippedSpec("prod");
   const agw = agentGatewayManifest(spec) as any;
-  assert.deepEqual(agw.spec.listeners.map((l: any) => [l.name, l.port, l.protocol, l.hostname]), [["https", 443, "HTTPS", "*.agents.example.com"]]);
+  assert.deepEqual(agw.spec.listeners.map((l: any) => [l.name, l.port, l.protocol, l.hostname]), [["https", 8443, "HTTPS", "*.agents.example.com"]], "gateways.agents.port (prod: 8443, k3s ServiceLB)");
   assert.equal(agw.spec.listeners[0].tls.certificateRefs[0].name, "agents-gateway-tls");
   const mcp = mcpGatewayManifest(spec) as any;
   assert.deepEqual(mcp.spec.listeners.map((l: any) => [l.name, l.port, l.protocol]), [["http", 80, "HTTP"], ["hbone", 15008, "HBONE"]]);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { parsePlatform, K3sClusterSpec, ClusterSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-import { firewallRules, hostAddress, meshPeerRanges, serverInternalIp } from "../../components/cloud/gcp/network";
+import { firewallRules, hostAddress, meshPeerRanges, publicGatewayPorts, serverInternalIp } from "../../components/cloud/gcp/network";
 import { agentPlan, ruleSourceRanges } from "../../components/cloud/gcp/k3s";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
@@ -45,6 +45,18 @@ test("HBONE 15008 is open from the other clusters' networks only; node-to-node s
   const internal = rules.find((r) => r.logicalName === "gcp-usc1-allow-internal")!;
   assert.deepEqual(internal.sourceRanges, ["10.12.0.0/20"]);
   assert.ok(rules.every((r) => !r.sourceRanges.includes("0.0.0.0/0")));
+});
+
+test("the public gateway ports on the server are open from gatewayAllowedCidrs (anyone by default)", () => {
+  const spec = parsePlatform(shippedPlatform("prod"), "prod");
+  const k3s = spec.clusters.find((c) => c.cloud === "gcp")! as K3sClusterSpec;
+  // Models and agents both run on gcp-usc1: the inference gateway's 443 and the agent gateway's 8443.
+  assert.deepEqual(publicGatewayPorts(spec, k3s.name), [443, 8443]);
+  const rule = firewallRules(k3s, spec.clusters, [443, 8443]).find((r) => r.logicalName === "gcp-usc1-allow-gateways")!;
+  assert.deepEqual([rule.sourceRanges, rule.allows, rule.targetTags], [["0.0.0.0/0"], [{ protocol: "tcp", ports: ["443", "8443"] }], ["k3s-server"]]);
+  const restricted = firewallRules({ ...k3s, gatewayAllowedCidrs: ["192.0.2.0/24"] }, spec.clusters, [443]).find((r) => r.logicalName.endsWith("-allow-gateways"))!;
+  assert.deepEqual(restricted.sourceRanges, ["192.0.2.0/24"]);
+  assert.equal(firewallRules(k3s, spec.clusters).some((r) => r.logicalName.endsWith("-allow-gateways")), false, "no gateway, no rule");
 });
 
 test("extra HBONE peers (e.g. NAT egress IPs) are added; a lone cluster has no HBONE rule", () => {

@@ -270,6 +270,18 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /not a GCE machine type \(family-series-size/,
   },
   {
+    name: "the agent gateway on the inference gateway's port on a k3s cluster (ServiceLB host ports)",
+    mutate: (p) => delete p.gateways.agents.port,
+    path: "inference-mesh:platform.gateways.agents.port",
+    message: /port 443 \(the default\) is also the inference gateway's on k3s cluster\(s\) 'gcp-usc1'.*ServiceLB.*e\.g\. 8443/,
+  },
+  {
+    name: "the agent gateway on the inference gateway's in-mesh port on a k3s cluster",
+    mutate: (p) => (p.gateways.agents.port = 80),
+    path: "inference-mesh:platform.gateways.agents.port",
+    message: /port 80 is also the inference gateway's/,
+  },
+  {
     name: "something that is not an EC2 instance type",
     mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "large-gpu-box"),
     path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",

@@ -14,7 +14,7 @@ import { ApiReady } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
-import { FirewallRulePlan, firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, serverInternalIp } from "./network";
+import { FirewallRulePlan, firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
 import { gcpLabels, gcpProviderFor } from "./provider";
@@ -90,7 +90,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       { network: network.id, region: spec.region, ipCidrRange: spec.subnetCidr, privateIpGoogleAccess: true },
       onGcp,
     );
-    const firewalls = firewallRules(spec, args.platform.clusters).map(
+    const firewalls = firewallRules(spec, args.platform.clusters, publicGatewayPorts(args.platform, spec.name)).map(
       (rule) =>
         new gcp.compute.Firewall(
           rule.logicalName,

@@ -3,6 +3,8 @@
  * HBONE from the other mesh networks, node-to-node inside the subnet) and fixed addresses.
  */
 import { ClusterSpec, K3sClusterSpec } from "../../../infra/schema";
+import type { PlatformSpec } from "../../../infra/config";
+import { agentPublicPort, inferencePublicPort } from "../../../infra/gateway-ports";
 
 /** Network tags: every k3s VM, and the server only. */
 export const k3sNodeTag = "k3s-node";
@@ -38,7 +40,19 @@ export function meshPeerRanges(self: K3sClusterSpec, clusters: ClusterSpec[]): s
   return [...new Set([...ranges, ...self.hbonePeerCidrs])];
 }
 
-export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[]): FirewallRulePlan[] {
+/**
+ * Public listener ports the gateways on this cluster take: the inference gateway's where a model
+ * is placed, the agent gateway's where an agent runs. k3s ServiceLB binds them on the nodes, and
+ * outside callers reach them at the server's external address.
+ */
+export function publicGatewayPorts(platform: Pick<PlatformSpec, "models" | "agents" | "agentClusters" | "gateways">, cluster: string): number[] {
+  const ports = new Set<number>();
+  if (platform.models.some((m) => m.clusters.includes(cluster))) ports.add(inferencePublicPort(platform.gateways));
+  if (platform.agents.some((a) => (platform.agentClusters.get(a.name) ?? []).includes(cluster))) ports.add(agentPublicPort(platform.gateways));
+  return [...ports].sort((a, b) => a - b);
+}
+
+export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[], publicPorts: number[] = []): FirewallRulePlan[] {
   const rules: FirewallRulePlan[] = [
     {
       logicalName: `${self.name}-allow-k3s-api`,
@@ -57,6 +71,16 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[]): Fi
       admitsPeerEgress: false,
     },
   ];
+  if (publicPorts.length > 0) {
+    rules.push({
+      logicalName: `${self.name}-allow-gateways`,
+      description: `public gateway listeners of ${self.name} (ServiceLB on the server's external address) from gatewayAllowedCidrs`,
+      sourceRanges: self.gatewayAllowedCidrs,
+      allows: [{ protocol: "tcp", ports: publicPorts.map(String) }],
+      targetTags: [k3sServerTag],
+      admitsPeerEgress: false,
+    });
+  }
   const peers = meshPeerRanges(self, clusters);
   if (peers.length > 0) {
     rules.push({
