@@ -41,22 +41,25 @@ export function actionOf(spec: AuthzSpec): string {
 const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
 const positiveKeys: (keyof Source)[] = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks"];
 
-/** Why a source admits everyone (or anyone unauthenticated), or undefined when it is specific. */
+/**
+ * Why a source admits everyone (or anyone unauthenticated), or undefined when it is specific.
+ * Values of one field are ORed and the fields of a source ANDed (istio/api Source), so a source
+ * is open only if every positive field it sets is: one field naming specific callers restricts it.
+ */
 export function openness(source: Source | undefined): string | undefined {
   if (!source) return "an empty source matches every caller";
-  for (const key of ["principals", "requestPrincipals", "namespaces"] as const) {
-    // "*" matches everyone; "<trustDomain>/*" every identity of the mesh.
-    const wild = list(source[key]).find((p) => p === "*" || /^[^/]*\/\*$/.test(p));
-    if (wild !== undefined) return `${key} ${JSON.stringify(wild)} matches every caller`;
+  const present = positiveKeys.filter((k) => list(source[k]).length > 0);
+  if (present.length === 0) return "a source with only not* fields matches everyone it does not exclude";
+  const reasons: string[] = [];
+  for (const key of present) {
+    const values = list(source[key]);
+    // "*" matches everyone; "<trustDomain>/*" every identity of the mesh; 0.0.0.0/0 every address.
+    const addresses = key === "ipBlocks" || key === "remoteIpBlocks";
+    const open = addresses ? values.find((c) => openCidrs.has(c)) : values.find((p) => p === "*" || /^[^/]*\/\*$/.test(p));
+    if (open === undefined) return undefined;
+    reasons.push(addresses ? `${key} ${open} matches every address` : `${key} ${JSON.stringify(open)} matches every caller`);
   }
-  for (const key of ["ipBlocks", "remoteIpBlocks"] as const) {
-    const open = list(source[key]).find((c) => openCidrs.has(c));
-    if (open) return `${key} ${open} matches every address`;
-  }
-  if (!positiveKeys.some((k) => list(source[k]).length > 0)) {
-    return "a source with only not* fields matches everyone it does not exclude";
-  }
-  return undefined;
+  return reasons.join(" and ");
 }
 
 /** The source of an ingress gateway's external callers: exactly "no mesh identity". */

@@ -10,8 +10,10 @@ interface Config {
   toolsNamespace: string;
   /** Further `namespace/serviceAccount` callers allowed per target namespace (e.g. a batch job calling tools). */
   extraCallers: Record<string, string[]>;
+  /** Istio's root namespace: its policies apply in every namespace, the agents' and tools' included. */
+  rootNamespace: string;
 }
-const defaults: Config = { agentsNamespace: "agents", toolsNamespace: "tools", extraCallers: {} };
+const defaults: Config = { agentsNamespace: "agents", toolsNamespace: "tools", extraCallers: {}, rootNamespace: "istio-system" };
 
 /** Why `caller` may not be admitted into `namespace`, or undefined when the call graph allows it. */
 function disallowed(namespace: string, caller: string, config: Config, proxies: Set<string>): string | undefined {
@@ -39,7 +41,10 @@ function checkCluster(resources: PolicyResource[], config: Config, report: (mess
   const proxies = gatewayProxyIdentities(resources);
   for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
     const { namespace, name } = meta(r.props);
-    if (namespace !== config.agentsNamespace && namespace !== config.toolsNamespace) continue;
+    // A root-namespace policy binds workloads in every namespace (ALLOW policies add up), so it
+    // is judged as if it sat in the agents' and the tools' namespaces.
+    const applies = namespace === config.rootNamespace ? [config.agentsNamespace, config.toolsNamespace] : [namespace];
+    if (!applies.includes(config.agentsNamespace) && !applies.includes(config.toolsNamespace)) continue;
     const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
     if (!read.known || actionOf(read.value) !== "ALLOW" || targetsGatewaysOnly(read.value)) continue;
     for (const rule of list(read.value.rules)) {
@@ -47,8 +52,11 @@ function checkCluster(resources: PolicyResource[], config: Config, report: (mess
         for (const p of list(from.source?.principals)) {
           const parsed = parsePrincipal(p);
           if (!parsed) continue; // malformed or wildcard principals are other policies' findings
-          const why = disallowed(namespace, `${parsed.namespace}/${parsed.serviceAccount}`, config, proxies);
-          if (why) report(`AuthorizationPolicy ${namespace}/${name} admits ${p}: ${why}`, r.urn);
+          for (const target of applies) {
+            const why = disallowed(target, `${parsed.namespace}/${parsed.serviceAccount}`, config, proxies);
+            const where = target === namespace ? "" : ` (policies in ${config.rootNamespace} apply in ${target} too)`;
+            if (why) report(`AuthorizationPolicy ${namespace}/${name} admits ${p}${where}: ${why}`, r.urn);
+          }
         }
       }
     }
@@ -76,6 +84,7 @@ export const agentCallGraph: StackValidationPolicy = {
         default: defaults.extraCallers,
         description: "Extra `namespace/serviceAccount` callers allowed per target namespace.",
       },
+      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace, whose policies apply in every namespace." },
     },
   },
   validateStack: (args, report) => {

@@ -22,10 +22,27 @@ interface RouteRule {
 
 const refKey = (b: BackendRef) => `${b.kind ?? "Service"}/${b.name}`;
 
+const matchesHeader = (rule: RouteRule, header: string) =>
+  list(rule.matches).some((m) => list(m.headers).some((h) => h.name?.toLowerCase() === header.toLowerCase()));
+
 /** Backends that a rule matching the canary header routes to: the route's declared canaries. */
 export function canaryBackends(rules: RouteRule[], header: string): Set<string> {
-  const pinned = rules.filter((r) => list(r.matches).some((m) => list(m.headers).some((h) => h.name?.toLowerCase() === header.toLowerCase())));
-  return new Set(pinned.flatMap((r) => list(r.backendRefs).map(refKey)));
+  return new Set(rules.filter((r) => matchesHeader(r, header)).flatMap((r) => list(r.backendRefs).map(refKey)));
+}
+
+/**
+ * Each backend's weight in a rule, the entries naming the same backend added up: Gateway API
+ * gives every entry weight / sum, so a backend listed twice gets both shares. An omitted weight is 1.
+ */
+export function backendWeights(refs: BackendRef[]): { key: string; name: string; weight: number }[] {
+  const byKey = new Map<string, { key: string; name: string; weight: number }>();
+  for (const b of refs) {
+    const key = refKey(b);
+    const entry = byKey.get(key) ?? { key, name: b.name, weight: 0 };
+    entry.weight += typeof b.weight === "number" ? b.weight : 1;
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()];
 }
 
 /**
@@ -35,7 +52,7 @@ export function canaryBackends(rules: RouteRule[], header: string): Set<string> 
 export const canaryWeightLimit: ResourceValidationPolicy = {
   name: "canary-weight-limit",
   description:
-    "In every HTTPRoute/GRPCRoute rule that splits traffic, weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest.",
+    "In every HTTPRoute/GRPCRoute rule that splits traffic, weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -50,21 +67,23 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const rules = list(args.props.spec?.rules as RouteRule[]);
     const canaries = canaryBackends(rules, canaryHeader);
     rules.forEach((rule, i) => {
+      // The header rule is the canary's own door; everything else must keep the canary small.
+      if (matchesHeader(rule, canaryHeader)) return;
       const refs = list(rule.backendRefs);
-      if (refs.length < 2) return;
-      // Gateway API: an omitted weight is 1.
-      const weights = refs.map((b) => (typeof b.weight === "number" ? b.weight : 1));
-      const total = weights.reduce((a, b) => a + b, 0);
-      if (total !== 100) report(`${namespace}/${name} rule ${i}: split weights ${weights.join("/")} sum to ${total}, not 100`);
+      const backends = backendWeights(refs);
+      if (backends.length === 0 || (backends.length === 1 && !canaries.has(backends[0].key))) return;
+      const total = backends.reduce((a, b) => a + b.weight, 0);
+      if (refs.length > 1 && total !== 100) report(`${namespace}/${name} rule ${i}: split weights ${refs.map((b) => (typeof b.weight === "number" ? b.weight : 1)).join("/")} sum to ${total}, not 100`);
       // The primary is the heaviest backend that is not a declared canary.
-      const candidates = weights.map((w, j) => (canaries.has(refKey(refs[j])) ? -1 : w));
+      const candidates = backends.map((b) => (canaries.has(b.key) ? -1 : b.weight));
       const primary = candidates.indexOf(Math.max(...candidates));
-      refs.forEach((b, j) => {
-        if (j === primary && !canaries.has(refKey(b))) return;
-        const share = total > 0 ? Math.round((weights[j] * 10000) / total) / 100 : 0;
+      backends.forEach((b, j) => {
+        if (j === primary && !canaries.has(b.key)) return;
+        const share = total > 0 ? Math.round((b.weight * 10000) / total) / 100 : 0;
         if (share > maxCanaryWeight) {
-          const what = canaries.has(refKey(b)) ? `canary (${canaryHeader} routes to it)` : "non-primary backend";
-          report(`${namespace}/${name} rule ${i}: ${what} ${b.name} gets ${share}% of the split; a canary may get at most ${maxCanaryWeight}%`);
+          const what = canaries.has(b.key) ? `canary (${canaryHeader} routes to it)` : "non-primary backend";
+          const listed = refs.filter((r) => refKey(r) === b.key).length;
+          report(`${namespace}/${name} rule ${i}: ${what} ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}${listed > 1 ? ` (listed ${listed} times)` : ""}; a canary may get at most ${maxCanaryWeight}%`);
         }
       });
     });

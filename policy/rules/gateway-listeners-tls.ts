@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, isGateway, isKind, meta } from "../lib/k8s";
+import { byCluster, isAuthorizationPolicy, isGateway, isKind, meta } from "../lib/k8s";
+import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, targetRefsOf } from "../lib/authz";
 import { configWithDefaults, list, orUnknown } from "../lib/values";
 
 interface Config {
@@ -33,13 +34,37 @@ function clusterInternal(gw: PolicyResource, resources: PolicyResource[]): boole
 }
 
 /**
+ * Ports on which ALLOW policies bound to the Gateway admit callers without a mesh identity (or
+ * anyone): `"all"` when a rule admitting them names no ports. An in-mesh listener shares the
+ * Gateway's load balancer, so it stays in-mesh only if no such rule covers its port.
+ */
+function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): { ports: "all" | Set<string>; policies: string[] } {
+  const { namespace, name } = meta(gw.props);
+  const ports = new Set<string>();
+  const policies: string[] = [];
+  for (const ap of resources.filter((r) => isAuthorizationPolicy(r.type) && meta(r.props).namespace === namespace)) {
+    const spec = (ap.props.spec ?? {}) as AuthzSpec;
+    if (actionOf(spec) !== "ALLOW" || !targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name)) continue;
+    for (const rule of list(spec.rules)) {
+      const from = list(rule.from);
+      if (from.length > 0 && !from.some((f) => isUnauthenticatedOnly(f.source) || openness(f.source) !== undefined)) continue;
+      policies.push(meta(ap.props).name);
+      const to = list(rule.to);
+      if (to.length === 0 || to.some((t) => list(t.operation?.ports).length === 0)) return { ports: "all", policies };
+      for (const t of to) for (const p of list(t.operation?.ports)) ports.add(String(p));
+    }
+  }
+  return { ports, policies };
+}
+
+/**
  * Anything an external Gateway listens on is reachable from outside the cluster: prompts,
  * completions and tokens must not cross that edge in plaintext.
  */
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; a plaintext listener for in-mesh hostnames only if no ALLOW policy on the Gateway admits callers without a mesh identity on its port; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -71,7 +96,15 @@ export const gatewayListenersTls: StackValidationPolicy = {
           }
           if (encrypted.has(protocol)) continue;
           const hostname: string | undefined = l.hostname;
-          if (hostname && config.inMeshHostnameSuffixes.some((s) => hostname.endsWith(s))) continue;
+          if (hostname && config.inMeshHostnameSuffixes.some((s) => hostname.endsWith(s))) {
+            const open = orUnknown(() => unauthenticatedPorts(gw, resources), { ports: new Set<string>(), policies: [] });
+            if (open.ports !== "all" && !open.ports.has(String(l.port))) continue;
+            report(
+              `Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but AuthorizationPolicy ${open.policies.join(", ")} admits callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
+              gw.urn,
+            );
+            continue;
+          }
           report(`Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol}; external listeners must be HTTPS or TLS`, gw.urn);
         }
       }

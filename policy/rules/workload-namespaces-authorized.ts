@@ -18,7 +18,7 @@ const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespac
 export const workloadNamespacesAuthorized: StackValidationPolicy = {
   name: "workload-namespaces-authorized",
   description:
-    "Every workload namespace (inference, agents, tools) that runs workloads on a cluster has at least one ALLOW AuthorizationPolicy, so its workloads are deny-by-default instead of open to the whole mesh.",
+    "Every workload namespace (inference, agents, tools) that runs workloads on a cluster has at least one ALLOW AuthorizationPolicy that ztunnel enforces (selector or namespace-wide, not targetRefs), so its workloads are deny-by-default instead of open to the whole mesh.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -34,17 +34,24 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
   validateStack: (args, report) => {
     const { workloadNamespaces, rootNamespace } = configWithDefaults(args, defaults);
     for (const [cluster, resources] of byCluster(args.resources)) {
+      // Only policies ztunnel enforces make the pods deny-by-default: one bound through
+      // targetRef(s) is enforced by a waypoint or gateway, and the pods stay open to direct calls.
       const allows = resources.filter(
-        (r) => isAuthorizationPolicy(r.type) && orUnknown(() => actionOf((r.props.spec ?? {}) as AuthzSpec) === "ALLOW", true),
+        (r) =>
+          isAuthorizationPolicy(r.type) &&
+          orUnknown(() => actionOf((r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !r.props.spec?.targetRef && !r.props.spec?.targetRefs, true),
       );
-      const meshWide = allows.some((r) => meta(r.props).namespace === rootNamespace && orUnknown(() => !r.props.spec?.selector && !r.props.spec?.targetRefs, false));
+      const meshWide = allows.some((r) => meta(r.props).namespace === rootNamespace && orUnknown(() => !r.props.spec?.selector, false));
       for (const ns of resources.filter((r) => r.type === T.namespace && workloadNamespaces.includes(meta(r.props).name))) {
         const name = meta(ns.props).name;
         // A namespace with no workloads on this cluster exposes nothing yet.
         const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
         if (workloads.length === 0 || meshWide) continue;
         if (!allows.some((r) => meta(r.props).namespace === name)) {
-          report(`namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy: every mesh identity can call them`, ns.urn);
+          report(
+            `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel): every mesh identity can call them`,
+            ns.urn,
+          );
         }
       }
     }

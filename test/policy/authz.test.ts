@@ -28,6 +28,15 @@ test("workload-namespaces-authorized: a namespace running workloads needs an ALL
   // A mesh-wide ALLOW policy in the root namespace covers every namespace.
   const meshWide = await runStack(workloadNamespacesAuthorized, [ns("agents"), deploy("agents", "bot"), ap("istio-system", "global", allowFrom("cluster.local/ns/agents/sa/bot"))]);
   assert.deepEqual(meshWide.violations, []);
+  // Policies bound through targetRefs are the waypoint's or gateway's: ztunnel leaves the pods open.
+  const viaTargetRefs = await runStack(workloadNamespacesAuthorized, [
+    ns("inference"),
+    deploy("inference", "vllm"),
+    ap("inference", "gw-callers", { ...allowFrom("cluster.local/ns/agents/sa/bot"), targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }] }),
+    ap("inference", "svc-callers", { ...allowFrom("cluster.local/ns/agents/sa/bot"), targetRef: { group: "", kind: "Service", name: "vllm" } }),
+  ]);
+  assert.equal(viaTargetRefs.violations.length, 1);
+  assert.match(viaTargetRefs.violations[0].message, /no ALLOW AuthorizationPolicy bound by selector or namespace/);
 });
 
 test("authorization-sources-restricted: ALLOW rules name their callers", async () => {
@@ -62,6 +71,11 @@ test("authorization-sources-restricted: callers are named by principal, not only
   // A namespace narrowing a principal list is fine.
   const narrowed = await runStack(authorizationSourcesRestricted, [ap("tools", "both", { rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"], namespaces: ["agents"] } }] }] })]);
   assert.deepEqual(narrowed.violations, []);
+  // Source fields are ANDed: a wildcard namespace beside a named principal admits only the principal.
+  const anded = await runStack(authorizationSourcesRestricted, [ap("tools", "and", { rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"], namespaces: ["*"] } }] }] })]);
+  assert.deepEqual(anded.violations, []);
+  const bothOpen = await runStack(authorizationSourcesRestricted, [ap("tools", "open", { rules: [{ from: [{ source: { principals: ["*"], ipBlocks: ["0.0.0.0/0"] } }] }] })]);
+  assert.match(bothOpen.violations[0].message, /principals "\*" matches every caller and ipBlocks 0\.0\.0\.0\/0 matches every address/);
 });
 
 test("authorization-sources-restricted: only ingress Gateways may admit unauthenticated external clients", async () => {
@@ -145,4 +159,9 @@ test("agent-call-graph: only the agent gateway calls agents, only agents call to
   ]);
   const allowed = await runStack(agentCallGraph, [...fleet, ap("tools", "web-search", allowFrom(`${td}/ns/batch/sa/indexer`))], { extraCallers: { tools: ["batch/indexer"] } });
   assert.deepEqual(allowed.violations, []);
+  // A root-namespace ALLOW policy binds every namespace: letting the agent gateway in there lets it reach the tools.
+  const root = await runStack(agentCallGraph, [...fleet, ap("istio-system", "everyone", allowFrom(`${td}/ns/agents/sa/agent-gateway`))]);
+  assert.deepEqual(root.violations.map((v) => v.message), [
+    "AuthorizationPolicy istio-system/everyone admits cluster.local/ns/agents/sa/agent-gateway (policies in istio-system apply in tools too): only agents may call tools (the agent gateway is not an agent)",
+  ]);
 });

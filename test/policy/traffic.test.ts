@@ -34,6 +34,27 @@ test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-w
   assert.match(noCert.violations[0].message, /listener https \(port 443\) is HTTPS but names no tls.certificateRefs/);
 });
 
+test("gateway-listeners-tls: an in-mesh plaintext listener stops being in-mesh once outside callers are admitted on its port", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const callers = (to?: unknown[]) =>
+    on(AP, "callers", {
+      metadata: { name: "inference-gateway-callers", namespace: "inference" },
+      spec: {
+        action: "ALLOW",
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }],
+        rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"] } }] }, { from: [{ source: { notPrincipals: ["*"] } }], ...(to ? { to } : {}) }],
+      },
+    });
+  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers([{ operation: { ports: ["443"] } }])])).violations, []);
+  const anyPort = await runStack(gatewayListenersTls, [gwMesh, callers()]);
+  assert.equal(anyPort.violations.length, 1);
+  assert.match(anyPort.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy inference-gateway-callers admits callers without a mesh identity on every port/);
+  const port80 = await runStack(gatewayListenersTls, [gwMesh, callers([{ operation: { ports: ["443", "80"] } }])]);
+  assert.match(port80.violations[0].message, /on port 80;/);
+});
+
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const route = (rules: unknown[]) => ({ type: ROUTE, props: { metadata: { name: "llama", namespace: "inference" }, spec: { rules } } });
 const refs = (...weights: (number | undefined)[]) => ({ backendRefs: weights.map((weight, i) => ({ kind: "InferencePool", name: `pool-v${i + 1}`, ...(weight === undefined ? {} : { weight }) })) });
@@ -60,6 +81,20 @@ test("canary-weight-limit: a backend the x-canary header routes to is the canary
   const otherHeader = { ...pinned, matches: [{ headers: [{ name: "X-Preview" }] }] };
   assert.equal((await runResource(canaryWeightLimit, route([otherHeader, refs(5, 95)]), { canaryHeader: "x-preview" })).violations.length, 1);
   assert.deepEqual((await runResource(canaryWeightLimit, route([otherHeader, refs(5, 95)]))).violations, [], "without the header the heaviest is the primary");
+});
+
+test("canary-weight-limit: all traffic to the canary, or the canary listed twice, is caught", async () => {
+  const pinned = { matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }], backendRefs: [{ kind: "InferencePool", name: "pool-v2" }] };
+  // The default rule sends everything to the canary: a single backendRef gets 100%.
+  const all = await runResource(canaryWeightLimit, route([pinned, { backendRefs: [{ kind: "InferencePool", name: "pool-v2" }] }]));
+  assert.equal(all.violations.length, 1);
+  assert.match(all.violations[0].message, /canary \(x-canary routes to it\) pool-v2 gets 100% of the rule's traffic/);
+  // Gateway API gives each entry weight / sum: v2 listed twice at 10 gets 20%.
+  const twice = await runResource(canaryWeightLimit, route([pinned, { backendRefs: [{ kind: "InferencePool", name: "pool-v1", weight: 80 }, { kind: "InferencePool", name: "pool-v2", weight: 10 }, { kind: "InferencePool", name: "pool-v2", weight: 10 }] }]));
+  assert.equal(twice.violations.length, 1);
+  assert.match(twice.violations[0].message, /pool-v2 gets 20% of the split \(listed 2 times\)/);
+  // A single stable backend, and the header rule itself, stay fine.
+  assert.deepEqual((await runResource(canaryWeightLimit, route([pinned, { backendRefs: [{ kind: "InferencePool", name: "pool-v1" }] }]))).violations, []);
 });
 
 const servers = { matchLabels: { "app.kubernetes.io/instance": "llama-v1" } };
