@@ -35,6 +35,15 @@ const pinnedVersion = z
   .regex(/^v?\d+(\.\d+)*([-+][0-9A-Za-z.+-]+)?$/, "must be a release version such as 1.30.3 or v1.5.1 (not a moving tag like 'latest')");
 
 /**
+ * Chart and release-manifest versions: Helm reads a chart version as a semver constraint, so
+ * `1.30` would install the newest 1.30.x; only major.minor.patch names one release.
+ */
+const exactRelease = z
+  .string()
+  .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, "must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)");
+const exactReleaseKeys = new Set(["istio", "gatewayApi", "gie", "llmdRouter", "agentgateway", "nvidiaDevicePlugin"]);
+
+/**
  * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
  * or an absolute path inside the server container.
  */
@@ -259,7 +268,7 @@ export const platformSchema = z.strictObject({
   /** Environment label for names and tags; defaults to the stack name. */
   environment: dnsLabel.optional(),
   versions: z.strictObject(
-    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k.endsWith("Image") ? image : pinnedVersion).optional()])) as {
+    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k.endsWith("Image") ? image : exactReleaseKeys.has(k) ? exactRelease : pinnedVersion).optional()])) as {
       [K in keyof typeof defaultVersions]: z.ZodOptional<z.ZodString>;
     },
   ).default({}),

@@ -4,13 +4,27 @@ import { containersOf, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib
 /** Why an image reference is not pinned, or undefined when it names a tag or digest. */
 export function unpinned(image: string | undefined): string | undefined {
   if (!image) return "has no image";
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
+  const at = image.indexOf("@");
+  if (at >= 0) {
+    // A digest pins whatever tag stands beside it, but only a whole one: sha256 is 64 hex digits.
+    const digest = image.slice(at + 1);
+    return /^sha256:[0-9a-f]{64}$/.test(digest) || /^sha512:[0-9a-f]{128}$/.test(digest) ? undefined : `${image} has a malformed digest '${digest}' (sha256: and 64 hex digits)`;
+  }
   const lastSegment = image.slice(image.lastIndexOf("/") + 1);
   const colon = lastSegment.lastIndexOf(":");
   if (colon < 0) return `${image} has no tag or digest (resolves to latest)`;
   const tag = lastSegment.slice(colon + 1);
   if (tag === "" || tag.toLowerCase() === "latest") return `${image} uses the latest tag`;
   return undefined;
+}
+
+/**
+ * Helm reads a chart version as a semver constraint (an empty one is `*`), so only a full
+ * `major.minor.patch` (with an optional `v`, pre-release or build) names one chart; `1.4`, `^1.4`,
+ * `~1.4.0`, `>=1.0.0`, `1.x` and `*` pick the newest match at install time.
+ */
+export function exactChartVersion(version: string): boolean {
+  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version.trim());
 }
 
 /**
@@ -50,8 +64,11 @@ export const imagesPinned: ResourceValidationPolicy = {
       const release = `Helm release ${args.props.name ?? args.name} (${args.props.chart ?? "?"})`;
       // A chart from a local path or archive carries its version in the files under review.
       const local = typeof args.props.chart === "string" && (/^(\.{1,2}\/|\/)/.test(args.props.chart) || /\.tgz$/.test(args.props.chart));
-      if (!local && (typeof args.props.version !== "string" || args.props.version.trim() === "")) {
+      const version = args.props.version;
+      if (!local && (typeof version !== "string" || version.trim() === "")) {
         report(`${release} has no chart version: helm installs the newest chart and its images; pin version`);
+      } else if (!local && !exactChartVersion(version)) {
+        report(`${release} chart version '${version}' is a range: helm resolves it to the newest matching chart at install time; pin one exact version (e.g. 1.4.1)`);
       }
       for (const why of unpinnedHelmValues(args.props.values)) report(`${release}: ${why}; pin a version tag or digest`);
       return;

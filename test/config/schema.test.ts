@@ -321,6 +321,18 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "a version override that is a moving tag",
     mutate: (p) => (p.versions = { istio: "latest" }),
     path: "inference-mesh:platform.versions.istio",
+    message: /must be one exact release/,
+  },
+  {
+    name: "a chart version Helm would read as a range",
+    mutate: (p) => (p.versions = { nvidiaDevicePlugin: "0.20" }),
+    path: "inference-mesh:platform.versions.nvidiaDevicePlugin",
+    message: /must be one exact release, major\.minor\.patch/,
+  },
+  {
+    name: "a non-chart version that is a moving tag",
+    mutate: (p) => (p.versions = { k3s: "stable" }),
+    path: "inference-mesh:platform.versions.k3s",
     message: /must be a release version/,
   },
   {

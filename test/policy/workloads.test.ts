@@ -54,6 +54,10 @@ test("images-pinned: a tag other than latest, or a digest", async () => {
   assert.equal(unpinned("localhost:5000/vllm@sha256:" + "a".repeat(64)), undefined);
   assert.match(unpinned("localhost:5000/vllm")!, /no tag or digest/);
   assert.match(unpinned("vllm/vllm-openai:latest")!, /latest/);
+  // A digest pins only when whole; a short one is not a digest at all.
+  assert.equal(unpinned("vllm/vllm-openai:v0.21.0@sha256:" + "b".repeat(64)), undefined);
+  assert.match(unpinned("repo@sha256:abc123")!, /malformed digest 'sha256:abc123'/);
+  assert.match(unpinned("repo:0.1.0@sha256:abc")!, /malformed digest/);
   const ok = await runResource(imagesPinned, deployment("vllm", { initContainers: [{ name: "init", image: "busybox:1.37" }], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] }));
   assert.deepEqual(ok.violations, []);
   const job = { type: "kubernetes:batch/v1:CronJob", props: { metadata: { name: "warm", namespace: "inference" }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "w", image: "curl" }] } } } } } } };
@@ -84,6 +88,11 @@ test("images-pinned: Helm releases pin their chart version and set no image tag 
   ]);
   assert.equal(bad.violations.length, 3);
   assert.match(bad.violations[0].message, /no chart version/);
+  // Helm reads the version as a constraint: a range installs whatever is newest.
+  const ranges = await runResource(imagesPinned, ["*", ">=0.17.0", "^1.4", "~1.4.0", "1.4", "1.x"].map((version) => release({ version, values: {} })));
+  assert.equal(ranges.violations.length, 6);
+  assert.match(ranges.violations[1].message, /chart version '>=0\.17\.0' is a range/);
+  assert.deepEqual((await runResource(imagesPinned, ["1.30.3", "v1.4.1", "2.0.0-rc.1", "1.0.0+build.5"].map((version) => release({ version, values: {} })))).violations, []);
 });
 
 test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
