@@ -30,18 +30,27 @@ function writeAtomically(file: string, content: string): void {
   }
 }
 
+const usage = "usage: npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]";
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      state: { type: "string" },
-      config: { type: "string" },
-      out: { type: "string" },
-      pack: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        state: { type: "string" },
+        config: { type: "string" },
+        out: { type: "string" },
+        pack: { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    // Exit 2, not 1: 1 means mandatory violations, and a typo must not read as a failing stack.
+    console.error(`policy: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    return 2;
+  }
   if (!values.state) {
-    console.error("usage: npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]");
+    console.error(usage);
     return 2;
   }
   try {

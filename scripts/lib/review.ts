@@ -215,7 +215,7 @@ export function readDeploymentFile(file: string): ExportedDeployment {
   if (!doc || typeof doc !== "object" || !doc.deployment || typeof doc.deployment !== "object" || (doc.deployment.resources !== undefined && !Array.isArray(doc.deployment.resources))) {
     throw new Error(`${file}: not a deployment export (expected {"version":3,"deployment":{"resources":[…]}})`);
   }
-  if (doc.version !== 3) throw new Error(`${file}: deployment export version ${doc.version}; version 3 is supported`);
+  if (doc.version !== 3) throw new Error(`${file}: deployment export version ${JSON.stringify(doc.version)}; only version 3 (the number) is supported`);
   doc.deployment.resources ??= [];
   doc.deployment.resources.forEach((r, i) => {
     const where = `${file}: deployment.resources[${i}]`;

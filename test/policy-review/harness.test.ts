@@ -159,6 +159,7 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
     ["garbage.json", "not json", /garbage\.json: not valid JSON/],
     ["other.json", '{"a":1}', /other\.json: not a deployment export/],
     ["v2.json", '{"version":2,"deployment":{"resources":[]}}', /v2\.json: deployment export version 2/],
+    ["v3-string.json", '{"version":"3","deployment":{"resources":[]}}', /v3-string\.json: deployment export version "3"; only version 3 \(the number\)/],
     ["bad-urn.json", '{"version":3,"deployment":{"resources":[{"urn":"r1","type":"test:index:R"}]}}', /bad-urn\.json: deployment\.resources\[0\] has an invalid urn "r1"/],
     ["no-type.json", `{"version":3,"deployment":{"resources":[{"urn":"${prefix}::test:index:R::r"}]}}`, /no-type\.json: deployment\.resources\[0\] \(.*\) has no type/],
     [
@@ -175,6 +176,25 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
     });
     assert.equal(res.status, 2, `${name}: ${res.stdout}${res.stderr}`);
     assert.match(res.stderr, expected);
+  }
+});
+
+test("CLI: unknown options, a missing value or a directory as --config exit 2 with a usage line, not 1 (which means violations)", () => {
+  const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-args-")), "empty.json");
+  fs.writeFileSync(state, JSON.stringify({ version: 3, deployment: {} }));
+  const cases: [string[], RegExp][] = [
+    [["--bogus"], /Unknown option '--bogus'[\s\S]*usage: npm run policy/],
+    [["--state"], /--state[\s\S]*usage:/],
+    [["--state", state, "extra"], /Unexpected argument 'extra'/],
+    [["--state", state, "--config", path.dirname(state)], /is a directory, not a file/],
+  ];
+  for (const [args, expected] of cases) {
+    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), ...args, "--pack", packDir], {
+      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(res.status, 2, `${args.join(" ")}: ${res.stdout}${res.stderr}`);
+    assert.match(res.stderr, expected);
+    assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
   }
 });
 
