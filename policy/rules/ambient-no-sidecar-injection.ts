@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, isHelmInstall, isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { configWithDefaults } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
@@ -17,7 +17,7 @@ const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES };
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev) and their pods do not ask for one (sidecar.istio.io/inject=true): mixing both modes breaks traffic capture.",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default: mixing both modes breaks traffic capture.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -30,13 +30,27 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     },
   },
   validateResource: (args, report) => {
+    if (isHelmInstall(args.type) && helmChartName(args.props) === "istiod") {
+      // The injector's `auto.` webhook then injects every pod of every namespace without an
+      // injection label: exactly the ambient ones (istio-discovery templates/mutatingwebhook.yaml).
+      if (dig(args.props.values, "sidecarInjectorWebhook.enableNamespacesByDefault") === true) {
+        report(`Helm release ${args.props.name ?? args.name} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar`);
+      }
+      return;
+    }
     if (isWorkload(args.type) && podSpecOf(args.type, args.props)) {
       const { ambientNamespaces } = configWithDefaults(args, defaults);
       const { namespace, name } = meta(args.props);
-      if (!ambientNamespaces.includes(namespace)) return;
       const pod = podMetadata(args.type, args.props);
+      // A pod can enroll itself in ambient with the label, wherever its namespace is.
+      if (!ambientNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
+      const kind = args.type.split(":").pop();
       const inject = pod.labels?.["sidecar.istio.io/inject"] ?? pod.annotations?.["sidecar.istio.io/inject"];
-      if (inject === "true") report(`${args.type.split(":").pop()} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace ${namespace}`);
+      if (inject === "true") report(`${kind} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace ${namespace}`);
+      // The injector's `rev.object.` webhook injects pods labelled with a revision in namespaces
+      // that carry no injection label, which the ambient ones do not.
+      const rev = pod.labels?.["istio.io/rev"];
+      if (rev !== undefined) report(`${kind} ${namespace}/${name} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ambient namespace ${namespace}`);
       return;
     }
     if (args.type !== T.namespace) return;

@@ -165,4 +165,17 @@ test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a 
   assert.deepEqual(ok.violations, []);
   const bad = await runResource(ambientNoSidecarInjection, pod("agents", { "sidecar.istio.io/inject": "true" }), null);
   assert.match(bad.violations[0].message, /asks for a sidecar \(sidecar\.istio\.io\/inject=true\) in ambient namespace agents/);
+  // A revision label is a request for that revision's injector.
+  const rev = await runResource(ambientNoSidecarInjection, pod("tools", { "istio.io/rev": "default" }), null);
+  assert.match(rev.violations[0].message, /labelled istio\.io\/rev=default/);
+  // A pod that enrolls itself in ambient is held to the same rule wherever it runs.
+  const selfEnrolled = await runResource(ambientNoSidecarInjection, pod("batch", { "istio.io/dataplane-mode": "ambient", "sidecar.istio.io/inject": "true" }), null);
+  assert.equal(selfEnrolled.violations.length, 1);
+});
+
+test("ambient-no-sidecar-injection: istiod does not inject every unlabelled namespace", async () => {
+  const istiod = (values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "istiod", chart: "istiod", version: "1.30.3", values } });
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, istiod({ profile: "ambient" }))).violations, []);
+  const byDefault = await runResource(ambientNoSidecarInjection, istiod({ sidecarInjectorWebhook: { enableNamespacesByDefault: true } }), null);
+  assert.match(byDefault.violations[0].message, /enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar/);
 });
