@@ -33,6 +33,15 @@ export function tolerates(t: Toleration, key: string, value: string): boolean {
   return operator === "Exists" || (operator === "Equal" && (t.value ?? "") === value);
 }
 
+/** The node label a pod pins itself to GPU nodes with (`nvidia.com/gpu.*`), by nodeSelector or required affinity. */
+function gpuNodeSelection(spec: Record<string, any>, gpuLabelPrefix: string): string | undefined {
+  const selected = Object.keys(spec.nodeSelector ?? {}).find((k) => k.startsWith(gpuLabelPrefix));
+  if (selected) return `nodeSelector ${selected}`;
+  const terms = list(spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms as { matchExpressions?: { key: string; operator?: string }[] }[]);
+  const expr = terms.flatMap((t) => list(t.matchExpressions)).find((e) => e.key?.startsWith(gpuLabelPrefix) && e.operator !== "DoesNotExist" && e.operator !== "NotIn");
+  return expr ? `node affinity ${expr.key}` : undefined;
+}
+
 function gpuCount(v: unknown): number {
   const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : 0;
   return Number.isFinite(n) ? n : 0;
@@ -46,7 +55,7 @@ function gpuCount(v: unknown): number {
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU do not tolerate it (except allow-listed device plugins), so GPU nodes run only GPU work.",
+    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -80,8 +89,13 @@ export const gpuScheduling: ResourceValidationPolicy = {
     const tolerations = list(spec.tolerations as Toleration[]);
     const tolerated = tolerations.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue));
     if (usesGpu && !tolerated) report(`${kind} ${namespace}/${name} uses GPUs but does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so it cannot schedule on GPU nodes`);
-    if (!usesGpu && tolerated && !config.allowedTolerators.includes(`${namespace}/${name}`)) {
+    const allowed = config.allowedTolerators.includes(`${namespace}/${name}`);
+    if (!usesGpu && tolerated && !allowed) {
       report(`${kind} ${namespace}/${name} requests no GPU but tolerates the ${config.gpuTaintKey} taint, so it can take GPU node capacity`);
+    }
+    const selector = gpuNodeSelection(spec, config.gpuTaintKey);
+    if (!usesGpu && selector && !allowed) {
+      report(`${kind} ${namespace}/${name} selects GPU nodes (${selector}) but requests no ${config.gpuResource}: a GPU workload missing its limits, which would share GPUs unaccounted (or never schedule)`);
     }
   },
 };

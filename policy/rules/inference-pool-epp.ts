@@ -97,9 +97,19 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     report(`${where}: Service ${namespace}/${ref.name} does not expose port ${ref.port}`, pool.urn);
   }
   const drs = resources.filter((r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name!, namespace, meta(r.props).namespace));
-  if (!drs.some((r) => r.props.spec?.trafficPolicy?.tls?.mode === "SIMPLE")) {
-    report(`${where}: no DestinationRule with trafficPolicy.tls.mode SIMPLE for ${ref.name}.${namespace}.svc.cluster.local (the gateway speaks TLS to the picker)`, pool.urn);
+  if (!drs.some((r) => pickerTlsMode(r.props.spec?.trafficPolicy, ref.port) === "SIMPLE")) {
+    report(
+      `${where}: no DestinationRule with tls.mode SIMPLE for ${ref.name}.${namespace}.svc.cluster.local${ref.port !== undefined ? ` port ${ref.port}` : ""} (the gateway speaks TLS to the picker; a portLevelSettings entry for the port overrides the rule-wide trafficPolicy.tls)`,
+      pool.urn,
+    );
   }
+}
+
+/** The TLS mode a DestinationRule gives the picker's port: its portLevelSettings entry wins over trafficPolicy.tls. */
+function pickerTlsMode(policy: Record<string, any> | undefined, port: number | undefined): string | undefined {
+  const portLevel = list(policy?.portLevelSettings as { port?: { number?: number }; tls?: { mode?: string } }[]).find((p) => port !== undefined && p.port?.number === port);
+  if (portLevel?.tls) return portLevel.tls.mode ?? "DISABLE";
+  return policy?.tls?.mode;
 }
 
 /**

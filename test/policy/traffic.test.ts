@@ -122,7 +122,14 @@ test("inference-pool-epp: explicit failure mode, EPP Service on the referenced p
   const elsewhere = await runStack(inferencePoolEpp, [pool("FailOpen"), eppService("b"), eppRule("DISABLE")]);
   const messages = elsewhere.violations.map((v) => v.message).join("\n");
   assert.match(messages, /endpoint picker Service inference\/llama-v1-epp is not in the stack/);
-  assert.match(messages, /no DestinationRule with trafficPolicy\.tls\.mode SIMPLE/);
+  assert.match(messages, /no DestinationRule with tls\.mode SIMPLE/);
+  // Port-level settings override the rule-wide TLS for the picker's port.
+  const portLevel = on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", {
+    metadata: { name: "llama-v1-epp", namespace: "inference" },
+    spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true }, portLevelSettings: [{ port: { number: 9002 }, tls: { mode: "DISABLE" } }] } },
+  });
+  const overridden = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), portLevel]);
+  assert.match(overridden.violations[0].message, /no DestinationRule with tls\.mode SIMPLE for llama-v1-epp\.inference\.svc\.cluster\.local port 9002/);
 });
 
 test("inference-pool-epp: the pool selects model-server pods that listen on its target port", async () => {

@@ -31,6 +31,16 @@ test("gpu-scheduling: GPU containers limit nvidia.com/gpu and tolerate the taint
   ]);
   assert.equal(squatter.violations.length, 2);
   assert.match(squatter.violations[0].message, /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+  // A model server that lost its GPU limits and toleration still gives itself away by pinning GPU nodes.
+  const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-L40S"] }] }] } } };
+  const pinned = await runResource(gpuScheduling, [
+    deployment("vllm", { affinity, containers: [{ name: "vllm", image: "v:1" }] }),
+    deployment("vllm2", { nodeSelector: { "nvidia.com/gpu.present": "true" }, containers: [{ name: "vllm", image: "v:1" }] }),
+  ]);
+  assert.equal(pinned.violations.length, 2);
+  assert.match(pinned.violations[0].message, /selects GPU nodes \(node affinity nvidia\.com\/gpu\.product\) but requests no nvidia\.com\/gpu/);
+  const away = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "DoesNotExist" }] }] } } };
+  assert.deepEqual((await runResource(gpuScheduling, deployment("web", { affinity: away, containers: [{ name: "w", image: "w:1" }] }))).violations, []);
 });
 
 test("gpu-scheduling: tolerations match the GPU taint as the scheduler does (key, value, effect, operator)", async () => {
