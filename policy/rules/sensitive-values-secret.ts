@@ -5,14 +5,16 @@ import { probe } from "../lib/values";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
- * unwrapped, so the evidence is the resource's additionalSecretOutputs (what the engine encrypts
- * in state) or a value the review cannot read (ciphertext in a stack export, sent as unknown).
+ * unwrapped (`pulumi preview` decrypts them before the pack sees them), so the one evidence is
+ * the resource's additionalSecretOutputs: what the engine keeps encrypted in state.
  */
 function keptSecret(args: ResourceValidationArgs, key: string): boolean {
-  if ((args.opts?.additionalSecretOutputs ?? []).includes(key)) return true;
-  const read = probe(() => JSON.stringify(args.props[key]));
-  return !read.known;
+  return (args.opts?.additionalSecretOutputs ?? []).includes(key);
 }
+
+/** What to say of a value this run cannot read (ciphertext offline, or computed during a preview). */
+const unreadable = (key: string) =>
+  `${key} cannot be read here (encrypted in the state under review, or not known until deployment), so whether it carries credentials cannot be checked, and it is not in additionalSecretOutputs`;
 
 /** A kubeconfig given inline (YAML or JSON) rather than as a path to a file outside state. */
 function inlineKubeconfig(value: unknown): boolean {
@@ -60,15 +62,20 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
       const kc = probe(() => args.props.kubeconfig as unknown);
-      if (kc.known && inlineKubeconfig(kc.value) && kubeconfigHasCredentials(kc.value) && !keptSecret(args, "kubeconfig")) {
+      if (keptSecret(args, "kubeconfig")) return;
+      if (!kc.known) report(`provider ${args.name}: ${unreadable("kubeconfig")}; list "kubeconfig" in the provider's additionalSecretOutputs`);
+      else if (inlineKubeconfig(kc.value) && kubeconfigHasCredentials(kc.value)) {
         report(`provider ${args.name}: the inline kubeconfig carries credentials but is not secret; list "kubeconfig" in the provider's additionalSecretOutputs (and keep it pulumi.secret())`);
       }
       return;
     }
     if (startupScriptTypes.has(args.type)) {
       const script = probe(() => args.props.metadataStartupScript as unknown);
-      if (script.known && scriptHasCredentials(script.value) && !keptSecret(args, "metadataStartupScript")) {
-        report(`${args.type.split(":").pop()} ${args.name}: metadataStartupScript carries a join token or private key but is not secret; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
+      if (!keptSecret(args, "metadataStartupScript")) {
+        if (!script.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadataStartupScript")}; list it in additionalSecretOutputs`);
+        else if (scriptHasCredentials(script.value)) {
+          report(`${args.type.split(":").pop()} ${args.name}: metadataStartupScript carries a join token or private key but is not secret; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
+        }
       }
       const startupMetadata = probe(() => (args.props.metadata as Record<string, unknown> | undefined)?.["startup-script"]);
       if (startupMetadata.known && scriptHasCredentials(startupMetadata.value) && !keptSecret(args, "metadata")) {

@@ -24,7 +24,9 @@ export function formatReport(report: PolicyReport): string {
       `${summary.resources} resources, ${summary.policies} policies`,
   );
   if (summary.undecryptableSecrets > 0) {
-    lines.push(`  (${summary.undecryptableSecrets} secret value(s) are encrypted in this export; policies reading them report "can't run during preview")`);
+    lines.push(
+      `  (${summary.undecryptableSecrets} secret value(s) are encrypted in this export and reach the pack as unknowns, as computed values do in a preview: checks that need their content skip them, checks of how they are kept do not; review a \`pulumi stack export --show-secrets\` file for exactly the verdicts \`pulumi preview\` gives)`,
+    );
   }
   lines.push("");
   const byPolicy = new Map<string, Violation[]>();

@@ -135,10 +135,13 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
   const vm = (type: string, extra: Record<string, unknown> = {}) => ({ type, name: "k3s-server", props: { metadataStartupScript: script }, ...extra });
   const ok = await runResource(sensitiveValuesSecret, [
     vm("gcp:compute/instance:Instance", { additionalSecretOutputs: ["metadataStartupScript"] }),
-    { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: UNKNOWN } },
+    { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: UNKNOWN }, additionalSecretOutputs: ["metadataStartupScript"] },
     { type: "gcp:compute/instance:Instance", name: "web", props: { metadataStartupScript: "#!/bin/sh\necho hello\n" } },
   ]);
   assert.deepEqual(ok.violations, []);
+  // Encrypted in the export under review (or computed): unreadable, so only additionalSecretOutputs can clear it.
+  const hidden = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: UNKNOWN } });
+  assert.match(hidden.violations[0].message, /InstanceTemplate agents: metadataStartupScript cannot be read here .* not in additionalSecretOutputs/);
   const bad = await runResource(sensitiveValuesSecret, [
     vm("gcp:compute/instance:Instance"),
     vm("gcp:compute/instanceTemplate:InstanceTemplate", { props: { metadata: { "startup-script": script } } }),
@@ -151,7 +154,7 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
 test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
   const ok = await runResource(sensitiveValuesSecret, [
     { type: "pulumi:providers:kubernetes", name: "local-k8s", props: { kubeconfig: "/home/me/.kube/config" }, provider: null },
-    { type: "pulumi:providers:kubernetes", name: "eks-k8s", props: { kubeconfig: UNKNOWN }, provider: null },
+    { type: "pulumi:providers:kubernetes", name: "eks-k8s", props: { kubeconfig: UNKNOWN }, additionalSecretOutputs: ["kubeconfig"], provider: null },
     { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, additionalSecretOutputs: ["kubeconfig"], provider: null },
     // An exec-plugin kubeconfig (EKS) holds no credential; a real preview sees it unwrapped.
     { type: "pulumi:providers:kubernetes", name: "eks-plain-k8s", props: { kubeconfig: execKubeconfig }, provider: null },
@@ -162,11 +165,13 @@ test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", asy
   assert.deepEqual(ok.violations, []);
   const bad = await runResource(sensitiveValuesSecret, [
     { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, provider: null },
+    // `pulumi preview` decrypts a secret kubeconfig before the pack sees it: ciphertext offline is no excuse.
+    { type: "pulumi:providers:kubernetes", name: "k3s-k8s", props: { kubeconfig: UNKNOWN }, provider: null },
     { type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: { "ca-key.pem": "k" } } },
     { type: SECRET, props: { metadata: { name: "reader-token", namespace: "istio-system" }, type: "kubernetes.io/service-account-token" } },
     { type: SECRET, props: { metadata: { name: "istio-remote-secret-b", namespace: "istio-system", labels: { "istio/multiCluster": "true" } }, data: { b: kubeconfig } } },
   ]);
-  assert.equal(bad.violations.length, 4, JSON.stringify(bad.violations, null, 1));
+  assert.equal(bad.violations.length, 5, JSON.stringify(bad.violations, null, 1));
   const fixed = await sensitiveValuesSecret.remediateResource!(resourceArgs({ type: "pulumi:providers:kubernetes", props: { kubeconfig }, provider: null }));
   assert.ok((fixed as any).kubeconfig instanceof Secret);
 });
