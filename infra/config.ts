@@ -89,13 +89,9 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
   } as any;
   for (const list of ["clusters", "models", "agents"]) {
     if (!Array.isArray(withDefaults[list])) return [];
-    withDefaults[list] = withDefaults[list].map((item: any) => ({ nodeGroups: [], versions: [], tools: [], clusters: [], ...item }));
+    withDefaults[list] = withDefaults[list].map((item: any) => ({ nodeGroups: [], versions: [], tools: [], clusters: [], loraAdapters: [], ...item }));
   }
-  try {
-    return validatePlatform(withDefaults).problems;
-  } catch {
-    return [];
-  }
+  return validatePlatform(withDefaults, { bestEffort: true }).problems;
 }
 
 /** Paths of `{secure: …}` envelopes: encrypted values the Pulumi CLI decrypts, but an offline render cannot. */

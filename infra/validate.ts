@@ -8,6 +8,10 @@ import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
+import { agentGateway, mcpBackendName, mcpGateway } from "../components/agents/names";
+import { eppName, gatewayName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
+import { bbrName } from "../components/inference/bbr";
+import { waypointName } from "../components/mesh/waypoints";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
@@ -181,14 +185,14 @@ function checkClusters(report: Report, cfg: PlatformConfig): void {
   });
 }
 
-function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFit[]> {
+function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) => check()): Map<string, ClusterFit[]> {
   const clusterByName = new Map(cfg.clusters.map((c) => [c.name, c]));
   const groups = fitNodeGroups(cfg.clusters);
   const fits = new Map<string, ClusterFit[]>();
   requireUnique(report, "models", "model name", cfg.models.map((m) => m.name));
   requireUnique(report, "models", "served model name", cfg.models.map((m) => m.servedModelName), "servedModelName");
-  checkAdapterNames(report, cfg);
-  cfg.models.forEach((m, mi) => {
+  run(() => checkAdapterNames(report, cfg), undefined);
+  cfg.models.forEach((m, mi) => run(() => {
     const at = ["models", mi];
     checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight);
     m.clusters.forEach((name, i) => {
@@ -213,8 +217,8 @@ function checkModels(report: Report, cfg: PlatformConfig): Map<string, ClusterFi
       modelFits.push(fit);
     }
     fits.set(m.name, modelFits);
-  });
-  checkGpuDemand(report, cfg);
+  }, undefined));
+  run(() => checkGpuDemand(report, cfg), undefined);
   return fits;
 }
 
@@ -329,29 +333,76 @@ function checkPlacement(report: Report, cfg: PlatformConfig): void {
 }
 
 /** Runs every cross-field rule; returns the problems and, per vLLM model, where it fits. */
-/** Each model version becomes an InferencePool (and Deployment, EPP) named `<model>-<version>`. */
-function checkPoolNames(report: Report, cfg: PlatformConfig): void {
-  const seen = new Map<string, string>();
+
+/**
+ * Names the program derives from config (`<agent>-<version>`, `<model>-<version>-epp`,
+ * `<cluster>-<group>`, …) must not collide with each other nor with the objects the controllers
+ * create (the gateway proxies, waypoints): two objects with one name in one namespace are one
+ * object in Kubernetes and one URN in Pulumi, and a workload named like a gateway proxy wears its
+ * mesh identity, which the authorization policies trust.
+ */
+function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
+  const claims = new Map<string, { path: (string | number)[]; what: string }>();
+  const claim = (scope: string, name: string, path: (string | number)[], what: string) => {
+    const key = `${scope}/${name}`;
+    const other = claims.get(key);
+    if (other) report(path, `${what} is named '${name}', like ${other.what}; rename one of them (they would be one object)`);
+    else claims.set(key, { path, what });
+  };
+  const reserved: [string, string, string][] = [
+    ["agents", agentGateway.name, "the agent gateway's proxy (its mesh identity)"],
+    ["agents", waypointName, "the agents' waypoint"],
+    ["tools", mcpGateway.name, "the MCP gateway's proxy (its mesh identity)"],
+    ["tools", waypointName, "the tools' waypoint"],
+    ["tools", mcpBackendName, "the MCP backend"],
+    ["inference", gatewayName, "the inference gateway"],
+    ["inference", gatewayServiceName, "the inference gateway's proxy (its mesh identity)"],
+    ["inference", bbrName, "the body-based router"],
+  ];
+  for (const [ns, name, what] of reserved) claims.set(`${ns}/${name}`, { path: [], what });
+  cfg.agents.forEach((a, ai) =>
+    a.versions.forEach((v, vi) => claim("agents", `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`)),
+  );
+  cfg.tools.forEach((t, ti) => claim("tools", t.name, ["tools", ti, "name"], `tool '${t.name}'`));
   cfg.models.forEach((m, mi) =>
     m.versions.forEach((v, vi) => {
-      const pool = `${m.name}-${v.name}`;
-      const other = seen.get(pool);
-      if (other && other !== m.name) {
-        report(["models", mi, "versions", vi, "name"], `model '${m.name}' version '${v.name}' and model '${other}' both name the pool '${pool}'; rename one of them`);
-      }
-      seen.set(pool, m.name);
+      const pool = poolName(m, v);
+      const what = `model '${m.name}' version '${v.name}'`;
+      const at = ["models", mi, "versions", vi, "name"];
+      claim("inference", pool, at, `${what} (pool ${pool})`);
+      claim("inference", eppName(pool), at, `${what}'s endpoint picker`);
+      claim("inference", modelServerServiceAccount(pool), at, `${what}'s model-server ServiceAccount`);
     }),
   );
+  cfg.clusters.forEach((c, ci) => {
+    if (c.cloud === "aws") claim("node-groups", `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}''s system node group`);
+    c.nodeGroups.forEach((g, gi) => claim("node-groups", `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}' (resource ${c.name}-${g.name})`));
+  });
 }
 
-export function validatePlatform(cfg: PlatformConfig): { problems: ConfigProblem[]; fits: Map<string, ClusterFit[]> } {
+/**
+ * Every cross-field rule. `bestEffort` (a config that already failed field validation): a rule
+ * that trips over a malformed field is skipped, and the others still report, so one run lists
+ * every problem the config has.
+ */
+export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: boolean } = {}): { problems: ConfigProblem[]; fits: Map<string, ClusterFit[]> } {
   const problems: ConfigProblem[] = [];
   const report: Report = (path, message) => problems.push({ path, message });
-  checkClusters(report, cfg);
-  const fits = checkModels(report, cfg);
-  checkAgentsAndTools(report, cfg);
-  checkGateways(report, cfg);
-  checkPlacement(report, cfg);
-  checkPoolNames(report, cfg);
+  const run = <T>(check: () => T, fallback: T): T => {
+    if (!options.bestEffort) return check();
+    try {
+      return check();
+    } catch {
+      return fallback;
+    }
+  };
+  run(() => checkClusters(report, cfg), undefined);
+  const fits = run(() => checkModels(report, cfg, run), new Map<string, ClusterFit[]>());
+  run(() => checkAgentsAndTools(report, cfg), undefined);
+  run(() => checkGateways(report, cfg), undefined);
+  run(() => checkPlacement(report, cfg), undefined);
+  run(() => checkGeneratedNames(report, cfg), undefined);
   return { problems, fits };
 }
+
+type Guard = <T>(check: () => T, fallback: T) => T;

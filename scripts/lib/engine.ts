@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "./mocks";
-import { installRegisterResource } from "./monitor";
+import { installRegisterResource, registrationErrors } from "./monitor";
 
 export interface CapturedResource {
   urn: string;
@@ -140,6 +140,7 @@ export async function runProgram(load: () => Promise<Record<string, unknown>>): 
       // inputs wait on other resources' outputs (e.g. a Secret built from a generated certificate).
       await require("@pulumi/pulumi/runtime/settings").waitForRPCs();
       await new Promise((resolve) => setImmediate(resolve));
+      if (registrationErrors.length > 0) throw registrationErrors[0];
     };
     await Promise.race([run(), rejected]);
   } finally {

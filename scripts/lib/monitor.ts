@@ -80,8 +80,14 @@ export function installRegisterResource(mocks: pulumi.runtime.Mocks, onRegistere
   const settings = require("@pulumi/pulumi/runtime/settings");
   const rpc = require("@pulumi/pulumi/runtime/rpc");
   const monitor = settings.getMonitor();
+  const claimedUrns = new Set<string>();
   monitor.registerResource = (req: any, callback: (err: unknown, resp: unknown) => void) => {
     (async () => {
+      const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+      // The engine refuses a second registration of one URN; silently keeping the last would
+      // drop a resource from the render. Claimed before any await: registrations run concurrently.
+      if (claimedUrns.has(urn)) throw new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+      claimedUrns.add(urn);
       const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
       const inputs: Record<string, unknown> = {};
       for (const key of Object.keys(raw)) if (raw[key] !== undefined) inputs[key] = rpc.deserializeProperty(raw[key]);
@@ -93,7 +99,6 @@ export function installRegisterResource(mocks: pulumi.runtime.Mocks, onRegistere
         custom: req.getCustom(),
         id: req.getImportid(),
       });
-      const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
       const { serialized, read } = await stateAsRead(result.state);
       monitor.resources.set(urn, { urn, id: result.id ?? null, state: serialized });
       const id = result.id || "";
@@ -101,7 +106,15 @@ export function installRegisterResource(mocks: pulumi.runtime.Mocks, onRegistere
       return response(urn, id, read);
     })().then(
       (resp) => callback(null, resp),
-      (err) => callback(err, undefined),
+      (err) => {
+        // The SDK only rejects the resource's outputs, which nobody may await; the engine would
+        // fail the update, so the render must too (runProgram reports these).
+        registrationErrors.push(err instanceof Error ? err : new Error(String(err)));
+        callback(err, undefined);
+      },
     );
   };
 }
+
+/** RegisterResource calls the mock monitor refused during this run (e.g. a duplicate URN). */
+export const registrationErrors: Error[] = [];

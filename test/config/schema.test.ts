@@ -395,6 +395,46 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.agents[0].versions[1].replicas",
     message: /version 'v2' has 0 replicas but receives 5% of the traffic/,
   },
+  {
+    name: "two agents whose versions derive one name (research-agent v2 vs research-agent-v2 v…)",
+    mutate: (p) => {
+      p.agents[1].name = "research";
+      p.agents[1].versions[0].name = "agent-v2";
+    },
+    path: "inference-mesh:platform.agents[1].versions[0].name",
+    message: /agent 'research' version 'agent-v2' is named 'research-agent-v2', like agent 'research-agent' version 'v2'/,
+  },
+  {
+    name: "a tool named like the MCP gateway's proxy (it would wear the gateway's mesh identity)",
+    mutate: (p) => (p.tools[2].name = "mcp-gateway"),
+    path: "inference-mesh:platform.tools[2].name",
+    message: /tool 'mcp-gateway' is named 'mcp-gateway', like the MCP gateway's proxy/,
+  },
+  {
+    name: "a model version whose endpoint picker is named like another model's pool",
+    mutate: (p) => {
+      p.models[1].name = "llama-3-1-8b-v1";
+      p.models[1].versions[0].name = "epp";
+    },
+    path: "inference-mesh:platform.models[1].versions[0].name",
+    message: /is named 'llama-3-1-8b-v1-epp', like model 'llama-3-1-8b' version 'v1''s endpoint picker/,
+  },
+  {
+    name: "node groups of two clusters that derive one resource name",
+    mutate: (p) => {
+      p.clusters[0].name = "aws";
+      p.clusters[0].nodeGroups[0].name = "euw1-gpu-l40s";
+      p.models.forEach((m: any) => (m.clusters = m.clusters.map((c: string) => (c === "aws-use1" ? "aws" : c))));
+    },
+    path: "inference-mesh:platform.clusters[1].nodeGroups[0].name",
+    message: /cluster 'aws-euw1' node group 'gpu-l40s' \(resource aws-euw1-gpu-l40s\) is named 'aws-euw1-gpu-l40s', like cluster 'aws' node group 'euw1-gpu-l40s'/,
+  },
+  {
+    name: "an EKS node group named like the system group",
+    mutate: (p) => (p.clusters[1].nodeGroups[1].name = "system"),
+    path: "inference-mesh:platform.clusters[1].nodeGroups[1].name",
+    message: /is named 'aws-euw1-system', like cluster 'aws-euw1''s system node group/,
+  },
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
@@ -426,4 +466,17 @@ test("every problem is reported at once, one per line", () => {
   const problems = problemsOf(p);
   assert.ok(problems.length >= 3, problems.join("\n"));
   assert.ok(problems.every((line) => line.startsWith("inference-mesh:platform")));
+});
+
+test("field errors do not hide the cross-field problems of the same config", () => {
+  // The shipped models omit loraAdapters: a field error elsewhere must not drop the rest.
+  const p = shippedPlatform("prod");
+  p.mesh.trustDomain = "Not A Domain";
+  p.clusters[1].name = p.clusters[0].name;
+  p.models[0].versions[0].weight = 50;
+  p.agents[0].model = "no-such-model";
+  const problems = problemsOf(p);
+  for (const expected of [/mesh\.trustDomain/, /clusters\[1\]\.name: duplicate cluster name/, /models\[0\]\.versions: weights sum to/, /agents\[0\]\.model/]) {
+    assert.ok(problems.some((l) => expected.test(l)), `${expected} in:\n${problems.join("\n")}`);
+  }
 });

@@ -34,6 +34,16 @@ test("an error thrown while a component is constructed fails the render with its
   assert.doesNotMatch(res.stderr, /triggerUncaughtException|Node\.js v/);
 });
 
+test("a URN registered twice fails the render, as the engine does, instead of keeping one resource", () => {
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "failing-program.ts"), "duplicate"], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 1, res.stdout + res.stderr);
+  assert.match(res.stderr, /^render failed: .*Duplicate resource URN '.*fixture:index:Thing::thing-bad'; try giving it a unique name/m);
+  assert.doesNotMatch(res.stderr, /triggerUncaughtException|Node\.js v/);
+});
+
 test("two existing clusters without a reachable API server: exit 1 naming clusters[].apiServer, out/ untouched", () => {
   const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "program-errors-"));
   try {
