@@ -49,6 +49,7 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
+    if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) message = `is required (${issue.expected})`;
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
     return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };
   });

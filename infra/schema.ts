@@ -40,8 +40,22 @@ const pinnedVersion = z
  */
 const exactRelease = z
   .string()
-  .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, "must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)");
-const exactReleaseKeys = new Set(["istio", "gatewayApi", "gie", "llmdRouter", "agentgateway", "nvidiaDevicePlugin"]);
+  // No build metadata: these versions also become `app.kubernetes.io/version` labels, where '+' is not allowed.
+  .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)");
+/** GitHub release tags the pinned manifests are downloaded from: `v` + major.minor.patch. */
+const releaseTag = z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be the release tag, 'v' + major.minor.patch such as v1.5.1 (the download URL uses the tag)");
+/** Per-key rules where the generic pinned version is too loose; the rest use `pinnedVersion` or `image`. */
+const versionRules: Record<string, z.ZodString> = {
+  istio: exactRelease,
+  agentgateway: exactRelease,
+  nvidiaDevicePlugin: exactRelease,
+  gatewayApi: releaseTag,
+  gie: releaseTag,
+  llmdRouter: releaseTag,
+  k3s: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release such as v1.33.5+k3s1"),
+  eksKubernetes: z.string().regex(/^1\.\d+$/, "must be an EKS Kubernetes minor version such as 1.33"),
+  nvidiaDriver: z.string().regex(/^\d{3}$/, "must be an NVIDIA driver branch such as 580"),
+};
 
 /**
  * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
@@ -235,7 +249,7 @@ const agentSchema = z.strictObject({
   tools: z.array(dnsLabel).default([]),
   port: appPort(8080),
   versions: z.array(agentVersion).min(1).max(4),
-  clusters: z.array(dnsLabel).optional(),
+  clusters: z.array(dnsLabel).min(1, "lists the clusters the agent runs on; omit it to follow its model's clusters").optional(),
 });
 
 const toolSchema = z.strictObject({
@@ -254,21 +268,29 @@ const tlsSchema = z.discriminatedUnion("mode", [
 ]);
 
 const gatewaySchema = z.strictObject({
-  hostname: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS hostname"),
+  // Gateway API's listener hostname pattern: dot-separated DNS labels, an optional leading `*.`.
+  hostname: z
+    .string()
+    .max(253)
+    .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a lowercase DNS hostname (labels of a-z, 0-9 and inner '-', separated by single dots; optionally starting with '*.')"),
   tls: tlsSchema.default({ mode: "selfSigned" }),
 });
 
 const jwtSchema = z.strictObject({
   issuer: z.string().min(1),
   audiences: z.array(z.string().min(1)).min(1),
-  jwksUri: z.string().url(),
+  jwksUri: z
+    .string()
+    .url()
+    // agentgateway fetches `<backend>/<jwksPath>` and requires the path (AgentgatewayPolicy jwksPath minLength 1).
+    .refine((u) => !/^[a-z]+:\/\/[^/]+\/?$/i.test(u), "must include the JWKS document's path, such as https://auth.example.com/.well-known/jwks.json"),
 });
 
 export const platformSchema = z.strictObject({
   /** Environment label for names and tags; defaults to the stack name. */
   environment: dnsLabel.optional(),
   versions: z.strictObject(
-    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k.endsWith("Image") ? image : exactReleaseKeys.has(k) ? exactRelease : pinnedVersion).optional()])) as {
+    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k.endsWith("Image") ? image : (versionRules[k] ?? pinnedVersion)).optional()])) as {
       [K in keyof typeof defaultVersions]: z.ZodOptional<z.ZodString>;
     },
   ).default({}),

@@ -12,6 +12,7 @@ import { agentGateway, mcpBackendName, mcpGateway } from "../components/agents/n
 import { eppName, gatewayName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
 import { bbrName } from "../components/inference/bbr";
 import { waypointName } from "../components/mesh/waypoints";
+import { kubeconfigProblem } from "../components/cloud/existing";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
@@ -53,6 +54,15 @@ function checkSplit(
     // A version scaled to zero has no endpoints: its share of the split would fail.
     if (v.replicas === 0 && v.weight > 0) {
       report([...base, "versions", i, "replicas"], `version '${v.name}' has 0 replicas but receives ${v.weight}% of the traffic; give it replicas or weight 0`);
+    }
+  });
+  // The policy pack's canary-weight-limit: besides the primary (the heaviest version that is not
+  // the canary), every version is a canary to it, so a third version over the limit fails review.
+  const primaryWeight = Math.max(...versions.filter((v) => !v.canary).map((v) => v.weight));
+  const primary = versions.findIndex((v) => !v.canary && v.weight === primaryWeight);
+  versions.forEach((v, i) => {
+    if (!v.canary && i !== primary && v.weight > maxCanaryWeight) {
+      report([...base, "versions", i, "weight"], `version '${v.name}' gets ${v.weight}% beside the primary '${versions[primary].name}'; every version but the primary may get at most policy.maxCanaryWeight ${maxCanaryWeight}%`);
     }
   });
   const sum = versions.reduce((s, v) => s + v.weight, 0);
@@ -139,10 +149,39 @@ function checkClusters(report: Report, cfg: PlatformConfig): void {
   requireUnique(report, "clusters", "network name", cfg.clusters.map((c) => c.network), "network");
   cfg.clusters.forEach((c, ci) => {
     requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", c.nodeGroups.map((g) => g.name));
+    if (c.cloud === "existing") {
+      // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
+      // missing context is named with its config path, not found later by the provider.
+      const problem = kubeconfigProblem(c.kubeconfig, c.context);
+      if (problem) report(["clusters", ci, / has no context /.test(problem) ? "context" : "kubeconfig"], problem);
+    }
+    if (c.cloud === "aws") {
+      const s = c.systemNodeGroup;
+      if (!(s.minSize <= s.desiredSize && s.desiredSize <= s.maxSize)) {
+        report(["clusters", ci, "systemNodeGroup"], `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${s.minSize} ≤ ${s.desiredSize} ≤ ${s.maxSize}`);
+      }
+      if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(s.instanceType)) {
+        report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is not an EC2 instance type (family.size, such as m6i.2xlarge)`);
+      } else if (lookupGpuInstance(s.instanceType)) {
+        report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
+      }
+    }
+    if (c.cloud === "gcp") {
+      if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(c.serverMachineType)) {
+        report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is not a GCE machine type (family-series-size, such as e2-standard-4)`);
+      }
+      if (!/^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/.test(c.image)) {
+        report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
+      }
+    }
     c.nodeGroups.forEach((g, gi) => {
       const at = ["clusters", ci, "nodeGroups", gi];
       if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
         report(at, `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${g.minSize} ≤ ${g.desiredSize} ≤ ${g.maxSize}`);
+      }
+      // GCE: the instance template's namePrefix `<cluster>-<group>-` may be 54 characters at most.
+      if (c.cloud === "gcp" && `${c.name}-${g.name}`.length > 53) {
+        report([...at, "name"], `'${c.name}-${g.name}' (cluster-group) is ${c.name.length + g.name.length + 1} characters; GCE instance templates and groups take at most 53 here: shorten the cluster or group name`);
       }
       const gpu = lookupGpuInstance(g.instanceType);
       if (c.cloud === "existing") {
@@ -180,7 +219,16 @@ function checkClusters(report: Report, cfg: PlatformConfig): void {
       }
     });
     if (c.cloud === "aws" && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
-      report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it (0.0.0.0/0 only if you mean it)");
+      report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it");
+    }
+    // What the policy pack's eks-endpoint-private enforces, said at config time with the path.
+    if (c.cloud === "aws" && c.endpointPublicAccess && !cfg.policy.allowPublicApiEndpoints) {
+      report(["clusters", ci, "endpointPublicAccess"], "a public EKS API endpoint needs policy.allowPublicApiEndpoints: true (the policy pack rejects it otherwise); keep it false and reach the API over the VPC");
+    }
+    if (c.cloud === "aws" && c.endpointPublicAccess) {
+      c.publicAccessCidrs.forEach((cidr, i) => {
+        if (/\/0$/.test(cidr)) report(["clusters", ci, "publicAccessCidrs", i], `${cidr} opens the EKS API to the whole internet, which the policy pack never allows; list the networks that need it`);
+      });
     }
   });
 }
@@ -205,7 +253,12 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
       const cluster = clusterByName.get(name);
       if (!cluster) continue;
       if (!cluster.nodeGroups.some((g) => lookupGpuInstance(g.instanceType))) {
-        report([...at, "clusters", i], `server 'vllm' needs GPUs, but cluster '${name}' has no GPU node groups; use server 'simulator' or add a GPU node group`);
+        report(
+          [...at, "clusters", i],
+          cluster.cloud === "existing"
+            ? `server 'vllm' needs GPUs the fit arithmetic knows, and existing cluster '${name}' declares no node groups; use server 'simulator' there`
+            : `server 'vllm' needs GPUs, but cluster '${name}' has no GPU node groups; use server 'simulator' or add a GPU node group`,
+        );
         continue;
       }
       const replicas = Math.max(...m.versions.map((v) => v.replicas ?? m.replicas));
@@ -277,6 +330,14 @@ function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
     (a.clusters ?? []).forEach((c, i) => {
       if (!clusters.has(c)) report([...at, "clusters", i], `unknown cluster '${c}'`);
     });
+    for (const [name, idx] of duplicates(a.clusters ?? [])) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
+    // Agents call their model through their own cluster's inference gateway (no cross-cluster pools).
+    const modelClusters = cfg.models.find((m) => m.name === a.model)?.clusters ?? [];
+    (a.clusters ?? []).forEach((c, i) => {
+      if (clusters.has(c) && models.has(a.model) && !modelClusters.includes(c)) {
+        report([...at, "clusters", i], `agent '${a.name}' runs on '${c}', but its model '${a.model}' is not placed there (clusters: ${modelClusters.join(", ")}); agents reach their model through their own cluster's inference gateway`);
+      }
+    });
   });
   if (cfg.agents.length > 0 && !cfg.gateways.agents) {
     report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
@@ -300,7 +361,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
     const taken = new Set([inferencePublicPort(cfg.gateways), inferenceMeshPort]);
     const port = agentPublicPort(cfg.gateways);
     const shared = cfg.clusters.filter(
-      (c) => c.kind === "k3s" && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)) && cfg.models.some((m) => m.clusters.includes(c.name)),
+      (c) => (c.kind === "k3s" || (c.cloud === "existing" && c.platform === "k3s")) && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)) && cfg.models.some((m) => m.clusters.includes(c.name)),
     );
     if (taken.has(port) && shared.length > 0) {
       report(

@@ -32,6 +32,7 @@ interface KubeconfigFile {
  */
 export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
   if (!fs.existsSync(file)) return { server: "", caData: "" };
+  if (fs.statSync(file).isDirectory()) throw new Error(`kubeconfig ${file} is a directory, not a kubeconfig file`);
   let doc: KubeconfigFile;
   try {
     doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as KubeconfigFile;
@@ -41,8 +42,21 @@ export function readKubeconfigCluster(file: string, context?: string): { server:
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`kubeconfig ${file} is not a kubeconfig (expected a mapping with clusters, contexts, users)`);
   const ctxName = context ?? doc["current-context"];
   const ctx = doc.contexts?.find((c) => c.name === ctxName);
+  if (context !== undefined && !ctx) {
+    throw new Error(`kubeconfig ${file} has no context '${context}' (contexts: ${(doc.contexts ?? []).map((c) => c.name).join(", ") || "none"})`);
+  }
   const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster);
   return { server: cluster?.cluster.server ?? "", caData: cluster?.cluster["certificate-authority-data"] ?? "" };
+}
+
+/** What is wrong with an existing cluster's kubeconfig where it can be read here, for config validation. */
+export function kubeconfigProblem(kubeconfig: string, context?: string): string | undefined {
+  try {
+    readKubeconfigCluster(expandHome(kubeconfig), context);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 export class ExistingCluster extends pulumi.ComponentResource implements ClusterHandle {

@@ -4,6 +4,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 
@@ -333,7 +336,19 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "a non-chart version that is a moving tag",
     mutate: (p) => (p.versions = { k3s: "stable" }),
     path: "inference-mesh:platform.versions.k3s",
-    message: /must be a release version/,
+    message: /must be a k3s release such as v1\.33\.5\+k3s1/,
+  },
+  {
+    name: "a release-manifest version without the tag's v (the download URL would not exist)",
+    mutate: (p) => (p.versions = { gatewayApi: "1.5.1" }),
+    path: "inference-mesh:platform.versions.gatewayApi",
+    message: /must be the release tag, 'v' \+ major\.minor\.patch/,
+  },
+  {
+    name: "an EKS version with a patch level",
+    mutate: (p) => (p.versions = { eksKubernetes: "1.33.5" }),
+    path: "inference-mesh:platform.versions.eksKubernetes",
+    message: /EKS Kubernetes minor version/,
   },
   {
     name: "an image override at :latest",
@@ -435,6 +450,94 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.clusters[1].nodeGroups[1].name",
     message: /is named 'aws-euw1-system', like cluster 'aws-euw1''s system node group/,
   },
+  {
+    name: "a hostname with an empty label (Gateway API rejects it)",
+    mutate: (p) => (p.gateways.inference.hostname = "inference..example.com"),
+    path: "inference-mesh:platform.gateways.inference.hostname",
+    message: /must be a lowercase DNS hostname/,
+  },
+  {
+    name: "a hostname label starting with '-'",
+    mutate: (p) => (p.gateways.agents.hostname = "agents.-x.example.com"),
+    path: "inference-mesh:platform.gateways.agents.hostname",
+    message: /must be a lowercase DNS hostname/,
+  },
+  {
+    name: "a JWKS URI without the document's path",
+    mutate: (p) => (p.gateways.agents.jwt.jwksUri = "https://auth.example.com/"),
+    path: "inference-mesh:platform.gateways.agents.jwt.jwksUri",
+    message: /must include the JWKS document's path/,
+  },
+  {
+    name: "a public EKS endpoint the stack's policy forbids",
+    mutate: (p) => {
+      p.clusters[0].endpointPublicAccess = true;
+      p.clusters[0].publicAccessCidrs = ["203.0.113.0/24"];
+    },
+    path: "inference-mesh:platform.clusters[0].endpointPublicAccess",
+    message: /needs policy\.allowPublicApiEndpoints: true/,
+  },
+  {
+    name: "a public EKS endpoint open to the whole internet",
+    mutate: (p) => {
+      p.clusters[0].endpointPublicAccess = true;
+      p.clusters[0].publicAccessCidrs = ["0.0.0.0/0"];
+      p.policy.allowPublicApiEndpoints = true;
+    },
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs[0]",
+    message: /opens the EKS API to the whole internet/,
+  },
+  {
+    name: "a third version above the canary limit beside the primary",
+    mutate: (p) => {
+      p.models[0].versions[0].weight = 50;
+      p.models[0].versions.push({ name: "v1b", weight: 45, replicas: 1 });
+    },
+    path: "inference-mesh:platform.models[0].versions[2].weight",
+    message: /version 'v1b' gets 45% beside the primary 'v1'/,
+  },
+  {
+    name: "system node group sizes out of order",
+    mutate: (p) => (p.clusters[0].systemNodeGroup = { instanceType: "m6i.2xlarge", minSize: 3, desiredSize: 2, maxSize: 1 }),
+    path: "inference-mesh:platform.clusters[0].systemNodeGroup",
+    message: /minSize ≤ desiredSize ≤ maxSize, got 3 ≤ 2 ≤ 1/,
+  },
+  {
+    name: "a k3s server machine type that is not one",
+    mutate: (p) => (p.clusters[2].serverMachineType = "Huge Machine"),
+    path: "inference-mesh:platform.clusters[2].serverMachineType",
+    message: /not a GCE machine type/,
+  },
+  {
+    name: "GCE names too long once cluster and group are joined",
+    mutate: (p) => {
+      const long = "gcp-us-central1-" + "a".repeat(14);
+      p.models.forEach((m: any) => (m.clusters = m.clusters.map((c: string) => (c === p.clusters[2].name ? long : c))));
+      p.agents.forEach((a: any) => a.clusters && (a.clusters = a.clusters.map((c: string) => (c === p.clusters[2].name ? long : c))));
+      p.clusters[2].name = long;
+      p.clusters[2].nodeGroups[1].name = "gpu-" + "a".repeat(26);
+    },
+    path: "inference-mesh:platform.clusters[2].nodeGroups[1].name",
+    message: /GCE instance templates and groups take at most 53/,
+  },
+  {
+    name: "an agent placed where its model is not",
+    mutate: (p) => (p.agents[1].clusters = ["aws-euw1", "aws-euw1"]),
+    path: "inference-mesh:platform.agents[1].clusters[1]",
+    message: /cluster 'aws-euw1' listed twice/,
+  },
+  {
+    name: "an empty agent cluster list (the agent would run nowhere)",
+    mutate: (p) => (p.agents[0].clusters = []),
+    path: "inference-mesh:platform.agents[0].clusters",
+    message: /omit it to follow its model's clusters/,
+  },
+  {
+    name: "a TLS secret mode without its secret name",
+    mutate: (p) => delete p.gateways.inference.tls.secretName,
+    path: "inference-mesh:platform.gateways.inference.tls.secretName",
+    message: /is required \(string\)/,
+  },
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
@@ -479,4 +582,20 @@ test("field errors do not hide the cross-field problems of the same config", () 
   for (const expected of [/mesh\.trustDomain/, /clusters\[1\]\.name: duplicate cluster name/, /models\[0\]\.versions: weights sum to/, /agents\[0\]\.model/]) {
     assert.ok(problems.some((l) => expected.test(l)), `${expected} in:\n${problems.join("\n")}`);
   }
+});
+
+test("an existing cluster's kubeconfig that is here is read at validation: a directory, bad YAML or a missing context names its path", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
+  const file = path.join(dir, "config");
+  fs.writeFileSync(file, "apiVersion: v1\nkind: Config\ncontexts:\n- name: laptop\n  context: {cluster: k3s}\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
+  const local = (extra: Record<string, unknown>) => {
+    const p = shippedPlatform("local");
+    Object.assign(p.clusters[0], extra);
+    return p;
+  };
+  assert.doesNotThrow(() => parsePlatform(local({ kubeconfig: file, context: "laptop" }), "local"));
+  expectProblem(local({ kubeconfig: file, context: "work" }), "inference-mesh:platform.clusters[0].context", /has no context 'work' \(contexts: laptop\)/);
+  expectProblem(local({ kubeconfig: dir }), "inference-mesh:platform.clusters[0].kubeconfig", /is a directory, not a kubeconfig file/);
+  fs.writeFileSync(path.join(dir, "broken"), "clusters: [\n");
+  expectProblem(local({ kubeconfig: path.join(dir, "broken") }), "inference-mesh:platform.clusters[0].kubeconfig", /is not valid YAML/);
 });

@@ -75,7 +75,7 @@ test("two existing clusters without a reachable API server: exit 1 naming cluste
   }
 });
 
-test("an existing cluster whose kubeconfig is not YAML: exit 1 naming the file, no crash", () => {
+test("an existing cluster whose kubeconfig is not YAML: exit 1 naming the file and its config path, no crash", () => {
   const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "bad-kubeconfig-"));
   try {
     const kubeconfig = path.join(dir, "kubeconfig");
@@ -90,7 +90,8 @@ test("an existing cluster whose kubeconfig is not YAML: exit 1 naming the file, 
       env: { ...process.env, NODE_OPTIONS: "" },
     });
     assert.equal(res.status, 1, res.stdout + res.stderr);
-    assert.match(res.stderr, /render of stack 'laptop' failed: kubeconfig .*kubeconfig is not valid YAML/);
+    // Read at config validation, so the problem carries its config path.
+    assert.match(res.stderr, /inference-mesh:platform\.clusters\[0\]\.kubeconfig: kubeconfig .*kubeconfig is not valid YAML/);
     assert.doesNotMatch(res.stderr, /triggerUncaughtException|Node\.js v/);
     assert.ok(!fs.existsSync(path.join(dir, "out", "laptop")), "nothing rendered");
   } finally {
