@@ -13,6 +13,37 @@ function value(r: PolicyResource, path: string): string | undefined {
 }
 
 /**
+ * agentgateway's proxies take their mesh identity from istiod (AgentgatewayParameters `istio`, the
+ * controller chart's `istio.*`): a trust domain, network or cluster ID other than istiod's gives
+ * them certificates no policy names, or endpoints in a network that does not exist.
+ */
+function checkAgentgateway(
+  cluster: string,
+  resources: PolicyResource[],
+  mesh: { trustDomain: string; network?: string; clusterId?: string },
+  report: (message: string, urn?: string) => void,
+): void {
+  const expect = (where: string, field: string, actual: unknown, expected: string | undefined, urn: string) => {
+    if (typeof actual === "string" && expected !== undefined && actual !== expected) {
+      report(`cluster ${cluster}: ${where} ${field}=${actual} but istiod's is ${expected}`, urn);
+    }
+  };
+  for (const r of resources.filter((x) => x.type.startsWith("kubernetes:agentgateway.dev/") && x.type.endsWith(":AgentgatewayParameters"))) {
+    const istio = probe(() => r.props.spec?.istio as Record<string, unknown> | undefined);
+    if (!istio.known || !istio.value) continue;
+    const where = `AgentgatewayParameters ${meta(r.props).namespace}/${meta(r.props).name}`;
+    expect(where, "istio.trustDomain", istio.value.trustDomain, mesh.trustDomain, r.urn);
+    expect(where, "istio.network", istio.value.network, mesh.network, r.urn);
+    expect(where, "istio.clusterId", istio.value.clusterId, mesh.clusterId, r.urn);
+  }
+  for (const r of resources.filter((x) => isHelmInstall(x.type) && chartOf(x) === "agentgateway")) {
+    const where = `Helm release ${r.props.name ?? r.name} (agentgateway)`;
+    expect(where, "istio.network", value(r, "istio.network"), mesh.network, r.urn);
+    expect(where, "istio.clusterId", value(r, "istio.clusterId"), mesh.clusterId, r.urn);
+  }
+}
+
+/**
  * Clusters join one multi-network mesh only if istiod everywhere agrees on the mesh ID and trust
  * domain, and each cluster names its own network consistently: a mismatch splits identities
  * (principals stop matching) or routes traffic to the wrong east-west gateway.
@@ -20,7 +51,7 @@ function value(r: PolicyResource, path: string): string | undefined {
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters istiod uses one meshID and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the istio-system namespace label topology.istio.io/network; each cluster's Istio cluster name is unique and the same in istiod and ztunnel.",
+    "Across clusters istiod uses one meshID and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the istio-system namespace label topology.istio.io/network; each cluster's Istio cluster name is unique and the same in istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -58,6 +89,7 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       const network = [...names][0];
       if (network) add(networks, network, cluster);
       else report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
+      checkAgentgateway(cluster, resources, { trustDomain: value(istiod, "meshConfig.trustDomain") ?? "cluster.local", network, clusterId }, report);
     }
     if (meshIds.size > 1) report(`istiod meshID differs across clusters: ${[...meshIds].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")}`);
     if (istiods > 1 && meshIds.has("(unset)")) report(`clusters ${meshIds.get("(unset)")!.join(", ")} set no global.meshID in a multi-cluster mesh`);

@@ -112,6 +112,23 @@ test("mesh-identity-consistent: one meshID and trust domain, unique and consiste
   assert.match(messages, /network net-b is claimed by clusters b, c/);
 });
 
+test("mesh-identity-consistent: agentgateway's proxies take istiod's trust domain, network and cluster name", async () => {
+  const mesh = [
+    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig: { trustDomain: "cluster.local" } } }, provider: k8sProvider("a") }),
+  ];
+  const params = (istio: Record<string, unknown>) =>
+    stackResource({ type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", name: "a-params", props: { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { istio } }, provider: k8sProvider("a") });
+  const chart = (istio: Record<string, unknown>) => stackResource({ type: REL, name: "a-agw", props: { chart: "agentgateway", values: { istio } }, provider: k8sProvider("a") });
+  const same = { enabled: true, trustDomain: "cluster.local", network: "net-a", clusterId: "a" };
+  assert.deepEqual((await runStack(meshIdentityConsistent, [...mesh, params(same), chart({ network: "net-a", clusterId: "a" })])).violations, []);
+  const bad = await runStack(meshIdentityConsistent, [...mesh, params({ ...same, trustDomain: "other.local" }), chart({ network: "net-z", clusterId: "a" })]);
+  const messages = bad.violations.map((v) => v.message);
+  assert.deepEqual(messages, [
+    "cluster a: AgentgatewayParameters agents/agent-gateway istio.trustDomain=other.local but istiod's is cluster.local",
+    "cluster a: Helm release a-agw (agentgateway) istio.network=net-z but istiod's is net-a",
+  ]);
+});
+
 test("mesh-identity-consistent: istiod installed as a v4 Chart from an OCI reference is read too", async () => {
   const chart = (cluster: string, meshID: string) =>
     stackResource({ type: "kubernetes:helm.sh/v4:Chart", name: `${cluster}-istiod`, props: { chart: "oci://registry.example.com/charts/istiod", values: { global: { meshID, network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
