@@ -403,41 +403,50 @@ function checkPlacement(report: Report, cfg: PlatformConfig): void {
  * mesh identity, which the authorization policies trust.
  */
 function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
-  const claims = new Map<string, { path: (string | number)[]; what: string }>();
-  const claim = (scope: string, name: string, path: (string | number)[], what: string) => {
+  // owner: the config item; kind: what of it carries the name (empty for the item itself).
+  const claims = new Map<string, { owner: string; kind: string }>();
+  const reportedPaths = new Set<string>();
+  const claim = (scope: string, name: string, path: (string | number)[], owner: string, kind = "") => {
     const key = `${scope}/${name}`;
     const other = claims.get(key);
-    if (other) report(path, `${what} is named '${name}', like ${other.what}; rename one of them (they would be one object)`);
-    else claims.set(key, { path, what });
+    if (!other) {
+      claims.set(key, { owner, kind });
+      return;
+    }
+    // One report per config item: a colliding pool name makes its picker's name collide too.
+    if (reportedPaths.has(path.join("/"))) return;
+    reportedPaths.add(path.join("/"));
+    const theirs = other.kind ? `${other.kind} of ${other.owner}` : other.owner;
+    report(path, `${owner} derives the ${kind || "name"} '${name}', which is already the ${theirs}; rename one of them (they would be one object)`);
   };
   const reserved: [string, string, string][] = [
-    ["agents", agentGateway.name, "the agent gateway's proxy (its mesh identity)"],
-    ["agents", waypointName, "the agents' waypoint"],
-    ["tools", mcpGateway.name, "the MCP gateway's proxy (its mesh identity)"],
-    ["tools", waypointName, "the tools' waypoint"],
-    ["tools", mcpBackendName, "the MCP backend"],
-    ["inference", gatewayName, "the inference gateway"],
-    ["inference", gatewayServiceName, "the inference gateway's proxy (its mesh identity)"],
-    ["inference", bbrName, "the body-based router"],
+    ["agents", agentGateway.name, "agent gateway's proxy (its mesh identity)"],
+    ["agents", waypointName, "agents' waypoint"],
+    ["tools", mcpGateway.name, "MCP gateway's proxy (its mesh identity)"],
+    ["tools", waypointName, "tools' waypoint"],
+    ["tools", mcpBackendName, "MCP backend"],
+    ["inference", gatewayName, "inference gateway"],
+    ["inference", gatewayServiceName, "inference gateway's proxy (its mesh identity)"],
+    ["inference", bbrName, "body-based router"],
   ];
-  for (const [ns, name, what] of reserved) claims.set(`${ns}/${name}`, { path: [], what });
+  for (const [ns, name, what] of reserved) claims.set(`${ns}/${name}`, { owner: what, kind: "" });
   cfg.agents.forEach((a, ai) =>
-    a.versions.forEach((v, vi) => claim("agents", `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`)),
+    a.versions.forEach((v, vi) => claim("agents", `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name")),
   );
-  cfg.tools.forEach((t, ti) => claim("tools", t.name, ["tools", ti, "name"], `tool '${t.name}'`));
+  cfg.tools.forEach((t, ti) => claim("tools", t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name"));
   cfg.models.forEach((m, mi) =>
     m.versions.forEach((v, vi) => {
       const pool = poolName(m, v);
-      const what = `model '${m.name}' version '${v.name}'`;
+      const owner = `model '${m.name}' version '${v.name}'`;
       const at = ["models", mi, "versions", vi, "name"];
-      claim("inference", pool, at, `${what} (pool ${pool})`);
-      claim("inference", eppName(pool), at, `${what}'s endpoint picker`);
-      claim("inference", modelServerServiceAccount(pool), at, `${what}'s model-server ServiceAccount`);
+      claim("inference", pool, at, owner, "pool");
+      claim("inference", eppName(pool), at, owner, "endpoint picker");
+      claim("inference", modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
     }),
   );
   cfg.clusters.forEach((c, ci) => {
-    if (c.cloud === "aws") claim("node-groups", `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}''s system node group`);
-    c.nodeGroups.forEach((g, gi) => claim("node-groups", `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}' (resource ${c.name}-${g.name})`));
+    if (c.cloud === "aws") claim("node-groups", `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
+    c.nodeGroups.forEach((g, gi) => claim("node-groups", `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource"));
   });
 }
 

@@ -417,13 +417,13 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
       p.agents[1].versions[0].name = "agent-v2";
     },
     path: "inference-mesh:platform.agents[1].versions[0].name",
-    message: /agent 'research' version 'agent-v2' is named 'research-agent-v2', like agent 'research-agent' version 'v2'/,
+    message: /agent 'research' version 'agent-v2' derives the workload name 'research-agent-v2', which is already the workload name of agent 'research-agent' version 'v2'/,
   },
   {
     name: "a tool named like the MCP gateway's proxy (it would wear the gateway's mesh identity)",
     mutate: (p) => (p.tools[2].name = "mcp-gateway"),
     path: "inference-mesh:platform.tools[2].name",
-    message: /tool 'mcp-gateway' is named 'mcp-gateway', like the MCP gateway's proxy/,
+    message: /tool 'mcp-gateway' derives the workload name 'mcp-gateway', which is already the MCP gateway's proxy/,
   },
   {
     name: "a model version whose endpoint picker is named like another model's pool",
@@ -432,7 +432,7 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
       p.models[1].versions[0].name = "epp";
     },
     path: "inference-mesh:platform.models[1].versions[0].name",
-    message: /is named 'llama-3-1-8b-v1-epp', like model 'llama-3-1-8b' version 'v1''s endpoint picker/,
+    message: /derives the pool 'llama-3-1-8b-v1-epp', which is already the endpoint picker of model 'llama-3-1-8b' version 'v1'/,
   },
   {
     name: "node groups of two clusters that derive one resource name",
@@ -442,13 +442,13 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
       p.models.forEach((m: any) => (m.clusters = m.clusters.map((c: string) => (c === "aws-use1" ? "aws" : c))));
     },
     path: "inference-mesh:platform.clusters[1].nodeGroups[0].name",
-    message: /cluster 'aws-euw1' node group 'gpu-l40s' \(resource aws-euw1-gpu-l40s\) is named 'aws-euw1-gpu-l40s', like cluster 'aws' node group 'euw1-gpu-l40s'/,
+    message: /cluster 'aws-euw1' node group 'gpu-l40s' derives the node group resource 'aws-euw1-gpu-l40s', which is already the node group resource of cluster 'aws' node group 'euw1-gpu-l40s'/,
   },
   {
     name: "an EKS node group named like the system group",
     mutate: (p) => (p.clusters[1].nodeGroups[1].name = "system"),
     path: "inference-mesh:platform.clusters[1].nodeGroups[1].name",
-    message: /is named 'aws-euw1-system', like cluster 'aws-euw1''s system node group/,
+    message: /derives the node group resource 'aws-euw1-system', which is already the system node group resource of cluster 'aws-euw1'/,
   },
   {
     name: "a hostname with an empty label (Gateway API rejects it)",

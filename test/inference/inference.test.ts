@@ -250,5 +250,5 @@ test("CRD bundles: pinned GIE v1 and llm-d-router release assets", () => {
 test("config: two models whose versions would share a pool name are rejected, naming the version", () => {
   const platform = shippedPlatform("local");
   platform.models.push({ ...platform.models[0], name: "qwen3-0", servedModelName: "other", versions: [{ name: "6b-v1", weight: 100 }] });
-  assert.throws(() => parsePlatform(platform, "local"), /models\[1\]\.versions\[0\]\.name: .*pool 'qwen3-0-6b-v1'/);
+  assert.throws(() => parsePlatform(platform, "local"), /models\[1\]\.versions\[0\]\.name: .*the pool 'qwen3-0-6b-v1', which is already the pool of model 'qwen3-0-6b' version 'v1'/);
 });
