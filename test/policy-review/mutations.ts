@@ -441,6 +441,80 @@ function more(): Mutation[] {
         return resources(doc).filter(istiod)[networks.length - 1].urn;
       },
     },
+    // Found by sweeping mutated exports beyond the cases above.
+    {
+      name: "a provider kubeconfig still encrypted in the export but no longer in additionalSecretOutputs",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const r = resources(doc).find((x) => x.type === "pulumi:providers:kubernetes" && (x.inputs as any)?.kubeconfig?.[SIG] && (x.additionalSecretOutputs ?? []).includes("kubeconfig"));
+        if (!r) return undefined;
+        r.additionalSecretOutputs = r.additionalSecretOutputs!.filter((k) => k !== "kubeconfig");
+        return r.urn;
+      },
+    },
+    {
+      name: "a route's default rule sending everything to the canary",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(doc, splitRoute, (o) =>
+          o.spec.rules.forEach((rule: any) => {
+            const pair = weightedPair(rule);
+            if (pair.length === 2) rule.backendRefs = [{ ...pair.reduce((a: any, b: any) => (a.weight < b.weight ? a : b)), weight: 1 }];
+          }),
+        ),
+    },
+    {
+      name: "a workload namespace covered only by policies bound through targetRefs",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => {
+        const inference = (r: ExportedResource) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "inference";
+        const viaRefs = resources(doc).find((r) => inference(r) && (r.inputs as any)?.spec?.targetRefs);
+        if (!viaRefs) return undefined;
+        return removeAll(doc, (r) => inference(r) && !(r.inputs as any)?.spec?.targetRefs);
+      },
+    },
+    {
+      name: "a pod labelled with an Istio revision (its injector adds a sidecar) in an ambient namespace",
+      policy: "ambient-no-sidecar-injection",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+          o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "istio.io/rev": "default" };
+        }),
+    },
+    {
+      name: "a Helm chart version given as a range",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && typeof (r.inputs as any)?.version === "string", (o) => (o.version = ">=0.0.1")),
+    },
+    {
+      name: "the inference gateway admitting callers without a mesh identity on every port (its in-mesh HTTP listener included)",
+      policy: "gateway-listeners-tls",
+      apply: (doc) =>
+        onFirst(
+          doc,
+          (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"),
+          (o) => o.spec.rules.forEach((rule: any) => rule.from?.some((f: any) => (f.source?.notPrincipals ?? []).includes("*")) && delete rule.to),
+        ),
+    },
+    {
+      name: "a root-namespace ALLOW policy letting the agent gateway reach the tools",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents");
+        if (!ap) return undefined;
+        const principal = JSON.stringify(ap.inputs).match(/"([^"]+\/ns\/agents\/sa\/agent-gateway)"/)?.[1];
+        if (!principal) return undefined;
+        const copy = JSON.parse(JSON.stringify(ap));
+        copy.urn = ap.urn.replace(/::([^:]+)$/, "::$1-root");
+        for (const props of [copy.inputs, copy.outputs]) {
+          if (!props) continue;
+          props.metadata = { ...props.metadata, name: "everyone", namespace: "istio-system" };
+          props.spec = { action: "ALLOW", rules: [{ from: [{ source: { principals: [principal] } }] }] };
+        }
+        doc.deployment.resources!.push(copy);
+        return copy.urn;
+      },
+    },
     // A single cluster may let istiod mint its own root; these apply to multi-cluster meshes.
     {
       name: "a cluster's cacerts under another root",
