@@ -4,41 +4,18 @@
  * mistake at once.
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
-import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
-import { Cidr, cidrsOverlap, parseCidr } from "./net";
+import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
-import { agentGateway, mcpBackendName, mcpGateway } from "../components/agents/names";
-import { eppName, gatewayName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
-import { bbrName } from "../components/inference/bbr";
-import { waypointName } from "../components/mesh/waypoints";
-import { kubeconfigProblem } from "../components/cloud/existing";
+import { ConfigProblem, duplicates, Report, requireUnique } from "./validate-support";
+import { checkClusters, checkPlacement } from "./validate-clusters";
+import { checkGeneratedNames } from "./validate-names";
+
+export type { ConfigProblem } from "./validate-support";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
   return agent.clusters ?? cfg.models.find((m) => m.name === agent.model)?.clusters ?? cfg.clusters.map((c) => c.name);
-}
-
-export interface ConfigProblem {
-  /** Path below `inference-mesh:platform`, as segments (strings and array indices). */
-  path: (string | number)[];
-  message: string;
-}
-
-type Report = (path: (string | number)[], message: string) => void;
-
-function duplicates(names: string[]): Map<string, number[]> {
-  const seen = new Map<string, number[]>();
-  names.forEach((n, i) => seen.set(n, [...(seen.get(n) ?? []), i]));
-  return new Map([...seen].filter(([, idx]) => idx.length > 1));
-}
-
-function requireUnique(report: Report, list: string, what: string, names: string[], field = "name"): void {
-  for (const [name, idx] of duplicates(names)) {
-    for (const i of idx.slice(1)) {
-      report([list, i, field], `duplicate ${what} '${name}' (also at ${list}[${idx[0]}]); ${what}s must be unique`);
-    }
-  }
 }
 
 function checkSplit(
@@ -96,141 +73,6 @@ export function fitModelOf(model: PlatformConfig["models"][number], replicas: nu
     gpuMemoryUtilization: model.gpuMemoryUtilization,
     maxModelLen: model.maxModelLen,
   };
-}
-
-/**
- * For an instance type of a GPU family we catalogue (g6e, p5, …) that is not itself catalogued,
- * the family's catalogued sizes: a typo there would otherwise pass as a CPU node group.
- */
-function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: string; sizes: string[] } | undefined {
-  // EC2: `g6e.12xlarge` → `g6e`; GCE: `a2-ultragpu-4g` → `a2`.
-  const familyOf = (type: string) => type.split(cloud === "aws" ? "." : "-")[0];
-  const family = familyOf(instanceType);
-  const sizes = Object.entries(gpuInstanceTypes)
-    .filter(([type, t]) => t.cloud === cloud && familyOf(type) === family)
-    .map(([type]) => type);
-  return sizes.length ? { family, sizes } : undefined;
-}
-
-/**
- * Cluster address ranges (VPCs, subnets) must not overlap: the clusters' API servers and
- * east-west gateways are reached across them (peering, VPN), and k3s's own pod and service
- * ranges must stay clear of its subnet.
- */
-function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
-  const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
-  cfg.clusters.forEach((c, ci) => {
-    if (c.cloud === "existing") return;
-    const [field, text] = c.cloud === "aws" ? ["vpcCidr", c.vpcCidr] : ["subnetCidr", c.subnetCidr];
-    const cidr = parseCidr(text);
-    if (typeof cidr === "string") return; // reported by the schema
-    for (const other of ranges) {
-      if (cidrsOverlap(other.cidr, cidr)) {
-        report(["clusters", ci, field], `${cidr.text} overlaps ${other.cidr.text} of cluster '${other.cluster}' (clusters[${other.ci}].${other.field}); cluster ranges must be disjoint`);
-      }
-    }
-    if (c.cloud === "gcp") {
-      for (const [what, range] of K3S_INTERNAL_RANGES) {
-        if (cidrsOverlap(range, cidr)) report(["clusters", ci, field], `${cidr.text} overlaps k3s's ${what} ${range.text}; pick a subnet outside it`);
-      }
-    }
-    ranges.push({ ci, field, cidr, cluster: c.name });
-  });
-}
-
-const K3S_INTERNAL_RANGES: [string, Cidr][] = [
-  ["pod range (cluster-cidr)", parseCidr("10.42.0.0/16") as Cidr],
-  ["service range (service-cidr)", parseCidr("10.43.0.0/16") as Cidr],
-];
-
-function checkClusters(report: Report, cfg: PlatformConfig): void {
-  checkAddressRanges(report, cfg);
-  requireUnique(report, "clusters", "cluster name", cfg.clusters.map((c) => c.name));
-  requireUnique(report, "clusters", "network name", cfg.clusters.map((c) => c.network), "network");
-  cfg.clusters.forEach((c, ci) => {
-    requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", c.nodeGroups.map((g) => g.name));
-    if (c.cloud === "existing") {
-      // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
-      // missing context is named with its config path, not found later by the provider.
-      const problem = kubeconfigProblem(c.kubeconfig, c.context);
-      if (problem) report(["clusters", ci, / has no context /.test(problem) ? "context" : "kubeconfig"], problem);
-    }
-    if (c.cloud === "aws") {
-      const s = c.systemNodeGroup;
-      if (!(s.minSize <= s.desiredSize && s.desiredSize <= s.maxSize)) {
-        report(["clusters", ci, "systemNodeGroup"], `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${s.minSize} ≤ ${s.desiredSize} ≤ ${s.maxSize}`);
-      }
-      if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(s.instanceType)) {
-        report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is not an EC2 instance type (family.size, such as m6i.2xlarge)`);
-      } else if (lookupGpuInstance(s.instanceType)) {
-        report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
-      }
-    }
-    if (c.cloud === "gcp") {
-      if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(c.serverMachineType)) {
-        report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is not a GCE machine type (family-series-size, such as e2-standard-4)`);
-      }
-      if (!/^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/.test(c.image)) {
-        report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
-      }
-    }
-    c.nodeGroups.forEach((g, gi) => {
-      const at = ["clusters", ci, "nodeGroups", gi];
-      if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
-        report(at, `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${g.minSize} ≤ ${g.desiredSize} ≤ ${g.maxSize}`);
-      }
-      // GCE: the instance template's namePrefix `<cluster>-<group>-` may be 54 characters at most.
-      if (c.cloud === "gcp" && `${c.name}-${g.name}`.length > 53) {
-        report([...at, "name"], `'${c.name}-${g.name}' (cluster-group) is ${c.name.length + g.name.length + 1} characters; GCE instance templates and groups take at most 53 here: shorten the cluster or group name`);
-      }
-      const gpu = lookupGpuInstance(g.instanceType);
-      if (c.cloud === "existing") {
-        report([...at, "instanceType"], "existing clusters bring their own nodes: remove nodeGroups or use cloud aws|gcp");
-        return;
-      }
-      if (gpu && gpu.cloud !== c.cloud) {
-        report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
-      }
-      if (c.cloud === "aws" && !gpu) {
-        const family = gpuFamilySizes("aws", g.instanceType);
-        if (family) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
-        } else if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
-        }
-      }
-      if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu) {
-        report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);
-      }
-      if (g.gpuCount !== undefined && gpu && g.gpuCount !== gpu.gpusPerNode) {
-        report([...at, "gpuCount"], `${g.instanceType} has ${gpu.gpusPerNode} GPUs per node, not ${g.gpuCount}`);
-      }
-      if (c.cloud === "gcp" && !gpu) {
-        // A CPU agent group (no accelerators, no GPU taint) for the CPU workloads: GPU agents are tainted.
-        const family = gpuFamilySizes("gcp", g.instanceType);
-        if (family) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
-        } else if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not a GCE machine type (family-series-size, such as e2-standard-8 or n2-highmem-16)`);
-        }
-      }
-      if (c.cloud === "gcp" && gpu && !gpu.gcpAcceleratorType) {
-        report([...at, "instanceType"], `${gpu.gpuModel} has no GCP accelerator type in the catalog`);
-      }
-    });
-    if (c.cloud === "aws" && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
-      report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it");
-    }
-    // What the policy pack's eks-endpoint-private enforces, said at config time with the path.
-    if (c.cloud === "aws" && c.endpointPublicAccess && !cfg.policy.allowPublicApiEndpoints) {
-      report(["clusters", ci, "endpointPublicAccess"], "a public EKS API endpoint needs policy.allowPublicApiEndpoints: true (the policy pack rejects it otherwise); keep it false and reach the API over the VPC");
-    }
-    if (c.cloud === "aws" && c.endpointPublicAccess) {
-      c.publicAccessCidrs.forEach((cidr, i) => {
-        if (/\/0$/.test(cidr)) report(["clusters", ci, "publicAccessCidrs", i], `${cidr} opens the EKS API to the whole internet, which the policy pack never allows; list the networks that need it`);
-      });
-    }
-  });
 }
 
 function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) => check()): Map<string, ClusterFit[]> {
@@ -375,79 +217,6 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
   if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
     report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");
   }
-}
-
-/** Cloud placement details the providers would only reject at deploy time. */
-function checkPlacement(report: Report, cfg: PlatformConfig): void {
-  cfg.clusters.forEach((c, ci) => {
-    if (c.cloud !== "gcp") return;
-    if (!c.zone.startsWith(`${c.region}-`)) {
-      report(["clusters", ci, "zone"], `zone '${c.zone}' is not in region '${c.region}' (zones of ${c.region} are ${c.region}-a, -b, …)`);
-    }
-    c.apiAllowedCidrs.forEach((text, i) => {
-      const cidr = parseCidr(text);
-      if (typeof cidr !== "string" && cidr.bits === 0 && !cfg.policy.allowPublicApiEndpoints) {
-        report(["clusters", ci, "apiAllowedCidrs", i], `${text} opens the k3s API to the whole internet, and policy.allowPublicApiEndpoints is false; list the networks that need it`);
-      }
-    });
-  });
-}
-
-/** Runs every cross-field rule; returns the problems and, per vLLM model, where it fits. */
-
-/**
- * Names the program derives from config (`<agent>-<version>`, `<model>-<version>-epp`,
- * `<cluster>-<group>`, …) must not collide with each other nor with the objects the controllers
- * create (the gateway proxies, waypoints): two objects with one name in one namespace are one
- * object in Kubernetes and one URN in Pulumi, and a workload named like a gateway proxy wears its
- * mesh identity, which the authorization policies trust.
- */
-function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
-  // owner: the config item; kind: what of it carries the name (empty for the item itself).
-  const claims = new Map<string, { owner: string; kind: string }>();
-  const reportedPaths = new Set<string>();
-  const claim = (scope: string, name: string, path: (string | number)[], owner: string, kind = "") => {
-    const key = `${scope}/${name}`;
-    const other = claims.get(key);
-    if (!other) {
-      claims.set(key, { owner, kind });
-      return;
-    }
-    // One report per config item: a colliding pool name makes its picker's name collide too.
-    if (reportedPaths.has(path.join("/"))) return;
-    reportedPaths.add(path.join("/"));
-    const theirs = other.kind ? `${other.kind} of ${other.owner}` : other.owner;
-    report(path, `${owner} derives the ${kind || "name"} '${name}', which is already the ${theirs}; rename one of them (they would be one object)`);
-  };
-  const reserved: [string, string, string][] = [
-    ["agents", agentGateway.name, "agent gateway's proxy (its mesh identity)"],
-    ["agents", waypointName, "agents' waypoint"],
-    ["tools", mcpGateway.name, "MCP gateway's proxy (its mesh identity)"],
-    ["tools", waypointName, "tools' waypoint"],
-    ["tools", mcpBackendName, "MCP backend"],
-    ["inference", gatewayName, "inference gateway"],
-    ["inference", gatewayServiceName, "inference gateway's proxy (its mesh identity)"],
-    ["inference", bbrName, "body-based router"],
-  ];
-  for (const [ns, name, what] of reserved) claims.set(`${ns}/${name}`, { owner: what, kind: "" });
-  cfg.agents.forEach((a, ai) =>
-    a.versions.forEach((v, vi) => claim("agents", `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name")),
-  );
-  cfg.tools.forEach((t, ti) => claim("tools", t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name"));
-  cfg.models.forEach((m, mi) =>
-    m.versions.forEach((v, vi) => {
-      const pool = poolName(m, v);
-      const owner = `model '${m.name}' version '${v.name}'`;
-      const at = ["models", mi, "versions", vi, "name"];
-      claim("inference", pool, at, owner, "pool");
-      claim("inference", eppName(pool), at, owner, "endpoint picker");
-      claim("inference", modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
-    }),
-  );
-  cfg.clusters.forEach((c, ci) => {
-    if (c.cloud === "aws") claim("node-groups", `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
-    c.nodeGroups.forEach((g, gi) => claim("node-groups", `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource"));
-  });
 }
 
 /**

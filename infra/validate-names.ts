@@ -1,0 +1,61 @@
+import { PlatformConfig } from "./schema";
+import { agentGateway, mcpBackendName, mcpGateway } from "../components/agents/names";
+import { eppName, gatewayName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
+import { bbrName } from "../components/inference/bbr";
+import { waypointName } from "../components/mesh/waypoints";
+import { Report } from "./validate-support";
+
+/**
+ * Names the program derives from config (`<agent>-<version>`, `<model>-<version>-epp`,
+ * `<cluster>-<group>`, …) must not collide with each other nor with the objects the controllers
+ * create (the gateway proxies, waypoints): two objects with one name in one namespace are one
+ * object in Kubernetes and one URN in Pulumi, and a workload named like a gateway proxy wears its
+ * mesh identity, which the authorization policies trust.
+ */
+export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
+  // owner: the config item; kind: what of it carries the name (empty for the item itself).
+  const claims = new Map<string, { owner: string; kind: string }>();
+  const reportedPaths = new Set<string>();
+  const claim = (scope: string, name: string, path: (string | number)[], owner: string, kind = "") => {
+    const key = `${scope}/${name}`;
+    const other = claims.get(key);
+    if (!other) {
+      claims.set(key, { owner, kind });
+      return;
+    }
+    // One report per config item: a colliding pool name makes its picker's name collide too.
+    if (reportedPaths.has(path.join("/"))) return;
+    reportedPaths.add(path.join("/"));
+    const theirs = other.kind ? `${other.kind} of ${other.owner}` : other.owner;
+    report(path, `${owner} derives the ${kind || "name"} '${name}', which is already the ${theirs}; rename one of them (they would be one object)`);
+  };
+  const reserved: [string, string, string][] = [
+    ["agents", agentGateway.name, "agent gateway's proxy (its mesh identity)"],
+    ["agents", waypointName, "agents' waypoint"],
+    ["tools", mcpGateway.name, "MCP gateway's proxy (its mesh identity)"],
+    ["tools", waypointName, "tools' waypoint"],
+    ["tools", mcpBackendName, "MCP backend"],
+    ["inference", gatewayName, "inference gateway"],
+    ["inference", gatewayServiceName, "inference gateway's proxy (its mesh identity)"],
+    ["inference", bbrName, "body-based router"],
+  ];
+  for (const [ns, name, what] of reserved) claims.set(`${ns}/${name}`, { owner: what, kind: "" });
+  cfg.agents.forEach((a, ai) =>
+    a.versions.forEach((v, vi) => claim("agents", `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name")),
+  );
+  cfg.tools.forEach((t, ti) => claim("tools", t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name"));
+  cfg.models.forEach((m, mi) =>
+    m.versions.forEach((v, vi) => {
+      const pool = poolName(m, v);
+      const owner = `model '${m.name}' version '${v.name}'`;
+      const at = ["models", mi, "versions", vi, "name"];
+      claim("inference", pool, at, owner, "pool");
+      claim("inference", eppName(pool), at, owner, "endpoint picker");
+      claim("inference", modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
+    }),
+  );
+  cfg.clusters.forEach((c, ci) => {
+    if (c.cloud === "aws") claim("node-groups", `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
+    c.nodeGroups.forEach((g, gi) => claim("node-groups", `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource"));
+  });
+}
