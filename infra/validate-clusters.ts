@@ -65,6 +65,13 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       const problem = kubeconfigProblem(c.kubeconfig, c.context);
       if (problem) report(["clusters", ci, / has no context /.test(problem) ? "context" : "kubeconfig"], problem);
     }
+    // Physical names are derived from the cluster name plus Pulumi's 8-character suffix: GCE
+    // caps them at 63 (`<cluster>-server-internal-address-xxxxxxx`), IAM role names at 64
+    // (@pulumi/eks's `<cluster>-eks-eksRole-role-xxxxxxx`).
+    const maxName = c.cloud === "gcp" ? 31 : c.cloud === "aws" ? 39 : undefined;
+    if (maxName !== undefined && c.name.length > maxName) {
+      report(["clusters", ci, "name"], `'${c.name}' is ${c.name.length} characters; ${c.cloud} cluster names may have at most ${maxName}, since the cloud resources named after it would exceed the provider's limits`);
+    }
     if (c.cloud === "aws") {
       const s = c.systemNodeGroup;
       if (!(s.minSize <= s.desiredSize && s.desiredSize <= s.maxSize)) {

@@ -78,8 +78,11 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
         }
       }
       const startupMetadata = probe(() => (args.props.metadata as Record<string, unknown> | undefined)?.["startup-script"]);
-      if (startupMetadata.known && scriptHasCredentials(startupMetadata.value) && !keptSecret(args, "metadata")) {
-        report(`${args.type.split(":").pop()} ${args.name}: metadata.startup-script carries a join token or private key but is not secret; list "metadata" in additionalSecretOutputs`);
+      if (!keptSecret(args, "metadata")) {
+        if (!startupMetadata.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadata.startup-script")}; list "metadata" in additionalSecretOutputs`);
+        else if (scriptHasCredentials(startupMetadata.value)) {
+          report(`${args.type.split(":").pop()} ${args.name}: metadata.startup-script carries a join token or private key but is not secret; list "metadata" in additionalSecretOutputs`);
+        }
       }
       return;
     }

@@ -52,7 +52,9 @@ test("prod: EKS API endpoints are private, authentication uses access entries", 
 
 test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; system groups do not", () => {
   const groups = renderShipped("prod").ofType("aws:eks/nodeGroup:NodeGroup");
-  const gpu = groups.filter((g) => (g.inputs as any).nodeGroupName !== "system");
+  // Prefixed names, so a replaced group is created before the old one goes.
+  for (const g of groups) assert.equal((g.inputs as any).nodeGroupName, undefined, g.urn);
+  const gpu = groups.filter((g) => (g.inputs as any).nodeGroupNamePrefix !== "system-");
   assert.deepEqual(gpu.map((g) => nameOf(g.urn)).sort(), ["aws-euw1-gpu-l40s", "aws-euw1-gpu-l40s-spot", "aws-use1-gpu-h100", "aws-use1-gpu-l40s"]);
   for (const g of gpu) {
     const i = g.inputs as any;
@@ -63,7 +65,7 @@ test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; 
     assert.ok(i.scalingConfig.minSize <= i.scalingConfig.desiredSize && i.scalingConfig.desiredSize <= i.scalingConfig.maxSize);
   }
   assert.equal(gpu.find((g) => nameOf(g.urn) === "aws-euw1-gpu-l40s-spot")!.inputs.capacityType, "SPOT");
-  for (const g of groups.filter((g) => (g.inputs as any).nodeGroupName === "system")) {
+  for (const g of groups.filter((g) => (g.inputs as any).nodeGroupNamePrefix === "system-")) {
     assert.equal((g.inputs as any).amiType, "AL2023_x86_64_STANDARD");
     assert.deepEqual((g.inputs as any).taints, []);
   }
@@ -90,9 +92,16 @@ test("prod: one k3s cluster on GCP GPU VMs with an explicit regional provider", 
 
 test("prod: startup scripts, join token and CA keys are secret", () => {
   const r = renderShipped("prod");
-  for (const res of [...r.ofType("gcp:compute/instance:Instance"), ...r.ofType("gcp:compute/instanceTemplate:InstanceTemplate")]) {
+  for (const res of r.ofType("gcp:compute/instanceTemplate:InstanceTemplate")) {
     assert.ok(isSecret((res.inputs as any).metadataStartupScript), `${res.urn} startup script is secret`);
   }
+  // The server's script sits in metadata (updatable in place; metadataStartupScript would recreate
+  // the VM, whose fixed addresses its replacement cannot take).
+  const [server] = r.ofType("gcp:compute/instance:Instance");
+  assert.equal((server.inputs as any).metadataStartupScript, undefined);
+  assert.ok(isSecret((server.inputs as any).metadata["startup-script"]), "the server's startup-script is secret");
+  assert.ok(isSecret((server.outputs as any).metadata), "and so is the metadata the state keeps");
+  assert.ok(server.additionalSecretOutputs?.includes("metadata"));
   for (const key of r.ofType("tls:index/privateKey:PrivateKey").filter((k) => nameOf(k.urn).startsWith("gcp-usc1-"))) {
     assert.ok(isSecret((key.outputs as any).privateKeyPem), key.urn);
   }

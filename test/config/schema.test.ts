@@ -451,6 +451,16 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /derives the node group resource 'aws-euw1-system', which is already the system node group resource of cluster 'aws-euw1'/,
   },
   {
+    name: "a GCP cluster name too long for the GCE names derived from it",
+    mutate: (p) => {
+      const long = "gcp-" + "a".repeat(28);
+      p.models.forEach((m: any) => (m.clusters = m.clusters.map((c: string) => (c === p.clusters[2].name ? long : c))));
+      p.clusters[2].name = long;
+    },
+    path: "inference-mesh:platform.clusters[2].name",
+    message: /'gcp-a+' is 32 characters; gcp cluster names may have at most 31/,
+  },
+  {
     name: "a hostname with an empty label (Gateway API rejects it)",
     mutate: (p) => (p.gateways.inference.hostname = "inference..example.com"),
     path: "inference-mesh:platform.gateways.inference.hostname",
@@ -511,11 +521,11 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
   {
     name: "GCE names too long once cluster and group are joined",
     mutate: (p) => {
-      const long = "gcp-us-central1-" + "a".repeat(14);
+      const long = "gcp-us-central1-" + "a".repeat(15);
       p.models.forEach((m: any) => (m.clusters = m.clusters.map((c: string) => (c === p.clusters[2].name ? long : c))));
       p.agents.forEach((a: any) => a.clusters && (a.clusters = a.clusters.map((c: string) => (c === p.clusters[2].name ? long : c))));
       p.clusters[2].name = long;
-      p.clusters[2].nodeGroups[1].name = "gpu-" + "a".repeat(26);
+      p.clusters[2].nodeGroups[1].name = "gpu-" + "a".repeat(19);
     },
     path: "inference-mesh:platform.clusters[2].nodeGroups[1].name",
     message: /GCE instance templates and groups take at most 53/,

@@ -389,10 +389,10 @@ function more(): Mutation[] {
       name: "a k3s server's startup script (join token, CA keys) in plaintext",
       policy: "sensitive-values-secret",
       apply: (doc) => {
-        const vm = resources(doc).find((r) => r.type === "gcp:compute/instance:Instance" && (r.additionalSecretOutputs ?? []).includes("metadataStartupScript"));
+        const vm = resources(doc).find((r) => r.type === "gcp:compute/instance:Instance" && (r.additionalSecretOutputs ?? []).includes("metadata"));
         if (!vm) return undefined;
-        vm.additionalSecretOutputs = vm.additionalSecretOutputs!.filter((k) => k !== "metadataStartupScript");
-        return edit(vm, (o) => (o.metadataStartupScript = "#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: 0123456789abcdef\nEOF\n"));
+        vm.additionalSecretOutputs = vm.additionalSecretOutputs!.filter((k) => k !== "metadata");
+        return edit(vm, (o) => (o.metadata = { "block-project-ssh-keys": "true", "startup-script": "#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: 0123456789abcdef\nEOF\n" }));
       },
     },
     {

@@ -96,7 +96,9 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
           plan.logicalName,
           {
             clusterName: this.clusterName,
-            nodeGroupName: plan.nodeGroupName,
+            // A prefix, not a fixed name: instance type, disk and capacity type force a replacement,
+            // and a fixed name would make Pulumi delete the group before its successor exists.
+            nodeGroupNamePrefix: `${plan.nodeGroupName}-`,
             nodeRoleArn: nodeRole.arn,
             subnetIds: vpc.privateSubnetIds,
             version: args.kubernetesVersion,

@@ -21,7 +21,7 @@ export function eksTaintEffect(effect: "NoSchedule" | "NoExecute" | "PreferNoSch
 export interface ManagedNodeGroupPlan {
   /** Pulumi logical name, `<cluster>-<group>`. */
   logicalName: string;
-  /** EKS node group name. */
+  /** EKS node group name, used as the prefix of its physical name (`<name>-<suffix>`). */
   nodeGroupName: string;
   instanceTypes: string[];
   amiType: "AL2023_x86_64_NVIDIA" | "AL2023_x86_64_STANDARD";

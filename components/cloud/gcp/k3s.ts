@@ -82,7 +82,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     const provider = gcpProviderFor(spec.project, spec.region, spec.zone, gcpLabels(args.tags));
     const onGcp = { parent: this, provider };
     // The scripts carry the join token and the cluster CA keys; the policy pack checks for this.
-    const startupScriptStaysSecret = { additionalSecretOutputs: ["metadataStartupScript"] };
+    const agentScriptStaysSecret = { additionalSecretOutputs: ["metadataStartupScript"] };
 
     const network = new gcp.compute.Network(`${name}-network`, { autoCreateSubnetworks: false, routingMode: "REGIONAL" }, onGcp);
     const subnet = new gcp.compute.Subnetwork(
@@ -142,12 +142,16 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         tags: [k3sNodeTag, k3sServerTag],
         bootDisk: { initializeParams: { image, size: 100, type: "pd-balanced" } },
         networkInterfaces: [{ subnetwork: subnet.id, networkIp: internalIp, accessConfigs: [{ natIp: apiAddress.address }] }],
-        metadataStartupScript: serverScript,
-        metadata: { "block-project-ssh-keys": "true" },
+        // In `metadata`, not `metadataStartupScript`: a change to the latter (a k3s upgrade, a new
+        // CA) recreates the VM, whose fixed addresses its replacement cannot take while it exists.
+        // The script runs at every boot; a change applies at the next reboot.
+        metadata: { "block-project-ssh-keys": "true", "startup-script": serverScript },
         shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
         allowStoppingForUpdate: true,
       },
-      { ...onGcp, ...startupScriptStaysSecret, dependsOn: [internalAddress, nat, ...firewalls] },
+      // What still forces a replacement (a new image) must free the fixed internal and external
+      // addresses first; the replacement starts a new k3s datastore from the same CAs and token.
+      { ...onGcp, additionalSecretOutputs: ["metadata"], deleteBeforeReplace: true, dependsOn: [internalAddress, nat, ...firewalls] },
     );
 
     const serverUrl = `https://${internalIp}:${k3sApiPort}`;
@@ -179,7 +183,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
           metadata: { "block-project-ssh-keys": "true" },
         },
         // A new template before the old one goes, so the group always points at an existing template.
-        { ...onGcp, ...startupScriptStaysSecret, deleteBeforeReplace: false },
+        { ...onGcp, ...agentScriptStaysSecret, deleteBeforeReplace: false },
       );
       return new gcp.compute.InstanceGroupManager(
         plan.logicalName,
