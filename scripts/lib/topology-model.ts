@@ -42,6 +42,7 @@ export interface RouteEdge {
   gateway: string;
   /** `Kind namespace/name` of the backend. */
   backend: string;
+  /** Percent of the rule's traffic (weight / sum of the rule's weights), when the rule splits. */
   weight?: number;
   /** Header matches of the rule, e.g. `x-canary=true`. */
   match?: string;
@@ -116,12 +117,16 @@ export function buildTopology(resources: CapturedResource[], stack: string): Top
           if (parent.kind && parent.kind !== "Gateway") continue;
           for (const rule of spec(o).rules ?? []) {
             const headers = (rule.matches ?? []).flatMap((m: any) => (m.headers ?? []).map((h: any) => `${h.name}=${h.value}`));
-            for (const b of rule.backendRefs ?? []) {
+            // Gateway API: each backend gets weight / sum (an omitted weight is 1); a lone backend gets it all.
+            const refs = rule.backendRefs ?? [];
+            const total = refs.reduce((sum: number, b: any) => sum + (b.weight ?? 1), 0);
+            const share = (b: any) => (refs.length > 1 && total > 0 ? Math.round(((b.weight ?? 1) * 10000) / total) / 100 : undefined);
+            for (const b of refs) {
               routes.push({
                 cluster, route: `${ns}/${o.metadata.name}`, kind: o.kind,
                 gateway: `${parent.namespace ?? ns}/${parent.name}`,
                 backend: `${b.kind ?? "Service"} ${b.namespace ?? ns}/${b.name}`,
-                ...(b.weight !== undefined ? { weight: b.weight } : {}),
+                ...(share(b) !== undefined ? { weight: share(b) } : {}),
                 ...(headers.length ? { match: headers.join(",") } : {}),
               });
             }

@@ -59,7 +59,8 @@ function clusterObjects(cluster: string, network: string, peers: string[]): any[
       spec: {
         parentRefs: [{ name: "inference-gateway" }],
         rules: [
-          { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2" }] },
+          // weight 1 on a lone backend is all of the rule's traffic, not "1%".
+          { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2", weight: 1 }] },
           { backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v1", weight: 95 }, { group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2", weight: 5 }] },
         ],
       },
