@@ -47,7 +47,8 @@ const releaseTag = z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must 
 /** Per-key rules where the generic pinned version is too loose; the rest use `pinnedVersion` or `image`. */
 const versionRules: Record<string, z.ZodString> = {
   istio: exactRelease,
-  agentgateway: exactRelease,
+  // Charts are pushed as both 1.4.1 and v1.4.1, images only as v1.4.1: the tag names both.
+  agentgateway: releaseTag,
   nvidiaDevicePlugin: exactRelease,
   gatewayApi: releaseTag,
   gie: releaseTag,

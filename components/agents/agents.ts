@@ -26,7 +26,7 @@ export const agentResources = {
 /**
  * Environment of an agent container. The names are the contract with agent images:
  * `OPENAI_BASE_URL`/`OPENAI_MODEL` (what the OpenAI SDKs read), `MCP_SERVER_URL` (agentgateway's
- * multiplexed MCP endpoint, the only way to its tools), `A2A_PORT` and `A2A_PUBLIC_URL` (the URL
+ * multiplexed MCP endpoint, the only way to its tools; set only for agents that have tools), `A2A_PORT` and `A2A_PUBLIC_URL` (the URL
  * the agent card advertises; agentgateway rewrites it for callers anyway).
  */
 export function agentEnv(spec: PlatformSpec, agent: AgentSpec, version: string, model: ModelSpec, env: AgentEnvironment): { name: string; value: string }[] {
@@ -40,7 +40,8 @@ export function agentEnv(spec: PlatformSpec, agent: AgentSpec, version: string, 
     { name: "A2A_PUBLIC_URL", value: `${scheme}://${authority}` },
     { name: "OPENAI_BASE_URL", value: env.openAiBaseUrl },
     { name: "OPENAI_MODEL", value: model.servedModelName },
-    { name: "MCP_SERVER_URL", value: mcpUrl() },
+    // Only where it exists: the MCP gateway is rendered on clusters whose agents use tools.
+    ...(agent.tools.length > 0 ? [{ name: "MCP_SERVER_URL", value: mcpUrl() }] : []),
   ];
 }
 

@@ -111,6 +111,10 @@ test("agents get the inference gateway's OpenAI URL and the MCP endpoint of mcp-
   assert.equal(env.OPENAI_BASE_URL, inference.openAiBaseUrl);
   assert.equal(env.OPENAI_MODEL, "meta-llama/Llama-3.1-8B-Instruct");
   assert.equal(env.MCP_SERVER_URL, "http://mcp-gateway.tools.svc.cluster.local/mcp");
+  // An agent without tools gets no MCP endpoint: the MCP gateway exists only where agents use tools.
+  const toolless = { ...agent, tools: [] };
+  const bare = agentEnv(spec, toolless, "v1", spec.models.find((m) => m.name === agent.model)!, inference).map((e) => e.name);
+  assert.ok(!bare.includes("MCP_SERVER_URL"));
 });
 
 test("prod (pure manifests): every agent-layer object validates against the upstream schemas", async () => {

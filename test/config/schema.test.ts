@@ -345,6 +345,12 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /must be the release tag, 'v' \+ major\.minor\.patch/,
   },
   {
+    name: "an agentgateway version without the v its images are tagged with",
+    mutate: (p) => (p.versions = { agentgateway: "1.4.1" }),
+    path: "inference-mesh:platform.versions.agentgateway",
+    message: /must be the release tag, 'v' \+ major\.minor\.patch/,
+  },
+  {
     name: "an EKS version with a patch level",
     mutate: (p) => (p.versions = { eksKubernetes: "1.33.5" }),
     path: "inference-mesh:platform.versions.eksKubernetes",
