@@ -89,6 +89,12 @@ export function publicListenerPort(spec: PlatformSpec): number {
   return gatewayListeners(spec.gateways.inference)[0].port as number;
 }
 
+/**
+ * Who may call a cluster's inference gateway: its agents (if any run there), and callers without a
+ * mesh identity on the public listener's port only. Rendered on every cluster that serves models,
+ * agents or not: a Gateway no ALLOW policy binds admits everyone on every port, its plaintext
+ * in-mesh listener included.
+ */
 export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], gw: InferenceGatewayRef): Manifest {
   const agentIds = agents.flatMap((a) => a.versions.map((v) => agentVersionIdentity(a, v.name)));
   return allowPolicy({
@@ -96,7 +102,7 @@ export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], 
     namespace: gw.namespace,
     trustDomain: spec.mesh.trustDomain,
     target: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gw.name }] },
-    rules: [{ from: agentIds }, { from: [], unauthenticated: true, ports: [publicListenerPort(spec)] }],
+    rules: [...(agentIds.length ? [{ from: agentIds }] : []), { from: [], unauthenticated: true, ports: [publicListenerPort(spec)] }],
     labels: labels(`${gw.name}-callers`),
   });
 }

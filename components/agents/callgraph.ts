@@ -41,7 +41,8 @@ export function edgeList(edges: CallEdge[]): string[] {
  * calls, which it checks itself). */
 export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
   const agents = agentsOn(spec, cluster);
-  if (agents.length === 0) return [];
+  // A cluster serving models without agents still admits outside callers at its inference gateway.
+  if (agents.length === 0) return spec.models.some((m) => m.clusters.includes(cluster)) ? [{ from: INGRESS, to: nodeOf(inferenceGateway), layer: "mesh" }] : [];
   const tools = new Map(toolsOn(spec, cluster).map((t) => [t.name, t]));
   const agw = nodeOf(gatewayIdentity(agentGateway));
   const mcp = nodeOf(gatewayIdentity(mcpGateway));

@@ -18,6 +18,8 @@ import { modelRouteManifest } from "./routes";
 import { gatewayManifest, selfSignedCertificateSecret } from "./gateway";
 import { bbrManifests } from "./bbr";
 import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
+import { inferenceGatewayPolicy } from "../agents/authz";
+import { agentsOn } from "../agents/names";
 import { inMeshOpenAiBaseUrl, gatewayName, gatewayServiceAccount, inferenceNamespace, poolName } from "./names";
 
 /** What the agent layer needs from inference on one cluster. */
@@ -67,8 +69,13 @@ export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): 
       ];
     }),
   );
+  // Where agents run, the agent layer renders the gateway's policy with them as callers.
+  const gatewayPolicy = agentsOn(spec, cluster).length === 0
+    ? [inferenceGatewayPolicy(spec, [], { name: gatewayName, namespace: inferenceNamespace, serviceAccount: { namespace: gatewayServiceAccount.namespace, serviceAccount: gatewayServiceAccount.name } })]
+    : [];
   return [
     gatewayManifest(spec.gateways.inference),
+    ...gatewayPolicy,
     ...bbrManifests(models, spec.versions),
     bbrAuthorizationPolicy(trustDomain),
     ...perVersion,

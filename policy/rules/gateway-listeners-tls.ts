@@ -35,16 +35,20 @@ function clusterInternal(gw: PolicyResource, resources: PolicyResource[]): boole
 
 /**
  * Ports on which ALLOW policies bound to the Gateway admit callers without a mesh identity (or
- * anyone): `"all"` when a rule admitting them names no ports. An in-mesh listener shares the
- * Gateway's load balancer, so it stays in-mesh only if no such rule covers its port.
+ * anyone): `"all"` when a rule admitting them names no ports, or when no ALLOW policy binds the
+ * Gateway at all (Istio then admits everyone). An in-mesh listener shares the Gateway's load
+ * balancer, so it stays in-mesh only if no such rule covers its port.
  */
 function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): { ports: "all" | Set<string>; policies: string[] } {
   const { namespace, name } = meta(gw.props);
   const ports = new Set<string>();
   const policies: string[] = [];
+  let bound = false;
   for (const ap of resources.filter((r) => isAuthorizationPolicy(r.type) && meta(r.props).namespace === namespace)) {
     const spec = (ap.props.spec ?? {}) as AuthzSpec;
-    if (actionOf(spec) !== "ALLOW" || !targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name)) continue;
+    const namespaceWide = !spec.selector && targetRefsOf(spec).length === 0;
+    if (actionOf(spec) !== "ALLOW" || !(namespaceWide || targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name))) continue;
+    bound = true;
     for (const rule of list(spec.rules)) {
       const from = list(rule.from);
       if (from.length > 0 && !from.some((f) => isUnauthenticatedOnly(f.source) || openness(f.source) !== undefined)) continue;
@@ -54,7 +58,7 @@ function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): 
       for (const t of to) for (const p of list(t.operation?.ports)) ports.add(String(p));
     }
   }
-  return { ports, policies };
+  return bound ? { ports, policies } : { ports: "all", policies: [] };
 }
 
 /**
@@ -100,7 +104,7 @@ export const gatewayListenersTls: StackValidationPolicy = {
             const open = orUnknown(() => unauthenticatedPorts(gw, resources), { ports: new Set<string>(), policies: [] });
             if (open.ports !== "all" && !open.ports.has(String(l.port))) continue;
             report(
-              `Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but AuthorizationPolicy ${open.policies.join(", ")} admits callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
+              `Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
               gw.urn,
             );
             continue;

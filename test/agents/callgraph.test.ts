@@ -9,6 +9,9 @@ import assert from "node:assert/strict";
 import { renderShipped } from "../support/render";
 import { edgeList, intendedCallGraph, nodeOf, renderedCallGraph, unresolvedPrincipals, CallEdge } from "../../components/agents/callgraph";
 import { agentObjects, inferenceGatewayIdentity, meshWaypoints, shippedSpec } from "./support";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { clusterInferenceManifests } from "../../components/inference";
 
 /** Edges into the agent layer's nodes; the inference layer's own edges (gateway → pools) are its business. */
 function agentLayerEdges(edges: CallEdge[]): string[] {
@@ -33,6 +36,19 @@ test("local render: every principal resolves to a rendered or controller-created
   const spec = shippedSpec("local");
   const objects = renderShipped("local").objects("local") as any[];
   assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), []);
+});
+
+test("a cluster serving models without agents still binds its inference gateway: outside callers on the public port only", () => {
+  const raw = shippedPlatform("prod");
+  raw.agents.forEach((a: any) => (a.clusters = ["aws-use1"]));
+  const spec = parsePlatform(raw, "prod");
+  const objects = clusterInferenceManifests(spec, "aws-euw1") as any[];
+  const policy = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "inference-gateway-callers");
+  assert.ok(policy, "without it Istio admits everyone on every port, the plaintext in-mesh listener included");
+  assert.deepEqual(policy.spec.rules, [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }]);
+  const intended = edgeList(intendedCallGraph(spec, "aws-euw1", inferenceGatewayIdentity, meshWaypoints));
+  assert.deepEqual(intended, ["mesh: ingress -> inference/inference-gateway-istio"]);
+  assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended);
 });
 
 test("prod (pure manifests): every agent cluster's graph equals the intended one; support-agent never reaches web-search", () => {

@@ -15,6 +15,11 @@ const gateway = (name: string, gatewayClassName: string, listeners: unknown[], e
 test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-west, in-mesh hostnames and ClusterIP gateways are exempt", async () => {
   const ok = await runStack(gatewayListenersTls, [
     gateway("inference-gateway", "istio", [https, { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" }]),
+    // The in-mesh listener stays in-mesh while the Gateway's ALLOW policy admits outsiders on 443 only.
+    on("kubernetes:security.istio.io/v1:AuthorizationPolicy", "gw-callers", {
+      metadata: { name: "inference-gateway-callers", namespace: "inference" },
+      spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+    }),
     gateway("waypoint", "istio-waypoint", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
     gateway("eastwest", "istio-east-west", [{ name: "tcp", port: 15443, protocol: "TCP" }]),
     gateway("internal", "istio", [http], { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } }),
@@ -53,6 +58,9 @@ test("gateway-listeners-tls: an in-mesh plaintext listener stops being in-mesh o
   assert.match(anyPort.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy inference-gateway-callers admits callers without a mesh identity on every port/);
   const port80 = await runStack(gatewayListenersTls, [gwMesh, callers([{ operation: { ports: ["443", "80"] } }])]);
   assert.match(port80.violations[0].message, /on port 80;/);
+  // No policy binding the Gateway at all: Istio admits everyone.
+  const unbound = await runStack(gatewayListenersTls, [gwMesh]);
+  assert.match(unbound.violations[0].message, /no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits callers without a mesh identity on every port/);
 });
 
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
