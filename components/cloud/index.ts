@@ -16,7 +16,7 @@ export function platformTags(platform: PlatformSpec, cluster: string): Record<st
   return { "inference-mesh/environment": platform.environment, "inference-mesh/cluster": cluster, "managed-by": "pulumi" };
 }
 
-function createBareCluster(spec: ClusterSpec, platform: PlatformSpec, peerEgressIps: pulumi.Output<string[]>): ClusterHandle & pulumi.ComponentResource {
+function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle & pulumi.ComponentResource {
   switch (spec.cloud) {
     case "existing":
       return new ExistingCluster(spec.name, { spec });
@@ -29,13 +29,12 @@ function createBareCluster(spec: ClusterSpec, platform: PlatformSpec, peerEgress
         k3sVersion: platform.versions.k3s,
         nvidiaDriverBranch: platform.versions.nvidiaDriver,
         tags: platformTags(platform, spec.name),
-        peerEgressIps,
       });
   }
 }
 
-function createCluster(spec: ClusterSpec, platform: PlatformSpec, peerEgressIps: pulumi.Output<string[]>): ClusterHandle {
-  const cluster = createBareCluster(spec, platform, peerEgressIps);
+function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle {
+  const cluster = createBareCluster(spec, platform);
   if (cluster.hasGpus) {
     new NvidiaDevicePlugin(
       {
@@ -52,14 +51,15 @@ function createCluster(spec: ClusterSpec, platform: PlatformSpec, peerEgressIps:
 }
 
 /**
- * Every cluster of the platform, in config order. Clusters with fixed egress addresses (EKS: NAT
- * gateway Elastic IPs) come first, so the k3s clusters' firewalls can admit them.
+ * Every cluster of the platform, in config order. Once all exist, each k3s cluster's firewall
+ * admits the others' egress addresses (EKS NAT gateways, other k3s servers and Cloud NAT).
  */
 export function createClusters(platform: PlatformSpec): ClusterHandle[] {
-  const created = new Map<string, ClusterHandle>();
-  const noPeers = pulumi.output([] as string[]);
-  for (const spec of platform.clusters.filter((c) => c.cloud !== "gcp")) created.set(spec.name, createCluster(spec, platform, noPeers));
-  const egress = pulumi.all([...created.values()].flatMap((c) => (c.egressIps ? [c.egressIps] : []))).apply((lists) => lists.flat());
-  for (const spec of platform.clusters.filter((c) => c.cloud === "gcp")) created.set(spec.name, createCluster(spec, platform, egress));
-  return platform.clusters.map((c) => created.get(c.name)!);
+  const clusters = platform.clusters.map((spec) => createCluster(spec, platform));
+  for (const self of clusters) {
+    if (!(self instanceof K3sCluster)) continue;
+    const peers = clusters.filter((c) => c !== self && c.egressIps).map((c) => c.egressIps!);
+    if (peers.length > 0) self.admitPeers(pulumi.all(peers).apply((lists) => lists.flat()));
+  }
+  return clusters;
 }

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { parsePlatform, K3sClusterSpec, ClusterSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-import { firewallRules, hostAddress, meshPeerRanges, publicGatewayPorts, serverInternalIp } from "../../components/cloud/gcp/network";
-import { agentPlan, ruleSourceRanges } from "../../components/cloud/gcp/k3s";
+import { firewallRules, hostAddress, meshPeerRanges, peerEgressRules, publicGatewayPorts, serverInternalIp } from "../../components/cloud/gcp/network";
+import { agentPlan, egressSourceRanges } from "../../components/cloud/gcp/k3s";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
 import { devicePluginValues } from "../../components/gpu/device-plugin";
@@ -65,14 +65,16 @@ test("extra HBONE peers (e.g. NAT egress IPs) are added; a lone cluster has no H
   assert.equal(firewallRules(k3s, [k3s]).some((r) => r.logicalName.endsWith("-allow-hbone")), false);
 });
 
-test("peers' egress addresses join the API and HBONE rules only, as /32", () => {
-  const { k3s, clusters } = prod();
-  const byName = new Map(firewallRules(k3s, clusters).map((r) => [r.logicalName.replace("gcp-usc1-", ""), r]));
-  const ips = ["3.1.2.3", "3.4.5.6", "10.10.0.0/16"];
-  assert.deepEqual(ruleSourceRanges(byName.get("allow-k3s-api")!, ips), ["10.10.0.0/16", "10.11.0.0/16", "198.51.100.0/24", "3.1.2.3/32", "3.4.5.6/32"]);
-  assert.deepEqual(ruleSourceRanges(byName.get("allow-hbone")!, ips), ["10.10.0.0/16", "10.11.0.0/16", "3.1.2.3/32", "3.4.5.6/32"]);
-  assert.deepEqual(ruleSourceRanges(byName.get("allow-internal")!, ips), ["10.12.0.0/20"]);
+test("peers' egress addresses get rules of their own on the API (server) and HBONE (all nodes), as /32", () => {
+  const { k3s } = prod();
+  const rules = peerEgressRules(k3s);
+  assert.deepEqual(rules.map((r) => [r.logicalName, r.allows, r.targetTags]), [
+    ["gcp-usc1-allow-peer-api", [{ protocol: "tcp", ports: ["6443"] }], ["k3s-server"]],
+    ["gcp-usc1-allow-peer-hbone", [{ protocol: "tcp", ports: ["15008"] }], ["k3s-node"]],
+  ]);
+  assert.deepEqual(egressSourceRanges(["3.1.2.3", "3.4.5.6", "3.1.2.3", "10.10.0.0/16"]), ["3.1.2.3/32", "3.4.5.6/32", "10.10.0.0/16"]);
 });
+
 
 test("host addresses stay inside the usable range of the subnet", () => {
   assert.equal(hostAddress("10.12.0.0/20", 10), "10.12.0.10");

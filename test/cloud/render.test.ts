@@ -5,7 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderShipped } from "../support/render";
+import { renderPlatform, renderShipped, shippedPlatform } from "../support/render";
+import { growFleet } from "../../scripts/lib/fleet";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
@@ -36,8 +37,22 @@ test("prod: the k3s API and HBONE admit the EKS clusters' NAT Elastic IPs, where
   }
   const natIps = eips.map((e) => `${(e.outputs as any).publicIp}/32`).sort();
   const firewall = (rule: string) => (r.ofType("gcp:compute/firewall:Firewall").find((f) => nameOf(f.urn) === `gcp-usc1-${rule}`)!.inputs as any).sourceRanges as string[];
-  for (const rule of ["allow-k3s-api", "allow-hbone"]) assert.deepEqual(firewall(rule).filter((x) => x.endsWith("/32")).sort(), natIps, rule);
+  for (const rule of ["allow-peer-api", "allow-peer-hbone"]) assert.deepEqual([...firewall(rule)].sort(), natIps, rule);
   assert.deepEqual(firewall("allow-internal"), ["10.12.0.0/20"]);
+});
+
+test("two k3s clusters admit each other's egress: the other server's address and its Cloud NAT's", () => {
+  const platform = growFleet(shippedPlatform("prod"), { clusterCopies: 2, modelCopies: 1 });
+  const r = renderPlatform("gcp-pair", platform);
+  const gcp = platform.clusters.filter((c: any) => c.cloud === "gcp").map((c: any) => c.name);
+  assert.equal(gcp.length, 2);
+  const address = (name: string) => (r.ofType("gcp:compute/address:Address").find((a) => nameOf(a.urn) === name)!.outputs as any).address as string;
+  const nat = r.ofType("gcp:compute/routerNat:RouterNat").find((n) => nameOf(n.urn) === `${gcp[0]}-nat`)!.inputs as any;
+  assert.equal(nat.natIpAllocateOption, "MANUAL_ONLY", "a reserved NAT address the peers can admit");
+  const [self, other] = gcp;
+  const sources = (r.ofType("gcp:compute/firewall:Firewall").find((f) => nameOf(f.urn) === `${self}-allow-peer-hbone`)!.inputs as any).sourceRanges as string[];
+  for (const name of [`${other}-api-address`, `${other}-nat-address`]) assert.ok(sources.includes(`${address(name)}/32`), `${self} admits ${name}`);
+  assert.ok(!sources.includes(`${address(`${self}-nat-address`)}/32`), "not its own");
 });
 
 test("prod: EKS API endpoints are private, authentication uses access entries", () => {

@@ -14,7 +14,7 @@ import { ApiReady } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
-import { FirewallRulePlan, firewallRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
+import { firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
 import { gcpLabels, gcpProviderFor } from "./provider";
@@ -30,13 +30,11 @@ export interface K3sClusterArgs {
   nvidiaDriverBranch: string;
   /** Labels on every GCP resource. */
   tags: Record<string, string>;
-  /** Egress addresses of the other clusters (ClusterHandle.egressIps), admitted on the API and HBONE. */
-  peerEgressIps?: pulumi.Input<string[]>;
 }
 
-/** A rule's source ranges with the peers' egress addresses (as /32) where the rule admits them. */
-export function ruleSourceRanges(rule: FirewallRulePlan, peerEgressIps: string[]): string[] {
-  return rule.admitsPeerEgress ? [...new Set([...rule.sourceRanges, ...peerEgressIps.map((ip) => (ip.includes("/") ? ip : `${ip}/32`))])] : rule.sourceRanges;
+/** Egress addresses as firewall sources: single addresses as /32, de-duplicated. */
+export function egressSourceRanges(ips: string[]): string[] {
+  return [...new Set(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`)))];
 }
 
 /**
@@ -75,6 +73,10 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
   readonly hasGpus: boolean;
   readonly readiness: pulumi.Resource[];
   readonly apiAddress: pulumi.Output<string>;
+  /** Where this cluster's traffic to other networks comes from: the server's address and Cloud NAT's. */
+  readonly egressIps: pulumi.Output<string[]>;
+  private readonly network: gcp.compute.Network;
+  private readonly onGcp: { parent: pulumi.Resource; provider: gcp.Provider };
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-mesh:cloud:K3sCluster", name, {}, opts);
@@ -98,18 +100,27 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
             network: network.id,
             direction: "INGRESS",
             description: rule.description,
-            sourceRanges: pulumi.output(args.peerEgressIps ?? []).apply((ips) => ruleSourceRanges(rule, ips)),
+            sourceRanges: rule.sourceRanges,
             allows: rule.allows,
             targetTags: rule.targetTags,
           },
           onGcp,
         ),
     );
-    // Agents have no public address: they reach apt, NVIDIA, get.k3s.io and registries through Cloud NAT.
+    // Agents have no public address: they reach apt, NVIDIA, get.k3s.io and registries through
+    // Cloud NAT, on a reserved address (not AUTO_ONLY) so that the other clusters' firewalls can
+    // admit this cluster's ztunnels by it.
     const router = new gcp.compute.Router(`${name}-router`, { network: network.id, region: spec.region }, onGcp);
+    const natAddress = new gcp.compute.Address(`${name}-nat-address`, { addressType: "EXTERNAL", region: spec.region }, onGcp);
     const nat = new gcp.compute.RouterNat(
       `${name}-nat`,
-      { router: router.name, region: spec.region, natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES" },
+      {
+        router: router.name,
+        region: spec.region,
+        natIpAllocateOption: "MANUAL_ONLY",
+        natIps: [natAddress.selfLink],
+        sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+      },
       onGcp,
     );
 
@@ -121,6 +132,10 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     );
     const apiAddress = new gcp.compute.Address(`${name}-api-address`, { addressType: "EXTERNAL", region: spec.region }, onGcp);
     this.apiAddress = apiAddress.address;
+    // The server (istiod runs on it or on the agents) leaves by its own external address, the agents by NAT.
+    this.egressIps = pulumi.all([apiAddress.address, natAddress.address]);
+    this.network = network;
+    this.onGcp = onGcp;
 
     const token = new random.RandomPassword(`${name}-k3s-token`, { length: 48, special: false }, { parent: this });
     const pki = createK3sPki(name, this);
@@ -214,6 +229,28 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       { parent: this, dependsOn: [server] },
     );
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [apiReady], ...kubeconfigStaysSecret });
-    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, apiAddress: this.apiAddress });
+    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, apiAddress: this.apiAddress, egressIps: this.egressIps });
+  }
+
+  /**
+   * Admits the other clusters' egress addresses on the API and HBONE (`peerEgressRules`). Called
+   * once every cluster exists, since k3s clusters admit each other.
+   */
+  admitPeers(peerEgressIps: pulumi.Output<string[]>): gcp.compute.Firewall[] {
+    return peerEgressRules(this.spec).map(
+      (rule) =>
+        new gcp.compute.Firewall(
+          rule.logicalName,
+          {
+            network: this.network.id,
+            direction: "INGRESS",
+            description: rule.description,
+            sourceRanges: peerEgressIps.apply(egressSourceRanges),
+            allows: rule.allows,
+            targetTags: rule.targetTags,
+          },
+          this.onGcp,
+        ),
+    );
   }
 }

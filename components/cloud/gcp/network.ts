@@ -21,12 +21,6 @@ export interface FirewallRulePlan {
   sourceRanges: string[];
   allows: { protocol: string; ports?: string[] }[];
   targetTags: string[];
-  /**
-   * Also admits the other clusters' known egress addresses (ClusterHandle.egressIps, e.g. AWS NAT
-   * gateways): the peers' istiods read this API server and their ztunnels dial this east-west
-   * gateway at its public address, from those addresses rather than from their VPC ranges.
-   */
-  admitsPeerEgress: boolean;
 }
 
 /** Address ranges of the other clusters' networks (their VPC / subnet CIDRs), plus extra peers. */
@@ -56,11 +50,10 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[], pub
   const rules: FirewallRulePlan[] = [
     {
       logicalName: `${self.name}-allow-k3s-api`,
-      description: `k3s API of ${self.name} from the configured apiAllowedCidrs and the other clusters' egress addresses`,
+      description: `k3s API of ${self.name} from the configured apiAllowedCidrs`,
       sourceRanges: self.apiAllowedCidrs,
       allows: [{ protocol: "tcp", ports: [String(k3sApiPort)] }],
       targetTags: [k3sServerTag],
-      admitsPeerEgress: true,
     },
     {
       logicalName: `${self.name}-allow-internal`,
@@ -68,7 +61,6 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[], pub
       sourceRanges: [self.subnetCidr],
       allows: [{ protocol: "tcp" }, { protocol: "udp" }, { protocol: "icmp" }],
       targetTags: [k3sNodeTag],
-      admitsPeerEgress: false,
     },
   ];
   if (publicPorts.length > 0) {
@@ -78,7 +70,6 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[], pub
       sourceRanges: self.gatewayAllowedCidrs,
       allows: [{ protocol: "tcp", ports: publicPorts.map(String) }],
       targetTags: [k3sServerTag],
-      admitsPeerEgress: false,
     });
   }
   const peers = meshPeerRanges(self, clusters);
@@ -89,10 +80,32 @@ export function firewallRules(self: K3sClusterSpec, clusters: ClusterSpec[], pub
       sourceRanges: peers,
       allows: [{ protocol: "tcp", ports: [String(hbonePort)] }],
       targetTags: [k3sNodeTag],
-      admitsPeerEgress: true,
     });
   }
   return rules;
+}
+
+/**
+ * The rules that admit the other clusters' egress addresses (ClusterHandle.egressIps: EKS NAT
+ * gateways, k3s servers and Cloud NAT): their istiods read this API server and their ztunnels
+ * dial this east-west gateway at its public address, so they arrive from those addresses rather
+ * than from their VPC ranges. The sources are known only once every cluster exists.
+ */
+export function peerEgressRules(self: K3sClusterSpec): Omit<FirewallRulePlan, "sourceRanges">[] {
+  return [
+    {
+      logicalName: `${self.name}-allow-peer-api`,
+      description: `k3s API of ${self.name} from the other clusters' egress addresses (their istiods)`,
+      allows: [{ protocol: "tcp", ports: [String(k3sApiPort)] }],
+      targetTags: [k3sServerTag],
+    },
+    {
+      logicalName: `${self.name}-allow-peer-hbone`,
+      description: `Istio HBONE (east-west gateway) of ${self.name} from the other clusters' egress addresses`,
+      allows: [{ protocol: "tcp", ports: [String(hbonePort)] }],
+      targetTags: [k3sNodeTag],
+    },
+  ];
 }
 
 /** The `n`-th host address of an IPv4 CIDR (GCP reserves the first two and the last two). */
