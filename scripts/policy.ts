@@ -53,6 +53,10 @@ async function main(): Promise<number> {
     console.error(usage);
     return 2;
   }
+  // Relative paths are the caller's: npm runs scripts from the package root, INIT_CWD is where it was called.
+  const callerDir = process.env.INIT_CWD ?? process.cwd();
+  for (const key of ["state", "config", "pack"] as const) if (values[key]) values[key] = path.resolve(callerDir, values[key]!);
+  if (values.out && values.out !== "-") values.out = path.resolve(callerDir, values.out);
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
     const packDir = path.resolve(values.pack ?? defaultPackDir);

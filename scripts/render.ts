@@ -4,11 +4,14 @@
  *
  * Renders a stack offline (mock engine, no CLI, plugins or credentials) into `out/<stack>/`.
  * Exit 1 on a bad config (nothing written) or on mandatory policy violations (everything is still
- * written, so that reviewers see the verdicts next to the objects they concern).
+ * written, so that reviewers see the verdicts next to the objects they concern); exit 2 when the
+ * command itself is wrong (options, stack name, files that are not there).
  */
 import { parseArgs } from "node:util";
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderStack } from "./lib/render";
+import { checkStackName, renderStack } from "./lib/render";
+import { knownStacks, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
 
@@ -19,24 +22,70 @@ function stackNameOf(stackFile: string | undefined): string {
   return base.match(/^Pulumi\.(.+)\.ya?ml$/)?.[1] ?? base.replace(/\.ya?ml$/, "");
 }
 
+const usage = "usage: npm run render -- [--stack NAME] [--stack-file FILE] [--out DIR] [--policy-config FILE] [--policy-pack DIR]";
+
+/** Relative paths are the caller's: npm runs scripts from the package root, INIT_CWD is where it was called. */
+const fromCaller = (p: string | undefined) => p && path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+
+/** Why the invocation cannot work, before anything runs. */
+function invocationProblem(stack: string, files: { stackFile?: string; out?: string; policyConfig?: string; policyPack?: string }): string | undefined {
+  try {
+    checkStackName(stack);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (files.stackFile === undefined && !fs.existsSync(stackFile(stack))) {
+    return `no stack config stacks/Pulumi.${stack}.yaml; known stacks: ${knownStacks().join(", ")} (or give --stack-file)`;
+  }
+  if (files.stackFile !== undefined) {
+    if (!fs.existsSync(files.stackFile)) return `--stack-file ${files.stackFile}: no such file`;
+    if (fs.statSync(files.stackFile).isDirectory()) return `--stack-file ${files.stackFile} is a directory, not a stack config file`;
+  }
+  if (files.out && fs.existsSync(files.out) && !fs.statSync(files.out).isDirectory()) return `--out ${files.out} is a file, not a directory`;
+  if (files.policyConfig && !fs.existsSync(files.policyConfig)) return `--policy-config ${files.policyConfig}: no such file`;
+  if (files.policyPack && !fs.existsSync(path.join(files.policyPack, "PulumiPolicy.yaml"))) return `--policy-pack ${files.policyPack} is not a policy pack (no PulumiPolicy.yaml)`;
+  const fromEnv = process.env.INFERENCE_MESH_POLICY_PACK;
+  if (!files.policyPack && fromEnv && !fs.existsSync(path.join(path.resolve(fromEnv), "PulumiPolicy.yaml"))) {
+    return `$INFERENCE_MESH_POLICY_PACK ${fromEnv} is not a policy pack (no PulumiPolicy.yaml); unset it to use policy/`;
+  }
+  return undefined;
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string" },
-      "stack-file": { type: "string" },
-      out: { type: "string" },
-      "policy-config": { type: "string" },
-      "policy-pack": { type: "string" },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        stack: { type: "string" },
+        "stack-file": { type: "string" },
+        out: { type: "string" },
+        "policy-config": { type: "string" },
+        "policy-pack": { type: "string" },
+      },
+    }));
+  } catch (err) {
+    console.error(`render: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    return 2;
+  }
   const stack = values.stack ?? stackNameOf(values["stack-file"]);
+  const files = {
+    stackFile: fromCaller(values["stack-file"]),
+    out: fromCaller(values.out),
+    policyConfig: fromCaller(values["policy-config"]),
+    policyPack: fromCaller(values["policy-pack"]),
+  };
+  const problem = invocationProblem(stack, files);
+  if (problem) {
+    console.error(`render: ${problem}\n${usage}`);
+    return 2;
+  }
   try {
     const result = await renderStack({
       stack,
-      stackFile: values["stack-file"] && path.resolve(values["stack-file"]),
-      outDir: values.out && path.resolve(values.out),
-      policyConfigFile: values["policy-config"] && path.resolve(values["policy-config"]),
-      policyPackDir: values["policy-pack"] && path.resolve(values["policy-pack"]),
+      stackFile: files.stackFile,
+      outDir: files.out,
+      policyConfigFile: files.policyConfig,
+      policyPackDir: files.policyPack,
     });
     const n = result.export.deployment.resources.length;
     console.log(`rendered stack '${stack}': ${n} resources → ${path.relative(process.cwd(), result.dir)}/`);

@@ -95,11 +95,11 @@ export function manifestFiles(m: ClusterManifests): { file: string; content: str
   if (m.crdBundles.length > 0) {
     files.push({
       file: "000-crd-bundles.yaml",
+      // Comments only, so `kubectl apply -f manifests/<cluster>/` finds no object without a kind here.
       content:
-        "# Upstream CRD bundles applied first, from their pinned release manifests (yaml/v2 ConfigFile):\n" +
-        m.crdBundles.map((b) => `#   ${b.name}: ${b.file}`).join("\n") +
-        "\n" +
-        yaml.dump({ crdBundles: m.crdBundles }, { lineWidth: 200 }),
+        "# Upstream CRD bundles, applied first from their pinned release manifests (yaml/v2 ConfigFile):\n" +
+        m.crdBundles.map((b) => `#   ${b.name}\n#     kubectl apply --server-side -f ${b.file}`).join("\n") +
+        "\n",
     });
   }
   m.objects.forEach((o, i) => {

@@ -97,6 +97,29 @@ function readVersionFromPolicyYaml(dir: string): string | undefined {
   return typeof doc?.version === "string" ? doc.version : undefined;
 }
 
+/**
+ * Pack processes still running: killed when this process exits or is interrupted, so a render or
+ * review that is stopped never leaves a gRPC server behind (the pack does not watch its parent).
+ */
+const livePacks = new Set<ChildProcess>();
+let exitHooked = false;
+
+function trackPack(child: ChildProcess): void {
+  livePacks.add(child);
+  child.once("exit", () => livePacks.delete(child));
+  if (exitHooked) return;
+  exitHooked = true;
+  const killAll = () => livePacks.forEach((c) => c.kill("SIGKILL"));
+  process.on("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      killAll();
+      // Ours is the only handler: do what the default one would have done.
+      if (process.listenerCount(signal) === 1) process.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
+}
+
 export class PolicyPackProcess {
   private constructor(
     readonly dir: string,
@@ -152,6 +175,7 @@ export class PolicyPackProcess {
       child.once("error", fail);
     });
     child.removeAllListeners("exit");
+    trackPack(child);
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
       "grpc.max_send_message_length": 400 * 1024 * 1024,

@@ -67,10 +67,47 @@ export function validateStack(options: RenderOptions) {
   return { stackConfig, spec };
 }
 
+/**
+ * Pulumi's stack-name rule (letters, digits, `-`, `_`, `.`; at most 100), and never `.` or `..`:
+ * the name becomes a directory under the output root, which a render replaces wholesale.
+ */
+export function checkStackName(stack: string): void {
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stack) || stack === "." || stack === "..") {
+    throw new StackNameError(`'${stack}' is not a stack name: use letters, digits, '-', '_' and '.' (at most 100), not '.' or '..'`);
+  }
+}
+
+export class StackNameError extends Error {}
+
+/** Leftovers of renders that were killed: their temporary trees and swapped-out old trees. */
+function sweepDebris(outRoot: string, stack: string): void {
+  if (!fs.existsSync(outRoot)) return;
+  for (const entry of fs.readdirSync(outRoot)) {
+    const prefix = [`.${stack}.tmp-`, `${stack}.old-`].find((p) => entry.startsWith(p));
+    if (!prefix) continue;
+    const pid = Number(entry.slice(prefix.length));
+    // Another render of this stack may be running right now (its pid is in the name of its old tree).
+    if (prefix.endsWith(".old-") && Number.isInteger(pid) && processAlive(pid)) continue;
+    if (prefix.endsWith(".tmp-") && Date.now() - fs.statSync(path.join(outRoot, entry)).mtimeMs < 10 * 60_000) continue;
+    fs.rmSync(path.join(outRoot, entry), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function renderStack(options: RenderOptions): Promise<RenderResult> {
+  checkStackName(options.stack);
   const { stackConfig, spec } = validateStack(options);
   const outRoot = options.outDir ?? path.join(repoRoot, "out");
   const target = path.join(outRoot, options.stack);
+  sweepDebris(outRoot, options.stack);
   const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir ?? defaultPackDir);
   // The stack's own policy settings, then the pack config file over them (levels, extra knobs).
   const policyConfig = mergePolicyConfig(policyConfigFromStack(spec.policy), configFile ? loadPolicyConfigFile(configFile) : {});
@@ -101,6 +138,13 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
 
   fs.mkdirSync(outRoot, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(outRoot, `.${options.stack}.tmp-`));
+  // An interrupted render removes its temporary tree (a stale one is swept by the next render).
+  const onSignal = (signal: NodeJS.Signals) => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const files: Record<string, string> = {
       "stack.json": JSON.stringify(exported, null, 2) + "\n",
@@ -121,6 +165,9 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   return { dir: target, export: exported, review, packUsage };
 }

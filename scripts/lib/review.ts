@@ -166,9 +166,13 @@ export function policyConfigFor(stack: string, packDir = defaultPackDir): string
   return ["json", "yaml", "yml"].map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
 }
 
-/** Whether a review would run: an explicit pack, or the repository's `policy/` exists. */
+/**
+ * Whether a review would run: an explicit pack (`--policy-pack`, or `$INFERENCE_MESH_POLICY_PACK`,
+ * which must then be a pack: a typo there must fail, not skip the review), or the repository's
+ * `policy/` exists.
+ */
 export function packAvailable(packDir?: string): boolean {
-  return !!packDir || fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml"));
+  return !!packDir || !!process.env.INFERENCE_MESH_POLICY_PACK || fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml"));
 }
 
 /**

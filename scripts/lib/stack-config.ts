@@ -28,6 +28,11 @@ function asConfigString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** The stacks shipped in `stacks/` (`Pulumi.<name>.yaml`). */
+export function knownStacks(): string[] {
+  return fs.readdirSync(path.join(repoRoot, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+}
+
 export function stackFile(stack: string): string {
   return path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`);
 }
@@ -39,8 +44,7 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     config?: Record<string, { value?: unknown; default?: unknown }>;
   };
   if (!fs.existsSync(file)) {
-    const known = fs.readdirSync(path.join(repoRoot, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
-    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; known stacks: ${known.join(", ")}`);
+    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; known stacks: ${knownStacks().join(", ")}`);
   }
   const config: Record<string, string> = {};
   for (const [key, decl] of Object.entries(project.config ?? {})) {

@@ -112,11 +112,49 @@ test("a duplicated cluster name exits 1, names the duplicate, and leaves out/ un
   assert.deepEqual(fs.readdirSync(good.outDir).filter((f) => f.startsWith(".")), [], "no temp dirs left");
 });
 
-test("an unknown stack is a clear error", () => {
+test("an unknown stack is a clear error (exit 2: the command is wrong, not the config)", () => {
   const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-"));
   const r = runRender(["--stack", "staging"], out);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /no stack config .*Pulumi\.staging\.yaml; known stacks: dev, local, prod/);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no stack config stacks\/Pulumi\.staging\.yaml; known stacks: dev, local, prod/);
+});
+
+test("bad invocations exit 2 with a usage line, no stack trace, and touch nothing outside the output root", () => {
+  const root = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-cli-"));
+  const out = path.join(root, "out");
+  const victim = path.join(root, "victim");
+  fs.mkdirSync(victim);
+  fs.writeFileSync(path.join(victim, "data.txt"), "keep");
+  const cases: [string[], RegExp][] = [
+    [["--stack", "local", "--bogus"], /Unknown option '--bogus'/],
+    [["--stack", "../victim"], /'\.\.\/victim' is not a stack name/],
+    [["--stack", ".."], /'\.\.' is not a stack name/],
+    [["--stack", "my stack"], /'my stack' is not a stack name/],
+    [["--stack", "local", "--stack-file", root], /is a directory, not a stack config file/],
+    [["--stack", "local", "--policy-pack", victim], /is not a policy pack/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = runRender(args, out);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, expected);
+    assert.match(r.stderr, /usage: npm run render/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
+  assert.equal(fs.readFileSync(path.join(victim, "data.txt"), "utf8"), "keep");
+  assert.ok(!fs.existsSync(out) || fs.readdirSync(out).length === 0, "nothing written");
+});
+
+test("leftovers of killed renders (temporary and swapped-out trees) are swept by the next render", () => {
+  const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-sweep-"));
+  const stale = path.join(out, ".local.tmp-AbC123");
+  const old = path.join(out, "local.old-999999999");
+  const otherStack = path.join(out, ".dev.tmp-XyZ789");
+  for (const d of [stale, old, otherStack]) fs.mkdirSync(d);
+  const hourAgo = new Date(Date.now() - 3600_000);
+  fs.utimesSync(stale, hourAgo, hourAgo);
+  const r = runRender(["--stack", "local"], out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(fs.readdirSync(out).sort(), [".dev.tmp-XyZ789", "local"], "the stack's debris is gone; another stack's is not ours to sweep");
 });
 
 test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform", () => {
@@ -137,8 +175,8 @@ test("stack files that cannot be rendered offline are named: bad YAML, encrypted
     assert.ok(!fs.existsSync(path.join(dir, name)), `${name}: nothing rendered`);
   }
   const missingPolicyConfig = runRender(["--stack", "local", "--policy-config", path.join(dir, "nope.yaml")], dir);
-  assert.equal(missingPolicyConfig.code, 1);
-  assert.match(missingPolicyConfig.stderr, /policy config .*nope\.yaml: no such file/);
+  assert.equal(missingPolicyConfig.code, 2, "a file that is not there is a wrong command");
+  assert.match(missingPolicyConfig.stderr, /--policy-config .*nope\.yaml: no such file/);
 });
 
 test("a new stack is reviewed by its own policy settings, without a policy/config.<stack> file; npm run policy reuses them", () => {
