@@ -173,13 +173,6 @@ function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
       if (!clusters.has(c)) report([...at, "clusters", i], `unknown cluster '${c}'`);
     });
     for (const [name, idx] of duplicates(a.clusters ?? [])) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
-    // Agents call their model through their own cluster's inference gateway (no cross-cluster pools).
-    const modelClusters = cfg.models.find((m) => m.name === a.model)?.clusters ?? [];
-    (a.clusters ?? []).forEach((c, i) => {
-      if (clusters.has(c) && models.has(a.model) && !modelClusters.includes(c)) {
-        report([...at, "clusters", i], `agent '${a.name}' runs on '${c}', but its model '${a.model}' is not placed there (clusters: ${modelClusters.join(", ")}); agents reach their model through their own cluster's inference gateway`);
-      }
-    });
   });
   if (cfg.agents.length > 0 && !cfg.gateways.agents) {
     report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");

@@ -68,7 +68,7 @@ function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): 
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; a plaintext listener for in-mesh hostnames only if no ALLOW policy on the Gateway admits callers without a mesh identity on its port; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; a plaintext listener for in-mesh hostnames only while an ALLOW policy binds the Gateway and none admits callers without a mesh identity on its port; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -537,7 +537,7 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /GCE instance templates and groups take at most 53/,
   },
   {
-    name: "an agent placed where its model is not",
+    name: "an agent cluster listed twice",
     mutate: (p) => (p.agents[1].clusters = ["aws-euw1", "aws-euw1"]),
     path: "inference-mesh:platform.agents[1].clusters[1]",
     message: /cluster 'aws-euw1' listed twice/,
