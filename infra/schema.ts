@@ -321,7 +321,16 @@ export const platformSchema = z.strictObject({
          * Port of the public listener (default 443 with TLS, 80 without). On k3s, ServiceLB binds
          * every LoadBalancer port on the node, so it must differ from the inference gateway's.
          */
-        port: z.number().int().min(1).max(65535).optional(),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          // On k3s, ServiceLB binds it on the nodes, beside the API server, kubelet, etcd and Istio's ports.
+          .refine((p) => ![...ISTIO_RESERVED_PORTS, 6443, 9345, 10250, 2379, 2380].includes(p), {
+            message: `is taken on the nodes (Istio ${ISTIO_RESERVED_PORTS.join(", ")}; k3s/Kubernetes 6443, 9345, 10250, 2379, 2380); pick another port such as 8443`,
+          })
+          .optional(),
       })
       .optional(),
   }),

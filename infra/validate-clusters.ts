@@ -96,6 +96,10 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
         report(at, `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${g.minSize} ≤ ${g.desiredSize} ≤ ${g.maxSize}`);
       }
+      // EKS: the provider appends a 26-character suffix to `<group>-`, within 63 characters.
+      if (c.cloud === "aws" && g.name.length > 36) {
+        report([...at, "name"], `'${g.name}' is ${g.name.length} characters; EKS node group names are '<group>-' plus a 26-character suffix within 63, so at most 36`);
+      }
       // GCE: the instance template's namePrefix `<cluster>-<group>-` may be 54 characters at most.
       if (c.cloud === "gcp" && `${c.name}-${g.name}`.length > 53) {
         report([...at, "name"], `'${c.name}-${g.name}' (cluster-group) is ${c.name.length + g.name.length + 1} characters; GCE instance templates and groups take at most 53 here: shorten the cluster or group name`);

@@ -1,6 +1,6 @@
 import { PlatformConfig } from "./schema";
-import { agentGateway, mcpBackendName, mcpGateway } from "../components/agents/names";
-import { eppName, gatewayName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
+import { agentGateway, mcpGateway } from "../components/agents/names";
+import { eppName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
 import { bbrName } from "../components/inference/bbr";
 import { waypointName } from "../components/mesh/waypoints";
 import { Report } from "./validate-support";
@@ -13,49 +13,55 @@ import { Report } from "./validate-support";
  * mesh identity, which the authorization policies trust.
  */
 export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
-  // owner: the config item; kind: what of it carries the name (empty for the item itself).
+  // Per `<namespace>/<kind>/<name>`: objects of different kinds may share a name.
   const claims = new Map<string, { owner: string; kind: string }>();
   const reportedPaths = new Set<string>();
-  const claim = (scope: string, name: string, path: (string | number)[], owner: string, kind = "") => {
-    const key = `${scope}/${name}`;
-    const other = claims.get(key);
-    if (!other) {
-      claims.set(key, { owner, kind });
+  const claim = (ns: string, kinds: string[], name: string, path: (string | number)[], owner: string, what: string) => {
+    const other = kinds.map((k) => claims.get(`${ns}/${k}/${name}`)).find((c) => c);
+    if (other) {
+      // One report per config item: a colliding pool name makes its picker's name collide too.
+      if (reportedPaths.has(path.join("/"))) return;
+      reportedPaths.add(path.join("/"));
+      const theirs = other.kind ? `${other.kind} of ${other.owner}` : other.owner;
+      report(path, `${owner} derives the ${what} '${name}', which is already the ${theirs}; rename one of them (they would be one object)`);
       return;
     }
-    // One report per config item: a colliding pool name makes its picker's name collide too.
-    if (reportedPaths.has(path.join("/"))) return;
-    reportedPaths.add(path.join("/"));
-    const theirs = other.kind ? `${other.kind} of ${other.owner}` : other.owner;
-    report(path, `${owner} derives the ${kind || "name"} '${name}', which is already the ${theirs}; rename one of them (they would be one object)`);
+    for (const k of kinds) claims.set(`${ns}/${k}/${name}`, { owner, kind: what });
   };
+  const workload = ["Deployment", "ServiceAccount", "Service"];
   const reserved: [string, string, string][] = [
     ["agents", agentGateway.name, "agent gateway's proxy (its mesh identity)"],
     ["agents", waypointName, "agents' waypoint"],
     ["tools", mcpGateway.name, "MCP gateway's proxy (its mesh identity)"],
     ["tools", waypointName, "tools' waypoint"],
-    ["tools", mcpBackendName, "MCP backend"],
-    ["inference", gatewayName, "inference gateway"],
     ["inference", gatewayServiceName, "inference gateway's proxy (its mesh identity)"],
     ["inference", bbrName, "body-based router"],
   ];
-  for (const [ns, name, what] of reserved) claims.set(`${ns}/${name}`, { owner: what, kind: "" });
+  for (const [ns, name, owner] of reserved) for (const k of workload) claims.set(`${ns}/${k}/${name}`, { owner, kind: "" });
   cfg.agents.forEach((a, ai) =>
-    a.versions.forEach((v, vi) => claim("agents", `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name")),
+    a.versions.forEach((v, vi) =>
+      claim("agents", [...workload, "AuthorizationPolicy"], `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name"),
+    ),
   );
-  cfg.tools.forEach((t, ti) => claim("tools", t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name"));
+  cfg.tools.forEach((t, ti) => {
+    claim("tools", [...workload, "AuthorizationPolicy"], t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name");
+    // With a waypoint in front of tools, agents are admitted by a second policy `<tool>-agents`.
+    claim("tools", ["AuthorizationPolicy"], `${t.name}-agents`, ["tools", ti, "name"], `tool '${t.name}'`, "AuthorizationPolicy for its agents");
+  });
   cfg.models.forEach((m, mi) =>
     m.versions.forEach((v, vi) => {
       const pool = poolName(m, v);
       const owner = `model '${m.name}' version '${v.name}'`;
       const at = ["models", mi, "versions", vi, "name"];
-      claim("inference", pool, at, owner, "pool");
-      claim("inference", eppName(pool), at, owner, "endpoint picker");
-      claim("inference", modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
+      claim("inference", ["Deployment", "InferencePool"], pool, at, owner, "pool");
+      claim("inference", [...workload, "AuthorizationPolicy"], eppName(pool), at, owner, "endpoint picker");
+      claim("inference", ["ServiceAccount"], modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
     }),
   );
   cfg.clusters.forEach((c, ci) => {
-    if (c.cloud === "aws") claim("node-groups", `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
-    c.nodeGroups.forEach((g, gi) => claim("node-groups", `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource"));
+    if (c.cloud === "aws") claim("cloud", ["NodeGroup"], `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
+    c.nodeGroups.forEach((g, gi) =>
+      claim("cloud", ["NodeGroup"], `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource"),
+    );
   });
 }

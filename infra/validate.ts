@@ -84,6 +84,10 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
   run(() => checkAdapterNames(report, cfg), undefined);
   cfg.models.forEach((m, mi) => run(() => {
     const at = ["models", mi];
+    // vLLM loads `--model <servedModelName>`: a Hugging Face repo id or a path in the image.
+    if (m.server === "vllm" && !/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(m.servedModelName) && !m.servedModelName.startsWith("/")) {
+      report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image`);
+    }
     checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight);
     m.clusters.forEach((name, i) => {
       if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${[...clusterByName.keys()].join(", ")}`);
@@ -141,12 +145,13 @@ function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
 /** All GPU replicas placed in a cluster must fit its GPU node groups at their maximum sizes together. */
 function checkGpuDemand(report: Report, cfg: PlatformConfig): void {
   cfg.clusters.forEach((c, ci) => {
-    const supply = c.nodeGroups.reduce((s, g) => s + (lookupGpuInstance(g.instanceType)?.gpusPerNode ?? 0) * g.maxSize, 0);
+    // At desiredSize: no cluster autoscaler is installed, so that is the GPUs the cluster has.
+    const supply = c.nodeGroups.reduce((s, g) => s + (lookupGpuInstance(g.instanceType)?.gpusPerNode ?? 0) * g.desiredSize, 0);
     const demand = cfg.models
       .filter((m) => m.server === "vllm" && m.clusters.includes(c.name))
       .reduce((s, m) => s + m.versions.reduce((vs, v) => vs + (v.replicas ?? m.replicas) * m.gpusPerReplica, 0), 0);
-    if (supply > 0 && demand > supply) {
-      report(["clusters", ci, "nodeGroups"], `models placed on cluster '${c.name}' need ${demand} GPUs but its GPU node groups offer at most ${supply}`);
+    if (demand > 0 && demand > supply) {
+      report(["clusters", ci, "nodeGroups"], `models placed on cluster '${c.name}' need ${demand} GPUs but its GPU node groups have ${supply} at desiredSize (no autoscaler adds nodes); raise desiredSize`);
     }
   });
 }
@@ -204,6 +209,14 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
         `port ${port}${agents.port === undefined ? " (the default)" : ""} is also the inference gateway's on k3s cluster(s) ${shared.map((c) => `'${c.name}'`).join(", ")}: ` +
           `k3s ServiceLB binds each LoadBalancer port on the node, so the two gateways need different ports (e.g. 8443); the inference gateway holds ${[...taken].sort((a, b) => a - b).join(" and ")}`,
       );
+    }
+  }
+  // Each agent is served at `<agent>.<hostname>`, which Gateway API caps at 253 characters.
+  if (agents) {
+    const longest = [...cfg.agents].sort((a, b) => b.name.length - a.name.length)[0];
+    const host = longest ? `${longest.name}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
+    if (host && host.length > 253) {
+      report(["gateways", "agents", "hostname"], `agent '${longest.name}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
     }
   }
   const jwks = agents?.jwt?.jwksUri;

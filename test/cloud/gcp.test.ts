@@ -91,7 +91,7 @@ test("GPU agent templates attach the catalog's accelerators and stop for host ma
   assert.deepEqual(plan.guestAccelerators, [{ type: "nvidia-a100-80gb", count: 4 }]);
   assert.equal(plan.scheduling.onHostMaintenance, "TERMINATE");
   assert.equal(plan.scheduling.automaticRestart, true);
-  assert.equal(plan.targetSize, 2);
+  assert.equal(plan.targetSize, 3);
   assert.deepEqual(plan.nodeTaints, ["nvidia.com/gpu=present:NoSchedule"]);
   assert.equal(plan.nodeLabels["nvidia.com/gpu.product"], "NVIDIA-A100-SXM4-80GB");
   const spot = agentPlan(k3s, { ...gpuGroup, spot: true });

@@ -101,7 +101,7 @@ test("prod: one k3s cluster on GCP GPU VMs with an explicit regional provider", 
   assert.deepEqual(template("cpu").guestAccelerators, []);
   assert.equal(template("cpu").scheduling.onHostMaintenance, "MIGRATE");
   const groups = r.ofType("gcp:compute/instanceGroupManager:InstanceGroupManager").map((g) => [nameOf(g.urn), (g.inputs as any).targetSize]);
-  assert.deepEqual(groups.sort(), [["gcp-usc1-cpu", 2], ["gcp-usc1-gpu-a100", 2]]);
+  assert.deepEqual(groups.sort(), [["gcp-usc1-cpu", 2], ["gcp-usc1-gpu-a100", 3]]);
   assert.equal(r.ofType("gcp:compute/instance:Instance").length, 1, "one k3s server");
 });
 

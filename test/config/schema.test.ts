@@ -467,6 +467,42 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /'gcp-a+' is 32 characters; gcp cluster names may have at most 31/,
   },
   {
+    name: "more vLLM GPUs on a cluster than its GPU node groups have at desiredSize (no autoscaler)",
+    mutate: (p) => (p.clusters[2].nodeGroups[1].desiredSize = 2),
+    path: "inference-mesh:platform.clusters[2].nodeGroups",
+    message: /need 9 GPUs but its GPU node groups have 8 at desiredSize/,
+  },
+  {
+    name: "an agent gateway port the nodes already use",
+    mutate: (p) => (p.gateways.agents.port = 6443),
+    path: "inference-mesh:platform.gateways.agents.port",
+    message: /is taken on the nodes/,
+  },
+  {
+    name: "an EKS node group name too long for its generated name",
+    mutate: (p) => (p.clusters[0].nodeGroups[0].name = "n".repeat(37)),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[0].name",
+    message: /EKS node group names .* at most 36/,
+  },
+  {
+    name: "an agent hostname over Gateway API's 253 characters",
+    mutate: (p) => (p.gateways.agents.hostname = Array.from({ length: 4 }, () => "a".repeat(60)).join(".") + ".com"),
+    path: "inference-mesh:platform.gateways.agents.hostname",
+    message: /Gateway API allows 253/,
+  },
+  {
+    name: "a vLLM servedModelName that vLLM cannot load",
+    mutate: (p) => (p.models[0].servedModelName = "Llama 3.1 8B"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /is what vLLM loads \(--model\)/,
+  },
+  {
+    name: "a tool named like another tool's agents policy",
+    mutate: (p) => (p.tools[2].name = "web-search-agents"),
+    path: "inference-mesh:platform.tools[2].name",
+    message: /derives the workload name 'web-search-agents', which is already the AuthorizationPolicy for its agents of tool 'web-search'/,
+  },
+  {
     name: "a hostname with an empty label (Gateway API rejects it)",
     mutate: (p) => (p.gateways.inference.hostname = "inference..example.com"),
     path: "inference-mesh:platform.gateways.inference.hostname",
@@ -614,4 +650,11 @@ test("an existing cluster's kubeconfig that is here is read at validation: a dir
   expectProblem(local({ kubeconfig: dir }), "inference-mesh:platform.clusters[0].kubeconfig", /is a directory, not a kubeconfig file/);
   fs.writeFileSync(path.join(dir, "broken"), "clusters: [\n");
   expectProblem(local({ kubeconfig: path.join(dir, "broken") }), "inference-mesh:platform.clusters[0].kubeconfig", /is not valid YAML/);
+});
+
+test("derived names of different kinds may coincide: a version named like another's ServiceAccount suffix is fine", () => {
+  const p = shippedPlatform("local");
+  // Pool 'qwen3-0-6b-v1-server' (Deployment, InferencePool) vs the v1 server's ServiceAccount of that name.
+  p.models[0].versions[1].name = "v1-server";
+  assert.doesNotThrow(() => parsePlatform(p, "local"));
 });
