@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec, gatewayProxyIdentities, parsePrincipal, targetRefsOf } from "../lib/authz";
-import { byCluster, isAuthorizationPolicy, meta } from "../lib/k8s";
+import { byCluster, isAuthorizationPolicy, isGateway, meta } from "../lib/k8s";
 import { configWithDefaults, list, probe } from "../lib/values";
 
 interface Config {
@@ -31,10 +31,15 @@ function disallowed(namespace: string, caller: string, config: Config, proxies: 
   return undefined;
 }
 
-/** Whether every target of the policy is a Gateway: its callers are ingress clients, not mesh peers. */
-function targetsGatewaysOnly(spec: AuthzSpec): boolean {
+/**
+ * Whether every target of the policy is an ingress Gateway: its callers are ingress clients, not
+ * mesh peers. A policy bound to a waypoint is enforced for the workloads behind it, so it counts.
+ */
+function targetsIngressGatewaysOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[]): boolean {
   const refs = targetRefsOf(spec);
-  return refs.length > 0 && refs.every((ref) => ref.kind === "Gateway");
+  const classOf = (name: string) =>
+    resources.find((r) => isGateway(r.type) && meta(r.props).namespace === namespace && meta(r.props).name === name)?.props.spec?.gatewayClassName as string | undefined;
+  return refs.length > 0 && refs.every((ref) => ref.kind === "Gateway" && classOf(ref.name) !== "istio-waypoint");
 }
 
 function checkCluster(resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void): void {
@@ -46,7 +51,7 @@ function checkCluster(resources: PolicyResource[], config: Config, report: (mess
     const applies = namespace === config.rootNamespace ? [config.agentsNamespace, config.toolsNamespace] : [namespace];
     if (!applies.includes(config.agentsNamespace) && !applies.includes(config.toolsNamespace)) continue;
     const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
-    if (!read.known || actionOf(read.value) !== "ALLOW" || targetsGatewaysOnly(read.value)) continue;
+    if (!read.known || actionOf(read.value) !== "ALLOW" || targetsIngressGatewaysOnly(read.value, namespace, resources)) continue;
     for (const rule of list(read.value.rules)) {
       for (const from of list(rule.from)) {
         for (const p of list(from.source?.principals)) {

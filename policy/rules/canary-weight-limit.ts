@@ -11,33 +11,51 @@ interface Config {
 const defaults: Config = { maxCanaryWeight: 10, canaryHeader: "x-canary" };
 
 interface BackendRef {
+  group?: string;
   kind?: string;
+  namespace?: string;
   name: string;
   weight?: number;
 }
 interface RouteRule {
-  matches?: { headers?: { name?: string }[] }[];
+  matches?: { headers?: { name?: string; value?: string }[] }[];
   backendRefs?: BackendRef[];
 }
 
-const refKey = (b: BackendRef) => `${b.kind ?? "Service"}/${b.name}`;
+/** A backend as Gateway API resolves it: group, kind, namespace (the route's by default), name. */
+const refKeyIn = (routeNamespace: string) => (b: BackendRef) => `${b.group ?? ""}/${b.kind ?? "Service"}/${b.namespace ?? routeNamespace}/${b.name}`;
 
-const matchesHeader = (rule: RouteRule, header: string) =>
-  list(rule.matches).some((m) => list(m.headers).some((h) => h.name?.toLowerCase() === header.toLowerCase()));
+/**
+ * Whether a rule is the canary's own door: every one of its matches requires the canary header
+ * (with a value other than "false"). Matches are ORed, so a rule with one match without the header
+ * (or with no matches: everything) takes ordinary traffic too.
+ */
+const asksForCanary = (match: { headers?: { name?: string; value?: string }[] }, header: string) =>
+  list(match.headers).some((h) => h.name?.toLowerCase() === header.toLowerCase() && String(h.value ?? "").toLowerCase() !== "false");
 
-/** Backends that a rule matching the canary header routes to: the route's declared canaries. */
-export function canaryBackends(rules: RouteRule[], header: string): Set<string> {
-  return new Set(rules.filter((r) => matchesHeader(r, header)).flatMap((r) => list(r.backendRefs).map(refKey)));
+const isCanaryDoor = (rule: RouteRule, header: string) => {
+  const matches = list(rule.matches);
+  return matches.length > 0 && matches.every((m) => asksForCanary(m, header));
+};
+
+/**
+ * Backends a rule asking for the canary header routes to (weight 0 gets nothing): the route's
+ * declared canaries, wherever else they appear.
+ */
+export function canaryBackends(rules: RouteRule[], header: string, routeNamespace = ""): Set<string> {
+  const key = refKeyIn(routeNamespace);
+  const declaring = rules.filter((r) => list(r.matches).some((m) => asksForCanary(m, header)));
+  return new Set(declaring.flatMap((r) => list(r.backendRefs).filter((b) => b.weight !== 0).map(key)));
 }
 
 /**
  * Each backend's weight in a rule, the entries naming the same backend added up: Gateway API
  * gives every entry weight / sum, so a backend listed twice gets both shares. An omitted weight is 1.
  */
-export function backendWeights(refs: BackendRef[]): { key: string; name: string; weight: number }[] {
+export function backendWeights(refs: BackendRef[], routeNamespace = ""): { key: string; name: string; weight: number }[] {
   const byKey = new Map<string, { key: string; name: string; weight: number }>();
   for (const b of refs) {
-    const key = refKey(b);
+    const key = refKeyIn(routeNamespace)(b);
     const entry = byKey.get(key) ?? { key, name: b.name, weight: 0 };
     entry.weight += typeof b.weight === "number" ? b.weight : 1;
     byKey.set(key, entry);
@@ -65,12 +83,12 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
     const { namespace, name } = meta(args.props);
     const rules = list(args.props.spec?.rules as RouteRule[]);
-    const canaries = canaryBackends(rules, canaryHeader);
+    const canaries = canaryBackends(rules, canaryHeader, namespace);
     rules.forEach((rule, i) => {
       // The header rule is the canary's own door; everything else must keep the canary small.
-      if (matchesHeader(rule, canaryHeader)) return;
+      if (isCanaryDoor(rule, canaryHeader)) return;
       const refs = list(rule.backendRefs);
-      const backends = backendWeights(refs);
+      const backends = backendWeights(refs, namespace);
       if (backends.length === 0 || (backends.length === 1 && !canaries.has(backends[0].key))) return;
       const total = backends.reduce((a, b) => a + b.weight, 0);
       if (refs.length > 1 && total !== 100) report(`${namespace}/${name} rule ${i}: split weights ${refs.map((b) => (typeof b.weight === "number" ? b.weight : 1)).join("/")} sum to ${total}, not 100`);
@@ -82,7 +100,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
         const share = total > 0 ? Math.round((b.weight * 10000) / total) / 100 : 0;
         if (share > maxCanaryWeight) {
           const what = canaries.has(b.key) ? `canary (${canaryHeader} routes to it)` : "non-primary backend";
-          const listed = refs.filter((r) => refKey(r) === b.key).length;
+          const listed = refs.filter((r) => refKeyIn(namespace)(r) === b.key).length;
           report(`${namespace}/${name} rule ${i}: ${what} ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}${listed > 1 ? ` (listed ${listed} times)` : ""}; a canary may get at most ${maxCanaryWeight}%`);
         }
       });

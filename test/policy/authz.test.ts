@@ -37,6 +37,13 @@ test("workload-namespaces-authorized: a namespace running workloads needs an ALL
   ]);
   assert.equal(viaTargetRefs.violations.length, 1);
   assert.match(viaTargetRefs.violations[0].message, /no ALLOW AuthorizationPolicy bound by selector or namespace/);
+  // Per workload: a second Deployment no policy selects is open even though its namespace has policies.
+  const labelled = (name: string, labels: Record<string, string>) =>
+    on("kubernetes:apps/v1:Deployment", `inference-${name}`, { metadata: { name, namespace: "inference" }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } });
+  const selectorPolicy = ap("inference", "vllm", { ...allowFrom("cluster.local/ns/inference/sa/gw"), selector: { matchLabels: { app: "vllm" } } });
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("vllm", { app: "vllm" }), selectorPolicy])).violations, []);
+  const uncovered = await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("vllm", { app: "vllm" }), labelled("epp", { app: "epp" }), selectorPolicy]);
+  assert.deepEqual(uncovered.violations.map((v) => v.message), ["Deployment inference/epp on cluster a is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity"]);
 });
 
 test("authorization-sources-restricted: ALLOW rules name their callers", async () => {
@@ -159,6 +166,12 @@ test("agent-call-graph: only the agent gateway calls agents, only agents call to
   ]);
   const allowed = await runStack(agentCallGraph, [...fleet, ap("tools", "web-search", allowFrom(`${td}/ns/batch/sa/indexer`))], { extraCallers: { tools: ["batch/indexer"] } });
   assert.deepEqual(allowed.violations, []);
+  // A policy bound to the tools' waypoint is enforced for the tools behind it.
+  const viaWaypoint = await runStack(agentCallGraph, [
+    ...fleet,
+    ap("tools", "waypoint-callers", { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }], rules: [{ from: [{ source: { principals: [`${td}/ns/inference/sa/vllm`] } }] }] }),
+  ]);
+  assert.deepEqual(viaWaypoint.violations.map((v) => v.message), ["AuthorizationPolicy tools/waypoint-callers admits cluster.local/ns/inference/sa/vllm: only agents may call tools"]);
   // A root-namespace ALLOW policy binds every namespace: letting the agent gateway in there lets it reach the tools.
   const root = await runStack(agentCallGraph, [...fleet, ap("istio-system", "everyone", allowFrom(`${td}/ns/agents/sa/agent-gateway`))]);
   assert.deepEqual(root.violations.map((v) => v.message), [

@@ -105,6 +105,21 @@ test("canary-weight-limit: all traffic to the canary, or the canary listed twice
   assert.deepEqual((await runResource(canaryWeightLimit, route([pinned, { backendRefs: [{ kind: "InferencePool", name: "pool-v1" }] }]))).violations, []);
 });
 
+test("canary-weight-limit: a header rule that also matches everything is not the canary's door; x-canary: false pins the stable", async () => {
+  const split = { backendRefs: [{ kind: "InferencePool", name: "pool-v1", weight: 95 }, { kind: "InferencePool", name: "pool-v2", weight: 5 }] };
+  // Matches are ORed: the second match takes all traffic, and the first rule wins ties.
+  const leaky = { matches: [{ headers: [{ name: "x-canary", value: "true" }] }, { path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ kind: "InferencePool", name: "pool-v2" }] };
+  const leak = await runResource(canaryWeightLimit, route([leaky, split]), null);
+  assert.match(leak.violations.map((v) => v.message).join("\n"), /pool-v2 gets 100% of the rule's traffic/);
+  // Pinning the stable with x-canary: false, or listing it at weight 0 in the canary rule, is compliant.
+  const door = { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [{ kind: "InferencePool", name: "pool-v2" }, { kind: "InferencePool", name: "pool-v1", weight: 0 }] };
+  const pinStable = { matches: [{ headers: [{ name: "x-canary", value: "false" }] }], backendRefs: [{ kind: "InferencePool", name: "pool-v1" }] };
+  assert.deepEqual((await runResource(canaryWeightLimit, route([door, pinStable, split]))).violations, []);
+  // Same name, another namespace: another backend.
+  const elsewhere = { backendRefs: [{ kind: "InferencePool", name: "pool-v1", weight: 50 }, { kind: "InferencePool", name: "pool-v1", namespace: "canary", weight: 50 }] };
+  assert.equal((await runResource(canaryWeightLimit, route([elsewhere]))).violations.length, 1);
+});
+
 const servers = { matchLabels: { "app.kubernetes.io/instance": "llama-v1" } };
 const pool = (failureMode: string | undefined, port = 9002, selector: unknown = servers, targetPort = 8000) =>
   on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
