@@ -45,12 +45,15 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       // A pod can enroll itself in ambient with the label, wherever its namespace is.
       if (!ambientNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
       const kind = args.type.split(":").pop();
-      const inject = pod.labels?.["sidecar.istio.io/inject"] ?? pod.annotations?.["sidecar.istio.io/inject"];
+      // The injector's webhooks select pods by label (Istio 1.30 mutatingwebhook.yaml): the
+      // `object.` one `sidecar.istio.io/inject=true`; the `rev.object.` one a revision label unless
+      // the pod also says `sidecar.istio.io/inject=false`.
+      const inject = pod.labels?.["sidecar.istio.io/inject"];
       if (inject === "true") report(`${kind} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace ${namespace}`);
-      // The injector's `rev.object.` webhook injects pods labelled with a revision in namespaces
-      // that carry no injection label, which the ambient ones do not.
       const rev = pod.labels?.["istio.io/rev"];
-      if (rev !== undefined) report(`${kind} ${namespace}/${name} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ambient namespace ${namespace}`);
+      if (rev !== undefined && inject !== "false") {
+        report(`${kind} ${namespace}/${name} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ambient namespace ${namespace}`);
+      }
       return;
     }
     if (args.type !== T.namespace) return;

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, isAuthorizationPolicy, isGateway, isKind, meta } from "../lib/k8s";
-import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, targetRefsOf } from "../lib/authz";
+import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "../lib/authz";
 import { configWithDefaults, list, orUnknown } from "../lib/values";
 
 interface Config {
@@ -51,7 +51,9 @@ function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): 
     bound = true;
     for (const rule of list(spec.rules)) {
       const from = list(rule.from);
-      if (from.length > 0 && !from.some((f) => isUnauthenticatedOnly(f.source) || openness(f.source) !== undefined)) continue;
+      // Outside callers: no mesh identity required (not*-only, open, or request principals alone).
+      const outsiders = (s: Source | undefined) => isUnauthenticatedOnly(s) || openness(s) !== undefined || (!list(s?.principals).length && !list(s?.namespaces).length);
+      if (from.length > 0 && !from.some((f) => outsiders(f.source))) continue;
       policies.push(meta(ap.props).name);
       const to = list(rule.to);
       if (to.length === 0 || to.some((t) => list(t.operation?.ports).length === 0)) return { ports: "all", policies };

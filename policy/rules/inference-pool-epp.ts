@@ -96,13 +96,25 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
   } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
     report(`${where}: Service ${namespace}/${ref.name} does not expose port ${ref.port}`, pool.urn);
   }
-  const drs = resources.filter((r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name!, namespace, meta(r.props).namespace));
+  const drs = resources.filter(
+    (r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name!, namespace, meta(r.props).namespace) && appliesToGateways(r.props.spec?.workloadSelector),
+  );
   if (!drs.some((r) => pickerTlsMode(r.props.spec?.trafficPolicy, ref.port) === "SIMPLE")) {
     report(
       `${where}: no DestinationRule with tls.mode SIMPLE for ${ref.name}.${namespace}.svc.cluster.local${ref.port !== undefined ? ` port ${ref.port}` : ""} (the gateway speaks TLS to the picker; a portLevelSettings entry for the port overrides the rule-wide trafficPolicy.tls)`,
       pool.urn,
     );
   }
+}
+
+/**
+ * Whether a DestinationRule reaches the gateway's proxy: one with a `workloadSelector` applies only
+ * to the pods it selects, so it counts only when it selects gateway pods by their gateway name.
+ */
+function appliesToGateways(selector: { matchLabels?: Record<string, string> } | undefined): boolean {
+  if (!selector) return true;
+  const keys = Object.keys(selector.matchLabels ?? {});
+  return keys.length > 0 && keys.every((k) => k === "gateway.networking.k8s.io/gateway-name" || k === "istio.io/gateway-name");
 }
 
 /** The TLS mode a DestinationRule gives the picker's port: its portLevelSettings entry wins over trafficPolicy.tls. */

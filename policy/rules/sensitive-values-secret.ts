@@ -37,7 +37,7 @@ const startupScriptTypes = new Set(["gcp:compute/instance:Instance", "gcp:comput
 /** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
 export function scriptHasCredentials(script: unknown): boolean {
   if (typeof script !== "string") return false;
-  return /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*"?token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--token[= ]\S/m.test(script);
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
 }
 
 /** Why a Secret holds credentials that must never sit in state in plaintext. */
@@ -77,11 +77,18 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
           report(`${args.type.split(":").pop()} ${args.name}: metadataStartupScript carries a join token or private key but is not secret; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
         }
       }
-      const startupMetadata = probe(() => (args.props.metadata as Record<string, unknown> | undefined)?.["startup-script"]);
+      // Every metadata value the VM runs or hands to cloud-init (startup-script, user-data, …).
+      const metadata = probe(() => args.props.metadata as Record<string, unknown> | undefined);
       if (!keptSecret(args, "metadata")) {
-        if (!startupMetadata.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadata.startup-script")}; list "metadata" in additionalSecretOutputs`);
-        else if (scriptHasCredentials(startupMetadata.value)) {
-          report(`${args.type.split(":").pop()} ${args.name}: metadata.startup-script carries a join token or private key but is not secret; list "metadata" in additionalSecretOutputs`);
+        if (!metadata.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadata")}; list "metadata" in additionalSecretOutputs`);
+        else {
+          for (const [key, value] of Object.entries(metadata.value ?? {})) {
+            const v = probe(() => value);
+            if (!v.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable(`metadata.${key}`)}; list "metadata" in additionalSecretOutputs`);
+            else if (scriptHasCredentials(v.value)) {
+              report(`${args.type.split(":").pop()} ${args.name}: metadata.${key} carries a join token or private key but is not secret; list "metadata" in additionalSecretOutputs`);
+            }
+          }
         }
       }
       return;

@@ -185,6 +185,8 @@ test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a 
   // A revision label is a request for that revision's injector.
   const rev = await runResource(ambientNoSidecarInjection, pod("tools", { "istio.io/rev": "default" }), null);
   assert.match(rev.violations[0].message, /labelled istio\.io\/rev=default/);
+  // The revision webhook skips pods that opt out explicitly.
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, pod("tools", { "istio.io/rev": "default", "sidecar.istio.io/inject": "false" }))).violations, []);
   // A pod that enrolls itself in ambient is held to the same rule wherever it runs.
   const selfEnrolled = await runResource(ambientNoSidecarInjection, pod("batch", { "istio.io/dataplane-mode": "ambient", "sidecar.istio.io/inject": "true" }), null);
   assert.equal(selfEnrolled.violations.length, 1);

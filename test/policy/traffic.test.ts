@@ -58,6 +58,12 @@ test("gateway-listeners-tls: an in-mesh plaintext listener stops being in-mesh o
   assert.match(anyPort.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy inference-gateway-callers admits callers without a mesh identity on every port/);
   const port80 = await runStack(gatewayListenersTls, [gwMesh, callers([{ operation: { ports: ["443", "80"] } }])]);
   assert.match(port80.violations[0].message, /on port 80;/);
+  // A request principal is a token, not a mesh identity: outside clients with one reach port 80.
+  const jwt = on(AP, "jwt", {
+    metadata: { name: "jwt-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { requestPrincipals: ["https://issuer/client"] } }], to: [{ operation: { ports: ["80"] } }] }] },
+  });
+  assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers([{ operation: { ports: ["443"] } }]), jwt])).violations.length, 1);
   // No policy binding the Gateway at all: Istio admits everyone.
   const unbound = await runStack(gatewayListenersTls, [gwMesh]);
   assert.match(unbound.violations[0].message, /no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits callers without a mesh identity on every port/);
@@ -151,6 +157,12 @@ test("inference-pool-epp: explicit failure mode, EPP Service on the referenced p
     metadata: { name: "llama-v1-epp", namespace: "inference" },
     spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true }, portLevelSettings: [{ port: { number: 9002 }, tls: { mode: "DISABLE" } }] } },
   });
+  // A DestinationRule bound to other workloads does not reach the gateway.
+  const elsewhereDr = on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", {
+    metadata: { name: "llama-v1-epp", namespace: "inference" },
+    spec: { host: "llama-v1-epp.inference.svc.cluster.local", workloadSelector: { matchLabels: { app: "nothing" } }, trafficPolicy: { tls: { mode: "SIMPLE" } } },
+  });
+  assert.equal((await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), elsewhereDr])).violations.length, 1);
   const overridden = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), portLevel]);
   assert.match(overridden.violations[0].message, /no DestinationRule with tls\.mode SIMPLE for llama-v1-epp\.inference\.svc\.cluster\.local port 9002/);
 });

@@ -130,6 +130,7 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
   assert.ok(scriptHasCredentials("cat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF"));
   assert.ok(scriptHasCredentials("-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"));
   assert.ok(scriptHasCredentials("curl -sfL https://get.k3s.io | K3S_TOKEN=s3cr3t sh -"));
+  assert.ok(scriptHasCredentials("#cloud-config\nwrite_files:\n- content: |\n    agent-token: abc\n"), "k3s's agent-token is a join credential too");
   assert.ok(!scriptHasCredentials("#!/bin/sh\napt-get install -y nvidia-driver-580\n# tokens are fetched later\n"));
   const script = "#!/bin/sh\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF\n";
   const vm = (type: string, extra: Record<string, unknown> = {}) => ({ type, name: "k3s-server", props: { metadataStartupScript: script }, ...extra });
@@ -149,6 +150,9 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
   assert.equal(bad.violations.length, 2);
   assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a join token or private key but is not secret/);
   assert.match(bad.violations[1].message, /metadata\.startup-script carries a join token/);
+  // Any metadata value the VM hands to cloud-init counts, not only startup-script.
+  const userData = await runResource(sensitiveValuesSecret, vm("gcp:compute/instance:Instance", { props: { metadata: { "user-data": "#cloud-config\n  token: abc\n" } } }));
+  assert.match(userData.violations[0].message, /metadata\.user-data carries a join token/);
 });
 
 test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
