@@ -515,6 +515,39 @@ function more(): Mutation[] {
         return copy.urn;
       },
     },
+    {
+      name: "a model server's own ALLOW policy removed (its pods admit every mesh identity)",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? "")),
+    },
+    {
+      name: "the canary rule given a second match that takes all traffic (matches are ORed)",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(doc, splitRoute, (o) => {
+          const door = o.spec.rules.find((rule: any) => (rule.matches ?? []).some((m: any) => (m.headers ?? []).some((h: any) => h.name === "x-canary")));
+          door.matches.push({ path: { type: "PathPrefix", value: "/" } });
+        }),
+    },
+    {
+      name: "an ALLOW policy on the tools' waypoint admitting the inference gateway",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const wp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
+        const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && r.provider === wp?.provider);
+        if (!wp || !ap) return undefined;
+        const td = JSON.stringify(ap.inputs).match(/"([^"\/]+)\/ns\//)?.[1] ?? "cluster.local";
+        const copy = JSON.parse(JSON.stringify(ap));
+        copy.urn = ap.urn.replace(/::([^:]+)$/, "::$1-via-waypoint");
+        for (const props of [copy.inputs, copy.outputs]) {
+          if (!props) continue;
+          props.metadata = { ...props.metadata, name: "waypoint-callers" };
+          props.spec = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: (wp.inputs as any).metadata.name }], rules: [{ from: [{ source: { principals: [`${td}/ns/inference/sa/inference-gateway-istio`] } }] }] };
+        }
+        doc.deployment.resources!.push(copy);
+        return copy.urn;
+      },
+    },
     // A single cluster may let istiod mint its own root; these apply to multi-cluster meshes.
     {
       name: "a cluster's cacerts under another root",
