@@ -39,7 +39,7 @@ export function growFleet(platform: any, size: FleetSize): any {
       ...(c.vpcCidr ? { vpcCidr: shiftCidr(c.vpcCidr, i, 16) } : {}),
       ...(c.subnetCidr ? { subnetCidr: shiftCidr(c.subnetCidr, i, 16) } : {}),
       // Room for the extra models: GPU demand grows with the model copies.
-      nodeGroups: (c.nodeGroups ?? []).map((g: any) => ({ ...g, maxSize: g.maxSize * size.modelCopies })),
+      nodeGroups: (c.nodeGroups ?? []).map((g: any) => ({ ...g, desiredSize: g.desiredSize * size.modelCopies, maxSize: g.maxSize * size.modelCopies })),
       // Existing clusters in a multi-cluster mesh name the API server the others reach.
       ...(c.cloud === "existing" && size.clusterCopies > 1 && !(i === 0 && c.apiServer)
         ? { apiServer: `https://${suffix(c.name, "r", i)}.fleet.invalid:6443` }
