@@ -90,7 +90,9 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
   } as any;
   for (const list of ["clusters", "models", "agents"]) {
     if (!Array.isArray(withDefaults[list])) return [];
-    withDefaults[list] = withDefaults[list].map((item: any) => ({ nodeGroups: [], versions: [], tools: [], clusters: [], loraAdapters: [], ...item }));
+    // Agents keep an absent `clusters` absent: it means "the model's clusters", not "none".
+    const defaults = list === "agents" ? { versions: [], tools: [] } : { nodeGroups: [], versions: [], tools: [], clusters: [], loraAdapters: [] };
+    withDefaults[list] = withDefaults[list].map((item: any) => ({ ...defaults, ...item }));
   }
   return validatePlatform(withDefaults, { bestEffort: true }).problems;
 }

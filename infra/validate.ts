@@ -201,7 +201,8 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
     const taken = new Set([inferencePublicPort(cfg.gateways), inferenceMeshPort]);
     const port = agentPublicPort(cfg.gateways);
     const shared = cfg.clusters.filter(
-      (c) => (c.kind === "k3s" || (c.cloud === "existing" && c.platform === "k3s")) && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)) && cfg.models.some((m) => m.clusters.includes(c.name)),
+      // k3d runs k3s in containers, with the same ServiceLB.
+      (c) => (c.kind === "k3s" || (c.cloud === "existing" && (c.platform === "k3s" || c.platform === "k3d"))) && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)) && cfg.models.some((m) => m.clusters.includes(c.name)),
     );
     if (taken.has(port) && shared.length > 0) {
       report(

@@ -43,6 +43,7 @@ function invocationProblem(stack: string, files: { stackFile?: string; out?: str
   }
   if (files.out && fs.existsSync(files.out) && !fs.statSync(files.out).isDirectory()) return `--out ${files.out} is a file, not a directory`;
   if (files.policyConfig && !fs.existsSync(files.policyConfig)) return `--policy-config ${files.policyConfig}: no such file`;
+  if (files.policyConfig && fs.statSync(files.policyConfig).isDirectory()) return `--policy-config ${files.policyConfig} is a directory, not a file`;
   if (files.policyPack && !fs.existsSync(path.join(files.policyPack, "PulumiPolicy.yaml"))) return `--policy-pack ${files.policyPack} is not a policy pack (no PulumiPolicy.yaml)`;
   const fromEnv = process.env.INFERENCE_MESH_POLICY_PACK;
   if (!files.policyPack && fromEnv && !fs.existsSync(path.join(path.resolve(fromEnv), "PulumiPolicy.yaml"))) {

@@ -151,8 +151,11 @@ export class PolicyPackProcess {
       ...(stack.config && Object.keys(stack.config).length ? { PULUMI_CONFIG: JSON.stringify(stack.config) } : {}),
     };
     const child = spawn(process.execPath, ["--enable-source-maps", entry], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Tracked from the start: a stop while the pack boots must not leave it running.
+    trackPack(child);
     const stderr: string[] = [];
     child.stderr!.setEncoding("utf8").on("data", (d: string) => stderr.push(d));
+    let onEarlyExit: (code: number | null) => void = () => undefined;
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
       const timer = setTimeout(() => fail(new Error(`policy pack in ${packDir} printed no port within ${timeoutMs} ms`)), timeoutMs);
@@ -171,11 +174,11 @@ export class PolicyPackProcess {
           resolve(Number(line.trim()));
         }
       });
-      child.once("exit", (code) => fail(new Error(`policy pack in ${packDir} exited with code ${code} before serving`)));
+      onEarlyExit = (code) => fail(new Error(`policy pack in ${packDir} exited with code ${code} before serving`));
+      child.once("exit", onEarlyExit);
       child.once("error", fail);
     });
-    child.removeAllListeners("exit");
-    trackPack(child);
+    child.removeListener("exit", onEarlyExit);
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
       "grpc.max_receive_message_length": 400 * 1024 * 1024,
       "grpc.max_send_message_length": 400 * 1024 * 1024,

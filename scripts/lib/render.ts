@@ -137,14 +137,9 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   }
 
   fs.mkdirSync(outRoot, { recursive: true });
+  // Written synchronously: a signal lands before or after; what a killed render leaves is swept
+  // by the next render of the stack (sweepDebris).
   const tmp = fs.mkdtempSync(path.join(outRoot, `.${options.stack}.tmp-`));
-  // An interrupted render removes its temporary tree (a stale one is swept by the next render).
-  const onSignal = (signal: NodeJS.Signals) => {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   try {
     const files: Record<string, string> = {
       "stack.json": JSON.stringify(exported, null, 2) + "\n",
@@ -165,9 +160,6 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
   }
   return { dir: target, export: exported, review, packUsage };
 }

@@ -658,3 +658,12 @@ test("derived names of different kinds may coincide: a version named like anothe
   p.models[0].versions[1].name = "v1-server";
   assert.doesNotThrow(() => parsePlatform(p, "local"));
 });
+
+test("a field error does not hide where agents run: the k3s gateway port clash is still reported", () => {
+  const p = shippedPlatform("local");
+  delete p.gateways.agents.port;
+  p.models[0].maxModelLen = "x";
+  const problems = problemsOf(p);
+  assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.models[0].maxModelLen")), problems.join("\n"));
+  assert.ok(problems.some((l) => /gateways\.agents\.port: port 443 \(the default\) is also the inference gateway's/.test(l)), problems.join("\n"));
+});

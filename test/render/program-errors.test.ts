@@ -44,6 +44,23 @@ test("a URN registered twice fails the render, as the engine does, instead of ke
   assert.doesNotMatch(res.stderr, /triggerUncaughtException|Node\.js v/);
 });
 
+test("a review stopped while the policy pack boots takes the pack down with it", async () => {
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "pack-boot-kill.ts")], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  assert.equal(res.status, 143, res.stdout + res.stderr);
+  const pid = Number(/pack pid (\d+)/.exec(res.stdout)?.[1]);
+  assert.ok(pid > 0, res.stdout);
+  await new Promise((r) => setTimeout(r, 500));
+  // Running, not a zombie waiting for a reaper (where PID 1 reaps late, a killed child lingers as one).
+  const alive = (() => {
+    try {
+      return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  })();
+  assert.equal(alive, false, `pack ${pid} outlived the process that started it`);
+});
+
 test("two existing clusters without a reachable API server: exit 1 naming clusters[].apiServer, out/ untouched", () => {
   const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "program-errors-"));
   try {
