@@ -17,6 +17,11 @@ export interface Source {
   notIpBlocks?: string[];
   remoteIpBlocks?: string[];
   notRemoteIpBlocks?: string[];
+  /** Istio 1.30: `namespace/serviceAccount`, or a bare name in the policy's namespace. */
+  serviceAccounts?: string[];
+  notServiceAccounts?: string[];
+  trustDomains?: string[];
+  notTrustDomains?: string[];
 }
 
 export interface Rule {
@@ -39,7 +44,7 @@ export function actionOf(spec: AuthzSpec): string {
 }
 
 const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
-const positiveKeys: (keyof Source)[] = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks"];
+const positiveKeys: (keyof Source)[] = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks", "serviceAccounts", "trustDomains"];
 
 /**
  * Why a source admits everyone (or anyone unauthenticated), or undefined when it is specific.
@@ -55,7 +60,7 @@ export function openness(source: Source | undefined): string | undefined {
     const values = list(source[key]);
     // "*" matches everyone; "<trustDomain>/*" every identity of the mesh; 0.0.0.0/0 every address.
     const addresses = key === "ipBlocks" || key === "remoteIpBlocks";
-    const open = addresses ? values.find((c) => openCidrs.has(c)) : values.find((p) => p === "*" || /^[^/]*\/\*$/.test(p));
+    const open = addresses ? values.find((c) => openCidrs.has(c)) : values.find((p) => p === "*" || /^[^/]*\/\*$/.test(p) || /^\*\//.test(p));
     if (open === undefined) return undefined;
     reasons.push(addresses ? `${key} ${open} matches every address` : `${key} ${JSON.stringify(open)} matches every caller`);
   }
@@ -70,6 +75,10 @@ export function isUnauthenticatedOnly(source: Source | undefined): boolean {
 }
 
 const l7OperationKeys = ["paths", "notPaths", "methods", "notMethods", "hosts", "notHosts"];
+/** The only `when` keys ztunnel evaluates (Istio 1.30 pilot/pkg/serviceregistry/ambient/authorization.go). */
+const l4WhenKeys = new Set(["source.ip", "source.namespace", "source.principal", "destination.ip", "destination.port"]);
+/** Source fields only an L7 proxy sees (the client's address behind proxies, request credentials). */
+const l7SourceKeys = ["requestPrincipals", "notRequestPrincipals", "remoteIpBlocks", "notRemoteIpBlocks"] as const;
 
 /** The L7 attributes a policy's rules use (only a waypoint or gateway can enforce them). */
 export function l7Attributes(spec: AuthzSpec): string[] {
@@ -78,9 +87,9 @@ export function l7Attributes(spec: AuthzSpec): string[] {
     for (const to of list(rule.to)) {
       for (const key of l7OperationKeys) if (list(to.operation?.[key]).length > 0) out.add(`to.operation.${key}`);
     }
-    for (const when of list(rule.when)) if (/^request\./.test(when.key)) out.add(`when ${when.key}`);
+    for (const when of list(rule.when)) if (!l4WhenKeys.has(when.key)) out.add(`when ${when.key}`);
     for (const from of list(rule.from)) {
-      if (list(from.source?.requestPrincipals).length || list(from.source?.notRequestPrincipals).length) out.add("from.source.requestPrincipals");
+      for (const key of l7SourceKeys) if (list(from.source?.[key]).length) out.add(`from.source.${key}`);
     }
   }
   return [...out];

@@ -54,13 +54,22 @@ function checkCluster(resources: PolicyResource[], config: Config, report: (mess
     if (!read.known || actionOf(read.value) !== "ALLOW" || targetsIngressGatewaysOnly(read.value, namespace, resources)) continue;
     for (const rule of list(read.value.rules)) {
       for (const from of list(rule.from)) {
-        for (const p of list(from.source?.principals)) {
-          const parsed = parsePrincipal(p);
-          if (!parsed) continue; // malformed or wildcard principals are other policies' findings
+        // Callers as `namespace/serviceAccount`: from principals, and Istio 1.30's serviceAccounts
+        // (a bare name is in the policy's namespace).
+        const callers = [
+          ...list(from.source?.principals).flatMap((p) => {
+            const parsed = parsePrincipal(p);
+            return parsed ? [{ shown: p, id: `${parsed.namespace}/${parsed.serviceAccount}` }] : []; // malformed or wildcard: other policies' findings
+          }),
+          ...list(from.source?.serviceAccounts)
+            .filter((sa) => sa !== "*")
+            .map((sa) => ({ shown: `serviceAccount ${sa}`, id: sa.includes("/") ? sa : `${namespace}/${sa}` })),
+        ];
+        for (const caller of callers) {
           for (const target of applies) {
-            const why = disallowed(target, `${parsed.namespace}/${parsed.serviceAccount}`, config, proxies);
+            const why = disallowed(target, caller.id, config, proxies);
             const where = target === namespace ? "" : ` (policies in ${config.rootNamespace} apply in ${target} too)`;
-            if (why) report(`AuthorizationPolicy ${namespace}/${name} admits ${p}${where}: ${why}`, r.urn);
+            if (why) report(`AuthorizationPolicy ${namespace}/${name} admits ${caller.shown}${where}: ${why}`, r.urn);
           }
         }
       }

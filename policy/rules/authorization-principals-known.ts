@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, knownServiceAccounts, parsePrincipal } from "../lib/authz";
-import { byCluster, dig, isAuthorizationPolicy, isHelmInstall, meta } from "../lib/k8s";
+import { byCluster, dig, helmChartName, isAuthorizationPolicy, isHelmInstall, meta } from "../lib/k8s";
 import { configWithDefaults, list, probe } from "../lib/values";
 
 interface Config {
@@ -38,6 +38,8 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
       if (!isHelmInstall(r.type)) continue;
       const td = probe(() => dig(r.props.values, "meshConfig.trustDomain"));
       if (td.known && typeof td.value === "string") trustDomains.add(td.value);
+      // istiod without meshConfig.trustDomain uses the chart's default.
+      else if (td.known && td.value === undefined && helmChartName(r.props) === "istiod") trustDomains.add("cluster.local");
     }
     for (const [, resources] of byCluster(args.resources)) {
       for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
@@ -46,6 +48,12 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
         const { namespace, name } = meta(r.props);
         for (const rule of list(read.value.rules)) {
           for (const from of list(rule.from)) {
+            // Istio 1.30's serviceAccounts: `namespace/name`, or a bare name in the policy's namespace.
+            for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {
+              if (sa === "*") continue;
+              const id = sa.includes("/") ? sa : `${namespace}/${sa}`;
+              if (!known.has(id)) report(`AuthorizationPolicy ${namespace}/${name}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+            }
             for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) {
               if (p === "*") continue; // open sources are authorization-sources-restricted's finding
               const parsed = parsePrincipal(p);

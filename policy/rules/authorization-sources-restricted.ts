@@ -13,8 +13,8 @@ const defaults: Config = { ingressGatewayClasses: ["istio", "agentgateway"], req
 
 /** Why a source admits callers by place rather than identity, or undefined. */
 function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): string | undefined {
-  if (list(source.principals).length > 0 || list(source.requestPrincipals).length > 0) return undefined;
-  const by = (["namespaces", "ipBlocks", "remoteIpBlocks"] as const).filter((k) => list(source[k]).length > 0);
+  if (list(source.principals).length > 0 || list(source.requestPrincipals).length > 0 || list(source.serviceAccounts).length > 0) return undefined;
+  const by = (["namespaces", "trustDomains", "ipBlocks", "remoteIpBlocks"] as const).filter((k) => list(source[k]).length > 0);
   if (by.length === 0) return undefined;
   return `callers are named only by ${by.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
 }

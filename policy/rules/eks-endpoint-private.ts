@@ -9,6 +9,26 @@ const defaults: Config = { allowPublicApiEndpoints: false };
 
 const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
 
+/** Whether IPv4 ranges together cover every address (`0.0.0.0/1` + `128.0.0.0/1` as much as `/0`). */
+export function coversAllIpv4(cidrs: string[]): boolean {
+  const ranges = cidrs
+    .map((c) => /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(c.trim()))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => {
+      const base = ((+m[1] << 24) >>> 0) + (+m[2] << 16) + (+m[3] << 8) + +m[4];
+      const size = 2 ** (32 - +m[5]);
+      const start = Math.floor(base / size) * size;
+      return [start, start + size] as const;
+    })
+    .sort((a, b) => a[0] - b[0]);
+  let reach = 0;
+  for (const [start, end] of ranges) {
+    if (start > reach) return false;
+    reach = Math.max(reach, end);
+  }
+  return reach >= 2 ** 32;
+}
+
 /**
  * A public EKS API endpoint exposes the control plane of a GPU fleet to the internet; stacks
  * that forbid it must keep endpoints private (reached through the VPC).
@@ -41,7 +61,7 @@ export const eksEndpointPrivate: ResourceValidationPolicy = {
     const { allowPublicApiEndpoints } = configWithDefaults(args, defaults);
     if (!allowPublicApiEndpoints) {
       report(`EKS cluster ${args.name} has a public API endpoint but the stack forbids them; set endpointPublicAccess: false`);
-    } else if (cidrs.length === 0 || cidrs.some((c) => openCidrs.has(c))) {
+    } else if (cidrs.length === 0 || cidrs.some((c) => openCidrs.has(c)) || coversAllIpv4(cidrs)) {
       report(`EKS cluster ${args.name} has a public API endpoint open to ${cidrs.length ? cidrs.join(", ") : "0.0.0.0/0 (the default)"}; restrict publicAccessCidrs`);
     }
   },

@@ -4,14 +4,14 @@ import { isAuthorizationPolicy, meta } from "../lib/k8s";
 
 /**
  * In ambient mode a selector-attached policy is enforced by ztunnel, which sees only L4: Istio
- * cannot evaluate paths, methods or request attributes there and the rule never matches (an
- * ALLOW denies, a DENY lets everything through). L7 rules must attach to a waypoint or gateway
- * through targetRefs.
+ * cannot evaluate paths, methods, request attributes or the client's address behind proxies
+ * there: Istio drops such rules from an ALLOW (it then admits nobody by them) and makes a DENY
+ * match everything. L7 rules must attach to a waypoint or gateway through targetRefs.
  */
 export const l7AuthorizationTargetRefs: ResourceValidationPolicy = {
   name: "l7-authorization-target-refs",
   description:
-    "AuthorizationPolicies with L7 attributes (to.operation paths/methods/hosts, when request.*, requestPrincipals) attach through targetRefs to a waypoint or gateway, never through a selector that ztunnel (L4 only) would enforce.",
+    "AuthorizationPolicies with L7 attributes (to.operation paths/methods/hosts, `when` keys other than source.ip/namespace/principal and destination.ip/port, requestPrincipals, remoteIpBlocks) attach through targetRefs to a waypoint or gateway, never through a selector that ztunnel (L4 only) would enforce.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (!isAuthorizationPolicy(args.type)) return;

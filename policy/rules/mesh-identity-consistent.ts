@@ -74,9 +74,10 @@ export const meshIdentityConsistent: StackValidationPolicy = {
         declared.set("ztunnel global.network", value(ztunnel, "global.network"));
         if (value(ztunnel, "network") !== undefined) declared.set("ztunnel network", value(ztunnel, "network"));
       }
-      const clusterId = value(istiod, "global.multiCluster.clusterName");
-      if (clusterId) add(clusterIds, clusterId, cluster);
-      const ztunnelClusterId = ztunnel && (value(ztunnel, "multiCluster.clusterName") ?? value(ztunnel, "global.multiCluster.clusterName"));
+      // Both charts fall back to "Kubernetes" (istiod CLUSTER_ID, ztunnel ISTIO_META_CLUSTER_ID).
+      const clusterId = value(istiod, "global.multiCluster.clusterName") ?? "Kubernetes";
+      add(clusterIds, clusterId, cluster);
+      const ztunnelClusterId = ztunnel && (value(ztunnel, "multiCluster.clusterName") ?? value(ztunnel, "global.multiCluster.clusterName") ?? "Kubernetes");
       if (ztunnelClusterId && clusterId && ztunnelClusterId !== clusterId) {
         report(`cluster ${cluster}: ztunnel multiCluster.clusterName=${ztunnelClusterId} but istiod global.multiCluster.clusterName=${clusterId}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
       }

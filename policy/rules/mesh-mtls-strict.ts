@@ -38,20 +38,22 @@ export const meshMtlsStrict: StackValidationPolicy = {
     const { rootNamespace, ambientNamespaces } = configWithDefaults(args, defaults);
     const perCluster = byCluster(args.resources);
     for (const cluster of clusters(args.resources)) {
-      const meshWide = (perCluster.get(cluster.name) ?? []).filter((r) => {
-        if (!isPeerAuthentication(r.type)) return false;
-        const m = meta(r.props);
-        return m.name === "default" && m.namespace === rootNamespace;
-      });
-      if (meshWide.length === 0) {
+      // Istio treats every root-namespace PeerAuthentication without a selector (or with empty
+      // matchLabels) as mesh-level, the oldest winning, and UNSET there as PERMISSIVE: each one
+      // must be STRICT, and `default` must be one of them.
+      const inRoot = (perCluster.get(cluster.name) ?? []).filter((r) => isPeerAuthentication(r.type) && meta(r.props).namespace === rootNamespace);
+      const selectorless = (r: PolicyResource) => orUnknown(() => Object.keys(r.props.spec?.selector?.matchLabels ?? {}).length === 0, true);
+      const meshLevel = inRoot.filter(selectorless);
+      const named = inRoot.find((r) => meta(r.props).name === "default");
+      if (!named) {
         report(`cluster ${cluster.name} has no PeerAuthentication ${rootNamespace}/default: set spec.mtls.mode STRICT mesh-wide`, cluster.urn);
         continue;
       }
-      for (const pa of meshWide) {
+      if (!selectorless(named)) report(`cluster ${cluster.name}: mesh-wide PeerAuthentication has a selector, so it is not mesh-wide`, named.urn);
+      for (const pa of meshLevel) {
         const mode = orUnknown(() => pa.props.spec?.mtls?.mode as string | undefined, "STRICT");
-        const hasSelector = orUnknown(() => !!pa.props.spec?.selector, false);
-        if (mode !== "STRICT") report(`cluster ${cluster.name}: mesh-wide PeerAuthentication mode is ${mode ?? "unset"}, not STRICT`, pa.urn);
-        if (hasSelector) report(`cluster ${cluster.name}: mesh-wide PeerAuthentication has a selector, so it is not mesh-wide`, pa.urn);
+        const which = meta(pa.props).name === "default" ? "mesh-wide PeerAuthentication" : `mesh-level PeerAuthentication ${rootNamespace}/${meta(pa.props).name} (no selector in the root namespace)`;
+        if (mode !== "STRICT") report(`cluster ${cluster.name}: ${which} mode is ${mode ?? "unset"}, not STRICT`, pa.urn);
       }
       reportUnenrolled(cluster.name, perCluster.get(cluster.name) ?? [], ambientNamespaces, report);
     }
@@ -60,6 +62,14 @@ export const meshMtlsStrict: StackValidationPolicy = {
 
 /** Workloads in the ambient namespaces that ztunnel would not capture. */
 function reportUnenrolled(cluster: string, resources: PolicyResource[], ambientNamespaces: string[], report: ReportViolation): void {
+  // A workload namespace the stack does not create carries no ambient label of ours.
+  const created = new Set(resources.filter((r) => r.type === T.namespace).map((r) => meta(r.props).name));
+  for (const name of ambientNamespaces.filter((n) => !created.has(n))) {
+    const orphans = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
+    if (orphans.length > 0) {
+      report(`cluster ${cluster} runs ${orphans.length} workload(s) in namespace ${name}, which this stack does not create with ${DATAPLANE_MODE}=ambient: they may be outside the mesh`, orphans[0].urn);
+    }
+  }
   for (const ns of resources.filter((r) => r.type === T.namespace && ambientNamespaces.includes(meta(r.props).name))) {
     const { name, labels } = meta(ns.props);
     const mode = orUnknown(() => labels[DATAPLANE_MODE], "ambient");

@@ -178,3 +178,25 @@ test("agent-call-graph: only the agent gateway calls agents, only agents call to
     "AuthorizationPolicy istio-system/everyone admits cluster.local/ns/agents/sa/agent-gateway (policies in istio-system apply in tools too): only agents may call tools (the agent gateway is not an agent)",
   ]);
 });
+
+test("l7-authorization-target-refs: when keys ztunnel cannot evaluate and remote IP blocks are L7 too", async () => {
+  const sel = (rule: Record<string, unknown>) => ({ type: AP, props: { metadata: { name: "x", namespace: "agents" }, spec: { selector: { matchLabels: { app: "a" } }, rules: [rule] } } });
+  const l4 = await runResource(l7AuthorizationTargetRefs, [sel({ when: [{ key: "source.ip", values: ["10.0.0.1"] }] }), sel({ when: [{ key: "destination.port", values: ["8080"] }] })]);
+  assert.deepEqual(l4.violations, []);
+  const l7 = await runResource(l7AuthorizationTargetRefs, [
+    sel({ when: [{ key: "connection.sni", values: ["x"] }] }),
+    sel({ when: [{ key: "remote.ip", values: ["1.2.3.4"] }] }),
+    sel({ from: [{ source: { remoteIpBlocks: ["10.0.0.0/8"] } }] }),
+  ]);
+  assert.equal(l7.violations.length, 3);
+});
+
+test("Istio 1.30 serviceAccounts sources are identities: known, restricted, and part of the call graph", async () => {
+  const fleet = [gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1"), sa("inference", "vllm")];
+  const bySa = (namespace: string, serviceAccounts: string[]) => ap(namespace, `sa-${serviceAccounts.join("-").replace(/\W/g, "")}`, { action: "ALLOW", rules: [{ from: [{ source: { serviceAccounts } }] }] });
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, [...fleet, bySa("agents", ["agents/agent-gateway"])])).violations, [], "a named ServiceAccount restricts the source");
+  const ghost = await runStack(authorizationPrincipalsKnown, [...fleet, bySa("agents", ["ghost"])]);
+  assert.match(ghost.violations[0].message, /serviceAccounts entry "ghost" names no ServiceAccount/);
+  const breach = await runStack(agentCallGraph, [...fleet, bySa("agents", ["inference/vllm"])]);
+  assert.match(breach.violations[0].message, /admits serviceAccount inference\/vllm: only the agent gateway may call agents/);
+});

@@ -89,8 +89,9 @@ test("ambient-no-sidecar-injection: ambient namespaces carry no injection label"
 });
 
 const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
-  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
-const ztunnel = (cluster: string, network: string) => stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: { global: { network } } }, provider: k8sProvider(cluster) });
+  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network, multiCluster: { clusterName: cluster } }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
+const ztunnel = (cluster: string, network: string) =>
+  stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: { global: { network }, multiCluster: { clusterName: cluster } } }, provider: k8sProvider(cluster) });
 const istioNs = (cluster: string, network: string) =>
   stackResource({ type: NS, name: `${cluster}-ns`, props: { metadata: { name: "istio-system", labels: { "topology.istio.io/network": network } } }, provider: k8sProvider(cluster) });
 
@@ -131,7 +132,7 @@ test("mesh-identity-consistent: agentgateway's proxies take istiod's trust domai
 
 test("mesh-identity-consistent: istiod installed as a v4 Chart from an OCI reference is read too", async () => {
   const chart = (cluster: string, meshID: string) =>
-    stackResource({ type: "kubernetes:helm.sh/v4:Chart", name: `${cluster}-istiod`, props: { chart: "oci://registry.example.com/charts/istiod", values: { global: { meshID, network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
+    stackResource({ type: "kubernetes:helm.sh/v4:Chart", name: `${cluster}-istiod`, props: { chart: "oci://registry.example.com/charts/istiod", values: { global: { meshID, network: `net-${cluster}`, multiCluster: { clusterName: cluster } } } }, provider: k8sProvider(cluster) });
   assert.deepEqual((await runStack(meshIdentityConsistent, [chart("a", "m"), chart("b", "m")])).violations, []);
   assert.match((await runStack(meshIdentityConsistent, [chart("a", "m"), chart("b", "other")])).violations[0].message, /meshID differs across clusters/);
 });
@@ -197,4 +198,15 @@ test("ambient-no-sidecar-injection: istiod does not inject every unlabelled name
   assert.deepEqual((await runResource(ambientNoSidecarInjection, istiod({ profile: "ambient" }))).violations, []);
   const byDefault = await runResource(ambientNoSidecarInjection, istiod({ sidecarInjectorWebhook: { enableNamespacesByDefault: true } }), null);
   assert.match(byDefault.violations[0].message, /enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar/);
+});
+
+test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), any selector-less root PeerAuthentication is mesh-level", async () => {
+  const bare = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
+  const dup = await runStack(meshIdentityConsistent, [bare("a"), bare("b")]);
+  assert.match(dup.violations.map((v) => v.message).join("\n"), /Istio cluster name Kubernetes is used by clusters a, b/);
+  const rootPa = (name: string, spec: Record<string, unknown>) => pa("a", "istio-system", name, spec);
+  const emptySelector = await runStack(meshMtlsStrict, [provider("a"), rootPa("default", { selector: { matchLabels: {} }, mtls: { mode: "STRICT" } })], { ambientNamespaces: [] });
+  assert.deepEqual(emptySelector.violations, [], "empty matchLabels is no selector");
+  const legacy = await runStack(meshMtlsStrict, [provider("a"), rootPa("default", { mtls: { mode: "STRICT" } }), rootPa("legacy", { mtls: { mode: "UNSET" } })], { ambientNamespaces: [] });
+  assert.match(legacy.violations[0].message, /mesh-level PeerAuthentication istio-system\/legacy .* mode is UNSET, not STRICT/);
 });

@@ -192,3 +192,10 @@ test("eks-endpoint-private: public EKS endpoints only where the stack allows the
   const world = await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), { allowPublicApiEndpoints: true });
   assert.match(world.violations[0].message, /open to 0\.0\.0\.0\/0/);
 });
+
+test("eks-endpoint-private: ranges that together cover the internet are as open as 0.0.0.0/0", async () => {
+  const eks = (publicAccessCidrs: string[]) => ({ type: "eks:index:Cluster", name: "use1-eks", props: { endpointPublicAccess: true, publicAccessCidrs }, provider: null });
+  const halves = await runResource(eksEndpointPrivate, eks(["0.0.0.0/1", "128.0.0.0/1"]), { allowPublicApiEndpoints: true });
+  assert.equal(halves.violations.length, 1);
+  assert.deepEqual((await runResource(eksEndpointPrivate, eks(["0.0.0.0/1", "203.0.113.0/24"]), { allowPublicApiEndpoints: true })).violations, []);
+});
