@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec, AgentSpec } from "./schema";
+import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec, AgentSpec, clusterSchema, modelSchema, agentSchema, toolSchema } from "./schema";
 import { validatePlatform, ConfigProblem, agentClustersOf } from "./validate";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
@@ -85,14 +85,22 @@ export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
 function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
   const withDefaults = {
     clusters: [], models: [], agents: [], tools: [], gateways: {},
-    policy: { maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false },
     ...(raw as object),
   } as any;
-  for (const list of ["clusters", "models", "agents"]) {
+  // The policy block with its defaults under what the stack sets (a partial block keeps the rest).
+  const policy = platformSchema.shape.policy.safeParse((raw as any)?.policy);
+  withDefaults.policy = policy.success ? policy.data : { maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false, requireAgentJwt: true };
+  const itemSchemas: Record<string, z.ZodType> = { clusters: clusterSchema, models: modelSchema, agents: agentSchema, tools: toolSchema };
+  for (const list of ["clusters", "models", "agents", "tools"]) {
     if (!Array.isArray(withDefaults[list])) return [];
     // Agents keep an absent `clusters` absent: it means "the model's clusters", not "none".
     const defaults = list === "agents" ? { versions: [], tools: [] } : { nodeGroups: [], versions: [], tools: [], clusters: [], loraAdapters: [] };
-    withDefaults[list] = withDefaults[list].map((item: any) => ({ ...defaults, ...item }));
+    // An item that is valid on its own gets its schema defaults (dtype, gpusPerReplica, …), so the
+    // rules that compute with them (model fit) still run beside another item's field error.
+    withDefaults[list] = withDefaults[list].map((item: any) => {
+      const parsed = itemSchemas[list].safeParse(item);
+      return parsed.success ? parsed.data : { ...defaults, ...item };
+    });
   }
   return validatePlatform(withDefaults, { bestEffort: true }).problems;
 }

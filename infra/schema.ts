@@ -207,7 +207,7 @@ const eppConfig = z.strictObject({
     .default({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }),
 });
 
-const modelSchema = z.strictObject({
+export const modelSchema = z.strictObject({
   name: dnsLabel,
   /** The OpenAI `model` name clients send. */
   servedModelName: z.string().min(1),
@@ -242,7 +242,7 @@ const agentVersion = z.strictObject({
   replicas: z.number().int().min(0).default(1),
 });
 
-const agentSchema = z.strictObject({
+export const agentSchema = z.strictObject({
   name: dnsLabel,
   /** Model (by `models[].name`) the agent calls through the inference gateway. */
   model: dnsLabel,
@@ -253,7 +253,7 @@ const agentSchema = z.strictObject({
   clusters: z.array(dnsLabel).min(1, "lists the clusters the agent runs on; omit it to follow its model's clusters").optional(),
 });
 
-const toolSchema = z.strictObject({
+export const toolSchema = z.strictObject({
   name: dnsLabel,
   image,
   port: appPort(8000),
@@ -344,8 +344,10 @@ export const platformSchema = z.strictObject({
       requireTls: z.boolean().default(true),
       /** Whether EKS API endpoints may be public. */
       allowPublicApiEndpoints: z.boolean().default(false),
+      /** Whether the public agent gateway must authenticate callers (gateways.agents.jwt); off only for a laptop. */
+      requireAgentJwt: z.boolean().default(true),
     })
-    .default({ maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false }),
+    .default({ maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false, requireAgentJwt: true }),
 });
 
 export type PlatformInput = z.input<typeof platformSchema>;

@@ -220,6 +220,9 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
       report(["gateways", "agents", "hostname"], `agent '${longest.name}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
     }
   }
+  if (agents && cfg.agents.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
+    report(["gateways", "agents", "jwt"], "is required: the agent gateway is a public load balancer, and without JWT authentication anyone can call the agents; set issuer, audiences and jwksUri, or policy.requireAgentJwt: false for a laptop stack");
+  }
   const jwks = agents?.jwt?.jwksUri;
   if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
     report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");

@@ -98,6 +98,7 @@ async function main(): Promise<number> {
       );
     } else {
       console.log(`policy: not evaluated (${String((report as Record<string, unknown>).reason)})`);
+      console.error("warning: no policy pack, so no policy gate: this render passes whatever the stack does");
     }
     if (result.review.mandatoryViolations > 0) {
       console.error(formatReport(report as PolicyReport));

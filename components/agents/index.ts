@@ -16,7 +16,7 @@ import { agentVersionManifests } from "./agents";
 import { toolManifests } from "./tools";
 import { agentRouteManifest, mcpRouteManifest } from "./routes";
 import { mcpBackendManifest } from "./backend";
-import { securityManifests } from "./security";
+import { jwksBackendName, securityManifests } from "./security";
 import { authorizationManifests, InferenceGatewayRef, Waypoints } from "./authz";
 import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
 
@@ -118,8 +118,13 @@ export class AgentFleet extends pulumi.ComponentResource {
     const authorization = apply(manifests.authorization, [...meshReady, ...waypoints, ...args.inference.ready]);
     // Policies first: agents and tools start deny-by-default instead of open for a moment.
     const workloads = apply([...tlsSecret, ...manifests.workloads], [...meshReady, ...authorization.values()]);
-    const gateway = apply(manifests.gateway, [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()]);
-    this.resources = new Map([...workloads, ...authorization, ...gateway]);
+    // Security first: JWT and per-tool CEL policies (and the backends they name) exist before any
+    // Gateway or route serves, so agents and tools are never reachable without them.
+    const isSecurity = (m: Manifest) => m.kind === "AgentgatewayPolicy" || (m.kind === "AgentgatewayBackend" && m.metadata.name === jwksBackendName);
+    const gatewayDeps = [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()];
+    const security = apply(manifests.gateway.filter(isSecurity), gatewayDeps);
+    const gateway = apply(manifests.gateway.filter((m) => !isSecurity(m)), [...gatewayDeps, ...security.values()]);
+    this.resources = new Map([...workloads, ...authorization, ...security, ...gateway]);
     this.registerOutputs({ agentGateway: `${agentGateway.namespace}/${agentGateway.name}`, mcpGateway: `${mcpGateway.namespace}/${mcpGateway.name}` });
   }
 }

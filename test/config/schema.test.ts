@@ -503,6 +503,12 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /derives the workload name 'web-search-agents', which is already the AuthorizationPolicy for its agents of tool 'web-search'/,
   },
   {
+    name: "a public agent gateway without JWT authentication",
+    mutate: (p) => delete p.gateways.agents.jwt,
+    path: "inference-mesh:platform.gateways.agents.jwt",
+    message: /is required: the agent gateway is a public load balancer/,
+  },
+  {
     name: "a hostname with an empty label (Gateway API rejects it)",
     mutate: (p) => (p.gateways.inference.hostname = "inference..example.com"),
     path: "inference-mesh:platform.gateways.inference.hostname",
@@ -666,4 +672,13 @@ test("a field error does not hide where agents run: the k3s gateway port clash i
   const problems = problemsOf(p);
   assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.models[0].maxModelLen")), problems.join("\n"));
   assert.ok(problems.some((l) => /gateways\.agents\.port: port 443 \(the default\) is also the inference gateway's/.test(l)), problems.join("\n"));
+});
+
+test("a field error elsewhere does not hide a model that does not fit (items valid on their own keep their defaults)", () => {
+  const p = shippedPlatform("dev");
+  p.models[0].parametersBillions = 70;
+  p.gateways.inference.hostname = "Bad..host";
+  const problems = problemsOf(p);
+  assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.gateways.inference.hostname")), problems.join("\n"));
+  assert.ok(problems.some((l) => /models\[0\]\.clusters\[0\]: model 'llama-3-1-8b' does not fit cluster 'dev-usw2'/.test(l)), problems.join("\n"));
 });

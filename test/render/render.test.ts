@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { renderShipped, renderConfigExpectingFailure, shippedPlatform, runRender, repoRoot } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
+import { knownStacks } from "../../scripts/lib/stack-config";
 
 const stacks = ["local", "dev", "prod"] as const;
 
@@ -114,9 +115,9 @@ test("a duplicated cluster name exits 1, names the duplicate, and leaves out/ un
 
 test("an unknown stack is a clear error (exit 2: the command is wrong, not the config)", () => {
   const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-"));
-  const r = runRender(["--stack", "staging"], out);
+  const r = runRender(["--stack", "no-such-stack-xyz"], out);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /no stack config stacks\/Pulumi\.staging\.yaml; known stacks: dev, local, prod/);
+  assert.match(r.stderr, /no stack config stacks\/Pulumi\.no-such-stack-xyz\.yaml; known stacks: .*\bdev\b.*\blocal\b.*\bprod\b/);
 });
 
 test("bad invocations exit 2 with a usage line, no stack trace, and touch nothing outside the output root", () => {
@@ -198,3 +199,12 @@ test("a new stack is reviewed by its own policy settings, without a policy/confi
   assert.equal(policy.status, 0, policy.stdout + policy.stderr);
   assert.match(policy.stdout, /policy config: .*staging\/policy-config\.json/);
 });
+
+// A fork's own stacks (stacks/Pulumi.<name>.yaml besides the shipped three) are held to the same bar.
+for (const stack of knownStacks().filter((s) => !["local", "dev", "prod"].includes(s))) {
+  test(`fork stack ${stack} renders and reviews without mandatory violations`, () => {
+    const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-fork-"));
+    const r = runRender(["--stack", stack], out);
+    assert.equal(r.code, 0, r.stderr);
+  });
+}

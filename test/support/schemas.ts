@@ -44,14 +44,16 @@ let crdIndex: Map<string, CrdVersionSchema> | undefined;
 
 function loadCrds(): Map<string, CrdVersionSchema> {
   if (crdIndex) return crdIndex;
+  // Resolved first: without CRDs every call must fail with crdDir()'s message, not find an empty index.
+  const dir = crdDir();
   crdIndex = new Map();
-  for (const file of listYaml(crdDir())) {
+  for (const file of listYaml(dir)) {
     for (const doc of yaml.loadAll(fs.readFileSync(file, "utf8")) as any[]) {
       if (doc?.kind !== "CustomResourceDefinition") continue;
       for (const v of doc.spec.versions ?? []) {
         if (!v.served || !v.schema?.openAPIV3Schema) continue;
         const key = `${doc.spec.group}/${v.name}/${doc.spec.names.kind}`;
-        crdIndex.set(key, { group: doc.spec.group, version: v.name, kind: doc.spec.names.kind, schema: v.schema.openAPIV3Schema, source: path.relative(crdDir(), file) });
+        crdIndex.set(key, { group: doc.spec.group, version: v.name, kind: doc.spec.names.kind, schema: v.schema.openAPIV3Schema, source: path.relative(dir, file) });
       }
     }
   }
