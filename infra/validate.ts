@@ -220,8 +220,14 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
       report(["gateways", "agents", "hostname"], `agent '${longest.name}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
     }
   }
-  if (agents && cfg.agents.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
-    report(["gateways", "agents", "jwt"], "is required: the agent gateway is a public load balancer, and without JWT authentication anyone can call the agents; set issuer, audiences and jwksUri, or policy.requireAgentJwt: false for a laptop stack");
+  // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
+  // (a laptop) is left to its owner.
+  const cloudAgentClusters = cfg.clusters.filter((c) => c.cloud !== "existing" && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)));
+  if (agents && cloudAgentClusters.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
+    report(
+      ["gateways", "agents", "jwt"],
+      `is required: on ${cloudAgentClusters.map((c) => `'${c.name}'`).join(", ")} the agent gateway is a public load balancer, and without JWT authentication anyone can call the agents; set issuer, audiences and jwksUri (or policy.requireAgentJwt: false)`,
+    );
   }
   const jwks = agents?.jwt?.jwksUri;
   if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {

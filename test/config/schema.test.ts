@@ -506,7 +506,7 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "a public agent gateway without JWT authentication",
     mutate: (p) => delete p.gateways.agents.jwt,
     path: "inference-mesh:platform.gateways.agents.jwt",
-    message: /is required: the agent gateway is a public load balancer/,
+    message: /is required: on 'aws-use1', 'aws-euw1', 'gcp-usc1' the agent gateway is a public load balancer/,
   },
   {
     name: "a hostname with an empty label (Gateway API rejects it)",
