@@ -23,6 +23,16 @@ function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: s
 }
 
 /**
+ * Whether a cluster has a node group whose type misspells a catalogued GPU type (reported on the
+ * node group): GPU placement and capacity checks skip such a cluster rather than advise on a
+ * capacity the typo hides.
+ */
+export function hasGpuTypeTypo(cluster: PlatformConfig["clusters"][number]): boolean {
+  if (cluster.cloud === "existing") return false;
+  return cluster.nodeGroups.some((g) => !lookupGpuInstance(g.instanceType) && gpuFamilySizes(cluster.cloud as "aws" | "gcp", g.instanceType) !== undefined);
+}
+
+/**
  * Cluster address ranges (VPCs, subnets) must not overlap: the clusters' API servers and
  * east-west gateways are reached across them (peering, VPN), and k3s's own pod and service
  * ranges must stay clear of its subnet.

@@ -8,7 +8,7 @@ import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
 import { ConfigProblem, duplicates, Report, requireUnique } from "./validate-support";
-import { checkClusters, checkPlacement } from "./validate-clusters";
+import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 
 export type { ConfigProblem } from "./validate-support";
@@ -98,6 +98,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
     for (const [i, name] of m.clusters.entries()) {
       const cluster = clusterByName.get(name);
       if (!cluster) continue;
+      if (hasGpuTypeTypo(cluster)) continue; // the misspelt GPU type is the problem, reported on its node group
       if (!cluster.nodeGroups.some((g) => lookupGpuInstance(g.instanceType))) {
         report(
           [...at, "clusters", i],
@@ -145,6 +146,7 @@ function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
 /** All GPU replicas placed in a cluster must fit its GPU node groups at their maximum sizes together. */
 function checkGpuDemand(report: Report, cfg: PlatformConfig): void {
   cfg.clusters.forEach((c, ci) => {
+    if (hasGpuTypeTypo(c)) return;
     // At desiredSize: no cluster autoscaler is installed, so that is the GPUs the cluster has.
     const supply = c.nodeGroups.reduce((s, g) => s + (lookupGpuInstance(g.instanceType)?.gpusPerNode ?? 0) * g.desiredSize, 0);
     const demand = cfg.models

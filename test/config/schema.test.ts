@@ -682,3 +682,9 @@ test("a field error elsewhere does not hide a model that does not fit (items val
   assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.gateways.inference.hostname")), problems.join("\n"));
   assert.ok(problems.some((l) => /models\[0\]\.clusters\[0\]: model 'llama-3-1-8b' does not fit cluster 'dev-usw2'/.test(l)), problems.join("\n"));
 });
+
+test("a misspelt GPU type is the one problem reported, not the GPU placement it hides", () => {
+  const p = shippedPlatform("dev");
+  p.clusters[0].nodeGroups[0].instanceType = "g6.2xlage";
+  assert.deepEqual(problemsOf(p).map((l) => l.split(":")[0] + ":" + l.split(":")[1]), ["inference-mesh:platform.clusters[0].nodeGroups[0].instanceType"]);
+});
