@@ -19,3 +19,4 @@ function load() {
 const platform = buildPlatform(load());
 
 export const clusters = platform.clusters;
+export const agentJwtSigningKeyPem = platform.agentJwtSigningKeyPem;

@@ -23,6 +23,8 @@ export interface ClusterOutputs {
 
 export interface PlatformOutputs {
   clusters: ClusterOutputs[];
+  /** Private key (secret) that signs agent-gateway tokens when `gateways.agents.jwt.selfSigned`. */
+  agentJwtSigningKeyPem?: pulumi.Output<string>;
 }
 
 /** The platform namespaces of one cluster, created before anything that lives in them. */
@@ -45,7 +47,7 @@ export function buildPlatform(spec: PlatformSpec): PlatformOutputs {
   const namespaces = new Map(clusters.map((c) => [c.spec.name, new PlatformNamespaces(c).byName]));
   const mesh = buildMesh({ spec, clusters, namespaces });
   const inference = buildInference({ spec, mesh });
-  buildAgents({ spec, mesh, inference });
+  const agents = buildAgents({ spec, mesh, inference });
   return {
     clusters: clusters.map((c) => ({
       name: c.spec.name,
@@ -55,5 +57,7 @@ export function buildPlatform(spec: PlatformSpec): PlatformOutputs {
       endpoint: c.endpoint,
       kubeconfig: pulumi.secret(c.kubeconfig),
     })),
+    // Signs test tokens for the agent gateway when `gateways.agents.jwt.selfSigned` (a laptop).
+    ...(agents.jwtSigningKeyPem ? { agentJwtSigningKeyPem: agents.jwtSigningKeyPem } : {}),
   };
 }

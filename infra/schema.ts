@@ -277,15 +277,23 @@ const gatewaySchema = z.strictObject({
   tls: tlsSchema.default({ mode: "selfSigned" }),
 });
 
-const jwtSchema = z.strictObject({
-  issuer: z.string().min(1),
-  audiences: z.array(z.string().min(1)).min(1),
-  jwksUri: z
-    .string()
-    .url()
-    // agentgateway fetches `<backend>/<jwksPath>` and requires the path (AgentgatewayPolicy jwksPath minLength 1).
-    .refine((u) => !/^[a-z]+:\/\/[^/]+\/?$/i.test(u), "must include the JWKS document's path, such as https://auth.example.com/.well-known/jwks.json"),
-});
+const jwtSchema = z
+  .strictObject({
+    issuer: z.string().min(1),
+    audiences: z.array(z.string().min(1)).min(1),
+    jwksUri: z
+      .string()
+      .url()
+      // agentgateway fetches `<backend>/<jwksPath>` and requires the path (AgentgatewayPolicy jwksPath minLength 1).
+      .refine((u) => !/^[a-z]+:\/\/[^/]+\/?$/i.test(u), "must include the JWKS document's path, such as https://auth.example.com/.well-known/jwks.json")
+      .optional(),
+    /**
+     * No identity provider (a laptop): Pulumi makes an RS256 signing key, the policy carries its
+     * public JWKS inline, and the stack output `agentJwtSigningKeyPem` (secret) signs test tokens.
+     */
+    selfSigned: z.boolean().optional(),
+  })
+  .refine((j) => (j.jwksUri !== undefined) !== (j.selfSigned === true), { message: "set exactly one of jwksUri (your identity provider's JWKS) and selfSigned: true" });
 
 export const platformSchema = z.strictObject({
   /** Environment label for names and tags; defaults to the stack name. */

@@ -16,7 +16,8 @@ import { agentVersionManifests } from "./agents";
 import { toolManifests } from "./tools";
 import { agentRouteManifest, mcpRouteManifest } from "./routes";
 import { mcpBackendManifest } from "./backend";
-import { jwksBackendName, securityManifests } from "./security";
+import { jwksBackendName, jwksFromPublicKeyPem, securityManifests } from "./security";
+import * as tls from "@pulumi/tls";
 import { authorizationManifests, InferenceGatewayRef, Waypoints } from "./authz";
 import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
 
@@ -59,6 +60,7 @@ export function agentClusterManifests(
   cluster: ClusterSpec,
   inference: ClusterInference,
   waypoints: Waypoints = new Map(),
+  inlineJwks?: pulumi.Input<string>,
 ): AgentClusterManifests | undefined {
   const agents = agentsOn(spec, cluster.name);
   if (agents.length === 0) return undefined;
@@ -68,7 +70,7 @@ export function agentClusterManifests(
   const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), mcpBackendManifest(tools), mcpRouteManifest()] : [];
   return {
     workloads: [...agents.flatMap((a) => agentVersionManifests(spec, a, env)), ...tools.flatMap(toolManifests)],
-    gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...mcp, ...securityManifests(spec, agents)],
+    gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
     authorization: authorizationManifests(spec, agents, tools, inferenceGatewayOf(inference), waypoints),
   };
 }
@@ -129,16 +131,21 @@ export class AgentFleet extends pulumi.ComponentResource {
   }
 }
 
-export function buildAgents(args: AgentsArgs): Map<string, ClusterAgents> {
+export function buildAgents(args: AgentsArgs): { clusters: Map<string, ClusterAgents>; jwtSigningKeyPem?: pulumi.Output<string> } {
   const out = new Map<string, ClusterAgents>();
+  // `jwt.selfSigned`: one RS256 key for the platform; its public JWKS goes inline into the policies.
+  const signingKey = args.spec.gateways.agents?.jwt?.selfSigned && args.spec.agents.length > 0
+    ? new tls.PrivateKey("agent-jwt-signing-key", { algorithm: "RSA", rsaBits: 2048 })
+    : undefined;
+  const inlineJwks = signingKey?.publicKeyPem.apply(jwksFromPublicKeyPem);
   for (const [name, mesh] of args.mesh) {
     const inference = args.inference.get(name);
     if (!inference) continue;
     const waypoints: Waypoints = new Map([...(mesh.waypoints ?? new Map())].map(([ns, w]) => [ns, w.name]));
-    const manifests = agentClusterManifests(args.spec, mesh.cluster.spec, inference, waypoints);
+    const manifests = agentClusterManifests(args.spec, mesh.cluster.spec, inference, waypoints, inlineJwks);
     if (!manifests) continue;
     new AgentFleet(`${name}-agents`, manifests, { spec: args.spec, mesh, inference });
     out.set(name, { agentGateway: { ...agentGateway }, mcpUrl: mcpUrl() });
   }
-  return out;
+  return { clusters: out, ...(signingKey ? { jwtSigningKeyPem: pulumi.secret(signingKey.privateKeyPem) } : {}) };
 }

@@ -12,6 +12,8 @@
  * mcp-gateway terminates HBONE). Each policy carries ONE CEL expression, a disjunction of
  * clauses, so its meaning does not depend on how a list of expressions combines.
  */
+import type * as pulumi from "@pulumi/pulumi";
+import { createHash, createPublicKey } from "node:crypto";
 import type { AgentSpec, PlatformSpec } from "../../infra/config";
 import type { Identity } from "../mesh/authz";
 import type { Manifest } from "../k8s/apply";
@@ -115,19 +117,39 @@ export function jwksSource(jwksUri: string): { host: string; port: number; path:
 
 export const jwksBackendName = "agent-gateway-jwks";
 
-/** JWT authentication on agent-gateway, or nothing when the stack configures no issuer (local). */
-export function jwtManifests(spec: PlatformSpec): Manifest[] {
+/** Stands for the self-signed key's JWKS in pure manifests; the component passes the real one. */
+export const selfSignedJwksPlaceholder = '{"keys":[]}';
+
+/** A JWKS (RFC 7517) with the RS256 public key of a PEM, as agentgateway's inline JWKS takes it. */
+export function jwksFromPublicKeyPem(pem: string): string {
+  const jwk = createPublicKey(pem).export({ format: "jwk" }) as { kty: string; n: string; e: string };
+  const kid = createHash("sha256").update(pem).digest("base64url").slice(0, 16);
+  return JSON.stringify({ keys: [{ kty: jwk.kty, n: jwk.n, e: jwk.e, alg: "RS256", use: "sig", kid }] });
+}
+
+/**
+ * JWT authentication on agent-gateway (none when the stack configures no issuer): keys from the
+ * identity provider's JWKS URI, or, with `selfSigned`, the inline JWKS of a key Pulumi made.
+ */
+export function jwtManifests(spec: PlatformSpec, inlineJwks: pulumi.Input<string> = selfSignedJwksPlaceholder): Manifest[] {
   const jwt = spec.gateways.agents?.jwt;
   if (!jwt) return [];
-  const src = jwksSource(jwt.jwksUri);
   const labels = appLabels({ name: agentGateway.name, instance: agentGateway.name, component: "policy" });
+  const src = jwt.jwksUri ? jwksSource(jwt.jwksUri) : undefined;
+  const jwks = src
+    ? { remote: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: jwksBackendName }, jwksPath: src.path, cacheDuration: "5m" } }
+    : { inline: inlineJwks };
   return [
-    {
-      apiVersion: "agentgateway.dev/v1alpha1",
-      kind: "AgentgatewayBackend",
-      metadata: { name: jwksBackendName, namespace: agentGateway.namespace, labels },
-      spec: { static: { host: src.host, port: src.port }, ...(src.tls ? { policies: { tls: { sni: src.host } } } : {}) },
-    },
+    ...(src
+      ? [
+          {
+            apiVersion: "agentgateway.dev/v1alpha1",
+            kind: "AgentgatewayBackend",
+            metadata: { name: jwksBackendName, namespace: agentGateway.namespace, labels },
+            spec: { static: { host: src.host, port: src.port }, ...(src.tls ? { policies: { tls: { sni: src.host } } } : {}) },
+          },
+        ]
+      : []),
     {
       apiVersion: "agentgateway.dev/v1alpha1",
       kind: "AgentgatewayPolicy",
@@ -138,11 +160,7 @@ export function jwtManifests(spec: PlatformSpec): Manifest[] {
           jwtAuthentication: {
             mode: "Strict",
             providers: [
-              {
-                issuer: jwt.issuer,
-                audiences: jwt.audiences,
-                jwks: { remote: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: jwksBackendName }, jwksPath: src.path, cacheDuration: "5m" } },
-              },
+              { issuer: jwt.issuer, audiences: jwt.audiences, jwks },
             ],
           },
         },
@@ -151,7 +169,7 @@ export function jwtManifests(spec: PlatformSpec): Manifest[] {
   ];
 }
 
-export function securityManifests(spec: PlatformSpec, agents: AgentSpec[]): Manifest[] {
+export function securityManifests(spec: PlatformSpec, agents: AgentSpec[], inlineJwks?: pulumi.Input<string>): Manifest[] {
   const withTools = agents.filter((a) => a.tools.length > 0);
-  return [...jwtManifests(spec), ...(withTools.length ? [mcpGatewayAccessManifest(spec, withTools), mcpAuthorizationManifest(spec, withTools)] : [])];
+  return [...jwtManifests(spec, inlineJwks), ...(withTools.length ? [mcpGatewayAccessManifest(spec, withTools), mcpAuthorizationManifest(spec, withTools)] : [])];
 }

@@ -4,10 +4,11 @@
  * conformance of everything prod would apply (prod does not render until its clusters are wired).
  */
 import { test } from "node:test";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import assert from "node:assert/strict";
 import { agentRouteRules, canaryHeader } from "../../components/agents/routes";
 import { mcpBackendManifest } from "../../components/agents/backend";
-import { celExpression, jwksSource, jwtManifests, parseCelExpression, toolCallers } from "../../components/agents/security";
+import { celExpression, jwksFromPublicKeyPem, jwksSource, jwtManifests, parseCelExpression, toolCallers } from "../../components/agents/security";
 import { controllerRelease, crdRelease } from "../../components/agents/install";
 import { agentGatewayManifest, mcpGatewayManifest, parametersManifests } from "../../components/agents/gateway";
 import { agentEnv } from "../../components/agents/agents";
@@ -64,7 +65,7 @@ test("CEL: expressions round-trip, and each tool admits exactly the agents that 
   assert.deepEqual(callers.get("calculator")!.map((i) => i.serviceAccount), ["research-agent-v1", "research-agent-v2"]);
 });
 
-test("JWT: prod authenticates with issuer, audiences and the JWKS host; local configures none", () => {
+test("JWT: prod authenticates with issuer, audiences and the JWKS host; local with a Pulumi-made key, inline", () => {
   assert.deepEqual(jwksSource("https://auth.example.com/.well-known/jwks.json"), { host: "auth.example.com", port: 443, path: ".well-known/jwks.json", tls: true });
   const [backend, policy] = jwtManifests(shippedSpec("prod")) as any[];
   assert.deepEqual(backend.spec, { static: { host: "auth.example.com", port: 443 }, policies: { tls: { sni: "auth.example.com" } } });
@@ -74,7 +75,16 @@ test("JWT: prod authenticates with issuer, audiences and the JWKS host; local co
   assert.deepEqual(jwt.providers[0].audiences, ["agents.example.com"]);
   assert.equal(jwt.providers[0].jwks.remote.backendRef.name, backend.metadata.name);
   assert.deepEqual(policy.spec.targetRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }]);
-  assert.deepEqual(jwtManifests(shippedSpec("local")), []);
+  // Local: no identity provider, so no JWKS backend; the policy carries the key's public JWKS inline.
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
+  const local = jwtManifests(shippedSpec("local"), jwksFromPublicKeyPem(pem)) as any[];
+  assert.deepEqual(local.map((m) => m.kind), ["AgentgatewayPolicy"]);
+  const inline = JSON.parse(local[0].spec.traffic.jwtAuthentication.providers[0].jwks.inline);
+  assert.equal(inline.keys[0].alg, "RS256");
+  // The JWK is the same public key.
+  const roundTrip = createPublicKey({ key: inline.keys[0], format: "jwk" }).export({ type: "spki", format: "pem" }).toString();
+  assert.equal(roundTrip, pem);
 });
 
 test("install: pinned OCI charts, CRDs then controller, Istio ambient integration on with the cluster's id and network", () => {

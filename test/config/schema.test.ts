@@ -503,6 +503,12 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /derives the workload name 'web-search-agents', which is already the AuthorizationPolicy for its agents of tool 'web-search'/,
   },
   {
+    name: "a JWT block with both a JWKS URI and a self-signed key",
+    mutate: (p) => (p.gateways.agents.jwt.selfSigned = true),
+    path: "inference-mesh:platform.gateways.agents.jwt",
+    message: /set exactly one of jwksUri .* and selfSigned: true/,
+  },
+  {
     name: "a public agent gateway without JWT authentication",
     mutate: (p) => delete p.gateways.agents.jwt,
     path: "inference-mesh:platform.gateways.agents.jwt",

@@ -208,3 +208,15 @@ for (const stack of knownStacks().filter((s) => !["local", "dev", "prod"].includ
     assert.equal(r.code, 0, r.stderr);
   });
 }
+
+test("local: the agent gateway authenticates with a Pulumi-made key (inline JWKS); the signing key is a secret stack output", () => {
+  const r = renderShipped("local");
+  const policy = r.objects("local").find((o) => o.kind === "AgentgatewayPolicy" && o.metadata.name === "agent-gateway-jwt") as any;
+  assert.ok(policy, "JWT policy rendered on local");
+  const jwks = JSON.parse(policy.spec.traffic.jwtAuthentication.providers[0].jwks.inline);
+  const key = r.ofType("tls:index/privateKey:PrivateKey").find((k) => k.urn.endsWith("::agent-jwt-signing-key"))!;
+  const pem = (key.outputs as any).publicKeyPem as string;
+  assert.equal(require("node:crypto").createPublicKey({ key: jwks.keys[0], format: "jwk" }).export({ type: "spki", format: "pem" }).toString(), pem);
+  const stack = r.ofType("pulumi:pulumi:Stack")[0];
+  assert.ok("4dabf18193072939515e22adb298388d" in ((stack.outputs as any).agentJwtSigningKeyPem ?? {}), "the private key stays secret");
+});
