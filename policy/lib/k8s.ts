@@ -153,3 +153,8 @@ export function dig(obj: unknown, path: string): unknown {
   }
   return cur;
 }
+
+/** Whether labels satisfy a `matchLabels` selector (every pair present with its value). */
+export function matchesLabels(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, containersOf, isDestinationRule, isHelmInstall, isInferencePool, isKind, isWorkload, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, containersOf, isDestinationRule, isHelmInstall, isInferencePool, isKind, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { list, probe } from "../lib/values";
 
 const failureModes = new Set(["FailOpen", "FailClose"]);
@@ -58,7 +58,7 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
   const selected = resources.filter((r) => {
     if (!isWorkload(r.type) || meta(r.props).namespace !== namespace) return false;
     const labels = podMetadata(r.type, r.props).labels ?? {};
-    return Object.entries(view.selector).every(([k, v]) => labels[k] === v);
+    return matchesLabels(view.selector, labels);
   });
   if (selected.length === 0) {
     // Model servers a Helm chart installs into the namespace are not visible here: no verdict.

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
-import { byCluster, isAuthorizationPolicy, isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
+import { byCluster, isAuthorizationPolicy, isWorkload, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
 interface Config {
@@ -46,7 +46,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       const selects = (policy: (typeof allows)[number], labels: Record<string, string>) =>
         orUnknown(() => {
           const wanted = policy.props.spec?.selector?.matchLabels as Record<string, string> | undefined;
-          return !wanted || Object.entries(wanted).every(([k, v]) => labels[k] === v);
+          return !wanted || matchesLabels(wanted, labels);
         }, true);
       for (const ns of resources.filter((r) => r.type === T.namespace && workloadNamespaces.includes(meta(r.props).name))) {
         const name = meta(ns.props).name;
