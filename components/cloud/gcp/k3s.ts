@@ -14,7 +14,7 @@ import { ApiReady } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
-import { firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
+import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
 import { gcpLabels, gcpProviderFor } from "./provider";
@@ -92,21 +92,9 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       { network: network.id, region: spec.region, ipCidrRange: spec.subnetCidr, privateIpGoogleAccess: true },
       onGcp,
     );
-    const firewalls = firewallRules(spec, args.platform.clusters, publicGatewayPorts(args.platform, spec.name)).map(
-      (rule) =>
-        new gcp.compute.Firewall(
-          rule.logicalName,
-          {
-            network: network.id,
-            direction: "INGRESS",
-            description: rule.description,
-            sourceRanges: rule.sourceRanges,
-            allows: rule.allows,
-            targetTags: rule.targetTags,
-          },
-          onGcp,
-        ),
-    );
+    this.network = network;
+    this.onGcp = onGcp;
+    const firewalls = firewallRules(spec, args.platform.clusters, publicGatewayPorts(args.platform, spec.name)).map((rule) => this.firewall(rule, rule.sourceRanges));
     // Agents have no public address: they reach apt, NVIDIA, get.k3s.io and registries through
     // Cloud NAT, on a reserved address (not AUTO_ONLY) so that the other clusters' firewalls can
     // admit this cluster's ztunnels by it.
@@ -134,8 +122,6 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     this.apiAddress = apiAddress.address;
     // The server (istiod runs on it or on the agents) leaves by its own external address, the agents by NAT.
     this.egressIps = pulumi.all([apiAddress.address, natAddress.address]);
-    this.network = network;
-    this.onGcp = onGcp;
 
     const token = new random.RandomPassword(`${name}-k3s-token`, { length: 48, special: false }, { parent: this });
     const pki = createK3sPki(name, this);
@@ -237,20 +223,15 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
    * once every cluster exists, since k3s clusters admit each other.
    */
   admitPeers(peerEgressIps: pulumi.Output<string[]>): gcp.compute.Firewall[] {
-    return peerEgressRules(this.spec).map(
-      (rule) =>
-        new gcp.compute.Firewall(
-          rule.logicalName,
-          {
-            network: this.network.id,
-            direction: "INGRESS",
-            description: rule.description,
-            sourceRanges: peerEgressIps.apply(egressSourceRanges),
-            allows: rule.allows,
-            targetTags: rule.targetTags,
-          },
-          this.onGcp,
-        ),
+    return peerEgressRules(this.spec).map((rule) => this.firewall(rule, peerEgressIps.apply(egressSourceRanges)));
+  }
+
+  /** An ingress rule of this cluster's network from a plan (`network.ts`). */
+  private firewall(rule: Omit<FirewallRulePlan, "sourceRanges">, sourceRanges: pulumi.Input<string[]>): gcp.compute.Firewall {
+    return new gcp.compute.Firewall(
+      rule.logicalName,
+      { network: this.network.id, direction: "INGRESS", description: rule.description, sourceRanges, allows: rule.allows, targetTags: rule.targetTags },
+      this.onGcp,
     );
   }
 }
