@@ -89,7 +89,7 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
   } as any;
   // The policy block with its defaults under what the stack sets (a partial block keeps the rest).
   const policy = platformSchema.shape.policy.safeParse((raw as any)?.policy);
-  withDefaults.policy = policy.success ? policy.data : { maxCanaryWeight: 10, minKvCacheFraction: 0.1, requireTls: true, allowPublicApiEndpoints: false, requireAgentJwt: true };
+  withDefaults.policy = policy.success ? policy.data : platformSchema.shape.policy.parse(undefined);
   const itemSchemas: Record<string, z.ZodType> = { clusters: clusterSchema, models: modelSchema, agents: agentSchema, tools: toolSchema };
   for (const list of ["clusters", "models", "agents", "tools"]) {
     if (!Array.isArray(withDefaults[list])) return [];

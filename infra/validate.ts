@@ -194,6 +194,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
     }
   }
   const { inference, agents } = cfg.gateways;
+  const agentClusters = new Set(cfg.agents.flatMap((a) => agentClustersOf(cfg, a)));
   if (inference && agents && inference.hostname === agents.hostname) {
     report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
   }
@@ -204,7 +205,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
     const port = agentPublicPort(cfg.gateways);
     const shared = cfg.clusters.filter(
       // k3d runs k3s in containers, with the same ServiceLB.
-      (c) => (c.kind === "k3s" || (c.cloud === "existing" && (c.platform === "k3s" || c.platform === "k3d"))) && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)) && cfg.models.some((m) => m.clusters.includes(c.name)),
+      (c) => (c.kind === "k3s" || (c.cloud === "existing" && (c.platform === "k3s" || c.platform === "k3d"))) && agentClusters.has(c.name) && cfg.models.some((m) => m.clusters.includes(c.name)),
     );
     if (taken.has(port) && shared.length > 0) {
       report(
@@ -224,7 +225,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
   }
   // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
   // (a laptop) is left to its owner.
-  const cloudAgentClusters = cfg.clusters.filter((c) => c.cloud !== "existing" && cfg.agents.some((a) => agentClustersOf(cfg, a).includes(c.name)));
+  const cloudAgentClusters = cfg.clusters.filter((c) => c.cloud !== "existing" && agentClusters.has(c.name));
   if (agents && cloudAgentClusters.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
     report(
       ["gateways", "agents", "jwt"],
