@@ -13,6 +13,7 @@
  * run).
  */
 import { parseArgs } from "node:util";
+import { fromCaller } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
@@ -53,10 +54,8 @@ async function main(): Promise<number> {
     console.error(usage);
     return 2;
   }
-  // Relative paths are the caller's: npm runs scripts from the package root, INIT_CWD is where it was called.
-  const callerDir = process.env.INIT_CWD ?? process.cwd();
-  for (const key of ["state", "config", "pack"] as const) if (values[key]) values[key] = path.resolve(callerDir, values[key]!);
-  if (values.out && values.out !== "-") values.out = path.resolve(callerDir, values.out);
+  for (const key of ["state", "config", "pack"] as const) values[key] = fromCaller(values[key]);
+  if (values.out !== "-") values.out = fromCaller(values.out);
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
     const packDir = path.resolve(values.pack ?? defaultPackDir);

@@ -8,6 +8,7 @@
  * command itself is wrong (options, stack name, files that are not there).
  */
 import { parseArgs } from "node:util";
+import { fromCaller } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkStackName, renderStack } from "./lib/render";
@@ -24,8 +25,6 @@ function stackNameOf(stackFile: string | undefined): string {
 
 const usage = "usage: npm run render -- [--stack NAME] [--stack-file FILE] [--out DIR] [--policy-config FILE] [--policy-pack DIR]";
 
-/** Relative paths are the caller's: npm runs scripts from the package root, INIT_CWD is where it was called. */
-const fromCaller = (p: string | undefined) => p && path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
 /** Why the invocation cannot work, before anything runs. */
 function invocationProblem(stack: string, files: { stackFile?: string; out?: string; policyConfig?: string; policyPack?: string }): string | undefined {
