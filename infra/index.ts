@@ -18,5 +18,9 @@ function load() {
 
 const platform = buildPlatform(load());
 
-export const clusters = platform.clusters;
-export const agentJwtSigningKeyPem = platform.agentJwtSigningKeyPem;
+// Stack outputs. The signing key exists only where `jwt.selfSigned` asks for it; a top-level
+// undefined export would make every other stack's update warn about an output it does not have.
+export = {
+  clusters: platform.clusters,
+  ...(platform.agentJwtSigningKeyPem ? { agentJwtSigningKeyPem: platform.agentJwtSigningKeyPem } : {}),
+};

@@ -23,6 +23,10 @@ for (const stack of stacks) {
     assert.equal(r.exported.version, 3);
     const stackResource = r.resources.find((x) => x.type === "pulumi:pulumi:Stack");
     assert.ok(stackResource, "root stack resource");
+    // A clean program warns about nothing (an undefined stack output used to warn on every update).
+    assert.doesNotMatch(r.run.stderr, /warning: \[runtime\]/);
+    const selfSigned = Boolean(shippedPlatform(stack).gateways?.agents?.jwt?.selfSigned);
+    assert.equal("agentJwtSigningKeyPem" in ((stackResource as any).outputs ?? {}), selfSigned, "the signing key output exists only with jwt.selfSigned");
     for (const res of r.resources) {
       assert.ok(res.urn.startsWith(`urn:pulumi:${stack}::inference-mesh::`), res.urn);
       if (res !== stackResource) assert.ok(res.parent, `${res.urn} has a parent`);
