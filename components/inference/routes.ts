@@ -26,18 +26,21 @@ export interface RouteRule {
 
 const poolRef = (name: string, weight: number): PoolBackendRef => ({ group: "inference.networking.k8s.io", kind: "InferencePool", name, weight });
 
-/** The route rules of one model, canary header rule first, then the weighted split. */
 /**
- * The split's pools, heaviest weight last. Istio ≤ 1.30.3 gives a rule with several InferencePool
+ * The split's pools, heaviest weight last, and on a tie the canary before the stable version. Istio ≤ 1.30.3 gives a rule with several InferencePool
  * backendRefs the endpoint picker of its last weighted backendRef only (istio/istio#61594): last,
  * the stable version's picker keeps choosing for the bulk of the traffic, and a canary with no
  * ready pod fails only its own share instead of the whole rule. The order means nothing to
  * Gateway API, so it costs nothing where Istio is fixed.
  */
 export function splitOrder(versions: ModelSpec["versions"]): ModelSpec["versions"] {
-  return versions.map((v, i) => ({ v, i })).sort((a, b) => a.v.weight - b.v.weight || a.i - b.i).map(({ v }) => v);
+  return versions
+    .map((v, i) => ({ v, i }))
+    .sort((a, b) => a.v.weight - b.v.weight || Number(b.v.canary) - Number(a.v.canary) || a.i - b.i)
+    .map(({ v }) => v);
 }
 
+/** The route rules of one model, canary header rule first, then the weighted split. */
 export function modelRouteRules(model: ModelSpec): RouteRule[] {
   const base = { type: "Exact" as const, name: baseModelHeader, value: model.servedModelName };
   const path = { type: "PathPrefix" as const, value: "/" };

@@ -124,6 +124,14 @@ test("route rules: the canary header rule first, then the weighted split", () =>
   // Heaviest last: Istio 1.30.3 runs the last weighted pool's picker for the whole rule (#61594).
   assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight]), [["llama-3-1-8b-v2", 5], ["llama-3-1-8b-v1", 95]]);
   for (const r of rules) assert.equal(r.timeouts.request, "300s");
+  // On a tie the stable version still goes last, whichever order the config lists them in.
+  for (const versions of [
+    [{ name: "v1", weight: 50, canary: false }, { name: "v2", weight: 50, canary: true }],
+    [{ name: "v2", weight: 50, canary: true }, { name: "v1", weight: 50, canary: false }],
+  ]) {
+    const tied = modelRouteRules({ ...m, versions })[1];
+    assert.deepEqual(tied.backendRefs.map((b) => b.name), ["llama-3-1-8b-v2", "llama-3-1-8b-v1"]);
+  }
   const single = { ...m, versions: [{ name: "v1", weight: 100, canary: false }] };
   const only = modelRouteRules(single);
   assert.equal(only.length, 1);
