@@ -6,6 +6,7 @@ import { PlatformConfig } from "./schema";
 import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
 import { kubeconfigProblem } from "../components/cloud/existing";
+import { isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { Report, requireUnique } from "./validate-support";
 
 /**
@@ -23,13 +24,32 @@ function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: s
 }
 
 /**
- * Whether a cluster has a node group whose type misspells a catalogued GPU type (reported on the
- * node group): GPU placement and capacity checks skip such a cluster rather than advise on a
- * capacity the typo hides.
+ * Whether a cluster has a node group of a GPU type the catalog does not know (a misspelt size of
+ * a catalogued family, or a GPU family it lacks; reported on the node group): GPU placement and
+ * capacity checks skip such a cluster rather than advise on a capacity the type hides.
  */
 export function hasGpuTypeTypo(cluster: PlatformConfig["clusters"][number]): boolean {
   if (cluster.cloud === "existing") return false;
-  return cluster.nodeGroups.some((g) => !lookupGpuInstance(g.instanceType) && gpuFamilySizes(cluster.cloud as "aws" | "gcp", g.instanceType) !== undefined);
+  const cloud = cluster.cloud as "aws" | "gcp";
+  return cluster.nodeGroups.some((g) => !lookupGpuInstance(g.instanceType) && (gpuFamilySizes(cloud, g.instanceType) !== undefined || isGpuFamily(cloud, g.instanceType)));
+}
+
+/** The catalogued GPU families of a cloud, for messages. */
+function cataloguedFamilies(cloud: "aws" | "gcp"): string {
+  const familyOf = (type: string) => (cloud === "aws" ? type.split(".")[0] : type.split("-").slice(0, 2).join("-"));
+  return [...new Set(Object.entries(gpuInstanceTypes).filter(([, t]) => t.cloud === cloud).map(([type]) => familyOf(type)))].sort().join(", ");
+}
+
+/**
+ * Problems of a node's machine type every group shares: the nodes boot x86_64 images
+ * (AL2023_x86_64_* AMIs, the configured GCE image) and run x86_64 containers, so Arm types fail
+ * at node creation (EKS refuses the AMI for the type) or boot nothing useful.
+ */
+function machineTypeProblem(cloud: "aws" | "gcp", type: string): string | undefined {
+  if (isArmMachineType(cloud, type)) {
+    return `'${type}' is an Arm (${cloud === "aws" ? "Graviton" : "Axion/Ampere/Grace"}) type; the nodes boot x86_64 images (${cloud === "aws" ? "AL2023_x86_64_* AMIs" : "the cluster's image"}), so pick an x86_64 type`;
+  }
+  return undefined;
 }
 
 /**
@@ -89,13 +109,19 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       }
       if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(s.instanceType)) {
         report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is not an EC2 instance type (family.size, such as m6i.2xlarge)`);
-      } else if (lookupGpuInstance(s.instanceType)) {
+      } else if (lookupGpuInstance(s.instanceType) || isGpuFamily("aws", s.instanceType)) {
         report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
+      } else {
+        const problem = machineTypeProblem("aws", s.instanceType);
+        if (problem) report(["clusters", ci, "systemNodeGroup", "instanceType"], problem);
       }
     }
     if (c.cloud === "gcp") {
       if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(c.serverMachineType)) {
         report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is not a GCE machine type (family-series-size, such as e2-standard-4)`);
+      } else {
+        const problem = machineTypeProblem("gcp", c.serverMachineType);
+        if (problem) report(["clusters", ci, "serverMachineType"], problem);
       }
       if (!/^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/.test(c.image)) {
         report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
@@ -130,7 +156,17 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
           report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
         }
       }
-      if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu) {
+      const armProblem = machineTypeProblem(c.cloud, g.instanceType);
+      const uncataloguedGpus = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && isGpuFamily(c.cloud, g.instanceType);
+      if (armProblem) report([...at, "instanceType"], armProblem);
+      else if (uncataloguedGpus) {
+        report(
+          [...at, "instanceType"],
+          `'${g.instanceType}' has GPUs, but the GPU catalog (components/gpu/catalog.ts) does not know them, so no model could be sized for or scheduled on them; ` +
+            `catalogued ${c.cloud} GPU families: ${cataloguedFamilies(c.cloud)}; add the type to the catalog to use it`,
+        );
+      }
+      if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu && !uncataloguedGpus) {
         report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);
       }
       if (g.gpuCount !== undefined && gpu && g.gpuCount !== gpu.gpusPerNode) {

@@ -12,6 +12,7 @@ import { firewallRules, hostAddress, meshPeerRanges, peerEgressRules, publicGate
 import { agentPlan, egressSourceRanges } from "../../components/cloud/gcp/k3s";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
+import { gceBootDiskType, isArmMachineType, isGpuFamily } from "../../components/cloud/machine-types";
 import { devicePluginValues } from "../../components/gpu/device-plugin";
 
 function prod(): { k3s: K3sClusterSpec; clusters: ClusterSpec[] } {
@@ -110,6 +111,25 @@ test("a CPU agent group: no accelerators, no GPU taint or labels, live migration
   const script = k3sAgentStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", serverUrl: "https://10.12.0.10:6443", nodeLabels: plan.nodeLabels, nodeTaints: plan.nodeTaints });
   assert.doesNotMatch(script, /ubuntu-drivers|nvidia-container-toolkit/);
   assert.equal(k3sConfigOf(script)["default-runtime"], undefined);
+});
+
+test("boot disks follow the machine series: Hyperdisk-only series (N4, C4, A4, A3 Ultra…) get hyperdisk-balanced", () => {
+  const { k3s } = prod();
+  assert.equal(agentPlan(k3s, { ...k3s.nodeGroups[0], name: "cpu", instanceType: "e2-standard-8" }).diskType, "pd-balanced");
+  assert.equal(agentPlan(k3s, { ...k3s.nodeGroups[0], name: "cpu", instanceType: "n4-standard-8" }).diskType, "hyperdisk-balanced");
+  for (const t of ["e2-standard-4", "n2-standard-8", "c3-standard-8", "g2-standard-48", "a2-ultragpu-4g", "a3-highgpu-8g"]) assert.equal(gceBootDiskType(t), "pd-balanced", t);
+  for (const t of ["n4-standard-4", "c4-standard-8", "c4d-standard-8", "n4d-standard-8", "x4-960-32t", "a4-highgpu-8g", "a3-ultragpu-8g"]) assert.equal(gceBootDiskType(t), "hyperdisk-balanced", t);
+});
+
+test("machine types: Arm families on both clouds, GPU families catalogued or not", () => {
+  for (const t of ["m7g.xlarge", "c7gn.2xlarge", "r6gd.large", "t4g.medium", "is4gen.xlarge", "im4gn.large", "x2gd.large", "g5g.xlarge", "a1.large", "hpc7g.4xlarge"]) assert.ok(isArmMachineType("aws", t), t);
+  for (const t of ["m6i.2xlarge", "m7i-flex.large", "c5n.large", "g6e.12xlarge", "p5en.48xlarge", "gr6.4xlarge", "mac2-m2.metal", "inf2.xlarge"]) assert.ok(!isArmMachineType("aws", t), t);
+  for (const t of ["t2a-standard-4", "c4a-standard-8", "n4a-standard-4", "a4x-highgpu-4g"]) assert.ok(isArmMachineType("gcp", t), t);
+  for (const t of ["e2-standard-8", "n4-standard-8", "c4d-standard-8", "a3-highgpu-8g"]) assert.ok(!isArmMachineType("gcp", t), t);
+  for (const t of ["g4dn.xlarge", "g6e.12xlarge", "p3.2xlarge", "p6-b200.48xlarge", "gr6.4xlarge"]) assert.ok(isGpuFamily("aws", t), t);
+  for (const t of ["m6i.2xlarge", "inf2.xlarge", "trn1.32xlarge"]) assert.ok(!isGpuFamily("aws", t), t);
+  for (const t of ["a2-highgpu-1g", "a4-highgpu-8g", "g4-standard-48", "g2-standard-4"]) assert.ok(isGpuFamily("gcp", t), t);
+  assert.ok(!isGpuFamily("gcp", "n2-standard-8"));
 });
 
 const pem = (what: string) => `-----BEGIN ${what}-----\nAAAA\n-----END ${what}-----\n`;

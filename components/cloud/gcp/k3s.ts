@@ -14,6 +14,7 @@ import { ApiReady } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
+import { gceBootDiskType } from "../machine-types";
 import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
@@ -61,6 +62,7 @@ export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
     nodeTaints: gpu ? [`${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`] : [],
     targetSize: group.desiredSize,
     diskSizeGb: group.diskSizeGiB,
+    diskType: gceBootDiskType(group.instanceType),
   };
 }
 
@@ -141,7 +143,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         zone: spec.zone,
         machineType: spec.serverMachineType,
         tags: [k3sNodeTag, k3sServerTag],
-        bootDisk: { initializeParams: { image, size: 100, type: "pd-balanced" } },
+        bootDisk: { initializeParams: { image, size: 100, type: gceBootDiskType(spec.serverMachineType) } },
         networkInterfaces: [{ subnetwork: subnet.id, networkIp: internalIp, accessConfigs: [{ natIp: apiAddress.address }] }],
         // In `metadata`, not `metadataStartupScript`: a change to the latter (a k3s upgrade, a new
         // CA) recreates the VM, whose fixed addresses its replacement cannot take while it exists.
@@ -177,7 +179,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
           machineType: plan.machineType,
           guestAccelerators: plan.guestAccelerators,
           scheduling: plan.scheduling,
-          disks: [{ boot: true, autoDelete: true, sourceImage: image, diskSizeGb: plan.diskSizeGb, diskType: "pd-balanced" }],
+          disks: [{ boot: true, autoDelete: true, sourceImage: image, diskSizeGb: plan.diskSizeGb, diskType: plan.diskType }],
           networkInterfaces: [{ subnetwork: subnet.id }],
           tags: [k3sNodeTag],
           metadataStartupScript: script,
