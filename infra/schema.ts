@@ -213,8 +213,21 @@ export const modelSchema = z.strictObject({
   servedModelName: z.string().min(1),
   server: z.enum(["vllm", "simulator"]),
   parametersBillions: z.number().positive(),
+  /**
+   * The checkpoint's weight format. 16/32-bit become vLLM's `--dtype`; fp8, int8 and int4 mean a
+   * quantized checkpoint (vLLM detects its method from config.json): they size the weights, they
+   * do not quantize a 16-bit checkpoint.
+   */
   dtype: z.enum(Object.keys(bytesPerParameter) as [keyof typeof bytesPerParameter]).default("bfloat16"),
   maxModelLen: z.number().int().min(256),
+  /** KV-cache shape from the checkpoint's config.json; when set, one maxModelLen sequence must fit the KV cache. */
+  architecture: z
+    .strictObject({
+      layers: z.number().int().min(1),
+      kvHeads: z.number().int().min(1),
+      headDim: z.number().int().min(1),
+    })
+    .optional(),
   gpusPerReplica: z.number().int().min(1).default(1),
   gpuMemoryUtilization: z.number().gt(0).max(0.98).default(0.9),
   replicas: z.number().int().min(1).default(1),

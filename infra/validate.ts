@@ -5,7 +5,7 @@
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
-import { FitModel, FitNodeGroup, fitInCluster, ClusterFit } from "../components/gpu/fit";
+import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
 import { ConfigProblem, duplicates, Report, requireUnique } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
@@ -59,19 +59,19 @@ function checkSplit(
 /** Every node group of every cluster as the fit arithmetic sees it. */
 export function fitNodeGroups(clusters: ClusterSpec[]): FitNodeGroup[] {
   return clusters.flatMap((c) =>
-    c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, maxSize: g.maxSize, diskSizeGiB: g.diskSizeGiB })),
+    c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, desiredSize: g.desiredSize, diskSizeGiB: g.diskSizeGiB })),
   );
 }
 
-export function fitModelOf(model: PlatformConfig["models"][number], replicas: number): FitModel {
+export function fitModelOf(model: PlatformConfig["models"][number]): FitModel {
   return {
     name: model.name,
     parametersBillions: model.parametersBillions,
     dtype: model.dtype,
     gpusPerReplica: model.gpusPerReplica,
-    replicas,
     gpuMemoryUtilization: model.gpuMemoryUtilization,
     maxModelLen: model.maxModelLen,
+    architecture: model.architecture,
   };
 }
 
@@ -108,8 +108,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
         );
         continue;
       }
-      const replicas = Math.max(...m.versions.map((v) => v.replicas ?? m.replicas));
-      const fit = fitInCluster(fitModelOf(m, replicas), name, groups, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
+      const fit = fitInCluster(fitModelOf(m), name, groups, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
       if (fit.fits.length === 0) {
         const why = fit.rejected.map((r) => `node group '${r.nodeGroup.name}' (${r.nodeGroup.instanceType}): ${r.problems.join("; ")}`);
         report([...at, "clusters", i], `model '${m.name}' does not fit cluster '${name}': ${why.join(" | ")}`);
@@ -118,7 +117,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
     }
     fits.set(m.name, modelFits);
   }, undefined));
-  run(() => checkGpuDemand(report, cfg), undefined);
+  run(() => checkGpuCapacity(report, cfg, fits), undefined);
   return fits;
 }
 
@@ -143,18 +142,39 @@ function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
   }
 }
 
-/** All GPU replicas placed in a cluster must fit its GPU node groups at their maximum sizes together. */
-function checkGpuDemand(report: Report, cfg: PlatformConfig): void {
+/**
+ * Every vLLM replica placed on a cluster must find a node at the node groups' desired sizes (no
+ * cluster autoscaler adds any): GPUs and ephemeral storage per node, among the GPU products the
+ * pods' affinity allows. Models that fit nowhere on the cluster are reported by checkModels.
+ */
+function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): void {
   cfg.clusters.forEach((c, ci) => {
     if (hasGpuTypeTypo(c)) return;
-    // At desiredSize: no cluster autoscaler is installed, so that is the GPUs the cluster has.
-    const supply = c.nodeGroups.reduce((s, g) => s + (lookupGpuInstance(g.instanceType)?.gpusPerNode ?? 0) * g.desiredSize, 0);
-    const demand = cfg.models
+    const groups = fitNodeGroups([c]);
+    const replicas: GpuReplica[] = cfg.models
       .filter((m) => m.server === "vllm" && m.clusters.includes(c.name))
-      .reduce((s, m) => s + m.versions.reduce((vs, v) => vs + (v.replicas ?? m.replicas) * m.gpusPerReplica, 0), 0);
-    if (demand > 0 && demand > supply) {
-      report(["clusters", ci, "nodeGroups"], `models placed on cluster '${c.name}' need ${demand} GPUs but its GPU node groups have ${supply} at desiredSize (no autoscaler adds nodes); raise desiredSize`);
-    }
+      .flatMap((m) => {
+        const products = [...new Set((fits.get(m.name)?.find((f) => f.cluster === c.name)?.fits ?? []).map((f) => f.capacity.product))];
+        if (products.length === 0) return [];
+        const storageGiB = modelStorageGiB(m);
+        return m.versions.flatMap((v) =>
+          Array.from({ length: v.replicas ?? m.replicas }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB, products })),
+        );
+      });
+    const unplaced = packReplicas(gpuNodes(groups), replicas);
+    if (unplaced.length === 0) return;
+    const count = (list: GpuReplica[], r: GpuReplica) => list.filter((x) => x.model === r.model && x.version === r.version).length;
+    const pending = unplaced
+      .filter((r, i) => unplaced.findIndex((x) => x.model === r.model && x.version === r.version) === i)
+      .map((r) => `${count(unplaced, r)} of ${count(replicas, r)} replica(s) of '${r.model}' ${r.version} (${r.gpus} × ${r.products.join("|")}, ${r.storageGiB} GiB disk)`);
+    const supply = groups
+      .filter((g) => lookupGpuInstance(g.instanceType))
+      .map((g) => `'${g.name}' ${g.desiredSize} × ${g.instanceType} (${lookupGpuInstance(g.instanceType)!.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`);
+    report(
+      ["clusters", ci, "nodeGroups"],
+      `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ` +
+        `${pending.join("; ")} would stay Pending; GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas`,
+    );
   });
 }
 

@@ -2,26 +2,29 @@
  * The GPU instance catalog: cloud instance/machine type → GPU model, GPUs per node, GPU memory.
  *
  * One table for both clouds so that node-group labels, model-fit checks and the device plugin all
- * agree. Memory is the usable HBM/GDDR per GPU as the vendor lists it (GiB). Sources: AWS
- * accelerated-computing instance pages (P5, P4, G6e, G6, G5) and GCP GPU machine types (A3, A2, G2).
+ * agree. Memory is what the driver reports per GPU (NVML's total, as `nvidia-smi` and GPU feature
+ * discovery's `nvidia.com/gpu.memory` label show it, in MiB), not the marketing figure: an "L4
+ * 24 GB" has 23034 MiB (22.5 GiB), and fitting weights against 24 GiB overstated it by 6.7%.
+ * Sources: AWS accelerated-computing instance pages (P5, P4, G6e, G6, G5), GCP GPU machine types
+ * (A3, A2, G2), and nvidia-smi totals as users report them.
  */
 export interface GpuModel {
   /** Product name as NVIDIA GPU feature discovery labels it (`nvidia.com/gpu.product`). */
   product: string;
-  /** Memory per GPU in GiB. */
-  memoryGiB: number;
+  /** Memory per GPU in MiB, as NVML reports it. */
+  memoryMiB: number;
   /** GCP accelerator type for `guestAccelerators`, where the model exists on GCP. */
   gcpAcceleratorType?: string;
 }
 
 export const gpuModels = {
-  H100: { product: "NVIDIA-H100-80GB-HBM3", memoryGiB: 80, gcpAcceleratorType: "nvidia-h100-80gb" },
-  H200: { product: "NVIDIA-H200", memoryGiB: 141 },
-  A100_40: { product: "NVIDIA-A100-SXM4-40GB", memoryGiB: 40, gcpAcceleratorType: "nvidia-tesla-a100" },
-  A100_80: { product: "NVIDIA-A100-SXM4-80GB", memoryGiB: 80, gcpAcceleratorType: "nvidia-a100-80gb" },
-  L40S: { product: "NVIDIA-L40S", memoryGiB: 48 },
-  L4: { product: "NVIDIA-L4", memoryGiB: 24, gcpAcceleratorType: "nvidia-l4" },
-  A10G: { product: "NVIDIA-A10G", memoryGiB: 24 },
+  H100: { product: "NVIDIA-H100-80GB-HBM3", memoryMiB: 81559, gcpAcceleratorType: "nvidia-h100-80gb" },
+  H200: { product: "NVIDIA-H200", memoryMiB: 143771 },
+  A100_40: { product: "NVIDIA-A100-SXM4-40GB", memoryMiB: 40960, gcpAcceleratorType: "nvidia-tesla-a100" },
+  A100_80: { product: "NVIDIA-A100-SXM4-80GB", memoryMiB: 81920, gcpAcceleratorType: "nvidia-a100-80gb" },
+  L40S: { product: "NVIDIA-L40S", memoryMiB: 46068 },
+  L4: { product: "NVIDIA-L4", memoryMiB: 23034, gcpAcceleratorType: "nvidia-l4" },
+  A10G: { product: "NVIDIA-A10G", memoryMiB: 23028 },
 } satisfies Record<string, GpuModel>;
 
 export type GpuModelName = keyof typeof gpuModels;
@@ -93,18 +96,18 @@ export function lookupGpuInstance(instanceType: string): GpuCapacity | undefined
     gpuModel: entry.gpu,
     product: model.product,
     gpusPerNode: entry.gpusPerNode,
-    memoryGiBPerGpu: model.memoryGiB,
+    memoryGiBPerGpu: model.memoryMiB / 1024,
     gcpAcceleratorType: model.gcpAcceleratorType,
   };
 }
 
-/** Node labels that advertise a node group's GPUs (GPU feature discovery names, memory in MiB). */
+/** Node labels that advertise a node group's GPUs (GPU feature discovery's names and values). */
 export function gpuNodeLabels(capacity: GpuCapacity): Record<string, string> {
   return {
     "nvidia.com/gpu.present": "true",
     "nvidia.com/gpu.product": capacity.product,
     "nvidia.com/gpu.count": String(capacity.gpusPerNode),
-    "nvidia.com/gpu.memory": String(capacity.memoryGiBPerGpu * 1024),
+    "nvidia.com/gpu.memory": String(gpuModels[capacity.gpuModel].memoryMiB),
   };
 }
 

@@ -17,22 +17,34 @@ export const bytesPerParameter = {
 
 export type WeightDtype = keyof typeof bytesPerParameter;
 
+/** The KV-cache shape of a model, from its Hugging Face config.json. */
+export interface ModelArchitecture {
+  /** `num_hidden_layers`. */
+  layers: number;
+  /** `num_key_value_heads` (fewer than the attention heads under grouped-query attention). */
+  kvHeads: number;
+  /** `head_dim`, else `hidden_size / num_attention_heads`. */
+  headDim: number;
+}
+
 export interface FitModel {
   name: string;
   parametersBillions: number;
   dtype: WeightDtype;
   /** GPUs per replica: the tensor-parallel size. */
   gpusPerReplica: number;
-  replicas: number;
   gpuMemoryUtilization: number;
   maxModelLen: number;
+  /** When known, one sequence of `maxModelLen` tokens must fit the KV cache (vLLM refuses to start otherwise). */
+  architecture?: ModelArchitecture;
 }
 
 export interface FitNodeGroup {
   cluster: string;
   name: string;
   instanceType: string;
-  maxSize: number;
+  /** Nodes the group runs: no cluster autoscaler is installed, so this is what pods get. */
+  desiredSize: number;
   /** Node root disk; the weights download into the pod's ephemeral storage on it. */
   diskSizeGiB?: number;
 }
@@ -49,8 +61,6 @@ export interface NodeGroupFit {
   weightsGiBPerGpu: number;
   usableGiBPerGpu: number;
   kvCacheGiBPerGpu: number;
-  /** GPUs the node group can offer at its maximum size. */
-  gpuCapacity: number;
   problems: string[];
 }
 
@@ -61,6 +71,17 @@ export function weightsGiB(parametersBillions: number, dtype: WeightDtype): numb
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * KV-cache bytes one token takes on one GPU of a replica: keys and values for every layer and
+ * every KV head the GPU holds (tensor parallelism splits the heads, and replicates them when it
+ * exceeds their number). The cache keeps the activation dtype: 16-bit for quantized weights too.
+ */
+export function kvCacheBytesPerToken(model: Pick<FitModel, "dtype" | "gpusPerReplica">, arch: ModelArchitecture): number {
+  const headsPerGpu = Math.max(1, arch.kvHeads / model.gpusPerReplica);
+  const elementBytes = model.dtype === "float32" ? 4 : 2;
+  return 2 * arch.layers * headsPerGpu * arch.headDim * elementBytes;
+}
 
 /** Node disk the OS, kubelet logs and container images (the vLLM image alone is ~10 GiB) keep. */
 export const nodeDiskReserveGiB = 30;
@@ -81,7 +102,6 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
   const weightsPerGpu = weightsGiB(model.parametersBillions, model.dtype) / model.gpusPerReplica;
   const usable = model.gpuMemoryUtilization * capacity.memoryGiBPerGpu;
   const kvCache = usable - weightsPerGpu;
-  const gpuCapacity = nodeGroup.maxSize * capacity.gpusPerNode;
   const problems: string[] = [];
   if (model.gpusPerReplica > capacity.gpusPerNode) {
     problems.push(
@@ -91,9 +111,18 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
   if (kvCache < options.minKvCacheFraction * usable) {
     problems.push(
       `weights need ${round(weightsPerGpu)} GiB per GPU (${model.parametersBillions}B × ${bytesPerParameter[model.dtype]} bytes / TP ${model.gpusPerReplica}) ` +
-        `but ${nodeGroup.instanceType} offers ${round(usable)} GiB usable (${model.gpuMemoryUtilization} × ${capacity.memoryGiBPerGpu} GiB ${capacity.gpuModel}), ` +
+        `but ${nodeGroup.instanceType} offers ${round(usable)} GiB usable (${model.gpuMemoryUtilization} × ${round(capacity.memoryGiBPerGpu)} GiB ${capacity.gpuModel}), ` +
         `leaving ${round(kvCache)} GiB for the KV cache where at least ${round(options.minKvCacheFraction * usable)} GiB is required`,
     );
+  } else if (model.architecture) {
+    const sequenceGiB = (model.maxModelLen * kvCacheBytesPerToken(model, model.architecture)) / GiB;
+    if (sequenceGiB > kvCache) {
+      problems.push(
+        `one ${model.maxModelLen}-token sequence needs ${round(sequenceGiB)} GiB of KV cache per GPU (${model.architecture.layers} layers × ` +
+          `${model.architecture.kvHeads} KV heads × ${model.architecture.headDim} / TP ${model.gpusPerReplica}) but ${nodeGroup.instanceType} leaves ` +
+          `${round(kvCache)} GiB after the weights; vLLM would refuse to start: lower maxModelLen or raise gpusPerReplica`,
+      );
+    }
   }
   const storage = modelStorageGiB(model);
   if (nodeGroup.diskSizeGiB !== undefined && storage > nodeGroup.diskSizeGiB - nodeDiskReserveGiB) {
@@ -102,19 +131,12 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
         `leaves ${nodeGroup.diskSizeGiB - nodeDiskReserveGiB} GiB after ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
     );
   }
-  if (model.replicas * model.gpusPerReplica > gpuCapacity) {
-    problems.push(
-      `${model.replicas} replicas × ${model.gpusPerReplica} GPUs = ${model.replicas * model.gpusPerReplica} GPUs exceed the node group's ${gpuCapacity} ` +
-        `(max ${nodeGroup.maxSize} nodes × ${capacity.gpusPerNode} GPUs)`,
-    );
-  }
   return {
     nodeGroup,
     capacity,
     weightsGiBPerGpu: weightsPerGpu,
     usableGiBPerGpu: usable,
     kvCacheGiBPerGpu: kvCache,
-    gpuCapacity,
     problems,
   };
 }
@@ -134,11 +156,71 @@ export function fitInCluster(model: FitModel, cluster: string, nodeGroups: FitNo
   return { cluster, fits: all.filter((f) => f.problems.length === 0), rejected: all.filter((f) => f.problems.length > 0) };
 }
 
+/** One GPU node as the scheduler sees it: its GPUs, product label and ephemeral storage. */
+export interface GpuNode {
+  nodeGroup: string;
+  instanceType: string;
+  product: string;
+  gpus: number;
+  /** Ephemeral storage pods may request (disk minus the OS and image reserve); unbounded if unknown. */
+  storageGiB: number;
+}
+
+/** One model-server pod: what it requests and the GPU products its node affinity allows. */
+export interface GpuReplica {
+  model: string;
+  version: string;
+  gpus: number;
+  storageGiB: number;
+  products: string[];
+}
+
+/** The GPU nodes a cluster runs: every node group at its desired size. */
+export function gpuNodes(nodeGroups: FitNodeGroup[]): GpuNode[] {
+  return nodeGroups.flatMap((g) => {
+    const capacity = lookupGpuInstance(g.instanceType);
+    if (!capacity) return [];
+    const storageGiB = g.diskSizeGiB === undefined ? Infinity : g.diskSizeGiB - nodeDiskReserveGiB;
+    return Array.from({ length: g.desiredSize }, () => ({ nodeGroup: g.name, instanceType: g.instanceType, product: capacity.product, gpus: capacity.gpusPerNode, storageGiB }));
+  });
+}
+
+/**
+ * Places the replicas on the nodes the way the scheduler must (GPUs and ephemeral storage are
+ * both requested, affinity by GPU product), largest first onto the node they fill best; returns
+ * the replicas no node can take: those pods would stay Pending.
+ */
+export function packReplicas(nodes: GpuNode[], replicas: GpuReplica[]): GpuReplica[] {
+  const free = nodes.map((n) => ({ node: n, gpus: n.gpus, storageGiB: n.storageGiB }));
+  const order = [...replicas].sort((a, b) => b.gpus - a.gpus || b.storageGiB - a.storageGiB);
+  const unplaced: GpuReplica[] = [];
+  for (const r of order) {
+    const candidates = free.filter((f) => r.products.includes(f.node.product) && f.gpus >= r.gpus && f.storageGiB >= r.storageGiB);
+    if (candidates.length === 0) {
+      unplaced.push(r);
+      continue;
+    }
+    const best = candidates.reduce((a, b) => (b.gpus < a.gpus || (b.gpus === a.gpus && b.storageGiB < a.storageGiB) ? b : a));
+    best.gpus -= r.gpus;
+    best.storageGiB -= r.storageGiB;
+  }
+  return unplaced;
+}
+
+/**
+ * vLLM's `--dtype` for 16- and 32-bit weights. Quantized dtypes describe the checkpoint: vLLM reads
+ * the method (FP8, AWQ, GPTQ, compressed-tensors…) from its config.json, and a `--quantization`
+ * flag that disagrees with it is an error, so none is passed.
+ */
+const vllmDtype: Partial<Record<WeightDtype, string>> = { bfloat16: "bfloat16", float16: "float16", float32: "float32" };
+
 /** vLLM engine flags that follow from the fit arithmetic. */
 export function vllmEngineArgs(model: FitModel): string[] {
+  const dtype = vllmDtype[model.dtype];
   return [
     "--tensor-parallel-size", String(model.gpusPerReplica),
     "--gpu-memory-utilization", String(model.gpuMemoryUtilization),
     "--max-model-len", String(model.maxModelLen),
+    ...(dtype ? ["--dtype", dtype] : []),
   ];
 }

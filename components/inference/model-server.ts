@@ -44,7 +44,7 @@ export function vllmArgs(model: ModelSpec, version: ModelVersionSpec): string[] 
     ...(version.revision ? ["--revision", version.revision] : []),
     "--served-model-name", model.servedModelName,
     "--port", String(ports.modelServer),
-    ...vllmEngineArgs(fitModelOf(model, replicasOf(model, version))),
+    ...vllmEngineArgs(fitModelOf(model)),
     "--enable-prefix-caching",
     ...(lora.length > 0
       ? ["--enable-lora", "--max-loras", String(lora.length), "--lora-modules", ...lora.map((a) => `${a.name}=${loraSource(a.source)}`)]

@@ -27,7 +27,7 @@ test("GPU node groups run the NVIDIA AL2023 AMI, carry the GPU taint and adverti
   assert.deepEqual(h100.taints, [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }]);
   assert.equal(h100.labels["nvidia.com/gpu.product"], "NVIDIA-H100-80GB-HBM3");
   assert.equal(h100.labels["nvidia.com/gpu.count"], "8");
-  assert.equal(h100.labels["nvidia.com/gpu.memory"], String(80 * 1024));
+  assert.equal(h100.labels["nvidia.com/gpu.memory"], "81559");
   assert.equal(h100.labels[nodeGroupLabel], "gpu-h100");
   assert.deepEqual(h100.scalingConfig, { minSize: 0, desiredSize: 1, maxSize: 2 });
   assert.equal(h100.capacityType, "ON_DEMAND");

@@ -470,7 +470,20 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "more vLLM GPUs on a cluster than its GPU node groups have at desiredSize (no autoscaler)",
     mutate: (p) => (p.clusters[2].nodeGroups[1].desiredSize = 2),
     path: "inference-mesh:platform.clusters[2].nodeGroups",
-    message: /need 9 GPUs but its GPU node groups have 8 at desiredSize/,
+    message: /cluster 'gcp-usc1' at desiredSize cannot hold every model replica placed there .*1 of 1 replica\(s\) of 'llama-3-1-8b' v2 .* would stay Pending; GPU nodes: 'gpu-a100' 2 × a2-ultragpu-4g/,
+  },
+  {
+    name: "enough GPUs in all but per node: two replicas that each need most of a node's disk",
+    mutate: (p) => {
+      const qwen = p.models.find((m: any) => m.name === "qwen3-32b");
+      qwen.versions = [{ name: "v1", weight: 100, replicas: 2 }];
+      const group = p.clusters[0].nodeGroups.find((g: any) => g.instanceType === "p5.48xlarge");
+      group.diskSizeGiB = 120;
+      p.clusters[0].nodeGroups = [group];
+      p.models.forEach((m: any) => (m.clusters = m.clusters.filter((c: string) => c !== "aws-use1").concat(m === qwen ? ["aws-use1"] : [])));
+    },
+    path: "inference-mesh:platform.clusters[0].nodeGroups",
+    message: /1 of 2 replica\(s\) of 'qwen3-32b' v1 \(2 × NVIDIA-H100-80GB-HBM3, 67 GiB disk\) would stay Pending; GPU nodes: 'gpu-h100' 1 × p5\.48xlarge \(8 GPUs, 120 GiB disk\)/,
   },
   {
     name: "an agent gateway port the nodes already use",
@@ -597,6 +610,36 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /omit it to follow its model's clusters/,
   },
   {
+    name: "an Arm (Graviton) system node group, which EKS refuses with the x86_64 AMI",
+    mutate: (p) => (p.clusters[0].systemNodeGroup.instanceType = "m7g.xlarge"),
+    path: "inference-mesh:platform.clusters[0].systemNodeGroup.instanceType",
+    message: /'m7g\.xlarge' is an Arm \(Graviton\) type; the nodes boot x86_64 images/,
+  },
+  {
+    name: "an Arm CPU node group on EKS",
+    mutate: (p) => p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "c7gn.2xlarge", minSize: 1, desiredSize: 1, maxSize: 2 }),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[2].instanceType",
+    message: /Arm \(Graviton\)/,
+  },
+  {
+    name: "an Arm k3s server",
+    mutate: (p) => (p.clusters[2].serverMachineType = "t2a-standard-4"),
+    path: "inference-mesh:platform.clusters[2].serverMachineType",
+    message: /'t2a-standard-4' is an Arm \(Axion\/Ampere\/Grace\) type/,
+  },
+  {
+    name: "a GPU instance type the catalog lacks (it would pass as a CPU group)",
+    mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "g4dn.12xlarge"),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
+    message: /'g4dn\.12xlarge' has GPUs, but the GPU catalog \(components\/gpu\/catalog\.ts\) does not know them.*catalogued aws GPU families: g5, g6, g6e, p4d, p4de, p5, p5e, p5en; add the type to the catalog/,
+  },
+  {
+    name: "a GCE GPU series the catalog lacks",
+    mutate: (p) => (p.clusters[2].nodeGroups[1].instanceType = "a4-highgpu-8g"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[1].instanceType",
+    message: /'a4-highgpu-8g' has GPUs.*catalogued gcp GPU families: a2-highgpu, a2-megagpu, a2-ultragpu, a3-highgpu, g2-standard/,
+  },
+  {
     name: "a TLS secret mode without its secret name",
     mutate: (p) => delete p.gateways.inference.tls.secretName,
     path: "inference-mesh:platform.gateways.inference.tls.secretName",
@@ -689,8 +732,10 @@ test("a field error elsewhere does not hide a model that does not fit (items val
   assert.ok(problems.some((l) => /models\[0\]\.clusters\[0\]: model 'llama-3-1-8b' does not fit cluster 'dev-usw2'/.test(l)), problems.join("\n"));
 });
 
-test("a misspelt GPU type is the one problem reported, not the GPU placement it hides", () => {
-  const p = shippedPlatform("dev");
-  p.clusters[0].nodeGroups[0].instanceType = "g6.2xlage";
-  assert.deepEqual(problemsOf(p).map((l) => l.split(":")[0] + ":" + l.split(":")[1]), ["inference-mesh:platform.clusters[0].nodeGroups[0].instanceType"]);
+test("a misspelt or uncatalogued GPU type is the one problem reported, not the GPU placement and capacity it hides", () => {
+  for (const type of ["g6.2xlage", "g4dn.xlarge"]) {
+    const p = shippedPlatform("dev");
+    p.clusters[0].nodeGroups[0].instanceType = type;
+    assert.deepEqual(problemsOf(p).map((l) => l.split(":")[0] + ":" + l.split(":")[1]), ["inference-mesh:platform.clusters[0].nodeGroups[0].instanceType"], type);
+  }
 });

@@ -7,23 +7,23 @@ import assert from "node:assert/strict";
 import { gpuInstanceTypes, gpuModels, gpuNodeLabels, gpuTaint, gpuToleration, lookupGpuInstance } from "../../components/gpu/catalog";
 import { shippedPlatform } from "../support/render";
 
-test("AWS types resolve to their GPU model, count and memory", () => {
+test("AWS types resolve to their GPU model, count and memory (MiB as the driver reports it)", () => {
   const cases: [string, string, number, number][] = [
-    ["p5.48xlarge", "H100", 8, 80],
-    ["p4d.24xlarge", "A100_40", 8, 40],
-    ["p4de.24xlarge", "A100_80", 8, 80],
-    ["g6e.xlarge", "L40S", 1, 48],
-    ["g6e.12xlarge", "L40S", 4, 48],
-    ["g6e.48xlarge", "L40S", 8, 48],
-    ["g6.2xlarge", "L4", 1, 24],
-    ["g6.12xlarge", "L4", 4, 24],
-    ["g5.xlarge", "A10G", 1, 24],
-    ["g5.48xlarge", "A10G", 8, 24],
+    ["p5.48xlarge", "H100", 8, 81559],
+    ["p4d.24xlarge", "A100_40", 8, 40960],
+    ["p4de.24xlarge", "A100_80", 8, 81920],
+    ["g6e.xlarge", "L40S", 1, 46068],
+    ["g6e.12xlarge", "L40S", 4, 46068],
+    ["g6e.48xlarge", "L40S", 8, 46068],
+    ["g6.2xlarge", "L4", 1, 23034],
+    ["g6.12xlarge", "L4", 4, 23034],
+    ["g5.xlarge", "A10G", 1, 23028],
+    ["g5.48xlarge", "A10G", 8, 23028],
   ];
   for (const [type, model, gpus, mem] of cases) {
     const c = lookupGpuInstance(type);
     assert.ok(c, type);
-    assert.deepEqual([c.cloud, c.gpuModel, c.gpusPerNode, c.memoryGiBPerGpu], ["aws", model, gpus, mem], type);
+    assert.deepEqual([c.cloud, c.gpuModel, c.gpusPerNode, c.memoryGiBPerGpu * 1024], ["aws", model, gpus, mem], type);
   }
 });
 
@@ -69,12 +69,12 @@ test("every GPU node group of the shipped stacks is a catalogued type of its own
   }
 });
 
-test("GPU node labels advertise product, count and memory in MiB", () => {
+test("GPU node labels advertise product, count and memory in MiB as GPU feature discovery does (the driver's total, not the marketing GB)", () => {
   assert.deepEqual(gpuNodeLabels(lookupGpuInstance("g6e.12xlarge")!), {
     "nvidia.com/gpu.present": "true",
     "nvidia.com/gpu.product": "NVIDIA-L40S",
     "nvidia.com/gpu.count": "4",
-    "nvidia.com/gpu.memory": "49152",
+    "nvidia.com/gpu.memory": "46068",
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * Model-fit arithmetic: weights per GPU against usable memory with KV-cache headroom,
- * tensor-parallel size against GPUs per node, replicas against node-group capacity; the config
- * errors a model that does not fit produces; and the vLLM flags derived from the same numbers.
+ * Model-fit arithmetic: weights per GPU against usable memory with KV-cache headroom, one
+ * max-length sequence against the KV cache, tensor-parallel size against GPUs per node, replicas
+ * packed onto the nodes at desired size; the config errors these produce; and the vLLM flags
+ * derived from the same numbers.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, modelStorageGiB, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { FitModel, fitInCluster, fitOnNodeGroup, gpuNodes, kvCacheBytesPerToken, modelStorageGiB, packReplicas, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 
@@ -14,12 +15,11 @@ const model = (over: Partial<FitModel> = {}): FitModel => ({
   parametersBillions: 8,
   dtype: "bfloat16",
   gpusPerReplica: 1,
-  replicas: 1,
   gpuMemoryUtilization: 0.9,
   maxModelLen: 8192,
   ...over,
 });
-const group = (instanceType: string, maxSize = 2, name = "g") => ({ cluster: "c", name, instanceType, maxSize });
+const group = (instanceType: string, desiredSize = 2, name = "g") => ({ cluster: "c", name, instanceType, desiredSize });
 const opts = { minKvCacheFraction: 0.1 };
 
 test("weights are parameters × bytes per parameter", () => {
@@ -33,9 +33,9 @@ test("an 8B bf16 model fits one L4 with room for the KV cache", () => {
   const fit = fitOnNodeGroup(model(), group("g6.2xlarge"), opts)!;
   assert.deepEqual(fit.problems, []);
   assert.ok(Math.abs(fit.weightsGiBPerGpu - 14.9) < 0.1);
-  assert.ok(Math.abs(fit.usableGiBPerGpu - 21.6) < 1e-9);
-  assert.ok(Math.abs(fit.kvCacheGiBPerGpu - (21.6 - fit.weightsGiBPerGpu)) < 1e-9);
-  assert.equal(fit.gpuCapacity, 2);
+  // The driver's 23034 MiB, not the marketing 24 GB.
+  assert.ok(Math.abs(fit.usableGiBPerGpu - 0.9 * (23034 / 1024)) < 1e-9);
+  assert.ok(Math.abs(fit.kvCacheGiBPerGpu - (fit.usableGiBPerGpu - fit.weightsGiBPerGpu)) < 1e-9);
 });
 
 test("tensor parallelism splits the weights over the GPUs of a replica", () => {
@@ -47,18 +47,34 @@ test("tensor parallelism splits the weights over the GPUs of a replica", () => {
 });
 
 test("too little KV-cache headroom is a problem naming every number", () => {
-  // 12B bf16 = 22.4 GiB on a 24 GiB L4 at 0.9 → 21.6 GiB usable, negative KV cache.
+  // 12B bf16 = 22.4 GiB on a 22.5 GiB L4 at 0.9 → 20.2 GiB usable, negative KV cache.
   const fit = fitOnNodeGroup(model({ parametersBillions: 12 }), group("g6.xlarge"), opts)!;
   assert.equal(fit.problems.length, 1);
   assert.match(fit.problems[0], /weights need 22\.4 GiB per GPU \(12B × 2 bytes \/ TP 1\)/);
-  assert.match(fit.problems[0], /g6\.xlarge offers 21\.6 GiB usable \(0\.9 × 24 GiB L4\)/);
-  assert.match(fit.problems[0], /at least 2\.2 GiB is required/);
+  assert.match(fit.problems[0], /g6\.xlarge offers 20\.2 GiB usable \(0\.9 × 22\.5 GiB L4\)/);
+  assert.match(fit.problems[0], /at least 2 GiB is required/);
 });
 
 test("the KV-cache floor is a fraction of usable memory", () => {
-  // 10B bf16 = 18.6 GiB; usable 21.6 → 3.0 GiB free: fits at 10 %, not at 20 %.
-  assert.deepEqual(fitOnNodeGroup(model({ parametersBillions: 10 }), group("g6.xlarge"), { minKvCacheFraction: 0.1 })!.problems, []);
-  assert.equal(fitOnNodeGroup(model({ parametersBillions: 10 }), group("g6.xlarge"), { minKvCacheFraction: 0.2 })!.problems.length, 1);
+  // 9B bf16 = 16.8 GiB; usable 20.2 → 3.5 GiB free (17%): fits at 10 %, not at 20 %.
+  assert.deepEqual(fitOnNodeGroup(model({ parametersBillions: 9 }), group("g6.xlarge"), { minKvCacheFraction: 0.1 })!.problems, []);
+  assert.equal(fitOnNodeGroup(model({ parametersBillions: 9 }), group("g6.xlarge"), { minKvCacheFraction: 0.2 })!.problems.length, 1);
+});
+
+test("with the architecture known, one maxModelLen sequence must fit the KV cache (vLLM's own start-up check)", () => {
+  // Llama-3.1-8B: 32 layers, 8 KV heads of 128 → 128 KiB per token in bf16.
+  const arch = { layers: 32, kvHeads: 8, headDim: 128 };
+  assert.equal(kvCacheBytesPerToken(model(), arch), 131072);
+  assert.equal(kvCacheBytesPerToken(model({ gpusPerReplica: 4 }), arch), 32768, "tensor parallelism splits the KV heads");
+  assert.equal(kvCacheBytesPerToken(model({ gpusPerReplica: 16 }), arch), 16384, "beyond the KV heads they are replicated");
+  assert.equal(kvCacheBytesPerToken(model({ dtype: "fp8" }), arch), 131072, "the cache keeps 16-bit activations");
+  const short = fitOnNodeGroup(model({ architecture: arch, maxModelLen: 32768 }), group("g6.xlarge"), opts)!;
+  assert.deepEqual(short.problems, [], "32k tokens = 4 GiB ≤ 5.3 GiB left on an L4");
+  const long = fitOnNodeGroup(model({ architecture: arch, maxModelLen: 131072 }), group("g6.xlarge"), opts)!;
+  assert.deepEqual(long.problems.length, 1);
+  assert.match(long.problems[0], /one 131072-token sequence needs 16 GiB of KV cache per GPU \(32 layers × 8 KV heads × 128 \/ TP 1\) but g6\.xlarge leaves 5\.3 GiB/);
+  assert.deepEqual(fitOnNodeGroup(model({ maxModelLen: 131072 }), group("g6.xlarge"), opts)!.problems, [], "unchecked without the architecture");
+  assert.deepEqual(fitOnNodeGroup(model({ architecture: arch, maxModelLen: 131072 }), group("g6e.xlarge"), opts)!.problems, [], "an L40S holds it");
 });
 
 test("tensor-parallel size cannot exceed the GPUs of one node", () => {
@@ -66,11 +82,23 @@ test("tensor-parallel size cannot exceed the GPUs of one node", () => {
   assert.ok(fit.problems.some((p) => /tensor-parallel size 2 exceeds the 1 GPUs per node of g6\.2xlarge/.test(p)), fit.problems.join());
 });
 
-test("replicas × GPUs per replica cannot exceed the node group's capacity at max size", () => {
-  const fits = fitOnNodeGroup(model({ replicas: 8, gpusPerReplica: 2 }), group("g6e.12xlarge", 4), opts)!;
-  assert.deepEqual(fits.problems, [], "8 × 2 = 16 ≤ 4 nodes × 4 GPUs");
-  const tooMany = fitOnNodeGroup(model({ replicas: 9, gpusPerReplica: 2 }), group("g6e.12xlarge", 4), opts)!;
-  assert.deepEqual(tooMany.problems, ["9 replicas × 2 GPUs = 18 GPUs exceed the node group's 16 (max 4 nodes × 4 GPUs)"]);
+test("replicas are packed onto the nodes at desired size by GPUs, disk and GPU product", () => {
+  const l40s = "NVIDIA-L40S";
+  const replica = (gpus: number, storageGiB = 20, products = [l40s]) => ({ model: "m", version: "v1", gpus, storageGiB, products });
+  const nodes = gpuNodes([{ ...group("g6e.12xlarge", 2, "on-demand"), diskSizeGiB: 200 }, { ...group("g6e.12xlarge", 2, "spot"), diskSizeGiB: 200 }]);
+  assert.equal(nodes.length, 4);
+  assert.deepEqual(nodes[0], { nodeGroup: "on-demand", instanceType: "g6e.12xlarge", product: l40s, gpus: 4, storageGiB: 170 });
+  assert.deepEqual(packReplicas(nodes, Array.from({ length: 4 }, () => replica(4))), [], "one 4-GPU replica per node, across both groups");
+  assert.equal(packReplicas(nodes, Array.from({ length: 5 }, () => replica(4))).length, 1);
+  assert.deepEqual(packReplicas(nodes, [replica(2), replica(2), replica(4), replica(4), replica(4), replica(4)]).map((r) => r.gpus), [2, 2], "16 GPUs do not hold 20");
+  assert.deepEqual(packReplicas(nodes, [replica(1), replica(1), replica(2), replica(4), replica(4), replica(4)]), [], "largest first: small ones share a node");
+  // Disk: two 146 GiB replicas cannot share a 170 GiB node even with GPUs to spare.
+  const big = gpuNodes([{ ...group("g6e.48xlarge", 1), diskSizeGiB: 200 }]);
+  assert.equal(packReplicas(big, [replica(4, 146), replica(4, 146)]).length, 1);
+  assert.deepEqual(packReplicas(big, [replica(4, 80), replica(4, 80)]), []);
+  // Affinity: a replica only goes where its product is.
+  assert.equal(packReplicas(nodes, [replica(1, 20, ["NVIDIA-H100-80GB-HBM3"])]).length, 1);
+  assert.deepEqual(gpuNodes([group("p5.48xlarge", 0), group("m6i.xlarge", 3)]), [], "desiredSize 0 and CPU groups give no GPU nodes");
 });
 
 test("a replica's weights must fit the node disk after the OS and images", () => {
@@ -96,7 +124,14 @@ test("vLLM engine flags come from the same numbers", () => {
     "--tensor-parallel-size", "4",
     "--gpu-memory-utilization", "0.92",
     "--max-model-len", "16000",
+    "--dtype", "bfloat16",
   ]);
+  assert.deepEqual(vllmEngineArgs(model({ dtype: "float16" })).slice(-2), ["--dtype", "float16"]);
+  // A quantized checkpoint carries its method; vLLM rejects a --quantization flag that disagrees.
+  for (const dtype of ["fp8", "int8", "int4"] as const) {
+    const args = vllmEngineArgs(model({ dtype }));
+    assert.ok(!args.includes("--dtype") && !args.includes("--quantization"), dtype);
+  }
 });
 
 test("the shipped prod models fit where they are placed", () => {
@@ -117,7 +152,7 @@ test("a model that does not fit is a config error naming the model, the node gro
       assert.ok(err instanceof ConfigError);
       assert.match(err.message, /inference-mesh:platform\.models\[0\]\.clusters\[0\]: model 'llama-3-1-8b' does not fit cluster 'dev-usw2'/);
       assert.match(err.message, /node group 'gpu-l4' \(g6\.2xlarge\): weights need 130\.4 GiB per GPU \(70B × 2 bytes \/ TP 1\)/);
-      assert.match(err.message, /offers 21\.6 GiB usable/);
+      assert.match(err.message, /offers 20\.2 GiB usable/);
       return true;
     },
   );
@@ -129,8 +164,34 @@ test("a tensor-parallel size larger than any node is a config error", () => {
   assert.throws(() => parsePlatform(p, "dev"), /tensor-parallel size 2 exceeds the 1 GPUs per node of g6\.2xlarge/);
 });
 
-test("more replicas than the node groups can hold is a config error", () => {
+test("more replicas than the nodes at desired size hold is a config error naming the pending replicas and the nodes", () => {
   const p = shippedPlatform("dev");
-  p.models[0].replicas = 4;
-  assert.throws(() => parsePlatform(p, "dev"), /4 replicas × 1 GPUs = 4 GPUs exceed the node group's 3 \(max 3 nodes × 1 GPUs\)/);
+  const groups = p.clusters[0].nodeGroups.filter((g: any) => g.instanceType.startsWith("g6."));
+  const gpus = groups.reduce((n: number, g: any) => n + g.desiredSize, 0);
+  p.models[0].replicas = gpus + 1;
+  delete p.models[0].versions[0].replicas;
+  delete p.models[0].versions[1].replicas;
+  p.models[0].versions[1].weight = 5;
+  assert.throws(
+    () => parsePlatform(p, "dev"),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /clusters\[0\]\.nodeGroups: the GPU nodes of cluster 'dev-usw2' at desiredSize cannot hold every model replica placed there/);
+      assert.match(err.message, /replica\(s\) of 'llama-3-1-8b' v\d \(1 × NVIDIA-L4, \d+ GiB disk\)/);
+      assert.match(err.message, /GPU nodes: 'gpu-l4' \d+ × g6\.2xlarge \(1 GPUs/);
+      return true;
+    },
+  );
+});
+
+test("a GPU group at desiredSize 0 adds nothing: a model that only fits there is pending, not placed", () => {
+  const p = shippedPlatform("prod");
+  const cluster = p.clusters.find((c: any) => c.name === "aws-use1");
+  const h100 = cluster.nodeGroups.find((g: any) => g.instanceType === "p5.48xlarge");
+  assert.ok(h100, "prod's aws-use1 has an H100 group");
+  // Only the H100 group fits a 100B fp8 model at TP 8; at desiredSize 0 there is no node for it.
+  p.models.push({ ...structuredClone(p.models.find((m: any) => m.server === "vllm")), name: "big", servedModelName: "org/big", parametersBillions: 100, dtype: "fp8", gpusPerReplica: 8, replicas: 1, loraAdapters: [], clusters: ["aws-use1"], versions: [{ name: "v1", weight: 100 }] });
+  h100.minSize = 0;
+  h100.desiredSize = 0;
+  assert.throws(() => parsePlatform(p, "prod"), /cluster 'aws-use1' at desiredSize cannot hold .*'big' v1 \(8 × NVIDIA-H100-80GB-HBM3/);
 });

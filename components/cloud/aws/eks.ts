@@ -111,8 +111,10 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
             taints: plan.taints,
             updateConfig: { maxUnavailable: 1 },
           },
-          // A cluster autoscaler owns the desired size once the group exists.
-          { ...onAws, dependsOn: attachments, ignoreChanges: ["scalingConfig.desiredSize"] },
+          // desiredSize stays Pulumi's: no cluster autoscaler is installed, and config validation
+          // places the model replicas on exactly these nodes. A fork that adds an autoscaler
+          // ignores changes to scalingConfig.desiredSize here.
+          { ...onAws, dependsOn: attachments },
         ),
     );
     this.hasGpus = plans.some((p) => p.gpusPerNode > 0);
