@@ -94,11 +94,13 @@ export function cacertsManifest(cluster: string, certs: CacertsInputs): Manifest
       name: cacertsSecretName,
       namespace: "istio-system",
       labels: appLabels({ name: "istio-ca", instance: `${cluster}-cacerts`, component: "trust" }),
-      // Outputs inside a manifest are fine: the resource resolves them.
-      annotations: pulumi.all([certs.intermediateCertPem, root]).apply(([i, r]) => ({
-        [rootFingerprintAnnotation]: certFingerprintSha256(r),
-        [caFingerprintAnnotation]: certFingerprintSha256(i),
-      })) as unknown as Record<string, string>,
+      // Outputs inside a manifest are fine: the resource resolves them. One output per key, not
+      // one for the map: in a preview the certificates are unknown, and an unknown map would hide
+      // the Secret's whole metadata from the policies.
+      annotations: {
+        [rootFingerprintAnnotation]: root.apply(certFingerprintSha256),
+        [caFingerprintAnnotation]: pulumi.output(certs.intermediateCertPem).apply(certFingerprintSha256),
+      } as unknown as Record<string, string>,
     },
     type: "Opaque",
     stringData: {

@@ -3,6 +3,7 @@
  * cannot be matched by class, only by `kubernetes:<group>/<version>:<Kind>`), metadata access,
  * pod specs of workload kinds, and which cluster a resource lands on (its explicit provider).
  */
+import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
 
 export const T = {
@@ -121,11 +122,32 @@ export function isDefaultProvider(nameOrUrn: string): boolean {
   return /^default(_|$)/.test(nameOrUrn.includes("::") ? providerName(nameOrUrn) : nameOrUrn);
 }
 
-/** Resources of a stack grouped per cluster (only those on a Kubernetes provider). */
+/** Component types of the Kubernetes SDK: their outputs are not an object's, and may be empty. */
+export const KUBERNETES_COMPONENTS: ReadonlySet<string> = new Set([
+  "kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:helm.sh/v4:Chart", "kubernetes:kustomize/v2:Directory",
+  "kubernetes:yaml:ConfigFile", "kubernetes:yaml:ConfigGroup", "kubernetes:helm.sh/v3:Chart", "kubernetes:kustomize:Directory",
+]);
+
+// The SDK's own error for "not known in this preview": its server reports a policy that throws it
+// as "can't run during preview" (advisory) instead of failing it. Exported at runtime, untyped.
+const { UnknownValueError } = policySdk as unknown as { UnknownValueError: new (sentinel: string, path: string[]) => Error };
+const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+
+/**
+ * Resources of a stack grouped per cluster (only those on a Kubernetes provider).
+ *
+ * In the first preview of a cluster, its provider's kubeconfig comes from the cluster being
+ * created, so the engine does not configure the provider and hands the stack policies every
+ * object on it with no outputs at all. Judged as they are, the mesh policy, the picker, the
+ * authorization policies would all be "missing": the stack policy cannot run in that preview.
+ */
 export function byCluster(resources: PolicyResource[]): Map<string, PolicyResource[]> {
   const out = new Map<string, PolicyResource[]>();
   for (const r of resources) {
     if (!r.type.startsWith("kubernetes:")) continue;
+    if (!KUBERNETES_COMPONENTS.has(r.type) && Object.keys(r.props ?? {}).length === 0) {
+      throw new UnknownValueError(UNKNOWN_OBJECT, [`${r.name} (on a cluster whose provider this preview cannot configure yet)`]);
+    }
     const c = clusterOf(r);
     if (!c) continue;
     if (!out.has(c)) out.set(c, []);

@@ -19,7 +19,7 @@ function rootFingerprint(secret: PolicyResource): string | undefined {
     const der = Buffer.from((first ? first[1] : pem.value).replace(/\s+/g, ""), "base64");
     return createHash("sha256").update(der).digest("hex");
   }
-  return meta(secret.props).annotations[rootHashAnnotation]?.toLowerCase();
+  return orUnknown(() => meta(secret.props).annotations[rootHashAnnotation]?.toLowerCase(), undefined);
 }
 
 /**

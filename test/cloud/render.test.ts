@@ -144,6 +144,19 @@ test("prod: exactly one Kubernetes provider per cluster, each with a secret kube
   for (const p of providers) assert.ok(isSecret((p.inputs as any).kubeconfig), p.urn);
 });
 
+test("prod: each cloud cluster's Kubernetes provider is identified by its cluster (replaced with it, updated when only the kubeconfig changes)", () => {
+  const r = renderShipped("prod");
+  const identifier = (cluster: string) => (r.ofType("pulumi:providers:kubernetes").find((p) => clusterOfProvider(`${p.urn}::${p.id}`) === cluster)!.inputs as any).clusterIdentifier;
+  for (const cluster of ["aws-euw1", "aws-use1"]) {
+    const eks = r.ofType("eks:index:Cluster").find((c) => nameOf(c.urn) === `${cluster}-eks`)!;
+    assert.ok((eks.outputs as any).eksCluster.name);
+    assert.equal(identifier(cluster), (eks.outputs as any).eksCluster.name, cluster);
+  }
+  const server = r.ofType("gcp:compute/instance:Instance").find((i) => nameOf(i.urn) === "gcp-usc1-server")!;
+  assert.ok((server.outputs as any).instanceId);
+  assert.equal(identifier("gcp-usc1"), (server.outputs as any).instanceId);
+});
+
 test("prod: cluster outputs name cloud, region, network and endpoint", () => {
   const stack = renderShipped("prod").ofType("pulumi:pulumi:Stack")[0];
   const clusters = (stack.outputs as any).clusters;

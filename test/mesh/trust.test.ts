@@ -10,8 +10,9 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { mockPrivateKey, mockSelfSignedCert, mockCertRequest, mockLocallySignedCert } from "../../scripts/lib/mock-crypto";
 import {
-  CaSpec, caKeyArgs, rootCertArgs, intermediateRequestArgs, intermediateCertArgs, certChain, certFingerprintSha256, istiodSan,
+  CaSpec, caKeyArgs, rootCertArgs, intermediateRequestArgs, intermediateCertArgs, certChain, certFingerprintSha256, istiodSan, cacertsManifest,
 } from "../../components/mesh/trust";
+import * as pulumi from "@pulumi/pulumi";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -95,4 +96,10 @@ test("fingerprints are of the DER, independent of PEM line breaks", async () => 
   const expected = Buffer.from(await webcrypto.subtle.digest("SHA-256", der)).toString("hex");
   assert.equal(certFingerprintSha256(rootPem), expected);
   assert.equal(certFingerprintSha256(rootPem.replace(/\n/g, "\r\n")), expected);
+});
+
+test("cacerts: the fingerprint annotations are one output each, so a preview with unknown certificates still shows the Secret's metadata", () => {
+  const m = cacertsManifest("c", { intermediateCertPem: pulumi.output("i"), intermediateKeyPem: pulumi.output("k"), rootCertPem: pulumi.output("r") }) as any;
+  assert.ok(!pulumi.Output.isInstance(m.metadata.annotations), "the annotation map itself is known");
+  assert.deepEqual(Object.keys(m.metadata.annotations).sort(), ["inference-mesh.io/ca-cert-sha256", "inference-mesh.io/root-cert-sha256"]);
 });

@@ -127,7 +127,13 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
           eksKubeconfig({ clusterName, endpoint, certificateAuthorityData, region: spec.region, contextName: spec.name }),
         ),
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, ...kubeconfigStaysSecret });
+    // Replaced exactly when the EKS cluster is (a new cluster gets a new name); a kubeconfig that
+    // is unknown in a preview otherwise makes the provider plan to replace every object.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true, clusterIdentifier: this.clusterName },
+      { parent: this, ...kubeconfigStaysSecret },
+    );
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId, egressIps: this.egressIps });
   }
 }

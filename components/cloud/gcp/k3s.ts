@@ -216,7 +216,15 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       { url: pulumi.interpolate`${this.endpoint}/readyz`, caPem: pki.cas.server.certPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
       { parent: this, dependsOn: [server] },
     );
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [apiReady], ...kubeconfigStaysSecret });
+    // Replaced exactly when the server VM is: a new server starts an empty datastore, and a new
+    // provider recreates every object on it. Other kubeconfig changes (a renewed admin
+    // certificate, unknown in that preview) update it in place instead of replacing the cluster's
+    // whole contents.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true, clusterIdentifier: server.instanceId },
+      { parent: this, dependsOn: [apiReady], ...kubeconfigStaysSecret },
+    );
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, apiAddress: this.apiAddress, egressIps: this.egressIps });
   }
 
