@@ -13,16 +13,20 @@ const SECRET = "4dabf18193072939515e22adb298388d";
 const isSecret = (v: unknown) => typeof v === "object" && v !== null && SECRET in v;
 const nameOf = (urn: string) => urn.split("::").pop()!;
 
-test("prod: two EKS clusters in two AWS regions, each on its own regional provider", () => {
+test("prod: two EKS clusters in two AWS regions, each on its own provider, tagged with its cluster", () => {
   const r = renderShipped("prod");
   assert.deepEqual(r.ofType("eks:index:Cluster").map((c) => nameOf(c.urn)).sort(), ["aws-euw1-eks", "aws-use1-eks"]);
-  const providers = new Map(r.ofType("pulumi:providers:aws").map((p) => [`${p.urn}::${p.id}`, (p.inputs as any).region]));
-  assert.deepEqual([...providers.values()].sort(), ["eu-west-1", "us-east-1"]);
+  const awsProviders = r.ofType("pulumi:providers:aws");
+  assert.deepEqual(awsProviders.map((p) => [nameOf(p.urn), (p.inputs as any).region, JSON.parse((p.inputs as any).defaultTags).tags["inference-mesh/cluster"]]).sort(), [
+    ["aws-euw1-aws", "eu-west-1", "aws-euw1"],
+    ["aws-use1-aws", "us-east-1", "aws-use1"],
+  ]);
+  const providers = new Map(awsProviders.map((p) => [`${p.urn}::${p.id}`, (p.inputs as any).region]));
   const regionOf = (cluster: string) =>
     new Set(r.ofType("aws:eks/nodeGroup:NodeGroup").filter((g) => nameOf(g.urn).startsWith(`${cluster}-`)).map((g) => providers.get(g.provider!)));
   assert.deepEqual([...regionOf("aws-use1")], ["us-east-1"]);
   assert.deepEqual([...regionOf("aws-euw1")], ["eu-west-1"]);
-  for (const res of r.resources.filter((x) => x.type.startsWith("aws:"))) assert.ok(providers.has(res.provider!), `${res.urn} uses a regional provider`);
+  for (const res of r.resources.filter((x) => x.type.startsWith("aws:"))) assert.ok(providers.has(res.provider!), `${res.urn} uses its cluster's provider`);
 });
 
 test("prod: the k3s API and HBONE admit the EKS clusters' NAT Elastic IPs, where their traffic comes from", () => {
@@ -86,12 +90,13 @@ test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; 
   }
 });
 
-test("prod: one k3s cluster on GCP GPU VMs with an explicit regional provider", () => {
+test("prod: one k3s cluster on GCP GPU VMs with an explicit provider of its own", () => {
   const r = renderShipped("prod");
   assert.deepEqual(r.ofType("inference-mesh:cloud:K3sCluster").map((c) => nameOf(c.urn)), ["gcp-usc1"]);
   const gcpProviders = r.ofType("pulumi:providers:gcp");
   assert.equal(gcpProviders.length, 1);
-  assert.deepEqual([(gcpProviders[0].inputs as any).project, (gcpProviders[0].inputs as any).region], ["inference-mesh-prod", "us-central1"]);
+  const inputs = gcpProviders[0].inputs as any;
+  assert.deepEqual([nameOf(gcpProviders[0].urn), inputs.project, inputs.region, inputs.zone, JSON.parse(inputs.defaultLabels)["inference-mesh-cluster"]], ["gcp-usc1-gcp", "inference-mesh-prod", "us-central1", "us-central1-a", "gcp-usc1"]);
   const ref = `${gcpProviders[0].urn}::${gcpProviders[0].id}`;
   for (const res of r.resources.filter((x) => x.type.startsWith("gcp:"))) assert.equal(res.provider, ref, res.urn);
   const template = (group: string) => r.ofType("gcp:compute/instanceTemplate:InstanceTemplate").find((t) => nameOf(t.urn) === `gcp-usc1-${group}-template`)!.inputs as any;
@@ -171,4 +176,21 @@ test("prod: cluster outputs name cloud, region, network and endpoint", () => {
   assert.match(clusters[0].endpoint, /^https:\/\/.+\.eks\.amazonaws\.com$/);
   assert.match(clusters[2].endpoint, /^https:\/\/\d+\.\d+\.\d+\.\d+:6443$/);
   for (const c of clusters) assert.ok(isSecret(c.kubeconfig), c.name);
+});
+
+test("clusters sharing a region each keep their own provider: adding one in front changes nothing of the others", () => {
+  const base = shippedPlatform("prod");
+  const twin = structuredClone(base);
+  const gcpCluster = twin.clusters.find((c: any) => c.cloud === "gcp");
+  const awsCluster = twin.clusters.find((c: any) => c.name === "aws-use1");
+  twin.clusters.unshift(
+    { ...structuredClone(gcpCluster), name: "gcp-usc1b", network: "net-gcp-usc1b", zone: "us-central1-b", subnetCidr: "10.40.0.0/20" },
+    { ...structuredClone(awsCluster), name: "aws-use1b", network: "net-aws-use1b", vpcCidr: "10.41.0.0/16" },
+  );
+  const providersOf = (r: ReturnType<typeof renderPlatform>) =>
+    Object.fromEntries([...r.ofType("pulumi:providers:gcp"), ...r.ofType("pulumi:providers:aws")].map((p) => [nameOf(p.urn), p.inputs]));
+  const before = providersOf(renderShipped("prod"));
+  const after = providersOf(renderPlatform("prod", twin));
+  for (const name of Object.keys(before)) assert.deepEqual(after[name], before[name], name);
+  assert.equal((after["gcp-usc1b-gcp"] as any).zone, "us-central1-b");
 });

@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { EksClusterSpec } from "../../../infra/schema";
 import { ClusterHandle, kubeconfigStaysSecret } from "../cluster";
 import { eksKubeconfig } from "../kubeconfig";
-import { awsProviderFor } from "./provider";
+import { clusterAwsProvider } from "./provider";
 import { natGatewayCount, vpcArgs } from "./network";
 import { clusterNodeGroupPlans, nodeAssumeRolePolicy, nodeRolePolicyArns } from "./nodegroups";
 
@@ -21,7 +21,7 @@ export interface EksClusterArgs {
   spec: EksClusterSpec;
   /** EKS control-plane Kubernetes version (infra/versions.ts `eksKubernetes`). */
   kubernetesVersion: string;
-  /** Tags on every AWS resource (through the regional provider's default tags). */
+  /** Tags on every AWS resource (through the cluster's provider's default tags). */
   tags: Record<string, string>;
 }
 
@@ -63,7 +63,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-mesh:cloud:EksCluster", name, {}, opts);
     const spec = (this.spec = args.spec);
-    const awsProvider = awsProviderFor(spec.region, args.tags);
+    const awsProvider = clusterAwsProvider(name, spec.region, args.tags, { parent: this });
     const onAws = { parent: this, provider: awsProvider };
 
     const natEips = Array.from({ length: natGatewayCount(spec) }, (_, i) => new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc" }, onAws));

@@ -18,7 +18,7 @@ import { gceBootDiskType } from "../machine-types";
 import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
-import { gcpLabels, gcpProviderFor } from "./provider";
+import { clusterGcpProvider, gcpLabels } from "./provider";
 
 export interface K3sClusterArgs {
   /** The cluster's validated spec. */
@@ -83,7 +83,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-mesh:cloud:K3sCluster", name, {}, opts);
     const spec = (this.spec = args.spec);
-    const provider = gcpProviderFor(spec.project, spec.region, spec.zone, gcpLabels(args.tags));
+    const provider = clusterGcpProvider(name, { project: spec.project, region: spec.region, zone: spec.zone }, gcpLabels(args.tags), { parent: this });
     const onGcp = { parent: this, provider };
     // The scripts carry the join token and the cluster CA keys; the policy pack checks for this.
     const agentScriptStaysSecret = { additionalSecretOutputs: ["metadataStartupScript"] };

@@ -1,14 +1,11 @@
 /**
- * One explicit Google Cloud provider per project and region, shared by the clusters there, so
- * that no GCP resource falls back to ambient `gcp:project` / `gcp:region` config.
+ * One explicit Google Cloud provider per cluster, so that no GCP resource falls back to ambient
+ * `gcp:project` / `gcp:region` config. Per cluster, not per project and region: a shared provider
+ * would carry the first cluster's labels and zone, and as instance template labels force new
+ * templates, adding, removing or reordering clusters would roll the other clusters' VMs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-
-const providers = new Map<string, gcp.Provider>();
-
-export function gcpProviderName(project: string, region: string): string {
-  return `gcp-${project}-${region}`;
-}
 
 /** GCP label keys/values allow lowercase letters, digits, '-' and '_' only. */
 export function gcpLabels(tags: Record<string, string>): Record<string, string> {
@@ -16,12 +13,12 @@ export function gcpLabels(tags: Record<string, string>): Record<string, string> 
   return Object.fromEntries(Object.entries(tags).map(([k, v]) => [clean(k), clean(v)]));
 }
 
-export function gcpProviderFor(project: string, region: string, zone: string, labels: Record<string, string>): gcp.Provider {
-  const key = gcpProviderName(project, region);
-  let provider = providers.get(key);
-  if (!provider) {
-    provider = new gcp.Provider(key, { project, region, zone, defaultLabels: labels });
-    providers.set(key, provider);
-  }
-  return provider;
+/** The GCP provider of one cluster: its project, region and zone, and labels naming the environment and the cluster. */
+export function clusterGcpProvider(
+  cluster: string,
+  location: { project: string; region: string; zone: string },
+  labels: Record<string, string>,
+  opts: pulumi.CustomResourceOptions,
+): gcp.Provider {
+  return new gcp.Provider(`${cluster}-gcp`, { ...location, defaultLabels: labels }, opts);
 }
