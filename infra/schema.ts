@@ -325,8 +325,14 @@ export const platformSchema = z.strictObject({
         rsaBits: z.number().int().refine((n) => [2048, 3072, 4096].includes(n), "must be 2048, 3072 or 4096").default(4096),
         ecdsaCurve: z.enum(["P256", "P384"]).default("P256"),
         validityHours: z.number().int().min(24).default(87600),
+        /**
+         * Pulumi `protect` on the root key and certificate: a change that would replace them (any
+         * `mesh.ca` edit) fails instead of re-rooting every cluster at once, which Istio cannot
+         * take without a staged rotation. Off for throwaway stacks that `pulumi destroy` often.
+         */
+        protectRoot: z.boolean().default(true),
       })
-      .default({ algorithm: "RSA", rsaBits: 4096, ecdsaCurve: "P256", validityHours: 87600 }),
+      .default({ algorithm: "RSA", rsaBits: 4096, ecdsaCurve: "P256", validityHours: 87600, protectRoot: true }),
     istiodReplicas: z.number().int().min(1).default(1),
   }),
   clusters: z.array(clusterSchema).min(1),

@@ -134,8 +134,10 @@ export class MeshTrust extends pulumi.ComponentResource {
     super("inference-mesh:mesh:Trust", name, {}, opts);
     const provider = new tls.Provider(`${name}-tls`, {}, { parent: this });
     const o = { parent: this, provider };
-    const rootKey = new tls.PrivateKey(`${name}-root-ca-key`, caKeyArgs(args.ca), o);
-    const root = new tls.SelfSignedCert(`${name}-root-ca`, { ...rootCertArgs(args.ca), privateKeyPem: rootKey.privateKeyPem }, o);
+    // The root is every cluster's trust anchor: replacing it is a mesh-wide outage (see CaSpec.protectRoot).
+    const rootOpts = { ...o, protect: args.ca.protectRoot };
+    const rootKey = new tls.PrivateKey(`${name}-root-ca-key`, caKeyArgs(args.ca), rootOpts);
+    const root = new tls.SelfSignedCert(`${name}-root-ca`, { ...rootCertArgs(args.ca), privateKeyPem: rootKey.privateKeyPem }, rootOpts);
     this.rootCertPem = root.certPem;
     this.intermediates = new Map(
       args.clusters.map((cluster) => {

@@ -22,6 +22,8 @@ export interface CapturedResource {
   propertyDependencies: Record<string, string[]>;
   /** Outputs the engine stores as secrets (e.g. a k8s Secret's data), as in `pulumi stack export`. */
   additionalSecretOutputs?: string[];
+  /** `protect`, as the engine keeps it in state. */
+  protect?: boolean;
 }
 
 export interface DeploymentExport {
@@ -96,6 +98,7 @@ export function startMockEngine(project: string, stack: string, config: Record<s
       dependencies: req.getDependenciesList(),
       propertyDependencies,
       ...(secretOutputs.length ? { additionalSecretOutputs: secretOutputs } : {}),
+      ...(req.getProtect() ? { protect: true } : {}),
     };
     captured.push(record);
     byUrn.set(record.urn, record);

@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const ca: CaSpec = { algorithm: "ECDSA", ecdsaCurve: "P256", rsaBits: 4096, validityHours: 87600 };
+const ca: CaSpec = { algorithm: "ECDSA", ecdsaCurve: "P256", rsaBits: 4096, validityHours: 87600, protectRoot: true };
 
 async function issue(clusters: string[]) {
   const keyArgs = caKeyArgs(ca) as { algorithm: "ECDSA"; ecdsaCurve: "P256" };

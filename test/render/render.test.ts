@@ -224,3 +224,10 @@ test("local: the agent gateway authenticates with a Pulumi-made key (inline JWKS
   const stack = r.ofType("pulumi:pulumi:Stack")[0];
   assert.ok("4dabf18193072939515e22adb298388d" in ((stack.outputs as any).agentJwtSigningKeyPem ?? {}), "the private key stays secret");
 });
+
+test("the mesh root CA is protected where mesh.ca.protectRoot holds (dev, prod), not on the laptop stack", () => {
+  for (const stack of ["local", "dev", "prod"] as const) {
+    const protectedUrns = renderShipped(stack).resources.filter((r) => (r as any).protect).map((r) => r.urn.split("::").pop());
+    assert.deepEqual(protectedUrns.sort(), stack === "local" ? [] : ["mesh-trust-root-ca", "mesh-trust-root-ca-key"], stack);
+  }
+});
