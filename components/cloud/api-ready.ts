@@ -1,8 +1,12 @@
 /**
- * Waits for a new cluster's Kubernetes API to answer `/readyz` before anything is applied on it.
- * A k3s server VM is "created" the moment GCE boots it, minutes before its startup script has
+ * Gates on a k3s server's Kubernetes API, as dynamic resources that run at deploy time.
+ *
+ * ApiReady waits for a new cluster's API to answer `/readyz` before anything is applied on it. A
+ * k3s server VM is "created" the moment GCE boots it, minutes before its startup script has
  * installed and started k3s; without this gate the first `pulumi up` fails with "connection
  * refused" on the first Kubernetes resource.
+ *
+ * ServerVersionGate holds the agents back during a k3s upgrade until the server runs the new version.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -78,6 +82,96 @@ export class ApiReady extends pulumi.dynamic.Resource {
       apiReadyProvider,
       name,
       { url: args.url, caPem: args.caPem, certPem: args.certPem, keyPem: pulumi.secret(args.keyPem), timeoutSeconds: args.timeoutSeconds ?? 900, intervalSeconds: 10 },
+      opts,
+    );
+  }
+}
+
+export interface ServerVersionProbe {
+  /** `https://<host>:<port>/version` */
+  url: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  /** The `gitVersion` the server must report, e.g. `v1.33.5+k3s1`. */
+  version: string;
+  timeoutSeconds: number;
+  intervalSeconds: number;
+}
+
+/**
+ * Polls `/version` until the server reports `version`. Self-contained, like {@link waitForApiReady}.
+ */
+export async function waitForServerVersion(probe: ServerVersionProbe): Promise<void> {
+  const https: typeof import("node:https") = require("node:https");
+  const deadline = Date.now() + probe.timeoutSeconds * 1000;
+  let last = "no answer yet";
+  for (;;) {
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = https.request(probe.url, { ca: probe.caPem, cert: probe.certPem, key: probe.keyPem, timeout: 5000 }, (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (d: string) => (text += d));
+          res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
+        });
+        req.on("timeout", () => req.destroy(new Error("timed out after 5s")));
+        req.on("error", reject);
+        req.end();
+      });
+      const running = (JSON.parse(body) as { gitVersion?: string }).gitVersion;
+      if (running === probe.version) return;
+      last = `the server runs ${running ?? "an unknown version"}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() + probe.intervalSeconds * 1000 > deadline) {
+      throw new Error(`Kubernetes API ${probe.url} did not report ${probe.version} within ${probe.timeoutSeconds}s (last: ${last})`);
+    }
+    await new Promise((r) => setTimeout(r, probe.intervalSeconds * 1000));
+  }
+}
+
+const serverVersionProvider: pulumi.dynamic.ResourceProvider = {
+  // A new server installs the pinned version itself, and ApiReady gates its first use.
+  async create(inputs: ServerVersionProbe) {
+    return { id: inputs.url, outs: { url: inputs.url, version: inputs.version } };
+  },
+  async diff(_id: string, olds: ServerVersionProbe, news: ServerVersionProbe) {
+    const moved = olds.url !== news.url;
+    return { changes: moved || olds.version !== news.version, replaces: moved ? ["url"] : [] };
+  },
+  // A new pinned version: wait until the server has upgraded itself (its sync timer reads the
+  // version from instance metadata) before anything depending on this gate (the agents) updates.
+  async update(_id: string, _olds: ServerVersionProbe, news: ServerVersionProbe) {
+    await waitForServerVersion(news);
+    return { outs: { url: news.url, version: news.version } };
+  },
+};
+
+export interface ServerVersionGateArgs {
+  url: pulumi.Input<string>;
+  caPem: pulumi.Input<string>;
+  certPem: pulumi.Input<string>;
+  keyPem: pulumi.Input<string>;
+  version: pulumi.Input<string>;
+  /** How long an upgrade may take (20 minutes: the sync timer's minute, the download, the restart). */
+  timeoutSeconds?: number;
+}
+
+/**
+ * Orders a k3s upgrade: the control plane first, then the agents. Kubernetes' version skew policy
+ * forbids kubelets newer than the API server, and a new pinned version changes the agents'
+ * instance templates (their groups roll them at once) while the server only upgrades itself from
+ * its metadata. The agent groups depend on this gate, whose update returns once the server reports
+ * the new version.
+ */
+export class ServerVersionGate extends pulumi.dynamic.Resource {
+  declare readonly version: pulumi.Output<string>;
+  constructor(name: string, args: ServerVersionGateArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      serverVersionProvider,
+      name,
+      { url: args.url, caPem: args.caPem, certPem: args.certPem, keyPem: pulumi.secret(args.keyPem), version: args.version, timeoutSeconds: args.timeoutSeconds ?? 1200, intervalSeconds: 15 },
       opts,
     );
   }

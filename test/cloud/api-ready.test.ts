@@ -6,11 +6,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { waitForApiReady } from "../../components/cloud/api-ready";
+import { waitForApiReady, waitForServerVersion } from "../../components/cloud/api-ready";
 import { mockPrivateKey, mockSelfSignedCert } from "../../scripts/lib/mock-crypto";
 import { renderShipped } from "../support/render";
 
-async function apiServer(answers: number[]): Promise<{ url: string; caPem: string; keyPem: string; close: () => void }> {
+async function apiServer(answers: number[], versions: string[] = []): Promise<{ url: string; caPem: string; keyPem: string; close: () => void }> {
   const key = await mockPrivateKey({ algorithm: "ECDSA", ecdsaCurve: "P256" } as never);
   const certPem = await mockSelfSignedCert({
     privateKeyPem: key.privateKeyPem,
@@ -21,7 +21,13 @@ async function apiServer(answers: number[]): Promise<{ url: string; caPem: strin
     allowedUses: ["cert_signing", "digital_signature", "server_auth"],
   } as never);
   let i = 0;
+  let v = 0;
   const server = https.createServer({ key: key.privateKeyPem, cert: certPem }, (req, res) => {
+    if (req.url === "/version" && versions.length) {
+      res.statusCode = 200;
+      res.end(JSON.stringify({ major: "1", gitVersion: versions[Math.min(v++, versions.length - 1)] }));
+      return;
+    }
     res.statusCode = req.url === "/readyz" ? answers[Math.min(i++, answers.length - 1)] : 404;
     res.end();
   });
@@ -72,4 +78,15 @@ test("prod: the k3s cluster's Kubernetes provider waits for its API to be ready"
   assert.match(String(gate.inputs.url), /^https:\/\/[\d.]+:6443\/readyz$/);
   const provider = prod.resources.find((r) => r.type === "pulumi:providers:kubernetes" && r.urn.endsWith("::gcp-usc1-k8s"));
   assert.ok(provider?.dependencies?.includes(gate.urn), "the gcp-usc1 provider does not depend on its readiness gate");
+});
+
+test("the upgrade gate waits until /version reports the pinned k3s, and names what the server runs when it never does", async () => {
+  const api = await apiServer([200], ["v1.33.5+k3s1", "v1.33.5+k3s1", "v1.34.1+k3s1"]);
+  const probe = (version: string, timeoutSeconds: number) => ({ url: api.url.replace(/readyz$/, "version"), caPem: api.caPem, certPem: api.caPem, keyPem: api.keyPem, version, timeoutSeconds, intervalSeconds: 0.05 });
+  try {
+    await waitForServerVersion(probe("v1.34.1+k3s1", 10));
+    await assert.rejects(waitForServerVersion(probe("v1.35.0+k3s1", 0.2)), /did not report v1\.35\.0\+k3s1 within 0\.2s \(last: the server runs v1\.34\.1\+k3s1\)/);
+  } finally {
+    api.close();
+  }
 });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { parsePlatform, K3sClusterSpec, ClusterSpec } from "../../infra/config";
-import { shippedPlatform } from "../support/render";
+import { renderShipped, shippedPlatform } from "../support/render";
 import { firewallRules, hostAddress, meshPeerRanges, peerEgressRules, publicGatewayPorts, serverInternalIp } from "../../components/cloud/gcp/network";
 import { agentPlan, egressSourceRanges } from "../../components/cloud/gcp/k3s";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
@@ -202,4 +202,60 @@ test("device plugin values: GPU nodes only, tolerate the GPU taint, nvidia Runti
   assert.ok((eks.tolerations as any[]).some((t) => t.key === "nvidia.com/gpu" && t.operator === "Exists" && t.effect === "NoSchedule"));
   assert.equal("runtimeClassName" in eks, false);
   assert.equal(devicePluginValues({ runtimeClassName: "nvidia" }).runtimeClassName, "nvidia");
+});
+
+/** Runs a shell snippet with fake `k3s` and `curl` first on the PATH; returns what they logged. */
+function runWithFakes(script: string, fakes: { installed?: string; metadataVersion?: string }): string {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const os = require("node:os") as typeof import("node:os");
+  const path = require("node:path") as typeof import("node:path");
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "im-k3s-"));
+  const log = path.join(dir, "log");
+  const fake = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  fake("k3s", fakes.installed ? `echo "k3s version ${fakes.installed} (0123abcd)"; echo "go version go1.24"` : "exit 127");
+  // The metadata server answers with the pinned version (or fails); get.k3s.io returns an installer that logs its version.
+  fake(
+    "curl",
+    `case "$*" in
+  *computeMetadata*) ${fakes.metadataVersion ? `printf '%s' '${fakes.metadataVersion}'` : "exit 22"} ;;
+  *get.k3s.io*) echo 'echo "install $INSTALL_K3S_VERSION $*" >> ${log}' ;;
+esac`,
+  );
+  fake("systemctl", `echo "systemctl $*" >> ${log}`);
+  const r = spawnSync("sh", ["-c", script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
+}
+
+const heredoc = (script: string, file: string) => new RegExp(`cat > ${file.replace(/[/.]/g, "\\$&")} <<'(IM_EOF_*)'\\n([\\s\\S]*?)\\n\\1\\n`).exec(script)![2];
+
+test("k3s upgrades: the install step runs when the pinned version is not the installed one, and only then", () => {
+  const script = k3sAgentStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", serverUrl: "https://10.12.0.10:6443", nodeLabels: {}, nodeTaints: [] });
+  const step = /(if \[ "\$\(k3s --version[\s\S]*?\nfi)\n/.exec(script)![1];
+  assert.match(runWithFakes(step, {}), /^install v1\.33\.5\+k3s1 agent$/m, "fresh VM");
+  assert.match(runWithFakes(step, { installed: "v1.32.9+k3s1" }), /^install v1\.33\.5\+k3s1/m, "older k3s is upgraded");
+  assert.equal(runWithFakes(step, { installed: "v1.33.5+k3s1" }), "", "the pinned version stays");
+});
+
+test("k3s upgrades: the server's sync timer installs the version in its instance metadata, between boots", () => {
+  const script = k3sServerStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", internalIp: "10.12.0.10", externalIp: "34.1.2.3", caFiles: [], nodeLabels: {} });
+  assert.match(heredoc(script, "/etc/systemd/system/inference-mesh-k3s-sync.timer"), /OnUnitActiveSec=1min/);
+  assert.match(script, /systemctl enable --now inference-mesh-k3s-sync\.timer/);
+  const sync = heredoc(script, "/usr/local/sbin/inference-mesh-k3s-sync");
+  assert.match(runWithFakes(sync, { installed: "v1.33.5+k3s1", metadataVersion: "v1.34.1+k3s1" }), /^install v1\.34\.1\+k3s1 server$/m);
+  assert.equal(runWithFakes(sync, { installed: "v1.34.1+k3s1", metadataVersion: "v1.34.1+k3s1" }), "");
+  assert.equal(runWithFakes(sync, { installed: "v1.34.1+k3s1" }), "", "no metadata answer: nothing to do");
+});
+
+test("prod: the agent groups wait for the server to run the pinned k3s (a gate on /version); the server's metadata pins it", () => {
+  const r = renderShipped("prod");
+  const version = parsePlatform(shippedPlatform("prod"), "prod").versions.k3s;
+  const gate = r.resources.find((x) => x.urn.endsWith("::gcp-usc1-server-version"))!;
+  assert.ok(gate, "gate rendered");
+  assert.equal((gate.inputs as any).version, version);
+  assert.match((gate.inputs as any).url, /^https:\/\/[\d.]+:6443\/version$/);
+  for (const g of r.ofType("gcp:compute/instanceGroupManager:InstanceGroupManager")) assert.ok(g.dependencies.includes(gate.urn), g.urn);
+  const server = r.ofType("gcp:compute/instance:Instance")[0];
+  assert.equal((server.inputs as any).metadata["k3s-version"], version);
 });

@@ -10,14 +10,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { K3sClusterSpec, NodeGroupSpec } from "../../../infra/schema";
 import type { PlatformSpec } from "../../../infra/config";
-import { ApiReady } from "../api-ready";
+import { ApiReady, ServerVersionGate } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
 import { gceBootDiskType } from "../machine-types";
 import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
-import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript } from "./startup";
+import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript, k3sVersionMetadataKey } from "./startup";
 import { clusterGcpProvider, gcpLabels } from "./provider";
 
 export interface K3sClusterArgs {
@@ -147,14 +147,23 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         networkInterfaces: [{ subnetwork: subnet.id, networkIp: internalIp, accessConfigs: [{ natIp: apiAddress.address }] }],
         // In `metadata`, not `metadataStartupScript`: a change to the latter (a k3s upgrade, a new
         // CA) recreates the VM, whose fixed addresses its replacement cannot take while it exists.
-        // The script runs at every boot; a change applies at the next reboot.
-        metadata: { "block-project-ssh-keys": "true", "startup-script": serverScript },
+        // The script runs at every boot; a change applies at the next reboot, except the k3s
+        // version, which the server's sync timer applies within minutes.
+        metadata: { "block-project-ssh-keys": "true", "startup-script": serverScript, [k3sVersionMetadataKey]: args.k3sVersion },
         shieldedInstanceConfig: { enableSecureBoot: false, enableVtpm: true, enableIntegrityMonitoring: true },
         allowStoppingForUpdate: true,
       },
       // What still forces a replacement (a new image) must free the fixed internal and external
       // addresses first; the replacement starts a new k3s datastore from the same CAs and token.
       { ...onGcp, additionalSecretOutputs: ["metadata"], deleteBeforeReplace: true, dependsOn: [internalAddress, nat, ...firewalls] },
+    );
+
+    this.endpoint = pulumi.interpolate`https://${apiAddress.address}:${k3sApiPort}`;
+    // Agents roll only once the server runs the pinned k3s (kubelets may not be newer than the API server).
+    const serverVersion = new ServerVersionGate(
+      `${name}-server-version`,
+      { url: pulumi.interpolate`${this.endpoint}/version`, caPem: pki.cas.server.certPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem, version: args.k3sVersion },
+      { parent: this, dependsOn: [server] },
     );
 
     const serverUrl = `https://${internalIp}:${k3sApiPort}`;
@@ -198,13 +207,12 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
           updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 0, maxUnavailableFixed: 1, replacementMethod: "RECREATE" },
           waitForInstances: false,
         },
-        { ...onGcp, dependsOn: [server] },
+        { ...onGcp, dependsOn: [server, serverVersion] },
       );
     });
     this.hasGpus = spec.nodeGroups.some((g) => lookupGpuInstance(g.instanceType) !== undefined);
     this.readiness = [server, ...groups];
 
-    this.endpoint = pulumi.interpolate`https://${apiAddress.address}:${k3sApiPort}`;
     this.certificateAuthorityData = pki.cas.server.certPem.apply((pem) => Buffer.from(pem).toString("base64"));
     this.kubeconfig = pulumi.secret(
       pulumi
