@@ -43,12 +43,17 @@ async function main(): Promise<number> {
         out: { type: "string" },
         pack: { type: "string" },
         json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
       },
     }));
   } catch (err) {
     // Exit 2, not 1: 1 means mandatory violations, and a typo must not read as a failing stack.
     console.error(`policy: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return 2;
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
   }
   if (!values.state) {
     console.error(usage);

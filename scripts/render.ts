@@ -61,11 +61,16 @@ async function main(): Promise<number> {
         out: { type: "string" },
         "policy-config": { type: "string" },
         "policy-pack": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
       },
     }));
   } catch (err) {
     console.error(`render: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return 2;
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
   }
   const stack = values.stack ?? stackNameOf(values["stack-file"]);
   const files = {

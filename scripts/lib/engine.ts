@@ -5,6 +5,7 @@
  *
  * Pulumi's runtime is process-global: run one stack per process.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "./mocks";
 import { installRegisterResource, registrationErrors } from "./monitor";
@@ -39,16 +40,23 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 /**
- * The export form of a recorded value: secrets as the ciphertext `pulumi stack export` prints (no
- * plaintext leaves) and without the `__defaults` bookkeeping providers add to inputs. A copy: the
- * recorded values are shared with the SDK.
+ * The export form of a recorded value: secrets as ciphertext, as `pulumi stack export` prints
+ * them (no plaintext leaves), and without the `__defaults` bookkeeping providers add to inputs. A
+ * copy: the recorded values are shared with the SDK.
+ *
+ * The "ciphertext" is a digest of the value, so that two renders differ exactly where a secret
+ * changed (a k3s version in a startup script, a rotated key): a constant would hide such a change
+ * from a reviewer diffing stack.json. The values are the mock engine's own (mock keys, tokens,
+ * scripts built from them); a digest of a stack's `secure:` config value shows nothing the stack
+ * file does not.
  */
 export function exportForm(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(exportForm);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG] === SECRET_VALUE) {
-      return { [SECRET_SIG]: SECRET_VALUE, ciphertext: "offline-render:redacted" };
+      const digest = createHash("sha256").update(JSON.stringify(obj.value ?? null)).digest("hex").slice(0, 24);
+      return { [SECRET_SIG]: SECRET_VALUE, ciphertext: `offline-render:sha256:${digest}` };
     }
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = exportForm(obj[key]);

@@ -2,9 +2,12 @@
  * Real keys, CSRs and certificates for the mock engine, so that what `@pulumi/tls` would compute
  * (and what istiod or k3s would later verify) can be checked offline: chains, SANs, path length.
  *
- * RSA key generation costs about a second per 4096-bit key, so keys come from a small pool per
- * algorithm that is cached on disk (`.test-cache/mock-keys`, never committed). Keys are handed out
- * in registration order, so the first eight keys of a kind in one run are distinct.
+ * RSA key generation costs about a second per 4096-bit key, so keys are cached on disk
+ * (`.test-cache/mock-keys`, never committed): one per logical resource name, so that two renders
+ * on one machine give every key resource the same key however the config around it changed
+ * (unnamed requests draw from a small pool per algorithm). Certificates and requests are cached by
+ * their inputs likewise (`.test-cache/mock-certs`): ECDSA signatures are randomized, and a
+ * reviewer diffing two renders must see only what the change did.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -73,9 +76,31 @@ async function generate(spec: KeySpec): Promise<string> {
   return pem("PRIVATE KEY", await webcrypto.subtle.exportKey("pkcs8", pair.privateKey));
 }
 
-/** A private key of the requested kind, drawn from the on-disk pool. */
-export async function mockPrivateKey(spec: KeySpec): Promise<KeyMaterial> {
+/** Writes `content` to `file` atomically (concurrent renders may race for the same entry). */
+function writeAtomically(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 32);
+
+/**
+ * A private key of the requested kind: the one cached for `name` (a resource's logical name), or
+ * for unnamed requests one drawn from the on-disk pool.
+ */
+export async function mockPrivateKey(spec: KeySpec, name?: string): Promise<KeyMaterial> {
   const kind = spec.algorithm === "RSA" ? `rsa-${spec.rsaBits}` : `ecdsa-${spec.ecdsaCurve}`;
+  if (name !== undefined) {
+    const file = path.join(cacheDir, kind, `${digest(name)}.pem`);
+    let pemText = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+    if (!pemText) {
+      pemText = await generate(spec);
+      writeAtomically(file, pemText);
+    }
+    return byPem.get(pemText) ?? load(spec, pemText);
+  }
   let pool = pools.get(kind);
   if (!pool) {
     const file = path.join(cacheDir, `${kind}.json`);
@@ -86,10 +111,7 @@ export async function mockPrivateKey(spec: KeySpec): Promise<KeyMaterial> {
   const index = pool.next++ % POOL_SIZE;
   if (!pool.pems[index]) {
     pool.pems[index] = await generate(spec);
-    fs.mkdirSync(cacheDir, { recursive: true });
-    const tmp = path.join(cacheDir, `${kind}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, JSON.stringify(pool.pems));
-    fs.renameSync(tmp, path.join(cacheDir, `${kind}.json`));
+    writeAtomically(path.join(cacheDir, `${kind}.json`), JSON.stringify(pool.pems));
   }
   return byPem.get(pool.pems[index]) ?? load(spec, pool.pems[index]);
 }
@@ -172,6 +194,17 @@ function window(hours: number): { notBefore: Date; notAfter: Date } {
   return { notBefore, notAfter: new Date(notBefore.getTime() + hours * 3600_000) };
 }
 
+const certCacheDir = path.join(__dirname, "..", "..", ".test-cache", "mock-certs");
+
+/** The PEM `produce` makes for these inputs, made once per machine (see the header). */
+async function sameForSameInputs(kind: string, inputs: unknown, produce: () => Promise<string>): Promise<string> {
+  const file = path.join(certCacheDir, `${digest(`${kind}\n${JSON.stringify(inputs)}`)}.pem`);
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
+  const pemText = await produce();
+  writeAtomically(file, pemText);
+  return pemText;
+}
+
 async function keyOf(privateKeyPem: string): Promise<KeyMaterial> {
   const k = byPem.get(privateKeyPem);
   if (!k) throw new Error("mock tls: private key PEM was not produced by the mock engine");
@@ -182,54 +215,60 @@ export async function mockSelfSignedCert(inputs: CertInputs & {
   privateKeyPem: string; subject?: Subject; dnsNames?: string[]; ipAddresses?: string[]; uris?: string[];
 }): Promise<string> {
   const key = await keyOf(inputs.privateKeyPem);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(inputs.privateKeyPem + JSON.stringify(inputs.subject)),
-    name: distinguishedName(inputs.subject),
-    ...window(inputs.validityPeriodHours),
-    signingAlgorithm: key.signing,
-    keys: { privateKey: key.privateKey, publicKey: key.publicKey },
-    extensions: await extensions(inputs, sanList(inputs.dnsNames, inputs.ipAddresses, inputs.uris), key.publicKey),
+  return sameForSameInputs("self-signed", inputs, async () => {
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(inputs.privateKeyPem + JSON.stringify(inputs.subject)),
+      name: distinguishedName(inputs.subject),
+      ...window(inputs.validityPeriodHours),
+      signingAlgorithm: key.signing,
+      keys: { privateKey: key.privateKey, publicKey: key.publicKey },
+      extensions: await extensions(inputs, sanList(inputs.dnsNames, inputs.ipAddresses, inputs.uris), key.publicKey),
+    });
+    return cert.toString("pem") + "\n";
   });
-  return cert.toString("pem") + "\n";
 }
 
 export async function mockCertRequest(inputs: {
   privateKeyPem: string; subject?: Subject; dnsNames?: string[]; ipAddresses?: string[]; uris?: string[];
 }): Promise<string> {
   const key = await keyOf(inputs.privateKeyPem);
-  const sans = sanList(inputs.dnsNames, inputs.ipAddresses, inputs.uris);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: distinguishedName(inputs.subject),
-    keys: { privateKey: key.privateKey, publicKey: key.publicKey },
-    signingAlgorithm: key.signing,
-    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans, false)] : [],
+  return sameForSameInputs("request", inputs, async () => {
+    const sans = sanList(inputs.dnsNames, inputs.ipAddresses, inputs.uris);
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: distinguishedName(inputs.subject),
+      keys: { privateKey: key.privateKey, publicKey: key.publicKey },
+      signingAlgorithm: key.signing,
+      extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans, false)] : [],
+    });
+    return csr.toString("pem") + "\n";
   });
-  return csr.toString("pem") + "\n";
 }
 
 export async function mockLocallySignedCert(inputs: CertInputs & {
   certRequestPem: string; caPrivateKeyPem: string; caCertPem: string;
 }): Promise<string> {
   const caKey = await keyOf(inputs.caPrivateKeyPem);
-  const caCert = new x509.X509Certificate(inputs.caCertPem);
-  const csr = new x509.Pkcs10CertificateRequest(inputs.certRequestPem);
-  const subjectKey = byPublicDer.get(Buffer.from(csr.publicKey.rawData).toString("base64"));
-  if (!subjectKey) throw new Error("mock tls: certificate request key was not produced by the mock engine");
-  const publicKey = subjectKey.publicKey;
-  const sanExt = csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
-  const sans = sanExt ? sanExt.names.toJSON() : [];
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(inputs.certRequestPem),
-    subject: csr.subject,
-    issuer: caCert.subject,
-    ...window(inputs.validityPeriodHours),
-    signingAlgorithm: caKey.signing,
-    publicKey,
-    signingKey: caKey.privateKey,
-    extensions: [
-      ...(await extensions(inputs, sans, publicKey)),
-      await x509.AuthorityKeyIdentifierExtension.create(caKey.publicKey),
-    ],
+  return sameForSameInputs("locally-signed", inputs, async () => {
+    const caCert = new x509.X509Certificate(inputs.caCertPem);
+    const csr = new x509.Pkcs10CertificateRequest(inputs.certRequestPem);
+    const subjectKey = byPublicDer.get(Buffer.from(csr.publicKey.rawData).toString("base64"));
+    if (!subjectKey) throw new Error("mock tls: certificate request key was not produced by the mock engine");
+    const publicKey = subjectKey.publicKey;
+    const sanExt = csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
+    const sans = sanExt ? sanExt.names.toJSON() : [];
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(inputs.certRequestPem),
+      subject: csr.subject,
+      issuer: caCert.subject,
+      ...window(inputs.validityPeriodHours),
+      signingAlgorithm: caKey.signing,
+      publicKey,
+      signingKey: caKey.privateKey,
+      extensions: [
+        ...(await extensions(inputs, sans, publicKey)),
+        await x509.AuthorityKeyIdentifierExtension.create(caKey.publicKey),
+      ],
+    });
+    return cert.toString("pem") + "\n";
   });
-  return cert.toString("pem") + "\n";
 }

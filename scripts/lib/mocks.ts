@@ -71,7 +71,7 @@ function unwrapSecretInputs(value: any): any {
   return value;
 }
 
-async function tlsState(type: string, inputs: Record<string, any>): Promise<Record<string, unknown> | undefined> {
+async function tlsState(type: string, name: string, inputs: Record<string, any>): Promise<Record<string, unknown> | undefined> {
   // Crypto reads plain values; the state echoes the inputs as given, so secrets stay wrapped.
   const plain = type.startsWith("tls:") ? unwrapSecretInputs(inputs) : inputs;
   switch (type) {
@@ -79,6 +79,7 @@ async function tlsState(type: string, inputs: Record<string, any>): Promise<Reco
       const algorithm = inputs.algorithm ?? "RSA";
       const key = await mockPrivateKey(
         algorithm === "ECDSA" ? { algorithm, ecdsaCurve: inputs.ecdsaCurve ?? "P224" } : { algorithm: "RSA", rsaBits: inputs.rsaBits ?? 2048 },
+        name,
       );
       // The tls provider marks the key outputs secret; so does the mock.
       const secret = (value: string) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
@@ -145,7 +146,7 @@ export const platformMocks: pulumi.runtime.Mocks = {
   async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, any> }> {
     const { type, name, inputs } = args;
     const state =
-      (await tlsState(type, inputs)) ??
+      (await tlsState(type, name, inputs)) ??
       (type.startsWith("kubernetes:") ? kubernetesState(type, name, inputs) : undefined) ??
       cloudState(type, name, inputs) ??
       { ...inputs };

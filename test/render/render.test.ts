@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { renderShipped, renderConfigExpectingFailure, shippedPlatform, runRender, repoRoot } from "../support/render";
+import { renderShipped, renderConfigExpectingFailure, renderPlatform, shippedPlatform, runRender, repoRoot } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
 import { knownStacks } from "../../scripts/lib/stack-config";
@@ -230,4 +230,22 @@ test("the mesh root CA is protected where mesh.ca.protectRoot holds (dev, prod),
     const protectedUrns = renderShipped(stack).resources.filter((r) => (r as any).protect).map((r) => r.urn.split("::").pop());
     assert.deepEqual(protectedUrns.sort(), stack === "local" ? [] : ["mesh-trust-root-ca", "mesh-trust-root-ca-key"], stack);
   }
+});
+
+test("renders are reproducible: the same stack twice is byte-identical, and a changed secret shows as a changed digest", () => {
+  const os = require("node:os") as typeof import("node:os");
+  const [a, b] = [fs.mkdtempSync(path.join(os.tmpdir(), "im-same-")), fs.mkdtempSync(path.join(os.tmpdir(), "im-same-"))];
+  for (const out of [a, b]) assert.equal(runRender(["--stack", "prod"], out).code, 0);
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name])).sort();
+  assert.deepEqual(files(path.join(b, "prod")), files(path.join(a, "prod")));
+  for (const f of files(path.join(a, "prod"))) assert.ok(fs.readFileSync(path.join(a, "prod", f)).equals(fs.readFileSync(path.join(b, "prod", f))), f);
+  // A k3s bump changes only secret parts of the server (its startup script); the digest shows it.
+  const p = shippedPlatform("prod");
+  p.versions = { ...(p.versions ?? {}), k3s: "v1.34.1+k3s1" };
+  const bumped = renderPlatform("prod", p);
+  const scriptOf = (resources: { urn: string; inputs: unknown }[]) => (resources.find((r) => r.urn.endsWith("::gcp-usc1-server"))!.inputs as any).metadata["startup-script"].ciphertext;
+  const before = scriptOf(JSON.parse(fs.readFileSync(path.join(a, "prod", "stack.json"), "utf8")).deployment.resources);
+  assert.match(before, /^offline-render:sha256:[0-9a-f]{24}$/);
+  assert.notEqual(scriptOf(bumped.resources), before);
 });
