@@ -133,37 +133,59 @@ export const KUBERNETES_COMPONENTS: ReadonlySet<string> = new Set([
 const { UnknownValueError } = policySdk as unknown as { UnknownValueError: new (sentinel: string, path: string[]) => Error };
 const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
 
+const hasNoOutputs = (r: PolicyResource) => !KUBERNETES_COMPONENTS.has(r.type) && Object.keys(r.props ?? {}).length === 0;
+
 /**
- * Resources of a stack grouped per cluster (only those on a Kubernetes provider).
- *
- * In the first preview of a cluster, its provider's kubeconfig comes from the cluster being
- * created, so the engine does not configure the provider and hands the stack policies every
- * object on it with no outputs at all. Judged as they are, the mesh policy, the picker, the
- * authorization policies would all be "missing": the stack policy cannot run in that preview.
+ * Clusters this preview cannot judge yet. In the first preview of a cluster, its provider's
+ * kubeconfig comes from the cluster being created, so the engine does not configure the provider
+ * and hands the stack policies every object on it with no outputs at all: judged as they are, its
+ * mesh policy, pickers and authorization policies would all be "missing".
  */
-export function byCluster(resources: PolicyResource[]): Map<string, PolicyResource[]> {
-  const out = new Map<string, PolicyResource[]>();
+export function unconfiguredClusters(resources: PolicyResource[]): Set<string> {
+  const out = new Set<string>();
   for (const r of resources) {
-    if (!r.type.startsWith("kubernetes:")) continue;
-    if (!KUBERNETES_COMPONENTS.has(r.type) && Object.keys(r.props ?? {}).length === 0) {
-      throw new UnknownValueError(UNKNOWN_OBJECT, [`${r.name} (on a cluster whose provider this preview cannot configure yet)`]);
-    }
+    if (!r.type.startsWith("kubernetes:") || !hasNoOutputs(r)) continue;
     const c = clusterOf(r);
-    if (!c) continue;
-    if (!out.has(c)) out.set(c, []);
-    out.get(c)!.push(r);
+    if (c) out.add(c);
   }
   return out;
 }
 
-/** The clusters of a stack: one per explicit Kubernetes provider that is not an engine default. */
+/**
+ * Resources of a stack grouped per cluster (only those on a Kubernetes provider), leaving out the
+ * clusters a preview cannot judge yet ({@link unconfiguredClusters}): the others are still judged.
+ * When no cluster is left the policy cannot run in this preview at all, and says so (the SDK
+ * reports its `UnknownValueError` as "can't run during preview", advisory).
+ */
+export function byCluster(resources: PolicyResource[]): Map<string, PolicyResource[]> {
+  const unknown = unconfiguredClusters(resources);
+  const out = new Map<string, PolicyResource[]>();
+  for (const r of resources) {
+    if (!r.type.startsWith("kubernetes:")) continue;
+    const c = clusterOf(r);
+    if (!c || unknown.has(c)) continue;
+    if (!out.has(c)) out.set(c, []);
+    out.get(c)!.push(r);
+  }
+  if (out.size === 0 && unknown.size > 0) {
+    throw new UnknownValueError(UNKNOWN_OBJECT, [`<objects of ${[...unknown].sort().join(", ")}: their clusters' providers cannot be configured in this preview>`]);
+  }
+  return out;
+}
+
+/**
+ * The clusters of a stack: one per explicit Kubernetes provider that is not an engine default,
+ * leaving out those a preview cannot judge yet.
+ */
 export function clusters(resources: PolicyResource[]): { name: string; urn: string }[] {
+  const unknown = unconfiguredClusters(resources);
   return resources
     .filter((r) => r.type === T.k8sProvider && !isDefaultProvider(r.name || r.urn))
     .map((r) => {
       const name = r.name || providerName(r.urn);
       return { name: name.endsWith("-k8s") ? name.slice(0, -4) : name, urn: r.urn };
-    });
+    })
+    .filter((c) => !unknown.has(c.name));
 }
 
 /** `a.b.c` lookup in a plain object (Helm values). */

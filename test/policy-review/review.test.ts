@@ -99,30 +99,49 @@ test("npm run policy on a mutated stack.json exits 1 and names the policy; the c
  * The first preview of a cloud cluster: its Kubernetes provider's kubeconfig comes from the cluster
  * being created, so the engine does not configure the provider and its objects reach the stack
  * policies with no outputs at all (the engine's Create returns none for an unconfigured provider),
- * while per-resource policies still see their inputs. The stack policies must say they cannot run
- * in that preview (advisory), not report every object on the cluster as missing.
+ * while per-resource policies still see their inputs. Stack policies must leave such clusters out
+ * (not report every object on them as missing), keep judging the clusters that exist, and say they
+ * cannot run (advisory) when no cluster is left.
  */
-test("prod, first preview: objects of clusters not yet created have no outputs; stack policies cannot run, nothing is reported missing", { skip: packMissing }, async () => {
-  const doc = load("prod");
-  const firstPreview = new Set(["aws-use1-k8s", "gcp-usc1-k8s"]);
+function emptyOutputsOf(doc: ExportedDeployment, providers: Set<string>): number {
   let emptied = 0;
   for (const r of doc.deployment.resources!) {
     const provider = (r as any).provider as string | undefined;
-    if (r.type.startsWith("kubernetes:") && provider && firstPreview.has(provider.split("::")[3])) {
+    if (r.type.startsWith("kubernetes:") && provider && providers.has(provider.split("::")[3])) {
       (r as any).outputs = {};
       emptied++;
     }
   }
-  assert.ok(emptied > 100, `emptied ${emptied}`);
+  return emptied;
+}
+
+test("prod, first preview of every cluster: stack policies cannot run (advisory), nothing is reported missing; per-resource policies still judge inputs", { skip: packMissing }, async () => {
+  const doc = load("prod");
+  const all = new Set(["aws-euw1-k8s", "aws-use1-k8s", "gcp-usc1-k8s"]);
+  assert.ok(emptyOutputsOf(doc, all) > 200);
   const report = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
   assert.equal(report.summary.mandatory, 0, describe(report));
-  const cannotRun = report.violations.filter((v) => /can't run policy '.*' during preview/.test(v.message) || /during preview/.test(v.message));
-  assert.ok(cannotRun.length > 0 && cannotRun.every((v) => v.enforcementLevel === "advisory"), JSON.stringify(report.violations.slice(0, 3)));
-  // Per-resource policies still judge the inputs: a PERMISSIVE mesh policy there is still caught.
-  const mesh = doc.deployment.resources!.find((r) => r.type.endsWith(":PeerAuthentication") && (r.inputs as any)?.metadata?.name === "default" && firstPreview.has(((r as any).provider as string).split("::")[3]))!;
+  const cannotRun = report.violations.filter((v) => /during preview/.test(v.message));
+  assert.ok(cannotRun.length >= 9 && cannotRun.every((v) => v.enforcementLevel === "advisory"), JSON.stringify(report.violations.slice(0, 3)));
+  const mesh = doc.deployment.resources!.find((r) => r.type.endsWith(":PeerAuthentication") && (r.inputs as any)?.metadata?.name === "default")!;
   (mesh.inputs as any).spec.mtls.mode = "PERMISSIVE";
   const caught = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
   assert.ok(mandatory(caught).some((v) => v.policy === "peer-authentication-strict" && v.urn === mesh.urn), describe(caught));
+});
+
+test("prod, a cluster added to a running mesh: the new cluster is left out, the existing ones are still judged", { skip: packMissing }, async () => {
+  const doc = load("prod");
+  assert.ok(emptyOutputsOf(doc, new Set(["gcp-usc1-k8s"])) > 50);
+  const clean = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+  assert.equal(clean.summary.mandatory, 0, describe(clean));
+  assert.ok(!clean.violations.some((v) => /during preview/.test(v.message)), "the other clusters are judged, so every stack policy runs");
+  // An existing cluster losing its cacerts is still caught.
+  const resources = doc.deployment.resources!;
+  const cacerts = resources.findIndex((r) => r.type === "kubernetes:core/v1:Secret" && (r.outputs as any)?.metadata?.name === "cacerts" && ((r as any).provider as string).includes("::aws-use1-k8s::"));
+  assert.ok(cacerts >= 0);
+  resources.splice(cacerts, 1);
+  const broken = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+  assert.ok(mandatory(broken).some((v) => v.policy === "mesh-root-ca-shared" && /aws-use1/.test(v.message)), describe(broken));
 });
 
 test("prod, CA change previewed: certificates unknown, the cacerts Secret's metadata stays readable and no policy fails", { skip: packMissing }, async () => {
