@@ -13,6 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface ApiReadyProbe {
   /** `https://<host>:<port>/readyz` */
   url: string;
+  /** The server VM's ID: a new server (same static address) must be waited for again. */
+  serverId?: string;
   /** PEM of the CA that signed the API server's certificate. */
   caPem: string;
   /** Client certificate and key the API accepts (k3s rejects anonymous `/readyz`). */
@@ -53,20 +55,23 @@ export async function waitForApiReady(probe: ApiReadyProbe): Promise<void> {
   }
 }
 
-const apiReadyProvider: pulumi.dynamic.ResourceProvider = {
+export const apiReadyProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ApiReadyProbe) {
     await waitForApiReady(inputs);
-    return { id: inputs.url, outs: { url: inputs.url } };
+    return { id: inputs.url, outs: { url: inputs.url, serverId: inputs.serverId } };
   },
-  // Once a cluster has answered, later runs wait again only for a new API address (a new server).
+  // Once a cluster has answered, later runs wait again only for a new server: a new API address,
+  // or a new VM behind the same static address (whose provider, and every object, is recreated).
   async diff(_id: string, olds: ApiReadyProbe, news: ApiReadyProbe) {
-    const moved = olds.url !== news.url;
-    return { changes: moved, replaces: moved ? ["url"] : [], deleteBeforeReplace: true };
+    const replaces = (["url", "serverId"] as const).filter((k) => olds[k] !== news[k]);
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
   },
 };
 
 export interface ApiReadyArgs {
   url: pulumi.Input<string>;
+  /** The server VM's ID (a replaced server is waited for again). */
+  serverId?: pulumi.Input<string>;
   caPem: pulumi.Input<string>;
   certPem: pulumi.Input<string>;
   keyPem: pulumi.Input<string>;
@@ -81,7 +86,7 @@ export class ApiReady extends pulumi.dynamic.Resource {
     super(
       apiReadyProvider,
       name,
-      { url: args.url, caPem: args.caPem, certPem: args.certPem, keyPem: pulumi.secret(args.keyPem), timeoutSeconds: args.timeoutSeconds ?? 900, intervalSeconds: 10 },
+      { url: args.url, serverId: args.serverId, caPem: args.caPem, certPem: args.certPem, keyPem: pulumi.secret(args.keyPem), timeoutSeconds: args.timeoutSeconds ?? 900, intervalSeconds: 10 },
       opts,
     );
   }
@@ -125,15 +130,20 @@ export async function waitForServerVersion(probe: ServerVersionProbe): Promise<v
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() + probe.intervalSeconds * 1000 > deadline) {
-      throw new Error(`Kubernetes API ${probe.url} did not report ${probe.version} within ${probe.timeoutSeconds}s (last: ${last})`);
+      throw new Error(
+        `Kubernetes API ${probe.url} did not report ${probe.version} within ${probe.timeoutSeconds}s (last: ${last}); ` +
+          "a server created before its k3s sync timer existed upgrades only at boot: run `sudo google_metadata_script_runner startup` on it, or reboot it",
+      );
     }
     await new Promise((r) => setTimeout(r, probe.intervalSeconds * 1000));
   }
 }
 
-const serverVersionProvider: pulumi.dynamic.ResourceProvider = {
-  // A new server installs the pinned version itself, and ApiReady gates its first use.
+export const serverVersionProvider: pulumi.dynamic.ResourceProvider = {
+  // Also on create: the gate may be new on a server that runs an older k3s (and no sync timer
+  // yet, which only its startup script installs); a new server reports the version once installed.
   async create(inputs: ServerVersionProbe) {
+    await waitForServerVersion(inputs);
     return { id: inputs.url, outs: { url: inputs.url, version: inputs.version } };
   },
   async diff(_id: string, olds: ServerVersionProbe, news: ServerVersionProbe) {
@@ -162,8 +172,8 @@ export interface ServerVersionGateArgs {
  * Orders a k3s upgrade: the control plane first, then the agents. Kubernetes' version skew policy
  * forbids kubelets newer than the API server, and a new pinned version changes the agents'
  * instance templates (their groups roll them at once) while the server only upgrades itself from
- * its metadata. The agent groups depend on this gate, whose update returns once the server reports
- * the new version.
+ * its metadata. The agent groups depend on this gate, which returns (on creation, and on a new
+ * version) once the server reports the pinned version.
  */
 export class ServerVersionGate extends pulumi.dynamic.Resource {
   declare readonly version: pulumi.Output<string>;

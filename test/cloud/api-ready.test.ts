@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { waitForApiReady, waitForServerVersion } from "../../components/cloud/api-ready";
+import { apiReadyProvider, serverVersionProvider, waitForApiReady, waitForServerVersion } from "../../components/cloud/api-ready";
 import { mockPrivateKey, mockSelfSignedCert } from "../../scripts/lib/mock-crypto";
 import { renderShipped } from "../support/render";
 
@@ -89,4 +89,13 @@ test("the upgrade gate waits until /version reports the pinned k3s, and names wh
   } finally {
     api.close();
   }
+});
+
+test("the gates wait again for a new server: a new VM behind the same static address replaces ApiReady; a new version updates the version gate", async () => {
+  const probe = { url: "https://34.1.2.3:6443/readyz", serverId: "111", caPem: "", certPem: "", keyPem: "", timeoutSeconds: 1, intervalSeconds: 1 };
+  assert.deepEqual(await apiReadyProvider.diff!("id", probe, { ...probe }), { changes: false, replaces: [], deleteBeforeReplace: true });
+  assert.deepEqual(await apiReadyProvider.diff!("id", probe, { ...probe, serverId: "222" }), { changes: true, replaces: ["serverId"], deleteBeforeReplace: true });
+  const gate = { url: "https://34.1.2.3:6443/version", caPem: "", certPem: "", keyPem: "", version: "v1.33.5+k3s1", timeoutSeconds: 1, intervalSeconds: 1 };
+  assert.deepEqual(await serverVersionProvider.diff!("id", gate, { ...gate, version: "v1.34.1+k3s1" }), { changes: true, replaces: [] });
+  assert.deepEqual(await serverVersionProvider.diff!("id", gate, { ...gate }), { changes: false, replaces: [] });
 });

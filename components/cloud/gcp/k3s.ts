@@ -221,7 +221,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     );
     const apiReady = new ApiReady(
       `${name}-api-ready`,
-      { url: pulumi.interpolate`${this.endpoint}/readyz`, caPem: pki.cas.server.certPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
+      { url: pulumi.interpolate`${this.endpoint}/readyz`, serverId: server.instanceId, caPem: pki.cas.server.certPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem },
       { parent: this, dependsOn: [server] },
     );
     // Replaced exactly when the server VM is: a new server starts an empty datastore, and a new
