@@ -9,16 +9,17 @@ import { kubeconfigProblem } from "../components/cloud/existing";
 import { isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { Report, requireUnique } from "./validate-support";
 
+/** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
+const familyOf = (cloud: "aws" | "gcp", type: string) => type.split(cloud === "aws" ? "." : "-")[0];
+
 /**
  * For an instance type of a GPU family we catalogue (g6e, p5, …) that is not itself catalogued,
  * the family's catalogued sizes: a typo there would otherwise pass as a CPU node group.
  */
 function gpuFamilySizes(cloud: "aws" | "gcp", instanceType: string): { family: string; sizes: string[] } | undefined {
-  // EC2: `g6e.12xlarge` → `g6e`; GCE: `a2-ultragpu-4g` → `a2`.
-  const familyOf = (type: string) => type.split(cloud === "aws" ? "." : "-")[0];
-  const family = familyOf(instanceType);
+  const family = familyOf(cloud, instanceType);
   const sizes = Object.entries(gpuInstanceTypes)
-    .filter(([type, t]) => t.cloud === cloud && familyOf(type) === family)
+    .filter(([type, t]) => t.cloud === cloud && familyOf(cloud, type) === family)
     .map(([type]) => type);
   return sizes.length ? { family, sizes } : undefined;
 }
@@ -36,8 +37,7 @@ export function hasGpuTypeTypo(cluster: PlatformConfig["clusters"][number]): boo
 
 /** The catalogued GPU families of a cloud, for messages. */
 function cataloguedFamilies(cloud: "aws" | "gcp"): string {
-  const familyOf = (type: string) => (cloud === "aws" ? type.split(".")[0] : type.split("-").slice(0, 2).join("-"));
-  return [...new Set(Object.entries(gpuInstanceTypes).filter(([, t]) => t.cloud === cloud).map(([type]) => familyOf(type)))].sort().join(", ");
+  return [...new Set(Object.entries(gpuInstanceTypes).filter(([, t]) => t.cloud === cloud).map(([type]) => familyOf(cloud, type)))].sort().join(", ");
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
-import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, modelStorageGiB, packReplicas } from "../components/gpu/fit";
+import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
 import { ConfigProblem, duplicates, Report, requireUnique } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
@@ -62,6 +62,9 @@ export function fitNodeGroups(clusters: ClusterSpec[]): FitNodeGroup[] {
     c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, desiredSize: g.desiredSize, diskSizeGiB: g.diskSizeGiB })),
   );
 }
+
+/** Replicas of one version of a model: its own count, else the model's. */
+export const replicasOf = (model: Pick<PlatformConfig["models"][number], "replicas">, version: { replicas?: number }): number => version.replicas ?? model.replicas;
 
 export function fitModelOf(model: PlatformConfig["models"][number]): FitModel {
   return {
@@ -154,11 +157,11 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
     const replicas: GpuReplica[] = cfg.models
       .filter((m) => m.server === "vllm" && m.clusters.includes(c.name))
       .flatMap((m) => {
-        const products = [...new Set((fits.get(m.name)?.find((f) => f.cluster === c.name)?.fits ?? []).map((f) => f.capacity.product))];
+        const products = gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name));
         if (products.length === 0) return [];
         const storageGiB = modelStorageGiB(m);
         return m.versions.flatMap((v) =>
-          Array.from({ length: v.replicas ?? m.replicas }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB, products })),
+          Array.from({ length: replicasOf(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB, products })),
         );
       });
     const unplaced = packReplicas(gpuNodes(groups), replicas);

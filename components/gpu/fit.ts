@@ -148,6 +148,11 @@ export interface ClusterFit {
   rejected: NodeGroupFit[];
 }
 
+/** GPU products of the node groups a model fits on in a cluster: the model-server pods' node affinity. */
+export function gpuProducts(fit: ClusterFit | undefined): string[] {
+  return [...new Set((fit?.fits ?? []).map((f) => f.capacity.product))].sort();
+}
+
 export function fitInCluster(model: FitModel, cluster: string, nodeGroups: FitNodeGroup[], options: FitOptions): ClusterFit {
   const all = nodeGroups
     .filter((g) => g.cluster === cluster)
@@ -185,17 +190,22 @@ export function gpuNodes(nodeGroups: FitNodeGroup[]): GpuNode[] {
   });
 }
 
+const fitsOn = (r: GpuReplica, f: { node: GpuNode; gpus: number; storageGiB: number }) =>
+  r.products.includes(f.node.product) && f.gpus >= r.gpus && f.storageGiB >= r.storageGiB;
+
 /**
  * Places the replicas on the nodes the way the scheduler must (GPUs and ephemeral storage are
- * both requested, affinity by GPU product), largest first onto the node they fill best; returns
- * the replicas no node can take: those pods would stay Pending.
+ * both requested, affinity by GPU product) and returns the replicas no node can take: those pods
+ * would stay Pending. The most constrained replicas go first (fewest allowed products, then most
+ * GPUs and disk), each onto the node it fills best; when that leaves some out, an exhaustive
+ * search (bounded, for the fleets a config describes) looks for a placement before giving up.
  */
 export function packReplicas(nodes: GpuNode[], replicas: GpuReplica[]): GpuReplica[] {
+  const order = [...replicas].sort((a, b) => a.products.length - b.products.length || b.gpus - a.gpus || b.storageGiB - a.storageGiB);
   const free = nodes.map((n) => ({ node: n, gpus: n.gpus, storageGiB: n.storageGiB }));
-  const order = [...replicas].sort((a, b) => b.gpus - a.gpus || b.storageGiB - a.storageGiB);
   const unplaced: GpuReplica[] = [];
   for (const r of order) {
-    const candidates = free.filter((f) => r.products.includes(f.node.product) && f.gpus >= r.gpus && f.storageGiB >= r.storageGiB);
+    const candidates = free.filter((f) => fitsOn(r, f));
     if (candidates.length === 0) {
       unplaced.push(r);
       continue;
@@ -204,7 +214,32 @@ export function packReplicas(nodes: GpuNode[], replicas: GpuReplica[]): GpuRepli
     best.gpus -= r.gpus;
     best.storageGiB -= r.storageGiB;
   }
-  return unplaced;
+  return unplaced.length === 0 || exactPlacementExists(nodes, order) ? [] : unplaced;
+}
+
+/** Depth-first search over placements, skipping nodes in the same state; false when the budget runs out. */
+function exactPlacementExists(nodes: GpuNode[], order: GpuReplica[], budget = 200_000): boolean {
+  const free = nodes.map((n) => ({ node: n, gpus: n.gpus, storageGiB: n.storageGiB }));
+  let steps = 0;
+  const place = (i: number): boolean => {
+    if (i === order.length) return true;
+    if (++steps > budget) return false;
+    const r = order[i];
+    const tried = new Set<string>();
+    for (const f of free) {
+      const state = `${f.node.product}|${f.gpus}|${f.storageGiB}`;
+      if (!fitsOn(r, f) || tried.has(state)) continue;
+      tried.add(state);
+      f.gpus -= r.gpus;
+      f.storageGiB -= r.storageGiB;
+      const ok = place(i + 1);
+      f.gpus += r.gpus;
+      f.storageGiB += r.storageGiB;
+      if (ok) return true;
+    }
+    return false;
+  };
+  return place(0);
 }
 
 /**

@@ -6,9 +6,9 @@
 import type { ModelSpec, ModelVersionSpec, ClusterSpec } from "../../infra/schema";
 import type { Versions } from "../../infra/versions";
 import type { ClusterFit } from "../gpu/fit";
-import { modelStorageGiB, vllmEngineArgs } from "../gpu/fit";
+import { gpuProducts, modelStorageGiB, vllmEngineArgs } from "../gpu/fit";
 import { gpuToleration } from "../gpu/catalog";
-import { fitModelOf } from "../../infra/validate";
+import { fitModelOf, replicasOf } from "../../infra/validate";
 import { Manifest } from "../k8s/apply";
 import { inferenceNamespace, modelServerLabels, modelServerServiceAccount, poolName, poolSelector, ports } from "./names";
 
@@ -29,7 +29,6 @@ export interface ModelServerArgs {
   versions: Versions;
 }
 
-export const replicasOf = (model: ModelSpec, version: ModelVersionSpec) => version.replicas ?? model.replicas;
 
 /** `https://huggingface.co/org/repo` → `org/repo`, the form vLLM resolves from the Hub. */
 export function loraSource(source: string): string {
@@ -77,11 +76,6 @@ export const modelServerProbes = {
   readinessProbe: { ...healthGet, periodSeconds: 1, successThreshold: 1, failureThreshold: 1, timeoutSeconds: 1 },
   livenessProbe: { ...healthGet, periodSeconds: 1, successThreshold: 1, failureThreshold: 5, timeoutSeconds: 1 },
 };
-
-/** GPU products of the node groups this model fits on in this cluster. */
-export function gpuProducts(fit: ClusterFit | undefined): string[] {
-  return [...new Set((fit?.fits ?? []).map((f) => f.capacity.product))].sort();
-}
 
 function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
   const { model, version, versions } = args;

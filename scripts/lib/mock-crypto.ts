@@ -195,10 +195,14 @@ function window(hours: number): { notBefore: Date; notAfter: Date } {
 }
 
 const certCacheDir = path.join(__dirname, "..", "..", ".test-cache", "mock-certs");
+/** Certificates are cached per version of the code that makes them: this file and the x509 library. */
+const certCodeVersion = digest(
+  fs.readFileSync(__filename, "utf8") + (JSON.parse(fs.readFileSync(require.resolve("@peculiar/x509/package.json"), "utf8")) as { version: string }).version,
+);
 
 /** The PEM `produce` makes for these inputs, made once per machine (see the header). */
 async function sameForSameInputs(kind: string, inputs: unknown, produce: () => Promise<string>): Promise<string> {
-  const file = path.join(certCacheDir, `${digest(`${kind}\n${JSON.stringify(inputs)}`)}.pem`);
+  const file = path.join(certCacheDir, `${digest(`${certCodeVersion}\n${kind}\n${JSON.stringify(inputs)}`)}.pem`);
   if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
   const pemText = await produce();
   writeAtomically(file, pemText);

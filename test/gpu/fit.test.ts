@@ -101,6 +101,21 @@ test("replicas are packed onto the nodes at desired size by GPUs, disk and GPU p
   assert.deepEqual(gpuNodes([group("p5.48xlarge", 0), group("m6i.xlarge", 3)]), [], "desiredSize 0 and CPU groups give no GPU nodes");
 });
 
+test("packing finds a placement where one exists: constrained replicas first, then an exhaustive search", () => {
+  // A model that runs on either product must not take the only nodes another model may use.
+  const l40s = gpuNodes([{ ...group("g6e.12xlarge", 1), diskSizeGiB: 150 }]);
+  const l4 = gpuNodes([{ ...group("g6.12xlarge", 1), diskSizeGiB: 200 }]);
+  const either = (n: number) => Array.from({ length: n }, () => ({ model: "llama", version: "v1", gpus: 2, storageGiB: 18, products: ["NVIDIA-L40S", "NVIDIA-L4"] }));
+  const l40sOnly = Array.from({ length: 3 }, () => ({ model: "qwen-14b", version: "v1", gpus: 1, storageGiB: 30, products: ["NVIDIA-L40S"] }));
+  assert.deepEqual(packReplicas([...l40s, ...l4], [...either(2), ...l40sOnly]), []);
+  assert.deepEqual(packReplicas([...l4, ...l40s], [...l40sOnly, ...either(2)]), [], "whatever the order");
+  // Best fit, largest first, misses 5+3+2 | 4+3+3 on two 10-GPU nodes; the search finds it.
+  const nodes = [0, 1].map((i) => ({ nodeGroup: "g", instanceType: "t", product: "P", gpus: 10, storageGiB: Infinity, i }));
+  const items = [5, 4, 3, 3, 3, 2].map((gpus) => ({ model: "m", version: "v", gpus, storageGiB: 0, products: ["P"] }));
+  assert.deepEqual(packReplicas(nodes, items), []);
+  assert.equal(packReplicas(nodes, [...items, { ...items[5], gpus: 1 }]).length, 1, "21 GPUs on 20 never fit");
+});
+
 test("a replica's weights must fit the node disk after the OS and images", () => {
   // 70B bf16 = 130.4 GiB of weights → 145 GiB of ephemeral storage per replica.
   const big = model({ parametersBillions: 70, gpusPerReplica: 8 });
