@@ -154,6 +154,17 @@ function writeOptions(w: ProtoWriter, r: ExportedResource): void {
   if (r.parent) w.string(8, r.parent);
 }
 
+/**
+ * One side of a resource's state. A custom resource without an `outputs` key is reviewed on its
+ * inputs: a created object always has outputs in state, so such a file was written by hand or by
+ * a tool that dropped them, and its inputs are what the object was made from (the engine would
+ * hand the stack policies nothing, and they would report the object missing).
+ */
+export function propertiesOf(r: ExportedResource, side: "inputs" | "outputs"): Record<string, unknown> {
+  if (side === "outputs" && r.outputs === undefined && r.custom !== false) return r.inputs ?? {};
+  return r[side] ?? {};
+}
+
 /** Names the resource and side of a state format error. */
 function withContext(r: ExportedResource, side: "inputs" | "outputs", write: () => void): void {
   try {
@@ -222,7 +233,7 @@ export class RequestBuilder {
   private writeResource(w: ProtoWriter, r: ExportedResource, side: "inputs" | "outputs", stats: WireStats): void {
     const provider = this.provider(r);
     writeNonEmpty(w, 1, r.type);
-    w.message(2, () => withContext(r, side, () => writeWireStructFields(w, r[side] ?? {}, stats)));
+    w.message(2, () => withContext(r, side, () => writeWireStructFields(w, propertiesOf(r, side), stats)));
     writeNonEmpty(w, 3, r.urn);
     writeNonEmpty(w, 4, urnName(r.urn));
     w.message(5, () => writeOptions(w, r));

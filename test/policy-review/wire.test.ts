@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import {
-  RequestBuilder, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, StateFormatError,
+  RequestBuilder, propertiesOf, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, StateFormatError,
   ExportedDeployment, ExportedResource, WireStats,
 } from "../../scripts/lib/review-wire";
 
@@ -98,7 +98,7 @@ class ReferenceBuilder {
         res.setUrn(r.urn);
         res.setType(r.type);
         res.setName(urnName(r.urn));
-        res.setProperties(this.struct(r.outputs, { undecryptableSecrets: 0 }));
+        res.setProperties(this.struct(propertiesOf(r, "outputs"), { undecryptableSecrets: 0 }));
         res.setOptions(this.options(r));
         const p = this.provider(r);
         if (p) res.setProvider(p);
