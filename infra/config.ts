@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec, AgentSpec, clusterSchema, modelSchema, agentSchema, toolSchema } from "./schema";
 import { validatePlatform, ConfigProblem, agentClustersOf } from "./validate";
+import { markInvalidItem } from "./validate-support";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 
@@ -99,7 +100,7 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
     // rules that compute with them (model fit) still run beside another item's field error.
     withDefaults[list] = withDefaults[list].map((item: any) => {
       const parsed = itemSchemas[list].safeParse(item);
-      return parsed.success ? parsed.data : { ...defaults, ...item };
+      return parsed.success ? parsed.data : markInvalidItem({ ...defaults, ...item });
     });
   }
   return validatePlatform(withDefaults, { bestEffort: true }).problems;

@@ -23,3 +23,12 @@ export function requireUnique(report: Report, list: string, what: string, names:
     }
   }
 }
+
+/**
+ * Items (a model, a cluster…) that failed their own field validation, in a best-effort run: the
+ * rules that compute across items (GPU capacity) leave them out rather than compute with their
+ * malformed fields and report a knock-on problem somewhere else.
+ */
+const invalidItems = new WeakSet<object>();
+export const markInvalidItem = <T extends object>(item: T): T => (invalidItems.add(item), item);
+export const isInvalidItem = (item: object): boolean => invalidItems.has(item);

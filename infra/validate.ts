@@ -7,7 +7,7 @@ import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
-import { ConfigProblem, duplicates, Report, requireUnique } from "./validate-support";
+import { ConfigProblem, duplicates, isInvalidItem, Report, requireUnique } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 
@@ -154,8 +154,9 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
   cfg.clusters.forEach((c, ci) => {
     if (hasGpuTypeTypo(c)) return;
     const groups = fitNodeGroups([c]);
+    if (isInvalidItem(c)) return;
     const replicas: GpuReplica[] = cfg.models
-      .filter((m) => m.server === "vllm" && m.clusters.includes(c.name))
+      .filter((m) => m.server === "vllm" && m.clusters.includes(c.name) && !isInvalidItem(m))
       .flatMap((m) => {
         const products = gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name));
         if (products.length === 0) return [];

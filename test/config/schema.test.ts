@@ -739,3 +739,13 @@ test("a misspelt or uncatalogued GPU type is the one problem reported, not the G
     assert.deepEqual(problemsOf(p).map((l) => l.split(":")[0] + ":" + l.split(":")[1]), ["inference-mesh:platform.clusters[0].nodeGroups[0].instanceType"], type);
   }
 });
+
+test("a model with a field error adds no knock-on GPU capacity problem on its clusters", () => {
+  for (const mutate of [(p: any) => (p.models[0].dtype = "fp4"), (p: any) => (p.models[0].gpusPerReplica = "two"), (p: any) => (p.models[0].parametersBillions = -5)]) {
+    const p = shippedPlatform("prod");
+    mutate(p);
+    const problems = problemsOf(p);
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.ok(problems[0].startsWith("inference-mesh:platform.models[0]."), problems[0]);
+  }
+});
