@@ -78,6 +78,15 @@ export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
 }
 
 
+/** Policy knobs at their most permissive: what best-effort validation reads for a knob with a field error. */
+const mostPermissivePolicy: PlatformConfig["policy"] = {
+  maxCanaryWeight: 100,
+  minKvCacheFraction: 0,
+  requireTls: false,
+  allowPublicApiEndpoints: true,
+  requireAgentJwt: false,
+};
+
 /**
  * Cross-field problems of a config that failed field validation, so that one run still lists
  * every problem (duplicate names, weights, references). Rules that trip over malformed fields
@@ -88,9 +97,23 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
     clusters: [], models: [], agents: [], tools: [], gateways: {},
     ...(raw as object),
   } as any;
-  // The policy block with its defaults under what the stack sets (a partial block keeps the rest).
-  const policy = platformSchema.shape.policy.safeParse((raw as any)?.policy);
-  withDefaults.policy = policy.success ? policy.data : platformSchema.shape.policy.parse(undefined);
+  // The policy block with its defaults under what the stack sets. A knob with a field error is
+  // read at its most permissive, so that the rules it tunes do not add knock-on problems to it.
+  const policySchema = platformSchema.shape.policy;
+  const rawPolicy = (raw as any)?.policy;
+  const policy = policySchema.safeParse(rawPolicy);
+  if (policy.success) withDefaults.policy = policy.data;
+  else {
+    const valid: Record<string, unknown> = {};
+    if (rawPolicy && typeof rawPolicy === "object" && !Array.isArray(rawPolicy)) {
+      for (const [key, value] of Object.entries(rawPolicy)) {
+        const fallback = (mostPermissivePolicy as Record<string, unknown>)[key];
+        if (fallback === undefined) continue; // an unknown key: its own field error
+        valid[key] = policySchema.safeParse({ [key]: value }).success ? value : fallback;
+      }
+    }
+    withDefaults.policy = policySchema.parse(valid);
+  }
   const itemSchemas: Record<string, z.ZodType> = { clusters: clusterSchema, models: modelSchema, agents: agentSchema, tools: toolSchema };
   for (const list of ["clusters", "models", "agents", "tools"]) {
     if (!Array.isArray(withDefaults[list])) return [];

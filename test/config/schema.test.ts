@@ -749,3 +749,10 @@ test("a model with a field error adds no knock-on GPU capacity problem on its cl
     assert.ok(problems[0].startsWith("inference-mesh:platform.models[0]."), problems[0]);
   }
 });
+
+test("a policy knob with a field error is the one problem reported, not the rules it tunes", () => {
+  const p = shippedPlatform("dev");
+  p.policy = { ...(p.policy ?? {}), allowPublicApiEndpoints: "x", maxCanaryWeight: "ten" };
+  const problems = problemsOf(p);
+  assert.deepEqual(problems.map((l) => l.split(":")[0] + ":" + l.split(":")[1]).sort(), ["inference-mesh:platform.policy.allowPublicApiEndpoints", "inference-mesh:platform.policy.maxCanaryWeight"], problems.join("\n"));
+});
