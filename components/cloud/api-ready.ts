@@ -10,49 +10,64 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-export interface ApiReadyProbe {
-  /** `https://<host>:<port>/readyz` */
+/** Where and how to reach a cluster's API, and for how long. */
+interface ApiProbe {
+  /** `https://<host>:<port>/<path>` */
   url: string;
-  /** The server VM's ID: a new server (same static address) must be waited for again. */
-  serverId?: string;
   /** PEM of the CA that signed the API server's certificate. */
   caPem: string;
-  /** Client certificate and key the API accepts (k3s rejects anonymous `/readyz`). */
+  /** Client certificate and key the API accepts (k3s rejects anonymous requests, `/readyz` too). */
   certPem: string;
   keyPem: string;
   timeoutSeconds: number;
   intervalSeconds: number;
 }
 
+export interface ApiReadyProbe extends ApiProbe {
+  /** The server VM's ID: a new server (same static address) must be waited for again. */
+  serverId?: string;
+}
+
 /**
- * Polls the probe until it answers 200 or the timeout passes. Self-contained (requires its own
- * modules) because Pulumi serializes it into the dynamic provider that runs it at deploy time.
+ * GETs the probe's URL until `verdict` accepts an answer (returns undefined; otherwise it describes
+ * the answer) or the timeout passes, then throws `onTimeout(last answer)`. Self-contained
+ * (requires its own modules) because Pulumi serializes it into the dynamic providers that run it
+ * at deploy time.
  */
-export async function waitForApiReady(probe: ApiReadyProbe): Promise<void> {
+async function pollApi(probe: ApiProbe, verdict: (status: number, body: string) => string | undefined, onTimeout: (last: string) => string): Promise<void> {
   const https: typeof import("node:https") = require("node:https");
   const deadline = Date.now() + probe.timeoutSeconds * 1000;
   let last = "no answer yet";
   for (;;) {
     try {
-      const status = await new Promise<number>((resolve, reject) => {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = https.request(probe.url, { ca: probe.caPem, cert: probe.certPem, key: probe.keyPem, timeout: 5000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
+          let body = "";
+          res.setEncoding("utf8").on("data", (d: string) => (body += d));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
         });
         req.on("timeout", () => req.destroy(new Error("timed out after 5s")));
         req.on("error", reject);
         req.end();
       });
-      if (status === 200) return;
-      last = `HTTP ${status}`;
+      const why = verdict(answer.status, answer.body);
+      if (why === undefined) return;
+      last = why;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() + probe.intervalSeconds * 1000 > deadline) {
-      throw new Error(`Kubernetes API ${probe.url} not ready after ${probe.timeoutSeconds}s (last: ${last})`);
-    }
+    if (Date.now() + probe.intervalSeconds * 1000 > deadline) throw new Error(onTimeout(last));
     await new Promise((r) => setTimeout(r, probe.intervalSeconds * 1000));
   }
+}
+
+/** Polls `/readyz` until it answers 200 or the timeout passes. */
+export async function waitForApiReady(probe: ApiReadyProbe): Promise<void> {
+  await pollApi(
+    probe,
+    (status) => (status === 200 ? undefined : `HTTP ${status}`),
+    (last) => `Kubernetes API ${probe.url} not ready after ${probe.timeoutSeconds}s (last: ${last})`,
+  );
 }
 
 export const apiReadyProvider: pulumi.dynamic.ResourceProvider = {
@@ -68,13 +83,28 @@ export const apiReadyProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface ApiReadyArgs {
+/** The API endpoint and the credentials a gate polls it with. */
+export interface ApiGateArgs {
   url: pulumi.Input<string>;
-  /** The server VM's ID (a replaced server is waited for again). */
-  serverId?: pulumi.Input<string>;
   caPem: pulumi.Input<string>;
   certPem: pulumi.Input<string>;
   keyPem: pulumi.Input<string>;
+  timeoutSeconds?: number;
+}
+
+/** The gate's inputs as its dynamic provider receives them (the key stays secret in state). */
+const gateInputs = (args: ApiGateArgs, timeoutSeconds: number, intervalSeconds: number) => ({
+  url: args.url,
+  caPem: args.caPem,
+  certPem: args.certPem,
+  keyPem: pulumi.secret(args.keyPem),
+  timeoutSeconds: args.timeoutSeconds ?? timeoutSeconds,
+  intervalSeconds,
+});
+
+export interface ApiReadyArgs extends ApiGateArgs {
+  /** The server VM's ID (a replaced server is waited for again). */
+  serverId?: pulumi.Input<string>;
   /** How long a fresh cluster may take to come up (15 minutes). */
   timeoutSeconds?: number;
 }
@@ -86,57 +116,30 @@ export class ApiReady extends pulumi.dynamic.Resource {
     super(
       apiReadyProvider,
       name,
-      { url: args.url, serverId: args.serverId, caPem: args.caPem, certPem: args.certPem, keyPem: pulumi.secret(args.keyPem), timeoutSeconds: args.timeoutSeconds ?? 900, intervalSeconds: 10 },
+      { ...gateInputs(args, 900, 10), serverId: args.serverId },
       opts,
     );
   }
 }
 
-export interface ServerVersionProbe {
-  /** `https://<host>:<port>/version` */
-  url: string;
-  caPem: string;
-  certPem: string;
-  keyPem: string;
+export interface ServerVersionProbe extends ApiProbe {
   /** The `gitVersion` the server must report, e.g. `v1.33.5+k3s1`. */
   version: string;
-  timeoutSeconds: number;
-  intervalSeconds: number;
 }
 
-/**
- * Polls `/version` until the server reports `version`. Self-contained, like {@link waitForApiReady}.
- */
+/** Polls `/version` until the server reports `version`. */
 export async function waitForServerVersion(probe: ServerVersionProbe): Promise<void> {
-  const https: typeof import("node:https") = require("node:https");
-  const deadline = Date.now() + probe.timeoutSeconds * 1000;
-  let last = "no answer yet";
-  for (;;) {
-    try {
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = https.request(probe.url, { ca: probe.caPem, cert: probe.certPem, key: probe.keyPem, timeout: 5000 }, (res) => {
-          let text = "";
-          res.setEncoding("utf8").on("data", (d: string) => (text += d));
-          res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
-        });
-        req.on("timeout", () => req.destroy(new Error("timed out after 5s")));
-        req.on("error", reject);
-        req.end();
-      });
+  await pollApi(
+    probe,
+    (status, body) => {
+      if (status !== 200) return `HTTP ${status}`;
       const running = (JSON.parse(body) as { gitVersion?: string }).gitVersion;
-      if (running === probe.version) return;
-      last = `the server runs ${running ?? "an unknown version"}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() + probe.intervalSeconds * 1000 > deadline) {
-      throw new Error(
-        `Kubernetes API ${probe.url} did not report ${probe.version} within ${probe.timeoutSeconds}s (last: ${last}); ` +
-          "a server created before its k3s sync timer existed upgrades only at boot: run `sudo google_metadata_script_runner startup` on it, or reboot it",
-      );
-    }
-    await new Promise((r) => setTimeout(r, probe.intervalSeconds * 1000));
-  }
+      return running === probe.version ? undefined : `the server runs ${running ?? "an unknown version"}`;
+    },
+    (last) =>
+      `Kubernetes API ${probe.url} did not report ${probe.version} within ${probe.timeoutSeconds}s (last: ${last}); ` +
+      "a server created before its k3s sync timer existed upgrades only at boot: run `sudo google_metadata_script_runner startup` on it, or reboot it",
+  );
 }
 
 export const serverVersionProvider: pulumi.dynamic.ResourceProvider = {
@@ -158,11 +161,7 @@ export const serverVersionProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export interface ServerVersionGateArgs {
-  url: pulumi.Input<string>;
-  caPem: pulumi.Input<string>;
-  certPem: pulumi.Input<string>;
-  keyPem: pulumi.Input<string>;
+export interface ServerVersionGateArgs extends ApiGateArgs {
   version: pulumi.Input<string>;
   /** How long an upgrade may take (20 minutes: the sync timer's minute, the download, the restart). */
   timeoutSeconds?: number;
@@ -181,7 +180,7 @@ export class ServerVersionGate extends pulumi.dynamic.Resource {
     super(
       serverVersionProvider,
       name,
-      { url: args.url, caPem: args.caPem, certPem: args.certPem, keyPem: pulumi.secret(args.keyPem), version: args.version, timeoutSeconds: args.timeoutSeconds ?? 1200, intervalSeconds: 15 },
+      { ...gateInputs(args, 1200, 15), version: args.version },
       opts,
     );
   }
