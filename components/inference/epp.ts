@@ -113,9 +113,13 @@ export function eppManifests(args: EppArgs): Manifest[] {
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata,
+      // Replicated, only the leader is ever Ready (the standby fails its readiness check by
+      // design), so Pulumi's default wait for every replica would time out every `pulumi up`, and a
+      // rolling update that surges waits on the same: wait for the leader, replace one at a time.
+      metadata: replicas > 1 ? { ...metadata, annotations: { "pulumi.com/waitFor": "jsonpath={.status.readyReplicas}=1" } } : metadata,
       spec: {
         replicas,
+        ...(replicas > 1 ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
         selector: { matchLabels: eppSelector(pool) },
         template: {
           metadata: { labels },
@@ -158,7 +162,8 @@ export function eppManifests(args: EppArgs): Manifest[] {
     {
       apiVersion: "v1",
       kind: "Service",
-      metadata,
+      // Pulumi waits for a Service's endpoints to be ready; the standby picker never is.
+      metadata: replicas > 1 ? { ...metadata, annotations: { "pulumi.com/skipAwait": "true" } } : metadata,
       spec: {
         type: "ClusterIP",
         selector: eppSelector(pool),

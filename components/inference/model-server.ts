@@ -119,6 +119,13 @@ function simulatorContainer(args: ModelServerArgs): Record<string, unknown> {
   };
 }
 
+/**
+ * How long `pulumi up` waits for a vLLM Deployment (Pulumi's default is 10 minutes): a GPU node
+ * joining (driver install and reboot on k3s), the vLLM image pull, then the startup probe's own
+ * 10 minutes for the weights download and load.
+ */
+export const vllmReadyTimeoutSeconds = 2400;
+
 /** ServiceAccount, Deployment and PodDisruptionBudget of one model version on one cluster. */
 export function modelServerManifests(args: ModelServerArgs): Manifest[] {
   const { model, version } = args;
@@ -166,9 +173,12 @@ export function modelServerManifests(args: ModelServerArgs): Manifest[] {
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata,
+      metadata: vllm ? { ...metadata, annotations: { "pulumi.com/timeoutSeconds": String(vllmReadyTimeoutSeconds) } } : metadata,
       spec: {
         replicas: replicasOf(model, version),
+        // GPU nodes are sized to the replicas (config validation packs them at desiredSize): a
+        // surge pod would find no free GPU and stall the rollout. One at a time, as the PDB allows.
+        ...(vllm ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
         selector: { matchLabels: selector },
         template: { metadata: { labels }, spec: podSpec },
       },

@@ -260,3 +260,39 @@ test("config: two models whose versions would share a pool name are rejected, na
   platform.models.push({ ...platform.models[0], name: "qwen3-0", servedModelName: "other", versions: [{ name: "6b-v1", weight: 100 }] });
   assert.throws(() => parsePlatform(platform, "local"), /models\[1\]\.versions\[0\]\.name: .*the pool 'qwen3-0-6b-v1', which is already the pool of model 'qwen3-0-6b' version 'v1'/);
 });
+
+test("pulumi up can finish: replicated pickers are awaited on their leader, vLLM gets time to load and rolls one pod at a time", () => {
+  const seen = { replicatedPickers: 0, singlePickers: 0, gpuServers: 0, simulators: 0 };
+  for (const stack of ["prod", "local"] as const) {
+    const s = spec(stack);
+    for (const c of s.clusters) {
+      const objects = clusterInferenceManifests(s, c.name) as any[];
+      for (const d of objects.filter((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-epp"))) {
+        const service = objects.find((o) => o.kind === "Service" && o.metadata.name === d.metadata.name);
+        if (d.spec.replicas > 1) {
+          // Only the leader is ever Ready: the default wait (every replica Ready) would never end.
+          assert.equal(d.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.readyReplicas}=1", d.metadata.name);
+          assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 });
+          assert.equal(service.metadata.annotations["pulumi.com/skipAwait"], "true");
+          seen.replicatedPickers++;
+        } else {
+          seen.singlePickers++;
+          assert.equal(d.metadata.annotations, undefined, d.metadata.name);
+          assert.equal(service.metadata.annotations, undefined);
+        }
+      }
+      for (const d of objects.filter((o) => o.kind === "Deployment" && o.spec.template.metadata.labels["llm-d.ai/engine-type"] === "vllm" && !o.metadata.name.endsWith("-epp"))) {
+        const gpu = d.spec.template.spec.containers[0].resources?.limits?.["nvidia.com/gpu"];
+        if (gpu) {
+          assert.ok(Number(d.metadata.annotations["pulumi.com/timeoutSeconds"]) > 600 + 600, d.metadata.name);
+          assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 }, "no surge pod waiting for a GPU");
+          seen.gpuServers++;
+        } else {
+          assert.equal(d.metadata.annotations, undefined, "the simulator keeps the default wait");
+          seen.simulators++;
+        }
+      }
+    }
+  }
+  assert.ok(Object.values(seen).every((n) => n > 0), JSON.stringify(seen));
+});
