@@ -87,6 +87,11 @@ function probeService(replicas: number, kind: "liveness" | "readiness"): string 
   return replicas > 1 ? kind : "inference-extension";
 }
 
+/** Pulumi's wait for a replicated picker (conditions ANDed): every replica updated, one (the leader) Ready. */
+export function leaderElectedWaitFor(replicas: number): string[] {
+  return [`jsonpath={.status.updatedReplicas}=${replicas}`, `jsonpath={.status.replicas}=${replicas}`, "jsonpath={.status.readyReplicas}=1"];
+}
+
 export function eppManifests(args: EppArgs): Manifest[] {
   const { model, pool, versions } = args;
   const name = eppName(pool);
@@ -114,12 +119,16 @@ export function eppManifests(args: EppArgs): Manifest[] {
       apiVersion: "apps/v1",
       kind: "Deployment",
       // Replicated, only the leader is ever Ready (the standby fails its readiness check by
-      // design), so Pulumi's default wait for every replica would time out every `pulumi up`, and a
-      // rolling update that surges waits on the same: wait for the leader, replace one at a time.
-      metadata: replicas > 1 ? { ...metadata, annotations: { "pulumi.com/waitFor": "jsonpath={.status.readyReplicas}=1" } } : metadata,
+      // design): Pulumi's default wait for every replica would time out every `pulumi up`, so it
+      // waits for all replicas updated and one Ready. A rolling update that keeps any old pod
+      // available never finishes either (the old leader keeps the lease, so no new pod becomes
+      // Ready to let it go): all are replaced at once and a new leader is elected, as
+      // llm-d-router's own chart does with Recreate (a strategy an existing Deployment cannot
+      // switch to while its rollingUpdate defaults remain).
+      metadata: replicas > 1 ? { ...metadata, annotations: { "pulumi.com/waitFor": JSON.stringify(leaderElectedWaitFor(replicas)) } } : metadata,
       spec: {
         replicas,
-        ...(replicas > 1 ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
+        ...(replicas > 1 ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "100%" } } } : {}),
         selector: { matchLabels: eppSelector(pool) },
         template: {
           metadata: { labels },

@@ -177,7 +177,8 @@ export function modelServerManifests(args: ModelServerArgs): Manifest[] {
       spec: {
         replicas: replicasOf(model, version),
         // GPU nodes are sized to the replicas (config validation packs them at desiredSize): a
-        // surge pod would find no free GPU and stall the rollout. One at a time, as the PDB allows.
+        // surge pod would find no free GPU and stall the rollout. One pod at a time instead (the
+        // budget the PDB gives evictions); a one-replica version is down while its pod restarts.
         ...(vllm ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } } } : {}),
         selector: { matchLabels: selector },
         template: { metadata: { labels }, spec: podSpec },

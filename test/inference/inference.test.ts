@@ -271,8 +271,13 @@ test("pulumi up can finish: replicated pickers are awaited on their leader, vLLM
         const service = objects.find((o) => o.kind === "Service" && o.metadata.name === d.metadata.name);
         if (d.spec.replicas > 1) {
           // Only the leader is ever Ready: the default wait (every replica Ready) would never end.
-          assert.equal(d.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.readyReplicas}=1", d.metadata.name);
-          assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 });
+          // …and an update must replace the leader too: all updated, one Ready; all replaced at once.
+          assert.deepEqual(JSON.parse(d.metadata.annotations["pulumi.com/waitFor"]), [
+            `jsonpath={.status.updatedReplicas}=${d.spec.replicas}`,
+            `jsonpath={.status.replicas}=${d.spec.replicas}`,
+            "jsonpath={.status.readyReplicas}=1",
+          ], d.metadata.name);
+          assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 0, maxUnavailable: "100%" });
           assert.equal(service.metadata.annotations["pulumi.com/skipAwait"], "true");
           seen.replicatedPickers++;
         } else {
