@@ -133,7 +133,7 @@ export const KUBERNETES_COMPONENTS: ReadonlySet<string> = new Set([
 const { UnknownValueError } = policySdk as unknown as { UnknownValueError: new (sentinel: string, path: string[]) => Error };
 const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
 
-const hasNoOutputs = (r: PolicyResource) => !KUBERNETES_COMPONENTS.has(r.type) && Object.keys(r.props ?? {}).length === 0;
+const hasNoOutputs = (r: PolicyResource) => Object.keys(r.props ?? {}).length === 0;
 
 /**
  * Clusters this preview cannot judge yet. In the first preview of a cluster, its provider's
@@ -142,13 +142,16 @@ const hasNoOutputs = (r: PolicyResource) => !KUBERNETES_COMPONENTS.has(r.type) &
  * mesh policy, pickers and authorization policies would all be "missing".
  */
 export function unconfiguredClusters(resources: PolicyResource[]): Set<string> {
-  const out = new Set<string>();
+  // Every object of such a cluster arrives empty; a cluster with some objects known is configured
+  // (an empty object there is judged as it is).
+  const empty = new Set<string>();
+  const known = new Set<string>();
   for (const r of resources) {
-    if (!r.type.startsWith("kubernetes:") || !hasNoOutputs(r)) continue;
+    if (!r.type.startsWith("kubernetes:") || KUBERNETES_COMPONENTS.has(r.type)) continue;
     const c = clusterOf(r);
-    if (c) out.add(c);
+    if (c) (hasNoOutputs(r) ? empty : known).add(c);
   }
-  return out;
+  return new Set([...empty].filter((c) => !known.has(c)));
 }
 
 /**
