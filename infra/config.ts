@@ -104,8 +104,9 @@ function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
   const policy = policySchema.safeParse(rawPolicy);
   if (policy.success) withDefaults.policy = policy.data;
   else {
-    const valid: Record<string, unknown> = {};
-    if (rawPolicy && typeof rawPolicy === "object" && !Array.isArray(rawPolicy)) {
+    const isBlock = rawPolicy !== null && typeof rawPolicy === "object" && !Array.isArray(rawPolicy);
+    const valid: Record<string, unknown> = isBlock ? {} : { ...mostPermissivePolicy }; // not a block at all: nothing is known
+    if (isBlock) {
       for (const [key, value] of Object.entries(rawPolicy)) {
         const fallback = (mostPermissivePolicy as Record<string, unknown>)[key];
         if (fallback === undefined) continue; // an unknown key: its own field error

@@ -755,4 +755,10 @@ test("a policy knob with a field error is the one problem reported, not the rule
   p.policy = { ...(p.policy ?? {}), allowPublicApiEndpoints: "x", maxCanaryWeight: "ten" };
   const problems = problemsOf(p);
   assert.deepEqual(problems.map((l) => l.split(":")[0] + ":" + l.split(":")[1]).sort(), ["inference-mesh:platform.policy.allowPublicApiEndpoints", "inference-mesh:platform.policy.maxCanaryWeight"], problems.join("\n"));
+  // A `policy:` left empty in YAML (null) or given a string: nothing of the block is known.
+  for (const policy of [null, "strict"]) {
+    const q = shippedPlatform("dev");
+    q.policy = policy;
+    assert.deepEqual(problemsOf(q).map((l) => l.split(":")[0] + ":" + l.split(":")[1]), ["inference-mesh:platform.policy"], String(policy));
+  }
 });
