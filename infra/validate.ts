@@ -5,7 +5,7 @@
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
-import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
+import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, placeReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
 import { ConfigProblem, duplicates, isInvalidItem, Report, requireUnique } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
@@ -120,8 +120,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
     }
     fits.set(m.name, modelFits);
   }, undefined));
-  run(() => checkGpuCapacity(report, cfg, fits), undefined);
-  return fits;
+  return run(() => checkGpuCapacity(report, cfg, fits), fits);
 }
 
 /**
@@ -145,28 +144,53 @@ function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
   }
 }
 
+/** Every combination of one choice per list (the lists' cartesian product), at most `limit` of them. */
+function* combinations<T>(lists: T[][], limit: number): Generator<T[]> {
+  const index = lists.map(() => 0);
+  for (let n = 0; n < limit; n++) {
+    yield lists.map((l, i) => l[index[i]]);
+    let i = lists.length - 1;
+    while (i >= 0 && ++index[i] === lists[i].length) index[i--] = 0;
+    if (i < 0) return;
+  }
+}
+
 /**
  * Every vLLM replica placed on a cluster must find a node at the node groups' desired sizes (no
- * cluster autoscaler adds any): GPUs and ephemeral storage per node, among the GPU products the
- * pods' affinity allows. Models that fit nowhere on the cluster are reported by checkModels.
+ * cluster autoscaler adds any): GPUs and ephemeral storage per node. The scheduler places pods in
+ * its own order, so a model allowed on two GPU types could fill the nodes another model needs:
+ * each model is given one GPU type (among those it fits) such that, type by type, all replicas
+ * given that type fit its nodes together. Returns the fits narrowed to that type, which becomes
+ * the pods' node affinity. Models that fit nowhere on the cluster are reported by checkModels.
  */
-function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): void {
+function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): Map<string, ClusterFit[]> {
+  const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
   cfg.clusters.forEach((c, ci) => {
-    if (hasGpuTypeTypo(c)) return;
+    if (hasGpuTypeTypo(c) || isInvalidItem(c)) return;
     const groups = fitNodeGroups([c]);
-    if (isInvalidItem(c)) return;
-    const replicas: GpuReplica[] = cfg.models
+    const nodes = gpuNodes(groups);
+    const models = cfg.models
       .filter((m) => m.server === "vllm" && m.clusters.includes(c.name) && !isInvalidItem(m))
-      .flatMap((m) => {
-        const products = gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name));
-        if (products.length === 0) return [];
-        const storageGiB = modelStorageGiB(m);
-        return m.versions.flatMap((v) =>
-          Array.from({ length: replicasOf(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB, products })),
-        );
+      .map((m) => ({ model: m, products: gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name)) }))
+      .filter((x) => x.products.length > 0);
+    const replicasOf_ = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>
+      m.versions.flatMap((v) =>
+        Array.from({ length: replicasOf(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB: modelStorageGiB(m), products })),
+      );
+    for (const choice of combinations(models.map((x) => x.products), 4096)) {
+      const holds = [...new Set(choice)].every((product) => {
+        const mine = models.flatMap((x, i) => (choice[i] === product ? replicasOf_(x.model, [product]) : []));
+        return placeReplicas(nodes.filter((n) => n.product === product), mine).unplaced.length === 0;
       });
-    const unplaced = packReplicas(gpuNodes(groups), replicas);
-    if (unplaced.length === 0) return;
+      if (!holds) continue;
+      models.forEach((x, i) => {
+        narrowed.set(x.model.name, narrowed.get(x.model.name)!.map((f) => (f.cluster === c.name ? { ...f, fits: f.fits.filter((g) => g.capacity.product === choice[i]) } : f)));
+      });
+      return;
+    }
+    // No assignment holds: name what is missing, placing replicas wherever they fit.
+    const replicas = models.flatMap((x) => replicasOf_(x.model, x.products));
+    const { unplaced } = placeReplicas(nodes, replicas);
     const count = (list: GpuReplica[], r: GpuReplica) => list.filter((x) => x.model === r.model && x.version === r.version).length;
     const pending = unplaced
       .filter((r, i) => unplaced.findIndex((x) => x.model === r.model && x.version === r.version) === i)
@@ -174,12 +198,16 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
     const supply = groups
       .filter((g) => lookupGpuInstance(g.instanceType))
       .map((g) => `'${g.name}' ${g.desiredSize} × ${g.instanceType} (${lookupGpuInstance(g.instanceType)!.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`);
+    const why = pending.length
+      ? `${pending.join("; ")} would stay Pending`
+      : `every replica fits only with a model spread over two GPU types, and the scheduler, placing pods in its own order, could let it take the nodes another model needs (${models.map((x) => `'${x.model.name}': ${x.products.join("|")}`).join(", ")})`;
     report(
       ["clusters", ci, "nodeGroups"],
-      `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ` +
-        `${pending.join("; ")} would stay Pending; GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas`,
+      `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ${why}; ` +
+        `GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas`,
     );
   });
+  return narrowed;
 }
 
 function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {

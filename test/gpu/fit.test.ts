@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, gpuNodes, kvCacheBytesPerToken, modelStorageGiB, packReplicas, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { FitModel, fitInCluster, fitOnNodeGroup, gpuNodes, kvCacheBytesPerToken, modelStorageGiB, placeReplicas, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 
@@ -19,6 +19,7 @@ const model = (over: Partial<FitModel> = {}): FitModel => ({
   maxModelLen: 8192,
   ...over,
 });
+const packReplicas = (...args: Parameters<typeof placeReplicas>) => placeReplicas(...args).unplaced;
 const group = (instanceType: string, desiredSize = 2, name = "g") => ({ cluster: "c", name, instanceType, desiredSize });
 const opts = { minKvCacheFraction: 0.1 };
 
@@ -149,13 +150,34 @@ test("vLLM engine flags come from the same numbers", () => {
   }
 });
 
-test("the shipped prod models fit where they are placed", () => {
+test("the shipped prod models fit where they are placed, each on one GPU type per cluster that holds them all", () => {
   const spec = parsePlatform(shippedPlatform("prod"), "prod");
-  const qwen = spec.fits.get("qwen3-32b")!;
-  assert.deepEqual(qwen.map((f) => [f.cluster, f.fits.map((g) => g.nodeGroup.name)]), [
-    ["aws-use1", ["gpu-l40s", "gpu-h100"]],
-    ["gcp-usc1", ["gpu-a100"]],
-  ]);
+  const groupsOf = (model: string) => spec.fits.get(model)!.map((f) => [f.cluster, f.fits.map((g) => g.nodeGroup.name)]);
+  // aws-use1 has 8 L40S and 8 H100 GPUs; both models fit on either, but 3 + 6 GPUs do not fit on
+  // one type: given both, the scheduler could put llama on the L40S nodes qwen needs.
+  assert.deepEqual(groupsOf("qwen3-32b"), [["aws-use1", ["gpu-l40s"]], ["gcp-usc1", ["gpu-a100"]]]);
+  assert.deepEqual(groupsOf("llama-3-1-8b"), [["aws-use1", ["gpu-h100"]], ["aws-euw1", ["gpu-l40s", "gpu-l40s-spot"]], ["gcp-usc1", ["gpu-a100"]]]);
+});
+
+test("a model that fits two GPU types is pinned to the one that leaves room for the others; a fleet that fits only when spread is refused", () => {
+  const p = shippedPlatform("dev");
+  const cluster = p.clusters[0];
+  cluster.nodeGroups = [
+    { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 150 },
+    { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 200 },
+  ];
+  const llama = p.models[0];
+  Object.assign(llama, { gpusPerReplica: 2, replicas: 2, versions: [{ name: "v1", weight: 100 }] });
+  // A 14B model only an L40S holds (bf16, TP 1), 3 replicas.
+  p.models.push({ ...structuredClone(llama), name: "qwen-14b", servedModelName: "Qwen/Qwen3-14B", parametersBillions: 14, gpusPerReplica: 1, replicas: 3, loraAdapters: [], architecture: undefined });
+  p.agents = (p.agents ?? []).filter((a: any) => a.model === llama.name);
+  const spec = parsePlatform(p, "dev");
+  assert.deepEqual(spec.fits.get(llama.name)![0].fits.map((g) => g.nodeGroup.name), ["l4"], "llama goes to the L4 node, leaving the L40S node to the 14B model");
+  assert.deepEqual(spec.fits.get("qwen-14b")![0].fits.map((g) => g.nodeGroup.name), ["l40s"]);
+  // 3 × 2 GPUs of llama and 2 × 1 of the 14B model fill both 4-GPU nodes only with llama on both types.
+  llama.replicas = 3;
+  p.models[p.models.length - 1].replicas = 2;
+  assert.throws(() => parsePlatform(p, "dev"), /every replica fits only with a model spread over two GPU types/);
 });
 
 test("a model that does not fit is a config error naming the model, the node group and the numbers", () => {
