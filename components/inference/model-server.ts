@@ -122,9 +122,12 @@ function simulatorContainer(args: ModelServerArgs): Record<string, unknown> {
 /**
  * How long `pulumi up` waits for a vLLM Deployment (Pulumi's default is 10 minutes): a GPU node
  * joining (driver install and reboot on k3s), the vLLM image pull, then the startup probe's own
- * 10 minutes for the weights download and load.
+ * 10 minutes for the weights download and load; an update replaces one pod after another, each
+ * draining (up to 130 s) before its successor loads.
  */
-export const vllmReadyTimeoutSeconds = 2400;
+export function vllmReadyTimeoutSeconds(replicas: number): number {
+  return 2400 + Math.max(0, replicas - 1) * (terminationGracePeriodSeconds + 600);
+}
 
 /** ServiceAccount, Deployment and PodDisruptionBudget of one model version on one cluster. */
 export function modelServerManifests(args: ModelServerArgs): Manifest[] {
@@ -173,7 +176,7 @@ export function modelServerManifests(args: ModelServerArgs): Manifest[] {
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: vllm ? { ...metadata, annotations: { "pulumi.com/timeoutSeconds": String(vllmReadyTimeoutSeconds) } } : metadata,
+      metadata: vllm ? { ...metadata, annotations: { "pulumi.com/timeoutSeconds": String(vllmReadyTimeoutSeconds(replicasOf(model, version))) } } : metadata,
       spec: {
         replicas: replicasOf(model, version),
         // GPU nodes are sized to the replicas (config validation packs them at desiredSize): a

@@ -289,7 +289,7 @@ test("pulumi up can finish: replicated pickers are awaited on their leader, vLLM
       for (const d of objects.filter((o) => o.kind === "Deployment" && o.spec.template.metadata.labels["llm-d.ai/engine-type"] === "vllm" && !o.metadata.name.endsWith("-epp"))) {
         const gpu = d.spec.template.spec.containers[0].resources?.limits?.["nvidia.com/gpu"];
         if (gpu) {
-          assert.ok(Number(d.metadata.annotations["pulumi.com/timeoutSeconds"]) > 600 + 600, d.metadata.name);
+          assert.ok(Number(d.metadata.annotations["pulumi.com/timeoutSeconds"]) >= 2400 + (d.spec.replicas - 1) * 730, d.metadata.name);
           assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 }, "no surge pod waiting for a GPU");
           seen.gpuServers++;
         } else {
