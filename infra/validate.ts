@@ -6,7 +6,7 @@
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, placeReplicas } from "../components/gpu/fit";
-import { agentPublicPort, inferenceMeshPort, inferencePublicPort } from "./gateway-ports";
+import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
 import { ConfigProblem, duplicates, isInvalidItem, Report, requireUnique } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
@@ -144,24 +144,14 @@ function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
   }
 }
 
-/** Every combination of one choice per list (the lists' cartesian product), at most `limit` of them. */
-function* combinations<T>(lists: T[][], limit: number): Generator<T[]> {
-  const index = lists.map(() => 0);
-  for (let n = 0; n < limit; n++) {
-    yield lists.map((l, i) => l[index[i]]);
-    let i = lists.length - 1;
-    while (i >= 0 && ++index[i] === lists[i].length) index[i--] = 0;
-    if (i < 0) return;
-  }
-}
-
 /**
- * Every vLLM replica placed on a cluster must find a node at the node groups' desired sizes (no
- * cluster autoscaler adds any): GPUs and ephemeral storage per node. The scheduler places pods in
- * its own order, so a model allowed on two GPU types could fill the nodes another model needs:
- * each model is given one GPU type (among those it fits) such that, type by type, all replicas
- * given that type fit its nodes together. Returns the fits narrowed to that type, which becomes
- * the pods' node affinity. Models that fit nowhere on the cluster are reported by checkModels.
+ * Every vLLM replica placed on a cluster must fit the nodes the node groups run at desiredSize (no
+ * cluster autoscaler adds any), by GPUs and ephemeral storage. The scheduler places pods in its
+ * own order, so a model allowed on a GPU type another model may also use could fill the nodes that
+ * model needs: such models are pinned to one GPU type each (their pods' node affinity), chosen so
+ * that everything fits together; a model whose types no other model shares keeps them all.
+ * Returns the fits narrowed to the chosen types. Models that fit nowhere on the cluster are
+ * reported by checkModels.
  */
 function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): Map<string, ClusterFit[]> {
   const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
@@ -169,27 +159,43 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
     if (hasGpuTypeTypo(c) || isInvalidItem(c)) return;
     const groups = fitNodeGroups([c]);
     const nodes = gpuNodes(groups);
+    // By name, so that reordering `models` never moves a running model to other nodes.
     const models = cfg.models
       .filter((m) => m.server === "vllm" && m.clusters.includes(c.name) && !isInvalidItem(m))
       .map((m) => ({ model: m, products: gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name)) }))
-      .filter((x) => x.products.length > 0);
-    const replicasOf_ = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>
+      .filter((x) => x.products.length > 0)
+      .sort((a, b) => a.model.name.localeCompare(b.model.name));
+    const shared = (product: string) => models.filter((x) => x.products.includes(product)).length > 1;
+    const choices = models.map((x) => (x.products.some(shared) ? x.products.map((p) => [p]) : [x.products]));
+    const replicasWith = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>
       m.versions.flatMap((v) =>
         Array.from({ length: replicasOf(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB: modelStorageGiB(m), products })),
       );
-    for (const choice of combinations(models.map((x) => x.products), 4096)) {
-      const holds = [...new Set(choice)].every((product) => {
-        const mine = models.flatMap((x, i) => (choice[i] === product ? replicasOf_(x.model, [product]) : []));
-        return placeReplicas(nodes.filter((n) => n.product === product), mine).unplaced.length === 0;
-      });
-      if (!holds) continue;
+    // Model by model, pruning as soon as the replicas assigned so far no longer fit (adding
+    // replicas never makes an unplaceable set placeable).
+    let budget = 2000;
+    const chosen: string[][] = [];
+    const assign = (i: number, placed: GpuReplica[]): boolean | "budget" => {
+      if (i === models.length) return true;
+      for (const products of choices[i]) {
+        if (--budget < 0) return "budget";
+        const next = [...placed, ...replicasWith(models[i].model, products)];
+        if (placeReplicas(nodes, next).unplaced.length > 0) continue;
+        chosen[i] = products;
+        const result = assign(i + 1, next);
+        if (result !== false) return result;
+      }
+      return false;
+    };
+    const result = assign(0, []);
+    if (result === true) {
       models.forEach((x, i) => {
-        narrowed.set(x.model.name, narrowed.get(x.model.name)!.map((f) => (f.cluster === c.name ? { ...f, fits: f.fits.filter((g) => g.capacity.product === choice[i]) } : f)));
+        narrowed.set(x.model.name, narrowed.get(x.model.name)!.map((f) => (f.cluster === c.name ? { ...f, fits: f.fits.filter((g) => chosen[i].includes(g.capacity.product)) } : f)));
       });
       return;
     }
-    // No assignment holds: name what is missing, placing replicas wherever they fit.
-    const replicas = models.flatMap((x) => replicasOf_(x.model, x.products));
+    // Name what is missing, placing replicas wherever they fit.
+    const replicas = models.flatMap((x) => replicasWith(x.model, x.products));
     const { unplaced } = placeReplicas(nodes, replicas);
     const count = (list: GpuReplica[], r: GpuReplica) => list.filter((x) => x.model === r.model && x.version === r.version).length;
     const pending = unplaced
@@ -198,9 +204,12 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
     const supply = groups
       .filter((g) => lookupGpuInstance(g.instanceType))
       .map((g) => `'${g.name}' ${g.desiredSize} × ${g.instanceType} (${lookupGpuInstance(g.instanceType)!.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`);
+    const competing = models.filter((x) => x.products.some(shared)).map((x) => `'${x.model.name}': ${x.products.join("|")}`);
     const why = pending.length
       ? `${pending.join("; ")} would stay Pending`
-      : `every replica fits only with a model spread over two GPU types, and the scheduler, placing pods in its own order, could let it take the nodes another model needs (${models.map((x) => `'${x.model.name}': ${x.products.join("|")}`).join(", ")})`;
+      : result === "budget"
+        ? `no placement of each model on one GPU type was found within the search budget (${competing.join(", ")}); give the models node groups of their own`
+        : `every replica fits only with a model spread over GPU types another model also uses, and the scheduler, placing pods in its own order, could then take the nodes the other model needs (${competing.join(", ")})`;
     report(
       ["clusters", ci, "nodeGroups"],
       `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ${why}; ` +
@@ -255,10 +264,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
     // second gateway asking for a port the first holds stays <pending> forever.
     const taken = new Set([inferencePublicPort(cfg.gateways), inferenceMeshPort]);
     const port = agentPublicPort(cfg.gateways);
-    const shared = cfg.clusters.filter(
-      // k3d runs k3s in containers, with the same ServiceLB.
-      (c) => (c.kind === "k3s" || (c.cloud === "existing" && (c.platform === "k3s" || c.platform === "k3d"))) && agentClusters.has(c.name) && cfg.models.some((m) => m.clusters.includes(c.name)),
-    );
+    const shared = cfg.clusters.filter((c) => usesK3sServiceLb(c) && agentClusters.has(c.name) && cfg.models.some((m) => m.clusters.includes(c.name)));
     if (taken.has(port) && shared.length > 0) {
       report(
         ["gateways", "agents", "port"],

@@ -177,7 +177,47 @@ test("a model that fits two GPU types is pinned to the one that leaves room for 
   // 3 × 2 GPUs of llama and 2 × 1 of the 14B model fill both 4-GPU nodes only with llama on both types.
   llama.replicas = 3;
   p.models[p.models.length - 1].replicas = 2;
-  assert.throws(() => parsePlatform(p, "dev"), /every replica fits only with a model spread over two GPU types/);
+  assert.throws(() => parsePlatform(p, "dev"), /every replica fits only with a model spread over GPU types another model also uses/);
+});
+
+test("GPU type pinning only where models compete: a lone model keeps every type it fits; pins do not follow the order of models; large fleets are searched", () => {
+  const twoTypes = (p: any) =>
+    (p.clusters[0].nodeGroups = [
+      { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 150 },
+      { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 200 },
+    ]);
+  // One model needing both nodes: nothing competes with it, so it keeps both types.
+  const lone = shippedPlatform("dev");
+  twoTypes(lone);
+  Object.assign(lone.models[0], { replicas: 3 });
+  delete lone.models[0].versions[1].replicas;
+  assert.deepEqual(parsePlatform(lone, "dev").fits.get(lone.models[0].name)![0].fits.map((g) => g.nodeGroup.name).sort(), ["l4", "l40s"]);
+  // Two small models that both fit both types: the same pins whichever is listed first.
+  const pinsOf = (order: string[]) => {
+    const p = shippedPlatform("dev");
+    twoTypes(p);
+    const base = p.models[0];
+    p.models = order.map((name) => ({ ...structuredClone(base), name, servedModelName: `org/${name}`, replicas: name === "a" ? 2 : 3, versions: [{ name: "v1", weight: 100 }], loraAdapters: [] }));
+    p.agents = [];
+    p.gateways.agents = undefined;
+    const spec = parsePlatform(p, "dev");
+    return Object.fromEntries(["a", "b"].map((m) => [m, spec.fits.get(m)![0].fits.map((g) => g.nodeGroup.name)]));
+  };
+  assert.deepEqual(pinsOf(["a", "b"]), pinsOf(["b", "a"]));
+  // Nine models on three types: a placement exists and is found (a capped enumeration missed it).
+  const nine = shippedPlatform("dev");
+  nine.clusters[0].nodeGroups = [
+    { name: "a10g", instanceType: "g5.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1 },
+    { name: "l4", instanceType: "g6.12xlarge", minSize: 2, desiredSize: 2, maxSize: 2 },
+    { name: "l40s", instanceType: "g6e.12xlarge", minSize: 2, desiredSize: 2, maxSize: 2 },
+  ];
+  const base = nine.models[0];
+  nine.models = Array.from({ length: 9 }, (_, i) => ({
+    ...structuredClone(base), name: `m${i}`, servedModelName: `org/m${i}`, gpusPerReplica: i === 0 ? 4 : 1, replicas: i === 0 ? 2 : 1, versions: [{ name: "v1", weight: 100 }], loraAdapters: [],
+  }));
+  nine.agents = [];
+  nine.gateways.agents = undefined;
+  assert.doesNotThrow(() => parsePlatform(nine, "dev"));
 });
 
 test("a model that does not fit is a config error naming the model, the node group and the numbers", () => {
