@@ -2,7 +2,7 @@
  * The public ports of the two gateways, from config alone: the gateways' listeners, the agents'
  * advertised URL, the k3s firewall and config validation all need the same numbers.
  */
-import type { PlatformConfig } from "./schema";
+import type { ClusterSpec, PlatformConfig } from "./schema";
 
 type Gateways = PlatformConfig["gateways"];
 
@@ -20,3 +20,15 @@ export function agentPublicPort(gateways: Gateways): number {
   if (!agents) throw new Error("gateways.agents is not configured");
   return agents.port ?? (agents.tls?.mode === "none" ? 80 : 443);
 }
+
+/**
+ * Whether the cluster's LoadBalancer Services go through k3s ServiceLB (k3s, or k3d running k3s
+ * in containers), which binds every port of every LoadBalancer Service as a host port on the
+ * node: two Services asking for the same port cannot both get an address there.
+ */
+export function usesK3sServiceLb(cluster: ClusterSpec): boolean {
+  return cluster.kind === "k3s" || (cluster.cloud === "existing" && (cluster.platform === "k3s" || cluster.platform === "k3d"));
+}
+
+/** The status port Istio adds to the Service of every gateway it deploys. */
+export const istioGatewayStatusPort = 15021;

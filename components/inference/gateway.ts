@@ -9,6 +9,7 @@ import type { GatewaySpec } from "../../infra/schema";
 import { Manifest, appLabels } from "../k8s/apply";
 import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { gatewayClusterHost, gatewayName, inferenceNamespace, ports } from "./names";
+import { programmedWaitFor } from "../mesh/eastwest";
 
 /** Secret holding the listener certificate when the stack asks for a self-signed one. */
 export const selfSignedSecretName = `${gatewayName}-tls`;
@@ -44,7 +45,8 @@ export function gatewayManifest(spec: GatewaySpec): Manifest {
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
-    metadata: { name: gatewayName, namespace: inferenceNamespace, labels },
+    // Pulumi waits for the load balancer address (Programmed): one that never comes fails the update.
+    metadata: { name: gatewayName, namespace: inferenceNamespace, labels, annotations: programmedWaitFor },
     spec: { gatewayClassName: "istio", listeners: gatewayListeners(spec) },
   };
 }

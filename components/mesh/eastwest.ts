@@ -4,10 +4,37 @@
  * `istio-east-west`) as a LoadBalancer Service that the other networks must reach on 15008; it
  * carries HBONE ("double HBONE") between networks, terminating the outer mTLS with mesh identities.
  */
+import * as yaml from "js-yaml";
 import { Manifest, appLabels } from "../k8s/apply";
 import { ClusterSpec } from "../../infra/schema";
+import { istioGatewayStatusPort, usesK3sServiceLb } from "../../infra/gateway-ports";
 
 export const eastWestGatewayName = "istio-eastwestgateway";
+
+/** Pulumi waits until Istio has given the Gateway its load balancer address (Programmed), so a gateway that never gets one fails the update. */
+export const programmedWaitFor = { "pulumi.com/waitFor": "condition=Programmed" };
+
+export const eastWestOptionsName = `${eastWestGatewayName}-options`;
+
+/**
+ * On k3s ServiceLB, every LoadBalancer port is a host port of the node: the inference gateway's
+ * Service and this one would both ask for Istio's status port 15021, and the second would never
+ * get an address. The east-west gateway drops it (nothing probes it through ServiceLB): Istio
+ * applies the ConfigMap's `service` as a strategic merge patch to the Service it generates.
+ */
+export function eastWestOptionsManifest(cluster: ClusterSpec, istioVersion: string): Manifest | undefined {
+  if (!usesK3sServiceLb(cluster)) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: eastWestOptionsName,
+      namespace: "istio-system",
+      labels: appLabels({ name: eastWestGatewayName, instance: `${cluster.name}-${eastWestGatewayName}`, version: istioVersion, component: "east-west-gateway" }),
+    },
+    data: { service: yaml.dump({ spec: { ports: [{ port: istioGatewayStatusPort, $patch: "delete" }] } }) },
+  };
+}
 
 export function eastWestGatewayManifest(cluster: ClusterSpec, istioVersion: string): Manifest {
   return {
@@ -20,9 +47,11 @@ export function eastWestGatewayManifest(cluster: ClusterSpec, istioVersion: stri
         ...appLabels({ name: eastWestGatewayName, instance: `${cluster.name}-${eastWestGatewayName}`, version: istioVersion, component: "east-west-gateway" }),
         "topology.istio.io/network": cluster.network,
       },
+      annotations: programmedWaitFor,
     },
     spec: {
       gatewayClassName: "istio-east-west",
+      ...(usesK3sServiceLb(cluster) ? { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: eastWestOptionsName } } } : {}),
       listeners: [
         {
           name: "mesh",

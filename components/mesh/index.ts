@@ -12,7 +12,7 @@ import { applyManifest } from "../k8s/apply";
 import { gatewayApiCrds } from "./crds";
 import { MeshTrust, IntermediateCa, cacertsManifest } from "./trust";
 import { installIstio, IstioInstall, istioNamespace } from "./istio";
-import { eastWestGatewayManifest } from "./eastwest";
+import { eastWestGatewayManifest, eastWestOptionsManifest } from "./eastwest";
 import { meshWidePeerAuthentication } from "./peer-authn";
 import { waypointManifest, waypointName, waypointNamespaces } from "./waypoints";
 import { readerTokenSecretManifest, remoteKubeconfig, remoteSecretManifest, remoteSecretPairs } from "./remote-secrets";
@@ -121,7 +121,9 @@ export class ClusterMeshComponent extends pulumi.ComponentResource {
       this.waypoints.set(n, { name: waypointName, resource, identity: { namespace: n, serviceAccount: waypointName } });
     }
     if (spec.multiCluster) {
-      this.eastWestGateway = apply(eastWestGatewayManifest(cluster.spec, spec.versions.istio), afterIstiod);
+      const options = eastWestOptionsManifest(cluster.spec, spec.versions.istio);
+      const optionsResource = options ? [apply(options, [ns(istioNamespace)])] : [];
+      this.eastWestGateway = apply(eastWestGatewayManifest(cluster.spec, spec.versions.istio), [...afterIstiod, ...optionsResource]);
       // The base chart creates the reader ServiceAccount; a token for a missing account fails.
       this.readerToken = apply(readerTokenSecretManifest(), [this.istio["istio-base"]]) as k8s.core.v1.Secret;
     }

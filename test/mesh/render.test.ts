@@ -16,6 +16,7 @@ import * as x509 from "@peculiar/x509";
 import { renderShipped, renderPlatform, shippedPlatform, Rendered } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { certFingerprintSha256, rootFingerprintAnnotation, caFingerprintAnnotation } from "../../components/mesh/trust";
+import { usesK3sServiceLb } from "../../infra/gateway-ports";
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -90,6 +91,20 @@ async function assertMesh(r: Rendered, clusters: { name: string; network: string
     }
     assert.equal(eastWest?.spec.gatewayClassName, "istio-east-west");
     assert.equal(eastWest.metadata.labels["topology.istio.io/network"], network);
+    // Pulumi waits for its load balancer address; on k3s ServiceLB (host ports) it leaves Istio's
+    // status port 15021 to the inference gateway, through a Service patch Istio applies.
+    assert.equal(eastWest.metadata.annotations["pulumi.com/waitFor"], "condition=Programmed");
+    const spec = clusters.find((c) => c.name === name)!;
+    const options = find("ConfigMap", "istio-system", "istio-eastwestgateway-options");
+    if (usesK3sServiceLb(spec as any)) {
+      assert.deepEqual(eastWest.spec.infrastructure?.parametersRef, { group: "", kind: "ConfigMap", name: "istio-eastwestgateway-options" });
+      assert.deepEqual((require("js-yaml") as typeof import("js-yaml")).load(options.data.service), { spec: { ports: [{ port: 15021, $patch: "delete" }] } });
+      const ew = resource(r, "kubernetes:gateway.networking.k8s.io/v1:Gateway", `${name}-istio-system-gateway-istio-eastwestgateway`);
+      assert.ok(ew.dependencies.includes(resource(r, "kubernetes:core/v1:ConfigMap", `${name}-istio-system-configmap-istio-eastwestgateway-options`).urn), "the patch exists before the gateway");
+    } else {
+      assert.equal(eastWest.spec.infrastructure, undefined);
+      assert.equal(options, undefined);
+    }
     const others = clusters.filter((c) => c.name !== name).map((c) => c.name).sort();
     assert.deepEqual(remote.map((s) => s.metadata.name).sort(), others.map((o) => `istio-remote-secret-${o}`), `${name}: one per other cluster`);
     for (const other of others) {
