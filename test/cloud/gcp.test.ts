@@ -259,3 +259,35 @@ test("prod: the agent groups wait for the server to run the pinned k3s (a gate o
   const server = r.ofType("gcp:compute/instance:Instance")[0];
   assert.equal((server.inputs as any).metadata["k3s-version"], version);
 });
+
+test("k3s agents join under unique node names, replaced one by one after they had time to join; the server deletes nodes NotReady for 20 minutes", () => {
+  const { k3s } = prod();
+  const gpu = agentPlan(k3s, k3s.nodeGroups.find((g) => g.instanceType.startsWith("a2-"))!);
+  const cpu = agentPlan(k3s, { ...k3s.nodeGroups[0], name: "cpu", instanceType: "e2-standard-8" });
+  assert.ok(gpu.minReadySec >= 600 && cpu.minReadySec < gpu.minReadySec, "a GPU agent installs its driver and reboots first");
+  const agent = k3sAgentStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", serverUrl: "https://10.12.0.10:6443", nodeLabels: {}, nodeTaints: [] });
+  assert.equal(k3sConfigOf(agent)["with-node-id"], true, "a recreated VM keeps its hostname; k3s would refuse the duplicate node name");
+  const server = k3sServerStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", internalIp: "10.12.0.10", externalIp: "34.1.2.3", caFiles: [], nodeLabels: {} });
+  assert.match(server, /systemctl enable --now inference-mesh-stale-nodes\.timer/);
+  const cleanup = heredoc(server, "/usr/local/sbin/inference-mesh-stale-nodes");
+  // Run it against a fake k3s: nodes as `kubectl get nodes -o jsonpath=…` prints them.
+  const fs = require("node:fs") as typeof import("node:fs");
+  const os = require("node:os") as typeof import("node:os");
+  const path = require("node:path") as typeof import("node:path");
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "im-stale-"));
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+  const nodes = [
+    ["gone-agent-abc123", "Unknown", ago(45)],
+    ["rebooting-agent-def456", "Unknown", ago(5)],
+    ["healthy-agent-0a1b2c", "True", ago(300)],
+    ["the-server", "False", ago(60)],
+  ].map((n) => n.join("\t")).join("\n");
+  fs.writeFileSync(path.join(dir, "nodes"), `${nodes}\n`);
+  fs.writeFileSync(path.join(dir, "k3s"), `#!/bin/sh\nif [ "$2" = get ]; then cat ${dir}/nodes; else echo "$*" >> ${dir}/log; fi\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "hostname"), "#!/bin/sh\necho the-server\n", { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "cleanup"), cleanup, { mode: 0o755 });
+  const r = spawnSync("bash", [path.join(dir, "cleanup")], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(fs.readFileSync(path.join(dir, "log"), "utf8"), "kubectl delete node gone-agent-abc123 --wait=false\n");
+});

@@ -63,6 +63,9 @@ export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
     targetSize: group.desiredSize,
     diskSizeGb: group.diskSizeGiB,
     diskType: gceBootDiskType(group.instanceType),
+    // Seconds a replaced agent gets before the next is replaced: a GPU agent installs the NVIDIA
+    // driver and reboots before k3s joins.
+    minReadySec: gpu ? 900 : 240,
   };
 }
 
@@ -204,7 +207,9 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
           baseInstanceName: plan.logicalName,
           versions: [{ name: "k3s-agent", instanceTemplate: template.selfLinkUnique }],
           targetSize: plan.targetSize,
-          updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 0, maxUnavailableFixed: 1, replacementMethod: "RECREATE" },
+          // GCE counts a VM available once it runs; a new agent needs its driver install, reboot
+          // and k3s join first, so the next VM is replaced only after minReadySec.
+          updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 0, maxUnavailableFixed: 1, replacementMethod: "RECREATE", minReadySec: plan.minReadySec },
           waitForInstances: false,
         },
         { ...onGcp, dependsOn: [server, serverVersion] },
