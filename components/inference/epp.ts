@@ -4,6 +4,7 @@
  * with gRPC health probes (leader election when replicated), the Service the pool references,
  * and the Istio DestinationRule that lets the gateway speak TLS to its self-signed ext-proc.
  */
+import { createHash } from "node:crypto";
 import * as yaml from "js-yaml";
 import type { ModelSpec } from "../../infra/schema";
 import type { Versions } from "../../infra/versions";
@@ -99,13 +100,14 @@ export function eppManifests(args: EppArgs): Manifest[] {
   const labels = eppLabels(pool, versions.llmdRouter);
   const metadata = { name, namespace: inferenceNamespace, labels };
   const small = model.server === "simulator";
+  const config = yaml.dump(endpointPickerConfig(model.epp.scorerWeights), { lineWidth: 200 });
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata },
     {
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata,
-      data: { [eppConfigFile]: yaml.dump(endpointPickerConfig(model.epp.scorerWeights), { lineWidth: 200 }) },
+      data: { [eppConfigFile]: config },
     },
     { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: eppRoleRules(replicas) },
     {
@@ -131,7 +133,8 @@ export function eppManifests(args: EppArgs): Manifest[] {
         ...(replicas > 1 ? { strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "100%" } } } : {}),
         selector: { matchLabels: eppSelector(pool) },
         template: {
-          metadata: { labels },
+          // The picker reads its config file once at start: a changed config must restart it.
+          metadata: { labels, annotations: { "inference-mesh.io/config-sha256": createHash("sha256").update(config).digest("hex") } },
           spec: {
             serviceAccountName: name,
             // Replicas on different nodes, so losing one node does not lose the picker.

@@ -301,3 +301,16 @@ test("pulumi up can finish: replicated pickers are awaited on their leader, vLLM
   }
   assert.ok(Object.values(seen).every((n) => n > 0), JSON.stringify(seen));
 });
+
+test("a picker restarts when its scorer weights change: it reads its config file only at start", () => {
+  const hashOf = (weights?: Record<string, number>) => {
+    const s = spec("prod");
+    const m = s.models.find((x) => x.server === "vllm")!;
+    if (weights) m.epp.scorerWeights = { ...m.epp.scorerWeights, ...weights };
+    const d = (clusterInferenceManifests(s, m.clusters[0]) as any[]).find((o) => o.kind === "Deployment" && o.metadata.name === `${m.name}-${m.versions[0].name}-epp`);
+    return d.spec.template.metadata.annotations["inference-mesh.io/config-sha256"];
+  };
+  assert.match(hashOf(), /^[0-9a-f]{64}$/);
+  assert.equal(hashOf(), hashOf());
+  assert.notEqual(hashOf({ prefixCache: 5 }), hashOf());
+});
