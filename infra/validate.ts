@@ -144,6 +144,9 @@ function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
   }
 }
 
+/** GPUs all versions of a model ask for together on one cluster. */
+const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.versions.reduce((n, v) => n + replicasOf(m, v), 0);
+
 /**
  * Every vLLM replica placed on a cluster must fit the nodes the node groups run at desiredSize (no
  * cluster autoscaler adds any), by GPUs and ephemeral storage. The scheduler places pods in its
@@ -159,12 +162,13 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
     if (hasGpuTypeTypo(c) || isInvalidItem(c)) return;
     const groups = fitNodeGroups([c]);
     const nodes = gpuNodes(groups);
-    // By name, so that reordering `models` never moves a running model to other nodes.
     const models = cfg.models
       .filter((m) => m.server === "vllm" && m.clusters.includes(c.name) && !isInvalidItem(m))
       .map((m) => ({ model: m, products: gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name)) }))
       .filter((x) => x.products.length > 0)
-      .sort((a, b) => a.model.name.localeCompare(b.model.name));
+      // Most demanding first (they have the fewest places to go), then by name: the order depends
+      // only on the models themselves, so reordering `models` never moves a pin.
+      .sort((a, b) => gpuDemand(b.model) - gpuDemand(a.model) || a.model.name.localeCompare(b.model.name));
     const shared = (product: string) => models.filter((x) => x.products.includes(product)).length > 1;
     const choices = models.map((x) => (x.products.some(shared) ? x.products.map((p) => [p]) : [x.products]));
     const replicasWith = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>

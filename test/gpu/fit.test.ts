@@ -218,6 +218,21 @@ test("GPU type pinning only where models compete: a lone model keeps every type 
   nine.agents = [];
   nine.gateways.agents = undefined;
   assert.doesNotThrow(() => parsePlatform(nine, "dev"));
+  // Many small models and one big one: the big one is placed first (it has the fewest places to go).
+  const many = shippedPlatform("dev");
+  many.clusters[0].nodeGroups = [
+    { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 500 },
+    { name: "l40s", instanceType: "g6e.48xlarge", minSize: 2, desiredSize: 2, maxSize: 2, diskSizeGiB: 60 },
+  ];
+  many.models = [
+    ...Array.from({ length: 11 }, (_, i) => ({ ...structuredClone(base), name: `m${String(i).padStart(2, "0")}`, servedModelName: `org/m${i}`, parametersBillions: 1, gpusPerReplica: 1, replicas: 1, versions: [{ name: "v1", weight: 100 }], loraAdapters: [], architecture: undefined })),
+    { ...structuredClone(base), name: "zz", servedModelName: "org/zz", parametersBillions: 14, gpusPerReplica: 2, replicas: 2, versions: [{ name: "v1", weight: 100 }], loraAdapters: [], architecture: undefined },
+  ];
+  many.agents = [];
+  many.gateways.agents = undefined;
+  const pins = parsePlatform(many, "dev").fits;
+  assert.deepEqual(pins.get("zz")![0].fits.map((g) => g.nodeGroup.name), ["l4"]);
+  assert.deepEqual(pins.get("m00")![0].fits.map((g) => g.nodeGroup.name), ["l40s"]);
 });
 
 test("a model that does not fit is a config error naming the model, the node group and the numbers", () => {
