@@ -32,3 +32,13 @@ export function usesK3sServiceLb(cluster: ClusterSpec): boolean {
 
 /** The status port Istio adds to the Service of every gateway it deploys. */
 export const istioGatewayStatusPort = 15021;
+
+/**
+ * Whether a LoadBalancer Service gets an address on the cluster, so Pulumi may wait for a
+ * gateway's: cloud clusters and k3s ServiceLB do; an existing cluster of another kind may have no
+ * load balancer implementation at all (kind, minikube without a tunnel), where the wait would
+ * fail every update.
+ */
+export function loadBalancerAddressExpected(cluster: ClusterSpec): boolean {
+  return cluster.cloud !== "existing" || usesK3sServiceLb(cluster);
+}

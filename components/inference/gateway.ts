@@ -5,7 +5,7 @@
  * that hop over mTLS, and authorization decides who may use it).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { GatewaySpec } from "../../infra/schema";
+import type { ClusterSpec, GatewaySpec } from "../../infra/schema";
 import { Manifest, appLabels } from "../k8s/apply";
 import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { gatewayClusterHost, gatewayName, inferenceNamespace, ports } from "./names";
@@ -41,12 +41,12 @@ export function gatewayListeners(spec: GatewaySpec): Record<string, unknown>[] {
   ];
 }
 
-export function gatewayManifest(spec: GatewaySpec): Manifest {
+export function gatewayManifest(spec: GatewaySpec, cluster: ClusterSpec): Manifest {
+  const annotations = programmedWaitFor(cluster);
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
-    // Pulumi waits for the load balancer address (Programmed): one that never comes fails the update.
-    metadata: { name: gatewayName, namespace: inferenceNamespace, labels, annotations: programmedWaitFor },
+    metadata: { name: gatewayName, namespace: inferenceNamespace, labels, ...(annotations ? { annotations } : {}) },
     spec: { gatewayClassName: "istio", listeners: gatewayListeners(spec) },
   };
 }

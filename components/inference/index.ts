@@ -74,7 +74,7 @@ export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): 
     ? [inferenceGatewayPolicy(spec, [], { name: gatewayName, namespace: inferenceNamespace, serviceAccount: { namespace: gatewayServiceAccount.namespace, serviceAccount: gatewayServiceAccount.name } })]
     : [];
   return [
-    gatewayManifest(spec.gateways.inference),
+    gatewayManifest(spec.gateways.inference, clusterSpec),
     ...gatewayPolicy,
     ...bbrManifests(models, spec.versions),
     bbrAuthorizationPolicy(trustDomain),

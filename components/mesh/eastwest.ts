@@ -7,12 +7,17 @@
 import * as yaml from "js-yaml";
 import { Manifest, appLabels } from "../k8s/apply";
 import { ClusterSpec } from "../../infra/schema";
-import { istioGatewayStatusPort, usesK3sServiceLb } from "../../infra/gateway-ports";
+import { istioGatewayStatusPort, loadBalancerAddressExpected, usesK3sServiceLb } from "../../infra/gateway-ports";
 
 export const eastWestGatewayName = "istio-eastwestgateway";
 
-/** Pulumi waits until Istio has given the Gateway its load balancer address (Programmed), so a gateway that never gets one fails the update. */
-export const programmedWaitFor = { "pulumi.com/waitFor": "condition=Programmed" };
+/**
+ * Pulumi waits until Istio has given a LoadBalancer Gateway its address (Programmed), so a gateway
+ * that never gets one fails the update instead of passing it; only where an address can come.
+ */
+export function programmedWaitFor(cluster: ClusterSpec): Record<string, string> | undefined {
+  return loadBalancerAddressExpected(cluster) ? { "pulumi.com/waitFor": "condition=Programmed" } : undefined;
+}
 
 export const eastWestOptionsName = `${eastWestGatewayName}-options`;
 
@@ -47,7 +52,7 @@ export function eastWestGatewayManifest(cluster: ClusterSpec, istioVersion: stri
         ...appLabels({ name: eastWestGatewayName, instance: `${cluster.name}-${eastWestGatewayName}`, version: istioVersion, component: "east-west-gateway" }),
         "topology.istio.io/network": cluster.network,
       },
-      annotations: programmedWaitFor,
+      ...(programmedWaitFor(cluster) ? { annotations: programmedWaitFor(cluster) } : {}),
     },
     spec: {
       gatewayClassName: "istio-east-west",
