@@ -90,30 +90,7 @@ have=${installedK3s}
 echo "upgrading k3s $have -> $want"
 curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION="$want" sh -s - server
 `;
-  const service = `[Unit]
-Description=Keep k3s at the version inference-mesh pins (instance metadata)
-After=network-online.target k3s.service
-
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/inference-mesh-k3s-sync
-`;
-  const timer = `[Unit]
-Description=Check the pinned k3s version every minute
-
-[Timer]
-OnBootSec=2min
-OnUnitActiveSec=1min
-
-[Install]
-WantedBy=timers.target
-`;
-  return [
-    writeFile("/usr/local/sbin/inference-mesh-k3s-sync", sync, "0755"),
-    writeFile("/etc/systemd/system/inference-mesh-k3s-sync.service", service, "0644"),
-    writeFile("/etc/systemd/system/inference-mesh-k3s-sync.timer", timer, "0644"),
-    "systemctl daemon-reload\nsystemctl enable --now inference-mesh-k3s-sync.timer",
-  ].join("\n");
+  return periodicJob({ name: "inference-mesh-k3s-sync", description: "Keep k3s at the version inference-mesh pins (instance metadata)", script: sync, after: "network-online.target k3s.service", firstAfter: "2min", every: "1min" });
 }
 
 /** How long a node may stay NotReady before the server deletes it (a GPU agent's driver reboot takes a few minutes). */
@@ -138,29 +115,18 @@ while IFS=$'\\t' read -r name ready since; do
   k3s kubectl delete node "$name" --wait=false
 done
 `;
-  const service = `[Unit]
-Description=Delete k3s nodes whose VMs are gone (NotReady for ${staleNodeMinutes} minutes)
-After=k3s.service
+  return periodicJob({ name: "inference-mesh-stale-nodes", description: `Delete k3s nodes whose VMs are gone (NotReady for ${staleNodeMinutes} minutes)`, script, after: "k3s.service", firstAfter: "10min", every: "5min" });
+}
 
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/inference-mesh-stale-nodes
-`;
-  const timer = `[Unit]
-Description=Look for stale k3s nodes every five minutes
-
-[Timer]
-OnBootSec=10min
-OnUnitActiveSec=5min
-
-[Install]
-WantedBy=timers.target
-`;
+/** A script in /usr/local/sbin run by a oneshot systemd service on a timer, enabled now and at every boot. */
+function periodicJob(job: { name: string; description: string; script: string; after: string; firstAfter: string; every: string }): string {
+  const service = `[Unit]\nDescription=${job.description}\nAfter=${job.after}\n\n[Service]\nType=oneshot\nExecStart=/usr/local/sbin/${job.name}\n`;
+  const timer = `[Unit]\nDescription=Run ${job.name} every ${job.every}\n\n[Timer]\nOnBootSec=${job.firstAfter}\nOnUnitActiveSec=${job.every}\n\n[Install]\nWantedBy=timers.target\n`;
   return [
-    writeFile("/usr/local/sbin/inference-mesh-stale-nodes", script, "0755"),
-    writeFile("/etc/systemd/system/inference-mesh-stale-nodes.service", service, "0644"),
-    writeFile("/etc/systemd/system/inference-mesh-stale-nodes.timer", timer, "0644"),
-    "systemctl daemon-reload\nsystemctl enable --now inference-mesh-stale-nodes.timer",
+    writeFile(`/usr/local/sbin/${job.name}`, job.script, "0755"),
+    writeFile(`/etc/systemd/system/${job.name}.service`, service, "0644"),
+    writeFile(`/etc/systemd/system/${job.name}.timer`, timer, "0644"),
+    `systemctl daemon-reload\nsystemctl enable --now ${job.name}.timer`,
   ].join("\n");
 }
 
