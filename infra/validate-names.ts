@@ -58,7 +58,12 @@ export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
       claim("inference", ["ServiceAccount"], modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
     }),
   );
+  // A cluster whose name another already has is reported as the duplicate it is; its node
+  // groups' names would only collide as a consequence.
+  const firstOfName = new Map<string, number>();
+  cfg.clusters.forEach((c, ci) => firstOfName.has(c.name) || firstOfName.set(c.name, ci));
   cfg.clusters.forEach((c, ci) => {
+    if (firstOfName.get(c.name) !== ci) return;
     if (c.cloud === "aws") claim("cloud", ["NodeGroup"], `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
     c.nodeGroups.forEach((g, gi) =>
       claim("cloud", ["NodeGroup"], `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource"),

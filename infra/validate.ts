@@ -160,6 +160,8 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
   const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
   cfg.clusters.forEach((c, ci) => {
     if (hasGpuTypeTypo(c) || isInvalidItem(c)) return;
+    // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
+    if (cfg.clusters.findIndex((x) => x.name === c.name) !== ci) return;
     const groups = fitNodeGroups([c]);
     const nodes = gpuNodes(groups);
     const models = cfg.models

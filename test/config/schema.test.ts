@@ -762,3 +762,11 @@ test("a policy knob with a field error is the one problem reported, not the rule
     assert.deepEqual(problemsOf(q).map((l) => l.split(":")[0] + ":" + l.split(":")[1]), ["inference-mesh:platform.policy"], String(policy));
   }
 });
+
+test("a duplicate cluster name is reported once, without knock-on capacity or derived-name problems", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[1].name = p.clusters[0].name;
+  const problems = problemsOf(p);
+  assert.ok(problems.some((l) => /clusters\[1\]\.name: duplicate cluster name/.test(l)), problems.join("\n"));
+  assert.ok(!problems.some((l) => /cannot hold every model replica|derives the/.test(l)), problems.join("\n"));
+});
