@@ -18,6 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fleetSize } from "./lib/fleet";
 import { childPids, statusKb } from "./lib/proc";
+import { fromCaller } from "./lib/cli";
 
 interface Measurement {
   resources: number;
@@ -120,7 +121,14 @@ async function main(): Promise<number> {
     return 0;
   }
   // Another pack for the review (e.g. before policy/ exists); children inherit it.
-  if (values.pack) process.env.INFERENCE_MESH_POLICY_PACK = path.resolve(values.pack);
+  if (values.pack) {
+    const pack = fromCaller(values.pack);
+    if (!fs.existsSync(path.join(pack, "PulumiPolicy.yaml"))) {
+      console.error(`bench: --pack ${values.pack} is not a policy pack (no PulumiPolicy.yaml)\n${usage}`);
+      return 2;
+    }
+    process.env.INFERENCE_MESH_POLICY_PACK = pack;
+  }
   if (values.child === "render") {
     childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
     return -1;
