@@ -11,14 +11,13 @@
  * floor is one process). Targets, printed as pass/fail: at most 1.5× the floor in CPU time and
  * memory, and CPU time per resource at the largest fleet no worse than at the smallest (linear).
  */
-import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fleetSize } from "./lib/fleet";
 import { childPids, statusKb } from "./lib/proc";
-import { fromCaller } from "./lib/cli";
+import { fromCaller, parseCommandLine } from "./lib/cli";
 
 interface Measurement {
   resources: number;
@@ -98,28 +97,16 @@ const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
 const usage = "usage: npm run bench -- [--base STACK] [--factors 1,4,16] [--pack DIR]";
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        base: { type: "string", default: "prod" },
-        factors: { type: "string", default: "1,4,16" },
-        child: { type: "string" },
-        factor: { type: "string" },
-        count: { type: "string" },
-        out: { type: "string" },
-        pack: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`bench: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+  const values = parseCommandLine("bench", usage, {
+    base: { type: "string", default: "prod" },
+    factors: { type: "string", default: "1,4,16" },
+    child: { type: "string" },
+    factor: { type: "string" },
+    count: { type: "string" },
+    out: { type: "string" },
+    pack: { type: "string" },
+  });
+  if (typeof values === "number") return values;
   // Another pack for the review (e.g. before policy/ exists); children inherit it.
   if (values.pack) {
     const pack = fromCaller(values.pack);

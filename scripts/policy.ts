@@ -12,8 +12,7 @@
  * instead of the text) and exits 1 on any mandatory violation (2 when the review itself could not
  * run).
  */
-import { parseArgs } from "node:util";
-import { fromCaller } from "./lib/cli";
+import { fromCaller, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
@@ -34,27 +33,14 @@ function writeAtomically(file: string, content: string): void {
 const usage = "usage: npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]";
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        state: { type: "string" },
-        config: { type: "string" },
-        out: { type: "string" },
-        pack: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    // Exit 2, not 1: 1 means mandatory violations, and a typo must not read as a failing stack.
-    console.error(`policy: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+  const values = parseCommandLine("policy", usage, {
+    state: { type: "string" },
+    config: { type: "string" },
+    out: { type: "string" },
+    pack: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (typeof values === "number") return values;
   if (!values.state) {
     console.error(usage);
     return 2;

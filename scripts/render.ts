@@ -7,8 +7,7 @@
  * written, so that reviewers see the verdicts next to the objects they concern); exit 2 when the
  * command itself is wrong (options, stack name, files that are not there).
  */
-import { parseArgs } from "node:util";
-import { fromCaller } from "./lib/cli";
+import { fromCaller, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkStackName, renderStack } from "./lib/render";
@@ -52,26 +51,14 @@ function invocationProblem(stack: string, files: { stackFile?: string; out?: str
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        stack: { type: "string" },
-        "stack-file": { type: "string" },
-        out: { type: "string" },
-        "policy-config": { type: "string" },
-        "policy-pack": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`render: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
+  const values = parseCommandLine("render", usage, {
+    stack: { type: "string" },
+    "stack-file": { type: "string" },
+    out: { type: "string" },
+    "policy-config": { type: "string" },
+    "policy-pack": { type: "string" },
+  });
+  if (typeof values === "number") return values;
   const stack = values.stack ?? stackNameOf(values["stack-file"]);
   const files = {
     stackFile: fromCaller(values["stack-file"]),

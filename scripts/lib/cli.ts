@@ -1,3 +1,4 @@
+import { parseArgs, ParseArgsConfig } from "node:util";
 import * as path from "node:path";
 
 /**
@@ -8,4 +9,27 @@ export function fromCaller(p: string): string;
 export function fromCaller(p: string | undefined): string | undefined;
 export function fromCaller(p: string | undefined): string | undefined {
   return p && path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
+
+/**
+ * Parses a command's options, with a `--help`/`-h` of its own: the values, or the exit code to
+ * stop with (0 after printing the usage for `--help`; 2 and the usage for a bad option, never 1,
+ * which means mandatory violations).
+ */
+const helpOption = { help: { type: "boolean", short: "h", default: false } } as const;
+type CommandLine<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<typeof parseArgs<{ options: O & typeof helpOption }>>["values"];
+
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, usage: string, options: O): CommandLine<O> | number {
+  let values: CommandLine<O>;
+  try {
+    ({ values } = parseArgs<{ options: O & typeof helpOption }>({ options: { ...options, ...helpOption } }));
+  } catch (err) {
+    console.error(`${command}: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    return 2;
+  }
+  if ((values as { help?: boolean }).help) {
+    console.log(usage);
+    return 0;
+  }
+  return values;
 }
