@@ -5,7 +5,7 @@
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
-import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, placeReplicas } from "../components/gpu/fit";
+import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
 import { ConfigProblem, duplicates, isInvalidItem, Report, requireUnique } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
@@ -186,7 +186,7 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
       for (const products of choices[i]) {
         if (--budget < 0) return "budget";
         const next = [...placed, ...replicasWith(models[i].model, products)];
-        if (placeReplicas(nodes, next).unplaced.length > 0) continue;
+        if (packReplicas(nodes, next).length > 0) continue;
         chosen[i] = products;
         const result = assign(i + 1, next);
         if (result !== false) return result;
@@ -202,14 +202,15 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
     }
     // Name what is missing, placing replicas wherever they fit.
     const replicas = models.flatMap((x) => replicasWith(x.model, x.products));
-    const { unplaced } = placeReplicas(nodes, replicas);
+    const unplaced = packReplicas(nodes, replicas);
     const count = (list: GpuReplica[], r: GpuReplica) => list.filter((x) => x.model === r.model && x.version === r.version).length;
     const pending = unplaced
       .filter((r, i) => unplaced.findIndex((x) => x.model === r.model && x.version === r.version) === i)
       .map((r) => `${count(unplaced, r)} of ${count(replicas, r)} replica(s) of '${r.model}' ${r.version} (${r.gpus} × ${r.products.join("|")}, ${r.storageGiB} GiB disk)`);
-    const supply = groups
-      .filter((g) => lookupGpuInstance(g.instanceType))
-      .map((g) => `'${g.name}' ${g.desiredSize} × ${g.instanceType} (${lookupGpuInstance(g.instanceType)!.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`);
+    const supply = groups.flatMap((g) => {
+      const gpu = lookupGpuInstance(g.instanceType);
+      return gpu ? [`'${g.name}' ${g.desiredSize} × ${g.instanceType} (${gpu.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`] : [];
+    });
     const competing = models.filter((x) => x.products.some(shared)).map((x) => `'${x.model.name}': ${x.products.join("|")}`);
     const why = pending.length
       ? `${pending.join("; ")} would stay Pending`

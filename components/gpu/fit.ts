@@ -193,30 +193,17 @@ export function gpuNodes(nodeGroups: FitNodeGroup[]): GpuNode[] {
 const fitsOn = (r: GpuReplica, f: { node: GpuNode; gpus: number; storageGiB: number }) =>
   r.products.includes(f.node.product) && f.gpus >= r.gpus && f.storageGiB >= r.storageGiB;
 
-/** The outcome of placing replicas: what no node can take, and which GPU products each model's replicas got. */
-export interface Placement {
-  /** Replicas no node can take: those pods would stay Pending. */
-  unplaced: GpuReplica[];
-  /**
-   * Per model, the GPU products its replicas were placed on (when every replica was placed). The
-   * model-server pods are pinned to exactly these: pods allowed anywhere they fit would be placed
-   * by the scheduler in its own order, and could take the nodes another model's replicas need.
-   */
-  productsByModel: Map<string, string[]>;
-}
-
 /**
  * Places the replicas on the nodes the way the scheduler must (GPUs and ephemeral storage are
- * both requested, affinity by GPU product). The most constrained replicas go first (fewest
- * allowed products, then most GPUs and disk), each onto the node it fills best; when that leaves
- * some out, an exhaustive search (bounded, for the fleets a config describes) looks for a
- * placement before giving up.
+ * both requested, affinity by GPU product) and returns the replicas no node can take: those pods
+ * would stay Pending. The most constrained replicas go first (fewest allowed products, then most
+ * GPUs and disk), each onto the node it fills best; when that leaves some out, an exhaustive
+ * search (bounded, for the fleets a config describes) looks for a placement before giving up.
  */
-export function placeReplicas(nodes: GpuNode[], replicas: GpuReplica[]): Placement {
+export function packReplicas(nodes: GpuNode[], replicas: GpuReplica[]): GpuReplica[] {
   const order = [...replicas].sort((a, b) => a.products.length - b.products.length || b.gpus - a.gpus || b.storageGiB - a.storageGiB);
   const free = nodes.map((n) => ({ node: n, gpus: n.gpus, storageGiB: n.storageGiB }));
   const unplaced: GpuReplica[] = [];
-  const chosen: string[] = [];
   for (const r of order) {
     const candidates = free.filter((f) => fitsOn(r, f));
     if (candidates.length === 0) {
@@ -226,19 +213,13 @@ export function placeReplicas(nodes: GpuNode[], replicas: GpuReplica[]): Placeme
     const best = candidates.reduce((a, b) => (b.gpus < a.gpus || (b.gpus === a.gpus && b.storageGiB < a.storageGiB) ? b : a));
     best.gpus -= r.gpus;
     best.storageGiB -= r.storageGiB;
-    chosen.push(best.node.product);
   }
-  const found = unplaced.length === 0 ? chosen : exactPlacement(nodes, order);
-  if (!found) return { unplaced, productsByModel: new Map() };
-  const productsByModel = new Map<string, string[]>();
-  order.forEach((r, i) => productsByModel.set(r.model, [...new Set([...(productsByModel.get(r.model) ?? []), found[i]])].sort()));
-  return { unplaced: [], productsByModel };
+  return unplaced.length === 0 || exactPlacementExists(nodes, order) ? [] : unplaced;
 }
 
-/** Depth-first search over placements, skipping nodes in the same state: each replica's node product, or undefined (none, or out of budget). */
-function exactPlacement(nodes: GpuNode[], order: GpuReplica[], budget = 200_000): string[] | undefined {
+/** Depth-first search over placements, skipping nodes in the same state; false when none exists or the budget runs out. */
+function exactPlacementExists(nodes: GpuNode[], order: GpuReplica[], budget = 200_000): boolean {
   const free = nodes.map((n) => ({ node: n, gpus: n.gpus, storageGiB: n.storageGiB }));
-  const chosen: string[] = [];
   let steps = 0;
   const place = (i: number): boolean => {
     if (i === order.length) return true;
@@ -251,7 +232,6 @@ function exactPlacement(nodes: GpuNode[], order: GpuReplica[], budget = 200_000)
       tried.add(state);
       f.gpus -= r.gpus;
       f.storageGiB -= r.storageGiB;
-      chosen[i] = f.node.product;
       const ok = place(i + 1);
       f.gpus += r.gpus;
       f.storageGiB += r.storageGiB;
@@ -259,7 +239,7 @@ function exactPlacement(nodes: GpuNode[], order: GpuReplica[], budget = 200_000)
     }
     return false;
   };
-  return place(0) ? chosen : undefined;
+  return place(0);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, gpuNodes, kvCacheBytesPerToken, modelStorageGiB, placeReplicas, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { FitModel, fitInCluster, fitOnNodeGroup, gpuNodes, kvCacheBytesPerToken, modelStorageGiB, packReplicas, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 
@@ -19,7 +19,6 @@ const model = (over: Partial<FitModel> = {}): FitModel => ({
   maxModelLen: 8192,
   ...over,
 });
-const packReplicas = (...args: Parameters<typeof placeReplicas>) => placeReplicas(...args).unplaced;
 const group = (instanceType: string, desiredSize = 2, name = "g") => ({ cluster: "c", name, instanceType, desiredSize });
 const opts = { minKvCacheFraction: 0.1 };
 
