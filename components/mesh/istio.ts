@@ -29,8 +29,17 @@ const platformValue = (cluster: ClusterSpec) => {
 /** The reader ServiceAccount and its RBAC only exist where remote secrets need them. */
 const readerRbac = (spec: PlatformSpec) => ({ enableReaderRBAC: spec.multiCluster });
 
-export function baseValues(spec: PlatformSpec, _cluster: ClusterSpec): Record<string, unknown> {
-  return { defaultRevision: "default", global: readerRbac(spec) };
+export function baseValues(spec: PlatformSpec, cluster: ClusterSpec): Record<string, unknown> {
+  return { defaultRevision: "default", global: { ...platformValue(cluster), ...readerRbac(spec) } };
+}
+
+/**
+ * Where istio-cni and ztunnel run. OpenShift admits their privileged pods only in kube-system, and
+ * the istiod chart's openshift profile trusts ztunnel only there (CA_TRUSTED_NODE_ACCOUNTS
+ * kube-system/ztunnel); elsewhere they live beside istiod.
+ */
+export function dataPlaneNamespace(cluster: ClusterSpec): string {
+  return istioPlatform(cluster) === "openshift" ? "kube-system" : istioNamespace;
 }
 
 /** istiod feature flags; every one is explicit, since some documented defaults are wrong. */
@@ -99,8 +108,8 @@ export function istioReleases(spec: PlatformSpec, cluster: ClusterSpec): IstioRe
   return [
     { name: "istio-base", chart: "base", ...common, values: baseValues(spec, cluster) },
     { name: "istiod", chart: "istiod", ...common, values: istiodValues(spec, cluster) },
-    { name: "istio-cni", chart: "cni", ...common, values: cniValues(spec, cluster) },
-    { name: "ztunnel", chart: "ztunnel", ...common, values: ztunnelValues(spec, cluster) },
+    { name: "istio-cni", chart: "cni", ...common, namespace: dataPlaneNamespace(cluster), values: cniValues(spec, cluster) },
+    { name: "ztunnel", chart: "ztunnel", ...common, namespace: dataPlaneNamespace(cluster), values: ztunnelValues(spec, cluster) },
   ];
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parsePlatform, PlatformSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { validateObject } from "../support/schemas";
-import { istioReleases, istiodValues, ztunnelValues, cniValues, baseValues, istioPlatform } from "../../components/mesh/istio";
+import { istioReleases, istiodValues, ztunnelValues, cniValues, baseValues, istioPlatform, dataPlaneNamespace } from "../../components/mesh/istio";
 import { eastWestGatewayManifest } from "../../components/mesh/eastwest";
 import { meshWidePeerAuthentication } from "../../components/mesh/peer-authn";
 import { waypointManifest, waypointNamespaces, waypointName } from "../../components/mesh/waypoints";
@@ -89,6 +89,20 @@ test("k3s platform on GCP k3s and on existing clusters that declare it; none on 
   const local = spec("local");
   assert.equal((cniValues(local, local.clusters[0]) as any).global.platform, "k3s");
   assert.equal((cniValues(local, local.clusters[0]) as any).profile, "ambient");
+});
+
+test("OpenShift: every chart gets the platform, and istio-cni and ztunnel run in kube-system (istiod's openshift profile trusts ztunnel only there)", () => {
+  const input = structuredClone(shippedPlatform("local")) as any;
+  input.clusters[0].platform = "openshift";
+  const s = parsePlatform(input, "local");
+  const cluster = s.clusters[0];
+  const releases = new Map(istioReleases(s, cluster).map((r) => [r.name, r]));
+  for (const r of releases.values()) assert.equal((r.values as any).global.platform, "openshift", r.name);
+  assert.equal(releases.get("istio-base")!.namespace, "istio-system");
+  assert.equal(releases.get("istiod")!.namespace, "istio-system");
+  assert.equal(releases.get("istio-cni")!.namespace, "kube-system");
+  assert.equal(releases.get("ztunnel")!.namespace, "kube-system");
+  assert.equal(dataPlaneNamespace(spec("local").clusters[0]), "istio-system");
 });
 
 test("ztunnel knows its cluster and network", () => {
