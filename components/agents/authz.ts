@@ -4,10 +4,8 @@
  *
  * - Each agent version admits only `agents/agent-gateway` on its A2A port.
  * - Each tool admits only `tools/mcp-gateway` and the agents the config lets use it.
- * - The inference gateway admits only the agents of its cluster and the ingress: callers from
- *   outside the mesh, on its public listener's port only. Its in-mesh `http-mesh` listener shares
- *   the gateway's LoadBalancer, so without the port an outside client could send the in-mesh
- *   Host header and reach the models in plaintext.
+ * - The inference gateway's access (an Istio policy and a NetworkPolicy, since Istio's gateways see
+ *   no mesh identity) is in ../inference/gateway-access.ts; it lets this cluster's agents in.
  *
  * Where the rules sit: agentgateway's proxies dial pods directly over HBONE (like any Istio
  * ingress, they bypass waypoints unless a Service says `istio.io/ingress-use-waypoint`), so the
@@ -16,22 +14,14 @@
  * in-mesh callers of a tool Service arrive through it and ztunnel only sees the waypoint's
  * identity; the tool's ztunnel policy then admits mcp-gateway and the waypoint, and the agents'
  * rule moves to the waypoint (`targetRefs` to the tool's Service, L7: MCP methods on its path).
- * `allowPolicy` refuses L7 fields on a selector. The inference gateway's policy attaches to its
- * Gateway through `targetRefs`.
+ * `allowPolicy` refuses L7 fields on a selector.
  */
 import type { AgentSpec, PlatformSpec, ToolSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
-import { allowPolicy, Identity } from "../mesh/authz";
+import { allowPolicy } from "../mesh/authz";
 import { agentGateway, agentSelector, agentVersionIdentity, agentVersionName, agentsNamespace, gatewayIdentity, mcpGateway, toolSelector, toolsNamespace } from "./names";
 import { toolCallers } from "./security";
-import { gatewayListeners } from "../inference/gateway";
-
-/** The inference gateway of one cluster, as the inference layer names it. */
-export interface InferenceGatewayRef {
-  name: string;
-  namespace: string;
-  serviceAccount: Identity;
-}
+import { inferenceGatewayAccess } from "../inference/gateway-access";
 
 function labels(name: string): Record<string, string> {
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "authorization", "app.kubernetes.io/part-of": "inference-mesh", "app.kubernetes.io/managed-by": "pulumi" };
@@ -84,35 +74,11 @@ export function toolPolicies(spec: PlatformSpec, agents: AgentSpec[], tools: Too
   });
 }
 
-/** The port of the inference gateway's public listener (HTTPS, or HTTP when TLS is off by config). */
-export function publicListenerPort(spec: PlatformSpec): number {
-  return gatewayListeners(spec.gateways.inference)[0].port as number;
-}
-
-/**
- * Who may call a cluster's inference gateway: its agents (if any run there), and callers without a
- * mesh identity on the public listener's port only. Rendered on every cluster that serves models,
- * agents or not: a Gateway no ALLOW policy binds admits everyone on every port, its plaintext
- * in-mesh listener included.
- */
-export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[], gw: InferenceGatewayRef): Manifest {
-  const agentIds = agents.flatMap((a) => a.versions.map((v) => agentVersionIdentity(a, v.name)));
-  return allowPolicy({
-    name: `${gw.name}-callers`,
-    namespace: gw.namespace,
-    trustDomain: spec.mesh.trustDomain,
-    target: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gw.name }] },
-    rules: [...(agentIds.length ? [{ from: agentIds }] : []), { from: [], unauthenticated: true, ports: [publicListenerPort(spec)] }],
-    labels: labels(`${gw.name}-callers`),
-  });
-}
-
 export function authorizationManifests(
   spec: PlatformSpec,
   agents: AgentSpec[],
   tools: ToolSpec[],
-  inferenceGateway: InferenceGatewayRef,
   waypoints: Waypoints = new Map(),
 ): Manifest[] {
-  return [...agentPolicies(spec, agents), ...toolPolicies(spec, agents, tools, waypoints), ...(agents.length ? [inferenceGatewayPolicy(spec, agents, inferenceGateway)] : [])];
+  return [...agentPolicies(spec, agents), ...toolPolicies(spec, agents, tools, waypoints), ...(agents.length ? inferenceGatewayAccess(spec, agents) : [])];
 }

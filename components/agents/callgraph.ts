@@ -4,18 +4,26 @@
  * Tests require the two to be equal, so a policy that admits one caller too many, or misses one,
  * fails the suite. Pure: plain objects in, edges out.
  *
- * Nodes are workload identities `<namespace>/<serviceAccount>`, plus `ingress` (callers from
- * outside the mesh) and `*` (anyone: what an ALLOW rule without sources would mean).
- * Layers: `mesh` (Istio, enforced by ztunnel or the gateway's proxy), `gateway` (who may use an
- * agentgateway proxy at all) and `mcp-tool` (agentgateway's per-tool MCP authorization).
+ * Nodes are workload identities `<namespace>/<serviceAccount>`, plus `ingress` (callers without a
+ * mesh identity: from outside the mesh, or anyone reaching a proxy that cannot see identities)
+ * and `*` (anyone: what an ALLOW rule without sources would mean).
+ * Layers: `mesh` (Istio, enforced by ztunnel, a waypoint or the gateway's proxy), `network`
+ * (Kubernetes NetworkPolicy, enforced by the CNI), `gateway` (who may use an agentgateway proxy at
+ * all) and `mcp-tool` (agentgateway's per-tool MCP authorization).
+ *
+ * Istio's own Gateways (class `istio`) stay out of the ambient data plane and see no caller's mesh
+ * identity, so a principal in a policy bound to one matches nobody and draws no edge; who reaches
+ * the inference gateway is the NetworkPolicy's business (../inference/gateway-access.ts).
  */
 import type { PlatformSpec } from "../../infra/config";
 import type { Identity } from "../mesh/authz";
 import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGateway, toolIdentity, toolsNamespace, toolsOn } from "./names";
 import type { Waypoints } from "./authz";
 import { parseCelExpression } from "./security";
+import { LabelSelector, labelSelectorMatches } from "../k8s/selectors";
+import { gatewayPodLabel } from "../inference/gateway-access";
 
-export type CallLayer = "mesh" | "gateway" | "mcp-tool";
+export type CallLayer = "mesh" | "network" | "gateway" | "mcp-tool";
 export interface CallEdge {
   from: string;
   to: string;
@@ -36,19 +44,24 @@ export function edgeList(edges: CallEdge[]): string[] {
 }
 
 /** The intended graph on one cluster, from the config: ingress → agent-gateway → agents →
- * mcp-gateway → tools (each agent only its configured tools), agents → inference gateway. A
- * waypoint in front of `tools` is one more hop into each tool (it forwards the agents' direct
- * calls, which it checks itself). */
+ * mcp-gateway → tools (each agent only its configured tools), agents → inference gateway (by
+ * NetworkPolicy: the gateway sees no mesh identity). A waypoint in front of `tools` is one more hop
+ * into each tool (it forwards the agents' direct calls, which it checks itself). */
 export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
   const agents = agentsOn(spec, cluster);
+  const inference = nodeOf(inferenceGateway);
+  const outsiders: CallEdge[] = [
+    { from: INGRESS, to: inference, layer: "mesh" },
+    { from: INGRESS, to: inference, layer: "network" },
+  ];
   // A cluster serving models without agents still admits outside callers at its inference gateway.
-  if (agents.length === 0) return spec.models.some((m) => m.clusters.includes(cluster)) ? [{ from: INGRESS, to: nodeOf(inferenceGateway), layer: "mesh" }] : [];
+  if (agents.length === 0) return spec.models.some((m) => m.clusters.includes(cluster)) ? outsiders : [];
   const tools = new Map(toolsOn(spec, cluster).map((t) => [t.name, t]));
   const agw = nodeOf(gatewayIdentity(agentGateway));
   const mcp = nodeOf(gatewayIdentity(mcpGateway));
   const edges: CallEdge[] = [
     { from: INGRESS, to: agw, layer: "gateway" },
-    { from: INGRESS, to: nodeOf(inferenceGateway), layer: "mesh" },
+    ...outsiders,
     ...[...tools.values()].map((t) => ({ from: mcp, to: nodeOf(toolIdentity(t)), layer: "mesh" as const })),
   ];
   const toolsWaypoint = waypoints.get(toolsNamespace);
@@ -58,7 +71,7 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
   for (const a of agents) {
     for (const v of a.versions) {
       const self = nodeOf(agentVersionIdentity(a, v.name));
-      edges.push({ from: agw, to: self, layer: "mesh" }, { from: self, to: nodeOf(inferenceGateway), layer: "mesh" });
+      edges.push({ from: agw, to: self, layer: "mesh" }, { from: self, to: inference, layer: "network" });
       if (a.tools.length) edges.push({ from: self, to: mcp, layer: "gateway" });
       for (const t of a.tools) {
         const tool = nodeOf(toolIdentity(tools.get(t)!));
@@ -82,6 +95,9 @@ export function proxyServiceAccount(gateway: string, gatewayClassName: string): 
 const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined) =>
   !!selector && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
+/** Gateway classes whose proxies read the caller's mesh identity (HBONE): waypoints and agentgateway. */
+const IDENTITY_AWARE_CLASSES = new Set(["istio-waypoint", "agentgateway"]);
+
 /** `cluster.local/ns/agents/sa/x` → `agents/x`; anything else is kept verbatim (and fails tests). */
 export function principalNode(principal: string, trustDomain: string): string {
   const m = principal.match(/^(.+)\/ns\/([^/]+)\/sa\/([^/]+)$/);
@@ -97,30 +113,37 @@ export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge
       .filter((d) => d.metadata.namespace === ns && (selector === undefined || matches(d.spec.template.metadata?.labels, selector)))
       .map((d) => `${ns}/${d.spec.template.spec.serviceAccountName ?? "default"}`);
   const service = (ns: string, name: string) => of("Service").find((s) => s.metadata.namespace === ns && s.metadata.name === name);
-  const gatewayNode = (ns: string, name: string): string => {
-    const gw = of("Gateway").find((g) => g.metadata.namespace === ns && g.metadata.name === name);
-    return `${ns}/${proxyServiceAccount(name, gw?.spec.gatewayClassName ?? "istio")}`;
-  };
+  const classOf = (ns: string, name: string): string =>
+    of("Gateway").find((g) => g.metadata.namespace === ns && g.metadata.name === name)?.spec.gatewayClassName ?? "istio";
+  const gatewayNode = (ns: string, name: string): string => `${ns}/${proxyServiceAccount(name, classOf(ns, name))}`;
   const edges: CallEdge[] = [];
 
   for (const p of of("AuthorizationPolicy")) {
     if ((p.spec.action ?? "ALLOW") !== "ALLOW") continue;
     const ns = p.metadata.namespace!;
-    const targets: string[] = p.spec.targetRefs
+    const targets: { node: string; seesIdentity: boolean }[] = p.spec.targetRefs
       ? p.spec.targetRefs.flatMap((r: any) =>
-          r.kind === "Gateway" ? [gatewayNode(ns, r.name)] : r.kind === "Service" ? podsSelectedBy(ns, service(ns, r.name)?.spec.selector ?? {}) : [],
+          r.kind === "Gateway"
+            ? [{ node: gatewayNode(ns, r.name), seesIdentity: IDENTITY_AWARE_CLASSES.has(classOf(ns, r.name)) }]
+            : r.kind === "Service"
+              ? podsSelectedBy(ns, service(ns, r.name)?.spec.selector ?? {}).map((node) => ({ node, seesIdentity: true }))
+              : [],
         )
-      : podsSelectedBy(ns, p.spec.selector?.matchLabels);
-    const sources: string[] = (p.spec.rules ?? []).flatMap((rule: any) =>
-      !rule.from?.length
-        ? [ANYONE]
-        : rule.from.flatMap((f: any) => [
-            ...(f.source?.principals ?? []).map((x: string) => principalNode(x, trustDomain)),
-            ...((f.source?.notPrincipals ?? []).includes("*") ? [INGRESS] : []),
-          ]),
-    );
-    for (const to of targets) for (const from of sources) edges.push({ from, to, layer: "mesh" });
+      : podsSelectedBy(ns, p.spec.selector?.matchLabels).map((node) => ({ node, seesIdentity: true }));
+    for (const target of targets) {
+      const sources: string[] = (p.spec.rules ?? []).flatMap((rule: any) =>
+        !rule.from?.length
+          ? [ANYONE]
+          : rule.from.flatMap((f: any) => [
+              ...(target.seesIdentity ? (f.source?.principals ?? []).map((x: string) => principalNode(x, trustDomain)) : []),
+              ...((f.source?.notPrincipals ?? []).includes("*") ? [INGRESS] : []),
+            ]),
+      );
+      for (const from of sources) edges.push({ from, to: target.node, layer: "mesh" });
+    }
   }
+
+  edges.push(...networkPolicyEdges(objects, gatewayNode));
 
   const agwPolicies = of("AgentgatewayPolicy");
   const cel = (p: Obj, path: "traffic" | "backend") =>
@@ -157,6 +180,51 @@ export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge
           for (const sa of c.serviceAccounts) edges.push({ from: `${c.namespace}/${sa}`, to, layer: "mcp-tool" });
         }
       }
+    }
+  }
+  return edges;
+}
+
+/** The pods a selector picks in `ns`, as call-graph nodes: workloads by their pod template labels,
+ * Gateways' proxies by the labels their controller gives its pods (`gateway-name` + infrastructure). */
+function podNodes(objects: Obj[], ns: string, selector: LabelSelector | undefined, gatewayNode: (ns: string, name: string) => string): string[] {
+  const workloads = objects
+    .filter((o) => ["Deployment", "DaemonSet", "StatefulSet"].includes(o.kind) && o.metadata.namespace === ns && labelSelectorMatches(selector, o.spec.template.metadata?.labels))
+    .map((d) => `${ns}/${d.spec.template.spec.serviceAccountName ?? "default"}`);
+  const gatewayNames = new Set(objects.filter((g) => g.kind === "Gateway" && g.metadata.namespace === ns).map((g) => g.metadata.name));
+  // A Gateway of another layer (the inference gateway seen from the agents') is known by its label.
+  const named = selector?.matchLabels?.[gatewayPodLabel];
+  if (named) gatewayNames.add(named);
+  const gateways = [...gatewayNames]
+    .filter((name) => {
+      const gw = objects.find((g) => g.kind === "Gateway" && g.metadata.namespace === ns && g.metadata.name === name);
+      return labelSelectorMatches(selector, { ...(gw?.spec.infrastructure?.labels ?? {}), [gatewayPodLabel]: name });
+    })
+    .map((name) => gatewayNode(ns, name));
+  return [...workloads, ...gateways];
+}
+
+/** What NetworkPolicies let reach whom (layer `network`): a rule without peers admits anyone, outside callers included. */
+function networkPolicyEdges(objects: Obj[], gatewayNode: (ns: string, name: string) => string): CallEdge[] {
+  const namespaceLabels = (ns: string): Record<string, string> => ({
+    ...(objects.find((o) => o.kind === "Namespace" && o.metadata.name === ns)?.metadata as any)?.labels,
+    "kubernetes.io/metadata.name": ns,
+  });
+  const allNamespaces = [...new Set(objects.map((o) => (o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace)).filter((n): n is string => !!n))];
+  const edges: CallEdge[] = [];
+  for (const np of objects.filter((o) => o.kind === "NetworkPolicy")) {
+    const ns = np.metadata.namespace!;
+    if (!(np.spec.policyTypes ?? ["Ingress"]).includes("Ingress")) continue;
+    const targets = podNodes(objects, ns, np.spec.podSelector, gatewayNode);
+    for (const rule of np.spec.ingress ?? []) {
+      const sources: string[] = !rule.from?.length
+        ? [INGRESS]
+        : rule.from.flatMap((peer: any) => {
+            if (peer.ipBlock) return [`ipBlock ${peer.ipBlock.cidr}`];
+            const namespaces = peer.namespaceSelector ? allNamespaces.filter((n) => labelSelectorMatches(peer.namespaceSelector, namespaceLabels(n))) : [ns];
+            return namespaces.flatMap((n) => podNodes(objects, n, peer.podSelector, gatewayNode));
+          });
+      for (const to of targets) for (const from of sources) edges.push({ from, to, layer: "network" });
     }
   }
   return edges;

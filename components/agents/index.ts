@@ -18,7 +18,7 @@ import { agentRouteManifest, mcpRouteManifest } from "./routes";
 import { mcpBackendManifest } from "./backend";
 import { jwksBackendName, jwksFromPublicKeyPem, securityManifests } from "./security";
 import * as tls from "@pulumi/tls";
-import { authorizationManifests, InferenceGatewayRef, Waypoints } from "./authz";
+import { authorizationManifests, Waypoints } from "./authz";
 import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
 
 export interface AgentsArgs {
@@ -35,22 +35,13 @@ export interface ClusterAgents {
   mcpUrl: string;
 }
 
-/** The inference gateway an agent cluster's policy targets, as the inference layer names it. */
-export function inferenceGatewayOf(inference: ClusterInference): InferenceGatewayRef {
-  return {
-    name: inference.gatewayName,
-    namespace: inference.gatewayNamespace,
-    serviceAccount: { namespace: inference.gatewayServiceAccount.namespace, serviceAccount: inference.gatewayServiceAccount.name },
-  };
-}
-
 /** Every object of the agent layer on one cluster, grouped by what each group waits for. */
 export interface AgentClusterManifests {
   /** ServiceAccounts, Deployments, Services of agents and tools (need the ambient mesh). */
   workloads: Manifest[];
   /** Objects of agentgateway's and Gateway API's kinds (need their CRDs and the controller). */
   gateway: Manifest[];
-  /** Istio AuthorizationPolicies (need Istio's CRDs). */
+  /** Istio AuthorizationPolicies (need Istio's CRDs), and the inference gateway's NetworkPolicy. */
   authorization: Manifest[];
 }
 
@@ -71,7 +62,7 @@ export function agentClusterManifests(
   return {
     workloads: [...agents.flatMap((a) => agentVersionManifests(spec, a, env)), ...tools.flatMap(toolManifests)],
     gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
-    authorization: authorizationManifests(spec, agents, tools, inferenceGatewayOf(inference), waypoints),
+    authorization: authorizationManifests(spec, agents, tools, waypoints),
   };
 }
 

@@ -18,19 +18,14 @@ import { modelRouteManifest } from "./routes";
 import { gatewayManifest, selfSignedCertificateSecret } from "./gateway";
 import { bbrManifests } from "./bbr";
 import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
-import { inferenceGatewayPolicy } from "../agents/authz";
+import { inferenceGatewayAccess } from "./gateway-access";
 import { agentsOn } from "../agents/names";
-import { inMeshOpenAiBaseUrl, gatewayName, gatewayServiceAccount, inferenceNamespace, poolName } from "./names";
+import { inMeshOpenAiBaseUrl, gatewayName, inferenceNamespace, poolName } from "./names";
 
 /** What the agent layer needs from inference on one cluster. */
 export interface ClusterInference {
   /** In-cluster OpenAI-compatible base URL of the inference gateway. */
   openAiBaseUrl: string;
-  /** Namespace/ServiceAccount of the inference gateway's proxy, for authorization. */
-  gatewayServiceAccount: { namespace: string; name: string };
-  /** The inference Gateway, for `targetRefs` and `parentRefs`. */
-  gatewayName: string;
-  gatewayNamespace: string;
   /** Models served on this cluster (by `models[].name`). */
   models: string[];
   /** InferencePools on this cluster, `<model>-<version>`. */
@@ -69,13 +64,11 @@ export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): 
       ];
     }),
   );
-  // Where agents run, the agent layer renders the gateway's policy with them as callers.
-  const gatewayPolicy = agentsOn(spec, cluster).length === 0
-    ? [inferenceGatewayPolicy(spec, [], { name: gatewayName, namespace: inferenceNamespace, serviceAccount: { namespace: gatewayServiceAccount.namespace, serviceAccount: gatewayServiceAccount.name } })]
-    : [];
+  // Where agents run, the agent layer renders the gateway's access with them as callers.
+  const gatewayAccess = agentsOn(spec, cluster).length === 0 ? inferenceGatewayAccess(spec, []) : [];
   return [
     gatewayManifest(spec.gateways.inference, clusterSpec),
-    ...gatewayPolicy,
+    ...gatewayAccess,
     ...bbrManifests(models, spec.versions),
     bbrAuthorizationPolicy(trustDomain),
     ...perVersion,
@@ -110,9 +103,6 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
     }
     this.inference = {
       openAiBaseUrl: inMeshOpenAiBaseUrl,
-      gatewayServiceAccount: { ...gatewayServiceAccount },
-      gatewayName,
-      gatewayNamespace: inferenceNamespace,
       models: models.map((m) => m.name),
       pools: models.flatMap((m) => m.versions.map((v) => poolName(m, v))),
       ready,

@@ -205,3 +205,18 @@ export function dig(obj: unknown, path: string): unknown {
 export function matchesLabels(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
+
+/** Whether labels satisfy a full LabelSelector (`matchLabels` and `matchExpressions`); an empty or absent selector selects everything. */
+export function matchesSelector(selector: Record<string, any> | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return true;
+  if (!matchesLabels(selector.matchLabels ?? {}, labels)) return false;
+  return (Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []).every((e: { key: string; operator: string; values?: string[] }) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values = Array.isArray(e.values) ? e.values : [];
+    if (e.operator === "In") return has && values.includes(labels[e.key]);
+    if (e.operator === "NotIn") return !has || !values.includes(labels[e.key]);
+    if (e.operator === "Exists") return has;
+    if (e.operator === "DoesNotExist") return !has;
+    return false;
+  });
+}

@@ -1,6 +1,6 @@
-import type { StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, knownServiceAccounts, parsePrincipal } from "../lib/authz";
-import { byCluster, dig, helmChartName, isAuthorizationPolicy, isHelmInstall, meta } from "../lib/k8s";
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { AuthzSpec, knownServiceAccounts, parsePrincipal, targetRefsOf } from "../lib/authz";
+import { byCluster, dig, helmChartName, isAuthorizationPolicy, isGateway, isHelmInstall, meta } from "../lib/k8s";
 import { configWithDefaults, list, probe } from "../lib/values";
 
 interface Config {
@@ -10,13 +10,32 @@ interface Config {
 const defaults: Config = { allowedServiceAccounts: [] };
 
 /**
+ * Whether every target of the policy is a Gateway Istio deploys as an ingress (class `istio`).
+ * Istio keeps those out of the ambient data plane (`istio.io/dataplane-mode: none`), so in-mesh
+ * callers reach their Envoy in plaintext, and a gateway's Envoy matches principals (and the
+ * namespaces derived from them) only against a TLS peer certificate: only waypoints read the
+ * HBONE peer identity (istio/istio 1.30.3 pilot/pkg/networking/core/listener_builder.go).
+ */
+function targetsIstioIngressOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[]): string[] | undefined {
+  const refs = targetRefsOf(spec);
+  if (refs.length === 0) return undefined;
+  const names = refs.map((ref) => {
+    if (ref.kind !== "Gateway") return undefined;
+    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
+    return gw?.props.spec?.gatewayClassName === "istio" ? ref.name : undefined;
+  });
+  return names.every((n): n is string => !!n) ? names : undefined;
+}
+
+/**
  * A principal that names no ServiceAccount of the stack either grants nothing (a typo, a renamed
- * workload) or trusts an identity nobody reviewed; both hide real access from reviewers.
+ * workload) or trusts an identity nobody reviewed; both hide real access from reviewers. A
+ * principal at an Istio ingress Gateway grants nothing either: the callers it names are denied.
  */
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one).",
+    "Every principal in an AuthorizationPolicy is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); policies bound only to Istio ingress Gateways (class istio) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -46,7 +65,15 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
         const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
         if (!read.known) continue;
         const { namespace, name } = meta(r.props);
-        for (const rule of list(read.value.rules)) {
+        const istioIngress = targetsIstioIngressOnly(read.value, namespace, resources);
+        for (const [i, rule] of list(read.value.rules).entries()) {
+          const byIdentity = list(rule.from).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
+          if (istioIngress && byIdentity.length) {
+            report(
+              `AuthorizationPolicy ${namespace}/${name} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Gateway ${istioIngress.join(", ")} (class istio), which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
+              r.urn,
+            );
+          }
           for (const from of list(rule.from)) {
             // Istio 1.30's serviceAccounts: `namespace/name`, or a bare name in the policy's namespace.
             for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, isAuthorizationPolicy, isGateway, isKind, meta } from "../lib/k8s";
+import { byCluster, isAuthorizationPolicy, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "../lib/authz";
 import { configWithDefaults, list, orUnknown } from "../lib/values";
 
@@ -64,13 +64,44 @@ function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): 
 }
 
 /**
+ * Whether NetworkPolicies keep `port` of the Gateway's pods to pods inside the cluster: at least
+ * one selects those pods for ingress, and every rule of every one that does and covers the port
+ * names pod or namespace peers only (a rule without peers, or with an ipBlock, admits addresses
+ * outside the cluster; policies add up, so one open rule opens the port). The pods carry the
+ * label their controller gives them, `gateway.networking.k8s.io/gateway-name`, and the Gateway's
+ * `infrastructure.labels`.
+ */
+function networkPolicyKeepsInCluster(gw: PolicyResource, port: number, resources: PolicyResource[]): { restricted: boolean; policies: string[] } {
+  const { namespace, name } = meta(gw.props);
+  const podLabels = { ...(gw.props.spec?.infrastructure?.labels ?? {}), "gateway.networking.k8s.io/gateway-name": name };
+  const selecting = resources.filter((r) => {
+    if (!isKind(r.type, "networking.k8s.io", "NetworkPolicy") || meta(r.props).namespace !== namespace) return false;
+    const spec = r.props.spec ?? {};
+    const types = list(spec.policyTypes);
+    return (types.length === 0 || types.includes("Ingress")) && matchesSelector(spec.podSelector, podLabels);
+  });
+  type Entry = Record<string, any>;
+  const covers = (rule: Entry) => {
+    const ports = list(rule.ports) as Entry[];
+    // A named port cannot be resolved here: counted as covering, so its peers are judged.
+    return ports.length === 0 || ports.some((p) => p.port === undefined || typeof p.port === "string" || (p.port <= port && port <= (p.endPort ?? p.port)));
+  };
+  const admitsOutside = (rule: Entry) => {
+    const peers = list(rule.from) as Entry[];
+    return peers.length === 0 || peers.some((peer) => peer.ipBlock || (!peer.podSelector && !peer.namespaceSelector));
+  };
+  const open = selecting.filter((np) => (list(np.props.spec?.ingress) as Entry[]).some((rule) => covers(rule) && admitsOutside(rule)));
+  return { restricted: selecting.length > 0 && open.length === 0, policies: (open.length ? open : selecting).map((np) => meta(np.props).name) };
+}
+
+/**
  * Anything an external Gateway listens on is reachable from outside the cluster: prompts,
  * completions and tokens must not cross that edge in plaintext.
  */
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; a plaintext listener for in-mesh hostnames only while an ALLOW policy binds the Gateway and none admits callers without a mesh identity on its port; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -105,8 +136,13 @@ export const gatewayListenersTls: StackValidationPolicy = {
           if (hostname && config.inMeshHostnameSuffixes.some((s) => hostname.endsWith(s))) {
             const open = orUnknown(() => unauthenticatedPorts(gw, resources), { ports: new Set<string>(), policies: [] });
             if (open.ports !== "all" && !open.ports.has(String(l.port))) continue;
+            const network = orUnknown(() => networkPolicyKeepsInCluster(gw, Number(l.port), resources), { restricted: true, policies: [] });
+            if (network.restricted) continue;
+            const networkWhy = network.policies.length
+              ? `NetworkPolicy ${network.policies.join(", ")} admits addresses outside the cluster on it`
+              : "no NetworkPolicy keeps the port to pods inside the cluster";
             report(
-              `Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
+              `Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`} and ${networkWhy}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
               gw.urn,
             );
             continue;

@@ -7,6 +7,7 @@
  * either to every workload of the namespace (of the mesh, in the root namespace).
  */
 import type { KubernetesObject } from "./outputs";
+import { LabelSelector, labelSelectorMatches } from "../../components/k8s/selectors";
 
 export interface Workload {
   cluster: string;
@@ -65,6 +66,8 @@ export function principalIdentity(principal: string): string | undefined {
 interface Target {
   label: string;
   via: string;
+  /** Istio's ingress Gateways stay out of the ambient data plane: they never see a caller's mesh identity. */
+  identityBlind?: boolean;
 }
 
 function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[]): Target[] {
@@ -89,7 +92,9 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
       }
       if (ref.kind === "Gateway") {
         const gw = objects.find((o) => o.kind === "Gateway" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
-        if ((gw?.spec as any)?.gatewayClassName !== "istio-waypoint") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway" }];
+        const cls = (gw?.spec as any)?.gatewayClassName;
+        if (cls === "istio") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", identityBlind: true }];
+        if (cls !== "istio-waypoint") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway" }];
         // A waypoint serves the Services enrolled with it (label on the Service, else on its namespace).
         const nsLabel = labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === refNs) ?? ({ metadata: {} } as KubernetesObject))["istio.io/use-waypoint"];
         const services = objects.filter((o) => {
@@ -153,6 +158,8 @@ function resolveCallers(rule: Record<string, any>, identities: Map<string, strin
     for (const n of source.namespaces ?? []) out.push({ label: `any workload in namespace ${n}`, resolved: false });
     for (const b of source.ipBlocks ?? []) out.push({ label: `ipBlock ${b}`, resolved: false });
     for (const r of source.requestPrincipals ?? []) out.push({ label: `request principal ${r}`, resolved: false });
+    const others = Object.keys(source).filter((k) => k !== "notPrincipals");
+    if (out.length === 0 && others.length === 0 && (source.notPrincipals ?? []).includes("*")) out.push({ label: "callers without a mesh identity", resolved: false });
     if (out.length === 0) out.push({ label: `source ${JSON.stringify(source)}`, resolved: false });
     return out;
   });
@@ -182,8 +189,9 @@ export function accessEdges(cluster: string, objects: KubernetesObject[], identi
       const [ports, methods, paths] = [collect("ports"), collect("methods"), collect("paths")];
       for (const c of resolveCallers(rule, identities)) {
         for (const t of targets) {
+          const blind = t.identityBlind && c.label !== "callers without a mesh identity" ? " (never matches: the gateway sees no mesh identity)" : "";
           edges.push({
-            cluster, policy: name, action, caller: c.label, callerResolved: c.resolved, ...(c.note ? { callerNote: c.note } : {}), target: t.label, via: t.via,
+            cluster, policy: name, action, caller: `${c.label}${blind}`, callerResolved: c.resolved, ...(c.note ? { callerNote: c.note } : {}), target: t.label, via: t.via,
             ...(ports.length ? { ports } : {}), ...(methods.length ? { methods } : {}), ...(paths.length ? { paths } : {}),
           });
         }
@@ -191,4 +199,52 @@ export function accessEdges(cluster: string, objects: KubernetesObject[], identi
     }
   }
   return edges;
+}
+
+/** One NetworkPolicy's ingress on one cluster: which pods it guards, and who reaches which ports. */
+export interface NetworkAccess {
+  cluster: string;
+  /** `namespace/name` of the NetworkPolicy. */
+  policy: string;
+  /** Workloads and Gateways' proxies it selects. */
+  pods: string[];
+  rules: { ports: string; from: string[] }[];
+}
+
+/** The ingress rules of every NetworkPolicy on one cluster, resolved to rendered workloads and Gateways. */
+export function networkAccess(cluster: string, objects: KubernetesObject[]): NetworkAccess[] {
+  const workloads = workloadsOf(cluster, objects);
+  const gateways = objects.filter((o) => o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/"));
+  const namespaceLabels = (ns: string): Record<string, string> => ({
+    ...labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === ns) ?? ({ metadata: {} } as KubernetesObject)),
+    "kubernetes.io/metadata.name": ns,
+  });
+  const namespaces = [...new Set(objects.map((o) => (o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace)).filter((n): n is string => !!n))];
+  const podsIn = (ns: string, selector: LabelSelector | undefined): string[] => [
+    ...workloads.filter((w) => w.namespace === ns && labelSelectorMatches(selector, w.labels)).map((w) => `${ns}/${w.name}`),
+    ...gateways
+      .filter((g) => (g.metadata.namespace ?? "default") === ns)
+      .filter((g) => labelSelectorMatches(selector, { ...((g.spec as any)?.infrastructure?.labels ?? {}), "gateway.networking.k8s.io/gateway-name": g.metadata.name }))
+      .map((g) => `Gateway ${ns}/${g.metadata.name}`),
+  ];
+  return objects
+    .filter((o) => o.kind === "NetworkPolicy" && o.apiVersion.startsWith("networking.k8s.io/"))
+    .filter((np) => ((np.spec as any)?.policyTypes ?? ["Ingress"]).includes("Ingress"))
+    .map((np) => {
+      const ns = np.metadata.namespace ?? "default";
+      const spec = (np.spec ?? {}) as Record<string, any>;
+      const rules = ((spec.ingress ?? []) as Record<string, any>[]).map((rule) => {
+        const ports = ((rule.ports ?? []) as Record<string, any>[]).map((p) => `${p.port ?? "any"}${p.endPort ? `-${p.endPort}` : ""}`).join(", ") || "every port";
+        const from = !(rule.from ?? []).length
+          ? ["anywhere"]
+          : (rule.from as Record<string, any>[]).flatMap((peer) => {
+              if (peer.ipBlock) return [`ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(", ")}` : ""}`];
+              const inNamespaces = peer.namespaceSelector ? namespaces.filter((n) => labelSelectorMatches(peer.namespaceSelector, namespaceLabels(n))) : [ns];
+              const pods = inNamespaces.flatMap((n) => podsIn(n, peer.podSelector));
+              return pods.length ? pods : [`no rendered pod (${JSON.stringify(peer)})`];
+            });
+        return { ports, from };
+      });
+      return { cluster, policy: `${ns}/${np.metadata.name}`, pods: podsIn(ns, spec.podSelector), rules };
+    });
 }

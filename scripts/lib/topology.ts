@@ -2,12 +2,12 @@
  * `topology.md`: what a reviewer needs to see of the platform's shape, as Markdown a pull request
  * renders: a clusters table, a Mermaid flowchart (clusters as subgraphs with their network,
  * east-west links between networks, gateways, routes with weights, InferencePools and their
- * endpoint pickers), the who-may-call-whom matrix from the AuthorizationPolicies, and the plain
- * list of edges behind it. Pure functions of the deployment export.
+ * endpoint pickers), the who-may-call-whom matrix from the AuthorizationPolicies, the plain
+ * list of edges behind it, and who may reach which pods through NetworkPolicies. Pure functions of the deployment export.
  */
 import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode } from "./topology-model";
-import { accessEdges, workloadsOf, meshIdentities, AccessEdge } from "./topology-access";
+import { accessEdges, workloadsOf, meshIdentities, networkAccess, AccessEdge } from "./topology-access";
 
 export { buildTopology, accessEdges };
 export type { Topology, AccessEdge };
@@ -153,6 +153,23 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
       lines.set(line, (lines.get(line) ?? new Set()).add(e.cluster));
     }
     for (const [line, clusters] of lines) out.push(`${line} on ${[...clusters].sort().map((c) => `\`${c}\``).join(", ")}`);
+    out.push("");
+  }
+  const network = [...t.objects].flatMap(([cluster, objs]) => networkAccess(cluster, objs));
+  if (network.length) {
+    out.push(
+      "## Who may reach which pods (NetworkPolicies)",
+      "",
+      "Enforced by the cluster's CNI, below the mesh: where a proxy cannot see mesh identities (Istio's own gateways), this is what keeps its ports to the callers meant for them.",
+      "",
+    );
+    const lines = new Map<string, Set<string>>();
+    for (const n of network) {
+      const rules = n.rules.map((r) => `port ${r.ports} from ${r.from.map((f) => `\`${f}\``).join(", ")}`).join("; ") || "nothing (all ingress denied)";
+      const line = `- \`${n.policy}\` guards ${n.pods.map((p) => `\`${p}\``).join(", ") || "no rendered pod"}: ${rules}`;
+      lines.set(line, (lines.get(line) ?? new Set()).add(n.cluster));
+    }
+    for (const [line, clusters] of lines) out.push(`${line} — on ${[...clusters].sort().map((c) => `\`${c}\``).join(", ")}`);
     out.push("");
   }
   const covered = new Set(edges.map((e) => `${e.cluster}|${e.target}`));

@@ -47,7 +47,10 @@ test("a cluster serving models without agents still binds its inference gateway:
   assert.ok(policy, "without it Istio admits everyone on every port, the plaintext in-mesh listener included");
   assert.deepEqual(policy.spec.rules, [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }]);
   const intended = edgeList(intendedCallGraph(spec, "aws-euw1", inferenceGatewayIdentity, meshWaypoints));
-  assert.deepEqual(intended, ["mesh: ingress -> inference/inference-gateway-istio"]);
+  assert.deepEqual(intended, ["mesh: ingress -> inference/inference-gateway-istio", "network: ingress -> inference/inference-gateway-istio"]);
+  // The gateway's pods take the public listener and Istio's status port from anywhere, and nothing on 80.
+  const network = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "inference-gateway-callers");
+  assert.deepEqual(network.spec.ingress, [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 15021 }] }]);
   assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended);
 });
 
@@ -118,4 +121,29 @@ test("with the mesh's waypoint in tools, the agents' rule sits on the waypoint (
   for (const gw of objects.filter((o) => o.kind === "Gateway" && o.spec.gatewayClassName === "agentgateway")) {
     assert.equal(gw.spec.infrastructure.labels["istio.io/use-waypoint"], "none", `${gw.metadata.name} is reached directly, not through a waypoint`);
   }
+});
+
+test("agents reach the inference gateway through its NetworkPolicy: a principal at an Istio gateway matches nobody", () => {
+  const spec = shippedSpec("local");
+  const objects = structuredClone(renderShipped("local").objects("local")) as any[];
+  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
+  assert.ok(intended.includes("network: agents/research-agent-v1 -> inference/inference-gateway-istio"));
+  assert.ok(!intended.some((e) => /^mesh: agents\/.* -> inference\//.test(e)), "Istio's gateway sees no mesh identity");
+  // The Istio policy admits callers without a mesh identity on the two listener ports only.
+  const policy = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "inference-gateway-callers");
+  assert.deepEqual(policy.spec.rules, [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443", "80"] } }] }]);
+  // The NetworkPolicy lets exactly this cluster's agent versions reach port 80.
+  const network = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "inference-gateway-callers");
+  assert.deepEqual(network.spec.podSelector, { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } });
+  assert.deepEqual(network.spec.ingress[1].ports, [{ protocol: "TCP", port: 80 }]);
+  assert.deepEqual(network.spec.ingress[1].from[0].podSelector.matchExpressions[0].values, spec.agents.flatMap((a) => a.versions.map((v) => `${a.name}-${v.name}`)).sort());
+
+  // A principal added at the Istio gateway draws no edge; opening port 80 to every namespace does.
+  policy.spec.rules.push({ from: [{ source: { principals: ["cluster.local/ns/tools/sa/calculator"] } }] });
+  network.spec.ingress[1].from = [{ namespaceSelector: {} }];
+  const rendered = agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain));
+  const extra = rendered.filter((e) => !intended.includes(e));
+  assert.ok(!extra.some((e) => e.startsWith("mesh: tools/calculator")), extra.join("\n"));
+  assert.ok(extra.includes("network: tools/calculator -> inference/inference-gateway-istio"), extra.join("\n"));
+  assert.ok(extra.includes("network: inference/inference-gateway-istio -> inference/inference-gateway-istio"), extra.join("\n"));
 });

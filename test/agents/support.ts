@@ -17,9 +17,6 @@ export function shippedSpec(stack: "local" | "dev" | "prod"): PlatformSpec {
 /** The inference layer's contract as it stands on main (gateway `inference/inference-gateway`). */
 export const inference: ClusterInference = {
   openAiBaseUrl: "http://inference-gateway-istio.inference.svc.cluster.local/v1",
-  gatewayServiceAccount: { namespace: "inference", name: "inference-gateway-istio" },
-  gatewayName: "inference-gateway",
-  gatewayNamespace: "inference",
   models: [],
   pools: [],
   ready: [],

@@ -87,6 +87,8 @@ test("the API endpoint is private-only in prod and public only to the configured
   assert.equal(prod.publicAccessCidrs, undefined);
   assert.equal(prod.authenticationMode, "API");
   assert.equal(prod.skipDefaultNodeGroup, true);
+  // The inference gateway's NetworkPolicy is only enforced with the VPC CNI's network policy agent.
+  assert.deepEqual(prod.vpcCniOptions, { enableNetworkPolicy: true });
   const dev = eksClusterArgs(eksCluster("dev", "dev-usw2"), "1.33", vpc);
   assert.equal(dev.endpointPublicAccess, true);
   assert.deepEqual(dev.publicAccessCidrs, ["203.0.113.0/24"]);

@@ -487,14 +487,40 @@ function more(): Mutation[] {
       apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && typeof (r.inputs as any)?.version === "string", (o) => (o.version = ">=0.0.1")),
     },
     {
-      name: "the inference gateway admitting callers without a mesh identity on every port (its in-mesh HTTP listener included)",
+      name: "the inference gateway admitting callers without a mesh identity on every port, and no NetworkPolicy keeping its in-mesh listener to the agents",
+      policy: "gateway-listeners-tls",
+      apply: (doc) => {
+        const urn = onFirst(
+          doc,
+          (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"),
+          (o) => o.spec.rules.forEach((rule: any) => rule.from?.some((f: any) => (f.source?.notPrincipals ?? []).includes("*")) && delete rule.to),
+        );
+        removeAll(doc, (r) => isKind(r, "NetworkPolicy") && (r.inputs as any)?.metadata?.name === "inference-gateway-callers");
+        return urn;
+      },
+    },
+    {
+      name: "the inference gateway's NetworkPolicy opening its in-mesh listener (port 80) to anywhere",
       policy: "gateway-listeners-tls",
       apply: (doc) =>
         onFirst(
           doc,
-          (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"),
-          (o) => o.spec.rules.forEach((rule: any) => rule.from?.some((f: any) => (f.source?.notPrincipals ?? []).includes("*")) && delete rule.to),
+          (r) => isKind(r, "NetworkPolicy") && (r.inputs as any)?.spec?.ingress?.some((rule: any) => rule.from && rule.ports?.some((p: any) => p.port === 80)),
+          (o) => o.spec.ingress.forEach((rule: any) => rule.ports?.some((p: any) => p.port === 80) && delete rule.from),
         ),
+    },
+    {
+      name: "the inference gateway's policy naming the agents' principals (Istio's gateways never see them)",
+      policy: "authorization-principals-known",
+      apply: (doc) => {
+        const agent = resources(doc).find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.inputs as any)?.metadata?.namespace === "agents");
+        if (!agent) return undefined;
+        return onFirst(
+          doc,
+          (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"),
+          (o) => o.spec.rules.push({ from: [{ source: { principals: [`cluster.local/ns/agents/sa/${(agent.inputs as any).metadata.name}`] } }] }),
+        );
+      },
     },
     {
       name: "a root-namespace ALLOW policy letting the agent gateway reach the tools",

@@ -182,3 +182,36 @@ test("principals of controller-provisioned gateway proxies resolve to their Gate
     "inference/inference-gateway": [false, undefined],
   });
 });
+
+test("an Istio ingress Gateway sees no mesh identity: its principals are marked never-matching, and NetworkPolicies say who reaches its pods", () => {
+  const objects = [
+    ...clusterObjects("east", "net-east", []),
+    {
+      apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "inference-gateway-callers", namespace: "inference" },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }],
+        rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }, { from: [{ source: { principals: [`${TD}/ns/agents/sa/research-agent`] } }] }],
+      },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "inference-gateway-callers", namespace: "inference" },
+      spec: {
+        podSelector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          { ports: [{ protocol: "TCP", port: 443 }] },
+          { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agents" } }, podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["research-agent"] }] } }], ports: [{ protocol: "TCP", port: 80 }] },
+          { from: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        ],
+      },
+    },
+  ];
+  const md = topologyMarkdown({ deployment: { resources: objects.map((o) => resource("east", o)) } }, "prod");
+  assert.match(md, /- ALLOW `callers without a mesh identity` → `Gateway inference\/inference-gateway` via gateway \[ports 443\]/);
+  assert.match(md, /- ALLOW `agents\/research-agent \(never matches: the gateway sees no mesh identity\)` → `Gateway inference\/inference-gateway`/);
+  assert.match(md, /## Who may reach which pods \(NetworkPolicies\)/);
+  assert.match(
+    md,
+    /- `inference\/inference-gateway-callers` guards `Gateway inference\/inference-gateway`: port 443 from `anywhere`; port 80 from `agents\/research-agent-v1`; port 8080 from `ipBlock 10.0.0.0\/8 except 10.1.0.0\/16` — on `east`/,
+  );
+});

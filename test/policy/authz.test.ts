@@ -120,6 +120,23 @@ test("authorization-principals-known: principals name rendered ServiceAccounts i
   assert.deepEqual(listed.violations, []);
 });
 
+test("authorization-principals-known: a policy bound only to an Istio ingress Gateway names no mesh identities (ambient callers arrive without one)", async () => {
+  const base = [sa("agents", "research-agent-v1"), gw("inference", "inference-gateway", "istio"), gw("agents", "agent-gateway", "agentgateway"), gw("agents", "waypoint", "istio-waypoint")];
+  const toGateway = (name: string, source: Record<string, unknown>) => ({ action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }], rules: [{ from: [{ source }] }] });
+  const identityLess = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "callers", toGateway("inference-gateway", { notPrincipals: ["*"] }))]);
+  assert.deepEqual(identityLess.violations, []);
+  for (const source of [{ principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }, { namespaces: ["agents"] }, { serviceAccounts: ["agents/research-agent-v1"] }]) {
+    const byIdentity = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "callers", toGateway("inference-gateway", source))]);
+    assert.equal(byIdentity.violations.length, 1, JSON.stringify(source));
+    assert.match(byIdentity.violations[0].message, /rule 0: names callers by (principals|namespaces|serviceAccounts), but it binds only Gateway inference-gateway \(class istio\).*never matches them/);
+  }
+  // Waypoints and agentgateway read the caller's HBONE identity: principals there are fine.
+  const waypoint = await runStack(authorizationPrincipalsKnown, [...base, ap("agents", "callers", toGateway("waypoint", { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }))]);
+  assert.deepEqual(waypoint.violations, []);
+  const agw = await runStack(authorizationPrincipalsKnown, [...base, ap("agents", "callers", toGateway("agent-gateway", { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }))]);
+  assert.deepEqual(agw.violations, []);
+});
+
 test("l7-authorization-target-refs: L7 rules attach through targetRefs", async () => {
   const l7 = { rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/a"] } }], to: [{ operation: { methods: ["POST"], paths: ["/v1/*"] } }] }] };
   const ok = await runResource(l7AuthorizationTargetRefs, [

@@ -57,7 +57,7 @@ test("gateway-listeners-tls: an in-mesh plaintext listener stops being in-mesh o
   assert.equal(anyPort.violations.length, 1);
   assert.match(anyPort.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy inference-gateway-callers admits callers without a mesh identity on every port/);
   const port80 = await runStack(gatewayListenersTls, [gwMesh, callers([{ operation: { ports: ["443", "80"] } }])]);
-  assert.match(port80.violations[0].message, /on port 80;/);
+  assert.match(port80.violations[0].message, /on port 80 and no NetworkPolicy keeps the port to pods inside the cluster;/);
   // A request principal is a token, not a mesh identity: outside clients with one reach port 80.
   const jwt = on(AP, "jwt", {
     metadata: { name: "jwt-callers", namespace: "inference" },
@@ -67,6 +67,38 @@ test("gateway-listeners-tls: an in-mesh plaintext listener stops being in-mesh o
   // No policy binding the Gateway at all: Istio admits everyone.
   const unbound = await runStack(gatewayListenersTls, [gwMesh]);
   assert.match(unbound.violations[0].message, /no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits callers without a mesh identity on every port/);
+});
+
+test("gateway-listeners-tls: a NetworkPolicy keeping the in-mesh port to pods makes an open Istio policy safe; an open NetworkPolicy rule does not", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const gw = gateway("inference-gateway", "istio", [https, mesh]);
+  // Istio's gateway sees no mesh identity, so the policy admits identity-less callers on both listeners.
+  const open = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443", "80"] } }] }] },
+  });
+  const agents = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agents" } }, podSelector: { matchLabels: { "app.kubernetes.io/component": "agent" } } };
+  const netpol = (ingress: unknown[], podSelector: unknown = { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } }, name = "inference-gateway-callers") =>
+    on(NP, `np-${name}`, { metadata: { name, namespace: "inference" }, spec: { podSelector, policyTypes: ["Ingress"], ingress } });
+  const publicRule = { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 15021 }] };
+  const agentsOn80 = { from: [agents], ports: [{ protocol: "TCP", port: 80 }] };
+  assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, netpol([publicRule, agentsOn80])])).violations, []);
+  const cases: [string, ReturnType<typeof on>[], RegExp][] = [
+    ["a rule without peers covering 80", [netpol([publicRule, { ports: [{ protocol: "TCP", port: 80 }] }])], /NetworkPolicy inference-gateway-callers admits addresses outside the cluster on it/],
+    ["a rule without ports", [netpol([{}])], /NetworkPolicy inference-gateway-callers admits addresses outside the cluster/],
+    ["a port range over 80", [netpol([publicRule, { ports: [{ protocol: "TCP", port: 1, endPort: 1024 }] }])], /admits addresses outside the cluster/],
+    ["an ipBlock peer", [netpol([publicRule, { from: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ protocol: "TCP", port: 80 }] }])], /admits addresses outside the cluster/],
+    ["a second, open policy (policies add up)", [netpol([publicRule, agentsOn80]), netpol([{ ports: [{ port: 80 }] }], {}, "allow-all")], /NetworkPolicy allow-all admits/],
+    ["a policy selecting other pods", [netpol([publicRule, agentsOn80], { matchLabels: { app: "other" } })], /no NetworkPolicy keeps the port to pods inside the cluster/],
+    ["an egress-only policy", [on(NP, "egress", { metadata: { name: "egress", namespace: "inference" }, spec: { podSelector: {}, policyTypes: ["Egress"] } })], /no NetworkPolicy keeps/],
+  ];
+  for (const [what, extra, message] of cases) {
+    const result = await runStack(gatewayListenersTls, [gw, open, ...extra]);
+    assert.equal(result.violations.length, 1, what);
+    assert.match(result.violations[0].message, message, what);
+  }
 });
 
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";

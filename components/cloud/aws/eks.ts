@@ -43,6 +43,9 @@ export function eksClusterArgs(
     endpointPublicAccess: spec.endpointPublicAccess,
     ...(spec.endpointPublicAccess ? { publicAccessCidrs: spec.publicAccessCidrs } : {}),
     enabledClusterLogTypes: ["api", "audit", "authenticator"],
+    // The inference gateway's NetworkPolicy keeps its plaintext in-mesh listener to the agents;
+    // the VPC CNI enforces NetworkPolicies only with its network policy agent turned on.
+    vpcCniOptions: { enableNetworkPolicy: true },
   };
 }
 
