@@ -4,15 +4,18 @@ import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRef
 import { configWithDefaults, list, orUnknown } from "../lib/values";
 
 interface Config {
-  /** Gateway classes whose Gateways get an externally reachable Service. */
-  externalGatewayClasses: string[];
+  /** Gateway classes whose Gateways never get an externally reachable Service; every other class does unless its settings say ClusterIP. */
+  internalGatewayClasses: string[];
   /** Allow plaintext listeners anyway (a laptop stack without certificates). */
   allowPlaintextListeners: boolean;
   /** Listener hostnames served only to in-mesh callers (cluster-local Service names). */
   inMeshHostnameSuffixes: string[];
 }
 const defaults: Config = {
-  externalGatewayClasses: ["istio", "agentgateway"],
+  // Waypoints are ClusterIP; istio-remote gateways are not deployed here. Everything else Istio or
+  // agentgateway deploys (istio, istio-east-west, istio-agentgateway, agentgateway) defaults to a
+  // LoadBalancer, and an unknown class is assumed to as well.
+  internalGatewayClasses: ["istio-waypoint", "istio-remote"],
   allowPlaintextListeners: false,
   inMeshHostnameSuffixes: [".svc.cluster.local"],
 };
@@ -23,8 +26,10 @@ const encrypted = new Set(["HTTPS", "TLS", "HBONE"]);
 function clusterInternal(gw: PolicyResource, resources: PolicyResource[]): boolean {
   const m = meta(gw.props);
   const infra = gw.props.spec?.infrastructure ?? {};
-  // Istio: the networking.istio.io/service-type annotation on the Gateway or its infrastructure.
-  if ((m.annotations["networking.istio.io/service-type"] ?? infra.annotations?.["networking.istio.io/service-type"]) === "ClusterIP") return true;
+  // Istio reads the networking.istio.io/service-type annotation on the Gateway itself only
+  // (1.30.3 gatewaycommon/deploymentcontroller.go); under spec.infrastructure.annotations it is
+  // merely copied onto the Service, which stays a LoadBalancer. agentgateway ignores it.
+  if (gw.props.spec?.gatewayClassName !== "agentgateway" && m.annotations["networking.istio.io/service-type"] === "ClusterIP") return true;
   const ref = infra.parametersRef;
   if (ref?.kind === "AgentgatewayParameters") {
     const params = resources.find((r) => isKind(r.type, "agentgateway.dev", "AgentgatewayParameters") && meta(r.props).name === ref.name && meta(r.props).namespace === m.namespace);
@@ -94,6 +99,44 @@ function networkPolicyKeepsInCluster(gw: PolicyResource, port: number, resources
   return { restricted: selecting.length > 0 && open.length === 0, policies: (open.length ? open : selecting).map((np) => meta(np.props).name) };
 }
 
+interface ListenerOf {
+  listener: Record<string, any>;
+  /** `Gateway ns/name` or `ListenerSet ns/name`, for messages. */
+  from: string;
+  urn: string;
+}
+
+/**
+ * The Gateway's listeners and those ListenerSets attach to it: a ListenerSet whose parentRef names
+ * the Gateway counts when the Gateway's `allowedListeners.namespaces.from` admits its namespace
+ * (`Same`, `All`, or `Selector` over the namespace's labels; absent or `None` admits none). Istio
+ * adds their ports to the Gateway's Service (gatewaycommon/deploymentcontroller.go).
+ */
+function listenersOf(gw: PolicyResource, resources: PolicyResource[]): ListenerOf[] {
+  const { namespace, name } = meta(gw.props);
+  const own = (list(gw.props.spec?.listeners) as Record<string, any>[]).map((listener) => ({ listener, from: `Gateway ${namespace}/${name}`, urn: gw.urn }));
+  const allowed = gw.props.spec?.allowedListeners?.namespaces ?? {};
+  const admits = (ns: string): boolean => {
+    if (allowed.from === "All") return true;
+    if (allowed.from === "Same") return ns === namespace;
+    if (allowed.from === "Selector") {
+      const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
+      return matchesSelector(allowed.selector ?? {}, { ...(nsObj ? meta(nsObj.props).labels : {}), "kubernetes.io/metadata.name": ns });
+    }
+    return false;
+  };
+  const sets = resources.filter((r) => {
+    if (!isKind(r.type, "gateway.networking.k8s.io", "ListenerSet") && !isKind(r.type, "gateway.networking.x-k8s.io", "XListenerSet")) return false;
+    const ref = r.props.spec?.parentRef ?? {};
+    const setNs = meta(r.props).namespace;
+    return (ref.kind ?? "Gateway") === "Gateway" && ref.name === name && (ref.namespace ?? setNs) === namespace && admits(setNs);
+  });
+  const attached = sets.flatMap((set) =>
+    (list(set.props.spec?.listeners) as Record<string, any>[]).map((listener) => ({ listener, from: `ListenerSet ${meta(set.props).namespace}/${meta(set.props).name}`, urn: set.urn })),
+  );
+  return [...own, ...attached];
+}
+
 /**
  * Anything an external Gateway listens on is reachable from outside the cluster: prompts,
  * completions and tokens must not cross that edge in plaintext.
@@ -101,11 +144,16 @@ function networkPolicyKeepsInCluster(gw: PolicyResource, port: number, resources
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (classes istio and agentgateway; not waypoints or east-west gateways, not ClusterIP-only gateways) use HTTPS or TLS with a certificate to terminate it; a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate; a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      externalGatewayClasses: { type: "array", items: { type: "string" }, default: defaults.externalGatewayClasses, description: "Gateway classes exposed outside the cluster." },
+      internalGatewayClasses: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.internalGatewayClasses,
+        description: "Gateway classes whose Gateways are never exposed outside the cluster; every other class is judged.",
+      },
       allowPlaintextListeners: { type: "boolean", default: defaults.allowPlaintextListeners, description: "Allow HTTP/TCP listeners on external Gateways (local stacks only)." },
       inMeshHostnameSuffixes: {
         type: "array",
@@ -121,15 +169,16 @@ export const gatewayListenersTls: StackValidationPolicy = {
     for (const [cluster, resources] of byCluster(args.resources)) {
       for (const gw of resources.filter((r) => isGateway(r.type))) {
         const cls = orUnknown(() => gw.props.spec?.gatewayClassName as string, undefined);
-        if (!cls || !config.externalGatewayClasses.includes(cls)) continue;
+        if (!cls || config.internalGatewayClasses.includes(cls)) continue;
         if (orUnknown(() => clusterInternal(gw, resources), false)) continue;
         const { namespace, name } = meta(gw.props);
-        for (const l of orUnknown(() => list(gw.props.spec?.listeners) as Record<string, any>[], [])) {
+        for (const { listener: l, from, urn } of orUnknown(() => listenersOf(gw, resources), [])) {
           const protocol = String(l.protocol ?? "");
+          const where = from === `Gateway ${namespace}/${name}` ? `Gateway ${namespace}/${name}` : `Gateway ${namespace}/${name} (through ${from})`;
           // HTTPS always terminates; TLS terminates unless it passes through: both need a certificate.
           const terminates = protocol === "HTTPS" || (protocol === "TLS" && (l.tls?.mode ?? "Terminate") === "Terminate");
           if (terminates && list(l.tls?.certificateRefs).length === 0) {
-            report(`Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} but names no tls.certificateRefs, so it cannot terminate TLS`, gw.urn);
+            report(`${where} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} but names no tls.certificateRefs, so it cannot terminate TLS`, urn);
           }
           if (encrypted.has(protocol)) continue;
           const hostname: string | undefined = l.hostname;
@@ -142,12 +191,12 @@ export const gatewayListenersTls: StackValidationPolicy = {
               ? `NetworkPolicy ${network.policies.join(", ")} admits addresses outside the cluster on it`
               : "no NetworkPolicy keeps the port to pods inside the cluster";
             report(
-              `Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`} and ${networkWhy}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
-              gw.urn,
+              `${where} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`} and ${networkWhy}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
+              urn,
             );
             continue;
           }
-          report(`Gateway ${namespace}/${name} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol}; external listeners must be HTTPS or TLS`, gw.urn);
+          report(`${where} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol}; external listeners must be HTTPS or TLS`, urn);
         }
       }
     }

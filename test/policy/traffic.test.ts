@@ -21,7 +21,7 @@ test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-w
       spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
     }),
     gateway("waypoint", "istio-waypoint", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
-    gateway("eastwest", "istio-east-west", [{ name: "tcp", port: 15443, protocol: "TCP" }]),
+    gateway("eastwest", "istio-east-west", [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate", options: { "gateway.istio.io/tls-terminate-mode": "ISTIO_MUTUAL" } } }]),
     gateway("internal", "istio", [http], { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } }),
     gateway("mcp-gateway", "agentgateway", [http], { spec: { infrastructure: { parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: "mcp" } } } }),
     on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", "params", { metadata: { name: "mcp", namespace: "inference" }, spec: { service: { spec: { type: "ClusterIP" } } } }),
@@ -37,6 +37,43 @@ test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-w
   ]);
   assert.equal(noCert.violations.length, 1);
   assert.match(noCert.violations[0].message, /listener https \(port 443\) is HTTPS but names no tls.certificateRefs/);
+});
+
+test("gateway-listeners-tls: every class but waypoints is external, only the Gateway's own annotation makes Istio's Service ClusterIP, and ListenerSets' listeners count", async () => {
+  const LS = "kubernetes:gateway.networking.k8s.io/v1:ListenerSet";
+  const listenerSet = (name: string, listeners: unknown[], parentRef: Record<string, unknown> = { name: "inference-gateway" }) =>
+    on(LS, `ls-${name}`, { metadata: { name, namespace: "inference" }, spec: { parentRef, listeners } });
+  const cases: [string, ReturnType<typeof on>[], RegExp | undefined][] = [
+    ["a plaintext east-west listener (its Service is a LoadBalancer)", [gateway("eastwest", "istio-east-west", [{ name: "tcp", port: 15443, protocol: "TCP" }])], /Gateway inference\/eastwest on a: listener tcp \(port 15443\) is TCP; external listeners must be HTTPS or TLS/],
+    ["Istio's agentgateway class", [gateway("agw", "istio-agentgateway", [http])], /Gateway inference\/agw on a: listener http \(port 80\) is HTTP/],
+    ["a class the rule has never heard of", [gateway("nginx", "nginx", [http])], /Gateway inference\/nginx on a: listener http/],
+    [
+      "ClusterIP asked for under spec.infrastructure.annotations (Istio only copies it onto the Service)",
+      [gateway("internal", "istio", [http], { spec: { infrastructure: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } } })],
+      /Gateway inference\/internal on a: listener http/,
+    ],
+    ["the annotation on the Gateway itself", [gateway("internal", "istio", [http], { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } })], undefined],
+    [
+      "a ListenerSet's HTTP listener on a Gateway that allows it",
+      [gateway("inference-gateway", "istio", [https], { spec: { allowedListeners: { namespaces: { from: "Same" } } } }), listenerSet("extra", [{ name: "plain", port: 8080, protocol: "HTTP" }])],
+      /Gateway inference\/inference-gateway \(through ListenerSet inference\/extra\) on a: listener plain \(port 8080\) is HTTP/,
+    ],
+    ["a ListenerSet the Gateway does not allow (no allowedListeners)", [gateway("inference-gateway", "istio", [https]), listenerSet("extra", [{ name: "plain", port: 8080, protocol: "HTTP" }])], undefined],
+    [
+      "a ListenerSet naming another Gateway",
+      [gateway("inference-gateway", "istio", [https], { spec: { allowedListeners: { namespaces: { from: "All" } } } }), listenerSet("extra", [{ name: "plain", port: 8080, protocol: "HTTP" }], { name: "other" })],
+      undefined,
+    ],
+  ];
+  for (const [what, resources, message] of cases) {
+    const result = await runStack(gatewayListenersTls, resources);
+    if (!message) {
+      assert.deepEqual(result.violations, [], what);
+      continue;
+    }
+    assert.equal(result.violations.length, 1, what);
+    assert.match(result.violations[0].message, message, what);
+  }
 });
 
 test("gateway-listeners-tls: an in-mesh plaintext listener stops being in-mesh once outside callers are admitted on its port", async () => {
