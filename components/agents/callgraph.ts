@@ -85,11 +85,13 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
 
 /**
- * The ServiceAccount a gateway controller creates for a Gateway's proxy: agentgateway and Istio's
- * waypoint class name it after the Gateway; Istio's other classes `<gateway>-<class>`.
+ * The ServiceAccount a gateway controller creates for a Gateway's proxy: agentgateway names it
+ * after the Gateway, and so does Istio 1.30.3 for its waypoint, east-west and agentgateway classes
+ * (DisableNameSuffix in pilot/pkg/config/kube/gatewaycommon/classinfo.go); Istio's default class
+ * (and any other) `<gateway>-<class>`.
  */
 export function proxyServiceAccount(gateway: string, gatewayClassName: string): string {
-  return gatewayClassName === "agentgateway" || gatewayClassName === "istio-waypoint" ? gateway : `${gateway}-${gatewayClassName}`;
+  return ["agentgateway", "istio-waypoint", "istio-east-west", "istio-agentgateway"].includes(gatewayClassName) ? gateway : `${gateway}-${gatewayClassName}`;
 }
 
 const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined) =>

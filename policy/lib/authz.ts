@@ -105,19 +105,44 @@ export function parsePrincipal(p: string): { trustDomain: string; namespace: str
   return m ? { trustDomain: m[1], namespace: m[2], serviceAccount: m[3] } : undefined;
 }
 
+/** A Gateway's proxy as the mesh sees it: the ServiceAccount its controller runs it under. */
+export interface GatewayProxy {
+  /** `namespace/serviceAccount`. */
+  identity: string;
+  namespace: string;
+  name: string;
+  gatewayClassName: string;
+  labels: Record<string, string>;
+}
+
 /**
- * The `namespace/serviceAccount` identities gateway controllers create for the Gateways of the
- * stack (Istio: `<name>-<class>`, the bare name for waypoints; agentgateway: the Gateway's name).
+ * Gateway classes whose controller names the proxy's ServiceAccount after the Gateway itself.
+ * Istio 1.30.3 appends `-<class>` only for its default class (`istio`): the waypoint, east-west
+ * and agentgateway classes set DisableNameSuffix (pilot/pkg/config/kube/gatewaycommon/classinfo.go,
+ * GetDefaultName in gateway_utils.go); agentgateway's own controller uses the Gateway's name.
  */
-export function gatewayProxyIdentities(resources: PolicyResource[]): Set<string> {
-  const out = new Set<string>();
+const BARE_NAME_CLASSES = new Set(["istio-waypoint", "istio-east-west", "istio-agentgateway", "agentgateway"]);
+
+/** The proxies of the stack's Gateways, by identity. */
+export function gatewayProxies(resources: PolicyResource[]): Map<string, GatewayProxy> {
+  const out = new Map<string, GatewayProxy>();
   for (const r of resources.filter((x) => isGateway(x.type))) {
     const m = meta(r.props);
     const cls: string | undefined = r.props.spec?.gatewayClassName;
     if (!cls) continue;
-    out.add(cls === "istio-waypoint" || cls === "agentgateway" ? `${m.namespace}/${m.name}` : `${m.namespace}/${m.name}-${cls}`);
+    const identity = BARE_NAME_CLASSES.has(cls) ? `${m.namespace}/${m.name}` : `${m.namespace}/${m.name}-${cls}`;
+    out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: m.labels });
   }
   return out;
+}
+
+/**
+ * The `namespace/serviceAccount` identities gateway controllers create for the Gateways of the
+ * stack (Istio: `<name>-istio` for its default class, the bare name for its waypoint, east-west
+ * and agentgateway classes; agentgateway: the Gateway's name).
+ */
+export function gatewayProxyIdentities(resources: PolicyResource[]): Set<string> {
+  return new Set(gatewayProxies(resources).keys());
 }
 
 /** ServiceAccounts a principal may name: rendered ServiceAccounts and the gateway proxies' identities. */
@@ -129,3 +154,4 @@ export function knownServiceAccounts(resources: PolicyResource[]): Set<string> {
   }
   return out;
 }
+

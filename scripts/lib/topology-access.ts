@@ -122,12 +122,13 @@ interface Caller {
 }
 
 /** Istio-managed gateway classes whose controller provisions `<Gateway name>-<GatewayClass name>`. */
-const ISTIO_PROVISIONED = new Set(["istio", "istio-east-west"]);
+const ISTIO_PROVISIONED = new Set(["istio"]);
 
 /**
  * Identities that may appear as principals: rendered ServiceAccounts (note ""), and the accounts
- * controllers provision for Gateways: Istio `<name>-<class>` (the bare name for waypoints), the
- * agentgateway controller the Gateway's name.
+ * controllers provision for Gateways: Istio `<name>-istio` for its default class and the bare name
+ * for its waypoint, east-west and agentgateway classes (Istio 1.30.3 DisableNameSuffix,
+ * pilot/pkg/config/kube/gatewaycommon/classinfo.go), the agentgateway controller the Gateway's name.
  */
 export function meshIdentities(objects: KubernetesObject[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -137,7 +138,7 @@ export function meshIdentities(objects: KubernetesObject[]): Map<string, string>
     if (o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/")) {
       const cls = String((o.spec as any)?.gatewayClassName ?? "");
       const note = `proxy of Gateway ${ns}/${o.metadata.name}`;
-      if (cls === "istio-waypoint" || cls === "agentgateway") out.set(`${ns}/${o.metadata.name}`, note);
+      if (["istio-waypoint", "istio-east-west", "istio-agentgateway", "agentgateway"].includes(cls)) out.set(`${ns}/${o.metadata.name}`, note);
       else if (ISTIO_PROVISIONED.has(cls)) out.set(`${ns}/${o.metadata.name}-${cls}`, note);
     }
   }

@@ -5,6 +5,9 @@ import { authorizationSourcesRestricted } from "../../policy/rules/authorization
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { l7AuthorizationTargetRefs } from "../../policy/rules/l7-authorization-target-refs";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { gatewayProxyIdentities } from "../../policy/lib/authz";
+import { proxyServiceAccount } from "../../components/agents/callgraph";
+import { meshIdentities } from "../../scripts/lib/topology-access";
 import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
 
 const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
@@ -216,4 +219,28 @@ test("Istio 1.30 serviceAccounts sources are identities: known, restricted, and 
   assert.match(ghost.violations[0].message, /serviceAccounts entry "ghost" names no ServiceAccount/);
   const breach = await runStack(agentCallGraph, [...fleet, bySa("agents", ["inference/vllm"])]);
   assert.match(breach.violations[0].message, /admits serviceAccount inference\/vllm: only the agent gateway may call agents/);
+});
+
+test("gateway proxy identities: Istio suffixes -<class> only for its default class (1.30.3 DisableNameSuffix)", async () => {
+  const gateways = [
+    gw("inference", "inference-gateway", "istio"),
+    gw("istio-system", "istio-eastwestgateway", "istio-east-west"),
+    gw("inference", "ai-ingress", "istio-agentgateway"),
+    gw("tools", "waypoint", "istio-waypoint"),
+    gw("tools", "mcp-gateway", "agentgateway"),
+  ];
+  assert.deepEqual([...gatewayProxyIdentities(gateways)].sort(), ["inference/ai-ingress", "inference/inference-gateway-istio", "istio-system/istio-eastwestgateway", "tools/mcp-gateway", "tools/waypoint"]);
+  const known = await runStack(authorizationPrincipalsKnown, [...gateways, ap("inference", "x", allowFrom("cluster.local/ns/istio-system/sa/istio-eastwestgateway"))]);
+  assert.deepEqual(known.violations, []);
+  const suffixed = await runStack(authorizationPrincipalsKnown, [...gateways, ap("inference", "x", allowFrom("cluster.local/ns/istio-system/sa/istio-eastwestgateway-istio-east-west"))]);
+  assert.equal(suffixed.violations.length, 1);
+});
+
+test("gateway proxy identities at render time: the call graph and topology name Istio's bare-name classes like the pack", () => {
+  assert.equal(proxyServiceAccount("istio-eastwestgateway", "istio-east-west"), "istio-eastwestgateway");
+  assert.equal(proxyServiceAccount("ai-ingress", "istio-agentgateway"), "ai-ingress");
+  assert.equal(proxyServiceAccount("inference-gateway", "istio"), "inference-gateway-istio");
+  const gateway = (namespace: string, name: string, gatewayClassName: string) => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace }, spec: { gatewayClassName } });
+  const ids = meshIdentities([gateway("istio-system", "istio-eastwestgateway", "istio-east-west"), gateway("inference", "inference-gateway", "istio"), gateway("inference", "ai-ingress", "istio-agentgateway")] as any);
+  assert.deepEqual([...ids.keys()].sort(), ["inference/ai-ingress", "inference/inference-gateway-istio", "istio-system/istio-eastwestgateway"]);
 });
