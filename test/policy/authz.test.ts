@@ -5,10 +5,10 @@ import { authorizationSourcesRestricted } from "../../policy/rules/authorization
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { l7AuthorizationTargetRefs } from "../../policy/rules/l7-authorization-target-refs";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
-import { gatewayProxyIdentities } from "../../policy/lib/authz";
+import { celIdentityBound, gatewayProxyIdentities } from "../../policy/lib/authz";
 import { proxyServiceAccount } from "../../components/agents/callgraph";
 import { meshIdentities } from "../../scripts/lib/topology-access";
-import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
+import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 
 const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
 const on = (type: string, name: string, props: Record<string, unknown>, cluster = "a") => stackResource({ type, name: `${cluster}-${name}`, props, provider: k8sProvider(cluster) });
@@ -180,7 +180,7 @@ test("agent-call-graph: only the agent gateway calls agents, only agents call to
   ]);
   const messages = bad.violations.map((v) => v.message);
   assert.deepEqual(messages, [
-    "AuthorizationPolicy agents/research-agent-v1 admits cluster.local/ns/inference/sa/vllm: only the agent gateway may call agents",
+    "AuthorizationPolicy agents/research-agent-v1 admits cluster.local/ns/inference/sa/vllm: only the agent gateway (agents/agent-gateway) may call agents",
     "AuthorizationPolicy tools/web-search admits cluster.local/ns/agents/sa/agent-gateway: only agents may call tools (the agent gateway is not an agent)",
     "AuthorizationPolicy tools/web-search admits cluster.local/ns/inference/sa/vllm: only agents may call tools",
   ]);
@@ -218,7 +218,7 @@ test("Istio 1.30 serviceAccounts sources are identities: known, restricted, and 
   const ghost = await runStack(authorizationPrincipalsKnown, [...fleet, bySa("agents", ["ghost"])]);
   assert.match(ghost.violations[0].message, /serviceAccounts entry "ghost" names no ServiceAccount/);
   const breach = await runStack(agentCallGraph, [...fleet, bySa("agents", ["inference/vllm"])]);
-  assert.match(breach.violations[0].message, /admits serviceAccount inference\/vllm: only the agent gateway may call agents/);
+  assert.match(breach.violations[0].message, /admits serviceAccount inference\/vllm: only the agent gateway \(agents\/agent-gateway\) may call agents/);
 });
 
 test("gateway proxy identities: Istio suffixes -<class> only for its default class (1.30.3 DisableNameSuffix)", async () => {
@@ -243,4 +243,172 @@ test("gateway proxy identities at render time: the call graph and topology name 
   const gateway = (namespace: string, name: string, gatewayClassName: string) => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace }, spec: { gatewayClassName } });
   const ids = meshIdentities([gateway("istio-system", "istio-eastwestgateway", "istio-east-west"), gateway("inference", "inference-gateway", "istio"), gateway("inference", "ai-ingress", "istio-agentgateway")] as any);
   assert.deepEqual([...ids.keys()].sort(), ["inference/ai-ingress", "inference/inference-gateway-istio", "istio-system/istio-eastwestgateway"]);
+});
+
+// The agent call graph through proxies: the agent gateway the config names, waypoints and the MCP
+// gateway count as callers only while what they let through is itself in the graph.
+const td = "cluster.local";
+const principal = (id: string) => `${td}/ns/${id.split("/")[0]}/sa/${id.split("/")[1]}`;
+const labelledNs = (name: string, labels: Record<string, string>) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name, labels } });
+const pods = (namespace: string, name: string, labels: Record<string, string>) =>
+  on("kubernetes:apps/v1:Deployment", `${namespace}-deploy-${name}`, { metadata: { name, namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } });
+const svc = (namespace: string, name: string, selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  on("kubernetes:core/v1:Service", `${namespace}-svc-${name}`, { metadata: { name, namespace, labels }, spec: { selector, ports: [{ port: 8000 }] } });
+const selectorAllow = (namespace: string, name: string, matchLabels: Record<string, string>, ...callers: string[]) =>
+  ap(namespace, name, { ...allowFrom(...callers.map(principal)), selector: { matchLabels } });
+const serviceAllow = (namespace: string, name: string, service: string, ...callers: string[]) =>
+  ap(namespace, name, { ...allowFrom(...callers.map(principal)), targetRefs: [{ group: "", kind: "Service", name: service }] });
+const agwPolicy = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", `${namespace}-agpol-${name}`, { metadata: { name, namespace }, spec });
+const agwAuthz = (target: { kind: string; name: string }, matchExpressions: string[], action = "Allow") => ({
+  targetRefs: [{ group: "gateway.networking.k8s.io", ...target }],
+  traffic: { authorization: { action, policy: { matchExpressions } } },
+});
+const agentsCel = '(source.identity.trustDomain == "cluster.local" && source.identity.namespace == "agents" && source.identity.serviceAccount in ["research-agent-v1"])';
+
+test("agent-call-graph: agents admit only the agent gateway the config names", async () => {
+  const base = [gw("agents", "agent-gateway", "agentgateway"), gw("agents", "partner-gateway", "agentgateway")];
+  const viaOther = await runStack(agentCallGraph, [...base, ap("agents", "bot", allowFrom(principal("agents/partner-gateway")))]);
+  assert.deepEqual(viaOther.violations.map((v) => v.message), [
+    "AuthorizationPolicy agents/bot admits cluster.local/ns/agents/sa/partner-gateway: only the agent gateway (agents/agent-gateway) may call agents",
+  ]);
+  const configured = await runStack(agentCallGraph, [...base, ap("agents", "bot", allowFrom(principal("agents/partner-gateway")))], { agentGateway: "agents/partner-gateway" });
+  assert.deepEqual(configured.violations, []);
+});
+
+test("agent-call-graph: a waypoint's identity counts only while an ALLOW policy guards every enrolled Service behind it", async () => {
+  const agentPods = { app: "bot" };
+  const fleet = [
+    labelledNs("agents", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
+    gw("agents", "agent-gateway", "agentgateway"),
+    gw("agents", "waypoint", "istio-waypoint"),
+    pods("agents", "bot", agentPods),
+    svc("agents", "bot", agentPods),
+    sa("inference", "vllm"),
+  ];
+  const admitsWaypoint = selectorAllow("agents", "bot", agentPods, "agents/agent-gateway", "agents/waypoint");
+  // Istio ambient: a waypoint with no ALLOW policy for the Service lets every mesh workload through.
+  const open = await runStack(agentCallGraph, [...fleet, admitsWaypoint]);
+  assert.equal(open.violations.length, 1);
+  assert.match(
+    open.violations[0].message,
+    /^AuthorizationPolicy agents\/bot admits cluster\.local\/ns\/agents\/sa\/waypoint: only the agent gateway \(agents\/agent-gateway\) may call agents: waypoint agents\/waypoint .*no ALLOW AuthorizationPolicy bound to the waypoint or to Service agents\/bot \(enrolled with it\)/,
+  );
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, admitsWaypoint, serviceAllow("agents", "bot-l7", "bot", "agents/agent-gateway")])).violations, []);
+  const toWaypoint = ap("agents", "waypoint-callers", { ...allowFrom(principal("agents/agent-gateway")), targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] });
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, admitsWaypoint, toWaypoint])).violations, []);
+  // A guard that lets others in guards nothing (and is reported itself).
+  const leaky = await runStack(agentCallGraph, [...fleet, admitsWaypoint, serviceAllow("agents", "bot-l7", "bot", "inference/vllm")]);
+  assert.deepEqual(leaky.violations.map((v) => v.message.split(":")[0]).sort(), ["AuthorizationPolicy agents/bot admits cluster.local/ns/agents/sa/waypoint", "AuthorizationPolicy agents/bot-l7 admits cluster.local/ns/inference/sa/vllm"]);
+  // A Service opted out of the waypoint never sends traffic through it.
+  const optedOut = [...fleet.filter((r) => !r.urn.endsWith("agents-svc-bot")), svc("agents", "bot", agentPods, { "istio.io/use-waypoint": "none" })];
+  assert.deepEqual((await runStack(agentCallGraph, [...optedOut, admitsWaypoint])).violations, []);
+});
+
+test("agent-call-graph: tools trust their waypoint only behind a targetRefs ALLOW per tool Service that exists", async () => {
+  const calc = { app: "calculator" };
+  const fleet = [
+    labelledNs("tools", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
+    gw("tools", "waypoint", "istio-waypoint"),
+    pods("tools", "calculator", calc),
+    svc("tools", "calculator", calc),
+    sa("agents", "research-agent-v1"),
+  ];
+  const ztunnel = selectorAllow("tools", "calculator", calc, "tools/waypoint");
+  const ok = await runStack(agentCallGraph, [...fleet, ztunnel, serviceAllow("tools", "calculator-agents", "calculator", "agents/research-agent-v1")]);
+  assert.deepEqual(ok.violations, []);
+  const missing = await runStack(agentCallGraph, [...fleet, ztunnel]);
+  assert.match(missing.violations[0].message, /admits cluster\.local\/ns\/tools\/sa\/waypoint: only agents may call tools: waypoint tools\/waypoint .*Service tools\/calculator/);
+  const typo = await runStack(agentCallGraph, [...fleet, ztunnel, serviceAllow("tools", "calculator-agents", "calculater", "agents/research-agent-v1")]);
+  assert.equal(typo.violations.length, 1);
+  assert.match(typo.violations[0].message, /tools\/calculator-agents binds Service calculater, which does not exist/);
+  // The guard's callers must be agents: the agent gateway is not one.
+  const gatewayGuard = await runStack(agentCallGraph, [...fleet, ztunnel, serviceAllow("tools", "calculator-agents", "calculator", "agents/agent-gateway"), gw("agents", "agent-gateway", "agentgateway")]);
+  assert.equal(gatewayGuard.violations.length, 2);
+  // Preview: a Service whose selector is not known yet is assumed to sit behind the waypoint; no crash.
+  const unknownSvc = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools" }, spec: UNKNOWN });
+  const preview = await runStack(agentCallGraph, [...fleet.filter((r) => !r.urn.endsWith("tools-svc-calculator")), unknownSvc, ztunnel]);
+  assert.equal(preview.violations.length, 1);
+});
+
+test("agent-call-graph: tools trust the MCP gateway only while its agentgateway authorization admits agents alone", async () => {
+  const fleet = [gw("tools", "mcp-gateway", "agentgateway"), gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1")];
+  const ztunnel = ap("tools", "calculator", allowFrom(principal("tools/mcp-gateway")));
+  const callers = agwPolicy("tools", "mcp-gateway-callers", agwAuthz({ kind: "Gateway", name: "mcp-gateway" }, [agentsCel]));
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, callers])).violations, []);
+  const none = await runStack(agentCallGraph, [...fleet, ztunnel]);
+  assert.deepEqual(none.violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/calculator admits cluster.local/ns/tools/sa/mcp-gateway: only agents may call tools: no AgentgatewayPolicy with traffic.authorization targets Gateway tools/mcp-gateway to restrict its callers to agent identities (source.identity namespace and serviceAccount), so every mesh workload reaches the tools through it",
+  ]);
+  // Each matchExpression is its own Allow rule and any matching one allows: one open expression opens the gateway.
+  for (const extra of ["true", 'source.identity.namespace == "agents"', `${agentsCel} || true`, 'source.identity.serviceAccount == "agent-gateway" && source.identity.namespace == "agents"']) {
+    const opened = await runStack(agentCallGraph, [...fleet, ztunnel, agwPolicy("tools", "mcp-gateway-callers", agwAuthz({ kind: "Gateway", name: "mcp-gateway" }, [agentsCel, extra]))]);
+    assert.equal(opened.violations.length, 1, extra);
+    assert.match(opened.violations[0].message, /AgentgatewayPolicy tools\/mcp-gateway-callers allows .* which does not restrict callers to agent identities/);
+  }
+  // Policies on the routes attached to the gateway merge with the gateway's.
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-mcp", { metadata: { name: "mcp", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [] } });
+  const onRoute = agwPolicy("tools", "route-open", agwAuthz({ kind: "HTTPRoute", name: "mcp" }, ['source.identity.namespace == "inference"']));
+  const viaRoute = await runStack(agentCallGraph, [...fleet, ztunnel, callers, route, onRoute]);
+  assert.match(viaRoute.violations[0].message, /AgentgatewayPolicy tools\/route-open allows/);
+  // A Require rule pinning the caller to agents holds whatever the Allow rules say.
+  const required = agwPolicy("tools", "agents-required", agwAuthz({ kind: "Gateway", name: "mcp-gateway" }, [agentsCel], "Require"));
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, required, route, onRoute])).violations, []);
+  // An agentgateway proxy elsewhere, or an Istio gateway in tools, is not the MCP gateway.
+  const sideDoor = await runStack(agentCallGraph, [...fleet, gw("tools", "side-door", "istio"), ap("tools", "calculator", allowFrom(principal("tools/side-door-istio")))]);
+  assert.deepEqual(sideDoor.violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/calculator admits cluster.local/ns/tools/sa/side-door-istio: only agents may call tools (tools/side-door-istio is the proxy of Gateway tools/side-door, class istio, not an agent)",
+  ]);
+});
+
+test("agent-call-graph: sources naming namespaces, trust domains or addresses are callers only when extraCallers lists them", async () => {
+  const byNamespace = ap("tools", "calculator", { action: "ALLOW", rules: [{ from: [{ source: { namespaces: ["inference"] } }] }] });
+  const breach = await runStack(agentCallGraph, [byNamespace]);
+  assert.deepEqual(breach.violations.map((v) => v.message), [
+    'AuthorizationPolicy tools/calculator admits namespaces inference: only agents may call tools, and a source naming callers by namespace, trust domain, address or request principal admits every workload there, not identities the call graph knows; name principals, or list "namespaces:inference" in extraCallers.tools',
+  ]);
+  assert.deepEqual((await runStack(agentCallGraph, [byNamespace], { extraCallers: { tools: ["namespaces:inference"] } })).violations, []);
+  // Fields are ANDed: one listed field bounds the source.
+  const anded = ap("tools", "calculator", { action: "ALLOW", rules: [{ from: [{ source: { namespaces: ["inference"], ipBlocks: ["10.42.0.0/16"] } }] }] });
+  assert.deepEqual((await runStack(agentCallGraph, [anded], { extraCallers: { tools: ["ipBlocks:10.42.0.0/16"] } })).violations, []);
+  const anyone = await runStack(agentCallGraph, [ap("agents", "bot", { action: "ALLOW", rules: [{ to: [{ operation: { ports: ["8080"] } }] }] })]);
+  assert.match(anyone.violations[0].message, /admits every caller \(a rule without from\): only the agent gateway \(agents\/agent-gateway\) may call agents, and this admits everyone/);
+  // A wildcard ServiceAccount of the agents' namespace matches the agent gateway too.
+  const wildcard = await runStack(agentCallGraph, [ap("tools", "calculator", allowFrom(`${td}/ns/agents/sa/*`))]);
+  assert.match(wildcard.violations[0].message, /a wildcard identity matches workloads the call graph does not allow/);
+});
+
+test("agent-call-graph: a root-namespace policy with a selector is judged where it selects workloads", async () => {
+  const fleet = [gw("agents", "agent-gateway", "agentgateway"), pods("agents", "bot", { app: "bot" }), pods("tools", "calculator", { app: "calculator" })];
+  const rooted = (app: string) => selectorAllow("istio-system", `only-${app}`, { app }, "agents/agent-gateway");
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, rooted("bot")])).violations, []);
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, rooted("calculator")])).violations.map((v) => v.message), [
+    "AuthorizationPolicy istio-system/only-calculator admits cluster.local/ns/agents/sa/agent-gateway (policies in istio-system apply in tools too): only agents may call tools (the agent gateway is not an agent)",
+  ]);
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, rooted("nothing")])).violations, []);
+});
+
+test("celIdentityBound: the identities an agentgateway CEL expression can match at most", () => {
+  const ids = (e: string) => { const s = celIdentityBound(e); return s && [...s].sort(); };
+  assert.deepEqual(ids(agentsCel), ["agents/research-agent-v1"]);
+  assert.deepEqual(ids(`${agentsCel} || (source.identity.namespace == 'batch' && source.identity.serviceAccount == 'indexer' && mcp.tool.target == "calc")`), ["agents/research-agent-v1", "batch/indexer"]);
+  assert.deepEqual(ids(`mcp.tool.target == "calc" && (${agentsCel})`), ["agents/research-agent-v1"]);
+  for (const open of ["true", 'source.identity.namespace == "agents"', `${agentsCel} || true`, `!(${agentsCel})`, `${agentsCel} ? true : true`, 'source.identity.namespace == "agents" && source.identity.serviceAccount != "x"', "(unbalanced"]) {
+    assert.equal(celIdentityBound(open), undefined, open);
+  }
+});
+
+test("agent-call-graph: a guard not known in this preview is given no verdict yet, and crashes nothing", async () => {
+  const fleet = [gw("tools", "mcp-gateway", "agentgateway"), ap("tools", "calculator", allowFrom(principal("tools/mcp-gateway")))];
+  const agwUnknown = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-callers", { metadata: { name: "mcp-gateway-callers", namespace: "tools" }, spec: UNKNOWN });
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, agwUnknown])).violations, []);
+  // Only its authorization and targets matter: an unknown value elsewhere in the spec hides nothing.
+  const partlyKnown = agwPolicy("tools", "mcp-gateway-callers", { ...agwAuthz({ kind: "Gateway", name: "mcp-gateway" }, ["true"]), traffic: { authorization: { action: "Allow", policy: { matchExpressions: ["true"] } }, jwtAuthentication: { providers: [{ jwks: { inline: UNKNOWN } }] } } });
+  assert.equal((await runStack(agentCallGraph, [...fleet, partlyKnown])).violations.length, 1);
+  // An AuthorizationPolicy not known yet may be the waypoint's guard.
+  const calc = { app: "calculator" };
+  const waypointFleet = [labelledNs("tools", { "istio.io/use-waypoint": "waypoint" }), gw("tools", "waypoint", "istio-waypoint"), pods("tools", "calculator", calc), svc("tools", "calculator", calc), selectorAllow("tools", "calculator", calc, "tools/waypoint")];
+  const apUnknown = on(AP, "tools-ap-calculator-agents", { metadata: { name: "calculator-agents", namespace: "tools" }, spec: UNKNOWN });
+  assert.deepEqual((await runStack(agentCallGraph, [...waypointFleet, apUnknown])).violations, []);
+  assert.equal((await runStack(agentCallGraph, waypointFleet)).violations.length, 1);
 });
