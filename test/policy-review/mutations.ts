@@ -591,5 +591,73 @@ function more(): Mutation[] {
         return first && resources(doc).filter(istiod).length > 1 ? removeAll(doc, (r) => r.urn === first.urn) : undefined;
       },
     },
+    // The call graph through proxies: a waypoint or the MCP gateway is a legitimate caller only
+    // while what it lets through is itself in the graph.
+    {
+      name: "an agent's ALLOW policy admitting the agents' waypoint (no policy guards the agents' Services there)",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents" && !!firstSource(r)?.principals);
+        const wp = resources(doc).find((r) => isKind(r, "Gateway") && r.provider === ap?.provider && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
+        if (!ap || !wp) return undefined;
+        return edit(ap, (o) => o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/sa\/.*/, `/sa/${(wp.inputs as any).metadata.name}`)));
+      },
+    },
+    {
+      name: "the tools' L7 ALLOW policies (targetRefs to the tool Services, enforced by the waypoint) removed",
+      policy: "agent-call-graph",
+      apply: (doc) =>
+        removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && (withSpec(r).targetRefs ?? []).some((t: any) => t.kind === "Service")),
+    },
+    {
+      name: "a tool's L7 ALLOW policy bound to a misspelt Service (it binds nothing)",
+      policy: "agent-call-graph",
+      apply: (doc) =>
+        onFirst(
+          doc,
+          (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service",
+          (o) => (o.spec.targetRefs[0].name = o.spec.targetRefs[0].name.replace(/[aeiou](?=[^aeiou]*$)/, (v: string) => (v === "e" ? "a" : "e"))),
+        ),
+    },
+    {
+      name: "the MCP gateway's agentgateway authorization given an identity-free Allow expression",
+      policy: "agent-call-graph",
+      apply: (doc) =>
+        onFirst(
+          doc,
+          (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools",
+          (o) => o.spec.traffic.authorization.policy.matchExpressions.push("true"),
+        ),
+    },
+    {
+      name: "the MCP gateway's agentgateway authorization removed",
+      policy: "agent-call-graph",
+      apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools"),
+    },
+    {
+      name: "a tool admitting the proxy of a new Istio ingress Gateway in the tools namespace",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+        if (!mcp) return undefined;
+        const copy = JSON.parse(JSON.stringify(mcp));
+        copy.urn = mcp.urn.replace(/::([^:]+)$/, "::$1-side-door");
+        for (const props of [copy.inputs, copy.outputs]) {
+          if (!props) continue;
+          props.metadata = { ...props.metadata, name: "side-door" };
+          props.spec = { gatewayClassName: "istio", listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "side-door" }] } }] };
+        }
+        doc.deployment.resources!.push(copy);
+        return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && r.provider === mcp.provider && (r.inputs as any)?.metadata?.namespace === "tools" && !!firstSource(r)?.principals, (o) =>
+          o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, "/ns/tools/sa/side-door-istio")),
+        );
+      },
+    },
+    {
+      name: "a tool opened to a whole namespace (the call graph's verdict, whatever requirePrincipals says)",
+      policy: "agent-call-graph",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => o.spec.rules[0].from.push({ source: { namespaces: ["inference"] } })),
+    },
   ];
 }
