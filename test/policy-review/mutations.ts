@@ -659,5 +659,13 @@ function more(): Mutation[] {
       apply: (doc) =>
         onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => o.spec.rules[0].from.push({ source: { namespaces: ["inference"] } })),
     },
+    {
+      name: "a cluster's provider without a kubeconfig (it falls back to the operator's $KUBECONFIG)",
+      policy: "explicit-kubernetes-provider",
+      apply: (doc) => {
+        const r = resources(doc).find((x) => x.type === "pulumi:providers:kubernetes" && (x.inputs as any)?.kubeconfig !== undefined);
+        return r && edit(r, (o) => delete o.kubeconfig);
+      },
+    },
   ];
 }

@@ -199,3 +199,27 @@ test("eks-endpoint-private: ranges that together cover the internet are as open 
   assert.equal(halves.violations.length, 1);
   assert.deepEqual((await runResource(eksEndpointPrivate, eks(["0.0.0.0/1", "203.0.113.0/24"]), { allowPublicApiEndpoints: true })).violations, []);
 });
+
+test("explicit-kubernetes-provider: every explicit provider names its cluster's kubeconfig", async () => {
+  const provider = (name: string, props: Record<string, unknown>) => ({ type: "pulumi:providers:kubernetes", name, props: { enableServerSideApply: true, ...props }, provider: null });
+  const ok = await runResource(explicitKubernetesProvider, [
+    // An existing cluster's kubeconfig file (the local stack), inline content, and a cluster's
+    // kubeconfig still being computed in its first preview (or encrypted in an export).
+    provider("local-k8s", { kubeconfig: "/root/.kube/config", context: "k3d-local" }),
+    provider("gke-k8s", { kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\n" }),
+    provider("eks-k8s", { kubeconfig: UNKNOWN }),
+    // Render mode writes manifests and applies nothing.
+    provider("yaml-k8s", { renderYamlToDirectory: "out/yaml" }),
+    // The engine's default provider is reported on the resources that use it.
+    provider("default_4_34_2", {}),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(explicitKubernetesProvider, [
+    provider("aws-use1-k8s", {}),
+    provider("aws-euw1-k8s", { kubeconfig: "  " }),
+    provider("gcp-usc1-k8s", { context: "prod" }),
+  ]);
+  assert.equal(bad.violations.length, 3, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^provider aws-use1-k8s sets no kubeconfig: pulumi-kubernetes then loads \$KUBECONFIG, ~\/\.kube\/config or the in-cluster account of whoever runs Pulumi, and deploys/);
+  assert.match(bad.violations[2].message, /\(context prod is looked up there too\)/);
+});
