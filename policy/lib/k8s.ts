@@ -5,6 +5,7 @@
  */
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
+import { isUnknownError } from "./values";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -115,6 +116,28 @@ export function clusterOf(r: Pick<PolicyResource, "provider">): string | undefin
   if (!r.provider) return undefined;
   const name = r.provider.name || providerName(r.provider.urn);
   return name.endsWith("-k8s") ? name.slice(0, -4) : name;
+}
+
+/** agentgateway's per-Gateway (or per-GatewayClass) proxy settings: image, overlays, Istio identity. */
+export const isAgentgatewayParameters = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayParameters");
+
+/**
+ * The pod specs an AgentgatewayParameters lays over the proxy workload it generates: its
+ * `deployment` and `daemonSet` overlays are strategic-merge patches of the generated object, so
+ * their `spec.template.spec` adds or changes containers (merged by name), tolerations, node
+ * selection. Overlays this run cannot read are left out.
+ */
+export function agentgatewayOverlayPodSpecs(props: Record<string, any>): { overlay: string; spec: Record<string, any> }[] {
+  const out: { overlay: string; spec: Record<string, any> }[] = [];
+  for (const overlay of ["deployment", "daemonSet"]) {
+    try {
+      const spec = props?.spec?.[overlay]?.spec?.template?.spec;
+      if (spec && typeof spec === "object") out.push({ overlay, spec });
+    } catch (err) {
+      if (!isUnknownError(err)) throw err;
+    }
+  }
+  return out;
 }
 
 /** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */

@@ -667,5 +667,18 @@ function more(): Mutation[] {
         return r && edit(r, (o) => delete o.kubeconfig);
       },
     },
+    {
+      name: "an AgentgatewayParameters proxy image at tag latest",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "AgentgatewayParameters"), (o) => (o.spec.image = { registry: "cr.agentgateway.dev", repository: "agentgateway", tag: "latest" })),
+    },
+    {
+      name: "an untagged container added through an AgentgatewayParameters deployment overlay",
+      policy: "images-pinned",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AgentgatewayParameters"), (o) => {
+          o.spec.deployment = { ...o.spec.deployment, spec: { ...o.spec.deployment?.spec, template: { spec: { containers: [{ name: "log-shipper", image: "ghcr.io/example/log-shipper" }] } } } };
+        }),
+    },
   ];
 }

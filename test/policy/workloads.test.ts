@@ -223,3 +223,50 @@ test("explicit-kubernetes-provider: every explicit provider names its cluster's 
   assert.match(bad.violations[0].message, /^provider aws-use1-k8s sets no kubeconfig: pulumi-kubernetes then loads \$KUBECONFIG, ~\/\.kube\/config or the in-cluster account of whoever runs Pulumi, and deploys/);
   assert.match(bad.violations[2].message, /\(context prod is looked up there too\)/);
 });
+
+const AGWP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters";
+const agwParams = (spec: Record<string, unknown>, name = "agent-gateway") => ({ type: AGWP, props: { metadata: { name, namespace: "agents" }, spec } });
+
+test("images-pinned: AgentgatewayParameters pin the proxy image and their overlays' containers", async () => {
+  const digest = "sha256:" + "c".repeat(64);
+  const ok = await runResource(imagesPinned, [
+    // The shipped parameters set no image: the controller's own release is the tag.
+    agwParams({ deployment: { spec: { replicas: 2 } }, istio: { enabled: true } }),
+    agwParams({ image: { registry: "cr.agentgateway.dev", repository: "agentgateway", tag: "v1.4.1" } }),
+    agwParams({ image: { repository: "agentgateway" } }),
+    agwParams({ image: { tag: "latest", digest } }),
+    agwParams({ image: { tag: UNKNOWN } }),
+    // Overlay containers without an image only patch the generated container.
+    agwParams({ deployment: { spec: { template: { spec: { containers: [{ name: "agentgateway", resources: { limits: { memory: "1Gi" } } }], initContainers: [{ name: "init", image: "busybox:1.37" }] } } } } }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(imagesPinned, [
+    agwParams({ image: { tag: "latest" } }, "latest"),
+    agwParams({ image: { repository: "agentgateway", tag: "" } }, "untagged"),
+    agwParams({ image: { digest: "sha256:abc" } }, "short-digest"),
+    agwParams({ deployment: { spec: { template: { spec: { containers: [{ name: "sidecar", image: "ghcr.io/x/log-shipper" }] } } } } }, "overlay"),
+    agwParams({ daemonSet: { spec: { template: { spec: { containers: [{ name: "agentgateway", image: "cr.agentgateway.dev/agentgateway:latest" }] } } } } }, "ds-overlay"),
+  ]);
+  assert.equal(bad.violations.length, 5, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^AgentgatewayParameters agents\/latest: spec\.image\.tag is 'latest'/);
+  assert.match(bad.violations[1].message, /agents\/untagged: spec\.image\.tag is empty: the proxy image is pulled without a tag/);
+  assert.match(bad.violations[2].message, /spec\.image\.digest 'sha256:abc' is malformed/);
+  assert.match(bad.violations[3].message, /agents\/overlay deployment overlay container sidecar: ghcr\.io\/x\/log-shipper has no tag or digest/);
+  assert.match(bad.violations[4].message, /agents\/ds-overlay daemonSet overlay container agentgateway: .* uses the latest tag/);
+});
+
+test("images-pinned: a Helm image string is pinned by a sibling tag, version or digest (never latest)", async () => {
+  assert.deepEqual(unpinnedHelmValues({ image: "ghcr.io/x/app", tag: "1.2.3" }), []);
+  assert.deepEqual(unpinnedHelmValues({ sim: { image: "ghcr.io/x/app", version: 1.2 } }), []);
+  assert.deepEqual(unpinnedHelmValues({ image: "ghcr.io/x/app", digest: "sha256:" + "d".repeat(64) }), []);
+  assert.deepEqual(unpinnedHelmValues({ image: "ghcr.io/x/app", tag: "latest" }), ["values.tag is 'latest' (the newest image, not a reviewed one)"]);
+  assert.deepEqual(unpinnedHelmValues({ image: "ghcr.io/x/app", version: "Latest" }), ["values.version is 'Latest' (the newest image, not a reviewed one)"]);
+  assert.deepEqual(unpinnedHelmValues({ image: "ghcr.io/x/app", digest: "sha256:abc" }), ["values.image: ghcr.io/x/app: the digest 'sha256:abc' beside it is malformed (sha256: and 64 hex digits)"]);
+  // An empty sibling sets nothing: the bare image string stands alone.
+  assert.deepEqual(unpinnedHelmValues({ image: "ghcr.io/x/app", tag: "" }), ["values.image: ghcr.io/x/app has no tag or digest (resolves to latest)"]);
+  // A `version` key away from an image string is not an image version.
+  assert.deepEqual(unpinnedHelmValues({ schema: { version: "latest" } }), []);
+  const release = (values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "app", chart: "app", version: "1.0.0", values } });
+  assert.deepEqual((await runResource(imagesPinned, release({ image: "ghcr.io/x/app", tag: "1.2.3" }))).violations, []);
+  assert.equal((await runResource(imagesPinned, release({ image: "ghcr.io/x/app" }))).violations.length, 1);
+});
