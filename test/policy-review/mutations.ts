@@ -680,5 +680,21 @@ function more(): Mutation[] {
           o.spec.deployment = { ...o.spec.deployment, spec: { ...o.spec.deployment?.spec, template: { spec: { containers: [{ name: "log-shipper", image: "ghcr.io/example/log-shipper" }] } } } };
         }),
     },
+    {
+      name: "an AgentgatewayParameters overlay tolerating every taint (the GPU nodes' too)",
+      policy: "gpu-scheduling",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AgentgatewayParameters"), (o) => {
+          o.spec.deployment = { ...o.spec.deployment, spec: { ...o.spec.deployment?.spec, template: { spec: { tolerations: [{ operator: "Exists" }] } } } };
+        }),
+    },
+    {
+      name: "the agentgateway controller chart tolerating the GPU taint",
+      policy: "gpu-scheduling",
+      apply: (doc) =>
+        onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && /(^|\/)agentgateway$/.test((r.inputs as any)?.chart ?? ""), (o) => {
+          o.values = { ...o.values, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] };
+        }),
+    },
   ];
 }

@@ -270,3 +270,33 @@ test("images-pinned: a Helm image string is pinned by a sibling tag, version or 
   assert.deepEqual((await runResource(imagesPinned, release({ image: "ghcr.io/x/app", tag: "1.2.3" }))).violations, []);
   assert.equal((await runResource(imagesPinned, release({ image: "ghcr.io/x/app" }))).violations.length, 1);
 });
+
+test("gpu-scheduling: AgentgatewayParameters overlays and the agentgateway/istiod chart values keep off the GPU taint", async () => {
+  const overlay = (podSpec: Record<string, unknown>, workload = "deployment") => ({ [workload]: { spec: { template: { spec: podSpec } } } });
+  const release = (chart: string, values: Record<string, unknown>, name = chart) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name, chart, namespace: "istio-system", version: "1.0.0", values } });
+  const deviceToleration = [{ key: "CriticalAddonsOnly", operator: "Exists" }, gpuToleration];
+  const ok = await runResource(gpuScheduling, [
+    agwParams({ deployment: { spec: { replicas: 2 } }, istio: { enabled: true } }),
+    agwParams(overlay({ tolerations: [{ key: "dedicated", operator: "Equal", value: "gateways", effect: "NoSchedule" }], nodeSelector: { "kubernetes.io/arch": "amd64" } })),
+    release("agentgateway", { tolerations: [], nodeSelector: {} }),
+    release("istiod", { global: { waypoint: { tolerations: [{ key: "dedicated", operator: "Exists" }] } } }),
+    // Node agents and the device plugin must run on GPU nodes: charts we do not judge.
+    release("nvidia-device-plugin", { tolerations: deviceToleration, nodeSelector: { "nvidia.com/gpu.present": "true" } }),
+    release("ztunnel", { tolerations: [{ operator: "Exists" }] }),
+    // Allow-listed: the parameters' own namespace/name, a release's namespace/name.
+    agwParams(overlay({ tolerations: [gpuToleration] }), "gpu-gateway"),
+    release("agentgateway", { tolerations: [gpuToleration] }, "agw"),
+  ], { allowedTolerators: ["agents/gpu-gateway", "istio-system/agw"] });
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [
+    agwParams(overlay({ tolerations: [{ operator: "Exists" }] }), "everywhere"),
+    agwParams(overlay({ nodeSelector: { "nvidia.com/gpu.present": "true" } }, "daemonSet"), "on-gpus"),
+    release("agentgateway", { tolerations: [gpuToleration] }),
+    release("oci://cr.agentgateway.dev/charts/istiod", { global: { waypoint: { tolerations: [{ key: "nvidia.com/gpu", operator: "Equal", value: "present" }] } } }),
+  ]);
+  assert.equal(bad.violations.length, 4, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^AgentgatewayParameters agents\/everywhere deployment overlay requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+  assert.match(bad.violations[1].message, /^AgentgatewayParameters agents\/on-gpus daemonSet overlay selects GPU nodes \(nodeSelector nvidia\.com\/gpu\.present\)/);
+  assert.match(bad.violations[2].message, /^Helm release istio-system\/agentgateway \(chart agentgateway\) controller pod spec \(values\) requests no GPU but tolerates/);
+  assert.match(bad.violations[3].message, /\(chart istiod\) waypoint pod spec \(values\.global\.waypoint\) requests no GPU/);
+});
