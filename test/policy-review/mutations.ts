@@ -696,5 +696,30 @@ function more(): Mutation[] {
           o.values = { ...o.values, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] };
         }),
     },
+    {
+      name: "a cluster's meshID overridden through meshConfig.defaultConfig.meshId (it wins over global.meshID)",
+      policy: "mesh-identity-consistent",
+      apply: (doc) => {
+        const all = resources(doc).filter(istiod);
+        return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.meshConfig = { ...o.values.meshConfig, defaultConfig: { ...o.values.meshConfig?.defaultConfig, meshId: "other-mesh" } })) : undefined;
+      },
+    },
+    {
+      name: "a second istiod release (a revision) with another trust domain",
+      policy: "mesh-identity-consistent",
+      apply: (doc) => {
+        const first = resources(doc).find(istiod);
+        if (!first) return undefined;
+        const copy = JSON.parse(JSON.stringify(first));
+        copy.urn = first.urn.replace(/::([^:]+)$/, "::$1-canary");
+        for (const props of [copy.inputs, copy.outputs]) {
+          if (!props) continue;
+          props.name = "istiod-canary";
+          props.values = { ...props.values, revision: "canary", meshConfig: { ...props.values?.meshConfig, trustDomain: "evil.local" } };
+        }
+        doc.deployment.resources!.push(copy);
+        return copy.urn;
+      },
+    },
   ];
 }
