@@ -721,5 +721,36 @@ function more(): Mutation[] {
         return copy.urn;
       },
     },
+    {
+      name: "a provider kubeconfig in plaintext whose only credentials are an auth-provider client secret and an exec plugin's AWS secret key",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const r = resources(doc).find((x) => x.type === "pulumi:providers:kubernetes" && (x.inputs as any)?.kubeconfig !== undefined);
+        if (!r) return undefined;
+        delete r.additionalSecretOutputs;
+        const kubeconfig = [
+          "apiVersion: v1",
+          "kind: Config",
+          "users:",
+          "- name: oidc",
+          "  user:",
+          "    auth-provider:",
+          "      name: oidc",
+          "      config:",
+          "        client-id: kube",
+          "        client-secret: s3cr3t-0123456789",
+          "- name: aws",
+          "  user:",
+          "    exec:",
+          "      command: aws",
+          "      args: [eks, get-token]",
+          "      env:",
+          "      - name: AWS_SECRET_ACCESS_KEY",
+          "        value: wJalrXUtnFEMI0123456789",
+          "",
+        ].join("\n");
+        return edit(r, (o) => (o.kubeconfig = kubeconfig));
+      },
+    },
   ];
 }

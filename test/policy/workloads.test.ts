@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { tolerates, gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { imagesPinned, unpinned, unpinnedHelmValues } from "../../policy/rules/images-pinned";
 import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
-import { sensitiveValuesSecret, scriptHasCredentials } from "../../policy/rules/sensitive-values-secret";
+import { kubeconfigCredentials, sensitiveValuesSecret, scriptHasCredentials } from "../../policy/rules/sensitive-values-secret";
 import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
 import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
 import { Secret } from "@pulumi/policy";
@@ -148,7 +148,7 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
     vm("gcp:compute/instanceTemplate:InstanceTemplate", { props: { metadata: { "startup-script": script } } }),
   ]);
   assert.equal(bad.violations.length, 2);
-  assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a join token or private key but is not secret/);
+  assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a join token or private key but metadataStartupScript is not declared secret \(not in the resource's additionalSecretOutputs\)/);
   assert.match(bad.violations[1].message, /metadata\.startup-script carries a join token/);
   // Any metadata value the VM hands to cloud-init counts, not only startup-script.
   const userData = await runResource(sensitiveValuesSecret, vm("gcp:compute/instance:Instance", { props: { metadata: { "user-data": "#cloud-config\n  token: abc\n" } } }));
@@ -299,4 +299,31 @@ test("gpu-scheduling: AgentgatewayParameters overlays and the agentgateway/istio
   assert.match(bad.violations[1].message, /^AgentgatewayParameters agents\/on-gpus daemonSet overlay selects GPU nodes \(nodeSelector nvidia\.com\/gpu\.present\)/);
   assert.match(bad.violations[2].message, /^Helm release istio-system\/agentgateway \(chart agentgateway\) controller pod spec \(values\) requests no GPU but tolerates/);
   assert.match(bad.violations[3].message, /\(chart istiod\) waypoint pod spec \(values\.global\.waypoint\) requests no GPU/);
+});
+
+test("sensitive-values-secret: auth-provider tokens and secrets, and secret exec env vars, are kubeconfig credentials", async () => {
+  const authProvider = "apiVersion: v1\nkind: Config\nusers:\n- name: oidc\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        client-id: kube\n        client-secret: s3cr3t\n        refresh-token: r1\n        idp-issuer-url: https://idp.example\n";
+  const execEnv = "apiVersion: v1\nkind: Config\nusers:\n- name: aws\n  user:\n    exec:\n      command: aws\n      args:\n      - eks\n      - get-token\n      env:\n      - name: AWS_PROFILE\n        value: prod\n      - name: AWS_SECRET_ACCESS_KEY\n        value: wJalrXUtnFEMI\n";
+  assert.deepEqual(kubeconfigCredentials(authProvider), ["client-secret", "refresh-token"]);
+  assert.deepEqual(kubeconfigCredentials(execEnv), ["exec env AWS_SECRET_ACCESS_KEY"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: gke\n  user:\n    auth-provider:\n      name: gcp\n      config:\n        access-token: ya29.x\n        token-key: '{.credential.access_token}'\n"), ["access-token"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: aws\n  user:\n    exec:\n      command: aws\n      env: [{name: AWS_SESSION_TOKEN, value: FwoG}]\n"), ["exec env AWS_SESSION_TOKEN"]);
+  assert.deepEqual(kubeconfigCredentials(JSON.stringify({ users: [{ name: "a", user: { "auth-provider": { name: "azure", config: { "access-token": "x", "tenant-id": "t" } } } }] })), ["access-token"]);
+  // Settings that name no secret: a profile, a token file path, gcp's JSONPath keys, an exec-only user.
+  assert.deepEqual(kubeconfigCredentials(execEnv.replace(/      - name: AWS_SECRET_ACCESS_KEY\n        value: wJalrXUtnFEMI\n/, "      - name: AWS_WEB_IDENTITY_TOKEN_FILE\n        value: /var/run/secrets/token\n")), []);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: gke\n  user:\n    auth-provider:\n      name: gcp\n      config:\n        cmd-path: /usr/bin/gcloud\n        token-key: '{.credential.access_token}'\n"), []);
+  assert.deepEqual(kubeconfigCredentials(execKubeconfig), []);
+  const provider = (name: string, kc: string, extra: Record<string, unknown> = {}) => ({ type: "pulumi:providers:kubernetes", name, props: { kubeconfig: kc }, provider: null, ...extra });
+  const ok = await runResource(sensitiveValuesSecret, [
+    provider("oidc-k8s", authProvider, { additionalSecretOutputs: ["kubeconfig"] }),
+    provider("aws-k8s", execEnv, { additionalSecretOutputs: ["kubeconfig"] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [provider("oidc-k8s", authProvider), provider("aws-k8s", execEnv)]);
+  assert.equal(bad.violations.length, 2, JSON.stringify(bad.violations, null, 1));
+  // Policies see secrets unwrapped: the message says what is known, that the output is not declared secret.
+  assert.match(bad.violations[0].message, /^provider oidc-k8s: the inline kubeconfig carries credentials \(client-secret, refresh-token\) and its kubeconfig is not declared secret \(not in the resource's additionalSecretOutputs\), so its output may sit in state in plaintext; list "kubeconfig"/);
+  assert.match(bad.violations[1].message, /carries credentials \(exec env AWS_SECRET_ACCESS_KEY\)/);
+  const fixed = await sensitiveValuesSecret.remediateResource!(resourceArgs({ type: "pulumi:providers:kubernetes", props: { kubeconfig: execEnv }, provider: null }));
+  assert.ok((fixed as any).kubeconfig instanceof Secret);
 });
