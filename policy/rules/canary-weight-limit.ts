@@ -20,6 +20,7 @@ interface BackendRef {
 interface RouteRule {
   matches?: { headers?: { name?: string; value?: string }[] }[];
   backendRefs?: BackendRef[];
+  filters?: { type?: string }[];
 }
 
 /** A backend as Gateway API resolves it: group, kind, namespace (the route's by default), name. */
@@ -70,7 +71,7 @@ export function backendWeights(refs: BackendRef[], routeNamespace = ""): { key: 
 export const canaryWeightLimit: ResourceValidationPolicy = {
   name: "canary-weight-limit",
   description:
-    "In every HTTPRoute/GRPCRoute rule that splits traffic, weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header.",
+    "In every HTTPRoute/GRPCRoute rule that splits traffic, weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -85,9 +86,17 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const rules = list(args.props.spec?.rules as RouteRule[]);
     const canaries = canaryBackends(rules, canaryHeader, namespace);
     rules.forEach((rule, i) => {
+      const refs = list(rule.backendRefs);
+      // Weights are shares of their sum: when every backend has weight 0 there is nowhere to send
+      // the rule's traffic, and Gateway API implementations answer it with 500 (Istio converts
+      // such a rule to a direct 500 response). A redirect rule sends no traffic to backends.
+      const redirects = list(rule.filters).some((f) => f?.type === "RequestRedirect");
+      if (refs.length > 0 && !redirects && refs.every((b) => b.weight === 0)) {
+        report(`${namespace}/${name} rule ${i}: every backendRef has weight 0 (${refs.map((b) => b.name).join(", ")}), so all traffic the rule matches gets a 500 error; give the backend meant to serve it a weight above 0, or remove the rule`);
+        return;
+      }
       // The header rule is the canary's own door; everything else must keep the canary small.
       if (isCanaryDoor(rule, canaryHeader)) return;
-      const refs = list(rule.backendRefs);
       const backends = backendWeights(refs, namespace);
       if (backends.length === 0 || (backends.length === 1 && !canaries.has(backends[0].key))) return;
       const total = backends.reduce((a, b) => a + b.weight, 0);

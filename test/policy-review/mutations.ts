@@ -752,5 +752,16 @@ function more(): Mutation[] {
         return edit(r, (o) => (o.kubeconfig = kubeconfig));
       },
     },
+    {
+      name: "a route's split rule left with a single backend at weight 0 (all its traffic gets 500s)",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(doc, splitRoute, (o) =>
+          o.spec.rules.forEach((rule: any) => {
+            const pair = weightedPair(rule);
+            if (pair.length === 2) rule.backendRefs = [{ ...pair.reduce((a: any, b: any) => (a.weight >= b.weight ? a : b)), weight: 0 }];
+          }),
+        ),
+    },
   ];
 }

@@ -4,8 +4,9 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import { canaryWeightLimit } from "../../policy/rules/canary-weight-limit";
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
-import { k8sProvider, runStack, stackResource } from "../support/policy";
+import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
 
 const REL = "kubernetes:helm.sh/v3:Release";
 const istiodRelease = (cluster: string, values: Record<string, any>, name = "istiod") =>
@@ -49,4 +50,31 @@ test("mesh-identity-consistent: every istiod release of a cluster (a revision to
   assert.match(messages, /trust domain differs across clusters and istiod revisions: cluster\.local \(a\/istiod, b\); evil\.local \(a\/istiod-canary\)/);
   assert.match(messages, /cluster a names its network inconsistently: istiod istiod global\.network=net-a, istiod istiod-canary global\.network=net-z/);
   assert.match(messages, /cluster a: its istiod releases name the cluster differently \(istiod global\.multiCluster\.clusterName=a, istiod-canary global\.multiCluster\.clusterName=z\)/);
+});
+
+const route = (name: string, rules: unknown[], kind = "HTTPRoute") => ({
+  type: `kubernetes:gateway.networking.k8s.io/v1:${kind}`,
+  props: { metadata: { name, namespace: "inference" }, spec: { rules } },
+});
+
+test("canary-weight-limit: a rule whose backendRefs all have weight 0 sends its traffic to a 500", async () => {
+  const ok = await runResource(canaryWeightLimit, [
+    // Retiring a version: weight 0 beside a backend that takes everything.
+    route("shift", [{ backendRefs: [{ name: "v1", weight: 0 }, { name: "v2", weight: 100 }] }]),
+    // An omitted weight is 1; a redirect rule sends nothing to backends; no backendRefs is another case (404).
+    route("default-weight", [{ backendRefs: [{ name: "v1" }] }]),
+    route("redirect", [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https" } }], backendRefs: [{ name: "v1", weight: 0 }] }]),
+    route("no-backends", [{ filters: [{ type: "RequestRedirect" }] }]),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(canaryWeightLimit, [
+    route("single-zero", [{ backendRefs: [{ name: "model-v1", weight: 0 }] }]),
+    route("all-zero", [{ backendRefs: [{ name: "model-v1", weight: 0 }, { name: "model-v2", weight: 0 }] }], "GRPCRoute"),
+    // The canary's own door too: x-canary requests would all fail.
+    route("door", [{ matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [{ name: "model-v2", weight: 0 }] }, { backendRefs: [{ name: "model-v1" }] }]),
+  ]);
+  assert.equal(bad.violations.length, 3, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^inference\/single-zero rule 0: every backendRef has weight 0 \(model-v1\), so all traffic the rule matches gets a 500 error/);
+  assert.match(bad.violations[1].message, /^inference\/all-zero rule 0: every backendRef has weight 0 \(model-v1, model-v2\)/);
+  assert.match(bad.violations[2].message, /^inference\/door rule 0: every backendRef has weight 0/);
 });
