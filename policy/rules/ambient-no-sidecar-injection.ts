@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, helmTruthy, isHelmInstall, isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { configWithDefaults } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
@@ -17,7 +17,7 @@ const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES };
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default: mixing both modes breaks traffic capture.",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -33,8 +33,13 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     if (isHelmInstall(args.type) && helmChartName(args.props) === "istiod") {
       // The injector's `auto.` webhook then injects every pod of every namespace without an
       // injection label: exactly the ambient ones (istio-discovery templates/mutatingwebhook.yaml).
-      if (dig(args.props.values, "sidecarInjectorWebhook.enableNamespacesByDefault") === true) {
-        report(`Helm release ${args.props.name ?? args.name} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar`);
+      // The template tests the value with Helm's `if`, so a non-empty string ("true", even
+      // "false") turns it on as well as `true` does.
+      const byDefault = dig(args.props.values, "sidecarInjectorWebhook.enableNamespacesByDefault");
+      if (helmTruthy(byDefault)) {
+        report(
+          `Helm release ${args.props.name ?? args.name} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar (the chart tests it with Helm's if, so ${JSON.stringify(byDefault)} turns it on); leave it unset or false`,
+        );
       }
       return;
     }

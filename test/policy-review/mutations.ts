@@ -762,6 +762,10 @@ function more(): Mutation[] {
             if (pair.length === 2) rule.backendRefs = [{ ...pair.reduce((a: any, b: any) => (a.weight >= b.weight ? a : b)), weight: 0 }];
           }),
         ),
+    {
+      name: "istiod injecting every unlabelled namespace, given as the string \"true\"",
+      policy: "ambient-no-sidecar-injection",
+      apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, sidecarInjectorWebhook: { ...o.values?.sidecarInjectorWebhook, enableNamespacesByDefault: "true" } })),
     },
   ];
 }

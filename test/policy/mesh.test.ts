@@ -210,3 +210,13 @@ test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), an
   const legacy = await runStack(meshMtlsStrict, [provider("a"), rootPa("default", { mtls: { mode: "STRICT" } }), rootPa("legacy", { mtls: { mode: "UNSET" } })], { ambientNamespaces: [] });
   assert.match(legacy.violations[0].message, /mesh-level PeerAuthentication istio-system\/legacy .* mode is UNSET, not STRICT/);
 });
+
+test("ambient-no-sidecar-injection: enableNamespacesByDefault is read as Helm's if reads it", async () => {
+  const istiod = (enableNamespacesByDefault: unknown) => ({ type: REL, props: { name: "istiod", chart: "istiod", values: { sidecarInjectorWebhook: { enableNamespacesByDefault } } } });
+  for (const off of [false, "", null]) assert.deepEqual((await runResource(ambientNoSidecarInjection, istiod(off))).violations, [], `off: ${JSON.stringify(off)}`);
+  for (const on of ["true", "false", 1]) {
+    const bad = await runResource(ambientNoSidecarInjection, istiod(on));
+    assert.equal(bad.violations.length, 1, `on: ${JSON.stringify(on)}`);
+    assert.match(bad.violations[0].message, /enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar/);
+  }
+});
