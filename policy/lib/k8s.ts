@@ -5,7 +5,7 @@
  */
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { isUnknownError } from "./values";
+import { isUnknownError, probe } from "./values";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -245,6 +245,14 @@ export function matchesSelector(selector: Record<string, any> | undefined, label
 }
 
 /**
+ * Namespaces the stack may create that deliberately run outside the mesh: Istio's own (its root
+ * and its data plane), Kubernetes' own (also where the NVIDIA device plugin and, on OpenShift,
+ * istio-cni and ztunnel run), and the agentgateway controller's. Rules that judge every namespace
+ * the stack creates leave these out (each rule takes an `exemptNamespaces` list defaulting here).
+ */
+export const MESH_EXEMPT_NAMESPACES = ["istio-system", "kube-system", "kube-public", "kube-node-lease", "agentgateway-system"];
+
+/**
  * Whether a Helm value is true to a template's `if` (Go text/template): false, 0, nil and empty
  * strings, lists and maps are false; anything else, including the string "false", is true.
  */
@@ -253,4 +261,50 @@ export function helmTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   if (typeof value === "object") return Object.keys(value as object).length > 0;
   return true;
+}
+
+/**
+ * The root namespace an istiod Helm install gives Istio: the chart renders
+ * `meshConfig.rootNamespace | default global.istioNamespace`, and `global.istioNamespace`
+ * defaults to istio-system (istio-discovery configmap.yaml, values.yaml). Throws the SDK's
+ * unknown-value error when the values are not known yet.
+ */
+export function istiodRootNamespace(values: unknown): string {
+  const pick = (path: string) => {
+    const v = dig(values, path);
+    return typeof v === "string" && v !== "" ? v : undefined;
+  };
+  return pick("meshConfig.rootNamespace") ?? pick("global.istioNamespace") ?? "istio-system";
+}
+
+/**
+ * The root namespaces of a cluster's Istio: what each istiod Helm release of the stack configures
+ * ({@link istiodRootNamespace}; `release` names the first that sets it), or `configured` when the
+ * stack installs no istiod there. Releases whose values are not known yet are named in `unknown`
+ * (their root cannot be judged).
+ */
+export function istioRootNamespaces(resources: PolicyResource[], configured: string): { roots: { namespace: string; release?: string }[]; unknown: string[] } {
+  const roots = new Map<string, string>();
+  const unknown: string[] = [];
+  let istiods = 0;
+  for (const r of resources) {
+    if (!isHelmInstall(r.type)) continue;
+    const chart = probe(() => helmChartName(r.props));
+    if (!chart.known || chart.value !== "istiod") continue;
+    istiods++;
+    const root = probe(() => istiodRootNamespace(r.props.values));
+    if (!root.known) unknown.push(r.name);
+    else if (!roots.has(root.value)) roots.set(root.value, r.name);
+  }
+  if (istiods === 0) return { roots: [{ namespace: configured }], unknown };
+  return { roots: [...roots].map(([namespace, release]) => ({ namespace, release })), unknown };
+}
+
+/**
+ * Ends a stack policy that could not judge everything in this preview, after it has reported
+ * what it could: the SDK reports the `UnknownValueError` as an advisory "can't run during
+ * preview" naming `what`, and keeps the violations already reported.
+ */
+export function cannotJudge(what: string[]): never {
+  throw new UnknownValueError(UNKNOWN_OBJECT, [`<${what.join("; ")}>`]);
 }

@@ -1,15 +1,17 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
-import { byCluster, isAuthorizationPolicy, isWorkload, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
+import { byCluster, cannotJudge, isAuthorizationPolicy, istioRootNamespaces, isWorkload, matchesLabels, MESH_EXEMPT_NAMESPACES, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
 interface Config {
   /** Namespaces whose workloads must be reachable only as an ALLOW policy says. */
   workloadNamespaces: string[];
-  /** Istio's root namespace: an ALLOW policy there without a selector covers every namespace. */
+  /** Istio's root namespace: an ALLOW policy there without a selector covers every namespace (an istiod release's own setting wins). */
   rootNamespace: string;
+  /** Namespaces the stack creates whose workloads may stay outside the mesh (every other one it creates is judged too). */
+  exemptNamespaces: string[];
 }
-const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespace: "istio-system" };
+const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespace: "istio-system", exemptNamespaces: MESH_EXEMPT_NAMESPACES };
 
 /**
  * With no ALLOW policy in a namespace Istio allows every authenticated caller; one ALLOW policy
@@ -18,7 +20,7 @@ const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespac
 export const workloadNamespacesAuthorized: StackValidationPolicy = {
   name: "workload-namespaces-authorized",
   description:
-    "Every workload in the workload namespaces (inference, agents, tools) is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in the root namespace; not targetRefs), so it is deny-by-default instead of open to the whole mesh.",
+    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces) is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs), so it is deny-by-default instead of open to the whole mesh.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -28,12 +30,26 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
         default: defaults.workloadNamespaces,
         description: "Namespaces that must be covered by an ALLOW AuthorizationPolicy.",
       },
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (mesh-wide policies)." },
+      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (mesh-wide policies) where no istiod Helm release on the cluster sets it." },
+      exemptNamespaces: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.exemptNamespaces,
+        description: "Namespaces the stack creates whose workloads need no ALLOW policy (system and controller namespaces outside the mesh).",
+      },
     },
   },
   validateStack: (args, report) => {
-    const { workloadNamespaces, rootNamespace } = configWithDefaults(args, defaults);
+    const { workloadNamespaces, rootNamespace: configured, exemptNamespaces } = configWithDefaults(args, defaults);
+    const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
+      // Policies in Istio's root namespace bind every namespace; an istiod release sets which one it is.
+      const { roots: rootList, unknown } = istioRootNamespaces(resources, configured);
+      const roots = rootList.map((r) => r.namespace);
+      if (unknown.length > 0) {
+        pending.push(...unknown.map((release) => `the root namespace set by istiod release ${release} on cluster ${cluster}`));
+        continue;
+      }
       // Only policies ztunnel enforces make the pods deny-by-default: one bound through
       // targetRef(s) is enforced by a waypoint or gateway, and the pods stay open to direct calls.
       const allows = resources.filter(
@@ -41,22 +57,26 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
           isAuthorizationPolicy(r.type) &&
           orUnknown(() => actionOf((r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !r.props.spec?.targetRef && !r.props.spec?.targetRefs, true),
       );
-      const meshWide = allows.some((r) => meta(r.props).namespace === rootNamespace && orUnknown(() => !r.props.spec?.selector, false));
+      const inRoot = (r: (typeof allows)[number]) => roots.includes(meta(r.props).namespace);
+      // With several istiod revisions, a policy covers the whole cluster only when every root has one.
+      const meshWide = roots.every((root) => allows.some((r) => meta(r.props).namespace === root && orUnknown(() => !r.props.spec?.selector, false)));
       // ALLOW policies bind per workload: a pod no ALLOW policy selects admits every caller.
       const selects = (policy: (typeof allows)[number], labels: Record<string, string>) =>
         orUnknown(() => {
           const wanted = policy.props.spec?.selector?.matchLabels as Record<string, string> | undefined;
           return !wanted || matchesLabels(wanted, labels);
         }, true);
-      for (const ns of resources.filter((r) => r.type === T.namespace && workloadNamespaces.includes(meta(r.props).name))) {
+      // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
+      const judged = (name: string) => workloadNamespaces.includes(name) || (!roots.includes(name) && !exemptNamespaces.includes(name));
+      for (const ns of resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name))) {
         const name = meta(ns.props).name;
         // A namespace with no workloads on this cluster exposes nothing yet.
         const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
         if (workloads.length === 0 || meshWide) continue;
-        const binding = allows.filter((r) => meta(r.props).namespace === name || meta(r.props).namespace === rootNamespace);
+        const binding = allows.filter((r) => meta(r.props).namespace === name || inRoot(r));
         if (!binding.some((r) => meta(r.props).namespace === name)) {
           report(
-            `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel): every mesh identity can call them`,
+            `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel): every mesh identity can call them${workloadNamespaces.includes(name) ? "" : " (or list the namespace in exemptNamespaces if it is meant to stay outside the mesh)"}`,
             ns.urn,
           );
           continue;
@@ -69,5 +89,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
         }
       }
     }
+    if (pending.length > 0) cannotJudge(pending);
   },
 };
+

@@ -763,9 +763,40 @@ function more(): Mutation[] {
           }),
         ),
     {
+      name: "a fork's new ambient namespace (rag) running a workload no ALLOW policy covers",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" }),
+    },
+    {
       name: "istiod injecting every unlabelled namespace, given as the string \"true\"",
       policy: "ambient-no-sidecar-injection",
       apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, sidecarInjectorWebhook: { ...o.values?.sidecarInjectorWebhook, enableNamespacesByDefault: "true" } })),
     },
   ];
+}
+
+/**
+ * Adds a Namespace (with `labels`) and a copy of a workload Deployment in it, on the first
+ * cluster that runs one, as a fork adding its own namespace would render them; returns the
+ * Namespace's URN.
+ */
+function addNamespaceWithWorkload(doc: ExportedDeployment, name: string, labels: Record<string, string>): string | undefined {
+  const all = resources(doc);
+  const ns = all.find((r) => isKind(r, "Namespace") && (r.inputs as any)?.metadata?.name === "agents");
+  const deployment = all.find((r) => isKind(r, "Deployment") && r.provider === ns?.provider && (r.inputs as any)?.metadata?.namespace === "agents");
+  if (!ns || !deployment) return undefined;
+  const copy = (r: ExportedResource, suffix: string, fn: (o: any) => void) => {
+    const c = JSON.parse(JSON.stringify(r)) as ExportedResource;
+    c.urn = r.urn.replace(/::([^:]+)$/, `::$1-${suffix}`);
+    edit(c, fn);
+    all.push(c);
+    return c.urn;
+  };
+  // The copy keeps the platform's bookkeeping labels, not the agents' mesh enrolment.
+  const urn = copy(ns, name, (o) => {
+    const kept = Object.entries(o.metadata.labels ?? {}).filter(([k]) => !k.startsWith("istio.io/"));
+    o.metadata = { ...o.metadata, name, labels: { ...Object.fromEntries(kept), ...labels } };
+  });
+  copy(deployment, name, (o) => (o.metadata = { ...o.metadata, namespace: name }));
+  return urn;
 }

@@ -412,3 +412,29 @@ test("agent-call-graph: a guard not known in this preview is given no verdict ye
   assert.deepEqual((await runStack(agentCallGraph, [...waypointFleet, apUnknown])).violations, []);
   assert.equal((await runStack(agentCallGraph, waypointFleet)).violations.length, 1);
 });
+
+test("workload-namespaces-authorized: every namespace the stack creates that runs workloads is judged, except exempt ones", async () => {
+  const covered = await runStack(workloadNamespacesAuthorized, [
+    ns("rag"), deploy("rag", "retriever"), ap("rag", "retriever", allowFrom("cluster.local/ns/agents/sa/bot")),
+    // Controllers installed outside the mesh need no ALLOW policy.
+    ns("agentgateway-system"), deploy("agentgateway-system", "controller"), ns("kube-system"), deploy("kube-system", "nvidia-device-plugin"),
+  ]);
+  assert.deepEqual(covered.violations, []);
+  const open = await runStack(workloadNamespacesAuthorized, [ns("rag"), deploy("rag", "retriever")]);
+  assert.equal(open.violations.length, 1);
+  assert.match(open.violations[0].message, /namespace rag on cluster a runs 1 workload\(s\) but has no ALLOW AuthorizationPolicy .* list the namespace in exemptNamespaces/);
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("rag"), deploy("rag", "retriever")], { exemptNamespaces: ["rag"] })).violations, []);
+});
+
+test("workload-namespaces-authorized: mesh-wide policies live in istiod's root namespace (meshConfig.rootNamespace)", async () => {
+  const istiod = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values });
+  const global = (namespace: string) => ap(namespace, "global", allowFrom("cluster.local/ns/agents/sa/bot"));
+  const elsewhere = [istiod({ meshConfig: { rootNamespace: "mesh-root" } }), ns("agents"), deploy("agents", "bot")];
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [...elsewhere, global("mesh-root")])).violations, []);
+  // istio-system is then an ordinary namespace: its policies bind only its own workloads.
+  const wrongRoot = await runStack(workloadNamespacesAuthorized, [...elsewhere, global("istio-system")]);
+  assert.equal(wrongRoot.violations.length, 1);
+  assert.match(wrongRoot.violations[0].message, /namespace agents on cluster a runs 1 workload\(s\) but has no ALLOW/);
+  // Without an istiod release the configured root namespace decides.
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("agents"), deploy("agents", "bot"), global("istio-system")])).violations, []);
+});
