@@ -768,6 +768,11 @@ function more(): Mutation[] {
       apply: (doc) => addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" }),
     },
     {
+      name: "istiod given another root namespace (the mesh-wide PeerAuthentication no longer is)",
+      policy: "mesh-mtls-strict",
+      apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, meshConfig: { ...o.values?.meshConfig, rootNamespace: "mesh-root" } })),
+    },
+    {
       name: "istiod injecting every unlabelled namespace, given as the string \"true\"",
       policy: "ambient-no-sidecar-injection",
       apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, sidecarInjectorWebhook: { ...o.values?.sidecarInjectorWebhook, enableNamespacesByDefault: "true" } })),

@@ -211,6 +211,49 @@ test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), an
   assert.match(legacy.violations[0].message, /mesh-level PeerAuthentication istio-system\/legacy .* mode is UNSET, not STRICT/);
 });
 
+// Fixtures of the root-namespace cases below.
+const strictMesh = (cluster = "a") => [provider(cluster), pa(cluster, "istio-system", "default", { mtls: { mode: "STRICT" } })];
+const messages = (o: { violations: { message: string }[] }) => o.violations.map((v) => v.message);
+
+test("mesh-mtls-strict: any selector-less PeerAuthentication in the root namespace is mesh-wide, whatever its name", async () => {
+  const named = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "mesh-strict", { mtls: { mode: "STRICT" } })]);
+  assert.deepEqual(named.violations, []);
+  // `default` with a selector binds only what it selects; another selector-less one still makes the mesh strict.
+  const both = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { selector: { matchLabels: { app: "x" } }, mtls: { mode: "STRICT" } }), pa("a", "istio-system", "mesh", { mtls: { mode: "STRICT" } })]);
+  assert.deepEqual(both.violations, []);
+  const onlySelected = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { selector: { matchLabels: { app: "x" } }, mtls: { mode: "STRICT" } })]);
+  assert.equal(onlySelected.violations.length, 1);
+  assert.match(onlySelected.violations[0].message, /cluster a has no PeerAuthentication istio-system\/default nor any other without a selector .*istio-system\/default has a selector/);
+  // Every mesh-level one must be STRICT: the oldest wins, and which is oldest is not known before apply.
+  const weak = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "mesh-strict", { mtls: { mode: "STRICT" } }), pa("a", "istio-system", "legacy", {})]);
+  assert.deepEqual(messages(weak), ["cluster a: mesh-level PeerAuthentication istio-system/legacy (no selector in the root namespace) mode is unset, not STRICT"]);
+});
+
+test("mesh-mtls-strict: a mode unknown in this preview is not taken for STRICT; the rest is still judged", async () => {
+  const unknownMode = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: UNKNOWN } }), provider("b")]);
+  assert.deepEqual(messages(unknownMode), ["cluster b has no PeerAuthentication istio-system/default nor any other without a selector in istio-system, Istio's root namespace: add one with spec.mtls.mode STRICT so it applies mesh-wide"]);
+  assert.equal(unknownMode.unknown.length, 1);
+  assert.match(unknownMode.unknown[0], /mtls\.mode of PeerAuthentication istio-system\/default on cluster a/);
+  const known = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })]);
+  assert.deepEqual([known.violations, known.unknown], [[], []]);
+});
+
+test("mesh-mtls-strict: the root namespace is istiod's (meshConfig.rootNamespace, else global.istioNamespace)", async () => {
+  const istiodWith = (values: Record<string, unknown>) => stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values }, provider: k8sProvider("a") });
+  const elsewhere = await runStack(meshMtlsStrict, [...strictMesh(), istiodWith({ meshConfig: { rootNamespace: "mesh-root" } })]);
+  assert.equal(elsewhere.violations.length, 1);
+  assert.match(elsewhere.violations[0].message, /cluster a has no PeerAuthentication mesh-root\/default/);
+  const there = await runStack(meshMtlsStrict, [provider("a"), pa("a", "mesh-root", "default", { mtls: { mode: "STRICT" } }), istiodWith({ meshConfig: { rootNamespace: "mesh-root" } })]);
+  assert.deepEqual(there.violations, []);
+  const viaIstioNamespace = await runStack(meshMtlsStrict, [...strictMesh(), istiodWith({ global: { istioNamespace: "istio" } })]);
+  assert.match(viaIstioNamespace.violations[0].message, /no PeerAuthentication istio\/default/);
+  // Unset or empty: the chart's istio-system.
+  assert.deepEqual((await runStack(meshMtlsStrict, [...strictMesh(), istiodWith({ meshConfig: { rootNamespace: "" } })])).violations, []);
+  const unknownRoot = await runStack(meshMtlsStrict, [...strictMesh(), istiodWith({ meshConfig: { rootNamespace: UNKNOWN } })]);
+  assert.deepEqual(unknownRoot.violations, []);
+  assert.match(unknownRoot.unknown[0], /root namespace set by istiod release a-istiod/);
+});
+
 test("ambient-no-sidecar-injection: enableNamespacesByDefault is read as Helm's if reads it", async () => {
   const istiod = (enableNamespacesByDefault: unknown) => ({ type: REL, props: { name: "istiod", chart: "istiod", values: { sidecarInjectorWebhook: { enableNamespacesByDefault } } } });
   for (const off of [false, "", null]) assert.deepEqual((await runResource(ambientNoSidecarInjection, istiod(off))).violations, [], `off: ${JSON.stringify(off)}`);
