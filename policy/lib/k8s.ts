@@ -264,6 +264,17 @@ export function helmTruthy(value: unknown): boolean {
 }
 
 /**
+ * A string as Go's strconv.ParseBool reads it, which Istio uses for its boolean annotations
+ * (istio-cni's CheckBooleanAnnotation): true, false, or undefined when Istio would ignore it.
+ */
+export function parseGoBool(value: unknown): boolean | undefined {
+  if (typeof value !== "string") return undefined;
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  return undefined;
+}
+
+/**
  * The root namespace an istiod Helm install gives Istio: the chart renders
  * `meshConfig.rootNamespace | default global.istioNamespace`, and `global.istioNamespace`
  * defaults to istio-system (istio-discovery configmap.yaml, values.yaml). Throws the SDK's

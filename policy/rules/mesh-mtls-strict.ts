@@ -6,9 +6,12 @@ import {
   isPeerAuthentication,
   istioRootNamespaces,
   isWorkload,
+  MESH_EXEMPT_NAMESPACES,
   meta,
+  parseGoBool,
   PLATFORM_NAMESPACES,
   podMetadata,
+  podSpecOf,
   T,
 } from "../lib/k8s";
 import { configWithDefaults, orUnknown, probe } from "../lib/values";
@@ -16,23 +19,27 @@ import { configWithDefaults, orUnknown, probe } from "../lib/values";
 interface Config {
   /** Istio's root namespace, where a PeerAuthentication without a selector applies mesh-wide; an istiod release's own setting wins. */
   rootNamespace: string;
-  /** Namespaces whose workloads must be in the ambient data plane (ztunnel), where STRICT applies. */
+  /** Namespaces whose workloads must be in the ambient data plane (ztunnel), where STRICT applies, created by the stack or not. */
   ambientNamespaces: string[];
+  /** Namespaces the stack creates whose workloads may stay outside the mesh (every other one it creates is judged too). */
+  exemptNamespaces: string[];
 }
-const defaults: Config = { rootNamespace: "istio-system", ambientNamespaces: PLATFORM_NAMESPACES };
+const defaults: Config = { rootNamespace: "istio-system", ambientNamespaces: PLATFORM_NAMESPACES, exemptNamespaces: MESH_EXEMPT_NAMESPACES };
 
 const DATAPLANE_MODE = "istio.io/dataplane-mode";
+const BYPASS_INBOUND = "ambient.istio.io/bypass-inbound-capture";
+const SIDECAR_STATUS = "sidecar.istio.io/status";
 
 /**
  * Every cluster carries a mesh-wide PeerAuthentication (`default` by convention) in Istio's root
  * namespace with mode STRICT; without it ztunnel and the waypoints accept plaintext from anything
- * in the cluster. STRICT only binds traffic ztunnel captures, so the platform's namespaces must stay
- * enrolled in ambient and no pod may opt out: an unenrolled pod sends and accepts plaintext.
+ * in the cluster. STRICT only binds traffic ztunnel captures, so the workload namespaces must stay
+ * enrolled in ambient and no pod may opt out or escape capture: such a pod accepts plaintext.
  */
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools) stay in the ambient data plane (istio.io/dataplane-mode=ambient, no pod opting out), so no workload accepts plaintext or unauthenticated traffic.",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), so no workload accepts plaintext or unauthenticated traffic.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -41,7 +48,13 @@ export const meshMtlsStrict: StackValidationPolicy = {
         type: "array",
         items: { type: "string" },
         default: defaults.ambientNamespaces,
-        description: "Namespaces whose workloads must be enrolled in ambient.",
+        description: "Namespaces whose workloads must be enrolled in ambient, whether or not the stack creates them.",
+      },
+      exemptNamespaces: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.exemptNamespaces,
+        description: "Namespaces the stack creates whose workloads may stay outside the mesh (system and controller namespaces).",
       },
     },
   },
@@ -55,7 +68,7 @@ export const meshMtlsStrict: StackValidationPolicy = {
       const { roots, unknown } = istioRootNamespaces(resources, config.rootNamespace);
       for (const release of unknown) pending.push(`the root namespace set by istiod release ${release} on cluster ${cluster.name}`);
       for (const root of roots) reportMeshPolicy(cluster, root, resources, report, pending);
-      reportUnenrolled(cluster.name, resources, config.ambientNamespaces, report);
+      reportUnenrolled(cluster.name, resources, { ...config, exemptNamespaces: [...config.exemptNamespaces, ...roots.map((r) => r.namespace)] }, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },
@@ -101,8 +114,9 @@ function reportMeshPolicy(cluster: { name: string; urn: string }, { namespace: r
   }
 }
 
-/** Workloads in the ambient namespaces that ztunnel would not capture. */
-function reportUnenrolled(cluster: string, resources: PolicyResource[], ambientNamespaces: string[], report: ReportViolation): void {
+/** Workloads in the ambient namespaces (listed, or created by the stack and not exempt) that ztunnel would not capture. */
+function reportUnenrolled(cluster: string, resources: PolicyResource[], config: Config, report: ReportViolation, pending: string[]): void {
+  const { ambientNamespaces, exemptNamespaces } = config;
   // A workload namespace the stack does not create carries no ambient label of ours.
   const created = new Set(resources.filter((r) => r.type === T.namespace).map((r) => meta(r.props).name));
   for (const name of ambientNamespaces.filter((n) => !created.has(n))) {
@@ -111,20 +125,53 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], ambientN
       report(`cluster ${cluster} runs ${orphans.length} workload(s) in namespace ${name}, which this stack does not create with ${DATAPLANE_MODE}=ambient: they may be outside the mesh`, orphans[0].urn);
     }
   }
-  for (const ns of resources.filter((r) => r.type === T.namespace && ambientNamespaces.includes(meta(r.props).name))) {
+  // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
+  const judged = (name: string) => ambientNamespaces.includes(name) || !exemptNamespaces.includes(name);
+  for (const ns of resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name))) {
     const { name, labels } = meta(ns.props);
     const mode = orUnknown(() => labels[DATAPLANE_MODE], "ambient");
     const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
     const podMode = (w: PolicyResource) => orUnknown(() => podMetadata(w.type, w.props).labels?.[DATAPLANE_MODE], undefined);
+    const kindOf = (w: PolicyResource) => `${w.type.split(":").pop()} ${name}/${meta(w.props).name}`;
     if (mode !== "ambient") {
       const uncaptured = workloads.filter((w) => podMode(w) !== "ambient");
       if (uncaptured.length > 0) {
-        report(`namespace ${name} on cluster ${cluster} has ${DATAPLANE_MODE}=${mode ?? "unset"}, not ambient: its ${uncaptured.length} workload(s) are outside the mesh and speak plaintext`, ns.urn);
+        const listed = ambientNamespaces.includes(name) ? "" : ` (label it, or list it in exemptNamespaces if it is meant to stay outside the mesh)`;
+        report(`namespace ${name} on cluster ${cluster} has ${DATAPLANE_MODE}=${mode ?? "unset"}, not ambient: its ${uncaptured.length} workload(s) are outside the mesh and speak plaintext${listed}`, ns.urn);
       }
+      // Pods that enroll themselves can still escape capture.
+      for (const w of workloads.filter((w) => podMode(w) === "ambient")) reportEscapes(w, kindOf(w), cluster, report, pending);
       continue;
     }
-    for (const w of workloads.filter((w) => podMode(w) === "none")) {
-      report(`${w.type.split(":").pop()} ${name}/${meta(w.props).name} on cluster ${cluster} opts out of ambient (${DATAPLANE_MODE}=none): it speaks plaintext`, w.urn);
+    for (const w of workloads) {
+      if (podMode(w) === "none") report(`${kindOf(w)} on cluster ${cluster} opts out of ambient (${DATAPLANE_MODE}=none): it speaks plaintext`, w.urn);
+      else reportEscapes(w, kindOf(w), cluster, report, pending);
     }
+  }
+}
+
+/** An enrolled pod that ztunnel still does not (fully) capture. */
+function reportEscapes(w: PolicyResource, what: string, cluster: string, report: ReportViolation, pending: string[]): void {
+  // istio-cni reads the annotation with strconv.ParseBool (1, t, T, TRUE, true, True) and then
+  // installs no inbound redirect to ztunnel (cni/pkg/nodeagent/net.go, cni/pkg/iptables/iptables.go):
+  // plaintext reaches the pod directly, past STRICT and every ALLOW policy ztunnel enforces.
+  const bypass = probe(() => podMetadata(w.type, w.props).annotations?.[BYPASS_INBOUND]);
+  if (!bypass.known) pending.push(`the ${BYPASS_INBOUND} annotation of ${what} on cluster ${cluster}`);
+  else if (parseGoBool(bypass.value) === true) {
+    report(`${what} on cluster ${cluster} sets ${BYPASS_INBOUND}=${bypass.value}: ztunnel does not capture its inbound traffic, so it accepts plaintext past STRICT and its ALLOW policies`, w.urn);
+  }
+  // Host-network pods share the node's network namespace: nothing redirects their traffic, and
+  // istiod marks them HOST_NETWORK (pilot/pkg/serviceregistry/ambient/workloads.go).
+  const hostNetwork = probe(() => podSpecOf(w.type, w.props)?.hostNetwork);
+  if (!hostNetwork.known) pending.push(`the hostNetwork of ${what} on cluster ${cluster}`);
+  else if (hostNetwork.value === true) {
+    report(`${what} on cluster ${cluster} uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network`, w.urn);
+  }
+  // istio-cni never enrolls a pod that carries a sidecar's status annotation
+  // (cni/pkg/util/enablement_selector.go, podHasSidecar), whatever its value.
+  const sidecar = probe(() => podMetadata(w.type, w.props).annotations?.[SIDECAR_STATUS]);
+  if (!sidecar.known) pending.push(`the ${SIDECAR_STATUS} annotation of ${what} on cluster ${cluster}`);
+  else if (sidecar.value !== undefined) {
+    report(`${what} on cluster ${cluster} carries ${SIDECAR_STATUS}, which keeps istio-cni from enrolling it in ambient: ztunnel does not capture it; remove the annotation`, w.urn);
   }
 }

@@ -762,10 +762,39 @@ function more(): Mutation[] {
             if (pair.length === 2) rule.backendRefs = [{ ...pair.reduce((a: any, b: any) => (a.weight >= b.weight ? a : b)), weight: 0 }];
           }),
         ),
+    },
+    // Pods that ztunnel never captures although their namespace is ambient, a namespace a fork
+    // adds outside the default list, and istiod settings the mesh policies hinge on.
+    {
+      name: "an ambient pod bypassing inbound capture (ambient.istio.io/bypass-inbound-capture)",
+      policy: "mesh-mtls-strict",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+          o.spec.template.metadata = { ...o.spec.template.metadata, annotations: { ...o.spec.template.metadata?.annotations, "ambient.istio.io/bypass-inbound-capture": "true" } };
+        }),
+    },
+    {
+      name: "an ambient workload on the host network",
+      policy: "mesh-mtls-strict",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => (o.spec.template.spec.hostNetwork = true)),
+    },
+    {
+      name: "an ambient pod template carrying a sidecar status (istio-cni never enrolls it)",
+      policy: "mesh-mtls-strict",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+          o.spec.template.metadata = { ...o.spec.template.metadata, annotations: { ...o.spec.template.metadata?.annotations, "sidecar.istio.io/status": "{}" } };
+        }),
+    },
     {
       name: "a fork's new ambient namespace (rag) running a workload no ALLOW policy covers",
       policy: "workload-namespaces-authorized",
       apply: (doc) => addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" }),
+    },
+    {
+      name: "a fork's new namespace (rag) running a workload outside ambient",
+      policy: "mesh-mtls-strict",
+      apply: (doc) => addNamespaceWithWorkload(doc, "rag", {}),
     },
     {
       name: "istiod given another root namespace (the mesh-wide PeerAuthentication no longer is)",

@@ -50,7 +50,8 @@ test("mesh-mtls-strict: the workload namespaces stay in ambient and no pod opts 
   const optOut = await runStack(meshMtlsStrict, [...strict, ns("tools", ambient), deploy("mcp", "tools", { "istio.io/dataplane-mode": "none" })]);
   assert.equal(optOut.violations.length, 1);
   assert.match(optOut.violations[0].message, /Deployment tools\/mcp on cluster a opts out of ambient/);
-  assert.deepEqual((await runStack(meshMtlsStrict, [...strict, ns("inference", {}), deploy("vllm", "inference")], { ambientNamespaces: [] })).violations, []);
+  // A namespace the stack creates is judged unless exempt (listing it as ambient is not needed).
+  assert.deepEqual((await runStack(meshMtlsStrict, [...strict, ns("inference", {}), deploy("vllm", "inference")], { ambientNamespaces: [], exemptNamespaces: ["inference"] })).violations, []);
 });
 
 test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls; remediates to STRICT", async () => {
@@ -211,9 +212,66 @@ test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), an
   assert.match(legacy.violations[0].message, /mesh-level PeerAuthentication istio-system\/legacy .* mode is UNSET, not STRICT/);
 });
 
-// Fixtures of the root-namespace cases below.
+// Fixtures of the capture, namespace and root-namespace cases below.
+const ambientNs = (name: string, labels: Record<string, string> = { "istio.io/dataplane-mode": "ambient" }, cluster = "a") =>
+  stackResource({ type: NS, name: `${cluster}-ns-${name}`, props: { metadata: { name, labels } }, provider: k8sProvider(cluster) });
+const workload = (namespace: string, name: string, pod: { labels?: Record<string, string>; annotations?: Record<string, string>; hostNetwork?: unknown } = {}, cluster = "a") =>
+  stackResource({
+    type: "kubernetes:apps/v1:Deployment",
+    name: `${cluster}-${namespace}-${name}`,
+    props: { metadata: { name, namespace }, spec: { template: { metadata: { labels: pod.labels ?? {}, annotations: pod.annotations ?? {} }, spec: { containers: [], ...(pod.hostNetwork === undefined ? {} : { hostNetwork: pod.hostNetwork }) } } } },
+    provider: k8sProvider(cluster),
+  });
 const strictMesh = (cluster = "a") => [provider(cluster), pa(cluster, "istio-system", "default", { mtls: { mode: "STRICT" } })];
 const messages = (o: { violations: { message: string }[] }) => o.violations.map((v) => v.message);
+
+test("mesh-mtls-strict: an enrolled pod must not bypass inbound capture (read as istio-cni's strconv.ParseBool)", async () => {
+  const bypass = (value: string) => ({ annotations: { "ambient.istio.io/bypass-inbound-capture": value } });
+  // Values Istio reads as false or ignores (not a Go bool) keep inbound capture.
+  const ok = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("agents"), workload("agents", "a1", bypass("false")), workload("agents", "a2", bypass("yes")), workload("agents", "a3", bypass("0")), workload("agents", "a4")]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("agents"), workload("agents", "a1", bypass("true")), workload("agents", "a2", bypass("1")), workload("agents", "a3", bypass("True"))]);
+  assert.equal(bad.violations.length, 3);
+  assert.match(bad.violations[0].message, /Deployment agents\/a1 on cluster a sets ambient\.istio\.io\/bypass-inbound-capture=true: ztunnel does not capture its inbound traffic/);
+  // A pod that enrolls itself is held to the same rule in a namespace that is not ambient.
+  const self = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("tools", {}), workload("tools", "t", { labels: { "istio.io/dataplane-mode": "ambient" }, ...bypass("t") })]);
+  assert.equal(messages(self).length, 1);
+  assert.match(messages(self)[0], /Deployment tools\/t on cluster a sets ambient\.istio\.io\/bypass-inbound-capture=t:/);
+});
+
+test("mesh-mtls-strict: host-network pods and pods carrying a sidecar status are never captured", async () => {
+  const ok = await runStack(meshMtlsStrict, [
+    ...strictMesh(), ambientNs("inference"), workload("inference", "vllm", { hostNetwork: false }),
+    // Exempt system namespaces may run host-network pods (the NVIDIA device plugin does).
+    ambientNs("kube-system", {}), workload("kube-system", "nvidia-device-plugin", { hostNetwork: true }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshMtlsStrict, [
+    ...strictMesh(), ambientNs("inference"),
+    workload("inference", "host", { hostNetwork: true }),
+    workload("inference", "injected", { annotations: { "sidecar.istio.io/status": "{}" } }),
+  ]);
+  assert.deepEqual(messages(bad), [
+    "Deployment inference/host on cluster a uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network",
+    "Deployment inference/injected on cluster a carries sidecar.istio.io/status, which keeps istio-cni from enrolling it in ambient: ztunnel does not capture it; remove the annotation",
+  ]);
+});
+
+test("mesh-mtls-strict: every namespace the stack creates that runs workloads is judged, except exempt ones", async () => {
+  const ok = await runStack(meshMtlsStrict, [
+    ...strictMesh(), ambientNs("rag"), workload("rag", "retriever"),
+    // Controllers installed outside the mesh, and a namespace that runs nothing.
+    ambientNs("agentgateway-system", {}), workload("agentgateway-system", "controller"), ambientNs("kube-system", {}), workload("kube-system", "coredns"), ambientNs("empty", {}),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const unlabelled = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("rag", {}), workload("rag", "retriever")]);
+  assert.equal(unlabelled.violations.length, 1);
+  assert.match(unlabelled.violations[0].message, /namespace rag on cluster a has istio\.io\/dataplane-mode=unset, not ambient: .* list it in exemptNamespaces/);
+  assert.deepEqual((await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("rag", {}), workload("rag", "retriever")], { exemptNamespaces: ["rag"] })).violations, []);
+  // Replacing the exempt list drops the defaults: kube-system is judged again.
+  const replaced = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("kube-system", {}), workload("kube-system", "coredns")], { exemptNamespaces: ["rag"] });
+  assert.equal(replaced.violations.length, 1);
+});
 
 test("mesh-mtls-strict: any selector-less PeerAuthentication in the root namespace is mesh-wide, whatever its name", async () => {
   const named = await runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "mesh-strict", { mtls: { mode: "STRICT" } })]);
