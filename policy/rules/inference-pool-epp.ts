@@ -48,25 +48,36 @@ function poolView(type: string, spec: Record<string, any>): PoolView {
   };
 }
 
+type Report = (m: string, urn?: string) => void;
+
+/** Workloads of a namespace whose pods carry every label of a selector. */
+function selectedWorkloads(resources: PolicyResource[], namespace: string, selector: Record<string, string>): PolicyResource[] {
+  return resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === namespace && matchesLabels(selector, podMetadata(r.type, r.props).labels ?? {}));
+}
+
+/** Whether a Helm chart installs into the namespace: its pods are not visible here, so no verdict on selection. */
+const helmInstallsInto = (resources: PolicyResource[], namespace: string) => resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace);
+
+/** Container ports (number and name) the workloads' pods declare. */
+function declaredPorts(workloads: PolicyResource[]): { containerPort: number; name?: string }[] {
+  return workloads.flatMap((w) => containersOf(podSpecOf(w.type, w.props)).flatMap((c: any) => list(c.ports as { containerPort: number; name?: string }[])));
+}
+
 /** The pool must select model-server pods, and they must listen on its target ports. */
-function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyResource[], where: string, report: (m: string, urn?: string) => void): void {
+function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyResource[], where: string, report: Report): void {
   const { namespace } = meta(pool.props);
   if (Object.keys(view.selector).length === 0) {
     report(`${where} has no ${view.selectorField}, so it selects no model servers`, pool.urn);
     return;
   }
-  const selected = resources.filter((r) => {
-    if (!isWorkload(r.type) || meta(r.props).namespace !== namespace) return false;
-    const labels = podMetadata(r.type, r.props).labels ?? {};
-    return matchesLabels(view.selector, labels);
-  });
+  const selected = selectedWorkloads(resources, namespace, view.selector);
   if (selected.length === 0) {
     // Model servers a Helm chart installs into the namespace are not visible here: no verdict.
-    if (resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace)) return;
+    if (helmInstallsInto(resources, namespace)) return;
     report(`${where}: selector ${JSON.stringify(view.selector)} matches no workload's pods in ${namespace}, so the pool has no endpoints`, pool.urn);
     return;
   }
-  const declared = selected.flatMap((w) => containersOf(podSpecOf(w.type, w.props)).flatMap((c: any) => list(c.ports as { containerPort: number }[]).map((p) => p.containerPort)));
+  const declared = declaredPorts(selected).map((p) => p.containerPort);
   for (const target of view.targetPorts) {
     if (declared.length > 0 && !declared.includes(target)) {
       report(`${where}: target port ${target} is not a containerPort of the selected pods (${[...new Set(declared)].join(", ")})`, pool.urn);
@@ -74,7 +85,51 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
   }
 }
 
-function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, report: (m: string, urn?: string) => void): void {
+/**
+ * The picker Service must reach picker pods on the referenced port: its selector must match the
+ * pods of a workload in the namespace, and the port's targetPort (a number, a container port's
+ * name, or the port itself when absent) must be one those pods declare. Otherwise the Service has
+ * no endpoints on that port and every request to the pool fails (or skips the picker, FailOpen).
+ */
+function checkServiceWiring(svc: PolicyResource, port: number, resources: PolicyResource[], where: string, report: Report, poolUrn: string): void {
+  const { namespace, name } = meta(svc.props);
+  const spec = svc.props.spec ?? {};
+  const entry = list(spec.ports as { port: number; targetPort?: number | string }[]).find((p) => p.port === port)!;
+  const selector = (spec.selector ?? {}) as Record<string, string>;
+  if (Object.keys(selector).length === 0) {
+    // Without a selector Kubernetes manages no endpoints: only hand-made ones can back it.
+    const slices = resources.some(
+      (r) =>
+        (isKind(r.type, "discovery.k8s.io", "EndpointSlice") && meta(r.props).namespace === namespace && meta(r.props).labels["kubernetes.io/service-name"] === name) ||
+        (r.type === "kubernetes:core/v1:Endpoints" && meta(r.props).namespace === namespace && meta(r.props).name === name),
+    );
+    if (!slices) report(`${where}: Service ${namespace}/${name} has no spec.selector (and no EndpointSlice names it), so no endpoint picker pod backs it`, poolUrn);
+    return;
+  }
+  const selected = selectedWorkloads(resources, namespace, selector);
+  if (selected.length === 0) {
+    if (helmInstallsInto(resources, namespace)) return; // a chart's picker pods are not visible here: no verdict
+    report(`${where}: Service ${namespace}/${name} selector ${JSON.stringify(selector)} matches no workload's pods in ${namespace}, so the endpoint picker has no endpoints`, poolUrn);
+    return;
+  }
+  const target = entry.targetPort ?? port;
+  const declared = declaredPorts(selected);
+  const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ");
+  if (typeof target === "string" && !/^[0-9]+$/.test(target)) {
+    // A named targetPort resolves per pod; a pod without a port of that name is left out.
+    if (!declared.some((p) => p.name === target)) {
+      report(`${where}: Service ${namespace}/${name} port ${port} targets the port named ${target}, which no selected pod declares (${described || "none"}), so it has no endpoints`, poolUrn);
+    }
+    return;
+  }
+  const number = Number(target);
+  // Declared container ports are informational: pods that declare none may still listen.
+  if (declared.length > 0 && !declared.some((p) => p.containerPort === number)) {
+    report(`${where}: Service ${namespace}/${name} port ${port} targets port ${number}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
+  }
+}
+
+function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, report: Report): void {
   const { namespace, name } = meta(pool.props);
   const view = poolView(pool.type, pool.props.spec ?? {});
   const where = `InferencePool ${namespace}/${name} on ${cluster}`;
@@ -95,6 +150,8 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     report(`${where}: ${view.portField} is required for a Service picker`, pool.urn);
   } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
     report(`${where}: Service ${namespace}/${ref.name} does not expose port ${ref.port}`, pool.urn);
+  } else {
+    checkServiceWiring(svc, ref.port, resources, where, report, pool.urn);
   }
   const drs = resources.filter(
     (r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name!, namespace, meta(r.props).namespace) && appliesToGateways(r.props.spec?.workloadSelector),
@@ -131,7 +188,7 @@ function pickerTlsMode(policy: Record<string, any> | undefined, port: number | u
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports, sets its endpoint picker's failureMode explicitly (endpointPickerRef in v1, extensionRef in v1alpha2), and its endpoint picker Service exists in the pool's namespace on the same cluster with the referenced port, with a DestinationRule using tls.mode SIMPLE for it.",
+    "Every InferencePool selects model-server pods listening on its target ports, sets its endpoint picker's failureMode explicitly; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports; and a DestinationRule uses tls.mode SIMPLE for it.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const [cluster, resources] of byCluster(args.resources)) {

@@ -126,6 +126,8 @@ function onSplits(doc: ExportedDeployment, setWeights: (pair: any[]) => void): s
 }
 const istiod = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.name === "istiod";
 const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") && JSON.stringify(r.inputs).includes('"nvidia.com/gpu":');
+/** The EPP's Service (named `<pool>-epp`, with the picker's ext-proc port). */
+const eppService = (r: ExportedResource) => isKind(r, "Service") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && withSpec(r).ports?.some((p: any) => p.port === 9002);
 const cacerts = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.name === "cacerts";
 
 /** The rest of what reviewers must see fail: one case per rule of every policy. */
@@ -304,6 +306,16 @@ function more(): Mutation[] {
       name: "the EPP's TLS DestinationRules removed",
       policy: "inference-pool-epp",
       apply: (doc) => removeAll(doc, (r) => isKind(r, "DestinationRule") && JSON.stringify(r.inputs).includes("-epp")),
+    },
+    {
+      name: "the EPP Service targeting a port the picker does not listen on",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, eppService, (o) => (o.spec.ports.find((p: any) => p.port === 9002).targetPort = 9999)),
+    },
+    {
+      name: "the EPP Service selecting no picker pod",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, eppService, (o) => (o.spec.selector = { ...o.spec.selector, "app.kubernetes.io/instance": "no-such-picker" })),
     },
     {
       name: "a GPU workload without a GPU limit",

@@ -206,16 +206,24 @@ const modelServer = (namespace = "inference") =>
     metadata: { name: "llama-v1", namespace },
     spec: { template: { metadata: { labels: { ...servers.matchLabels, "app.kubernetes.io/part-of": "x" } }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
   });
-const eppService = (cluster = "a") => on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { ports: [{ name: "grpc-ext-proc", port: 9002 }] } }, cluster);
+const eppLabels = { "app.kubernetes.io/instance": "llama-v1-epp" };
+const eppService = (cluster = "a", port: Record<string, unknown> = { targetPort: 9002 }, selector: Record<string, string> | null = eppLabels) =>
+  on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { ...(selector ? { selector } : {}), ports: [{ name: "grpc-ext-proc", port: 9002, ...port }] } }, cluster);
+/** The endpoint picker's pods: ext-proc on 9002 (named grpc), health on 9003. */
+const eppPods = (cluster = "a") =>
+  on("kubernetes:apps/v1:Deployment", "epp", {
+    metadata: { name: "llama-v1-epp", namespace: "inference" },
+    spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", ports: [{ name: "grpc", containerPort: 9002 }, { name: "grpc-health", containerPort: 9003 }] }] } } },
+  }, cluster);
 const eppRule = (mode: string) =>
   on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode, insecureSkipVerify: true } } } });
 
 test("inference-pool-epp: explicit failure mode, EPP Service on the referenced port, TLS DestinationRule", async () => {
-  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), eppRule("SIMPLE")]);
+  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
   assert.deepEqual(ok.violations, []);
-  const implicit = await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppRule("SIMPLE")]);
+  const implicit = await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
   assert.match(implicit.violations[0].message, /failureMode is unset; choose FailOpen or FailClose explicitly/);
-  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), modelServer(), eppService(), eppRule("SIMPLE")]);
+  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
   assert.match(wrongPort.violations[0].message, /does not expose port 9003/);
   const elsewhere = await runStack(inferencePoolEpp, [pool("FailOpen"), eppService("b"), eppRule("DISABLE")]);
   const messages = elsewhere.violations.map((v) => v.message).join("\n");
@@ -231,13 +239,13 @@ test("inference-pool-epp: explicit failure mode, EPP Service on the referenced p
     metadata: { name: "llama-v1-epp", namespace: "inference" },
     spec: { host: "llama-v1-epp.inference.svc.cluster.local", workloadSelector: { matchLabels: { app: "nothing" } }, trafficPolicy: { tls: { mode: "SIMPLE" } } },
   });
-  assert.equal((await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), elsewhereDr])).violations.length, 1);
-  const overridden = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), portLevel]);
+  assert.equal((await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), elsewhereDr])).violations.length, 1);
+  const overridden = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), portLevel]);
   assert.match(overridden.violations[0].message, /no DestinationRule with tls\.mode SIMPLE for llama-v1-epp\.inference\.svc\.cluster\.local port 9002/);
 });
 
 test("inference-pool-epp: the pool selects model-server pods that listen on its target port", async () => {
-  const wired = [eppService(), eppRule("SIMPLE")];
+  const wired = [eppService(), eppPods(), eppRule("SIMPLE")];
   const noServers = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer("other"), ...wired]);
   assert.match(noServers.violations[0].message, /selector .* matches no workload's pods in inference, so the pool has no endpoints/);
   const helmServers = on("kubernetes:helm.sh/v3:Release", "vllm-chart", { chart: "vllm", version: "1.0.0", namespace: "inference", values: {} });
@@ -251,11 +259,34 @@ test("inference-pool-epp: the pool selects model-server pods that listen on its 
 test("inference-pool-epp: v1alpha2 pools (extensionRef, selector map, targetPortNumber) are checked with their own fields", async () => {
   const alpha = (extensionRef: Record<string, unknown>, selector: Record<string, string> = servers.matchLabels) =>
     on("kubernetes:inference.networking.x-k8s.io/v1alpha2:InferencePool", "pool-alpha", { metadata: { name: "llama-v1", namespace: "inference" }, spec: { selector, targetPortNumber: 8000, extensionRef } });
-  const wired = [modelServer(), eppService(), eppRule("SIMPLE")];
+  const wired = [modelServer(), eppService(), eppPods(), eppRule("SIMPLE")];
   assert.deepEqual((await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9002, failureMode: "FailClose" }), ...wired])).violations, []);
   const bad = await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9009 }, { app: "nothing" }), ...wired]);
   const messages = bad.violations.map((v) => v.message).join("\n");
   assert.match(messages, /selector \{"app":"nothing"\} matches no workload's pods/);
   assert.match(messages, /extensionRef.failureMode is unset/);
   assert.match(messages, /does not expose port 9009/);
+});
+
+test("inference-pool-epp: the picker Service selects the picker's pods and targets one of their container ports", async () => {
+  const rule = eppRule("SIMPLE");
+  const base = [pool("FailOpen"), modelServer(), eppPods(), rule];
+  for (const port of [{ targetPort: 9002 }, { targetPort: "grpc" }, {}]) {
+    assert.deepEqual((await runStack(inferencePoolEpp, [...base, eppService("a", port)])).violations, [], JSON.stringify(port));
+  }
+  const wrongTarget = await runStack(inferencePoolEpp, [...base, eppService("a", { targetPort: 9999 })]);
+  assert.equal(wrongTarget.violations.length, 1);
+  assert.match(wrongTarget.violations[0].message, /Service inference\/llama-v1-epp port 9002 targets port 9999, which is not a containerPort of the endpoint picker's pods \(9002 \(grpc\), 9003 \(grpc-health\)\)/);
+  const wrongName = await runStack(inferencePoolEpp, [...base, eppService("a", { targetPort: "ext-proc" })]);
+  assert.match(wrongName.violations[0].message, /targets the port named ext-proc, which no selected pod declares/);
+  const noPods = await runStack(inferencePoolEpp, [...base, eppService("a", { targetPort: 9002 }, { "app.kubernetes.io/instance": "other-epp" })]);
+  assert.equal(noPods.violations.length, 1);
+  assert.match(noPods.violations[0].message, /Service inference\/llama-v1-epp selector \{"app.kubernetes.io\/instance":"other-epp"\} matches no workload's pods in inference, so the endpoint picker has no endpoints/);
+  const noSelector = await runStack(inferencePoolEpp, [...base, eppService("a", { targetPort: 9002 }, null)]);
+  assert.match(noSelector.violations[0].message, /has no spec\.selector \(and no EndpointSlice names it\)/);
+  const slice = on("kubernetes:discovery.k8s.io/v1:EndpointSlice", "slice", { metadata: { name: "llama-v1-epp-x", namespace: "inference", labels: { "kubernetes.io/service-name": "llama-v1-epp" } }, addressType: "IPv4", endpoints: [] });
+  assert.deepEqual((await runStack(inferencePoolEpp, [...base, eppService("a", { targetPort: 9002 }, null), slice])).violations, []);
+  // Picker pods a chart installs are not visible: no verdict on the selector.
+  const chart = on("kubernetes:helm.sh/v3:Release", "epp-chart", { chart: "llm-d-router-gateway", version: "0.10.0", namespace: "inference", values: {} });
+  assert.deepEqual((await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), rule, chart, eppService("a", { targetPort: 9002 }, { app: "chart-epp" })])).violations, []);
 });
