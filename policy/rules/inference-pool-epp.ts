@@ -1,14 +1,14 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, containersOf, isDestinationRule, isHelmInstall, isInferencePool, isKind, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
-import { list, probe } from "../lib/values";
+import { byCluster, containersOf, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
+import { configWithDefaults, list, probe } from "../lib/values";
+
+interface Config {
+  rootNamespace: string;
+}
+const defaults: Config = { rootNamespace: "istio-system" };
 
 const failureModes = new Set(["FailOpen", "FailClose"]);
-
-/** Whether a DestinationRule host names `<svc>.<ns>` (short, .svc or fully qualified). */
-function hostMatches(host: string | undefined, svc: string, ns: string, drNamespace: string): boolean {
-  if (!host) return false;
-  return [`${svc}.${ns}.svc.cluster.local`, `${svc}.${ns}.svc`, `${svc}.${ns}`].includes(host) || (host === svc && drNamespace === ns);
-}
 
 /**
  * The fields this policy reads, from either served API: v1 (`inference.networking.k8s.io`:
@@ -129,7 +129,98 @@ function checkServiceWiring(svc: PolicyResource, port: number, resources: Policy
   }
 }
 
-function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, report: Report): void {
+/** The labels Istio's deployment controller puts on a Gateway's proxy pods (kube-gateway.yaml). */
+function gatewayPodLabels(gw: PolicyResource): Record<string, string> {
+  const { name, labels } = meta(gw.props);
+  const spec = gw.props.spec ?? {};
+  // spec.infrastructure.labels when set, else the Gateway's own labels; never the reserved prefix.
+  const infra = Object.entries((spec.infrastructure?.labels ?? labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
+  return {
+    "sidecar.istio.io/inject": "false",
+    ...Object.fromEntries(infra),
+    "gateway.networking.k8s.io/gateway-name": name,
+    "gateway.networking.k8s.io/gateway-class-name": String(spec.gatewayClassName ?? ""),
+    "gateway.istio.io/managed": "istio.io-gateway-controller",
+  };
+}
+
+/** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
+function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolean {
+  const cls = gw.props.spec?.gatewayClassName;
+  if (cls === "istio") return true;
+  return resources.some((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls && r.props.spec?.controllerName === "istio.io/gateway-controller");
+}
+
+/**
+ * The Istio gateway proxies that call the pool's picker: Gateways a route attaches to that sends
+ * to the pool. A parent the stack does not hold is judged by its namespace alone; with no route
+ * to the pool, a gateway in the pool's namespace is assumed (where the platform runs it).
+ */
+function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (ProxyView & { what: string })[] {
+  const { name, namespace } = meta(pool.props);
+  const out = new Map<string, ProxyView & { what: string }>();
+  for (const route of resources.filter((r) => isRoute(r.type))) {
+    const routeNs = meta(route.props).namespace;
+    const spec = route.props.spec ?? {};
+    const sendsToPool = list(spec.rules as { backendRefs?: any[] }[]).some((rule) =>
+      list(rule.backendRefs).some((b) => b.kind === "InferencePool" && b.name === name && (b.namespace ?? routeNs) === namespace),
+    );
+    if (!sendsToPool) continue;
+    for (const parent of list(spec.parentRefs as any[])) {
+      if ((parent.kind ?? "Gateway") !== "Gateway" || (parent.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io") continue;
+      const gwNs = parent.namespace ?? routeNs;
+      const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === gwNs);
+      if (gw && !isIstioGateway(gw, resources)) continue; // another implementation: Istio's DestinationRules do not reach it
+      out.set(`${gwNs}/${parent.name}`, { namespace: gwNs, labels: gw && gatewayPodLabels(gw), what: `Gateway ${gwNs}/${parent.name}` });
+    }
+  }
+  return out.size > 0 ? [...out.values()] : [{ namespace, what: `a gateway in ${namespace}` }];
+}
+
+/**
+ * The gateway speaks TLS to the picker, whose certificate is self-signed (secure serving without
+ * --cert-path): the DestinationRule Istio applies to each calling gateway for the picker's host
+ * must give the port tls.mode SIMPLE, and either skip verification or name the CA to verify
+ * against (without either, Envoy verifies against the system CAs and the handshake fails).
+ */
+function checkPickerTls(pool: PolicyResource, svcName: string, port: number, resources: PolicyResource[], rootNamespace: string, where: string, report: Report): void {
+  const { namespace } = meta(pool.props);
+  const host = serviceFqdn(svcName, namespace);
+  for (const client of pickerClients(pool, resources)) {
+    const found = destinationRuleFor(resources, host, namespace, client, rootNamespace);
+    const lead = `${where}: the gateway speaks TLS to the picker ${host} port ${port}, but for ${client.what}`;
+    if (found.rules.length === 0) {
+      const shadow = found.matched.length > 0 ? ` (${found.matched.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} match the host there but select other workloads, and hide the rules of other namespaces)` : "";
+      report(
+        `${lead} no DestinationRule applies${shadow}: one for the host (its FQDN ${host}, the bare name ${svcName} in ${namespace}, or a wildcard covering the FQDN) in the gateway's namespace, in ${namespace} or in ${rootNamespace}, exported to the gateway's namespace (exportTo absent, * or that namespace), with tls.mode SIMPLE`,
+        pool.urn,
+      );
+      continue;
+    }
+    // istiod merges the selector-less rules of one host and keeps the oldest one's trafficPolicy
+    // (rules without one take it from another): an order a review cannot see, so each must be right.
+    const withPolicy = found.rules.filter((r) => r.props.spec?.trafficPolicy);
+    const merged = found.rules.length > 1 ? " (istiod merges the rules for one host and keeps the oldest one's trafficPolicy, so each must be right)" : "";
+    for (const rule of withPolicy.length > 0 ? withPolicy : found.rules.slice(0, 1)) {
+      const tls = tlsForPort(rule.props.spec?.trafficPolicy, port);
+      const which = `DestinationRule ${meta(rule.props).namespace}/${meta(rule.props).name}`;
+      const mode = tls ? (tls.mode ?? "DISABLE") : undefined;
+      if (mode !== "SIMPLE") {
+        report(
+          `${lead} ${which} applies and gives it ${mode ? `tls.mode ${mode}` : "no tls"}${merged}; use tls.mode SIMPLE (a portLevelSettings entry for the port replaces the rule-wide trafficPolicy, tls included)`,
+          pool.urn,
+        );
+      } else if (tls!.insecureSkipVerify !== true && !tls!.caCertificates && !tls!.credentialName) {
+        report(
+          `${lead} ${which} sets tls.mode SIMPLE without insecureSkipVerify: true, caCertificates or credentialName${merged}, so Envoy verifies the picker's self-signed certificate against the system CAs and the handshake fails`,
+          pool.urn,
+        );
+      }
+    }
+  }
+}
+
+function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, config: Config, report: Report): void {
   const { namespace, name } = meta(pool.props);
   const view = poolView(pool.type, pool.props.spec ?? {});
   const where = `InferencePool ${namespace}/${name} on ${cluster}`;
@@ -153,32 +244,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
   } else {
     checkServiceWiring(svc, ref.port, resources, where, report, pool.urn);
   }
-  const drs = resources.filter(
-    (r) => isDestinationRule(r.type) && hostMatches(r.props.spec?.host, ref.name!, namespace, meta(r.props).namespace) && appliesToGateways(r.props.spec?.workloadSelector),
-  );
-  if (!drs.some((r) => pickerTlsMode(r.props.spec?.trafficPolicy, ref.port) === "SIMPLE")) {
-    report(
-      `${where}: no DestinationRule with tls.mode SIMPLE for ${ref.name}.${namespace}.svc.cluster.local${ref.port !== undefined ? ` port ${ref.port}` : ""} (the gateway speaks TLS to the picker; a portLevelSettings entry for the port overrides the rule-wide trafficPolicy.tls)`,
-      pool.urn,
-    );
-  }
-}
-
-/**
- * Whether a DestinationRule reaches the gateway's proxy: one with a `workloadSelector` applies only
- * to the pods it selects, so it counts only when it selects gateway pods by their gateway name.
- */
-function appliesToGateways(selector: { matchLabels?: Record<string, string> } | undefined): boolean {
-  if (!selector) return true;
-  const keys = Object.keys(selector.matchLabels ?? {});
-  return keys.length > 0 && keys.every((k) => k === "gateway.networking.k8s.io/gateway-name" || k === "istio.io/gateway-name");
-}
-
-/** The TLS mode a DestinationRule gives the picker's port: its portLevelSettings entry wins over trafficPolicy.tls. */
-function pickerTlsMode(policy: Record<string, any> | undefined, port: number | undefined): string | undefined {
-  const portLevel = list(policy?.portLevelSettings as { port?: { number?: number }; tls?: { mode?: string } }[]).find((p) => port !== undefined && p.port?.number === port);
-  if (portLevel?.tls) return portLevel.tls.mode ?? "DISABLE";
-  return policy?.tls?.mode;
+  if (ref.port !== undefined) checkPickerTls(pool, ref.name, ref.port, resources, config.rootNamespace, where, report);
 }
 
 /**
@@ -188,12 +254,18 @@ function pickerTlsMode(policy: Record<string, any> | undefined, port: number | u
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports, sets its endpoint picker's failureMode explicitly; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports; and a DestinationRule uses tls.mode SIMPLE for it.",
+    "Every InferencePool selects model-server pods listening on its target ports, sets its endpoint picker's failureMode explicitly; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
   enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (meshConfig.rootNamespace): its DestinationRules reach every namespace they are exported to." },
+    },
+  },
   validateStack: (args, report) => {
+    const config = configWithDefaults(args, defaults);
     for (const [cluster, resources] of byCluster(args.resources)) {
       for (const pool of resources.filter((r) => isInferencePool(r.type))) {
-        const done = probe(() => checkPool(pool, resources, cluster, report));
+        const done = probe(() => checkPool(pool, resources, cluster, config, report));
         if (!done.known) continue; // unknown during preview: decided on the next run
       }
     }

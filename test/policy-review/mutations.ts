@@ -126,7 +126,8 @@ function onSplits(doc: ExportedDeployment, setWeights: (pair: any[]) => void): s
 }
 const istiod = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.name === "istiod";
 const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") && JSON.stringify(r.inputs).includes('"nvidia.com/gpu":');
-/** The EPP's Service (named `<pool>-epp`, with the picker's ext-proc port). */
+/** The EPP's DestinationRule and Service (named `<pool>-epp`, the DestinationRule with TLS for the picker). */
+const eppRule = (r: ExportedResource) => isKind(r, "DestinationRule") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && !!withSpec(r).trafficPolicy?.tls;
 const eppService = (r: ExportedResource) => isKind(r, "Service") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && withSpec(r).ports?.some((p: any) => p.port === 9002);
 const cacerts = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.name === "cacerts";
 
@@ -306,6 +307,23 @@ function more(): Mutation[] {
       name: "the EPP's TLS DestinationRules removed",
       policy: "inference-pool-epp",
       apply: (doc) => removeAll(doc, (r) => isKind(r, "DestinationRule") && JSON.stringify(r.inputs).includes("-epp")),
+    },
+    {
+      // Envoy then verifies the picker's self-signed certificate against the system CAs.
+      name: "the EPP's DestinationRule without insecureSkipVerify",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, eppRule, (o) => delete o.spec.trafficPolicy.tls.insecureSkipVerify),
+    },
+    {
+      // istiod qualifies only dotless names: `<svc>.<ns>` matches no Service.
+      name: "the EPP's DestinationRule host written as <svc>.<ns>",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, eppRule, (o) => (o.spec.host = o.spec.host.replace(/\.svc\.cluster\.local$/, ""))),
+    },
+    {
+      name: "the EPP's DestinationRule in a namespace the gateway does not look in",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, eppRule, (o) => (o.metadata.namespace = "agents")),
     },
     {
       name: "the EPP Service targeting a port the picker does not listen on",
