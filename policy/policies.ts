@@ -14,6 +14,7 @@ import { l7AuthorizationTargetRefs } from "./rules/l7-authorization-target-refs"
 import { gatewayListenersTls } from "./rules/gateway-listeners-tls";
 import { canaryWeightLimit } from "./rules/canary-weight-limit";
 import { inferencePoolEpp } from "./rules/inference-pool-epp";
+import { inferencePoolFailureMode } from "./rules/inference-pool-failure-mode";
 import { gpuScheduling } from "./rules/gpu-scheduling";
 import { imagesPinned } from "./rules/images-pinned";
 import { explicitKubernetesProvider } from "./rules/explicit-kubernetes-provider";
@@ -34,6 +35,7 @@ export const policies: Policies = [
   gatewayListenersTls,
   canaryWeightLimit,
   inferencePoolEpp,
+  inferencePoolFailureMode,
   gpuScheduling,
   imagesPinned,
   explicitKubernetesProvider,

@@ -8,20 +8,18 @@ interface Config {
 }
 const defaults: Config = { rootNamespace: "istio-system" };
 
-const failureModes = new Set(["FailOpen", "FailClose"]);
-
 /**
  * The fields this policy reads, from either served API: v1 (`inference.networking.k8s.io`:
- * selector.matchLabels, targetPorts[].number, endpointPickerRef{name, kind, port.number,
- * failureMode}) or v1alpha2 (`inference.networking.x-k8s.io`: a selector map, targetPortNumber,
- * extensionRef{name, kind, portNumber, failureMode}).
+ * selector.matchLabels, targetPorts[].number, endpointPickerRef{name, kind, port.number}) or
+ * v1alpha2 (`inference.networking.x-k8s.io`: a selector map, targetPortNumber, extensionRef{name,
+ * kind, portNumber}). The failure mode is judged on the inputs, by inference-pool-failure-mode.
  */
 interface PoolView {
   selector: Record<string, string>;
   selectorField: string;
   targetPorts: number[];
   pickerField: string;
-  picker?: { name?: string; kind?: string; port?: number; failureMode?: string };
+  picker?: { name?: string; kind?: string; port?: number };
   portField: string;
 }
 
@@ -33,7 +31,7 @@ function poolView(type: string, spec: Record<string, any>): PoolView {
       selectorField: "spec.selector",
       targetPorts: spec.targetPortNumber === undefined ? [] : [spec.targetPortNumber],
       pickerField: "extensionRef",
-      picker: ref && { name: ref.name, kind: ref.kind, port: ref.portNumber, failureMode: ref.failureMode },
+      picker: ref && { name: ref.name, kind: ref.kind, port: ref.portNumber },
       portField: "extensionRef.portNumber",
     };
   }
@@ -43,7 +41,7 @@ function poolView(type: string, spec: Record<string, any>): PoolView {
     selectorField: "spec.selector.matchLabels",
     targetPorts: list(spec.targetPorts as { number: number }[]).map((t) => t.number),
     pickerField: "endpointPickerRef",
-    picker: ref && { name: ref.name, kind: ref.kind, port: ref.port?.number, failureMode: ref.failureMode },
+    picker: ref && { name: ref.name, kind: ref.kind, port: ref.port?.number },
     portField: "endpointPickerRef.port.number",
   };
 }
@@ -230,9 +228,6 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     report(`${where} has no ${view.pickerField}`, pool.urn);
     return;
   }
-  if (!failureModes.has(ref.failureMode ?? "")) {
-    report(`${where}: ${view.pickerField}.failureMode is ${ref.failureMode ?? "unset"}; choose FailOpen or FailClose explicitly`, pool.urn);
-  }
   if (ref.kind !== undefined && ref.kind !== "Service") return; // another picker kind: nothing to wire here
   const svc = resources.find((r) => r.type === T.service && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
   if (!svc) {
@@ -249,12 +244,12 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 
 /**
  * The gateway asks the endpoint picker for every request: an unwired picker means 5xx for the
- * whole pool, and an implicit failure mode means nobody decided what an outage of it does.
+ * whole pool (or, FailOpen, requests that skip it).
  */
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports, sets its endpoint picker's failureMode explicitly; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
+    "Every InferencePool selects model-server pods listening on its target ports; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -289,9 +289,17 @@ function more(): Mutation[] {
         }),
     },
     {
-      name: "an InferencePool without a failure mode",
-      policy: "inference-pool-epp",
-      apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => delete o.spec.endpointPickerRef.failureMode),
+      // Only the program's inputs lose it: the API server defaults it to FailClose, so the outputs
+      // (what a stack policy sees, in previews too) keep one.
+      name: "an InferencePool without a failure mode (inputs only; the server's default stays in the outputs)",
+      policy: "inference-pool-failure-mode",
+      apply: (doc) => {
+        const pool = resources(doc).find((r) => isKind(r, "InferencePool") && (r.outputs as any)?.spec?.endpointPickerRef?.failureMode);
+        if (!pool) return undefined;
+        delete (pool.inputs as any).spec.endpointPickerRef.failureMode;
+        (pool.outputs as any).spec.endpointPickerRef.failureMode = "FailClose";
+        return pool.urn;
+      },
     },
     {
       name: "an InferencePool pointing at an EPP port no Service exposes",

@@ -3,7 +3,8 @@ import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
 import { canaryWeightLimit } from "../../policy/rules/canary-weight-limit";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
+import { inferencePoolFailureMode } from "../../policy/rules/inference-pool-failure-mode";
+import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 
 const on = (type: string, name: string, props: Record<string, unknown>, cluster = "a") => stackResource({ type, name: `${cluster}-${name}`, props, provider: k8sProvider(cluster) });
 const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
@@ -218,11 +219,11 @@ const eppPods = (cluster = "a") =>
 const eppRule = (mode: string) =>
   on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode, insecureSkipVerify: true } } } });
 
-test("inference-pool-epp: explicit failure mode, EPP Service on the referenced port, TLS DestinationRule", async () => {
+test("inference-pool-epp: EPP Service on the referenced port, TLS DestinationRule", async () => {
   const ok = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
   assert.deepEqual(ok.violations, []);
-  const implicit = await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
-  assert.match(implicit.violations[0].message, /failureMode is unset; choose FailOpen or FailClose explicitly/);
+  // The failure mode is judged on the inputs, by inference-pool-failure-mode.
+  assert.deepEqual((await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")])).violations, []);
   const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
   assert.match(wrongPort.violations[0].message, /does not expose port 9003/);
   const elsewhere = await runStack(inferencePoolEpp, [pool("FailOpen"), eppService("b"), eppRule("DISABLE")]);
@@ -264,7 +265,6 @@ test("inference-pool-epp: v1alpha2 pools (extensionRef, selector map, targetPort
   const bad = await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9009 }, { app: "nothing" }), ...wired]);
   const messages = bad.violations.map((v) => v.message).join("\n");
   assert.match(messages, /selector \{"app":"nothing"\} matches no workload's pods/);
-  assert.match(messages, /extensionRef.failureMode is unset/);
   assert.match(messages, /does not expose port 9009/);
 });
 
@@ -377,4 +377,25 @@ test("inference-pool-epp: a DestinationRule counts only where istiod looks it up
   assert.match(selected.violations[0].message, /for Gateway inference\/inference-gateway no DestinationRule applies \(inference\/epp match the host there but select other workloads/);
   // Another root namespace is configurable.
   assert.deepEqual((await runStack(inferencePoolEpp, eppStack(rule("mesh-root")), { rootNamespace: "mesh-root" })).violations, []);
+});
+
+test("inference-pool-failure-mode: judged on the inputs, where a missing failureMode is not yet defaulted to FailClose", async () => {
+  const POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
+  const input = (ref: Record<string, unknown> | undefined, type = POOL) => ({
+    type,
+    props: { metadata: { name: "llama-v1", namespace: "inference" }, spec: { selector: servers, targetPorts: [{ number: 8000 }], ...(ref ? { endpointPickerRef: ref, extensionRef: ref } : {}) } },
+  });
+  const ref = { kind: "Service", name: "llama-v1-epp", port: { number: 9002 } };
+  assert.deepEqual((await runResource(inferencePoolFailureMode, [input({ ...ref, failureMode: "FailOpen" }), input({ ...ref, failureMode: "FailClose" }), input(undefined)])).violations, []);
+  const unset = await runResource(inferencePoolFailureMode, input(ref));
+  assert.equal(unset.violations.length, 1);
+  assert.match(unset.violations[0].message, /InferencePool inference\/llama-v1: endpointPickerRef\.failureMode is unset; choose FailOpen or FailClose explicitly/);
+  assert.match((await runResource(inferencePoolFailureMode, input({ ...ref, failureMode: "FailSometimes" }))).violations[0].message, /failureMode is "FailSometimes"/);
+  const alpha = await runResource(inferencePoolFailureMode, input({ name: "llama-v1-epp", portNumber: 9002 }, "kubernetes:inference.networking.x-k8s.io/v1alpha2:InferencePool"));
+  assert.match(alpha.violations[0].message, /extensionRef\.failureMode is unset/);
+  // Unknown in a preview: decided on the next run.
+  const unknown = await runResource(inferencePoolFailureMode, input({ ...ref, failureMode: UNKNOWN }));
+  assert.deepEqual([unknown.violations, unknown.unknown], [[], []]);
+  // The stack policy reads outputs, where the API server has filled in FailClose: not its business.
+  assert.deepEqual((await runStack(inferencePoolEpp, eppStack(eppRule("SIMPLE")).map((r, i) => (i === 0 ? pool(undefined) : r)))).violations, []);
 });
