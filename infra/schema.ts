@@ -9,14 +9,31 @@ import { z } from "zod";
 import { parseCidr } from "./net";
 import { imageReferenceProblem } from "./image-ref";
 import { defaultVersions } from "./versions";
+import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
 
-/** DNS-1123 label: what Kubernetes names, Istio cluster names and Helm release names accept. */
-export const dnsLabel = z
-  .string()
-  .min(1)
-  .max(40)
-  .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter");
+const dnsLabelMessage = "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter";
+/**
+ * DNS-1123 label: what Kubernetes names, Istio cluster names and Helm release names accept. The
+ * pattern alone refuses an empty name (one message, not a second "too small").
+ */
+export const dnsLabel = z.string().max(40, { message: dnsLabelMessage, abort: true }).regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, dnsLabelMessage);
+
+/**
+ * Kubernetes stores replica counts and InferenceObjective priorities as 32-bit integers
+ * (`*int32`); a larger number is refused by the API server, late, inside `pulumi up`.
+ */
+export const INT32_MAX = 2_147_483_647;
+const int32 = (what: string) => z.number().int().max(INT32_MAX, `must be at most ${INT32_MAX}: ${what} is a 32-bit integer in Kubernetes`);
+const replicaCount = (min: number) => int32("a replica count").min(min);
+
+/**
+ * Nodes per group: a GCE zonal managed instance group holds at most 1000 VMs, and EKS allows 450
+ * nodes per managed node group unless the account's quota is raised.
+ */
+const MAX_GROUP_SIZE = 1000;
+const groupSize = (min: number) =>
+  z.number().int().min(min).max(MAX_GROUP_SIZE, `must be at most ${MAX_GROUP_SIZE} (a GCE zonal instance group holds 1000 VMs; EKS allows 450 nodes per managed node group by default)`);
 
 const image = z
   .string()
@@ -75,6 +92,9 @@ const cidr = z.string().superRefine((text, ctx) => {
 });
 const weight = z.number().int().min(0).max(100);
 
+/** The largest boot disk a node can get: GCE Persistent Disk and Hyperdisk Balanced take 64 TiB (EBS 16 TiB, checked per cloud). */
+export const MAX_DISK_GIB = 65_536;
+
 /**
  * Ports Istio's proxies own inside a pod's network namespace (Istio "Ports used by Istio":
  * Envoy admin/outbound/debug/inbound, HBONE 15008/15009, telemetry, health, DNS capture);
@@ -99,19 +119,19 @@ const nodeGroup = z.strictObject({
   instanceType: z.string().min(1),
   /** GPUs per node; checked against the catalog when given. */
   gpuCount: z.number().int().min(0).optional(),
-  minSize: z.number().int().min(0),
-  desiredSize: z.number().int().min(0),
-  maxSize: z.number().int().min(1),
+  minSize: groupSize(0),
+  desiredSize: groupSize(0),
+  maxSize: groupSize(1),
   /** Spot (AWS) / Spot VMs (GCP) instead of on-demand. */
   spot: z.boolean().default(false),
-  diskSizeGiB: z.number().int().min(20).default(200),
+  diskSizeGiB: z.number().int().min(20).max(MAX_DISK_GIB, `must be at most ${MAX_DISK_GIB} (64 TiB, the largest GCE boot disk; EBS volumes take at most 16384)`).default(200),
 });
 
 const systemNodeGroup = z.strictObject({
   instanceType: z.string().min(1),
-  minSize: z.number().int().min(1).default(2),
-  desiredSize: z.number().int().min(1).default(2),
-  maxSize: z.number().int().min(1).default(4),
+  minSize: groupSize(1).default(2),
+  desiredSize: groupSize(1).default(2),
+  maxSize: groupSize(1).default(4),
 });
 
 const clusterBase = {
@@ -126,7 +146,9 @@ const eksCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("aws"),
   kind: z.literal("eks", { error: "must be 'eks' when cloud is 'aws'" }),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1"),
+  region: z.string().refine((r) => awsRegions.includes(r), {
+    error: `must be an AWS commercial region: ${awsRegions.join(", ")} (the table is infra/regions.ts; add a region there if yours is newer)`,
+  }),
   vpcCidr: cidr.default("10.0.0.0/16"),
   availabilityZones: z.number().int().min(2).max(6).default(3),
   /** Whether the EKS API endpoint is reachable from the internet. */
@@ -142,7 +164,9 @@ const k3sCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("gcp"),
   kind: z.literal("k3s", { error: "must be 'k3s' when cloud is 'gcp'" }),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a GCP region such as us-central1"),
+  region: z.string().refine((r) => gcpRegions.includes(r), {
+    error: `must be a GCP region: ${gcpRegions.join(", ")} (the table is infra/regions.ts; add a region there if yours is newer)`,
+  }),
   zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "must be a GCP zone such as us-central1-a"),
   project: z
     .string()
@@ -190,19 +214,21 @@ const modelVersion = z.strictObject({
   /** The canary receives `x-canary: true` traffic and its weight share. */
   canary: z.boolean().default(false),
   /** Replicas of this version per placement cluster; defaults to the model's. */
-  replicas: z.number().int().min(0).optional(),
+  replicas: replicaCount(0).optional(),
   /** Hugging Face revision of the weights, when versions differ by revision. */
   revision: z.string().optional(),
 });
 
 const eppConfig = z.strictObject({
   failureMode: z.enum(["FailOpen", "FailClose"]).default("FailOpen"),
-  replicas: z.number().int().min(1).optional(),
+  replicas: replicaCount(1).optional(),
+  // The picker reads weights as float64 (llm-d-router SchedulingPlugin.Weight); they are relative,
+  // so the int32 bound only keeps them sane.
   scorerWeights: z
     .strictObject({
-      queue: z.number().int().min(0).default(2),
-      kvCacheUtilization: z.number().int().min(0).default(2),
-      prefixCache: z.number().int().min(0).default(3),
+      queue: int32("a scorer weight").min(0).default(2),
+      kvCacheUtilization: int32("a scorer weight").min(0).default(2),
+      prefixCache: int32("a scorer weight").min(0).default(3),
     })
     .default({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }),
 });
@@ -230,8 +256,9 @@ export const modelSchema = z.strictObject({
     .optional(),
   gpusPerReplica: z.number().int().min(1).default(1),
   gpuMemoryUtilization: z.number().gt(0).max(0.98).default(0.9),
-  replicas: z.number().int().min(1).default(1),
-  priority: z.number().int().default(0),
+  replicas: replicaCount(1).default(1),
+  /** InferenceObjective priority (int32; negative values allowed, higher is served first). */
+  priority: int32("an InferenceObjective priority").min(-INT32_MAX - 1, `must be at least ${-INT32_MAX - 1}: an InferenceObjective priority is a 32-bit integer in Kubernetes`).default(0),
   loraAdapters: z
     .array(
       z.strictObject({
@@ -252,7 +279,7 @@ const agentVersion = z.strictObject({
   image,
   weight,
   canary: z.boolean().default(false),
-  replicas: z.number().int().min(0).default(1),
+  replicas: replicaCount(0).default(1),
 });
 
 export const agentSchema = z.strictObject({
@@ -271,7 +298,7 @@ export const toolSchema = z.strictObject({
   image,
   port: appPort(8000),
   path: z.string().startsWith("/").default("/mcp"),
-  replicas: z.number().int().min(1).default(1),
+  replicas: replicaCount(1).default(1),
   description: z.string().optional(),
 });
 
@@ -282,11 +309,19 @@ const tlsSchema = z.discriminatedUnion("mode", [
 ]);
 
 const gatewaySchema = z.strictObject({
-  // Gateway API's listener hostname pattern: dot-separated DNS labels, an optional leading `*.`.
+  // Gateway API's listener hostname pattern (standard-install.yaml, Listener.hostname): dot-separated
+  // DNS labels, an optional leading `*.`. The pattern lets through what the type's rules forbid:
+  // an IP address ("IPs are not allowed", HTTPRoute.spec.hostnames, where the agents' hostnames
+  // go too) and labels over RFC 1123's 63 characters.
   hostname: z
     .string()
     .max(253)
-    .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a lowercase DNS hostname (labels of a-z, 0-9 and inner '-', separated by single dots; optionally starting with '*.')"),
+    .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+      message: "must be a lowercase DNS hostname (labels of a-z, 0-9 and inner '-', separated by single dots; optionally starting with '*.')",
+      abort: true,
+    })
+    .refine((h) => !/^\d+\.\d+\.\d+\.\d+$/.test(h), "must be a DNS name, not an IP address (Gateway API listener and route hostnames exclude IPs); use a name that resolves to the gateway")
+    .refine((h) => h.split(".").every((label) => label.length <= 63), "has a label over 63 characters; DNS labels (between the dots) are at most 63 (RFC 1123)"),
   tls: tlsSchema.default({ mode: "selfSigned" }),
 });
 
@@ -333,7 +368,7 @@ export const platformSchema = z.strictObject({
         protectRoot: z.boolean().default(true),
       })
       .default({ algorithm: "RSA", rsaBits: 4096, ecdsaCurve: "P256", validityHours: 87600, protectRoot: true }),
-    istiodReplicas: z.number().int().min(1).default(1),
+    istiodReplicas: replicaCount(1).default(1),
   }),
   clusters: z.array(clusterSchema).min(1),
   models: z.array(modelSchema).default([]),
