@@ -7,9 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec, AgentSpec, clusterSchema, modelSchema, agentSchema, toolSchema } from "./schema";
+import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec } from "./schema";
 import { validatePlatform, ConfigProblem, agentClustersOf } from "./validate";
-import { markInvalidItem } from "./validate-support";
+import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partial";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 
@@ -78,56 +78,17 @@ export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
 }
 
 
-/** Policy knobs at their most permissive: what best-effort validation reads for a knob with a field error. */
-const mostPermissivePolicy: PlatformConfig["policy"] = {
-  maxCanaryWeight: 100,
-  minKvCacheFraction: 0,
-  requireTls: false,
-  allowPublicApiEndpoints: true,
-  requireAgentJwt: false,
-};
-
 /**
  * Cross-field problems of a config that failed field validation, so that one run still lists
- * every problem (duplicate names, weights, references). Rules that trip over malformed fields
- * are skipped: their field errors are already reported.
+ * every problem (duplicate names, weights, references). The config is re-read as far as it parses
+ * (validate-partial.ts): a rule that reads a field with a field error is skipped, and a problem at
+ * or below a field error's path is about that broken value; everything else is reported.
  */
-function bestEffortCrossFieldProblems(raw: unknown): ConfigProblem[] {
-  const withDefaults = {
-    clusters: [], models: [], agents: [], tools: [], gateways: {},
-    ...(raw as object),
-  } as any;
-  // The policy block with its defaults under what the stack sets. A knob with a field error is
-  // read at its most permissive, so that the rules it tunes do not add knock-on problems to it.
-  const policySchema = platformSchema.shape.policy;
-  const rawPolicy = (raw as any)?.policy;
-  const policy = policySchema.safeParse(rawPolicy);
-  if (policy.success) withDefaults.policy = policy.data;
-  else {
-    const isBlock = rawPolicy !== null && typeof rawPolicy === "object" && !Array.isArray(rawPolicy);
-    const valid: Record<string, unknown> = isBlock ? {} : { ...mostPermissivePolicy }; // not a block at all: nothing is known
-    if (isBlock) {
-      for (const [key, value] of Object.entries(rawPolicy)) {
-        const fallback = (mostPermissivePolicy as Record<string, unknown>)[key];
-        if (fallback === undefined) continue; // an unknown key: its own field error
-        valid[key] = policySchema.safeParse({ [key]: value }).success ? value : fallback;
-      }
-    }
-    withDefaults.policy = policySchema.parse(valid);
-  }
-  const itemSchemas: Record<string, z.ZodType> = { clusters: clusterSchema, models: modelSchema, agents: agentSchema, tools: toolSchema };
-  for (const list of ["clusters", "models", "agents", "tools"]) {
-    if (!Array.isArray(withDefaults[list])) return [];
-    // Agents keep an absent `clusters` absent: it means "the model's clusters", not "none".
-    const defaults = list === "agents" ? { versions: [], tools: [] } : { nodeGroups: [], versions: [], tools: [], clusters: [], loraAdapters: [] };
-    // An item that is valid on its own gets its schema defaults (dtype, gpusPerReplica, …), so the
-    // rules that compute with them (model fit) still run beside another item's field error.
-    withDefaults[list] = withDefaults[list].map((item: any) => {
-      const parsed = itemSchemas[list].safeParse(item);
-      return parsed.success ? parsed.data : markInvalidItem({ ...defaults, ...item });
-    });
-  }
-  return validatePlatform(withDefaults, { bestEffort: true }).problems;
+function bestEffortCrossFieldProblems(raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+  const broken = brokenPaths(issues);
+  const partial = partialPlatform(raw, broken);
+  if (!partial) return [];
+  return validatePlatform(partial, { bestEffort: true }).problems.filter((p) => !underBrokenPath(p.path, broken));
 }
 
 /** Paths of `{secure: …}` envelopes: encrypted values the Pulumi CLI decrypts, but an offline render cannot. */
@@ -152,28 +113,12 @@ export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
   }
   const parsed = platformSchema.safeParse(raw);
   if (!parsed.success) {
-    const fieldProblems = zodProblems(parsed.error);
-    // A cross-field finding inside an item that already has a field error is a consequence of it.
-    const broken = new Set(fieldProblems.map((p) => p.path.slice(0, 2).join("/")));
-    const crossField = bestEffortCrossFieldProblems(raw).filter((p) => !broken.has(p.path.slice(0, 2).join("/")));
-    throw new ConfigError([...fieldProblems, ...crossField]);
+    throw new ConfigError([...zodProblems(parsed.error), ...bestEffortCrossFieldProblems(raw, parsed.error.issues)]);
   }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);
-  const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
-  cfg.agents.forEach((a, ai) => {
-    const model = cfg.models.find((m) => m.name === a.model);
-    if (!model || !a.clusters) return;
-    a.clusters.forEach((c, i) => {
-      if (!model.clusters.includes(c)) {
-        problems.push({
-          path: ["agents", ai, "clusters", i],
-          message: `model '${model.name}' is not served on cluster '${c}' (each cluster routes to its own pools); serve it there or drop the cluster`,
-        });
-      }
-    });
-  });
   if (problems.length > 0) throw new ConfigError(problems);
+  const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
   const versions: Versions = { ...defaultVersions };
   for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;
   return {

@@ -10,13 +10,20 @@ export interface ConfigProblem {
 
 export type Report = (path: (string | number)[], message: string) => void;
 
-export function duplicates(names: string[]): Map<string, number[]> {
+/** Names that occur more than once, with their indices; `undefined` (a name with its own field error) never counts. */
+export function duplicates(names: (string | undefined)[]): Map<string, number[]> {
   const seen = new Map<string, number[]>();
-  names.forEach((n, i) => seen.set(n, [...(seen.get(n) ?? []), i]));
+  names.forEach((n, i) => n !== undefined && seen.set(n, [...(seen.get(n) ?? []), i]));
   return new Map([...seen].filter(([, idx]) => idx.length > 1));
 }
 
-export function requireUnique(report: Report, list: string, what: string, names: string[], field = "name"): void {
+/** Whether the item at `index` carries a name an earlier item already has (the duplicate is reported on its own). */
+export const isLaterDuplicate = (names: (string | undefined)[], index: number): boolean => {
+  const name = names[index];
+  return name !== undefined && names.indexOf(name) !== index;
+};
+
+export function requireUnique(report: Report, list: string, what: string, names: (string | undefined)[], field = "name"): void {
   for (const [name, idx] of duplicates(names)) {
     for (const i of idx.slice(1)) {
       report([list, i, field], `duplicate ${what} '${name}' (also at ${list}[${idx[0]}]); ${what}s must be unique`);
@@ -32,3 +39,70 @@ export function requireUnique(report: Report, list: string, what: string, names:
 const invalidItems = new WeakSet<object>();
 export const markInvalidItem = <T extends object>(item: T): T => (invalidItems.add(item), item);
 export const isInvalidItem = (item: object): boolean => invalidItems.has(item);
+
+/**
+ * Best-effort validation (a config that already has field errors) re-reads each broken item with
+ * the parts that parse, and leaves out every field with its own field error: reading one throws
+ * this, so a rule that would compute with it is skipped (its result would be a knock-on of the
+ * field error) while the rules that never read it still report.
+ */
+export class BrokenFieldRead extends Error {
+  constructor(readonly field: PropertyKey) {
+    super(`read of '${String(field)}', which has a field error`);
+    this.name = "BrokenFieldRead";
+  }
+}
+
+/**
+ * `target` where reading any of `broken` (keys, or array indices as strings) throws
+ * BrokenFieldRead. The broken keys are absent from the target, so spreads and `in` skip them.
+ */
+export function brokenView<T extends object>(target: T, broken: ReadonlySet<string>): T {
+  if (broken.size === 0) return target;
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (typeof key === "string" && broken.has(key)) throw new BrokenFieldRead(key);
+      return Reflect.get(t, key, receiver);
+    },
+  });
+}
+
+/**
+ * Runs one rule (or one item of a rule). A read of a field that has its own field error ends it
+ * quietly: what it had left to report would be a knock-on. Any other error propagates. Outside
+ * best-effort validation nothing is broken, so this is just `check()`.
+ */
+export function unlessBroken(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof BrokenFieldRead)) throw err;
+  }
+}
+
+/** An item's name (or another key), or undefined when that field has its own field error. */
+export function readable<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof BrokenFieldRead) return undefined;
+    throw err;
+  }
+}
+
+/** The names of a list's items that are readable (valid), for "known: …" hints and references. */
+export const readableNames = (items: readonly object[], key = "name"): (string | undefined)[] =>
+  items.map((item) => readable(() => (item as Record<string, unknown>)[key] as string | undefined));
+
+/** `known: a, b` for a message: valid names only, `(none)` when there are none. */
+export const knownList = (names: readonly (string | undefined)[]): string => [...new Set(names.filter((n): n is string => !!n))].join(", ") || "(none)";
+
+/**
+ * Lists (`tools`, `agents`, …) that were not a list at all in a best-effort run: they count as
+ * empty for the other rules, but a reference into them cannot be called unknown.
+ */
+const brokenLists = new WeakMap<object, Set<string>>();
+export const markBrokenList = (cfg: object, list: string): void => {
+  brokenLists.set(cfg, new Set([...(brokenLists.get(cfg) ?? []), list]));
+};
+export const isBrokenList = (cfg: object, list: string): boolean => brokenLists.get(cfg)?.has(list) ?? false;

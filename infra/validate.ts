@@ -7,7 +7,7 @@ import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
-import { ConfigProblem, duplicates, isInvalidItem, Report, requireUnique } from "./validate-support";
+import { ConfigProblem, duplicates, isBrokenList, isInvalidItem, knownList, readable, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 
@@ -15,7 +15,8 @@ export type { ConfigProblem } from "./validate-support";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
-  return agent.clusters ?? cfg.models.find((m) => m.name === agent.model)?.clusters ?? cfg.clusters.map((c) => c.name);
+  const model = cfg.models[readableNames(cfg.models).indexOf(agent.model)];
+  return agent.clusters ?? model?.clusters ?? readableNames(cfg.clusters).filter((n): n is string => n !== undefined);
 }
 
 function checkSplit(
@@ -78,47 +79,68 @@ export function fitModelOf(model: PlatformConfig["models"][number]): FitModel {
   };
 }
 
+/** Clusters by name (the first of a duplicated name), leaving out clusters whose name has a field error. */
+function clustersByName(cfg: PlatformConfig): Map<string, PlatformConfig["clusters"][number]> {
+  const byName = new Map<string, PlatformConfig["clusters"][number]>();
+  readableNames(cfg.clusters).forEach((name, ci) => name !== undefined && !byName.has(name) && byName.set(name, cfg.clusters[ci]));
+  return byName;
+}
+
 function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) => check()): Map<string, ClusterFit[]> {
-  const clusterByName = new Map(cfg.clusters.map((c) => [c.name, c]));
-  const groups = fitNodeGroups(cfg.clusters);
+  const clusterByName = clustersByName(cfg);
+  // Per cluster, its node groups as the fit reads them; undefined where a node group field has a
+  // field error (no fit is computed there rather than one from half the groups).
+  const groupsOf = new Map([...clusterByName].map(([name, c]) => [name, readable(() => fitNodeGroups([c]))]));
   const fits = new Map<string, ClusterFit[]>();
-  requireUnique(report, "models", "model name", cfg.models.map((m) => m.name));
-  requireUnique(report, "models", "served model name", cfg.models.map((m) => m.servedModelName), "servedModelName");
-  run(() => checkAdapterNames(report, cfg), undefined);
+  requireUnique(report, "models", "model name", readableNames(cfg.models));
+  requireUnique(report, "models", "served model name", readableNames(cfg.models, "servedModelName"), "servedModelName");
+  run(() => unlessBroken(() => checkAdapterNames(report, cfg)), undefined);
   cfg.models.forEach((m, mi) => run(() => {
     const at = ["models", mi];
     // vLLM loads `--model <servedModelName>`: a Hugging Face repo id or a path in the image.
-    if (m.server === "vllm" && !/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(m.servedModelName) && !m.servedModelName.startsWith("/")) {
-      report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image`);
-    }
-    checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight);
-    m.clusters.forEach((name, i) => {
-      if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${[...clusterByName.keys()].join(", ")}`);
+    unlessBroken(() => {
+      if (m.server === "vllm" && !/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(m.servedModelName) && !m.servedModelName.startsWith("/")) {
+        report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image`);
+      }
     });
-    for (const [name, idx] of duplicates(m.clusters)) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
-    if (m.server !== "vllm") return;
-    const modelFits: ClusterFit[] = [];
-    for (const [i, name] of m.clusters.entries()) {
-      const cluster = clusterByName.get(name);
-      if (!cluster) continue;
-      if (hasGpuTypeTypo(cluster)) continue; // the misspelt GPU type is the problem, reported on its node group
-      if (!cluster.nodeGroups.some((g) => lookupGpuInstance(g.instanceType))) {
-        report(
-          [...at, "clusters", i],
-          cluster.cloud === "existing"
-            ? `server 'vllm' needs GPUs the fit arithmetic knows, and existing cluster '${name}' declares no node groups; use server 'simulator' there`
-            : `server 'vllm' needs GPUs, but cluster '${name}' has no GPU node groups; use server 'simulator' or add a GPU node group`,
-        );
-        continue;
-      }
-      const fit = fitInCluster(fitModelOf(m), name, groups, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
-      if (fit.fits.length === 0) {
-        const why = fit.rejected.map((r) => `node group '${r.nodeGroup.name}' (${r.nodeGroup.instanceType}): ${r.problems.join("; ")}`);
-        report([...at, "clusters", i], `model '${m.name}' does not fit cluster '${name}': ${why.join(" | ")}`);
-      }
-      modelFits.push(fit);
-    }
-    fits.set(m.name, modelFits);
+    unlessBroken(() => checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight));
+    unlessBroken(() => {
+      // A `clusters` list that is not a list at all is its own field error: nothing here is unknown.
+      if (isBrokenList(cfg, "clusters")) return;
+      m.clusters.forEach((name, i) => {
+        if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${knownList(readableNames(cfg.clusters))}`);
+      });
+    });
+    unlessBroken(() => {
+      for (const [name, idx] of duplicates(m.clusters)) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
+    });
+    unlessBroken(() => {
+      if (m.server !== "vllm") return;
+      const model = fitModelOf(m);
+      const modelFits: ClusterFit[] = [];
+      m.clusters.forEach((name, i) => unlessBroken(() => {
+        const cluster = clusterByName.get(name);
+        const groups = groupsOf.get(name);
+        if (!cluster || !groups) return;
+        if (hasGpuTypeTypo(cluster)) return; // the misspelt GPU type is the problem, reported on its node group
+        if (!cluster.nodeGroups.some((g) => lookupGpuInstance(g.instanceType))) {
+          report(
+            [...at, "clusters", i],
+            cluster.cloud === "existing"
+              ? `server 'vllm' needs GPUs the fit arithmetic knows, and existing cluster '${name}' declares no node groups; use server 'simulator' there`
+              : `server 'vllm' needs GPUs, but cluster '${name}' has no GPU node groups; use server 'simulator' or add a GPU node group`,
+          );
+          return;
+        }
+        const fit = fitInCluster(model, name, groups, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
+        if (fit.fits.length === 0) {
+          const why = fit.rejected.map((r) => `node group '${r.nodeGroup.name}' (${r.nodeGroup.instanceType}): ${r.problems.join("; ")}`);
+          report([...at, "clusters", i], `model '${m.name}' does not fit cluster '${name}': ${why.join(" | ")}`);
+        }
+        modelFits.push(fit);
+      }));
+      fits.set(m.name, modelFits);
+    });
   }, undefined));
   return run(() => checkGpuCapacity(report, cfg, fits), fits);
 }
@@ -158,14 +180,15 @@ const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.
  */
 function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): Map<string, ClusterFit[]> {
   const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
-  cfg.clusters.forEach((c, ci) => {
-    if (hasGpuTypeTypo(c) || isInvalidItem(c)) return;
+  const clusterNames = readableNames(cfg.clusters);
+  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+    if (isInvalidItem(c) || hasGpuTypeTypo(c)) return;
     // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
-    if (cfg.clusters.findIndex((x) => x.name === c.name) !== ci) return;
+    if (clusterNames.indexOf(c.name) !== ci) return;
     const groups = fitNodeGroups([c]);
     const nodes = gpuNodes(groups);
     const models = cfg.models
-      .filter((m) => m.server === "vllm" && m.clusters.includes(c.name) && !isInvalidItem(m))
+      .filter((m) => !isInvalidItem(m) && m.server === "vllm" && m.clusters.includes(c.name))
       .map((m) => ({ model: m, products: gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name)) }))
       .filter((x) => x.products.length > 0)
       // Most demanding first (they have the fewest places to go), then by name: the order depends
@@ -222,85 +245,127 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
       `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ${why}; ` +
         `GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas`,
     );
-  });
+  }));
   return narrowed;
 }
 
 function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
-  const models = new Set(cfg.models.map((m) => m.name));
-  const tools = new Set(cfg.tools.map((t) => t.name));
-  const clusters = new Set(cfg.clusters.map((c) => c.name));
-  requireUnique(report, "agents", "agent name", cfg.agents.map((a) => a.name));
-  requireUnique(report, "tools", "tool name", cfg.tools.map((t) => t.name));
-  const agentNames = new Set(cfg.agents.map((a) => a.name));
-  cfg.tools.forEach((t, ti) => {
-    if (agentNames.has(t.name)) report(["tools", ti, "name"], `'${t.name}' is also an agent name; agents and tools need distinct names`);
+  const modelNames = readableNames(cfg.models);
+  const toolNames = readableNames(cfg.tools);
+  const clusterNames = readableNames(cfg.clusters);
+  const agentNames = readableNames(cfg.agents);
+  const models = new Set(modelNames);
+  const tools = new Set(toolNames);
+  const clusters = new Set(clusterNames);
+  requireUnique(report, "agents", "agent name", agentNames);
+  requireUnique(report, "tools", "tool name", toolNames);
+  toolNames.forEach((name, ti) => {
+    if (name !== undefined && agentNames.includes(name)) report(["tools", ti, "name"], `'${name}' is also an agent name; agents and tools need distinct names`);
   });
-  cfg.agents.forEach((a, ai) => {
+  cfg.agents.forEach((a, ai) => unlessBroken(() => {
     const at = ["agents", ai];
-    checkSplit(report, at, a.versions, cfg.policy.maxCanaryWeight);
-    if (!models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${[...models].join(", ") || "(none)"}`);
-    a.tools.forEach((t, i) => {
-      if (!tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${[...tools].join(", ") || "(none)"}`);
+    unlessBroken(() => checkSplit(report, at, a.versions, cfg.policy.maxCanaryWeight));
+    // A list that is not a list is its own field error: references into it are not unknown.
+    unlessBroken(() => {
+      if (!isBrokenList(cfg, "models") && !models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${knownList(modelNames)}`);
     });
-    for (const [name, idx] of duplicates(a.tools)) report([...at, "tools", idx[1]], `tool '${name}' listed twice`);
-    (a.clusters ?? []).forEach((c, i) => {
-      if (!clusters.has(c)) report([...at, "clusters", i], `unknown cluster '${c}'`);
+    unlessBroken(() => {
+      a.tools.forEach((t, i) => {
+        if (!isBrokenList(cfg, "tools") && !tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${knownList(toolNames)}`);
+      });
     });
-    for (const [name, idx] of duplicates(a.clusters ?? [])) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
+    unlessBroken(() => {
+      for (const [name, idx] of duplicates(a.tools)) report([...at, "tools", idx[1]], `tool '${name}' listed twice`);
+    });
+    unlessBroken(() => {
+      const model = cfg.models[modelNames.indexOf(a.model)];
+      (a.clusters ?? []).forEach((c, i) => {
+        if (!clusters.has(c)) {
+          if (!isBrokenList(cfg, "clusters")) report([...at, "clusters", i], `unknown cluster '${c}'; known: ${knownList(clusterNames)}`);
+          return; // an unknown cluster serves nothing: that is the one problem
+        }
+        // Each cluster's agents route to that cluster's own inference pools.
+        if (model && !model.clusters.includes(c)) {
+          report([...at, "clusters", i], `model '${model.name}' is not served on cluster '${c}' (each cluster routes to its own pools); serve it there or drop the cluster`);
+        }
+      });
+    });
+    unlessBroken(() => {
+      for (const [name, idx] of duplicates(a.clusters ?? [])) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
+    });
+  }));
+  unlessBroken(() => {
+    if (cfg.agents.length > 0 && !cfg.gateways.agents) {
+      report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
+    }
   });
-  if (cfg.agents.length > 0 && !cfg.gateways.agents) {
-    report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
-  }
 }
 
 function checkGateways(report: Report, cfg: PlatformConfig): void {
   for (const key of ["inference", "agents"] as const) {
-    const gw = cfg.gateways[key];
-    if (gw && gw.tls.mode === "none" && cfg.policy.requireTls) {
-      report(["gateways", key, "tls", "mode"], "TLS mode 'none' is only allowed when policy.requireTls is false");
+    unlessBroken(() => {
+      const gw = cfg.gateways[key];
+      if (gw && gw.tls.mode === "none" && cfg.policy.requireTls) {
+        report(["gateways", key, "tls", "mode"], "TLS mode 'none' is only allowed when policy.requireTls is false");
+      }
+    });
+  }
+  // The gateways block itself has a field error: every rule below reads it.
+  const gateways = readable(() => cfg.gateways);
+  if (!gateways) return;
+  const inference = readable(() => gateways.inference);
+  const agents = readable(() => gateways.agents);
+  // Agents whose placement cannot be read (a field error) add no cluster.
+  const agentClusters = new Set(cfg.agents.flatMap((a) => readable(() => agentClustersOf(cfg, a)) ?? []));
+  unlessBroken(() => {
+    if (inference && agents && inference.hostname === agents.hostname) {
+      report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
     }
-  }
-  const { inference, agents } = cfg.gateways;
-  const agentClusters = new Set(cfg.agents.flatMap((a) => agentClustersOf(cfg, a)));
-  if (inference && agents && inference.hostname === agents.hostname) {
-    report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
-  }
-  if (inference && agents && cfg.agents.length > 0) {
-    // k3s ServiceLB binds every port of every LoadBalancer Service on the node (hostPort): the
-    // second gateway asking for a port the first holds stays <pending> forever.
-    const taken = new Set([inferencePublicPort(cfg.gateways), inferenceMeshPort]);
-    const port = agentPublicPort(cfg.gateways);
-    const shared = cfg.clusters.filter((c) => usesK3sServiceLb(c) && agentClusters.has(c.name) && cfg.models.some((m) => m.clusters.includes(c.name)));
-    if (taken.has(port) && shared.length > 0) {
-      report(
-        ["gateways", "agents", "port"],
-        `port ${port}${agents.port === undefined ? " (the default)" : ""} is also the inference gateway's on k3s cluster(s) ${shared.map((c) => `'${c.name}'`).join(", ")}: ` +
-          `k3s ServiceLB binds each LoadBalancer port on the node, so the two gateways need different ports (e.g. 8443); the inference gateway holds ${[...taken].sort((a, b) => a - b).join(" and ")}`,
+  });
+  unlessBroken(() => {
+    if (inference && agents && cfg.agents.length > 0) {
+      // k3s ServiceLB binds every port of every LoadBalancer Service on the node (hostPort): the
+      // second gateway asking for a port the first holds stays <pending> forever.
+      const taken = new Set([inferencePublicPort(gateways), inferenceMeshPort]);
+      const port = agentPublicPort(gateways);
+      const shared = cfg.clusters.filter((c) =>
+        readable(() => usesK3sServiceLb(c) && agentClusters.has(c.name) && cfg.models.some((m) => readable(() => m.clusters.includes(c.name)))),
       );
+      if (taken.has(port) && shared.length > 0) {
+        report(
+          ["gateways", "agents", "port"],
+          `port ${port}${agents.port === undefined ? " (the default)" : ""} is also the inference gateway's on k3s cluster(s) ${shared.map((c) => `'${c.name}'`).join(", ")}: ` +
+            `k3s ServiceLB binds each LoadBalancer port on the node, so the two gateways need different ports (e.g. 8443); the inference gateway holds ${[...taken].sort((a, b) => a - b).join(" and ")}`,
+        );
+      }
     }
-  }
+  });
   // Each agent is served at `<agent>.<hostname>`, which Gateway API caps at 253 characters.
-  if (agents) {
-    const longest = [...cfg.agents].sort((a, b) => b.name.length - a.name.length)[0];
-    const host = longest ? `${longest.name}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
+  unlessBroken(() => {
+    if (!agents) return;
+    const longest = readableNames(cfg.agents).filter((n): n is string => n !== undefined).sort((a, b) => b.length - a.length)[0];
+    const host = longest ? `${longest}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
     if (host && host.length > 253) {
-      report(["gateways", "agents", "hostname"], `agent '${longest.name}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
+      report(["gateways", "agents", "hostname"], `agent '${longest}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
     }
-  }
+  });
   // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
   // (a laptop) is left to its owner.
-  const cloudAgentClusters = cfg.clusters.filter((c) => c.cloud !== "existing" && agentClusters.has(c.name));
-  if (agents && cloudAgentClusters.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
-    report(
-      ["gateways", "agents", "jwt"],
-      `is required: on ${cloudAgentClusters.map((c) => `'${c.name}'`).join(", ")} the agent gateway is a public load balancer, and without JWT authentication anyone can call the agents; set issuer, audiences and jwksUri (or policy.requireAgentJwt: false)`,
-    );
-  }
-  const jwks = agents?.jwt?.jwksUri;
-  if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
-    report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");
-  }
+  unlessBroken(() => {
+    const cloudAgentClusters = cfg.clusters.filter((c) => readable(() => c.cloud !== "existing" && agentClusters.has(c.name)));
+    if (agents && cloudAgentClusters.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
+      report(
+        ["gateways", "agents", "jwt"],
+        `is required: on ${cloudAgentClusters.map((c) => `'${c.name}'`).join(", ")} the agent gateway is a public load balancer, and without JWT authentication anyone can call the agents; set issuer, audiences and jwksUri (or policy.requireAgentJwt: false)`,
+      );
+    }
+  });
+  unlessBroken(() => {
+    const jwks = agents?.jwt?.jwksUri;
+    if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
+      report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");
+    }
+  });
 }
 
 /**
