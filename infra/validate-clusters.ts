@@ -1,13 +1,17 @@
 /**
- * Cross-field rules of the clusters: address ranges, node groups and their instance types, cloud
- * details (machine types, images, zones, API exposure) and existing clusters' kubeconfigs.
+ * Cross-field rules of the clusters: address ranges and their sizes, node groups and their
+ * instance types, cloud details (machine types, images, zones, API exposure) and existing
+ * clusters' kubeconfigs and API server URLs.
  */
+import * as fs from "node:fs";
 import { PlatformConfig } from "./schema";
 import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
-import { kubeconfigProblem } from "../components/cloud/existing";
+import { zonesOf } from "./regions";
+import { expandHome, kubeconfigProblem, readKubeconfigCluster } from "../components/cloud/existing";
+import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
-import { Report, requireUnique } from "./validate-support";
+import { readable, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 
 /** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
 const familyOf = (cloud: "aws" | "gcp", type: string) => type.split(cloud === "aws" ? "." : "-")[0];
@@ -52,14 +56,63 @@ function machineTypeProblem(cloud: "aws" | "gcp", type: string): string | undefi
   return undefined;
 }
 
+/** EC2 CreateVpc: a VPC's IPv4 block is a /16 to a /28; subnets likewise at most /28. */
+const AWS_VPC_PREFIX = { largest: 16, smallest: 28 } as const;
+
+/** Extra prefix bits for `count` equal parts (awsx's newBits: ceil(log2(count))). */
+const newBits = (count: number) => (count <= 1 ? 0 : Math.ceil(Math.log2(count)));
+
+/**
+ * What is wrong with an EKS VPC's size: outside what CreateVpc takes, or too small for the
+ * subnets components/cloud/aws/network.ts asks awsx to carve (subnetStrategy "Auto": the VPC is
+ * split into one block per availability zone, and each block into a private and a public subnet,
+ * so every subnet is a /(vpc + newBits(zones) + 1), pulumi/awsx awsx/ec2/subnetDistributorNew.ts).
+ */
+function awsVpcProblem(cidr: Cidr, zones: number): string | undefined {
+  if (cidr.bits < AWS_VPC_PREFIX.largest || cidr.bits > AWS_VPC_PREFIX.smallest) {
+    return `${cidr.text} is a /${cidr.bits}; AWS VPCs take a /${AWS_VPC_PREFIX.largest} to a /${AWS_VPC_PREFIX.smallest} (EC2 CreateVpc)`;
+  }
+  const subnetBits = cidr.bits + newBits(zones) + 1;
+  if (subnetBits > AWS_VPC_PREFIX.smallest) {
+    const largestPrefix = AWS_VPC_PREFIX.smallest - newBits(zones) - 1;
+    return (
+      `${cidr.text} is too small for its subnets: a private and a public subnet in each of ${zones} availability zones are /${subnetBits} each, ` +
+      `and AWS subnets are at most a /${AWS_VPC_PREFIX.smallest}; use a /${largestPrefix} or larger, or fewer availabilityZones`
+    );
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with a k3s subnet's size: GCP reserves the first two and the last two addresses
+ * of a subnet, the server takes the fixed host number serverHostNumber (hostAddress in
+ * components/cloud/gcp/network.ts numbers hosts from the network address), and every agent VM of
+ * every node group at maxSize takes one more.
+ */
+function k3sSubnetProblem(cidr: Cidr, agents: number): string | undefined {
+  const fits = (bits: number) => {
+    const { last, usable } = usableHosts(bits);
+    return serverHostNumber <= last && usable >= 1 + agents;
+  };
+  if (fits(cidr.bits)) return undefined;
+  let needed = cidr.bits;
+  while (needed > 0 && !fits(needed)) needed--;
+  const { last, usable } = usableHosts(cidr.bits);
+  const hosts = usable > 0 ? `hosts 2 to ${last}` : "none";
+  return (
+    `${cidr.text} holds ${usable} VM address(es) (${hosts}: GCP reserves the first two and the last two of its ${2 ** (32 - cidr.bits)}), ` +
+    `but the k3s server takes host ${serverHostNumber} and the node groups at maxSize add ${agents} agent VM(s), ${1 + agents} in all; use a /${needed} or larger`
+  );
+}
+
 /**
  * Cluster address ranges (VPCs, subnets) must not overlap: the clusters' API servers and
  * east-west gateways are reached across them (peering, VPN), and k3s's own pod and service
- * ranges must stay clear of its subnet.
+ * ranges must stay clear of its subnet. Each range must also hold what is carved out of it.
  */
 function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
   const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
-  cfg.clusters.forEach((c, ci) => {
+  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
     if (c.cloud === "existing") return;
     const [field, text] = c.cloud === "aws" ? ["vpcCidr", c.vpcCidr] : ["subnetCidr", c.subnetCidr];
     const cidr = parseCidr(text);
@@ -69,13 +122,19 @@ function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
         report(["clusters", ci, field], `${cidr.text} overlaps ${other.cidr.text} of cluster '${other.cluster}' (clusters[${other.ci}].${other.field}); cluster ranges must be disjoint`);
       }
     }
+    ranges.push({ ci, field, cidr, cluster: readable(() => c.name) ?? `clusters[${ci}]` });
     if (c.cloud === "gcp") {
       for (const [what, range] of K3S_INTERNAL_RANGES) {
         if (cidrsOverlap(range, cidr)) report(["clusters", ci, field], `${cidr.text} overlaps k3s's ${what} ${range.text}; pick a subnet outside it`);
       }
+      const problem = k3sSubnetProblem(cidr, c.nodeGroups.reduce((n, g) => n + g.maxSize, 0));
+      if (problem) report(["clusters", ci, field], problem);
     }
-    ranges.push({ ci, field, cidr, cluster: c.name });
-  });
+    if (c.cloud === "aws") {
+      const problem = awsVpcProblem(cidr, c.availabilityZones);
+      if (problem) report(["clusters", ci, field], problem);
+    }
+  }));
 }
 
 const K3S_INTERNAL_RANGES: [string, Cidr][] = [
@@ -83,137 +142,238 @@ const K3S_INTERNAL_RANGES: [string, Cidr][] = [
   ["service range (service-cidr)", parseCidr("10.43.0.0/16") as Cidr],
 ];
 
+/** Hosts that are this machine wherever the URL is used: the other clusters' istiod would dial themselves. */
+function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "0.0.0.0" || host === "::";
+}
+
+/**
+ * The API server URL the other clusters' istiod get for an existing cluster in a multi-cluster
+ * stack (components/cloud/existing.ts: `apiServer`, else the kubeconfig's server for its context,
+ * read where the program runs), and what is wrong with it: unknown here, or loopback.
+ */
+function existingApiServerProblem(c: Extract<PlatformConfig["clusters"][number], { cloud: "existing" }>): string | undefined {
+  const ctx = c.context === undefined ? "its current context" : `context '${c.context}'`;
+  let url = c.apiServer;
+  let source = "apiServer";
+  if (url === undefined) {
+    const file = expandHome(c.kubeconfig);
+    let server = "";
+    try {
+      server = readKubeconfigCluster(file, c.context).server;
+    } catch {
+      return undefined; // a broken kubeconfig is reported on its own field
+    }
+    if (!server) {
+      const where = fs.existsSync(file) ? `kubeconfig ${c.kubeconfig} has no server for ${ctx}` : `kubeconfig ${c.kubeconfig} is not on this machine`;
+      return (
+        `is required in a multi-cluster stack here: the ${where}, and the other clusters' istiod need this API server's URL for their remote secret for '${c.name}'; ` +
+        "set the https:// URL they reach it at"
+      );
+    }
+    url = server;
+    source = `the kubeconfig's server for ${ctx}`;
+  }
+  if (isLoopbackUrl(url)) {
+    return (
+      `'${url}' (${source}) is a loopback address: the other clusters' istiod would read it as themselves; ` +
+      "set apiServer to the https:// URL they reach this API server at (a LAN, VPN or public address)"
+    );
+  }
+  return undefined;
+}
+
+/** EBS gp2/gp3, the root volume of EKS managed nodes, is at most 16 TiB. */
+const MAX_EBS_GIB = 16_384;
+
 export function checkClusters(report: Report, cfg: PlatformConfig): void {
   checkAddressRanges(report, cfg);
-  requireUnique(report, "clusters", "cluster name", cfg.clusters.map((c) => c.name));
-  requireUnique(report, "clusters", "network name", cfg.clusters.map((c) => c.network), "network");
-  cfg.clusters.forEach((c, ci) => {
-    requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", c.nodeGroups.map((g) => g.name));
+  requireUnique(report, "clusters", "cluster name", readableNames(cfg.clusters));
+  requireUnique(report, "clusters", "network name", readableNames(cfg.clusters, "network"), "network");
+  const multiCluster = cfg.clusters.length > 1;
+  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+    unlessBroken(() => requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", readableNames(c.nodeGroups)));
     if (c.cloud === "existing") {
-      // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
-      // missing context is named with its config path, not found later by the provider.
-      const problem = kubeconfigProblem(c.kubeconfig, c.context);
-      if (problem) report(["clusters", ci, / has no context /.test(problem) ? "context" : "kubeconfig"], problem);
+      unlessBroken(() => {
+        // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
+        // missing context is named with its config path, not found later by the provider.
+        const problem = kubeconfigProblem(c.kubeconfig, c.context);
+        if (problem) report(["clusters", ci, / has no context /.test(problem) ? "context" : "kubeconfig"], problem);
+      });
+      unlessBroken(() => {
+        const problem = multiCluster ? existingApiServerProblem(c) : undefined;
+        if (problem) report(["clusters", ci, "apiServer"], problem);
+      });
     }
     // Physical names are derived from the cluster name plus Pulumi's 8-character suffix: GCE
     // caps them at 63 (`<cluster>-server-internal-address-xxxxxxx`), IAM role names at 64
     // (@pulumi/eks's `<cluster>-eks-eksRole-role-xxxxxxx`).
-    const maxName = c.cloud === "gcp" ? 31 : c.cloud === "aws" ? 39 : undefined;
-    if (maxName !== undefined && c.name.length > maxName) {
-      report(["clusters", ci, "name"], `'${c.name}' is ${c.name.length} characters; ${c.cloud} cluster names may have at most ${maxName}, since the cloud resources named after it would exceed the provider's limits`);
-    }
-    if (c.cloud === "aws") {
-      const s = c.systemNodeGroup;
-      if (!(s.minSize <= s.desiredSize && s.desiredSize <= s.maxSize)) {
-        report(["clusters", ci, "systemNodeGroup"], `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${s.minSize} ≤ ${s.desiredSize} ≤ ${s.maxSize}`);
-      }
-      if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(s.instanceType)) {
-        report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is not an EC2 instance type (family.size, such as m6i.2xlarge)`);
-      } else if (lookupGpuInstance(s.instanceType) || isGpuFamily("aws", s.instanceType)) {
-        report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
-      } else {
-        const problem = machineTypeProblem("aws", s.instanceType);
-        if (problem) report(["clusters", ci, "systemNodeGroup", "instanceType"], problem);
-      }
-    }
-    if (c.cloud === "gcp") {
-      if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(c.serverMachineType)) {
-        report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is not a GCE machine type (family-series-size, such as e2-standard-4)`);
-      } else {
-        const problem = machineTypeProblem("gcp", c.serverMachineType);
-        if (problem) report(["clusters", ci, "serverMachineType"], problem);
-      }
-      if (!/^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/.test(c.image)) {
-        report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
-      }
-    }
-    c.nodeGroups.forEach((g, gi) => {
-      const at = ["clusters", ci, "nodeGroups", gi];
-      if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
-        report(at, `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${g.minSize} ≤ ${g.desiredSize} ≤ ${g.maxSize}`);
-      }
-      // EKS: the provider appends a 26-character suffix to `<group>-`, within 63 characters.
-      if (c.cloud === "aws" && g.name.length > 36) {
-        report([...at, "name"], `'${g.name}' is ${g.name.length} characters; EKS node group names are '<group>-' plus a 26-character suffix within 63, so at most 36`);
-      }
-      // GCE: the instance template's namePrefix `<cluster>-<group>-` may be 54 characters at most.
-      if (c.cloud === "gcp" && `${c.name}-${g.name}`.length > 53) {
-        report([...at, "name"], `'${c.name}-${g.name}' (cluster-group) is ${c.name.length + g.name.length + 1} characters; GCE instance templates and groups take at most 53 here: shorten the cluster or group name`);
-      }
-      const gpu = lookupGpuInstance(g.instanceType);
-      if (c.cloud === "existing") {
-        report([...at, "instanceType"], "existing clusters bring their own nodes: remove nodeGroups or use cloud aws|gcp");
-        return;
-      }
-      if (gpu && gpu.cloud !== c.cloud) {
-        report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
-      }
-      if (c.cloud === "aws" && !gpu) {
-        const family = gpuFamilySizes("aws", g.instanceType);
-        if (family) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
-        } else if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
-        }
-      }
-      const armProblem = machineTypeProblem(c.cloud, g.instanceType);
-      const uncataloguedGpus = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && isGpuFamily(c.cloud, g.instanceType);
-      if (armProblem) report([...at, "instanceType"], armProblem);
-      else if (uncataloguedGpus) {
-        report(
-          [...at, "instanceType"],
-          `'${g.instanceType}' has GPUs, but the GPU catalog (components/gpu/catalog.ts) does not know them, so no model could be sized for or scheduled on them; ` +
-            `catalogued ${c.cloud} GPU families: ${cataloguedFamilies(c.cloud)}; add the type to the catalog to use it`,
-        );
-      }
-      if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu && !uncataloguedGpus) {
-        report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);
-      }
-      if (g.gpuCount !== undefined && gpu && g.gpuCount !== gpu.gpusPerNode) {
-        report([...at, "gpuCount"], `${g.instanceType} has ${gpu.gpusPerNode} GPUs per node, not ${g.gpuCount}`);
-      }
-      if (c.cloud === "gcp" && !gpu) {
-        // A CPU agent group (no accelerators, no GPU taint) for the CPU workloads: GPU agents are tainted.
-        const family = gpuFamilySizes("gcp", g.instanceType);
-        if (family) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
-        } else if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
-          report([...at, "instanceType"], `'${g.instanceType}' is not a GCE machine type (family-series-size, such as e2-standard-8 or n2-highmem-16)`);
-        }
-      }
-      if (c.cloud === "gcp" && gpu && !gpu.gcpAcceleratorType) {
-        report([...at, "instanceType"], `${gpu.gpuModel} has no GCP accelerator type in the catalog`);
+    unlessBroken(() => {
+      const maxName = c.cloud === "gcp" ? 31 : c.cloud === "aws" ? 39 : undefined;
+      if (maxName !== undefined && c.name.length > maxName) {
+        report(["clusters", ci, "name"], `'${c.name}' is ${c.name.length} characters; ${c.cloud} cluster names may have at most ${maxName}, since the cloud resources named after it would exceed the provider's limits`);
       }
     });
-    if (c.cloud === "aws" && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
-      report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it");
-    }
-    // What the policy pack's eks-endpoint-private enforces, said at config time with the path.
-    if (c.cloud === "aws" && c.endpointPublicAccess && !cfg.policy.allowPublicApiEndpoints) {
-      report(["clusters", ci, "endpointPublicAccess"], "a public EKS API endpoint needs policy.allowPublicApiEndpoints: true (the policy pack rejects it otherwise); keep it false and reach the API over the VPC");
-    }
-    if (c.cloud === "aws" && c.endpointPublicAccess) {
-      c.publicAccessCidrs.forEach((cidr, i) => {
-        if (/\/0$/.test(cidr)) report(["clusters", ci, "publicAccessCidrs", i], `${cidr} opens the EKS API to the whole internet, which the policy pack never allows; list the networks that need it`);
+    if (c.cloud === "aws") {
+      unlessBroken(() => {
+        const s = c.systemNodeGroup;
+        if (!(s.minSize <= s.desiredSize && s.desiredSize <= s.maxSize)) {
+          report(["clusters", ci, "systemNodeGroup"], `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${s.minSize} ≤ ${s.desiredSize} ≤ ${s.maxSize}`);
+        }
       });
+      unlessBroken(() => {
+        const s = c.systemNodeGroup;
+        if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(s.instanceType)) {
+          report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is not an EC2 instance type (family.size, such as m6i.2xlarge)`);
+        } else if (lookupGpuInstance(s.instanceType) || isGpuFamily("aws", s.instanceType)) {
+          report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
+        } else {
+          const problem = machineTypeProblem("aws", s.instanceType);
+          if (problem) report(["clusters", ci, "systemNodeGroup", "instanceType"], problem);
+        }
+      });
+    }
+    if (c.cloud === "gcp") {
+      unlessBroken(() => {
+        if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(c.serverMachineType)) {
+          report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is not a GCE machine type (family-series-size, such as e2-standard-4)`);
+        } else if (lookupGpuInstance(c.serverMachineType) || isGpuFamily("gcp", c.serverMachineType)) {
+          // The server VM gets no accelerators, driver or GPU taint, and live-migrates on host
+          // maintenance, which GCE refuses for GPU VMs.
+          report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is a GPU machine type; the k3s server runs the control plane and CPU workloads (GPU types go in nodeGroups)`);
+        } else {
+          const problem = machineTypeProblem("gcp", c.serverMachineType);
+          if (problem) report(["clusters", ci, "serverMachineType"], problem);
+        }
+      });
+      unlessBroken(() => {
+        if (!/^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/.test(c.image)) {
+          report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
+        }
+      });
+    }
+    c.nodeGroups.forEach((g, gi) => unlessBroken(() => checkNodeGroup(report, c, ci, g, gi)));
+    unlessBroken(() => {
+      if (c.cloud === "aws" && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
+        report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it");
+      }
+    });
+    // What the policy pack's eks-endpoint-private enforces, said at config time with the path.
+    unlessBroken(() => {
+      if (c.cloud === "aws" && c.endpointPublicAccess && !cfg.policy.allowPublicApiEndpoints) {
+        report(["clusters", ci, "endpointPublicAccess"], "a public EKS API endpoint needs policy.allowPublicApiEndpoints: true (the policy pack rejects it otherwise); keep it false and reach the API over the VPC");
+      }
+    });
+    unlessBroken(() => {
+      if (c.cloud === "aws" && c.endpointPublicAccess) {
+        c.publicAccessCidrs.forEach((cidr, i) => {
+          if (/\/0$/.test(cidr)) report(["clusters", ci, "publicAccessCidrs", i], `${cidr} opens the EKS API to the whole internet, which the policy pack never allows; list the networks that need it`);
+        });
+      }
+    });
+  }));
+}
+
+type Cluster = PlatformConfig["clusters"][number];
+
+function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["nodeGroups"][number], gi: number): void {
+  const at = ["clusters", ci, "nodeGroups", gi];
+  unlessBroken(() => {
+    if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
+      report(at, `sizes must satisfy minSize ≤ desiredSize ≤ maxSize, got ${g.minSize} ≤ ${g.desiredSize} ≤ ${g.maxSize}`);
+    }
+  });
+  unlessBroken(() => {
+    if (c.cloud === "aws" && g.diskSizeGiB > MAX_EBS_GIB) {
+      report([...at, "diskSizeGiB"], `${g.diskSizeGiB} GiB is over ${MAX_EBS_GIB}: EKS nodes boot from an EBS gp2/gp3 volume, which holds at most 16 TiB`);
+    }
+  });
+  // EKS: the provider appends a 26-character suffix to `<group>-`, within 63 characters.
+  unlessBroken(() => {
+    if (c.cloud === "aws" && g.name.length > 36) {
+      report([...at, "name"], `'${g.name}' is ${g.name.length} characters; EKS node group names are '<group>-' plus a 26-character suffix within 63, so at most 36`);
+    }
+  });
+  // GCE: the instance template's namePrefix `<cluster>-<group>-` may be 54 characters at most.
+  unlessBroken(() => {
+    if (c.cloud === "gcp" && `${c.name}-${g.name}`.length > 53) {
+      report([...at, "name"], `'${c.name}-${g.name}' (cluster-group) is ${c.name.length + g.name.length + 1} characters; GCE instance templates and groups take at most 53 here: shorten the cluster or group name`);
+    }
+  });
+  unlessBroken(() => {
+    const gpu = lookupGpuInstance(g.instanceType);
+    if (c.cloud === "existing") {
+      report([...at, "instanceType"], "existing clusters bring their own nodes: remove nodeGroups or use cloud aws|gcp");
+      return;
+    }
+    if (gpu && gpu.cloud !== c.cloud) {
+      report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
+    }
+    if (c.cloud === "aws" && !gpu) {
+      const family = gpuFamilySizes("aws", g.instanceType);
+      if (family) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
+      } else if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
+      }
+    }
+    const armProblem = machineTypeProblem(c.cloud, g.instanceType);
+    const uncataloguedGpus = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && isGpuFamily(c.cloud, g.instanceType);
+    if (armProblem) report([...at, "instanceType"], armProblem);
+    else if (uncataloguedGpus) {
+      report(
+        [...at, "instanceType"],
+        `'${g.instanceType}' has GPUs, but the GPU catalog (components/gpu/catalog.ts) does not know them, so no model could be sized for or scheduled on them; ` +
+          `catalogued ${c.cloud} GPU families: ${cataloguedFamilies(c.cloud)}; add the type to the catalog to use it`,
+      );
+    }
+    if (g.gpuCount !== undefined && g.gpuCount > 0 && !gpu && !uncataloguedGpus) {
+      report([...at, "instanceType"], `'${g.instanceType}' is not in the GPU catalog (components/gpu/catalog.ts); use a catalogued GPU type or gpuCount 0`);
+    }
+    if (g.gpuCount !== undefined && gpu && g.gpuCount !== gpu.gpusPerNode) {
+      report([...at, "gpuCount"], `${g.instanceType} has ${gpu.gpusPerNode} GPUs per node, not ${g.gpuCount}`);
+    }
+    if (c.cloud === "gcp" && !gpu) {
+      // A CPU agent group (no accelerators, no GPU taint) for the CPU workloads: GPU agents are tainted.
+      const family = gpuFamilySizes("gcp", g.instanceType);
+      if (family) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
+      } else if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
+        report([...at, "instanceType"], `'${g.instanceType}' is not a GCE machine type (family-series-size, such as e2-standard-8 or n2-highmem-16)`);
+      }
+    }
+    if (c.cloud === "gcp" && gpu && !gpu.gcpAcceleratorType) {
+      report([...at, "instanceType"], `${gpu.gpuModel} has no GCP accelerator type in the catalog`);
     }
   });
 }
 
 /** Cloud placement details the providers would only reject at deploy time. */
 export function checkPlacement(report: Report, cfg: PlatformConfig): void {
-  cfg.clusters.forEach((c, ci) => {
+  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
     if (c.cloud !== "gcp") return;
-    if (!c.zone.startsWith(`${c.region}-`)) {
-      report(["clusters", ci, "zone"], `zone '${c.zone}' is not in region '${c.region}' (zones of ${c.region} are ${c.region}-a, -b, …)`);
-    }
-    c.apiAllowedCidrs.forEach((text, i) => {
-      const cidr = parseCidr(text);
-      if (typeof cidr !== "string" && cidr.bits === 0 && !cfg.policy.allowPublicApiEndpoints) {
-        report(["clusters", ci, "apiAllowedCidrs", i], `${text} opens the k3s API to the whole internet, and policy.allowPublicApiEndpoints is false; list the networks that need it`);
+    unlessBroken(() => {
+      const zones = zonesOf(c.region);
+      if (!c.zone.startsWith(`${c.region}-`)) {
+        report(["clusters", ci, "zone"], `zone '${c.zone}' is not in region '${c.region}' (its zones: ${zones.join(", ")})`);
+      } else if (!zones.includes(c.zone)) {
+        report(["clusters", ci, "zone"], `'${c.zone}' is not a zone of ${c.region}; its zones are ${zones.join(", ")} (the table is infra/regions.ts)`);
       }
     });
-  });
+    unlessBroken(() => {
+      c.apiAllowedCidrs.forEach((text, i) => {
+        const cidr = parseCidr(text);
+        if (typeof cidr !== "string" && cidr.bits === 0 && !cfg.policy.allowPublicApiEndpoints) {
+          report(["clusters", ci, "apiAllowedCidrs", i], `${text} opens the k3s API to the whole internet, and policy.allowPublicApiEndpoints is false; list the networks that need it`);
+        }
+      });
+    });
+  }));
 }
 
-/** Runs every cross-field rule; returns the problems and, per vLLM model, where it fits. */

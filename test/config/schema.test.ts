@@ -770,3 +770,219 @@ test("a duplicate cluster name is reported once, without knock-on capacity or de
   assert.ok(problems.some((l) => /clusters\[1\]\.name: duplicate cluster name/.test(l)), problems.join("\n"));
   assert.ok(!problems.some((l) => /cannot hold every model replica|derives the/.test(l)), problems.join("\n"));
 });
+
+// ---- Field errors beside cross-field problems; config-time checks for what failed only at run time ----
+import { Region as PulumiAwsRegion } from "@pulumi/aws/types/enums";
+import { awsRegions, gcpRegions, zonesOf } from "../../infra/regions";
+
+/** The config paths of a rejected config's problems, `inference-mesh:platform.` left out. */
+const pathsOf = (platform: unknown) => problemsOf(platform).map((l) => l.slice("inference-mesh:platform.".length).split(": ")[0]);
+
+test("a field error in an item keeps that item's cross-field problems that do not read the broken field", () => {
+  const cases: { mutate: (p: any) => void; field: string; crossField: RegExp; stack?: "prod" | "local" }[] = [
+    { mutate: (p) => ((p.models[0].priority = "high"), (p.models[0].versions[0].weight = 85)), field: "models[0].priority", crossField: /models\[0\]\.versions: weights sum to 90/ },
+    { mutate: (p) => ((p.models[0].priority = "high"), (p.models[0].clusters = ["aws-use1", "nowhere"])), field: "models[0].priority", crossField: /models\[0\]\.clusters\[1\]: unknown cluster 'nowhere'/ },
+    { mutate: (p) => ((p.clusters[0].vpcCidr = "10.10.0.0/33"), (p.clusters[0].nodeGroups[0].minSize = 9)), field: "clusters[0].vpcCidr", crossField: /clusters\[0\]\.nodeGroups\[0\]: sizes must satisfy/ },
+    { mutate: (p) => ((p.agents[0].port = 15001), (p.agents[0].model = "nope")), field: "agents[0].port", crossField: /agents\[0\]\.model: unknown model 'nope'/ },
+    { mutate: (p) => ((p.models[0].versions[0].image = "x:latest"), (p.models[0].versions[1].weight = 50)), field: "models[0].versions[0].image", crossField: /models\[0\]\.versions: weights sum to 145/ },
+    { mutate: (p) => ((p.gateways.agents.jwt = { issuer: "x" }), (p.gateways.agents.port = 443)), field: "gateways.agents.jwt.audiences", crossField: /gateways\.agents\.port: port 443 is also the inference gateway's/ },
+    // An absent inference tls is valid (selfSigned): the gateway rules still read it with its default.
+    { mutate: (p) => (delete p.gateways.inference.tls, (p.gateways.agents.port = 443), (p.environment = "BAD")), field: "environment", crossField: /gateways\.agents\.port: port 443 is also the inference gateway's/ },
+    // A list that is not a list counts as empty for the other rules.
+    { mutate: (p) => ((p.tools = {}), (p.clusters[1].name = "aws-use1")), field: "tools", crossField: /clusters\[1\]\.name: duplicate cluster name 'aws-use1'/ },
+    { mutate: (p) => ((p.agents = "x"), (p.models[0].versions[0].weight = 85)), field: "agents", crossField: /models\[0\]\.versions: weights sum to 90/ },
+  ];
+  for (const c of cases) {
+    const p = shippedPlatform(c.stack ?? "prod");
+    c.mutate(p);
+    const problems = problemsOf(p);
+    assert.ok(problems.some((l) => l.startsWith(`inference-mesh:platform.${c.field}:`)), `${c.field} in:\n${problems.join("\n")}`);
+    assert.ok(problems.some((l) => c.crossField.test(l)), `${c.crossField} in:\n${problems.join("\n")}`);
+  }
+  // Compliant: the field error alone is the one problem.
+  const p = shippedPlatform("prod");
+  p.models[0].priority = "high";
+  assert.deepEqual(pathsOf(p), ["models[0].priority"]);
+});
+
+test("a cross-field problem that reads a broken field, or lies under it, is left out as its knock-on", () => {
+  // The weights cannot be summed with one of them broken; the broken list's items are not "unknown".
+  const p = shippedPlatform("prod");
+  p.models[0].versions[0].weight = "ninety-five";
+  assert.deepEqual(pathsOf(p), ["models[0].versions[0].weight"]);
+  const q = shippedPlatform("prod");
+  q.tools = {};
+  assert.deepEqual(pathsOf(q), ["tools"]);
+  const r = shippedPlatform("prod");
+  r.clusters[0].nodeGroups[0].maxSize = "four";
+  assert.deepEqual(pathsOf(r), ["clusters[0].nodeGroups[0].maxSize"]);
+  // An unknown key is its own field: the rest of its item is still checked.
+  const s = shippedPlatform("prod");
+  s.models[0].replica = 2;
+  s.models[0].versions[0].weight = 85;
+  assert.deepEqual(pathsOf(s), ["models[0]", "models[0].versions"]);
+});
+
+test("a k3s subnet must hold the server's fixed host and every agent at maxSize", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].subnetCidr = "10.12.0.0/28"; // 12 VM addresses up to host 13; 1 server + 4 + 3 agents
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  p.clusters[2].subnetCidr = "10.12.0.0/29";
+  expectProblem(p, "inference-mesh:platform.clusters[2].subnetCidr", /holds 4 VM address\(es\).*the k3s server takes host 10.*8 in all; use a \/28 or larger/);
+  const q = shippedPlatform("prod");
+  q.clusters[2].subnetCidr = "10.12.0.0/28";
+  q.clusters[2].nodeGroups[0].maxSize = 8; // 1 + 8 + 3 = 12 still fits, 13 does not
+  assert.doesNotThrow(() => parsePlatform(q, "prod"));
+  q.clusters[2].nodeGroups[0].maxSize = 9;
+  expectProblem(q, "inference-mesh:platform.clusters[2].subnetCidr", /13 in all; use a \/27 or larger/);
+  // Beside another problem: both reported at once.
+  q.models[0].versions[0].weight = 85;
+  assert.deepEqual(pathsOf(q), ["clusters[2].subnetCidr", "models[0].versions"]);
+});
+
+test("existing clusters of a multi-cluster stack: an API server URL the others can use, never loopback, every cluster named", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-"));
+  const loopback = path.join(dir, "loopback");
+  fs.writeFileSync(loopback, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
+  const lan = path.join(dir, "lan");
+  fs.writeFileSync(lan, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://192.168.1.20:6443}\n");
+  const pair = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    const p = shippedPlatform("local");
+    const first = { ...p.clusters[0], ...a };
+    const second = { ...p.clusters[0], name: "local-b", network: "net-local-b", ...b };
+    p.clusters = [first, second];
+    return p;
+  };
+  const missing = path.join(dir, "no-such-kubeconfig");
+  // Compliant: apiServer set, or a kubeconfig server that is not loopback; one cluster needs neither.
+  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig: missing, apiServer: "https://a.example.internal:6443" }, { kubeconfig: lan }), "pair"));
+  const single = shippedPlatform("local");
+  single.clusters[0].kubeconfig = loopback;
+  assert.doesNotThrow(() => parsePlatform(single, "local"));
+  // Violating: unreadable here without apiServer (both clusters named), and loopback either way.
+  const both = pair({ kubeconfig: missing }, { kubeconfig: missing });
+  assert.deepEqual(pathsOf(both), ["clusters[0].apiServer", "clusters[1].apiServer"]);
+  expectProblem(both, "inference-mesh:platform.clusters[1].apiServer", /is required in a multi-cluster stack here: the kubeconfig .* is not on this machine/);
+  expectProblem(pair({ kubeconfig: lan }, { kubeconfig: loopback }), "inference-mesh:platform.clusters[1].apiServer", /'https:\/\/127\.0\.0\.1:6443' \(the kubeconfig's server for its current context\) is a loopback address/);
+  expectProblem(pair({ kubeconfig: lan, apiServer: "https://localhost:6443" }, { kubeconfig: lan }), "inference-mesh:platform.clusters[0].apiServer", /'https:\/\/localhost:6443' \(apiServer\) is a loopback address/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("an AWS VPC is a /16 to a /28 and large enough for a private and a public subnet per availability zone", () => {
+  for (const [vpcCidr, zones] of [["10.10.0.0/16", 3], ["10.10.0.0/25", 3], ["10.10.0.0/26", 2]] as const) {
+    const p = shippedPlatform("prod");
+    Object.assign(p.clusters[0], { vpcCidr, availabilityZones: zones });
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), vpcCidr);
+  }
+  const p = shippedPlatform("prod");
+  p.clusters[0].vpcCidr = "10.10.0.0/15";
+  expectProblem(p, "inference-mesh:platform.clusters[0].vpcCidr", /is a \/15; AWS VPCs take a \/16 to a \/28/);
+  p.clusters[0].vpcCidr = "10.10.0.0/26";
+  expectProblem(p, "inference-mesh:platform.clusters[0].vpcCidr", /3 availability zones are \/29 each.*use a \/25 or larger/);
+});
+
+test("a GPU machine type is refused as the k3s server", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].serverMachineType = "n2-standard-8";
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  for (const type of ["a2-ultragpu-4g", "g2-standard-8"]) {
+    p.clusters[2].serverMachineType = type;
+    expectProblem(p, "inference-mesh:platform.clusters[2].serverMachineType", /is a GPU machine type; the k3s server runs the control plane/);
+  }
+});
+
+test("numbers Kubernetes stores as int32 are bounded, and node group sizes and disks stay within the clouds' limits", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].priority = -2147483648;
+  p.models[1].priority = 2147483647;
+  p.clusters[2].nodeGroups[0].diskSizeGiB = 20000; // a GCE disk may be larger than an EBS volume
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  const big = 3000000000;
+  const cases: [(p: any) => void, string, RegExp][] = [
+    [(p) => (p.models[0].priority = big), "models[0].priority", /at most 2147483647: an InferenceObjective priority is a 32-bit integer/],
+    [(p) => (p.models[0].priority = -big), "models[0].priority", /at least -2147483648/],
+    [(p) => (p.tools[0].replicas = big), "tools[0].replicas", /a replica count is a 32-bit integer/],
+    [(p) => (p.agents[0].versions[0].replicas = big), "agents[0].versions[0].replicas", /32-bit integer/],
+    [(p) => (p.models[1].epp.replicas = big), "models[1].epp.replicas", /32-bit integer/],
+    [(p) => (p.models[0].replicas = big), "models[0].replicas", /32-bit integer/],
+    [(p) => (p.mesh.istiodReplicas = big), "mesh.istiodReplicas", /32-bit integer/],
+    [(p) => (p.models[1].epp.scorerWeights.queue = big), "models[1].epp.scorerWeights.queue", /a scorer weight is a 32-bit integer/],
+    [(p) => (p.clusters[2].nodeGroups[0].maxSize = 1001), "clusters[2].nodeGroups[0].maxSize", /at most 1000/],
+    [(p) => (p.clusters[0].systemNodeGroup.desiredSize = 5000), "clusters[0].systemNodeGroup.desiredSize", /at most 1000/],
+    [(p) => (p.clusters[0].nodeGroups[0].diskSizeGiB = 70000), "clusters[0].nodeGroups[0].diskSizeGiB", /at most 65536/],
+    [(p) => (p.clusters[0].nodeGroups[0].diskSizeGiB = 20000), "clusters[0].nodeGroups[0].diskSizeGiB", /over 16384: EKS nodes boot from an EBS/],
+  ];
+  for (const [mutate, at, message] of cases) {
+    const q = shippedPlatform("prod");
+    mutate(q);
+    expectProblem(q, `inference-mesh:platform.${at}`, message);
+  }
+});
+
+test("regions and zones come from infra/regions.ts and are refused with the allowed list", () => {
+  // Every commercial region the installed AWS provider knows is allowed.
+  // Other partitions: China, GovCloud, the ISO regions and the European Sovereign Cloud.
+  const commercial = Object.values(PulumiAwsRegion).filter((r) => !/^(cn-|us-gov-|us-iso|eu-iso|eusc-)/.test(r));
+  assert.deepEqual(commercial.filter((r) => !awsRegions.includes(r)), []);
+  assert.deepEqual(zonesOf("us-central1"), ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"]);
+  assert.deepEqual(zonesOf("toString"), []);
+  const ok = shippedPlatform("prod");
+  ok.clusters[0].region = "eu-central-2";
+  Object.assign(ok.clusters[2], { region: "europe-west1", zone: "europe-west1-b" });
+  assert.doesNotThrow(() => parsePlatform(ok, "prod"));
+  const cases: [(p: any) => void, string, RegExp][] = [
+    [(p) => (p.clusters[0].region = "us-east-9"), "clusters[0].region", /must be an AWS commercial region: af-south-1, .*us-west-2 \(the table is infra\/regions\.ts/],
+    [(p) => (p.clusters[0].region = "us-central1"), "clusters[0].region", /must be an AWS commercial region/],
+    [(p) => Object.assign(p.clusters[2], { region: "mars-north9", zone: "mars-north9-a" }), "clusters[2].region", new RegExp(`must be a GCP region: ${gcpRegions[0]}, `)],
+    [(p) => (p.clusters[2].zone = "us-central1-z"), "clusters[2].zone", /'us-central1-z' is not a zone of us-central1; its zones are us-central1-a, us-central1-b, us-central1-c, us-central1-f/],
+    [(p) => Object.assign(p.clusters[2], { region: "europe-west1", zone: "europe-west1-a" }), "clusters[2].zone", /its zones are europe-west1-b, europe-west1-c, europe-west1-d/],
+  ];
+  for (const [mutate, at, message] of cases) {
+    const p = shippedPlatform("prod");
+    mutate(p);
+    expectProblem(p, `inference-mesh:platform.${at}`, message);
+  }
+});
+
+test("one root cause, one line: duplicates without their derived-name clashes, unknown clusters once, known lists of valid names", () => {
+  const once: [(p: any) => void, string[]][] = [
+    [(p) => (p.agents[1].name = "research-agent"), ["agents[1].name"]],
+    [(p) => (p.tools[1].name = "web-search"), ["tools[1].name", "agents[0].tools[1]"]], // calculator is gone: a real unknown reference
+    [(p) => (p.models[0].versions[1].name = "v1"), ["models[0].versions[1].name"]],
+    [(p) => (p.agents[0].versions[1].name = "v1"), ["agents[0].versions[1].name"]],
+    [(p) => (p.clusters[0].nodeGroups[1].name = "gpu-l40s"), ["clusters[0].nodeGroups[1].name"]],
+    [(p) => (p.agents[1].clusters = ["nowhere"]), ["agents[1].clusters[0]"]],
+    [(p) => (p.tools[0].name = ""), ["tools[0].name", "agents[0].tools[0]"]],
+  ];
+  for (const [mutate, paths] of once) {
+    const p = shippedPlatform("prod");
+    mutate(p);
+    assert.deepEqual(pathsOf(p), paths, problemsOf(p).join("\n"));
+  }
+  // Still reported: a model not served where the agent runs, and a real derived-name clash.
+  const p = shippedPlatform("prod");
+  p.agents[1].clusters = ["aws-euw1"];
+  expectProblem(p, "inference-mesh:platform.agents[1].clusters[0]", /model 'qwen3-32b' is not served on cluster 'aws-euw1'/);
+  const q = shippedPlatform("prod");
+  q.agents[0].versions[1].name = "v1-x";
+  q.agents.push({ ...structuredClone(q.agents[0]), name: "research-agent-v1", versions: [{ ...q.agents[0].versions[0], name: "x", weight: 100, canary: false }] });
+  expectProblem(q, "inference-mesh:platform.agents[2].versions[0].name", /derives the workload name 'research-agent-v1-x'/);
+  // Known lists name valid clusters only.
+  const r = shippedPlatform("prod");
+  r.clusters[1].name = "";
+  r.models[0].clusters[0] = "zzz";
+  expectProblem(r, "inference-mesh:platform.models[0].clusters[0]", /unknown cluster 'zzz'; known: aws-use1, gcp-usc1$/);
+  assert.equal(problemsOf(r).filter((l) => l.startsWith("inference-mesh:platform.clusters[1].name")).length, 1);
+});
+
+test("gateway hostnames are DNS names: no IP address, labels of at most 63 characters", () => {
+  const p = shippedPlatform("prod");
+  p.gateways.inference.hostname = `${"a".repeat(63)}.example.com`;
+  p.gateways.agents.hostname = "10.0.0.1.example.com";
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  for (const [hostname, message] of [["10.0.0.1", /not an IP address/], [`${"a".repeat(64)}.example.com`, /label over 63 characters/]] as const) {
+    const q = shippedPlatform("prod");
+    q.gateways.inference.hostname = hostname;
+    expectProblem(q, "inference-mesh:platform.gateways.inference.hostname", message);
+  }
+});

@@ -108,16 +108,31 @@ export function peerEgressRules(self: K3sClusterSpec): Omit<FirewallRulePlan, "s
   ];
 }
 
-/** The `n`-th host address of an IPv4 CIDR (GCP reserves the first two and the last two). */
+/**
+ * The host numbers a VM may take in a subnet of prefix `bits`: GCP reserves the first two (network,
+ * gateway) and the last two (reserved, broadcast) addresses.
+ */
+export function usableHosts(bits: number): { first: number; last: number; usable: number } {
+  const size = 2 ** (32 - bits);
+  return { first: 2, last: size - 3, usable: Math.max(0, size - 4) };
+}
+
+/**
+ * The `n`-th host address of an IPv4 CIDR. Config validation (checkAddressRanges) refuses a subnet
+ * too small for the server and every agent, so this throw is a last resort.
+ */
 export function hostAddress(cidr: string, n: number): string {
   const [base, bits] = cidr.split("/");
-  const size = 2 ** (32 - Number(bits));
-  if (n < 2 || n > size - 3) throw new Error(`host ${n} is outside the usable range of ${cidr}`);
+  const { first, last } = usableHosts(Number(bits));
+  if (n < first || n > last) throw new Error(`host ${n} is outside the usable range of ${cidr}`);
   const ip = base.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0) + n;
   return [24, 16, 8, 0].map((shift) => Math.floor(ip / 2 ** shift) % 256).join(".");
 }
 
+/** The host number of the k3s server's fixed internal address in its subnet. */
+export const serverHostNumber = 10;
+
 /** The k3s server's fixed internal address, which agents join. */
 export function serverInternalIp(self: K3sClusterSpec): string {
-  return hostAddress(self.subnetCidr, 10);
+  return hostAddress(self.subnetCidr, serverHostNumber);
 }
