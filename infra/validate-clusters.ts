@@ -11,7 +11,7 @@ import { zonesOf } from "./regions";
 import { expandHome, kubeconfigProblem, readKubeconfigCluster } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
-import { readable, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
+import { eachItem, readable, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 
 /** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
 const familyOf = (cloud: "aws" | "gcp", type: string) => type.split(cloud === "aws" ? "." : "-")[0];
@@ -112,7 +112,7 @@ function k3sSubnetProblem(cidr: Cidr, agents: number): string | undefined {
  */
 function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
   const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
-  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+  eachItem(cfg.clusters, (c, ci) => {
     if (c.cloud === "existing") return;
     const [field, text] = c.cloud === "aws" ? ["vpcCidr", c.vpcCidr] : ["subnetCidr", c.subnetCidr];
     const cidr = parseCidr(text);
@@ -134,7 +134,7 @@ function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
       const problem = awsVpcProblem(cidr, c.availabilityZones);
       if (problem) report(["clusters", ci, field], problem);
     }
-  }));
+  });
 }
 
 const K3S_INTERNAL_RANGES: [string, Cidr][] = [
@@ -197,7 +197,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
   requireUnique(report, "clusters", "cluster name", readableNames(cfg.clusters));
   requireUnique(report, "clusters", "network name", readableNames(cfg.clusters, "network"), "network");
   const multiCluster = cfg.clusters.length > 1;
-  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+  eachItem(cfg.clusters, (c, ci) => {
     unlessBroken(() => requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", readableNames(c.nodeGroups)));
     if (c.cloud === "existing") {
       unlessBroken(() => {
@@ -258,7 +258,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         }
       });
     }
-    c.nodeGroups.forEach((g, gi) => unlessBroken(() => checkNodeGroup(report, c, ci, g, gi)));
+    eachItem(c.nodeGroups, (g, gi) => checkNodeGroup(report, c, ci, g, gi));
     unlessBroken(() => {
       if (c.cloud === "aws" && c.endpointPublicAccess && c.publicAccessCidrs.length === 0) {
         report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it");
@@ -277,7 +277,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         });
       }
     });
-  }));
+  });
 }
 
 type Cluster = PlatformConfig["clusters"][number];
@@ -356,7 +356,7 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
 
 /** Cloud placement details the providers would only reject at deploy time. */
 export function checkPlacement(report: Report, cfg: PlatformConfig): void {
-  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+  eachItem(cfg.clusters, (c, ci) => {
     if (c.cloud !== "gcp") return;
     unlessBroken(() => {
       const zones = zonesOf(c.region);
@@ -374,6 +374,6 @@ export function checkPlacement(report: Report, cfg: PlatformConfig): void {
         }
       });
     });
-  }));
+  });
 }
 

@@ -3,7 +3,7 @@ import { agentGateway, mcpGateway } from "../components/agents/names";
 import { eppName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
 import { bbrName } from "../components/inference/bbr";
 import { waypointName } from "../components/mesh/waypoints";
-import { isLaterDuplicate, readableNames, Report, unlessBroken } from "./validate-support";
+import { eachItem, isLaterDuplicate, readableNames, Report, unlessBroken } from "./validate-support";
 
 /**
  * Names the program derives from config (`<agent>-<version>`, `<model>-<version>-epp`,
@@ -42,26 +42,26 @@ export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
   // is reported as the duplicate it is; the names derived from it would only collide as a
   // consequence, so it claims none. An item whose name has a field error claims none either.
   const agentNames = readableNames(cfg.agents);
-  cfg.agents.forEach((a, ai) => unlessBroken(() => {
+  eachItem(cfg.agents, (a, ai) => {
     if (isLaterDuplicate(agentNames, ai)) return;
     const versionNames = readableNames(a.versions);
-    a.versions.forEach((v, vi) => unlessBroken(() => {
+    eachItem(a.versions, (v, vi) => {
       if (isLaterDuplicate(versionNames, vi)) return;
       claim("agents", [...workload, "AuthorizationPolicy"], `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name");
-    }));
-  }));
+    });
+  });
   const toolNames = readableNames(cfg.tools);
-  cfg.tools.forEach((t, ti) => unlessBroken(() => {
+  eachItem(cfg.tools, (t, ti) => {
     if (isLaterDuplicate(toolNames, ti)) return;
     claim("tools", [...workload, "AuthorizationPolicy"], t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name");
     // With a waypoint in front of tools, agents are admitted by a second policy `<tool>-agents`.
     claim("tools", ["AuthorizationPolicy"], `${t.name}-agents`, ["tools", ti, "name"], `tool '${t.name}'`, "AuthorizationPolicy for its agents");
-  }));
+  });
   const modelNames = readableNames(cfg.models);
-  cfg.models.forEach((m, mi) => unlessBroken(() => {
+  eachItem(cfg.models, (m, mi) => {
     if (isLaterDuplicate(modelNames, mi)) return;
     const versionNames = readableNames(m.versions);
-    m.versions.forEach((v, vi) => unlessBroken(() => {
+    eachItem(m.versions, (v, vi) => {
       if (isLaterDuplicate(versionNames, vi)) return;
       const pool = poolName(m, v);
       const owner = `model '${m.name}' version '${v.name}'`;
@@ -69,18 +69,18 @@ export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
       claim("inference", ["Deployment", "InferencePool"], pool, at, owner, "pool");
       claim("inference", [...workload, "AuthorizationPolicy"], eppName(pool), at, owner, "endpoint picker");
       claim("inference", ["ServiceAccount"], modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
-    }));
-  }));
+    });
+  });
   const clusterNames = readableNames(cfg.clusters);
-  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+  eachItem(cfg.clusters, (c, ci) => {
     if (isLaterDuplicate(clusterNames, ci)) return;
     unlessBroken(() => {
       if (c.cloud === "aws") claim("cloud", ["NodeGroup"], `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
     });
     const groupNames = readableNames(c.nodeGroups);
-    c.nodeGroups.forEach((g, gi) => unlessBroken(() => {
+    eachItem(c.nodeGroups, (g, gi) => {
       if (isLaterDuplicate(groupNames, gi)) return;
       claim("cloud", ["NodeGroup"], `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource");
-    }));
-  }));
+    });
+  });
 }

@@ -90,9 +90,22 @@ export function readable<T>(read: () => T): T | undefined {
   }
 }
 
-/** The names of a list's items that are readable (valid), for "known: …" hints and references. */
+/**
+ * Each item of a list, one rule run per item (unlessBroken): an item that is itself broken (a
+ * `null` in the list) or whose rule reads a broken field is skipped, the others still run.
+ * Reads items by index, since an array method would read the broken item outside any guard.
+ */
+export function eachItem<T>(items: readonly T[], check: (item: T, index: number) => void): void {
+  for (let i = 0; i < items.length; i++) unlessBroken(() => check(items[i], i));
+}
+
+/** The items of a list that are not themselves broken, for rules that look across items. */
+export const readableItems = <T>(items: readonly T[]): T[] =>
+  Array.from({ length: items.length }, (_, i) => readable(() => items[i])).filter((item): item is T => item !== undefined);
+
+/** The names of a list's items, undefined where the item or its name has a field error (for "known: …" hints and references). */
 export const readableNames = (items: readonly object[], key = "name"): (string | undefined)[] =>
-  items.map((item) => readable(() => (item as Record<string, unknown>)[key] as string | undefined));
+  Array.from({ length: items.length }, (_, i) => readable(() => (items[i] as Record<string, unknown>)[key] as string | undefined));
 
 /** `known: a, b` for a message: valid names only, `(none)` when there are none. */
 export const knownList = (names: readonly (string | undefined)[]): string => [...new Set(names.filter((n): n is string => !!n))].join(", ") || "(none)";
@@ -106,3 +119,11 @@ export const markBrokenList = (cfg: object, list: string): void => {
   brokenLists.set(cfg, new Set([...(brokenLists.get(cfg) ?? []), list]));
 };
 export const isBrokenList = (cfg: object, list: string): boolean => brokenLists.get(cfg)?.has(list) ?? false;
+
+/**
+ * Whether a name missing from a list is unknown: only when the list is a list and every item's
+ * name can be read. Otherwise the name looked for may be the one with the field error, and
+ * calling it unknown would report that field error a second time.
+ */
+export const namesKnown = (cfg: object, list: "clusters" | "models" | "agents" | "tools"): boolean =>
+  !isBrokenList(cfg, list) && readableNames((cfg as Record<string, readonly object[]>)[list]).every((n) => n !== undefined);

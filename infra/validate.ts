@@ -7,7 +7,7 @@ import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
-import { ConfigProblem, duplicates, isBrokenList, isInvalidItem, knownList, readable, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
+import { ConfigProblem, duplicates, eachItem, isInvalidItem, knownList, readable, readableItems, readableNames, namesKnown, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 
@@ -95,7 +95,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
   requireUnique(report, "models", "model name", readableNames(cfg.models));
   requireUnique(report, "models", "served model name", readableNames(cfg.models, "servedModelName"), "servedModelName");
   run(() => unlessBroken(() => checkAdapterNames(report, cfg)), undefined);
-  cfg.models.forEach((m, mi) => run(() => {
+  eachItem(cfg.models, (m, mi) => run(() => {
     const at = ["models", mi];
     // vLLM loads `--model <servedModelName>`: a Hugging Face repo id or a path in the image.
     unlessBroken(() => {
@@ -105,8 +105,8 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
     });
     unlessBroken(() => checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight));
     unlessBroken(() => {
-      // A `clusters` list that is not a list at all is its own field error: nothing here is unknown.
-      if (isBrokenList(cfg, "clusters")) return;
+      // A cluster list with a field error (not a list, a broken item or name) may hold the name looked for.
+      if (!namesKnown(cfg, "clusters")) return;
       m.clusters.forEach((name, i) => {
         if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${knownList(readableNames(cfg.clusters))}`);
       });
@@ -118,7 +118,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
       if (m.server !== "vllm") return;
       const model = fitModelOf(m);
       const modelFits: ClusterFit[] = [];
-      m.clusters.forEach((name, i) => unlessBroken(() => {
+      eachItem(m.clusters, (name, i) => {
         const cluster = clusterByName.get(name);
         const groups = groupsOf.get(name);
         if (!cluster || !groups) return;
@@ -138,7 +138,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
           report([...at, "clusters", i], `model '${m.name}' does not fit cluster '${name}': ${why.join(" | ")}`);
         }
         modelFits.push(fit);
-      }));
+      });
       fits.set(m.name, modelFits);
     });
   }, undefined));
@@ -181,7 +181,7 @@ const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.
 function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): Map<string, ClusterFit[]> {
   const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
   const clusterNames = readableNames(cfg.clusters);
-  cfg.clusters.forEach((c, ci) => unlessBroken(() => {
+  eachItem(cfg.clusters, (c, ci) => {
     if (isInvalidItem(c) || hasGpuTypeTypo(c)) return;
     // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
     if (clusterNames.indexOf(c.name) !== ci) return;
@@ -245,7 +245,7 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
       `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ${why}; ` +
         `GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas`,
     );
-  }));
+  });
   return narrowed;
 }
 
@@ -262,16 +262,16 @@ function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
   toolNames.forEach((name, ti) => {
     if (name !== undefined && agentNames.includes(name)) report(["tools", ti, "name"], `'${name}' is also an agent name; agents and tools need distinct names`);
   });
-  cfg.agents.forEach((a, ai) => unlessBroken(() => {
+  eachItem(cfg.agents, (a, ai) => {
     const at = ["agents", ai];
     unlessBroken(() => checkSplit(report, at, a.versions, cfg.policy.maxCanaryWeight));
-    // A list that is not a list is its own field error: references into it are not unknown.
+    // A list with a field error (not a list, a broken item or name) may hold the name looked for.
     unlessBroken(() => {
-      if (!isBrokenList(cfg, "models") && !models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${knownList(modelNames)}`);
+      if (namesKnown(cfg, "models") && !models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${knownList(modelNames)}`);
     });
     unlessBroken(() => {
       a.tools.forEach((t, i) => {
-        if (!isBrokenList(cfg, "tools") && !tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${knownList(toolNames)}`);
+        if (namesKnown(cfg, "tools") && !tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${knownList(toolNames)}`);
       });
     });
     unlessBroken(() => {
@@ -281,7 +281,7 @@ function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
       const model = cfg.models[modelNames.indexOf(a.model)];
       (a.clusters ?? []).forEach((c, i) => {
         if (!clusters.has(c)) {
-          if (!isBrokenList(cfg, "clusters")) report([...at, "clusters", i], `unknown cluster '${c}'; known: ${knownList(clusterNames)}`);
+          if (namesKnown(cfg, "clusters")) report([...at, "clusters", i], `unknown cluster '${c}'; known: ${knownList(clusterNames)}`);
           return; // an unknown cluster serves nothing: that is the one problem
         }
         // Each cluster's agents route to that cluster's own inference pools.
@@ -293,7 +293,7 @@ function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
     unlessBroken(() => {
       for (const [name, idx] of duplicates(a.clusters ?? [])) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
     });
-  }));
+  });
   unlessBroken(() => {
     if (cfg.agents.length > 0 && !cfg.gateways.agents) {
       report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
@@ -316,7 +316,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
   const inference = readable(() => gateways.inference);
   const agents = readable(() => gateways.agents);
   // Agents whose placement cannot be read (a field error) add no cluster.
-  const agentClusters = new Set(cfg.agents.flatMap((a) => readable(() => agentClustersOf(cfg, a)) ?? []));
+  const agentClusters = new Set(readableItems(cfg.agents).flatMap((a) => readable(() => agentClustersOf(cfg, a)) ?? []));
   unlessBroken(() => {
     if (inference && agents && inference.hostname === agents.hostname) {
       report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
@@ -328,8 +328,8 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
       // second gateway asking for a port the first holds stays <pending> forever.
       const taken = new Set([inferencePublicPort(gateways), inferenceMeshPort]);
       const port = agentPublicPort(gateways);
-      const shared = cfg.clusters.filter((c) =>
-        readable(() => usesK3sServiceLb(c) && agentClusters.has(c.name) && cfg.models.some((m) => readable(() => m.clusters.includes(c.name)))),
+      const shared = readableItems(cfg.clusters).filter((c) =>
+        readable(() => usesK3sServiceLb(c) && agentClusters.has(c.name) && readableItems(cfg.models).some((m) => readable(() => m.clusters.includes(c.name)))),
       );
       if (taken.has(port) && shared.length > 0) {
         report(
@@ -352,7 +352,7 @@ function checkGateways(report: Report, cfg: PlatformConfig): void {
   // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
   // (a laptop) is left to its owner.
   unlessBroken(() => {
-    const cloudAgentClusters = cfg.clusters.filter((c) => readable(() => c.cloud !== "existing" && agentClusters.has(c.name)));
+    const cloudAgentClusters = readableItems(cfg.clusters).filter((c) => readable(() => c.cloud !== "existing" && agentClusters.has(c.name)));
     if (agents && cloudAgentClusters.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
       report(
         ["gateways", "agents", "jwt"],

@@ -791,6 +791,8 @@ test("a field error in an item keeps that item's cross-field problems that do no
     // A list that is not a list counts as empty for the other rules.
     { mutate: (p) => ((p.tools = {}), (p.clusters[1].name = "aws-use1")), field: "tools", crossField: /clusters\[1\]\.name: duplicate cluster name 'aws-use1'/ },
     { mutate: (p) => ((p.agents = "x"), (p.models[0].versions[0].weight = 85)), field: "agents", crossField: /models\[0\]\.versions: weights sum to 90/ },
+    // An item that is not an item at all is skipped; the other items are still checked.
+    { mutate: (p) => ((p.clusters[1] = null), (p.clusters[2].subnetCidr = "10.12.0.0/29")), field: "clusters[1]", crossField: /clusters\[2\]\.subnetCidr: .* use a \/28 or larger/ },
   ];
   for (const c of cases) {
     const p = shippedPlatform(c.stack ?? "prod");
@@ -952,7 +954,9 @@ test("one root cause, one line: duplicates without their derived-name clashes, u
     [(p) => (p.agents[0].versions[1].name = "v1"), ["agents[0].versions[1].name"]],
     [(p) => (p.clusters[0].nodeGroups[1].name = "gpu-l40s"), ["clusters[0].nodeGroups[1].name"]],
     [(p) => (p.agents[1].clusters = ["nowhere"]), ["agents[1].clusters[0]"]],
-    [(p) => (p.tools[0].name = ""), ["tools[0].name", "agents[0].tools[0]"]],
+    // The empty name is the one problem: one line, and the tool looked for may be the broken one.
+    [(p) => (p.tools[0].name = ""), ["tools[0].name"]],
+    [(p) => (p.models[1] = null), ["models[1]"]],
   ];
   for (const [mutate, paths] of once) {
     const p = shippedPlatform("prod");
@@ -967,12 +971,17 @@ test("one root cause, one line: duplicates without their derived-name clashes, u
   q.agents[0].versions[1].name = "v1-x";
   q.agents.push({ ...structuredClone(q.agents[0]), name: "research-agent-v1", versions: [{ ...q.agents[0].versions[0], name: "x", weight: 100, canary: false }] });
   expectProblem(q, "inference-mesh:platform.agents[2].versions[0].name", /derives the workload name 'research-agent-v1-x'/);
-  // Known lists name valid clusters only.
+  // A cluster name with a field error: no reference is called unknown (and no blank "known:" entry)
+  // until it is fixed; then the unknown one is named with the valid names.
   const r = shippedPlatform("prod");
   r.clusters[1].name = "";
   r.models[0].clusters[0] = "zzz";
-  expectProblem(r, "inference-mesh:platform.models[0].clusters[0]", /unknown cluster 'zzz'; known: aws-use1, gcp-usc1$/);
-  assert.equal(problemsOf(r).filter((l) => l.startsWith("inference-mesh:platform.clusters[1].name")).length, 1);
+  assert.deepEqual(pathsOf(r), ["clusters[1].name"]);
+  r.clusters[1].name = "aws-euw1";
+  expectProblem(r, "inference-mesh:platform.models[0].clusters[0]", /unknown cluster 'zzz'; known: aws-use1, aws-euw1, gcp-usc1$/);
+  const none = shippedPlatform("prod");
+  none.models = [];
+  expectProblem(none, "inference-mesh:platform.agents[0].model", /unknown model 'llama-3-1-8b'; known: \(none\)$/);
 });
 
 test("gateway hostnames are DNS names: no IP address, labels of at most 63 characters", () => {
