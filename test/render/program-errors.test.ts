@@ -1,8 +1,9 @@
 /**
  * Errors raised while the program runs: a render fails with the error's message and exit 1
- * (leaving out/ as it was), never a crash on an unhandled rejection. The case users meet: existing
+ * (leaving out/ as it was), never a crash on an unhandled rejection. The case users met, existing
  * clusters in a multi-cluster mesh whose API server URL is known neither from config
- * (`apiServer`) nor from a readable kubeconfig.
+ * (`apiServer`) nor from a readable kubeconfig, is now refused by config validation for every such
+ * cluster at once; the program's own error stays as the last resort the fixtures exercise.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -61,7 +62,7 @@ test("a review stopped while the policy pack boots takes the pack down with it",
   assert.equal(alive, false, `pack ${pid} outlived the process that started it`);
 });
 
-test("two existing clusters without a reachable API server: exit 1 naming clusters[].apiServer, out/ untouched", () => {
+test("two existing clusters without a reachable API server: exit 1 naming each clusters[i].apiServer, out/ untouched", () => {
   const dir = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "program-errors-"));
   try {
     const platform = growFleet(shippedPlatform("local"), { clusterCopies: 2, modelCopies: 1 });
@@ -69,7 +70,8 @@ test("two existing clusters without a reachable API server: exit 1 naming cluste
       delete c.apiServer;
       c.kubeconfig = path.join(dir, "no-such-kubeconfig.yaml");
     });
-    assert.doesNotThrow(() => parsePlatform(platform, "pair"));
+    // Config validation already knows the URL cannot be found: both clusters are named at once.
+    assert.throws(() => parsePlatform(platform, "pair"), (e: Error) => /clusters\[0\]\.apiServer: is required/.test(e.message) && /clusters\[1\]\.apiServer: is required/.test(e.message));
     const stackFile = path.join(dir, "Pulumi.pair.yaml");
     fs.writeFileSync(stackFile, yaml.dump({ config: { "inference-mesh:platform": platform } }));
     const out = path.join(dir, "out");
@@ -81,7 +83,8 @@ test("two existing clusters without a reachable API server: exit 1 naming cluste
       env: { ...process.env, NODE_OPTIONS: "" },
     });
     assert.equal(res.status, 1, res.stdout + res.stderr);
-    assert.match(res.stderr, /render of stack 'pair' failed: .*remote secret for cluster 'local(-r1)?': its API server URL is unknown.*set clusters\[\]\.apiServer/);
+    assert.match(res.stderr, /inference-mesh:platform\.clusters\[0\]\.apiServer: is required in a multi-cluster stack/);
+    assert.match(res.stderr, /inference-mesh:platform\.clusters\[1\]\.apiServer: is required in a multi-cluster stack/);
     assert.doesNotMatch(res.stderr, /triggerUncaughtException|^\s+at /m);
     assert.deepEqual(fs.readdirSync(path.join(out, "pair")), ["marker"], "the previous output stays");
     const invalid = shippedPlatform("local");
