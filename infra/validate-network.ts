@@ -1,0 +1,145 @@
+/**
+ * Cross-field rules of the clusters' networks: address ranges (disjoint, clear of k3s's own pod
+ * and service ranges, large enough for what is carved out of them) and the API server URL an
+ * existing cluster offers the other clusters' istiod.
+ */
+import * as fs from "node:fs";
+import { PlatformConfig } from "./schema";
+import { Cidr, cidrsOverlap, parseCidr } from "./net";
+import { expandHome, readKubeconfigCluster } from "../components/cloud/existing";
+import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
+import { eachItem, readable, Report } from "./validate-support";
+
+/** EC2 CreateVpc: a VPC's IPv4 block is a /16 to a /28; subnets likewise at most /28. */
+const AWS_VPC_PREFIX = { largest: 16, smallest: 28 } as const;
+
+/** Extra prefix bits for `count` equal parts (awsx's newBits: ceil(log2(count))). */
+const newBits = (count: number) => (count <= 1 ? 0 : Math.ceil(Math.log2(count)));
+
+/**
+ * What is wrong with an EKS VPC's size: outside what CreateVpc takes, or too small for the
+ * subnets components/cloud/aws/network.ts asks awsx to carve (subnetStrategy "Auto": the VPC is
+ * split into one block per availability zone, and each block into a private and a public subnet,
+ * so every subnet is a /(vpc + newBits(zones) + 1), pulumi/awsx awsx/ec2/subnetDistributorNew.ts).
+ */
+function awsVpcProblem(cidr: Cidr, zones: number): string | undefined {
+  if (cidr.bits < AWS_VPC_PREFIX.largest || cidr.bits > AWS_VPC_PREFIX.smallest) {
+    return `${cidr.text} is a /${cidr.bits}; AWS VPCs take a /${AWS_VPC_PREFIX.largest} to a /${AWS_VPC_PREFIX.smallest} (EC2 CreateVpc)`;
+  }
+  const subnetBits = cidr.bits + newBits(zones) + 1;
+  if (subnetBits > AWS_VPC_PREFIX.smallest) {
+    const largestPrefix = AWS_VPC_PREFIX.smallest - newBits(zones) - 1;
+    return (
+      `${cidr.text} is too small for its subnets: a private and a public subnet in each of ${zones} availability zones are /${subnetBits} each, ` +
+      `and AWS subnets are at most a /${AWS_VPC_PREFIX.smallest}; use a /${largestPrefix} or larger, or fewer availabilityZones`
+    );
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with a k3s subnet's size: GCP reserves the first two and the last two addresses
+ * of a subnet, the server takes the fixed host number serverHostNumber (hostAddress in
+ * components/cloud/gcp/network.ts numbers hosts from the network address), and every agent VM of
+ * every node group at maxSize takes one more.
+ */
+function k3sSubnetProblem(cidr: Cidr, agents: number): string | undefined {
+  const fits = (bits: number) => {
+    const { last, usable } = usableHosts(bits);
+    return serverHostNumber <= last && usable >= 1 + agents;
+  };
+  if (fits(cidr.bits)) return undefined;
+  let needed = cidr.bits;
+  while (needed > 0 && !fits(needed)) needed--;
+  const { last, usable } = usableHosts(cidr.bits);
+  const hosts = usable > 0 ? `hosts 2 to ${last}` : "none";
+  return (
+    `${cidr.text} holds ${usable} VM address(es) (${hosts}: GCP reserves the first two and the last two of its ${2 ** (32 - cidr.bits)}), ` +
+    `but the k3s server takes host ${serverHostNumber} and the node groups at maxSize add ${agents} agent VM(s), ${1 + agents} in all; use a /${needed} or larger`
+  );
+}
+
+/**
+ * Cluster address ranges (VPCs, subnets) must not overlap: the clusters' API servers and
+ * east-west gateways are reached across them (peering, VPN), and k3s's own pod and service
+ * ranges must stay clear of its subnet. Each range must also hold what is carved out of it.
+ */
+export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
+  const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
+  eachItem(cfg.clusters, (c, ci) => {
+    if (c.cloud === "existing") return;
+    const [field, text] = c.cloud === "aws" ? ["vpcCidr", c.vpcCidr] : ["subnetCidr", c.subnetCidr];
+    const cidr = parseCidr(text);
+    if (typeof cidr === "string") return; // reported by the schema
+    for (const other of ranges) {
+      if (cidrsOverlap(other.cidr, cidr)) {
+        report(["clusters", ci, field], `${cidr.text} overlaps ${other.cidr.text} of cluster '${other.cluster}' (clusters[${other.ci}].${other.field}); cluster ranges must be disjoint`);
+      }
+    }
+    ranges.push({ ci, field, cidr, cluster: readable(() => c.name) ?? `clusters[${ci}]` });
+    if (c.cloud === "gcp") {
+      for (const [what, range] of K3S_INTERNAL_RANGES) {
+        if (cidrsOverlap(range, cidr)) report(["clusters", ci, field], `${cidr.text} overlaps k3s's ${what} ${range.text}; pick a subnet outside it`);
+      }
+      const problem = k3sSubnetProblem(cidr, c.nodeGroups.reduce((n, g) => n + g.maxSize, 0));
+      if (problem) report(["clusters", ci, field], problem);
+    }
+    if (c.cloud === "aws") {
+      const problem = awsVpcProblem(cidr, c.availabilityZones);
+      if (problem) report(["clusters", ci, field], problem);
+    }
+  });
+}
+
+const K3S_INTERNAL_RANGES: [string, Cidr][] = [
+  ["pod range (cluster-cidr)", parseCidr("10.42.0.0/16") as Cidr],
+  ["service range (service-cidr)", parseCidr("10.43.0.0/16") as Cidr],
+];
+
+/** Hosts that are this machine wherever the URL is used: the other clusters' istiod would dial themselves. */
+function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "0.0.0.0" || host === "::";
+}
+
+/**
+ * The API server URL the other clusters' istiod get for an existing cluster in a multi-cluster
+ * stack (components/cloud/existing.ts: `apiServer`, else the kubeconfig's server for its context,
+ * read where the program runs), and what is wrong with it: unknown here, or loopback.
+ */
+export function existingApiServerProblem(c: Extract<PlatformConfig["clusters"][number], { cloud: "existing" }>): string | undefined {
+  const ctx = c.context === undefined ? "its current context" : `context '${c.context}'`;
+  let url = c.apiServer;
+  let source = "apiServer";
+  if (url === undefined) {
+    const file = expandHome(c.kubeconfig);
+    let server = "";
+    try {
+      server = readKubeconfigCluster(file, c.context).server;
+    } catch {
+      return undefined; // a broken kubeconfig is reported on its own field
+    }
+    if (!server) {
+      const where = fs.existsSync(file) ? `kubeconfig ${c.kubeconfig} has no server for ${ctx}` : `kubeconfig ${c.kubeconfig} is not on this machine`;
+      return (
+        `is required in a multi-cluster stack here: the ${where}, and the other clusters' istiod need this API server's URL for their remote secret for '${c.name}'; ` +
+        "set the https:// URL they reach it at"
+      );
+    }
+    url = server;
+    source = `the kubeconfig's server for ${ctx}`;
+  }
+  if (isLoopbackUrl(url)) {
+    return (
+      `'${url}' (${source}) is a loopback address: the other clusters' istiod would read it as themselves; ` +
+      "set apiServer to the https:// URL they reach this API server at (a LAN, VPN or public address)"
+    );
+  }
+  return undefined;
+}
+
