@@ -8,7 +8,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec } from "./schema";
-import { validatePlatform, ConfigProblem, agentClustersOf } from "./validate";
+import { validatePlatform, ConfigProblem } from "./validate";
+import { agentClustersOf } from "./validate-agents";
 import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partial";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";

@@ -1,0 +1,137 @@
+/**
+ * Cross-field rules of the agent layer and the gateways: agents and tools (unique names, the
+ * models, tools and clusters they name, their splits and ports) and the two gateways (TLS where
+ * policy requires it, ports that do not collide on k3s ServiceLB, JWT settings).
+ */
+import { PlatformConfig } from "./schema";
+import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
+import { duplicates, eachItem, knownList, namesKnown, readable, readableItems, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
+import { checkSplit } from "./validate-split";
+
+/** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
+export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
+  const model = cfg.models[readableNames(cfg.models).indexOf(agent.model)];
+  return agent.clusters ?? model?.clusters ?? readableNames(cfg.clusters).filter((n): n is string => n !== undefined);
+}
+
+/** Agents and tools: unique names, the models, tools and clusters they name, their ports. */
+export function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
+  const modelNames = readableNames(cfg.models);
+  const toolNames = readableNames(cfg.tools);
+  const clusterNames = readableNames(cfg.clusters);
+  const agentNames = readableNames(cfg.agents);
+  const models = new Set(modelNames);
+  const tools = new Set(toolNames);
+  const clusters = new Set(clusterNames);
+  requireUnique(report, "agents", "agent name", agentNames);
+  requireUnique(report, "tools", "tool name", toolNames);
+  toolNames.forEach((name, ti) => {
+    if (name !== undefined && agentNames.includes(name)) report(["tools", ti, "name"], `'${name}' is also an agent name; agents and tools need distinct names`);
+  });
+  eachItem(cfg.agents, (a, ai) => {
+    const at = ["agents", ai];
+    unlessBroken(() => checkSplit(report, at, a.versions, cfg.policy.maxCanaryWeight));
+    // A list with a field error (not a list, a broken item or name) may hold the name looked for.
+    unlessBroken(() => {
+      if (namesKnown(cfg, "models") && !models.has(a.model)) report([...at, "model"], `unknown model '${a.model}'; known: ${knownList(modelNames)}`);
+    });
+    unlessBroken(() => {
+      a.tools.forEach((t, i) => {
+        if (namesKnown(cfg, "tools") && !tools.has(t)) report([...at, "tools", i], `unknown tool '${t}'; known: ${knownList(toolNames)}`);
+      });
+    });
+    unlessBroken(() => {
+      for (const [name, idx] of duplicates(a.tools)) report([...at, "tools", idx[1]], `tool '${name}' listed twice`);
+    });
+    unlessBroken(() => {
+      const model = cfg.models[modelNames.indexOf(a.model)];
+      (a.clusters ?? []).forEach((c, i) => {
+        if (!clusters.has(c)) {
+          if (namesKnown(cfg, "clusters")) report([...at, "clusters", i], `unknown cluster '${c}'; known: ${knownList(clusterNames)}`);
+          return; // an unknown cluster serves nothing: that is the one problem
+        }
+        // Each cluster's agents route to that cluster's own inference pools.
+        if (model && !model.clusters.includes(c)) {
+          report([...at, "clusters", i], `model '${model.name}' is not served on cluster '${c}' (each cluster routes to its own pools); serve it there or drop the cluster`);
+        }
+      });
+    });
+    unlessBroken(() => {
+      for (const [name, idx] of duplicates(a.clusters ?? [])) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
+    });
+  });
+  unlessBroken(() => {
+    if (cfg.agents.length > 0 && !cfg.gateways.agents) {
+      report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
+    }
+  });
+}
+
+/** The gateways: TLS where policy requires it, ports that do not collide on k3s ServiceLB, JWT settings. */
+export function checkGateways(report: Report, cfg: PlatformConfig): void {
+  for (const key of ["inference", "agents"] as const) {
+    unlessBroken(() => {
+      const gw = cfg.gateways[key];
+      if (gw && gw.tls.mode === "none" && cfg.policy.requireTls) {
+        report(["gateways", key, "tls", "mode"], "TLS mode 'none' is only allowed when policy.requireTls is false");
+      }
+    });
+  }
+  // The gateways block itself has a field error: every rule below reads it.
+  const gateways = readable(() => cfg.gateways);
+  if (!gateways) return;
+  const inference = readable(() => gateways.inference);
+  const agents = readable(() => gateways.agents);
+  // Agents whose placement cannot be read (a field error) add no cluster.
+  const agentClusters = new Set(readableItems(cfg.agents).flatMap((a) => readable(() => agentClustersOf(cfg, a)) ?? []));
+  unlessBroken(() => {
+    if (inference && agents && inference.hostname === agents.hostname) {
+      report(["gateways", "agents", "hostname"], `'${agents.hostname}' is also gateways.inference.hostname; each gateway has its own address, so each needs its own hostname`);
+    }
+  });
+  unlessBroken(() => {
+    if (inference && agents && cfg.agents.length > 0) {
+      // k3s ServiceLB binds every port of every LoadBalancer Service on the node (hostPort): the
+      // second gateway asking for a port the first holds stays <pending> forever.
+      const taken = new Set([inferencePublicPort(gateways), inferenceMeshPort]);
+      const port = agentPublicPort(gateways);
+      const shared = readableItems(cfg.clusters).filter((c) =>
+        readable(() => usesK3sServiceLb(c) && agentClusters.has(c.name) && readableItems(cfg.models).some((m) => readable(() => m.clusters.includes(c.name)))),
+      );
+      if (taken.has(port) && shared.length > 0) {
+        report(
+          ["gateways", "agents", "port"],
+          `port ${port}${agents.port === undefined ? " (the default)" : ""} is also the inference gateway's on k3s cluster(s) ${shared.map((c) => `'${c.name}'`).join(", ")}: ` +
+            `k3s ServiceLB binds each LoadBalancer port on the node, so the two gateways need different ports (e.g. 8443); the inference gateway holds ${[...taken].sort((a, b) => a - b).join(" and ")}`,
+        );
+      }
+    }
+  });
+  // Each agent is served at `<agent>.<hostname>`, which Gateway API caps at 253 characters.
+  unlessBroken(() => {
+    if (!agents) return;
+    const longest = readableNames(cfg.agents).filter((n): n is string => n !== undefined).sort((a, b) => b.length - a.length)[0];
+    const host = longest ? `${longest}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
+    if (host && host.length > 253) {
+      report(["gateways", "agents", "hostname"], `agent '${longest}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
+    }
+  });
+  // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
+  // (a laptop) is left to its owner.
+  unlessBroken(() => {
+    const cloudAgentClusters = readableItems(cfg.clusters).filter((c) => readable(() => c.cloud !== "existing" && agentClusters.has(c.name)));
+    if (agents && cloudAgentClusters.length > 0 && !agents.jwt && cfg.policy.requireAgentJwt !== false) {
+      report(
+        ["gateways", "agents", "jwt"],
+        `is required: on ${cloudAgentClusters.map((c) => `'${c.name}'`).join(", ")} the agent gateway is a public load balancer, and without JWT authentication anyone can call the agents; set issuer, audiences and jwksUri (or policy.requireAgentJwt: false)`,
+      );
+    }
+  });
+  unlessBroken(() => {
+    const jwks = agents?.jwt?.jwksUri;
+    if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
+      report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");
+    }
+  });
+}
+
