@@ -57,7 +57,13 @@ export function packEntry(packDir: string): string {
   const cacheDir = path.join(packDir, CACHE);
   const target = path.join(cacheDir, hash.digest("hex").slice(0, 16));
   const entry = path.join(target, "index.js");
-  if (fs.existsSync(entry)) return entry;
+  if (fs.existsSync(entry)) {
+    // Reused builds count as fresh: the sweep below removes builds idle for ten minutes, and a
+    // review still starting this one must not lose it to another checkout's build.
+    const now = new Date();
+    fs.utimesSync(target, now, now);
+    return entry;
+  }
 
   const ts: typeof import("typescript") = require("typescript");
   const options = compilerOptions(ts, packDir);

@@ -48,3 +48,18 @@ test("a pack that does not compile fails naming the file and line", async () => 
   assert.throws(() => packEntry(dir), (err: Error) => err.message.includes(`${path.join(dir, "policies.ts")}:1:`) && /Expression expected/.test(err.message));
   await assert.rejects(PolicyPackProcess.start(dir, { stack: "s", project: "p" }), /policy pack does not compile/);
 });
+
+test("a reused build counts as fresh, so another checkout's build does not sweep it away while a review starts it", () => {
+  const dir = copyOfFixture("reuse");
+  const entry = packEntry(dir);
+  const build = path.dirname(entry);
+  const longAgo = new Date(Date.now() - 60 * 60_000);
+  fs.utimesSync(build, longAgo, longAgo);
+  assert.equal(packEntry(dir), entry);
+  assert.ok(Date.now() - fs.statSync(build).mtimeMs < 60_000, "reuse refreshes the build's mtime");
+  // A change builds anew and sweeps builds idle for ten minutes: the one just reused stays.
+  fs.appendFileSync(path.join(dir, "index.ts"), "\n// changed\n");
+  const rebuilt = packEntry(dir);
+  assert.notEqual(rebuilt, entry);
+  assert.ok(fs.existsSync(entry), "the reused build survives the sweep");
+});
