@@ -65,7 +65,8 @@ test("the k3s API may be public when the policy allows public API endpoints; in-
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
 
-const cases: { name: string; mutate: (p: any) => void; path: string; message: RegExp }[] = [
+// `stack`: the shipped stack the case mutates (prod unless given).
+const cases: { name: string; mutate: (p: any) => void; path: string; message: RegExp; stack?: "prod" | "local" }[] = [
   {
     name: "duplicated cluster name",
     mutate: (p) => p.clusters.push({ ...p.clusters[0], network: "net-other" }),
@@ -645,6 +646,37 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.gateways.inference.tls.secretName",
     message: /is required \(string\)/,
   },
+  {
+    name: "two models serving one servedModelName (requests for it would be ambiguous)",
+    mutate: (p) => (p.models[1].servedModelName = p.models[0].servedModelName),
+    path: "inference-mesh:platform.models[1].servedModelName",
+    message: /: duplicate served model name 'meta-llama\/Llama-3\.1-8B-Instruct' \(also at models\[0\]\); served model names must be unique$/,
+  },
+  {
+    name: "agents without an agent gateway",
+    mutate: (p) => delete p.gateways.agents,
+    path: "inference-mesh:platform.gateways.agents",
+    message: /: agents are configured, so the agent gateway \(hostname, tls, jwt\) is required$/,
+  },
+  {
+    name: "a tool named like an agent",
+    mutate: (p) => p.tools.push({ name: "research-agent", image: "ghcr.io/inference-mesh/examples/mcp-calculator:0.1.0", port: 8000 }),
+    path: "inference-mesh:platform.tools[3].name",
+    message: /: 'research-agent' is also an agent name; agents and tools need distinct names$/,
+  },
+  {
+    name: "a tool listed twice in an agent's tools",
+    mutate: (p) => p.agents[0].tools.push("web-search"),
+    path: "inference-mesh:platform.agents[0].tools[2]",
+    message: /: tool 'web-search' listed twice$/,
+  },
+  {
+    name: "node groups on an existing cluster",
+    stack: "local",
+    mutate: (p) => (p.clusters[0].nodeGroups = [{ name: "cpu", instanceType: "m6i.2xlarge", minSize: 1, desiredSize: 1, maxSize: 2 }]),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
+    message: /: existing clusters bring their own nodes: remove nodeGroups or use cloud aws\|gcp$/,
+  },
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
@@ -662,7 +694,7 @@ test("image references: registries with ports, nested paths, digests; latest is 
 
 for (const c of cases) {
   test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform("prod");
+    const p = shippedPlatform(c.stack ?? "prod");
     c.mutate(p);
     expectProblem(p, c.path, c.message);
   });
