@@ -249,3 +249,30 @@ test("renders are reproducible: the same stack twice is byte-identical, and a ch
   assert.match(before, /^offline-render:sha256:[0-9a-f]{24}$/);
   assert.notEqual(scriptOf(bumped.resources), before);
 });
+
+test("a render whose writing fails midway (disk full at topology.md) exits 1 and leaves the previous out/<stack> as it was, with no temporary or old trees", () => {
+  const os = require("node:os") as typeof import("node:os");
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-enospc-"));
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name])).sort();
+  // The previous output: a good render of local.
+  fs.cpSync(renderShipped("local").run.dir, path.join(out, "local"), { recursive: true });
+  const before = new Map(files(path.join(out, "local")).map((f) => [f, fs.readFileSync(path.join(out, "local", f), "utf8")]));
+  // A changed config, so that every file written before the failure differs from the previous one.
+  const p = shippedPlatform("local");
+  p.tools[0].replicas = 3;
+  const stackFile = path.join(out, "Pulumi.local.yaml");
+  fs.writeFileSync(stackFile, `config:\n  inference-mesh:platform: ${JSON.stringify(p)}\n`);
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "failing-write.ts"), "--stack", "local", "--stack-file", stackFile, "--out", out], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(res.status, 1, res.stderr);
+  assert.match(res.stderr, /render of stack 'local' failed: ENOSPC: no space left on device, write '.*topology\.md'/);
+  assert.deepEqual(files(path.join(out, "local")), [...before.keys()]);
+  for (const [f, content] of before) assert.equal(fs.readFileSync(path.join(out, "local", f), "utf8"), content, `${f} is the previous render's`);
+  assert.deepEqual(fs.readdirSync(out).sort(), ["Pulumi.local.yaml", "local"], "no temporary (.local.tmp-*) or old (local.old-*) trees left");
+  fs.rmSync(out, { recursive: true, force: true });
+});
