@@ -438,3 +438,23 @@ test("workload-namespaces-authorized: mesh-wide policies live in istiod's root n
   // Without an istiod release the configured root namespace decides.
   assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("agents"), deploy("agents", "bot"), global("istio-system")])).violations, []);
 });
+
+test("authorization-principals-known: notPrincipals and notServiceAccounts entries must name rendered ServiceAccounts too (a typo there makes a DENY exempt nobody, an ALLOW admit everybody)", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const base = [istiod, sa("agents", "research-agent-v1")];
+  const denyAllBut = (source: Record<string, unknown>) => ({ action: "DENY", rules: [{ from: [{ source }] }] });
+  const ok = await runStack(authorizationPrincipalsKnown, [
+    ...base,
+    ap("agents", "deny-others", denyAllBut({ notPrincipals: ["cluster.local/ns/agents/sa/research-agent-v1"] })),
+    ap("agents", "deny-others-sa", denyAllBut({ notServiceAccounts: ["agents/research-agent-v1"] })),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const typo = await runStack(authorizationPrincipalsKnown, [...base, ap("agents", "deny-others", denyAllBut({ notPrincipals: ["cluster.local/ns/agents/sa/research-agnet-v1"] }))]);
+  assert.deepEqual(typo.violations.map((v) => v.message), [
+    "AuthorizationPolicy agents/deny-others: principal cluster.local/ns/agents/sa/research-agnet-v1 names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)",
+  ]);
+  const typoSa = await runStack(authorizationPrincipalsKnown, [...base, ap("agents", "deny-others", denyAllBut({ notServiceAccounts: ["research-agnet-v1"] }))]);
+  assert.deepEqual(typoSa.violations.map((v) => v.message), [
+    'AuthorizationPolicy agents/deny-others: serviceAccounts entry "research-agnet-v1" names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)',
+  ]);
+});
