@@ -215,3 +215,20 @@ test("an Istio ingress Gateway sees no mesh identity: its principals are marked 
     /- `inference\/inference-gateway-callers` guards `Gateway inference\/inference-gateway`: port 443 from `anywhere`; port 80 from `agents\/research-agent-v1`; port 8080 from `ipBlock 10.0.0.0\/8 except 10.1.0.0\/16` — on `east`/,
   );
 });
+
+test("principals [\"*\"] is spelled out as any authenticated caller (any mesh identity), not as a principal named '*'", () => {
+  const objs: any[] = [
+    deployment("tools", "web-search", "web-search", { app: "web-search" }),
+    sa("agents", "research-agent"),
+    {
+      apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "any-identity", namespace: "tools" },
+      spec: { action: "ALLOW", selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: ["*"] } }, { source: { principals: [`${TD}/ns/agents/sa/research-agent`] } }] }] },
+    },
+  ];
+  assert.deepEqual(accessEdges("c", objs).map((e) => [e.caller, e.callerResolved, e.target]), [
+    ["any authenticated caller", false, "tools/web-search"],
+    ["agents/research-agent", true, "tools/web-search"],
+  ]);
+  const md = topologyMarkdown({ deployment: { resources: objs.map((o) => resource("c", o)) } }, "prod");
+  assert.match(md, /- ALLOW `any authenticated caller` → `tools\/web-search` via ztunnel — policy `tools\/any-identity` on `c`/);
+});
