@@ -41,20 +41,10 @@ test("local render: simulator behind pools, EPPs and the gateway; no GPU request
   assert.deepEqual((cert!.inputs as any).dnsNames, ["inference.localtest.me"]);
 });
 
-/** Until the clusters issue lands, AWS/GCP clusters throw "not wired yet" and cannot render. */
-function cloudRender(stack: "dev" | "prod"): Rendered | string {
-  try {
-    return renderShipped(stack);
-  } catch (err) {
-    if (/not wired yet/.test(String(err))) return `${stack} clusters are not wired yet (clusters issue)`;
-    throw err;
-  }
-}
-
 for (const stack of ["dev", "prod"] as const) {
-  const result = cloudRender(stack);
-  test(`${stack} render: vLLM on GPUs in every placement cluster, each cluster routing to its own pools`, { skip: typeof result === "string" && result }, () => {
-    const r = result as Rendered;
+  // Rendered inside the test: a render that fails is this test's failure, never a skip.
+  test(`${stack} render: vLLM on GPUs in every placement cluster, each cluster routing to its own pools`, () => {
+    const r = renderShipped(stack);
     assert.equal(r.run.code, 0, r.run.stderr);
     for (const cluster of (shippedPlatform(stack).clusters as any[]).map((c) => c.name)) {
       const objects = r.objects(cluster) as any[];

@@ -57,6 +57,10 @@ for (const stack of ["local", "prod"] as const) {
     test(`${stack}: ${m.name} fails ${m.policy}, mandatory`, { skip: packMissing }, async (t) => {
       const doc = load(stack);
       const urn = m.apply(doc);
+      // prod has everything a mutation can target (GPUs, EKS, several clusters and networks): one
+      // that finds nothing there has lost its target (a renamed object, a changed render) and would
+      // test nothing, so that is a failure. local (one existing cluster, no GPUs) may lack it.
+      if (!urn && stack === "prod") assert.fail(`the prod render has no resource to mutate for "${m.name}": the mutation no longer finds its target`);
       if (!urn) return t.skip(`the ${stack} render has no resource to mutate for this case`);
       const report = await reviewWithPack(await packFor(doc), doc, configOf(stack));
       const byPolicy = mandatory(report).filter((v) => v.policy === m.policy);
