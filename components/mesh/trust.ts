@@ -75,6 +75,32 @@ export function certFingerprintSha256(pem: string): string {
   return createHash("sha256").update(der).digest("hex");
 }
 
+/**
+ * The four files of Istio's plug-in CA Secret (names: security/pkg/pki/ca/ca.go). As
+ * tools/certs/Makefile.selfsigned.mk makes them: `ca-cert.pem` is the cluster's intermediate,
+ * the certificate istiod signs workload certificates with, so it must be the one `ca-key.pem` is
+ * the key of; `root-cert.pem` is the shared root; `cert-chain.pem` the intermediate, then the root.
+ */
+export interface CacertsFiles<T> {
+  "ca-cert.pem": T;
+  "ca-key.pem": T;
+  "root-cert.pem": T;
+  "cert-chain.pem": T;
+}
+
+/**
+ * Which certificate goes in which file. Generic so that the Secret (Outputs, the key kept secret
+ * on its own) and tests (plain PEM) share one mapping; `chain` joins an intermediate and the root.
+ */
+export function cacertsFiles<T>(intermediateCert: T, intermediateKey: T, rootCert: T, chain: (intermediate: T, root: T) => T): CacertsFiles<T> {
+  return {
+    "ca-cert.pem": intermediateCert,
+    "ca-key.pem": intermediateKey,
+    "root-cert.pem": rootCert,
+    "cert-chain.pem": chain(intermediateCert, rootCert),
+  };
+}
+
 export interface CacertsInputs {
   intermediateCertPem: pulumi.Input<string>;
   intermediateKeyPem: pulumi.Input<string>;
@@ -103,12 +129,10 @@ export function cacertsManifest(cluster: string, certs: CacertsInputs): Manifest
       } as unknown as Record<string, string>,
     },
     type: "Opaque",
-    stringData: {
-      "ca-cert.pem": certs.intermediateCertPem,
-      "ca-key.pem": pulumi.secret(certs.intermediateKeyPem),
-      "root-cert.pem": certs.rootCertPem,
-      "cert-chain.pem": pulumi.all([certs.intermediateCertPem, root]).apply(([i, r]) => certChain(i, r)),
-    },
+    // One output per file: only the key is secret, so the certificates stay readable for review.
+    stringData: cacertsFiles<pulumi.Input<string>>(certs.intermediateCertPem, pulumi.secret(certs.intermediateKeyPem), certs.rootCertPem, (i, r) =>
+      pulumi.all([i, r]).apply(([i, r]) => certChain(i, r)),
+    ),
   };
 }
 
