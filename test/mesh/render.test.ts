@@ -116,7 +116,17 @@ async function assertMesh(r: Rendered, clusters: { name: string; network: string
       // Its kubeconfig is built from the read cluster's reader token.
       const token = resource(r, "kubernetes:core/v1:Secret", `${other}-istio-system-secret-istio-reader-service-account-istio-remote-secret-token`);
       const secretRes = resource(r, "kubernetes:core/v1:Secret", `${name}-istio-system-secret-istio-remote-secret-${other}`);
-      assert.ok((secretRes.propertyDependencies.stringData ?? []).includes(token.urn), `${name} reads ${other} with ${other}'s token`);
+      const built = secretRes.propertyDependencies.stringData ?? [];
+      assert.ok(built.includes(token.urn), `${name} reads ${other} with ${other}'s token`);
+      // …and with the API server and CA of the cluster it reads, never its own: everything the
+      // kubeconfig is built from belongs to the read cluster. Where the API server is a resource's
+      // output (cloud clusters: the EKS cluster, the k3s server's address), it is one of them.
+      const foreign = built.map(urnName).filter((n) => !n.startsWith(`${other}-`));
+      assert.deepEqual(foreign, [], `${name}'s remote secret for ${other} is built only from ${other}'s resources`);
+      const readSpec = clusters.find((c) => c.name === other) as any;
+      if (readSpec.cloud && readSpec.cloud !== "existing") {
+        assert.ok(built.some((u) => u !== token.urn), `${name}'s remote secret for ${other}: the API server comes from ${other}'s cluster resources`);
+      }
       assert.ok(token.dependencies.includes(resource(r, "kubernetes:helm.sh/v3:Release", `${other}-istio-base`).urn), "token after the reader account exists");
     }
   }
