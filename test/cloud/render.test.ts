@@ -194,3 +194,37 @@ test("clusters sharing a region each keep their own provider: adding one in fron
   for (const name of Object.keys(before)) assert.deepEqual(after[name], before[name], name);
   assert.equal((after["gcp-usc1b-gcp"] as any).zone, "us-central1-b");
 });
+
+test("prod: the k3s server's firewall opens the public gateway ports the shipped config puts on gcp-usc1, from anyone", () => {
+  const r = renderShipped("prod");
+  const platform = shippedPlatform("prod");
+  const cluster = "gcp-usc1";
+  // The ports, from the config as the README states them (not from the code under test): the
+  // inference gateway's https listener (443; 80 with tls.mode none) where a model is placed, and
+  // gateways.agents.port where an agent runs (an agent's clusters default to its model's).
+  const modelsHere = platform.models.filter((m: any) => m.clusters.includes(cluster));
+  const agentsHere = platform.agents.filter((a: any) => (a.clusters ?? platform.models.find((m: any) => m.name === a.model).clusters).includes(cluster));
+  assert.ok(modelsHere.length > 0 && agentsHere.length > 0, "prod places models and agents on gcp-usc1");
+  assert.notEqual(platform.gateways.inference.tls?.mode, "none");
+  const expectedPorts = [443, platform.gateways.agents.port].sort((a, b) => a - b).map(String);
+  assert.deepEqual(expectedPorts, ["443", "8443"]);
+
+  const fw = r.ofType("gcp:compute/firewall:Firewall").find((f) => nameOf(f.urn) === `${cluster}-allow-gateways`);
+  assert.ok(fw, `${cluster}-allow-gateways exists`);
+  const inputs = fw.inputs as any;
+  assert.equal(inputs.direction, "INGRESS");
+  assert.deepEqual(inputs.allows, [{ protocol: "tcp", ports: expectedPorts }]);
+  // gatewayAllowedCidrs is not set in prod: its default, anyone.
+  assert.equal(platform.clusters.find((c: any) => c.name === cluster).gatewayAllowedCidrs, undefined);
+  assert.deepEqual(inputs.sourceRanges, ["0.0.0.0/0"]);
+  // ServiceLB binds the ports on the server VM, whose external address callers use: the rule
+  // targets the server, and only it (the agents have no public address).
+  const network = r.ofType("gcp:compute/network:Network").find((n) => nameOf(n.urn) === `${cluster}-network`)!;
+  assert.equal(inputs.network, network.id, "on the cluster's own network");
+  const server = r.ofType("gcp:compute/instance:Instance").find((i) => nameOf(i.urn) === `${cluster}-server`)!;
+  const templates = r.ofType("gcp:compute/instanceTemplate:InstanceTemplate").filter((t) => nameOf(t.urn).startsWith(`${cluster}-`));
+  assert.ok(templates.length > 0);
+  const tags = (x: { inputs: unknown }) => ((x.inputs as any).tags ?? []) as string[];
+  assert.ok(inputs.targetTags.length > 0 && inputs.targetTags.every((t: string) => tags(server).includes(t)), "the server carries the target tags");
+  for (const t of templates) assert.ok(!inputs.targetTags.some((tag: string) => tags(t).includes(tag)), `${nameOf(t.urn)}'s agents are not targeted`);
+});
