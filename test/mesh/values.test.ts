@@ -170,3 +170,26 @@ test("reader token and remote secret objects validate as core Secrets", async ()
   assert.deepEqual((await validateObject(readerTokenSecretManifest())).errors, []);
   assert.deepEqual((await validateObject({ ...remoteSecretManifest("aws-use1", "kubeconfig"), stringData: { "aws-use1": "kubeconfig" } })).errors, []);
 });
+
+test("east-west gateway: Pulumi waits for Programmed on cloud clusters and k3s/k3d ServiceLB, not on other existing clusters", () => {
+  // Written out per kind (not computed with infra/gateway-ports.ts): an existing cluster of
+  // another kind (kind, minikube, one declaring no platform) may have no load balancer at all,
+  // where the wait would fail every update.
+  const waitFor = (cluster: PlatformSpec["clusters"][number]) => (eastWestGatewayManifest(cluster, "1.30.3") as any).metadata.annotations?.["pulumi.com/waitFor"];
+  const prod = spec("prod");
+  for (const name of ["aws-use1", "aws-euw1", "gcp-usc1"]) assert.equal(waitFor(prod.clusters.find((c) => c.name === name)!), "condition=Programmed", name);
+  const existing = (platform: string | undefined) => {
+    const input = structuredClone(shippedPlatform("local")) as any;
+    if (platform) input.clusters[0].platform = platform;
+    else delete input.clusters[0].platform;
+    return parsePlatform(input, "local").clusters[0];
+  };
+  const expected: [string | undefined, string | undefined][] = [
+    ["k3s", "condition=Programmed"],
+    ["k3d", "condition=Programmed"],
+    ["minikube", undefined],
+    ["microk8s", undefined],
+    [undefined, undefined],
+  ];
+  for (const [platform, wait] of expected) assert.equal(waitFor(existing(platform)), wait, `existing cluster, platform ${platform ?? "(none)"}`);
+});
