@@ -138,3 +138,24 @@ test("prod (pure manifests): every agent-layer object validates against the upst
   }
   assert.deepEqual(failures, []);
 });
+
+test("gateways: only routes in the gateway's own namespace attach (allowedRoutes Same), on the public listener with and without TLS", () => {
+  // The public listener is internet-facing: with `from: All`, an HTTPRoute in any namespace could
+  // claim a hostname under the agents' wildcard and bypass the agents' routes. The agents' own
+  // routes live beside agent-gateway, so Same admits exactly them.
+  const prod = shippedSpec("prod");
+  const plain = { ...prod, gateways: { ...prod.gateways, agents: { ...prod.gateways.agents!, tls: { mode: "none" as const } } } };
+  const same = { namespaces: { from: "Same" } };
+  for (const [label, spec, listener] of [["TLS", prod, "https"], ["tls.mode none", plain, "http"]] as const) {
+    const agw = agentGatewayManifest(spec) as any;
+    assert.deepEqual(agw.spec.listeners.map((l: any) => [l.name, l.allowedRoutes]), [[listener, same]], `agent-gateway (${label})`);
+  }
+  const mcp = mcpGatewayManifest(prod) as any;
+  assert.deepEqual(mcp.spec.listeners.find((l: any) => l.name === "http").allowedRoutes, same, "mcp-gateway");
+  const agw = agentGatewayManifest(prod) as any;
+  for (const cluster of prod.clusters.map((c) => c.name)) {
+    const routes = agentObjects(prod, cluster).filter((o: any) => o.kind === "HTTPRoute" && o.spec.parentRefs.some((p: any) => p.name === agw.metadata.name)) as any[];
+    assert.ok(routes.length > 0, `${cluster}: agents' routes`);
+    for (const r of routes) assert.equal(r.metadata.namespace, agw.metadata.namespace, `${cluster}: route ${r.metadata.name} sits beside agent-gateway`);
+  }
+});
