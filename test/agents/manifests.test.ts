@@ -14,8 +14,9 @@ import { agentGatewayManifest, mcpGatewayManifest, parametersManifests } from ".
 import { agentEnv } from "../../components/agents/agents";
 import { toolsOn } from "../../components/agents/names";
 import { validateObject } from "../support/schemas";
-import { renderShipped } from "../support/render";
-import { agentObjects, inference, shippedSpec } from "./support";
+import { renderShipped, shippedPlatform } from "../support/render";
+import { parsePlatform } from "../../infra/config";
+import { agentObjects, inference, meshWaypoints, shippedSpec } from "./support";
 
 test("agent route: x-canary rule first to the canary only, then the configured split", () => {
   const spec = shippedSpec("prod");
@@ -157,5 +158,35 @@ test("gateways: only routes in the gateway's own namespace attach (allowedRoutes
     const routes = agentObjects(prod, cluster).filter((o: any) => o.kind === "HTTPRoute" && o.spec.parentRefs.some((p: any) => p.name === agw.metadata.name)) as any[];
     assert.ok(routes.length > 0, `${cluster}: agents' routes`);
     for (const r of routes) assert.equal(r.metadata.namespace, agw.metadata.namespace, `${cluster}: route ${r.metadata.name} sits beside agent-gateway`);
+  }
+});
+
+test("authorization: each agent version admits agent-gateway on the agent's port only; each tool's ztunnel policy on the tool's port only", () => {
+  // Without `ports` an ALLOW rule admits its callers on every port of the pod. The expected ports
+  // come from the config (agents[].port, default 8080; tools[].port, default 8000); one agent gets
+  // a port of its own so that a fixed number cannot pass for the agent's.
+  const input = shippedPlatform("prod");
+  input.agents[0].port = 9191;
+  const spec = parsePlatform(input, "prod");
+  assert.deepEqual(spec.agents.map((a) => [a.name, a.port]), [["research-agent", 9191], ["support-agent", 8080]]);
+  const gatewayPrincipal = `${spec.mesh.trustDomain}/ns/agents/sa/agent-gateway`;
+  // With the mesh's waypoints (the tools' ztunnel policy admits mcp-gateway and the waypoint) and
+  // without (it admits mcp-gateway and the agents directly).
+  for (const [cluster, waypoints] of spec.clusters.flatMap((c) => [[c.name, meshWaypoints], [c.name, new Map()]] as const)) {
+    const policies = agentObjects(spec, cluster, waypoints).filter((o) => o.kind === "AuthorizationPolicy") as any[];
+    const agentPolicies = policies.filter((p) => p.metadata.namespace === "agents");
+    assert.ok(agentPolicies.length > 0, `${cluster}: agent policies`);
+    for (const p of agentPolicies) {
+      const agent = spec.agents.find((a) => a.versions.some((v) => `${a.name}-${v.name}` === p.metadata.name))!;
+      assert.ok(agent, `${cluster}: ${p.metadata.name} is an agent version's policy`);
+      assert.deepEqual(p.spec.rules, [{ from: [{ source: { principals: [gatewayPrincipal] } }], to: [{ operation: { ports: [String(agent.port)] } }] }], `${cluster}: ${p.metadata.name}`);
+    }
+    const toolsHere = spec.tools.filter((t) => policies.some((x) => x.metadata.namespace === "tools" && x.metadata.name === t.name));
+    assert.ok(toolsHere.length > 0, `${cluster}: tool policies`);
+    for (const tool of toolsHere) {
+      const p = policies.find((x) => x.metadata.namespace === "tools" && x.metadata.name === tool.name);
+      assert.ok(p.spec.selector, `${tool.name}: the ztunnel (selector) policy`);
+      assert.deepEqual(p.spec.rules.map((r: any) => r.to), [[{ operation: { ports: [String(tool.port)] } }]], `${cluster}: ${tool.name}`);
+    }
   }
 });
