@@ -314,3 +314,45 @@ test("a picker restarts when its scorer weights change: it reads its config file
   assert.equal(hashOf(), hashOf());
   assert.notEqual(hashOf({ prefixCache: 5 }), hashOf());
 });
+
+test("authorization: each ALLOW rule is limited to the one port its workload serves to those callers", () => {
+  // Without `ports` a rule admits its callers on every port of the pod. The documented ports
+  // (README, inference layer): model servers 8000 (vLLM and the simulator), the endpoint picker's
+  // ext-proc 9002, the body-based router's ext-proc 9004. Each is also a container port of the
+  // pods the policy selects, so the rule names a port that is actually served.
+  const gw = "cluster.local/ns/inference/sa/inference-gateway-istio";
+  const to = (port: number) => [{ operation: { ports: [String(port)] } }];
+  for (const stack of ["prod", "local"] as const) {
+    const s = spec(stack);
+    for (const cluster of s.clusters.map((c) => c.name)) {
+      const objects = clusterInferenceManifests(s, cluster) as any[];
+      const pools = ofKind(objects, "InferencePool");
+      if (pools.length === 0) continue;
+      const policies = ofKind(objects, "AuthorizationPolicy");
+      const policy = (name: string) => {
+        const p = policies.find((x) => x.metadata.name === name);
+        assert.ok(p, `${stack}/${cluster}: AuthorizationPolicy ${name}`);
+        return p;
+      };
+      const servesPort = (p: any, port: number) => {
+        const selected = ofKind(objects, "Deployment").filter((d) =>
+          Object.entries(p.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+        );
+        assert.ok(selected.length > 0, `${p.metadata.name} selects a Deployment`);
+        for (const d of selected) {
+          assert.ok(d.spec.template.spec.containers.some((c: any) => (c.ports ?? []).some((cp: any) => cp.containerPort === port)), `${d.metadata.name} serves ${port}`);
+        }
+      };
+      const expected: [string, string[], number][] = [["body-based-router", [gw], 9004]];
+      for (const pool of pools.map((p) => p.metadata.name as string)) {
+        expected.push([`${pool}-model-server`, [gw, `cluster.local/ns/inference/sa/${pool}-epp`].sort(), 8000]);
+        expected.push([`${pool}-epp`, [gw], 9002]);
+      }
+      for (const [name, principals, port] of expected) {
+        const p = policy(name);
+        assert.deepEqual(p.spec.rules, [{ from: [{ source: { principals } }], to: to(port) }], `${stack}/${cluster}: ${name}`);
+        servesPort(p, port);
+      }
+    }
+  }
+});
