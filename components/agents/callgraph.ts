@@ -21,7 +21,7 @@ import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGatew
 import type { Waypoints } from "./authz";
 import { parseCelExpression } from "./security";
 import { LabelSelector, labelSelectorMatches } from "../k8s/selectors";
-import { gatewayPodLabel } from "../inference/gateway-access";
+import { gatewayPodLabel, gatewayPodLabels } from "../inference/gateway-access";
 
 export type CallLayer = "mesh" | "network" | "gateway" | "mcp-tool";
 export interface CallEdge {
@@ -97,8 +97,8 @@ export function proxyServiceAccount(gateway: string, gatewayClassName: string): 
 const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined) =>
   !!selector && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 
-/** Gateway classes whose proxies read the caller's mesh identity (HBONE): waypoints and agentgateway. */
-const IDENTITY_AWARE_CLASSES = new Set(["istio-waypoint", "agentgateway"]);
+/** Gateway classes whose proxies read the caller's mesh identity (HBONE): waypoints, east-west gateways and agentgateway. */
+const IDENTITY_AWARE_CLASSES = new Set(["istio-waypoint", "istio-east-west", "agentgateway"]);
 
 /** `cluster.local/ns/agents/sa/x` → `agents/x`; anything else is kept verbatim (and fails tests). */
 export function principalNode(principal: string, trustDomain: string): string {
@@ -200,7 +200,7 @@ function podNodes(objects: Obj[], ns: string, selector: LabelSelector | undefine
   const gateways = [...gatewayNames]
     .filter((name) => {
       const gw = objects.find((g) => g.kind === "Gateway" && g.metadata.namespace === ns && g.metadata.name === name);
-      return labelSelectorMatches(selector, { ...(gw?.spec.infrastructure?.labels ?? {}), [gatewayPodLabel]: name });
+      return labelSelectorMatches(selector, gatewayPodLabels(gw ?? { metadata: { name }, spec: { gatewayClassName: "istio" } }));
     })
     .map((name) => gatewayNode(ns, name));
   return [...workloads, ...gateways];

@@ -31,6 +31,26 @@ export const gatewayCallersName = `${gatewayName}-callers`;
 /** The label Istio's gateway controller puts on every pod of a Gateway it deploys. */
 export const gatewayPodLabel = "gateway.networking.k8s.io/gateway-name";
 
+/**
+ * Every label Istio 1.30.3's controller puts on a Gateway's pods (kube-gateway.yaml,
+ * gatewaycommon/deploymentcontroller.go): `infrastructure.labels`, else the Gateway's own labels,
+ * the gateway name and class, the controller's mark, no sidecar, and out of ambient for classes
+ * other than waypoints and east-west gateways.
+ */
+export function gatewayPodLabels(gw: { metadata: { name: string; labels?: Record<string, string> }; spec?: any }): Record<string, string> {
+  const cls = String(gw.spec?.gatewayClassName ?? "");
+  const copied = Object.entries((gw.spec?.infrastructure?.labels ?? gw.metadata.labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
+  const own = Object.fromEntries(copied);
+  return {
+    "sidecar.istio.io/inject": "false",
+    ...own,
+    [gatewayPodLabel]: gw.metadata.name,
+    "gateway.networking.k8s.io/gateway-class-name": cls,
+    "gateway.istio.io/managed": "istio.io-gateway-controller",
+    ...(["istio-waypoint", "istio-east-west"].includes(cls) || own["istio.io/dataplane-mode"] ? {} : { "istio.io/dataplane-mode": "none" }),
+  };
+}
+
 const labels = {
   "app.kubernetes.io/name": gatewayCallersName,
   "app.kubernetes.io/component": "authorization",

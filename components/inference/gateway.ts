@@ -5,6 +5,7 @@
  * that hop over mTLS, and authorization decides who may use it).
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import type { ClusterSpec, GatewaySpec } from "../../infra/schema";
 import { Manifest, appLabels } from "../k8s/apply";
 import { selfSignedTlsSecret } from "../k8s/tls-secret";
@@ -41,13 +42,35 @@ export function gatewayListeners(spec: GatewaySpec): Record<string, unknown>[] {
   ];
 }
 
+export const gatewayOptionsName = `${gatewayName}-options`;
+
+/**
+ * The gateway's Service keeps the client's source address (`externalTrafficPolicy: Local`; Istio
+ * applies the ConfigMap's `service` as a strategic merge patch to the Service it generates). With
+ * the default `Cluster`, kube-proxy rewrites load-balancer traffic to the receiving node's
+ * address, which NetworkPolicy implementations always admit to that node's pods: outside clients
+ * would pass the NetworkPolicy that keeps the in-mesh listener to the agents.
+ */
+export function gatewayOptionsManifest(): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: gatewayOptionsName, namespace: inferenceNamespace, labels },
+    data: { service: yaml.dump({ spec: { externalTrafficPolicy: "Local" } }) },
+  };
+}
+
 export function gatewayManifest(spec: GatewaySpec, cluster: ClusterSpec): Manifest {
   const annotations = programmedWaitFor(cluster);
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "Gateway",
     metadata: { name: gatewayName, namespace: inferenceNamespace, labels, ...(annotations ? { annotations } : {}) },
-    spec: { gatewayClassName: "istio", listeners: gatewayListeners(spec) },
+    spec: {
+      gatewayClassName: "istio",
+      infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: gatewayOptionsName } },
+      listeners: gatewayListeners(spec),
+    },
   };
 }
 

@@ -15,7 +15,7 @@ import { inferencePoolManifest } from "./pool";
 import { eppManifests } from "./epp";
 import { inferenceObjectiveManifest } from "./objective";
 import { modelRouteManifest } from "./routes";
-import { gatewayManifest, selfSignedCertificateSecret } from "./gateway";
+import { gatewayManifest, gatewayOptionsManifest, gatewayOptionsName, selfSignedCertificateSecret } from "./gateway";
 import { bbrManifests } from "./bbr";
 import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
 import { inferenceGatewayAccess } from "./gateway-access";
@@ -67,6 +67,7 @@ export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): 
   // Where agents run, the agent layer renders the gateway's access with them as callers.
   const gatewayAccess = agentsOn(spec, cluster).length === 0 ? inferenceGatewayAccess(spec, []) : [];
   return [
+    gatewayOptionsManifest(),
     gatewayManifest(spec.gateways.inference, clusterSpec),
     ...gatewayAccess,
     ...bbrManifests(models, spec.versions),
@@ -98,7 +99,11 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const manifests = clusterInferenceManifests(spec, cluster);
       const tls = spec.gateways.inference.tls;
       if (tls.mode === "selfSigned") manifests.unshift(selfSignedCertificateSecret(cluster, spec.gateways.inference.hostname, this));
-      const applied = applyManifests(cluster, manifests, { provider, parent: this, dependsOn });
+      // The Gateway's options exist before the Gateway, so Istio creates its Service with them.
+      const optionsKey = `ConfigMap/${inferenceNamespace}/${gatewayOptionsName}`;
+      const isOptions = (m: Manifest) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}` === optionsKey;
+      const options = applyManifests(cluster, manifests.filter(isOptions), { provider, parent: this, dependsOn });
+      const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m)), { provider, parent: this, dependsOn: [...dependsOn, ...options.values()] });
       ready = [applied.get(`Gateway/${inferenceNamespace}/${gatewayName}`)!];
     }
     this.inference = {

@@ -319,3 +319,20 @@ export function istioRootNamespaces(resources: PolicyResource[], configured: str
 export function cannotJudge(what: string[]): never {
   throw new UnknownValueError(UNKNOWN_OBJECT, [`<${what.join("; ")}>`]);
 }
+
+/** The labels Istio's deployment controller puts on a Gateway's proxy pods (1.30.3 kube-gateway.yaml, gatewaycommon/deploymentcontroller.go). */
+export function gatewayPodLabels(gw: { props: Record<string, any> }): Record<string, string> {
+  const { name, labels } = meta(gw.props);
+  const spec = gw.props.spec ?? {};
+  // spec.infrastructure.labels when set, else the Gateway's own labels; never the reserved prefix.
+  const infra = Object.entries((spec.infrastructure?.labels ?? labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
+  return {
+    "sidecar.istio.io/inject": "false",
+    ...Object.fromEntries(infra),
+    "gateway.networking.k8s.io/gateway-name": name,
+    "gateway.networking.k8s.io/gateway-class-name": String(spec.gatewayClassName ?? ""),
+    "gateway.istio.io/managed": "istio.io-gateway-controller",
+    // Istio keeps its gateways (not waypoints or east-west) out of ambient unless labelled otherwise.
+    ...(["istio-waypoint", "istio-east-west"].includes(String(spec.gatewayClassName)) || Object.fromEntries(infra)["istio.io/dataplane-mode"] ? {} : { "istio.io/dataplane-mode": "none" }),
+  };
+}

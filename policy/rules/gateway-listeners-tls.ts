@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, isAuthorizationPolicy, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
+import { byCluster, gatewayPodLabels, isAuthorizationPolicy, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "../lib/authz";
 import { configWithDefaults, list, orUnknown } from "../lib/values";
 
@@ -73,12 +73,14 @@ function unauthenticatedPorts(gw: PolicyResource, resources: PolicyResource[]): 
  * one selects those pods for ingress, and every rule of every one that does and covers the port
  * names pod or namespace peers only (a rule without peers, or with an ipBlock, admits addresses
  * outside the cluster; policies add up, so one open rule opens the port). The pods carry the
- * label their controller gives them, `gateway.networking.k8s.io/gateway-name`, and the Gateway's
- * `infrastructure.labels`.
+ * labels Istio's controller gives them (gatewayPodLabels). NetworkPolicy implementations always
+ * admit a pod's own node, and with `externalTrafficPolicy: Cluster` kube-proxy rewrites load
+ * balancer traffic to the receiving node's address: so the Service must keep client addresses
+ * (`Local`), set through the Gateway's options (keepsClientAddress).
  */
 function networkPolicyKeepsInCluster(gw: PolicyResource, port: number, resources: PolicyResource[]): { restricted: boolean; policies: string[] } {
-  const { namespace, name } = meta(gw.props);
-  const podLabels = { ...(gw.props.spec?.infrastructure?.labels ?? {}), "gateway.networking.k8s.io/gateway-name": name };
+  const { namespace } = meta(gw.props);
+  const podLabels = gatewayPodLabels(gw);
   const selecting = resources.filter((r) => {
     if (!isKind(r.type, "networking.k8s.io", "NetworkPolicy") || meta(r.props).namespace !== namespace) return false;
     const spec = r.props.spec ?? {};
@@ -97,6 +99,27 @@ function networkPolicyKeepsInCluster(gw: PolicyResource, port: number, resources
   };
   const open = selecting.filter((np) => (list(np.props.spec?.ingress) as Entry[]).some((rule) => covers(rule) && admitsOutside(rule)));
   return { restricted: selecting.length > 0 && open.length === 0, policies: (open.length ? open : selecting).map((np) => meta(np.props).name) };
+}
+
+/**
+ * Whether the Gateway's Service keeps clients' source addresses (`externalTrafficPolicy: Local`):
+ * Istio applies the `service` key of the ConfigMap its `infrastructure.parametersRef` names as a
+ * patch to the Service; agentgateway takes the Service spec from its AgentgatewayParameters.
+ */
+function keepsClientAddress(gw: PolicyResource, resources: PolicyResource[]): boolean {
+  const { namespace } = meta(gw.props);
+  const ref = gw.props.spec?.infrastructure?.parametersRef;
+  if (!ref) return false;
+  const named = (type: string, group: string, kind: string, r: PolicyResource) => isKind(type, group, kind) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace;
+  if (ref.kind === "ConfigMap") {
+    const cm = resources.find((r) => named(r.type, "core", "ConfigMap", r));
+    return /(^|\n)\s*externalTrafficPolicy:\s*["']?Local["']?\s*($|\n)/.test(String(cm?.props.data?.service ?? ""));
+  }
+  if (ref.kind === "AgentgatewayParameters") {
+    const params = resources.find((r) => named(r.type, "agentgateway.dev", "AgentgatewayParameters", r));
+    return params?.props.spec?.service?.spec?.externalTrafficPolicy === "Local";
+  }
+  return false;
 }
 
 interface ListenerOf {
@@ -186,10 +209,13 @@ export const gatewayListenersTls: StackValidationPolicy = {
             const open = orUnknown(() => unauthenticatedPorts(gw, resources), { ports: new Set<string>(), policies: [] });
             if (open.ports !== "all" && !open.ports.has(String(l.port))) continue;
             const network = orUnknown(() => networkPolicyKeepsInCluster(gw, Number(l.port), resources), { restricted: true, policies: [] });
-            if (network.restricted) continue;
-            const networkWhy = network.policies.length
-              ? `NetworkPolicy ${network.policies.join(", ")} admits addresses outside the cluster on it`
-              : "no NetworkPolicy keeps the port to pods inside the cluster";
+            const keepsAddress = orUnknown(() => keepsClientAddress(gw, resources), true);
+            if (network.restricted && keepsAddress) continue;
+            const networkWhy = !network.restricted
+              ? network.policies.length
+                ? `NetworkPolicy ${network.policies.join(", ")} admits addresses outside the cluster on it`
+                : "no NetworkPolicy keeps the port to pods inside the cluster"
+              : `NetworkPolicy ${network.policies.join(", ")} cannot tell outside clients apart: the Gateway's Service does not keep client addresses (externalTrafficPolicy: Local in its infrastructure.parametersRef options), so load-balancer traffic reaches the pods from their node's address, which NetworkPolicies always admit`;
             report(
               `${where} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`} and ${networkWhy}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
               urn,

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, containersOf, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, containersOf, gatewayPodLabels, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, probe } from "../lib/values";
 
@@ -127,20 +127,6 @@ function checkServiceWiring(svc: PolicyResource, port: number, resources: Policy
   }
 }
 
-/** The labels Istio's deployment controller puts on a Gateway's proxy pods (kube-gateway.yaml). */
-function gatewayPodLabels(gw: PolicyResource): Record<string, string> {
-  const { name, labels } = meta(gw.props);
-  const spec = gw.props.spec ?? {};
-  // spec.infrastructure.labels when set, else the Gateway's own labels; never the reserved prefix.
-  const infra = Object.entries((spec.infrastructure?.labels ?? labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
-  return {
-    "sidecar.istio.io/inject": "false",
-    ...Object.fromEntries(infra),
-    "gateway.networking.k8s.io/gateway-name": name,
-    "gateway.networking.k8s.io/gateway-class-name": String(spec.gatewayClassName ?? ""),
-    "gateway.istio.io/managed": "istio.io-gateway-controller",
-  };
-}
 
 /** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
 function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolean {

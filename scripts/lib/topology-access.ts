@@ -8,6 +8,7 @@
  */
 import type { KubernetesObject } from "./outputs";
 import { LabelSelector, labelSelectorMatches } from "../../components/k8s/selectors";
+import { gatewayPodLabels } from "../../components/inference/gateway-access";
 
 export interface Workload {
   cluster: string;
@@ -225,7 +226,7 @@ export function networkAccess(cluster: string, objects: KubernetesObject[]): Net
     ...workloads.filter((w) => w.namespace === ns && labelSelectorMatches(selector, w.labels)).map((w) => `${ns}/${w.name}`),
     ...gateways
       .filter((g) => (g.metadata.namespace ?? "default") === ns)
-      .filter((g) => labelSelectorMatches(selector, { ...((g.spec as any)?.infrastructure?.labels ?? {}), "gateway.networking.k8s.io/gateway-name": g.metadata.name }))
+      .filter((g) => labelSelectorMatches(selector, gatewayPodLabels(g as any)))
       .map((g) => `Gateway ${ns}/${g.metadata.name}`),
   ];
   return objects

@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as yaml from "js-yaml";
 import { parsePlatform, PlatformSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { endpointPickerConfig, eppArgs, eppReplicas, eppRoleRules } from "../../components/inference/epp";
@@ -353,6 +354,20 @@ test("authorization: each ALLOW rule is limited to the one port its workload ser
         assert.deepEqual(p.spec.rules, [{ from: [{ source: { principals } }], to: to(port) }], `${stack}/${cluster}: ${name}`);
         servesPort(p, port);
       }
+    }
+  }
+});
+
+test("the inference gateway's Service keeps client addresses (externalTrafficPolicy Local through its options), so its NetworkPolicy can tell outside clients from agents", () => {
+  for (const stack of ["local", "dev", "prod"] as const) {
+    const s = parsePlatform(shippedPlatform(stack), stack);
+    for (const cluster of s.clusters.filter((c) => modelsOnCluster(s, c.name).length > 0)) {
+      const objects = clusterInferenceManifests(s, cluster.name) as any[];
+      const gateway = objects.find((o) => o.kind === "Gateway" && o.metadata.name === "inference-gateway");
+      assert.deepEqual(gateway.spec.infrastructure, { parametersRef: { group: "", kind: "ConfigMap", name: "inference-gateway-options" } }, `${stack}/${cluster.name}`);
+      const options = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "inference-gateway-options");
+      assert.equal(options.metadata.namespace, "inference");
+      assert.deepEqual(yaml.load(options.data.service), { spec: { externalTrafficPolicy: "Local" } }, `${stack}/${cluster.name}`);
     }
   }
 });

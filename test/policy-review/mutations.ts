@@ -538,6 +538,16 @@ function more(): Mutation[] {
       },
     },
     {
+      name: "the inference gateway's Service rewriting client addresses (externalTrafficPolicy Cluster), so its NetworkPolicy admits outside clients via the node",
+      policy: "gateway-listeners-tls",
+      apply: (doc) =>
+        onFirst(
+          doc,
+          (r) => isKind(r, "ConfigMap") && (r.inputs as any)?.metadata?.name === "inference-gateway-options",
+          (o) => (o.data.service = "spec:\n  externalTrafficPolicy: Cluster\n"),
+        ),
+    },
+    {
       name: "the inference gateway's NetworkPolicy opening its in-mesh listener (port 80) to anywhere",
       policy: "gateway-listeners-tls",
       apply: (doc) =>

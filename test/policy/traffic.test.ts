@@ -111,7 +111,12 @@ test("gateway-listeners-tls: a NetworkPolicy keeping the in-mesh port to pods ma
   const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
   const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
   const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
-  const gw = gateway("inference-gateway", "istio", [https, mesh]);
+  const options = { spec: { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "inference-gateway-options" } } } };
+  const gw = gateway("inference-gateway", "istio", [https, mesh], options);
+  const keepClientAddress = on("kubernetes:core/v1:ConfigMap", "options", {
+    metadata: { name: "inference-gateway-options", namespace: "inference" },
+    data: { service: "spec:\n  externalTrafficPolicy: Local\n" },
+  });
   // Istio's gateway sees no mesh identity, so the policy admits identity-less callers on both listeners.
   const open = on(AP, "callers", {
     metadata: { name: "inference-gateway-callers", namespace: "inference" },
@@ -122,7 +127,16 @@ test("gateway-listeners-tls: a NetworkPolicy keeping the in-mesh port to pods ma
     on(NP, `np-${name}`, { metadata: { name, namespace: "inference" }, spec: { podSelector, policyTypes: ["Ingress"], ingress } });
   const publicRule = { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 15021 }] };
   const agentsOn80 = { from: [agents], ports: [{ protocol: "TCP", port: 80 }] };
-  assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, netpol([publicRule, agentsOn80])])).violations, []);
+  assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, keepClientAddress, netpol([publicRule, agentsOn80])])).violations, []);
+  // A selector on another label Istio puts on the gateway's pods selects them too.
+  const byClass = netpol([publicRule, agentsOn80], { matchLabels: { "gateway.networking.k8s.io/gateway-class-name": "istio" } });
+  assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, keepClientAddress, byClass])).violations, []);
+  // Without externalTrafficPolicy: Local, load-balancer traffic arrives from the node's address, which NetworkPolicies admit.
+  for (const without of [[], [on("kubernetes:core/v1:ConfigMap", "options", { metadata: { name: "inference-gateway-options", namespace: "inference" }, data: { service: "spec:\n  externalTrafficPolicy: Cluster\n" } })]]) {
+    const cluster = await runStack(gatewayListenersTls, [gw, open, ...without, netpol([publicRule, agentsOn80])]);
+    assert.equal(cluster.violations.length, 1);
+    assert.match(cluster.violations[0].message, /cannot tell outside clients apart: the Gateway's Service does not keep client addresses/);
+  }
   const cases: [string, ReturnType<typeof on>[], RegExp][] = [
     ["a rule without peers covering 80", [netpol([publicRule, { ports: [{ protocol: "TCP", port: 80 }] }])], /NetworkPolicy inference-gateway-callers admits addresses outside the cluster on it/],
     ["a rule without ports", [netpol([{}])], /NetworkPolicy inference-gateway-callers admits addresses outside the cluster/],
@@ -132,8 +146,11 @@ test("gateway-listeners-tls: a NetworkPolicy keeping the in-mesh port to pods ma
     ["a policy selecting other pods", [netpol([publicRule, agentsOn80], { matchLabels: { app: "other" } })], /no NetworkPolicy keeps the port to pods inside the cluster/],
     ["an egress-only policy", [on(NP, "egress", { metadata: { name: "egress", namespace: "inference" }, spec: { podSelector: {}, policyTypes: ["Egress"] } })], /no NetworkPolicy keeps/],
   ];
+  // An allow-all policy selecting the pods by a label the Gateway copies onto them opens the port.
+  cases.push(["an open policy selecting the pods by the Gateway's own label", [netpol([publicRule, agentsOn80]), netpol([{}], { matchLabels: { "app.kubernetes.io/part-of": "inference-mesh" } }, "allow-all")], /NetworkPolicy allow-all admits/]);
+  const labelled = gateway("inference-gateway", "istio", [https, mesh], { ...options, metadata: { labels: { "app.kubernetes.io/part-of": "inference-mesh" } } });
   for (const [what, extra, message] of cases) {
-    const result = await runStack(gatewayListenersTls, [gw, open, ...extra]);
+    const result = await runStack(gatewayListenersTls, [labelled, open, keepClientAddress, ...extra]);
     assert.equal(result.violations.length, 1, what);
     assert.match(result.violations[0].message, message, what);
   }
