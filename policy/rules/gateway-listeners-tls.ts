@@ -101,6 +101,12 @@ function networkPolicyKeepsInCluster(gw: PolicyResource, port: number, resources
   return { restricted: selecting.length > 0 && open.length === 0, policies: (open.length ? open : selecting).map((np) => meta(np.props).name) };
 }
 
+/** Where the Gateway's Service settings would go, for messages: its parametersRef, or that it has none. */
+function optionsOf(gw: PolicyResource): string {
+  const ref = orUnknown(() => gw.props.spec?.infrastructure?.parametersRef as { kind?: string; name?: string } | undefined, undefined);
+  return ref?.name ? `its infrastructure.parametersRef ${ref.kind ?? ""} ${ref.name}`.replace("  ", " ") : "options named by an infrastructure.parametersRef, which it lacks";
+}
+
 /**
  * Whether the Gateway's Service keeps clients' source addresses (`externalTrafficPolicy: Local`):
  * Istio applies the `service` key of the ConfigMap its `infrastructure.parametersRef` names as a
@@ -215,7 +221,7 @@ export const gatewayListenersTls: StackValidationPolicy = {
               ? network.policies.length
                 ? `NetworkPolicy ${network.policies.join(", ")} admits addresses outside the cluster on it`
                 : "no NetworkPolicy keeps the port to pods inside the cluster"
-              : `NetworkPolicy ${network.policies.join(", ")} cannot tell outside clients apart: the Gateway's Service does not keep client addresses (externalTrafficPolicy: Local in its infrastructure.parametersRef options), so load-balancer traffic reaches the pods from their node's address, which NetworkPolicies always admit`;
+              : `NetworkPolicy ${network.policies.join(", ")} cannot tell outside clients apart: the Gateway's Service does not keep client addresses (externalTrafficPolicy: Local in ${optionsOf(gw)}), so load-balancer traffic reaches the pods from their node's address, which NetworkPolicies always admit`;
             report(
               `${where} on ${cluster}: listener ${l.name} (port ${l.port}) is ${protocol} for in-mesh callers, but ${open.policies.length ? `AuthorizationPolicy ${open.policies.join(", ")} admits` : "no ALLOW AuthorizationPolicy binds the Gateway, so Istio admits"} callers without a mesh identity on ${open.ports === "all" ? "every port" : `port ${l.port}`} and ${networkWhy}; the listener shares the Gateway's load balancer, so outside clients reach it in plaintext`,
               urn,
