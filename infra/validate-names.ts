@@ -3,7 +3,7 @@ import { agentGateway, mcpGateway } from "../components/agents/names";
 import { eppName, gatewayServiceName, modelServerServiceAccount, poolName } from "../components/inference/names";
 import { bbrName } from "../components/inference/bbr";
 import { waypointName } from "../components/mesh/waypoints";
-import { eachItem, isLaterDuplicate, readableNames, Report, unlessBroken } from "./validate-support";
+import { eachUniquelyNamed, Report, unlessBroken } from "./validate-support";
 
 /**
  * Names the program derives from config (`<agent>-<version>`, `<model>-<version>-epp`,
@@ -41,28 +41,18 @@ export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
   // An item (agent, tool, model, version, cluster, node group) whose own name another already has
   // is reported as the duplicate it is; the names derived from it would only collide as a
   // consequence, so it claims none. An item whose name has a field error claims none either.
-  const agentNames = readableNames(cfg.agents);
-  eachItem(cfg.agents, (a, ai) => {
-    if (isLaterDuplicate(agentNames, ai)) return;
-    const versionNames = readableNames(a.versions);
-    eachItem(a.versions, (v, vi) => {
-      if (isLaterDuplicate(versionNames, vi)) return;
+  eachUniquelyNamed(cfg.agents, (a, ai) => {
+    eachUniquelyNamed(a.versions, (v, vi) => {
       claim("agents", [...workload, "AuthorizationPolicy"], `${a.name}-${v.name}`, ["agents", ai, "versions", vi, "name"], `agent '${a.name}' version '${v.name}'`, "workload name");
     });
   });
-  const toolNames = readableNames(cfg.tools);
-  eachItem(cfg.tools, (t, ti) => {
-    if (isLaterDuplicate(toolNames, ti)) return;
+  eachUniquelyNamed(cfg.tools, (t, ti) => {
     claim("tools", [...workload, "AuthorizationPolicy"], t.name, ["tools", ti, "name"], `tool '${t.name}'`, "workload name");
     // With a waypoint in front of tools, agents are admitted by a second policy `<tool>-agents`.
     claim("tools", ["AuthorizationPolicy"], `${t.name}-agents`, ["tools", ti, "name"], `tool '${t.name}'`, "AuthorizationPolicy for its agents");
   });
-  const modelNames = readableNames(cfg.models);
-  eachItem(cfg.models, (m, mi) => {
-    if (isLaterDuplicate(modelNames, mi)) return;
-    const versionNames = readableNames(m.versions);
-    eachItem(m.versions, (v, vi) => {
-      if (isLaterDuplicate(versionNames, vi)) return;
+  eachUniquelyNamed(cfg.models, (m, mi) => {
+    eachUniquelyNamed(m.versions, (v, vi) => {
       const pool = poolName(m, v);
       const owner = `model '${m.name}' version '${v.name}'`;
       const at = ["models", mi, "versions", vi, "name"];
@@ -71,15 +61,11 @@ export function checkGeneratedNames(report: Report, cfg: PlatformConfig): void {
       claim("inference", ["ServiceAccount"], modelServerServiceAccount(pool), at, owner, "model-server ServiceAccount");
     });
   });
-  const clusterNames = readableNames(cfg.clusters);
-  eachItem(cfg.clusters, (c, ci) => {
-    if (isLaterDuplicate(clusterNames, ci)) return;
+  eachUniquelyNamed(cfg.clusters, (c, ci) => {
     unlessBroken(() => {
       if (c.cloud === "aws") claim("cloud", ["NodeGroup"], `${c.name}-system`, ["clusters", ci, "systemNodeGroup"], `cluster '${c.name}'`, "system node group resource");
     });
-    const groupNames = readableNames(c.nodeGroups);
-    eachItem(c.nodeGroups, (g, gi) => {
-      if (isLaterDuplicate(groupNames, gi)) return;
+    eachUniquelyNamed(c.nodeGroups, (g, gi) => {
       claim("cloud", ["NodeGroup"], `${c.name}-${g.name}`, ["clusters", ci, "nodeGroups", gi, "name"], `cluster '${c.name}' node group '${g.name}'`, "node group resource");
     });
   });

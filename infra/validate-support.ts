@@ -99,6 +99,14 @@ export function eachItem<T>(items: readonly T[], check: (item: T, index: number)
   for (let i = 0; i < items.length; i++) unlessBroken(() => check(items[i], i));
 }
 
+/** `eachItem` over the items whose name no earlier item has: a duplicate is reported as such, so the rules deriving from its name skip it. */
+export function eachUniquelyNamed<T extends object>(items: readonly T[], check: (item: T, index: number) => void): void {
+  const names = readableNames(items);
+  eachItem(items, (item, i) => {
+    if (!isLaterDuplicate(names, i)) check(item, i);
+  });
+}
+
 /** The items of a list that are not themselves broken, for rules that look across items. */
 export const readableItems = <T>(items: readonly T[]): T[] =>
   Array.from({ length: items.length }, (_, i) => readable(() => items[i])).filter((item): item is T => item !== undefined);
