@@ -19,7 +19,7 @@
 import type { AgentSpec, PlatformSpec, ToolSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
 import { allowPolicy } from "../mesh/authz";
-import { agentGateway, agentSelector, agentVersionIdentity, agentVersionName, agentsNamespace, gatewayIdentity, mcpGateway, toolSelector, toolsNamespace } from "./names";
+import { agentGateway, agentSelector, agentVersionName, agentsNamespace, gatewayIdentity, mcpGateway, toolSelector, toolsNamespace } from "./names";
 import { toolCallers } from "./security";
 import { inferenceGatewayAccess } from "../inference/gateway-access";
 
