@@ -20,8 +20,7 @@ import type { Identity } from "../mesh/authz";
 import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGateway, toolIdentity, toolsNamespace, toolsOn } from "./names";
 import type { Waypoints } from "./authz";
 import { parseCelExpression } from "./security";
-import { LabelSelector, labelSelectorMatches } from "../k8s/selectors";
-import { gatewayPodLabel, gatewayPodLabels } from "../inference/gateway-access";
+import { networkPolicyIngress, PodGroup } from "../k8s/network-policies";
 
 export type CallLayer = "mesh" | "network" | "gateway" | "mcp-tool";
 export interface CallEdge {
@@ -187,46 +186,16 @@ export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge
   return edges;
 }
 
-/** The pods a selector picks in `ns`, as call-graph nodes: workloads by their pod template labels,
- * Gateways' proxies by the labels their controller gives its pods (`gateway-name` + infrastructure). */
-function podNodes(objects: Obj[], ns: string, selector: LabelSelector | undefined, gatewayNode: (ns: string, name: string) => string): string[] {
-  const workloads = objects
-    .filter((o) => ["Deployment", "DaemonSet", "StatefulSet"].includes(o.kind) && o.metadata.namespace === ns && labelSelectorMatches(selector, o.spec.template.metadata?.labels))
-    .map((d) => `${ns}/${d.spec.template.spec.serviceAccountName ?? "default"}`);
-  const gatewayNames = new Set(objects.filter((g) => g.kind === "Gateway" && g.metadata.namespace === ns).map((g) => g.metadata.name));
-  // A Gateway of another layer (the inference gateway seen from the agents') is known by its label.
-  const named = selector?.matchLabels?.[gatewayPodLabel];
-  if (named) gatewayNames.add(named);
-  const gateways = [...gatewayNames]
-    .filter((name) => {
-      const gw = objects.find((g) => g.kind === "Gateway" && g.metadata.namespace === ns && g.metadata.name === name);
-      return labelSelectorMatches(selector, gatewayPodLabels(gw ?? { metadata: { name }, spec: { gatewayClassName: "istio" } }));
-    })
-    .map((name) => gatewayNode(ns, name));
-  return [...workloads, ...gateways];
-}
-
 /** What NetworkPolicies let reach whom (layer `network`): a rule without peers admits anyone, outside callers included. */
 function networkPolicyEdges(objects: Obj[], gatewayNode: (ns: string, name: string) => string): CallEdge[] {
-  const namespaceLabels = (ns: string): Record<string, string> => ({
-    ...(objects.find((o) => o.kind === "Namespace" && o.metadata.name === ns)?.metadata as any)?.labels,
-    "kubernetes.io/metadata.name": ns,
-  });
-  const allNamespaces = [...new Set(objects.map((o) => (o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace)).filter((n): n is string => !!n))];
+  const node = (pod: PodGroup) => (pod.kind === "gateway" ? gatewayNode(pod.namespace, pod.name) : `${pod.namespace}/${pod.serviceAccount}`);
   const edges: CallEdge[] = [];
-  for (const np of objects.filter((o) => o.kind === "NetworkPolicy")) {
-    const ns = np.metadata.namespace!;
-    if (!(np.spec.policyTypes ?? ["Ingress"]).includes("Ingress")) continue;
-    const targets = podNodes(objects, ns, np.spec.podSelector, gatewayNode);
-    for (const rule of np.spec.ingress ?? []) {
-      const sources: string[] = !rule.from?.length
-        ? [INGRESS]
-        : rule.from.flatMap((peer: any) => {
-            if (peer.ipBlock) return [`ipBlock ${peer.ipBlock.cidr}`];
-            const namespaces = peer.namespaceSelector ? allNamespaces.filter((n) => labelSelectorMatches(peer.namespaceSelector, namespaceLabels(n))) : [ns];
-            return namespaces.flatMap((n) => podNodes(objects, n, peer.podSelector, gatewayNode));
-          });
-      for (const to of targets) for (const from of sources) edges.push({ from, to, layer: "network" });
+  for (const np of networkPolicyIngress(objects, { gatewaysNamedBySelectors: true })) {
+    for (const rule of np.rules) {
+      const sources = rule.peers.flatMap((peer) =>
+        peer.kind === "anywhere" ? [INGRESS] : peer.kind === "ipBlock" ? [`ipBlock ${peer.cidr}`] : peer.pods.map(node),
+      );
+      for (const to of np.pods.map(node)) for (const from of sources) edges.push({ from, to, layer: "network" });
     }
   }
   return edges;

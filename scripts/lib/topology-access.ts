@@ -7,8 +7,7 @@
  * either to every workload of the namespace (of the mesh, in the root namespace).
  */
 import type { KubernetesObject } from "./outputs";
-import { LabelSelector, labelSelectorMatches } from "../../components/k8s/selectors";
-import { gatewayPodLabels } from "../../components/inference/gateway-access";
+import { networkPolicyIngress, PodGroup } from "../../components/k8s/network-policies";
 
 export interface Workload {
   cluster: string;
@@ -215,38 +214,18 @@ export interface NetworkAccess {
 
 /** The ingress rules of every NetworkPolicy on one cluster, resolved to rendered workloads and Gateways. */
 export function networkAccess(cluster: string, objects: KubernetesObject[]): NetworkAccess[] {
-  const workloads = workloadsOf(cluster, objects);
-  const gateways = objects.filter((o) => o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/"));
-  const namespaceLabels = (ns: string): Record<string, string> => ({
-    ...labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === ns) ?? ({ metadata: {} } as KubernetesObject)),
-    "kubernetes.io/metadata.name": ns,
-  });
-  const namespaces = [...new Set(objects.map((o) => (o.kind === "Namespace" ? o.metadata.name : o.metadata.namespace)).filter((n): n is string => !!n))];
-  const podsIn = (ns: string, selector: LabelSelector | undefined): string[] => [
-    ...workloads.filter((w) => w.namespace === ns && labelSelectorMatches(selector, w.labels)).map((w) => `${ns}/${w.name}`),
-    ...gateways
-      .filter((g) => (g.metadata.namespace ?? "default") === ns)
-      .filter((g) => labelSelectorMatches(selector, gatewayPodLabels(g as any)))
-      .map((g) => `Gateway ${ns}/${g.metadata.name}`),
-  ];
-  return objects
-    .filter((o) => o.kind === "NetworkPolicy" && o.apiVersion.startsWith("networking.k8s.io/"))
-    .filter((np) => ((np.spec as any)?.policyTypes ?? ["Ingress"]).includes("Ingress"))
-    .map((np) => {
-      const ns = np.metadata.namespace ?? "default";
-      const spec = (np.spec ?? {}) as Record<string, any>;
-      const rules = ((spec.ingress ?? []) as Record<string, any>[]).map((rule) => {
-        const ports = ((rule.ports ?? []) as Record<string, any>[]).map((p) => `${p.port ?? "any"}${p.endPort ? `-${p.endPort}` : ""}`).join(", ") || "every port";
-        const from = !(rule.from ?? []).length
-          ? ["anywhere"]
-          : (rule.from as Record<string, any>[]).flatMap((peer) => {
-              if (peer.ipBlock) return [`ipBlock ${peer.ipBlock.cidr}${peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(", ")}` : ""}`];
-              const inNamespaces = peer.namespaceSelector ? namespaces.filter((n) => labelSelectorMatches(peer.namespaceSelector, namespaceLabels(n))) : [ns];
-              const pods = inNamespaces.flatMap((n) => podsIn(n, peer.podSelector));
-              return pods.length ? pods : [`no rendered pod (${JSON.stringify(peer)})`];
-            });
-        return { ports, from };
-      });
-      return { cluster, policy: `${ns}/${np.metadata.name}`, pods: podsIn(ns, spec.podSelector), rules };
-    });
+  const name = (pod: PodGroup) => (pod.kind === "gateway" ? `Gateway ${pod.namespace}/${pod.name}` : `${pod.namespace}/${pod.name}`);
+  return networkPolicyIngress(objects).map((np) => ({
+    cluster,
+    policy: `${np.namespace}/${np.name}`,
+    pods: np.pods.map(name),
+    rules: np.rules.map((rule) => ({
+      ports: rule.ports.map((p) => `${p.port ?? "any"}${p.endPort ? `-${p.endPort}` : ""}`).join(", ") || "every port",
+      from: rule.peers.flatMap((peer) => {
+        if (peer.kind === "anywhere") return ["anywhere"];
+        if (peer.kind === "ipBlock") return [`ipBlock ${peer.cidr}${peer.except.length ? ` except ${peer.except.join(", ")}` : ""}`];
+        return peer.pods.length ? peer.pods.map(name) : [`no rendered pod (${JSON.stringify(peer.peer)})`];
+      }),
+    })),
+  }));
 }
