@@ -4,7 +4,6 @@
  * routes, JWT and per-tool authorization at agentgateway, and Istio ALLOW policies in the mesh.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
 import type { ClusterInference } from "../inference";

@@ -5,7 +5,6 @@
  * a value is either an enforcement level or `{enforcementLevel?, ...properties}` and the key `all`
  * sets the level of every policy. The result is validated against each policy's schema.
  */
-import * as fs from "node:fs";
 import Ajv from "ajv";
 import { readYamlFile } from "./yaml-file";
 import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./policy-pack";
