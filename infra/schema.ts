@@ -393,6 +393,19 @@ export const platformSchema = z.strictObject({
             message: `is taken on the nodes (Istio ${ISTIO_RESERVED_PORTS.join(", ")}; k3s/Kubernetes 6443, 9345, 10250, 2379, 2380); pick another port such as 8443`,
           })
           .optional(),
+        /**
+         * OpenAI-compatible LLM routes on the agent gateway: `<subdomain>.<hostname>` forwards
+         * `/v1/chat/completions` and `/v1/completions` to the cluster's inference gateway, behind
+         * the gateway's JWT authentication (for callers outside; agents call the inference gateway directly).
+         */
+        llm: z
+          .strictObject({
+            enabled: z.boolean().default(true),
+            subdomain: dnsLabel.default("llm"),
+            /** Tokens (prompt + completion) per minute each agent-gateway replica lets through; absent: no limit. */
+            tokensPerMinute: int32("a token budget").min(1).optional(),
+          })
+          .default({ enabled: true, subdomain: "llm" }),
       })
       .optional(),
   }),

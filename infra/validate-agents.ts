@@ -107,14 +107,26 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
       }
     }
   });
-  // Each agent is served at `<agent>.<hostname>`, which Gateway API caps at 253 characters.
+  // Each agent is served at `<agent>.<hostname>`, the LLM routes at `<llm.subdomain>.<hostname>`,
+  // and Gateway API caps a hostname at 253 characters.
   unlessBroken(() => {
     if (!agents) return;
-    const longest = readableNames(cfg.agents).filter((n): n is string => n !== undefined).sort((a, b) => b.length - a.length)[0];
-    const host = longest ? `${longest}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
+    const llm = agents.llm.enabled ? [{ what: `the LLM routes (gateways.agents.llm.subdomain '${agents.llm.subdomain}')`, label: agents.llm.subdomain }] : [];
+    const served = [...readableNames(cfg.agents).filter((n): n is string => n !== undefined).map((n) => ({ what: `agent '${n}'`, label: n })), ...llm];
+    const longest = served.sort((a, b) => b.label.length - a.label.length)[0];
+    const host = longest ? `${longest.label}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
     if (host && host.length > 253) {
-      report(["gateways", "agents", "hostname"], `agent '${longest}' would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
+      report(["gateways", "agents", "hostname"], `${longest.what} would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
     }
+  });
+  // The LLM routes own their host under the agents hostname; an agent of that name would share it.
+  unlessBroken(() => {
+    if (!agents?.llm.enabled) return;
+    readableNames(cfg.agents).forEach((name, ai) => {
+      if (name === agents.llm.subdomain) {
+        report(["agents", ai, "name"], `'${name}' is the agent gateway's LLM host (${name}.${agents.hostname.replace(/^\*\./, "")}, gateways.agents.llm.subdomain); rename the agent, or set another llm.subdomain`);
+      }
+    });
   });
   // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
   // (a laptop) is left to its owner.

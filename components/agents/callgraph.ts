@@ -21,6 +21,7 @@ import { agentGateway, agentVersionIdentity, agentsOn, gatewayIdentity, mcpGatew
 import type { Waypoints } from "./authz";
 import { parseCelExpression } from "./security";
 import { networkPolicyIngress, PodGroup } from "../k8s/network-policies";
+import { llmRoutesEnabled } from "./llm";
 
 export type CallLayer = "mesh" | "network" | "gateway" | "mcp-tool";
 export interface CallEdge {
@@ -43,8 +44,8 @@ export function edgeList(edges: CallEdge[]): string[] {
 }
 
 /** The intended graph on one cluster, from the config: ingress → agent-gateway → agents →
- * mcp-gateway → tools (each agent only its configured tools), agents → inference gateway (by
- * NetworkPolicy: the gateway sees no mesh identity). A waypoint in front of `tools` is one more hop
+ * mcp-gateway → tools (each agent only its configured tools), agents (and agent-gateway, for its
+ * LLM routes) → inference gateway (by NetworkPolicy: the gateway sees no mesh identity). A waypoint in front of `tools` is one more hop
  * into each tool (it forwards the agents' direct calls, which it checks itself). */
 export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
   const agents = agentsOn(spec, cluster);
@@ -63,6 +64,8 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
     ...outsiders,
     ...[...tools.values()].map((t) => ({ from: mcp, to: nodeOf(toolIdentity(t)), layer: "mesh" as const })),
   ];
+  // The LLM routes: agent-gateway forwards callers' completions to the inference gateway.
+  if (llmRoutesEnabled(spec)) edges.push({ from: agw, to: inference, layer: "network" });
   const toolsWaypoint = waypoints.get(toolsNamespace);
   if (toolsWaypoint) {
     for (const t of tools.values()) edges.push({ from: `${toolsNamespace}/${toolsWaypoint}`, to: nodeOf(toolIdentity(t)), layer: "mesh" });

@@ -14,6 +14,7 @@ import { agentGatewayManifest, listenerHostname, mcpGatewayManifest, parametersM
 import { agentVersionManifests } from "./agents";
 import { toolManifests } from "./tools";
 import { agentRouteManifest, mcpRouteManifest } from "./routes";
+import { llmManifests } from "./llm";
 import { mcpBackendManifest } from "./backend";
 import { jwksBackendName, jwksFromPublicKeyPem, securityManifests } from "./security";
 import * as tls from "@pulumi/tls";
@@ -60,7 +61,7 @@ export function agentClusterManifests(
   const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), mcpBackendManifest(tools), mcpRouteManifest()] : [];
   return {
     workloads: [...agents.flatMap((a) => agentVersionManifests(spec, a, env)), ...tools.flatMap(toolManifests)],
-    gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
+    gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...llmManifests(spec), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
     authorization: authorizationManifests(spec, agents, tools, waypoints),
   };
 }

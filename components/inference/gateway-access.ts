@@ -23,7 +23,8 @@ import type { AgentSpec, PlatformSpec } from "../../infra/config";
 import { inferenceMeshPort, inferencePublicPort, istioGatewayStatusPort } from "../../infra/gateway-ports";
 import type { Manifest } from "../k8s/apply";
 import { allowPolicy } from "../mesh/authz";
-import { agentsNamespace, agentVersionName } from "../agents/names";
+import { agentGateway, agentsNamespace, agentVersionName } from "../agents/names";
+import { llmRoutesEnabled } from "../agents/llm";
 import { gatewayName, inferenceNamespace } from "./names";
 
 export const gatewayCallersName = `${gatewayName}-callers`;
@@ -80,27 +81,25 @@ export function inferenceGatewayPolicy(spec: PlatformSpec, agents: AgentSpec[]):
   });
 }
 
-/** The gateway pods' NetworkPolicy: public listener and status port from anywhere, the in-mesh listener from the agents. */
+/** The gateway pods' NetworkPolicy: public listener and status port from anywhere, the in-mesh listener from the agents (and the agent gateway's LLM routes). */
 export function inferenceGatewayNetworkPolicy(spec: PlatformSpec, agents: AgentSpec[]): Manifest {
   const publicPort = inferencePublicPort(spec.gateways);
   const tcp = (port: number) => ({ protocol: "TCP", port });
   const agentInstances = agents.flatMap((a) => a.versions.map((v) => agentVersionName(a, v.name))).sort();
+  const inAgentsNamespace = { matchLabels: { "kubernetes.io/metadata.name": agentsNamespace } };
+  const agentPods = {
+    namespaceSelector: inAgentsNamespace,
+    podSelector: {
+      matchLabels: { "app.kubernetes.io/component": "agent", "app.kubernetes.io/part-of": "inference-mesh" },
+      matchExpressions: [{ key: "app.kubernetes.io/instance", operator: "In", values: agentInstances }],
+    },
+  };
+  // The agent gateway's proxies forward the LLM routes (../agents/llm.ts); agentgateway v1.4.1
+  // labels its proxy pods with their Gateway's name, as Istio does.
+  const agentGatewayPods = { namespaceSelector: inAgentsNamespace, podSelector: { matchLabels: { [gatewayPodLabel]: agentGateway.name } } };
   const fromAgents =
     agentInstances.length && publicPort !== inferenceMeshPort
-      ? [
-          {
-            from: [
-              {
-                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": agentsNamespace } },
-                podSelector: {
-                  matchLabels: { "app.kubernetes.io/component": "agent", "app.kubernetes.io/part-of": "inference-mesh" },
-                  matchExpressions: [{ key: "app.kubernetes.io/instance", operator: "In", values: agentInstances }],
-                },
-              },
-            ],
-            ports: [tcp(inferenceMeshPort)],
-          },
-        ]
+      ? [{ from: [agentPods, ...(llmRoutesEnabled(spec) ? [agentGatewayPods] : [])], ports: [tcp(inferenceMeshPort)] }]
       : [];
   return {
     apiVersion: "networking.k8s.io/v1",

@@ -505,6 +505,40 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /Gateway API allows 253/,
   },
   {
+    name: "an agent named like the agent gateway's LLM host",
+    mutate: (p) => (p.agents[1].name = "llm"),
+    path: "inference-mesh:platform.agents[1].name",
+    message: /'llm' is the agent gateway's LLM host \(llm\.agents\.example\.com, gateways\.agents\.llm\.subdomain\)/,
+  },
+  {
+    name: "an LLM subdomain an agent already holds",
+    mutate: (p) => (p.gateways.agents.llm = { subdomain: "research-agent" }),
+    path: "inference-mesh:platform.agents[0].name",
+    message: /'research-agent' is the agent gateway's LLM host \(research-agent\.agents\.example\.com/,
+  },
+  {
+    name: "an LLM host over Gateway API's 253 characters",
+    mutate: (p) => {
+      // 215 characters: every agent's host fits, the LLM host (41 more) does not.
+      p.gateways.agents.hostname = Array.from({ length: 4 }, () => "a".repeat(50)).join(".") + ".example.com";
+      p.gateways.agents.llm = { subdomain: "l".repeat(40) };
+    },
+    path: "inference-mesh:platform.gateways.agents.hostname",
+    message: /the LLM routes \(gateways\.agents\.llm\.subdomain 'l{40}'\) would be served at a 256-character hostname; Gateway API allows 253/,
+  },
+  {
+    name: "an LLM token budget of zero",
+    mutate: (p) => (p.gateways.agents.llm = { tokensPerMinute: 0 }),
+    path: "inference-mesh:platform.gateways.agents.llm.tokensPerMinute",
+    message: />=\s*1|at least 1|too small/i,
+  },
+  {
+    name: "an LLM subdomain that is not a DNS label",
+    mutate: (p) => (p.gateways.agents.llm = { subdomain: "LLM.api" }),
+    path: "inference-mesh:platform.gateways.agents.llm.subdomain",
+    message: /DNS-1123 label/,
+  },
+  {
     name: "a vLLM servedModelName that vLLM cannot load",
     mutate: (p) => (p.models[0].servedModelName = "Llama 3.1 8B"),
     path: "inference-mesh:platform.models[0].servedModelName",
