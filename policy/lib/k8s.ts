@@ -51,13 +51,28 @@ export interface Meta {
   annotations: Record<string, string>;
 }
 
+/**
+ * An object's metadata. Each field is read when it is used, so that one not known in a preview
+ * (labels computed from another resource, say) throws only where it is needed and does not hide
+ * the others (a name, a namespace).
+ */
 export function meta(props: Record<string, any>, defaultNamespace = "default"): Meta {
-  const m = props?.metadata ?? {};
+  const m = () => props?.metadata ?? {};
   return {
-    name: typeof m.name === "string" ? m.name : "",
-    namespace: typeof m.namespace === "string" ? m.namespace : defaultNamespace,
-    labels: m.labels ?? {},
-    annotations: m.annotations ?? {},
+    get name() {
+      const name = m().name;
+      return typeof name === "string" ? name : "";
+    },
+    get namespace() {
+      const namespace = m().namespace;
+      return typeof namespace === "string" ? namespace : defaultNamespace;
+    },
+    get labels() {
+      return m().labels ?? {};
+    },
+    get annotations() {
+      return m().annotations ?? {};
+    },
   };
 }
 
@@ -312,12 +327,13 @@ export function istioRootNamespaces(resources: PolicyResource[], configured: str
 }
 
 /**
- * Ends a stack policy that could not judge everything in this preview, after it has reported
- * what it could: the SDK reports the `UnknownValueError` as an advisory "can't run during
- * preview" naming `what`, and keeps the violations already reported.
+ * Ends a policy (stack or resource) that could not judge everything in this preview, after it has
+ * reported what it could: the SDK reports the `UnknownValueError` as an advisory "can't run during
+ * preview" naming `what`, and keeps the violations already reported (@pulumi/policy 1.21
+ * server.js pushes each reported violation before it catches the error).
  */
 export function cannotJudge(what: string[]): never {
-  throw new UnknownValueError(UNKNOWN_OBJECT, [`<${what.join("; ")}>`]);
+  throw new UnknownValueError(UNKNOWN_OBJECT, [`<${[...new Set(what)].join("; ")}>`]);
 }
 
 /** The labels Istio's deployment controller puts on a Gateway's proxy pods (1.30.3 kube-gateway.yaml, gatewaycommon/deploymentcontroller.go). */

@@ -22,10 +22,64 @@ export function probe<T>(read: () => T): Probe<T> {
   }
 }
 
-/** `read()`, or `fallback` when the value is unknown. */
+/**
+ * `read()`, or `fallback` when the value is unknown. Only for values whose being unknown cannot
+ * change a verdict (a name in a message, say): a fallback that decides a verdict turns "not known
+ * yet" into a pass or a violation. Verdicts that may depend on unknown values use {@link Tri}.
+ */
 export function orUnknown<T, F>(read: () => T, fallback: F): T | F {
   const p = probe(read);
   return p.known ? p.value : fallback;
+}
+
+/**
+ * A check's answer during a preview: true, false, or "unknown" when it depends on a value not
+ * known yet. Combined as Kleene's three-valued logic, so an unknown that cannot change the answer
+ * (one known `true` among ORed checks, one known `false` among ANDed ones) does not block it.
+ */
+export type Tri = boolean | "unknown";
+
+/** `read()` as a {@link Tri}: "unknown" when a value it reads is not known yet. */
+export function tri(read: () => Tri): Tri {
+  const p = probe(read);
+  return p.known ? p.value : "unknown";
+}
+
+/** Whether some item passes: true if one does, else "unknown" if one may, else false. */
+export function someTri<T>(items: Iterable<T>, test: (item: T) => Tri): Tri {
+  let unknown = false;
+  for (const item of items) {
+    const t = tri(() => test(item));
+    if (t === true) return true;
+    if (t === "unknown") unknown = true;
+  }
+  return unknown ? "unknown" : false;
+}
+
+/** Whether every item passes: false if one does not, else "unknown" if one may not, else true. */
+export function everyTri<T>(items: Iterable<T>, test: (item: T) => Tri): Tri {
+  let unknown = false;
+  for (const item of items) {
+    const t = tri(() => test(item));
+    if (t === false) return false;
+    if (t === "unknown") unknown = true;
+  }
+  return unknown ? "unknown" : true;
+}
+
+/** Kleene AND of already computed answers. */
+export function andTri(...values: Tri[]): Tri {
+  return values.includes(false) ? false : values.includes("unknown") ? "unknown" : true;
+}
+
+/** Kleene OR of already computed answers. */
+export function orTri(...values: Tri[]): Tri {
+  return values.includes(true) ? true : values.includes("unknown") ? "unknown" : false;
+}
+
+/** Kleene NOT. */
+export function notTri(value: Tri): Tri {
+  return value === "unknown" ? "unknown" : !value;
 }
 
 /** A policy's config: the SDK does not apply configSchema defaults (the engine does), so merge them here. */
