@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, istioRootNamespaces, isWorkload, matchesLabels, MESH_EXEMPT_NAMESPACES, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
-import { configWithDefaults, orUnknown } from "../lib/values";
+import { andTri, configWithDefaults, everyTri, orTri, probe, someTri, tri, Tri } from "../lib/values";
 
 interface Config {
   /** Namespaces whose workloads must be reachable only as an ALLOW policy says. */
@@ -41,6 +41,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const { workloadNamespaces, rootNamespace: configured, exemptNamespaces } = configWithDefaults(args, defaults);
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
       // Policies in Istio's root namespace bind every namespace; an istiod release sets which one it is.
@@ -50,42 +51,49 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
         pending.push(...unknown.map((release) => `the root namespace set by istiod release ${release} on cluster ${cluster}`));
         continue;
       }
+      // Every AuthorizationPolicy, read apart: a value this preview cannot know (an action, a
+      // targetRef, a selector) makes only the verdicts it could change "can't judge".
+      const policies = resources.filter((r) => isAuthorizationPolicy(r.type)).map((r) => ({ r, namespace: probe(() => meta(r.props).namespace) }));
+      type Policy = (typeof policies)[number];
+      const inNamespace = (p: Policy, ns: string): Tri => (p.namespace.known ? p.namespace.value === ns : "unknown");
+      const inRoot = (p: Policy): Tri => (p.namespace.known ? roots.includes(p.namespace.value) : "unknown");
       // Only policies ztunnel enforces make the pods deny-by-default: one bound through
       // targetRef(s) is enforced by a waypoint or gateway, and the pods stay open to direct calls.
-      const allows = resources.filter(
-        (r) =>
-          isAuthorizationPolicy(r.type) &&
-          orUnknown(() => actionOf((r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !r.props.spec?.targetRef && !r.props.spec?.targetRefs, true),
-      );
-      const inRoot = (r: (typeof allows)[number]) => roots.includes(meta(r.props).namespace);
-      // With several istiod revisions, a policy covers the whole cluster only when every root has one.
-      const meshWide = roots.every((root) => allows.some((r) => meta(r.props).namespace === root && orUnknown(() => !r.props.spec?.selector, false)));
+      const enforcedAllow = (p: Policy): Tri => tri(() => actionOf((p.r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !p.r.props.spec?.targetRef && !p.r.props.spec?.targetRefs);
       // ALLOW policies bind per workload: a pod no ALLOW policy selects admits every caller.
-      const selects = (policy: (typeof allows)[number], labels: Record<string, string>) =>
-        orUnknown(() => {
-          const wanted = policy.props.spec?.selector?.matchLabels as Record<string, string> | undefined;
-          return !wanted || matchesLabels(wanted, labels);
-        }, true);
+      const selects = (p: Policy, labels: Record<string, string> | undefined): Tri =>
+        tri(() => {
+          const wanted = p.r.props.spec?.selector?.matchLabels as Record<string, string> | undefined;
+          if (!wanted) return true;
+          return labels === undefined ? "unknown" : matchesLabels(wanted, labels);
+        });
+      // With several istiod revisions, a policy covers the whole cluster only when every root has one.
+      const meshWide = everyTri(roots, (root) => someTri(policies, (p) => andTri(inNamespace(p, root), enforcedAllow(p), tri(() => !p.r.props.spec?.selector))));
+      if (meshWide === true) continue;
       // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
       const judged = (name: string) => workloadNamespaces.includes(name) || (!roots.includes(name) && !exemptNamespaces.includes(name));
       for (const ns of resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name))) {
         const name = meta(ns.props).name;
         // A namespace with no workloads on this cluster exposes nothing yet.
         const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
-        if (workloads.length === 0 || meshWide) continue;
-        const binding = allows.filter((r) => meta(r.props).namespace === name || inRoot(r));
-        if (!binding.some((r) => meta(r.props).namespace === name)) {
-          report(
-            `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel): every mesh identity can call them${workloadNamespaces.includes(name) ? "" : " (or list the namespace in exemptNamespaces if it is meant to stay outside the mesh)"}`,
-            ns.urn,
-          );
+        if (workloads.length === 0) continue;
+        const own = someTri(policies, (p) => andTri(inNamespace(p, name), enforcedAllow(p)));
+        if (own === false) {
+          if (meshWide === "unknown") pending.push(`whether a mesh-wide ALLOW AuthorizationPolicy covers namespace ${name} on cluster ${cluster}`);
+          else {
+            report(
+              `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel): every mesh identity can call them${workloadNamespaces.includes(name) ? "" : " (or list the namespace in exemptNamespaces if it is meant to stay outside the mesh)"}`,
+              ns.urn,
+            );
+          }
           continue;
         }
         for (const w of workloads) {
-          const labels = orUnknown(() => podMetadata(w.type, w.props).labels ?? {}, {} as Record<string, string>);
-          if (!binding.some((p) => selects(p, labels))) {
-            report(`${w.type.split(":").pop()} ${name}/${meta(w.props).name} on cluster ${cluster} is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity`, w.urn);
-          }
+          const labels = probe(() => podMetadata(w.type, w.props).labels ?? {});
+          const what = `${w.type.split(":").pop()} ${name}/${meta(w.props).name}`;
+          const covered = orTri(meshWide, someTri(policies, (p) => andTri(orTri(inNamespace(p, name), inRoot(p)), enforcedAllow(p), selects(p, labels.known ? labels.value : undefined))));
+          if (covered === "unknown") pending.push(`whether an ALLOW AuthorizationPolicy selects ${what} on cluster ${cluster}`);
+          else if (!covered) report(`${what} on cluster ${cluster} is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity`, w.urn);
         }
       }
     }

@@ -458,3 +458,36 @@ test("authorization-principals-known: notPrincipals and notServiceAccounts entri
     'AuthorizationPolicy agents/deny-others: serviceAccounts entry "research-agnet-v1" names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)',
   ]);
 });
+
+test("workload-namespaces-authorized: an action, selector or pod labels unknown in a preview give no verdict on what they decide (can't judge), and known verdicts still stand", async () => {
+  const withLabels = (namespace: string, name: string, labels: unknown) =>
+    on("kubernetes:apps/v1:Deployment", `${namespace}-${name}`, { metadata: { name, namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } });
+  const selectorPolicy = ap("inference", "vllm", { ...allowFrom("cluster.local/ns/inference/sa/gw"), selector: { matchLabels: { app: "vllm" } } });
+  const open = [ns("tools"), deploy("tools", "calculator")];
+  const openMessage = /namespace tools on cluster a runs 1 workload\(s\) but has no ALLOW/;
+  // Pod labels not known yet: the selector may select the pods (before: judged as unlabelled, a violation).
+  const labels = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", UNKNOWN), selectorPolicy, ...open]);
+  assert.equal(labels.violations.length, 1);
+  assert.match(labels.violations[0].message, openMessage);
+  assert.equal(labels.unknown.length, 1);
+  assert.match(labels.unknown[0], /whether an ALLOW AuthorizationPolicy selects Deployment inference\/vllm on cluster a/);
+  // A selector not known yet may select other pods (before: taken to select every pod, a silent pass).
+  const selector = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "epp", { app: "epp" }), ap("inference", "vllm", { ...allowFrom("cluster.local/ns/inference/sa/gw"), selector: UNKNOWN }), ...open]);
+  assert.equal(selector.violations.length, 1);
+  assert.match(selector.unknown[0], /selects Deployment inference\/epp/);
+  // An action not known yet may be DENY (before: taken for ALLOW, a silent pass).
+  const action = await runStack(workloadNamespacesAuthorized, [ns("inference"), deploy("inference", "vllm"), ap("inference", "vllm", { action: UNKNOWN, rules: [{}] }), ...open]);
+  assert.equal(action.violations.length, 1);
+  assert.match(action.unknown[0], /selects Deployment inference\/vllm/);
+  // A root-namespace policy whose selector is not known yet may be mesh-wide (before: a violation for every namespace without its own).
+  const meshWide = await runStack(workloadNamespacesAuthorized, [ns("agents"), deploy("agents", "bot"), ap("istio-system", "global", { ...allowFrom("cluster.local/ns/agents/sa/bot"), selector: UNKNOWN })]);
+  assert.deepEqual(meshWide.violations, []);
+  assert.match(meshWide.unknown[0], /whether a mesh-wide ALLOW AuthorizationPolicy covers namespace agents on cluster a/);
+  // Unknowns that cannot change the verdict block nothing: a namespace-wide ALLOW covers pods whatever their labels,
+  // and a second policy not known yet cannot uncover them.
+  const covered = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", UNKNOWN), ap("inference", "all", allowFrom("cluster.local/ns/inference/sa/gw")), ap("inference", "other", UNKNOWN)]);
+  assert.deepEqual([covered.violations, covered.unknown], [[], []]);
+  // Known: the same pods with known labels no policy selects are still a violation.
+  const known = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", { app: "epp" }), selectorPolicy]);
+  assert.deepEqual([known.violations.map((v) => v.message), known.unknown], [["Deployment inference/vllm on cluster a is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity"], []]);
+});
