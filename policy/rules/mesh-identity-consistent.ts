@@ -1,16 +1,29 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
-import { probe } from "../lib/values";
+import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
+import { Probe, probe } from "../lib/values";
 
-function chartOf(r: PolicyResource): string | undefined {
-  const name = probe(() => helmChartName(r.props));
-  return name.known ? name.value : undefined;
-}
+const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
+const isChart = (r: PolicyResource, chart: string) => {
+  const name = chartOf(r);
+  return name.known && name.value === chart;
+};
 
-function value(r: PolicyResource, path: string): string | undefined {
+/** A string Helm value: known (undefined when unset or not a string) or not known in this preview. */
+function value(r: PolicyResource, path: string): Probe<string | undefined> {
   const v = probe(() => dig(r.props.values, path));
-  return v.known && typeof v.value === "string" ? v.value : undefined;
+  return v.known ? { known: true, value: typeof v.value === "string" ? v.value : undefined } : v;
 }
+
+/** The first of several settings that is set, as a chart's `a | default b` reads them; unknown when one before it is. */
+function firstSet(...settings: Probe<string | undefined>[]): Probe<string | undefined> {
+  for (const s of settings) if (!s.known || s.value !== undefined) return s;
+  return { known: true, value: undefined };
+}
+
+/** A setting with the chart's default where unset. */
+const orDefault = (s: Probe<string | undefined>, fallback: string): Probe<string> => (s.known ? { known: true, value: s.value ?? fallback } : s);
+
+const shown = (s: Probe<string | undefined>) => (s.known ? (s.value ?? "unset") : "(not known in this preview)");
 
 /**
  * The mesh ID an istiod release gives its proxies, `null` when this run cannot read it. The chart
@@ -32,6 +45,12 @@ const releaseName = (r: PolicyResource) => {
   return name.known && typeof name.value === "string" && name.value !== "" ? name.value : r.name;
 };
 
+/** A value this preview cannot know, and whether it could change a verdict (decided once every cluster is read). */
+interface Unknown {
+  what: string;
+  matters: () => boolean;
+}
+
 /**
  * agentgateway's proxies take their mesh identity from istiod (AgentgatewayParameters `istio`, the
  * controller chart's `istio.*`): a trust domain, network or cluster ID other than istiod's gives
@@ -40,24 +59,34 @@ const releaseName = (r: PolicyResource) => {
 function checkAgentgateway(
   cluster: string,
   resources: PolicyResource[],
-  mesh: { trustDomain: string; network?: string; clusterId?: string },
+  mesh: { trustDomain: Probe<string>; network: Probe<string | undefined>; clusterId: Probe<string> },
   report: (message: string, urn?: string) => void,
+  unknowns: Unknown[],
 ): void {
-  const expect = (where: string, field: string, actual: unknown, expected: string | undefined, urn: string) => {
-    if (typeof actual === "string" && expected !== undefined && actual !== expected) {
-      report(`cluster ${cluster}: ${where} ${field}=${actual} but istiod's is ${expected}`, urn);
+  const expect = (where: string, field: string, actual: Probe<unknown>, expected: Probe<string | undefined>, urn: string) => {
+    // Unset on agentgateway's side: it takes istiod's, nothing to compare. Unset on istiod's: no expectation.
+    if ((actual.known && typeof actual.value !== "string") || (expected.known && expected.value === undefined)) return;
+    if (!actual.known || !expected.known) {
+      unknowns.push({ what: `whether ${where} ${field} on cluster ${cluster} is istiod's`, matters: () => true });
+      return;
     }
+    if (actual.value !== expected.value) report(`cluster ${cluster}: ${where} ${field}=${actual.value} but istiod's is ${expected.value}`, urn);
   };
   for (const r of resources.filter((x) => x.type.startsWith("kubernetes:agentgateway.dev/") && x.type.endsWith(":AgentgatewayParameters"))) {
-    const istio = probe(() => r.props.spec?.istio as Record<string, unknown> | undefined);
-    if (!istio.known || !istio.value) continue;
     const where = `AgentgatewayParameters ${meta(r.props).namespace}/${meta(r.props).name}`;
-    expect(where, "istio.trustDomain", istio.value.trustDomain, mesh.trustDomain, r.urn);
-    expect(where, "istio.network", istio.value.network, mesh.network, r.urn);
-    expect(where, "istio.clusterId", istio.value.clusterId, mesh.clusterId, r.urn);
+    const istio = probe(() => r.props.spec?.istio as Record<string, unknown> | undefined);
+    if (!istio.known) {
+      unknowns.push({ what: `spec.istio of ${where} on cluster ${cluster}`, matters: () => true });
+      continue;
+    }
+    if (!istio.value) continue;
+    const settings = istio.value;
+    expect(where, "istio.trustDomain", probe(() => settings.trustDomain), mesh.trustDomain, r.urn);
+    expect(where, "istio.network", probe(() => settings.network), mesh.network, r.urn);
+    expect(where, "istio.clusterId", probe(() => settings.clusterId), mesh.clusterId, r.urn);
   }
-  for (const r of resources.filter((x) => isHelmInstall(x.type) && chartOf(x) === "agentgateway")) {
-    const where = `Helm release ${r.props.name ?? r.name} (agentgateway)`;
+  for (const r of resources.filter((x) => isHelmInstall(x.type) && isChart(x, "agentgateway"))) {
+    const where = `Helm release ${releaseName(r)} (agentgateway)`;
     expect(where, "istio.network", value(r, "istio.network"), mesh.network, r.urn);
     expect(where, "istio.clusterId", value(r, "istio.clusterId"), mesh.clusterId, r.urn);
   }
@@ -80,55 +109,76 @@ export const meshIdentityConsistent: StackValidationPolicy = {
     const networks = new Map<string, string[]>();
     const clusterIds = new Map<string, string[]>();
     const add = (m: Map<string, string[]>, k: string, cluster: string) => m.set(k, [...(m.get(k) ?? []), cluster]);
+    // Values this preview cannot know: each becomes "can't judge" only where it could change a verdict.
+    const unknowns: Unknown[] = [];
+    const always = () => true;
     let istiods = 0;
+    let istiodReleaseCount = 0;
     let revisions = false;
     for (const [cluster, resources] of byCluster(args.resources)) {
       const releases = resources.filter((r) => isHelmInstall(r.type));
+      // A release whose chart is not known yet may be an istiod, a ztunnel or agentgateway.
+      for (const r of releases.filter((x) => !chartOf(x).known)) unknowns.push({ what: `the chart of Helm release ${releaseName(r)} on cluster ${cluster}`, matters: always });
       // Every istiod of the cluster: a second release (a revision) serves its own proxies with its own mesh settings.
-      const istiodReleases = releases.filter((r) => chartOf(r) === "istiod");
+      const istiodReleases = releases.filter((r) => isChart(r, "istiod"));
       if (istiodReleases.length === 0) continue;
       istiods++;
+      istiodReleaseCount += istiodReleases.length;
       const several = istiodReleases.length > 1;
       if (several) revisions = true;
       const label = (r: PolicyResource) => (several ? `${cluster}/${releaseName(r)}` : cluster);
       const istiod = istiodReleases[0];
       const clusterIdsHere = new Map<string, PolicyResource>();
-      const declared = new Map<string, string | undefined>();
+      const declared = new Map<string, Probe<string | undefined>>();
       for (const r of istiodReleases) {
+        const which = `istiod release ${releaseName(r)} on cluster ${cluster}`;
+        // The mesh ID and trust domain are compared between istiod releases: one alone agrees with itself.
         const meshId = meshIdOf(r);
-        if (meshId !== null) add(meshIds, meshId ?? "(unset)", label(r));
-        add(trustDomains, value(r, "meshConfig.trustDomain") ?? "cluster.local", label(r));
+        if (meshId === null) unknowns.push({ what: `the meshID of ${which}`, matters: () => istiodReleaseCount > 1 });
+        else add(meshIds, meshId ?? "(unset)", label(r));
+        const trustDomain = value(r, "meshConfig.trustDomain");
+        if (!trustDomain.known) unknowns.push({ what: `the trust domain (meshConfig.trustDomain) of ${which}`, matters: () => istiodReleaseCount > 1 });
+        else add(trustDomains, trustDomain.value ?? "cluster.local", label(r));
         declared.set(several ? `istiod ${releaseName(r)} global.network` : "istiod global.network", value(r, "global.network"));
-        // The chart falls back to "Kubernetes" (istiod CLUSTER_ID).
-        const id = value(r, "global.multiCluster.clusterName") ?? "Kubernetes";
-        if (!clusterIdsHere.has(id)) clusterIdsHere.set(id, r);
+        // The chart falls back to "Kubernetes" (istiod CLUSTER_ID). Compared with the cluster's other
+        // istiods and with other clusters (ztunnel and agentgateway below).
+        const id = value(r, "global.multiCluster.clusterName");
+        if (!id.known) unknowns.push({ what: `the Istio cluster name (global.multiCluster.clusterName) of ${which}`, matters: () => several || istiods > 1 });
+        else if (!clusterIdsHere.has(id.value ?? "Kubernetes")) clusterIdsHere.set(id.value ?? "Kubernetes", r);
       }
       if (clusterIdsHere.size > 1) {
-        report(`cluster ${cluster}: its istiod releases name the cluster differently (${istiodReleases.map((r) => `${releaseName(r)} global.multiCluster.clusterName=${value(r, "global.multiCluster.clusterName") ?? "Kubernetes"}`).join(", ")}); one cluster has one Istio cluster name`, istiodReleases[1].urn);
+        report(`cluster ${cluster}: its istiod releases name the cluster differently (${istiodReleases.map((r) => `${releaseName(r)} global.multiCluster.clusterName=${shown(orDefault(value(r, "global.multiCluster.clusterName"), "Kubernetes"))}`).join(", ")}); one cluster has one Istio cluster name`, istiodReleases[1].urn);
       }
       for (const id of clusterIdsHere.keys()) add(clusterIds, id, cluster);
-      const clusterId = value(istiod, "global.multiCluster.clusterName") ?? "Kubernetes";
-      const ztunnel = releases.find((r) => chartOf(r) === "ztunnel");
+      const clusterId = orDefault(value(istiod, "global.multiCluster.clusterName"), "Kubernetes");
+      const ztunnel = releases.find((r) => isChart(r, "ztunnel"));
       if (ztunnel) {
         // ztunnel's chart merges global.* onto its top level, so either key sets NETWORK.
         declared.set("ztunnel global.network", value(ztunnel, "global.network"));
-        if (value(ztunnel, "network") !== undefined) declared.set("ztunnel network", value(ztunnel, "network"));
-      }
-      // Both charts fall back to "Kubernetes" (istiod CLUSTER_ID, ztunnel ISTIO_META_CLUSTER_ID).
-      const ztunnelClusterId = ztunnel && (value(ztunnel, "multiCluster.clusterName") ?? value(ztunnel, "global.multiCluster.clusterName") ?? "Kubernetes");
-      if (ztunnelClusterId && clusterId && ztunnelClusterId !== clusterId) {
-        report(`cluster ${cluster}: ztunnel multiCluster.clusterName=${ztunnelClusterId} but istiod global.multiCluster.clusterName=${clusterId}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
+        const top = value(ztunnel, "network");
+        if (!top.known || top.value !== undefined) declared.set("ztunnel network", top);
+        // Both charts fall back to "Kubernetes" (istiod CLUSTER_ID, ztunnel ISTIO_META_CLUSTER_ID).
+        const ztunnelClusterId = orDefault(firstSet(value(ztunnel, "multiCluster.clusterName"), value(ztunnel, "global.multiCluster.clusterName")), "Kubernetes");
+        if (!ztunnelClusterId.known || !clusterId.known) unknowns.push({ what: `whether ztunnel and istiod name cluster ${cluster} alike (multiCluster.clusterName)`, matters: always });
+        else if (ztunnelClusterId.value !== clusterId.value) {
+          report(`cluster ${cluster}: ztunnel multiCluster.clusterName=${ztunnelClusterId.value} but istiod global.multiCluster.clusterName=${clusterId.value}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
+        }
       }
       const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === "istio-system");
-      if (ns) declared.set("istio-system label topology.istio.io/network", meta(ns.props).labels["topology.istio.io/network"]);
-      const names = new Set([...declared.values()].filter((v): v is string => !!v));
+      if (ns) declared.set("istio-system label topology.istio.io/network", probe(() => meta(ns.props).labels["topology.istio.io/network"] as string | undefined));
+      const names = new Set([...declared.values()].flatMap((v) => (v.known && v.value ? [v.value] : [])));
+      const unknownNetworks = [...declared].filter(([, v]) => !v.known).map(([k]) => k);
+      // Two names known already are a verdict whatever the unknown ones say.
       if (names.size > 1) {
-        report(`cluster ${cluster} names its network inconsistently: ${[...declared].map(([k, v]) => `${k}=${v ?? "unset"}`).join(", ")}`, istiod.urn);
+        report(`cluster ${cluster} names its network inconsistently: ${[...declared].map(([k, v]) => `${k}=${shown(v)}`).join(", ")}`, istiod.urn);
+      } else if (unknownNetworks.length > 0) {
+        unknowns.push({ what: `the network of cluster ${cluster} (${unknownNetworks.join(", ")})`, matters: always });
       }
       const network = [...names][0];
       if (network) add(networks, network, cluster);
-      else report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
-      checkAgentgateway(cluster, resources, { trustDomain: value(istiod, "meshConfig.trustDomain") ?? "cluster.local", network, clusterId }, report);
+      else if (unknownNetworks.length === 0) report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
+      const expectedNetwork: Probe<string | undefined> = network || unknownNetworks.length === 0 ? { known: true, value: network } : { known: false };
+      checkAgentgateway(cluster, resources, { trustDomain: orDefault(value(istiod, "meshConfig.trustDomain"), "cluster.local"), network: expectedNetwork, clusterId }, report, unknowns);
     }
     const across = revisions ? "across clusters and istiod revisions" : "across clusters";
     if (meshIds.size > 1) report(`istiod meshID differs ${across}: ${[...meshIds].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")} (meshConfig.defaultConfig.meshId where set, else global.meshID)`);
@@ -140,5 +190,7 @@ export const meshIdentityConsistent: StackValidationPolicy = {
     for (const [network, owners] of networks) {
       if (owners.length > 1) report(`network ${network} is claimed by clusters ${owners.join(", ")}; each cluster needs its own network name`);
     }
+    const pending = unknowns.filter((u) => u.matters()).map((u) => u.what);
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

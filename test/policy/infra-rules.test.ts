@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { canaryWeightLimit } from "../../policy/rules/canary-weight-limit";
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
-import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
+import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 
 const REL = "kubernetes:helm.sh/v3:Release";
 const istiodRelease = (cluster: string, values: Record<string, any>, name = "istiod") =>
@@ -77,4 +77,46 @@ test("canary-weight-limit: a rule whose backendRefs all have weight 0 sends its 
   assert.match(bad.violations[0].message, /^inference\/single-zero rule 0: every backendRef has weight 0 \(model-v1\), so all traffic the rule matches gets a 500 error/);
   assert.match(bad.violations[1].message, /^inference\/all-zero rule 0: every backendRef has weight 0 \(model-v1, model-v2\)/);
   assert.match(bad.violations[2].message, /^inference\/door rule 0: every backendRef has weight 0/);
+});
+
+test("mesh-identity-consistent: settings unknown in a preview are not taken for the charts' defaults (can't judge); known mismatches are still reported", async () => {
+  // Before: an unknown network read as unset ("istiod has no global.network"), an unknown trust domain
+  // as cluster.local and an unknown cluster name as Kubernetes, each a violation.
+  const network = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { network: UNKNOWN } })]);
+  assert.deepEqual(network.violations, []);
+  assert.match(network.unknown[0], /the network of cluster a \(istiod global\.network\)/);
+  const trustDomain = await runStack(meshIdentityConsistent, [
+    istiodRelease("a", { global: { meshID: "m" }, meshConfig: { trustDomain: "corp.example" } }),
+    istiodRelease("b", { global: { meshID: "m" }, meshConfig: { trustDomain: UNKNOWN } }),
+  ]);
+  assert.deepEqual(trustDomain.violations, []);
+  assert.match(trustDomain.unknown[0], /the trust domain \(meshConfig\.trustDomain\) of istiod release istiod on cluster b/);
+  const clusterName = await runStack(meshIdentityConsistent, [
+    istiodRelease("a", { global: { meshID: "m", multiCluster: {} } }),
+    istiodRelease("b", { global: { meshID: "m", multiCluster: { clusterName: UNKNOWN } } }),
+  ]);
+  assert.deepEqual(clusterName.violations, []);
+  assert.match(clusterName.unknown[0], /the Istio cluster name \(global\.multiCluster\.clusterName\) of istiod release istiod on cluster b/);
+  // Before: agentgateway's settings not known, or istiod's network not known, were not compared (a silent pass).
+  const params = (istio: unknown) =>
+    stackResource({ type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", name: "a-params", props: { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { istio } }, provider: k8sProvider("a") });
+  const agw = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { meshID: "m" } }), params(UNKNOWN)]);
+  assert.deepEqual(agw.violations, []);
+  assert.match(agw.unknown[0], /spec\.istio of AgentgatewayParameters agents\/agent-gateway on cluster a/);
+  const istiodNetwork = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { network: UNKNOWN } }), params({ network: "net-z" })]);
+  assert.deepEqual(istiodNetwork.violations, []);
+  assert.match(istiodNetwork.unknown.join("\n"), /whether AgentgatewayParameters agents\/agent-gateway istio\.network on cluster a is istiod's/);
+  // Known mismatches stand beside unknowns; an unknown that cannot change a verdict blocks nothing
+  // (one istiod's meshID and trust domain are compared with nothing).
+  const mixed = await runStack(meshIdentityConsistent, [
+    istiodRelease("a", { global: { meshID: "m" } }),
+    istiodRelease("b", { global: { meshID: "other", network: UNKNOWN } }),
+  ]);
+  assert.deepEqual(mixed.violations.map((v) => v.message), ["istiod meshID differs across clusters: m (a); other (b) (meshConfig.defaultConfig.meshId where set, else global.meshID)"]);
+  assert.equal(mixed.unknown.length, 1);
+  assert.match(mixed.unknown[0], /the network of cluster b/);
+  const alone = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { meshID: UNKNOWN }, meshConfig: { trustDomain: UNKNOWN } })]);
+  assert.deepEqual([alone.violations, alone.unknown], [[], []]);
+  // Known: the unknown network set to a known other value is still the violation it was.
+  assert.match((await runStack(meshIdentityConsistent, [istiodRelease("a", {}), params({ network: "net-z" })])).violations[0].message, /istio\.network=net-z but istiod's is net-a/);
 });
