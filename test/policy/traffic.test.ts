@@ -416,3 +416,53 @@ test("inference-pool-failure-mode: judged on the inputs, where a missing failure
   // The stack policy reads outputs, where the API server has filled in FailClose: not its business.
   assert.deepEqual((await runStack(inferencePoolEpp, eppStack(eppRule("SIMPLE")).map((r, i) => (i === 0 ? pool(undefined) : r)))).violations, []);
 });
+
+test("gateway-listeners-tls: a class, annotation, listener list or policy unknown in a preview is can't judge where it decides the verdict; known verdicts stand", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+  const LS = "kubernetes:gateway.networking.k8s.io/v1:ListenerSet";
+  const external = gateway("public", "istio", [http]);
+  const publicHttp = /Gateway inference\/public on a: listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/;
+  const judge = async (resources: ReturnType<typeof on>[]) => {
+    const out = await runStack(gatewayListenersTls, [...resources, external]);
+    // The known external plaintext listener is reported whatever else is unknown.
+    assert.equal(out.violations.length, 1, JSON.stringify(out.violations));
+    assert.match(out.violations[0].message, publicHttp);
+    return out.unknown.join("\n");
+  };
+  // A class not known yet may be a waypoint's (before: skipped, a silent pass).
+  assert.match(await judge([gateway("mystery", UNKNOWN, [http])]), /whether Gateway inference\/mystery on a is exposed outside the cluster .* listener http \(port 80\)/);
+  // Annotations not known yet may make Istio's Service ClusterIP (before: judged external, a violation).
+  assert.match(await judge([gateway("internal", "istio", [http], { metadata: { annotations: UNKNOWN } })]), /whether Gateway inference\/internal on a is exposed outside the cluster/);
+  // Listeners not known yet (before: none, a silent pass).
+  assert.match(await judge([gateway("edge", "istio", UNKNOWN as unknown as unknown[])]), /the listeners of Gateway inference\/edge on a/);
+  // A ListenerSet whose parentRef is not known yet may attach a plaintext listener; the Gateway's own are still judged
+  // (before: one unknown ListenerSet hid every listener of the Gateway).
+  const open = gateway("inference-gateway", "istio", [https, http], { spec: { allowedListeners: { namespaces: { from: "All" } } } });
+  const set = on(LS, "ls-extra", { metadata: { name: "extra", namespace: "inference" }, spec: { parentRef: UNKNOWN, listeners: [{ name: "plain", port: 8080, protocol: "HTTP" }] } });
+  const withSet = await runStack(gatewayListenersTls, [open, set]);
+  assert.deepEqual(withSet.violations.map((v) => v.message), ["Gateway inference/inference-gateway on a: listener http (port 80) is HTTP; external listeners must be HTTPS or TLS"]);
+  assert.match(withSet.unknown[0], /whether ListenerSet inference\/extra attaches its listener plain \(port 8080\) to Gateway inference\/inference-gateway on a/);
+  // In-mesh listeners: what admits outside callers not known yet (before: an unreadable policy counted as admitting no one,
+  // an unreadable NetworkPolicy as restricting the port, an unreadable ConfigMap as keeping client addresses: silent passes).
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const gw = gateway("inference-gateway", "istio", [https, mesh], { spec: { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "options" } } } });
+  const callers = (spec: unknown) => on(AP, "callers", { metadata: { name: "callers", namespace: "inference" }, spec });
+  const openOn80 = callers({ targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443", "80"] } }] }] });
+  const options = (data: unknown) => on("kubernetes:core/v1:ConfigMap", "options", { metadata: { name: "options", namespace: "inference" }, data });
+  const local = options({ service: "spec:\n  externalTrafficPolicy: Local\n" });
+  const netpol = (spec: unknown) => on(NP, "np", { metadata: { name: "gw", namespace: "inference" }, spec });
+  const agentsOnly = netpol({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{ ports: [{ port: 443 }] }, { from: [{ podSelector: {} }], ports: [{ port: 80 }] }] });
+  const inMeshUnknown = /what admits outside callers to the port .* of listener http-mesh \(port 80\) of Gateway inference\/inference-gateway on a/;
+  assert.match(await judge([gw, callers(UNKNOWN)]), inMeshUnknown);
+  assert.match(await judge([gw, openOn80, local, netpol(UNKNOWN)]), inMeshUnknown);
+  assert.match(await judge([gw, openOn80, options(UNKNOWN), agentsOnly]), inMeshUnknown);
+  assert.deepEqual((await runStack(gatewayListenersTls, [gw, openOn80, local, agentsOnly])).violations, []);
+  // An unknown that cannot change the verdict blocks nothing: a NetworkPolicy known to open the port fails the
+  // listener whatever the ConfigMap says; an HTTPS Gateway of an unknown class passes whatever it is.
+  const allOpen = netpol({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] });
+  const failing = await runStack(gatewayListenersTls, [gw, openOn80, options(UNKNOWN), allOpen]);
+  assert.deepEqual(failing.unknown, []);
+  assert.match(failing.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy callers admits .* NetworkPolicy gw admits addresses outside the cluster on it/);
+  assert.deepEqual(await runStack(gatewayListenersTls, [gateway("mystery", UNKNOWN, [https])]), { violations: [], unknown: [], notApplicable: [] });
+});
