@@ -14,7 +14,7 @@ import {
   podSpecOf,
   T,
 } from "../lib/k8s";
-import { configWithDefaults, orUnknown, probe } from "../lib/values";
+import { configWithDefaults, Probe, probe } from "../lib/values";
 
 interface Config {
   /** Istio's root namespace, where a PeerAuthentication without a selector applies mesh-wide; an istiod release's own setting wins. */
@@ -128,50 +128,79 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
   // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
   const judged = (name: string) => ambientNamespaces.includes(name) || !exemptNamespaces.includes(name);
   for (const ns of resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name))) {
-    const { name, labels } = meta(ns.props);
-    const mode = orUnknown(() => labels[DATAPLANE_MODE], "ambient");
+    const name = meta(ns.props).name;
+    const mode = probe(() => meta(ns.props).labels[DATAPLANE_MODE] as string | undefined);
     const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
-    const podMode = (w: PolicyResource) => orUnknown(() => podMetadata(w.type, w.props).labels?.[DATAPLANE_MODE], undefined);
+    const podMode = (w: PolicyResource) => probe(() => podMetadata(w.type, w.props).labels?.[DATAPLANE_MODE] as string | undefined);
     const kindOf = (w: PolicyResource) => `${w.type.split(":").pop()} ${name}/${meta(w.props).name}`;
-    if (mode !== "ambient") {
-      const uncaptured = workloads.filter((w) => podMode(w) !== "ambient");
+    const isMode = (p: Probe<string | undefined>, value: string) => p.known && p.value === value;
+    // A pod whose own label is not known yet may opt out or enroll itself: its escapes are judged
+    // (a violation either way), otherwise its verdict waits for the label.
+    const undecided = (w: PolicyResource) => {
+      if (reportEscapes(w, kindOf(w), cluster, report, pending) === 0) pending.push(`the ${DATAPLANE_MODE} label of ${kindOf(w)} on cluster ${cluster}`);
+    };
+    const optsOut = (w: PolicyResource) => report(`${kindOf(w)} on cluster ${cluster} opts out of ambient (${DATAPLANE_MODE}=none): it speaks plaintext`, w.urn);
+    if (!mode.known) {
+      // Whether the namespace is enrolled is not known yet: pods that say ambient or none decide for
+      // themselves, the others wait for the namespace's label.
+      for (const w of workloads) {
+        const own = podMode(w);
+        if (isMode(own, "ambient")) reportEscapes(w, kindOf(w), cluster, report, pending);
+        else if (isMode(own, "none")) optsOut(w);
+        else pending.push(`the ${DATAPLANE_MODE} label of namespace ${name} on cluster ${cluster}, which decides whether ${kindOf(w)} is in the mesh`);
+      }
+      continue;
+    }
+    if (mode.value !== "ambient") {
+      const uncaptured = workloads.filter((w) => podMode(w).known && !isMode(podMode(w), "ambient"));
       if (uncaptured.length > 0) {
         const listed = ambientNamespaces.includes(name) ? "" : ` (label it, or list it in exemptNamespaces if it is meant to stay outside the mesh)`;
-        report(`namespace ${name} on cluster ${cluster} has ${DATAPLANE_MODE}=${mode ?? "unset"}, not ambient: its ${uncaptured.length} workload(s) are outside the mesh and speak plaintext${listed}`, ns.urn);
+        report(`namespace ${name} on cluster ${cluster} has ${DATAPLANE_MODE}=${mode.value ?? "unset"}, not ambient: its ${uncaptured.length} workload(s) are outside the mesh and speak plaintext${listed}`, ns.urn);
       }
       // Pods that enroll themselves can still escape capture.
-      for (const w of workloads.filter((w) => podMode(w) === "ambient")) reportEscapes(w, kindOf(w), cluster, report, pending);
+      for (const w of workloads) {
+        if (isMode(podMode(w), "ambient")) reportEscapes(w, kindOf(w), cluster, report, pending);
+        else if (!podMode(w).known) undecided(w);
+      }
       continue;
     }
     for (const w of workloads) {
-      if (podMode(w) === "none") report(`${kindOf(w)} on cluster ${cluster} opts out of ambient (${DATAPLANE_MODE}=none): it speaks plaintext`, w.urn);
+      const own = podMode(w);
+      if (isMode(own, "none")) optsOut(w);
+      else if (!own.known) undecided(w);
       else reportEscapes(w, kindOf(w), cluster, report, pending);
     }
   }
 }
 
 /** An enrolled pod that ztunnel still does not (fully) capture. */
-function reportEscapes(w: PolicyResource, what: string, cluster: string, report: ReportViolation, pending: string[]): void {
+function reportEscapes(w: PolicyResource, what: string, cluster: string, report: ReportViolation, pending: string[]): number {
+  let reported = 0;
+  const found: ReportViolation = (message, urn) => {
+    reported++;
+    report(message, urn);
+  };
   // istio-cni reads the annotation with strconv.ParseBool (1, t, T, TRUE, true, True) and then
   // installs no inbound redirect to ztunnel (cni/pkg/nodeagent/net.go, cni/pkg/iptables/iptables.go):
   // plaintext reaches the pod directly, past STRICT and every ALLOW policy ztunnel enforces.
   const bypass = probe(() => podMetadata(w.type, w.props).annotations?.[BYPASS_INBOUND]);
   if (!bypass.known) pending.push(`the ${BYPASS_INBOUND} annotation of ${what} on cluster ${cluster}`);
   else if (parseGoBool(bypass.value) === true) {
-    report(`${what} on cluster ${cluster} sets ${BYPASS_INBOUND}=${bypass.value}: ztunnel does not capture its inbound traffic, so it accepts plaintext past STRICT and its ALLOW policies`, w.urn);
+    found(`${what} on cluster ${cluster} sets ${BYPASS_INBOUND}=${bypass.value}: ztunnel does not capture its inbound traffic, so it accepts plaintext past STRICT and its ALLOW policies`, w.urn);
   }
   // Host-network pods share the node's network namespace: nothing redirects their traffic, and
   // istiod marks them HOST_NETWORK (pilot/pkg/serviceregistry/ambient/workloads.go).
   const hostNetwork = probe(() => podSpecOf(w.type, w.props)?.hostNetwork);
   if (!hostNetwork.known) pending.push(`the hostNetwork of ${what} on cluster ${cluster}`);
   else if (hostNetwork.value === true) {
-    report(`${what} on cluster ${cluster} uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network`, w.urn);
+    found(`${what} on cluster ${cluster} uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network`, w.urn);
   }
   // istio-cni never enrolls a pod that carries a sidecar's status annotation
   // (cni/pkg/util/enablement_selector.go, podHasSidecar), whatever its value.
   const sidecar = probe(() => podMetadata(w.type, w.props).annotations?.[SIDECAR_STATUS]);
   if (!sidecar.known) pending.push(`the ${SIDECAR_STATUS} annotation of ${what} on cluster ${cluster}`);
   else if (sidecar.value !== undefined) {
-    report(`${what} on cluster ${cluster} carries ${SIDECAR_STATUS}, which keeps istio-cni from enrolling it in ambient: ztunnel does not capture it; remove the annotation`, w.urn);
+    found(`${what} on cluster ${cluster} carries ${SIDECAR_STATUS}, which keeps istio-cni from enrolling it in ambient: ztunnel does not capture it; remove the annotation`, w.urn);
   }
+  return reported;
 }

@@ -321,3 +321,32 @@ test("ambient-no-sidecar-injection: enableNamespacesByDefault is read as Helm's 
     assert.match(bad.violations[0].message, /enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar/);
   }
 });
+
+test("mesh-mtls-strict: a dataplane-mode label unknown in this preview is not taken for ambient nor for unset (can't judge); known verdicts stand", async () => {
+  const mode = "istio.io/dataplane-mode";
+  // The namespace's label not known yet (before: taken for ambient, a silent pass for pods outside the mesh).
+  const nsUnknown = await runStack(meshMtlsStrict, [
+    ...strictMesh(), ambientNs("tools", { [mode]: UNKNOWN }), workload("tools", "mcp"), workload("tools", "out", { labels: { [mode]: "none" } }), workload("tools", "in", { labels: { [mode]: "ambient" }, hostNetwork: true }),
+  ]);
+  // Pods that decide for themselves are judged whatever the namespace says.
+  assert.deepEqual(messages(nsUnknown), [
+    "Deployment tools/out on cluster a opts out of ambient (istio.io/dataplane-mode=none): it speaks plaintext",
+    "Deployment tools/in on cluster a uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network",
+  ]);
+  assert.equal(nsUnknown.unknown.length, 1);
+  assert.match(nsUnknown.unknown[0], /the istio\.io\/dataplane-mode label of namespace tools on cluster a, which decides whether Deployment tools\/mcp is in the mesh/);
+  // A pod's own label not known yet in an unenrolled namespace (before: counted as outside the mesh, a violation).
+  const podUnknown = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("rag", {}), workload("rag", "retriever", { labels: { [mode]: UNKNOWN } })]);
+  assert.deepEqual(messages(podUnknown), []);
+  assert.match(podUnknown.unknown[0], /the istio\.io\/dataplane-mode label of Deployment rag\/retriever on cluster a/);
+  // ... and in an enrolled one (before: taken as not opting out, a silent pass).
+  const optOutUnknown = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("agents"), workload("agents", "bot", { labels: { [mode]: UNKNOWN } }), workload("agents", "host", { labels: { [mode]: UNKNOWN }, hostNetwork: true })]);
+  // Escaping capture is a violation whether the pod opted out or not: no need to wait for its label.
+  assert.deepEqual(messages(optOutUnknown), ["Deployment agents/host on cluster a uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network"]);
+  assert.equal(optOutUnknown.unknown.length, 1);
+  assert.match(optOutUnknown.unknown[0], /the istio\.io\/dataplane-mode label of Deployment agents\/bot on cluster a/);
+  // Known: an unenrolled namespace still fails for the pods known to be outside, beside one not known yet.
+  const mixed = await runStack(meshMtlsStrict, [...strictMesh(), ambientNs("rag", {}), workload("rag", "retriever"), workload("rag", "indexer", { labels: { [mode]: UNKNOWN } })]);
+  assert.match(messages(mixed)[0], /namespace rag on cluster a has istio\.io\/dataplane-mode=unset, not ambient: its 1 workload\(s\) are outside the mesh/);
+  assert.equal(mixed.unknown.length, 1);
+});
