@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, meta, T } from "./k8s";
-import { list } from "./values";
+import { list, probe } from "./values";
 
 export interface Source {
   principals?: string[];
@@ -123,17 +123,28 @@ export interface GatewayProxy {
  */
 const BARE_NAME_CLASSES = new Set(["istio-waypoint", "istio-east-west", "istio-agentgateway", "agentgateway"]);
 
-/** The proxies of the stack's Gateways, by identity. */
+/** The proxies of the stack's Gateways, by identity (Gateways whose class is not known yet: {@link gatewaysOfUnknownClass}). */
 export function gatewayProxies(resources: PolicyResource[]): Map<string, GatewayProxy> {
   const out = new Map<string, GatewayProxy>();
   for (const r of resources.filter((x) => isGateway(x.type))) {
     const m = meta(r.props);
-    const cls: string | undefined = r.props.spec?.gatewayClassName;
+    const read = probe(() => r.props.spec?.gatewayClassName as string | undefined);
+    const cls = read.known ? read.value : undefined;
     if (!cls) continue;
     const identity = BARE_NAME_CLASSES.has(cls) ? `${m.namespace}/${m.name}` : `${m.namespace}/${m.name}-${cls}`;
     out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: m.labels });
   }
   return out;
+}
+
+/** Gateways whose class this preview cannot read: whether their controller suffixes the proxy's ServiceAccount is not known. */
+export function gatewaysOfUnknownClass(resources: PolicyResource[]): { namespace: string; name: string }[] {
+  return resources.filter((r) => isGateway(r.type) && !probe(() => r.props.spec?.gatewayClassName).known).map((r) => ({ namespace: meta(r.props).namespace, name: meta(r.props).name }));
+}
+
+/** Whether `namespace/serviceAccount` may be the proxy identity of one of these Gateways (`<name>` or `<name>-<class>`). */
+export function mayBeProxyOf(id: string, gateways: { namespace: string; name: string }[]): boolean {
+  return gateways.some((g) => id === `${g.namespace}/${g.name}` || id.startsWith(`${g.namespace}/${g.name}-`));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, knownServiceAccounts, parsePrincipal, targetRefsOf } from "../lib/authz";
-import { byCluster, dig, helmChartName, isAuthorizationPolicy, isGateway, isHelmInstall, meta } from "../lib/k8s";
-import { configWithDefaults, list, probe } from "../lib/values";
+import { AuthzSpec, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, parsePrincipal, Rule, targetRefsOf } from "../lib/authz";
+import { byCluster, cannotJudge, dig, helmChartName, isAuthorizationPolicy, isGateway, isHelmInstall, meta } from "../lib/k8s";
+import { configWithDefaults, everyTri, list, probe, Tri } from "../lib/values";
 
 interface Config {
   /** `namespace/serviceAccount` created by controllers outside this stack that policies may name. */
@@ -10,21 +10,21 @@ interface Config {
 const defaults: Config = { allowedServiceAccounts: [] };
 
 /**
- * Whether every target of the policy is a Gateway Istio deploys as an ingress (class `istio`).
- * Istio keeps those out of the ambient data plane (`istio.io/dataplane-mode: none`), so in-mesh
- * callers reach their Envoy in plaintext, and a gateway's Envoy matches principals (and the
- * namespaces derived from them) only against a TLS peer certificate: only waypoints read the
+ * Whether every target of the policy is a Gateway Istio deploys as an ingress (class `istio`), and
+ * their names. Istio keeps those out of the ambient data plane (`istio.io/dataplane-mode: none`),
+ * so in-mesh callers reach their Envoy in plaintext, and a gateway's Envoy matches principals (and
+ * the namespaces derived from them) only against a TLS peer certificate: only waypoints read the
  * HBONE peer identity (istio/istio 1.30.3 pilot/pkg/networking/core/listener_builder.go).
+ * "unknown" while a target's class is not known in this preview.
  */
-function targetsIstioIngressOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[]): string[] | undefined {
-  const refs = targetRefsOf(spec);
-  if (refs.length === 0) return undefined;
-  const names = refs.map((ref) => {
-    if (ref.kind !== "Gateway") return undefined;
+function targetsIstioIngressOnly(refs: { kind: string; name: string }[], namespace: string, resources: PolicyResource[]): { only: Tri; names: string[] } {
+  if (refs.length === 0) return { only: false, names: [] };
+  const only = everyTri(refs, (ref) => {
+    if (ref.kind !== "Gateway") return false;
     const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
-    return gw?.props.spec?.gatewayClassName === "istio" ? ref.name : undefined;
+    return !!gw && gw.props.spec?.gatewayClassName === "istio";
   });
-  return names.every((n): n is string => !!n) ? names : undefined;
+  return { only, names: refs.map((ref) => ref.name) };
 }
 
 /**
@@ -49,55 +49,80 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const { allowedServiceAccounts } = configWithDefaults(args, defaults);
+    const k8s = args.resources.filter((r) => r.type.startsWith("kubernetes:"));
     // One mesh, one identity namespace: a principal may name a ServiceAccount of any cluster.
-    const known = knownServiceAccounts(args.resources.filter((r) => r.type.startsWith("kubernetes:")));
+    const known = knownServiceAccounts(k8s);
     for (const sa of allowedServiceAccounts) known.add(sa);
+    // A Gateway whose class is not known yet has a proxy identity not known yet either.
+    const unknownClass = gatewaysOfUnknownClass(k8s);
     const trustDomains = new Set<string>();
+    // istiod releases whose trust domain this preview cannot read: a principal outside the known ones may be in theirs.
+    const unknownTrustDomains: string[] = [];
     for (const r of args.resources) {
       if (!isHelmInstall(r.type)) continue;
+      const chart = probe(() => helmChartName(r.props));
       const td = probe(() => dig(r.props.values, "meshConfig.trustDomain"));
       if (td.known && typeof td.value === "string") trustDomains.add(td.value);
       // istiod without meshConfig.trustDomain uses the chart's default.
-      else if (td.known && td.value === undefined && helmChartName(r.props) === "istiod") trustDomains.add("cluster.local");
+      else if (td.known && td.value === undefined && chart.known && chart.value === "istiod") trustDomains.add("cluster.local");
+      else if (!td.known && (!chart.known || chart.value === "istiod")) unknownTrustDomains.push(`the trust domain of Helm release ${r.name}`);
     }
-    for (const [, resources] of byCluster(args.resources)) {
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
+    for (const [cluster, resources] of byCluster(args.resources)) {
       for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
-        const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
-        if (!read.known) continue;
         const { namespace, name } = meta(r.props);
-        const istioIngress = targetsIstioIngressOnly(read.value, namespace, resources);
-        for (const [i, rule] of list(read.value.rules).entries()) {
+        const policy = `AuthorizationPolicy ${namespace}/${name}`;
+        // Rules and targets read apart: an unknown selector or target hides no principal.
+        const rules = probe(() => JSON.parse(JSON.stringify(r.props.spec?.rules ?? [])) as Rule[]);
+        if (!rules.known) {
+          pending.push(`the rules of ${policy} on cluster ${cluster}`);
+          continue;
+        }
+        const refs = probe(() => targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec));
+        const istioIngress = refs.known ? targetsIstioIngressOnly(refs.value, namespace, resources) : { only: "unknown" as Tri, names: [] };
+        for (const [i, rule] of list(rules.value).entries()) {
           const byIdentity = list(rule.from).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
-          if (istioIngress && byIdentity.length) {
+          if (byIdentity.length && istioIngress.only === true) {
             report(
-              `AuthorizationPolicy ${namespace}/${name} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Gateway ${istioIngress.join(", ")} (class istio), which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
+              `${policy} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Gateway ${istioIngress.names.join(", ")} (class istio), which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
               r.urn,
             );
+          } else if (byIdentity.length && istioIngress.only === "unknown") {
+            pending.push(`whether ${policy} on cluster ${cluster} binds only Istio ingress Gateways (its targetRefs or their classes), which decides rule ${i}`);
           }
+          const unknownIdentity = (id: string) => {
+            if (!mayBeProxyOf(id, unknownClass)) return false;
+            pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class is not known yet`);
+            return true;
+          };
           for (const from of list(rule.from)) {
             // Istio 1.30's serviceAccounts: `namespace/name`, or a bare name in the policy's namespace.
             for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {
               if (sa === "*") continue;
               const id = sa.includes("/") ? sa : `${namespace}/${sa}`;
-              if (!known.has(id)) report(`AuthorizationPolicy ${namespace}/${name}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+              if (!known.has(id) && !unknownIdentity(id)) report(`${policy}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
             }
             for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) {
               if (p === "*") continue; // open sources are authorization-sources-restricted's finding
               const parsed = parsePrincipal(p);
               if (!parsed) {
-                report(`AuthorizationPolicy ${namespace}/${name}: principal ${JSON.stringify(p)} is not <trustDomain>/ns/<namespace>/sa/<serviceAccount>`, r.urn);
+                report(`${policy}: principal ${JSON.stringify(p)} is not <trustDomain>/ns/<namespace>/sa/<serviceAccount>`, r.urn);
                 continue;
               }
-              if (trustDomains.size > 0 && !trustDomains.has(parsed.trustDomain)) {
-                report(`AuthorizationPolicy ${namespace}/${name}: principal ${p} is outside the mesh trust domain (${[...trustDomains].join(", ")})`, r.urn);
+              if (!trustDomains.has(parsed.trustDomain)) {
+                if (unknownTrustDomains.length > 0) pending.push(`whether principal ${p} of ${policy} is in the mesh trust domain (${unknownTrustDomains.join(", ")} is not known yet)`);
+                else if (trustDomains.size > 0) report(`${policy}: principal ${p} is outside the mesh trust domain (${[...trustDomains].join(", ")})`, r.urn);
               }
-              if (!known.has(`${parsed.namespace}/${parsed.serviceAccount}`)) {
-                report(`AuthorizationPolicy ${namespace}/${name}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+              const id = `${parsed.namespace}/${parsed.serviceAccount}`;
+              if (!known.has(id) && !unknownIdentity(id)) {
+                report(`${policy}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
               }
             }
           }
         }
       }
     }
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -491,3 +491,34 @@ test("workload-namespaces-authorized: an action, selector or pod labels unknown 
   const known = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", { app: "epp" }), selectorPolicy]);
   assert.deepEqual([known.violations.map((v) => v.message), known.unknown], [["Deployment inference/vllm on cluster a is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity"], []]);
 });
+
+test("authorization-principals-known: a policy, trust domain or gateway class unknown in a preview is can't judge, and hides no known finding", async () => {
+  const istiod = (cluster: string, trustDomain: unknown) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain } } }, cluster);
+  const base = [istiod("a", "cluster.local"), sa("agents", "research-agent-v1")];
+  const typo = "cluster.local/ns/agents/sa/research-agnet-v1";
+  const typoMessage = `AuthorizationPolicy inference/typo: principal ${typo} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`;
+  // A policy not known yet (before: skipped, a silent pass).
+  const unread = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "callers", UNKNOWN as unknown as Record<string, unknown>), ap("inference", "typo", allowFrom(typo))]);
+  assert.deepEqual(unread.violations.map((v) => v.message), [typoMessage]);
+  assert.match(unread.unknown[0], /the rules of AuthorizationPolicy inference\/callers on cluster a/);
+  // A selector not known yet cannot change what its principals name (before: the whole policy was skipped).
+  const selector = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "typo", { ...allowFrom(typo), selector: UNKNOWN })]);
+  assert.deepEqual([selector.violations.map((v) => v.message), selector.unknown], [[typoMessage], []]);
+  // An istiod trust domain not known yet may be the principal's (before: outside the known one, a violation).
+  const td = await runStack(authorizationPrincipalsKnown, [...base, istiod("b", UNKNOWN), ap("inference", "callers", allowFrom("corp.example/ns/agents/sa/research-agent-v1"))]);
+  assert.deepEqual(td.violations, []);
+  assert.match(td.unknown[0], /whether principal corp\.example\/ns\/agents\/sa\/research-agent-v1 of AuthorizationPolicy inference\/callers is in the mesh trust domain/);
+  // A Gateway whose class is not known yet: its proxy identity is not known either (before: the whole policy crashed
+  // to "can't run", hiding the typo), and a policy bound to it may bind an Istio ingress.
+  const mystery = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "inference-gw-edge", { metadata: { name: "edge", namespace: "inference" }, spec: { gatewayClassName: UNKNOWN, listeners: [] } });
+  const toEdge = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" }], rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] } }] }] };
+  const gwClass = await runStack(authorizationPrincipalsKnown, [...base, mystery, ap("agents", "edge-proxy", allowFrom("cluster.local/ns/inference/sa/edge-istio")), ap("inference", "typo", allowFrom(typo)), ap("inference", "edge", toEdge)]);
+  assert.deepEqual(gwClass.violations.map((v) => v.message), [typoMessage]);
+  assert.match(gwClass.unknown[0], /whether inference\/edge-istio, named by AuthorizationPolicy agents\/edge-proxy, is the proxy of a Gateway whose class is not known yet/);
+  assert.match(gwClass.unknown[0], /whether AuthorizationPolicy inference\/edge on cluster a binds only Istio ingress Gateways/);
+  // Known: with the class known, the same principal is the violation it was.
+  const istioEdge = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "inference-gw-edge", { metadata: { name: "edge", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [] } });
+  const known = await runStack(authorizationPrincipalsKnown, [...base, istioEdge, ap("inference", "edge", toEdge)]);
+  assert.deepEqual(known.unknown, []);
+  assert.match(known.violations[0].message, /AuthorizationPolicy inference\/edge rule 0: names callers by principals, but it binds only Gateway edge \(class istio\)/);
+});
