@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, targetRefsOf } from "../lib/authz";
-import { byCluster, isAuthorizationPolicy, isGateway, meta } from "../lib/k8s";
-import { configWithDefaults, list, probe } from "../lib/values";
+import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Rule, targetRefsOf } from "../lib/authz";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isGateway, meta } from "../lib/k8s";
+import { configWithDefaults, everyTri, list, probe, tri, Tri } from "../lib/values";
 
 interface Config {
   /** Gateway classes whose Gateways take traffic from outside the mesh. */
@@ -19,11 +19,10 @@ function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): stri
   return `callers are named only by ${by.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
 }
 
-/** Whether every targetRef of the policy is an ingress Gateway of this cluster. */
-function targetsIngressOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[], classes: string[]): boolean {
-  const refs = targetRefsOf(spec);
+/** Whether every targetRef of the policy is an ingress Gateway of this cluster ("unknown" while a target's class is not known). */
+function targetsIngressOnly(refs: { kind: string; name: string }[], namespace: string, resources: PolicyResource[], classes: string[]): Tri {
   if (refs.length === 0) return false;
-  return refs.every((ref) => {
+  return everyTri(refs, (ref) => {
     if (ref.kind !== "Gateway") return false;
     const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
     return !!gw && classes.includes(gw.props.spec?.gatewayClassName);
@@ -57,30 +56,50 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const { ingressGatewayClasses, requirePrincipals } = configWithDefaults(args, defaults);
-    for (const [, resources] of byCluster(args.resources)) {
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
+    for (const [cluster, resources] of byCluster(args.resources)) {
       for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
-        const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
-        if (!read.known) continue;
-        const spec = read.value;
-        if (actionOf(spec) !== "ALLOW") continue;
         const { namespace, name } = meta(r.props);
+        const policy = `AuthorizationPolicy ${namespace}/${name}`;
+        // Action, rules and targets read apart: a value not known yet decides only what it can change.
+        const action = probe(() => actionOf({ action: r.props.spec?.action } as AuthzSpec));
+        if (action.known && action.value !== "ALLOW") continue;
+        const read = probe(() => list(JSON.parse(JSON.stringify(r.props.spec?.rules ?? [])) as Rule[]));
+        if (!read.known) {
+          pending.push(`the rules of ${policy} on cluster ${cluster}`);
+          continue;
+        }
         // An ALLOW policy without rules (`spec: {}`, Istio's allow-nothing) never matches: deny-all.
-        const rules = list(spec.rules);
+        const rules = read.value;
         if (rules.length === 0) continue;
-        const ingress = targetsIngressOnly(spec, namespace, resources, ingressGatewayClasses);
+        // A finding counts only for an ALLOW policy: with the action not known yet it is can't judge.
+        const finding = (message: string) => (action.known ? report(message, r.urn) : pending.push(`the action of ${policy} on cluster ${cluster}, which decides: ${message}`));
+        let ingress: Tri | undefined;
+        const isIngress = () =>
+          (ingress ??= tri(() => targetsIngressOnly(targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec), namespace, resources, ingressGatewayClasses)));
         rules.forEach((rule, i) => {
           const from = list(rule.from);
           if (from.length === 0) {
-            report(`AuthorizationPolicy ${namespace}/${name} rule ${i}: ALLOW without from: every caller is allowed`, r.urn);
+            finding(`${policy} rule ${i}: ALLOW without from: every caller is allowed`);
             return;
           }
           from.forEach((f, j) => {
-            if (ingress && isUnauthenticatedOnly(f.source)) return;
+            // Only ingress Gateways may admit callers without a mesh identity.
+            if (isUnauthenticatedOnly(f.source)) {
+              const onIngress = isIngress();
+              if (onIngress === true) return;
+              if (onIngress === "unknown") {
+                pending.push(`whether ${policy} on cluster ${cluster} binds only ingress Gateways (its targetRefs or their classes), which decides rule ${i} from ${j}`);
+                return;
+              }
+            }
             const why = openness(f.source) ?? (requirePrincipals && f.source ? coarseSource(f.source) : undefined);
-            if (why) report(`AuthorizationPolicy ${namespace}/${name} rule ${i} from ${j}: ${why}`, r.urn);
+            if (why) finding(`${policy} rule ${i} from ${j}: ${why}`);
           });
         });
       }
     }
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -522,3 +522,30 @@ test("authorization-principals-known: a policy, trust domain or gateway class un
   assert.deepEqual(known.unknown, []);
   assert.match(known.violations[0].message, /AuthorizationPolicy inference\/edge rule 0: names callers by principals, but it binds only Gateway edge \(class istio\)/);
 });
+
+test("authorization-sources-restricted: an action, rules or gateway class unknown in a preview is can't judge for what it decides; known findings stand", async () => {
+  const open = { rules: [{ to: [{ operation: { ports: ["8080"] } }] }] };
+  const openMessage = "AuthorizationPolicy tools/open rule 0: ALLOW without from: every caller is allowed";
+  // A policy not known yet (before: skipped, a silent pass).
+  const unread = await runStack(authorizationSourcesRestricted, [ap("tools", "unread", UNKNOWN as unknown as Record<string, unknown>), ap("tools", "open", open)]);
+  assert.deepEqual(unread.violations.map((v) => v.message), [openMessage]);
+  assert.match(unread.unknown[0], /the rules of AuthorizationPolicy tools\/unread on cluster a/);
+  // An action not known yet: an open rule is a finding only for ALLOW (before: the whole policy was skipped).
+  const action = await runStack(authorizationSourcesRestricted, [ap("tools", "open", { ...open, action: UNKNOWN })]);
+  assert.deepEqual(action.violations, []);
+  assert.match(action.unknown[0], /the action of AuthorizationPolicy tools\/open on cluster a, which decides: .*ALLOW without from/);
+  // Unknowns that cannot change the verdict block nothing: restricted rules pass whatever the action,
+  // and an open rule fails whatever the selector.
+  const restricted = await runStack(authorizationSourcesRestricted, [ap("tools", "named", { ...allowFrom("cluster.local/ns/agents/sa/bot"), action: UNKNOWN })]);
+  assert.deepEqual([restricted.violations, restricted.unknown], [[], []]);
+  const selector = await runStack(authorizationSourcesRestricted, [ap("tools", "open", { ...open, selector: UNKNOWN })]);
+  assert.deepEqual([selector.violations.map((v) => v.message), selector.unknown], [[openMessage], []]);
+  // Unauthenticated callers at a Gateway whose class is not known yet: it may be an ingress (before: the class read crashed the policy).
+  const ingress = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
+  const edge = (gatewayClassName: unknown) => on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "inference-gw-edge", { metadata: { name: "edge", namespace: "inference" }, spec: { gatewayClassName, listeners: [] } });
+  const unknownClass = await runStack(authorizationSourcesRestricted, [edge(UNKNOWN), ap("inference", "callers", ingress), ap("tools", "open", open)]);
+  assert.deepEqual(unknownClass.violations.map((v) => v.message), [openMessage]);
+  assert.match(unknownClass.unknown[0], /whether AuthorizationPolicy inference\/callers on cluster a binds only ingress Gateways/);
+  // Known: at a waypoint the same source is the violation it was.
+  assert.equal((await runStack(authorizationSourcesRestricted, [edge("istio-waypoint"), ap("inference", "callers", ingress)])).violations.length, 1);
+});
