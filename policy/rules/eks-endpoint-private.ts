@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { configWithDefaults, list, orUnknown } from "../lib/values";
+import { cannotJudge } from "../lib/k8s";
+import { configWithDefaults, list, probe, tri, Tri } from "../lib/values";
 
 interface Config {
   /** The stack's `policy.allowPublicApiEndpoints`: whether EKS API endpoints may be public. */
@@ -44,25 +45,40 @@ export const eksEndpointPrivate: ResourceValidationPolicy = {
     },
   },
   validateResource: (args, report) => {
-    let isPublic: boolean;
-    let cidrs: string[];
+    // Read as known or not: an endpoint whose publicness or ranges are not known in this preview
+    // (computed from another resource) is neither private nor open to the world yet.
+    let isPublic: Tri;
+    let cidrList: () => unknown;
     if (args.type === "eks:index:Cluster") {
       // @pulumi/eks defaults endpointPublicAccess to true.
-      isPublic = orUnknown(() => args.props.endpointPublicAccess !== false, false);
-      cidrs = orUnknown(() => list(args.props.publicAccessCidrs as string[]), []);
+      isPublic = tri(() => args.props.endpointPublicAccess !== false);
+      cidrList = () => args.props.publicAccessCidrs;
     } else if (args.type === "aws:eks/cluster:Cluster") {
       // The EKS API defaults endpointPublicAccess to true.
-      isPublic = orUnknown(() => args.props.vpcConfig?.endpointPublicAccess !== false, false);
-      cidrs = orUnknown(() => list(args.props.vpcConfig?.publicAccessCidrs as string[]), []);
+      isPublic = tri(() => args.props.vpcConfig?.endpointPublicAccess !== false);
+      cidrList = () => args.props.vpcConfig?.publicAccessCidrs;
     } else {
       return;
     }
-    if (!isPublic) return;
+    if (isPublic === false) return;
+    const pending: string[] = [];
+    // A finding that holds only if the endpoint is public: can't judge while that is not known.
+    const finding = (message: string) => (isPublic === true ? report(message) : pending.push(`endpointPublicAccess of EKS cluster ${args.name}, which decides: ${message}`));
     const { allowPublicApiEndpoints } = configWithDefaults(args, defaults);
     if (!allowPublicApiEndpoints) {
-      report(`EKS cluster ${args.name} has a public API endpoint but the stack forbids them; set endpointPublicAccess: false`);
-    } else if (cidrs.length === 0 || cidrs.some((c) => openCidrs.has(c)) || coversAllIpv4(cidrs)) {
-      report(`EKS cluster ${args.name} has a public API endpoint open to ${cidrs.length ? cidrs.join(", ") : "0.0.0.0/0 (the default)"}; restrict publicAccessCidrs`);
+      finding(`EKS cluster ${args.name} has a public API endpoint but the stack forbids them; set endpointPublicAccess: false`);
+    } else {
+      const read = probe(() => list(cidrList() as string[]));
+      // Ranges read one by one: one known to open the endpoint (or known ones covering everything) decides whatever the others are.
+      const entries = read.known ? Array.from({ length: read.value.length }, (_, i) => probe(() => read.value[i])) : [];
+      const cidrs = entries.flatMap((e) => (e.known && typeof e.value === "string" ? [e.value] : []));
+      const unknown = !read.known || entries.some((e) => !e.known);
+      if (read.known && (entries.length === 0 || cidrs.some((c) => openCidrs.has(c)) || coversAllIpv4(cidrs))) {
+        finding(`EKS cluster ${args.name} has a public API endpoint open to ${entries.length ? cidrs.join(", ") : "0.0.0.0/0 (the default)"}; restrict publicAccessCidrs`);
+      } else if (unknown) {
+        pending.push(`publicAccessCidrs of EKS cluster ${args.name}`);
+      }
     }
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

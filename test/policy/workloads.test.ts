@@ -327,3 +327,27 @@ test("sensitive-values-secret: auth-provider tokens and secrets, and secret exec
   const fixed = await sensitiveValuesSecret.remediateResource!(resourceArgs({ type: "pulumi:providers:kubernetes", props: { kubeconfig: execEnv }, provider: null }));
   assert.ok((fixed as any).kubeconfig instanceof Secret);
 });
+
+test("eks-endpoint-private: an endpoint setting or range unknown in a preview is can't judge, not private nor open", async () => {
+  const eks = (props: Record<string, unknown>) => ({ type: "eks:index:Cluster", name: "use1-eks", props, provider: null });
+  const aws = (vpcConfig: Record<string, unknown>) => ({ type: "aws:eks/cluster:Cluster", name: "raw", props: { vpcConfig }, provider: null });
+  // Publicness not known yet (before: taken as private, a silent pass).
+  const publicness = await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: UNKNOWN }), aws({ endpointPublicAccess: UNKNOWN })], null);
+  assert.deepEqual(publicness.violations, []);
+  assert.equal(publicness.unknown.length, 2);
+  assert.match(publicness.unknown[0], /endpointPublicAccess of EKS cluster use1-eks, which decides: .*public API endpoint but the stack forbids them/);
+  // Ranges not known yet (before: taken as none, "open to 0.0.0.0/0 (the default)", a violation).
+  const allowed = { allowPublicApiEndpoints: true };
+  const ranges = await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: true, publicAccessCidrs: UNKNOWN }), eks({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", UNKNOWN] })], allowed);
+  assert.deepEqual(ranges.violations, []);
+  assert.equal(ranges.unknown.length, 2);
+  assert.match(ranges.unknown[0], /publicAccessCidrs of EKS cluster use1-eks/);
+  // Unknowns that cannot change the verdict block nothing: a known open range fails beside an unknown one,
+  // a known private endpoint passes whatever its ranges.
+  const open = await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0", UNKNOWN] }), eks({ endpointPublicAccess: false, publicAccessCidrs: UNKNOWN })], allowed);
+  assert.deepEqual(open.unknown, []);
+  assert.equal(open.violations.length, 1);
+  assert.match(open.violations[0].message, /open to 0\.0\.0\.0\/0; restrict publicAccessCidrs/);
+  // Known: a public endpoint the stack forbids is still reported.
+  assert.match((await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: UNKNOWN }), null)).violations[0].message, /public API endpoint but the stack forbids them/);
+});
