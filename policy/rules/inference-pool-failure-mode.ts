@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isInferencePool, isKind, meta } from "../lib/k8s";
-import { orUnknown } from "../lib/values";
+import { cannotJudge, isInferencePool, isKind, meta } from "../lib/k8s";
+import { orUnknown, probe } from "../lib/values";
 
 const failureModes = new Set(["FailOpen", "FailClose"]);
 
@@ -20,12 +20,17 @@ export const inferencePoolFailureMode: ResourceValidationPolicy = {
     if (!isInferencePool(args.type)) return;
     const alpha = isKind(args.type, "inference.networking.x-k8s.io", "InferencePool");
     const field = alpha ? "extensionRef" : "endpointPickerRef";
-    const ref = orUnknown(() => args.props.spec?.[field] as { failureMode?: unknown } | undefined, null);
-    // Unknown during preview: decided on the next run. No picker at all: inference-pool-epp reports it.
-    if (ref === null || ref === undefined) return;
-    const mode = orUnknown(() => ref.failureMode, null);
-    if (mode === null || failureModes.has(String(mode))) return;
-    const { namespace, name } = orUnknown(() => meta(args.props), { namespace: "?", name: args.name });
-    report(`InferencePool ${namespace}/${name}: ${field}.failureMode is ${mode === undefined ? "unset" : JSON.stringify(mode)}; choose FailOpen or FailClose explicitly (the API server would default it to FailClose)`);
+    const { namespace, name } = { namespace: orUnknown(() => meta(args.props).namespace, "?"), name: orUnknown(() => meta(args.props).name, args.name) };
+    // A picker reference or failure mode computed from another resource may be anything: can't
+    // judge until it is known (before, the rule passed it).
+    const ref = probe(() => args.props.spec?.[field] as { failureMode?: unknown } | undefined);
+    if (!ref.known) cannotJudge([`${field} of InferencePool ${namespace}/${name}`]);
+    // No picker at all: inference-pool-epp reports it.
+    if (ref.value === null || ref.value === undefined) return;
+    const pickerRef = ref.value;
+    const mode = probe(() => pickerRef.failureMode);
+    if (!mode.known) cannotJudge([`${field}.failureMode of InferencePool ${namespace}/${name}`]);
+    if (failureModes.has(String(mode.value))) return;
+    report(`InferencePool ${namespace}/${name}: ${field}.failureMode is ${mode.value === undefined ? "unset" : JSON.stringify(mode.value)}; choose FailOpen or FailClose explicitly (the API server would default it to FailClose)`);
   },
 };

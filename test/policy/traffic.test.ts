@@ -410,9 +410,10 @@ test("inference-pool-failure-mode: judged on the inputs, where a missing failure
   assert.match((await runResource(inferencePoolFailureMode, input({ ...ref, failureMode: "FailSometimes" }))).violations[0].message, /failureMode is "FailSometimes"/);
   const alpha = await runResource(inferencePoolFailureMode, input({ name: "llama-v1-epp", portNumber: 9002 }, "kubernetes:inference.networking.x-k8s.io/v1alpha2:InferencePool"));
   assert.match(alpha.violations[0].message, /extensionRef\.failureMode is unset/);
-  // Unknown in a preview: decided on the next run.
+  // Unknown in a preview: can't judge (the next run decides), neither a pass nor a violation.
   const unknown = await runResource(inferencePoolFailureMode, input({ ...ref, failureMode: UNKNOWN }));
-  assert.deepEqual([unknown.violations, unknown.unknown], [[], []]);
+  assert.deepEqual(unknown.violations, []);
+  assert.equal(unknown.unknown.length, 1);
   // The stack policy reads outputs, where the API server has filled in FailClose: not its business.
   assert.deepEqual((await runStack(inferencePoolEpp, eppStack(eppRule("SIMPLE")).map((r, i) => (i === 0 ? pool(undefined) : r)))).violations, []);
 });
@@ -465,4 +466,17 @@ test("gateway-listeners-tls: a class, annotation, listener list or policy unknow
   assert.deepEqual(failing.unknown, []);
   assert.match(failing.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy callers admits .* NetworkPolicy gw admits addresses outside the cluster on it/);
   assert.deepEqual(await runStack(gatewayListenersTls, [gateway("mystery", UNKNOWN, [https])]), { violations: [], unknown: [], notApplicable: [] });
+});
+
+test("inference-pool-failure-mode: a picker reference or failure mode unknown in a preview is can't judge, not a pass", async () => {
+  const POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
+  const input = (ref: unknown, name = "llama-v1") => ({ type: POOL, name, props: { metadata: { name, namespace: "inference" }, spec: { selector: servers, targetPorts: [{ number: 8000 }], endpointPickerRef: ref } } });
+  const ref = { kind: "Service", name: "llama-v1-epp", port: { number: 9002 } };
+  // Before: both passed silently ("decided on the next run").
+  const preview = await runResource(inferencePoolFailureMode, [input(UNKNOWN), input({ ...ref, failureMode: UNKNOWN }, "llama-v2"), input(ref, "llama-v3")]);
+  assert.deepEqual(preview.unknown.map((u) => u.replace(/^.*<|>.*$/g, "")), ["endpointPickerRef of InferencePool inference/llama-v1", "endpointPickerRef.failureMode of InferencePool inference/llama-v2"]);
+  // Known: the pool that left it unset is still reported beside them.
+  assert.deepEqual(preview.violations.map((v) => v.message), ["InferencePool inference/llama-v3: endpointPickerRef.failureMode is unset; choose FailOpen or FailClose explicitly (the API server would default it to FailClose)"]);
+  // Unknowns elsewhere in the reference do not block a known choice.
+  assert.deepEqual(await runResource(inferencePoolFailureMode, input({ ...ref, name: UNKNOWN, failureMode: "FailClose" })), { violations: [], unknown: [], notApplicable: [] });
 });
