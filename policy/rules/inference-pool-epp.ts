@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, containersOf, gatewayPodLabels, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, cannotJudge, containersOf, gatewayPodLabels, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
-import { configWithDefaults, list, probe } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 
 interface Config {
   rootNamespace: string;
@@ -23,25 +23,38 @@ interface PoolView {
   portField: string;
 }
 
+/** Each field is read when used: a selector not known in a preview does not hide the picker reference. */
 function poolView(type: string, spec: Record<string, any>): PoolView {
   if (isKind(type, "inference.networking.x-k8s.io", "InferencePool")) {
-    const ref = spec.extensionRef;
     return {
-      selector: spec.selector ?? {},
+      get selector() {
+        return spec.selector ?? {};
+      },
       selectorField: "spec.selector",
-      targetPorts: spec.targetPortNumber === undefined ? [] : [spec.targetPortNumber],
+      get targetPorts() {
+        return spec.targetPortNumber === undefined ? [] : [spec.targetPortNumber];
+      },
       pickerField: "extensionRef",
-      picker: ref && { name: ref.name, kind: ref.kind, port: ref.portNumber },
+      get picker() {
+        const ref = spec.extensionRef;
+        return ref && { name: ref.name, kind: ref.kind, port: ref.portNumber };
+      },
       portField: "extensionRef.portNumber",
     };
   }
-  const ref = spec.endpointPickerRef;
   return {
-    selector: spec.selector?.matchLabels ?? {},
+    get selector() {
+      return spec.selector?.matchLabels ?? {};
+    },
     selectorField: "spec.selector.matchLabels",
-    targetPorts: list(spec.targetPorts as { number: number }[]).map((t) => t.number),
+    get targetPorts() {
+      return list(spec.targetPorts as { number: number }[]).map((t) => t.number);
+    },
     pickerField: "endpointPickerRef",
-    picker: ref && { name: ref.name, kind: ref.kind, port: ref.port?.number },
+    get picker() {
+      const ref = spec.endpointPickerRef;
+      return ref && { name: ref.name, kind: ref.kind, port: ref.port?.number };
+    },
     portField: "endpointPickerRef.port.number",
   };
 }
@@ -204,28 +217,44 @@ function checkPickerTls(pool: PolicyResource, svcName: string, port: number, res
   }
 }
 
-function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, config: Config, report: Report): void {
+function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, config: Config, report: Report, pending: string[]): void {
   const { namespace, name } = meta(pool.props);
-  const view = poolView(pool.type, pool.props.spec ?? {});
   const where = `InferencePool ${namespace}/${name} on ${cluster}`;
-  checkSelection(pool, view, resources, where, report);
-  const ref = view.picker;
+  // Each check on its own: a value not known in this preview makes only the check that reads it
+  // "can't judge" (before, one unknown value anywhere passed the whole pool).
+  const check = (what: string, run: () => void) => {
+    if (!probe(run).known) pending.push(`${what} of ${where}`);
+  };
+  check("the model servers it selects", () => checkSelection(pool, poolView(pool.type, pool.props.spec ?? {}), resources, where, report));
+  const picker = probe(() => {
+    const view = poolView(pool.type, pool.props.spec ?? {});
+    return { ref: view.picker && { ...view.picker }, pickerField: view.pickerField, portField: view.portField };
+  });
+  if (!picker.known) {
+    pending.push(`the endpoint picker reference of ${where}`);
+    return;
+  }
+  const { ref, pickerField, portField } = picker.value;
   if (!ref?.name) {
-    report(`${where} has no ${view.pickerField}`, pool.urn);
+    report(`${where} has no ${pickerField}`, pool.urn);
     return;
   }
   if (ref.kind !== undefined && ref.kind !== "Service") return; // another picker kind: nothing to wire here
-  const svc = resources.find((r) => r.type === T.service && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
-  if (!svc) {
-    report(`${where}: endpoint picker Service ${namespace}/${ref.name} is not in the stack`, pool.urn);
-  } else if (ref.port === undefined) {
-    report(`${where}: ${view.portField} is required for a Service picker`, pool.urn);
-  } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
-    report(`${where}: Service ${namespace}/${ref.name} does not expose port ${ref.port}`, pool.urn);
-  } else {
-    checkServiceWiring(svc, ref.port, resources, where, report, pool.urn);
-  }
-  if (ref.port !== undefined) checkPickerTls(pool, ref.name, ref.port, resources, config.rootNamespace, where, report);
+  const pickerName = ref.name;
+  check(`the endpoint picker Service ${namespace}/${pickerName}`, () => {
+    const svc = resources.find((r) => r.type === T.service && meta(r.props).name === pickerName && meta(r.props).namespace === namespace);
+    if (!svc) {
+      report(`${where}: endpoint picker Service ${namespace}/${pickerName} is not in the stack`, pool.urn);
+    } else if (ref.port === undefined) {
+      report(`${where}: ${portField} is required for a Service picker`, pool.urn);
+    } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
+      report(`${where}: Service ${namespace}/${pickerName} does not expose port ${ref.port}`, pool.urn);
+    } else {
+      checkServiceWiring(svc, ref.port, resources, where, report, pool.urn);
+    }
+  });
+  const port = ref.port;
+  if (port !== undefined) check(`the TLS its gateways speak to the endpoint picker ${pickerName}`, () => checkPickerTls(pool, pickerName, port, resources, config.rootNamespace, where, report));
 }
 
 /**
@@ -244,11 +273,13 @@ export const inferencePoolEpp: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const config = configWithDefaults(args, defaults);
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
       for (const pool of resources.filter((r) => isInferencePool(r.type))) {
-        const done = probe(() => checkPool(pool, resources, cluster, config, report));
-        if (!done.known) continue; // unknown during preview: decided on the next run
+        if (!probe(() => checkPool(pool, resources, cluster, config, report, pending)).known) pending.push(`InferencePool ${orUnknown(() => meta(pool.props).name, pool.name)} on ${cluster}`);
       }
     }
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -480,3 +480,25 @@ test("inference-pool-failure-mode: a picker reference or failure mode unknown in
   // Unknowns elsewhere in the reference do not block a known choice.
   assert.deepEqual(await runResource(inferencePoolFailureMode, input({ ...ref, name: UNKNOWN, failureMode: "FailClose" })), { violations: [], unknown: [], notApplicable: [] });
 });
+
+test("inference-pool-epp: a value unknown in a preview makes only the check that reads it can't judge; the pool's other checks still report", async () => {
+  const wired = [modelServer(), eppService(), eppPods()];
+  const tlsDisabled = /DestinationRule inference\/llama-v1-epp applies and gives it tls\.mode DISABLE/;
+  // A selector not known yet (before: the whole pool was skipped, its TLS violation with it).
+  const selector = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, UNKNOWN), ...wired, eppRule("DISABLE")]);
+  assert.equal(selector.violations.length, 1);
+  assert.match(selector.violations[0].message, tlsDisabled);
+  assert.match(selector.unknown[0], /the model servers it selects of InferencePool inference\/llama-v1 on a/);
+  // A DestinationRule not known yet may or may not give the port TLS (before: a silent pass).
+  const unreadRule = on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: UNKNOWN });
+  const rule = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, servers, 8001), ...wired, unreadRule]);
+  assert.match(rule.violations[0].message, /target port 8001 is not a containerPort of the selected pods/);
+  assert.match(rule.unknown[0], /the TLS its gateways speak to the endpoint picker llama-v1-epp of InferencePool inference\/llama-v1 on a/);
+  // The picker Service's spec not known yet.
+  const svc = on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: UNKNOWN });
+  const service = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), svc, eppPods(), eppRule("SIMPLE")]);
+  assert.deepEqual(service.violations, []);
+  assert.match(service.unknown[0], /the endpoint picker Service inference\/llama-v1-epp of InferencePool/);
+  // Known: everything wired, nothing pending.
+  assert.deepEqual(await runStack(inferencePoolEpp, [pool("FailOpen"), ...wired, eppRule("SIMPLE")]), { violations: [], unknown: [], notApplicable: [] });
+});
