@@ -5,7 +5,7 @@
  */
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { isUnknownError, probe } from "./values";
+import { probe } from "./values";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -140,19 +140,17 @@ export const isAgentgatewayParameters = (type: string) => isKind(type, "agentgat
  * The pod specs an AgentgatewayParameters lays over the proxy workload it generates: its
  * `deployment` and `daemonSet` overlays are strategic-merge patches of the generated object, so
  * their `spec.template.spec` adds or changes containers (merged by name), tolerations, node
- * selection. Overlays this run cannot read are left out.
+ * selection. `unknown` names the overlays this preview cannot read (a rule cannot judge them).
  */
-export function agentgatewayOverlayPodSpecs(props: Record<string, any>): { overlay: string; spec: Record<string, any> }[] {
-  const out: { overlay: string; spec: Record<string, any> }[] = [];
+export function agentgatewayOverlayPodSpecs(props: Record<string, any>): { specs: { overlay: string; spec: Record<string, any> }[]; unknown: string[] } {
+  const specs: { overlay: string; spec: Record<string, any> }[] = [];
+  const unknown: string[] = [];
   for (const overlay of ["deployment", "daemonSet"]) {
-    try {
-      const spec = props?.spec?.[overlay]?.spec?.template?.spec;
-      if (spec && typeof spec === "object") out.push({ overlay, spec });
-    } catch (err) {
-      if (!isUnknownError(err)) throw err;
-    }
+    const read = probe(() => props?.spec?.[overlay]?.spec?.template?.spec as unknown);
+    if (!read.known) unknown.push(`its ${overlay} overlay`);
+    else if (read.value && typeof read.value === "object") specs.push({ overlay, spec: read.value as Record<string, any> });
   }
-  return out;
+  return { specs, unknown };
 }
 
 /** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */

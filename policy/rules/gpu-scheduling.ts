@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
-import { configWithDefaults, list, probe } from "../lib/values";
+import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
 interface Config {
   /** The extended resource GPUs are requested as. */
@@ -71,27 +71,52 @@ const chartPodValues = new Map<string, { path: string; pods: string }[]>([
 
 /**
  * Judges one pod spec: GPU containers limit the GPU (request = limit) and tolerate the taint;
- * pods without GPUs neither tolerate it nor pin GPU nodes, unless `allowed`.
+ * pods without GPUs neither tolerate it nor pin GPU nodes, unless `allowed`. Each value is read
+ * as known or not: a verdict that depends on one not known in this preview goes to `pending`.
  */
-function judgePodSpec(what: string, spec: Record<string, any>, containers: Container[], config: Config, allowed: boolean, report: (message: string) => void): void {
-  let usesGpu = false;
-  for (const c of containers) {
-    const limit = gpuCount(c.resources?.limits?.[config.gpuResource]);
-    const request = gpuCount(c.resources?.requests?.[config.gpuResource]);
-    if (limit > 0 || request > 0) usesGpu = true;
-    if (request > 0 && limit === 0) report(`${what} container ${c.name} requests ${config.gpuResource} without a limit; set resources.limits["${config.gpuResource}"]`);
-    if (request > 0 && limit > 0 && request !== limit) report(`${what} container ${c.name}: ${config.gpuResource} request ${request} differs from limit ${limit}`);
+function judgePodSpec(what: string, spec: Record<string, any>, containers: () => Container[], config: Config, allowed: Tri, report: (message: string) => void, pending: string[]): void {
+  let usesGpu: Tri = false;
+  const list_ = probe(containers);
+  if (!list_.known) usesGpu = "unknown";
+  else {
+    const all = list_.value;
+    for (let i = 0; i < all.length; i++) {
+      const gpu = probe(() => {
+        const c = all[i];
+        return { name: String(c.name), limit: gpuCount(c.resources?.limits?.[config.gpuResource]), request: gpuCount(c.resources?.requests?.[config.gpuResource]) };
+      });
+      if (!gpu.known) {
+        pending.push(`the ${config.gpuResource} resources of ${what} container ${orUnknown(() => all[i].name, `#${i}`)}`);
+        usesGpu = orTri(usesGpu, "unknown");
+        continue;
+      }
+      const { name, limit, request } = gpu.value;
+      if (limit > 0 || request > 0) usesGpu = true;
+      if (request > 0 && limit === 0) report(`${what} container ${name} requests ${config.gpuResource} without a limit; set resources.limits["${config.gpuResource}"]`);
+      if (request > 0 && limit > 0 && request !== limit) report(`${what} container ${name}: ${config.gpuResource} request ${request} differs from limit ${limit}`);
+    }
   }
-  const tolerations = list(spec.tolerations as Toleration[]);
-  const tolerated = tolerations.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue));
-  if (usesGpu && !tolerated) report(`${what} uses GPUs but does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so it cannot schedule on GPU nodes`);
-  if (!usesGpu && tolerated && !allowed) {
-    report(`${what} requests no GPU but tolerates the ${config.gpuTaintKey} taint, so it can take GPU node capacity`);
-  }
-  const selector = gpuNodeSelection(spec, config.gpuTaintKey);
-  if (!usesGpu && selector && !allowed) {
-    report(`${what} selects GPU nodes (${selector}) but requests no ${config.gpuResource}: a GPU workload missing its limits, which would share GPUs unaccounted (or never schedule)`);
-  }
+  const tolerated = tri(() => list(spec.tolerations as Toleration[]).some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue)));
+  const verdict = (fails: Tri, message: string, undecided: string) => {
+    if (fails === true) report(message);
+    else if (fails === "unknown") pending.push(undecided);
+  };
+  verdict(
+    andTri(usesGpu, notTri(tolerated)),
+    `${what} uses GPUs but does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so it cannot schedule on GPU nodes`,
+    `whether ${what} uses GPUs and tolerates the ${config.gpuTaintKey} taint`,
+  );
+  verdict(
+    andTri(notTri(usesGpu), tolerated, notTri(allowed)),
+    `${what} requests no GPU but tolerates the ${config.gpuTaintKey} taint, so it can take GPU node capacity`,
+    `whether ${what} requests a GPU, tolerates the ${config.gpuTaintKey} taint or is an allowed tolerator`,
+  );
+  const selection = probe(() => gpuNodeSelection(spec, config.gpuTaintKey));
+  verdict(
+    andTri(notTri(usesGpu), selection.known ? !!selection.value : "unknown", notTri(allowed)),
+    `${what} selects GPU nodes (${selection.known ? selection.value : ""}) but requests no ${config.gpuResource}: a GPU workload missing its limits, which would share GPUs unaccounted (or never schedule)`,
+    `whether ${what} requests a GPU, selects GPU nodes or is an allowed tolerator`,
+  );
 }
 
 /**
@@ -119,41 +144,58 @@ export const gpuScheduling: ResourceValidationPolicy = {
   },
   validateResource: (args, report) => {
     const config = configWithDefaults(args, defaults);
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
     const isAllowed = (id: string) => config.allowedTolerators.includes(id);
     if (isAgentgatewayParameters(args.type)) {
       // Its deployment/daemonSet overlays patch the proxy pods it generates (allow-listed by the parameters' namespace/name).
       const { namespace, name } = meta(args.props);
-      const resources = probe(() => args.props.spec?.resources as Container["resources"]);
-      for (const { overlay, spec } of agentgatewayOverlayPodSpecs(args.props)) {
-        const containers = [...containersOf(spec), ...(resources.known && resources.value ? [{ name: "(spec.resources)", resources: resources.value }] : [])];
-        judgePodSpec(`AgentgatewayParameters ${namespace}/${name} ${overlay} overlay`, spec, containers, config, isAllowed(`${namespace}/${name}`), report);
+      const what = `AgentgatewayParameters ${namespace}/${name}`;
+      const overlays = agentgatewayOverlayPodSpecs(args.props);
+      pending.push(...overlays.unknown.map((o) => `${o} of ${what}`));
+      // spec.resources sizes the proxy container: a GPU there (or one not known yet) counts for every overlay.
+      const resources: Container = {
+        name: "(spec.resources)",
+        get resources() {
+          return args.props.spec?.resources as Container["resources"];
+        },
+      };
+      for (const { overlay, spec } of overlays.specs) {
+        judgePodSpec(`${what} ${overlay} overlay`, spec, () => [...containersOf(spec), resources], config, isAllowed(`${namespace}/${name}`), report, pending);
       }
-      return;
-    }
-    if (isHelmInstall(args.type)) {
+    } else if (isHelmInstall(args.type)) {
       const chart = probe(() => helmChartName(args.props));
-      const chartName = chart.known ? chart.value : undefined;
-      const places = chartName ? chartPodValues.get(chartName) : undefined;
-      if (!places) return;
+      if (!chart.known) pending.push(`the chart of Helm release ${args.name} (whose pod values may be judged)`);
+      const places = chart.known && chart.value ? chartPodValues.get(chart.value) : undefined;
       const release = probe(() => (args.props.name as string | undefined) ?? args.name);
       const namespace = probe(() => (args.props.namespace as string | undefined) ?? "default");
       const releaseName = release.known ? release.value : args.name;
       const id = `${namespace.known ? namespace.value : "?"}/${releaseName}`;
-      for (const { path, pods } of places) {
-        const at = probe(() => (path ? dig(args.props.values, path) : args.props.values) as Record<string, any> | undefined);
-        if (!at.known || !at.value || typeof at.value !== "object") continue;
-        const spec = probe(() => ({ tolerations: at.value!.tolerations, nodeSelector: at.value!.nodeSelector, affinity: at.value!.affinity }));
-        if (!spec.known) continue;
+      // A release whose namespace or name is not known yet may be allow-listed, unless nothing is.
+      const allowed: Tri = release.known && namespace.known ? isAllowed(id) : config.allowedTolerators.length === 0 ? false : "unknown";
+      for (const { path, pods } of places ?? []) {
         const where = path ? `values.${path}` : "values";
-        judgePodSpec(`Helm release ${id} (chart ${chartName}) ${pods} pod spec (${where})`, spec.value, [], config, isAllowed(id), report);
+        const what = `Helm release ${id} (chart ${chart.known ? chart.value : "?"}) ${pods} pod spec (${where})`;
+        const at = probe(() => (path ? dig(args.props.values, path) : args.props.values) as Record<string, any> | undefined);
+        if (!at.known) {
+          pending.push(`${what}`);
+          continue;
+        }
+        if (!at.value || typeof at.value !== "object") continue;
+        const values = at.value;
+        const spec = { tolerations: undefined, nodeSelector: undefined, affinity: undefined } as Record<string, any>;
+        // Each read when judged: an unknown affinity does not hide known tolerations.
+        for (const key of Object.keys(spec)) Object.defineProperty(spec, key, { get: () => values[key], enumerable: true });
+        judgePodSpec(what, spec, () => [], config, allowed, report, pending);
       }
-      return;
+    } else if (isWorkload(args.type)) {
+      const spec = podSpecOf(args.type, args.props);
+      if (spec) {
+        const { namespace, name } = meta(args.props);
+        const kind = args.type.split(":").pop();
+        judgePodSpec(`${kind} ${namespace}/${name}`, spec, () => containersOf(spec), config, isAllowed(`${namespace}/${name}`), report, pending);
+      }
     }
-    if (!isWorkload(args.type)) return;
-    const spec = podSpecOf(args.type, args.props);
-    if (!spec) return;
-    const { namespace, name } = meta(args.props);
-    const kind = args.type.split(":").pop();
-    judgePodSpec(`${kind} ${namespace}/${name}`, spec, containersOf(spec), config, isAllowed(`${namespace}/${name}`), report);
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

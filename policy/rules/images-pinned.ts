@@ -119,7 +119,7 @@ export const imagesPinned: ResourceValidationPolicy = {
       const image = probe(() => unpinnedAgentgatewayImage(args.props.spec?.image));
       if (image.known && image.value) report(`${where}: ${image.value}; pin a version tag or digest (or leave tag unset for the controller's own release)`);
       // Overlay containers without an image only patch the generated ones (merged by name).
-      for (const { overlay, spec } of agentgatewayOverlayPodSpecs(args.props)) {
+      for (const { overlay, spec } of agentgatewayOverlayPodSpecs(args.props).specs) {
         for (const c of containersOf(spec)) {
           const ref = probe(() => c.image);
           if (!ref.known || ref.value === undefined || ref.value === null) continue;

@@ -351,3 +351,33 @@ test("eks-endpoint-private: an endpoint setting or range unknown in a preview is
   // Known: a public endpoint the stack forbids is still reported.
   assert.match((await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: UNKNOWN }), null)).violations[0].message, /public API endpoint but the stack forbids them/);
 });
+
+test("gpu-scheduling: resources, tolerations or a release's identity unknown in a preview are can't judge where they decide; known findings stand", async () => {
+  const overlay = (podSpec: unknown) => ({ deployment: { spec: { template: { spec: podSpec } } } });
+  const release = (props: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "agw", chart: "agentgateway", namespace: "istio-system", version: "1.0.0", ...props } });
+  // The proxy's GPU resources not known yet (before: taken as none, "requests no GPU but tolerates", a violation).
+  const resources = await runResource(gpuScheduling, agwParams({ resources: UNKNOWN, ...overlay({ tolerations: [gpuToleration] }) }));
+  assert.deepEqual(resources.violations, []);
+  assert.match(resources.unknown[0], /nvidia\.com\/gpu resources of AgentgatewayParameters agents\/agent-gateway deployment overlay container \(spec\.resources\)/);
+  // An overlay not known yet (before: skipped, a silent pass).
+  const unread = await runResource(gpuScheduling, agwParams({ deployment: { spec: { template: UNKNOWN } } }));
+  assert.match(unread.unknown[0], /its deployment overlay of AgentgatewayParameters agents\/agent-gateway/);
+  // A release whose namespace is not known yet may be the allow-listed one (before: "?/agw", a violation).
+  const allowed = { allowedTolerators: ["istio-system/agw"] };
+  const namespace = await runResource(gpuScheduling, release({ namespace: UNKNOWN, values: { tolerations: [gpuToleration] } }), allowed);
+  assert.deepEqual(namespace.violations, []);
+  assert.match(namespace.unknown[0], /whether Helm release \?\/agw .* is an allowed tolerator/);
+  // ...but with nothing allow-listed it fails whatever its namespace.
+  assert.equal((await runResource(gpuScheduling, release({ namespace: UNKNOWN, values: { tolerations: [gpuToleration] } }))).violations.length, 1);
+  // Chart values or a chart not known yet (before: skipped, silent passes).
+  const values = await runResource(gpuScheduling, [release({ values: { tolerations: UNKNOWN } }), release({ chart: UNKNOWN, values: { tolerations: [gpuToleration] } })]);
+  assert.deepEqual(values.violations, []);
+  assert.equal(values.unknown.length, 2);
+  // One container's resources not known yet hide no other container's finding (before: the rest was not judged).
+  const mixed = await runResource(gpuScheduling, deployment("vllm", { tolerations: [gpuToleration], containers: [{ name: "a", image: "a:1", resources: UNKNOWN }, { name: "b", image: "b:1", resources: { requests: { "nvidia.com/gpu": 1 } } }] }));
+  assert.deepEqual(mixed.violations.map((v) => v.message), ['Deployment inference/vllm container b requests nvidia.com/gpu without a limit; set resources.limits["nvidia.com/gpu"]']);
+  assert.match(mixed.unknown[0], /the nvidia\.com\/gpu resources of Deployment inference\/vllm container a/);
+  // Known: GPU limits with an unknown affinity still pass (the affinity cannot change the verdict).
+  const known = await runResource(gpuScheduling, deployment("vllm", { tolerations: [gpuToleration], affinity: UNKNOWN, containers: [{ name: "v", image: "v:1", resources: { limits: { "nvidia.com/gpu": 1 } } }] }));
+  assert.deepEqual([known.violations, known.unknown], [[], []]);
+});
