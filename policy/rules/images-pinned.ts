@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, containersOf, isAgentgatewayParameters, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
-import { probe } from "../lib/values";
+import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, isAgentgatewayParameters, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import type { Container } from "../lib/k8s";
+import { orUnknown, probe, Tri } from "../lib/values";
 
 /** A whole digest: `sha256:` and 64 hex digits, or `sha512:` and 128 (a short one is no digest at all). */
 const wholeDigest = (digest: string) => /^sha256:[0-9a-f]{64}$/.test(digest) || /^sha512:[0-9a-f]{128}$/.test(digest);
@@ -52,11 +53,25 @@ function siblingPin(obj: Record<string, unknown>): string | undefined {
  * `version` beside an `image` string, of `latest`; or an `image` string that is not pinned by
  * itself nor by a sibling `tag`/`version`/`digest`. Charts default their image tags to the chart's
  * appVersion, so an absent or empty tag (the usual "use appVersion") is pinned by the chart version.
+ * Values not known in this preview are read apart and named in `unknown` (any of them may hold an
+ * image), so they hide none of the known findings.
  */
-export function unpinnedHelmValues(values: unknown, path = "values"): string[] {
+export function unpinnedHelmValues(values: unknown, path = "values", unknown: string[] = []): string[] {
   if (!values || typeof values !== "object") return [];
-  if (Array.isArray(values)) return values.flatMap((v, i) => unpinnedHelmValues(v, `${path}[${i}]`));
-  const obj = values as Record<string, unknown>;
+  const read = (key: string | number) => probe(() => (values as Record<string, unknown>)[key]);
+  if (Array.isArray(values)) {
+    return Array.from({ length: values.length }, (_, i) => {
+      const item = read(i);
+      if (!item.known) unknown.push(`${path}[${i}]`);
+      return item.known ? unpinnedHelmValues(item.value, `${path}[${i}]`, unknown) : [];
+    }).flat();
+  }
+  const obj: Record<string, unknown> = {};
+  for (const key of Object.keys(values)) {
+    const v = read(key);
+    if (v.known) obj[key] = v.value;
+    else unknown.push(`${path}.${key}`);
+  }
   const found: string[] = [];
   for (const [key, value] of Object.entries(obj)) {
     const at = `${path}.${key}`;
@@ -66,10 +81,13 @@ export function unpinnedHelmValues(values: unknown, path = "values"): string[] {
     } else if (key === "image" && typeof value === "string" && /[/:@]/.test(value)) {
       const why = unpinned(value);
       const siblings = why ? siblingPin(obj) : undefined;
-      if (why && siblings === undefined) found.push(`${at}: ${why}`);
-      else if (siblings) found.push(`${at}: ${value}: ${siblings}`);
+      if (why && siblings === undefined) {
+        // A sibling tag, version or digest not known yet may pin it.
+        if (["tag", "version", "digest"].some((k) => unknown.includes(`${path}.${k}`))) continue;
+        found.push(`${at}: ${why}`);
+      } else if (siblings) found.push(`${at}: ${value}: ${siblings}`);
     } else {
-      found.push(...unpinnedHelmValues(value, at));
+      found.push(...unpinnedHelmValues(value, at, unknown));
     }
   }
   return found;
@@ -82,12 +100,37 @@ export function unpinnedHelmValues(values: unknown, path = "values"): string[] {
  */
 export function unpinnedAgentgatewayImage(image: unknown): string | undefined {
   if (!image || typeof image !== "object") return undefined;
-  const { tag, digest } = image as { tag?: unknown; digest?: unknown };
+  // The digest first: a whole one pins the image whatever the tag (which is then not read).
+  const digest = (image as { digest?: unknown }).digest;
   if (typeof digest === "string" && digest !== "") return wholeDigest(digest) ? undefined : `spec.image.digest '${digest}' is malformed (sha256: and 64 hex digits)`;
+  const tag = (image as { tag?: unknown }).tag;
   if (typeof tag !== "string") return undefined;
   if (tag.trim() === "") return "spec.image.tag is empty: the proxy image is pulled without a tag (latest) instead of the controller's release";
   if (tag.trim().toLowerCase() === "latest") return `spec.image.tag is '${tag}' (the newest proxy image, not a reviewed one)`;
   return undefined;
+}
+
+/**
+ * Judges each container's image on its own, so that one image not known in this preview hides no
+ * other container's. `overlay`: a container without an image only patches a generated one.
+ */
+function judgeContainers(read: () => Container[], what: string, overlay: boolean, report: (message: string) => void, pending: string[]): void {
+  const containers = probe(read);
+  if (!containers.known) {
+    pending.push(`the containers of ${what}`);
+    return;
+  }
+  const all = containers.value;
+  for (let i = 0; i < all.length; i++) {
+    const name = orUnknown(() => all[i].name, `#${i}`);
+    const image = probe(() => all[i].image as string | undefined | null);
+    if (!image.known) pending.push(`the image of ${what} container ${name}`);
+    else if (overlay && (image.value === undefined || image.value === null)) continue;
+    else {
+      const why = unpinned(image.value ?? undefined);
+      if (why) report(`${what} container ${name}: ${why}; pin a version tag or digest`);
+    }
+  }
 }
 
 /**
@@ -100,41 +143,48 @@ export const imagesPinned: ResourceValidationPolicy = {
     "Every container image of a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
     if (isHelmInstall(args.type)) {
-      const release = `Helm release ${args.props.name ?? args.name} (${args.props.chart ?? "?"})`;
+      const chart = probe(() => args.props.chart as unknown);
+      const release = `Helm release ${orUnknown(() => (args.props.name as string | undefined) ?? args.name, args.name)} (${chart.known ? (chart.value ?? "?") : "chart not known yet"})`;
       // A chart from a local path or archive carries its version in the files under review.
-      const local = typeof args.props.chart === "string" && (/^(\.{1,2}\/|\/)/.test(args.props.chart) || /\.tgz$/.test(args.props.chart));
-      const version = args.props.version;
-      if (!local && (typeof version !== "string" || version.trim() === "")) {
-        report(`${release} has no chart version: helm installs the newest chart and its images; pin version`);
-      } else if (!local && !exactChartVersion(version)) {
-        report(`${release} chart version '${version}' is a range: helm resolves it to the newest matching chart at install time; pin one exact version (e.g. 1.4.1)`);
+      const local: Tri = chart.known ? typeof chart.value === "string" && (/^(\.{1,2}\/|\/)/.test(chart.value) || /\.tgz$/.test(chart.value)) : "unknown";
+      const version = probe(() => args.props.version as unknown);
+      if (local !== true) {
+        const why = !version.known
+          ? undefined
+          : typeof version.value !== "string" || version.value.trim() === ""
+            ? `${release} has no chart version: helm installs the newest chart and its images; pin version`
+            : !exactChartVersion(version.value)
+              ? `${release} chart version '${version.value}' is a range: helm resolves it to the newest matching chart at install time; pin one exact version (e.g. 1.4.1)`
+              : undefined;
+        if (!version.known) pending.push(`the chart version of ${release}`);
+        else if (why && local === false) report(why);
+        else if (why) pending.push(`the chart of ${release} (a local chart carries its own version), which decides: ${why}`);
       }
-      for (const why of unpinnedHelmValues(args.props.values)) report(`${release}: ${why}; pin a version tag or digest`);
-      return;
-    }
-    if (isAgentgatewayParameters(args.type)) {
+      const values = probe(() => args.props.values as unknown);
+      const unknownValues: string[] = [];
+      if (!values.known) unknownValues.push("values");
+      else for (const why of unpinnedHelmValues(values.value, "values", unknownValues)) report(`${release}: ${why}; pin a version tag or digest`);
+      if (unknownValues.length > 0) pending.push(`${unknownValues.join(", ")} of ${release}`);
+    } else if (isAgentgatewayParameters(args.type)) {
       const { namespace, name } = meta(args.props);
       const where = `AgentgatewayParameters ${namespace}/${name}`;
       const image = probe(() => unpinnedAgentgatewayImage(args.props.spec?.image));
-      if (image.known && image.value) report(`${where}: ${image.value}; pin a version tag or digest (or leave tag unset for the controller's own release)`);
+      if (!image.known) pending.push(`spec.image of ${where}`);
+      else if (image.value) report(`${where}: ${image.value}; pin a version tag or digest (or leave tag unset for the controller's own release)`);
       // Overlay containers without an image only patch the generated ones (merged by name).
-      for (const { overlay, spec } of agentgatewayOverlayPodSpecs(args.props).specs) {
-        for (const c of containersOf(spec)) {
-          const ref = probe(() => c.image);
-          if (!ref.known || ref.value === undefined || ref.value === null) continue;
-          const why = unpinned(ref.value);
-          if (why) report(`${where} ${overlay} overlay container ${c.name}: ${why}; pin a version tag or digest`);
-        }
+      const overlays = agentgatewayOverlayPodSpecs(args.props);
+      pending.push(...overlays.unknown.map((o) => `${o} of ${where}`));
+      for (const { overlay, spec } of overlays.specs) {
+        judgeContainers(() => containersOf(spec), `${where} ${overlay} overlay`, true, report, pending);
       }
-      return;
+    } else if (isWorkload(args.type)) {
+      const { namespace, name } = meta(args.props);
+      const kind = args.type.split(":").pop();
+      judgeContainers(() => containersOf(podSpecOf(args.type, args.props)), `${kind} ${namespace}/${name}`, false, report, pending);
     }
-    if (!isWorkload(args.type)) return;
-    const { namespace, name } = meta(args.props);
-    const kind = args.type.split(":").pop();
-    for (const c of containersOf(podSpecOf(args.type, args.props))) {
-      const why = unpinned(c.image);
-      if (why) report(`${kind} ${namespace}/${name} container ${c.name}: ${why}; pin a version tag or digest`);
-    }
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -381,3 +381,37 @@ test("gpu-scheduling: resources, tolerations or a release's identity unknown in 
   const known = await runResource(gpuScheduling, deployment("vllm", { tolerations: [gpuToleration], affinity: UNKNOWN, containers: [{ name: "v", image: "v:1", resources: { limits: { "nvidia.com/gpu": 1 } } }] }));
   assert.deepEqual([known.violations, known.unknown], [[], []]);
 });
+
+test("images-pinned: an image, chart version or Helm value unknown in a preview is can't judge, and hides no known finding", async () => {
+  const release = (props: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "istiod", chart: "istiod", version: "1.30.3", ...props } });
+  // AgentgatewayParameters: the image or an overlay container's image not known yet (before: silent passes).
+  const agw = await runResource(imagesPinned, [
+    agwParams({ image: { tag: UNKNOWN } }, "tag"),
+    agwParams({ deployment: { spec: { template: { spec: { containers: [{ name: "sidecar", image: UNKNOWN }] } } } } }, "overlay"),
+    agwParams({ daemonSet: UNKNOWN }, "ds"),
+    agwParams({ image: { tag: UNKNOWN, digest: "sha256:" + "c".repeat(64) } }, "digest"),
+  ]);
+  assert.deepEqual(agw.violations, []);
+  assert.deepEqual(agw.unknown.map((u) => u.replace(/^.*<|>.*$/g, "")), [
+    "spec.image of AgentgatewayParameters agents/tag",
+    "the image of AgentgatewayParameters agents/overlay deployment overlay container sidecar",
+    "its daemonSet overlay of AgentgatewayParameters agents/ds",
+  ]);
+  // Helm values: a known latest tag is reported beside a value not known yet (before: the unknown value hid it).
+  const values = await runResource(imagesPinned, release({ values: { global: { tag: "latest", remotePilotAddress: UNKNOWN } } }));
+  assert.deepEqual(values.violations.map((v) => v.message), ["Helm release istiod (istiod): values.global.tag is 'latest' (the newest image, not a reviewed one); pin a version tag or digest"]);
+  assert.match(values.unknown[0], /values\.global\.remotePilotAddress of Helm release istiod/);
+  // An image whose sibling tag is not known yet may be pinned by it.
+  const sibling = await runResource(imagesPinned, release({ values: { sim: { image: "ghcr.io/x/app", tag: UNKNOWN } } }));
+  assert.deepEqual(sibling.violations, []);
+  assert.match(sibling.unknown[0], /values\.sim\.tag/);
+  // A chart version, or the chart deciding whether a range matters, not known yet.
+  const version = await runResource(imagesPinned, [release({ version: UNKNOWN, values: {} }), release({ chart: UNKNOWN, version: "^1.4", values: {} })]);
+  assert.deepEqual(version.violations, []);
+  assert.equal(version.unknown.length, 2);
+  assert.match(version.unknown[1], /the chart of Helm release istiod \(chart not known yet\) \(a local chart carries its own version\), which decides: .* is a range/);
+  // Workloads: one container's image not known yet hides no other's (before: judged up to the unknown one).
+  const workload = await runResource(imagesPinned, deployment("vllm", { initContainers: [{ name: "init", image: UNKNOWN }], containers: [{ name: "vllm", image: "vllm/vllm-openai:latest" }] }));
+  assert.deepEqual(workload.violations.map((v) => v.message), ["Deployment inference/vllm container vllm: vllm/vllm-openai:latest uses the latest tag; pin a version tag or digest"]);
+  assert.match(workload.unknown[0], /the image of Deployment inference\/vllm container init/);
+});
