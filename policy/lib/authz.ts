@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, meta, T } from "./k8s";
-import { list, probe } from "./values";
+import { list, orUnknown, probe } from "./values";
 
 export interface Source {
   principals?: string[];
@@ -112,7 +112,8 @@ export interface GatewayProxy {
   namespace: string;
   name: string;
   gatewayClassName: string;
-  labels: Record<string, string>;
+  /** The Gateway's labels; undefined while not known. */
+  labels: Record<string, string> | undefined;
 }
 
 /**
@@ -132,7 +133,7 @@ export function gatewayProxies(resources: PolicyResource[]): Map<string, Gateway
     const cls = read.known ? read.value : undefined;
     if (!cls) continue;
     const identity = BARE_NAME_CLASSES.has(cls) ? `${m.namespace}/${m.name}` : `${m.namespace}/${m.name}-${cls}`;
-    out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: m.labels });
+    out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: orUnknown(() => ({ ...m.labels }), undefined) });
   }
   return out;
 }

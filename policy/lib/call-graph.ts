@@ -4,9 +4,9 @@
  * authorization that reaches a proxy. Pure reads; the verdicts are the rule's.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, parsePrincipal, Rule, Source, targetRefsOf } from "./authz";
+import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, gatewaysOfUnknownClass, parsePrincipal, Rule, Source, targetRefsOf } from "./authz";
 import { isAuthorizationPolicy, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
-import { list, orUnknown, probe } from "./values";
+import { list, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 
 export interface Config {
   /** Namespace of the agents and of the gateway in front of them. */
@@ -41,9 +41,15 @@ export interface Workload {
 export interface ServiceInfo {
   namespace: string;
   name: string;
-  labels: Record<string, string>;
-  /** undefined while unknown (then it is assumed to select every pod). */
+  /** undefined while unknown (then its waypoint enrolment is not known). */
+  labels: Record<string, string> | undefined;
+  /** undefined while unknown (then which pods it selects is not known). */
   selector: Record<string, string> | null | undefined;
+}
+/** A workload a policy may bind: surely, or "unknown" while a selector or labels are not known. */
+export interface Bound {
+  w: Workload;
+  bound: Tri;
 }
 export interface Allow {
   r: PolicyResource;
@@ -60,9 +66,14 @@ export interface Graph {
   allows: Allow[];
   /** Namespaces holding an AuthorizationPolicy this preview cannot read yet. */
   unreadPolicies: Set<string>;
+  /** The AuthorizationPolicies this preview cannot read yet, by namespace (undefined: its namespace is not known either). */
+  unread: { namespace: string | undefined; name: string }[];
+  /** Gateways whose class is not known yet: their proxies' identities are not known either. */
+  unknownClass: { namespace: string; name: string }[];
   workloads: Workload[];
   services: ServiceInfo[];
-  namespaceLabels: Map<string, Record<string, string>>;
+  /** A namespace's labels; undefined while unknown. */
+  namespaceLabels: Map<string, Record<string, string> | undefined>;
   /** Verdicts that depend only on the cluster (a guard, the MCP gateway's authorization), computed once. */
   memo: Map<string, unknown>;
 }
@@ -117,15 +128,35 @@ function useWaypoint(labels: Record<string, string>, defaultNamespace: string): 
   return name === "none" ? "none" : `${labels[USE_WAYPOINT_NAMESPACE] ?? defaultNamespace}/${name}`;
 }
 
-/** The object's own label wins, then its namespace's (Istio 1.30.3 ambient/waypoints.go fetchWaypointForTarget). */
-export function enrolledWaypoint(g: Graph, labels: Record<string, string> | undefined, namespace: string): string | undefined {
-  const own = labels ? useWaypoint(labels, namespace) : undefined;
-  const chosen = own ?? useWaypoint(g.namespaceLabels.get(namespace) ?? {}, namespace);
-  return chosen === "none" ? undefined : chosen;
+/**
+ * The waypoint (`namespace/name`) an object is enrolled with, or undefined: the object's own label
+ * wins, then its namespace's (Istio 1.30.3 ambient/waypoints.go fetchWaypointForTarget). Not known
+ * while labels it depends on are not.
+ */
+export function enrolledWaypoint(g: Graph, labels: Record<string, string> | undefined, namespace: string): Probe<string | undefined> {
+  if (labels === undefined) return { known: false };
+  const own = useWaypoint(labels, namespace);
+  if (own === undefined) {
+    if (g.namespaceLabels.has(namespace) && g.namespaceLabels.get(namespace) === undefined) return { known: false };
+    const chosen = useWaypoint(g.namespaceLabels.get(namespace) ?? {}, namespace);
+    return { known: true, value: chosen === "none" ? undefined : chosen };
+  }
+  return { known: true, value: own === "none" ? undefined : own };
 }
 
-export const selects = (svc: ServiceInfo, w: Workload) =>
-  svc.namespace === w.namespace && svc.selector !== null && (svc.selector === undefined || w.labels === undefined || (Object.keys(svc.selector).length > 0 && matchesLabels(svc.selector, w.labels)));
+/** Whether an object is enrolled with the waypoint `key` (`namespace/name`). */
+export const enrolledWith = (g: Graph, labels: Record<string, string> | undefined, namespace: string, key: string): Tri => {
+  const w = enrolledWaypoint(g, labels, namespace);
+  return w.known ? w.value === key : "unknown";
+};
+
+/** Whether a Service selects a workload's pods (a Service without a selector, or an empty one, selects none here). */
+export function selects(svc: ServiceInfo, w: Workload): Tri {
+  if (svc.namespace !== w.namespace || svc.selector === null) return false;
+  if (svc.selector === undefined) return "unknown";
+  if (Object.keys(svc.selector).length === 0) return false;
+  return w.labels === undefined ? "unknown" : matchesLabels(svc.selector, w.labels);
+}
 
 export const isServiceRef = (ref: { group?: string; kind: string }) => ref.kind === "Service" && ["", "core"].includes(ref.group ?? "");
 
@@ -157,38 +188,52 @@ const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", 
  * allows (http/authorization.rs RuleSets::validate).
  */
 export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAuthorization[] | "unknown" {
-  const routes = g.resources.filter(
-    (r) =>
-      isRoute(r.type) &&
-      orUnknown(
-        () =>
-          list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string }[]).some(
-            (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
-          ),
-        false,
+  const routes: PolicyResource[] = [];
+  // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
+  const undecided = new Set<string>();
+  for (const r of g.resources.filter((x) => isRoute(x.type))) {
+    const attached = tri(() =>
+      list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string }[]).some(
+        (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
       ),
-  );
+    );
+    if (attached === true) routes.push(r);
+    else if (attached === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
+  }
   const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace)]);
   const out: AgwAuthorization[] = [];
   for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
     const { namespace, name } = meta(r.props);
-    if (!namespaces.has(namespace)) continue; // policies bind same-namespace targets only
     // Read apart, so that a value not known in this preview elsewhere in the spec (an inline JWKS) does not hide these.
     const read = probe(() => {
       const spec = r.props.spec ?? {};
       return JSON.parse(JSON.stringify({ auth: spec.traffic?.authorization, refs: spec.targetRefs, selectors: spec.targetSelectors })) as Record<string, any>;
     });
+    const mayBind = namespaces.has(namespace) || undecided.has(namespace) || undecided.has("*");
+    if (!mayBind) continue; // policies bind same-namespace targets only
     // A policy that may bind the gateway but is not known yet: no verdict in this preview.
     if (!read.known) return "unknown";
     const auth = read.value.auth;
     if (!auth) continue;
     const refs = list(read.value.refs as { group?: string; kind: string; name: string }[]);
     const selectors = list(read.value.selectors as { group?: string; kind: string; matchLabels?: Record<string, string> }[]);
-    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> }) =>
-      refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name) ||
-      selectors.some((s) => s.group === GATEWAY_GROUP && kind(s.kind) && matchesLabels(s.matchLabels ?? {}, target.labels));
-    const onGateway = namespace === gw.namespace && hits((k) => k === "Gateway", gw);
-    const onRoute = routes.some((route) => meta(route.props).namespace === namespace && hits((k) => k === "HTTPRoute" || k === "GRPCRoute", meta(route.props)));
+    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined }): Tri => {
+      if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name)) return true;
+      const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind));
+      if (bySelector.length === 0) return false;
+      return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
+    };
+    const isRouteKind = (k: string) => k === "HTTPRoute" || k === "GRPCRoute";
+    // A policy on a route whose parents are not known yet may reach the gateway.
+    if (undecided.has(namespace) || undecided.has("*")) {
+      if (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind))) return "unknown";
+    }
+    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", gw) : false;
+    const onRoute = someTri(
+      routes.filter((route) => meta(route.props).namespace === namespace),
+      (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined) }),
+    );
+    if (onGateway === "unknown" || onRoute === "unknown") return "unknown";
     if (onGateway || onRoute) {
       out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway });
     }
@@ -196,59 +241,72 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
   return out;
 }
 
-/** The workloads of `target` a policy binds: by selector (or namespace-wide), or behind the Services it targets. */
-export function boundWorkloads(g: Graph, p: Allow, target: string): Workload[] {
+/**
+ * The workloads of `target` a policy binds: by selector (or namespace-wide), or behind the Services
+ * it targets; each surely or "unknown" (labels or a selector not known yet). Those it surely does
+ * not bind are left out.
+ */
+export function boundWorkloads(g: Graph, p: Allow, target: string): Bound[] {
   const inTarget = g.workloads.filter((w) => w.namespace === target);
   const refs = targetRefsOf(p.spec);
+  const all = (bound: (w: Workload) => Tri) => inTarget.map((w) => ({ w, bound: bound(w) })).filter((b) => b.bound !== false);
   if (refs.length === 0) {
     const wanted = p.spec.selector?.matchLabels;
-    return wanted ? inTarget.filter((w) => w.labels === undefined || matchesLabels(wanted, w.labels)) : inTarget;
+    return all((w) => (!wanted ? true : w.labels === undefined ? "unknown" : matchesLabels(wanted, w.labels)));
   }
   if (refs.every((ref) => isServiceRef(ref))) {
     const services = g.services.filter((s) => s.namespace === p.namespace && refs.some((ref) => ref.name === s.name));
-    return inTarget.filter((w) => services.some((s) => selects(s, w)));
+    return all((w) => someTri(services, (s) => selects(s, w)));
   }
-  return inTarget;
+  return all(() => true);
 }
 
 /**
- * The namespaces of the call graph a policy binds. A root-namespace policy binds every namespace
- * without a selector, and with one the workloads it selects wherever they are (Istio 1.30.3
- * ambient/workloads.go buildWorkloadPolicies): it is judged where its selector matches.
+ * The namespaces of the call graph a policy binds, surely or "unknown". A root-namespace policy
+ * binds every namespace without a selector, and with one the workloads it selects wherever they
+ * are (Istio 1.30.3 ambient/workloads.go buildWorkloadPolicies): it is judged where its selector
+ * matches.
  */
-export function appliesIn(g: Graph, p: Allow): string[] {
+export function appliesIn(g: Graph, p: Allow): { namespace: string; applies: Tri }[] {
   const graph = [g.config.agentsNamespace, g.config.toolsNamespace];
-  if (p.namespace !== g.config.rootNamespace) return graph.includes(p.namespace) ? [p.namespace] : [];
-  if (targetRefsOf(p.spec).length > 0 || !p.spec.selector) return graph;
-  return graph.filter((ns) => boundWorkloads(g, p, ns).length > 0);
+  if (p.namespace !== g.config.rootNamespace) return graph.includes(p.namespace) ? [{ namespace: p.namespace, applies: true }] : [];
+  if (targetRefsOf(p.spec).length > 0 || !p.spec.selector) return graph.map((namespace) => ({ namespace, applies: true }));
+  return graph.map((namespace) => ({ namespace, applies: someTri(boundWorkloads(g, p, namespace), (b) => b.bound) })).filter((a) => a.applies !== false);
 }
 
 export function graphOf(resources: PolicyResource[], config: Config): Graph {
   const allows: Allow[] = [];
   const unreadPolicies = new Set<string>();
+  const unread: Graph["unread"] = [];
   for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
     const read = probe(() => JSON.parse(JSON.stringify(r.props.spec ?? {})) as AuthzSpec);
-    if (!read.known) unreadPolicies.add(meta(r.props).namespace);
-    else if (actionOf(read.value) === "ALLOW") allows.push({ r, ...meta(r.props), spec: read.value });
+    const namespace = probe(() => meta(r.props).namespace);
+    const name = orUnknown(() => meta(r.props).name, r.name);
+    if (!read.known || !namespace.known) {
+      if (namespace.known) unreadPolicies.add(namespace.value);
+      unread.push({ namespace: namespace.known ? namespace.value : undefined, name });
+    } else if (actionOf(read.value) === "ALLOW") allows.push({ r, namespace: namespace.value, name, spec: read.value });
   }
+  // Labels copied whole: one value not known yet makes them all unknown.
+  const labelsOf = (read: () => Record<string, string> | undefined) => orUnknown(() => ({ ...(read() ?? {}) }), undefined);
   return {
     config,
     resources,
     proxies: gatewayProxies(resources),
     allows,
     unreadPolicies,
-    workloads: resources
-      .filter((r) => isWorkload(r.type))
-      .map((r) => ({ namespace: meta(r.props).namespace, labels: orUnknown(() => ({ ...(podMetadata(r.type, r.props).labels ?? {}) }), undefined) })),
+    unread,
+    unknownClass: gatewaysOfUnknownClass(resources),
+    workloads: resources.filter((r) => isWorkload(r.type)).map((r) => ({ namespace: meta(r.props).namespace, labels: labelsOf(() => podMetadata(r.type, r.props).labels) })),
     services: resources
       .filter((r) => r.type === T.service)
       .map((r) => ({
-        ...meta(r.props),
-        labels: orUnknown(() => ({ ...meta(r.props).labels }), {}),
+        namespace: meta(r.props).namespace,
+        name: meta(r.props).name,
+        labels: labelsOf(() => meta(r.props).labels),
         selector: orUnknown(() => (r.props.spec?.selector ? { ...r.props.spec.selector } : null), undefined),
       })),
     memo: new Map(),
-    namespaceLabels: new Map(resources.filter((r) => r.type === T.namespace).map((r) => [meta(r.props).name, orUnknown(() => ({ ...meta(r.props).labels }), {})])),
+    namespaceLabels: new Map(resources.filter((r) => r.type === T.namespace).map((r) => [meta(r.props).name, labelsOf(() => meta(r.props).labels)])),
   };
 }
-

@@ -1,18 +1,26 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, celIdentityBound, GatewayProxy, targetRefsOf } from "../lib/authz";
-import { byCluster, isGateway, meta } from "../lib/k8s";
-import { configWithDefaults, list } from "../lib/values";
+import { AuthzSpec, celIdentityBound, GatewayProxy, mayBeProxyOf, targetRefsOf } from "../lib/authz";
+import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";
 import {
-  agentgatewayAuthorizations, Allow, appliesIn, bindsWaypoint, boundWorkloads, Caller, Config, defaults, enrolledWaypoint, graphOf, Graph,
-  isServiceRef, once, ruleCallers, selects, WAYPOINT_FOR, Workload,
+  agentgatewayAuthorizations, Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Caller, Config, defaults, enrolledWith, graphOf, Graph,
+  isServiceRef, once, ruleCallers, selects, ServiceInfo, WAYPOINT_FOR,
 } from "../lib/call-graph";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
 
+/**
+ * A verdict on one caller: why it must not be admitted (a string), undefined when the call graph
+ * allows it, or what this preview cannot know yet to decide.
+ */
+type Why = string | undefined | { unknown: string };
+const isUnknown = (why: Why): why is { unknown: string } => typeof why === "object" && why !== null;
+const asTri = (why: Why): Tri => (why === undefined ? true : isUnknown(why) ? "unknown" : false);
+
 /** Whether every caller of the policy is one the graph allows into `target` (identities only: proxies do not count here). */
-function admitsOnlyAllowed(g: Graph, p: Allow, target: string): boolean {
-  return list(p.spec.rules).every((rule) => ruleCallers(rule, p.namespace).every((c) => verdict(g, target, c, [], false) === undefined));
+function admitsOnlyAllowed(g: Graph, p: Allow, target: string): Tri {
+  return everyTri(list(p.spec.rules), (rule) => everyTri(ruleCallers(rule, p.namespace), (c) => asTri(verdict(g, target, c, [], false))));
 }
 
 /**
@@ -21,28 +29,40 @@ function admitsOnlyAllowed(g: Graph, p: Allow, target: string): boolean {
  * everything through: it is a legitimate caller only where an ALLOW policy bound to it, or to
  * each enrolled Service of these workloads, admits callers the graph allows.
  */
-function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: Workload[]): string | undefined {
-  // A policy this preview cannot read may be the guard: no verdict until it is known.
-  if ([target, wp.namespace, g.config.rootNamespace].some((ns) => g.unreadPolicies.has(ns))) return undefined;
+function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: Bound[]): Why {
   const passes = (p: Allow) => admitsOnlyAllowed(g, p, target);
-  if (once(g, `waypoint ${target} ${wp.identity}`, () => g.allows.some((p) => bindsWaypoint(p, wp, g.config) && passes(p)))) return undefined;
+  const guarded = once(g, `waypoint ${target} ${wp.identity}`, () => someTri(g.allows, (p) => andTri(bindsWaypoint(p, wp, g.config), passes(p))));
+  if (guarded === true) return undefined;
+  // A policy this preview cannot read may be the guard: no verdict until it is known.
+  const unreadGuard = [target, wp.namespace, g.config.rootNamespace].some((ns) => g.unreadPolicies.has(ns)) || g.unread.some((u) => u.namespace === undefined);
   const key = `${wp.namespace}/${wp.name}`;
-  const trafficType = wp.labels[WAYPOINT_FOR] ?? "service";
+  const undecided: string[] = [];
+  if (guarded === "unknown" || unreadGuard) undecided.push(`the AuthorizationPolicies that may guard waypoint ${key}`);
+  const trafficType = wp.labels === undefined ? undefined : (wp.labels[WAYPOINT_FOR] ?? "service");
+  if (trafficType === undefined) undecided.push(`the labels of waypoint ${key}`);
   const problems: string[] = [];
   // Workload-addressed traffic through the waypoint meets only the policies bound to the waypoint itself.
-  if ((trafficType === "workload" || trafficType === "all") && workloads.some((w) => enrolledWaypoint(g, w.labels, w.namespace) === key)) {
-    problems.push(`it takes workload-addressed traffic (${WAYPOINT_FOR}: ${trafficType}), which only an ALLOW policy bound to the waypoint guards`);
+  if (trafficType === "workload" || trafficType === "all") {
+    const enrolled = someTri(workloads, (b) => andTri(b.bound, enrolledWith(g, b.w.labels, b.w.namespace, key)));
+    if (enrolled === true) problems.push(`it takes workload-addressed traffic (${WAYPOINT_FOR}: ${trafficType}), which only an ALLOW policy bound to the waypoint guards`);
+    else if (enrolled === "unknown") undecided.push(`which workloads behind waypoint ${key} are enrolled with it`);
   }
   if (trafficType === "service" || trafficType === "all") {
-    const unguarded = g.services.filter(
-      (svc) =>
-        workloads.some((w) => selects(svc, w)) &&
-        enrolledWaypoint(g, svc.labels, svc.namespace) === key &&
-        !once(g, `service ${target} ${svc.namespace}/${svc.name}`, () =>
-          g.allows.some((p) => p.namespace === svc.namespace && targetRefsOf(p.spec).some((ref) => isServiceRef(ref) && ref.name === svc.name) && passes(p)),
-        ),
-    );
-    if (unguarded.length > 0) {
+    const guardedService = (svc: ServiceInfo) =>
+      once(g, `service ${target} ${svc.namespace}/${svc.name}`, () =>
+        someTri(g.allows, (p) => andTri(p.namespace === svc.namespace && targetRefsOf(p.spec).some((ref) => isServiceRef(ref) && ref.name === svc.name), passes(p))),
+      );
+    const unguarded = g.services.map((svc) => ({
+      svc,
+      open: andTri(
+        someTri(workloads, (b) => andTri(b.bound, selects(svc, b.w))),
+        enrolledWith(g, svc.labels, svc.namespace, key),
+        notTri(guardedService(svc)),
+      ),
+    }));
+    const open = unguarded.filter((u) => u.open === true).map((u) => u.svc);
+    if (unguarded.some((u) => u.open === "unknown")) undecided.push(`which Services behind waypoint ${key} are enrolled with it, select these workloads or are guarded`);
+    if (open.length > 0) {
       const names = new Set(g.services.map((s) => `${s.namespace}/${s.name}`));
       const dangling = g.allows.flatMap((p) =>
         targetRefsOf(p.spec)
@@ -50,11 +70,14 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
           .map((ref) => `${p.namespace}/${p.name} binds Service ${ref.name}, which does not exist`),
       );
       problems.push(
-        `no ALLOW AuthorizationPolicy bound to the waypoint or to Service ${unguarded.map((s) => `${s.namespace}/${s.name}`).join(", ")} (enrolled with it) admits only callers the call graph allows, so the waypoint lets every mesh workload through${dangling.length ? ` (${dangling.join("; ")})` : ""}`,
+        `no ALLOW AuthorizationPolicy bound to the waypoint or to Service ${open.map((s) => `${s.namespace}/${s.name}`).join(", ")} (enrolled with it) admits only callers the call graph allows, so the waypoint lets every mesh workload through${dangling.length ? ` (${dangling.join("; ")})` : ""}`,
       );
     }
   }
-  return problems.length ? `waypoint ${key} forwards whatever its policies let through, and ${problems.join("; and ")}` : undefined;
+  // A guard not known yet may make every known problem moot.
+  if (guarded === "unknown" || unreadGuard) return { unknown: undecided.join("; ") };
+  if (problems.length) return `waypoint ${key} forwards whatever its policies let through, and ${problems.join("; and ")}`;
+  return undecided.length ? { unknown: undecided.join("; ") } : undefined;
 }
 
 /**
@@ -62,24 +85,33 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
  * tools, or undefined: it passes on every request its authorization lets through, under its own
  * identity, so it is a legitimate caller only while its authorization admits agents alone.
  */
-function agentgatewayProblem(g: Graph, gw: GatewayProxy): string | undefined {
+function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   const tools = g.config.toolsNamespace;
-  const restricts = (expr: string) => {
+  const restricts = (expr: string): Tri => {
     const ids = celIdentityBound(expr);
-    return ids !== undefined && [...ids].every((id) => verdict(g, tools, { kind: "identity", shown: id, id }, [], false) === undefined);
+    return ids === undefined ? false : everyTri(ids, (id) => asTri(verdict(g, tools, { kind: "identity", shown: id, id }, [], false)));
   };
   const auths = agentgatewayAuthorizations(g, gw);
-  if (auths === "unknown") return undefined;
   const where = `Gateway ${gw.namespace}/${gw.name}`;
+  if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
   // Every Require rule must hold: one pinning the caller to agents restricts whatever Allow rules say.
-  if (auths.some((a) => a.onGateway && a.action === "Require" && a.expressions.some(restricts))) return undefined;
+  const required = someTri(auths, (a) => a.onGateway && a.action === "Require" && someTri(a.expressions, restricts));
+  if (required === true) return undefined;
+  const undecided = required === "unknown" ? { unknown: `whether the Require rules on ${where} admit agents alone` } : undefined;
   if (!auths.some((a) => a.onGateway && a.action === "Allow" && a.expressions.length > 0)) {
-    return `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount), so every mesh workload reaches the tools through it`;
+    return (
+      undecided ??
+      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount), so every mesh workload reaches the tools through it`
+    );
   }
-  const open = auths.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.filter((e) => !restricts(e)).map((e) => `AgentgatewayPolicy ${a.namespace}/${a.name} allows ${JSON.stringify(e)}`));
+  const allows = auths.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
+  const open = allows.filter((x) => x.restricted === false).map(({ a, e }) => `AgentgatewayPolicy ${a.namespace}/${a.name} allows ${JSON.stringify(e)}`);
   if (open.length > 0) {
-    return `${open.join("; ")}, which does not restrict callers to agent identities (source.identity namespace and serviceAccount), and agentgateway allows a request any Allow rule on ${where} or its routes matches`;
+    return (
+      undecided ?? `${open.join("; ")}, which does not restrict callers to agent identities (source.identity namespace and serviceAccount), and agentgateway allows a request any Allow rule on ${where} or its routes matches`
+    );
   }
+  if (allows.some((x) => x.restricted === "unknown")) return { unknown: `whether the Allow rules on ${where} admit agents alone` };
   return undefined;
 }
 
@@ -88,7 +120,7 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): string | undefined {
  * undefined when the call graph allows it. `viaProxies` is false where a proxy cannot count as a
  * legitimate caller (the callers of a waypoint's or the MCP gateway's own authorization).
  */
-function verdict(g: Graph, target: string, caller: Caller, workloads: Workload[], viaProxies = true): string | undefined {
+function verdict(g: Graph, target: string, caller: Caller, workloads: Bound[], viaProxies = true): Why {
   const { config } = g;
   const extra = list(config.extraCallers[target]);
   const rule = whoMay(target, config);
@@ -104,9 +136,11 @@ function verdict(g: Graph, target: string, caller: Caller, workloads: Workload[]
   if (extra.includes(id)) return undefined;
   if (id.includes("*")) return `${rule}, and a wildcard identity matches workloads the call graph does not allow`;
   const proxy = g.proxies.get(id);
+  // The proxy of a Gateway whose class is not known yet: a waypoint, the MCP gateway or another proxy.
+  if (!proxy && mayBeProxyOf(id, g.unknownClass)) return { unknown: `whether ${id} is the proxy of a Gateway whose class is not known yet` };
   if (proxy && viaProxies && proxy.gatewayClassName === "istio-waypoint") {
     const why = waypointProblem(g, target, proxy, workloads);
-    return why && `${rule}: ${why}`;
+    return typeof why === "string" ? `${rule}: ${why}` : why;
   }
   if (target === config.agentsNamespace) return id === config.agentGateway ? undefined : rule;
   // target === toolsNamespace
@@ -114,7 +148,7 @@ function verdict(g: Graph, target: string, caller: Caller, workloads: Workload[]
   if (proxy) {
     if (viaProxies && proxy.namespace === config.toolsNamespace && proxy.gatewayClassName === "agentgateway") {
       const why = once(g, `agentgateway ${proxy.identity}`, () => agentgatewayProblem(g, proxy));
-      return why && `${rule}: ${why}`;
+      return typeof why === "string" ? `${rule}: ${why}` : why;
     }
     return `${rule} (${id} is the proxy of Gateway ${proxy.namespace}/${proxy.name}, class ${proxy.gatewayClassName}, not an agent)`;
   }
@@ -124,26 +158,42 @@ function verdict(g: Graph, target: string, caller: Caller, workloads: Workload[]
 /**
  * Whether every target of the policy is an ingress Gateway: its callers are ingress clients, not
  * mesh peers. A policy bound to a waypoint is enforced for the workloads behind it, so it counts.
+ * "unknown" while a target's class is not known.
  */
-function targetsIngressGatewaysOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[]): boolean {
+function targetsIngressGatewaysOnly(spec: AuthzSpec, namespace: string, resources: PolicyResource[]): Tri {
   const refs = targetRefsOf(spec);
-  const classOf = (name: string) =>
-    resources.find((r) => isGateway(r.type) && meta(r.props).namespace === namespace && meta(r.props).name === name)?.props.spec?.gatewayClassName as string | undefined;
-  return refs.length > 0 && refs.every((ref) => ref.kind === "Gateway" && classOf(ref.name) !== "istio-waypoint");
+  if (refs.length === 0) return false;
+  return everyTri(refs, (ref) => {
+    if (ref.kind !== "Gateway") return false;
+    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).namespace === namespace && meta(r.props).name === ref.name);
+    return gw?.props.spec?.gatewayClassName !== "istio-waypoint";
+  });
 }
 
-function checkCluster(resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void): void {
+function checkCluster(cluster: string, resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void, pending: string[]): void {
   const g = graphOf(resources, config);
+  // A policy not known yet in a namespace of the graph (or the root's) may admit anyone.
+  for (const u of g.unread) {
+    if (u.namespace === undefined || [config.agentsNamespace, config.toolsNamespace, config.rootNamespace].includes(u.namespace)) {
+      pending.push(`AuthorizationPolicy ${u.namespace ?? "?"}/${u.name} on cluster ${cluster}`);
+    }
+  }
   for (const p of g.allows) {
     const applies = appliesIn(g, p);
-    if (applies.length === 0 || targetsIngressGatewaysOnly(p.spec, p.namespace, resources)) continue;
+    if (applies.length === 0) continue;
+    const ingressOnly = targetsIngressGatewaysOnly(p.spec, p.namespace, resources);
+    if (ingressOnly === true) continue;
     for (const rule of list(p.spec.rules)) {
       for (const caller of ruleCallers(rule, p.namespace)) {
         if (caller.kind === "unread") continue; // malformed or wildcard principals: other policies' findings
-        for (const target of applies) {
+        for (const { namespace: target, applies: certain } of applies) {
           const why = verdict(g, target, caller, boundWorkloads(g, p, target));
           const where = target === p.namespace ? "" : ` (policies in ${config.rootNamespace} apply in ${target} too)`;
-          if (why) report(`AuthorizationPolicy ${p.namespace}/${p.name} admits ${caller.shown}${where}: ${why}`, p.r.urn);
+          const what = `AuthorizationPolicy ${p.namespace}/${p.name} admits ${caller.shown}${where}`;
+          if (isUnknown(why)) pending.push(`${why.unknown}, which decides whether ${what} on cluster ${cluster}`);
+          else if (why === undefined) continue;
+          else if (certain === true && ingressOnly === false) report(`${what}: ${why}`, p.r.urn);
+          else pending.push(`${certain === true ? "its targets' classes" : `which workloads it selects in ${target}`}, which decide whether ${what} on cluster ${cluster} (${why})`);
         }
       }
     }
@@ -183,6 +233,9 @@ export const agentCallGraph: StackValidationPolicy = {
   },
   validateStack: (args, report) => {
     const config = configWithDefaults(args, defaults);
-    for (const [, resources] of byCluster(args.resources)) checkCluster(resources, config, report);
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
+    for (const [cluster, resources] of byCluster(args.resources)) checkCluster(cluster, resources, config, report, pending);
+    if (pending.length > 0) cannotJudge(pending);
   },
 };
