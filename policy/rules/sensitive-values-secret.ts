@@ -194,8 +194,10 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       if (!keptSecret(args, "metadata")) {
         if (!metadata.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadata")}; list "metadata" in additionalSecretOutputs`);
         else {
-          for (const [key, value] of Object.entries(metadata.value ?? {})) {
-            const v = probe(() => value);
+          // Each entry read apart: one not known yet (a computed script) hides none of the others.
+          const entries = metadata.value ?? {};
+          for (const key of Object.keys(entries)) {
+            const v = probe(() => entries[key]);
             if (!v.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable(`metadata.${key}`)}; list "metadata" in additionalSecretOutputs`);
             else if (scriptHasCredentials(v.value)) {
               report(`${args.type.split(":").pop()} ${args.name}: metadata.${key} carries a join token or private key but ${notDeclared("metadata")}; list "metadata" in additionalSecretOutputs`);
@@ -210,8 +212,10 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
     if (!what) return;
     const { namespace, name } = meta(args.props);
     for (const key of ["data", "stringData"]) {
+      // Only whether it is set matters (the Secret's kind says what it holds): a value not known in
+      // this preview, or ciphertext offline, is set (before, it passed unchecked).
       const present = probe(() => args.props[key] !== undefined);
-      if (present.known && present.value && !keptSecret(args, key)) {
+      if ((!present.known || present.value) && !keptSecret(args, key)) {
         report(`Secret ${namespace}/${name} holds ${what} but its ${notDeclared(key)}; create it with k8s.core.v1.Secret (which declares data and stringData secret) or list them in additionalSecretOutputs`);
       }
     }

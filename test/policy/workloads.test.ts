@@ -415,3 +415,19 @@ test("images-pinned: an image, chart version or Helm value unknown in a preview 
   assert.deepEqual(workload.violations.map((v) => v.message), ["Deployment inference/vllm container vllm: vllm/vllm-openai:latest uses the latest tag; pin a version tag or digest"]);
   assert.match(workload.unknown[0], /the image of Deployment inference\/vllm container init/);
 });
+
+test("sensitive-values-secret: Secret data unknown in a preview is still data to keep secret, and one unknown VM metadata entry hides no other", async () => {
+  const cacerts = (extra: Record<string, unknown> = {}) => ({ type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: UNKNOWN }, ...extra });
+  // Whether it is set is all that matters (the Secret's kind says what it holds): before, an unknown value passed unchecked.
+  const hidden = await runResource(sensitiveValuesSecret, cacerts());
+  assert.deepEqual(hidden.violations.map((v) => v.message), [
+    "Secret istio-system/cacerts holds the mesh CA key (ca-key.pem) but its stringData is not declared secret (not in the resource's additionalSecretOutputs); create it with k8s.core.v1.Secret (which declares data and stringData secret) or list them in additionalSecretOutputs",
+  ]);
+  assert.deepEqual((await runResource(sensitiveValuesSecret, cacerts({ additionalSecretOutputs: ["data", "stringData"] }))).violations, []);
+  // VM metadata read entry by entry (before: one unknown entry crashed the check, hiding the token beside it).
+  const vm = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instance:Instance", name: "agent", props: { metadata: { "startup-script": UNKNOWN, "user-data": "#cloud-config\n  token: abc\n" } } });
+  assert.deepEqual(vm.unknown, []);
+  assert.equal(vm.violations.length, 2);
+  assert.match(vm.violations[0].message, /metadata\.startup-script cannot be read here/);
+  assert.match(vm.violations[1].message, /metadata\.user-data carries a join token or private key/);
+});
