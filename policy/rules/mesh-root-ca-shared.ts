@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { createHash } from "crypto";
-import { byCluster, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
-import { orUnknown, probe } from "../lib/values";
+import { byCluster, cannotJudge, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
+import { orUnknown, probe, someTri, Tri } from "../lib/values";
 
 const rootHashAnnotation = "inference-mesh.io/root-cert-sha256";
 
@@ -33,8 +33,16 @@ export const meshRootCaShared: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const roots = new Map<string, string[]>();
-    const meshClusters = [...byCluster(args.resources)].filter(([, rs]) => rs.some((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props), undefined) === "istiod"));
-    if (meshClusters.length < 2) return;
+    const clusters = [...byCluster(args.resources)];
+    const runsIstiod = (rs: PolicyResource[]): Tri => someTri(rs.filter((r) => isHelmInstall(r.type)), (r) => helmChartName(r.props) === "istiod");
+    const meshClusters = clusters.filter(([, rs]) => runsIstiod(rs) === true);
+    // A cluster whose charts are not known yet may run an istiod too: with it the stack may be a
+    // multi-cluster mesh (before, such a cluster was taken to have none).
+    const maybe = clusters.filter(([, rs]) => runsIstiod(rs) === "unknown").map(([c]) => c);
+    if (meshClusters.length < 2) {
+      if (meshClusters.length + maybe.length >= 2) cannotJudge(maybe.map((c) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));
+      return;
+    }
     for (const [cluster, resources] of meshClusters) {
       const cacerts = resources.find((r) => r.type === T.secret && meta(r.props).name === "cacerts" && meta(r.props).namespace === "istio-system");
       if (!cacerts) {
@@ -48,5 +56,12 @@ export const meshRootCaShared: StackValidationPolicy = {
     if (roots.size > 1) {
       report(`clusters use different root CAs: ${[...roots].map(([h, cs]) => `${h.slice(0, 12)}… (${cs.join(", ")})`).join("; ")}`);
     }
+    // A cluster that may run an istiod passes only with the mesh's one root; otherwise its verdict waits for its charts.
+    const undecided = clusters.filter(([c]) => maybe.includes(c)).filter(([, resources]) => {
+      const cacerts = resources.find((r) => r.type === T.secret && meta(r.props).name === "cacerts" && meta(r.props).namespace === "istio-system");
+      const root = cacerts && rootFingerprint(cacerts);
+      return !(root && roots.size === 1 && roots.has(root));
+    });
+    if (undecided.length > 0) cannotJudge(undecided.map(([c]) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));
   },
 };

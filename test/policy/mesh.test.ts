@@ -350,3 +350,16 @@ test("mesh-mtls-strict: a dataplane-mode label unknown in this preview is not ta
   assert.match(messages(mixed)[0], /namespace rag on cluster a has istio\.io\/dataplane-mode=unset, not ambient: its 1 workload\(s\) are outside the mesh/);
   assert.equal(mixed.unknown.length, 1);
 });
+
+test("mesh-root-ca-shared: a cluster whose charts are unknown in a preview may be part of the mesh (can't judge), not taken to run no istiod", async () => {
+  const root1 = { stringData: { "root-cert.pem": pem("root-1") } };
+  const unknownChart = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: UNKNOWN, values: {} }, provider: k8sProvider(cluster) });
+  // One known istiod and one cluster whose chart is not known yet (before: a one-cluster mesh, no verdict at all).
+  const two = await runStack(meshRootCaShared, [istiod("a", "m", "cluster.local", "na"), cacerts("a", root1), unknownChart("b")]);
+  assert.deepEqual(two.violations, []);
+  assert.match(two.unknown[0], /the Helm charts of cluster b \(whether it runs an istiod of the mesh\)/);
+  // Known verdicts stand beside it; a maybe-cluster carrying the mesh's root cannot change them and waits for nothing.
+  const three = await runStack(meshRootCaShared, [istiod("a", "m", "cluster.local", "na"), istiod("c", "m", "cluster.local", "nc"), cacerts("a", root1), unknownChart("b"), cacerts("b", root1)]);
+  assert.deepEqual(three.violations.map((v) => v.message), ["cluster c has no istio-system/cacerts: istiod would mint its own root and the cluster could not talk to the others"]);
+  assert.deepEqual(three.unknown, []);
+});
