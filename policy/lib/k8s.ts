@@ -304,8 +304,8 @@ export function istiodRootNamespace(values: unknown): string {
 /**
  * The root namespaces of a cluster's Istio: what each istiod Helm release of the stack configures
  * ({@link istiodRootNamespace}; `release` names the first that sets it), or `configured` when the
- * stack installs no istiod there. Releases whose values are not known yet are named in `unknown`
- * (their root cannot be judged).
+ * stack installs no istiod there. Releases whose values (or chart) are not known yet are named in
+ * `unknown` (their root cannot be judged).
  */
 export function istioRootNamespaces(resources: PolicyResource[], configured: string): { roots: { namespace: string; release?: string }[]; unknown: string[] } {
   const roots = new Map<string, string>();
@@ -314,6 +314,8 @@ export function istioRootNamespaces(resources: PolicyResource[], configured: str
   for (const r of resources) {
     if (!isHelmInstall(r.type)) continue;
     const chart = probe(() => helmChartName(r.props));
+    // A release whose chart is not known yet may be an istiod setting another root.
+    if (!chart.known) unknown.push(`${r.name} (its chart is not known yet)`);
     if (!chart.known || chart.value !== "istiod") continue;
     istiods++;
     const root = probe(() => istiodRootNamespace(r.props.values));

@@ -363,3 +363,13 @@ test("mesh-root-ca-shared: a cluster whose charts are unknown in a preview may b
   assert.deepEqual(three.violations.map((v) => v.message), ["cluster c has no istio-system/cacerts: istiod would mint its own root and the cluster could not talk to the others"]);
   assert.deepEqual(three.unknown, []);
 });
+
+test("mesh-mtls-strict: a Helm release whose chart is unknown in a preview may be an istiod with another root namespace (can't judge)", async () => {
+  const release = (chart: unknown) => stackResource({ type: REL, name: "a-mesh", props: { chart, values: { meshConfig: { rootNamespace: "mesh-root" } } }, provider: k8sProvider("a") });
+  // Before: taken for no istiod, so istio-system/default was judged as the mesh-wide policy (a silent pass here).
+  const preview = await runStack(meshMtlsStrict, [...strictMesh(), release(UNKNOWN)]);
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown[0], /the root namespace set by istiod release a-mesh \(its chart is not known yet\) on cluster a/);
+  // Known: as an istiod, its root has no mesh-wide policy.
+  assert.match((await runStack(meshMtlsStrict, [...strictMesh(), release("istiod")])).violations[0].message, /no PeerAuthentication mesh-root\/default/);
+});
