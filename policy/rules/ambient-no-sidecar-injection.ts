@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dig, helmChartName, helmTruthy, isHelmInstall, isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
-import { configWithDefaults } from "../lib/values";
+import { configWithDefaults, orUnknown } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
 
@@ -36,9 +36,10 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       // The template tests the value with Helm's `if`, so a non-empty string ("true", even
       // "false") turns it on as well as `true` does.
       const byDefault = dig(args.props.values, "sidecarInjectorWebhook.enableNamespacesByDefault");
+      // The release's name only labels the message: one not known yet must not hide the finding.
       if (helmTruthy(byDefault)) {
         report(
-          `Helm release ${args.props.name ?? args.name} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar (the chart tests it with Helm's if, so ${JSON.stringify(byDefault)} turns it on); leave it unset or false`,
+          `Helm release ${orUnknown(() => (args.props.name as string | undefined) ?? args.name, args.name)} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar (the chart tests it with Helm's if, so ${JSON.stringify(byDefault)} turns it on); leave it unset or false`,
         );
       }
       return;

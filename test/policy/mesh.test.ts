@@ -373,3 +373,14 @@ test("mesh-mtls-strict: a Helm release whose chart is unknown in a preview may b
   // Known: as an istiod, its root has no mesh-wide policy.
   assert.match((await runStack(meshMtlsStrict, [...strictMesh(), release("istiod")])).violations[0].message, /no PeerAuthentication mesh-root\/default/);
 });
+
+test("ambient-no-sidecar-injection: a release name unknown in a preview does not hide a known finding; the injection setting unknown is can't judge", async () => {
+  const istiod = (name: unknown, enableNamespacesByDefault: unknown) => ({ type: REL, name: "a-istiod", props: { name, chart: "istiod", values: { sidecarInjectorWebhook: { enableNamespacesByDefault } } } });
+  // Before: reading the name for the message threw, so the violation became "can't run".
+  const named = await runResource(ambientNoSidecarInjection, istiod(UNKNOWN, true));
+  assert.deepEqual(named.unknown, []);
+  assert.match(named.violations[0].message, /^Helm release a-istiod \(istiod\) sets sidecarInjectorWebhook\.enableNamespacesByDefault/);
+  const setting = await runResource(ambientNoSidecarInjection, istiod("istiod", UNKNOWN));
+  assert.deepEqual(setting.violations, []);
+  assert.equal(setting.unknown.length, 1);
+});
