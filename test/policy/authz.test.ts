@@ -486,7 +486,7 @@ test("workload-namespaces-authorized: an action, selector or pod labels unknown 
   assert.match(meshWide.unknown[0], /whether a mesh-wide ALLOW AuthorizationPolicy covers namespace agents on cluster a/);
   // Unknowns that cannot change the verdict block nothing: a namespace-wide ALLOW covers pods whatever their labels,
   // and a second policy not known yet cannot uncover them.
-  const covered = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", UNKNOWN), ap("inference", "all", allowFrom("cluster.local/ns/inference/sa/gw")), ap("inference", "other", UNKNOWN)]);
+  const covered = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", UNKNOWN), ap("inference", "all", allowFrom("cluster.local/ns/inference/sa/gw")), ap("inference", "other", UNKNOWN as unknown as Record<string, unknown>)]);
   assert.deepEqual([covered.violations, covered.unknown], [[], []]);
   // Known: the same pods with known labels no policy selects are still a violation.
   const known = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", { app: "epp" }), selectorPolicy]);
