@@ -12,7 +12,7 @@ export const defaultVersions = {
   gatewayApi: "v1.5.1",
   /** Gateway API Inference Extension release providing the InferencePool v1 CRD. */
   gie: "v1.6.0",
-  /** llm-d-router release: InferenceObjective/ModelRewrite CRDs (llm-d.ai) and the endpoint picker. */
+  /** llm-d-router release of the InferenceObjective/ModelRewrite CRDs (llm-d.ai); bump eppImage with it (the picker runs that image). */
   llmdRouter: "v0.10.0",
   /** Endpoint picker image (llm-d-router). */
   eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",

@@ -8,7 +8,7 @@
 import * as yaml from "js-yaml";
 import type { ModelSpec } from "../../infra/schema";
 import type { Versions } from "../../infra/versions";
-import { Manifest, appLabels } from "../k8s/apply";
+import { Manifest, appLabels, imageVersionLabel } from "../k8s/apply";
 import { gatewayName, inferenceNamespace, ports } from "./names";
 
 export const bbrName = "body-based-router";
@@ -99,7 +99,7 @@ export function bbrReplicas(models: ModelSpec[]): number {
 }
 
 export function bbrManifests(models: ModelSpec[], versions: Versions): Manifest[] {
-  const version = versions.bbrImage.split(":").pop();
+  const version = imageVersionLabel(versions.bbrImage);
   const metadata = { name: bbrName, namespace: inferenceNamespace, labels: labels(version) };
   const replicas = bbrReplicas(models);
   return [

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import * as yaml from "js-yaml";
 import type { ModelSpec } from "../../infra/schema";
 import type { Versions } from "../../infra/versions";
-import { Manifest } from "../k8s/apply";
+import { Manifest, imageVersionLabel } from "../k8s/apply";
 import { eppLabels, eppName, eppSelector, inferenceNamespace, ports } from "./names";
 
 export const eppConfigFile = "default-plugins.yaml";
@@ -97,7 +97,7 @@ export function eppManifests(args: EppArgs): Manifest[] {
   const { model, pool, versions } = args;
   const name = eppName(pool);
   const replicas = eppReplicas(model);
-  const labels = eppLabels(pool, versions.llmdRouter);
+  const labels = eppLabels(pool, imageVersionLabel(versions.eppImage));
   const metadata = { name, namespace: inferenceNamespace, labels };
   const small = model.server === "simulator";
   const config = yaml.dump(endpointPickerConfig(model.epp.scorerWeights), { lineWidth: 200 });

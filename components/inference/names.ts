@@ -72,8 +72,9 @@ export function poolSelector(model: ModelSpec, version: ModelVersionSpec): Recor
   };
 }
 
-export function eppLabels(pool: string, routerVersion: string): Record<string, string> {
-  return appLabels({ name: "endpoint-picker", instance: eppName(pool), version: routerVersion, component: "endpoint-picker" });
+/** The picker's labels; `version` is its image's (`versions.eppImage`), which may move apart from `versions.llmdRouter` (the CRDs). */
+export function eppLabels(pool: string, version: string | undefined): Record<string, string> {
+  return appLabels({ name: "endpoint-picker", instance: eppName(pool), version, component: "endpoint-picker" });
 }
 
 export function eppSelector(pool: string): Record<string, string> {

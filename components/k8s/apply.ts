@@ -67,6 +67,21 @@ export function applyManifests(cluster: string, manifests: Manifest[], opts: App
 }
 
 /** Recommended `app.kubernetes.io/*` labels. */
+/**
+ * `app.kubernetes.io/version` for a workload whose version is its image: the tag, else the digest
+ * shortened (`sha256-0123456789ab`), since a 64-character digest is over a label value's 63
+ * characters; a tag is cut to 63 with its last character alphanumeric, as label values must be.
+ */
+export function imageVersionLabel(image: string): string | undefined {
+  const [ref, digest] = image.split("@");
+  const lastSlash = ref.lastIndexOf("/");
+  const colon = ref.lastIndexOf(":");
+  const tag = colon > lastSlash ? ref.slice(colon + 1) : undefined;
+  const raw = tag ?? (digest ? digest.replace(":", "-").slice(0, 19) : undefined);
+  const value = raw?.slice(0, 63).replace(/[^A-Za-z0-9]+$/, "");
+  return value || undefined;
+}
+
 export function appLabels(args: { name: string; instance: string; version?: string; component: string }): Record<string, string> {
   return {
     "app.kubernetes.io/name": args.name,

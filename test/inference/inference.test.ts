@@ -16,6 +16,7 @@ import { clusterInferenceManifests, modelsOnCluster } from "../../components/inf
 import { inferenceCrdBundles } from "../../components/inference/crds";
 import { gatewayListeners } from "../../components/inference/gateway";
 import { inMeshOpenAiBaseUrl } from "../../components/inference/names";
+import { imageVersionLabel } from "../../components/k8s/apply";
 import { checkInferenceInvariants, ofKind } from "./invariants";
 
 const spec = (stack: "local" | "dev" | "prod"): PlatformSpec => parsePlatform(shippedPlatform(stack), stack);
@@ -369,5 +370,28 @@ test("the inference gateway's Service keeps client addresses (externalTrafficPol
       assert.equal(options.metadata.namespace, "inference");
       assert.deepEqual(yaml.load(options.data.service), { spec: { externalTrafficPolicy: "Local" } }, `${stack}/${cluster.name}`);
     }
+  }
+});
+
+test("version labels come from the images that run: picker and body-based router, digests shortened to a valid label", () => {
+  const digest = "sha256:" + "ab".repeat(32);
+  assert.equal(imageVersionLabel("ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.1"), "v0.10.1");
+  assert.equal(imageVersionLabel("registry.local:5000/team/bbr:v1.5.0"), "v1.5.0");
+  assert.equal(imageVersionLabel(`registry.local:5000/team/bbr@${digest}`), "sha256-abababababab");
+  assert.equal(imageVersionLabel(`bbr:v1.5.0@${digest}`), "v1.5.0");
+  assert.equal(imageVersionLabel(`bbr:${"x".repeat(62)}._`), "x".repeat(62));
+  assert.equal(imageVersionLabel("registry.local:5000/team/bbr"), undefined);
+  const platform = shippedPlatform("prod");
+  platform.versions = { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.1", bbrImage: `registry.k8s.io/gateway-api-inference-extension/bbr@${digest}` };
+  const spec = parsePlatform(platform, "prod");
+  const objects = clusterInferenceManifests(spec, "aws-use1") as any[];
+  const picker = objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-epp"));
+  assert.equal(picker.spec.template.spec.containers[0].image, platform.versions.eppImage);
+  assert.equal(picker.metadata.labels["app.kubernetes.io/version"], "v0.10.1", "the picker's label follows its image, not versions.llmdRouter");
+  const bbr = bbrManifests(spec.models, spec.versions).find((o: any) => o.kind === "Deployment") as any;
+  for (const labels of [bbr.metadata.labels, bbr.spec.template.metadata.labels]) {
+    const value = labels["app.kubernetes.io/version"];
+    assert.equal(value, "sha256-abababababab");
+    assert.ok(value.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value));
   }
 });
