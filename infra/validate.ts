@@ -12,6 +12,7 @@ import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-cluste
 import { checkGeneratedNames } from "./validate-names";
 import { checkAgentsAndTools, checkGateways } from "./validate-agents";
 import { checkSplit } from "./validate-split";
+import { checkRequestNames } from "./validate-request-names";
 
 export type { ConfigProblem } from "./validate-support";
 
@@ -51,8 +52,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
   const groupsOf = new Map([...clusterByName].map(([name, c]) => [name, readable(() => fitNodeGroups([c]))]));
   const fits = new Map<string, ClusterFit[]>();
   requireUnique(report, "models", "model name", readableNames(cfg.models));
-  requireUnique(report, "models", "served model name", readableNames(cfg.models, "servedModelName"), "servedModelName");
-  run(() => unlessBroken(() => checkAdapterNames(report, cfg)), undefined);
+  run(() => unlessBroken(() => checkRequestNames(report, cfg)), undefined);
   eachItem(cfg.models, (m, mi) => run(() => {
     const at = ["models", mi];
     // vLLM loads `--model <servedModelName>`: a Hugging Face repo id or a path in the image.
@@ -101,27 +101,6 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
     });
   }, undefined));
   return run(() => checkGpuCapacity(report, cfg, fits), fits);
-}
-
-/**
- * Clients pick a LoRA adapter by sending its name as `model`, and the body-based router maps that
- * name to one base model: adapter names must be unique across all models and never shadow a
- * served model name.
- */
-function checkAdapterNames(report: Report, cfg: PlatformConfig): void {
-  const served = new Map(cfg.models.map((m, i) => [m.servedModelName, i]));
-  const adapters = cfg.models.flatMap((m, mi) => m.loraAdapters.map((a, ai) => ({ name: a.name, mi, ai })));
-  const where = (a: (typeof adapters)[number]) => `models[${a.mi}].loraAdapters[${a.ai}]`;
-  for (const a of adapters) {
-    const owner = served.get(a.name);
-    if (owner !== undefined) report(["models", a.mi, "loraAdapters", a.ai, "name"], `adapter name '${a.name}' is the servedModelName of models[${owner}]; requests for it would be ambiguous`);
-  }
-  for (const [name, idx] of duplicates(adapters.map((a) => a.name))) {
-    for (const i of idx.slice(1)) {
-      const a = adapters[i];
-      report(["models", a.mi, "loraAdapters", a.ai, "name"], `duplicate adapter name '${name}' (also at ${where(adapters[idx[0]])}); adapter names must be unique across models`);
-    }
-  }
 }
 
 /** GPUs all versions of a model ask for together on one cluster. */

@@ -684,7 +684,13 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "two models serving one servedModelName (requests for it would be ambiguous)",
     mutate: (p) => (p.models[1].servedModelName = p.models[0].servedModelName),
     path: "inference-mesh:platform.models[1].servedModelName",
-    message: /: duplicate served model name 'meta-llama\/Llama-3\.1-8B-Instruct' \(also at models\[0\]\); served model names must be unique$/,
+    message: /: duplicate served model name 'meta-llama\/Llama-3\.1-8B-Instruct' \(also at models\[0\]\) on clusters 'aws-use1', 'gcp-usc1'; each cluster's router maps a requested name to one model, so models sharing a cluster serve distinct names$/,
+  },
+  {
+    name: "a model serving the name of an earlier model's adapter on a shared cluster",
+    mutate: (p) => (p.models[1].servedModelName = p.models[0].loraAdapters[0].name),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].name",
+    message: /adapter name 'support-tone' is the servedModelName of models\[1\] on clusters 'aws-use1', 'gcp-usc1'; requests for it would be ambiguous/,
   },
   {
     name: "agents without an agent gateway",
@@ -1060,4 +1066,26 @@ test("gateway hostnames are DNS names: no IP address, labels of at most 63 chara
     q.gateways.inference.hostname = hostname;
     expectProblem(q, "inference-mesh:platform.gateways.inference.hostname", message);
   }
+});
+
+test("models on different clusters may serve the same name: vLLM on the GPU clusters, the simulator on a CPU-only one", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].clusters = ["aws-use1", "aws-euw1"];
+  p.models.push({
+    name: "llama-3-1-8b-sim",
+    servedModelName: p.models[0].servedModelName,
+    server: "simulator",
+    parametersBillions: 8,
+    maxModelLen: 4096,
+    clusters: ["gcp-usc1"],
+    versions: [{ name: "v1", image: "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2", weight: 100 }],
+    loraAdapters: [{ name: "support-tone", source: p.models[0].loraAdapters[0].source }],
+  });
+  for (const a of p.agents) if (a.model === p.models[0].name) a.clusters = ["aws-use1", "aws-euw1"];
+  const spec = parsePlatform(p, "test");
+  assert.equal(spec.models.filter((m) => m.servedModelName === p.models[0].servedModelName).length, 2);
+  // Once they share a cluster, the second is refused, naming the cluster.
+  p.models[2].clusters = ["gcp-usc1", "aws-euw1"];
+  expectProblem(p, "inference-mesh:platform.models[2].servedModelName", /duplicate served model name .* \(also at models\[0\]\) on cluster 'aws-euw1'/);
+  expectProblem(p, "inference-mesh:platform.models[2].loraAdapters[0].name", /duplicate adapter name 'support-tone' \(also at models\[0\]\.loraAdapters\[0\]\) on cluster 'aws-euw1'/);
 });
