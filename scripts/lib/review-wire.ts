@@ -8,6 +8,9 @@
  * secrets and unknowns kept, internal `__` keys skipped (kept for `Remediate`), resource references
  * reduced to their ID (or URN for components), known output values to their value.
  *
+ * A state whose two sides disagree (`sidesDisagree`) is judged on both by review.ts, beyond what
+ * the engine does.
+ *
  * Requests are encoded straight to protobuf bytes (see proto-writer.ts): field numbers are those
  * of pulumi/proto/pulumi/analyzer.proto, and test/policy-review/wire.test.ts checks the bytes
  * against the messages @pulumi/pulumi's generated classes build.
@@ -165,6 +168,40 @@ export function propertiesOf(r: ExportedResource, side: "inputs" | "outputs"): R
   return r[side] ?? {};
 }
 
+/** Fields only a live object has: the API server's bookkeeping, not what anyone declared. */
+const LIVE_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
+
+function declared(props: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (k.startsWith("__") || k === "status") continue;
+    if (k === "metadata" && v && typeof v === "object" && !Array.isArray(v)) {
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([mk]) => !LIVE_METADATA.includes(mk)));
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object" || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameValue(v, (b as unknown[])[i]));
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  return ka.length === kb.length && ka.every((k) => k in (b as object) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * Whether a Kubernetes object's (or component's) state says two things: its inputs and outputs
+ * differ beyond the live object's bookkeeping (status, uid, managedFields…). A render of ours never
+ * does; a real export does wherever the API server defaulted or normalized a field, a hand-edited
+ * file or a drifted object that was refreshed does where the edit is.
+ */
+export function sidesDisagree(r: ExportedResource): boolean {
+  if (!r.type.startsWith("kubernetes:") || isProviderType(r.type) || r.inputs === undefined || r.outputs === undefined) return false;
+  return !sameValue(declared(r.inputs), declared(r.outputs));
+}
+
 /** Names the resource and side of a state format error. */
 function withContext(r: ExportedResource, side: "inputs" | "outputs", write: () => void): void {
   try {
@@ -210,9 +247,9 @@ export class RequestBuilder {
     return body;
   }
 
-  /** The encoded pulumirpc.AnalyzeRequest of one resource for `Analyze`: its inputs. */
-  analyzeRequest(r: ExportedResource): Uint8Array {
-    return this.request(r, this.stats);
+  /** The encoded pulumirpc.AnalyzeRequest of one resource for `Analyze`: its inputs (or `side`). */
+  analyzeRequest(r: ExportedResource, side: "inputs" | "outputs" = "inputs"): Uint8Array {
+    return this.request(r, side === "inputs" ? this.stats : { undecryptableSecrets: 0 }, side);
   }
 
   /** The same for `Remediate`, which the engine sends with internal keys. */
@@ -220,9 +257,9 @@ export class RequestBuilder {
     return this.request(r, { undecryptableSecrets: 0, keepInternalKeys: true });
   }
 
-  private request(r: ExportedResource, stats: WireStats): Uint8Array {
+  private request(r: ExportedResource, stats: WireStats, side: "inputs" | "outputs" = "inputs"): Uint8Array {
     const w = this.writer.reset();
-    this.writeResource(w, r, "inputs", stats);
+    this.writeResource(w, r, side, stats);
     return w.finish();
   }
 
@@ -240,13 +277,16 @@ export class RequestBuilder {
     if (provider) w.bytes(6, provider);
   }
 
-  /** The encoded pulumirpc.AnalyzeStackRequest: every resource with its outputs and dependency graph. */
-  analyzeStackRequest(): Uint8Array {
+  /**
+   * The encoded pulumirpc.AnalyzeStackRequest: every resource with its outputs (or, for the
+   * resources in `inputsOf`, its inputs) and dependency graph.
+   */
+  analyzeStackRequest(inputsOf: ReadonlySet<string> = new Set()): Uint8Array {
     const scratch: WireStats = { undecryptableSecrets: 0 };
     const w = new ProtoWriter(1024 * 1024);
     for (const r of this.resources) {
       w.message(1, () => {
-        this.writeResource(w, r, "outputs", scratch);
+        this.writeResource(w, r, inputsOf.has(r.urn) ? "inputs" : "outputs", scratch);
         if (r.parent) w.string(7, r.parent);
         for (const d of r.dependencies ?? []) w.string(8, d);
         const deps = r.propertyDependencies ?? {};

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { DeploymentExport } from "./engine";
 import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
 import { reconcilePolicyConfig } from "./policy-config";
-import { RequestBuilder, ExportedDeployment, ExportedResource, stackOfUrn } from "./review-wire";
+import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
 
 /** The pack reviews run: `policy/`, or `$INFERENCE_MESH_POLICY_PACK` (a fork's own pack). */
 export const defaultPackDir = path.resolve(process.env.INFERENCE_MESH_POLICY_PACK ?? path.join(__dirname, "..", "..", "policy"));
@@ -127,6 +127,29 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const stackRes = await pack.analyzeStack(builder.analyzeStackRequest());
   record(stackRes.diagnostics, "");
   const stackNotApplicable = new Set(stackRes.notApplicable.map((n) => n.policyName));
+
+  // A state whose inputs and outputs disagree (edited by hand, or a drifted object refreshed) is
+  // judged on both: resource policies on those outputs too, stack policies on those inputs too.
+  // Verdicts the engine's usual pass already gave are not repeated; new ones say which side.
+  const disagreeing = builder.resources.filter(sidesDisagree);
+  if (disagreeing.length > 0) {
+    const seen = new Set(violations.map((v) => `${v.policy}\0${v.urn}\0${v.message}`));
+    const recordOtherSide = (diagnostics: Diagnostic[], fallbackUrn: string, side: string) => {
+      for (const d of diagnostics) {
+        const urn = d.urn || fallbackUrn;
+        const message = stripDescription(d);
+        if (seen.has(`${d.policyName}\0${urn}\0${message}`)) continue;
+        seen.add(`${d.policyName}\0${urn}\0${message}`);
+        const level = d.enforcementLevel === "remediate" ? "mandatory" : d.enforcementLevel;
+        violations.push({ policy: d.policyName, enforcementLevel: level, urn, type: byUrn.get(urn)?.type ?? "", message: `${message} [judged on the ${side} of a state whose inputs and outputs disagree]` });
+      }
+    };
+    await pool(disagreeing, options.concurrency ?? 32, async (r) => {
+      recordOtherSide((await pack.analyze(builder.analyzeRequest(r, "outputs"))).diagnostics, r.urn, "outputs");
+    });
+    const otherStack = await pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn))));
+    recordOtherSide(otherStack.diagnostics, "", "inputs");
+  }
 
   violations.sort((a, b) => a.policy.localeCompare(b.policy) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message));
   const policies: PolicyVerdict[] = [...info.policies]

@@ -175,3 +175,29 @@ test("prod, a state file without outputs (hand-written): stack policies judge th
   const broken = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
   assert.ok(mandatory(broken).some((v) => v.policy === "mesh-mtls-strict"), describe(broken));
 });
+
+/**
+ * A state edited on one side only (a hand-edited export, or a drifted object that was refreshed)
+ * still fails: the resource's other side is judged too when inputs and outputs disagree.
+ */
+const doneWhen = ["mesh-wide mTLS turned PERMISSIVE", "an ALLOW rule opened to everyone", "a 50/50 canary split", "an image at :latest", "the GPU toleration removed from a GPU workload"];
+for (const side of ["inputs", "outputs"] as const) {
+  for (const name of doneWhen) {
+    test(`prod: ${name}, in the ${side} only, still fails its policy`, { skip: packMissing }, async () => {
+      const m = mutations.find((x) => x.name.startsWith(name))!;
+      assert.ok(m, `no mutation named ${name}`);
+      const mutated = load("prod");
+      const urn = m.apply(mutated)!;
+      const doc = load("prod");
+      const target = doc.deployment.resources!.find((r) => r.urn === urn)!;
+      target[side] = mutated.deployment.resources!.find((r) => r.urn === urn)![side];
+      const report = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+      const hits = mandatory(report).filter((v) => v.policy === m.policy);
+      assert.ok(hits.length > 0, `${m.policy} did not fail; mandatory: ${describe(report) || "(none)"}`);
+      // The engine's own pass reads inputs for resource policies and outputs for stack policies;
+      // a verdict from the other side says so.
+      const other = hits.filter((v) => v.message.endsWith(`[judged on the ${side} of a state whose inputs and outputs disagree]`));
+      assert.ok(other.length === hits.length || other.length === 0, describe(report));
+    });
+  }
+}

@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import {
-  RequestBuilder, propertiesOf, urnName, providerUrn, isProviderType, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, StateFormatError,
+  RequestBuilder, propertiesOf, urnName, providerUrn, isProviderType, sidesDisagree, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, StateFormatError,
   ExportedDeployment, ExportedResource, WireStats,
 } from "../../scripts/lib/review-wire";
 
@@ -233,4 +233,18 @@ function randomDoc(seed: number): ExportedDeployment {
 
 test("seeded random documents encode identically", () => {
   for (let seed = 1; seed <= 40; seed++) assertSameRequests(randomDoc(seed));
+});
+
+test("sidesDisagree: a render never; live bookkeeping is not a disagreement; an edit on either side is", () => {
+  const obj = () => ({ apiVersion: "v1", kind: "Namespace", metadata: { name: "inference", labels: { "istio.io/dataplane-mode": "ambient" } } });
+  const r = (inputs: any, outputs: any) => ({ urn: "urn:pulumi:s::p::kubernetes:core/v1:Namespace::ns", type: "kubernetes:core/v1:Namespace", custom: true, inputs, outputs });
+  assert.equal(sidesDisagree(r(obj(), obj())), false);
+  const live = { ...obj(), metadata: { ...obj().metadata, uid: "u", resourceVersion: "7", managedFields: [{}], creationTimestamp: "t" }, status: { phase: "Active" }, __inputs: {} };
+  assert.equal(sidesDisagree(r(obj(), live)), false);
+  const labelled = obj();
+  (labelled.metadata.labels as Record<string, string>)["istio-injection"] = "enabled";
+  assert.equal(sidesDisagree(r(obj(), labelled)), true, "a label only the live object has");
+  assert.equal(sidesDisagree(r(labelled, obj())), true, "a label only the inputs have");
+  assert.equal(sidesDisagree({ ...r(obj(), labelled), type: "pulumi:providers:kubernetes" }), false, "providers are compared by nobody");
+  assert.equal(sidesDisagree({ ...r(obj(), undefined) }), false, "no outputs: reviewed on its inputs anyway");
 });
