@@ -129,7 +129,8 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const stackNotApplicable = new Set(stackRes.notApplicable.map((n) => n.policyName));
 
   // A state whose inputs and outputs disagree (edited by hand, or a drifted object refreshed) is
-  // judged on both: resource policies on those outputs too, stack policies on those inputs too.
+  // judged on both: resource policies on those outputs too (custom resources), stack policies on
+  // those inputs too.
   // Verdicts the engine's usual pass already gave are not repeated; new ones say which side.
   const disagreeing = builder.resources.filter(sidesDisagree);
   if (disagreeing.length > 0) {
@@ -144,7 +145,8 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
         violations.push({ policy: d.policyName, enforcementLevel: level, urn, type: byUrn.get(urn)?.type ?? "", message: `${message} [judged on the ${side} of a state whose inputs and outputs disagree]` });
       }
     };
-    await pool(disagreeing, options.concurrency ?? 32, async (r) => {
+    // A component's outputs are what it made (a Helm v4 Chart's: its resources), not its object.
+    await pool(disagreeing.filter((r) => r.custom !== false), options.concurrency ?? 32, async (r) => {
       recordOtherSide((await pack.analyze(builder.analyzeRequest(r, "outputs"))).diagnostics, r.urn, "outputs");
     });
     const otherStack = await pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn))));

@@ -15,7 +15,7 @@ import { renderShipped, repoRoot } from "../support/render";
 import { reviewWithPack, startPack, defaultPackDir, policyConfigFor, PolicyReport } from "../../scripts/lib/review";
 import { loadPolicyConfigFile } from "../../scripts/lib/policy-config";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
-import type { ExportedDeployment } from "../../scripts/lib/review-wire";
+import { urnName, type ExportedDeployment } from "../../scripts/lib/review-wire";
 import { mutations } from "./mutations";
 
 const packMissing = fs.existsSync(path.join(defaultPackDir, "PulumiPolicy.yaml")) ? false : "the policy pack (policy/, issue 7) is not in this tree";
@@ -201,3 +201,20 @@ for (const side of ["inputs", "outputs"] as const) {
     });
   }
 }
+
+test("prod: istiod installed as Helm v4 Charts (components: values in inputs, outputs only the resources made) is still judged, without false verdicts", { skip: packMissing }, async () => {
+  const doc = load("prod");
+  for (const r of doc.deployment.resources!) {
+    if (r.type !== "kubernetes:helm.sh/v3:Release" || !urnName(r.urn).endsWith("-istiod")) continue;
+    r.urn = r.urn.replace("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart");
+    r.type = "kubernetes:helm.sh/v4:Chart";
+    r.custom = false;
+    r.outputs = { resources: [] };
+  }
+  const clean = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+  assert.equal(clean.summary.mandatory, 0, describe(clean));
+  const gcp = doc.deployment.resources!.find((r) => urnName(r.urn) === "gcp-usc1-istiod")!;
+  (gcp.inputs as any).values.meshConfig.trustDomain = "gcp.local";
+  const report = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+  assert.deepEqual([...new Set(mandatory(report).map((v) => v.policy))], ["mesh-identity-consistent"], describe(report));
+});
