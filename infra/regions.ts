@@ -5,49 +5,74 @@
  * One table per cloud, kept by hand: a fork that deploys to a region added after this list was
  * written (or to a partition such as AWS GovCloud or China) adds one entry here.
  *
- * - AWS: the commercial partition (`aws`), the same regions as the `Region` enum of the
- *   installed @pulumi/aws (7.48), opt-in regions included (enable them in the account first).
+ * - AWS: the commercial partition (`aws`) with the Availability Zones an EKS cluster can span in
+ *   each (see awsRegionAzs).
  * - GCP: every Compute Engine region with its zone letters, from Google's "Regions and zones"
  *   table (docs.cloud.google.com/compute/docs/regions-zones). AI zones (`<region>-ai2b`) are
  *   left out: the k3s VMs are general-purpose machines.
  */
 
-export const awsRegions: readonly string[] = [
-  "af-south-1",
-  "ap-east-1",
-  "ap-east-2",
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-northeast-3",
-  "ap-south-1",
-  "ap-south-2",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "ap-southeast-3",
-  "ap-southeast-4",
-  "ap-southeast-5",
-  "ap-southeast-6",
-  "ap-southeast-7",
-  "ca-central-1",
-  "ca-west-1",
-  "eu-central-1",
-  "eu-central-2",
-  "eu-north-1",
-  "eu-south-1",
-  "eu-south-2",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "il-central-1",
-  "me-central-1",
-  "me-south-1",
-  "mx-central-1",
-  "sa-east-1",
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-];
+/**
+ * AWS region → the Availability Zones an EKS cluster's VPC can span there (`availabilityZones`
+ * above it is refused). From AWS's published AZ list ("AWS Availability Zones",
+ * docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html), lowered
+ * where that list counts zones not every account can use for EKS:
+ *
+ * - us-west-1: 3 listed, but "newer accounts can access two" (the list's footnote), and EKS refuses
+ *   cluster subnets in usw1-az2 (EKS user guide, "VPC and subnet requirements"), so no account
+ *   gets a third: 2.
+ * - us-east-1: 6 listed; EKS refuses use1-az3, and awsx spreads the VPC (whose subnets all go to
+ *   the EKS cluster) over every zone when asked for 6: 5.
+ * - ap-northeast-1: 4 listed; apne1-az3 is a constrained zone (the same page: AWS may refuse zonal
+ *   resources there to accounts without any; EC2 answers CreateSubnet with "Subnets can
+ *   currently only be created in" the other three, as users report): 3.
+ *
+ * Which zones an account sees depends on the account (older accounts map zone names to IDs
+ * independently), so a count within the table can still pick a constrained zone by name; the
+ * table only refuses what fails for every account. awsx takes the first N zone names of the
+ * region (getDefaultAzs) and throws "does not have at least N Availability Zones" otherwise.
+ *
+ * Keys are the commercial partition (`aws`), the same regions as the `Region` enum of the
+ * installed @pulumi/aws (7.48), opt-in regions included (enable them in the account first).
+ */
+export const awsRegionAzs: Readonly<Record<string, { azs: number; why?: string }>> = {
+  "af-south-1": { azs: 3 },
+  "ap-east-1": { azs: 3 },
+  "ap-east-2": { azs: 3 },
+  "ap-northeast-1": { azs: 3, why: "apne1-az3, its fourth, is constrained: EC2 refuses new subnets there to most accounts" },
+  "ap-northeast-2": { azs: 4 },
+  "ap-northeast-3": { azs: 3 },
+  "ap-south-1": { azs: 3 },
+  "ap-south-2": { azs: 3 },
+  "ap-southeast-1": { azs: 3 },
+  "ap-southeast-2": { azs: 3 },
+  "ap-southeast-3": { azs: 3 },
+  "ap-southeast-4": { azs: 3 },
+  "ap-southeast-5": { azs: 3 },
+  "ap-southeast-6": { azs: 3 },
+  "ap-southeast-7": { azs: 3 },
+  "ca-central-1": { azs: 3 },
+  "ca-west-1": { azs: 3 },
+  "eu-central-1": { azs: 3 },
+  "eu-central-2": { azs: 3 },
+  "eu-north-1": { azs: 3 },
+  "eu-south-1": { azs: 3 },
+  "eu-south-2": { azs: 3 },
+  "eu-west-1": { azs: 3 },
+  "eu-west-2": { azs: 4 },
+  "eu-west-3": { azs: 3 },
+  "il-central-1": { azs: 3 },
+  "me-central-1": { azs: 3 },
+  "me-south-1": { azs: 3 },
+  "mx-central-1": { azs: 3 },
+  "sa-east-1": { azs: 3 },
+  "us-east-1": { azs: 5, why: "EKS refuses use1-az3, its sixth" },
+  "us-east-2": { azs: 3 },
+  "us-west-1": { azs: 2, why: "newer accounts see two of its three, and EKS refuses usw1-az2" },
+  "us-west-2": { azs: 4 },
+};
+
+export const awsRegions: readonly string[] = Object.keys(awsRegionAzs);
 
 /** GCP region → the letters of its zones (`us-central1` + `a` = zone `us-central1-a`). */
 export const gcpZones: Readonly<Record<string, string>> = {

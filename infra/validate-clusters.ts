@@ -6,7 +6,7 @@
 import { PlatformConfig } from "./schema";
 import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
-import { zonesOf } from "./regions";
+import { awsRegionAzs, zonesOf } from "./regions";
 import { kubeconfigProblem } from "../components/cloud/existing";
 import { isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
@@ -223,6 +223,20 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
 /** Cloud placement details the providers would only reject at deploy time. */
 export function checkPlacement(report: Report, cfg: PlatformConfig): void {
   eachItem(cfg.clusters, (c, ci) => {
+    // awsx spreads the VPC over the first `availabilityZones` zones of the region and throws "does
+    // not have at least N Availability Zones" in the preview when there are fewer; EKS refuses some.
+    if (c.cloud === "aws") {
+      unlessBroken(() => {
+        const usable = Object.hasOwn(awsRegionAzs, c.region) ? awsRegionAzs[c.region] : undefined;
+        if (usable && c.availabilityZones > usable.azs) {
+          report(
+            ["clusters", ci, "availabilityZones"],
+            `${c.availabilityZones} is more than the ${usable.azs} availability zones ${c.region} offers an EKS cluster${usable.why ? ` (${usable.why})` : ""}; ` +
+              `use ${usable.azs === 2 ? "2" : `2 to ${usable.azs}`} (the table is infra/regions.ts)`,
+          );
+        }
+      });
+    }
     if (c.cloud !== "gcp") return;
     unlessBroken(() => {
       const zones = zonesOf(c.region);

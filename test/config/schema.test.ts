@@ -717,6 +717,24 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
     message: /: existing clusters bring their own nodes: remove nodeGroups or use cloud aws\|gcp$/,
   },
+  {
+    name: "more availability zones than the region offers an EKS cluster (us-west-1: newer accounts see two, EKS refuses usw1-az2)",
+    mutate: (p) => (p.clusters[1].region = "us-west-1"),
+    path: "inference-mesh:platform.clusters[1].availabilityZones",
+    message: /: 3 is more than the 2 availability zones us-west-1 offers an EKS cluster \(newer accounts see two of its three, and EKS refuses usw1-az2\); use 2 \(the table is infra\/regions\.ts\)$/,
+  },
+  {
+    name: "more availability zones than the region has (awsx fails the preview)",
+    mutate: (p) => (p.clusters[1].availabilityZones = 4),
+    path: "inference-mesh:platform.clusters[1].availabilityZones",
+    message: /: 4 is more than the 3 availability zones eu-west-1 offers an EKS cluster; use 2 to 3 \(the table is infra\/regions\.ts\)$/,
+  },
+  {
+    name: "all six us-east-1 zones (EKS refuses use1-az3)",
+    mutate: (p) => (p.clusters[0].availabilityZones = 6),
+    path: "inference-mesh:platform.clusters[0].availabilityZones",
+    message: /: 6 is more than the 5 availability zones us-east-1 offers an EKS cluster \(EKS refuses use1-az3, its sixth\); use 2 to 5/,
+  },
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
@@ -1088,4 +1106,15 @@ test("models on different clusters may serve the same name: vLLM on the GPU clus
   p.models[2].clusters = ["gcp-usc1", "aws-euw1"];
   expectProblem(p, "inference-mesh:platform.models[2].servedModelName", /duplicate served model name .* \(also at models\[0\]\) on cluster 'aws-euw1'/);
   expectProblem(p, "inference-mesh:platform.models[2].loraAdapters[0].name", /duplicate adapter name 'support-tone' \(also at models\[0\]\.loraAdapters\[0\]\) on cluster 'aws-euw1'/);
+});
+
+test("availability zones up to what the region offers an EKS cluster pass", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[0].availabilityZones = 5; // us-east-1
+  p.clusters[1].region = "us-west-1";
+  p.clusters[1].availabilityZones = 2;
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  p.clusters[1].region = "us-west-2";
+  p.clusters[1].availabilityZones = 4;
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
