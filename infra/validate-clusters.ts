@@ -8,7 +8,7 @@ import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
 import { awsRegionAzs, zonesOf } from "./regions";
 import { kubeconfigProblem } from "../components/cloud/existing";
-import { isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
+import { ec2SizeProblem, gceMachineTypeProblem, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, existingApiServerProblem } from "./validate-network";
 
@@ -100,7 +100,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         } else if (lookupGpuInstance(s.instanceType) || isGpuFamily("aws", s.instanceType)) {
           report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
         } else {
-          const problem = machineTypeProblem("aws", s.instanceType);
+          const problem = machineTypeProblem("aws", s.instanceType) ?? ec2SizeProblem(s.instanceType);
           if (problem) report(["clusters", ci, "systemNodeGroup", "instanceType"], problem);
         }
       });
@@ -114,7 +114,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
           // maintenance, which GCE refuses for GPU VMs.
           report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is a GPU machine type; the k3s server runs the control plane and CPU workloads (GPU types go in nodeGroups)`);
         } else {
-          const problem = machineTypeProblem("gcp", c.serverMachineType);
+          const problem = machineTypeProblem("gcp", c.serverMachineType) ?? gceMachineTypeProblem(c.serverMachineType);
           if (problem) report(["clusters", ci, "serverMachineType"], problem);
         }
       });
@@ -191,6 +191,16 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
     }
     const armProblem = machineTypeProblem(c.cloud, g.instanceType);
     const uncataloguedGpus = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && isGpuFamily(c.cloud, g.instanceType);
+    // A CPU type (no GPUs, catalogued or not) whose format passed: one the cloud actually has.
+    const cpuType = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && !uncataloguedGpus && !armProblem;
+    if (cpuType && c.cloud === "aws" && /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
+      const problem = ec2SizeProblem(g.instanceType);
+      if (problem) report([...at, "instanceType"], problem);
+    }
+    if (cpuType && c.cloud === "gcp" && /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
+      const problem = gceMachineTypeProblem(g.instanceType);
+      if (problem) report([...at, "instanceType"], problem);
+    }
     if (armProblem) report([...at, "instanceType"], armProblem);
     else if (uncataloguedGpus) {
       report(

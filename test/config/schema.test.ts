@@ -735,6 +735,42 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     path: "inference-mesh:platform.clusters[0].availabilityZones",
     message: /: 6 is more than the 5 availability zones us-east-1 offers an EKS cluster \(EKS refuses use1-az3, its sixth\); use 2 to 5/,
   },
+  {
+    name: "a misspelt EC2 size on the system node group",
+    mutate: (p) => (p.clusters[0].systemNodeGroup.instanceType = "m6i.2xlage"),
+    path: "inference-mesh:platform.clusters[0].systemNodeGroup.instanceType",
+    message: /: 'm6i\.2xlage' has no EC2 size '2xlage': sizes are nano, micro, small, medium, large, xlarge, <n>xlarge \(n = 2, 3, 4, .*\), metal and metal-<n>xl/,
+  },
+  {
+    name: "an EC2 size that does not exist on a CPU node group",
+    mutate: (p) => p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "m6i.huge", minSize: 1, desiredSize: 1, maxSize: 2 }),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[2].instanceType",
+    message: /: 'm6i\.huge' has no EC2 size 'huge'/,
+  },
+  {
+    name: "a misspelt GCE machine class on a CPU agent group",
+    mutate: (p) => (p.clusters[2].nodeGroups[0].instanceType = "e2-standrd-8"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[0].instanceType",
+    message: /: 'e2-standrd-8' is not a GCE machine type: E2 types are e2-standard-\{2,4,8,16,32\}, e2-highmem-\{2,4,8,16\}, e2-highcpu-\{2,4,8,16,32\}, e2-micro, e2-small, e2-medium or e2-custom-<vCPUs>-<MB> \(Google's machine-type tables, kept in components\/cloud\/machine-types\.ts/,
+  },
+  {
+    name: "a GCE vCPU count its series does not offer on the k3s server",
+    mutate: (p) => (p.clusters[2].serverMachineType = "e2-standard-3"),
+    path: "inference-mesh:platform.clusters[2].serverMachineType",
+    message: /: 'e2-standard-3' is not a GCE machine type: e2-standard types are e2-standard-\{2,4,8,16,32\}/,
+  },
+  {
+    name: "a GCE custom type with a vCPU count its series refuses",
+    mutate: (p) => (p.clusters[2].nodeGroups[0].instanceType = "n2-custom-34-8192"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[0].instanceType",
+    message: /: 'n2-custom-34-8192' is not a GCE machine type: N2 custom types take 2 to 80 vCPUs \(an even count up to 32, a multiple of 4 above\), not 34$/,
+  },
+  {
+    name: "a custom type of a GCE series that has none",
+    mutate: (p) => (p.clusters[2].serverMachineType = "c3-custom-4-8192"),
+    path: "inference-mesh:platform.clusters[2].serverMachineType",
+    message: /: 'c3-custom-4-8192' is not a GCE machine type: C3 has no custom machine types; its types are c3-standard-\{4,8,22,44,88,176\}/,
+  },
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
@@ -1117,4 +1153,23 @@ test("availability zones up to what the region offers an EKS cluster pass", () =
   p.clusters[1].region = "us-west-2";
   p.clusters[1].availabilityZones = 4;
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
+test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shared-core, -lssd/-metal, custom types; an uncatalogued GCE series is format-checked only", () => {
+  for (const type of ["m6i.large", "c7i.metal-24xl", "mac2-m2.metal", "u-12tb1.112xlarge", "m7i-flex.large", "t3.nano", "r7i.48xlarge"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[0].systemNodeGroup.instanceType = type;
+    p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: type, minSize: 1, desiredSize: 1, maxSize: 1 });
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), type);
+  }
+  const gce = ["e2-micro", "e2-medium", "f1-micro", "g1-small", "n1-standard-1", "n2d-standard-224", "n4-highmem-80", "c2d-highcpu-112", "c3-standard-8-lssd",
+    "c3-highmem-192-metal", "c4-standard-288-lssd-metal", "c4d-highmem-384-lssd", "t2d-standard-60", "m3-megamem-64", "n1-megamem-96", "z3-highmem-8-highlssd",
+    "custom-1-1024", "custom-6-23040-ext", "e2-custom-4-8192", "e2-custom-medium-4096", "n2-custom-36-18432-ext", "n2d-custom-48-49152", "n4-custom-2-14336",
+    "e3-standard-8"];
+  for (const type of gce) {
+    const p = shippedPlatform("prod");
+    p.clusters[2].serverMachineType = type;
+    p.clusters[2].nodeGroups[0].instanceType = type;
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), type);
+  }
 });
