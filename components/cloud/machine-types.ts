@@ -238,3 +238,22 @@ export function gceMachineTypeProblem(machineType: string): string | undefined {
     ? `'${machineType}' is not a GCE machine type: ${series}-${cls} types are ${describeSeries(series, spec, cls)}${table}`
     : `'${machineType}' is not a GCE machine type: ${seriesName(series)} types are ${describeSeries(series, spec)}${customHint}${table}`;
 }
+
+/**
+ * GCE shapes that get a whole NVIDIA HGX board, whose GPUs talk over NVSwitch: A100 SXM4 8-GPU
+ * boards (six NVSwitches; a2-megagpu-16g joins two) and H100/H200 SXM5 8-GPU boards (four). With
+ * the switches passed through, CUDA fails with "system not yet initialized" (802) until NVIDIA's
+ * fabric manager has set up the NVLink fabric, so their k3s agents install and start it (the
+ * smaller A2/A3 shapes are partitions of such boards whose guests get no switch to manage). The
+ * agent script only starts it where the guest sees NVSwitch devices, so a shape listed here
+ * whose switches stay with the host boots all the same.
+ */
+const gceNvswitchBoardShapes = new Set([
+  "a2-highgpu-8g", "a2-megagpu-16g", "a2-ultragpu-8g",
+  "a3-highgpu-8g", "a3-megagpu-8g", "a3-edgegpu-8g", "a3-ultragpu-8g",
+]);
+
+/** Whether a GCE machine type's GPUs sit on an NVSwitch board the guest must run fabric manager for. */
+export function gceNeedsFabricManager(machineType: string): boolean {
+  return gceNvswitchBoardShapes.has(machineType);
+}

@@ -12,7 +12,7 @@ import { firewallRules, hostAddress, meshPeerRanges, peerEgressRules, publicGate
 import { agentPlan, egressSourceRanges } from "../../components/cloud/gcp/k3s";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
-import { gceBootDiskType, isArmMachineType, isGpuFamily } from "../../components/cloud/machine-types";
+import { gceBootDiskType, gceNeedsFabricManager, isArmMachineType, isGpuFamily } from "../../components/cloud/machine-types";
 import { devicePluginValues } from "../../components/gpu/device-plugin";
 
 function prod(): { k3s: K3sClusterSpec; clusters: ClusterSpec[] } {
@@ -290,4 +290,37 @@ test("k3s agents join under unique node names, replaced one by one after they ha
   const r = spawnSync("bash", [path.join(dir, "cleanup")], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(fs.readFileSync(path.join(dir, "log"), "utf8"), "kubectl delete node gone-agent-abc123 --wait=false\n");
+});
+
+test("NVSwitch boards: full-board A2/A3 GPU agents get NVIDIA fabric manager; partial shapes, G2 and CPU agents do not", () => {
+  const { k3s } = prod();
+  const gpuGroup = k3s.nodeGroups.find((g) => g.name === "gpu-a100")!;
+  for (const t of ["a2-highgpu-8g", "a2-megagpu-16g", "a2-ultragpu-8g", "a3-highgpu-8g"]) assert.equal(agentPlan(k3s, { ...gpuGroup, instanceType: t }).fabricManager, true, t);
+  for (const t of ["a2-ultragpu-4g", "a2-highgpu-1g", "a3-highgpu-4g", "g2-standard-96"]) assert.equal(agentPlan(k3s, { ...gpuGroup, instanceType: t }).fabricManager, false, t);
+  assert.equal(agentPlan(k3s, { ...gpuGroup, name: "cpu", instanceType: "e2-standard-8" }).fabricManager, false);
+  assert.ok(gceNeedsFabricManager("a3-ultragpu-8g") && !gceNeedsFabricManager("n2-standard-8"));
+});
+
+test("the fabric manager of the driver branch is installed with the driver and started before k3s, only where the guest sees NVSwitch devices", () => {
+  const args = { k3sVersion: "v1.33.5+k3s1", token: "t", serverUrl: "https://10.12.0.10:6443", nodeLabels: {}, nodeTaints: [], nvidiaDriverBranch: "570" };
+  const script = k3sAgentStartupScript({ ...args, fabricManager: true });
+  const at = (text: string) => {
+    const i = script.indexOf(text);
+    assert.ok(i >= 0, `script contains ${text}`);
+    return i;
+  };
+  const dropIn = at("ConditionDirectoryNotEmpty=/proc/driver/nvidia-nvswitch/devices");
+  const driver = at("ubuntu-drivers install --gpgpu 'nvidia:570-server'");
+  const fm = at("apt-get install -y 'nvidia-fabricmanager-570'");
+  const reboot = at("\n  reboot\n");
+  const start = at("\nsystemctl enable --now nvidia-fabricmanager.service\n");
+  const toolkit = at("apt-get install -y nvidia-container-toolkit");
+  const join = at("sh -s - agent");
+  assert.ok(dropIn < driver && driver < fm && fm < reboot, "drop-ins, then the driver and the fabric manager in one pass before the reboot");
+  assert.ok(reboot < start && start < toolkit && toolkit < join, "fabric manager started after the reboot, before k3s joins");
+  assert.match(script, /cat > \/etc\/systemd\/system\/k3s-agent\.service\.d\/10-inference-mesh-fabricmanager\.conf <<'IM_EOF'\n\[Unit\]\nWants=nvidia-fabricmanager\.service\nAfter=nvidia-fabricmanager\.service\n/);
+  assert.match(script, /cat > \/etc\/systemd\/system\/nvidia-fabricmanager\.service\.d\/10-inference-mesh-nvswitch\.conf <<'IM_EOF'\n\[Unit\]\nConditionDirectoryNotEmpty=\/proc\/driver\/nvidia-nvswitch\/devices\n/);
+  // Without NVSwitch (or on CPU agents) nothing about fabric manager is written.
+  assert.doesNotMatch(k3sAgentStartupScript(args), /fabricmanager|nvswitch/);
+  assert.doesNotMatch(k3sAgentStartupScript({ ...args, nvidiaDriverBranch: undefined, fabricManager: true }), /fabricmanager|ubuntu-drivers/);
 });

@@ -14,7 +14,7 @@ import { ApiReady, ServerVersionGate } from "../api-ready";
 import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
-import { gceBootDiskType } from "../machine-types";
+import { gceBootDiskType, gceNeedsFabricManager } from "../machine-types";
 import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript, k3sVersionMetadataKey } from "./startup";
@@ -52,6 +52,8 @@ export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
     logicalName: `${cluster.name}-${group.name}`,
     machineType: group.instanceType,
     gpu: gpu !== undefined,
+    // A whole NVSwitch board (a2-highgpu-8g, a3-highgpu-8g…): CUDA needs NVIDIA's fabric manager.
+    fabricManager: gpu !== undefined && gceNeedsFabricManager(group.instanceType),
     guestAccelerators: gpu ? [{ type: gpu.gcpAcceleratorType!, count: gpu.gpusPerNode }] : [],
     // GPU VMs cannot live-migrate: they stop for host maintenance; spot VMs (which cannot migrate
     // either) are deleted and recreated by the group.
@@ -181,6 +183,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
             nodeLabels: plan.nodeLabels,
             nodeTaints: plan.nodeTaints,
             nvidiaDriverBranch: plan.gpu ? args.nvidiaDriverBranch : undefined,
+            fabricManager: plan.fabricManager,
           }),
         ),
       );

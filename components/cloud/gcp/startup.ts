@@ -5,7 +5,8 @@
  * and the NVIDIA driver install reboots once into the new kernel module.
  *
  * What a VM downloads at boot: Ubuntu packages (apt), the NVIDIA driver (`ubuntu-drivers`, from
- * the Ubuntu archive), the NVIDIA container toolkit (NVIDIA's apt repository at
+ * the Ubuntu archive) and, on NVSwitch boards, NVIDIA fabric manager (the Ubuntu archive's
+ * `nvidia-fabricmanager-<branch>`), the NVIDIA container toolkit (NVIDIA's apt repository at
  * nvidia.github.io/libnvidia-container), and k3s (the install script from get.k3s.io, which fetches
  * the pinned k3s release binary from GitHub).
  */
@@ -188,11 +189,45 @@ export interface K3sAgentScriptArgs {
   nodeTaints: string[];
   /** NVIDIA driver branch for `ubuntu-drivers` (e.g. `580` → `nvidia:580-server`); GPU agents only. */
   nvidiaDriverBranch?: string;
+  /** Install and start NVIDIA fabric manager before k3s (GPUs on an NVSwitch board); GPU agents only. */
+  fabricManager?: boolean;
 }
 
-/** NVIDIA driver (reboots once into it) and container toolkit, before k3s so k3s detects the runtime. */
-function installNvidia(branch: string): string {
-  return `if ! nvidia-smi >/dev/null 2>&1; then
+/** The systemd unit the Ubuntu `nvidia-fabricmanager-<branch>` package ships. */
+export const fabricManagerUnit = "nvidia-fabricmanager.service";
+
+/**
+ * NVIDIA fabric manager for NVSwitch boards (a2-highgpu-8g, a3-highgpu-8g…): until it has set up
+ * the NVLink fabric, CUDA fails with "system not yet initialized" (802) although nvidia-smi lists
+ * the GPUs. The Ubuntu archive's `nvidia-fabricmanager-<branch>` goes with the `-server` driver
+ * ubuntu-drivers installs (`--gpgpu` picks that flavour for fabric manager's sake) and depends on
+ * `nvidia-kernel-common-<branch>-server-<version>`, the exact driver version: installed in the
+ * same apt run as the driver, apt installs the matching one or fails the boot, never a mismatch
+ * (which fabric manager refuses to start with).
+ *
+ * These drop-ins are written at every boot, before the packages are installed: the service starts
+ * only where the guest sees NVSwitch devices (as NVIDIA's own driver images gate it), so neither
+ * the package's install before the driver is loaded nor a shape whose switches stay with the host
+ * fails on it; and the k3s agent starts after it at every boot, so no pod reaches CUDA before the
+ * fabric is up.
+ */
+function fabricManagerDropIns(): string {
+  const condition = `[Unit]\nConditionDirectoryNotEmpty=/proc/driver/nvidia-nvswitch/devices\n`;
+  const ordering = `[Unit]\nWants=${fabricManagerUnit}\nAfter=${fabricManagerUnit}\n`;
+  return [
+    `install -d -m 0755 /etc/systemd/system/${fabricManagerUnit}.d /etc/systemd/system/k3s-agent.service.d`,
+    writeFile(`/etc/systemd/system/${fabricManagerUnit}.d/10-inference-mesh-nvswitch.conf`, condition, "0644"),
+    writeFile("/etc/systemd/system/k3s-agent.service.d/10-inference-mesh-fabricmanager.conf", ordering, "0644"),
+    "systemctl daemon-reload",
+  ].join("\n");
+}
+
+/**
+ * NVIDIA driver (reboots once into it), fabric manager where asked, and container toolkit, before
+ * k3s so k3s detects the runtime.
+ */
+function installNvidia(branch: string, fabricManager: boolean): string {
+  return `${fabricManager ? `${fabricManagerDropIns()}\n` : ""}if ! nvidia-smi >/dev/null 2>&1; then
   if [ -f /var/lib/inference-mesh/nvidia-driver-installed ]; then
     echo "NVIDIA driver installed but nvidia-smi fails; not rebooting again" >&2
     exit 1
@@ -200,12 +235,12 @@ function installNvidia(branch: string): string {
   apt-get update
   apt-get install -y ubuntu-drivers-common
   ubuntu-drivers install --gpgpu 'nvidia:${branch}-server'
-  apt-get install -y 'nvidia-utils-${branch}-server'
+  apt-get install -y 'nvidia-utils-${branch}-server'${fabricManager ? `\n  apt-get install -y 'nvidia-fabricmanager-${branch}'` : ""}
   install -d /var/lib/inference-mesh
   touch /var/lib/inference-mesh/nvidia-driver-installed
   reboot
   exit 0
-fi
+fi${fabricManager ? `\nsystemctl enable --now ${fabricManagerUnit}` : ""}
 if ! command -v nvidia-container-runtime >/dev/null 2>&1; then
   curl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --dearmor --yes -o /usr/share/keyrings/nvidia-container-toolkit-keyring.gpg
   curl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list \\
@@ -233,7 +268,7 @@ export function k3sAgentStartupScript(args: K3sAgentScriptArgs): string {
   });
   return `${preamble("agent")}
 
-${gpu ? installNvidia(args.nvidiaDriverBranch!) : "# CPU agent: no NVIDIA driver"}
+${gpu ? installNvidia(args.nvidiaDriverBranch!, args.fabricManager === true) : "# CPU agent: no NVIDIA driver"}
 
 install -d -m 0755 /etc/rancher/k3s
 ${writeFile("/etc/rancher/k3s/config.yaml", config, "0600")}
