@@ -199,6 +199,8 @@ function sameValue(a: unknown, b: unknown): boolean {
  */
 export function sidesDisagree(r: ExportedResource): boolean {
   if (!r.type.startsWith("kubernetes:") || isProviderType(r.type) || r.inputs === undefined || r.outputs === undefined) return false;
+  // No outputs yet: an object a preview is about to create, not a second opinion.
+  if (Object.keys(r.outputs).length === 0) return false;
   return !sameValue(declared(r.inputs), declared(r.outputs));
 }
 
