@@ -1,9 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isRoute, meta } from "../lib/k8s";
-import { configWithDefaults, list } from "../lib/values";
+import { cannotJudge, isKind, isRoute, meta } from "../lib/k8s";
+import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 
 interface Config {
-  /** Largest share, in percent, any backend other than the primary may receive. */
+  /** Largest share, in percent, any backend (or model rewrite target) other than the primary may receive. */
   maxCanaryWeight: number;
   /** Header that pins a request to the canary; a backend a rule matching it routes to is a canary. */
   canaryHeader: string;
@@ -50,6 +50,27 @@ export function canaryBackends(rules: RouteRule[], header: string, routeNamespac
 }
 
 /**
+ * Where the rules asking for the canary header declare each canary: the indexes of those rules
+ * and the other backends they route to beside it (weight 0 gets nothing). A header rule naming
+ * several backends makes each of them a "canary", the stable one included.
+ */
+function canaryDeclarations(rules: RouteRule[], header: string, routeNamespace: string): Map<string, { rules: number[]; beside: string[] }> {
+  const key = refKeyIn(routeNamespace);
+  const out = new Map<string, { rules: number[]; beside: string[] }>();
+  rules.forEach((rule, i) => {
+    if (!list(rule.matches).some((m) => asksForCanary(m, header))) return;
+    const routed = list(rule.backendRefs).filter((b) => b.weight !== 0);
+    for (const b of routed) {
+      const entry = out.get(key(b)) ?? { rules: [], beside: [] };
+      if (!entry.rules.includes(i)) entry.rules.push(i);
+      for (const other of routed) if (key(other) !== key(b) && !entry.beside.includes(other.name)) entry.beside.push(other.name);
+      out.set(key(b), entry);
+    }
+  });
+  return out;
+}
+
+/**
  * Each backend's weight in a rule, the entries naming the same backend added up: Gateway API
  * gives every entry weight / sum, so a backend listed twice gets both shares. An omitted weight is 1.
  */
@@ -65,26 +86,104 @@ export function backendWeights(refs: BackendRef[], routeNamespace = ""): { key: 
 }
 
 /**
+ * InferenceModelRewrite (llm-d.ai/v1alpha2, and the legacy inference.networking.x-k8s.io group):
+ * the endpoint picker rewrites the requested model to one of a rule's `targets`, picked by weight.
+ */
+export const isModelRewrite = (type: string) => isKind(type, "llm-d.ai", "InferenceModelRewrite") || isKind(type, "inference.networking.x-k8s.io", "InferenceModelRewrite");
+
+interface RewriteTarget {
+  modelRewrite?: string;
+  weight?: number;
+}
+
+/**
+ * Each target model's weight in a rewrite rule, as the picker draws it (llm-d-router v0.10.0
+ * requestcontrol/director.go selectWeightedModel): weights are relative, weight / sum of the
+ * rule's weights (the CRD: "not a percentage"); when no target has a weight the draw is even; when
+ * some have one, a target without a weight is never picked. Entries naming the same model add up.
+ */
+export function rewriteTargetWeights(targets: RewriteTarget[]): { model: string; weight: number }[] {
+  const weighted = targets.some((t) => typeof t.weight === "number");
+  const byModel = new Map<string, { model: string; weight: number }>();
+  for (const t of targets) {
+    const model = String(t.modelRewrite ?? "");
+    const entry = byModel.get(model) ?? { model, weight: 0 };
+    entry.weight += weighted ? (typeof t.weight === "number" ? t.weight : 0) : 1;
+    byModel.set(model, entry);
+  }
+  return [...byModel.values()];
+}
+
+/**
+ * A rewrite rule with several targets is a traffic split between model versions: the heaviest
+ * target is the primary (on a tie, the first listed) and every other one a canary, held to
+ * `maxCanaryWeight` percent of the rule's weight sum. Rules this preview cannot read go to `pending`.
+ */
+function judgeModelRewrite(props: Record<string, any>, maxCanaryWeight: number, report: (message: string) => void, pending: string[]): void {
+  // The name only labels the messages: one not known yet does not stop the judging.
+  const what = `InferenceModelRewrite ${orUnknown(() => meta(props).namespace, "?")}/${orUnknown(() => meta(props).name, "?")}`;
+  const rules = probe(() => list(props.spec?.rules as { matches?: { model?: { value?: string } }[]; targets?: RewriteTarget[] }[]));
+  if (!rules.known) {
+    pending.push(`the rules of ${what}`);
+    return;
+  }
+  rules.value.forEach((_, i) => {
+    const read = probe(() => {
+      const rule = rules.value[i];
+      const targets = list(rule.targets).map((t) => ({ modelRewrite: t.modelRewrite, weight: t.weight }));
+      const models = list(rule.matches).map((m) => String(m.model?.value ?? ""));
+      return { targets, models };
+    });
+    if (!read.known) {
+      pending.push(`the targets of ${what} rule ${i}`);
+      return;
+    }
+    const weights = rewriteTargetWeights(read.value.targets);
+    const total = weights.reduce((a, t) => a + t.weight, 0);
+    if (weights.length < 2 || total <= 0) return;
+    const heaviest = Math.max(...weights.map((t) => t.weight));
+    const primary = weights.findIndex((t) => t.weight === heaviest);
+    const requests = read.value.models.length > 0 ? `the requests for ${read.value.models.join(", ")}` : "every request the rule takes";
+    weights.forEach((t, j) => {
+      if (j === primary) return;
+      const share = Math.round((t.weight * 10000) / total) / 100;
+      if (share <= maxCanaryWeight) return;
+      const listed = read.value.targets.filter((x) => String(x.modelRewrite ?? "") === t.model).length;
+      report(
+        `${what} rule ${i}: target model ${t.model} gets ${share}% of ${requests} (weight ${t.weight} of ${total}${listed > 1 ? `, listed ${listed} times` : ""}); every target but the heaviest (${weights[primary].model}) is a canary and may get at most ${maxCanaryWeight}% (weights are relative: weight / sum of the rule's weights)`,
+      );
+    });
+  });
+}
+
+/**
  * A canary exists to limit the blast radius of a new model or agent version; a split that sends
  * more than the configured share, or weights that are not percentages, defeats that.
  */
 export const canaryWeightLimit: ResourceValidationPolicy = {
   name: "canary-weight-limit",
   description:
-    "In every HTTPRoute/GRPCRoute rule that splits traffic, weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors).",
+    "In every HTTPRoute/GRPCRoute rule that splits traffic (the x-canary rule too), weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors). In every InferenceModelRewrite rule, every target model but the heaviest gets at most maxCanaryWeight percent of the rule's weight sum (weights are relative).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      maxCanaryWeight: { type: "integer", minimum: 0, maximum: 100, default: defaults.maxCanaryWeight, description: "Largest canary share in percent." },
+      maxCanaryWeight: { type: "integer", minimum: 0, maximum: 100, default: defaults.maxCanaryWeight, description: "Largest canary share in percent (of a route split, or of an InferenceModelRewrite rule's weight sum)." },
       canaryHeader: { type: "string", default: defaults.canaryHeader, description: "Header whose rule routes to the canary; its backends are canaries wherever they appear in a split." },
     },
   },
   validateResource: (args, report) => {
+    if (isModelRewrite(args.type)) {
+      const pending: string[] = [];
+      judgeModelRewrite(args.props, configWithDefaults(args, defaults).maxCanaryWeight, report, pending);
+      if (pending.length > 0) cannotJudge(pending);
+      return;
+    }
     if (!isRoute(args.type)) return;
     const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
     const { namespace, name } = meta(args.props);
     const rules = list(args.props.spec?.rules as RouteRule[]);
     const canaries = canaryBackends(rules, canaryHeader, namespace);
+    const declarations = canaryDeclarations(rules, canaryHeader, namespace);
     rules.forEach((rule, i) => {
       const refs = list(rule.backendRefs);
       // Weights are shares of their sum: when every backend has weight 0 there is nowhere to send
@@ -95,22 +194,41 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
         report(`${namespace}/${name} rule ${i}: every backendRef has weight 0 (${refs.map((b) => b.name).join(", ")}), so all traffic the rule matches gets a 500 error; give the backend meant to serve it a weight above 0, or remove the rule`);
         return;
       }
-      // The header rule is the canary's own door; everything else must keep the canary small.
-      if (isCanaryDoor(rule, canaryHeader)) return;
       const backends = backendWeights(refs, namespace);
-      if (backends.length === 0 || (backends.length === 1 && !canaries.has(backends[0].key))) return;
       const total = backends.reduce((a, b) => a + b.weight, 0);
-      if (refs.length > 1 && total !== 100) report(`${namespace}/${name} rule ${i}: split weights ${refs.map((b) => (typeof b.weight === "number" ? b.weight : 1)).join("/")} sum to ${total}, not 100`);
+      const sumMessage = (what: string) => `${namespace}/${name} rule ${i}${what}: split weights ${refs.map((b) => (typeof b.weight === "number" ? b.weight : 1)).join("/")} sum to ${total}, not 100`;
+      // The header rule is the canary's own door; everything else must keep the canary small. A
+      // door that splits among several backends still states its weights as percentages (entries
+      // at weight 0 only pin a backend out, as the compliant "stable at 0" door does).
+      if (isCanaryDoor(rule, canaryHeader)) {
+        if (refs.filter((b) => b.weight !== 0).length > 1 && total !== 100) report(sumMessage(` (the ${canaryHeader} rule)`));
+        return;
+      }
+      if (backends.length === 0 || (backends.length === 1 && !canaries.has(backends[0].key))) return;
+      if (refs.length > 1 && total !== 100) report(sumMessage(""));
       // The primary is the heaviest backend that is not a declared canary.
       const candidates = backends.map((b) => (canaries.has(b.key) ? -1 : b.weight));
       const primary = candidates.indexOf(Math.max(...candidates));
+      const heaviest = Math.max(...backends.map((b) => b.weight));
       backends.forEach((b, j) => {
         if (j === primary && !canaries.has(b.key)) return;
         const share = total > 0 ? Math.round((b.weight * 10000) / total) / 100 : 0;
         if (share > maxCanaryWeight) {
-          const what = canaries.has(b.key) ? `canary (${canaryHeader} routes to it)` : "non-primary backend";
           const listed = refs.filter((r) => refKeyIn(namespace)(r) === b.key).length;
-          report(`${namespace}/${name} rule ${i}: ${what} ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}${listed > 1 ? ` (listed ${listed} times)` : ""}; a canary may get at most ${maxCanaryWeight}%`);
+          const gets = `${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}${listed > 1 ? ` (listed ${listed} times)` : ""}`;
+          const declared = declarations.get(b.key);
+          if (declared && declared.beside.length > 0 && b.weight === heaviest) {
+            // The heaviest backend here is a "canary" only because the header rule lists it beside
+            // others: that rule sends canary requests to the stable version too (or this split is
+            // swapped), and which one is the canary cannot be told.
+            const doors = declared.rules.map((r) => `rule ${r}`).join(", ");
+            report(
+              `${namespace}/${name} rule ${i}: ${gets}, but the ${canaryHeader} rule (${doors}) also routes to it (beside ${declared.beside.join(", ")}), which makes it a canary: the header must send requests to the canary alone, so route the ${canaryHeader} rule only to the canary (give the others weight 0), or, if ${b.name} is the canary, give it at most ${maxCanaryWeight}%`,
+            );
+          } else {
+            const what = canaries.has(b.key) ? `canary (${canaryHeader} routes to it)` : "non-primary backend";
+            report(`${namespace}/${name} rule ${i}: ${what} ${gets}; a canary may get at most ${maxCanaryWeight}%`);
+          }
         }
       });
     });

@@ -502,3 +502,65 @@ test("inference-pool-epp: a value unknown in a preview makes only the check that
   // Known: everything wired, nothing pending.
   assert.deepEqual(await runStack(inferencePoolEpp, [pool("FailOpen"), ...wired, eppRule("SIMPLE")]), { violations: [], unknown: [], notApplicable: [] });
 });
+
+test("canary-weight-limit: the x-canary rule's own split sums to 100, and a stable backend it lists is named as what is wrong", async () => {
+  const door = (...backends: [string, number | undefined][]) => ({
+    matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }],
+    backendRefs: backends.map(([name, weight]) => ({ kind: "InferencePool", name, ...(weight === undefined ? {} : { weight }) })),
+  });
+  const split = { backendRefs: [{ kind: "InferencePool", name: "pool-v2", weight: 5 }, { kind: "InferencePool", name: "pool-v1", weight: 95 }] };
+  // Compliant: the door routes to the canary alone (the stable pinned out at weight 0).
+  assert.deepEqual((await runResource(canaryWeightLimit, route([door(["pool-v2", 1], ["pool-v1", 0]), split]))).violations, []);
+  // Before: the door returned before any check, so 60/50 (sum 110) was never reported as a sum.
+  const sum = await runResource(canaryWeightLimit, route([door(["pool-v2", 60], ["pool-v1", 50]), split]));
+  const messages = sum.violations.map((v) => v.message);
+  assert.ok(messages.some((m) => /^inference\/llama rule 0 \(the x-canary rule\): split weights 60\/50 sum to 110, not 100$/.test(m)), messages.join("\n"));
+  // Before: "canary (x-canary routes to it) pool-v1 gets 95%", calling the stable version the canary.
+  const both = await runResource(canaryWeightLimit, route([door(["pool-v2", 50], ["pool-v1", 50]), split]));
+  assert.equal(both.violations.length, 1);
+  assert.match(
+    both.violations[0].message,
+    /^inference\/llama rule 1: pool-v1 gets 95% of the split, but the x-canary rule \(rule 0\) also routes to it \(beside pool-v2\), which makes it a canary: the header must send requests to the canary alone, so route the x-canary rule only to the canary/,
+  );
+  assert.doesNotMatch(both.violations[0].message, /canary \(x-canary routes to it\) pool-v1/);
+  // A door to the one canary with a swapped split keeps the canary message.
+  const swapped = await runResource(canaryWeightLimit, route([door(["pool-v1", 1]), split]));
+  assert.match(swapped.violations[0].message, /canary \(x-canary routes to it\) pool-v1 gets 95% of the split/);
+});
+
+test("canary-weight-limit: InferenceModelRewrite targets are held to maxCanaryWeight of the rule's weight sum (weights are relative)", async () => {
+  const rewrite = (targets: { modelRewrite: string; weight?: number }[], type = "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite") => ({
+    type,
+    props: {
+      metadata: { name: "llama-canary", namespace: "inference" },
+      spec: { poolRef: { name: "llama-v1" }, rules: [{ matches: [{ model: { value: "meta-llama/Llama-3.1-8B-Instruct" } }], targets }] },
+    },
+  });
+  const ok = await runResource(canaryWeightLimit, [
+    rewrite([{ modelRewrite: "llama-v1", weight: 95 }, { modelRewrite: "llama-v2", weight: 5 }]),
+    // Relative weights: 19/1 is the same 95/5 split, and the sum need not be 100.
+    rewrite([{ modelRewrite: "llama-v1", weight: 19 }, { modelRewrite: "llama-v2", weight: 1 }]),
+    // A single target is a rewrite, not a split; an unweighted target beside weighted ones is never picked.
+    rewrite([{ modelRewrite: "llama-v2" }]),
+    rewrite([{ modelRewrite: "llama-v1", weight: 9 }, { modelRewrite: "llama-v2" }]),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // Before: not judged at all.
+  const fifty = await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "llama-v1", weight: 50 }, { modelRewrite: "support-tone", weight: 50 }]));
+  assert.equal(fifty.violations.length, 1, "on a tie the first listed is the primary, the later one a canary");
+  assert.match(
+    fifty.violations[0].message,
+    /^InferenceModelRewrite inference\/llama-canary rule 0: target model support-tone gets 50% of the requests for meta-llama\/Llama-3\.1-8B-Instruct \(weight 50 of 100\); every target but the heaviest \(llama-v1\) is a canary and may get at most 10%/,
+  );
+  // Unweighted targets share evenly; a model listed twice adds up; the legacy group is judged too.
+  assert.equal((await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "a" }, { modelRewrite: "b" }, { modelRewrite: "c" }]))).violations.length, 2);
+  const twice = await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "v1", weight: 16 }, { modelRewrite: "v2", weight: 2 }, { modelRewrite: "v2", weight: 2 }]));
+  assert.match(twice.violations[0].message, /target model v2 gets 20% .*\(weight 4 of 20, listed 2 times\)/);
+  const legacy = await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "v1", weight: 3 }, { modelRewrite: "v2", weight: 1 }], "kubernetes:inference.networking.x-k8s.io/v1alpha2:InferenceModelRewrite"));
+  assert.match(legacy.violations[0].message, /target model v2 gets 25%/);
+  assert.deepEqual((await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "v1", weight: 3 }, { modelRewrite: "v2", weight: 1 }]), { maxCanaryWeight: 25 })).violations, []);
+  // Targets not known in a preview are can't judge, not a pass.
+  const unknown = await runResource(canaryWeightLimit, { type: "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", props: { metadata: { name: "x", namespace: "inference" }, spec: { rules: [{ targets: UNKNOWN }] } } });
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0], /the targets of InferenceModelRewrite inference\/x rule 0/);
+});
