@@ -79,6 +79,8 @@ export function meta(props: Record<string, any>, defaultNamespace = "default"): 
 /** Workload kinds whose pods the platform schedules, with where their pod spec lives. */
 const podSpecPaths: Record<string, (props: Record<string, any>) => Record<string, any> | undefined> = {
   "kubernetes:core/v1:Pod": (p) => p.spec,
+  // Superseded by Deployments, still served (core/v1) and still scheduling pods from its template.
+  "kubernetes:core/v1:ReplicationController": (p) => p.spec?.template?.spec,
   "kubernetes:apps/v1:Deployment": (p) => p.spec?.template?.spec,
   "kubernetes:apps/v1:StatefulSet": (p) => p.spec?.template?.spec,
   "kubernetes:apps/v1:DaemonSet": (p) => p.spec?.template?.spec,

@@ -140,7 +140,7 @@ function judgeContainers(read: () => Container[], what: string, overlay: boolean
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
   description:
-    "Every container image of a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
+    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.

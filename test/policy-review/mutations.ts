@@ -854,7 +854,44 @@ function more(): Mutation[] {
       policy: "ambient-no-sidecar-injection",
       apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, sidecarInjectorWebhook: { ...o.values?.sidecarInjectorWebhook, enableNamespacesByDefault: "true" } })),
     },
+    // Splits outside HTTPRoute weights, node agents kept off the GPU nodes, Istio gateway
+    // overlays, and a workload kind the rules once did not know.
+    {
+      name: "a ReplicationController in the tools namespace that no ALLOW policy selects",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => {
+        const tool = resources(doc).find((r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "tools");
+        if (!tool) return undefined;
+        const labels = { "app.kubernetes.io/name": "legacy-tool", "app.kubernetes.io/instance": "legacy-tool" };
+        const template = JSON.parse(JSON.stringify((tool.inputs as any).spec.template));
+        template.metadata = { ...template.metadata, labels };
+        return addLike(doc, tool, "legacy-tool", "kubernetes:core/v1:ReplicationController", {
+          apiVersion: "v1",
+          kind: "ReplicationController",
+          metadata: { name: "legacy-tool", namespace: "tools", labels },
+          spec: { replicas: 1, selector: labels, template },
+        });
+      },
+    },
   ];
+}
+
+/**
+ * Adds a resource of `type` holding `obj` (inputs and outputs) beside `like`, on its provider and
+ * parent, as the program would have rendered a new object there; returns its URN.
+ */
+function addLike(doc: ExportedDeployment, like: ExportedResource, suffix: string, type: string, obj: Record<string, unknown>): string {
+  const copy = JSON.parse(JSON.stringify(like)) as ExportedResource & { id?: string; additionalSecretOutputs?: string[] };
+  // urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>: the same parents, another type and name.
+  const [stack, project, types, ...name] = like.urn.split("::");
+  copy.urn = [stack, project, [...types.split("$").slice(0, -1), type].join("$"), `${name.join("::")}-${suffix}`].join("::");
+  if (copy.id) copy.id = `${copy.id}-${suffix}`;
+  delete copy.additionalSecretOutputs;
+  copy.type = type;
+  copy.inputs = JSON.parse(JSON.stringify(obj));
+  copy.outputs = JSON.parse(JSON.stringify(obj));
+  resources(doc).push(copy);
+  return copy.urn;
 }
 
 /**

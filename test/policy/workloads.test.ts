@@ -5,7 +5,9 @@ import { imagesPinned, unpinned, unpinnedHelmValues } from "../../policy/rules/i
 import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
 import { kubeconfigCredentials, sensitiveValuesSecret, scriptHasCredentials } from "../../policy/rules/sensitive-values-secret";
 import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
-import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
+import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namespaces-authorized";
+import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
+import { k8sProvider, resourceArgs, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { Secret } from "@pulumi/policy";
 
 const DEPLOY = "kubernetes:apps/v1:Deployment";
@@ -430,4 +432,32 @@ test("sensitive-values-secret: Secret data unknown in a preview is still data to
   assert.equal(vm.violations.length, 2);
   assert.match(vm.violations[0].message, /metadata\.startup-script cannot be read here/);
   assert.match(vm.violations[1].message, /metadata\.user-data carries a join token or private key/);
+});
+
+test("ReplicationController is a workload kind: its pod template is judged by every workload check", async () => {
+  const rc = (podSpec: Record<string, unknown>, namespace = "tools", labels: Record<string, string> = {}) => ({
+    type: "kubernetes:core/v1:ReplicationController",
+    props: { metadata: { name: "legacy", namespace }, spec: { replicas: 1, template: { metadata: { labels }, spec: podSpec } } },
+  });
+  const ok = [
+    await runResource(imagesPinned, rc({ containers: [{ name: "a", image: "a:1.0" }] })),
+    await runResource(gpuScheduling, rc({ tolerations: [gpuToleration], containers: [{ name: "a", image: "a:1.0", resources: { limits: { "nvidia.com/gpu": 1 } } }] })),
+  ];
+  for (const outcome of ok) assert.deepEqual(outcome.violations, []);
+  // Before: a ReplicationController was no workload, so none of these was seen.
+  assert.match((await runResource(imagesPinned, rc({ containers: [{ name: "a", image: "a:latest" }] }))).violations[0].message, /^ReplicationController tools\/legacy container a: a:latest uses the latest tag/);
+  assert.match((await runResource(gpuScheduling, rc({ containers: [{ name: "a", image: "a:1", resources: { limits: { "nvidia.com/gpu": 1 } } }] }))).violations[0].message, /^ReplicationController tools\/legacy uses GPUs but does not tolerate/);
+  assert.match((await runResource(gpuScheduling, rc({ tolerations: [gpuToleration], containers: [{ name: "a", image: "a:1" }] }))).violations[0].message, /^ReplicationController tools\/legacy requests no GPU but tolerates/);
+  const injected = await runResource(ambientNoSidecarInjection, rc({ containers: [{ name: "a", image: "a:1" }] }, "agents", { "sidecar.istio.io/inject": "true" }));
+  assert.equal(injected.violations.length, 1);
+  assert.match(injected.violations[0].message, /^ReplicationController agents\/legacy asks for a sidecar/);
+  // ALLOW coverage: a namespace running only a ReplicationController runs a workload.
+  const on = (type: string, name: string, props: Record<string, unknown>) => stackResource({ type, name: `a-${name}`, props, provider: k8sProvider("a") });
+  const tools = on("kubernetes:core/v1:Namespace", "ns-tools", { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient" } } });
+  const legacy = on("kubernetes:core/v1:ReplicationController", "tools-legacy", rc({ containers: [{ name: "a", image: "a:1" }] }, "tools", { app: "legacy" }).props);
+  const allow = on("kubernetes:security.istio.io/v1:AuthorizationPolicy", "tools-ap", { metadata: { name: "legacy", namespace: "tools" }, spec: { selector: { matchLabels: { app: "legacy" } }, action: "ALLOW", rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"] } }] }] } });
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [tools, legacy, allow])).violations, []);
+  const uncovered = await runStack(workloadNamespacesAuthorized, [tools, legacy]);
+  assert.equal(uncovered.violations.length, 1);
+  assert.match(uncovered.violations[0].message, /^namespace tools on cluster a runs 1 workload\(s\) but has no ALLOW AuthorizationPolicy/);
 });
