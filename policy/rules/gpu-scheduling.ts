@@ -70,6 +70,57 @@ const chartPodValues = new Map<string, { path: string; pods: string }[]>([
 ]);
 
 /**
+ * Node agents that must run on the GPU nodes too, so their releases must tolerate the GPU taint:
+ * the NVIDIA device plugin (nothing advertises nvidia.com/gpu on a node it does not run on, so no
+ * GPU pod schedules), and Istio's ztunnel and istio-cni (a GPU node without them leaves its pods
+ * outside the ambient data plane). `paths` are where the values set the pod's tolerations, the
+ * one that wins first; none set means the chart's default, which tolerates every NoSchedule
+ * taint or the GPU one. A list given replaces the default (Helm replaces lists; Istio's charts
+ * lay the values over `_internal_defaults_do_not_set` with mustMergeOverwrite, which replaces a
+ * list too, an empty one included), and the templates render tolerations only when the list is
+ * non-empty (`with`/`if`), so `[]` or null leaves the pods with none.
+ */
+const nodeAgentCharts = new Map<string, { pods: string; paths: string[]; without: string }>([
+  // nvidia-device-plugin v0.20.0 values.yaml: CriticalAddonsOnly and nvidia.com/gpu Exists NoSchedule; daemonset-device-plugin.yml `with .Values.tolerations`.
+  ["nvidia-device-plugin", { pods: "device plugin", paths: ["tolerations"], without: "no GPU node advertises nvidia.com/gpu and no GPU pod schedules" }],
+  // Istio 1.30.3 ztunnel values.yaml: NoSchedule/NoExecute Exists without a key; daemonset.yaml `if .Values.tolerations`.
+  ["ztunnel", { pods: "ztunnel", paths: ["tolerations"], without: "the GPU nodes' pods are outside the ambient data plane (no mTLS, no authorization)" }],
+  // Istio 1.30.3 istio-cni (chart `cni`): the same defaults; zzy_descope_legacy.yaml lays values.cni over the values.
+  ...(["cni", "istio-cni"].map((chart) => [chart, { pods: "istio-cni", paths: ["cni.tolerations", "tolerations"], without: "the GPU nodes' pods are never enrolled in the ambient data plane (no mTLS, no authorization)" }]) as [string, { pods: string; paths: string[]; without: string }][]),
+]);
+
+/** Whether `path` is set in Helm values (to anything, null included): a value given replaces the chart's default. */
+function valueSet(values: unknown, path: string): boolean {
+  const keys = path.split(".");
+  const parent = keys.length > 1 ? dig(values, keys.slice(0, -1).join(".")) : values;
+  return !!parent && typeof parent === "object" && Object.prototype.hasOwnProperty.call(parent, keys[keys.length - 1]);
+}
+
+/**
+ * Judges a node agent's release: the tolerations its values give the pods (the first set of
+ * `paths`, else the chart's default, which tolerates) must tolerate the GPU taint.
+ */
+function judgeNodeAgent(what: string, values: unknown, agent: { pods: string; paths: string[]; without: string }, config: Config, report: (message: string) => void, pending: string[]): void {
+  const read = probe(() => {
+    const path = agent.paths.find((p) => valueSet(values, p));
+    if (!path) return undefined;
+    const given = dig(values, path);
+    return { path, tolerations: Array.isArray(given) ? (given as Toleration[]).map((t) => ({ key: t?.key, operator: t?.operator, value: t?.value, effect: t?.effect })) : [], given };
+  });
+  if (!read.known) {
+    pending.push(`the tolerations of ${what}`);
+    return;
+  }
+  if (!read.value) return;
+  const { path, tolerations, given } = read.value;
+  if (tolerations.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue))) return;
+  const shown = Array.isArray(given) && given.length === 0 ? "[]" : given === null ? "null" : "a list without it";
+  report(
+    `${what}: values.${path} (${shown}) does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so the ${agent.pods} never runs on the GPU nodes and ${agent.without}; add a toleration of the taint (e.g. key ${config.gpuTaintKey}, operator Exists, effect NoSchedule) or leave values.${path} unset for the chart's default, which tolerates it`,
+  );
+}
+
+/**
  * Judges one pod spec: GPU containers limit the GPU (request = limit) and tolerate the taint;
  * pods without GPUs neither tolerate it nor pin GPU nodes, unless `allowed`. Each value is read
  * as known or not: a verdict that depends on one not known in this preview goes to `pending`.
@@ -127,7 +178,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints).",
+    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -173,6 +224,13 @@ export const gpuScheduling: ResourceValidationPolicy = {
       const id = `${namespace.known ? namespace.value : "?"}/${releaseName}`;
       // A release whose namespace or name is not known yet may be allow-listed, unless nothing is.
       const allowed: Tri = release.known && namespace.known ? isAllowed(id) : config.allowedTolerators.length === 0 ? false : "unknown";
+      const chartName = chart.known ? chart.value : undefined;
+      const agent = chartName ? nodeAgentCharts.get(chartName) : undefined;
+      if (agent) {
+        const values = probe(() => args.props.values as unknown);
+        if (!values.known) pending.push(`the values of Helm release ${id} (chart ${chartName})`);
+        else judgeNodeAgent(`Helm release ${id} (chart ${chartName})`, values.value, agent, config, report, pending);
+      }
       for (const { path, pods } of places ?? []) {
         const where = path ? `values.${path}` : "values";
         const what = `Helm release ${id} (chart ${chart.known ? chart.value : "?"}) ${pods} pod spec (${where})`;

@@ -857,6 +857,16 @@ function more(): Mutation[] {
     // Splits outside HTTPRoute weights, node agents kept off the GPU nodes, Istio gateway
     // overlays, and a workload kind the rules once did not know.
     {
+      name: "the NVIDIA device plugin given tolerations: [] (it never runs on the tainted GPU nodes)",
+      policy: "gpu-scheduling",
+      apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin", (o) => (o.values = { ...o.values, tolerations: [] })),
+    },
+    {
+      name: "ztunnel given tolerations: [] (GPU nodes' pods outside the ambient data plane)",
+      policy: "gpu-scheduling",
+      apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => (o.values = { ...o.values, tolerations: [] })),
+    },
+    {
       name: "a ReplicationController in the tools namespace that no ALLOW policy selects",
       policy: "workload-namespaces-authorized",
       apply: (doc) => {

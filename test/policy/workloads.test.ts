@@ -434,6 +434,47 @@ test("sensitive-values-secret: Secret data unknown in a preview is still data to
   assert.match(vm.violations[1].message, /metadata\.user-data carries a join token or private key/);
 });
 
+const HELM = "kubernetes:helm.sh/v3:Release";
+const helmRelease = (chart: string, values: Record<string, unknown>, name = chart, namespace = "istio-system") => ({ type: HELM, props: { name, chart, namespace, version: "1.0.0", values } });
+const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+const configMap = (name: string, data: Record<string, unknown>, labels: Record<string, string> = {}) => ({ type: CONFIGMAP, props: { metadata: { name, namespace: "inference", labels }, data } });
+
+test("gpu-scheduling: the device plugin, ztunnel and istio-cni releases tolerate the GPU taint (unset keeps the charts' defaults, which do)", async () => {
+  const deviceToleration = [{ key: "CriticalAddonsOnly", operator: "Exists" }, gpuToleration];
+  const ok = await runResource(gpuScheduling, [
+    helmRelease("nvidia-device-plugin", { tolerations: deviceToleration }, "nvidia-device-plugin", "kube-system"),
+    // No tolerations key: the chart's default (nvidia.com/gpu Exists NoSchedule; Istio's: NoSchedule Exists without a key).
+    helmRelease("nvidia-device-plugin", { nodeSelector: { "nvidia.com/gpu.present": "true" } }, "dp2", "kube-system"),
+    helmRelease("ztunnel", { global: { network: "n1" } }),
+    helmRelease("cni", { profile: "ambient" }, "istio-cni"),
+    helmRelease("oci://registry.example/charts/ztunnel", { tolerations: [{ operator: "Exists" }] }),
+    helmRelease("cni", { tolerations: [{ effect: "NoSchedule", operator: "Exists" }] }, "istio-cni"),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // Before: none of these was judged (node agents were left out of the chart values checked).
+  const bad = await runResource(gpuScheduling, [
+    helmRelease("nvidia-device-plugin", { tolerations: [] }, "nvidia-device-plugin", "kube-system"),
+    helmRelease("nvidia-device-plugin", { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] }, "dp2", "kube-system"),
+    helmRelease("ztunnel", { tolerations: [] }),
+    helmRelease("cni", { tolerations: null }, "istio-cni"),
+    // istio-cni lays values.cni over the values: its list wins over a tolerating top-level one.
+    helmRelease("cni", { tolerations: [{ operator: "Exists" }], cni: { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] } }, "cni-legacy"),
+  ]);
+  assert.equal(bad.violations.length, 5, JSON.stringify(bad.violations, null, 1));
+  assert.match(
+    bad.violations[0].message,
+    /^Helm release kube-system\/nvidia-device-plugin \(chart nvidia-device-plugin\): values\.tolerations \(\[\]\) does not tolerate the nvidia\.com\/gpu=present:NoSchedule taint, so the device plugin never runs on the GPU nodes and no GPU node advertises nvidia\.com\/gpu/,
+  );
+  assert.match(bad.violations[1].message, /kube-system\/dp2 .*values\.tolerations \(a list without it\)/);
+  assert.match(bad.violations[2].message, /^Helm release istio-system\/ztunnel \(chart ztunnel\): values\.tolerations \(\[\]\) .*the ztunnel never runs on the GPU nodes and the GPU nodes' pods are outside the ambient data plane/);
+  assert.match(bad.violations[3].message, /istio-system\/istio-cni \(chart cni\): values\.tolerations \(null\)/);
+  assert.match(bad.violations[4].message, /cni-legacy \(chart cni\): values\.cni\.tolerations \(a list without it\)/);
+  // Values not known in a preview are can't judge.
+  const unknown = await runResource(gpuScheduling, helmRelease("ztunnel", { tolerations: UNKNOWN }));
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0], /the tolerations of Helm release istio-system\/ztunnel \(chart ztunnel\)/);
+});
+
 test("ReplicationController is a workload kind: its pod template is judged by every workload check", async () => {
   const rc = (podSpec: Record<string, unknown>, namespace = "tools", labels: Record<string, string> = {}) => ({
     type: "kubernetes:core/v1:ReplicationController",
