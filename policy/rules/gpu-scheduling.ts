@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
+import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
 interface Config {
@@ -11,7 +12,7 @@ interface Config {
   gpuTaintValue: string;
   /**
    * `namespace/name` of workloads that may tolerate the GPU taint without requesting GPUs (device
-   * plugins, GPU monitoring); for AgentgatewayParameters its own, for a Helm release its namespace/release name.
+   * plugins, GPU monitoring); for AgentgatewayParameters or an Istio gateway overlay ConfigMap its own, for a Helm release its namespace/release name.
    */
   allowedTolerators: string[];
 }
@@ -178,7 +179,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -189,7 +190,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
         type: "array",
         items: { type: "string" },
         default: defaults.allowedTolerators,
-        description: "`namespace/name` of non-GPU workloads allowed to tolerate the GPU taint (an AgentgatewayParameters' own namespace/name; a Helm release's namespace/release name).",
+        description: "`namespace/name` of non-GPU workloads allowed to tolerate the GPU taint (an AgentgatewayParameters' or Istio gateway overlay ConfigMap's own namespace/name; a Helm release's namespace/release name).",
       },
     },
   },
@@ -231,6 +232,15 @@ export const gpuScheduling: ResourceValidationPolicy = {
         if (!values.known) pending.push(`the values of Helm release ${id} (chart ${chartName})`);
         else judgeNodeAgent(`Helm release ${id} (chart ${chartName})`, values.value, agent, config, report, pending);
       }
+      if (chartName === "istiod") {
+        // istiod's gatewayClasses values become the class defaults laid over every Gateway of the class.
+        const values = probe(() => args.props.values as unknown);
+        const overlays = values.known ? istiodGatewayClassPodSpecs(values.value) : { specs: [], unknown: ["values"] };
+        pending.push(...overlays.unknown.map((o) => `${o} of Helm release ${id} (chart istiod)`));
+        for (const { overlay, spec } of overlays.specs) {
+          judgePodSpec(`Helm release ${id} (chart istiod) gateway deployment overlay (${overlay})`, spec, () => containersOf(spec), config, allowed, report, pending);
+        }
+      }
       for (const { path, pods } of places ?? []) {
         const where = path ? `values.${path}` : "values";
         const what = `Helm release ${id} (chart ${chart.known ? chart.value : "?"}) ${pods} pod spec (${where})`;
@@ -245,6 +255,17 @@ export const gpuScheduling: ResourceValidationPolicy = {
         // Each read when judged: an unknown affinity does not hide known tolerations.
         for (const key of Object.keys(spec)) Object.defineProperty(spec, key, { get: () => values[key], enumerable: true });
         judgePodSpec(what, spec, () => [], config, allowed, report, pending);
+      }
+    } else if (isKind(args.type, "core", "ConfigMap")) {
+      // A gateway parameters (or GatewayClass defaults) ConfigMap: its deployment overlay patches
+      // the pods Istio generates for Gateways (allow-listed by the ConfigMap's namespace/name).
+      const overlays = istioGatewayConfigMapPodSpecs(args.type, args.props);
+      if (!overlays) return;
+      const { namespace, name } = meta(args.props);
+      const what = `ConfigMap ${namespace}/${name} (Istio gateway overlay)`;
+      pending.push(...overlays.unknown.map((o) => `${o} of ${what}`));
+      for (const { overlay, spec } of overlays.specs) {
+        judgePodSpec(`${what} ${overlay}`, spec, () => containersOf(spec), config, isAllowed(`${namespace}/${name}`), report, pending);
       }
     } else if (isWorkload(args.type)) {
       const spec = podSpecOf(args.type, args.props);

@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, isAgentgatewayParameters, isHelmInstall, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
+import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { orUnknown, probe, Tri } from "../lib/values";
 
 /** A whole digest: `sha256:` and 64 hex digits, or `sha512:` and 128 (a short one is no digest at all). */
@@ -54,16 +55,16 @@ function siblingPin(obj: Record<string, unknown>): string | undefined {
  * itself nor by a sibling `tag`/`version`/`digest`. Charts default their image tags to the chart's
  * appVersion, so an absent or empty tag (the usual "use appVersion") is pinned by the chart version.
  * Values not known in this preview are read apart and named in `unknown` (any of them may hold an
- * image), so they hide none of the known findings.
+ * image), so they hide none of the known findings. `skip` leaves out paths judged otherwise.
  */
-export function unpinnedHelmValues(values: unknown, path = "values", unknown: string[] = []): string[] {
+export function unpinnedHelmValues(values: unknown, path = "values", unknown: string[] = [], skip: (path: string) => boolean = () => false): string[] {
   if (!values || typeof values !== "object") return [];
   const read = (key: string | number) => probe(() => (values as Record<string, unknown>)[key]);
   if (Array.isArray(values)) {
     return Array.from({ length: values.length }, (_, i) => {
       const item = read(i);
       if (!item.known) unknown.push(`${path}[${i}]`);
-      return item.known ? unpinnedHelmValues(item.value, `${path}[${i}]`, unknown) : [];
+      return item.known ? unpinnedHelmValues(item.value, `${path}[${i}]`, unknown, skip) : [];
     }).flat();
   }
   const obj: Record<string, unknown> = {};
@@ -75,6 +76,7 @@ export function unpinnedHelmValues(values: unknown, path = "values", unknown: st
   const found: string[] = [];
   for (const [key, value] of Object.entries(obj)) {
     const at = `${path}.${key}`;
+    if (skip(at)) continue;
     const versionOfImage = key === "version" && typeof obj.image === "string";
     if ((key === "tag" || versionOfImage) && scalar(value)?.trim().toLowerCase() === "latest") {
       found.push(`${at} is '${value}' (the newest image, not a reviewed one)`);
@@ -87,7 +89,7 @@ export function unpinnedHelmValues(values: unknown, path = "values", unknown: st
         found.push(`${at}: ${why}`);
       } else if (siblings) found.push(`${at}: ${value}: ${siblings}`);
     } else {
-      found.push(...unpinnedHelmValues(value, at, unknown));
+      found.push(...unpinnedHelmValues(value, at, unknown, skip));
     }
   }
   return found;
@@ -140,7 +142,7 @@ function judgeContainers(read: () => Container[], what: string, overlay: boolean
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
   description:
-    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
+    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
@@ -165,9 +167,18 @@ export const imagesPinned: ResourceValidationPolicy = {
       }
       const values = probe(() => args.props.values as unknown);
       const unknownValues: string[] = [];
+      // istiod's gatewayClasses deployment overlays are pod patches: their containers are judged as
+      // containers (an image without a tag is latest there), not as chart image settings.
+      const istiod = orUnknown(() => helmChartName(args.props) === "istiod", false);
+      const overlayPath = (p: string) => istiod && p.startsWith("values.gatewayClasses.") && p.endsWith(".deployment");
       if (!values.known) unknownValues.push("values");
-      else for (const why of unpinnedHelmValues(values.value, "values", unknownValues)) report(`${release}: ${why}; pin a version tag or digest`);
+      else for (const why of unpinnedHelmValues(values.value, "values", unknownValues, overlayPath)) report(`${release}: ${why}; pin a version tag or digest`);
       if (unknownValues.length > 0) pending.push(`${unknownValues.join(", ")} of ${release}`);
+      if (istiod && values.known) {
+        const overlays = istiodGatewayClassPodSpecs(values.value);
+        pending.push(...overlays.unknown.map((o) => `${o} of ${release}`));
+        for (const { overlay, spec } of overlays.specs) judgeContainers(() => containersOf(spec), `${release} gateway deployment overlay (${overlay})`, true, report, pending);
+      }
     } else if (isAgentgatewayParameters(args.type)) {
       const { namespace, name } = meta(args.props);
       const where = `AgentgatewayParameters ${namespace}/${name}`;
@@ -180,6 +191,15 @@ export const imagesPinned: ResourceValidationPolicy = {
       for (const { overlay, spec } of overlays.specs) {
         judgeContainers(() => containersOf(spec), `${where} ${overlay} overlay`, true, report, pending);
       }
+    } else if (isKind(args.type, "core", "ConfigMap")) {
+      // A gateway parameters (or GatewayClass defaults) ConfigMap: containers of its deployment
+      // overlay without an image only patch the ones Istio generates (merged by name).
+      const overlays = istioGatewayConfigMapPodSpecs(args.type, args.props);
+      if (!overlays) return;
+      const { namespace, name } = meta(args.props);
+      const where = `ConfigMap ${namespace}/${name} (Istio gateway overlay)`;
+      pending.push(...overlays.unknown.map((o) => `${o} of ${where}`));
+      for (const { overlay, spec } of overlays.specs) judgeContainers(() => containersOf(spec), `${where} ${overlay}`, true, report, pending);
     } else if (isWorkload(args.type)) {
       const { namespace, name } = meta(args.props);
       const kind = args.type.split(":").pop();

@@ -867,6 +867,22 @@ function more(): Mutation[] {
       apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => (o.values = { ...o.values, tolerations: [] })),
     },
     {
+      name: "the inference gateway's options ConfigMap tolerating every taint through a deployment overlay",
+      policy: "gpu-scheduling",
+      apply: (doc) => onFirst(doc, gatewayOptions, (o) => (o.data = { ...o.data, deployment: "spec:\n  template:\n    spec:\n      tolerations:\n      - operator: Exists\n" })),
+    },
+    {
+      name: "istiod's gatewayClasses defaults tolerating the GPU taint for every istio Gateway",
+      policy: "gpu-scheduling",
+      apply: (doc) =>
+        onFirst(doc, istiod, (o) => (o.values = { ...o.values, gatewayClasses: { istio: { deployment: { spec: { template: { spec: { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] } } } } } } })),
+    },
+    {
+      name: "the inference gateway's proxy image set to :latest through its options ConfigMap",
+      policy: "images-pinned",
+      apply: (doc) => onFirst(doc, gatewayOptions, (o) => (o.data = { ...o.data, deployment: "spec:\n  template:\n    spec:\n      containers:\n      - name: istio-proxy\n        image: docker.io/istio/proxyv2:latest\n" })),
+    },
+    {
       name: "a ReplicationController in the tools namespace that no ALLOW policy selects",
       policy: "workload-namespaces-authorized",
       apply: (doc) => {
@@ -885,6 +901,8 @@ function more(): Mutation[] {
     },
   ];
 }
+
+const gatewayOptions = (r: ExportedResource) => isKind(r, "ConfigMap") && (r.inputs as any)?.metadata?.name === "inference-gateway-options";
 
 /**
  * Adds a resource of `type` holding `obj` (inputs and outputs) beside `like`, on its provider and

@@ -8,6 +8,8 @@ import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
 import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namespaces-authorized";
 import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
 import { k8sProvider, resourceArgs, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { parseYaml, YamlSubsetError } from "../../policy/lib/yaml";
+import * as jsYaml from "js-yaml";
 import { Secret } from "@pulumi/policy";
 
 const DEPLOY = "kubernetes:apps/v1:Deployment";
@@ -473,6 +475,80 @@ test("gpu-scheduling: the device plugin, ztunnel and istio-cni releases tolerate
   const unknown = await runResource(gpuScheduling, helmRelease("ztunnel", { tolerations: UNKNOWN }));
   assert.deepEqual(unknown.violations, []);
   assert.match(unknown.unknown[0], /the tolerations of Helm release istio-system\/ztunnel \(chart ztunnel\)/);
+});
+
+test("gpu-scheduling: Istio gateway deployment overlays (parametersRef/GatewayClass ConfigMaps, istiod gatewayClasses) keep off the GPU taint", async () => {
+  const yamlOverlay = (podSpec: string) => `spec:\n  template:\n    spec:\n${podSpec}`;
+  const ok = await runResource(gpuScheduling, [
+    // The shipped options: a Service patch only.
+    configMap("inference-gateway-options", { service: "spec:\n  externalTrafficPolicy: Local\n" }),
+    configMap("gw-options", { deployment: yamlOverlay("      tolerations:\n      - key: dedicated\n        operator: Equal\n        value: gateways\n        effect: NoSchedule\n"), service: "spec: {}\n" }),
+    // Not shaped as gateway parameters (a key Istio refuses): not an overlay.
+    configMap("app-config", { deployment: yamlOverlay("      tolerations:\n      - operator: Exists\n"), "settings.json": "{}" }),
+    // Allow-listed by the ConfigMap's namespace/name.
+    configMap("gpu-gateway-options", { deployment: yamlOverlay("      tolerations:\n      - operator: Exists\n") }),
+    helmRelease("istiod", { gatewayClasses: { istio: { service: { spec: { type: "ClusterIP" } }, deployment: { spec: { replicas: 2 } } } } }),
+  ], { allowedTolerators: ["inference/gpu-gateway-options"] });
+  assert.deepEqual(ok.violations, []);
+  // Before: no ConfigMap and no gatewayClasses value was judged.
+  const bad = await runResource(gpuScheduling, [
+    configMap("inference-gateway-options", { deployment: yamlOverlay("      tolerations:\n      - operator: Exists\n"), service: "spec:\n  externalTrafficPolicy: Local\n" }),
+    configMap("json-options", { deployment: JSON.stringify({ spec: { template: { spec: { nodeSelector: { "nvidia.com/gpu.present": "true" } } } } }) }),
+    configMap("istio-default-gatewayclass-istio", { deployment: "spec: {template: {spec: {tolerations: [{key: nvidia.com/gpu, operator: Exists}]}}}", "other": "x" }, { "gateway.istio.io/defaults-for-class": "istio" }),
+    helmRelease("istiod", { gatewayClasses: { istio: { deployment: { spec: { template: { spec: { tolerations: [gpuToleration] } } } } } } }),
+  ]);
+  assert.equal(bad.violations.length, 4, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^ConfigMap inference\/inference-gateway-options \(Istio gateway overlay\) data\.deployment requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+  assert.match(bad.violations[1].message, /^ConfigMap inference\/json-options \(Istio gateway overlay\) data\.deployment selects GPU nodes \(nodeSelector nvidia\.com\/gpu\.present\)/);
+  assert.match(bad.violations[2].message, /^ConfigMap inference\/istio-default-gatewayclass-istio .* requests no GPU but tolerates/);
+  assert.match(bad.violations[3].message, /^Helm release istio-system\/istiod \(chart istiod\) gateway deployment overlay \(values\.gatewayClasses\.istio\.deployment\) requests no GPU but tolerates/);
+  // An overlay not known yet, or in YAML the pack does not read, is can't judge, not a pass.
+  const unread = await runResource(gpuScheduling, [
+    configMap("later", { deployment: UNKNOWN }),
+    configMap("anchored", { deployment: "spec:\n  template: &t\n    spec: {}\n" }),
+  ]);
+  assert.deepEqual(unread.violations, []);
+  assert.match(unread.unknown[0], /its deployment overlay \(data\.deployment\) of ConfigMap inference\/later/);
+  assert.match(unread.unknown[1], /its deployment overlay \(data\.deployment\), written in YAML this pack does not read: anchors, aliases and tags .* of ConfigMap inference\/anchored/);
+});
+
+test("images-pinned: containers of Istio gateway deployment overlays (ConfigMaps, istiod gatewayClasses) are pinned", async () => {
+  const containers = (image: string) => `spec:\n  template:\n    spec:\n      containers:\n      - name: istio-proxy\n        image: ${image}\n      - name: istio-proxy-resources\n`;
+  const ok = await runResource(imagesPinned, [
+    configMap("inference-gateway-options", { service: "spec:\n  externalTrafficPolicy: Local\n" }),
+    configMap("gw-options", { deployment: containers("docker.io/istio/proxyv2:1.30.3") }),
+    helmRelease("istiod", { gatewayClasses: { istio: { deployment: { spec: { template: { spec: { containers: [{ name: "istio-proxy", resources: { limits: { cpu: "2" } } }] } } } } } } }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // Before: neither overlay was judged (a bare `image: busybox` in gatewayClasses was read as a chart repository name).
+  const bad = await runResource(imagesPinned, [
+    configMap("gw-options", { deployment: containers("docker.io/istio/proxyv2:latest") }),
+    helmRelease("istiod", {
+      gatewayClasses: { istio: { deployment: { spec: { template: { spec: { initContainers: [{ name: "init", image: "busybox" }], containers: [{ name: "istio-proxy", image: "docker.io/istio/proxyv2:latest" }] } } } } } },
+    }),
+  ]);
+  // Each image once: the overlay is judged as containers, not also as chart image values.
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "ConfigMap inference/gw-options (Istio gateway overlay) data.deployment container istio-proxy: docker.io/istio/proxyv2:latest uses the latest tag; pin a version tag or digest",
+    "Helm release istiod (istiod) gateway deployment overlay (values.gatewayClasses.istio.deployment) container init: busybox has no tag or digest (resolves to latest); pin a version tag or digest",
+    "Helm release istiod (istiod) gateway deployment overlay (values.gatewayClasses.istio.deployment) container istio-proxy: docker.io/istio/proxyv2:latest uses the latest tag; pin a version tag or digest",
+  ]);
+});
+
+test("Istio overlay YAML: the pack's reader agrees with js-yaml on the overlays it reads, and refuses what it does not", () => {
+  const docs = [
+    "spec:\n  template:\n    spec:\n      tolerations:\n      - operator: Exists\n",
+    "spec:\n  ports:\n    - port: 15021\n      $patch: delete\n",
+    "# options\nspec: # the Deployment\n  template: {spec: {tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]}}\n",
+    "spec:\n  template:\n    spec:\n      tolerations: [\n        {key: 'nvidia.com/gpu', operator: \"Exists\"}\n      ]\n      nodeSelector:\n        a: \"b # not a comment\"\n        c: 'it''s'\n",
+    "---\nspec:\n  replicas: 2\n  x: |\n    line1\n    line2\n  y: >-\n    folded\n    text\n",
+    "spec:\n  template:\n    spec:\n      containers:\n        - name: a\n          args:\n            - --x=1\n            - \"--y\"\n          env: []\n        -\n          name: b\n",
+    JSON.stringify({ spec: { template: { spec: { containers: [{ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.30.3" }] } } } }),
+  ];
+  for (const doc of docs) assert.deepEqual(parseYaml(doc), jsYaml.load(doc), doc);
+  for (const unread of ["a: &x 1\nb: *x\n", "a: !!str 1\n", "a: 1\n---\nb: 2\n", "a: b\n  c\n", "? a\n: b\n", "a:\n\t- b\n"]) {
+    assert.throws(() => parseYaml(unread), YamlSubsetError, unread);
+  }
 });
 
 test("ReplicationController is a workload kind: its pod template is judged by every workload check", async () => {
