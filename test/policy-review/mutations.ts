@@ -857,6 +857,34 @@ function more(): Mutation[] {
     // Splits outside HTTPRoute weights, node agents kept off the GPU nodes, Istio gateway
     // overlays, and a workload kind the rules once did not know.
     {
+      name: "an InferenceModelRewrite sending half of a model's requests to another version",
+      policy: "canary-weight-limit",
+      apply: (doc) => {
+        const pools = resources(doc).filter((r) => isKind(r, "InferencePool"));
+        if (pools.length < 2) return undefined;
+        const [v1, v2] = pools.map((p) => (p.inputs as any).metadata.name as string);
+        return addLike(doc, pools[0], "rewrite", "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", {
+          apiVersion: "llm-d.ai/v1alpha2",
+          kind: "InferenceModelRewrite",
+          metadata: { name: `${v1}-split`, namespace: (pools[0].inputs as any).metadata.namespace },
+          spec: { poolRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: v1 }, rules: [{ targets: [{ modelRewrite: v1, weight: 50 }, { modelRewrite: v2, weight: 50 }] }] },
+        });
+      },
+    },
+    {
+      name: "the canary rule's own split summing to 110 (the canary listed twice at 60 and 50)",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(
+          doc,
+          (r) => isKind(r, "HTTPRoute") && withSpec(r).rules?.some((x: any) => x.matches?.some((m: any) => m.headers?.some((h: any) => h.name === "x-canary"))),
+          (o) => {
+            const door = o.spec.rules.find((x: any) => x.matches?.some((m: any) => m.headers?.some((h: any) => h.name === "x-canary")));
+            door.backendRefs = [{ ...door.backendRefs[0], weight: 60 }, { ...door.backendRefs[0], weight: 50 }];
+          },
+        ),
+    },
+    {
       name: "the NVIDIA device plugin given tolerations: [] (it never runs on the tainted GPU nodes)",
       policy: "gpu-scheduling",
       apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin", (o) => (o.values = { ...o.values, tolerations: [] })),
