@@ -36,7 +36,8 @@ export interface NetworkPolicyIngress {
   rules: { ports: { port?: number | string; endPort?: number; protocol?: string }[]; peers: NetworkPeer[] }[];
 }
 
-const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+/** Kinds whose pod template makes pods (a bare Pod and CronJob are left out: nothing here renders them). */
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"]);
 
 export interface ResolveOptions {
   /**

@@ -7,7 +7,7 @@
  * either to every workload of the namespace (of the mesh, in the root namespace).
  */
 import type { KubernetesObject } from "./outputs";
-import { networkPolicyIngress, PodGroup } from "../../components/k8s/network-policies";
+import { networkPolicyIngress, PodGroup, WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 
 export interface Workload {
   cluster: string;
@@ -38,7 +38,6 @@ export interface AccessEdge {
 }
 
 const ROOT_NAMESPACE = "istio-system";
-const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
 
 const labelsOf = (o: KubernetesObject) => (o.metadata.labels ?? {}) as Record<string, string>;
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
