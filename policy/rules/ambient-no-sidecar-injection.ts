@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { dig, helmChartName, helmTruthy, isHelmInstall, isWorkload, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, helmTruthy, isHelmInstall, isPatch, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
@@ -11,13 +11,23 @@ interface Config {
 const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES };
 
 /**
+ * Whether a Namespace (or NamespacePatch) is in the ambient data plane: by its label. A
+ * NamespacePatch that leaves the label out leaves the namespace's own: one of ambientNamespaces is
+ * ambient then (a namespace the platform enrolls; mesh-mtls-strict holds it to that).
+ */
+function ambientNamespace(type: string, labels: Record<string, string>, name: string, ambientNamespaces: string[]): boolean {
+  const mode = labels["istio.io/dataplane-mode"];
+  return mode === "ambient" || (isPatch(type) && mode === undefined && ambientNamespaces.includes(name));
+}
+
+/**
  * An ambient namespace must not also ask for sidecars: pods would get both a sidecar and ztunnel
  * redirection, which Istio does not support and which breaks HBONE to waypoints.
  */
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture.",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -44,10 +54,12 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       }
       return;
     }
-    if (isWorkload(args.type) && podSpecOf(args.type, args.props)) {
+    // A workload's <Kind>Patch sets labels on the pod template it patches (it may carry no pod spec).
+    const type = patchedType(args.type);
+    if (isWorkload(type) && (isPatch(args.type) || podSpecOf(type, args.props))) {
       const { ambientNamespaces } = configWithDefaults(args, defaults);
       const { namespace, name } = meta(args.props);
-      const pod = podMetadata(args.type, args.props);
+      const pod = podMetadata(type, args.props);
       // A pod can enroll itself in ambient with the label, wherever its namespace is.
       if (!ambientNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
       const kind = args.type.split(":").pop();
@@ -62,21 +74,22 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       }
       return;
     }
-    if (args.type !== T.namespace) return;
+    if (type !== T.namespace) return;
     const { name, labels } = meta(args.props);
-    if (labels["istio.io/dataplane-mode"] !== "ambient") return;
+    if (!ambientNamespace(args.type, labels, name, configWithDefaults(args, defaults).ambientNamespaces)) return;
+    const by = isPatch(args.type) ? ` (set by ${args.name}, a NamespacePatch)` : "";
     for (const label of injectionLabels) {
       if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {
-        report(`ambient namespace ${name} also has ${label}=${labels[label]}; remove the sidecar-injection label`);
+        report(`ambient namespace ${name} also has ${label}=${labels[label]}${by}; remove the sidecar-injection label`);
       }
     }
   },
   // Dropping the injection label keeps the namespace in ambient, which is what it declares.
   remediateResource: (args) => {
-    if (args.type !== T.namespace) return undefined;
+    if (patchedType(args.type) !== T.namespace) return undefined;
     const props = JSON.parse(JSON.stringify(args.props));
     const labels = props.metadata?.labels ?? {};
-    if (labels["istio.io/dataplane-mode"] !== "ambient") return undefined;
+    if (!ambientNamespace(args.type, labels, props.metadata?.name ?? "", configWithDefaults(args, defaults).ambientNamespaces)) return undefined;
     let changed = false;
     for (const label of injectionLabels) {
       if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {

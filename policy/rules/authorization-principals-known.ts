@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, parsePrincipal, Rule, targetRefsOf } from "../lib/authz";
-import { byCluster, cannotJudge, dig, helmChartName, isAuthorizationPolicy, isGateway, isHelmInstall, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, everyTri, list, probe, Tri } from "../lib/values";
 
 interface Config {
@@ -35,7 +35,7 @@ function targetsIstioIngressOnly(refs: { kind: string; name: string }[], namespa
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); policies bound only to Istio ingress Gateways (class istio) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); policies bound only to Istio ingress Gateways (class istio) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -70,9 +70,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
-      for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
+      // A patch's principals are the policy's too (its rules replace the patched policy's).
+      for (const r of resources.filter((x) => isKindOrPatch(x.type, "security.istio.io", "AuthorizationPolicy"))) {
         const { namespace, name } = meta(r.props);
-        const policy = `AuthorizationPolicy ${namespace}/${name}`;
+        const policy = `${isPatch(r.type) ? "AuthorizationPolicyPatch" : "AuthorizationPolicy"} ${namespace}/${name}`;
         // Rules and targets read apart: an unknown selector or target hides no principal.
         const rules = probe(() => JSON.parse(JSON.stringify(r.props.spec?.rules ?? [])) as Rule[]);
         if (!rules.known) {

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Rule, targetRefsOf } from "../lib/authz";
-import { byCluster, cannotJudge, isAuthorizationPolicy, isGateway, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, everyTri, list, probe, tri, Tri } from "../lib/values";
 
 interface Config {
@@ -30,6 +30,23 @@ function targetsIngressOnly(refs: { kind: string; name: string }[], namespace: s
 }
 
 /**
+ * The spec fields this rule reads, as the object will have them. An AuthorizationPolicyPatch is
+ * applied server-side over the object it names: the fields it sets win (`rules`, an atomic list in
+ * Istio's CRD, is replaced whole), and those it leaves out keep the object's own, read from the
+ * stack's AuthorizationPolicy of that name on the cluster when there is one (else Istio's default:
+ * ALLOW, no targetRefs). A patch without rules changes no rule and is not judged.
+ */
+function effectiveSpec(r: PolicyResource, resources: PolicyResource[]): { action: () => unknown; rules: () => unknown; targetRef: () => unknown; targetRefs: () => unknown } {
+  const own = (key: string) => () => r.props.spec?.[key];
+  if (!isPatch(r.type)) return { action: own("action"), rules: own("rules"), targetRef: own("targetRef"), targetRefs: own("targetRefs") };
+  const { namespace, name } = meta(r.props);
+  const target = resources.find((x) => isAuthorizationPolicy(x.type) && meta(x.props).namespace === namespace && meta(x.props).name === name);
+  // A field the patch sets, even to null, is the patch's; one it leaves out is the object's.
+  const merged = (key: string) => () => (r.props.spec && key in r.props.spec ? r.props.spec[key] : target?.props.spec?.[key]);
+  return { action: merged("action"), rules: own("rules"), targetRef: merged("targetRef"), targetRefs: merged("targetRefs") };
+}
+
+/**
  * An ALLOW rule without sources, or with sources matching everyone, grants every caller what the
  * rule lists: least privilege needs each rule to name who may call. The one exception is an
  * ingress Gateway, whose external clients have no mesh identity (`notPrincipals: ["*"]`).
@@ -37,7 +54,7 @@ function targetsIngressOnly(refs: { kind: string; name: string }[], namespace: s
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", 0.0.0.0/0, only not* fields) or to a whole namespace or address range; only ingress Gateways may admit unauthenticated external clients.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", 0.0.0.0/0, only not* fields) or to a whole namespace or address range; only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -59,13 +76,14 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
-      for (const r of resources.filter((x) => isAuthorizationPolicy(x.type))) {
+      for (const r of resources.filter((x) => isKindOrPatch(x.type, "security.istio.io", "AuthorizationPolicy"))) {
         const { namespace, name } = meta(r.props);
-        const policy = `AuthorizationPolicy ${namespace}/${name}`;
+        const policy = `${isPatch(r.type) ? "AuthorizationPolicyPatch" : "AuthorizationPolicy"} ${namespace}/${name}`;
+        const spec = effectiveSpec(r, resources);
         // Action, rules and targets read apart: a value not known yet decides only what it can change.
-        const action = probe(() => actionOf({ action: r.props.spec?.action } as AuthzSpec));
+        const action = probe(() => actionOf({ action: spec.action() } as AuthzSpec));
         if (action.known && action.value !== "ALLOW") continue;
-        const read = probe(() => list(JSON.parse(JSON.stringify(r.props.spec?.rules ?? [])) as Rule[]));
+        const read = probe(() => list(JSON.parse(JSON.stringify(spec.rules() ?? [])) as Rule[]));
         if (!read.known) {
           pending.push(`the rules of ${policy} on cluster ${cluster}`);
           continue;
@@ -77,7 +95,7 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         const finding = (message: string) => (action.known ? report(message, r.urn) : pending.push(`the action of ${policy} on cluster ${cluster}, which decides: ${message}`));
         let ingress: Tri | undefined;
         const isIngress = () =>
-          (ingress ??= tri(() => targetsIngressOnly(targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec), namespace, resources, ingressGatewayClasses)));
+          (ingress ??= tri(() => targetsIngressOnly(targetRefsOf(JSON.parse(JSON.stringify({ targetRef: spec.targetRef(), targetRefs: spec.targetRefs() })) as AuthzSpec), namespace, resources, ingressGatewayClasses)));
         rules.forEach((rule, i) => {
           const from = list(rule.from);
           if (from.length === 0) {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isKind, isRoute, meta } from "../lib/k8s";
+import { cannotJudge, isKind, isRoute, meta, patchedType } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 
 interface Config {
@@ -178,7 +178,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
       if (pending.length > 0) cannotJudge(pending);
       return;
     }
-    if (!isRoute(args.type)) return;
+    if (!isRoute(patchedType(args.type))) return;
     const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
     const { namespace, name } = meta(args.props);
     const rules = list(args.props.spec?.rules as RouteRule[]);

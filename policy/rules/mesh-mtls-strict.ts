@@ -3,18 +3,20 @@ import {
   byCluster,
   cannotJudge,
   clusters,
+  isPatch,
   isPeerAuthentication,
   istioRootNamespaces,
   isWorkload,
   MESH_EXEMPT_NAMESPACES,
   meta,
   parseGoBool,
+  patchedType,
   PLATFORM_NAMESPACES,
   podMetadata,
   podSpecOf,
   T,
 } from "../lib/k8s";
-import { configWithDefaults, Probe, probe } from "../lib/values";
+import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 
 interface Config {
   /** Istio's root namespace, where a PeerAuthentication without a selector applies mesh-wide; an istiod release's own setting wins. */
@@ -39,7 +41,7 @@ const SIDECAR_STATUS = "sidecar.istio.io/status";
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), so no workload accepts plaintext or unauthenticated traffic.",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -171,6 +173,42 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
       else reportEscapes(w, kindOf(w), cluster, report, pending);
     }
   }
+  reportPatches(cluster, resources, (name) => ambientNamespaces.includes(name) || (created.has(name) && !exemptNamespaces.includes(name)), report, pending);
+}
+
+/**
+ * `<Kind>Patch` resources on objects of the judged namespaces, for what they set: a NamespacePatch
+ * setting istio.io/dataplane-mode to anything but ambient takes the namespace out of the mesh; a
+ * workload's patch setting its pods' label to something else opts them out, and one setting the
+ * bypass annotation, hostNetwork or a sidecar status lets them escape capture. A field a patch
+ * leaves out keeps the object's own (judged on the object), so nothing is missing from a patch.
+ */
+function reportPatches(cluster: string, resources: PolicyResource[], judged: (namespace: string) => boolean, report: ReportViolation, pending: string[]): void {
+  for (const r of resources.filter((x) => isPatch(x.type))) {
+    const type = patchedType(r.type);
+    if (type !== T.namespace && !isWorkload(type)) continue;
+    const where = probe(() => (type === T.namespace ? meta(r.props).name : meta(r.props).namespace));
+    if (!where.known) {
+      pending.push(`the namespace ${r.name} patches on cluster ${cluster}`);
+      continue;
+    }
+    if (!judged(where.value)) continue;
+    if (type === T.namespace) {
+      const mode = probe(() => meta(r.props).labels[DATAPLANE_MODE] as string | undefined);
+      if (!mode.known) pending.push(`the ${DATAPLANE_MODE} label NamespacePatch ${r.name} sets on namespace ${where.value} on cluster ${cluster}`);
+      else if (mode.value !== undefined && mode.value !== "ambient") {
+        report(`NamespacePatch ${r.name} sets ${DATAPLANE_MODE}=${mode.value} on namespace ${where.value} on cluster ${cluster}, not ambient: its workloads leave the mesh and speak plaintext`, r.urn);
+      }
+      continue;
+    }
+    const what = `${r.type.split(":").pop()} ${where.value}/${orUnknown(() => meta(r.props).name, r.name)}`;
+    const own = probe(() => podMetadata(type, r.props).labels?.[DATAPLANE_MODE] as string | undefined);
+    if (!own.known) pending.push(`the ${DATAPLANE_MODE} label ${what} sets on its pods on cluster ${cluster}`);
+    else if (own.value !== undefined && own.value !== "ambient") {
+      report(`${what} on cluster ${cluster} sets ${DATAPLANE_MODE}=${own.value} on its pods, not ambient: they leave the mesh and speak plaintext`, r.urn);
+    }
+    reportEscapes(r, what, cluster, report, pending);
+  }
 }
 
 /** An enrolled pod that ztunnel still does not (fully) capture. */
@@ -183,21 +221,22 @@ function reportEscapes(w: PolicyResource, what: string, cluster: string, report:
   // istio-cni reads the annotation with strconv.ParseBool (1, t, T, TRUE, true, True) and then
   // installs no inbound redirect to ztunnel (cni/pkg/nodeagent/net.go, cni/pkg/iptables/iptables.go):
   // plaintext reaches the pod directly, past STRICT and every ALLOW policy ztunnel enforces.
-  const bypass = probe(() => podMetadata(w.type, w.props).annotations?.[BYPASS_INBOUND]);
+  const type = patchedType(w.type);
+  const bypass = probe(() => podMetadata(type, w.props).annotations?.[BYPASS_INBOUND]);
   if (!bypass.known) pending.push(`the ${BYPASS_INBOUND} annotation of ${what} on cluster ${cluster}`);
   else if (parseGoBool(bypass.value) === true) {
     found(`${what} on cluster ${cluster} sets ${BYPASS_INBOUND}=${bypass.value}: ztunnel does not capture its inbound traffic, so it accepts plaintext past STRICT and its ALLOW policies`, w.urn);
   }
   // Host-network pods share the node's network namespace: nothing redirects their traffic, and
   // istiod marks them HOST_NETWORK (pilot/pkg/serviceregistry/ambient/workloads.go).
-  const hostNetwork = probe(() => podSpecOf(w.type, w.props)?.hostNetwork);
+  const hostNetwork = probe(() => podSpecOf(type, w.props)?.hostNetwork);
   if (!hostNetwork.known) pending.push(`the hostNetwork of ${what} on cluster ${cluster}`);
   else if (hostNetwork.value === true) {
     found(`${what} on cluster ${cluster} uses the host network (hostNetwork: true): ztunnel cannot capture it, so it speaks plaintext; run it on the pod network`, w.urn);
   }
   // istio-cni never enrolls a pod that carries a sidecar's status annotation
   // (cni/pkg/util/enablement_selector.go, podHasSidecar), whatever its value.
-  const sidecar = probe(() => podMetadata(w.type, w.props).annotations?.[SIDECAR_STATUS]);
+  const sidecar = probe(() => podMetadata(type, w.props).annotations?.[SIDECAR_STATUS]);
   if (!sidecar.known) pending.push(`the ${SIDECAR_STATUS} annotation of ${what} on cluster ${cluster}`);
   else if (sidecar.value !== undefined) {
     found(`${what} on cluster ${cluster} carries ${SIDECAR_STATUS}, which keeps istio-cni from enrolling it in ambient: ztunnel does not capture it; remove the annotation`, w.urn);

@@ -1,7 +1,10 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isPeerAuthentication, meta } from "../lib/k8s";
+import { isKindOrPatch, meta } from "../lib/k8s";
 
 const weakModes = new Set(["PERMISSIVE", "DISABLE"]);
+
+/** A PeerAuthentication, or a PeerAuthenticationPatch: a weak mode it sets is as weak (a mode it leaves out changes nothing). */
+const judged = (type: string) => isKindOrPatch(type, "security.istio.io", "PeerAuthentication");
 
 /**
  * No PeerAuthentication may weaken the mesh-wide STRICT default for a namespace, a workload or a
@@ -10,23 +13,24 @@ const weakModes = new Set(["PERMISSIVE", "DISABLE"]);
 export const peerAuthenticationStrict: ResourceValidationPolicy = {
   name: "peer-authentication-strict",
   description:
-    "No PeerAuthentication is weaker than STRICT (mtls.mode or portLevelMtls PERMISSIVE/DISABLE): a plaintext port bypasses identity-based authorization.",
+    "No PeerAuthentication (nor a PeerAuthenticationPatch, which sets the modes it names on an existing one) is weaker than STRICT (mtls.mode or portLevelMtls PERMISSIVE/DISABLE): a plaintext port bypasses identity-based authorization.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (!isPeerAuthentication(args.type)) return;
+    if (!judged(args.type)) return;
     const { namespace, name } = meta(args.props);
+    const kind = args.type.split(":").pop();
     const spec = args.props.spec ?? {};
     const mode: string | undefined = spec.mtls?.mode;
-    if (mode && weakModes.has(mode)) report(`PeerAuthentication ${namespace}/${name} sets mtls.mode ${mode}; use STRICT (or leave it unset to inherit)`);
+    if (mode && weakModes.has(mode)) report(`${kind} ${namespace}/${name} sets mtls.mode ${mode}; use STRICT (or leave it unset to inherit)`);
     for (const [port, setting] of Object.entries((spec.portLevelMtls ?? {}) as Record<string, { mode?: string }>)) {
       if (setting?.mode && weakModes.has(setting.mode)) {
-        report(`PeerAuthentication ${namespace}/${name} sets portLevelMtls[${port}].mode ${setting.mode}; use STRICT`);
+        report(`${kind} ${namespace}/${name} sets portLevelMtls[${port}].mode ${setting.mode}; use STRICT`);
       }
     }
   },
   // Raising a mode to STRICT never widens access; it only refuses plaintext.
   remediateResource: (args) => {
-    if (!isPeerAuthentication(args.type)) return undefined;
+    if (!judged(args.type)) return undefined;
     const props = JSON.parse(JSON.stringify(args.props));
     const spec = props.spec ?? {};
     let changed = false;

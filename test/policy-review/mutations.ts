@@ -927,6 +927,20 @@ function more(): Mutation[] {
         });
       },
     },
+    {
+      name: "a NamespacePatch adding istio-injection=enabled to an ambient namespace",
+      policy: "ambient-no-sidecar-injection",
+      apply: (doc) => {
+        const ns = resources(doc).find((r) => isKind(r, "Namespace") && (r.inputs as any)?.metadata?.name === "inference");
+        if (!ns) return undefined;
+        const patch = { apiVersion: "v1", kind: "Namespace", metadata: { name: "inference", labels: { "istio-injection": "enabled" } } };
+        const type = "kubernetes:core/v1:NamespacePatch";
+        const parts = ns.urn.split("::");
+        const urn = [...parts.slice(0, 2), parts[2].replace(/kubernetes:core\/v1:Namespace$/, type), `${parts[3]}-injection-patch`].join("::");
+        resources(doc).push({ ...ns, urn, type, id: "inference-injection-patch", inputs: patch, outputs: patch, dependencies: [], propertyDependencies: {} } as ExportedResource);
+        return urn;
+      },
+    },
   ];
 }
 

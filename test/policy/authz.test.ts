@@ -590,3 +590,26 @@ test("agent-call-graph: a policy, guard, label, selector or gateway class unknow
   assert.deepEqual(open.unknown, []);
   assert.match(open.violations[0].message, /AgentgatewayPolicy tools\/route-open allows "true"/);
 });
+
+test("authorization-sources-restricted and -principals-known: an AuthorizationPolicyPatch's rules are judged with the action and targets the policy keeps", async () => {
+  const APP = "kubernetes:security.istio.io/v1:AuthorizationPolicyPatch";
+  const patch = (namespace: string, name: string, spec: Record<string, unknown>) => on(APP, `${namespace}-app-${name}`, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name, namespace }, spec });
+  // Before: no policy judged a patch, so this opened the model servers to every caller.
+  const opened = await runStack(authorizationSourcesRestricted, [ap("inference", "ms", allowFrom("cluster.local/ns/inference/sa/gw")), patch("inference", "ms", { rules: [{}] })]);
+  assert.deepEqual(opened.violations.map((v) => v.message), ["AuthorizationPolicyPatch inference/ms rule 0: ALLOW without from: every caller is allowed"]);
+  const fine = await runStack(authorizationSourcesRestricted, [
+    ap("inference", "ms", allowFrom("cluster.local/ns/inference/sa/gw")),
+    // A patch that sets no rules changes none.
+    patch("inference", "ms", { selector: { matchLabels: { app: "vllm" } } }),
+    // The patched policy denies: its open rules deny everyone, which opens nothing.
+    ap("inference", "deny", { action: "DENY", rules: [{ from: [{ source: { principals: ["cluster.local/ns/x/sa/y"] } }] }] }),
+    patch("inference", "deny", { rules: [{}] }),
+    // The patched policy binds an ingress Gateway: unauthenticated clients are its callers.
+    gw("inference", "inference-gateway", "istio"),
+    ap("inference", "ingress", { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] }),
+    patch("inference", "ingress", { rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["80"] } }] }] }),
+  ]);
+  assert.deepEqual(fine.violations, []);
+  const unknownName = await runStack(authorizationPrincipalsKnown, [sa("agents", "bot"), patch("inference", "ms", allowFrom("cluster.local/ns/agents/sa/bto"))]);
+  assert.deepEqual(unknownName.violations.map((v) => v.message), ["AuthorizationPolicyPatch inference/ms: principal cluster.local/ns/agents/sa/bto names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)"]);
+});

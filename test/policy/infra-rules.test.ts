@@ -120,3 +120,16 @@ test("mesh-identity-consistent: settings unknown in a preview are not taken for 
   // Known: the unknown network set to a known other value is still the violation it was.
   assert.match((await runStack(meshIdentityConsistent, [istiodRelease("a", {}), params({ network: "net-z" })])).violations[0].message, /istio\.network=net-z but istiod's is net-a/);
 });
+
+test("canary-weight-limit: an HTTPRoutePatch is judged for the rules it sets (an atomic list in Gateway API: it replaces them)", async () => {
+  const patch = (name: string, spec: Record<string, unknown>) => ({ type: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoutePatch", props: { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name, namespace: "inference" }, spec } });
+  const pools = (a: number, b: number) => [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "v1", weight: a }, { group: "inference.networking.k8s.io", kind: "InferencePool", name: "v2", weight: b }] }];
+  // Before: no policy judged a patch, so a 50/50 split went unseen.
+  const bad = await runResource(canaryWeightLimit, [patch("half", { rules: pools(50, 50) }), patch("sum", { rules: pools(90, 5) })]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "inference/half rule 0: non-primary backend v2 gets 50% of the split; a canary may get at most 10%",
+    "inference/sum rule 0: split weights 90/5 sum to 95, not 100",
+  ]);
+  // A patch that leaves the rules alone (parentRefs only), or sets a compliant split, passes.
+  assert.deepEqual((await runResource(canaryWeightLimit, [patch("parents", { parentRefs: [{ name: "inference-gateway" }] }), patch("ok", { rules: pools(95, 5) })])).violations, []);
+});

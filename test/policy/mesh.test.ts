@@ -384,3 +384,68 @@ test("ambient-no-sidecar-injection: a release name unknown in a preview does not
   assert.deepEqual(setting.violations, []);
   assert.equal(setting.unknown.length, 1);
 });
+
+// <Kind>Patch resources (pulumi-kubernetes `kubernetes:<group>/<version>:<Kind>Patch`): judged for
+// the fields they set, never for what they leave out.
+const NS_PATCH = "kubernetes:core/v1:NamespacePatch";
+const nsPatch = (name: string, labels: Record<string, string>, cluster = "a") =>
+  stackResource({ type: NS_PATCH, name: `${cluster}-${name}-patch`, props: { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }, provider: k8sProvider(cluster) });
+const deploymentPatch = (namespace: string, name: string, template: Record<string, unknown>, cluster = "a") =>
+  stackResource({ type: "kubernetes:apps/v1:DeploymentPatch", name: `${cluster}-${name}-patch`, props: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace }, spec: { template } }, provider: k8sProvider(cluster) });
+
+test("peer-authentication-strict: a PeerAuthenticationPatch is judged for the mode it sets", async () => {
+  const patch = (spec: unknown) => ({ type: "kubernetes:security.istio.io/v1:PeerAuthenticationPatch", name: "a-pa-patch", props: { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, spec } });
+  // Before: no policy judged a patch, so this turned the mesh PERMISSIVE unseen.
+  const weak = await runResource(peerAuthenticationStrict, [patch({ mtls: { mode: "PERMISSIVE" } }), patch({ portLevelMtls: { "8080": { mode: "DISABLE" } } })]);
+  assert.deepEqual(messages(weak), [
+    "PeerAuthenticationPatch istio-system/default sets mtls.mode PERMISSIVE; use STRICT (or leave it unset to inherit)",
+    "PeerAuthenticationPatch istio-system/default sets portLevelMtls[8080].mode DISABLE; use STRICT",
+  ]);
+  // A patch that sets STRICT, or leaves the mode alone, weakens nothing.
+  assert.deepEqual((await runResource(peerAuthenticationStrict, [patch({ mtls: { mode: "STRICT" } }), patch(undefined)])).violations, []);
+  const fixed = await peerAuthenticationStrict.remediateResource!(resourceArgs(patch({ mtls: { mode: "PERMISSIVE" } })));
+  assert.equal((fixed as any).spec.mtls.mode, "STRICT");
+});
+
+test("ambient-no-sidecar-injection: NamespacePatch and workload patches are judged for the labels they set", async () => {
+  // A NamespacePatch of a listed ambient namespace that leaves dataplane-mode alone patches an ambient namespace.
+  const injection = await runResource(ambientNoSidecarInjection, { ...nsPatch("inference", { "istio-injection": "enabled" }), name: "a-inference-patch" });
+  assert.deepEqual(messages(injection), ["ambient namespace inference also has istio-injection=enabled (set by a-inference-patch, a NamespacePatch); remove the sidecar-injection label"]);
+  const fixed = await ambientNoSidecarInjection.remediateResource!(resourceArgs({ ...nsPatch("inference", { "istio-injection": "enabled" }), name: "a-inference-patch" }));
+  assert.deepEqual((fixed as any).metadata.labels, {});
+  // Unlisted and not labelled ambient by the patch: its own label is not known here, so no verdict.
+  // An unrelated label on a listed namespace, or istio-injection=disabled, is fine.
+  const fine = await runResource(ambientNoSidecarInjection, [nsPatch("rag", { "istio-injection": "enabled" }), nsPatch("inference", { team: "ml" }), nsPatch("inference", { "istio-injection": "disabled" })]);
+  assert.deepEqual(fine.violations, []);
+  // The patch's own dataplane-mode decides: ambient there makes any namespace ambient, none makes it not.
+  assert.equal((await runResource(ambientNoSidecarInjection, nsPatch("rag", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "canary" }))).violations.length, 1);
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, nsPatch("inference", { "istio.io/dataplane-mode": "none", "istio-injection": "enabled" }))).violations, []);
+  // A DeploymentPatch asking for a sidecar in an ambient namespace, without any pod spec of its own.
+  const sidecar = await runResource(ambientNoSidecarInjection, deploymentPatch("inference", "vllm", { metadata: { labels: { "sidecar.istio.io/inject": "true" } } }));
+  assert.deepEqual(messages(sidecar), ["DeploymentPatch inference/vllm asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace inference"]);
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, deploymentPatch("inference", "vllm", { spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] } }))).violations, []);
+});
+
+test("mesh-mtls-strict: a NamespacePatch or workload patch that takes pods out of ambient is reported; one that leaves those fields alone is not", async () => {
+  const mesh = [...strictMesh(), ambientNs("agents"), workload("agents", "bot")];
+  // Before: a NamespacePatch setting dataplane-mode=none passed every policy.
+  const out = await runStack(meshMtlsStrict, [...mesh, nsPatch("agents", { "istio.io/dataplane-mode": "none" })]);
+  assert.deepEqual(messages(out), ["NamespacePatch a-agents-patch sets istio.io/dataplane-mode=none on namespace agents on cluster a, not ambient: its workloads leave the mesh and speak plaintext"]);
+  const escapes = await runStack(meshMtlsStrict, [
+    ...mesh,
+    deploymentPatch("agents", "bot", { spec: { hostNetwork: true } }),
+    deploymentPatch("agents", "bot2", { metadata: { labels: { "istio.io/dataplane-mode": "none" }, annotations: { "ambient.istio.io/bypass-inbound-capture": "true" } } }),
+  ]);
+  assert.equal(escapes.violations.length, 3, messages(escapes).join("\n"));
+  assert.match(messages(escapes).join("\n"), /DeploymentPatch agents\/bot on cluster a uses the host network/);
+  assert.match(messages(escapes).join("\n"), /DeploymentPatch agents\/bot2 on cluster a sets istio.io\/dataplane-mode=none on its pods/);
+  // Patches that set other fields, or objects of exempt or unjudged namespaces, change nothing here.
+  const fine = await runStack(meshMtlsStrict, [
+    ...mesh,
+    nsPatch("agents", { team: "ml" }),
+    nsPatch("kube-system", { "istio.io/dataplane-mode": "none" }),
+    deploymentPatch("agents", "bot", { spec: { containers: [{ name: "bot", image: "bot:v2" }] } }),
+    deploymentPatch("default", "legacy", { spec: { hostNetwork: true } }),
+  ]);
+  assert.deepEqual(fine.violations, []);
+});

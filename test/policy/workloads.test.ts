@@ -578,3 +578,27 @@ test("ReplicationController is a workload kind: its pod template is judged by ev
   assert.equal(uncovered.violations.length, 1);
   assert.match(uncovered.violations[0].message, /^namespace tools on cluster a runs 1 workload\(s\) but has no ALLOW AuthorizationPolicy/);
 });
+
+// <Kind>Patch resources: a field the patch sets is judged, a field it leaves out keeps the object's own.
+const deploymentPatch = (template: Record<string, unknown>) => ({ type: "kubernetes:apps/v1:DeploymentPatch", name: "vllm-patch", props: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "vllm", namespace: "inference" }, spec: { template } } });
+
+test("images-pinned: a DeploymentPatch's images are judged; its containers without one patch other fields", async () => {
+  // Before: no policy judged a patch, so :latest reached the model server unseen.
+  const latest = await runResource(imagesPinned, deploymentPatch({ spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:latest" }] } }));
+  assert.deepEqual(latest.violations.map((v) => v.message), ["DeploymentPatch inference/vllm container vllm: vllm/vllm-openai:latest uses the latest tag; pin a version tag or digest"]);
+  const fine = await runResource(imagesPinned, [
+    deploymentPatch({ spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] } }),
+    // Merged by name: resources only, the image stays the Deployment's.
+    deploymentPatch({ spec: { containers: [{ name: "vllm", resources: { limits: { cpu: "4" } } }] } }),
+    deploymentPatch({ metadata: { labels: { team: "ml" } } }),
+  ]);
+  assert.deepEqual(fine.violations, []);
+});
+
+test("gpu-scheduling: a DeploymentPatch is not judged for what it leaves out (tolerations, limits of the patched object)", async () => {
+  const patch = deploymentPatch({ spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] } });
+  assert.deepEqual((await runResource(gpuScheduling, patch)).violations, []);
+  // The same fields on a Deployment that requests GPUs without the toleration are a finding.
+  const whole = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, []));
+  assert.equal(whole.violations.length, 1);
+});
