@@ -46,10 +46,97 @@ export function actionOf(spec: AuthzSpec): string {
 const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
 const positiveKeys: (keyof Source)[] = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks", "serviceAccounts", "trustDomains"];
 
+/** Which trust domains a principal pattern admits: one, or those ending (`suffix: ""`: any) or starting with a string. */
+export type TrustDomainMatch = { exact: string } | { suffix: string } | { prefix: string };
+
+/**
+ * What a principal can match. Istio 1.30.3 reads `*` as every identity, a leading `*` as a suffix
+ * match and a trailing `*` as a prefix match, anything else exactly (ztunnel's policies:
+ * pilot/pkg/serviceregistry/ambient/authorization.go stringToMatch; waypoints' and gateways':
+ * pilot/pkg/security/authz/matcher/string.go StringMatcherWithPrefix); a `*` anywhere else is a
+ * literal character, which no identity has. Identities are
+ * `<trustDomain>/ns/<namespace>/sa/<serviceAccount>` (no `/` inside a segment), so a pattern
+ * names one ServiceAccount (in one or many trust domains), the ServiceAccounts of one namespace,
+ * callers across namespaces, or nothing at all.
+ */
+export type PrincipalReach =
+  | { kind: "any" }
+  | { kind: "serviceAccount"; namespace: string; serviceAccount: string; trustDomain: TrustDomainMatch }
+  /** Every ServiceAccount of the namespace whose name starts with `serviceAccountPrefix` ("" for all). */
+  | { kind: "namespace"; namespace: string; serviceAccountPrefix: string; trustDomain: TrustDomainMatch }
+  /** Callers in more than one namespace (`matches` says which). */
+  | { kind: "across"; trustDomain: TrustDomainMatch; matches: string }
+  | { kind: "none"; why: string };
+
+const ANY_TRUST_DOMAIN: TrustDomainMatch = { suffix: "" };
+const IDENTITY_FORM = "<trustDomain>/ns/<namespace>/sa/<serviceAccount>";
+
+export function trustDomainMatches(m: TrustDomainMatch, trustDomain: string): boolean {
+  return "exact" in m ? m.exact === trustDomain : "suffix" in m ? trustDomain.endsWith(m.suffix) : trustDomain.startsWith(m.prefix);
+}
+
+export function describeTrustDomains(m: TrustDomainMatch): string {
+  if ("exact" in m) return `trust domain ${m.exact}`;
+  if ("prefix" in m) return `trust domains starting with "${m.prefix}"`;
+  return m.suffix === "" ? "every trust domain" : `trust domains ending in "${m.suffix}"`;
+}
+
+export function principalReach(p: string): PrincipalReach {
+  if (p === "*") return { kind: "any" };
+  const none = (why: string): PrincipalReach => ({ kind: "none", why });
+  const suffix = p.startsWith("*");
+  const prefix = !suffix && p.endsWith("*");
+  if (!suffix && !prefix) {
+    if (p.includes("*")) return none("matches no identity: Istio reads `*` as a wildcard only as the whole value or its first or last character, and no identity has a literal `*`");
+    const parsed = parsePrincipal(p);
+    if (!parsed) return none(`is not ${IDENTITY_FORM}`);
+    return { kind: "serviceAccount", namespace: parsed.namespace, serviceAccount: parsed.serviceAccount, trustDomain: { exact: parsed.trustDomain } };
+  }
+  const fixed = suffix ? p.slice(1) : p.slice(0, -1);
+  if (fixed.includes("*")) return none("matches no identity: Istio reads only one leading or trailing `*` as a wildcard, and no identity has a literal `*`");
+  const segs = fixed.split("/");
+  const n = segs.length;
+  if (n > 5) return none(`matches no identity: it has more segments than ${IDENTITY_FORM}`);
+  // Where each segment of the pattern sits in an identity's five: a suffix's last segments are the
+  // identity's last ones (its first may be the tail of one), a prefix's first are its first (its
+  // last may be the head of one).
+  const at = (i: number) => (suffix ? 5 - n + i : i);
+  const partial = suffix ? 0 : n - 1;
+  const fits = (i: number, whole: string) => (i === partial ? (suffix ? whole.endsWith(segs[i]) : whole.startsWith(segs[i])) : segs[i] === whole);
+  for (let i = 0; i < n; i++) {
+    const literal = at(i) === 1 ? "ns" : at(i) === 3 ? "sa" : undefined;
+    if (literal && !fits(i, literal)) return none(`matches no identity: it is not part of ${IDENTITY_FORM}`);
+    // A trust domain, namespace or ServiceAccount named whole is never empty.
+    if (!literal && i !== partial && segs[i] === "") return none(`matches no identity: it has an empty segment where ${IDENTITY_FORM} has a name`);
+  }
+  const seg = (pos: number) => segs[pos - at(0)];
+  const whole = (pos: number) => pos >= at(0) && pos <= at(n - 1) && pos - at(0) !== partial;
+  if (suffix) {
+    const td: TrustDomainMatch = n === 5 ? { suffix: segs[0] } : ANY_TRUST_DOMAIN;
+    if (whole(2)) return { kind: "serviceAccount", namespace: seg(2), serviceAccount: seg(4), trustDomain: td };
+    const sa = whole(4) ? `ServiceAccount ${seg(4)}` : `every ServiceAccount whose name ends in "${seg(4)}",`;
+    const namespaces = n === 3 && seg(2) !== "" ? `every namespace whose name ends in "${seg(2)}"` : "every namespace";
+    return { kind: "across", trustDomain: td, matches: `${sa} in ${namespaces} (${describeTrustDomains(td)})` };
+  }
+  const td: TrustDomainMatch = n === 1 ? { prefix: segs[0] } : { exact: segs[0] };
+  if (whole(2)) return { kind: "namespace", namespace: seg(2), serviceAccountPrefix: n === 5 ? seg(4) : "", trustDomain: td };
+  const namespaces = n === 3 && seg(2) !== "" ? `every namespace whose name starts with "${seg(2)}"` : "every namespace";
+  return { kind: "across", trustDomain: td, matches: `every identity in ${namespaces} (${describeTrustDomains(td)})` };
+}
+
+/** A principal's reach in words, for messages: what a namespace-wide pattern admits. */
+export function describeNamespaceReach(r: Extract<PrincipalReach, { kind: "namespace" }>): string {
+  return r.serviceAccountPrefix === "" ? `every ServiceAccount of namespace ${r.namespace}` : `every ServiceAccount of namespace ${r.namespace} whose name starts with "${r.serviceAccountPrefix}"`;
+}
+
 /**
  * Why a source admits everyone (or anyone unauthenticated), or undefined when it is specific.
  * Values of one field are ORed and the fields of a source ANDed (istio/api Source), so a source
  * is open only if every positive field it sets is: one field naming specific callers restricts it.
+ * A principal is open when it can match callers in more than one namespace ({@link principalReach}:
+ * `*`, `<trustDomain>/*`, a leading `*` before `/sa/default`); one that names a ServiceAccount in
+ * any trust domain (a leading `*` before `/ns/<ns>/sa/<sa>`) or the identities of one namespace
+ * (`<td>/ns/<ns>/*`) is not.
  */
 export function openness(source: Source | undefined): string | undefined {
   if (!source) return "an empty source matches every caller";
@@ -58,6 +145,12 @@ export function openness(source: Source | undefined): string | undefined {
   const reasons: string[] = [];
   for (const key of present) {
     const values = list(source[key]);
+    if (key === "principals") {
+      const open = values.map((p) => ({ p, reach: principalReach(p) })).find(({ reach }) => reach.kind === "any" || reach.kind === "across");
+      if (open === undefined) return undefined;
+      reasons.push(open.reach.kind === "across" ? `${key} ${JSON.stringify(open.p)} matches ${open.reach.matches}` : `${key} ${JSON.stringify(open.p)} matches every caller`);
+      continue;
+    }
     // "*" matches everyone; "<trustDomain>/*" every identity of the mesh; 0.0.0.0/0 every address.
     const addresses = key === "ipBlocks" || key === "remoteIpBlocks";
     const open = addresses ? values.find((c) => openCidrs.has(c)) : values.find((p) => p === "*" || /^[^/]*\/\*$/.test(p) || /^\*\//.test(p));

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, parsePrincipal, Rule, targetRefsOf } from "../lib/authz";
+import { AuthzSpec, describeNamespaceReach, describeTrustDomains, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, everyTri, list, probe, Tri } from "../lib/values";
 
@@ -35,7 +35,7 @@ function targetsIstioIngressOnly(refs: { kind: string; name: string }[], namespa
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); policies bound only to Istio ingress Gateways (class istio) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -105,20 +105,37 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
               if (!known.has(id) && !unknownIdentity(id)) report(`${policy}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
             }
             for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) {
-              if (p === "*") continue; // open sources are authorization-sources-restricted's finding
-              const parsed = parsePrincipal(p);
-              if (!parsed) {
-                report(`${policy}: principal ${JSON.stringify(p)} is not <trustDomain>/ns/<namespace>/sa/<serviceAccount>`, r.urn);
+              // Read as Istio matches it: exact, or a suffix (leading `*`) or prefix (trailing `*`) match.
+              const reach = principalReach(p);
+              if (reach.kind === "any") continue; // open sources are authorization-sources-restricted's finding
+              if (reach.kind === "none") {
+                report(`${policy}: principal ${JSON.stringify(p)} ${reach.why}`, r.urn);
                 continue;
               }
-              if (!trustDomains.has(parsed.trustDomain)) {
+              // A wildcard trust domain (`*/ns/…`) takes in the mesh's own: only one that cannot is outside.
+              if (![...trustDomains].some((td) => trustDomainMatches(reach.trustDomain, td))) {
+                const which = "exact" in reach.trustDomain ? "" : ` (${describeTrustDomains(reach.trustDomain)})`;
                 if (unknownTrustDomains.length > 0) pending.push(`whether principal ${p} of ${policy} is in the mesh trust domain (${unknownTrustDomains.join(", ")} is not known yet)`);
-                else if (trustDomains.size > 0) report(`${policy}: principal ${p} is outside the mesh trust domain (${[...trustDomains].join(", ")})`, r.urn);
+                else if (trustDomains.size > 0) report(`${policy}: principal ${p}${which} is outside the mesh trust domain (${[...trustDomains].join(", ")})`, r.urn);
               }
-              const id = `${parsed.namespace}/${parsed.serviceAccount}`;
-              if (!known.has(id) && !unknownIdentity(id)) {
-                report(`${policy}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+              // Callers across namespaces are authorization-sources-restricted's finding (as principals).
+              if (reach.kind === "across") continue;
+              if (reach.kind === "serviceAccount") {
+                const id = `${reach.namespace}/${reach.serviceAccount}`;
+                if (!known.has(id) && !unknownIdentity(id)) {
+                  report(`${policy}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+                }
+                continue;
               }
+              // A namespace-wide pattern names the ServiceAccounts it can match: it needs one of the stack's.
+              const head = `${reach.namespace}/${reach.serviceAccountPrefix}`;
+              if ([...known].some((id) => id.startsWith(head))) continue;
+              // The proxy of a Gateway whose class is not known yet runs as `<name>` or `<name>-<class>`.
+              if (unknownClass.some((g) => `${g.namespace}/${g.name}`.startsWith(head) || head.startsWith(`${g.namespace}/${g.name}`))) {
+                pending.push(`whether ${p}, named by ${policy}, matches the proxy of a Gateway whose class is not known yet`);
+                continue;
+              }
+              report(`${policy}: principal ${p} matches ${describeNamespaceReach(reach)}, and this stack has none (add one to allowedServiceAccounts if a controller creates it)`, r.urn);
             }
           }
         }

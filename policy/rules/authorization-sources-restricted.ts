@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Rule, targetRefsOf } from "../lib/authz";
+import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, Rule, targetRefsOf } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, everyTri, list, probe, tri, Tri } from "../lib/values";
 
@@ -11,9 +11,21 @@ interface Config {
 }
 const defaults: Config = { ingressGatewayClasses: ["istio", "agentgateway"], requirePrincipals: true };
 
-/** Why a source admits callers by place rather than identity, or undefined. */
+/**
+ * Why a source admits callers by place rather than identity, or undefined. A principal with a
+ * trailing `*` after a namespace (`<td>/ns/<ns>/*`, `<td>/ns/<ns>/sa/<prefix>*`) is a place too:
+ * every ServiceAccount of that namespace (with that prefix), present or future.
+ */
 function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): string | undefined {
-  if (list(source.principals).length > 0 || list(source.requestPrincipals).length > 0 || list(source.serviceAccounts).length > 0) return undefined;
+  if (list(source.requestPrincipals).length > 0 || list(source.serviceAccounts).length > 0) return undefined;
+  if (list(source.principals).length > 0) {
+    // Values of a field are ORed: one namespace-wide principal admits its namespace.
+    const wide = list(source.principals).flatMap((p) => {
+      const reach = principalReach(p);
+      return reach.kind === "namespace" ? [`${JSON.stringify(p)} matches ${describeNamespaceReach(reach)}`] : [];
+    });
+    return wide.length > 0 ? `principals ${wide.join(", ")}: that admits a namespace, not named identities; name their principals (ServiceAccounts)` : undefined;
+  }
   const by = (["namespaces", "trustDomains", "ipBlocks", "remoteIpBlocks"] as const).filter((k) => list(source[k]).length > 0);
   if (by.length === 0) return undefined;
   return `callers are named only by ${by.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
@@ -54,7 +66,7 @@ function effectiveSpec(r: PolicyResource, resources: PolicyResource[]): { action
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", 0.0.0.0/0, only not* fields) or to a whole namespace or address range; only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, or a principal `<td>/ns/<ns>/*`) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

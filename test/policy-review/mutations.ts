@@ -941,6 +941,14 @@ function more(): Mutation[] {
         return urn;
       },
     },
+    {
+      name: "an ALLOW rule naming a whole namespace by a principal's trailing wildcard (<td>/ns/agents/*)",
+      policy: "authorization-sources-restricted",
+      apply: (doc) =>
+        onFirst(doc, (r) => principalRule(r) && (r.inputs as any)?.metadata?.namespace === "tools", (o) => {
+          o.spec.rules[0].from[0].source.principals = [o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, "/ns/agents/*")];
+        }),
+    },
   ];
 }
 

@@ -613,3 +613,50 @@ test("authorization-sources-restricted and -principals-known: an AuthorizationPo
   const unknownName = await runStack(authorizationPrincipalsKnown, [sa("agents", "bot"), patch("inference", "ms", allowFrom("cluster.local/ns/agents/sa/bto"))]);
   assert.deepEqual(unknownName.violations.map((v) => v.message), ["AuthorizationPolicyPatch inference/ms: principal cluster.local/ns/agents/sa/bto names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)"]);
 });
+
+// Principals as Istio 1.30.3 matches them (stringToMatch / StringMatcherWithPrefix): `*` alone is
+// every identity, a leading `*` a suffix match, a trailing `*` a prefix match, any other `*` literal.
+test("authorization-sources-restricted: a suffix or prefix principal is judged by what it can match", async () => {
+  // One ServiceAccount in any trust domain; before: "matches every caller".
+  const oneSa = await runStack(authorizationSourcesRestricted, [ap("inference", "ms", allowFrom("*/ns/inference/sa/inference-gateway-istio", "cluster.local/ns/inference/sa/epp"))]);
+  assert.deepEqual(oneSa.violations, []);
+  // Callers across namespaces stay open.
+  const across = await runStack(authorizationSourcesRestricted, [ap("inference", "any-default", allowFrom("*/sa/default")), ap("inference", "td", allowFrom("cluster.local/ns/*"))]);
+  assert.deepEqual(across.violations.map((v) => v.message), [
+    'AuthorizationPolicy inference/any-default rule 0 from 0: principals "*/sa/default" matches ServiceAccount default in every namespace (every trust domain)',
+    'AuthorizationPolicy inference/td rule 0 from 0: principals "cluster.local/ns/*" matches every identity in every namespace (trust domain cluster.local)',
+  ]);
+  // Every identity of one namespace is a namespace source: a finding only while principals are required.
+  const wide = [ap("tools", "from-agents", allowFrom("cluster.local/ns/agents/*")), ap("tools", "from-some", allowFrom("cluster.local/ns/agents/sa/research-*"))];
+  const strict = await runStack(authorizationSourcesRestricted, wide);
+  assert.deepEqual(strict.violations.map((v) => v.message), [
+    'AuthorizationPolicy tools/from-agents rule 0 from 0: principals "cluster.local/ns/agents/*" matches every ServiceAccount of namespace agents: that admits a namespace, not named identities; name their principals (ServiceAccounts)',
+    'AuthorizationPolicy tools/from-some rule 0 from 0: principals "cluster.local/ns/agents/sa/research-*" matches every ServiceAccount of namespace agents whose name starts with "research-": that admits a namespace, not named identities; name their principals (ServiceAccounts)',
+  ]);
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, wide, { requirePrincipals: false })).violations, []);
+  // `*/ns/*` is a suffix match on the literal "/ns/*": it matches nobody (principals-known reports it).
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, [ap("tools", "literal", allowFrom("*/ns/*"))])).violations, []);
+});
+
+test("authorization-principals-known: a suffix principal names its ServiceAccount in any trust domain; a prefix one the ServiceAccounts of a namespace", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const base = [istiod, sa("agents", "research-agent-v1"), gw("inference", "inference-gateway", "istio")];
+  // Before: "not <trustDomain>/ns/…" and "outside the mesh trust domain" for the first two.
+  const ok = await runStack(authorizationPrincipalsKnown, [
+    ...base,
+    ap("inference", "callers", allowFrom("*/ns/inference/sa/inference-gateway-istio", "*.local/ns/agents/sa/research-agent-v1", "cluster.local/ns/agents/*", "cluster.local/ns/agents/sa/research-*")),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(authorizationPrincipalsKnown, [
+    ...base,
+    ap("inference", "callers", allowFrom("*/ns/agents/sa/nobody", "*.example/ns/agents/sa/research-agent-v1", "cluster.local/ns/empty/*", "corp.example/ns/agents/*", "*/ns/*", "cluster.local/ns/*/sa/x")),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "AuthorizationPolicy inference/callers: principal */ns/agents/sa/nobody names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)",
+    'AuthorizationPolicy inference/callers: principal *.example/ns/agents/sa/research-agent-v1 (trust domains ending in ".example") is outside the mesh trust domain (cluster.local)',
+    "AuthorizationPolicy inference/callers: principal cluster.local/ns/empty/* matches every ServiceAccount of namespace empty, and this stack has none (add one to allowedServiceAccounts if a controller creates it)",
+    "AuthorizationPolicy inference/callers: principal corp.example/ns/agents/* is outside the mesh trust domain (cluster.local)",
+    'AuthorizationPolicy inference/callers: principal "*/ns/*" matches no identity: Istio reads only one leading or trailing `*` as a wildcard, and no identity has a literal `*`',
+    'AuthorizationPolicy inference/callers: principal "cluster.local/ns/*/sa/x" matches no identity: Istio reads `*` as a wildcard only as the whole value or its first or last character, and no identity has a literal `*`',
+  ]);
+});
