@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, istioRootNamespaces, isWorkload, matchesLabels, MESH_EXEMPT_NAMESPACES, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
-import { andTri, configWithDefaults, everyTri, orTri, probe, someTri, tri, Tri } from "../lib/values";
+import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
 
 interface Config {
   /** Namespaces whose workloads must be reachable only as an ALLOW policy says. */
@@ -20,7 +20,7 @@ const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespac
 export const workloadNamespacesAuthorized: StackValidationPolicy = {
   name: "workload-namespaces-authorized",
   description:
-    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces) is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs), so it is deny-by-default instead of open to the whole mesh.",
+    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces), and every workload whose pod template enrolls itself in ambient (istio.io/dataplane-mode=ambient, which istio-cni honours in any namespace) wherever else it runs (default, a namespace the stack does not create) unless its namespace is exempt, is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs), so it is deny-by-default instead of open to the whole mesh.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -72,7 +72,38 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       if (meshWide === true) continue;
       // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
       const judged = (name: string) => workloadNamespaces.includes(name) || (!roots.includes(name) && !exemptNamespaces.includes(name));
-      for (const ns of resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name))) {
+      const judgedNamespaces = resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name));
+      // A pod labelled istio.io/dataplane-mode=ambient joins the mesh wherever it runs: istio-cni's
+      // default enablement selectors match that pod label in any namespace (Istio 1.30.3
+      // manifests/charts/istio-cni/values.yaml ambient.enablementSelectors, whose first entry has no
+      // namespaceSelector; cni/pkg/util/enablement_selector.go Matches). One outside the judged
+      // namespaces (in `default`, or a namespace the stack does not create) is judged as a workload.
+      const judgedNames = new Set(judgedNamespaces.map((r) => meta(r.props).name));
+      for (const w of resources.filter((r) => isWorkload(r.type))) {
+        const where = probe(() => meta(w.props).namespace);
+        const what = `${w.type.split(":").pop()} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
+        if (!where.known) {
+          pending.push(`the namespace of ${what} on cluster ${cluster}, which decides whether an ALLOW AuthorizationPolicy must select it`);
+          continue;
+        }
+        const name = where.value;
+        if (judgedNames.has(name) || exemptNamespaces.includes(name)) continue;
+        const labels = probe(() => ({ ...(podMetadata(w.type, w.props).labels ?? {}) }) as Record<string, string>);
+        if (!labels.known) {
+          pending.push(`whether ${what} on cluster ${cluster} enrolls itself in ambient (its pod labels), which decides whether an ALLOW AuthorizationPolicy must select it`);
+          continue;
+        }
+        if (labels.value["istio.io/dataplane-mode"] !== "ambient") continue;
+        const covered = orTri(meshWide, someTri(policies, (p) => andTri(orTri(inNamespace(p, name), inRoot(p)), enforcedAllow(p), selects(p, labels.value))));
+        if (covered === "unknown") pending.push(`whether an ALLOW AuthorizationPolicy selects ${what} on cluster ${cluster}`);
+        else if (!covered) {
+          report(
+            `${what} on cluster ${cluster} enrolls its pods in ambient (istio.io/dataplane-mode=ambient on the pod template), so they join the mesh in namespace ${name}, but no ALLOW AuthorizationPolicy selects them: they admit every mesh identity (add one there or in Istio's root namespace, or list ${name} in exemptNamespaces if it is meant to stay open)`,
+            w.urn,
+          );
+        }
+      }
+      for (const ns of judgedNamespaces) {
         const name = meta(ns.props).name;
         // A namespace with no workloads on this cluster exposes nothing yet.
         const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);

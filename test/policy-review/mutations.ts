@@ -949,6 +949,25 @@ function more(): Mutation[] {
           o.spec.rules[0].from[0].source.principals = [o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, "/ns/agents/*")];
         }),
     },
+    {
+      name: "a workload in namespace default enrolled in ambient by its pod label, selected by no ALLOW policy",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => {
+        const all = resources(doc);
+        const d = all.find((r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "agents" && podSpecs(r.inputs).length);
+        if (!d) return undefined;
+        const c = JSON.parse(JSON.stringify(d)) as ExportedResource;
+        c.urn = d.urn.replace(/::([^:]+)$/, "::$1-default");
+        const labels = { "app.kubernetes.io/name": "self-enrolled", "istio.io/dataplane-mode": "ambient" };
+        edit(c, (o) => {
+          o.metadata = { ...o.metadata, name: "self-enrolled", namespace: "default" };
+          o.spec.selector = { matchLabels: labels };
+          o.spec.template.metadata = { ...o.spec.template.metadata, labels };
+        });
+        all.push(c);
+        return c.urn;
+      },
+    },
   ];
 }
 

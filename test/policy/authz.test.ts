@@ -660,3 +660,28 @@ test("authorization-principals-known: a suffix principal names its ServiceAccoun
     'AuthorizationPolicy inference/callers: principal "cluster.local/ns/*/sa/x" matches no identity: Istio reads `*` as a wildcard only as the whole value or its first or last character, and no identity has a literal `*`',
   ]);
 });
+
+test("workload-namespaces-authorized: a pod enrolled in ambient by its own label is judged in any namespace but the exempt ones", async () => {
+  const selfEnrolled = (namespace: string, name: string, labels: Record<string, unknown> = { app: name, "istio.io/dataplane-mode": "ambient" }) =>
+    on("kubernetes:apps/v1:Deployment", `${namespace}-${name}`, { metadata: { name, namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } });
+  // Before: namespaces the stack does not create were never looked at.
+  const open = await runStack(workloadNamespacesAuthorized, [selfEnrolled("default", "rogue"), selfEnrolled("rag", "indexer")]);
+  assert.deepEqual(open.violations.map((v) => v.message), [
+    "Deployment default/rogue on cluster a enrolls its pods in ambient (istio.io/dataplane-mode=ambient on the pod template), so they join the mesh in namespace default, but no ALLOW AuthorizationPolicy selects them: they admit every mesh identity (add one there or in Istio's root namespace, or list default in exemptNamespaces if it is meant to stay open)",
+    "Deployment rag/indexer on cluster a enrolls its pods in ambient (istio.io/dataplane-mode=ambient on the pod template), so they join the mesh in namespace rag, but no ALLOW AuthorizationPolicy selects them: they admit every mesh identity (add one there or in Istio's root namespace, or list rag in exemptNamespaces if it is meant to stay open)",
+  ]);
+  const covered = await runStack(workloadNamespacesAuthorized, [
+    selfEnrolled("default", "rogue"),
+    ap("default", "rogue", { ...allowFrom("cluster.local/ns/agents/sa/bot"), selector: { matchLabels: { app: "rogue" } } }),
+    selfEnrolled("rag", "indexer"),
+    ap("istio-system", "rag", { ...allowFrom("cluster.local/ns/agents/sa/bot"), selector: { matchLabels: { app: "indexer" } } }),
+    // Not enrolled by its own label, or in an exempt namespace: outside this rule.
+    selfEnrolled("default", "plain", { app: "plain" }),
+    selfEnrolled("kube-system", "agent"),
+  ]);
+  assert.deepEqual(covered.violations, []);
+  // A pod label not known in a preview is can't judge, not a pass.
+  const preview = await runStack(workloadNamespacesAuthorized, [selfEnrolled("default", "rogue", UNKNOWN as unknown as Record<string, unknown>)]);
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown[0], /whether Deployment default\/rogue on cluster a enrolls itself in ambient/);
+});
