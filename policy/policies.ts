@@ -18,6 +18,7 @@ import { inferencePoolFailureMode } from "./rules/inference-pool-failure-mode";
 import { gpuScheduling } from "./rules/gpu-scheduling";
 import { imagesPinned } from "./rules/images-pinned";
 import { explicitKubernetesProvider } from "./rules/explicit-kubernetes-provider";
+import { kubernetesClusterBinding } from "./rules/kubernetes-cluster-binding";
 import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
 import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
@@ -39,6 +40,7 @@ export const policies: Policies = [
   gpuScheduling,
   imagesPinned,
   explicitKubernetesProvider,
+  kubernetesClusterBinding,
   sensitiveValuesSecret,
   eksEndpointPrivate,
   meshIdentityConsistent,

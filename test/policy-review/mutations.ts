@@ -968,6 +968,19 @@ function more(): Mutation[] {
         return c.urn;
       },
     },
+    {
+      // Its cluster then holds two copies of the object, and the cluster it was meant for none.
+      name: "a cluster's Deployment bound to another cluster's provider",
+      policy: "kubernetes-cluster-binding",
+      apply: (doc) => {
+        const providers = resources(doc).filter((r) => r.type === "pulumi:providers:kubernetes" && !/::default(_|$)/.test(r.urn));
+        const r = resources(doc).find((x) => isKind(x, "Deployment") && (x.inputs as any)?.metadata?.namespace === "tools" && x.provider);
+        const other = providers.find((p) => r && !r.provider!.startsWith(`${p.urn}::`));
+        if (!r || !other) return undefined;
+        r.provider = `${other.urn}::${other.id}`;
+        return r.urn;
+      },
+    },
   ];
 }
 

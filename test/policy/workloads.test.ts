@@ -602,3 +602,63 @@ test("gpu-scheduling: a DeploymentPatch is not judged for what it leaves out (to
   const whole = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, []));
   assert.equal(whole.violations.length, 1);
 });
+
+import { kubernetesClusterBinding } from "../../policy/rules/kubernetes-cluster-binding";
+import { k8sProvider, runStack, stackResource } from "../support/policy";
+
+test("kubernetes-cluster-binding: one resource per object per cluster, and a `<cluster>-` name on its own cluster's provider", async () => {
+  const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: "x" }, provider: null });
+  const obj = (cluster: string, logical: string, type: string, metadata: Record<string, unknown>, on = cluster) =>
+    stackResource({ type, name: `${cluster}-${logical}`, props: { metadata }, provider: k8sProvider(on) });
+  const calc = (cluster: string, on = cluster) => obj(cluster, "tools-deployment-calculator", "kubernetes:apps/v1:Deployment", { name: "calculator", namespace: "tools" }, on);
+  const base = [provider("aws-euw1"), provider("aws-use1"), calc("aws-euw1"), calc("aws-use1")];
+  assert.deepEqual((await runStack(kubernetesClusterBinding, base)).violations, []);
+  // Before: aws-euw1's calculator bound to aws-use1's provider passed every policy.
+  const moved = await runStack(kubernetesClusterBinding, [provider("aws-euw1"), provider("aws-use1"), obj("aws-euw1", "ns-tools", "kubernetes:core/v1:Namespace", { name: "tools" }), calc("aws-euw1", "aws-use1"), calc("aws-use1")]);
+  assert.deepEqual(moved.violations.map((v) => v.message), [
+    "aws-euw1-tools-deployment-calculator manages apps/Deployment tools/calculator on cluster aws-use1, and so does aws-use1-tools-deployment-calculator: each pulumi up applies its own copy over the other and deleting either deletes the object; keep one (if one of them was meant for another cluster, bind it to that cluster's provider)",
+    "aws-use1-tools-deployment-calculator manages apps/Deployment tools/calculator on cluster aws-use1, and so does aws-euw1-tools-deployment-calculator: each pulumi up applies its own copy over the other and deleting either deletes the object; keep one (if one of them was meant for another cluster, bind it to that cluster's provider)",
+    "aws-euw1-tools-deployment-calculator (Deployment tools/calculator) is named for cluster aws-euw1 but bound to provider aws-use1-k8s of cluster aws-use1: it is applied to aws-use1, and aws-euw1 does not get it; pass aws-euw1's provider (if it belongs on aws-use1, name it aws-use1-…, or list aws-euw1-tools-deployment-calculator in allowedCrossClusterNames)",
+  ]);
+  // The same group/kind/namespace/name twice on one cluster, under any version (Istio serves v1 and v1beta1).
+  const twice = await runStack(kubernetesClusterBinding, [
+    provider("a"),
+    obj("a", "pa", "kubernetes:security.istio.io/v1:PeerAuthentication", { name: "default", namespace: "istio-system" }),
+    obj("a", "pa-legacy", "kubernetes:security.istio.io/v1beta1:PeerAuthentication", { name: "default", namespace: "istio-system" }),
+  ]);
+  assert.equal(twice.violations.length, 2);
+  assert.match(twice.violations[0].message, /^a-pa manages security\.istio\.io\/PeerAuthentication istio-system\/default on cluster a, and so does a-pa-legacy/);
+  const fine = await runStack(kubernetesClusterBinding, [
+    provider("eu"),
+    provider("eu-west"),
+    // A patch of an object the stack creates is not a second owner; nor are auto-named objects, or the same name in another namespace or kind.
+    obj("eu", "ns", "kubernetes:core/v1:Namespace", { name: "inference" }),
+    stackResource({ type: "kubernetes:core/v1:NamespacePatch", name: "eu-ns-patch", props: { kind: "Namespace", metadata: { name: "inference", labels: { a: "b" } } }, provider: k8sProvider("eu") }),
+    obj("eu", "cm-1", "kubernetes:core/v1:ConfigMap", {}),
+    obj("eu", "cm-2", "kubernetes:core/v1:ConfigMap", {}),
+    obj("eu", "svc", "kubernetes:core/v1:Service", { name: "inference", namespace: "tools" }),
+    // Cluster names that prefix each other: `eu-west-…` on eu-west starts with its own cluster's name.
+    obj("eu-west", "ns", "kubernetes:core/v1:Namespace", { name: "inference" }),
+    // A cluster whose resources do not follow `<cluster>-<thing>` is left alone, and so is a listed name.
+    stackResource({ type: "kubernetes:core/v1:Namespace", name: "eu-shared-namespace", props: { metadata: { name: "shared" } }, provider: k8sProvider("other") }),
+    obj("eu", "remote-secret-for-west", "kubernetes:core/v1:Secret", { name: "istio-remote-secret-eu", namespace: "istio-system" }, "eu-west"),
+  ], { allowedCrossClusterNames: ["eu-remote-secret-for-west"] });
+  assert.deepEqual(fine.violations, []);
+  // Two Helm releases of one name in one namespace share Helm's release record.
+  const helm = (logical: string) => stackResource({ type: "kubernetes:helm.sh/v3:Release", name: logical, props: { name: "istiod", namespace: "istio-system", chart: "istiod" }, provider: k8sProvider("a") });
+  assert.equal((await runStack(kubernetesClusterBinding, [provider("a"), helm("a-istiod"), helm("a-istiod-again")])).violations.length, 2);
+});
+
+test("kubernetes-cluster-binding: in a cluster's first preview (its objects without outputs) the names still decide; collisions wait where no cluster is known", async () => {
+  const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: UNKNOWN }, provider: null });
+  const empty = (logical: string, on: string) => stackResource({ type: "kubernetes:apps/v1:Deployment", name: logical, props: {}, provider: k8sProvider(on) });
+  const known = (logical: string, on: string) => stackResource({ type: "kubernetes:apps/v1:Deployment", name: logical, props: { metadata: { name: "calc", namespace: "tools" } }, provider: k8sProvider(on) });
+  // A cluster added to a running stack: left out, the others judged, nothing to wait for.
+  const added = await runStack(kubernetesClusterBinding, [provider("a"), provider("b"), known("a-calc", "a"), empty("b-calc", "b"), empty("b-ns", "b")]);
+  assert.deepEqual(added, { violations: [], unknown: [], notApplicable: [] });
+  // A new stack: the misbound name is reported from names alone; collisions cannot be judged yet.
+  const fresh = await runStack(kubernetesClusterBinding, [provider("a"), provider("b"), empty("a-calc", "b"), empty("a-ns", "a"), empty("b-ns", "b")]);
+  assert.equal(fresh.violations.length, 1);
+  assert.match(fresh.violations[0].message, /^a-calc is named for cluster a but bound to provider b-k8s of cluster b/);
+  assert.match(fresh.unknown[0], /whether two resources manage the same object on a, b/);
+});
