@@ -7,6 +7,7 @@ import { kubeconfigCredentials, sensitiveValuesSecret, scriptHasCredentials } fr
 import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
 import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namespaces-authorized";
 import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
+import { kubernetesClusterBinding } from "../../policy/rules/kubernetes-cluster-binding";
 import { k8sProvider, resourceArgs, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { parseYaml, YamlSubsetError } from "../../policy/lib/yaml";
 import * as jsYaml from "js-yaml";
@@ -603,8 +604,6 @@ test("gpu-scheduling: a DeploymentPatch is not judged for what it leaves out (to
   assert.equal(whole.violations.length, 1);
 });
 
-import { kubernetesClusterBinding } from "../../policy/rules/kubernetes-cluster-binding";
-import { k8sProvider, runStack, stackResource } from "../support/policy";
 
 test("kubernetes-cluster-binding: one resource per object per cluster, and a `<cluster>-` name on its own cluster's provider", async () => {
   const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: "x" }, provider: null });
