@@ -10,7 +10,7 @@
  */
 import { dig, isKind, meta } from "./k8s";
 import { orUnknown, probe } from "./values";
-import { parseYaml, YamlSubsetError } from "./yaml";
+import * as yaml from "js-yaml";
 
 /** The data keys Istio takes from a gateway ConfigMap (supportedOverlays): any other key fails the Gateway. */
 export const ISTIO_GATEWAY_OVERLAY_KEYS: readonly string[] = ["deployment", "service", "serviceAccount", "horizontalPodAutoscaler", "podDisruptionBudget"];
@@ -32,12 +32,9 @@ function overlayPodSpec(overlay: unknown): Record<string, any> | undefined {
   return spec && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, any>) : undefined;
 }
 
+/** YAML (JSON included), one document, as Istio reads the ConfigMap's text (sigs.k8s.io/yaml). */
 function parseOverlayText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return parseYaml(text);
-  }
+  return yaml.load(text);
 }
 
 /**
@@ -67,8 +64,9 @@ export function istioGatewayConfigMapPodSpecs(type: string, props: Record<string
     const spec = overlayPodSpec(text.value);
     if (spec) out.specs.push({ overlay: "data.deployment", spec });
   } catch (err) {
-    if (!(err instanceof YamlSubsetError)) throw err;
-    out.unknown.push(`its deployment overlay (data.deployment), written in YAML this pack does not read: ${err.message}`);
+    if (!(err instanceof yaml.YAMLException)) throw err;
+    // Istio cannot read it either and fails the Gateway: no overlay is applied to judge.
+    out.unknown.push(`its deployment overlay (data.deployment), which is not one YAML document: ${err.message.split("\n")[0]}`);
   }
   return out;
 }
