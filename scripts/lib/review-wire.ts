@@ -171,10 +171,12 @@ export function propertiesOf(r: ExportedResource, side: "inputs" | "outputs"): R
 /** Fields only a live object has: the API server's bookkeeping, not what anyone declared. */
 const LIVE_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
 
-function declared(props: Record<string, unknown>): Record<string, unknown> {
+function declared(props: Record<string, unknown>, keys?: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) {
-    if (k.startsWith("__") || k === "status") continue;
+    // A top-level field only the live object has is filled in by the cluster (a token Secret's
+    // `data`, `status`), not declared by anyone.
+    if (k.startsWith("__") || k === "status" || (keys && !(k in keys))) continue;
     if (k === "metadata" && v && typeof v === "object" && !Array.isArray(v)) {
       out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([mk]) => !LIVE_METADATA.includes(mk)));
     } else out[k] = v;
@@ -193,7 +195,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /**
  * Whether a Kubernetes object's (or component's) state says two things: its inputs and outputs
- * differ beyond the live object's bookkeeping (status, uid, managedFields…). A render of ours never
+ * differ beyond the live object's bookkeeping (status, uid, managedFields…, and top-level fields
+ * the cluster fills in). A render of ours never
  * does; a real export does wherever the API server defaulted or normalized a field, a hand-edited
  * file or a drifted object that was refreshed does where the edit is.
  */
@@ -201,7 +204,7 @@ export function sidesDisagree(r: ExportedResource): boolean {
   if (!r.type.startsWith("kubernetes:") || isProviderType(r.type) || r.inputs === undefined || r.outputs === undefined) return false;
   // No outputs yet: an object a preview is about to create, not a second opinion.
   if (Object.keys(r.outputs).length === 0) return false;
-  return !sameValue(declared(r.inputs), declared(r.outputs));
+  return !sameValue(declared(r.inputs), declared(r.outputs, r.inputs));
 }
 
 /** Names the resource and side of a state format error. */

@@ -248,4 +248,5 @@ test("sidesDisagree: a render never; live bookkeeping is not a disagreement; an 
   assert.equal(sidesDisagree({ ...r(obj(), labelled), type: "pulumi:providers:kubernetes" }), false, "providers are compared by nobody");
   assert.equal(sidesDisagree({ ...r(obj(), undefined) }), false, "no outputs: reviewed on its inputs anyway");
   assert.equal(sidesDisagree(r(obj(), {})), false, "empty outputs: a preview of an object not created yet");
+  assert.equal(sidesDisagree(r(obj(), { ...obj(), data: { token: "filled in by the cluster" } })), false, "a top-level field only the cluster fills in");
 });
