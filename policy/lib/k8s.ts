@@ -260,75 +260,6 @@ export function matchesSelector(selector: Record<string, any> | undefined, label
 }
 
 /**
- * Namespaces the stack may create that deliberately run outside the mesh: Istio's own (its root
- * and its data plane), Kubernetes' own (also where the NVIDIA device plugin and, on OpenShift,
- * istio-cni and ztunnel run), and the agentgateway controller's. Rules that judge every namespace
- * the stack creates leave these out (each rule takes an `exemptNamespaces` list defaulting here).
- */
-export const MESH_EXEMPT_NAMESPACES = ["istio-system", "kube-system", "kube-public", "kube-node-lease", "agentgateway-system"];
-
-/**
- * Whether a Helm value is true to a template's `if` (Go text/template): false, 0, nil and empty
- * strings, lists and maps are false; anything else, including the string "false", is true.
- */
-export function helmTruthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === "") return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object") return Object.keys(value as object).length > 0;
-  return true;
-}
-
-/**
- * A string as Go's strconv.ParseBool reads it, which Istio uses for its boolean annotations
- * (istio-cni's CheckBooleanAnnotation): true, false, or undefined when Istio would ignore it.
- */
-export function parseGoBool(value: unknown): boolean | undefined {
-  if (typeof value !== "string") return undefined;
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
-  return undefined;
-}
-
-/**
- * The root namespace an istiod Helm install gives Istio: the chart renders
- * `meshConfig.rootNamespace | default global.istioNamespace`, and `global.istioNamespace`
- * defaults to istio-system (istio-discovery configmap.yaml, values.yaml). Throws the SDK's
- * unknown-value error when the values are not known yet.
- */
-export function istiodRootNamespace(values: unknown): string {
-  const pick = (path: string) => {
-    const v = dig(values, path);
-    return typeof v === "string" && v !== "" ? v : undefined;
-  };
-  return pick("meshConfig.rootNamespace") ?? pick("global.istioNamespace") ?? "istio-system";
-}
-
-/**
- * The root namespaces of a cluster's Istio: what each istiod Helm release of the stack configures
- * ({@link istiodRootNamespace}; `release` names the first that sets it), or `configured` when the
- * stack installs no istiod there. Releases whose values (or chart) are not known yet are named in
- * `unknown` (their root cannot be judged).
- */
-export function istioRootNamespaces(resources: PolicyResource[], configured: string): { roots: { namespace: string; release?: string }[]; unknown: string[] } {
-  const roots = new Map<string, string>();
-  const unknown: string[] = [];
-  let istiods = 0;
-  for (const r of resources) {
-    if (!isHelmInstall(r.type)) continue;
-    const chart = probe(() => helmChartName(r.props));
-    // A release whose chart is not known yet may be an istiod setting another root.
-    if (!chart.known) unknown.push(`${r.name} (its chart is not known yet)`);
-    if (!chart.known || chart.value !== "istiod") continue;
-    istiods++;
-    const root = probe(() => istiodRootNamespace(r.props.values));
-    if (!root.known) unknown.push(r.name);
-    else if (!roots.has(root.value)) roots.set(root.value, r.name);
-  }
-  if (istiods === 0) return { roots: [{ namespace: configured }], unknown };
-  return { roots: [...roots].map(([namespace, release]) => ({ namespace, release })), unknown };
-}
-
-/**
  * Ends a policy (stack or resource) that could not judge everything in this preview, after it has
  * reported what it could: the SDK reports the `UnknownValueError` as an advisory "can't run during
  * preview" naming `what`, and keeps the violations already reported (@pulumi/policy 1.21
@@ -336,23 +267,6 @@ export function istioRootNamespaces(resources: PolicyResource[], configured: str
  */
 export function cannotJudge(what: string[]): never {
   throw new UnknownValueError(UNKNOWN_OBJECT, [`<${[...new Set(what)].join("; ")}>`]);
-}
-
-/** The labels Istio's deployment controller puts on a Gateway's proxy pods (1.30.3 kube-gateway.yaml, gatewaycommon/deploymentcontroller.go). */
-export function gatewayPodLabels(gw: { props: Record<string, any> }): Record<string, string> {
-  const { name, labels } = meta(gw.props);
-  const spec = gw.props.spec ?? {};
-  // spec.infrastructure.labels when set, else the Gateway's own labels; never the reserved prefix.
-  const infra = Object.entries((spec.infrastructure?.labels ?? labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
-  return {
-    "sidecar.istio.io/inject": "false",
-    ...Object.fromEntries(infra),
-    "gateway.networking.k8s.io/gateway-name": name,
-    "gateway.networking.k8s.io/gateway-class-name": String(spec.gatewayClassName ?? ""),
-    "gateway.istio.io/managed": "istio.io-gateway-controller",
-    // Istio keeps its gateways (not waypoints or east-west) out of ambient unless labelled otherwise.
-    ...(["istio-waypoint", "istio-east-west"].includes(String(spec.gatewayClassName)) || Object.fromEntries(infra)["istio.io/dataplane-mode"] ? {} : { "istio.io/dataplane-mode": "none" }),
-  };
 }
 
 /*

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { dig, helmChartName, helmTruthy, isHelmInstall, isPatch, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { helmTruthy } from "../lib/istio";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];

@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, gatewayPodLabels, isAuthorizationPolicy, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
+import { gatewayPodLabels } from "../lib/istio";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "../lib/authz";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri } from "../lib/values";
 

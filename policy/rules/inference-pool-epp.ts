@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, containersOf, gatewayPodLabels, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, cannotJudge, containersOf, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { gatewayPodLabels } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 

@@ -1,21 +1,6 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import {
-  byCluster,
-  cannotJudge,
-  clusters,
-  isPatch,
-  isPeerAuthentication,
-  istioRootNamespaces,
-  isWorkload,
-  MESH_EXEMPT_NAMESPACES,
-  meta,
-  parseGoBool,
-  patchedType,
-  PLATFORM_NAMESPACES,
-  podMetadata,
-  podSpecOf,
-  T,
-} from "../lib/k8s";
+import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { istioRootNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 
 interface Config {

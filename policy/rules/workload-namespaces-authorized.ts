@@ -1,6 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
-import { byCluster, cannotJudge, isAuthorizationPolicy, istioRootNamespaces, isWorkload, matchesLabels, MESH_EXEMPT_NAMESPACES, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
+import { istioRootNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
 
 interface Config {
