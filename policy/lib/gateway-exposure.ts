@@ -1,0 +1,182 @@
+/**
+ * Whether a Gateway's listeners reach past the cluster: its Service type (Istio's ClusterIP
+ * annotation, agentgateway's parameters), who its Istio policies admit without a mesh identity,
+ * which ports its NetworkPolicies keep to pods inside the cluster, and whether its Service keeps
+ * client addresses. Read by gateway-listeners-tls; unknown values come back as "unknown" (Tri).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
+import { gatewayPodLabels } from "./istio";
+import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
+import { andTri, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
+const isAgentgatewayParameters = (r: PolicyResource) => isKind(r.type, "agentgateway.dev", "AgentgatewayParameters");
+
+/** Whether `r` is named `name` in `namespace`, as far as this preview knows. */
+const namedIn = (r: PolicyResource, name: string, namespace: string): Tri => tri(() => meta(r.props).name === name && meta(r.props).namespace === namespace);
+
+/**
+ * Whether the Gateway's Service stays inside the cluster (ClusterIP) because of its own
+ * annotation. Istio reads the networking.istio.io/service-type annotation on the Gateway itself
+ * only (1.30.3 gatewaycommon/deploymentcontroller.go); under spec.infrastructure.annotations it is
+ * merely copied onto the Service, which stays a LoadBalancer. agentgateway ignores it.
+ */
+function annotatedClusterIp(gw: PolicyResource): Tri {
+  return tri(() => meta(gw.props).annotations["networking.istio.io/service-type"] === "ClusterIP");
+}
+
+/** Whether the AgentgatewayParameters the Gateway's parametersRef names make its Service ClusterIP. */
+function parametersClusterIp(gw: PolicyResource, resources: PolicyResource[]): Tri {
+  const { namespace } = meta(gw.props);
+  return tri(() => {
+    const ref = gw.props.spec?.infrastructure?.parametersRef;
+    if (ref?.kind !== "AgentgatewayParameters") return false;
+    return someTri(resources.filter(isAgentgatewayParameters), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.type === "ClusterIP")));
+  });
+}
+
+/** Whether the Gateway's Service stays inside the cluster (ClusterIP), per its controller's settings. */
+export function clusterInternal(gw: PolicyResource, cls: Probe<string | undefined>, resources: PolicyResource[]): Tri {
+  const params = parametersClusterIp(gw, resources);
+  // A class not known yet may be an internal one, or agentgateway (which ignores the annotation).
+  if (!cls.known) return orTri(params, "unknown");
+  return orTri(cls.value === "agentgateway" ? false : annotatedClusterIp(gw), params);
+}
+
+/** What ALLOW policies bound to the Gateway admit callers without a mesh identity (or anyone) on. */
+export interface Outsiders {
+  /** A rule admitting them names no ports. */
+  all: boolean;
+  ports: Set<string>;
+  /** The policies admitting them, for messages. */
+  policies: string[];
+  /** Whether a known ALLOW policy binds the Gateway (when none does, Istio admits everyone). */
+  bound: boolean;
+  /** Policies this preview cannot read, which may bind the Gateway. */
+  unknown: string[];
+}
+
+/**
+ * Ports on which ALLOW policies bound to the Gateway admit callers without a mesh identity (or
+ * anyone): every port when a rule admitting them names no ports, or when no ALLOW policy binds the
+ * Gateway at all (Istio then admits everyone). An in-mesh listener shares the Gateway's load
+ * balancer, so it stays in-mesh only if no such rule covers its port.
+ */
+export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outsiders {
+  const { namespace, name } = meta(gw.props);
+  const out: Outsiders = { all: false, ports: new Set(), policies: [], bound: false, unknown: [] };
+  for (const ap of resources.filter((r) => isAuthorizationPolicy(r.type))) {
+    // Each policy read apart: one not known yet may bind the Gateway and open a port, or close it.
+    const read = probe(() => {
+      if (meta(ap.props).namespace !== namespace) return undefined;
+      const spec = JSON.parse(JSON.stringify(ap.props.spec ?? {})) as AuthzSpec;
+      const namespaceWide = !spec.selector && targetRefsOf(spec).length === 0;
+      if (actionOf(spec) !== "ALLOW" || !(namespaceWide || targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name))) return undefined;
+      let all = false;
+      const ports: string[] = [];
+      let admits = false;
+      for (const rule of list(spec.rules)) {
+        const from = list(rule.from);
+        // Outside callers: no mesh identity required (not*-only, open, or request principals alone).
+        const outsider = (s: Source | undefined) => isUnauthenticatedOnly(s) || openness(s) !== undefined || (!list(s?.principals).length && !list(s?.namespaces).length);
+        if (from.length > 0 && !from.some((f) => outsider(f.source))) continue;
+        admits = true;
+        const to = list(rule.to);
+        if (to.length === 0 || to.some((t) => list(t.operation?.ports).length === 0)) all = true;
+        for (const t of to) for (const p of list(t.operation?.ports)) ports.push(String(p));
+      }
+      return { all, ports, admits };
+    });
+    if (!read.known) {
+      out.unknown.push(orUnknown(() => `${meta(ap.props).namespace}/${meta(ap.props).name}`, ap.name));
+      continue;
+    }
+    if (!read.value) continue;
+    out.bound = true;
+    if (!read.value.admits) continue;
+    out.policies.push(meta(ap.props).name);
+    out.all ||= read.value.all;
+    for (const p of read.value.ports) out.ports.add(p);
+  }
+  return out;
+}
+
+/** Whether callers without a mesh identity reach `port` (unknown: its number is not known yet). */
+export function admitsOutsidersOn(o: Outsiders, port: Probe<unknown>): Tri {
+  // ALLOW policies add up: one known to admit outsiders on the port opens it whatever the others say.
+  if (o.all || (port.known && o.ports.has(String(port.value)))) return true;
+  if (o.unknown.length > 0) return "unknown";
+  if (!o.bound) return true;
+  return port.known ? false : o.ports.size > 0 ? "unknown" : false;
+}
+
+/**
+ * Whether NetworkPolicies keep `port` of the Gateway's pods to pods inside the cluster: at least
+ * one selects those pods for ingress, and every rule of every one that does and covers the port
+ * names pod or namespace peers only (a rule without peers, or with an ipBlock, admits addresses
+ * outside the cluster; policies add up, so one open rule opens the port). The pods carry the
+ * labels Istio's controller gives them (gatewayPodLabels). NetworkPolicy implementations always
+ * admit a pod's own node, and with `externalTrafficPolicy: Cluster` kube-proxy rewrites load
+ * balancer traffic to the receiving node's address: so the Service must keep client addresses
+ * (`Local`), set through the Gateway's options (keepsClientAddress).
+ */
+export function networkPolicyKeepsInCluster(gw: PolicyResource, port: Probe<unknown>, resources: PolicyResource[]): { restricted: Tri; policies: string[] } {
+  const { namespace } = meta(gw.props);
+  const podLabels = probe(() => gatewayPodLabels(gw));
+  const policies = resources.filter((r) => isKind(r.type, "networking.k8s.io", "NetworkPolicy"));
+  const selects = (np: PolicyResource): Tri =>
+    tri(() => {
+      if (meta(np.props).namespace !== namespace) return false;
+      const spec = np.props.spec ?? {};
+      const types = list(spec.policyTypes);
+      if (!(types.length === 0 || types.includes("Ingress"))) return false;
+      return podLabels.known ? matchesSelector(spec.podSelector, podLabels.value) : "unknown";
+    });
+  type Entry = Record<string, any>;
+  const covers = (rule: Entry): Tri => {
+    const ports = list(rule.ports) as Entry[];
+    if (ports.length === 0) return true;
+    // A named port cannot be resolved here: counted as covering, so its peers are judged.
+    return someTri(ports, (p) => {
+      if (p.port === undefined || typeof p.port === "string") return true;
+      if (!port.known) return "unknown";
+      const n = Number(port.value);
+      return p.port <= n && n <= (p.endPort ?? p.port);
+    });
+  };
+  const admitsOutside = (rule: Entry): Tri => {
+    const peers = list(rule.from) as Entry[];
+    return peers.length === 0 || someTri(peers, (peer) => !!peer.ipBlock || (!peer.podSelector && !peer.namespaceSelector));
+  };
+  const open = (np: PolicyResource): Tri => andTri(selects(np), someTri(list(np.props.spec?.ingress) as Entry[], (rule) => andTri(covers(rule), admitsOutside(rule))));
+  const anyOpen = someTri(policies, open);
+  const names = (which: (np: PolicyResource) => Tri) => policies.filter((np) => which(np) === true).map((np) => meta(np.props).name);
+  return { restricted: andTri(someTri(policies, selects), notTri(anyOpen)), policies: anyOpen === true ? names(open) : names(selects) };
+}
+
+/** Where the Gateway's Service settings would go, for messages: its parametersRef, or that it has none. */
+export function optionsOf(gw: PolicyResource): string {
+  const ref = orUnknown(() => gw.props.spec?.infrastructure?.parametersRef as { kind?: string; name?: string } | undefined, undefined);
+  return ref?.name ? `its infrastructure.parametersRef ${ref.kind ?? ""} ${ref.name}`.replace("  ", " ") : "options named by an infrastructure.parametersRef, which it lacks";
+}
+
+/**
+ * Whether the Gateway's Service keeps clients' source addresses (`externalTrafficPolicy: Local`):
+ * Istio applies the `service` key of the ConfigMap its `infrastructure.parametersRef` names as a
+ * patch to the Service; agentgateway takes the Service spec from its AgentgatewayParameters.
+ */
+export function keepsClientAddress(gw: PolicyResource, resources: PolicyResource[]): Tri {
+  const { namespace } = meta(gw.props);
+  return tri(() => {
+    const ref = gw.props.spec?.infrastructure?.parametersRef;
+    if (!ref) return false;
+    if (ref.kind === "ConfigMap") {
+      return someTri(resources.filter((r) => isKind(r.type, "core", "ConfigMap")), (cm) =>
+        andTri(namedIn(cm, ref.name, namespace), tri(() => /(^|\n)\s*externalTrafficPolicy:\s*["']?Local["']?\s*($|\n)/.test(String(cm.props.data?.service ?? "")))),
+      );
+    }
+    if (ref.kind === "AgentgatewayParameters") {
+      return someTri(resources.filter(isAgentgatewayParameters), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.externalTrafficPolicy === "Local")));
+    }
+    return false;
+  });
+}
