@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, celIdentityBound, GatewayProxy, mayBeProxyOf, targetRefsOf } from "../lib/authz";
+import { AuthzSpec, GatewayProxy, mayBeProxyOf, targetRefsOf } from "../lib/authz";
+import { celIdentityBound } from "../lib/cel";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";
 import {

@@ -5,7 +5,8 @@ import { authorizationSourcesRestricted } from "../../policy/rules/authorization
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { l7AuthorizationTargetRefs } from "../../policy/rules/l7-authorization-target-refs";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
-import { celIdentityBound, gatewayProxyIdentities } from "../../policy/lib/authz";
+import { gatewayProxyIdentities } from "../../policy/lib/authz";
+import { celIdentityBound } from "../../policy/lib/cel";
 import { proxyServiceAccount } from "../../components/agents/callgraph";
 import { meshIdentities } from "../../scripts/lib/topology-access";
 import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
