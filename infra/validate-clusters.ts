@@ -15,6 +15,10 @@ import { checkAddressRanges, existingApiServerProblem } from "./validate-network
 /** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
 const familyOf = (cloud: "aws" | "gcp", type: string) => type.split(cloud === "aws" ? "." : "-")[0];
 
+/** The shape of an EC2 instance type (`family.size`) and of a GCE machine type (`series-class-size`), before any catalog. */
+const EC2_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+const GCE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
+
 /**
  * For an instance type of a GPU family we catalogue (g6e, p5, …) that is not itself catalogued,
  * the family's catalogued sizes: a typo there would otherwise pass as a CPU node group.
@@ -95,7 +99,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       });
       unlessBroken(() => {
         const s = c.systemNodeGroup;
-        if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(s.instanceType)) {
+        if (!EC2_TYPE.test(s.instanceType)) {
           report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is not an EC2 instance type (family.size, such as m6i.2xlarge)`);
         } else if (lookupGpuInstance(s.instanceType) || isGpuFamily("aws", s.instanceType)) {
           report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
@@ -107,7 +111,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
     }
     if (c.cloud === "gcp") {
       unlessBroken(() => {
-        if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(c.serverMachineType)) {
+        if (!GCE_TYPE.test(c.serverMachineType)) {
           report(["clusters", ci, "serverMachineType"], `'${c.serverMachineType}' is not a GCE machine type (family-series-size, such as e2-standard-4)`);
         } else if (lookupGpuInstance(c.serverMachineType) || isGpuFamily("gcp", c.serverMachineType)) {
           // The server VM gets no accelerators, driver or GPU taint, and live-migrates on host
@@ -181,23 +185,24 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
     if (gpu && gpu.cloud !== c.cloud) {
       report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
     }
+    // A size the catalog lacks of a catalogued GPU family (a typo, or a size not added yet).
+    const family = gpu ? undefined : gpuFamilySizes(c.cloud, g.instanceType);
     if (c.cloud === "aws" && !gpu) {
-      const family = gpuFamilySizes("aws", g.instanceType);
       if (family) {
         report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
-      } else if (!/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
+      } else if (!EC2_TYPE.test(g.instanceType)) {
         report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
       }
     }
     const armProblem = machineTypeProblem(c.cloud, g.instanceType);
-    const uncataloguedGpus = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && isGpuFamily(c.cloud, g.instanceType);
+    const uncataloguedGpus = !gpu && !family && isGpuFamily(c.cloud, g.instanceType);
     // A CPU type (no GPUs, catalogued or not) whose format passed: one the cloud actually has.
-    const cpuType = !gpu && !gpuFamilySizes(c.cloud, g.instanceType) && !uncataloguedGpus && !armProblem;
-    if (cpuType && c.cloud === "aws" && /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/.test(g.instanceType)) {
+    const cpuType = !gpu && !family && !uncataloguedGpus && !armProblem;
+    if (cpuType && c.cloud === "aws" && EC2_TYPE.test(g.instanceType)) {
       const problem = ec2SizeProblem(g.instanceType);
       if (problem) report([...at, "instanceType"], problem);
     }
-    if (cpuType && c.cloud === "gcp" && /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
+    if (cpuType && c.cloud === "gcp" && GCE_TYPE.test(g.instanceType)) {
       const problem = gceMachineTypeProblem(g.instanceType);
       if (problem) report([...at, "instanceType"], problem);
     }
@@ -217,10 +222,9 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
     }
     if (c.cloud === "gcp" && !gpu) {
       // A CPU agent group (no accelerators, no GPU taint) for the CPU workloads: GPU agents are tainted.
-      const family = gpuFamilySizes("gcp", g.instanceType);
       if (family) {
         report([...at, "instanceType"], `'${g.instanceType}' is not a catalogued size of the GPU family ${family.family}: use one of ${family.sizes.join(", ")}`);
-      } else if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/.test(g.instanceType)) {
+      } else if (!GCE_TYPE.test(g.instanceType)) {
         report([...at, "instanceType"], `'${g.instanceType}' is not a GCE machine type (family-series-size, such as e2-standard-8 or n2-highmem-16)`);
       }
     }

@@ -7,7 +7,7 @@
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
-import { ConfigProblem, duplicates, eachItem, isInvalidItem, knownList, readable, readableNames, namesKnown, Report, requireUnique, unlessBroken } from "./validate-support";
+import { ConfigProblem, duplicates, eachItem, isInvalidItem, isLaterDuplicate, knownList, readable, readableNames, namesKnown, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 import { checkAgentsAndTools, checkGateways } from "./validate-agents";
@@ -52,7 +52,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
   const groupsOf = new Map([...clusterByName].map(([name, c]) => [name, readable(() => fitNodeGroups([c]))]));
   const fits = new Map<string, ClusterFit[]>();
   requireUnique(report, "models", "model name", readableNames(cfg.models));
-  run(() => unlessBroken(() => checkRequestNames(report, cfg)), undefined);
+  run(() => checkRequestNames(report, cfg), undefined);
   eachItem(cfg.models, (m, mi) => run(() => {
     const at = ["models", mi];
     // vLLM loads `--model <servedModelName>`: a Hugging Face repo id or a path in the image.
@@ -121,7 +121,7 @@ function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string,
   eachItem(cfg.clusters, (c, ci) => {
     if (isInvalidItem(c) || hasGpuTypeTypo(c)) return;
     // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
-    if (clusterNames.indexOf(c.name) !== ci) return;
+    if (isLaterDuplicate(clusterNames, ci)) return;
     const groups = fitNodeGroups([c]);
     const nodes = gpuNodes(groups);
     const models = cfg.models
