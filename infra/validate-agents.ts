@@ -7,6 +7,7 @@ import { PlatformConfig } from "./schema";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
 import { duplicates, eachItem, knownList, namesKnown, readable, readableItems, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkSplit } from "./validate-split";
+import { hostUnder } from "../components/agents/names";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
@@ -114,7 +115,7 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
     const llm = agents.llm.enabled ? [{ what: `the LLM routes (gateways.agents.llm.subdomain '${agents.llm.subdomain}')`, label: agents.llm.subdomain }] : [];
     const served = [...readableNames(cfg.agents).filter((n): n is string => n !== undefined).map((n) => ({ what: `agent '${n}'`, label: n })), ...llm];
     const longest = served.sort((a, b) => b.label.length - a.label.length)[0];
-    const host = longest ? `${longest.label}.${agents.hostname.replace(/^\*\./, "")}` : undefined;
+    const host = longest ? hostUnder(agents.hostname, longest.label) : undefined;
     if (host && host.length > 253) {
       report(["gateways", "agents", "hostname"], `${longest.what} would be served at a ${host.length}-character hostname; Gateway API allows 253: shorten the hostname`);
     }
@@ -124,7 +125,7 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
     if (!agents?.llm.enabled) return;
     readableNames(cfg.agents).forEach((name, ai) => {
       if (name === agents.llm.subdomain) {
-        report(["agents", ai, "name"], `'${name}' is the agent gateway's LLM host (${name}.${agents.hostname.replace(/^\*\./, "")}, gateways.agents.llm.subdomain); rename the agent, or set another llm.subdomain`);
+        report(["agents", ai, "name"], `'${name}' is the agent gateway's LLM host (${hostUnder(agents.hostname, name)}, gateways.agents.llm.subdomain); rename the agent, or set another llm.subdomain`);
       }
     });
   });

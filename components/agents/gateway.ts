@@ -20,7 +20,7 @@
 import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
 import { appLabels } from "../k8s/apply";
-import { agentGateway, mcpGateway, mcpGatewayPort } from "./names";
+import { agentGateway, mcpGateway, mcpGatewayPort, hostUnder } from "./names";
 import { agentPublicPort } from "../../infra/gateway-ports";
 
 export const gatewayClassName = "agentgateway";
@@ -36,7 +36,7 @@ function gatewayLabels(name: string, version: string): Record<string, string> {
 
 /** The external listener's hostname: a wildcard under the configured agents hostname. */
 export function listenerHostname(spec: PlatformSpec): string {
-  return `*.${spec.gateways.agents!.hostname.replace(/^\*\./, "")}`;
+  return hostUnder(spec.gateways.agents!.hostname, "*");
 }
 
 /** Name of the Secret the HTTPS listener serves, or undefined for plain HTTP (`tls.mode: none`). */

@@ -24,7 +24,7 @@ import type { Manifest } from "../k8s/apply";
 import { appLabels } from "../k8s/apply";
 import { gatewayClusterHost } from "../inference/names";
 import { externalListenerName } from "./gateway";
-import { agentGateway, agentsNamespace } from "./names";
+import { agentGateway, agentsNamespace, hostUnder } from "./names";
 
 export const llmBackendName = "inference-gateway";
 export const llmTokenLimitName = "llm-token-limit";
@@ -49,7 +49,7 @@ export function llmRouteName(spec: PlatformSpec): string {
 /** `llm.agents.example.com`: the host the LLM routes answer. */
 export function llmHostname(spec: PlatformSpec): string {
   const agents = spec.gateways.agents!;
-  return `${agents.llm.subdomain}.${agents.hostname.replace(/^\*\./, "")}`;
+  return hostUnder(agents.hostname, agents.llm.subdomain);
 }
 
 export function llmBackendManifest(): Manifest {

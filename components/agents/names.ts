@@ -77,7 +77,12 @@ export function mcpUrl(): string {
   return `http://${mcpGateway.name}.${mcpGateway.namespace}.svc.cluster.local${mcpGatewayPort === 80 ? "" : `:${mcpGatewayPort}`}${mcpPath}`;
 }
 
+/** `<label>.<agents hostname>`, a configured leading `*.` dropped: a host the agent gateway's wildcard listener serves. */
+export function hostUnder(agentsHostname: string, label: string): string {
+  return `${label}.${agentsHostname.replace(/^\*\./, "")}`;
+}
+
 /** Hostname external A2A callers use for an agent: `<agent>.<gateways.agents.hostname>`. */
 export function agentHostname(spec: PlatformSpec, agent: AgentSpec): string {
-  return `${agent.name}.${spec.gateways.agents!.hostname.replace(/^\*\./, "")}`;
+  return hostUnder(spec.gateways.agents!.hostname, agent.name);
 }
