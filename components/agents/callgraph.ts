@@ -86,6 +86,9 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
 
+/** Gateway classes whose proxies' ServiceAccount is the Gateway's bare name (see proxyServiceAccount). */
+export const BARE_NAME_PROXY_CLASSES: readonly string[] = ["agentgateway", "istio-waypoint", "istio-east-west", "istio-agentgateway"];
+
 /**
  * The ServiceAccount a gateway controller creates for a Gateway's proxy: agentgateway names it
  * after the Gateway, and so does Istio 1.30.3 for its waypoint, east-west and agentgateway classes
@@ -93,8 +96,9 @@ type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespa
  * (and any other) `<gateway>-<class>`.
  */
 export function proxyServiceAccount(gateway: string, gatewayClassName: string): string {
-  return ["agentgateway", "istio-waypoint", "istio-east-west", "istio-agentgateway"].includes(gatewayClassName) ? gateway : `${gateway}-${gatewayClassName}`;
+  return BARE_NAME_PROXY_CLASSES.includes(gatewayClassName) ? gateway : `${gateway}-${gatewayClassName}`;
 }
+
 
 const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined) =>
   !!selector && Object.entries(selector).every(([k, v]) => labels?.[k] === v);

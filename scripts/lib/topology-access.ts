@@ -8,6 +8,7 @@
  */
 import type { KubernetesObject } from "./outputs";
 import { networkPolicyIngress, PodGroup, WORKLOAD_KINDS } from "../../components/k8s/network-policies";
+import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
 
 export interface Workload {
   cluster: string;
@@ -120,9 +121,6 @@ interface Caller {
   note?: string;
 }
 
-/** Istio-managed gateway classes whose controller provisions `<Gateway name>-<GatewayClass name>`. */
-const ISTIO_PROVISIONED = new Set(["istio"]);
-
 /**
  * Identities that may appear as principals: rendered ServiceAccounts (note ""), and the accounts
  * controllers provision for Gateways: Istio `<name>-istio` for its default class and the bare name
@@ -137,8 +135,8 @@ export function meshIdentities(objects: KubernetesObject[]): Map<string, string>
     if (o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/")) {
       const cls = String((o.spec as any)?.gatewayClassName ?? "");
       const note = `proxy of Gateway ${ns}/${o.metadata.name}`;
-      if (["istio-waypoint", "istio-east-west", "istio-agentgateway", "agentgateway"].includes(cls)) out.set(`${ns}/${o.metadata.name}`, note);
-      else if (ISTIO_PROVISIONED.has(cls)) out.set(`${ns}/${o.metadata.name}-${cls}`, note);
+      // Istio's default class provisions `<name>-istio`; classes of other controllers provision nothing known.
+      if (BARE_NAME_PROXY_CLASSES.includes(cls) || cls === "istio") out.set(`${ns}/${proxyServiceAccount(o.metadata.name, cls)}`, note);
     }
   }
   return out;
