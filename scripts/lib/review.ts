@@ -100,12 +100,13 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const violations: Violation[] = [];
   const remediations: NonNullable<PolicyReport["remediations"]> = [];
   const notApplicable = new Map<string, number>();
+  const toViolation = (d: Diagnostic, fallbackUrn: string): Violation => {
+    const urn = d.urn || fallbackUrn;
+    const level = d.enforcementLevel === "remediate" ? "mandatory" : d.enforcementLevel;
+    return { policy: d.policyName, enforcementLevel: level, urn, type: byUrn.get(urn)?.type ?? "", message: stripDescription(d) };
+  };
   const record = (diagnostics: Diagnostic[], fallbackUrn: string) => {
-    for (const d of diagnostics) {
-      const urn = d.urn || fallbackUrn;
-      const level = d.enforcementLevel === "remediate" ? "mandatory" : d.enforcementLevel;
-      violations.push({ policy: d.policyName, enforcementLevel: level, urn, type: byUrn.get(urn)?.type ?? "", message: stripDescription(d) });
-    }
+    for (const d of diagnostics) violations.push(toViolation(d, fallbackUrn));
   };
   const remediating = info.policies.some((p) => levelOf(p.name) === "remediate");
 
@@ -134,15 +135,14 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   // Verdicts the engine's usual pass already gave are not repeated; new ones say which side.
   const disagreeing = builder.resources.filter(sidesDisagree);
   if (disagreeing.length > 0) {
-    const seen = new Set(violations.map((v) => `${v.policy}\0${v.urn}\0${v.message}`));
+    const keyOf = (v: Violation) => `${v.policy}\0${v.urn}\0${v.message}`;
+    const seen = new Set(violations.map(keyOf));
     const recordOtherSide = (diagnostics: Diagnostic[], fallbackUrn: string, side: string) => {
       for (const d of diagnostics) {
-        const urn = d.urn || fallbackUrn;
-        const message = stripDescription(d);
-        if (seen.has(`${d.policyName}\0${urn}\0${message}`)) continue;
-        seen.add(`${d.policyName}\0${urn}\0${message}`);
-        const level = d.enforcementLevel === "remediate" ? "mandatory" : d.enforcementLevel;
-        violations.push({ policy: d.policyName, enforcementLevel: level, urn, type: byUrn.get(urn)?.type ?? "", message: `${message} [judged on the ${side} of a state whose inputs and outputs disagree]` });
+        const v = toViolation(d, fallbackUrn);
+        if (seen.has(keyOf(v))) continue;
+        seen.add(keyOf(v));
+        violations.push({ ...v, message: `${v.message} [judged on the ${side} of a state whose inputs and outputs disagree]` });
       }
     };
     // A component's outputs are what it made (a Helm v4 Chart's: its resources), not its object.
