@@ -66,7 +66,6 @@ export function applyManifests(cluster: string, manifests: Manifest[], opts: App
   return out;
 }
 
-/** Recommended `app.kubernetes.io/*` labels. */
 /**
  * `app.kubernetes.io/version` for a workload whose version is its image: the tag, else the digest
  * shortened (`sha256-0123456789ab`), since a 64-character digest is over a label value's 63
@@ -82,6 +81,7 @@ export function imageVersionLabel(image: string): string | undefined {
   return value || undefined;
 }
 
+/** Recommended `app.kubernetes.io/*` labels. */
 export function appLabels(args: { name: string; instance: string; version?: string; component: string }): Record<string, string> {
   return {
     "app.kubernetes.io/name": args.name,
