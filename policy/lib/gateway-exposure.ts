@@ -5,11 +5,10 @@
  * client addresses. Read by gateway-listeners-tls; unknown values come back as "unknown" (Tri).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
+import { isAgentgatewayParameters, isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
 import { gatewayPodLabels } from "./istio";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
 import { andTri, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
-const isAgentgatewayParameters = (r: PolicyResource) => isKind(r.type, "agentgateway.dev", "AgentgatewayParameters");
 
 /** Whether `r` is named `name` in `namespace`, as far as this preview knows. */
 const namedIn = (r: PolicyResource, name: string, namespace: string): Tri => tri(() => meta(r.props).name === name && meta(r.props).namespace === namespace);
@@ -30,7 +29,7 @@ function parametersClusterIp(gw: PolicyResource, resources: PolicyResource[]): T
   return tri(() => {
     const ref = gw.props.spec?.infrastructure?.parametersRef;
     if (ref?.kind !== "AgentgatewayParameters") return false;
-    return someTri(resources.filter(isAgentgatewayParameters), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.type === "ClusterIP")));
+    return someTri(resources.filter((r) => isAgentgatewayParameters(r.type)), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.type === "ClusterIP")));
   });
 }
 
@@ -175,7 +174,7 @@ export function keepsClientAddress(gw: PolicyResource, resources: PolicyResource
       );
     }
     if (ref.kind === "AgentgatewayParameters") {
-      return someTri(resources.filter(isAgentgatewayParameters), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.externalTrafficPolicy === "Local")));
+      return someTri(resources.filter((r) => isAgentgatewayParameters(r.type)), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.externalTrafficPolicy === "Local")));
     }
     return false;
   });

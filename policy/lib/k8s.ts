@@ -130,8 +130,12 @@ export function providerName(urn: string): string {
  * or the provider URN for providers named otherwise.
  */
 export function clusterOf(r: Pick<PolicyResource, "provider">): string | undefined {
-  if (!r.provider) return undefined;
-  const name = r.provider.name || providerName(r.provider.urn);
+  return r.provider ? clusterOfProvider(r.provider) : undefined;
+}
+
+/** The cluster an explicit Kubernetes provider stands for: its logical name without `-k8s` (or its URN's). */
+export function clusterOfProvider(p: { name?: string; urn: string }): string {
+  const name = p.name || providerName(p.urn);
   return name.endsWith("-k8s") ? name.slice(0, -4) : name;
 }
 
@@ -222,10 +226,7 @@ export function clusters(resources: PolicyResource[]): { name: string; urn: stri
   const unknown = unconfiguredClusters(resources);
   return resources
     .filter((r) => r.type === T.k8sProvider && !isDefaultProvider(r.name || r.urn))
-    .map((r) => {
-      const name = r.name || providerName(r.urn);
-      return { name: name.endsWith("-k8s") ? name.slice(0, -4) : name, urn: r.urn };
-    })
+    .map((r) => ({ name: clusterOfProvider(r), urn: r.urn }))
     .filter((c) => !unknown.has(c.name));
 }
 

@@ -40,19 +40,10 @@ const isCanaryDoor = (rule: RouteRule, header: string) => {
 };
 
 /**
- * Backends a rule asking for the canary header routes to (weight 0 gets nothing): the route's
- * declared canaries, wherever else they appear.
- */
-export function canaryBackends(rules: RouteRule[], header: string, routeNamespace = ""): Set<string> {
-  const key = refKeyIn(routeNamespace);
-  const declaring = rules.filter((r) => list(r.matches).some((m) => asksForCanary(m, header)));
-  return new Set(declaring.flatMap((r) => list(r.backendRefs).filter((b) => b.weight !== 0).map(key)));
-}
-
-/**
  * Where the rules asking for the canary header declare each canary: the indexes of those rules
  * and the other backends they route to beside it (weight 0 gets nothing). A header rule naming
- * several backends makes each of them a "canary", the stable one included.
+ * several backends makes each of them a "canary", the stable one included. Its keys are the
+ * route's declared canaries, wherever else they appear.
  */
 function canaryDeclarations(rules: RouteRule[], header: string, routeNamespace: string): Map<string, { rules: number[]; beside: string[] }> {
   const key = refKeyIn(routeNamespace);
@@ -182,8 +173,8 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
     const { namespace, name } = meta(args.props);
     const rules = list(args.props.spec?.rules as RouteRule[]);
-    const canaries = canaryBackends(rules, canaryHeader, namespace);
     const declarations = canaryDeclarations(rules, canaryHeader, namespace);
+    const canaries = new Set(declarations.keys());
     rules.forEach((rule, i) => {
       const refs = list(rule.backendRefs);
       // Weights are shares of their sum: when every backend has weight 0 there is nowhere to send

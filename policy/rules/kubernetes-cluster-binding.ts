@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, clusterOf, isDefaultProvider, isPatch, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
+import { cannotJudge, clusterOf, clusterOfProvider, isDefaultProvider, isPatch, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
 import { configWithDefaults, orUnknown, probe, Probe } from "../lib/values";
 
 interface Config {
@@ -38,12 +38,6 @@ function objectKey(r: PolicyResource): Probe<string | undefined> {
     return `${m[1] === "core" ? "" : `${m[1]}/`}${m[2]} ${typeof namespace === "string" && namespace !== "" ? namespace : "(provider default)"}/${name}`;
   });
 }
-
-/** The cluster an explicit Kubernetes provider stands for: its logical name without `-k8s`, as clusterOf reads it. */
-const clusterOfProvider = (p: PolicyResource) => {
-  const name = p.name || providerName(p.urn);
-  return name.endsWith("-k8s") ? name.slice(0, -4) : name;
-};
 
 /**
  * A Kubernetes object belongs to exactly one resource on exactly one cluster. Two resources of the
