@@ -7,7 +7,7 @@ import { PlatformConfig } from "./schema";
 import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
 import { awsRegionAzs, zonesOf } from "./regions";
-import { kubeconfigProblem } from "../components/cloud/existing";
+import { readKubeconfigForValidation } from "../components/cloud/existing";
 import { ec2SizeProblem, gceMachineTypeProblem, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, existingApiServerProblem } from "./validate-network";
@@ -73,12 +73,10 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       unlessBroken(() => {
         // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
         // missing context is named with its config path, not found later by the provider.
-        const problem = kubeconfigProblem(c.kubeconfig, c.context);
-        if (problem) report(["clusters", ci, / has no context /.test(problem) ? "context" : "kubeconfig"], problem);
-      });
-      unlessBroken(() => {
-        const problem = multiCluster ? existingApiServerProblem(c) : undefined;
-        if (problem) report(["clusters", ci, "apiServer"], problem);
+        const kubeconfig = readKubeconfigForValidation(c.kubeconfig, c.context);
+        if ("problem" in kubeconfig) report(["clusters", ci, / has no context /.test(kubeconfig.problem) ? "context" : "kubeconfig"], kubeconfig.problem);
+        const apiServerProblem = multiCluster ? existingApiServerProblem(c, kubeconfig) : undefined;
+        if (apiServerProblem) report(["clusters", ci, "apiServer"], apiServerProblem);
       });
     }
     // Physical names are derived from the cluster name plus Pulumi's 8-character suffix: GCE

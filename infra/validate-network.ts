@@ -3,10 +3,9 @@
  * and service ranges, large enough for what is carved out of them) and the API server URL an
  * existing cluster offers the other clusters' istiod.
  */
-import * as fs from "node:fs";
 import { PlatformConfig } from "./schema";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
-import { expandHome, readKubeconfigCluster } from "../components/cloud/existing";
+import { KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report } from "./validate-support";
 
@@ -112,26 +111,23 @@ function isLoopbackUrl(url: string): boolean {
  * stack (components/cloud/existing.ts: `apiServer`, else the kubeconfig's server for its context,
  * read where the program runs), and what is wrong with it: unknown here, or loopback.
  */
-export function existingApiServerProblem(c: Extract<PlatformConfig["clusters"][number], { cloud: "existing" }>): string | undefined {
+export function existingApiServerProblem(
+  c: Extract<PlatformConfig["clusters"][number], { cloud: "existing" }>,
+  kubeconfig: KubeconfigReading,
+): string | undefined {
   const ctx = c.context === undefined ? "its current context" : `context '${c.context}'`;
   let url = c.apiServer;
   let source = "apiServer";
   if (url === undefined) {
-    const file = expandHome(c.kubeconfig);
-    let server = "";
-    try {
-      server = readKubeconfigCluster(file, c.context).server;
-    } catch {
-      return undefined; // a broken kubeconfig is reported on its own field
-    }
-    if (!server) {
-      const where = fs.existsSync(file) ? `kubeconfig ${c.kubeconfig} has no server for ${ctx}` : `kubeconfig ${c.kubeconfig} is not on this machine`;
+    if ("problem" in kubeconfig) return undefined; // a broken kubeconfig is reported on its own field
+    if (!kubeconfig.server) {
+      const where = kubeconfig.onThisMachine ? `kubeconfig ${c.kubeconfig} has no server for ${ctx}` : `kubeconfig ${c.kubeconfig} is not on this machine`;
       return (
         `is required in a multi-cluster stack here: the ${where}, and the other clusters' istiod need this API server's URL for their remote secret for '${c.name}'; ` +
         "set the https:// URL they reach it at"
       );
     }
-    url = server;
+    url = kubeconfig.server;
     source = `the kubeconfig's server for ${ctx}`;
   }
   if (isLoopbackUrl(url)) {

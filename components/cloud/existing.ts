@@ -49,13 +49,18 @@ export function readKubeconfigCluster(file: string, context?: string): { server:
   return { server: cluster?.cluster.server ?? "", caData: cluster?.cluster["certificate-authority-data"] ?? "" };
 }
 
-/** What is wrong with an existing cluster's kubeconfig where it can be read here, for config validation. */
-export function kubeconfigProblem(kubeconfig: string, context?: string): string | undefined {
+/**
+ * An existing cluster's kubeconfig as config validation sees it, read once: its context's server
+ * (empty when the file is not on this machine), or what is wrong with the file.
+ */
+export type KubeconfigReading = { server: string; onThisMachine: boolean } | { problem: string };
+
+export function readKubeconfigForValidation(kubeconfig: string, context?: string): KubeconfigReading {
+  const file = expandHome(kubeconfig);
   try {
-    readKubeconfigCluster(expandHome(kubeconfig), context);
-    return undefined;
+    return { server: readKubeconfigCluster(file, context).server, onThisMachine: fs.existsSync(file) };
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return { problem: err instanceof Error ? err.message : String(err) };
   }
 }
 
