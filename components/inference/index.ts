@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformSpec, ModelSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
-import { applyManifests, Manifest } from "../k8s/apply";
+import { applyManifests, Manifest, manifestKey } from "../k8s/apply";
 import { applyInferenceCrds } from "./crds";
 import { modelServerManifests } from "./model-server";
 import { inferencePoolManifest } from "./pool";
@@ -100,11 +100,11 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const tls = spec.gateways.inference.tls;
       if (tls.mode === "selfSigned") manifests.unshift(selfSignedCertificateSecret(cluster, spec.gateways.inference.hostname, this));
       // The Gateway's options exist before the Gateway, so Istio creates its Service with them.
-      const optionsKey = `ConfigMap/${inferenceNamespace}/${gatewayOptionsName}`;
-      const isOptions = (m: Manifest) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}` === optionsKey;
+      const optionsKey = manifestKey({ kind: "ConfigMap", metadata: { namespace: inferenceNamespace, name: gatewayOptionsName } });
+      const isOptions = (m: Manifest) => manifestKey(m) === optionsKey;
       const options = applyManifests(cluster, manifests.filter(isOptions), { provider, parent: this, dependsOn });
       const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m)), { provider, parent: this, dependsOn: [...dependsOn, ...options.values()] });
-      ready = [applied.get(`Gateway/${inferenceNamespace}/${gatewayName}`)!];
+      ready = [applied.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
     }
     this.inference = {
       openAiBaseUrl: inMeshOpenAiBaseUrl,

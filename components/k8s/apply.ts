@@ -57,12 +57,15 @@ export function applyManifest(cluster: string, manifest: Manifest, opts: ApplyOp
   return new k8s.apiextensions.CustomResource(name, manifest as k8s.apiextensions.CustomResourceArgs, resourceOpts);
 }
 
-/** Applies manifests in order; returns the resources keyed by `<Kind>/<namespace>/<name>`. */
+/** The key `applyManifests` files an object's resource under: `<Kind>/<namespace>/<name>`. */
+export function manifestKey(m: Pick<Manifest, "kind" | "metadata">): string {
+  return `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`;
+}
+
+/** Applies manifests in order; returns the resources keyed by `manifestKey`. */
 export function applyManifests(cluster: string, manifests: Manifest[], opts: ApplyOptions): Map<string, pulumi.CustomResource> {
   const out = new Map<string, pulumi.CustomResource>();
-  for (const m of manifests) {
-    out.set(`${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`, applyManifest(cluster, m, opts));
-  }
+  for (const m of manifests) out.set(manifestKey(m), applyManifest(cluster, m, opts));
   return out;
 }
 
