@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, meta, T } from "./k8s";
-import { list, orUnknown, probe } from "./values";
+import { everyTri, list, orUnknown, probe, Tri } from "./values";
 
 export interface Source {
   principals?: string[];
@@ -258,4 +258,17 @@ export function knownServiceAccounts(resources: PolicyResource[]): Set<string> {
     out.add(`${m.namespace}/${m.name}`);
   }
   return out;
+}
+
+/**
+ * Whether the policy binds only Gateways of the given classes in its namespace (no targetRefs:
+ * false; "unknown" while a target's class is not known in a preview).
+ */
+export function targetsOnlyGatewaysOfClass(refs: { kind: string; name: string }[], namespace: string, resources: PolicyResource[], classes: string[]): Tri {
+  if (refs.length === 0) return false;
+  return everyTri(refs, (ref) => {
+    if (ref.kind !== "Gateway") return false;
+    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
+    return !!gw && classes.includes(gw.props.spec?.gatewayClassName);
+  });
 }

@@ -1,7 +1,7 @@
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, describeNamespaceReach, describeTrustDomains, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
-import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
-import { configWithDefaults, everyTri, list, probe, Tri } from "../lib/values";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { AuthzSpec, describeNamespaceReach, describeTrustDomains, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, principalReach, Rule, targetRefsOf, targetsOnlyGatewaysOfClass, trustDomainMatches } from "../lib/authz";
+import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
+import { configWithDefaults, list, probe, Tri } from "../lib/values";
 
 interface Config {
   /** `namespace/serviceAccount` created by controllers outside this stack that policies may name. */
@@ -10,27 +10,14 @@ interface Config {
 const defaults: Config = { allowedServiceAccounts: [] };
 
 /**
- * Whether every target of the policy is a Gateway Istio deploys as an ingress (class `istio`), and
- * their names. Istio keeps those out of the ambient data plane (`istio.io/dataplane-mode: none`),
- * so in-mesh callers reach their Envoy in plaintext, and a gateway's Envoy matches principals (and
- * the namespaces derived from them) only against a TLS peer certificate: only waypoints read the
- * HBONE peer identity (istio/istio 1.30.3 pilot/pkg/networking/core/listener_builder.go).
- * "unknown" while a target's class is not known in this preview.
- */
-function targetsIstioIngressOnly(refs: { kind: string; name: string }[], namespace: string, resources: PolicyResource[]): { only: Tri; names: string[] } {
-  if (refs.length === 0) return { only: false, names: [] };
-  const only = everyTri(refs, (ref) => {
-    if (ref.kind !== "Gateway") return false;
-    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
-    return !!gw && gw.props.spec?.gatewayClassName === "istio";
-  });
-  return { only, names: refs.map((ref) => ref.name) };
-}
-
-/**
  * A principal that names no ServiceAccount of the stack either grants nothing (a typo, a renamed
  * workload) or trusts an identity nobody reviewed; both hide real access from reviewers. A
  * principal at an Istio ingress Gateway grants nothing either: the callers it names are denied.
+ * Istio keeps those gateways (class `istio`) out of the ambient data plane
+ * (`istio.io/dataplane-mode: none`), so in-mesh callers reach their Envoy in plaintext, and a
+ * gateway's Envoy matches principals (and the namespaces derived from them) only against a TLS
+ * peer certificate: only waypoints read the HBONE peer identity (istio/istio 1.30.3
+ * pilot/pkg/networking/core/listener_builder.go).
  */
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
@@ -81,7 +68,9 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           continue;
         }
         const refs = probe(() => targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec));
-        const istioIngress = refs.known ? targetsIstioIngressOnly(refs.value, namespace, resources) : { only: "unknown" as Tri, names: [] };
+        const istioIngress = refs.known
+          ? { only: targetsOnlyGatewaysOfClass(refs.value, namespace, resources, ["istio"]), names: refs.value.map((ref) => ref.name) }
+          : { only: "unknown" as Tri, names: [] };
         for (const [i, rule] of list(rules.value).entries()) {
           const byIdentity = list(rule.from).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
           if (byIdentity.length && istioIngress.only === true) {

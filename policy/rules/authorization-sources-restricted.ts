@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, Rule, targetRefsOf } from "../lib/authz";
-import { byCluster, cannotJudge, isAuthorizationPolicy, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
-import { configWithDefaults, everyTri, list, probe, tri, Tri } from "../lib/values";
+import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, Rule, targetRefsOf, targetsOnlyGatewaysOfClass } from "../lib/authz";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
+import { configWithDefaults, list, probe, tri, Tri } from "../lib/values";
 
 interface Config {
   /** Gateway classes whose Gateways take traffic from outside the mesh. */
@@ -29,16 +29,6 @@ function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): stri
   const by = (["namespaces", "trustDomains", "ipBlocks", "remoteIpBlocks"] as const).filter((k) => list(source[k]).length > 0);
   if (by.length === 0) return undefined;
   return `callers are named only by ${by.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
-}
-
-/** Whether every targetRef of the policy is an ingress Gateway of this cluster ("unknown" while a target's class is not known). */
-function targetsIngressOnly(refs: { kind: string; name: string }[], namespace: string, resources: PolicyResource[], classes: string[]): Tri {
-  if (refs.length === 0) return false;
-  return everyTri(refs, (ref) => {
-    if (ref.kind !== "Gateway") return false;
-    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
-    return !!gw && classes.includes(gw.props.spec?.gatewayClassName);
-  });
 }
 
 /**
@@ -107,7 +97,7 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         const finding = (message: string) => (action.known ? report(message, r.urn) : pending.push(`the action of ${policy} on cluster ${cluster}, which decides: ${message}`));
         let ingress: Tri | undefined;
         const isIngress = () =>
-          (ingress ??= tri(() => targetsIngressOnly(targetRefsOf(JSON.parse(JSON.stringify({ targetRef: spec.targetRef(), targetRefs: spec.targetRefs() })) as AuthzSpec), namespace, resources, ingressGatewayClasses)));
+          (ingress ??= tri(() => targetsOnlyGatewaysOfClass(targetRefsOf(JSON.parse(JSON.stringify({ targetRef: spec.targetRef(), targetRefs: spec.targetRefs() })) as AuthzSpec), namespace, resources, ingressGatewayClasses)));
         rules.forEach((rule, i) => {
           const from = list(rule.from);
           if (from.length === 0) {
