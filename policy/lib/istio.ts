@@ -4,7 +4,7 @@
  * controller gives a Gateway's pods. Shared by the mesh and authorization rules.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, meta } from "./k8s";
+import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
 import { probe } from "./values";
 
 /**
@@ -14,6 +14,14 @@ import { probe } from "./values";
  * the stack creates leave these out (each rule takes an `exemptNamespaces` list defaulting here).
  */
 export const MESH_EXEMPT_NAMESPACES = ["istio-system", "kube-system", "kube-public", "kube-node-lease", "agentgateway-system"];
+
+/**
+ * The Namespaces the stack creates that a mesh policy judges: the listed ones, and every other one
+ * not exempt, so a namespace a fork adds (say `rag`) is judged like the platform's own.
+ */
+export function judgedNamespaces(resources: PolicyResource[], listed: string[], exempt: string[]): PolicyResource[] {
+  return resources.filter((r) => r.type === T.namespace && (listed.includes(meta(r.props).name) || !exempt.includes(meta(r.props).name)));
+}
 
 /**
  * Whether a Helm value is true to a template's `if` (Go text/template): false, 0, nil and empty

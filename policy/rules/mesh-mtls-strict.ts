@@ -1,6 +1,6 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
-import { istioRootNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
+import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 
 interface Config {
@@ -112,9 +112,7 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
       report(`cluster ${cluster} runs ${orphans.length} workload(s) in namespace ${name}, which this stack does not create with ${DATAPLANE_MODE}=ambient: they may be outside the mesh`, orphans[0].urn);
     }
   }
-  // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
-  const judged = (name: string) => ambientNamespaces.includes(name) || !exemptNamespaces.includes(name);
-  for (const ns of resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name))) {
+  for (const ns of judgedNamespaces(resources, ambientNamespaces, exemptNamespaces)) {
     const name = meta(ns.props).name;
     const mode = probe(() => meta(ns.props).labels[DATAPLANE_MODE] as string | undefined);
     const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);

@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
-import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata, T } from "../lib/k8s";
-import { istioRootNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata } from "../lib/k8s";
+import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
 
 interface Config {
@@ -71,15 +71,13 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       // With several istiod revisions, a policy covers the whole cluster only when every root has one.
       const meshWide = everyTri(roots, (root) => someTri(policies, (p) => andTri(inNamespace(p, root), enforcedAllow(p), tri(() => !p.r.props.spec?.selector))));
       if (meshWide === true) continue;
-      // A namespace a fork adds (say `rag`) is judged like the platform's own unless declared exempt.
-      const judged = (name: string) => workloadNamespaces.includes(name) || (!roots.includes(name) && !exemptNamespaces.includes(name));
-      const judgedNamespaces = resources.filter((r) => r.type === T.namespace && judged(meta(r.props).name));
+      const judged = judgedNamespaces(resources, workloadNamespaces, [...exemptNamespaces, ...roots]);
       // A pod labelled istio.io/dataplane-mode=ambient joins the mesh wherever it runs: istio-cni's
       // default enablement selectors match that pod label in any namespace (Istio 1.30.3
       // manifests/charts/istio-cni/values.yaml ambient.enablementSelectors, whose first entry has no
       // namespaceSelector; cni/pkg/util/enablement_selector.go Matches). One outside the judged
       // namespaces (in `default`, or a namespace the stack does not create) is judged as a workload.
-      const judgedNames = new Set(judgedNamespaces.map((r) => meta(r.props).name));
+      const judgedNames = new Set(judged.map((r) => meta(r.props).name));
       for (const w of resources.filter((r) => isWorkload(r.type))) {
         const where = probe(() => meta(w.props).namespace);
         const what = `${w.type.split(":").pop()} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
@@ -104,7 +102,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
           );
         }
       }
-      for (const ns of judgedNamespaces) {
+      for (const ns of judged) {
         const name = meta(ns.props).name;
         // A namespace with no workloads on this cluster exposes nothing yet.
         const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
