@@ -8,7 +8,7 @@
  * `spec.template.spec` adds tolerations, node selection or containers (merged by name) to the
  * gateway's pods, as AgentgatewayParameters overlays do for agentgateway.
  */
-import { dig, isKind, meta } from "./k8s";
+import { isKind, meta, OverlayPodSpecs, templatePodSpec } from "./k8s";
 import { orUnknown, probe } from "./values";
 import * as yaml from "js-yaml";
 
@@ -18,18 +18,9 @@ export const ISTIO_GATEWAY_OVERLAY_KEYS: readonly string[] = ["deployment", "ser
 /** The label that makes a ConfigMap in istiod's namespace the defaults of a GatewayClass (gatewaycommon GatewayClassDefaults). */
 export const GATEWAY_CLASS_DEFAULTS_LABEL = "gateway.istio.io/defaults-for-class";
 
-export interface OverlayPodSpecs {
-  /** The pod specs (`spec.template.spec`) the `deployment` overlays patch in, named by where they come from. */
-  specs: { overlay: string; spec: Record<string, any> }[];
-  /** Overlays this run cannot read: not known in this preview, or YAML this pack does not read. */
-  unknown: string[];
-}
-
 /** The pod spec of a deployment overlay (an object, or YAML/JSON text), or undefined when it patches none. */
 function overlayPodSpec(overlay: unknown): Record<string, any> | undefined {
-  const obj = typeof overlay === "string" ? parseOverlayText(overlay) : overlay;
-  const spec = dig(obj, "spec.template.spec");
-  return spec && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, any>) : undefined;
+  return templatePodSpec(typeof overlay === "string" ? parseOverlayText(overlay) : overlay);
 }
 
 /** YAML (JSON included), one document, as Istio reads the ConfigMap's text (sigs.k8s.io/yaml). */
@@ -88,11 +79,10 @@ export function istiodGatewayClassPodSpecs(values: unknown): OverlayPodSpecs {
   }
   for (const cls of classes.value) {
     const overlay = `values.gatewayClasses.${cls}.deployment`;
+    // toYaml renders only an object as an overlay; a string there is not parsed.
     const spec = probe(() => {
       const deployment = (values as Record<string, any>).gatewayClasses[cls]?.deployment;
-      if (!deployment || typeof deployment !== "object") return undefined;
-      const s = deployment.spec?.template?.spec;
-      return s && typeof s === "object" && !Array.isArray(s) ? (s as Record<string, any>) : undefined;
+      return deployment && typeof deployment === "object" ? templatePodSpec(deployment) : undefined;
     });
     if (!spec.known) out.unknown.push(overlay);
     else if (spec.value) out.specs.push({ overlay, spec: spec.value });
