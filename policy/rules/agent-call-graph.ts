@@ -184,11 +184,12 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
     if (applies.length === 0) continue;
     const ingressOnly = targetsIngressGatewaysOnly(p.spec, p.namespace, resources);
     if (ingressOnly === true) continue;
+    const bound = new Map(applies.map(({ namespace }) => [namespace, boundWorkloads(g, p, namespace)]));
     for (const rule of list(p.spec.rules)) {
       for (const caller of ruleCallers(rule, p.namespace)) {
         if (caller.kind === "unread") continue; // malformed or wildcard principals: other policies' findings
         for (const { namespace: target, applies: certain } of applies) {
-          const why = verdict(g, target, caller, boundWorkloads(g, p, target));
+          const why = verdict(g, target, caller, bound.get(target)!);
           const where = target === p.namespace ? "" : ` (policies in ${config.rootNamespace} apply in ${target} too)`;
           const what = `AuthorizationPolicy ${p.namespace}/${p.name} admits ${caller.shown}${where}`;
           if (isUnknown(why)) pending.push(`${why.unknown}, which decides whether ${what} on cluster ${cluster}`);
