@@ -2,6 +2,7 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { Secret } from "@pulumi/policy";
 import { meta, T } from "../lib/k8s";
 import { probe } from "../lib/values";
+import * as yaml from "js-yaml";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
@@ -35,15 +36,7 @@ const credentialKey = (key: string) => CREDENTIAL_FIELDS.has(key) || /(token|sec
 /** Whether an exec plugin's env var passes a secret (AWS_SECRET_ACCESS_KEY, *_TOKEN, …), not a file path to one. */
 const secretEnvName = (name: string) => /(secret|token|password|passwd|private_key|access_key|api_key)/i.test(name) && !/(_file|_path)$/i.test(name);
 
-/** Whether a YAML scalar as written sets something (not empty, null or an empty collection). */
-function setInYaml(raw: string | undefined): boolean {
-  const v = (raw ?? "").replace(/\s+#.*$/, "").trim();
-  return v !== "" && !/^(""|''|null|Null|NULL|~|\[\]|\{\})$/.test(v);
-}
-
-const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
-
-/** Credentials in a parsed kubeconfig (JSON): credential keys anywhere, secret env vars of exec plugins. */
+/** Credentials in a parsed kubeconfig: credential keys anywhere, secret env vars of exec plugins. */
 function credentialsInObject(node: unknown, found: string[]): void {
   if (Array.isArray(node)) {
     node.forEach((n) => credentialsInObject(n, found));
@@ -54,59 +47,12 @@ function credentialsInObject(node: unknown, found: string[]): void {
     if (credentialKey(key) && value !== null && value !== undefined && value !== "" && typeof value !== "object") found.push(key);
     else if (key === "env" && Array.isArray(value)) {
       for (const e of value as { name?: unknown; value?: unknown }[]) {
-        if (e && typeof e.name === "string" && secretEnvName(e.name) && typeof e.value === "string" && e.value !== "") found.push(`exec env ${e.name}`);
+        // A scalar YAML reads as a number or boolean is set all the same.
+        const set = e && e.value !== null && e.value !== undefined && e.value !== "" && typeof e.value !== "object";
+        if (e && typeof e.name === "string" && secretEnvName(e.name) && set) found.push(`exec env ${e.name}`);
       }
     } else credentialsInObject(value, found);
   }
-}
-
-/**
- * Credentials in a kubeconfig written as YAML. The pack carries no YAML parser, so this reads the
- * shapes kubeconfigs take: block mappings and sequences (`- name: X` items, their keys one column
- * in), and one-line flow mappings (`{name: X, value: Y}`, `user: {token: …}`).
- */
-function credentialsInYaml(text: string, found: string[]): void {
-  // Open sequence items, innermost last: the column of their keys and the scalar keys seen there.
-  const items: { col: number; pairs: Map<string, string> }[] = [];
-  const close = (item: { pairs: Map<string, string> }) => {
-    const name = item.pairs.get("name");
-    if (name !== undefined && item.pairs.has("value") && secretEnvName(unquote(name)) && setInYaml(item.pairs.get("value"))) found.push(`exec env ${unquote(name)}`);
-  };
-  const flowPairs = (group: string) => {
-    const pairs = new Map<string, string>();
-    for (const m of group.matchAll(/(?:^|[{,])\s*(["']?)([\w.-]+)\1\s*:\s*([^,{}]*)/g)) pairs.set(m[2], m[3]);
-    return pairs;
-  };
-  // A credential key with nothing after its colon, whose value may follow on more-indented lines.
-  let pending: { key: string; col: number } | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    if (/^\s*(#|$|---|\.\.\.)/.test(line)) continue;
-    if (pending) {
-      const indent = /^\s*/.exec(line)![0].length;
-      if (indent > pending.col && !/^\s*(-\s+)*["']?[\w.-]+["']?\s*:(\s|$)/.test(line)) found.push(pending.key);
-      pending = undefined;
-    }
-    // Innermost flow mappings on the line: credential keys, and env entries written inline.
-    for (const group of line.match(/\{[^{}]*\}/g) ?? []) {
-      const pairs = flowPairs(group);
-      for (const [key, value] of pairs) if (credentialKey(key) && setInYaml(value)) found.push(key);
-      close({ pairs });
-    }
-    const m = /^(\s*)((?:-\s+)*)(["']?)([^"'\s:{}[\],#][^"':{}[\],#]*?)\3\s*:(?:\s+(.*)|$)/.exec(line);
-    if (!m) continue;
-    const col = m[1].length + m[2].length;
-    const [key, rest] = [m[4], m[5]];
-    const opensItem = m[2] !== "";
-    while (items.length && (opensItem ? items[items.length - 1].col >= col : items[items.length - 1].col > col)) close(items.pop()!);
-    if (opensItem) items.push({ col, pairs: new Map() });
-    const top = items[items.length - 1];
-    if (top && top.col === col && !(rest ?? "").trimStart().startsWith("{")) top.pairs.set(key, rest ?? "");
-    if (credentialKey(key) && !(rest ?? "").trimStart().startsWith("{")) {
-      if (setInYaml(rest)) found.push(key);
-      else if ((rest ?? "").replace(/\s+#.*$/, "").trim() === "") pending = { key, col: m[1].length + m[2].length };
-    }
-  }
-  while (items.length) close(items.pop()!);
 }
 
 /**
@@ -119,14 +65,16 @@ export function kubeconfigCredentials(value: unknown): string[] {
   const found: string[] = [];
   if (typeof value !== "string") credentialsInObject(value, found);
   else {
+    // YAML (JSON is YAML), as client-go reads a kubeconfig (sigs.k8s.io/yaml).
     let parsed: unknown;
     try {
-      parsed = value.trimStart().startsWith("{") ? JSON.parse(value) : undefined;
-    } catch {
-      parsed = undefined;
+      parsed = yaml.load(value);
+    } catch (err) {
+      if (!(err instanceof yaml.YAMLException)) throw err;
+      // What it holds cannot be told, so it counts as holding credentials.
+      return [`whatever it holds: it is not YAML this pack can read (${err.message.split("\n")[0]})`];
     }
-    if (parsed !== undefined) credentialsInObject(parsed, found);
-    else credentialsInYaml(value, found);
+    credentialsInObject(parsed, found);
   }
   return [...new Set(found)];
 }

@@ -316,6 +316,13 @@ test("sensitive-values-secret: auth-provider tokens and secrets, and secret exec
   assert.deepEqual(kubeconfigCredentials(execEnv.replace(/      - name: AWS_SECRET_ACCESS_KEY\n        value: wJalrXUtnFEMI\n/, "      - name: AWS_WEB_IDENTITY_TOKEN_FILE\n        value: /var/run/secrets/token\n")), []);
   assert.deepEqual(kubeconfigCredentials("users:\n- name: gke\n  user:\n    auth-provider:\n      name: gcp\n      config:\n        cmd-path: /usr/bin/gcloud\n        token-key: '{.credential.access_token}'\n"), []);
   assert.deepEqual(kubeconfigCredentials(execKubeconfig), []);
+  // Read as YAML is read: anchors, block scalars, numbers and quoted keys set credentials too.
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user: &u\n    token: |\n      eyJhbGci\n- name: b\n  user: *u\n"), ["token"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    exec:\n      env:\n      - {name: VAULT_TOKEN, value: 12345}\n"), ["exec env VAULT_TOKEN"]);
+  assert.deepEqual(kubeconfigCredentials('users:\n- name: a\n  user: {"password": 0}\n'), ["password"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    token: ''\n    password: ~\n"), []);
+  // Text no YAML reader takes (a tab indent) may hold anything: it counts as credentials.
+  assert.match(kubeconfigCredentials("users:\n- name: a\n  user:\n\ttoken: x\n").join(), /not YAML this pack can read/);
   const provider = (name: string, kc: string, extra: Record<string, unknown> = {}) => ({ type: "pulumi:providers:kubernetes", name, props: { kubeconfig: kc }, provider: null, ...extra });
   const ok = await runResource(sensitiveValuesSecret, [
     provider("oidc-k8s", authProvider, { additionalSecretOutputs: ["kubeconfig"] }),
