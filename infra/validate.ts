@@ -6,13 +6,14 @@
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
-import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
+import { FitModel, FitNodeGroup, fitInCluster, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas, tensorParallelProblem } from "../components/gpu/fit";
 import { ConfigProblem, duplicates, eachItem, isInvalidItem, isLaterDuplicate, knownList, readable, readableNames, namesKnown, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 import { checkAgentsAndTools, checkGateways } from "./validate-agents";
 import { checkSplit } from "./validate-split";
 import { checkRequestNames } from "./validate-request-names";
+import { checkVersions } from "./validate-versions";
 
 export type { ConfigProblem } from "./validate-support";
 
@@ -61,6 +62,10 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
         report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image`);
       }
     });
+    // A tensor-parallel size vLLM cannot shard is the one problem: the model is left out of the fit
+    // and capacity checks, whose verdicts would be for a server that never starts.
+    const badTensorParallel = readable(() => (m.server === "vllm" && m.architecture ? tensorParallelProblem(m.gpusPerReplica, m.architecture.kvHeads) : undefined));
+    if (badTensorParallel) report([...at, "gpusPerReplica"], badTensorParallel);
     unlessBroken(() => checkSplit(report, at, m.versions, cfg.policy.maxCanaryWeight));
     unlessBroken(() => {
       // A cluster list with a field error (not a list, a broken item or name) may hold the name looked for.
@@ -73,7 +78,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
       for (const [name, idx] of duplicates(m.clusters)) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
     });
     unlessBroken(() => {
-      if (m.server !== "vllm") return;
+      if (m.server !== "vllm" || badTensorParallel) return;
       const model = fitModelOf(m);
       const modelFits: ClusterFit[] = [];
       eachItem(m.clusters, (name, i) => {
@@ -208,6 +213,7 @@ export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: bo
   run(() => checkGateways(report, cfg), undefined);
   run(() => checkPlacement(report, cfg), undefined);
   run(() => checkGeneratedNames(report, cfg), undefined);
+  run(() => checkVersions(report, cfg), undefined);
   return { problems, fits };
 }
 

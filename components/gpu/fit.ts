@@ -83,6 +83,23 @@ export function kvCacheBytesPerToken(model: Pick<FitModel, "dtype" | "gpusPerRep
   return 2 * arch.layers * headsPerGpu * arch.headDim * elementBytes;
 }
 
+/**
+ * Why vLLM cannot shard a model's KV heads over `tensorParallel` GPUs, or undefined when it can.
+ * vLLM's QKVParallelLinear splits the KV heads across the GPUs when there are more heads than
+ * GPUs, and replicates them when there are fewer: `divide()` asserts an exact quotient either
+ * way, so the engine fails at start-up (after the weights download) when neither divides the other.
+ */
+export function tensorParallelProblem(tensorParallel: number, kvHeads: number): string | undefined {
+  const [big, small] = tensorParallel >= kvHeads ? [tensorParallel, kvHeads] : [kvHeads, tensorParallel];
+  if (big % small === 0) return undefined;
+  const divisors = Array.from({ length: kvHeads }, (_, i) => i + 1).filter((d) => kvHeads % d === 0);
+  return (
+    `tensor-parallel size ${tensorParallel} and the model's ${kvHeads} KV heads (architecture.kvHeads) do not divide one another; ` +
+    `vLLM splits the KV heads over the GPUs (or replicates them) evenly and refuses to start otherwise: use a divisor of ${kvHeads} ` +
+    `(${divisors.join(", ")}) or a multiple of it (${[2, 3].map((k) => k * kvHeads).join(", ")}, …); vLLM also needs the attention heads divisible by it`
+  );
+}
+
 /** Node disk the OS, kubelet logs and container images (the vLLM image alone is ~10 GiB) keep. */
 export const nodeDiskReserveGiB = 30;
 
