@@ -1,0 +1,83 @@
+/**
+ * Cluster, GPU and version configs a render used to accept although a real `pulumi up` fails on
+ * them: each is refused naming its config path and what is allowed, as the only problem.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform, ConfigError } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+
+function problemsOf(platform: unknown): string[] {
+  try {
+    parsePlatform(platform, "test");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+    return err.message.split("\n").slice(1).map((l) => l.trim());
+  }
+  assert.fail("config was accepted");
+}
+
+test("a tensor-parallel size that does not divide the KV heads (nor they it) is refused, alone, on gpusPerReplica", () => {
+  const p = shippedPlatform("prod");
+  p.models[1].gpusPerReplica = 3; // qwen3-32b: 8 KV heads
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^inference-mesh:platform\.models\[1\]\.gpusPerReplica: tensor-parallel size 3 and the model's 8 KV heads .*use a divisor of 8 \(1, 2, 4, 8\) or a multiple of it \(16, 24/);
+});
+
+test("tensor-parallel sizes that divide the KV heads, or that they divide, pass; without architecture nothing is known", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].architecture = { layers: 32, kvHeads: 1, headDim: 128 }; // multi-query: replicated on any TP
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  const q = shippedPlatform("dev");
+  delete q.models[0].architecture;
+  q.models[0].gpusPerReplica = 1;
+  assert.doesNotThrow(() => parsePlatform(q, "dev"));
+  const s = shippedPlatform("local"); // the simulator shards nothing
+  s.models[0].architecture = { layers: 28, kvHeads: 8, headDim: 128 };
+  s.models[0].gpusPerReplica = 3;
+  assert.doesNotThrow(() => parsePlatform(s, "local"));
+});
+
+test("version overrides older than the inference objects need are refused with the floor and why", () => {
+  const p = shippedPlatform("prod");
+  p.versions = { istio: "1.27.3", gie: "v1.0.2", llmdRouter: "v0.8.0" };
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 3, problems.join("\n"));
+  assert.match(problems.find((l) => l.startsWith("inference-mesh:platform.versions.istio:")) ?? "", /1\.27\.3 is older than 1\.28\.0: Istio accepts InferencePool v1/);
+  assert.match(problems.find((l) => l.startsWith("inference-mesh:platform.versions.gie:")) ?? "", /v1\.0\.2 is older than v1\.1\.0: .*v1-manifests\.yaml/);
+  assert.match(problems.find((l) => l.startsWith("inference-mesh:platform.versions.llmdRouter:")) ?? "", /v0\.8\.0 is older than v0\.9\.0: the InferenceObjective CRD/);
+});
+
+test("the version floors hold at the floor, and only where models are served", () => {
+  const p = shippedPlatform("prod");
+  p.versions = { istio: "1.28.0", gie: "v1.1.0", llmdRouter: "v0.9.0" };
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  const q = shippedPlatform("local");
+  q.models = [];
+  q.agents = [];
+  q.versions = { istio: "1.27.3", gie: "v1.0.2" };
+  assert.doesNotThrow(() => parsePlatform(q, "local"));
+});
+
+test("a GCP cluster with GPU agents refuses another distribution's public image; a CPU-only one or a custom image passes", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].image = "debian-cloud/debian-12";
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^inference-mesh:platform\.clusters\[2\]\.image: 'debian-cloud\/debian-12' is from debian-cloud, not Ubuntu; .*apt and ubuntu-drivers.*ubuntu-os-cloud\/ubuntu-2204-lts/);
+  const full = shippedPlatform("prod");
+  full.clusters[2].image = "projects/rocky-linux-cloud/global/images/family/rocky-linux-9";
+  assert.match(problemsOf(full)[0], /clusters\[2\]\.image: .* is from rocky-linux-cloud, not Ubuntu/);
+  const cpuOnly = shippedPlatform("prod");
+  cpuOnly.clusters[2].image = "debian-cloud/debian-12";
+  cpuOnly.clusters[2].nodeGroups = cpuOnly.clusters[2].nodeGroups.filter((g: { name: string }) => g.name === "cpu");
+  for (const m of cpuOnly.models) m.clusters = m.clusters.filter((c: string) => c !== "gcp-usc1");
+  assert.doesNotThrow(() => parsePlatform(cpuOnly, "prod"));
+  const custom = shippedPlatform("prod");
+  custom.clusters[2].image = "my-images/ubuntu-2204-gpu-golden";
+  assert.doesNotThrow(() => parsePlatform(custom, "prod"));
+  const ubuntu24 = shippedPlatform("prod");
+  ubuntu24.clusters[2].image = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
+  assert.doesNotThrow(() => parsePlatform(ubuntu24, "prod"));
+});
