@@ -327,8 +327,10 @@ const gatewaySchema = z.strictObject({
 
 const jwtSchema = z
   .strictObject({
-    issuer: z.string().min(1),
-    audiences: z.array(z.string().min(1)).min(1),
+    // agentgateway v1.4.1's AgentgatewayPolicy takes an issuer of at most 256 characters and at
+    // most 64 audiences (jwtAuthentication.providers[], CRD maxLength/maxItems).
+    issuer: z.string().min(1).max(256, "must be at most 256 characters (agentgateway's JWT provider issuer)"),
+    audiences: z.array(z.string().min(1)).min(1).max(64, "lists at most 64 audiences (agentgateway's JWT provider takes 64)"),
     jwksUri: z
       .string()
       .url()
@@ -353,7 +355,16 @@ export const platformSchema = z.strictObject({
   ).default({}),
   mesh: z.strictObject({
     meshId: dnsLabel,
-    trustDomain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a DNS-style trust domain such as cluster.local"),
+    // Istio 1.30 (ValidateTrustDomain, pkg/config/validation/agent) takes only dot-separated
+    // DNS-1123 labels; istiod refuses a mesh config with any other trust domain.
+    trustDomain: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        message: "must be a DNS-style trust domain such as cluster.local: dot-separated labels of a-z, 0-9 and inner '-' (Istio refuses any other)",
+        abort: true,
+      })
+      .refine((d) => d.split(".").every((label) => label.length <= 63), "has a label over 63 characters; Istio takes DNS-1123 labels (at most 63 between the dots)"),
     ca: z
       .strictObject({
         algorithm: z.enum(["RSA", "ECDSA"]).default("RSA"),

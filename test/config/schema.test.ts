@@ -214,6 +214,38 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /./,
   },
   {
+    // Istio 1.30's ValidateTrustDomain: every dot-separated label a DNS-1123 label; istiod refuses the mesh config otherwise.
+    name: "a trust domain with an empty label",
+    mutate: (p) => (p.mesh.trustDomain = "mesh..example.com"),
+    path: "inference-mesh:platform.mesh.trustDomain",
+    message: /dot-separated labels of a-z, 0-9 and inner '-'/,
+  },
+  {
+    name: "a trust domain label ending in '-'",
+    mutate: (p) => (p.mesh.trustDomain = "mesh-.example.com"),
+    path: "inference-mesh:platform.mesh.trustDomain",
+    message: /dot-separated labels/,
+  },
+  {
+    name: "a trust domain label over 63 characters",
+    mutate: (p) => (p.mesh.trustDomain = `${"m".repeat(64)}.example.com`),
+    path: "inference-mesh:platform.mesh.trustDomain",
+    message: /label over 63 characters/,
+  },
+  {
+    // agentgateway v1.4.1 AgentgatewayPolicy jwtAuthentication.providers[]: issuer maxLength 256, audiences maxItems 64.
+    name: "a JWT issuer agentgateway's CRD refuses (over 256 characters)",
+    mutate: (p) => (p.gateways.agents.jwt.issuer = `https://auth.example.com/${"i".repeat(240)}`),
+    path: "inference-mesh:platform.gateways.agents.jwt.issuer",
+    message: /at most 256 characters/,
+  },
+  {
+    name: "more JWT audiences than agentgateway's CRD takes (64)",
+    mutate: (p) => (p.gateways.agents.jwt.audiences = Array.from({ length: 65 }, (_, i) => `aud-${i}`)),
+    path: "inference-mesh:platform.gateways.agents.jwt.audiences",
+    message: /at most 64 audiences/,
+  },
+  {
     name: "TLS off while the policy requires it",
     mutate: (p) => (p.gateways.inference.tls = { mode: "none" }),
     path: "inference-mesh:platform.gateways.inference.tls.mode",
