@@ -14,6 +14,7 @@ import { checkAgentsAndTools, checkGateways } from "./validate-agents";
 import { checkSplit } from "./validate-split";
 import { checkRequestNames } from "./validate-request-names";
 import { checkVersions } from "./validate-versions";
+import { checkAgentLimits } from "./validate-agent-limits";
 
 export type { ConfigProblem } from "./validate-support";
 
@@ -211,6 +212,7 @@ export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: bo
   const fits = run(() => checkModels(report, cfg, run), new Map<string, ClusterFit[]>());
   run(() => checkAgentsAndTools(report, cfg), undefined);
   run(() => checkGateways(report, cfg), undefined);
+  run(() => checkAgentLimits(report, cfg), undefined);
   run(() => checkPlacement(report, cfg), undefined);
   run(() => checkGeneratedNames(report, cfg), undefined);
   run(() => checkVersions(report, cfg), undefined);

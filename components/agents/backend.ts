@@ -18,9 +18,13 @@ import type { Manifest } from "../k8s/apply";
 import { appLabels } from "../k8s/apply";
 import { mcpBackendName, toolSelector, toolsNamespace } from "./names";
 
+/** AgentgatewayBackend `spec.mcp.targets` takes at most 32 entries (agentgateway v1.4.1 CRD, maxItems). */
+export const MAX_MCP_TARGETS = 32;
+
 export function mcpBackendManifest(tools: ToolSpec[]): Manifest {
   if (tools.length === 0) throw new Error("the MCP backend needs at least one tool");
-  if (tools.length > 32) throw new Error(`the MCP backend takes at most 32 targets, got ${tools.length}`);
+  // Config validation (infra/validate-agent-limits.ts) refuses such a fleet first, naming the cluster.
+  if (tools.length > MAX_MCP_TARGETS) throw new Error(`the MCP backend takes at most ${MAX_MCP_TARGETS} targets, got ${tools.length}`);
   return {
     apiVersion: "agentgateway.dev/v1alpha1",
     kind: "AgentgatewayBackend",

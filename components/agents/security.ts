@@ -76,34 +76,47 @@ export function toolCallers(agents: AgentSpec[]): Map<string, Identity[]> {
   return out;
 }
 
-export function mcpAuthorizationManifest(spec: PlatformSpec, agents: AgentSpec[]): Manifest {
+/**
+ * agentgateway v1.4.1 takes a CEL expression of at most 16384 characters (AgentgatewayPolicy
+ * `CELExpression`, kubebuilder MaxLength): a longer one is refused by the API server in `pulumi up`.
+ */
+export const MAX_CEL_EXPRESSION_LENGTH = 16384;
+
+/** The one expression of `mcp-tool-access`: which agent identities may list and call which tool. */
+export function mcpToolAccessExpression(trustDomain: string, agents: AgentSpec[]): string {
   const clauses = [...toolCallers(agents)]
     .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([tool, ids]) =>
-      [...groupByNamespace(ids)].map(([namespace, sas]) => ({ trustDomain: spec.mesh.trustDomain, namespace, serviceAccounts: sas, toolTarget: tool })),
-    );
+    .flatMap(([tool, ids]) => [...groupByNamespace(ids)].map(([namespace, sas]) => ({ trustDomain, namespace, serviceAccounts: sas, toolTarget: tool })));
+  return celExpression(clauses);
+}
+
+/** The one expression of `mcp-gateway-callers`: every agent identity (that has tools). */
+export function mcpCallersExpression(trustDomain: string, agents: AgentSpec[]): string {
+  const ids = agents.flatMap((a) => a.versions.map((v) => agentVersionIdentity(a, v.name)));
+  return celExpression([...groupByNamespace(ids)].map(([namespace, sas]) => ({ trustDomain, namespace, serviceAccounts: sas })));
+}
+
+export function mcpAuthorizationManifest(spec: PlatformSpec, agents: AgentSpec[]): Manifest {
   return {
     apiVersion: "agentgateway.dev/v1alpha1",
     kind: "AgentgatewayPolicy",
     metadata: { name: "mcp-tool-access", namespace: mcpGateway.namespace, labels: appLabels({ name: "mcp-tool-access", instance: "mcp-tool-access", component: "policy" }) },
     spec: {
       targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: mcpBackendName }],
-      backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [celExpression(clauses)] } } } },
+      backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [mcpToolAccessExpression(spec.mesh.trustDomain, agents)] } } } },
     },
   };
 }
 
 /** Only agents may use mcp-gateway at all (HTTP level, before any MCP method is parsed). */
 export function mcpGatewayAccessManifest(spec: PlatformSpec, agents: AgentSpec[]): Manifest {
-  const ids = agents.flatMap((a) => a.versions.map((v) => agentVersionIdentity(a, v.name)));
-  const clauses = [...groupByNamespace(ids)].map(([namespace, sas]) => ({ trustDomain: spec.mesh.trustDomain, namespace, serviceAccounts: sas }));
   return {
     apiVersion: "agentgateway.dev/v1alpha1",
     kind: "AgentgatewayPolicy",
     metadata: { name: "mcp-gateway-callers", namespace: mcpGateway.namespace, labels: appLabels({ name: "mcp-gateway-callers", instance: "mcp-gateway-callers", component: "policy" }) },
     spec: {
       targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: mcpGateway.name }],
-      traffic: { authorization: { action: "Allow", policy: { matchExpressions: [celExpression(clauses)] } } },
+      traffic: { authorization: { action: "Allow", policy: { matchExpressions: [mcpCallersExpression(spec.mesh.trustDomain, agents)] } } },
     },
   };
 }
