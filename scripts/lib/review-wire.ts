@@ -16,6 +16,7 @@
  * against the messages @pulumi/pulumi's generated classes build.
  */
 import { ProtoWriter, structFields, writePlainValue } from "./proto-writer";
+export { sidesDisagree } from "./review-sides";
 
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -23,6 +24,8 @@ export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 export const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+/** A NaN or infinite number in state: its float64 bits in hex (pkg/resource/stack/deployment.go floatSignature). */
+export const FLOAT_SIG = "8ad145fe-0d11-4827-bfd7-1abcbf086f5c";
 /** What the engine sends for a value it cannot know (here: a secret encrypted in the export). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -40,6 +43,8 @@ export interface ExportedResource {
   propertyDependencies?: Record<string, string[]>;
   protect?: boolean;
   delete?: boolean;
+  /** Read with `.get()` (a ReadResource): the engine never sends it to Analyze, only to AnalyzeStack. */
+  external?: boolean;
   ignoreChanges?: string[];
   additionalSecretOutputs?: string[];
   aliases?: string[];
@@ -99,7 +104,16 @@ function writeWireValue(w: ProtoWriter, value: unknown, stats: WireStats): void 
     const inner = "value" in obj ? obj.value : UNKNOWN;
     return writeWireValue(w, obj.secret === true ? { [SIG_KEY]: SECRET_SIG, value: inner } : inner, stats);
   }
+  // The engine reads it back as a plain number and sends it so.
+  if (sig === FLOAT_SIG) return writeWireValue(w, floatValue(obj), stats);
   structFields.struct(w, () => writeWireStructFields(w, obj, stats));
+}
+
+function floatValue(obj: Record<string, unknown>): number {
+  const hex = obj.value;
+  if (typeof hex !== "string" || !/^[0-9a-fA-F]{1,16}$/.test(hex)) throw new StateFormatError(`malformed float value ${JSON.stringify(hex)} (16 hex digits of a float64)`);
+  const bytes = Buffer.from(hex.padStart(16, "0"), "hex");
+  return bytes.readDoubleBE(0);
 }
 
 function resourceRefValue(ref: Record<string, unknown>): unknown {
@@ -168,45 +182,6 @@ export function propertiesOf(r: ExportedResource, side: "inputs" | "outputs"): R
   return r[side] ?? {};
 }
 
-/** Fields only a live object has: the API server's bookkeeping, not what anyone declared. */
-const LIVE_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
-
-function declared(props: Record<string, unknown>, keys?: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) {
-    // A top-level field only the live object has is filled in by the cluster (a token Secret's
-    // `data`, `status`), not declared by anyone.
-    if (k.startsWith("__") || k === "status" || (keys && !(k in keys))) continue;
-    if (k === "metadata" && v && typeof v === "object" && !Array.isArray(v)) {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([mk]) => !LIVE_METADATA.includes(mk)));
-    } else out[k] = v;
-  }
-  return out;
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object" || Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameValue(v, (b as unknown[])[i]));
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => k in (b as object) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
-/**
- * Whether a Kubernetes object's (or component's) state says two things: its inputs and outputs
- * differ beyond the live object's bookkeeping (status, uid, managedFields…, and top-level fields
- * the cluster fills in). A render of ours never
- * does; a real export does wherever the API server defaulted or normalized a field, a hand-edited
- * file or a drifted object that was refreshed does where the edit is.
- */
-export function sidesDisagree(r: ExportedResource): boolean {
-  if (!r.type.startsWith("kubernetes:") || isProviderType(r.type) || r.inputs === undefined || r.outputs === undefined) return false;
-  // No outputs yet: an object a preview is about to create, not a second opinion.
-  if (Object.keys(r.outputs).length === 0) return false;
-  return !sameValue(declared(r.inputs), declared(r.outputs, r.inputs));
-}
-
 /** Names the resource and side of a state format error. */
 function withContext(r: ExportedResource, side: "inputs" | "outputs", write: () => void): void {
   try {
@@ -226,13 +201,20 @@ export class RequestBuilder {
   private readonly providers = new Map<string, ExportedResource>();
   /** Encoded pulumirpc.AnalyzerProviderResource bodies, built once: every resource of a cluster carries the same one. */
   private readonly providerMessages = new Map<string, Uint8Array>();
-  /** Resources the engine analyzes: all but those pending deletion. */
+  /** Resources in the stack the engine analyzes (AnalyzeStack): all but those pending deletion. */
   readonly resources: ExportedResource[];
+  /**
+   * Those it sends to Analyze (and Remediate) one by one: the ones the program registers. A
+   * resource read with `.get()` (`external`) goes through the step generator's read steps, which
+   * run no analyzer (pkg/resource/deploy/step_generator.go GenerateReadSteps).
+   */
+  readonly registered: ExportedResource[];
   private readonly writer = new ProtoWriter(256 * 1024);
 
   constructor(exported: ExportedDeployment) {
     const all = exported.deployment.resources ?? [];
     this.resources = all.filter((r) => !r.delete);
+    this.registered = this.resources.filter((r) => !r.external);
     for (const r of all) if (isProviderType(r.type)) this.providers.set(r.urn, r);
   }
 
@@ -258,8 +240,8 @@ export class RequestBuilder {
   }
 
   /** The same for `Remediate`, which the engine sends with internal keys. */
-  remediateRequest(r: ExportedResource): Uint8Array {
-    return this.request(r, { undecryptableSecrets: 0, keepInternalKeys: true });
+  remediateRequest(r: ExportedResource, side: "inputs" | "outputs" = "inputs"): Uint8Array {
+    return this.request(r, { undecryptableSecrets: 0, keepInternalKeys: true }, side);
   }
 
   private request(r: ExportedResource, stats: WireStats, side: "inputs" | "outputs" = "inputs"): Uint8Array {
@@ -284,12 +266,14 @@ export class RequestBuilder {
 
   /**
    * The encoded pulumirpc.AnalyzeStackRequest: every resource with its outputs (or, for the
-   * resources in `inputsOf`, its inputs) and dependency graph.
+   * resources in `inputsOf`, its inputs) and dependency graph; `replaced` holds the state some
+   * resources have instead (after remediation).
    */
-  analyzeStackRequest(inputsOf: ReadonlySet<string> = new Set()): Uint8Array {
+  analyzeStackRequest(inputsOf: ReadonlySet<string> = new Set(), replaced: ReadonlyMap<string, ExportedResource> = new Map()): Uint8Array {
     const scratch: WireStats = { undecryptableSecrets: 0 };
     const w = new ProtoWriter(1024 * 1024);
-    for (const r of this.resources) {
+    for (const original of this.resources) {
+      const r = replaced.get(original.urn) ?? original;
       w.message(1, () => {
         this.writeResource(w, r, inputsOf.has(r.urn) ? "inputs" : "outputs", scratch);
         if (r.parent) w.string(7, r.parent);

@@ -1,0 +1,45 @@
+/**
+ * Whether a resource's state says two things (its inputs and outputs differ beyond what the
+ * cluster fills in): review.ts then judges it on both sides.
+ */
+import type { ExportedResource } from "./review-wire";
+
+/** Fields only a live object has: the API server's bookkeeping, not what anyone declared. */
+const LIVE_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
+
+function declared(props: Record<string, unknown>, keys?: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) {
+    // A top-level field only the live object has is filled in by the cluster (a token Secret's
+    // `data`, `status`), not declared by anyone.
+    if (k.startsWith("__") || k === "status" || (keys && !(k in keys))) continue;
+    if (k === "metadata" && v && typeof v === "object" && !Array.isArray(v)) {
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([mk]) => !LIVE_METADATA.includes(mk)));
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object" || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((v, i) => sameValue(v, (b as unknown[])[i]));
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  return ka.length === kb.length && ka.every((k) => k in (b as object) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * Whether a Kubernetes object's (or component's) state says two things: its inputs and outputs
+ * differ beyond the live object's bookkeeping (status, uid, managedFields…, and top-level fields
+ * the cluster fills in). A render of ours never
+ * does; a real export does wherever the API server defaulted or normalized a field, a hand-edited
+ * file or a drifted object that was refreshed does where the edit is.
+ */
+export function sidesDisagree(r: ExportedResource): boolean {
+  // A read resource's inputs are what `.get()` was given, not what anyone declared.
+  if (r.external || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:") || r.inputs === undefined || r.outputs === undefined) return false;
+  // No outputs yet: an object a preview is about to create, not a second opinion.
+  if (Object.keys(r.outputs).length === 0) return false;
+  return !sameValue(declared(r.inputs), declared(r.outputs, r.inputs));
+}
