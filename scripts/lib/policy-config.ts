@@ -24,6 +24,13 @@ export function parsePolicyConfig(doc: unknown, source = "policy config"): Recor
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${source}: must be an object keyed by policy name`);
   const out: Record<string, PolicyConfig> = {};
   for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
+    // The engine takes `environments` (Pulumi ESC environments to open for the pack) out of the
+    // file before reading policies (pkg/resource/analyzer/config.go parsePolicyPackConfig); this
+    // pack reads no environment, so offline it only has to be well formed.
+    if (name === "environments") {
+      if (!Array.isArray(value) || value.some((e) => typeof e !== "string")) throw new Error(`${source}: "environments" must be a list of ESC environment names`);
+      continue;
+    }
     if (typeof value === "string") {
       out[name] = { enforcementLevel: asLevel(value, `${source}: ${name}`) };
     } else if (value && typeof value === "object" && !Array.isArray(value)) {
@@ -90,11 +97,21 @@ function apply(result: Record<string, PolicyConfig>, given: Record<string, Polic
   for (const [name, c] of Object.entries(given)) if (name !== "all") result[name] = mergeOne(result[name] ?? {}, c);
 }
 
-/** The config `Configure` receives: defaults, initial config, overrides; throws on schema errors. */
-export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}): Record<string, PolicyConfig> {
+/**
+ * What a config names that the pack has no policy for. The engine accepts such names and the SDK
+ * ignores them (config.go applyConfig, @pulumi/policy server.ts configure), so `pulumi preview`
+ * judges as if they were not there, a misspelt name silently leaving its policy at its defaults:
+ * the review judges the same way and says so.
+ */
+export function unknownPolicyNames(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}): string | undefined {
   const known = new Set(info.policies.map((p) => p.name));
   const unknown = Object.keys(overrides).filter((n) => n !== "all" && !known.has(n));
-  if (unknown.length) throw new Error(`policy config names unknown policies: ${unknown.join(", ")} (pack ${info.name} has ${[...known].join(", ")})`);
+  if (!unknown.length) return undefined;
+  return `policy config names policies the pack ${info.name} does not have, which pulumi preview ignores as this review does: ${unknown.join(", ")} (its policies: ${[...known].sort().join(", ")})`;
+}
+
+/** The config `Configure` receives: defaults, initial config, overrides; throws on schema errors. */
+export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}): Record<string, PolicyConfig> {
   const result: Record<string, PolicyConfig> = {};
   for (const p of info.policies) {
     const defaults = Object.entries(p.configSchema?.properties ?? {}).filter(([, s]) => s && "default" in s);

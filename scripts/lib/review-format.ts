@@ -28,6 +28,7 @@ export function formatReport(report: PolicyReport): string {
       `  (${summary.undecryptableSecrets} secret value(s) are encrypted in this export and reach the pack as unknowns, as computed values do in a preview: checks that need their content skip them, checks of how they are kept do not; review a \`pulumi stack export --show-secrets\` file for exactly the verdicts \`pulumi preview\` gives)`,
     );
   }
+  for (const note of report.notes ?? []) lines.push(`  note: ${note}`);
   lines.push("");
   const byPolicy = new Map<string, Violation[]>();
   for (const v of report.violations) byPolicy.set(v.policy, [...(byPolicy.get(v.policy) ?? []), v]);
@@ -54,7 +55,8 @@ export function formatReport(report: PolicyReport): string {
   const disabled = report.policies.filter((p) => p.verdict === "disabled").map((p) => p.name);
   if (passed.length) lines.push(`${mark.pass} passed (${passed.length}): ${passed.join(", ")}`);
   if (disabled.length) lines.push(`${mark.disabled} disabled (${disabled.length}): ${disabled.join(", ")}`);
-  for (const r of report.remediations ?? []) lines.push(`  remediation available: ${r.policy} on ${r.urn} (${r.description})`);
+  // As a preview does, the verdicts above judge each resource as its remediations leave it.
+  for (const r of report.remediations ?? []) lines.push(`  remediated (as pulumi preview would, before judging): ${r.policy} on ${r.urn} (${r.description})`);
   lines.push("");
   lines.push(
     summary.mandatory > 0

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DeploymentExport } from "./engine";
 import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
-import { reconcilePolicyConfig } from "./policy-config";
+import { reconcilePolicyConfig, unknownPolicyNames } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
 
 /** The pack reviews run: `policy/`, or `$INFERENCE_MESH_POLICY_PACK` (a fork's own pack). */
@@ -43,6 +43,8 @@ export interface PolicyReport {
   summary: { mandatory: number; advisory: number; resources: number; policies: number; passed: number; undecryptableSecrets: number };
   violations: Violation[];
   remediations?: { policy: string; urn: string; description: string }[];
+  /** What the review noticed in its config that changed no verdict (names the pack lacks). */
+  notes?: string[];
   policies: PolicyVerdict[];
 }
 
@@ -93,6 +95,7 @@ export function startPack(exported: ExportedDeployment, options: Pick<ReviewOpti
 export async function reviewWithPack(pack: PolicyPackProcess, exported: ExportedDeployment, options: ReviewOptions = {}): Promise<PolicyReport> {
   const info: AnalyzerInfo = await pack.info();
   const config = reconcilePolicyConfig(info, options.config);
+  const unknownNames = unknownPolicyNames(info, options.config);
   await pack.configure(config);
   const builder = new RequestBuilder(exported);
   const byUrn = new Map<string, ExportedResource>(builder.resources.map((r) => [r.urn, r]));
@@ -109,23 +112,38 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
     for (const d of diagnostics) violations.push(toViolation(d, fallbackUrn));
   };
   const remediating = info.policies.some((p) => levelOf(p.name) === "remediate");
-
-  await pool(builder.resources, options.concurrency ?? 32, async (r) => {
-    if (remediating) {
-      const res = await pack.remediate(builder.remediateRequest(r));
-      for (const rem of res.getRemediationsList()) {
-        if (rem.getDiagnostic()) {
-          violations.push({ policy: rem.getPolicyname(), enforcementLevel: "advisory", urn: r.urn, type: r.type, message: rem.getDiagnostic() });
-        } else if (rem.getProperties()) {
-          remediations.push({ policy: rem.getPolicyname(), urn: r.urn, description: rem.getDescription() });
-        }
+  // What a preview does with a remediation: the remediated inputs are what Analyze judges (and
+  // what would be deployed, so the outputs AnalyzeStack sees are remediated the same way).
+  const remediated = new Map<string, ExportedResource>();
+  const remediate = async (r: ExportedResource, side: "inputs" | "outputs", report: boolean): Promise<Record<string, unknown> | undefined> => {
+    let last: Record<string, unknown> | undefined;
+    for (const rem of (await pack.remediate(builder.remediateRequest(r, side))).getRemediationsList()) {
+      if (rem.getDiagnostic()) {
+        if (report) violations.push({ policy: rem.getPolicyname(), enforcementLevel: "advisory", urn: r.urn, type: r.type, message: rem.getDiagnostic() });
+      } else if (rem.getProperties()) {
+        if (report) remediations.push({ policy: rem.getPolicyname(), urn: r.urn, description: rem.getDescription() });
+        last = rem.getProperties()!.toJavaScript() as Record<string, unknown>;
       }
     }
-    const res = await pack.analyze(builder.analyzeRequest(r));
+    return last;
+  };
+
+  // Only registered resources: the engine analyzes no resource read with `.get()`.
+  await pool(builder.registered, options.concurrency ?? 32, async (r) => {
+    let judged = r;
+    if (remediating) {
+      const inputs = await remediate(r, "inputs", true);
+      if (inputs) {
+        const outputs = r.outputs === undefined ? undefined : ((await remediate(r, "outputs", false)) ?? r.outputs);
+        judged = { ...r, inputs, outputs };
+        remediated.set(r.urn, judged);
+      }
+    }
+    const res = await pack.analyze(builder.analyzeRequest(judged));
     record(res.diagnostics, r.urn);
     for (const n of res.notApplicable) notApplicable.set(n.policyName, (notApplicable.get(n.policyName) ?? 0) + 1);
   });
-  const stackRes = await pack.analyzeStack(builder.analyzeStackRequest());
+  const stackRes = await pack.analyzeStack(builder.analyzeStackRequest(new Set(), remediated));
   record(stackRes.diagnostics, "");
   const stackNotApplicable = new Set(stackRes.notApplicable.map((n) => n.policyName));
 
@@ -133,7 +151,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   // judged on both: resource policies on those outputs too (custom resources), stack policies on
   // those inputs too.
   // Verdicts the engine's usual pass already gave are not repeated; new ones say which side.
-  const disagreeing = builder.resources.filter(sidesDisagree);
+  const disagreeing = builder.resources.map((r) => remediated.get(r.urn) ?? r).filter(sidesDisagree);
   if (disagreeing.length > 0) {
     const keyOf = (v: Violation) => `${v.policy}\0${v.urn}\0${v.message}`;
     const seen = new Set(violations.map(keyOf));
@@ -146,10 +164,10 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
       }
     };
     // A component's outputs are what it made (a Helm v4 Chart's: its resources), not its object.
-    await pool(disagreeing.filter((r) => r.custom !== false), options.concurrency ?? 32, async (r) => {
+    await pool(disagreeing.filter((r) => r.custom !== false && !r.external), options.concurrency ?? 32, async (r) => {
       recordOtherSide((await pack.analyze(builder.analyzeRequest(r, "outputs"))).diagnostics, r.urn, "outputs");
     });
-    const otherStack = await pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn))));
+    const otherStack = await pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn)), remediated));
     recordOtherSide(otherStack.diagnostics, "", "inputs");
   }
 
@@ -162,7 +180,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
       const verdict: Verdict =
         level === "disabled" ? "disabled" : mine.some((v) => v.enforcementLevel === "mandatory") ? "fail" : mine.length ? "warn" : "pass";
       const evaluated =
-        level === "disabled" ? 0 : p.type === "stack" ? (stackNotApplicable.has(p.name) ? 0 : 1) : builder.resources.length - (notApplicable.get(p.name) ?? 0);
+        level === "disabled" ? 0 : p.type === "stack" ? (stackNotApplicable.has(p.name) ? 0 : 1) : builder.registered.length - (notApplicable.get(p.name) ?? 0);
       return { name: p.name, description: p.description, type: p.type, enforcementLevel: level, verdict, violations: mine.length, evaluated };
     });
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
@@ -179,6 +197,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
     },
     violations,
     ...(remediations.length ? { remediations } : {}),
+    ...(unknownNames ? { notes: [unknownNames] } : {}),
     policies,
   };
 }
@@ -231,31 +250,5 @@ export async function reviewDeployment(
   }
 }
 
-/** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
-export function readDeploymentFile(file: string): ExportedDeployment {
-  if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
-  let doc: ExportedDeployment;
-  try {
-    doc = JSON.parse(fs.readFileSync(file, "utf8")) as ExportedDeployment;
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
-  }
-  // An empty stack's export has no `resources` key at all.
-  if (!doc || typeof doc !== "object" || !doc.deployment || typeof doc.deployment !== "object" || (doc.deployment.resources !== undefined && !Array.isArray(doc.deployment.resources))) {
-    throw new Error(`${file}: not a deployment export (expected {"version":3,"deployment":{"resources":[…]}})`);
-  }
-  if (doc.version !== 3) throw new Error(`${file}: deployment export version ${JSON.stringify(doc.version)}; only version 3 (the number) is supported`);
-  doc.deployment.resources ??= [];
-  doc.deployment.resources.forEach((r, i) => {
-    const where = `${file}: deployment.resources[${i}]`;
-    if (!r || typeof r !== "object") throw new Error(`${where} is not a resource object`);
-    if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:") || r.urn.split("::").length < 4) throw new Error(`${where} has an invalid urn ${JSON.stringify(r.urn)} (expected urn:pulumi:<stack>::<project>::<type>::<name>)`);
-    if (typeof r.type !== "string" || r.type === "") throw new Error(`${where} (${r.urn}) has no type`);
-    for (const side of ["inputs", "outputs"] as const) {
-      if (r[side] !== undefined && (r[side] === null || typeof r[side] !== "object" || Array.isArray(r[side]))) throw new Error(`${where} (${r.urn}) ${side} is not an object`);
-    }
-  });
-  return doc;
-}
-
+export { readDeploymentFile } from "./deployment-file";
 export { formatReport } from "./review-format";
