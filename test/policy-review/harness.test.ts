@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
-import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "../../scripts/lib/policy-config";
+import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack, unknownPolicyNames } from "../../scripts/lib/policy-config";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
@@ -115,10 +115,19 @@ test("overrides: properties, per-policy levels and `all`, as --policy-pack-confi
   assert.match(r.violations.find((v) => v.policy === "stack-has-namespaces")!.message, /only 1 namespaces/);
 });
 
-test("config is validated against each policy's schema and must name known policies", async () => {
+test("config is validated against each policy's schema; names the pack lacks are ignored, as the engine does, and noted", async () => {
   const info = await pack.info();
   assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfig({ "stack-has-namespaces": { minimum: -1 } })), /stack-has-namespaces.minimum: must be >= 0/);
-  assert.throws(() => reconcilePolicyConfig(info, parsePolicyConfig({ "no-such-policy": "mandatory" })), /unknown policies: no-such-policy/);
+  // pulumi preview configures the pack with them and the SDK ignores them (a misspelt name leaves its policy at its defaults).
+  const typo = parsePolicyConfig({ "no-such-policy": "mandatory", environments: ["org/policy-env"] });
+  assert.doesNotThrow(() => reconcilePolicyConfig(info, typo));
+  assert.match(unknownPolicyNames(info, typo)!, /does not have, which pulumi preview ignores as this review does: no-such-policy \(its policies: /);
+  assert.equal(unknownPolicyNames(info, parsePolicyConfig({ all: "advisory" })), undefined);
+  const r = await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext" }), { config: typo });
+  assert.deepEqual(r.notes, [unknownPolicyNames(info, typo)]);
+  assert.equal(r.summary.mandatory, 0);
+  // The engine takes `environments` (ESC) out of the file, and requires it to be a list of names.
+  assert.throws(() => parsePolicyConfig({ environments: "org/env" }), /"environments" must be a list of ESC environment names/);
   assert.throws(() => parsePolicyConfig({ x: "fatal" }), /not a valid enforcement level/);
   assert.deepEqual(reconcilePolicyConfig(info)["secret-token-length"], { enforcementLevel: "advisory", properties: { minLength: 8 } });
 });
@@ -158,8 +167,9 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
     ["missing.json", undefined, /missing\.json: no such file/],
     ["garbage.json", "not json", /garbage\.json: not valid JSON/],
     ["other.json", '{"a":1}', /other\.json: not a deployment export/],
-    ["v2.json", '{"version":2,"deployment":{"resources":[]}}', /v2\.json: deployment export version 2/],
-    ["v3-string.json", '{"version":"3","deployment":{"resources":[]}}', /v3-string\.json: deployment export version "3"; only version 3 \(the number\)/],
+    ["v5.json", '{"version":5,"deployment":{"resources":[]}}', /v5\.json: deployment export version 5 is newer than this review reads \(1 to 4/],
+    ["v3-string.json", '{"version":"3","deployment":{"resources":[]}}', /v3-string\.json: deployment export version "3"; the version is a number, 1 to 4/],
+    ["v4-feature.json", '{"version":4,"features":["teleport"],"deployment":{"resources":[]}}', /v4-feature\.json: this deployment needs support for features the review does not know: teleport/],
     ["bad-urn.json", '{"version":3,"deployment":{"resources":[{"urn":"r1","type":"test:index:R"}]}}', /bad-urn\.json: deployment\.resources\[0\] has an invalid urn "r1"/],
     ["no-type.json", `{"version":3,"deployment":{"resources":[{"urn":"${prefix}::test:index:R::r"}]}}`, /no-type\.json: deployment\.resources\[0\] \(.*\) has no type/],
     [

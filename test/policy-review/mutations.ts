@@ -981,6 +981,53 @@ function more(): Mutation[] {
         return r.urn;
       },
     },
+    // Breakages written as a user adds something new beside what the platform renders (the cases
+    // above mostly edit the platform's own objects).
+    {
+      name: "a second PeerAuthentication in a workload namespace, mode UNSET with one port PERMISSIVE",
+      policy: "peer-authentication-strict",
+      apply: (doc) => {
+        const mesh = resources(doc).find((r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system");
+        return mesh && addLike(doc, mesh, "agents-metrics", mesh.type, {
+          apiVersion: "security.istio.io/v1", kind: "PeerAuthentication",
+          metadata: { name: "metrics", namespace: "agents" },
+          spec: { selector: { matchLabels: { app: "research-agent" } }, mtls: { mode: "UNSET" }, portLevelMtls: { 9090: { mode: "PERMISSIVE" } } },
+        });
+      },
+    },
+    {
+      name: "a plaintext listener added to the inference gateway on another port",
+      policy: "gateway-listeners-tls",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.name === "inference-gateway", (o) =>
+          o.spec.listeners.push({ name: "http-alt", port: 8080, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } }),
+        ),
+    },
+    {
+      name: "a 50/50 split of a model's pools by a new HTTPRoute in another namespace",
+      policy: "canary-weight-limit",
+      apply: (doc) => {
+        const route = resources(doc).find(splitRoute);
+        if (!route) return undefined;
+        const obj = JSON.parse(JSON.stringify(route.inputs));
+        const ns = obj.metadata.namespace;
+        obj.metadata = { name: `${obj.metadata.name}-ab`, namespace: "agents" };
+        obj.spec.parentRefs = obj.spec.parentRefs.map((p: any) => ({ ...p, namespace: p.namespace ?? ns }));
+        obj.spec.rules = obj.spec.rules.filter((r: any) => weightedPair(r).length === 2);
+        obj.spec.rules.forEach((r: any) => weightedPair(r).forEach((b: any) => Object.assign(b, { weight: 50, namespace: ns })));
+        return addLike(doc, route, "ab", route.type, obj);
+      },
+    },
+    {
+      name: "a GPU workload requesting nvidia.com/gpu with no limit",
+      policy: "gpu-scheduling",
+      apply: (doc) => onFirst(doc, gpuDeployment, (o) => podSpecs(o).forEach((s: any) => s.containers.forEach((c: any) => delete c.resources?.limits?.["nvidia.com/gpu"]))),
+    },
+    {
+      name: "an ALLOW rule whose from is [{}] (one empty source)",
+      policy: "authorization-sources-restricted",
+      apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from = [{}])),
+    },
   ];
 }
 

@@ -1,0 +1,127 @@
+/**
+ * `npm run policy` on what real `pulumi stack export` files and `--policy-pack-config` files hold
+ * beyond our renders: deployment versions 1 to 4, empty deployments, resources read with `.get()`,
+ * NaN/infinite numbers, remediations at level `remediate`, config naming policies the pack lacks.
+ * Each is read and judged as the Pulumi CLI and engine do (pkg/resource/stack/deployment.go,
+ * pkg/resource/deploy/step_generator.go), on the real pack and the prod render.
+ */
+import { test, after } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { renderShipped, repoRoot } from "../support/render";
+import { readDeploymentFile, reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
+import { parsePolicyConfig } from "../../scripts/lib/policy-config";
+import { RequestBuilder, SIG_KEY, FLOAT_SIG, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
+import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-sweep-"));
+const write = (name: string, doc: unknown) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(doc));
+  return file;
+};
+const prod = (): ExportedDeployment => structuredClone(renderShipped("prod").exported) as unknown as ExportedDeployment;
+/** The prod stack's own policy settings, as its render wrote them. */
+const config = () => parsePolicyConfig(JSON.parse(renderShipped("prod").file("policy-config.json")));
+const find = (doc: ExportedDeployment, name: string) => doc.deployment.resources!.find((r) => r.urn.endsWith(`::${name}`))!;
+const mandatory = (r: PolicyReport) => r.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy}: ${v.urn.split("::").pop()}`);
+
+let packPromise: Promise<PolicyPackProcess> | undefined;
+const pack = () => (packPromise ??= startPack(prod()));
+after(async () => (await packPromise?.catch(() => undefined))?.close());
+
+test("a version 4 export (as the CLI writes it once a resource is tainted or has hooks) is read as version 3; unknown features are refused", () => {
+  const doc = prod() as ExportedDeployment & { features?: string[] };
+  doc.version = 4;
+  doc.features = ["hooks", "taint"];
+  Object.assign(doc.deployment.resources![3], { taint: true });
+  const read = readDeploymentFile(write("v4.json", doc));
+  assert.equal(read.version, 3);
+  assert.equal(read.deployment.resources!.length, doc.deployment.resources!.length);
+  assert.throws(() => readDeploymentFile(write("v4-new.json", { ...doc, features: ["taint", "warp"] })), /needs support for features the review does not know: warp/);
+  assert.throws(() => readDeploymentFile(write("v5.json", { ...doc, version: 5 })), /version 5 is newer than this review reads/);
+});
+
+test("versions 1 and 2 are migrated as the CLI migrates them: only their fields, property dependencies on every dependency", () => {
+  const urn = "urn:pulumi:old::shop::kubernetes:core/v1:Namespace::apps";
+  const prov = "urn:pulumi:old::shop::pulumi:providers:kubernetes::k8s";
+  const resource = { urn, custom: true, id: "apps", type: "kubernetes:core/v1:Namespace", inputs: { metadata: { name: "apps" } }, outputs: { metadata: { name: "apps" } }, dependencies: [prov], provider: `${prov}::id`, additionalSecretOutputs: ["x"], external: true };
+  const v2 = readDeploymentFile(write("v2.json", { version: 2, deployment: { resources: [resource] } })).deployment.resources![0];
+  const { additionalSecretOutputs: _notInV2, ...v2Fields } = resource;
+  assert.deepEqual(v2, { ...v2Fields, propertyDependencies: { metadata: [prov] } }, "v2 has no additionalSecretOutputs");
+  const v1 = readDeploymentFile(write("v1.json", { version: 1, deployment: { resources: [{ ...resource, defaults: { a: 1 } }] } })).deployment.resources![0] as ExportedResource;
+  assert.equal(v1.provider, undefined, "version 1 had no provider references");
+  assert.equal(v1.external, undefined);
+  assert.equal((v1 as unknown as Record<string, unknown>).defaults, undefined);
+});
+
+test("an empty deployment (null or absent, as a never-updated stack exports) and null inputs read as empty", () => {
+  for (const [name, doc] of [["null.json", { version: 3, deployment: null }], ["absent.json", { version: 3 }], ["nullres.json", { version: 3, deployment: { resources: null } }]] as const) {
+    assert.deepEqual(readDeploymentFile(write(name, doc)).deployment.resources, [], name);
+  }
+  const r = readDeploymentFile(write("nullinputs.json", { version: 3, deployment: { resources: [{ urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type: "pulumi:pulumi:Stack", inputs: null, outputs: null }] } }));
+  assert.equal(r.deployment.resources![0].inputs, undefined);
+  assert.throws(() => readDeploymentFile(write("noexport.json", { a: 1 })), /not a deployment export/);
+});
+
+test("CLI: a version 4 export and a null deployment review with exit 0", () => {
+  const v4 = write("cli-v4.json", { version: 4, features: ["taint"], deployment: { resources: [{ urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom: false, type: "pulumi:pulumi:Stack", taint: true }] } });
+  const empty = write("cli-null.json", { version: 3, deployment: null });
+  for (const file of [v4, empty]) {
+    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", path.join(__dirname, "fixture-pack"), "--out", "-"], {
+      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    assert.equal(res.status, 0, `${file}: ${res.stdout}${res.stderr}`);
+  }
+});
+
+test("NaN and infinite numbers (state's float signature) reach the pack as numbers, not as an unknown signature", () => {
+  const hex = (n: number) => { const b = Buffer.alloc(8); b.writeDoubleBE(n); return b.toString("hex"); };
+  const builder = new RequestBuilder({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:s::p::test:index:R::r", type: "test:index:R", inputs: { a: { [SIG_KEY]: FLOAT_SIG, value: hex(Infinity) }, b: [{ [SIG_KEY]: FLOAT_SIG, value: hex(NaN) }] } }] } });
+  const props = pb.AnalyzeRequest.deserializeBinary(builder.analyzeRequest(builder.resources[0])).getProperties()!.toJavaScript() as { a: number; b: number[] };
+  assert.equal(props.a, Infinity);
+  assert.ok(Number.isNaN(props.b[0]));
+});
+
+test("a resource read with .get() (external) goes to AnalyzeStack only, as in a preview: no resource policy judges it", async () => {
+  const doc = prod();
+  const prefix = doc.deployment.resources![0].urn.split("::").slice(0, 2).join("::");
+  const read: ExportedResource = {
+    urn: `${prefix}::kubernetes:core/v1:Namespace::kube-system`, custom: true, id: "kube-system", type: "kubernetes:core/v1:Namespace",
+    external: true, inputs: {}, outputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid: "0c1f" } },
+  };
+  doc.deployment.resources!.push(read);
+  const builder = new RequestBuilder(doc);
+  assert.ok(builder.resources.includes(read) && !builder.registered.includes(read));
+  const clean = await reviewWithPack(await pack(), doc, { config: config() });
+  assert.deepEqual(mandatory(clean), []);
+  // The same object registered by the program (no provider) is judged.
+  delete read.external;
+  const registered = await reviewWithPack(await pack(), doc, { config: config() });
+  assert.deepEqual(mandatory(registered), ["explicit-kubernetes-provider: kube-system"]);
+});
+
+test("at level remediate the review applies the fix before judging, as pulumi preview does; mandatory still fails", async () => {
+  const doc = prod();
+  const pa = find(doc, "aws-use1-istio-system-peerauthentication-default");
+  for (const side of [pa.inputs, pa.outputs] as any[]) side.spec.mtls.mode = "PERMISSIVE";
+  const failing = await reviewWithPack(await pack(), doc, { config: config() });
+  assert.deepEqual(mandatory(failing).sort(), ["mesh-mtls-strict: aws-use1-istio-system-peerauthentication-default", "peer-authentication-strict: aws-use1-istio-system-peerauthentication-default"]);
+  const remediated = await reviewWithPack(await pack(), doc, { config: { ...config(), ...parsePolicyConfig({ "peer-authentication-strict": "remediate" }) } });
+  assert.deepEqual(mandatory(remediated), [], "the remediated inputs (and the outputs deployed from them) are STRICT");
+  assert.deepEqual(remediated.remediations?.map((r) => `${r.policy}: ${r.urn.split("::").pop()}`), ["peer-authentication-strict: aws-use1-istio-system-peerauthentication-default"]);
+  assert.equal(remediated.policies.find((p) => p.name === "peer-authentication-strict")!.verdict, "pass");
+});
+
+test("a --config naming a policy the pack lacks judges as pulumi preview does (the name ignored) and notes it", async () => {
+  const doc = prod();
+  for (const b of (find(doc, "aws-use1-inference-httproute-llama-3-1-8b").inputs as any).spec.rules[1].backendRefs) b.weight = 50;
+  const typo = { ...config(), ...parsePolicyConfig({ "canary-weight-limt": { maxCanaryWeight: 60 } }) };
+  const r = await reviewWithPack(await pack(), doc, { config: typo });
+  assert.ok(mandatory(r).includes("canary-weight-limit: aws-use1-inference-httproute-llama-3-1-8b"), "the misspelt setting changes nothing");
+  assert.match(r.notes?.[0] ?? "", /does not have, which pulumi preview ignores as this review does: canary-weight-limt/);
+});
