@@ -1,6 +1,6 @@
 /**
- * Entry point for `pulumi up` (package.json `main`; Pulumi.yaml sets none, so the CLI runs from the
- * project root, where tsconfig.json is) and for the offline render.
+ * Entry point for `pulumi up` (Pulumi.yaml `main: infra/`, whose tsconfig.json extends the
+ * project's) and for the offline render.
  * A config problem stops the program with one readable list of every problem.
  */
 import * as pulumi from "@pulumi/pulumi";

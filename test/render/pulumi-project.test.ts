@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import * as ts from "typescript";
 import { CONFIG_ROOT, PLATFORM_KEY, PROJECT } from "../../infra/config";
 import { repoRoot } from "../support/render";
 
@@ -47,18 +48,31 @@ function entryPoint(pwd: string, program: string): string {
   return main ? path.join(dir, main) : pwd;
 }
 
-test("pulumi up type-checks the program with the project's tsconfig.json", () => {
-  // run.js looks for `tsconfig.json` in its working directory only. With `main: infra/` that was
-  // infra/, which has none: ts-node then compiled with its defaults (target ES2020, its lib
-  // without Object.hasOwn) and the first `pulumi up` failed with TS2550 in infra/regions.ts.
+/** The compiler options ts-node takes from a tsconfig.json (`extends` followed, as ts-node's readConfig does). */
+function effectiveOptions(file: string): ts.CompilerOptions {
+  const read = ts.readConfigFile(file, ts.sys.readFile);
+  assert.equal(read.error, undefined, `${file} reads`);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(file), undefined, file);
+  assert.deepEqual(parsed.errors.filter((e) => e.code !== 18003), [], `${file} parses`);
+  return parsed.options;
+}
+
+test("pulumi up type-checks the program with the project's compiler options", () => {
+  // run.js looks for `tsconfig.json` in its working directory only, which `main: infra/` makes
+  // infra/: without one there, ts-node compiled with its defaults (target ES2020, its lib without
+  // Object.hasOwn) and the first `pulumi up` failed with TS2550 in infra/regions.ts.
   const { pwd, program } = pwdMain(repoRoot, project.main);
-  assert.ok(fs.existsSync(path.join(pwd, "tsconfig.json")), `no tsconfig.json in ${path.relative(repoRoot, pwd) || "."}, where the language host runs the program`);
-  assert.equal(path.join(pwd, "tsconfig.json"), path.join(repoRoot, "tsconfig.json"));
+  assert.equal(project.main, "infra/", "issue 2: the program lives in infra/");
+  const tsconfig = path.join(pwd, "tsconfig.json");
+  assert.ok(fs.existsSync(tsconfig), `no tsconfig.json in ${path.relative(repoRoot, pwd) || "."}, where the language host runs the program`);
   assert.equal(entryPoint(pwd, program), path.join(repoRoot, "infra", "index.ts"));
-  // run.js lays the tsconfig's compilerOptions over its own (target ES2020, module and resolution
-  // nodenext): the project's must name each of them so that what npm test checks is what runs.
-  const options = (JSON.parse(fs.readFileSync(path.join(pwd, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> }).compilerOptions;
-  for (const key of ["target", "module", "moduleResolution", "lib"]) assert.ok(key in options, `tsconfig.json sets ${key}`);
+  // What ts-node compiles with there is what `npm test` type-checks with.
+  const used = effectiveOptions(tsconfig);
+  const checked = effectiveOptions(path.join(repoRoot, "tsconfig.json"));
+  for (const key of ["target", "module", "moduleResolution", "lib", "strict", "esModuleInterop", "types"] as const) {
+    assert.deepEqual(used[key], checked[key], `compilerOptions.${key}`);
+    assert.notEqual(used[key], undefined, `compilerOptions.${key} is set`);
+  }
 });
 
 test("pulumi preview --policy-pack policy starts the pack in policy/ with its own tsconfig.json and entry", () => {
