@@ -77,14 +77,19 @@ const versionRules: Record<string, z.ZodString> = {
 
 /**
  * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
- * or an absolute path inside the server container.
+ * or an absolute path inside the server container. vLLM reads each `--lora-modules` item as
+ * `name=path` only when it has an '=' and no ',' (vllm/entrypoints/openai/cli_args.py
+ * LoRAParserAction splits on every '='), else as JSON: a path with either character makes vLLM
+ * exit before it serves.
  */
 const loraSourceSchema = z
   .string()
   .regex(
     /^(https:\/\/huggingface\.co\/)?[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/?$|^\/[^\s]*$/,
     "must be a Hugging Face repo (org/name or https://huggingface.co/org/name) or an absolute path in the server container",
-  );
+  )
+  .refine((s) => !(s.startsWith("/") && /[,=]/.test(s)), "must not contain ',' or '=': vLLM parses --lora-modules name=path by splitting on '=' and reads an item with ',' as JSON, so it would exit at startup")
+  .refine((s) => !/^\/+$/.test(s), "must name the adapter's directory, not '/'");
 
 const cidr = z.string().superRefine((text, ctx) => {
   const parsed = parseCidr(text);

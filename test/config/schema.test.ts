@@ -330,6 +330,25 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /must be a Hugging Face repo/,
   },
   {
+    // vLLM's --lora-modules reads `name=path` by splitting on '=' (too many values: it exits).
+    name: "a LoRA path with '=' that vLLM's name=path parser splits apart",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "/adapters/run=3"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must not contain ',' or '=': vLLM parses --lora-modules name=path/,
+  },
+  {
+    name: "a LoRA path with ',' that vLLM would read as JSON",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "/adapters/a,b"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must not contain ',' or '='/,
+  },
+  {
+    name: "a LoRA path that is the root directory",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "/"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must name the adapter's directory/,
+  },
+  {
     name: "a JWKS fetched over plain http from outside the cluster",
     mutate: (p) => (p.gateways.agents.jwt.jwksUri = "http://auth.example.com/.well-known/jwks.json"),
     path: "inference-mesh:platform.gateways.agents.jwt.jwksUri",
