@@ -241,7 +241,16 @@ const eppConfig = z.strictObject({
 export const modelSchema = z.strictObject({
   name: dnsLabel,
   /** The OpenAI `model` name clients send. */
-  servedModelName: z.string().min(1),
+  servedModelName: z
+    .string()
+    .min(1)
+    // The HTTPRoute matches it as the X-Gateway-Base-Model-Name header value (Gateway API: at most 4096).
+    .max(4096, "must be at most 4096 characters: the HTTPRoute matches it as a header value (Gateway API HTTPHeaderMatch)")
+    // The body-based router trims the request's `model` and the ConfigMap's baseModel before it sets
+    // the header (GIE v1.5.0 bbr adapters_store.go), so a padded name would never match its route.
+    .refine((s) => s.trim() === s, "must not start or end with whitespace: the body-based router trims the name it writes into X-Gateway-Base-Model-Name, so the route's exact match on it would never hit")
+    // Both servers take it as a flag value; llm-d-inference-sim ends --served-model-name's values at an argument starting with '--'.
+    .refine((s) => !s.startsWith("-"), "must not start with '-': the server would read it as a flag"),
   server: z.enum(["vllm", "simulator"]),
   parametersBillions: z.number().positive(),
   /**

@@ -343,6 +343,28 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /must not contain ',' or '='/,
   },
   {
+    // BBR (GIE v1.5.0) trims the model name before writing X-Gateway-Base-Model-Name; the route matches it exactly.
+    name: "a simulator's served model name padded with whitespace",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = " Qwen/Qwen3-0.6B"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /must not start or end with whitespace: the body-based router trims/,
+  },
+  {
+    name: "a simulator's served model name that reads as a flag",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = "--demo"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /must not start with '-'/,
+  },
+  {
+    name: "a served model name longer than an HTTPRoute header match takes",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = "m".repeat(4097)),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /4096/,
+  },
+  {
     name: "a LoRA path that is the root directory",
     mutate: (p) => (p.models[0].loraAdapters[0].source = "/"),
     path: "inference-mesh:platform.models[0].loraAdapters[0].source",
