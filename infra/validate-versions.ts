@@ -7,10 +7,15 @@ import { PlatformConfig } from "./schema";
 import { Report, unlessBroken } from "./validate-support";
 
 interface Floor {
-  key: "istio" | "gie" | "llmdRouter";
+  key: "istio" | "gie" | "llmdRouter" | "agentgateway";
   min: string;
   why: string;
+  /** Whether the stack renders what needs the floor. */
+  applies: (cfg: PlatformConfig) => boolean;
 }
+
+// Istio, GIE and llm-d-router serve the inference routes, rendered only where a model is placed.
+const servesModels = (cfg: PlatformConfig) => cfg.models.length > 0;
 
 const floors: Floor[] = [
   {
@@ -18,18 +23,38 @@ const floors: Floor[] = [
     min: "1.28.0",
     // Istio 1.27 handled only InferencePool v1alpha2 (istio/istio#57219); every model renders an inference.networking.k8s.io/v1 pool.
     why: "Istio accepts InferencePool v1 (inference.networking.k8s.io/v1, what the inference routes point at) from 1.28; older istiods leave those routes unresolved",
+    applies: servesModels,
   },
   {
     key: "gie",
     min: "v1.1.0",
     // The CRDs are applied from the release asset v1-manifests.yaml, which GIE's Makefile first builds in v1.1.0.
     why: "the InferencePool CRD is applied from the release asset v1-manifests.yaml, which GIE publishes from v1.1.0 (older releases have no such file)",
+    applies: servesModels,
   },
   {
     key: "llmdRouter",
     min: "v0.9.0",
     // llm-d-router's manifests.yaml holds the llm-d.ai CRDs (InferenceObjective v1alpha2) from v0.9.0 on.
     why: "the InferenceObjective CRD (llm-d.ai/v1alpha2) ships in llm-d-router's manifests.yaml from v0.9.0; older releases do not define it",
+    applies: servesModels,
+  },
+  {
+    key: "agentgateway",
+    min: "v1.4.0",
+    // The MCP backend (rendered where an agent calls a tool) sets prefixMode, which the
+    // AgentgatewayBackend CRD defines from v1.4.0 (agentgateway-crds templates).
+    why: "the MCP backend of the agents' tools sets prefixMode, which the AgentgatewayBackend CRD defines from v1.4.0",
+    applies: (cfg) => cfg.agents.some((a) => a.tools.length > 0),
+  },
+  {
+    key: "agentgateway",
+    min: "v1.3.0",
+    // Helm ignores values a chart does not read: the controller chart reads `istio.*` (the proxies'
+    // mesh identity: clusterId, network, autoEnabled) from v1.3.0 (controller/install/helm/agentgateway
+    // values.yaml and templates/deployment.yaml AGW_ISTIO_*); the controller is installed only where agents run.
+    why: "the agentgateway chart reads the istio.* values that put its proxies in the mesh (clusterId, network, autoEnabled) from v1.3.0; older charts silently ignore them",
+    applies: (cfg) => cfg.agents.length > 0,
   },
 ];
 
@@ -45,13 +70,15 @@ function older(a: number[], b: number[]): boolean {
 }
 
 export function checkVersions(report: Report, cfg: PlatformConfig): void {
-  // All three serve the inference routes, rendered only where a model is placed.
-  if (cfg.models.length === 0) return;
+  // One problem per key: the first (highest) floor that applies and is not met.
+  const reported = new Set<string>();
   for (const floor of floors) {
     unlessBroken(() => {
+      if (reported.has(floor.key) || !floor.applies(cfg)) return;
       const given = cfg.versions[floor.key];
       const parsed = given === undefined ? undefined : release(given);
       if (given !== undefined && parsed && older(parsed, release(floor.min)!)) {
+        reported.add(floor.key);
         report(["versions", floor.key], `${given} is older than ${floor.min}: ${floor.why}; use ${floor.min} or later (the default is pinned in infra/versions.ts)`);
       }
     });

@@ -60,6 +60,34 @@ test("the version floors hold at the floor, and only where models are served", (
   assert.doesNotThrow(() => parsePlatform(q, "local"));
 });
 
+test("an agentgateway override older than its chart's istio.* values (v1.3.0) or the MCP backend's prefixMode (v1.4.0) is refused where agents run", () => {
+  const refused = (versions: Record<string, string>, mutate: (p: any) => void = () => {}) => {
+    const p = shippedPlatform("prod");
+    p.versions = versions;
+    mutate(p);
+    const problems = problemsOf(p);
+    assert.equal(problems.length, 1, problems.join("\n"));
+    return problems[0];
+  };
+  // prod's agents call tools: the MCP backend needs v1.4.0's CRD.
+  assert.match(refused({ agentgateway: "v1.3.1" }), /^inference-mesh:platform\.versions\.agentgateway: v1\.3\.1 is older than v1\.4\.0: .*prefixMode/);
+  // Agents without tools: no MCP backend, but the controller chart must read istio.*.
+  const noTools = (p: any) => p.agents.forEach((a: any) => (a.tools = []));
+  assert.match(refused({ agentgateway: "v1.2.1" }, noTools), /^inference-mesh:platform\.versions\.agentgateway: v1\.2\.1 is older than v1\.3\.0: the agentgateway chart reads the istio\.\* values .*silently ignore/);
+  const toolless = shippedPlatform("prod");
+  toolless.versions = { agentgateway: "v1.3.0" };
+  noTools(toolless);
+  assert.doesNotThrow(() => parsePlatform(toolless, "prod"));
+  const atFloor = shippedPlatform("prod");
+  atFloor.versions = { agentgateway: "v1.4.0" };
+  assert.doesNotThrow(() => parsePlatform(atFloor, "prod"));
+  // No agents: no controller and no agentgateway objects, nothing the old chart would get wrong.
+  const noAgents = shippedPlatform("local");
+  noAgents.agents = [];
+  noAgents.versions = { agentgateway: "v1.2.1" };
+  assert.doesNotThrow(() => parsePlatform(noAgents, "local"));
+});
+
 test("a GCP cluster with GPU agents refuses another distribution's public image; a CPU-only one or a custom image passes", () => {
   const p = shippedPlatform("prod");
   p.clusters[2].image = "debian-cloud/debian-12";
