@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parsePlatform, ConfigError } from "../../infra/config";
+import { parsePlatform } from "../../infra/config";
+import { problemsOf } from "../support/config";
 import { renderConfigExpectingFailure, renderPlatform, shippedPlatform } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { checkInferenceInvariants, ofKind } from "../inference/invariants";
@@ -16,16 +17,6 @@ import { agentClusterManifests } from "../../components/agents";
 import { inference } from "./support";
 
 const image = "ghcr.io/inference-mesh/examples/tool:0.1.0";
-
-function problemsOf(platform: unknown): string[] {
-  try {
-    parsePlatform(platform, "test");
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message.split("\n").slice(1).map((l) => l.trim());
-  }
-  assert.fail("config was accepted");
-}
 
 test("more tools on one cluster than agentgateway's MCP backend takes (32): a config error naming the cluster, nothing written", () => {
   const p = shippedPlatform("local");

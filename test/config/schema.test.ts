@@ -7,18 +7,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parsePlatform, ConfigError } from "../../infra/config";
+import { parsePlatform } from "../../infra/config";
+import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
-
-function problemsOf(platform: unknown): string[] {
-  try {
-    parsePlatform(platform, "test");
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message.split("\n").slice(1).map((l) => l.trim());
-  }
-  assert.fail("config was accepted");
-}
 
 function expectProblem(platform: unknown, path: string, fragment: RegExp): void {
   const problems = problemsOf(platform);

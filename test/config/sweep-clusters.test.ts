@@ -4,18 +4,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parsePlatform, ConfigError } from "../../infra/config";
+import { parsePlatform } from "../../infra/config";
+import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
-
-function problemsOf(platform: unknown): string[] {
-  try {
-    parsePlatform(platform, "test");
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message.split("\n").slice(1).map((l) => l.trim());
-  }
-  assert.fail("config was accepted");
-}
 
 test("a tensor-parallel size that does not divide the KV heads (nor they it) is refused, alone, on gpusPerReplica", () => {
   const p = shippedPlatform("prod");
