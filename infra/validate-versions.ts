@@ -14,7 +14,8 @@ interface Floor {
   applies: (cfg: PlatformConfig) => boolean;
 }
 
-// Istio, GIE and llm-d-router serve the inference routes, rendered only where a model is placed.
+// Istio, GIE and llm-d-router serve the inference routes, rendered only where a model is placed;
+// Istio also runs the east-west gateways of a multi-cluster mesh.
 const servesModels = (cfg: PlatformConfig) => cfg.models.length > 0;
 
 const floors: Floor[] = [
@@ -24,6 +25,16 @@ const floors: Floor[] = [
     // Istio 1.27 handled only InferencePool v1alpha2 (istio/istio#57219); every model renders an inference.networking.k8s.io/v1 pool.
     why: "Istio accepts InferencePool v1 (inference.networking.k8s.io/v1, what the inference routes point at) from 1.28; older istiods leave those routes unresolved",
     applies: servesModels,
+  },
+  {
+    key: "istio",
+    min: "1.27.0",
+    // The east-west Gateway rendered on every cluster of a multi-cluster stack names the class
+    // istio-east-west, which istiod defines from 1.27.0 (pkg/config/constants/constants.go
+    // EastWestGatewayClassName; absent in 1.26.x). No controller programs it on an older istiod,
+    // and Pulumi's wait for Programmed fails the update.
+    why: "the ambient east-west gateway of a multi-cluster mesh uses the GatewayClass istio-east-west, which istiod provides from 1.27; an older istiod never programs it, so cross-cluster traffic has no gateway and pulumi up times out waiting for it",
+    applies: (cfg) => cfg.clusters.length > 1,
   },
   {
     key: "gie",

@@ -100,3 +100,26 @@ test("a GCP cluster with GPU agents refuses another distribution's public image;
   ubuntu24.clusters[2].image = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
   assert.doesNotThrow(() => parsePlatform(ubuntu24, "prod"));
 });
+
+test("a multi-cluster stack refuses an Istio older than 1.27 (no istio-east-west GatewayClass), even without models; one cluster does not", () => {
+  // prod without models or agents: only the east-west gateways need the floor.
+  const p = shippedPlatform("prod");
+  p.models = [];
+  p.agents = [];
+  p.versions = { istio: "1.26.8" };
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^inference-mesh:platform\.versions\.istio: 1\.26\.8 is older than 1\.27\.0: the ambient east-west gateway of a multi-cluster mesh uses the GatewayClass istio-east-west/);
+  p.versions = { istio: "1.27.0" };
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  // With models the higher InferencePool floor is the one reported.
+  const q = shippedPlatform("prod");
+  q.versions = { istio: "1.26.8" };
+  assert.match(problemsOf(q).find((l) => l.includes("versions.istio")) ?? "", /1\.26\.8 is older than 1\.28\.0: Istio accepts InferencePool v1/);
+  // A single cluster has no east-west gateway.
+  const s = shippedPlatform("local");
+  s.models = [];
+  s.agents = [];
+  s.versions = { istio: "1.26.8" };
+  assert.doesNotThrow(() => parsePlatform(s, "local"));
+});
