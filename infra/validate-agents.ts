@@ -140,10 +140,17 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
       );
     }
   });
+  // agentgateway v1.4.1's controller fetches a remote JWKS itself and hands the keys to the proxies
+  // inline (controller/pkg/agentgateway/jwks/fetcher.go, plugins/traffic_plugin.go). It runs in
+  // agentgateway-system, which is not in the ambient mesh, so nothing encrypts a plain-http fetch,
+  // not even from an in-cluster Service (and an ambient one under STRICT mTLS refuses it).
   unlessBroken(() => {
     const jwks = agents?.jwt?.jwksUri;
-    if (jwks && !jwks.startsWith("https://") && !/^http:\/\/[^/:]+\.svc(\.cluster\.local)?(:\d+)?\//.test(jwks)) {
-      report(["gateways", "agents", "jwt", "jwksUri"], "must be https:// (keys fetched in plaintext can be swapped in transit); plain http only for an in-cluster Service (*.svc.cluster.local), which the mesh encrypts");
+    if (jwks && !/^https:\/\//i.test(jwks)) {
+      report(
+        ["gateways", "agents", "jwt", "jwksUri"],
+        "must be https://: agentgateway's controller fetches the keys from agentgateway-system, outside the ambient mesh, so a plain-http JWKS (even an in-cluster *.svc one) travels unencrypted and can be swapped in transit",
+      );
     }
   });
 }

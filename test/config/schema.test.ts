@@ -48,11 +48,11 @@ test("a stack may override a pinned version", () => {
   assert.equal(spec.versions.vllmImage, "vllm/vllm-openai:v0.21.1");
 });
 
-test("the k3s API may be public when the policy allows public API endpoints; in-cluster JWKS over http is allowed", () => {
+test("the k3s API may be public when the policy allows public API endpoints; an in-cluster JWKS over https is allowed", () => {
   const p = shippedPlatform("prod");
   p.clusters[2].apiAllowedCidrs = ["0.0.0.0/0"];
   p.policy.allowPublicApiEndpoints = true;
-  p.gateways.agents.jwt.jwksUri = "http://keycloak.auth.svc.cluster.local:8080/realms/agents/protocol/openid-connect/certs";
+  p.gateways.agents.jwt.jwksUri = "https://keycloak.auth.svc.cluster.local:8443/realms/agents/protocol/openid-connect/certs";
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
 
@@ -360,6 +360,14 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     mutate: (p) => (p.models[0].loraAdapters[0].source = "/"),
     path: "inference-mesh:platform.models[0].loraAdapters[0].source",
     message: /must name the adapter's directory/,
+  },
+  {
+    // agentgateway v1.4.1's controller fetches the JWKS from agentgateway-system, which is not in
+    // the ambient mesh: nothing encrypts a plain-http fetch, in-cluster or not.
+    name: "a JWKS fetched over plain http from an in-cluster Service",
+    mutate: (p) => (p.gateways.agents.jwt.jwksUri = "http://keycloak.auth.svc.cluster.local:8080/realms/agents/protocol/openid-connect/certs"),
+    path: "inference-mesh:platform.gateways.agents.jwt.jwksUri",
+    message: /must be https:\/\/: agentgateway's controller fetches the keys from agentgateway-system, outside the ambient mesh/,
   },
   {
     name: "a JWKS fetched over plain http from outside the cluster",
