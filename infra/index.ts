@@ -19,9 +19,10 @@ function load() {
 
 const platform = buildPlatform(load());
 
-// Stack outputs. The signing key exists only where `jwt.selfSigned` asks for it; a top-level
+// Stack outputs. The signing key (and its key id) exists only where `jwt.selfSigned` asks for it; a top-level
 // undefined export would make every other stack's update warn about an output it does not have.
 export = {
   clusters: platform.clusters,
   ...(platform.agentJwtSigningKeyPem ? { agentJwtSigningKeyPem: platform.agentJwtSigningKeyPem } : {}),
+  ...(platform.agentJwtKeyId ? { agentJwtKeyId: platform.agentJwtKeyId } : {}),
 };

@@ -25,6 +25,8 @@ export interface PlatformOutputs {
   clusters: ClusterOutputs[];
   /** Private key (secret) that signs agent-gateway tokens when `gateways.agents.jwt.selfSigned`. */
   agentJwtSigningKeyPem?: pulumi.Output<string>;
+  /** `kid` that tokens signed with that key must carry in their header (agentgateway looks keys up by it). */
+  agentJwtKeyId?: pulumi.Output<string>;
 }
 
 /** The platform namespaces of one cluster, created before anything that lives in them. */
@@ -59,5 +61,6 @@ export function buildPlatform(spec: PlatformSpec): PlatformOutputs {
     })),
     // Signs test tokens for the agent gateway when `gateways.agents.jwt.selfSigned` (a laptop).
     ...(agents.jwtSigningKeyPem ? { agentJwtSigningKeyPem: agents.jwtSigningKeyPem } : {}),
+    ...(agents.jwtKeyId ? { agentJwtKeyId: agents.jwtKeyId } : {}),
   };
 }

@@ -16,7 +16,7 @@ import { toolManifests } from "./tools";
 import { agentRouteManifest, mcpRouteManifest } from "./routes";
 import { llmManifests } from "./llm";
 import { mcpBackendManifest } from "./backend";
-import { jwksBackendName, jwksFromPublicKeyPem, securityManifests } from "./security";
+import { jwksBackendName, jwksFromPublicKeyPem, jwtKeyIdFromPublicKeyPem, securityManifests } from "./security";
 import * as tls from "@pulumi/tls";
 import { authorizationManifests, Waypoints } from "./authz";
 import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
@@ -122,7 +122,7 @@ export class AgentFleet extends pulumi.ComponentResource {
   }
 }
 
-export function buildAgents(args: AgentsArgs): { clusters: Map<string, ClusterAgents>; jwtSigningKeyPem?: pulumi.Output<string> } {
+export function buildAgents(args: AgentsArgs): { clusters: Map<string, ClusterAgents>; jwtSigningKeyPem?: pulumi.Output<string>; jwtKeyId?: pulumi.Output<string> } {
   const out = new Map<string, ClusterAgents>();
   // `jwt.selfSigned`: one RS256 key for the platform; its public JWKS goes inline into the policies.
   const signingKey = args.spec.gateways.agents?.jwt?.selfSigned && args.spec.agents.length > 0
@@ -138,5 +138,9 @@ export function buildAgents(args: AgentsArgs): { clusters: Map<string, ClusterAg
     new AgentFleet(`${name}-agents`, manifests, { spec: args.spec, mesh, inference });
     out.set(name, { agentGateway: { ...agentGateway }, mcpUrl: mcpUrl() });
   }
-  return { clusters: out, ...(signingKey ? { jwtSigningKeyPem: pulumi.secret(signingKey.privateKeyPem) } : {}) };
+  // The key id goes with the key: agentgateway takes only tokens whose header names it (`kid`).
+  return {
+    clusters: out,
+    ...(signingKey ? { jwtSigningKeyPem: pulumi.secret(signingKey.privateKeyPem), jwtKeyId: signingKey.publicKeyPem.apply(jwtKeyIdFromPublicKeyPem) } : {}),
+  };
 }

@@ -133,11 +133,20 @@ export const jwksBackendName = "agent-gateway-jwks";
 /** Stands for the self-signed key's JWKS in pure manifests; the component passes the real one. */
 export const selfSignedJwksPlaceholder = '{"keys":[]}';
 
+/**
+ * Key id of the self-signed key in its JWKS. agentgateway v1.4.1 looks a token's key up by the
+ * `kid` of its header and refuses a token without one (crates/agentgateway/src/http/jwt.rs,
+ * `validate_claims`: MissingKeyId / UnknownKeyId), so token signers need it: it is the stack
+ * output `agentJwtKeyId`.
+ */
+export function jwtKeyIdFromPublicKeyPem(pem: string): string {
+  return createHash("sha256").update(pem).digest("base64url").slice(0, 16);
+}
+
 /** A JWKS (RFC 7517) with the RS256 public key of a PEM, as agentgateway's inline JWKS takes it. */
 export function jwksFromPublicKeyPem(pem: string): string {
   const jwk = createPublicKey(pem).export({ format: "jwk" }) as { kty: string; n: string; e: string };
-  const kid = createHash("sha256").update(pem).digest("base64url").slice(0, 16);
-  return JSON.stringify({ keys: [{ kty: jwk.kty, n: jwk.n, e: jwk.e, alg: "RS256", use: "sig", kid }] });
+  return JSON.stringify({ keys: [{ kty: jwk.kty, n: jwk.n, e: jwk.e, alg: "RS256", use: "sig", kid: jwtKeyIdFromPublicKeyPem(pem) }] });
 }
 
 /**

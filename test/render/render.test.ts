@@ -27,6 +27,7 @@ for (const stack of stacks) {
     assert.doesNotMatch(r.run.stderr, /warning: \[runtime\]/);
     const selfSigned = Boolean(shippedPlatform(stack).gateways?.agents?.jwt?.selfSigned);
     assert.equal("agentJwtSigningKeyPem" in ((stackResource as any).outputs ?? {}), selfSigned, "the signing key output exists only with jwt.selfSigned");
+    assert.equal("agentJwtKeyId" in ((stackResource as any).outputs ?? {}), selfSigned, "so does its key id");
     for (const res of r.resources) {
       assert.ok(res.urn.startsWith(`urn:pulumi:${stack}::inference-mesh::`), res.urn);
       if (res !== stackResource) assert.ok(res.parent, `${res.urn} has a parent`);
@@ -223,6 +224,10 @@ test("local: the agent gateway authenticates with a Pulumi-made key (inline JWKS
   assert.equal(require("node:crypto").createPublicKey({ key: jwks.keys[0], format: "jwk" }).export({ type: "spki", format: "pem" }).toString(), pem);
   const stack = r.ofType("pulumi:pulumi:Stack")[0];
   assert.ok("4dabf18193072939515e22adb298388d" in ((stack.outputs as any).agentJwtSigningKeyPem ?? {}), "the private key stays secret");
+  // agentgateway v1.4.1 refuses a token whose header has no `kid`, or one its JWKS lacks
+  // (crates/agentgateway/src/http/jwt.rs validate_claims): the stack says which kid to sign with.
+  assert.equal(typeof jwks.keys[0].kid, "string");
+  assert.equal((stack.outputs as any).agentJwtKeyId, jwks.keys[0].kid, "agentJwtKeyId is the kid of the inline JWKS, in the clear");
 });
 
 test("the mesh root CA is protected where mesh.ca.protectRoot holds (dev, prod), not on the laptop stack", () => {
