@@ -9,6 +9,7 @@
 import type { KubernetesObject } from "./outputs";
 import { networkPolicyIngress, PodGroup, WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
+import { sourceAdmits, l7Attributes, L7_SOURCES, L4_WHEN } from "./topology-sources";
 
 export interface Workload {
   cluster: string;
@@ -36,6 +37,18 @@ export interface AccessEdge {
   ports?: string[];
   methods?: string[];
   paths?: string[];
+  /** What else the rule's operations and conditions require (`not ports 9090`, `when source.ip in …`). */
+  conditions?: string[];
+  /**
+   * Whether a caller `ns/sa` falls under the rule's source, for the matrix's cells (a rule written
+   * with namespaces, wildcards or `not*` fields covers ServiceAccounts it does not name); absent
+   * when the identity alone does not decide it (addresses, request credentials).
+   */
+  admits?: (identity: string) => boolean;
+  /** Why this rule can never match (it still makes its ALLOW policy apply: deny by default). */
+  neverMatches?: string;
+  /** The policy has no effect at all on this target (why): e.g. bound to a Service no waypoint serves. */
+  unenforced?: string;
 }
 
 const ROOT_NAMESPACE = "istio-system";
@@ -68,19 +81,33 @@ interface Target {
   via: string;
   /** Istio's ingress Gateways stay out of the ambient data plane: they never see a caller's mesh identity. */
   identityBlind?: boolean;
+  /** Enforced by the destination's ztunnel (selector, namespace or root-namespace policies): L4 only. */
+  ztunnel?: boolean;
+  unenforced?: string;
+}
+
+/** The waypoint a Service is enrolled with (its own `istio.io/use-waypoint` label, else its namespace's), if any. */
+function waypointOf(service: KubernetesObject, objects: KubernetesObject[]): string | undefined {
+  const ns = service.metadata.namespace ?? "default";
+  const nsLabel = labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === ns) ?? ({ metadata: {} } as KubernetesObject))["istio.io/use-waypoint"];
+  const name = labelsOf(service)["istio.io/use-waypoint"] ?? nsLabel;
+  return name && name !== "none" ? name : undefined;
 }
 
 function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[]): Target[] {
   const ns = policy.metadata.namespace ?? "default";
   const spec = (policy.spec ?? {}) as Record<string, any>;
   const inNs = workloads.filter((w) => w.namespace === ns);
-  const toWorkloads = (ws: Workload[], via: string, what: string): Target[] =>
-    ws.length ? ws.map((w) => ({ label: `${w.namespace}/${w.name}`, via })) : [{ label: `${what} (no rendered workload)`, via }];
+  const toWorkloads = (ws: Workload[], via: string, what: string, extra: Partial<Target> = {}): Target[] =>
+    ws.length ? ws.map((w) => ({ label: `${w.namespace}/${w.name}`, via, ...extra })) : [{ label: `${what} (no rendered workload)`, via, ...extra }];
+  const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { kind: string; name: string; namespace?: string }[];
   if (spec.selector?.matchLabels) {
     const sel = spec.selector.matchLabels as Record<string, string>;
-    return toWorkloads(inNs.filter((w) => matches(sel, w.labels)), "ztunnel", `selector ${JSON.stringify(sel)}`);
+    // A selector policy in the root namespace selects matching workloads of every namespace
+    // (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/workloads.go buildWorkloadPolicies).
+    const pool = ns === ROOT_NAMESPACE ? workloads : inNs;
+    return toWorkloads(pool.filter((w) => matches(sel, w.labels)), "ztunnel", `selector ${JSON.stringify(sel)}${ns === ROOT_NAMESPACE ? " in every namespace" : ""}`, { ztunnel: true });
   }
-  const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { kind: string; name: string; namespace?: string }[];
   if (refs.length) {
     return refs.flatMap((ref): Target[] => {
       const refNs = ref.namespace ?? ns;
@@ -88,7 +115,10 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
         const sel = ((svc?.spec as any)?.selector ?? {}) as Record<string, string>;
         const backing = svc && Object.keys(sel).length ? workloads.filter((w) => w.namespace === refNs && matches(sel, w.labels)) : [];
-        return toWorkloads(backing, `Service ${refNs}/${ref.name}`, `Service ${refNs}/${ref.name}`);
+        // A Service-bound policy is enforced by the Service's waypoint; ztunnel ignores targetRefs
+        // (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/authorization.go convertAuthorizationPolicy).
+        const unenforced = svc && !waypointOf(svc, objects) ? "no waypoint serves the Service, and ztunnel ignores targetRefs" : undefined;
+        return toWorkloads(backing, `Service ${refNs}/${ref.name}`, `Service ${refNs}/${ref.name}`, unenforced ? { unenforced } : {});
       }
       if (ref.kind === "Gateway") {
         const gw = objects.find((o) => o.kind === "Gateway" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
@@ -111,14 +141,17 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
       return [{ label: `${ref.kind} ${refNs}/${ref.name}`, via: ref.kind }];
     });
   }
-  if (ns === ROOT_NAMESPACE) return [{ label: "every workload (mesh-wide)", via: "ztunnel" }];
-  return toWorkloads(inNs, "ztunnel", `namespace ${ns}`);
+  // Without selector or targetRefs: the namespace's workloads, in the root namespace every workload (Scope GLOBAL).
+  if (ns === ROOT_NAMESPACE) return toWorkloads(workloads, "ztunnel", "every workload (mesh-wide)", { ztunnel: true });
+  return toWorkloads(inNs, "ztunnel", `namespace ${ns}`, { ztunnel: true });
 }
 
 interface Caller {
   label: string;
   resolved: boolean;
   note?: string;
+  admits?: (identity: string) => boolean;
+  neverMatches?: string;
 }
 
 /**
@@ -142,55 +175,89 @@ export function meshIdentities(objects: KubernetesObject[]): Map<string, string>
   return out;
 }
 
-function resolveCallers(rule: Record<string, any>, identities: Map<string, string>): Caller[] {
+const described: Record<string, string> = { namespaces: "any workload in namespace", ipBlocks: "ipBlock", requestPrincipals: "request principal" };
+
+function resolveCallers(rule: Record<string, any>, identities: Map<string, string>, policyNamespace: string, trustDomain: string | undefined): Caller[] {
   const froms = (rule.from ?? []) as { source?: Record<string, string[]> }[];
-  if (froms.length === 0) return [{ label: "any caller (rule without sources)", resolved: false }];
+  if (froms.length === 0) return [{ label: "any caller (rule without sources)", resolved: false, admits: () => true }];
   return froms.flatMap(({ source = {} }): Caller[] => {
-    const out: Caller[] = [];
-    for (const p of source.principals ?? []) {
-      const id = principalIdentity(p);
-      if (p === "*") out.push({ label: "any authenticated caller", resolved: false });
-      else if (id) out.push({ label: id, resolved: identities.has(id), ...(identities.get(id) ? { note: identities.get(id) } : {}) });
-      else out.push({ label: `principal ${p}`, resolved: false });
+    const present = Object.entries(source).filter(([, v]) => Array.isArray(v) && v.length > 0) as [string, string[]][];
+    const only = present.length === 1 ? present[0] : undefined;
+    if (only?.[0] === "principals") {
+      return only[1].map((p): Caller => {
+        const id = principalIdentity(p);
+        const admits = sourceAdmits({ principals: [p] }, policyNamespace, trustDomain);
+        if (p === "*") return { label: "any authenticated caller", resolved: false, admits };
+        if (id && admits?.(id)) return { label: id, resolved: identities.has(id), ...(identities.get(id) ? { note: identities.get(id) } : {}), admits };
+        // Identities are `<trustDomain>/ns/<ns>/sa/<sa>`: a principal in another trust domain names nobody here.
+        if (id) return { label: `principal ${p}`, resolved: false, admits, neverMatches: `the mesh's trust domain is ${trustDomain}` };
+        return { label: `principal ${p}`, resolved: false, ...(admits ? { admits } : {}) };
+      });
     }
-    for (const n of source.namespaces ?? []) out.push({ label: `any workload in namespace ${n}`, resolved: false });
-    for (const b of source.ipBlocks ?? []) out.push({ label: `ipBlock ${b}`, resolved: false });
-    for (const r of source.requestPrincipals ?? []) out.push({ label: `request principal ${r}`, resolved: false });
-    const others = Object.keys(source).filter((k) => k !== "notPrincipals");
-    if (out.length === 0 && others.length === 0 && (source.notPrincipals ?? []).includes("*")) out.push({ label: "callers without a mesh identity", resolved: false });
-    if (out.length === 0) out.push({ label: `source ${JSON.stringify(source)}`, resolved: false });
-    return out;
+    // One field of values ORed: a row per value. Several fields are ANDed: one row for the source.
+    const admits = sourceAdmits(source, policyNamespace, trustDomain);
+    if (only && described[only[0]]) {
+      return only[1].map((v) => ({ label: `${described[only[0]]} ${v}`, resolved: false, ...(only[0] === "namespaces" ? { admits: sourceAdmits({ namespaces: [v] }, policyNamespace, trustDomain) } : {}) }));
+    }
+    if (only?.[0] === "notPrincipals" && only[1].includes("*")) return [{ label: "callers without a mesh identity", resolved: false, admits: () => false }];
+    const words = present.map(([k, v]) => `${k} ${v.join(",")}`).join(" and ");
+    return [{ label: present.length ? `callers with ${words}` : "any caller (empty source)", resolved: false, ...(admits ? { admits } : {}) }];
   });
 }
 
 /** Every (caller, target) pair the AuthorizationPolicies of one cluster express. */
-export function accessEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string> = meshIdentities(objects)): AccessEdge[] {
+export function accessEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string> = meshIdentities(objects), trustDomain?: string): AccessEdge[] {
   const workloads = workloadsOf(cluster, objects);
   const edges: AccessEdge[] = [];
   for (const policy of objects.filter((o) => o.kind === "AuthorizationPolicy" && o.apiVersion.startsWith("security.istio.io/"))) {
     const spec = (policy.spec ?? {}) as Record<string, any>;
     const action = String(spec.action ?? "ALLOW");
-    const name = `${policy.metadata.namespace ?? "default"}/${policy.metadata.name}`;
+    const policyNamespace = policy.metadata.namespace ?? "default";
+    const name = `${policyNamespace}/${policy.metadata.name}`;
     const targets = resolveTargets(policy, objects, workloads);
     const rules = (spec.rules ?? []) as Record<string, any>[];
+    const base = (t: Target) => ({ cluster, policy: name, action, target: t.label, via: t.via, ...(t.unenforced ? { unenforced: t.unenforced } : {}) });
     // Without rules a policy never matches: an ALLOW one leaves its targets deny-by-default, any other does nothing.
     if (rules.length === 0) {
       if (action !== "ALLOW") continue;
-      for (const t of targets) {
-        edges.push({ cluster, policy: name, action, caller: "nobody (ALLOW without rules)", callerResolved: false, target: t.label, via: t.via });
-      }
+      for (const t of targets) edges.push({ ...base(t), caller: "nobody (ALLOW without rules)", callerResolved: false, admits: () => false, neverMatches: "the policy has no rules" });
       continue;
     }
     for (const rule of rules) {
       const ops = ((rule.to ?? []) as { operation?: Record<string, string[]> }[]).map((t) => t.operation ?? {});
       const collect = (k: string) => [...new Set(ops.flatMap((o) => o[k] ?? []))];
       const [ports, methods, paths] = [collect("ports"), collect("methods"), collect("paths")];
-      for (const c of resolveCallers(rule, identities)) {
-        for (const t of targets) {
-          const blind = t.identityBlind && c.label !== "callers without a mesh identity" ? " (never matches: the gateway sees no mesh identity)" : "";
+      const conditions = [
+        ...["notPorts", "hosts", "notHosts", "notMethods", "notPaths"].flatMap((k) => (collect(k).length ? [`${k} ${collect(k).join(",")}`] : [])),
+        ...((rule.when ?? []) as { key: string; values?: string[]; notValues?: string[] }[]).map((w) => `when ${w.key}${w.values?.length ? ` in ${w.values.join(",")}` : ""}${w.notValues?.length ? ` not in ${w.notValues.join(",")}` : ""}`),
+      ];
+      const l7 = l7Attributes(rule);
+      for (const t of targets) {
+        const dropped = t.ztunnel && l7.length > 0;
+        // ztunnel enforces a DENY rule on its L4 fields alone, so it denies more than it says.
+        const denyL4 = dropped && action === "DENY";
+        const l4Rule = denyL4
+          ? {
+              ...rule,
+              // A source left with nothing once its HTTP fields go is kept whole: no cell is filled on what ztunnel makes of it.
+              from: rule.from?.map((f: any) => {
+                const l4 = Object.fromEntries(Object.entries(f.source ?? {}).filter(([k]) => !L7_SOURCES.includes(k)));
+                return { source: Object.keys(l4).length ? l4 : f.source };
+              }),
+            }
+          : rule;
+        for (const c of resolveCallers(l4Rule, identities, policyNamespace, trustDomain)) {
+          const neverMatches = c.neverMatches
+            ?? (t.identityBlind && c.label !== "callers without a mesh identity" ? "the gateway sees no mesh identity" : undefined)
+            ?? (dropped && action === "ALLOW" ? `ztunnel drops ALLOW rules with HTTP attributes (${l7.join(", ")})` : undefined);
+          // A gateway outside the ambient data plane sees callers without their identity: no cell follows from one.
+          const admits = t.identityBlind ? undefined : neverMatches ? () => false : c.admits;
           edges.push({
-            cluster, policy: name, action, caller: `${c.label}${blind}`, callerResolved: c.resolved, ...(c.note ? { callerNote: c.note } : {}), target: t.label, via: t.via,
-            ...(ports.length ? { ports } : {}), ...(methods.length ? { methods } : {}), ...(paths.length ? { paths } : {}),
+            ...base(t), via: denyL4 ? `${t.via} (HTTP attributes ${l7.join(", ")} ignored: denies on L4 alone)` : t.via,
+            caller: `${c.label}${neverMatches ? ` (never matches: ${neverMatches})` : ""}`, callerResolved: c.resolved, ...(c.note ? { callerNote: c.note } : {}),
+            ...(ports.length ? { ports } : {}), ...(methods.length && !denyL4 ? { methods } : {}), ...(paths.length && !denyL4 ? { paths } : {}),
+            ...(conditions.length ? { conditions: denyL4 ? conditions.filter((x) => x.startsWith("notPorts") || L4_WHEN.has(x.split(" ")[1])) : conditions } : {}),
+            ...(admits ? { admits } : {}), ...(neverMatches ? { neverMatches } : {}),
           });
         }
       }

@@ -8,12 +8,33 @@
 import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode } from "./topology-model";
 import { accessEdges, workloadsOf, meshIdentities, networkAccess, AccessEdge } from "./topology-access";
+import { accessMatrix } from "./topology-matrix";
+import { releasesByCluster } from "./outputs";
 
-export { buildTopology, accessEdges };
+export { buildTopology, accessEdges, accessMatrix };
 export type { Topology, AccessEdge };
 
-const id = (...parts: string[]) => parts.join("__").replace(/[^A-Za-z0-9_]/g, "_");
-const label = (s: string) => `"${s.replace(/"/g, "#quot;")}"`;
+/**
+ * Mermaid node ids: readable, and distinct for distinct things. Folding every other character to
+ * `_` makes `a-b/c` and `a/b-c` one id (one node where there are two), so a repeat gets a suffix.
+ */
+function idMaker(): (...parts: string[]) => string {
+  const byKey = new Map<string, string>();
+  const taken = new Set<string>();
+  return (...parts) => {
+    const key = JSON.stringify(parts);
+    let out = byKey.get(key);
+    if (out) return out;
+    const base = parts.join("__").replace(/[^A-Za-z0-9_]/g, "_");
+    out = base;
+    for (let n = 2; taken.has(out); n++) out = `${base}_${n}`;
+    byKey.set(key, out);
+    taken.add(out);
+    return out;
+  };
+}
+/** A quoted Mermaid label: `#` starts an entity code and `<` HTML, so both are written as entities, like `"`. */
+const label = (s: string) => `"${s.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")}"`;
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 const roleLabel: Record<GatewayNode["role"], string> = {
@@ -29,6 +50,7 @@ function listeners(g: GatewayNode): string {
 
 export function mermaid(t: Topology): string {
   const lines = ["flowchart LR"];
+  const id = idMaker();
   const gatewayId = (cluster: string, nsName: string) => id("c", cluster, "gw", nsName);
   const backendIds = new Map<string, string>();
   for (const c of t.clusters) {
@@ -71,35 +93,18 @@ export function mermaid(t: Topology): string {
   return lines.join("\n");
 }
 
-interface MatrixCell {
-  clusters: Set<string>;
-  detail: Set<string>;
-  actions: Set<string>;
-}
-
-/** The matrix over identities, merged across clusters (principals are mesh-wide). */
-export function accessMatrix(edges: AccessEdge[]): { callers: string[]; targets: string[]; cells: Map<string, MatrixCell> } {
-  const cells = new Map<string, MatrixCell>();
-  for (const e of edges) {
-    const key = `${e.caller}\u0000${e.target}`;
-    const c = cells.get(key) ?? { clusters: new Set(), detail: new Set(), actions: new Set() };
-    c.clusters.add(e.cluster);
-    c.actions.add(e.action);
-    const ops = [e.ports?.length ? `:${e.ports.join(",")}` : "", e.methods?.join(",") ?? "", e.paths?.join(",") ?? ""].filter(Boolean).join(" ");
-    if (ops) c.detail.add(ops);
-    cells.set(key, c);
-  }
-  const callers = [...new Set(edges.map((e) => e.caller))].sort();
-  const targets = [...new Set(edges.map((e) => e.target))].sort();
-  return { callers, targets, cells };
-}
-
 export function topologyMarkdown(exported: DeploymentExport | { deployment: { resources?: unknown[] } }, stack: string): string {
   const resources = (exported.deployment.resources ?? []) as CapturedResource[];
   const t = buildTopology(resources, stack);
   // Principals are mesh-wide: an identity rendered in any cluster resolves in all of them.
   const identities = meshIdentities([...t.objects.values()].flat());
-  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities));
+  // Principals are matched against `<trustDomain>/ns/<ns>/sa/<sa>`: istiod's meshConfig.trustDomain (Istio's default cluster.local).
+  const releases = releasesByCluster(resources);
+  const trustDomainOf = (cluster: string): string | undefined => {
+    const istiod = releases.get(cluster)?.find((r) => r.chart === "istiod");
+    return istiod ? String((istiod.values as any)?.meshConfig?.trustDomain ?? "cluster.local") : undefined;
+  };
+  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, trustDomainOf(cluster)));
   const out: string[] = [`# Topology of stack \`${stack}\``, ""];
   out.push("| cluster | cloud | region | network | east-west gateway | gateways | InferencePools |", "| --- | --- | --- | --- | --- | --- | --- |");
   for (const c of t.clusters) {
@@ -107,7 +112,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
     const ew = gws.filter((g) => g.role === "east-west").map((g) => `${g.namespace}/${g.name}`).join(", ") || "—";
     const other = gws.filter((g) => g.role !== "east-west").map((g) => `${g.namespace}/${g.name} (${g.className})`).join(", ") || "—";
     const pools = t.pools.filter((p) => p.cluster === c.name).map((p) => p.name).join(", ") || "—";
-    out.push(`| ${c.name} | ${c.cloud ?? "—"} | ${c.region ?? "—"} | ${c.network ?? "—"} | ${ew} | ${cell(other)} | ${pools} |`);
+    out.push(`| ${[c.name, c.cloud ?? "—", c.region ?? "—", c.network ?? "—", ew, other, pools].map(cell).join(" | ")} |`);
   }
   out.push("", "```mermaid", mermaid(t), "```", "");
   if (t.eastWestLinks.length || t.remoteSecrets.length) {
@@ -121,35 +126,34 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
   if (edges.length === 0) {
     out.push("No AuthorizationPolicy is rendered: without one, ambient allows every mesh workload to call every other.", "");
   } else {
-    const m = accessMatrix(edges);
+    const workloadClusters = new Map<string, Set<string>>();
+    for (const [cluster, objs] of t.objects) {
+      for (const w of workloadsOf(cluster, objs)) workloadClusters.set(`${w.namespace}/${w.name}`, (workloadClusters.get(`${w.namespace}/${w.name}`) ?? new Set()).add(cluster));
+    }
+    const m = accessMatrix(edges, new Set(identities.keys()), workloadClusters);
     out.push(
       `From ${policies} AuthorizationPolicies across ${t.objects.size} cluster(s). Rows are callers (principals resolved to rendered`,
-      "ServiceAccounts, `ns/sa`), columns are targets. ✓ allowed (ports and L7 operations listed), ✗ denied by a DENY policy;",
+      "ServiceAccounts, `ns/sa`, and the rendered ServiceAccounts that rules by namespace, wildcard or exclusion cover), columns are targets.",
+      "✓ allowed (ports, L7 operations and conditions listed), ✗ denied by a DENY policy, `open` no ALLOW policy applies to the target;",
       "an empty cell means no rule lets that caller in (ALLOW policies deny everything they do not match).",
-      "A cluster list in a cell means the edge exists only there.",
+      "A cluster list in a cell means the verdict holds only there.",
       "",
     );
-    const targetClusters = new Map<string, Set<string>>();
-    for (const e of edges) targetClusters.set(e.target, (targetClusters.get(e.target) ?? new Set()).add(e.cluster));
     out.push(`| caller \\ target | ${m.targets.map((x) => `\`${cell(x)}\``).join(" | ")} |`, `| --- |${m.targets.map(() => " --- |").join("")}`);
     for (const caller of m.callers) {
-      const row = m.targets.map((target) => {
-        const c = m.cells.get(`${caller}\u0000${target}`);
-        if (!c) return "";
-        const mark = c.actions.has("DENY") ? "✗" : c.actions.has("ALLOW") ? "✓" : [...c.actions].join(",");
-        const partial = c.clusters.size < (targetClusters.get(target)?.size ?? 0) ? ` (${[...c.clusters].sort().join(", ")})` : "";
-        return cell(`${mark}${c.detail.size ? ` ${[...c.detail].join("; ")}` : ""}${partial}`);
-      });
-      const first = edges.find((e) => e.caller === caller)!;
-      const note = first.callerNote ? ` (${first.callerNote})` : !first.callerResolved && /^[^ ]+\/[^ ]+$/.test(caller) ? " ⚠ not a rendered ServiceAccount" : "";
+      const row = m.targets.map((target) => cell(m.cells.get(`${caller}\u0000${target}`) ?? ""));
+      const first = edges.find((e) => e.caller === caller);
+      const resolved = first ? first.callerResolved : identities.has(caller);
+      const callerNote = first ? first.callerNote : identities.get(caller) || undefined;
+      const note = callerNote ? ` (${callerNote})` : !resolved && /^[^ ]+\/[^ ]+$/.test(caller) ? " ⚠ not a rendered ServiceAccount" : "";
       out.push(`| \`${cell(caller)}\`${note} | ${row.join(" | ")} |`);
     }
     out.push("", "### Edges", "");
     // One line per edge, with the clusters it holds on.
     const lines = new Map<string, Set<string>>();
     for (const e of [...edges].sort((a, b) => a.caller.localeCompare(b.caller) || a.target.localeCompare(b.target))) {
-      const ops = [e.ports && `ports ${e.ports.join(",")}`, e.methods && `methods ${e.methods.join(",")}`, e.paths && `paths ${e.paths.join(",")}`].filter(Boolean).join("; ");
-      const line = `- ${e.action} \`${e.caller}\` → \`${e.target}\` via ${e.via}${ops ? ` [${ops}]` : ""} — policy \`${e.policy}\``;
+      const ops = [e.ports && `ports ${e.ports.join(",")}`, e.methods && `methods ${e.methods.join(",")}`, e.paths && `paths ${e.paths.join(",")}`, ...(e.conditions ?? [])].filter(Boolean).join("; ");
+      const line = `- ${e.action} \`${e.caller}\` → \`${e.target}\` via ${e.via}${ops ? ` [${ops}]` : ""} — policy \`${e.policy}\`${e.unenforced ? ` (not enforced: ${e.unenforced})` : ""}`;
       lines.set(line, (lines.get(line) ?? new Set()).add(e.cluster));
     }
     for (const [line, clusters] of lines) out.push(`${line} on ${[...clusters].sort().map((c) => `\`${c}\``).join(", ")}`);
@@ -172,7 +176,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
     for (const [line, clusters] of lines) out.push(`${line} — on ${[...clusters].sort().map((c) => `\`${c}\``).join(", ")}`);
     out.push("");
   }
-  const covered = new Set(edges.map((e) => `${e.cluster}|${e.target}`));
+  const covered = new Set(edges.filter((e) => !e.unenforced).map((e) => `${e.cluster}|${e.target}`));
   const open = [...t.objects].flatMap(([cluster, objs]) =>
     workloadsOf(cluster, objs).filter((w) => w.namespace !== "istio-system" && !covered.has(`${cluster}|${w.namespace}/${w.name}`) && !edges.some((e) => e.cluster === cluster && e.target === "every workload (mesh-wide)")),
   );

@@ -148,7 +148,8 @@ test("topology.md: mermaid with subgraphs and links, the matrix, the edge list, 
   assert.match(md, /c__east__pool__inference__qwen_v1 -.->\|ext-proc\| c__east__epp__inference__qwen_v1_epp/);
   assert.match(md, /remote secret: `east` watches the API server of `west`/);
   assert.match(md, /\| caller \\ target \| `agents\/research-agent-v1` \| `tools\/calculator` \| `tools\/web-search` \|/);
-  assert.match(md, /\| `agents\/agentgateway` \| ✓ :8080 \| {2}\| {2}\|/);
+  // calculator opted out of the waypoint: only a DENY policy applies to it, so every other caller is let in.
+  assert.match(md, /\| `agents\/agentgateway` \| ✓ :8080 \| open \| {2}\|/);
   assert.match(md, /\| `agents\/ghost` ⚠ not a rendered ServiceAccount \| {2}\| ✗ \| ✓ \/mcp \|/);
   assert.match(md, /- ALLOW `agents\/research-agent` → `tools\/web-search` via waypoint tools\/waypoint \[paths \/mcp\] — policy `tools\/tools` on `east`/);
   assert.match(md, /### Workloads no AuthorizationPolicy selects\n\nAny mesh workload may call these:\n\n- `agents\/agentgateway` on `east`/);
