@@ -7,20 +7,12 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { CapturedResource } from "../../scripts/lib/engine";
+import { capturedObject } from "../support/captured";
 import { topologyMarkdown, accessEdges, mermaid, buildTopology } from "../../scripts/lib/topology";
 
 const TD = "mesh.example";
 
-function resource(cluster: string, obj: any): CapturedResource {
-  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["core", obj.apiVersion];
-  const type = `kubernetes:${group}/${version}:${obj.kind}`;
-  return {
-    urn: `urn:pulumi:prod::inference-mesh::${type}::${cluster}-${obj.metadata.namespace ?? ""}-${obj.kind.toLowerCase()}-${obj.metadata.name}`,
-    custom: true, id: obj.metadata.name, type, inputs: obj, outputs: obj,
-    provider: `urn:pulumi:prod::inference-mesh::pulumi:providers:kubernetes::${cluster}-k8s::pid`,
-    dependencies: [], propertyDependencies: {},
-  };
-}
+const resource = capturedObject;
 const istiod = (cluster: string, trustDomain: string): CapturedResource => ({
   urn: `urn:pulumi:prod::inference-mesh::kubernetes:helm.sh/v3:Release::${cluster}-istiod`, custom: true, type: "kubernetes:helm.sh/v3:Release",
   inputs: { name: "istiod", chart: "istiod", version: "1.30.3", namespace: "istio-system", values: { meshConfig: { trustDomain } } }, outputs: {},

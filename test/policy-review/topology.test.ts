@@ -6,21 +6,13 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { CapturedResource } from "../../scripts/lib/engine";
+import { capturedObject } from "../support/captured";
 import { buildTopology, accessEdges, topologyMarkdown, mermaid } from "../../scripts/lib/topology";
 import { allowPolicy } from "../../components/mesh/authz";
 
 const TD = "mesh.example";
 
-function resource(cluster: string, obj: any): CapturedResource {
-  const [group, version] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : ["core", obj.apiVersion];
-  const type = `kubernetes:${group}/${version}:${obj.kind}`;
-  return {
-    urn: `urn:pulumi:prod::inference-mesh::${type}::${cluster}-${obj.metadata.namespace ?? ""}-${obj.kind.toLowerCase()}-${obj.metadata.name}`,
-    custom: true, id: obj.metadata.name, type, inputs: obj, outputs: obj,
-    provider: `urn:pulumi:prod::inference-mesh::pulumi:providers:kubernetes::${cluster}-k8s::pid`,
-    dependencies: [], propertyDependencies: {},
-  };
-}
+const resource = capturedObject;
 
 const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
 const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
