@@ -88,6 +88,42 @@ export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
       if (problem) report(["clusters", ci, field], problem);
     }
   });
+  checkPeersClearOfK3sRanges(report, cfg, ranges);
+}
+
+/**
+ * A k3s cluster's pod and service ranges are also unusable for the networks it reaches: its
+ * istiod reads the other clusters' (private EKS) API servers and its pods exchange HBONE with
+ * their ranges over peering or a VPN (the HBONE firewall admits those ranges and hbonePeerCidrs).
+ * An address in 10.42.0.0/16 is routed into flannel's overlay, and flannel does not masquerade
+ * pod traffic to its own cluster-cidr (its "-s cluster-cidr -d cluster-cidr -j RETURN" rule), so
+ * replies would go to the peer's own range; an address in 10.43.0.0/16 may be taken by a ClusterIP,
+ * which kube-proxy rewrites. A k3s subnet in them is reported on its own; here: EKS VPCs and a k3s
+ * cluster's hbonePeerCidrs.
+ */
+function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[]): void {
+  const hit = (cidr: Cidr) => K3S_INTERNAL_RANGES.filter(([, range]) => cidrsOverlap(range, cidr)).map(([what, range]) => `${what} ${range.text}`).join(" and ");
+  eachItem(cfg.clusters, (k3s, ki) => {
+    if (k3s.cloud !== "gcp") return;
+    const name = readable(() => k3s.name) ?? `clusters[${ki}]`;
+    for (const peer of ranges) {
+      const overlapped = cfg.clusters[peer.ci]?.cloud === "aws" ? hit(peer.cidr) : "";
+      if (!overlapped) continue;
+      report(
+        ["clusters", peer.ci, peer.field],
+        `${peer.cidr.text} overlaps the ${overlapped} of k3s cluster '${name}' (clusters[${ki}]), whose pods could not reach this network (its private API endpoint, its pods over HBONE) through peering or a VPN; pick a range outside 10.42.0.0/15`,
+      );
+    }
+    eachItem(k3s.hbonePeerCidrs ?? [], (text, pi) => {
+      const cidr = parseCidr(text);
+      const overlapped = typeof cidr === "string" ? "" : hit(cidr);
+      if (!overlapped) return;
+      report(
+        ["clusters", ki, "hbonePeerCidrs", pi],
+        `${text} overlaps k3s's ${overlapped}: this cluster routes those addresses to its own pods and Services, so its replies would never reach the peer; peers must sit outside 10.42.0.0/15`,
+      );
+    });
+  });
 }
 
 const K3S_INTERNAL_RANGES: [string, Cidr][] = [

@@ -279,6 +279,24 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /overlaps k3s's pod range \(cluster-cidr\) 10\.42\.0\.0\/16/,
   },
   {
+    name: "an EKS VPC inside a k3s cluster's pod range (its pods route those addresses into flannel's overlay, unmasqueraded)",
+    mutate: (p) => (p.clusters[0].vpcCidr = "10.42.0.0/16"),
+    path: "inference-mesh:platform.clusters[0].vpcCidr",
+    message: /10\.42\.0\.0\/16 overlaps the pod range \(cluster-cidr\) 10\.42\.0\.0\/16 of k3s cluster 'gcp-usc1' \(clusters\[2\]\), whose pods could not reach this network/,
+  },
+  {
+    name: "an EKS VPC over both of a k3s cluster's ranges (one problem naming both)",
+    mutate: (p) => (p.clusters[1].vpcCidr = "10.42.0.0/15"),
+    path: "inference-mesh:platform.clusters[1].vpcCidr",
+    message: /overlaps the pod range \(cluster-cidr\) 10\.42\.0\.0\/16 and service range \(service-cidr\) 10\.43\.0\.0\/16 of k3s cluster 'gcp-usc1'.*outside 10\.42\.0\.0\/15/,
+  },
+  {
+    name: "an HBONE peer range inside k3s's service range (replies would go to its own Services)",
+    mutate: (p) => (p.clusters[2].hbonePeerCidrs = ["192.0.2.0/24", "10.43.128.0/20"]),
+    path: "inference-mesh:platform.clusters[2].hbonePeerCidrs[1]",
+    message: /10\.43\.128\.0\/20 overlaps k3s's service range \(service-cidr\) 10\.43\.0\.0\/16: this cluster routes those addresses to its own pods and Services/,
+  },
+  {
     name: "a typo in a GPU instance type (it would pass as a CPU node group)",
     mutate: (p) => (p.clusters[0].nodeGroups[0].instanceType = "g6e.12xlage"),
     path: "inference-mesh:platform.clusters[0].nodeGroups[0].instanceType",
@@ -865,6 +883,16 @@ for (const c of cases) {
     expectProblem(p, c.path, c.message);
   });
 }
+
+test("k3s's pod and service ranges bind only where a k3s cluster reaches the network: an EKS-only stack may use 10.42.0.0/16", () => {
+  const p = shippedPlatform("dev");
+  p.clusters[0].vpcCidr = "10.42.0.0/16";
+  assert.doesNotThrow(() => parsePlatform(p, "dev"));
+  const prod = shippedPlatform("prod");
+  prod.clusters[0].vpcCidr = "10.42.0.0/16";
+  // Reported once, on the VPC, not again on the k3s cluster.
+  assert.deepEqual(problemsOf(prod).filter((l) => /10\.42\.0\.0\/16/.test(l)).map((l) => l.split(": ")[0]), ["inference-mesh:platform.clusters[0].vpcCidr"]);
+});
 
 test("every problem is reported at once, one per line", () => {
   const p = shippedPlatform("prod");
