@@ -28,6 +28,11 @@ export interface ClusterHandle {
   egressIps?: pulumi.Output<string[]>;
 }
 
+/** Egress addresses as firewall / endpoint sources: single addresses as /32, de-duplicated. */
+export function egressSourceRanges(ips: string[]): string[] {
+  return [...new Set(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`)))];
+}
+
 /** Label every node of the platform's node groups carries with the name of its group. */
 export const nodeGroupLabel = "inference-mesh.io/node-group";
 

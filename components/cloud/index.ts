@@ -52,14 +52,17 @@ function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle
 
 /**
  * Every cluster of the platform, in config order. Once all exist, each k3s cluster's firewall
- * admits the others' egress addresses (EKS NAT gateways, other k3s servers and Cloud NAT).
+ * and each public EKS endpoint admit the others' egress addresses (EKS NAT gateways, other k3s
+ * servers and Cloud NAT): the other clusters' istiods read their API servers from there.
  */
 export function createClusters(platform: PlatformSpec): ClusterHandle[] {
   const clusters = platform.clusters.map((spec) => createCluster(spec, platform));
   for (const self of clusters) {
-    if (!(self instanceof K3sCluster)) continue;
     const peers = clusters.filter((c) => c !== self && c.egressIps).map((c) => c.egressIps!);
-    if (peers.length > 0) self.admitPeers(pulumi.all(peers).apply((lists) => lists.flat()));
+    const peerEgress = pulumi.all(peers).apply((lists) => lists.flat());
+    if (self instanceof K3sCluster && peers.length > 0) self.admitPeers(peerEgress);
+    // Always called: a public endpoint's control plane waits for it, with or without peers.
+    if (self instanceof EksCluster) self.admitPeers(peerEgress);
   }
   return clusters;
 }

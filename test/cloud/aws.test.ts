@@ -9,7 +9,7 @@ import { parsePlatform, EksClusterSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { clusterNodeGroupPlans, nodeGroupPlan, eksTaintEffect, nodeGroupLabel } from "../../components/cloud/aws/nodegroups";
 import { vpcArgs } from "../../components/cloud/aws/network";
-import { eksClusterArgs } from "../../components/cloud/aws/eks";
+import { eksClusterArgs, publicAccessCidrs } from "../../components/cloud/aws/eks";
 import { eksKubeconfig } from "../../components/cloud/kubeconfig";
 
 function eksCluster(stack: "dev" | "prod", name: string): EksClusterSpec {
@@ -104,4 +104,9 @@ test("the EKS kubeconfig asks for tokens in the cluster's own region", () => {
   const exec = doc.users[0].user.exec;
   assert.equal(exec.command, "aws");
   assert.deepEqual(exec.args.slice(0, 6), ["eks", "get-token", "--cluster-name", "phys-name", "--region", "eu-west-1"]);
+});
+
+test("a public endpoint's CIDRs: the configured ones, then the peers' egress addresses as /32, once each", () => {
+  assert.deepEqual(publicAccessCidrs(["203.0.113.0/24"], ["3.1.2.3", "34.8.142.10", "3.1.2.3"]), ["203.0.113.0/24", "3.1.2.3/32", "34.8.142.10/32"]);
+  assert.deepEqual(publicAccessCidrs(["203.0.113.0/24"], []), ["203.0.113.0/24"]);
 });

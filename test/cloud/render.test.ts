@@ -228,3 +228,18 @@ test("prod: the k3s server's firewall opens the public gateway ports the shipped
   assert.ok(inputs.targetTags.length > 0 && inputs.targetTags.every((t: string) => tags(server).includes(t)), "the server carries the target tags");
   for (const t of templates) assert.ok(!inputs.targetTags.some((tag: string) => tags(t).includes(tag)), `${nameOf(t.urn)}'s agents are not targeted`);
 });
+
+test("a public EKS endpoint admits the other clusters' egress addresses besides its configured CIDRs (their istiods read it from there)", () => {
+  const platform = shippedPlatform("prod");
+  platform.policy = { ...(platform.policy ?? {}), allowPublicApiEndpoints: true };
+  Object.assign(platform.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] });
+  const r = renderPlatform("public-eks", platform);
+  const cidrsOf = (name: string) => (r.ofType("eks:index:Cluster").find((c) => nameOf(c.urn) === `${name}-eks`)!.inputs as any).publicAccessCidrs as string[] | undefined;
+  const eipsOf = (cluster: string) => r.ofType("aws:ec2/eip:Eip").filter((e) => nameOf(e.urn).startsWith(`${cluster}-nat-`)).map((e) => `${(e.outputs as any).publicIp}/32`);
+  const address = (name: string) => `${(r.ofType("gcp:compute/address:Address").find((a) => nameOf(a.urn) === name)!.outputs as any).address}/32`;
+  const expected = ["198.51.100.0/24", ...eipsOf("aws-euw1"), address("gcp-usc1-api-address"), address("gcp-usc1-nat-address")];
+  assert.deepEqual([...cidrsOf("aws-use1")!].sort(), expected.sort());
+  for (const own of eipsOf("aws-use1")) assert.ok(!cidrsOf("aws-use1")!.includes(own), "not its own NAT addresses");
+  // The private endpoint next to it takes no CIDRs.
+  assert.equal(cidrsOf("aws-euw1"), undefined);
+});

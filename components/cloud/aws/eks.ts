@@ -10,7 +10,7 @@ import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { EksClusterSpec } from "../../../infra/schema";
-import { ClusterHandle, kubeconfigStaysSecret } from "../cluster";
+import { ClusterHandle, egressSourceRanges, kubeconfigStaysSecret } from "../cluster";
 import { eksKubeconfig } from "../kubeconfig";
 import { clusterAwsProvider } from "./provider";
 import { natGatewayCount, vpcArgs } from "./network";
@@ -25,12 +25,27 @@ export interface EksClusterArgs {
   tags: Record<string, string>;
 }
 
-/** The @pulumi/eks arguments of the control plane; pure apart from the VPC outputs passed in. */
+/**
+ * The CIDRs allowed on a public endpoint: the configured ones and the other clusters' egress
+ * addresses. Their istiods read this API server through their remote secrets at its public
+ * address, from their NAT gateways, servers and Cloud NAT (ClusterHandle.egressIps), and EKS
+ * denies every source outside publicAccessCidrs (EKS API VpcConfigRequest.publicAccessCidrs).
+ */
+export function publicAccessCidrs(configured: string[], peerEgressIps: string[]): string[] {
+  return [...new Set([...configured, ...egressSourceRanges(peerEgressIps)])];
+}
+
+/**
+ * The @pulumi/eks arguments of the control plane; pure apart from the VPC outputs passed in and,
+ * for a public endpoint, the other clusters' egress addresses.
+ */
 export function eksClusterArgs(
   spec: EksClusterSpec,
   kubernetesVersion: string,
   vpc: { vpcId: pulumi.Input<string>; publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>; privateSubnetIds: pulumi.Input<pulumi.Input<string>[]> },
+  peerEgressIps?: pulumi.Input<string[]>,
 ): eks.ClusterArgs {
+  const cidrs = peerEgressIps === undefined ? spec.publicAccessCidrs : pulumi.output(peerEgressIps).apply((ips) => publicAccessCidrs(spec.publicAccessCidrs, ips));
   return {
     version: kubernetesVersion,
     vpcId: vpc.vpcId,
@@ -41,7 +56,7 @@ export function eksClusterArgs(
     authenticationMode: eks.AuthenticationMode.Api,
     endpointPrivateAccess: true,
     endpointPublicAccess: spec.endpointPublicAccess,
-    ...(spec.endpointPublicAccess ? { publicAccessCidrs: spec.publicAccessCidrs } : {}),
+    ...(spec.endpointPublicAccess ? { publicAccessCidrs: cidrs } : {}),
     enabledClusterLogTypes: ["api", "audit", "authenticator"],
     // The inference gateway's NetworkPolicy keeps its plaintext in-mesh listener to the agents;
     // the VPC CNI enforces NetworkPolicies only with its network policy agent turned on.
@@ -62,10 +77,17 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
   readonly vpcId: pulumi.Output<string>;
   /** The NAT gateways' Elastic IPs: the nodes' source address towards other networks. */
   readonly egressIps: pulumi.Output<string[]>;
+  /** Hands a public endpoint the other clusters' egress addresses, known once every cluster exists. */
+  private admitPeerEgress?: (ips: pulumi.Output<string[]>) => void;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("inference-mesh:cloud:EksCluster", name, {}, opts);
     const spec = (this.spec = args.spec);
+    // A public control plane waits for admitPeers, which createClusters calls once all clusters
+    // exist (a program that never calls it leaves the cluster pending); none of the peers'
+    // addresses depends on this cluster, so there is no cycle.
+    let peerEgressIps: Promise<pulumi.Output<string[]>> | undefined;
+    if (spec.endpointPublicAccess) peerEgressIps = new Promise((resolve) => (this.admitPeerEgress = resolve));
     const awsProvider = clusterAwsProvider(name, spec.region, args.tags, { parent: this });
     const onAws = { parent: this, provider: awsProvider };
 
@@ -78,7 +100,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
     );
     const cluster = new eks.Cluster(
       `${name}-eks`,
-      eksClusterArgs(spec, args.kubernetesVersion, vpc),
+      eksClusterArgs(spec, args.kubernetesVersion, vpc, peerEgressIps && pulumi.output(peerEgressIps)),
       { parent: this, providers: { aws: awsProvider } },
     );
     this.vpcId = vpc.vpcId;
@@ -138,5 +160,14 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
       { parent: this, ...kubeconfigStaysSecret },
     );
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, clusterName: this.clusterName, vpcId: this.vpcId, egressIps: this.egressIps });
+  }
+
+  /**
+   * Admits the other clusters' egress addresses on a public endpoint (`publicAccessCidrs`); must be
+   * called once every cluster exists (the control plane waits for it). A private endpoint is
+   * reached over peering or a VPN and takes nothing.
+   */
+  admitPeers(peerEgressIps: pulumi.Output<string[]>): void {
+    this.admitPeerEgress?.(peerEgressIps);
   }
 }

@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import { K3sClusterSpec, NodeGroupSpec } from "../../../infra/schema";
 import type { PlatformSpec } from "../../../infra/config";
 import { ApiReady, ServerVersionGate } from "../api-ready";
-import { ClusterHandle, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
+import { ClusterHandle, egressSourceRanges, kubeconfigStaysSecret, nodeGroupLabel } from "../cluster";
 import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
 import { gceBootDiskType, gceNeedsFabricManager } from "../machine-types";
@@ -33,10 +33,7 @@ export interface K3sClusterArgs {
   tags: Record<string, string>;
 }
 
-/** Egress addresses as firewall sources: single addresses as /32, de-duplicated. */
-export function egressSourceRanges(ips: string[]): string[] {
-  return [...new Set(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`)))];
-}
+export { egressSourceRanges };
 
 /**
  * Instance-template data of an agent node group: accelerators, scheduling, k3s agent labels and
