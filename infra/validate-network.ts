@@ -103,23 +103,24 @@ export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
  */
 function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[]): void {
   const hit = (cidr: Cidr) => K3S_INTERNAL_RANGES.filter(([, range]) => cidrsOverlap(range, cidr)).map(([what, range]) => `${what} ${range.text}`).join(" and ");
-  eachItem(cfg.clusters, (k3s, ki) => {
-    if (k3s.cloud !== "gcp") return;
-    const name = readable(() => k3s.name) ?? `clusters[${ki}]`;
-    for (const peer of ranges) {
-      const overlapped = cfg.clusters[peer.ci]?.cloud === "aws" ? hit(peer.cidr) : "";
-      if (!overlapped) continue;
-      report(
-        ["clusters", peer.ci, peer.field],
-        `${peer.cidr.text} overlaps the ${overlapped} of k3s cluster '${name}' (clusters[${ki}]), whose pods could not reach this network (its private API endpoint, its pods over HBONE) through peering or a VPN; pick a range outside 10.42.0.0/15`,
-      );
-    }
-    eachItem(k3s.hbonePeerCidrs ?? [], (text, pi) => {
+  const k3s = ranges.filter((r) => cfg.clusters[r.ci]?.cloud === "gcp").map((r) => `'${r.cluster}'`);
+  if (k3s.length === 0) return;
+  for (const peer of ranges) {
+    const overlapped = cfg.clusters[peer.ci]?.cloud === "aws" ? hit(peer.cidr) : "";
+    if (!overlapped) continue;
+    report(
+      ["clusters", peer.ci, peer.field],
+      `${peer.cidr.text} overlaps the ${overlapped} of the k3s cluster(s) ${k3s.join(", ")}, whose pods could not reach this network (its private API endpoint, its pods over HBONE) through peering or a VPN; pick a range outside 10.42.0.0/15`,
+    );
+  }
+  eachItem(cfg.clusters, (c, ci) => {
+    if (c.cloud !== "gcp") return;
+    eachItem(c.hbonePeerCidrs ?? [], (text, pi) => {
       const cidr = parseCidr(text);
       const overlapped = typeof cidr === "string" ? "" : hit(cidr);
       if (!overlapped) return;
       report(
-        ["clusters", ki, "hbonePeerCidrs", pi],
+        ["clusters", ci, "hbonePeerCidrs", pi],
         `${text} overlaps k3s's ${overlapped}: this cluster routes those addresses to its own pods and Services, so its replies would never reach the peer; peers must sit outside 10.42.0.0/15`,
       );
     });

@@ -24,6 +24,9 @@ function shiftCidr(cidr: string | undefined, i: number, stride: number): string 
   const [ip, bits] = cidr.split("/");
   const o = ip.split(".").map(Number);
   o[1] = (o[1] + stride * i) % 256;
+  // 10.42.0.0/16 and 10.43.0.0/16 are k3s's pod and service ranges, refused for any network a k3s
+  // cluster reaches: such copies move to 172.16.0.0/16 and 172.17.0.0/16, which no copy takes.
+  if (o[0] === 10 && (o[1] === 42 || o[1] === 43)) [o[0], o[1]] = [172, 16 + o[1] - 42];
   return `${o.join(".")}/${bits}`;
 }
 

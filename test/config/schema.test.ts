@@ -282,13 +282,13 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "an EKS VPC inside a k3s cluster's pod range (its pods route those addresses into flannel's overlay, unmasqueraded)",
     mutate: (p) => (p.clusters[0].vpcCidr = "10.42.0.0/16"),
     path: "inference-mesh:platform.clusters[0].vpcCidr",
-    message: /10\.42\.0\.0\/16 overlaps the pod range \(cluster-cidr\) 10\.42\.0\.0\/16 of k3s cluster 'gcp-usc1' \(clusters\[2\]\), whose pods could not reach this network/,
+    message: /10\.42\.0\.0\/16 overlaps the pod range \(cluster-cidr\) 10\.42\.0\.0\/16 of the k3s cluster\(s\) 'gcp-usc1', whose pods could not reach this network/,
   },
   {
     name: "an EKS VPC over both of a k3s cluster's ranges (one problem naming both)",
     mutate: (p) => (p.clusters[1].vpcCidr = "10.42.0.0/15"),
     path: "inference-mesh:platform.clusters[1].vpcCidr",
-    message: /overlaps the pod range \(cluster-cidr\) 10\.42\.0\.0\/16 and service range \(service-cidr\) 10\.43\.0\.0\/16 of k3s cluster 'gcp-usc1'.*outside 10\.42\.0\.0\/15/,
+    message: /overlaps the pod range \(cluster-cidr\) 10\.42\.0\.0\/16 and service range \(service-cidr\) 10\.43\.0\.0\/16 of the k3s cluster\(s\) 'gcp-usc1'.*outside 10\.42\.0\.0\/15/,
   },
   {
     name: "an HBONE peer range inside k3s's service range (replies would go to its own Services)",
