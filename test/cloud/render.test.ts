@@ -240,6 +240,11 @@ test("a public EKS endpoint admits the other clusters' egress addresses besides 
   const expected = ["198.51.100.0/24", ...eipsOf("aws-euw1"), address("gcp-usc1-api-address"), address("gcp-usc1-nat-address")];
   assert.deepEqual([...cidrsOf("aws-use1")!].sort(), expected.sort());
   for (const own of eipsOf("aws-use1")) assert.ok(!cidrsOf("aws-use1")!.includes(own), "not its own NAT addresses");
+  // The engine knows the control plane waits for those addresses (create order, replacements).
+  const eks = r.ofType("eks:index:Cluster").find((c) => nameOf(c.urn) === "aws-use1-eks")!;
+  for (const eip of r.ofType("aws:ec2/eip:Eip").filter((e) => nameOf(e.urn).startsWith("aws-euw1-nat-"))) {
+    assert.ok(eks.dependencies.includes(eip.urn), `aws-use1-eks depends on ${nameOf(eip.urn)}`);
+  }
   // The private endpoint next to it takes no CIDRs.
   assert.equal(cidrsOf("aws-euw1"), undefined);
 });

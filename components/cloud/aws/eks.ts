@@ -77,7 +77,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
   readonly vpcId: pulumi.Output<string>;
   /** The NAT gateways' Elastic IPs: the nodes' source address towards other networks. */
   readonly egressIps: pulumi.Output<string[]>;
-  /** Hands a public endpoint the other clusters' egress addresses, known once every cluster exists. */
+  /** Resolves a public endpoint's deferred peer addresses, known once every cluster exists. */
   private admitPeerEgress?: (ips: pulumi.Output<string[]>) => void;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -86,8 +86,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
     // A public control plane waits for admitPeers, which createClusters calls once all clusters
     // exist (a program that never calls it leaves the cluster pending); none of the peers'
     // addresses depends on this cluster, so there is no cycle.
-    let peerEgressIps: Promise<pulumi.Output<string[]>> | undefined;
-    if (spec.endpointPublicAccess) peerEgressIps = new Promise((resolve) => (this.admitPeerEgress = resolve));
+    let peerEgressIps: pulumi.Output<string[]> | undefined;
+    if (spec.endpointPublicAccess) [peerEgressIps, this.admitPeerEgress] = pulumi.deferredOutput<string[]>();
     const awsProvider = clusterAwsProvider(name, spec.region, args.tags, { parent: this });
     const onAws = { parent: this, provider: awsProvider };
 
@@ -100,7 +100,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
     );
     const cluster = new eks.Cluster(
       `${name}-eks`,
-      eksClusterArgs(spec, args.kubernetesVersion, vpc, peerEgressIps && pulumi.output(peerEgressIps)),
+      eksClusterArgs(spec, args.kubernetesVersion, vpc, peerEgressIps),
       { parent: this, providers: { aws: awsProvider } },
     );
     this.vpcId = vpc.vpcId;

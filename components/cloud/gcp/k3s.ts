@@ -33,8 +33,6 @@ export interface K3sClusterArgs {
   tags: Record<string, string>;
 }
 
-export { egressSourceRanges };
-
 /**
  * Instance-template data of an agent node group: accelerators, scheduling, k3s agent labels and
  * taints. A catalogued GPU machine type makes GPU agents (tainted, NVIDIA driver); any other
