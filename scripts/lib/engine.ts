@@ -6,6 +6,7 @@
  * Pulumi's runtime is process-global: run one stack per process.
  */
 import { createHash } from "node:crypto";
+import { encryptValue, exportSecretsProvider } from "./export-secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "./mocks";
 import { installRegisterResource, registrationErrors } from "./monitor";
@@ -44,22 +45,34 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
  * them (no plaintext leaves), and without the `__defaults` bookkeeping providers add to inputs. A
  * copy: the recorded values are shared with the SDK.
  *
- * The "ciphertext" is a digest of the value, so that two renders differ exactly where a secret
- * changed (a k3s version in a startup script, a rotated key): a constant would hide such a change
- * from a reviewer diffing stack.json. The values are the mock engine's own (mock keys, tokens,
- * scripts built from them); a digest of a stack's `secure:` config value shows nothing the stack
- * file does not.
+ * The ciphertext is what Pulumi's passphrase provider would write (export-secrets.ts), so that
+ * `pulumi stack import` decrypts it; its nonce comes from the value, so two renders differ exactly
+ * where a secret changed (a k3s version in a startup script, a rotated key). Inside a secret, the
+ * value is encrypted whole, as the engine does (nested secret markers are dropped: the outer one
+ * covers them).
  */
 export function exportForm(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(exportForm);
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (obj[SECRET_SIG] === SECRET_VALUE) {
-      const digest = createHash("sha256").update(JSON.stringify(obj.value ?? null)).digest("hex").slice(0, 24);
-      return { [SECRET_SIG]: SECRET_VALUE, ciphertext: `offline-render:sha256:${digest}` };
+      return { [SECRET_SIG]: SECRET_VALUE, ciphertext: encryptValue(JSON.stringify(plainForm(obj.value) ?? null)) };
     }
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = exportForm(obj[key]);
+    return out;
+  }
+  return value;
+}
+
+/** A secret's content as it is encrypted: secret markers unwrapped, `__defaults` dropped. */
+function plainForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainForm);
+  if (value && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return plainForm(obj.value);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = plainForm(obj[key]);
     return out;
   }
   return value;
@@ -187,13 +200,18 @@ export function stableOrder(captured: CapturedResource[]): CapturedResource[] {
   return out;
 }
 
-/** The captured run as `pulumi stack export` would print it, secrets redacted. */
+/** The manifest's engine version: the mock engine, not a Pulumi CLI release. */
+const MANIFEST_VERSION = "mock-engine";
+
+/** The captured run as `pulumi stack export` would print it, secrets encrypted. */
 export function toDeploymentExport(captured: CapturedResource[]): DeploymentExport {
   return {
     version: 3,
     deployment: {
-      manifest: { time: new Date(0).toISOString(), magic: "offline-render", version: "mock-engine" },
-      secrets_providers: { type: "passphrase", state: { salt: "offline-render" } },
+      // The CLI checks `magic` against the version (sha256 hex of it) before it takes an import
+      // (deploy.Snapshot.VerifyIntegrity: "magic cookie mismatch").
+      manifest: { time: new Date(0).toISOString(), magic: createHash("sha256").update(MANIFEST_VERSION).digest("hex"), version: MANIFEST_VERSION },
+      secrets_providers: exportSecretsProvider(),
       resources: stableOrder(captured).map((r) => exportForm(r) as CapturedResource),
     },
   };
