@@ -11,7 +11,7 @@ import { fromCaller, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkStackName, renderStack } from "./lib/render";
-import { knownStacks, stackFile } from "./lib/stack-config";
+import { knownStacks, repoRoot, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
 
@@ -24,6 +24,22 @@ function stackNameOf(stackFile: string | undefined): string {
 
 const usage = "usage: npm run render -- [--stack NAME] [--stack-file FILE] [--out DIR] [--policy-config FILE] [--policy-pack DIR]";
 
+
+/**
+ * Why the output root (created if missing) cannot take the render, checked before the program runs
+ * rather than after it: its nearest existing ancestor must be a writable directory.
+ */
+function unwritableOutput(outRoot: string): string | undefined {
+  let dir = outRoot;
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) return `${dir} is a file, not a directory`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    return `${dir} is not writable`;
+  }
+  return undefined;
+}
 
 /** Why the invocation cannot work, before anything runs. */
 function invocationProblem(stack: string, files: { stackFile?: string; out?: string; policyConfig?: string; policyPack?: string }): string | undefined {
@@ -40,6 +56,8 @@ function invocationProblem(stack: string, files: { stackFile?: string; out?: str
     if (fs.statSync(files.stackFile).isDirectory()) return `--stack-file ${files.stackFile} is a directory, not a stack config file`;
   }
   if (files.out && fs.existsSync(files.out) && !fs.statSync(files.out).isDirectory()) return `--out ${files.out} is a file, not a directory`;
+  const unwritable = unwritableOutput(files.out ?? path.join(repoRoot, "out"));
+  if (unwritable) return `${files.out ? `--out ${files.out}` : "the output directory out/"}: ${unwritable}`;
   if (files.policyConfig && !fs.existsSync(files.policyConfig)) return `--policy-config ${files.policyConfig}: no such file`;
   if (files.policyConfig && fs.statSync(files.policyConfig).isDirectory()) return `--policy-config ${files.policyConfig} is a directory, not a file`;
   if (files.policyPack && !fs.existsSync(path.join(files.policyPack, "PulumiPolicy.yaml"))) return `--policy-pack ${files.policyPack} is not a policy pack (no PulumiPolicy.yaml)`;

@@ -14,6 +14,7 @@ import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyCo
 import { PolicyPackProcess, PackUsage } from "./policy-pack";
 import { loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
 import { topologyMarkdown } from "./topology";
+import { makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
 import { CONFIG_ROOT, parsePlatform, platformFromConfigString } from "../../infra/config";
 
 export interface RenderOptions {
@@ -50,14 +51,6 @@ function writeTree(dir: string, files: Record<string, string>): void {
   }
 }
 
-/** Swaps `tmp` into `target` so that readers see either the old or the new tree, never a mix. */
-function replaceDir(tmp: string, target: string): void {
-  const old = `${target}.old-${process.pid}`;
-  if (fs.existsSync(target)) fs.renameSync(target, old);
-  fs.renameSync(tmp, target);
-  fs.rmSync(old, { recursive: true, force: true });
-}
-
 /** Validates the stack's platform config; throws ConfigError without touching the output. */
 export function validateStack(options: RenderOptions) {
   const stackConfig = loadStackConfig(options.stack, options.stackFile);
@@ -79,35 +72,12 @@ export function checkStackName(stack: string): void {
 
 export class StackNameError extends Error {}
 
-/** Leftovers of renders that were killed: their temporary trees and swapped-out old trees. */
-function sweepDebris(outRoot: string, stack: string): void {
-  if (!fs.existsSync(outRoot)) return;
-  for (const entry of fs.readdirSync(outRoot)) {
-    const prefix = [`.${stack}.tmp-`, `${stack}.old-`].find((p) => entry.startsWith(p));
-    if (!prefix) continue;
-    const pid = Number(entry.slice(prefix.length));
-    // Another render of this stack may be running right now (its pid is in the name of its old tree).
-    if (prefix.endsWith(".old-") && Number.isInteger(pid) && processAlive(pid)) continue;
-    if (prefix.endsWith(".tmp-") && Date.now() - fs.statSync(path.join(outRoot, entry)).mtimeMs < 10 * 60_000) continue;
-    fs.rmSync(path.join(outRoot, entry), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function renderStack(options: RenderOptions): Promise<RenderResult> {
   checkStackName(options.stack);
-  const { stackConfig, spec } = validateStack(options);
   const outRoot = options.outDir ?? path.join(repoRoot, "out");
+  recoverOutput(outRoot, options.stack);
+  const { stackConfig, spec } = validateStack(options);
   const target = path.join(outRoot, options.stack);
-  sweepDebris(outRoot, options.stack);
   const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir ?? defaultPackDir);
   // The stack's own policy settings, then the pack config file over them (levels, extra knobs).
   const policyConfig = mergePolicyConfig(policyConfigFromStack(spec.policy), configFile ? loadPolicyConfigFile(configFile) : {});
@@ -136,10 +106,9 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     );
   }
 
-  fs.mkdirSync(outRoot, { recursive: true });
-  // Written synchronously: a signal lands before or after; what a killed render leaves is swept
-  // by the next render of the stack (sweepDebris).
-  const tmp = fs.mkdtempSync(path.join(outRoot, `.${options.stack}.tmp-`));
+  // Written to a temporary tree, then swapped into place (out-swap.ts: concurrent renders, signals,
+  // and what a killed render leaves, which the next render of the stack sweeps).
+  const tmp = makeTempTree(outRoot, options.stack);
   try {
     const files: Record<string, string> = {
       "stack.json": JSON.stringify(exported, null, 2) + "\n",
@@ -156,7 +125,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
         `# Helm releases on ${cluster}, in install order.\n` + yaml.dump({ releases }, { lineWidth: 200, noRefs: true });
     }
     writeTree(tmp, files);
-    replaceDir(tmp, target);
+    await swapIntoPlace(tmp, outRoot, options.stack);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;

@@ -1,0 +1,157 @@
+/**
+ * Replacing `out/<stack>/` so that it is only ever the previous render's tree or the new one's,
+ * whatever else happens: another render of the same stack at the same time, a signal, a kill,
+ * a rename that fails.
+ *
+ * The render's own entries under the output root carry a `+`, which no stack name has
+ * (Pulumi's rule: letters, digits, `-`, `_`, `.`), so that sweeping one stack's leftovers can
+ * never touch another stack's output (`.local.tmp-…` would have matched a stack named
+ * `.local.tmp-abc`, and `local.old-…` one named `local.old-5`):
+ *   `.<stack>+tmp-<pid>-<random>`  a tree being written
+ *   `.<stack>+old-<pid>`           the previous tree, during the swap
+ *   `.<stack>+lock`                held (by pid) while a render swaps
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { randomBytes } from "node:crypto";
+
+/** A temporary tree younger than this may belong to a render still writing it. */
+const TMP_GRACE_MS = 10 * 60_000;
+/** A swap takes milliseconds: a lock this old was left by a process whose pid was reused. */
+const STALE_LOCK_MS = 60_000;
+/** How long to wait for another render's swap of the same stack. */
+const LOCK_WAIT_MS = 30_000;
+
+export class OutputBusyError extends Error {}
+
+/** A new, empty temporary tree beside `out/<stack>`, with the usual directory mode (mkdtemp's is 0700). */
+export function makeTempTree(outRoot: string, stack: string): string {
+  fs.mkdirSync(outRoot, { recursive: true });
+  const dir = path.join(outRoot, `.${stack}+tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  fs.mkdirSync(dir);
+  return dir;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Takes `.<stack>+lock`, waiting for a live holder; a dead or stale holder's lock is taken over. */
+function acquireLock(outRoot: string, stack: string): string {
+  const lock = path.join(outRoot, `.${stack}+lock`);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let holder = NaN;
+    let age = 0;
+    try {
+      holder = Number(fs.readFileSync(lock, "utf8"));
+      age = Date.now() - fs.statSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    if (!Number.isInteger(holder) || !processAlive(holder) || age > STALE_LOCK_MS) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new OutputBusyError(`another render of stack '${stack}' (pid ${holder}) is replacing ${path.join(outRoot, stack)}; run again when it is done`);
+    }
+    sleep(50);
+  }
+}
+
+/**
+ * What killed renders left, swept under the lock: a previous tree moved aside by a render killed
+ * before it put its own in place goes back (it is still the current output); other old trees go,
+ * and so do temporary trees whose writer is gone (or, its pid reused, older than TMP_GRACE_MS).
+ */
+function sweep(outRoot: string, stack: string, target: string): void {
+  const tmpPrefix = `.${stack}+tmp-`;
+  const oldPrefix = `.${stack}+old-`;
+  for (const entry of fs.readdirSync(outRoot)) {
+    const full = path.join(outRoot, entry);
+    if (entry.startsWith(oldPrefix) && /^\d+$/.test(entry.slice(oldPrefix.length))) {
+      if (!fs.existsSync(target)) fs.renameSync(full, target);
+      else fs.rmSync(full, { recursive: true, force: true });
+    } else if (entry.startsWith(tmpPrefix)) {
+      const pid = Number(entry.slice(tmpPrefix.length).split("-")[0]);
+      const writerGone = pid !== process.pid && !(Number.isInteger(pid) && processAlive(pid));
+      if (writerGone || Date.now() - fs.statSync(full).mtimeMs > TMP_GRACE_MS) fs.rmSync(full, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Puts back the previous tree of a render killed mid-swap and sweeps other leftovers: run before a
+ * render, so that even one that fails (a bad config) leaves `out/<stack>` as the last good render.
+ */
+export function recoverOutput(outRoot: string, stack: string): void {
+  if (!fs.existsSync(outRoot)) return;
+  const lock = acquireLock(outRoot, stack);
+  try {
+    sweep(outRoot, stack, path.join(outRoot, stack));
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Puts `tmp` in place of `out/<stack>`, under the stack's lock; if the new tree cannot be put in
+ * place, the previous one is put back before the error is thrown. SIGINT/SIGTERM/SIGHUP are held
+ * meanwhile: a signal arriving while this (synchronous) swap runs would otherwise kill the process
+ * between its two renames when no handler is installed, or, when one is, be seen only after the
+ * render had already exited 0. It is delivered once the swap is over.
+ */
+export async function swapIntoPlace(tmp: string, outRoot: string, stack: string): Promise<string> {
+  const target = path.join(outRoot, stack);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  let received: NodeJS.Signals | undefined;
+  const hold = (sig: NodeJS.Signals) => {
+    received ??= sig;
+  };
+  for (const s of signals) process.on(s, hold);
+  try {
+    const lock = acquireLock(outRoot, stack);
+    try {
+      sweep(outRoot, stack, target);
+      const old = path.join(outRoot, `.${stack}+old-${process.pid}`);
+      const hadTarget = fs.existsSync(target);
+      if (hadTarget) fs.renameSync(target, old);
+      try {
+        fs.renameSync(tmp, target);
+      } catch (err) {
+        if (hadTarget) fs.renameSync(old, target);
+        throw err;
+      }
+      if (hadTarget) fs.rmSync(old, { recursive: true, force: true });
+    } finally {
+      fs.rmSync(lock, { force: true });
+    }
+    // Signals that arrived during the swap reach their handlers on the next turns of the event loop.
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+    return target;
+  } finally {
+    for (const s of signals) process.off(s, hold);
+    // Delivered now: to the handlers still installed (the policy pack's, which exits 130/143), or
+    // with the default action.
+    if (received) {
+      if (process.listenerCount(received) > 0) process.emit(received, received);
+      else process.kill(process.pid, received);
+    }
+  }
+}

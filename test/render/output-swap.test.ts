@@ -1,0 +1,127 @@
+/**
+ * `out/<stack>/` is only ever the last good render's tree or the new one's (scripts/lib/out-swap.ts):
+ * with a second render of the same stack arriving mid-swap, a render killed or interrupted
+ * mid-swap, a stack whose name looks like another stack's leftovers, an output root that cannot be
+ * written. The swap is slowed (or killed) by test/render/fixtures/slow-swap.ts.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { renderShipped, runRender, repoRoot, shippedPlatform } from "../support/render";
+
+const fixture = path.join(__dirname, "fixtures", "slow-swap.ts");
+
+function tree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name), path.join(rel, e.name));
+      else out.set(path.join(rel, e.name), fs.readFileSync(path.join(d, e.name), "utf8"));
+    }
+  };
+  walk(dir, "");
+  return out;
+}
+
+/** An output root holding a previous render of local (plus a marker file to recognise it by). */
+function previousOutput(prefix: string): string {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(renderShipped("local").run.dir, path.join(out, "local"), { recursive: true });
+  fs.writeFileSync(path.join(out, "local", "previous.txt"), "previous render");
+  return out;
+}
+
+const env = (extra: Record<string, string> = {}) => ({ ...process.env, NODE_OPTIONS: "", ...extra });
+
+test("a second render of the same stack arriving mid-swap waits for it: both exit 0, one complete tree, no debris", async () => {
+  const out = previousOutput("im-race-");
+  const slow = spawn(process.execPath, ["--import", "tsx", fixture, "--stack", "local", "--out", out], { cwd: repoRoot, env: env({ SLOW_SWAP_MS: "4000" }) });
+  let slowErr = "";
+  slow.stderr.on("data", (d) => (slowErr += d));
+  const slowDone = new Promise<number | null>((resolve) => slow.on("exit", resolve));
+  // Until the slow render has moved the previous tree aside.
+  const deadline = Date.now() + 120_000;
+  while (!fs.readdirSync(out).some((e) => e.startsWith(".local+old-"))) {
+    assert.ok(Date.now() < deadline, "the slow render reached its swap");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const second = runRender(["--stack", "local"], out);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(await slowDone, 0, slowErr);
+  const expected = tree(renderShipped("local").run.dir);
+  assert.deepEqual([...tree(path.join(out, "local")).keys()].sort(), [...expected.keys()].sort(), "one render's complete tree, not a mix");
+  assert.deepEqual(fs.readdirSync(out), ["local"], "no lock, temporary or old trees left");
+});
+
+test("a render killed mid-swap: the next render puts the previous tree back before anything else, even when its config is bad", () => {
+  const out = previousOutput("im-kill-");
+  const killed = spawnSync(process.execPath, ["--import", "tsx", fixture, "--stack", "local", "--out", out], { cwd: repoRoot, env: env({ SLOW_SWAP_KILL: "1" }), encoding: "utf8" });
+  assert.equal(killed.signal, "SIGKILL");
+  assert.ok(!fs.existsSync(path.join(out, "local")), "killed between moving the old tree aside and putting the new one in place");
+  const p = shippedPlatform("local");
+  p.clusters.push({ ...p.clusters[0] });
+  const bad = path.join(os.tmpdir(), `im-kill-bad-${process.pid}.yaml`);
+  fs.writeFileSync(bad, `config:\n  inference-mesh:platform: ${JSON.stringify(p)}\n`);
+  const r = runRender(["--stack", "local", "--stack-file", bad], out);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /duplicate cluster name 'local'/);
+  assert.equal(fs.readFileSync(path.join(out, "local", "previous.txt"), "utf8"), "previous render", "the previous render is back");
+  assert.deepEqual(fs.readdirSync(out), ["local"], "the dead render's lock, temporary tree and old tree are gone");
+});
+
+test("Ctrl-C during the swap is held until the swap is over: exit 130, the new tree in place, no debris", async () => {
+  const out = previousOutput("im-sigint-");
+  const slow = spawn(process.execPath, ["--import", "tsx", fixture, "--stack", "local", "--out", out], { cwd: repoRoot, env: env({ SLOW_SWAP_MS: "1500" }) });
+  const done = new Promise<number | null>((resolve) => slow.on("exit", resolve));
+  const deadline = Date.now() + 120_000;
+  while (!fs.readdirSync(out).some((e) => e.startsWith(".local+old-"))) {
+    assert.ok(Date.now() < deadline, "the render reached its swap");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  slow.kill("SIGINT");
+  assert.equal(await done, 130);
+  assert.ok(!fs.existsSync(path.join(out, "local", "previous.txt")), "the new render's tree");
+  assert.ok(fs.existsSync(path.join(out, "local", "stack.json")));
+  assert.deepEqual(fs.readdirSync(out), ["local"]);
+});
+
+test("stack names that look like leftovers (local.old-5, .local.tmp-abcdef) are other stacks' outputs, which a render of local leaves alone", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-names-"));
+  for (const name of ["local.old-5", ".local.tmp-abcdef"]) {
+    fs.mkdirSync(path.join(out, name));
+    fs.writeFileSync(path.join(out, name, "stack.json"), "{}");
+    fs.utimesSync(path.join(out, name), new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+  }
+  const r = runRender(["--stack", "local"], out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(fs.readdirSync(out).sort(), [".local.tmp-abcdef", "local", "local.old-5"]);
+});
+
+test("out/<stack> gets the usual directory mode, not a temporary directory's 0700", () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-mode-"));
+  const r = runRender(["--stack", "local"], out);
+  assert.equal(r.code, 0, r.stderr);
+  fs.mkdirSync(path.join(out, "reference"));
+  assert.equal(fs.statSync(path.join(out, "local")).mode & 0o777, fs.statSync(path.join(out, "reference")).mode & 0o777);
+});
+
+test("an output root that cannot be written is a wrong command (exit 2), found before the program runs", { skip: process.getuid?.() === 0 && "root writes anywhere" }, () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-ro-"));
+  fs.chmodSync(out, 0o555);
+  const r = runRender(["--stack", "local"], path.join(out, "sub"));
+  fs.chmodSync(out, 0o755);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--out .*sub: .*im-ro-\w+ is not writable/);
+  assert.match(r.stderr, /usage: npm run render/);
+});
+
+test("an output root below a file is a wrong command (exit 2)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "im-file-"));
+  fs.writeFileSync(path.join(dir, "plain"), "x");
+  const r = runRender(["--stack", "local"], path.join(dir, "plain", "out"));
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /plain is a file, not a directory/);
+});
