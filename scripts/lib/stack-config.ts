@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { readYamlFile } from "./yaml-file";
+import { ConfigError, CONFIG_ROOT } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -55,6 +56,23 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
   }
-  for (const [key, value] of Object.entries(doc.config ?? {})) config[qualify(project.name, key)] = asConfigString(value);
+  if ("runtime" in doc && "name" in doc) {
+    throw new Error(`stack config ${file} is a Pulumi project file (it has name: and runtime:), not a stack config (Pulumi.<stack>.yaml with a \`config:\` mapping)`);
+  }
+  // The CLI qualifies a bare key with the project name (workspace.stackConfigNamespacedWithProject)
+  // into a Go map: with both `platform` and `inference-mesh:platform`, which one it keeps depends
+  // on map iteration order, so `pulumi up` would run either one from run to run.
+  const setBy = new Map<string, string>();
+  for (const [key, value] of Object.entries(doc.config ?? {})) {
+    const qualified = qualify(project.name, key);
+    const other = setBy.get(qualified);
+    if (other !== undefined) {
+      const message = `set twice in ${file}, as '${other}' and '${key}'; the Pulumi CLI keeps either one, in no set order: keep one`;
+      if (qualified === CONFIG_ROOT) throw new ConfigError([{ path: [], message }]);
+      throw new Error(`stack config ${qualified}: ${message}`);
+    }
+    setBy.set(qualified, key);
+    config[qualified] = asConfigString(value);
+  }
   return { project: project.name, stack, config, file };
 }
