@@ -152,24 +152,27 @@ test("bad invocations exit 2 with a usage line, no stack trace, and touch nothin
 
 test("leftovers of killed renders (temporary and swapped-out trees) are swept by the next render", () => {
   const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-sweep-"));
-  const stale = path.join(out, ".local.tmp-AbC123");
-  const old = path.join(out, "local.old-999999999");
-  const otherStack = path.join(out, ".dev.tmp-XyZ789");
+  const stale = path.join(out, ".local+tmp-999999999-abcd0123");
+  const old = path.join(out, ".local+old-999999999");
+  const otherStack = path.join(out, ".dev+tmp-999999999-abcd0123");
+  const lock = path.join(out, ".local+lock");
   for (const d of [stale, old, otherStack]) fs.mkdirSync(d);
-  const hourAgo = new Date(Date.now() - 3600_000);
-  fs.utimesSync(stale, hourAgo, hourAgo);
+  fs.writeFileSync(lock, "999999999");
   const r = runRender(["--stack", "local"], out);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(fs.readdirSync(out).sort(), [".dev.tmp-XyZ789", "local"], "the stack's debris is gone; another stack's is not ours to sweep");
+  assert.deepEqual(fs.readdirSync(out).sort(), [".dev+tmp-999999999-abcd0123", "local"], "the stack's debris and dead lock are gone; another stack's is not ours to sweep");
 });
 
-test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform", () => {
+test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform, the platform set twice, a project file", () => {
   const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-bad-"));
   const cases: [string, string, RegExp][] = [
     ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
     ["secure", "config:\n  inference-mesh:platform:\n    secure: v1:abcdef\n", /inference-mesh:platform: is encrypted \(secure:\)/],
     ["nested", `config:\n  inference-mesh:platform: ${JSON.stringify({ ...shippedPlatform("local"), environment: { secure: "v1:x" } })}\n`, /inference-mesh:platform\.environment: is encrypted/],
     ["string", "config:\n  inference-mesh:platform: just a string\n", /inference-mesh:platform: must be a structured \(YAML mapping\) value/],
+    // The CLI qualifies `platform` into a Go map: with both keys, which one a run keeps is random.
+    ["both", "config:\n  platform: {}\n  inference-mesh:platform: {}\n", /inference-mesh:platform: set twice in .*Pulumi\.both\.yaml, as 'platform' and 'inference-mesh:platform'/],
+    ["project", "name: inference-mesh\nruntime: nodejs\nconfig:\n  platform:\n    description: the spec\n", /Pulumi\.project\.yaml is a Pulumi project file/],
   ];
   for (const [name, content, expected] of cases) {
     const file = path.join(dir, `Pulumi.${name}.yaml`);
@@ -237,7 +240,7 @@ test("the mesh root CA is protected where mesh.ca.protectRoot holds (dev, prod),
   }
 });
 
-test("renders are reproducible: the same stack twice is byte-identical, and a changed secret shows as a changed digest", () => {
+test("renders are reproducible: the same stack twice is byte-identical, and a changed secret shows as a changed ciphertext", () => {
   const os = require("node:os") as typeof import("node:os");
   const [a, b] = [fs.mkdtempSync(path.join(os.tmpdir(), "im-same-")), fs.mkdtempSync(path.join(os.tmpdir(), "im-same-"))];
   for (const out of [a, b]) assert.equal(runRender(["--stack", "prod"], out).code, 0);
@@ -245,13 +248,13 @@ test("renders are reproducible: the same stack twice is byte-identical, and a ch
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name])).sort();
   assert.deepEqual(files(path.join(b, "prod")), files(path.join(a, "prod")));
   for (const f of files(path.join(a, "prod"))) assert.ok(fs.readFileSync(path.join(a, "prod", f)).equals(fs.readFileSync(path.join(b, "prod", f))), f);
-  // A k3s bump changes only secret parts of the server (its startup script); the digest shows it.
+  // A k3s bump changes only secret parts of the server (its startup script); the ciphertext shows it.
   const p = shippedPlatform("prod");
   p.versions = { ...(p.versions ?? {}), k3s: "v1.34.1+k3s1" };
   const bumped = renderPlatform("prod", p);
   const scriptOf = (resources: { urn: string; inputs: unknown }[]) => (resources.find((r) => r.urn.endsWith("::gcp-usc1-server"))!.inputs as any).metadata["startup-script"].ciphertext;
   const before = scriptOf(JSON.parse(fs.readFileSync(path.join(a, "prod", "stack.json"), "utf8")).deployment.resources);
-  assert.match(before, /^offline-render:sha256:[0-9a-f]{24}$/);
+  assert.match(before, /^v1:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/=]+$/);
   assert.notEqual(scriptOf(bumped.resources), before);
 });
 
@@ -278,6 +281,6 @@ test("a render whose writing fails midway (disk full at topology.md) exits 1 and
   assert.match(res.stderr, /render of stack 'local' failed: ENOSPC: no space left on device, write '.*topology\.md'/);
   assert.deepEqual(files(path.join(out, "local")), [...before.keys()]);
   for (const [f, content] of before) assert.equal(fs.readFileSync(path.join(out, "local", f), "utf8"), content, `${f} is the previous render's`);
-  assert.deepEqual(fs.readdirSync(out).sort(), ["Pulumi.local.yaml", "local"], "no temporary (.local.tmp-*) or old (local.old-*) trees left");
+  assert.deepEqual(fs.readdirSync(out).sort(), ["Pulumi.local.yaml", "local"], "no temporary (.local+tmp-*) or old (.local+old-*) trees left");
   fs.rmSync(out, { recursive: true, force: true });
 });
