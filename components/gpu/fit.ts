@@ -104,6 +104,21 @@ export function tensorParallelProblem(tensorParallel: number, kvHeads: number): 
 export const nodeDiskReserveGiB = 30;
 
 /**
+ * Share of the node's root filesystem the kubelet keeps free: it evicts pods once
+ * `nodefs.available` drops below it (hard eviction), and subtracts it from the node's allocatable
+ * `ephemeral-storage` the scheduler packs requests into. EKS AL2023 nodes: nodeadm's kubelet
+ * config sets `nodefs.available: 10%` (amazon-eks-ami nodeadm/internal/kubelet/config.go); k3s
+ * agents: `nodefs.available`/`imagefs.available` 5% (k3s pkg/daemons/agent). The OS, images and
+ * logs sit on the same filesystem, so the weights must leave this share and the reserve free.
+ */
+export const nodefsEvictionFraction = { aws: 0.1, gcp: 0.05 } as const;
+
+/** Ephemeral storage a node's pods can fill without pushing the node into disk-pressure eviction. */
+export function podStorageGiB(cloud: keyof typeof nodefsEvictionFraction, diskSizeGiB: number): number {
+  return Math.floor(diskSizeGiB * (1 - nodefsEvictionFraction[cloud])) - nodeDiskReserveGiB;
+}
+
+/**
  * Ephemeral storage one model-server pod needs: the weights it downloads into its emptyDir, plus
  * 10% and 1 GiB for tokenizer, config files and LoRA adapters. Requested by the pod so the
  * scheduler never packs more weights onto a node than its disk holds (DiskPressure evictions).
@@ -142,10 +157,12 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
     }
   }
   const storage = modelStorageGiB(model);
-  if (nodeGroup.diskSizeGiB !== undefined && storage > nodeGroup.diskSizeGiB - nodeDiskReserveGiB) {
+  if (nodeGroup.diskSizeGiB !== undefined && storage > podStorageGiB(capacity.cloud, nodeGroup.diskSizeGiB)) {
+    const evictionPercent = nodefsEvictionFraction[capacity.cloud] * 100;
     problems.push(
       `a replica downloads ${storage} GiB of weights into ephemeral storage but a ${nodeGroup.diskSizeGiB} GiB node disk (diskSizeGiB) ` +
-        `leaves ${nodeGroup.diskSizeGiB - nodeDiskReserveGiB} GiB after ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
+        `leaves ${podStorageGiB(capacity.cloud, nodeGroup.diskSizeGiB)} GiB after the ${evictionPercent}% the kubelet keeps free (it evicts pods below that) ` +
+        `and ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
     );
   }
   return {
@@ -184,7 +201,7 @@ export interface GpuNode {
   instanceType: string;
   product: string;
   gpus: number;
-  /** Ephemeral storage pods may request (disk minus the OS and image reserve); unbounded if unknown. */
+  /** Ephemeral storage pods may fill ({@link podStorageGiB}); unbounded if unknown. */
   storageGiB: number;
 }
 
@@ -202,7 +219,7 @@ export function gpuNodes(nodeGroups: FitNodeGroup[]): GpuNode[] {
   return nodeGroups.flatMap((g) => {
     const capacity = lookupGpuInstance(g.instanceType);
     if (!capacity) return [];
-    const storageGiB = g.diskSizeGiB === undefined ? Infinity : g.diskSizeGiB - nodeDiskReserveGiB;
+    const storageGiB = g.diskSizeGiB === undefined ? Infinity : podStorageGiB(capacity.cloud, g.diskSizeGiB);
     return Array.from({ length: g.desiredSize }, () => ({ nodeGroup: g.name, instanceType: g.instanceType, product: capacity.product, gpus: capacity.gpusPerNode, storageGiB }));
   });
 }

@@ -87,15 +87,15 @@ test("replicas are packed onto the nodes at desired size by GPUs, disk and GPU p
   const replica = (gpus: number, storageGiB = 20, products = [l40s]) => ({ model: "m", version: "v1", gpus, storageGiB, products });
   const nodes = gpuNodes([{ ...group("g6e.12xlarge", 2, "on-demand"), diskSizeGiB: 200 }, { ...group("g6e.12xlarge", 2, "spot"), diskSizeGiB: 200 }]);
   assert.equal(nodes.length, 4);
-  assert.deepEqual(nodes[0], { nodeGroup: "on-demand", instanceType: "g6e.12xlarge", product: l40s, gpus: 4, storageGiB: 170 });
+  assert.deepEqual(nodes[0], { nodeGroup: "on-demand", instanceType: "g6e.12xlarge", product: l40s, gpus: 4, storageGiB: 150 });
   assert.deepEqual(packReplicas(nodes, Array.from({ length: 4 }, () => replica(4))), [], "one 4-GPU replica per node, across both groups");
   assert.equal(packReplicas(nodes, Array.from({ length: 5 }, () => replica(4))).length, 1);
   assert.deepEqual(packReplicas(nodes, [replica(2), replica(2), replica(4), replica(4), replica(4), replica(4)]).map((r) => r.gpus), [2, 2], "16 GPUs do not hold 20");
   assert.deepEqual(packReplicas(nodes, [replica(1), replica(1), replica(2), replica(4), replica(4), replica(4)]), [], "largest first: small ones share a node");
-  // Disk: two 146 GiB replicas cannot share a 170 GiB node even with GPUs to spare.
+  // Disk: two 146 GiB replicas cannot share a node with 150 GiB for pods even with GPUs to spare.
   const big = gpuNodes([{ ...group("g6e.48xlarge", 1), diskSizeGiB: 200 }]);
   assert.equal(packReplicas(big, [replica(4, 146), replica(4, 146)]).length, 1);
-  assert.deepEqual(packReplicas(big, [replica(4, 80), replica(4, 80)]), []);
+  assert.deepEqual(packReplicas(big, [replica(4, 75), replica(4, 75)]), []);
   // Affinity: a replica only goes where its product is.
   assert.equal(packReplicas(nodes, [replica(1, 20, ["NVIDIA-H100-80GB-HBM3"])]).length, 1);
   assert.deepEqual(gpuNodes([group("p5.48xlarge", 0), group("m6i.xlarge", 3)]), [], "desiredSize 0 and CPU groups give no GPU nodes");
@@ -122,8 +122,27 @@ test("a replica's weights must fit the node disk after the OS and images", () =>
   assert.equal(modelStorageGiB(big), 145);
   assert.deepEqual(fitOnNodeGroup(big, { ...group("p5.48xlarge"), diskSizeGiB: 200 }, opts)!.problems, []);
   assert.deepEqual(fitOnNodeGroup(big, { ...group("p5.48xlarge"), diskSizeGiB: 150 }, opts)!.problems, [
-    "a replica downloads 145 GiB of weights into ephemeral storage but a 150 GiB node disk (diskSizeGiB) leaves 120 GiB after 30 GiB for the OS and images (raise diskSizeGiB)",
+    "a replica downloads 145 GiB of weights into ephemeral storage but a 150 GiB node disk (diskSizeGiB) leaves 105 GiB after the 10% the kubelet keeps free (it evicts pods below that) and 30 GiB for the OS and images (raise diskSizeGiB)",
   ]);
+});
+
+test("the disk the kubelet keeps free (nodefs.available) is not room for weights: 10% on EKS, 5% on k3s", () => {
+  // EKS AL2023 (nodeadm): evictionHard nodefs.available 10%, kubeReserved ephemeral-storage 1Gi.
+  // Llama 3.1 405B bf16 on p5e (H200) with a 900 GiB disk: 831 GiB of weights. 900 − 30 = 870
+  // passed, but the node's allocatable ephemeral-storage is 0.9 × 900 − 1 = 809 GiB, so the pod
+  // stayed Pending (and the weights would leave the disk under 10% free: eviction).
+  const huge = model({ parametersBillions: 405, gpusPerReplica: 8, maxModelLen: 8192 });
+  assert.equal(modelStorageGiB(huge), 831);
+  assert.deepEqual(fitOnNodeGroup(huge, { ...group("p5e.48xlarge"), diskSizeGiB: 900 }, opts)!.problems, [
+    "a replica downloads 831 GiB of weights into ephemeral storage but a 900 GiB node disk (diskSizeGiB) leaves 780 GiB after the 10% the kubelet keeps free (it evicts pods below that) and 30 GiB for the OS and images (raise diskSizeGiB)",
+  ]);
+  assert.deepEqual(fitOnNodeGroup(huge, { ...group("p5e.48xlarge"), diskSizeGiB: 960 }, opts)!.problems, []);
+  assert.equal(gpuNodes([{ ...group("p5e.48xlarge", 1), diskSizeGiB: 900 }])[0].storageGiB, 780);
+  // k3s agents (GCP) evict below 5% free.
+  const big = model({ parametersBillions: 70, gpusPerReplica: 8 });
+  assert.match(fitOnNodeGroup(big, { ...group("a2-ultragpu-8g"), diskSizeGiB: 180 }, opts)!.problems.join(), /leaves 141 GiB after the 5% the kubelet keeps free/);
+  assert.deepEqual(fitOnNodeGroup(big, { ...group("a2-ultragpu-8g"), diskSizeGiB: 185 }, opts)!.problems, []);
+  assert.equal(gpuNodes([{ ...group("a2-ultragpu-8g", 1), diskSizeGiB: 200 }])[0].storageGiB, 160);
 });
 
 test("CPU node groups are not candidates; a cluster fit lists the groups that fit and why others do not", () => {
