@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { mockPrivateKey, mockSelfSignedCert, mockCertRequest, mockLocallySignedCert } from "./mock-crypto";
+import { opensshForms } from "./mock-openssh";
 
 const hex = (seed: string, n = 16) => createHash("sha256").update(seed).digest("hex").slice(0, n);
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -81,9 +82,18 @@ async function tlsState(type: string, name: string, inputs: Record<string, any>)
         algorithm === "ECDSA" ? { algorithm, ecdsaCurve: inputs.ecdsaCurve ?? "P224" } : { algorithm: "RSA", rsaBits: inputs.rsaBits ?? 2048 },
         name,
       );
-      // The tls provider marks the key outputs secret; so does the mock.
+      // The tls provider marks the key outputs secret (all three forms); so does the mock.
       const secret = (value: string) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
-      return { ...inputs, privateKeyPem: secret(key.privateKeyPem), privateKeyPemPkcs8: secret(key.privateKeyPem), publicKeyPem: key.publicKeyPem, publicKeyOpenssh: "", publicKeyFingerprintSha256: hex(key.publicKeyPem, 64) };
+      const ssh = await opensshForms(key.privateKey);
+      return {
+        ...inputs,
+        privateKeyPem: secret(key.privateKeyPem),
+        privateKeyPemPkcs8: secret(key.privateKeyPem),
+        privateKeyOpenssh: secret(ssh.privateKeyOpenssh),
+        publicKeyPem: key.publicKeyPem,
+        publicKeyOpenssh: ssh.publicKeyOpenssh,
+        publicKeyFingerprintSha256: hex(key.publicKeyPem, 64),
+      };
     }
     case "tls:index/selfSignedCert:SelfSignedCert":
       return { ...inputs, certPem: await mockSelfSignedCert(plain as any), validityStartTime: "2026-01-01T00:00:00Z" };
