@@ -35,6 +35,10 @@ function unwritableOutput(outRoot: string): string | undefined {
   if (!fs.statSync(dir).isDirectory()) return `${dir} is a file, not a directory`;
   try {
     fs.accessSync(dir, fs.constants.W_OK);
+    // Permission bits are not the whole story (root passes them everywhere, and a pseudo file
+    // system such as /proc takes no new directories, where Node 20's recursive mkdir spins
+    // forever): make and remove a directory there.
+    fs.rmdirSync(fs.mkdtempSync(path.join(dir, ".inference-mesh+probe-")));
   } catch {
     return `${dir} is not writable`;
   }

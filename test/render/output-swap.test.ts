@@ -125,3 +125,10 @@ test("an output root below a file is a wrong command (exit 2)", () => {
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /plain is a file, not a directory/);
 });
+
+test("an output root on a file system that takes no directories (/proc) is a wrong command (exit 2), even for root", { skip: !fs.existsSync("/proc/self") && "no /proc here" }, () => {
+  // Permission bits let root through, and Node 20's recursive mkdir spins forever there.
+  const r = runRender(["--stack", "local"], "/proc/inference-mesh-out");
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--out \/proc\/inference-mesh-out: \/proc is not writable/);
+});
