@@ -12,7 +12,7 @@
  * instead of the text) and exits 1 on any mandatory violation (2 when the review itself could not
  * run).
  */
-import { fromCaller, parseCommandLine } from "./lib/cli";
+import { fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
@@ -20,7 +20,7 @@ import { loadPolicyConfigFile } from "./lib/policy-config";
 
 /** Written beside the target and renamed, so a reader never sees half a report. */
 function writeAtomically(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirectories(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(tmp, content);

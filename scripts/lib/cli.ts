@@ -1,4 +1,5 @@
 import { parseArgs, ParseArgsConfig } from "node:util";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 /**
@@ -32,4 +33,20 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
     return 0;
   }
   return values;
+}
+
+/**
+ * `mkdir -p` for a directory the caller named, one level at a time: Node 20's recursive mkdirSync
+ * spins forever where a file system takes no new directories (`/proc/x`), instead of failing.
+ */
+export function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
 }

@@ -14,6 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { makeDirectories } from "./cli";
 
 /** A temporary tree younger than this may belong to a render still writing it. */
 const TMP_GRACE_MS = 10 * 60_000;
@@ -26,7 +27,7 @@ export class OutputBusyError extends Error {}
 
 /** A new, empty temporary tree beside `out/<stack>`, with the usual directory mode (mkdtemp's is 0700). */
 export function makeTempTree(outRoot: string, stack: string): string {
-  fs.mkdirSync(outRoot, { recursive: true });
+  makeDirectories(outRoot);
   const dir = path.join(outRoot, `.${stack}+tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(dir);
   return dir;

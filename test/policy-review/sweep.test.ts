@@ -79,6 +79,16 @@ test("CLI: a version 4 export and a null deployment review with exit 0", () => {
   }
 });
 
+test("CLI: a report --out on a file system that takes no directories (/proc) is named, not waited on forever", { skip: !fs.existsSync("/proc/self") && "no /proc here" }, () => {
+  const empty = write("cli-proc.json", { version: 3, deployment: null });
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", empty, "--pack", path.join(__dirname, "fixture-pack"), "--out", "/proc/inference-mesh/r.json"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, timeout: 60_000,
+  });
+  // The verdict stands without the file (exit 0 here); the write failure is said.
+  assert.equal(res.status, 0, `${res.stdout}${res.stderr}`);
+  assert.match(res.stderr, /policy report not written to \/proc\/inference-mesh\/r\.json/);
+});
+
 test("NaN and infinite numbers (state's float signature) reach the pack as numbers, not as an unknown signature", () => {
   const hex = (n: number) => { const b = Buffer.alloc(8); b.writeDoubleBE(n); return b.toString("hex"); };
   const builder = new RequestBuilder({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:s::p::test:index:R::r", type: "test:index:R", inputs: { a: { [SIG_KEY]: FLOAT_SIG, value: hex(Infinity) }, b: [{ [SIG_KEY]: FLOAT_SIG, value: hex(NaN) }] } }] } });
