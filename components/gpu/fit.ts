@@ -251,18 +251,27 @@ export function packReplicas(nodes: GpuNode[], replicas: GpuReplica[]): GpuRepli
   return unplaced.length === 0 || exactPlacementExists(nodes, order) ? [] : unplaced;
 }
 
-/** Depth-first search over placements, skipping nodes in the same state; false when none exists or the budget runs out. */
+/**
+ * Depth-first search over placements, false when none exists or the budget runs out. Nodes are
+ * tried best fit first (the greedy pass's choice), nodes in the same state once, and a set of free
+ * capacities already known to leave the remaining replicas unplaceable is not searched again.
+ */
 function exactPlacementExists(nodes: GpuNode[], order: GpuReplica[], budget = 200_000): boolean {
   const free = nodes.map((n) => ({ node: n, gpus: n.gpus, storageGiB: n.storageGiB }));
+  const stateOf = (f: (typeof free)[number]) => `${f.node.product}|${f.gpus}|${f.storageGiB}`;
+  const deadEnds = new Set<string>();
   let steps = 0;
   const place = (i: number): boolean => {
     if (i === order.length) return true;
     if (++steps > budget) return false;
+    const key = `${i}:${free.map(stateOf).sort().join(",")}`;
+    if (deadEnds.has(key)) return false;
     const r = order[i];
     const tried = new Set<string>();
-    for (const f of free) {
-      const state = `${f.node.product}|${f.gpus}|${f.storageGiB}`;
-      if (!fitsOn(r, f) || tried.has(state)) continue;
+    const candidates = free.filter((f) => fitsOn(r, f)).sort((a, b) => a.gpus - b.gpus || a.storageGiB - b.storageGiB);
+    for (const f of candidates) {
+      const state = stateOf(f);
+      if (tried.has(state)) continue;
       tried.add(state);
       f.gpus -= r.gpus;
       f.storageGiB -= r.storageGiB;
@@ -271,6 +280,8 @@ function exactPlacementExists(nodes: GpuNode[], order: GpuReplica[], budget = 20
       f.storageGiB += r.storageGiB;
       if (ok) return true;
     }
+    // Only a search that ran to its end proves a dead end (one cut by the budget proves nothing).
+    if (steps <= budget) deadEnds.add(key);
     return false;
   };
   return place(0);
