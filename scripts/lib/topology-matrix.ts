@@ -26,7 +26,9 @@ function verdict(caller: string, matched: AccessEdge[], allowApplies: boolean, e
     const d = [...new Set(es.map(ops))];
     return d.includes("") ? "" : ` ${d.join("; ")}`;
   };
-  const deny = enforced.filter((e) => e.action === "DENY");
+  // A DENY rule that can never match (a principal of another trust domain, a mesh identity at a
+  // gateway that sees none) denies nobody: it is shown as "never matches", not as ✗.
+  const deny = enforced.filter((e) => e.action === "DENY" && !e.neverMatches);
   const allow = enforced.filter((e) => e.action === "ALLOW" && !e.neverMatches);
   const parts: string[] = [];
   const denied = deny.length ? `✗${detail(deny)}` : "";

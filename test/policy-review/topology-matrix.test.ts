@@ -146,3 +146,19 @@ test("names that break Markdown tables or Mermaid: pipes escaped in every table 
   assert.match(diagram, /-->\|"x=#35;35;#lt;b#gt;"\|/);
   assert.equal(topologyMarkdown({ deployment: { resources } }, "prod"), md, "same input, same bytes");
 });
+
+test("a DENY rule that can never match denies nobody: its cell says so instead of ✗", () => {
+  const ingress = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "ingress", namespace: "istio-system" }, spec: { gatewayClassName: "istio", listeners: [] } };
+  const objs = [
+    ...base(),
+    ingress,
+    // Another trust domain's principal names nobody in this mesh.
+    policy("tools", "deny-foreign", { action: "DENY", selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [principal("agents", "b", "other.example")] } }] }] }),
+    // An Istio ingress gateway sits outside the ambient data plane and never sees a caller's mesh identity.
+    policy("istio-system", "deny-at-ingress", { action: "DENY", targetRefs: [{ kind: "Gateway", group: "gateway.networking.k8s.io", name: "ingress" }], rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] }),
+  ];
+  const m = matrix(objs, [istiod("c1", TD)]);
+  assert.deepEqual(m.get("principal other.example/ns/agents/sa/b (never matches: the mesh's trust domain is mesh.example)"), ["", "never matches"]);
+  assert.deepEqual(m.get("agents/a (never matches: the gateway sees no mesh identity)"), ["never matches", ""]);
+  assert.deepEqual(m.get("agents/a"), ["open", "✓ :8000"], "the gateway stays open to agents/a (no ALLOW applies to it), and its ALLOW to web-search holds");
+});
