@@ -65,10 +65,11 @@ export function kubeconfigCredentials(value: unknown): string[] {
   const found: string[] = [];
   if (typeof value !== "string") credentialsInObject(value, found);
   else {
-    // YAML (JSON is YAML), as client-go reads a kubeconfig (sigs.k8s.io/yaml).
+    // YAML (JSON is YAML), as client-go reads a kubeconfig (sigs.k8s.io/yaml): its first document,
+    // so a trailing `---` some tools write is no reason to give up.
     let parsed: unknown;
     try {
-      parsed = yaml.load(value);
+      parsed = yaml.loadAll(value)[0];
     } catch (err) {
       if (!(err instanceof yaml.YAMLException)) throw err;
       // What it holds cannot be told, so it counts as holding credentials.

@@ -321,6 +321,8 @@ test("sensitive-values-secret: auth-provider tokens and secrets, and secret exec
   assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    exec:\n      env:\n      - {name: VAULT_TOKEN, value: 12345}\n"), ["exec env VAULT_TOKEN"]);
   assert.deepEqual(kubeconfigCredentials('users:\n- name: a\n  user: {"password": 0}\n'), ["password"]);
   assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    token: ''\n    password: ~\n"), []);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    token: abc\n---\n"), ["token"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    exec:\n      command: aws\n---\n"), []);
   // Text no YAML reader takes (a tab indent) may hold anything: it counts as credentials.
   assert.match(kubeconfigCredentials("users:\n- name: a\n  user:\n\ttoken: x\n").join(), /not YAML this pack can read/);
   const provider = (name: string, kc: string, extra: Record<string, unknown> = {}) => ({ type: "pulumi:providers:kubernetes", name, props: { kubeconfig: kc }, provider: null, ...extra });
