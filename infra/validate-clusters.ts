@@ -11,6 +11,7 @@ import { readKubeconfigForValidation } from "../components/cloud/existing";
 import { ec2SizeProblem, gceMachineTypeProblem, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, existingApiServerProblem } from "./validate-network";
+import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
 
 /** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
 const familyOf = (cloud: "aws" | "gcp", type: string) => type.split(cloud === "aws" ? "." : "-")[0];
@@ -18,8 +19,6 @@ const familyOf = (cloud: "aws" | "gcp", type: string) => type.split(cloud === "a
 /** The shape of an EC2 instance type (`family.size`) and of a GCE machine type (`series-class-size`), before any catalog. */
 const EC2_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const GCE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
-/** A GCE image: `[project/]family-or-image`, or `projects/<p>/global/images/[family/]<name>`. */
-const GCE_IMAGE = /^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/;
 
 /**
  * For an instance type of a GPU family we catalogue (g6e, p5, …) that is not itself catalogued,
@@ -60,12 +59,6 @@ function machineTypeProblem(cloud: "aws" | "gcp", type: string): string | undefi
   }
   return undefined;
 }
-
-/** GCE public image projects of distributions other than Ubuntu (an image elsewhere may be anything, and is taken as is). */
-const nonUbuntuImageProjects = new Set([
-  "debian-cloud", "cos-cloud", "centos-cloud", "rhel-cloud", "rhel-sap-cloud", "rocky-linux-cloud", "almalinux-cloud",
-  "oracle-linux-cloud", "suse-cloud", "suse-sap-cloud", "opensuse-cloud", "fedora-coreos-cloud", "fedora-cloud", "windows-cloud", "windows-sql-cloud",
-]);
 
 /** EBS gp2/gp3, the root volume of EKS managed nodes, is at most 16 TiB. */
 const MAX_EBS_GIB = 16_384;
@@ -129,17 +122,15 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         }
       });
       unlessBroken(() => {
-        if (!GCE_IMAGE.test(c.image)) {
+        if (!isGceImage(c.image)) {
           report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
         }
       });
       unlessBroken(() => {
         // GPU agents install the driver with apt and ubuntu-drivers (components/cloud/gcp/startup.ts),
         // which another distribution's public image does not have: the agents would boot without GPUs.
-        const project = /^projects\/([^/]+)\//.exec(c.image)?.[1] ?? (c.image.includes("/") ? c.image.split("/")[0] : undefined);
-        if (GCE_IMAGE.test(c.image) && project && nonUbuntuImageProjects.has(project) && c.nodeGroups.some((g) => lookupGpuInstance(g.instanceType))) {
-          report(["clusters", ci, "image"], `'${c.image}' is from ${project}, not Ubuntu; the GPU agents install the NVIDIA driver with apt and ubuntu-drivers, so use an Ubuntu image such as ubuntu-os-cloud/ubuntu-2204-lts`);
-        }
+        const problem = c.nodeGroups.some((g) => lookupGpuInstance(g.instanceType)) ? nonUbuntuImageProblem(c.image) : undefined;
+        if (problem) report(["clusters", ci, "image"], problem);
       });
     }
     eachItem(c.nodeGroups, (g, gi) => checkNodeGroup(report, c, ci, g, gi));

@@ -1,0 +1,44 @@
+/**
+ * GCE boot images as the Google provider reads them, for config validation: the shapes it takes,
+ * and which public project (which distribution) an image comes from.
+ */
+
+/** A GCE image: `[project/]family-or-image`, or `projects/<p>/global/images/[family/]<name>`. */
+const GCE_IMAGE = /^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/;
+
+export const isGceImage = (image: string) => GCE_IMAGE.test(image);
+
+/** GCE public image projects of distributions other than Ubuntu (an image elsewhere may be anything, and is taken as is). */
+const nonUbuntuImageProjects = new Set([
+  "debian-cloud", "cos-cloud", "centos-cloud", "rhel-cloud", "rhel-sap-cloud", "rocky-linux-cloud", "almalinux-cloud",
+  "oracle-linux-cloud", "suse-cloud", "suse-sap-cloud", "opensuse-cloud", "fedora-coreos-cloud", "fedora-cloud", "windows-cloud", "windows-sql-cloud",
+]);
+
+/**
+ * The public project the Google provider looks a bare image or family name up in when the stack's
+ * own project has none of that name: the first distribution it names (terraform-provider-google
+ * compute image helpers, ImageMap: `debian-12` → debian-cloud).
+ */
+function bareImageProject(name: string): string | undefined {
+  if (name.includes("ubuntu")) return "ubuntu-os-cloud";
+  const map: [string, string][] = [
+    ["windows-sql", "windows-sql-cloud"], ["rocky-linux", "rocky-linux-cloud"], ["centos", "centos-cloud"], ["coreos", "coreos-cloud"],
+    ["debian", "debian-cloud"], ["opensuse", "opensuse-cloud"], ["rhel", "rhel-cloud"], ["sles", "suse-cloud"], ["windows", "windows-cloud"],
+  ];
+  return map.find(([key]) => name.includes(key))?.[1];
+}
+
+/**
+ * Why a GCP cluster's GPU agents cannot boot with this image: another distribution's public image
+ * lacks the apt and ubuntu-drivers the agents install the NVIDIA driver with
+ * (components/cloud/gcp/startup.ts), so they would boot without GPUs. Images of other projects
+ * (custom or golden images) are taken as they are.
+ */
+export function nonUbuntuImageProblem(image: string): string | undefined {
+  if (!isGceImage(image)) return undefined;
+  const bare = !image.includes("/");
+  const project = /^projects\/([^/]+)\//.exec(image)?.[1] ?? (bare ? bareImageProject(image) : image.split("/")[0]);
+  if (!project || !nonUbuntuImageProjects.has(project)) return undefined;
+  const where = bare ? ` (a bare name the provider looks up in ${project} unless your project has an image of that name: write <project>/<name> for your own)` : "";
+  return `'${image}' is from ${project}, not Ubuntu${where}; the GPU agents install the NVIDIA driver with apt and ubuntu-drivers, so use an Ubuntu image such as ubuntu-os-cloud/ubuntu-2204-lts`;
+}
