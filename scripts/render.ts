@@ -14,6 +14,7 @@ import { checkStackName, renderStack } from "./lib/render";
 import { knownStacks, repoRoot, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
+import { OutputBusyError } from "./lib/out-swap";
 
 /** `--stack-file stacks/Pulumi.staging.yaml` renders stack `staging`; without either flag, `local`. */
 function stackNameOf(stackFile: string | undefined): string {
@@ -123,6 +124,11 @@ async function main(): Promise<number> {
     if (err instanceof ConfigError) {
       console.error(`stack '${stack}': ${err.message}`);
       console.error("out/ was left untouched.");
+      return 1;
+    }
+    if (err instanceof OutputBusyError) {
+      // Nothing of this render was written: the other render's out/<stack> stands.
+      console.error(`stack '${stack}': ${err.message}; this render wrote nothing.`);
       return 1;
     }
     console.error(`render of stack '${stack}' failed: ${err instanceof Error ? err.message : String(err)}`);

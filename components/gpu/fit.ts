@@ -157,11 +157,12 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
     }
   }
   const storage = modelStorageGiB(model);
-  if (nodeGroup.diskSizeGiB !== undefined && storage > podStorageGiB(capacity.cloud, nodeGroup.diskSizeGiB)) {
+  const podStorage = nodeGroup.diskSizeGiB === undefined ? Infinity : podStorageGiB(capacity.cloud, nodeGroup.diskSizeGiB);
+  if (storage > podStorage) {
     const evictionPercent = nodefsEvictionFraction[capacity.cloud] * 100;
     problems.push(
       `a replica downloads ${storage} GiB of weights into ephemeral storage but a ${nodeGroup.diskSizeGiB} GiB node disk (diskSizeGiB) ` +
-        `leaves ${podStorageGiB(capacity.cloud, nodeGroup.diskSizeGiB)} GiB after the ${evictionPercent}% the kubelet keeps free (it evicts pods below that) ` +
+        `leaves ${podStorage} GiB after the ${evictionPercent}% the kubelet keeps free (it evicts pods below that) ` +
         `and ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
     );
   }
