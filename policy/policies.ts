@@ -1,8 +1,10 @@
 /**
  * Every policy of the pack, in review order. Importing this module starts nothing; only
- * index.ts constructs the PolicyPack (which serves it over gRPC).
+ * index.ts constructs the PolicyPack (which serves it over gRPC). Each is guarded (lib/guard.ts): a
+ * value it cannot read is reported on the resource, not thrown, which would fail the preview.
  */
 import type { Policies } from "@pulumi/policy";
+import { guarded } from "./lib/guard";
 import { meshMtlsStrict } from "./rules/mesh-mtls-strict";
 import { peerAuthenticationStrict } from "./rules/peer-authentication-strict";
 import { ambientNoSidecarInjection } from "./rules/ambient-no-sidecar-injection";
@@ -24,7 +26,7 @@ import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
 import { meshRootCaShared } from "./rules/mesh-root-ca-shared";
 
-export const policies: Policies = [
+const rules: Policies = [
   meshMtlsStrict,
   peerAuthenticationStrict,
   ambientNoSidecarInjection,
@@ -46,3 +48,5 @@ export const policies: Policies = [
   meshIdentityConsistent,
   meshRootCaShared,
 ];
+
+export const policies: Policies = rules.map(guarded);

@@ -11,6 +11,10 @@ import type { DeploymentExport } from "./engine";
 import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
 import { reconcilePolicyConfig, unknownPolicyNames } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
+import { FailedCall, packCallError } from "./review-errors";
+
+/** A pack call whose failure stops the review naming the policy and the resource (review-errors.ts). */
+const naming = <T>(call: Promise<T>, what: FailedCall): Promise<T> => call.catch((err: unknown) => Promise.reject(packCallError(err, what)));
 
 /** The pack reviews run: `policy/`, or `$INFERENCE_MESH_POLICY_PACK` (a fork's own pack). */
 export const defaultPackDir = path.resolve(process.env.INFERENCE_MESH_POLICY_PACK ?? path.join(__dirname, "..", "..", "policy"));
@@ -117,7 +121,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const remediated = new Map<string, ExportedResource>();
   const remediate = async (r: ExportedResource, side: "inputs" | "outputs", report: boolean): Promise<Record<string, unknown> | undefined> => {
     let last: Record<string, unknown> | undefined;
-    for (const rem of (await pack.remediate(builder.remediateRequest(r, side))).getRemediationsList()) {
+    for (const rem of (await naming(pack.remediate(builder.remediateRequest(r, side)), { method: "Remediate", resource: r, side })).getRemediationsList()) {
       if (rem.getDiagnostic()) {
         if (report) violations.push({ policy: rem.getPolicyname(), enforcementLevel: "advisory", urn: r.urn, type: r.type, message: rem.getDiagnostic() });
       } else if (rem.getProperties()) {
@@ -139,11 +143,11 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
         remediated.set(r.urn, judged);
       }
     }
-    const res = await pack.analyze(builder.analyzeRequest(judged));
+    const res = await naming(pack.analyze(builder.analyzeRequest(judged)), { method: "Analyze", resource: judged });
     record(res.diagnostics, r.urn);
     for (const n of res.notApplicable) notApplicable.set(n.policyName, (notApplicable.get(n.policyName) ?? 0) + 1);
   });
-  const stackRes = await pack.analyzeStack(builder.analyzeStackRequest(new Set(), remediated));
+  const stackRes = await naming(pack.analyzeStack(builder.analyzeStackRequest(new Set(), remediated)), { method: "AnalyzeStack" });
   record(stackRes.diagnostics, "");
   const stackNotApplicable = new Set(stackRes.notApplicable.map((n) => n.policyName));
 
@@ -165,9 +169,9 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
     };
     // A component's outputs are what it made (a Helm v4 Chart's: its resources), not its object.
     await pool(disagreeing.filter((r) => r.custom !== false && !r.external), options.concurrency ?? 32, async (r) => {
-      recordOtherSide((await pack.analyze(builder.analyzeRequest(r, "outputs"))).diagnostics, r.urn, "outputs");
+      recordOtherSide((await naming(pack.analyze(builder.analyzeRequest(r, "outputs")), { method: "Analyze", resource: r, side: "outputs" })).diagnostics, r.urn, "outputs");
     });
-    const otherStack = await pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn)), remediated));
+    const otherStack = await naming(pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn)), remediated)), { method: "AnalyzeStack" });
     recordOtherSide(otherStack.diagnostics, "", "inputs");
   }
 

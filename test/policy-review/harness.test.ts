@@ -229,3 +229,21 @@ test("a stack's policy settings become pack config; a config file overrides them
     "eks-endpoint-private": { allowPublicApiEndpoints: false },
   });
 });
+
+test("CLI: a policy that throws stops the review (exit 2) naming the policy, the resource and where it threw, as pulumi preview fails with 'failed to run policy'", () => {
+  const doc = stackExport({ tokenSecret: "plaintext" });
+  const ns = doc.deployment.resources!.find((r) => r.type === "kubernetes:core/v1:Namespace" && !r.delete)!;
+  for (const side of [ns.inputs, ns.outputs] as any[]) side.metadata.annotations = { "fixture.example.com/owner": 7 };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-throw-"));
+  const state = path.join(dir, "state.json");
+  fs.writeFileSync(state, JSON.stringify(doc));
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", "-"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 2, res.stdout + res.stderr);
+  assert.match(
+    res.stderr,
+    /policy review failed: policy 'namespace-owner-format' \(pack review-fixture@v0\.0\.7\) threw while judging kubernetes:core\/v1:Namespace apps \(urn:pulumi:staging::shop::kubernetes:core\/v1:Namespace::apps\): TypeError: owner\.includes is not a function \(at test\/policy-review\/fixture-pack\/policies\.ts:\d+\)\. pulumi preview stops the same way/,
+  );
+  assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
+});

@@ -135,3 +135,23 @@ test("a --config naming a policy the pack lacks judges as pulumi preview does (t
   assert.ok(mandatory(r).includes("canary-weight-limit: aws-use1-inference-httproute-llama-3-1-8b"), "the misspelt setting changes nothing");
   assert.match(r.notes?.[0] ?? "", /does not have, which pulumi preview ignores as this review does: canary-weight-limt/);
 });
+
+test("a malformed value in a hand-edited state (a null principal, a null rule target) is a violation on its resource, and the other policies still judge: no policy throws and stops the review", async () => {
+  const doc = prod();
+  const pa = find(doc, "aws-use1-istio-system-peerauthentication-default");
+  for (const side of [pa.inputs, pa.outputs] as any[]) side.spec.mtls.mode = "PERMISSIVE";
+  const epp = find(doc, "aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp");
+  for (const side of [epp.inputs, epp.outputs] as any[]) side.spec.rules[0].from[0].source.principals[0] = null;
+  const agent = find(doc, "aws-use1-agents-authorizationpolicy-research-agent-v1");
+  for (const side of [agent.inputs, agent.outputs] as any[]) side.spec.rules[0].to = [null];
+  const r = await reviewWithPack(await pack(), doc, { config: config() });
+  const found = mandatory(r);
+  for (const expected of [
+    "mesh-mtls-strict: aws-use1-istio-system-peerauthentication-default",
+    "peer-authentication-strict: aws-use1-istio-system-peerauthentication-default",
+    "authorization-sources-restricted: aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp",
+    "l7-authorization-target-refs: aws-use1-agents-authorizationpolicy-research-agent-v1",
+  ]) assert.ok(found.includes(expected), `${expected} missing from ${found.join("\n")}`);
+  const unreadable = r.violations.find((v) => v.policy === "authorization-sources-restricted" && v.urn === epp.urn)!;
+  assert.match(unreadable.message, /could not finish judging the stack: it failed while reading kubernetes:security\.istio\.io\/v1:AuthorizationPolicy aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp with TypeError/);
+});

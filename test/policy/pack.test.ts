@@ -57,3 +57,27 @@ test("policy/config.<stack>.json mirrors each shipped stack's policy settings", 
     assert.equal(effective("eks-endpoint-private", "allowPublicApiEndpoints", false), settings.allowPublicApiEndpoints, `${stack}: allowPublicApiEndpoints`);
   }
 });
+
+test("every policy of the pack judges a value it cannot read instead of throwing (which fails pulumi preview): a violation on the resource it was reading", async () => {
+  const { runResource, runStack, stackResource, k8sProvider, UNKNOWN } = await import("../support/policy");
+  const byName = (name: string) => policies.find((p) => p.name === name)!;
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const ap = (rules: unknown[]) => ({ type: AP, name: "a-tools-ap", props: { metadata: { name: "calc", namespace: "tools" }, spec: { selector: { matchLabels: { app: "calc" } }, rules } } });
+  // A null entry where Istio has a rule's `to` object: the resource policy reports it, naming where it failed.
+  const l7 = await runResource(byName("l7-authorization-target-refs") as any, ap([{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/a"] } }], to: [null] }]));
+  assert.equal(l7.violations.length, 1);
+  assert.match(l7.violations[0].message, /^kubernetes:security\.istio\.io\/v1:AuthorizationPolicy a-tools-ap could not be judged by l7-authorization-target-refs: reading it failed with TypeError: .*\(at lib\/authz\.ts:\d+\); a value has a type or shape this policy does not read/);
+  // A stack policy reports on the resource it was reading, and its verdicts before that stand.
+  const provider = stackResource({ type: "pulumi:providers:kubernetes", name: "a-k8s", urn: k8sProvider("a").urn, props: {}, provider: null });
+  const good = stackResource({ ...ap([{ from: [{ source: { principals: ["*"] } }] }]), name: "open", urn: "urn:pulumi:test::inference-mesh::x::open", provider: k8sProvider("a") });
+  const bad = stackResource({ ...ap([{ from: [{ source: { principals: [null] } }] }]), name: "broken", urn: "urn:pulumi:test::inference-mesh::x::broken", provider: k8sProvider("a") });
+  const sources = await runStack(byName("authorization-sources-restricted") as any, [provider, good, bad]);
+  assert.equal(sources.violations.length, 2, JSON.stringify(sources.violations));
+  assert.match(sources.violations[0].message, /rule 0 from 0: principals "\*" matches every caller/);
+  assert.equal(sources.violations[1].urn, "urn:pulumi:test::inference-mesh::x::broken");
+  assert.match(sources.violations[1].message, /^authorization-sources-restricted could not finish judging the stack: it failed while reading kubernetes:security\.istio\.io\/v1:AuthorizationPolicy broken with TypeError/);
+  // The SDK's own errors still reach its server: an unknown value is "can't run during preview".
+  const unknown = await runResource(byName("peer-authentication-strict") as any, { type: "kubernetes:security.istio.io/v1:PeerAuthentication", props: { metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: UNKNOWN } } } });
+  assert.deepEqual(unknown.violations, []);
+  assert.equal(unknown.unknown.length, 1);
+});

@@ -50,4 +50,14 @@ export const policies: PolicyPackArgs["policies"] = [
       }
     },
   },
+  {
+    name: "namespace-owner-format",
+    description: "A policy with a bug: it throws on an owner annotation that is not a string, as a policy reading a value it did not expect would.",
+    enforcementLevel: "advisory",
+    validateResource: (args, report) => {
+      if (args.type !== "kubernetes:core/v1:Namespace") return;
+      const owner = args.props.metadata?.annotations?.["fixture.example.com/owner"];
+      if (owner !== undefined && !(owner as string).includes("@")) report(`owner ${owner} is not an address`);
+    },
+  },
 ];
