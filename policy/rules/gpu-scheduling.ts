@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
+import { quantityValue } from "../lib/quantity";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
@@ -47,9 +48,9 @@ function gpuNodeSelection(spec: Record<string, any>, gpuLabelPrefix: string): st
   return expr ? `node affinity ${expr.key}` : undefined;
 }
 
+/** A GPU limit or request as a count: a quantity (`"1"`, `2`, `"1000m"`); anything else counts none. */
 function gpuCount(v: unknown): number {
-  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : 0;
-  return Number.isFinite(n) ? n : 0;
+  return quantityValue(v) ?? 0;
 }
 
 /**

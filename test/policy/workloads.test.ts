@@ -62,6 +62,17 @@ test("gpu-scheduling: tolerations match the GPU taint as the scheduler does (key
   assert.deepEqual(otherTaintValue.violations, []);
 });
 
+test("gpu-scheduling: GPU limits are read as Kubernetes quantities (\"1000m\" is one GPU, as the API server accepts it for an integer resource)", async () => {
+  const milli = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": "1000m" }, requests: { "nvidia.com/gpu": "1000m" } }));
+  assert.deepEqual(milli.violations, [], "a GPU workload, tolerating the taint");
+  const untolerated = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": "2000m" } }, []), null);
+  assert.match(untolerated.violations[0]?.message ?? "", /uses GPUs but does not tolerate the nvidia\.com\/gpu=present:NoSchedule taint/);
+  const differs = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": "7000m" }, requests: { "nvidia.com/gpu": "7" } }));
+  assert.deepEqual(differs.violations, [], "7000m and 7 are the same count");
+  const zero = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": "0" } }), null);
+  assert.match(zero.violations[0]?.message ?? "", /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+});
+
 test("images-pinned: a tag other than latest, or a digest", async () => {
   assert.equal(unpinned("ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"), undefined);
   assert.equal(unpinned("localhost:5000/vllm@sha256:" + "a".repeat(64)), undefined);
