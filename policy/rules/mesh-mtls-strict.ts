@@ -8,7 +8,7 @@ interface Config {
   rootNamespace: string;
   /** Namespaces whose workloads must be in the ambient data plane (ztunnel), where STRICT applies, created by the stack or not. */
   ambientNamespaces: string[];
-  /** Namespaces the stack creates whose workloads may stay outside the mesh (every other one it creates is judged too). */
+  /** Namespaces whose workloads may stay outside the mesh (every other one is judged, created by the stack or not). */
   exemptNamespaces: string[];
 }
 const defaults: Config = { rootNamespace: "istio-system", ambientNamespaces: PLATFORM_NAMESPACES, exemptNamespaces: MESH_EXEMPT_NAMESPACES };
@@ -26,7 +26,7 @@ const SIDECAR_STATUS = "sidecar.istio.io/status";
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -41,7 +41,7 @@ export const meshMtlsStrict: StackValidationPolicy = {
         type: "array",
         items: { type: "string" },
         default: defaults.exemptNamespaces,
-        description: "Namespaces the stack creates whose workloads may stay outside the mesh (system and controller namespaces).",
+        description: "Namespaces whose workloads may stay outside the mesh (system and controller namespaces), created by the stack or not.",
       },
     },
   },
@@ -112,6 +112,7 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
       report(`cluster ${cluster} runs ${orphans.length} workload(s) in namespace ${name}, which this stack does not create with ${DATAPLANE_MODE}=ambient: they may be outside the mesh`, orphans[0].urn);
     }
   }
+  reportStrays(cluster, resources, created, config, report, pending);
   for (const ns of judgedNamespaces(resources, ambientNamespaces, exemptNamespaces)) {
     const name = meta(ns.props).name;
     const mode = probe(() => meta(ns.props).labels[DATAPLANE_MODE] as string | undefined);
@@ -157,6 +158,40 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
     }
   }
   reportPatches(cluster, resources, (name) => ambientNamespaces.includes(name) || (created.has(name) && !exemptNamespaces.includes(name)), report, pending);
+}
+
+/**
+ * Workloads in a namespace that is neither created by the stack, nor listed, nor exempt: `default`,
+ * where an object without a namespace lands (pulumi-kubernetes uses the provider's namespace, else
+ * `default`), a misspelt one, or one made outside the stack. Nothing of the stack enrolls such a
+ * namespace in ambient, and istio-cni captures a pod only when its namespace or the pod itself is
+ * labelled (Istio 1.30.3 istio-cni values.yaml ambient.enablementSelectors): unless its pods enroll
+ * themselves, the workload is outside the mesh, where STRICT and every ALLOW policy do not reach
+ * it. Pods that enroll themselves are in the mesh and judged for escapes like any other.
+ */
+function reportStrays(cluster: string, resources: PolicyResource[], created: Set<string>, config: Config, report: ReportViolation, pending: string[]): void {
+  const strays = new Map<string, PolicyResource[]>();
+  for (const w of resources.filter((r) => isWorkload(r.type))) {
+    const where = probe(() => meta(w.props).namespace);
+    const what = `${w.type.split(":").pop()} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
+    if (!where.known) {
+      pending.push(`the namespace of ${what} on cluster ${cluster}, which decides whether it is in the mesh`);
+      continue;
+    }
+    const ns = where.value;
+    if (created.has(ns) || config.ambientNamespaces.includes(ns) || config.exemptNamespaces.includes(ns)) continue;
+    const own = probe(() => podMetadata(w.type, w.props).labels?.[DATAPLANE_MODE] as string | undefined);
+    if (!own.known) pending.push(`the ${DATAPLANE_MODE} label of ${what} on cluster ${cluster}, whose namespace the stack does not enroll in ambient`);
+    else if (own.value === "ambient") reportEscapes(w, what, cluster, report, pending);
+    else strays.set(ns, [...(strays.get(ns) ?? []), w]);
+  }
+  for (const [ns, workloads] of strays) {
+    const named = workloads.map((w) => `${w.type.split(":").pop()} ${orUnknown(() => meta(w.props).name, w.name)}`).join(", ");
+    report(
+      `cluster ${cluster} runs ${named} in namespace ${ns}, which this stack neither creates with ${DATAPLANE_MODE}=ambient nor lists: outside the mesh, ${workloads.length === 1 ? "it accepts" : "they accept"} plaintext from any caller, past STRICT and every ALLOW policy; run ${workloads.length === 1 ? "it" : "them"} in a workload namespace${ns === "default" ? " (an object without a namespace lands in default)" : ""}, label ${workloads.length === 1 ? "its" : "their"} pods ${DATAPLANE_MODE}=ambient, or list ${ns} in exemptNamespaces if it is meant to stay outside the mesh`,
+      workloads[0].urn,
+    );
+  }
 }
 
 /**

@@ -1028,6 +1028,12 @@ function more(): Mutation[] {
       policy: "authorization-sources-restricted",
       apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from = [{}])),
     },
+    {
+      // pulumi-kubernetes puts an object without a namespace in `default`, which nothing enrolls in ambient.
+      name: "a tool's Deployment without a namespace (it lands in default, outside the mesh)",
+      policy: "mesh-mtls-strict",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "tools", (o) => delete o.metadata.namespace),
+    },
   ];
 }
 

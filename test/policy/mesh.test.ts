@@ -54,6 +54,27 @@ test("mesh-mtls-strict: the workload namespaces stay in ambient and no pod opts 
   assert.deepEqual((await runStack(meshMtlsStrict, [...strict, ns("inference", {}), deploy("vllm", "inference")], { ambientNamespaces: [], exemptNamespaces: ["inference"] })).violations, []);
 });
 
+test("mesh-mtls-strict: a workload in a namespace the stack neither creates nor lists (default, where one without a namespace lands, or a misspelt one) is outside the mesh unless its pods enroll themselves", async () => {
+  const strict = [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })];
+  const ns = (name: string) => stackResource({ type: NS, name: `a-ns-${name}`, props: { metadata: { name, labels: { "istio.io/dataplane-mode": "ambient" } } }, provider: k8sProvider("a") });
+  const deploy = (name: string, namespace: string | undefined, podLabels: Record<string, string> = {}, podSpec: Record<string, unknown> = {}) =>
+    stackResource({ type: "kubernetes:apps/v1:Deployment", name: `a-${name}`, props: { metadata: { name, ...(namespace ? { namespace } : {}) }, spec: { template: { metadata: { labels: podLabels }, spec: { containers: [], ...podSpec } } } }, provider: k8sProvider("a") });
+  const stray = await runStack(meshMtlsStrict, [...strict, ns("tools"), deploy("web-search", undefined), deploy("calculator", "tool"), deploy("fetch", "tool")]);
+  assert.deepEqual(stray.violations.map((v) => v.urn), ["urn:pulumi:test::inference-mesh::kubernetes:apps/v1:Deployment::a-web-search", "urn:pulumi:test::inference-mesh::kubernetes:apps/v1:Deployment::a-calculator"]);
+  assert.match(stray.violations[0].message, /^cluster a runs Deployment web-search in namespace default, which this stack neither creates with istio\.io\/dataplane-mode=ambient nor lists: outside the mesh, it accepts plaintext from any caller, past STRICT and every ALLOW policy; run it in a workload namespace \(an object without a namespace lands in default\)/);
+  assert.match(stray.violations[1].message, /runs Deployment calculator, Deployment fetch in namespace tool, .*or list tool in exemptNamespaces/);
+  // Exempt namespaces, and pods that enroll themselves (judged for escapes like any other), are not strays.
+  const enrolled = { "istio.io/dataplane-mode": "ambient" };
+  assert.deepEqual((await runStack(meshMtlsStrict, [...strict, deploy("coredns", "kube-system"), deploy("job", "batch", enrolled)])).violations, []);
+  assert.deepEqual((await runStack(meshMtlsStrict, [...strict, deploy("job", "batch")], { exemptNamespaces: ["batch"] })).violations, []);
+  const escaping = await runStack(meshMtlsStrict, [...strict, deploy("job", "batch", enrolled, { hostNetwork: true })]);
+  assert.match(escaping.violations[0]?.message ?? "", /Deployment batch\/job on cluster a uses the host network/);
+  // A pod label not known yet decides nothing: can't judge.
+  const unknown = await runStack(meshMtlsStrict, [...strict, deploy("job", "batch", { "istio.io/dataplane-mode": UNKNOWN })]);
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0] ?? "", /the istio\.io\/dataplane-mode label of Deployment batch\/job on cluster a, whose namespace the stack does not enroll/);
+});
+
 test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls; remediates to STRICT", async () => {
   const strict = await runResource(peerAuthenticationStrict, { type: PA, props: { metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } } });
   assert.deepEqual(strict.violations, []);
