@@ -177,6 +177,14 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const canaries = new Set(declarations.keys());
     rules.forEach((rule, i) => {
       const refs = list(rule.backendRefs);
+      // Gateway API v1.5.1's HTTPRoute/GRPCRoute CRDs take a weight only as an integer from 0 to
+      // 1000000 (a null one is pruned and defaults to 1): the API server refuses any other, so its
+      // share cannot be computed (a string "95" is not 95 to anyone but YAML).
+      const invalid = refs.filter((b) => b?.weight !== undefined && b?.weight !== null && !(Number.isInteger(b.weight) && b.weight >= 0 && b.weight <= 1_000_000));
+      if (invalid.length > 0) {
+        report(`${namespace}/${name} rule ${i}: backendRef weight ${invalid.map((b) => `${JSON.stringify(b.weight)} (${b.name})`).join(", ")} is not an integer from 0 to 1000000, the only weights Gateway API takes (the API server refuses the route); write each weight as a number`);
+        return;
+      }
       // Weights are shares of their sum: when every backend has weight 0 there is nowhere to send
       // the rule's traffic, and Gateway API implementations answer it with 500 (Istio converts
       // such a rule to a direct 500 response). A redirect rule sends no traffic to backends.

@@ -173,6 +173,18 @@ test("canary-weight-limit: canaries get at most maxCanaryWeight and splits sum t
   assert.deepEqual((await runResource(canaryWeightLimit, route([refs(75, 25)]), { maxCanaryWeight: 25 })).violations, []);
 });
 
+test("canary-weight-limit: a weight Gateway API does not take (a string, a fraction, above 1000000) is named as such, not summed as 1; a null one is the default 1", async () => {
+  const strings = await runResource(canaryWeightLimit, route([refs("95" as unknown as number, "5" as unknown as number)]), null);
+  assert.equal(strings.violations.length, 1, JSON.stringify(strings.violations));
+  assert.match(strings.violations[0].message, /^inference\/llama rule 0: backendRef weight "95" \(pool-v1\), "5" \(pool-v2\) is not an integer from 0 to 1000000, the only weights Gateway API takes/);
+  for (const bad of [9.5, 2_000_000, -1]) {
+    const r = await runResource(canaryWeightLimit, route([refs(90, bad)]), null);
+    assert.match(r.violations[0]?.message ?? "", new RegExp(`backendRef weight ${bad} \\(pool-v2\\) is not an integer`), String(bad));
+  }
+  const nulls = await runResource(canaryWeightLimit, route([{ backendRefs: [{ kind: "InferencePool", name: "pool-v1", weight: null }] }, refs(95, 5)]));
+  assert.deepEqual(nulls.violations, [], "a null weight is pruned by the API server and defaults to 1");
+});
+
 test("canary-weight-limit: a backend the x-canary header routes to is the canary, even when it is the heaviest", async () => {
   const pinned = { matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }], backendRefs: [{ kind: "InferencePool", name: "pool-v2", weight: 1 }] };
   assert.deepEqual((await runResource(canaryWeightLimit, route([pinned, refs(95, 5)]))).violations, []);
