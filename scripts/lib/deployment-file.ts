@@ -38,6 +38,59 @@ function migrateResource(r: ExportedResource, version: number): ExportedResource
   return out as unknown as ExportedResource;
 }
 
+/**
+ * The types of a version 3 resource's state fields beside urn, type, inputs and outputs
+ * (apitype.ResourceV3), which the CLI decodes with Go's encoding/json: a value of another type
+ * fails the decoding ("cannot unmarshal … into Go struct field"), and null leaves the field unset.
+ */
+const FIELD_TYPES: Record<string, "string" | "boolean" | "strings" | "urnLists" | "timeouts"> = {
+  id: "string", parent: "string", provider: "string", importID: "string", deletedWith: "string", sourcePosition: "string", viewOf: "string", snippetID: "string",
+  custom: "boolean", delete: "boolean", protect: "boolean", taint: "boolean", external: "boolean", pendingReplacement: "boolean", retainOnDelete: "boolean", refreshBeforeUpdate: "boolean",
+  dependencies: "strings", initErrors: "strings", additionalSecretOutputs: "strings", aliases: "strings", ignoreChanges: "strings", replaceOnChanges: "strings", replaceWith: "strings", hideDiff: "strings",
+  propertyDependencies: "urnLists",
+  customTimeouts: "timeouts",
+};
+
+const expectedOf = { string: "a string", boolean: "true or false", strings: "a list of strings", urnLists: "an object whose values are lists of URNs", timeouts: "an object of numbers (create, update, delete)" };
+
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** Whether a state field's value has the type the CLI decodes it as. */
+function fieldTypeOk(kind: (typeof FIELD_TYPES)[string], v: unknown): boolean {
+  switch (kind) {
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "strings":
+      return isStrings(v);
+    case "urnLists":
+      return isPlainObject(v) && Object.values(v).every((x) => x === null || isStrings(x));
+    case "timeouts":
+      return isPlainObject(v) && Object.values(v).every((x) => x === null || typeof x === "number");
+  }
+}
+
+/**
+ * Checks the state fields the review reads (and the CLI decodes) of one resource: null is unset, as
+ * Go reads it; a value of another type is refused naming the field, as the CLI refuses the file
+ * (a string "false" for `delete` would otherwise skip the resource, a number for `provider` fail
+ * deep inside the review).
+ */
+function checkStateFields(r: Record<string, unknown>, where: string): void {
+  for (const [field, kind] of Object.entries(FIELD_TYPES)) {
+    if (!(field in r)) continue;
+    if (r[field] === null) {
+      delete r[field];
+      continue;
+    }
+    if (!fieldTypeOk(kind, r[field])) throw new Error(`${where} ${field} is ${JSON.stringify(r[field])?.slice(0, 80)}, not ${expectedOf[kind]} (the CLI refuses such a state: apitype.ResourceV3)`);
+  }
+  const deps = r.propertyDependencies as Record<string, unknown> | undefined;
+  for (const key of Object.keys(deps ?? {})) if (deps![key] === null) delete deps![key];
+}
+
 /** Checks the envelope and returns its deployment in version 3 form; throws naming `file`. */
 function upToVersion3(doc: Record<string, unknown>, file: string): ExportedDeployment {
   const { version, features } = doc;
@@ -80,6 +133,7 @@ export function readDeploymentFile(file: string): ExportedDeployment {
     if (!r || typeof r !== "object") throw new Error(`${where} is not a resource object`);
     if (typeof r.urn !== "string" || !r.urn.startsWith("urn:pulumi:") || r.urn.split("::").length < 4) throw new Error(`${where} has an invalid urn ${JSON.stringify(r.urn)} (expected urn:pulumi:<stack>::<project>::<type>::<name>)`);
     if (typeof r.type !== "string" || r.type === "") throw new Error(`${where} (${r.urn}) has no type`);
+    checkStateFields(r as unknown as Record<string, unknown>, `${where} (${r.urn})`);
     for (const side of ["inputs", "outputs"] as const) {
       if (r[side] === null) delete r[side];
       if (r[side] !== undefined && (typeof r[side] !== "object" || Array.isArray(r[side]))) throw new Error(`${where} (${r.urn}) ${side} is not an object`);

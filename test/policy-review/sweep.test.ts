@@ -155,3 +155,29 @@ test("a malformed value in a hand-edited state (a null principal, a null rule ta
   const unreadable = r.violations.find((v) => v.policy === "authorization-sources-restricted" && v.urn === epp.urn)!;
   assert.match(unreadable.message, /could not finish judging the stack: it failed while reading kubernetes:security\.istio\.io\/v1:AuthorizationPolicy aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp with TypeError/);
 });
+
+test("a resource state field of another type than the CLI decodes (apitype.ResourceV3) is refused naming the file, resource and field; null is unset, as Go reads it", () => {
+  const urn = "urn:pulumi:s::p::kubernetes:core/v1:Namespace::apps";
+  const resource = (extra: Record<string, unknown>) => ({ version: 3, deployment: { resources: [{ urn, custom: true, type: "kubernetes:core/v1:Namespace", inputs: { metadata: { name: "apps" } }, ...extra }] } });
+  for (const [field, value, expected] of [
+    ["delete", "false", "true or false"],
+    ["external", "true", "true or false"],
+    ["provider", 42, "a string"],
+    ["parent", { urn }, "a string"],
+    ["dependencies", [null], "a list of strings"],
+    ["ignoreChanges", "spec", "a list of strings"],
+    ["propertyDependencies", { metadata: "x" }, "an object whose values are lists of URNs"],
+    ["customTimeouts", "10m", "an object of numbers"],
+  ] as const) {
+    const file = write(`field-${field}.json`, resource({ [field]: value }));
+    assert.throws(
+      () => readDeploymentFile(file),
+      (err: Error) => err.message.startsWith(`${file}: deployment.resources[0] (${urn}) ${field} is ${JSON.stringify(value)}, not ${expected}`),
+      field,
+    );
+  }
+  const nulls = readDeploymentFile(write("field-nulls.json", resource({ delete: null, provider: null, dependencies: null, propertyDependencies: { metadata: null } }))).deployment.resources![0];
+  assert.equal(nulls.delete, undefined);
+  assert.equal(nulls.provider, undefined);
+  assert.deepEqual(nulls.propertyDependencies, {});
+});
