@@ -2,6 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
 import { quantityValue } from "../lib/quantity";
+import { EKS_NODE_GROUP, judgeGpuNodeGroup } from "../lib/gpu-nodes";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
@@ -180,7 +181,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "Containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -200,7 +201,10 @@ export const gpuScheduling: ResourceValidationPolicy = {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     const isAllowed = (id: string) => config.allowedTolerators.includes(id);
-    if (isAgentgatewayParameters(args.type)) {
+    if (args.type === EKS_NODE_GROUP) {
+      // The nodes' side of the bargain: GPU nodes carry the taint that every toleration here is about.
+      judgeGpuNodeGroup(args.name, args.props, { key: config.gpuTaintKey, value: config.gpuTaintValue }, report, pending);
+    } else if (isAgentgatewayParameters(args.type)) {
       // Its deployment/daemonSet overlays patch the proxy pods it generates (allow-listed by the parameters' namespace/name).
       const { namespace, name } = meta(args.props);
       const what = `AgentgatewayParameters ${namespace}/${name}`;

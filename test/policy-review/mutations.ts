@@ -1029,6 +1029,11 @@ function more(): Mutation[] {
       apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from = [{}])),
     },
     {
+      name: "a GPU node group without the GPU taint (every pod can land on its GPUs)",
+      policy: "gpu-scheduling",
+      apply: (doc) => onFirst(doc, (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && JSON.stringify((r.inputs as any)?.taints ?? []).includes("nvidia.com/gpu"), (o) => (o.taints = [])),
+    },
+    {
       // pulumi-kubernetes puts an object without a namespace in `default`, which nothing enrolls in ambient.
       name: "a tool's Deployment without a namespace (it lands in default, outside the mesh)",
       policy: "mesh-mtls-strict",

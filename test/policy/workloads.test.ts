@@ -73,6 +73,33 @@ test("gpu-scheduling: GPU limits are read as Kubernetes quantities (\"1000m\" is
   assert.match(zero.violations[0]?.message ?? "", /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
 });
 
+test("gpu-scheduling: EKS node groups with NVIDIA GPUs taint their nodes nvidia.com/gpu=present:NO_SCHEDULE (what keeps other pods off and what GPU pods tolerate)", async () => {
+  const NG = "aws:eks/nodeGroup:NodeGroup";
+  const group = (name: string, props: Record<string, unknown>) => ({ type: NG, name, props: { instanceTypes: ["g6e.12xlarge"], amiType: "AL2023_x86_64_NVIDIA", ...props }, provider: null });
+  const taint = { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" };
+  const ok = await runResource(gpuScheduling, [
+    group("gpu", { taints: [taint] }),
+    group("system", { instanceTypes: ["m6i.2xlarge"], amiType: "AL2023_x86_64_STANDARD", taints: [] }),
+    group("amd", { instanceTypes: ["g4ad.xlarge"], amiType: "AL2023_x86_64_STANDARD" }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [
+    group("untainted", { taints: [] }),
+    group("by-type", { amiType: "CUSTOM", instanceTypes: ["p6-b200.48xlarge"] }),
+    group("by-label", { amiType: undefined, instanceTypes: ["m6i.large"], labels: { "nvidia.com/gpu.present": "true" } }),
+    group("prefer", { taints: [{ ...taint, effect: "PREFER_NO_SCHEDULE" }] }),
+    group("execute", { taints: [{ ...taint, effect: "NO_EXECUTE" }] }),
+  ]);
+  assert.equal(bad.violations.length, 5, JSON.stringify(bad.violations));
+  assert.match(bad.violations[0].message, /^EKS node group untainted has NVIDIA GPUs \(AMI type AL2023_x86_64_NVIDIA\) but does not taint its nodes nvidia\.com\/gpu=present with effect NO_SCHEDULE: /);
+  assert.match(bad.violations[1].message, /\(instance type p6-b200\.48xlarge\)/);
+  assert.match(bad.violations[2].message, /\(label nvidia\.com\/gpu\.present=true\)/);
+  assert.match(bad.violations[4].message, /\(it sets nvidia\.com\/gpu=present:NO_EXECUTE\)/);
+  const unknown = await runResource(gpuScheduling, group("later", { taints: UNKNOWN }));
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0] ?? "", /the taints of EKS node group later/);
+});
+
 test("images-pinned: a tag other than latest, or a digest", async () => {
   assert.equal(unpinned("ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"), undefined);
   assert.equal(unpinned("localhost:5000/vllm@sha256:" + "a".repeat(64)), undefined);
