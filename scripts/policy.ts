@@ -16,7 +16,8 @@ import { fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
-import { loadPolicyConfigFile } from "./lib/policy-config";
+import { parsePolicyConfig } from "./lib/policy-config";
+import { readPolicyConfigDocument } from "./lib/policy-config-file";
 
 /** Written beside the target and renamed, so a reader never sees half a report. */
 function writeAtomically(file: string, content: string): void {
@@ -58,11 +59,15 @@ async function main(): Promise<number> {
       : fs.existsSync(besideState)
         ? besideState
         : policyConfigFor(deploymentStack(exported).stack, packDir);
-    const config = configFile ? loadPolicyConfigFile(configFile) : undefined;
+    const read = configFile ? readPolicyConfigDocument(configFile) : undefined;
+    const config = read ? parsePolicyConfig(read.document, `policy config ${configFile}`) : undefined;
     if (configFile && !values.json) console.log(`policy config: ${path.relative(process.cwd(), configFile)}`);
+    if (read?.format === "yaml") {
+      console.error(`note: ${path.relative(process.cwd(), configFile!)} is YAML, which only this offline review reads: pulumi preview --policy-pack-config reads JSON (a render writes the JSON as out/<stack>/policy-config.json)`);
+    }
     // An export does not carry the stack's `policy:` settings; say which knobs the verdicts used.
     if (!configFile) console.error("policy config: none found (no --config, no policy-config.json beside the state, no policy/config.<stack>.*): the pack's defaults apply, not the stack's `policy:` settings; pass --config out/<stack>/policy-config.json from a render");
-    const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config });
+    const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, configSource: configFile && `policy config ${configFile}` });
     const json = JSON.stringify(report, null, 2) + "\n";
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
     const out = values.out ?? path.join(path.dirname(path.resolve(values.state)), "policy.json");

@@ -6,43 +6,68 @@
  * sets the level of every policy. The result is validated against each policy's schema.
  */
 import Ajv from "ajv";
-import { readYamlFile } from "./yaml-file";
+import { readPolicyConfigDocument } from "./policy-config-file";
 import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./policy-pack";
 
 const levels: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
-function asLevel(value: unknown, where: string): EnforcementLevel {
-  if (typeof value !== "string" || !levels.includes(value as EnforcementLevel)) {
-    throw new Error(`${where}: ${JSON.stringify(value)} is not a valid enforcement level (${levels.join(", ")})`);
-  }
-  return value as EnforcementLevel;
+/** The level a value names, or a problem naming where it is and what is allowed. */
+function levelProblem(value: unknown, where: string): string | undefined {
+  if (typeof value === "string" && levels.includes(value as EnforcementLevel)) return undefined;
+  return `${where}: ${JSON.stringify(value)} is not a valid enforcement level (${levels.join(", ")})`;
 }
 
-/** Parses a policy config document (JSON or YAML object). */
+/**
+ * A record key set as an own property: a policy name such as `__proto__` (a name the pack lacks,
+ * which the engine passes on like any other) must not become the record's prototype.
+ */
+function put<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A record's own entry (`constructor` is not a policy every record has). */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+/**
+ * Parses a policy config document (JSON or YAML object) as the engine's parsePolicyPackConfig
+ * does: a level or `{enforcementLevel?, ...properties}` per name, an entry with neither dropped;
+ * every malformed entry is reported at once.
+ */
 export function parsePolicyConfig(doc: unknown, source = "policy config"): Record<string, PolicyConfig> {
   if (doc === undefined || doc === null) return {};
   if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${source}: must be an object keyed by policy name`);
   const out: Record<string, PolicyConfig> = {};
+  const problems: string[] = [];
   for (const [name, value] of Object.entries(doc as Record<string, unknown>)) {
     // The engine takes `environments` (Pulumi ESC environments to open for the pack) out of the
     // file before reading policies (pkg/resource/analyzer/config.go parsePolicyPackConfig); this
     // pack reads no environment, so offline it only has to be well formed.
     if (name === "environments") {
-      if (!Array.isArray(value) || value.some((e) => typeof e !== "string")) throw new Error(`${source}: "environments" must be a list of ESC environment names`);
+      if (!Array.isArray(value) || value.some((e) => typeof e !== "string")) problems.push(`"environments" must be a list of ESC environment names`);
       continue;
     }
     if (typeof value === "string") {
-      out[name] = { enforcementLevel: asLevel(value, `${source}: ${name}`) };
+      const problem = levelProblem(value, name);
+      if (problem) problems.push(problem);
+      else put(out, name, { enforcementLevel: value as EnforcementLevel });
     } else if (value && typeof value === "object" && !Array.isArray(value)) {
       const { enforcementLevel, ...properties } = value as Record<string, unknown>;
       const c: PolicyConfig = {};
-      if (enforcementLevel !== undefined) c.enforcementLevel = asLevel(enforcementLevel, `${source}: ${name}.enforcementLevel`);
+      if (enforcementLevel !== undefined) {
+        const problem = levelProblem(enforcementLevel, `${name}.enforcementLevel`);
+        if (problem) problems.push(problem);
+        else c.enforcementLevel = enforcementLevel as EnforcementLevel;
+      }
       if (Object.keys(properties).length) c.properties = properties;
-      if (c.enforcementLevel || c.properties) out[name] = c;
+      if (c.enforcementLevel || c.properties) put(out, name, c);
     } else {
-      throw new Error(`${source}: ${name}: must be an enforcement level or an object`);
+      problems.push(`${name}: ${JSON.stringify(value)} is neither an enforcement level (${levels.join(", ")}) nor an object of {enforcementLevel?, ...properties}`);
     }
   }
+  if (problems.length === 1) throw new Error(`${source}: ${problems[0]}`);
+  if (problems.length) throw new Error(`${source}:\n  ${problems.join("\n  ")}`);
   return out;
 }
 
@@ -76,7 +101,7 @@ function mergeOne(current: PolicyConfig, given: PolicyConfig): PolicyConfig {
 /** `override` over `base`, policy by policy (`all` is kept as given, for the engine to apply). */
 export function mergePolicyConfig(base: Record<string, PolicyConfig>, override: Record<string, PolicyConfig>): Record<string, PolicyConfig> {
   const out: Record<string, PolicyConfig> = { ...base };
-  for (const [name, c] of Object.entries(override)) out[name] = mergeOne(out[name] ?? {}, c);
+  for (const [name, c] of Object.entries(override)) put(out, name, mergeOne(own(out, name) ?? {}, c));
   return out;
 }
 
@@ -87,14 +112,15 @@ export function policyConfigDocument(config: Record<string, PolicyConfig>): Reco
   );
 }
 
+/** A `--policy-pack-config` file's entries (JSON as the CLI reads it; YAML from a .yaml/.yml file). */
 export function loadPolicyConfigFile(file: string): Record<string, PolicyConfig> {
-  return parsePolicyConfig(readYamlFile(file, "policy config"), file);
+  return parsePolicyConfig(readPolicyConfigDocument(file).document, `policy config ${file}`);
 }
 
 function apply(result: Record<string, PolicyConfig>, given: Record<string, PolicyConfig>): void {
-  const all = given.all?.enforcementLevel;
+  const all = own(given, "all")?.enforcementLevel;
   if (all) for (const name of Object.keys(result)) result[name] = { ...result[name], enforcementLevel: all };
-  for (const [name, c] of Object.entries(given)) if (name !== "all") result[name] = mergeOne(result[name] ?? {}, c);
+  for (const [name, c] of Object.entries(given)) if (name !== "all") put(result, name, mergeOne(own(result, name) ?? {}, c));
 }
 
 /**
@@ -107,22 +133,74 @@ export function unknownPolicyNames(info: AnalyzerInfo, overrides: Record<string,
   const known = new Set(info.policies.map((p) => p.name));
   const unknown = Object.keys(overrides).filter((n) => n !== "all" && !known.has(n));
   if (!unknown.length) return undefined;
-  return `policy config names policies the pack ${info.name} does not have, which pulumi preview ignores as this review does: ${unknown.join(", ")} (its policies: ${[...known].sort().join(", ")})`;
+  // A generated file may name thousands: the first ones say what is wrong.
+  const listed = unknown.length > 20 ? `${unknown.slice(0, 20).join(", ")} and ${unknown.length - 20} more` : unknown.join(", ");
+  return `policy config names policies the pack ${info.name} does not have, which pulumi preview ignores as this review does: ${listed} (its policies: ${[...known].sort().join(", ")})`;
 }
 
-/** The config `Configure` receives: defaults, initial config, overrides; throws on schema errors. */
-export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}): Record<string, PolicyConfig> {
+/** A value as a message quotes it: short, one line. */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Entries the engine hands to `Configure` without a level, which its analyzer plugin refuses
+ * before the pack sees them (pkg/resource/plugin/analyzer_plugin.go Configure: 'invalid
+ * enforcement level ""'), failing the preview: properties under a name the pack has no policy for
+ * (applyConfig adds it to the result with no level to inherit), or under `all` with no level.
+ */
+function levellessEntries(info: AnalyzerInfo, result: Record<string, PolicyConfig>, overrides: Record<string, PolicyConfig>): string[] {
+  const refused = 'pulumi preview refuses the config (configuring the pack: invalid enforcement level "")';
+  const problems: string[] = [];
+  const all = own(overrides, "all");
+  if (all && !all.enforcementLevel) {
+    problems.push(`all: sets ${Object.keys(all.properties ?? {}).join(", ")} but no enforcementLevel, so ${refused}; "all" takes only the level of every policy, properties go under a policy's name`);
+  }
+  const known = info.policies.map((p) => p.name).sort();
+  for (const [name, c] of Object.entries(result)) {
+    if (c.enforcementLevel) continue;
+    const near = closest(name, known);
+    problems.push(
+      `${name}: the pack ${info.name} has no policy of that name, and with properties (${Object.keys(c.properties ?? {}).join(", ")}) but no enforcementLevel ${refused}; ` +
+        (near ? `did you mean ${near}?` : `its policies: ${known.join(", ")}`),
+    );
+  }
+  return problems;
+}
+
+/** The known name a misspelt one is closest to (at most 3 edits away). */
+function closest(name: string, known: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const best = known.map((k) => ({ k, d: distance(name.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 3 ? best.k : undefined;
+}
+
+/**
+ * The config `Configure` receives: defaults, initial config, overrides (pkg/resource/analyzer
+ * config.go ReconcilePolicyPackConfig); throws, naming `source`, on what the engine refuses:
+ * values outside a policy's configSchema and entries it cannot send to the pack.
+ */
+export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}, source = "policy config"): Record<string, PolicyConfig> {
   const result: Record<string, PolicyConfig> = {};
   for (const p of info.policies) {
     const defaults = Object.entries(p.configSchema?.properties ?? {}).filter(([, s]) => s && "default" in s);
-    result[p.name] = {
+    put(result, p.name, {
       enforcementLevel: p.enforcementLevel,
       ...(defaults.length ? { properties: Object.fromEntries(defaults.map(([k, s]) => [k, s.default])) } : {}),
-    };
+    });
   }
   apply(result, info.initialConfig);
   apply(result, overrides);
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
   const errors: string[] = [];
   for (const p of info.policies) {
     if (!p.configSchema) continue;
@@ -132,10 +210,15 @@ export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<stri
       ...(p.configSchema.required.length ? { required: p.configSchema.required } : {}),
     };
     const validate = ajv.compile(schema);
-    if (!validate(result[p.name]?.properties ?? {})) {
-      for (const e of validate.errors ?? []) errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}`);
+    if (!validate(own(result, p.name)?.properties ?? {})) {
+      for (const e of validate.errors ?? []) {
+        const allowed = e.keyword === "enum" ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map(quoted).join(", ")}` : "";
+        const is = e.keyword === "required" ? "" : ` (is ${quoted(e.data)})`;
+        errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${allowed}${is}`);
+      }
     }
   }
-  if (errors.length) throw new Error(`policy config is invalid:\n  ${errors.join("\n  ")}`);
+  errors.push(...levellessEntries(info, result, overrides));
+  if (errors.length) throw new Error(`${source} is invalid for policy pack ${info.name}:\n  ${errors.join("\n  ")}`);
   return result;
 }

@@ -95,7 +95,11 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     exported = toDeploymentExport(captured);
     // The review runs on exactly what stack.json will hold, before anything is written, so a
     // review that cannot run leaves out/ untouched; violations still produce the full output.
-    review = await reviewDeployment(exported, { pack, config: policyConfig });
+    review = await reviewDeployment(exported, {
+      pack,
+      config: policyConfig,
+      configSource: configFile ? `policy config ${configFile} (over stack '${options.stack}' policy: settings)` : `the policy config of stack '${options.stack}' policy: settings`,
+    });
   } finally {
     await pack?.then(
       async (p) => {

@@ -62,6 +62,8 @@ export interface ReviewOptions {
   packDir?: string;
   /** Policy config overrides (`--config`), as `pulumi preview --policy-pack-config` takes them. */
   config?: Record<string, PolicyConfig>;
+  /** Where `config` came from, for its errors (`policy config <file>`). */
+  configSource?: string;
   /** Stack config handed to the pack (`PULUMI_CONFIG`, ConfigureStack), when known. */
   stackConfig?: Record<string, string>;
   /** Analyses in flight at once. */
@@ -98,9 +100,13 @@ export function startPack(exported: ExportedDeployment, options: Pick<ReviewOpti
  */
 export async function reviewWithPack(pack: PolicyPackProcess, exported: ExportedDeployment, options: ReviewOptions = {}): Promise<PolicyReport> {
   const info: AnalyzerInfo = await pack.info();
-  const config = reconcilePolicyConfig(info, options.config);
+  const source = options.configSource ?? "policy config";
+  const config = reconcilePolicyConfig(info, options.config, source);
   const unknownNames = unknownPolicyNames(info, options.config);
-  await pack.configure(config);
+  // As the engine says it ('configuring policy pack %q at %q'), with the config that failed.
+  await pack.configure(config).catch((err: unknown) => {
+    throw new Error(`configuring policy pack ${info.name} with ${source} failed: ${err instanceof Error ? err.message : String(err)}`);
+  });
   const builder = new RequestBuilder(exported);
   const byUrn = new Map<string, ExportedResource>(builder.resources.map((r) => [r.urn, r]));
   const levelOf = (name: string) => config[name]?.enforcementLevel ?? "advisory";

@@ -132,6 +132,51 @@ test("config is validated against each policy's schema; names the pack lacks are
   assert.deepEqual(reconcilePolicyConfig(info)["secret-token-length"], { enforcementLevel: "advisory", properties: { minLength: 8 } });
 });
 
+test("config files are read as pulumi preview --policy-pack-config reads them (Go's encoding/json), entries it cannot configure are refused naming the file", async () => {
+  const info = await pack.info();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-config-file-"));
+  const file = (name: string, content: string) => {
+    fs.writeFileSync(path.join(dir, name), content);
+    return path.join(dir, name);
+  };
+  // A repeated key keeps its last value, as Go decodes it into a map (js-yaml refused it).
+  assert.deepEqual(loadPolicyConfigFile(file("dup.json", '{"explicit-provider":"disabled","explicit-provider":"advisory"}')), { "explicit-provider": { enforcementLevel: "advisory" } });
+  // Blanks (Go's TrimSpace: NO-BREAK SPACE too) are no config.
+  assert.deepEqual(loadPolicyConfigFile(file("blank.json", "\u00a0\n")), {});
+  // What JSON.parse or YAML take and Go's decoder refuses.
+  assert.throws(() => loadPolicyConfigFile(file("comma.json", '{"all":"advisory",}')), /policy config .*comma\.json is not valid JSON \(line 1, column 19\): .*reads JSON only/);
+  assert.throws(() => loadPolicyConfigFile(file("bom.json", '\ufeff{"all":"advisory"}')), /bom\.json starts with a byte-order mark/);
+  assert.throws(() => loadPolicyConfigFile(file("big.json", '{"stack-has-namespaces":{"x":1e400}}')), /big\.json has a number beyond a float64's range at "x"/);
+  assert.throws(() => loadPolicyConfigFile(file("yaml.json", "all: advisory\n")), /yaml\.json is not valid JSON/);
+  // YAML only from a .yaml/.yml file (offline only; the render writes the JSON for the CLI).
+  assert.deepEqual(loadPolicyConfigFile(file("cfg.yaml", "all: advisory\n")), { all: { enforcementLevel: "advisory" } });
+  // Every malformed entry at once.
+  assert.throws(() => loadPolicyConfigFile(file("two.json", '{"a":"fatal","b":1}')), /two\.json:\n  a: "fatal" is not a valid enforcement level \(advisory, mandatory, remediate, disabled\)\n  b: 1 is neither an enforcement level/);
+  // Properties with no level under `all` or a name the pack lacks: applyConfig leaves the entry
+  // without a level, and the analyzer plugin's Configure refuses it ('invalid enforcement level ""').
+  const configure = (doc: unknown) => reconcilePolicyConfig(info, parsePolicyConfig(doc), "policy config cfg.json");
+  assert.throws(() => configure({ all: { minimum: 3 } }), /policy config cfg\.json is invalid for policy pack review-fixture:\n  all: sets minimum but no enforcementLevel, so pulumi preview refuses the config/);
+  assert.throws(() => configure({ "stack-has-namespace": { minimum: 3 } }), /stack-has-namespace: the pack review-fixture has no policy of that name, .*did you mean stack-has-namespaces\?/);
+  assert.throws(() => configure(JSON.parse('{"__proto__":{"x":1}}')), /__proto__: the pack review-fixture has no policy of that name/);
+  assert.doesNotThrow(() => configure({ all: { enforcementLevel: "advisory", minimum: 3 }, "no-such": { enforcementLevel: "advisory", x: 1 }, constructor: "disabled" }));
+  // Schema errors name the policy, the property, the rule and the value.
+  assert.throws(() => configure({ "stack-has-namespaces": { minimum: -1 }, "secret-token-length": { minLength: "8" } }), /\n  secret-token-length\.minLength: must be number \(is "8"\)\n  stack-has-namespaces\.minimum: must be >= 0 \(is -1\)/);
+});
+
+test("CLI: a --config pulumi preview would refuse exits 2 naming the file, the policy and the property, with no stack trace", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-config-"));
+  const state = path.join(dir, "state.json");
+  fs.writeFileSync(state, JSON.stringify(stackExport()));
+  const config = path.join(dir, "cfg.json");
+  fs.writeFileSync(config, JSON.stringify({ "stack-has-namespaces": { minimum: 1.5 } }));
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--config", config, "--pack", packDir, "--out", "-"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 2, res.stdout + res.stderr);
+  assert.match(res.stderr, /policy review failed: policy config .*cfg\.json is invalid for policy pack review-fixture:\n  stack-has-namespaces\.minimum: must be integer \(is 1\.5\)/);
+  assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
+});
+
 test("wire form: internal keys dropped, plaintext secrets decoded, ciphertext unknown", () => {
   const inputs = { a: 1, __inputs: {}, s: { [SIG_KEY]: SECRET_SIG, plaintext: '"x"' }, c: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } };
   const builder = new RequestBuilder({ version: 3, deployment: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R", inputs }] } });

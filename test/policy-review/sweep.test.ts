@@ -127,13 +127,19 @@ test("at level remediate the review applies the fix before judging, as pulumi pr
   assert.equal(remediated.policies.find((p) => p.name === "peer-authentication-strict")!.verdict, "pass");
 });
 
-test("a --config naming a policy the pack lacks judges as pulumi preview does (the name ignored) and notes it", async () => {
+test("a --config naming a policy the pack lacks: with a level it is ignored and noted, as pulumi preview ignores it; with properties and no level it is refused, as the engine's Configure refuses it", async () => {
   const doc = prod();
   for (const b of (find(doc, "aws-use1-inference-httproute-llama-3-1-8b").inputs as any).spec.rules[1].backendRefs) b.weight = 50;
-  const typo = { ...config(), ...parsePolicyConfig({ "canary-weight-limt": { maxCanaryWeight: 60 } }) };
+  const typo = { ...config(), ...parsePolicyConfig({ "canary-weight-limt": { enforcementLevel: "advisory", maxCanaryWeight: 60 } }) };
   const r = await reviewWithPack(await pack(), doc, { config: typo });
   assert.ok(mandatory(r).includes("canary-weight-limit: aws-use1-inference-httproute-llama-3-1-8b"), "the misspelt setting changes nothing");
   assert.match(r.notes?.[0] ?? "", /does not have, which pulumi preview ignores as this review does: canary-weight-limt/);
+  // pkg/engine applyConfig adds it with no level; pkg/resource/plugin analyzer Configure then fails the preview.
+  const levelless = { ...config(), ...parsePolicyConfig({ "canary-weight-limt": { maxCanaryWeight: 60 } }) };
+  await assert.rejects(
+    reviewWithPack(await pack(), doc, { config: levelless, configSource: "policy config typo.json" }),
+    /^Error: policy config typo\.json is invalid for policy pack inference-mesh:\n  canary-weight-limt: the pack inference-mesh has no policy of that name, and with properties \(maxCanaryWeight\) but no enforcementLevel pulumi preview refuses the config \(configuring the pack: invalid enforcement level ""\); did you mean canary-weight-limit\?$/,
+  );
 });
 
 test("a malformed value in a hand-edited state (a null principal, a null rule target) is a violation on its resource, and the other policies still judge: no policy throws and stops the review", async () => {

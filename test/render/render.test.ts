@@ -163,7 +163,7 @@ test("leftovers of killed renders (temporary and swapped-out trees) are swept by
   assert.deepEqual(fs.readdirSync(out).sort(), [".dev+tmp-999999999-abcd0123", "local"], "the stack's debris and dead lock are gone; another stack's is not ours to sweep");
 });
 
-test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform, the platform set twice, a project file", () => {
+test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform, the platform set twice, a project file; so is a policy config pulumi preview would refuse", () => {
   const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-bad-"));
   const cases: [string, string, RegExp][] = [
     ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
@@ -186,6 +186,16 @@ test("stack files that cannot be rendered offline are named: bad YAML, encrypted
   const missingPolicyConfig = runRender(["--stack", "local", "--policy-config", path.join(dir, "nope.yaml")], dir);
   assert.equal(missingPolicyConfig.code, 2, "a file that is not there is a wrong command");
   assert.match(missingPolicyConfig.stderr, /--policy-config .*nope\.yaml: no such file/);
+  // A pack config pulumi preview would refuse (a misspelt policy given properties and no level:
+  // the engine's Configure fails with 'invalid enforcement level ""') is a bad config: exit 1,
+  // naming the file, nothing rendered, rather than a policy-config.json the CLI cannot take.
+  const typo = path.join(dir, "typo.json");
+  fs.writeFileSync(typo, JSON.stringify({ "canary-weight-limt": { maxCanaryWeight: 5 } }));
+  const refused = runRender(["--stack", "local", "--policy-config", typo], dir);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /policy config .*typo\.json \(over stack 'local' policy: settings\) is invalid for policy pack inference-mesh:\n  canary-weight-limt: .*no enforcementLevel pulumi preview refuses the config .*did you mean canary-weight-limit\?/);
+  assert.ok(!/\n\s+at /.test(refused.stderr), "no stack trace");
+  assert.ok(!fs.existsSync(path.join(dir, "local")), "nothing rendered");
 });
 
 test("a new stack is reviewed by its own policy settings, without a policy/config.<stack> file; npm run policy reuses them", () => {

@@ -1,0 +1,62 @@
+/**
+ * Reads a policy config file as `pulumi preview --policy-pack-config` reads it: the engine takes
+ * the bytes through Go's encoding/json into a map (pkg/resource/analyzer/config.go
+ * parsePolicyPackConfig), so a file of blanks is no config, a repeated key keeps its last value
+ * (an editor's leftover is not an error), and a trailing comma, a comment, a byte-order mark or a
+ * number beyond float64 fail the preview. Only a `.yaml`/`.yml` file may be YAML instead, an
+ * offline convenience read by YAML's rules (the render writes the JSON the CLI reads into
+ * out/<stack>/policy-config.json).
+ */
+import * as fs from "node:fs";
+import * as yaml from "js-yaml";
+
+/** Go's strings.TrimSpace white space (unicode.IsSpace: NEL and NO-BREAK SPACE too, not a BOM). */
+const blank = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
+/** Thrown for what JSON.parse takes but Go's decoder refuses. */
+class NotGoJson extends Error {}
+
+/** Line and column of a JSON.parse error position, for a message an editor can jump to. */
+function where(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return "";
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split("\n").length;
+  return ` (line ${line}, column ${Number(m[1]) - before.lastIndexOf("\n")})`;
+}
+
+function parseAsGo(text: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new NotGoJson("starts with a byte-order mark, which pulumi preview's JSON decoder refuses (invalid character 'ï' looking for beginning of value); save it as UTF-8 without one");
+  }
+  return JSON.parse(text, function (key, value) {
+    // JSON.parse makes a number too large for a float64 Infinity; Go's decoder refuses it.
+    if (typeof value === "number" && !Number.isFinite(value)) {
+      throw new NotGoJson(`has a number beyond a float64's range at "${key}", which pulumi preview refuses (json: cannot unmarshal number into Go value of type float64)`);
+    }
+    return value;
+  });
+}
+
+/** A policy config file's document (undefined when it holds nothing but blanks), and its format. */
+export function readPolicyConfigDocument(file: string): { document: unknown; format: "json" | "yaml" } {
+  if (!fs.existsSync(file)) throw new Error(`policy config ${file}: no such file`);
+  if (fs.statSync(file).isDirectory()) throw new Error(`policy config ${file} is a directory, not a file`);
+  const text = fs.readFileSync(file, "utf8");
+  if (blank.test(text)) return { document: undefined, format: "json" };
+  try {
+    return { document: parseAsGo(text), format: "json" };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof RangeError) throw new Error(`policy config ${file} nests its values too deeply to read`);
+    if (!/\.ya?ml$/i.test(file)) {
+      if (err instanceof NotGoJson) throw new Error(`policy config ${file} ${message}`);
+      throw new Error(`policy config ${file} is not valid JSON${where(text, message)}: ${message}; pulumi preview --policy-pack-config reads JSON only (YAML is taken offline from a .yaml/.yml file)`);
+    }
+  }
+  try {
+    return { document: yaml.load(text), format: "yaml" };
+  } catch (err) {
+    throw new Error(`policy config ${file} is neither JSON nor valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+  }
+}
