@@ -15,7 +15,8 @@ import { PolicyPackProcess, PackUsage } from "./policy-pack";
 import { loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
 import { topologyMarkdown } from "./topology";
 import { makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
-import { CONFIG_ROOT, parsePlatform, platformFromConfigString } from "../../infra/config";
+import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString } from "../../infra/config";
+import { configSizeProblems } from "../../infra/validate-size";
 
 export interface RenderOptions {
   stack: string;
@@ -56,7 +57,16 @@ export function validateStack(options: RenderOptions) {
   const stackConfig = loadStackConfig(options.stack, options.stackFile);
   if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = JSON.stringify(options.platformOverride);
   const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], `set it in ${path.relative(repoRoot, stackConfig.file)}`);
-  const spec = parsePlatform(raw, options.stack);
+  // A config too large for the CLI to start the program with is reported with the others.
+  const sizeProblems = configSizeProblems(stackConfig.config, raw);
+  let spec: ReturnType<typeof parsePlatform>;
+  try {
+    spec = parsePlatform(raw, options.stack);
+  } catch (err) {
+    if (err instanceof ConfigError && sizeProblems.length > 0) throw new ConfigError([...sizeProblems, ...err.problems]);
+    throw err;
+  }
+  if (sizeProblems.length > 0) throw new ConfigError(sizeProblems);
   return { stackConfig, spec };
 }
 

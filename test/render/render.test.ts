@@ -118,6 +118,19 @@ test("a duplicated cluster name exits 1, names the duplicate, and leaves out/ un
   assert.deepEqual(fs.readdirSync(good.outDir).filter((f) => f.startsWith(".")), [], "no temp dirs left");
 });
 
+test("a config too large for PULUMI_CONFIG exits 1 naming the field, with the other problems, and writes nothing", () => {
+  // The CLI starts the program (and the pack) with the whole config in one environment variable;
+  // this one failed the render with a bare 'spawn E2BIG' when the pack process was started.
+  const platform = shippedPlatform("local");
+  platform.tools[1].description = "x".repeat(300_000);
+  platform.tools[0].port = 15008;
+  const run = renderConfigExpectingFailure("local", platform);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /invalid platform config \(2 problems\):\n {2}inference-mesh:platform\.tools\[1\]\.description: makes the stack's config \d+ bytes as PULUMI_CONFIG, .*\(E2BIG\): shorten it\n {2}inference-mesh:platform\.tools\[0\]\.port: is reserved by Istio/);
+  assert.doesNotMatch(run.stderr, /spawn E2BIG|\n\s+at /);
+  assert.deepEqual(fs.readdirSync(run.outDir), ["Pulumi.bad.yaml"]);
+});
+
 test("an unknown stack is a clear error (exit 2: the command is wrong, not the config)", () => {
   const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-"));
   const r = runRender(["--stack", "no-such-stack-xyz"], out);

@@ -1,0 +1,53 @@
+/**
+ * How large a stack's config may be. The Pulumi CLI starts the program with every config value
+ * in one environment variable, `PULUMI_CONFIG` (a JSON object of key → string, pulumi-language-
+ * nodejs execRuntime), and hands a policy pack the same (plugin/analyzer_plugin.go constructEnv).
+ * Linux takes at most MAX_ARG_STRLEN (32 pages, 131072 bytes, its terminating NUL included) per
+ * environment string, and execve fails with E2BIG beyond it: `pulumi up` could not start the
+ * program at all. So the whole config, once serialized that way, must stay below that.
+ */
+import type { ConfigProblem } from "./validate-support";
+
+export const MAX_ENV_STRING_BYTES = 131_072;
+
+/** The bytes of `PULUMI_CONFIG=<json>` plus its NUL; Go's encoding/json writes <, > and & as \u003c… (5 bytes more each). */
+export function pulumiConfigEnvBytes(config: Record<string, string>): number {
+  const json = JSON.stringify(config);
+  const goEscapes = (json.match(/[<>&\u2028\u2029]/g) ?? []).length * 5;
+  return Buffer.byteLength(`PULUMI_CONFIG=${json}`) + goEscapes + 1;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
+
+/** Where most of the platform's bytes are: the deepest value holding more than half of them. */
+function bulkPath(value: unknown, total: number, path: (string | number)[] = []): (string | number)[] {
+  if (!isRecord(value)) return path;
+  for (const [key, child] of Object.entries(value)) {
+    if ((JSON.stringify(child) ?? "").length * 2 > total) return bulkPath(child, total, [...path, Array.isArray(value) ? Number(key) : key]);
+  }
+  return path;
+}
+
+/**
+ * The problem with a stack config too large to start the program with, reported where the bulk of
+ * the platform value is (a 300 KB `tools[].description` names that field), else at its root.
+ */
+export function configSizeProblems(config: Record<string, string>, platform: unknown): ConfigProblem[] {
+  const bytes = pulumiConfigEnvBytes(config);
+  if (bytes <= MAX_ENV_STRING_BYTES) return [];
+  const platformBytes = (JSON.stringify(platform) ?? "").length;
+  const path = bulkPath(platform, platformBytes);
+  const here = path.length > 0 ? `this value is ${(JSON.stringify(get(platform, path)) ?? "").length} of them; ` : "";
+  return [
+    {
+      path,
+      message:
+        `makes the stack's config ${bytes} bytes as PULUMI_CONFIG, the environment variable the Pulumi CLI starts the program and the policy pack with; ` +
+        `${here}Linux takes at most ${MAX_ENV_STRING_BYTES} bytes per variable (MAX_ARG_STRLEN), so \`pulumi up\` could not start (E2BIG): shorten it`,
+    },
+  ];
+}
+
+function get(value: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((v, seg) => (isRecord(v) ? (v as Record<string | number, unknown>)[seg] : undefined), value);
+}
