@@ -8,7 +8,9 @@
 import { z } from "zod";
 import { parseCidr } from "./net";
 import { imageReferenceProblem } from "./image-ref";
+import { mcpPathProblem } from "./mcp-path";
 import { defaultVersions } from "./versions";
+import { pinnedVersion, versionRules } from "./version-rules";
 import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
 
@@ -46,34 +48,6 @@ const image = z
   })
   .refine((s) => s.includes("@") || !/:latest$/i.test(s), { message: "must not use the 'latest' tag: pin a version or a digest" });
 
-/** A release version (`1.30.3`, `v1.5.1`, `v1.33.5+k3s1`, a driver branch `580`), never a moving tag. */
-const pinnedVersion = z
-  .string()
-  .regex(/^v?\d+(\.\d+)*([-+][0-9A-Za-z.+-]+)?$/, "must be a release version such as 1.30.3 or v1.5.1 (not a moving tag like 'latest')");
-
-/**
- * Chart and release-manifest versions: Helm reads a chart version as a semver constraint, so
- * `1.30` would install the newest 1.30.x; only major.minor.patch names one release.
- */
-const exactRelease = z
-  .string()
-  // No build metadata: these versions also become `app.kubernetes.io/version` labels, where '+' is not allowed.
-  .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)");
-/** GitHub release tags the pinned manifests are downloaded from: `v` + major.minor.patch. */
-const releaseTag = z.string().regex(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "must be the release tag, 'v' + major.minor.patch such as v1.5.1 (the download URL uses the tag)");
-/** Per-key rules where the generic pinned version is too loose; the rest use `pinnedVersion` or `image`. */
-const versionRules: Record<string, z.ZodString> = {
-  istio: exactRelease,
-  // Charts are pushed as both 1.4.1 and v1.4.1, images only as v1.4.1: the tag names both.
-  agentgateway: releaseTag,
-  nvidiaDevicePlugin: exactRelease,
-  gatewayApi: releaseTag,
-  gie: releaseTag,
-  llmdRouter: releaseTag,
-  k3s: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release such as v1.33.5+k3s1"),
-  eksKubernetes: z.string().regex(/^1\.\d+$/, "must be an EKS Kubernetes minor version such as 1.33"),
-  nvidiaDriver: z.string().regex(/^\d{3}$/, "must be an NVIDIA driver branch such as 580"),
-};
 
 /**
  * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
@@ -311,7 +285,13 @@ export const toolSchema = z.strictObject({
   name: dnsLabel,
   image,
   port: appPort(8000),
-  path: z.string().startsWith("/").default("/mcp"),
+  path: z
+    .string()
+    .superRefine((path, ctx) => {
+      const problem = mcpPathProblem(path);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .default("/mcp"),
   replicas: replicaCount(1).default(1),
   description: z.string().optional(),
 });
