@@ -8,6 +8,7 @@ import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sService
 import { duplicates, eachItem, knownList, namesKnown, readable, readableItems, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkSplit } from "./validate-split";
 import { hostUnder } from "../components/agents/names";
+import { jwksSource } from "../components/agents/security";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
@@ -151,7 +152,33 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
         ["gateways", "agents", "jwt", "jwksUri"],
         "must be https://: agentgateway's controller fetches the keys from agentgateway-system, outside the ambient mesh, so a plain-http JWKS (even an in-cluster *.svc one) travels unencrypted and can be swapped in transit",
       );
+      return;
     }
+    const problem = jwks ? jwksBackendProblem(jwks) : undefined;
+    if (problem) report(["gateways", "agents", "jwt", "jwksUri"], problem);
   });
+}
+
+/**
+ * The JWKS URI becomes the static AgentgatewayBackend `agent-gateway-jwks` (host, port, TLS SNI =
+ * the host) and the policy's `jwksPath` (components/agents/security.ts jwksSource); agentgateway
+ * v1.4.1's CRDs take an SNI of DNS labels of at most 253 characters, a port from 1 to 65535 and a
+ * jwksPath of at most 2000 characters, and the backend has no place for user:password@.
+ */
+function jwksBackendProblem(jwksUri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(jwksUri);
+  } catch {
+    return undefined; // the schema reports a URL that does not parse
+  }
+  const src = jwksSource(jwksUri);
+  if (url.username || url.password) return "must not carry credentials (user:password@): agentgateway fetches the JWKS from a static backend of host and port only, so they would be dropped";
+  if (src.host.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(src.host)) {
+    return `has the host '${src.host}'; agentgateway's TLS SNI (AgentgatewayBackend policies.tls.sni) takes a DNS name or IPv4 address of at most 253 characters, not an IPv6 literal`;
+  }
+  if (src.port < 1 || src.port > 65535) return `has port ${src.port}; the JWKS backend's port is 1 to 65535`;
+  if (src.path.length > 2000) return `has a ${src.path.length}-character path and query; agentgateway's jwksPath takes at most 2000`;
+  return undefined;
 }
 
