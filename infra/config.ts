@@ -47,8 +47,20 @@ function discriminatorMessage(issue: z.core.$ZodIssue): string {
   return `must be one of ${hints[key] ?? options}`;
 }
 
+/**
+ * zod checks every integer field against the safe-integer range before the field's own bounds: a
+ * weight of 1e20 would get "expected int to be <=9007199254740991" beside "<=100", a bound that is
+ * not what the field allows. Where the field has a bound of its own, only that one is reported.
+ */
+function isRedundantSafeIntBound(issue: z.core.$ZodIssue, all: readonly z.core.$ZodIssue[]): boolean {
+  const safeInt = (i: z.core.$ZodIssue) =>
+    (i.code === "too_big" && i.maximum === Number.MAX_SAFE_INTEGER) || (i.code === "too_small" && i.minimum === Number.MIN_SAFE_INTEGER);
+  const samePath = (i: z.core.$ZodIssue) => i.path.length === issue.path.length && i.path.every((p, k) => p === issue.path[k]);
+  return safeInt(issue) && all.some((other) => other !== issue && samePath(other) && !safeInt(other));
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
-  return error.issues.map((issue) => {
+  return error.issues.filter((issue) => !isRedundantSafeIntBound(issue, error.issues)).map((issue) => {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
     if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) message = `is required (${issue.expected})`;

@@ -4,7 +4,7 @@
  * policy pack's canary-weight-limit reads the rendered routes), no weight on a version with no
  * replicas, unique version names.
  */
-import { duplicates, Report } from "./validate-support";
+import { duplicates, isLaterDuplicate, Report } from "./validate-support";
 
 export function checkSplit(
   report: Report,
@@ -25,7 +25,10 @@ export function checkSplit(
   // the canary), every version is a canary to it, so a third version over the limit fails review.
   const primaryWeight = Math.max(...versions.filter((v) => !v.canary).map((v) => v.weight));
   const primary = versions.findIndex((v) => !v.canary && v.weight === primaryWeight);
+  // A second version of the primary's name is reported as the duplicate it is, not as a version beside itself.
+  const names = versions.map((v) => v.name);
   versions.forEach((v, i) => {
+    if (primary >= 0 && isLaterDuplicate(names, i) && v.name === versions[primary].name) return;
     if (!v.canary && i !== primary && v.weight > maxCanaryWeight) {
       report([...base, "versions", i, "weight"], `version '${v.name}' gets ${v.weight}% beside the primary '${versions[primary].name}'; every version but the primary may get at most policy.maxCanaryWeight ${maxCanaryWeight}%`);
     }

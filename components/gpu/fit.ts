@@ -70,7 +70,12 @@ export function weightsGiB(parametersBillions: number, dtype: WeightDtype): numb
   return (parametersBillions * 1e9 * bytesPerParameter[dtype]) / GiB;
 }
 
-const round = (n: number) => Math.round(n * 10) / 10;
+/**
+ * A GiB figure for a message, to a tenth. A parameter count near the largest double overflows the
+ * arithmetic to Infinity (parametersBillions takes any finite number): such a figure is said in
+ * words instead of printing "Infinity".
+ */
+const round = (n: number): string => (Number.isFinite(n) ? String(Math.round(n * 10) / 10) : n > 0 ? "more than 1e308" : "less than -1e308");
 
 /**
  * KV-cache bytes one token takes on one GPU of a replica: keys and values for every layer and
@@ -161,7 +166,7 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
   if (storage > podStorage) {
     const evictionPercent = nodefsEvictionFraction[capacity.cloud] * 100;
     problems.push(
-      `a replica downloads ${storage} GiB of weights into ephemeral storage but a ${nodeGroup.diskSizeGiB} GiB node disk (diskSizeGiB) ` +
+      `a replica downloads ${round(storage)} GiB of weights into ephemeral storage but a ${nodeGroup.diskSizeGiB} GiB node disk (diskSizeGiB) ` +
         `leaves ${podStorage} GiB after the ${evictionPercent}% the kubelet keeps free (it evicts pods below that) ` +
         `and ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
     );
