@@ -25,11 +25,19 @@ export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
     super(
       `invalid platform config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  ${formatPath(p.path)}: ${p.message}`).join("\n"),
+        problems.map((p) => `  ${formatPath(p.path)}: ${oneLine(p.message)}`).join("\n"),
     );
     this.name = "ConfigError";
   }
 }
+
+/**
+ * Messages quote the values they refuse; a value with a newline or another control character
+ * (`servedModelName: "a\nb"`) would split its problem over lines, the second without a config
+ * path. Such characters are shown escaped (\n, \t, \u0000).
+ */
+const oneLine = (message: string): string =>
+  message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => ({ "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** `["models", 1, "versions"]` → `inference-mesh:platform.models[1].versions`. */
 export function formatPath(path: readonly PropertyKey[]): string {

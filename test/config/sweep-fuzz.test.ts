@@ -122,3 +122,19 @@ test("a stack config too large for PULUMI_CONFIG (MAX_ARG_STRLEN) is named where
   for (const t of q.tools) t.description = "d".repeat(21_000);
   assert.deepEqual(configSizeProblems(config(q), q).map((x) => x.path), [[]]);
 });
+
+test("a refused value with a newline or another control character keeps its problem on one line, escaped", () => {
+  const p = shippedPlatform("dev");
+  p.models[0].servedModelName = "meta-llama/Llama-3.1-8B\nInstruct\t";
+  p.clusters[0].vpcCidr = "10.20.0.0/16\n";
+  const problems = problemsOf(p);
+  assert.deepEqual(problems, [
+    "inference-mesh:platform.clusters[0].vpcCidr: '10.20.0.0/16\\n' must be an IPv4 CIDR such as 10.0.0.0/16",
+    "inference-mesh:platform.models[0].servedModelName: must not start or end with whitespace: the body-based router trims the name it writes into X-Gateway-Base-Model-Name, so the route's exact match on it would never hit",
+  ]);
+  p.models[0].servedModelName = "meta-llama/Llama\u0000-3.1";
+  p.clusters[0].vpcCidr = "10.20.0.0/16";
+  assert.deepEqual(problemsOf(p), [
+    "inference-mesh:platform.models[0].servedModelName: 'meta-llama/Llama\\u0000-3.1' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image",
+  ]);
+});
