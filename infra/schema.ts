@@ -71,6 +71,9 @@ const cidr = z.string().superRefine((text, ctx) => {
 });
 const weight = z.number().int().min(0).max(100);
 
+/** Hours a Go time.Duration (int64 nanoseconds) holds: floor((2^63 - 1) / 3.6e12). */
+export const MAX_CERT_VALIDITY_HOURS = 2_562_047;
+
 /** The largest boot disk a node can get: GCE Persistent Disk and Hyperdisk Balanced take 64 TiB (EBS 16 TiB, checked per cloud). */
 export const MAX_DISK_GIB = 65_536;
 
@@ -364,7 +367,10 @@ export const platformSchema = z.strictObject({
         algorithm: z.enum(["RSA", "ECDSA"]).default("RSA"),
         rsaBits: z.number().int().refine((n) => [2048, 3072, 4096].includes(n), "must be 2048, 3072 or 4096").default(4096),
         ecdsaCurve: z.enum(["P256", "P384"]).default("P256"),
-        validityHours: z.number().int().min(24).default(87600),
+        // The TLS provider sets NotAfter = now + time.Duration(hours) * time.Hour (terraform-provider-tls
+        // common_cert.go): a Go Duration is int64 nanoseconds, so beyond 2562047 hours it wraps and
+        // the root and intermediates get an arbitrary NotAfter, such as one already past.
+        validityHours: z.number().int().min(24).max(MAX_CERT_VALIDITY_HOURS, `must be at most ${MAX_CERT_VALIDITY_HOURS} (about 292 years): the TLS provider adds it to the issue time as Go nanoseconds (int64), which wrap around beyond it to an arbitrary NotAfter, such as one already past`).default(87600),
         /**
          * Pulumi `protect` on the root key and certificate: a change that would replace them (any
          * `mesh.ca` edit) fails instead of re-rooting every cluster at once, which Istio cannot

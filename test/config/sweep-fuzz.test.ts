@@ -138,3 +138,11 @@ test("a refused value with a newline or another control character keeps its prob
     "inference-mesh:platform.models[0].servedModelName: 'meta-llama/Llama\\u0000-3.1' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image",
   ]);
 });
+
+test("a CA validity past what a Go duration holds is refused: the TLS provider's NotAfter would wrap around", () => {
+  assert.equal(
+    onlyProblem("prod", (p) => (p.mesh.ca.validityHours = 2_562_048)),
+    "inference-mesh:platform.mesh.ca.validityHours: must be at most 2562047 (about 292 years): the TLS provider adds it to the issue time as Go nanoseconds (int64), which wrap around beyond it to an arbitrary NotAfter, such as one already past",
+  );
+  accepted("prod", (p) => (p.mesh.ca.validityHours = 2_562_047));
+});
