@@ -25,8 +25,27 @@ function qualify(project: string, key: string): string {
   return key.includes(":") ? key : `${project}:${key}`;
 }
 
-function asConfigString(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
+/** Where a YAML value holds `.inf`, `-.inf` or `.nan`: paths below it. */
+function nonFiniteNumbers(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === "number") return Number.isFinite(value) ? [] : [at];
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, [...at, Array.isArray(value) ? Number(k) : k]));
+}
+
+/**
+ * An object value reaches the program as JSON, which has no infinite or NaN numbers: the CLI's
+ * Go encoding/json refuses to write them (UnsupportedValueError), and JSON.stringify would turn
+ * them into a null the validation then misreports as "received null".
+ */
+function asConfigString(key: string, value: unknown): string {
+  if (typeof value === "string") return value;
+  const bad = nonFiniteNumbers(value);
+  if (bad.length > 0) {
+    const message = "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number";
+    if (key === CONFIG_ROOT) throw new ConfigError(bad.map((p) => ({ path: p, message })));
+    throw new Error(`stack config ${key}${bad[0].length ? `.${bad[0].join(".")}` : ""}: ${message}`);
+  }
+  return JSON.stringify(value);
 }
 
 /** The stacks shipped in `stacks/` (`Pulumi.<name>.yaml`). */
@@ -50,7 +69,7 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
   const config: Record<string, string> = {};
   for (const [key, decl] of Object.entries(project.config ?? {})) {
     const value = decl.value ?? decl.default;
-    if (value !== undefined) config[qualify(project.name, key)] = asConfigString(value);
+    if (value !== undefined) config[qualify(project.name, key)] = asConfigString(qualify(project.name, key), value);
   }
   const doc = (readYamlFile(file, "stack config") ?? {}) as { config?: Record<string, unknown> };
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
@@ -72,7 +91,7 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
       throw new Error(`stack config ${qualified}: ${message}`);
     }
     setBy.set(qualified, key);
-    config[qualified] = asConfigString(value);
+    config[qualified] = asConfigString(qualified, value);
   }
   return { project: project.name, stack, config, file };
 }

@@ -176,12 +176,14 @@ test("leftovers of killed renders (temporary and swapped-out trees) are swept by
   assert.deepEqual(fs.readdirSync(out).sort(), [".dev+tmp-999999999-abcd0123", "local"], "the stack's debris and dead lock are gone; another stack's is not ours to sweep");
 });
 
-test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, a plain-string platform, the platform set twice, a project file; so is a policy config pulumi preview would refuse", () => {
+test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, .inf/.nan numbers, a plain-string platform, the platform set twice, a project file; so is a policy config pulumi preview would refuse", () => {
   const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-bad-"));
   const cases: [string, string, RegExp][] = [
     ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
     ["secure", "config:\n  inference-mesh:platform:\n    secure: v1:abcdef\n", /inference-mesh:platform: is encrypted \(secure:\)/],
     ["nested", `config:\n  inference-mesh:platform: ${JSON.stringify({ ...shippedPlatform("local"), environment: { secure: "v1:x" } })}\n`, /inference-mesh:platform\.environment: is encrypted/],
+    // YAML's .inf/.nan have no JSON form: JSON.stringify made them null ("received null").
+    ["inf", "config:\n  inference-mesh:platform:\n    mesh:\n      ca:\n        validityHours: .inf\n    models:\n      - parametersBillions: .nan\n", /inference-mesh:platform\.mesh\.ca\.validityHours: is \.inf or \.nan: .*\n\s+inference-mesh:platform\.models\[0\]\.parametersBillions: is \.inf or \.nan/],
     ["string", "config:\n  inference-mesh:platform: just a string\n", /inference-mesh:platform: must be a structured \(YAML mapping\) value/],
     // The CLI qualifies `platform` into a Go map: with both keys, which one a run keeps is random.
     ["both", "config:\n  platform: {}\n  inference-mesh:platform: {}\n", /inference-mesh:platform: set twice in .*Pulumi\.both\.yaml, as 'platform' and 'inference-mesh:platform'/],
