@@ -19,6 +19,11 @@ const dnsLabelMessage = "must be a DNS-1123 label of at most 40 characters: lowe
  * DNS-1123 label: what Kubernetes names, Istio cluster names and Helm release names accept. The
  * pattern alone refuses an empty name (one message, not a second "too small").
  */
+/** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
+const DNS_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const dnsSubdomain = new RegExp(`^${DNS_SUBDOMAIN}$`);
+export const isDnsSubdomain = (s: string): boolean => dnsSubdomain.test(s);
+
 export const dnsLabel = z.string().max(40, { message: dnsLabelMessage, abort: true }).regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, dnsLabelMessage);
 
 /**
@@ -313,7 +318,7 @@ const gatewaySchema = z.strictObject({
   hostname: z
     .string()
     .max(253)
-    .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    .regex(new RegExp(`^(\\*\\.)?${DNS_SUBDOMAIN}$`), {
       message: "must be a lowercase DNS hostname (labels of a-z, 0-9 and inner '-', separated by single dots; optionally starting with '*.')",
       abort: true,
     })
@@ -357,7 +362,7 @@ export const platformSchema = z.strictObject({
     trustDomain: z
       .string()
       .max(253)
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+      .regex(dnsSubdomain, {
         message: "must be a DNS-style trust domain such as cluster.local: dot-separated labels of a-z, 0-9 and inner '-' (Istio refuses any other)",
         abort: true,
       })

@@ -3,7 +3,7 @@
  * models, tools and clusters they name, their splits and ports) and the two gateways (TLS where
  * policy requires it, ports that do not collide on k3s ServiceLB, JWT settings).
  */
-import { PlatformConfig } from "./schema";
+import { isDnsSubdomain, PlatformConfig } from "./schema";
 import { agentPublicPort, inferenceMeshPort, inferencePublicPort, usesK3sServiceLb } from "./gateway-ports";
 import { duplicates, eachItem, knownList, namesKnown, readable, readableItems, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkSplit } from "./validate-split";
@@ -174,7 +174,7 @@ function jwksBackendProblem(jwksUri: string): string | undefined {
   }
   const src = jwksSource(jwksUri);
   if (url.username || url.password) return "must not carry credentials (user:password@): agentgateway fetches the JWKS from a static backend of host and port only, so they would be dropped";
-  if (src.host.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(src.host)) {
+  if (src.host.length > 253 || !isDnsSubdomain(src.host)) {
     return `has the host '${src.host}'; agentgateway's TLS SNI (AgentgatewayBackend policies.tls.sni) takes a DNS name or IPv4 address of at most 253 characters, not an IPv6 literal`;
   }
   if (src.port < 1 || src.port > 65535) return `has port ${src.port}; the JWKS backend's port is 1 to 65535`;
