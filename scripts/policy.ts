@@ -16,8 +16,7 @@ import { fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
-import { parsePolicyConfig } from "./lib/policy-config";
-import { readPolicyConfigDocument } from "./lib/policy-config-file";
+import { readPolicyConfigFile } from "./lib/policy-config";
 
 /** Written beside the target and renamed, so a reader never sees half a report. */
 function writeAtomically(file: string, content: string): void {
@@ -59,8 +58,8 @@ async function main(): Promise<number> {
       : fs.existsSync(besideState)
         ? besideState
         : policyConfigFor(deploymentStack(exported).stack, packDir);
-    const read = configFile ? readPolicyConfigDocument(configFile) : undefined;
-    const config = read ? parsePolicyConfig(read.document, `policy config ${configFile}`) : undefined;
+    const read = configFile ? readPolicyConfigFile(configFile) : undefined;
+    const config = read?.config;
     if (configFile && !values.json) console.log(`policy config: ${path.relative(process.cwd(), configFile)}`);
     if (read?.format === "yaml") {
       console.error(`note: ${path.relative(process.cwd(), configFile!)} is YAML, which only this offline review reads: pulumi preview --policy-pack-config reads JSON (a render writes the JSON as out/<stack>/policy-config.json)`);

@@ -112,9 +112,15 @@ export function policyConfigDocument(config: Record<string, PolicyConfig>): Reco
   );
 }
 
-/** A `--policy-pack-config` file's entries (JSON as the CLI reads it; YAML from a .yaml/.yml file). */
+/** A `--policy-pack-config` file's entries (JSON as the CLI reads it; YAML from a .yaml/.yml file), and which it was. */
+export function readPolicyConfigFile(file: string): { config: Record<string, PolicyConfig>; format: "json" | "yaml" } {
+  const { document, format } = readPolicyConfigDocument(file);
+  return { config: parsePolicyConfig(document, `policy config ${file}`), format };
+}
+
+/** A `--policy-pack-config` file's entries. */
 export function loadPolicyConfigFile(file: string): Record<string, PolicyConfig> {
-  return parsePolicyConfig(readPolicyConfigDocument(file).document, `policy config ${file}`);
+  return readPolicyConfigFile(file).config;
 }
 
 function apply(result: Record<string, PolicyConfig>, given: Record<string, PolicyConfig>): void {
