@@ -16,13 +16,73 @@ const blank = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u2
 /** Thrown for what JSON.parse takes but Go's decoder refuses. */
 class NotGoJson extends Error {}
 
-/** Line and column of a JSON.parse error position, for a message an editor can jump to. */
+/**
+ * Where a JSON text stops being JSON, for the errors whose message gives no position: V8 says only
+ * "Unexpected token '/', … is not valid JSON" where a value should start (a comment after ':' or
+ * ',', a bare word such as NaN or tru). Reads the grammar, no more; undefined when it finds no
+ * fault (the text then has one JSON.parse alone sees, which names its own position).
+ */
+function syntaxErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const token = (re: RegExp): boolean => {
+    re.lastIndex = i;
+    const m = re.exec(text);
+    if (m) i += m[0].length;
+    return m !== null;
+  };
+  const ws = () => token(/[ \t\n\r]*/y);
+  const expect = (re: RegExp) => {
+    ws();
+    if (!token(re)) throw i;
+  };
+  const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+  const value = (): void => {
+    ws();
+    if (token(/\{/y)) {
+      ws();
+      if (token(/\}/y)) return;
+      do {
+        expect(STRING);
+        expect(/:/y);
+        value();
+        ws();
+      } while (token(/,/y));
+      expect(/\}/y);
+    } else if (token(/\[/y)) {
+      ws();
+      if (token(/\]/y)) return;
+      do {
+        value();
+        ws();
+      } while (token(/,/y));
+      expect(/\]/y);
+    } else if (/[tfn]/.test(text[i] ?? "")) {
+      // At the first character that leaves the word, as Go's decoder and V8 place the fault.
+      for (const ch of text[i] === "t" ? "true" : text[i] === "f" ? "false" : "null") {
+        if (text[i] !== ch) throw i;
+        i++;
+      }
+    } else if (!token(STRING) && !token(/-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y)) {
+      throw i;
+    }
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : undefined;
+  } catch (at) {
+    return typeof at === "number" ? at : undefined; // a RangeError: nested too deep to scan
+  }
+}
+
+/** Line and column of a JSON.parse error, for a message an editor can jump to. */
 function where(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return "";
-  const before = text.slice(0, Number(m[1]));
+  const offset = m ? Number(m[1]) : syntaxErrorOffset(text);
+  if (offset === undefined) return "";
+  const before = text.slice(0, offset);
   const line = before.split("\n").length;
-  return ` (line ${line}, column ${Number(m[1]) - before.lastIndexOf("\n")})`;
+  return ` (line ${line}, column ${offset - before.lastIndexOf("\n")})`;
 }
 
 function parseAsGo(text: string): unknown {

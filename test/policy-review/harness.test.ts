@@ -145,6 +145,10 @@ test("config files are read as pulumi preview --policy-pack-config reads them (G
   assert.deepEqual(loadPolicyConfigFile(file("blank.json", "\u00a0\n")), {});
   // What JSON.parse or YAML take and Go's decoder refuses.
   assert.throws(() => loadPolicyConfigFile(file("comma.json", '{"all":"advisory",}')), /policy config .*comma\.json is not valid JSON \(line 1, column 19\): .*reads JSON only/);
+  // Where V8's message has no position (a value expected: a comment after ':', a bare word), the line and column are found all the same.
+  assert.throws(() => loadPolicyConfigFile(file("comment.json", '{\n  "all": // every policy\n    "advisory"\n}')), /comment\.json is not valid JSON \(line 2, column 10\): Unexpected token '\/'/);
+  assert.throws(() => loadPolicyConfigFile(file("word.json", '{"all": "advisory", "x": [1, tru]}')), /word\.json is not valid JSON \(line 1, column 33\): Unexpected token '\]'/);
+  assert.throws(() => loadPolicyConfigFile(file("cut.json", '{"all":\n"advisory"')), /cut\.json is not valid JSON \(line 2, column 11\)/);
   assert.throws(() => loadPolicyConfigFile(file("bom.json", '\ufeff{"all":"advisory"}')), /bom\.json starts with a byte-order mark/);
   assert.throws(() => loadPolicyConfigFile(file("big.json", '{"stack-has-namespaces":{"x":1e400}}')), /big\.json has a number beyond a float64's range at "x"/);
   assert.throws(() => loadPolicyConfigFile(file("yaml.json", "all: advisory\n")), /yaml\.json is not valid JSON/);
