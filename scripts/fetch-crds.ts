@@ -1,7 +1,7 @@
 /**
  * `npm run crds`: downloads the upstream CRD bundles this platform installs, at the pinned
- * versions of infra/versions.ts, into `.crd-cache/` (git-ignored). Schema tests and the render
- * read CRDs from `$CRD_DIR`, else `../shared/crds`, else this cache.
+ * versions of infra/versions.ts, into `.crd-cache/` (git-ignored). The schema tests read CRDs
+ * from `$CRD_DIR`, else `../shared/crds`, else this cache (the render and the review read none).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
