@@ -4,7 +4,7 @@
  * authorization that reaches a proxy. Pure reads; the verdicts are the rule's.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, gatewaysOfUnknownClass, parsePrincipal, Rule, Source, targetRefsOf } from "./authz";
+import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, gatewaysOfUnknownClass, parsePrincipal, principalReach, Rule, Source, targetRefsOf } from "./authz";
 import { isAuthorizationPolicy, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
 import { list, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 
@@ -95,8 +95,12 @@ export type Caller =
 export function sourceCallers(source: Source, namespace: string): Caller[] {
   const principals = list(source.principals);
   const serviceAccounts = list(source.serviceAccounts);
+  const fields = PLACE_FIELDS.filter((k) => list(source[k]).length > 0);
+  // A principal matching every namespace's callers (`*`, `*/sa/<sa>`; values are ORed) names no
+  // identity: the fields ANDed beside it are the source's only bound, so it admits by place.
+  const wide = principals.some((p) => ["any", "across"].includes(principalReach(p).kind));
   // Fields of a source are ANDed: named identities bound it whatever else it says.
-  if (principals.length > 0 || serviceAccounts.length > 0) {
+  if ((principals.length > 0 && !(wide && fields.length > 0)) || serviceAccounts.length > 0) {
     return [
       ...principals.map((p): Caller => {
         const parsed = parsePrincipal(p);
@@ -108,7 +112,6 @@ export function sourceCallers(source: Source, namespace: string): Caller[] {
       ),
     ];
   }
-  const fields = PLACE_FIELDS.filter((k) => list(source[k]).length > 0);
   if (fields.length > 0) {
     return [{ kind: "place", shown: fields.map((k) => `${k} ${list(source[k]).join(", ")}`).join(" and "), entries: fields.map((k) => list(source[k]).map((v) => `${k}:${v}`)) }];
   }

@@ -11,6 +11,9 @@ interface Config {
 }
 const defaults: Config = { ingressGatewayClasses: ["istio", "agentgateway"], requirePrincipals: true };
 
+/** Source fields that name callers by place (where they run), not by identity. */
+const PLACE_FIELDS = ["namespaces", "trustDomains", "ipBlocks", "remoteIpBlocks"] as const;
+
 /**
  * Why a source admits callers by place rather than identity, or undefined. A principal with a
  * trailing `*` after a namespace (`<td>/ns/<ns>/*`, `<td>/ns/<ns>/sa/<prefix>*`) is a place too:
@@ -18,7 +21,17 @@ const defaults: Config = { ingressGatewayClasses: ["istio", "agentgateway"], req
  */
 function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): string | undefined {
   if (list(source.requestPrincipals).length > 0 || list(source.serviceAccounts).length > 0) return undefined;
+  const places = PLACE_FIELDS.filter((k) => list(source[k]).length > 0);
   if (list(source.principals).length > 0) {
+    // Values of a field are ORed: one principal matching callers in every namespace (`*`,
+    // `<td>/*`, `*/sa/<sa>`) names no identity, and only the fields ANDed beside it (which made
+    // openness() pass) bound the source: `{principals: ["*"], namespaces: [ns]}` is namespace ns.
+    const open = list(source.principals).map((p) => ({ p, reach: principalReach(p) })).find(({ reach }) => reach.kind === "any" || reach.kind === "across");
+    if (open) {
+      if (places.length === 0) return undefined;
+      const matches = open.reach.kind === "across" ? open.reach.matches : "every identity";
+      return `principals ${JSON.stringify(open.p)} matches ${matches}, so callers are named only by ${places.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
+    }
     // Values of a field are ORed: one namespace-wide principal admits its namespace.
     const wide = list(source.principals).flatMap((p) => {
       const reach = principalReach(p);
@@ -26,9 +39,8 @@ function coarseSource(source: NonNullable<Parameters<typeof openness>[0]>): stri
     });
     return wide.length > 0 ? `principals ${wide.join(", ")}: that admits a namespace, not named identities; name their principals (ServiceAccounts)` : undefined;
   }
-  const by = (["namespaces", "trustDomains", "ipBlocks", "remoteIpBlocks"] as const).filter((k) => list(source[k]).length > 0);
-  if (by.length === 0) return undefined;
-  return `callers are named only by ${by.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
+  if (places.length === 0) return undefined;
+  return `callers are named only by ${places.join(" and ")}, which admits every workload there; name their principals (ServiceAccounts)`;
 }
 
 /**
@@ -56,7 +68,7 @@ function effectiveSpec(r: PolicyResource, resources: PolicyResource[]): { action
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, or a principal `<td>/ns/<ns>/*`) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -1039,6 +1039,13 @@ function more(): Mutation[] {
       policy: "mesh-mtls-strict",
       apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "tools", (o) => delete o.metadata.namespace),
     },
+    // The same breakages in other spellings Istio accepts.
+    {
+      // Source fields are ANDed and "*" is a presence match: this admits every identity of the namespace.
+      name: "an ALLOW rule from principals [\"*\"] ANDed with a namespace (every workload there)",
+      policy: "authorization-sources-restricted",
+      apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { principals: ["*"], namespaces: [o.metadata.namespace] })),
+    },
   ];
 }
 

@@ -89,6 +89,27 @@ test("authorization-sources-restricted: callers are named by principal, not only
   assert.match(bothOpen.violations[0].message, /principals "\*" matches every caller and ipBlocks 0\.0\.0\.0\/0 matches every address/);
 });
 
+// Istio 1.30.3 ANDs a source's fields and ORs a field's values (ztunnel: authorization.go builds one
+// Match per source; `*` is a presence match): a wildcard principal beside a namespace or address
+// bounds nothing, so the source is that namespace or range, which namespaces alone already fails.
+test("authorization-sources-restricted: a wildcard principal ANDed with namespaces or addresses names callers by place", async () => {
+  const wildcardBeside = [
+    ap("tools", "star-ns", { rules: [{ from: [{ source: { principals: ["*"], namespaces: ["agents"] } }] }] }),
+    ap("tools", "td-range", { rules: [{ from: [{ source: { principals: ["cluster.local/*"], ipBlocks: ["10.42.0.0/16"] } }] }] }),
+    ap("tools", "one-of-two", { rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot", "*/sa/default"], namespaces: ["agents"] } }] }] }),
+  ];
+  const strict = await runStack(authorizationSourcesRestricted, wildcardBeside);
+  assert.deepEqual(strict.violations.map((v) => v.message), [
+    'AuthorizationPolicy tools/star-ns rule 0 from 0: principals "*" matches every identity, so callers are named only by namespaces, which admits every workload there; name their principals (ServiceAccounts)',
+    'AuthorizationPolicy tools/td-range rule 0 from 0: principals "cluster.local/*" matches every identity in every namespace (trust domain cluster.local), so callers are named only by ipBlocks, which admits every workload there; name their principals (ServiceAccounts)',
+    'AuthorizationPolicy tools/one-of-two rule 0 from 0: principals "*/sa/default" matches ServiceAccount default in every namespace (every trust domain), so callers are named only by namespaces, which admits every workload there; name their principals (ServiceAccounts)',
+  ]);
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, wildcardBeside, { requirePrincipals: false })).violations, []);
+  // Named principals (one ServiceAccount, in any trust domain too) beside a namespace stay identities.
+  const named = ap("tools", "named", { rules: [{ from: [{ source: { principals: ["*/ns/agents/sa/bot", "cluster.local/ns/agents/sa/x"], namespaces: ["agents"] } }] }] });
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, [named])).violations, []);
+});
+
 test("authorization-sources-restricted: only ingress Gateways may admit unauthenticated external clients", async () => {
   const ingress = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
   const onIngress = await runStack(authorizationSourcesRestricted, [gw("inference", "inference-gateway", "istio"), ap("inference", "callers", ingress)]);
@@ -375,6 +396,10 @@ test("agent-call-graph: sources naming namespaces, trust domains or addresses ar
   assert.deepEqual((await runStack(agentCallGraph, [anded], { extraCallers: { tools: ["ipBlocks:10.42.0.0/16"] } })).violations, []);
   const anyone = await runStack(agentCallGraph, [ap("agents", "bot", { action: "ALLOW", rules: [{ to: [{ operation: { ports: ["8080"] } }] }] })]);
   assert.match(anyone.violations[0].message, /admits every caller \(a rule without from\): only the agent gateway \(agents\/agent-gateway\) may call agents, and this admits everyone/);
+  // A wildcard principal beside a namespace admits that namespace: a place, whatever requirePrincipals says.
+  const starInNamespace = await runStack(agentCallGraph, [ap("tools", "calculator", { action: "ALLOW", rules: [{ from: [{ source: { principals: ["*"], namespaces: ["inference"] } }] }] })]);
+  assert.match(starInNamespace.violations[0].message, /AuthorizationPolicy tools\/calculator admits namespaces inference: only agents may call tools/);
+  assert.deepEqual((await runStack(agentCallGraph, [ap("tools", "calculator", { action: "ALLOW", rules: [{ from: [{ source: { principals: ["*"], namespaces: ["inference"] } }] }] })], { extraCallers: { tools: ["namespaces:inference"] } })).violations, []);
   // A wildcard ServiceAccount of the agents' namespace matches the agent gateway too.
   const wildcard = await runStack(agentCallGraph, [ap("tools", "calculator", allowFrom(`${td}/ns/agents/sa/*`))]);
   assert.match(wildcard.violations[0].message, /a wildcard identity matches workloads the call graph does not allow/);
