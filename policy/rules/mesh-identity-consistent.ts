@@ -8,10 +8,17 @@ const isChart = (r: PolicyResource, chart: string) => {
   return name.known && name.value === chart;
 };
 
-/** A string Helm value: known (undefined when unset or not a string) or not known in this preview. */
+/**
+ * A string Helm value: known (undefined when unset, empty or not a string) or not known in this
+ * preview. An empty string sets nothing in these charts: istiod's and ztunnel's cluster names are
+ * `| default "Kubernetes"`, their networks `if`-guarded, agentgateway's `istio.network`/`clusterId`
+ * too (and "" is that chart's own default), and `meshConfig` is laid over the chart's mesh with
+ * mergeOverwrite, which keeps `trustDomain: "cluster.local"` under an empty one (mergo skips empty
+ * source values); the ztunnel chart's values likewise keep a global setting under an empty one.
+ */
 function value(r: PolicyResource, path: string): Probe<string | undefined> {
   const v = probe(() => dig(r.props.values, path));
-  return v.known ? { known: true, value: typeof v.value === "string" ? v.value : undefined } : v;
+  return v.known ? { known: true, value: typeof v.value === "string" && v.value !== "" ? v.value : undefined } : v;
 }
 
 /** The first of several settings that is set, as a chart's `a | default b` reads them; unknown when one before it is. */

@@ -177,6 +177,35 @@ test("mesh-identity-consistent: ztunnel's top-level network and its cluster name
   assert.match(messages, /Istio cluster name a is used by clusters a, c/);
 });
 
+// Istio 1.30.3's charts read an empty value as unset: cluster names `| default "Kubernetes"`, the
+// ztunnel network `if`-guarded, meshConfig merged with mergeOverwrite (an empty trustDomain keeps
+// the chart's cluster.local); agentgateway v1.4.1's chart sets AGW_ISTIO_* only `if` non-empty.
+test("mesh-identity-consistent: an empty Helm value is the chart's default, not a value of its own", async () => {
+  const cluster = (name: string, istiodValues: Record<string, unknown>, ztunnelValues: Record<string, unknown>, agw?: Record<string, unknown>) => [
+    stackResource({ type: REL, name: `${name}-istiod`, props: { chart: "istiod", values: istiodValues }, provider: k8sProvider(name) }),
+    stackResource({ type: REL, name: `${name}-ztunnel`, props: { chart: "ztunnel", values: ztunnelValues }, provider: k8sProvider(name) }),
+    ...(agw ? [stackResource({ type: REL, name: `${name}-agw`, props: { chart: "agentgateway", values: { istio: agw } }, provider: k8sProvider(name) })] : []),
+  ];
+  const mesh = (network: string, extra: Record<string, unknown> = {}) => ({ global: { meshID: "m", network, multiCluster: { clusterName: network.slice(4) } }, meshConfig: { trustDomain: "cluster.local" }, ...extra });
+  const ok = await runStack(meshIdentityConsistent, [
+    // Before: trust domain "" (a) vs cluster.local (b), and agentgateway's "" network and cluster ID reported as mismatches.
+    ...cluster("a", { ...mesh("net-a"), meshConfig: { trustDomain: "" } }, { global: { network: "net-a" }, network: "", multiCluster: { clusterName: "a" } }, { network: "", clusterId: "" }),
+    // Before: ztunnel "Kubernetes" vs istiod "" (both are Kubernetes).
+    ...cluster("b", { ...mesh("net-b"), global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "" } } }, { global: { network: "net-b" } }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // A value set still counts.
+  const bad = await runStack(meshIdentityConsistent, [
+    ...cluster("a", { ...mesh("net-a"), meshConfig: { trustDomain: "corp.example" } }, { global: { network: "net-a" }, multiCluster: { clusterName: "a" } }, { network: "net-z", clusterId: "" }),
+    ...cluster("b", { ...mesh("net-b"), global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "" } } }, { global: { network: "net-b" }, multiCluster: { clusterName: "b" } }),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "cluster a: Helm release a-agw (agentgateway) istio.network=net-z but istiod's is net-a",
+    "cluster b: ztunnel multiCluster.clusterName=b but istiod global.multiCluster.clusterName=Kubernetes; ztunnel's workloads would be registered under another cluster",
+    "trust domain differs across clusters: corp.example (a); cluster.local (b)",
+  ]);
+});
+
 const SECRET = "kubernetes:core/v1:Secret";
 const cacerts = (cluster: string, props: Record<string, unknown>) =>
   stackResource({ type: SECRET, name: `${cluster}-cacerts`, props: { metadata: { name: "cacerts", namespace: "istio-system", ...((props.metadata as object) ?? {}) }, ...props }, provider: k8sProvider(cluster) });
