@@ -27,10 +27,12 @@ export function unpinned(image: string | undefined): string | undefined {
 /**
  * Helm reads a chart version as a semver constraint (an empty one is `*`), so only a full
  * `major.minor.patch` (with an optional `v`, pre-release or build) names one chart; `1.4`, `^1.4`,
- * `~1.4.0`, `>=1.0.0`, `1.x` and `*` pick the newest match at install time.
+ * `~1.4.0`, `>=1.0.0`, `1.x` and `*` pick the newest match at install time. Masterminds/semver
+ * (Helm v3.19 pkg/registry util.go, repo index Get) aliases `=` to no operator, so `=1.4.1` is
+ * `1.4.1` (and `=1.4` the range `1.4`).
  */
 export function exactChartVersion(version: string): boolean {
-  return /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version.trim());
+  return /^(=\s*)?v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version.trim());
 }
 
 /** A scalar Helm value as the chart prints it (`tag: 1.2` is a number in YAML); undefined when absent. */

@@ -140,10 +140,10 @@ test("images-pinned: Helm releases pin their chart version and set no image tag 
   assert.equal(bad.violations.length, 3);
   assert.match(bad.violations[0].message, /no chart version/);
   // Helm reads the version as a constraint: a range installs whatever is newest.
-  const ranges = await runResource(imagesPinned, ["*", ">=0.17.0", "^1.4", "~1.4.0", "1.4", "1.x"].map((version) => release({ version, values: {} })));
-  assert.equal(ranges.violations.length, 6);
+  const ranges = await runResource(imagesPinned, ["*", ">=0.17.0", "^1.4", "~1.4.0", "1.4", "1.x", "=1.4"].map((version) => release({ version, values: {} })));
+  assert.equal(ranges.violations.length, 7);
   assert.match(ranges.violations[1].message, /chart version '>=0\.17\.0' is a range/);
-  assert.deepEqual((await runResource(imagesPinned, ["1.30.3", "v1.4.1", "2.0.0-rc.1", "1.0.0+build.5"].map((version) => release({ version, values: {} })))).violations, []);
+  assert.deepEqual((await runResource(imagesPinned, ["1.30.3", "v1.4.1", "2.0.0-rc.1", "1.0.0+build.5", "=1.30.3", "= v1.4.1"].map((version) => release({ version, values: {} })))).violations, []);
 });
 
 test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
