@@ -1,6 +1,6 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { Secret } from "@pulumi/policy";
-import { meta, T } from "../lib/k8s";
+import { cannotJudge, meta, T } from "../lib/k8s";
 import { probe } from "../lib/values";
 import * as yaml from "js-yaml";
 
@@ -98,6 +98,28 @@ export function scriptHasCredentials(script: unknown): boolean {
   return /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
 }
 
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/**
+ * What credential a ConfigMap entry holds: a PEM private key (a CA or TLS key), or a kubeconfig
+ * (YAML with `users`) carrying credentials. A ConfigMap has no secret fields: pulumi-kubernetes
+ * declares none, and the API server serves it to anyone who may read ConfigMaps.
+ */
+export function configMapCredential(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (PRIVATE_KEY.test(value)) return "a private key";
+  if (!value.includes("users")) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = yaml.loadAll(value)[0];
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== "object" || !Array.isArray((parsed as { users?: unknown }).users)) return undefined;
+  const found = kubeconfigCredentials((parsed as { users: unknown }).users);
+  return found.length > 0 ? `a kubeconfig carrying credentials (${found.join(", ")})` : undefined;
+}
+
 /** Why a Secret holds credentials that must never sit in state in plaintext. */
 function sensitiveSecret(props: Record<string, any>): string | undefined {
   const m = meta(props);
@@ -115,7 +137,7 @@ function sensitiveSecret(props: Record<string, any>): string | undefined {
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Istio remote secrets, TLS keys, the mesh CA key (cacerts) and VM startup scripts carrying a join token or private key are Pulumi secrets, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Istio remote secrets, TLS keys, the mesh CA key (cacerts) and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -154,6 +176,30 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
           }
         }
       }
+      return;
+    }
+    if (args.type === "kubernetes:core/v1:ConfigMap") {
+      // A key or kubeconfig put in a ConfigMap is plaintext in state and in the cluster alike.
+      const { namespace, name } = meta(args.props);
+      const pending: string[] = [];
+      for (const field of ["data", "binaryData"]) {
+        const entries = probe(() => (args.props[field] ?? {}) as Record<string, unknown>);
+        if (!entries.known) {
+          pending.push(`${field} of ConfigMap ${namespace}/${name}`);
+          continue;
+        }
+        const values = entries.value;
+        for (const key of Object.keys(values)) {
+          const v = probe(() => values[key]);
+          if (!v.known) pending.push(`${field}.${key} of ConfigMap ${namespace}/${name}`);
+          else {
+            const text = field === "binaryData" && typeof v.value === "string" ? Buffer.from(v.value, "base64").toString("utf8") : v.value;
+            const what = configMapCredential(text);
+            if (what) report(`ConfigMap ${namespace}/${name} ${field}.${key} holds ${what}: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret`);
+          }
+        }
+      }
+      if (pending.length > 0) cannotJudge(pending);
       return;
     }
     if (args.type !== T.secret) return;

@@ -1046,6 +1046,17 @@ function more(): Mutation[] {
       policy: "authorization-sources-restricted",
       apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { principals: ["*"], namespaces: [o.metadata.namespace] })),
     },
+    {
+      // A ConfigMap has no secret fields: the key is plaintext in state and to every reader of ConfigMaps.
+      name: "the mesh CA key kept in a ConfigMap instead of the cacerts Secret",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const secret = resources(doc).find(cacerts);
+        if (!secret) return undefined;
+        const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+        return addLike(doc, secret, "as-configmap", "kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cacerts-copy", namespace: "istio-system" }, data: { "ca-key.pem": key } });
+      },
+    },
   ];
 }
 

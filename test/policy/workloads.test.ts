@@ -221,6 +221,31 @@ test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", asy
   assert.ok((fixed as any).kubeconfig instanceof Secret);
 });
 
+// A ConfigMap has no secret fields (pulumi-kubernetes declares none; the API server serves it to
+// every reader of ConfigMaps): a CA key or credential kubeconfig there is plaintext everywhere.
+test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig carrying credentials", async () => {
+  const CM = "kubernetes:core/v1:ConfigMap";
+  const cm = (name: string, data: Record<string, string>, field = "data") => ({ type: CM, name, props: { metadata: { name, namespace: "istio-system" }, [field]: data } });
+  const ok = await runResource(sensitiveValuesSecret, [
+    cm("root-cert", { "root-cert.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
+    cm("exec-kubeconfig", { config: execKubeconfig }),
+    cm("epp", { "default-plugins.yaml": "plugins:\n- type: max-score-picker\n  parameters:\n    maxTokens: 10\n" }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [
+    cm("ca", { "ca-key.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n" }),
+    cm("admin", { kubeconfig }),
+    cm("json", { config: JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "ci", user: { token: "t0k3n" } }] }) }),
+    cm("bin", { "key.pem": Buffer.from("-----BEGIN EC PRIVATE KEY-----\nx\n").toString("base64") }, "binaryData"),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "ConfigMap istio-system/ca data.ca-key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/admin data.kubeconfig holds a kubeconfig carrying credentials (client-key-data): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/json data.config holds a kubeconfig carrying credentials (token): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/bin binaryData.key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+  ]);
+});
+
 test("eks-endpoint-private: public EKS endpoints only where the stack allows them, never open to the world", async () => {
   const eks = (props: Record<string, unknown>) => ({ type: "eks:index:Cluster", name: "use1-eks", props, provider: null });
   const aws = (vpcConfig: Record<string, unknown>) => ({ type: "aws:eks/cluster:Cluster", name: "raw", props: { vpcConfig }, provider: null });
