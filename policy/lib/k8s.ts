@@ -29,6 +29,9 @@ export function helmChartName(props: Record<string, any>): string | undefined {
   return chart.replace(/\/+$/, "").split("/").pop();
 }
 
+/** The last segment of a Pulumi type token (`kubernetes:apps/v1:Deployment` → `Deployment`), for messages. */
+export const kindName = (type: string): string => type.split(":").pop() ?? type;
+
 /** Istio CRD kinds are served at v1 and v1beta1; policies match either. */
 export function isKind(type: string, group: string, kind: string): boolean {
   const m = /^kubernetes:([^/]*)\/[^:]+:(.+)$/.exec(type);

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { helmTruthy } from "../lib/istio";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
@@ -63,7 +63,7 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       const pod = podMetadata(type, args.props);
       // A pod can enroll itself in ambient with the label, wherever its namespace is.
       if (!ambientNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
-      const kind = args.type.split(":").pop();
+      const kind = kindName(args.type);
       // The injector's webhooks select pods by label (Istio 1.30 mutatingwebhook.yaml): the
       // `object.` one `sidecar.istio.io/inject=true`; the `rev.object.` one a revision label unless
       // the pod also says `sidecar.istio.io/inject=false`.

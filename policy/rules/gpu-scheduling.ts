@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, meta, podSpecOf } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
 import { quantityValue } from "../lib/quantity";
 import { EKS_NODE_GROUP, judgeGpuNodeGroup } from "../lib/gpu-nodes";
@@ -276,7 +276,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
       const spec = podSpecOf(args.type, args.props);
       if (spec) {
         const { namespace, name } = meta(args.props);
-        const kind = args.type.split(":").pop();
+        const kind = kindName(args.type);
         judgePodSpec(`${kind} ${namespace}/${name}`, spec, () => containersOf(spec), config, isAllowed(`${namespace}/${name}`), report, pending);
       }
     }

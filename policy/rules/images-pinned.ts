@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isPatch, isWorkloadOrPatch, meta, patchedType, podSpecOf } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isPatch, isWorkloadOrPatch, kindName, meta, patchedType, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { orUnknown, probe, Tri } from "../lib/values";
@@ -204,7 +204,7 @@ export const imagesPinned: ResourceValidationPolicy = {
       for (const { overlay, spec } of overlays.specs) judgeContainers(() => containersOf(spec), `${where} ${overlay}`, true, report, pending);
     } else if (isWorkloadOrPatch(args.type)) {
       const { namespace, name } = meta(args.props);
-      const kind = args.type.split(":").pop();
+      const kind = kindName(args.type);
       judgeContainers(() => containersOf(podSpecOf(patchedType(args.type), args.props)), `${kind} ${namespace}/${name}`, isPatch(args.type), report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, clusterOf, clusterOfProvider, isDefaultProvider, isPatch, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
+import { cannotJudge, clusterOf, clusterOfProvider, isDefaultProvider, isPatch, kindName, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
 import { configWithDefaults, orUnknown, probe, Probe } from "../lib/values";
 
 interface Config {
@@ -114,7 +114,7 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
       if (r.name.startsWith(`${own}-`) || !conventional.has(own)) continue;
       const named = clusterNames.filter((c) => c !== own && r.name.startsWith(`${c}-`) && conventional.has(c)).sort((a, b) => b.length - a.length)[0];
       if (!named) continue;
-      const kind = r.type.split(":").pop();
+      const kind = kindName(r.type);
       const object = orUnknown(() => {
         const m = (r.props.metadata ?? {}) as Record<string, unknown>;
         return typeof m.name === "string" ? ` (${kind} ${typeof m.namespace === "string" ? `${m.namespace}/` : ""}${m.name})` : "";

@@ -1,5 +1,5 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 
@@ -118,7 +118,7 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
     const mode = probe(() => meta(ns.props).labels[DATAPLANE_MODE] as string | undefined);
     const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
     const podMode = (w: PolicyResource) => probe(() => podMetadata(w.type, w.props).labels?.[DATAPLANE_MODE] as string | undefined);
-    const kindOf = (w: PolicyResource) => `${w.type.split(":").pop()} ${name}/${meta(w.props).name}`;
+    const kindOf = (w: PolicyResource) => `${kindName(w.type)} ${name}/${meta(w.props).name}`;
     const isMode = (p: Probe<string | undefined>, value: string) => p.known && p.value === value;
     // A pod whose own label is not known yet may opt out or enroll itself: its escapes are judged
     // (a violation either way), otherwise its verdict waits for the label.
@@ -173,7 +173,7 @@ function reportStrays(cluster: string, resources: PolicyResource[], created: Set
   const strays = new Map<string, PolicyResource[]>();
   for (const w of resources.filter((r) => isWorkload(r.type))) {
     const where = probe(() => meta(w.props).namespace);
-    const what = `${w.type.split(":").pop()} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
+    const what = `${kindName(w.type)} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
     if (!where.known) {
       pending.push(`the namespace of ${what} on cluster ${cluster}, which decides whether it is in the mesh`);
       continue;
@@ -186,7 +186,7 @@ function reportStrays(cluster: string, resources: PolicyResource[], created: Set
     else strays.set(ns, [...(strays.get(ns) ?? []), w]);
   }
   for (const [ns, workloads] of strays) {
-    const named = workloads.map((w) => `${w.type.split(":").pop()} ${orUnknown(() => meta(w.props).name, w.name)}`).join(", ");
+    const named = workloads.map((w) => `${kindName(w.type)} ${orUnknown(() => meta(w.props).name, w.name)}`).join(", ");
     report(
       `cluster ${cluster} runs ${named} in namespace ${ns}, which this stack neither creates with ${DATAPLANE_MODE}=ambient nor lists: outside the mesh, ${workloads.length === 1 ? "it accepts" : "they accept"} plaintext from any caller, past STRICT and every ALLOW policy; run ${workloads.length === 1 ? "it" : "them"} in a workload namespace${ns === "default" ? " (an object without a namespace lands in default)" : ""}, label ${workloads.length === 1 ? "its" : "their"} pods ${DATAPLANE_MODE}=ambient, or list ${ns} in exemptNamespaces if it is meant to stay outside the mesh`,
       workloads[0].urn,
@@ -219,7 +219,7 @@ function reportPatches(cluster: string, resources: PolicyResource[], judged: (na
       }
       continue;
     }
-    const what = `${r.type.split(":").pop()} ${where.value}/${orUnknown(() => meta(r.props).name, r.name)}`;
+    const what = `${kindName(r.type)} ${where.value}/${orUnknown(() => meta(r.props).name, r.name)}`;
     const own = probe(() => podMetadata(type, r.props).labels?.[DATAPLANE_MODE] as string | undefined);
     if (!own.known) pending.push(`the ${DATAPLANE_MODE} label ${what} sets on its pods on cluster ${cluster}`);
     else if (own.value !== undefined && own.value !== "ambient") {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isKindOrPatch, meta } from "../lib/k8s";
+import { isKindOrPatch, kindName, meta } from "../lib/k8s";
 
 const weakModes = new Set(["PERMISSIVE", "DISABLE"]);
 
@@ -18,7 +18,7 @@ export const peerAuthenticationStrict: ResourceValidationPolicy = {
   validateResource: (args, report) => {
     if (!judged(args.type)) return;
     const { namespace, name } = meta(args.props);
-    const kind = args.type.split(":").pop();
+    const kind = kindName(args.type);
     const spec = args.props.spec ?? {};
     const mode: string | undefined = spec.mtls?.mode;
     if (mode && weakModes.has(mode)) report(`${kind} ${namespace}/${name} sets mtls.mode ${mode}; use STRICT (or leave it unset to inherit)`);

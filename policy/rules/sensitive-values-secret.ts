@@ -1,6 +1,6 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { Secret } from "@pulumi/policy";
-import { cannotJudge, meta, T } from "../lib/k8s";
+import { cannotJudge, kindName, meta, T } from "../lib/k8s";
 import { probe } from "../lib/values";
 import * as yaml from "js-yaml";
 
@@ -155,23 +155,23 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
     if (startupScriptTypes.has(args.type)) {
       const script = probe(() => args.props.metadataStartupScript as unknown);
       if (!keptSecret(args, "metadataStartupScript")) {
-        if (!script.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadataStartupScript")}; list it in additionalSecretOutputs`);
+        if (!script.known) report(`${kindName(args.type)} ${args.name}: ${unreadable("metadataStartupScript")}; list it in additionalSecretOutputs`);
         else if (scriptHasCredentials(script.value)) {
-          report(`${args.type.split(":").pop()} ${args.name}: metadataStartupScript carries a join token or private key but ${notDeclared("metadataStartupScript")}; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
+          report(`${kindName(args.type)} ${args.name}: metadataStartupScript carries a join token or private key but ${notDeclared("metadataStartupScript")}; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
         }
       }
       // Every metadata value the VM runs or hands to cloud-init (startup-script, user-data, …).
       const metadata = probe(() => args.props.metadata as Record<string, unknown> | undefined);
       if (!keptSecret(args, "metadata")) {
-        if (!metadata.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable("metadata")}; list "metadata" in additionalSecretOutputs`);
+        if (!metadata.known) report(`${kindName(args.type)} ${args.name}: ${unreadable("metadata")}; list "metadata" in additionalSecretOutputs`);
         else {
           // Each entry read apart: one not known yet (a computed script) hides none of the others.
           const entries = metadata.value ?? {};
           for (const key of Object.keys(entries)) {
             const v = probe(() => entries[key]);
-            if (!v.known) report(`${args.type.split(":").pop()} ${args.name}: ${unreadable(`metadata.${key}`)}; list "metadata" in additionalSecretOutputs`);
+            if (!v.known) report(`${kindName(args.type)} ${args.name}: ${unreadable(`metadata.${key}`)}; list "metadata" in additionalSecretOutputs`);
             else if (scriptHasCredentials(v.value)) {
-              report(`${args.type.split(":").pop()} ${args.name}: metadata.${key} carries a join token or private key but ${notDeclared("metadata")}; list "metadata" in additionalSecretOutputs`);
+              report(`${kindName(args.type)} ${args.name}: metadata.${key} carries a join token or private key but ${notDeclared("metadata")}; list "metadata" in additionalSecretOutputs`);
             }
           }
         }

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec } from "../lib/authz";
-import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata } from "../lib/k8s";
+import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, kindName, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
 
@@ -80,7 +80,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       const judgedNames = new Set(judged.map((r) => meta(r.props).name));
       for (const w of resources.filter((r) => isWorkload(r.type))) {
         const where = probe(() => meta(w.props).namespace);
-        const what = `${w.type.split(":").pop()} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
+        const what = `${kindName(w.type)} ${where.known ? where.value : "?"}/${orUnknown(() => meta(w.props).name, w.name)}`;
         if (!where.known) {
           pending.push(`the namespace of ${what} on cluster ${cluster}, which decides whether an ALLOW AuthorizationPolicy must select it`);
           continue;
@@ -120,7 +120,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
         }
         for (const w of workloads) {
           const labels = probe(() => podMetadata(w.type, w.props).labels ?? {});
-          const what = `${w.type.split(":").pop()} ${name}/${meta(w.props).name}`;
+          const what = `${kindName(w.type)} ${name}/${meta(w.props).name}`;
           const covered = orTri(meshWide, someTri(policies, (p) => andTri(orTri(inNamespace(p, name), inRoot(p)), enforcedAllow(p), selects(p, labels.known ? labels.value : undefined))));
           if (covered === "unknown") pending.push(`whether an ALLOW AuthorizationPolicy selects ${what} on cluster ${cluster}`);
           else if (!covered) report(`${what} on cluster ${cluster} is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity`, w.urn);
