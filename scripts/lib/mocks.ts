@@ -56,11 +56,31 @@ function eksClusterState(name: string, inputs: Record<string, any>): Record<stri
   };
 }
 
+/** Mock Availability Zone names: a VPC's i-th subnet of each kind lies in the i-th. */
+const mockZones = ["zone-a", "zone-b", "zone-c", "zone-d", "zone-e", "zone-f"];
+/** The zone of every subnet the mock VPCs made, for the DescribeSubnets mock. */
+const subnetZones = new Map<string, string>();
+
+/**
+ * Zones of a region that offer a type (DescribeInstanceTypeOfferings): every zone, except that
+ * p4de.24xlarge stands for the GPU types EC2 offers in a subset of a region's zones (g6e.12xlarge
+ * is offered in four of us-east-1's six) and is offered in the first zone only.
+ */
+const scarceTypeZones: Record<string, number> = { "p4de.24xlarge": 1 };
+
 function vpcState(name: string, inputs: Record<string, any>): Record<string, unknown> {
   const azs = inputs.numberOfAvailabilityZones ?? 3;
-  const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${hex(`${name}-${kind}-${i}`, 17)}`);
+  const ids = (kind: string) =>
+    Array.from({ length: azs }, (_, i) => {
+      const id = `subnet-${hex(`${name}-${kind}-${i}`, 17)}`;
+      subnetZones.set(id, mockZones[i]);
+      return id;
+    });
   return { ...inputs, vpcId: `vpc-${hex(name, 17)}`, privateSubnetIds: ids("private"), publicSubnetIds: ids("public"), isolatedSubnetIds: [] };
 }
+
+/** The values of a `{name, values}` invoke filter. */
+const filterValues = (inputs: any, name: string): string[] => (inputs.filters ?? []).find((f: any) => f.name === name)?.values ?? [];
 
 /** Secret inputs reach mocks wrapped as `{<sig>: <secret sig>, value}`; the crypto mocks need the values. */
 function unwrapSecretInputs(value: any): any {
@@ -172,6 +192,16 @@ export const platformMocks: pulumi.runtime.Mocks = {
         return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "MOCK" };
       case "aws:index/getRegion:getRegion":
         return { name: args.inputs.name ?? "us-east-1", id: args.inputs.name ?? "us-east-1" };
+      case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+        const [type] = filterValues(args.inputs, "instance-type");
+        const locations = mockZones.slice(0, scarceTypeZones[type] ?? mockZones.length);
+        return { id: "mock", instanceTypes: locations.map(() => type), locationTypes: locations.map(() => "availability-zone"), locations };
+      }
+      case "aws:ec2/getSubnets:getSubnets": {
+        const zones = filterValues(args.inputs, "availability-zone");
+        const ids = filterValues(args.inputs, "subnet-id").filter((id) => zones.includes(subnetZones.get(id) ?? ""));
+        return { id: "mock", ids };
+      }
       case "aws:iam/getPolicyDocument:getPolicyDocument":
         return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
     }

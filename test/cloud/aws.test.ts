@@ -11,6 +11,7 @@ import { clusterNodeGroupPlans, nodeGroupPlan, eksTaintEffect, nodeGroupLabel } 
 import { vpcArgs } from "../../components/cloud/aws/network";
 import { eksClusterArgs, publicAccessCidrs } from "../../components/cloud/aws/eks";
 import { eksKubeconfig } from "../../components/cloud/kubeconfig";
+import { offeringsQuery, regionOfferingProblem, subnetsInZonesQuery, vpcOfferingProblem } from "../../components/cloud/aws/zones";
 
 function eksCluster(stack: "dev" | "prod", name: string): EksClusterSpec {
   const spec = parsePlatform(shippedPlatform(stack), stack);
@@ -109,4 +110,23 @@ test("the EKS kubeconfig asks for tokens in the cluster's own region", () => {
 test("a public endpoint's CIDRs: the configured ones, then the peers' egress addresses as /32, once each", () => {
   assert.deepEqual(publicAccessCidrs(["203.0.113.0/24"], ["3.1.2.3", "34.8.142.10", "3.1.2.3"]), ["203.0.113.0/24", "3.1.2.3/32", "34.8.142.10/32"]);
   assert.deepEqual(publicAccessCidrs(["203.0.113.0/24"], []), ["203.0.113.0/24"]);
+});
+
+test("node groups ask EC2 which zones offer their type, and take only the private subnets there", () => {
+  // DescribeInstanceTypeOfferings by zone name, and DescribeSubnets for the subnets in those zones.
+  assert.deepEqual(offeringsQuery("g6e.12xlarge"), { locationType: "availability-zone", filters: [{ name: "instance-type", values: ["g6e.12xlarge"] }] });
+  assert.deepEqual(subnetsInZonesQuery(["subnet-1", "subnet-2"], ["us-east-1a", "us-east-1b"]), {
+    filters: [
+      { name: "subnet-id", values: ["subnet-1", "subnet-2"] },
+      { name: "availability-zone", values: ["us-east-1a", "us-east-1b"] },
+    ],
+  });
+});
+
+test("a type the region offers nowhere, or not in the VPC's zones, is an error naming group, type and zones", () => {
+  const place = { cluster: "aws-euw1", group: "gpu-l40s", region: "eu-west-1", instanceType: "g6e.12xlarge" };
+  assert.equal(regionOfferingProblem(place, ["eu-west-1a"]), undefined);
+  assert.match(regionOfferingProblem(place, [])!, /'aws-euw1' node group 'gpu-l40s': eu-west-1 offers g6e\.12xlarge in none of its Availability Zones/);
+  assert.equal(vpcOfferingProblem(place, ["eu-west-1c"], ["subnet-1"]), undefined);
+  assert.match(vpcOfferingProblem(place, ["eu-west-1c", "eu-west-1b"], [])!, /only in eu-west-1b, eu-west-1c, none of which the cluster's VPC spans/);
 });

@@ -248,3 +248,16 @@ test("a public EKS endpoint admits the other clusters' egress addresses besides 
   // The private endpoint next to it takes no CIDRs.
   assert.equal(cidrsOf("aws-euw1"), undefined);
 });
+
+test("a node group whose type only some zones offer gets only the private subnets in those zones", () => {
+  // The mock engine offers p4de.24xlarge in the first zone only (DescribeInstanceTypeOfferings).
+  const platform = shippedPlatform("prod");
+  platform.clusters.find((c: any) => c.name === "aws-use1").nodeGroups.push({ name: "gpu-a100", instanceType: "p4de.24xlarge", minSize: 0, desiredSize: 0, maxSize: 1 });
+  const r = renderPlatform("scarce-zones", platform);
+  const vpc = r.ofType("awsx:ec2:Vpc").find((v) => nameOf(v.urn) === "aws-use1-vpc")!;
+  const privateSubnets = (vpc.outputs as any).privateSubnetIds as string[];
+  const subnetsOf = (group: string) => (r.ofType("aws:eks/nodeGroup:NodeGroup").find((g) => nameOf(g.urn) === `aws-use1-${group}`)!.inputs as any).subnetIds as string[];
+  assert.deepEqual(subnetsOf("gpu-a100"), [privateSubnets[0]]);
+  assert.deepEqual(subnetsOf("system"), [...privateSubnets].sort());
+  assert.deepEqual(subnetsOf("gpu-l40s"), [...privateSubnets].sort());
+});

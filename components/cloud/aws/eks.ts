@@ -15,6 +15,7 @@ import { eksKubeconfig } from "../kubeconfig";
 import { clusterAwsProvider } from "./provider";
 import { natGatewayCount, vpcArgs } from "./network";
 import { clusterNodeGroupPlans, nodeAssumeRolePolicy, nodeRolePolicyArns } from "./nodegroups";
+import { subnetsOfferingType } from "./zones";
 
 export interface EksClusterArgs {
   /** The cluster's validated spec. */
@@ -125,7 +126,12 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
             // and a fixed name would make Pulumi delete the group before its successor exists.
             nodeGroupNamePrefix: `${plan.nodeGroupName}-`,
             nodeRoleArn: nodeRole.arn,
-            subnetIds: vpc.privateSubnetIds,
+            // Only zones that offer the type: EKS refuses a group with a subnet in a zone that lacks it.
+            subnetIds: subnetsOfferingType(
+              { cluster: spec.name, group: plan.nodeGroupName, region: spec.region, instanceType: plan.instanceTypes[0] },
+              vpc.privateSubnetIds,
+              awsProvider,
+            ),
             version: args.kubernetesVersion,
             instanceTypes: plan.instanceTypes,
             amiType: plan.amiType,
