@@ -40,8 +40,8 @@ test("spot node groups ask EKS for SPOT capacity", () => {
   const plans = clusterNodeGroupPlans(c);
   assert.deepEqual(plans.map((p) => [p.nodeGroupName, p.capacityType]), [
     ["system", "ON_DEMAND"],
-    ["gpu-l40s", "ON_DEMAND"],
-    ["gpu-l40s-spot", "SPOT"],
+    ["gpu-a10g", "ON_DEMAND"],
+    ["gpu-a10g-spot", "SPOT"],
   ]);
 });
 

@@ -74,7 +74,7 @@ test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; 
   // Prefixed names, so a replaced group is created before the old one goes.
   for (const g of groups) assert.equal((g.inputs as any).nodeGroupName, undefined, g.urn);
   const gpu = groups.filter((g) => (g.inputs as any).nodeGroupNamePrefix !== "system-");
-  assert.deepEqual(gpu.map((g) => nameOf(g.urn)).sort(), ["aws-euw1-gpu-l40s", "aws-euw1-gpu-l40s-spot", "aws-use1-gpu-h100", "aws-use1-gpu-l40s"]);
+  assert.deepEqual(gpu.map((g) => nameOf(g.urn)).sort(), ["aws-euw1-gpu-a10g", "aws-euw1-gpu-a10g-spot", "aws-use1-gpu-h100", "aws-use1-gpu-l40s"]);
   for (const g of gpu) {
     const i = g.inputs as any;
     assert.equal(i.amiType, "AL2023_x86_64_NVIDIA", g.urn);
@@ -83,7 +83,7 @@ test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; 
     assert.ok(i.labels["nvidia.com/gpu.product"] && i.labels["nvidia.com/gpu.count"] && i.labels["nvidia.com/gpu.memory"], g.urn);
     assert.ok(i.scalingConfig.minSize <= i.scalingConfig.desiredSize && i.scalingConfig.desiredSize <= i.scalingConfig.maxSize);
   }
-  assert.equal(gpu.find((g) => nameOf(g.urn) === "aws-euw1-gpu-l40s-spot")!.inputs.capacityType, "SPOT");
+  assert.equal(gpu.find((g) => nameOf(g.urn) === "aws-euw1-gpu-a10g-spot")!.inputs.capacityType, "SPOT");
   for (const g of groups.filter((g) => (g.inputs as any).nodeGroupNamePrefix === "system-")) {
     assert.equal((g.inputs as any).amiType, "AL2023_x86_64_STANDARD");
     assert.deepEqual((g.inputs as any).taints, []);

@@ -174,7 +174,7 @@ test("the shipped prod models fit where they are placed, each on one GPU type pe
   // aws-use1 has 8 L40S and 8 H100 GPUs; both models fit on either, but 3 + 6 GPUs do not fit on
   // one type: given both, the scheduler could put llama on the L40S nodes qwen needs.
   assert.deepEqual(groupsOf("qwen3-32b"), [["aws-use1", ["gpu-l40s"]], ["gcp-usc1", ["gpu-a100"]]]);
-  assert.deepEqual(groupsOf("llama-3-1-8b"), [["aws-use1", ["gpu-h100"]], ["aws-euw1", ["gpu-l40s", "gpu-l40s-spot"]], ["gcp-usc1", ["gpu-a100"]]]);
+  assert.deepEqual(groupsOf("llama-3-1-8b"), [["aws-use1", ["gpu-h100"]], ["aws-euw1", ["gpu-a10g", "gpu-a10g-spot"]], ["gcp-usc1", ["gpu-a100"]]]);
 });
 
 test("a model that fits two GPU types is pinned to the one that leaves room for the others; a fleet that fits only when spread is refused", () => {
