@@ -15,6 +15,7 @@ import { agentCallGraph } from "./rules/agent-call-graph";
 import { l7AuthorizationTargetRefs } from "./rules/l7-authorization-target-refs";
 import { gatewayListenersTls } from "./rules/gateway-listeners-tls";
 import { canaryWeightLimit } from "./rules/canary-weight-limit";
+import { canaryWeightAcrossRoutes } from "./rules/canary-weight-across-routes";
 import { inferencePoolEpp } from "./rules/inference-pool-epp";
 import { inferencePoolFailureMode } from "./rules/inference-pool-failure-mode";
 import { gpuScheduling } from "./rules/gpu-scheduling";
@@ -37,6 +38,7 @@ const rules: Policies = [
   l7AuthorizationTargetRefs,
   gatewayListenersTls,
   canaryWeightLimit,
+  canaryWeightAcrossRoutes,
   inferencePoolEpp,
   inferencePoolFailureMode,
   gpuScheduling,

@@ -2,29 +2,29 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, isKind, isRoute, meta, patchedType } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 
-interface Config {
+export interface Config {
   /** Largest share, in percent, any backend (or model rewrite target) other than the primary may receive. */
   maxCanaryWeight: number;
   /** Header that pins a request to the canary; a backend a rule matching it routes to is a canary. */
   canaryHeader: string;
 }
-const defaults: Config = { maxCanaryWeight: 10, canaryHeader: "x-canary" };
+export const defaults: Config = { maxCanaryWeight: 10, canaryHeader: "x-canary" };
 
-interface BackendRef {
+export interface BackendRef {
   group?: string;
   kind?: string;
   namespace?: string;
   name: string;
   weight?: number;
 }
-interface RouteRule {
+export interface RouteRule {
   matches?: { headers?: { name?: string; value?: string }[] }[];
   backendRefs?: BackendRef[];
   filters?: { type?: string }[];
 }
 
 /** A backend as Gateway API resolves it: group, kind, namespace (the route's by default), name. */
-const refKeyIn = (routeNamespace: string) => (b: BackendRef) => `${b.group ?? ""}/${b.kind ?? "Service"}/${b.namespace ?? routeNamespace}/${b.name}`;
+export const refKeyIn = (routeNamespace: string) => (b: BackendRef) => `${b.group ?? ""}/${b.kind ?? "Service"}/${b.namespace ?? routeNamespace}/${b.name}`;
 
 /**
  * Whether a rule is the canary's own door: every one of its matches requires the canary header
@@ -34,7 +34,7 @@ const refKeyIn = (routeNamespace: string) => (b: BackendRef) => `${b.group ?? ""
 const asksForCanary = (match: { headers?: { name?: string; value?: string }[] }, header: string) =>
   list(match.headers).some((h) => h.name?.toLowerCase() === header.toLowerCase() && String(h.value ?? "").toLowerCase() !== "false");
 
-const isCanaryDoor = (rule: RouteRule, header: string) => {
+export const isCanaryDoor = (rule: RouteRule, header: string) => {
   const matches = list(rule.matches);
   return matches.length > 0 && matches.every((m) => asksForCanary(m, header));
 };
@@ -45,7 +45,7 @@ const isCanaryDoor = (rule: RouteRule, header: string) => {
  * several backends makes each of them a "canary", the stable one included. Its keys are the
  * route's declared canaries, wherever else they appear.
  */
-function canaryDeclarations(rules: RouteRule[], header: string, routeNamespace: string): Map<string, { rules: number[]; beside: string[] }> {
+export function canaryDeclarations(rules: RouteRule[], header: string, routeNamespace: string): Map<string, { rules: number[]; beside: string[] }> {
   const key = refKeyIn(routeNamespace);
   const out = new Map<string, { rules: number[]; beside: string[] }>();
   rules.forEach((rule, i) => {

@@ -86,6 +86,7 @@ export interface StackPolicySettings {
 export function policyConfigFromStack(settings: StackPolicySettings): Record<string, PolicyConfig> {
   return {
     "canary-weight-limit": { properties: { maxCanaryWeight: settings.maxCanaryWeight } },
+    "canary-weight-across-routes": { properties: { maxCanaryWeight: settings.maxCanaryWeight } },
     "gateway-listeners-tls": { properties: { allowPlaintextListeners: !settings.requireTls } },
     "eks-endpoint-private": { properties: { allowPublicApiEndpoints: settings.allowPublicApiEndpoints } },
   };

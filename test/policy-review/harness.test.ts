@@ -274,6 +274,7 @@ test("a stack's policy settings become pack config; a config file overrides them
   const merged = mergePolicyConfig(derived, parsePolicyConfig({ "canary-weight-limit": { enforcementLevel: "advisory", canaryHeader: "x-preview" }, "eks-endpoint-private": { allowPublicApiEndpoints: false } }));
   assert.deepEqual(policyConfigDocument(merged), {
     "canary-weight-limit": { enforcementLevel: "advisory", maxCanaryWeight: 20, canaryHeader: "x-preview" },
+    "canary-weight-across-routes": { maxCanaryWeight: 20 },
     "gateway-listeners-tls": { allowPlaintextListeners: true },
     "eks-endpoint-private": { allowPublicApiEndpoints: false },
   });

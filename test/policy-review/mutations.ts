@@ -1019,6 +1019,38 @@ function more(): Mutation[] {
       },
     },
     {
+      name: "a second HTTPRoute giving a model's canary 95% of its split (the declaring route's x-canary rule names the canary)",
+      policy: "canary-weight-across-routes",
+      apply: (doc) => {
+        const route = resources(doc).find(splitRoute);
+        if (!route) return undefined;
+        const obj = JSON.parse(JSON.stringify(route.inputs));
+        obj.metadata = { ...obj.metadata, name: `${obj.metadata.name}-swapped` };
+        obj.spec.hostnames = ["swapped.example.com"];
+        obj.spec.rules = obj.spec.rules.filter((r: any) => weightedPair(r).length === 2);
+        // The lighter backend of each split is the canary: it now takes the stable version's share.
+        obj.spec.rules.forEach((r: any) => {
+          const [light, heavy] = [...weightedPair(r)].sort((a: any, b: any) => a.weight - b.weight);
+          [light.weight, heavy.weight] = [heavy.weight, light.weight];
+        });
+        return addLike(doc, route, "swapped", route.type, obj);
+      },
+    },
+    {
+      name: "a second HTTPRoute sending a path of a model only to its canary",
+      policy: "canary-weight-across-routes",
+      apply: (doc) => {
+        const route = resources(doc).find(splitRoute);
+        if (!route) return undefined;
+        const obj = JSON.parse(JSON.stringify(route.inputs));
+        const split = obj.spec.rules.find((r: any) => weightedPair(r).length === 2);
+        const canary = [...weightedPair(split)].sort((a: any, b: any) => a.weight - b.weight)[0];
+        obj.metadata = { ...obj.metadata, name: `${obj.metadata.name}-preview` };
+        obj.spec.rules = [{ matches: [{ path: { type: "PathPrefix", value: "/preview" } }], backendRefs: [{ ...canary, weight: undefined }] }];
+        return addLike(doc, route, "preview", route.type, obj);
+      },
+    },
+    {
       name: "a GPU workload requesting nvidia.com/gpu with no limit",
       policy: "gpu-scheduling",
       apply: (doc) => onFirst(doc, gpuDeployment, (o) => podSpecs(o).forEach((s: any) => s.containers.forEach((c: any) => delete c.resources?.limits?.["nvidia.com/gpu"]))),

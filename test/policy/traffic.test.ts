@@ -2,6 +2,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
 import { canaryWeightLimit } from "../../policy/rules/canary-weight-limit";
+import { canaryWeightAcrossRoutes } from "../../policy/rules/canary-weight-across-routes";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
 import { inferencePoolFailureMode } from "../../policy/rules/inference-pool-failure-mode";
 import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
@@ -208,6 +209,37 @@ test("canary-weight-limit: all traffic to the canary, or the canary listed twice
   assert.match(twice.violations[0].message, /pool-v2 gets 20% of the split \(listed 2 times\)/);
   // A single stable backend, and the header rule itself, stay fine.
   assert.deepEqual((await runResource(canaryWeightLimit, route([pinned, { backendRefs: [{ kind: "InferencePool", name: "pool-v1" }] }]))).violations, []);
+});
+
+test("canary-weight-across-routes: a canary declared by one route's x-canary rule gets at most maxCanaryWeight from every other route on its cluster", async () => {
+  const pool = (name: string, weight?: number, extra: Record<string, unknown> = {}) => ({ kind: "InferencePool", name, ...(weight === undefined ? {} : { weight }), ...extra });
+  const door = { matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }], backendRefs: [pool("pool-v2")] };
+  const httpRoute = (name: string, rules: unknown[], cluster = "a", namespace = "inference", type = ROUTE) => on(type, name, { metadata: { name, namespace }, spec: { rules } }, cluster);
+  const declaring = httpRoute("llama", [door, { backendRefs: [pool("pool-v1", 95), pool("pool-v2", 5)] }]);
+  // Another route keeping the canary small, one not naming it, and the declaring route itself pass.
+  const ok = await runStack(canaryWeightAcrossRoutes, [
+    declaring,
+    httpRoute("llama-eu", [{ matches: [{ path: { type: "PathPrefix", value: "/eu" } }], backendRefs: [pool("pool-v1", 90), pool("pool-v2", 10)] }]),
+    httpRoute("other", [{ backendRefs: [pool("pool-v1")] }]),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const swapped = await runStack(canaryWeightAcrossRoutes, [declaring, httpRoute("llama-ab", [{ backendRefs: [pool("pool-v1", 5), pool("pool-v2", 95)] }])]);
+  assert.equal(swapped.violations.length, 1, JSON.stringify(swapped.violations));
+  assert.match(swapped.violations[0].message, /^inference\/llama-ab rule 0 on a: pool-v2 gets 95% of the split, but it is the canary of route inference\/llama \(its x-canary rule routes to it alone\); a canary may get at most 10%/);
+  assert.equal(swapped.violations[0].urn, `urn:pulumi:test::inference-mesh::${ROUTE}::a-llama-ab`, "reported on the second route");
+  // A path of its own sent only to the canary, from a GRPCRoute in another namespace (a cross-namespace backendRef).
+  const GRPC = "kubernetes:gateway.networking.k8s.io/v1:GRPCRoute";
+  const path = await runStack(canaryWeightAcrossRoutes, [declaring, httpRoute("preview", [{ backendRefs: [pool("pool-v2", undefined, { namespace: "inference" })] }], "a", "agents", GRPC)]);
+  assert.match(path.violations[0]?.message ?? "", /agents\/preview rule 0 on a: pool-v2 gets 100% of the rule's traffic, but it is the canary of route inference\/llama/);
+  // Tuned limit; another cluster's pool of the same name; another namespace's pool of the same name; a door naming two backends.
+  assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [declaring, httpRoute("llama-ab", [{ backendRefs: [pool("pool-v1", 75), pool("pool-v2", 25)] }])], { maxCanaryWeight: 25 })).violations, []);
+  assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [declaring, httpRoute("llama-ab", [{ backendRefs: [pool("pool-v2")] }], "b")])).violations, []);
+  assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [declaring, httpRoute("llama-ab", [{ backendRefs: [pool("pool-v2")] }], "a", "agents")])).violations, []);
+  const twoDoor = httpRoute("llama", [{ ...door, backendRefs: [pool("pool-v1", 50), pool("pool-v2", 50)] }]);
+  assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [twoDoor, httpRoute("llama-ab", [{ backendRefs: [pool("pool-v2")] }])])).violations, [], "which of a two-backend door is the canary is canary-weight-limit's to name");
+  // A route whose rules are not known yet cannot be judged.
+  const pending = await runStack(canaryWeightAcrossRoutes, [declaring, on(ROUTE, "later", { metadata: { name: "later", namespace: "inference" }, spec: UNKNOWN })]);
+  assert.match(pending.unknown.join("\n"), /the rules of route inference\/later on a/);
 });
 
 test("canary-weight-limit: a header rule that also matches everything is not the canary's door; x-canary: false pins the stable", async () => {

@@ -1,0 +1,82 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { byCluster, cannotJudge, isRoute, meta } from "../lib/k8s";
+import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { backendWeights, canaryDeclarations, defaults, isCanaryDoor, type RouteRule } from "./canary-weight-limit";
+
+interface RouteRead {
+  urn: string;
+  what: string;
+  namespace: string;
+  rules: RouteRule[];
+}
+
+/**
+ * The canaries each route declares on one cluster: a backend its canary header rule routes to
+ * alone (a door naming several backends leaves which one is the canary to canary-weight-limit,
+ * which reports such a door on its own route).
+ */
+function declaredCanaries(routes: RouteRead[], header: string): Map<string, string> {
+  const declaredBy = new Map<string, string>();
+  for (const r of routes) {
+    for (const [key, d] of canaryDeclarations(r.rules, header, r.namespace)) {
+      if (d.beside.length === 0 && !declaredBy.has(key)) declaredBy.set(key, r.what);
+    }
+  }
+  return declaredBy;
+}
+
+/**
+ * canary-weight-limit judges a route against the canaries its own header rule declares; Gateway
+ * API merges every route attached to a Gateway, so a second route (another path, another
+ * namespace, a GRPCRoute) that sends a canary more than its share breaks the same limit unseen.
+ */
+export const canaryWeightAcrossRoutes: StackValidationPolicy = {
+  name: "canary-weight-across-routes",
+  description:
+    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute: no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      maxCanaryWeight: { type: "integer", minimum: 0, maximum: 100, default: defaults.maxCanaryWeight, description: "Largest canary share in percent of any other route's rule." },
+      canaryHeader: { type: "string", default: defaults.canaryHeader, description: "Header whose rule routes to the canary." },
+    },
+  },
+  validateStack: (args, report) => {
+    const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
+    const pending: string[] = [];
+    for (const [cluster, resources] of byCluster(args.resources)) {
+      const routes: RouteRead[] = [];
+      for (const r of resources.filter((x) => isRoute(x.type))) {
+        const read = probe(() => ({ ...meta(r.props), rules: list(r.props.spec?.rules as RouteRule[]) }));
+        const what = `${orUnknown(() => meta(r.props).namespace, "?")}/${orUnknown(() => meta(r.props).name, r.name)}`;
+        if (!read.known) pending.push(`the rules of route ${what} on ${cluster}`);
+        else routes.push({ urn: r.urn, what: read.value.namespace + "/" + read.value.name, namespace: read.value.namespace, rules: read.value.rules });
+      }
+      const canaries = declaredCanaries(routes, canaryHeader);
+      if (canaries.size === 0) continue;
+      for (const route of routes) {
+        const own = canaryDeclarations(route.rules, canaryHeader, route.namespace);
+        route.rules.forEach((rule, i) => {
+          if (isCanaryDoor(rule, canaryHeader)) return;
+          const refs = list(rule.backendRefs);
+          // Weights Gateway API refuses are canary-weight-limit's to name; no share follows from them.
+          if (refs.some((b) => b?.weight !== undefined && b?.weight !== null && !(Number.isInteger(b.weight) && b.weight >= 0))) return;
+          const backends = backendWeights(refs, route.namespace);
+          const total = backends.reduce((a, b) => a + b.weight, 0);
+          if (total <= 0) return;
+          for (const b of backends) {
+            const declaredBy = canaries.get(b.key);
+            if (!declaredBy || declaredBy === route.what || own.has(b.key)) continue;
+            const share = Math.round((b.weight * 10000) / total) / 100;
+            if (share <= maxCanaryWeight) continue;
+            report(
+              `${route.what} rule ${i} on ${cluster}: ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}, but it is the canary of route ${declaredBy} (its ${canaryHeader} rule routes to it alone); a canary may get at most ${maxCanaryWeight}% of any rule without the header, whichever route holds it`,
+              route.urn,
+            );
+          }
+        });
+      }
+    }
+    if (pending.length > 0) cannotJudge(pending);
+  },
+};
