@@ -535,11 +535,11 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     name: "node groups of two clusters that derive one resource name",
     mutate: (p) => {
       p.clusters[0].name = "aws";
-      p.clusters[0].nodeGroups[0].name = "euw1-gpu-l40s";
+      p.clusters[0].nodeGroups[0].name = "euw1-gpu-a10g";
       p.models.forEach((m: any) => (m.clusters = m.clusters.map((c: string) => (c === "aws-use1" ? "aws" : c))));
     },
     path: "inference-mesh:platform.clusters[1].nodeGroups[0].name",
-    message: /cluster 'aws-euw1' node group 'gpu-l40s' derives the node group resource 'aws-euw1-gpu-l40s', which is already the node group resource of cluster 'aws' node group 'euw1-gpu-l40s'/,
+    message: /cluster 'aws-euw1' node group 'gpu-a10g' derives the node group resource 'aws-euw1-gpu-a10g', which is already the node group resource of cluster 'aws' node group 'euw1-gpu-a10g'/,
   },
   {
     name: "an EKS node group named like the system group",
