@@ -13,6 +13,7 @@ import { agentClustersOf } from "./validate-agents";
 import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partial";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
+import { wrongTypeMessage } from "./cli-values";
 
 export * from "./schema";
 
@@ -67,11 +68,11 @@ function isRedundantSafeIntBound(issue: z.core.$ZodIssue, all: readonly z.core.$
   return safeInt(issue) && all.some((other) => other !== issue && samePath(other) && !safeInt(other));
 }
 
-function zodProblems(error: z.ZodError): ConfigProblem[] {
+function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   return error.issues.filter((issue) => !isRedundantSafeIntBound(issue, error.issues)).map((issue) => {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
-    if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) message = `is required (${issue.expected})`;
+    if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
     return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };
   });
@@ -134,7 +135,7 @@ export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
   }
   const parsed = platformSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError([...zodProblems(parsed.error), ...bestEffortCrossFieldProblems(raw, parsed.error.issues)]);
+    throw new ConfigError([...zodProblems(parsed.error, raw), ...bestEffortCrossFieldProblems(raw, parsed.error.issues)]);
   }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);

@@ -13,6 +13,7 @@ import { defaultVersions } from "./versions";
 import { pinnedVersion, versionRules } from "./version-rules";
 import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
+import { numberOrDecimalText, textOrDigits } from "./cli-values";
 
 const dnsLabelMessage = "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter";
 /**
@@ -177,10 +178,10 @@ const existingCluster = z.strictObject({
   /** Path to the kubeconfig file (`~` expands to the home directory). */
   kubeconfig: z.string().min(1),
   /** Kubeconfig context; the file's current context when omitted. */
-  context: z.string().min(1).optional(),
+  context: textOrDigits(z.string().min(1)).optional(),
   /** Istio platform value (e.g. `k3s`, `k3d`, `minikube`) when the distribution needs one. */
   platform: z.enum(["k3s", "k3d", "minikube", "microk8s", "gke", "openshift"]).optional(),
-  region: z.string().default("local"),
+  region: textOrDigits(z.string()).default("local"),
   /**
    * The API server URL the other clusters' istiod reach this cluster at (their remote secret for
    * it); the kubeconfig's server when omitted. Set it in a multi-cluster mesh when that server is
@@ -193,7 +194,7 @@ export const clusterSchema = z.discriminatedUnion("cloud", [eksCluster, k3sClust
 
 const modelVersion = z.strictObject({
   /** Version name, e.g. `v1`; part of Kubernetes names. */
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(12),
+  name: textOrDigits(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(12)),
   /** Server image; defaults to the pinned vLLM or simulator image. */
   image: image.optional(),
   /** Share of traffic in percent; the versions of a model sum to 100. */
@@ -203,7 +204,7 @@ const modelVersion = z.strictObject({
   /** Replicas of this version per placement cluster; defaults to the model's. */
   replicas: replicaCount(0).optional(),
   /** Hugging Face revision of the weights, when versions differ by revision. */
-  revision: z.string().optional(),
+  revision: textOrDigits(z.string()).optional(),
 });
 
 const eppConfig = z.strictObject({
@@ -234,7 +235,7 @@ export const modelSchema = z.strictObject({
     // Both servers take it as a flag value; llm-d-inference-sim ends --served-model-name's values at an argument starting with '--'.
     .refine((s) => !s.startsWith("-"), "must not start with '-': the server would read it as a flag"),
   server: z.enum(["vllm", "simulator"]),
-  parametersBillions: z.number().positive(),
+  parametersBillions: numberOrDecimalText(z.number().positive()),
   /**
    * The checkpoint's weight format. 16/32-bit become vLLM's `--dtype`; fp8, int8 and int4 mean a
    * quantized checkpoint (vLLM detects its method from config.json): they size the weights, they
@@ -251,7 +252,7 @@ export const modelSchema = z.strictObject({
     })
     .optional(),
   gpusPerReplica: z.number().int().min(1).default(1),
-  gpuMemoryUtilization: z.number().gt(0).max(0.98).default(0.9),
+  gpuMemoryUtilization: numberOrDecimalText(z.number().gt(0).max(0.98)).default(0.9),
   replicas: replicaCount(1).default(1),
   /** InferenceObjective priority (int32; negative values allowed, higher is served first). */
   priority: int32("an InferenceObjective priority").min(-INT32_MAX - 1, `must be at least ${-INT32_MAX - 1}: an InferenceObjective priority is a 32-bit integer in Kubernetes`).default(0),
@@ -259,7 +260,7 @@ export const modelSchema = z.strictObject({
     .array(
       z.strictObject({
         /** The `model` name clients send to reach the adapter (vLLM `--lora-modules name=source`). */
-        name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/, "must be letters, digits, '.', '_', '/' or '-' (it becomes a model name in requests)"),
+        name: textOrDigits(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/, "must be letters, digits, '.', '_', '/' or '-' (it becomes a model name in requests)")),
         source: loraSourceSchema,
       }),
     )
@@ -271,7 +272,7 @@ export const modelSchema = z.strictObject({
 });
 
 const agentVersion = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(12),
+  name: textOrDigits(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(12)),
   image,
   weight,
   canary: z.boolean().default(false),
@@ -301,7 +302,7 @@ export const toolSchema = z.strictObject({
     })
     .default("/mcp"),
   replicas: replicaCount(1).default(1),
-  description: z.string().optional(),
+  description: textOrDigits(z.string()).optional(),
 });
 
 const tlsSchema = z.discriminatedUnion("mode", [
@@ -331,8 +332,8 @@ const jwtSchema = z
   .strictObject({
     // agentgateway v1.4.1's AgentgatewayPolicy takes an issuer of at most 256 characters and at
     // most 64 audiences (jwtAuthentication.providers[], CRD maxLength/maxItems).
-    issuer: z.string().min(1).max(256, "must be at most 256 characters (agentgateway's JWT provider issuer)"),
-    audiences: z.array(z.string().min(1)).min(1).max(64, "lists at most 64 audiences (agentgateway's JWT provider takes 64)"),
+    issuer: textOrDigits(z.string().min(1).max(256, "must be at most 256 characters (agentgateway's JWT provider issuer)")),
+    audiences: z.array(textOrDigits(z.string().min(1))).min(1).max(64, "lists at most 64 audiences (agentgateway's JWT provider takes 64)"),
     jwksUri: z
       .string()
       .url()
@@ -351,8 +352,9 @@ export const platformSchema = z.strictObject({
   /** Environment label for names and tags; defaults to the stack name. */
   environment: dnsLabel.optional(),
   versions: z.strictObject(
-    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k.endsWith("Image") ? image : (versionRules[k] ?? pinnedVersion)).optional()])) as {
-      [K in keyof typeof defaultVersions]: z.ZodOptional<z.ZodString>;
+    // A digits-only version (nvidiaDriver 570) arrives as an integer when set with the CLI or unquoted.
+    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, textOrDigits(k.endsWith("Image") ? image : (versionRules[k] ?? pinnedVersion)).optional()])) as {
+      [K in keyof typeof defaultVersions]: z.ZodOptional<ReturnType<typeof textOrDigits<z.ZodString>>>;
     },
   ).default({}),
   mesh: z.strictObject({
@@ -430,7 +432,7 @@ export const platformSchema = z.strictObject({
       /** Largest weight a canary may receive, in percent. */
       maxCanaryWeight: z.number().int().min(0).max(100).default(10),
       /** Share of usable GPU memory that must stay free for the KV cache. */
-      minKvCacheFraction: z.number().min(0).max(0.9).default(0.1),
+      minKvCacheFraction: numberOrDecimalText(z.number().min(0).max(0.9)).default(0.1),
       /** Whether externally reachable gateway listeners must terminate TLS. */
       requireTls: z.boolean().default(true),
       /** Whether EKS API endpoints may be public. */

@@ -1273,3 +1273,39 @@ test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shar
     assert.doesNotThrow(() => parsePlatform(p, "prod"), type);
   }
 });
+
+test("values as `pulumi config set --path` and unquoted YAML write them: digits in a text field, a decimal string in a number field; other wrong types say what the field takes", () => {
+  // The CLI stores base-10 digits as an integer (config/object.go coerce) and 0.92 as a string without --type float.
+  const p = shippedPlatform("prod");
+  p.versions = { nvidiaDriver: 570 };
+  p.models[0].versions[0].name = 1;
+  p.models[0].versions[1].name = 2;
+  p.models[0].versions[0].revision = 20240723;
+  p.models[0].gpuMemoryUtilization = "0.92";
+  p.models[1].parametersBillions = "32.8";
+  p.agents[0].versions[1].name = 2;
+  p.tools[0].description = 42;
+  p.gateways.agents.jwt.audiences = [1234567890];
+  p.policy.minKvCacheFraction = "0.15";
+  const spec = parsePlatform(p, "prod");
+  assert.equal(spec.versions.nvidiaDriver, "570");
+  assert.deepEqual(spec.models[0].versions.map((v) => [v.name, v.revision]), [["1", "20240723"], ["2", undefined]]);
+  assert.equal(spec.models[0].gpuMemoryUtilization, 0.92);
+  assert.equal(spec.models[1].parametersBillions, 32.8);
+  assert.equal(spec.agents[0].versions[1].name, "2");
+  assert.equal(spec.tools[0].description, "42");
+  assert.deepEqual(spec.gateways.agents!.jwt!.audiences, ["1234567890"]);
+  assert.equal(spec.policy.minKvCacheFraction, 0.15);
+  // A float cannot be read back as the text it was (1.30 is 1.3), nor can digits beyond 2^53: quote them.
+  const bad = shippedPlatform("dev");
+  bad.versions = { eksKubernetes: 1.34 };
+  bad.gateways.inference.tls.secretName = true;
+  bad.models[0].replicas = "two";
+  bad.policy.requireTls = "no";
+  assert.deepEqual(problemsOf(bad), [
+    "inference-mesh:platform.versions.eksKubernetes: must be text, not the number 1.34: quote it ('1.34'), since YAML reads unquoted digits and true/false as numbers and booleans (and 1.30 as 1.3)",
+    "inference-mesh:platform.models[0].replicas: must be a number, not the string 'two'",
+    "inference-mesh:platform.gateways.inference.tls.secretName: must be text, not the boolean true: quote it ('true'), since YAML reads unquoted digits and true/false as numbers and booleans (and 1.30 as 1.3)",
+    "inference-mesh:platform.policy.requireTls: must be true or false, not the string 'no'",
+  ]);
+});

@@ -1,0 +1,47 @@
+/**
+ * Config values as the Pulumi CLI writes them. `pulumi config set --path` stores a value of
+ * base-10 digits (without a leading zero) as an integer and `true`/`false` as booleans, and every
+ * other value as a string unless `--type` says otherwise (sdk/go/common/resource/config/object.go
+ * `coerce`); an unquoted `580` in the stack file is an integer to YAML too. So a text field whose
+ * values may be digits (`versions.nvidiaDriver: 570`, a version named `2`) receives an integer,
+ * and a fractional number field (`gpuMemoryUtilization 0.92`) a string: both are taken as what
+ * they say. Any other value of the wrong type is refused naming the type the field takes.
+ */
+import { z } from "zod";
+
+/** A text field that also takes an integer (as the CLI stores digits) as its decimal text. */
+export const textOrDigits = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v), schema);
+
+/** A decimal number written as text: what `config set --path` stores for `0.92` without `--type float`. */
+const DECIMAL_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A number field that also takes a decimal number written as text. */
+export const numberOrDecimalText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && DECIMAL_TEXT.test(v) ? Number(v) : v), schema);
+
+/** The value at a config path, for messages about it. */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const seg of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
+  return v;
+}
+
+/**
+ * What a field of the wrong type takes, in place of zod's "expected string, received number":
+ * a number where text belongs is almost always unquoted YAML, which also reads `1.30` as 1.3.
+ */
+export function wrongTypeMessage(expected: string, raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  const value = valueAt(raw, path);
+  if (value === undefined || value === null) return undefined;
+  const got = Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `the ${typeof value} ${typeof value === "string" ? `'${value}'` : String(value)}`;
+  if (expected === "string") {
+    const hint = typeof value === "number" || typeof value === "boolean" ? `: quote it ('${String(value)}'), since YAML reads unquoted digits and true/false as numbers and booleans (and 1.30 as 1.3)` : "";
+    return `must be text, not ${got}${hint}`;
+  }
+  if (expected === "number") return `must be a number, not ${got}`;
+  if (expected === "boolean") return `must be true or false, not ${got}`;
+  if (expected === "array") return `must be a list, not ${got}`;
+  if (expected === "object") return `must be a mapping of keys to values, not ${got}`;
+  return undefined;
+}
