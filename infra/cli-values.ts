@@ -45,3 +45,14 @@ export function wrongTypeMessage(expected: string, raw: unknown, path: readonly 
   if (expected === "object") return `must be a mapping of keys to values, not ${got}`;
   return undefined;
 }
+
+/**
+ * An unquoted YAML date (`name: 2024-06-01`) is a timestamp to YAML: the Pulumi CLI hands the
+ * program its Go text (`2024-06-01 00:00:00 +0000 UTC`, config/object.go), the offline render
+ * its ISO form. A field refusing such text is told why, since the stack file shows a plain date.
+ */
+export function dateHint(raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  const value = valueAt(raw, path);
+  const date = typeof value === "string" && /^(\d{4}-\d\d-\d\d)(T\d\d:\d\d:\d\d(\.\d+)?Z| \d\d:\d\d:\d\d(\.\d+)? [-+]\d{4} \S+)$/.exec(value);
+  return date ? `('${value}': YAML reads an unquoted date such as ${date[1]} as a timestamp; quote it)` : undefined;
+}

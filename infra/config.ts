@@ -13,7 +13,7 @@ import { agentClustersOf } from "./validate-agents";
 import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partial";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
-import { wrongTypeMessage } from "./cli-values";
+import { dateHint, wrongTypeMessage } from "./cli-values";
 
 export * from "./schema";
 
@@ -69,11 +69,23 @@ function isRedundantSafeIntBound(issue: z.core.$ZodIssue, all: readonly z.core.$
 }
 
 function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
-  return error.issues.filter((issue) => !isRedundantSafeIntBound(issue, error.issues)).map((issue) => {
+  // A date YAML made of a value is one problem, however many of the field's rules its text breaks.
+  const dated = new Set<string>();
+  const issues = error.issues.filter((issue) => {
+    if (isRedundantSafeIntBound(issue, error.issues)) return false;
+    if (!dateHint(raw, issue.path)) return true;
+    const key = issue.path.map(String).join("\u0000");
+    if (dated.has(key)) return false;
+    dated.add(key);
+    return true;
+  });
+  return issues.map((issue) => {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
     if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
+    const hint = dateHint(raw, issue.path);
+    if (hint) message = `${message} ${hint}`;
     return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };
   });
 }

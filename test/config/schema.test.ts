@@ -1309,3 +1309,18 @@ test("values as `pulumi config set --path` and unquoted YAML write them: digits 
     "inference-mesh:platform.policy.requireTls: must be true or false, not the string 'no'",
   ]);
 });
+
+test("an unquoted YAML date is named as one: one problem per field, with the text the program received", () => {
+  // `name: 2024-06-01` is a timestamp to YAML: the CLI hands over Go's text of it, the render its ISO form.
+  const p = shippedPlatform("local");
+  p.models[0].versions[0].name = "2024-06-01 00:00:00 +0000 UTC";
+  p.models[0].versions[1].name = "2025-01-15T00:00:00.000Z";
+  assert.deepEqual(problemsOf(p), [
+    "inference-mesh:platform.models[0].versions[0].name: must be lowercase letters, digits and '-' ('2024-06-01 00:00:00 +0000 UTC': YAML reads an unquoted date such as 2024-06-01 as a timestamp; quote it)",
+    "inference-mesh:platform.models[0].versions[1].name: must be lowercase letters, digits and '-' ('2025-01-15T00:00:00.000Z': YAML reads an unquoted date such as 2025-01-15 as a timestamp; quote it)",
+  ]);
+  // A field that takes any text takes the timestamp's text, as `pulumi up` would.
+  const q = shippedPlatform("local");
+  q.tools[0].description = "2024-06-01 00:00:00 +0000 UTC";
+  assert.equal(parsePlatform(q, "local").tools[0].description, "2024-06-01 00:00:00 +0000 UTC");
+});
