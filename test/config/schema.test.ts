@@ -1324,3 +1324,22 @@ test("an unquoted YAML date is named as one: one problem per field, with the tex
   q.tools[0].description = "2024-06-01 00:00:00 +0000 UTC";
   assert.equal(parsePlatform(q, "local").tools[0].description, "2024-06-01 00:00:00 +0000 UTC");
 });
+
+import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { CONFIG_ROOT, platformFromConfigString } from "../../infra/config";
+
+test("a stack file with unquoted digits and decimals renders as the CLI would run it", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-values-"));
+  const file = path.join(dir, "Pulumi.fork.yaml");
+  const text = fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.prod.yaml"), "utf8")
+    .replace("    environment: prod\n", "    environment: prod\n    versions:\n      nvidiaDriver: 570\n")
+    .replace("        gpuMemoryUtilization: 0.92\n", "        gpuMemoryUtilization: '0.92'\n")
+    .replace("          - name: v2\n            image: ghcr.io/inference-mesh/examples/support-agent:0.2.0", "          - name: 2\n            image: ghcr.io/inference-mesh/examples/support-agent:0.2.0");
+  assert.match(text, /nvidiaDriver: 570\n/);
+  assert.match(text, /- name: 2\n/);
+  fs.writeFileSync(file, text);
+  const spec = parsePlatform(platformFromConfigString(loadStackConfig("fork", file).config[CONFIG_ROOT], "test"), "fork");
+  assert.equal(spec.versions.nvidiaDriver, "570");
+  assert.equal(spec.models[1].gpuMemoryUtilization, 0.92);
+  assert.deepEqual(spec.agents[1].versions.map((v) => v.name), ["v1", "2"]);
+});
