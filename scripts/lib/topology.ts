@@ -33,8 +33,14 @@ function idMaker(): (...parts: string[]) => string {
     return out;
   };
 }
-/** A quoted Mermaid label: `#` starts an entity code and `<` HTML, so both are written as entities, like `"`. */
-const label = (s: string) => `"${s.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")}"`;
+/**
+ * A quoted Mermaid label: `#` starts an entity code and `<` HTML, so both are written as entities, like `"`.
+ * So is the backtick: a quote followed by a backtick opens Mermaid's markdown string, which only a
+ * backtick followed by a quote closes, so a label starting with a backtick (an HTTP header name may
+ * hold one) made the whole diagram a lexical error.
+ */
+const label = (s: string) =>
+  `"${s.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;").replace(/`/g, "#96;")}"`;
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 const roleLabel: Record<GatewayNode["role"], string> = {

@@ -225,3 +225,17 @@ test("principals [\"*\"] is spelled out as any authenticated caller (any mesh id
   const md = topologyMarkdown({ deployment: { resources: objs.map((o) => resource("c", o)) } }, "prod");
   assert.match(md, /- ALLOW `any authenticated caller` → `tools\/web-search` via ztunnel — policy `tools\/any-identity` on `c`/);
 });
+
+test("a label starting with a backtick is written as an entity: Mermaid reads a quote and a backtick as the opening of a markdown string, and the diagram failed to lex", () => {
+  const objs: any[] = [
+    gateway("inference", "inference-gateway", "istio", []),
+    {
+      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" },
+      // Gateway API's header-name pattern allows a backtick anywhere, the first character included.
+      spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ matches: [{ headers: [{ name: "`x-h", value: "a`b" }] }], backendRefs: [{ name: "svc" }] }] },
+    },
+  ];
+  const diagram = mermaid(buildTopology(objs.map((o) => resource("c", o)), "s"));
+  assert.match(diagram, /c__c__gw__inference_inference_gateway -->\|"#96;x-h=a#96;b"\| c__c__backend__Service_inference_svc$/m);
+  assert.doesNotMatch(diagram, /`/);
+});
