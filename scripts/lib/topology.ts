@@ -41,7 +41,12 @@ function idMaker(): (...parts: string[]) => string {
  */
 const label = (s: string) =>
   `"${s.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;").replace(/`/g, "#96;")}"`;
-const cell = (s: string) => s.replace(/\|/g, "\\|");
+/**
+ * A Markdown table cell: a pipe would end the cell early and shift the rest of the row, and a line
+ * break would end the row (a hand-written policy's values may hold either), so pipes are escaped and
+ * line breaks written as spaces.
+ */
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r\n?|\n/g, " ");
 
 const roleLabel: Record<GatewayNode["role"], string> = {
   "east-west": "east-west gateway",
@@ -151,7 +156,8 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
       const first = edges.find((e) => e.caller === caller);
       const resolved = first ? first.callerResolved : identities.has(caller);
       const callerNote = first ? first.callerNote : identities.get(caller) || undefined;
-      const note = callerNote ? ` (${callerNote})` : !resolved && /^[^ ]+\/[^ ]+$/.test(caller) ? " ⚠ not a rendered ServiceAccount" : "";
+      // The note names a Gateway: its pipes are escaped like every other cell text, or they split the row.
+      const note = callerNote ? ` (${cell(callerNote)})` : !resolved && /^[^ ]+\/[^ ]+$/.test(caller) ? " ⚠ not a rendered ServiceAccount" : "";
       out.push(`| \`${cell(caller)}\`${note} | ${row.join(" | ")} |`);
     }
     out.push("", "### Edges", "");

@@ -239,3 +239,27 @@ test("a label starting with a backtick is written as an entity: Mermaid reads a 
   assert.match(diagram, /c__c__gw__inference_inference_gateway -->\|"#96;x-h=a#96;b"\| c__c__backend__Service_inference_svc$/m);
   assert.doesNotMatch(diagram, /`/);
 });
+
+/** Cells of a Markdown table row as GFM splits it: on every pipe not escaped with a backslash. */
+const cellsOf = (row: string) => row.replace(/\\\|/g, "").split("|").length - 2;
+
+test("matrix rows keep their column count: a caller's Gateway note is pipe-escaped, and line breaks in a policy's values are written as spaces", () => {
+  const objs: any[] = [
+    // Hand-made objects: a Gateway whose name holds a pipe, a source whose namespace holds a line break.
+    gateway("a|b", "g|w", "istio-waypoint", []),
+    deployment("tools", "web-search", "web-search", { app: "web-search" }),
+    {
+      apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "p", namespace: "tools" },
+      spec: { selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [`${TD}/ns/a|b/sa/g|w`] } }, { source: { namespaces: ["x\ny"] } }] }] },
+    },
+  ];
+  const md = topologyMarkdown({ deployment: { resources: objs.map((o) => resource("c", o)) } }, "s");
+  const rows = md.slice(md.indexOf("| caller")).split("\n\n")[0].split("\n");
+  assert.deepEqual(rows, [
+    "| caller \\ target | `tools/web-search` |",
+    "| --- | --- |",
+    "| `any workload in namespace x y` | ✓ |",
+    "| `a\\|b/g\\|w` (proxy of Gateway a\\|b/g\\|w) | ✓ |",
+  ]);
+  for (const row of rows) assert.equal(cellsOf(row), 2, row);
+});
