@@ -38,9 +38,21 @@ function idMaker(): (...parts: string[]) => string {
  * So is the backtick: a quote followed by a backtick opens Mermaid's markdown string, which only a
  * backtick followed by a quote closes, so a label starting with a backtick (an HTTP header name may
  * hold one) made the whole diagram a lexical error.
+ * Mermaid also edits the whole text before it parses, quotes or not: it cuts out `%%{` and what
+ * follows as a directive, and drops a line starting with `%%` as a comment (JavaScript's line
+ * breaks: CR, LF, U+2028, U+2029). A served model name is any text, so one holding `%%{`, or a
+ * line break before `%%`, left a label unclosed. `%%` is written `%#37;` and line breaks as entities,
+ * which also keeps a line starting with a fence out of the Markdown.
  */
 const label = (s: string) =>
-  `"${s.replace(/#/g, "#35;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;").replace(/`/g, "#96;")}"`;
+  `"${s
+    .replace(/#/g, "#35;")
+    .replace(/"/g, "#quot;")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;")
+    .replace(/`/g, "#96;")
+    .replace(/%%/g, "%#37;")
+    .replace(/[\r\n\u2028\u2029]/g, (c) => `#${c.charCodeAt(0)};`)}"`;
 /**
  * A Markdown table cell: a pipe would end the cell early and shift the rest of the row, and a line
  * break would end the row (a hand-written policy's values may hold either), so pipes are escaped and

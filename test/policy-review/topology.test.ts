@@ -263,3 +263,27 @@ test("matrix rows keep their column count: a caller's Gateway note is pipe-escap
   ]);
   for (const row of rows) assert.equal(cellsOf(row), 2, row);
 });
+
+test("labels hold no line break and no '%%': Mermaid cuts '%%{…' out as a directive and drops a line starting with '%%' as a comment, quotes or not, so a served model name holding either broke the diagram", () => {
+  const objs: any[] = [
+    gateway("inference", "inference-gateway", "istio", []),
+    {
+      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" },
+      spec: {
+        parentRefs: [{ name: "inference-gateway" }],
+        // The X-Gateway-Base-Model-Name match carries the model's servedModelName, which the config takes as any text.
+        rules: [
+          { matches: [{ headers: [{ name: "X-Gateway-Base-Model-Name", value: "org/m%%{x" }] }], backendRefs: [{ name: "a" }] },
+          { matches: [{ headers: [{ name: "X-Gateway-Base-Model-Name", value: "org/a\n%%b\r\n```\u2028%%%" }] }], backendRefs: [{ name: "b" }] },
+        ],
+      },
+    },
+  ];
+  const diagram = mermaid(buildTopology(objs.map((o) => resource("c", o)), "s"));
+  const edges = diagram.split("\n").filter((l) => l.includes("-->"));
+  assert.deepEqual(edges, [
+    '  c__c__gw__inference_inference_gateway -->|"X-Gateway-Base-Model-Name=org/m%#37;{x"| c__c__backend__Service_inference_a',
+    '  c__c__gw__inference_inference_gateway -->|"X-Gateway-Base-Model-Name=org/a#10;%#37;b#13;#10;#96;#96;#96;#8232;%#37;%"| c__c__backend__Service_inference_b',
+  ]);
+  assert.doesNotMatch(diagram, /%%/);
+});
