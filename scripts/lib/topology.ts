@@ -6,7 +6,7 @@
  * list of edges behind it, and who may reach which pods through NetworkPolicies. Pure functions of the deployment export.
  */
 import type { CapturedResource, DeploymentExport } from "./engine";
-import { buildTopology, Topology, GatewayNode } from "./topology-model";
+import { buildTopology, Topology, GatewayNode, ClusterNode } from "./topology-model";
 import { accessEdges, workloadsOf, meshIdentities, networkAccess, AccessEdge } from "./topology-access";
 import { accessMatrix } from "./topology-matrix";
 import { releasesByCluster } from "./outputs";
@@ -71,49 +71,106 @@ function listeners(g: GatewayNode): string {
   return g.listeners.map((l) => `${l.port}/${l.protocol}${l.tls ? ` ${l.tls}` : ""}`).join(", ");
 }
 
-export function mermaid(t: Topology): string {
+/**
+ * Mermaid's limits on one diagram (mermaid 11's defaults, both "secure": a diagram cannot raise them
+ * with a directive). A flowchart with more edges fails to parse ("Edge limit exceeded"), so GitHub
+ * shows no diagram; more text renders as "Maximum text size in diagram exceeded".
+ */
+export const MERMAID_MAX_EDGES = 500;
+export const MERMAID_MAX_TEXT = 50_000;
+
+interface Flowchart {
+  text: string;
+  edges: number;
+}
+
+/**
+ * The flowchart of some clusters: in full, their subgraphs with gateways, pools and routes and the
+ * east-west links among them; as `links`, only their east-west gateways and the links.
+ */
+function flowchart(t: Topology, clusters: ClusterNode[], shape: "full" | "links"): Flowchart {
   const lines = ["flowchart LR"];
+  let edges = 0;
+  const edge = (line: string) => {
+    lines.push(line);
+    edges++;
+  };
   const id = idMaker();
   const gatewayId = (cluster: string, nsName: string) => id("c", cluster, "gw", nsName);
   const backendIds = new Map<string, string>();
-  for (const c of t.clusters) {
+  const shown = new Set(clusters.map((c) => c.name));
+  for (const c of clusters) {
     lines.push(`  subgraph ${id("c", c.name)}[${label([c.name, [c.cloud, c.region].filter(Boolean).join(" "), c.network && `network ${c.network}`].filter(Boolean).join(" · "))}]`);
     lines.push("    direction TB");
-    for (const g of t.gateways.filter((x) => x.cluster === c.name)) {
+    for (const g of t.gateways.filter((x) => x.cluster === c.name && (shape === "full" || x.role === "east-west"))) {
       lines.push(`    ${gatewayId(c.name, `${g.namespace}/${g.name}`)}[${label(`${roleLabel[g.role]} ${g.namespace}/${g.name}${g.listeners.length ? ` · ${listeners(g)}` : ""}`)}]`);
     }
-    for (const p of t.pools.filter((x) => x.cluster === c.name)) {
-      const pid = id("c", c.name, "pool", p.namespace, p.name);
-      backendIds.set(`${c.name}|InferencePool ${p.namespace}/${p.name}`, pid);
-      lines.push(`    ${pid}[${label(`InferencePool ${p.namespace}/${p.name} · :${p.targetPorts.join(",")}`)}]`);
-      if (p.epp) {
-        const eid = id("c", c.name, "epp", p.namespace, p.epp.service);
-        lines.push(`    ${eid}[${label(`EPP ${p.namespace}/${p.epp.service}${p.epp.port ? ` :${p.epp.port}` : ""}${p.epp.failureMode ? ` · ${p.epp.failureMode}` : ""}`)}]`);
-        lines.push(`    ${pid} -.->|ext-proc| ${eid}`);
+    if (shape === "full") {
+      for (const p of t.pools.filter((x) => x.cluster === c.name)) {
+        const pid = id("c", c.name, "pool", p.namespace, p.name);
+        backendIds.set(`${c.name}|InferencePool ${p.namespace}/${p.name}`, pid);
+        lines.push(`    ${pid}[${label(`InferencePool ${p.namespace}/${p.name} · :${p.targetPorts.join(",")}`)}]`);
+        if (p.epp) {
+          const eid = id("c", c.name, "epp", p.namespace, p.epp.service);
+          lines.push(`    ${eid}[${label(`EPP ${p.namespace}/${p.epp.service}${p.epp.port ? ` :${p.epp.port}` : ""}${p.epp.failureMode ? ` · ${p.epp.failureMode}` : ""}`)}]`);
+          edge(`    ${pid} -.->|ext-proc| ${eid}`);
+        }
       }
-    }
-    for (const r of t.routes.filter((x) => x.cluster === c.name)) {
-      const key = `${c.name}|${r.backend}`;
-      if (!backendIds.has(key)) {
-        const bid = id("c", c.name, "backend", r.backend);
-        backendIds.set(key, bid);
-        lines.push(`    ${bid}[${label(r.backend)}]`);
+      for (const r of t.routes.filter((x) => x.cluster === c.name)) {
+        const key = `${c.name}|${r.backend}`;
+        if (!backendIds.has(key)) {
+          const bid = id("c", c.name, "backend", r.backend);
+          backendIds.set(key, bid);
+          lines.push(`    ${bid}[${label(r.backend)}]`);
+        }
       }
     }
     lines.push("  end");
   }
-  for (const r of t.routes) {
-    const from = gatewayId(r.cluster, r.gateway);
-    const text = [r.match, r.weight !== undefined ? `${r.weight}%` : undefined].filter(Boolean).join(" · ");
-    lines.push(`  ${from} -->${text ? `|${label(text)}|` : ""} ${backendIds.get(`${r.cluster}|${r.backend}`)}`);
+  if (shape === "full") {
+    for (const r of t.routes.filter((x) => shown.has(x.cluster))) {
+      const from = gatewayId(r.cluster, r.gateway);
+      const text = [r.match, r.weight !== undefined ? `${r.weight}%` : undefined].filter(Boolean).join(" · ");
+      edge(`  ${from} -->${text ? `|${label(text)}|` : ""} ${backendIds.get(`${r.cluster}|${r.backend}`)}`);
+    }
   }
   const ewOf = (cluster: string) => t.gateways.find((g) => g.cluster === cluster && g.role === "east-west")!;
-  for (const l of t.eastWestLinks) {
+  for (const l of t.eastWestLinks.filter((x) => shown.has(x.a) && shown.has(x.b))) {
     const a = ewOf(l.a);
     const b = ewOf(l.b);
-    lines.push(`  ${gatewayId(l.a, `${a.namespace}/${a.name}`)} <==>|"HBONE mTLS"| ${gatewayId(l.b, `${b.namespace}/${b.name}`)}`);
+    edge(`  ${gatewayId(l.a, `${a.namespace}/${a.name}`)} <==>|"HBONE mTLS"| ${gatewayId(l.b, `${b.namespace}/${b.name}`)}`);
   }
-  return lines.join("\n");
+  return { text: lines.join("\n"), edges };
+}
+
+/** The whole platform as one flowchart. */
+export function mermaid(t: Topology): string {
+  return flowchart(t, t.clusters, "full").text;
+}
+
+// Under the text limit with room for the newline GitHub's fence may hand Mermaid with the text.
+const fits = (d: Flowchart) => d.edges <= MERMAID_MAX_EDGES && d.text.length < MERMAID_MAX_TEXT;
+
+/**
+ * The diagrams of topology.md, as Markdown lines: the platform in one flowchart when Mermaid can
+ * draw it, else one per cluster after one of the east-west links, so a large fleet still shows
+ * (a cluster too large even alone is named, not drawn as a diagram that fails).
+ */
+export function diagramsMarkdown(t: Topology): string[] {
+  const block = (d: Flowchart) => ["```mermaid", d.text, "```"];
+  const whole = flowchart(t, t.clusters, "full");
+  if (fits(whole)) return block(whole);
+  const limits = `Mermaid draws at most ${MERMAID_MAX_EDGES} edges and ${MERMAID_MAX_TEXT} characters in a diagram, limits a diagram cannot raise`;
+  const out = [`The platform in one diagram would have ${whole.edges} edges and ${whole.text.length} characters (${limits}), so each cluster has a diagram of its own.`];
+  const linked = t.clusters.filter((c) => t.eastWestLinks.some((l) => l.a === c.name || l.b === c.name));
+  const parts: [string, Flowchart][] = [
+    ...(t.eastWestLinks.length ? [["East-west links", flowchart(t, linked, "links")] as [string, Flowchart]] : []),
+    ...t.clusters.map((c): [string, Flowchart] => [`Cluster \`${c.name}\``, flowchart(t, [c], "full")]),
+  ];
+  for (const [title, d] of parts) {
+    out.push("", `**${title}**`, "", ...(fits(d) ? block(d) : [`Not drawn: ${d.edges} edges and ${d.text.length} characters, more than Mermaid draws; its gateways and InferencePools are in the clusters table.`]));
+  }
+  return out;
 }
 
 export function topologyMarkdown(exported: DeploymentExport | { deployment: { resources?: unknown[] } }, stack: string): string {
@@ -137,7 +194,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
     const pools = t.pools.filter((p) => p.cluster === c.name).map((p) => p.name).join(", ") || "—";
     out.push(`| ${[c.name, c.cloud ?? "—", c.region ?? "—", c.network ?? "—", ew, other, pools].map(cell).join(" | ")} |`);
   }
-  out.push("", "```mermaid", mermaid(t), "```", "");
+  out.push("", ...diagramsMarkdown(t), "");
   if (t.eastWestLinks.length || t.remoteSecrets.length) {
     out.push("## Cross-cluster links", "");
     for (const l of t.eastWestLinks) out.push(`- east-west: \`${l.a}\` ⇄ \`${l.b}\` (HBONE through the east-west gateways)`);

@@ -287,3 +287,37 @@ test("labels hold no line break and no '%%': Mermaid cuts '%%{…' out as a dire
   ]);
   assert.doesNotMatch(diagram, /%%/);
 });
+
+test("a platform too large for one Mermaid diagram gets one per cluster (more than 500 edges failed the parse, so GitHub drew nothing), and a cluster too large alone is named, not drawn", () => {
+  const routes = (n: number) => ({
+    apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" },
+    spec: { parentRefs: [{ name: "inference-gateway" }], rules: Array.from({ length: n }, (_, i) => ({ backendRefs: [{ name: `svc-${i}` }] })) },
+  });
+  const cluster = (name: string, n: number) => [
+    ns("istio-system", { "topology.istio.io/network": `net-${name}` }),
+    gateway("istio-system", "istio-eastwestgateway", "istio-east-west", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
+    gateway("inference", "inference-gateway", "istio", []),
+    routes(n),
+  ].map((o) => resource(name, o));
+  const t = buildTopology([...cluster("a", 200), ...cluster("b", 200), ...cluster("c", 200)], "s");
+  // One diagram would be 600 routes and 3 east-west links: past Mermaid's 500 edges.
+  assert.equal(mermaid(t).split("\n").filter((l) => /-->|<==>/.test(l)).length, 603);
+  const md = topologyMarkdown({ deployment: { resources: [...cluster("a", 200), ...cluster("b", 200), ...cluster("c", 200)] } }, "s");
+  const blocks = [...md.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1]);
+  assert.match(md, /The platform in one diagram would have 603 edges and \d+ characters \(Mermaid draws at most 500 edges and 50000 characters in a diagram, limits a diagram cannot raise\), so each cluster has a diagram of its own\./);
+  assert.match(md, /\*\*East-west links\*\*\n\n```mermaid\nflowchart LR\n {2}subgraph c__a\["a · network net-a"\]\n {4}direction TB\n {4}c__a__gw__istio_system_istio_eastwestgateway\["east-west gateway istio-system\/istio-eastwestgateway · 15008\/HBONE"\]\n {2}end\n/);
+  assert.deepEqual(blocks.map((b) => b.split("\n").filter((l) => /-->|<==>/.test(l)).length), [3, 200, 200, 200]);
+  assert.deepEqual([...md.matchAll(/^\*\*(.*)\*\*$/gm)].map((m) => m[1]), ["East-west links", "Cluster `a`", "Cluster `b`", "Cluster `c`"]);
+  for (const b of blocks) assert.ok(b.length < 50_000);
+
+  const huge = topologyMarkdown({ deployment: { resources: [...cluster("a", 10), ...cluster("b", 600)] } }, "s");
+  assert.match(huge, /\*\*Cluster `b`\*\*\n\nNot drawn: 600 edges and \d+ characters, more than Mermaid draws; its gateways and InferencePools are in the clusters table\.\n/);
+  assert.equal([...huge.matchAll(/```mermaid\n/g)].length, 2, "the east-west links and cluster a");
+
+  // Few edges but much text: Mermaid renders more than 50000 characters as "Maximum text size in diagram exceeded".
+  const wordy = (name: string) => cluster(name, 0).concat(resource(name, { ...routes(0), metadata: { name: "wordy", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: Array.from({ length: 100 }, (_, i) => ({ backendRefs: [{ name: `svc-${i}-${"x".repeat(60)}` }] })) } }));
+  const long = topologyMarkdown({ deployment: { resources: [...wordy("a"), ...wordy("b")] } }, "s");
+  assert.match(long, /The platform in one diagram would have 201 edges and \d+ characters/);
+  assert.deepEqual([...long.matchAll(/^\*\*(.*)\*\*$/gm)].map((m) => m[1]), ["East-west links", "Cluster `a`", "Cluster `b`"]);
+  assert.doesNotMatch(long, /Not drawn/);
+});
