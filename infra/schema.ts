@@ -232,6 +232,8 @@ export const modelSchema = z.strictObject({
     // The body-based router trims the request's `model` and the ConfigMap's baseModel before it sets
     // the header (GIE v1.5.0 bbr adapters_store.go), so a padded name would never match its route.
     .refine((s) => s.trim() === s, "must not start or end with whitespace: the body-based router trims the name it writes into X-Gateway-Base-Model-Name, so the route's exact match on it would never hit")
+    // HTTP field values carry no control characters (RFC 9110 5.5), so no request could reach a name holding one.
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (line breaks, tabs, …): the body-based router writes it into the X-Gateway-Base-Model-Name header, where HTTP allows none")
     // Both servers take it as a flag value; llm-d-inference-sim ends --served-model-name's values at an argument starting with '--'.
     .refine((s) => !s.startsWith("-"), "must not start with '-': the server would read it as a flag"),
   server: z.enum(["vllm", "simulator"]),

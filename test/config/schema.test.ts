@@ -374,6 +374,13 @@ const cases: { name: string; mutate: (p: any) => void; path: string; message: Re
     message: /4096/,
   },
   {
+    name: "a served model name with a control character (a header value cannot carry it)",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = "org/m\n%%{x"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /must not contain control characters .*X-Gateway-Base-Model-Name header/,
+  },
+  {
     name: "a LoRA path that is the root directory",
     mutate: (p) => (p.models[0].loraAdapters[0].source = "/"),
     path: "inference-mesh:platform.models[0].loraAdapters[0].source",
