@@ -131,11 +131,13 @@ test("a refused value with a newline or another control character keeps its prob
   assert.deepEqual(problems, [
     "inference-mesh:platform.clusters[0].vpcCidr: '10.20.0.0/16\\n' must be an IPv4 CIDR such as 10.0.0.0/16",
     "inference-mesh:platform.models[0].servedModelName: must not start or end with whitespace: the body-based router trims the name it writes into X-Gateway-Base-Model-Name, so the route's exact match on it would never hit",
+    "inference-mesh:platform.models[0].servedModelName: must not contain control characters (line breaks, tabs, …): the body-based router writes it into the X-Gateway-Base-Model-Name header, where HTTP allows none",
   ]);
   p.models[0].servedModelName = "meta-llama/Llama\u0000-3.1";
-  p.clusters[0].vpcCidr = "10.20.0.0/16";
+  p.clusters[0].vpcCidr = "10.20.0.0\u0000/16";
   assert.deepEqual(problemsOf(p), [
-    "inference-mesh:platform.models[0].servedModelName: 'meta-llama/Llama\\u0000-3.1' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image",
+    "inference-mesh:platform.clusters[0].vpcCidr: '10.20.0.0\\u0000/16' must be an IPv4 CIDR such as 10.0.0.0/16",
+    "inference-mesh:platform.models[0].servedModelName: must not contain control characters (line breaks, tabs, …): the body-based router writes it into the X-Gateway-Base-Model-Name header, where HTTP allows none",
   ]);
 });
 
