@@ -8,6 +8,7 @@
  * they say. Any other value of the wrong type is refused naming the type the field takes.
  */
 import { z } from "zod";
+import { valueAtPath } from "./validate-support";
 
 /** A text field that also takes an integer (as the CLI stores digits) as its decimal text. */
 export const textOrDigits = <T extends z.ZodType>(schema: T) =>
@@ -20,19 +21,12 @@ const DECIMAL_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 export const numberOrDecimalText = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "string" && DECIMAL_TEXT.test(v) ? Number(v) : v), schema);
 
-/** The value at a config path, for messages about it. */
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = raw;
-  for (const seg of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
-  return v;
-}
-
 /**
  * What a field of the wrong type takes, in place of zod's "expected string, received number":
  * a number where text belongs is almost always unquoted YAML, which also reads `1.30` as 1.3.
  */
 export function wrongTypeMessage(expected: string, raw: unknown, path: readonly PropertyKey[]): string | undefined {
-  const value = valueAt(raw, path);
+  const value = valueAtPath(raw, path);
   if (value === undefined || value === null) return undefined;
   const got = Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `the ${typeof value} ${typeof value === "string" ? `'${value}'` : String(value)}`;
   if (expected === "string") {
@@ -52,7 +46,7 @@ export function wrongTypeMessage(expected: string, raw: unknown, path: readonly 
  * its ISO form. A field refusing such text is told why, since the stack file shows a plain date.
  */
 export function dateHint(raw: unknown, path: readonly PropertyKey[]): string | undefined {
-  const value = valueAt(raw, path);
+  const value = valueAtPath(raw, path);
   const date = typeof value === "string" && /^(\d{4}-\d\d-\d\d)(T\d\d:\d\d:\d\d(\.\d+)?Z| \d\d:\d\d:\d\d(\.\d+)? [-+]\d{4} \S+)$/.exec(value);
   return date ? `('${value}': YAML reads an unquoted date such as ${date[1]} as a timestamp; quote it)` : undefined;
 }

@@ -15,16 +15,16 @@ import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
 import { numberOrDecimalText, textOrDigits } from "./cli-values";
 
-const dnsLabelMessage = "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter";
-/**
- * DNS-1123 label: what Kubernetes names, Istio cluster names and Helm release names accept. The
- * pattern alone refuses an empty name (one message, not a second "too small").
- */
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
 const DNS_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const dnsSubdomain = new RegExp(`^${DNS_SUBDOMAIN}$`);
 export const isDnsSubdomain = (s: string): boolean => dnsSubdomain.test(s);
 
+const dnsLabelMessage = "must be a DNS-1123 label of at most 40 characters: lowercase letters, digits and '-', starting with a letter";
+/**
+ * DNS-1123 label: what Kubernetes names, Istio cluster names and Helm release names accept. The
+ * pattern alone refuses an empty name (one message, not a second "too small").
+ */
 export const dnsLabel = z.string().max(40, { message: dnsLabelMessage, abort: true }).regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, dnsLabelMessage);
 
 /**

@@ -6,7 +6,7 @@
  * environment string, and execve fails with E2BIG beyond it: `pulumi up` could not start the
  * program at all. So the whole config, once serialized that way, must stay below that.
  */
-import type { ConfigProblem } from "./validate-support";
+import { valueAtPath, type ConfigProblem } from "./validate-support";
 
 export const MAX_ENV_STRING_BYTES = 131_072;
 
@@ -37,7 +37,7 @@ export function configSizeProblems(config: Record<string, string>, platform: unk
   if (bytes <= MAX_ENV_STRING_BYTES) return [];
   const platformBytes = (JSON.stringify(platform) ?? "").length;
   const path = bulkPath(platform, platformBytes);
-  const here = path.length > 0 ? `this value is ${(JSON.stringify(get(platform, path)) ?? "").length} of them; ` : "";
+  const here = path.length > 0 ? `this value is ${(JSON.stringify(valueAtPath(platform, path)) ?? "").length} of them; ` : "";
   return [
     {
       path,
@@ -46,8 +46,4 @@ export function configSizeProblems(config: Record<string, string>, platform: unk
         `${here}Linux takes at most ${MAX_ENV_STRING_BYTES} bytes per variable (MAX_ARG_STRLEN), so \`pulumi up\` could not start (E2BIG): shorten it`,
     },
   ];
-}
-
-function get(value: unknown, path: (string | number)[]): unknown {
-  return path.reduce<unknown>((v, seg) => (isRecord(v) ? (v as Record<string | number, unknown>)[seg] : undefined), value);
 }

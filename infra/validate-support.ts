@@ -10,6 +10,11 @@ export interface ConfigProblem {
 
 export type Report = (path: (string | number)[], message: string) => void;
 
+/** The value at `path` in a raw (unvalidated) config value; undefined where the path leads nowhere. */
+export function valueAtPath(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[seg] : undefined), value);
+}
+
 /** Names that occur more than once, with their indices; `undefined` (a name with its own field error) never counts. */
 export function duplicates(names: (string | undefined)[]): Map<string, number[]> {
   const seen = new Map<string, number[]>();
