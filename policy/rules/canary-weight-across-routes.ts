@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isRoute, meta } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
-import { backendWeights, canaryDeclarations, defaults, isCanaryDoor, type RouteRule } from "./canary-weight-limit";
+import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, type RouteRule } from "./canary-weight-limit";
 
 interface RouteRead {
   urn: string;
@@ -60,7 +60,7 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
           if (isCanaryDoor(rule, canaryHeader)) return;
           const refs = list(rule.backendRefs);
           // Weights Gateway API refuses are canary-weight-limit's to name; no share follows from them.
-          if (refs.some((b) => b?.weight !== undefined && b?.weight !== null && !(Number.isInteger(b.weight) && b.weight >= 0))) return;
+          if (invalidWeightRefs(refs).length > 0) return;
           const backends = backendWeights(refs, route.namespace);
           const total = backends.reduce((a, b) => a + b.weight, 0);
           if (total <= 0) return;

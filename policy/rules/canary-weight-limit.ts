@@ -62,6 +62,14 @@ export function canaryDeclarations(rules: RouteRule[], header: string, routeName
 }
 
 /**
+ * The backendRefs whose weight Gateway API refuses: v1.5.1's HTTPRoute/GRPCRoute CRDs take a weight
+ * only as an integer from 0 to 1000000 (a null one is pruned and defaults to 1), so no share can be
+ * computed from any other (a string "95" is not 95 to anyone but YAML).
+ */
+export const invalidWeightRefs = (refs: BackendRef[]): BackendRef[] =>
+  refs.filter((b) => b?.weight !== undefined && b?.weight !== null && !(Number.isInteger(b.weight) && b.weight >= 0 && b.weight <= 1_000_000));
+
+/**
  * Each backend's weight in a rule, the entries naming the same backend added up: Gateway API
  * gives every entry weight / sum, so a backend listed twice gets both shares. An omitted weight is 1.
  */
@@ -177,10 +185,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const canaries = new Set(declarations.keys());
     rules.forEach((rule, i) => {
       const refs = list(rule.backendRefs);
-      // Gateway API v1.5.1's HTTPRoute/GRPCRoute CRDs take a weight only as an integer from 0 to
-      // 1000000 (a null one is pruned and defaults to 1): the API server refuses any other, so its
-      // share cannot be computed (a string "95" is not 95 to anyone but YAML).
-      const invalid = refs.filter((b) => b?.weight !== undefined && b?.weight !== null && !(Number.isInteger(b.weight) && b.weight >= 0 && b.weight <= 1_000_000));
+      const invalid = invalidWeightRefs(refs);
       if (invalid.length > 0) {
         report(`${namespace}/${name} rule ${i}: backendRef weight ${invalid.map((b) => `${JSON.stringify(b.weight)} (${b.name})`).join(", ")} is not an integer from 0 to 1000000, the only weights Gateway API takes (the API server refuses the route); write each weight as a number`);
         return;
