@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import { parsePlatform, K3sClusterSpec, ClusterSpec } from "../../infra/config";
 import { renderShipped, shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
 import { firewallRules, hostAddress, meshPeerRanges, peerEgressRules, publicGatewayPorts, serverInternalIp } from "../../components/cloud/gcp/network";
 import { agentPlan } from "../../components/cloud/gcp/k3s";
 import { egressSourceRanges } from "../../components/cloud/cluster";
@@ -208,10 +209,9 @@ test("device plugin values: GPU nodes only, tolerate the GPU taint, nvidia Runti
 /** Runs a shell snippet with fake `k3s` and `curl` first on the PATH; returns what they logged. */
 function runWithFakes(script: string, fakes: { installed?: string; metadataVersion?: string }): string {
   const fs = require("node:fs") as typeof import("node:fs");
-  const os = require("node:os") as typeof import("node:os");
   const path = require("node:path") as typeof import("node:path");
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "im-k3s-"));
+  const dir = tempDir("im-k3s-");
   const log = path.join(dir, "log");
   const fake = (name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   fake("k3s", fakes.installed ? `echo "k3s version ${fakes.installed} (0123abcd)"; echo "go version go1.24"` : "exit 127");
@@ -273,10 +273,9 @@ test("k3s agents join under unique node names, replaced one by one after they ha
   const cleanup = heredoc(server, "/usr/local/sbin/inference-mesh-stale-nodes");
   // Run it against a fake k3s: nodes as `kubectl get nodes -o jsonpath=…` prints them.
   const fs = require("node:fs") as typeof import("node:fs");
-  const os = require("node:os") as typeof import("node:os");
   const path = require("node:path") as typeof import("node:path");
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "im-stale-"));
+  const dir = tempDir("im-stale-");
   const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d+Z$/, "Z");
   const nodes = [
     ["gone-agent-abc123", "Unknown", ago(45)],

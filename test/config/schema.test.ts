@@ -5,11 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parsePlatform } from "../../infra/config";
 import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
 
 function expectProblem(platform: unknown, path: string, fragment: RegExp): void {
   const problems = problemsOf(platform);
@@ -925,7 +925,7 @@ test("field errors do not hide the cross-field problems of the same config", () 
 });
 
 test("an existing cluster's kubeconfig that is here is read at validation: a directory, bad YAML or a missing context names its path", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
+  const dir = tempDir("kubeconfig-");
   const file = path.join(dir, "config");
   fs.writeFileSync(file, "apiVersion: v1\nkind: Config\ncontexts:\n- name: laptop\n  context: {cluster: k3s}\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
   const local = (extra: Record<string, unknown>) => {
@@ -1076,7 +1076,7 @@ test("a k3s subnet must hold the server's fixed host and every agent at maxSize"
 });
 
 test("existing clusters of a multi-cluster stack: an API server URL the others can use, never loopback, every cluster named", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-"));
+  const dir = tempDir("apiserver-");
   const loopback = path.join(dir, "loopback");
   fs.writeFileSync(loopback, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
   const lan = path.join(dir, "lan");
@@ -1336,7 +1336,7 @@ import { loadStackConfig } from "../../scripts/lib/stack-config";
 import { CONFIG_ROOT, platformFromConfigString } from "../../infra/config";
 
 test("a stack file with unquoted digits and decimals renders as the CLI would run it", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-values-"));
+  const dir = tempDir("cli-values-");
   const file = path.join(dir, "Pulumi.fork.yaml");
   const text = fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.prod.yaml"), "utf8")
     .replace("    environment: prod\n", "    environment: prod\n    versions:\n      nvidiaDriver: 570\n")

@@ -8,12 +8,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { webcrypto } from "node:crypto";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { renderShipped, renderPlatform, shippedPlatform, Rendered } from "../support/render";
+import { renderShipped, renderPlatform, shippedPlatform, Rendered, repoRoot } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { certFingerprintSha256, rootFingerprintAnnotation, caFingerprintAnnotation } from "../../components/mesh/trust";
 
@@ -148,7 +147,10 @@ test("local renders a single-cluster mesh", async () => {
 
 /** Three existing clusters behind one kubeconfig: a multi-network mesh that renders without clouds. */
 function threeClusterPlatform(): any {
-  const file = path.join(os.tmpdir(), "inference-mesh-mesh-test-kubeconfig.yaml");
+  // A fixed path inside the repository's test cache: the path is part of the rendered config, so
+  // the render cache keeps hitting, and nothing is left in the system temp dir.
+  const file = path.join(repoRoot, ".test-cache", "mesh-test-kubeconfig.yaml");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const ctx = ["east", "west", "edge"];
   fs.writeFileSync(
     file,

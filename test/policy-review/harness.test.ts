@@ -7,7 +7,6 @@
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
@@ -15,6 +14,7 @@ import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePo
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
+import { tempDir } from "../support/tmp";
 
 const packDir = path.join(__dirname, "fixture-pack");
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -134,7 +134,7 @@ test("config is validated against each policy's schema; names the pack lacks are
 
 test("config files are read as pulumi preview --policy-pack-config reads them (Go's encoding/json), entries it cannot configure are refused naming the file", async () => {
   const info = await pack.info();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-config-file-"));
+  const dir = tempDir("review-config-file-");
   const file = (name: string, content: string) => {
     fs.writeFileSync(path.join(dir, name), content);
     return path.join(dir, name);
@@ -168,7 +168,7 @@ test("config files are read as pulumi preview --policy-pack-config reads them (G
 });
 
 test("CLI: a --config pulumi preview would refuse exits 2 naming the file, the policy and the property, with no stack trace", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-config-"));
+  const dir = tempDir("review-cli-config-");
   const state = path.join(dir, "state.json");
   fs.writeFileSync(state, JSON.stringify(stackExport()));
   const config = path.join(dir, "cfg.json");
@@ -190,7 +190,7 @@ test("wire form: internal keys dropped, plaintext secrets decoded, ciphertext un
 });
 
 test("CLI: report grouped by policy, JSON written, exit 1 on a mandatory violation", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-"));
+  const dir = tempDir("review-cli-");
   const run = (doc: ExportedDeployment, extra: string[] = []) => {
     const state = path.join(dir, "state.json");
     fs.writeFileSync(state, JSON.stringify(doc));
@@ -211,7 +211,7 @@ test("CLI: report grouped by policy, JSON written, exit 1 on a mandatory violati
 });
 
 test("CLI: a state file that is missing, not JSON or not an export exits 2 naming the file", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-bad-"));
+  const dir = tempDir("review-cli-bad-");
   const cases: [string, string | undefined, RegExp][] = [
     ["missing.json", undefined, /missing\.json: no such file/],
     ["garbage.json", "not json", /garbage\.json: not valid JSON/],
@@ -239,7 +239,7 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
 });
 
 test("CLI: unknown options, a missing value or a directory as --config exit 2 with a usage line, not 1 (which means violations)", () => {
-  const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-args-")), "empty.json");
+  const state = path.join(tempDir("review-cli-args-"), "empty.json");
   fs.writeFileSync(state, JSON.stringify({ version: 3, deployment: {} }));
   const cases: [string[], RegExp][] = [
     [["--bogus"], /Unknown option '--bogus'[\s\S]*usage: npm run policy/],
@@ -258,7 +258,7 @@ test("CLI: unknown options, a missing value or a directory as --config exit 2 wi
 });
 
 test("CLI: an empty stack's export (no resources key, as `pulumi stack export` writes it) reviews clean", () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-empty-")), "empty.json");
+  const file = path.join(tempDir("review-cli-empty-"), "empty.json");
   fs.writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-01-01T00:00:00Z", magic: "x", version: "v3.249.0" }, secrets_providers: { type: "passphrase" } } }));
   const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", packDir, "--json"], {
     cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
@@ -284,7 +284,7 @@ test("CLI: a policy that throws stops the review (exit 2) naming the policy, the
   const doc = stackExport({ tokenSecret: "plaintext" });
   const ns = doc.deployment.resources!.find((r) => r.type === "kubernetes:core/v1:Namespace" && !r.delete)!;
   for (const side of [ns.inputs, ns.outputs] as any[]) side.metadata.annotations = { "fixture.example.com/owner": 7 };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-throw-"));
+  const dir = tempDir("review-throw-");
   const state = path.join(dir, "state.json");
   fs.writeFileSync(state, JSON.stringify(doc));
   const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", "-"], {

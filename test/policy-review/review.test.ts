@@ -8,10 +8,10 @@
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { renderShipped, repoRoot } from "../support/render";
+import { tempDir } from "../support/tmp";
 import { reviewWithPack, startPack, defaultPackDir, policyConfigFor, PolicyReport } from "../../scripts/lib/review";
 import { loadPolicyConfigFile } from "../../scripts/lib/policy-config";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
@@ -79,7 +79,7 @@ for (const stack of ["local", "prod"] as const) {
 }
 
 test("npm run policy on a mutated stack.json exits 1 and names the policy; the clean one exits 0", { skip: packMissing }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-e2e-"));
+  const dir = tempDir("policy-e2e-");
   const run = (doc: ExportedDeployment) => {
     const file = path.join(dir, "stack.json");
     fs.writeFileSync(file, JSON.stringify(doc));

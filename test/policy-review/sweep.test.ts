@@ -8,17 +8,17 @@
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { renderShipped, repoRoot } from "../support/render";
+import { tempDir } from "../support/tmp";
 import { readDeploymentFile, reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
 import { parsePolicyConfig } from "../../scripts/lib/policy-config";
 import { RequestBuilder, SIG_KEY, FLOAT_SIG, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "review-sweep-"));
+const dir = tempDir("review-sweep-");
 const write = (name: string, doc: unknown) => {
   const file = path.join(dir, name);
   fs.writeFileSync(file, JSON.stringify(doc));

@@ -7,10 +7,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { renderShipped, runRender, repoRoot, shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
 
 const fixture = path.join(__dirname, "fixtures", "slow-swap.ts");
 
@@ -28,7 +28,7 @@ function tree(dir: string): Map<string, string> {
 
 /** An output root holding a previous render of local (plus a marker file to recognise it by). */
 function previousOutput(prefix: string): string {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const out = tempDir(prefix);
   fs.cpSync(renderShipped("local").run.dir, path.join(out, "local"), { recursive: true });
   fs.writeFileSync(path.join(out, "local", "previous.txt"), "previous render");
   return out;
@@ -63,7 +63,7 @@ test("a render killed mid-swap: the next render puts the previous tree back befo
   assert.ok(!fs.existsSync(path.join(out, "local")), "killed between moving the old tree aside and putting the new one in place");
   const p = shippedPlatform("local");
   p.clusters.push({ ...p.clusters[0] });
-  const bad = path.join(os.tmpdir(), `im-kill-bad-${process.pid}.yaml`);
+  const bad = path.join(tempDir("im-kill-bad-"), "Pulumi.bad.yaml");
   fs.writeFileSync(bad, `config:\n  inference-mesh:platform: ${JSON.stringify(p)}\n`);
   const r = runRender(["--stack", "local", "--stack-file", bad], out);
   assert.equal(r.code, 1, r.stderr);
@@ -89,7 +89,7 @@ test("Ctrl-C during the swap is held until the swap is over: exit 130, the new t
 });
 
 test("stack names that look like leftovers (local.old-5, .local.tmp-abcdef) are other stacks' outputs, which a render of local leaves alone", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-names-"));
+  const out = tempDir("im-names-");
   for (const name of ["local.old-5", ".local.tmp-abcdef"]) {
     fs.mkdirSync(path.join(out, name));
     fs.writeFileSync(path.join(out, name, "stack.json"), "{}");
@@ -101,7 +101,7 @@ test("stack names that look like leftovers (local.old-5, .local.tmp-abcdef) are 
 });
 
 test("out/<stack> gets the usual directory mode, not a temporary directory's 0700", () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-mode-"));
+  const out = tempDir("im-mode-");
   const r = runRender(["--stack", "local"], out);
   assert.equal(r.code, 0, r.stderr);
   fs.mkdirSync(path.join(out, "reference"));
@@ -109,7 +109,7 @@ test("out/<stack> gets the usual directory mode, not a temporary directory's 070
 });
 
 test("an output root that cannot be written is a wrong command (exit 2), found before the program runs", { skip: process.getuid?.() === 0 && "root writes anywhere" }, () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-ro-"));
+  const out = tempDir("im-ro-");
   fs.chmodSync(out, 0o555);
   const r = runRender(["--stack", "local"], path.join(out, "sub"));
   fs.chmodSync(out, 0o755);
@@ -119,7 +119,7 @@ test("an output root that cannot be written is a wrong command (exit 2), found b
 });
 
 test("an output root below a file is a wrong command (exit 2)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "im-file-"));
+  const dir = tempDir("im-file-");
   fs.writeFileSync(path.join(dir, "plain"), "x");
   const r = runRender(["--stack", "local"], path.join(dir, "plain", "out"));
   assert.equal(r.code, 2, r.stderr);

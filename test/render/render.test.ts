@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { renderShipped, renderConfigExpectingFailure, renderPlatform, shippedPlatform, runRender, repoRoot } from "../support/render";
 import { validateObject } from "../support/schemas";
+import { tempDir } from "../support/tmp";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
 import { knownStacks } from "../../scripts/lib/stack-config";
 
@@ -132,14 +133,14 @@ test("a config too large for PULUMI_CONFIG exits 1 naming the field, with the ot
 });
 
 test("an unknown stack is a clear error (exit 2: the command is wrong, not the config)", () => {
-  const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-"));
+  const out = tempDir("im-");
   const r = runRender(["--stack", "no-such-stack-xyz"], out);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no stack config stacks\/Pulumi\.no-such-stack-xyz\.yaml; known stacks: .*\bdev\b.*\blocal\b.*\bprod\b/);
 });
 
 test("bad invocations exit 2 with a usage line, no stack trace, and touch nothing outside the output root", () => {
-  const root = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-cli-"));
+  const root = tempDir("im-cli-");
   const out = path.join(root, "out");
   const victim = path.join(root, "victim");
   fs.mkdirSync(victim);
@@ -164,7 +165,7 @@ test("bad invocations exit 2 with a usage line, no stack trace, and touch nothin
 });
 
 test("leftovers of killed renders (temporary and swapped-out trees) are swept by the next render", () => {
-  const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-sweep-"));
+  const out = tempDir("im-sweep-");
   const stale = path.join(out, ".local+tmp-999999999-abcd0123");
   const old = path.join(out, ".local+old-999999999");
   const otherStack = path.join(out, ".dev+tmp-999999999-abcd0123");
@@ -177,7 +178,7 @@ test("leftovers of killed renders (temporary and swapped-out trees) are swept by
 });
 
 test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, .inf/.nan numbers, a plain-string platform, the platform set twice, a project file; so is a policy config pulumi preview would refuse", () => {
-  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-bad-"));
+  const dir = tempDir("im-bad-");
   const cases: [string, string, RegExp][] = [
     ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
     ["secure", "config:\n  inference-mesh:platform:\n    secure: v1:abcdef\n", /inference-mesh:platform: is encrypted \(secure:\)/],
@@ -214,7 +215,7 @@ test("stack files that cannot be rendered offline are named: bad YAML, encrypted
 });
 
 test("a new stack is reviewed by its own policy settings, without a policy/config.<stack> file; npm run policy reuses them", () => {
-  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-own-policy-"));
+  const dir = tempDir("im-own-policy-");
   const platform = shippedPlatform("prod");
   platform.policy = { ...platform.policy, requireTls: false, allowPublicApiEndpoints: true, maxCanaryWeight: 20 };
   platform.gateways.inference.tls = { mode: "none" };
@@ -236,7 +237,7 @@ test("a new stack is reviewed by its own policy settings, without a policy/confi
 // A fork's own stacks (stacks/Pulumi.<name>.yaml besides the shipped three) are held to the same bar.
 for (const stack of knownStacks().filter((s) => !["local", "dev", "prod"].includes(s))) {
   test(`fork stack ${stack} renders and reviews without mandatory violations`, () => {
-    const out = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "im-fork-"));
+    const out = tempDir("im-fork-");
     const r = runRender(["--stack", stack], out);
     assert.equal(r.code, 0, r.stderr);
   });
@@ -266,8 +267,7 @@ test("the mesh root CA is protected where mesh.ca.protectRoot holds (dev, prod),
 });
 
 test("renders are reproducible: the same stack twice is byte-identical, and a changed secret shows as a changed ciphertext", () => {
-  const os = require("node:os") as typeof import("node:os");
-  const [a, b] = [fs.mkdtempSync(path.join(os.tmpdir(), "im-same-")), fs.mkdtempSync(path.join(os.tmpdir(), "im-same-"))];
+  const [a, b] = [tempDir("im-same-"), tempDir("im-same-")];
   for (const out of [a, b]) assert.equal(runRender(["--stack", "prod"], out).code, 0);
   const files = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name])).sort();
@@ -284,8 +284,7 @@ test("renders are reproducible: the same stack twice is byte-identical, and a ch
 });
 
 test("a render whose writing fails midway (disk full at topology.md) exits 1 and leaves the previous out/<stack> as it was, with no temporary or old trees", () => {
-  const os = require("node:os") as typeof import("node:os");
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "im-enospc-"));
+  const out = tempDir("im-enospc-");
   const files = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name])).sort();
   // The previous output: a good render of local.

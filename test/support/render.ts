@@ -6,12 +6,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
 import type { CapturedResource, DeploymentExport } from "../../scripts/lib/engine";
 import { manifestsByCluster, KubernetesObject, releasesByCluster, ReleaseSummary } from "../../scripts/lib/outputs";
+import { tempDir } from "./tmp";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -112,14 +112,14 @@ export function renderShipped(stack: "local" | "dev" | "prod"): Rendered {
 export function renderPlatform(stack: string, platform: unknown): Rendered {
   const body = yaml.dump({ config: { "inference-mesh:platform": platform } });
   const key = `${sourcesDigest()}-${createHash("sha256").update(stack + body).digest("hex").slice(0, 16)}`;
-  const file = path.join(os.tmpdir(), `inference-mesh-${key}.yaml`);
+  const file = path.join(tempDir("inference-mesh-stack-"), `Pulumi.${stack}.yaml`);
   fs.writeFileSync(file, body);
   return cached(key, ["--stack", stack, "--stack-file", file]);
 }
 
 /** Runs the CLI on a config without caching, for failure cases; returns the run and out dir. */
 export function renderConfigExpectingFailure(stack: string, platform: unknown): RenderRun & { outDir: string } {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "inference-mesh-bad-"));
+  const outDir = tempDir("inference-mesh-bad-");
   const file = path.join(outDir, "Pulumi.bad.yaml");
   fs.writeFileSync(file, yaml.dump({ config: { "inference-mesh:platform": platform } }));
   return { ...runRender(["--stack", stack, "--stack-file", file], outDir), outDir };
