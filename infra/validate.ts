@@ -14,6 +14,7 @@ import { checkAgentsAndTools, checkGateways } from "./validate-agents";
 import { checkSplit } from "./validate-split";
 import { checkRequestNames } from "./validate-request-names";
 import { checkVersions } from "./validate-versions";
+import { checkKubernetesVersions } from "./validate-kubernetes";
 import { checkAgentLimits } from "./validate-agent-limits";
 
 export type { ConfigProblem } from "./validate-support";
@@ -216,6 +217,7 @@ export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: bo
   run(() => checkPlacement(report, cfg), undefined);
   run(() => checkGeneratedNames(report, cfg), undefined);
   run(() => checkVersions(report, cfg), undefined);
+  run(() => checkKubernetesVersions(report, cfg), undefined);
   return { problems, fits };
 }
 

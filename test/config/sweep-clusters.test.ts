@@ -129,3 +129,69 @@ test("a multi-cluster stack refuses an Istio older than 1.27 (no istio-east-west
   s.versions = { istio: "1.26.8" };
   assert.doesNotThrow(() => parsePlatform(s, "local"));
 });
+
+test("an EKS Kubernetes minor EKS no longer creates, or Istio 1.30 does not support, is refused naming the floor and why; 1.32 and newer pass", () => {
+  const p = shippedPlatform("prod");
+  p.versions = { eksKubernetes: "1.31" };
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(
+    problems[0],
+    /^inference-mesh:platform\.versions\.eksKubernetes: 1\.31 is older than 1\.32: EKS creates clusters only on a minor in standard or extended support.*1\.31's extended support ended on 2026-11-26.*; Istio 1\.30\.3 supports Kubernetes 1\.32 and later \(its istioctl precheck fails older clusters with IST0142.*\); use 1\.32 or later$/,
+  );
+  // Further below, every floor it misses is named: the Gateway API CRDs' CEL IP library too.
+  const d = shippedPlatform("dev");
+  d.versions = { eksKubernetes: "1.29" };
+  assert.match(problemsOf(d)[0], /^inference-mesh:platform\.versions\.eksKubernetes: 1\.29 is older than 1\.32: .*Gateway API v1\.5\.1 CRDs .* need Kubernetes 1\.31 or later/);
+  // The floor itself, and minors newer than Istio 1.30 lists (untested, not refused).
+  for (const v of ["1.32", "1.36", "1.37"]) {
+    const ok = shippedPlatform("prod");
+    ok.versions = { eksKubernetes: v };
+    assert.doesNotThrow(() => parsePlatform(ok, "prod"), v);
+  }
+});
+
+test("a k3s release older than Istio's Kubernetes floor is refused on versions.k3s; the floor follows an Istio or Gateway API override", () => {
+  const refused = (versions: Record<string, string>) => {
+    const p = shippedPlatform("prod");
+    p.versions = versions;
+    const problems = problemsOf(p);
+    assert.equal(problems.length, 1, problems.join("\n"));
+    return problems[0];
+  };
+  const accepted = (versions: Record<string, string>) => {
+    const p = shippedPlatform("prod");
+    p.versions = versions;
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), JSON.stringify(versions));
+  };
+  assert.match(
+    refused({ k3s: "v1.31.4+k3s1" }),
+    /^inference-mesh:platform\.versions\.k3s: v1\.31\.4\+k3s1 is Kubernetes 1\.31, older than 1\.32: Istio 1\.30\.3 supports Kubernetes 1\.32 and later .*; use a k3s release of Kubernetes 1\.32 or later \(such as v1\.33\.5\+k3s1\)$/,
+  );
+  accepted({ k3s: "v1.32.0+k3s1" });
+  // Istio 1.28.1's precheck takes 1.29, but the Gateway API v1.5.1 CRDs still need 1.31.
+  assert.match(refused({ istio: "1.28.1", k3s: "v1.30.4+k3s1" }), /versions\.k3s: v1\.30\.4\+k3s1 is Kubernetes 1\.30, older than 1\.31: the Gateway API v1\.5\.1 CRDs \(TLSRoute's hostname rule uses the CEL IP library\)/);
+  accepted({ istio: "1.28.1", k3s: "v1.31.0+k3s1" });
+  // With Gateway API v1.4 (no TLSRoute in the standard channel) Istio's own floor is the one left.
+  accepted({ istio: "1.28.1", gatewayApi: "v1.4.1", k3s: "v1.29.4+k3s1" });
+  assert.match(refused({ istio: "1.28.1", gatewayApi: "v1.4.1", k3s: "v1.28.9+k3s1" }), /versions\.k3s: .* older than 1\.29: Istio 1\.28\.1 supports Kubernetes 1\.29 and later/);
+  assert.match(refused({ istio: "1.29.6", gatewayApi: "v1.4.1", k3s: "v1.29.4+k3s1" }), /versions\.k3s: .* older than 1\.30: Istio 1\.29\.6 supports Kubernetes 1\.30 and later/);
+});
+
+test("the Kubernetes floors are checked only for the clusters that use the key, and reported with the stack's other problems", () => {
+  // local has only an existing cluster: neither key is used (its API server is known only at pulumi up).
+  const l = shippedPlatform("local");
+  l.versions = { eksKubernetes: "1.20", k3s: "v1.20.15+k3s1" };
+  assert.doesNotThrow(() => parsePlatform(l, "local"));
+  // dev has no GCP cluster: an old k3s pin is unused there.
+  const d = shippedPlatform("dev");
+  d.versions = { k3s: "v1.20.15+k3s1" };
+  assert.doesNotThrow(() => parsePlatform(d, "dev"));
+  const p = shippedPlatform("prod");
+  p.versions = { eksKubernetes: "1.30", k3s: "v1.30.4+k3s1", nvidiaDriver: "latest" };
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 3, problems.join("\n"));
+  assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.versions.eksKubernetes: 1.30 is older than 1.32")), problems.join("\n"));
+  assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.versions.k3s: v1.30.4+k3s1 is Kubernetes 1.30, older than 1.32")), problems.join("\n"));
+  assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.versions.nvidiaDriver:")), problems.join("\n"));
+});

@@ -1,0 +1,109 @@
+/**
+ * The Kubernetes minor of the clusters the program creates (`versions.eksKubernetes` on EKS,
+ * `versions.k3s` on the GCP k3s servers) against the oldest the stack can run on. Each floor names
+ * the upstream fact behind it; the highest one that applies is the key's floor. No ceiling: a
+ * newer minor than Istio lists as supported is untested, not refused (README, Config reference).
+ * An existing cluster's API server version is known only at `pulumi up`, so nothing is checked
+ * for it here.
+ */
+import { PlatformConfig } from "./schema";
+import { defaultVersions } from "./versions";
+import { readable, readableItems, Report, unlessBroken } from "./validate-support";
+
+type Release = [number, number, number];
+
+/** `v1.2.3` / `1.2.3-rc.1` → [1, 2, 3] (pre-releases count as their release); undefined for another form. */
+function release(version: string): Release | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function atLeast(a: Release, b: Release): boolean {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
+}
+
+/**
+ * Istio's own floor: `istioctl x precheck` fails a cluster older than MinK8SVersion
+ * (istioctl/pkg/install/k8sversion/version.go; IST0142 UnsupportedKubernetesVersion, an Error).
+ * Each row is the first Istio release with that value, read at every tag from 1.22.0 to 1.30.3;
+ * Istio has only ever raised it (1.30's release notes: supported on Kubernetes 1.32 to 1.36), so a
+ * newer Istio keeps at least the last row's. Before 1.22 nothing is known and nothing is checked.
+ */
+const istioFloors: { from: Release; minor: number }[] = [
+  { from: [1, 22, 0], minor: 26 },
+  { from: [1, 24, 0], minor: 28 },
+  { from: [1, 25, 1], minor: 29 },
+  { from: [1, 28, 2], minor: 30 },
+  { from: [1, 30, 0], minor: 32 },
+];
+
+export interface KubernetesFloor {
+  minor: number;
+  why: string;
+}
+
+function istioFloor(istio: string): KubernetesFloor | undefined {
+  const given = release(istio);
+  const row = given && [...istioFloors].reverse().find((r) => atLeast(given, r.from));
+  return row && { minor: row.minor, why: `Istio ${istio} supports Kubernetes 1.${row.minor} and later (its istioctl precheck fails older clusters with IST0142 UnsupportedKubernetesVersion)` };
+}
+
+function gatewayApiFloor(gatewayApi: string): KubernetesFloor | undefined {
+  const given = release(gatewayApi);
+  // Gateway API v1.5 moved TLSRoute to the standard channel; its hostnames rule calls isIP(), from
+  // the CEL IP library, which the API server admits in a new CRD's rules from 1.31 (the library is
+  // introduced at compatibility version 1.30, and new rules compile at the server's minor - 1:
+  // apiserver/pkg/cel/environment/base.go). An older server refuses the whole CRD.
+  return given && atLeast(given, [1, 5, 0])
+    ? { minor: 31, why: `the Gateway API ${gatewayApi} CRDs (TLSRoute's hostname rule uses the CEL IP library) need Kubernetes 1.31 or later, and an older API server refuses them` }
+    : undefined;
+}
+
+/**
+ * EKS creates clusters only on a minor in standard or extended support, and from the end of
+ * extended support "you can no longer create new Amazon EKS clusters with the unsupported
+ * version" (EKS user guide, Kubernetes version lifecycle). 1.31's ended on 2026-11-26; 1.32's ends
+ * on 2027-03-23, when this floor moves to 1.33. The AL2023_x86_64_NVIDIA and _STANDARD AMI types
+ * the node groups use are published for every minor from 1.32 (amazon-eks-ami releases).
+ */
+const eksFloor: KubernetesFloor = {
+  minor: 32,
+  why: "EKS creates clusters only on a minor in standard or extended support, 1.32 or later as of 2026-11-29 (1.31's extended support ended on 2026-11-26: EKS Kubernetes release calendar)",
+};
+
+/** Every floor that applies, given the stack's effective Istio and Gateway API versions. */
+function floorsOf(cfg: PlatformConfig, onEks: boolean): KubernetesFloor[] {
+  const istio = readable(() => cfg.versions.istio) ?? defaultVersions.istio;
+  const gatewayApi = readable(() => cfg.versions.gatewayApi) ?? defaultVersions.gatewayApi;
+  // Every cluster runs Istio and gets the Gateway API CRDs (components/mesh).
+  return [onEks ? eksFloor : undefined, istioFloor(istio), gatewayApiFloor(gatewayApi)].filter((f): f is KubernetesFloor => f !== undefined);
+}
+
+/** `1.33` (EKS) or `v1.33.5+k3s1` (k3s) → 33; undefined when the schema let another form through. */
+function minorOf(version: string): number | undefined {
+  const m = /^v?1\.(\d+)(\.|$)/.exec(version);
+  return m ? Number(m[1]) : undefined;
+}
+
+function check(report: Report, key: "eksKubernetes" | "k3s", given: string, floors: KubernetesFloor[]): void {
+  const minor = minorOf(given);
+  if (minor === undefined) return;
+  const unmet = floors.filter((f) => minor < f.minor).sort((a, b) => b.minor - a.minor);
+  if (unmet.length === 0) return;
+  const min = unmet[0].minor;
+  const what = key === "k3s" ? `${given} is Kubernetes 1.${minor}, older than 1.${min}` : `${given} is older than 1.${min}`;
+  const example = (minorOf(defaultVersions.k3s) ?? 0) >= min ? ` (such as ${defaultVersions.k3s})` : "";
+  const use = key === "k3s" ? `use a k3s release of Kubernetes 1.${min} or later${example}` : `use 1.${min} or later`;
+  report(["versions", key], `${what}: ${unmet.map((f) => f.why).join("; ")}; ${use}`);
+}
+
+export function checkKubernetesVersions(report: Report, cfg: PlatformConfig): void {
+  const clouds = new Set(readableItems(cfg.clusters).map((c) => readable(() => c.cloud)));
+  unlessBroken(() => {
+    if (clouds.has("aws")) check(report, "eksKubernetes", cfg.versions.eksKubernetes ?? defaultVersions.eksKubernetes, floorsOf(cfg, true));
+  });
+  unlessBroken(() => {
+    if (clouds.has("gcp")) check(report, "k3s", cfg.versions.k3s ?? defaultVersions.k3s, floorsOf(cfg, false));
+  });
+}
