@@ -1,6 +1,6 @@
 /**
  * The GPU catalog: lookups for the types the stacks use and their neighbours, unknown types,
- * the labels and taint GPU nodes carry, and agreement with the shipped stacks.
+ * the labels and taint GPU nodes carry, agreement with the shipped stacks, and host vCPUs and memory.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -82,4 +82,30 @@ test("the GPU toleration matches the GPU taint", () => {
   assert.equal(gpuToleration.key, gpuTaint.key);
   assert.equal(gpuToleration.effect, gpuTaint.effect);
   assert.equal(gpuToleration.operator, "Exists");
+});
+
+test("host vCPUs and memory (GiB) per type, as EC2 DescribeInstanceTypes and GCE machine types list them, and EC2's ENI max pods", () => {
+  const cases: [string, number, number, number | undefined][] = [
+    ["p5.48xlarge", 192, 2048, 100],
+    ["p5en.48xlarge", 192, 2048, 198],
+    ["p4de.24xlarge", 96, 1152, 737],
+    ["g6e.xlarge", 4, 32, 58],
+    ["g6e.12xlarge", 48, 384, 292],
+    ["g6.12xlarge", 48, 192, 234],
+    ["g5.12xlarge", 48, 192, 737],
+    ["g5.48xlarge", 192, 768, 345],
+    ["a3-highgpu-1g", 26, 234, undefined],
+    ["a2-highgpu-1g", 12, 85, undefined],
+    ["a2-megagpu-16g", 96, 1360, undefined],
+    ["a2-ultragpu-4g", 48, 680, undefined],
+    ["g2-standard-24", 24, 96, undefined],
+  ];
+  for (const [type, vcpus, memoryGiB, eniMaxPods] of cases) {
+    const c = lookupGpuInstance(type)!;
+    assert.deepEqual([c.vcpus, c.memoryGiB, c.eniMaxPods], [vcpus, memoryGiB, eniMaxPods], type);
+  }
+  for (const [type, t] of Object.entries(gpuInstanceTypes)) {
+    assert.ok(t.vcpus >= 4 && t.memoryGiB >= 16, type);
+    assert.equal(t.eniMaxPods !== undefined, t.cloud === "aws", `${type}: ENI max pods exactly for EC2 types`);
+  }
 });
