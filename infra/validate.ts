@@ -118,7 +118,9 @@ const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.
  * cluster autoscaler adds any), by GPUs and ephemeral storage. The scheduler places pods in its
  * own order, so a model allowed on a GPU type another model may also use could fill the nodes that
  * model needs: such models are pinned to one GPU type each (their pods' node affinity), chosen so
- * that everything fits together; a model whose types no other model shares keeps them all.
+ * that everything fits together; a model whose types no other model shares keeps them all. CPU
+ * and memory need no packing of their own: a replica requests the share of its node's host
+ * proportional to its GPUs (components/gpu/host.ts), so GPUs that fit bring their host share.
  * Returns the fits narrowed to the chosen types. Models that fit nowhere on the cluster are
  * reported by checkModels.
  */

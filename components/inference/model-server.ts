@@ -7,7 +7,8 @@ import type { ModelSpec, ModelVersionSpec, ClusterSpec } from "../../infra/schem
 import type { Versions } from "../../infra/versions";
 import type { ClusterFit } from "../gpu/fit";
 import { gpuProducts, modelStorageGiB, vllmEngineArgs } from "../gpu/fit";
-import { gpuToleration } from "../gpu/catalog";
+import { GpuCapacity, gpuToleration, lookupGpuInstance } from "../gpu/catalog";
+import { replicaHostResources } from "../gpu/host";
 import { fitModelOf, replicasOf } from "../../infra/validate";
 import { Manifest } from "../k8s/apply";
 import { inferenceNamespace, modelServerLabels, modelServerServiceAccount, poolName, poolSelector, ports } from "./names";
@@ -77,9 +78,39 @@ export const modelServerProbes = {
   livenessProbe: { ...healthGet, periodSeconds: 1, successThreshold: 1, failureThreshold: 5, timeoutSeconds: 1 },
 };
 
+/**
+ * The GPU node types of this cluster a replica's node affinity lets it land on: node groups whose
+ * GPU product the fit allows (any GPU node group when the fit names none, as the nodeSelector does).
+ */
+export function replicaNodeTypes(cluster: ClusterSpec, products: string[]): GpuCapacity[] {
+  return cluster.nodeGroups
+    .map((g) => lookupGpuInstance(g.instanceType))
+    .filter((c): c is GpuCapacity => c !== undefined && (products.length === 0 || products.includes(c.product)));
+}
+
+/**
+ * The vLLM container's resources. CPU and memory are the replica's share of its node type's pod
+ * budget (components/gpu/host.ts), computed from this cluster's node groups, so the same model
+ * asks for more on a larger host. Limits equal requests (Guaranteed QoS, as the llm-d guides and
+ * llm-d-router's vLLM manifests set them): such pods are evicted last under node memory pressure
+ * and the kernel OOM killer spares them (oom_score_adj −997), and no replica can take another's
+ * share of host memory (the memory-backed /dev/shm tensor parallelism uses counts against it) or
+ * CPU (vLLM runs an API server, an engine core in a busy loop and a worker process per GPU).
+ */
+export function vllmResources(model: ModelSpec, cluster: ClusterSpec, products: string[]): Record<string, Record<string, string>> {
+  const gpus = String(model.gpusPerReplica);
+  // Types with fewer GPUs than a replica takes never hold it (the fit check refuses them).
+  const types = replicaNodeTypes(cluster, products).filter((c) => c.gpusPerNode >= model.gpusPerReplica);
+  const host = replicaHostResources(types, model.gpusPerReplica);
+  const cpuMemory: Record<string, string> = host ? { cpu: `${host.cpuMilli}m`, memory: `${host.memoryMiB}Mi` } : {};
+  return {
+    requests: { "nvidia.com/gpu": gpus, ...cpuMemory, "ephemeral-storage": `${modelStorageGiB(model)}Gi` },
+    limits: { "nvidia.com/gpu": gpus, ...cpuMemory },
+  };
+}
+
 function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
   const { model, version, versions } = args;
-  const gpus = String(model.gpusPerReplica);
   return {
     name: "vllm",
     image: version.image ?? versions.vllmImage,
@@ -93,7 +124,7 @@ function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
     ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
     ...modelServerProbes,
     lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
-    resources: { requests: { "nvidia.com/gpu": gpus, "ephemeral-storage": `${modelStorageGiB(model)}Gi` }, limits: { "nvidia.com/gpu": gpus } },
+    resources: vllmResources(model, args.cluster, gpuProducts(args.fit)),
     volumeMounts: [
       { name: "data", mountPath: "/data" },
       { name: "shm", mountPath: "/dev/shm" },

@@ -1,10 +1,12 @@
 /**
  * The GPU catalog: lookups for the types the stacks use and their neighbours, unknown types,
- * the labels and taint GPU nodes carry, agreement with the shipped stacks, and host vCPUs and memory.
+ * the labels and taint GPU nodes carry, agreement with the shipped stacks, and the host CPU and
+ * memory a node leaves pods and a model-server replica's share of it.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gpuInstanceTypes, gpuModels, gpuNodeLabels, gpuTaint, gpuToleration, lookupGpuInstance } from "../../components/gpu/catalog";
+import { kubeReservedCpuMilli, kubeReservedMemoryMiB, podBudget, replicaHostResources, replicaShare } from "../../components/gpu/host";
 import { shippedPlatform } from "../support/render";
 
 test("AWS types resolve to their GPU model, count and memory (MiB as the driver reports it)", () => {
@@ -108,4 +110,38 @@ test("host vCPUs and memory (GiB) per type, as EC2 DescribeInstanceTypes and GCE
     assert.ok(t.vcpus >= 4 && t.memoryGiB >= 16, type);
     assert.equal(t.eniMaxPods !== undefined, t.cloud === "aws", `${type}: ENI max pods exactly for EC2 types`);
   }
+});
+
+test("pod budget: MemTotal 7.5% under nominal, nodeadm's kube-reserved (ENI pods, at least 110), 100Mi eviction, node agents", () => {
+  // nodeadm's CPU tiers: 6% of core 1, 1% of core 2, 0.5% of cores 3-4, 0.25% of the rest.
+  assert.deepEqual([1, 2, 4, 8, 48, 192].map(kubeReservedCpuMilli), [60, 70, 80, 90, 190, 550]);
+  assert.equal(kubeReservedMemoryMiB(737), 8362);
+  // g5.12xlarge: 48000m − 190m − 1000m; 196608 MiB × 0.925 = 181862 − 8362 (737 ENI pods) − 100 − 2048.
+  assert.deepEqual(podBudget(lookupGpuInstance("g5.12xlarge")!), { cpuMilli: 46810, memoryMiB: 171352 });
+  // p5.48xlarge addresses 100 pods by ENI; the budget keeps the kubelet's 110 (1465 MiB).
+  assert.deepEqual(podBudget(lookupGpuInstance("p5.48xlarge")!), { cpuMilli: 190450, memoryMiB: 1936252 });
+  // a2-ultragpu-4g on k3s (nothing reserved by k3s): the same budget at 110 pods.
+  assert.deepEqual(podBudget(lookupGpuInstance("a2-ultragpu-4g")!), { cpuMilli: 46810, memoryMiB: 640483 });
+  assert.deepEqual(replicaShare(lookupGpuInstance("a2-ultragpu-4g")!, 2), { cpuMilli: 23405, memoryMiB: 320241 });
+});
+
+test("replica shares are proportional to GPUs, so any GPU packing the capacity check accepts fits CPU and memory too", () => {
+  for (const [type] of Object.entries(gpuInstanceTypes)) {
+    const c = lookupGpuInstance(type)!;
+    const budget = podBudget(c);
+    assert.ok(budget.cpuMilli > 0 && budget.memoryMiB > 0, type);
+    // Every way to fill the node's GPUs with replicas of 1…G GPUs stays within its budget.
+    for (let gpus = 1; gpus <= c.gpusPerNode; gpus++) {
+      const share = replicaShare(c, gpus);
+      const fill = Math.floor(c.gpusPerNode / gpus);
+      const rest = replicaShare(c, c.gpusPerNode - fill * gpus);
+      assert.ok(fill * share.cpuMilli + rest.cpuMilli <= budget.cpuMilli, `${type}: ${fill} × ${gpus} GPUs of CPU`);
+      assert.ok(fill * share.memoryMiB + rest.memoryMiB <= budget.memoryMiB, `${type}: ${fill} × ${gpus} GPUs of memory`);
+    }
+  }
+  // A replica that may land on two L40S types takes the smaller share: g6e.12xlarge's, not g6e.48xlarge's.
+  const [small, large] = [lookupGpuInstance("g6e.12xlarge")!, lookupGpuInstance("g6e.48xlarge")!];
+  assert.deepEqual(replicaHostResources([large, small], 2), replicaShare(small, 2));
+  assert.ok(replicaShare(large, 2).memoryMiB > replicaShare(small, 2).memoryMiB);
+  assert.equal(replicaHostResources([], 1), undefined);
 });

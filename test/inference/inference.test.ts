@@ -8,7 +8,7 @@ import * as yaml from "js-yaml";
 import { parsePlatform, PlatformSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { endpointPickerConfig, eppArgs, eppReplicas, eppRoleRules } from "../../components/inference/epp";
-import { vllmArgs, simulatorArgs, loraSource } from "../../components/inference/model-server";
+import { vllmArgs, simulatorArgs, loraSource, vllmResources } from "../../components/inference/model-server";
 import { bbrManifests } from "../../components/inference/bbr";
 import { weightsGiB } from "../../components/gpu/fit";
 import { modelRouteRules } from "../../components/inference/routes";
@@ -198,6 +198,27 @@ test("local: the simulator with no GPU requests or GPU tolerations", () => {
   }
   const servers = deployments.filter((d) => d.spec.template.metadata.labels["app.kubernetes.io/component"] === "model-server");
   assert.deepEqual(servers.map((d) => d.spec.template.spec.containers[0].image), ["ghcr.io/llm-d/llm-d-inference-sim:v0.10.2", "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"]);
+  // The simulator keeps small fixed requests: no GPU host to take a share of.
+  for (const d of servers) assert.deepEqual(d.spec.template.spec.containers[0].resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
+});
+
+test("vLLM CPU and memory: the replica's share of the smallest node type its GPU products allow, per cluster, limits equal to requests", () => {
+  const s = spec("prod");
+  const qwen = model(s, "qwen3-32b");
+  const groups = (types: string[]) => ({ ...s.clusters[0], nodeGroups: types.map((t, i) => ({ ...s.clusters[0].nodeGroups[0], name: `g${i}`, instanceType: t })) });
+  // Two L40S types: the 2-GPU replica may land on either, so it takes g6e.12xlarge's smaller share
+  // (358109 MiB and 46810m of budget over 4 GPUs); the H100 group is outside its products.
+  const mixed = vllmResources(qwen, groups(["g6e.48xlarge", "g6e.12xlarge", "p5.48xlarge"]), ["NVIDIA-L40S"]);
+  assert.deepEqual(mixed, {
+    requests: { "nvidia.com/gpu": "2", cpu: "23405m", memory: "179054Mi", "ephemeral-storage": "67Gi" },
+    limits: { "nvidia.com/gpu": "2", cpu: "23405m", memory: "179054Mi" },
+  });
+  // Only the H100 product: a quarter of p5.48xlarge's budget (190450m, 1936252 MiB over 8 GPUs).
+  assert.deepEqual(vllmResources(qwen, groups(["g6e.12xlarge", "p5.48xlarge"]), ["NVIDIA-H100-80GB-HBM3"]).limits, { "nvidia.com/gpu": "2", cpu: "47612m", memory: "484063Mi" });
+  // No product named (no fit): every GPU type the nodeSelector allows, CPU groups ignored.
+  assert.deepEqual(vllmResources(qwen, groups(["m6i.2xlarge", "p5.48xlarge", "g6e.12xlarge"]), []).limits, mixed.limits);
+  // No catalogued GPU node at all: GPU and disk only, rather than a guess.
+  assert.deepEqual(vllmResources(qwen, groups(["m6i.2xlarge"]), []), { requests: { "nvidia.com/gpu": "2", "ephemeral-storage": "67Gi" }, limits: { "nvidia.com/gpu": "2" } });
 });
 
 test("body-based router: ext-proc inserted first on the inference Gateway, models mapped by ConfigMap", () => {

@@ -60,3 +60,29 @@ for (const stack of ["dev", "prod"] as const) {
     }
   });
 }
+
+test("prod render: each vLLM Deployment requests its share of its own cluster's GPU host, Guaranteed (limits = requests)", () => {
+  const r = renderShipped("prod");
+  assert.equal(r.run.code, 0, r.run.stderr);
+  // A replica of g GPUs on a node of G takes g/G of the node's pod budget: vCPUs × 1000 less
+  // nodeadm's kube-reserved CPU and 1000m for node agents; MemTotal (nominal × 0.925) less
+  // kube-reserved memory (11 MiB × max(110, ENI pods) + 255), 100Mi eviction and 2048Mi agents.
+  //   p5.48xlarge (192, 2048 GiB, 8 H100): 190450m, 1936252Mi   g5.12xlarge (48, 192 GiB, 4 A10G): 46810m, 171352Mi
+  //   g6e.12xlarge (48, 384 GiB, 4 L40S):  46810m, 358109Mi     a2-ultragpu-4g (48, 680 GiB, 4 A100): 46810m, 640483Mi
+  // The same llama replica asks for a different share on each cluster's GPU type.
+  const expected: Record<string, Record<string, [string, string]>> = {
+    "aws-use1": { llama: ["23806m", "242031Mi"], qwen3: ["23405m", "179054Mi"] },
+    "aws-euw1": { llama: ["11702m", "42838Mi"] },
+    "gcp-usc1": { llama: ["11702m", "160120Mi"], qwen3: ["23405m", "320241Mi"] },
+  };
+  for (const [cluster, models] of Object.entries(expected)) {
+    const servers = ofKind(r.objects(cluster) as any[], "Deployment").filter((d) => d.spec.template.spec.containers[0].name === "vllm");
+    assert.deepEqual([...new Set(servers.map((d) => d.metadata.name.split("-")[0]))].sort(), Object.keys(models).sort(), cluster);
+    for (const d of servers) {
+      const { requests, limits } = d.spec.template.spec.containers[0].resources;
+      const [cpu, memory] = models[d.metadata.name.split("-")[0]];
+      assert.deepEqual([requests.cpu, requests.memory], [cpu, memory], `${cluster}/${d.metadata.name}`);
+      assert.deepEqual(limits, { "nvidia.com/gpu": requests["nvidia.com/gpu"], cpu, memory }, `${cluster}/${d.metadata.name}: Guaranteed QoS`);
+    }
+  }
+});

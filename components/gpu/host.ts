@@ -1,0 +1,100 @@
+/**
+ * Host CPU and memory of GPU nodes: what the kubelet leaves pods on a node of a catalogued type,
+ * and the share of it a model-server replica requests. Pure; shared by the model-server fleet
+ * (the numbers become the vLLM container's requests and limits) and its tests.
+ *
+ * The rule: a replica taking g of a node's G GPUs requests g/G of the node's pod budget in CPU
+ * and memory. GPU nodes are tainted for GPU work only, so vLLM replicas are the only pods that
+ * share that budget, and the capacity check already packs replicas by GPUs (components/gpu/fit.ts,
+ * infra/validate.ts): any placement with at most G GPUs per node asks for at most the whole
+ * budget, so these requests never make a placement the check accepts unschedulable. A replica
+ * whose GPU products exist on nodes of several types takes the smallest of their shares, which is
+ * at most its share on whichever node it lands.
+ */
+import { GpuCapacity } from "./catalog";
+
+/**
+ * Share of an instance's memory the kernel, firmware and device reservations keep from the
+ * kubelet's view: node capacity is MemTotal, below the type's nominal memory. Karpenter's
+ * `vmMemoryOverheadPercent` default (0.075), calibrated on EC2 nodes; applied to GCE too.
+ */
+export const vmMemoryOverheadFraction = 0.075;
+
+/** The kubelet's default hard eviction threshold `memory.available<100Mi` (EKS AL2023 nodeadm sets the same). */
+export const evictionHardMemoryMiB = 100;
+
+/**
+ * The pods a kubelet runs by default (KubeletConfiguration maxPods, which k3s keeps). EKS AL2023
+ * nodes reserve kube-reserved memory for their ENI max pods, often more.
+ */
+export const defaultMaxPods = 110;
+
+/**
+ * CPU and memory kept for the DaemonSets that run on every GPU node: ztunnel (200m, 512Mi) and
+ * istio-cni (100m, 100Mi) as the Istio 1.30.3 charts request them, the NVIDIA device plugin
+ * (no requests in its 0.20.0 chart), and on EKS aws-node, kube-proxy and the like (170–195m and
+ * 250Mi measured across EKS 1.27–1.29 clusters by 2i2c's daemonset_requests.yaml). About twice
+ * their sum, so an added node agent does not push a replica off its node.
+ */
+export const nodeAgentsReserve = { cpuMilli: 1000, memoryMiB: 2048 } as const;
+
+/**
+ * kube-reserved CPU as EKS AL2023 nodeadm computes it (amazon-eks-ami
+ * nodeadm/internal/kubelet/config.go getCPUMillicoresToReserve): 6% of the first core, 1% of the
+ * second, 0.5% of the third and fourth, 0.25% of the rest.
+ */
+export function kubeReservedCpuMilli(vcpus: number): number {
+  const total = vcpus * 1000;
+  const tiers: [number, number, number][] = [[0, 1000, 600], [1000, 2000, 100], [2000, 4000, 50], [4000, total, 25]];
+  return tiers.reduce((sum, [from, to, basisPoints]) => sum + Math.floor((Math.max(0, Math.min(total, to) - from) * basisPoints) / 10000), 0);
+}
+
+/** kube-reserved memory as nodeadm computes it (getMemoryMebibytesToReserve): 11 MiB a pod + 255 MiB. */
+export function kubeReservedMemoryMiB(maxPods: number): number {
+  return 11 * maxPods + 255;
+}
+
+export interface HostResources {
+  cpuMilli: number;
+  memoryMiB: number;
+}
+
+/**
+ * CPU and memory pods may request on one node of the type, less the node agents. EKS AL2023
+ * nodes reserve kube-reserved from nodeadm's formulas (ENI max pods for memory) and evict below
+ * 100Mi; k3s reserves nothing and sets no memory threshold, yet its agent, containerd and the OS
+ * still need room, and Guaranteed pods filling MemTotal would leave them none: the same budget is
+ * kept there, at the kubelet's default 110 pods. The larger pod count of the two is used, so the
+ * budget also holds for an existing cluster whose kubelet settings are unknown.
+ */
+export function podBudget(capacity: GpuCapacity): HostResources {
+  const maxPods = Math.max(defaultMaxPods, capacity.eniMaxPods ?? 0);
+  // Per mille in integers, so that 196608 MiB × 0.925 is 181862.4, not 181862.40000000002.
+  const memTotalMiB = Math.floor((capacity.memoryGiB * 1024 * (1000 - Math.round(vmMemoryOverheadFraction * 1000))) / 1000);
+  return {
+    cpuMilli: capacity.vcpus * 1000 - kubeReservedCpuMilli(capacity.vcpus) - nodeAgentsReserve.cpuMilli,
+    memoryMiB: memTotalMiB - kubeReservedMemoryMiB(maxPods) - evictionHardMemoryMiB - nodeAgentsReserve.memoryMiB,
+  };
+}
+
+/** A replica's share of one node type's budget: the fraction of the node's GPUs it takes. */
+export function replicaShare(capacity: GpuCapacity, gpus: number): HostResources {
+  const budget = podBudget(capacity);
+  return {
+    cpuMilli: Math.floor((budget.cpuMilli * gpus) / capacity.gpusPerNode),
+    memoryMiB: Math.floor((budget.memoryMiB * gpus) / capacity.gpusPerNode),
+  };
+}
+
+/**
+ * What a replica of `gpus` GPUs requests when it may land on nodes of any of these types: the
+ * smallest share among them, or undefined when there is none (no catalogued GPU node).
+ */
+export function replicaHostResources(capacities: GpuCapacity[], gpus: number): HostResources | undefined {
+  const shares = capacities.map((c) => replicaShare(c, gpus));
+  if (shares.length === 0) return undefined;
+  return {
+    cpuMilli: Math.min(...shares.map((s) => s.cpuMilli)),
+    memoryMiB: Math.min(...shares.map((s) => s.memoryMiB)),
+  };
+}
