@@ -78,13 +78,18 @@ export class ExistingCluster extends pulumi.ComponentResource implements Cluster
     this.spec = args.spec;
     const file = expandHome(args.spec.kubeconfig);
     // The provider reads the file itself at deploy time, so the kubeconfig never enters state.
+    // It gets the path as configured, `~/` unexpanded: pulumi-kubernetes expands `~/` itself
+    // (parseKubeconfigString, in Configure and DiffConfig alike). An expanded path would make the
+    // input differ for every operator or CI runner with another home directory, and DiffConfig
+    // parses the old value: a path missing on this machine is read as kubeconfig text and fails
+    // the whole preview ("failed to parse kubeconfig: couldn't get version/kind").
     this.provider = new k8s.Provider(
       `${name}-k8s`,
-      { kubeconfig: file, context: args.spec.context, enableServerSideApply: true },
+      { kubeconfig: args.spec.kubeconfig, context: args.spec.context, enableServerSideApply: true },
       { parent: this },
     );
     const { server, caData } = readKubeconfigCluster(file, args.spec.context);
-    this.kubeconfig = pulumi.secret(file);
+    this.kubeconfig = pulumi.secret(args.spec.kubeconfig);
     this.endpoint = pulumi.output(args.spec.apiServer ?? server);
     this.certificateAuthorityData = pulumi.output(caData);
     this.registerOutputs({ kubeconfig: this.kubeconfig, endpoint: this.endpoint });

@@ -5,7 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderPlatform, renderShipped, shippedPlatform } from "../support/render";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderPlatform, renderShipped, runRender, shippedPlatform } from "../support/render";
 import { growFleet } from "../../scripts/lib/fleet";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
 
@@ -260,4 +263,29 @@ test("a node group whose type only some zones offer gets only the private subnet
   assert.deepEqual(subnetsOf("gpu-a100"), [privateSubnets[0]]);
   assert.deepEqual(subnetsOf("system"), [...privateSubnets].sort());
   assert.deepEqual(subnetsOf("gpu-l40s"), [...privateSubnets].sort());
+});
+
+test("an existing cluster's provider takes its kubeconfig path as configured, the same for every operator's home directory", () => {
+  // pulumi-kubernetes expands `~/` itself; a path expanded here would change the provider's input
+  // on every machine with another home, and its DiffConfig, reading the old path where it is
+  // missing, fails the whole preview.
+  const providerOf = (resources: { type: string; inputs?: unknown }[]) => resources.find((x) => x.type === "pulumi:providers:kubernetes")!.inputs as any;
+  const mine = renderShipped("local");
+  assert.equal(shippedPlatform("local").clusters[0].kubeconfig, "~/.kube/config");
+  assert.equal(providerOf(mine.resources).kubeconfig, "~/.kube/config");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "inference-mesh-home-"));
+  const home = process.env.HOME;
+  try {
+    process.env.HOME = path.join(tmp, "home");
+    fs.mkdirSync(process.env.HOME);
+    const run = runRender(["--stack", "local"], path.join(tmp, "out"));
+    assert.equal(run.code, 0, run.stderr);
+    const theirs = JSON.parse(fs.readFileSync(path.join(run.dir, "stack.json"), "utf8")).deployment.resources;
+    assert.deepEqual(providerOf(theirs), providerOf(mine.resources));
+    const clusters = (r: any[]) => r.find((x) => x.type === "pulumi:pulumi:Stack").outputs.clusters;
+    assert.deepEqual(clusters(theirs), clusters(mine.resources));
+  } finally {
+    process.env.HOME = home;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
