@@ -1,0 +1,67 @@
+/**
+ * Day-2 edits as a real `pulumi up` sees them: a resource whose URN changes is deleted and created
+ * again, and a `tls`/`random` resource whose inputs change makes new key material (a new root CA
+ * rotates the mesh's trust, a new k3s token locks out the joined agents). Reordering the config's
+ * lists, or removing one cluster, must leave every other resource's URN and inputs alone.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import type { CapturedResource } from "../../scripts/lib/engine";
+import { renderPlatform, renderShipped, shippedPlatform } from "../support/render";
+
+const nameOf = (urn: string) => urn.split("::").pop()!;
+const byUrn = (resources: CapturedResource[]) => new Map(resources.map((r) => [r.urn, r]));
+
+/**
+ * Inputs as the provider diffs them: a GCP firewall's `sourceRanges` is a Terraform set (the
+ * bridge reports no change when only its order does), so it is compared sorted.
+ */
+function diffed(r: CapturedResource): unknown {
+  const inputs = r.inputs as Record<string, unknown>;
+  if (r.type !== "gcp:compute/firewall:Firewall" || !Array.isArray(inputs.sourceRanges)) return inputs;
+  return { ...inputs, sourceRanges: [...(inputs.sourceRanges as string[])].sort() };
+}
+
+/** URNs only one side has, and the URNs both have whose inputs differ. */
+function churn(before: CapturedResource[], after: CapturedResource[]) {
+  const a = byUrn(before);
+  const b = byUrn(after);
+  return {
+    removed: [...a.keys()].filter((u) => !b.has(u)),
+    added: [...b.keys()].filter((u) => !a.has(u)),
+    changed: [...a.keys()].filter((u) => b.has(u) && JSON.stringify(diffed(a.get(u)!)) !== JSON.stringify(diffed(b.get(u)!))),
+  };
+}
+
+test("prod with clusters, models, their placements and node groups listed in reverse: every URN and input stays", () => {
+  const platform = shippedPlatform("prod");
+  platform.clusters.reverse();
+  for (const c of platform.clusters) c.nodeGroups?.reverse();
+  platform.models.reverse();
+  for (const m of platform.models) m.clusters.reverse();
+  const { removed, added, changed } = churn(renderShipped("prod").resources, renderPlatform("prod", platform).resources);
+  assert.deepEqual({ removed, added, changed: changed.map(nameOf) }, { removed: [], added: [], changed: [] });
+});
+
+test("prod without its first cluster: only that cluster's resources and its peers' view of it change; no key is regenerated", () => {
+  const platform = shippedPlatform("prod");
+  const gone = platform.clusters.shift().name;
+  for (const m of platform.models) m.clusters = m.clusters.filter((c: string) => c !== gone);
+  const before = renderShipped("prod").resources;
+  const after = renderPlatform("prod", platform).resources;
+  const { removed, added, changed } = churn(before, after);
+  assert.deepEqual(added, []);
+  const owner = byUrn(before);
+  // Everything removed is the cluster's own (its component's tree) or the remote secrets naming it.
+  const ofGone = (urn: string): boolean => {
+    const r = owner.get(urn)!;
+    return nameOf(urn) === gone || nameOf(urn).startsWith(`${gone}-`) || (r.parent !== undefined && ofGone(r.parent));
+  };
+  for (const urn of removed) assert.ok(ofGone(urn) || nameOf(urn).endsWith(`-istio-remote-secret-${gone}`), `removed: ${nameOf(urn)}`);
+  assert.ok(removed.some((u) => nameOf(u) === `gcp-usc1-istio-system-secret-istio-remote-secret-${gone}`));
+  // The k3s cluster's peer firewalls lose the removed cluster's addresses; nothing else moves.
+  assert.deepEqual(changed.map(nameOf).sort(), ["gcp-usc1-allow-hbone", "gcp-usc1-allow-peer-api", "gcp-usc1-allow-peer-hbone"]);
+  const keys = before.filter((r) => /^(tls|random):/.test(r.type) && !removed.includes(r.urn));
+  assert.ok(keys.some((r) => nameOf(r.urn) === "mesh-trust-root-ca-key") && keys.some((r) => nameOf(r.urn) === "gcp-usc1-k3s-token"));
+  for (const r of keys) assert.ok(byUrn(after).has(r.urn) && !changed.includes(r.urn), nameOf(r.urn));
+});
