@@ -11,20 +11,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createDecipheriv, createPrivateKey } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
 import * as yaml from "js-yaml";
 import { Rendered, renderPlatform, renderShipped, shippedPlatform } from "../support/render";
-import { EXPORT_KEY } from "../../scripts/lib/export-secrets";
-
-const SIG = "4dabf18193072939515e22adb298388d";
-
-function decrypt(ciphertext: string): unknown {
-  const [, nonce, sealed] = ciphertext.split(":");
-  const bytes = Buffer.from(sealed, "base64");
-  const d = createDecipheriv("aes-256-gcm", EXPORT_KEY, Buffer.from(nonce, "base64"));
-  d.setAuthTag(bytes.subarray(bytes.length - 16));
-  return JSON.parse(Buffer.concat([d.update(bytes.subarray(0, bytes.length - 16)), d.final()]).toString("utf8"));
-}
+import { decrypt, SECRET_SIG as SIG } from "../support/secrets";
 
 function strings(v: unknown, out: string[] = []): string[] {
   if (typeof v === "string") out.push(v);
