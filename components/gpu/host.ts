@@ -20,12 +20,15 @@ import { GpuCapacity } from "./catalog";
  */
 export const vmMemoryOverheadFraction = 0.075;
 
-/** The kubelet's default hard eviction threshold `memory.available<100Mi` (EKS AL2023 nodeadm sets the same). */
+/**
+ * The kubelet's default hard eviction threshold `memory.available<100Mi`: EKS AL2023 nodeadm sets
+ * it, and the k3s nodes are given it back (k3s's kubelet config keeps disk thresholds only).
+ */
 export const evictionHardMemoryMiB = 100;
 
 /**
- * The pods a kubelet runs by default (KubeletConfiguration maxPods, which k3s keeps). EKS AL2023
- * nodes reserve kube-reserved memory for their ENI max pods, often more.
+ * The pods a kubelet runs by default (KubeletConfiguration maxPods, which k3s leaves unset). EKS
+ * AL2023 nodes reserve kube-reserved memory for their ENI max pods, often more.
  */
 export const defaultMaxPods = 110;
 
@@ -59,21 +62,36 @@ export interface HostResources {
   memoryMiB: number;
 }
 
+/** The node's memory capacity as the kubelet will see it (MemTotal): the nominal memory less the VM overhead. */
+export function memTotalEstimateMiB(capacity: GpuCapacity): number {
+  // Per mille in integers, so that 196608 MiB × 0.925 is 181862.4, not 181862.40000000002.
+  return Math.floor((capacity.memoryGiB * 1024 * (1000 - Math.round(vmMemoryOverheadFraction * 1000))) / 1000);
+}
+
 /**
- * CPU and memory pods may request on one node of the type, less the node agents. EKS AL2023
- * nodes reserve kube-reserved from nodeadm's formulas (ENI max pods for memory) and evict below
- * 100Mi; k3s reserves nothing and sets no memory threshold, yet its agent, containerd and the OS
- * still need room, and Guaranteed pods filling MemTotal would leave them none: the same budget is
- * kept there, at the kubelet's default 110 pods. The larger pod count of the two is used, so the
- * budget also holds for an existing cluster whose kubelet settings are unknown.
+ * What the kubelet keeps from pods on a node of the type (kube-reserved): nodeadm's formulas, for
+ * the larger of the type's ENI max pods and the kubelet's default 110 (the larger count also holds
+ * for an existing cluster whose kubelet settings are unknown). EKS AL2023 nodes reserve this
+ * themselves; k3s reserves nothing, so its GPU agents are given it by `kubelet-arg`
+ * (components/cloud/gcp/kubelet.ts): one function, so the budget and the flag cannot drift.
+ */
+export function kubeReserved(capacity: GpuCapacity): HostResources {
+  const maxPods = Math.max(defaultMaxPods, capacity.eniMaxPods ?? 0);
+  return { cpuMilli: kubeReservedCpuMilli(capacity.vcpus), memoryMiB: kubeReservedMemoryMiB(maxPods) };
+}
+
+/**
+ * CPU and memory pods may request on one node of the type, less the node agents: MemTotal less
+ * kube-reserved and the 100Mi hard eviction threshold, which is what the kubelet leaves allocatable
+ * on EKS AL2023 nodes and on the k3s GPU agents, so Guaranteed pods filling it still leave room for
+ * the kubelet, containerd and the OS, and the kubelet evicts before the kernel's OOM killer acts.
  */
 export function podBudget(capacity: GpuCapacity): HostResources {
-  const maxPods = Math.max(defaultMaxPods, capacity.eniMaxPods ?? 0);
-  // Per mille in integers, so that 196608 MiB × 0.925 is 181862.4, not 181862.40000000002.
-  const memTotalMiB = Math.floor((capacity.memoryGiB * 1024 * (1000 - Math.round(vmMemoryOverheadFraction * 1000))) / 1000);
+  const reserved = kubeReserved(capacity);
+  const memTotalMiB = memTotalEstimateMiB(capacity);
   return {
-    cpuMilli: capacity.vcpus * 1000 - kubeReservedCpuMilli(capacity.vcpus) - nodeAgentsReserve.cpuMilli,
-    memoryMiB: memTotalMiB - kubeReservedMemoryMiB(maxPods) - evictionHardMemoryMiB - nodeAgentsReserve.memoryMiB,
+    cpuMilli: capacity.vcpus * 1000 - reserved.cpuMilli - nodeAgentsReserve.cpuMilli,
+    memoryMiB: memTotalMiB - reserved.memoryMiB - evictionHardMemoryMiB - nodeAgentsReserve.memoryMiB,
   };
 }
 

@@ -120,7 +120,7 @@ test("pod budget: MemTotal 7.5% under nominal, nodeadm's kube-reserved (ENI pods
   assert.deepEqual(podBudget(lookupGpuInstance("g5.12xlarge")!), { cpuMilli: 46810, memoryMiB: 171352 });
   // p5.48xlarge addresses 100 pods by ENI; the budget keeps the kubelet's 110 (1465 MiB).
   assert.deepEqual(podBudget(lookupGpuInstance("p5.48xlarge")!), { cpuMilli: 190450, memoryMiB: 1936252 });
-  // a2-ultragpu-4g on k3s (nothing reserved by k3s): the same budget at 110 pods.
+  // a2-ultragpu-4g on k3s (its agents are given the same kube-reserved by kubelet-arg): 110 pods.
   assert.deepEqual(podBudget(lookupGpuInstance("a2-ultragpu-4g")!), { cpuMilli: 46810, memoryMiB: 640483 });
   assert.deepEqual(replicaShare(lookupGpuInstance("a2-ultragpu-4g")!, 2), { cpuMilli: 23405, memoryMiB: 320241 });
 });

@@ -18,6 +18,7 @@ import { gceBootDiskType, gceNeedsFabricManager } from "../machine-types";
 import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript, k3sVersionMetadataKey } from "./startup";
+import { k3sKubeletArgs } from "./kubelet";
 import { clusterGcpProvider, gcpLabels } from "./provider";
 
 export interface K3sClusterArgs {
@@ -57,6 +58,8 @@ export function agentPlan(cluster: K3sClusterSpec, group: NodeGroupSpec) {
       : { onHostMaintenance: gpu ? "TERMINATE" : "MIGRATE", automaticRestart: true, preemptible: false, provisioningModel: "STANDARD" },
     nodeLabels: { [nodeGroupLabel]: group.name, ...(gpu ? gpuNodeLabels(gpu) : {}) } as Record<string, string>,
     nodeTaints: gpu ? [`${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`] : [],
+    // A GPU agent reserves what its vLLM replicas' pod budget leaves the system (host.ts).
+    kubeletArgs: k3sKubeletArgs(gpu),
     targetSize: group.desiredSize,
     diskSizeGb: group.diskSizeGiB,
     diskType: gceBootDiskType(group.instanceType),
@@ -177,6 +180,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
             serverUrl,
             nodeLabels: plan.nodeLabels,
             nodeTaints: plan.nodeTaints,
+            kubeletArgs: plan.kubeletArgs,
             nvidiaDriverBranch: plan.gpu ? args.nvidiaDriverBranch : undefined,
             fabricManager: plan.fabricManager,
           }),

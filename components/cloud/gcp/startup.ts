@@ -11,6 +11,7 @@
  * the pinned k3s release binary from GitHub).
  */
 import * as yaml from "js-yaml";
+import { k3sKubeletArgs } from "./kubelet";
 
 /** Where k3s looks for user-provided CA certificates and keys before its first start. */
 export const k3sTlsDir = "/var/lib/rancher/k3s/server/tls";
@@ -144,6 +145,8 @@ export interface K3sServerScriptArgs {
   caFiles: TlsFile[];
   /** Extra node labels of the server. */
   nodeLabels: Record<string, string>;
+  /** `kubelet-arg` entries (components/cloud/gcp/kubelet.ts); the hard eviction thresholds by default. */
+  kubeletArgs?: string[];
 }
 
 export function k3sServerStartupScript(args: K3sServerScriptArgs): string {
@@ -157,6 +160,8 @@ export function k3sServerStartupScript(args: K3sServerScriptArgs): string {
     disable: ["traefik"],
     "write-kubeconfig-mode": "0600",
     "node-label": Object.entries(args.nodeLabels).map(([k, v]) => `${k}=${v}`),
+    // The server runs workloads too (it is not tainted): it needs the memory threshold as much.
+    "kubelet-arg": args.kubeletArgs ?? k3sKubeletArgs(),
   });
   const caWrites = args.caFiles.map((f) => writeFile(`${k3sTlsDir}/${f.path}`, f.content, f.mode)).join("\n");
   return `${preamble("server")}
@@ -191,6 +196,8 @@ export interface K3sAgentScriptArgs {
   nvidiaDriverBranch?: string;
   /** Install and start NVIDIA fabric manager before k3s (GPUs on an NVSwitch board); GPU agents only. */
   fabricManager?: boolean;
+  /** `kubelet-arg` entries (components/cloud/gcp/kubelet.ts: a GPU agent's carry its kube-reserved); the hard eviction thresholds by default. */
+  kubeletArgs?: string[];
 }
 
 /** The systemd unit the Ubuntu `nvidia-fabricmanager-<branch>` package ships. */
@@ -262,6 +269,7 @@ export function k3sAgentStartupScript(args: K3sAgentScriptArgs): string {
     // node of the same name while the first one's password secret exists: a unique node name
     // lets it join at once; the server's cleanup timer removes the old node.
     "with-node-id": true,
+    "kubelet-arg": args.kubeletArgs ?? k3sKubeletArgs(),
     // k3s registers the `nvidia` runtime when it finds the toolkit; making it the default lets
     // GPU pods run without a runtimeClassName.
     ...(gpu ? { "default-runtime": "nvidia" } : {}),
