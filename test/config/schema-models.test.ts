@@ -1,0 +1,166 @@
+/**
+ * The platform config schema, models: placement, fit, LoRA adapters, served model names and the
+ * names derived from versions. Each broken config is rejected with a message naming its config path
+ * (expectProblem, ./support).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { expectProblem, RejectCase } from "./support";
+
+const cases: RejectCase[] = [
+  {
+    name: "a model placed on an unknown cluster",
+    mutate: (p) => (p.models[0].clusters[2] = "gcp-euw4"),
+    path: "inference-mesh:platform.models[0].clusters[2]",
+    message: /unknown cluster 'gcp-euw4'; known: aws-use1, aws-euw1, gcp-usc1/,
+  },
+  {
+    name: "a vLLM model on a cluster without GPUs",
+    mutate: (p) => {
+      p.clusters[0].nodeGroups = [];
+      p.models = p.models.map((m: any) => ({ ...m, clusters: ["aws-use1"] }));
+    },
+    path: "inference-mesh:platform.models[0].clusters[0]",
+    message: /needs GPUs, but cluster 'aws-use1' has no GPU node groups/,
+  },
+  {
+    name: "a model that does not fit its GPUs",
+    mutate: (p) => {
+      p.models[1].parametersBillions = 405;
+    },
+    path: "inference-mesh:platform.models[1].clusters[0]",
+    message: /model 'qwen3-32b' does not fit cluster 'aws-use1'.*GiB/,
+  },
+  {
+    name: "a LoRA source that is neither a Hugging Face repo nor a path",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "support tone adapter"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must be a Hugging Face repo/,
+  },
+  {
+    // vLLM's --lora-modules reads `name=path` by splitting on '=' (too many values: it exits).
+    name: "a LoRA path with '=' that vLLM's name=path parser splits apart",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "/adapters/run=3"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must not contain ',' or '=': vLLM parses --lora-modules name=path/,
+  },
+  {
+    name: "a LoRA path with ',' that vLLM would read as JSON",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "/adapters/a,b"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must not contain ',' or '='/,
+  },
+  {
+    // BBR (GIE v1.5.0) trims the model name before writing X-Gateway-Base-Model-Name; the route matches it exactly.
+    name: "a simulator's served model name padded with whitespace",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = " Qwen/Qwen3-0.6B"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /must not start or end with whitespace: the body-based router trims/,
+  },
+  {
+    name: "a simulator's served model name that reads as a flag",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = "--demo"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /must not start with '-'/,
+  },
+  {
+    name: "a served model name longer than an HTTPRoute header match takes",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = "m".repeat(4097)),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /4096/,
+  },
+  {
+    name: "a served model name with a control character (a header value cannot carry it)",
+    stack: "local",
+    mutate: (p) => (p.models[0].servedModelName = "org/m\n%%{x"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /must not contain control characters .*X-Gateway-Base-Model-Name header/,
+  },
+  {
+    name: "a LoRA path that is the root directory",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "/"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must name the adapter's directory/,
+  },
+  {
+    name: "a LoRA adapter name used twice",
+    mutate: (p) => p.models[0].loraAdapters.push({ ...p.models[0].loraAdapters[0], source: "org/other-adapter" }),
+    path: "inference-mesh:platform.models[0].loraAdapters[1].name",
+    message: /duplicate adapter name 'support-tone'/,
+  },
+  {
+    name: "a LoRA adapter named like another model",
+    mutate: (p) => (p.models[0].loraAdapters[0].name = p.models[1].servedModelName),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].name",
+    message: /is the servedModelName of models\[1\]/,
+  },
+  {
+    name: "a model version whose endpoint picker is named like another model's pool",
+    mutate: (p) => {
+      p.models[1].name = "llama-3-1-8b-v1";
+      p.models[1].versions[0].name = "epp";
+    },
+    path: "inference-mesh:platform.models[1].versions[0].name",
+    message: /derives the pool 'llama-3-1-8b-v1-epp', which is already the endpoint picker of model 'llama-3-1-8b' version 'v1'/,
+  },
+  {
+    name: "a vLLM servedModelName that vLLM cannot load",
+    mutate: (p) => (p.models[0].servedModelName = "Llama 3.1 8B"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /is what vLLM loads \(--model\)/,
+  },
+  {
+    name: "two models serving one servedModelName (requests for it would be ambiguous)",
+    mutate: (p) => (p.models[1].servedModelName = p.models[0].servedModelName),
+    path: "inference-mesh:platform.models[1].servedModelName",
+    message: /: duplicate served model name 'meta-llama\/Llama-3\.1-8B-Instruct' \(also at models\[0\]\) on clusters 'aws-use1', 'gcp-usc1'; each cluster's router maps a requested name to one model, so models sharing a cluster serve distinct names$/,
+  },
+  {
+    name: "a model serving the name of an earlier model's adapter on a shared cluster",
+    mutate: (p) => (p.models[1].servedModelName = p.models[0].loraAdapters[0].name),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].name",
+    message: /adapter name 'support-tone' is the servedModelName of models\[1\] on clusters 'aws-use1', 'gcp-usc1'; requests for it would be ambiguous/,
+  },
+];
+
+for (const c of cases) {
+  test(`rejects ${c.name}, naming ${c.path}`, () => {
+    const p = shippedPlatform(c.stack ?? "prod");
+    c.mutate(p);
+    expectProblem(p, c.path, c.message);
+  });
+}
+
+test("derived names of different kinds may coincide: a version named like another's ServiceAccount suffix is fine", () => {
+  const p = shippedPlatform("local");
+  // Pool 'qwen3-0-6b-v1-server' (Deployment, InferencePool) vs the v1 server's ServiceAccount of that name.
+  p.models[0].versions[1].name = "v1-server";
+  assert.doesNotThrow(() => parsePlatform(p, "local"));
+});
+
+test("models on different clusters may serve the same name: vLLM on the GPU clusters, the simulator on a CPU-only one", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].clusters = ["aws-use1", "aws-euw1"];
+  p.models.push({
+    name: "llama-3-1-8b-sim",
+    servedModelName: p.models[0].servedModelName,
+    server: "simulator",
+    parametersBillions: 8,
+    maxModelLen: 4096,
+    clusters: ["gcp-usc1"],
+    versions: [{ name: "v1", image: "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2", weight: 100 }],
+    loraAdapters: [{ name: "support-tone", source: p.models[0].loraAdapters[0].source }],
+  });
+  for (const a of p.agents) if (a.model === p.models[0].name) a.clusters = ["aws-use1", "aws-euw1"];
+  const spec = parsePlatform(p, "test");
+  assert.equal(spec.models.filter((m) => m.servedModelName === p.models[0].servedModelName).length, 2);
+  // Once they share a cluster, the second is refused, naming the cluster.
+  p.models[2].clusters = ["gcp-usc1", "aws-euw1"];
+  expectProblem(p, "inference-mesh:platform.models[2].servedModelName", /duplicate served model name .* \(also at models\[0\]\) on cluster 'aws-euw1'/);
+  expectProblem(p, "inference-mesh:platform.models[2].loraAdapters[0].name", /duplicate adapter name 'support-tone' \(also at models\[0\]\.loraAdapters\[0\]\) on cluster 'aws-euw1'/);
+});

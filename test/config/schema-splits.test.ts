@@ -1,0 +1,81 @@
+/**
+ * The platform config schema, the version splits of models and agents: weights, canaries and
+ * policy.maxCanaryWeight, replicas. Each broken config is rejected with a message naming its config
+ * path (expectProblem, ./support).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { expectProblem, RejectCase } from "./support";
+
+test("a version may be parked at 0 replicas with weight 0", () => {
+  const p = shippedPlatform("prod");
+  p.agents[0].versions = [{ ...p.agents[0].versions[0], weight: 100 }, { ...p.agents[0].versions[1], weight: 0, replicas: 0 }];
+  assert.doesNotThrow(() => parsePlatform(p, "test"));
+});
+
+const cases: RejectCase[] = [
+  {
+    name: "weights that do not sum to 100",
+    mutate: (p) => (p.models[1].versions[1].weight = 0) ,
+    path: "inference-mesh:platform.models[1].versions",
+    message: /weights sum to 95, must be 100/,
+  },
+  {
+    name: "a 50/50 canary above policy.maxCanaryWeight",
+    mutate: (p) => {
+      p.models[0].versions[0].weight = 50;
+      p.models[0].versions[1].weight = 50;
+    },
+    path: "inference-mesh:platform.models[0].versions[1].weight",
+    message: /canary weight 50 exceeds policy.maxCanaryWeight 10/,
+  },
+  {
+    name: "an agent canary above a lowered policy.maxCanaryWeight",
+    mutate: (p) => (p.policy = { ...(p.policy ?? {}), maxCanaryWeight: 2 }),
+    path: "inference-mesh:platform.agents[0].versions[1].weight",
+    message: /canary weight 5 exceeds policy.maxCanaryWeight 2/,
+  },
+  {
+    name: "a split without a canary",
+    mutate: (p) => (p.models[0].versions[1].canary = false),
+    path: "inference-mesh:platform.models[0].versions",
+    message: /has 0 canaries, must have exactly one/,
+  },
+  {
+    name: "two canaries in one split",
+    mutate: (p) => (p.agents[0].versions[0].canary = true),
+    path: "inference-mesh:platform.agents[0].versions",
+    message: /has 2 canaries, must have exactly one/,
+  },
+  {
+    name: "a canary weight given as a fraction",
+    mutate: (p) => (p.models[0].versions[1].weight = 0.05),
+    path: "inference-mesh:platform.models[0].versions[1].weight",
+    message: /int/i,
+  },
+  {
+    name: "an agent version scaled to zero that still receives traffic",
+    mutate: (p) => (p.agents[0].versions[1].replicas = 0),
+    path: "inference-mesh:platform.agents[0].versions[1].replicas",
+    message: /version 'v2' has 0 replicas but receives 5% of the traffic/,
+  },
+  {
+    name: "a third version above the canary limit beside the primary",
+    mutate: (p) => {
+      p.models[0].versions[0].weight = 50;
+      p.models[0].versions.push({ name: "v1b", weight: 45, replicas: 1 });
+    },
+    path: "inference-mesh:platform.models[0].versions[2].weight",
+    message: /version 'v1b' gets 45% beside the primary 'v1'/,
+  },
+];
+
+for (const c of cases) {
+  test(`rejects ${c.name}, naming ${c.path}`, () => {
+    const p = shippedPlatform(c.stack ?? "prod");
+    c.mutate(p);
+    expectProblem(p, c.path, c.message);
+  });
+}

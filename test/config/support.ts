@@ -1,0 +1,15 @@
+/** Helpers of the config schema tests (test/config/schema-*.test.ts). */
+import assert from "node:assert/strict";
+import { problemsOf } from "../support/config";
+
+/** A broken config and the problem it must be rejected with. `stack`: the shipped stack the case mutates (prod unless given). */
+export type RejectCase = { name: string; mutate: (p: any) => void; path: string; message: RegExp; stack?: "prod" | "local" };
+
+export function expectProblem(platform: unknown, path: string, fragment: RegExp): void {
+  const problems = problemsOf(platform);
+  const hit = problems.find((p) => p.startsWith(`${path}:`) && fragment.test(p));
+  assert.ok(hit, `no problem at ${path} matching ${fragment}; got:\n${problems.join("\n")}`);
+}
+
+/** The config paths of a rejected config's problems, `inference-mesh:platform.` left out. */
+export const pathsOf = (platform: unknown) => problemsOf(platform).map((l) => l.slice("inference-mesh:platform.".length).split(": ")[0]);
