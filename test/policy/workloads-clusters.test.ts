@@ -1,0 +1,154 @@
+/**
+ * Policy tests for how resources reach their cluster: explicit-kubernetes-provider (every
+ * Kubernetes resource on an explicit provider naming its cluster's kubeconfig),
+ * kubernetes-cluster-binding (one resource per object per cluster, on its own cluster's provider)
+ * and eks-endpoint-private (public EKS endpoints).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
+import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
+import { kubernetesClusterBinding } from "../../policy/rules/kubernetes-cluster-binding";
+import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
+
+test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
+  const ns = { type: "kubernetes:core/v1:Namespace", props: { metadata: { name: "inference" } } };
+  const ok = await runResource(explicitKubernetesProvider, [
+    ns,
+    { type: "kubernetes:yaml/v2:ConfigFile", props: {}, provider: null },
+    { type: "kubernetes:helm.sh/v3:Chart", props: {}, provider: null },
+    { type: "aws:s3/bucket:Bucket", props: {}, provider: null },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(explicitKubernetesProvider, [
+    { ...ns, name: "none", provider: null },
+    { ...ns, name: "default", provider: { name: "default_4_34_2" } },
+  ]);
+  assert.equal(bad.violations.length, 2);
+  assert.match(bad.violations[1].message, /uses the default kubernetes provider/);
+});
+
+test("eks-endpoint-private: public EKS endpoints only where the stack allows them, never open to the world", async () => {
+  const eks = (props: Record<string, unknown>) => ({ type: "eks:index:Cluster", name: "use1-eks", props, provider: null });
+  const aws = (vpcConfig: Record<string, unknown>) => ({ type: "aws:eks/cluster:Cluster", name: "raw", props: { vpcConfig }, provider: null });
+  assert.deepEqual((await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: false }), aws({ endpointPublicAccess: false })])).violations, []);
+  const publicByDefault = await runResource(eksEndpointPrivate, [eks({}), aws({ subnetIds: [] })], null);
+  assert.equal(publicByDefault.violations.length, 2);
+  assert.match(publicByDefault.violations[0].message, /public API endpoint but the stack forbids them/);
+  const allowed = await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }), { allowPublicApiEndpoints: true });
+  assert.deepEqual(allowed.violations, []);
+  const world = await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }), { allowPublicApiEndpoints: true });
+  assert.match(world.violations[0].message, /open to 0\.0\.0\.0\/0/);
+});
+
+test("eks-endpoint-private: ranges that together cover the internet are as open as 0.0.0.0/0", async () => {
+  const eks = (publicAccessCidrs: string[]) => ({ type: "eks:index:Cluster", name: "use1-eks", props: { endpointPublicAccess: true, publicAccessCidrs }, provider: null });
+  const halves = await runResource(eksEndpointPrivate, eks(["0.0.0.0/1", "128.0.0.0/1"]), { allowPublicApiEndpoints: true });
+  assert.equal(halves.violations.length, 1);
+  assert.deepEqual((await runResource(eksEndpointPrivate, eks(["0.0.0.0/1", "203.0.113.0/24"]), { allowPublicApiEndpoints: true })).violations, []);
+});
+
+test("explicit-kubernetes-provider: every explicit provider names its cluster's kubeconfig", async () => {
+  const provider = (name: string, props: Record<string, unknown>) => ({ type: "pulumi:providers:kubernetes", name, props: { enableServerSideApply: true, ...props }, provider: null });
+  const ok = await runResource(explicitKubernetesProvider, [
+    // An existing cluster's kubeconfig file (the local stack), inline content, and a cluster's
+    // kubeconfig still being computed in its first preview (or encrypted in an export).
+    provider("local-k8s", { kubeconfig: "/root/.kube/config", context: "k3d-local" }),
+    provider("gke-k8s", { kubeconfig: "apiVersion: v1\nkind: Config\nclusters: []\n" }),
+    provider("eks-k8s", { kubeconfig: UNKNOWN }),
+    // Render mode writes manifests and applies nothing.
+    provider("yaml-k8s", { renderYamlToDirectory: "out/yaml" }),
+    // The engine's default provider is reported on the resources that use it.
+    provider("default_4_34_2", {}),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(explicitKubernetesProvider, [
+    provider("aws-use1-k8s", {}),
+    provider("aws-euw1-k8s", { kubeconfig: "  " }),
+    provider("gcp-usc1-k8s", { context: "prod" }),
+  ]);
+  assert.equal(bad.violations.length, 3, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^provider aws-use1-k8s sets no kubeconfig: pulumi-kubernetes then loads \$KUBECONFIG, ~\/\.kube\/config or the in-cluster account of whoever runs Pulumi, and deploys/);
+  assert.match(bad.violations[2].message, /\(context prod is looked up there too\)/);
+});
+
+test("eks-endpoint-private: an endpoint setting or range unknown in a preview is can't judge, not private nor open", async () => {
+  const eks = (props: Record<string, unknown>) => ({ type: "eks:index:Cluster", name: "use1-eks", props, provider: null });
+  const aws = (vpcConfig: Record<string, unknown>) => ({ type: "aws:eks/cluster:Cluster", name: "raw", props: { vpcConfig }, provider: null });
+  // Publicness not known yet (before: taken as private, a silent pass).
+  const publicness = await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: UNKNOWN }), aws({ endpointPublicAccess: UNKNOWN })], null);
+  assert.deepEqual(publicness.violations, []);
+  assert.equal(publicness.unknown.length, 2);
+  assert.match(publicness.unknown[0], /endpointPublicAccess of EKS cluster use1-eks, which decides: .*public API endpoint but the stack forbids them/);
+  // Ranges not known yet (before: taken as none, "open to 0.0.0.0/0 (the default)", a violation).
+  const allowed = { allowPublicApiEndpoints: true };
+  const ranges = await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: true, publicAccessCidrs: UNKNOWN }), eks({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24", UNKNOWN] })], allowed);
+  assert.deepEqual(ranges.violations, []);
+  assert.equal(ranges.unknown.length, 2);
+  assert.match(ranges.unknown[0], /publicAccessCidrs of EKS cluster use1-eks/);
+  // Unknowns that cannot change the verdict block nothing: a known open range fails beside an unknown one,
+  // a known private endpoint passes whatever its ranges.
+  const open = await runResource(eksEndpointPrivate, [eks({ endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0", UNKNOWN] }), eks({ endpointPublicAccess: false, publicAccessCidrs: UNKNOWN })], allowed);
+  assert.deepEqual(open.unknown, []);
+  assert.equal(open.violations.length, 1);
+  assert.match(open.violations[0].message, /open to 0\.0\.0\.0\/0; restrict publicAccessCidrs/);
+  // Known: a public endpoint the stack forbids is still reported.
+  assert.match((await runResource(eksEndpointPrivate, eks({ endpointPublicAccess: true, publicAccessCidrs: UNKNOWN }), null)).violations[0].message, /public API endpoint but the stack forbids them/);
+});
+
+test("kubernetes-cluster-binding: one resource per object per cluster, and a `<cluster>-` name on its own cluster's provider", async () => {
+  const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: "x" }, provider: null });
+  const obj = (cluster: string, logical: string, type: string, metadata: Record<string, unknown>, on = cluster) =>
+    stackResource({ type, name: `${cluster}-${logical}`, props: { metadata }, provider: k8sProvider(on) });
+  const calc = (cluster: string, on = cluster) => obj(cluster, "tools-deployment-calculator", "kubernetes:apps/v1:Deployment", { name: "calculator", namespace: "tools" }, on);
+  const base = [provider("aws-euw1"), provider("aws-use1"), calc("aws-euw1"), calc("aws-use1")];
+  assert.deepEqual((await runStack(kubernetesClusterBinding, base)).violations, []);
+  // Before: aws-euw1's calculator bound to aws-use1's provider passed every policy.
+  const moved = await runStack(kubernetesClusterBinding, [provider("aws-euw1"), provider("aws-use1"), obj("aws-euw1", "ns-tools", "kubernetes:core/v1:Namespace", { name: "tools" }), calc("aws-euw1", "aws-use1"), calc("aws-use1")]);
+  assert.deepEqual(moved.violations.map((v) => v.message), [
+    "aws-euw1-tools-deployment-calculator manages apps/Deployment tools/calculator on cluster aws-use1, and so does aws-use1-tools-deployment-calculator: each pulumi up applies its own copy over the other and deleting either deletes the object; keep one (if one of them was meant for another cluster, bind it to that cluster's provider)",
+    "aws-use1-tools-deployment-calculator manages apps/Deployment tools/calculator on cluster aws-use1, and so does aws-euw1-tools-deployment-calculator: each pulumi up applies its own copy over the other and deleting either deletes the object; keep one (if one of them was meant for another cluster, bind it to that cluster's provider)",
+    "aws-euw1-tools-deployment-calculator (Deployment tools/calculator) is named for cluster aws-euw1 but bound to provider aws-use1-k8s of cluster aws-use1: it is applied to aws-use1, and aws-euw1 does not get it; pass aws-euw1's provider (if it belongs on aws-use1, name it aws-use1-…, or list aws-euw1-tools-deployment-calculator in allowedCrossClusterNames)",
+  ]);
+  // The same group/kind/namespace/name twice on one cluster, under any version (Istio serves v1 and v1beta1).
+  const twice = await runStack(kubernetesClusterBinding, [
+    provider("a"),
+    obj("a", "pa", "kubernetes:security.istio.io/v1:PeerAuthentication", { name: "default", namespace: "istio-system" }),
+    obj("a", "pa-legacy", "kubernetes:security.istio.io/v1beta1:PeerAuthentication", { name: "default", namespace: "istio-system" }),
+  ]);
+  assert.equal(twice.violations.length, 2);
+  assert.match(twice.violations[0].message, /^a-pa manages security\.istio\.io\/PeerAuthentication istio-system\/default on cluster a, and so does a-pa-legacy/);
+  const fine = await runStack(kubernetesClusterBinding, [
+    provider("eu"),
+    provider("eu-west"),
+    // A patch of an object the stack creates is not a second owner; nor are auto-named objects, or the same name in another namespace or kind.
+    obj("eu", "ns", "kubernetes:core/v1:Namespace", { name: "inference" }),
+    stackResource({ type: "kubernetes:core/v1:NamespacePatch", name: "eu-ns-patch", props: { kind: "Namespace", metadata: { name: "inference", labels: { a: "b" } } }, provider: k8sProvider("eu") }),
+    obj("eu", "cm-1", "kubernetes:core/v1:ConfigMap", {}),
+    obj("eu", "cm-2", "kubernetes:core/v1:ConfigMap", {}),
+    obj("eu", "svc", "kubernetes:core/v1:Service", { name: "inference", namespace: "tools" }),
+    // Cluster names that prefix each other: `eu-west-…` on eu-west starts with its own cluster's name.
+    obj("eu-west", "ns", "kubernetes:core/v1:Namespace", { name: "inference" }),
+    // A cluster whose resources do not follow `<cluster>-<thing>` is left alone, and so is a listed name.
+    stackResource({ type: "kubernetes:core/v1:Namespace", name: "eu-shared-namespace", props: { metadata: { name: "shared" } }, provider: k8sProvider("other") }),
+    obj("eu", "remote-secret-for-west", "kubernetes:core/v1:Secret", { name: "istio-remote-secret-eu", namespace: "istio-system" }, "eu-west"),
+  ], { allowedCrossClusterNames: ["eu-remote-secret-for-west"] });
+  assert.deepEqual(fine.violations, []);
+  // Two Helm releases of one name in one namespace share Helm's release record.
+  const helm = (logical: string) => stackResource({ type: "kubernetes:helm.sh/v3:Release", name: logical, props: { name: "istiod", namespace: "istio-system", chart: "istiod" }, provider: k8sProvider("a") });
+  assert.equal((await runStack(kubernetesClusterBinding, [provider("a"), helm("a-istiod"), helm("a-istiod-again")])).violations.length, 2);
+});
+
+test("kubernetes-cluster-binding: in a cluster's first preview (its objects without outputs) the names still decide; collisions wait where no cluster is known", async () => {
+  const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: UNKNOWN }, provider: null });
+  const empty = (logical: string, on: string) => stackResource({ type: "kubernetes:apps/v1:Deployment", name: logical, props: {}, provider: k8sProvider(on) });
+  const known = (logical: string, on: string) => stackResource({ type: "kubernetes:apps/v1:Deployment", name: logical, props: { metadata: { name: "calc", namespace: "tools" } }, provider: k8sProvider(on) });
+  // A cluster added to a running stack: left out, the others judged, nothing to wait for.
+  const added = await runStack(kubernetesClusterBinding, [provider("a"), provider("b"), known("a-calc", "a"), empty("b-calc", "b"), empty("b-ns", "b")]);
+  assert.deepEqual(added, { violations: [], unknown: [], notApplicable: [] });
+  // A new stack: the misbound name is reported from names alone; collisions cannot be judged yet.
+  const fresh = await runStack(kubernetesClusterBinding, [provider("a"), provider("b"), empty("a-calc", "b"), empty("a-ns", "a"), empty("b-ns", "b")]);
+  assert.equal(fresh.violations.length, 1);
+  assert.match(fresh.violations[0].message, /^a-calc is named for cluster a but bound to provider b-k8s of cluster b/);
+  assert.match(fresh.unknown[0], /whether two resources manage the same object on a, b/);
+});

@@ -1,0 +1,146 @@
+/**
+ * Policy tests for sensitive-values-secret: startup scripts, kubeconfigs, tokens and CA keys stay
+ * secret, and no ConfigMap holds them.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { kubeconfigCredentials, sensitiveValuesSecret, scriptHasCredentials } from "../../policy/rules/sensitive-values-secret";
+import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
+import { Secret } from "@pulumi/policy";
+
+const SECRET = "kubernetes:core/v1:Secret";
+
+const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\nusers:\n- name: admin\n  user:\n    client-key-data: S0VZ\n";
+
+const execKubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token", "--cluster-name", "c"] } } }] });
+
+test("sensitive-values-secret: VM startup scripts carrying a join token or private key stay secret", async () => {
+  assert.ok(scriptHasCredentials("cat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF"));
+  assert.ok(scriptHasCredentials("-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"));
+  assert.ok(scriptHasCredentials("curl -sfL https://get.k3s.io | K3S_TOKEN=s3cr3t sh -"));
+  assert.ok(scriptHasCredentials("#cloud-config\nwrite_files:\n- content: |\n    agent-token: abc\n"), "k3s's agent-token is a join credential too");
+  assert.ok(!scriptHasCredentials("#!/bin/sh\napt-get install -y nvidia-driver-580\n# tokens are fetched later\n"));
+  const script = "#!/bin/sh\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF\n";
+  const vm = (type: string, extra: Record<string, unknown> = {}) => ({ type, name: "k3s-server", props: { metadataStartupScript: script }, ...extra });
+  const ok = await runResource(sensitiveValuesSecret, [
+    vm("gcp:compute/instance:Instance", { additionalSecretOutputs: ["metadataStartupScript"] }),
+    { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: UNKNOWN }, additionalSecretOutputs: ["metadataStartupScript"] },
+    { type: "gcp:compute/instance:Instance", name: "web", props: { metadataStartupScript: "#!/bin/sh\necho hello\n" } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // Encrypted in the export under review (or computed): unreadable, so only additionalSecretOutputs can clear it.
+  const hidden = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: UNKNOWN } });
+  assert.match(hidden.violations[0].message, /InstanceTemplate agents: metadataStartupScript cannot be read here .* not in additionalSecretOutputs/);
+  const bad = await runResource(sensitiveValuesSecret, [
+    vm("gcp:compute/instance:Instance"),
+    vm("gcp:compute/instanceTemplate:InstanceTemplate", { props: { metadata: { "startup-script": script } } }),
+  ]);
+  assert.equal(bad.violations.length, 2);
+  assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a join token or private key but metadataStartupScript is not declared secret \(not in the resource's additionalSecretOutputs\)/);
+  assert.match(bad.violations[1].message, /metadata\.startup-script carries a join token/);
+  // Any metadata value the VM hands to cloud-init counts, not only startup-script.
+  const userData = await runResource(sensitiveValuesSecret, vm("gcp:compute/instance:Instance", { props: { metadata: { "user-data": "#cloud-config\n  token: abc\n" } } }));
+  assert.match(userData.violations[0].message, /metadata\.user-data carries a join token/);
+});
+
+test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
+  const ok = await runResource(sensitiveValuesSecret, [
+    { type: "pulumi:providers:kubernetes", name: "local-k8s", props: { kubeconfig: "/home/me/.kube/config" }, provider: null },
+    { type: "pulumi:providers:kubernetes", name: "eks-k8s", props: { kubeconfig: UNKNOWN }, additionalSecretOutputs: ["kubeconfig"], provider: null },
+    { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, additionalSecretOutputs: ["kubeconfig"], provider: null },
+    // An exec-plugin kubeconfig (EKS) holds no credential; a real preview sees it unwrapped.
+    { type: "pulumi:providers:kubernetes", name: "eks-plain-k8s", props: { kubeconfig: execKubeconfig }, provider: null },
+    { type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: { "ca-key.pem": "k" } }, additionalSecretOutputs: ["data", "stringData"] },
+    { type: SECRET, props: { metadata: { name: "reader-token", namespace: "istio-system" }, type: "kubernetes.io/service-account-token" }, additionalSecretOutputs: ["data", "stringData"] },
+    { type: SECRET, props: { metadata: { name: "plain-config" }, stringData: { a: "b" } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [
+    { type: "pulumi:providers:kubernetes", name: "gke-k8s", props: { kubeconfig }, provider: null },
+    // `pulumi preview` decrypts a secret kubeconfig before the pack sees it: ciphertext offline is no excuse.
+    { type: "pulumi:providers:kubernetes", name: "k3s-k8s", props: { kubeconfig: UNKNOWN }, provider: null },
+    { type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: { "ca-key.pem": "k" } } },
+    { type: SECRET, props: { metadata: { name: "reader-token", namespace: "istio-system" }, type: "kubernetes.io/service-account-token" } },
+    { type: SECRET, props: { metadata: { name: "istio-remote-secret-b", namespace: "istio-system", labels: { "istio/multiCluster": "true" } }, data: { b: kubeconfig } } },
+  ]);
+  assert.equal(bad.violations.length, 5, JSON.stringify(bad.violations, null, 1));
+  const fixed = await sensitiveValuesSecret.remediateResource!(resourceArgs({ type: "pulumi:providers:kubernetes", props: { kubeconfig }, provider: null }));
+  assert.ok((fixed as any).kubeconfig instanceof Secret);
+});
+
+// A ConfigMap has no secret fields (pulumi-kubernetes declares none; the API server serves it to
+// every reader of ConfigMaps): a CA key or credential kubeconfig there is plaintext everywhere.
+test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig carrying credentials", async () => {
+  const CM = "kubernetes:core/v1:ConfigMap";
+  const cm = (name: string, data: Record<string, string>, field = "data") => ({ type: CM, name, props: { metadata: { name, namespace: "istio-system" }, [field]: data } });
+  const ok = await runResource(sensitiveValuesSecret, [
+    cm("root-cert", { "root-cert.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
+    cm("exec-kubeconfig", { config: execKubeconfig }),
+    cm("epp", { "default-plugins.yaml": "plugins:\n- type: max-score-picker\n  parameters:\n    maxTokens: 10\n" }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [
+    cm("ca", { "ca-key.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n" }),
+    cm("admin", { kubeconfig }),
+    cm("json", { config: JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "ci", user: { token: "t0k3n" } }] }) }),
+    cm("bin", { "key.pem": Buffer.from("-----BEGIN EC PRIVATE KEY-----\nx\n").toString("base64") }, "binaryData"),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "ConfigMap istio-system/ca data.ca-key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/admin data.kubeconfig holds a kubeconfig carrying credentials (client-key-data): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/json data.config holds a kubeconfig carrying credentials (token): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/bin binaryData.key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+  ]);
+});
+
+test("sensitive-values-secret: auth-provider tokens and secrets, and secret exec env vars, are kubeconfig credentials", async () => {
+  const authProvider = "apiVersion: v1\nkind: Config\nusers:\n- name: oidc\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        client-id: kube\n        client-secret: s3cr3t\n        refresh-token: r1\n        idp-issuer-url: https://idp.example\n";
+  const execEnv = "apiVersion: v1\nkind: Config\nusers:\n- name: aws\n  user:\n    exec:\n      command: aws\n      args:\n      - eks\n      - get-token\n      env:\n      - name: AWS_PROFILE\n        value: prod\n      - name: AWS_SECRET_ACCESS_KEY\n        value: wJalrXUtnFEMI\n";
+  assert.deepEqual(kubeconfigCredentials(authProvider), ["client-secret", "refresh-token"]);
+  assert.deepEqual(kubeconfigCredentials(execEnv), ["exec env AWS_SECRET_ACCESS_KEY"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: gke\n  user:\n    auth-provider:\n      name: gcp\n      config:\n        access-token: ya29.x\n        token-key: '{.credential.access_token}'\n"), ["access-token"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: aws\n  user:\n    exec:\n      command: aws\n      env: [{name: AWS_SESSION_TOKEN, value: FwoG}]\n"), ["exec env AWS_SESSION_TOKEN"]);
+  assert.deepEqual(kubeconfigCredentials(JSON.stringify({ users: [{ name: "a", user: { "auth-provider": { name: "azure", config: { "access-token": "x", "tenant-id": "t" } } } }] })), ["access-token"]);
+  // Settings that name no secret: a profile, a token file path, gcp's JSONPath keys, an exec-only user.
+  assert.deepEqual(kubeconfigCredentials(execEnv.replace(/      - name: AWS_SECRET_ACCESS_KEY\n        value: wJalrXUtnFEMI\n/, "      - name: AWS_WEB_IDENTITY_TOKEN_FILE\n        value: /var/run/secrets/token\n")), []);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: gke\n  user:\n    auth-provider:\n      name: gcp\n      config:\n        cmd-path: /usr/bin/gcloud\n        token-key: '{.credential.access_token}'\n"), []);
+  assert.deepEqual(kubeconfigCredentials(execKubeconfig), []);
+  // Read as YAML is read: anchors, block scalars, numbers and quoted keys set credentials too.
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user: &u\n    token: |\n      eyJhbGci\n- name: b\n  user: *u\n"), ["token"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    exec:\n      env:\n      - {name: VAULT_TOKEN, value: 12345}\n"), ["exec env VAULT_TOKEN"]);
+  assert.deepEqual(kubeconfigCredentials('users:\n- name: a\n  user: {"password": 0}\n'), ["password"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    token: ''\n    password: ~\n"), []);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    token: abc\n---\n"), ["token"]);
+  assert.deepEqual(kubeconfigCredentials("users:\n- name: a\n  user:\n    exec:\n      command: aws\n---\n"), []);
+  // Text no YAML reader takes (a tab indent) may hold anything: it counts as credentials.
+  assert.match(kubeconfigCredentials("users:\n- name: a\n  user:\n\ttoken: x\n").join(), /not YAML this pack can read/);
+  const provider = (name: string, kc: string, extra: Record<string, unknown> = {}) => ({ type: "pulumi:providers:kubernetes", name, props: { kubeconfig: kc }, provider: null, ...extra });
+  const ok = await runResource(sensitiveValuesSecret, [
+    provider("oidc-k8s", authProvider, { additionalSecretOutputs: ["kubeconfig"] }),
+    provider("aws-k8s", execEnv, { additionalSecretOutputs: ["kubeconfig"] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(sensitiveValuesSecret, [provider("oidc-k8s", authProvider), provider("aws-k8s", execEnv)]);
+  assert.equal(bad.violations.length, 2, JSON.stringify(bad.violations, null, 1));
+  // Policies see secrets unwrapped: the message says what is known, that the output is not declared secret.
+  assert.match(bad.violations[0].message, /^provider oidc-k8s: the inline kubeconfig carries credentials \(client-secret, refresh-token\) and its kubeconfig is not declared secret \(not in the resource's additionalSecretOutputs\), so its output may sit in state in plaintext; list "kubeconfig"/);
+  assert.match(bad.violations[1].message, /carries credentials \(exec env AWS_SECRET_ACCESS_KEY\)/);
+  const fixed = await sensitiveValuesSecret.remediateResource!(resourceArgs({ type: "pulumi:providers:kubernetes", props: { kubeconfig: execEnv }, provider: null }));
+  assert.ok((fixed as any).kubeconfig instanceof Secret);
+});
+
+test("sensitive-values-secret: Secret data unknown in a preview is still data to keep secret, and one unknown VM metadata entry hides no other", async () => {
+  const cacerts = (extra: Record<string, unknown> = {}) => ({ type: SECRET, props: { metadata: { name: "cacerts", namespace: "istio-system" }, stringData: UNKNOWN }, ...extra });
+  // Whether it is set is all that matters (the Secret's kind says what it holds): before, an unknown value passed unchecked.
+  const hidden = await runResource(sensitiveValuesSecret, cacerts());
+  assert.deepEqual(hidden.violations.map((v) => v.message), [
+    "Secret istio-system/cacerts holds the mesh CA key (ca-key.pem) but its stringData is not declared secret (not in the resource's additionalSecretOutputs); create it with k8s.core.v1.Secret (which declares data and stringData secret) or list them in additionalSecretOutputs",
+  ]);
+  assert.deepEqual((await runResource(sensitiveValuesSecret, cacerts({ additionalSecretOutputs: ["data", "stringData"] }))).violations, []);
+  // VM metadata read entry by entry (before: one unknown entry crashed the check, hiding the token beside it).
+  const vm = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instance:Instance", name: "agent", props: { metadata: { "startup-script": UNKNOWN, "user-data": "#cloud-config\n  token: abc\n" } } });
+  assert.deepEqual(vm.unknown, []);
+  assert.equal(vm.violations.length, 2);
+  assert.match(vm.violations[0].message, /metadata\.startup-script cannot be read here/);
+  assert.match(vm.violations[1].message, /metadata\.user-data carries a join token or private key/);
+});
