@@ -1,0 +1,154 @@
+/**
+ * Policy tests for mesh-identity-consistent (one meshID and trust domain, networks and cluster
+ * names as the Istio and agentgateway charts read them) and mesh-root-ca-shared.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
+import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
+import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { NS, REL, provider, pa } from "./mesh-support";
+
+const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
+  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network, multiCluster: { clusterName: cluster } }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
+
+const ztunnel = (cluster: string, network: string) =>
+  stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: { global: { network }, multiCluster: { clusterName: cluster } } }, provider: k8sProvider(cluster) });
+
+const istioNs = (cluster: string, network: string) =>
+  stackResource({ type: NS, name: `${cluster}-ns`, props: { metadata: { name: "istio-system", labels: { "topology.istio.io/network": network } } }, provider: k8sProvider(cluster) });
+
+test("mesh-identity-consistent: one meshID and trust domain, unique and consistent networks", async () => {
+  const ok = await runStack(meshIdentityConsistent, [
+    istiod("a", "mesh", "cluster.local", "net-a"), ztunnel("a", "net-a"), istioNs("a", "net-a"),
+    istiod("b", "mesh", "cluster.local", "net-b"), ztunnel("b", "net-b"), istioNs("b", "net-b"),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshIdentityConsistent, [
+    istiod("a", "mesh", "cluster.local", "net-a"), istioNs("a", "net-x"),
+    istiod("b", "other", "corp.example", "net-b"),
+    istiod("c", "mesh", "cluster.local", "net-b"),
+  ]);
+  const messages = bad.violations.map((v) => v.message).join("\n");
+  assert.match(messages, /cluster a names its network inconsistently/);
+  assert.match(messages, /meshID differs across clusters/);
+  assert.match(messages, /trust domain differs across clusters/);
+  assert.match(messages, /network net-b is claimed by clusters b, c/);
+});
+
+test("mesh-identity-consistent: agentgateway's proxies take istiod's trust domain, network and cluster name", async () => {
+  const mesh = [
+    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig: { trustDomain: "cluster.local" } } }, provider: k8sProvider("a") }),
+  ];
+  const params = (istio: Record<string, unknown>) =>
+    stackResource({ type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", name: "a-params", props: { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { istio } }, provider: k8sProvider("a") });
+  const chart = (istio: Record<string, unknown>) => stackResource({ type: REL, name: "a-agw", props: { chart: "agentgateway", values: { istio } }, provider: k8sProvider("a") });
+  const same = { enabled: true, trustDomain: "cluster.local", network: "net-a", clusterId: "a" };
+  assert.deepEqual((await runStack(meshIdentityConsistent, [...mesh, params(same), chart({ network: "net-a", clusterId: "a" })])).violations, []);
+  const bad = await runStack(meshIdentityConsistent, [...mesh, params({ ...same, trustDomain: "other.local" }), chart({ network: "net-z", clusterId: "a" })]);
+  const messages = bad.violations.map((v) => v.message);
+  assert.deepEqual(messages, [
+    "cluster a: AgentgatewayParameters agents/agent-gateway istio.trustDomain=other.local but istiod's is cluster.local",
+    "cluster a: Helm release a-agw (agentgateway) istio.network=net-z but istiod's is net-a",
+  ]);
+});
+
+test("mesh-identity-consistent: istiod installed as a v4 Chart from an OCI reference is read too", async () => {
+  const chart = (cluster: string, meshID: string) =>
+    stackResource({ type: "kubernetes:helm.sh/v4:Chart", name: `${cluster}-istiod`, props: { chart: "oci://registry.example.com/charts/istiod", values: { global: { meshID, network: `net-${cluster}`, multiCluster: { clusterName: cluster } } } }, provider: k8sProvider(cluster) });
+  assert.deepEqual((await runStack(meshIdentityConsistent, [chart("a", "m"), chart("b", "m")])).violations, []);
+  assert.match((await runStack(meshIdentityConsistent, [chart("a", "m"), chart("b", "other")])).violations[0].message, /meshID differs across clusters/);
+});
+
+test("mesh-identity-consistent: ztunnel's top-level network and its cluster name agree with istiod; cluster names are unique", async () => {
+  const named = (cluster: string, clusterName: string, ztunnelValues: Record<string, unknown>) => [
+    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName } } } }, provider: k8sProvider(cluster) }),
+    stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: ztunnelValues }, provider: k8sProvider(cluster) }),
+  ];
+  const ok = await runStack(meshIdentityConsistent, [...named("a", "a", { global: { network: "net-a" }, multiCluster: { clusterName: "a" } }), ...named("b", "b", { network: "net-b", multiCluster: { clusterName: "b" } })]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshIdentityConsistent, [
+    ...named("a", "a", { global: { network: "net-a" }, network: "net-z", multiCluster: { clusterName: "a" } }),
+    ...named("b", "b", { global: { network: "net-b" }, multiCluster: { clusterName: "a" } }),
+    ...named("c", "a", { global: { network: "net-c" } }),
+  ]);
+  const messages = bad.violations.map((v) => v.message).join("\n");
+  assert.match(messages, /cluster a names its network inconsistently: .*ztunnel network=net-z/);
+  assert.match(messages, /cluster b: ztunnel multiCluster.clusterName=a but istiod global.multiCluster.clusterName=b/);
+  assert.match(messages, /Istio cluster name a is used by clusters a, c/);
+});
+
+// Istio 1.30.3's charts read an empty value as unset: cluster names `| default "Kubernetes"`, the
+// ztunnel network `if`-guarded, meshConfig merged with mergeOverwrite (an empty trustDomain keeps
+// the chart's cluster.local); agentgateway v1.4.1's chart sets AGW_ISTIO_* only `if` non-empty.
+test("mesh-identity-consistent: an empty Helm value is the chart's default, not a value of its own", async () => {
+  const cluster = (name: string, istiodValues: Record<string, unknown>, ztunnelValues: Record<string, unknown>, agw?: Record<string, unknown>) => [
+    stackResource({ type: REL, name: `${name}-istiod`, props: { chart: "istiod", values: istiodValues }, provider: k8sProvider(name) }),
+    stackResource({ type: REL, name: `${name}-ztunnel`, props: { chart: "ztunnel", values: ztunnelValues }, provider: k8sProvider(name) }),
+    ...(agw ? [stackResource({ type: REL, name: `${name}-agw`, props: { chart: "agentgateway", values: { istio: agw } }, provider: k8sProvider(name) })] : []),
+  ];
+  const mesh = (network: string, extra: Record<string, unknown> = {}) => ({ global: { meshID: "m", network, multiCluster: { clusterName: network.slice(4) } }, meshConfig: { trustDomain: "cluster.local" }, ...extra });
+  const ok = await runStack(meshIdentityConsistent, [
+    // Before: trust domain "" (a) vs cluster.local (b), and agentgateway's "" network and cluster ID reported as mismatches.
+    ...cluster("a", { ...mesh("net-a"), meshConfig: { trustDomain: "" } }, { global: { network: "net-a" }, network: "", multiCluster: { clusterName: "a" } }, { network: "", clusterId: "" }),
+    // Before: ztunnel "Kubernetes" vs istiod "" (both are Kubernetes).
+    ...cluster("b", { ...mesh("net-b"), global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "" } } }, { global: { network: "net-b" } }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // A value set still counts.
+  const bad = await runStack(meshIdentityConsistent, [
+    ...cluster("a", { ...mesh("net-a"), meshConfig: { trustDomain: "corp.example" } }, { global: { network: "net-a" }, multiCluster: { clusterName: "a" } }, { network: "net-z", clusterId: "" }),
+    ...cluster("b", { ...mesh("net-b"), global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "" } } }, { global: { network: "net-b" }, multiCluster: { clusterName: "b" } }),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "cluster a: Helm release a-agw (agentgateway) istio.network=net-z but istiod's is net-a",
+    "cluster b: ztunnel multiCluster.clusterName=b but istiod global.multiCluster.clusterName=Kubernetes; ztunnel's workloads would be registered under another cluster",
+    "trust domain differs across clusters: corp.example (a); cluster.local (b)",
+  ]);
+});
+
+const SECRET = "kubernetes:core/v1:Secret";
+
+const cacerts = (cluster: string, props: Record<string, unknown>) =>
+  stackResource({ type: SECRET, name: `${cluster}-cacerts`, props: { metadata: { name: "cacerts", namespace: "istio-system", ...((props.metadata as object) ?? {}) }, ...props }, provider: k8sProvider(cluster) });
+
+const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(body).toString("base64")}\n-----END CERTIFICATE-----\n`;
+
+test("mesh-root-ca-shared: every cluster plugs in the same root", async () => {
+  const mesh = [istiod("a", "m", "cluster.local", "na"), istiod("b", "m", "cluster.local", "nb")];
+  const same = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: { "root-cert.pem": pem("root-1") } }), cacerts("b", { data: { "root-cert.pem": Buffer.from(pem("root-1")).toString("base64") } })]);
+  assert.deepEqual(same.violations, []);
+  const differ = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: { "root-cert.pem": pem("root-1") } }), cacerts("b", { stringData: { "root-cert.pem": pem("root-2") } })]);
+  assert.match(differ.violations[0].message, /clusters use different root CAs/);
+  // Encrypted data: the trust component's fingerprint annotation decides.
+  const annotated = (cluster: string, hash: string) => cacerts(cluster, { metadata: { name: "cacerts", namespace: "istio-system", annotations: { "inference-mesh.io/root-cert-sha256": hash } }, stringData: UNKNOWN });
+  assert.deepEqual((await runStack(meshRootCaShared, [...mesh, annotated("a", "aa"), annotated("b", "aa")])).violations, []);
+  assert.equal((await runStack(meshRootCaShared, [...mesh, annotated("a", "aa"), annotated("b", "bb")])).violations.length, 1);
+  const missing = await runStack(meshRootCaShared, [...mesh, annotated("a", "aa")]);
+  assert.match(missing.violations[0].message, /cluster b has no istio-system\/cacerts/);
+});
+
+test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), any selector-less root PeerAuthentication is mesh-level", async () => {
+  const bare = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
+  const dup = await runStack(meshIdentityConsistent, [bare("a"), bare("b")]);
+  assert.match(dup.violations.map((v) => v.message).join("\n"), /Istio cluster name Kubernetes is used by clusters a, b/);
+  const rootPa = (name: string, spec: Record<string, unknown>) => pa("a", "istio-system", name, spec);
+  const emptySelector = await runStack(meshMtlsStrict, [provider("a"), rootPa("default", { selector: { matchLabels: {} }, mtls: { mode: "STRICT" } })], { ambientNamespaces: [] });
+  assert.deepEqual(emptySelector.violations, [], "empty matchLabels is no selector");
+  const legacy = await runStack(meshMtlsStrict, [provider("a"), rootPa("default", { mtls: { mode: "STRICT" } }), rootPa("legacy", { mtls: { mode: "UNSET" } })], { ambientNamespaces: [] });
+  assert.match(legacy.violations[0].message, /mesh-level PeerAuthentication istio-system\/legacy .* mode is UNSET, not STRICT/);
+});
+
+test("mesh-root-ca-shared: a cluster whose charts are unknown in a preview may be part of the mesh (can't judge), not taken to run no istiod", async () => {
+  const root1 = { stringData: { "root-cert.pem": pem("root-1") } };
+  const unknownChart = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: UNKNOWN, values: {} }, provider: k8sProvider(cluster) });
+  // One known istiod and one cluster whose chart is not known yet (before: a one-cluster mesh, no verdict at all).
+  const two = await runStack(meshRootCaShared, [istiod("a", "m", "cluster.local", "na"), cacerts("a", root1), unknownChart("b")]);
+  assert.deepEqual(two.violations, []);
+  assert.match(two.unknown[0], /the Helm charts of cluster b \(whether it runs an istiod of the mesh\)/);
+  // Known verdicts stand beside it; a maybe-cluster carrying the mesh's root cannot change them and waits for nothing.
+  const three = await runStack(meshRootCaShared, [istiod("a", "m", "cluster.local", "na"), istiod("c", "m", "cluster.local", "nc"), cacerts("a", root1), unknownChart("b"), cacerts("b", root1)]);
+  assert.deepEqual(three.violations.map((v) => v.message), ["cluster c has no istio-system/cacerts: istiod would mint its own root and the cluster could not talk to the others"]);
+  assert.deepEqual(three.unknown, []);
+});

@@ -1,0 +1,93 @@
+/**
+ * Policy tests for ambient-no-sidecar-injection: ambient namespaces carry no injection label, their
+ * pods ask for no sidecar, istiod injects no unlabelled namespace; patches.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
+import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
+import { NS, REL, messages, nsPatch, deploymentPatch } from "./mesh-support";
+
+test("ambient-no-sidecar-injection: ambient namespaces carry no injection label", async () => {
+  const ok = await runResource(ambientNoSidecarInjection, [
+    { type: NS, props: { metadata: { name: "inference", labels: { "istio.io/dataplane-mode": "ambient" } } } },
+    { type: NS, props: { metadata: { name: "legacy", labels: { "istio-injection": "enabled" } } } },
+    { type: NS, props: { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "disabled" } } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const both = await runResource(ambientNoSidecarInjection, {
+    type: NS,
+    props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "enabled", "istio.io/rev": "1-30" } } },
+  });
+  assert.equal(both.violations.length, 2);
+  const fixed = await ambientNoSidecarInjection.remediateResource!(
+    resourceArgs({ type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-30" } } } }),
+  );
+  assert.deepEqual((fixed as any).metadata.labels, { "istio.io/dataplane-mode": "ambient" });
+});
+
+test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a sidecar", async () => {
+  const pod = (namespace: string, labels: Record<string, string>) => ({
+    type: "kubernetes:apps/v1:Deployment",
+    props: { metadata: { name: "agent", namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } },
+  });
+  const ok = await runResource(ambientNoSidecarInjection, [pod("agents", { app: "agent" }), pod("legacy", { "sidecar.istio.io/inject": "true" })]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(ambientNoSidecarInjection, pod("agents", { "sidecar.istio.io/inject": "true" }), null);
+  assert.match(bad.violations[0].message, /asks for a sidecar \(sidecar\.istio\.io\/inject=true\) in ambient namespace agents/);
+  // A revision label is a request for that revision's injector.
+  const rev = await runResource(ambientNoSidecarInjection, pod("tools", { "istio.io/rev": "default" }), null);
+  assert.match(rev.violations[0].message, /labelled istio\.io\/rev=default/);
+  // The revision webhook skips pods that opt out explicitly.
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, pod("tools", { "istio.io/rev": "default", "sidecar.istio.io/inject": "false" }))).violations, []);
+  // A pod that enrolls itself in ambient is held to the same rule wherever it runs.
+  const selfEnrolled = await runResource(ambientNoSidecarInjection, pod("batch", { "istio.io/dataplane-mode": "ambient", "sidecar.istio.io/inject": "true" }), null);
+  assert.equal(selfEnrolled.violations.length, 1);
+});
+
+test("ambient-no-sidecar-injection: istiod does not inject every unlabelled namespace", async () => {
+  const istiod = (values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "istiod", chart: "istiod", version: "1.30.3", values } });
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, istiod({ profile: "ambient" }))).violations, []);
+  const byDefault = await runResource(ambientNoSidecarInjection, istiod({ sidecarInjectorWebhook: { enableNamespacesByDefault: true } }), null);
+  assert.match(byDefault.violations[0].message, /enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar/);
+});
+
+test("ambient-no-sidecar-injection: enableNamespacesByDefault is read as Helm's if reads it", async () => {
+  const istiod = (enableNamespacesByDefault: unknown) => ({ type: REL, props: { name: "istiod", chart: "istiod", values: { sidecarInjectorWebhook: { enableNamespacesByDefault } } } });
+  for (const off of [false, "", null]) assert.deepEqual((await runResource(ambientNoSidecarInjection, istiod(off))).violations, [], `off: ${JSON.stringify(off)}`);
+  for (const on of ["true", "false", 1]) {
+    const bad = await runResource(ambientNoSidecarInjection, istiod(on));
+    assert.equal(bad.violations.length, 1, `on: ${JSON.stringify(on)}`);
+    assert.match(bad.violations[0].message, /enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar/);
+  }
+});
+
+test("ambient-no-sidecar-injection: a release name unknown in a preview does not hide a known finding; the injection setting unknown is can't judge", async () => {
+  const istiod = (name: unknown, enableNamespacesByDefault: unknown) => ({ type: REL, name: "a-istiod", props: { name, chart: "istiod", values: { sidecarInjectorWebhook: { enableNamespacesByDefault } } } });
+  // Before: reading the name for the message threw, so the violation became "can't run".
+  const named = await runResource(ambientNoSidecarInjection, istiod(UNKNOWN, true));
+  assert.deepEqual(named.unknown, []);
+  assert.match(named.violations[0].message, /^Helm release a-istiod \(istiod\) sets sidecarInjectorWebhook\.enableNamespacesByDefault/);
+  const setting = await runResource(ambientNoSidecarInjection, istiod("istiod", UNKNOWN));
+  assert.deepEqual(setting.violations, []);
+  assert.equal(setting.unknown.length, 1);
+});
+
+test("ambient-no-sidecar-injection: NamespacePatch and workload patches are judged for the labels they set", async () => {
+  // A NamespacePatch of a listed ambient namespace that leaves dataplane-mode alone patches an ambient namespace.
+  const injection = await runResource(ambientNoSidecarInjection, { ...nsPatch("inference", { "istio-injection": "enabled" }), name: "a-inference-patch" });
+  assert.deepEqual(messages(injection), ["ambient namespace inference also has istio-injection=enabled (set by a-inference-patch, a NamespacePatch); remove the sidecar-injection label"]);
+  const fixed = await ambientNoSidecarInjection.remediateResource!(resourceArgs({ ...nsPatch("inference", { "istio-injection": "enabled" }), name: "a-inference-patch" }));
+  assert.deepEqual((fixed as any).metadata.labels, {});
+  // Unlisted and not labelled ambient by the patch: its own label is not known here, so no verdict.
+  // An unrelated label on a listed namespace, or istio-injection=disabled, is fine.
+  const fine = await runResource(ambientNoSidecarInjection, [nsPatch("rag", { "istio-injection": "enabled" }), nsPatch("inference", { team: "ml" }), nsPatch("inference", { "istio-injection": "disabled" })]);
+  assert.deepEqual(fine.violations, []);
+  // The patch's own dataplane-mode decides: ambient there makes any namespace ambient, none makes it not.
+  assert.equal((await runResource(ambientNoSidecarInjection, nsPatch("rag", { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "canary" }))).violations.length, 1);
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, nsPatch("inference", { "istio.io/dataplane-mode": "none", "istio-injection": "enabled" }))).violations, []);
+  // A DeploymentPatch asking for a sidecar in an ambient namespace, without any pod spec of its own.
+  const sidecar = await runResource(ambientNoSidecarInjection, deploymentPatch("inference", "vllm", { metadata: { labels: { "sidecar.istio.io/inject": "true" } } }));
+  assert.deepEqual(messages(sidecar), ["DeploymentPatch inference/vllm asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace inference"]);
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, deploymentPatch("inference", "vllm", { spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] } }))).violations, []);
+});
