@@ -1,0 +1,105 @@
+/**
+ * GPU capacity: every vLLM replica placed on a cluster must find a node among its GPU node groups
+ * at desiredSize, and models that may share a GPU type are given one type each (their pods' node
+ * affinity) so that the scheduler's order cannot starve one of them.
+ */
+import { ClusterSpec, PlatformConfig } from "./schema";
+import { lookupGpuInstance } from "../components/gpu/catalog";
+import { FitNodeGroup, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
+import { eachItem, isInvalidItem, isLaterDuplicate, readableNames, Report } from "./validate-support";
+import { hasGpuTypeTypo } from "./validate-clusters";
+
+/** Every node group of every cluster as the fit arithmetic sees it. */
+export function fitNodeGroups(clusters: ClusterSpec[]): FitNodeGroup[] {
+  return clusters.flatMap((c) =>
+    c.nodeGroups.map((g) => ({ cluster: c.name, name: g.name, instanceType: g.instanceType, desiredSize: g.desiredSize, diskSizeGiB: g.diskSizeGiB })),
+  );
+}
+
+/** Replicas of one version of a model: its own count, else the model's. */
+export const replicasOf = (model: Pick<PlatformConfig["models"][number], "replicas">, version: { replicas?: number }): number => version.replicas ?? model.replicas;
+
+/** GPUs all versions of a model ask for together on one cluster. */
+const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.versions.reduce((n, v) => n + replicasOf(m, v), 0);
+
+/**
+ * Every vLLM replica placed on a cluster must fit the nodes the node groups run at desiredSize (no
+ * cluster autoscaler adds any), by GPUs and ephemeral storage. The scheduler places pods in its
+ * own order, so a model allowed on a GPU type another model may also use could fill the nodes that
+ * model needs: such models are pinned to one GPU type each (their pods' node affinity), chosen so
+ * that everything fits together; a model whose types no other model shares keeps them all. CPU
+ * and memory need no packing of their own: a replica requests the share of its node's host
+ * proportional to its GPUs (components/gpu/host.ts), so GPUs that fit bring their host share.
+ * Returns the fits narrowed to the chosen types. Models that fit nowhere on the cluster are
+ * reported by checkModels.
+ */
+export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): Map<string, ClusterFit[]> {
+  const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
+  const clusterNames = readableNames(cfg.clusters);
+  eachItem(cfg.clusters, (c, ci) => {
+    if (isInvalidItem(c) || hasGpuTypeTypo(c)) return;
+    // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
+    if (isLaterDuplicate(clusterNames, ci)) return;
+    const groups = fitNodeGroups([c]);
+    const nodes = gpuNodes(groups);
+    const models = cfg.models
+      .filter((m) => !isInvalidItem(m) && m.server === "vllm" && m.clusters.includes(c.name))
+      .map((m) => ({ model: m, products: gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name)) }))
+      .filter((x) => x.products.length > 0)
+      // Most demanding first (they have the fewest places to go), then by name: the order depends
+      // only on the models themselves, so reordering `models` never moves a pin.
+      .sort((a, b) => gpuDemand(b.model) - gpuDemand(a.model) || a.model.name.localeCompare(b.model.name));
+    const shared = (product: string) => models.filter((x) => x.products.includes(product)).length > 1;
+    const choices = models.map((x) => (x.products.some(shared) ? x.products.map((p) => [p]) : [x.products]));
+    const replicasWith = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>
+      m.versions.flatMap((v) =>
+        Array.from({ length: replicasOf(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB: modelStorageGiB(m), products })),
+      );
+    // Model by model, pruning as soon as the replicas assigned so far no longer fit (adding
+    // replicas never makes an unplaceable set placeable).
+    let budget = 2000;
+    const chosen: string[][] = [];
+    const assign = (i: number, placed: GpuReplica[]): boolean | "budget" => {
+      if (i === models.length) return true;
+      for (const products of choices[i]) {
+        if (--budget < 0) return "budget";
+        const next = [...placed, ...replicasWith(models[i].model, products)];
+        if (packReplicas(nodes, next).length > 0) continue;
+        chosen[i] = products;
+        const result = assign(i + 1, next);
+        if (result !== false) return result;
+      }
+      return false;
+    };
+    const result = assign(0, []);
+    if (result === true) {
+      models.forEach((x, i) => {
+        narrowed.set(x.model.name, narrowed.get(x.model.name)!.map((f) => (f.cluster === c.name ? { ...f, fits: f.fits.filter((g) => chosen[i].includes(g.capacity.product)) } : f)));
+      });
+      return;
+    }
+    // Name what is missing, placing replicas wherever they fit.
+    const replicas = models.flatMap((x) => replicasWith(x.model, x.products));
+    const unplaced = packReplicas(nodes, replicas);
+    const count = (list: GpuReplica[], r: GpuReplica) => list.filter((x) => x.model === r.model && x.version === r.version).length;
+    const pending = unplaced
+      .filter((r, i) => unplaced.findIndex((x) => x.model === r.model && x.version === r.version) === i)
+      .map((r) => `${count(unplaced, r)} of ${count(replicas, r)} replica(s) of '${r.model}' ${r.version} (${r.gpus} × ${r.products.join("|")}, ${r.storageGiB} GiB disk)`);
+    const supply = groups.flatMap((g) => {
+      const gpu = lookupGpuInstance(g.instanceType);
+      return gpu ? [`'${g.name}' ${g.desiredSize} × ${g.instanceType} (${gpu.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`] : [];
+    });
+    const competing = models.filter((x) => x.products.some(shared)).map((x) => `'${x.model.name}': ${x.products.join("|")}`);
+    const why = pending.length
+      ? `${pending.join("; ")} would stay Pending`
+      : result === "budget"
+        ? `no placement of each model on one GPU type was found within the search budget (${competing.join(", ")}); give the models node groups of their own`
+        : `every replica fits only with a model spread over GPU types another model also uses, and the scheduler, placing pods in its own order, could then take the nodes the other model needs (${competing.join(", ")})`;
+    report(
+      ["clusters", ci, "nodeGroups"],
+      `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ${why}; ` +
+        `GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas`,
+    );
+  });
+  return narrowed;
+}
