@@ -13,6 +13,7 @@ import { defaultVersions } from "./versions";
 import { pinnedVersion, versionRules } from "./version-rules";
 import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
+import { gpuModels, GpuModelName } from "../components/gpu/catalog";
 import { numberOrDecimalText, textOrDigits } from "./cli-values";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
@@ -221,6 +222,23 @@ const eppConfig = z.strictObject({
     .default({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }),
 });
 
+const gpuTypeNames = Object.keys(gpuModels) as [GpuModelName, ...GpuModelName[]];
+const knownGpuTypes = gpuTypeNames.map((n) => `${n} (${gpuModels[n].product})`).join(", ");
+
+/**
+ * A GPU type by its catalog name (components/gpu/catalog.ts), what users read on instance pages
+ * ("H100", "L40S"), not the product label GPU feature discovery puts on nodes: a label or a name
+ * in the wrong case is answered with the name it stands for.
+ */
+const gpuType = z.enum(gpuTypeNames, {
+  error: (issue) => {
+    if (typeof issue.input !== "string") return `must be a GPU type's catalog name; known: ${knownGpuTypes}`;
+    const input = issue.input;
+    const meant = gpuTypeNames.find((n) => n.toLowerCase() === input.toLowerCase() || gpuModels[n].product.toLowerCase() === input.toLowerCase());
+    return `unknown GPU type '${input}'${meant ? ` (write '${meant}')` : ""}; known: ${knownGpuTypes}`;
+  },
+});
+
 export const modelSchema = z.strictObject({
   name: dnsLabel,
   /** The OpenAI `model` name clients send. */
@@ -269,6 +287,14 @@ export const modelSchema = z.strictObject({
     .default([]),
   /** Clusters that serve this model. */
   clusters: z.array(dnsLabel).min(1),
+  /**
+   * GPU types (catalog names) the model's vLLM replicas run on, on every cluster of `clusters`:
+   * on each, only its node groups of these types hold the model (its pods' node affinity), and the
+   * GPU capacity check keeps it there rather than choosing a type for it. Unset, a model sharing
+   * GPU types with another is given one per cluster by that check, which a change to any model's
+   * demand can move, rolling the fleet (and its weight downloads) onto other nodes.
+   */
+  gpuTypes: z.array(gpuType).min(1, "lists at least one GPU type; omit it to let the GPU capacity check choose").optional(),
   versions: z.array(modelVersion).min(1).max(4),
   epp: eppConfig.default({ failureMode: "FailOpen", scorerWeights: { queue: 2, kvCacheUtilization: 2, prefixCache: 3 } }),
 });
