@@ -79,6 +79,7 @@ const cases: RejectCase[] = [
     mutate: (p) => {
       const qwen = p.models.find((m: any) => m.name === "qwen3-32b");
       qwen.versions = [{ name: "v1", weight: 100, replicas: 2 }];
+      delete qwen.gpuTypes; // pinned to L40S on aws-use1, which runs only H100 here
       const group = p.clusters[0].nodeGroups.find((g: any) => g.instanceType === "p5.48xlarge");
       group.diskSizeGiB = 120;
       p.clusters[0].nodeGroups = [group];

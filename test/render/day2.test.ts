@@ -2,7 +2,8 @@
  * Day-2 edits as a real `pulumi up` sees them: a resource whose URN changes is deleted and created
  * again, and a `tls`/`random` resource whose inputs change makes new key material (a new root CA
  * rotates the mesh's trust, a new k3s token locks out the joined agents). Reordering the config's
- * lists, or removing one cluster, must leave every other resource's URN and inputs alone.
+ * lists, or removing one cluster, must leave every other resource's URN and inputs alone, and
+ * scaling one model must not move another model's fleet onto other GPU nodes.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -64,4 +65,34 @@ test("prod without its first cluster: only that cluster's resources and its peer
   const keys = before.filter((r) => /^(tls|random):/.test(r.type) && !removed.includes(r.urn));
   assert.ok(keys.some((r) => nameOf(r.urn) === "mesh-trust-root-ca-key") && keys.some((r) => nameOf(r.urn) === "gcp-usc1-k3s-token"));
   for (const r of keys) assert.ok(byUrn(after).has(r.urn) && !changed.includes(r.urn), nameOf(r.urn));
+});
+
+test("prod with qwen's canary scaled to 0: llama's fleets stay on their nodes (Deployments unchanged, node affinity included); only qwen's canary and routes change", () => {
+  const platform = shippedPlatform("prod");
+  const qwen = platform.models.find((m: any) => m.name === "qwen3-32b");
+  qwen.versions = [{ name: "v1", weight: 100 }, { name: "v2", weight: 0, canary: true, replicas: 0 }];
+  const before = renderShipped("prod");
+  const after = renderPlatform("prod", platform);
+  const { removed, added, changed } = churn(before.resources, after.resources);
+  // Unpinned, the capacity check would give llama aws-use1's L40S nodes and qwen its H100 node
+  // (models[].gpuTypes in the prod stack keeps them where they are).
+  const deployments = (r: typeof before, cluster: string) =>
+    r.objects(cluster).filter((o: any) => o.kind === "Deployment" && /^llama-3-1-8b-v\d+$/.test(o.metadata.name));
+  for (const cluster of ["aws-use1", "aws-euw1", "gcp-usc1"]) {
+    assert.equal(deployments(before, cluster).length, 2, cluster);
+    assert.deepEqual(deployments(after, cluster), deployments(before, cluster), cluster);
+  }
+  // Nothing else moves: qwen's v1 keeps its nodes too, and its canary's Deployment (now 0
+  // replicas) and the routes (weights 100/0) are the edit itself.
+  assert.deepEqual(
+    { removed, added, changed: changed.map(nameOf).sort() },
+    {
+      removed: [],
+      added: [],
+      changed: [
+        "aws-use1-inference-deployment-qwen3-32b-v2", "aws-use1-inference-httproute-qwen3-32b",
+        "gcp-usc1-inference-deployment-qwen3-32b-v2", "gcp-usc1-inference-httproute-qwen3-32b",
+      ],
+    },
+  );
 });
