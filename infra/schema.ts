@@ -288,13 +288,22 @@ export const modelSchema = z.strictObject({
   /** Clusters that serve this model. */
   clusters: z.array(dnsLabel).min(1),
   /**
-   * GPU types (catalog names) the model's vLLM replicas run on, on every cluster of `clusters`:
-   * on each, only its node groups of these types hold the model (its pods' node affinity), and the
-   * GPU capacity check keeps it there rather than choosing a type for it. Unset, a model sharing
-   * GPU types with another is given one per cluster by that check, which a change to any model's
-   * demand can move, rolling the fleet (and its weight downloads) onto other nodes.
+   * Per cluster of `clusters`, the GPU types (catalog names) the model's vLLM replicas run on
+   * there: only that cluster's node groups of these types hold the model (its pods' node
+   * affinity), and the GPU capacity check keeps it there rather than choosing a type for it. A
+   * cluster left out is the check's to choose for: where the model shares GPU types with another,
+   * it gets one chosen from the whole fleet's demand, which a change to any model's demand can
+   * move, rolling the fleet (and its weight downloads) onto other nodes.
    */
-  gpuTypes: z.array(gpuType).min(1, "lists at least one GPU type; omit it to let the GPU capacity check choose").optional(),
+  gpuTypes: z
+    .record(z.string(), z.array(gpuType).min(1, "lists at least one GPU type; leave the cluster out to let the GPU capacity check choose"), {
+      // A list (`gpuTypes: [H100]`) is the likely mistake: say pins are per cluster, and how.
+      error: (issue) =>
+        issue.code === "invalid_type"
+          ? `must map clusters of the model to the GPU types it runs on there, such as { aws-use1: [H100] }, not ${Array.isArray(issue.input) ? "a list" : typeof issue.input === "string" ? `'${issue.input}'` : String(issue.input)}`
+          : undefined,
+    })
+    .optional(),
   versions: z.array(modelVersion).min(1).max(4),
   epp: eppConfig.default({ failureMode: "FailOpen", scorerWeights: { queue: 2, kvCacheUtilization: 2, prefixCache: 3 } }),
 });

@@ -8,7 +8,7 @@ import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitNodeGroup, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
 import { eachItem, isInvalidItem, isLaterDuplicate, readableNames, Report } from "./validate-support";
 import { hasGpuTypeTypo } from "./validate-clusters";
-import { gpuTypeName, pinConflicts } from "./validate-gpu-pins";
+import { gpuTypeName, pinConflicts, pinsOn } from "./validate-gpu-pins";
 
 /** Every node group of every cluster as the fit arithmetic sees it. */
 export function fitNodeGroups(clusters: ClusterSpec[]): FitNodeGroup[] {
@@ -29,7 +29,7 @@ const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.
  * own order, so a model allowed on a GPU type another model may also use could fill the nodes that
  * model needs: such models are pinned to one GPU type each (their pods' node affinity), chosen so
  * that everything fits together; a model whose types no other model shares keeps them all, and a
- * model pinned by its `gpuTypes` keeps the types they leave it (the search chooses around it). CPU
+ * model pinned on the cluster by its `gpuTypes` keeps those types (the search chooses around it). CPU
  * and memory need no packing of their own: a replica requests the share of its node's host
  * proportional to its GPUs (components/gpu/host.ts), so GPUs that fit bring their host share.
  * Returns the fits narrowed to the chosen types. Models that fit nowhere on the cluster are
@@ -54,12 +54,12 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
     // A pinned model left a choice of types another model shares is the user's to settle
     // (validate-gpu-pins.ts); a capacity verdict on it would depend on how they settle it.
     const conflicts = pinConflicts(c.name, models);
-    for (const { model, message } of conflicts) report(["models", cfg.models.indexOf(model), "gpuTypes"], message);
+    for (const { model, message } of conflicts) report(["models", cfg.models.indexOf(model), "gpuTypes", c.name], message);
     if (conflicts.length > 0) return;
     const shared = (product: string) => models.filter((x) => x.products.includes(product)).length > 1;
-    // A pinned model keeps its types (at most one another model shares, by the rule above): the
-    // search chooses for the unpinned models only, so their demand never moves a pinned one.
-    const pinned = (m: PlatformConfig["models"][number]) => m.gpuTypes !== undefined;
+    // A model pinned here keeps its types (at most one another model shares, by the rule above):
+    // the search chooses for the unpinned models only, so their demand never moves a pinned one.
+    const pinned = (m: PlatformConfig["models"][number]) => pinsOn(m, c.name) !== undefined;
     const choices = models.map((x) => (!pinned(x.model) && x.products.some(shared) ? x.products.map((p) => [p]) : [x.products]));
     const replicasWith = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>
       m.versions.flatMap((v) =>
@@ -103,7 +103,7 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
     // A pinned model whose replicas stay Pending might fit on the cluster's types its pin leaves out.
     const clusterTypes = new Set(groups.flatMap((g) => lookupGpuInstance(g.instanceType)?.gpuModel ?? []));
     const pinnedPending = models.filter(
-      (x) => pinned(x.model) && unplaced.some((r) => r.model === x.model.name) && [...clusterTypes].some((t) => !x.model.gpuTypes!.includes(t)),
+      (x) => pinned(x.model) && unplaced.some((r) => r.model === x.model.name) && [...clusterTypes].some((t) => !pinsOn(x.model, c.name)!.includes(t)),
     );
     const pinNote = pinnedPending.length ? ` (${pinnedPending.map((x) => `'${x.model.name}' is pinned by its gpuTypes to ${x.products.map(gpuTypeName).join(", ")} here`).join("; ")})` : "";
     const why = pending.length
@@ -115,7 +115,7 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
       ["clusters", ci, "nodeGroups"],
       `the GPU nodes of cluster '${c.name}' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): ${why}; ` +
         `GPU nodes: ${supply.join(", ") || "none"}. Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas` +
-        (pinnedPending.length ? `, or add another GPU type of this cluster to a pinned model's gpuTypes` : ""),
+        (pinnedPending.length ? `, or pin another GPU type of this cluster in the pinned model's gpuTypes` : ""),
     );
   });
   return narrowed;

@@ -1,9 +1,12 @@
 /**
- * Per-model GPU pins (`models[].gpuTypes`): the GPU types a model's vLLM replicas run on, by
- * catalog name. The capacity check (validate-capacity.ts) gives each model that shares a GPU type
- * with another one type per cluster, chosen afresh on every run from the whole fleet's demand, so
- * a change to one model (a canary scaled to 0) can move another model's fleet onto other nodes; a
- * pinned model is never moved, the search only chooses for the models left unpinned.
+ * Per-model GPU pins (`models[].gpuTypes`): per cluster of the model, the GPU types its vLLM
+ * replicas run on there, by catalog name. The capacity check (validate-capacity.ts) gives each
+ * model that shares a GPU type with another one type per cluster, chosen afresh on every run from
+ * the whole fleet's demand, so a change to one model (a canary scaled to 0) can move another
+ * model's fleet; a pinned model is never moved, the search only chooses for the models left
+ * unpinned. Pins are per cluster, not one list for the model: a type pinned for one cluster would
+ * otherwise also be allowed on every other cluster that runs it, where it could give the model a
+ * choice that nothing in the config could take away.
  */
 import { PlatformConfig } from "./schema";
 import { gpuModels, GpuModelName, lookupGpuInstance } from "../components/gpu/catalog";
@@ -16,11 +19,15 @@ type Model = PlatformConfig["models"][number];
 export const gpuTypeName = (product: string): string =>
   (Object.keys(gpuModels) as GpuModelName[]).find((n) => gpuModels[n].product === product) ?? product;
 
-const typeList = (names: readonly string[]) => names.join(", ");
-
-/** The node groups of a cluster a model may use: all of them, or those of its pinned GPU types. */
-export function pinnedNodeGroups(model: Model, groups: FitNodeGroup[]): FitNodeGroup[] {
+/** The GPU types a model is pinned to on a cluster, or undefined where the search chooses (own keys only: a cluster may be named `constructor`). */
+export function pinsOn(model: Model, cluster: string): GpuModelName[] | undefined {
   const pins = model.gpuTypes;
+  return pins !== undefined && Object.hasOwn(pins, cluster) ? pins[cluster] : undefined;
+}
+
+/** The node groups of a cluster a model may use: all of them, or those of the types pinned there. */
+export function pinnedNodeGroups(model: Model, cluster: string, groups: FitNodeGroup[]): FitNodeGroup[] {
+  const pins = pinsOn(model, cluster);
   if (pins === undefined) return groups;
   return groups.filter((g) => {
     const gpu = lookupGpuInstance(g.instanceType);
@@ -28,26 +35,36 @@ export function pinnedNodeGroups(model: Model, groups: FitNodeGroup[]): FitNodeG
   });
 }
 
-/** The pin list itself: each type once, and only on a model that runs on GPUs. */
-export function checkPinList(report: Report, at: (string | number)[], model: Model): void {
+/**
+ * The pins themselves: on a model that runs on GPUs, for clusters of the model, each type once.
+ * `clustersResolve`: every cluster of the model is a known cluster. Otherwise a pin on a cluster
+ * the model does not list is not called stray: the misspelt entry of its list (reported as an
+ * unknown cluster) may be the cluster the pin names.
+ */
+export function checkPinList(report: Report, at: (string | number)[], model: Model, clustersResolve: boolean): void {
   if (model.gpuTypes === undefined) return;
   if (model.server !== "vllm") {
     report([...at, "gpuTypes"], `pins vLLM replicas to GPU types, but model '${model.name}' runs server '${model.server}', which takes no GPUs; remove gpuTypes`);
     return;
   }
-  for (const [name, idx] of duplicates(model.gpuTypes)) report([...at, "gpuTypes", idx[1]], `GPU type '${name}' listed twice`);
+  for (const [cluster, types] of Object.entries(model.gpuTypes)) {
+    if (clustersResolve && !model.clusters.includes(cluster)) {
+      report([...at, "gpuTypes", cluster], `'${cluster}' is not among the clusters of model '${model.name}' (${model.clusters.join(", ")}); pin GPU types on those`);
+    }
+    for (const [name, idx] of duplicates(types)) report([...at, "gpuTypes", cluster, idx[1]], `GPU type '${name}' listed twice`);
+  }
 }
 
 /**
- * Why a pinned model has no node group on one of its clusters, naming the GPU types the cluster
- * does run (the model would stay Pending there: its affinity matches no node).
+ * Why a pinned model has no node group on a cluster, naming the GPU types the cluster does run
+ * (the model would stay Pending there: its affinity matches no node).
  */
 export function pinAbsentProblem(model: Model, cluster: string, groups: FitNodeGroup[]): string {
+  const pins = pinsOn(model, cluster) ?? [];
   const there = [...new Set(groups.flatMap((g) => lookupGpuInstance(g.instanceType)?.gpuModel ?? []))].sort();
   return (
-    `model '${model.name}' is pinned to ${typeList(model.gpuTypes ?? [])}, but cluster '${cluster}' (one of its clusters) has no node group of ` +
-    `${(model.gpuTypes?.length ?? 0) > 1 ? "those types" : "that type"}: its GPU node groups run ${typeList(there)}; add one of those to gpuTypes ` +
-    `(the list holds the types of all the model's clusters), or take '${cluster}' out of its clusters`
+    `model '${model.name}' is pinned to ${pins.join(", ")} on cluster '${cluster}', which has no node group of ${pins.length > 1 ? "those types" : "that type"}: ` +
+    `its GPU node groups run ${there.join(", ")}; pin one of those, or add a node group of a pinned type`
   );
 }
 
@@ -58,24 +75,24 @@ export interface PlacedModel {
 }
 
 /**
- * A pinned model left several GPU types on a cluster, one of which another model there may also
+ * A model pinned to several GPU types on a cluster, one of which another model there may also
  * use: the scheduler, placing pods in its own order, could give its replicas the nodes the other
  * model needs, and since the pin is the user's, the search does not narrow it. One problem per
  * such model, with the other models and the types they share.
  */
 export function pinConflicts(cluster: string, models: PlacedModel[]): { model: Model; message: string }[] {
   return models.flatMap((x) => {
-    if (x.model.gpuTypes === undefined || x.products.length < 2) return [];
+    if (pinsOn(x.model, cluster) === undefined || x.products.length < 2) return [];
     const others = models
       .filter((o) => o !== x && o.products.some((p) => x.products.includes(p)))
-      .map((o) => `'${o.model.name}' (${typeList(o.products.filter((p) => x.products.includes(p)).map(gpuTypeName))})`);
+      .map((o) => `'${o.model.name}' (${o.products.filter((p) => x.products.includes(p)).map(gpuTypeName).join(", ")})`);
     if (others.length === 0) return [];
     return [{
       model: x.model,
       message:
-        `model '${x.model.name}' keeps a choice of GPU types on cluster '${cluster}' (its gpuTypes leave it ${typeList(x.products.map(gpuTypeName))} there), ` +
+        `model '${x.model.name}' is pinned to a choice of GPU types on cluster '${cluster}' (${x.products.map(gpuTypeName).join(", ")}), ` +
         `and model ${others.join(", ")} may also use them: the scheduler, placing pods in its own order, could give '${x.model.name}' the nodes the other model needs; ` +
-        `list only one of these types in gpuTypes, or keep the other model off them with its own gpuTypes`,
+        `pin one type there, or keep the other model off them with its own gpuTypes`,
     }];
   });
 }

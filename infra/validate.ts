@@ -17,7 +17,7 @@ import { checkVersions } from "./validate-versions";
 import { checkKubernetesVersions } from "./validate-kubernetes";
 import { checkAgentLimits } from "./validate-agent-limits";
 import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
-import { checkPinList, pinAbsentProblem, pinnedNodeGroups } from "./validate-gpu-pins";
+import { checkPinList, pinAbsentProblem, pinnedNodeGroups, pinsOn } from "./validate-gpu-pins";
 
 export type { ConfigProblem } from "./validate-support";
 export { fitNodeGroups, replicasOf } from "./validate-capacity";
@@ -72,7 +72,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
     unlessBroken(() => {
       for (const [name, idx] of duplicates(m.clusters)) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
     });
-    unlessBroken(() => checkPinList(report, at, m));
+    unlessBroken(() => checkPinList(report, at, m, namesKnown(cfg, "clusters") && m.clusters.every((name) => clusterByName.has(name))));
     unlessBroken(() => {
       if (m.server !== "vllm" || badTensorParallel) return;
       const model = fitModelOf(m);
@@ -92,15 +92,15 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
           return;
         }
         // A pinned model is fitted to its pinned types only: the others are not its nodes.
-        const pinned = pinnedNodeGroups(m, groups);
+        const pinned = pinnedNodeGroups(m, name, groups);
         if (!pinned.some((g) => lookupGpuInstance(g.instanceType))) {
-          report([...at, "gpuTypes"], pinAbsentProblem(m, name, groups));
+          report([...at, "gpuTypes", name], pinAbsentProblem(m, name, groups));
           return;
         }
         const fit = fitInCluster(model, name, pinned, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
         if (fit.fits.length === 0) {
           const why = fit.rejected.map((r) => `node group '${r.nodeGroup.name}' (${r.nodeGroup.instanceType}): ${r.problems.join("; ")}`);
-          const pins = m.gpuTypes ? ` (its gpuTypes pin it to ${m.gpuTypes.join(", ")})` : "";
+          const pins = pinsOn(m, name) ? ` (its gpuTypes pin it to ${pinsOn(m, name)!.join(", ")} there)` : "";
           report([...at, "clusters", i], `model '${m.name}' does not fit cluster '${name}'${pins}: ${why.join(" | ")}`);
         }
         modelFits.push(fit);

@@ -1,8 +1,8 @@
 /**
- * Per-model GPU pins (`models[].gpuTypes`). The capacity check chooses one GPU type per cluster
- * for each model sharing types with another, from the whole fleet's demand on every run, so a
- * change to one model can move another model's fleet; a pinned model stays where its pin puts it,
- * its pods' node affinity follows the pin, and broken pins are refused with what to write.
+ * Per-model GPU pins (`models[].gpuTypes`, per cluster). The capacity check chooses one GPU type
+ * per cluster for each model sharing types with another, from the whole fleet's demand on every
+ * run, so a change to one model can move another model's fleet; a pinned model stays where its pin
+ * puts it, its pods' node affinity follows the pin, and broken pins are refused with what to write.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -38,6 +38,9 @@ test("prod's pins keep both fleets in place when qwen's canary is scaled to 0; u
   // Without gpuTypes the search chooses as it always did: the same placement for prod as it ships
   // (so the pins changed nothing there), and the swap the pins exist to prevent after the edit.
   assert.deepEqual(placement(parsePlatform(unpinned(shippedPlatform("prod")), "prod")), prodPlacement);
+  const emptyPins = shippedPlatform("prod");
+  for (const m of emptyPins.models) m.gpuTypes = {};
+  assert.deepEqual(placement(parsePlatform(scaleQwenCanaryToZero(emptyPins), "prod")), placement(parsePlatform(unpinned(scaleQwenCanaryToZero(shippedPlatform("prod"))), "prod")), "no cluster pinned is no pin");
   const swapped = placement(parsePlatform(unpinned(scaleQwenCanaryToZero(shippedPlatform("prod"))), "prod"));
   assert.deepEqual([swapped["llama-3-1-8b"]["aws-use1"], swapped["qwen3-32b"]["aws-use1"]], [["gpu-l40s"], ["gpu-h100"]]);
 });
@@ -73,67 +76,80 @@ test("the search chooses around a pinned model: the unpinned one takes the type 
   const free = placement(parsePlatform(twoModelsTwoTypes(), "dev"));
   assert.deepEqual(free, { a: { "dev-usw2": ["l4"] }, b: { "dev-usw2": ["l40s"] } }, "unpinned: the first product that fits, a (by name) first");
   const p = twoModelsTwoTypes();
-  p.models[0].gpuTypes = ["L40S"];
+  p.models[0].gpuTypes = { "dev-usw2": ["L40S"] };
   assert.deepEqual(placement(parsePlatform(p, "dev")), { a: { "dev-usw2": ["l40s"] }, b: { "dev-usw2": ["l4"] } });
   // A pin to several types no other model there may use keeps them all, as an unshared model does.
   const lone = twoModelsTwoTypes();
-  lone.models = [{ ...lone.models[0], replicas: 6, gpuTypes: ["L40S", "L4"] }];
+  lone.models = [{ ...lone.models[0], replicas: 6, gpuTypes: { "dev-usw2": ["L40S", "L4"] } }];
   assert.deepEqual(placement(parsePlatform(lone, "dev")), { a: { "dev-usw2": ["l40s", "l4"] } });
 });
 
 test("an unknown GPU type is refused with the catalog's names, and a product label or a lowercase name with the one meant", () => {
   const p = shippedPlatform("prod");
-  p.models[0].gpuTypes = ["B200", "NVIDIA-L40S", "a10g"];
+  p.models[0].gpuTypes = { "aws-use1": ["B200", "NVIDIA-L40S", "a10g"] };
   const known = "known: H100 (NVIDIA-H100-80GB-HBM3), H200 (NVIDIA-H200), A100_40 (NVIDIA-A100-SXM4-40GB), A100_80 (NVIDIA-A100-SXM4-80GB), L40S (NVIDIA-L40S), L4 (NVIDIA-L4), A10G (NVIDIA-A10G)";
   // The broken pin is the one problem: no capacity verdict computed without the model.
   assert.deepEqual(problemsOf(p), [
-    `inference-mesh:platform.models[0].gpuTypes[0]: unknown GPU type 'B200'; ${known}`,
-    `inference-mesh:platform.models[0].gpuTypes[1]: unknown GPU type 'NVIDIA-L40S' (write 'L40S'); ${known}`,
-    `inference-mesh:platform.models[0].gpuTypes[2]: unknown GPU type 'a10g' (write 'A10G'); ${known}`,
+    `inference-mesh:platform.models[0].gpuTypes.aws-use1[0]: unknown GPU type 'B200'; ${known}`,
+    `inference-mesh:platform.models[0].gpuTypes.aws-use1[1]: unknown GPU type 'NVIDIA-L40S' (write 'L40S'); ${known}`,
+    `inference-mesh:platform.models[0].gpuTypes.aws-use1[2]: unknown GPU type 'a10g' (write 'A10G'); ${known}`,
   ]);
-  const empty = shippedPlatform("prod");
-  empty.models[0].gpuTypes = [];
-  assert.deepEqual(problemsOf(empty), ["inference-mesh:platform.models[0].gpuTypes: lists at least one GPU type; omit it to let the GPU capacity check choose"]);
+  const shapes = shippedPlatform("prod");
+  shapes.models[0].gpuTypes = { "aws-use1": [] };
+  shapes.models[1].gpuTypes = ["H100"]; // one list for the model: pins are per cluster
+  assert.deepEqual(problemsOf(shapes), [
+    "inference-mesh:platform.models[0].gpuTypes.aws-use1: lists at least one GPU type; leave the cluster out to let the GPU capacity check choose",
+    "inference-mesh:platform.models[1].gpuTypes: must map clusters of the model to the GPU types it runs on there, such as { aws-use1: [H100] }, not a list",
+  ]);
 });
 
-test("a pinned type a placement cluster does not run is refused naming the model, the cluster and the types it runs", () => {
+test("a pinned type a placement cluster does not run is refused naming the model, the cluster and the types it runs; a pin names the model's clusters", () => {
   const p = shippedPlatform("prod");
-  p.models[1].gpuTypes = ["L40S"];
+  p.models[1].gpuTypes = { "aws-use1": ["L40S"], "gcp-usc1": ["L40S", "H100"], "aws-euw1": ["A10G"] };
   assert.deepEqual(problemsOf(p), [
-    "inference-mesh:platform.models[1].gpuTypes: model 'qwen3-32b' is pinned to L40S, but cluster 'gcp-usc1' (one of its clusters) has no node group of that type: " +
-      "its GPU node groups run A100_80; add one of those to gpuTypes (the list holds the types of all the model's clusters), or take 'gcp-usc1' out of its clusters",
+    "inference-mesh:platform.models[1].gpuTypes.aws-euw1: 'aws-euw1' is not among the clusters of model 'qwen3-32b' (aws-use1, gcp-usc1); pin GPU types on those",
+    "inference-mesh:platform.models[1].gpuTypes.gcp-usc1: model 'qwen3-32b' is pinned to L40S, H100 on cluster 'gcp-usc1', which has no node group of those types: " +
+      "its GPU node groups run A100_80; pin one of those, or add a node group of a pinned type",
   ]);
+});
+
+test("pins are per cluster: a GPU type added to another cluster gives a pinned model no choice there", () => {
+  // A100_80 runs on gcp-usc1, where both prod models are placed; an A100 group on aws-use1 as well
+  // leaves the aws-use1 pins as they are (one list for the model would have both allow it there).
+  const p = shippedPlatform("prod");
+  p.clusters.find((c: any) => c.name === "aws-use1").nodeGroups.push({ name: "gpu-a100", instanceType: "p4de.24xlarge", minSize: 0, desiredSize: 1, maxSize: 1 });
+  assert.deepEqual(placement(parsePlatform(p, "prod")), prodPlacement);
 });
 
 test("pinned types that cannot hold the replicas are a capacity error naming the pinned model", () => {
   const p = shippedPlatform("prod");
   // Both on aws-use1's one H100 node: 3 × 1 + 3 × 2 GPUs of 8.
-  p.models[1].gpuTypes = ["H100", "A100_80"];
+  p.models[1].gpuTypes = { "aws-use1": ["H100"] };
   assert.deepEqual(problemsOf(p), [
     "inference-mesh:platform.clusters[0].nodeGroups: the GPU nodes of cluster 'aws-use1' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): " +
       "1 of 1 replica(s) of 'qwen3-32b' v2 (2 × NVIDIA-H100-80GB-HBM3, 67 GiB disk); 2 of 2 replica(s) of 'llama-3-1-8b' v1 (1 × NVIDIA-H100-80GB-HBM3, 18 GiB disk); " +
       "1 of 1 replica(s) of 'llama-3-1-8b' v2 (1 × NVIDIA-H100-80GB-HBM3, 18 GiB disk) would stay Pending " +
       "('qwen3-32b' is pinned by its gpuTypes to H100 here; 'llama-3-1-8b' is pinned by its gpuTypes to H100 here); " +
       "GPU nodes: 'gpu-l40s' 2 × g6e.12xlarge (4 GPUs, 200 GiB disk), 'gpu-h100' 1 × p5.48xlarge (8 GPUs, 200 GiB disk). " +
-      "Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas, or add another GPU type of this cluster to a pinned model's gpuTypes",
+      "Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas, or pin another GPU type of this cluster in the pinned model's gpuTypes",
   ]);
   // A pin to a type the model does not fit says so with the pin.
   const small = shippedPlatform("prod");
   small.models[1].gpusPerReplica = 1;
-  assert.match(problemsOf(small).join("\n"), /models\[1\]\.clusters\[0\]: model 'qwen3-32b' does not fit cluster 'aws-use1' \(its gpuTypes pin it to L40S, A100_80\): node group 'gpu-l40s' \(g6e\.12xlarge\): weights need 59\.6 GiB per GPU/);
+  assert.match(problemsOf(small).join("\n"), /models\[1\]\.clusters\[0\]: model 'qwen3-32b' does not fit cluster 'aws-use1' \(its gpuTypes pin it to L40S there\): node group 'gpu-l40s' \(g6e\.12xlarge\): weights need 59\.6 GiB per GPU/);
 });
 
 test("a pin leaving a choice of types another model may use is refused; a simulator takes no pin; a type is listed once", () => {
   const p = shippedPlatform("prod");
-  p.models[0].gpuTypes = ["H100", "L40S", "A10G", "A100_80", "A10G"];
+  p.models[0].gpuTypes = { "aws-use1": ["H100", "L40S", "H100"] };
   assert.deepEqual(problemsOf(p), [
-    "inference-mesh:platform.models[0].gpuTypes[4]: GPU type 'A10G' listed twice",
-    "inference-mesh:platform.models[0].gpuTypes: model 'llama-3-1-8b' keeps a choice of GPU types on cluster 'aws-use1' (its gpuTypes leave it H100, L40S there), " +
+    "inference-mesh:platform.models[0].gpuTypes.aws-use1[2]: GPU type 'H100' listed twice",
+    "inference-mesh:platform.models[0].gpuTypes.aws-use1: model 'llama-3-1-8b' is pinned to a choice of GPU types on cluster 'aws-use1' (H100, L40S), " +
       "and model 'qwen3-32b' (L40S) may also use them: the scheduler, placing pods in its own order, could give 'llama-3-1-8b' the nodes the other model needs; " +
-      "list only one of these types in gpuTypes, or keep the other model off them with its own gpuTypes",
+      "pin one type there, or keep the other model off them with its own gpuTypes",
   ]);
   const local = shippedPlatform("local");
-  local.models[0].gpuTypes = ["L4"];
+  local.models[0].gpuTypes = { [local.models[0].clusters[0]]: ["L4"] };
   assert.deepEqual(problemsOf(local), [
     `inference-mesh:platform.models[0].gpuTypes: pins vLLM replicas to GPU types, but model '${local.models[0].name}' runs server 'simulator', which takes no GPUs; remove gpuTypes`,
   ]);
