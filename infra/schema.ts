@@ -13,7 +13,7 @@ import { defaultVersions } from "./versions";
 import { pinnedVersion, versionRules } from "./version-rules";
 import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
-import { gpuModels, GpuModelName } from "../components/gpu/catalog";
+import { gpuPinsSchema } from "./gpu-type";
 import { numberOrDecimalText, textOrDigits } from "./cli-values";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
@@ -222,23 +222,6 @@ const eppConfig = z.strictObject({
     .default({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }),
 });
 
-const gpuTypeNames = Object.keys(gpuModels) as [GpuModelName, ...GpuModelName[]];
-const knownGpuTypes = gpuTypeNames.map((n) => `${n} (${gpuModels[n].product})`).join(", ");
-
-/**
- * A GPU type by its catalog name (components/gpu/catalog.ts), what users read on instance pages
- * ("H100", "L40S"), not the product label GPU feature discovery puts on nodes: a label or a name
- * in the wrong case is answered with the name it stands for.
- */
-const gpuType = z.enum(gpuTypeNames, {
-  error: (issue) => {
-    if (typeof issue.input !== "string") return `must be a GPU type's catalog name; known: ${knownGpuTypes}`;
-    const input = issue.input;
-    const meant = gpuTypeNames.find((n) => n.toLowerCase() === input.toLowerCase() || gpuModels[n].product.toLowerCase() === input.toLowerCase());
-    return `unknown GPU type '${input}'${meant ? ` (write '${meant}')` : ""}; known: ${knownGpuTypes}`;
-  },
-});
-
 export const modelSchema = z.strictObject({
   name: dnsLabel,
   /** The OpenAI `model` name clients send. */
@@ -295,15 +278,7 @@ export const modelSchema = z.strictObject({
    * it gets one chosen from the whole fleet's demand, which a change to any model's demand can
    * move, rolling the fleet (and its weight downloads) onto other nodes.
    */
-  gpuTypes: z
-    .record(z.string(), z.array(gpuType).min(1, "lists at least one GPU type; leave the cluster out to let the GPU capacity check choose"), {
-      // A list (`gpuTypes: [H100]`) is the likely mistake: say pins are per cluster, and how.
-      error: (issue) =>
-        issue.code === "invalid_type"
-          ? `must map clusters of the model to the GPU types it runs on there, such as { aws-use1: [H100] }, not ${Array.isArray(issue.input) ? "a list" : typeof issue.input === "string" ? `'${issue.input}'` : String(issue.input)}`
-          : undefined,
-    })
-    .optional(),
+  gpuTypes: gpuPinsSchema.optional(),
   versions: z.array(modelVersion).min(1).max(4),
   epp: eppConfig.default({ failureMode: "FailOpen", scorerWeights: { queue: 2, kvCacheUtilization: 2, prefixCache: 3 } }),
 });
