@@ -8,35 +8,50 @@
  */
 import { PlatformConfig } from "./schema";
 import { defaultVersions } from "./versions";
-import { readable, readableItems, Report, unlessBroken } from "./validate-support";
+import { BrokenFieldRead, readable, readableItems, Report, unlessBroken } from "./validate-support";
 
-type Release = [number, number, number];
-
-/** `v1.2.3` / `1.2.3-rc.1` → [1, 2, 3] (pre-releases count as their release); undefined for another form. */
-function release(version: string): Release | undefined {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+/** A SemVer version: major.minor.patch and its pre-release identifiers (none for a release). */
+interface Version {
+  release: [number, number, number];
+  pre: string[];
 }
 
-function atLeast(a: Release, b: Release): boolean {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
-  return true;
+/** `v1.2.3`, `1.2.3-rc.1`, `v1.33.5+k3s1` → the version; undefined for another form. */
+function parseVersion(version: string): Version | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(version);
+  return m ? { release: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] ? m[4].split(".") : [] } : undefined;
+}
+
+/**
+ * SemVer precedence: a pre-release comes before its release (1.30.0-rc.0 < 1.30.0), numeric
+ * identifiers compare as numbers and below alphanumeric ones. Pre-releases are not their release
+ * here: Istio 1.30.0-rc.0's istioctl still took Kubernetes 1.30, 1.30.0's takes 1.32.
+ */
+function atLeast(a: Version, b: Version): boolean {
+  for (let i = 0; i < 3; i++) if (a.release[i] !== b.release[i]) return a.release[i] > b.release[i];
+  if (a.pre.length === 0 || b.pre.length === 0) return a.pre.length === 0;
+  for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
+    const [x, y] = [a.pre[i], b.pre[i]];
+    if (x === y) continue;
+    const [xn, yn] = [/^\d+$/.test(x), /^\d+$/.test(y)];
+    if (xn && yn) return Number(x) > Number(y);
+    if (xn !== yn) return yn;
+    return x > y;
+  }
+  return a.pre.length >= b.pre.length;
 }
 
 /**
  * Istio's own floor: `istioctl x precheck` fails a cluster older than MinK8SVersion
  * (istioctl/pkg/install/k8sversion/version.go; IST0142 UnsupportedKubernetesVersion, an Error).
- * Each row is the first Istio release with that value, read at every tag from 1.22.0 to 1.30.3;
- * Istio has only ever raised it (1.30's release notes: supported on Kubernetes 1.32 to 1.36), so a
- * newer Istio keeps at least the last row's. Before 1.22 nothing is known and nothing is checked.
+ * Each row is the first Istio tag with that value, read at every tag from 1.22.0 to 1.30.3,
+ * pre-releases included (1.24.0-rc.0 raised it, 1.30.0-rc.0 still had 30); Istio has only ever
+ * raised it (1.30's release notes: supported on Kubernetes 1.32 to 1.36), so a newer Istio keeps
+ * at least the last row's. Before 1.22.0 nothing is known and nothing is checked.
  */
-const istioFloors: { from: Release; minor: number }[] = [
-  { from: [1, 22, 0], minor: 26 },
-  { from: [1, 24, 0], minor: 28 },
-  { from: [1, 25, 1], minor: 29 },
-  { from: [1, 28, 2], minor: 30 },
-  { from: [1, 30, 0], minor: 32 },
-];
+const istioFloors: { from: Version; minor: number }[] = (
+  [["1.22.0", 26], ["1.24.0-rc.0", 28], ["1.25.1", 29], ["1.28.2", 30], ["1.30.0", 32]] as const
+).map(([from, minor]) => ({ from: parseVersion(from)!, minor }));
 
 export interface KubernetesFloor {
   minor: number;
@@ -44,18 +59,21 @@ export interface KubernetesFloor {
 }
 
 function istioFloor(istio: string): KubernetesFloor | undefined {
-  const given = release(istio);
+  const given = parseVersion(istio);
   const row = given && [...istioFloors].reverse().find((r) => atLeast(given, r.from));
   return row && { minor: row.minor, why: `Istio ${istio} supports Kubernetes 1.${row.minor} and later (its istioctl precheck fails older clusters with IST0142 UnsupportedKubernetesVersion)` };
 }
 
+/** The first Gateway API tag whose standard channel has TLSRoute (v1.5.0-rc.1; v1.4.1 has none). */
+const tlsRouteStandard = parseVersion("v1.5.0-rc.1")!;
+
 function gatewayApiFloor(gatewayApi: string): KubernetesFloor | undefined {
-  const given = release(gatewayApi);
+  const given = parseVersion(gatewayApi);
   // Gateway API v1.5 moved TLSRoute to the standard channel; its hostnames rule calls isIP(), from
   // the CEL IP library, which the API server admits in a new CRD's rules from 1.31 (the library is
   // introduced at compatibility version 1.30, and new rules compile at the server's minor - 1:
   // apiserver/pkg/cel/environment/base.go). An older server refuses the whole CRD.
-  return given && atLeast(given, [1, 5, 0])
+  return given && atLeast(given, tlsRouteStandard)
     ? { minor: 31, why: `the Gateway API ${gatewayApi} CRDs (TLSRoute's hostname rule uses the CEL IP library) need Kubernetes 1.31 or later, and an older API server refuses them` }
     : undefined;
 }
@@ -72,12 +90,28 @@ const eksFloor: KubernetesFloor = {
   why: "EKS creates clusters only on a minor in standard or extended support, 1.32 or later as of 2026-11-29 (1.31's extended support ended on 2026-11-26: EKS Kubernetes release calendar)",
 };
 
-/** Every floor that applies, given the stack's effective Istio and Gateway API versions. */
+/**
+ * The stack's version of a key: its override, else the pinned default. Undefined when the override
+ * has a field error: the version the user meant is unknown, and a floor taken from the default
+ * instead would be a knock-on problem (Istio 1.29 meant, 1.30.3's floor reported).
+ */
+function effectiveVersion(cfg: PlatformConfig, key: "istio" | "gatewayApi"): string | undefined {
+  try {
+    return cfg.versions[key] ?? defaultVersions[key];
+  } catch (err) {
+    if (err instanceof BrokenFieldRead) return undefined;
+    throw err;
+  }
+}
+
+/** Every floor that applies, given the stack's effective Istio and Gateway API versions (none from one with a field error). */
 function floorsOf(cfg: PlatformConfig, onEks: boolean): KubernetesFloor[] {
-  const istio = readable(() => cfg.versions.istio) ?? defaultVersions.istio;
-  const gatewayApi = readable(() => cfg.versions.gatewayApi) ?? defaultVersions.gatewayApi;
+  const istio = effectiveVersion(cfg, "istio");
+  const gatewayApi = effectiveVersion(cfg, "gatewayApi");
   // Every cluster runs Istio and gets the Gateway API CRDs (components/mesh).
-  return [onEks ? eksFloor : undefined, istioFloor(istio), gatewayApiFloor(gatewayApi)].filter((f): f is KubernetesFloor => f !== undefined);
+  return [onEks ? eksFloor : undefined, istio === undefined ? undefined : istioFloor(istio), gatewayApi === undefined ? undefined : gatewayApiFloor(gatewayApi)].filter(
+    (f): f is KubernetesFloor => f !== undefined,
+  );
 }
 
 /** `1.33` (EKS) or `v1.33.5+k3s1` (k3s) → 33; undefined when the schema let another form through. */

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { problemsOf } from "../support/config";
+import { pathsOf } from "./support";
 import { shippedPlatform } from "../support/render";
 
 test("a tensor-parallel size that does not divide the KV heads (nor they it) is refused, alone, on gpusPerReplica", () => {
@@ -176,6 +177,40 @@ test("a k3s release older than Istio's Kubernetes floor is refused on versions.k
   accepted({ istio: "1.28.1", gatewayApi: "v1.4.1", k3s: "v1.29.4+k3s1" });
   assert.match(refused({ istio: "1.28.1", gatewayApi: "v1.4.1", k3s: "v1.28.9+k3s1" }), /versions\.k3s: .* older than 1\.29: Istio 1\.28\.1 supports Kubernetes 1\.29 and later/);
   assert.match(refused({ istio: "1.29.6", gatewayApi: "v1.4.1", k3s: "v1.29.4+k3s1" }), /versions\.k3s: .* older than 1\.30: Istio 1\.29\.6 supports Kubernetes 1\.30 and later/);
+});
+
+test("an Istio or Gateway API pre-release has the floor that tag had, not its release's", () => {
+  const problems = (versions: Record<string, string>) => {
+    const p = shippedPlatform("prod");
+    p.versions = versions;
+    try {
+      parsePlatform(p, "prod");
+      return [];
+    } catch {
+      return problemsOf(p);
+    }
+  };
+  // istioctl's MinK8SVersion was still 30 at 1.30.0-rc.0 (32 from 1.30.0): the Gateway API CRDs' 1.31 is the floor.
+  assert.deepEqual(problems({ istio: "1.30.0-rc.0", k3s: "v1.31.4+k3s1" }), []);
+  assert.match(problems({ istio: "1.30.0", k3s: "v1.31.4+k3s1" })[0], /older than 1\.32: Istio 1\.30\.0 supports Kubernetes 1\.32/);
+  // 1.24.0-rc.0 raised it to 28, and a pre-release of Istio 1.28 has 1.28.1's 29 (1.28.0 is 29 too).
+  assert.match(problems({ istio: "1.28.0-rc.1", gatewayApi: "v1.4.1", k3s: "v1.28.9+k3s1" })[0], /versions\.k3s: .* older than 1\.29: Istio 1\.28\.0-rc\.1 supports Kubernetes 1\.29/);
+  // TLSRoute is in the standard channel from v1.5.0-rc.1: its pre-releases need 1.31 as v1.5.0 does.
+  assert.match(problems({ istio: "1.28.1", gatewayApi: "v1.5.0-rc.1", k3s: "v1.30.4+k3s1" })[0], /versions\.k3s: .* older than 1\.31: the Gateway API v1\.5\.0-rc\.1 CRDs/);
+});
+
+test("an Istio or Gateway API override with its own field error gives no Kubernetes floor: the default's would be a knock-on", () => {
+  const p = shippedPlatform("prod");
+  // Istio 1.29 meant (1.29.x takes Kubernetes 1.30), not the default 1.30.3 (1.32).
+  p.versions = { istio: "1.29", k3s: "v1.31.4+k3s1", eksKubernetes: "1.32" };
+  assert.deepEqual(pathsOf(p), ["versions.istio"]);
+  const q = shippedPlatform("prod");
+  q.versions = { istio: "1.28.1", gatewayApi: "1.4.1", k3s: "v1.29.4+k3s1" };
+  assert.deepEqual(pathsOf(q), ["versions.gatewayApi"]);
+  // The floors that do not depend on the broken key still hold.
+  const r = shippedPlatform("prod");
+  r.versions = { istio: "1.29", eksKubernetes: "1.31" };
+  assert.deepEqual(pathsOf(r), ["versions.istio", "versions.eksKubernetes"]);
 });
 
 test("the Kubernetes floors are checked only for the clusters that use the key, and reported with the stack's other problems", () => {
