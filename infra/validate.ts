@@ -73,6 +73,18 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
       for (const [name, idx] of duplicates(m.clusters)) report([...at, "clusters", idx[1]], `cluster '${name}' listed twice`);
     });
     unlessBroken(() => checkPinList(report, at, m, namesKnown(cfg, "clusters") && m.clusters.every((name) => clusterByName.has(name))));
+    // A pin on a GPU type the cluster lacks is wrong whatever the model's size: reported apart from
+    // the fit, which a field error in parametersBillions, gpusPerReplica… skips.
+    unlessBroken(() => {
+      if (m.server !== "vllm") return;
+      eachItem(m.clusters, (name) => {
+        const cluster = clusterByName.get(name);
+        const groups = groupsOf.get(name);
+        // No node groups readable, a misspelt GPU type (maybe the pinned one), or no GPUs at all: reported elsewhere.
+        if (!cluster || !groups || hasGpuTypeTypo(cluster) || !groups.some((g) => lookupGpuInstance(g.instanceType))) return;
+        if (!pinnedNodeGroups(m, name, groups).some((g) => lookupGpuInstance(g.instanceType))) report([...at, "gpuTypes", name], pinAbsentProblem(m, name, groups));
+      });
+    });
     unlessBroken(() => {
       if (m.server !== "vllm" || badTensorParallel) return;
       const model = fitModelOf(m);
@@ -93,10 +105,7 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
         }
         // A pinned model is fitted to its pinned types only: the others are not its nodes.
         const pinned = pinnedNodeGroups(m, name, groups);
-        if (!pinned.some((g) => lookupGpuInstance(g.instanceType))) {
-          report([...at, "gpuTypes", name], pinAbsentProblem(m, name, groups));
-          return;
-        }
+        if (!pinned.some((g) => lookupGpuInstance(g.instanceType))) return; // a pin on a type the cluster lacks, reported above
         const fit = fitInCluster(model, name, pinned, { minKvCacheFraction: cfg.policy.minKvCacheFraction });
         if (fit.fits.length === 0) {
           const why = fit.rejected.map((r) => `node group '${r.nodeGroup.name}' (${r.nodeGroup.instanceType}): ${r.problems.join("; ")}`);

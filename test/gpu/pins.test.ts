@@ -113,6 +113,17 @@ test("a pinned type a placement cluster does not run is refused naming the model
   ]);
 });
 
+test("a pin on a type the cluster lacks is reported beside a field error of the model's size, which skips its fit", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].gpusPerReplica = "one";
+  p.models[0].gpuTypes = { "aws-use1": ["L4"] };
+  assert.deepEqual(problemsOf(p), [
+    "inference-mesh:platform.models[0].gpusPerReplica: must be a number, not the string 'one'",
+    "inference-mesh:platform.models[0].gpuTypes.aws-use1: model 'llama-3-1-8b' is pinned to L4 on cluster 'aws-use1', which has no node group of that type: " +
+      "its GPU node groups run H100, L40S; pin one of those, or add a node group of a pinned type",
+  ]);
+});
+
 test("pins are per cluster: a GPU type added to another cluster gives a pinned model no choice there", () => {
   // A100_80 runs on gcp-usc1, where both prod models are placed; an A100 group on aws-use1 as well
   // leaves the aws-use1 pins as they are (one list for the model would have both allow it there).
