@@ -14,6 +14,7 @@ import { pinnedVersion, versionRules } from "./version-rules";
 import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
 import { gpuPinsSchema } from "./gpu-type";
+import { kubeconfigPath } from "./kubeconfig-path";
 import { numberOrDecimalText, textOrDigits } from "./cli-values";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
@@ -176,8 +177,8 @@ const existingCluster = z.strictObject({
   ...clusterBase,
   cloud: z.literal("existing"),
   kind: z.literal("existing", { error: "must be 'existing' when cloud is 'existing'" }),
-  /** Path to the kubeconfig file (`~` expands to the home directory). */
-  kubeconfig: z.string().min(1),
+  /** Path to the kubeconfig file: absolute, or `~/…` (the home directory, as pulumi-kubernetes expands it). */
+  kubeconfig: kubeconfigPath,
   /** Kubeconfig context; the file's current context when omitted. */
   context: textOrDigits(z.string().min(1)).optional(),
   /** Istio platform value (e.g. `k3s`, `k3d`, `minikube`) when the distribution needs one. */

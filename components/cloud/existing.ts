@@ -16,8 +16,24 @@ export interface ExistingClusterArgs {
   spec: ExistingClusterSpec;
 }
 
+/**
+ * The directory `~` stands for where the provider reads the kubeconfig: pulumi-kubernetes expands
+ * `~` and `~/` itself (parseKubeconfigString) to Go's user.Current().HomeDir, the account's entry in
+ * the password database, not $HOME (which Go reads only when the uid has no entry). Node's
+ * os.homedir() prefers $HOME: under a HOME override (a CI container job, `sudo -E`) the program
+ * would validate, and take the endpoint and CA of the remote secrets from, another file than the
+ * one the provider deploys with.
+ */
+function providerHome(): string {
+  try {
+    return os.userInfo().homedir || os.homedir();
+  } catch {
+    return os.homedir(); // no password-database entry for this uid
+  }
+}
+
 export function expandHome(p: string): string {
-  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+  return p === "~" || p.startsWith("~/") ? path.join(providerHome(), p.slice(1)) : p;
 }
 
 interface KubeconfigFile {
