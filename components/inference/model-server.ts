@@ -81,11 +81,17 @@ export const modelServerProbes = {
 /**
  * The GPU node types of this cluster a replica's node affinity lets it land on: node groups whose
  * GPU product the fit allows (any GPU node group when the fit names none, as the nodeSelector does).
+ * A group at desiredSize 0 has no node to land on (no autoscaler adds any), so a smaller type kept
+ * at 0 beside the running one does not shrink every replica's share; only where every such group
+ * is at 0 are they all counted.
  */
 export function replicaNodeTypes(cluster: ClusterSpec, products: string[]): GpuCapacity[] {
-  return cluster.nodeGroups
-    .map((g) => lookupGpuInstance(g.instanceType))
-    .filter((c): c is GpuCapacity => c !== undefined && (products.length === 0 || products.includes(c.product)));
+  const allowed = cluster.nodeGroups.flatMap((g) => {
+    const gpu = lookupGpuInstance(g.instanceType);
+    return gpu !== undefined && (products.length === 0 || products.includes(gpu.product)) ? [{ gpu, running: g.desiredSize > 0 }] : [];
+  });
+  const running = allowed.filter((a) => a.running);
+  return (running.length > 0 ? running : allowed).map((a) => a.gpu);
 }
 
 /**

@@ -188,6 +188,15 @@ test("vLLM CPU and memory: the replica's share of the smallest node type its GPU
   assert.deepEqual(vllmResources(qwen, groups(["g6e.12xlarge", "p5.48xlarge"]), ["NVIDIA-H100-80GB-HBM3"]).limits, { "nvidia.com/gpu": "2", cpu: "47612m", memory: "484063Mi" });
   // No product named (no fit): every GPU type the nodeSelector allows, CPU groups ignored.
   assert.deepEqual(vllmResources(qwen, groups(["m6i.2xlarge", "p5.48xlarge", "g6e.12xlarge"]), []).limits, mixed.limits);
+  // A smaller type kept at desiredSize 0 has no node to land on: the running g6e.48xlarge's quarter
+  // (192 vCPUs less 550m kube-reserved and 1000m for node agents; 1454899 MiB MemTotal less 5667 MiB
+  // kube-reserved at 492 pods, 100 Mi eviction and 2048 for node agents), unless every group is at 0.
+  const parked = (sizes: number[]) => {
+    const c = groups(["g6e.48xlarge", "g6e.12xlarge"]);
+    return { ...c, nodeGroups: c.nodeGroups.map((g, i) => ({ ...g, desiredSize: sizes[i] })) };
+  };
+  assert.deepEqual(vllmResources(qwen, parked([1, 0]), ["NVIDIA-L40S"]).limits, { "nvidia.com/gpu": "2", cpu: "47612m", memory: "361771Mi" });
+  assert.deepEqual(vllmResources(qwen, parked([0, 0]), ["NVIDIA-L40S"]).limits, mixed.limits);
   // No catalogued GPU node at all: GPU and disk only, rather than a guess.
   assert.deepEqual(vllmResources(qwen, groups(["m6i.2xlarge"]), []), { requests: { "nvidia.com/gpu": "2", "ephemeral-storage": "67Gi" }, limits: { "nvidia.com/gpu": "2" } });
 });
