@@ -1,11 +1,9 @@
 /**
  * The platform config schema, agents and tools: the models, tools and clusters they name, their
  * ports and the names derived from them. Each broken config is rejected with a message naming its
- * config path (expectProblem, ./support).
+ * config path (testRejections, ./support).
  */
-import { test } from "node:test";
-import { shippedPlatform } from "../support/render";
-import { expectProblem, RejectCase } from "./support";
+import { RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
   {
@@ -97,10 +95,4 @@ const cases: RejectCase[] = [
   },
 ];
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);

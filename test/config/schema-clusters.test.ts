@@ -14,7 +14,7 @@ import { shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { Region as PulumiAwsRegion } from "@pulumi/aws/types/enums";
 import { awsRegions, gcpRegions, zonesOf } from "../../infra/regions";
-import { expectProblem, pathsOf, RejectCase } from "./support";
+import { expectProblem, pathsOf, RejectCase, testRejections } from "./support";
 
 test("the k3s API may be public when the policy allows public API endpoints; an in-cluster JWKS over https is allowed", () => {
   const p = shippedPlatform("prod");
@@ -176,13 +176,7 @@ const cases: RejectCase[] = [
   },
 ];
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);
 
 test("k3s's pod and service ranges bind only where a k3s cluster reaches the network: an EKS-only stack may use 10.42.0.0/16", () => {
   const p = shippedPlatform("dev");

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-import { expectProblem, RejectCase } from "./support";
+import { expectProblem, RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
   {
@@ -139,13 +139,7 @@ const cases: RejectCase[] = [
   },
 ];
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);
 
 test("gateway hostnames are DNS names: no IP address, labels of at most 63 characters", () => {
   const p = shippedPlatform("prod");

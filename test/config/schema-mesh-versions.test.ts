@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
-import { expectProblem, RejectCase } from "./support";
+import { RejectCase, testRejections } from "./support";
 
 for (const stack of ["local", "dev", "prod"] as const) {
   test(`shipped stack ${stack} is a valid platform`, () => {
@@ -142,10 +142,4 @@ test("image references: registries with ports, nested paths, digests; latest is 
   }
 });
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-import { expectProblem, RejectCase } from "./support";
+import { expectProblem, RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
   {
@@ -193,13 +193,7 @@ const cases: RejectCase[] = [
   },
 ];
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);
 
 test("a GPU machine type is refused as the k3s server", () => {
   const p = shippedPlatform("prod");

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
-import { expectProblem, pathsOf, RejectCase } from "./support";
+import { expectProblem, pathsOf, RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
   {
@@ -18,13 +18,7 @@ const cases: RejectCase[] = [
   },
 ];
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);
 
 test("every problem is reported at once, one per line", () => {
   const p = shippedPlatform("prod");

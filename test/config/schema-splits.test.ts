@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-import { expectProblem, RejectCase } from "./support";
+import { RejectCase, testRejections } from "./support";
 
 test("a version may be parked at 0 replicas with weight 0", () => {
   const p = shippedPlatform("prod");
@@ -72,10 +72,4 @@ const cases: RejectCase[] = [
   },
 ];
 
-for (const c of cases) {
-  test(`rejects ${c.name}, naming ${c.path}`, () => {
-    const p = shippedPlatform(c.stack ?? "prod");
-    c.mutate(p);
-    expectProblem(p, c.path, c.message);
-  });
-}
+testRejections(cases);
