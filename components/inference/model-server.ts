@@ -83,12 +83,15 @@ export const modelServerProbes = {
  * GPU product the fit allows (any GPU node group when the fit names none, as the nodeSelector does).
  * A group at desiredSize 0 has no node to land on (no autoscaler adds any), so a smaller type kept
  * at 0 beside the running one does not shrink every replica's share; only where every such group
- * is at 0 are they all counted.
+ * is at 0 are they all counted. A group the fit rejected (`rejectedGroups`: of the model's GPU
+ * product, but with too small a disk for the weights) holds no replica either: the pod's
+ * ephemeral-storage request keeps it off.
  */
-export function replicaNodeTypes(cluster: ClusterSpec, products: string[]): GpuCapacity[] {
+export function replicaNodeTypes(cluster: ClusterSpec, products: string[], rejectedGroups: string[] = []): GpuCapacity[] {
   const allowed = cluster.nodeGroups.flatMap((g) => {
     const gpu = lookupGpuInstance(g.instanceType);
-    return gpu !== undefined && (products.length === 0 || products.includes(gpu.product)) ? [{ gpu, running: g.desiredSize > 0 }] : [];
+    const lands = gpu !== undefined && (products.length === 0 || products.includes(gpu.product)) && !rejectedGroups.includes(g.name);
+    return lands ? [{ gpu, running: g.desiredSize > 0 }] : [];
   });
   const running = allowed.filter((a) => a.running);
   return (running.length > 0 ? running : allowed).map((a) => a.gpu);
@@ -103,10 +106,10 @@ export function replicaNodeTypes(cluster: ClusterSpec, products: string[]): GpuC
  * share of host memory (the memory-backed /dev/shm tensor parallelism uses counts against it) or
  * CPU (vLLM runs an API server, an engine core in a busy loop and a worker process per GPU).
  */
-export function vllmResources(model: ModelSpec, cluster: ClusterSpec, products: string[]): Record<string, Record<string, string>> {
+export function vllmResources(model: ModelSpec, cluster: ClusterSpec, products: string[], rejectedGroups: string[] = []): Record<string, Record<string, string>> {
   const gpus = String(model.gpusPerReplica);
   // Types with fewer GPUs than a replica takes never hold it (the fit check refuses them).
-  const types = replicaNodeTypes(cluster, products).filter((c) => c.gpusPerNode >= model.gpusPerReplica);
+  const types = replicaNodeTypes(cluster, products, rejectedGroups).filter((c) => c.gpusPerNode >= model.gpusPerReplica);
   const host = replicaHostResources(types, model.gpusPerReplica);
   const cpuMemory: Record<string, string> = host ? { cpu: `${host.cpuMilli}m`, memory: `${host.memoryMiB}Mi` } : {};
   return {
@@ -130,7 +133,7 @@ function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
     ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
     ...modelServerProbes,
     lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
-    resources: vllmResources(model, args.cluster, gpuProducts(args.fit)),
+    resources: vllmResources(model, args.cluster, gpuProducts(args.fit), args.fit?.rejected.map((r) => r.nodeGroup.name)),
     volumeMounts: [
       { name: "data", mountPath: "/data" },
       { name: "shm", mountPath: "/dev/shm" },

@@ -197,6 +197,9 @@ test("vLLM CPU and memory: the replica's share of the smallest node type its GPU
   };
   assert.deepEqual(vllmResources(qwen, parked([1, 0]), ["NVIDIA-L40S"]).limits, { "nvidia.com/gpu": "2", cpu: "47612m", memory: "361771Mi" });
   assert.deepEqual(vllmResources(qwen, parked([0, 0]), ["NVIDIA-L40S"]).limits, mixed.limits);
+  // Likewise a group the fit rejected (its disk too small for the weights): the pod's
+  // ephemeral-storage request keeps the replica off it.
+  assert.deepEqual(vllmResources(qwen, parked([1, 1]), ["NVIDIA-L40S"], ["g1"]).limits, { "nvidia.com/gpu": "2", cpu: "47612m", memory: "361771Mi" });
   // No catalogued GPU node at all: GPU and disk only, rather than a guess.
   assert.deepEqual(vllmResources(qwen, groups(["m6i.2xlarge"]), []), { requests: { "nvidia.com/gpu": "2", "ephemeral-storage": "67Gi" }, limits: { "nvidia.com/gpu": "2" } });
 });
