@@ -8,38 +8,8 @@
  */
 import { PlatformConfig } from "./schema";
 import { defaultVersions } from "./versions";
-import { BrokenFieldRead, readable, readableItems, Report, unlessBroken } from "./validate-support";
-
-/** A SemVer version: major.minor.patch and its pre-release identifiers (none for a release). */
-interface Version {
-  release: [number, number, number];
-  pre: string[];
-}
-
-/** `v1.2.3`, `1.2.3-rc.1`, `v1.33.5+k3s1` → the version; undefined for another form. */
-function parseVersion(version: string): Version | undefined {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?$/.exec(version);
-  return m ? { release: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] ? m[4].split(".") : [] } : undefined;
-}
-
-/**
- * SemVer precedence: a pre-release comes before its release (1.30.0-rc.0 < 1.30.0), numeric
- * identifiers compare as numbers and below alphanumeric ones. Pre-releases are not their release
- * here: Istio 1.30.0-rc.0's istioctl still took Kubernetes 1.30, 1.30.0's takes 1.32.
- */
-function atLeast(a: Version, b: Version): boolean {
-  for (let i = 0; i < 3; i++) if (a.release[i] !== b.release[i]) return a.release[i] > b.release[i];
-  if (a.pre.length === 0 || b.pre.length === 0) return a.pre.length === 0;
-  for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
-    const [x, y] = [a.pre[i], b.pre[i]];
-    if (x === y) continue;
-    const [xn, yn] = [/^\d+$/.test(x), /^\d+$/.test(y)];
-    if (xn && yn) return Number(x) > Number(y);
-    if (xn !== yn) return yn;
-    return x > y;
-  }
-  return a.pre.length >= b.pre.length;
-}
+import { readable, readableItems, Report, unlessBroken } from "./validate-support";
+import { atLeast, parseVersion, Version } from "./version-order";
 
 /**
  * Istio's own floor: `istioctl x precheck` fails a cluster older than MinK8SVersion
@@ -96,12 +66,7 @@ const eksFloor: KubernetesFloor = {
  * instead would be a knock-on problem (Istio 1.29 meant, 1.30.3's floor reported).
  */
 function effectiveVersion(cfg: PlatformConfig, key: "istio" | "gatewayApi"): string | undefined {
-  try {
-    return cfg.versions[key] ?? defaultVersions[key];
-  } catch (err) {
-    if (err instanceof BrokenFieldRead) return undefined;
-    throw err;
-  }
+  return readable(() => cfg.versions[key] ?? defaultVersions[key]);
 }
 
 /** Every floor that applies, given the stack's effective Istio and Gateway API versions (none from one with a field error). */

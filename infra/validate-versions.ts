@@ -5,6 +5,7 @@
  */
 import { PlatformConfig } from "./schema";
 import { Report, unlessBroken } from "./validate-support";
+import { parseVersion, releaseBelow } from "./version-order";
 
 interface Floor {
   key: "istio" | "gie" | "llmdRouter" | "agentgateway";
@@ -69,17 +70,6 @@ const floors: Floor[] = [
   },
 ];
 
-/** `v1.2.3` / `1.2.3-rc.1` → [1, 2, 3]; undefined when the schema let through another form. */
-function release(version: string): number[] | undefined {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
-  return m ? m.slice(1, 4).map(Number) : undefined;
-}
-
-function older(a: number[], b: number[]): boolean {
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
-}
-
 export function checkVersions(report: Report, cfg: PlatformConfig): void {
   // One problem per key: the first (highest) floor that applies and is not met.
   const reported = new Set<string>();
@@ -87,8 +77,9 @@ export function checkVersions(report: Report, cfg: PlatformConfig): void {
     unlessBroken(() => {
       if (reported.has(floor.key) || !floor.applies(cfg)) return;
       const given = cfg.versions[floor.key];
-      const parsed = given === undefined ? undefined : release(given);
-      if (given !== undefined && parsed && older(parsed, release(floor.min)!)) {
+      const parsed = given === undefined ? undefined : parseVersion(given);
+      // By release only: a pre-release of a floor's release is taken as that release.
+      if (given !== undefined && parsed && releaseBelow(parsed, parseVersion(floor.min)!)) {
         reported.add(floor.key);
         report(["versions", floor.key], `${given} is older than ${floor.min}: ${floor.why}; use ${floor.min} or later (the default is pinned in infra/versions.ts)`);
       }
