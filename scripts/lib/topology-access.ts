@@ -7,9 +7,10 @@
  * either to every workload of the namespace (of the mesh, in the root namespace).
  */
 import type { KubernetesObject } from "./outputs";
-import { networkPolicyIngress, PodGroup, WORKLOAD_KINDS } from "../../components/k8s/network-policies";
+import { WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
-import { sourceAdmits, l7Attributes, L7_SOURCES, L4_WHEN } from "./topology-sources";
+import { sourceAdmits, whenAdmits, Matching, L4_WHEN } from "./topology-sources";
+import { ztunnelRule, policyUnenforced, ztunnelActionUnsupported } from "./topology-ztunnel";
 
 export interface Workload {
   cluster: string;
@@ -51,7 +52,15 @@ export interface AccessEdge {
   unenforced?: string;
 }
 
-const ROOT_NAMESPACE = "istio-system";
+/** What istiod of one cluster says about matching: its trust domain and aliases, and its root namespace. */
+export interface MeshSettings {
+  /** `meshConfig.trustDomain`; undefined when no istiod is rendered (patterns needing it decide no cell). */
+  trustDomain?: string;
+  /** `meshConfig.trustDomainAliases`, which Envoy (waypoints, gateways) folds into principals. */
+  trustDomainAliases?: string[];
+  /** `meshConfig.rootNamespace`, else `global.istioNamespace`, else istio-system. */
+  rootNamespace?: string;
+}
 
 const labelsOf = (o: KubernetesObject) => (o.metadata.labels ?? {}) as Record<string, string>;
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -94,19 +103,23 @@ function waypointOf(service: KubernetesObject, objects: KubernetesObject[]): str
   return name && name !== "none" ? name : undefined;
 }
 
-function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[]): Target[] {
+function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[], root: string): Target[] {
   const ns = policy.metadata.namespace ?? "default";
   const spec = (policy.spec ?? {}) as Record<string, any>;
   const inNs = workloads.filter((w) => w.namespace === ns);
   const toWorkloads = (ws: Workload[], via: string, what: string, extra: Partial<Target> = {}): Target[] =>
     ws.length ? ws.map((w) => ({ label: `${w.namespace}/${w.name}`, via, ...extra })) : [{ label: `${what} (no rendered workload)`, via, ...extra }];
   const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { kind: string; name: string; namespace?: string }[];
-  if (spec.selector?.matchLabels) {
+  if (spec.selector != null) {
+    // A selector without matchLabels is still a selector (Scope WORKLOAD_SELECTOR) but selects no
+    // workload: istiod attaches only policies with a label selector (Istio 1.30.3 ambient/policies.go,
+    // workloads.go buildWorkloadPolicies `GetLabelSelector() != nil`).
+    if (spec.selector.matchLabels == null) return [{ label: "selector without matchLabels (no rendered workload)", via: "ztunnel", ztunnel: true, unenforced: "a selector without matchLabels selects no workload in ambient" }];
     const sel = spec.selector.matchLabels as Record<string, string>;
     // A selector policy in the root namespace selects matching workloads of every namespace
     // (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/workloads.go buildWorkloadPolicies).
-    const pool = ns === ROOT_NAMESPACE ? workloads : inNs;
-    return toWorkloads(pool.filter((w) => matches(sel, w.labels)), "ztunnel", `selector ${JSON.stringify(sel)}${ns === ROOT_NAMESPACE ? " in every namespace" : ""}`, { ztunnel: true });
+    const pool = ns === root ? workloads : inNs;
+    return toWorkloads(pool.filter((w) => matches(sel, w.labels)), "ztunnel", `selector ${JSON.stringify(sel)}${ns === root ? " in every namespace" : ""}`, { ztunnel: true });
   }
   if (refs.length) {
     return refs.flatMap((ref): Target[] => {
@@ -124,6 +137,9 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         const gw = objects.find((o) => o.kind === "Gateway" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
         const cls = (gw?.spec as any)?.gatewayClassName;
         if (cls === "istio") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", identityBlind: true }];
+        // agentgateway's controller hands its proxies no Istio authorization (v1.4.1 controller/pkg/syncer
+        // syncer.go: "Authz/Authn are not use for agentgateway"), and ztunnel ignores targetRefs.
+        if (cls === "agentgateway") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", unenforced: "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs" }];
         if (cls !== "istio-waypoint") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway" }];
         // A waypoint serves the Services enrolled with it (label on the Service, else on its namespace).
         const nsLabel = labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === refNs) ?? ({ metadata: {} } as KubernetesObject))["istio.io/use-waypoint"];
@@ -142,7 +158,7 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
     });
   }
   // Without selector or targetRefs: the namespace's workloads, in the root namespace every workload (Scope GLOBAL).
-  if (ns === ROOT_NAMESPACE) return toWorkloads(workloads, "ztunnel", "every workload (mesh-wide)", { ztunnel: true });
+  if (ns === root) return toWorkloads(workloads, "ztunnel", "every workload (mesh-wide)", { ztunnel: true });
   return toWorkloads(inNs, "ztunnel", `namespace ${ns}`, { ztunnel: true });
 }
 
@@ -177,7 +193,7 @@ export function meshIdentities(objects: KubernetesObject[]): Map<string, string>
 
 const described: Record<string, string> = { namespaces: "any workload in namespace", ipBlocks: "ipBlock", requestPrincipals: "request principal" };
 
-function resolveCallers(rule: Record<string, any>, identities: Map<string, string>, policyNamespace: string, trustDomain: string | undefined): Caller[] {
+function resolveCallers(rule: Record<string, any>, identities: Map<string, string>, policyNamespace: string, matching: Matching): Caller[] {
   const froms = (rule.from ?? []) as { source?: Record<string, string[]> }[];
   if (froms.length === 0) return [{ label: "any caller (rule without sources)", resolved: false, admits: () => true }];
   return froms.flatMap(({ source = {} }): Caller[] => {
@@ -186,18 +202,18 @@ function resolveCallers(rule: Record<string, any>, identities: Map<string, strin
     if (only?.[0] === "principals") {
       return only[1].map((p): Caller => {
         const id = principalIdentity(p);
-        const admits = sourceAdmits({ principals: [p] }, policyNamespace, trustDomain);
+        const admits = sourceAdmits({ principals: [p] }, policyNamespace, matching);
         if (p === "*") return { label: "any authenticated caller", resolved: false, admits };
         if (id && admits?.(id)) return { label: id, resolved: identities.has(id), ...(identities.get(id) ? { note: identities.get(id) } : {}), admits };
         // Identities are `<trustDomain>/ns/<ns>/sa/<sa>`: a principal in another trust domain names nobody here.
-        if (id) return { label: `principal ${p}`, resolved: false, admits, neverMatches: `the mesh's trust domain is ${trustDomain}` };
+        if (id) return { label: `principal ${p}`, resolved: false, admits, neverMatches: `the mesh's trust domain is ${matching.trustDomain}` };
         return { label: `principal ${p}`, resolved: false, ...(admits ? { admits } : {}) };
       });
     }
     // One field of values ORed: a row per value. Several fields are ANDed: one row for the source.
-    const admits = sourceAdmits(source, policyNamespace, trustDomain);
+    const admits = sourceAdmits(source, policyNamespace, matching);
     if (only && described[only[0]]) {
-      return only[1].map((v) => ({ label: `${described[only[0]]} ${v}`, resolved: false, ...(only[0] === "namespaces" ? { admits: sourceAdmits({ namespaces: [v] }, policyNamespace, trustDomain) } : {}) }));
+      return only[1].map((v) => ({ label: `${described[only[0]]} ${v}`, resolved: false, ...(only[0] === "namespaces" ? { admits: sourceAdmits({ namespaces: [v] }, policyNamespace, matching) } : {}) }));
     }
     if (only?.[0] === "notPrincipals" && only[1].includes("*")) return [{ label: "callers without a mesh identity", resolved: false, admits: () => false }];
     const words = present.map(([k, v]) => `${k} ${v.join(",")}`).join(" and ");
@@ -205,18 +221,23 @@ function resolveCallers(rule: Record<string, any>, identities: Map<string, strin
   });
 }
 
-/** Every (caller, target) pair the AuthorizationPolicies of one cluster express. */
-export function accessEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string> = meshIdentities(objects), trustDomain?: string): AccessEdge[] {
+/** Every (caller, target) pair the AuthorizationPolicies of one cluster express, read with that cluster's istiod settings. */
+export function accessEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string> = meshIdentities(objects), mesh: MeshSettings = {}): AccessEdge[] {
   const workloads = workloadsOf(cluster, objects);
+  const root = mesh.rootNamespace ?? "istio-system";
   const edges: AccessEdge[] = [];
   for (const policy of objects.filter((o) => o.kind === "AuthorizationPolicy" && o.apiVersion.startsWith("security.istio.io/"))) {
     const spec = (policy.spec ?? {}) as Record<string, any>;
     const action = String(spec.action ?? "ALLOW");
     const policyNamespace = policy.metadata.namespace ?? "default";
     const name = `${policyNamespace}/${policy.metadata.name}`;
-    const targets = resolveTargets(policy, objects, workloads);
+    const targets = resolveTargets(policy, objects, workloads, root);
     const rules = (spec.rules ?? []) as Record<string, any>[];
-    const base = (t: Target) => ({ cluster, policy: name, action, target: t.label, via: t.via, ...(t.unenforced ? { unenforced: t.unenforced } : {}) });
+    const dryRun = policyUnenforced(policy.metadata.annotations as Record<string, string> | undefined);
+    const base = (t: Target) => {
+      const unenforced = dryRun ?? t.unenforced ?? (t.ztunnel ? ztunnelActionUnsupported(action) : undefined);
+      return { cluster, policy: name, action, target: t.label, via: t.via, ...(unenforced ? { unenforced } : {}) };
+    };
     // Without rules a policy never matches: an ALLOW one leaves its targets deny-by-default, any other does nothing.
     if (rules.length === 0) {
       if (action !== "ALLOW") continue;
@@ -231,29 +252,23 @@ export function accessEdges(cluster: string, objects: KubernetesObject[], identi
         ...["notPorts", "hosts", "notHosts", "notMethods", "notPaths"].flatMap((k) => (collect(k).length ? [`${k} ${collect(k).join(",")}`] : [])),
         ...((rule.when ?? []) as { key: string; values?: string[]; notValues?: string[] }[]).map((w) => `when ${w.key}${w.values?.length ? ` in ${w.values.join(",")}` : ""}${w.notValues?.length ? ` not in ${w.notValues.join(",")}` : ""}`),
       ];
-      const l7 = l7Attributes(rule);
       for (const t of targets) {
-        const dropped = t.ztunnel && l7.length > 0;
-        // ztunnel enforces a DENY rule on its L4 fields alone, so it denies more than it says.
-        const denyL4 = dropped && action === "DENY";
-        const l4Rule = denyL4
-          ? {
-              ...rule,
-              // A source left with nothing once its HTTP fields go is kept whole: no cell is filled on what ztunnel makes of it.
-              from: rule.from?.map((f: any) => {
-                const l4 = Object.fromEntries(Object.entries(f.source ?? {}).filter(([k]) => !L7_SOURCES.includes(k)));
-                return { source: Object.keys(l4).length ? l4 : f.source };
-              }),
-            }
-          : rule;
-        for (const c of resolveCallers(l4Rule, identities, policyNamespace, trustDomain)) {
+        // ztunnel matches what it reads of the rule (topology-ztunnel.ts); Envoy the whole rule, with trust-domain aliases.
+        const z = t.ztunnel ? ztunnelRule(action, rule) : undefined;
+        const matching: Matching = { trustDomain: mesh.trustDomain, ...(t.ztunnel ? {} : { aliases: mesh.trustDomainAliases ?? [] }) };
+        // A DENY that still matches at ztunnel without its HTTP attributes denies more than it says.
+        const partial = z && !z.never && z.ignored.length > 0 ? z : undefined;
+        const denyL4 = !!partial && action === "DENY" && partial.l7.length > 0;
+        const when = whenAdmits(partial ? partial.rule : rule, policyNamespace, matching);
+        for (const c of resolveCallers(z && !z.never ? z.rule : rule, identities, policyNamespace, matching)) {
           const neverMatches = c.neverMatches
             ?? (t.identityBlind && c.label !== "callers without a mesh identity" ? "the gateway sees no mesh identity" : undefined)
-            ?? (dropped && action === "ALLOW" ? `ztunnel drops ALLOW rules with HTTP attributes (${l7.join(", ")})` : undefined);
+            ?? z?.never;
           // A gateway outside the ambient data plane sees callers without their identity: no cell follows from one.
-          const admits = t.identityBlind ? undefined : neverMatches ? () => false : c.admits;
+          const admits = t.identityBlind ? undefined : neverMatches ? () => false : c.admits && when ? (id: string) => c.admits!(id) && when(id) : c.admits;
+          const ignored = partial ? ` (${[partial.l7.length ? `HTTP attributes ${partial.l7.join(", ")}` : "", ...partial.ignored.filter((k) => !partial.l7.includes(k))].filter(Boolean).join(", ")} ignored: ${action === "DENY" ? "denies" : "allows"} on ${denyL4 ? "L4 alone" : "the rest"})` : "";
           edges.push({
-            ...base(t), via: denyL4 ? `${t.via} (HTTP attributes ${l7.join(", ")} ignored: denies on L4 alone)` : t.via,
+            ...base(t), via: `${t.via}${ignored}`,
             caller: `${c.label}${neverMatches ? ` (never matches: ${neverMatches})` : ""}`, callerResolved: c.resolved, ...(c.note ? { callerNote: c.note } : {}),
             ...(ports.length ? { ports } : {}), ...(methods.length && !denyL4 ? { methods } : {}), ...(paths.length && !denyL4 ? { paths } : {}),
             ...(conditions.length ? { conditions: denyL4 ? conditions.filter((x) => x.startsWith("notPorts") || L4_WHEN.has(x.split(" ")[1])) : conditions } : {}),
@@ -264,32 +279,4 @@ export function accessEdges(cluster: string, objects: KubernetesObject[], identi
     }
   }
   return edges;
-}
-
-/** One NetworkPolicy's ingress on one cluster: which pods it guards, and who reaches which ports. */
-export interface NetworkAccess {
-  cluster: string;
-  /** `namespace/name` of the NetworkPolicy. */
-  policy: string;
-  /** Workloads and Gateways' proxies it selects. */
-  pods: string[];
-  rules: { ports: string; from: string[] }[];
-}
-
-/** The ingress rules of every NetworkPolicy on one cluster, resolved to rendered workloads and Gateways. */
-export function networkAccess(cluster: string, objects: KubernetesObject[]): NetworkAccess[] {
-  const name = (pod: PodGroup) => (pod.kind === "gateway" ? `Gateway ${pod.namespace}/${pod.name}` : `${pod.namespace}/${pod.name}`);
-  return networkPolicyIngress(objects).map((np) => ({
-    cluster,
-    policy: `${np.namespace}/${np.name}`,
-    pods: np.pods.map(name),
-    rules: np.rules.map((rule) => ({
-      ports: rule.ports.map((p) => `${p.port ?? "any"}${p.endPort ? `-${p.endPort}` : ""}`).join(", ") || "every port",
-      from: rule.peers.flatMap((peer) => {
-        if (peer.kind === "anywhere") return ["anywhere"];
-        if (peer.kind === "ipBlock") return [`ipBlock ${peer.cidr}${peer.except.length ? ` except ${peer.except.join(", ")}` : ""}`];
-        return peer.pods.length ? peer.pods.map(name) : [`no rendered pod (${JSON.stringify(peer.peer)})`];
-      }),
-    })),
-  }));
 }

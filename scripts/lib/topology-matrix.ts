@@ -48,8 +48,8 @@ function verdict(caller: string, matched: AccessEdge[], allowApplies: boolean, e
 export function accessMatrix(edges: AccessEdge[], identities: Set<string>, workloadClusters: Map<string, Set<string>>): Matrix {
   const targets = [...new Set(edges.map((e) => e.target))].sort();
   const labelled = new Set(edges.map((e) => e.caller));
-  // Rendered identities a rule covers without naming them get a row too.
-  const covered = [...identities].filter((id) => !labelled.has(id) && edges.some((e) => e.admits?.(id)));
+  // Rendered identities a rule covers without naming them get a row too (not for a policy nothing enforces).
+  const covered = [...identities].filter((id) => !labelled.has(id) && edges.some((e) => !e.unenforced && e.admits?.(id)));
   const callers = [...new Set([...labelled, ...covered])].sort();
   const clustersOf = new Map<string, Set<string>>();
   for (const t of targets) clustersOf.set(t, new Set([...edges.filter((e) => e.target === t).map((e) => e.cluster), ...(workloadClusters.get(t) ?? [])]));

@@ -29,23 +29,68 @@ function needsTrustDomain(source: Record<string, string[] | undefined>): boolean
   return [...(source.principals ?? []), ...(source.notPrincipals ?? [])].some(wild) || !!(source.trustDomains?.length || source.notTrustDomains?.length);
 }
 
+/** How principals and trust domains are matched where a policy is enforced. */
+export interface Matching {
+  /** istiod's `meshConfig.trustDomain`; undefined when the stack renders no istiod there. */
+  trustDomain: string | undefined;
+  /**
+   * Set where Envoy enforces (waypoints, gateways): istiod's `meshConfig.trustDomainAliases`, which it
+   * folds into principals and trust domains there (a `cluster.local` principal names the local trust
+   * domain too); ztunnel gets the policy's strings as written (ambient/authorization.go, "TODO: TDA").
+   */
+  aliases?: string[];
+}
+
+const prefixOf = (a: string, pattern: string) => pattern.endsWith("*") && a.startsWith(pattern.slice(0, -1));
+const suffixOf = (a: string, pattern: string) => pattern.startsWith("*") && a.endsWith(pattern.slice(1));
+
+/**
+ * The principals Envoy matches for one written principal (Istio 1.30.3
+ * pilot/pkg/security/trustdomain/bundle.go ReplaceTrustDomainAliases): a `<td>/ns/<ns>/sa/<sa>`
+ * whose trust domain is the local one, an alias (either side may be a `*` pattern) or `cluster.local`
+ * stands for the same account in every trust domain of the bundle; others stay as written.
+ */
+export function withTrustDomainAliases(principal: string, bundle: string[]): string[] {
+  const parts = principal.split("/");
+  if (parts.length !== 5 || parts[0] === "*") return [principal];
+  const td = parts[0];
+  const known = bundle.some((s) => td === s || s === "*" || prefixOf(td, s) || prefixOf(s, td) || suffixOf(td, s) || suffixOf(s, td));
+  if (!known && td !== "cluster.local") return [principal];
+  return [...new Set(bundle.map((b) => (suffixOf(b, td) ? principal : [b, ...parts.slice(1)].join("/"))))];
+}
+
+/** A `trustDomains` value as Envoy matches the peer's trust domain: `*` any, one `*` any run of non-slash characters (generator.go srcTrustDomainGenerator). */
+function trustDomainMatches(value: string, trustDomain: string): boolean {
+  if (value === "*") return true;
+  const star = value.indexOf("*");
+  if (star < 0) return value === trustDomain;
+  const [head, tail] = [value.slice(0, star), value.slice(star + 1)];
+  return trustDomain.length >= head.length + tail.length && trustDomain.startsWith(head) && trustDomain.endsWith(tail);
+}
+
 /**
  * A predicate over `ns/sa` identities for one source, or undefined when the identity alone does
  * not decide it (addresses, request principals, a field this reading does not know, or a
  * trust-domain pattern while the mesh's trust domain is not known): no cell is filled on a guess.
+ * Sources are read as Envoy reads them; for ztunnel, pass what ztunnel keeps of them
+ * (topology-ztunnel.ts), without `aliases`.
  */
-export function sourceAdmits(source: Record<string, string[] | undefined>, policyNamespace: string, trustDomain: string | undefined): ((identity: string) => boolean) | undefined {
+export function sourceAdmits(source: Record<string, string[] | undefined>, policyNamespace: string, matching: Matching): ((identity: string) => boolean) | undefined {
+  const { trustDomain, aliases } = matching;
   const present = Object.entries(source).filter(([, v]) => Array.isArray(v) && v.length > 0) as [string, string[]][];
   if (present.some(([k]) => UNDECIDABLE.includes(k) || !KNOWN.includes(k))) return undefined;
   if (trustDomain === undefined && needsTrustDomain(source)) return undefined;
+  const bundle = trustDomain !== undefined && aliases ? [trustDomain, ...aliases] : undefined;
   // Without the trust domain, an exact principal is read as naming its ServiceAccount in the mesh's.
   const principal = (pattern: string, ns: string, sa: string): boolean => {
-    if (trustDomain !== undefined) return stringMatches(pattern, `${trustDomain}/ns/${ns}/sa/${sa}`);
+    if (trustDomain !== undefined) return (bundle ? withTrustDomainAliases(pattern, bundle) : [pattern]).some((p) => stringMatches(p, `${trustDomain}/ns/${ns}/sa/${sa}`));
     const m = /^[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(pattern);
     return pattern === "*" || (!!m && m[1] === ns && m[2] === sa);
   };
   const serviceAccount = (value: string, ns: string, sa: string) => (value.includes("/") ? value === `${ns}/${sa}` : policyNamespace === ns && value === sa);
-  const inTrustDomain = (value: string) => trustDomain !== undefined && stringMatches(value, trustDomain);
+  // Envoy expands a value naming a trust domain of the bundle to the whole bundle (ExpandTrustDomainAliases).
+  const inTrustDomain = (value: string) =>
+    trustDomain !== undefined && (bundle?.includes(value) ? bundle : [value]).some((v) => trustDomainMatches(v, trustDomain));
   const checks = present.map(([key, values]): ((ns: string, sa: string) => boolean) => {
     const any = (f: (v: string, ns: string, sa: string) => boolean) => (ns: string, sa: string) => values.some((v) => f(v, ns, sa));
     switch (key) {
@@ -63,6 +108,21 @@ export function sourceAdmits(source: Record<string, string[] | undefined>, polic
     const m = IDENTITY.exec(identity);
     return !!m && checks.every((c) => c(m[1], m[2]));
   };
+}
+
+/**
+ * The `when` conditions of a rule that the caller's identity decides (`source.principal`,
+ * `source.namespace`: values ORed, notValues excluded, each condition ANDed with the rule), as a
+ * predicate; undefined when the rule has none (or one needs the unknown trust domain). Other keys
+ * (addresses, ports, request attributes) stay listed in the cell without deciding it.
+ */
+export function whenAdmits(rule: Record<string, any>, policyNamespace: string, matching: Matching): ((identity: string) => boolean) | undefined {
+  const field: Record<string, [string, string]> = { "source.principal": ["principals", "notPrincipals"], "source.namespace": ["namespaces", "notNamespaces"] };
+  const checks = ((rule.when ?? []) as { key: string; values?: string[]; notValues?: string[] }[])
+    .filter((w) => field[w.key])
+    .map((w) => sourceAdmits({ [field[w.key][0]]: w.values, [field[w.key][1]]: w.notValues }, policyNamespace, matching));
+  if (!checks.length || checks.some((c) => !c)) return undefined;
+  return (identity) => checks.every((c) => c!(identity));
 }
 
 const L7_OPERATIONS = ["hosts", "notHosts", "methods", "notMethods", "paths", "notPaths"];

@@ -7,7 +7,8 @@
  */
 import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode, ClusterNode } from "./topology-model";
-import { accessEdges, workloadsOf, meshIdentities, networkAccess, AccessEdge } from "./topology-access";
+import { accessEdges, workloadsOf, meshIdentities, AccessEdge, MeshSettings } from "./topology-access";
+import { networkAccess } from "./topology-network";
 import { accessMatrix } from "./topology-matrix";
 import { releasesByCluster } from "./outputs";
 
@@ -173,18 +174,31 @@ export function diagramsMarkdown(t: Topology): string[] {
   return out;
 }
 
+/**
+ * What a cluster's istiod release configures for matching policies (istio-discovery configmap.yaml):
+ * principals are `<trustDomain>/ns/<ns>/sa/<sa>` (meshConfig.trustDomain, cluster.local by default),
+ * meshConfig.trustDomainAliases, and the root namespace (`meshConfig.rootNamespace | default
+ * global.istioNamespace`, istio-system), whose policies apply mesh-wide. No istiod: no trust domain.
+ */
+function meshSettings(values: unknown): MeshSettings {
+  if (values === undefined) return {};
+  const v = (values ?? {}) as { meshConfig?: Record<string, unknown>; global?: Record<string, unknown> };
+  const text = (x: unknown) => (typeof x === "string" && x !== "" ? x : undefined);
+  const aliases = v.meshConfig?.trustDomainAliases;
+  return {
+    trustDomain: text(v.meshConfig?.trustDomain) ?? "cluster.local",
+    ...(Array.isArray(aliases) ? { trustDomainAliases: aliases.filter((a): a is string => typeof a === "string") } : {}),
+    rootNamespace: text(v.meshConfig?.rootNamespace) ?? text(v.global?.istioNamespace) ?? "istio-system",
+  };
+}
+
 export function topologyMarkdown(exported: DeploymentExport | { deployment: { resources?: unknown[] } }, stack: string): string {
   const resources = (exported.deployment.resources ?? []) as CapturedResource[];
   const t = buildTopology(resources, stack);
   // Principals are mesh-wide: an identity rendered in any cluster resolves in all of them.
   const identities = meshIdentities([...t.objects.values()].flat());
-  // Principals are matched against `<trustDomain>/ns/<ns>/sa/<sa>`: istiod's meshConfig.trustDomain (Istio's default cluster.local).
   const releases = releasesByCluster(resources);
-  const trustDomainOf = (cluster: string): string | undefined => {
-    const istiod = releases.get(cluster)?.find((r) => r.chart === "istiod");
-    return istiod ? String((istiod.values as any)?.meshConfig?.trustDomain ?? "cluster.local") : undefined;
-  };
-  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, trustDomainOf(cluster)));
+  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, meshSettings(releases.get(cluster)?.find((r) => r.chart === "istiod")?.values)));
   const out: string[] = [`# Topology of stack \`${stack}\``, ""];
   out.push("| cluster | cloud | region | network | east-west gateway | gateways | InferencePools |", "| --- | --- | --- | --- | --- | --- | --- |");
   for (const c of t.clusters) {
@@ -259,7 +273,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
   }
   const covered = new Set(edges.filter((e) => !e.unenforced).map((e) => `${e.cluster}|${e.target}`));
   const open = [...t.objects].flatMap(([cluster, objs]) =>
-    workloadsOf(cluster, objs).filter((w) => w.namespace !== "istio-system" && !covered.has(`${cluster}|${w.namespace}/${w.name}`) && !edges.some((e) => e.cluster === cluster && e.target === "every workload (mesh-wide)")),
+    workloadsOf(cluster, objs).filter((w) => w.namespace !== "istio-system" && !covered.has(`${cluster}|${w.namespace}/${w.name}`) && !edges.some((e) => e.cluster === cluster && !e.unenforced && e.target === "every workload (mesh-wide)")),
   );
   if (open.length) {
     out.push("### Workloads no AuthorizationPolicy selects", "", "Any mesh workload may call these:", "");

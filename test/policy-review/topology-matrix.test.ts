@@ -77,7 +77,7 @@ test("root-namespace policies: with a selector they select matching workloads of
     policy("istio-system", "no-lab-to-search", { action: "DENY", selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { namespaces: ["lab"] } }] }] }),
     policy("istio-system", "mesh-allow", { rules: [{ from: [{ source: { principals: [principal("agents", "b")] } }] }] }),
   ];
-  const edges = accessEdges("c1", objs, undefined, TD);
+  const edges = accessEdges("c1", objs, undefined, { trustDomain: TD });
   assert.deepEqual(edges.filter((e) => e.policy === "istio-system/no-lab-to-search").map((e) => e.target), ["tools/web-search"]);
   assert.deepEqual(edges.filter((e) => e.policy === "istio-system/mesh-allow").map((e) => e.target).sort(), ["agents/a", "agents/b", "lab/c", "tools/web-search"]);
   const m = matrix(objs);
@@ -87,19 +87,33 @@ test("root-namespace policies: with a selector they select matching workloads of
   assert.deepEqual(m.get("agents/a"), ["", "", "", "✓ :8000"]);
 });
 
-test("ztunnel drops ALLOW rules with HTTP attributes and enforces DENY rules on their L4 fields alone", () => {
+test("ztunnel drops ALLOW rules with HTTP attributes and enforces DENY rules on what it reads: ports deny on L4 alone, an operation or source left empty matches nobody", () => {
   const objs = [
-    sa("agents", "a"), sa("agents", "b"), deployment("agents", "a"), deployment("agents", "b"), deployment("tools", "web-search"),
+    sa("agents", "a"), sa("agents", "b"), sa("lab", "c"), deployment("agents", "a"), deployment("agents", "b"), deployment("lab", "c"), deployment("tools", "web-search"),
     policy("tools", "l7-allow", { selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }], to: [{ operation: { paths: ["/mcp"] } }] }] }),
-    policy("tools", "l7-deny", { action: "DENY", selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [principal("agents", "b")] } }], to: [{ operation: { methods: ["DELETE"] } }] }] }),
+    // ports and methods: ztunnel keeps the port and denies every request on it.
+    policy("tools", "l7-deny", { action: "DENY", selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [principal("agents", "b")] } }], to: [{ operation: { ports: ["8000"], methods: ["DELETE"] } }] }] }),
+    // Methods only, a request principal only, an HTTP `when`: each leaves ztunnel an empty match, which it skips (rbac.rs).
+    policy("tools", "l7-only-deny", {
+      action: "DENY", selector: { matchLabels: { app: "web-search" } },
+      rules: [
+        { from: [{ source: { principals: [principal("lab", "c")] } }], to: [{ operation: { methods: ["DELETE"] } }] },
+        { from: [{ source: { requestPrincipals: ["https://issuer/*"] } }] },
+        { from: [{ source: { principals: [principal("agents", "a")] } }], when: [{ key: "request.headers[x-debug]", values: ["1"] }] },
+      ],
+    }),
   ];
   const m = matrix(objs);
   assert.deepEqual(m.get("agents/a (never matches: ztunnel drops ALLOW rules with HTTP attributes (paths))"), ["never matches"]);
-  assert.ok(!m.has("agents/a"), "no row says agents/a may call");
-  assert.deepEqual(m.get("agents/b"), ["✗"], "denied outright, not only DELETE");
+  assert.ok(!m.has("agents/a"), "no row says agents/a may call (its DENY never matches, its ALLOW is dropped)");
+  assert.deepEqual(m.get("agents/b"), ["✗ :8000"], "denied on the port, whatever the method");
+  assert.ok(!m.has("lab/c"), "the methods-only DENY denies nobody, and the ALLOW policy still denies lab/c by default");
+  assert.deepEqual(m.get("lab/c (never matches: ztunnel reads nothing of its operations (only methods) and skips a match left empty)"), ["never matches"]);
+  assert.deepEqual(m.get("request principal https://issuer/* (never matches: ztunnel reads nothing of its sources (only requestPrincipals) and skips a match left empty)"), ["never matches"]);
   const md = topologyMarkdown({ deployment: { resources: objs.map((o) => resource("c1", o)) } }, "prod");
   assert.match(md, /- ALLOW `agents\/a \(never matches: ztunnel drops ALLOW rules with HTTP attributes \(paths\)\)` → `tools\/web-search` via ztunnel \[paths \/mcp\]/);
-  assert.match(md, /- DENY `agents\/b` → `tools\/web-search` via ztunnel \(HTTP attributes methods ignored: denies on L4 alone\) — policy `tools\/l7-deny`/);
+  assert.match(md, /- DENY `agents\/b` → `tools\/web-search` via ztunnel \(HTTP attributes methods ignored: denies on L4 alone\) \[ports 8000\] — policy `tools\/l7-deny`/);
+  assert.match(md, /- DENY `agents\/a \(never matches: ztunnel reads nothing of when request\.headers\[x-debug\] and skips a match left empty\)` → `tools\/web-search`/);
 });
 
 test("a verdict that differs between clusters says where each holds; agents on some clusters only", () => {
@@ -161,4 +175,78 @@ test("a DENY rule that can never match denies nobody: its cell says so instead o
   assert.deepEqual(m.get("principal other.example/ns/agents/sa/b (never matches: the mesh's trust domain is mesh.example)"), ["", "never matches"]);
   assert.deepEqual(m.get("agents/a (never matches: the gateway sees no mesh identity)"), ["never matches", ""]);
   assert.deepEqual(m.get("agents/a"), ["open", "✓ :8000"], "the gateway stays open to agents/a (no ALLOW applies to it), and its ALLOW to web-search holds");
+});
+
+test("a policy nothing enforces fills no cell: dry-run (istio.io/dry-run as Go's ParseBool reads it), CUSTOM at ztunnel (AUDIT likewise), a selector without matchLabels, an agentgateway Gateway", () => {
+  const agw = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners: [] } };
+  const dryRun = (value: string, name: string) => ({ ...policy("tools", name, { action: "DENY", selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] }), metadata: { name, namespace: "tools", annotations: { "istio.io/dry-run": value } } });
+  const objs = [
+    ...base(), agw,
+    dryRun("True", "dry-deny"),
+    // Not a Go boolean: Istio enforces the policy.
+    { ...policy("lab", "deny-b", { action: "DENY", rules: [{ from: [{ source: { principals: [principal("agents", "b")] } }] }] }), metadata: { name: "deny-b", namespace: "lab", annotations: { "istio.io/dry-run": "yes" } } },
+    policy("lab", "ext-authz", { action: "CUSTOM", provider: { name: "opa" }, rules: [{ to: [{ operation: { ports: ["8080"] } }] }] }),
+    // selector: {} — a workload selector with no labels: istiod attaches it to no workload.
+    policy("tools", "no-labels", { selector: {}, rules: [{ from: [{ source: { principals: [principal("lab", "c")] } }] }] }),
+    policy("agents", "gateway-callers", { targetRefs: [{ kind: "Gateway", group: "gateway.networking.k8s.io", name: "agent-gateway" }], rules: [{ from: [{ source: { principals: [principal("lab", "c")] } }] }] }),
+  ];
+  const m = matrix(objs, [istiod("c1", TD)]);
+  // Columns: Gateway agents/agent-gateway, lab/c, selector without matchLabels (no rendered workload), tools/web-search.
+  assert.match(header(objs), /\| `Gateway agents\/agent-gateway` \| `lab\/c` \| `selector without matchLabels \(no rendered workload\)` \| `tools\/web-search` \|$/);
+  assert.deepEqual(m.get("agents/a"), ["open", "open", "", "✓ :8000"], "the dry-run DENY denies nothing");
+  assert.deepEqual(m.get("agents/b"), ["open", "✗", "", ""]);
+  assert.deepEqual(m.get("lab/c"), ["open", "open", "not enforced: a selector without matchLabels selects no workload in ambient", ""], "nothing guards the agentgateway Gateway: open");
+  assert.match(topologyMarkdown({ deployment: { resources: objs.map((o) => resource("c1", o)) } }, "prod"), /- ALLOW `lab\/c` → `Gateway agents\/agent-gateway` via gateway — policy `agents\/gateway-callers` \(not enforced: agentgateway reads no Istio AuthorizationPolicy \(its own is AgentgatewayPolicy\), and ztunnel ignores targetRefs\)/);
+  assert.deepEqual(m.get("any caller (rule without sources)"), ["", "not enforced: ztunnel does not support the CUSTOM action", "", ""]);
+  assert.ok(!m.has("tools/web-search"), "a rule nothing enforces adds no covered identity as a row");
+  const md = topologyMarkdown({ deployment: { resources: [istiod("c1", TD), ...objs.map((o) => resource("c1", o))] } }, "prod");
+  assert.match(md, /- DENY `agents\/a` → `tools\/web-search` via ztunnel — policy `tools\/dry-deny` \(not enforced: a dry-run policy \(istio\.io\/dry-run\) is only logged\)/);
+});
+
+test("the root namespace is istiod's (meshConfig.rootNamespace, else global.istioNamespace): its policies apply mesh-wide, istio-system's then only to istio-system", () => {
+  const objs = [
+    ...base(),
+    policy("mesh-root", "deny-b", { action: "DENY", rules: [{ from: [{ source: { principals: [principal("agents", "b")] } }] }] }),
+    policy("istio-system", "deny-a", { action: "DENY", rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] }),
+  ];
+  const release = (values: any) => ({ ...istiod("c1", TD), inputs: { ...istiod("c1", TD).inputs, values } });
+  for (const values of [{ meshConfig: { trustDomain: TD, rootNamespace: "mesh-root" } }, { meshConfig: { trustDomain: TD }, global: { istioNamespace: "mesh-root" } }]) {
+    const m = matrix(objs, [release(values)]);
+    // Columns: agents/a, agents/b, lab/c, namespace istio-system (no rendered workload), tools/web-search.
+    assert.deepEqual(m.get("agents/b"), ["✗", "✗", "✗", "", "✗"], JSON.stringify(values));
+    assert.deepEqual(m.get("agents/a"), ["open", "open", "open", "✗", "✓ :8000"], JSON.stringify(values));
+  }
+});
+
+test("trust domains where Envoy enforces: cluster.local and meshConfig.trustDomainAliases principals name the local accounts at a waypoint, not at ztunnel; trustDomains is not a ztunnel field", () => {
+  const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "lab", namespace: "lab", labels: { "istio.io/use-waypoint": "waypoint" } }, spec: { selector: { app: "c" }, ports: [{ port: 8080 }] } };
+  const waypoint = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint", namespace: "lab" }, spec: { gatewayClassName: "istio-waypoint", listeners: [] } };
+  const objs = [
+    ...base(), svc, waypoint,
+    policy("lab", "via-waypoint", { targetRefs: [{ kind: "Service", group: "", name: "lab" }], rules: [{ from: [{ source: { principals: [principal("agents", "a", "cluster.local"), principal("agents", "b", "old.example")] } }] }] }),
+    // At ztunnel the same principal is matched as written: the mesh's identities are mesh.example.
+    policy("agents", "a-callers", { selector: { matchLabels: { app: "a" } }, rules: [{ from: [{ source: { principals: [principal("lab", "c", "cluster.local")] } }] }] }),
+    // istiod gives ztunnel no trustDomains: a source of nothing else matches nobody, and beside a principal it is ignored.
+    policy("agents", "b-callers", { selector: { matchLabels: { app: "b" } }, rules: [{ from: [{ source: { trustDomains: [TD] } }] }, { from: [{ source: { principals: [principal("lab", "c")], notTrustDomains: [TD] } }] }] }),
+  ];
+  const m = matrix(objs, [{ ...istiod("c1", TD), inputs: { ...istiod("c1", TD).inputs, values: { meshConfig: { trustDomain: TD, trustDomainAliases: ["old.example"] } } } }]);
+  // Columns: agents/a, agents/b, lab/c, tools/web-search.
+  assert.deepEqual(m.get("agents/a"), ["", "", "✓", "✓ :8000"]);
+  assert.deepEqual(m.get("agents/b"), ["", "", "✓", ""]);
+  assert.deepEqual(m.get("lab/c"), ["", "✓", "", ""], "cluster.local names nobody at ztunnel; notTrustDomains is not read there");
+  assert.deepEqual(m.get("principal cluster.local/ns/lab/sa/c (never matches: the mesh's trust domain is mesh.example)"), ["never matches", "", "", ""]);
+  assert.ok([...m.keys()].some((k) => k.startsWith("callers with trustDomains mesh.example (never matches: ztunnel reads nothing of its sources (only trustDomains)")), [...m.keys()].join("\n"));
+});
+
+test("`when` source.namespace and source.principal decide a caller's cell with the rule's sources", () => {
+  const objs = [
+    ...base(),
+    policy("agents", "a-callers", { selector: { matchLabels: { app: "a" } }, rules: [{ from: [{ source: { namespaces: ["agents", "lab"] } }], when: [{ key: "source.namespace", values: ["lab"] }] }] }),
+    policy("agents", "b-callers", { selector: { matchLabels: { app: "b" } }, rules: [{ when: [{ key: "source.principal", notValues: [principal("agents", "a")] }] }] }),
+  ];
+  const m = matrix(objs, [istiod("c1", TD)]);
+  // Columns: agents/a, agents/b, tools/web-search.
+  assert.deepEqual(m.get("lab/c"), ["✓ when source.namespace in lab", "✓ when source.principal not in mesh.example/ns/agents/sa/a", ""]);
+  assert.deepEqual(m.get("agents/b"), ["", "✓ when source.principal not in mesh.example/ns/agents/sa/a", ""]);
+  assert.deepEqual(m.get("agents/a"), ["", "", "✓ :8000"], "agents/a is in namespace agents, not lab, and is the principal excluded");
 });
