@@ -1,8 +1,8 @@
 /**
  * A deployment export (ours or `pulumi stack export`) turned into the analyzer requests the engine
- * sends for it. This mirrors the engine's snapshot analysis (`pulumi policy validate`,
- * pkg/resource/deploy AnalyzeSnapshot) and its step generator: every resource not pending delete is
- * analyzed, the root Stack and providers included; `Analyze` gets the inputs, `AnalyzeStack` the
+ * sends for it, as a preview's step generator sends them (pkg/resource/deploy step_generator.go):
+ * every resource the program registers (not pending delete, not read with `.get()`) is analyzed,
+ * the root Stack and providers included; `Analyze` gets the inputs, `AnalyzeStack` the
  * outputs; a provider is sent with its own inputs; the name is the URN's name; properties are
  * marshalled as the engine's analyzer plugin does (sdk/go/common/resource/plugin/analyzer_plugin.go):
  * secrets and unknowns kept, internal `__` keys skipped (kept for `Remediate`), resource references
@@ -201,20 +201,20 @@ export class RequestBuilder {
   private readonly providers = new Map<string, ExportedResource>();
   /** Encoded pulumirpc.AnalyzerProviderResource bodies, built once: every resource of a cluster carries the same one. */
   private readonly providerMessages = new Map<string, Uint8Array>();
-  /** Resources in the stack the engine analyzes (AnalyzeStack): all but those pending deletion. */
-  readonly resources: ExportedResource[];
   /**
-   * Those it sends to Analyze (and Remediate) one by one: the ones the program registers. A
-   * resource read with `.get()` (`external`) goes through the step generator's read steps, which
-   * run no analyzer (pkg/resource/deploy/step_generator.go GenerateReadSteps).
+   * Resources the engine analyzes, one by one (Analyze, Remediate) and together (AnalyzeStack): the
+   * ones the program registers. Not those pending deletion, nor those read with `.get()`
+   * (`external`): a read step runs no analyzer (step_generator.go GenerateReadSteps), and the step
+   * executor keeps what it read apart from what was registered (`deployment.reads`, not
+   * `deployment.news`, step_executor.go), while AnalyzeResources sends AnalyzeStack `news` only.
+   * (`pulumi policy analyze`'s AnalyzeSnapshot does send them; a preview does not.)
    */
-  readonly registered: ExportedResource[];
+  readonly resources: ExportedResource[];
   private readonly writer = new ProtoWriter(256 * 1024);
 
   constructor(exported: ExportedDeployment) {
     const all = exported.deployment.resources ?? [];
-    this.resources = all.filter((r) => !r.delete);
-    this.registered = this.resources.filter((r) => !r.external);
+    this.resources = all.filter((r) => !r.delete && !r.external);
     for (const r of all) if (isProviderType(r.type)) this.providers.set(r.urn, r);
   }
 

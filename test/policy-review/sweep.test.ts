@@ -97,22 +97,32 @@ test("NaN and infinite numbers (state's float signature) reach the pack as numbe
   assert.ok(Number.isNaN(props.b[0]));
 });
 
-test("a resource read with .get() (external) goes to AnalyzeStack only, as in a preview: no resource policy judges it", async () => {
+test("a resource read with .get() (external) is judged by no policy, as in a preview: no Analyze (read steps run none), no AnalyzeStack (the engine keeps reads out of the registered resources it sends)", async () => {
   const doc = prod();
   const prefix = doc.deployment.resources![0].urn.split("::").slice(0, 2).join("::");
   const read: ExportedResource = {
     urn: `${prefix}::kubernetes:core/v1:Namespace::kube-system`, custom: true, id: "kube-system", type: "kubernetes:core/v1:Namespace",
     external: true, inputs: {}, outputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system", uid: "0c1f" } },
   };
-  doc.deployment.resources!.push(read);
+  // An AuthorizationPolicy already in the cluster, read on the cluster's provider: its ALLOW rule
+  // is open to everyone, which the stack policies would report if they were handed it.
+  const provider = find(doc, "aws-use1-k8s");
+  const open: ExportedResource = {
+    urn: `${prefix}::kubernetes:security.istio.io/v1:AuthorizationPolicy::legacy-allow`, custom: true, id: "agents/legacy-allow",
+    type: "kubernetes:security.istio.io/v1:AuthorizationPolicy", external: true, provider: `${provider.urn}::${provider.id}`, inputs: {},
+    outputs: { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "legacy-allow", namespace: "agents", uid: "9a1e" }, spec: { action: "ALLOW", rules: [{}] } },
+  };
+  doc.deployment.resources!.push(read, open);
   const builder = new RequestBuilder(doc);
-  assert.ok(builder.resources.includes(read) && !builder.registered.includes(read));
+  assert.ok(!builder.resources.includes(read) && !builder.resources.includes(open));
   const clean = await reviewWithPack(await pack(), doc, { config: config() });
   assert.deepEqual(mandatory(clean), []);
-  // The same object registered by the program (no provider) is judged.
+  assert.equal(clean.summary.resources, doc.deployment.resources!.length - 2);
+  // The same objects registered by the program are judged: the Namespace on no provider, the open rule by the stack policies.
   delete read.external;
+  delete open.external;
   const registered = await reviewWithPack(await pack(), doc, { config: config() });
-  assert.deepEqual(mandatory(registered), ["explicit-kubernetes-provider: kube-system"]);
+  assert.deepEqual(mandatory(registered).sort(), ["agent-call-graph: legacy-allow", "authorization-sources-restricted: legacy-allow", "explicit-kubernetes-provider: kube-system"]);
 });
 
 test("at level remediate the review applies the fix before judging, as pulumi preview does; mandatory still fails", async () => {
