@@ -91,10 +91,32 @@ function checkStateFields(r: Record<string, unknown>, where: string): void {
   for (const key of Object.keys(deps ?? {})) if (deps![key] === null) delete deps![key];
 }
 
+/** What an export (apitype.UntypedDeployment) holds beside its deployment. */
+const ENVELOPE_KEYS = new Set(["version", "features"]);
+
+/**
+ * A document with a version but no deployment. An export omits an empty deployment (its field is
+ * `omitempty`), so one holding nothing else is an export of a stack never updated. One holding
+ * other keys is some other file with a `version`: above all a state backend's checkpoint
+ * (`.pulumi/stacks/<project>/<stack>.json`, `{"version":3,"checkpoint":{"latest":{…}}}`), whose
+ * resources sit under checkpoint.latest. Read as an empty stack it passed every policy (exit 0);
+ * the CLI cannot import it either (UnmarshalUntypedDeployment finds no deployment to decode).
+ */
+function notAnExport(doc: Record<string, unknown>, file: string): void {
+  const others = Object.keys(doc).filter((k) => !ENVELOPE_KEYS.has(k));
+  if (others.length === 0) return;
+  const checkpoint = doc.checkpoint;
+  if (checkpoint && typeof checkpoint === "object" && !Array.isArray(checkpoint) && "latest" in checkpoint) {
+    throw new Error(`${file}: a state backend's checkpoint, not a deployment export: its resources are under checkpoint.latest; review \`pulumi stack export\` output (${expected})`);
+  }
+  throw new Error(`${file}: not a deployment export: it has no "deployment" (it holds ${others.slice(0, 5).map((k) => JSON.stringify(k)).join(", ")}; ${expected})`);
+}
+
 /** Checks the envelope and returns its deployment in version 3 form; throws naming `file`. */
 function upToVersion3(doc: Record<string, unknown>, file: string): ExportedDeployment {
   const { version, features } = doc;
   if (version === undefined && !("deployment" in doc)) throw new Error(`${file}: not a deployment export (${expected})`);
+  if (!("deployment" in doc)) notAnExport(doc, file);
   if (typeof version !== "number" || !Number.isInteger(version)) {
     throw new Error(`${file}: deployment export version ${JSON.stringify(version)}; the version is a number, 1 to ${LATEST_VERSION} (${expected})`);
   }
@@ -118,6 +140,7 @@ function upToVersion3(doc: Record<string, unknown>, file: string): ExportedDeplo
 /** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
 export function readDeploymentFile(file: string): ExportedDeployment {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
+  if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a directory (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));

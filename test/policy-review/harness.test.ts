@@ -216,6 +216,14 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
     ["missing.json", undefined, /missing\.json: no such file/],
     ["garbage.json", "not json", /garbage\.json: not valid JSON/],
     ["other.json", '{"a":1}', /other\.json: not a deployment export/],
+    // A state backend's checkpoint (.pulumi/stacks/<project>/<stack>.json) read as an empty stack passed every policy.
+    [
+      "checkpoint.json",
+      JSON.stringify({ version: 3, checkpoint: { stack: "organization/p/s", latest: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R" }] } } }),
+      /checkpoint\.json: a state backend's checkpoint, not a deployment export: its resources are under checkpoint\.latest/,
+    ],
+    ["versioned.json", '{"version":3,"name":"x"}', /versioned\.json: not a deployment export: it has no "deployment" \(it holds "name"/],
+    ["a-directory", undefined, /a-directory is a directory \(--state takes a deployment export/],
     ["v5.json", '{"version":5,"deployment":{"resources":[]}}', /v5\.json: deployment export version 5 is newer than this review reads \(1 to 4/],
     ["v3-string.json", '{"version":"3","deployment":{"resources":[]}}', /v3-string\.json: deployment export version "3"; the version is a number, 1 to 4/],
     ["v4-feature.json", '{"version":4,"features":["teleport"],"deployment":{"resources":[]}}', /v4-feature\.json: this deployment needs support for features the review does not know: teleport/],
@@ -230,6 +238,7 @@ test("CLI: a state file that is missing, not JSON or not an export exits 2 namin
   for (const [name, content, expected] of cases) {
     const file = path.join(dir, name);
     if (content !== undefined) fs.writeFileSync(file, content);
+    else if (name === "a-directory") fs.mkdirSync(file);
     const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", packDir], {
       cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
     });
