@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
 import { readPolicyConfigFile } from "./lib/policy-config";
+import { decryptPassphraseSecrets } from "./lib/export-decrypt";
 
 /** Written beside the target and renamed, so a reader never sees half a report. */
 function writeAtomically(file: string, content: string): void {
@@ -49,6 +50,10 @@ async function main(): Promise<number> {
   if (values.out !== "-") values.out = fromCaller(values.out);
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
+    // A passphrase-encrypted export is read with the stack's passphrase when the environment has
+    // it, as the CLI loads the state before a preview; otherwise its secrets stay unknowns.
+    const { warning } = decryptPassphraseSecrets(exported, path.resolve(values.state));
+    if (warning) console.error(`warning: ${warning}`);
     const packDir = path.resolve(values.pack ?? defaultPackDir);
     // Without --config: the effective config a render wrote beside its stack.json, else the
     // stack's conventional config file in the pack.

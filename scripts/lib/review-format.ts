@@ -25,7 +25,7 @@ export function formatReport(report: PolicyReport): string {
   );
   if (summary.undecryptableSecrets > 0) {
     lines.push(
-      `  (${summary.undecryptableSecrets} secret value(s) are encrypted in this export and reach the pack as unknowns, as computed values do in a preview: checks that need their content skip them, checks of how they are kept do not; review a \`pulumi stack export --show-secrets\` file for exactly the verdicts \`pulumi preview\` gives)`,
+      `  (${summary.undecryptableSecrets} secret value(s) are encrypted in this export and reach the pack as unknowns, as computed values do in a preview: checks that need their content skip them, checks of how they are kept do not; review a \`pulumi stack export --show-secrets\` file, or a passphrase-encrypted export with PULUMI_CONFIG_PASSPHRASE(_FILE) set, for exactly the verdicts \`pulumi preview\` gives)`,
     );
   }
   for (const note of report.notes ?? []) lines.push(`  note: ${note}`);

@@ -15,7 +15,8 @@ import { renderShipped, repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { readDeploymentFile, reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
 import { parsePolicyConfig } from "../../scripts/lib/policy-config";
-import { RequestBuilder, SIG_KEY, FLOAT_SIG, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
+import { RequestBuilder, SIG_KEY, SECRET_SIG, FLOAT_SIG, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
+import { encryptValue } from "../../scripts/lib/export-secrets";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 
 const dir = tempDir("review-sweep-");
@@ -196,4 +197,39 @@ test("a resource state field of another type than the CLI decodes (apitype.Resou
   assert.equal(nulls.delete, undefined);
   assert.equal(nulls.provider, undefined);
   assert.deepEqual(nulls.propertyDependencies, {});
+});
+
+test("a passphrase-encrypted export is judged on its secrets when PULUMI_CONFIG_PASSPHRASE(_FILE) holds the passphrase, as the CLI loads it before a preview; another passphrase leaves them unknown, with a warning", () => {
+  const doc = prod();
+  // The image of a Deployment at latest, kept as a secret in the export (ciphertext under the render's empty passphrase).
+  const deployment = doc.deployment.resources!.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+  for (const side of [deployment.inputs, deployment.outputs] as any[]) {
+    const container = side.spec.template.spec.containers[0];
+    container.image = { [SIG_KEY]: SECRET_SIG, ciphertext: encryptValue(JSON.stringify(`${container.image.split(/[:@]/)[0]}:latest`)) };
+  }
+  // In a directory of its own: the stack's policy-config.json beside it applies to this file only.
+  const own = fs.mkdtempSync(path.join(dir, "passphrase-"));
+  const file = path.join(own, "passphrase.json");
+  fs.writeFileSync(file, JSON.stringify(doc));
+  fs.writeFileSync(path.join(own, "policy-config.json"), renderShipped("prod").file("policy-config.json"));
+  const run = (env: NodeJS.ProcessEnv) => {
+    const base: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "" };
+    delete base.PULUMI_CONFIG_PASSPHRASE;
+    delete base.PULUMI_CONFIG_PASSPHRASE_FILE;
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--out", "-"], { cwd: repoRoot, encoding: "utf8", env: { ...base, ...env } });
+  };
+  const unknown = run({});
+  assert.equal(unknown.status, 0, unknown.stdout + unknown.stderr);
+  assert.match(unknown.stdout, /secret value\(s\) are encrypted in this export/);
+  const opened = run({ PULUMI_CONFIG_PASSPHRASE: "" });
+  assert.equal(opened.status, 1, opened.stdout + opened.stderr);
+  assert.match(opened.stdout, /✗ mandatory images-pinned \(1 violation\)[\s\S]*:latest uses the latest tag/);
+  assert.doesNotMatch(opened.stdout, /encrypted in this export/);
+  const phraseFile = path.join(own, "passphrase.txt");
+  fs.writeFileSync(phraseFile, "\n");
+  assert.equal(run({ PULUMI_CONFIG_PASSPHRASE_FILE: phraseFile }).status, 1, "the file's content is trimmed, as the CLI trims it");
+  // Another stack's passphrase (set in CI for pulumi preview, say) leaves the secrets unknown, with a warning.
+  const wrong = run({ PULUMI_CONFIG_PASSPHRASE: "not-it" });
+  assert.equal(wrong.status, 0, wrong.stdout + wrong.stderr);
+  assert.match(wrong.stderr, /passphrase\.json: PULUMI_CONFIG_PASSPHRASE\(_FILE\) does not open this export's secrets \(pulumi preview would stop: incorrect passphrase\)/);
 });
