@@ -19,6 +19,7 @@ import { mcpBackendManifest } from "./backend";
 import { jwksBackendName, jwksFromPublicKeyPem, jwtKeyIdFromPublicKeyPem, securityManifests } from "./security";
 import * as tls from "@pulumi/tls";
 import { authorizationManifests, Waypoints } from "./authz";
+import { gatewayAccessAliases, gatewayAccessOwners } from "../inference/gateway-access";
 import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
 
 export interface AgentsArgs {
@@ -93,7 +94,7 @@ export class AgentFleet extends pulumi.ComponentResource {
   readonly resources: Map<string, pulumi.CustomResource>;
 
   constructor(name: string, manifests: AgentClusterManifests, args: AgentFleetArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("inference-mesh:agents:AgentFleet", name, {}, opts);
+    super(gatewayAccessOwners.agents.type, name, {}, opts);
     const cluster = args.mesh.cluster;
     const clusterName = cluster.spec.name;
     const provider = cluster.provider;
@@ -105,7 +106,7 @@ export class AgentFleet extends pulumi.ComponentResource {
       { parent: this },
     );
     const apply = (list: Manifest[], dependsOn: pulumi.Input<pulumi.Resource>[]) =>
-      applyManifests(clusterName, list, { provider, parent: this, dependsOn });
+      applyManifests(clusterName, list, { provider, parent: this, dependsOn, aliases: gatewayAccessAliases(clusterName, "agents") });
     const tlsSecret = args.spec.gateways.agents?.tls.mode === "selfSigned" ? [selfSignedSecret(args.spec, clusterName, this)] : [];
     const waypoints = [...(args.mesh.waypoints?.values() ?? [])].map((w) => w.resource);
     const authorization = apply(manifests.authorization, [...meshReady, ...waypoints, ...args.inference.ready]);
@@ -135,7 +136,7 @@ export function buildAgents(args: AgentsArgs): { clusters: Map<string, ClusterAg
     const waypoints: Waypoints = new Map([...(mesh.waypoints ?? new Map())].map(([ns, w]) => [ns, w.name]));
     const manifests = agentClusterManifests(args.spec, mesh.cluster.spec, inference, waypoints, inlineJwks);
     if (!manifests) continue;
-    new AgentFleet(`${name}-agents`, manifests, { spec: args.spec, mesh, inference });
+    new AgentFleet(gatewayAccessOwners.agents.name(name), manifests, { spec: args.spec, mesh, inference });
     out.set(name, { agentGateway: { ...agentGateway }, mcpUrl: mcpUrl() });
   }
   // The key id goes with the key: agentgateway takes only tokens whose header names it (`kid`).

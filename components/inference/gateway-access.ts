@@ -19,9 +19,10 @@
  *   CNI that enforces NetworkPolicy: k3s's built-in controller, the VPC CNI with network policy
  *   enabled (the EKS clusters turn it on).
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { AgentSpec, PlatformSpec } from "../../infra/config";
 import { inferenceMeshPort, inferencePublicPort, istioGatewayStatusPort } from "../../infra/gateway-ports";
-import type { Manifest } from "../k8s/apply";
+import { Manifest, manifestKey } from "../k8s/apply";
 import { allowPolicy } from "../mesh/authz";
 import { agentGateway, agentsNamespace, agentVersionName } from "../agents/names";
 import { llmRoutesEnabled } from "../agents/llm";
@@ -116,4 +117,32 @@ export function inferenceGatewayNetworkPolicy(spec: PlatformSpec, agents: AgentS
 /** Both layers of the inference gateway's access control on one cluster. */
 export function inferenceGatewayAccess(spec: PlatformSpec, agents: AgentSpec[]): Manifest[] {
   return [inferenceGatewayPolicy(spec, agents), inferenceGatewayNetworkPolicy(spec, agents)];
+}
+
+/**
+ * The two components that render the gateway's access on a cluster: the inference layer where no
+ * agent runs, the agent layer (with its agents as callers) where some do. Their types and names
+ * are here so that each can alias the other's copy.
+ */
+export const gatewayAccessOwners = {
+  inference: { type: "inference-mesh:inference:ClusterInference", name: (cluster: string) => `${cluster}-inference` },
+  agents: { type: "inference-mesh:agents:AgentFleet", name: (cluster: string) => `${cluster}-agents` },
+} as const;
+
+/** The objects `inferenceGatewayAccess` renders, by `manifestKey`. */
+const accessKeys = new Set(
+  ["AuthorizationPolicy", "NetworkPolicy"].map((kind) => manifestKey({ kind, metadata: { namespace: inferenceNamespace, name: gatewayCallersName } })),
+);
+
+/**
+ * The earlier URNs of the gateway's access objects, for `ApplyOptions.aliases` of the component
+ * `owner`: the same objects under the other owner (a URN names its parent's type). The first agent
+ * placed on a cluster, or the last one leaving it, moves them between the two components; without
+ * the alias the engine creates the new URN before deleting the old one, and the create meets the
+ * live object (AlreadyExists: pulumi-kubernetes creates with a plain create since 4.29), so the
+ * `pulumi up` fails. Other objects get none.
+ */
+export function gatewayAccessAliases(cluster: string, owner: keyof typeof gatewayAccessOwners): (m: Manifest) => pulumi.Input<pulumi.Alias>[] | undefined {
+  const other = gatewayAccessOwners[owner === "inference" ? "agents" : "inference"];
+  return (m) => (accessKeys.has(manifestKey(m)) ? [{ parent: pulumi.createUrn(other.name(cluster), other.type) }] : undefined);
 }

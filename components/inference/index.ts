@@ -18,7 +18,7 @@ import { modelRouteManifest } from "./routes";
 import { gatewayManifest, gatewayOptionsManifest, gatewayOptionsName, selfSignedCertificateSecret } from "./gateway";
 import { bbrManifests } from "./bbr";
 import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
-import { inferenceGatewayAccess } from "./gateway-access";
+import { gatewayAccessAliases, gatewayAccessOwners, inferenceGatewayAccess } from "./gateway-access";
 import { agentsOn } from "../agents/names";
 import { inMeshOpenAiBaseUrl, gatewayName, inferenceNamespace, poolName } from "./names";
 
@@ -86,7 +86,7 @@ export interface ClusterInferenceArgs {
 export class ClusterInferenceStack extends pulumi.ComponentResource {
   readonly inference: ClusterInference;
   constructor(name: string, args: ClusterInferenceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("inference-mesh:inference:ClusterInference", name, {}, opts);
+    super(gatewayAccessOwners.inference.type, name, {}, opts);
     const { spec, mesh } = args;
     const cluster = mesh.cluster.spec.name;
     const provider = mesh.cluster.provider;
@@ -103,7 +103,12 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const optionsKey = manifestKey({ kind: "ConfigMap", metadata: { namespace: inferenceNamespace, name: gatewayOptionsName } });
       const isOptions = (m: Manifest) => manifestKey(m) === optionsKey;
       const options = applyManifests(cluster, manifests.filter(isOptions), { provider, parent: this, dependsOn });
-      const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m)), { provider, parent: this, dependsOn: [...dependsOn, ...options.values()] });
+      const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m)), {
+        provider,
+        parent: this,
+        dependsOn: [...dependsOn, ...options.values()],
+        aliases: gatewayAccessAliases(cluster, "inference"),
+      });
       ready = [applied.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
     }
     this.inference = {
@@ -118,6 +123,6 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
 
 export function buildInference(args: InferenceArgs): Map<string, ClusterInference> {
   return new Map(
-    [...args.mesh].map(([name, mesh]) => [name, new ClusterInferenceStack(`${name}-inference`, { spec: args.spec, mesh }).inference]),
+    [...args.mesh].map(([name, mesh]) => [name, new ClusterInferenceStack(gatewayAccessOwners.inference.name(name), { spec: args.spec, mesh }).inference]),
   );
 }

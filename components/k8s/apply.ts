@@ -36,6 +36,13 @@ export interface ApplyOptions {
   provider: k8s.Provider;
   parent: pulumi.Resource;
   dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  /**
+   * Earlier URNs of an object (`aliases`), for one whose owning component depends on the config.
+   * A changed URN is a create and a delete to the engine, and pulumi-kubernetes creates with a
+   * plain create since 4.29 (pulumi/pulumi-kubernetes#4278): the new URN's create fails with
+   * AlreadyExists on the object the old URN still holds, and `pulumi up` stops.
+   */
+  aliases?: (m: Manifest) => pulumi.Input<string | pulumi.Alias>[] | undefined;
 }
 
 /** Pulumi logical name of an object: `<cluster>-<namespace>-<kind>-<name>`, unique per stack. */
@@ -51,6 +58,7 @@ export function applyManifest(cluster: string, manifest: Manifest, opts: ApplyOp
     provider: opts.provider,
     parent: opts.parent,
     dependsOn: opts.dependsOn,
+    ...(opts.aliases?.(manifest)?.length ? { aliases: opts.aliases(manifest) } : {}),
   };
   const name = logicalName(cluster, manifest);
   if (ctor) return new ctor(name, manifest, resourceOpts);

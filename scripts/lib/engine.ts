@@ -26,6 +26,8 @@ export interface CapturedResource {
   additionalSecretOutputs?: string[];
   /** `protect`, as the engine keeps it in state. */
   protect?: boolean;
+  /** URNs the resource was known by (its `aliases` options), as the engine keeps them in state. */
+  aliases?: string[];
 }
 
 export interface DeploymentExport {
@@ -93,6 +95,25 @@ function toJs(struct: any): Record<string, unknown> {
   return struct ? (struct.toJavaScript() as Record<string, unknown>) : {};
 }
 
+/** A URN's qualified type: its parents' types and its own, `$`-joined. */
+const qualifiedType = (urn: string) => urn.split("::")[2] ?? "";
+
+/**
+ * The URNs a registration's aliases name, computed as the engine does from each alias spec
+ * (pkg/resource/deploy/step_generator.go, resource.CreateURN): unset fields are the resource's own, and the parent's
+ * qualified type prefixes the type unless the parent is the root stack.
+ */
+function aliasUrns(req: any, project: string, stack: string): string[] {
+  return (req.getAliasesList?.() ?? []).map((a: any) => {
+    if (a.getUrn()) return a.getUrn() as string;
+    const spec = a.getSpec();
+    const parent: string = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    const parentType = parent ? qualifiedType(parent) : "";
+    const prefix = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$` : "";
+    return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${prefix}${spec.getType() || req.getType()}::${spec.getName() || req.getName()}`;
+  });
+}
+
 /**
  * Installs the mocks and a recorder on the mock monitor. Call before importing the program.
  */
@@ -107,6 +128,7 @@ export function startMockEngine(project: string, stack: string, config: Record<s
       propertyDependencies[key] = deps.getUrnsList();
     });
     const secretOutputs: string[] = req.getAdditionalsecretoutputsList?.() ?? [];
+    const aliases = aliasUrns(req, project, stack);
     const record: CapturedResource = {
       urn: reg.urn,
       custom: req.getCustom(),
@@ -120,6 +142,7 @@ export function startMockEngine(project: string, stack: string, config: Record<s
       propertyDependencies,
       ...(secretOutputs.length ? { additionalSecretOutputs: secretOutputs } : {}),
       ...(req.getProtect() ? { protect: true } : {}),
+      ...(aliases.length ? { aliases } : {}),
     };
     captured.push(record);
     byUrn.set(record.urn, record);

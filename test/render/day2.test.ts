@@ -99,3 +99,47 @@ test("prod with qwen's canary scaled to 0: llama's fleets stay on their nodes (D
     },
   );
 });
+
+/**
+ * A Kubernetes object's identity on its cluster (the URN's name is `<cluster>-<ns>-<kind>-<name>`),
+ * with the URN it has in one render.
+ */
+function objectUrns(resources: CapturedResource[]): Map<string, CapturedResource> {
+  return new Map(resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm")).map((r) => [nameOf(r.urn), r]));
+}
+
+/**
+ * Objects both renders apply whose URN differs, without the later one naming the earlier URN in
+ * its `aliases`: the engine would create the new URN before deleting the old one, and
+ * pulumi-kubernetes' plain create (4.29+) fails with AlreadyExists on the live object.
+ */
+function movedWithoutAlias(before: CapturedResource[], after: CapturedResource[]): string[] {
+  const a = objectUrns(before);
+  return [...objectUrns(after)].filter(([name, r]) => a.has(name) && a.get(name)!.urn !== r.urn && !(r.aliases ?? []).includes(a.get(name)!.urn)).map(([name]) => name);
+}
+
+test("local's agents removed, then added back: the inference gateway's access objects change owner (agents ⇄ inference) and alias their previous URN", () => {
+  const platform = shippedPlatform("local");
+  platform.agents = [];
+  platform.tools = [];
+  delete platform.gateways.agents;
+  const withAgents = renderShipped("local").resources;
+  const without = renderPlatform("local", platform).resources;
+  const access = ["local-inference-authorizationpolicy-inference-gateway-callers", "local-inference-networkpolicy-inference-gateway-callers"];
+  for (const name of access) {
+    const [a, b] = [objectUrns(withAgents).get(name)!, objectUrns(without).get(name)!];
+    assert.match(a.urn, /inference-mesh:agents:AgentFleet\$/, name);
+    assert.match(b.urn, /inference-mesh:inference:ClusterInference\$/, name);
+  }
+  assert.deepEqual(movedWithoutAlias(withAgents, without), [], "agents removed");
+  assert.deepEqual(movedWithoutAlias(without, withAgents), [], "agents added");
+});
+
+test("prod with its agents on aws-use1 only: no object on aws-euw1 or gcp-usc1 changes URN without an alias", () => {
+  const platform = shippedPlatform("prod");
+  for (const a of platform.agents) a.clusters = ["aws-use1"];
+  const before = renderShipped("prod").resources;
+  const after = renderPlatform("prod", platform).resources;
+  assert.deepEqual(movedWithoutAlias(before, after), []);
+  assert.deepEqual(movedWithoutAlias(after, before), []);
+});
