@@ -143,7 +143,11 @@ export function installIstio(args: InstallIstioArgs): IstioInstall {
         createNamespace: false,
         values: r.values,
       },
-      { provider: args.provider, parent: args.parent, dependsOn },
+      // Delete before replace: a release is replaced only when its name or namespace changes (the
+      // data plane's namespace follows `platform`), and each of these charts owns cluster-scoped
+      // objects (CRDs, webhooks, ClusterRoles). Created first, the new release would find them
+      // owned by the old one and Helm would refuse the install ("invalid ownership metadata").
+      { provider: args.provider, parent: args.parent, dependsOn, deleteBeforeReplace: true },
     );
     out[r.name] = release;
     previous = release;
