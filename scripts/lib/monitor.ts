@@ -1,7 +1,7 @@
 /**
  * RegisterResource for the offline render, in place of Pulumi's MockMonitor.registerResource and
- * with its results: the same `newResource` call with the same deserialized inputs, the same URN,
- * the same state recorded for later `getResource` invokes, and outputs that read back exactly as
+ * with its results: the same `newResource` call with the same deserialized inputs, the same
+ * state recorded for later `getResource` invokes, and outputs that read back exactly as
  * the Struct round trip would return them (keys sorted, undefined dropped). What it leaves out is
  * the cost: MockMonitor converts the request's Struct twice (once for the mocks, once more for
  * our recorder), serializes plain-data state property by property through promises, builds a
@@ -72,14 +72,31 @@ function response(urn: string, id: string, outputs: Record<string, unknown>) {
   };
 }
 
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * A resource's URN as the engine makes it (`resource.NewURN`, pkg/resource/urn.go): the type is
+ * prefixed by the parent's whole qualified type (`$`-joined), and not at all when the parent is the
+ * root stack. Pulumi's MockMonitor keeps only the parent's last type and prefixes the stack's, so
+ * its URNs are not the ones `pulumi up` gives the same program, nor the ones `pulumi.createUrn`
+ * computes for an alias: state written with them would not match the program it came from.
+ */
+export function engineUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+  const parentType = parent ? parent.split("::")[2] ?? "" : "";
+  const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
 /**
  * Replaces `monitor.registerResource` of the MockMonitor that `setMocks` installed; every other
- * monitor call stays Pulumi's.
+ * monitor call stays Pulumi's, with URNs made as the engine makes them.
  */
 export function installRegisterResource(mocks: pulumi.runtime.Mocks, onRegistered: (r: Registration, req: any) => void): void {
   const settings = require("@pulumi/pulumi/runtime/settings");
   const rpc = require("@pulumi/pulumi/runtime/rpc");
   const monitor = settings.getMonitor();
+  // Its readResource names resources through newUrn too.
+  monitor.newUrn = (parent: string | undefined, type: string, name: string) => engineUrn(settings.getStack(), settings.getProject(), parent, type, name);
   const claimedUrns = new Set<string>();
   monitor.registerResource = (req: any, callback: (err: unknown, resp: unknown) => void) => {
     (async () => {

@@ -89,3 +89,27 @@ for (const stack of ["local", "prod"] as const) {
     }
   });
 }
+
+/** The qualified type of a URN: the `$`-joined types of its parents (the root stack's left out) and its own. */
+const qualifiedType = (urn: string) => urn.split("::")[2];
+
+test("prod: every URN is the one the engine makes (resource.NewURN): the parent's whole type chain, the root stack's left out", () => {
+  const { resources } = JSON.parse(renderShipped("prod").file("stack.json")).deployment as {
+    resources: { urn: string; type: string; parent?: string }[];
+  };
+  const root = resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+  let deepest = 0;
+  for (const r of resources) {
+    if (r === root) continue;
+    assert.ok(r.urn.startsWith("urn:pulumi:prod::inference-mesh::"), r.urn);
+    const name = r.urn.split("::")[3];
+    const expected = !r.parent || r.parent === root.urn ? r.type : `${qualifiedType(r.parent)}$${r.type}`;
+    assert.equal(qualifiedType(r.urn), expected, `${r.urn} under ${r.parent}`);
+    assert.ok(!r.urn.includes("pulumi:pulumi:Stack$"), r.urn);
+    assert.ok(name, r.urn);
+    deepest = Math.max(deepest, expected.split("$").length);
+  }
+  // Components nest (AgentFleet > AgentgatewayInstall > Release): a chain of three is where the
+  // mock monitor's last-parent-only URNs differed.
+  assert.ok(deepest >= 3, `deepest type chain ${deepest}`);
+});
