@@ -16,6 +16,7 @@ import { bytesPerParameter } from "../components/gpu/fit";
 import { gpuPinsSchema } from "./gpu-type";
 import { kubeconfigPath } from "./kubeconfig-path";
 import { numberOrDecimalText, textOrDigits } from "./cli-values";
+import { loraAdapterSchema } from "./schema-lora";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
 const DNS_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
@@ -56,22 +57,6 @@ const image = z
   })
   .refine((s) => s.includes("@") || !/:latest$/i.test(s), { message: "must not use the 'latest' tag: pin a version or a digest" });
 
-
-/**
- * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
- * or an absolute path inside the server container. vLLM reads each `--lora-modules` item as
- * `name=path` only when it has an '=' and no ',' (vllm/entrypoints/openai/cli_args.py
- * LoRAParserAction splits on every '='), else as JSON: a path with either character makes vLLM
- * exit before it serves.
- */
-const loraSourceSchema = z
-  .string()
-  .regex(
-    /^(https:\/\/huggingface\.co\/)?[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/?$|^\/[^\s]*$/,
-    "must be a Hugging Face repo (org/name or https://huggingface.co/org/name) or an absolute path in the server container",
-  )
-  .refine((s) => !(s.startsWith("/") && /[,=]/.test(s)), "must not contain ',' or '=': vLLM parses --lora-modules name=path by splitting on '=' and reads an item with ',' as JSON, so it would exit at startup")
-  .refine((s) => !/^\/+$/.test(s), "must name the adapter's directory, not '/'");
 
 const cidr = z.string().superRefine((text, ctx) => {
   const parsed = parseCidr(text);
@@ -205,8 +190,19 @@ const modelVersion = z.strictObject({
   canary: z.boolean().default(false),
   /** Replicas of this version per placement cluster; defaults to the model's. */
   replicas: replicaCount(0).optional(),
-  /** Hugging Face revision of the weights, when versions differ by revision. */
-  revision: textOrDigits(z.string()).optional(),
+  /**
+   * Hugging Face revision of the weights (a branch, tag or commit), when versions differ by
+   * revision. vLLM reads an empty `--revision` as none (vllm/engine/arg_utils.py `optional_type`),
+   * silently serving the default branch, and argparse takes a value starting with '-' for a flag
+   * and exits; a git ref holds no whitespace or control characters (git check-ref-format).
+   */
+  revision: textOrDigits(
+    z
+      .string()
+      .min(1, "must not be empty: vLLM reads an empty --revision as none and serves the repo's default branch")
+      .refine((s) => !s.startsWith("-"), "must not start with '-': vLLM's argument parser would read it as a flag and exit")
+      .refine((s) => !/[\s\u0000-\u001f\u007f]/.test(s), "must not contain whitespace or control characters: a Hugging Face revision is a branch, tag or commit, which hold none"),
+  ).optional(),
 });
 
 const eppConfig = z.strictObject({
@@ -260,15 +256,7 @@ export const modelSchema = z.strictObject({
   replicas: replicaCount(1).default(1),
   /** InferenceObjective priority (int32; negative values allowed, higher is served first). */
   priority: int32("an InferenceObjective priority").min(-INT32_MAX - 1, `must be at least ${-INT32_MAX - 1}: an InferenceObjective priority is a 32-bit integer in Kubernetes`).default(0),
-  loraAdapters: z
-    .array(
-      z.strictObject({
-        /** The `model` name clients send to reach the adapter (vLLM `--lora-modules name=source`). */
-        name: textOrDigits(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/, "must be letters, digits, '.', '_', '/' or '-' (it becomes a model name in requests)")),
-        source: loraSourceSchema,
-      }),
-    )
-    .default([]),
+  loraAdapters: z.array(loraAdapterSchema).default([]),
   /** Clusters that serve this model. */
   clusters: z.array(dnsLabel).min(1),
   /**

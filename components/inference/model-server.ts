@@ -11,6 +11,7 @@ import { GpuCapacity, gpuToleration, lookupGpuInstance } from "../gpu/catalog";
 import { replicaHostResources } from "../gpu/host";
 import { fitModelOf, replicasOf } from "../../infra/validate";
 import { Manifest } from "../k8s/apply";
+import { maxLoraRank } from "../../infra/schema-lora";
 import { inferenceNamespace, modelServerLabels, modelServerServiceAccount, poolName, poolSelector, ports } from "./names";
 
 /** Where the Hugging Face token lives; optional so public models start without it. */
@@ -46,9 +47,22 @@ export function vllmArgs(model: ModelSpec, version: ModelVersionSpec): string[] 
     "--port", String(ports.modelServer),
     ...vllmEngineArgs(fitModelOf(model)),
     "--enable-prefix-caching",
-    ...(lora.length > 0
-      ? ["--enable-lora", "--max-loras", String(lora.length), "--lora-modules", ...lora.map((a) => `${a.name}=${loraSource(a.source)}`)]
-      : []),
+    ...(lora.length > 0 ? vllmLoraArgs(lora) : []),
+  ];
+}
+
+/**
+ * LoRA serving: every adapter loaded at startup, all of them usable in one batch, and slots of the
+ * rank the adapters state (vLLM's default of 16 otherwise, which an adapter of a higher rank
+ * exceeds: vLLM then exits at startup).
+ */
+function vllmLoraArgs(lora: ModelSpec["loraAdapters"]): string[] {
+  const rank = maxLoraRank(lora);
+  return [
+    "--enable-lora",
+    "--max-loras", String(lora.length),
+    ...(rank !== undefined ? ["--max-lora-rank", String(rank)] : []),
+    "--lora-modules", ...lora.map((a) => `${a.name}=${loraSource(a.source)}`),
   ];
 }
 

@@ -126,6 +126,38 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.models[0].loraAdapters[0].name",
     message: /adapter name 'support-tone' is the servedModelName of models\[1\] on clusters 'aws-use1', 'gcp-usc1'; requests for it would be ambiguous/,
   },
+  {
+    // vLLM's --max-lora-rank takes at most 512 (vllm/config/lora.py MaxLoRARanks).
+    name: "a LoRA adapter of a rank vLLM cannot serve",
+    mutate: (p) => (p.models[0].loraAdapters[0].rank = 1024),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].rank",
+    message: /must be at most 512: vLLM's --max-lora-rank takes 1, 8, 16, 32, 64, 128, 256, 320, 512/,
+  },
+  {
+    name: "a LoRA adapter of rank 0",
+    mutate: (p) => (p.models[0].loraAdapters[0].rank = 0),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].rank",
+    message: /must be at least 1: the adapter's rank, `r` in its adapter_config.json/,
+  },
+  {
+    // vLLM takes an empty --revision as none and would serve the default branch instead.
+    name: "an empty Hugging Face revision",
+    mutate: (p) => (p.models[0].versions[1].revision = ""),
+    path: "inference-mesh:platform.models[0].versions[1].revision",
+    message: /must not be empty: vLLM reads an empty --revision as none/,
+  },
+  {
+    name: "a revision vLLM's argument parser reads as a flag",
+    mutate: (p) => (p.models[0].versions[1].revision = "-rc1"),
+    path: "inference-mesh:platform.models[0].versions[1].revision",
+    message: /must not start with '-': vLLM's argument parser would read it as a flag/,
+  },
+  {
+    name: "a revision with whitespace",
+    mutate: (p) => (p.models[0].versions[1].revision = "main "),
+    path: "inference-mesh:platform.models[0].versions[1].revision",
+    message: /must not contain whitespace or control characters/,
+  },
 ];
 
 testRejections(cases);

@@ -86,6 +86,30 @@ test("vLLM args follow the fit arithmetic, with prefix caching and LoRA when con
   assert.equal(loraSource("org/adapter"), "org/adapter");
 });
 
+test("vLLM --max-lora-rank: the smallest rank vLLM takes that holds every stated adapter rank, else vLLM's default", () => {
+  const llama = model(spec("prod"), "llama-3-1-8b");
+  // No rank stated: vLLM's default (16) stays, as before.
+  assert.ok(!vllmArgs(llama, llama.versions[0]).includes("--max-lora-rank"));
+  const withRanks = (...ranks: (number | undefined)[]) => {
+    const p = shippedPlatform("prod");
+    p.models[0].loraAdapters = ranks.map((rank, i) => ({ name: `a${i}`, source: `org/a${i}`, ...(rank === undefined ? {} : { rank }) }));
+    const m = parsePlatform(p, "prod").models[0];
+    return vllmArgs(m, m.versions[0]);
+  };
+  // A rank-64 adapter would exceed the default 16 and vLLM would exit at startup.
+  const a = withRanks(64);
+  assert.equal(argAfter(a, "--max-lora-rank"), "64");
+  assert.ok(a.indexOf("--max-lora-rank") < a.indexOf("--lora-modules"), "the flag does not land among the --lora-modules values");
+  assert.equal(argAfter(withRanks(8, 24), "--max-lora-rank"), "32");
+  assert.equal(argAfter(withRanks(300), "--max-lora-rank"), "320");
+  assert.equal(argAfter(withRanks(4), "--max-lora-rank"), "8");
+  // An adapter without a rank keeps the default's 16 slots.
+  assert.equal(argAfter(withRanks(8, undefined), "--max-lora-rank"), "16");
+  // The simulator takes no such flag.
+  const sim = model(spec("local"), "qwen3-0-6b");
+  assert.ok(!simulatorArgs({ ...sim, loraAdapters: [{ name: "x", source: "org/x", rank: 64 }] }).includes("--max-lora-rank"));
+});
+
 test("simulator args: same served model name, port and context length", () => {
   const m = model(spec("local"), "qwen3-0-6b");
   const a = simulatorArgs(m);
