@@ -18,6 +18,7 @@ import { checkKubernetesVersions } from "./validate-kubernetes";
 import { checkAgentLimits } from "./validate-agent-limits";
 import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
 import { checkPinList, pinAbsentProblem, pinnedNodeGroups, pinsOn } from "./validate-gpu-pins";
+import { checkServerImages } from "./validate-server-image";
 
 export type { ConfigProblem } from "./validate-support";
 export { fitNodeGroups, replicasOf } from "./validate-capacity";
@@ -138,6 +139,7 @@ export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: bo
   };
   run(() => checkClusters(report, cfg), undefined);
   const fits = run(() => checkModels(report, cfg, run), new Map<string, ClusterFit[]>());
+  run(() => checkServerImages(report, cfg), undefined);
   run(() => checkAgentsAndTools(report, cfg), undefined);
   run(() => checkGateways(report, cfg), undefined);
   run(() => checkAgentLimits(report, cfg), undefined);

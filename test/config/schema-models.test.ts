@@ -158,9 +158,38 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.models[0].versions[1].revision",
     message: /must not contain whitespace or control characters/,
   },
+  {
+    // The vLLM container runs python3, which the distroless simulator image lacks.
+    name: "a vLLM model version on the simulator image",
+    mutate: (p) => (p.models[0].versions[1].image = "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"),
+    path: "inference-mesh:platform.models[0].versions[1].image",
+    message: /'ghcr\.io\/llm-d\/llm-d-inference-sim:v0\.10\.2' is the llm-d inference simulator, which has no python3 to run vLLM's server.*\(model 'llama-3-1-8b' runs server 'vllm'\)$/,
+  },
+  {
+    // vLLM's CLI exits on the simulator's --force-dummy-tokenizer.
+    name: "a simulator model version on a vLLM image",
+    stack: "local",
+    mutate: (p) => (p.models[0].versions[0].image = "vllm/vllm-openai:v0.21.0"),
+    path: "inference-mesh:platform.models[0].versions[0].image",
+    message: /is a vLLM image, whose argument parser exits on the simulator's flags/,
+  },
+  {
+    name: "a simulator default image that is vLLM's, where a simulator model uses it",
+    stack: "local",
+    mutate: (p) => (p.versions = { ...p.versions, simulatorImage: "docker.io/vllm/vllm-openai-cpu:v0.19.1" }),
+    path: "inference-mesh:platform.versions.simulatorImage",
+    message: /is a vLLM image.*\(model 'qwen3-0-6b' runs server 'simulator' from this default\)$/,
+  },
 ];
 
 testRejections(cases);
+
+test("a server's default image that no model of that server uses is not judged", () => {
+  const p = shippedPlatform("local");
+  // The local stack runs the simulator only: vllmImage is never deployed there.
+  p.versions = { ...p.versions, vllmImage: "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2" };
+  assert.doesNotThrow(() => parsePlatform(p, "local"));
+});
 
 test("derived names of different kinds may coincide: a version named like another's ServiceAccount suffix is fine", () => {
   const p = shippedPlatform("local");
