@@ -3,6 +3,7 @@ import { actionOf, AuthzSpec } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, kindName, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
+import { isDryRun, selectorBindsNothing } from "../lib/ztunnel";
 
 interface Config {
   /** Namespaces whose workloads must be reachable only as an ALLOW policy says. */
@@ -21,7 +22,7 @@ const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespac
 export const workloadNamespacesAuthorized: StackValidationPolicy = {
   name: "workload-namespaces-authorized",
   description:
-    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces), and every workload whose pod template enrolls itself in ambient (istio.io/dataplane-mode=ambient, which istio-cni honours in any namespace) wherever else it runs (default, a namespace the stack does not create) unless its namespace is exempt, is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs), so it is deny-by-default instead of open to the whole mesh.",
+    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces), and every workload whose pod template enrolls itself in ambient (istio.io/dataplane-mode=ambient, which istio-cni honours in any namespace) wherever else it runs (default, a namespace the stack does not create) unless its namespace is exempt, is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs, not istio.io/dry-run, not a selector without matchLabels, which binds no workload), so it is deny-by-default instead of open to the whole mesh.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -59,11 +60,15 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       const inNamespace = (p: Policy, ns: string): Tri => (p.namespace.known ? p.namespace.value === ns : "unknown");
       const inRoot = (p: Policy): Tri => (p.namespace.known ? roots.includes(p.namespace.value) : "unknown");
       // Only policies ztunnel enforces make the pods deny-by-default: one bound through
-      // targetRef(s) is enforced by a waypoint or gateway, and the pods stay open to direct calls.
-      const enforcedAllow = (p: Policy): Tri => tri(() => actionOf((p.r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !p.r.props.spec?.targetRef && !p.r.props.spec?.targetRefs);
-      // ALLOW policies bind per workload: a pod no ALLOW policy selects admits every caller.
+      // targetRef(s) is enforced by a waypoint or gateway, and the pods stay open to direct calls;
+      // an `istio.io/dry-run` one is dropped (or only logged) by ztunnel.
+      const enforcedAllow = (p: Policy): Tri =>
+        tri(() => actionOf((p.r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !p.r.props.spec?.targetRef && !p.r.props.spec?.targetRefs && !isDryRun(p.r.props));
+      // ALLOW policies bind per workload: a pod no ALLOW policy selects admits every caller. A
+      // selector without matchLabels is not namespace-wide: istiod binds it to no workload.
       const selects = (p: Policy, labels: Record<string, string> | undefined): Tri =>
         tri(() => {
+          if (selectorBindsNothing(p.r.props.spec)) return false;
           const wanted = p.r.props.spec?.selector?.matchLabels as Record<string, string> | undefined;
           if (!wanted) return true;
           return labels === undefined ? "unknown" : matchesLabels(wanted, labels);
@@ -111,8 +116,11 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
         if (own === false) {
           if (meshWide === "unknown") pending.push(`whether a mesh-wide ALLOW AuthorizationPolicy covers namespace ${name} on cluster ${cluster}`);
           else {
+            // Named so the reviewer sees why a policy that looks like coverage is none.
+            const dryRuns = policies.filter((p) => inNamespace(p, name) === true && tri(() => isDryRun(p.r.props)) === true).map((p) => `${name}/${meta(p.r.props).name}`);
+            const dryRunNote = dryRuns.length ? `; ${dryRuns.join(", ")} ${dryRuns.length > 1 ? "are" : "is"} istio.io/dry-run, which ztunnel does not enforce` : "";
             report(
-              `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel): every mesh identity can call them${workloadNamespaces.includes(name) ? "" : " (or list the namespace in exemptNamespaces if it is meant to stay outside the mesh)"}`,
+              `namespace ${name} on cluster ${cluster} runs ${workloads.length} workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel${dryRunNote}): every mesh identity can call them${workloadNamespaces.includes(name) ? "" : " (or list the namespace in exemptNamespaces if it is meant to stay outside the mesh)"}`,
               ns.urn,
             );
           }
@@ -123,7 +131,19 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
           const what = `${kindName(w.type)} ${name}/${meta(w.props).name}`;
           const covered = orTri(meshWide, someTri(policies, (p) => andTri(orTri(inNamespace(p, name), inRoot(p)), enforcedAllow(p), selects(p, labels.known ? labels.value : undefined))));
           if (covered === "unknown") pending.push(`whether an ALLOW AuthorizationPolicy selects ${what} on cluster ${cluster}`);
-          else if (!covered) report(`${what} on cluster ${cluster} is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity`, w.urn);
+          else if (!covered) {
+            // Named, so the reviewer sees why policies that look like coverage are none.
+            const here = policies.filter((p) => orTri(inNamespace(p, name), inRoot(p)) === true);
+            const named = (ps: Policy[]) => ps.map((p) => `${p.namespace.known ? p.namespace.value : "?"}/${meta(p.r.props).name}`);
+            const empty = named(here.filter((p) => tri(() => selectorBindsNothing(p.r.props.spec)) === true));
+            const dryRuns = named(here.filter((p) => tri(() => isDryRun(p.r.props)) === true && selects(p, labels.known ? labels.value : undefined) === true));
+            const notes = [
+              ...(empty.length ? [`${empty.join(", ")} ${empty.length > 1 ? "have" : "has"} a selector without matchLabels, which istiod binds to no workload`] : []),
+              ...(dryRuns.length ? [`${dryRuns.join(", ")} ${dryRuns.length > 1 ? "are" : "is"} istio.io/dry-run, which ztunnel does not enforce`] : []),
+            ];
+            const note = notes.length ? ` (${notes.join("; ")})` : "";
+            report(`${what} on cluster ${cluster} is selected by no ALLOW AuthorizationPolicy${note}: its pods admit every mesh identity`, w.urn);
+          }
         }
       }
     }

@@ -126,3 +126,46 @@ test("workload-namespaces-authorized: a pod enrolled in ambient by its own label
   assert.deepEqual(preview.violations, []);
   assert.match(preview.unknown[0], /whether Deployment default\/rogue on cluster a enrolls itself in ambient/);
 });
+
+test("workload-namespaces-authorized: an istio.io/dry-run ALLOW policy or a selector without matchLabels covers nothing, as ztunnel enforces them", async () => {
+  const labelled = (namespace: string, name: string) =>
+    on("kubernetes:apps/v1:Deployment", `${namespace}-${name}`, { metadata: { name, namespace }, spec: { template: { metadata: { labels: { app: name } }, spec: { containers: [] } } } });
+  const annotated = (namespace: string, name: string, spec: Record<string, unknown>, annotations: Record<string, string>) =>
+    on("kubernetes:security.istio.io/v1:AuthorizationPolicy", `${namespace}-ap-${name}`, { metadata: { name, namespace, annotations }, spec });
+  const allow = allowFrom("cluster.local/ns/inference/sa/gw");
+  // istiod drops a dry-run policy for ztunnel (AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY off) or
+  // ztunnel only logs it (on): the pods stay open. Before: counted as coverage.
+  const dryRun = await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("inference", "vllm"), annotated("inference", "vllm", allow, { "istio.io/dry-run": "true" })]);
+  assert.deepEqual(dryRun.violations.map((v) => v.message), [
+    "namespace inference on cluster a runs 1 workload(s) but has no ALLOW AuthorizationPolicy bound by selector or namespace (policies attached through targetRefs bind waypoints and gateways, not ztunnel; inference/vllm is istio.io/dry-run, which ztunnel does not enforce): every mesh identity can call them",
+  ]);
+  // Mesh-wide from the root namespace too; Go's ParseBool reads "1" and "True" as true.
+  const rootDryRun = await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("inference", "vllm"), annotated("istio-system", "all", allow, { "istio.io/dry-run": "1" })]);
+  assert.equal(rootDryRun.violations.length, 1);
+  assert.match(rootDryRun.violations[0].message, /namespace inference on cluster a runs 1 workload\(s\) but has no ALLOW/);
+  // Beside another policy of the namespace, the pods the dry-run one selects are named with it.
+  const beside = await runStack(workloadNamespacesAuthorized, [
+    ns("inference"), labelled("inference", "vllm"), labelled("inference", "epp"),
+    annotated("inference", "vllm", { ...allow, selector: { matchLabels: { app: "vllm" } } }, { "istio.io/dry-run": "true" }),
+    ap("inference", "epp", { ...allow, selector: { matchLabels: { app: "epp" } } }),
+  ]);
+  assert.deepEqual(beside.violations.map((v) => v.message), [
+    "Deployment inference/vllm on cluster a is selected by no ALLOW AuthorizationPolicy (inference/vllm is istio.io/dry-run, which ztunnel does not enforce): its pods admit every mesh identity",
+  ]);
+  // A value ParseBool rejects leaves the policy enforced, as does "false".
+  for (const value of ["false", "yes"]) {
+    assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("inference", "vllm"), annotated("inference", "vllm", allow, { "istio.io/dry-run": value })])).violations, [], value);
+  }
+  // `selector: {}` is a selector (scope WORKLOAD_SELECTOR) that istiod binds to no workload; before: read as namespace-wide.
+  const emptySelector = await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("inference", "vllm"), ap("inference", "vllm", { ...allow, selector: {} })]);
+  assert.deepEqual(emptySelector.violations.map((v) => v.message), [
+    "Deployment inference/vllm on cluster a is selected by no ALLOW AuthorizationPolicy (inference/vllm has a selector without matchLabels, which istiod binds to no workload): its pods admit every mesh identity",
+  ]);
+  // So is a self-enrolled pod elsewhere with only a root-namespace `selector: {}` policy.
+  const enrolled = on("kubernetes:apps/v1:Deployment", "default-rogue", { metadata: { name: "rogue", namespace: "default" }, spec: { template: { metadata: { labels: { app: "rogue", "istio.io/dataplane-mode": "ambient" } }, spec: { containers: [] } } } });
+  const rootEmpty = await runStack(workloadNamespacesAuthorized, [enrolled, ap("istio-system", "all", { ...allow, selector: {} })]);
+  assert.equal(rootEmpty.violations.length, 1);
+  assert.match(rootEmpty.violations[0].message, /^Deployment default\/rogue on cluster a enrolls its pods in ambient/);
+  // matchLabels present but empty selects every pod of the namespace (a subset match).
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("inference", "vllm"), ap("inference", "vllm", { ...allow, selector: { matchLabels: {} } })])).violations, []);
+});
