@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, Rule, targetRefsOf, targetsOnlyGatewaysOfClass } from "../lib/authz";
+import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, Rule, Source, targetRefsOf, targetsOnlyGatewaysOfClass } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
-import { configWithDefaults, list, probe, tri, Tri } from "../lib/values";
+import { configWithDefaults, list, Probe, probe, tri, Tri } from "../lib/values";
+import { ztunnelDropsTrustDomains, ztunnelSource } from "../lib/ztunnel";
 
 interface Config {
   /** Gateway classes whose Gateways take traffic from outside the mesh. */
@@ -68,7 +69,7 @@ function effectiveSpec(r: PolicyResource, resources: PolicyResource[]): { action
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); a policy bound by selector or namespace is judged as ztunnel enforces it, without trustDomains/notTrustDomains (istiod does not pass them to ztunnel, so `{principals: [\"*\"], trustDomains: [<td>]}` admits everyone there); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -108,6 +109,7 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         // A finding counts only for an ALLOW policy: with the action not known yet it is can't judge.
         const finding = (message: string) => (action.known ? report(message, r.urn) : pending.push(`the action of ${policy} on cluster ${cluster}, which decides: ${message}`));
         let ingress: Tri | undefined;
+        let atZtunnelRead: Probe<boolean> | undefined;
         const isIngress = () =>
           (ingress ??= tri(() => targetsOnlyGatewaysOfClass(targetRefsOf(JSON.parse(JSON.stringify({ targetRef: spec.targetRef(), targetRefs: spec.targetRefs() })) as AuthzSpec), namespace, resources, ingressGatewayClasses)));
         rules.forEach((rule, i) => {
@@ -126,8 +128,20 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
                 return;
               }
             }
-            const why = openness(f.source) ?? (requirePrincipals && f.source ? coarseSource(f.source) : undefined);
-            if (why) finding(`${policy} rule ${i} from ${j}: ${why}`);
+            const judge = (source: Source | undefined) => openness(source) ?? (requirePrincipals && source ? coarseSource(source) : undefined);
+            // Bound by selector or namespace, the policy is ztunnel's, which drops trust domains: a
+            // source they bounded is judged without them (one left empty admits nobody there).
+            const kept = ztunnelDropsTrustDomains(f.source) ? ztunnelSource(f.source) : undefined;
+            const atZtunnel = kept ? (atZtunnelRead ??= probe(() => !spec.targetRef() && list(spec.targetRefs() as unknown[]).length === 0)) : undefined;
+            const whyZtunnel = kept ? judge(kept) : undefined;
+            const why = judge(f.source);
+            if (whyZtunnel && atZtunnel?.known === false && !why) {
+              pending.push(`whether ${policy} on cluster ${cluster} is enforced by ztunnel (its targetRefs), which decides rule ${i} from ${j}: ${whyZtunnel} once ztunnel drops its trustDomains`);
+              return;
+            }
+            // Only where dropping them changes the verdict is it ztunnel's doing.
+            if (whyZtunnel && whyZtunnel !== why && atZtunnel?.known && atZtunnel.value) finding(`${policy} rule ${i} from ${j}: ${whyZtunnel} (ztunnel, which enforces this policy, does not read trustDomains)`);
+            else if (why) finding(`${policy} rule ${i} from ${j}: ${why}`);
           });
         });
       }

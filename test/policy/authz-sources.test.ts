@@ -196,3 +196,30 @@ test("authorization-sources-restricted: a suffix or prefix principal is judged b
   // `*/ns/*` is a suffix match on the literal "/ns/*": it matches nobody (principals-known reports it).
   assert.deepEqual((await runStack(authorizationSourcesRestricted, [ap("tools", "literal", allowFrom("*/ns/*"))])).violations, []);
 });
+
+test("authorization-sources-restricted: a selector or namespace policy is judged as ztunnel reads it, without trustDomains", async () => {
+  const source = (s: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({ action: "ALLOW", rules: [{ from: [{ source: s }] }], ...spec });
+  const wildcard = { principals: ["*"], trustDomains: ["cluster.local"] };
+  // istiod hands ztunnel no trust domains: the source is `principals: ["*"]`, every caller. Before:
+  // with requirePrincipals false, a source bounded by its trust domain passed.
+  const lenient = await runStack(authorizationSourcesRestricted, [ap("inference", "td", source(wildcard))], { requirePrincipals: false });
+  assert.deepEqual(lenient.violations.map((v) => v.message), [
+    'AuthorizationPolicy inference/td rule 0 from 0: principals "*" matches every caller (ztunnel, which enforces this policy, does not read trustDomains)',
+  ]);
+  // The default config names the real opening too, not a place-based source (before: "callers
+  // are named only by trustDomains").
+  const strict = await runStack(authorizationSourcesRestricted, [ap("inference", "td", source(wildcard))]);
+  assert.deepEqual(strict.violations.map((v) => v.message), lenient.violations.map((v) => v.message));
+  // An opening that is one without them is reported as before.
+  const open = await runStack(authorizationSourcesRestricted, [ap("inference", "td", source({ namespaces: ["*"], notTrustDomains: ["evil.example"] }))]);
+  assert.deepEqual(open.violations.map((v) => v.message), ['AuthorizationPolicy inference/td rule 0 from 0: namespaces "*" matches every caller']);
+  // A waypoint or gateway (Envoy) matches trust domains: judged as written there.
+  const atWaypoint = await runStack(authorizationSourcesRestricted, [ap("inference", "td", source(wildcard, { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] }))], { requirePrincipals: false });
+  assert.deepEqual(atWaypoint.violations, []);
+  // Beside a named principal, dropping them leaves a named caller.
+  assert.deepEqual((await runStack(authorizationSourcesRestricted, [ap("inference", "td", source({ principals: ["cluster.local/ns/inference/sa/gw"], trustDomains: ["cluster.local"] }))])).violations, []);
+  // Targets not known in a preview decide whether ztunnel enforces it: can't judge.
+  const preview = await runStack(authorizationSourcesRestricted, [ap("inference", "td", source(wildcard, { targetRefs: UNKNOWN }))], { requirePrincipals: false });
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown[0], /whether AuthorizationPolicy inference\/td on cluster a is enforced by ztunnel/);
+});
