@@ -4,9 +4,11 @@
  * authorization that reaches a proxy. Pure reads; the verdicts are the rule's.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, gatewaysOfUnknownClass, parsePrincipal, principalReach, Rule, Source, targetRefsOf } from "./authz";
+import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, gatewaysOfUnknownClass, targetRefsOf } from "./authz";
+import { istioRootNamespaces } from "./istio";
 import { isAuthorizationPolicy, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
 import { list, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
+import { isDryRun, selectorBindsNothing } from "./ztunnel";
 
 export interface Config {
   /** Namespace of the agents and of the gateway in front of them. */
@@ -30,8 +32,6 @@ export const GATEWAY_GROUP = "gateway.networking.k8s.io";
 const USE_WAYPOINT = "istio.io/use-waypoint";
 const USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
 export const WAYPOINT_FOR = "istio.io/waypoint-for";
-/** Source fields that name callers by place or credential rather than by mesh identity. */
-const PLACE_FIELDS = ["namespaces", "trustDomains", "ipBlocks", "remoteIpBlocks", "requestPrincipals"] as const;
 
 export interface Workload {
   namespace: string;
@@ -56,11 +56,17 @@ export interface Allow {
   namespace: string;
   name: string;
   spec: AuthzSpec;
+  /** `istio.io/dry-run`: enforced nowhere (Envoy builds shadow rules), so it guards nothing. */
+  dryRun: Tri;
 }
 
 /** What one cluster holds that the call graph reads. */
 export interface Graph {
   config: Config;
+  /** Istio's root namespaces on the cluster: istiod's meshConfig.rootNamespace (else `config.rootNamespace` without istiod). */
+  roots: string[];
+  /** istiod releases whose root namespace this preview cannot read yet. */
+  unknownRoots: string[];
   resources: PolicyResource[];
   proxies: Map<string, GatewayProxy>;
   allows: Allow[];
@@ -81,47 +87,6 @@ export interface Graph {
 export function once<V>(g: Graph, key: string, compute: () => V): V {
   if (!g.memo.has(key)) g.memo.set(key, compute());
   return g.memo.get(key) as V;
-}
-
-/** One caller an ALLOW rule admits. */
-export type Caller =
-  | { kind: "identity"; shown: string; id: string }
-  /** Callers named by place: `entries` holds, per source field, the extraCallers entries that admit it. */
-  | { kind: "place"; shown: string; entries: string[][] }
-  | { kind: "anyone"; shown: string }
-  /** A principal this rule cannot parse: authorization-principals-known and -sources-restricted report it. */
-  | { kind: "unread"; shown: string };
-
-export function sourceCallers(source: Source, namespace: string): Caller[] {
-  const principals = list(source.principals);
-  const serviceAccounts = list(source.serviceAccounts);
-  const fields = PLACE_FIELDS.filter((k) => list(source[k]).length > 0);
-  // A principal matching every namespace's callers (`*`, `*/sa/<sa>`; values are ORed) names no
-  // identity: the fields ANDed beside it are the source's only bound, so it admits by place.
-  const wide = principals.some((p) => ["any", "across"].includes(principalReach(p).kind));
-  // Fields of a source are ANDed: named identities bound it whatever else it says.
-  if ((principals.length > 0 && !(wide && fields.length > 0)) || serviceAccounts.length > 0) {
-    return [
-      ...principals.map((p): Caller => {
-        const parsed = parsePrincipal(p);
-        return parsed ? { kind: "identity", shown: p, id: `${parsed.namespace}/${parsed.serviceAccount}` } : { kind: "unread", shown: p };
-      }),
-      // Istio 1.30's serviceAccounts: a bare name is in the policy's namespace.
-      ...serviceAccounts.map((sa): Caller =>
-        sa === "*" ? { kind: "unread", shown: `serviceAccount ${sa}` } : { kind: "identity", shown: `serviceAccount ${sa}`, id: sa.includes("/") ? sa : `${namespace}/${sa}` },
-      ),
-    ];
-  }
-  if (fields.length > 0) {
-    return [{ kind: "place", shown: fields.map((k) => `${k} ${list(source[k]).join(", ")}`).join(" and "), entries: fields.map((k) => list(source[k]).map((v) => `${k}:${v}`)) }];
-  }
-  return [{ kind: "anyone", shown: "every caller (a source naming no principals, serviceAccounts, namespaces or addresses)" }];
-}
-
-export function ruleCallers(rule: Rule, namespace: string): Caller[] {
-  const from = list(rule.from);
-  if (from.length === 0) return [{ kind: "anyone", shown: "every caller (a rule without from)" }];
-  return from.flatMap((f) => sourceCallers(f.source ?? {}, namespace));
 }
 
 /** The waypoint (`namespace/name`) labels enroll an object with, "none" for an opt-out, undefined when they say nothing. */
@@ -164,12 +129,12 @@ export function selects(svc: ServiceInfo, w: Workload): Tri {
 export const isServiceRef = (ref: { group?: string; kind: string }) => ref.kind === "Service" && ["", "core"].includes(ref.group ?? "");
 
 /** Whether an ALLOW policy binds the waypoint: through a targetRef to it, or to its class from the root namespace. */
-export function bindsWaypoint(p: Allow, wp: GatewayProxy, config: Config): boolean {
+export function bindsWaypoint(p: Allow, wp: GatewayProxy, roots: string[]): boolean {
   return targetRefsOf(p.spec).some(
     (ref) =>
       ref.group === GATEWAY_GROUP &&
       ((ref.kind === "Gateway" && ref.name === wp.name && p.namespace === wp.namespace) ||
-        (ref.kind === "GatewayClass" && ref.name === wp.gatewayClassName && p.namespace === config.rootNamespace)),
+        (ref.kind === "GatewayClass" && ref.name === wp.gatewayClassName && roots.includes(p.namespace))),
   );
 }
 
@@ -254,6 +219,8 @@ export function boundWorkloads(g: Graph, p: Allow, target: string): Bound[] {
   const refs = targetRefsOf(p.spec);
   const all = (bound: (w: Workload) => Tri) => inTarget.map((w) => ({ w, bound: bound(w) })).filter((b) => b.bound !== false);
   if (refs.length === 0) {
+    // A selector without matchLabels binds no workload (istiod attaches it to none).
+    if (selectorBindsNothing(p.spec)) return [];
     const wanted = p.spec.selector?.matchLabels;
     return all((w) => (!wanted ? true : w.labels === undefined ? "unknown" : matchesLabels(wanted, w.labels)));
   }
@@ -272,7 +239,7 @@ export function boundWorkloads(g: Graph, p: Allow, target: string): Bound[] {
  */
 export function appliesIn(g: Graph, p: Allow): { namespace: string; applies: Tri }[] {
   const graph = [g.config.agentsNamespace, g.config.toolsNamespace];
-  if (p.namespace !== g.config.rootNamespace) return graph.includes(p.namespace) ? [{ namespace: p.namespace, applies: true }] : [];
+  if (!g.roots.includes(p.namespace)) return graph.includes(p.namespace) ? [{ namespace: p.namespace, applies: true }] : [];
   if (targetRefsOf(p.spec).length > 0 || !p.spec.selector) return graph.map((namespace) => ({ namespace, applies: true }));
   return graph.map((namespace) => ({ namespace, applies: someTri(boundWorkloads(g, p, namespace), (b) => b.bound) })).filter((a) => a.applies !== false);
 }
@@ -288,12 +255,16 @@ export function graphOf(resources: PolicyResource[], config: Config): Graph {
     if (!read.known || !namespace.known) {
       if (namespace.known) unreadPolicies.add(namespace.value);
       unread.push({ namespace: namespace.known ? namespace.value : undefined, name });
-    } else if (actionOf(read.value) === "ALLOW") allows.push({ r, namespace: namespace.value, name, spec: read.value });
+    } else if (actionOf(read.value) === "ALLOW") allows.push({ r, namespace: namespace.value, name, spec: read.value, dryRun: tri(() => isDryRun(r.props)) });
   }
   // Labels copied whole: one value not known yet makes them all unknown.
   const labelsOf = (read: () => Record<string, string> | undefined) => orUnknown(() => ({ ...(read() ?? {}) }), undefined);
+  // Policies in Istio's root namespace bind every namespace; istiod's values say which it is.
+  const { roots, unknown: unknownRoots } = istioRootNamespaces(resources, config.rootNamespace);
   return {
     config,
+    roots: roots.map((r) => r.namespace),
+    unknownRoots,
     resources,
     proxies: gatewayProxies(resources),
     allows,

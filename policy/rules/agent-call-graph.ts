@@ -4,9 +4,10 @@ import { celIdentityBound } from "../lib/cel";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";
 import {
-  agentgatewayAuthorizations, Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Caller, Config, defaults, enrolledWith, graphOf, Graph,
-  isServiceRef, once, ruleCallers, selects, ServiceInfo, WAYPOINT_FOR,
+  agentgatewayAuthorizations, Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Config, defaults, enrolledWith, graphOf, Graph,
+  isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR,
 } from "../lib/call-graph";
+import { Caller, ruleCallers } from "../lib/callers";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -32,10 +33,11 @@ function admitsOnlyAllowed(g: Graph, p: Allow, target: string): Tri {
  */
 function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: Bound[]): Why {
   const passes = (p: Allow) => admitsOnlyAllowed(g, p, target);
-  const guarded = once(g, `waypoint ${target} ${wp.identity}`, () => someTri(g.allows, (p) => andTri(bindsWaypoint(p, wp, g.config), passes(p))));
+  // A dry-run policy is only shadow rules at the waypoint: it guards nothing.
+  const guarded = once(g, `waypoint ${target} ${wp.identity}`, () => someTri(g.allows, (p) => andTri(bindsWaypoint(p, wp, g.roots), notTri(p.dryRun), passes(p))));
   if (guarded === true) return undefined;
   // A policy this preview cannot read may be the guard: no verdict until it is known.
-  const unreadGuard = [target, wp.namespace, g.config.rootNamespace].some((ns) => g.unreadPolicies.has(ns)) || g.unread.some((u) => u.namespace === undefined);
+  const unreadGuard = [target, wp.namespace, ...g.roots].some((ns) => g.unreadPolicies.has(ns)) || g.unread.some((u) => u.namespace === undefined);
   const key = `${wp.namespace}/${wp.name}`;
   const undecided: string[] = [];
   if (guarded === "unknown" || unreadGuard) undecided.push(`the AuthorizationPolicies that may guard waypoint ${key}`);
@@ -51,7 +53,7 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
   if (trafficType === "service" || trafficType === "all") {
     const guardedService = (svc: ServiceInfo) =>
       once(g, `service ${target} ${svc.namespace}/${svc.name}`, () =>
-        someTri(g.allows, (p) => andTri(p.namespace === svc.namespace && targetRefsOf(p.spec).some((ref) => isServiceRef(ref) && ref.name === svc.name), passes(p))),
+        someTri(g.allows, (p) => andTri(p.namespace === svc.namespace && targetRefsOf(p.spec).some((ref) => isServiceRef(ref) && ref.name === svc.name), notTri(p.dryRun), passes(p))),
       );
     const unguarded = g.services.map((svc) => ({
       svc,
@@ -70,6 +72,12 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
           .filter((ref) => isServiceRef(ref) && p.namespace === target && !names.has(`${p.namespace}/${ref.name}`))
           .map((ref) => `${p.namespace}/${p.name} binds Service ${ref.name}, which does not exist`),
       );
+      // Named, so the reviewer sees why a policy that looks like the guard is none.
+      const openNames = new Set(open.map((s) => `${s.namespace}/${s.name}`));
+      const dryRuns = g.allows
+        .filter((p) => p.dryRun === true && (bindsWaypoint(p, wp, g.roots) || targetRefsOf(p.spec).some((ref) => isServiceRef(ref) && openNames.has(`${p.namespace}/${ref.name}`))))
+        .map((p) => `${p.namespace}/${p.name} is istio.io/dry-run, which the waypoint only logs`);
+      dangling.push(...dryRuns);
       problems.push(
         `no ALLOW AuthorizationPolicy bound to the waypoint or to Service ${open.map((s) => `${s.namespace}/${s.name}`).join(", ")} (enrolled with it) admits only callers the call graph allows, so the waypoint lets every mesh workload through${dangling.length ? ` (${dangling.join("; ")})` : ""}`,
       );
@@ -173,9 +181,14 @@ function targetsIngressGatewaysOnly(spec: AuthzSpec, namespace: string, resource
 
 function checkCluster(cluster: string, resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void, pending: string[]): void {
   const g = graphOf(resources, config);
+  // Which namespace's policies bind every namespace is istiod's to say.
+  if (g.unknownRoots.length > 0) {
+    pending.push(...g.unknownRoots.map((release) => `the root namespace set by istiod release ${release} on cluster ${cluster}`));
+    return;
+  }
   // A policy not known yet in a namespace of the graph (or the root's) may admit anyone.
   for (const u of g.unread) {
-    if (u.namespace === undefined || [config.agentsNamespace, config.toolsNamespace, config.rootNamespace].includes(u.namespace)) {
+    if (u.namespace === undefined || [config.agentsNamespace, config.toolsNamespace, ...g.roots].includes(u.namespace)) {
       pending.push(`AuthorizationPolicy ${u.namespace ?? "?"}/${u.name} on cluster ${cluster}`);
     }
   }
@@ -186,11 +199,12 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
     if (ingressOnly === true) continue;
     const bound = new Map(applies.map(({ namespace }) => [namespace, boundWorkloads(g, p, namespace)]));
     for (const rule of list(p.spec.rules)) {
-      for (const caller of ruleCallers(rule, p.namespace)) {
+      // Bound by selector or namespace: ztunnel enforces it, and reads its sources as it does.
+      for (const caller of ruleCallers(rule, p.namespace, targetRefsOf(p.spec).length === 0)) {
         if (caller.kind === "unread") continue; // malformed or wildcard principals: other policies' findings
         for (const { namespace: target, applies: certain } of applies) {
           const why = verdict(g, target, caller, bound.get(target)!);
-          const where = target === p.namespace ? "" : ` (policies in ${config.rootNamespace} apply in ${target} too)`;
+          const where = target === p.namespace ? "" : ` (policies in ${p.namespace} apply in ${target} too)`;
           const what = `AuthorizationPolicy ${p.namespace}/${p.name} admits ${caller.shown}${where}`;
           if (isUnknown(why)) pending.push(`${why.unknown}, which decides whether ${what} on cluster ${cluster}`);
           else if (why === undefined) continue;

@@ -274,3 +274,67 @@ test("agent-call-graph: a policy, guard, label, selector or gateway class unknow
   assert.deepEqual(open.unknown, []);
   assert.match(open.violations[0].message, /AgentgatewayPolicy tools\/route-open allows "true"/);
 });
+
+test("agent-call-graph: Istio's root namespace is istiod's meshConfig.rootNamespace, not the configured default", async () => {
+  const istiod = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values });
+  const fleet = [gw("agents", "agent-gateway", "agentgateway"), sa("inference", "vllm")];
+  const everyone = (namespace: string) => ap(namespace, "everyone", allowFrom(principal("inference/vllm")));
+  // Before: a namespace-wide ALLOW in mesh-root was read as binding mesh-root alone.
+  const moved = await runStack(agentCallGraph, [istiod({ meshConfig: { rootNamespace: "mesh-root" } }), ...fleet, everyone("mesh-root")]);
+  assert.deepEqual(moved.violations.map((v) => v.message), [
+    "AuthorizationPolicy mesh-root/everyone admits cluster.local/ns/inference/sa/vllm (policies in mesh-root apply in agents too): only the agent gateway (agents/agent-gateway) may call agents",
+    "AuthorizationPolicy mesh-root/everyone admits cluster.local/ns/inference/sa/vllm (policies in mesh-root apply in tools too): only agents may call tools",
+  ]);
+  // global.istioNamespace is the chart's fallback; istio-system is then an ordinary namespace.
+  const viaGlobal = await runStack(agentCallGraph, [istiod({ global: { istioNamespace: "mesh-root" } }), ...fleet, everyone("mesh-root"), everyone("istio-system")]);
+  assert.deepEqual(viaGlobal.violations.map((v) => v.message.split(" (")[0]), ["AuthorizationPolicy mesh-root/everyone admits cluster.local/ns/inference/sa/vllm", "AuthorizationPolicy mesh-root/everyone admits cluster.local/ns/inference/sa/vllm"]);
+  // Values not known in a preview: can't judge, not a pass.
+  const preview = await runStack(agentCallGraph, [istiod({ meshConfig: { rootNamespace: UNKNOWN } }), ...fleet, everyone("mesh-root")]);
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown[0], /the root namespace set by istiod release a-istiod on cluster a/);
+});
+
+test("agent-call-graph: a dry-run ALLOW policy guards no waypoint, and a selector without matchLabels binds nothing", async () => {
+  const calc = { app: "calculator" };
+  const fleet = [
+    labelledNs("tools", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
+    gw("tools", "waypoint", "istio-waypoint"),
+    pods("tools", "calculator", calc),
+    svc("tools", "calculator", calc),
+    sa("agents", "research-agent-v1"),
+    sa("inference", "vllm"),
+  ];
+  const ztunnel = selectorAllow("tools", "calculator", calc, "tools/waypoint");
+  const guard = serviceAllow("tools", "calculator-agents", "calculator", "agents/research-agent-v1");
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, guard])).violations, []);
+  // Envoy builds a dry-run policy as shadow rules: the waypoint lets every workload through. Before: a guard.
+  const dryGuard = on(AP, "tools-ap-calculator-agents", { metadata: { name: "calculator-agents", namespace: "tools", annotations: { "istio.io/dry-run": "true" } }, spec: (guard.props as any).spec });
+  const dry = await runStack(agentCallGraph, [...fleet, ztunnel, dryGuard]);
+  assert.equal(dry.violations.length, 1);
+  assert.match(dry.violations[0].message, /^AuthorizationPolicy tools\/calculator admits cluster\.local\/ns\/tools\/sa\/waypoint: only agents may call tools: waypoint tools\/waypoint .*Service tools\/calculator/);
+  assert.match(dry.violations[0].message, /\(tools\/calculator-agents is istio\.io\/dry-run, which the waypoint only logs\)$/);
+  const dryOnWaypoint = on(AP, "tools-ap-waypoint", {
+    metadata: { name: "waypoint-callers", namespace: "tools", annotations: { "istio.io/dry-run": "True" } },
+    spec: { ...allowFrom(principal("agents/research-agent-v1")), targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] },
+  });
+  assert.equal((await runStack(agentCallGraph, [...fleet, ztunnel, dryOnWaypoint])).violations.length, 1);
+  // A root-namespace policy with `selector: {}` binds no workload, so it admits nobody into the graph.
+  const rootEmpty = ap("istio-system", "all", { ...allowFrom(principal("inference/vllm")), selector: {} });
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, guard, rootEmpty])).violations, []);
+});
+
+test("agent-call-graph: ztunnel does not read trustDomains, so they bound no source of a selector policy", async () => {
+  const fleet = [gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1")];
+  const byTrustDomain = (spec: Record<string, unknown> = {}) => ap("tools", "t", { action: "ALLOW", rules: [{ from: [{ source: { principals: ["*"], trustDomains: ["cluster.local"] } }] }], ...spec });
+  // Before: a place the config may allow (extraCallers trustDomains:cluster.local); at ztunnel it is `*`.
+  const config = { extraCallers: { tools: ["trustDomains:cluster.local"] } };
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, byTrustDomain()], config)).violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/t admits * (ztunnel, which enforces this policy, does not read trustDomains): only agents may call tools, and this admits everyone",
+  ]);
+  // Beside a named agent they narrow nothing it needs; alone they leave a source ztunnel skips (nobody).
+  const named = ap("tools", "t", { action: "ALLOW", rules: [{ from: [{ source: { principals: [principal("agents/research-agent-v1")], trustDomains: ["cluster.local"] } }, { source: { trustDomains: ["cluster.local"] } }] }] });
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, named])).violations, []);
+  // A waypoint (Envoy) matches trust domains: there the source is a place, allowed by the config.
+  const atWaypoint = byTrustDomain({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] });
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, gw("tools", "waypoint", "istio-waypoint"), atWaypoint], config)).violations, []);
+});
