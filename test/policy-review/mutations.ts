@@ -1089,6 +1089,28 @@ function more(): Mutation[] {
         return addLike(doc, secret, "as-configmap", "kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cacerts-copy", namespace: "istio-system" }, data: { "ca-key.pem": key } });
       },
     },
+    // Policies that read as authorization but that Istio 1.30 enforces nowhere.
+    {
+      name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) =>
+        onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.metadata.annotations = { ...o.metadata.annotations, "istio.io/dry-run": "true" })),
+    },
+    {
+      name: "a model server's ALLOW policy given `selector: {}` (istiod binds a selector without matchLabels to no workload)",
+      policy: "workload-namespaces-authorized",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.spec.selector = {})),
+    },
+    {
+      name: "a tool's L7 ALLOW policy (its waypoint guard) put in dry-run (the waypoint only logs it and lets every workload through)",
+      policy: "agent-call-graph",
+      apply: (doc) =>
+        onFirst(
+          doc,
+          (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service",
+          (o) => (o.metadata.annotations = { ...o.metadata.annotations, "istio.io/dry-run": "true" }),
+        ),
+    },
   ];
 }
 
