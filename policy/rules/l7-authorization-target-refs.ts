@@ -5,8 +5,10 @@ import { isAuthorizationPolicy, meta } from "../lib/k8s";
 /**
  * In ambient mode a selector-attached policy is enforced by ztunnel, which sees only L4: Istio
  * cannot evaluate paths, methods, request attributes or the client's address behind proxies
- * there: Istio drops such rules from an ALLOW (it then admits nobody by them) and makes a DENY
- * match everything. L7 rules must attach to a waypoint or gateway through targetRefs.
+ * there: istiod drops such rules from an ALLOW (it then admits nobody by them) and hands ztunnel a
+ * DENY rule without its HTTP fields, which then denies on its ports alone, or, with no port or L4
+ * source left, denies nobody (ztunnel skips an empty match: istio/ztunnel 1.30.3 rbac.rs
+ * `rbac_empty_policy`). L7 rules must attach to a waypoint or gateway through targetRefs.
  */
 export const l7AuthorizationTargetRefs: ResourceValidationPolicy = {
   name: "l7-authorization-target-refs",
