@@ -122,15 +122,20 @@ test("agent-call-graph: a waypoint's identity counts only while an ALLOW policy 
   assert.deepEqual((await runStack(agentCallGraph, [...optedOut, admitsWaypoint])).violations, []);
 });
 
-test("agent-call-graph: tools trust their waypoint only behind a targetRefs ALLOW per tool Service that exists", async () => {
-  const calc = { app: "calculator" };
-  const fleet = [
+/** A tools namespace behind its waypoint, with the calculator tool and the research agent's account. */
+function toolsBehindWaypoint(calc: Record<string, string>) {
+  return [
     labelledNs("tools", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
     gw("tools", "waypoint", "istio-waypoint"),
     pods("tools", "calculator", calc),
     svc("tools", "calculator", calc),
     sa("agents", "research-agent-v1"),
   ];
+}
+
+test("agent-call-graph: tools trust their waypoint only behind a targetRefs ALLOW per tool Service that exists", async () => {
+  const calc = { app: "calculator" };
+  const fleet = toolsBehindWaypoint(calc);
   const ztunnel = selectorAllow("tools", "calculator", calc, "tools/waypoint");
   const ok = await runStack(agentCallGraph, [...fleet, ztunnel, serviceAllow("tools", "calculator-agents", "calculator", "agents/research-agent-v1")]);
   assert.deepEqual(ok.violations, []);
@@ -296,14 +301,7 @@ test("agent-call-graph: Istio's root namespace is istiod's meshConfig.rootNamesp
 
 test("agent-call-graph: a dry-run ALLOW policy guards no waypoint, and a selector without matchLabels binds nothing", async () => {
   const calc = { app: "calculator" };
-  const fleet = [
-    labelledNs("tools", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
-    gw("tools", "waypoint", "istio-waypoint"),
-    pods("tools", "calculator", calc),
-    svc("tools", "calculator", calc),
-    sa("agents", "research-agent-v1"),
-    sa("inference", "vllm"),
-  ];
+  const fleet = [...toolsBehindWaypoint(calc), sa("inference", "vllm")];
   const ztunnel = selectorAllow("tools", "calculator", calc, "tools/waypoint");
   const guard = serviceAllow("tools", "calculator-agents", "calculator", "agents/research-agent-v1");
   assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, guard])).violations, []);
