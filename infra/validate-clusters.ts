@@ -139,6 +139,18 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         report(["clusters", ci, "publicAccessCidrs"], "a public EKS endpoint needs the CIDRs allowed to reach it");
       }
     });
+    // A private endpoint takes no public CIDRs: @pulumi/eks 4.3.0 refuses them ("`publicAccessCidrs`
+    // can only be set when `endpointPublicAccess` is true", cluster.ts) and EKS has no public
+    // endpoint to restrict, so the list would be dropped and whoever wrote it left believing the
+    // API is reachable from those networks.
+    unlessBroken(() => {
+      if (c.cloud === "aws" && !c.endpointPublicAccess && c.publicAccessCidrs.length > 0) {
+        report(
+          ["clusters", ci, "publicAccessCidrs"],
+          "is set but endpointPublicAccess is false: the EKS API endpoint is private (reached over the VPC, peering or a VPN) and has no public access to restrict (@pulumi/eks refuses publicAccessCidrs without endpointPublicAccess: true); remove it, or set endpointPublicAccess: true",
+        );
+      }
+    });
     // What the policy pack's eks-endpoint-private enforces, said at config time with the path.
     unlessBroken(() => {
       if (c.cloud === "aws" && c.endpointPublicAccess && !cfg.policy.allowPublicApiEndpoints) {

@@ -157,6 +157,12 @@ const cases: RejectCase[] = [
     message: /opens the EKS API to the whole internet/,
   },
   {
+    name: "publicAccessCidrs on a private EKS endpoint (@pulumi/eks refuses them; they would be dropped)",
+    mutate: (p) => (p.clusters[0].publicAccessCidrs = ["203.0.113.0/24"]),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
+    message: /is set but endpointPublicAccess is false: .*remove it, or set endpointPublicAccess: true$/,
+  },
+  {
     name: "more availability zones than the region offers an EKS cluster (us-west-1: newer accounts see two, EKS refuses usw1-az2)",
     mutate: (p) => (p.clusters[1].region = "us-west-1"),
     path: "inference-mesh:platform.clusters[1].availabilityZones",
