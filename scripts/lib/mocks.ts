@@ -68,6 +68,21 @@ const subnetZones = new Map<string, string>();
  */
 const scarceTypeZones: Record<string, number> = { "p4de.24xlarge": 1 };
 
+/**
+ * Zones whose machineTypes.list holds a GCE machine type: every zone lists every type, except that
+ * a2-ultragpu-4g stands for the GPU types Compute Engine offers in a few zones and is listed in
+ * us-central1-a and us-central1-c only (prod's gcp-usc1 runs it in us-central1-a).
+ */
+const scarceMachineTypeZones: Record<string, string[]> = { "a2-ultragpu-4g": ["us-central1-a", "us-central1-c"] };
+
+/** The machine type names a machineTypes.list filter `name = "<type>"` asks for. */
+function machineTypesListed(inputs: Record<string, any>): { name: string }[] {
+  const name = /^name = "([^"]+)"$/.exec(String(inputs.filter ?? ""))?.[1];
+  if (!name) return [];
+  const zones = scarceMachineTypeZones[name];
+  return !zones || zones.includes(String(inputs.zone)) ? [{ name }] : [];
+}
+
 function vpcState(name: string, inputs: Record<string, any>): Record<string, unknown> {
   const azs = inputs.numberOfAvailabilityZones ?? 3;
   const ids = (kind: string) =>
@@ -202,6 +217,8 @@ export const platformMocks: pulumi.runtime.Mocks = {
         const ids = filterValues(args.inputs, "subnet-id").filter((id) => zones.includes(subnetZones.get(id) ?? ""));
         return { id: "mock", ids };
       }
+      case "gcp:compute/getMachineTypes:getMachineTypes":
+        return { id: "mock", zone: args.inputs.zone, project: "mock", filter: args.inputs.filter, machineTypes: machineTypesListed(args.inputs) };
       case "aws:iam/getPolicyDocument:getPolicyDocument":
         return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
     }

@@ -11,6 +11,7 @@ import { renderShipped, shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { firewallRules, hostAddress, meshPeerRanges, peerEgressRules, publicGatewayPorts, serverInternalIp } from "../../components/cloud/gcp/network";
 import { agentPlan } from "../../components/cloud/gcp/k3s";
+import { machineTypesQuery, zoneMachineTypeProblem } from "../../components/cloud/gcp/zones";
 import { egressSourceRanges } from "../../components/cloud/cluster";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
@@ -323,4 +324,13 @@ test("the fabric manager of the driver branch is installed with the driver and s
   // Without NVSwitch (or on CPU agents) nothing about fabric manager is written.
   assert.doesNotMatch(k3sAgentStartupScript(args), /fabricmanager|nvswitch/);
   assert.doesNotMatch(k3sAgentStartupScript({ ...args, nvidiaDriverBranch: undefined, fabricManager: true }), /fabricmanager|ubuntu-drivers/);
+});
+
+test("zonal machine types: machineTypes.list is asked for the one name; a zone not listing it names the group or the server", () => {
+  assert.deepEqual(machineTypesQuery("us-central1-a", "a2-ultragpu-4g"), { zone: "us-central1-a", filter: 'name = "a2-ultragpu-4g"' });
+  const group = { cluster: "gcp-usc1", group: "gpu-a100", zone: "us-central1-b", machineType: "a2-ultragpu-4g" };
+  assert.equal(zoneMachineTypeProblem(group, ["a2-ultragpu-4g"]), undefined);
+  assert.match(zoneMachineTypeProblem(group, [])!, /^cluster 'gcp-usc1' node group 'gpu-a100': zone us-central1-b does not offer a2-ultragpu-4g .*its instance group could create no VM/);
+  const server = { cluster: "gcp-usc1", zone: "us-central1-b", machineType: "c4-standard-4" };
+  assert.match(zoneMachineTypeProblem(server, [])!, /^cluster 'gcp-usc1' k3s server \(serverMachineType\): zone us-central1-b does not offer c4-standard-4 .*the server VM cannot be created/);
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderPlatform, renderShipped, runRender, shippedPlatform } from "../support/render";
+import { renderConfigExpectingFailure, renderPlatform, renderShipped, runRender, shippedPlatform } from "../support/render";
 import { growFleet } from "../../scripts/lib/fleet";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
 
@@ -288,4 +288,26 @@ test("an existing cluster's provider takes its kubeconfig path as configured, th
     process.env.HOME = home;
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test("a k3s zone that does not offer a node group's machine type fails the preview, naming the group, and writes nothing", () => {
+  // The mock engine lists a2-ultragpu-4g (machineTypes.list) in us-central1-a and -c only.
+  const platform = shippedPlatform("prod");
+  platform.clusters.find((c: any) => c.name === "gcp-usc1").zone = "us-central1-b";
+  const run = renderConfigExpectingFailure("bad", platform);
+  assert.equal(run.code, 1, run.stdout + run.stderr);
+  assert.match(
+    run.stderr,
+    /^render of stack 'bad' failed: .*cluster 'gcp-usc1' node group 'gpu-a100': zone us-central1-b does not offer a2-ultragpu-4g \(Compute Engine machineTypes\.list\), so its instance group could create no VM: use a zone that offers it \(clusters\[\]\.zone\) or another machine type/m,
+  );
+  assert.doesNotMatch(run.stderr, /node group 'cpu'|k3s server/);
+  assert.ok(!fs.existsSync(path.join(run.dir, "stack.json")), "nothing written");
+  // In a zone that lists it, the templates and the server take their machine types as configured.
+  const ok = renderShipped("prod");
+  const machineTypes = [...ok.ofType("gcp:compute/instanceTemplate:InstanceTemplate"), ...ok.ofType("gcp:compute/instance:Instance")].map((r) => [nameOf(r.urn), (r.inputs as any).machineType]);
+  assert.deepEqual(machineTypes.sort(), [
+    ["gcp-usc1-cpu-template", "e2-standard-8"],
+    ["gcp-usc1-gpu-a100-template", "a2-ultragpu-4g"],
+    ["gcp-usc1-server", "e2-standard-4"],
+  ]);
 });

@@ -20,6 +20,7 @@ import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript, k3sVersionMetadataKey } from "./startup";
 import { k3sKubeletArgs } from "./kubelet";
 import { clusterGcpProvider, gcpLabels } from "./provider";
+import { machineTypeInZone } from "./zones";
 
 export interface K3sClusterArgs {
   /** The cluster's validated spec. */
@@ -144,7 +145,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       `${name}-server`,
       {
         zone: spec.zone,
-        machineType: spec.serverMachineType,
+        // Only once the zone lists the type: the preview fails naming it instead (zones.ts).
+        machineType: machineTypeInZone({ cluster: spec.name, zone: spec.zone, machineType: spec.serverMachineType }, provider),
         tags: [k3sNodeTag, k3sServerTag],
         bootDisk: { initializeParams: { image, size: 100, type: gceBootDiskType(spec.serverMachineType) } },
         networkInterfaces: [{ subnetwork: subnet.id, networkIp: internalIp, accessConfigs: [{ natIp: apiAddress.address }] }],
@@ -190,7 +192,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
         `${plan.logicalName}-template`,
         {
           namePrefix: `${plan.logicalName}-`,
-          machineType: plan.machineType,
+          machineType: machineTypeInZone({ cluster: spec.name, group: group.name, zone: spec.zone, machineType: plan.machineType }, provider),
           guestAccelerators: plan.guestAccelerators,
           scheduling: plan.scheduling,
           disks: [{ boot: true, autoDelete: true, sourceImage: image, diskSizeGb: plan.diskSizeGb, diskType: plan.diskType }],
