@@ -69,18 +69,17 @@ const subnetZones = new Map<string, string>();
 const scarceTypeZones: Record<string, number> = { "p4de.24xlarge": 1 };
 
 /**
- * Zones whose machineTypes.list holds a GCE machine type: every zone lists every type, except that
- * a2-ultragpu-4g stands for the GPU types Compute Engine offers in a few zones and is listed in
- * us-central1-a and us-central1-c only (prod's gcp-usc1 runs it in us-central1-a).
+ * Zones whose machineTypes.list lacks a GCE machine type: every zone lists every type, except that
+ * a2-ultragpu-4g stands for the GPU types Compute Engine offers in a few zones only and is missing
+ * from us-central1-f's list.
  */
-const scarceMachineTypeZones: Record<string, string[]> = { "a2-ultragpu-4g": ["us-central1-a", "us-central1-c"] };
+const machineTypeMissingIn: Record<string, string[]> = { "a2-ultragpu-4g": ["us-central1-f"] };
 
 /** The machine type names a machineTypes.list filter `name = "<type>"` asks for. */
 function machineTypesListed(inputs: Record<string, any>): { name: string }[] {
   const name = /^name = "([^"]+)"$/.exec(String(inputs.filter ?? ""))?.[1];
   if (!name) return [];
-  const zones = scarceMachineTypeZones[name];
-  return !zones || zones.includes(String(inputs.zone)) ? [{ name }] : [];
+  return (machineTypeMissingIn[name] ?? []).includes(String(inputs.zone)) ? [] : [{ name }];
 }
 
 function vpcState(name: string, inputs: Record<string, any>): Record<string, unknown> {

@@ -291,14 +291,14 @@ test("an existing cluster's provider takes its kubeconfig path as configured, th
 });
 
 test("a k3s zone that does not offer a node group's machine type fails the preview, naming the group, and writes nothing", () => {
-  // The mock engine lists a2-ultragpu-4g (machineTypes.list) in us-central1-a and -c only.
+  // The mock engine's machineTypes.list for us-central1-f lacks a2-ultragpu-4g.
   const platform = shippedPlatform("prod");
-  platform.clusters.find((c: any) => c.name === "gcp-usc1").zone = "us-central1-b";
+  platform.clusters.find((c: any) => c.name === "gcp-usc1").zone = "us-central1-f";
   const run = renderConfigExpectingFailure("bad", platform);
   assert.equal(run.code, 1, run.stdout + run.stderr);
   assert.match(
     run.stderr,
-    /^render of stack 'bad' failed: .*cluster 'gcp-usc1' node group 'gpu-a100': zone us-central1-b does not offer a2-ultragpu-4g \(Compute Engine machineTypes\.list\), so its instance group could create no VM: use a zone that offers it \(clusters\[\]\.zone\) or another machine type/m,
+    /^render of stack 'bad' failed: .*cluster 'gcp-usc1' node group 'gpu-a100': zone us-central1-f does not offer a2-ultragpu-4g \(Compute Engine machineTypes\.list\), so its instance group could create no VM: use a zone that offers it \(clusters\[\]\.zone\) or another machine type/m,
   );
   assert.doesNotMatch(run.stderr, /node group 'cpu'|k3s server/);
   assert.ok(!fs.existsSync(path.join(run.dir, "stack.json")), "nothing written");
