@@ -13,6 +13,7 @@ import { authorizationSourcesRestricted } from "./rules/authorization-sources-re
 import { authorizationPrincipalsKnown } from "./rules/authorization-principals-known";
 import { agentCallGraph } from "./rules/agent-call-graph";
 import { l7AuthorizationTargetRefs } from "./rules/l7-authorization-target-refs";
+import { authorizationTargetsEnforced } from "./rules/authorization-targets-enforced";
 import { gatewayListenersTls } from "./rules/gateway-listeners-tls";
 import { canaryWeightLimit } from "./rules/canary-weight-limit";
 import { canaryWeightAcrossRoutes } from "./rules/canary-weight-across-routes";
@@ -36,6 +37,7 @@ const rules: Policies = [
   authorizationPrincipalsKnown,
   agentCallGraph,
   l7AuthorizationTargetRefs,
+  authorizationTargetsEnforced,
   gatewayListenersTls,
   canaryWeightLimit,
   canaryWeightAcrossRoutes,

@@ -244,6 +244,20 @@ function more(): Mutation[] {
         }),
     },
     {
+      // agentgateway's controller hands its proxies no Istio AuthorizationPolicy: the rule guards nothing.
+      name: "an Istio AuthorizationPolicy bound to the agentgateway Gateway",
+      policy: "authorization-targets-enforced",
+      apply: (doc) => {
+        const agw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "agentgateway");
+        if (!agw) return undefined;
+        const { name, namespace } = (agw.inputs as any).metadata;
+        return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && r.provider === agw.provider && (r.inputs as any).metadata.namespace === namespace, (o) => {
+          delete o.spec.selector;
+          o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }];
+        });
+      },
+    },
+    {
       name: "an external Gateway listener in plain HTTP",
       policy: "gateway-listeners-tls",
       apply: (doc) =>

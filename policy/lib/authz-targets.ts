@@ -1,0 +1,104 @@
+/**
+ * What an Istio AuthorizationPolicy's `targetRefs` bind, as istiod 1.30.3 reads them, and which
+ * GatewayClasses belong to agentgateway (whose proxies take no Istio authorization).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { probe } from "./values";
+
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+
+/**
+ * The targets istiod's validation webhook admits (Istio 1.30.3 pkg/config/validation/validation.go
+ * allowedTargetRefs, groups compared after defaulting "" to "core"); policyattachment.go binds
+ * nothing else either.
+ */
+export const ISTIO_TARGET_KINDS: readonly { group: string; kind: string }[] = [
+  { group: "core", kind: "Service" },
+  { group: "networking.istio.io", kind: "ServiceEntry" },
+  { group: GATEWAY_API_GROUP, kind: "Gateway" },
+  { group: GATEWAY_API_GROUP, kind: "GatewayClass" },
+];
+
+/** Istio's group defaulting (pkg/config/model.go CanonicalGroup): an empty group is "core". */
+export const canonicalGroup = (group: string | undefined) => (group ? group : "core");
+
+/** The only GatewayClass a targetRef may bind (from the root namespace): pilot/pkg/model/policyattachment.go. */
+export const WAYPOINT_CLASS = "istio-waypoint";
+
+/**
+ * Controllers whose proxies are agentgateway: agentgateway's own (v1.4.1 controller/pkg/wellknown
+ * DefaultAgwControllerName) and Istio 1.30's experimental one (constants.ManagedAgentgatewayController).
+ * Neither hands its proxies Istio AuthorizationPolicies: both build their workloads with an empty
+ * authorization collection ("Authz/Authn are not use for agentgateway": agentgateway v1.4.1
+ * controller/pkg/syncer/syncer.go, Istio 1.30.3 pilot/pkg/config/kube/agentgateway/agentgateway_controller.go).
+ */
+const AGENTGATEWAY_CONTROLLERS: Record<string, string> = {
+  "agentgateway.dev/agentgateway": "agentgateway's controller",
+  "istio.io/agentgateway-controller": "Istio's experimental agentgateway controller",
+};
+
+/** The classes those controllers create by default: agentgateway's `agentgateway`, Istio's `istio-agentgateway`. */
+const DEFAULT_AGENTGATEWAY_CLASSES: Record<string, string> = {
+  agentgateway: "agentgateway.dev/agentgateway",
+  "istio-agentgateway": "istio.io/agentgateway-controller",
+};
+
+const isGatewayClass = (type: string) => isKind(type, GATEWAY_API_GROUP, "GatewayClass");
+
+/**
+ * The agentgateway GatewayClasses of one cluster (name → the controller that runs their proxies):
+ * the default ones, those an agentgateway controller chart renames (`gatewayClassName`,
+ * `controllerName` values: AGW_AGENTGATEWAY_CLASS_NAME, AGW_CONTROLLER_NAME), and the stack's
+ * GatewayClasses of those controllers; a GatewayClass the stack renders decides its own name.
+ * `unknown` names what this preview cannot read yet.
+ */
+export function agentgatewayClasses(resources: PolicyResource[]): { classes: Map<string, string>; unknown: string[] } {
+  const controllers = new Map(Object.entries(AGENTGATEWAY_CONTROLLERS));
+  const classes = new Map(Object.entries(DEFAULT_AGENTGATEWAY_CLASSES).map(([name, c]) => [name, controllers.get(c)!]));
+  const unknown: string[] = [];
+  for (const r of resources.filter((x) => isHelmInstall(x.type))) {
+    const chart = probe(() => helmChartName(r.props));
+    if (chart.known && chart.value !== "agentgateway") continue;
+    const values = probe(() => ({ cls: dig(r.props.values, "gatewayClassName"), controller: dig(r.props.values, "controllerName") }));
+    if (!chart.known || !values.known) {
+      unknown.push(`the values of Helm release ${r.name}`);
+      continue;
+    }
+    const controller = typeof values.value.controller === "string" && values.value.controller !== "" ? values.value.controller : "agentgateway.dev/agentgateway";
+    const label = `the agentgateway controller of Helm release ${r.name}`;
+    controllers.set(controller, label);
+    if (typeof values.value.cls === "string" && values.value.cls !== "") classes.set(values.value.cls, label);
+  }
+  for (const r of resources.filter((x) => isGatewayClass(x.type))) {
+    const name = probe(() => meta(r.props).name);
+    const controller = probe(() => r.props.spec?.controllerName as unknown);
+    if (!name.known || !controller.known) {
+      // Its controller decides what its name is: not the default class's until known.
+      if (name.known) classes.delete(name.value);
+      unknown.push(`the ${name.known ? "controllerName" : "name"} of GatewayClass ${r.name}`);
+      continue;
+    }
+    const of = typeof controller.value === "string" ? controllers.get(controller.value) : undefined;
+    if (of) classes.set(name.value, of);
+    else classes.delete(name.value);
+  }
+  return { classes, unknown };
+}
+
+const USE_WAYPOINT = "istio.io/use-waypoint";
+const USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
+
+/**
+ * The waypoint (`namespace/name`) a Service or ServiceEntry is enrolled with: its own
+ * `istio.io/use-waypoint` label wins, then its namespace's (`none` opts out); undefined when none
+ * says so (Istio 1.30.3 ambient/waypoints.go fetchWaypointForTarget).
+ */
+export function waypointOf(own: Record<string, string>, namespaceLabels: Record<string, string>, namespace: string): string | undefined {
+  for (const labels of [own, namespaceLabels]) {
+    const name = labels[USE_WAYPOINT];
+    if (name === undefined) continue;
+    return name === "none" ? undefined : `${labels[USE_WAYPOINT_NAMESPACE] ?? namespace}/${name}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,134 @@
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { AuthzSpec, targetRefsOf } from "../lib/authz";
+import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
+import { byCluster, cannotJudge, isGateway, isKind, isKindOrPatch, isPatch, meta, T } from "../lib/k8s";
+import { istioRootNamespaces } from "../lib/istio";
+import { configWithDefaults, orUnknown, probe } from "../lib/values";
+
+interface Config {
+  /** Istio's root namespace where the stack installs no istiod (else istiod's values say). */
+  rootNamespace: string;
+}
+const defaults: Config = { rootNamespace: "istio-system" };
+
+type Ref = { group?: string; kind: string; name: string };
+
+const AGW_REMEDY =
+  "express it as an AgentgatewayPolicy (agentgateway.dev/v1alpha1) targeting the Gateway (group gateway.networking.k8s.io, kind Gateway) with spec.traffic.authorization (action Allow, Deny or Require; policy.matchExpressions: CEL over source.identity, e.g. source.identity.namespace and source.identity.serviceAccount)";
+const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands its proxies none: agentgateway v1.4.1 controller/pkg/syncer/syncer.go, Istio 1.30.3's agentgateway controller likewise) while ztunnel ignores targetRefs, so nothing enforces this policy";
+
+/**
+ * A policy bound through targetRefs is enforced only by the waypoint or gateway proxy istiod
+ * configures for that target (ztunnel skips targetRef policies: Istio 1.30.3
+ * pilot/pkg/serviceregistry/ambient/authorization.go). A target whose proxy is agentgateway, or a
+ * target istiod binds to no proxy at all, leaves the policy unenforced: an ALLOW admits nobody it
+ * was meant to restrict, a DENY denies nobody, with no error anywhere.
+ */
+export const authorizationTargetsEnforced: StackValidationPolicy = {
+  name: "authorization-targets-enforced",
+  description:
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace where the stack installs no istiod." },
+    },
+  },
+  validateStack: (args, report) => {
+    const { rootNamespace } = configWithDefaults(args, defaults);
+    const pending: string[] = [];
+    for (const [cluster, resources] of byCluster(args.resources)) {
+      const agw = agentgatewayClasses(resources);
+      const roots = istioRootNamespaces(resources, rootNamespace);
+      for (const r of resources.filter((x) => isKindOrPatch(x.type, "security.istio.io", "AuthorizationPolicy"))) {
+        const { namespace, name } = meta(r.props);
+        const policy = `${isPatch(r.type) ? "AuthorizationPolicyPatch" : "AuthorizationPolicy"} ${namespace}/${name}`;
+        const refs = probe(() => targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec));
+        if (!refs.known) {
+          pending.push(`the targetRefs of ${policy} on cluster ${cluster}`);
+          continue;
+        }
+        const ctx = { resources, namespace, classes: agw.classes, classesUnknown: agw.unknown, roots, cluster, pending };
+        for (const ref of refs.value) {
+          const why = unenforced(ref as Ref, ctx);
+          if (why) report(`${policy}: targetRef ${describeRef(ref as Ref)} ${why}`, r.urn);
+        }
+      }
+    }
+    if (pending.length > 0) cannotJudge(pending);
+  },
+};
+
+function describeRef(ref: Ref): string {
+  return `${ref.group ? `${ref.group}/` : ""}${ref.kind} ${ref.name}`;
+}
+
+interface Ctx {
+  resources: PolicyResource[];
+  namespace: string;
+  classes: Map<string, string>;
+  /** What this preview cannot read of the agentgateway classes (a renamed class may be among them). */
+  classesUnknown: string[];
+  roots: ReturnType<typeof istioRootNamespaces>;
+  cluster: string;
+  pending: string[];
+}
+
+/** Why nothing enforces the policy at this target, or undefined (enforced, or not in the stack to judge). */
+function unenforced(ref: Ref, ctx: Ctx): string | undefined {
+  const group = canonicalGroup(ref.group);
+  if (!ISTIO_TARGET_KINDS.some((k) => k.group === group && k.kind === ref.kind)) {
+    const fix = ISTIO_TARGET_KINDS.find((k) => k.kind === ref.kind);
+    const hint = fix ? `: set group ${fix.group === "core" ? '""' : fix.group} for a ${fix.kind}` : "";
+    return `is not a target Istio 1.30 binds (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass): istiod's validation webhook refuses the policy (groups are compared with "" read as core)${hint}`;
+  }
+  if (ref.kind === "GatewayClass") {
+    const agw = agentgatewayClass(ref.name, ctx);
+    if (agw === "unknown") return undefined;
+    if (agw) return `is a GatewayClass of ${agw}, ${AGW_WHY}; ${AGW_REMEDY}`;
+    if (ref.name !== WAYPOINT_CLASS) return `binds nothing: istiod attaches a policy to a GatewayClass only for ${WAYPOINT_CLASS} (pilot/pkg/model/policyattachment.go), so nothing enforces it; target the Gateway itself`;
+    if (ctx.roots.unknown.length > 0) {
+      ctx.pending.push(`Istio's root namespace on cluster ${ctx.cluster} (${ctx.roots.unknown.join(", ")}), which decides whether a GatewayClass targetRef in ${ctx.namespace} binds`);
+      return undefined;
+    }
+    const roots = ctx.roots.roots.map((x) => x.namespace);
+    return roots.includes(ctx.namespace) ? undefined : `binds nothing from namespace ${ctx.namespace}: istiod attaches a GatewayClass target only from Istio's root namespace (${roots.join(", ")}), so nothing enforces it; move it there or target a Gateway`;
+  }
+  if (ref.kind === "Gateway") return gatewayProblem(`${ctx.namespace}/${ref.name}`, ctx, "");
+  // A Service or ServiceEntry: only the waypoint it is enrolled with enforces it.
+  const isTarget = (x: PolicyResource) => (ref.kind === "Service" ? x.type === T.service : isKind(x.type, "networking.istio.io", "ServiceEntry"));
+  const target = ctx.resources.find((x) => isTarget(x) && orUnknown(() => meta(x.props).namespace === ctx.namespace && meta(x.props).name === ref.name, false));
+  const ns = ctx.resources.find((x) => x.type === T.namespace && orUnknown(() => meta(x.props).name === ctx.namespace, false));
+  // Enrolment outside the stack cannot be judged: the object or its namespace is not rendered here.
+  if (!target || !ns) return undefined;
+  const labels = probe(() => ({ own: { ...(meta(target.props).labels ?? {}) }, ns: { ...(meta(ns.props).labels ?? {}) } }));
+  if (!labels.known) {
+    ctx.pending.push(`the labels of ${ref.kind} ${ctx.namespace}/${ref.name} or its namespace on cluster ${ctx.cluster} (its waypoint)`);
+    return undefined;
+  }
+  const waypoint = waypointOf(labels.value.own, labels.value.ns, ctx.namespace);
+  if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; enroll it with a waypoint or bind the policy by selector`;
+  return gatewayProblem(waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
+}
+
+/** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class. */
+function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined {
+  const gw = ctx.resources.find((x) => isGateway(x.type) && orUnknown(() => `${meta(x.props).namespace}/${meta(x.props).name}` === key, false));
+  if (!gw) return undefined;
+  const cls = probe(() => gw.props.spec?.gatewayClassName as unknown);
+  if (!cls.known) {
+    ctx.pending.push(`the class of Gateway ${key} on cluster ${ctx.cluster}`);
+    return undefined;
+  }
+  const agw = typeof cls.value === "string" ? agentgatewayClass(cls.value, ctx) : undefined;
+  if (!agw || agw === "unknown") return undefined;
+  return `binds Gateway ${key}${role} of class ${cls.value}, an agentgateway proxy (${agw}) ${AGW_WHY}; ${AGW_REMEDY}`;
+}
+
+/** The agentgateway controller of a class, undefined for another, "unknown" while a class it may be is not known yet. */
+function agentgatewayClass(name: string, ctx: Ctx): string | undefined | "unknown" {
+  const agw = ctx.classes.get(name);
+  if (agw || ctx.classesUnknown.length === 0) return agw;
+  ctx.pending.push(`whether class ${name} on cluster ${ctx.cluster} is agentgateway's (${ctx.classesUnknown.join(", ")} not known yet)`);
+  return "unknown";
+}
