@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
-import { byCluster, cannotJudge, isGateway, isKind, isKindOrPatch, isPatch, meta, T } from "../lib/k8s";
+import { byCluster, cannotJudge, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { istioRootNamespaces } from "../lib/istio";
 import { configWithDefaults, orUnknown, probe } from "../lib/values";
 
@@ -95,13 +95,15 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
     return roots.includes(ctx.namespace) ? undefined : `binds nothing from namespace ${ctx.namespace}: istiod attaches a GatewayClass target only from Istio's root namespace (${roots.join(", ")}), so nothing enforces it; move it there or target a Gateway`;
   }
   if (ref.kind === "Gateway") return gatewayProblem(`${ctx.namespace}/${ref.name}`, ctx, "");
-  // A Service or ServiceEntry: only the waypoint it is enrolled with enforces it.
-  const isTarget = (x: PolicyResource) => (ref.kind === "Service" ? x.type === T.service : isKind(x.type, "networking.istio.io", "ServiceEntry"));
-  const target = ctx.resources.find((x) => isTarget(x) && orUnknown(() => meta(x.props).namespace === ctx.namespace && meta(x.props).name === ref.name, false));
-  const ns = ctx.resources.find((x) => x.type === T.namespace && orUnknown(() => meta(x.props).name === ctx.namespace, false));
+  // A Service or ServiceEntry: only the waypoint it is enrolled with enforces it. Labels a
+  // `<Kind>Patch` of the stack sets count too (server-side apply adds them to the object's).
+  const [targetGroup, kind] = ref.kind === "Service" ? ["core", "Service"] : ["networking.istio.io", "ServiceEntry"];
+  const target = objects(ctx.resources, targetGroup, kind, ctx.namespace, ref.name);
+  const ns = objects(ctx.resources, "core", "Namespace", undefined, ctx.namespace);
   // Enrolment outside the stack cannot be judged: the object or its namespace is not rendered here.
-  if (!target || !ns) return undefined;
-  const labels = probe(() => ({ own: { ...(meta(target.props).labels ?? {}) }, ns: { ...(meta(ns.props).labels ?? {}) } }));
+  if (!target.some((x) => !isPatch(x.type)) || !ns.some((x) => !isPatch(x.type))) return undefined;
+  const labelsOf = (xs: PolicyResource[]) => Object.assign({}, ...xs.map((x) => ({ ...(meta(x.props).labels ?? {}) }))) as Record<string, string>;
+  const labels = probe(() => ({ own: labelsOf(target), ns: labelsOf(ns) }));
   if (!labels.known) {
     ctx.pending.push(`the labels of ${ref.kind} ${ctx.namespace}/${ref.name} or its namespace on cluster ${ctx.cluster} (its waypoint)`);
     return undefined;
@@ -131,4 +133,11 @@ function agentgatewayClass(name: string, ctx: Ctx): string | undefined | "unknow
   if (agw || ctx.classesUnknown.length === 0) return agw;
   ctx.pending.push(`whether class ${name} on cluster ${ctx.cluster} is agentgateway's (${ctx.classesUnknown.join(", ")} not known yet)`);
   return "unknown";
+}
+
+/** The stack's objects of a kind (and their `<Kind>Patch`es) with this namespace (undefined: cluster-scoped) and name. */
+function objects(resources: PolicyResource[], group: string, kind: string, namespace: string | undefined, name: string): PolicyResource[] {
+  return resources.filter(
+    (x) => isKindOrPatch(x.type, group, kind) && orUnknown(() => meta(x.props).name === name && (namespace === undefined || meta(x.props).namespace === namespace), false),
+  );
 }

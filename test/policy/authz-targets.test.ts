@@ -79,6 +79,11 @@ test("authorization-targets-enforced: a Service whose waypoint is agentgateway, 
   ]);
   const optedOut = await runStack(authorizationTargetsEnforced, [...agwWaypoint, ap("lab", "out", to({ group: "", kind: "Service", name: "opted-out" }))]);
   assert.match(optedOut.violations[0].message, /no waypoint serves Service lab\/opted-out/);
+  // A ServicePatch (server-side apply) that enrolls the Service with an Istio waypoint counts.
+  const patched = [ns("ops"), gw("ops", "waypoint", "istio-waypoint"), svc("ops", "api"), on("kubernetes:core/v1:ServicePatch", "ops-svcpatch-api", { metadata: { name: "api", namespace: "ops", labels: { "istio.io/use-waypoint": "waypoint" } } })];
+  assert.deepEqual((await runStack(authorizationTargetsEnforced, [...patched, ap("ops", "api", to({ group: "", kind: "Service", name: "api" }))])).violations, []);
+  const unpatched = await runStack(authorizationTargetsEnforced, [...patched.slice(0, 3), ap("ops", "api", to({ group: "", kind: "Service", name: "api" }))]);
+  assert.match(unpatched.violations[0].message, /no waypoint serves Service ops\/api/);
 
   // The chart renames the class (AGW_AGENTGATEWAY_CLASS_NAME); a rendered GatewayClass of agentgateway's controller counts too.
   const renamed = [agwChart({ gatewayClassName: "agw" }), gatewayClass("agw-internal", "agentgateway.dev/agentgateway"), gw("lab", "a", "agw"), gw("lab", "b", "agw-internal")];
