@@ -139,7 +139,8 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         if (cls === "istio") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", identityBlind: true }];
         // agentgateway's controller hands its proxies no Istio authorization (v1.4.1 controller/pkg/syncer
         // syncer.go: "Authz/Authn are not use for agentgateway"), and ztunnel ignores targetRefs.
-        if (cls === "agentgateway") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", unenforced: "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs" }];
+        // Istio 1.30.3's own agentgateway class builds none either (agentgateway_controller.go).
+        if (cls === "agentgateway" || cls === "istio-agentgateway") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", unenforced: "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs" }];
         if (cls !== "istio-waypoint") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway" }];
         // A waypoint serves the Services enrolled with it (label on the Service, else on its namespace).
         const nsLabel = labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === refNs) ?? ({ metadata: {} } as KubernetesObject))["istio.io/use-waypoint"];

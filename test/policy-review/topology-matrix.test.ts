@@ -198,6 +198,10 @@ test("a policy nothing enforces fills no cell: dry-run (istio.io/dry-run as Go's
   assert.deepEqual(m.get("lab/c"), ["open", "open", "not enforced: a selector without matchLabels selects no workload in ambient", ""], "nothing guards the agentgateway Gateway: open");
   assert.match(topologyMarkdown({ deployment: { resources: objs.map((o) => resource("c1", o)) } }, "prod"), /- ALLOW `lab\/c` → `Gateway agents\/agent-gateway` via gateway — policy `agents\/gateway-callers` \(not enforced: agentgateway reads no Istio AuthorizationPolicy \(its own is AgentgatewayPolicy\), and ztunnel ignores targetRefs\)/);
   assert.deepEqual(m.get("any caller (rule without sources)"), ["", "not enforced: ztunnel does not support the CUSTOM action", "", ""]);
+  // Istio's own agentgateway class (istio.io/agentgateway-controller) enforces no AuthorizationPolicy either.
+  const istioAgw = { ...agw, spec: { ...agw.spec, gatewayClassName: "istio-agentgateway" } };
+  const viaIstioClass = matrix(objs.map((o) => (o === agw ? istioAgw : o)), [istiod("c1", TD)]);
+  assert.deepEqual(viaIstioClass.get("lab/c")?.[0], "open");
   assert.ok(!m.has("tools/web-search"), "a rule nothing enforces adds no covered identity as a row");
   const md = topologyMarkdown({ deployment: { resources: [istiod("c1", TD), ...objs.map((o) => resource("c1", o))] } }, "prod");
   assert.match(md, /- DENY `agents\/a` → `tools\/web-search` via ztunnel — policy `tools\/dry-deny` \(not enforced: a dry-run policy \(istio\.io\/dry-run\) is only logged\)/);
