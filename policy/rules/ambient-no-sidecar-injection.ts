@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
-import { helmTruthy } from "../lib/istio";
+import { helmTruthy, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { configWithDefaults, orUnknown } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
@@ -8,8 +8,10 @@ const injectionLabels = ["istio-injection", "istio.io/rev"];
 interface Config {
   /** Namespaces the platform enrolls in ambient, whose pods must not ask for a sidecar either. */
   ambientNamespaces: string[];
+  /** Namespaces outside the mesh; pods in every other namespace are judged too (a fork's own, labelled ambient). */
+  exemptNamespaces: string[];
 }
-const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES };
+const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES, exemptNamespaces: MESH_EXEMPT_NAMESPACES };
 
 /**
  * Whether a Namespace (or NamespacePatch) is in the ambient data plane: by its label. A
@@ -28,7 +30,7 @@ function ambientNamespace(type: string, labels: Record<string, string>, name: st
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -37,6 +39,12 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
         items: { type: "string" },
         default: defaults.ambientNamespaces,
         description: "Ambient namespaces whose pod templates must not set sidecar.istio.io/inject=true.",
+      },
+      exemptNamespaces: {
+        type: "array",
+        items: { type: "string" },
+        default: defaults.exemptNamespaces,
+        description: "Namespaces outside the mesh whose pods may ask for a sidecar; pods in every other namespace may not.",
       },
     },
   },
@@ -58,20 +66,27 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     // A workload's <Kind>Patch sets labels on the pod template it patches (it may carry no pod spec).
     const type = patchedType(args.type);
     if (isWorkload(type) && (isPatch(args.type) || podSpecOf(type, args.props))) {
-      const { ambientNamespaces } = configWithDefaults(args, defaults);
+      const { ambientNamespaces, exemptNamespaces } = configWithDefaults(args, defaults);
       const { namespace, name } = meta(args.props);
       const pod = podMetadata(type, args.props);
-      // A pod can enroll itself in ambient with the label, wherever its namespace is.
-      if (!ambientNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
+      // A resource policy cannot see the namespace's labels: a namespace a fork adds with
+      // istio.io/dataplane-mode=ambient (say `rag`) is ambient all the same, and Istio's `object.`
+      // webhook injects a pod labelled inject=true there, since the namespace has no injection
+      // label. Every namespace but the exempt ones runs in ambient on this platform
+      // (mesh-mtls-strict holds it to that), so only those are left out; a pod can also enroll
+      // itself in ambient with the label, wherever its namespace is.
+      const listed = ambientNamespaces.includes(namespace);
+      if (!listed && exemptNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
+      const where = listed || pod.labels?.["istio.io/dataplane-mode"] === "ambient" ? `ambient namespace ${namespace}` : `namespace ${namespace}, which is not exempt from ambient (exemptNamespaces)`;
       const kind = kindName(args.type);
       // The injector's webhooks select pods by label (Istio 1.30 mutatingwebhook.yaml): the
       // `object.` one `sidecar.istio.io/inject=true`; the `rev.object.` one a revision label unless
       // the pod also says `sidecar.istio.io/inject=false`.
       const inject = pod.labels?.["sidecar.istio.io/inject"];
-      if (inject === "true") report(`${kind} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace ${namespace}`);
+      if (inject === "true") report(`${kind} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ${where}`);
       const rev = pod.labels?.["istio.io/rev"];
       if (rev !== undefined && inject !== "false") {
-        report(`${kind} ${namespace}/${name} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ambient namespace ${namespace}`);
+        report(`${kind} ${namespace}/${name} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ${where}`);
       }
       return;
     }

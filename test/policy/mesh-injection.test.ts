@@ -31,8 +31,11 @@ test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a 
     type: "kubernetes:apps/v1:Deployment",
     props: { metadata: { name: "agent", namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } },
   });
-  const ok = await runResource(ambientNoSidecarInjection, [pod("agents", { app: "agent" }), pod("legacy", { "sidecar.istio.io/inject": "true" })]);
+  const ok = await runResource(ambientNoSidecarInjection, [pod("agents", { app: "agent" }), pod("kube-system", { "sidecar.istio.io/inject": "true" })]);
   assert.deepEqual(ok.violations, []);
+  // A namespace meant for sidecars is listed as exempt; any other may be one a fork labelled ambient.
+  const legacy = await runResource(ambientNoSidecarInjection, pod("legacy", { "sidecar.istio.io/inject": "true" }), { exemptNamespaces: ["kube-system", "legacy"] });
+  assert.deepEqual(legacy.violations, []);
   const bad = await runResource(ambientNoSidecarInjection, pod("agents", { "sidecar.istio.io/inject": "true" }), null);
   assert.match(bad.violations[0].message, /asks for a sidecar \(sidecar\.istio\.io\/inject=true\) in ambient namespace agents/);
   // A revision label is a request for that revision's injector.
@@ -40,6 +43,11 @@ test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a 
   assert.match(rev.violations[0].message, /labelled istio\.io\/rev=default/);
   // The revision webhook skips pods that opt out explicitly.
   assert.deepEqual((await runResource(ambientNoSidecarInjection, pod("tools", { "istio.io/rev": "default", "sidecar.istio.io/inject": "false" }))).violations, []);
+  // A fork's own namespace (rag, created with istio.io/dataplane-mode=ambient) has no injection
+  // label, so Istio's `object.` webhook injects a pod labelled inject=true there: before, only the
+  // listed ambientNamespaces were judged and this passed.
+  const rag = await runResource(ambientNoSidecarInjection, pod("rag", { "sidecar.istio.io/inject": "true" }), null);
+  assert.deepEqual(messages(rag), ["Deployment rag/agent asks for a sidecar (sidecar.istio.io/inject=true) in namespace rag, which is not exempt from ambient (exemptNamespaces)"]);
   // A pod that enrolls itself in ambient is held to the same rule wherever it runs.
   const selfEnrolled = await runResource(ambientNoSidecarInjection, pod("batch", { "istio.io/dataplane-mode": "ambient", "sidecar.istio.io/inject": "true" }), null);
   assert.equal(selfEnrolled.violations.length, 1);
