@@ -105,3 +105,48 @@ export function celIdentityBound(expr: string): Set<string> | undefined {
   if (bounds.length === 0) return undefined;
   return new Set([...bounds[0]].filter((id) => bounds.every((b) => b.has(id))));
 }
+
+/** `mcp.tool.target == "x"` (either side), or `mcp.tool.target in ["x", …]`: the MCP targets a conjunct allows. */
+function toolAtom(expr: string): string[] | undefined {
+  const eq = new RegExp(String.raw`^(?:mcp\.tool\.target\s*==\s*${celString}|${celString}\s*==\s*mcp\.tool\.target)$`).exec(expr);
+  if (eq) return [eq[1] ?? eq[2] ?? eq[3] ?? eq[4] ?? ""];
+  const within = new RegExp(String.raw`^mcp\.tool\.target\s+in\s+\[([^\]]*)\]$`).exec(expr);
+  if (!within) return undefined;
+  const items = within[1].trim() === "" ? [] : within[1].split(",").map((s) => new RegExp(`^${celString}$`).exec(s.trim()));
+  return items.some((m) => !m) ? undefined : items.map((m) => m![1] ?? m![2]);
+}
+
+/** One clause of an MCP authorization: the targets it allows ("*": every one) to callers (`any`: not pinned to identities). */
+export interface ToolGrant {
+  tools: string[] | "*";
+  ids: Set<string> | "any";
+}
+
+/**
+ * What an agentgateway MCP authorization expression grants: per `||` clause, the MCP targets its
+ * `mcp.tool.target` conjunct names (every target without one) and the `namespace/serviceAccount`
+ * identities {@link celIdentityBound} pins (`any` when it pins none). Undefined when the text does
+ * not balance, or a clause holds a ternary or another `||` this reader cannot split.
+ */
+export function celToolGrants(expr: string): ToolGrant[] | undefined {
+  const ors = splitTopLevel(stripParens(expr), "||");
+  if (!ors) return undefined;
+  const out: ToolGrant[] = [];
+  for (const raw of ors) {
+    const clause = stripParens(raw);
+    if (ors.length > 1 && (splitTopLevel(clause, "||")?.length ?? 0) > 1) {
+      const nested = celToolGrants(clause);
+      if (!nested) return undefined;
+      out.push(...nested);
+      continue;
+    }
+    const ternary = topLevel(clause, "?");
+    const ands = splitTopLevel(clause, "&&");
+    if (!ternary || ternary.length > 0 || !ands) return undefined;
+    // Two target conjuncts intersect; none leaves every target.
+    let tools: string[] | "*" = "*";
+    for (const atom of ands.map((a) => toolAtom(stripParens(a))).filter((a): a is string[] => a !== undefined)) tools = tools === "*" ? atom : tools.filter((t) => atom.includes(t));
+    out.push({ tools, ids: celIdentityBound(clause) ?? "any" });
+  }
+  return out;
+}

@@ -8,6 +8,7 @@ import {
   isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR,
 } from "../lib/call-graph";
 import { Caller, ruleCallers } from "../lib/callers";
+import { reportToolGrants } from "../lib/tool-grants";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -214,6 +215,8 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
       }
     }
   }
+  // "Only agents" is not enough for tools: each agent only its own, as both layers grant them.
+  reportToolGrants(g, cluster, report, pending);
 }
 
 /**
@@ -226,7 +229,7 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
 export const agentCallGraph: StackValidationPolicy = {
   name: "agent-call-graph",
   description:
-    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads.",
+    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

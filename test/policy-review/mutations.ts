@@ -1125,7 +1125,64 @@ function more(): Mutation[] {
           (o) => (o.metadata.annotations = { ...o.metadata.annotations, "istio.io/dry-run": "true" }),
         ),
     },
+    // Found by an adversarial sweep: a fork's own ambient namespace, and agents reaching tools
+    // they are not configured for (only "agents may call tools" was checked, not which agent).
+    {
+      name: "a fork's new ambient namespace (rag) whose workload asks for a sidecar (sidecar.istio.io/inject=true)",
+      policy: "ambient-no-sidecar-injection",
+      apply: (doc) => {
+        if (!addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" })) return undefined;
+        return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
+          o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "sidecar.istio.io/inject": "true" };
+        });
+      },
+    },
+    {
+      name: "a tool's waypoint policy admitting an agent not configured for the tool",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const found = unconfiguredAgent(doc);
+        return found && edit(found.policy, (o) => o.spec.rules[0].from[0].source.principals.push(found.principal));
+      },
+    },
+    {
+      name: "the MCP gateway's per-tool authorization letting an agent call a tool it is not configured for",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const found = unconfiguredAgent(doc);
+        if (!found) return undefined;
+        const access = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization);
+        const [td, , ns, , account] = found.principal.split("/");
+        const clause = `(source.identity.trustDomain == "${td}" && source.identity.namespace == "${ns}" && source.identity.serviceAccount in ["${account}"] && mcp.tool.target == "${found.tool}")`;
+        return access && edit(access, (o) => o.spec.backend.mcp.authorization.policy.matchExpressions.push(clause));
+      },
+    },
+    {
+      name: "the MCP gateway's per-tool authorization removed (every agent may call every tool through it)",
+      policy: "agent-call-graph",
+      apply: (doc) => {
+        const found = unconfiguredAgent(doc);
+        return found ? removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization) : undefined;
+      },
+    },
   ];
+}
+
+/**
+ * A tool's waypoint policy (targetRefs to its Service, naming agents) and an agent of the same
+ * cluster it does not name, or undefined when every agent there may use every tool.
+ */
+function unconfiguredAgent(doc: ExportedDeployment): { policy: ExportedResource; principal: string; tool: string } | undefined {
+  for (const policy of resources(doc).filter((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service")) {
+    const named: string[] = firstSource(policy)?.principals ?? [];
+    const agent = named.find((p) => p.includes("/ns/agents/sa/"));
+    if (!agent) continue;
+    const other = resources(doc).find(
+      (r) => isKind(r, "Deployment") && r.provider === policy.provider && (r.inputs as any)?.metadata?.namespace === "agents" && !named.includes(agent.replace(/[^/]+$/, (r.inputs as any).spec.template.spec.serviceAccountName)),
+    );
+    if (other) return { policy, principal: agent.replace(/[^/]+$/, (other.inputs as any).spec.template.spec.serviceAccountName), tool: withSpec(policy).targetRefs[0].name };
+  }
+  return undefined;
 }
 
 const gatewayOptions = (r: ExportedResource) => isKind(r, "ConfigMap") && (r.inputs as any)?.metadata?.name === "inference-gateway-options";

@@ -1,0 +1,128 @@
+/**
+ * Which agent may use which tool, as each layer of the tools' authorization grants it. The
+ * platform grants every agent its tools twice, from the same agent → tools lists: in the mesh (an
+ * ALLOW policy on the tool's Service at the tools' waypoint, or on its pods without one) and at
+ * the MCP gateway (AgentgatewayPolicy `backend.mcp.authorization`, `mcp.tool.target` per clause).
+ * Each layer is a path of its own to the tool: an agent the mesh admits calls the tool's Service
+ * through the waypoint without the MCP gateway, and one the MCP gateway admits reaches the tool
+ * through it (the tool admits the MCP gateway's identity). So a grant in one layer only is an
+ * agent reaching a tool it is not configured for, whichever layer was widened.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { targetRefsOf } from "./authz";
+import { celToolGrants, ToolGrant } from "./cel";
+import { appliesIn, boundWorkloads, Graph, selects } from "./call-graph";
+import { ruleCallers } from "./callers";
+import { isGateway, isKind, meta } from "./k8s";
+import { andTri, list, notTri, probe, someTri } from "./values";
+
+/** An MCP authorization of the tools namespace, with the grants of its Allow expressions. */
+interface GatewayGrants {
+  r: PolicyResource;
+  name: string;
+  grants: ToolGrant[];
+}
+
+/** The MCP authorizations (`backend.mcp.authorization`) in the tools namespace; undefined when one cannot be read or is not a plain Allow. */
+function gatewayGrants(g: Graph, pending: string[], cluster: string): GatewayGrants[] | undefined {
+  const out: GatewayGrants[] = [];
+  for (const r of g.resources.filter((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayPolicy"))) {
+    const read = probe(() => ({ namespace: meta(r.props).namespace, auth: JSON.parse(JSON.stringify(r.props.spec?.backend?.mcp?.authorization ?? null)) as Record<string, any> | null }));
+    if (!read.known) {
+      pending.push(`AgentgatewayPolicy ${r.name} on cluster ${cluster}, which may grant agents tools`);
+      return undefined;
+    }
+    if (read.value.namespace !== g.config.toolsNamespace || !read.value.auth) continue;
+    // Deny and Require rules narrow what Allow rules grant: the two layers are not compared then.
+    if ((read.value.auth.action ?? "Allow") !== "Allow") return undefined;
+    const grants = list(read.value.auth.policy?.matchExpressions as string[]).map((e) => celToolGrants(String(e)));
+    // An expression this reader cannot split is agent-call-graph's other findings' to judge.
+    if (grants.some((x) => x === undefined)) return undefined;
+    out.push({ r, name: meta(r.props).name, grants: grants.flatMap((x) => x!) });
+  }
+  return out;
+}
+
+/** Whether the MCP authorizations let `id` call tool `tool`. */
+const gatewayAllows = (grants: GatewayGrants[], tool: string, id: string) =>
+  grants.find((p) => p.grants.some((x) => (x.tools === "*" || x.tools.includes(tool)) && (x.ids === "any" || x.ids.has(id))));
+
+/**
+ * Reports every agent one layer lets use a tool and the other does not. Compared only where the
+ * tools namespace has an MCP authorization the pack can read (without one, agentgateway lets every
+ * caller of the MCP gateway use every tool, which the gateway's own authorization bounds).
+ */
+export function reportToolGrants(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
+  const { agentsNamespace, toolsNamespace, agentGateway } = g.config;
+  const gateway = gatewayGrants(g, pending, cluster);
+  if (!gateway) return;
+  const tools = g.services.filter((s) => s.namespace === toolsNamespace && g.workloads.some((w) => selects(s, w) === true));
+  // Agent identities the mesh admits to each tool, with the policy that admits them.
+  const mesh = new Map<string, Map<string, string>>();
+  for (const p of g.allows) {
+    const applies = appliesIn(g, p).find((a) => a.namespace === toolsNamespace);
+    if (!applies || applies.applies === false || p.dryRun === true) continue;
+    const bound = boundWorkloads(g, p, toolsNamespace);
+    const atZtunnel = targetRefsOf(p.spec).length === 0;
+    const agents = list(p.spec.rules).flatMap((rule) => ruleCallers(rule, p.namespace, atZtunnel)).flatMap((c) => (c.kind === "identity" && c.id.startsWith(`${agentsNamespace}/`) && c.id !== agentGateway ? [c.id] : []));
+    if (agents.length === 0) continue;
+    for (const svc of tools) {
+      const binds = andTri(applies.applies, notTri(p.dryRun), someTri(bound, (b) => andTri(b.bound, selects(svc, b.w))));
+      if (binds === "unknown") pending.push(`whether AuthorizationPolicy ${p.namespace}/${p.name} on cluster ${cluster} admits agents to tool ${svc.name}`);
+      if (binds !== true) continue;
+      const byId = mesh.get(svc.name) ?? new Map<string, string>();
+      for (const id of agents) if (!byId.has(id)) byId.set(id, `${p.namespace}/${p.name}|${p.r.urn}`);
+      mesh.set(svc.name, byId);
+    }
+  }
+  if (gateway.length === 0) {
+    reportNoMcpAuthorization(g, cluster, tools.map((s) => s.name), mesh, report);
+    return;
+  }
+  for (const svc of tools) {
+    const admitted = mesh.get(svc.name) ?? new Map<string, string>();
+    for (const [id, by] of admitted) {
+      if (gatewayAllows(gateway, svc.name, id)) continue;
+      const [policy, urn] = by.split("|");
+      report(
+        `AuthorizationPolicy ${policy} on cluster ${cluster} admits agent ${id} to tool ${svc.name}, which the MCP gateway's per-tool authorization (${gateway.map((p) => `${toolsNamespace}/${p.name}`).join(", ")}) does not grant it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,
+        urn,
+      );
+    }
+    // Identities the MCP gateway grants by name; a clause pinning none is every agent.
+    for (const p of gateway) {
+      const named = new Set(p.grants.filter((x) => (x.tools === "*" || x.tools.includes(svc.name)) && x.ids !== "any").flatMap((x) => [...(x.ids as Set<string>)]));
+      const open = p.grants.some((x) => (x.tools === "*" || x.tools.includes(svc.name)) && x.ids === "any");
+      if (open) {
+        report(`AgentgatewayPolicy ${toolsNamespace}/${p.name} on cluster ${cluster} lets callers use tool ${svc.name} without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it`, p.r.urn);
+        continue;
+      }
+      for (const id of [...named].filter((x) => x.startsWith(`${agentsNamespace}/`) && !admitted.has(x))) {
+        report(
+          `AgentgatewayPolicy ${toolsNamespace}/${p.name} on cluster ${cluster} lets agent ${id} call tool ${svc.name} through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,
+          p.r.urn,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Without any MCP authorization agentgateway lets every caller of the MCP gateway use every tool
+ * (agentgateway v1.4.1 http/authorization.rs RuleSets::validate: no rule sets, everyone has
+ * access): an agent the mesh grants some tools then calls the others through the MCP gateway.
+ */
+function reportNoMcpAuthorization(g: Graph, cluster: string, tools: string[], mesh: Map<string, Map<string, string>>, report: (message: string, urn?: string) => void): void {
+  const mcp = [...g.proxies.values()].find((p) => p.namespace === g.config.toolsNamespace && p.gatewayClassName === "agentgateway");
+  if (!mcp) return;
+  const gw = g.resources.find((r) => isGateway(r.type) && meta(r.props).namespace === mcp.namespace && meta(r.props).name === mcp.name);
+  const agents = new Set([...mesh.values()].flatMap((m) => [...m.keys()]));
+  for (const tool of tools) {
+    const denied = [...agents].filter((id) => !mesh.get(tool)?.has(id)).sort();
+    if (denied.length === 0) continue;
+    report(
+      `no AgentgatewayPolicy in namespace ${g.config.toolsNamespace} on cluster ${cluster} sets backend.mcp.authorization, so agentgateway lets every caller of Gateway ${mcp.namespace}/${mcp.name} use every tool: ${denied.join(", ")} may call tool ${tool} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`,
+      gw?.urn,
+    );
+  }
+}

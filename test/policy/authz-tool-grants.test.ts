@@ -1,0 +1,75 @@
+/**
+ * Policy tests for agent-call-graph's per-tool check: each agent only the tools it is configured
+ * for, which the mesh (the tool's waypoint policy) and the MCP gateway (AgentgatewayPolicy
+ * backend.mcp.authorization) must grant alike, each being a path to the tool of its own;
+ * celToolGrants.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { celToolGrants } from "../../policy/lib/cel";
+import { runStack } from "../support/policy";
+import { on, sa, ap, gw } from "./authz-support";
+
+const td = "cluster.local";
+const deploy = (namespace: string, name: string) =>
+  on("kubernetes:apps/v1:Deployment", `${namespace}-deploy-${name}`, { metadata: { name, namespace }, spec: { template: { metadata: { labels: { app: name } }, spec: { containers: [] } } } });
+const svc = (namespace: string, name: string) => on("kubernetes:core/v1:Service", `${namespace}-svc-${name}`, { metadata: { name, namespace }, spec: { selector: { app: name }, ports: [{ port: 8000 }] } });
+const ns = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name, labels: { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" } } });
+/** The tool's waypoint policy, as the platform renders it: the agents configured for the tool. */
+const toolAgents = (tool: string, ...agents: string[]) =>
+  ap("tools", `${tool}-agents`, { action: "ALLOW", targetRefs: [{ group: "", kind: "Service", name: tool }], rules: [{ from: [{ source: { principals: agents.map((a) => `${td}/ns/agents/sa/${a}`) } }], to: [{ operation: { paths: ["/mcp"] } }] }] });
+const clause = (tool: string, ...agents: string[]) =>
+  `(source.identity.trustDomain == "${td}" && source.identity.namespace == "agents" && source.identity.serviceAccount in [${agents.map((a) => `"${a}"`).join(", ")}] && mcp.tool.target == "${tool}")`;
+const toolAccess = (...expressions: string[]) =>
+  on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-tool-access", {
+    metadata: { name: "mcp-tool-access", namespace: "tools" },
+    spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }], backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: expressions } } } } },
+  });
+const mcpCallers = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-gateway-callers", {
+  metadata: { name: "mcp-gateway-callers", namespace: "tools" },
+  spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "mcp-gateway" }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [`(source.identity.trustDomain == "${td}" && source.identity.namespace == "agents" && source.identity.serviceAccount in ["research", "support"])`] } } } },
+});
+const fleet = [
+  ns("tools"),
+  gw("tools", "waypoint", "istio-waypoint"),
+  gw("tools", "mcp-gateway", "agentgateway"),
+  gw("agents", "agent-gateway", "agentgateway"),
+  sa("agents", "research"),
+  sa("agents", "support"),
+  deploy("tools", "calculator"),
+  svc("tools", "calculator"),
+  deploy("tools", "ticket-lookup"),
+  svc("tools", "ticket-lookup"),
+  mcpCallers,
+];
+const messages = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra])).violations.map((v) => v.message);
+
+test("agent-call-graph: the mesh and the MCP gateway grant each agent the same tools", async () => {
+  const granted = [toolAgents("calculator", "research"), toolAgents("ticket-lookup", "support"), toolAccess(`${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`)];
+  assert.deepEqual(await messages(granted), []);
+  // The research agent let into the support agent's tool by the mesh: it calls it through the waypoint.
+  assert.deepEqual(await messages([toolAgents("calculator", "research"), toolAgents("ticket-lookup", "support", "research"), granted[2]]), [
+    "AuthorizationPolicy tools/ticket-lookup-agents on cluster a admits agent agents/research to tool ticket-lookup, which the MCP gateway's per-tool authorization (tools/mcp-tool-access) does not grant it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+  ]);
+  // The same through the MCP gateway: another expression is another Allow rule (agentgateway ORs them).
+  assert.deepEqual(await messages([granted[0], granted[1], toolAccess(`${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`, clause("ticket-lookup", "research"))]), [
+    "AgentgatewayPolicy tools/mcp-tool-access on cluster a lets agent agents/research call tool ticket-lookup through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+  ]);
+  // A clause naming a tool but no identities lets every agent the MCP gateway admits call it.
+  assert.deepEqual(await messages([granted[0], granted[1], toolAccess(clause("calculator", "research"), 'mcp.tool.target == "ticket-lookup"')]), [
+    "AgentgatewayPolicy tools/mcp-tool-access on cluster a lets callers use tool ticket-lookup without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it",
+  ]);
+  // Without any MCP authorization agentgateway lets every caller use every tool.
+  assert.deepEqual(await messages([granted[0], granted[1]]), [
+    "no AgentgatewayPolicy in namespace tools on cluster a sets backend.mcp.authorization, so agentgateway lets every caller of Gateway tools/mcp-gateway use every tool: agents/support may call tool calculator through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools",
+    "no AgentgatewayPolicy in namespace tools on cluster a sets backend.mcp.authorization, so agentgateway lets every caller of Gateway tools/mcp-gateway use every tool: agents/research may call tool ticket-lookup through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools",
+  ]);
+});
+
+test("celToolGrants reads per-tool clauses, ORed and ANDed as CEL reads them", () => {
+  const grants = celToolGrants(`${clause("calculator", "research")} || ${clause("ticket-lookup", "support", "research")}`)!;
+  assert.deepEqual(grants.map((g) => [g.tools, [...(g.ids as Set<string>)]]), [[["calculator"], ["agents/research"]], [["ticket-lookup"], ["agents/support", "agents/research"]]]);
+  assert.deepEqual(celToolGrants('mcp.tool.target in ["a", "b"]'), [{ tools: ["a", "b"], ids: "any" }]);
+  assert.equal(celToolGrants('true ? mcp.tool.target == "a" : false'), undefined);
+});
