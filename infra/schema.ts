@@ -17,7 +17,6 @@ import { gpuPinsSchema } from "./gpu-type";
 import { kubeconfigPath } from "./kubeconfig-path";
 import { numberOrDecimalText, textOrDigits } from "./cli-values";
 import { loraAdapterSchema } from "./schema-lora";
-import { MAX_TOOL_DESCRIPTION_BYTES } from "../components/agents/tools";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
 const DNS_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
@@ -304,15 +303,7 @@ export const toolSchema = z.strictObject({
     })
     .default("/mcp"),
   replicas: replicaCount(1).default(1),
-  // It becomes the Deployment's only annotation; a larger one fails `pulumi up` at the API server.
-  description: textOrDigits(
-    z.string().superRefine((d, ctx) => {
-      const bytes = Buffer.byteLength(d);
-      if (bytes > MAX_TOOL_DESCRIPTION_BYTES) {
-        ctx.addIssue({ code: "custom", message: `is ${bytes} bytes; at most ${MAX_TOOL_DESCRIPTION_BYTES}: it becomes the tool Deployment's annotation, and Kubernetes caps an object's annotations at 256 KiB` });
-      }
-    }),
-  ).optional(),
+  description: textOrDigits(z.string()).optional(),
 });
 
 const tlsSchema = z.discriminatedUnion("mode", [

@@ -7,15 +7,6 @@ import type { ToolSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
 import { toolLabels, toolSelector, toolsNamespace } from "./names";
 
-/** Annotation on a tool's Deployment carrying `tools[].description`. */
-export const toolDescriptionAnnotation = "inference-mesh.dev/description";
-
-/**
- * The API server refuses an object whose annotations (keys and values, in bytes) exceed 256 KiB
- * (apimachinery's TotalAnnotationSizeLimitB), so the description may take what the key leaves.
- */
-export const MAX_TOOL_DESCRIPTION_BYTES = 256 * 1024 - Buffer.byteLength(toolDescriptionAnnotation);
-
 export const toolResources = {
   requests: { cpu: "50m", memory: "128Mi" },
   limits: { memory: "256Mi" },
@@ -47,7 +38,7 @@ export function toolManifests(tool: ToolSpec): Manifest[] {
         name: tool.name,
         namespace: toolsNamespace,
         labels,
-        ...(tool.description ? { annotations: { [toolDescriptionAnnotation]: tool.description } } : {}),
+        ...(tool.description ? { annotations: { "inference-mesh.dev/description": tool.description } } : {}),
       },
       spec: {
         replicas: tool.replicas,

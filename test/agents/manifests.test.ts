@@ -13,7 +13,6 @@ import { controllerRelease, crdRelease } from "../../components/agents/install";
 import { agentGatewayManifest, mcpGatewayManifest, parametersManifests } from "../../components/agents/gateway";
 import { agentEnv } from "../../components/agents/agents";
 import { toolsOn } from "../../components/agents/names";
-import { MAX_TOOL_DESCRIPTION_BYTES, toolManifests } from "../../components/agents/tools";
 import { validateObject } from "../support/schemas";
 import { renderShipped, shippedPlatform } from "../support/render";
 import { parsePlatform } from "../../infra/config";
@@ -190,14 +189,4 @@ test("authorization: each agent version admits agent-gateway on the agent's port
       assert.deepEqual(p.spec.rules.map((r: any) => r.to), [[{ operation: { ports: [String(tool.port)] } }]], `${cluster}: ${tool.name}`);
     }
   }
-});
-
-test("a tool description of the largest size accepted fits the API server's 256 KiB annotation budget", () => {
-  const p = shippedPlatform("prod");
-  p.tools[0].description = "é".repeat(MAX_TOOL_DESCRIPTION_BYTES / 2);
-  const tool = parsePlatform(p, "prod").tools[0];
-  const deployment = toolManifests(tool).find((m) => m.kind === "Deployment")!;
-  const annotations = deployment.metadata.annotations as Record<string, string>;
-  const bytes = Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  assert.equal(bytes, 256 * 1024);
 });

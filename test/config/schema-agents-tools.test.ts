@@ -93,14 +93,6 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.agents[0].tools[2]",
     message: /: tool 'web-search' listed twice$/,
   },
-  {
-    // Kubernetes caps an object's annotations at 256 KiB (key and value bytes); the description is
-    // the tool Deployment's annotation, so a larger one would fail pulumi up at the API server.
-    name: "a tool description too large for its Deployment's annotation (counted in UTF-8 bytes)",
-    mutate: (p) => (p.tools[0].description = "é".repeat(131058)),
-    path: "inference-mesh:platform.tools[0].description",
-    message: /is 262116 bytes; at most 262114: it becomes the tool Deployment's annotation, and Kubernetes caps an object's annotations at 256 KiB/,
-  },
 ];
 
 testRejections(cases);
