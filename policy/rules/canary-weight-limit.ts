@@ -85,6 +85,27 @@ export function backendWeights(refs: BackendRef[], routeNamespace = ""): { key: 
 }
 
 /**
+ * The backends a route's own splits name as canaries: in every rule that is not the canary's door
+ * and splits among backends of different weights, each backend lighter than the rule's heaviest
+ * (weight 0 included). A canary stays one wherever it appears, so another rule of the route (one
+ * that catches everything before the split, a path of its own) may not give it more than the
+ * limit either, even once the header rule that declared it is gone or reworded. Keys map to the
+ * first rule whose split makes them light.
+ */
+export function lighterInSplits(rules: RouteRule[], header: string, routeNamespace: string): Map<string, number> {
+  const out = new Map<string, number>();
+  rules.forEach((rule, i) => {
+    const refs = list(rule.backendRefs);
+    if (isCanaryDoor(rule, header) || invalidWeightRefs(refs).length > 0) return;
+    const backends = backendWeights(refs, routeNamespace);
+    const heaviest = Math.max(...backends.map((b) => b.weight));
+    if (backends.length < 2 || heaviest <= 0) return;
+    for (const b of backends) if (b.weight < heaviest && !out.has(b.key)) out.set(b.key, i);
+  });
+  return out;
+}
+
+/**
  * InferenceModelRewrite (llm-d.ai/v1alpha2, and the legacy inference.networking.x-k8s.io group):
  * the endpoint picker rewrites the requested model to one of a rule's `targets`, picked by weight.
  */
@@ -182,7 +203,9 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const { namespace, name } = meta(args.props);
     const rules = list(args.props.spec?.rules as RouteRule[]);
     const declarations = canaryDeclarations(rules, canaryHeader, namespace);
-    const canaries = new Set(declarations.keys());
+    // Declared by the header rule, or the lighter side of one of the route's own splits.
+    const lighter = lighterInSplits(rules, canaryHeader, namespace);
+    const canaries = new Set([...declarations.keys(), ...lighter.keys()]);
     rules.forEach((rule, i) => {
       const refs = list(rule.backendRefs);
       const invalid = invalidWeightRefs(refs);
@@ -230,7 +253,12 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
               `${namespace}/${name} rule ${i}: ${gets}, but the ${canaryHeader} rule (${doors}) also routes to it (beside ${declared.beside.join(", ")}), which makes it a canary: the header must send requests to the canary alone, so route the ${canaryHeader} rule only to the canary (give the others weight 0), or, if ${b.name} is the canary, give it at most ${maxCanaryWeight}%`,
             );
           } else {
-            const what = canaries.has(b.key) ? `canary (${canaryHeader} routes to it)` : "non-primary backend";
+            const splitRule = lighter.get(b.key);
+            const what = declarations.has(b.key)
+              ? `canary (${canaryHeader} routes to it)`
+              : splitRule !== undefined && splitRule !== i
+                ? `canary (the lighter side of rule ${splitRule}'s split)`
+                : "non-primary backend";
             report(`${namespace}/${name} rule ${i}: ${what} ${gets}; a canary may get at most ${maxCanaryWeight}%`);
           }
         }

@@ -1103,6 +1103,16 @@ function more(): Mutation[] {
         return addLike(doc, secret, "as-configmap", "kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cacerts-copy", namespace: "istio-system" }, data: { "ca-key.pem": key } });
       },
     },
+    {
+      // Both rules then match every request alike and Gateway API picks the first: all to the canary.
+      name: "the canary rule's x-canary header match removed (it catches everything before the split)",
+      policy: "canary-weight-limit",
+      apply: (doc) =>
+        onFirst(doc, splitRoute, (o) => {
+          const door = o.spec.rules.find((r: any) => JSON.stringify(r.matches ?? []).includes('"x-canary"'));
+          if (door) door.matches = door.matches.map((m: any) => ({ ...m, headers: (m.headers ?? []).filter((h: any) => h.name !== "x-canary") }));
+        }),
+    },
     // Policies that read as authorization but that Istio 1.30 enforces nowhere.
     {
       name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",

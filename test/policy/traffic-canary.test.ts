@@ -170,3 +170,18 @@ test("canary-weight-limit: InferenceModelRewrite targets are held to maxCanaryWe
   assert.deepEqual(unknown.violations, []);
   assert.match(unknown.unknown[0], /the targets of InferenceModelRewrite inference\/x rule 0/);
 });
+
+test("canary-weight-limit: the lighter side of a split is a canary in the route's other rules, even once the x-canary rule is gone or reworded", async () => {
+  const alone = (matches?: unknown[]) => ({ ...(matches ? { matches } : {}), backendRefs: [{ kind: "InferencePool", name: "pool-v2", weight: 1 }] });
+  // The header dropped from the canary's door: a catch-all before the split sends everything to the canary.
+  for (const door of [alone([{ path: { type: "PathPrefix", value: "/" } }]), alone(), alone([{ headers: [{ name: "x-beta", value: "true" }] }])]) {
+    const r = await runResource(canaryWeightLimit, route([door, refs(95, 5)]), null);
+    assert.equal(r.violations.length, 1, JSON.stringify(door));
+    assert.match(r.violations[0].message, /^inference\/llama rule 0: canary \(the lighter side of rule 1's split\) pool-v2 gets 100% of the rule's traffic; a canary may get at most 10%/);
+  }
+  // The stable alone in another rule, a canary scaled to 0 behind its door, and the door itself stay fine.
+  const stable = { backendRefs: [{ kind: "InferencePool", name: "pool-v1" }] };
+  const door = alone([{ headers: [{ name: "x-canary", value: "true" }] }]);
+  assert.deepEqual((await runResource(canaryWeightLimit, route([door, refs(95, 5)]))).violations, []);
+  assert.deepEqual((await runResource(canaryWeightLimit, route([door, refs(100, 0), stable]))).violations, []);
+});
