@@ -1,7 +1,7 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { Secret } from "@pulumi/policy";
 import { cannotJudge, kindName, meta, T } from "../lib/k8s";
-import { probe } from "../lib/values";
+import { orUnknown, probe } from "../lib/values";
 import * as yaml from "js-yaml";
 
 /**
@@ -120,6 +120,25 @@ export function configMapCredential(value: unknown): string | undefined {
   return found.length > 0 ? `a kubeconfig carrying credentials (${found.join(", ")})` : undefined;
 }
 
+/**
+ * What a Secret's entries hold, whatever its type, name or labels say: a private key or a
+ * kubeconfig carrying credentials (data is base64). Entries not known here are left to the checks
+ * by kind.
+ */
+function secretContent(props: Record<string, any>): string | undefined {
+  for (const field of ["data", "stringData"]) {
+    const entries = probe(() => (props[field] ?? {}) as Record<string, unknown>);
+    if (!entries.known || typeof entries.value !== "object") continue;
+    for (const key of Object.keys(entries.value)) {
+      const v = probe(() => entries.value[key]);
+      if (!v.known || typeof v.value !== "string") continue;
+      const what = configMapCredential(field === "data" ? Buffer.from(v.value, "base64").toString("utf8") : v.value);
+      if (what) return `${what} (${field}.${key})`;
+    }
+  }
+  return undefined;
+}
+
 /** Why a Secret holds credentials that must never sit in state in plaintext. */
 function sensitiveSecret(props: Record<string, any>): string | undefined {
   const m = meta(props);
@@ -127,8 +146,22 @@ function sensitiveSecret(props: Record<string, any>): string | undefined {
   if (m.name === "cacerts") return "the mesh CA key (ca-key.pem)";
   if (m.labels["istio/multiCluster"] === "true") return "an Istio remote secret (a kubeconfig)";
   if (props.type === "kubernetes.io/tls") return "a TLS private key";
-  return undefined;
+  return secretContent(props);
 }
+
+/**
+ * Credentials other providers hand out, and the properties their SDKs declare secret (the
+ * generated classes of @pulumi/tls 5.6.1 and @pulumi/random 4.21.2 add them to
+ * additionalSecretOutputs): a resource missing one keeps its key or token in plaintext in state.
+ * `input`: the property is an input the program may leave out (a write-only `*Wo` one instead).
+ */
+const credentialProperties = new Map<string, { what: string; keys: string[]; input?: boolean }>([
+  ["tls:index/privateKey:PrivateKey", { what: "a private key", keys: ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh"] }],
+  ["tls:index/certRequest:CertRequest", { what: "the private key it signs with", keys: ["privateKeyPem"], input: true }],
+  ["tls:index/selfSignedCert:SelfSignedCert", { what: "the private key it signs with", keys: ["privateKeyPem"], input: true }],
+  ["tls:index/locallySignedCert:LocallySignedCert", { what: "the CA's private key", keys: ["caPrivateKeyPem"], input: true }],
+  ["random:index/randomPassword:RandomPassword", { what: "a password or join token", keys: ["result", "bcryptHash"] }],
+]);
 
 /**
  * Kubeconfigs, service-account tokens and CA keys grant cluster or mesh-wide control: in
@@ -137,7 +170,7 @@ function sensitiveSecret(props: Record<string, any>): string | undefined {
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Istio remote secrets, TLS keys, the mesh CA key (cacerts) and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results, and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -149,6 +182,14 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
         if (credentials.length > 0) {
           report(`provider ${args.name}: the inline kubeconfig carries credentials (${credentials.join(", ")}) and its ${notDeclared("kubeconfig")}, so its output may sit in state in plaintext; list "kubeconfig" in the provider's additionalSecretOutputs (and keep the input pulumi.secret())`);
         }
+      }
+      return;
+    }
+    const credential = credentialProperties.get(args.type);
+    if (credential) {
+      const missing = credential.keys.filter((key) => !keptSecret(args, key) && (!credential.input || orUnknown(() => args.props[key] !== undefined && args.props[key] !== null, true)));
+      if (missing.length > 0) {
+        report(`${kindName(args.type)} ${args.name} holds ${credential.what} but ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not declared secret (not in the resource's additionalSecretOutputs), so it sits in state in plaintext; create it with its SDK class (which declares them) or list them in additionalSecretOutputs`);
       }
       return;
     }

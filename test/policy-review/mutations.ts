@@ -1113,6 +1113,39 @@ function more(): Mutation[] {
           if (door) door.matches = door.matches.map((m: any) => ({ ...m, headers: (m.headers ?? []).filter((h: any) => h.name !== "x-canary") }));
         }),
     },
+    {
+      name: "a tls PrivateKey (the mesh root CA's) whose key outputs are no longer declared secret, in plaintext in state",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const key = resources(doc).find((r) => r.type === "tls:index/privateKey:PrivateKey");
+        if (!key) return undefined;
+        const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+        (key as { additionalSecretOutputs?: string[] }).additionalSecretOutputs = [];
+        Object.assign(key.outputs ?? {}, { privateKeyPem: pem, privateKeyPemPkcs8: pem, privateKeyOpenssh: pem });
+        return key.urn;
+      },
+    },
+    {
+      name: "the k3s join token's RandomPassword no longer declared secret, its result in plaintext",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const token = resources(doc).find((r) => r.type === "random:index/randomPassword:RandomPassword");
+        if (!token) return undefined;
+        (token as { additionalSecretOutputs?: string[] }).additionalSecretOutputs = [];
+        Object.assign(token.outputs ?? {}, { result: "k3s-join-token-in-clear", bcryptHash: "$2a$10$abcdefghijklmnopqrstuv" });
+        return token.urn;
+      },
+    },
+    {
+      name: "a copy of the mesh CA key in an Opaque Secret of another name, not declared secret",
+      policy: "sensitive-values-secret",
+      apply: (doc) => {
+        const secret = resources(doc).find(cacerts);
+        if (!secret) return undefined;
+        const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+        return addLike(doc, secret, "backup", secret.type, { apiVersion: "v1", kind: "Secret", metadata: { name: "ca-backup", namespace: "istio-system" }, type: "Opaque", data: { "ca-key.pem": Buffer.from(key).toString("base64") } });
+      },
+    },
     // Policies that read as authorization but that Istio 1.30 enforces nowhere.
     {
       name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",

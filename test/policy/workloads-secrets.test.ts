@@ -144,3 +144,27 @@ test("sensitive-values-secret: Secret data unknown in a preview is still data to
   assert.match(vm.violations[0].message, /metadata\.startup-script cannot be read here/);
   assert.match(vm.violations[1].message, /metadata\.user-data carries a join token or private key/);
 });
+
+test("sensitive-values-secret: tls keys, random passwords and any Secret holding a key or kubeconfig stay secret", async () => {
+  const PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+  // As their SDK classes register them: every key form declared secret.
+  const ok = await runResource(sensitiveValuesSecret, [
+    { type: "tls:index/privateKey:PrivateKey", name: "root-ca-key", props: { algorithm: "RSA" }, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] },
+    { type: "tls:index/locallySignedCert:LocallySignedCert", name: "ca", props: { caPrivateKeyPem: PEM }, additionalSecretOutputs: ["caPrivateKeyPem", "caPrivateKeyPemWo"] },
+    { type: "tls:index/certRequest:CertRequest", name: "csr-wo", props: { privateKeyPemWo: PEM } },
+    { type: "random:index/randomPassword:RandomPassword", name: "k3s-token", props: { length: 48 }, additionalSecretOutputs: ["bcryptHash", "result"] },
+    { type: SECRET, name: "plain", props: { metadata: { name: "settings" }, stringData: { mode: "fast" } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const key = await runResource(sensitiveValuesSecret, { type: "tls:index/privateKey:PrivateKey", name: "root-ca-key", props: { algorithm: "RSA" }, additionalSecretOutputs: ["privateKeyPem"] });
+  assert.match(key.violations[0]?.message ?? "", /^PrivateKey root-ca-key holds a private key but privateKeyPemPkcs8, privateKeyOpenssh are not declared secret/);
+  const csr = await runResource(sensitiveValuesSecret, { type: "tls:index/certRequest:CertRequest", name: "csr", props: { privateKeyPem: PEM } });
+  assert.match(csr.violations[0]?.message ?? "", /CertRequest csr holds the private key it signs with but privateKeyPem is not declared secret/);
+  const token = await runResource(sensitiveValuesSecret, { type: "random:index/randomPassword:RandomPassword", name: "k3s-token", props: { length: 48 } });
+  assert.match(token.violations[0]?.message ?? "", /holds a password or join token but result, bcryptHash are not declared secret/);
+  // An Opaque Secret of any name: what it holds decides, in stringData or base64 data.
+  for (const props of [{ stringData: { "tls.key": PEM } }, { data: { config: Buffer.from(kubeconfig).toString("base64") } }]) {
+    const r = await runResource(sensitiveValuesSecret, { type: SECRET, name: "copy", props: { metadata: { name: "copy", namespace: "agents" }, type: "Opaque", ...props } });
+    assert.match(r.violations[0]?.message ?? "", /^Secret agents\/copy holds a (private key|kubeconfig carrying credentials \(client-key-data\)) \((stringData\.tls\.key|data\.config)\) but its (stringData|data) is not declared secret/, JSON.stringify(props));
+  }
+});
