@@ -1,8 +1,9 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, containersOf, isGateway, isHelmInstall, isInferencePool, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, cannotJudge, isGateway, isInferencePool, isKind, isRoute, meta, T } from "../lib/k8s";
 import { gatewayPodLabels } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "../lib/picker-service";
 
 interface Config {
   rootNamespace: string;
@@ -60,21 +61,6 @@ function poolView(type: string, spec: Record<string, any>): PoolView {
   };
 }
 
-type Report = (m: string, urn?: string) => void;
-
-/** Workloads of a namespace whose pods carry every label of a selector. */
-function selectedWorkloads(resources: PolicyResource[], namespace: string, selector: Record<string, string>): PolicyResource[] {
-  return resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === namespace && matchesLabels(selector, podMetadata(r.type, r.props).labels ?? {}));
-}
-
-/** Whether a Helm chart installs into the namespace: its pods are not visible here, so no verdict on selection. */
-const helmInstallsInto = (resources: PolicyResource[], namespace: string) => resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace);
-
-/** Container ports (number and name) the workloads' pods declare. */
-function declaredPorts(workloads: PolicyResource[]): { containerPort: number; name?: string }[] {
-  return workloads.flatMap((w) => containersOf(podSpecOf(w.type, w.props)).flatMap((c: any) => list(c.ports as { containerPort: number; name?: string }[])));
-}
-
 /** The pool must select model-server pods, and they must listen on its target ports. */
 function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyResource[], where: string, report: Report): void {
   const { namespace } = meta(pool.props);
@@ -96,51 +82,6 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
     }
   }
 }
-
-/**
- * The picker Service must reach picker pods on the referenced port: its selector must match the
- * pods of a workload in the namespace, and the port's targetPort (a number, a container port's
- * name, or the port itself when absent) must be one those pods declare. Otherwise the Service has
- * no endpoints on that port and every request to the pool fails (or skips the picker, FailOpen).
- */
-function checkServiceWiring(svc: PolicyResource, port: number, resources: PolicyResource[], where: string, report: Report, poolUrn: string): void {
-  const { namespace, name } = meta(svc.props);
-  const spec = svc.props.spec ?? {};
-  const entry = list(spec.ports as { port: number; targetPort?: number | string }[]).find((p) => p.port === port)!;
-  const selector = (spec.selector ?? {}) as Record<string, string>;
-  if (Object.keys(selector).length === 0) {
-    // Without a selector Kubernetes manages no endpoints: only hand-made ones can back it.
-    const slices = resources.some(
-      (r) =>
-        (isKind(r.type, "discovery.k8s.io", "EndpointSlice") && meta(r.props).namespace === namespace && meta(r.props).labels["kubernetes.io/service-name"] === name) ||
-        (r.type === "kubernetes:core/v1:Endpoints" && meta(r.props).namespace === namespace && meta(r.props).name === name),
-    );
-    if (!slices) report(`${where}: Service ${namespace}/${name} has no spec.selector (and no EndpointSlice names it), so no endpoint picker pod backs it`, poolUrn);
-    return;
-  }
-  const selected = selectedWorkloads(resources, namespace, selector);
-  if (selected.length === 0) {
-    if (helmInstallsInto(resources, namespace)) return; // a chart's picker pods are not visible here: no verdict
-    report(`${where}: Service ${namespace}/${name} selector ${JSON.stringify(selector)} matches no workload's pods in ${namespace}, so the endpoint picker has no endpoints`, poolUrn);
-    return;
-  }
-  const target = entry.targetPort ?? port;
-  const declared = declaredPorts(selected);
-  const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ");
-  if (typeof target === "string" && !/^[0-9]+$/.test(target)) {
-    // A named targetPort resolves per pod; a pod without a port of that name is left out.
-    if (!declared.some((p) => p.name === target)) {
-      report(`${where}: Service ${namespace}/${name} port ${port} targets the port named ${target}, which no selected pod declares (${described || "none"}), so it has no endpoints`, poolUrn);
-    }
-    return;
-  }
-  const number = Number(target);
-  // Declared container ports are informational: pods that declare none may still listen.
-  if (declared.length > 0 && !declared.some((p) => p.containerPort === number)) {
-    report(`${where}: Service ${namespace}/${name} port ${port} targets port ${number}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
-  }
-}
-
 
 /** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
 function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolean {
@@ -240,7 +181,13 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     report(`${where} has no ${pickerField}`, pool.urn);
     return;
   }
-  if (ref.kind !== undefined && ref.kind !== "Service") return; // another picker kind: nothing to wire here
+  // Istio 1.30.3 takes a Service picker only (an empty kind defaults to it): any other kind marks the
+  // reference invalid ("Unsupported ExtensionRef kind", inferencepool_collection.go), and a pool
+  // without a picker Service is what this policy exists to catch.
+  if (ref.kind !== undefined && ref.kind !== "" && ref.kind !== "Service") {
+    report(`${where}: ${pickerField}.kind is ${JSON.stringify(ref.kind)}; the endpoint picker must be a Service (kind Service, or left out), the only kind Istio's gateways call`, pool.urn);
+    return;
+  }
   const pickerName = ref.name;
   check(`the endpoint picker Service ${namespace}/${pickerName}`, () => {
     const svc = resources.find((r) => r.type === T.service && meta(r.props).name === pickerName && meta(r.props).namespace === namespace);
@@ -251,7 +198,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
       report(`${where}: Service ${namespace}/${pickerName} does not expose port ${ref.port}`, pool.urn);
     } else {
-      checkServiceWiring(svc, ref.port, resources, where, report, pool.urn);
+      checkServiceWiring(svc, ref.port, resources, where, report, { urn: pool.urn, name, namespace });
     }
   });
   const port = ref.port;

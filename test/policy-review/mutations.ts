@@ -1146,6 +1146,22 @@ function more(): Mutation[] {
         return addLike(doc, secret, "backup", secret.type, { apiVersion: "v1", kind: "Secret", metadata: { name: "ca-backup", namespace: "istio-system" }, type: "Opaque", data: { "ca-key.pem": Buffer.from(key).toString("base64") } });
       },
     },
+    {
+      // Its Service, port and DestinationRule are all in place: only the picker behind it serves another pool.
+      name: "an InferencePool pointing at the endpoint picker Service of another pool (its canary's)",
+      policy: "inference-pool-epp",
+      apply: (doc) => {
+        const pools = resources(doc).filter((r) => isKind(r, "InferencePool") && (r.inputs as any)?.spec?.endpointPickerRef?.name);
+        const [pool, other] = pools;
+        if (!pool || !other || pool.provider !== other.provider) return undefined;
+        return edit(pool, (o) => (o.spec.endpointPickerRef.name = (other.inputs as any).spec.endpointPickerRef.name));
+      },
+    },
+    {
+      name: "an InferencePool whose endpointPickerRef names a Deployment instead of a Service",
+      policy: "inference-pool-epp",
+      apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool") && !!withSpec(r).endpointPickerRef, (o) => (o.spec.endpointPickerRef.kind = "Deployment")),
+    },
     // Policies that read as authorization but that Istio 1.30 enforces nowhere.
     {
       name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",

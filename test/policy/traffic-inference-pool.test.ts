@@ -257,3 +257,26 @@ test("inference-pool-epp: a value unknown in a preview makes only the check that
   // Known: everything wired, nothing pending.
   assert.deepEqual(await runStack(inferencePoolEpp, [pool("FailOpen"), ...wired, eppRule("SIMPLE")]), { violations: [], unknown: [], notApplicable: [] });
 });
+
+test("inference-pool-epp: the picker is a Service, and the pods it reaches were started for this pool (--pool-name, --pool-namespace)", async () => {
+  const pickerFor = (args: string[]) =>
+    on("kubernetes:apps/v1:Deployment", "epp", {
+      metadata: { name: "llama-v1-epp", namespace: "inference" },
+      spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", args, ports: [{ name: "grpc", containerPort: 9002 }] }] } } },
+    });
+  for (const args of [["--pool-name", "llama-v1", "--pool-namespace", "inference"], ["--pool-name=llama-v1"], ["--grpc-port", "9002"]]) {
+    assert.deepEqual((await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), eppRule("SIMPLE")])).violations, [], args.join(" "));
+  }
+  // The canary's picker behind the stable pool's Service: the stable's requests go to the canary's servers.
+  for (const args of [["--pool-name", "llama-v2"], ["--pool-name=llama-v1", "--pool-namespace", "agents"]]) {
+    const r = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), eppRule("SIMPLE")]);
+    assert.equal(r.violations.length, 1, args.join(" "));
+    assert.match(r.violations[0].message, /Service inference\/llama-v1-epp reaches the endpoint picker of inference\/llama-v1-epp, started for InferencePool (inference\/llama-v2|agents\/llama-v1) \(--pool-name\), so it picks that pool's model servers/);
+  }
+  const kind = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
+    metadata: { name: "llama-v1", namespace: "inference" },
+    spec: { selector: servers, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Deployment", name: "llama-v1-epp", port: { number: 9002 }, failureMode: "FailClose" } },
+  });
+  const wrongKind = await runStack(inferencePoolEpp, [kind, modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
+  assert.match(wrongKind.violations[0]?.message ?? "", /endpointPickerRef\.kind is "Deployment"; the endpoint picker must be a Service/);
+});

@@ -1,0 +1,107 @@
+/**
+ * Whether an endpoint picker Service reaches picker pods that serve the pool: its selector matches
+ * a workload's pods in the pool's namespace, its port targets one of their container ports, and
+ * those pickers were started for this pool. Read by inference-pool-epp.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { containersOf, isHelmInstall, isKind, isWorkload, matchesLabels, meta, podMetadata, podSpecOf } from "./k8s";
+import { list } from "./values";
+
+export type Report = (m: string, urn?: string) => void;
+
+export /** Workloads of a namespace whose pods carry every label of a selector. */
+function selectedWorkloads(resources: PolicyResource[], namespace: string, selector: Record<string, string>): PolicyResource[] {
+  return resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === namespace && matchesLabels(selector, podMetadata(r.type, r.props).labels ?? {}));
+}
+
+/** Whether a Helm chart installs into the namespace: its pods are not visible here, so no verdict on selection. */
+export const helmInstallsInto = (resources: PolicyResource[], namespace: string) => resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace);
+
+/** Container ports (number and name) the workloads' pods declare. */
+export function declaredPorts(workloads: PolicyResource[]): { containerPort: number; name?: string }[] {
+  return workloads.flatMap((w) => containersOf(podSpecOf(w.type, w.props)).flatMap((c: any) => list(c.ports as { containerPort: number; name?: string }[])));
+}
+
+/**
+ * The value of a flag in a container's command and args, as the picker's flag parser (pflag)
+ * reads it: `--name value` or `--name=value`; the last one given wins. Undefined when absent.
+ */
+function flagValue(container: { command?: unknown; args?: unknown }, name: string): string | undefined {
+  const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String);
+  let value: string | undefined;
+  argv.forEach((arg, i) => {
+    if (arg === `--${name}` && i + 1 < argv.length) value = argv[i + 1];
+    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
+  });
+  return value;
+}
+
+/**
+ * A picker serves the one InferencePool its `--pool-name` and `--pool-namespace` name (llm-d-router
+ * v0.10.0 pkg/epp/server/options.go, cmd/epp/runner extractGKNN) and answers every request with an
+ * endpoint of that pool: a pool whose Service reaches another pool's picker sends its traffic to
+ * the other pool's model servers (a canary's, say). A namespace left out is the pod's own.
+ */
+function checkPickerPool(selected: PolicyResource[], pool: { name: string; namespace: string }, svc: string, where: string, report: Report, poolUrn: string): void {
+  for (const w of selected) {
+    for (const c of containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown }[]) {
+      const name = flagValue(c, "pool-name");
+      if (name === undefined || name.includes("$(")) continue;
+      const namespace = flagValue(c, "pool-namespace") ?? meta(w.props).namespace;
+      if (name === pool.name && (namespace.includes("$(") || namespace === pool.namespace)) continue;
+      report(
+        `${where}: Service ${svc} reaches the endpoint picker of ${meta(w.props).namespace}/${meta(w.props).name}, started for InferencePool ${namespace}/${name} (--pool-name), so it picks that pool's model servers and this pool's requests go to them; point the pool's picker reference at the Service of a picker started with --pool-name ${pool.name}`,
+        poolUrn,
+      );
+      return;
+    }
+  }
+}
+
+/**
+ * The picker Service must reach picker pods on the referenced port: its selector must match the
+ * pods of a workload in the namespace, and the port's targetPort (a number, a container port's
+ * name, or the port itself when absent) must be one those pods declare. Otherwise the Service has
+ * no endpoints on that port and every request to the pool fails (or skips the picker, FailOpen).
+ */
+export function checkServiceWiring(svc: PolicyResource, port: number, resources: PolicyResource[], where: string, report: Report, pool: { urn: string; name: string; namespace: string }): void {
+  const poolUrn = pool.urn;
+  const { namespace, name } = meta(svc.props);
+  const spec = svc.props.spec ?? {};
+  const entry = list(spec.ports as { port: number; targetPort?: number | string }[]).find((p) => p.port === port)!;
+  const selector = (spec.selector ?? {}) as Record<string, string>;
+  if (Object.keys(selector).length === 0) {
+    // Without a selector Kubernetes manages no endpoints: only hand-made ones can back it.
+    const slices = resources.some(
+      (r) =>
+        (isKind(r.type, "discovery.k8s.io", "EndpointSlice") && meta(r.props).namespace === namespace && meta(r.props).labels["kubernetes.io/service-name"] === name) ||
+        (r.type === "kubernetes:core/v1:Endpoints" && meta(r.props).namespace === namespace && meta(r.props).name === name),
+    );
+    if (!slices) report(`${where}: Service ${namespace}/${name} has no spec.selector (and no EndpointSlice names it), so no endpoint picker pod backs it`, poolUrn);
+    return;
+  }
+  const selected = selectedWorkloads(resources, namespace, selector);
+  if (selected.length === 0) {
+    if (helmInstallsInto(resources, namespace)) return; // a chart's picker pods are not visible here: no verdict
+    report(`${where}: Service ${namespace}/${name} selector ${JSON.stringify(selector)} matches no workload's pods in ${namespace}, so the endpoint picker has no endpoints`, poolUrn);
+    return;
+  }
+  checkPickerPool(selected, pool, `${namespace}/${name}`, where, report, poolUrn);
+  const target = entry.targetPort ?? port;
+  const declared = declaredPorts(selected);
+  const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ");
+  if (typeof target === "string" && !/^[0-9]+$/.test(target)) {
+    // A named targetPort resolves per pod; a pod without a port of that name is left out.
+    if (!declared.some((p) => p.name === target)) {
+      report(`${where}: Service ${namespace}/${name} port ${port} targets the port named ${target}, which no selected pod declares (${described || "none"}), so it has no endpoints`, poolUrn);
+    }
+    return;
+  }
+  const number = Number(target);
+  // Declared container ports are informational: pods that declare none may still listen.
+  if (declared.length > 0 && !declared.some((p) => p.containerPort === number)) {
+    report(`${where}: Service ${namespace}/${name} port ${port} targets port ${number}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
+  }
+}
+
+
