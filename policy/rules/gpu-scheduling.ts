@@ -62,11 +62,13 @@ function gpuCount(v: unknown): number {
 const chartPodValues = new Map<string, { path: string; pods: string }[]>([
   // controller/install/helm/agentgateway: top-level tolerations/nodeSelector/affinity go to the controller Deployment.
   ["agentgateway", [{ path: "", pods: "controller" }]],
-  // istio-discovery: top-level ones go to istiod, global.waypoint.* to every waypoint it deploys.
+  // istio-discovery: top-level ones go to istiod, global.waypoint.* to every waypoint it deploys;
+  // zzy_descope_legacy.yaml first merges values.pilot over the top level (1.30.3), so pilot.* too.
   [
     "istiod",
     [
       { path: "", pods: "istiod" },
+      { path: "pilot", pods: "istiod" },
       { path: "global.waypoint", pods: "waypoint" },
     ],
   ],
@@ -181,7 +183,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod at the top level or under pilot, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -1162,6 +1162,11 @@ function more(): Mutation[] {
       policy: "inference-pool-epp",
       apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool") && !!withSpec(r).endpointPickerRef, (o) => (o.spec.endpointPickerRef.kind = "Deployment")),
     },
+    {
+      name: "istiod's values.pilot tolerating the GPU taint (the chart merges pilot over its top-level values)",
+      policy: "gpu-scheduling",
+      apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, pilot: { ...o.values?.pilot, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] } })),
+    },
     // Policies that read as authorization but that Istio 1.30 enforces nowhere.
     {
       name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",

@@ -245,3 +245,13 @@ test("Istio gateway overlay text: YAML and JSON are read as Istio reads them; te
   assert.deepEqual(twoDocuments.violations, []);
   assert.equal(twoDocuments.unknown.length, 1);
 });
+
+test("gpu-scheduling: istiod's pilot.* values are istiod's pod settings too (the chart merges values.pilot over the top level)", async () => {
+  const istiod = (values: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name: "istiod", chart: "istiod", namespace: "istio-system", version: "1.30.3", values } });
+  assert.deepEqual((await runResource(gpuScheduling, istiod({ pilot: { tolerations: [{ key: "dedicated", operator: "Exists" }], autoscaleMin: 2 } }))).violations, []);
+  const tolerating = await runResource(gpuScheduling, istiod({ pilot: { tolerations: [gpuToleration] } }));
+  assert.equal(tolerating.violations.length, 1, JSON.stringify(tolerating.violations));
+  assert.match(tolerating.violations[0].message, /^Helm release istio-system\/istiod \(chart istiod\) istiod pod spec \(values\.pilot\) requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+  const pinned = await runResource(gpuScheduling, istiod({ pilot: { nodeSelector: { "nvidia.com/gpu.present": "true" } } }));
+  assert.match(pinned.violations[0]?.message ?? "", /istiod pod spec \(values\.pilot\) selects GPU nodes/);
+});
