@@ -179,3 +179,59 @@ export function keepsClientAddress(gw: PolicyResource, resources: PolicyResource
     return false;
   });
 }
+
+/**
+ * The labels a Gateway's proxy pods carry: agentgateway's deployer gives them its selector labels
+ * (v1.4.1 helm/agentgateway _helpers.tpl: app.kubernetes.io/name and instance, the gateway name)
+ * and the class; Istio's controller its own (gatewayPodLabels).
+ */
+function proxyPodLabels(gw: PolicyResource): Record<string, string> {
+  const { name } = meta(gw.props);
+  const cls = String(gw.props.spec?.gatewayClassName ?? "");
+  if (cls !== "agentgateway" && gw.props.spec?.infrastructure?.parametersRef?.kind !== "AgentgatewayParameters") return gatewayPodLabels(gw);
+  const infra = Object.entries((gw.props.spec?.infrastructure?.labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
+  return {
+    ...Object.fromEntries(infra),
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/instance": name,
+    "gateway.networking.k8s.io/gateway-name": name,
+    "gateway.networking.k8s.io/gateway-class-name": cls,
+  };
+}
+
+/** Container ports a Service reaches, or "all" when one is named (resolved per pod, not here). */
+export interface Exposure {
+  services: string[];
+  ports: Set<number> | "all";
+}
+
+/**
+ * Services the stack adds beside a Gateway that reach its proxy pods from outside the cluster: of
+ * type LoadBalancer or NodePort, or with externalIPs, in its namespace, selecting its pods. They
+ * expose the listeners on the ports they target (a listener's port is its pods' port, for Istio and
+ * agentgateway alike) whatever the Gateway's own Service is: a ClusterIP Gateway made public by hand.
+ * Services this preview cannot read are left out.
+ */
+export function exposingServices(gw: PolicyResource, resources: PolicyResource[]): Exposure {
+  const { namespace } = meta(gw.props);
+  const labels = probe(() => proxyPodLabels(gw));
+  const out: Exposure = { services: [], ports: new Set() };
+  if (!labels.known) return out;
+  for (const svc of resources.filter((r) => r.type === "kubernetes:core/v1:Service")) {
+    const read = probe(() => {
+      const spec = svc.props.spec ?? {};
+      const external = spec.type === "LoadBalancer" || spec.type === "NodePort" || list(spec.externalIPs).length > 0;
+      const selector = (spec.selector ?? {}) as Record<string, string>;
+      if (!external || meta(svc.props).namespace !== namespace || Object.keys(selector).length === 0 || !matchesSelector({ matchLabels: selector }, labels.value)) return undefined;
+      return list(spec.ports as { port?: number; targetPort?: number | string }[]).map((p) => p.targetPort ?? p.port);
+    });
+    if (!read.known || !read.value) continue;
+    out.services.push(`${meta(svc.props).name} (${svc.props.spec?.type ?? "ClusterIP"})`);
+    for (const target of read.value) {
+      if (typeof target === "number" || /^[0-9]+$/.test(String(target))) {
+        if (out.ports !== "all") out.ports.add(Number(target));
+      } else out.ports = "all";
+    }
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
-import { admitsOutsidersOn, clusterInternal, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
+import { admitsOutsidersOn, clusterInternal, exposingServices, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
 interface Config {
@@ -129,7 +129,7 @@ function judgeListener(
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate; a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP and no LoadBalancer/NodePort Service added beside it selects its pods on the listener's port), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate; a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -161,15 +161,23 @@ export const gatewayListenersTls: StackValidationPolicy = {
         if (cls.known && (!cls.value || config.internalGatewayClasses.includes(cls.value))) continue;
         // Unknown (a class, an annotation or parameters not known yet): the listeners are judged, and
         // what would fail them is "can't judge" (an internal Gateway may listen in plaintext).
-        const external = notTri(clusterInternal(gw, cls, resources));
-        if (external === false) continue;
+        const internal = clusterInternal(gw, cls, resources);
+        // Services added beside the Gateway that reach its pods from outside expose the listeners on
+        // the ports they target, even when the Gateway's own Service stays ClusterIP.
+        const exposure = exposingServices(gw, resources);
+        const exposes = (port: unknown) => exposure.services.length > 0 && (exposure.ports === "all" || exposure.ports.has(Number(port)));
+        if (internal === true && exposure.services.length === 0) continue;
         const { listeners, unknown } = listenersOf(gw, resources);
         pending.push(...unknown.map((what) => `${what} on ${cluster}`));
         // Read once per Gateway, when an in-mesh listener needs them.
         let open: Outsiders | undefined;
         let keepsAddress: Tri | undefined;
         for (const { listener: l, from, urn, attached } of listeners) {
-          const where = from === gateway ? gateway : `${gateway} (through ${from})`;
+          const byService = internal !== false && orUnknown(() => exposes(l.port), false);
+          const external: Tri = byService ? true : notTri(internal);
+          if (external === false) continue;
+          const via = byService ? `, exposed outside the cluster by Service ${exposure.services.join(", ")}` : "";
+          const where = (from === gateway ? gateway : `${gateway} (through ${from})`) + via;
           const listener = `listener ${orUnknown(() => l.name, "?")} (port ${orUnknown(() => l.port, "not known yet")})`;
           const finding = judgeListener(l, () => {
             open ??= outsiders(gw, resources);

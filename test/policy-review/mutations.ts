@@ -1167,6 +1167,18 @@ function more(): Mutation[] {
       policy: "gpu-scheduling",
       apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, pilot: { ...o.values?.pilot, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] } })),
     },
+    {
+      // The MCP gateway's own Service stays ClusterIP (its parameters): a hand-made one makes its plain HTTP listener public.
+      name: "a LoadBalancer Service added in front of the ClusterIP MCP gateway's pods (its plaintext listener becomes public)",
+      policy: "gateway-listeners-tls",
+      apply: (doc) => {
+        const gw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.name === "mcp-gateway");
+        const like = resources(doc).find((r) => isKind(r, "Service") && gw && r.provider === gw.provider && (r.inputs as any)?.metadata?.namespace === "tools");
+        if (!gw || !like) return undefined;
+        const selector = { "gateway.networking.k8s.io/gateway-name": "mcp-gateway" };
+        return addLike(doc, like, "mcp-public", like.type, { apiVersion: "v1", kind: "Service", metadata: { name: "mcp-public", namespace: "tools" }, spec: { type: "LoadBalancer", selector, ports: [{ name: "http", port: 80, targetPort: 80 }] } });
+      },
+    },
     // Policies that read as authorization but that Istio 1.30 enforces nowhere.
     {
       name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",

@@ -205,3 +205,27 @@ test("gateway-listeners-tls: a class, annotation, listener list or policy unknow
   assert.match(failing.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy callers admits .* NetworkPolicy gw admits addresses outside the cluster on it/);
   assert.deepEqual(await runStack(gatewayListenersTls, [gateway("mystery", UNKNOWN, [https])]), { violations: [], unknown: [], notApplicable: [] });
 });
+
+test("gateway-listeners-tls: a LoadBalancer or NodePort Service added beside a ClusterIP Gateway exposes the listeners on the ports it targets", async () => {
+  const params = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", "params", { metadata: { name: "mcp", namespace: "inference" }, spec: { service: { spec: { type: "ClusterIP" } } } });
+  const mcp = gateway("mcp-gateway", "agentgateway", [http, { name: "hbone", port: 15008, protocol: "HBONE" }], { spec: { infrastructure: { parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: "mcp" } } } });
+  const internal = gateway("internal", "istio", [http], { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } });
+  const service = (name: string, spec: Record<string, unknown>) => on("kubernetes:core/v1:Service", `svc-${name}`, { metadata: { name, namespace: "inference" }, spec });
+  const byName = (gw: string) => ({ "gateway.networking.k8s.io/gateway-name": gw });
+  // ClusterIP Services, Services selecting other pods, and a public Service on the HBONE port only stay fine.
+  const ok = await runStack(gatewayListenersTls, [
+    params, mcp, internal,
+    service("mcp-internal", { selector: byName("mcp-gateway"), ports: [{ port: 80 }] }),
+    service("web", { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 80 }] }),
+    service("mcp-hbone", { type: "LoadBalancer", selector: byName("mcp-gateway"), ports: [{ port: 15008 }] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const exposed = await runStack(gatewayListenersTls, [
+    params, mcp, internal,
+    service("mcp-public", { type: "LoadBalancer", selector: { ...byName("mcp-gateway"), "app.kubernetes.io/name": "mcp-gateway" }, ports: [{ port: 8080, targetPort: 80 }] }),
+    service("internal-nodeport", { type: "NodePort", selector: { ...byName("internal"), "gateway.istio.io/managed": "istio.io-gateway-controller" }, ports: [{ port: 80 }] }),
+  ]);
+  assert.equal(exposed.violations.length, 2, JSON.stringify(exposed.violations));
+  assert.match(exposed.violations[0].message, /^Gateway inference\/mcp-gateway, exposed outside the cluster by Service mcp-public \(LoadBalancer\) on a: listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/);
+  assert.match(exposed.violations[1].message, /^Gateway inference\/internal, exposed outside the cluster by Service internal-nodeport \(NodePort\) on a: listener http/);
+});
