@@ -1,0 +1,343 @@
+/** Policy-review mutations of authorization: ALLOW coverage of workload namespaces, rule sources and principals, L7 rules and their targets, the agent call graph. */
+import type { ExportedResource } from "../../scripts/lib/review-wire";
+import { Mutation, resources, isKind, edit, podSpecs, withSpec, firstSource, principalRule, serviceAccountRule, onFirst, removeAll, unconfiguredAgent, addLike, addNamespaceWithWorkload } from "./mutations-support";
+
+export const authzMutations: Mutation[] = [
+  {
+    name: "an ALLOW rule from any principal",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source.principals = ["*"])),
+  },
+  {
+    name: "an ALLOW rule from any namespace",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { namespaces: ["*"] })),
+  },
+  {
+    name: "tools opened to a whole namespace instead of the agents' identities",
+    policy: "authorization-sources-restricted",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => (o.spec.rules = [{ from: [{ source: { namespaces: ["inference"] } }] }])),
+  },
+  {
+    name: "the agent gateway let straight into a tool",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && JSON.stringify((r.inputs as any).spec?.rules ?? []).includes("/ns/agents/sa/"), (o) =>
+        o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/sa\/.*/, "/sa/agent-gateway")),
+      ),
+  },
+  {
+    name: "a model server let straight into an agent",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const server = resources(doc).find((r) => isKind(r, "ServiceAccount") && (r.inputs as any).metadata.namespace === "inference");
+      if (!server) return undefined;
+      const name = (server.inputs as any).metadata.name;
+      return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "agents" && !!(r.inputs as any).spec?.rules?.[0]?.from?.[0]?.source?.principals, (o) =>
+        o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, `/ns/inference/sa/${name}`)),
+      );
+    },
+  },
+  {
+    name: "an ALLOW rule from 0.0.0.0/0",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { ipBlocks: ["0.0.0.0/0"] })),
+  },
+  {
+    name: "an ALLOW rule without sources",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!withSpec(r).rules?.[0]?.from, (o) => delete o.spec.rules[0].from),
+  },
+  {
+    name: "a workload namespace left without ALLOW policies",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents"),
+  },
+  {
+    name: "a principal naming no rendered ServiceAccount",
+    policy: "authorization-principals-known",
+    apply: (doc) =>
+      onFirst(doc, serviceAccountRule, (o) => {
+        const src = o.spec.rules[0].from[0].source;
+        src.principals = [src.principals[0].replace(/\/sa\/.*$/, "/sa/ghost")];
+      }),
+  },
+  {
+    name: "a principal in a foreign trust domain",
+    policy: "authorization-principals-known",
+    apply: (doc) =>
+      onFirst(doc, serviceAccountRule, (o) => {
+        const src = o.spec.rules[0].from[0].source;
+        src.principals = [src.principals[0].replace(/^[^/]+/, "evil.example")];
+      }),
+  },
+  {
+    name: "an L7 policy attached by selector",
+    policy: "l7-authorization-target-refs",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!withSpec(r).targetRefs && JSON.stringify(withSpec(r).rules ?? []).includes('"paths"'), (o) => {
+        delete o.spec.targetRefs;
+        o.spec.selector = { matchLabels: { app: "x" } };
+      }),
+  },
+  {
+    // agentgateway's controller hands its proxies no Istio AuthorizationPolicy: the rule guards nothing.
+    name: "an Istio AuthorizationPolicy bound to the agentgateway Gateway",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const agw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "agentgateway");
+      if (!agw) return undefined;
+      const { name, namespace } = (agw.inputs as any).metadata;
+      return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && r.provider === agw.provider && (r.inputs as any).metadata.namespace === namespace, (o) => {
+        delete o.spec.selector;
+        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }];
+      });
+    },
+  },
+  {
+    name: "a workload namespace covered only by policies bound through targetRefs",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => {
+      const inference = (r: ExportedResource) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "inference";
+      const viaRefs = resources(doc).find((r) => inference(r) && (r.inputs as any)?.spec?.targetRefs);
+      if (!viaRefs) return undefined;
+      return removeAll(doc, (r) => inference(r) && !(r.inputs as any)?.spec?.targetRefs);
+    },
+  },
+  {
+    name: "the inference gateway's policy naming the agents' principals (Istio's gateways never see them)",
+    policy: "authorization-principals-known",
+    apply: (doc) => {
+      const agent = resources(doc).find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.inputs as any)?.metadata?.namespace === "agents");
+      if (!agent) return undefined;
+      return onFirst(
+        doc,
+        (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"),
+        (o) => o.spec.rules.push({ from: [{ source: { principals: [`cluster.local/ns/agents/sa/${(agent.inputs as any).metadata.name}`] } }] }),
+      );
+    },
+  },
+  {
+    name: "a root-namespace ALLOW policy letting the agent gateway reach the tools",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents");
+      if (!ap) return undefined;
+      const principal = JSON.stringify(ap.inputs).match(/"([^"]+\/ns\/agents\/sa\/agent-gateway)"/)?.[1];
+      if (!principal) return undefined;
+      const copy = JSON.parse(JSON.stringify(ap));
+      copy.urn = ap.urn.replace(/::([^:]+)$/, "::$1-root");
+      for (const props of [copy.inputs, copy.outputs]) {
+        if (!props) continue;
+        props.metadata = { ...props.metadata, name: "everyone", namespace: "istio-system" };
+        props.spec = { action: "ALLOW", rules: [{ from: [{ source: { principals: [principal] } }] }] };
+      }
+      doc.deployment.resources!.push(copy);
+      return copy.urn;
+    },
+  },
+  {
+    name: "a model server's own ALLOW policy removed (its pods admit every mesh identity)",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? "")),
+  },
+  {
+    name: "an ALLOW policy on the tools' waypoint admitting the inference gateway",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const wp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
+      const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && r.provider === wp?.provider);
+      if (!wp || !ap) return undefined;
+      const td = JSON.stringify(ap.inputs).match(/"([^"\/]+)\/ns\//)?.[1] ?? "cluster.local";
+      const copy = JSON.parse(JSON.stringify(ap));
+      copy.urn = ap.urn.replace(/::([^:]+)$/, "::$1-via-waypoint");
+      for (const props of [copy.inputs, copy.outputs]) {
+        if (!props) continue;
+        props.metadata = { ...props.metadata, name: "waypoint-callers" };
+        props.spec = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: (wp.inputs as any).metadata.name }], rules: [{ from: [{ source: { principals: [`${td}/ns/inference/sa/inference-gateway-istio`] } }] }] };
+      }
+      doc.deployment.resources!.push(copy);
+      return copy.urn;
+    },
+  },
+  // The call graph through proxies: a waypoint or the MCP gateway is a legitimate caller only
+  // while what it lets through is itself in the graph.
+  {
+    name: "an agent's ALLOW policy admitting the agents' waypoint (no policy guards the agents' Services there)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents" && !!firstSource(r)?.principals);
+      const wp = resources(doc).find((r) => isKind(r, "Gateway") && r.provider === ap?.provider && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
+      if (!ap || !wp) return undefined;
+      return edit(ap, (o) => o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/sa\/.*/, `/sa/${(wp.inputs as any).metadata.name}`)));
+    },
+  },
+  {
+    name: "the tools' L7 ALLOW policies (targetRefs to the tool Services, enforced by the waypoint) removed",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && (withSpec(r).targetRefs ?? []).some((t: any) => t.kind === "Service")),
+  },
+  {
+    name: "a tool's L7 ALLOW policy bound to a misspelt Service (it binds nothing)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service",
+        (o) => (o.spec.targetRefs[0].name = o.spec.targetRefs[0].name.replace(/[aeiou](?=[^aeiou]*$)/, (v: string) => (v === "e" ? "a" : "e"))),
+      ),
+  },
+  {
+    name: "the MCP gateway's agentgateway authorization given an identity-free Allow expression",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools",
+        (o) => o.spec.traffic.authorization.policy.matchExpressions.push("true"),
+      ),
+  },
+  {
+    name: "the MCP gateway's agentgateway authorization removed",
+    policy: "agent-call-graph",
+    apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools"),
+  },
+  {
+    name: "a tool admitting the proxy of a new Istio ingress Gateway in the tools namespace",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      if (!mcp) return undefined;
+      const copy = JSON.parse(JSON.stringify(mcp));
+      copy.urn = mcp.urn.replace(/::([^:]+)$/, "::$1-side-door");
+      for (const props of [copy.inputs, copy.outputs]) {
+        if (!props) continue;
+        props.metadata = { ...props.metadata, name: "side-door" };
+        props.spec = { gatewayClassName: "istio", listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "side-door" }] } }] };
+      }
+      doc.deployment.resources!.push(copy);
+      return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && r.provider === mcp.provider && (r.inputs as any)?.metadata?.namespace === "tools" && !!firstSource(r)?.principals, (o) =>
+        o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, "/ns/tools/sa/side-door-istio")),
+      );
+    },
+  },
+  {
+    name: "a tool opened to a whole namespace (the call graph's verdict, whatever requirePrincipals says)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => o.spec.rules[0].from.push({ source: { namespaces: ["inference"] } })),
+  },
+  {
+    name: "a fork's new ambient namespace (rag) running a workload no ALLOW policy covers",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" }),
+  },
+  {
+    name: "a ReplicationController in the tools namespace that no ALLOW policy selects",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => {
+      const tool = resources(doc).find((r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!tool) return undefined;
+      const labels = { "app.kubernetes.io/name": "legacy-tool", "app.kubernetes.io/instance": "legacy-tool" };
+      const template = JSON.parse(JSON.stringify((tool.inputs as any).spec.template));
+      template.metadata = { ...template.metadata, labels };
+      return addLike(doc, tool, "legacy-tool", "kubernetes:core/v1:ReplicationController", {
+        apiVersion: "v1",
+        kind: "ReplicationController",
+        metadata: { name: "legacy-tool", namespace: "tools", labels },
+        spec: { replicas: 1, selector: labels, template },
+      });
+    },
+  },
+  {
+    name: "an ALLOW rule naming a whole namespace by a principal's trailing wildcard (<td>/ns/agents/*)",
+    policy: "authorization-sources-restricted",
+    apply: (doc) =>
+      onFirst(doc, (r) => principalRule(r) && (r.inputs as any)?.metadata?.namespace === "tools", (o) => {
+        o.spec.rules[0].from[0].source.principals = [o.spec.rules[0].from[0].source.principals[0].replace(/\/ns\/.*/, "/ns/agents/*")];
+      }),
+  },
+  {
+    name: "a workload in namespace default enrolled in ambient by its pod label, selected by no ALLOW policy",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => {
+      const all = resources(doc);
+      const d = all.find((r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "agents" && podSpecs(r.inputs).length);
+      if (!d) return undefined;
+      const c = JSON.parse(JSON.stringify(d)) as ExportedResource;
+      c.urn = d.urn.replace(/::([^:]+)$/, "::$1-default");
+      const labels = { "app.kubernetes.io/name": "self-enrolled", "istio.io/dataplane-mode": "ambient" };
+      edit(c, (o) => {
+        o.metadata = { ...o.metadata, name: "self-enrolled", namespace: "default" };
+        o.spec.selector = { matchLabels: labels };
+        o.spec.template.metadata = { ...o.spec.template.metadata, labels };
+      });
+      all.push(c);
+      return c.urn;
+    },
+  },
+  {
+    name: "an ALLOW rule whose from is [{}] (one empty source)",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from = [{}])),
+  },
+  // The same breakages in other spellings Istio accepts.
+  {
+    // Source fields are ANDed and "*" is a presence match: this admits every identity of the namespace.
+    name: "an ALLOW rule from principals [\"*\"] ANDed with a namespace (every workload there)",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { principals: ["*"], namespaces: [o.metadata.namespace] })),
+  },
+  // Policies that read as authorization but that Istio 1.30 enforces nowhere.
+  {
+    name: "a model server's ALLOW policy put in dry-run (istio.io/dry-run: ztunnel drops it, the pods admit every mesh identity)",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.metadata.annotations = { ...o.metadata.annotations, "istio.io/dry-run": "true" })),
+  },
+  {
+    name: "a model server's ALLOW policy given `selector: {}` (istiod binds a selector without matchLabels to no workload)",
+    policy: "workload-namespaces-authorized",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.spec.selector = {})),
+  },
+  {
+    name: "a tool's L7 ALLOW policy (its waypoint guard) put in dry-run (the waypoint only logs it and lets every workload through)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service",
+        (o) => (o.metadata.annotations = { ...o.metadata.annotations, "istio.io/dry-run": "true" }),
+      ),
+  },
+  {
+    name: "a tool's waypoint policy admitting an agent not configured for the tool",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      return found && edit(found.policy, (o) => o.spec.rules[0].from[0].source.principals.push(found.principal));
+    },
+  },
+  {
+    name: "the MCP gateway's per-tool authorization letting an agent call a tool it is not configured for",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      if (!found) return undefined;
+      const access = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization);
+      const [td, , ns, , account] = found.principal.split("/");
+      const clause = `(source.identity.trustDomain == "${td}" && source.identity.namespace == "${ns}" && source.identity.serviceAccount in ["${account}"] && mcp.tool.target == "${found.tool}")`;
+      return access && edit(access, (o) => o.spec.backend.mcp.authorization.policy.matchExpressions.push(clause));
+    },
+  },
+  {
+    name: "the MCP gateway's per-tool authorization removed (every agent may call every tool through it)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      return found ? removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization) : undefined;
+    },
+  },
+];

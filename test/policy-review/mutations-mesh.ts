@@ -1,0 +1,208 @@
+/** Policy-review mutations of mesh-wide STRICT mTLS and PeerAuthentication, ambient enrollment and sidecar injection, one mesh identity and root CA across clusters. */
+import type { ExportedResource } from "../../scripts/lib/review-wire";
+import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, addLike, addNamespaceWithWorkload } from "./mutations-support";
+
+export const meshMutations: Mutation[] = [
+  {
+    name: "a port-level PERMISSIVE exception",
+    policy: "peer-authentication-strict",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "PeerAuthentication"), (o) => (o.spec.portLevelMtls = { "8080": { mode: "PERMISSIVE" } })),
+  },
+  {
+    name: "the mesh-wide PeerAuthentication removed",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => removeAll(doc, (r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system"),
+  },
+  {
+    name: "a workload namespace taken out of ambient",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      const withWorkloads = new Set(resources(doc).filter((r) => isKind(r, "Deployment")).map((r) => (r.inputs as any)?.metadata?.namespace));
+      return onFirst(doc, (r) => isKind(r, "Namespace") && (r.inputs as any).metadata.labels?.["istio.io/dataplane-mode"] === "ambient" && withWorkloads.has((r.inputs as any).metadata.name), (o) => delete o.metadata.labels["istio.io/dataplane-mode"]);
+    },
+  },
+  {
+    name: "a workload opting out of ambient",
+    policy: "mesh-mtls-strict",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "Deployment") && ["inference", "agents", "tools"].includes((r.inputs as any).metadata.namespace), (o) => {
+        o.spec.template.metadata = { ...o.spec.template.metadata, labels: { ...o.spec.template.metadata?.labels, "istio.io/dataplane-mode": "none" } };
+      }),
+  },
+  {
+    name: "sidecar injection enabled on an ambient namespace",
+    policy: "ambient-no-sidecar-injection",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Namespace") && (r.inputs as any).metadata.name === "inference", (o) => (o.metadata.labels = { ...o.metadata.labels, "istio-injection": "enabled" })),
+  },
+  {
+    name: "a cluster with another meshID",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      const all = resources(doc).filter(istiod);
+      return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.global.meshID = "other-mesh")) : undefined;
+    },
+  },
+  {
+    name: "ztunnel registering under another cluster name than istiod",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => (o.values = { ...o.values, multiCluster: { clusterName: "someone-else" } })),
+  },
+  {
+    name: "a cluster with another trust domain",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      const all = resources(doc).filter(istiod);
+      return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.meshConfig = { ...o.values.meshConfig, trustDomain: "evil.local" })) : undefined;
+    },
+  },
+  {
+    name: "two clusters on one network",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      const networks = resources(doc).filter(istiod).map((r) => (r.inputs as any).values.global.network as string);
+      if (networks.length < 2) return undefined;
+      const [keep, dup] = [networks[0], networks[networks.length - 1]];
+      for (const r of resources(doc)) {
+        for (const key of ["inputs", "outputs"] as const) {
+          const text = JSON.stringify(r[key] ?? null);
+          if (text.includes(`"${dup}"`)) r[key] = JSON.parse(text.split(`"${dup}"`).join(`"${keep}"`));
+        }
+      }
+      return resources(doc).filter(istiod)[networks.length - 1].urn;
+    },
+  },
+  {
+    name: "a pod labelled with an Istio revision (its injector adds a sidecar) in an ambient namespace",
+    policy: "ambient-no-sidecar-injection",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+        o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "istio.io/rev": "default" };
+      }),
+  },
+  // A single cluster may let istiod mint its own root; these apply to multi-cluster meshes.
+  {
+    name: "a cluster's cacerts under another root",
+    policy: "mesh-root-ca-shared",
+    apply: (doc) =>
+      resources(doc).filter(istiod).length > 1
+        ? onFirst(doc, cacerts, (o) => (o.metadata.annotations = { ...o.metadata.annotations, "inference-mesh.io/root-cert-sha256": "0".repeat(64) }))
+        : undefined,
+  },
+  {
+    name: "a cluster without cacerts",
+    policy: "mesh-root-ca-shared",
+    apply: (doc) => {
+      const first = resources(doc).find(cacerts);
+      return first && resources(doc).filter(istiod).length > 1 ? removeAll(doc, (r) => r.urn === first.urn) : undefined;
+    },
+  },
+  {
+    name: "a cluster's meshID overridden through meshConfig.defaultConfig.meshId (it wins over global.meshID)",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      const all = resources(doc).filter(istiod);
+      return all.length > 1 ? edit(all[all.length - 1], (o) => (o.values.meshConfig = { ...o.values.meshConfig, defaultConfig: { ...o.values.meshConfig?.defaultConfig, meshId: "other-mesh" } })) : undefined;
+    },
+  },
+  {
+    name: "a second istiod release (a revision) with another trust domain",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      const first = resources(doc).find(istiod);
+      if (!first) return undefined;
+      const copy = JSON.parse(JSON.stringify(first));
+      copy.urn = first.urn.replace(/::([^:]+)$/, "::$1-canary");
+      for (const props of [copy.inputs, copy.outputs]) {
+        if (!props) continue;
+        props.name = "istiod-canary";
+        props.values = { ...props.values, revision: "canary", meshConfig: { ...props.values?.meshConfig, trustDomain: "evil.local" } };
+      }
+      doc.deployment.resources!.push(copy);
+      return copy.urn;
+    },
+  },
+  // Pods that ztunnel never captures although their namespace is ambient, a namespace a fork
+  // adds outside the default list, and istiod settings the mesh policies hinge on.
+  {
+    name: "an ambient pod bypassing inbound capture (ambient.istio.io/bypass-inbound-capture)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+        o.spec.template.metadata = { ...o.spec.template.metadata, annotations: { ...o.spec.template.metadata?.annotations, "ambient.istio.io/bypass-inbound-capture": "true" } };
+      }),
+  },
+  {
+    name: "an ambient workload on the host network",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => (o.spec.template.spec.hostNetwork = true)),
+  },
+  {
+    name: "an ambient pod template carrying a sidecar status (istio-cni never enrolls it)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+        o.spec.template.metadata = { ...o.spec.template.metadata, annotations: { ...o.spec.template.metadata?.annotations, "sidecar.istio.io/status": "{}" } };
+      }),
+  },
+  {
+    name: "a fork's new namespace (rag) running a workload outside ambient",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => addNamespaceWithWorkload(doc, "rag", {}),
+  },
+  {
+    name: "istiod given another root namespace (the mesh-wide PeerAuthentication no longer is)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, meshConfig: { ...o.values?.meshConfig, rootNamespace: "mesh-root" } })),
+  },
+  {
+    name: "istiod injecting every unlabelled namespace, given as the string \"true\"",
+    policy: "ambient-no-sidecar-injection",
+    apply: (doc) => onFirst(doc, istiod, (o) => (o.values = { ...o.values, sidecarInjectorWebhook: { ...o.values?.sidecarInjectorWebhook, enableNamespacesByDefault: "true" } })),
+  },
+  {
+    name: "a NamespacePatch adding istio-injection=enabled to an ambient namespace",
+    policy: "ambient-no-sidecar-injection",
+    apply: (doc) => {
+      const ns = resources(doc).find((r) => isKind(r, "Namespace") && (r.inputs as any)?.metadata?.name === "inference");
+      if (!ns) return undefined;
+      const patch = { apiVersion: "v1", kind: "Namespace", metadata: { name: "inference", labels: { "istio-injection": "enabled" } } };
+      const type = "kubernetes:core/v1:NamespacePatch";
+      const parts = ns.urn.split("::");
+      const urn = [...parts.slice(0, 2), parts[2].replace(/kubernetes:core\/v1:Namespace$/, type), `${parts[3]}-injection-patch`].join("::");
+      resources(doc).push({ ...ns, urn, type, id: "inference-injection-patch", inputs: patch, outputs: patch, dependencies: [], propertyDependencies: {} } as ExportedResource);
+      return urn;
+    },
+  },
+  // Breakages written as a user adds something new beside what the platform renders (the cases
+  // above mostly edit the platform's own objects).
+  {
+    name: "a second PeerAuthentication in a workload namespace, mode UNSET with one port PERMISSIVE",
+    policy: "peer-authentication-strict",
+    apply: (doc) => {
+      const mesh = resources(doc).find((r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system");
+      return mesh && addLike(doc, mesh, "agents-metrics", mesh.type, {
+        apiVersion: "security.istio.io/v1", kind: "PeerAuthentication",
+        metadata: { name: "metrics", namespace: "agents" },
+        spec: { selector: { matchLabels: { app: "research-agent" } }, mtls: { mode: "UNSET" }, portLevelMtls: { 9090: { mode: "PERMISSIVE" } } },
+      });
+    },
+  },
+  {
+    // pulumi-kubernetes puts an object without a namespace in `default`, which nothing enrolls in ambient.
+    name: "a tool's Deployment without a namespace (it lands in default, outside the mesh)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "tools", (o) => delete o.metadata.namespace),
+  },
+  // Found by an adversarial sweep: a fork's own ambient namespace, and agents reaching tools
+  // they are not configured for (only "agents may call tools" was checked, not which agent).
+  {
+    name: "a fork's new ambient namespace (rag) whose workload asks for a sidecar (sidecar.istio.io/inject=true)",
+    policy: "ambient-no-sidecar-injection",
+    apply: (doc) => {
+      if (!addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" })) return undefined;
+      return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
+        o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "sidecar.istio.io/inject": "true" };
+      });
+    },
+  },
+];
