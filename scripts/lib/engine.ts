@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { encryptValue, exportSecretsProvider } from "./export-secrets";
 import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "./mocks";
-import { installRegisterResource, registrationErrors } from "./monitor";
+import { engineUrn, installRegisterResource, registrationErrors } from "./monitor";
 
 export interface CapturedResource {
   urn: string;
@@ -95,22 +95,17 @@ function toJs(struct: any): Record<string, unknown> {
   return struct ? (struct.toJavaScript() as Record<string, unknown>) : {};
 }
 
-/** A URN's qualified type: its parents' types and its own, `$`-joined. */
-const qualifiedType = (urn: string) => urn.split("::")[2] ?? "";
-
 /**
  * The URNs a registration's aliases name, computed as the engine does from each alias spec
- * (pkg/resource/deploy/step_generator.go, resource.CreateURN): unset fields are the resource's own, and the parent's
- * qualified type prefixes the type unless the parent is the root stack.
+ * (pkg/resource/deploy/step_generator.go, resource.CreateURN): unset fields are the resource's
+ * own, and the URN is made by the same rule as every other (`engineUrn`).
  */
 function aliasUrns(req: any, project: string, stack: string): string[] {
   return (req.getAliasesList?.() ?? []).map((a: any) => {
     if (a.getUrn()) return a.getUrn() as string;
     const spec = a.getSpec();
     const parent: string = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
-    const parentType = parent ? qualifiedType(parent) : "";
-    const prefix = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$` : "";
-    return `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${prefix}${spec.getType() || req.getType()}::${spec.getName() || req.getName()}`;
+    return engineUrn(spec.getStack() || stack, spec.getProject() || project, parent || undefined, spec.getType() || req.getType(), spec.getName() || req.getName());
   });
 }
 
