@@ -14,7 +14,7 @@ import { shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { Region as PulumiAwsRegion } from "@pulumi/aws/types/enums";
 import { awsRegions, gcpRegions, zonesOf } from "../../infra/regions";
-import { expectProblem, pathsOf, RejectCase, testRejections } from "./support";
+import { expectEachRejected, expectProblem, pathsOf, RejectCase, Rejection, testRejections } from "./support";
 
 test("the k3s API may be public when the policy allows public API endpoints; an in-cluster JWKS over https is allowed", () => {
   const p = shippedPlatform("prod");
@@ -279,18 +279,14 @@ test("regions and zones come from infra/regions.ts and are refused with the allo
   ok.clusters[0].region = "eu-central-2";
   Object.assign(ok.clusters[2], { region: "europe-west1", zone: "europe-west1-b" });
   assert.doesNotThrow(() => parsePlatform(ok, "prod"));
-  const cases: [(p: any) => void, string, RegExp][] = [
+  const cases: Rejection[] = [
     [(p) => (p.clusters[0].region = "us-east-9"), "clusters[0].region", /must be an AWS commercial region: af-south-1, .*us-west-2 \(the table is infra\/regions\.ts/],
     [(p) => (p.clusters[0].region = "us-central1"), "clusters[0].region", /must be an AWS commercial region/],
     [(p) => Object.assign(p.clusters[2], { region: "mars-north9", zone: "mars-north9-a" }), "clusters[2].region", new RegExp(`must be a GCP region: ${gcpRegions[0]}, `)],
     [(p) => (p.clusters[2].zone = "us-central1-z"), "clusters[2].zone", /'us-central1-z' is not a zone of us-central1; its zones are us-central1-a, us-central1-b, us-central1-c, us-central1-f/],
     [(p) => Object.assign(p.clusters[2], { region: "europe-west1", zone: "europe-west1-a" }), "clusters[2].zone", /its zones are europe-west1-b, europe-west1-c, europe-west1-d/],
   ];
-  for (const [mutate, at, message] of cases) {
-    const p = shippedPlatform("prod");
-    mutate(p);
-    expectProblem(p, `inference-mesh:platform.${at}`, message);
-  }
+  expectEachRejected(cases);
 });
 
 test("availability zones up to what the region offers an EKS cluster pass", () => {

@@ -13,7 +13,7 @@ import { shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { loadStackConfig } from "../../scripts/lib/stack-config";
 import { CONFIG_ROOT, platformFromConfigString } from "../../infra/config";
-import { expectProblem } from "./support";
+import { expectEachRejected, Rejection } from "./support";
 
 test("numbers Kubernetes stores as int32 are bounded, and node group sizes and disks stay within the clouds' limits", () => {
   const p = shippedPlatform("prod");
@@ -22,7 +22,7 @@ test("numbers Kubernetes stores as int32 are bounded, and node group sizes and d
   p.clusters[2].nodeGroups[0].diskSizeGiB = 20000; // a GCE disk may be larger than an EBS volume
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
   const big = 3000000000;
-  const cases: [(p: any) => void, string, RegExp][] = [
+  const cases: Rejection[] = [
     [(p) => (p.models[0].priority = big), "models[0].priority", /at most 2147483647: an InferenceObjective priority is a 32-bit integer/],
     [(p) => (p.models[0].priority = -big), "models[0].priority", /at least -2147483648/],
     [(p) => (p.tools[0].replicas = big), "tools[0].replicas", /a replica count is a 32-bit integer/],
@@ -36,11 +36,7 @@ test("numbers Kubernetes stores as int32 are bounded, and node group sizes and d
     [(p) => (p.clusters[0].nodeGroups[0].diskSizeGiB = 70000), "clusters[0].nodeGroups[0].diskSizeGiB", /at most 65536/],
     [(p) => (p.clusters[0].nodeGroups[0].diskSizeGiB = 20000), "clusters[0].nodeGroups[0].diskSizeGiB", /over 16384: EKS nodes boot from an EBS/],
   ];
-  for (const [mutate, at, message] of cases) {
-    const q = shippedPlatform("prod");
-    mutate(q);
-    expectProblem(q, `inference-mesh:platform.${at}`, message);
-  }
+  expectEachRejected(cases);
 });
 
 test("values as `pulumi config set --path` and unquoted YAML write them: digits in a text field, a decimal string in a number field; other wrong types say what the field takes", () => {

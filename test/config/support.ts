@@ -26,3 +26,15 @@ export function testRejections(cases: RejectCase[]): void {
     });
   }
 }
+
+/** A mutation of the shipped prod stack, the config path it must be refused at and the problem's text. */
+export type Rejection = [mutate: (p: any) => void, path: string, message: RegExp];
+
+/** Within one test: prod, mutated by each case in turn, is refused at the case's path. */
+export function expectEachRejected(cases: Rejection[]): void {
+  for (const [mutate, at, message] of cases) {
+    const p = shippedPlatform("prod");
+    mutate(p);
+    expectProblem(p, `inference-mesh:platform.${at}`, message);
+  }
+}
