@@ -142,7 +142,9 @@ const k3sCluster = z.strictObject({
   region: z.string().refine((r) => gcpRegions.includes(r), {
     error: `must be a GCP region: ${gcpRegions.join(", ")} (the table is infra/regions.ts; add a region there if yours is newer)`,
   }),
-  zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "must be a GCP zone such as us-central1-a"),
+  // The region's number has one or two digits (europe-west10-a, europe-west12-b); checkPlacement
+  // then holds the zone to the region's own zones (infra/regions.ts).
+  zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCP zone such as us-central1-a or europe-west10-a: <region>-<letter>"),
   project: z
     .string()
     .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, "must be a GCP project ID: 6 to 30 lowercase letters, digits or '-', starting with a letter, not ending with '-'"),

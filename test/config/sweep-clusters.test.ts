@@ -8,6 +8,7 @@ import { parsePlatform } from "../../infra/config";
 import { problemsOf } from "../support/config";
 import { pathsOf } from "./support";
 import { shippedPlatform } from "../support/render";
+import { gcpRegions, zonesOf } from "../../infra/regions";
 
 test("a tensor-parallel size that does not divide the KV heads (nor they it) is refused, alone, on gpusPerReplica", () => {
   const p = shippedPlatform("prod");
@@ -229,4 +230,22 @@ test("the Kubernetes floors are checked only for the clusters that use the key, 
   assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.versions.eksKubernetes: 1.30 is older than 1.32")), problems.join("\n"));
   assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.versions.k3s: v1.30.4+k3s1 is Kubernetes 1.30, older than 1.32")), problems.join("\n"));
   assert.ok(problems.some((l) => l.startsWith("inference-mesh:platform.versions.nvidiaDriver:")), problems.join("\n"));
+});
+
+test("every zone of every GCP region in infra/regions.ts is taken, two-digit regions (europe-west10, europe-west12) included", () => {
+  // The zone's shape once allowed a one-digit region only, refusing europe-west10-a as "not a GCP zone".
+  for (const region of gcpRegions) {
+    for (const zone of zonesOf(region)) {
+      const p = shippedPlatform("prod");
+      Object.assign(p.clusters[2], { region, zone });
+      assert.doesNotThrow(() => parsePlatform(p, "prod"), zone);
+    }
+  }
+  const p = shippedPlatform("prod");
+  Object.assign(p.clusters[2], { region: "europe-west10", zone: "europe-west10-d" });
+  assert.deepEqual(problemsOf(p), [
+    "inference-mesh:platform.clusters[2].zone: 'europe-west10-d' is not a zone of europe-west10; its zones are europe-west10-a, europe-west10-b, europe-west10-c (the table is infra/regions.ts)",
+  ]);
+  Object.assign(p.clusters[2], { zone: "Europe-west10-a" });
+  assert.deepEqual(pathsOf(p), ["clusters[2].zone"]);
 });
