@@ -75,7 +75,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
         // missing context is named with its config path, not found later by the provider.
         const kubeconfig = readKubeconfigForValidation(c.kubeconfig, c.context);
-        if ("problem" in kubeconfig) report(["clusters", ci, / has no context /.test(kubeconfig.problem) ? "context" : "kubeconfig"], kubeconfig.problem);
+        if ("problem" in kubeconfig) report(["clusters", ci, kubeconfig.field], kubeconfig.problem);
         const apiServerProblem = multiCluster ? existingApiServerProblem(c, kubeconfig) : undefined;
         if (apiServerProblem) report(["clusters", ci, "apiServer"], apiServerProblem);
       });

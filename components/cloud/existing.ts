@@ -37,46 +37,99 @@ export function expandHome(p: string): string {
 }
 
 interface KubeconfigFile {
-  "current-context"?: string;
-  contexts?: { name: string; context: { cluster: string } }[];
-  clusters?: { name: string; cluster: { server: string; "certificate-authority-data"?: string } }[];
+  "current-context"?: unknown;
+  contexts?: { name?: unknown; context?: { cluster?: string } }[];
+  clusters?: { name?: unknown; cluster: { server?: unknown; "certificate-authority-data"?: string } }[];
+}
+
+/** What is wrong with an existing cluster's kubeconfig, and the config field that fixes it. */
+export class KubeconfigProblem extends Error {
+  constructor(
+    message: string,
+    readonly field: "kubeconfig" | "context",
+  ) {
+    super(message);
+  }
 }
 
 /**
  * Server URL and CA of a kubeconfig context; empty strings when the file is not here (it may live
- * only where `pulumi up` runs). A file that is here but is not a kubeconfig is an error.
+ * only where `pulumi up` runs). A file that is here but is not a kubeconfig, or whose context
+ * pulumi-kubernetes could not use, is a KubeconfigProblem.
+ *
+ * The provider loads the file alone (parseKubeconfigString: clientcmd.Load) and builds its client
+ * with clientcmd.NewDefaultClientConfig(file, {CurrentContext: context}); ClientConfig() then
+ * refuses (client-go clientcmd DirectClientConfig.ConfirmUsable, validateClusterInfo) a context
+ * the file lacks ("context was not found for specified context"), no context at all or a context
+ * whose cluster the file lacks ("no configuration has been provided"), and a cluster without a
+ * server ("no server found for cluster"). The provider marks such a cluster unreachable and
+ * `pulumi up` fails on its first object, so the same is refused here, naming the field to fix.
  */
 export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
   if (!fs.existsSync(file)) return { server: "", caData: "" };
-  if (fs.statSync(file).isDirectory()) throw new Error(`kubeconfig ${file} is a directory, not a kubeconfig file`);
+  if (fs.statSync(file).isDirectory()) throw new KubeconfigProblem(`kubeconfig ${file} is a directory, not a kubeconfig file`, "kubeconfig");
   let doc: KubeconfigFile;
   try {
     doc = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as KubeconfigFile;
   } catch (err) {
-    throw new Error(`kubeconfig ${file} is not valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    throw new KubeconfigProblem(`kubeconfig ${file} is not valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, "kubeconfig");
   }
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`kubeconfig ${file} is not a kubeconfig (expected a mapping with clusters, contexts, users)`);
-  const ctxName = context ?? doc["current-context"];
-  const ctx = doc.contexts?.find((c) => c.name === ctxName);
-  if (context !== undefined && !ctx) {
-    throw new Error(`kubeconfig ${file} has no context '${context}' (contexts: ${(doc.contexts ?? []).map((c) => c.name).join(", ") || "none"})`);
+  const notKubeconfig = () => new KubeconfigProblem(`kubeconfig ${file} is not a kubeconfig (expected a mapping with clusters, contexts, users)`, "kubeconfig");
+  if (typeof doc !== "object" || Array.isArray(doc)) throw notKubeconfig();
+  const contexts = doc.contexts ?? [];
+  const clusters = doc.clusters ?? [];
+  if (!Array.isArray(contexts) || !Array.isArray(clusters)) throw notKubeconfig();
+  const contextNames = contexts.map((c) => c?.name).filter((n): n is string => typeof n === "string");
+  const known = contextNames.join(", ") || "none";
+  if (context !== undefined && !contextNames.includes(context)) {
+    throw new KubeconfigProblem(`kubeconfig ${file} has no context '${context}' (contexts: ${known})`, "context");
   }
-  const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster);
-  return { server: cluster?.cluster.server ?? "", caData: cluster?.cluster["certificate-authority-data"] ?? "" };
+  if (contextNames.length === 0) {
+    throw new KubeconfigProblem(`kubeconfig ${file} defines no contexts, so the Kubernetes provider would have no cluster to use; point kubeconfig at the cluster's kubeconfig file`, "kubeconfig");
+  }
+  const current = doc["current-context"];
+  const ctxName = context ?? (typeof current === "string" && current !== "" ? current : undefined);
+  if (ctxName === undefined) {
+    throw new KubeconfigProblem(
+      `kubeconfig ${file} sets no current-context, so the Kubernetes provider would have no cluster to use; set context to one of its contexts (${known})`,
+      "context",
+    );
+  }
+  if (!contextNames.includes(ctxName)) {
+    throw new KubeconfigProblem(
+      `kubeconfig ${file}'s current-context '${ctxName}' is not one of its contexts (${known}), so the Kubernetes provider could not use it; set context to one of them`,
+      "context",
+    );
+  }
+  const clusterName = contexts.find((c) => c?.name === ctxName)?.context?.cluster;
+  const cluster = clusters.find((c) => c?.name === clusterName && clusterName !== undefined);
+  const which = context === undefined ? `its current context '${ctxName}'` : `context '${ctxName}'`;
+  if (!cluster) {
+    const defined = clusters.map((c) => c?.name).filter((n) => typeof n === "string").join(", ") || "none";
+    throw new KubeconfigProblem(
+      `kubeconfig ${file}: ${which} names ${clusterName === undefined ? "no cluster" : `cluster '${clusterName}'`}, which the file does not define (clusters: ${defined}); the Kubernetes provider would have no API server to reach`,
+      "kubeconfig",
+    );
+  }
+  const server = cluster.cluster?.server;
+  if (typeof server !== "string" || server === "") {
+    throw new KubeconfigProblem(`kubeconfig ${file}: cluster '${clusterName}' of ${which} has no server; the Kubernetes provider would have no API server to reach`, "kubeconfig");
+  }
+  return { server, caData: cluster.cluster["certificate-authority-data"] ?? "" };
 }
 
 /**
  * An existing cluster's kubeconfig as config validation sees it, read once: its context's server
- * (empty when the file is not on this machine), or what is wrong with the file.
+ * (empty when the file is not on this machine), or what is wrong with the file and which field fixes it.
  */
-export type KubeconfigReading = { server: string; onThisMachine: boolean } | { problem: string };
+export type KubeconfigReading = { server: string; onThisMachine: boolean } | { problem: string; field: "kubeconfig" | "context" };
 
 export function readKubeconfigForValidation(kubeconfig: string, context?: string): KubeconfigReading {
   const file = expandHome(kubeconfig);
   try {
     return { server: readKubeconfigCluster(file, context).server, onThisMachine: fs.existsSync(file) };
   } catch (err) {
-    return { problem: err instanceof Error ? err.message : String(err) };
+    return { problem: err instanceof Error ? err.message : String(err), field: err instanceof KubeconfigProblem ? err.field : "kubeconfig" };
   }
 }
 

@@ -72,3 +72,39 @@ test("a relative or ~user/ kubeconfig path is refused naming why; absolute and ~
   for (const m of p.models) m.clusters = ["local", "local-b"];
   assert.deepEqual(problemsOf(p).map((l) => l.split(": ")[0]), ["inference-mesh:platform.clusters[0].kubeconfig"]);
 });
+
+test("a kubeconfig here whose context pulumi-kubernetes could not use is refused naming the field to fix", () => {
+  // client-go's DirectClientConfig.ConfirmUsable refuses each of these, so the provider would
+  // mark the cluster unreachable and `pulumi up` fail on its first object.
+  const dir = tempDir("im-kc-ctx-");
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  const body = "contexts:\n- {name: a, context: {cluster: ca, user: u}}\n- {name: b, context: {cluster: gone, user: u}}\nclusters:\n- {name: ca, cluster: {server: https://10.0.0.5:6443}}\n- {name: noserver, cluster: {}}\nusers:\n- {name: u, user: {token: t}}\n";
+  const local = (kubeconfig: string, context?: string) => {
+    const p = shippedPlatform("local");
+    Object.assign(p.clusters[0], { kubeconfig, ...(context === undefined ? {} : { context }) });
+    return p;
+  };
+  const noCurrent = write("no-current", body);
+  const staleCurrent = write("stale-current", `current-context: zzz\n${body}`);
+  const good = write("good", `current-context: a\n${body}`);
+  const noServer = write("no-server", "current-context: c\ncontexts:\n- {name: c, context: {cluster: bare}}\nclusters:\n- {name: bare, cluster: {}}\n");
+  assert.doesNotThrow(() => parsePlatform(local(good), "local"));
+  assert.doesNotThrow(() => parsePlatform(local(noCurrent, "a"), "local"), "the configured context needs no current-context");
+  assert.deepEqual(problemsOf(local(noCurrent)), [
+    `inference-mesh:platform.clusters[0].context: kubeconfig ${noCurrent} sets no current-context, so the Kubernetes provider would have no cluster to use; set context to one of its contexts (a, b)`,
+  ]);
+  assert.deepEqual(problemsOf(local(staleCurrent)), [
+    `inference-mesh:platform.clusters[0].context: kubeconfig ${staleCurrent}'s current-context 'zzz' is not one of its contexts (a, b), so the Kubernetes provider could not use it; set context to one of them`,
+  ]);
+  assert.deepEqual(problemsOf(local(good, "b")), [
+    `inference-mesh:platform.clusters[0].kubeconfig: kubeconfig ${good}: context 'b' names cluster 'gone', which the file does not define (clusters: ca, noserver); the Kubernetes provider would have no API server to reach`,
+  ]);
+  assert.match(problemsOf(local(noServer)).join("\n"), /^inference-mesh:platform\.clusters\[0\]\.kubeconfig: kubeconfig .*: cluster 'bare' of its current context 'c' has no server/);
+  assert.deepEqual(problemsOf(local(write("empty", ""))), [
+    `inference-mesh:platform.clusters[0].kubeconfig: kubeconfig ${path.join(dir, "empty")} defines no contexts, so the Kubernetes provider would have no cluster to use; point kubeconfig at the cluster's kubeconfig file`,
+  ]);
+});
