@@ -27,6 +27,7 @@ import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
 import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
 import { meshRootCaShared } from "./rules/mesh-root-ca-shared";
+import { meshMulticlusterWiring } from "./rules/mesh-multicluster-wiring";
 
 const rules: Policies = [
   meshMtlsStrict,
@@ -51,6 +52,7 @@ const rules: Policies = [
   eksEndpointPrivate,
   meshIdentityConsistent,
   meshRootCaShared,
+  meshMulticlusterWiring,
 ];
 
 export const policies: Policies = rules.map(guarded);

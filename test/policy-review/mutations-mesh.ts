@@ -1,6 +1,8 @@
 /** Policy-review mutations of mesh-wide STRICT mTLS and PeerAuthentication, ambient enrollment and sidecar injection, one mesh identity and root CA across clusters. */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, addLike, addNamespaceWithWorkload } from "./mutations-support";
+import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, addLike, addNamespaceWithWorkload, withSpec } from "./mutations-support";
+
+const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
 
 export const meshMutations: Mutation[] = [
   {
@@ -202,6 +204,33 @@ export const meshMutations: Mutation[] = [
       if (!addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" })) return undefined;
       return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
         o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "sidecar.istio.io/inject": "true" };
+      });
+    },
+  },
+  // Multi-cluster wiring (mesh-multicluster-wiring): every ordered pair of clusters has a remote
+  // secret, none names a cluster outside the mesh, and every cluster has its east-west gateway.
+  {
+    name: "a remote secret of one cluster for another removed",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => removeAll(doc, (r) => r === resources(doc).find(remoteSecret)),
+  },
+  {
+    name: "a cluster's east-west gateway removed",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
+      return gw && removeAll(doc, (r) => r === gw);
+    },
+  },
+  {
+    name: "a remote secret left behind for a cluster no longer in the mesh",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const like = resources(doc).find(remoteSecret);
+      return like && addLike(doc, like, "retired", like.type, {
+        apiVersion: "v1", kind: "Secret",
+        metadata: { name: "istio-remote-secret-retired", namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": "retired" } },
+        stringData: { retired: "apiVersion: v1\nkind: Config\n" },
       });
     },
   },

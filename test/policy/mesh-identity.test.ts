@@ -7,8 +7,9 @@ import * as assert from "node:assert/strict";
 import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
 import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
+import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
-import { NS, REL, provider, pa } from "./mesh-support";
+import { NS, REL, provider, pa, messages } from "./mesh-support";
 
 const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
   stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network, multiCluster: { clusterName: cluster } }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
@@ -151,4 +152,61 @@ test("mesh-root-ca-shared: a cluster whose charts are unknown in a preview may b
   const three = await runStack(meshRootCaShared, [istiod("a", "m", "cluster.local", "na"), istiod("c", "m", "cluster.local", "nc"), cacerts("a", root1), unknownChart("b"), cacerts("b", root1)]);
   assert.deepEqual(three.violations.map((v) => v.message), ["cluster c has no istio-system/cacerts: istiod would mint its own root and the cluster could not talk to the others"]);
   assert.deepEqual(three.unknown, []);
+});
+
+/** One cluster of a mesh as the program renders it: istiod, its east-west gateway and a remote secret per other cluster. */
+function wiredCluster(cluster: string, others: string[], opts: { eastWest?: Record<string, unknown> | null } = {}) {
+  const on = { provider: k8sProvider(cluster) };
+  const eastWest = {
+    metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": `net-${cluster}` } },
+    spec: { gatewayClassName: "istio-east-west", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate" } }] },
+  };
+  return [
+    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName: cluster } } } }, ...on }),
+    ...(opts.eastWest === null ? [] : [stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: `${cluster}-ew`, props: { ...eastWest, ...opts.eastWest }, ...on })]),
+    ...others.map((o) =>
+      stackResource({
+        type: "kubernetes:core/v1:Secret",
+        name: `${cluster}-remote-${o}`,
+        props: { metadata: { name: `istio-remote-secret-${o}`, namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": o } }, stringData: { [o]: "kubeconfig" } },
+        ...on,
+      }),
+    ),
+  ];
+}
+
+test("mesh-multicluster-wiring: a remote secret for every ordered pair, none for a cluster outside the mesh, an east-west gateway per cluster", async () => {
+  const names = ["a", "b", "c", "d", "e"];
+  const full = names.flatMap((n) => wiredCluster(n, names.filter((o) => o !== n)));
+  assert.deepEqual((await runStack(meshMulticlusterWiring, full)).violations, []);
+  // One cluster: nothing to wire; two: each reads the other.
+  assert.deepEqual((await runStack(meshMulticlusterWiring, wiredCluster("a", [], { eastWest: null }))).violations, []);
+  assert.deepEqual((await runStack(meshMulticlusterWiring, [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"])])).violations, []);
+  // Cluster c removed from the mesh, but a and b still read it; b also lost its secret for a and its east-west gateway.
+  const broken = [...wiredCluster("a", ["b", "c"]), ...wiredCluster("b", [], { eastWest: { metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": "net-a" } } } })];
+  assert.deepEqual(messages(await runStack(meshMulticlusterWiring, broken)), [
+    "cluster a: remote secret istio-system/istio-remote-secret-c names cluster c, which is not in this mesh (a, b): istiod keeps reading a cluster the stack no longer has; drop it (or list it in externalClusters)",
+    "cluster b has no remote secret for cluster a (a Secret in istio-system labelled istio/multiCluster: \"true\" with the key a): its istiod never sees a's services and endpoints",
+    "cluster b has no east-west gateway for its network net-b (a Gateway of class istio-east-west labelled topology.istio.io/network: net-b with an HBONE listener in TLS mode Terminate): the other clusters get no network gateway for net-b and cannot reach its workloads",
+  ]);
+  // A cluster managed outside the stack may be read when listed; an unlabelled Secret is no remote secret.
+  const external = [...wiredCluster("a", ["b", "corp"]), ...wiredCluster("b", ["a"])];
+  assert.deepEqual((await runStack(meshMulticlusterWiring, external, { externalClusters: ["corp"] })).violations, []);
+  const unlabelled = [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"])];
+  (unlabelled.find((r) => r.name === "b-remote-a")!.props.metadata as any).labels = {};
+  assert.match(messages(await runStack(meshMulticlusterWiring, unlabelled)).join("\n"), /^cluster b has no remote secret for cluster a /);
+  // A Gateway of another class, or without an HBONE listener terminating TLS, is no east-west gateway.
+  for (const eastWest of [{ spec: { gatewayClassName: "istio", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate" } }] } }, { spec: { gatewayClassName: "istio-east-west", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] } }]) {
+    const stack = [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"], { eastWest })];
+    assert.match(messages(await runStack(meshMulticlusterWiring, stack)).join("\n"), /^cluster b has no east-west gateway for its network net-b/);
+  }
+});
+
+test("mesh-multicluster-wiring: remote secret keys unknown in a preview fall back to istioctl's cluster annotation, else can't judge", async () => {
+  const stack = [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"])];
+  (stack.find((r) => r.name === "a-remote-b")!.props as any).stringData = UNKNOWN;
+  assert.deepEqual((await runStack(meshMulticlusterWiring, stack)).violations, []);
+  (stack.find((r) => r.name === "a-remote-b")!.props.metadata as any).annotations = {};
+  const out = await runStack(meshMulticlusterWiring, stack);
+  assert.ok(out.unknown.length > 0, "can't judge");
 });

@@ -1,0 +1,166 @@
+import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
+import { configWithDefaults, list, probe, Probe } from "../lib/values";
+
+/** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
+const MULTICLUSTER_LABEL = "istio/multiCluster";
+const NETWORK_LABEL = "topology.istio.io/network";
+const EAST_WEST_CLASS = "istio-east-west";
+
+interface MeshCluster {
+  cluster: string;
+  istiod: PolicyResource;
+  /** istiod's cluster ID (global.multiCluster.clusterName, the chart's `Kubernetes` when unset). */
+  id: Probe<string>;
+  network: Probe<string | undefined>;
+  /** The namespace istiod runs in, where it reads remote secrets (its release's; Helm's `default` when unset). */
+  namespace: Probe<string>;
+  resources: PolicyResource[];
+}
+
+const stringValue = (r: PolicyResource, path: string): Probe<string | undefined> => {
+  const v = probe(() => dig(r.props.values, path));
+  return v.known ? { known: true, value: typeof v.value === "string" && v.value !== "" ? v.value : undefined } : v;
+};
+
+/**
+ * The cluster IDs a remote secret hands istiod: each key of its data is one cluster (secretcontroller
+ * addRemoteConfig). Data this run cannot read (ciphertext in an export reviewed without its
+ * passphrase) falls back to the `networking.istio.io/cluster` annotation istioctl create-remote-secret
+ * (and this program) sets to that key.
+ */
+function remoteClusterIds(secret: PolicyResource): Probe<string[]> {
+  const data = probe(() => {
+    const keys = (o: unknown) => (o && typeof o === "object" ? Object.keys(o as object) : []);
+    return [...new Set([...keys(secret.props.stringData), ...keys(secret.props.data)])];
+  });
+  if (data.known) return data;
+  const annotated = probe(() => meta(secret.props).annotations["networking.istio.io/cluster"]);
+  return annotated.known && typeof annotated.value === "string" && annotated.value !== "" ? { known: true, value: [annotated.value] } : { known: false };
+}
+
+/**
+ * The other clusters' network gateway for this cluster: a Gateway of class istio-east-west labelled
+ * with the cluster's network and an HBONE listener terminating TLS (Istio 1.30.3
+ * pilot/pkg/serviceregistry/ambient/networks.go remoteK8sGatewayToNetworkGateways); anything less
+ * and no other cluster learns how to reach this network.
+ */
+function isEastWestFor(gw: PolicyResource, network: string): boolean | "unknown" {
+  const p = probe(() => {
+    const spec = gw.props.spec ?? {};
+    if (spec.gatewayClassName !== EAST_WEST_CLASS || meta(gw.props).labels[NETWORK_LABEL] !== network) return false;
+    return list(spec.listeners).some((l: any) => l?.protocol === "HBONE" && l?.tls?.mode === "Terminate");
+  });
+  return p.known ? p.value : "unknown";
+}
+
+/**
+ * A multi-cluster ambient mesh is wired only if every istiod reads every other cluster (a remote
+ * secret per ordered pair) and every cluster offers the others its east-west gateway. A missing
+ * remote secret leaves one istiod blind to a cluster's endpoints; one naming a cluster the mesh no
+ * longer has keeps istiod dialling it (or importing its endpoints while it lives); a missing or
+ * mislabelled east-west gateway leaves its network unreachable.
+ */
+export const meshMulticlusterWiring: StackValidationPolicy = {
+  name: "mesh-multicluster-wiring",
+  description:
+    "In a multi-cluster mesh each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener terminating TLS).",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      externalClusters: { type: "array", items: { type: "string" }, default: [], description: "Istio cluster names of clusters outside this stack that remote secrets may name." },
+    },
+  },
+  validateStack: (args, report) => {
+    const { externalClusters } = configWithDefaults(args, { externalClusters: [] as string[] });
+    const unknowns: string[] = [];
+    const mesh: MeshCluster[] = [];
+    for (const [cluster, resources] of byCluster(args.resources)) {
+      const releases = resources.filter((r) => isHelmInstall(r.type));
+      const charts = releases.map((r) => probe(() => helmChartName(r.props)));
+      const istiod = releases.find((_, i) => charts[i].known && (charts[i] as { value?: string }).value === "istiod");
+      if (!istiod) {
+        if (charts.some((c) => !c.known)) unknowns.push(`the Helm charts of cluster ${cluster} (whether it runs an istiod of the mesh)`);
+        continue;
+      }
+      const id = stringValue(istiod, "global.multiCluster.clusterName");
+      const ns = probe(() => istiod.props.namespace as unknown);
+      mesh.push({
+        cluster,
+        istiod,
+        id: id.known ? { known: true, value: id.value ?? "Kubernetes" } : id,
+        network: stringValue(istiod, "global.network"),
+        namespace: ns.known ? { known: true, value: typeof ns.value === "string" && ns.value !== "" ? ns.value : "default" } : ns,
+        resources,
+      });
+    }
+    if (mesh.length < 2) {
+      if (mesh.length + unknowns.length >= 2) cannotJudge(unknowns);
+      return;
+    }
+    // Clusters whose objects this preview cannot see yet (the first preview of a new cluster) may be
+    // named by the others' remote secrets: by their cluster's name as this stack names it, else unknown.
+    const unseenClusters = unconfiguredClusters(args.resources);
+    const unseen = unseenClusters.size > 0;
+    const ids = new Set(mesh.flatMap((m) => (m.id.known ? [m.id.value] : [])));
+    const idsKnown = mesh.every((m) => m.id.known);
+    for (const reader of mesh) {
+      if (!reader.id.known || !reader.namespace.known) {
+        unknowns.push(`the cluster name and namespace of istiod on cluster ${reader.cluster}`);
+        continue;
+      }
+      const namespace = reader.namespace.value;
+      const read = new Set<string>();
+      const secrets = reader.resources.filter((r) => r.type === T.secret && probe(() => meta(r.props).namespace).known && meta(r.props).namespace === namespace);
+      for (const s of secrets) {
+        const label = probe(() => meta(s.props).labels[MULTICLUSTER_LABEL]);
+        if (!label.known) {
+          unknowns.push(`the labels of Secret ${namespace}/${meta(s.props).name} on cluster ${reader.cluster}`);
+          continue;
+        }
+        if (label.value !== "true") continue;
+        const keys = remoteClusterIds(s);
+        if (!keys.known) {
+          unknowns.push(`the keys of remote secret ${namespace}/${meta(s.props).name} on cluster ${reader.cluster}`);
+          continue;
+        }
+        for (const key of keys.value) {
+          read.add(key);
+          if (key === reader.id.value || ids.has(key) || unseenClusters.has(key) || externalClusters.includes(key)) continue;
+          if (unseen || !idsKnown) unknowns.push(`whether cluster ${key}, named by remote secret ${namespace}/${meta(s.props).name} on cluster ${reader.cluster}, is in the mesh`);
+          else {
+            report(
+              `cluster ${reader.cluster}: remote secret ${namespace}/${meta(s.props).name} names cluster ${key}, which is not in this mesh (${[...ids].sort().join(", ")}): istiod keeps reading a cluster the stack no longer has; drop it (or list it in externalClusters)`,
+              s.urn,
+            );
+          }
+        }
+      }
+      for (const other of mesh) {
+        if (other === reader || !other.id.known || other.id.value === reader.id.value || read.has(other.id.value)) continue;
+        report(
+          `cluster ${reader.cluster} has no remote secret for cluster ${other.cluster} (a Secret in ${namespace} labelled ${MULTICLUSTER_LABEL}: "true" with the key ${other.id.value}): its istiod never sees ${other.cluster}'s services and endpoints`,
+          reader.istiod.urn,
+        );
+      }
+    }
+    for (const m of mesh) {
+      if (!m.network.known) {
+        unknowns.push(`the network (global.network) of istiod on cluster ${m.cluster}`);
+        continue;
+      }
+      const network = m.network.value;
+      if (network === undefined) continue; // no network at all: mesh-identity-consistent reports it
+      const found = m.resources.filter((r) => isGateway(r.type)).map((g) => isEastWestFor(g, network));
+      if (found.includes(true)) continue;
+      if (found.includes("unknown")) unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway)`);
+      else {
+        report(
+          `cluster ${m.cluster} has no east-west gateway for its network ${network} (a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener in TLS mode Terminate): the other clusters get no network gateway for ${network} and cannot reach its workloads`,
+          m.istiod.urn,
+        );
+      }
+    }
+    if (unknowns.length > 0) cannotJudge(unknowns);
+  },
+};
