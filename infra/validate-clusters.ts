@@ -200,7 +200,7 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
       return;
     }
     if (gpu && gpu.cloud !== c.cloud) {
-      report([...at, "instanceType"], `'${g.instanceType}' is a ${gpu.cloud} instance type, but cluster '${c.name}' is on ${c.cloud}`);
+      report([...at, "instanceType"], `'${g.instanceType}' is ${gpu.cloud === "aws" ? "an AWS" : "a GCP"} instance type, but cluster '${c.name}' is on ${c.cloud}`);
     }
     // A size the catalog lacks of a catalogued GPU family (a typo, or a size not added yet).
     const family = gpu ? undefined : gpuFamilySizes(c.cloud, g.instanceType);

@@ -26,7 +26,7 @@ const cases: RejectCase[] = [
     name: "a GCP machine type on an AWS cluster",
     mutate: (p) => (p.clusters[1].nodeGroups[0].instanceType = "a2-highgpu-1g"),
     path: "inference-mesh:platform.clusters[1].nodeGroups[0].instanceType",
-    message: /is a gcp instance type, but cluster 'aws-euw1' is on aws/,
+    message: /is a GCP instance type, but cluster 'aws-euw1' is on aws/,
   },
   {
     name: "a typo in a GPU instance type (it would pass as a CPU node group)",
