@@ -15,19 +15,25 @@ import { appliesIn, boundWorkloads, Graph, selects } from "./call-graph";
 import { ruleCallers } from "./callers";
 import { isGateway, isKind, meta } from "./k8s";
 import { andTri, list, notTri, probe, someTri } from "./values";
+import { backendsReached, McpBackend, readMcpBackends } from "./mcp-targets";
 
-/** An MCP authorization of the tools namespace, with the grants of its Allow expressions. */
+/** An MCP authorization of the tools namespace, with the grants of its Allow expressions and the backends it reaches. */
 interface GatewayGrants {
   r: PolicyResource;
   name: string;
   grants: ToolGrant[];
+  reaches: Set<string> | "all";
 }
 
 /** The MCP authorizations (`backend.mcp.authorization`) in the tools namespace; undefined when one cannot be read or is not a plain Allow. */
 function gatewayGrants(g: Graph, pending: string[], cluster: string): GatewayGrants[] | undefined {
   const out: GatewayGrants[] = [];
   for (const r of g.resources.filter((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayPolicy"))) {
-    const read = probe(() => ({ namespace: meta(r.props).namespace, auth: JSON.parse(JSON.stringify(r.props.spec?.backend?.mcp?.authorization ?? null)) as Record<string, any> | null }));
+    const read = probe(() => ({
+      namespace: meta(r.props).namespace,
+      auth: JSON.parse(JSON.stringify(r.props.spec?.backend?.mcp?.authorization ?? null)) as Record<string, any> | null,
+      reaches: backendsReached(g, r.props),
+    }));
     if (!read.known) {
       pending.push(`AgentgatewayPolicy ${r.name} on cluster ${cluster}, which may grant agents tools`);
       return undefined;
@@ -38,24 +44,50 @@ function gatewayGrants(g: Graph, pending: string[], cluster: string): GatewayGra
     const grants = list(read.value.auth.policy?.matchExpressions as string[]).map((e) => celToolGrants(String(e)));
     // An expression this reader cannot split is agent-call-graph's other findings' to judge.
     if (grants.some((x) => x === undefined)) return undefined;
-    out.push({ r, name: meta(r.props).name, grants: grants.flatMap((x) => x!) });
+    out.push({ r, name: meta(r.props).name, grants: grants.flatMap((x) => x!), reaches: read.value.reaches });
   }
   return out;
 }
 
-/** Whether the MCP authorizations let `id` call tool `tool`. */
-const gatewayAllows = (grants: GatewayGrants[], tool: string, id: string) =>
-  grants.find((p) => p.grants.some((x) => (x.tools === "*" || x.tools.includes(tool)) && (x.ids === "any" || x.ids.has(id))));
+/** One way through the MCP gateway to a tool: a backend targeting it, the names it calls it by, the authorizations reaching it. */
+interface McpPath {
+  backend?: McpBackend;
+  names: Set<string>;
+  policies: GatewayGrants[];
+}
+
+/**
+ * The MCP gateway's ways to tool `svc`. Without a rendered MCP backend (one managed elsewhere) the
+ * tool is taken to be its own target name under every MCP authorization of the namespace.
+ */
+function mcpPaths(backends: McpBackend[], gateway: GatewayGrants[], svc: string): McpPath[] {
+  const via = backends.filter((b) => b.targets.has(svc));
+  if (via.length === 0) return [{ names: new Set([svc]), policies: gateway }];
+  return via.map((b) => ({ backend: b, names: b.targets.get(svc)!, policies: gateway.filter((p) => p.reaches === "all" || p.reaches.has(b.name)) }));
+}
+
+const grantsTool = (x: ToolGrant, names: Set<string>) => x.tools === "*" || x.tools.some((t) => names.has(t));
+/** A backend no MCP authorization reaches lets every caller use every tool it serves. */
+const unguarded = (p: McpPath) => p.backend !== undefined && p.policies.length === 0;
+
+/** `tool calculator`, and the target names the MCP gateway calls it by when they are not its own. */
+function toolShown(svc: string, paths: McpPath[]): string {
+  const names = new Set(paths.flatMap((p) => [...p.names]));
+  return names.size === 1 && names.has(svc) ? `tool ${svc}` : `tool ${svc} (MCP target ${[...names].sort().map((n) => `'${n}'`).join(", ")})`;
+}
 
 /**
  * Reports every agent one layer lets use a tool and the other does not. Compared only where the
  * tools namespace has an MCP authorization the pack can read (without one, agentgateway lets every
- * caller of the MCP gateway use every tool, which the gateway's own authorization bounds).
+ * caller of the MCP gateway use every tool, which the gateway's own authorization bounds). The MCP
+ * gateway's grants are read per backend, by the target names it gives each tool (mcp-targets.ts).
  */
 export function reportToolGrants(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const { agentsNamespace, toolsNamespace, agentGateway } = g.config;
   const gateway = gatewayGrants(g, pending, cluster);
   if (!gateway) return;
+  const backends = readMcpBackends(g, cluster, pending);
+  if (!backends) return;
   const tools = g.services.filter((s) => s.namespace === toolsNamespace && g.workloads.some((w) => selects(s, w) === true));
   // Agent identities the mesh admits to each tool, with the policy that admits them.
   const mesh = new Map<string, Map<string, string>>();
@@ -75,33 +107,54 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
       mesh.set(svc.name, byId);
     }
   }
-  if (gateway.length === 0) {
+  if (gateway.length === 0 && backends.length === 0) {
     reportNoMcpAuthorization(g, cluster, tools.map((s) => s.name), mesh, report);
     return;
   }
+  const meshAgents = new Set([...mesh.values()].flatMap((m) => [...m.keys()]));
+  const reported = new Set<string>();
+  const once = (message: string, urn?: string) => {
+    if (!reported.has(message)) report(message, urn);
+    reported.add(message);
+  };
   for (const svc of tools) {
+    const paths = mcpPaths(backends, gateway, svc.name);
+    const shown = toolShown(svc.name, paths);
     const admitted = mesh.get(svc.name) ?? new Map<string, string>();
+    for (const p of paths.filter(unguarded)) {
+      const denied = [...meshAgents].filter((id) => !admitted.has(id)).sort();
+      if (denied.length === 0) continue;
+      once(
+        `no AgentgatewayPolicy in namespace ${toolsNamespace} on cluster ${cluster} applies backend.mcp.authorization to AgentgatewayBackend ${toolsNamespace}/${p.backend!.name} (nor to a route or Gateway in front of it), so agentgateway lets every caller of the MCP gateway use every tool it serves: ${denied.join(", ")} may call ${shown} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`,
+        p.backend!.r.urn,
+      );
+    }
+    const guarded = paths.filter((p) => p.policies.length > 0);
     for (const [id, by] of admitted) {
-      if (gatewayAllows(gateway, svc.name, id)) continue;
+      if (guarded.length === 0 || paths.some(unguarded)) continue;
+      if (guarded.some((p) => p.policies.some((pol) => pol.grants.some((x) => grantsTool(x, p.names) && (x.ids === "any" || x.ids.has(id)))))) continue;
       const [policy, urn] = by.split("|");
+      const names = [...new Set(guarded.flatMap((p) => p.policies.map((pol) => `${toolsNamespace}/${pol.name}`)))];
       report(
-        `AuthorizationPolicy ${policy} on cluster ${cluster} admits agent ${id} to tool ${svc.name}, which the MCP gateway's per-tool authorization (${gateway.map((p) => `${toolsNamespace}/${p.name}`).join(", ")}) does not grant it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,
+        `AuthorizationPolicy ${policy} on cluster ${cluster} admits agent ${id} to ${shown}, which the MCP gateway's per-tool authorization (${names.join(", ")}) does not grant it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,
         urn,
       );
     }
     // Identities the MCP gateway grants by name; a clause pinning none is every agent.
-    for (const p of gateway) {
-      const named = new Set(p.grants.filter((x) => (x.tools === "*" || x.tools.includes(svc.name)) && x.ids !== "any").flatMap((x) => [...(x.ids as Set<string>)]));
-      const open = p.grants.some((x) => (x.tools === "*" || x.tools.includes(svc.name)) && x.ids === "any");
-      if (open) {
-        report(`AgentgatewayPolicy ${toolsNamespace}/${p.name} on cluster ${cluster} lets callers use tool ${svc.name} without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it`, p.r.urn);
-        continue;
-      }
-      for (const id of [...named].filter((x) => x.startsWith(`${agentsNamespace}/`) && !admitted.has(x))) {
-        report(
-          `AgentgatewayPolicy ${toolsNamespace}/${p.name} on cluster ${cluster} lets agent ${id} call tool ${svc.name} through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,
-          p.r.urn,
-        );
+    for (const p of guarded) {
+      for (const pol of p.policies) {
+        const matching = pol.grants.filter((x) => grantsTool(x, p.names));
+        if (matching.some((x) => x.ids === "any")) {
+          once(`AgentgatewayPolicy ${toolsNamespace}/${pol.name} on cluster ${cluster} lets callers use ${shown} without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it`, pol.r.urn);
+          continue;
+        }
+        const named = new Set(matching.flatMap((x) => [...(x.ids as Set<string>)]));
+        for (const id of [...named].filter((x) => x.startsWith(`${agentsNamespace}/`) && !admitted.has(x))) {
+          once(
+            `AgentgatewayPolicy ${toolsNamespace}/${pol.name} on cluster ${cluster} lets agent ${id} call ${shown} through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,
+            pol.r.urn,
+          );
+        }
       }
     }
   }

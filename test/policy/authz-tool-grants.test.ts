@@ -73,3 +73,61 @@ test("celToolGrants reads per-tool clauses, ORed and ANDed as CEL reads them", (
   assert.deepEqual(celToolGrants('mcp.tool.target in ["a", "b"]'), [{ tools: ["a", "b"], ids: "any" }]);
   assert.equal(celToolGrants('true ? mcp.tool.target == "a" : false'), undefined);
 });
+
+/** A tool Service as the platform renders it: an MCP port, its target name in agentgateway's annotation. */
+const mcpSvc = (name: string, targetName = name) =>
+  on("kubernetes:core/v1:Service", `tools-svc-${name}`, {
+    metadata: { name, namespace: "tools", labels: { tool: name }, annotations: { "agentgateway.dev/mcp-target-name": targetName } },
+    spec: { selector: { app: name }, ports: [{ name: "mcp", port: 8000, appProtocol: "agentgateway.dev/mcp" }] },
+  });
+const mcpBackend = (name: string, targets: Record<string, unknown>[]) =>
+  on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `tools-agbe-${name}`, { metadata: { name, namespace: "tools" }, spec: { mcp: { targets } } });
+const selectorTarget = (tool: string) => ({ name: tool, selector: { services: { matchLabels: { tool } } } });
+const backedFleet = [
+  ...fleet.filter((r) => !r.name.includes("-tools-svc-")),
+  toolAgents("calculator", "research"),
+  toolAgents("ticket-lookup", "support"),
+];
+const granted = toolAccess(`${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`);
+
+test("agent-call-graph: the MCP gateway's grants are read by the target names agentgateway gives each tool Service", async () => {
+  const backend = mcpBackend("mcp-tools", [selectorTarget("calculator"), selectorTarget("ticket-lookup")]);
+  const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, ...extra])).violations.map((v) => v.message);
+  assert.deepEqual(await run([mcpSvc("calculator"), mcpSvc("ticket-lookup"), backend, granted]), []);
+  // agentgateway v1.4.1 names a selector target by the Service's annotation, not by targets[].name:
+  // the calculator Service annotated `ticket-lookup` hands the support agent's grant the calculator.
+  assert.deepEqual(await run([mcpSvc("calculator", "ticket-lookup"), mcpSvc("ticket-lookup"), backend, granted]), [
+    "AuthorizationPolicy tools/calculator-agents on cluster a admits agent agents/research to tool calculator (MCP target 'ticket-lookup'), which the MCP gateway's per-tool authorization (tools/mcp-tool-access) does not grant it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+    "AgentgatewayPolicy tools/mcp-tool-access on cluster a lets agent agents/support call tool calculator (MCP target 'ticket-lookup') through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+  ]);
+  // A static target keeps its own name: `ticket-lookup` dialling the calculator's Service.
+  const staticBackend = mcpBackend("mcp-tools", [selectorTarget("calculator"), { name: "ticket-lookup", static: { host: "calculator.tools.svc.cluster.local", port: 8000, path: "/mcp" } }]);
+  assert.deepEqual(await run([mcpSvc("calculator"), mcpSvc("ticket-lookup"), staticBackend, granted]), [
+    "AgentgatewayPolicy tools/mcp-tool-access on cluster a lets agent agents/support call tool calculator (MCP target 'calculator', 'ticket-lookup') through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+  ]);
+});
+
+test("agent-call-graph: an MCP backend no per-tool authorization reaches opens every tool it serves", async () => {
+  const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), ...extra])).violations.map((v) => v.message);
+  const targets = [selectorTarget("calculator"), selectorTarget("ticket-lookup")];
+  const open = (backend: string, agent: string, tool: string) =>
+    `no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/${backend} (nor to a route or Gateway in front of it), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/${agent} may call tool ${tool} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`;
+  // The per-tool authorization retargeted at a backend that does not exist binds nothing.
+  const retargeted = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-tool-access", {
+    metadata: { name: "mcp-tool-access", namespace: "tools" },
+    spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools-old" }], backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [`${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`] } } } } },
+  });
+  assert.deepEqual(await run([mcpBackend("mcp-tools", targets), retargeted]), [open("mcp-tools", "support", "calculator"), open("mcp-tools", "research", "ticket-lookup")]);
+  // A second backend over the same tools, routed, beside the guarded one.
+  assert.deepEqual(await run([mcpBackend("mcp-tools", targets), mcpBackend("mcp-open", targets), granted]), [open("mcp-open", "support", "calculator"), open("mcp-open", "research", "ticket-lookup")]);
+  // A policy on the route in front of the backend reaches it.
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-mcp", {
+    metadata: { name: "mcp", namespace: "tools" },
+    spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }] }] },
+  });
+  const onRoute = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-tool-access", {
+    metadata: { name: "mcp-tool-access", namespace: "tools" },
+    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp" }], backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [`${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`] } } } } },
+  });
+  assert.deepEqual(await run([mcpBackend("mcp-tools", targets), route, onRoute]), []);
+});

@@ -1,0 +1,113 @@
+/**
+ * The MCP backends of the tools namespace as agentgateway v1.4.1 resolves them: which tool Service
+ * each `mcp.tool.target` name stands for, and which MCP authorizations reach which backend.
+ *
+ * - A `selector` target's own `name` is not what the proxy calls it: the controller turns every
+ *   Service the selector matches (in the backend's namespace, or those `namespaces` selects), on
+ *   each port whose appProtocol is MCP, into a target named by the Service's
+ *   `agentgateway.dev/mcp-target-name` annotation, else `<service>-<port name>` (`<service>-<port>`
+ *   without a name) (controller/pkg/syncer/backend/mcp.go TranslateMCPSelectorTargets). So the
+ *   name a CEL clause grants is the Service's annotation, which another tool's Service may carry.
+ * - A `static` target keeps its `name` and dials its host (or its `backendRef` Service).
+ * - An AgentgatewayPolicy reaches a backend it targets, one an HTTPRoute/GRPCRoute it targets sends
+ *   to, or, targeting a Gateway, ListenerSet or selector, every backend (read generously: a policy
+ *   counted here that does not apply hides a finding, never makes one). A backend no MCP
+ *   authorization reaches lets every caller use every tool (http/authorization.rs RuleSets::validate:
+ *   no rule sets, everyone has access).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import type { Graph } from "./call-graph";
+import { isKind, isRoute, matchesSelector, meta } from "./k8s";
+import { list, probe } from "./values";
+
+const MCP_APP_PROTOCOLS = ["agentgateway.dev/mcp", "agentgateway.dev/mcp-sse", "kgateway.dev/mcp", "kgateway.dev/mcp-sse"];
+const TARGET_NAME = "agentgateway.dev/mcp-target-name";
+
+export interface McpBackend {
+  r: PolicyResource;
+  name: string;
+  /** Per tool Service (by name, in the tools namespace) the target names this backend calls it by. */
+  targets: Map<string, Set<string>>;
+}
+
+/** The target names one Service gets from a selector target: one per MCP port. */
+function selectedTargetNames(svc: Record<string, any>): string[] {
+  const m = meta(svc);
+  const annotated = m.annotations[TARGET_NAME];
+  return list(svc.spec?.ports as Record<string, any>[])
+    .filter((p) => MCP_APP_PROTOCOLS.includes(p?.appProtocol))
+    .map((p) => annotated || `${m.name}-${p.name ? p.name : p.port}`);
+}
+
+/** The Service (`namespace/name`) a static target's host names, if it is a Service name. */
+function staticService(target: Record<string, any>, namespace: string): string | undefined {
+  if (typeof target.backendRef?.name === "string") return `${namespace}/${target.backendRef.name}`;
+  const host = typeof target.host === "string" ? target.host.replace(/\.$/, "") : "";
+  const [svc, ns, ...rest] = host.split(".");
+  if (!svc || (rest.length > 0 && rest[0] !== "svc")) return undefined;
+  return `${ns ?? namespace}/${svc}`;
+}
+
+/**
+ * The MCP AgentgatewayBackends of the tools namespace; undefined (and `pending` told why) while one
+ * of them, or a Service or namespace they select, cannot be read in this preview.
+ */
+export function readMcpBackends(g: Graph, cluster: string, pending: string[]): McpBackend[] | undefined {
+  const tools = g.config.toolsNamespace;
+  const services = g.resources.filter((r) => isKind(r.type, "core", "Service"));
+  const out: McpBackend[] = [];
+  for (const r of g.resources.filter((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend"))) {
+    const read = probe(() => {
+      const m = meta(r.props);
+      if (m.namespace !== tools || !r.props.spec?.mcp) return undefined;
+      const targets = new Map<string, Set<string>>();
+      const add = (key: string, names: string[]) => {
+        const [ns, name] = key.split("/");
+        if (ns !== tools || names.length === 0) return;
+        targets.set(name, new Set([...(targets.get(name) ?? []), ...names]));
+      };
+      for (const t of list(r.props.spec.mcp.targets as Record<string, any>[])) {
+        if (t?.static) {
+          const key = staticService(t.static, m.namespace);
+          if (key) add(key, [String(t.name)]);
+          continue;
+        }
+        const sel = t?.selector ?? {};
+        for (const s of services) {
+          const sm = meta(s.props);
+          const inNamespace = sel.namespaces ? matchesSelector(sel.namespaces, g.namespaceLabels.get(sm.namespace) ?? {}) : sm.namespace === m.namespace;
+          if (inNamespace && matchesSelector(sel.services, sm.labels)) add(`${sm.namespace}/${sm.name}`, selectedTargetNames(s.props));
+        }
+      }
+      return { r, name: m.name, targets };
+    });
+    if (!read.known) {
+      pending.push(`AgentgatewayBackend ${r.name} on cluster ${cluster} or the Services it selects, which decide which tool each MCP target name stands for`);
+      return undefined;
+    }
+    if (read.value) out.push(read.value);
+  }
+  return out;
+}
+
+/** The backends (by name) an AgentgatewayPolicy of the tools namespace reaches, or "all". */
+export function backendsReached(g: Graph, policy: Record<string, any>): Set<string> | "all" {
+  const ns = meta(policy).namespace;
+  if (!Array.isArray(policy.spec?.targetRefs)) return "all";
+  const out = new Set<string>();
+  for (const ref of policy.spec.targetRefs as Record<string, any>[]) {
+    if (ref?.kind === "AgentgatewayBackend") out.add(String(ref.name));
+    else if (ref?.kind === "HTTPRoute" || ref?.kind === "GRPCRoute") {
+      for (const route of g.resources.filter((x) => isRoute(x.type) && x.type.endsWith(`:${ref.kind}`))) {
+        const rm = meta(route.props);
+        if (rm.namespace !== ns || rm.name !== ref.name) continue;
+        for (const rule of list(route.props.spec?.rules as Record<string, any>[])) {
+          for (const b of list(rule?.backendRefs as Record<string, any>[])) {
+            if (b?.kind === "AgentgatewayBackend" && (b.namespace ?? ns) === ns) out.add(String(b.name));
+          }
+        }
+      }
+    } else if (ref?.kind !== "InferencePool" && ref?.kind !== "Service") return "all";
+  }
+  return out;
+}
