@@ -130,6 +130,20 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
       }
     });
   });
+  // The agent gateway serves `<agent>.<hostname>` and `<llm.subdomain>.<hostname>`; one of those
+  // equal to the inference gateway's hostname names two load balancers, and DNS resolves a name to
+  // one of them, so the other gateway's clients never reach it.
+  unlessBroken(() => {
+    if (!agents || !inference || inference.hostname.startsWith("*.")) return;
+    const clash = (label: string) => hostUnder(agents.hostname, label) === inference.hostname;
+    const why = `which is gateways.inference.hostname: DNS resolves a name to one gateway's load balancer, so the other gateway's callers never reach it`;
+    readableNames(cfg.agents).forEach((name, ai) => {
+      if (name !== undefined && clash(name)) report(["agents", ai, "name"], `agent '${name}' would be served at ${inference.hostname}, ${why}; rename the agent, or change one gateway's hostname`);
+    });
+    if (agents.llm.enabled && clash(agents.llm.subdomain)) {
+      report(["gateways", "agents", "llm", "subdomain"], `the LLM routes would be served at ${inference.hostname}, ${why}; pick another llm.subdomain, or change one gateway's hostname`);
+    }
+  });
   // On a cloud cluster the agent gateway is an internet-facing load balancer; an existing cluster
   // (a laptop) is left to its owner.
   unlessBroken(() => {

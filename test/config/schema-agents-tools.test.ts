@@ -93,6 +93,24 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.agents[0].tools[2]",
     message: /: tool 'web-search' listed twice$/,
   },
+  {
+    name: "an agent whose host is the inference gateway's hostname (one DNS name, two load balancers)",
+    mutate: (p) => {
+      p.gateways.agents.hostname = "example.com";
+      p.agents[1].name = "inference";
+    },
+    path: "inference-mesh:platform.agents[1].name",
+    message: /: agent 'inference' would be served at inference\.example\.com, which is gateways\.inference\.hostname: DNS resolves a name to one gateway's load balancer/,
+  },
+  {
+    name: "LLM routes whose host is the inference gateway's hostname",
+    mutate: (p) => {
+      p.gateways.agents.hostname = "example.com";
+      p.gateways.agents.llm = { subdomain: "inference" };
+    },
+    path: "inference-mesh:platform.gateways.agents.llm.subdomain",
+    message: /: the LLM routes would be served at inference\.example\.com, which is gateways\.inference\.hostname/,
+  },
 ];
 
 testRejections(cases);
