@@ -6,6 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isHelmInstall, isKind, isWorkload, matchesLabels, meta, podMetadata, podSpecOf } from "./k8s";
 import { list } from "./values";
+import { checkPickerRbac } from "./picker-rbac";
 
 export type Report = (m: string, urn?: string) => void;
 
@@ -64,7 +65,7 @@ function checkPickerPool(selected: PolicyResource[], pool: { name: string; names
  * name, or the port itself when absent) must be one those pods declare. Otherwise the Service has
  * no endpoints on that port and every request to the pool fails (or skips the picker, FailOpen).
  */
-export function checkServiceWiring(svc: PolicyResource, port: number, resources: PolicyResource[], where: string, report: Report, pool: { urn: string; name: string; namespace: string }): void {
+export function checkServiceWiring(svc: PolicyResource, port: number, resources: PolicyResource[], where: string, report: Report, pool: { urn: string; name: string; namespace: string; group: string }): void {
   const poolUrn = pool.urn;
   const { namespace, name } = meta(svc.props);
   const spec = svc.props.spec ?? {};
@@ -87,6 +88,7 @@ export function checkServiceWiring(svc: PolicyResource, port: number, resources:
     return;
   }
   checkPickerPool(selected, pool, `${namespace}/${name}`, where, report, poolUrn);
+  checkPickerRbac(selected, resources, pool.group, where, report, poolUrn);
   const target = entry.targetPort ?? port;
   const declared = declaredPorts(selected);
   const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ");

@@ -4,6 +4,7 @@ import { gatewayPodLabels } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "../lib/picker-service";
+import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 
 interface Config {
   rootNamespace: string;
@@ -198,7 +199,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
       report(`${where}: Service ${namespace}/${pickerName} does not expose port ${ref.port}`, pool.urn);
     } else {
-      checkServiceWiring(svc, ref.port, resources, where, report, { urn: pool.urn, name, namespace });
+      checkServiceWiring(svc, ref.port, resources, where, report, { urn: pool.urn, name, namespace, group: pool.type.split(":")[1].split("/")[0] });
     }
   });
   const port = ref.port;
@@ -212,7 +213,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
+    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef names a pool of the stack on that cluster; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports, and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -227,6 +228,8 @@ export const inferencePoolEpp: StackValidationPolicy = {
       for (const pool of resources.filter((r) => isInferencePool(r.type))) {
         if (!probe(() => checkPool(pool, resources, cluster, config, report, pending)).known) pending.push(`InferencePool ${orUnknown(() => meta(pool.props).name, pool.name)} on ${cluster}`);
       }
+      checkPoolOverlap(resources, cluster, report, pending);
+      checkRoutePools(resources, cluster, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },

@@ -70,6 +70,33 @@ export const mutations: Mutation[] = [
       return r.urn;
     },
   },
+  {
+    // Gateway API answers the share a missing backend would get with 500s.
+    name: "a route's split pointing at an InferencePool that does not exist",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.spec?.rules?.some((x: any) => x.backendRefs?.some((b: any) => b.kind === "InferencePool")));
+      return route && edit(route, (o) => (o.spec.rules.at(-1).backendRefs.find((b: any) => b.kind === "InferencePool").name = "no-such-pool"));
+    },
+  },
+  {
+    // The picker cannot watch its pool: it exits before serving and crash-loops (GIE#1737).
+    name: "the endpoint picker's Role without inferencepools",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const role = resources(doc).find((r) => isKind(r, "Role") && (r.inputs as any)?.rules?.some((x: any) => x.resources?.includes("inferencepools")));
+      return role && edit(role, (o) => (o.rules = o.rules.filter((x: any) => !x.resources?.includes("inferencepools"))));
+    },
+  },
+  {
+    // The stable pool then also holds the canary's servers: the canary gets a share of the stable traffic beyond its weight.
+    name: "an InferencePool selecting every version of its model (the canary's servers too)",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const pool = resources(doc).find((r) => isKind(r, "InferencePool") && (r.inputs as any)?.spec?.selector?.matchLabels?.["app.kubernetes.io/instance"]);
+      return pool && edit(pool, (o) => delete o.spec.selector.matchLabels["app.kubernetes.io/instance"]);
+    },
+  },
   ...meshMutations,
   ...authzMutations,
   ...trafficMutations,

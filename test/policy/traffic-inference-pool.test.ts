@@ -35,15 +35,21 @@ const eppPods = (cluster = "a") =>
     spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", ports: [{ name: "grpc", containerPort: 9002 }, { name: "grpc-health", containerPort: 9003 }] }] } } },
   }, cluster);
 
+/** What the picker's default ServiceAccount may watch (its pods, its pool): without it the picker crash-loops. */
+const eppRbac = (cluster = "a") => [
+  on("kubernetes:rbac.authorization.k8s.io/v1:Role", "epp-role", { metadata: { name: "llama-v1-epp", namespace: "inference" }, rules: [{ apiGroups: ["", "inference.networking.k8s.io", "inference.networking.x-k8s.io"], resources: ["pods", "inferencepools"], verbs: ["get", "list", "watch"] }] }, cluster),
+  on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "epp-rb", { metadata: { name: "llama-v1-epp", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: "inference" }], roleRef: { kind: "Role", name: "llama-v1-epp" } }, cluster),
+];
+
 const eppRule = (mode: string) =>
   on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: "llama-v1-epp.inference.svc.cluster.local", trafficPolicy: { tls: { mode, insecureSkipVerify: true } } } });
 
 test("inference-pool-epp: EPP Service on the referenced port, TLS DestinationRule", async () => {
-  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
+  const ok = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), eppPods(), ...eppRbac(), eppRule("SIMPLE")]);
   assert.deepEqual(ok.violations, []);
   // The failure mode is judged on the inputs, by inference-pool-failure-mode.
-  assert.deepEqual((await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")])).violations, []);
-  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
+  assert.deepEqual((await runStack(inferencePoolEpp, [pool(undefined), modelServer(), eppService(), eppPods(), ...eppRbac(), eppRule("SIMPLE")])).violations, []);
+  const wrongPort = await runStack(inferencePoolEpp, [pool("FailOpen", 9003), modelServer(), eppService(), eppPods(), ...eppRbac(), eppRule("SIMPLE")]);
   assert.match(wrongPort.violations[0].message, /does not expose port 9003/);
   const elsewhere = await runStack(inferencePoolEpp, [pool("FailOpen"), eppService("b"), eppRule("DISABLE")]);
   const messages = elsewhere.violations.map((v) => v.message).join("\n");
@@ -59,13 +65,13 @@ test("inference-pool-epp: EPP Service on the referenced port, TLS DestinationRul
     metadata: { name: "llama-v1-epp", namespace: "inference" },
     spec: { host: "llama-v1-epp.inference.svc.cluster.local", workloadSelector: { matchLabels: { app: "nothing" } }, trafficPolicy: { tls: { mode: "SIMPLE" } } },
   });
-  assert.equal((await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), elsewhereDr])).violations.length, 1);
-  const overridden = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), portLevel]);
+  assert.equal((await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), ...eppRbac(), elsewhereDr])).violations.length, 1);
+  const overridden = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), ...eppRbac(), portLevel]);
   assert.match(overridden.violations[0].message, /picker llama-v1-epp\.inference\.svc\.cluster\.local port 9002, .* gives it tls\.mode DISABLE/);
 });
 
 test("inference-pool-epp: the pool selects model-server pods that listen on its target port", async () => {
-  const wired = [eppService(), eppPods(), eppRule("SIMPLE")];
+  const wired = [eppService(), eppPods(), ...eppRbac(), eppRule("SIMPLE")];
   const noServers = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer("other"), ...wired]);
   assert.match(noServers.violations[0].message, /selector .* matches no workload's pods in inference, so the pool has no endpoints/);
   const helmServers = on("kubernetes:helm.sh/v3:Release", "vllm-chart", { chart: "vllm", version: "1.0.0", namespace: "inference", values: {} });
@@ -79,7 +85,7 @@ test("inference-pool-epp: the pool selects model-server pods that listen on its 
 test("inference-pool-epp: v1alpha2 pools (extensionRef, selector map, targetPortNumber) are checked with their own fields", async () => {
   const alpha = (extensionRef: Record<string, unknown>, selector: Record<string, string> = servers.matchLabels) =>
     on("kubernetes:inference.networking.x-k8s.io/v1alpha2:InferencePool", "pool-alpha", { metadata: { name: "llama-v1", namespace: "inference" }, spec: { selector, targetPortNumber: 8000, extensionRef } });
-  const wired = [modelServer(), eppService(), eppPods(), eppRule("SIMPLE")];
+  const wired = [modelServer(), eppService(), eppPods(), ...eppRbac(), eppRule("SIMPLE")];
   assert.deepEqual((await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9002, failureMode: "FailClose" }), ...wired])).violations, []);
   const bad = await runStack(inferencePoolEpp, [alpha({ name: "llama-v1-epp", portNumber: 9009 }, { app: "nothing" }), ...wired]);
   const messages = bad.violations.map((v) => v.message).join("\n");
@@ -89,7 +95,7 @@ test("inference-pool-epp: v1alpha2 pools (extensionRef, selector map, targetPort
 
 test("inference-pool-epp: the picker Service selects the picker's pods and targets one of their container ports", async () => {
   const rule = eppRule("SIMPLE");
-  const base = [pool("FailOpen"), modelServer(), eppPods(), rule];
+  const base = [pool("FailOpen"), modelServer(), eppPods(), ...eppRbac(), rule];
   for (const port of [{ targetPort: 9002 }, { targetPort: "grpc" }, {}]) {
     assert.deepEqual((await runStack(inferencePoolEpp, [...base, eppService("a", port)])).violations, [], JSON.stringify(port));
   }
@@ -117,7 +123,7 @@ const pickerRule = (name: string, namespace: string, spec: Record<string, unknow
 
 const skipVerify = { tls: { mode: "SIMPLE", insecureSkipVerify: true } };
 
-const eppStack = (...rules: ReturnType<typeof on>[]) => [pool("FailOpen"), modelServer(), eppService(), eppPods(), ...rules];
+const eppStack = (...rules: ReturnType<typeof on>[]) => [pool("FailOpen"), modelServer(), eppService(), eppPods(), ...eppRbac(), ...rules];
 
 test("inference-pool-epp: tls SIMPLE must skip verification or name a CA (the picker's certificate is self-signed)", async () => {
   const fqdn = "llama-v1-epp.inference.svc.cluster.local";
@@ -189,7 +195,7 @@ test("inference-pool-epp: a DestinationRule counts only where istiod looks it up
     ["gateway's namespace shadows the root's", [...gatewayIn("gateways"), pickerRule("plain", "gateways", { host: fqdn }), rule("istio-system")], false],
   ];
   for (const [what, extra, applies] of cases) {
-    const result = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), ...extra]);
+    const result = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), eppService(), eppPods(), ...eppRbac(), ...extra]);
     if (applies) assert.deepEqual(result.violations, [], what);
     else assert.equal(result.violations.length, 1, `${what}: ${JSON.stringify(result.violations)}`);
   }
@@ -237,7 +243,7 @@ test("inference-pool-failure-mode: a picker reference or failure mode unknown in
 });
 
 test("inference-pool-epp: a value unknown in a preview makes only the check that reads it can't judge; the pool's other checks still report", async () => {
-  const wired = [modelServer(), eppService(), eppPods()];
+  const wired = [modelServer(), eppService(), eppPods(), ...eppRbac()];
   const tlsDisabled = /DestinationRule inference\/llama-v1-epp applies and gives it tls\.mode DISABLE/;
   // A selector not known yet (before: the whole pool was skipped, its TLS violation with it).
   const selector = await runStack(inferencePoolEpp, [pool("FailOpen", 9002, UNKNOWN), ...wired, eppRule("DISABLE")]);
@@ -251,7 +257,7 @@ test("inference-pool-epp: a value unknown in a preview makes only the check that
   assert.match(rule.unknown[0], /the TLS its gateways speak to the endpoint picker llama-v1-epp of InferencePool inference\/llama-v1 on a/);
   // The picker Service's spec not known yet.
   const svc = on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: UNKNOWN });
-  const service = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), svc, eppPods(), eppRule("SIMPLE")]);
+  const service = await runStack(inferencePoolEpp, [pool("FailOpen"), modelServer(), svc, eppPods(), ...eppRbac(), eppRule("SIMPLE")]);
   assert.deepEqual(service.violations, []);
   assert.match(service.unknown[0], /the endpoint picker Service inference\/llama-v1-epp of InferencePool/);
   // Known: everything wired, nothing pending.
@@ -265,11 +271,11 @@ test("inference-pool-epp: the picker is a Service, and the pods it reaches were 
       spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", args, ports: [{ name: "grpc", containerPort: 9002 }] }] } } },
     });
   for (const args of [["--pool-name", "llama-v1", "--pool-namespace", "inference"], ["--pool-name=llama-v1"], ["--grpc-port", "9002"]]) {
-    assert.deepEqual((await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), eppRule("SIMPLE")])).violations, [], args.join(" "));
+    assert.deepEqual((await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), ...eppRbac(), eppRule("SIMPLE")])).violations, [], args.join(" "));
   }
   // The canary's picker behind the stable pool's Service: the stable's requests go to the canary's servers.
   for (const args of [["--pool-name", "llama-v2"], ["--pool-name=llama-v1", "--pool-namespace", "agents"]]) {
-    const r = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), eppRule("SIMPLE")]);
+    const r = await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), ...eppRbac(), eppRule("SIMPLE")]);
     assert.equal(r.violations.length, 1, args.join(" "));
     assert.match(r.violations[0].message, /Service inference\/llama-v1-epp reaches the endpoint picker of inference\/llama-v1-epp, started for InferencePool (inference\/llama-v2|agents\/llama-v1) \(--pool-name\), so it picks that pool's model servers/);
   }
@@ -277,6 +283,6 @@ test("inference-pool-epp: the picker is a Service, and the pods it reaches were 
     metadata: { name: "llama-v1", namespace: "inference" },
     spec: { selector: servers, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Deployment", name: "llama-v1-epp", port: { number: 9002 }, failureMode: "FailClose" } },
   });
-  const wrongKind = await runStack(inferencePoolEpp, [kind, modelServer(), eppService(), eppPods(), eppRule("SIMPLE")]);
+  const wrongKind = await runStack(inferencePoolEpp, [kind, modelServer(), eppService(), eppPods(), ...eppRbac(), eppRule("SIMPLE")]);
   assert.match(wrongKind.violations[0]?.message ?? "", /endpointPickerRef\.kind is "Deployment"; the endpoint picker must be a Service/);
 });

@@ -1,0 +1,97 @@
+/**
+ * Whether the stack grants an endpoint picker's ServiceAccount what the picker watches. An
+ * llm-d-router v0.10.0 picker lists and watches its namespace's pods, its InferencePool and, when
+ * the llm-d.ai CRDs are installed (discovery, pkg/epp/server/controller_config.go), the
+ * InferenceObjectives and InferenceModelRewrites; a replicated one (--ha-enable-leader-election)
+ * holds a Lease. A watch the API server forbids never syncs its cache and the picker exits, so it
+ * crash-loops (GIE#1737, istio.io#17528) and every request to the pool fails. The rules needed are
+ * those of llm-d-router v0.10.0's deploy/components/inference-gateway/rbac.yaml. Read by
+ * inference-pool-epp.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { containersOf, isHelmInstall, isKind, meta, podSpecOf } from "./k8s";
+import { list } from "./values";
+import type { Report } from "./picker-service";
+
+interface Need {
+  group: string;
+  resource: string;
+  verbs: string[];
+}
+type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
+
+const watch = ["get", "list", "watch"];
+
+function argv(w: PolicyResource): string[] {
+  return containersOf(podSpecOf(w.type, w.props)).flatMap((c: any) => [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String));
+}
+
+function needs(w: PolicyResource, poolGroup: string): Need[] {
+  const images = containersOf(podSpecOf(w.type, w.props)).map((c) => String(c.image ?? ""));
+  const args = argv(w);
+  const out: Need[] = [
+    { group: "", resource: "pods", verbs: watch },
+    { group: poolGroup, resource: "inferencepools", verbs: watch },
+  ];
+  // The objectives' group depends on the picker's build: only llm-d-router's is known here.
+  if (images.some((i) => i.includes("llm-d-router"))) {
+    out.push({ group: "llm-d.ai", resource: "inferenceobjectives", verbs: watch }, { group: "llm-d.ai", resource: "inferencemodelrewrites", verbs: watch });
+  }
+  if (args.some((a) => a === "--ha-enable-leader-election" || a === "--ha-enable-leader-election=true")) {
+    out.push({ group: "coordination.k8s.io", resource: "leases", verbs: ["get", "create", "update"] });
+  }
+  return out;
+}
+
+/** Whether a binding subject names the ServiceAccount (directly, as its user, or by a group it is in). */
+function names(subject: any, sa: string, ns: string, bindingNs: string | undefined): boolean {
+  if (subject?.kind === "ServiceAccount") return subject.name === sa && (subject.namespace ?? bindingNs) === ns;
+  if (subject?.kind === "User") return subject.name === `system:serviceaccount:${ns}:${sa}`;
+  if (subject?.kind === "Group") return ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"].includes(subject.name);
+  return false;
+}
+
+const grants = (rule: Rule, need: Need, verb: string) =>
+  list(rule.resourceNames).length === 0 &&
+  list(rule.apiGroups).some((g) => g === "*" || g === need.group) &&
+  list(rule.resources).some((r) => r === "*" || r === need.resource) &&
+  list(rule.verbs).some((v) => v === "*" || v === verb);
+
+/**
+ * The rules the stack binds to a ServiceAccount in `ns`, or undefined when a binding names a role
+ * the stack does not hold (a built-in or pre-existing one: what it grants is not visible here).
+ */
+function boundRules(resources: PolicyResource[], sa: string, ns: string): Rule[] | undefined {
+  const rbac = (kind: string) => resources.filter((r) => isKind(r.type, "rbac.authorization.k8s.io", kind));
+  const rules: Rule[] = [];
+  for (const [kind, namespaced] of [["RoleBinding", true], ["ClusterRoleBinding", false]] as const) {
+    for (const b of rbac(kind)) {
+      const bindingNs = namespaced ? meta(b.props).namespace : undefined;
+      if (namespaced && bindingNs !== ns) continue;
+      if (!list(b.props.subjects as unknown[]).some((s) => names(s, sa, ns, bindingNs))) continue;
+      const ref = b.props.roleRef ?? {};
+      const role = rbac(ref.kind === "Role" ? "Role" : "ClusterRole").find((r) => meta(r.props).name === ref.name && (ref.kind !== "Role" || meta(r.props).namespace === bindingNs));
+      if (!role) return undefined;
+      rules.push(...list(role.props.rules as Rule[]));
+    }
+  }
+  return rules;
+}
+
+export function checkPickerRbac(pickers: PolicyResource[], resources: PolicyResource[], poolGroup: string, where: string, report: Report, poolUrn: string): void {
+  for (const w of pickers) {
+    const { namespace, name } = meta(w.props);
+    // A chart installing into the namespace may bring the picker's RBAC: not visible here.
+    if (resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace)) return;
+    const spec = podSpecOf(w.type, w.props) ?? {};
+    const sa = String(spec.serviceAccountName ?? spec.serviceAccount ?? "default");
+    const rules = boundRules(resources, sa, namespace);
+    if (!rules) continue;
+    const missing = needs(w, poolGroup).flatMap((n) => n.verbs.filter((v) => !rules.some((r) => grants(r, n, v))).map((v) => `${v} ${n.resource}${n.group ? ` (${n.group})` : ""}`));
+    if (missing.length === 0) continue;
+    report(
+      `${where}: the endpoint picker ${namespace}/${name} runs as ServiceAccount ${namespace}/${sa}, which no Role or ClusterRole bound in the stack allows to ${missing.join(", ")}; the picker cannot watch what it reads, exits before serving and crash-loops, so every request to the pool fails. Bind it a Role with get/list/watch on pods, inferencepools and (llm-d-router) llm-d.ai inferenceobjectives and inferencemodelrewrites, and get/create/update on leases when it elects a leader`,
+      poolUrn,
+    );
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What the InferencePools of one cluster must agree on with the rest of the stack, beyond each
+ * pool's own wiring: every route's InferencePool backendRef names a pool that exists, and no
+ * model-server workload's pods are members of two pools. Read by inference-pool-epp.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { isInferencePool, isRoute, meta } from "./k8s";
+import { helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
+import { list, probe } from "./values";
+
+/** The API group of a pool's type (`inference.networking.k8s.io` or the legacy `…x-k8s.io`). */
+const groupOf = (type: string) => /^kubernetes:([^/]*)\//.exec(type)?.[1] ?? "";
+
+/** The label selector of a pool, in either served API (v1 `matchLabels`, v1alpha2 a flat map). */
+function poolSelector(pool: PolicyResource): Record<string, string> {
+  const spec = pool.props.spec ?? {};
+  const selector = groupOf(pool.type) === "inference.networking.x-k8s.io" ? spec.selector : spec.selector?.matchLabels;
+  return (selector ?? {}) as Record<string, string>;
+}
+
+/**
+ * A backendRef to an InferencePool the stack does not hold on that cluster: Gateway API answers
+ * every request the rule would send there with a 500 ("When a BackendRef refers to a resource that
+ * does not exist … requests … MUST receive a 500", HTTPRoute backendRefs), so that share of the
+ * model's traffic fails. A pool a Helm chart may install into the namespace gets no verdict.
+ */
+export function checkRoutePools(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
+  const pools = probe(() => resources.filter((r) => isInferencePool(r.type)).map((p) => ({ group: groupOf(p.type), name: meta(p.props).name, namespace: meta(p.props).namespace })));
+  if (!pools.known) {
+    pending.push(`the names of the InferencePools on ${cluster}`);
+    return;
+  }
+  for (const route of resources.filter((r) => isRoute(r.type))) {
+    const read = probe(() => {
+      const { namespace, name } = meta(route.props);
+      const refs = list(route.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule.backendRefs));
+      return { namespace, name, refs: refs.filter((b) => b?.kind === "InferencePool").map((b) => ({ group: String(b.group ?? ""), name: String(b.name), namespace: String(b.namespace ?? namespace) })) };
+    });
+    if (!read.known) {
+      pending.push(`the InferencePool backendRefs of a route on ${cluster}`);
+      continue;
+    }
+    const { namespace, name, refs } = read.value;
+    const seen = new Set<string>();
+    for (const ref of refs) {
+      const key = `${ref.group}/${ref.namespace}/${ref.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const named = pools.value.filter((p) => p.name === ref.name && p.namespace === ref.namespace);
+      if (named.some((p) => p.group === ref.group)) continue;
+      if (named.length === 0 && helmInstallsInto(resources, ref.namespace)) continue;
+      const why =
+        named.length > 0
+          ? `names group ${JSON.stringify(ref.group)}, but that pool is of group ${named[0].group}, so the reference resolves to nothing`
+          : `is not in the stack on ${cluster}`;
+      report(
+        `${route.type.split(":").pop()} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} ${why}; every request its rule would send there gets a 500 (Gateway API), so point it at a pool of this cluster (each cluster routes to its own pools)`,
+        route.urn,
+      );
+    }
+  }
+}
+
+/**
+ * A model-server workload whose pods two pools select: each pool's picker balances them as its own
+ * and neither sees the other's load, and the pools' shares of a split no longer go to their own
+ * servers — a stable pool that also selects the canary's pods sends it a share of the stable
+ * traffic beyond its weight, one selecting another model's pods sends requests to servers that do
+ * not serve that model. GIE: the pods of a pool share one base model and model server, and pools
+ * may share a namespace only "so long as there are no overlapping model servers (pods) in the
+ * selector" (maintainers, gateway-api-inference-extension#724).
+ */
+export function checkPoolOverlap(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
+  const members = new Map<string, { workload: PolicyResource; pools: PolicyResource[] }>();
+  for (const pool of resources.filter((r) => isInferencePool(r.type))) {
+    const read = probe(() => {
+      const selector = poolSelector(pool);
+      return Object.keys(selector).length === 0 ? [] : selectedWorkloads(resources, meta(pool.props).namespace, selector);
+    });
+    if (!read.known) {
+      pending.push(`the model servers a pool on ${cluster} selects`);
+      continue;
+    }
+    for (const w of read.value) {
+      const entry = members.get(w.urn) ?? { workload: w, pools: [] };
+      entry.pools.push(pool);
+      members.set(w.urn, entry);
+    }
+  }
+  for (const { workload, pools } of members.values()) {
+    if (pools.length < 2) continue;
+    const names = pools.map((p) => `${meta(p.props).namespace}/${meta(p.props).name}`);
+    const { namespace, name } = meta(workload.props);
+    for (const [i, pool] of pools.entries()) {
+      report(
+        `InferencePool ${names[i]} on ${cluster} selects the pods of ${workload.type.split(":").pop()} ${namespace}/${name}, which ${names.filter((_, j) => j !== i).map((n) => `InferencePool ${n}`).join(" and ")} also select${pools.length > 2 ? "" : "s"}: a model server belongs to one pool (its picker balances it alone, and a split's shares reach only their own version's servers); narrow the selector to this pool's own servers`,
+        pool.urn,
+      );
+    }
+  }
+}

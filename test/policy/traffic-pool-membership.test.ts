@@ -1,0 +1,107 @@
+/**
+ * Policy tests for inference-pool-epp beyond one pool's own wiring: every route's InferencePool
+ * backendRef names a pool of the stack on that cluster, no model server is a member of two pools,
+ * and the endpoint picker's ServiceAccount may watch what the picker reads (RBAC).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on, ROUTE } from "./traffic-support";
+
+const POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
+const version = (v: string) => ({ "app.kubernetes.io/name": "llama", "app.kubernetes.io/instance": `llama-${v}` });
+
+const pool = (v: string, selector: Record<string, string> = version(v)) =>
+  on(POOL, `pool-${v}`, {
+    metadata: { name: `llama-${v}`, namespace: "inference" },
+    spec: { selector: { matchLabels: selector }, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: `llama-${v}-epp`, port: { number: 9002 }, failureMode: "FailOpen" } },
+  });
+const servers = (v: string) =>
+  on("kubernetes:apps/v1:Deployment", `vllm-${v}`, {
+    metadata: { name: `llama-${v}`, namespace: "inference" },
+    spec: { template: { metadata: { labels: version(v) }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
+  });
+const watch = ["get", "list", "watch"];
+const pickerRules = [
+  { apiGroups: [""], resources: ["pods"], verbs: watch },
+  { apiGroups: ["inference.networking.k8s.io"], resources: ["inferencepools"], verbs: watch },
+  { apiGroups: ["llm-d.ai"], resources: ["inferenceobjectives", "inferencemodelrewrites"], verbs: watch },
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+];
+/** One version's picker: Deployment (llm-d-router, leader election), Service, ServiceAccount, Role, RoleBinding, DestinationRule. */
+function picker(v: string, rules: unknown[] = pickerRules, binding = true) {
+  const name = `llama-${v}-epp`;
+  const labels = { "app.kubernetes.io/instance": name };
+  const meta = { name, namespace: "inference" };
+  return [
+    on("kubernetes:apps/v1:Deployment", `epp-${v}`, {
+      metadata: meta,
+      spec: {
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            containers: [{ name: "epp", image: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0", args: ["--pool-name", `llama-${v}`, "--pool-namespace", "inference", "--ha-enable-leader-election"], ports: [{ name: "grpc", containerPort: 9002 }] }],
+          },
+        },
+      },
+    }),
+    on("kubernetes:core/v1:Service", `epp-svc-${v}`, { metadata: meta, spec: { selector: labels, ports: [{ name: "grpc-ext-proc", port: 9002, targetPort: 9002 }] } }),
+    on("kubernetes:core/v1:ServiceAccount", `epp-sa-${v}`, { metadata: meta }),
+    on("kubernetes:rbac.authorization.k8s.io/v1:Role", `epp-role-${v}`, { metadata: meta, rules }),
+    ...(binding
+      ? [on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", `epp-rb-${v}`, { metadata: meta, subjects: [{ kind: "ServiceAccount", name, namespace: "inference" }], roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name } })]
+      : []),
+    on("kubernetes:networking.istio.io/v1:DestinationRule", `epp-dr-${v}`, { metadata: meta, spec: { host: `${name}.inference.svc.cluster.local`, trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } }),
+  ];
+}
+const route = (backends: { name: string; weight: number; group?: string }[]) =>
+  on(ROUTE, "route", {
+    metadata: { name: "llama", namespace: "inference" },
+    spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: backends.map((b) => ({ group: b.group ?? "inference.networking.k8s.io", kind: "InferencePool", ...b })) }] },
+  });
+const fleet = () => [pool("v1"), servers("v1"), ...picker("v1"), pool("v2"), servers("v2"), ...picker("v2")];
+const messages = async (resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+
+test("inference-pool-epp: a two-version fleet with its routes and picker RBAC passes", async () => {
+  assert.deepEqual(await messages([...fleet(), route([{ name: "llama-v2", weight: 5 }, { name: "llama-v1", weight: 95 }])]), []);
+});
+
+test("inference-pool-epp: a route's InferencePool backendRef must name a pool of the stack on that cluster", async () => {
+  const missing = await messages([...fleet(), route([{ name: "llama-v3", weight: 5 }, { name: "llama-v1", weight: 95 }])]);
+  assert.equal(missing.length, 1);
+  assert.match(missing[0], /HTTPRoute inference\/llama on a: backendRef InferencePool inference\/llama-v3 is not in the stack on a; every request its rule would send there gets a 500/);
+  const legacyGroup = await messages([...fleet(), route([{ name: "llama-v1", weight: 100, group: "inference.networking.x-k8s.io" }])]);
+  assert.match(legacyGroup.join("\n"), /names group "inference.networking.x-k8s.io", but that pool is of group inference.networking.k8s.io/);
+  // A pool a chart installs into the namespace is not visible: no verdict.
+  const chart = on("kubernetes:helm.sh/v3:Release", "router", { chart: "llm-d-router-gateway", version: "0.10.0", namespace: "inference", values: {} });
+  assert.deepEqual(await messages([...fleet(), chart, route([{ name: "llama-v3", weight: 100 }])]), []);
+});
+
+test("inference-pool-epp: no model server is a member of two pools", async () => {
+  // The stable pool broadened to the model: it also holds the canary's servers.
+  const broad = await messages([pool("v1", { "app.kubernetes.io/name": "llama" }), servers("v1"), ...picker("v1"), pool("v2"), servers("v2"), ...picker("v2")]);
+  assert.equal(broad.length, 2, broad.join("\n"));
+  assert.match(broad.join("\n"), /InferencePool inference\/llama-v1 on a selects the pods of Deployment inference\/llama-v2, which InferencePool inference\/llama-v2 also selects: a model server belongs to one pool/);
+  assert.match(broad.join("\n"), /InferencePool inference\/llama-v2 on a selects the pods of Deployment inference\/llama-v2, which InferencePool inference\/llama-v1 also selects/);
+});
+
+test("inference-pool-epp: the picker's ServiceAccount may watch pods, its pool, the llm-d.ai objectives and rewrites, and hold its lease", async () => {
+  const without = (resource: string) => pickerRules.map((r) => ({ ...r, resources: r.resources.filter((x) => x !== resource) }));
+  const noPools = await messages([pool("v1"), servers("v1"), ...picker("v1", without("inferencepools"))]);
+  assert.equal(noPools.length, 1);
+  assert.match(noPools[0], /the endpoint picker inference\/llama-v1-epp runs as ServiceAccount inference\/llama-v1-epp, which no Role or ClusterRole bound in the stack allows to get inferencepools \(inference.networking.k8s.io\), list inferencepools .*crash-loops/);
+  assert.match((await messages([pool("v1"), servers("v1"), ...picker("v1", without("inferenceobjectives"))]))[0], /get inferenceobjectives \(llm-d.ai\)/);
+  assert.match((await messages([pool("v1"), servers("v1"), ...picker("v1", without("leases"))]))[0], /get leases \(coordination.k8s.io\), create leases/);
+  assert.match((await messages([pool("v1"), servers("v1"), ...picker("v1", pickerRules, false)]))[0], /get pods, list pods, watch pods/);
+  // Granted by a ClusterRoleBinding to the namespace's ServiceAccounts group: passes.
+  const clusterWide = [
+    on("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "cr", { metadata: { name: "pickers" }, rules: pickerRules }),
+    on("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "crb", { metadata: { name: "pickers" }, subjects: [{ kind: "Group", name: "system:serviceaccounts:inference" }], roleRef: { kind: "ClusterRole", name: "pickers" } }),
+  ];
+  assert.deepEqual(await messages([pool("v1"), servers("v1"), ...picker("v1", [], false), ...clusterWide]), []);
+  // A binding to a role the stack does not hold (built in, made elsewhere): what it grants is not visible, no verdict.
+  const external = on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "ext", { metadata: { name: "ext", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "llama-v1-epp" }], roleRef: { kind: "ClusterRole", name: "epp-reader" } });
+  assert.deepEqual(await messages([pool("v1"), servers("v1"), ...picker("v1", [], false), external]), []);
+});
