@@ -28,6 +28,15 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
     console.error(`${command}: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return 2;
   }
+  // An empty value (`--out ""`, an unset shell variable) is a wrong command, not "no option": the
+  // options' defaults are taken only when the option is absent, and an empty path would resolve
+  // to the current directory or be read as no file at all (`--policy-config ""` silently dropped
+  // the stack's pack config).
+  const empty = Object.entries(values).find(([, v]) => v === "");
+  if (empty) {
+    console.error(`${command}: option '--${empty[0]}' needs a value, got an empty string\n${usage}`);
+    return 2;
+  }
   if ((values as { help?: boolean }).help) {
     console.log(usage);
     return 0;

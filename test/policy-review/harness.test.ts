@@ -255,6 +255,8 @@ test("CLI: unknown options, a missing value or a directory as --config exit 2 wi
     [["--state"], /--state[\s\S]*usage:/],
     [["--state", state, "extra"], /Unexpected argument 'extra'/],
     [["--state", state, "--config", path.dirname(state)], /is a directory, not a file/],
+    // An empty value (an unset shell variable) was read as no --config: the pack's defaults applied.
+    [["--state", state, "--config", ""], /option '--config' needs a value, got an empty string[\s\S]*usage: npm run policy/],
   ];
   for (const [args, expected] of cases) {
     const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), ...args, "--pack", packDir], {

@@ -152,6 +152,10 @@ test("bad invocations exit 2 with a usage line, no stack trace, and touch nothin
     [["--stack", "my stack"], /'my stack' is not a stack name/],
     [["--stack", "local", "--stack-file", root], /is a directory, not a stack config file/],
     [["--stack", "local", "--policy-pack", victim], /is not a policy pack/],
+    // Empty values (an unset shell variable): `--policy-config ""` was read as none (the stack's pack
+    // config silently dropped), `--out ""` rendered everything and then failed with ENOENT (exit 1).
+    [["--stack", "local", "--policy-config", ""], /option '--policy-config' needs a value, got an empty string/],
+    [["--stack-file", "", "--stack", "local"], /option '--stack-file' needs a value, got an empty string/],
   ];
   for (const [args, expected] of cases) {
     const r = runRender(args, out);
@@ -162,6 +166,14 @@ test("bad invocations exit 2 with a usage line, no stack trace, and touch nothin
   }
   assert.equal(fs.readFileSync(path.join(victim, "data.txt"), "utf8"), "keep");
   assert.ok(!fs.existsSync(out) || fs.readdirSync(out).length === 0, "nothing written");
+  // `--out ""` last (runRender puts its own --out last): refused before the program runs, nothing
+  // written where the render was started.
+  const emptyOut = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "render.ts"), "--stack", "local", "--out", ""], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: root },
+  });
+  assert.equal(emptyOut.status, 2, emptyOut.stderr);
+  assert.match(emptyOut.stderr, /option '--out' needs a value, got an empty string\nusage: npm run render/);
+  assert.deepEqual(fs.readdirSync(root).filter((e) => e !== "victim" && e !== "out"), [], "nothing written beside the victim");
 });
 
 test("leftovers of killed renders (temporary and swapped-out trees) are swept by the next render", () => {
