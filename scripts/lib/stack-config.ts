@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { readYamlFile } from "./yaml-file";
+import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA } from "./yaml-file";
 import { ConfigError, CONFIG_ROOT } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -25,25 +25,35 @@ function qualify(project: string, key: string): string {
   return key.includes(":") ? key : `${project}:${key}`;
 }
 
-/** Where a YAML value holds `.inf`, `-.inf` or `.nan`: paths below it. */
-function nonFiniteNumbers(value: unknown, at: (string | number)[] = []): (string | number)[][] {
-  if (typeof value === "number") return Number.isFinite(value) ? [] : [at];
-  if (value === null || typeof value !== "object") return [];
-  return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, [...at, Array.isArray(value) ? Number(k) : k]));
+/**
+ * Values the Pulumi CLI would hand the program otherwise than this render reads them, with their
+ * paths below `value`: `.inf`, `-.inf` and `.nan` (an object value reaches the program as JSON,
+ * which has no such numbers: the CLI's Go encoding/json refuses to write them, and JSON.stringify
+ * would turn them into a null the validation then misreports as "received null"), and integers
+ * written with a leading zero, which the CLI reads as octal (yaml-file.ts).
+ */
+function unrepresentable(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; message: string }[] {
+  if (value instanceof LeadingZeroInteger) {
+    return [{
+      path: at,
+      message: `is written ${value.text}, which the Pulumi CLI's YAML reader takes as the octal number ${value.octal} (this render would read ${value.decimal}); write ${value.decimal} without the leading 0, or ${value.octal} if octal was meant (quote it for text)`,
+    }];
+  }
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return [];
+    return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];
+  }
+  if (value === null || typeof value !== "object" || value instanceof Date) return [];
+  return Object.entries(value).flatMap(([k, v]) => unrepresentable(v, [...at, Array.isArray(value) ? Number(k) : k]));
 }
 
-/**
- * An object value reaches the program as JSON, which has no infinite or NaN numbers: the CLI's
- * Go encoding/json refuses to write them (UnsupportedValueError), and JSON.stringify would turn
- * them into a null the validation then misreports as "received null".
- */
+/** A config value as the language host receives it: strings as they are, anything else as JSON. */
 function asConfigString(key: string, value: unknown): string {
   if (typeof value === "string") return value;
-  const bad = nonFiniteNumbers(value);
+  const bad = unrepresentable(value);
   if (bad.length > 0) {
-    const message = "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number";
-    if (key === CONFIG_ROOT) throw new ConfigError(bad.map((p) => ({ path: p, message })));
-    throw new Error(`stack config ${key}${bad[0].length ? `.${bad[0].join(".")}` : ""}: ${message}`);
+    if (key === CONFIG_ROOT) throw new ConfigError(bad);
+    throw new Error(`stack config ${key}${bad[0].path.length ? `.${bad[0].path.join(".")}` : ""}: ${bad[0].message}`);
   }
   return JSON.stringify(value);
 }
@@ -71,7 +81,7 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     const value = decl.value ?? decl.default;
     if (value !== undefined) config[qualify(project.name, key)] = asConfigString(qualify(project.name, key), value);
   }
-  const doc = (readYamlFile(file, "stack config") ?? {}) as { config?: Record<string, unknown> };
+  const doc = (readYamlFile(file, "stack config", STACK_FILE_SCHEMA) ?? {}) as { config?: Record<string, unknown> };
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
   }

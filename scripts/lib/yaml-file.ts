@@ -1,12 +1,56 @@
 import * as fs from "node:fs";
 import * as yaml from "js-yaml";
 
+/**
+ * A plain integer written with a leading zero (`010`) in a stack file. The Pulumi CLI reads stack
+ * files with gopkg.in/yaml.v3, which parses such a scalar with Go's strconv.ParseInt(s, 0, 64):
+ * the leading 0 makes it octal (8), and `pulumi up` runs the program with that. js-yaml reads it
+ * as YAML 1.2 decimal (10), so the render would show another config than the one deployed; the
+ * value is kept as this marker and reported by path (stack-config.ts).
+ */
+export class LeadingZeroInteger {
+  constructor(
+    readonly text: string,
+    /** What the Pulumi CLI reads. */
+    readonly octal: number,
+    /** What js-yaml reads. */
+    readonly decimal: number,
+  ) {}
+}
+
+/** Only where the two readings differ (`010`, not `007` or `089`, which yaml.v3 reads as 89.0). */
+function leadingZeroReadings(text: string): { octal: number; decimal: number } | undefined {
+  const plain = text.replace(/_/g, "");
+  if (!/^[-+]?0[0-7]+$/.test(plain)) return undefined;
+  const sign = plain.startsWith("-") ? -1 : 1;
+  const digits = plain.replace(/^[-+]/, "");
+  const octal = sign * parseInt(digits, 8);
+  const decimal = sign * parseInt(digits, 10);
+  return octal === decimal ? undefined : { octal, decimal };
+}
+
+const leadingZeroInteger = new yaml.Type("tag:inference-mesh,2025:leading-zero-int", {
+  kind: "scalar",
+  resolve: (data: unknown) => typeof data === "string" && leadingZeroReadings(data) !== undefined,
+  construct: (data: string) => {
+    const { octal, decimal } = leadingZeroReadings(data)!;
+    return new LeadingZeroInteger(data, octal, decimal);
+  },
+  instanceOf: LeadingZeroInteger,
+});
+
+/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them). */
+export const STACK_FILE_SCHEMA = new yaml.Schema({
+  implicit: [leadingZeroInteger, ...(yaml.DEFAULT_SCHEMA as unknown as { implicit: yaml.Type[] }).implicit],
+  explicit: (yaml.DEFAULT_SCHEMA as unknown as { explicit: yaml.Type[] }).explicit,
+});
+
 /** A YAML (or JSON) file's content; a missing or unparsable file is reported by name. */
-export function readYamlFile(file: string, what: string): unknown {
+export function readYamlFile(file: string, what: string, schema?: yaml.Schema): unknown {
   if (!fs.existsSync(file)) throw new Error(`${what} ${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${what} ${file} is a directory, not a file`);
   try {
-    return yaml.load(fs.readFileSync(file, "utf8"));
+    return yaml.load(fs.readFileSync(file, "utf8"), schema ? { schema } : undefined);
   } catch (err) {
     throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }

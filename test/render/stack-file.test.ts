@@ -1,0 +1,52 @@
+/**
+ * A stack file read as the Pulumi CLI reads it: gopkg.in/yaml.v3 (sdk/go/common/encoding), whose
+ * resolve.go parses a plain integer with strconv.ParseInt(s, 0, 64), so a leading 0 makes it
+ * octal. js-yaml reads YAML 1.2 decimal: where the two differ the render refuses the value, naming
+ * its path, rather than render a config `pulumi up` would not run.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { ConfigError } from "../../infra/config";
+import { runRender, shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
+
+const stackFile = (dir: string, name: string, body: string) => {
+  const file = path.join(dir, `Pulumi.${name}.yaml`);
+  fs.writeFileSync(file, body);
+  return file;
+};
+
+test("an integer written with a leading zero (octal to the Pulumi CLI) is refused at its config path; one that reads alike is not", () => {
+  const dir = tempDir("im-octal-");
+  const file = stackFile(dir, "octal", "config:\n  inference-mesh:platform:\n    mesh:\n      istiodReplicas: 010\n    models:\n      - replicas: -0_12\n        versions: [{weight: 0100}]\n");
+  assert.throws(
+    () => loadStackConfig("octal", file),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.message.split("\n").slice(1), [
+        "  inference-mesh:platform.mesh.istiodReplicas: is written 010, which the Pulumi CLI's YAML reader takes as the octal number 8 (this render would read 10); write 10 without the leading 0, or 8 if octal was meant (quote it for text)",
+        "  inference-mesh:platform.models[0].replicas: is written -0_12, which the Pulumi CLI's YAML reader takes as the octal number -10 (this render would read -12); write -12 without the leading 0, or -10 if octal was meant (quote it for text)",
+        "  inference-mesh:platform.models[0].versions[0].weight: is written 0100, which the Pulumi CLI's YAML reader takes as the octal number 64 (this render would read 100); write 100 without the leading 0, or 64 if octal was meant (quote it for text)",
+      ]);
+      return true;
+    },
+  );
+  // 007 is 7 either way, 089 is no octal (yaml.v3 falls back to the float 89), "010" is text; merge keys and anchors stay.
+  const alike = stackFile(dir, "alike", "config:\n  inference-mesh:platform:\n    a: 007\n    b: 089\n    c: \"010\"\n    d: 0o10\n    base: &b {x: 1}\n    e: {<<: *b, y: 2}\n");
+  assert.deepEqual(JSON.parse(loadStackConfig("alike", alike).config["inference-mesh:platform"]), { a: 7, b: 89, c: "010", d: 8, base: { x: 1 }, e: { x: 1, y: 2 } });
+  // Any other key of the stack: named too.
+  assert.throws(() => loadStackConfig("other", stackFile(dir, "other", "config:\n  aws:maxRetries: 010\n")), /stack config aws:maxRetries: is written 010, which the Pulumi CLI's YAML reader takes as the octal number 8/);
+});
+
+test("the render exits 1 on such a stack file, naming the path, with nothing written", () => {
+  const dir = tempDir("im-octal-render-");
+  const platform = JSON.stringify({ ...shippedPlatform("local"), mesh: { ...shippedPlatform("local").mesh, istiodReplicas: 1 } }).replace('"istiodReplicas":1', '"istiodReplicas":010');
+  const r = runRender(["--stack-file", stackFile(dir, "octal", `config:\n  inference-mesh:platform: ${platform}\n`)], dir);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^stack 'octal': invalid platform config \(1 problem\):\n  inference-mesh:platform\.mesh\.istiodReplicas: is written 010, which the Pulumi CLI's YAML reader takes as the octal number 8/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  assert.ok(!fs.existsSync(path.join(dir, "octal")), "nothing rendered");
+});
