@@ -210,6 +210,31 @@ test("an existing cluster's kubeconfig that is here is read at validation: a dir
   expectProblem(local({ kubeconfig: path.join(dir, "broken") }), "inference-mesh:platform.clusters[0].kubeconfig", /is not valid YAML/);
 });
 
+test("an existing cluster's kubeconfig that is here must give pulumi-kubernetes an API server: a context, its cluster and the cluster's server", () => {
+  // pulumi-kubernetes builds its client from this one file (clientcmd.NewDefaultClientConfig), and
+  // client-go's ClientConfig refuses each of these: the provider marks the cluster unreachable and
+  // pulumi up fails on every object.
+  const dir = tempDir("kubeconfig-usable-");
+  const local = (content: string, context?: string) => {
+    const file = path.join(dir, `config-${fs.readdirSync(dir).length}`);
+    fs.writeFileSync(file, content);
+    const p = shippedPlatform("local");
+    Object.assign(p.clusters[0], { kubeconfig: file }, context === undefined ? {} : { context });
+    return p;
+  };
+  const ctx = "contexts:\n- name: laptop\n  context: {cluster: k3s}\n";
+  const cluster = "clusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n";
+  assert.doesNotThrow(() => parsePlatform(local(`${ctx}${cluster}current-context: laptop\n`), "local"));
+  const at = "inference-mesh:platform.clusters[0]";
+  expectProblem(local(""), `${at}.kubeconfig`, /defines no contexts, so the Kubernetes provider would have no cluster to use/);
+  expectProblem(local("apiVersion: v1\nkind: Config\n"), `${at}.kubeconfig`, /defines no contexts/);
+  expectProblem(local(`${ctx}${cluster}`), `${at}.context`, /sets no current-context, so the Kubernetes provider would have no cluster to use; set context to one of its contexts \(laptop\)/);
+  expectProblem(local(`${ctx}${cluster}current-context: work\n`), `${at}.context`, /current-context 'work' is not one of its contexts \(laptop\)/);
+  expectProblem(local(`${ctx}current-context: laptop\n`), `${at}.kubeconfig`, /its current context 'laptop' names cluster 'k3s', which the file does not define \(clusters: none\); the Kubernetes provider would have no API server to reach/);
+  expectProblem(local(`${ctx}clusters:\n- name: k3s\n  cluster: {}\n`, "laptop"), `${at}.kubeconfig`, /cluster 'k3s' of context 'laptop' has no server; the Kubernetes provider would have no API server to reach/);
+  expectProblem(local("contexts: {laptop: 1}\n"), `${at}.kubeconfig`, /is not a kubeconfig \(expected a mapping with clusters, contexts, users\)/);
+});
+
 test("a k3s subnet must hold the server's fixed host and every agent at maxSize", () => {
   const p = shippedPlatform("prod");
   p.clusters[2].subnetCidr = "10.12.0.0/28"; // 12 VM addresses up to host 13; 1 server + 4 + 3 agents
