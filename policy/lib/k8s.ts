@@ -6,6 +6,7 @@
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
 import { probe } from "./values";
+import { isEksOwnProvider } from "./eks";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -234,13 +235,14 @@ export function byCluster(resources: PolicyResource[]): Map<string, PolicyResour
 }
 
 /**
- * The clusters of a stack: one per explicit Kubernetes provider that is not an engine default,
+ * The clusters of a stack: one per explicit Kubernetes provider that is not an engine default nor
+ * @pulumi/eks's own (a second provider for a cluster the program reaches through its own),
  * leaving out those a preview cannot judge yet.
  */
 export function clusters(resources: PolicyResource[]): { name: string; urn: string }[] {
   const unknown = unconfiguredClusters(resources);
   return resources
-    .filter((r) => r.type === T.k8sProvider && !isDefaultProvider(r.name || r.urn))
+    .filter((r) => r.type === T.k8sProvider && !isDefaultProvider(r.name || r.urn) && !isEksOwnProvider(r.urn))
     .map((r) => ({ name: clusterOfProvider(r), urn: r.urn }))
     .filter((c) => !unknown.has(c.name));
 }

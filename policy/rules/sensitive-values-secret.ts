@@ -2,6 +2,7 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { Secret } from "@pulumi/policy";
 import { cannotJudge, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
+import { isEksOwnProvider } from "../lib/eks";
 import * as yaml from "js-yaml";
 
 /**
@@ -176,8 +177,11 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
     if (args.type === T.k8sProvider) {
       const kc = probe(() => args.props.kubeconfig as unknown);
       if (keptSecret(args, "kubeconfig")) return;
-      if (!kc.known) report(`provider ${args.name}: ${unreadable("kubeconfig")}; list "kubeconfig" in the provider's additionalSecretOutputs`);
-      else if (inlineKubeconfig(kc.value)) {
+      // @pulumi/eks's own provider takes the kubeconfig it generates (an exec plugin, no credential),
+      // unknown in a cluster's first preview; the program cannot declare it secret, nor need to.
+      if (!kc.known) {
+        if (!isEksOwnProvider(args.urn)) report(`provider ${args.name}: ${unreadable("kubeconfig")}; list "kubeconfig" in the provider's additionalSecretOutputs`);
+      } else if (inlineKubeconfig(kc.value)) {
         const credentials = kubeconfigCredentials(kc.value);
         if (credentials.length > 0) {
           report(`provider ${args.name}: the inline kubeconfig carries credentials (${credentials.join(", ")}) and its ${notDeclared("kubeconfig")}, so its output may sit in state in plaintext; list "kubeconfig" in the provider's additionalSecretOutputs (and keep the input pulumi.secret())`);

@@ -218,3 +218,40 @@ test("prod: istiod installed as Helm v4 Charts (components: values in inputs, ou
   const report = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
   assert.deepEqual([...new Set(mandatory(report).map((v) => v.policy))], ["mesh-identity-consistent"], describe(report));
 });
+
+/**
+ * What a real run adds to an EKS cluster that the mocked render cannot show: @pulumi/eks v4.3.0 is
+ * a multi-language component whose children reach the pack, among them its own kubernetes provider
+ * (`<name>-eks-k8s`, nodejs/eks/cluster/cluster.ts) built from the exec-plugin kubeconfig it
+ * generates, unknown in the cluster's first preview. It is a second provider for a cluster the
+ * program already reaches, not a cluster of its own: before, every real preview of prod failed
+ * mesh-mtls-strict ("cluster aws-euw1-eks-eks has no PeerAuthentication"), and every first one
+ * sensitive-values-secret too (a kubeconfig not known and not declared secret).
+ */
+function withEksOwnProviders(doc: ExportedDeployment, kubeconfig: (eks: any) => string): number {
+  const resources = doc.deployment.resources!;
+  const clusters = resources.filter((r) => r.type === "eks:index:Cluster");
+  for (const eks of clusters) {
+    const [prefix, project, qualifiedType, name] = eks.urn.split("::");
+    const props = { kubeconfig: kubeconfig(eks), version: "4.34.2" };
+    resources.splice(resources.indexOf(eks) + 1, 0, {
+      urn: `${prefix}::${project}::${qualifiedType}$pulumi:providers:kubernetes::${name}-eks-k8s`, custom: true, id: `${name}-eks-k8s-id`, type: "pulumi:providers:kubernetes",
+      inputs: props, outputs: props, parent: eks.urn, dependencies: [eks.urn], propertyDependencies: { kubeconfig: [eks.urn] },
+    } as any);
+  }
+  return clusters.length;
+}
+
+test("prod as a real run registers it: @pulumi/eks's own kubernetes providers, in the first preview and after, fail no policy", { skip: packMissing }, async () => {
+  const { UNKNOWN } = await import("../../scripts/lib/review-wire");
+  const execKubeconfig = (eks: any) => JSON.stringify({
+    apiVersion: "v1", kind: "Config", clusters: [{ name: "kubernetes", cluster: { server: eks.outputs.eksCluster.endpoint } }],
+    users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token", "--cluster-name", eks.outputs.eksCluster.name], env: [{ name: "KUBERNETES_EXEC_INFO", value: "{}" }] } } }],
+  });
+  for (const kubeconfig of [() => UNKNOWN, execKubeconfig]) {
+    const doc = load("prod");
+    assert.equal(withEksOwnProviders(doc, kubeconfig), 2);
+    const report = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+    assert.equal(report.summary.mandatory, 0, describe(report));
+  }
+});

@@ -263,3 +263,23 @@ test("mesh-mtls-strict: a NamespacePatch or workload patch that takes pods out o
   ]);
   assert.deepEqual(fine.violations, []);
 });
+
+// @pulumi/eks v4.3.0 registers its own kubernetes provider (`<name>-eks-k8s`, a child of the
+// eks:index:Cluster) for a cluster the program reaches through its own provider: in a real run it
+// is a resource of the stack, but not a cluster that needs a mesh of its own (before, every real
+// EKS stack failed here with "cluster <name>-eks-eks has no PeerAuthentication").
+test("mesh-mtls-strict: @pulumi/eks's own provider (child of eks:index:Cluster) is no cluster of its own", async () => {
+  const eksOwn = stackResource({
+    type: "pulumi:providers:kubernetes",
+    name: "a-eks-eks-k8s",
+    urn: "urn:pulumi:test::inference-mesh::inference-mesh:cloud:EksCluster$eks:index:Cluster$pulumi:providers:kubernetes::a-eks-eks-k8s",
+    props: { kubeconfig: "{}" },
+    provider: null,
+  });
+  const ok = await runStack(meshMtlsStrict, [provider("a"), eksOwn, pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })]);
+  assert.deepEqual(ok.violations, []);
+  // A provider of the program's own, parented by its component, is a cluster all the same.
+  const own = stackResource({ type: "pulumi:providers:kubernetes", name: "b-k8s", urn: "urn:pulumi:test::inference-mesh::inference-mesh:cloud:EksCluster$pulumi:providers:kubernetes::b-k8s", props: {}, provider: null });
+  const missing = await runStack(meshMtlsStrict, [provider("a"), own, pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })]);
+  assert.deepEqual(messages(missing).map((m) => m.split(":")[0]), ["cluster b has no PeerAuthentication istio-system/default nor any other without a selector in istio-system, Istio's root namespace"]);
+});
