@@ -23,13 +23,33 @@ function rootFingerprint(secret: PolicyResource): string | undefined {
 }
 
 /**
+ * The namespaces whose `cacerts` a cluster's istiods mount: the istiod chart's Deployment runs in
+ * the release namespace and mounts the Secret `cacerts` from there (Istio 1.30.3 istio-discovery
+ * templates/deployment.yaml, `optional: true`: without it istiod mints its own root). A release
+ * that names no namespace lands in the provider's default one, which this policy cannot see:
+ * istio-system, as before. `null`: a release namespace not known in this preview.
+ */
+function caNamespaces(resources: PolicyResource[]): string[] | null {
+  const namespaces = new Set<string>();
+  for (const r of resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
+    const ns = probe(() => r.props.namespace as unknown);
+    if (!ns.known) return null;
+    namespaces.add(typeof ns.value === "string" && ns.value !== "" ? ns.value : "istio-system");
+  }
+  return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
+}
+
+const cacertsIn = (resources: PolicyResource[], namespace: string) =>
+  resources.find((r) => r.type === T.secret && orUnknown(() => meta(r.props).name === "cacerts" && meta(r.props).namespace === namespace, false));
+
+/**
  * Workloads in different clusters authenticate each other only if their certificates chain to
  * the same root: a cluster with its own root (or istiod's self-signed one) is cut off from the mesh.
  */
 export const meshRootCaShared: StackValidationPolicy = {
   name: "mesh-root-ca-shared",
   description:
-    "In a multi-cluster mesh every cluster plugs in a cacerts Secret (istio-system) and all of them carry the same root-cert.pem, so certificates from any cluster verify everywhere.",
+    "In a multi-cluster mesh every cluster plugs in a cacerts Secret in the namespace of each of its istiods (the Helm release namespace, istio-system by default), the one istiod mounts, and all of them carry the same root-cert.pem, so certificates from any cluster verify everywhere.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const roots = new Map<string, string[]>();
@@ -43,25 +63,35 @@ export const meshRootCaShared: StackValidationPolicy = {
       if (meshClusters.length + maybe.length >= 2) cannotJudge(maybe.map((c) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));
       return;
     }
+    const pending: string[] = [];
     for (const [cluster, resources] of meshClusters) {
-      const cacerts = resources.find((r) => r.type === T.secret && meta(r.props).name === "cacerts" && meta(r.props).namespace === "istio-system");
-      if (!cacerts) {
-        report(`cluster ${cluster} has no istio-system/cacerts: istiod would mint its own root and the cluster could not talk to the others`);
+      const namespaces = caNamespaces(resources);
+      if (!namespaces) {
+        pending.push(`the namespace of istiod on cluster ${cluster} (where it reads cacerts)`);
         continue;
       }
-      const root = rootFingerprint(cacerts);
-      if (!root) continue; // not readable during this preview
-      roots.set(root, [...(roots.get(root) ?? []), cluster]);
+      for (const namespace of namespaces) {
+        const cacerts = cacertsIn(resources, namespace);
+        if (!cacerts) {
+          const where = namespace === "istio-system" ? "" : ` (istiod's namespace, whose cacerts it mounts)`;
+          report(`cluster ${cluster} has no ${namespace}/cacerts${where}: istiod would mint its own root and the cluster could not talk to the others`);
+          continue;
+        }
+        const root = rootFingerprint(cacerts);
+        if (!root) continue; // not readable during this preview
+        if (!roots.get(root)?.includes(cluster)) roots.set(root, [...(roots.get(root) ?? []), cluster]);
+      }
     }
     if (roots.size > 1) {
       report(`clusters use different root CAs: ${[...roots].map(([h, cs]) => `${h.slice(0, 12)}… (${cs.join(", ")})`).join("; ")}`);
     }
     // A cluster that may run an istiod passes only with the mesh's one root; otherwise its verdict waits for its charts.
     const undecided = clusters.filter(([c]) => maybe.includes(c)).filter(([, resources]) => {
-      const cacerts = resources.find((r) => r.type === T.secret && meta(r.props).name === "cacerts" && meta(r.props).namespace === "istio-system");
+      const cacerts = cacertsIn(resources, "istio-system");
       const root = cacerts && rootFingerprint(cacerts);
       return !(root && roots.size === 1 && roots.has(root));
     });
-    if (undecided.length > 0) cannotJudge(undecided.map(([c]) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));
+    pending.push(...undecided.map(([c]) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));
+    if (pending.length > 0) cannotJudge(pending);
   },
 };

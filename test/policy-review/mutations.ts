@@ -10,6 +10,7 @@ import { meshMutations } from "./mutations-mesh";
 import { authzMutations } from "./mutations-authz";
 import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
+import { credentialsMutations } from "./mutations-credentials";
 
 export type { Mutation } from "./mutations-support";
 
@@ -101,4 +102,5 @@ export const mutations: Mutation[] = [
   ...authzMutations,
   ...trafficMutations,
   ...workloadsMutations,
+  ...credentialsMutations,
 ];

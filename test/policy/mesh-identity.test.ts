@@ -210,3 +210,21 @@ test("mesh-multicluster-wiring: remote secret keys unknown in a preview fall bac
   const out = await runStack(meshMulticlusterWiring, stack);
   assert.ok(out.unknown.length > 0, "can't judge");
 });
+
+// The istiod chart mounts `cacerts` from its release namespace (Istio 1.30.3 istio-discovery
+// templates/deployment.yaml); before, only istio-system/cacerts counted, so a fork running istiod
+// in another namespace failed with its cacerts beside istiod, and passed with them where istiod
+// never reads them (it then mints its own root).
+test("mesh-root-ca-shared: cacerts are looked for in istiod's release namespace", async () => {
+  const root1 = { stringData: { "root-cert.pem": pem("root-1") } };
+  const inNs = (cluster: string, namespace: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace, values: { global: { meshID: "m", istioNamespace: namespace, network: `n${cluster}` } } }, provider: k8sProvider(cluster) });
+  const secretIn = (cluster: string, namespace: string) => cacerts(cluster, { metadata: { name: "cacerts", namespace }, ...root1 });
+  const beside = await runStack(meshRootCaShared, [inNs("a", "istio"), inNs("b", "istio"), secretIn("a", "istio"), secretIn("b", "istio")]);
+  assert.deepEqual(beside.violations, []);
+  const elsewhere = await runStack(meshRootCaShared, [inNs("a", "istio"), inNs("b", "istio"), secretIn("a", "istio"), secretIn("b", "istio-system")]);
+  assert.deepEqual(messages(elsewhere), ["cluster b has no istio/cacerts (istiod's namespace, whose cacerts it mounts): istiod would mint its own root and the cluster could not talk to the others"]);
+  // A release namespace not known yet: can't judge that cluster; the others still are.
+  const later = await runStack(meshRootCaShared, [inNs("a", "istio"), inNs("b", UNKNOWN as unknown as string), secretIn("a", "istio")]);
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown[0], /the namespace of istiod on cluster b/);
+});
