@@ -100,3 +100,25 @@ export function gatewayPodLabels(gw: { props: Record<string, any> }): Record<str
     ...(["istio-waypoint", "istio-east-west"].includes(String(spec.gatewayClassName)) || Object.fromEntries(infra)["istio.io/dataplane-mode"] ? {} : { "istio.io/dataplane-mode": "none" }),
   };
 }
+
+/**
+ * The namespaces a cluster's istiods run in: each istiod Helm release's namespace, istio-system
+ * when the release names none (it then lands in the provider's default namespace, which a policy
+ * cannot see) or when the stack installs no istiod there. That is istiod's system namespace
+ * (POD_NAMESPACE, pilot/pkg/bootstrap): where it mounts cacerts from (istio-discovery
+ * templates/deployment.yaml) and whose `topology.istio.io/network` label names the cluster's
+ * network (pilot/pkg/serviceregistry/kube/controller network.go networkFromSystemNamespace).
+ * `null` when a release's chart or namespace is not known in this preview.
+ */
+export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
+  const namespaces = new Set<string>();
+  for (const r of resources.filter((x) => isHelmInstall(x.type))) {
+    const chart = probe(() => helmChartName(r.props));
+    if (!chart.known) return null;
+    if (chart.value !== "istiod") continue;
+    const ns = probe(() => r.props.namespace as unknown);
+    if (!ns.known) return null;
+    namespaces.add(typeof ns.value === "string" && ns.value !== "" ? ns.value : "istio-system");
+  }
+  return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
+}

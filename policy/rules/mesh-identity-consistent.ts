@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
-import { Probe, probe } from "../lib/values";
+import { istiodNamespaces } from "../lib/istio";
+import { orUnknown, Probe, probe } from "../lib/values";
 
 const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
 const isChart = (r: PolicyResource, chart: string) => {
@@ -108,7 +109,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the istio-system namespace label topology.istio.io/network; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default); each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -171,8 +172,13 @@ export const meshIdentityConsistent: StackValidationPolicy = {
           report(`cluster ${cluster}: ztunnel multiCluster.clusterName=${ztunnelClusterId.value} but istiod global.multiCluster.clusterName=${clusterId.value}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
         }
       }
-      const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === "istio-system");
-      if (ns) declared.set("istio-system label topology.istio.io/network", probe(() => meta(ns.props).labels["topology.istio.io/network"] as string | undefined));
+      // istiod reads the network label of its own namespace (its release's), not istio-system's.
+      const systemNamespaces = istiodNamespaces(resources);
+      if (!systemNamespaces) unknowns.push({ what: `the namespace of istiod on cluster ${cluster} (whose topology.istio.io/network label it reads)`, matters: always });
+      for (const name of systemNamespaces ?? []) {
+        const ns = resources.find((r) => r.type === T.namespace && orUnknown(() => meta(r.props).name === name, false));
+        if (ns) declared.set(`${name} label topology.istio.io/network`, probe(() => meta(ns.props).labels["topology.istio.io/network"] as string | undefined));
+      }
       const names = new Set([...declared.values()].flatMap((v) => (v.known && v.value ? [v.value] : [])));
       const unknownNetworks = [...declared].filter(([, v]) => !v.known).map(([k]) => k);
       // Two names known already are a verdict whatever the unknown ones say.

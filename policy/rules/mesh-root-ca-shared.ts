@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { createHash } from "crypto";
 import { byCluster, cannotJudge, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
+import { istiodNamespaces } from "../lib/istio";
 import { orUnknown, probe, someTri, Tri } from "../lib/values";
 
 const rootHashAnnotation = "inference-mesh.io/root-cert-sha256";
@@ -20,23 +21,6 @@ function rootFingerprint(secret: PolicyResource): string | undefined {
     return createHash("sha256").update(der).digest("hex");
   }
   return orUnknown(() => meta(secret.props).annotations[rootHashAnnotation]?.toLowerCase(), undefined);
-}
-
-/**
- * The namespaces whose `cacerts` a cluster's istiods mount: the istiod chart's Deployment runs in
- * the release namespace and mounts the Secret `cacerts` from there (Istio 1.30.3 istio-discovery
- * templates/deployment.yaml, `optional: true`: without it istiod mints its own root). A release
- * that names no namespace lands in the provider's default one, which this policy cannot see:
- * istio-system, as before. `null`: a release namespace not known in this preview.
- */
-function caNamespaces(resources: PolicyResource[]): string[] | null {
-  const namespaces = new Set<string>();
-  for (const r of resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
-    const ns = probe(() => r.props.namespace as unknown);
-    if (!ns.known) return null;
-    namespaces.add(typeof ns.value === "string" && ns.value !== "" ? ns.value : "istio-system");
-  }
-  return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
 }
 
 const cacertsIn = (resources: PolicyResource[], namespace: string) =>
@@ -65,7 +49,8 @@ export const meshRootCaShared: StackValidationPolicy = {
     }
     const pending: string[] = [];
     for (const [cluster, resources] of meshClusters) {
-      const namespaces = caNamespaces(resources);
+      // istiod mounts cacerts from its own namespace (optional: without it, it mints its own root).
+      const namespaces = istiodNamespaces(resources);
       if (!namespaces) {
         pending.push(`the namespace of istiod on cluster ${cluster} (where it reads cacerts)`);
         continue;

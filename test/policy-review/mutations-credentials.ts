@@ -2,7 +2,7 @@
  * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets and
  * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
  */
-import { Mutation, resources, edit, istiod } from "./mutations-support";
+import { Mutation, resources, edit, istiod, addLike } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
   {
@@ -13,6 +13,21 @@ export const credentialsMutations: Mutation[] = [
     apply: (doc) => {
       const all = resources(doc).filter(istiod);
       return all.length > 1 ? edit(all[all.length - 1], (o) => ((o.namespace = "istio"), (o.values.global = { ...o.values.global, istioNamespace: "istio" }))) : undefined;
+    },
+  },
+  {
+    // istiod takes its cluster's network from its own namespace's label: one naming another
+    // network than global.network splits the cluster's endpoints between two networks.
+    name: "a cluster's istiod in its own namespace, labelled with another network than istiod's",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      const all = resources(doc).filter(istiod);
+      if (all.length < 2) return undefined;
+      const moved = all[all.length - 1];
+      edit(moved, (o) => ((o.namespace = "istio"), (o.values.global = { ...o.values.global, istioNamespace: "istio" })));
+      const ns = resources(doc).find((r) => r.type === "kubernetes:core/v1:Namespace" && r.provider === moved.provider && (r.inputs as any)?.metadata?.name === "istio-system")!;
+      addLike(doc, ns, "istio", ns.type, { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio", labels: { "topology.istio.io/network": "some-other-network" } } });
+      return moved.urn;
     },
   },
 ];

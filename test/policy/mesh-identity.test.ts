@@ -228,3 +228,16 @@ test("mesh-root-ca-shared: cacerts are looked for in istiod's release namespace"
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown[0], /the namespace of istiod on cluster b/);
 });
+
+// istiod reads the network of its cluster from its own namespace's topology.istio.io/network label
+// (POD_NAMESPACE; Istio 1.30.3 kube controller networkFromSystemNamespace): before, only
+// istio-system's label was compared, whichever namespace istiod ran in.
+test("mesh-identity-consistent: the network label is read on istiod's namespace (its release's)", async () => {
+  const inNs = (cluster: string, namespace: string, network: string) =>
+    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace, values: { global: { meshID: "m", istioNamespace: namespace, network, multiCluster: { clusterName: cluster } } } }, provider: k8sProvider(cluster) });
+  const ns = (cluster: string, name: string, network: string) => stackResource({ type: NS, name: `${cluster}-ns-${name}`, props: { metadata: { name, labels: { "topology.istio.io/network": network } } }, provider: k8sProvider(cluster) });
+  const ok = await runStack(meshIdentityConsistent, [inNs("a", "istio", "net-a"), ns("a", "istio", "net-a"), ns("a", "istio-system", "unrelated"), inNs("b", "istio", "net-b"), ns("b", "istio", "net-b")]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(meshIdentityConsistent, [inNs("a", "istio", "net-a"), ns("a", "istio", "net-x"), inNs("b", "istio", "net-b")]);
+  assert.deepEqual(messages(bad), ["cluster a names its network inconsistently: istiod global.network=net-a, istio label topology.istio.io/network=net-x"]);
+});
