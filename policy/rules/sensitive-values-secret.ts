@@ -140,10 +140,25 @@ function secretContent(props: Record<string, any>): string | undefined {
   return undefined;
 }
 
+/**
+ * Secret types that hold a credential by definition (Kubernetes "Secret types"): a node bootstrap
+ * (join) token, registry credentials, a basic-auth password, an SSH key; the type alone says so,
+ * whatever the entries look like.
+ */
+const CREDENTIAL_SECRET_TYPES = new Map<unknown, string>([
+  ["bootstrap.kubernetes.io/token", "a bootstrap (node join) token"],
+  ["kubernetes.io/dockerconfigjson", "registry credentials"],
+  ["kubernetes.io/dockercfg", "registry credentials"],
+  ["kubernetes.io/basic-auth", "a basic-auth password"],
+  ["kubernetes.io/ssh-auth", "an SSH private key"],
+]);
+
 /** Why a Secret holds credentials that must never sit in state in plaintext. */
 function sensitiveSecret(props: Record<string, any>): string | undefined {
   const m = meta(props);
   if (props.type === "kubernetes.io/service-account-token") return "a service-account token";
+  const byType = CREDENTIAL_SECRET_TYPES.get(props.type);
+  if (byType) return byType;
   if (m.name === "cacerts") return "the mesh CA key (ca-key.pem)";
   if (m.labels["istio/multiCluster"] === "true") return "an Istio remote secret (a kubeconfig)";
   if (props.type === "kubernetes.io/tls") return "a TLS private key";
@@ -171,7 +186,7 @@ const credentialProperties = new Map<string, { what: string; keys: string[]; inp
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results, and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results, and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {

@@ -2,7 +2,7 @@
  * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets and
  * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
  */
-import { Mutation, resources, edit, istiod, addLike } from "./mutations-support";
+import { Mutation, resources, edit, istiod, addLike, cacerts } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
   {
@@ -28,6 +28,19 @@ export const credentialsMutations: Mutation[] = [
       const ns = resources(doc).find((r) => r.type === "kubernetes:core/v1:Namespace" && r.provider === moved.provider && (r.inputs as any)?.metadata?.name === "istio-system")!;
       addLike(doc, ns, "istio", ns.type, { apiVersion: "v1", kind: "Namespace", metadata: { name: "istio", labels: { "topology.istio.io/network": "some-other-network" } } });
       return moved.urn;
+    },
+  },
+  {
+    // A Secret of a credential type holds a credential whatever its entries look like.
+    name: "a node bootstrap token Secret added without declaring its data secret",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const like = resources(doc).find(cacerts);
+      return like && addLike(doc, like, "bootstrap-token", like.type, {
+        apiVersion: "v1", kind: "Secret", type: "bootstrap.kubernetes.io/token",
+        metadata: { name: "bootstrap-token-abcdef", namespace: "kube-system" },
+        stringData: { "token-id": "abcdef", "token-secret": "0123456789abcdef", "usage-bootstrap-authentication": "true" },
+      });
     },
   },
 ];

@@ -182,3 +182,24 @@ test("sensitive-values-secret: @pulumi/eks's own provider passes with a kubeconf
   const own = { type: "pulumi:providers:kubernetes", name: "a-k8s", urn: "urn:pulumi:test::inference-mesh::inference-mesh:cloud:EksCluster$pulumi:providers:kubernetes::a-k8s", props: { kubeconfig: UNKNOWN }, provider: null };
   assert.match((await runResource(sensitiveValuesSecret, own)).violations[0]?.message ?? "", /provider a-k8s: kubeconfig cannot be read here/);
 });
+
+// Secret types that hold a credential by definition (Kubernetes "Secret types"): before, a node
+// bootstrap token, registry credentials or a basic-auth password passed in plaintext state unless
+// its value happened to look like a private key or kubeconfig.
+test("sensitive-values-secret: bootstrap-token, registry, basic-auth and SSH Secrets are credentials by their type", async () => {
+  const typed = (type: string, stringData: Record<string, string>, extra: Record<string, unknown> = {}) => ({ type: SECRET, props: { metadata: { name: "creds", namespace: "kube-system" }, type, stringData }, ...extra });
+  const cases: [string, Record<string, string>, string][] = [
+    ["bootstrap.kubernetes.io/token", { "token-id": "abcdef", "token-secret": "0123456789abcdef" }, "a bootstrap (node join) token"],
+    ["kubernetes.io/dockerconfigjson", { ".dockerconfigjson": '{"auths":{"ghcr.io":{"auth":"dTpw"}}}' }, "registry credentials"],
+    ["kubernetes.io/basic-auth", { username: "u", password: "p" }, "a basic-auth password"],
+    ["kubernetes.io/ssh-auth", { "ssh-privatekey": "AAAA" }, "an SSH private key"],
+  ];
+  for (const [type, data, what] of cases) {
+    const bad = await runResource(sensitiveValuesSecret, typed(type, data));
+    assert.deepEqual(bad.violations.map((v) => v.message), [`Secret kube-system/creds holds ${what} but its stringData is not declared secret (not in the resource's additionalSecretOutputs); create it with k8s.core.v1.Secret (which declares data and stringData secret) or list them in additionalSecretOutputs`]);
+    assert.deepEqual((await runResource(sensitiveValuesSecret, typed(type, data, { additionalSecretOutputs: ["data", "stringData"] }))).violations, []);
+  }
+  // Types that name no credential stay judged by content only.
+  assert.deepEqual((await runResource(sensitiveValuesSecret, typed("Opaque", { greeting: "hello" }))).violations, []);
+  assert.deepEqual((await runResource(sensitiveValuesSecret, typed("constructor", { greeting: "hello" }))).violations, []);
+});
