@@ -90,8 +90,18 @@ export const kubeconfigHasCredentials = (value: unknown): boolean => kubeconfigC
  */
 const notDeclared = (key: string) => `${key} is not declared secret (not in the resource's additionalSecretOutputs)`;
 
-/** VM types whose startup script runs with the instance: a join token or key in it is a credential. */
-const startupScriptTypes = new Set(["gcp:compute/instance:Instance", "gcp:compute/instanceTemplate:InstanceTemplate"]);
+/**
+ * VM types whose startup script runs with the instance: a join token or key in it is a credential.
+ * Every @pulumi/gcp 9.37.0 compute resource with `metadataStartupScript` and `metadata`: a fork's
+ * regional template or instance made from a template or machine image holds the same script.
+ */
+const startupScriptTypes = new Set([
+  "gcp:compute/instance:Instance",
+  "gcp:compute/instanceTemplate:InstanceTemplate",
+  "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate",
+  "gcp:compute/instanceFromTemplate:InstanceFromTemplate",
+  "gcp:compute/instanceFromMachineImage:InstanceFromMachineImage",
+]);
 
 /** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
 export function scriptHasCredentials(script: unknown): boolean {

@@ -43,4 +43,17 @@ export const credentialsMutations: Mutation[] = [
       });
     },
   },
+  {
+    // A regional template holds the same startup script as the instance template it replaces.
+    name: "the k3s agents' instance template made regional, its startup script (join token) in plaintext",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
+      if (!t) return undefined;
+      t.type = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate";
+      t.urn = t.urn.replace("gcp:compute/instanceTemplate:InstanceTemplate", t.type);
+      (t as any).additionalSecretOutputs = [];
+      return edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": "#!/bin/bash\nK3S_TOKEN=0123456789abcdef sh /opt/k3s-install.sh agent\n" }));
+    },
+  },
 ];

@@ -203,3 +203,15 @@ test("sensitive-values-secret: bootstrap-token, registry, basic-auth and SSH Sec
   assert.deepEqual((await runResource(sensitiveValuesSecret, typed("Opaque", { greeting: "hello" }))).violations, []);
   assert.deepEqual((await runResource(sensitiveValuesSecret, typed("constructor", { greeting: "hello" }))).violations, []);
 });
+
+// Every @pulumi/gcp compute resource that takes a startup script: before, only Instance and
+// InstanceTemplate were read, so a fork's regional template carried the k3s join token in plaintext.
+test("sensitive-values-secret: regional templates and instances from a template or machine image keep their startup scripts secret too", async () => {
+  const script = "#!/bin/sh\ncurl -sfL https://get.k3s.io | K3S_TOKEN=s3cr3t sh -\n";
+  for (const type of ["gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", "gcp:compute/instanceFromTemplate:InstanceFromTemplate", "gcp:compute/instanceFromMachineImage:InstanceFromMachineImage"]) {
+    const bad = await runResource(sensitiveValuesSecret, { type, name: "k3s", props: { metadataStartupScript: script, metadata: { "startup-script": script } } });
+    assert.equal(bad.violations.length, 2, type);
+    assert.match(bad.violations[0].message, new RegExp(`^${type.split(":").pop()} k3s: metadataStartupScript carries a join token or private key`));
+    assert.deepEqual((await runResource(sensitiveValuesSecret, { type, name: "k3s", props: { metadataStartupScript: script, metadata: { "startup-script": script } }, additionalSecretOutputs: ["metadataStartupScript", "metadata"] })).violations, []);
+  }
+});
