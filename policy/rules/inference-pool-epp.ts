@@ -5,6 +5,7 @@ import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/d
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "../lib/picker-service";
 import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
+import { checkPickerObjectPools } from "../lib/pool-references";
 
 interface Config {
   rootNamespace: string;
@@ -213,7 +214,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef names a pool of the stack on that cluster; its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports, and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
+    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports, and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -230,6 +231,7 @@ export const inferencePoolEpp: StackValidationPolicy = {
       }
       checkPoolOverlap(resources, cluster, report, pending);
       checkRoutePools(resources, cluster, report, pending);
+      checkPickerObjectPools(resources, cluster, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },

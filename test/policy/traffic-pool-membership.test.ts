@@ -105,3 +105,37 @@ test("inference-pool-epp: the picker's ServiceAccount may watch pods, its pool, 
   const external = on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "ext", { metadata: { name: "ext", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "llama-v1-epp" }], roleRef: { kind: "ClusterRole", name: "epp-reader" } });
   assert.deepEqual(await messages([pool("v1"), servers("v1"), ...picker("v1", [], false), external]), []);
 });
+
+test("inference-pool-epp: an InferenceObjective's or InferenceModelRewrite's poolRef names a pool of the stack in its own namespace (no picker reads one that does not)", async () => {
+  const objective = (poolRef: Record<string, unknown>, namespace = "inference", type = "kubernetes:llm-d.ai/v1alpha2:InferenceObjective") =>
+    on(type, `objective-${namespace}-${String(poolRef.name)}`, { metadata: { name: "llama", namespace }, spec: { poolRef, priority: 10 } });
+  const rewrite = (poolRef: Record<string, unknown>) =>
+    on("kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", `rewrite-${String(poolRef.name)}`, { metadata: { name: "llama-rollout", namespace: "inference" }, spec: { poolRef, rules: [{ targets: [{ modelRewrite: "llama-v1", weight: 95 }, { modelRewrite: "llama-v2", weight: 5 }] }] } });
+  // Group and kind left to the CRD defaults, or spelt out; the legacy group's objects likewise.
+  assert.deepEqual(
+    await messages([
+      ...fleet(),
+      objective({ name: "llama-v1" }),
+      objective({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-v2" }),
+      objective({ name: "llama-v1" }, "inference", "kubernetes:inference.networking.x-k8s.io/v1alpha2:InferenceObjective"),
+      rewrite({ name: "llama-v1" }),
+    ]),
+    [],
+  );
+  // Before: none of these was reported, and the objective's priority or the rewrite silently never applied.
+  const bad = await messages([
+    ...fleet(),
+    objective({ name: "llama-v3" }),
+    objective({ name: "llama-v1" }, "agents"),
+    objective({ group: "inference.networking.x-k8s.io", name: "llama-v1" }),
+    rewrite({ name: "llama-3" }),
+  ]);
+  assert.equal(bad.length, 4, bad.join("\n"));
+  assert.match(bad[0], /^InferenceObjective inference\/llama on a: poolRef InferencePool inference\/llama-v3 is not in the stack on a \(a poolRef reaches only a pool in the InferenceObjective's own namespace\), so no endpoint picker reads it .* its priority never applies/);
+  assert.match(bad[1], /^InferenceObjective agents\/llama on a: poolRef InferencePool agents\/llama-v1 is not in the stack/);
+  assert.match(bad[2], /names group "inference\.networking\.x-k8s\.io", but that pool is of group inference\.networking\.k8s\.io/);
+  assert.match(bad[3], /^InferenceModelRewrite inference\/llama-rollout on a: .* its rules never rename or split the model's requests/);
+  // A pool a chart may install into the namespace is not visible: no verdict.
+  const chart = on("kubernetes:helm.sh/v3:Release", "router", { chart: "llm-d-router-gateway", version: "0.10.0", namespace: "inference", values: {} });
+  assert.deepEqual(await messages([...fleet(), chart, objective({ name: "llama-v3" })]), []);
+});
