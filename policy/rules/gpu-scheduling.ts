@@ -72,6 +72,9 @@ const chartPodValues = new Map<string, { path: string; pods: string }[]>([
       { path: "global.waypoint", pods: "waypoint" },
     ],
   ],
+  // Istio's gateway chart (an ingress/egress gateway by Helm): deployment.yaml takes its pods'
+  // tolerations/nodeSelector/affinity from the top level (1.30.3 manifests/charts/gateway).
+  ["gateway", [{ path: "", pods: "gateway" }]],
 ]);
 
 /**
@@ -183,7 +186,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway and istiod charts (controller, istiod at the top level or under pilot, waypoints). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -255,3 +255,22 @@ test("gpu-scheduling: istiod's pilot.* values are istiod's pod settings too (the
   const pinned = await runResource(gpuScheduling, istiod({ pilot: { nodeSelector: { "nvidia.com/gpu.present": "true" } } }));
   assert.match(pinned.violations[0]?.message ?? "", /istiod pod spec \(values\.pilot\) selects GPU nodes/);
 });
+
+test("gpu-scheduling: Istio's gateway chart (an ingress or egress gateway installed by Helm) keeps its pods off the GPU nodes", async () => {
+  const gateway = (values: Record<string, unknown>, name = "istio-ingressgateway") => helmRelease("gateway", values, name, "istio-ingress");
+  const ok = await runResource(gpuScheduling, [
+    gateway({ service: { type: "LoadBalancer" } }),
+    gateway({ tolerations: [{ key: "dedicated", operator: "Equal", value: "gateways", effect: "NoSchedule" }], nodeSelector: { "kubernetes.io/arch": "amd64" } }, "edge"),
+    // Allow-listed by namespace/release.
+    gateway({ tolerations: [gpuToleration] }, "gpu-edge"),
+  ], { allowedTolerators: ["istio-ingress/gpu-edge"] });
+  assert.deepEqual(ok.violations, []);
+  // Before: the chart was not among those whose values were read, so both passed.
+  const bad = await runResource(gpuScheduling, [
+    gateway({ tolerations: [{ operator: "Exists" }] }),
+    helmRelease("oci://registry.example/istio/gateway", { nodeSelector: { "nvidia.com/gpu.present": "true" } }, "egress", "istio-egress"),
+  ]);
+  assert.equal(bad.violations.length, 2, JSON.stringify(bad.violations, null, 1));
+  assert.match(bad.violations[0].message, /^Helm release istio-ingress\/istio-ingressgateway \(chart gateway\) gateway pod spec \(values\) requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+  assert.match(bad.violations[1].message, /^Helm release istio-egress\/egress \(chart gateway\) gateway pod spec \(values\) selects GPU nodes \(nodeSelector nvidia\.com\/gpu\.present\)/);
+});
