@@ -11,6 +11,7 @@ import { authzMutations } from "./mutations-authz";
 import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
+import { poolsGpuMutations } from "./mutations-pools-gpu";
 
 export type { Mutation } from "./mutations-support";
 
@@ -103,4 +104,5 @@ export const mutations: Mutation[] = [
   ...trafficMutations,
   ...workloadsMutations,
   ...credentialsMutations,
+  ...poolsGpuMutations,
 ];
