@@ -1,6 +1,7 @@
 /**
  * GPU node groups as the pack can read them: EKS managed node groups (`aws:eks/nodeGroup:NodeGroup`,
- * which the program creates as plain resources so their settings are visible). The GPU taint on
+ * which the program creates as plain resources so their settings are visible) and GCE VMs that
+ * join k3s (whose startup script registers the node's taints). The GPU taint on
  * the nodes is what keeps every pod that does not tolerate it off the GPUs: without it the
  * scheduler places CPU pods there like anywhere else, and no toleration rule means anything.
  */
@@ -48,5 +49,56 @@ export function judgeGpuNodeGroup(name: string, props: Record<string, any>, tain
   const given = taints.value.filter((t) => t.key === taint.key).map((t) => `${String(t.key)}=${String(t.value ?? "")}:${String(t.effect)}`);
   report(
     `EKS node group ${name} has NVIDIA GPUs (${evidence.value}) but does not taint its nodes ${taint.key}=${taint.value} with effect NO_SCHEDULE${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on them and take their capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; set taints: [{ key: "${taint.key}", value: "${taint.value}", effect: "NO_SCHEDULE" }]`,
+  );
+}
+
+/**
+ * @pulumi/gcp VM types that boot a node from a startup script. The program's k3s agents are
+ * instance templates; a fork's regional template or single instance boots the same way.
+ */
+export const GCE_NODE_TYPES = new Set([
+  "gcp:compute/instance:Instance",
+  "gcp:compute/instanceTemplate:InstanceTemplate",
+  "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate",
+  "gcp:compute/instanceFromTemplate:InstanceFromTemplate",
+]);
+
+/** GCE machine families with NVIDIA GPUs built in (A2, A3, A4, A4X, G2, G4); other families take guestAccelerators. */
+const GCE_GPU_FAMILY = /^(a2|a3|a4|a4x|g2|g4)-/;
+
+function gceGpuEvidence(props: Record<string, any>): string | undefined {
+  const machineType = props.machineType;
+  // A zonal instance may give the machine type as a URL (…/machineTypes/a2-highgpu-1g).
+  const family = typeof machineType === "string" ? machineType.split("/").pop()! : undefined;
+  if (family && GCE_GPU_FAMILY.test(family)) return `machine type ${family}`;
+  const accelerator = list(props.guestAccelerators as { type?: unknown; count?: unknown }[]).find(
+    (a) => typeof a?.type === "string" && /(^|\/)nvidia-/.test(a.type) && Number(a.count ?? 0) > 0,
+  );
+  return accelerator ? `accelerator ${String(accelerator.type)}` : undefined;
+}
+
+/**
+ * Judges a GCE VM with NVIDIA GPUs that joins k3s: its startup script must register the node with
+ * the GPU taint (`node-taint` in the k3s config, or `--node-taint`) with effect NoSchedule. k3s
+ * applies node taints only at registration, so nothing later in the program puts it back. Only a
+ * script that installs k3s is judged (a fork bootstrapping its nodes another way sets taints
+ * elsewhere), and only one whose text this run can read: the script carries the join token, so an
+ * export reviewed without its passphrase holds it as ciphertext, and a first preview has it unknown.
+ */
+export function judgeGceGpuNode(name: string, type: string, props: Record<string, any>, taint: { key: string; value: string }, report: (message: string) => void, pending: string[]): void {
+  const kind = type.split(":").pop();
+  const evidence = probe(() => gceGpuEvidence(props));
+  if (!evidence.known) {
+    pending.push(`whether ${kind} ${name} has GPUs (its machineType or guestAccelerators)`);
+    return;
+  }
+  if (!evidence.value) return;
+  const script = probe(() => (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown);
+  if (!script.known || typeof script.value !== "string" || !/\bk3s\b/.test(script.value)) return;
+  const wanted = `${taint.key}=${taint.value}:NoSchedule`;
+  if (script.value.includes(wanted)) return;
+  const given = [...new Set(script.value.match(new RegExp(`${taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}=[^\\s"',\\]]*`, "g")) ?? [])];
+  report(
+    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its startup script does not register the node with the taint ${wanted}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
   );
 }

@@ -2,7 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
 import { quantityValue } from "../lib/quantity";
-import { EKS_NODE_GROUP, judgeGpuNodeGroup } from "../lib/gpu-nodes";
+import { EKS_NODE_GROUP, GCE_NODE_TYPES, judgeGceGpuNode, judgeGpuNodeGroup } from "../lib/gpu-nodes";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
@@ -186,7 +186,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -209,6 +209,8 @@ export const gpuScheduling: ResourceValidationPolicy = {
     if (args.type === EKS_NODE_GROUP) {
       // The nodes' side of the bargain: GPU nodes carry the taint that every toleration here is about.
       judgeGpuNodeGroup(args.name, args.props, { key: config.gpuTaintKey, value: config.gpuTaintValue }, report, pending);
+    } else if (GCE_NODE_TYPES.has(args.type)) {
+      judgeGceGpuNode(args.name, args.type, args.props, { key: config.gpuTaintKey, value: config.gpuTaintValue }, report, pending);
     } else if (isAgentgatewayParameters(args.type)) {
       // Its deployment/daemonSet overlays patch the proxy pods it generates (allow-listed by the parameters' namespace/name).
       const { namespace, name } = meta(args.props);

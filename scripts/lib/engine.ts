@@ -53,15 +53,13 @@ const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
  * value is encrypted whole, as the engine does (nested secret markers are dropped: the outer one
  * covers them).
  */
-export function exportForm(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(exportForm);
+export function exportForm(value: unknown, secret: (json: string) => Record<string, unknown> = (json) => ({ ciphertext: encryptValue(json) })): unknown {
+  if (Array.isArray(value)) return value.map((v) => exportForm(v, secret));
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[SECRET_SIG] === SECRET_VALUE) {
-      return { [SECRET_SIG]: SECRET_VALUE, ciphertext: encryptValue(JSON.stringify(plainForm(obj.value) ?? null)) };
-    }
+    if (obj[SECRET_SIG] === SECRET_VALUE) return { [SECRET_SIG]: SECRET_VALUE, ...secret(JSON.stringify(plainForm(obj.value) ?? null)) };
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = exportForm(obj[key]);
+    for (const key of Object.keys(obj)) if (key !== "__defaults") out[key] = exportForm(obj[key], secret);
     return out;
   }
   return value;
@@ -233,4 +231,17 @@ export function toDeploymentExport(captured: CapturedResource[]): DeploymentExpo
       resources: stableOrder(captured).map((r) => exportForm(r) as CapturedResource),
     },
   };
+}
+
+/**
+ * The captured run as the pack sees it in `pulumi preview`: the same export with each secret in
+ * the `--show-secrets` form (`{sig, plaintext}`), since the CLI decrypts the state before it runs
+ * the pack. The render reviews this, so checks of a secret's content (a GPU node's startup
+ * script, a root CA, a kubeconfig's credentials) judge it as a real preview does; stack.json
+ * keeps the ciphertext.
+ */
+export function toPreviewDeployment(captured: CapturedResource[]): DeploymentExport {
+  const exported = toDeploymentExport([]);
+  exported.deployment.resources = stableOrder(captured).map((r) => exportForm(r, (plaintext) => ({ plaintext })) as CapturedResource);
+  return exported;
 }

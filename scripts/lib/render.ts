@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadStackConfig, repoRoot } from "./stack-config";
-import { startMockEngine, runProgram, toDeploymentExport, DeploymentExport } from "./engine";
+import { startMockEngine, runProgram, toDeploymentExport, toPreviewDeployment, DeploymentExport } from "./engine";
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
 import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
 import { PolicyPackProcess, PackUsage } from "./policy-pack";
@@ -103,9 +103,10 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     const captured = startMockEngine(stackConfig.project, options.stack, stackConfig.config);
     await runProgram(() => import("../../infra/index"));
     exported = toDeploymentExport(captured);
-    // The review runs on exactly what stack.json will hold, before anything is written, so a
-    // review that cannot run leaves out/ untouched; violations still produce the full output.
-    review = await reviewDeployment(exported, {
+    // The review runs on exactly what stack.json will hold (its secrets decrypted, as a preview
+    // hands them to the pack), before anything is written, so a review that cannot run leaves
+    // out/ untouched; violations still produce the full output.
+    review = await reviewDeployment(toPreviewDeployment(captured), {
       pack,
       config: policyConfig,
       configSource: configFile ? `policy config ${configFile} (over stack '${options.stack}' policy: settings)` : `the policy config of stack '${options.stack}' policy: settings`,

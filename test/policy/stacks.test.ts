@@ -30,6 +30,10 @@ for (const stack of ["local", "dev", "prod"] as const) {
     // The render's own review (the pack over gRPC) agrees.
     const report = JSON.parse(rendered.file("policy.json"));
     if (report.summary) assert.equal(report.summary.mandatory, 0, rendered.file("policy.json"));
+    // It judged the secrets' content, as a preview does after decrypting the state, while
+    // stack.json keeps them as ciphertext.
+    if (report.summary) assert.equal(report.summary.undecryptableSecrets, 0);
+    assert.match(rendered.file("stack.json"), /"ciphertext": "v1:/);
   });
 }
 

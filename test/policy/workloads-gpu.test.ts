@@ -96,6 +96,34 @@ test("gpu-scheduling: EKS node groups with NVIDIA GPUs taint their nodes nvidia.
   assert.match(unknown.unknown[0] ?? "", /the taints of EKS node group later/);
 });
 
+test("gpu-scheduling: GCE VMs with NVIDIA GPUs that join k3s register the taint nvidia.com/gpu=present:NoSchedule in their startup script", async () => {
+  const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
+  const k3sScript = (taints: string[]) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-taint: ${JSON.stringify(taints)}\nEOF\ncurl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=v1.33.5+k3s1 sh -s - agent\n`;
+  const vm = (name: string, props: Record<string, unknown>, type = TEMPLATE) => ({ type, name, props: { machineType: "a2-ultragpu-4g", guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], ...props }, provider: null });
+  const ok = await runResource(gpuScheduling, [
+    vm("gpu", { metadataStartupScript: k3sScript(["nvidia.com/gpu=present:NoSchedule"]) }),
+    vm("cpu", { machineType: "e2-standard-8", guestAccelerators: [], metadataStartupScript: k3sScript([]) }),
+    // Bootstrapped without k3s (a fork's own node image): its taints are set elsewhere.
+    vm("other", { metadataStartupScript: "#!/bin/bash\nkubeadm join 10.0.0.2:6443\n" }),
+    // The script is ciphertext offline, or unknown in a first preview: its content cannot be judged.
+    vm("sealed", { metadataStartupScript: UNKNOWN }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  assert.deepEqual(ok.unknown, []);
+  const bad = await runResource(gpuScheduling, [
+    vm("untainted", { metadataStartupScript: k3sScript([]) }),
+    vm("n1", { machineType: "n1-standard-8", guestAccelerators: [{ type: "nvidia-tesla-t4", count: 1 }], metadataStartupScript: k3sScript(["nvidia.com/gpu=present:NoExecute"]) }),
+    vm("zonal", { machineType: "zones/us-central1-a/machineTypes/g2-standard-8", guestAccelerators: undefined, metadataStartupScript: undefined, metadata: { "startup-script": k3sScript([]) } }, "gcp:compute/instance:Instance"),
+  ]);
+  assert.equal(bad.violations.length, 3, JSON.stringify(bad.violations));
+  assert.match(bad.violations[0].message, /^InstanceTemplate untainted has NVIDIA GPUs \(machine type a2-ultragpu-4g\) and joins k3s, but its startup script does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule: /);
+  assert.match(bad.violations[1].message, /\(accelerator nvidia-tesla-t4\).*\(it sets nvidia\.com\/gpu=present:NoExecute\)/);
+  assert.match(bad.violations[2].message, /^Instance zonal has NVIDIA GPUs \(machine type g2-standard-8\)/);
+  const unknown = await runResource(gpuScheduling, vm("later", { machineType: UNKNOWN }));
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0] ?? "", /whether InstanceTemplate later has GPUs/);
+});
+
 test("gpu-scheduling: AgentgatewayParameters overlays and the agentgateway/istiod chart values keep off the GPU taint", async () => {
   const overlay = (podSpec: Record<string, unknown>, workload = "deployment") => ({ [workload]: { spec: { template: { spec: podSpec } } } });
   const release = (chart: string, values: Record<string, unknown>, name = chart) => ({ type: "kubernetes:helm.sh/v3:Release", props: { name, chart, namespace: "istio-system", version: "1.0.0", values } });
