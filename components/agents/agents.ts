@@ -5,6 +5,7 @@
  */
 import type { AgentSpec, ModelSpec, PlatformSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
+import { podSecurityContext } from "./pod-security";
 import { agentHostname, agentLabels, agentSelector, agentVersionName, agentsNamespace, mcpUrl } from "./names";
 import { tlsSecretName } from "./gateway";
 import { agentPublicPort } from "../../infra/gateway-ports";
@@ -72,7 +73,7 @@ export function agentVersionManifests(spec: PlatformSpec, agent: AgentSpec, env:
             serviceAccountName: name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: podSecurityContext(agent.port),
             containers: [
               {
                 name: "agent",

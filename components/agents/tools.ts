@@ -5,6 +5,7 @@
  */
 import type { ToolSpec } from "../../infra/config";
 import type { Manifest } from "../k8s/apply";
+import { podSecurityContext } from "./pod-security";
 import { toolLabels, toolSelector, toolsNamespace } from "./names";
 
 export const toolResources = {
@@ -49,7 +50,7 @@ export function toolManifests(tool: ToolSpec): Manifest[] {
             serviceAccountName: tool.name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: podSecurityContext(tool.port),
             containers: [
               {
                 name: "mcp",

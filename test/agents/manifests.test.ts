@@ -190,3 +190,24 @@ test("authorization: each agent version admits agent-gateway on the agent's port
     }
   }
 });
+
+test("agents and tools on a port below 1024 (capabilities dropped) ask for it as an unprivileged port; others ask for nothing", async () => {
+  // containerd 1.7 and CRI-O leave ports below 1024 privileged: without the pod's own sysctl, a
+  // process with every capability dropped gets EACCES binding them.
+  const raw = shippedPlatform("prod") as any;
+  raw.agents[0].port = 80;
+  raw.tools.find((t: any) => t.name === "web-search").port = 443;
+  const spec = parsePlatform(raw, "prod");
+  const objects = agentObjects(spec, "aws-use1");
+  const podOf = (name: string, ns: string) => (objects.find((o) => o.kind === "Deployment" && o.metadata.name === name && o.metadata.namespace === ns) as any).spec.template.spec;
+  for (const [name, ns, port] of [["research-agent-v1", "agents", "80"], ["research-agent-v2", "agents", "80"], ["web-search", "tools", "443"]] as const) {
+    const pod = podOf(name, ns);
+    assert.deepEqual(pod.securityContext.sysctls, [{ name: "net.ipv4.ip_unprivileged_port_start", value: port }], `${ns}/${name}`);
+    assert.deepEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] });
+    const r = await validateObject(objects.find((o) => o.kind === "Deployment" && o.metadata.name === name)!);
+    assert.ok(r.ok, r.errors.join("; "));
+  }
+  for (const [name, ns] of [["support-agent-v1", "agents"], ["calculator", "tools"]] as const) {
+    assert.deepEqual(podOf(name, ns).securityContext, { seccompProfile: { type: "RuntimeDefault" } }, `${ns}/${name}`);
+  }
+});
