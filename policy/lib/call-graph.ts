@@ -25,8 +25,10 @@ export interface Config {
   extraCallers: Record<string, string[]>;
   /** Istio's root namespace: its policies apply in every namespace, the agents' and tools' included. */
   rootNamespace: string;
+  /** Whether the agent gateway, reachable from outside the cluster, must reject callers without a valid JWT (lib/agent-jwt.ts). */
+  requireAgentJwt: boolean;
 }
-export const defaults: Config = { agentsNamespace: "agents", toolsNamespace: "tools", agentGateway: "agents/agent-gateway", extraCallers: {}, rootNamespace: "istio-system" };
+export const defaults: Config = { agentsNamespace: "agents", toolsNamespace: "tools", agentGateway: "agents/agent-gateway", extraCallers: {}, rootNamespace: "istio-system", requireAgentJwt: true };
 
 export const GATEWAY_GROUP = "gateway.networking.k8s.io";
 const USE_WAYPOINT = "istio.io/use-waypoint";

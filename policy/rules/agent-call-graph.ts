@@ -9,6 +9,7 @@ import {
 } from "../lib/call-graph";
 import { Caller, ruleCallers } from "../lib/callers";
 import { reportToolGrants } from "../lib/tool-grants";
+import { reportAgentGatewayJwt } from "../lib/agent-jwt";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -217,6 +218,8 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
   }
   // "Only agents" is not enough for tools: each agent only its own, as both layers grant them.
   reportToolGrants(g, cluster, report, pending);
+  // Whoever the agent gateway lets in reaches the agents: from outside, only with a valid JWT.
+  reportAgentGatewayJwt(resources, config, cluster, report, pending);
 }
 
 /**
@@ -229,7 +232,7 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
 export const agentCallGraph: StackValidationPolicy = {
   name: "agent-call-graph",
   description:
-    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads.",
+    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -248,6 +251,12 @@ export const agentCallGraph: StackValidationPolicy = {
           "Extra callers allowed per target namespace: `namespace/serviceAccount`, or `<field>:<value>` for a source naming callers by place (`namespaces:batch`, `ipBlocks:10.0.0.0/8`, `trustDomains:…`, `remoteIpBlocks:…`, `requestPrincipals:…`).",
       },
       rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace, whose policies apply in every namespace." },
+      requireAgentJwt: {
+        type: "boolean",
+        default: defaults.requireAgentJwt,
+        description:
+          "Whether the agent gateway, when reachable from outside the cluster, must authenticate callers: every route on it decided by an AgentgatewayPolicy traffic.jwtAuthentication in mode Strict (the render sets it false for a stack that configures no gateways.agents.jwt).",
+      },
     },
   },
   validateStack: (args, report) => {

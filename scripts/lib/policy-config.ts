@@ -76,12 +76,14 @@ export interface StackPolicySettings {
   maxCanaryWeight: number;
   requireTls: boolean;
   allowPublicApiEndpoints: boolean;
+  /** Whether the agent gateway must authenticate callers: false where the stack configures no JWT for it (or says it need not). */
+  requireAgentJwt?: boolean;
 }
 
 /**
  * The pack config a stack's `policy:` settings imply, so the review judges a stack by the rules
  * it declares: canary limit, plaintext listeners where TLS is not required, public EKS endpoints
- * where allowed.
+ * where allowed, an agent gateway without JWT authentication where the stack configures none.
  */
 export function policyConfigFromStack(settings: StackPolicySettings): Record<string, PolicyConfig> {
   return {
@@ -89,6 +91,7 @@ export function policyConfigFromStack(settings: StackPolicySettings): Record<str
     "canary-weight-across-routes": { properties: { maxCanaryWeight: settings.maxCanaryWeight } },
     "gateway-listeners-tls": { properties: { allowPlaintextListeners: !settings.requireTls } },
     "eks-endpoint-private": { properties: { allowPublicApiEndpoints: settings.allowPublicApiEndpoints } },
+    ...(settings.requireAgentJwt === false ? { "agent-call-graph": { properties: { requireAgentJwt: false } } } : {}),
   };
 }
 

@@ -90,7 +90,10 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   const target = path.join(outRoot, options.stack);
   const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir ?? defaultPackDir);
   // The stack's own policy settings, then the pack config file over them (levels, extra knobs).
-  const policyConfig = mergePolicyConfig(policyConfigFromStack(spec.policy), configFile ? loadPolicyConfigFile(configFile) : {});
+  // A stack without gateways.agents.jwt (allowed on existing clusters, or with policy.requireAgentJwt
+  // false) renders an agent gateway without JWT authentication: the pack is told not to require it.
+  const agentJwt = spec.gateways.agents ? spec.policy.requireAgentJwt !== false && spec.gateways.agents.jwt !== undefined : true;
+  const policyConfig = mergePolicyConfig(policyConfigFromStack({ ...spec.policy, requireAgentJwt: agentJwt }), configFile ? loadPolicyConfigFile(configFile) : {});
   // The pack boots in its own process while the program runs here.
   const pack = packAvailable(options.policyPackDir)
     ? PolicyPackProcess.start(options.policyPackDir ?? defaultPackDir, { stack: options.stack, project: stackConfig.project, config: stackConfig.config })

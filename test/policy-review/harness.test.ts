@@ -308,3 +308,9 @@ test("CLI: a policy that throws stops the review (exit 2) naming the policy, the
   );
   assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
 });
+
+test("a stack that configures no JWT for its agent gateway tells agent-call-graph not to require one; otherwise the pack's default (required) stands", () => {
+  const base = { maxCanaryWeight: 10, requireTls: true, allowPublicApiEndpoints: false };
+  assert.deepEqual(policyConfigDocument(policyConfigFromStack({ ...base, requireAgentJwt: false }))["agent-call-graph"], { requireAgentJwt: false });
+  assert.equal(policyConfigDocument(policyConfigFromStack({ ...base, requireAgentJwt: true }))["agent-call-graph"], undefined);
+});

@@ -340,4 +340,26 @@ export const authzMutations: Mutation[] = [
       return found ? removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization) : undefined;
     },
   },
+  {
+    name: "the agent gateway's JWT authentication removed (its load balancer lets anyone reach every agent and the LLM routes)",
+    policy: "agent-call-graph",
+    apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication),
+  },
+  {
+    name: "the agent gateway's JWT authentication made Optional (agentgateway then admits a request without a token)",
+    policy: "agent-call-graph",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication, (o) => (o.spec.traffic.jwtAuthentication.mode = "Optional")),
+  },
+  {
+    name: "the agent gateway's JWT authentication moved to one agent's route (the other routes open)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      const routes = resources(doc).filter((x) => jwt && isKind(x, "HTTPRoute") && x.provider === jwt.provider && (x.inputs as any).metadata.namespace === (jwt.inputs as any).metadata.namespace);
+      if (!jwt || routes.length < 2) return undefined;
+      edit(jwt, (o) => (o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: (routes[0].inputs as any).metadata.name }]));
+      // The violation names a route left without authentication.
+      return routes[1].urn;
+    },
+  },
 ];

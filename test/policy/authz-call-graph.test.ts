@@ -336,3 +336,37 @@ test("agent-call-graph: ztunnel does not read trustDomains, so they bound no sou
   const atWaypoint = byTrustDomain({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] });
   assert.deepEqual((await runStack(agentCallGraph, [...fleet, gw("tools", "waypoint", "istio-waypoint"), atWaypoint], config)).violations, []);
 });
+
+test("agent-call-graph: the agent gateway, reachable from outside, lets a route through only behind Strict JWT authentication (the route's own policy deciding over the Gateway's)", async () => {
+  const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+  const route = (name: string) =>
+    on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `agents-route-${name}`, { metadata: { name, namespace: "agents" }, spec: { parentRefs: [{ name: "agent-gateway" }], rules: [] } });
+  const jwt = (name: string, kind: string, target: string, mode?: string) =>
+    on(AGP, `agents-jwt-${name}`, {
+      metadata: { name, namespace: "agents" },
+      spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target }], traffic: { jwtAuthentication: { ...(mode ? { mode } : {}), providers: [{ issuer: "https://idp", audiences: ["a"], jwks: { inline: "{}" } }] } } },
+    });
+  const fleet = [gw("agents", "agent-gateway", "agentgateway"), route("research-agent"), route("llm")];
+  const messages = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra])).violations.map((v) => v.message.replace(/ Target the Gateway.*$/, ""));
+  // The CRD's default mode is Strict; a route's own Strict policy overrides an Optional Gateway's.
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway")), []);
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway", "Optional"), jwt("r", "HTTPRoute", "research-agent", "Strict"), jwt("l", "HTTPRoute", "llm", "Strict")), []);
+  assert.deepEqual(await messages(), [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route: every caller reaches what the route serves without a token.",
+    "HTTPRoute agents/llm is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route: every caller reaches what the route serves without a token.",
+  ]);
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway"), jwt("l", "HTTPRoute", "llm", "Permissive")), [
+    "HTTPRoute agents/llm is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the route's JWT authentication agents/l (mode Permissive) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+  ]);
+  // A ClusterIP agent gateway is no front door, and a stack that configures no JWT says so.
+  const internal = [
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", "agents-params", { metadata: { name: "p", namespace: "agents" }, spec: { service: { spec: { type: "ClusterIP" } } } }),
+    on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agents-gw-agent-gateway", {
+      metadata: { name: "agent-gateway", namespace: "agents" },
+      spec: { gatewayClassName: "agentgateway", listeners: [], infrastructure: { parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: "p" } } },
+    }),
+    route("llm"),
+  ];
+  assert.deepEqual((await runStack(agentCallGraph, internal)).violations, []);
+  assert.deepEqual((await runStack(agentCallGraph, fleet, { requireAgentJwt: false })).violations, []);
+});

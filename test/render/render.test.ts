@@ -320,3 +320,21 @@ test("a render whose writing fails midway (disk full at topology.md) exits 1 and
   assert.deepEqual(fs.readdirSync(out).sort(), ["Pulumi.local.yaml", "local"], "no temporary (.local+tmp-*) or old (.local+old-*) trees left");
   fs.rmSync(out, { recursive: true, force: true });
 });
+
+test("a laptop stack without gateways.agents.jwt renders and passes review (the pack is told not to require it); its export reviewed with the pack's defaults fails agent-call-graph", () => {
+  const platform = shippedPlatform("local");
+  delete platform.gateways.agents.jwt;
+  const r = renderPlatform("nojwt", platform);
+  assert.equal(r.run.code, 0, r.run.stdout + r.run.stderr);
+  assert.deepEqual(JSON.parse(r.file("policy-config.json"))["agent-call-graph"], { requireAgentJwt: false });
+  const dir = tempDir("no-agent-jwt-");
+  const empty = path.join(dir, "empty.json");
+  fs.writeFileSync(empty, "{}");
+  const review = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", path.join(r.run.dir, "stack.json"), "--config", empty, "--out", "-"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(review.status, 1, review.stdout + review.stderr);
+  assert.match(review.stdout, /HTTPRoute agents\/research-agent is served by the agent gateway agents\/agent-gateway on cluster local, .*no AgentgatewayPolicy with traffic\.jwtAuthentication targets the Gateway or the route/);
+});
