@@ -136,6 +136,8 @@ export function networkPolicyKeepsInCluster(gw: PolicyResource, port: Probe<unkn
     if (ports.length === 0) return true;
     // A named port cannot be resolved here: counted as covering, so its peers are judged.
     return someTri(ports, (p) => {
+      // Gateway listeners are TCP (HTTP, HTTPS, TLS, HBONE); an entry for UDP or SCTP opens none.
+      if ((p.protocol ?? "TCP") !== "TCP") return false;
       if (p.port === undefined || typeof p.port === "string") return true;
       if (!port.known) return "unknown";
       const n = Number(port.value);

@@ -128,6 +128,9 @@ test("gateway-listeners-tls: a NetworkPolicy keeping the in-mesh port to pods ma
   const publicRule = { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 15021 }] };
   const agentsOn80 = { from: [agents], ports: [{ protocol: "TCP", port: 80 }] };
   assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, keepClientAddress, netpol([publicRule, agentsOn80])])).violations, []);
+  // Listeners are TCP: a rule opening port 80 to everyone over UDP or SCTP opens none of them.
+  const otherProtocols = { ports: [{ protocol: "UDP", port: 80 }, { protocol: "SCTP", port: 80 }] };
+  assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, keepClientAddress, netpol([publicRule, agentsOn80, otherProtocols])])).violations, []);
   // A selector on another label Istio puts on the gateway's pods selects them too.
   const byClass = netpol([publicRule, agentsOn80], { matchLabels: { "gateway.networking.k8s.io/gateway-class-name": "istio" } });
   assert.deepEqual((await runStack(gatewayListenersTls, [gw, open, keepClientAddress, byClass])).violations, []);
@@ -139,6 +142,7 @@ test("gateway-listeners-tls: a NetworkPolicy keeping the in-mesh port to pods ma
   }
   const cases: [string, ReturnType<typeof on>[], RegExp][] = [
     ["a rule without peers covering 80", [netpol([publicRule, { ports: [{ protocol: "TCP", port: 80 }] }])], /NetworkPolicy inference-gateway-callers admits addresses outside the cluster on it/],
+    ["a rule without peers covering 80 with the protocol left to its default (TCP)", [netpol([publicRule, { ports: [{ port: 80 }] }])], /admits addresses outside the cluster on it/],
     ["a rule without ports", [netpol([{}])], /NetworkPolicy inference-gateway-callers admits addresses outside the cluster/],
     ["a port range over 80", [netpol([publicRule, { ports: [{ protocol: "TCP", port: 1, endPort: 1024 }] }])], /admits addresses outside the cluster/],
     ["an ipBlock peer", [netpol([publicRule, { from: [{ ipBlock: { cidr: "10.0.0.0/8" } }], ports: [{ protocol: "TCP", port: 80 }] }])], /admits addresses outside the cluster/],
