@@ -7,21 +7,12 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { isAgentgatewayParameters, isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
 import { gatewayPodLabels } from "./istio";
+import { istioServiceClusterIp } from "./gateway-service-type";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
 import { andTri, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 
 /** Whether `r` is named `name` in `namespace`, as far as this preview knows. */
 const namedIn = (r: PolicyResource, name: string, namespace: string): Tri => tri(() => meta(r.props).name === name && meta(r.props).namespace === namespace);
-
-/**
- * Whether the Gateway's Service stays inside the cluster (ClusterIP) because of its own
- * annotation. Istio reads the networking.istio.io/service-type annotation on the Gateway itself
- * only (1.30.3 gatewaycommon/deploymentcontroller.go); under spec.infrastructure.annotations it is
- * merely copied onto the Service, which stays a LoadBalancer. agentgateway ignores it.
- */
-function annotatedClusterIp(gw: PolicyResource): Tri {
-  return tri(() => meta(gw.props).annotations["networking.istio.io/service-type"] === "ClusterIP");
-}
 
 /** Whether the AgentgatewayParameters the Gateway's parametersRef names make its Service ClusterIP. */
 function parametersClusterIp(gw: PolicyResource, resources: PolicyResource[]): Tri {
@@ -33,12 +24,17 @@ function parametersClusterIp(gw: PolicyResource, resources: PolicyResource[]): T
   });
 }
 
-/** Whether the Gateway's Service stays inside the cluster (ClusterIP), per its controller's settings. */
+/**
+ * Whether the Gateway's Service stays inside the cluster (ClusterIP), per its controller's
+ * settings: agentgateway's parameters, or for Istio's classes the annotation on the Gateway itself
+ * (under spec.infrastructure.annotations it is merely copied onto the Service) and the `service`
+ * overlays of its class defaults and parametersRef ConfigMap, whose type wins (istioServiceClusterIp).
+ */
 export function clusterInternal(gw: PolicyResource, cls: Probe<string | undefined>, resources: PolicyResource[]): Tri {
   const params = parametersClusterIp(gw, resources);
   // A class not known yet may be an internal one, or agentgateway (which ignores the annotation).
   if (!cls.known) return orTri(params, "unknown");
-  return orTri(cls.value === "agentgateway" ? false : annotatedClusterIp(gw), params);
+  return orTri(cls.value === "agentgateway" || !cls.value ? false : istioServiceClusterIp(gw, cls.value, resources), params);
 }
 
 /** What ALLOW policies bound to the Gateway admit callers without a mesh identity (or anyone) on. */

@@ -12,6 +12,7 @@ import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
+import { exposureMutations } from "./mutations-exposure";
 
 export type { Mutation } from "./mutations-support";
 
@@ -105,4 +106,5 @@ export const mutations: Mutation[] = [
   ...workloadsMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
+  ...exposureMutations,
 ];

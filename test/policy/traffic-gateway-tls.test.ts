@@ -202,11 +202,16 @@ test("gateway-listeners-tls: a class, annotation, listener list or policy unknow
   assert.match(await judge([gw, openOn80, options(UNKNOWN), agentsOnly]), inMeshUnknown);
   assert.deepEqual((await runStack(gatewayListenersTls, [gw, openOn80, local, agentsOnly])).violations, []);
   // An unknown that cannot change the verdict blocks nothing: a NetworkPolicy known to open the port fails the
-  // listener whatever the ConfigMap says; an HTTPS Gateway of an unknown class passes whatever it is.
+  // listener whatever the ConfigMap's externalTrafficPolicy says; an HTTPS Gateway of an unknown class passes whatever it is.
+  // Options not known at all may also patch the Service to ClusterIP (Istio applies their `service` overlay), which decides.
   const allOpen = netpol({ podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] });
-  const failing = await runStack(gatewayListenersTls, [gw, openOn80, options(UNKNOWN), allOpen]);
-  assert.deepEqual(failing.unknown, []);
-  assert.match(failing.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy callers admits .* NetworkPolicy gw admits addresses outside the cluster on it/);
+  const failing = await runStack(gatewayListenersTls, [gw, openOn80, options({ service: UNKNOWN }), allOpen]);
+  assert.deepEqual(failing.violations, []);
+  assert.match(failing.unknown[0], /whether Gateway inference\/inference-gateway on a is exposed outside the cluster .* listener http-mesh \(port 80\)/);
+  const cluster = options({ service: "spec:\n  externalTrafficPolicy: Cluster\n" });
+  const known = await runStack(gatewayListenersTls, [gw, openOn80, cluster, allOpen]);
+  assert.deepEqual(known.unknown, []);
+  assert.match(known.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy callers admits .* NetworkPolicy gw admits addresses outside the cluster on it/);
   assert.deepEqual(await runStack(gatewayListenersTls, [gateway("mystery", UNKNOWN, [https])]), { violations: [], unknown: [], notApplicable: [] });
 });
 
@@ -232,4 +237,36 @@ test("gateway-listeners-tls: a LoadBalancer or NodePort Service added beside a C
   assert.equal(exposed.violations.length, 2, JSON.stringify(exposed.violations));
   assert.match(exposed.violations[0].message, /^Gateway inference\/mcp-gateway, exposed outside the cluster by Service mcp-public \(LoadBalancer\) on a: listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/);
   assert.match(exposed.violations[1].message, /^Gateway inference\/internal, exposed outside the cluster by Service internal-nodeport \(NodePort\) on a: listener http/);
+});
+
+test("gateway-listeners-tls: Istio patches a Gateway's Service with the `service` overlays of its class defaults and parametersRef ConfigMap, whose type wins over the annotation", async () => {
+  const CM = "kubernetes:core/v1:ConfigMap";
+  const optionsRef = { spec: { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "options" } } } };
+  const options = (service: string, namespace = "inference") => on(CM, `options-${namespace}`, { metadata: { name: "options", namespace }, data: { service } });
+  const classDefaults = (service: string, namespace = "istio-system") =>
+    on(CM, `defaults-${namespace}`, { metadata: { name: "istio-default-gatewayclass-istio", namespace, labels: { "gateway.istio.io/defaults-for-class": "istio" } }, data: { service } });
+  const annotated = { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } };
+  const istiod = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values });
+  const plainOn80 = /Gateway inference\/internal on a: listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/;
+  const cases: [string, ReturnType<typeof on>[], RegExp | undefined][] = [
+    ["options making the Service ClusterIP, without the annotation", [gateway("internal", "istio", [http], optionsRef), options("spec:\n  type: ClusterIP\n")], undefined],
+    ["the same options as JSON", [gateway("internal", "istio", [http], optionsRef), options('{"spec": {"type": "ClusterIP"}}')], undefined],
+    ["the annotation, but options patching the Service back to a LoadBalancer", [gateway("internal", "istio", [http], { ...annotated, ...optionsRef }), options("spec:\n  type: LoadBalancer\n")], plainOn80],
+    ["the annotation, but options adding externalIPs", [gateway("internal", "istio", [http], { ...annotated, ...optionsRef }), options("spec:\n  externalIPs: [203.0.113.7]\n")], plainOn80],
+    ["the annotation, but the class's defaults making every istio Service a NodePort", [gateway("internal", "istio", [http], annotated), classDefaults("spec:\n  type: NodePort\n")], plainOn80],
+    ["class defaults outside istiod's namespace (Istio reads none there)", [gateway("internal", "istio", [http], annotated), classDefaults("spec:\n  type: NodePort\n", "inference")], undefined],
+    ["istiod's gatewayClasses values making the class ClusterIP", [gateway("internal", "istio", [http]), istiod({ gatewayClasses: { istio: { service: { spec: { type: "ClusterIP" } } } } })], undefined],
+    ["the Gateway's options winning over the class's defaults", [gateway("internal", "istio", [http], optionsRef), classDefaults("spec:\n  type: ClusterIP\n"), options("spec:\n  type: LoadBalancer\n")], plainOn80],
+    ["options Istio cannot read (it deploys nothing from them): the annotation stands", [gateway("internal", "istio", [http], { ...annotated, ...optionsRef }), options("spec: [unclosed\n")], undefined],
+  ];
+  for (const [what, resources, message] of cases) {
+    const result = await runStack(gatewayListenersTls, resources);
+    assert.deepEqual(result.unknown, [], what);
+    if (!message) {
+      assert.deepEqual(result.violations, [], what);
+      continue;
+    }
+    assert.equal(result.violations.length, 1, what);
+    assert.match(result.violations[0].message, message, what);
+  }
 });

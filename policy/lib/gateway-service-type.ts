@@ -1,0 +1,100 @@
+/**
+ * The type of the Service Istio 1.30.3 deploys for a Gateway of one of its classes
+ * (pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go): the class's default (classinfo.go:
+ * ClusterIP for istio-waypoint, LoadBalancer for istio, istio-east-west and istio-agentgateway),
+ * or the Gateway's own `networking.istio.io/service-type` annotation; the rendered Service is then
+ * patched (render/applyOverlay, a strategic merge) by the `service` key of the ConfigMap labelled
+ * `gateway.istio.io/defaults-for-class: <class>` in istiod's namespace (the istiod chart renders one
+ * per `gatewayClasses.<class>` value) and then by the `service` key of the ConfigMap the Gateway's
+ * `spec.infrastructure.parametersRef` names. A `spec.type` in either overlay wins over the
+ * annotation, so a Gateway annotated ClusterIP whose options say LoadBalancer is public, and one
+ * whose options say ClusterIP is internal without the annotation.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import * as yaml from "js-yaml";
+import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { GATEWAY_CLASS_DEFAULTS_LABEL } from "./istio-overlays";
+import { list, tri, Tri } from "./values";
+
+/** Istio's classes whose Gateways its deployment controller deploys, with the Service type each defaults to. */
+const ISTIO_DEFAULT_SERVICE_TYPES: Record<string, string> = {
+  istio: "LoadBalancer",
+  "istio-waypoint": "ClusterIP",
+  "istio-east-west": "LoadBalancer",
+  "istio-agentgateway": "LoadBalancer",
+};
+
+/** What a `service` overlay sets of the Service: its type, and whether it adds external IPs. */
+interface ServicePatch {
+  type?: string;
+  externalIPs: boolean;
+}
+
+/**
+ * A `service` overlay (YAML or JSON text in a ConfigMap, an object in istiod's values) as a patch.
+ * Text Istio cannot read fails the Gateway's deployment: it patches nothing here.
+ */
+function servicePatch(overlay: unknown): ServicePatch | undefined {
+  let obj = overlay;
+  if (typeof overlay === "string") {
+    try {
+      obj = yaml.load(overlay);
+    } catch (err) {
+      if (err instanceof yaml.YAMLException) return undefined;
+      throw err;
+    }
+  }
+  if (!obj || typeof obj !== "object") return undefined;
+  const type = dig(obj, "spec.type");
+  return { type: typeof type === "string" && type !== "" ? type : undefined, externalIPs: list(dig(obj, "spec.externalIPs") as unknown[] | undefined).length > 0 };
+}
+
+/** The namespaces istiod runs in (where its class-defaults ConfigMaps live): its Helm releases', else istio-system. */
+function istiodNamespaces(resources: PolicyResource[]): string[] {
+  const releases = resources.filter((r) => isHelmInstall(r.type) && helmChartName(r.props) === "istiod");
+  if (releases.length === 0) return ["istio-system"];
+  return releases.map((r) => (typeof r.props.namespace === "string" && r.props.namespace !== "" ? r.props.namespace : "default"));
+}
+
+/** The `service` patches of the class's defaults: labelled ConfigMaps in istiod's namespace, and istiod's gatewayClasses values. */
+function classDefaultPatches(cls: string, resources: PolicyResource[]): ServicePatch[] {
+  const namespaces = istiodNamespaces(resources);
+  const fromConfigMaps = resources
+    .filter((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).labels?.[GATEWAY_CLASS_DEFAULTS_LABEL] === cls && namespaces.includes(meta(r.props).namespace))
+    .map((r) => servicePatch(r.props.data?.service));
+  const fromValues = resources
+    .filter((r) => isHelmInstall(r.type) && helmChartName(r.props) === "istiod")
+    .map((r) => servicePatch((dig(r.props.values, "gatewayClasses") as Record<string, any> | undefined)?.[cls]?.service));
+  return [...fromConfigMaps, ...fromValues].filter((p): p is ServicePatch => p !== undefined);
+}
+
+/** The `service` patch of the ConfigMap the Gateway's parametersRef names (Istio takes only a core ConfigMap there). */
+function parametersPatch(gw: PolicyResource, resources: PolicyResource[]): ServicePatch | undefined {
+  const ref = gw.props.spec?.infrastructure?.parametersRef;
+  if (!ref || ref.kind !== "ConfigMap" || (ref.group ?? "") !== "") return undefined;
+  const { namespace } = meta(gw.props);
+  const cm = resources.find((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
+  return cm ? servicePatch(cm.props.data?.service) : undefined;
+}
+
+/**
+ * Whether the Service Istio deploys for the Gateway is ClusterIP without external IPs. For a class
+ * Istio does not deploy, only the annotation is read, as before (the overlays are Istio's).
+ * "unknown" while a value it depends on is not known yet, or when class defaults disagree (Istio
+ * takes the oldest ConfigMap, not known before they are applied).
+ */
+export function istioServiceClusterIp(gw: PolicyResource, cls: string, resources: PolicyResource[]): Tri {
+  return tri(() => {
+    const annotated = meta(gw.props).annotations["networking.istio.io/service-type"];
+    const base = typeof annotated === "string" ? annotated : ISTIO_DEFAULT_SERVICE_TYPES[cls];
+    if (!(cls in ISTIO_DEFAULT_SERVICE_TYPES)) return base === "ClusterIP";
+    const defaults = classDefaultPatches(cls, resources);
+    const defaultTypes = new Set(defaults.map((p) => p.type).filter((t) => t !== undefined));
+    if (defaultTypes.size > 1) return "unknown";
+    const params = parametersPatch(gw, resources);
+    const type = params?.type ?? [...defaultTypes][0] ?? base;
+    const externalIPs = !!params?.externalIPs || defaults.some((p) => p.externalIPs);
+    return type === "ClusterIP" && !externalIPs;
+  });
+}
+
