@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec } from "../lib/authz";
+import { actionOf, AuthzSpec, targetRefsOf } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, kindName, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
@@ -62,8 +62,9 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       // Only policies ztunnel enforces make the pods deny-by-default: one bound through
       // targetRef(s) is enforced by a waypoint or gateway, and the pods stay open to direct calls;
       // an `istio.io/dry-run` one is dropped (or only logged) by ztunnel.
+      // Istio reads targetRefs by length (model.GetTargetRefs): `targetRefs: []` binds by selector.
       const enforcedAllow = (p: Policy): Tri =>
-        tri(() => actionOf((p.r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && !p.r.props.spec?.targetRef && !p.r.props.spec?.targetRefs && !isDryRun(p.r.props));
+        tri(() => actionOf((p.r.props.spec ?? {}) as AuthzSpec) === "ALLOW" && targetRefsOf(JSON.parse(JSON.stringify({ targetRef: p.r.props.spec?.targetRef, targetRefs: p.r.props.spec?.targetRefs })) as AuthzSpec).length === 0 && !isDryRun(p.r.props));
       // ALLOW policies bind per workload: a pod no ALLOW policy selects admits every caller. A
       // selector without matchLabels is not namespace-wide: istiod binds it to no workload.
       const selects = (p: Policy, labels: Record<string, string> | undefined): Tri =>
@@ -112,7 +113,9 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
         // A namespace with no workloads on this cluster exposes nothing yet.
         const workloads = resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === name);
         if (workloads.length === 0) continue;
-        const own = someTri(policies, (p) => andTri(inNamespace(p, name), enforcedAllow(p)));
+        // A root-namespace policy with a selector binds the workloads it selects in every namespace
+        // (Istio 1.30.3 ambient/workloads.go buildWorkloadPolicies): then each workload is judged.
+        const own = someTri(policies, (p) => andTri(orTri(inNamespace(p, name), inRoot(p)), enforcedAllow(p)));
         if (own === false) {
           if (meshWide === "unknown") pending.push(`whether a mesh-wide ALLOW AuthorizationPolicy covers namespace ${name} on cluster ${cluster}`);
           else {

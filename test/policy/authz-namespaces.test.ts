@@ -89,10 +89,11 @@ test("workload-namespaces-authorized: an action, selector or pod labels unknown 
   const action = await runStack(workloadNamespacesAuthorized, [ns("inference"), deploy("inference", "vllm"), ap("inference", "vllm", { action: UNKNOWN, rules: [{}] }), ...open]);
   assert.equal(action.violations.length, 1);
   assert.match(action.unknown[0], /selects Deployment inference\/vllm/);
-  // A root-namespace policy whose selector is not known yet may be mesh-wide (before: a violation for every namespace without its own).
+  // A root-namespace policy whose selector is not known yet may be mesh-wide, or select the pods (before: a violation for every
+  // namespace without its own): whether it covers each workload is not known.
   const meshWide = await runStack(workloadNamespacesAuthorized, [ns("agents"), deploy("agents", "bot"), ap("istio-system", "global", { ...allowFrom("cluster.local/ns/agents/sa/bot"), selector: UNKNOWN })]);
   assert.deepEqual(meshWide.violations, []);
-  assert.match(meshWide.unknown[0], /whether a mesh-wide ALLOW AuthorizationPolicy covers namespace agents on cluster a/);
+  assert.match(meshWide.unknown[0], /whether an ALLOW AuthorizationPolicy selects Deployment agents\/bot on cluster a/);
   // Unknowns that cannot change the verdict block nothing: a namespace-wide ALLOW covers pods whatever their labels,
   // and a second policy not known yet cannot uncover them.
   const covered = await runStack(workloadNamespacesAuthorized, [ns("inference"), withLabels("inference", "vllm", UNKNOWN), ap("inference", "all", allowFrom("cluster.local/ns/inference/sa/gw")), ap("inference", "other", UNKNOWN as unknown as Record<string, unknown>)]);
@@ -168,4 +169,21 @@ test("workload-namespaces-authorized: an istio.io/dry-run ALLOW policy or a sele
   assert.match(rootEmpty.violations[0].message, /^Deployment default\/rogue on cluster a enrolls its pods in ambient/);
   // matchLabels present but empty selects every pod of the namespace (a subset match).
   assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("inference"), labelled("inference", "vllm"), ap("inference", "vllm", { ...allow, selector: { matchLabels: {} } })])).violations, []);
+});
+
+test("workload-namespaces-authorized: root-namespace selector policies cover the workloads they select in every namespace, and `targetRefs: []` binds by selector", async () => {
+  const labelled = (namespace: string, name: string, labels: Record<string, string>) =>
+    on("kubernetes:apps/v1:Deployment", `${namespace}-${name}`, { metadata: { name, namespace }, spec: { template: { metadata: { labels }, spec: { containers: [] } } } });
+  // Istio 1.30.3 buildWorkloadPolicies binds a root-namespace selector policy to the workloads it selects, whatever their namespace.
+  const fromRoot = ap("istio-system", "tools-calculator", { ...allowFrom("cluster.local/ns/tools/sa/mcp-gateway"), selector: { matchLabels: { app: "calculator" } } });
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("tools"), labelled("tools", "calculator", { app: "calculator" }), fromRoot])).violations, []);
+  // A workload the root policy does not select is open, and named.
+  const partly = await runStack(workloadNamespacesAuthorized, [ns("tools"), labelled("tools", "calculator", { app: "calculator" }), labelled("tools", "search", { app: "search" }), fromRoot]);
+  assert.deepEqual(partly.violations.map((v) => v.message), ["Deployment tools/search on cluster a is selected by no ALLOW AuthorizationPolicy: its pods admit every mesh identity"]);
+  // Without any policy there or in the root namespace, the namespace itself is reported.
+  const none = await runStack(workloadNamespacesAuthorized, [ns("tools"), labelled("tools", "calculator", { app: "calculator" })]);
+  assert.match(none.violations[0].message, /namespace tools on cluster a runs 1 workload\(s\) but has no ALLOW AuthorizationPolicy/);
+  // Istio reads targetRefs by length (model.GetTargetRefs): an empty list leaves the policy ztunnel's.
+  const emptyRefs = ap("tools", "calculator", { ...allowFrom("cluster.local/ns/tools/sa/mcp-gateway"), selector: { matchLabels: { app: "calculator" } }, targetRefs: [] });
+  assert.deepEqual((await runStack(workloadNamespacesAuthorized, [ns("tools"), labelled("tools", "calculator", { app: "calculator" }), emptyRefs])).violations, []);
 });
