@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, meta, T } from "./k8s";
-import { everyTri, list, orUnknown, probe, Tri } from "./values";
+import { everyTri, list, orUnknown, Probe, probe, Tri } from "./values";
 
 export interface Source {
   principals?: string[];
@@ -217,7 +217,26 @@ export interface GatewayProxy {
  */
 const BARE_NAME_CLASSES = new Set(["istio-waypoint", "istio-east-west", "istio-agentgateway", "agentgateway"]);
 
-/** The proxies of the stack's Gateways, by identity (Gateways whose class is not known yet: {@link gatewaysOfUnknownClass}). */
+/**
+ * Istio's own classes: its deployment controller runs their proxies under the ServiceAccount the
+ * Gateway's `gateway.istio.io/service-account` annotation names, when set and not empty, else the
+ * default name (1.30.3 gatewaycommon/deploymentcontroller.go, GetOrDefault of
+ * annotation.GatewayServiceAccount; the kube-gateway and waypoint templates create it).
+ */
+const ISTIO_DEPLOYED_CLASSES = new Set(["istio", "istio-waypoint", "istio-east-west", "istio-agentgateway"]);
+const SERVICE_ACCOUNT_ANNOTATION = "gateway.istio.io/service-account";
+
+/** The ServiceAccount a Gateway's proxy runs under, by its class (unknown while its annotations are not known). */
+function proxyServiceAccount(r: PolicyResource, cls: string): Probe<string> {
+  const { name } = meta(r.props);
+  const byName = BARE_NAME_CLASSES.has(cls) ? name : `${name}-${cls}`;
+  if (!ISTIO_DEPLOYED_CLASSES.has(cls)) return { known: true, value: byName };
+  const annotated = probe(() => meta(r.props).annotations[SERVICE_ACCOUNT_ANNOTATION] as unknown);
+  if (!annotated.known) return annotated;
+  return { known: true, value: typeof annotated.value === "string" && annotated.value !== "" ? annotated.value : byName };
+}
+
+/** The proxies of the stack's Gateways, by identity (Gateways whose class or ServiceAccount is not known yet: {@link gatewaysOfUnknownClass}). */
 export function gatewayProxies(resources: PolicyResource[]): Map<string, GatewayProxy> {
   const out = new Map<string, GatewayProxy>();
   for (const r of resources.filter((x) => isGateway(x.type))) {
@@ -225,15 +244,21 @@ export function gatewayProxies(resources: PolicyResource[]): Map<string, Gateway
     const read = probe(() => r.props.spec?.gatewayClassName as string | undefined);
     const cls = read.known ? read.value : undefined;
     if (!cls) continue;
-    const identity = BARE_NAME_CLASSES.has(cls) ? `${m.namespace}/${m.name}` : `${m.namespace}/${m.name}-${cls}`;
+    const account = proxyServiceAccount(r, cls);
+    if (!account.known) continue;
+    const identity = `${m.namespace}/${account.value}`;
     out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: orUnknown(() => ({ ...m.labels }), undefined) });
   }
   return out;
 }
 
-/** Gateways whose class this preview cannot read: whether their controller suffixes the proxy's ServiceAccount is not known. */
+/** Gateways whose proxy identity this preview cannot read: their class, or (Istio's classes) the annotation renaming it. */
 export function gatewaysOfUnknownClass(resources: PolicyResource[]): { namespace: string; name: string }[] {
-  return resources.filter((r) => isGateway(r.type) && !probe(() => r.props.spec?.gatewayClassName).known).map((r) => ({ namespace: meta(r.props).namespace, name: meta(r.props).name }));
+  const unknownIdentity = (r: PolicyResource) => {
+    const cls = probe(() => r.props.spec?.gatewayClassName as unknown);
+    return !cls.known || (typeof cls.value === "string" && cls.value !== "" && !proxyServiceAccount(r, cls.value).known);
+  };
+  return resources.filter((r) => isGateway(r.type) && unknownIdentity(r)).map((r) => ({ namespace: meta(r.props).namespace, name: meta(r.props).name }));
 }
 
 /** Whether `namespace/serviceAccount` may be the proxy identity of one of these Gateways (`<name>` or `<name>-<class>`). */

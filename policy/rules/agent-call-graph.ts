@@ -148,7 +148,7 @@ function verdict(g: Graph, target: string, caller: Caller, workloads: Bound[], v
   if (id.includes("*")) return `${rule}, and a wildcard identity matches workloads the call graph does not allow`;
   const proxy = g.proxies.get(id);
   // The proxy of a Gateway whose class is not known yet: a waypoint, the MCP gateway or another proxy.
-  if (!proxy && mayBeProxyOf(id, g.unknownClass)) return { unknown: `whether ${id} is the proxy of a Gateway whose class is not known yet` };
+  if (!proxy && mayBeProxyOf(id, g.unknownClass)) return { unknown: `whether ${id} is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet` };
   if (proxy && viaProxies && proxy.gatewayClassName === "istio-waypoint") {
     const why = waypointProblem(g, target, proxy, workloads);
     return typeof why === "string" ? `${rule}: ${why}` : why;

@@ -83,7 +83,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           }
           const unknownIdentity = (id: string) => {
             if (!mayBeProxyOf(id, unknownClass)) return false;
-            pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class is not known yet`);
+            pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
             return true;
           };
           for (const from of list(rule.from)) {
@@ -121,7 +121,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
               if ([...known].some((id) => id.startsWith(head))) continue;
               // The proxy of a Gateway whose class is not known yet runs as `<name>` or `<name>-<class>`.
               if (unknownClass.some((g) => `${g.namespace}/${g.name}`.startsWith(head) || head.startsWith(`${g.namespace}/${g.name}`))) {
-                pending.push(`whether ${p}, named by ${policy}, matches the proxy of a Gateway whose class is not known yet`);
+                pending.push(`whether ${p}, named by ${policy}, matches the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
                 continue;
               }
               report(`${policy}: principal ${p} matches ${describeNamespaceReach(reach)}, and this stack has none (add one to allowedServiceAccounts if a controller creates it)`, r.urn);

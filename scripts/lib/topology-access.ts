@@ -177,6 +177,9 @@ interface Caller {
  * for its waypoint, east-west and agentgateway classes (Istio 1.30.3 DisableNameSuffix,
  * pilot/pkg/config/kube/gatewaycommon/classinfo.go), the agentgateway controller the Gateway's name.
  */
+/** Classes Istio's deployment controller deploys (the annotation is Istio's). */
+const ISTIO_CLASSES = ["istio", "istio-waypoint", "istio-east-west", "istio-agentgateway"];
+
 export function meshIdentities(objects: KubernetesObject[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const o of objects) {
@@ -185,8 +188,10 @@ export function meshIdentities(objects: KubernetesObject[]): Map<string, string>
     if (o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/")) {
       const cls = String((o.spec as any)?.gatewayClassName ?? "");
       const note = `proxy of Gateway ${ns}/${o.metadata.name}`;
-      // Istio's default class provisions `<name>-istio`; classes of other controllers provision nothing known.
-      if (BARE_NAME_PROXY_CLASSES.includes(cls) || cls === "istio") out.set(`${ns}/${proxyServiceAccount(o.metadata.name, cls)}`, note);
+      // Istio's default class provisions `<name>-istio`; classes of other controllers provision nothing known. Istio's
+      // own classes run the proxy under the gateway.istio.io/service-account annotation's account when it names one.
+      const annotated = ISTIO_CLASSES.includes(cls) ? (o.metadata.annotations as Record<string, string> | undefined)?.["gateway.istio.io/service-account"] : undefined;
+      if (BARE_NAME_PROXY_CLASSES.includes(cls) || cls === "istio") out.set(`${ns}/${annotated || proxyServiceAccount(o.metadata.name, cls)}`, note);
     }
   }
   return out;

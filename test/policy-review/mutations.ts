@@ -12,7 +12,7 @@ import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
-import { exposureMutations } from "./mutations-exposure";
+import { gatewayMutations } from "./mutations-gateways";
 
 export type { Mutation } from "./mutations-support";
 
@@ -106,5 +106,5 @@ export const mutations: Mutation[] = [
   ...workloadsMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
-  ...exposureMutations,
+  ...gatewayMutations,
 ];

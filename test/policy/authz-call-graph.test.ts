@@ -271,7 +271,7 @@ test("agent-call-graph: a policy, guard, label, selector or gateway class unknow
   await judge(rooted, /which workloads it selects in tools, which decide whether AuthorizationPolicy istio-system\/only-bot admits cluster\.local\/ns\/agents\/sa\/agent-gateway/);
   // A Gateway whose class is not known yet: its proxy may be a waypoint, the MCP gateway or an Istio gateway (before: the policy crashed).
   const mystery = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "tools-gw-edge", { metadata: { name: "edge", namespace: "tools" }, spec: { gatewayClassName: UNKNOWN, listeners: [] } });
-  await judge([mystery, ap("tools", "calculator", allowFrom(principal("tools/edge-istio")))], /whether tools\/edge-istio is the proxy of a Gateway whose class is not known yet/);
+  await judge([mystery, ap("tools", "calculator", allowFrom(principal("tools/edge-istio")))], /whether tools\/edge-istio is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet/);
   // Known: with the guard, the labels and the classes known, the same fleets are judged (no can't judge).
   const guarded = await runStack(agentCallGraph, [...waypointFleet, serviceAllow("tools", "calculator-agents", "calculator", "agents/research-agent-v1"), sa("agents", "research-agent-v1")]);
   assert.deepEqual([guarded.violations, guarded.unknown], [[], []]);

@@ -117,7 +117,7 @@ test("authorization-principals-known: a policy, trust domain or gateway class un
   const toEdge = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" }], rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] } }] }] };
   const gwClass = await runStack(authorizationPrincipalsKnown, [...base, mystery, ap("agents", "edge-proxy", allowFrom("cluster.local/ns/inference/sa/edge-istio")), ap("inference", "typo", allowFrom(typo)), ap("inference", "edge", toEdge)]);
   assert.deepEqual(gwClass.violations.map((v) => v.message), [typoMessage]);
-  assert.match(gwClass.unknown[0], /whether inference\/edge-istio, named by AuthorizationPolicy agents\/edge-proxy, is the proxy of a Gateway whose class is not known yet/);
+  assert.match(gwClass.unknown[0], /whether inference\/edge-istio, named by AuthorizationPolicy agents\/edge-proxy, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet/);
   assert.match(gwClass.unknown[0], /whether AuthorizationPolicy inference\/edge on cluster a binds only Istio ingress Gateways/);
   // Known: with the class known, the same principal is the violation it was.
   const istioEdge = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "inference-gw-edge", { metadata: { name: "edge", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [] } });
@@ -147,4 +147,27 @@ test("authorization-principals-known: a suffix principal names its ServiceAccoun
     'AuthorizationPolicy inference/callers: principal "*/ns/*" matches no identity: Istio reads only one leading or trailing `*` as a wildcard, and no identity has a literal `*`',
     'AuthorizationPolicy inference/callers: principal "cluster.local/ns/*/sa/x" matches no identity: Istio reads `*` as a wildcard only as the whole value or its first or last character, and no identity has a literal `*`',
   ]);
+});
+
+test("authorization-principals-known: an Istio Gateway's proxy runs under the ServiceAccount its gateway.istio.io/service-account annotation names", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const renamed = (namespace: string, name: string, gatewayClassName: string, account: unknown) =>
+    on("kubernetes:gateway.networking.k8s.io/v1:Gateway", `${namespace}-gw-${name}`, { metadata: { name, namespace, annotations: { "gateway.istio.io/service-account": account } }, spec: { gatewayClassName, listeners: [] } });
+  const waypoint = renamed("tools", "waypoint", "istio-waypoint", "tools-waypoint");
+  const ingress = renamed("inference", "inference-gateway", "istio", "ingress-proxy");
+  // Istio 1.30.3 deploymentcontroller.go: the annotation, when not empty, is the ServiceAccount the proxy runs under.
+  assert.deepEqual([...gatewayProxyIdentities([waypoint, ingress, gw("agents", "agent-gateway", "agentgateway")])].sort(), ["agents/agent-gateway", "inference/ingress-proxy", "tools/tools-waypoint"]);
+  assert.deepEqual((await runStack(authorizationPrincipalsKnown, [istiod, waypoint, ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/tools-waypoint"))])).violations, []);
+  // The default name no longer is anybody's: a policy naming it admits nobody.
+  const stale = await runStack(authorizationPrincipalsKnown, [istiod, waypoint, ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/waypoint"))]);
+  assert.deepEqual(stale.violations.map((v) => v.message), ["AuthorizationPolicy tools/calculator: principal cluster.local/ns/tools/sa/waypoint names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)"]);
+  // An empty annotation leaves the default name; agentgateway's own controller ignores Istio's annotation.
+  assert.deepEqual([...gatewayProxyIdentities([renamed("tools", "waypoint", "istio-waypoint", ""), renamed("agents", "agent-gateway", "agentgateway", "x")])].sort(), ["agents/agent-gateway", "tools/waypoint"]);
+  // Annotations not known yet: whether the default name is the proxy's is can't judge, not a violation.
+  const unknown = await runStack(authorizationPrincipalsKnown, [istiod, on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "wp", { metadata: { name: "waypoint", namespace: "tools", annotations: UNKNOWN }, spec: { gatewayClassName: "istio-waypoint", listeners: [] } }), ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/waypoint"))]);
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0], /whether tools\/waypoint, named by AuthorizationPolicy tools\/calculator, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet/);
+  // The topology's who-may-call-whom names the same identity.
+  const ids = meshIdentities([{ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint", namespace: "tools", annotations: { "gateway.istio.io/service-account": "tools-waypoint" } }, spec: { gatewayClassName: "istio-waypoint" } }] as any);
+  assert.deepEqual([...ids.keys()], ["tools/tools-waypoint"]);
 });

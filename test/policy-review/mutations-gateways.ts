@@ -1,0 +1,35 @@
+/**
+ * Mutations of what Istio 1.30.3 makes of a Gateway's own settings (gatewaycommon/
+ * deploymentcontroller.go): the `service` overlay of its parametersRef ConfigMap patches the
+ * Service after the networking.istio.io/service-type annotation is read, and the
+ * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under.
+ */
+import { Mutation, resources, isKind, edit, gatewayOptions } from "./mutations-support";
+
+export const gatewayMutations: Mutation[] = [
+  {
+    name: "the inference gateway annotated ClusterIP while its options patch the Service to a LoadBalancer, with a plaintext listener added",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => {
+      const options = resources(doc).find(gatewayOptions);
+      const gw = resources(doc).find((r) => isKind(r, "Gateway") && r.provider === options?.provider && (r.inputs as any)?.spec?.infrastructure?.parametersRef?.name === (options?.inputs as any)?.metadata?.name);
+      if (!options || !gw) return undefined;
+      edit(options, (o) => (o.data.service = "spec:\n  type: LoadBalancer\n  externalTrafficPolicy: Local\n"));
+      return edit(gw, (o) => {
+        o.metadata.annotations = { ...o.metadata.annotations, "networking.istio.io/service-type": "ClusterIP" };
+        o.spec.listeners.push({ name: "http-alt", port: 8080, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } });
+      });
+    },
+  },
+  {
+    // In every cluster (one mesh: a principal may name another cluster's identity), as a fork's config would rename it.
+    name: "the tools' waypoints run under another ServiceAccount (gateway.istio.io/service-account) while the tool policies still name sa/waypoint",
+    policy: "authorization-principals-known",
+    apply: (doc) => {
+      const waypoints = resources(doc).filter((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
+      const named = (wp: (typeof waypoints)[number]) => resources(doc).some((r) => isKind(r, "AuthorizationPolicy") && JSON.stringify(r.inputs).includes(`/ns/tools/sa/${(wp.inputs as any).metadata.name}"`));
+      if (!waypoints.some(named)) return undefined;
+      return waypoints.map((wp) => edit(wp, (o) => (o.metadata.annotations = { ...o.metadata.annotations, "gateway.istio.io/service-account": "tools-waypoint-proxy" })))[0];
+    },
+  },
+];
