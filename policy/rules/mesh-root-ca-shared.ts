@@ -1,25 +1,19 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { createHash } from "crypto";
 import { byCluster, cannotJudge, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
 import { istiodNamespaces } from "../lib/istio";
-import { orUnknown, probe, someTri, Tri } from "../lib/values";
+import { cacertsFiles, cacertsProblems, rootFingerprint } from "../lib/cacerts";
+import { orUnknown, someTri, Tri } from "../lib/values";
 
 const rootHashAnnotation = "inference-mesh.io/root-cert-sha256";
 
-/** sha256 of the DER of cacerts' root-cert.pem when readable, else the hash the trust component annotates. */
-function rootFingerprint(secret: PolicyResource): string | undefined {
-  const pem = probe(() => {
-    const s = secret.props.stringData?.["root-cert.pem"];
-    if (typeof s === "string") return s;
-    const d = secret.props.data?.["root-cert.pem"];
-    return typeof d === "string" ? Buffer.from(d, "base64").toString("utf8") : undefined;
-  });
-  if (pem.known && pem.value) {
-    // The certificate's DER, the same fingerprint the trust component annotates.
-    const first = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem.value);
-    const der = Buffer.from((first ? first[1] : pem.value).replace(/\s+/g, ""), "base64");
-    return createHash("sha256").update(der).digest("hex");
-  }
+/**
+ * sha256 of the DER of the root istiod reads from cacerts when its files are readable, else (the
+ * Secret encrypted in the state under review, or not known yet) the hash the trust component
+ * annotates. Readable files without a root have none: their problems are reported instead.
+ */
+function rootOf(secret: PolicyResource): string | undefined {
+  const files = cacertsFiles(secret);
+  if (files) return rootFingerprint(files);
   return orUnknown(() => meta(secret.props).annotations[rootHashAnnotation]?.toLowerCase(), undefined);
 }
 
@@ -33,7 +27,7 @@ const cacertsIn = (resources: PolicyResource[], namespace: string) =>
 export const meshRootCaShared: StackValidationPolicy = {
   name: "mesh-root-ca-shared",
   description:
-    "In a multi-cluster mesh every cluster plugs in a cacerts Secret in the namespace of each of its istiods (the Helm release namespace, istio-system by default), the one istiod mounts, and all of them carry the same root-cert.pem, so certificates from any cluster verify everywhere.",
+    "A cacerts bundle istiod reads is one it loads (where the Secret's content is readable: all of ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem or tls.crt, tls.key, ca.crt; the CA certificate signed by that root, directly or through the chain, matching its key, and held in cert-chain.pem), or istiod does not start. In a multi-cluster mesh every cluster plugs in a cacerts Secret in the namespace of each of its istiods (the Helm release namespace, istio-system by default), the one istiod mounts, and all of them carry the same root-cert.pem, so certificates from any cluster verify everywhere.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const roots = new Map<string, string[]>();
@@ -44,6 +38,14 @@ export const meshRootCaShared: StackValidationPolicy = {
     // multi-cluster mesh (before, such a cluster was taken to have none).
     const maybe = clusters.filter(([, rs]) => runsIstiod(rs) === "unknown").map(([c]) => c);
     if (meshClusters.length < 2) {
+      // One cluster may let istiod mint its root, but a bundle it plugs in must still load.
+      for (const [cluster, resources] of meshClusters) {
+        for (const namespace of istiodNamespaces(resources) ?? []) {
+          const cacerts = cacertsIn(resources, namespace);
+          const files = cacerts && cacertsFiles(cacerts);
+          for (const problem of files ? cacertsProblems(files, false) : []) report(`cluster ${cluster}: ${namespace}/cacerts ${problem}`, cacerts!.urn);
+        }
+      }
       if (meshClusters.length + maybe.length >= 2) cannotJudge(maybe.map((c) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));
       return;
     }
@@ -62,8 +64,11 @@ export const meshRootCaShared: StackValidationPolicy = {
           report(`cluster ${cluster} has no ${namespace}/cacerts${where}: istiod would mint its own root and the cluster could not talk to the others`);
           continue;
         }
-        const root = rootFingerprint(cacerts);
-        if (!root) continue; // not readable during this preview
+        // What istiod would make of the bundle, when this run can read it (decrypted).
+        const files = cacertsFiles(cacerts);
+        for (const problem of files ? cacertsProblems(files) : []) report(`cluster ${cluster}: ${namespace}/cacerts ${problem}`, cacerts.urn);
+        const root = rootOf(cacerts);
+        if (!root) continue; // not readable during this preview, or reported above
         if (!roots.get(root)?.includes(cluster)) roots.set(root, [...(roots.get(root) ?? []), cluster]);
       }
     }
@@ -73,7 +78,7 @@ export const meshRootCaShared: StackValidationPolicy = {
     // A cluster that may run an istiod passes only with the mesh's one root; otherwise its verdict waits for its charts.
     const undecided = clusters.filter(([c]) => maybe.includes(c)).filter(([, resources]) => {
       const cacerts = cacertsIn(resources, "istio-system");
-      const root = cacerts && rootFingerprint(cacerts);
+      const root = cacerts && rootOf(cacerts);
       return !(root && roots.size === 1 && roots.has(root));
     });
     pending.push(...undecided.map(([c]) => `the Helm charts of cluster ${c} (whether it runs an istiod of the mesh)`));

@@ -10,6 +10,7 @@ import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
 import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { NS, REL, provider, pa, messages } from "./mesh-support";
+import { cacertsFilesFor, intermediateCa, rootCa } from "../support/ca-bundle";
 
 const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
   stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network, multiCluster: { clusterName: cluster } }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
@@ -114,14 +115,19 @@ const SECRET = "kubernetes:core/v1:Secret";
 const cacerts = (cluster: string, props: Record<string, unknown>) =>
   stackResource({ type: SECRET, name: `${cluster}-cacerts`, props: { metadata: { name: "cacerts", namespace: "istio-system", ...((props.metadata as object) ?? {}) }, ...props }, provider: k8sProvider(cluster) });
 
-const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(body).toString("base64")}\n-----END CERTIFICATE-----\n`;
+/** A cluster's cacerts files under the root `root` (real certificates: the policy checks the bundle as istiod loads it). */
+const bundle = async (root: string, cluster: string) => {
+  const ca = await rootCa(root);
+  return cacertsFilesFor(await intermediateCa(`${root}-${cluster}`, ca), ca);
+};
+const base64 = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([k, v]) => [k, Buffer.from(v).toString("base64")]));
 
 test("mesh-root-ca-shared: every cluster plugs in the same root", async () => {
   const mesh = [istiod("a", "m", "cluster.local", "na"), istiod("b", "m", "cluster.local", "nb")];
-  const same = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: { "root-cert.pem": pem("root-1") } }), cacerts("b", { data: { "root-cert.pem": Buffer.from(pem("root-1")).toString("base64") } })]);
+  const same = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: await bundle("root-1", "a") }), cacerts("b", { data: base64(await bundle("root-1", "b")) })]);
   assert.deepEqual(same.violations, []);
-  const differ = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: { "root-cert.pem": pem("root-1") } }), cacerts("b", { stringData: { "root-cert.pem": pem("root-2") } })]);
-  assert.match(differ.violations[0].message, /clusters use different root CAs/);
+  const differ = await runStack(meshRootCaShared, [...mesh, cacerts("a", { stringData: await bundle("root-1", "a") }), cacerts("b", { stringData: await bundle("root-2", "b") })]);
+  assert.deepEqual(differ.violations.map((v) => v.message.replace(/[0-9a-f]{12}…/g, "…")), ["clusters use different root CAs: … (a); … (b)"]);
   // Encrypted data: the trust component's fingerprint annotation decides.
   const annotated = (cluster: string, hash: string) => cacerts(cluster, { metadata: { name: "cacerts", namespace: "istio-system", annotations: { "inference-mesh.io/root-cert-sha256": hash } }, stringData: UNKNOWN });
   assert.deepEqual((await runStack(meshRootCaShared, [...mesh, annotated("a", "aa"), annotated("b", "aa")])).violations, []);
@@ -142,7 +148,7 @@ test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), an
 });
 
 test("mesh-root-ca-shared: a cluster whose charts are unknown in a preview may be part of the mesh (can't judge), not taken to run no istiod", async () => {
-  const root1 = { stringData: { "root-cert.pem": pem("root-1") } };
+  const root1 = { stringData: await bundle("root-1", "a") };
   const unknownChart = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: UNKNOWN, values: {} }, provider: k8sProvider(cluster) });
   // One known istiod and one cluster whose chart is not known yet (before: a one-cluster mesh, no verdict at all).
   const two = await runStack(meshRootCaShared, [istiod("a", "m", "cluster.local", "na"), cacerts("a", root1), unknownChart("b")]);
@@ -216,7 +222,7 @@ test("mesh-multicluster-wiring: remote secret keys unknown in a preview fall bac
 // in another namespace failed with its cacerts beside istiod, and passed with them where istiod
 // never reads them (it then mints its own root).
 test("mesh-root-ca-shared: cacerts are looked for in istiod's release namespace", async () => {
-  const root1 = { stringData: { "root-cert.pem": pem("root-1") } };
+  const root1 = { stringData: await bundle("root-1", "a") };
   const inNs = (cluster: string, namespace: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace, values: { global: { meshID: "m", istioNamespace: namespace, network: `n${cluster}` } } }, provider: k8sProvider(cluster) });
   const secretIn = (cluster: string, namespace: string) => cacerts(cluster, { metadata: { name: "cacerts", namespace }, ...root1 });
   const beside = await runStack(meshRootCaShared, [inNs("a", "istio"), inNs("b", "istio"), secretIn("a", "istio"), secretIn("b", "istio")]);
