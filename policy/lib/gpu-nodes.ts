@@ -31,7 +31,8 @@ function gpuEvidence(props: Record<string, any>): string | undefined {
  * Judges an EKS node group with NVIDIA GPUs: it must taint its nodes `<key>=<value>` with effect
  * NO_SCHEDULE (EKS's spelling of NoSchedule), the taint the workload checks hold tolerations to:
  * PREFER_NO_SCHEDULE keeps nothing off, and NO_EXECUTE (or another value) would also keep off the
- * GPU pods, which tolerate `<key>` with NoSchedule. Values not known in this preview go to `pending`.
+ * GPU pods, which tolerate `<key>` with NoSchedule (also beside the right taint). Values not known
+ * in this preview go to `pending`.
  */
 export function judgeGpuNodeGroup(name: string, props: Record<string, any>, taint: { key: string; value: string }, report: (message: string) => void, pending: string[]): void {
   const evidence = probe(() => gpuEvidence(props));
@@ -45,10 +46,13 @@ export function judgeGpuNodeGroup(name: string, props: Record<string, any>, tain
     pending.push(`the taints of EKS node group ${name}`);
     return;
   }
-  if (taints.value.some((t) => t.key === taint.key && (t.value ?? "") === taint.value && t.effect === "NO_SCHEDULE")) return;
-  const given = taints.value.filter((t) => t.key === taint.key).map((t) => `${String(t.key)}=${String(t.value ?? "")}:${String(t.effect)}`);
+  // EKS applies every taint listed: a second one of the key (NO_EXECUTE, another value) beside the
+  // right one keeps the GPU pods off the nodes all the same.
+  const ofKey = taints.value.filter((t) => t.key === taint.key);
+  if (ofKey.length > 0 && ofKey.every((t) => (t.value ?? "") === taint.value && t.effect === "NO_SCHEDULE")) return;
+  const given = ofKey.map((t) => `${String(t.key)}=${String(t.value ?? "")}:${String(t.effect)}`);
   report(
-    `EKS node group ${name} has NVIDIA GPUs (${evidence.value}) but does not taint its nodes ${taint.key}=${taint.value} with effect NO_SCHEDULE${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on them and take their capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; set taints: [{ key: "${taint.key}", value: "${taint.value}", effect: "NO_SCHEDULE" }]`,
+    `EKS node group ${name} has NVIDIA GPUs (${evidence.value}) but does not taint its nodes ${taint.key}=${taint.value} with effect NO_SCHEDULE${given.includes(`${taint.key}=${taint.value}:NO_SCHEDULE`) ? " alone" : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on them and take their capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; set taints: [{ key: "${taint.key}", value: "${taint.value}", effect: "NO_SCHEDULE" }]`,
   );
 }
 
@@ -96,9 +100,15 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   const script = probe(() => (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown);
   if (!script.known || typeof script.value !== "string" || !/\bk3s\b/.test(script.value)) return;
   const wanted = `${taint.key}=${taint.value}:NoSchedule`;
-  if (script.value.includes(wanted)) return;
-  const given = [...new Set(script.value.match(new RegExp(`${taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}=[^\\s"',\\]]*`, "g")) ?? [])];
+  // The taints the script registers: `<key>[=<value>]:<effect>` on lines that are not comments
+  // (shell and YAML alike), so a commented-out node-taint no longer counts. k3s registers every
+  // one given, so a second taint of the key (NoExecute, another value) keeps the GPU pods off
+  // the node as surely as a wrong one; a trailing `-` (kubectl taint's removal) takes it away.
+  const live = script.value.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  const given = [...new Set([...live.matchAll(new RegExp(`${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`, "g"))].map((m) => m[0]))];
+  if (given.length > 0 && given.every((t) => t === wanted)) return;
   report(
-    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its startup script does not register the node with the taint ${wanted}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
+    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its startup script does not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
   );
 }

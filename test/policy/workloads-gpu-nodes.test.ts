@@ -1,0 +1,35 @@
+/**
+ * gpu-scheduling on the GPU nodes themselves: the taint a k3s GPU VM's startup script registers
+ * (read from the decrypted script: it carries the join token) and an EKS node group's taints.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { runResource } from "../support/policy";
+
+// Before, the taint counted wherever its text appeared: in a comment (a node-taint commented out),
+// or beside a second taint of the key, which k3s and EKS register too (NoExecute evicts the GPU
+// pods, which tolerate nvidia.com/gpu with NoSchedule only).
+test("gpu-scheduling: the GPU taint counts only where it is registered, and alone of its key (k3s startup scripts, EKS node groups)", async () => {
+  const vm = (name: string, script: string) => ({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name, props: { machineType: "a2-ultragpu-4g", metadataStartupScript: script }, provider: null });
+  const config = (body: string) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\n${body}EOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const ok = await runResource(gpuScheduling, [
+    vm("listed", config("node-taint:\n  - nvidia.com/gpu=present:NoSchedule\n")),
+    vm("flag", "#!/bin/bash\n# k3s agent with the GPU taint\ncurl -sfL https://get.k3s.io | sh -s - agent --node-taint nvidia.com/gpu=present:NoSchedule\n"),
+    vm("other-key", config("node-taint:\n  - nvidia.com/gpu=present:NoSchedule\n  - dedicated=inference:NoSchedule\n")),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [
+    vm("commented", config("# node-taint:\n#   - nvidia.com/gpu=present:NoSchedule\nnode-label:\n  - nvidia.com/gpu.present=true\n")),
+    vm("evicting", config("node-taint:\n  - nvidia.com/gpu=present:NoSchedule\n  - nvidia.com/gpu=present:NoExecute\n")),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message.split(": without")[0]), [
+    "InstanceTemplate commented has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script does not register the node with the taint nvidia.com/gpu=present:NoSchedule",
+    "InstanceTemplate evicting has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script does not register the node with the taint nvidia.com/gpu=present:NoSchedule alone (it sets nvidia.com/gpu=present:NoSchedule, nvidia.com/gpu=present:NoExecute)",
+  ]);
+  const taint = { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" };
+  const group = (taints: unknown[]) => ({ type: "aws:eks/nodeGroup:NodeGroup", name: "gpu", props: { amiType: "AL2023_x86_64_NVIDIA", instanceTypes: ["g5.xlarge"], taints }, provider: null });
+  assert.deepEqual((await runResource(gpuScheduling, group([taint, { key: "dedicated", value: "x", effect: "NO_SCHEDULE" }]))).violations, []);
+  const both = await runResource(gpuScheduling, group([taint, { ...taint, effect: "NO_EXECUTE" }]));
+  assert.match(both.violations[0]?.message ?? "", /^EKS node group gpu has NVIDIA GPUs \(AMI type AL2023_x86_64_NVIDIA\) but does not taint its nodes nvidia\.com\/gpu=present with effect NO_SCHEDULE alone \(it sets nvidia\.com\/gpu=present:NO_SCHEDULE, nvidia\.com\/gpu=present:NO_EXECUTE\): /);
+});
