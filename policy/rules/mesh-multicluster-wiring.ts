@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
 import { configWithDefaults, list, probe, Probe } from "../lib/values";
+import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
@@ -37,6 +38,25 @@ function remoteClusterIds(secret: PolicyResource): Probe<string[]> {
   if (data.known) return data;
   const annotated = probe(() => meta(secret.props).annotations["networking.istio.io/cluster"]);
   return annotated.known && typeof annotated.value === "string" && annotated.value !== "" ? { known: true, value: [annotated.value] } : { known: false };
+}
+
+/** A remote secret's kubeconfigs by cluster key (data is base64), or undefined when this run cannot read them. */
+function remoteKubeconfigs(secret: PolicyResource): Record<string, string> | undefined {
+  const read = probe(() => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries((secret.props.data ?? {}) as Record<string, unknown>)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
+    for (const [k, v] of Object.entries((secret.props.stringData ?? {}) as Record<string, unknown>)) if (typeof v === "string") out[k] = v;
+    return out;
+  });
+  return read.known ? read.value : undefined;
+}
+
+/** The API server a cluster's own Kubernetes provider reaches it at, when its kubeconfig is inline and readable. */
+function providerServer(istiod: PolicyResource): string | undefined {
+  const kc = probe(() => istiod.provider?.props?.kubeconfig as unknown);
+  if (!kc.known || typeof kc.value !== "string" || !kc.value.includes("\n")) return undefined;
+  const target = kubeconfigServer(kc.value);
+  return "server" in target ? target.server : undefined;
 }
 
 /**
@@ -103,6 +123,9 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
     const unseenClusters = unconfiguredClusters(args.resources);
     const unseen = unseenClusters.size > 0;
     const ids = new Set(mesh.flatMap((m) => (m.id.known ? [m.id.value] : [])));
+    // Each cluster's API server as its own provider reaches it: a remote secret for one cluster
+    // naming another's makes istiod import that other cluster's endpoints under the wrong name.
+    const servers = new Map(mesh.map((m) => [m, providerServer(m.istiod)] as const));
     const idsKnown = mesh.every((m) => m.id.known);
     for (const reader of mesh) {
       if (!reader.id.known || !reader.namespace.known) {
@@ -124,8 +147,11 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
           unknowns.push(`the keys of remote secret ${namespace}/${meta(s.props).name} on cluster ${reader.cluster}`);
           continue;
         }
+        const kubeconfigs = remoteKubeconfigs(s);
         for (const key of keys.value) {
           read.add(key);
+          const problem = kubeconfigs?.[key] !== undefined && kubeconfigProblem(kubeconfigs[key], key, reader, mesh, servers);
+          if (problem) report(`cluster ${reader.cluster}: remote secret ${namespace}/${meta(s.props).name}: the kubeconfig for cluster ${key} ${problem}`, s.urn);
           if (key === reader.id.value || ids.has(key) || unseenClusters.has(key) || externalClusters.includes(key)) continue;
           if (unseen || !idsKnown) unknowns.push(`whether cluster ${key}, named by remote secret ${namespace}/${meta(s.props).name} on cluster ${reader.cluster}, is in the mesh`);
           else {
@@ -164,3 +190,25 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
     if (unknowns.length > 0) cannotJudge(unknowns);
   },
 };
+
+/**
+ * Why istiod on `reader` cannot use, or misuses, the kubeconfig a remote secret gives for cluster
+ * `key` (undefined when it is fine): one it cannot build a client from, or whose authentication it
+ * refuses, leaves the cluster out of its registry (logged only); one whose server is another mesh
+ * cluster's API registers that cluster's services and endpoints as `key`'s.
+ */
+function kubeconfigProblem(text: string, key: string, reader: MeshCluster, mesh: MeshCluster[], servers: Map<MeshCluster, string | undefined>): string | undefined {
+  const target = kubeconfigServer(text);
+  if ("problem" in target) return `${target.problem}: istiod cannot build a client for ${key} (Istio 1.30.3 kube.NewUntrustedRestConfig) and never reads its services and endpoints`;
+  const allowed = probe(() => allowedOptions(reader.istiod.props.values));
+  const refused = allowed.known ? refusedAuth(text, allowed.value) : [];
+  if (refused.length > 0) {
+    return `authenticates with ${refused.join(", ")}, which istiod refuses unless its env PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS allows it ("kubeconfig is not allowed"): it never reads ${key}'s services and endpoints; use a token (istioctl create-remote-secret's default)`;
+  }
+  const owner = mesh.find((m) => m.id.known && m.id.value === key);
+  const elsewhere = mesh.find((m) => m !== owner && servers.get(m) === target.server);
+  if (elsewhere && (!owner || servers.get(owner) !== target.server)) {
+    return `points at ${target.server}, the API server of cluster ${elsewhere.cluster}${owner && servers.get(owner) ? ` (${owner.cluster}'s is ${servers.get(owner)})` : ""}: istiod registers ${elsewhere.cluster}'s services and endpoints as cluster ${key}'s and never reads ${key}`;
+  }
+  return undefined;
+}

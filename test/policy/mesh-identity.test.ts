@@ -9,7 +9,7 @@ import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consist
 import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
 import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
-import { NS, REL, provider, pa, messages } from "./mesh-support";
+import { NS, REL, provider, pa, messages, wiredCluster } from "./mesh-support";
 import { cacertsFilesFor, intermediateCa, rootCa } from "../support/ca-bundle";
 
 const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
@@ -159,27 +159,6 @@ test("mesh-root-ca-shared: a cluster whose charts are unknown in a preview may b
   assert.deepEqual(three.violations.map((v) => v.message), ["cluster c has no istio-system/cacerts: istiod would mint its own root and the cluster could not talk to the others"]);
   assert.deepEqual(three.unknown, []);
 });
-
-/** One cluster of a mesh as the program renders it: istiod, its east-west gateway and a remote secret per other cluster. */
-function wiredCluster(cluster: string, others: string[], opts: { eastWest?: Record<string, unknown> | null } = {}) {
-  const on = { provider: k8sProvider(cluster) };
-  const eastWest = {
-    metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": `net-${cluster}` } },
-    spec: { gatewayClassName: "istio-east-west", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate" } }] },
-  };
-  return [
-    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName: cluster } } } }, ...on }),
-    ...(opts.eastWest === null ? [] : [stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: `${cluster}-ew`, props: { ...eastWest, ...opts.eastWest }, ...on })]),
-    ...others.map((o) =>
-      stackResource({
-        type: "kubernetes:core/v1:Secret",
-        name: `${cluster}-remote-${o}`,
-        props: { metadata: { name: `istio-remote-secret-${o}`, namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": o } }, stringData: { [o]: "kubeconfig" } },
-        ...on,
-      }),
-    ),
-  ];
-}
 
 test("mesh-multicluster-wiring: a remote secret for every ordered pair, none for a cluster outside the mesh, an east-west gateway per cluster", async () => {
   const names = ["a", "b", "c", "d", "e"];

@@ -23,3 +23,46 @@ export const nsPatch = (name: string, labels: Record<string, string>, cluster = 
 
 export const deploymentPatch = (namespace: string, name: string, template: Record<string, unknown>, cluster = "a") =>
   stackResource({ type: "kubernetes:apps/v1:DeploymentPatch", name: `${cluster}-${name}-patch`, props: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace }, spec: { template } }, provider: k8sProvider(cluster) });
+
+/** A kubeconfig for `cluster` as istioctl create-remote-secret writes one: its API server, a bearer token. */
+export const kubeconfigFor = (cluster: string, server = `https://${cluster}.example.com:6443`, user: Record<string, unknown> = { token: `token-of-${cluster}` }) =>
+  [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    `- name: ${cluster}`,
+    "  cluster:",
+    `    server: ${server}`,
+    `current-context: ${cluster}`,
+    "contexts:",
+    `- name: ${cluster}`,
+    "  context:",
+    `    cluster: ${cluster}`,
+    `    user: ${cluster}`,
+    "users:",
+    `- name: ${cluster}`,
+    `  user: ${JSON.stringify(user)}`,
+    "",
+  ].join("\n");
+
+/** One cluster of a mesh as the program renders it: istiod, its east-west gateway and a remote secret per other cluster. */
+export function wiredCluster(cluster: string, others: string[], opts: { eastWest?: Record<string, unknown> | null } = {}) {
+  // The cluster's provider reaches its API where the others' remote secrets do.
+  const on = { provider: { ...k8sProvider(cluster), props: { kubeconfig: kubeconfigFor(cluster) } } };
+  const eastWest = {
+    metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": `net-${cluster}` } },
+    spec: { gatewayClassName: "istio-east-west", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate" } }] },
+  };
+  return [
+    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName: cluster } } } }, ...on }),
+    ...(opts.eastWest === null ? [] : [stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: `${cluster}-ew`, props: { ...eastWest, ...opts.eastWest }, ...on })]),
+    ...others.map((o) =>
+      stackResource({
+        type: "kubernetes:core/v1:Secret",
+        name: `${cluster}-remote-${o}`,
+        props: { metadata: { name: `istio-remote-secret-${o}`, namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": o } }, stringData: { [o]: kubeconfigFor(o) } },
+        ...on,
+      }),
+    ),
+  ];
+}

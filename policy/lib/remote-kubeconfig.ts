@@ -1,0 +1,68 @@
+/**
+ * Kubeconfigs as istiod reads a remote secret's (Istio 1.30.3 pkg/kube/multicluster/secretcontroller.go
+ * → pkg/kube/util.go NewUntrustedRestConfig): loaded, validated and then sanitized, any failure
+ * leaving that cluster out of istiod's registry (logged, nothing else). Only readable content is
+ * judged: a remote secret is a Pulumi secret, so offline it needs the export's passphrase.
+ */
+import * as yaml from "js-yaml";
+
+type Named = { name?: unknown; [k: string]: unknown };
+
+/** The entry named `name` of a kubeconfig list (`clusters`, `contexts`, `users`). */
+const entry = (items: unknown, name: unknown): Named | undefined =>
+  Array.isArray(items) ? (items as Named[]).find((i) => i && typeof i === "object" && i.name === name) : undefined;
+
+/** The API server a kubeconfig's current context names, or why client-go cannot build a client from it. */
+export function kubeconfigServer(text: string): { server: string } | { problem: string } {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    return { problem: `is not YAML (${err instanceof Error ? err.message.split("\n")[0] : String(err)})` };
+  }
+  if (!doc || typeof doc !== "object") return { problem: "is empty" };
+  const config = doc as Record<string, unknown>;
+  const current = config["current-context"];
+  if (typeof current !== "string" || current === "") return { problem: "names no current-context" };
+  const context = entry(config.contexts, current)?.context as Record<string, unknown> | undefined;
+  if (!context) return { problem: `has no context ${current} (its current-context)` };
+  const named = entry(config.clusters, context.cluster);
+  if (!named) return { problem: `has no cluster ${String(context.cluster)} (context ${current}'s)` };
+  const cluster = (named.cluster ?? {}) as Record<string, unknown>;
+  if (typeof cluster.server !== "string" || cluster.server === "") return { problem: `gives cluster ${String(context.cluster)} no server` };
+  return { server: cluster.server };
+}
+
+/**
+ * The authentication a remote secret's kubeconfig uses that istiod refuses unless
+ * PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS lists it (pkg/kube/util.go sanitizeKubeConfig,
+ * over every user of the file): exec plugins, auth providers other than oidc, and credentials read
+ * from files (client-key, client-certificate, tokenFile).
+ */
+export function refusedAuth(text: string, allowed: ReadonlySet<string>): string[] {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch {
+    return [];
+  }
+  const users = doc && typeof doc === "object" ? (doc as Record<string, unknown>).users : undefined;
+  const refused: string[] = [];
+  for (const u of Array.isArray(users) ? (users as Named[]) : []) {
+    const user = (u?.user ?? {}) as Record<string, unknown>;
+    const provider = (user["auth-provider"] as { name?: unknown } | undefined)?.name;
+    if (typeof provider === "string" && provider !== "oidc" && !allowed.has(provider)) refused.push(`auth-provider ${provider}`);
+    if (user.exec && !allowed.has("exec")) refused.push("exec");
+    if (user["client-key"] && !allowed.has("clientKey")) refused.push("client-key (a file)");
+    if (user["client-certificate"] && !allowed.has("clientCertificate")) refused.push("client-certificate (a file)");
+    if (user.tokenFile && !allowed.has("tokenFile")) refused.push("tokenFile");
+  }
+  return [...new Set(refused)];
+}
+
+/** The kubeconfig options istiod allows from its env (`env`, with `pilot.env` merged over it by the chart), split on commas as istiod splits them (untrimmed). */
+export function allowedOptions(values: Record<string, any> | undefined): Set<string> {
+  const env = { ...(values?.env ?? {}), ...(values?.pilot?.env ?? {}) } as Record<string, unknown>;
+  const raw = env.PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS;
+  return new Set(typeof raw === "string" ? raw.split(",").filter(Boolean) : []);
+}
