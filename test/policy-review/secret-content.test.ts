@@ -1,0 +1,81 @@
+/**
+ * Breakage that only a secret's content shows, reviewed as `npm run policy` reviews a
+ * passphrase-encrypted export: with the passphrase (the render's is the empty one) each is caught,
+ * naming its policy, as `pulumi preview` (which decrypts the state first) would; without it the
+ * report says the secrets could not be read instead of judging them.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { renderShipped, repoRoot } from "../support/render";
+import { tempDir } from "../support/tmp";
+import { decrypt } from "../support/secrets";
+import { SIG_KEY, SECRET_SIG, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
+import { encryptValue } from "../../scripts/lib/export-secrets";
+
+const dir = tempDir("review-secret-content-");
+const prod = (): ExportedDeployment => structuredClone(renderShipped("prod").exported) as unknown as ExportedDeployment;
+const find = (doc: ExportedDeployment, name: string) => doc.deployment.resources!.find((r) => r.urn.endsWith(`::${name}`))!;
+
+/** Rewrites the secret `key` of a resource (inputs and outputs), re-encrypted under the render's passphrase. */
+function editSecret(r: ExportedResource, key: string, fn: (value: any) => any): void {
+  for (const side of [r.inputs, r.outputs] as any[]) {
+    if (!side?.[key]) continue;
+    side[key] = { [SIG_KEY]: SECRET_SIG, ciphertext: encryptValue(JSON.stringify(fn(decrypt(side[key].ciphertext)))) };
+  }
+}
+
+/** Reviews `doc` with `npm run policy` in a directory of its own (beside the stack's policy-config.json). */
+function review(name: string, doc: ExportedDeployment, env: NodeJS.ProcessEnv) {
+  const own = fs.mkdtempSync(path.join(dir, `${name}-`));
+  const file = path.join(own, "stack.json");
+  fs.writeFileSync(file, JSON.stringify(doc));
+  fs.writeFileSync(path.join(own, "policy-config.json"), renderShipped("prod").file("policy-config.json"));
+  const base: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "" };
+  delete base.PULUMI_CONFIG_PASSPHRASE;
+  delete base.PULUMI_CONFIG_PASSPHRASE_FILE;
+  return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--out", "-"], { cwd: repoRoot, encoding: "utf8", env: { ...base, ...env } });
+}
+
+const cases: { name: string; policy: string; message: RegExp; apply: (doc: ExportedDeployment) => void }[] = [
+  {
+    name: "a cluster's cacerts holding another cluster's CA key",
+    policy: "mesh-root-ca-shared",
+    message: /cluster gcp-usc1: istio-system\/cacerts ca-key\.pem is not the key of ca-cert\.pem/,
+    apply: (doc) => {
+      const other = (decrypt((find(doc, "aws-use1-istio-system-secret-cacerts").inputs as any).stringData.ciphertext) as any)["ca-key.pem"];
+      editSecret(find(doc, "gcp-usc1-istio-system-secret-cacerts"), "stringData", (files) => ({ ...files, "ca-key.pem": other }));
+    },
+  },
+  {
+    name: "a remote secret whose kubeconfig points at another cluster's API server",
+    policy: "mesh-multicluster-wiring",
+    message: /the kubeconfig for cluster aws-use1 points at \S+, the API server of cluster aws-euw1/,
+    apply: (doc) => {
+      const euw1 = /server: (\S+)/.exec(decrypt((find(doc, "aws-euw1-k8s").inputs as any).kubeconfig.ciphertext) as string)![1];
+      editSecret(find(doc, "gcp-usc1-istio-system-secret-istio-remote-secret-aws-use1"), "stringData", (files) => ({ ...files, "aws-use1": files["aws-use1"].replace(/server: \S+/, `server: ${euw1}`) }));
+    },
+  },
+  {
+    name: "a k3s GPU template registering nvidia.com/gpu NoExecute beside the NoSchedule taint",
+    policy: "gpu-scheduling",
+    message: /gcp-usc1-gpu-a100-template .* does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule alone/,
+    apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.replace("  - nvidia.com/gpu=present:NoSchedule\n", "  - nvidia.com/gpu=present:NoSchedule\n  - nvidia.com/gpu=present:NoExecute\n")),
+  },
+];
+
+for (const c of cases) {
+  test(`secret content: ${c.name} fails ${c.policy} with the export's passphrase, and is reported unreadable without it`, () => {
+    const doc = prod();
+    c.apply(doc);
+    const opened = review(c.policy, doc, { PULUMI_CONFIG_PASSPHRASE: "" });
+    assert.equal(opened.status, 1, opened.stdout + opened.stderr);
+    assert.match(opened.stdout, new RegExp(`✗ mandatory ${c.policy} \\(`));
+    assert.match(opened.stdout, c.message);
+    const sealed = review(c.policy, doc, {});
+    assert.equal(sealed.status, 0, sealed.stdout + sealed.stderr);
+    assert.match(sealed.stdout, /secret value\(s\) are encrypted in this export and reach the pack as unknowns/);
+  });
+}
