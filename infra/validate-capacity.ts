@@ -61,9 +61,14 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
     // the search chooses for the unpinned models only, so their demand never moves a pinned one.
     const pinned = (m: PlatformConfig["models"][number]) => pinsOn(m, c.name) !== undefined;
     const choices = models.map((x) => (!pinned(x.model) && x.products.some(shared) ? x.products.map((p) => [p]) : [x.products]));
+    // A version is packed with at most one replica more than the cluster's GPUs hold: the rest can
+    // never be placed either, and a count of millions (replicas take any int32) would otherwise be
+    // packed one object each, running the check out of memory. The message counts them all.
+    const supplyGpus = nodes.reduce((n, node) => n + node.gpus, 0);
+    const packed = (m: PlatformConfig["models"][number], v: { replicas?: number }) => Math.min(replicasOf(m, v), Math.floor(supplyGpus / m.gpusPerReplica) + 1);
     const replicasWith = (m: PlatformConfig["models"][number], products: string[]): GpuReplica[] =>
       m.versions.flatMap((v) =>
-        Array.from({ length: replicasOf(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB: modelStorageGiB(m), products })),
+        Array.from({ length: packed(m, v) }, () => ({ model: m.name, version: v.name, gpus: m.gpusPerReplica, storageGiB: modelStorageGiB(m), products })),
       );
     // Model by model, pruning as soon as the replicas assigned so far no longer fit (adding
     // replicas never makes an unplaceable set placeable).
@@ -89,12 +94,24 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
       return;
     }
     // Name what is missing, placing replicas wherever they fit.
-    const replicas = models.flatMap((x) => replicasWith(x.model, x.products));
-    const unplaced = packReplicas(nodes, replicas);
-    const count = (list: GpuReplica[], r: GpuReplica) => list.filter((x) => x.model === r.model && x.version === r.version).length;
-    const pending = unplaced
-      .filter((r, i) => unplaced.findIndex((x) => x.model === r.model && x.version === r.version) === i)
-      .map((r) => `${count(unplaced, r)} of ${count(replicas, r)} replica(s) of '${r.model}' ${r.version} (${r.gpus} × ${r.products.join("|")}, ${r.storageGiB} GiB disk)`);
+    const unplaced = packReplicas(nodes, models.flatMap((x) => replicasWith(x.model, x.products)));
+    // Per model version, in the order first left unplaced: how many were left out, of how many declared.
+    const versionKey = (model: string, version: string) => `${model}\u0000${version}`;
+    const declared = new Map<string, { all: number; unpacked: number }>();
+    for (const { model } of models) {
+      for (const v of model.versions) {
+        const d = declared.get(versionKey(model.name, v.name)) ?? { all: 0, unpacked: 0 };
+        declared.set(versionKey(model.name, v.name), { all: d.all + replicasOf(model, v), unpacked: d.unpacked + replicasOf(model, v) - packed(model, v) });
+      }
+    }
+    const left = new Map<string, { replica: GpuReplica; count: number }>();
+    for (const r of unplaced) {
+      const key = versionKey(r.model, r.version);
+      left.set(key, { replica: r, count: (left.get(key)?.count ?? declared.get(key)!.unpacked) + 1 });
+    }
+    const pending = [...left].map(
+      ([key, { replica: r, count }]) => `${count} of ${declared.get(key)!.all} replica(s) of '${r.model}' ${r.version} (${r.gpus} × ${r.products.join("|")}, ${r.storageGiB} GiB disk)`,
+    );
     const supply = groups.flatMap((g) => {
       const gpu = lookupGpuInstance(g.instanceType);
       return gpu ? [`'${g.name}' ${g.desiredSize} × ${g.instanceType} (${gpu.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`] : [];

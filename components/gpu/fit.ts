@@ -89,6 +89,23 @@ export function kvCacheBytesPerToken(model: Pick<FitModel, "dtype" | "gpusPerRep
 }
 
 /**
+ * The divisors of n, ascending, found in pairs up to √n: kvHeads takes any integer up to 2^53, and
+ * listing 1..n to filter them allocated n numbers (a billion heads ran the config check out of
+ * memory). Beyond 10^12 (a million trial divisions) no list is given: no model has such a head count.
+ */
+function divisorsOf(n: number): number[] | undefined {
+  if (n > 1e12) return undefined;
+  const low: number[] = [];
+  const high: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    low.push(d);
+    if (d * d !== n) high.unshift(n / d);
+  }
+  return [...low, ...high];
+}
+
+/**
  * Why vLLM cannot shard a model's KV heads over `tensorParallel` GPUs, or undefined when it can.
  * vLLM's QKVParallelLinear splits the KV heads across the GPUs when there are more heads than
  * GPUs, and replicates them when there are fewer: `divide()` asserts an exact quotient either
@@ -97,11 +114,11 @@ export function kvCacheBytesPerToken(model: Pick<FitModel, "dtype" | "gpusPerRep
 export function tensorParallelProblem(tensorParallel: number, kvHeads: number): string | undefined {
   const [big, small] = tensorParallel >= kvHeads ? [tensorParallel, kvHeads] : [kvHeads, tensorParallel];
   if (big % small === 0) return undefined;
-  const divisors = Array.from({ length: kvHeads }, (_, i) => i + 1).filter((d) => kvHeads % d === 0);
+  const divisors = divisorsOf(kvHeads);
   return (
     `tensor-parallel size ${tensorParallel} and the model's ${kvHeads} KV heads (architecture.kvHeads) do not divide one another; ` +
     `vLLM splits the KV heads over the GPUs (or replicates them) evenly and refuses to start otherwise: use a divisor of ${kvHeads} ` +
-    `(${divisors.join(", ")}) or a multiple of it (${[2, 3].map((k) => k * kvHeads).join(", ")}, …); vLLM also needs the attention heads divisible by it`
+    `${divisors ? `(${divisors.join(", ")}) ` : ""}or a multiple of it (${[2, 3].map((k) => k * kvHeads).join(", ")}, …); vLLM also needs the attention heads divisible by it`
   );
 }
 
@@ -254,7 +271,12 @@ export function packReplicas(nodes: GpuNode[], replicas: GpuReplica[]): GpuRepli
     best.gpus -= r.gpus;
     best.storageGiB -= r.storageGiB;
   }
-  return unplaced.length === 0 || exactPlacementExists(nodes, order) ? [] : unplaced;
+  if (unplaced.length === 0) return [];
+  // More GPUs asked for than the nodes have: no placement exists, and the exact search would spend
+  // its whole budget proving it (minutes over a thousand nodes).
+  const sum = (list: { gpus: number }[]) => list.reduce((n, x) => n + x.gpus, 0);
+  if (sum(replicas) > sum(nodes)) return unplaced;
+  return exactPlacementExists(nodes, order) ? [] : unplaced;
 }
 
 /**

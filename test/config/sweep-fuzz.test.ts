@@ -148,3 +148,42 @@ test("a CA validity past what a Go duration holds is refused: the TLS provider's
   );
   accepted("prod", (p) => (p.mesh.ca.validityHours = 2_562_047));
 });
+
+// Before: the capacity check built one object per declared replica, so replicas (any int32) of a
+// million or more ran parsePlatform out of memory, and 100000 took over a minute; over a thousand
+// GPU nodes, even a few thousand replicas made the exact search spend minutes proving what the GPU
+// count already says. The timeout turns a regression into a failure rather than a hang.
+test("a replica count in the millions is refused by the capacity check, counting every replica, without running out of memory", { timeout: 60_000 }, () => {
+  assert.match(
+    onlyProblem("dev", (p) => (p.models[0].replicas = 2_147_483_647)),
+    /^inference-mesh:platform\.clusters\[0\]\.nodeGroups: the GPU nodes of cluster 'dev-usw2' at desiredSize cannot hold every model replica placed there \(no autoscaler adds nodes\): 2147483645 of 2147483647 replica\(s\) of 'llama-3-1-8b' v1 \(1 × NVIDIA-L4, 18 GiB disk\); 2147483647 of 2147483647 replica\(s\) of 'llama-3-1-8b' v2 \(1 × NVIDIA-L4, 18 GiB disk\) would stay Pending; GPU nodes: 'gpu-l4' 2 × g6\.2xlarge/,
+  );
+  const prod = shippedPlatform("prod");
+  prod.models[0].versions[1].replicas = 2_000_000_000;
+  const problems = problemsOf(prod);
+  // One per cluster of the model, each counting what that cluster's GPUs leave out.
+  assert.equal(problems.length, 3, problems.join("\n"));
+  assert.match(problems[0], /^inference-mesh:platform\.clusters\[0\]\.nodeGroups: .*: 1999999994 of 2000000000 replica\(s\) of 'llama-3-1-8b' v2 \(1 × NVIDIA-H100-80GB-HBM3, 18 GiB disk\) would stay Pending/);
+  assert.match(problems[2], /^inference-mesh:platform\.clusters\[2\]\.nodeGroups: .*: 1999999996 of 2000000000 replica\(s\) of 'llama-3-1-8b' v2 \(1 × NVIDIA-A100-SXM4-80GB, 18 GiB disk\) would stay Pending/);
+  assert.match(
+    onlyProblem("prod", (p) => {
+      p.clusters[2].nodeGroups[1].desiredSize = p.clusters[2].nodeGroups[1].maxSize = 1000;
+      p.models[1].clusters = ["gcp-usc1"];
+      delete p.models[1].gpuTypes;
+      p.models[1].replicas = 100_000;
+    }),
+    /^inference-mesh:platform\.clusters\[2\]\.nodeGroups: .*: 98000 of 100000 replica\(s\) of 'qwen3-32b' v1 \(2 × NVIDIA-A100-SXM4-80GB, 67 GiB disk\); 1 of 1 replica\(s\) of 'qwen3-32b' v2 .* would stay Pending; GPU nodes: 'gpu-a100' 1000 × a2-ultragpu-4g/,
+  );
+});
+
+test("KV heads in the billions get the tensor-parallel problem without listing 1..n (which ran out of memory)", { timeout: 60_000 }, () => {
+  assert.match(
+    onlyProblem("prod", (p) => (p.models[1].architecture.kvHeads = 1_000_000_001)),
+    /^inference-mesh:platform\.models\[1\]\.gpusPerReplica: tensor-parallel size 2 and the model's 1000000001 KV heads .*use a divisor of 1000000001 \(1, 7, 11, 13, .*, 142857143, 1000000001\) or a multiple of it \(2000000002/,
+  );
+  // Past 10^12 no divisors are listed (a million trial divisions is the limit).
+  assert.match(
+    onlyProblem("prod", (p) => (p.models[1].architecture.kvHeads = Number.MAX_SAFE_INTEGER)),
+    /^inference-mesh:platform\.models\[1\]\.gpusPerReplica: tensor-parallel size 2 and the model's 9007199254740991 KV heads .*use a divisor of 9007199254740991 or a multiple of it/,
+  );
+});
