@@ -339,7 +339,8 @@ const jwtSchema = z
     audiences: z.array(textOrDigits(z.string().min(1))).min(1).max(64, "lists at most 64 audiences (agentgateway's JWT provider takes 64)"),
     jwksUri: z
       .string()
-      .url()
+      // zod's own message is a bare "Invalid URL", which says nothing of what the field takes.
+      .url({ error: "must be an https:// URL of your identity provider's JWKS document, such as https://auth.example.com/.well-known/jwks.json" })
       // agentgateway fetches `<backend>/<jwksPath>` and requires the path (AgentgatewayPolicy jwksPath minLength 1).
       .refine((u) => !/^[a-z]+:\/\/[^/]+\/?$/i.test(u), "must include the JWKS document's path, such as https://auth.example.com/.well-known/jwks.json")
       .optional(),

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
+import { problemsOf } from "../support/config";
 import { expectProblem, RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
@@ -150,5 +151,15 @@ test("gateway hostnames are DNS names: no IP address, labels of at most 63 chara
     const q = shippedPlatform("prod");
     q.gateways.inference.hostname = hostname;
     expectProblem(q, "inference-mesh:platform.gateways.inference.hostname", message);
+  }
+});
+
+test("a jwksUri that is no URL is refused saying what the field takes, not zod's bare 'Invalid URL'", () => {
+  for (const uri of ["", "auth.example.com/.well-known/jwks.json", "https://"]) {
+    const p = shippedPlatform("prod");
+    p.gateways.agents.jwt.jwksUri = uri;
+    assert.deepEqual(problemsOf(p), [
+      "inference-mesh:platform.gateways.agents.jwt.jwksUri: must be an https:// URL of your identity provider's JWKS document, such as https://auth.example.com/.well-known/jwks.json",
+    ], uri);
   }
 });
