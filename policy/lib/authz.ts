@@ -81,9 +81,12 @@ export function describeTrustDomains(m: TrustDomainMatch): string {
   return m.suffix === "" ? "every trust domain" : `trust domains ending in "${m.suffix}"`;
 }
 
-export function principalReach(p: string): PrincipalReach {
-  if (p === "*") return { kind: "any" };
+export function principalReach(p: unknown): PrincipalReach {
   const none = (why: string): PrincipalReach => ({ kind: "none", why });
+  // The CRD types principals as strings, so the API server refuses another entry: it matches
+  // nobody, and authorization-principals-known reports it (no stack policy fails reading it).
+  if (typeof p !== "string") return none(`is not a string: the AuthorizationPolicy CRD types principals as a list of strings, so the API server refuses it`);
+  if (p === "*") return { kind: "any" };
   const suffix = p.startsWith("*");
   const prefix = !suffix && p.endsWith("*");
   if (!suffix && !prefix) {
@@ -176,20 +179,24 @@ const l7SourceKeys = ["requestPrincipals", "notRequestPrincipals", "remoteIpBloc
 /** The L7 attributes a policy's rules use (only a waypoint or gateway can enforce them). */
 export function l7Attributes(spec: AuthzSpec): string[] {
   const out = new Set<string>();
+  // Null entries (refused by the API server) set nothing.
   for (const rule of list(spec.rules)) {
-    for (const to of list(rule.to)) {
-      for (const key of l7OperationKeys) if (list(to.operation?.[key]).length > 0) out.add(`to.operation.${key}`);
+    for (const to of list(rule?.to)) {
+      for (const key of l7OperationKeys) if (list(to?.operation?.[key]).length > 0) out.add(`to.operation.${key}`);
     }
-    for (const when of list(rule.when)) if (!l4WhenKeys.has(when.key)) out.add(`when ${when.key}`);
-    for (const from of list(rule.from)) {
-      for (const key of l7SourceKeys) if (list(from.source?.[key]).length) out.add(`from.source.${key}`);
+    for (const when of list(rule?.when)) if (typeof when?.key === "string" && !l4WhenKeys.has(when.key)) out.add(`when ${when.key}`);
+    for (const from of list(rule?.from)) {
+      for (const key of l7SourceKeys) if (list(from?.source?.[key]).length) out.add(`from.source.${key}`);
     }
   }
   return [...out];
 }
 
 export function targetRefsOf(spec: AuthzSpec): { group?: string; kind: string; name: string }[] {
-  return [...list(spec.targetRefs), ...(spec.targetRef ? [spec.targetRef] : [])];
+  // The CRD requires objects with kind and name; another entry (refused by the API server) still
+  // counts as a targetRef but names nothing, so it binds nothing and no reader fails on it.
+  const ref = (r: unknown) => (r !== null && typeof r === "object" && !Array.isArray(r) ? (r as { group?: string; kind: string; name: string }) : { kind: "", name: "" });
+  return [...list(spec.targetRefs as unknown[]), ...(spec.targetRef ? [spec.targetRef] : [])].map(ref);
 }
 
 /** `<trustDomain>/ns/<namespace>/sa/<serviceAccount>` parts, or undefined for other principal forms. */

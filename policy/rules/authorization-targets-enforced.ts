@@ -60,7 +60,8 @@ export const authorizationTargetsEnforced: StackValidationPolicy = {
 };
 
 function describeRef(ref: Ref): string {
-  return `${ref.group ? `${ref.group}/` : ""}${ref.kind} ${ref.name}`;
+  // kind and name are required by the CRD; a reference without them still reads in the message.
+  return `${ref.group ? `${ref.group}/` : ""}${ref.kind || "(no kind)"} ${ref.name || "(no name)"}`;
 }
 
 interface Ctx {

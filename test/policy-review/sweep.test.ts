@@ -153,22 +153,28 @@ test("a --config naming a policy the pack lacks: with a level it is ignored and 
   );
 });
 
-test("a malformed value in a hand-edited state (a null principal, a null rule target) is a violation on its resource, and the other policies still judge: no policy throws and stops the review", async () => {
+test("a malformed value in a hand-edited state (a null principal, a null rule, a numeric image) is a violation on its resource, and the other policies still judge: no policy throws and stops the review", async () => {
   const doc = prod();
   const pa = find(doc, "aws-use1-istio-system-peerauthentication-default");
   for (const side of [pa.inputs, pa.outputs] as any[]) side.spec.mtls.mode = "PERMISSIVE";
   const epp = find(doc, "aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp");
-  for (const side of [epp.inputs, epp.outputs] as any[]) side.spec.rules[0].from[0].source.principals[0] = null;
+  for (const side of [epp.inputs, epp.outputs] as any[]) side.spec.rules[0] = null;
   const agent = find(doc, "aws-use1-agents-authorizationpolicy-research-agent-v1");
-  for (const side of [agent.inputs, agent.outputs] as any[]) side.spec.rules[0].to = [null];
+  for (const side of [agent.inputs, agent.outputs] as any[]) side.spec.rules[0].from[0].source.principals[0] = null;
+  const server = find(doc, "aws-use1-inference-deployment-llama-3-1-8b-v1");
+  for (const side of [server.inputs, server.outputs] as any[]) side.spec.template.spec.containers[0].image = 7;
   const r = await reviewWithPack(await pack(), doc, { config: config() });
   const found = mandatory(r);
   for (const expected of [
     "mesh-mtls-strict: aws-use1-istio-system-peerauthentication-default",
     "peer-authentication-strict: aws-use1-istio-system-peerauthentication-default",
     "authorization-sources-restricted: aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp",
-    "l7-authorization-target-refs: aws-use1-agents-authorizationpolicy-research-agent-v1",
+    // A principal that is not a string matches nobody: a finding of its own, not a failed read.
+    "authorization-principals-known: aws-use1-agents-authorizationpolicy-research-agent-v1",
+    "images-pinned: aws-use1-inference-deployment-llama-3-1-8b-v1",
   ]) assert.ok(found.includes(expected), `${expected} missing from ${found.join("\n")}`);
+  assert.match(r.violations.find((v) => v.policy === "authorization-principals-known" && v.urn === agent.urn)!.message, /principal null is not a string/);
+  assert.match(r.violations.find((v) => v.policy === "images-pinned" && v.urn === server.urn)!.message, /could not be judged by images-pinned/);
   const unreadable = r.violations.find((v) => v.policy === "authorization-sources-restricted" && v.urn === epp.urn)!;
   assert.match(unreadable.message, /could not finish judging the stack: it failed while reading kubernetes:security\.istio\.io\/v1:AuthorizationPolicy aws-use1-inference-authorizationpolicy-llama-3-1-8b-v1-epp with TypeError/);
 });

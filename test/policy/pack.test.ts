@@ -63,14 +63,15 @@ test("every policy of the pack judges a value it cannot read instead of throwing
   const byName = (name: string) => policies.find((p) => p.name === name)!;
   const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
   const ap = (rules: unknown[]) => ({ type: AP, name: "a-tools-ap", props: { metadata: { name: "calc", namespace: "tools" }, spec: { selector: { matchLabels: { app: "calc" } }, rules } } });
-  // A null entry where Istio has a rule's `to` object: the resource policy reports it, naming where it failed.
-  const l7 = await runResource(byName("l7-authorization-target-refs") as any, ap([{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/a"] } }], to: [null] }]));
-  assert.equal(l7.violations.length, 1);
-  assert.match(l7.violations[0].message, /^kubernetes:security\.istio\.io\/v1:AuthorizationPolicy a-tools-ap could not be judged by l7-authorization-target-refs: reading it failed with TypeError: .*\(at lib\/authz\.ts:\d+\); a value has a type or shape this policy does not read/);
+  // A number where Kubernetes has a container's image (a string): the resource policy reports it, naming where it failed.
+  const deployment = { type: "kubernetes:apps/v1:Deployment", name: "a-tools-calc", props: { metadata: { name: "calc", namespace: "tools" }, spec: { template: { spec: { containers: [{ name: "calc", image: 7 }] } } } } };
+  const images = await runResource(byName("images-pinned") as any, deployment);
+  assert.equal(images.violations.length, 1);
+  assert.match(images.violations[0].message, /^kubernetes:apps\/v1:Deployment a-tools-calc could not be judged by images-pinned: reading it failed with TypeError: .*\(at rules\/images-pinned\.ts:\d+\); a value has a type or shape this policy does not read/);
   // A stack policy reports on the resource it was reading, and its verdicts before that stand.
   const provider = stackResource({ type: "pulumi:providers:kubernetes", name: "a-k8s", urn: k8sProvider("a").urn, props: {}, provider: null });
   const good = stackResource({ ...ap([{ from: [{ source: { principals: ["*"] } }] }]), name: "open", urn: "urn:pulumi:test::inference-mesh::x::open", provider: k8sProvider("a") });
-  const bad = stackResource({ ...ap([{ from: [{ source: { principals: [null] } }] }]), name: "broken", urn: "urn:pulumi:test::inference-mesh::x::broken", provider: k8sProvider("a") });
+  const bad = stackResource({ ...ap([null]), name: "broken", urn: "urn:pulumi:test::inference-mesh::x::broken", provider: k8sProvider("a") });
   const sources = await runStack(byName("authorization-sources-restricted") as any, [provider, good, bad]);
   assert.equal(sources.violations.length, 2, JSON.stringify(sources.violations));
   assert.match(sources.violations[0].message, /rule 0 from 0: principals "\*" matches every caller/);
