@@ -81,12 +81,23 @@ const pass: Finding = { pass: true };
  * certificate), or plaintext for an in-mesh hostname on a port that stays inside the cluster.
  * `lead` starts its messages; `context` reads the Gateway's policies when an in-mesh listener needs them.
  */
+/**
+ * A listener field for a message: `unknownText` when not known yet, `missing` when absent or
+ * empty (the API server requires name, port and protocol, but the message must still read).
+ */
+function shown(read: () => unknown, unknownText: string, missing: string): string {
+  const v = orUnknown(read, unknownText);
+  return v === undefined || v === null || v === "" ? missing : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
 function judgeListener(
   l: Record<string, any>,
   context: () => { gw: PolicyResource; resources: PolicyResource[]; open: Outsiders; keepsAddress: Tri },
   config: Config,
   lead: string,
 ): Finding {
+  // A null entry (refused by the API server) reads as a listener with nothing set: it is reported, not a crash.
+  l = l ?? {};
   const protocolRead = probe(() => String(l.protocol ?? ""));
   if (!protocolRead.known) return { unknown: "the protocol" };
   const protocol = protocolRead.value;
@@ -97,7 +108,7 @@ function judgeListener(
   if (missing === true) return { violation: `${lead} is ${protocol} but names no tls.certificateRefs, so it cannot terminate TLS` };
   if (missing === "unknown") return { unknown: terminates === "unknown" ? "the tls.mode" : "the tls.certificateRefs" };
   if (encrypted.has(protocol)) return pass;
-  const plaintext: Finding = { violation: `${lead} is ${protocol}; external listeners must be HTTPS or TLS` };
+  const plaintext: Finding = { violation: `${lead} is ${protocol === "" ? "without a protocol" : protocol}; external listeners must be HTTPS or TLS` };
   const hostname = probe(() => l.hostname as string | undefined);
   const inMesh = hostname.known ? !!hostname.value && config.inMeshHostnameSuffixes.some((s) => hostname.value!.endsWith(s)) : "unknown";
   if (inMesh === false) return plaintext;
@@ -178,7 +189,7 @@ export const gatewayListenersTls: StackValidationPolicy = {
           if (external === false) continue;
           const via = byService ? `, exposed outside the cluster by Service ${exposure.services.join(", ")}` : "";
           const where = (from === gateway ? gateway : `${gateway} (through ${from})`) + via;
-          const listener = `listener ${orUnknown(() => l.name, "?")} (port ${orUnknown(() => l.port, "not known yet")})`;
+          const listener = `listener ${shown(() => l?.name, "?", "(unnamed)")} (port ${shown(() => l?.port, "not known yet", "none")})`;
           const finding = judgeListener(l, () => {
             open ??= outsiders(gw, resources);
             keepsAddress ??= keepsClientAddress(gw, resources);

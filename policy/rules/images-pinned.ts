@@ -126,8 +126,10 @@ function judgeContainers(read: () => Container[], what: string, overlay: boolean
   }
   const all = containers.value;
   for (let i = 0; i < all.length; i++) {
-    const name = orUnknown(() => all[i].name, `#${i}`);
-    const image = probe(() => all[i].image as string | undefined | null);
+    // A container without a (string) name, which the API server refuses, is named by its place.
+    const named = orUnknown(() => all[i]?.name as unknown, undefined);
+    const name = typeof named === "string" && named !== "" ? named : `#${i}`;
+    const image = probe(() => all[i]?.image as string | undefined | null);
     if (!image.known) pending.push(`the image of ${what} container ${name}`);
     else if (overlay && (image.value === undefined || image.value === null)) continue;
     else {

@@ -52,7 +52,7 @@ function poolView(type: string, spec: Record<string, any>): PoolView {
     },
     selectorField: "spec.selector.matchLabels",
     get targetPorts() {
-      return list(spec.targetPorts as { number: number }[]).map((t) => t.number);
+      return list(spec.targetPorts as { number: number }[]).map((t) => t?.number);
     },
     pickerField: "endpointPickerRef",
     get picker() {
@@ -80,7 +80,9 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
   const declared = declaredPorts(selected).map((p) => p.containerPort);
   for (const target of view.targetPorts) {
     if (declared.length > 0 && !declared.includes(target)) {
-      report(`${where}: target port ${target} is not a containerPort of the selected pods (${[...new Set(declared)].join(", ")})`, pool.urn);
+      // number is required (an integer, 1-65535): an entry without one names no port the pods could listen on.
+      const port = typeof target === "number" ? String(target) : `${JSON.stringify(target ?? null)} (not a port number)`;
+      report(`${where}: target port ${port} is not a containerPort of the selected pods (${[...new Set(declared)].join(", ")})`, pool.urn);
     }
   }
 }

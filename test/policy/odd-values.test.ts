@@ -61,3 +61,27 @@ test("null rules, to, from and when entries set no L7 attribute (l7-authorizatio
     assert.deepEqual(messages(fs, "l7-authorization-target-refs"), []);
   }
 });
+
+test("a Gateway listener that is empty or null is plaintext without a protocol, named as such", async () => {
+  for (const listener of [{}, null]) {
+    const fs = await review("local", (rs) => both(rs, "local-inference-gateway-inference-gateway", (p) => (p.spec.listeners[1] = listener)));
+    noCrash(fs);
+    assert.deepEqual(messages(fs, "gateway-listeners-tls"), [
+      "Gateway inference/inference-gateway on local: listener (unnamed) (port none) is without a protocol; external listeners must be HTTPS or TLS",
+    ]);
+  }
+});
+
+test("a container without a name is named by its place", async () => {
+  const fs = await review("local", (rs) => both(rs, "local-tools-deployment-calculator", (p) => (p.spec.template.spec.containers[0] = {})));
+  noCrash(fs);
+  assert.deepEqual(messages(fs, "images-pinned"), ["Deployment tools/calculator container #0: has no image; pin a version tag or digest"]);
+});
+
+test("an InferencePool target port without a number says so", async () => {
+  const fs = await review("dev", (rs) => both(rs, "dev-usw2-inference-inferencepool-llama-3-1-8b-v2", (p) => (p.spec.targetPorts[0] = true)));
+  noCrash(fs);
+  assert.deepEqual(messages(fs, "inference-pool-epp"), [
+    "InferencePool inference/llama-3-1-8b-v2 on dev-usw2: target port null (not a port number) is not a containerPort of the selected pods (8000)",
+  ]);
+});
