@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { isInferencePool, isRoute, meta } from "./k8s";
 import { helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
-import { list, probe } from "./values";
+import { list, orUnknown, probe } from "./values";
 
 /** The API group of a pool's type (`inference.networking.k8s.io` or the legacy `…x-k8s.io`). */
 const groupOf = (type: string) => /^kubernetes:([^/]*)\//.exec(type)?.[1] ?? "";
@@ -62,6 +62,13 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
 }
 
 /**
+ * The object a pool resource manages: its API group (v1 and v1alpha2 pools are distinct objects),
+ * namespace and name; its URN while a name is not known in this preview.
+ */
+const poolObject = (pool: PolicyResource) =>
+  orUnknown(() => `${pool.type.split(":")[1]?.split("/")[0]}/${meta(pool.props).namespace}/${meta(pool.props).name}`, pool.urn);
+
+/**
  * A model-server workload whose pods two pools select: each pool's picker balances them as its own
  * and neither sees the other's load, and the pools' shares of a split no longer go to their own
  * servers — a stable pool that also selects the canary's pods sends it a share of the stable
@@ -83,6 +90,9 @@ export function checkPoolOverlap(resources: PolicyResource[], cluster: string, r
     }
     for (const w of read.value) {
       const entry = members.get(w.urn) ?? { workload: w, pools: [] };
+      // Two resources managing one pool object (same group, namespace and name: a duplicate that
+      // kubernetes-cluster-binding reports) are one pool on the cluster, which overlaps nothing.
+      if (entry.pools.some((other) => poolObject(other) === poolObject(pool))) continue;
       entry.pools.push(pool);
       members.set(w.urn, entry);
     }

@@ -85,3 +85,21 @@ test("an InferencePool target port without a number says so", async () => {
     "InferencePool inference/llama-3-1-8b-v2 on dev-usw2: target port null (not a port number) is not a containerPort of the selected pods (8000)",
   ]);
 });
+
+test("one InferencePool managed by two resources is one pool: the duplicate is kubernetes-cluster-binding's finding, not an overlap with itself", async () => {
+  const fs = await review("dev", (rs) => {
+    const pool = rs.find((x) => x.urn.endsWith("::dev-usw2-inference-inferencepool-llama-3-1-8b-v1"));
+    rs.push({ ...structuredClone(pool), urn: `${pool.urn}-dup` });
+  });
+  noCrash(fs);
+  assert.deepEqual(messages(fs, "inference-pool-epp"), []);
+  assert.equal(messages(fs, "kubernetes-cluster-binding").length, 2);
+  // Two distinct pools selecting one workload still overlap.
+  const overlap = await review("dev", (rs) => {
+    const pool = structuredClone(rs.find((x) => x.urn.endsWith("::dev-usw2-inference-inferencepool-llama-3-1-8b-v1")));
+    pool.urn += "-other";
+    for (const p of [pool.inputs, pool.outputs]) p.metadata.name = "llama-3-1-8b-v1-other";
+    rs.push(pool);
+  });
+  assert.ok(messages(overlap, "inference-pool-epp").some((m) => /also selects/.test(m)), messages(overlap, "inference-pool-epp").join("\n"));
+});
