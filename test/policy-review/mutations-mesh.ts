@@ -1,6 +1,6 @@
 /** Policy-review mutations of mesh-wide STRICT mTLS and PeerAuthentication, ambient enrollment and sidecar injection, one mesh identity and root CA across clusters. */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, addLike, addNamespaceWithWorkload, withSpec } from "./mutations-support";
+import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload, withSpec } from "./mutations-support";
 
 const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
 
@@ -77,7 +77,7 @@ export const meshMutations: Mutation[] = [
     name: "a pod labelled with an Istio revision (its injector adds a sidecar) in an ambient namespace",
     policy: "ambient-no-sidecar-injection",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+      onFirst(doc, ambientDeployment, (o) => {
         o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "istio.io/rev": "default" };
       }),
   },
@@ -129,20 +129,20 @@ export const meshMutations: Mutation[] = [
     name: "an ambient pod bypassing inbound capture (ambient.istio.io/bypass-inbound-capture)",
     policy: "mesh-mtls-strict",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+      onFirst(doc, ambientDeployment, (o) => {
         o.spec.template.metadata = { ...o.spec.template.metadata, annotations: { ...o.spec.template.metadata?.annotations, "ambient.istio.io/bypass-inbound-capture": "true" } };
       }),
   },
   {
     name: "an ambient workload on the host network",
     policy: "mesh-mtls-strict",
-    apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => (o.spec.template.spec.hostNetwork = true)),
+    apply: (doc) => onFirst(doc, ambientDeployment, (o) => (o.spec.template.spec.hostNetwork = true)),
   },
   {
     name: "an ambient pod template carrying a sidecar status (istio-cni never enrolls it)",
     policy: "mesh-mtls-strict",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace), (o) => {
+      onFirst(doc, ambientDeployment, (o) => {
         o.spec.template.metadata = { ...o.spec.template.metadata, annotations: { ...o.spec.template.metadata?.annotations, "sidecar.istio.io/status": "{}" } };
       }),
   },

@@ -66,6 +66,8 @@ export function onSplits(doc: ExportedDeployment, setWeights: (pair: any[]) => v
   );
 }
 export const istiod = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.name === "istiod";
+/** A Deployment in one of the platform's ambient namespaces. */
+export const ambientDeployment = (r: ExportedResource) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace);
 export const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") && JSON.stringify(r.inputs).includes('"nvidia.com/gpu":');
 /** The EPP's DestinationRule and Service (named `<pool>-epp`, the DestinationRule with TLS for the picker). */
 export const eppRule = (r: ExportedResource) => isKind(r, "DestinationRule") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && !!withSpec(r).trafficPolicy?.tls;
