@@ -5,7 +5,8 @@
  */
 import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
-import { FitNodeGroup, ClusterFit, GpuReplica, gpuNodes, gpuProducts, modelStorageGiB, packReplicas } from "../components/gpu/fit";
+import { FitNodeGroup, ClusterFit, gpuProducts, modelStorageGiB } from "../components/gpu/fit";
+import { GpuReplica, gpuNodes, packReplicas } from "../components/gpu/placement";
 import { eachItem, isInvalidItem, isLaterDuplicate, readableNames, Report } from "./validate-support";
 import { hasGpuTypeTypo } from "./validate-clusters";
 import { gpuTypeName, pinConflicts, pinsOn } from "./validate-gpu-pins";

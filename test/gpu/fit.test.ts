@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, gpuNodes, kvCacheBytesPerToken, modelStorageGiB, packReplicas, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { FitModel, fitInCluster, fitOnNodeGroup, kvCacheBytesPerToken, modelStorageGiB, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { gpuNodes, packReplicas } from "../../components/gpu/placement";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 
