@@ -5,9 +5,9 @@
  */
 import { PlatformConfig } from "./schema";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
-import { KubeconfigReading } from "../components/cloud/existing";
+import { expandHome, KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
-import { eachItem, readable, Report } from "./validate-support";
+import { eachItem, readable, Report, unlessBroken } from "./validate-support";
 
 /** EC2 CreateVpc: a VPC's IPv4 block is a /16 to a /28; subnets likewise at most /28. */
 const AWS_VPC_PREFIX = { largest: 16, smallest: 28 } as const;
@@ -176,3 +176,36 @@ export function existingApiServerProblem(
   return undefined;
 }
 
+
+/**
+ * Two existing clusters that are one API server: the same kubeconfig file and context, contexts
+ * whose server (read here) is one URL, or one `apiServer` for both. The program installs each as
+ * its own mesh cluster, so the second install there fails (Helm refuses a second release `istiod`
+ * in istio-system: "cannot re-use a name that is still in use"), and the other clusters' istiod
+ * would read that one API server under two cluster names. Reported on the later cluster.
+ */
+export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfig): void {
+  const seen: { ci: number; name: string; target: string; server?: string; apiServer?: string }[] = [];
+  const why =
+    "both would be installed there as mesh clusters of their own (Helm refuses the second release 'istiod' in istio-system: cannot re-use a name that is still in use), " +
+    "and the other clusters' istiod would read one API server under two cluster names";
+  eachItem(cfg.clusters, (c, ci) => {
+    if (c.cloud !== "existing") return;
+    unlessBroken(() => {
+      const reading = readKubeconfigForValidation(c.kubeconfig, c.context);
+      const here = { ci, name: readable(() => c.name) ?? `clusters[${ci}]`, target: `${expandHome(c.kubeconfig)}\u0000${c.context ?? ""}`, server: "server" in reading ? reading.server || undefined : undefined, apiServer: c.apiServer };
+      const at = `${c.kubeconfig} (${c.context === undefined ? "its current context" : `context '${c.context}'`})`;
+      const same = seen.find((o) => o.target === here.target);
+      const sameServer = seen.find((o) => here.server !== undefined && o.server === here.server);
+      const sameApi = seen.find((o) => here.apiServer !== undefined && o.apiServer === here.apiServer);
+      if (same) {
+        report(["clusters", ci, "kubeconfig"], `${at} is also what clusters[${same.ci}] ('${same.name}') deploys to: ${why}; point it at another cluster's kubeconfig or context`);
+      } else if (sameServer) {
+        report(["clusters", ci, "kubeconfig"], `${at} reaches ${here.server}, the API server of clusters[${sameServer.ci}] ('${sameServer.name}'): ${why}; point it at another cluster's kubeconfig or context`);
+      } else if (sameApi) {
+        report(["clusters", ci, "apiServer"], `'${here.apiServer}' is also the apiServer of clusters[${sameApi.ci}] ('${sameApi.name}'): ${why}; give each existing cluster the URL of its own API server`);
+      }
+      seen.push(here);
+    });
+  });
+}

@@ -43,10 +43,12 @@ export function growFleet(platform: any, size: FleetSize): any {
       ...(c.subnetCidr ? { subnetCidr: shiftCidr(c.subnetCidr, i, 16) } : {}),
       // Room for the extra models: GPU demand grows with the model copies.
       nodeGroups: (c.nodeGroups ?? []).map((g: any) => ({ ...g, desiredSize: g.desiredSize * size.modelCopies, maxSize: g.maxSize * size.modelCopies })),
-      // Existing clusters in a multi-cluster mesh name the API server the others reach.
+      // Existing clusters in a multi-cluster mesh name the API server the others reach, and each
+      // copy is a cluster of its own: its own kubeconfig (one file and context is one cluster).
       ...(c.cloud === "existing" && size.clusterCopies > 1 && !(i === 0 && c.apiServer)
         ? { apiServer: `https://${suffix(c.name, "r", i)}.fleet.invalid:6443` }
         : {}),
+      ...(c.cloud === "existing" && i > 0 ? { kubeconfig: `${c.kubeconfig.replace(/\/[^/]*$/, "")}/${suffix(c.name, "r", i)}.yaml` } : {}),
     })),
   );
   const models = base.models.flatMap((m: any) =>

@@ -252,34 +252,6 @@ test("a k3s subnet must hold the server's fixed host and every agent at maxSize"
   assert.deepEqual(pathsOf(q), ["clusters[2].subnetCidr", "models[0].versions"]);
 });
 
-test("existing clusters of a multi-cluster stack: an API server URL the others can use, never loopback, every cluster named", () => {
-  const dir = tempDir("apiserver-");
-  const loopback = path.join(dir, "loopback");
-  fs.writeFileSync(loopback, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
-  const lan = path.join(dir, "lan");
-  fs.writeFileSync(lan, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://192.168.1.20:6443}\n");
-  const pair = (a: Record<string, unknown>, b: Record<string, unknown>) => {
-    const p = shippedPlatform("local");
-    const first = { ...p.clusters[0], ...a };
-    const second = { ...p.clusters[0], name: "local-b", network: "net-local-b", ...b };
-    p.clusters = [first, second];
-    return p;
-  };
-  const missing = path.join(dir, "no-such-kubeconfig");
-  // Compliant: apiServer set, or a kubeconfig server that is not loopback; one cluster needs neither.
-  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig: missing, apiServer: "https://a.example.internal:6443" }, { kubeconfig: lan }), "pair"));
-  const single = shippedPlatform("local");
-  single.clusters[0].kubeconfig = loopback;
-  assert.doesNotThrow(() => parsePlatform(single, "local"));
-  // Violating: unreadable here without apiServer (both clusters named), and loopback either way.
-  const both = pair({ kubeconfig: missing }, { kubeconfig: missing });
-  assert.deepEqual(pathsOf(both), ["clusters[0].apiServer", "clusters[1].apiServer"]);
-  expectProblem(both, "inference-mesh:platform.clusters[1].apiServer", /is required in a multi-cluster stack here: the kubeconfig .* is not on this machine/);
-  expectProblem(pair({ kubeconfig: lan }, { kubeconfig: loopback }), "inference-mesh:platform.clusters[1].apiServer", /'https:\/\/127\.0\.0\.1:6443' \(the kubeconfig's server for its current context\) is a loopback address/);
-  expectProblem(pair({ kubeconfig: lan, apiServer: "https://localhost:6443" }, { kubeconfig: lan }), "inference-mesh:platform.clusters[0].apiServer", /'https:\/\/localhost:6443' \(apiServer\) is a loopback address/);
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
 test("an AWS VPC is a /16 to a /28 and large enough for a private and a public subnet per availability zone", () => {
   for (const [vpcCidr, zones] of [["10.10.0.0/16", 3], ["10.10.0.0/25", 3], ["10.10.0.0/26", 2]] as const) {
     const p = shippedPlatform("prod");

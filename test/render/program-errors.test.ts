@@ -68,7 +68,7 @@ test("two existing clusters without a reachable API server: exit 1 naming each c
     const platform = growFleet(shippedPlatform("local"), { clusterCopies: 2, modelCopies: 1 });
     platform.clusters.forEach((c: any) => {
       delete c.apiServer;
-      c.kubeconfig = path.join(dir, "no-such-kubeconfig.yaml");
+      c.kubeconfig = path.join(dir, `no-such-kubeconfig-${c.name}.yaml`);
     });
     // Config validation already knows the URL cannot be found: both clusters are named at once.
     assert.throws(() => parsePlatform(platform, "pair"), (e: Error) => /clusters\[0\]\.apiServer: is required/.test(e.message) && /clusters\[1\]\.apiServer: is required/.test(e.message));

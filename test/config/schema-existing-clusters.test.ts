@@ -1,0 +1,74 @@
+/**
+ * The platform config schema, existing clusters of a multi-cluster stack: the API server URL the
+ * other clusters' istiod reach each one at, and one API server per cluster. Each broken config is
+ * rejected with a message naming its config path (expectProblem, ./support).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
+import { expectProblem, pathsOf } from "./support";
+
+test("existing clusters of a multi-cluster stack: an API server URL the others can use, never loopback, every cluster named", () => {
+  const dir = tempDir("apiserver-");
+  const loopback = path.join(dir, "loopback");
+  fs.writeFileSync(loopback, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
+  const lan = path.join(dir, "lan");
+  fs.writeFileSync(lan, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://192.168.1.20:6443}\n");
+  const pair = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    const p = shippedPlatform("local");
+    const first = { ...p.clusters[0], ...a };
+    const second = { ...p.clusters[0], name: "local-b", network: "net-local-b", ...b };
+    p.clusters = [first, second];
+    return p;
+  };
+  const missing = path.join(dir, "no-such-kubeconfig");
+  // Compliant: apiServer set, or a kubeconfig server that is not loopback; one cluster needs neither.
+  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig: missing, apiServer: "https://a.example.internal:6443" }, { kubeconfig: lan }), "pair"));
+  const single = shippedPlatform("local");
+  single.clusters[0].kubeconfig = loopback;
+  assert.doesNotThrow(() => parsePlatform(single, "local"));
+  // Violating: unreadable here without apiServer (both clusters named), and loopback either way.
+  const both = pair({ kubeconfig: missing }, { kubeconfig: `${missing}-b` });
+  assert.deepEqual(pathsOf(both), ["clusters[0].apiServer", "clusters[1].apiServer"]);
+  expectProblem(both, "inference-mesh:platform.clusters[1].apiServer", /is required in a multi-cluster stack here: the kubeconfig .* is not on this machine/);
+  expectProblem(pair({ kubeconfig: lan }, { kubeconfig: loopback }), "inference-mesh:platform.clusters[1].apiServer", /'https:\/\/127\.0\.0\.1:6443' \(the kubeconfig's server for its current context\) is a loopback address/);
+  expectProblem(pair({ kubeconfig: lan, apiServer: "https://localhost:6443" }, { kubeconfig: lan }), "inference-mesh:platform.clusters[0].apiServer", /'https:\/\/localhost:6443' \(apiServer\) is a loopback address/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("two existing clusters on one API server (one kubeconfig and context, one server, one apiServer) are refused on the later one", () => {
+  const dir = tempDir("one-apiserver-");
+  const kubeconfig = path.join(dir, "kubeconfig");
+  const contexts = (names: string[], server: (n: string) => string) =>
+    `contexts:\n${names.map((n) => `- name: ${n}\n  context: {cluster: ${n}}\n`).join("")}current-context: ${names[0]}\nclusters:\n${names.map((n) => `- name: ${n}\n  cluster: {server: "${server(n)}"}\n`).join("")}`;
+  fs.writeFileSync(kubeconfig, contexts(["east", "west"], (n) => `https://${n}.example.internal:6443`));
+  const aliases = path.join(dir, "aliases");
+  fs.writeFileSync(aliases, contexts(["east", "admin"], () => "https://east.example.internal:6443"));
+  const missing = path.join(dir, "not-here");
+  const pair = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    const p = shippedPlatform("local");
+    p.clusters = [{ ...p.clusters[0], ...a }, { ...p.clusters[0], name: "local-b", network: "net-local-b", ...b }];
+    return p;
+  };
+  // Two contexts of one file, and two files not here, each with its own apiServer: two clusters.
+  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig, context: "east" }, { kubeconfig, context: "west" }), "pair"));
+  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig: missing, apiServer: "https://a.example.internal:6443" }, { kubeconfig: `${missing}-b`, apiServer: "https://b.example.internal:6443" }), "pair"));
+  const oneCluster = /is also what clusters\[0\] \('local'\) deploys to: both would be installed there as mesh clusters of their own \(Helm refuses the second release 'istiod' in istio-system/;
+  // One file and context, read here or not: whatever apiServer says, the program deploys both there.
+  const sameHere = pair({ kubeconfig, context: "east" }, { kubeconfig, context: "east", apiServer: "https://b.example.internal:6443" });
+  assert.deepEqual(pathsOf(sameHere), ["clusters[1].kubeconfig"]);
+  expectProblem(sameHere, "inference-mesh:platform.clusters[1].kubeconfig", oneCluster);
+  const apis = { a: { apiServer: "https://a.example.internal:6443" }, b: { apiServer: "https://b.example.internal:6443" } };
+  expectProblem(pair({ kubeconfig: missing, ...apis.a }, { kubeconfig: missing, ...apis.b }), "inference-mesh:platform.clusters[1].kubeconfig", oneCluster);
+  // The current context named or left implicit is the same context when the file is here: its server says so.
+  expectProblem(pair({ kubeconfig: aliases }, { kubeconfig: aliases, context: "admin" }), "inference-mesh:platform.clusters[1].kubeconfig", /\(context 'admin'\) reaches https:\/\/east\.example\.internal:6443, the API server of clusters\[0\] \('local'\)/);
+  // Two clusters the others' istiod would reach at one URL.
+  const sameApi = pair({ kubeconfig: missing, ...apis.a }, { kubeconfig: `${missing}-b`, ...apis.a });
+  assert.deepEqual(pathsOf(sameApi), ["clusters[1].apiServer"]);
+  expectProblem(sameApi, "inference-mesh:platform.clusters[1].apiServer", /'https:\/\/a\.example\.internal:6443' is also the apiServer of clusters\[0\] \('local'\).*give each existing cluster the URL of its own API server/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
