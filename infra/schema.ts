@@ -128,8 +128,8 @@ const eksCluster = z.strictObject({
   availabilityZones: z.number().int().min(2).max(6).default(3),
   /** Whether the EKS API endpoint is reachable from the internet. */
   endpointPublicAccess: z.boolean().default(false),
-  /** CIDRs allowed to reach a public endpoint. */
-  publicAccessCidrs: z.array(cidr).default([]),
+  /** CIDRs allowed to reach a public endpoint: EKS takes at most 40 per cluster (a service quota it does not raise). */
+  publicAccessCidrs: z.array(cidr).max(40, "lists at most 40 CIDRs: EKS allows 40 public endpoint access CIDR ranges per cluster, a quota it does not raise").default([]),
   systemNodeGroup: systemNodeGroup.default({ instanceType: "m6i.xlarge", minSize: 2, desiredSize: 2, maxSize: 4 }),
   /** NAT gateways for the private subnets: one per AZ (survives an AZ outage) or a single cheaper one. */
   natGateways: z.enum(["OnePerAz", "Single"]).default("OnePerAz"),

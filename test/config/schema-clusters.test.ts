@@ -157,6 +157,12 @@ const cases: RejectCase[] = [
     message: /opens the EKS API to the whole internet/,
   },
   {
+    name: "more public endpoint CIDRs than EKS takes (40 per cluster, a quota it does not raise)",
+    mutate: (p) => Object.assign(p.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: Array.from({ length: 41 }, (_, i) => `198.51.${i}.0/24`) }),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
+    message: /lists at most 40 CIDRs: EKS allows 40 public endpoint access CIDR ranges per cluster/,
+  },
+  {
     name: "publicAccessCidrs on a private EKS endpoint (@pulumi/eks refuses them; they would be dropped)",
     mutate: (p) => (p.clusters[0].publicAccessCidrs = ["203.0.113.0/24"]),
     path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
