@@ -197,13 +197,16 @@ export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfi
       const at = `${c.kubeconfig} (${c.context === undefined ? "its current context" : `context '${c.context}'`})`;
       const same = seen.find((o) => o.target === here.target);
       const sameServer = seen.find((o) => here.server !== undefined && o.server === here.server);
-      const sameApi = seen.find((o) => here.apiServer !== undefined && o.apiServer === here.apiServer);
+      // The URL the other clusters' istiod reach each at: its apiServer, else its kubeconfig's server.
+      const reached = (o: { server?: string; apiServer?: string }) => o.apiServer ?? o.server;
+      const sameApi = seen.find((o) => reached(here) !== undefined && reached(o) === reached(here));
       if (same) {
         report(["clusters", ci, "kubeconfig"], `${at} is also what clusters[${same.ci}] ('${same.name}') deploys to: ${why}; point it at another cluster's kubeconfig or context`);
       } else if (sameServer) {
         report(["clusters", ci, "kubeconfig"], `${at} reaches ${here.server}, the API server of clusters[${sameServer.ci}] ('${sameServer.name}'): ${why}; point it at another cluster's kubeconfig or context`);
       } else if (sameApi) {
-        report(["clusters", ci, "apiServer"], `'${here.apiServer}' is also the apiServer of clusters[${sameApi.ci}] ('${sameApi.name}'): ${why}; give each existing cluster the URL of its own API server`);
+        const source = here.apiServer !== undefined ? "apiServer" : "kubeconfig";
+        report(["clusters", ci, source], `'${reached(here)}' (${source === "apiServer" ? "apiServer" : `the server of ${at}`}) is also where the other clusters' istiod reach clusters[${sameApi.ci}] ('${sameApi.name}'): ${why}; give each existing cluster the URL of its own API server`);
       }
       seen.push(here);
     });

@@ -69,6 +69,10 @@ test("two existing clusters on one API server (one kubeconfig and context, one s
   // Two clusters the others' istiod would reach at one URL.
   const sameApi = pair({ kubeconfig: missing, ...apis.a }, { kubeconfig: `${missing}-b`, ...apis.a });
   assert.deepEqual(pathsOf(sameApi), ["clusters[1].apiServer"]);
-  expectProblem(sameApi, "inference-mesh:platform.clusters[1].apiServer", /'https:\/\/a\.example\.internal:6443' is also the apiServer of clusters\[0\] \('local'\).*give each existing cluster the URL of its own API server/);
+  expectProblem(sameApi, "inference-mesh:platform.clusters[1].apiServer", /'https:\/\/a\.example\.internal:6443' \(apiServer\) is also where the other clusters' istiod reach clusters\[0\] \('local'\).*give each existing cluster the URL of its own API server/);
+  // One cluster's apiServer is the server another one's kubeconfig reaches.
+  const crossed = pair({ kubeconfig: missing, apiServer: "https://west.example.internal:6443" }, { kubeconfig, context: "west" });
+  assert.deepEqual(pathsOf(crossed), ["clusters[1].kubeconfig"]);
+  expectProblem(crossed, "inference-mesh:platform.clusters[1].kubeconfig", /'https:\/\/west\.example\.internal:6443' \(the server of .* \(context 'west'\)\) is also where the other clusters' istiod reach clusters\[0\] \('local'\)/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
