@@ -28,12 +28,12 @@ function shown(value: unknown): string {
 }
 
 test("README policy table: every policy of the pack, its kind and each config property with its default; no other row", () => {
-  const rows = new Map<string, { kind: string; config: string }>();
+  const rows = new Map<string, { kind: string; config: string; remediation: string }>();
   for (const line of section("### The policy pack (`policy/`)").split("\n")) {
     const name = /^\| `([a-z0-9-]+)`: /.exec(line)?.[1];
     // Read from the end: | policy: description | kind | config | remediation |
     const cells = line.split("|").map((c) => c.trim());
-    if (name) rows.set(name, { kind: cells[cells.length - 4], config: cells[cells.length - 3] });
+    if (name) rows.set(name, { kind: cells[cells.length - 4], config: cells[cells.length - 3], remediation: cells[cells.length - 2] });
   }
   assert.deepEqual([...rows.keys()].sort(), policies.map((p) => p.name).sort());
   assert.match(readme, /All policies default\s+to \*\*mandatory\*\*/);
@@ -41,6 +41,10 @@ test("README policy table: every policy of the pack, its kind and each config pr
     const row = rows.get(p.name)!;
     assert.equal(p.enforcementLevel, "mandatory", p.name);
     assert.equal(row.kind, "validateStack" in p ? "stack" : "resource", `${p.name}: kind`);
+    // A remediation runs at level `remediate` only where the policy has one (remediateResource,
+    // resource policies only): advice in that column would read as a fix the pack applies.
+    const remediates = "remediateResource" in p && p.remediateResource !== undefined;
+    assert.equal(row.remediation !== "" && !row.remediation.startsWith("(none"), remediates, `${p.name}: remediation column '${row.remediation}'`);
     const properties = Object.entries(p.configSchema?.properties ?? {});
     assert.equal(row.config.trim() === "", properties.length === 0, `${p.name}: config column`);
     for (const [key, prop] of properties) {
