@@ -85,3 +85,10 @@ test("README Config reference names every key the schema accepts", () => {
   const missing = keys.filter((k) => !new RegExp("[`.{,]" + k + "[`.\\[ /:},]").test(reference));
   assert.deepEqual(missing, []);
 });
+
+test("README Layout names every file of infra/, where a fork looks for the config's rules", () => {
+  const line = section("## Layout").split("\n").find((l) => l.startsWith("infra/"));
+  assert.ok(line, "the Layout block has an infra/ line");
+  const listed = (file: string) => line.includes(file) || (/^validate.*\.ts$/.test(file) && line.includes("validate*.ts"));
+  assert.deepEqual(fs.readdirSync(path.join(repoRoot, "infra")).filter((f) => !listed(f)), []);
+});
