@@ -14,10 +14,18 @@ import Ajv, { ValidateFunction } from "ajv";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
+const holdsFiles = (dir: string): boolean => fs.existsSync(dir) && fs.statSync(dir).isDirectory() && fs.readdirSync(dir).length > 0;
+
 /** Where the CRDs come from, in order of preference, or an actionable error. */
-export function crdDir(): string {
-  const candidates = [process.env.CRD_DIR, path.join(repoRoot, "..", "shared", "crds"), path.join(repoRoot, ".crd-cache")];
-  for (const c of candidates) if (c && fs.existsSync(c) && fs.readdirSync(c).length > 0) return c;
+export function crdDir(env: NodeJS.ProcessEnv = process.env, root: string = repoRoot): string {
+  // A CRD_DIR someone set is the one they mean: falling back past a misspelt or empty one would
+  // validate against other CRDs (../shared's, a stale cache) without a word.
+  if (env.CRD_DIR) {
+    if (holdsFiles(env.CRD_DIR)) return env.CRD_DIR;
+    throw new Error(`CRD_DIR=${env.CRD_DIR} is not a directory of upstream CRD YAML files; fix or unset it`);
+  }
+  const candidates = [path.join(root, "..", "shared", "crds"), path.join(root, ".crd-cache")];
+  for (const c of candidates) if (holdsFiles(c)) return c;
   throw new Error(
     "no upstream CRDs found: set CRD_DIR, keep ../shared/crds beside the checkout, or run `npm run crds` " +
       "to download the pinned upstream bundles into .crd-cache/",
