@@ -3,20 +3,16 @@
  * `../shared/crds` beside the checkout, else `.crd-cache/` (`npm run crds`), else a failure that
  * says so. Checked on throwaway checkouts, so the answer does not depend on this machine's layout.
  */
-import { after, test } from "node:test";
+import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { crdDir } from "../support/schemas";
-
-const made: string[] = [];
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+import { tempDir } from "../support/tmp";
 
 /** A checkout at `<tmp>/repo`, optionally with `../shared/crds` and `.crd-cache/` holding a file. */
 function checkout(opts: { shared?: boolean; cache?: boolean }): { root: string; shared: string; cache: string } {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "crd-dir-"));
-  made.push(base);
+  const base = tempDir("crd-dir-");
   const root = path.join(base, "repo");
   const shared = path.join(base, "shared", "crds");
   const cache = path.join(root, ".crd-cache");
@@ -42,7 +38,6 @@ test("a CRD_DIR that is set is used, and one that holds no CRDs fails instead of
   assert.equal(crdDir({ CRD_DIR: shared }, root), shared);
   const misspelt = path.join(path.dirname(shared), "crdz");
   assert.throws(() => crdDir({ CRD_DIR: misspelt }, root), new RegExp(`CRD_DIR=${misspelt} is not a directory of upstream CRD YAML files`));
-  const empty = fs.mkdtempSync(path.join(os.tmpdir(), "crd-dir-empty-"));
-  made.push(empty);
+  const empty = tempDir("crd-dir-empty-");
   assert.throws(() => crdDir({ CRD_DIR: empty }, root), /CRD_DIR=.* is not a directory of upstream CRD YAML files/);
 });
