@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { defaultVersions, upstreamSources } from "../infra/versions";
+import { forCaller } from "./lib/cli";
 
 const cache = path.resolve(__dirname, "..", ".crd-cache");
 
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
     }
     fs.rmSync(cache, { recursive: true, force: true });
     fs.renameSync(tmp, cache);
-    console.log(`CRDs written to ${path.relative(process.cwd(), cache)}/`);
+    console.log(`CRDs written to ${forCaller(cache)}/`);
     return 0;
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -12,7 +12,7 @@
  * instead of the text) and exits 1 on any mandatory violation (2 when the review itself could not
  * run).
  */
-import { fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
+import { forCaller, fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
@@ -65,9 +65,9 @@ async function main(): Promise<number> {
         : policyConfigFor(deploymentStack(exported).stack, packDir);
     const read = configFile ? readPolicyConfigFile(configFile) : undefined;
     const config = read?.config;
-    if (configFile && !values.json) console.log(`policy config: ${path.relative(process.cwd(), configFile)}`);
+    if (configFile && !values.json) console.log(`policy config: ${forCaller(configFile)}`);
     if (read?.format === "yaml") {
-      console.error(`note: ${path.relative(process.cwd(), configFile!)} is YAML, which only this offline review reads: pulumi preview --policy-pack-config reads JSON (a render writes the JSON as out/<stack>/policy-config.json)`);
+      console.error(`note: ${forCaller(configFile!)} is YAML, which only this offline review reads: pulumi preview --policy-pack-config reads JSON (a render writes the JSON as out/<stack>/policy-config.json)`);
     }
     // An export does not carry the stack's `policy:` settings; say which knobs the verdicts used.
     if (!configFile) console.error("policy config: none found (no --config, no policy-config.json beside the state, no policy/config.<stack>.*): the pack's defaults apply, not the stack's `policy:` settings; pass --config out/<stack>/policy-config.json from a render");
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     if (out !== "-") {
       try {
         writeAtomically(path.resolve(out), json);
-        if (!values.json) console.log(`policy report: ${path.relative(process.cwd(), path.resolve(out))}`);
+        if (!values.json) console.log(`policy report: ${forCaller(path.resolve(out))}`);
       } catch (err) {
         // The verdict stands without the file: report the write failure, keep the exit code.
         console.error(`policy report not written to ${out}: ${err instanceof Error ? err.message : String(err)}`);

@@ -7,7 +7,7 @@
  * written, so that reviewers see the verdicts next to the objects they concern); exit 2 when the
  * command itself is wrong (options, stack name, files that are not there).
  */
-import { fromCaller, parseCommandLine } from "./lib/cli";
+import { forCaller, fromCaller, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkStackName, renderStack } from "./lib/render";
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
       policyPackDir: files.policyPack,
     });
     const n = result.export.deployment.resources.length;
-    console.log(`rendered stack '${stack}': ${n} resources → ${path.relative(process.cwd(), result.dir)}/`);
+    console.log(`rendered stack '${stack}': ${n} resources → ${forCaller(result.dir)}/`);
     const report = result.review.report as Partial<PolicyReport>;
     if (report.summary) {
       console.log(
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     }
     if (result.review.mandatoryViolations > 0) {
       console.error(formatReport(report as PolicyReport));
-      console.error(`${result.review.mandatoryViolations} mandatory policy violation(s); see ${path.relative(process.cwd(), result.dir)}/policy.json`);
+      console.error(`${result.review.mandatoryViolations} mandatory policy violation(s); see ${forCaller(result.dir)}/policy.json`);
       return 1;
     }
     return 0;

@@ -13,6 +13,15 @@ export function fromCaller(p: string | undefined): string | undefined {
 }
 
 /**
+ * A path as the caller can use it: relative to the directory `npm run` was called from, as the
+ * paths the caller gave are read (relative to the package root, `out/local` printed in `stacks/`
+ * would name `stacks/out/local`).
+ */
+export function forCaller(p: string): string {
+  return path.relative(process.env.INIT_CWD ?? process.cwd(), p) || ".";
+}
+
+/**
  * Parses a command's options, with a `--help`/`-h` of its own: the values, or the exit code to
  * stop with (0 after printing the usage for `--help`; 2 and the usage for a bad option, never 1,
  * which means mandatory violations).
