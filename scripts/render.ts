@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`stack '${stack}': ${err.message}`);
-      console.error("out/ was left untouched.");
+      console.error(`${forCaller(path.join(files.out ?? path.join(repoRoot, "out"), stack))}/ was left untouched.`);
       return 1;
     }
     if (err instanceof OutputBusyError) {

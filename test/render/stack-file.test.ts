@@ -48,5 +48,7 @@ test("the render exits 1 on such a stack file, naming the path, with nothing wri
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^stack 'octal': invalid platform config \(1 problem\):\n  inference-mesh:platform\.mesh\.istiodReplicas: is written 010, which the Pulumi CLI's YAML reader takes as the octal number 8/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  // The output it names is the one given (--out), not out/.
+  assert.match(r.stderr, new RegExp(`${path.basename(dir)}/octal/ was left untouched\\.$`, "m"));
   assert.ok(!fs.existsSync(path.join(dir, "octal")), "nothing rendered");
 });
