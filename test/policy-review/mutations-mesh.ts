@@ -190,6 +190,15 @@ export const meshMutations: Mutation[] = [
     },
   },
   {
+    // The CRD's enum is matched exactly: the API server refuses the policy, so no intended mode applies.
+    name: "a namespace's PeerAuthentication with its mode written in lower case (permissive)",
+    policy: "peer-authentication-strict",
+    apply: (doc) => {
+      const mesh = resources(doc).find((r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system");
+      return mesh && addLike(doc, mesh, "tools-legacy", mesh.type, { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "legacy", namespace: "tools" }, spec: { mtls: { mode: "permissive" } } });
+    },
+  },
+  {
     // pulumi-kubernetes puts an object without a namespace in `default`, which nothing enrolls in ambient.
     name: "a tool's Deployment without a namespace (it lands in default, outside the mesh)",
     policy: "mesh-mtls-strict",

@@ -86,6 +86,19 @@ test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls
   assert.deepEqual((fixed as any).spec, { mtls: { mode: "STRICT" }, portLevelMtls: { "8000": { mode: "STRICT" } } });
 });
 
+test("peer-authentication-strict: a mode outside the CRD's enum (another case, a stray space) is reported and remediated; UNSET and null inherit", async () => {
+  const legacy = (spec: unknown) => ({ type: PA, props: { metadata: { name: "legacy", namespace: "agents" }, spec } });
+  const odd = await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "Permissive" } }), legacy({ mtls: { mode: "STRICT " }, portLevelMtls: { "8080": { mode: "disable" } } })]);
+  assert.deepEqual(messages(odd).map((m) => m.replace(/, which .*; use/, "; use")), [
+    'PeerAuthentication agents/legacy sets mtls.mode "Permissive"; use STRICT (or leave it unset to inherit)',
+    'PeerAuthentication agents/legacy sets mtls.mode "STRICT "; use STRICT (or leave it unset to inherit)',
+    'PeerAuthentication agents/legacy sets portLevelMtls[8080].mode "disable"; use STRICT',
+  ]);
+  assert.deepEqual((await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "UNSET" } }), legacy({ mtls: { mode: null }, portLevelMtls: { "8080": { mode: "STRICT" } } })])).violations, []);
+  const fixed = await peerAuthenticationStrict.remediateResource!(resourceArgs(legacy({ mtls: { mode: "permissive" } })));
+  assert.equal((fixed as any).spec.mtls.mode, "STRICT");
+});
+
 // Fixtures of the capture, namespace and root-namespace cases below.
 const ambientNs = (name: string, labels: Record<string, string> = { "istio.io/dataplane-mode": "ambient" }, cluster = "a") =>
   stackResource({ type: NS, name: `${cluster}-ns-${name}`, props: { metadata: { name, labels } }, provider: k8sProvider(cluster) });
