@@ -7,6 +7,28 @@ import type { ExportedResource } from "./review-wire";
 /** Fields only a live object has: the API server's bookkeeping, not what anyone declared. */
 const LIVE_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
 
+/**
+ * API groups the API server serves itself (with "core" and the groups without a dot: apps, batch,
+ * policy, autoscaling), whose typed objects come back with top-level fields it fills in: a
+ * Namespace's spec.finalizers, an empty spec of a struct, a token Secret's data, a Secret's type.
+ */
+const BUILT_IN_GROUPS = new Set([
+  "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "node.k8s.io", "discovery.k8s.io", "coordination.k8s.io",
+  "events.k8s.io", "certificates.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io", "flowcontrol.apiserver.k8s.io",
+  "resource.k8s.io", "storagemigration.k8s.io", "internal.apiserver.k8s.io",
+]);
+
+/**
+ * Whether the cluster may add top-level fields to what was declared: yes for built-in kinds and
+ * for pulumi-kubernetes' own resources (a Helm release); not for a custom resource, which the
+ * API server stores as sent, adding only `status` (the CRDs' only top-level defaults), so a
+ * `spec` its inputs lack was removed from what the program declares.
+ */
+function clusterFillsTopLevel(type: string): boolean {
+  const group = type.split(":")[1]?.split("/")[0] ?? "";
+  return !group.includes(".") || group === "helm.sh" || BUILT_IN_GROUPS.has(group);
+}
+
 function declared(props: Record<string, unknown>, keys?: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) {
@@ -41,5 +63,5 @@ export function sidesDisagree(r: ExportedResource): boolean {
   if (r.external || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:") || r.inputs === undefined || r.outputs === undefined) return false;
   // No outputs yet: an object a preview is about to create, not a second opinion.
   if (Object.keys(r.outputs).length === 0) return false;
-  return !sameValue(declared(r.inputs), declared(r.outputs, r.inputs));
+  return !sameValue(declared(r.inputs), declared(r.outputs, clusterFillsTopLevel(r.type) ? r.inputs : undefined));
 }

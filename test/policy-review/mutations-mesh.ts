@@ -16,6 +16,12 @@ export const meshMutations: Mutation[] = [
     apply: (doc) => removeAll(doc, (r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system"),
   },
   {
+    // A mesh-level PeerAuthentication without a mode is UNSET, which Istio reads as PERMISSIVE.
+    name: "the mesh-wide PeerAuthentication's spec removed",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system", (o) => delete o.spec),
+  },
+  {
     name: "a workload namespace taken out of ambient",
     policy: "mesh-mtls-strict",
     apply: (doc) => {

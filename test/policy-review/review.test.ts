@@ -180,7 +180,11 @@ test("prod, a state file without outputs (hand-written): stack policies judge th
  * A state edited on one side only (a hand-edited export, or a drifted object that was refreshed)
  * still fails: the resource's other side is judged too when inputs and outputs disagree.
  */
-const doneWhen = ["mesh-wide mTLS turned PERMISSIVE", "an ALLOW rule opened to everyone", "a 50/50 canary split", "an image at :latest", "the GPU toleration removed from a GPU workload"];
+const doneWhen = [
+  "mesh-wide mTLS turned PERMISSIVE", "an ALLOW rule opened to everyone", "a 50/50 canary split", "an image at :latest", "the GPU toleration removed from a GPU workload",
+  // A custom resource's top-level field dropped from one side only.
+  "the mesh-wide PeerAuthentication's spec removed",
+];
 for (const side of ["inputs", "outputs"] as const) {
   for (const name of doneWhen) {
     test(`prod: ${name}, in the ${side} only, still fails its policy`, { skip: packMissing }, async () => {

@@ -249,4 +249,10 @@ test("sidesDisagree: a render never; live bookkeeping is not a disagreement; an 
   assert.equal(sidesDisagree({ ...r(obj(), undefined) }), false, "no outputs: reviewed on its inputs anyway");
   assert.equal(sidesDisagree(r(obj(), {})), false, "empty outputs: a preview of an object not created yet");
   assert.equal(sidesDisagree(r(obj(), { ...obj(), data: { token: "filled in by the cluster" } })), false, "a top-level field only the cluster fills in");
+  assert.equal(sidesDisagree(r(obj(), { ...obj(), spec: { finalizers: ["kubernetes"] } })), false, "a Namespace's spec, filled in by the API server");
+  // A custom resource comes back as sent (plus status): a spec only the outputs have is one the inputs dropped.
+  const pa = (spec?: unknown) => ({ apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, ...(spec ? { spec } : {}) });
+  const cr = (inputs: any, outputs: any) => ({ ...r(inputs, outputs), type: "kubernetes:security.istio.io/v1:PeerAuthentication" });
+  assert.equal(sidesDisagree(cr(pa(), pa({ mtls: { mode: "STRICT" } }))), true, "a custom resource's spec removed from its inputs only");
+  assert.equal(sidesDisagree(cr(pa({ mtls: { mode: "STRICT" } }), { ...pa({ mtls: { mode: "STRICT" } }), status: {} })), false, "a custom resource's status");
 });
