@@ -2,8 +2,8 @@
  * Mutations of a rendered deployment export, each the kind of change a reviewer must see fail:
  * they edit `stack.json` the way a changed program would have rendered it (inputs and outputs
  * alike) and return the URN of the resource they changed, or undefined when the stack has no
- * resource to mutate. The issue's done-when breakages are here; the rest, one case per rule of
- * every policy, are in mutations-<area>.ts.
+ * resource to mutate. The issue's done-when breakages are here (their other spellings in
+ * mutations-spellings.ts); the rest, one case per rule of every policy, are in mutations-<area>.ts.
  */
 import { Mutation, resources, isKind, edit, podSpecs, onSplits } from "./mutations-support";
 import { meshMutations } from "./mutations-mesh";
@@ -13,6 +13,7 @@ import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { gatewayMutations } from "./mutations-gateways";
+import { spellingMutations } from "./mutations-spellings";
 
 export type { Mutation } from "./mutations-support";
 
@@ -107,4 +108,5 @@ export const mutations: Mutation[] = [
   ...credentialsMutations,
   ...poolsGpuMutations,
   ...gatewayMutations,
+  ...spellingMutations,
 ];
