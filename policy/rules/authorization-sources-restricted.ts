@@ -115,7 +115,14 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         rules.forEach((rule, i) => {
           const from = list(rule.from);
           if (from.length === 0) {
-            finding(`${policy} rule ${i}: ALLOW without from: every caller is allowed`);
+            // A `when` on the caller's identity does bound who matches, but it is not a source this
+            // policy (or a reader of from.source) can check; the message must not claim everyone.
+            const callerKeys = [...new Set(list(rule.when).flatMap((w) => (typeof w?.key === "string" && w.key.startsWith("source.") ? [w.key] : [])))];
+            finding(
+              callerKeys.length > 0
+                ? `${policy} rule ${i}: ALLOW without from: its callers are bounded only by when conditions (${callerKeys.join(", ")}); name them in from.source principals`
+                : `${policy} rule ${i}: ALLOW without from: every caller is allowed`,
+            );
             return;
           }
           from.forEach((f, j) => {

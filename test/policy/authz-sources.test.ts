@@ -30,6 +30,13 @@ test("authorization-sources-restricted: ALLOW rules name their callers", async (
   ]);
   assert.equal(open.violations.length, 5, JSON.stringify(open.violations, null, 1));
   assert.match(open.violations.map((v) => v.message).join("\n"), /ALLOW without from: every caller is allowed/);
+  // Callers named only in `when`: still a rule without sources, but not one open to everyone.
+  const byWhen = await runStack(authorizationSourcesRestricted, [
+    ap("tools", "when-only", { rules: [{ when: [{ key: "source.principal", values: ["cluster.local/ns/agents/sa/agent"] }, { key: "destination.port", values: ["8080"] }] }] }),
+  ]);
+  assert.deepEqual(byWhen.violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/when-only rule 0: ALLOW without from: its callers are bounded only by when conditions (source.principal); name them in from.source principals",
+  ]);
 });
 
 test("authorization-sources-restricted: callers are named by principal, not only by namespace or address", async () => {
