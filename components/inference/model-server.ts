@@ -162,9 +162,11 @@ function simulatorContainer(args: ModelServerArgs): Record<string, unknown> {
     image: version.image ?? versions.simulatorImage,
     imagePullPolicy: "IfNotPresent",
     args: simulatorArgs(model),
+    // The names the simulator reads (pkg/common/parser.go at v0.10.2); upstream's sample sets
+    // NAMESPACE, which it ignores, so its responses lose their x-inference-namespace header.
     env: [
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-      { name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     ],
     ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
     ...modelServerProbes,

@@ -115,6 +115,9 @@ test("local: the simulator with no GPU requests or GPU tolerations", () => {
   assert.deepEqual(servers.map((d) => d.spec.template.spec.containers[0].image), ["ghcr.io/llm-d/llm-d-inference-sim:v0.10.2", "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2"]);
   // The simulator keeps small fixed requests: no GPU host to take a share of.
   for (const d of servers) assert.deepEqual(d.spec.template.spec.containers[0].resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
+  // llm-d-inference-sim v0.10.2 reads POD_NAME and POD_NAMESPACE (pkg/common/parser.go) for its
+  // x-inference-pod / x-inference-namespace response headers, and no other variable.
+  for (const d of servers) assert.deepEqual(d.spec.template.spec.containers[0].env.map((e: any) => e.name), ["POD_NAME", "POD_NAMESPACE"]);
 });
 
 test("body-based router: ext-proc inserted first on the inference Gateway, models mapped by ConfigMap", () => {
