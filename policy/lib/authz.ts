@@ -43,6 +43,18 @@ export function actionOf(spec: AuthzSpec): string {
   return spec.action ?? "ALLOW";
 }
 
+/**
+ * The actions Istio 1.30.3's AuthorizationPolicy CRD takes (an enum, matched exactly): the API
+ * server refuses a policy with any other (`allow`, `Allow`), so what it was meant to enforce never applies.
+ */
+const ACTIONS = ["ALLOW", "DENY", "AUDIT", "CUSTOM"];
+
+/** Why an action (as actionOf reads it) is refused by the API server, or undefined for one of the CRD's. */
+export function refusedAction(action: unknown): string | undefined {
+  if (typeof action === "string" && ACTIONS.includes(action)) return undefined;
+  return `action ${JSON.stringify(action)} is not an action Istio knows (ALLOW, DENY, AUDIT or CUSTOM, in capitals): the API server refuses the policy`;
+}
+
 const openCidrs = new Set(["0.0.0.0/0", "::/0"]);
 const positiveKeys: (keyof Source)[] = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks", "serviceAccounts", "trustDomains"];
 

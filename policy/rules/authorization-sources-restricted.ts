@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, Rule, Source, targetRefsOf, targetsOnlyGatewaysOfClass } from "../lib/authz";
+import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, refusedAction, Rule, Source, targetRefsOf, targetsOnlyGatewaysOfClass } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, list, Probe, probe, tri, Tri } from "../lib/values";
 import { ztunnelDropsTrustDomains, ztunnelSource } from "../lib/ztunnel";
@@ -69,7 +69,7 @@ function effectiveSpec(r: PolicyResource, resources: PolicyResource[]): { action
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); a policy bound by selector or namespace is judged as ztunnel enforces it, without trustDomains/notTrustDomains (istiod does not pass them to ztunnel, so `{principals: [\"*\"], trustDomains: [<td>]}` admits everyone there); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); a policy bound by selector or namespace is judged as ztunnel enforces it, without trustDomains/notTrustDomains (istiod does not pass them to ztunnel, so `{principals: [\"*\"], trustDomains: [<td>]}` admits everyone there); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps. An action outside the CRD's enum (`allow`) is reported: the API server refuses the policy, so its rules never apply.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -97,6 +97,12 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         const spec = effectiveSpec(r, resources);
         // Action, rules and targets read apart: a value not known yet decides only what it can change.
         const action = probe(() => actionOf({ action: spec.action() } as AuthzSpec));
+        // Read as anything but ALLOW, a refused `allow` would pass whatever its rules admit.
+        const refused = action.known ? refusedAction(action.value) : undefined;
+        if (refused) {
+          report(`${policy}: ${refused}, so the rules it was meant to enforce never apply; write ALLOW (or leave action unset)`, r.urn);
+          continue;
+        }
         if (action.known && action.value !== "ALLOW") continue;
         const read = probe(() => list(JSON.parse(JSON.stringify(spec.rules() ?? [])) as Rule[]));
         if (!read.known) {

@@ -14,6 +14,15 @@ export const authzMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, principalRule, (o) => (o.spec.rules[0].from[0].source = { namespaces: ["*"] })),
   },
   {
+    // The CRD's enum is matched exactly: the API server refuses the policy, so its rules never apply.
+    name: "an AuthorizationPolicy added in tools with its action in lower case (allow) and a rule open to everyone",
+    policy: "authorization-sources-restricted",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools");
+      return like && addLike(doc, like, "open", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "open", namespace: "tools" }, spec: { action: "allow", rules: [{}] } });
+    },
+  },
+  {
     name: "tools opened to a whole namespace instead of the agents' identities",
     policy: "authorization-sources-restricted",
     apply: (doc) =>

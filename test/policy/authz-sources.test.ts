@@ -39,6 +39,23 @@ test("authorization-sources-restricted: ALLOW rules name their callers", async (
   ]);
 });
 
+test("authorization-sources-restricted: an action outside the CRD's enum (another case, a number) is reported as refused, whatever its rules", async () => {
+  // Before, `allow` read as not ALLOW and its open rule passed; the API server refuses the policy.
+  const odd = await runStack(authorizationSourcesRestricted, [
+    ap("tools", "open", { action: "allow", rules: [{}] }),
+    ap("tools", "deny", { action: "Deny", rules: [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/a"] } }] }] }),
+    ap("tools", "zero", { action: 0, rules: [{}] }),
+  ]);
+  assert.deepEqual(odd.violations.map((v) => v.message.replace(/ \(ALLOW, .*$/, "")), [
+    'AuthorizationPolicy tools/open: action "allow" is not an action Istio knows',
+    'AuthorizationPolicy tools/deny: action "Deny" is not an action Istio knows',
+    "AuthorizationPolicy tools/zero: action 0 is not an action Istio knows",
+  ]);
+  // A null action is pruned by the API server: Istio's default, ALLOW, judged as such.
+  const pruned = await runStack(authorizationSourcesRestricted, [ap("tools", "pruned", { action: null, rules: [{}] }), ap("tools", "audit", { action: "AUDIT", rules: [{}] })]);
+  assert.deepEqual(pruned.violations.map((v) => v.message), ["AuthorizationPolicy tools/pruned rule 0: ALLOW without from: every caller is allowed"]);
+});
+
 test("authorization-sources-restricted: callers are named by principal, not only by namespace or address", async () => {
   const byPlace = [
     ap("tools", "from-ns", { rules: [{ from: [{ source: { namespaces: ["inference"] } }] }] }),
