@@ -72,6 +72,9 @@ function listenersOf(gw: PolicyResource, resources: PolicyResource[]): { listene
   return { listeners: [...(own.known ? own.value : []), ...attached], unknown };
 }
 
+/** The listener tls.mode values Gateway API's CRD takes (an enum, matched exactly). */
+const TLS_MODES = ["Terminate", "Passthrough"];
+
 /** One listener's verdict: a violation, a pass, or what this preview cannot know to decide. */
 type Finding = { violation: string } | { pass: true } | { unknown: string };
 const pass: Finding = { pass: true };
@@ -101,6 +104,12 @@ function judgeListener(
   const protocolRead = probe(() => String(l.protocol ?? ""));
   if (!protocolRead.known) return { unknown: "the protocol" };
   const protocol = protocolRead.value;
+  // Gateway API's enum is matched exactly: read as not Terminate, a refused `terminate` passed without a certificate.
+  const mode = probe(() => l.tls?.mode as unknown);
+  if (!mode.known) return { unknown: "the tls.mode" };
+  if (mode.value !== undefined && mode.value !== null && !TLS_MODES.includes(mode.value as string)) {
+    return { violation: `${lead} sets tls.mode ${JSON.stringify(mode.value)}, which is not a mode Gateway API knows (Terminate or Passthrough): the API server refuses the Gateway` };
+  }
   // HTTPS always terminates; TLS terminates unless it passes through: both need a certificate.
   const terminates = protocol === "HTTPS" ? true : protocol === "TLS" ? tri(() => (l.tls?.mode ?? "Terminate") === "Terminate") : false;
   const noCertificate = terminates === false ? false : tri(() => list(l.tls?.certificateRefs).length === 0);
@@ -140,7 +149,7 @@ function judgeListener(
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP (agentgateway's parameters; for Istio's classes the Gateway's networking.istio.io/service-type annotation, overridden by a spec.type in the `service` overlay of its class-defaults or parametersRef ConfigMap) and no LoadBalancer/NodePort Service added beside it selects its pods on the listener's port), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate; a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP (agentgateway's parameters; for Istio's classes the Gateway's networking.istio.io/service-type annotation, overridden by a spec.type in the `service` overlay of its class-defaults or parametersRef ConfigMap) and no LoadBalancer/NodePort Service added beside it selects its pods on the listener's port), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate (a tls.mode outside Gateway API's enum, `terminate`, is reported: the API server refuses the Gateway); a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -14,6 +14,7 @@ import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { gatewayMutations } from "./mutations-gateways";
 import { spellingMutations } from "./mutations-spellings";
+import { refusedMutations } from "./mutations-refused";
 
 export type { Mutation } from "./mutations-support";
 
@@ -109,4 +110,5 @@ export const mutations: Mutation[] = [
   ...poolsGpuMutations,
   ...gatewayMutations,
   ...spellingMutations,
+  ...refusedMutations,
 ];

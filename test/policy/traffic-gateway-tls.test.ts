@@ -40,6 +40,21 @@ test("gateway-listeners-tls: external listeners are HTTPS/TLS; waypoints, east-w
   assert.match(noCert.violations[0].message, /listener https \(port 443\) is HTTPS but names no tls.certificateRefs/);
 });
 
+test("gateway-listeners-tls: a tls.mode outside Gateway API's enum (another case) is reported as refused, not read as passthrough", async () => {
+  // Before, `terminate` was not Terminate, so a TLS listener without a certificate passed.
+  const odd = await runStack(gatewayListenersTls, [
+    gateway("inference-gateway", "istio", [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "terminate" } }, { ...https, tls: { ...https.tls, mode: "passthrough" } }]),
+  ]);
+  assert.deepEqual(odd.violations.map((v) => v.message.replace(/, which .*$/, "")), [
+    'Gateway inference/inference-gateway on a: listener tls (port 8443) sets tls.mode "terminate"',
+    'Gateway inference/inference-gateway on a: listener https (port 443) sets tls.mode "passthrough"',
+  ]);
+  assert.match(odd.violations[0].message, /not a mode Gateway API knows \(Terminate or Passthrough\): the API server refuses the Gateway$/);
+  // The enum's own values (and none, Terminate by default) are judged as before.
+  const ok = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Passthrough" } }, { ...https, tls: { ...https.tls, mode: null } }])]);
+  assert.deepEqual(ok.violations, []);
+});
+
 test("gateway-listeners-tls: every class but waypoints is external, only the Gateway's own annotation makes Istio's Service ClusterIP, and ListenerSets' listeners count", async () => {
   const LS = "kubernetes:gateway.networking.k8s.io/v1:ListenerSet";
   const listenerSet = (name: string, listeners: unknown[], parentRef: Record<string, unknown> = { name: "inference-gateway" }) =>
