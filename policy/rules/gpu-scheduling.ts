@@ -4,6 +4,7 @@ import type { Container } from "../lib/k8s";
 import { quantityValue } from "../lib/quantity";
 import { EKS_NODE_GROUP, GCE_NODE_TYPES, judgeGceGpuNode, judgeGpuNodeGroup } from "../lib/gpu-nodes";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
+import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 
 interface Config {
@@ -19,26 +20,6 @@ interface Config {
   allowedTolerators: string[];
 }
 const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", gpuTaintValue: "present", allowedTolerators: [] };
-
-interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-}
-
-/**
- * Whether a toleration lets a pod onto nodes tainted `<key>=<value>:NoSchedule`, as the
- * scheduler matches it: same effect (or none), and `Exists` on the key (an empty key with
- * `Exists` tolerates every taint) or `Equal` (the default operator) with the taint's value.
- */
-export function tolerates(t: Toleration, key: string, value: string): boolean {
-  if (t.effect && t.effect !== "NoSchedule") return false;
-  const operator = t.operator ?? "Equal";
-  if (!t.key) return operator === "Exists";
-  if (t.key !== key) return false;
-  return operator === "Exists" || (operator === "Equal" && (t.value ?? "") === value);
-}
 
 /** The node label a pod pins itself to GPU nodes with (`nvidia.com/gpu.*`), by nodeSelector or required affinity. */
 function gpuNodeSelection(spec: Record<string, any>, gpuLabelPrefix: string): string | undefined {
@@ -121,6 +102,9 @@ function judgeNodeAgent(what: string, values: unknown, agent: { pods: string; pa
   }
   if (!read.value) return;
   const { path, tolerations, given } = read.value;
+  const refused = tolerations.flatMap((t, i) => refusedToleration(t, config.gpuTaintKey).map((why) => `values.${path}[${i}] ${why}`));
+  for (const why of refused) report(`${what}: ${why}: the API server refuses the ${agent.pods} pods, so ${agent.without}`);
+  if (refused.length > 0) return;
   if (tolerations.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue))) return;
   const shown = Array.isArray(given) && given.length === 0 ? "[]" : given === null ? "null" : "a list without it";
   report(
@@ -156,6 +140,9 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
     }
   }
   const tolerated = tri(() => list(spec.tolerations as Toleration[]).some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue)));
+  // A refused toleration reads as tolerating nothing: the pod it was meant to keep off (or let on) the GPU nodes is never created.
+  const refused = orUnknown(() => list(spec.tolerations as Toleration[]).flatMap((t, i) => refusedToleration(t, config.gpuTaintKey).map((why) => `tolerations[${i}] ${why}`)), []);
+  for (const why of refused) report(`${what}: ${why}: the API server refuses the pod`);
   const verdict = (fails: Tri, message: string, undecided: string) => {
     if (fails === true) report(message);
     else if (fails === "unknown") pending.push(undecided);
@@ -186,7 +173,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed device plugins), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`) is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { tolerates, gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { tolerates } from "../../policy/lib/tolerations";
 import { runResource, UNKNOWN } from "../support/policy";
 import { deployment, gpuToleration, agwParams, helmRelease, configMap, deploymentPatch } from "./workloads-support";
 
@@ -56,6 +57,22 @@ test("gpu-scheduling: tolerations match the GPU taint as the scheduler does (key
   assert.equal(wrongValue.violations.length, 1);
   const otherTaintValue = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, [{ key: "nvidia.com/gpu", operator: "Equal", value: "true" }]), { gpuTaintValue: "true" });
   assert.deepEqual(otherTaintValue.violations, []);
+});
+
+test("gpu-scheduling: a toleration of the GPU taint (or of every key) with an operator or effect Kubernetes does not know is reported as refused", async () => {
+  // Before, `exists` and `noschedule` tolerated nothing, so a pod without GPUs asking for the GPU nodes passed.
+  const odd = await runResource(gpuScheduling, [
+    deployment("web", { tolerations: [{ key: "nvidia.com/gpu", operator: "exists", effect: "NoSchedule" }], containers: [{ name: "web", image: "web:v1" }] }),
+    deployment("any", { tolerations: [{ operator: "Exists", effect: "noschedule" }, { key: "other", operator: "bogus" }], containers: [{ name: "a", image: "a:v1" }] }),
+    helmRelease("ztunnel", { tolerations: [{ operator: "Exists", effect: "NoSchedule" }, { operator: "Exist" }] }),
+  ], null);
+  assert.deepEqual(odd.violations.map((v) => v.message.replace(/ is not one Kubernetes knows.*$/, "")), [
+    'Deployment inference/web: tolerations[0] operator "exists"',
+    'Deployment inference/any: tolerations[0] effect "noschedule"',
+    'Helm release istio-system/ztunnel (chart ztunnel): values.tolerations[1] operator "Exist"',
+  ]);
+  assert.match(odd.violations[0].message, /\(Equal or Exists\): the API server refuses the pod$/);
+  assert.match(odd.violations[2].message, /the API server refuses the ztunnel pods, so the GPU nodes' pods are outside the ambient data plane/);
 });
 
 test("gpu-scheduling: GPU limits are read as Kubernetes quantities (\"1000m\" is one GPU, as the API server accepts it for an integer resource)", async () => {
