@@ -158,6 +158,13 @@ function judgeModelRewrite(props: Record<string, any>, maxCanaryWeight: number, 
       pending.push(`the targets of ${what} rule ${i}`);
       return;
     }
+    // Read as no weight (never picked), a refused "50" turned a 50/50 split into one that passed.
+    const refused = read.value.targets.filter((t) => t.weight !== undefined && t.weight !== null && !(Number.isInteger(t.weight) && t.weight >= 1 && t.weight <= 1_000_000));
+    if (refused.length > 0) {
+      const shown = refused.map((t) => `${String(t.modelRewrite ?? "?")} weight ${JSON.stringify(t.weight)}`).join(", ");
+      report(`${what} rule ${i}: ${refused.length > 1 ? `targets ${shown} are not weights` : `target ${shown} is not a weight`} the CRD takes (an integer from 1 to 1000000): the API server refuses the InferenceModelRewrite`);
+      return;
+    }
     const weights = rewriteTargetWeights(read.value.targets);
     const total = weights.reduce((a, t) => a + t.weight, 0);
     if (weights.length < 2 || total <= 0) return;

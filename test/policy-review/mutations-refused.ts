@@ -1,10 +1,10 @@
 /**
  * Values the API server refuses, written into an export by a reviewer, in fields a policy reads to
  * reach its verdict: a CRD enum matched exactly (Gateway API's tls.mode), a toleration operator
- * Kubernetes' validation does not take. Each must be reported
+ * Kubernetes' validation does not take, a weight outside the CRD's integer range. Each must be reported
  * as refused, never read as another value that passes.
  */
-import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment } from "./mutations-support";
+import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, resources, addLike } from "./mutations-support";
 
 export const refusedMutations: Mutation[] = [
   {
@@ -23,5 +23,17 @@ export const refusedMutations: Mutation[] = [
     policy: "gpu-scheduling",
     apply: (doc) =>
       onFirst(doc, (r) => ambientDeployment(r) && !gpuDeployment(r), (o) => (o.spec.template.spec.tolerations = [{ key: "nvidia.com/gpu", operator: "exists", effect: "NoSchedule" }])),
+  },
+  {
+    // Read as no weight (never picked), a string weight turned a 50/50 model split into one that passed.
+    name: "an InferenceModelRewrite splitting a model 50/50 with one weight written as a string (\"50\")",
+    policy: "canary-weight-limit",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "InferenceObjective"));
+      if (!like) return undefined;
+      const { namespace } = (like.inputs as any).metadata;
+      const spec = { poolRef: withSpec(like).poolRef, rules: [{ matches: [{ model: { value: "m" } }], targets: [{ modelRewrite: "m-v1", weight: 50 }, { modelRewrite: "m-v2", weight: "50" }] }] };
+      return addLike(doc, like, "rewrite", like.type.replace("InferenceObjective", "InferenceModelRewrite"), { apiVersion: "llm-d.ai/v1alpha2", kind: "InferenceModelRewrite", metadata: { name: "m-split", namespace }, spec });
+    },
   },
 ];

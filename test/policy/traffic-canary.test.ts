@@ -165,6 +165,15 @@ test("canary-weight-limit: InferenceModelRewrite targets are held to maxCanaryWe
   const legacy = await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "v1", weight: 3 }, { modelRewrite: "v2", weight: 1 }], "kubernetes:inference.networking.x-k8s.io/v1alpha2:InferenceModelRewrite"));
   assert.match(legacy.violations[0].message, /target model v2 gets 25%/);
   assert.deepEqual((await runResource(canaryWeightLimit, rewrite([{ modelRewrite: "v1", weight: 3 }, { modelRewrite: "v2", weight: 1 }]), { maxCanaryWeight: 25 })).violations, []);
+  // A weight the CRD refuses (int32 from 1 to 1000000) is named as such: before, "50" read as no weight and the 50/50 split passed.
+  const refused = await runResource(canaryWeightLimit, [
+    rewrite([{ modelRewrite: "v1", weight: 50 }, { modelRewrite: "v2", weight: "50" as unknown as number }]),
+    rewrite([{ modelRewrite: "v1", weight: 100 }, { modelRewrite: "v2", weight: 0 }, { modelRewrite: "v3", weight: 2.5 }]),
+  ]);
+  assert.deepEqual(refused.violations.map((v) => v.message), [
+    'InferenceModelRewrite inference/llama-canary rule 0: target v2 weight "50" is not a weight the CRD takes (an integer from 1 to 1000000): the API server refuses the InferenceModelRewrite',
+    "InferenceModelRewrite inference/llama-canary rule 0: targets v2 weight 0, v3 weight 2.5 are not weights the CRD takes (an integer from 1 to 1000000): the API server refuses the InferenceModelRewrite",
+  ]);
   // Targets not known in a preview are can't judge, not a pass.
   const unknown = await runResource(canaryWeightLimit, { type: "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", props: { metadata: { name: "x", namespace: "inference" }, spec: { rules: [{ targets: UNKNOWN }] } } });
   assert.deepEqual(unknown.violations, []);
