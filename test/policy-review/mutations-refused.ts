@@ -25,6 +25,18 @@ export const refusedMutations: Mutation[] = [
       onFirst(doc, (r) => ambientDeployment(r) && !gpuDeployment(r), (o) => (o.spec.template.spec.tolerations = [{ key: "nvidia.com/gpu", operator: "exists", effect: "NoSchedule" }])),
   },
   {
+    // Read as no Allow rule (only the exact Allow counts), an added policy opening the MCP gateway to every caller passed.
+    name: "an AgentgatewayPolicy added on the MCP gateway with traffic.authorization action in lower case (allow) and the expression true",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && withSpec(r).traffic?.authorization);
+      if (!like) return undefined;
+      const { namespace } = (like.inputs as any).metadata;
+      const spec = { targetRefs: withSpec(like).targetRefs, traffic: { authorization: { action: "allow", policy: { matchExpressions: ["true"] } } } };
+      return addLike(doc, like, "open", like.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "mcp-open", namespace }, spec });
+    },
+  },
+  {
     // Read as no weight (never picked), a string weight turned a 50/50 model split into one that passed.
     name: "an InferenceModelRewrite splitting a model 50/50 with one weight written as a string (\"50\")",
     policy: "canary-weight-limit",

@@ -177,6 +177,13 @@ test("agent-call-graph: tools trust the MCP gateway only while its agentgateway 
   // A Require rule pinning the caller to agents holds whatever the Allow rules say.
   const required = agwPolicy("tools", "agents-required", agwAuthz({ kind: "Gateway", name: "mcp-gateway" }, [agentsCel], "Require"));
   assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, required, route, onRoute])).violations, []);
+  // An action outside the CRD's enum makes the API server refuse the policy: named, not read as some other action.
+  const misspelt = agwPolicy("tools", "mcp-open", agwAuthz({ kind: "Gateway", name: "mcp-gateway" }, ["true"], "allow"));
+  const mcpMisspelt = agwPolicy("tools", "tool-access", { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "tools" }], backend: { mcp: { authorization: { action: "ALLOW", policy: { matchExpressions: ["true"] } } } } });
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, ztunnel, callers, misspelt, mcpMisspelt])).violations.map((v) => v.message), [
+    'AgentgatewayPolicy tools/mcp-open sets traffic.authorization.action "allow", which is not an action agentgateway knows (Allow, Deny or Require, capitalised so): the API server refuses the policy, so the authorization it declares never applies',
+    'AgentgatewayPolicy tools/tool-access sets backend.mcp.authorization.action "ALLOW", which is not an action agentgateway knows (Allow, Deny or Require, capitalised so): the API server refuses the policy, so the authorization it declares never applies',
+  ]);
   // An agentgateway proxy elsewhere, or an Istio gateway in tools, is not the MCP gateway.
   const sideDoor = await runStack(agentCallGraph, [...fleet, gw("tools", "side-door", "istio"), ap("tools", "calculator", allowFrom(principal("tools/side-door-istio")))]);
   assert.deepEqual(sideDoor.violations.map((v) => v.message), [
