@@ -31,6 +31,10 @@ export const inferencePoolFailureMode: ResourceValidationPolicy = {
     const mode = probe(() => pickerRef.failureMode);
     if (!mode.known) cannotJudge([`${field}.failureMode of InferencePool ${namespace}/${name}`]);
     if (failureModes.has(String(mode.value))) return;
-    report(`InferencePool ${namespace}/${name}: ${field}.failureMode is ${mode.value === undefined ? "unset" : JSON.stringify(mode.value)}; choose FailOpen or FailClose explicitly (the API server would default it to FailClose)`);
+    // Unset (or null, which the API server prunes) is defaulted; anything else is outside the CRD's enum.
+    const unset = mode.value === undefined || mode.value === null;
+    report(
+      `InferencePool ${namespace}/${name}: ${field}.failureMode is ${unset ? "unset" : JSON.stringify(mode.value)}; choose FailOpen or FailClose explicitly (${unset ? "the API server would default it to FailClose" : "the API server refuses any other value, so the pool would not be created"})`,
+    );
   },
 };

@@ -218,7 +218,7 @@ test("inference-pool-failure-mode: judged on the inputs, where a missing failure
   const unset = await runResource(inferencePoolFailureMode, input(ref));
   assert.equal(unset.violations.length, 1);
   assert.match(unset.violations[0].message, /InferencePool inference\/llama-v1: endpointPickerRef\.failureMode is unset; choose FailOpen or FailClose explicitly/);
-  assert.match((await runResource(inferencePoolFailureMode, input({ ...ref, failureMode: "FailSometimes" }))).violations[0].message, /failureMode is "FailSometimes"/);
+  assert.match((await runResource(inferencePoolFailureMode, input({ ...ref, failureMode: "FailSometimes" }))).violations[0].message, /failureMode is "FailSometimes"; choose FailOpen or FailClose explicitly \(the API server refuses any other value, so the pool would not be created\)/);
   const alpha = await runResource(inferencePoolFailureMode, input({ name: "llama-v1-epp", portNumber: 9002 }, "kubernetes:inference.networking.x-k8s.io/v1alpha2:InferencePool"));
   assert.match(alpha.violations[0].message, /extensionRef\.failureMode is unset/);
   // Unknown in a preview: can't judge (the next run decides), neither a pass nor a violation.
