@@ -106,7 +106,8 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   // the node as surely as a wrong one; a trailing `-` (kubectl taint's removal) takes it away.
   const live = script.value.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
   const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  const given = [...new Set([...live.matchAll(new RegExp(`${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`, "g"))].map((m) => m[0]))];
+  // Only the whole key: `gpu` is not the key of nvidia.com/gpu=present:NoSchedule (key characters: [\w./-]).
+  const given = [...new Set([...live.matchAll(new RegExp(`(?<![\\w./-])${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`, "g"))].map((m) => m[0]))];
   if (given.length > 0 && given.every((t) => t === wanted)) return;
   report(
     `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its startup script does not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,

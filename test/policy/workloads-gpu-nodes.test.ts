@@ -33,3 +33,21 @@ test("gpu-scheduling: the GPU taint counts only where it is registered, and alon
   const both = await runResource(gpuScheduling, group([taint, { ...taint, effect: "NO_EXECUTE" }]));
   assert.match(both.violations[0]?.message ?? "", /^EKS node group gpu has NVIDIA GPUs \(AMI type AL2023_x86_64_NVIDIA\) but does not taint its nodes nvidia\.com\/gpu=present with effect NO_SCHEDULE alone \(it sets nvidia\.com\/gpu=present:NO_SCHEDULE, nvidia\.com\/gpu=present:NO_EXECUTE\): /);
 });
+
+// Before, a configured gpuTaintKey matched inside a longer key: with key `gpu`, a script
+// registering only nvidia.com/gpu=present:NoSchedule passed, though the node carries no `gpu` taint.
+test("gpu-scheduling: a k3s script's taint counts only under the whole configured key", async () => {
+  const vm = (name: string, taint: string) => ({
+    type: "gcp:compute/instanceTemplate:InstanceTemplate",
+    name,
+    props: { machineType: "a2-ultragpu-4g", metadataStartupScript: `#!/bin/bash\ncurl -sfL https://get.k3s.io | sh -s - agent --node-taint ${taint}\n` },
+    provider: null,
+  });
+  const config = { gpuTaintKey: "gpu", gpuTaintValue: "present" };
+  assert.deepEqual((await runResource(gpuScheduling, [vm("own", "gpu=present:NoSchedule"), vm("quoted", '"gpu=present:NoSchedule"')], config)).violations, []);
+  const other = await runResource(gpuScheduling, [vm("longer", "nvidia.com/gpu=present:NoSchedule"), vm("dashed", "dedicated-gpu=present:NoSchedule")], config);
+  assert.deepEqual(
+    other.violations.map((v) => v.message.split(": without")[0]),
+    ["longer", "dashed"].map((n) => `InstanceTemplate ${n} has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script does not register the node with the taint gpu=present:NoSchedule`),
+  );
+});
