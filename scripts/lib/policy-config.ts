@@ -148,6 +148,26 @@ export function unknownPolicyNames(info: AnalyzerInfo, overrides: Record<string,
   return `policy config names policies the pack ${info.name} does not have, which pulumi preview ignores as this review does: ${listed} (its policies: ${[...known].sort().join(", ")})`;
 }
 
+/**
+ * Properties a config sets that their policy's configSchema does not declare. The engine passes
+ * them on (the schema it builds has no additionalProperties: pkg/resource/analyzer/config.go
+ * convertSchema) and the policy never reads them, so a misspelt knob silently leaves the policy at
+ * its default in pulumi preview too: the review judges the same way and says so.
+ */
+export function undeclaredPolicyProperties(info: AnalyzerInfo, overrides: Record<string, PolicyConfig> = {}): string | undefined {
+  const found: string[] = [];
+  for (const p of info.policies) {
+    const given = Object.keys(own(overrides, p.name)?.properties ?? {});
+    const declared = Object.keys(p.configSchema?.properties ?? {});
+    for (const key of given.filter((k) => !declared.includes(k))) {
+      const near = closest(key, declared);
+      found.push(`${p.name}.${key} (${near ? `did you mean ${near}?` : declared.length ? `it takes ${declared.join(", ")}` : "it takes no properties"})`);
+    }
+  }
+  if (!found.length) return undefined;
+  return `policy config sets properties their policies do not declare, which pulumi preview passes on and the policies ignore, as this review does (each such policy keeps its defaults): ${found.join(", ")}`;
+}
+
 /** A value as a message quotes it: short, one line. */
 function quoted(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -190,7 +210,7 @@ function closest(name: string, known: string[]): string | undefined {
     }
     return row[b.length];
   };
-  const best = known.map((k) => ({ k, d: distance(name.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
+  const best = known.map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
   return best && best.d <= 3 ? best.k : undefined;
 }
 

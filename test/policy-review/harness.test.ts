@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
-import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack, unknownPolicyNames } from "../../scripts/lib/policy-config";
+import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack, undeclaredPolicyProperties, unknownPolicyNames } from "../../scripts/lib/policy-config";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
@@ -126,6 +126,12 @@ test("config is validated against each policy's schema; names the pack lacks are
   const r = await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext" }), { config: typo });
   assert.deepEqual(r.notes, [unknownPolicyNames(info, typo)]);
   assert.equal(r.summary.mandatory, 0);
+  // So are properties a policy's schema does not declare (the engine's schema allows any): a misspelt knob is the default.
+  const knobs = parsePolicyConfig({ "stack-has-namespaces": { minimun: 3 }, "explicit-provider": { enforcementLevel: "mandatory", strict: true } });
+  assert.equal((await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext" }), { config: knobs })).notes?.[0], undeclaredPolicyProperties(info, knobs));
+  assert.match(undeclaredPolicyProperties(info, knobs)!, /the policies ignore, as this review does \(each such policy keeps its defaults\): .*stack-has-namespaces\.minimun \(did you mean minimum\?\)/);
+  assert.match(undeclaredPolicyProperties(info, knobs)!, /explicit-provider\.strict \(it takes no properties\)/);
+  assert.equal(undeclaredPolicyProperties(info, parsePolicyConfig({ "stack-has-namespaces": { minimum: 3 } })), undefined);
   // The engine takes `environments` (ESC) out of the file, and requires it to be a list of names.
   assert.throws(() => parsePolicyConfig({ environments: "org/env" }), /"environments" must be a list of ESC environment names/);
   assert.throws(() => parsePolicyConfig({ x: "fatal" }), /not a valid enforcement level/);
