@@ -1,8 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isGateway, isInferencePool, isKind, isRoute, meta, T } from "../lib/k8s";
-import { gatewayPodLabels } from "../lib/istio";
+import { gatewayPodLabels, istioRootNamespaces } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
-import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe, type Probe } from "../lib/values";
 import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "../lib/picker-service";
 import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
@@ -126,16 +126,18 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
  * must give the port tls.mode SIMPLE, and either skip verification or name the CA to verify
  * against (without either, Envoy verifies against the system CAs and the handshake fails).
  */
-function checkPickerTls(pool: PolicyResource, svcName: string, port: number, resources: PolicyResource[], rootNamespace: string, where: string, report: Report): void {
+function checkPickerTls(pool: PolicyResource, svcName: string, port: number, resources: PolicyResource[], roots: string[], where: string, report: Report): void {
   const { namespace } = meta(pool.props);
   const host = serviceFqdn(svcName, namespace);
   for (const client of pickerClients(pool, resources)) {
-    const found = destinationRuleFor(resources, host, namespace, client, rootNamespace);
+    // Each istiod revision looks in its own root namespace: a gateway of either may be the client.
+    const lookups = roots.map((root) => destinationRuleFor(resources, host, namespace, client, root));
+    const found = lookups.find((l) => l.rules.length > 0) ?? lookups.find((l) => l.matched.length > 0) ?? { rules: [], matched: [] };
     const lead = `${where}: the gateway speaks TLS to the picker ${host} port ${port}, but for ${client.what}`;
     if (found.rules.length === 0) {
       const shadow = found.matched.length > 0 ? ` (${found.matched.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} match the host there but select other workloads, and hide the rules of other namespaces)` : "";
       report(
-        `${lead} no DestinationRule applies${shadow}: one for the host (its FQDN ${host}, the bare name ${svcName} in ${namespace}, or a wildcard covering the FQDN) in the gateway's namespace, in ${namespace} or in ${rootNamespace}, exported to the gateway's namespace (exportTo absent, * or that namespace), with tls.mode SIMPLE`,
+        `${lead} no DestinationRule applies${shadow}: one for the host (its FQDN ${host}, the bare name ${svcName} in ${namespace}, or a wildcard covering the FQDN) in the gateway's namespace, in ${namespace} or in ${roots.join(" or ")}, exported to the gateway's namespace (exportTo absent, * or that namespace), with tls.mode SIMPLE`,
         pool.urn,
       );
       continue;
@@ -163,7 +165,7 @@ function checkPickerTls(pool: PolicyResource, svcName: string, port: number, res
   }
 }
 
-function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, config: Config, report: Report, pending: string[]): void {
+function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: string, roots: Probe<string[]>, report: Report, pending: string[]): void {
   const { namespace, name } = meta(pool.props);
   const where = `InferencePool ${namespace}/${name} on ${cluster}`;
   // Each check on its own: a value not known in this preview makes only the check that reads it
@@ -206,7 +208,12 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
     }
   });
   const port = ref.port;
-  if (port !== undefined) check(`the TLS its gateways speak to the endpoint picker ${pickerName}`, () => checkPickerTls(pool, pickerName, port, resources, config.rootNamespace, where, report));
+  const tlsOf = `the TLS its gateways speak to the endpoint picker ${pickerName}`;
+  if (port !== undefined && !roots.known) pending.push(`${tlsOf} of ${where} (Istio's root namespace, which an istiod release not known yet sets)`);
+  else if (port !== undefined && roots.known) {
+    const namespaces = roots.value;
+    check(tlsOf, () => checkPickerTls(pool, pickerName, port, resources, namespaces, where, report));
+  }
 }
 
 /**
@@ -220,7 +227,11 @@ export const inferencePoolEpp: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (meshConfig.rootNamespace): its DestinationRules reach every namespace they are exported to." },
+      rootNamespace: {
+        type: "string",
+        default: defaults.rootNamespace,
+        description: "Istio's root namespace, whose DestinationRules reach every namespace they are exported to, where no istiod Helm release on the cluster sets it (meshConfig.rootNamespace, else global.istioNamespace).",
+      },
     },
   },
   validateStack: (args, report) => {
@@ -228,8 +239,11 @@ export const inferencePoolEpp: StackValidationPolicy = {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
+      // The root istiod looks in (ps.Mesh.RootNamespace: istiod's own setting, not this knob, where the stack installs one).
+      const { roots: rootList, unknown } = istioRootNamespaces(resources, config.rootNamespace);
+      const roots: Probe<string[]> = unknown.length > 0 ? { known: false } : { known: true, value: rootList.map((r) => r.namespace) };
       for (const pool of resources.filter((r) => isInferencePool(r.type))) {
-        if (!probe(() => checkPool(pool, resources, cluster, config, report, pending)).known) pending.push(`InferencePool ${orUnknown(() => meta(pool.props).name, pool.name)} on ${cluster}`);
+        if (!probe(() => checkPool(pool, resources, cluster, roots, report, pending)).known) pending.push(`InferencePool ${orUnknown(() => meta(pool.props).name, pool.name)} on ${cluster}`);
       }
       checkPoolOverlap(resources, cluster, report, pending);
       checkRoutePools(resources, cluster, report, pending);

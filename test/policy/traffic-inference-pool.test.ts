@@ -205,6 +205,17 @@ test("inference-pool-epp: a DestinationRule counts only where istiod looks it up
   assert.match(selected.violations[0].message, /for Gateway inference\/inference-gateway no DestinationRule applies \(inference\/epp match the host there but select other workloads/);
   // Another root namespace is configurable.
   assert.deepEqual((await runStack(inferencePoolEpp, eppStack(rule("mesh-root")), { rootNamespace: "mesh-root" })).violations, []);
+  // Before, the knob was the root also where the stack's istiod sets another one (istiod looks in its own
+  // ps.Mesh.RootNamespace, Istio 1.30.3 push_context.go), as the other policies' rootNamespace knobs are not.
+  const istiod = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values });
+  const rooted = istiod({ meshConfig: { rootNamespace: "mesh-root" } });
+  assert.deepEqual((await runStack(inferencePoolEpp, eppStack(rooted, rule("mesh-root")))).violations, []);
+  assert.deepEqual((await runStack(inferencePoolEpp, eppStack(istiod({ global: { istioNamespace: "mesh-root" } }), rule("mesh-root")))).violations, []);
+  const stale = await runStack(inferencePoolEpp, eppStack(rooted, rule("istio-system")), { rootNamespace: "istio-system" });
+  assert.match(stale.violations[0]?.message ?? "", /in the gateway's namespace, in inference or in mesh-root, exported to/);
+  const pending = await runStack(inferencePoolEpp, eppStack(istiod({ meshConfig: UNKNOWN }), rule("mesh-root")));
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown[0], /the TLS its gateways speak to the endpoint picker llama-v1-epp of InferencePool inference\/llama-v1 on a \(Istio's root namespace, which an istiod release not known yet sets\)/);
 });
 
 test("inference-pool-failure-mode: judged on the inputs, where a missing failureMode is not yet defaulted to FailClose", async () => {
