@@ -114,9 +114,26 @@ export function readPolicyConfigDocument(file: string): { document: unknown; for
       throw new Error(`policy config ${file} is not valid JSON${where(text, message)}: ${message}; pulumi preview --policy-pack-config reads JSON only (YAML is taken offline from a .yaml/.yml file)`);
     }
   }
+  let document: unknown;
   try {
-    return { document: yaml.load(text), format: "yaml" };
+    document = yaml.load(text);
   } catch (err) {
     throw new Error(`policy config ${file} is neither JSON nor valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }
+  const at = nonFinitePath(document);
+  if (at !== undefined) {
+    throw new Error(`policy config ${file}: ${at || "the document"} is .inf or .nan, which JSON has no number for: pulumi preview never gets it (the render's policy-config.json would hold null); write a finite number`);
+  }
+  return { document, format: "yaml" };
+}
+
+/** Where a YAML document holds an infinite or NaN number (dotted path, "" at the top), if anywhere. */
+function nonFinitePath(value: unknown, at = ""): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : at;
+  if (value === null || typeof value !== "object" || value instanceof Date) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nonFinitePath(v, at ? `${at}.${k}` : k);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
