@@ -160,7 +160,8 @@ export function undeclaredPolicyProperties(info: AnalyzerInfo, overrides: Record
     const given = Object.keys(own(overrides, p.name)?.properties ?? {});
     const declared = Object.keys(p.configSchema?.properties ?? {});
     for (const key of given.filter((k) => !declared.includes(k))) {
-      const near = closest(key, declared);
+      // The level's key too: Go's map lookup is exact, so `EnforcementLevel` is a property, not the level.
+      const near = closest(key, [...declared, "enforcementLevel"]);
       found.push(`${p.name}.${key} (${near ? `did you mean ${near}?` : declared.length ? `it takes ${declared.join(", ")}` : "it takes no properties"})`);
     }
   }

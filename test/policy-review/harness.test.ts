@@ -131,6 +131,7 @@ test("config is validated against each policy's schema; names the pack lacks are
   assert.equal((await reviewWithPack(pack, stackExport({ tokenSecret: "plaintext" }), { config: knobs })).notes?.[0], undeclaredPolicyProperties(info, knobs));
   assert.match(undeclaredPolicyProperties(info, knobs)!, /the policies ignore, as this review does \(each such policy keeps its defaults\): .*stack-has-namespaces\.minimun \(did you mean minimum\?\)/);
   assert.match(undeclaredPolicyProperties(info, knobs)!, /explicit-provider\.strict \(it takes no properties\)/);
+  assert.match(undeclaredPolicyProperties(info, parsePolicyConfig({ "explicit-provider": { EnforcementLevel: "advisory" } }))!, /explicit-provider\.EnforcementLevel \(did you mean enforcementLevel\?\)/);
   assert.equal(undeclaredPolicyProperties(info, parsePolicyConfig({ "stack-has-namespaces": { minimum: 3 } })), undefined);
   // The engine takes `environments` (ESC) out of the file, and requires it to be a list of names.
   assert.throws(() => parsePolicyConfig({ environments: "org/env" }), /"environments" must be a list of ESC environment names/);
