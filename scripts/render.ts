@@ -110,6 +110,9 @@ async function main(): Promise<number> {
         `policy ${report.policyPack!.name}@${report.policyPack!.version}: ${report.summary.policies} policies, ` +
           `${report.summary.mandatory} mandatory and ${report.summary.advisory} advisory violation(s)`,
       );
+      // What the review ignored as pulumi preview would (a misspelt policy or knob in policy/config.<stack>):
+      // the full report below says it when it fails, this line when nothing else is printed.
+      if (result.review.mandatoryViolations === 0) for (const note of report.notes ?? []) console.log(`note: ${note}`);
     } else {
       console.log(`policy: not evaluated (${String((report as Record<string, unknown>).reason)})`);
       console.error("warning: no policy pack, so no policy gate: this render passes whatever the stack does");

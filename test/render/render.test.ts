@@ -236,8 +236,13 @@ test("a new stack is reviewed by its own policy settings, without a policy/confi
   platform.models[0].versions = [{ name: "v1", weight: 80 }, { name: "v2", weight: 20, canary: true, replicas: 1 }];
   const file = path.join(dir, "Pulumi.staging.yaml");
   fs.writeFileSync(file, `config:\n  inference-mesh:platform: ${JSON.stringify(platform)}\n`);
-  const r = runRender(["--stack-file", file], dir);
+  // What pulumi preview ignores (a misspelt knob, a policy the pack lacks) is ignored and said, not silent.
+  const typos = path.join(dir, "typos.json");
+  fs.writeFileSync(typos, JSON.stringify({ "canary-weight-limit": { maxCanaryWeigth: 5 }, "no-such-policy": "advisory" }));
+  const r = runRender(["--stack-file", file, "--policy-config", typos], dir);
   assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /\nnote: policy config names policies the pack inference-mesh does not have, .*: no-such-policy /);
+  assert.match(r.stdout, /\nnote: policy config sets properties .*: canary-weight-limit\.maxCanaryWeigth \(did you mean maxCanaryWeight\?\)/);
   const state = path.join(dir, "staging", "stack.json");
   const policy = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--out", "-"], {
     cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
