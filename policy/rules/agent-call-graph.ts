@@ -251,7 +251,7 @@ export const agentCallGraph: StackValidationPolicy = {
         description:
           "Extra callers allowed per target namespace: `namespace/serviceAccount`, or `<field>:<value>` for a source naming callers by place (`namespaces:batch`, `ipBlocks:10.0.0.0/8`, `trustDomains:…`, `remoteIpBlocks:…`, `requestPrincipals:…`).",
       },
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace, whose policies apply in every namespace." },
+      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace, whose policies apply in every namespace, where no istiod Helm release on the cluster sets it (meshConfig.rootNamespace, else global.istioNamespace)." },
       requireAgentJwt: {
         type: "boolean",
         default: defaults.requireAgentJwt,
