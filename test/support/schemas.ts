@@ -68,6 +68,11 @@ function loadCrds(): Map<string, CrdVersionSchema> {
   return crdIndex;
 }
 
+/** The openAPIV3Schema the upstream CRD serves for `group/version/kind`, or undefined for a kind no CRD defines. */
+export function crdSchema(group: string, version: string, kind: string): Record<string, unknown> | undefined {
+  return loadCrds().get(`${group}/${version}/${kind}`)?.schema;
+}
+
 /** OpenAPI v3 (Kubernetes dialect) → JSON Schema ajv understands. */
 function toJsonSchema(node: any): any {
   if (Array.isArray(node)) return node.map(toJsonSchema);
