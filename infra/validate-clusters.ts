@@ -10,7 +10,7 @@ import { awsRegionAzs, zonesOf } from "./regions";
 import { readKubeconfigForValidation } from "../components/cloud/existing";
 import { ec2SizeProblem, gceMachineTypeProblem, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
-import { checkAddressRanges, checkExistingClustersDistinct, existingApiServerProblem } from "./validate-network";
+import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem } from "./validate-network";
 import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
 
 /** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
@@ -66,6 +66,7 @@ const MAX_EBS_GIB = 16_384;
 export function checkClusters(report: Report, cfg: PlatformConfig): void {
   checkAddressRanges(report, cfg);
   checkExistingClustersDistinct(report, cfg);
+  checkPublicEndpointQuota(report, cfg);
   requireUnique(report, "clusters", "cluster name", readableNames(cfg.clusters));
   requireUnique(report, "clusters", "network name", readableNames(cfg.clusters, "network"), "network");
   const multiCluster = cfg.clusters.length > 1;

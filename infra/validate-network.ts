@@ -8,6 +8,7 @@ import { Cidr, cidrsOverlap, parseCidr } from "./net";
 import { expandHome, KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
+import { egressAddressCount } from "../components/cloud/cluster";
 
 /** EC2 CreateVpc: a VPC's IPv4 block is a /16 to a /28; subnets likewise at most /28. */
 const AWS_VPC_PREFIX = { largest: 16, smallest: 28 } as const;
@@ -209,6 +210,32 @@ export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfi
         report(["clusters", ci, source], `'${reached(here)}' (${source === "apiServer" ? "apiServer" : `the server of ${at}`}) is also where the other clusters' istiod reach clusters[${sameApi.ci}] ('${sameApi.name}'): ${why}; give each existing cluster the URL of its own API server`);
       }
       seen.push(here);
+    });
+  });
+}
+
+/** EKS's per-cluster quota of public endpoint access CIDRs (Service Quotas; not adjustable). */
+const EKS_PUBLIC_CIDRS_QUOTA = 40;
+
+/**
+ * A public EKS endpoint gets its configured CIDRs and every other cluster's egress address as a
+ * /32 (components/cloud/aws/eks.ts publicAccessCidrs), and EKS counts that whole list against its
+ * quota of 40, refusing the create or update beyond it. The schema bounds the configured list
+ * alone; here the peers' addresses count too.
+ */
+export function checkPublicEndpointQuota(report: Report, cfg: PlatformConfig): void {
+  eachItem(cfg.clusters, (c, ci) => {
+    unlessBroken(() => {
+      if (c.cloud !== "aws" || !c.endpointPublicAccess) return;
+      const peers = cfg.clusters.filter((o) => o !== c).reduce((n, o) => n + egressAddressCount(o), 0);
+      const configured = new Set(c.publicAccessCidrs).size;
+      if (peers === 0 || configured + peers <= EKS_PUBLIC_CIDRS_QUOTA) return;
+      report(
+        ["clusters", ci, "publicAccessCidrs"],
+        `lists ${configured} CIDRs, and the program adds the other clusters' ${peers} egress addresses (EKS NAT Elastic IPs, k3s servers and Cloud NAT) as /32, ` +
+          `${configured + peers} in all: EKS allows ${EKS_PUBLIC_CIDRS_QUOTA} public endpoint access CIDR ranges per cluster, a quota it does not raise; ` +
+          `list at most ${Math.max(0, EKS_PUBLIC_CIDRS_QUOTA - peers)} (the other clusters' addresses need no entry of yours), or give the other EKS clusters natGateways: Single`,
+      );
     });
   });
 }

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterSpec } from "../../infra/schema";
+import { natGatewayCount } from "./aws/network";
 
 export interface ClusterHandle {
   /** The cluster's validated spec. */
@@ -31,6 +32,17 @@ export interface ClusterHandle {
 /** Egress addresses as firewall / endpoint sources: single addresses as /32, de-duplicated. */
 export function egressSourceRanges(ips: string[]): string[] {
   return [...new Set(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`)))];
+}
+
+/**
+ * How many addresses {@link ClusterHandle.egressIps} holds, from config alone: an EKS cluster's
+ * NAT Elastic IPs (aws/eks.ts), a k3s cluster's server address and Cloud NAT address
+ * (gcp/k3s.ts); an existing cluster's are not known.
+ */
+export function egressAddressCount(spec: ClusterSpec): number {
+  if (spec.cloud === "aws") return natGatewayCount(spec);
+  if (spec.cloud === "gcp") return 2;
+  return 0;
 }
 
 /** Label every node of the platform's node groups carries with the name of its group. */

@@ -24,6 +24,17 @@ test("the k3s API may be public when the policy allows public API endpoints; an 
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
 
+test("a public EKS endpoint takes as many CIDRs as leave room for the other clusters' egress addresses (EKS's 40 in all)", () => {
+  const p = shippedPlatform("prod");
+  // aws-euw1's 3 NAT gateways and gcp-usc1's server and Cloud NAT: 5 of the 40.
+  Object.assign(p.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: Array.from({ length: 35 }, (_, i) => `198.51.${i}.0/24`) });
+  p.policy.allowPublicApiEndpoints = true;
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+  p.clusters[1].natGateways = "Single";
+  p.clusters[0].publicAccessCidrs.push("198.51.35.0/24", "198.51.36.0/24");
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
 const cases: RejectCase[] = [
   {
     name: "duplicated cluster name",
@@ -161,6 +172,15 @@ const cases: RejectCase[] = [
     mutate: (p) => Object.assign(p.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: Array.from({ length: 41 }, (_, i) => `198.51.${i}.0/24`) }),
     path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
     message: /lists at most 40 CIDRs: EKS allows 40 public endpoint access CIDR ranges per cluster/,
+  },
+  {
+    name: "public endpoint CIDRs that fit EKS's 40 alone, but not with the other clusters' egress addresses the program adds",
+    mutate: (p) => {
+      Object.assign(p.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: Array.from({ length: 36 }, (_, i) => `198.51.${i}.0/24`) });
+      p.policy.allowPublicApiEndpoints = true;
+    },
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
+    message: /lists 36 CIDRs, and the program adds the other clusters' 5 egress addresses .* 41 in all: EKS allows 40 .* list at most 35/,
   },
   {
     name: "publicAccessCidrs on a private EKS endpoint (@pulumi/eks refuses them; they would be dropped)",
