@@ -8,7 +8,7 @@ import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
 import { awsRegionAzs, zonesOf } from "./regions";
 import { readKubeconfigForValidation } from "../components/cloud/existing";
-import { ec2SizeProblem, gceMachineTypeProblem, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
+import { ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem } from "./validate-network";
 import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
@@ -249,6 +249,9 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
     }
     if (c.cloud === "gcp" && gpu && !gpu.gcpAcceleratorType) {
       report([...at, "instanceType"], `${gpu.gpuModel} has no GCP accelerator type in the catalog`);
+    }
+    if (c.cloud === "gcp" && !g.spot && gceSpotOrFlexStartOnlyType(g.instanceType)) {
+      report([...at, "spot"], `'${g.instanceType}' is provisioned only as Spot or Flex-start VMs (GCE has no standard VMs of A3 High with fewer than 8 GPUs): set spot: true, or use a3-highgpu-8g or another GPU type`);
     }
   });
 }

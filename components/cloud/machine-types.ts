@@ -240,6 +240,17 @@ export function gceMachineTypeProblem(machineType: string): string | undefined {
 }
 
 /**
+ * GCE machine types Compute Engine sells only as Spot or Flex-start (DWS) VMs: A3 High with fewer
+ * than 8 GPUs (the accelerator-optimized family page's consumption options by machine type;
+ * reservation-bound and standard VMs of A3 High take the whole 8-GPU board). A standard template
+ * of them gives a group whose VMs are never created.
+ */
+const gceSpotOrFlexStartOnly = new Set(["a3-highgpu-1g", "a3-highgpu-2g", "a3-highgpu-4g"]);
+
+/** Whether GCE refuses standard (on-demand) VMs of this machine type. */
+export const gceSpotOrFlexStartOnlyType = (machineType: string): boolean => gceSpotOrFlexStartOnly.has(machineType);
+
+/**
  * GCE shapes that get a whole NVIDIA HGX board, whose GPUs talk over NVSwitch: A100 SXM4 8-GPU
  * boards (six NVSwitches; a2-megagpu-16g joins two) and H100/H200 SXM5 8-GPU boards (four). With
  * the switches passed through, CUDA fails with "system not yet initialized" (802) until NVIDIA's

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-import { expectProblem, RejectCase, testRejections } from "./support";
+import { expectProblem, pathsOf, RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
   {
@@ -222,4 +222,27 @@ test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shar
     p.clusters[2].nodeGroups[0].instanceType = type;
     assert.doesNotThrow(() => parsePlatform(p, "prod"), type);
   }
+});
+
+test("an A3 High type with fewer than 8 GPUs is refused unless spot (GCE provisions it only as Spot or Flex-start VMs)", () => {
+  // Other problems (a model that no longer fits) may remain; none may be about spot.
+  const spotRefused = (p: unknown) => {
+    try {
+      parsePlatform(p, "prod");
+      return false;
+    } catch {
+      return pathsOf(p).some((at) => at.startsWith("clusters[2].nodeGroups[1].spot"));
+    }
+  };
+  for (const type of ["a3-highgpu-1g", "a3-highgpu-2g", "a3-highgpu-4g"]) {
+    const p = shippedPlatform("prod");
+    Object.assign(p.clusters[2].nodeGroups[1], { instanceType: type, spot: false });
+    expectProblem(p, "inference-mesh:platform.clusters[2].nodeGroups[1].spot", new RegExp(`'${type}' is provisioned only as Spot or Flex-start VMs.*set spot: true`));
+    p.clusters[2].nodeGroups[1].spot = true;
+    assert.ok(!spotRefused(p), type);
+  }
+  // The whole board (8 GPUs) is sold on demand.
+  const p = shippedPlatform("prod");
+  Object.assign(p.clusters[2].nodeGroups[1], { instanceType: "a3-highgpu-8g", spot: false });
+  assert.ok(!spotRefused(p));
 });
