@@ -229,12 +229,25 @@ function fabricManagerDropIns(): string {
   ].join("\n");
 }
 
+/** Seconds apt waits for the dpkg lock before giving up (unattended-upgrades may hold it for minutes). */
+export const aptLockWaitSeconds = 600;
+
+/**
+ * GCE orders the startup script only before apt-daily.service (guest-agent's
+ * google-startup-scripts.service; ordering it before apt-daily-upgrade too was reverted), so on a
+ * fresh Ubuntu image unattended-upgrades can hold the dpkg lock while this script installs, and an
+ * apt-get that finds it held fails the boot. apt 1.9.11 and later (Ubuntu 22.04 has 2.4) wait for
+ * it up to DPkg::Lock::Timeout, read from apt.conf.d by apt-get and ubuntu-drivers alike. (The
+ * timeout leaves apt-get update's lists lock out, but apt-daily, which takes it, waits for us.)
+ */
+const aptWaitsForLock = () => writeFile("/etc/apt/apt.conf.d/90inference-mesh-lock-timeout", `DPkg::Lock::Timeout "${aptLockWaitSeconds}";\n`, "0644");
+
 /**
  * NVIDIA driver (reboots once into it), fabric manager where asked, and container toolkit, before
  * k3s so k3s detects the runtime.
  */
 function installNvidia(branch: string, fabricManager: boolean): string {
-  return `${fabricManager ? `${fabricManagerDropIns()}\n` : ""}if ! nvidia-smi >/dev/null 2>&1; then
+  return `${aptWaitsForLock()}\n${fabricManager ? `${fabricManagerDropIns()}\n` : ""}if ! nvidia-smi >/dev/null 2>&1; then
   if [ -f /var/lib/inference-mesh/nvidia-driver-installed ]; then
     echo "NVIDIA driver installed but nvidia-smi fails; not rebooting again" >&2
     exit 1
