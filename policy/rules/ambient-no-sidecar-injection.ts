@@ -18,9 +18,10 @@ const defaults: Config = { ambientNamespaces: PLATFORM_NAMESPACES, exemptNamespa
  * NamespacePatch that leaves the label out leaves the namespace's own: one of ambientNamespaces is
  * ambient then (a namespace the platform enrolls; mesh-mtls-strict holds it to that).
  */
-function ambientNamespace(type: string, labels: Record<string, string>, name: string, ambientNamespaces: string[]): boolean {
+function ambientNamespace(type: string, labels: Record<string, string>, name: () => string, ambientNamespaces: string[]): boolean {
   const mode = labels["istio.io/dataplane-mode"];
-  return mode === "ambient" || (isPatch(type) && mode === undefined && ambientNamespaces.includes(name));
+  // The name is read only where it decides: one not known yet must not block a labelled namespace.
+  return mode === "ambient" || (isPatch(type) && mode === undefined && ambientNamespaces.includes(name()));
 }
 
 /**
@@ -92,7 +93,7 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     }
     if (type !== T.namespace) return;
     const { name, labels } = meta(args.props);
-    if (!ambientNamespace(args.type, labels, name, configWithDefaults(args, defaults).ambientNamespaces)) return;
+    if (!ambientNamespace(args.type, labels, () => name, configWithDefaults(args, defaults).ambientNamespaces)) return;
     const by = isPatch(args.type) ? ` (set by ${args.name}, a NamespacePatch)` : "";
     for (const label of injectionLabels) {
       if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {
@@ -100,19 +101,17 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       }
     }
   },
-  // Dropping the injection label keeps the namespace in ambient, which is what it declares.
+  // Dropping the injection label keeps the namespace in ambient, which is what it declares. The
+  // labels are deleted through the SDK's props proxy, so a secret value stays secret and every
+  // other value (an unknown annotation, say) goes back as it came; all is read before the first
+  // delete, so a label not known yet (the SDK then reports that the remediation cannot run)
+  // leaves the props untouched.
   remediateResource: (args) => {
     if (patchedType(args.type) !== T.namespace) return undefined;
-    const props = JSON.parse(JSON.stringify(args.props));
-    const labels = props.metadata?.labels ?? {};
-    if (!ambientNamespace(args.type, labels, props.metadata?.name ?? "", configWithDefaults(args, defaults).ambientNamespaces)) return undefined;
-    let changed = false;
-    for (const label of injectionLabels) {
-      if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {
-        delete labels[label];
-        changed = true;
-      }
-    }
-    return changed ? props : undefined;
+    const labels = args.props.metadata?.labels ?? {};
+    if (!ambientNamespace(args.type, labels, () => meta(args.props).name, configWithDefaults(args, defaults).ambientNamespaces)) return undefined;
+    const drop = injectionLabels.filter((label) => label in labels && !(label === "istio-injection" && labels[label] === "disabled"));
+    for (const label of drop) delete labels[label];
+    return drop.length > 0 ? args.props : undefined;
   },
 };

@@ -41,22 +41,20 @@ export const peerAuthenticationStrict: ResourceValidationPolicy = {
       if (portMode) report(`${kind} ${namespace}/${name} sets portLevelMtls[${port}].mode ${portMode}; use STRICT`);
     }
   },
-  // Raising a mode to STRICT never widens access; it only refuses plaintext.
+  // Raising a mode to STRICT never widens access; it only refuses plaintext. The modes are set
+  // through the SDK's props proxy, which keeps a secret value secret and hands every other value
+  // back as it came (a copy would unwrap secrets and stop at any unknown, even one beside the mode).
+  // Everything is read before anything is written: a mode not known yet (the SDK then reports that
+  // the remediation cannot run) leaves the props untouched for the policies after this one.
   remediateResource: (args) => {
     if (!judged(args.type)) return undefined;
-    const props = JSON.parse(JSON.stringify(args.props));
-    const spec = props.spec ?? {};
-    let changed = false;
-    if (weakness(spec.mtls?.mode)) {
-      spec.mtls.mode = "STRICT";
-      changed = true;
-    }
+    const spec = args.props.spec ?? {};
+    const weak: { mode?: unknown }[] = [];
+    if (weakness(spec.mtls?.mode)) weak.push(spec.mtls);
     for (const setting of Object.values((spec.portLevelMtls ?? {}) as Record<string, { mode?: unknown }>)) {
-      if (weakness(setting?.mode)) {
-        setting.mode = "STRICT";
-        changed = true;
-      }
+      if (weakness(setting?.mode)) weak.push(setting);
     }
-    return changed ? props : undefined;
+    for (const setting of weak) setting.mode = "STRICT";
+    return weak.length > 0 ? args.props : undefined;
   },
 };

@@ -15,6 +15,9 @@ import type {
   EnforcementLevel,
 } from "@pulumi/policy";
 import { unknownCheckingProxy } from "@pulumi/policy";
+import * as policyServer from "@pulumi/policy/server";
+import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { schemaDefaults } from "../../policy/lib/values";
 import type { DeploymentExport } from "../../scripts/lib/engine";
 
@@ -202,4 +205,34 @@ export async function reviewExport(exported: { deployment: { resources: Exported
     for (const u of outcome.unknown) findings.push({ policy: policy.name, level: "advisory", message: `can't run during preview: ${u}` });
   }
   return findings;
+}
+
+/** A secret as the engine sends it (`{sig, value}`), for remediation requests. */
+export const secret = (value: unknown) => ({ [SIG]: SECRET, value });
+
+/**
+ * Runs a resource policy's remediation through @pulumi/policy 1.21.0's own Remediate handler
+ * (server.js makeRemediateRpcFun, pinned exactly), as `pulumi preview` drives it at level
+ * `remediate`: props arrive with secrets wrapped (`secret()`) and unknowns as the sentinels, and
+ * what comes back is serialized as the engine reads it. `properties` is the remediated props, or
+ * undefined when the policy changed nothing; `diagnostic` is the SDK's "can't run" message.
+ */
+export async function remediateWire(policy: ResourceValidationPolicy, input: ResourceInput): Promise<{ properties?: Record<string, unknown>; diagnostic?: string }> {
+  // Internal to the SDK (not in its typings): the handler its gRPC server runs.
+  const { makeRemediateRpcFun } = policyServer as any;
+  const req = new pb.AnalyzeRequest();
+  req.setType(input.type);
+  req.setName(input.name ?? "test-resource");
+  req.setUrn(input.urn ?? `urn:pulumi:test::inference-mesh::${input.type}::${input.name ?? "test-resource"}`);
+  req.setProperties(Struct.fromJavaScript(input.props as any));
+  const opts = new pb.AnalyzerResourceOptions();
+  opts.setAdditionalsecretoutputsList(input.additionalSecretOutputs ?? []);
+  req.setOptions(opts);
+  const remediating = [{ ...policy, enforcementLevel: "remediate" as const }];
+  const resp = await new Promise<any>((resolve, reject) =>
+    makeRemediateRpcFun("test-pack", "0.0.1", "advisory", remediating)({ request: req }, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))),
+  );
+  const [r] = resp.getRemediationsList();
+  if (!r) return {};
+  return { properties: r.getProperties()?.toJavaScript() as Record<string, unknown> | undefined, diagnostic: r.getDiagnostic() || undefined };
 }
