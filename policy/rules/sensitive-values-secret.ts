@@ -1,5 +1,4 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { Secret } from "@pulumi/policy";
 import { cannotJudge, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider } from "../lib/eks";
@@ -289,11 +288,9 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       report(`Secret ${namespace}/${name} holds ${what} filled in by the cluster, but data is not in additionalSecretOutputs`);
     }
   },
-  // Wrapping a value as secret changes nothing in the cluster; it only keeps state encrypted.
-  remediateResource: (args) => {
-    if (args.type !== T.k8sProvider) return undefined;
-    const kc = probe(() => args.props.kubeconfig as unknown);
-    if (!kc.known || !inlineKubeconfig(kc.value) || !kubeconfigHasCredentials(kc.value) || keptSecret(args, "kubeconfig")) return undefined;
-    return { ...args.props, kubeconfig: new Secret(kc.value) };
-  },
+  // No remediateResource: what fixes a violation is additionalSecretOutputs, a resource option,
+  // and a remediation returns properties only (pulumirpc.Remediation; the engine replaces the
+  // inputs with them, step_generator.go). Wrapping the input instead changed no verdict (the
+  // validation that follows still sees no additionalSecretOutputs) while the preview reported the
+  // resource remediated, also where the input was a secret already.
 };

@@ -138,6 +138,18 @@ test("at level remediate the review applies the fix before judging, as pulumi pr
   assert.equal(remediated.policies.find((p) => p.name === "peer-authentication-strict")!.verdict, "pass");
 });
 
+test("at level remediate a violation no remediation can fix is not reported remediated: sensitive-values-secret needs additionalSecretOutputs, a resource option", async () => {
+  const doc = prod();
+  const k8s = find(doc, "gcp-usc1-k8s");
+  // A program passing the kubeconfig as a plain string, and declaring nothing secret.
+  (k8s.inputs as any).kubeconfig = (k8s.outputs as any).kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: s3cr3t\n";
+  delete k8s.additionalSecretOutputs;
+  const r = await reviewWithPack(await pack(), doc, { config: { ...config(), ...parsePolicyConfig({ "sensitive-values-secret": "remediate" }) } });
+  // Before: the report listed the provider remediated (its input wrapped as a secret) beside the same violation.
+  assert.equal(r.remediations, undefined);
+  assert.deepEqual(mandatory(r), ["sensitive-values-secret: gcp-usc1-k8s"]);
+});
+
 test("a --config naming a policy the pack lacks: with a level it is ignored and noted, as pulumi preview ignores it; with properties and no level it is refused, as the engine's Configure refuses it", async () => {
   const doc = prod();
   for (const b of (find(doc, "aws-use1-inference-httproute-llama-3-1-8b").inputs as any).spec.rules[1].backendRefs) b.weight = 50;
