@@ -239,6 +239,14 @@ export class RequestBuilder {
     return this.request(r, side === "inputs" ? this.stats : { undecryptableSecrets: 0 }, side);
   }
 
+  /**
+   * Counts the export's undecryptable values in a resource's inputs, as analyzeRequest does, for
+   * one judged on remediated inputs instead (which carry that ciphertext as an opened unknown).
+   */
+  countUndecryptable(r: ExportedResource): void {
+    this.request(r, this.stats, "inputs");
+  }
+
   /** The same for `Remediate`, which the engine sends with internal keys. */
   remediateRequest(r: ExportedResource, side: "inputs" | "outputs" = "inputs"): Uint8Array {
     return this.request(r, { undecryptableSecrets: 0, keepInternalKeys: true }, side);

@@ -3,7 +3,8 @@
  * running the real pack process over the analyzer protocol on a deployment export (our render's
  * `stack.json` or a `pulumi stack export` file). Sequence, as the engine runs it: ConfigureStack,
  * GetAnalyzerInfo, Configure (schema defaults + overrides), Remediate (only when a policy is at
- * `remediate`; reported, never applied), Analyze per resource, AnalyzeStack.
+ * `remediate`; applied before judging, as the step generator applies it), Analyze per resource
+ * (of the remediated inputs), AnalyzeStack.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -144,6 +145,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
     if (remediating) {
       const inputs = await remediate(r, "inputs", true);
       if (inputs) {
+        builder.countUndecryptable(r);
         const outputs = r.outputs === undefined ? undefined : ((await remediate(r, "outputs", false)) ?? r.outputs);
         judged = { ...r, inputs, outputs };
         remediated.set(r.urn, judged);

@@ -138,6 +138,22 @@ test("at level remediate the review applies the fix before judging, as pulumi pr
   assert.equal(remediated.policies.find((p) => p.name === "peer-authentication-strict")!.verdict, "pass");
 });
 
+test("at level remediate a resource whose state holds ciphertext is remediated around it, and the ciphertext still counts as encrypted", async () => {
+  const doc = prod();
+  const pa = find(doc, "aws-use1-istio-system-peerauthentication-default");
+  for (const side of [pa.inputs, pa.outputs] as any[]) {
+    side.spec.mtls.mode = "PERMISSIVE";
+    side.metadata.labels = { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:AAAA:BBBB" };
+  }
+  const plain = await reviewWithPack(await pack(), doc, { config: config() });
+  const remediated = await reviewWithPack(await pack(), doc, { config: { ...config(), ...parsePolicyConfig({ "peer-authentication-strict": "remediate" }) } });
+  // Before: the remediation stopped at the labels it cannot read ("can't run remediation"), so the mode stayed PERMISSIVE.
+  assert.deepEqual(mandatory(remediated), []);
+  assert.equal(remediated.remediations?.length, 1);
+  // Before: the remediated copy no longer counted the labels among the encrypted values.
+  assert.equal(remediated.summary.undecryptableSecrets, plain.summary.undecryptableSecrets);
+});
+
 test("at level remediate a violation no remediation can fix is not reported remediated: sensitive-values-secret needs additionalSecretOutputs, a resource option", async () => {
   const doc = prod();
   const k8s = find(doc, "gcp-usc1-k8s");
