@@ -5,6 +5,19 @@ import { configWithDefaults, orUnknown } from "../lib/values";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
 
+/**
+ * The injection labels of a namespace that make Istio 1.30's webhooks inject its pods
+ * (istio-discovery mutatingwebhook.yaml): `istio-injection` unless `disabled`, and `istio.io/rev`
+ * only where the namespace has no `istio-injection` label, which the revision's `rev.namespace.`
+ * webhook requires (Istio documents that istio-injection takes precedence). A NamespacePatch is
+ * read by the labels it sets.
+ */
+function injectingLabels(labels: Record<string, unknown>): string[] {
+  return injectionLabels.filter((label) =>
+    label === "istio-injection" ? label in labels && labels[label] !== "disabled" : label in labels && !("istio-injection" in labels),
+  );
+}
+
 interface Config {
   /** Namespaces the platform enrolls in ambient, whose pods must not ask for a sidecar either. */
   ambientNamespaces: string[];
@@ -31,7 +44,7 @@ function ambientNamespace(type: string, labels: Record<string, string>, name: ()
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection, istio.io/rev); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection other than disabled; istio.io/rev where no istio-injection label overrides it, as Istio's revision webhook requires); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -95,11 +108,7 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     const { name, labels } = meta(args.props);
     if (!ambientNamespace(args.type, labels, () => name, configWithDefaults(args, defaults).ambientNamespaces)) return;
     const by = isPatch(args.type) ? ` (set by ${args.name}, a NamespacePatch)` : "";
-    for (const label of injectionLabels) {
-      if (label in labels && !(label === "istio-injection" && labels[label] === "disabled")) {
-        report(`ambient namespace ${name} also has ${label}=${labels[label]}${by}; remove the sidecar-injection label`);
-      }
-    }
+    for (const label of injectingLabels(labels)) report(`ambient namespace ${name} also has ${label}=${labels[label]}${by}; remove the sidecar-injection label`);
   },
   // Dropping the injection label keeps the namespace in ambient, which is what it declares. The
   // labels are deleted through the SDK's props proxy, so a secret value stays secret and every
@@ -110,7 +119,9 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     if (patchedType(args.type) !== T.namespace) return undefined;
     const labels = args.props.metadata?.labels ?? {};
     if (!ambientNamespace(args.type, labels, () => meta(args.props).name, configWithDefaults(args, defaults).ambientNamespaces)) return undefined;
-    const drop = injectionLabels.filter((label) => label in labels && !(label === "istio-injection" && labels[label] === "disabled"));
+    // A revision label that istio-injection overrode injects once that label is gone: both go.
+    const drop = injectingLabels(labels);
+    if (drop.includes("istio-injection") && "istio.io/rev" in labels) drop.push("istio.io/rev");
     for (const label of drop) delete labels[label];
     return drop.length > 0 ? args.props : undefined;
   },

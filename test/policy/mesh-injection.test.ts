@@ -13,13 +13,20 @@ test("ambient-no-sidecar-injection: ambient namespaces carry no injection label"
     { type: NS, props: { metadata: { name: "inference", labels: { "istio.io/dataplane-mode": "ambient" } } } },
     { type: NS, props: { metadata: { name: "legacy", labels: { "istio-injection": "enabled" } } } },
     { type: NS, props: { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "disabled" } } } },
+    // The revision's namespace webhook requires no istio-injection label: disabled overrides the revision.
+    { type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "disabled", "istio.io/rev": "1-30" } } } },
   ]);
   assert.deepEqual(ok.violations, []);
   const both = await runResource(ambientNoSidecarInjection, {
     type: NS,
     props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "enabled", "istio.io/rev": "1-30" } } },
   });
-  assert.equal(both.violations.length, 2);
+  assert.deepEqual(both.violations.map((v) => v.message), ["ambient namespace agents also has istio-injection=enabled; remove the sidecar-injection label"]);
+  // Removing istio-injection alone would hand the pods to the revision's webhook: both labels go.
+  const fixedBoth = await ambientNoSidecarInjection.remediateResource!(resourceArgs({ type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "enabled", "istio.io/rev": "1-30" } } } }));
+  assert.deepEqual((fixedBoth as any).metadata.labels, { "istio.io/dataplane-mode": "ambient" });
+  const revOnly = await runResource(ambientNoSidecarInjection, { type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-30" } } } });
+  assert.deepEqual(revOnly.violations.map((v) => v.message), ["ambient namespace agents also has istio.io/rev=1-30; remove the sidecar-injection label"]);
   const fixed = await ambientNoSidecarInjection.remediateResource!(
     resourceArgs({ type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-30" } } } }),
   );

@@ -54,9 +54,10 @@ test("ambient-no-sidecar-injection remediation: drops exactly the injection labe
   // A name not known yet does not matter to a namespace labelled ambient (before: "can't run").
   const unnamed = await remediateWire(ambientNoSidecarInjection, { type: NS, props: { metadata: { name: UNKNOWN, labels: secret({ "istio.io/dataplane-mode": "ambient", "istio.io/rev": "1-30" }) } } });
   assert.deepEqual(unnamed.properties, { metadata: { name: UNKNOWN, labels: secret({ "istio.io/dataplane-mode": "ambient" }) } });
-  // istio-injection=disabled keeps the object webhook off the namespace: dropping it would widen injection.
+  // istio-injection=disabled keeps every webhook off the namespace, the revision's too (it requires
+  // no istio-injection label): nothing injects, so nothing is dropped (dropping disabled would widen injection).
   const disabled = await remediateWire(ambientNoSidecarInjection, { type: NS, props: { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "disabled", "istio.io/rev": "1-30" } } } });
-  assert.deepEqual(disabled.properties, { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "disabled" } } });
+  assert.deepEqual(disabled, {});
   // An injection label not known yet cannot be judged, so nothing is claimed; neither is a namespace outside ambient, nor a pod asking for a sidecar.
   assert.match((await remediateWire(ambientNoSidecarInjection, { type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": UNKNOWN } } } })).diagnostic ?? "", /can't run remediation/);
   assert.deepEqual(await remediateWire(ambientNoSidecarInjection, { type: NS, props: { metadata: { name: "legacy", labels: { "istio-injection": "enabled" } } } }), {});
