@@ -4,7 +4,8 @@
  * authorization that reaches a proxy. Pure reads; the verdicts are the rule's.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { actionOf, AuthzSpec, gatewayProxies, GatewayProxy, gatewaysOfUnknownClass, targetRefsOf } from "./authz";
+import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
+import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
 import { isAuthorizationPolicy, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
 import { list, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";

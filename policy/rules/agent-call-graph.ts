@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { refusedAgentgatewayActions } from "../lib/agentgateway-actions";
-import { AuthzSpec, GatewayProxy, mayBeProxyOf, targetRefsOf } from "../lib/authz";
+import { AuthzSpec, targetRefsOf } from "../lib/authz";
+import { GatewayProxy, mayBeProxyOf } from "../lib/gateway-proxies";
 import { celIdentityBound } from "../lib/cel";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";

@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, describeNamespaceReach, describeTrustDomains, gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, principalReach, Rule, targetRefsOf, targetsOnlyGatewaysOfClass, trustDomainMatches } from "../lib/authz";
+import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
+import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, list, probe, Tri } from "../lib/values";
 

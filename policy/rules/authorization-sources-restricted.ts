@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, refusedAction, Rule, Source, targetRefsOf, targetsOnlyGatewaysOfClass } from "../lib/authz";
+import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, refusedAction, Rule, Source, targetRefsOf } from "../lib/authz";
+import { targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, list, Probe, probe, tri, Tri } from "../lib/values";
 import { ztunnelDropsTrustDomains, ztunnelSource } from "../lib/ztunnel";

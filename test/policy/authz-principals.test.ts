@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
-import { gatewayProxyIdentities } from "../../policy/lib/authz";
+import { gatewayProxyIdentities } from "../../policy/lib/gateway-proxies";
 import { proxyServiceAccount } from "../../components/agents/callgraph";
 import { meshIdentities } from "../../scripts/lib/topology-access";
 import { runStack, UNKNOWN } from "../support/policy";
