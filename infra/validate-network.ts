@@ -227,14 +227,18 @@ export function checkPublicEndpointQuota(report: Report, cfg: PlatformConfig): v
   eachItem(cfg.clusters, (c, ci) => {
     unlessBroken(() => {
       if (c.cloud !== "aws" || !c.endpointPublicAccess) return;
-      const peers = cfg.clusters.filter((o) => o !== c).reduce((n, o) => n + egressAddressCount(o), 0);
+      const others = cfg.clusters.filter((o) => o !== c);
+      const peers = others.reduce((n, o) => n + egressAddressCount(o), 0);
       const configured = new Set(c.publicAccessCidrs).size;
       if (peers === 0 || configured + peers <= EKS_PUBLIC_CIDRS_QUOTA) return;
+      // Only a peer with a NAT gateway per zone has addresses to give up; one already Single has none.
+      const perZone = others.filter((o) => o.cloud === "aws" && egressAddressCount(o) > 1).map((o) => `'${o.name}'`);
       report(
         ["clusters", ci, "publicAccessCidrs"],
         `lists ${configured} CIDRs, and the program adds the other clusters' ${peers} egress addresses (EKS NAT Elastic IPs, k3s servers and Cloud NAT) as /32, ` +
           `${configured + peers} in all: EKS allows ${EKS_PUBLIC_CIDRS_QUOTA} public endpoint access CIDR ranges per cluster, a quota it does not raise; ` +
-          `list at most ${Math.max(0, EKS_PUBLIC_CIDRS_QUOTA - peers)} (the other clusters' addresses need no entry of yours), or give the other EKS clusters natGateways: Single`,
+          `list at most ${Math.max(0, EKS_PUBLIC_CIDRS_QUOTA - peers)} (the other clusters' addresses need no entry of yours)` +
+          (perZone.length ? `, or give ${perZone.join(", ")} natGateways: Single` : ""),
       );
     });
   });

@@ -180,7 +180,17 @@ const cases: RejectCase[] = [
       p.policy.allowPublicApiEndpoints = true;
     },
     path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
-    message: /lists 36 CIDRs, and the program adds the other clusters' 5 egress addresses .* 41 in all: EKS allows 40 .* list at most 35/,
+    message: /lists 36 CIDRs, and the program adds the other clusters' 5 egress addresses .* 41 in all: EKS allows 40 .* list at most 35 .*, or give 'aws-euw1' natGateways: Single$/,
+  },
+  {
+    name: "public endpoint CIDRs over the quota with the other EKS cluster already on a Single NAT gateway (no NAT change to suggest)",
+    mutate: (p) => {
+      Object.assign(p.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: Array.from({ length: 38 }, (_, i) => `198.51.${i}.0/24`) });
+      p.clusters[1].natGateways = "Single";
+      p.policy.allowPublicApiEndpoints = true;
+    },
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs",
+    message: /the other clusters' 3 egress addresses .* list at most 37 \(the other clusters' addresses need no entry of yours\)$/,
   },
   {
     name: "publicAccessCidrs on a private EKS endpoint (@pulumi/eks refuses them; they would be dropped)",
