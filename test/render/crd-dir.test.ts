@@ -35,7 +35,9 @@ test("CRDs come from ../shared/crds, else .crd-cache/, else a failure naming bot
 
 test("a CRD_DIR that is set is used, and one that holds no CRDs fails instead of falling back to ../shared or the cache", () => {
   const { root, shared } = checkout({ shared: true, cache: true });
-  assert.equal(crdDir({ CRD_DIR: shared }, root), shared);
+  // A directory of its own: ../shared/crds as CRD_DIR would pass even if CRD_DIR were ignored.
+  const own = checkout({ shared: true }).shared;
+  assert.equal(crdDir({ CRD_DIR: own }, root), own);
   const misspelt = path.join(path.dirname(shared), "crdz");
   assert.throws(() => crdDir({ CRD_DIR: misspelt }, root), new RegExp(`CRD_DIR=${misspelt} is not a directory of upstream CRD YAML files`));
   const empty = tempDir("crd-dir-empty-");
