@@ -120,16 +120,18 @@ export function readPolicyConfigDocument(file: string): { document: unknown; for
   } catch (err) {
     throw new Error(`policy config ${file} is neither JSON nor valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }
-  const at = nonFinitePath(document);
-  if (at !== undefined) {
-    throw new Error(`policy config ${file}: ${at || "the document"} is .inf or .nan, which JSON has no number for: pulumi preview never gets it (the render's policy-config.json would hold null); write a finite number`);
+  const found = nonFinitePath(document);
+  if (found !== undefined) {
+    // The parsed value cannot tell `.inf` from a literal too large for a float64 (`1e400`): name both.
+    const what = Number.isNaN(found.value) ? ".nan" : "infinite (.inf, or a number beyond a float64's range such as 1e400)";
+    throw new Error(`policy config ${file}: ${found.at || "the document"} is ${what}, which JSON has no number for: pulumi preview never gets it (the render's policy-config.json would hold null); write a finite number`);
   }
   return { document, format: "yaml" };
 }
 
 /** Where a YAML document holds an infinite or NaN number (dotted path, "" at the top), if anywhere. */
-function nonFinitePath(value: unknown, at = ""): string | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? undefined : at;
+function nonFinitePath(value: unknown, at = ""): { at: string; value: number } | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : { at, value };
   if (value === null || typeof value !== "object" || value instanceof Date) return undefined;
   for (const [k, v] of Object.entries(value)) {
     const found = nonFinitePath(v, at ? `${at}.${k}` : k);
