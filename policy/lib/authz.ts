@@ -45,7 +45,7 @@ export function actionOf(spec: AuthzSpec): string {
  * The actions Istio 1.30.3's AuthorizationPolicy CRD takes (an enum, matched exactly): the API
  * server refuses a policy with any other (`allow`, `Allow`), so what it was meant to enforce never applies.
  */
-const ACTIONS = ["ALLOW", "DENY", "AUDIT", "CUSTOM"];
+export const ACTIONS = ["ALLOW", "DENY", "AUDIT", "CUSTOM"];
 
 /** Why an action (as actionOf reads it) is refused by the API server, or undefined for one of the CRD's. */
 export function refusedAction(action: unknown): string | undefined {

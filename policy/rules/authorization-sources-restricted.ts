@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, refusedAction, Rule, Source, targetRefsOf } from "../lib/authz";
+import { ACTIONS, actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, refusedAction, Rule, Source, targetRefsOf } from "../lib/authz";
 import { targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, list, Probe, probe, tri, Tri } from "../lib/values";
@@ -100,8 +100,11 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
         const action = probe(() => actionOf({ action: spec.action() } as AuthzSpec));
         // Read as anything but ALLOW, a refused `allow` would pass whatever its rules admit.
         const refused = action.known ? refusedAction(action.value) : undefined;
-        if (refused) {
-          report(`${policy}: ${refused}, so the rules it was meant to enforce never apply; write ALLOW (or leave action unset)`, r.urn);
+        if (refused && action.known) {
+          // `deny` or `Deny` meant DENY: advising ALLOW there would turn a restriction into a grant.
+          const meant = typeof action.value === "string" && ACTIONS.includes(action.value.toUpperCase()) ? action.value.toUpperCase() : undefined;
+          const fix = meant === undefined || meant === "ALLOW" ? "write ALLOW (or leave action unset)" : `write ${meant}`;
+          report(`${policy}: ${refused}, so the rules it was meant to enforce never apply; ${fix}`, r.urn);
           continue;
         }
         if (action.known && action.value !== "ALLOW") continue;

@@ -51,6 +51,9 @@ test("authorization-sources-restricted: an action outside the CRD's enum (anothe
     'AuthorizationPolicy tools/deny: action "Deny" is not an action Istio knows',
     "AuthorizationPolicy tools/zero: action 0 is not an action Istio knows",
   ]);
+  // The fix named is the action meant: `Deny` is no ALLOW to write.
+  assert.match(odd.violations[0].message, /; write ALLOW \(or leave action unset\)$/);
+  assert.match(odd.violations[1].message, /; write DENY$/);
   // A null action is pruned by the API server: Istio's default, ALLOW, judged as such.
   const pruned = await runStack(authorizationSourcesRestricted, [ap("tools", "pruned", { action: null, rules: [{}] }), ap("tools", "audit", { action: "AUDIT", rules: [{}] })]);
   assert.deepEqual(pruned.violations.map((v) => v.message), ["AuthorizationPolicy tools/pruned rule 0: ALLOW without from: every caller is allowed"]);
