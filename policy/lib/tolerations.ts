@@ -22,7 +22,7 @@ export function tolerates(t: Toleration, key: string, value: string): boolean {
 
 /**
  * Kubernetes' validateTolerations (pkg/apis/core/validation) takes these, matched exactly, and an
- * empty operator (Equal) or effect (every effect). Lt and Gt, behind a feature gate in recent
+ * empty operator (Equal) or effect (every effect); with Exists, only an empty value. Lt and Gt, behind a feature gate in recent
  * releases, compare integers and never match a taint value such as `present`: not listed, not reported.
  */
 const OPERATORS = ["Equal", "Exists", "Lt", "Gt"];
@@ -37,6 +37,8 @@ export function refusedToleration(t: Toleration | null | undefined, key: string)
   const out: string[] = [];
   const set = (v: unknown) => v !== undefined && v !== null && v !== "";
   if (set(t.operator) && !OPERATORS.includes(t.operator as string)) out.push(`operator ${JSON.stringify(t.operator)} is not one Kubernetes knows (Equal or Exists)`);
+  // validateTolerations refuses a value beside Exists, which the scheduler would otherwise read as tolerating.
+  if (t.operator === "Exists" && set(t.value)) out.push(`value ${JSON.stringify(t.value)} is set with operator Exists, which Kubernetes takes only without a value`);
   if (set(t.effect) && !EFFECTS.includes(t.effect as string)) out.push(`effect ${JSON.stringify(t.effect)} is not one Kubernetes knows (NoSchedule, PreferNoSchedule or NoExecute)`);
   return out;
 }

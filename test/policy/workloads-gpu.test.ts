@@ -73,6 +73,9 @@ test("gpu-scheduling: a toleration of the GPU taint (or of every key) with an op
   ]);
   assert.match(odd.violations[0].message, /\(Equal or Exists\): the API server refuses the pod$/);
   assert.match(odd.violations[2].message, /the API server refuses the ztunnel pods, so the GPU nodes' pods are outside the ambient data plane/);
+  // Exists with a value reads as tolerating, but validateTolerations refuses it: the GPU pod is never created.
+  const valued = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, [{ ...gpuToleration, value: "present" }]));
+  assert.deepEqual(valued.violations.map((v) => v.message), ['Deployment inference/vllm: tolerations[0] value "present" is set with operator Exists, which Kubernetes takes only without a value: the API server refuses the pod']);
 });
 
 test("gpu-scheduling: GPU limits are read as Kubernetes quantities (\"1000m\" is one GPU, as the API server accepts it for an integer resource)", async () => {
