@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as yaml from "js-yaml";
+import { yamlScalars } from "./yaml-file";
 
 /** Go's strings.TrimSpace white space (unicode.IsSpace: NEL and NO-BREAK SPACE too, not a BOM). */
 const blank = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
@@ -120,22 +121,11 @@ export function readPolicyConfigDocument(file: string): { document: unknown; for
   } catch (err) {
     throw new Error(`policy config ${file} is neither JSON nor valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }
-  const found = nonFinitePath(document);
+  const found = yamlScalars(document).find((x): x is { path: (string | number)[]; value: number } => typeof x.value === "number" && !Number.isFinite(x.value));
   if (found !== undefined) {
     // The parsed value cannot tell `.inf` from a literal too large for a float64 (`1e400`): name both.
     const what = Number.isNaN(found.value) ? ".nan" : "infinite (.inf, or a number beyond a float64's range such as 1e400)";
-    throw new Error(`policy config ${file}: ${found.at || "the document"} is ${what}, which JSON has no number for: pulumi preview never gets it (the render's policy-config.json would hold null); write a finite number`);
+    throw new Error(`policy config ${file}: ${found.path.join(".") || "the document"} is ${what}, which JSON has no number for: pulumi preview never gets it (the render's policy-config.json would hold null); write a finite number`);
   }
   return { document, format: "yaml" };
-}
-
-/** Where a YAML document holds an infinite or NaN number (dotted path, "" at the top), if anywhere. */
-function nonFinitePath(value: unknown, at = ""): { at: string; value: number } | undefined {
-  if (typeof value === "number") return Number.isFinite(value) ? undefined : { at, value };
-  if (value === null || typeof value !== "object" || value instanceof Date) return undefined;
-  for (const [k, v] of Object.entries(value)) {
-    const found = nonFinitePath(v, at ? `${at}.${k}` : k);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA } from "./yaml-file";
+import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { ConfigError, CONFIG_ROOT } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -32,19 +32,19 @@ function qualify(project: string, key: string): string {
  * would turn them into a null the validation then misreports as "received null"), and integers
  * written with a leading zero, which the CLI reads as octal (yaml-file.ts).
  */
-function unrepresentable(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; message: string }[] {
-  if (value instanceof LeadingZeroInteger) {
-    return [{
-      path: at,
-      message: `is written ${value.text}, which the Pulumi CLI's YAML reader takes as the octal number ${value.octal} (this render would read ${value.decimal}); write ${value.decimal} without the leading 0, or ${value.octal} if octal was meant (quote it for text)`,
-    }];
-  }
-  if (typeof value === "number") {
-    if (Number.isFinite(value)) return [];
-    return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];
-  }
-  if (value === null || typeof value !== "object" || value instanceof Date) return [];
-  return Object.entries(value).flatMap(([k, v]) => unrepresentable(v, [...at, Array.isArray(value) ? Number(k) : k]));
+function unrepresentable(value: unknown): { path: (string | number)[]; message: string }[] {
+  return yamlScalars(value).flatMap(({ path: at, value: scalar }) => {
+    if (scalar instanceof LeadingZeroInteger) {
+      return [{
+        path: at,
+        message: `is written ${scalar.text}, which the Pulumi CLI's YAML reader takes as the octal number ${scalar.octal} (this render would read ${scalar.decimal}); write ${scalar.decimal} without the leading 0, or ${scalar.octal} if octal was meant (quote it for text)`,
+      }];
+    }
+    if (typeof scalar === "number" && !Number.isFinite(scalar)) {
+      return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];
+    }
+    return [];
+  });
 }
 
 /** A config value as the language host receives it: strings as they are, anything else as JSON. */

@@ -18,6 +18,16 @@ export class LeadingZeroInteger {
   ) {}
 }
 
+/**
+ * The scalars of a parsed YAML document with their paths (mapping keys, sequence indexes), depth
+ * first: what the readers of stack and policy config files look through for values JSON cannot
+ * carry. A LeadingZeroInteger and a Date count as scalars.
+ */
+export function yamlScalars(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; value: unknown }[] {
+  if (value === null || typeof value !== "object" || value instanceof Date || value instanceof LeadingZeroInteger) return [{ path: at, value }];
+  return Object.entries(value).flatMap(([k, v]) => yamlScalars(v, [...at, Array.isArray(value) ? Number(k) : k]));
+}
+
 /** Only where the two readings differ (`010`, not `007` or `089`, which yaml.v3 reads as 89.0). */
 function leadingZeroReadings(text: string): { octal: number; decimal: number } | undefined {
   const plain = text.replace(/_/g, "");
