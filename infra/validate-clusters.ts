@@ -7,7 +7,7 @@ import { PlatformConfig } from "./schema";
 import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
 import { awsRegionAzs, zonesOf } from "./regions";
-import { readKubeconfigForValidation } from "../components/cloud/existing";
+import { KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
 import { ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem } from "./validate-network";
@@ -65,7 +65,13 @@ const MAX_EBS_GIB = 16_384;
 
 export function checkClusters(report: Report, cfg: PlatformConfig): void {
   checkAddressRanges(report, cfg);
-  checkExistingClustersDistinct(report, cfg);
+  // Each existing cluster's kubeconfig, read once (where it is here: it may live only where
+  // `pulumi up` runs) for every check that needs it.
+  const kubeconfigs = new Map<number, KubeconfigReading>();
+  eachItem(cfg.clusters, (c, ci) => {
+    if (c.cloud === "existing") unlessBroken(() => kubeconfigs.set(ci, readKubeconfigForValidation(c.kubeconfig, c.context)));
+  });
+  checkExistingClustersDistinct(report, cfg, kubeconfigs);
   checkPublicEndpointQuota(report, cfg);
   requireUnique(report, "clusters", "cluster name", readableNames(cfg.clusters));
   requireUnique(report, "clusters", "network name", readableNames(cfg.clusters, "network"), "network");
@@ -74,9 +80,9 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
     unlessBroken(() => requireUnique((p, m) => report(["clusters", ci, ...p], m), "nodeGroups", "node group name", readableNames(c.nodeGroups)));
     if (c.cloud === "existing") {
       unlessBroken(() => {
-        // Read where it is here (it may live only where `pulumi up` runs): a broken file or a
-        // missing context is named with its config path, not found later by the provider.
-        const kubeconfig = readKubeconfigForValidation(c.kubeconfig, c.context);
+        // A broken file or a missing context is named with its config path, not found later by the provider.
+        const kubeconfig = kubeconfigs.get(ci);
+        if (!kubeconfig) return;
         if ("problem" in kubeconfig) report(["clusters", ci, kubeconfig.field], kubeconfig.problem);
         const apiServerProblem = multiCluster ? existingApiServerProblem(c, kubeconfig) : undefined;
         if (apiServerProblem) report(["clusters", ci, "apiServer"], apiServerProblem);

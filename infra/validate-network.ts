@@ -5,7 +5,7 @@
  */
 import { PlatformConfig } from "./schema";
 import { Cidr, cidrsOverlap, parseCidr } from "./net";
-import { expandHome, KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
+import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
 import { egressAddressCount } from "../components/cloud/cluster";
@@ -185,15 +185,16 @@ export function existingApiServerProblem(
  * in istio-system: "cannot re-use a name that is still in use"), and the other clusters' istiod
  * would read that one API server under two cluster names. Reported on the later cluster.
  */
-export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfig): void {
+export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfig, kubeconfigs: Map<number, KubeconfigReading>): void {
   const seen: { ci: number; name: string; target: string; server?: string; apiServer?: string }[] = [];
   const why =
     "both would be installed there as mesh clusters of their own (Helm refuses the second release 'istiod' in istio-system: cannot re-use a name that is still in use), " +
     "and the other clusters' istiod would read one API server under two cluster names";
   eachItem(cfg.clusters, (c, ci) => {
     if (c.cloud !== "existing") return;
+    const reading = kubeconfigs.get(ci);
+    if (!reading) return;
     unlessBroken(() => {
-      const reading = readKubeconfigForValidation(c.kubeconfig, c.context);
       const here = { ci, name: readable(() => c.name) ?? `clusters[${ci}]`, target: `${expandHome(c.kubeconfig)}\u0000${c.context ?? ""}`, server: "server" in reading ? reading.server || undefined : undefined, apiServer: c.apiServer };
       const at = `${c.kubeconfig} (${c.context === undefined ? "its current context" : `context '${c.context}'`})`;
       const same = seen.find((o) => o.target === here.target);
