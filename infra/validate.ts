@@ -14,6 +14,7 @@ import { checkAgentsAndTools, checkGateways } from "./validate-agents";
 import { checkSplit } from "./validate-split";
 import { checkRequestNames } from "./validate-request-names";
 import { checkVersions } from "./validate-versions";
+import { checkImageFloors } from "./validate-image-floors";
 import { checkKubernetesVersions } from "./validate-kubernetes";
 import { checkAgentLimits } from "./validate-agent-limits";
 import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
@@ -146,6 +147,7 @@ export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: bo
   run(() => checkPlacement(report, cfg), undefined);
   run(() => checkGeneratedNames(report, cfg), undefined);
   run(() => checkVersions(report, cfg), undefined);
+  run(() => checkImageFloors(report, cfg), undefined);
   run(() => checkKubernetesVersions(report, cfg), undefined);
   return { problems, fits };
 }

@@ -1,0 +1,62 @@
+/**
+ * Image overrides older than the flags and config the program hands them. The rendered EPP runs
+ * with an EndpointPickerConfig that older releases refuse at start, so their pods crash-loop and
+ * `pulumi up` waits on them.
+ * Only the upstream repositories are recognised (by name, so a mirror keeping it still is), and
+ * only a tag that is a release version is compared: a digest-only pin, or a tag such as `main`,
+ * names no release and is the operator's to vouch for. Each floor names the upstream fact behind it.
+ */
+import { PlatformConfig } from "./schema";
+import { Report, unlessBroken } from "./validate-support";
+import { parseVersion, releaseBelow } from "./version-order";
+
+interface ImageFloor {
+  /** The image's repository path, or its last segments for a mirror. */
+  repository: RegExp;
+  min: string;
+  why: string;
+}
+
+/**
+ * llm-d-router decodes the EndpointPickerConfig strictly and registers `llm-d.ai/v1alpha1` from
+ * v0.9.0-rc.1 on (apix/config/v1alpha1 GroupName; pkg/epp/config/loader/configloader.go). Up to
+ * v0.8.0 the picker was the image llm-d-inference-scheduler, built on GIE v1.5.0's config API
+ * (inference.networking.x-k8s.io only).
+ */
+const eppFloor: ImageFloor = {
+  repository: /(^|\/)(llm-d-router-endpoint-picker|llm-d-inference-scheduler)$/,
+  min: "v0.9.0",
+  why: "the picker's EndpointPickerConfig is llm-d.ai/v1alpha1, which llm-d-router's config loader knows from v0.9.0; an older picker fails to decode it and exits, so every InferencePool's EPP crash-loops",
+};
+
+/** `repo/name:tag@sha256:…` → its repository path and tag (undefined without one). */
+function splitImage(ref: string): { repository: string; tag?: string } {
+  const name = ref.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? { repository: name.slice(0, colon), tag: name.slice(colon + 1) } : { repository: name };
+}
+
+/** `'<image>' is older than <min>: <why>`, or undefined when the image is not that repository's or its tag names no release below the floor. */
+export function imageFloorProblem(image: string, floor: ImageFloor): string | undefined {
+  const { repository, tag } = splitImage(image);
+  const given = tag === undefined || !floor.repository.test(repository) ? undefined : parseVersion(tag);
+  // By release only, as the chart floors: a pre-release of the floor's release is taken as that release.
+  if (!given || !releaseBelow(given, parseVersion(floor.min)!)) return undefined;
+  return `'${image}' is older than ${floor.min}: ${floor.why}`;
+}
+
+const useDefault = (floor: ImageFloor) => `; use a tag of ${floor.min} or later (the default is pinned in infra/versions.ts)`;
+
+export function checkImageFloors(report: Report, cfg: PlatformConfig): void {
+  // Every placed model has its pools' pickers.
+  unlessBroken(() => {
+    if (cfg.models.length === 0) return;
+    for (const [key, floor] of [["eppImage", eppFloor]] as const) {
+      unlessBroken(() => {
+        const image = cfg.versions[key];
+        const problem = image === undefined ? undefined : imageFloorProblem(image, floor);
+        if (problem) report(["versions", key], problem + useDefault(floor));
+      });
+    }
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * Image overrides older than the flags and config the program runs them with are refused, each
+ * naming its config path, the floor and why; tags that name no release are left to the operator.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform } from "../../infra/config";
+import { problemsOf } from "../support/config";
+import { shippedPlatform } from "../support/render";
+
+/** The one problem `versions` (and `mutate`) give the stack, or a failure when it is accepted or gets more. */
+function refused(stack: "local" | "prod", versions: Record<string, string>, mutate: (p: any) => void = () => {}): string {
+  const p = shippedPlatform(stack);
+  p.versions = versions;
+  mutate(p);
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  return problems[0];
+}
+
+function accepted(stack: "local" | "prod", versions: Record<string, string>, mutate: (p: any) => void = () => {}): void {
+  const p = shippedPlatform(stack);
+  p.versions = versions;
+  mutate(p);
+  assert.doesNotThrow(() => parsePlatform(p, stack));
+}
+
+test("an endpoint picker older than llm-d-router v0.9.0 (no llm-d.ai/v1alpha1 EndpointPickerConfig) is refused on versions.eppImage", () => {
+  assert.match(
+    refused("prod", { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.8.0" }),
+    /^inference-mesh:platform\.versions\.eppImage: 'ghcr\.io\/llm-d\/llm-d-router-endpoint-picker:v0\.8\.0' is older than v0\.9\.0: .*llm-d\.ai\/v1alpha1.*; use a tag of v0\.9\.0 or later/,
+  );
+  // Up to v0.8.0 the picker was published as llm-d-inference-scheduler; a mirror keeps the name.
+  assert.match(refused("local", { eppImage: "ghcr.io/llm-d/llm-d-inference-scheduler:v0.7.1" }), /versions\.eppImage: .* is older than v0\.9\.0/);
+  assert.match(refused("local", { eppImage: "mirror.example.com/llm-d/llm-d-router-endpoint-picker:v0.8.0@sha256:" + "a".repeat(64) }), /versions\.eppImage/);
+});
+
+test("an endpoint picker at v0.9.0 or a pre-release of it, by digest only, or on a tag naming no release passes", () => {
+  for (const eppImage of [
+    "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0",
+    "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0-rc.1",
+    "ghcr.io/llm-d/llm-d-router-endpoint-picker@sha256:" + "b".repeat(64),
+    "ghcr.io/llm-d/llm-d-router-endpoint-picker:main",
+    "ghcr.io/example/own-picker:v0.1.0",
+  ]) {
+    accepted("prod", { eppImage });
+  }
+  // No models: no picker runs.
+  accepted("local", { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.8.0" }, (p) => ((p.models = []), (p.agents = [])));
+});
