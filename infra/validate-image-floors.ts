@@ -1,7 +1,7 @@
 /**
- * Image overrides older than the flags and config the program hands them. The rendered EPP runs
- * with an EndpointPickerConfig that older releases refuse at start, so their pods crash-loop and
- * `pulumi up` waits on them.
+ * Image overrides older than the flags and config the program hands them. The rendered EPP and
+ * body-based router run with arguments (and, for the EPP, an EndpointPickerConfig) that older
+ * releases refuse at start, so their pods crash-loop and `pulumi up` waits on them.
  * Only the upstream repositories are recognised (by name, so a mirror keeping it still is), and
  * only a tag that is a release version is compared: a digest-only pin, or a tag such as `main`,
  * names no release and is the operator's to vouch for. Each floor names the upstream fact behind it.
@@ -29,6 +29,17 @@ const eppFloor: ImageFloor = {
   why: "the picker's EndpointPickerConfig is llm-d.ai/v1alpha1, which llm-d-router's config loader knows from v0.9.0; an older picker fails to decode it and exits, so every InferencePool's EPP crash-loops",
 };
 
+/**
+ * GIE's BBR parses its flags with pflag's ExitOnError set; `--tracing` and the
+ * `base-model-to-header` plugin first appear in v1.5.0-rc.1 (pkg/bbr/server/options.go,
+ * pkg/bbr/plugins/basemodelextractor); v1.4.0 has neither.
+ */
+const bbrFloor: ImageFloor = {
+  repository: /(^|\/)gateway-api-inference-extension\/bbr$/,
+  min: "v1.5.0",
+  why: "the body-based router runs with --tracing=false and the base-model-to-header plugin, which GIE's bbr has from v1.5.0; an older one exits on the unknown flag, and with it every request to the inference gateway fails",
+};
+
 /** `repo/name:tag@sha256:…` → its repository path and tag (undefined without one). */
 function splitImage(ref: string): { repository: string; tag?: string } {
   const name = ref.split("@")[0];
@@ -48,10 +59,10 @@ export function imageFloorProblem(image: string, floor: ImageFloor): string | un
 const useDefault = (floor: ImageFloor) => `; use a tag of ${floor.min} or later (the default is pinned in infra/versions.ts)`;
 
 export function checkImageFloors(report: Report, cfg: PlatformConfig): void {
-  // Every placed model has its pools' pickers.
+  // Every placed model has its pools' pickers and its cluster's body-based router.
   unlessBroken(() => {
     if (cfg.models.length === 0) return;
-    for (const [key, floor] of [["eppImage", eppFloor]] as const) {
+    for (const [key, floor] of [["eppImage", eppFloor], ["bbrImage", bbrFloor]] as const) {
       unlessBroken(() => {
         const image = cfg.versions[key];
         const problem = image === undefined ? undefined : imageFloorProblem(image, floor);

@@ -48,3 +48,14 @@ test("an endpoint picker at v0.9.0 or a pre-release of it, by digest only, or on
   // No models: no picker runs.
   accepted("local", { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.8.0" }, (p) => ((p.models = []), (p.agents = [])));
 });
+
+test("a body-based router older than GIE v1.5.0 (no --tracing flag, no base-model-to-header plugin) is refused on versions.bbrImage", () => {
+  assert.match(
+    refused("prod", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.4.0" }),
+    /^inference-mesh:platform\.versions\.bbrImage: 'registry\.k8s\.io\/gateway-api-inference-extension\/bbr:v1\.4\.0' is older than v1\.5\.0: .*--tracing.*base-model-to-header.*; use a tag of v1\.5\.0 or later/,
+  );
+  accepted("prod", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.5.0-rc.1" });
+  // Another project's image that happens to be called bbr is not GIE's.
+  accepted("prod", { bbrImage: "ghcr.io/example/bbr:v0.1.0" });
+  accepted("local", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.4.0" }, (p) => ((p.models = []), (p.agents = [])));
+});
