@@ -1,13 +1,14 @@
 /**
- * Image overrides older than the flags and config the program hands them. The rendered EPP and
- * body-based router run with arguments (and, for the EPP, an EndpointPickerConfig) that older
- * releases refuse at start, so their pods crash-loop and `pulumi up` waits on them.
+ * Image overrides older than the flags and config the program hands them. The rendered EPP,
+ * body-based router and simulator run with arguments (and, for the EPP, an EndpointPickerConfig)
+ * that older releases refuse at start, so their pods crash-loop and `pulumi up` waits on them.
  * Only the upstream repositories are recognised (by name, so a mirror keeping it still is), and
  * only a tag that is a release version is compared: a digest-only pin, or a tag such as `main`,
  * names no release and is the operator's to vouch for. Each floor names the upstream fact behind it.
  */
 import { PlatformConfig } from "./schema";
-import { Report, unlessBroken } from "./validate-support";
+import { defaultVersions } from "./versions";
+import { eachItem, Report, unlessBroken } from "./validate-support";
 import { parseVersion, releaseBelow } from "./version-order";
 
 interface ImageFloor {
@@ -40,6 +41,16 @@ const bbrFloor: ImageFloor = {
   why: "the body-based router runs with --tracing=false and the base-model-to-header plugin, which GIE's bbr has from v1.5.0; an older one exits on the unknown flag, and with it every request to the inference gateway fails",
 };
 
+/**
+ * llm-d-inference-sim parses its flags with pflag (ContinueOnError; main returns on the error);
+ * `--force-dummy-tokenizer` is added in v0.9.2 (pkg/common/parser.go, #505).
+ */
+const simulatorFloor: ImageFloor = {
+  repository: /(^|\/)llm-d-inference-sim$/,
+  min: "v0.9.2",
+  why: "the simulator runs with --force-dummy-tokenizer, which llm-d-inference-sim accepts from v0.9.2; an older one exits on the unknown flag and its pods crash-loop",
+};
+
 /** `repo/name:tag@sha256:…` → its repository path and tag (undefined without one). */
 function splitImage(ref: string): { repository: string; tag?: string } {
   const name = ref.split("@")[0];
@@ -69,5 +80,21 @@ export function checkImageFloors(report: Report, cfg: PlatformConfig): void {
         if (problem) report(["versions", key], problem + useDefault(floor));
       });
     }
+  });
+  let defaultReported = false;
+  eachItem(cfg.models, (m, mi) => {
+    if (m.server !== "simulator") return;
+    eachItem(m.versions, (v, vi) => {
+      if (v.image !== undefined) {
+        const problem = imageFloorProblem(v.image, simulatorFloor);
+        if (problem) report(["models", mi, "versions", vi, "image"], `${problem}; use a tag of ${simulatorFloor.min} or later`);
+        return;
+      }
+      const problem = defaultReported ? undefined : imageFloorProblem(cfg.versions.simulatorImage ?? defaultVersions.simulatorImage, simulatorFloor);
+      if (problem) {
+        defaultReported = true;
+        report(["versions", "simulatorImage"], `${problem} (model '${m.name}' runs it)${useDefault(simulatorFloor)}`);
+      }
+    });
   });
 }

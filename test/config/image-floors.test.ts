@@ -59,3 +59,22 @@ test("a body-based router older than GIE v1.5.0 (no --tracing flag, no base-mode
   accepted("prod", { bbrImage: "ghcr.io/example/bbr:v0.1.0" });
   accepted("local", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.4.0" }, (p) => ((p.models = []), (p.agents = [])));
 });
+
+test("a simulator older than llm-d-inference-sim v0.9.2 (no --force-dummy-tokenizer) is refused where a simulator model runs it", () => {
+  assert.match(
+    refused("local", { simulatorImage: "ghcr.io/llm-d/llm-d-inference-sim:v0.9.1" }),
+    /^inference-mesh:platform\.versions\.simulatorImage: 'ghcr\.io\/llm-d\/llm-d-inference-sim:v0\.9\.1' is older than v0\.9\.2: .*--force-dummy-tokenizer.* \(model 'qwen3-0-6b' runs it\); use a tag of v0\.9\.2 or later/,
+  );
+  // A version's own image is held to the same floor, at its own path.
+  assert.match(
+    refused("local", {}, (p) => (p.models[0].versions[1].image = "ghcr.io/llm-d/llm-d-inference-sim:v0.8.2")),
+    /^inference-mesh:platform\.models\[0\]\.versions\[1\]\.image: 'ghcr\.io\/llm-d\/llm-d-inference-sim:v0\.8\.2' is older than v0\.9\.2: .*--force-dummy-tokenizer/,
+  );
+  accepted("local", { simulatorImage: "ghcr.io/llm-d/llm-d-inference-sim:v0.9.2" });
+  // Every version brings its own image: the stack-wide default runs nowhere.
+  accepted("local", { simulatorImage: "ghcr.io/llm-d/llm-d-inference-sim:v0.9.1" }, (p) =>
+    p.models[0].versions.forEach((v: any) => (v.image = "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2")),
+  );
+  // vLLM models never run the simulator image.
+  accepted("prod", { simulatorImage: "ghcr.io/llm-d/llm-d-inference-sim:v0.9.1" });
+});
