@@ -31,6 +31,18 @@ const eppFloor: ImageFloor = {
 };
 
 /**
+ * GIE's own picker, whatever its release: its config API is inference.networking.x-k8s.io only
+ * (apix/config/v1alpha1 GroupName, v1.0.0 to v1.5.0, the last release with cmd/epp), decoded as
+ * strictly, so it exits on the llm-d.ai config as an old llm-d-router does.
+ */
+const gieEpp = /(^|\/)gateway-api-inference-extension\/epp$/;
+
+function gieEppProblem(image: string): string | undefined {
+  if (!gieEpp.test(splitImage(image).repository)) return undefined;
+  return `'${image}' is GIE's endpoint picker, whose config loader reads only inference.networking.x-k8s.io/v1alpha1 in every release, while the rendered EndpointPickerConfig is llm-d.ai/v1alpha1 (the picker left GIE for llm-d-router); it would exit at start. Use ghcr.io/llm-d/llm-d-router-endpoint-picker at ${eppFloor.min} or later (the default is pinned in infra/versions.ts)`;
+}
+
+/**
  * GIE's BBR parses its flags with pflag's ExitOnError set; `--tracing` and the
  * `base-model-to-header` plugin first appear in v1.5.0-rc.1 (pkg/bbr/server/options.go,
  * pkg/bbr/plugins/basemodelextractor); v1.4.0 has neither.
@@ -76,8 +88,10 @@ export function checkImageFloors(report: Report, cfg: PlatformConfig): void {
     for (const [key, floor] of [["eppImage", eppFloor], ["bbrImage", bbrFloor]] as const) {
       unlessBroken(() => {
         const image = cfg.versions[key];
-        const problem = image === undefined ? undefined : imageFloorProblem(image, floor);
-        if (problem) report(["versions", key], problem + useDefault(floor));
+        if (image === undefined) return;
+        const belowFloor = imageFloorProblem(image, floor);
+        const problem = (key === "eppImage" ? gieEppProblem(image) : undefined) ?? (belowFloor && belowFloor + useDefault(floor));
+        if (problem) report(["versions", key], problem);
       });
     }
   });

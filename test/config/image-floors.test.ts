@@ -78,3 +78,11 @@ test("a simulator older than llm-d-inference-sim v0.9.2 (no --force-dummy-tokeni
   // vLLM models never run the simulator image.
   accepted("prod", { simulatorImage: "ghcr.io/llm-d/llm-d-inference-sim:v0.9.1" });
 });
+
+test("GIE's own endpoint picker (any release) is refused on versions.eppImage: it never reads an llm-d.ai EndpointPickerConfig", () => {
+  assert.match(
+    refused("prod", { eppImage: "registry.k8s.io/gateway-api-inference-extension/epp:v1.5.0" }),
+    /^inference-mesh:platform\.versions\.eppImage: 'registry\.k8s\.io\/gateway-api-inference-extension\/epp:v1\.5\.0' is GIE's endpoint picker, .*inference\.networking\.x-k8s\.io\/v1alpha1.*llm-d\.ai\/v1alpha1.*ghcr\.io\/llm-d\/llm-d-router-endpoint-picker/,
+  );
+  assert.match(refused("local", { eppImage: "registry.k8s.io/gateway-api-inference-extension/epp@sha256:" + "c".repeat(64) }), /versions\.eppImage: .* is GIE's endpoint picker/);
+});
