@@ -6,9 +6,10 @@
 import { PlatformConfig } from "./schema";
 import { Report, unlessBroken } from "./validate-support";
 import { parseVersion, releaseBelow } from "./version-order";
+import { usesK3sServiceLb } from "./gateway-ports";
 
 interface Floor {
-  key: "istio" | "gie" | "llmdRouter" | "agentgateway";
+  key: "istio" | "gatewayApi" | "gie" | "llmdRouter" | "agentgateway";
   min: string;
   why: string;
   /** Whether the stack renders what needs the floor. */
@@ -36,6 +37,17 @@ const floors: Floor[] = [
     // and Pulumi's wait for Programmed fails the update.
     why: "the ambient east-west gateway of a multi-cluster mesh uses the GatewayClass istio-east-west, which istiod provides from 1.27; an older istiod never programs it, so cross-cluster traffic has no gateway and pulumi up times out waiting for it",
     applies: (cfg) => cfg.clusters.length > 1,
+  },
+  {
+    key: "gatewayApi",
+    min: "v1.2.0",
+    // Gateway spec.infrastructure and HTTPRoute rules[].timeouts enter the standard channel in
+    // v1.2.0-rc1 (config/crd/standard; v1.1.1 has neither). Older CRDs prune them, and Pulumi
+    // applies with fieldValidation Warn (pulumi-kubernetes provider/pkg/await/await.go), so
+    // nothing fails: the gateways just lose their parameters and labels.
+    why: "the rendered Gateways set spec.infrastructure (their parameters; on the MCP gateway the networking.istio.io/tunnel label its per-tool rules need) and the inference routes rules[].timeouts, which the standard CRDs define from v1.2.0; older CRDs silently drop both",
+    // The inference gateway and routes (models), the agentgateway Gateways (agents), the k3s east-west gateway's options (several clusters).
+    applies: (cfg) => servesModels(cfg) || cfg.agents.length > 0 || (cfg.clusters.length > 1 && cfg.clusters.some(usesK3sServiceLb)),
   },
   {
     key: "gie",

@@ -81,6 +81,23 @@ test("an agentgateway override older than its chart's istio.* values (v1.3.0) or
   assert.doesNotThrow(() => parsePlatform(noAgents, "local"));
 });
 
+test("Gateway API CRDs older than v1.2.0 (no standard Gateway infrastructure nor HTTPRoute timeouts) are refused where a gateway uses them", () => {
+  const p = shippedPlatform("local");
+  p.versions = { gatewayApi: "v1.1.1" };
+  const problems = problemsOf(p);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^inference-mesh:platform\.versions\.gatewayApi: v1\.1\.1 is older than v1\.2\.0: .*spec\.infrastructure.*timeouts.*; use v1\.2\.0 or later/);
+  const atFloor = shippedPlatform("prod");
+  atFloor.versions = { gatewayApi: "v1.2.0" };
+  assert.doesNotThrow(() => parsePlatform(atFloor, "prod"));
+  // One existing cluster without models or agents renders no Gateway that sets either.
+  const bare = shippedPlatform("local");
+  bare.models = [];
+  bare.agents = [];
+  bare.versions = { gatewayApi: "v1.1.1" };
+  assert.doesNotThrow(() => parsePlatform(bare, "local"));
+});
+
 test("a GCP cluster with GPU agents refuses another distribution's public image; a CPU-only one or a custom image passes", () => {
   const p = shippedPlatform("prod");
   p.clusters[2].image = "debian-cloud/debian-12";
