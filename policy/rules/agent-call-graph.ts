@@ -12,6 +12,7 @@ import {
 import { Caller, ruleCallers } from "../lib/callers";
 import { reportToolGrants } from "../lib/tool-grants";
 import { reportAgentGatewayJwt } from "../lib/agent-jwt";
+import { callerEntry, namespacedName, namespaceName, setOf } from "../lib/config-schema";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -238,21 +239,22 @@ export const agentCallGraph: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      agentsNamespace: { type: "string", default: defaults.agentsNamespace, description: "Namespace of the agents and their gateway." },
-      toolsNamespace: { type: "string", default: defaults.toolsNamespace, description: "Namespace of the MCP tool services." },
+      agentsNamespace: { ...namespaceName, default: defaults.agentsNamespace, description: "Namespace of the agents and their gateway." },
+      toolsNamespace: { ...namespaceName, default: defaults.toolsNamespace, description: "Namespace of the MCP tool services." },
       agentGateway: {
-        type: "string",
+        ...namespacedName,
         default: defaults.agentGateway,
         description: "`namespace/serviceAccount` of the agent gateway's proxy (agentgateway names it after the Gateway): the only caller agents admit.",
       },
       extraCallers: {
         type: "object",
-        additionalProperties: { type: "array", items: { type: "string" } },
+        propertyNames: namespaceName,
+        additionalProperties: setOf(callerEntry),
         default: defaults.extraCallers,
         description:
           "Extra callers allowed per target namespace: `namespace/serviceAccount`, or `<field>:<value>` for a source naming callers by place (`namespaces:batch`, `ipBlocks:10.0.0.0/8`, `trustDomains:…`, `remoteIpBlocks:…`, `requestPrincipals:…`).",
       },
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace, whose policies apply in every namespace, where no istiod Helm release on the cluster sets it (meshConfig.rootNamespace, else global.istioNamespace)." },
+      rootNamespace: { ...namespaceName, default: defaults.rootNamespace, description: "Istio's root namespace, whose policies apply in every namespace, where no istiod Helm release on the cluster sets it (meshConfig.rootNamespace, else global.istioNamespace)." },
       requireAgentJwt: {
         type: "boolean",
         default: defaults.requireAgentJwt,

@@ -2,6 +2,7 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { helmTruthy, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { configWithDefaults, orUnknown } from "../lib/values";
+import { namespaceName, setOf } from "../lib/config-schema";
 
 const injectionLabels = ["istio-injection", "istio.io/rev"];
 
@@ -49,14 +50,12 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       ambientNamespaces: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespaceName),
         default: defaults.ambientNamespaces,
         description: "Ambient namespaces whose pod templates must not set sidecar.istio.io/inject=true.",
       },
       exemptNamespaces: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespaceName),
         default: defaults.exemptNamespaces,
         description: "Namespaces outside the mesh whose pods may ask for a sidecar; pods in every other namespace may not.",
       },

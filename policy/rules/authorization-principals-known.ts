@@ -3,6 +3,7 @@ import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach
 import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, list, probe, Tri } from "../lib/values";
+import { namespacedName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** `namespace/serviceAccount` created by controllers outside this stack that policies may name. */
@@ -28,8 +29,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
   configSchema: {
     properties: {
       allowedServiceAccounts: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespacedName),
         default: defaults.allowedServiceAccounts,
         description: "Extra `namespace/serviceAccount` identities created outside the stack (controllers, operators).",
       },

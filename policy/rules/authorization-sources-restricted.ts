@@ -4,6 +4,7 @@ import { targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { configWithDefaults, list, Probe, probe, tri, Tri } from "../lib/values";
 import { ztunnelDropsTrustDomains, ztunnelSource } from "../lib/ztunnel";
+import { objectName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** Gateway classes whose Gateways take traffic from outside the mesh. */
@@ -75,8 +76,7 @@ export const authorizationSourcesRestricted: StackValidationPolicy = {
   configSchema: {
     properties: {
       ingressGatewayClasses: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(objectName),
         default: defaults.ingressGatewayClasses,
         description: "Gateway classes whose Gateways may admit callers without a mesh identity.",
       },

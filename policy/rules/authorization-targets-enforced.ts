@@ -4,6 +4,7 @@ import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, WAYPOINT_CLASS
 import { byCluster, cannotJudge, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { istioRootNamespaces } from "../lib/istio";
 import { configWithDefaults, orUnknown, probe } from "../lib/values";
+import { namespaceName } from "../lib/config-schema";
 
 interface Config {
   /** Istio's root namespace where the stack installs no istiod (else istiod's values say). */
@@ -31,7 +32,7 @@ export const authorizationTargetsEnforced: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace where the stack installs no istiod." },
+      rootNamespace: { ...namespaceName, default: defaults.rootNamespace, description: "Istio's root namespace where the stack installs no istiod." },
     },
   },
   validateStack: (args, report) => {

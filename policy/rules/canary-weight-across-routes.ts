@@ -2,6 +2,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isRoute, meta } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, type RouteRule } from "./canary-weight-limit";
+import { httpHeaderName } from "../lib/config-schema";
 
 interface RouteRead {
   urn: string;
@@ -38,7 +39,7 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
   configSchema: {
     properties: {
       maxCanaryWeight: { type: "integer", minimum: 0, maximum: 100, default: defaults.maxCanaryWeight, description: "Largest canary share in percent of any other route's rule." },
-      canaryHeader: { type: "string", default: defaults.canaryHeader, description: "Header whose rule routes to the canary." },
+      canaryHeader: { ...httpHeaderName, default: defaults.canaryHeader, description: "Header whose rule routes to the canary." },
     },
   },
   validateStack: (args, report) => {

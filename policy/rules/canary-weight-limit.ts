@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, isKind, isRoute, meta, patchedType } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { httpHeaderName } from "../lib/config-schema";
 
 export interface Config {
   /** Largest share, in percent, any backend (or model rewrite target) other than the primary may receive. */
@@ -195,7 +196,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       maxCanaryWeight: { type: "integer", minimum: 0, maximum: 100, default: defaults.maxCanaryWeight, description: "Largest canary share in percent (of a route split, or of an InferenceModelRewrite rule's weight sum)." },
-      canaryHeader: { type: "string", default: defaults.canaryHeader, description: "Header whose rule routes to the canary; its backends are canaries wherever they appear in a split." },
+      canaryHeader: { ...httpHeaderName, default: defaults.canaryHeader, description: "Header whose rule routes to the canary; its backends are canaries wherever they appear in a split." },
     },
   },
   validateResource: (args, report) => {

@@ -2,6 +2,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
 import { admitsOutsidersOn, clusterInternal, exposingServices, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
+import { hostnameSuffix, objectName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** Gateway classes whose Gateways never get an externally reachable Service; every other class does unless its settings say ClusterIP. */
@@ -154,15 +155,13 @@ export const gatewayListenersTls: StackValidationPolicy = {
   configSchema: {
     properties: {
       internalGatewayClasses: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(objectName),
         default: defaults.internalGatewayClasses,
         description: "Gateway classes whose Gateways are never exposed outside the cluster; every other class is judged.",
       },
       allowPlaintextListeners: { type: "boolean", default: defaults.allowPlaintextListeners, description: "Allow HTTP/TCP listeners on external Gateways (local stacks only)." },
       inMeshHostnameSuffixes: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(hostnameSuffix),
         default: defaults.inMeshHostnameSuffixes,
         description: "Listener hostnames with these suffixes serve in-mesh callers only and may stay plaintext (ambient mTLS carries them).",
       },

@@ -6,6 +6,7 @@ import { EKS_NODE_GROUP, GCE_NODE_TYPES, judgeGceGpuNode, judgeGpuNodeGroup } fr
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
+import { labelValue, namespacedName, qualifiedName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** The extended resource GPUs are requested as. */
@@ -177,12 +178,11 @@ export const gpuScheduling: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      gpuResource: { type: "string", default: defaults.gpuResource, description: "Extended resource name of the GPU." },
-      gpuTaintKey: { type: "string", default: defaults.gpuTaintKey, description: "Taint key on GPU nodes." },
-      gpuTaintValue: { type: "string", default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (matched by operator Equal)." },
+      gpuResource: { ...qualifiedName, default: defaults.gpuResource, description: "Extended resource name of the GPU." },
+      gpuTaintKey: { ...qualifiedName, default: defaults.gpuTaintKey, description: "Taint key on GPU nodes." },
+      gpuTaintValue: { ...labelValue, default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (matched by operator Equal)." },
       allowedTolerators: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespacedName),
         default: defaults.allowedTolerators,
         description: "`namespace/name` of non-GPU workloads allowed to tolerate the GPU taint (an AgentgatewayParameters' or Istio gateway overlay ConfigMap's own namespace/name; a Helm release's namespace/release name).",
       },

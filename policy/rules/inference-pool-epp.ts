@@ -6,6 +6,7 @@ import { configWithDefaults, list, orUnknown, probe, type Probe } from "../lib/v
 import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "../lib/picker-service";
 import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
+import { namespaceName } from "../lib/config-schema";
 
 interface Config {
   rootNamespace: string;
@@ -228,7 +229,7 @@ export const inferencePoolEpp: StackValidationPolicy = {
   configSchema: {
     properties: {
       rootNamespace: {
-        type: "string",
+        ...namespaceName,
         default: defaults.rootNamespace,
         description: "Istio's root namespace, whose DestinationRules reach every namespace they are exported to, where no istiod Helm release on the cluster sets it (meshConfig.rootNamespace, else global.istioNamespace).",
       },

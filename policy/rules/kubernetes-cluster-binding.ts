@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, clusterOf, clusterOfProvider, isDefaultProvider, isPatch, kindName, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
 import { configWithDefaults, orUnknown, probe, Probe } from "../lib/values";
+import { setOf } from "../lib/config-schema";
 
 interface Config {
   /** Logical names of resources that belong on another cluster than the one their name starts with. */
@@ -54,8 +55,7 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
   configSchema: {
     properties: {
       allowedCrossClusterNames: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf({ type: "string", minLength: 1 }),
         default: defaults.allowedCrossClusterNames,
         description: "Logical names of resources that deliberately run on another cluster than the one their name starts with.",
       },

@@ -2,6 +2,7 @@ import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pu
 import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
+import { namespaceName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** Istio's root namespace, where a PeerAuthentication without a selector applies mesh-wide; an istiod release's own setting wins. */
@@ -30,16 +31,14 @@ export const meshMtlsStrict: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (meshConfig.rootNamespace) where no istiod Helm release on the cluster sets it." },
+      rootNamespace: { ...namespaceName, default: defaults.rootNamespace, description: "Istio's root namespace (meshConfig.rootNamespace) where no istiod Helm release on the cluster sets it." },
       ambientNamespaces: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespaceName),
         default: defaults.ambientNamespaces,
         description: "Namespaces whose workloads must be enrolled in ambient, whether or not the stack creates them.",
       },
       exemptNamespaces: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespaceName),
         default: defaults.exemptNamespaces,
         description: "Namespaces whose workloads may stay outside the mesh (system and controller namespaces), created by the stack or not.",
       },

@@ -2,6 +2,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
 import { configWithDefaults, list, probe, Probe } from "../lib/values";
 import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
+import { secretDataKey, setOf } from "../lib/config-schema";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
@@ -88,7 +89,7 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      externalClusters: { type: "array", items: { type: "string" }, default: [], description: "Istio cluster names of clusters outside this stack that remote secrets may name." },
+      externalClusters: { ...setOf(secretDataKey), default: [], description: "Istio cluster names of clusters outside this stack that remote secrets may name." },
     },
   },
   validateStack: (args, report) => {

@@ -4,6 +4,7 @@ import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, kindName, ma
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
 import { isDryRun, selectorBindsNothing } from "../lib/ztunnel";
+import { namespaceName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** Namespaces whose workloads must be reachable only as an ALLOW policy says. */
@@ -27,15 +28,13 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
   configSchema: {
     properties: {
       workloadNamespaces: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespaceName),
         default: defaults.workloadNamespaces,
         description: "Namespaces that must be covered by an ALLOW AuthorizationPolicy.",
       },
-      rootNamespace: { type: "string", default: defaults.rootNamespace, description: "Istio's root namespace (mesh-wide policies) where no istiod Helm release on the cluster sets it." },
+      rootNamespace: { ...namespaceName, default: defaults.rootNamespace, description: "Istio's root namespace (mesh-wide policies) where no istiod Helm release on the cluster sets it." },
       exemptNamespaces: {
-        type: "array",
-        items: { type: "string" },
+        ...setOf(namespaceName),
         default: defaults.exemptNamespaces,
         description: "Namespaces the stack creates whose workloads need no ALLOW policy (system and controller namespaces outside the mesh).",
       },

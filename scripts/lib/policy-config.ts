@@ -243,9 +243,15 @@ export function reconcilePolicyConfig(info: AnalyzerInfo, overrides: Record<stri
     const validate = ajv.compile(schema);
     if (!validate(own(result, p.name)?.properties ?? {})) {
       for (const e of validate.errors ?? []) {
+        // Ajv reports a refused key twice: the key's own failure (carrying propertyName) and this summary.
+        if (e.keyword === "propertyNames") continue;
         const allowed = e.keyword === "enum" ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.map(quoted).join(", ")}` : "";
         const is = e.keyword === "required" ? "" : ` (is ${quoted(e.data)})`;
-        errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${e.message}${allowed}${is}`);
+        const what = e.propertyName === undefined ? "" : "key ";
+        // A pattern says what it takes only to those who read regular expressions: the knob's description says it in words.
+        const knob = e.instancePath.split("/")[1];
+        const described = e.keyword === "pattern" && knob ? p.configSchema.properties[knob]?.description : undefined;
+        errors.push(`${p.name}${e.instancePath.replace(/\//g, ".")}: ${what}${e.message}${allowed}${is}${typeof described === "string" ? `; ${knob}: ${described}` : ""}`);
       }
     }
   }
