@@ -169,6 +169,26 @@ export function undeclaredPolicyProperties(info: AnalyzerInfo, overrides: Record
   return `policy config sets properties their policies do not declare, which pulumi preview passes on and the policies ignore, as this review does (each such policy keeps its defaults): ${found.join(", ")}`;
 }
 
+/**
+ * agent-call-graph's extraCallers under a namespace it does not judge: it reads the entries of its
+ * agents and tools namespaces only, so a key such as `tool` (or one left behind by a renamed
+ * namespace) allows nothing, which no schema can say (the key is a valid namespace) and the engine
+ * passes on: the review judges the same way and says so.
+ */
+export function ineffectiveExtraCallers(config: Record<string, PolicyConfig>): string | undefined {
+  const props = own(config, "agent-call-graph")?.properties ?? {};
+  const extra = props.extraCallers;
+  if (!extra || typeof extra !== "object") return undefined;
+  const judged = [props.agentsNamespace, props.toolsNamespace].filter((n): n is string => typeof n === "string");
+  const unused = Object.keys(extra).filter((k) => !judged.includes(k));
+  if (!unused.length) return undefined;
+  const shown = unused.map((k) => {
+    const near = closest(k, judged);
+    return `extraCallers.${k}${near ? ` (did you mean ${near}?)` : ""}`;
+  });
+  return `agent-call-graph judges the callers of namespaces ${judged.join(" and ")} only (agentsNamespace, toolsNamespace), so ${shown.join(", ")} allows nothing, in pulumi preview as in this review`;
+}
+
 /** A value as a message quotes it: short, one line. */
 function quoted(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);

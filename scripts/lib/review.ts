@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DeploymentExport } from "./engine";
 import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
-import { reconcilePolicyConfig, undeclaredPolicyProperties, unknownPolicyNames } from "./policy-config";
+import { ineffectiveExtraCallers, reconcilePolicyConfig, undeclaredPolicyProperties, unknownPolicyNames } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
 import { FailedCall, packCallError } from "./review-errors";
 
@@ -103,7 +103,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const info: AnalyzerInfo = await pack.info();
   const source = options.configSource ?? "policy config";
   const config = reconcilePolicyConfig(info, options.config, source);
-  const notes = [unknownPolicyNames(info, options.config), undeclaredPolicyProperties(info, options.config)].filter((n): n is string => n !== undefined);
+  const notes = [unknownPolicyNames(info, options.config), undeclaredPolicyProperties(info, options.config), ineffectiveExtraCallers(config)].filter((n): n is string => n !== undefined);
   // As the engine says it ('configuring policy pack %q at %q'), with the config that failed.
   await pack.configure(config).catch((err: unknown) => {
     throw new Error(`configuring policy pack ${info.name} with ${source} failed: ${err instanceof Error ? err.message : String(err)}`);

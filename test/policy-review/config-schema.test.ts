@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { policies } from "../../policy/policies";
-import { parsePolicyConfig, reconcilePolicyConfig } from "../../scripts/lib/policy-config";
+import { ineffectiveExtraCallers, parsePolicyConfig, reconcilePolicyConfig } from "../../scripts/lib/policy-config";
 import type { AnalyzerInfo } from "../../scripts/lib/policy-pack";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
@@ -93,6 +93,17 @@ test("what a knob can use stays accepted: the defaults, wildcards the call graph
     }),
     [],
   );
+});
+
+test("extraCallers under a namespace agent-call-graph does not judge allows nothing: noted with the namespace meant", () => {
+  assert.equal(ineffectiveExtraCallers(configure({})), undefined);
+  assert.equal(ineffectiveExtraCallers(configure({ "agent-call-graph": { extraCallers: { tools: ["batch/runner"], agents: ["ops/bot"] } } })), undefined);
+  assert.equal(
+    ineffectiveExtraCallers(configure({ "agent-call-graph": { extraCallers: { tool: ["batch/runner"], tools: ["ops/bot"] } } })),
+    "agent-call-graph judges the callers of namespaces agents and tools only (agentsNamespace, toolsNamespace), so extraCallers.tool (did you mean tools?) allows nothing, in pulumi preview as in this review",
+  );
+  // A renamed tools namespace leaves the old key behind.
+  assert.match(ineffectiveExtraCallers(configure({ "agent-call-graph": { toolsNamespace: "mcp", extraCallers: { tools: ["batch/runner"] } } }))!, /namespaces agents and mcp only .*so extraCallers\.tools allows nothing/);
 });
 
 test("CLI: a malformed namespace/name in --config exits 2 naming the policy, the entry and what the knob takes", () => {
