@@ -14,6 +14,7 @@ import { agentPlan } from "../../components/cloud/gcp/k3s";
 import { machineTypesQuery, zoneMachineTypeProblem } from "../../components/cloud/gcp/zones";
 import { egressSourceRanges } from "../../components/cloud/cluster";
 import { k3sAgentStartupScript, k3sCaFiles, k3sCaNames, k3sServerStartupScript, k3sTlsDir } from "../../components/cloud/gcp/startup";
+import { retryFunction } from "../../components/cloud/gcp/shell";
 import { certKubeconfig } from "../../components/cloud/kubeconfig";
 import { gceBootDiskType, gceNeedsFabricManager, isArmMachineType, isGpuFamily } from "../../components/cloud/machine-types";
 import { devicePluginValues } from "../../components/gpu/device-plugin";
@@ -208,7 +209,7 @@ test("device plugin values: GPU nodes only, tolerate the GPU taint, nvidia Runti
 });
 
 /** Runs a shell snippet with fake `k3s` and `curl` first on the PATH; returns what they logged. */
-function runWithFakes(script: string, fakes: { installed?: string; metadataVersion?: string }): string {
+function runWithFakes(script: string, fakes: { installed?: string; metadataVersion?: string }, shell = "sh"): string {
   const fs = require("node:fs") as typeof import("node:fs");
   const path = require("node:path") as typeof import("node:path");
   const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
@@ -225,7 +226,7 @@ function runWithFakes(script: string, fakes: { installed?: string; metadataVersi
 esac`,
   );
   fake("systemctl", `echo "systemctl $*" >> ${log}`);
-  const r = spawnSync("sh", ["-c", script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
+  const r = spawnSync(shell, ["-c", script], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   return fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
 }
@@ -234,10 +235,11 @@ const heredoc = (script: string, file: string) => new RegExp(`cat > ${file.repla
 
 test("k3s upgrades: the install step runs when the pinned version is not the installed one, and only then", () => {
   const script = k3sAgentStartupScript({ k3sVersion: "v1.33.5+k3s1", token: "t", serverUrl: "https://10.12.0.10:6443", nodeLabels: {}, nodeTaints: [] });
-  const step = /(if \[ "\$\(k3s --version[\s\S]*?\nfi)\n/.exec(script)![1];
-  assert.match(runWithFakes(step, {}), /^install v1\.33\.5\+k3s1 agent$/m, "fresh VM");
-  assert.match(runWithFakes(step, { installed: "v1.32.9+k3s1" }), /^install v1\.33\.5\+k3s1/m, "older k3s is upgraded");
-  assert.equal(runWithFakes(step, { installed: "v1.33.5+k3s1" }), "", "the pinned version stays");
+  // The step runs as the startup script runs it: bash, with the script's `retry` defined.
+  const step = `${retryFunction}\n${/(if \[ "\$\(k3s --version[\s\S]*?\nfi)\n/.exec(script)![1]}`;
+  assert.match(runWithFakes(step, {}, "bash"), /^install v1\.33\.5\+k3s1 agent$/m, "fresh VM");
+  assert.match(runWithFakes(step, { installed: "v1.32.9+k3s1" }, "bash"), /^install v1\.33\.5\+k3s1/m, "older k3s is upgraded");
+  assert.equal(runWithFakes(step, { installed: "v1.33.5+k3s1" }, "bash"), "", "the pinned version stays");
 });
 
 test("k3s upgrades: the server's sync timer installs the version in its instance metadata, between boots", () => {

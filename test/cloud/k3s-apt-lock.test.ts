@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { renderShipped } from "../support/render";
 import { reveal } from "../support/secrets";
 import { tempDir } from "../support/tmp";
-import { aptLockWaitSeconds } from "../../components/cloud/gcp/startup";
+import { aptLockWaitSeconds } from "../../components/cloud/gcp/nvidia";
 
 const aptConf = "/etc/apt/apt.conf.d/";
 
@@ -21,7 +21,7 @@ test("prod GPU agents make apt wait for the dpkg lock before their first apt cal
   const script = String(reveal((r.ofType("gcp:compute/instanceTemplate:InstanceTemplate").find((t) => t.urn.endsWith("::gcp-usc1-gpu-a100-template"))!.inputs as any).metadataStartupScript));
   const written = new RegExp(`cat > (${aptConf}[^ ]+) <<'(\\w+)'\\n([\\s\\S]*?)\\n\\2\\n`).exec(script);
   assert.ok(written, "no apt.conf.d file written");
-  const firstApt = script.search(/^\s*(apt-get|ubuntu-drivers) /m);
+  const firstApt = script.search(/^\s*(retry )?(apt-get|ubuntu-drivers) /m);
   assert.ok(firstApt > 0, "the GPU agent script calls apt");
   assert.ok(written.index < firstApt, "the lock timeout is written after an apt call");
 
