@@ -9,8 +9,10 @@ import { gpuToleration } from "./catalog";
 
 export interface DevicePluginValuesArgs {
   /**
-   * RuntimeClass the plugin pods run with: `nvidia` on k3s (which registers that RuntimeClass when
-   * it finds the NVIDIA container runtime); unset where NVIDIA is containerd's default (EKS AMIs).
+   * RuntimeClass the plugin pods run with: `nvidia` on k3s, whose server creates that RuntimeClass
+   * always (manifests/runtimes.yaml) and whose agents add its containerd handler where they find
+   * the NVIDIA container runtime (the GPU agents, the only nodes the plugin runs on); unset where
+   * NVIDIA is containerd's default (EKS AMIs).
    */
   runtimeClassName?: string;
 }
