@@ -28,6 +28,13 @@ export const objectName: Fragment = { type: "string", pattern: `^${SUBDOMAIN}$`,
 /** A label or taint key, or an extended resource name: `[prefix/]name` (apimachinery IsQualifiedName). */
 export const qualifiedName: Fragment = { type: "string", pattern: `^(${SUBDOMAIN}/)?${QUALIFIED_NAME_PART}$`, maxLength: 317 };
 
+/**
+ * An extended resource name as a device plugin advertises it and a container requests it:
+ * `domain/name`. An unprefixed name is refused in a container's resources unless it is a standard
+ * one such as cpu (Kubernetes validateContainerResourceName), so it could never name a GPU.
+ */
+export const extendedResourceName: Fragment = { type: "string", pattern: `^${SUBDOMAIN}/${QUALIFIED_NAME_PART}$`, maxLength: 317 };
+
 /** A label or taint value: empty, or up to 63 alphanumerics, `-`, `_` and `.` (apimachinery IsValidLabelValue). */
 export const labelValue: Fragment = { type: "string", pattern: `^(${QUALIFIED_NAME_PART})?$` };
 

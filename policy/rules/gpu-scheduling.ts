@@ -6,7 +6,7 @@ import { EKS_NODE_GROUP, GCE_NODE_TYPES, judgeGceGpuNode, judgeGpuNodeGroup } fr
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
-import { labelValue, namespacedName, qualifiedName, setOf } from "../lib/config-schema";
+import { extendedResourceName, labelValue, namespacedName, qualifiedName, setOf } from "../lib/config-schema";
 
 interface Config {
   /** The extended resource GPUs are requested as. */
@@ -178,7 +178,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      gpuResource: { ...qualifiedName, default: defaults.gpuResource, description: "Extended resource name of the GPU." },
+      gpuResource: { ...extendedResourceName, default: defaults.gpuResource, description: "Extended resource name of the GPU." },
       gpuTaintKey: { ...qualifiedName, default: defaults.gpuTaintKey, description: "Taint key on GPU nodes." },
       gpuTaintValue: { ...labelValue, default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (matched by operator Equal)." },
       allowedTolerators: {

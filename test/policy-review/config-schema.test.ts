@@ -46,6 +46,7 @@ test("knobs naming namespaces, namespace/name objects, classes, keys and headers
     ["gpu-scheduling", "allowedTolerators", ["Istio-System/istiod"]],
     ["gpu-scheduling", "allowedTolerators", [""]],
     ["gpu-scheduling", "gpuResource", "nvidia gpu"],
+    ["gpu-scheduling", "gpuResource", "gpu"],
     ["gpu-scheduling", "gpuTaintKey", ""],
     ["gpu-scheduling", "gpuTaintValue", "not present"],
     ["authorization-principals-known", "allowedServiceAccounts", ["cluster.local/ns/ops/sa/runner"]],
