@@ -16,6 +16,7 @@ import { certKubeconfig } from "../kubeconfig";
 import { gpuNodeLabels, gpuTaint, lookupGpuInstance } from "../../gpu/catalog";
 import { gceBootDiskType, gceNeedsFabricManager } from "../machine-types";
 import { FirewallRulePlan, firewallRules, peerEgressRules, k3sApiPort, k3sNodeTag, k3sServerTag, publicGatewayPorts, serverInternalIp } from "./network";
+import { k3sAgentJoinToken } from "./join-token";
 import { createK3sPki } from "./pki";
 import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript, k3sVersionMetadataKey } from "./startup";
 import { k3sKubeletArgs } from "./kubelet";
@@ -135,6 +136,9 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       .all([pulumi.all(Object.fromEntries(Object.entries(pki.cas).map(([ca, p]) => [ca, pulumi.all({ certPem: p.certPem, keyPem: p.keyPem })]))), pki.serviceKeyPem])
       .apply(([cas, serviceKey]) => k3sCaFiles(cas as any, serviceKey));
 
+    // The agents' token carries the hash of the server CA the server's script writes, so an agent
+    // verifies the server before it sends the password (join-token.ts).
+    const agentToken = pulumi.secret(pulumi.all([token.result, caFiles]).apply(([password, files]) => k3sAgentJoinToken(files, password)));
     const serverScript = pulumi.secret(
       pulumi.all([token.result, apiAddress.address, caFiles]).apply(([tokenValue, externalIp, files]) =>
         k3sServerStartupScript({ k3sVersion: args.k3sVersion, token: tokenValue, internalIp, externalIp, caFiles: files, nodeLabels: { [nodeGroupLabel]: "server" } }),
@@ -175,7 +179,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     const groups = spec.nodeGroups.map((group) => {
       const plan = agentPlan(spec, group);
       const script = pulumi.secret(
-        token.result.apply((tokenValue) =>
+        agentToken.apply((tokenValue) =>
           k3sAgentStartupScript({
             k3sVersion: args.k3sVersion,
             token: tokenValue,

@@ -3,11 +3,17 @@
  * heredoc, and retries of the steps that reach the network or take apt's locks. Pure.
  */
 
+/**
+ * What {@link writeFile} leaves in the file: a heredoc ends every line it writes with a newline, so
+ * content without a final one gains it. What a reader of the file hashes (the k3s join token).
+ */
+export const writtenContent = (content: string): string => (content.endsWith("\n") ? content : `${content}\n`);
+
 /** A heredoc whose delimiter cannot occur in the content. */
 export function writeFile(path: string, content: string, mode: string): string {
   let delimiter = "IM_EOF";
   while (content.split("\n").includes(delimiter)) delimiter += "_";
-  const body = content.endsWith("\n") ? content : `${content}\n`;
+  const body = writtenContent(content);
   return `install -m ${mode} /dev/null ${path}\ncat > ${path} <<'${delimiter}'\n${body}${delimiter}`;
 }
 

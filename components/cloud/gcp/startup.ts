@@ -181,6 +181,7 @@ ${staleNodeCleanup()}
 
 export interface K3sAgentScriptArgs {
   k3sVersion: string;
+  /** Join token in k3s's secure form, carrying the server CA's hash (join-token.ts; secret). */
   token: string;
   /** `https://<server internal ip>:6443`. */
   serverUrl: string;
