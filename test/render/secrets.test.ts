@@ -1,11 +1,12 @@
 /**
  * Credentials stay Pulumi secrets end to end: every private key (mesh and k3s CAs, gateway TLS,
- * the agent JWT signing key, the k3s admin client key), the k3s join token, the istio-reader
- * token and the kubeconfigs built from them appear in a render only as ciphertext. The check
- * decrypts every secret of `stack.json`, collects the credentials inside (PEM keys, tokens,
- * kubeconfig users' client keys and tokens, also base64-encoded), and looks for each in
- * everything that is not ciphertext: the rest of `stack.json` (inputs, outputs, component and
- * stack outputs), the manifests, the releases, the topology and the policy reports.
+ * the agent JWT signing key, the k3s admin client key), the k3s join token (bare and the agents'
+ * secure form), the istio-reader token and the kubeconfigs built from them appear in a render
+ * only as ciphertext. The check decrypts every secret of `stack.json`, collects the credentials
+ * inside (PEM keys, tokens, kubeconfig users' client keys and tokens, also base64-encoded), and
+ * looks for each in everything that is not ciphertext: the rest of `stack.json` (inputs,
+ * outputs, component and stack outputs), the manifests, the releases, the topology and the policy
+ * reports.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +32,8 @@ function credentialsIn(plain: unknown): { keys: string[]; tokens: string[] } {
   const tokens: string[] = [];
   for (const s of strings(plain)) {
     keys.push(...(s.match(PEM_KEY) ?? []));
+    // k3s's secure join token (the agents' config): its base64 need not hold the password's.
+    tokens.push(...(s.match(/K10[0-9a-f]{64}::[^\s'"]+/g) ?? []));
     // A kubeconfig: its users' client keys and tokens.
     if (/^\s*users:/m.test(s)) {
       const doc = yaml.load(s) as { users?: { user: Record<string, unknown> }[] };
@@ -114,6 +117,7 @@ for (const stack of ["local", "dev", "prod"] as const) {
     if (stack === "prod") {
       // k3s: the join token, the reader token of each cluster read, the admin client key.
       assert.ok(s.tokens.size >= 4, `the k3s join token and three reader tokens (${s.tokens.size})`);
+      assert.ok([...s.tokens].some((t) => t.startsWith("K10")), "and the agents' secure join token");
     }
     assertNoPlaintext(stack, s);
   });
