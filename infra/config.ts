@@ -14,6 +14,7 @@ import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partia
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 import { dateHint, wrongTypeMessage } from "./cli-values";
+import { isMissingSplitWeight, missingSplitWeightMessage, withDefaultSplitWeights } from "./split-defaults";
 
 export * from "./schema";
 
@@ -83,6 +84,7 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
     if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
+    if (isMissingSplitWeight(issue)) message = missingSplitWeightMessage;
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
     const hint = dateHint(raw, issue.path);
     if (hint) message = `${message} ${hint}`;
@@ -135,8 +137,8 @@ function encryptedValuePaths(value: unknown, path: (string | number)[] = []): (s
 }
 
 /** Validates a plain config object (as it appears under `inference-mesh:platform`). */
-export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
-  const encrypted = encryptedValuePaths(raw);
+export function parsePlatform(written: unknown, stack: string): PlatformSpec {
+  const encrypted = encryptedValuePaths(written);
   if (encrypted.length > 0) {
     throw new ConfigError(
       encrypted.map((path) => ({
@@ -145,6 +147,7 @@ export function parsePlatform(raw: unknown, stack: string): PlatformSpec {
       })),
     );
   }
+  const raw = withDefaultSplitWeights(written);
   const parsed = platformSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError([...zodProblems(parsed.error, raw), ...bestEffortCrossFieldProblems(raw, parsed.error.issues)]);

@@ -73,3 +73,37 @@ const cases: RejectCase[] = [
 ];
 
 testRejections(cases);
+
+// The routes split "95/5 unless configured": a split that writes no weight gets that default.
+test("a stable version and a canary without weights split 95/5, a lone version gets 100", () => {
+  const p = shippedPlatform("prod");
+  for (const v of [...p.models[0].versions, ...p.agents[0].versions]) delete v.weight;
+  p.models[1].versions = [{ name: "v1" }];
+  const written = structuredClone(p);
+  const spec = parsePlatform(p, "test");
+  assert.deepEqual(spec.models[0].versions.map((v) => [v.name, v.canary, v.weight]), [["v1", false, 95], ["v2", true, 5]]);
+  assert.deepEqual(spec.agents[0].versions.map((v) => [v.name, v.canary, v.weight]), [["v1", false, 95], ["v2", true, 5]]);
+  assert.deepEqual(spec.models[1].versions.map((v) => v.weight), [100]);
+  assert.deepEqual(p, written, "the config as written is left unchanged");
+});
+
+testRejections([
+  {
+    name: "a split that weights its stable version only",
+    mutate: (p) => delete p.models[0].versions[1].weight,
+    path: "inference-mesh:platform.models[0].versions[1].weight",
+    message: /is required \(number\): only a split that sets no weight at all .* \(95\/5\) gets a default/,
+  },
+  {
+    name: "three unweighted versions (no default split for them)",
+    mutate: (p) => (p.agents[0].versions = [{ name: "a", image: "ghcr.io/x/a:1" }, { name: "b", image: "ghcr.io/x/b:1" }, { name: "c", image: "ghcr.io/x/c:1", canary: true }]),
+    path: "inference-mesh:platform.agents[0].versions[2].weight",
+    message: /is required \(number\)/,
+  },
+  {
+    name: "two unweighted versions without a canary",
+    mutate: (p) => p.models[0].versions.forEach((v: any) => (delete v.weight, delete v.canary)),
+    path: "inference-mesh:platform.models[0].versions[0].weight",
+    message: /is required \(number\)/,
+  },
+]);

@@ -1,0 +1,48 @@
+/**
+ * The split a model or agent gets when its config names no weight: 95 to the stable version and 5
+ * to the canary, or 100 to a lone version (the routes' "95/5 unless configured"). A split that
+ * writes any weight is configured, and then every version states its own: which of the others
+ * would take the rest is a guess the config should not make for the user.
+ */
+import { z } from "zod";
+
+export const DEFAULT_STABLE_WEIGHT = 95;
+export const DEFAULT_CANARY_WEIGHT = 100 - DEFAULT_STABLE_WEIGHT;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The weights an unweighted split gets, or undefined where no default applies (its weights stay required). */
+function defaultWeights(versions: Record<string, unknown>[]): number[] | undefined {
+  if (versions.some((v) => "weight" in v)) return undefined;
+  // A lone canary has no stable version to share with: its own problem, reported by checkSplit once a weight is written.
+  if (versions.length === 1) return versions[0].canary === true ? undefined : [100];
+  const canaries = versions.filter((v) => v.canary === true).length;
+  if (versions.length !== 2 || canaries !== 1) return undefined;
+  return versions.map((v) => (v.canary === true ? DEFAULT_CANARY_WEIGHT : DEFAULT_STABLE_WEIGHT));
+}
+
+function withWeights(item: unknown): unknown {
+  if (!isRecord(item) || !Array.isArray(item.versions) || !item.versions.every(isRecord)) return item;
+  const weights = defaultWeights(item.versions);
+  if (!weights) return item;
+  return { ...item, versions: item.versions.map((v, i) => ({ ...v, weight: weights[i] })) };
+}
+
+/** The raw platform config with the default weights filled in (a copy; the input is left as it is). */
+export function withDefaultSplitWeights(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const out = { ...raw };
+  for (const list of ["models", "agents"] as const) {
+    const items = raw[list];
+    if (Array.isArray(items)) out[list] = items.map(withWeights);
+  }
+  return out;
+}
+
+/** Whether a zod issue is a version's weight left out where no default applies. */
+export function isMissingSplitWeight(issue: z.core.$ZodIssue): boolean {
+  const p = issue.path;
+  return issue.code === "invalid_type" && p.length === 5 && (p[0] === "models" || p[0] === "agents") && p[2] === "versions" && p[4] === "weight" && /received undefined$/.test(issue.message);
+}
+
+export const missingSplitWeightMessage = `is required (number): only a split that sets no weight at all and is a single version (100) or a stable version and a canary (${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT}) gets a default`;
