@@ -39,14 +39,16 @@ const gpuDemand = (m: PlatformConfig["models"][number]) => m.gpusPerReplica * m.
 export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<string, ClusterFit[]>): Map<string, ClusterFit[]> {
   const narrowed = new Map([...fits].map(([model, perCluster]) => [model, [...perCluster]]));
   const clusterNames = readableNames(cfg.clusters);
+  const modelNames = readableNames(cfg.models);
   eachItem(cfg.clusters, (c, ci) => {
     if (isInvalidItem(c) || hasGpuTypeTypo(c)) return;
     // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
     if (isLaterDuplicate(clusterNames, ci)) return;
     const groups = fitNodeGroups([c]);
     const nodes = gpuNodes(groups);
+    // A second model of one name is reported as a duplicate; the fits under that name are the first one's.
     const models = cfg.models
-      .filter((m) => !isInvalidItem(m) && m.server === "vllm" && m.clusters.includes(c.name))
+      .filter((m, mi) => !isInvalidItem(m) && !isLaterDuplicate(modelNames, mi) && m.server === "vllm" && m.clusters.includes(c.name))
       .map((m) => ({ model: m, products: gpuProducts(fits.get(m.name)?.find((f) => f.cluster === c.name)) }))
       .filter((x) => x.products.length > 0)
       // Most demanding first (they have the fewest places to go), then by name: the order depends

@@ -7,7 +7,7 @@
 import { PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitModel, fitInCluster, ClusterFit, tensorParallelProblem } from "../components/gpu/fit";
-import { ConfigProblem, duplicates, eachItem, knownList, readable, readableNames, namesKnown, Report, requireUnique, unlessBroken } from "./validate-support";
+import { ConfigProblem, duplicates, eachItem, isLaterDuplicate, knownList, readable, readableNames, namesKnown, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkClusters, checkPlacement, hasGpuTypeTypo } from "./validate-clusters";
 import { checkGeneratedNames } from "./validate-names";
 import { checkAgentsAndTools, checkGateways } from "./validate-agents";
@@ -116,7 +116,8 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
         }
         modelFits.push(fit);
       });
-      fits.set(m.name, modelFits);
+      // Fits are keyed by name: a later model of a taken name (reported as a duplicate) would replace the first one's.
+      if (!isLaterDuplicate(readableNames(cfg.models), mi)) fits.set(m.name, modelFits);
     });
   }, undefined));
   return run(() => checkGpuCapacity(report, cfg, fits), fits);

@@ -151,6 +151,8 @@ test("one root cause, one line: duplicates without their derived-name clashes, u
   const once: [(p: any) => void, string[]][] = [
     [(p) => (p.agents[1].name = "research-agent"), ["agents[1].name"]],
     [(p) => (p.tools[1].name = "web-search"), ["tools[1].name", "agents[0].tools[1]"]], // calculator is gone: a real unknown reference
+    // qwen3-32b is gone: a real unknown reference; no capacity problem from the two models' fits under one name.
+    [(p) => (p.models[1].name = "llama-3-1-8b"), ["models[1].name", "agents[1].model"]],
     [(p) => (p.models[0].versions[1].name = "v1"), ["models[0].versions[1].name"]],
     [(p) => (p.agents[0].versions[1].name = "v1"), ["agents[0].versions[1].name"]],
     [(p) => (p.clusters[0].nodeGroups[1].name = "gpu-l40s"), ["clusters[0].nodeGroups[1].name"]],
