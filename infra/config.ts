@@ -14,7 +14,7 @@ import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partia
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 import { dateHint, wrongTypeMessage } from "./cli-values";
-import { isMissingSplitWeight, missingSplitWeightMessage, withDefaultSplitWeights } from "./split-defaults";
+import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
 
 export * from "./schema";
 
@@ -150,11 +150,11 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   const raw = withDefaultSplitWeights(written);
   const parsed = platformSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError([...zodProblems(parsed.error, raw), ...bestEffortCrossFieldProblems(raw, parsed.error.issues)]);
+    throw new ConfigError([...zodProblems(parsed.error, raw), ...noteDefaultedWeights(written, bestEffortCrossFieldProblems(raw, parsed.error.issues))]);
   }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(noteDefaultedWeights(written, problems));
   const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
   const versions: Versions = { ...defaultVersions };
   for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;

@@ -46,3 +46,18 @@ export function isMissingSplitWeight(issue: z.core.$ZodIssue): boolean {
 }
 
 export const missingSplitWeightMessage = `is required (number): only a split that sets no weight at all and is a single version (100) or a stable version and a canary (${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT}) gets a default`;
+
+/**
+ * A problem about a weight the config does not hold (the canary's default 5 over a lower
+ * policy.maxCanaryWeight) says where the number came from, or its path would point at nothing.
+ */
+export function noteDefaultedWeights<P extends { path: (string | number)[]; message: string }>(written: unknown, problems: P[]): P[] {
+  return problems.map((p) => {
+    const [list, item, versions, version, field] = p.path;
+    if (p.path.length !== 5 || (list !== "models" && list !== "agents") || versions !== "versions" || field !== "weight") return p;
+    const v = isRecord(written) && Array.isArray(written[list]) ? (written[list] as unknown[])[item as number] : undefined;
+    const entry = isRecord(v) && Array.isArray(v.versions) ? v.versions[version as number] : undefined;
+    if (!isRecord(entry) || "weight" in entry) return p;
+    return { ...p, message: `${p.message} (no weight is written in this split, so it got the default ${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT}: write its weights)` };
+  });
+}

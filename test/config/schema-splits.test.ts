@@ -95,6 +95,16 @@ testRejections([
     message: /is required \(number\): only a split that sets no weight at all .* \(95\/5\) gets a default/,
   },
   {
+    name: "a default 5% canary over a lower policy.maxCanaryWeight, saying the 5 is the default",
+    mutate: (p) => {
+      p.policy.maxCanaryWeight = 3;
+      for (const item of [...p.models, ...p.agents]) item.versions.forEach((v: any) => (v.weight = v.canary ? 3 : 97));
+      p.models[0].versions.forEach((v: any) => delete v.weight);
+    },
+    path: "inference-mesh:platform.models[0].versions[1].weight",
+    message: /canary weight 5 exceeds policy.maxCanaryWeight 3; .*no weight is written in this split, so it got the default 95\/5: write its weights/,
+  },
+  {
     name: "three unweighted versions (no default split for them)",
     mutate: (p) => (p.agents[0].versions = [{ name: "a", image: "ghcr.io/x/a:1" }, { name: "b", image: "ghcr.io/x/b:1" }, { name: "c", image: "ghcr.io/x/c:1", canary: true }]),
     path: "inference-mesh:platform.agents[0].versions[2].weight",
