@@ -45,7 +45,9 @@ export function isMissingSplitWeight(issue: z.core.$ZodIssue): boolean {
   return issue.code === "invalid_type" && p.length === 5 && (p[0] === "models" || p[0] === "agents") && p[2] === "versions" && p[4] === "weight" && /received undefined$/.test(issue.message);
 }
 
-export const missingSplitWeightMessage = `is required (number): only a split that sets no weight at all and is a single version (100) or a stable version and a canary (${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT}) gets a default`;
+const DEFAULTS = `100 for one stable version, ${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT} for one stable version and one canary`;
+
+export const missingSplitWeightMessage = `is required (number): a split gets default weights only when it writes none and is one of two shapes (${DEFAULTS})`;
 
 /**
  * A problem about a weight the config does not hold (the canary's default 5 over a lower
@@ -58,6 +60,6 @@ export function noteDefaultedWeights<P extends { path: (string | number)[]; mess
     const v = isRecord(written) && Array.isArray(written[list]) ? (written[list] as unknown[])[item as number] : undefined;
     const entry = isRecord(v) && Array.isArray(v.versions) ? v.versions[version as number] : undefined;
     if (!isRecord(entry) || "weight" in entry) return p;
-    return { ...p, message: `${p.message} (no weight is written in this split, so it got the default ${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT}: write its weights)` };
+    return { ...p, message: `${p.message} (no weight is written in this split, so it got the default, ${DEFAULTS}: write its weights)` };
   });
 }

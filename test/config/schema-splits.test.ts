@@ -92,7 +92,7 @@ testRejections([
     name: "a split that weights its stable version only",
     mutate: (p) => delete p.models[0].versions[1].weight,
     path: "inference-mesh:platform.models[0].versions[1].weight",
-    message: /is required \(number\): only a split that sets no weight at all .* \(95\/5\) gets a default/,
+    message: /is required \(number\): a split gets default weights only when it writes none .*95\/5 for one stable version and one canary/,
   },
   {
     name: "a default 5% canary over a lower policy.maxCanaryWeight, saying the 5 is the default",
@@ -102,13 +102,19 @@ testRejections([
       p.models[0].versions.forEach((v: any) => delete v.weight);
     },
     path: "inference-mesh:platform.models[0].versions[1].weight",
-    message: /canary weight 5 exceeds policy.maxCanaryWeight 3; .*no weight is written in this split, so it got the default 95\/5: write its weights/,
+    message: /canary weight 5 exceeds policy.maxCanaryWeight 3; .*no weight is written in this split, so it got the default, .*95\/5 .*: write its weights/,
   },
   {
     name: "three unweighted versions (no default split for them)",
     mutate: (p) => (p.agents[0].versions = [{ name: "a", image: "ghcr.io/x/a:1" }, { name: "b", image: "ghcr.io/x/b:1" }, { name: "c", image: "ghcr.io/x/c:1", canary: true }]),
     path: "inference-mesh:platform.agents[0].versions[2].weight",
     message: /is required \(number\)/,
+  },
+  {
+    name: "a lone unweighted canary, whose weight message names the shapes that get defaults",
+    mutate: (p) => (p.models[0].versions = [{ name: "v1", canary: true }]),
+    path: "inference-mesh:platform.models[0].versions[0].weight",
+    message: /is required \(number\): .*100 for one stable version,/,
   },
   {
     name: "two unweighted versions without a canary",
