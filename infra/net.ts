@@ -35,3 +35,13 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   const bEnd = b.base + 2 ** (32 - b.bits);
   return a.base < bEnd && b.base < aEnd;
 }
+
+/** Whether ranges together hold every IPv4 address (`0.0.0.0/1` and `128.0.0.0/1` as much as `0.0.0.0/0`). */
+export function coverAllIpv4(cidrs: Cidr[]): boolean {
+  let reach = 0;
+  for (const c of [...cidrs].sort((a, b) => a.base - b.base)) {
+    if (c.base > reach) return false;
+    reach = Math.max(reach, c.base + 2 ** (32 - c.bits));
+  }
+  return reach >= 2 ** 32;
+}

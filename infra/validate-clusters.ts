@@ -10,7 +10,7 @@ import { awsRegionAzs, zonesOf } from "./regions";
 import { KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
 import { ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
-import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem } from "./validate-network";
+import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem, rangesCoverInternet } from "./validate-network";
 import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
 
 /** An instance type's family: EC2 `g6e.12xlarge` → `g6e`; GCE `a2-ultragpu-4g` → `a2`. */
@@ -170,6 +170,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         c.publicAccessCidrs.forEach((cidr, i) => {
           if (/\/0$/.test(cidr)) report(["clusters", ci, "publicAccessCidrs", i], `${cidr} opens the EKS API to the whole internet, which the policy pack never allows; list the networks that need it`);
         });
+        if (rangesCoverInternet(c.publicAccessCidrs)) report(["clusters", ci, "publicAccessCidrs"], `${c.publicAccessCidrs.join(", ")} together cover every IPv4 address: the EKS API open to the whole internet, which the policy pack never allows; list the networks that need it`);
       }
     });
   });
@@ -295,6 +296,7 @@ export function checkPlacement(report: Report, cfg: PlatformConfig): void {
           report(["clusters", ci, "apiAllowedCidrs", i], `${text} opens the k3s API to the whole internet, and policy.allowPublicApiEndpoints is false; list the networks that need it`);
         }
       });
+      if (!cfg.policy.allowPublicApiEndpoints && rangesCoverInternet(c.apiAllowedCidrs)) report(["clusters", ci, "apiAllowedCidrs"], `${c.apiAllowedCidrs.join(", ")} together cover every IPv4 address: the k3s API open to the whole internet, and policy.allowPublicApiEndpoints is false; list the networks that need it`);
     });
   });
 }

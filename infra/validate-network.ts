@@ -4,7 +4,7 @@
  * existing cluster offers the other clusters' istiod.
  */
 import { PlatformConfig } from "./schema";
-import { Cidr, cidrsOverlap, parseCidr } from "./net";
+import { Cidr, cidrsOverlap, coverAllIpv4, parseCidr } from "./net";
 import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
@@ -243,4 +243,13 @@ export function checkPublicEndpointQuota(report: Report, cfg: PlatformConfig): v
       );
     });
   });
+}
+
+/**
+ * Whether ranges add up to every IPv4 address with no /0 among them (a /0 is reported on its own):
+ * the policy pack reads a list whole, so `0.0.0.0/1` and `128.0.0.0/1` open an endpoint as `0.0.0.0/0` does.
+ */
+export function rangesCoverInternet(texts: string[]): boolean {
+  const ranges = texts.map(parseCidr).filter((r): r is Cidr => typeof r !== "string");
+  return !ranges.some((r) => r.bits === 0) && coverAllIpv4(ranges);
 }
