@@ -15,6 +15,7 @@ import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 import { dateHint, wrongTypeMessage } from "./cli-values";
 import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
+import { noteDefaultedValues } from "./default-notes";
 
 export * from "./schema";
 
@@ -154,7 +155,11 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);
-  if (problems.length > 0) throw new ConfigError(noteDefaultedWeights(written, problems));
+  if (problems.length > 0) {
+    const weightsNoted = noteDefaultedWeights(written, problems);
+    // A defaulted weight has its own note; every other defaulted value gets the generic one.
+    throw new ConfigError(weightsNoted.map((p, i) => (p === problems[i] ? noteDefaultedValues(written, cfg, [p])[0] : p)));
+  }
   const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
   const versions: Versions = { ...defaultVersions };
   for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;

@@ -5,11 +5,11 @@
  * would take the rest is a guess the config should not make for the user.
  */
 import { z } from "zod";
+import { isRecord } from "./record";
 
 export const DEFAULT_STABLE_WEIGHT = 95;
 export const DEFAULT_CANARY_WEIGHT = 100 - DEFAULT_STABLE_WEIGHT;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** The weights an unweighted split gets, or undefined where no default applies (its weights stay required). */
 function defaultWeights(versions: Record<string, unknown>[]): number[] | undefined {

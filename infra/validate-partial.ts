@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { platformSchema, PlatformConfig } from "./schema";
 import { brokenView, markBrokenList, markInvalidItem } from "./validate-support";
+import { isRecord } from "./record";
 
 type Path = readonly (string | number)[];
 
@@ -26,7 +27,6 @@ export const underBrokenPath = (path: Path, broken: readonly Path[]): boolean =>
 const BROKEN = Symbol("broken");
 type Reread = unknown | typeof BROKEN;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** The schema of an object-like zod type (object, or the option of a discriminated union `raw` selects). */
 function objectShape(schema: z.ZodType, raw: Record<string, unknown>): { shape: Record<string, z.ZodType>; unknownKeys: string[] } | undefined {

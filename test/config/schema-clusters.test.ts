@@ -202,7 +202,7 @@ const cases: RejectCase[] = [
     name: "more availability zones than the region offers an EKS cluster (us-west-1: newer accounts see two, EKS refuses usw1-az2)",
     mutate: (p) => (p.clusters[1].region = "us-west-1"),
     path: "inference-mesh:platform.clusters[1].availabilityZones",
-    message: /: 3 is more than the 2 availability zones us-west-1 offers an EKS cluster \(newer accounts see two of its three, and EKS refuses usw1-az2\); use 2 \(the table is infra\/regions\.ts\)$/,
+    message: /: 3 is more than the 2 availability zones us-west-1 offers an EKS cluster \(newer accounts see two of its three, and EKS refuses usw1-az2\); use 2 \(the table is infra\/regions\.ts\) \(not in the stack file: the default, 3, was checked; write the value meant\)$/,
   },
   {
     name: "more availability zones than the region has (awsx fails the preview)",

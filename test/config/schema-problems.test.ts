@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
 import { expectProblem, pathsOf, RejectCase, testRejections } from "./support";
+import { noteDefaultedValues } from "../../infra/default-notes";
 
 const cases: RejectCase[] = [
   {
@@ -185,4 +186,34 @@ test("one root cause, one line: duplicates without their derived-name clashes, u
   const none = shippedPlatform("prod");
   none.models = [];
   expectProblem(none, "inference-mesh:platform.agents[0].model", /unknown model 'llama-3-1-8b'; known: \(none\)$/);
+});
+
+test("a problem on a value the stack file leaves out says the default was checked, and which", () => {
+  const p = shippedPlatform("prod");
+  // Two EKS clusters on the default vpcCidr: the second's problem points at a key its file lacks.
+  delete p.clusters[0].vpcCidr;
+  delete p.clusters[1].vpcCidr;
+  const cidr = problemsOf(p).filter((l) => l.startsWith("inference-mesh:platform.clusters[1].vpcCidr: "));
+  assert.equal(cidr.length, 1, cidr.join("\n"));
+  assert.match(cidr[0], /overlaps 10\.0\.0\.0\/16 .*\(not in the stack file: the default, "10\.0\.0\.0\/16", was checked; write the value meant\)$/);
+
+  // A value the file writes gets no note.
+  const r = shippedPlatform("prod");
+  r.clusters[1].vpcCidr = r.clusters[0].vpcCidr;
+  const written = problemsOf(r).filter((l) => l.startsWith("inference-mesh:platform.clusters[1].vpcCidr: "));
+  assert.equal(written.length, 1, written.join("\n"));
+  assert.doesNotMatch(written[0], /not in the stack file/);
+});
+
+test("a problem inside a block the stack file leaves out names the block", () => {
+  const written = { clusters: [{ name: "a" }] };
+  const validated = { clusters: [{ name: "a", systemNodeGroup: { instanceType: "m6i.xlarge", minSize: 2 } }] };
+  const [noted, kept, unknown] = noteDefaultedValues(written, validated, [
+    { path: ["clusters", 0, "systemNodeGroup", "minSize"], message: "is too small" },
+    { path: ["clusters", 0, "name"], message: "is taken" },
+    { path: ["clusters", 0, "nodeGroups"], message: "is missing" },
+  ]);
+  assert.equal(noted.message, "is too small (clusters[0].systemNodeGroup is not in the stack file: its defaults were checked; write the values meant)");
+  assert.equal(kept.message, "is taken");
+  assert.equal(unknown.message, "is missing");
 });
