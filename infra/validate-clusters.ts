@@ -8,7 +8,7 @@ import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
 import { awsRegionAzs, zonesOf } from "./regions";
 import { KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
-import { ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
+import { ec2NonNvidiaAccelerators, ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem, rangesCoverInternet } from "./validate-network";
 import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
@@ -51,12 +51,15 @@ function cataloguedFamilies(cloud: "aws" | "gcp"): string {
 /**
  * Problems of a node's machine type every group shares: the nodes boot x86_64 images
  * (AL2023_x86_64_* AMIs, the configured GCE image) and run x86_64 containers, so Arm types fail
- * at node creation (EKS refuses the AMI for the type) or boot nothing useful.
+ * at node creation (EKS refuses the AMI for the type) or boot nothing useful. EC2 accelerators
+ * other than NVIDIA GPUs would boot the standard AMI as a CPU group: paid for, and used by nothing.
  */
 function machineTypeProblem(cloud: "aws" | "gcp", type: string): string | undefined {
   if (isArmMachineType(cloud, type)) {
     return `'${type}' is an Arm (${cloud === "aws" ? "Graviton" : "Axion/Ampere/Grace"}) type; the nodes boot x86_64 images (${cloud === "aws" ? "AL2023_x86_64_* AMIs" : "the cluster's image"}), so pick an x86_64 type`;
   }
+  const accelerators = cloud === "aws" ? ec2NonNvidiaAccelerators(type) : undefined;
+  if (accelerators) return `'${type}' carries ${accelerators}, not NVIDIA GPUs: models are served by vLLM on NVIDIA GPUs (AL2023_x86_64_NVIDIA AMI, NVIDIA device plugin), so the group would boot the standard AMI and nothing would use them; use a catalogued NVIDIA GPU type (${cataloguedFamilies("aws")}) or a CPU type`;
   return undefined;
 }
 
@@ -220,10 +223,10 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
         report([...at, "instanceType"], `'${g.instanceType}' is not an EC2 instance type (family.size, such as g6e.12xlarge)`);
       }
     }
-    const armProblem = machineTypeProblem(c.cloud, g.instanceType);
+    const typeProblem = machineTypeProblem(c.cloud, g.instanceType);
     const uncataloguedGpus = !gpu && !family && isGpuFamily(c.cloud, g.instanceType);
     // A CPU type (no GPUs, catalogued or not) whose format passed: one the cloud actually has.
-    const cpuType = !gpu && !family && !uncataloguedGpus && !armProblem;
+    const cpuType = !gpu && !family && !uncataloguedGpus && !typeProblem;
     if (cpuType && c.cloud === "aws" && EC2_TYPE.test(g.instanceType)) {
       const problem = ec2SizeProblem(g.instanceType);
       if (problem) report([...at, "instanceType"], problem);
@@ -232,7 +235,7 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
       const problem = gceMachineTypeProblem(g.instanceType);
       if (problem) report([...at, "instanceType"], problem);
     }
-    if (armProblem) report([...at, "instanceType"], armProblem);
+    if (typeProblem) report([...at, "instanceType"], typeProblem);
     else if (uncataloguedGpus) {
       report(
         [...at, "instanceType"],

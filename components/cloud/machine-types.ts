@@ -40,6 +40,19 @@ export function isGpuFamily(cloud: Cloud, type: string): boolean {
   return family !== undefined && ["p", "g", "gr"].includes(family.cls);
 }
 
+/**
+ * The accelerators of an EC2 type that has accelerators but no NVIDIA GPUs, or undefined: EKS's
+ * accelerated AMI table lists inf1/inf2/trn1/trn2 under the AL2023 x86_64 Neuron AMI only, and
+ * g4ad (AMD GPUs) under no NVIDIA AMI, so the NVIDIA AMI, driver and device plugin never serve them.
+ */
+export function ec2NonNvidiaAccelerators(type: string): string | undefined {
+  const family = ec2Family(type);
+  if (family?.cls === "inf") return "AWS Inferentia (Neuron) accelerators";
+  if (family?.cls === "trn") return "AWS Trainium (Neuron) accelerators";
+  if (type.startsWith("g4ad.")) return "AMD GPUs";
+  return undefined;
+}
+
 /** The boot disk type a GCE machine type takes: pd-balanced, or hyperdisk-balanced on Hyperdisk-only series. */
 export function gceBootDiskType(machineType: string): "pd-balanced" | "hyperdisk-balanced" {
   const hyperdiskOnly = hyperdiskOnlySeries.has(gceSeries(machineType)) || machineType.startsWith("a3-ultragpu-");

@@ -143,6 +143,24 @@ const cases: RejectCase[] = [
     message: /'g4dn\.12xlarge' has GPUs, but the GPU catalog \(components\/gpu\/catalog\.ts\) does not know them.*catalogued aws GPU families: g5, g6, g6e, p4d, p4de, p5, p5e, p5en; add the type to the catalog/,
   },
   {
+    name: "an Inferentia node group (EKS serves Neuron with its own AMI; it would pass as a CPU group)",
+    mutate: (p) => p.clusters[0].nodeGroups.push({ name: "neuron", instanceType: "inf2.48xlarge", minSize: 0, desiredSize: 1, maxSize: 2 }),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[2].instanceType",
+    message: /'inf2\.48xlarge' carries AWS Inferentia \(Neuron\) accelerators, not NVIDIA GPUs: .*use a catalogued NVIDIA GPU type \(g5, g6, g6e, p4d, p4de, p5, p5e, p5en\) or a CPU type$/,
+  },
+  {
+    name: "a Trainium system node group",
+    mutate: (p) => (p.clusters[1].systemNodeGroup.instanceType = "trn1n.32xlarge"),
+    path: "inference-mesh:platform.clusters[1].systemNodeGroup.instanceType",
+    message: /'trn1n\.32xlarge' carries AWS Trainium \(Neuron\) accelerators, not NVIDIA GPUs/,
+  },
+  {
+    name: "an AMD GPU node group, which no catalog entry could make NVIDIA",
+    mutate: (p) => (p.clusters[1].nodeGroups[0].instanceType = "g4ad.16xlarge"),
+    path: "inference-mesh:platform.clusters[1].nodeGroups[0].instanceType",
+    message: /'g4ad\.16xlarge' carries AMD GPUs, not NVIDIA GPUs/,
+  },
+  {
     name: "a GCE GPU series the catalog lacks",
     mutate: (p) => (p.clusters[2].nodeGroups[1].instanceType = "a4-highgpu-8g"),
     path: "inference-mesh:platform.clusters[2].nodeGroups[1].instanceType",
