@@ -53,6 +53,12 @@ export function ec2NonNvidiaAccelerators(type: string): string | undefined {
   return undefined;
 }
 
+/**
+ * EC2 Mac types (mac1, mac2, mac2-m2…): bare metal on Dedicated Hosts only, booting only macOS AMIs
+ * (aws-samples/amazon-ec2-mac-getting-started FAQ), which no EKS managed node group launches.
+ */
+export const isEc2MacType = (type: string): boolean => ec2Family(type)?.cls === "mac";
+
 /** The boot disk type a GCE machine type takes: pd-balanced, or hyperdisk-balanced on Hyperdisk-only series. */
 export function gceBootDiskType(machineType: string): "pd-balanced" | "hyperdisk-balanced" {
   const hyperdiskOnly = hyperdiskOnlySeries.has(gceSeries(machineType)) || machineType.startsWith("a3-ultragpu-");

@@ -161,6 +161,18 @@ const cases: RejectCase[] = [
     message: /'g4ad\.16xlarge' carries AMD GPUs, not NVIDIA GPUs/,
   },
   {
+    name: "an EC2 Mac node group (Dedicated Hosts and macOS AMIs only)",
+    mutate: (p) => p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "mac2-m2.metal", minSize: 1, desiredSize: 1, maxSize: 1 }),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[2].instanceType",
+    message: /'mac2-m2\.metal' is an EC2 Mac type: EC2 runs Mac instances only on Dedicated Hosts and boots them only from macOS AMIs/,
+  },
+  {
+    name: "an EC2 Mac system node group",
+    mutate: (p) => (p.clusters[0].systemNodeGroup.instanceType = "mac1.metal"),
+    path: "inference-mesh:platform.clusters[0].systemNodeGroup.instanceType",
+    message: /'mac1\.metal' is an EC2 Mac type/,
+  },
+  {
     name: "a GCE GPU series the catalog lacks",
     mutate: (p) => (p.clusters[2].nodeGroups[1].instanceType = "a4-highgpu-8g"),
     path: "inference-mesh:platform.clusters[2].nodeGroups[1].instanceType",
@@ -224,7 +236,7 @@ test("a GPU machine type is refused as the k3s server", () => {
 });
 
 test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shared-core, -lssd/-metal, custom types; an uncatalogued GCE series is format-checked only", () => {
-  for (const type of ["m6i.large", "c7i.metal-24xl", "mac2-m2.metal", "u-12tb1.112xlarge", "m7i-flex.large", "t3.nano", "r7i.48xlarge"]) {
+  for (const type of ["m6i.large", "c7i.metal-24xl", "u-6tb1.metal", "u-12tb1.112xlarge", "m7i-flex.large", "t3.nano", "r7i.48xlarge"]) {
     const p = shippedPlatform("prod");
     p.clusters[0].systemNodeGroup.instanceType = type;
     p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: type, minSize: 1, desiredSize: 1, maxSize: 1 });
