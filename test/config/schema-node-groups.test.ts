@@ -236,7 +236,7 @@ test("a GPU machine type is refused as the k3s server", () => {
 });
 
 test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shared-core, -lssd/-metal, custom types; an uncatalogued GCE series is format-checked only", () => {
-  for (const type of ["m6i.large", "c7i.metal-24xl", "u-6tb1.metal", "u-12tb1.112xlarge", "m7i-flex.large", "t3.nano", "r7i.48xlarge"]) {
+  for (const type of ["m6i.large", "c7i.metal-24xl", "m5zn.metal", "u-12tb1.112xlarge", "m7i-flex.large", "t3.nano", "r7i.48xlarge"]) {
     const p = shippedPlatform("prod");
     p.clusters[0].systemNodeGroup.instanceType = type;
     p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: type, minSize: 1, desiredSize: 1, maxSize: 1 });
