@@ -8,6 +8,7 @@ import { secretDataKey, setOf } from "../lib/config-schema";
 const MULTICLUSTER_LABEL = "istio/multiCluster";
 const NETWORK_LABEL = "topology.istio.io/network";
 const EAST_WEST_CLASS = "istio-east-west";
+const HBONE_PORT = 15008;
 
 interface MeshCluster {
   cluster: string;
@@ -64,15 +65,47 @@ function providerServer(istiod: PolicyResource): string | undefined {
  * The other clusters' network gateway for this cluster: a Gateway of class istio-east-west labelled
  * with the cluster's network and an HBONE listener terminating TLS (Istio 1.30.3
  * pilot/pkg/serviceregistry/ambient/networks.go remoteK8sGatewayToNetworkGateways); anything less
- * and no other cluster learns how to reach this network.
+ * and no other cluster learns how to reach this network. The listener must be on 15008: remote
+ * ztunnels dial the gateway's address on 15008 whatever the listener says (the remote gateway's
+ * HBONE port is left 0, which multicluster.go createSplitHorizonWorkload turns into 15008), while
+ * the Service exposes the listener's port (deploymentcontroller.go extractServicePorts) and istiod
+ * refuses an HBONE listener elsewhere (conversion.go unexpectedEastWestWaypointListener). Gateway
+ * API defaults tls.mode to Terminate.
  */
-function isEastWestFor(gw: PolicyResource, network: string): boolean | "unknown" {
+function eastWestShape(gw: PolicyResource, network: string): "other" | "listener" | "ok" | "unknown" {
   const p = probe(() => {
     const spec = gw.props.spec ?? {};
-    if (spec.gatewayClassName !== EAST_WEST_CLASS || meta(gw.props).labels[NETWORK_LABEL] !== network) return false;
-    return list(spec.listeners).some((l: any) => l?.protocol === "HBONE" && l?.tls?.mode === "Terminate");
+    if (spec.gatewayClassName !== EAST_WEST_CLASS || meta(gw.props).labels[NETWORK_LABEL] !== network) return "other";
+    const ok = list(spec.listeners).some((l: any) => l?.protocol === "HBONE" && l?.port === HBONE_PORT && !!l?.tls && (l.tls.mode ?? "Terminate") === "Terminate");
+    return ok ? "ok" : "listener";
   });
   return p.known ? p.value : "unknown";
+}
+
+const listenersOf = (gw: PolicyResource) =>
+  list(gw.props.spec?.listeners as any[]).map((l: any) => `${l?.name} ${l?.protocol}/${l?.port}${l?.tls ? ` tls ${l.tls.mode ?? "Terminate"}` : ""}`).join(", ") || "none";
+
+/** Reports (or notes as unknown) a cluster whose network no other cluster can reach through an east-west gateway. */
+function checkEastWest(m: MeshCluster, network: string, report: (message: string, urn?: string) => void, unknowns: string[]): void {
+  const gateways = m.resources.filter((r) => isGateway(r.type));
+  const shapes = gateways.map((g) => eastWestShape(g, network));
+  const shaped = gateways.filter((_, i) => shapes[i] === "ok");
+  if (shaped.length > 0) return;
+  if (shapes.includes("unknown")) {
+    unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway)`);
+    return;
+  }
+  const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
+  const misfit = gateways.find((_, i) => shapes[i] === "listener");
+  const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
+  if (misfit) {
+    report(
+      `cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): Gateway ${name(misfit)} has listeners ${listenersOf(misfit)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`,
+      misfit.urn,
+    );
+  } else {
+    report(`cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): the other clusters get no network gateway for ${network} and cannot reach its workloads`, m.istiod.urn);
+  }
 }
 
 /**
@@ -85,7 +118,7 @@ function isEastWestFor(gw: PolicyResource, network: string): boolean | "unknown"
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "In a multi-cluster mesh each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener terminating TLS).",
+    "In a multi-cluster mesh each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -178,15 +211,7 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
       }
       const network = m.network.value;
       if (network === undefined) continue; // no network at all: mesh-identity-consistent reports it
-      const found = m.resources.filter((r) => isGateway(r.type)).map((g) => isEastWestFor(g, network));
-      if (found.includes(true)) continue;
-      if (found.includes("unknown")) unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway)`);
-      else {
-        report(
-          `cluster ${m.cluster} has no east-west gateway for its network ${network} (a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener in TLS mode Terminate): the other clusters get no network gateway for ${network} and cannot reach its workloads`,
-          m.istiod.urn,
-        );
-      }
+      checkEastWest(m, network, report, unknowns);
     }
     if (unknowns.length > 0) cannotJudge(unknowns);
   },

@@ -223,7 +223,8 @@ export const meshMutations: Mutation[] = [
     },
   },
   // Multi-cluster wiring (mesh-multicluster-wiring): every ordered pair of clusters has a remote
-  // secret, none names a cluster outside the mesh, and every cluster has its east-west gateway.
+  // secret, none names a cluster outside the mesh, and every cluster has its east-west gateway,
+  // its HBONE listener on 15008.
   {
     name: "a remote secret of one cluster for another removed",
     policy: "mesh-multicluster-wiring",
@@ -236,6 +237,12 @@ export const meshMutations: Mutation[] = [
       const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
       return gw && removeAll(doc, (r) => r === gw);
     },
+  },
+  {
+    // Remote ztunnels dial an east-west gateway on 15008 whatever its listener says (Istio 1.30.3 createSplitHorizonWorkload).
+    name: "a cluster's east-west HBONE listener moved to port 15009",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west", (o) => (o.spec.listeners[0].port = 15009)),
   },
   {
     name: "a remote secret left behind for a cluster no longer in the mesh",

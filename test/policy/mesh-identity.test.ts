@@ -172,7 +172,7 @@ test("mesh-multicluster-wiring: a remote secret for every ordered pair, none for
   assert.deepEqual(messages(await runStack(meshMulticlusterWiring, broken)), [
     "cluster a: remote secret istio-system/istio-remote-secret-c names cluster c, which is not in this mesh (a, b): istiod keeps reading a cluster the stack no longer has; drop it (or list it in externalClusters)",
     "cluster b has no remote secret for cluster a (a Secret in istio-system labelled istio/multiCluster: \"true\" with the key a): its istiod never sees a's services and endpoints",
-    "cluster b has no east-west gateway for its network net-b (a Gateway of class istio-east-west labelled topology.istio.io/network: net-b with an HBONE listener in TLS mode Terminate): the other clusters get no network gateway for net-b and cannot reach its workloads",
+    "cluster b has no east-west gateway for its network net-b (a Gateway of class istio-east-west labelled topology.istio.io/network: net-b with an HBONE listener on port 15008 in TLS mode Terminate): the other clusters get no network gateway for net-b and cannot reach its workloads",
   ]);
   // A cluster managed outside the stack may be read when listed; an unlabelled Secret is no remote secret.
   const external = [...wiredCluster("a", ["b", "corp"]), ...wiredCluster("b", ["a"])];

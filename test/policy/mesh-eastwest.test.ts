@@ -1,0 +1,36 @@
+/**
+ * mesh-multicluster-wiring on the east-west gateway itself. Istio 1.30.3 leaves a remote network
+ * gateway's HBONE port 0, so remote ztunnels dial its address on 15008 whatever the listener says
+ * (pilot/pkg/serviceregistry/ambient networks.go remoteK8sGatewayToNetworkGateways, multicluster.go
+ * createSplitHorizonWorkload). Before, a listener moved off 15008 passed, and a listener leaving
+ * tls.mode to Gateway API's default (Terminate) was called missing.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
+import { runStack, stackResource } from "../support/policy";
+import { messages, wiredCluster } from "./mesh-support";
+
+const listener = { name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate", options: { "gateway.istio.io/tls-terminate-mode": "ISTIO_MUTUAL" } } };
+const gateway = (spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
+  metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": "net-b" }, ...(annotations ? { annotations } : {}) },
+  spec: { gatewayClassName: "istio-east-west", listeners: [listener], ...spec },
+});
+
+/** Clusters a and b wired, b's east-west Gateway replaced and `extra` resources added to b. */
+const meshWith = (eastWest: Record<string, unknown>, extra: ReturnType<typeof stackResource>[] = []) =>
+  runStack(meshMulticlusterWiring, [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"], { eastWest }), ...extra]);
+
+test("mesh-multicluster-wiring: the east-west HBONE listener must be on 15008, the port remote ztunnels dial", async () => {
+  assert.deepEqual((await meshWith(gateway({}))).violations, []);
+  const moved = await meshWith(gateway({ listeners: [{ ...listener, port: 15009 }] }));
+  assert.deepEqual(messages(moved), [
+    "cluster b has no east-west gateway for its network net-b (a Gateway of class istio-east-west labelled topology.istio.io/network: net-b with an HBONE listener on port 15008 in TLS mode Terminate): Gateway istio-system/istio-eastwestgateway has listeners mesh HBONE/15009 tls Terminate; istiod accepts HBONE only on 15008 terminating TLS and the other clusters' ztunnels dial 15008, so they cannot reach its workloads",
+  ]);
+  assert.equal(moved.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:gateway.networking.k8s.io/v1:Gateway::b-ew");
+  for (const other of [{ ...listener, protocol: "TLS" }, { name: "mesh", port: 15008, protocol: "TCP" }]) {
+    assert.match(messages(await meshWith(gateway({ listeners: [other] }))).join("\n"), /^cluster b has no east-west gateway for its network net-b .*has listeners mesh (TLS\/15008 tls Terminate|TCP\/15008);/);
+  }
+  // Gateway API defaults tls.mode to Terminate: istiod reads the listener as terminating.
+  assert.deepEqual((await meshWith(gateway({ listeners: [{ ...listener, tls: { options: listener.tls.options } }] }))).violations, []);
+});
