@@ -78,23 +78,42 @@ function parametersPatch(gw: PolicyResource, resources: PolicyResource[]): Servi
 }
 
 /**
+ * The type of the Service Istio deploys for a Gateway of one of its classes, and whether overlays
+ * give it external IPs; "unknown" while a value it depends on is not known yet, or when class
+ * defaults disagree (Istio takes the oldest ConfigMap, not known before they are applied).
+ */
+function istioService(gw: PolicyResource, cls: string, resources: PolicyResource[]): { type: string | undefined; externalIPs: boolean } | "unknown" {
+  const annotated = meta(gw.props).annotations["networking.istio.io/service-type"];
+  const base = typeof annotated === "string" ? annotated : ISTIO_DEFAULT_SERVICE_TYPES[cls];
+  const defaults = classDefaultPatches(cls, resources);
+  const defaultTypes = new Set(defaults.map((p) => p.type).filter((t) => t !== undefined));
+  if (defaultTypes.size > 1) return "unknown";
+  const params = parametersPatch(gw, resources);
+  return { type: params?.type ?? [...defaultTypes][0] ?? base, externalIPs: !!params?.externalIPs || defaults.some((p) => p.externalIPs) };
+}
+
+/**
  * Whether the Service Istio deploys for the Gateway is ClusterIP without external IPs. For a class
  * Istio does not deploy, only the annotation is read, as before (the overlays are Istio's).
- * "unknown" while a value it depends on is not known yet, or when class defaults disagree (Istio
- * takes the oldest ConfigMap, not known before they are applied).
  */
 export function istioServiceClusterIp(gw: PolicyResource, cls: string, resources: PolicyResource[]): Tri {
   return tri(() => {
-    const annotated = meta(gw.props).annotations["networking.istio.io/service-type"];
-    const base = typeof annotated === "string" ? annotated : ISTIO_DEFAULT_SERVICE_TYPES[cls];
-    if (!(cls in ISTIO_DEFAULT_SERVICE_TYPES)) return base === "ClusterIP";
-    const defaults = classDefaultPatches(cls, resources);
-    const defaultTypes = new Set(defaults.map((p) => p.type).filter((t) => t !== undefined));
-    if (defaultTypes.size > 1) return "unknown";
-    const params = parametersPatch(gw, resources);
-    const type = params?.type ?? [...defaultTypes][0] ?? base;
-    const externalIPs = !!params?.externalIPs || defaults.some((p) => p.externalIPs);
-    return type === "ClusterIP" && !externalIPs;
+    if (!(cls in ISTIO_DEFAULT_SERVICE_TYPES)) return meta(gw.props).annotations["networking.istio.io/service-type"] === "ClusterIP";
+    const svc = istioService(gw, cls, resources);
+    return svc === "unknown" ? svc : svc.type === "ClusterIP" && !svc.externalIPs;
   });
 }
 
+/**
+ * Whether other networks can reach the Service Istio deploys for the Gateway: only a LoadBalancer's
+ * ingress addresses and a Service's external IPs become the Gateway's status addresses
+ * (serviceregistry/kube/conversion.go ClusterExternalAddresses; gateway/conversion.go
+ * reportGatewayStatus); without them Istio reports the ClusterIP and the in-cluster hostname, which
+ * a remote ztunnel cannot dial (nor a NodePort, whose node port is not the 15008 it dials).
+ */
+export function istioServiceReachableOffCluster(gw: PolicyResource, cls: string, resources: PolicyResource[]): Tri {
+  return tri(() => {
+    const svc = istioService(gw, cls, resources);
+    return svc === "unknown" ? svc : svc.type === "LoadBalancer" || svc.externalIPs;
+  });
+}

@@ -3,6 +3,7 @@ import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, m
 import { configWithDefaults, list, probe, Probe } from "../lib/values";
 import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
 import { secretDataKey, setOf } from "../lib/config-schema";
+import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
@@ -90,15 +91,21 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
   const gateways = m.resources.filter((r) => isGateway(r.type));
   const shapes = gateways.map((g) => eastWestShape(g, network));
   const shaped = gateways.filter((_, i) => shapes[i] === "ok");
-  if (shaped.length > 0) return;
-  if (shapes.includes("unknown")) {
-    unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway)`);
+  const reach = shaped.map((g) => istioServiceReachableOffCluster(g, EAST_WEST_CLASS, m.resources));
+  if (reach.includes(true)) return;
+  if (shapes.includes("unknown") || reach.includes("unknown")) {
+    unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway, reachable from other networks)`);
     return;
   }
   const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
   const misfit = gateways.find((_, i) => shapes[i] === "listener");
   const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
-  if (misfit) {
+  if (shaped.length > 0) {
+    report(
+      `cluster ${m.cluster}: east-west gateway ${name(shaped[0])} gets a Service other networks cannot reach (neither type LoadBalancer nor external IPs; see its networking.istio.io/service-type annotation and service overlays): Istio gives the other clusters its ClusterIP or in-cluster hostname as ${network}'s gateway address, which their ztunnels cannot dial`,
+      shaped[0].urn,
+    );
+  } else if (misfit) {
     report(
       `cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): Gateway ${name(misfit)} has listeners ${listenersOf(misfit)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`,
       misfit.urn,
@@ -118,7 +125,7 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "In a multi-cluster mesh each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS).",
+    "In a multi-cluster mesh each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -224,7 +224,7 @@ export const meshMutations: Mutation[] = [
   },
   // Multi-cluster wiring (mesh-multicluster-wiring): every ordered pair of clusters has a remote
   // secret, none names a cluster outside the mesh, and every cluster has its east-west gateway,
-  // its HBONE listener on 15008.
+  // its HBONE listener on 15008 and its Service reachable from other networks.
   {
     name: "a remote secret of one cluster for another removed",
     policy: "mesh-multicluster-wiring",
@@ -243,6 +243,14 @@ export const meshMutations: Mutation[] = [
     name: "a cluster's east-west HBONE listener moved to port 15009",
     policy: "mesh-multicluster-wiring",
     apply: (doc) => onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west", (o) => (o.spec.listeners[0].port = 15009)),
+  },
+  {
+    name: "a cluster's east-west gateway annotated with a ClusterIP Service",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west", (o) => {
+        o.metadata.annotations = { ...o.metadata.annotations, "networking.istio.io/service-type": "ClusterIP" };
+      }),
   },
   {
     name: "a remote secret left behind for a cluster no longer in the mesh",

@@ -2,13 +2,15 @@
  * mesh-multicluster-wiring on the east-west gateway itself. Istio 1.30.3 leaves a remote network
  * gateway's HBONE port 0, so remote ztunnels dial its address on 15008 whatever the listener says
  * (pilot/pkg/serviceregistry/ambient networks.go remoteK8sGatewayToNetworkGateways, multicluster.go
- * createSplitHorizonWorkload). Before, a listener moved off 15008 passed, and a listener leaving
+ * createSplitHorizonWorkload), and the address is a LoadBalancer's ingress or an external IP, else
+ * the ClusterIP and in-cluster hostname (gateway/conversion.go reportGatewayStatus). Before, a
+ * listener moved off 15008 and a ClusterIP or NodePort Service passed, and a listener leaving
  * tls.mode to Gateway API's default (Terminate) was called missing.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
-import { runStack, stackResource } from "../support/policy";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { messages, wiredCluster } from "./mesh-support";
 
 const listener = { name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate", options: { "gateway.istio.io/tls-terminate-mode": "ISTIO_MUTUAL" } } };
@@ -16,6 +18,8 @@ const gateway = (spec: Record<string, unknown>, annotations?: Record<string, str
   metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": "net-b" }, ...(annotations ? { annotations } : {}) },
   spec: { gatewayClassName: "istio-east-west", listeners: [listener], ...spec },
 });
+const configMap = (name: string, service: string, labels: Record<string, string> = {}) =>
+  stackResource({ type: "kubernetes:core/v1:ConfigMap", name: `b-${name}`, props: { metadata: { name, namespace: "istio-system", labels }, data: { service } }, provider: k8sProvider("b") });
 
 /** Clusters a and b wired, b's east-west Gateway replaced and `extra` resources added to b. */
 const meshWith = (eastWest: Record<string, unknown>, extra: ReturnType<typeof stackResource>[] = []) =>
@@ -33,4 +37,21 @@ test("mesh-multicluster-wiring: the east-west HBONE listener must be on 15008, t
   }
   // Gateway API defaults tls.mode to Terminate: istiod reads the listener as terminating.
   assert.deepEqual((await meshWith(gateway({ listeners: [{ ...listener, tls: { options: listener.tls.options } }] }))).violations, []);
+});
+
+test("mesh-multicluster-wiring: the east-west gateway's Service must be reachable from other networks", async () => {
+  const unreachable = /^cluster b: east-west gateway istio-system\/istio-eastwestgateway gets a Service other networks cannot reach/;
+  for (const type of ["ClusterIP", "NodePort"]) assert.match(messages(await meshWith(gateway({}, { "networking.istio.io/service-type": type }))).join("\n"), unreachable);
+  // The Gateway's options ConfigMap and the class defaults patch the Service after the annotation.
+  const options = { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "ew-options" } } };
+  assert.match(messages(await meshWith(gateway(options), [configMap("ew-options", "spec:\n  type: ClusterIP\n")])).join("\n"), unreachable);
+  const classDefaults = configMap("ew-defaults", "spec:\n  type: NodePort\n", { "gateway.istio.io/defaults-for-class": "istio-east-west" });
+  assert.match(messages(await meshWith(gateway({}), [classDefaults])).join("\n"), unreachable);
+  // External IPs are reported as the Gateway's address; a LoadBalancer overlay wins over the annotation.
+  assert.deepEqual((await meshWith(gateway(options, { "networking.istio.io/service-type": "ClusterIP" }), [configMap("ew-options", "spec:\n  externalIPs: [203.0.113.7]\n")])).violations, []);
+  assert.deepEqual((await meshWith(gateway(options, { "networking.istio.io/service-type": "ClusterIP" }), [configMap("ew-options", "spec:\n  type: LoadBalancer\n")])).violations, []);
+  // An annotation not known in a preview: can't judge.
+  const later = await meshWith(gateway({}, { "networking.istio.io/service-type": UNKNOWN }));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the Gateways of cluster b/);
 });
