@@ -92,20 +92,24 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
   const shapes = gateways.map((g) => eastWestShape(g, network));
   const shaped = gateways.filter((_, i) => shapes[i] === "ok");
   const reach = shaped.map((g) => istioServiceReachableOffCluster(g, EAST_WEST_CLASS, m.resources));
-  if (reach.includes(true)) return;
+  const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
+  // Istio hands the other clusters one gateway per network, the first it finds (multicluster.go:
+  // "Multiple gateways found for network"), so every one it may pick must be reachable.
+  const unreachable = shaped.filter((_, i) => reach[i] === false);
+  for (const gw of unreachable) {
+    report(
+      `cluster ${m.cluster}: east-west gateway ${name(gw)} gets a Service other networks cannot reach (neither type LoadBalancer nor external IPs; see its networking.istio.io/service-type annotation and service overlays): Istio may give the other clusters its ClusterIP or in-cluster hostname as ${network}'s gateway address, which their ztunnels cannot dial`,
+      gw.urn,
+    );
+  }
+  if (unreachable.length > 0 || reach.includes(true)) return;
   if (shapes.includes("unknown") || reach.includes("unknown")) {
     unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway, reachable from other networks)`);
     return;
   }
   const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
   const misfit = gateways.find((_, i) => shapes[i] === "listener");
-  const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
-  if (shaped.length > 0) {
-    report(
-      `cluster ${m.cluster}: east-west gateway ${name(shaped[0])} gets a Service other networks cannot reach (neither type LoadBalancer nor external IPs; see its networking.istio.io/service-type annotation and service overlays): Istio gives the other clusters its ClusterIP or in-cluster hostname as ${network}'s gateway address, which their ztunnels cannot dial`,
-      shaped[0].urn,
-    );
-  } else if (misfit) {
+  if (misfit) {
     report(
       `cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): Gateway ${name(misfit)} has listeners ${listenersOf(misfit)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`,
       misfit.urn,

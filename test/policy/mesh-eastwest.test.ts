@@ -50,6 +50,9 @@ test("mesh-multicluster-wiring: the east-west gateway's Service must be reachabl
   // External IPs are reported as the Gateway's address; a LoadBalancer overlay wins over the annotation.
   assert.deepEqual((await meshWith(gateway(options, { "networking.istio.io/service-type": "ClusterIP" }), [configMap("ew-options", "spec:\n  externalIPs: [203.0.113.7]\n")])).violations, []);
   assert.deepEqual((await meshWith(gateway(options, { "networking.istio.io/service-type": "ClusterIP" }), [configMap("ew-options", "spec:\n  type: LoadBalancer\n")])).violations, []);
+  // Beside a reachable one, an unreachable gateway of the network may be the one Istio hands out.
+  const second = stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: "b-ew-internal", props: { ...gateway({}), metadata: { ...gateway({}).metadata, name: "ew-internal", annotations: { "networking.istio.io/service-type": "ClusterIP" } } }, provider: k8sProvider("b") });
+  assert.match(messages(await meshWith(gateway({}), [second])).join("\n"), /^cluster b: east-west gateway istio-system\/ew-internal gets a Service other networks cannot reach/);
   // An annotation not known in a preview: can't judge.
   const later = await meshWith(gateway({}, { "networking.istio.io/service-type": UNKNOWN }));
   assert.deepEqual(later.violations, []);
