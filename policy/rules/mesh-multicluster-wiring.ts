@@ -73,12 +73,13 @@ function providerServer(istiod: PolicyResource): string | undefined {
  * refuses an HBONE listener elsewhere (conversion.go unexpectedEastWestWaypointListener). Gateway
  * API defaults tls.mode to Terminate.
  */
-function eastWestShape(gw: PolicyResource, network: string): "other" | "listener" | "ok" | "unknown" {
+function eastWestShape(gw: PolicyResource, network: string): "other" | "listener" | "port" | "ok" | "unknown" {
   const p = probe(() => {
     const spec = gw.props.spec ?? {};
     if (spec.gatewayClassName !== EAST_WEST_CLASS || meta(gw.props).labels[NETWORK_LABEL] !== network) return "other";
-    const ok = list(spec.listeners).some((l: any) => l?.protocol === "HBONE" && l?.port === HBONE_PORT && !!l?.tls && (l.tls.mode ?? "Terminate") === "Terminate");
-    return ok ? "ok" : "listener";
+    const hbone = list(spec.listeners).filter((l: any) => l?.protocol === "HBONE" && !!l?.tls && (l.tls.mode ?? "Terminate") === "Terminate");
+    // One on another port is still a network gateway to Istio, which dials it on 15008.
+    return hbone.some((l: any) => l.port === HBONE_PORT) ? "ok" : hbone.length > 0 ? "port" : "listener";
   });
   return p.known ? p.value : "unknown";
 }
@@ -102,18 +103,19 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
       gw.urn,
     );
   }
+  const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
+  const misfit = (gw: PolicyResource) =>
+    `Gateway ${name(gw)} has listeners ${listenersOf(gw)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`;
+  const offPort = gateways.filter((_, i) => shapes[i] === "port");
+  if (shaped.length > 0) for (const gw of offPort) report(`cluster ${m.cluster}: ${misfit(gw)} (Istio may hand it out as ${network}'s gateway)`, gw.urn);
   if (unreachable.length > 0 || reach.includes(true)) return;
   if (shapes.includes("unknown") || reach.includes("unknown")) {
     unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway, reachable from other networks)`);
     return;
   }
-  const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
-  const misfit = gateways.find((_, i) => shapes[i] === "listener");
-  if (misfit) {
-    report(
-      `cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): Gateway ${name(misfit)} has listeners ${listenersOf(misfit)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`,
-      misfit.urn,
-    );
+  const wrong = offPort[0] ?? gateways.find((_, i) => shapes[i] === "listener");
+  if (wrong) {
+    report(`cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): ${misfit(wrong)}`, wrong.urn);
   } else {
     report(`cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): the other clusters get no network gateway for ${network} and cannot reach its workloads`, m.istiod.urn);
   }

@@ -35,6 +35,11 @@ test("mesh-multicluster-wiring: the east-west HBONE listener must be on 15008, t
   for (const other of [{ ...listener, protocol: "TLS" }, { name: "mesh", port: 15008, protocol: "TCP" }]) {
     assert.match(messages(await meshWith(gateway({ listeners: [other] }))).join("\n"), /^cluster b has no east-west gateway for its network net-b .*has listeners mesh (TLS\/15008 tls Terminate|TCP\/15008);/);
   }
+  // Beside one on 15008, another network gateway with HBONE elsewhere may be the one Istio hands out.
+  const second = stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: "b-ew-2", props: { ...gateway({ listeners: [{ ...listener, port: 15009 }] }), metadata: { ...gateway({}).metadata, name: "ew-2" } }, provider: k8sProvider("b") });
+  assert.deepEqual(messages(await meshWith(gateway({}), [second])), [
+    "cluster b: Gateway istio-system/ew-2 has listeners mesh HBONE/15009 tls Terminate; istiod accepts HBONE only on 15008 terminating TLS and the other clusters' ztunnels dial 15008, so they cannot reach its workloads (Istio may hand it out as net-b's gateway)",
+  ]);
   // Gateway API defaults tls.mode to Terminate: istiod reads the listener as terminating.
   assert.deepEqual((await meshWith(gateway({ listeners: [{ ...listener, tls: { options: listener.tls.options } }] }))).violations, []);
 });
