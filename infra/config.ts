@@ -10,6 +10,7 @@ import { z } from "zod";
 import { platformSchema, PlatformConfig, ClusterSpec, ModelSpec } from "./schema";
 import { validatePlatform, ConfigProblem } from "./validate";
 import { agentClustersOf } from "./validate-agents";
+import { checkCpuCapacity } from "./validate-cpu-capacity";
 import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partial";
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
@@ -163,7 +164,7 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
   const versions: Versions = { ...defaultVersions };
   for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;
-  return {
+  const spec: PlatformSpec = {
     ...cfg,
     stack,
     environment: cfg.environment ?? stack,
@@ -172,6 +173,10 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
     fits,
     agentClusters,
   };
+  // Judged on the spec the components render from (their pods' requests), so only once the rest holds.
+  const cpuProblems = checkCpuCapacity(spec);
+  if (cpuProblems.length > 0) throw new ConfigError(cpuProblems);
+  return spec;
 }
 
 /**

@@ -38,6 +38,16 @@ export function crdRelease(spec: PlatformSpec): ReleaseSpec {
 }
 
 /**
+ * CPU and memory agentgateway v1.4.1 requests: its controller (chart values.yaml `resources`) and
+ * each proxy it deploys for a Gateway (controller/pkg/deployer defaultResourceRequests, where the
+ * AgentgatewayParameters set none). The CPU capacity check counts them on the non-GPU nodes.
+ */
+export const agentgatewayRequests = {
+  controller: { cpuMilli: 100, memoryMiB: 128 },
+  proxy: { cpuMilli: 100, memoryMiB: 128 },
+} as const;
+
+/**
  * Values of the controller chart (`controller/install/helm/agentgateway/values.yaml` at the tag).
  * `istio.autoEnabled` turns the ambient integration on for every Gateway of the built-in class:
  * the proxies get workload certificates from istiod (`caAddress` defaults to

@@ -63,7 +63,7 @@ export interface HostResources {
 }
 
 /** The node's memory capacity as the kubelet will see it (MemTotal): the nominal memory less the VM overhead. */
-export function memTotalEstimateMiB(capacity: GpuCapacity): number {
+export function memTotalEstimateMiB(capacity: Pick<GpuCapacity, "memoryGiB">): number {
   // Per mille in integers, so that 196608 MiB × 0.925 is 181862.4, not 181862.40000000002.
   return Math.floor((capacity.memoryGiB * 1024 * (1000 - Math.round(vmMemoryOverheadFraction * 1000))) / 1000);
 }

@@ -57,6 +57,18 @@ export function istiodEnv(spec: PlatformSpec): Record<string, string> {
   };
 }
 
+/**
+ * CPU and memory the pinned charts request for what istiod runs (1.30.3): istiod's container
+ * (istio-discovery values.yaml `resources`), and the proxy it deploys for each Gateway, one replica
+ * with no HPA: class `istio` from kube-gateway.yaml (`global.proxy.resources`), `istio-waypoint`
+ * and `istio-east-west` from waypoint.yaml (`global.waypoint.resources`), 100m / 128Mi alike. The
+ * values below set none of them; the CPU capacity check counts them on the non-GPU nodes.
+ */
+export const istioChartRequests = {
+  istiod: { cpuMilli: 500, memoryMiB: 2048 },
+  gatewayProxy: { cpuMilli: 100, memoryMiB: 128 },
+} as const;
+
 export function istiodValues(spec: PlatformSpec, cluster: ClusterSpec): Record<string, unknown> {
   const replicas = spec.mesh.istiodReplicas;
   return {

@@ -43,6 +43,8 @@ export function growFleet(platform: any, size: FleetSize): any {
       ...(c.subnetCidr ? { subnetCidr: shiftCidr(c.subnetCidr, i, 16) } : {}),
       // Room for the extra models: GPU demand grows with the model copies.
       nodeGroups: (c.nodeGroups ?? []).map((g: any) => ({ ...g, desiredSize: g.desiredSize * size.modelCopies, maxSize: g.maxSize * size.modelCopies })),
+      // And CPU demand: each model copy brings its endpoint pickers, which run on the system nodes.
+      ...(c.systemNodeGroup ? { systemNodeGroup: { ...c.systemNodeGroup, desiredSize: c.systemNodeGroup.desiredSize * size.modelCopies, maxSize: c.systemNodeGroup.maxSize * size.modelCopies } } : {}),
       // Existing clusters in a multi-cluster mesh name the API server the others reach, and each
       // copy is a cluster of its own: its own kubeconfig (one file and context is one cluster).
       ...(c.cloud === "existing" && size.clusterCopies > 1 && !(i === 0 && c.apiServer)

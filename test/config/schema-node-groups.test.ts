@@ -240,6 +240,8 @@ test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shar
     const p = shippedPlatform("prod");
     p.clusters[0].systemNodeGroup.instanceType = type;
     p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: type, minSize: 1, desiredSize: 1, maxSize: 1 });
+    // Small types cannot hold the platform's CPU pods (validate-cpu-capacity.ts): nodes of a known size do.
+    p.clusters[0].nodeGroups.push({ name: "cpu-pods", instanceType: "m6i.4xlarge", minSize: 1, desiredSize: 1, maxSize: 1 });
     assert.doesNotThrow(() => parsePlatform(p, "prod"), type);
   }
   const gce = ["e2-micro", "e2-medium", "f1-micro", "g1-small", "n1-standard-1", "n2d-standard-224", "n4-highmem-80", "c2d-highcpu-112", "c3-standard-8-lssd",
@@ -250,6 +252,7 @@ test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shar
     const p = shippedPlatform("prod");
     p.clusters[2].serverMachineType = type;
     p.clusters[2].nodeGroups[0].instanceType = type;
+    p.clusters[2].nodeGroups.push({ name: "cpu-pods", instanceType: "e2-standard-16", minSize: 1, desiredSize: 1, maxSize: 1 });
     assert.doesNotThrow(() => parsePlatform(p, "prod"), type);
   }
 });

@@ -236,6 +236,8 @@ test("GPU type pinning only where models compete: a lone model keeps every type 
   }));
   nine.agents = [];
   nine.gateways.agents = undefined;
+  // Nine models' endpoint pickers (2 × 1 vCPU each) need CPU nodes to match (validate-cpu-capacity.ts).
+  nine.clusters[0].systemNodeGroup = { instanceType: "m6i.8xlarge", minSize: 2, desiredSize: 2, maxSize: 2 };
   assert.doesNotThrow(() => parsePlatform(nine, "dev"));
   // Many small models and one big one: the big one is placed first (it has the fewest places to go).
   const many = shippedPlatform("dev");
@@ -249,6 +251,7 @@ test("GPU type pinning only where models compete: a lone model keeps every type 
   ];
   many.agents = [];
   many.gateways.agents = undefined;
+  many.clusters[0].systemNodeGroup = { instanceType: "m6i.8xlarge", minSize: 2, desiredSize: 2, maxSize: 2 };
   const pins = parsePlatform(many, "dev").fits;
   assert.deepEqual(pins.get("zz")![0].fits.map((g) => g.nodeGroup.name), ["l4"]);
   assert.deepEqual(pins.get("m00")![0].fits.map((g) => g.nodeGroup.name), ["l40s"]);

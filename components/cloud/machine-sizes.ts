@@ -1,0 +1,61 @@
+/**
+ * vCPUs and memory of the CPU machine types that host the platform's non-GPU pods (the EKS system
+ * node group, the k3s server, CPU node groups), for the CPU capacity check; GPU types are sized in
+ * the GPU catalog. Pure. A type outside the rules below has no size here, and is not judged.
+ */
+import { lookupGpuInstance } from "../gpu/catalog";
+
+export interface MachineSize {
+  vcpus: number;
+  memoryGiB: number;
+  /** EC2 only: the pods the instance's ENIs address, as in amazon-eks-ami nodeadm's instance-info.jsonl. */
+  eniMaxPods?: number;
+}
+
+/**
+ * EC2 general purpose (m), compute (c) and memory optimized (r) families of the 5th to 7th
+ * generations, Intel and AMD: every size has 2 vCPUs per `large` (xlarge 4, <n>xlarge 4n) and
+ * 4, 2 or 8 GiB a vCPU (the EC2 instance type pages). Their ENI max pods follow the size alone in
+ * nodeadm's instance-info.jsonl (defaultMaxENIs × (IPv4 per ENI − 1) + 2). `medium` and metal sizes
+ * vary by family and are left out.
+ */
+const ec2Families = /^(m|c|r)(5|5a|6i|6a|7i|7a)\.(large|xlarge|(\d+)xlarge)$/;
+const ec2GiBPerVcpu: Record<string, number> = { m: 4, c: 2, r: 8 };
+const ec2EniMaxPods = (vcpus: number) => (vcpus <= 2 ? 29 : vcpus <= 8 ? 58 : vcpus <= 48 ? 234 : 737);
+
+/**
+ * GCE machine series whose predefined types are `<series>-<class>-<vCPUs>` with a fixed memory per
+ * vCPU by class (GB as Google writes it, which is GiB: memoryMb / 1024), from the general-purpose
+ * machine family page; E2's shared-core types have 2 vCPUs.
+ */
+const gceGiBPerVcpu: Record<string, Record<string, number>> = {
+  e2: { standard: 4, highmem: 8, highcpu: 1 },
+  n2: { standard: 4, highmem: 8, highcpu: 1 },
+  n2d: { standard: 4, highmem: 8, highcpu: 1 },
+  n4: { standard: 4, highmem: 8, highcpu: 2 },
+  n1: { standard: 3.75, highmem: 6.5, highcpu: 0.9 },
+};
+const gceSharedCore: Record<string, MachineSize> = {
+  "e2-micro": { vcpus: 2, memoryGiB: 1 },
+  "e2-small": { vcpus: 2, memoryGiB: 2 },
+  "e2-medium": { vcpus: 2, memoryGiB: 4 },
+};
+
+/** The size of a machine type, or undefined when no rule here (nor the GPU catalog) knows it. */
+export function machineSize(cloud: "aws" | "gcp", type: string): MachineSize | undefined {
+  const gpu = lookupGpuInstance(type);
+  if (gpu) return { vcpus: gpu.vcpus, memoryGiB: gpu.memoryGiB, ...(gpu.eniMaxPods === undefined ? {} : { eniMaxPods: gpu.eniMaxPods }) };
+  if (cloud === "aws") {
+    const m = ec2Families.exec(type);
+    if (!m) return undefined;
+    const vcpus = m[3] === "large" ? 2 : m[3] === "xlarge" ? 4 : 4 * Number(m[4]);
+    return { vcpus, memoryGiB: vcpus * ec2GiBPerVcpu[m[1]], eniMaxPods: ec2EniMaxPods(vcpus) };
+  }
+  if (Object.hasOwn(gceSharedCore, type)) return gceSharedCore[type];
+  // Custom types carry their size in the name: custom-<vCPUs>-<MB> (N1), <series>-custom-<vCPUs>-<MB>[-ext].
+  const custom = /^(?:[a-z][a-z0-9]*-)?custom-(\d+)-(\d+)(?:-ext)?$/.exec(type);
+  if (custom) return { vcpus: Number(custom[1]), memoryGiB: Number(custom[2]) / 1024 };
+  const predefined = /^([a-z][a-z0-9]*)-(standard|highmem|highcpu)-(\d+)$/.exec(type);
+  const perVcpu = predefined && Object.hasOwn(gceGiBPerVcpu, predefined[1]) ? gceGiBPerVcpu[predefined[1]][predefined[2]] : undefined;
+  return predefined && perVcpu !== undefined ? { vcpus: Number(predefined[3]), memoryGiB: Number(predefined[3]) * perVcpu } : undefined;
+}

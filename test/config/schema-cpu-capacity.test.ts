@@ -1,0 +1,79 @@
+/**
+ * CPU capacity (infra/validate-cpu-capacity.ts): the pods that do not tolerate the GPU taint must
+ * fit the non-GPU nodes at desiredSize, or the config is refused at the cluster that lacks room.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform } from "../../infra/config";
+import { cpuPodsOn } from "../../infra/validate-cpu-capacity";
+import { machineSize } from "../../components/cloud/machine-sizes";
+import { nodeAllocatable } from "../../components/cloud/node-allocatable";
+import { clusterInferenceManifests } from "../../components/inference";
+import { shippedPlatform } from "../support/render";
+import { expectProblem } from "./support";
+
+const at = (path: string) => `inference-mesh:platform.${path}`;
+
+test("a k3s cluster whose node groups are all GPU puts every CPU pod on the server VM: e2-standard-4 cannot hold prod's", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].nodeGroups = p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu");
+  expectProblem(p, at("clusters[2].serverMachineType"), /cluster 'gcp-usc1' .*vCPU short.*server e2-standard-4.*larger serverMachineType, or add a CPU node group/);
+  // What the message advises is enough: a larger server VM holds them.
+  p.clusters[2].serverMachineType = "e2-standard-16";
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
+test("an EKS system node group too small for the CPU pods is refused at systemNodeGroup, naming the shortfall", () => {
+  const p = shippedPlatform("dev");
+  p.clusters[0].systemNodeGroup.desiredSize = 1;
+  p.clusters[0].systemNodeGroup.minSize = 1;
+  expectProblem(p, at("clusters[0].systemNodeGroup"), /cluster 'dev-usw2'.*vCPU of CPU requested for 3\.42 vCPU .*short.*systemNodeGroup 1 × m6i\.xlarge.*epp.*raise systemNodeGroup\.desiredSize/);
+  // A CPU node group beside it (no GPU taint) takes the rest.
+  p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "m6i.xlarge", minSize: 1, desiredSize: 1, maxSize: 2 });
+  assert.doesNotThrow(() => parsePlatform(p, "dev"));
+});
+
+test("a pod no single non-GPU node can hold is refused even when the nodes' sum would hold it", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].serverMachineType = "e2-small";
+  // 2 GiB nodes: thirty of them add up to far more than every pod asks, but none holds a 2 GiB picker.
+  p.clusters[2].nodeGroups = [...p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu"), { name: "cpu", instanceType: "e2-highcpu-2", minSize: 30, desiredSize: 30, maxSize: 30 }];
+  expectProblem(p, at("clusters[2].serverMachineType"), /no non-GPU node of cluster 'gcp-usc1' can hold .*istiod \(0\.5 vCPU, 2 GiB\).*epp \(1 vCPU, 2 GiB\)/);
+});
+
+test("existing clusters are not judged: their nodes are unknown", () => {
+  const p = shippedPlatform("local");
+  p.models[0].epp = { replicas: 64 };
+  assert.doesNotThrow(() => parsePlatform(p, "local"));
+});
+
+test("the check counts the pickers the inference layer renders (replicas and requests), and leaves the GPU pods out", () => {
+  const spec = parsePlatform(shippedPlatform("prod"), "prod");
+  const cluster = spec.clusters[0];
+  const counted = cpuPodsOn(spec, cluster);
+  const rendered = clusterInferenceManifests(spec, cluster.name).filter((m) => m.kind === "Deployment") as any[];
+  for (const d of rendered) {
+    const pod = counted.find((c) => c.what === `inference/${d.metadata.name}`);
+    const gpu = d.spec.template.spec.containers.some((c: any) => c.resources?.requests?.["nvidia.com/gpu"]);
+    assert.equal(pod === undefined, gpu, d.metadata.name);
+    if (pod) assert.equal(pod.replicas, d.spec.replicas, d.metadata.name);
+  }
+  const epp = counted.find((c) => c.what === "inference/qwen3-32b-v1-epp")!;
+  assert.deepEqual([epp.cpuMilli, epp.memoryMiB], [1000, 2048]);
+  assert.deepEqual(counted.find((c) => c.what === "istio-system/istiod")?.replicas, spec.mesh.istiodReplicas);
+});
+
+test("machine sizes and what the kubelet leaves pods on them (EKS nodeadm's kube-reserved; k3s the eviction threshold only)", () => {
+  assert.deepEqual(machineSize("aws", "m6i.2xlarge"), { vcpus: 8, memoryGiB: 32, eniMaxPods: 58 });
+  assert.deepEqual(machineSize("aws", "c5.9xlarge"), { vcpus: 36, memoryGiB: 72, eniMaxPods: 234 });
+  assert.deepEqual(machineSize("aws", "r7i.large"), { vcpus: 2, memoryGiB: 16, eniMaxPods: 29 });
+  assert.deepEqual(machineSize("gcp", "e2-standard-4"), { vcpus: 4, memoryGiB: 16 });
+  assert.deepEqual(machineSize("gcp", "n1-standard-1"), { vcpus: 1, memoryGiB: 3.75 });
+  assert.deepEqual(machineSize("gcp", "custom-6-23040-ext"), { vcpus: 6, memoryGiB: 22.5 });
+  assert.deepEqual(machineSize("gcp", "e2-medium"), { vcpus: 2, memoryGiB: 4 });
+  assert.equal(machineSize("aws", "t3.medium"), undefined);
+  assert.equal(machineSize("gcp", "c3-standard-8"), undefined);
+  // 4 vCPUs: 60 + 10 + 5 + 5 millicores; MemTotal 16384 × 0.925 = 15155 MiB, less 11 × 58 + 255 and 100.
+  assert.deepEqual(nodeAllocatable("eks", machineSize("aws", "m6i.xlarge")!), { cpuMilli: 3920, memoryMiB: 14162 });
+  assert.deepEqual(nodeAllocatable("k3s", machineSize("gcp", "e2-standard-4")!), { cpuMilli: 4000, memoryMiB: 15055 });
+});
