@@ -46,7 +46,8 @@ function podRequests(pod: any): HostResources {
   const of = (c: any, name: "cpu" | "memory") => quantityValue(c?.resources?.requests?.[name]) ?? 0;
   const sum = (name: "cpu" | "memory") => (pod.containers ?? []).reduce((n: number, c: any) => n + of(c, name), 0);
   const init = (name: "cpu" | "memory") => Math.max(0, ...(pod.initContainers ?? []).map((c: any) => of(c, name)));
-  return { cpuMilli: Math.ceil(Math.max(sum("cpu"), init("cpu")) * 1000), memoryMiB: Math.ceil(Math.max(sum("memory"), init("memory")) / 2 ** 20) };
+  // Millicores are whole in a quantity: rounding, not ceil, keeps "2007m" (2.007 × 1000 = 2007.0000000000002) at 2007.
+  return { cpuMilli: Math.round(Math.max(sum("cpu"), init("cpu")) * 1000), memoryMiB: Math.ceil(Math.max(sum("memory"), init("memory")) / 2 ** 20) };
 }
 
 /** The Deployments among rendered objects whose pods do not tolerate the GPU taint. */
@@ -133,17 +134,13 @@ export function checkCpuCapacity(spec: PlatformSpec): ConfigProblem[] {
         ? "raise systemNodeGroup.desiredSize or pick a larger systemNodeGroup.instanceType, or add a CPU node group (a nodeGroups entry of a non-GPU type)"
         : "pick a larger serverMachineType, or add a CPU node group (a nodeGroups entry of a non-GPU type such as e2-standard-8) or raise its desiredSize";
     const supply = nodes.map((n) => `${n.what} (${cpu(n.budget.cpuMilli)}, ${mem(n.budget.memoryMiB)}${n.count === 1 ? "" : " each"})`).join(", ");
-    const live = nodes.filter((n) => n.count > 0);
-    const largest = {
-      cpuMilli: Math.max(0, ...live.map((n) => n.budget.cpuMilli)),
-      memoryMiB: Math.max(0, ...live.map((n) => n.budget.memoryMiB)),
-    };
-    const tooBig = pods.filter((p) => p.cpuMilli > largest.cpuMilli || p.memoryMiB > largest.memoryMiB);
+    // A pod fits a node only when both its CPU and its memory do: no one node may lack either.
+    const tooBig = pods.filter((p) => !nodes.some((n) => n.count > 0 && p.cpuMilli <= n.budget.cpuMilli && p.memoryMiB <= n.budget.memoryMiB));
     if (tooBig.length > 0) {
       const list = tooBig.map((p) => `${p.what} (${cpu(p.cpuMilli)}, ${mem(p.memoryMiB)})`).join(", ");
       problems.push({
         path: at,
-        message: `no non-GPU node of cluster '${cluster.name}' can hold ${list}: after kube-reserved, the eviction threshold and the node agents' requests its largest leaves ${cpu(largest.cpuMilli)} and ${mem(largest.memoryMiB)} (non-GPU nodes: ${supply}); ${fix}`,
+        message: `no non-GPU node of cluster '${cluster.name}' can hold ${list}; what each leaves pods after kube-reserved, the eviction threshold and the node agents' requests: ${supply}; ${fix}`,
       });
       return;
     }

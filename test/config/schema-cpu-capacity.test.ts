@@ -10,6 +10,7 @@ import { machineSize } from "../../components/cloud/machine-sizes";
 import { nodeAllocatable } from "../../components/cloud/node-allocatable";
 import { clusterInferenceManifests } from "../../components/inference";
 import { shippedPlatform } from "../support/render";
+import { problemsOf } from "../support/config";
 import { expectProblem } from "./support";
 
 const at = (path: string) => `inference-mesh:platform.${path}`;
@@ -39,6 +40,16 @@ test("a pod no single non-GPU node can hold is refused even when the nodes' sum 
   // 2 GiB nodes: thirty of them add up to far more than every pod asks, but none holds a 2 GiB picker.
   p.clusters[2].nodeGroups = [...p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu"), { name: "cpu", instanceType: "e2-highcpu-2", minSize: 30, desiredSize: 30, maxSize: 30 }];
   expectProblem(p, at("clusters[2].serverMachineType"), /no non-GPU node of cluster 'gcp-usc1' can hold .*istiod \(0\.5 vCPU, 2 GiB\).*epp \(1 vCPU, 2 GiB\)/);
+  // One node type with the CPU, another with the memory: a picker needs both on one node.
+  p.clusters[2].serverMachineType = "n1-standard-1";
+  p.clusters[2].nodeGroups = [
+    ...p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu"),
+    { name: "cpu-a", instanceType: "n1-standard-1", minSize: 10, desiredSize: 10, maxSize: 10 },
+    { name: "cpu-b", instanceType: "e2-highcpu-2", minSize: 10, desiredSize: 10, maxSize: 10 },
+  ];
+  const problems = problemsOf(p);
+  assert.ok(problems.some((l) => /serverMachineType: no non-GPU node of cluster 'gcp-usc1' can hold inference\/llama-3-1-8b-v1-epp \(1 vCPU, 2 GiB\)/.test(l)), problems.join("\n"));
+  assert.ok(!problems.some((l) => /istiod/.test(l)), "istiod (0.5 vCPU, 2 GiB) fits an n1-standard-1");
 });
 
 test("existing clusters are not judged: their nodes are unknown", () => {
