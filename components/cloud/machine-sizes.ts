@@ -25,8 +25,9 @@ const ec2EniMaxPods = (vcpus: number) => (vcpus <= 2 ? 29 : vcpus <= 8 ? 58 : vc
 
 /**
  * GCE machine series whose predefined types are `<series>-<class>-<vCPUs>` with a fixed memory per
- * vCPU by class (GB as Google writes it, which is GiB: memoryMb / 1024), from the general-purpose
- * machine family page; E2's shared-core types have 2 vCPUs.
+ * vCPU by class (GB as Google writes it, which is GiB: memoryMb / 1024), as the Compute Engine API
+ * lists them (guestCpus, memoryMb; the machinetypes.csv Cyclenerd/google-cloud-pricing-cost-calculator
+ * records from it), but for `n2-highmem-128`, 864 GB rather than 8 a vCPU. E2's shared-core types have 2 vCPUs.
  */
 const gceGiBPerVcpu: Record<string, Record<string, number>> = {
   e2: { standard: 4, highmem: 8, highcpu: 1 },
@@ -35,7 +36,8 @@ const gceGiBPerVcpu: Record<string, Record<string, number>> = {
   n4: { standard: 4, highmem: 8, highcpu: 2 },
   n1: { standard: 3.75, highmem: 6.5, highcpu: 0.9 },
 };
-const gceSharedCore: Record<string, MachineSize> = {
+const gceListed: Record<string, MachineSize> = {
+  "n2-highmem-128": { vcpus: 128, memoryGiB: 864 },
   "e2-micro": { vcpus: 2, memoryGiB: 1 },
   "e2-small": { vcpus: 2, memoryGiB: 2 },
   "e2-medium": { vcpus: 2, memoryGiB: 4 },
@@ -51,7 +53,7 @@ export function machineSize(cloud: "aws" | "gcp", type: string): MachineSize | u
     const vcpus = m[3] === "large" ? 2 : m[3] === "xlarge" ? 4 : 4 * Number(m[4]);
     return { vcpus, memoryGiB: vcpus * ec2GiBPerVcpu[m[1]], eniMaxPods: ec2EniMaxPods(vcpus) };
   }
-  if (Object.hasOwn(gceSharedCore, type)) return gceSharedCore[type];
+  if (Object.hasOwn(gceListed, type)) return gceListed[type];
   // Custom types carry their size in the name: custom-<vCPUs>-<MB> (N1), <series>-custom-<vCPUs>-<MB>[-ext].
   const custom = /^(?:[a-z][a-z0-9]*-)?custom-(\d+)-(\d+)(?:-ext)?$/.exec(type);
   if (custom) return { vcpus: Number(custom[1]), memoryGiB: Number(custom[2]) / 1024 };

@@ -82,6 +82,10 @@ test("machine sizes and what the kubelet leaves pods on them (EKS nodeadm's kube
   assert.deepEqual(machineSize("gcp", "n1-standard-1"), { vcpus: 1, memoryGiB: 3.75 });
   assert.deepEqual(machineSize("gcp", "custom-6-23040-ext"), { vcpus: 6, memoryGiB: 22.5 });
   assert.deepEqual(machineSize("gcp", "e2-medium"), { vcpus: 2, memoryGiB: 4 });
+  assert.deepEqual(machineSize("gcp", "n2-highmem-96"), { vcpus: 96, memoryGiB: 768 });
+  assert.deepEqual(machineSize("gcp", "n2-highmem-128"), { vcpus: 128, memoryGiB: 864 });
+  assert.deepEqual(machineSize("gcp", "n4-highcpu-8"), { vcpus: 8, memoryGiB: 16 });
+  assert.deepEqual(machineSize("gcp", "n1-highcpu-2"), { vcpus: 2, memoryGiB: 1.8 });
   assert.equal(machineSize("aws", "t3.medium"), undefined);
   assert.equal(machineSize("gcp", "c3-standard-8"), undefined);
   // 4 vCPUs: 60 + 10 + 5 + 5 millicores; MemTotal 16384 × 0.925 = 15155 MiB, less 11 × 58 + 255 and 100.
