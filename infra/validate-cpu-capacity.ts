@@ -22,6 +22,7 @@ import { gpuToleration, lookupGpuInstance } from "../components/gpu/catalog";
 import { HostResources } from "../components/gpu/host";
 import { machineSize } from "../components/cloud/machine-sizes";
 import { clusterAddOnPods, platformPodBudget } from "../components/cloud/node-allocatable";
+// The pack's parser (dependency-free): the program and the pack read Kubernetes quantities one way.
 import { quantityValue } from "../policy/lib/quantity";
 
 /** Pods of one kind that must land on non-GPU nodes: what each requests, and how many run. */
