@@ -122,8 +122,52 @@ export function tensorParallelProblem(tensorParallel: number, kvHeads: number): 
   );
 }
 
-/** Node disk the OS, kubelet logs and container images (the vLLM image alone is ~10 GiB) keep. */
-export const nodeDiskReserveGiB = 30;
+const GB = 1e9 / GiB;
+
+/**
+ * vllm/vllm-openai as containerd stores it. Unpacked: 28.6 GB in `docker images` for the v0.12.0
+ * image (vllm-project/vllm PR #22377), the latest measurement found (none for the pinned
+ * release); the image is built on CUDA's devel base and has grown with vLLM's releases (issue
+ * #17163: 25 GB images filling 50 GB nodes).
+ * Compressed (the registry blobs): ~12 GB pulled for the v0.11 image (issue #27154). The ~10 GB
+ * often quoted is the compressed figure, less than half of what the unpacked layers take.
+ */
+export const vllmImageGiB = { unpacked: 28.6 * GB, compressed: 12 * GB } as const;
+
+/**
+ * Whether the node's containerd keeps an image's compressed blobs beside its unpacked snapshot.
+ * EKS AL2023: nodeadm's containerd config templates set `discard_unpacked_layers = true`
+ * (amazon-eks-ami nodeadm/internal/containerd/config*.template.toml). k3s: its built-in
+ * templates (pkg/agent/templates, ContainerdConfigTemplate and ContainerdConfigTemplateV3) leave
+ * it unset, and containerd's default is false, so both copies stay.
+ */
+export const keepsCompressedLayers = { aws: false, gcp: true } as const;
+
+/**
+ * The root filesystem before any pod: the EKS AL2023 AMIs (the NVIDIA one included) ship a
+ * 20 GiB root snapshot (amazon-eks-ami templates/al2023/template.json), an upper bound of what
+ * they hold; GCE's ubuntu-2204-lts image is a 10 GB disk, and the k3s agent's startup script adds
+ * the NVIDIA driver, container toolkit and k3s to it (an allowance of 2 GiB).
+ */
+export const osDiskGiB = { aws: 20, gcp: 10 + 2 } as const;
+
+/** journald keeps at most 4 GiB of persistent journal by default (SystemMaxUse caps at 4G). */
+const journalGiB = 4;
+
+/** The node agents' images (ztunnel, istio-cni, the device plugin, pause, the CNI): a few hundred MB each at most. */
+const nodeAgentImagesGiB = 2;
+
+/**
+ * Node disk that never holds weights: the OS, the journal, the node agents' images and the vLLM
+ * image as containerd keeps it (unpacked, plus compressed where the blobs are not discarded).
+ * Pulling needs both copies at once on every cloud (containerd unpacks every layer before it
+ * discards any), but the first pull comes before the first replica's weights, and the replicas
+ * that follow reuse the image. A version with an image of its own (versions[].image) adds one more.
+ */
+export function nodeDiskReserveGiB(cloud: keyof typeof osDiskGiB): number {
+  const vllm = vllmImageGiB.unpacked + (keepsCompressedLayers[cloud] ? vllmImageGiB.compressed : 0);
+  return Math.ceil(osDiskGiB[cloud] + journalGiB + nodeAgentImagesGiB + vllm);
+}
 
 /**
  * Share of the node's root filesystem the kubelet keeps free: it evicts pods once
@@ -137,7 +181,7 @@ export const nodefsEvictionFraction = { aws: 0.1, gcp: 0.05 } as const;
 
 /** Ephemeral storage a node's pods can fill without pushing the node into disk-pressure eviction. */
 export function podStorageGiB(cloud: keyof typeof nodefsEvictionFraction, diskSizeGiB: number): number {
-  return Math.floor(diskSizeGiB * (1 - nodefsEvictionFraction[cloud])) - nodeDiskReserveGiB;
+  return Math.floor(diskSizeGiB * (1 - nodefsEvictionFraction[cloud])) - nodeDiskReserveGiB(cloud);
 }
 
 /**
@@ -185,7 +229,7 @@ export function fitOnNodeGroup(model: FitModel, nodeGroup: FitNodeGroup, options
     problems.push(
       `a replica downloads ${round(storage)} GiB of weights into ephemeral storage but a ${nodeGroup.diskSizeGiB} GiB node disk (diskSizeGiB) ` +
         `leaves ${podStorage} GiB after the ${evictionPercent}% the kubelet keeps free (it evicts pods below that) ` +
-        `and ${nodeDiskReserveGiB} GiB for the OS and images (raise diskSizeGiB)`,
+        `and ${nodeDiskReserveGiB(capacity.cloud)} GiB for the OS, logs and images (the vLLM image alone takes ${round(vllmImageGiB.unpacked)} GiB unpacked; raise diskSizeGiB)`,
     );
   }
   return {

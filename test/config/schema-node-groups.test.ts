@@ -81,12 +81,12 @@ const cases: RejectCase[] = [
       qwen.versions = [{ name: "v1", weight: 100, replicas: 2 }];
       delete qwen.gpuTypes; // pinned to L40S on aws-use1, which runs only H100 here
       const group = p.clusters[0].nodeGroups.find((g: any) => g.instanceType === "p5.48xlarge");
-      group.diskSizeGiB = 120;
+      group.diskSizeGiB = 150;
       p.clusters[0].nodeGroups = [group];
       p.models.forEach((m: any) => (m.clusters = m.clusters.filter((c: string) => c !== "aws-use1").concat(m === qwen ? ["aws-use1"] : [])));
     },
     path: "inference-mesh:platform.clusters[0].nodeGroups",
-    message: /1 of 2 replica\(s\) of 'qwen3-32b' v1 \(2 × NVIDIA-H100-80GB-HBM3, 67 GiB disk\) would stay Pending; GPU nodes: 'gpu-h100' 1 × p5\.48xlarge \(8 GPUs, 120 GiB disk\)/,
+    message: /1 of 2 replica\(s\) of 'qwen3-32b' v1 \(2 × NVIDIA-H100-80GB-HBM3, 67 GiB disk\) would stay Pending; GPU nodes: 'gpu-h100' 1 × p5\.48xlarge \(8 GPUs, 150 GiB disk\)/,
   },
   {
     name: "an EKS node group name too long for its generated name",

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, kvCacheBytesPerToken, modelStorageGiB, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { FitModel, fitInCluster, fitOnNodeGroup, kvCacheBytesPerToken, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
 import { gpuNodes, packReplicas } from "../../components/gpu/placement";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
@@ -88,15 +88,15 @@ test("replicas are packed onto the nodes at desired size by GPUs, disk and GPU p
   const replica = (gpus: number, storageGiB = 20, products = [l40s]) => ({ model: "m", version: "v1", gpus, storageGiB, products });
   const nodes = gpuNodes([{ ...group("g6e.12xlarge", 2, "on-demand"), diskSizeGiB: 200 }, { ...group("g6e.12xlarge", 2, "spot"), diskSizeGiB: 200 }]);
   assert.equal(nodes.length, 4);
-  assert.deepEqual(nodes[0], { nodeGroup: "on-demand", instanceType: "g6e.12xlarge", product: l40s, gpus: 4, storageGiB: 150 });
+  assert.deepEqual(nodes[0], { nodeGroup: "on-demand", instanceType: "g6e.12xlarge", product: l40s, gpus: 4, storageGiB: 127 });
   assert.deepEqual(packReplicas(nodes, Array.from({ length: 4 }, () => replica(4))), [], "one 4-GPU replica per node, across both groups");
   assert.equal(packReplicas(nodes, Array.from({ length: 5 }, () => replica(4))).length, 1);
   assert.deepEqual(packReplicas(nodes, [replica(2), replica(2), replica(4), replica(4), replica(4), replica(4)]).map((r) => r.gpus), [2, 2], "16 GPUs do not hold 20");
   assert.deepEqual(packReplicas(nodes, [replica(1), replica(1), replica(2), replica(4), replica(4), replica(4)]), [], "largest first: small ones share a node");
-  // Disk: two 146 GiB replicas cannot share a node with 150 GiB for pods even with GPUs to spare.
+  // Disk: two 120 GiB replicas cannot share a node with 127 GiB for pods even with GPUs to spare.
   const big = gpuNodes([{ ...group("g6e.48xlarge", 1), diskSizeGiB: 200 }]);
-  assert.equal(packReplicas(big, [replica(4, 146), replica(4, 146)]).length, 1);
-  assert.deepEqual(packReplicas(big, [replica(4, 75), replica(4, 75)]), []);
+  assert.equal(packReplicas(big, [replica(4, 120), replica(4, 120)]).length, 1);
+  assert.deepEqual(packReplicas(big, [replica(4, 63), replica(4, 63)]), []);
   // Affinity: a replica only goes where its product is.
   assert.equal(packReplicas(nodes, [replica(1, 20, ["NVIDIA-H100-80GB-HBM3"])]).length, 1);
   assert.deepEqual(gpuNodes([group("p5.48xlarge", 0), group("m6i.xlarge", 3)]), [], "desiredSize 0 and CPU groups give no GPU nodes");
@@ -104,7 +104,7 @@ test("replicas are packed onto the nodes at desired size by GPUs, disk and GPU p
 
 test("packing finds a placement where one exists: constrained replicas first, then an exhaustive search", () => {
   // A model that runs on either product must not take the only nodes another model may use.
-  const l40s = gpuNodes([{ ...group("g6e.12xlarge", 1), diskSizeGiB: 150 }]);
+  const l40s = gpuNodes([{ ...group("g6e.12xlarge", 1), diskSizeGiB: 176 }]);
   const l4 = gpuNodes([{ ...group("g6.12xlarge", 1), diskSizeGiB: 200 }]);
   const either = (n: number) => Array.from({ length: n }, () => ({ model: "llama", version: "v1", gpus: 2, storageGiB: 18, products: ["NVIDIA-L40S", "NVIDIA-L4"] }));
   const l40sOnly = Array.from({ length: 3 }, () => ({ model: "qwen-14b", version: "v1", gpus: 1, storageGiB: 30, products: ["NVIDIA-L40S"] }));
@@ -115,35 +115,6 @@ test("packing finds a placement where one exists: constrained replicas first, th
   const items = [5, 4, 3, 3, 3, 2].map((gpus) => ({ model: "m", version: "v", gpus, storageGiB: 0, products: ["P"] }));
   assert.deepEqual(packReplicas(nodes, items), []);
   assert.equal(packReplicas(nodes, [...items, { ...items[5], gpus: 1 }]).length, 1, "21 GPUs on 20 never fit");
-});
-
-test("a replica's weights must fit the node disk after the OS and images", () => {
-  // 70B bf16 = 130.4 GiB of weights → 145 GiB of ephemeral storage per replica.
-  const big = model({ parametersBillions: 70, gpusPerReplica: 8 });
-  assert.equal(modelStorageGiB(big), 145);
-  assert.deepEqual(fitOnNodeGroup(big, { ...group("p5.48xlarge"), diskSizeGiB: 200 }, opts)!.problems, []);
-  assert.deepEqual(fitOnNodeGroup(big, { ...group("p5.48xlarge"), diskSizeGiB: 150 }, opts)!.problems, [
-    "a replica downloads 145 GiB of weights into ephemeral storage but a 150 GiB node disk (diskSizeGiB) leaves 105 GiB after the 10% the kubelet keeps free (it evicts pods below that) and 30 GiB for the OS and images (raise diskSizeGiB)",
-  ]);
-});
-
-test("the disk the kubelet keeps free (nodefs.available) is not room for weights: 10% on EKS, 5% on k3s", () => {
-  // EKS AL2023 (nodeadm): evictionHard nodefs.available 10%, kubeReserved ephemeral-storage 1Gi.
-  // Llama 3.1 405B bf16 on p5e (H200) with a 900 GiB disk: 831 GiB of weights. 900 − 30 = 870
-  // passed, but the node's allocatable ephemeral-storage is 0.9 × 900 − 1 = 809 GiB, so the pod
-  // stayed Pending (and the weights would leave the disk under 10% free: eviction).
-  const huge = model({ parametersBillions: 405, gpusPerReplica: 8, maxModelLen: 8192 });
-  assert.equal(modelStorageGiB(huge), 831);
-  assert.deepEqual(fitOnNodeGroup(huge, { ...group("p5e.48xlarge"), diskSizeGiB: 900 }, opts)!.problems, [
-    "a replica downloads 831 GiB of weights into ephemeral storage but a 900 GiB node disk (diskSizeGiB) leaves 780 GiB after the 10% the kubelet keeps free (it evicts pods below that) and 30 GiB for the OS and images (raise diskSizeGiB)",
-  ]);
-  assert.deepEqual(fitOnNodeGroup(huge, { ...group("p5e.48xlarge"), diskSizeGiB: 960 }, opts)!.problems, []);
-  assert.equal(gpuNodes([{ ...group("p5e.48xlarge", 1), diskSizeGiB: 900 }])[0].storageGiB, 780);
-  // k3s agents (GCP) evict below 5% free.
-  const big = model({ parametersBillions: 70, gpusPerReplica: 8 });
-  assert.match(fitOnNodeGroup(big, { ...group("a2-ultragpu-8g"), diskSizeGiB: 180 }, opts)!.problems.join(), /leaves 141 GiB after the 5% the kubelet keeps free/);
-  assert.deepEqual(fitOnNodeGroup(big, { ...group("a2-ultragpu-8g"), diskSizeGiB: 185 }, opts)!.problems, []);
-  assert.equal(gpuNodes([{ ...group("a2-ultragpu-8g", 1), diskSizeGiB: 200 }])[0].storageGiB, 160);
 });
 
 test("CPU node groups are not candidates; a cluster fit lists the groups that fit and why others do not", () => {
@@ -182,7 +153,7 @@ test("a model that fits two GPU types is pinned to the one that leaves room for 
   const p = shippedPlatform("dev");
   const cluster = p.clusters[0];
   cluster.nodeGroups = [
-    { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 150 },
+    { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 176 },
     { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 200 },
   ];
   const llama = p.models[0];
@@ -202,7 +173,7 @@ test("a model that fits two GPU types is pinned to the one that leaves room for 
 test("GPU type pinning only where models compete: a lone model keeps every type it fits; pins do not follow the order of models; large fleets are searched", () => {
   const twoTypes = (p: any) =>
     (p.clusters[0].nodeGroups = [
-      { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 150 },
+      { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 176 },
       { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 200 },
     ]);
   // One model needing both nodes: nothing competes with it, so it keeps both types.
@@ -243,7 +214,7 @@ test("GPU type pinning only where models compete: a lone model keeps every type 
   const many = shippedPlatform("dev");
   many.clusters[0].nodeGroups = [
     { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 500 },
-    { name: "l40s", instanceType: "g6e.48xlarge", minSize: 2, desiredSize: 2, maxSize: 2, diskSizeGiB: 60 },
+    { name: "l40s", instanceType: "g6e.48xlarge", minSize: 2, desiredSize: 2, maxSize: 2, diskSizeGiB: 86 },
   ];
   many.models = [
     ...Array.from({ length: 11 }, (_, i) => ({ ...structuredClone(base), name: `m${String(i).padStart(2, "0")}`, servedModelName: `org/m${i}`, parametersBillions: 1, gpusPerReplica: 1, replicas: 1, versions: [{ name: "v1", weight: 100 }], loraAdapters: [], architecture: undefined })),

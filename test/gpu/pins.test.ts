@@ -62,7 +62,7 @@ test("the rendered node affinity of a pinned model is its pinned type, whatever 
 function twoModelsTwoTypes(): any {
   const p = shippedPlatform("dev");
   p.clusters[0].nodeGroups = [
-    { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 150 },
+    { name: "l40s", instanceType: "g6e.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 176 },
     { name: "l4", instanceType: "g6.12xlarge", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 200 },
   ];
   const base = p.models[0];
@@ -134,14 +134,14 @@ test("pins are per cluster: a GPU type added to another cluster gives a pinned m
 
 test("pinned types that cannot hold the replicas are a capacity error naming the pinned model", () => {
   const p = shippedPlatform("prod");
-  // Both on aws-use1's one H100 node: 3 × 1 + 3 × 2 GPUs of 8.
+  // Both on aws-use1's one H100 node: 3 × 1 + 3 × 2 GPUs of 8, 3 × 18 + 3 × 67 GiB of its 172.
   p.models[1].gpuTypes = { "aws-use1": ["H100"] };
   assert.deepEqual(problemsOf(p), [
     "inference-mesh:platform.clusters[0].nodeGroups: the GPU nodes of cluster 'aws-use1' at desiredSize cannot hold every model replica placed there (no autoscaler adds nodes): " +
-      "1 of 1 replica(s) of 'qwen3-32b' v2 (2 × NVIDIA-H100-80GB-HBM3, 67 GiB disk); 2 of 2 replica(s) of 'llama-3-1-8b' v1 (1 × NVIDIA-H100-80GB-HBM3, 18 GiB disk); " +
+      "1 of 1 replica(s) of 'qwen3-32b' v2 (2 × NVIDIA-H100-80GB-HBM3, 67 GiB disk); " +
       "1 of 1 replica(s) of 'llama-3-1-8b' v2 (1 × NVIDIA-H100-80GB-HBM3, 18 GiB disk) would stay Pending " +
       "('qwen3-32b' is pinned by its gpuTypes to H100 here; 'llama-3-1-8b' is pinned by its gpuTypes to H100 here); " +
-      "GPU nodes: 'gpu-l40s' 2 × g6e.12xlarge (4 GPUs, 200 GiB disk), 'gpu-h100' 1 × p5.48xlarge (8 GPUs, 200 GiB disk). " +
+      "GPU nodes: 'gpu-l40s' 2 × g6e.12xlarge (4 GPUs, 250 GiB disk), 'gpu-h100' 1 × p5.48xlarge (8 GPUs, 250 GiB disk). " +
       "Raise desiredSize (or diskSizeGiB) of a node group the model fits, or lower replicas, or pin another GPU type of this cluster in the pinned model's gpuTypes",
   ]);
   // A pin to a type the model does not fit says so with the pin.
