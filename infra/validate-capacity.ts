@@ -7,6 +7,7 @@ import { ClusterSpec, PlatformConfig } from "./schema";
 import { lookupGpuInstance } from "../components/gpu/catalog";
 import { FitNodeGroup, ClusterFit, gpuProducts, modelStorageGiB } from "../components/gpu/fit";
 import { GpuReplica, gpuNodes, packReplicas } from "../components/gpu/placement";
+import { defaultVersions } from "./versions";
 import { eachItem, isInvalidItem, isLaterDuplicate, readableNames, Report } from "./validate-support";
 import { hasGpuTypeTypo } from "./validate-clusters";
 import { gpuTypeName, pinConflicts, pinsOn } from "./validate-gpu-pins";
@@ -45,7 +46,6 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
     // A second cluster of one name is reported as a duplicate; the models placed by that name are the first one's.
     if (isLaterDuplicate(clusterNames, ci)) return;
     const groups = fitNodeGroups([c]);
-    const nodes = gpuNodes(groups);
     // A second model of one name is reported as a duplicate; the fits under that name are the first one's.
     const models = cfg.models
       .filter((m, mi) => !isInvalidItem(m) && !isLaterDuplicate(modelNames, mi) && m.server === "vllm" && m.clusters.includes(c.name))
@@ -60,6 +60,14 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
     for (const { model, message } of conflicts) report(["models", cfg.models.indexOf(model), "gpuTypes", c.name], message);
     if (conflicts.length > 0) return;
     const shared = (product: string) => models.filter((x) => x.products.includes(product)).length > 1;
+    // The vLLM images a node may hold at once: those of the versions its GPU product may run, at
+    // most one a replica its GPUs take (one image is what the per-model fit check assumes).
+    const vllmImages = (product: string, gpus: number) => {
+      const here = models.filter((x) => x.products.includes(product) && x.model.gpusPerReplica <= gpus).map((x) => x.model);
+      const images = new Set(here.flatMap((m) => m.versions.filter((v) => replicasOf(m, v) > 0).map((v) => v.image ?? cfg.versions.vllmImage ?? defaultVersions.vllmImage)));
+      return Math.max(1, Math.min(images.size, Math.floor(gpus / Math.min(...here.map((m) => m.gpusPerReplica)))));
+    };
+    const nodes = gpuNodes(groups, vllmImages);
     // A model pinned here keeps its types (at most one another model shares, by the rule above):
     // the search chooses for the unpinned models only, so their demand never moves a pinned one.
     const pinned = (m: PlatformConfig["models"][number]) => pinsOn(m, c.name) !== undefined;
@@ -117,7 +125,9 @@ export function checkGpuCapacity(report: Report, cfg: PlatformConfig, fits: Map<
     );
     const supply = groups.flatMap((g) => {
       const gpu = lookupGpuInstance(g.instanceType);
-      return gpu ? [`'${g.name}' ${g.desiredSize} × ${g.instanceType} (${gpu.gpusPerNode} GPUs${g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk`})`] : [];
+      const images = vllmImages(gpu?.product ?? "", gpu?.gpusPerNode ?? 0);
+      const disk = g.diskSizeGiB === undefined ? "" : `, ${g.diskSizeGiB} GiB disk${images > 1 ? ` holding ${images} vLLM images` : ""}`;
+      return gpu ? [`'${g.name}' ${g.desiredSize} × ${g.instanceType} (${gpu.gpusPerNode} GPUs${disk})`] : [];
     });
     const competing = models.filter((x) => x.products.some(shared)).map((x) => `'${x.model.name}'${pinned(x.model) ? " (pinned by gpuTypes)" : ""}: ${x.products.join("|")}`);
     // A pinned model whose replicas stay Pending might fit on the cluster's types its pin leaves out.

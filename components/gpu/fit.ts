@@ -159,14 +159,17 @@ const nodeAgentImagesGiB = 2;
 
 /**
  * Node disk that never holds weights: the OS, the journal, the node agents' images and the vLLM
- * image as containerd keeps it (unpacked, plus compressed where the blobs are not discarded).
- * Pulling needs both copies at once on every cloud (containerd unpacks every layer before it
- * discards any), but the first pull comes before the first replica's weights, and the replicas
- * that follow reuse the image. A version with an image of its own (versions[].image) adds one more.
+ * images the node's replicas run, each as containerd keeps it (unpacked, plus compressed where the
+ * blobs are not discarded). Pulling needs both copies at once on every cloud (containerd unpacks
+ * every layer before it discards any), but an image's first pull comes before its first replica's
+ * weights, and the replicas that follow reuse it. A version with an image of its own
+ * (versions[].image) puts a second one beside the first on a node running both versions; an image
+ * no replica runs any more is the kubelet's to collect (its image GC starts at 85% used by
+ * default, below either cloud's eviction threshold).
  */
-export function nodeDiskReserveGiB(cloud: keyof typeof osDiskGiB): number {
+export function nodeDiskReserveGiB(cloud: keyof typeof osDiskGiB, vllmImages = 1): number {
   const vllm = vllmImageGiB.unpacked + (keepsCompressedLayers[cloud] ? vllmImageGiB.compressed : 0);
-  return Math.ceil(osDiskGiB[cloud] + journalGiB + nodeAgentImagesGiB + vllm);
+  return Math.ceil(osDiskGiB[cloud] + journalGiB + nodeAgentImagesGiB + vllmImages * vllm);
 }
 
 /**
@@ -180,8 +183,8 @@ export function nodeDiskReserveGiB(cloud: keyof typeof osDiskGiB): number {
 export const nodefsEvictionFraction = { aws: 0.1, gcp: 0.05 } as const;
 
 /** Ephemeral storage a node's pods can fill without pushing the node into disk-pressure eviction. */
-export function podStorageGiB(cloud: keyof typeof nodefsEvictionFraction, diskSizeGiB: number): number {
-  return Math.floor(diskSizeGiB * (1 - nodefsEvictionFraction[cloud])) - nodeDiskReserveGiB(cloud);
+export function podStorageGiB(cloud: keyof typeof nodefsEvictionFraction, diskSizeGiB: number, vllmImages = 1): number {
+  return Math.floor(diskSizeGiB * (1 - nodefsEvictionFraction[cloud])) - nodeDiskReserveGiB(cloud, vllmImages);
 }
 
 /**

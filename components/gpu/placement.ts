@@ -25,12 +25,16 @@ export interface GpuReplica {
   products: string[];
 }
 
-/** The GPU nodes a cluster runs: every node group at its desired size. */
-export function gpuNodes(nodeGroups: FitNodeGroup[]): GpuNode[] {
+/**
+ * The GPU nodes a cluster runs: every node group at its desired size, each leaving pods the disk
+ * that the vLLM images its replicas may run (`vllmImages`, by GPU product and GPUs) leave.
+ */
+export function gpuNodes(nodeGroups: FitNodeGroup[], vllmImages: (product: string, gpus: number) => number = () => 1): GpuNode[] {
   return nodeGroups.flatMap((g) => {
     const capacity = lookupGpuInstance(g.instanceType);
     if (!capacity) return [];
-    const storageGiB = g.diskSizeGiB === undefined ? Infinity : podStorageGiB(capacity.cloud, g.diskSizeGiB);
+    const images = vllmImages(capacity.product, capacity.gpusPerNode);
+    const storageGiB = g.diskSizeGiB === undefined ? Infinity : podStorageGiB(capacity.cloud, g.diskSizeGiB, images);
     return Array.from({ length: g.desiredSize }, () => ({ nodeGroup: g.name, instanceType: g.instanceType, product: capacity.product, gpus: capacity.gpusPerNode, storageGiB }));
   });
 }

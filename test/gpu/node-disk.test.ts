@@ -7,6 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FitModel, fitOnNodeGroup, modelStorageGiB, nodeDiskReserveGiB, osDiskGiB, vllmImageGiB } from "../../components/gpu/fit";
 import { gpuNodes } from "../../components/gpu/placement";
+import { parsePlatform } from "../../infra/config";
+import { defaultVersions } from "../../infra/versions";
+import { problemsOf } from "../support/config";
+import { shippedPlatform } from "../support/render";
 
 const model = (over: Partial<FitModel> = {}): FitModel => ({
   name: "m",
@@ -63,4 +67,25 @@ test("the disk the kubelet keeps free (nodefs.available) is not room for weights
   assert.match(fitOnNodeGroup(big, { ...group("a2-ultragpu-8g"), diskSizeGiB: 200 }, opts)!.problems.join(), /leaves 134 GiB after the 5% the kubelet keeps free .* and 56 GiB for the OS/);
   assert.deepEqual(fitOnNodeGroup(big, { ...group("a2-ultragpu-8g"), diskSizeGiB: 212 }, opts)!.problems, []);
   assert.equal(gpuNodes([{ ...group("a2-ultragpu-8g", 1), diskSizeGiB: 200 }])[0].storageGiB, 134);
+});
+
+test("a canary on a vLLM image of its own puts a second image on the nodes it shares with the stable version", () => {
+  // dev's model on one 4-GPU L40S node: 2 stable replicas and a canary, 3 × 18 GiB of weights.
+  const dev = (canaryImage: string | undefined, nodeGroup: object) => {
+    const p = shippedPlatform("dev");
+    p.clusters[0].nodeGroups = [{ name: "gpu", minSize: 1, maxSize: 3, ...nodeGroup }];
+    Object.assign(p.models[0], { replicas: 2 });
+    p.models[0].versions[1] = { ...p.models[0].versions[1], replicas: 1, ...(canaryImage ? { image: canaryImage } : {}) };
+    return p;
+  };
+  const l40s = { instanceType: "g6e.12xlarge", desiredSize: 1, diskSizeGiB: 130 };
+  // 130 GiB leaves 64 for pods under one image (53 GiB reserved), 37 under two (80).
+  assert.doesNotThrow(() => parsePlatform(dev(undefined, l40s), "dev"));
+  assert.doesNotThrow(() => parsePlatform(dev(defaultVersions.vllmImage, l40s), "dev"), "the default image named again is one image");
+  const problems = problemsOf(dev("vllm/vllm-openai:v0.20.0", l40s));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /replica\(s\) of 'llama-3-1-8b' v2 .* would stay Pending; GPU nodes: 'gpu' 1 × g6e\.12xlarge \(4 GPUs, 130 GiB disk holding 2 vLLM images\)/);
+  assert.equal(nodeDiskReserveGiB("aws", 2), 80);
+  // One-GPU nodes run one replica, so one image, each.
+  assert.doesNotThrow(() => parsePlatform(dev("vllm/vllm-openai:v0.20.0", { instanceType: "g6.2xlarge", desiredSize: 3, diskSizeGiB: 90 }), "dev"));
 });
