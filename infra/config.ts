@@ -175,7 +175,7 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   };
   // Judged on the spec the components render from (their pods' requests), so only once the rest holds.
   const cpuProblems = checkCpuCapacity(spec);
-  if (cpuProblems.length > 0) throw new ConfigError(cpuProblems);
+  if (cpuProblems.length > 0) throw new ConfigError(noteDefaultedValues(written, cfg, cpuProblems));
   return spec;
 }
 

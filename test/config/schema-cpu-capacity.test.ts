@@ -24,6 +24,15 @@ test("a k3s cluster whose node groups are all GPU puts every CPU pod on the serv
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
 
+test("a problem at a machine type the stack file leaves out says the default was judged, and which", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].nodeGroups = p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu");
+  assert.equal(p.clusters[2].serverMachineType, undefined, "prod writes no serverMachineType");
+  expectProblem(p, at("clusters[2].serverMachineType"), /short.*\(not in the stack file: the default, "e2-standard-4", was checked; write the value meant\)$/);
+  p.clusters[2].serverMachineType = "e2-standard-4";
+  expectProblem(p, at("clusters[2].serverMachineType"), /add a CPU node group.* or raise its desiredSize$/);
+});
+
 test("an EKS system node group too small for the CPU pods is refused at systemNodeGroup, naming the shortfall", () => {
   const p = shippedPlatform("dev");
   p.clusters[0].systemNodeGroup.desiredSize = 1;
