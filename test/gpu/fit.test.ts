@@ -6,22 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitInCluster, fitOnNodeGroup, kvCacheBytesPerToken, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
+import { fitInCluster, fitOnNodeGroup, kvCacheBytesPerToken, vllmEngineArgs, weightsGiB } from "../../components/gpu/fit";
 import { gpuNodes, packReplicas } from "../../components/gpu/placement";
 import { parsePlatform, ConfigError } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
-
-const model = (over: Partial<FitModel> = {}): FitModel => ({
-  name: "m",
-  parametersBillions: 8,
-  dtype: "bfloat16",
-  gpusPerReplica: 1,
-  gpuMemoryUtilization: 0.9,
-  maxModelLen: 8192,
-  ...over,
-});
-const group = (instanceType: string, desiredSize = 2, name = "g") => ({ cluster: "c", name, instanceType, desiredSize });
-const opts = { minKvCacheFraction: 0.1 };
+import { group, model, opts } from "./support";
 
 test("weights are parameters × bytes per parameter", () => {
   assert.equal(weightsGiB(8, "bfloat16"), (8e9 * 2) / 1024 ** 3);

@@ -5,24 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FitModel, fitOnNodeGroup, modelStorageGiB, nodeDiskReserveGiB, osDiskGiB, vllmImageGiB } from "../../components/gpu/fit";
+import { fitOnNodeGroup, modelStorageGiB, nodeDiskReserveGiB, osDiskGiB, vllmImageGiB } from "../../components/gpu/fit";
 import { gpuNodes } from "../../components/gpu/placement";
 import { parsePlatform } from "../../infra/config";
 import { defaultVersions } from "../../infra/versions";
 import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
-
-const model = (over: Partial<FitModel> = {}): FitModel => ({
-  name: "m",
-  parametersBillions: 8,
-  dtype: "bfloat16",
-  gpusPerReplica: 1,
-  gpuMemoryUtilization: 0.9,
-  maxModelLen: 8192,
-  ...over,
-});
-const group = (instanceType: string, desiredSize = 2, name = "g") => ({ cluster: "c", name, instanceType, desiredSize });
-const opts = { minKvCacheFraction: 0.1 };
+import { group, model, opts } from "./support";
 
 test("a replica's weights must fit the node disk after the OS and images", () => {
   // 70B bf16 = 130.4 GiB of weights → 145 GiB of ephemeral storage per replica.
