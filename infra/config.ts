@@ -122,11 +122,17 @@ export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
  * (validate-partial.ts): a rule that reads a field with a field error is skipped, and a problem at
  * or below a field error's path is about that broken value; everything else is reported.
  */
-function bestEffortCrossFieldProblems(raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+function bestEffortCrossFieldProblems(written: unknown, raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const broken = brokenPaths(issues);
   const partial = partialPlatform(raw, broken);
   if (!partial) return [];
-  return validatePlatform(partial, { bestEffort: true }).problems.filter((p) => !underBrokenPath(p.path, broken));
+  return noteDefaults(written, partial, validatePlatform(partial, { bestEffort: true }).problems.filter((p) => !underBrokenPath(p.path, broken)));
+}
+
+/** Problems with a note where their value is a default: a defaulted weight's own note, else the generic one. */
+function noteDefaults(written: unknown, validated: unknown, problems: ConfigProblem[]): ConfigProblem[] {
+  const weightsNoted = noteDefaultedWeights(written, problems);
+  return weightsNoted.map((p, i) => (p === problems[i] ? noteDefaultedValues(written, validated, [p])[0] : p));
 }
 
 /** Paths of `{secure: …}` envelopes: encrypted values the Pulumi CLI decrypts, but an offline render cannot. */
@@ -152,15 +158,11 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   const raw = withDefaultSplitWeights(written);
   const parsed = platformSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError([...zodProblems(parsed.error, raw), ...noteDefaultedWeights(written, bestEffortCrossFieldProblems(raw, parsed.error.issues))]);
+    throw new ConfigError([...zodProblems(parsed.error, raw), ...bestEffortCrossFieldProblems(written, raw, parsed.error.issues)]);
   }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);
-  if (problems.length > 0) {
-    const weightsNoted = noteDefaultedWeights(written, problems);
-    // A defaulted weight has its own note; every other defaulted value gets the generic one.
-    throw new ConfigError(weightsNoted.map((p, i) => (p === problems[i] ? noteDefaultedValues(written, cfg, [p])[0] : p)));
-  }
+  if (problems.length > 0) throw new ConfigError(noteDefaults(written, cfg, problems));
   const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
   const versions: Versions = { ...defaultVersions };
   for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;
@@ -175,7 +177,7 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   };
   // Judged on the spec the components render from (their pods' requests), so only once the rest holds.
   const cpuProblems = checkCpuCapacity(spec);
-  if (cpuProblems.length > 0) throw new ConfigError(noteDefaultedValues(written, cfg, cpuProblems));
+  if (cpuProblems.length > 0) throw new ConfigError(noteDefaults(written, cfg, cpuProblems));
   return spec;
 }
 

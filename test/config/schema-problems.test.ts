@@ -196,6 +196,11 @@ test("a problem on a value the stack file leaves out says the default was checke
   const cidr = problemsOf(p).filter((l) => l.startsWith("inference-mesh:platform.clusters[1].vpcCidr: "));
   assert.equal(cidr.length, 1, cidr.join("\n"));
   assert.match(cidr[0], /overlaps 10\.0\.0\.0\/16 .*\(not in the stack file: the default, "10\.0\.0\.0\/16", was checked; write the value meant\)$/);
+  // Beside an unrelated field error the cross-field rules run on the part that parses: the same note.
+  p.models[0].dtype = "bf16";
+  const besideFieldError = problemsOf(p);
+  assert.ok(besideFieldError.some((l) => l.startsWith("inference-mesh:platform.models[0].dtype: ")), besideFieldError.join("\n"));
+  assert.deepEqual(besideFieldError.filter((l) => l.startsWith("inference-mesh:platform.clusters[1].vpcCidr: ")), cidr);
 
   // A value the file writes gets no note.
   const r = shippedPlatform("prod");
