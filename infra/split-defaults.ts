@@ -51,12 +51,14 @@ export const missingSplitWeightMessage = `is required (number): a split gets def
 
 /**
  * A problem about a weight the config does not hold (the canary's default 5 over a lower
- * policy.maxCanaryWeight) says where the number came from, or its path would point at nothing.
+ * policy.maxCanaryWeight, or over a version parked at 0 replicas, reported at its replicas) says
+ * where the number came from, or its path would point at nothing or its number at no written value.
  */
 export function noteDefaultedWeights<P extends { path: (string | number)[]; message: string }>(written: unknown, problems: P[]): P[] {
   return problems.map((p) => {
     const [list, item, versions, version, field] = p.path;
-    if (p.path.length !== 5 || (list !== "models" && list !== "agents") || versions !== "versions" || field !== "weight") return p;
+    // checkSplit's is the only problem at a version's replicas: 0 replicas given a share of the traffic.
+    if (p.path.length !== 5 || (list !== "models" && list !== "agents") || versions !== "versions" || (field !== "weight" && field !== "replicas")) return p;
     const v = isRecord(written) && Array.isArray(written[list]) ? (written[list] as unknown[])[item as number] : undefined;
     const entry = isRecord(v) && Array.isArray(v.versions) ? v.versions[version as number] : undefined;
     if (!isRecord(entry) || "weight" in entry) return p;

@@ -105,6 +105,15 @@ testRejections([
     message: /canary weight 5 exceeds policy.maxCanaryWeight 3; .*no weight is written in this split, so it got the default, .*95\/5 .*: write its weights/,
   },
   {
+    name: "a canary parked at 0 replicas in a split that writes no weight, saying its 5% is the default",
+    mutate: (p) => {
+      p.models[1].versions.forEach((v: any) => delete v.weight);
+      p.models[1].versions[1].replicas = 0;
+    },
+    path: "inference-mesh:platform.models[1].versions[1].replicas",
+    message: /has 0 replicas but receives 5% of the traffic; .*no weight is written in this split, so it got the default, .*95\/5 .*: write its weights/,
+  },
+  {
     name: "three unweighted versions (no default split for them)",
     mutate: (p) => (p.agents[0].versions = [{ name: "a", image: "ghcr.io/x/a:1" }, { name: "b", image: "ghcr.io/x/b:1" }, { name: "c", image: "ghcr.io/x/c:1", canary: true }]),
     path: "inference-mesh:platform.agents[0].versions[2].weight",
