@@ -44,11 +44,20 @@ export function isGpuFamily(cloud: Cloud, type: string): boolean {
  * The accelerators of an EC2 type that has accelerators but no NVIDIA GPUs, or undefined: EKS's
  * accelerated AMI table lists inf1/inf2/trn1/trn2 under the AL2023 x86_64 Neuron AMI only, and
  * g4ad (AMD GPUs) under no NVIDIA AMI, so the NVIDIA AMI, driver and device plugin never serve them.
+ * The other accelerated families carry no GPU either: DL1 Habana Gaudi (DL2q other deep-learning
+ * chips), F1/F2 FPGAs (Xilinx, AMD), VT1 Xilinx Alveo U30 video transcoders (AWS's pages on them).
  */
+const ec2AcceleratorClasses: Record<string, string> = {
+  inf: "AWS Inferentia (Neuron) accelerators",
+  trn: "AWS Trainium (Neuron) accelerators",
+  dl: "deep-learning accelerators (Habana Gaudi on DL1)",
+  f: "FPGAs",
+  vt: "video transcoding accelerators (Xilinx Alveo U30)",
+};
+
 export function ec2NonNvidiaAccelerators(type: string): string | undefined {
-  const family = ec2Family(type);
-  if (family?.cls === "inf") return "AWS Inferentia (Neuron) accelerators";
-  if (family?.cls === "trn") return "AWS Trainium (Neuron) accelerators";
+  const cls = ec2Family(type)?.cls;
+  if (cls !== undefined && Object.hasOwn(ec2AcceleratorClasses, cls)) return ec2AcceleratorClasses[cls];
   if (type.startsWith("g4ad.")) return "AMD GPUs";
   return undefined;
 }

@@ -160,6 +160,16 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.clusters[1].nodeGroups[0].instanceType",
     message: /'g4ad\.16xlarge' carries AMD GPUs, not NVIDIA GPUs/,
   },
+  ...[
+    ["dl1.24xlarge", /deep-learning accelerators \(Habana Gaudi on DL1\)/],
+    ["f2.12xlarge", /FPGAs/],
+    ["vt1.3xlarge", /video transcoding accelerators \(Xilinx Alveo U30\)/],
+  ].map(([type, what]) => ({
+    name: `a ${type} node group (accelerators no NVIDIA AMI serves; it would pass as a CPU group)`,
+    mutate: (p: any) => p.clusters[0].nodeGroups.push({ name: "accel", instanceType: type, minSize: 0, desiredSize: 1, maxSize: 1 }),
+    path: "inference-mesh:platform.clusters[0].nodeGroups[2].instanceType",
+    message: new RegExp(`'${(type as string).replace(".", "\\.")}' carries ${(what as RegExp).source}, not NVIDIA GPUs`),
+  })),
   {
     name: "an EC2 Mac node group (Dedicated Hosts and macOS AMIs only)",
     mutate: (p) => p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "mac2-m2.metal", minSize: 1, desiredSize: 1, maxSize: 1 }),
