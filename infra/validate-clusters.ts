@@ -8,7 +8,7 @@ import { lookupGpuInstance, gpuInstanceTypes } from "../components/gpu/catalog";
 import { parseCidr } from "./net";
 import { awsRegionAzs, zonesOf } from "./regions";
 import { KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
-import { ec2NonNvidiaAccelerators, ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isEc2MacType, isGpuFamily } from "../components/cloud/machine-types";
+import { ec2NonNvidiaAccelerators, ec2SizeProblem, gceMachineTypeProblem, gceSpotOrFlexStartOnlyType, isArmMachineType, isEc2MacType, isGceTpuType, isGpuFamily } from "../components/cloud/machine-types";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem, rangesCoverInternet } from "./validate-network";
 import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
@@ -51,16 +51,19 @@ function cataloguedFamilies(cloud: "aws" | "gcp"): string {
 /**
  * Problems of a node's machine type every group shares: the nodes boot x86_64 images
  * (AL2023_x86_64_* AMIs, the configured GCE image) and run x86_64 containers, so Arm types fail
- * at node creation (EKS refuses the AMI for the type) or boot nothing useful. EC2 accelerators
- * other than NVIDIA GPUs would boot the standard AMI as a CPU group: paid for, and used by nothing.
+ * at node creation (EKS refuses the AMI for the type) or boot nothing useful. Accelerators other
+ * than NVIDIA GPUs (EC2's, GCE's TPUs) would join as a CPU group: paid for, and used by nothing.
  */
 function machineTypeProblem(cloud: "aws" | "gcp", type: string): string | undefined {
   if (isArmMachineType(cloud, type)) {
     return `'${type}' is an Arm (${cloud === "aws" ? "Graviton" : "Axion/Ampere/Grace"}) type; the nodes boot x86_64 images (${cloud === "aws" ? "AL2023_x86_64_* AMIs" : "the cluster's image"}), so pick an x86_64 type`;
   }
   if (cloud === "aws" && isEc2MacType(type)) return `'${type}' is an EC2 Mac type: EC2 runs Mac instances only on Dedicated Hosts and boots them only from macOS AMIs, so an EKS managed node group cannot launch it; pick an x86_64 type`;
-  const accelerators = cloud === "aws" ? ec2NonNvidiaAccelerators(type) : undefined;
-  if (accelerators) return `'${type}' carries ${accelerators}, not NVIDIA GPUs: models are served by vLLM on NVIDIA GPUs (AL2023_x86_64_NVIDIA AMI, NVIDIA device plugin), so the group would boot the standard AMI and nothing would use them; use a catalogued NVIDIA GPU type (${cataloguedFamilies("aws")}) or a CPU type`;
+  const accelerators = cloud === "aws" ? ec2NonNvidiaAccelerators(type) : isGceTpuType(type) ? "Cloud TPUs" : undefined;
+  if (accelerators) {
+    const serving = cloud === "aws" ? "AL2023_x86_64_NVIDIA AMI, NVIDIA device plugin), so the group would boot the standard AMI" : "the NVIDIA driver k3s agents install, NVIDIA device plugin), so the VMs would join as CPU nodes";
+    return `'${type}' carries ${accelerators}, not NVIDIA GPUs: models are served by vLLM on NVIDIA GPUs (${serving} and nothing would use them; use a catalogued NVIDIA GPU type (${cataloguedFamilies(cloud)}) or a CPU type`;
+  }
   return undefined;
 }
 

@@ -63,6 +63,13 @@ export function ec2NonNvidiaAccelerators(type: string): string | undefined {
 }
 
 /**
+ * Whether a GCE type is a Cloud TPU host (series ct3, ct3p, ct4p, ct5l, ct5lp, ct5p, ct6e, tpu7x…:
+ * Compute Engine's machine types for TPU VMs, which GKE's TPU node pools run): TPUs, not NVIDIA
+ * GPUs, which no k3s agent's NVIDIA driver or device plugin serves.
+ */
+export const isGceTpuType = (type: string): boolean => /^(ct\d+[a-z]*|tpu\d+[a-z]*)-/.test(type);
+
+/**
  * EC2 Mac types (mac1, mac2, mac2-m2…): bare metal on Dedicated Hosts only, booting only macOS AMIs
  * (aws-samples/amazon-ec2-mac-getting-started FAQ), which no EKS managed node group launches.
  */

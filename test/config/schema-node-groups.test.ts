@@ -170,6 +170,18 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.clusters[0].nodeGroups[2].instanceType",
     message: new RegExp(`'${(type as string).replace(".", "\\.")}' carries ${(what as RegExp).source}, not NVIDIA GPUs`),
   })),
+  ...["ct5lp-hightpu-4t", "ct6e-standard-4t", "tpu7x-standard-4t"].map((type) => ({
+    name: `a ${type} k3s node group (Cloud TPUs, which no NVIDIA driver serves; it would pass as a CPU group)`,
+    mutate: (p: any) => p.clusters[2].nodeGroups.push({ name: "tpu", instanceType: type, minSize: 0, desiredSize: 1, maxSize: 1 }),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[2].instanceType",
+    message: new RegExp(`'${type}' carries Cloud TPUs, not NVIDIA GPUs: .*so the VMs would join as CPU nodes and nothing would use them; use a catalogued NVIDIA GPU type \\(a2, a3, g2\\) or a CPU type$`),
+  })),
+  {
+    name: "a Cloud TPU k3s server",
+    mutate: (p) => (p.clusters[2].serverMachineType = "ct5lp-hightpu-1t"),
+    path: "inference-mesh:platform.clusters[2].serverMachineType",
+    message: /'ct5lp-hightpu-1t' carries Cloud TPUs, not NVIDIA GPUs/,
+  },
   {
     name: "an EC2 Mac node group (Dedicated Hosts and macOS AMIs only)",
     mutate: (p) => p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "mac2-m2.metal", minSize: 1, desiredSize: 1, maxSize: 1 }),
