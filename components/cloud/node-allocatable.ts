@@ -26,7 +26,10 @@ export function nodeAllocatable(kind: "eks" | "k3s", size: MachineSize): HostRes
  * What the DaemonSet pods on every node request: ztunnel (200m / 512Mi) and istio-cni (100m /
  * 100Mi) as the Istio 1.30.3 charts set them and, on EKS, aws-node (25m, amazon-vpc-cni-k8s chart),
  * kube-proxy and the like (170–195m and 250Mi measured across EKS clusters by 2i2c, the figures
- * GPU nodes' allowance in components/gpu/host.ts doubles). k3s's ServiceLB pods request nothing.
+ * GPU nodes' allowance in components/gpu/host.ts doubles). On k3s, ServiceLB runs an svclb pod per
+ * LoadBalancer Service on every node without the GPU taint (it tolerates the control-plane taint
+ * and CriticalAddonsOnly only); its containers set no requests (newDaemonSet in k3s
+ * v1.33.5+k3s1's pkg/cloudprovider/servicelb.go), so however many Services there are they count 0.
  */
 export function nodeAgentRequests(kind: "eks" | "k3s"): HostResources {
   const istio = { cpuMilli: 200 + 100, memoryMiB: 512 + 100 };
@@ -40,11 +43,34 @@ export function platformPodBudget(kind: "eks" | "k3s", size: MachineSize): HostR
   return { cpuMilli: allocatable.cpuMilli - agents.cpuMilli, memoryMiB: allocatable.memoryMiB - agents.memoryMiB };
 }
 
+/** One Deployment of the cluster's own add-ons: what each pod requests, and how many run. */
+export interface AddOnPods {
+  what: string;
+  replicas: number;
+  cpuMilli: number;
+  memoryMiB: number;
+}
+
 /**
- * The cluster's own add-on pods that share those nodes: CoreDNS, 100m / 70Mi a pod (its upstream
- * manifest, as k3s ships it), two replicas on EKS (the EKS user guide) and one on k3s
- * (manifests/coredns.yaml leaves replicas unset).
+ * CoreDNS, 100m / 70Mi a pod: its upstream manifest, as k3s ships it (v1.33.5+k3s1's
+ * manifests/coredns.yaml, which leaves replicas unset: one) and as EKS runs it (two replicas, the
+ * EKS user guide).
  */
-export function clusterAddOnPods(kind: "eks" | "k3s"): { what: string; replicas: number; cpuMilli: number; memoryMiB: number }[] {
-  return [{ what: "kube-system/coredns", replicas: kind === "eks" ? 2 : 1, cpuMilli: 100, memoryMiB: 70 }];
+const coreDns = { what: "kube-system/coredns", cpuMilli: 100, memoryMiB: 70 };
+
+/**
+ * The packaged components a k3s server deploys besides CoreDNS, unless `--disable`d (ours disable
+ * traefik only: components/cloud/gcp/startup.ts), as v1.33.5+k3s1's manifests/ declare them: one
+ * replica each, none tolerating the GPU taint. metrics-server requests 100m / 70Mi
+ * (manifests/metrics-server/metrics-server-deployment.yaml); local-path-provisioner sets no
+ * requests (manifests/local-storage.yaml), so it counts 0. The rest of manifests/ (ccm.yaml,
+ * rolebindings.yaml, runtimes.yaml) holds RBAC and RuntimeClasses, no pods.
+ */
+const k3sMetricsServer = { what: "kube-system/metrics-server", cpuMilli: 100, memoryMiB: 70 };
+const k3sLocalPathProvisioner = { what: "kube-system/local-path-provisioner", cpuMilli: 0, memoryMiB: 0 };
+
+/** The cluster's own add-on pods that share the non-GPU nodes with the platform's. */
+export function clusterAddOnPods(kind: "eks" | "k3s"): AddOnPods[] {
+  if (kind === "eks") return [{ ...coreDns, replicas: 2 }];
+  return [coreDns, k3sMetricsServer, k3sLocalPathProvisioner].map((p) => ({ ...p, replicas: 1 }));
 }

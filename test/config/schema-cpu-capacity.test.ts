@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { cpuPodsOn } from "../../infra/validate-cpu-capacity";
 import { machineSize } from "../../components/cloud/machine-sizes";
-import { nodeAllocatable } from "../../components/cloud/node-allocatable";
+import { clusterAddOnPods, nodeAllocatable } from "../../components/cloud/node-allocatable";
 import { clusterInferenceManifests } from "../../components/inference";
 import { shippedPlatform } from "../support/render";
 import { problemsOf } from "../support/config";
@@ -100,4 +100,32 @@ test("machine sizes and what the kubelet leaves pods on them (EKS nodeadm's kube
   // 4 vCPUs: 60 + 10 + 5 + 5 millicores; MemTotal 16384 × 0.925 = 15155 MiB, less 11 × 58 + 255 and 100.
   assert.deepEqual(nodeAllocatable("eks", machineSize("aws", "m6i.xlarge")!), { cpuMilli: 3920, memoryMiB: 14162 });
   assert.deepEqual(nodeAllocatable("k3s", machineSize("gcp", "e2-standard-4")!), { cpuMilli: 4000, memoryMiB: 15055 });
+});
+
+test("a k3s server's packaged add-ons share the non-GPU nodes: nodes with room for CoreDNS but not metrics-server as well are refused", () => {
+  const p = shippedPlatform("prod");
+  // One big server first, so the pods (which do not depend on the nodes) can be read off a parsed spec.
+  p.clusters[2].nodeGroups = p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu");
+  p.clusters[2].serverMachineType = "e2-standard-32";
+  const spec = parsePlatform(p, "prod");
+  const platformPods = cpuPodsOn(spec, spec.clusters[2]).reduce((n, pod) => n + pod.replicas * pod.cpuMilli, 0);
+  // Nodes leaving CoreDNS (100m) room and less than metrics-server's 100m more: an N1 custom server
+  // of V vCPUs (an even count) and k n1-standard-1 agents leave 1000V − 300 + 700k millicores,
+  // every hundred modulo 2000 at some k < 20.
+  const withCoreDns = platformPods + 100;
+  const vcpusFor = (k: number) => 2 * Math.ceil((withCoreDns + 300 - 700 * k) / 2000);
+  const k = [...Array(20).keys()].find((k) => 1000 * vcpusFor(k) - 300 + 700 * k - withCoreDns < 100)!;
+  const vcpus = vcpusFor(k);
+  p.clusters[2].serverMachineType = `custom-${vcpus}-${vcpus * 4096}`;
+  p.clusters[2].nodeGroups.push({ name: "cpu", instanceType: "n1-standard-1", minSize: k, desiredSize: k, maxSize: k });
+  expectProblem(p, at("clusters[2].serverMachineType"), /cluster 'gcp-usc1' .*vCPU of CPU requested .*short/);
+  // One more agent (700m) holds metrics-server too.
+  Object.assign(p.clusters[2].nodeGroups.at(-1), { minSize: k + 1, desiredSize: k + 1, maxSize: k + 1 });
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
+test("the cluster's own add-ons: k3s's CoreDNS, metrics-server and local-path-provisioner (no requests: 0), EKS's CoreDNS", () => {
+  const figures = (kind: "eks" | "k3s") => clusterAddOnPods(kind).map((p) => `${p.what} ${p.replicas} × ${p.cpuMilli}m / ${p.memoryMiB}Mi`);
+  assert.deepEqual(figures("k3s"), ["kube-system/coredns 1 × 100m / 70Mi", "kube-system/metrics-server 1 × 100m / 70Mi", "kube-system/local-path-provisioner 1 × 0m / 0Mi"]);
+  assert.deepEqual(figures("eks"), ["kube-system/coredns 2 × 100m / 70Mi"]);
 });
