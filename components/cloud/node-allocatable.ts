@@ -4,7 +4,7 @@
  * (infra/validate-cpu-capacity.ts) sums it over a cluster's non-GPU nodes.
  */
 import { MachineSize } from "./machine-sizes";
-import { defaultMaxPods, evictionHardMemoryMiB, HostResources, kubeReservedCpuMilli, kubeReservedMemoryMiB, memTotalEstimateMiB } from "../gpu/host";
+import { defaultMaxPods, eksNodeAgents, evictionHardMemoryMiB, HostResources, kubeReservedCpuMilli, kubeReservedMemoryMiB, memTotalEstimateMiB } from "../gpu/host";
 
 /**
  * Allocatable of a node: capacity (every vCPU; MemTotal, the nominal memory less the VM overhead)
@@ -24,16 +24,16 @@ export function nodeAllocatable(kind: "eks" | "k3s", size: MachineSize): HostRes
 
 /**
  * What the DaemonSet pods on every node request: ztunnel (200m / 512Mi) and istio-cni (100m /
- * 100Mi) as the Istio 1.30.3 charts set them and, on EKS, aws-node (25m, amazon-vpc-cni-k8s chart),
- * kube-proxy and the like (170–195m and 250Mi measured across EKS clusters by 2i2c, the figures
- * GPU nodes' allowance in components/gpu/host.ts doubles). On k3s, ServiceLB runs an svclb pod per
- * LoadBalancer Service on every node without the GPU taint (it tolerates the control-plane taint
- * and CriticalAddonsOnly only); its containers set no requests (newDaemonSet in k3s
- * v1.33.5+k3s1's pkg/cloudprovider/servicelb.go), so however many Services there are they count 0.
+ * 100Mi) as the Istio 1.30.3 charts set them and, on EKS, aws-node and kube-proxy
+ * ({@link eksNodeAgents}: 150m, no memory). On k3s, ServiceLB runs an svclb pod per LoadBalancer
+ * Service on every node without the GPU taint (it tolerates the control-plane taint and
+ * CriticalAddonsOnly only); its containers set no requests (newDaemonSet in k3s v1.33.5+k3s1's
+ * pkg/cloudprovider/servicelb.go), so however many Services there are they count 0.
  */
 export function nodeAgentRequests(kind: "eks" | "k3s"): HostResources {
   const istio = { cpuMilli: 200 + 100, memoryMiB: 512 + 100 };
-  return kind === "eks" ? { cpuMilli: istio.cpuMilli + 195, memoryMiB: istio.memoryMiB + 250 } : istio;
+  if (kind === "k3s") return istio;
+  return eksNodeAgents.reduce((n, a) => ({ cpuMilli: n.cpuMilli + a.cpuMilli, memoryMiB: n.memoryMiB + a.memoryMiB }), istio);
 }
 
 /** What the platform's Deployments may request on one node: its allocatable less the node agents'. */
@@ -53,8 +53,11 @@ export interface AddOnPods {
 
 /**
  * CoreDNS, 100m / 70Mi a pod: its upstream manifest, as k3s ships it (v1.33.5+k3s1's
- * manifests/coredns.yaml, which leaves replicas unset: one) and as EKS runs it (two replicas, the
- * EKS user guide).
+ * manifests/coredns.yaml, which leaves replicas unset: one) and as EKS runs it: two replicas (the
+ * EKS user guide, "Manage CoreDNS"), self-managed as cluster creation installs it (@pulumi/eks
+ * creates no coredns add-on without a default node group), requesting the same and tolerating
+ * CriticalAddonsOnly and the control-plane taint only (AWS's published EKS CoreDNS manifests, e.g.
+ * aws/containers-roadmap preview-programs dns-arm-1.15.yaml; v1.10 eksbuild exports match).
  */
 const coreDns = { what: "kube-system/coredns", cpuMilli: 100, memoryMiB: 70 };
 

@@ -33,11 +33,36 @@ export const evictionHardMemoryMiB = 100;
 export const defaultMaxPods = 110;
 
 /**
+ * The DaemonSets EKS itself runs on every node of a cluster made as components/cloud/aws/eks.ts
+ * makes it. @pulumi/eks 4.3.0 (nodejs/eks/cluster/cluster.ts) creates it with
+ * bootstrapSelfManagedAddons (EKS then installs vpc-cni, CoreDNS and kube-proxy), adopts kube-proxy
+ * and vpc-cni as EKS add-ons at their latest version for the Kubernetes minor, and, with
+ * skipDefaultNodeGroup, leaves CoreDNS self-managed; it installs no eks-pod-identity-agent (nor EBS
+ * CSI). Both DaemonSets tolerate every taint (`operator: Exists`), so they run on GPU nodes as well.
+ */
+export const eksNodeAgents = [
+  /**
+   * aws-node: its aws-node and aws-eks-nodeagent containers request 25m CPU each and no memory, its
+   * aws-vpc-cni-init init container 25m (less than the sum, so it adds nothing): amazon-vpc-cni-k8s
+   * config/master/aws-k8s-cni.yaml and charts/aws-vpc-cni/values.yaml, the same from v1.19.6 to
+   * v1.23.1 (the EKS user guide has listed v1.20.1-eksbuild.3 as the latest for 1.33). The node
+   * agent container runs whether or not network policy is on (ours is: enableNetworkPolicy).
+   */
+  { what: "kube-system/aws-node", cpuMilli: 25 + 25, memoryMiB: 0 },
+  /**
+   * kube-proxy: an estimate, as AWS publishes no manifest of its kube-proxy add-on for 1.33. Every
+   * one it has published (aws/containers-roadmap preview-programs kube-proxy-arm-1.14/1.15.yaml)
+   * and exported v1.28 eksbuild DaemonSets request 100m CPU and no memory (no memory request is
+   * aws/containers-roadmap#1509, open).
+   */
+  { what: "kube-system/kube-proxy", cpuMilli: 100, memoryMiB: 0 },
+] as const;
+
+/**
  * CPU and memory kept for the DaemonSets that run on every GPU node: ztunnel (200m, 512Mi) and
  * istio-cni (100m, 100Mi) as the Istio 1.30.3 charts request them, the NVIDIA device plugin
- * (no requests in its 0.20.0 chart), and on EKS aws-node, kube-proxy and the like (170–195m and
- * 250Mi measured across EKS 1.27–1.29 clusters by 2i2c's daemonset_requests.yaml). About twice
- * their sum, so an added node agent does not push a replica off its node.
+ * (no requests in its 0.20.0 chart), and on EKS {@link eksNodeAgents} (150m, no memory). About
+ * twice their sum, so an added node agent does not push a replica off its node.
  */
 export const nodeAgentsReserve = { cpuMilli: 1000, memoryMiB: 2048 } as const;
 

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { cpuPodsOn } from "../../infra/validate-cpu-capacity";
 import { machineSize } from "../../components/cloud/machine-sizes";
-import { clusterAddOnPods, nodeAllocatable } from "../../components/cloud/node-allocatable";
+import { clusterAddOnPods, nodeAgentRequests, nodeAllocatable, platformPodBudget } from "../../components/cloud/node-allocatable";
+import { eksNodeAgents, nodeAgentsReserve } from "../../components/gpu/host";
 import { clusterInferenceManifests } from "../../components/inference";
 import { shippedPlatform } from "../support/render";
 import { problemsOf } from "../support/config";
@@ -37,7 +38,7 @@ test("an EKS system node group too small for the CPU pods is refused at systemNo
   const p = shippedPlatform("dev");
   p.clusters[0].systemNodeGroup.desiredSize = 1;
   p.clusters[0].systemNodeGroup.minSize = 1;
-  expectProblem(p, at("clusters[0].systemNodeGroup"), /cluster 'dev-usw2'.*vCPU of CPU requested for 3\.42 vCPU .*short.*systemNodeGroup 1 × m6i\.xlarge.*epp.*raise systemNodeGroup\.desiredSize/);
+  expectProblem(p, at("clusters[0].systemNodeGroup"), /cluster 'dev-usw2'.*vCPU of CPU requested for 3\.47 vCPU .*short.*systemNodeGroup 1 × m6i\.xlarge.*epp.*raise systemNodeGroup\.desiredSize/);
   // A CPU node group beside it (no GPU taint) takes the rest.
   p.clusters[0].nodeGroups.push({ name: "cpu", instanceType: "m6i.xlarge", minSize: 1, desiredSize: 1, maxSize: 2 });
   assert.doesNotThrow(() => parsePlatform(p, "dev"));
@@ -128,4 +129,25 @@ test("the cluster's own add-ons: k3s's CoreDNS, metrics-server and local-path-pr
   const figures = (kind: "eks" | "k3s") => clusterAddOnPods(kind).map((p) => `${p.what} ${p.replicas} × ${p.cpuMilli}m / ${p.memoryMiB}Mi`);
   assert.deepEqual(figures("k3s"), ["kube-system/coredns 1 × 100m / 70Mi", "kube-system/metrics-server 1 × 100m / 70Mi", "kube-system/local-path-provisioner 1 × 0m / 0Mi"]);
   assert.deepEqual(figures("eks"), ["kube-system/coredns 2 × 100m / 70Mi"]);
+});
+
+test("EKS's own node agents are aws-node (aws-node and aws-eks-nodeagent, 25m each) and kube-proxy (100m), with no memory requests", () => {
+  assert.deepEqual(eksNodeAgents.map((a) => `${a.what} ${a.cpuMilli}m / ${a.memoryMiB}Mi`), ["kube-system/aws-node 50m / 0Mi", "kube-system/kube-proxy 100m / 0Mi"]);
+  const [eks, k3s] = [nodeAgentRequests("eks"), nodeAgentRequests("k3s")];
+  assert.deepEqual([eks.cpuMilli - k3s.cpuMilli, eks.memoryMiB - k3s.memoryMiB], [150, 0]);
+  // m6i.xlarge: allocatable 3920m / 14162Mi, less ztunnel and istio-cni (300m / 612Mi) and these.
+  assert.deepEqual(platformPodBudget("eks", machineSize("aws", "m6i.xlarge")!), { cpuMilli: 3470, memoryMiB: 13550 });
+  // Both tolerate every taint, like ztunnel and istio-cni: GPU nodes keep about twice their sum.
+  assert.ok(2 * eks.cpuMilli <= nodeAgentsReserve.cpuMilli && 2 * eks.memoryMiB <= nodeAgentsReserve.memoryMiB, JSON.stringify(eks));
+});
+
+test("a system node group the EKS node agents leave room in is accepted: 12 × m6i.xlarge hold dev with 20 pickers a version", () => {
+  const p = shippedPlatform("dev");
+  Object.assign(p.clusters[0].systemNodeGroup, { minSize: 12, desiredSize: 12, maxSize: 12 });
+  // 41.2 vCPU asked of 12 × 3.47; a third-party estimate of 195m / 250Mi a node for aws-node and
+  // kube-proxy (DaemonSets EKS clusters elsewhere ran besides) left 12 × 3.425 and refused it.
+  p.models[0].epp = { replicas: 20 };
+  assert.doesNotThrow(() => parsePlatform(p, "dev"));
+  p.models[0].epp = { replicas: 21 };
+  expectProblem(p, at("clusters[0].systemNodeGroup"), /43\.2 vCPU of CPU requested for 41\.64 vCPU/);
 });
