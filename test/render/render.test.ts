@@ -87,6 +87,8 @@ for (const stack of stacks) {
 test("manifests list CRD bundles and CRDs before the objects that use them", () => {
   const r = renderShipped("local");
   const files = fs.readdirSync(path.join(r.run.dir, "manifests", "local")).sort();
+  // local's agentgateway and GIE objects need the bundles' CRDs: the bundle list sorts before them all.
+  assert.equal(files.findIndex((f) => /crd-bundles/.test(f)), 0, files.join("\n"));
   const firstNamespace = files.findIndex((f) => /-namespace-/.test(f));
   assert.ok(firstNamespace >= 0);
   const custom = files.findIndex((f) => !/-(namespace|customresourcedefinition)-|crd-bundles/.test(f));
