@@ -79,7 +79,14 @@ test("a clean export with --show-secrets plaintext passes; secrets reach policie
   assert.deepEqual(r.policyPack, { name: "review-fixture", version: "0.0.7" });
   assert.equal(r.summary.resources, 4, "the resource pending delete is skipped; Stack and provider are analyzed");
   assert.deepEqual(r.violations, []);
-  assert.ok(r.policies.every((p) => p.verdict === "pass"));
+  // Every policy of the fixture pack, each judged and passed (an empty list would pass `every`).
+  assert.deepEqual(r.policies.map((p) => [p.name, p.verdict]), [
+    ["explicit-provider", "pass"],
+    ["namespace-label-required", "pass"],
+    ["namespace-owner-format", "pass"],
+    ["secret-token-length", "pass"],
+    ["stack-has-namespaces", "pass"],
+  ]);
   assert.equal(r.summary.undecryptableSecrets, 1, "only the provider's encrypted kubeconfig");
 });
 
