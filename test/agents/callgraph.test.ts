@@ -118,7 +118,9 @@ test("with the mesh's waypoint in tools, the agents' rule sits on the waypoint (
   assert.deepEqual(l7.spec.targetRefs, [{ group: "", kind: "Service", name: "web-search" }]);
   assert.equal(l7.spec.selector, undefined);
   assert.deepEqual(l7.spec.rules[0].to[0].operation.paths, ["/mcp"]);
-  for (const gw of objects.filter((o) => o.kind === "Gateway" && o.spec.gatewayClassName === "agentgateway")) {
+  const proxies = objects.filter((o) => o.kind === "Gateway" && o.spec.gatewayClassName === "agentgateway");
+  assert.deepEqual(proxies.map((gw) => `${gw.metadata.namespace}/${gw.metadata.name}`).sort(), ["agents/agent-gateway", "tools/mcp-gateway"]);
+  for (const gw of proxies) {
     assert.equal(gw.spec.infrastructure.labels["istio.io/use-waypoint"], "none", `${gw.metadata.name} is reached directly, not through a waypoint`);
   }
 });
