@@ -143,6 +143,8 @@ test("the pack's schemas use only keywords the engine and the review enforce ali
       assert.ok(SHARED_KEYWORDS.has(k), `${where}: ${k} (gojsonschema ignores or reads it otherwise than Ajv, e.g. format, a boolean exclusiveMinimum)`);
       if (k === "pattern") assert.equal(divergentRegexp(v as string), undefined, `${where}: pattern ${v as string}`);
       if (["items", "additionalProperties", "propertyNames"].includes(k) && typeof v === "object") walk(v as Record<string, unknown>, `${where}.${k}`);
+      // An object knob's own fields are schemas too (the key is allowed, so its contents must be walked).
+      if (k === "properties" && typeof v === "object") for (const [field, child] of Object.entries(v as object)) walk(child as Record<string, unknown>, `${where}.${field}`);
     }
   };
   for (const p of policies) for (const [knob, schema] of Object.entries(p.configSchema?.properties ?? {})) walk(schema as Record<string, unknown>, `${p.name}.${knob}`);
