@@ -154,6 +154,13 @@ test("mermaid node ids are safe and labels quote-escaped", () => {
     const ids = line.trim().replace(/\[".*?"\]|\|".*?"\||\|[^|]*\|/g, " ").split(/\s+|-->|<==>|-\.->/).filter((x) => x && x !== "subgraph" && x !== "end" && x !== "direction" && x !== "TB");
     for (const nodeId of ids) assert.match(nodeId, /^[A-Za-z0-9_]+$/, line);
   }
+  // A served model name is any text: a quote in it would close its edge label early.
+  const quoted = [
+    gateway("inference", "inference-gateway", "istio", []),
+    { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ matches: [{ headers: [{ name: "X-Gateway-Base-Model-Name", value: 'org/"m"' }] }], backendRefs: [{ name: "a" }] }] } },
+  ];
+  const edges = mermaid(buildTopology(quoted.map((o) => resource("c", o)), "s")).split("\n").filter((l) => l.includes("-->"));
+  assert.deepEqual(edges, ['  c__c__gw__inference_inference_gateway -->|"X-Gateway-Base-Model-Name=org/#quot;m#quot;"| c__c__backend__Service_inference_a']);
 });
 
 test("principals of controller-provisioned gateway proxies resolve to their Gateway (Istio <name>-<class>, bare name for waypoints and agentgateway)", () => {
