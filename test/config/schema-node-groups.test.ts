@@ -223,7 +223,7 @@ const cases: RejectCase[] = [
     name: "a misspelt GCE machine class on a CPU agent group",
     mutate: (p) => (p.clusters[2].nodeGroups[0].instanceType = "e2-standrd-8"),
     path: "inference-mesh:platform.clusters[2].nodeGroups[0].instanceType",
-    message: /: 'e2-standrd-8' is not a GCE machine type: E2 types are e2-standard-\{2,4,8,16,32\}, e2-highmem-\{2,4,8,16\}, e2-highcpu-\{2,4,8,16,32\}, e2-micro, e2-small, e2-medium or e2-custom-<vCPUs>-<MB> \(Google's machine-type tables, kept in components\/cloud\/machine-types\.ts/,
+    message: /: 'e2-standrd-8' is not a GCE machine type: E2 types are e2-standard-\{2,4,8,16,32\}, e2-highmem-\{2,4,8,16\}, e2-highcpu-\{2,4,8,16,32\}, e2-micro, e2-small, e2-medium or e2-custom-<vCPUs>-<MB> \(Google's machine-type tables, kept in components\/cloud\/machine-type-names\.ts/,
   },
   {
     name: "a GCE vCPU count its series does not offer on the k3s server",
