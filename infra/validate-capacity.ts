@@ -9,7 +9,7 @@ import { FitNodeGroup, ClusterFit, gpuProducts, modelStorageGiB } from "../compo
 import { GpuReplica, gpuNodes, packReplicas } from "../components/gpu/placement";
 import { defaultVersions } from "./versions";
 import { eachItem, isInvalidItem, isLaterDuplicate, readableNames, Report } from "./validate-support";
-import { hasGpuTypeTypo } from "./validate-clusters";
+import { hasGpuTypeTypo } from "./machine-type-rules";
 import { gpuTypeName, pinConflicts, pinsOn } from "./validate-gpu-pins";
 
 /** Every node group of every cluster as the fit arithmetic sees it. */
