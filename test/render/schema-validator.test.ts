@@ -49,3 +49,36 @@ test("core kinds are checked against Kubernetes' OpenAPI schemas, and a kind wit
   const widget = await validateObject({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } });
   assert.deepEqual([widget.ok, widget.errors], [false, ["no upstream schema for example.com/v1 Widget"]]);
 });
+
+test("core kinds: a field Kubernetes' schema does not declare is refused, as strict field validation refuses it; maps take any key", async () => {
+  const d = deployment(2) as any;
+  d.spec.replica = 2;
+  d.spec.template.spec.containers[0].imagePullPolicyy = "Always";
+  assert.deepEqual(await validateObject(d), {
+    ok: false,
+    schema: "kubernetes-models/apps/v1/Deployment",
+    // In the object's key order: replica was added after template.
+    errors: ["data/spec/template/spec/containers/0 must NOT have additional properties 'imagePullPolicyy'", "data/spec must NOT have additional properties 'replica'"],
+  });
+  const service = { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "inference" }, spec: { selector: { app: "d" }, ports: [{ name: "http", port: 80, targetport: 8080 }] } };
+  assert.deepEqual((await validateObject(service)).errors, ["data/spec/ports/0 must NOT have additional properties 'targetport'"]);
+  const netpol = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "n", namespace: "inference" }, spec: { podSelector: {}, ingress: [{ form: [{ podSelector: {} }] }] } };
+  assert.deepEqual((await validateObject(netpol)).errors, ["data/spec/ingress/0 must NOT have additional properties 'form'"]);
+  const lables = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", lables: { app: "d" } }, data: {} };
+  assert.deepEqual((await validateObject(lables)).errors, ["data/metadata must NOT have additional properties 'lables'"]);
+
+  // Maps (labels, annotations, ConfigMap and Secret data, selectors, nodeSelector, resource limits)
+  // and free-form objects (a ControllerRevision's RawExtension data) take any key.
+  const meta = { name: "m", namespace: "inference", labels: { "app.kubernetes.io/name": "m", "istio.io/dataplane-mode": "ambient" }, annotations: { "example.com/any-key": "v" } };
+  const open = [
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta, data: { "config.yaml": "a: 1", "any-key": "" } },
+    { apiVersion: "v1", kind: "Secret", metadata: meta, data: { "tls.crt": "eA==" }, stringData: { "any-key": "x" } },
+    { ...service, spec: { ...service.spec, ports: [{ name: "http", port: 80, targetPort: 8080 }] }, metadata: meta },
+    { apiVersion: "apps/v1", kind: "ControllerRevision", metadata: meta, revision: 1, data: { spec: { anything: { goes: true } } } },
+  ];
+  const gpu = deployment(1) as any;
+  gpu.metadata = meta;
+  Object.assign(gpu.spec.template.spec, { nodeSelector: { "nvidia.com/gpu.present": "true" } });
+  gpu.spec.template.spec.containers[0].resources = { limits: { "nvidia.com/gpu": 1, memory: "8Gi" }, requests: { cpu: "500m" } };
+  for (const obj of [...open, gpu]) assert.deepEqual((await validateObject(obj)).errors, [], obj.kind);
+});

@@ -1,7 +1,8 @@
 /**
  * Validates rendered Kubernetes objects against upstream schemas: custom kinds against the
  * upstream CRDs (`$CRD_DIR`, else `../shared/crds`, else the cache `npm run crds` fills), core
- * kinds against the Kubernetes OpenAPI schemas shipped in `kubernetes-models`.
+ * kinds against the Kubernetes OpenAPI schemas shipped in `kubernetes-models`, with a field the
+ * schema does not declare refused as the API server's strict field validation refuses it.
  *
  * CEL rules (`x-kubernetes-validations`) are not evaluated; structural schema, enums, patterns,
  * required fields and unknown-field pruning (`additionalProperties: false` where the CRD is
@@ -112,6 +113,57 @@ function splitApiVersion(apiVersion: string): { group: string; version: string }
   return i === -1 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
+/**
+ * kubernetes-models ships its OpenAPI schemas only as ajv-compiled validators whose objects are all
+ * open (no `additionalProperties: false`), whereas the API server refuses (fieldValidation=Strict,
+ * kubectl's default) or drops any field its structural schema does not declare. The validators are
+ * the schema, so we watch them read the object: a declared property is looked up by name whether
+ * set or not, a map (`additionalProperties`: labels, ConfigMap data, resource limits) has its keys
+ * listed, and a free-form object (RawExtension, JSON) is not looked into at all.
+ */
+interface FieldTrace {
+  read: Set<string>;
+  listed: boolean;
+}
+
+function traced(value: unknown, at: string, traces: Map<string, FieldTrace>): unknown {
+  if (!value || typeof value !== "object") return value;
+  const trace: FieldTrace = { read: new Set(), listed: false };
+  traces.set(at, trace);
+  const children = new Map<string, unknown>();
+  return new Proxy(value, {
+    get(target, key, receiver) {
+      const v = Reflect.get(target, key, receiver);
+      if (typeof key !== "string") return v;
+      trace.read.add(key);
+      if (!Object.hasOwn(target, key)) return v;
+      if (!children.has(key)) children.set(key, traced(v, `${at}/${key}`, traces));
+      return children.get(key);
+    },
+    has(target, key) {
+      if (typeof key === "string") trace.read.add(key);
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      trace.listed = true;
+      return Reflect.ownKeys(target);
+    },
+  });
+}
+
+/** Keys of objects whose schema declares properties (and no map of extra keys) that it does not declare. */
+function unknownFields(value: unknown, at: string, traces: Map<string, FieldTrace>): { path: string; key: string }[] {
+  const trace = traces.get(at);
+  // Not reached by the validator: under a field already refused, or a type it already reported.
+  if (!trace || !value || typeof value !== "object") return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(v, `${at}/${i}`, traces));
+  const closed = !trace.listed && trace.read.size > 0;
+  if (!trace.listed && !closed) return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    closed && !trace.read.has(k) ? [{ path: at, key: k }] : unknownFields(v, `${at}/${k}`, traces),
+  );
+}
+
 async function validateCore(obj: any): Promise<SchemaResult | undefined> {
   const { group, version } = splitApiVersion(obj.apiVersion);
   const modulePath = `kubernetes-models/${group ? `${group}/` : ""}${version}/${obj.kind}`;
@@ -123,12 +175,17 @@ async function validateCore(obj: any): Promise<SchemaResult | undefined> {
   }
   const Model = mod[obj.kind] ?? mod.default?.[obj.kind];
   if (!Model) return undefined;
+  // The model's copy, as before: it drops undefined values, which never reach the API server.
+  const data = new Model(obj).toJSON();
+  const traces = new Map<string, FieldTrace>();
+  const errors: string[] = [];
   try {
-    new Model(obj).validate();
-    return { ok: true, schema: modulePath, errors: [] };
+    Model.prototype.validate.call(traced(data, "", traces));
   } catch (err: any) {
-    return { ok: false, schema: modulePath, errors: [String(err.message ?? err)] };
+    errors.push(String(err.message ?? err));
   }
+  errors.push(...unknownFields(data, "", traces).map((f) => `data${f.path} must NOT have additional properties '${f.key}'`));
+  return { ok: errors.length === 0, schema: modulePath, errors };
 }
 
 /** Validates one object; unknown kinds fail (every rendered kind must have an upstream schema). */
