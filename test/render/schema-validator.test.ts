@@ -43,6 +43,17 @@ test("custom kinds: the upstream CRD's unknown fields, enums and required fields
   assert.deepEqual((await validateObject(pa)).errors, ["/spec/mtls/mode must be equal to one of the allowed values"]);
 });
 
+test("custom kinds: metadata is ObjectMeta whatever the CRD says, an unknown field and a non-string annotation refused", async () => {
+  const meta = { ...pool.metadata, labels: { "app.kubernetes.io/part-of": "inference-mesh" }, annotations: { "example.com/any-key": "v" } };
+  assert.deepEqual((await validateObject({ ...pool, metadata: meta })).errors, []);
+  const r = await validateObject({ ...pool, metadata: { ...pool.metadata, lables: { app: "llama-v1" }, annotations: { replicas: 2 } } });
+  assert.deepEqual(r, {
+    ok: false,
+    schema: "crd:gie/inference.networking.k8s.io_inferencepools.yaml",
+    errors: ["/metadata/annotations/replicas must be string", "/metadata must NOT have additional properties 'lables'"],
+  });
+});
+
 test("core kinds are checked against Kubernetes' OpenAPI schemas, and a kind without a schema fails", async () => {
   assert.deepEqual((await validateObject(deployment(2))).errors, []);
   assert.deepEqual(await validateObject(deployment("two")), { ok: false, schema: "kubernetes-models/apps/v1/Deployment", errors: ["data/spec/replicas must be integer"] });

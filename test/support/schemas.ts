@@ -164,6 +164,22 @@ function unknownFields(value: unknown, at: string, traces: Map<string, FieldTrac
   );
 }
 
+/** A kubernetes-models model's verdict on `obj`, unknown fields refused, each path after `prefix`. */
+function modelErrors(Model: any, obj: unknown, prefix: string): string[] {
+  // The model's copy: it drops undefined values, which never reach the API server.
+  const data = new Model(obj).toJSON();
+  const traces = new Map<string, FieldTrace>();
+  const errors: string[] = [];
+  try {
+    Model.prototype.validate.call(traced(data, "", traces));
+  } catch (err: any) {
+    const found: any[] | undefined = err.errors;
+    errors.push(...(found ? found.map((e) => `${prefix}${e.instancePath} ${e.message}`) : [String(err.message ?? err)]));
+  }
+  errors.push(...unknownFields(data, "", traces).map((f) => `${prefix}${f.path} must NOT have additional properties '${f.key}'`));
+  return errors;
+}
+
 async function validateCore(obj: any): Promise<SchemaResult | undefined> {
   const { group, version } = splitApiVersion(obj.apiVersion);
   const modulePath = `kubernetes-models/${group ? `${group}/` : ""}${version}/${obj.kind}`;
@@ -175,16 +191,7 @@ async function validateCore(obj: any): Promise<SchemaResult | undefined> {
   }
   const Model = mod[obj.kind] ?? mod.default?.[obj.kind];
   if (!Model) return undefined;
-  // The model's copy, as before: it drops undefined values, which never reach the API server.
-  const data = new Model(obj).toJSON();
-  const traces = new Map<string, FieldTrace>();
-  const errors: string[] = [];
-  try {
-    Model.prototype.validate.call(traced(data, "", traces));
-  } catch (err: any) {
-    errors.push(String(err.message ?? err));
-  }
-  errors.push(...unknownFields(data, "", traces).map((f) => `data${f.path} must NOT have additional properties '${f.key}'`));
+  const errors = modelErrors(Model, obj, "data");
   return { ok: errors.length === 0, schema: modulePath, errors };
 }
 
@@ -206,12 +213,14 @@ export async function validateObject(obj: any): Promise<SchemaResult> {
       validate = ajv.compile({ ...schema, required: crd.schema.required });
       compiled.set(key, validate);
     }
-    const ok = validate(obj) as boolean;
-    return {
-      ok,
-      schema: `crd:${crd.source}`,
-      errors: ok ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` '${(e.params as any).additionalProperty}'` : ""}`),
-    };
+    const errors = validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` '${(e.params as any).additionalProperty}'` : ""}`);
+    // A custom resource's metadata is ObjectMeta whatever its CRD says; the API server drops (or,
+    // strict, refuses) an unknown field there too (apiextensions-apiserver's GetObjectMetaWithOptions).
+    if (obj.metadata && typeof obj.metadata === "object") {
+      const { ObjectMeta } = await import("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta");
+      errors.push(...modelErrors(ObjectMeta, obj.metadata, "/metadata"));
+    }
+    return { ok: errors.length === 0, schema: `crd:${crd.source}`, errors };
   }
   // A Secret whose data is secret reaches reviewers masked as a whole ("[secret]"), shape unknown.
   if (obj.apiVersion === "v1" && obj.kind === "Secret") {
