@@ -5,7 +5,10 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { validateObject } from "../support/schemas";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { crdDir, validateObject } from "../support/schemas";
 
 const pool = {
   apiVersion: "inference.networking.k8s.io/v1",
@@ -92,4 +95,25 @@ test("core kinds: a field Kubernetes' schema does not declare is refused, as str
   Object.assign(gpu.spec.template.spec, { nodeSelector: { "nvidia.com/gpu.present": "true" } });
   gpu.spec.template.spec.containers[0].resources = { limits: { "nvidia.com/gpu": 1, memory: "8Gi" }, requests: { cpu: "500m" } };
   for (const obj of [...open, gpu]) assert.deepEqual((await validateObject(obj)).errors, [], obj.kind);
+});
+
+test("CustomResourceDefinitions: every upstream CRD the checker reads is one the API server takes, and a misspelt field is refused", async () => {
+  const dir = crdDir();
+  const files = fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.ya?ml$/.test(f));
+  let crds = 0;
+  for (const file of files) {
+    for (const doc of yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")) as any[]) {
+      if (doc?.kind !== "CustomResourceDefinition") continue;
+      crds++;
+      assert.deepEqual((await validateObject(doc)).errors, [], `${file}: ${doc.metadata.name}`);
+    }
+  }
+  assert.ok(crds >= 20, `${crds} CRDs`);
+  const pools: any = yaml.load(fs.readFileSync(path.join(dir, "gie", "inference.networking.k8s.io_inferencepools.yaml"), "utf8"));
+  pools.spec.scpoe = pools.spec.scope;
+  pools.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.targetPorts.x_kubernetes_list_type = "atomic";
+  assert.deepEqual((await validateObject(pools)).errors, [
+    "data/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/targetPorts must NOT have additional properties 'x_kubernetes_list_type'",
+    "data/spec must NOT have additional properties 'scpoe'",
+  ]);
 });

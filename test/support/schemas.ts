@@ -152,20 +152,20 @@ function traced(value: unknown, at: string, traces: Map<string, FieldTrace>): un
 }
 
 /** Keys of objects whose schema declares properties (and no map of extra keys) that it does not declare. */
-function unknownFields(value: unknown, at: string, traces: Map<string, FieldTrace>): { path: string; key: string }[] {
+function unknownFields(value: unknown, at: string, traces: Map<string, FieldTrace>, unread: (key: string) => boolean): { path: string; key: string }[] {
   const trace = traces.get(at);
   // Not reached by the validator: under a field already refused, or a type it already reported.
   if (!trace || !value || typeof value !== "object") return [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(v, `${at}/${i}`, traces));
+  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(v, `${at}/${i}`, traces, unread));
   const closed = !trace.listed && trace.read.size > 0;
   if (!trace.listed && !closed) return [];
   return Object.entries(value).flatMap(([k, v]) =>
-    closed && !trace.read.has(k) ? [{ path: at, key: k }] : unknownFields(v, `${at}/${k}`, traces),
+    closed && !trace.read.has(k) && !unread(k) ? [{ path: at, key: k }] : unknownFields(v, `${at}/${k}`, traces, unread),
   );
 }
 
 /** A kubernetes-models model's verdict on `obj`, unknown fields refused, each path after `prefix`. */
-function modelErrors(Model: any, obj: unknown, prefix: string): string[] {
+function modelErrors(Model: any, obj: unknown, prefix: string, unread: (key: string) => boolean = () => false): string[] {
   // The model's copy: it drops undefined values, which never reach the API server.
   const data = new Model(obj).toJSON();
   const traces = new Map<string, FieldTrace>();
@@ -176,9 +176,17 @@ function modelErrors(Model: any, obj: unknown, prefix: string): string[] {
     const found: any[] | undefined = err.errors;
     errors.push(...(found ? found.map((e) => `${prefix}${e.instancePath} ${e.message}`) : [String(err.message ?? err)]));
   }
-  errors.push(...unknownFields(data, "", traces).map((f) => `${prefix}${f.path} must NOT have additional properties '${f.key}'`));
+  errors.push(...unknownFields(data, "", traces, unread).map((f) => `${prefix}${f.path} must NOT have additional properties '${f.key}'`));
   return errors;
 }
+
+/**
+ * Properties the package's types declare but its generator left out of the validators: the
+ * `description` and `x-kubernetes-*` fields of apiextensions' JSONSchemaProps (and the
+ * `description` of CustomResourceColumnDefinition and ExternalDocumentation). Every other type's
+ * validator looks up all the properties its .d.ts declares.
+ */
+const unreadApiextensionsKey = (key: string) => key === "description" || key.startsWith("x-kubernetes-");
 
 async function validateCore(obj: any): Promise<SchemaResult | undefined> {
   const { group, version } = splitApiVersion(obj.apiVersion);
@@ -191,7 +199,7 @@ async function validateCore(obj: any): Promise<SchemaResult | undefined> {
   }
   const Model = mod[obj.kind] ?? mod.default?.[obj.kind];
   if (!Model) return undefined;
-  const errors = modelErrors(Model, obj, "data");
+  const errors = modelErrors(Model, obj, "data", group === "apiextensions.k8s.io" ? unreadApiextensionsKey : undefined);
   return { ok: errors.length === 0, schema: modulePath, errors };
 }
 
