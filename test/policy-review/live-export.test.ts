@@ -15,6 +15,7 @@ import { parsePolicyConfig } from "../../scripts/lib/policy-config";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { mutations } from "./mutations";
+import { validateObject } from "../support/schemas";
 
 type Stack = "local" | "dev" | "prod";
 const rendered = (stack: Stack) => structuredClone(renderShipped(stack).exported) as unknown as ExportedDeployment;
@@ -50,6 +51,21 @@ test("the live export is what pulumi-kubernetes records: defaults in the outputs
   assert.equal(secret.stringData, undefined, "the API server folds stringData into data");
   const crds = live.deployment.resources!.filter((r) => r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition");
   assert.ok(crds.length >= 3 * 14 && crds.every((c) => c.provider && c.parent?.includes("kubernetes:yaml/v2:ConfigFile")), "each CRD bundle's objects, children of their ConfigFile on its provider");
+});
+
+test("the live objects are ones the API server would return: each validates against the upstream schemas", async () => {
+  const failures: string[] = [];
+  for (const stack of ["local", "prod"] as const) {
+    for (const r of liveExport(rendered(stack)).deployment.resources!) {
+      if (!isLiveKubernetes(r) || r.type === "kubernetes:helm.sh/v3:Release") continue;
+      // pulumi-kubernetes' checkpoint fields, beside the live object.
+      const { __inputs, __initialApiVersion, __fieldManager, ...object } = r.outputs as any;
+      if (object.kind === "Secret" && object.data) object.data = "[secret]";
+      const result = await validateObject(object);
+      if (!result.ok) failures.push(`${stack} ${r.urn.split("::").pop()}: ${result.errors.join("; ")}`);
+    }
+  }
+  assert.deepEqual(failures, []);
 });
 
 for (const stack of ["local", "dev", "prod"] as const) {

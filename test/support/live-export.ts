@@ -187,7 +187,7 @@ export function liveObject(inputs: Obj, urn: string): Obj {
     managedFields: [{ apiVersion: o.apiVersion, fieldsType: "FieldsV1", fieldsV1: { "f:metadata": {} }, manager: "pulumi-kubernetes-8f3d1c2a", operation: "Apply", time: "2026-08-01T12:00:00Z" }],
     ...(custom || o.spec ? { generation: 1 } : {}),
   };
-  if (custom && o.kind === "Gateway") o.status = { addresses: [{ type: "Hostname", value: `a${seed.slice(0, 12)}.elb.amazonaws.com` }], conditions: [{ type: "Programmed", status: "True" }] };
+  if (custom && o.kind === "Gateway") o.status = { addresses: [{ type: "Hostname", value: `a${seed.slice(0, 12)}.elb.amazonaws.com` }], conditions: [{ type: "Programmed", status: "True", reason: "Programmed", message: "", lastTransitionTime: "2026-08-01T12:00:00Z", observedGeneration: 1 }] };
   if (custom && (o.kind === "HTTPRoute" || o.kind === "InferencePool")) o.status = { parents: [] };
   o.__inputs = clone(inputs);
   o.__initialApiVersion = o.apiVersion;
