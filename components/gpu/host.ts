@@ -61,8 +61,9 @@ export const eksNodeAgents = [
 /**
  * CPU and memory kept for the DaemonSets that run on every GPU node: ztunnel (200m, 512Mi) and
  * istio-cni (100m, 100Mi) as the Istio 1.30.3 charts request them, the NVIDIA device plugin
- * (no requests in its 0.20.0 chart), and on EKS {@link eksNodeAgents} (150m, no memory). About
- * twice their sum, so an added node agent does not push a replica off its node.
+ * (no requests in its 0.20.0 chart), and on EKS {@link eksNodeAgents} (150m, no memory): at least
+ * twice their sum (CPU about 2×, memory over 3×), so an added node agent does not push a replica
+ * off its node.
  */
 export const nodeAgentsReserve = { cpuMilli: 1000, memoryMiB: 2048 } as const;
 
