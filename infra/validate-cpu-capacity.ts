@@ -18,12 +18,13 @@ import { istioChartRequests, istiodValues } from "../components/mesh/istio";
 import { waypointManifest, waypointNamespaces } from "../components/mesh/waypoints";
 import { eastWestGatewayManifest } from "../components/mesh/eastwest";
 import { agentgatewayRequests, controllerValues } from "../components/agents/install";
-import { gpuToleration, lookupGpuInstance } from "../components/gpu/catalog";
+import { gpuTaint, lookupGpuInstance } from "../components/gpu/catalog";
 import { HostResources } from "../components/gpu/host";
 import { machineSize } from "../components/cloud/machine-sizes";
 import { clusterAddOnPods, platformPodBudget } from "../components/cloud/node-allocatable";
-// The pack's parser (dependency-free): the program and the pack read Kubernetes quantities one way.
+// The pack's readers (dependency-free): the program and the pack read quantities and tolerations one way.
 import { quantityValue } from "../policy/lib/quantity";
+import { tolerates, Toleration } from "../policy/lib/tolerations";
 
 /** Pods of one kind that must land on non-GPU nodes: what each requests, and how many run. */
 export interface CpuPods {
@@ -40,7 +41,7 @@ export interface CpuNodes {
   budget: HostResources;
 }
 
-const toleratesGpuTaint = (pod: any) => (pod?.tolerations ?? []).some((t: any) => t.key === gpuToleration.key && (t.effect ?? gpuToleration.effect) === gpuToleration.effect);
+const toleratesGpuTaint = (pod: any) => (pod?.tolerations ?? []).some((t: Toleration) => tolerates(t, gpuTaint.key, gpuTaint.value));
 
 /** A pod's requests as the scheduler sums them: its containers, or its largest init container if larger. */
 function podRequests(pod: any): HostResources {
