@@ -5,18 +5,9 @@
  * another value there) is plain.
  */
 import { isRecord } from "./record";
+import { valueAtPath } from "./validate-support";
 
 type Path = (string | number)[];
-
-function valueAt(root: unknown, path: Path): unknown {
-  let node = root;
-  for (const seg of path) {
-    if (Array.isArray(node) && typeof seg === "number") node = node[seg];
-    else if (isRecord(node) && typeof seg === "string") node = node[seg];
-    else return undefined;
-  }
-  return node;
-}
 
 /** How many leading segments of `path` the written config holds. */
 function writtenDepth(written: unknown, path: Path): number {
@@ -40,7 +31,7 @@ export function noteDefaultedValues<P extends { path: Path; message: string }>(w
   return problems.map((p) => {
     const depth = writtenDepth(written, p.path);
     if (depth === p.path.length) return p;
-    const value = valueAt(validated, p.path);
+    const value = valueAtPath(validated, p.path);
     if (value === undefined) return p;
     const note =
       depth === p.path.length - 1 && (typeof value !== "object" || value === null)
