@@ -103,13 +103,19 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const optionsKey = manifestKey({ kind: "ConfigMap", metadata: { namespace: inferenceNamespace, name: gatewayOptionsName } });
       const isOptions = (m: Manifest) => manifestKey(m) === optionsKey;
       const options = applyManifests(cluster, manifests.filter(isOptions), { provider, parent: this, dependsOn });
-      const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m)), {
+      const aliases = gatewayAccessAliases(cluster, "inference");
+      // Policies first, as the agent layer does: a pod no ALLOW policy selects admits any caller,
+      // so servers, pickers and the router start behind theirs, and a policy the Istio webhook
+      // refuses stops the Deployments it guards instead of leaving them open until the next `up`.
+      const isAccess = (m: Manifest) => m.kind === "AuthorizationPolicy" || m.kind === "NetworkPolicy";
+      const access = applyManifests(cluster, manifests.filter(isAccess), { provider, parent: this, dependsOn, aliases });
+      const rest = applyManifests(cluster, manifests.filter((m) => !isOptions(m) && !isAccess(m)), {
         provider,
         parent: this,
-        dependsOn: [...dependsOn, ...options.values()],
-        aliases: gatewayAccessAliases(cluster, "inference"),
+        dependsOn: [...dependsOn, ...options.values(), ...access.values()],
+        aliases,
       });
-      ready = [applied.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
+      ready = [rest.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
     }
     this.inference = {
       openAiBaseUrl: inMeshOpenAiBaseUrl,

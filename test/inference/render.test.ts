@@ -86,3 +86,28 @@ test("prod render: each vLLM Deployment requests its share of its own cluster's 
     }
   }
 });
+
+// A pod with no ALLOW policy selecting it takes any caller, so a workload started before its
+// policies is open until they land; and a policy the Istio webhook refuses while the Deployment
+// is created leaves it open until the next `up`. Every Deployment (inference and agents alike)
+// must therefore wait for the policies that select its pods.
+for (const stack of ["local", "prod"] as const) {
+  test(`${stack} render: every Deployment waits for the ALLOW policies that select its pods`, () => {
+    const r = renderShipped(stack);
+    assert.equal(r.run.code, 0, r.run.stderr);
+    const policies = r.ofType("kubernetes:security.istio.io/v1:AuthorizationPolicy");
+    const deployments = r.ofType("kubernetes:apps/v1:Deployment");
+    assert.ok(deployments.length > 0);
+    for (const d of deployments) {
+      const { metadata, spec } = d.inputs as any;
+      const labels: Record<string, string> = spec.template.metadata.labels;
+      const selecting = policies.filter((p) => {
+        const { metadata: pm, spec: ps } = p.inputs as any;
+        const sel: Record<string, string> | undefined = ps.selector?.matchLabels;
+        return p.provider === d.provider && pm.namespace === metadata.namespace && sel && Object.entries(sel).every(([k, v]) => labels[k] === v);
+      });
+      assert.ok(selecting.length > 0, `${d.urn}: an ALLOW policy selects its pods`);
+      for (const p of selecting) assert.ok(d.dependencies.includes(p.urn), `${d.urn} waits for ${p.urn}`);
+    }
+  });
+}
