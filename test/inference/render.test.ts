@@ -91,7 +91,7 @@ test("prod render: each vLLM Deployment requests its share of its own cluster's 
 // policies is open until they land; and a policy the Istio webhook refuses while the Deployment
 // is created leaves it open until the next `up`. Every Deployment (inference and agents alike)
 // must therefore wait for the policies that select its pods.
-for (const stack of ["local", "prod"] as const) {
+for (const stack of ["local", "dev", "prod"] as const) {
   test(`${stack} render: every Deployment waits for the ALLOW policies that select its pods`, () => {
     const r = renderShipped(stack);
     assert.equal(r.run.code, 0, r.run.stderr);
