@@ -1,8 +1,10 @@
 /**
  * Valid platforms beyond the three shipped stacks, as a fork writes them: one existing cluster,
- * existing + GCP, EKS only in three regions, five clusters mixed; no models or no agents, one model without a canary, all-simulator fleets, FailClose
- * pools, self-signed or own-secret gateway certificates, JWT on or off, an agent with several
- * tools beside one allowed none, CPU-only clusters next to GPU ones. `platformRows` picks a
+ * existing + GCP, EKS only in three regions, five clusters mixed; no models or no agents, one
+ * model without a canary, all-simulator fleets, FailClose pools, self-signed or own-secret
+ * gateway certificates, JWT on or off, an agent with several tools beside one allowed none,
+ * CPU-only clusters next to GPU ones, an existing cluster with or without a declared platform,
+ * the agent gateway on its default port. `platformRows` picks a
  * pairwise covering set of the dimensions; `buildPlatform` turns a row into a platform config
  * written as a user writes one (defaults left out), sized so that every cross-field rule holds.
  */
@@ -20,6 +22,10 @@ export const dimensions = {
   /** One cloud cluster of the topology has CPU node groups only. */
   cpuOnly: ["no", "yes"],
   ca: ["RSA", "ECDSA"],
+  /** The existing cluster's `platform`: k3s (ServiceLB), or none declared (no load balancer assumed). */
+  existingPlatform: ["k3s", "none"],
+  /** The agent gateway's port: 8443, or its default (443, 80 without TLS) where no k3s ServiceLB binds both gateways. */
+  agentPort: ["8443", "default"],
 } as const;
 
 export type PlatformRow = Row<typeof dimensions>;
@@ -34,18 +40,18 @@ const k3s = (name: string, region: string, subnet: number): Cluster => ({
   name, cloud: "gcp", kind: "k3s", region, zone: `${region}-a`, project: "inference-mesh-fork", network: `net-${name}`,
   subnetCidr: `10.${subnet}.0.0/20`, apiAllowedCidrs: ["198.51.100.0/24"], gpu: true,
 });
-const existing = (multi: boolean): Cluster => ({
-  name: "edge", cloud: "existing", kind: "existing", network: "net-edge", platform: "k3s", gpu: false,
+const existing = (multi: boolean, platform: PlatformRow["existingPlatform"]): Cluster => ({
+  name: "edge", cloud: "existing", kind: "existing", network: "net-edge", ...(platform === "k3s" ? { platform } : {}), gpu: false,
   ...(multi ? { kubeconfig: "~/.kube/edge.yaml", apiServer: "https://edge.example.internal:6443" } : { kubeconfig: "~/.kube/config" }),
 });
 
 function topology(row: PlatformRow): Cluster[] {
   const clusters = {
-    existing: () => [existing(false)],
+    existing: () => [existing(false, row.existingPlatform)],
     gcp: () => [k3s("gcp-usc1", "us-central1", 12)],
-    "existing-gcp": () => [existing(true), k3s("gcp-euw4", "europe-west4", 14)],
+    "existing-gcp": () => [existing(true, row.existingPlatform), k3s("gcp-euw4", "europe-west4", 14)],
     eks3: () => [eks("aws-use1", "us-east-1", 10), eks("aws-usw2", "us-west-2", 11), eks("aws-euw1", "eu-west-1", 13)],
-    mixed5: () => [eks("aws-use1", "us-east-1", 10), eks("aws-euw1", "eu-west-1", 13), k3s("gcp-usc1", "us-central1", 12), k3s("gcp-euw4", "europe-west4", 14), existing(true)],
+    mixed5: () => [eks("aws-use1", "us-east-1", 10), eks("aws-euw1", "eu-west-1", 13), k3s("gcp-usc1", "us-central1", 12), k3s("gcp-euw4", "europe-west4", 14), existing(true, row.existingPlatform)],
   }[row.topology]();
   if (row.cpuOnly === "yes") [...clusters].reverse().find((c) => c.cloud !== "existing")!.gpu = false;
   return clusters;
@@ -59,6 +65,8 @@ const hasGpuCluster = (row: PlatformRow) => topology(row).some((c) => c.gpu);
 export const rules: PairwiseRules<typeof dimensions> = {
   valid: (row) => {
     if (row.cpuOnly === "yes" && !cpuOnlyMeaningful(row.topology)) return false;
+    if (row.existingPlatform === "none" && row.topology === "eks3") return false;
+    if (row.agentPort === "default" && (row.agents === "none" || topology(row).some((c) => c.cloud === "gcp" || c.platform === "k3s"))) return false;
     if (row.models === "none" && (row.server !== "simulator" || row.failureMode !== "FailOpen" || row.agents !== "none")) return false;
     if (row.models === "single" && row.server === "mixed") return false;
     if (row.server !== "simulator" && !hasGpuCluster(row)) return false;
@@ -68,15 +76,21 @@ export const rules: PairwiseRules<typeof dimensions> = {
   active: (row, d) => {
     // No models means no agents (an agent calls a model): the row covers agents=none too.
     if (d === "server" || d === "failureMode") return row.models !== "none";
-    if (d === "jwt" || d === "llm") return row.agents !== "none";
+    if (d === "jwt" || d === "llm" || d === "agentPort") return row.agents !== "none";
     if (d === "cpuOnly") return cpuOnlyMeaningful(row.topology);
+    if (d === "existingPlatform") return row.topology !== "eks3";
     return true;
   },
 };
 
 export const platformRows = (): PlatformRow[] => pairwise(dimensions, rules);
 
-export const rowName = (row: PlatformRow): string => Object.values(row).join("/");
+/** The row's levels that mean something in it, as `dimension=level`. */
+export const rowName = (row: PlatformRow): string =>
+  Object.entries(row)
+    .filter(([d]) => rules.active!(row, d as keyof typeof dimensions))
+    .map(([d, level]) => `${d}=${level}`)
+    .join(" ");
 
 type Model = { name: string; server: "vllm" | "simulator"; versions: { name: string; weight: number; canary?: boolean }[]; [k: string]: unknown };
 
@@ -163,7 +177,7 @@ export function buildPlatform(row: PlatformRow): any {
     gateways: {
       inference: { hostname: "inference.example.com", tls: tlsOf(row, "inference") },
       ...(agents.length > 0
-        ? { agents: { hostname: "agents.example.com", port: 8443, tls: tlsOf(row, "agents"), ...(jwt ? { jwt } : {}), ...(row.llm === "off" ? { llm: { enabled: false } } : {}) } }
+        ? { agents: { hostname: "agents.example.com", ...(row.agentPort === "8443" ? { port: 8443 } : {}), tls: tlsOf(row, "agents"), ...(jwt ? { jwt } : {}), ...(row.llm === "off" ? { llm: { enabled: false } } : {}) } }
         : {}),
     },
     ...(Object.keys(policy).length > 0 ? { policy } : {}),
