@@ -2,8 +2,9 @@
  * Platforms a fork writes beyond the three shipped stacks (test/support/platforms.ts: a pairwise
  * covering set over topologies, models, servers, failure modes, agents and tools, gateway TLS,
  * JWT, LLM routes, CPU-only clusters and the mesh CA): each validates, renders under the mock
- * engine, every rendered object validates against the upstream schemas, and the offline review
- * reports no violation, mandatory or advisory.
+ * engine, every rendered object validates against the upstream schemas, each cluster's pools
+ * select exactly their servers, every principal resolves, and the offline review reports no
+ * violation, mandatory or advisory.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ import { renderPlatform } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { coveredPairs, requiredPairs } from "../support/pairwise";
 import { buildPlatform, dimensions, platformRows, rowName, rules } from "../support/platforms";
+import { checkInferenceInvariants } from "../inference/invariants";
+import { unresolvedPrincipals } from "../../components/agents/callgraph";
 
 const rows = platformRows();
 
@@ -41,6 +44,14 @@ rows.forEach((row, i) => {
       if (!res.ok) failures.push(`${cluster} ${object.kind} ${object.metadata.namespace ?? ""}/${object.metadata.name}: ${res.errors.join("; ")}`);
     }
     assert.deepEqual(failures, []);
+    // Pools select exactly their servers with ports agreeing end to end, on every cluster serving
+    // models; every principal names a rendered ServiceAccount or a controller-made proxy's.
+    for (const cluster of r.clusters()) {
+      const objects = r.objects(cluster) as any[];
+      const served = spec.models.flatMap((m) => (m.clusters.includes(cluster) ? m.versions.map((v) => `${m.name}-${v.name}`) : []));
+      assert.deepEqual(checkInferenceInvariants(objects).sort(), served.sort(), cluster);
+      assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), [], cluster);
+    }
     const review = JSON.parse(r.file("policy.json"));
     const violations = review.violations.map((v: any) => `${v.enforcementLevel} ${v.policy}: ${v.urn.split("::").pop()}: ${v.message}`);
     assert.deepEqual([review.summary.mandatory, review.summary.advisory, violations], [0, 0, []]);
