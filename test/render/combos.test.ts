@@ -12,7 +12,7 @@ import { parsePlatform } from "../../infra/config";
 import { renderPlatform } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { coveredPairs, requiredPairs } from "../support/pairwise";
-import { buildPlatform, dimensions, platformRows, rowName, rules } from "../support/platforms";
+import { buildPlatform, dimensions, platformRows, rowName, rules, schemaEnums, topology } from "../support/platforms";
 import { checkInferenceInvariants } from "../inference/invariants";
 import { unresolvedPrincipals } from "../../components/agents/callgraph";
 
@@ -24,6 +24,8 @@ test("the generated platforms cover every valid pair of levels, in few renders",
   assert.deepEqual(missing, []);
   // Each row is a render of a few seconds: the set must stay CI-affordable.
   assert.ok(rows.length <= 20, `${rows.length} rows`);
+  // The topologies use every cloud the schema knows.
+  assert.deepEqual(new Set(rows.flatMap((r) => topology(r).map((c) => c.cloud))), new Set(schemaEnums.cloud));
   // Each dimension's every level is built at least once.
   for (const [name, levels] of Object.entries(dimensions)) {
     for (const level of levels) assert.ok(rows.some((r) => (r as Record<string, string>)[name] === level), `${name}=${level}`);

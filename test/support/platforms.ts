@@ -8,20 +8,34 @@
  * pairwise covering set of the dimensions; `buildPlatform` turns a row into a platform config
  * written as a user writes one (defaults left out), sized so that every cross-field rule holds.
  */
+import { clusterSchema, modelSchema, platformSchema } from "../../infra/schema";
 import { pairwise, PairwiseRules, Row } from "./pairwise";
+
+/**
+ * The enums the rows vary, read from the schema: a value added there becomes a level here, and
+ * fails the combos test until `buildPlatform` builds a valid platform with it.
+ */
+export const schemaEnums = {
+  server: modelSchema.shape.server.options,
+  failureMode: modelSchema.shape.epp.unwrap().shape.failureMode.unwrap().options,
+  tls: platformSchema.shape.gateways.shape.inference.shape.tls.unwrap().options.map((o) => o.shape.mode.value),
+  ca: platformSchema.shape.mesh.shape.ca.unwrap().shape.algorithm.unwrap().options,
+  cloud: clusterSchema.options.map((o) => o.shape.cloud.value),
+};
 
 export const dimensions = {
   topology: ["existing", "existing-gcp", "eks3", "mixed5"],
   models: ["none", "single", "two"],
-  server: ["vllm", "simulator", "mixed"],
-  failureMode: ["FailOpen", "FailClose"],
+  /** Each model on the schema's servers, or (two models) one vLLM and one simulator. */
+  server: [...schemaEnums.server, "mixed"],
+  failureMode: schemaEnums.failureMode,
   agents: ["none", "many-tools", "no-tools"],
-  tls: ["selfSigned", "secret", "none"],
+  tls: schemaEnums.tls,
   jwt: ["jwks", "selfSigned", "off"],
   llm: ["on", "off"],
   /** One cloud cluster of the topology has CPU node groups only. */
   cpuOnly: ["no", "yes"],
-  ca: ["RSA", "ECDSA"],
+  ca: schemaEnums.ca,
   /** The existing cluster's `platform`: k3s (ServiceLB), or none declared (no load balancer assumed). */
   existingPlatform: ["k3s", "none"],
   /** The agent gateway's port: 8443, or its default (443, 80 without TLS) where no k3s ServiceLB binds both gateways. */
@@ -45,7 +59,7 @@ const existing = (multi: boolean, platform: PlatformRow["existingPlatform"]): Cl
   ...(multi ? { kubeconfig: "~/.kube/edge.yaml", apiServer: "https://edge.example.internal:6443" } : { kubeconfig: "~/.kube/config" }),
 });
 
-function topology(row: PlatformRow): Cluster[] {
+export function topology(row: PlatformRow): Cluster[] {
   const clusters = {
     existing: () => [existing(false, row.existingPlatform)],
     gcp: () => [k3s("gcp-usc1", "us-central1", 12)],
@@ -111,7 +125,7 @@ function models(row: PlatformRow, clusters: Cluster[]): Model[] {
     server,
     // vLLM needs the clusters with GPUs; the simulator runs anywhere.
     clusters: clusters.filter((c) => server === "simulator" || c.gpu).map((c) => c.name),
-    ...(row.failureMode === "FailClose" ? { epp: { failureMode: "FailClose" } } : {}),
+    ...(row.failureMode === "FailOpen" ? {} : { epp: { failureMode: row.failureMode } }),
     // The first model of two has a canary; one model alone has none.
     versions: row.models === "two" && i === 0 ? [{ name: "v1", weight: 95 }, { name: "v2", weight: 5, canary: true }] : [{ name: "v1", weight: 100 }],
   }));
@@ -169,7 +183,7 @@ export function buildPlatform(row: PlatformRow): any {
   }[row.jwt];
   const policy = { ...(row.tls === "none" ? { requireTls: false } : {}), ...(agents.length > 0 && !jwt ? { requireAgentJwt: false } : {}) };
   return {
-    mesh: { meshId: "inference-mesh", trustDomain: "cluster.local", ca: row.ca === "ECDSA" ? { algorithm: "ECDSA" } : { algorithm: "RSA", rsaBits: 2048 } },
+    mesh: { meshId: "inference-mesh", trustDomain: "cluster.local", ca: { algorithm: row.ca, ...(row.ca === "RSA" ? { rsaBits: 2048 } : {}) } },
     clusters: clusters.map(({ gpu: _gpu, ...c }) => (c.cloud === "existing" ? c : { ...c, nodeGroups: nodeGroups({ gpu: _gpu, ...c }, fleet) })),
     ...(fleet.length > 0 ? { models: fleet } : {}),
     ...(toolList.length > 0 ? { tools: toolList } : {}),
