@@ -4,10 +4,9 @@
  * model without a canary, all-simulator fleets, FailClose pools, self-signed or own-secret
  * gateway certificates, JWT on or off, an agent with several tools beside one allowed none,
  * CPU-only clusters next to GPU ones, an existing cluster with or without a declared platform,
- * the agent gateway on its default port. `platformRows` picks a
- * pairwise covering set of the dimensions; `buildPlatform` turns a row into a platform config
- * written as a user writes one (defaults left out), sized so that every cross-field rule holds.
- */
+ * the agent gateway on its default port. `platformRows` picks a pairwise covering set of the
+ * dimensions; `buildPlatform` turns a row into a platform config written as a user writes one
+ * (defaults left out), sized so that every cross-field rule holds. */
 import { clusterSchema, modelSchema, platformSchema } from "../../infra/schema";
 import { pairwise, PairwiseRules, Row } from "./pairwise";
 
@@ -62,7 +61,6 @@ const existing = (multi: boolean, platform: PlatformRow["existingPlatform"]): Cl
 export function topology(row: PlatformRow): Cluster[] {
   const clusters = {
     existing: () => [existing(false, row.existingPlatform)],
-    gcp: () => [k3s("gcp-usc1", "us-central1", 12)],
     "existing-gcp": () => [existing(true, row.existingPlatform), k3s("gcp-euw4", "europe-west4", 14)],
     eks3: () => [eks("aws-use1", "us-east-1", 10), eks("aws-usw2", "us-west-2", 11), eks("aws-euw1", "eu-west-1", 13)],
     mixed5: () => [eks("aws-use1", "us-east-1", 10), eks("aws-euw1", "eu-west-1", 13), k3s("gcp-usc1", "us-central1", 12), k3s("gcp-euw4", "europe-west4", 14), existing(true, row.existingPlatform)],
@@ -131,7 +129,7 @@ function models(row: PlatformRow, clusters: Cluster[]): Model[] {
   }));
 }
 
-/** One 1-GPU node per vLLM replica placed on the cluster, and CPU nodes for the rest. */
+/** One 1-GPU node per vLLM replica placed on the cluster (each version runs one), and CPU nodes for the rest. */
 function nodeGroups(cluster: Cluster, fleet: Model[]): Record<string, unknown>[] {
   const gpuReplicas = fleet.filter((m) => m.server === "vllm" && (m.clusters as string[]).includes(cluster.name)).reduce((n, m) => n + m.versions.length, 0);
   const gpu = cluster.cloud === "aws" ? "g5.2xlarge" : "g2-standard-8";
