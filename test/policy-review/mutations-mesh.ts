@@ -2,6 +2,7 @@
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload, withSpec } from "./mutations-support";
 
+const istioCni = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "cni";
 const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
 
 export const meshMutations: Mutation[] = [
@@ -263,5 +264,26 @@ export const meshMutations: Mutation[] = [
         stringData: { retired: "apiVersion: v1\nkind: Config\n" },
       });
     },
+  },
+  // Only istio-cni's node agent redirects a pod into ztunnel (Istio 1.30.3 cni/pkg/cmd/root.go):
+  // a pod it does not enroll speaks plaintext, however STRICT the mesh is.
+  {
+    name: "a cluster's istio-cni release removed (nothing redirects its pods into ztunnel)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      const first = resources(doc).find(istioCni);
+      return first && removeAll(doc, (r) => r === first);
+    },
+  },
+  {
+    // The ambient profile sets cni.ambient.enabled, which zzy_descope_legacy.yaml lays over the top level: only cni.* turns it off.
+    name: "istio-cni's ambient redirection turned off (cni.ambient.enabled false beside profile ambient)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, istioCni, (o) => (o.values.cni = { ambient: { enabled: false } })),
+  },
+  {
+    name: "a workload namespace (tools) listed in istio-cni's excludeNamespaces",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, istioCni, (o) => (o.values.excludeNamespaces = ["kube-system", "tools"])),
   },
 ];

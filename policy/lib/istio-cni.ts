@@ -1,0 +1,123 @@
+/**
+ * Which pods Istio 1.30.3's istio-cni enrolls in ambient, from its Helm values: only its node
+ * agent redirects a pod's traffic into ztunnel, so a pod it leaves out speaks plaintext however
+ * STRICT the PeerAuthentications are.
+ */
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { helmChartName, isHelmInstall, isWorkload, kindName, matchesSelector, meta, podMetadata, T } from "./k8s";
+import { parseGoBool } from "./istio";
+import { orUnknown, probe } from "./values";
+
+interface EnablementSelector {
+  podSelector?: Record<string, any>;
+  namespaceSelector?: Record<string, any>;
+}
+
+/** manifests/charts/istio-cni/values.yaml `ambient.enablementSelectors`. */
+const DEFAULT_SELECTORS: EnablementSelector[] = [
+  { podSelector: { matchLabels: { "istio.io/dataplane-mode": "ambient" } } },
+  {
+    podSelector: { matchExpressions: [{ key: "istio.io/dataplane-mode", operator: "NotIn", values: ["none"] }] },
+    namespaceSelector: { matchLabels: { "istio.io/dataplane-mode": "ambient" } },
+  },
+];
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Sprig's mergeOverwrite as Helm runs it: maps merge, anything else given (false and lists too) replaces. */
+function mergeOverwrite(dst: Record<string, unknown>, src: unknown): Record<string, unknown> {
+  if (!isObject(src)) return dst;
+  for (const [k, v] of Object.entries(src)) {
+    if (v === null || v === undefined) continue;
+    dst[k] = isObject(v) && isObject(dst[k]) ? mergeOverwrite({ ...(dst[k] as Record<string, unknown>) }, v) : v;
+  }
+  return dst;
+}
+
+/**
+ * The values the cni chart renders its ConfigMap from (configmap-cni.yaml): its defaults, the
+ * profile (`profile`, else `global.profile`; only `ambient` sets `cni.ambient.enabled: true`) and
+ * the release's values laid over them (zzz_profile.yaml), then `cni.*` laid over the top level
+ * (zzy_descope_legacy.yaml), so the profile's `cni.ambient.enabled` wins over a top-level
+ * `ambient.enabled`.
+ */
+export function cniSettings(values: unknown): { enabled: boolean; excludeNamespaces: string[]; selectors: EnablementSelector[] } {
+  const given = isObject(values) ? values : {};
+  const profile = [given.profile, isObject(given.global) ? given.global.profile : undefined].find((p) => typeof p === "string" && p !== "");
+  const merged = mergeOverwrite({ ambient: { enabled: false, enablementSelectors: DEFAULT_SELECTORS }, excludeNamespaces: ["kube-system"] }, profile === "ambient" ? { cni: { ambient: { enabled: true } } } : {});
+  mergeOverwrite(merged, JSON.parse(JSON.stringify(given)));
+  const final = mergeOverwrite(merged, merged.cni);
+  const ambient = isObject(final.ambient) ? final.ambient : {};
+  // The node agent reads AMBIENT_ENABLED (the value quoted) with viper's GetBool: strconv.ParseBool.
+  const enabled = parseGoBool(String(ambient.enabled)) === true;
+  const excludeNamespaces = Array.isArray(final.excludeNamespaces) ? final.excludeNamespaces.map(String) : [];
+  const selectors = Array.isArray(ambient.enablementSelectors) ? (ambient.enablementSelectors as EnablementSelector[]) : [];
+  return { enabled, excludeNamespaces, selectors };
+}
+
+/** Whether the node agent enrolls a pod (cni/pkg/util/enablement_selector.go: an empty selector selects everything). */
+const enrolls = (selectors: EnablementSelector[], pod: Record<string, string>, namespace: Record<string, string>) =>
+  selectors.some((s) => matchesSelector(s?.podSelector ?? undefined, pod) && matchesSelector(s?.namespaceSelector ?? undefined, namespace));
+
+/** An istiod release that runs ambient: the ambient profile, or PILOT_ENABLE_AMBIENT in its env. */
+function ambientIstiod(values: unknown): boolean {
+  const v = isObject(values) ? values : {};
+  const env = (o: unknown) => (isObject(o) && isObject(o.env) ? o.env.PILOT_ENABLE_AMBIENT : undefined);
+  return v.profile === "ambient" || (isObject(v.global) && v.global.profile === "ambient") || parseGoBool(env(v)) === true || parseGoBool(env(v.pilot)) === true;
+}
+
+/**
+ * Where the stack installs an ambient istiod on a cluster, the workloads the namespace and pod
+ * labels put in ambient (the chart's default selectors) must be enrolled by an istio-cni release
+ * of the stack: one with ambient enabled, not excluding their namespace, whose enablement
+ * selectors take them in. `judged` says which namespaces hold workloads that must be in the mesh.
+ */
+export function reportCniEnrolment(cluster: string, resources: PolicyResource[], judged: (namespace: string) => boolean, report: ReportViolation, pending: string[]): void {
+  const releases = resources.filter((r) => isHelmInstall(r.type));
+  const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
+  const isChart = (r: PolicyResource, ...names: string[]) => {
+    const c = chartOf(r);
+    return c.known && names.includes(c.value ?? "");
+  };
+  const istiods = releases.filter((r) => isChart(r, "istiod"));
+  const ambient = istiods.map((r) => probe(() => ambientIstiod(r.props.values)));
+  if (ambient.some((a) => !a.known)) pending.push(`whether istiod on cluster ${cluster} runs ambient (its values are not known yet)`);
+  if (!ambient.some((a) => a.known && a.value)) return;
+  const cnis = releases.filter((r) => isChart(r, "cni", "istio-cni"));
+  if (cnis.length === 0) {
+    if (releases.some((r) => !chartOf(r).known)) return;
+    report(`cluster ${cluster} installs an ambient istiod but no istio-cni release (chart cni): nothing redirects a pod's traffic into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy; install istio-cni with profile ambient`, istiods[0].urn);
+    return;
+  }
+  const nsLabels = new Map(resources.filter((r) => r.type === T.namespace).map((r) => [meta(r.props).name, r]));
+  const workloads = resources.filter((r) => isWorkload(r.type) && orUnknown(() => judged(meta(r.props).namespace), false));
+  for (const cni of cnis) {
+    const settings = probe(() => cniSettings(cni.props.values));
+    if (!settings.known) {
+      pending.push(`the ambient settings of istio-cni release ${cni.name} on cluster ${cluster}`);
+      continue;
+    }
+    const { enabled, excludeNamespaces, selectors } = settings.value;
+    if (!enabled) {
+      report(`istio-cni release ${cni.name} on cluster ${cluster} does not enable ambient (profile ambient, or cni.ambient.enabled true): its node agent redirects no pod into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy`, cni.urn);
+      continue;
+    }
+    const left = new Map<string, string[]>();
+    for (const w of workloads) {
+      const labels = probe(() => {
+        const ns = meta(w.props).namespace;
+        const own = nsLabels.get(ns);
+        // The API server labels every namespace with its name (NamespaceDefaultLabelName).
+        return { ns, pod: { ...(podMetadata(w.type, w.props).labels ?? {}) }, namespace: { ...(own ? meta(own.props).labels : {}), "kubernetes.io/metadata.name": ns } };
+      });
+      if (!labels.known) continue;
+      const { ns, pod, namespace } = labels.value;
+      if (!enrolls(DEFAULT_SELECTORS, pod, namespace)) continue;
+      const why = excludeNamespaces.includes(ns) ? `excludeNamespaces lists ${ns}` : enrolls(selectors, pod, namespace) ? undefined : "its ambient.enablementSelectors select neither the pods nor their namespace";
+      if (why) left.set(why, [...(left.get(why) ?? []), `${kindName(w.type)} ${ns}/${meta(w.props).name}`]);
+    }
+    for (const [why, names] of left) {
+      report(`istio-cni release ${cni.name} on cluster ${cluster} leaves ${names.join(", ")} out of ambient (${why}), though labelled for it: ztunnel never captures them, so they accept plaintext past STRICT and every ALLOW policy`, cni.urn);
+    }
+  }
+}

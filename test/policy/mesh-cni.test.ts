@@ -1,0 +1,75 @@
+/**
+ * Policy tests for mesh-mtls-strict's reading of istio-cni (Istio 1.30.3): where the stack installs
+ * an ambient istiod, the workloads labelled for ambient are enrolled by an istio-cni release of the
+ * stack, as its chart hands its node agent the values (profile, cni.*, excludeNamespaces,
+ * ambient.enablementSelectors).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
+import { cniSettings } from "../../policy/lib/istio-cni";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { NS, REL, provider, pa, messages } from "./mesh-support";
+
+const ambient = { "istio.io/dataplane-mode": "ambient" };
+const release = (name: string, chart: string, values: Record<string, unknown>) => stackResource({ type: REL, name: `a-${name}`, props: { chart, namespace: "istio-system", values }, provider: k8sProvider("a") });
+const ns = (name: string, labels: Record<string, string> = ambient) => stackResource({ type: NS, name: `a-ns-${name}`, props: { metadata: { name, labels } }, provider: k8sProvider("a") });
+const deploy = (name: string, namespace: string, podLabels: Record<string, string> = {}) =>
+  stackResource({ type: "kubernetes:apps/v1:Deployment", name: `a-${name}`, props: { metadata: { name, namespace }, spec: { template: { metadata: { labels: podLabels }, spec: { containers: [] } } } }, provider: k8sProvider("a") });
+const mesh = (cni: Record<string, unknown> | null, istiod: Record<string, unknown> = { profile: "ambient" }) => [
+  provider("a"),
+  pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }),
+  release("istiod", "istiod", istiod),
+  ...(cni ? [release("istio-cni", "cni", cni)] : []),
+  ns("tools"),
+  deploy("calculator", "tools"),
+  ns("kube-system", {}),
+  deploy("coredns", "kube-system"),
+];
+
+test("mesh-mtls-strict: istio-cni with the ambient profile enrolls the workload namespaces", async () => {
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh({ profile: "ambient" }))).violations, []);
+  // Spelt otherwise: global.profile, cni.ambient.enabled (a string ParseBool takes), selectors by namespace name (labelled by the API server).
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh({ global: { profile: "ambient" } }))).violations, []);
+  const byName = { cni: { ambient: { enabled: "true", enablementSelectors: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tools" } } }] } } };
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(byName))).violations, []);
+  // The profile's cni.ambient.enabled is laid over the top level last: a top-level false changes nothing.
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh({ profile: "ambient", ambient: { enabled: false } }))).violations, []);
+  // An istiod that does not run ambient, or none (Istio installed outside the stack), asks nothing of istio-cni.
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(null, {}))).violations, []);
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(null).filter((r) => r.name !== "a-istiod"))).violations, []);
+});
+
+test("mesh-mtls-strict: an ambient istiod without istio-cni, or an istio-cni that does not enroll the labelled workloads, leaves them plaintext", async () => {
+  const missing = await runStack(meshMtlsStrict, mesh(null));
+  assert.deepEqual(messages(missing), ["cluster a installs an ambient istiod but no istio-cni release (chart cni): nothing redirects a pod's traffic into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy; install istio-cni with profile ambient"]);
+  // PILOT_ENABLE_AMBIENT alone also makes istiod ambient.
+  assert.equal((await runStack(meshMtlsStrict, mesh(null, { pilot: { env: { PILOT_ENABLE_AMBIENT: "true" } } }))).violations.length, 1);
+  for (const values of [{}, { profile: "ambient", cni: { ambient: { enabled: false } } }, { ambient: { enabled: "yes" } }]) {
+    const off = await runStack(meshMtlsStrict, mesh(values));
+    assert.match(messages(off).join("\n"), /^istio-cni release a-istio-cni on cluster a does not enable ambient .*: its node agent redirects no pod into ztunnel/, JSON.stringify(values));
+    assert.equal(off.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-istio-cni");
+  }
+  const excluded = await runStack(meshMtlsStrict, mesh({ profile: "ambient", excludeNamespaces: ["kube-system", "tools"] }));
+  assert.deepEqual(messages(excluded), ["istio-cni release a-istio-cni on cluster a leaves Deployment tools/calculator out of ambient (excludeNamespaces lists tools), though labelled for it: ztunnel never captures them, so they accept plaintext past STRICT and every ALLOW policy"]);
+  // Selectors that take only pods labelled themselves leave a labelled namespace's pods out.
+  const podsOnly = await runStack(meshMtlsStrict, mesh({ profile: "ambient", cni: { ambient: { enablementSelectors: [{ podSelector: { matchLabels: ambient } }] } } }));
+  assert.match(messages(podsOnly).join("\n"), /leaves Deployment tools\/calculator out of ambient \(its ambient\.enablementSelectors select neither the pods nor their namespace\)/);
+  // A pod labelled ambient itself is still taken in by them.
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", ambient: { enablementSelectors: [{ podSelector: { matchLabels: ambient } }] } }).filter((r) => r.name !== "a-calculator"), deploy("calculator", "tools", ambient)])).violations, []);
+});
+
+test("mesh-mtls-strict: istio-cni values not known in a preview are can't judge", async () => {
+  const unknown = await runStack(meshMtlsStrict, mesh({ profile: UNKNOWN }));
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0] ?? "", /the ambient settings of istio-cni release a-istio-cni on cluster a/);
+});
+
+test("istio-cni settings: the chart's defaults, profile and cni.* precedence", () => {
+  assert.deepEqual(cniSettings({}).enabled, false);
+  assert.deepEqual(cniSettings({}).excludeNamespaces, ["kube-system"]);
+  assert.equal(cniSettings({ profile: "ambient" }).enabled, true);
+  assert.equal(cniSettings({ ambient: { enabled: true } }).enabled, true);
+  assert.equal(cniSettings({ profile: "ambient", cni: { ambient: { enabled: false } } }).enabled, false);
+  assert.equal(cniSettings({ profile: "ambient", cni: { excludeNamespaces: [] } }).excludeNamespaces.length, 0);
+});
