@@ -2,6 +2,7 @@ import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pu
 import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { reportCniEnrolment } from "../lib/istio-cni";
+import { reportAgentNodeCoverage } from "../lib/ambient-nodes";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
 
@@ -28,7 +29,7 @@ const SIDECAR_STATUS = "sidecar.istio.io/status";
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster (their nodeSelector and required node affinity), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -58,6 +59,7 @@ export const meshMtlsStrict: StackValidationPolicy = {
       const exemptNamespaces = [...config.exemptNamespaces, ...roots.map((r) => r.namespace)];
       reportUnenrolled(cluster.name, resources, { ...config, exemptNamespaces }, report, pending);
       reportCniEnrolment(cluster.name, resources, (ns) => !exemptNamespaces.includes(ns), report, pending);
+      reportAgentNodeCoverage(cluster, args.resources, resources, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },

@@ -286,4 +286,15 @@ export const meshMutations: Mutation[] = [
     policy: "mesh-mtls-strict",
     apply: (doc) => onFirst(doc, istioCni, (o) => (o.values.excludeNamespaces = ["kube-system", "tools"])),
   },
+  {
+    // ztunnel's DaemonSet takes values.nodeSelector (1.30.3 daemonset.yaml): the GPU groups' nodes get no ztunnel.
+    name: "ztunnel pinned to the system node group by nodeSelector (the GPU nodes' pods outside ambient)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      // The ztunnel of a cluster with EKS node groups (`<cluster>-ztunnel` beside `<cluster>-<group>`).
+      const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.urn.split("::").pop()!);
+      const onEks = (r: ExportedResource) => groups.some((g) => g.startsWith(r.urn.split("::").pop()!.replace(/ztunnel$/, "")));
+      return onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel" && onEks(r), (o) => (o.values.nodeSelector = { "inference-mesh.io/node-group": "system" }));
+    },
+  },
 ];

@@ -1,0 +1,54 @@
+/**
+ * Policy tests for mesh-mtls-strict's reading of where Istio 1.30.3's node agents run: a ztunnel
+ * (nodeSelector, required node affinity) or istio-cni (required node affinity) release whose node
+ * selection leaves out an EKS node group of its cluster leaves that group's pods outside ambient.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import type { PolicyResource } from "@pulumi/policy";
+import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { REL, provider, pa, messages } from "./mesh-support";
+
+const gpuLabels = { "inference-mesh.io/node-group": "gpu-a10g", "nvidia.com/gpu.present": "true" };
+const nodeGroup = (name: string, labels: Record<string, string>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name, props: { labels, instanceTypes: ["g5.12xlarge"] }, provider: null });
+const agent = (chart: string, values: Record<string, unknown>) => stackResource({ type: REL, name: `a-${chart}`, props: { chart, namespace: "istio-system", values }, provider: k8sProvider("a") });
+const required = (...matchExpressions: object[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } });
+const mesh = (...extra: PolicyResource[]) => [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), nodeGroup("a-system", { "inference-mesh.io/node-group": "system" }), nodeGroup("a-gpu", gpuLabels), ...extra];
+
+test("mesh-mtls-strict: ztunnel and istio-cni left to run on every node group pass", async () => {
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("ztunnel", {}), agent("cni", { profile: "ambient" })))).violations, []);
+  // Labels every node of the platform satisfies, or that no group carries (kept off nodes that are not the platform's), leave none out.
+  const linux = agent("ztunnel", { nodeSelector: { "kubernetes.io/os": "linux" }, affinity: required({ key: "example.com/no-mesh", operator: "DoesNotExist" }) });
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(linux))).violations, []);
+  // istio-cni's DaemonSet takes no nodeSelector from its values (only kubernetes.io/os), so one there keeps it off nothing.
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("cni", { nodeSelector: { "inference-mesh.io/node-group": "system" } })))).violations, []);
+  // A label EKS or Kubernetes sets, whose value the stack does not show, decides nothing.
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" } })))).violations, []);
+});
+
+test("mesh-mtls-strict: a ztunnel or istio-cni whose node selection excludes a node group leaves its pods outside ambient", async () => {
+  const pinned = await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { "inference-mesh.io/node-group": "system" } })));
+  assert.deepEqual(messages(pinned), [
+    'ztunnel release a-ztunnel on cluster a does not run on node group a-gpu: its nodeSelector or required node affinity excludes the group\'s nodes (labels {"inference-mesh.io/node-group":"gpu-a10g","nvidia.com/gpu.present":"true"}): no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)',
+  ]);
+  assert.equal(pinned.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-ztunnel");
+  const cni = await runStack(meshMtlsStrict, mesh(agent("cni", { profile: "ambient", cni: { affinity: required({ key: "nvidia.com/gpu.present", operator: "NotIn", values: ["true"] }) } })));
+  assert.match(messages(cni).join("\n"), /^istio-cni release a-cni on cluster a does not run on node group a-gpu: .*istio-cni never enrolls its pods in ambient/);
+  // A term without requirements matches no node: every group is left out.
+  const empty = await runStack(meshMtlsStrict, mesh(agent("ztunnel", { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{}] } } } })));
+  assert.equal(empty.violations.length, 2);
+});
+
+test("mesh-mtls-strict: only the cluster's own node groups count, and unknown labels are can't judge", async () => {
+  // A node group of another cluster (another parent component than the provider's) is not this cluster's.
+  const parentA = stackResource({ type: "inference-mesh:cloud:EksCluster", name: "a", props: {}, provider: null });
+  const parentB = stackResource({ type: "inference-mesh:cloud:EksCluster", name: "b", props: {}, provider: null });
+  const [prov, strict, , gpu] = mesh();
+  const resources = [{ ...prov, parent: parentA }, strict, { ...gpu, name: "b-gpu", parent: parentB }, agent("ztunnel", { nodeSelector: { "inference-mesh.io/node-group": "system" } })];
+  assert.deepEqual((await runStack(meshMtlsStrict, resources)).violations, []);
+  assert.equal((await runStack(meshMtlsStrict, [{ ...prov, parent: parentA }, strict, { ...gpu, parent: parentA }, resources[3]])).violations.length, 1);
+  const unknown = await runStack(meshMtlsStrict, [provider("a"), strict, nodeGroup("a-gpu", { "inference-mesh.io/node-group": UNKNOWN }), resources[3]]);
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown[0] ?? "", /the labels of node group a-gpu, which decide whether ztunnel release a-ztunnel runs there/);
+});
