@@ -2,12 +2,13 @@
  * Whether Istio 1.30.3's node agents (ztunnel, istio-cni) run on every node group of a cluster:
  * their DaemonSets land only where the release's nodeSelector (ztunnel) and required node affinity
  * (both) allow, and a node without them leaves its pods outside the ambient data plane. Node
- * groups are the EKS managed node groups of the stack, whose labels the pack can read.
+ * groups are the EKS managed node groups of the stack, whose labels the pack can read, that are
+ * untainted or tainted only for GPUs.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall } from "./k8s";
 import { EKS_NODE_GROUP } from "./gpu-nodes";
-import { everyTri, list, probe, someTri, Tri } from "./values";
+import { everyTri, list, orUnknown, probe, someTri, Tri } from "./values";
 
 /** Labels every node has whose value the pack cannot read from a node group's settings (EKS and Kubernetes set them). */
 const AUTOMATIC = /^(kubernetes\.io|beta\.kubernetes\.io|node\.kubernetes\.io|topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io|eks\.amazonaws\.com|k8s\.io|topology\.k8s\.aws)\//;
@@ -74,7 +75,10 @@ const AGENTS: Record<string, { pods: string; nodeSelector?: string[]; affinity: 
 export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], report: ReportViolation, pending: string[]): void {
   const provider = all.find((r) => r.urn === cluster.urn);
   const parent = provider?.parent?.urn;
-  const groups = all.filter((r) => r.type === EKS_NODE_GROUP && (parent && r.parent ? r.parent.urn === parent : r.name.startsWith(`${cluster.name}-`)));
+  // A group tainted for something else than GPUs holds only the pods placed there on purpose (a
+  // fork's batch pool outside the mesh, say): the groups judged are those mesh workloads land on.
+  const dedicated = (r: PolicyResource) => orUnknown(() => list(r.props.taints as { key?: unknown; effect?: unknown }[]).some((t) => t?.key !== "nvidia.com/gpu" && t?.effect !== "PREFER_NO_SCHEDULE"), false);
+  const groups = all.filter((r) => r.type === EKS_NODE_GROUP && (parent && r.parent ? r.parent.urn === parent : r.name.startsWith(`${cluster.name}-`)) && !dedicated(r));
   if (groups.length === 0) return;
   for (const release of resources.filter((r) => isHelmInstall(r.type))) {
     const chart = probe(() => helmChartName(release.props));

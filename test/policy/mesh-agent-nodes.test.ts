@@ -23,6 +23,9 @@ test("mesh-mtls-strict: ztunnel and istio-cni left to run on every node group pa
   assert.deepEqual((await runStack(meshMtlsStrict, mesh(linux))).violations, []);
   // istio-cni's DaemonSet takes no nodeSelector from its values (only kubernetes.io/os), so one there keeps it off nothing.
   assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("cni", { nodeSelector: { "inference-mesh.io/node-group": "system" } })))).violations, []);
+  // A group tainted for something else holds only pods placed there on purpose.
+  const batch = stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-batch", props: { labels: { pool: "batch" }, taints: [{ key: "batch", value: "true", effect: "NO_SCHEDULE" }] }, provider: null });
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(batch, agent("ztunnel", { affinity: required({ key: "pool", operator: "NotIn", values: ["batch"] }) })))).violations, []);
   // A label EKS or Kubernetes sets, whose value the stack does not show, decides nothing.
   assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" } })))).violations, []);
 });
