@@ -7,8 +7,9 @@
  * only in mode `Strict`; `Optional` lets a request without a token through and `Permissive` any
  * request; the AgentgatewayPolicy CRD defaults the mode to Strict. For a route, the proxy merges
  * the JWT policies of the Gateway, its listener, the route and the route's rules in that order,
- * the later replacing the earlier (store/binds.rs `route_policies`): a route's own policy decides
- * for it, the Gateway's (or listener's) for a route without one.
+ * the later replacing the earlier (store/binds.rs `route_policies`): a rule's own policy (a route
+ * targetRef with the rule's name as sectionName) decides for it, else the route's, else its
+ * listener's (a Gateway targetRef with the listener's name as sectionName), else the Gateway's.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
@@ -23,7 +24,7 @@ const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", 
 interface JwtPolicy {
   name: string;
   mode: string;
-  refs: { group?: string; kind?: string; name?: string }[];
+  refs: { group?: string; kind?: string; name?: string; sectionName?: string }[];
 }
 
 const isStrict = (p: JwtPolicy) => p.mode === "Strict";
@@ -55,17 +56,22 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     if (!read.known) pending.push(`AgentgatewayPolicy ${r.name}, which may set the JWT authentication of the ${where}`);
     else if (read.value) policies.push(read.value);
   }
-  const targeting = (kind: string, target: string) =>
-    policies.filter((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target));
-  const onGateway = targeting("Gateway", name);
+  // A targetRef's sectionName narrows it to one listener of a Gateway or one rule of a route.
+  const targeting = (kind: string, target: string, section?: string) =>
+    policies.filter((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
+  const sectioned = policies.some((p) => p.refs.some((ref) => typeof ref.sectionName === "string"));
+  const listeners = orUnknown(() => list(gw.props.spec?.listeners as { name?: unknown }[]).map((l) => String(l?.name)), [] as string[]);
 
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
       const m = meta(route.props);
-      const attached = list(route.props.spec?.parentRefs as { group?: string; kind?: string; name?: string; namespace?: string }[]).some(
+      const parents = list(route.props.spec?.parentRefs as { group?: string; kind?: string; name?: string; namespace?: string; sectionName?: string }[]).filter(
         (ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? "Gateway") === "Gateway" && ref.name === name && (ref.namespace ?? m.namespace) === namespace,
       );
-      return attached ? { namespace: m.namespace, name: m.name, kind: route.type.split(":").pop()! } : undefined;
+      // A parentRef without sectionName attaches to every listener of the Gateway.
+      const on = parents.some((ref) => ref.sectionName === undefined) ? listeners : listeners.filter((l) => parents.some((ref) => ref.sectionName === l));
+      const rules = list(route.props.spec?.rules as { name?: unknown }[]).map((rule) => (typeof rule?.name === "string" ? rule.name : undefined));
+      return parents.length > 0 ? { namespace: m.namespace, name: m.name, kind: route.type.split(":").pop()!, listeners: on.length > 0 ? on : [undefined], rules: rules.length > 0 ? rules : [undefined] } : undefined;
     });
     if (!read.known) {
       pending.push(`the parents of route ${route.name}, which may be on the ${where}`);
@@ -73,15 +79,38 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     }
     const r = read.value;
     if (!r) continue;
-    // A route's own policies attach only from its namespace; they replace the Gateway's.
-    const own = r.namespace === namespace ? targeting(r.kind, r.name) : [];
-    const deciding = own.length > 0 ? own : onGateway;
-    if (deciding.length > 0 && deciding.every(isStrict)) continue;
+    // For each listener the route is on and each of its rules, the most specific level with a
+    // policy decides: the rule's, the route's (both only from the route's namespace), the
+    // listener's, the Gateway's.
+    const ownRoute = r.namespace === namespace;
+    let open: { deciding: JwtPolicy[]; level: string; listener?: string; rule?: string } | undefined;
+    for (const listener of r.listeners) {
+      for (const rule of r.rules) {
+        const levels: [string, JwtPolicy[]][] = [
+          [`the route rule ${rule}'s`, ownRoute && rule !== undefined ? targeting(r.kind, r.name, rule) : []],
+          ["the route's", ownRoute ? targeting(r.kind, r.name) : []],
+          [`the Gateway listener ${listener}'s`, listener !== undefined ? targeting("Gateway", name, listener) : []],
+          ["the Gateway's", targeting("Gateway", name)],
+        ];
+        const [level, deciding] = levels.find(([, ps]) => ps.length > 0) ?? ["", []];
+        if (deciding.length === 0 || !deciding.every(isStrict)) open ??= { deciding, level, listener, rule };
+      }
+    }
+    if (!open) continue;
     const exposure = internal === true ? ` (ClusterIP, but Service ${exposed.join(", ")} exposes it)` : " (its Service is a load balancer)";
+    // Policies narrowed to another listener or rule of this Gateway or route, named so the reader sees why they do not count.
+    const elsewhere = policies.flatMap((p) =>
+      p.refs
+        .filter((ref) => typeof ref.sectionName === "string" && (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ((ref.kind === "Gateway" && ref.name === name) || (ownRoute && ref.kind === r.kind && ref.name === r.name)))
+        .map((ref) => `${p.name} targets only ${ref.kind === "Gateway" ? "listener" : "rule"} ${ref.sectionName}`),
+    );
+    const at = sectioned
+      ? ` on listener ${open.listener ?? "(none)"}${open.rule !== undefined ? `, rule ${open.rule}` : ""} (${elsewhere.length > 0 && open.deciding.length === 0 ? `${[...new Set(elsewhere)].join(", ")}: ` : ""}a targetRef's sectionName limits a policy to that listener or rule)`
+      : "";
     const why =
-      deciding.length === 0
-        ? "no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route"
-        : `${own.length > 0 ? "the route's" : "the Gateway's"} JWT authentication ${shown(deciding.filter((p) => !isStrict(p)))} is not Strict, and agentgateway lets a request without a valid token through in any other mode`;
+      open.deciding.length === 0
+        ? `no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route${at}`
+        : `${open.level} JWT authentication ${shown(open.deciding.filter((p) => !isStrict(p)))} is not Strict${at}, and agentgateway lets a request without a valid token through in any other mode`;
     report(
       `${r.kind} ${r.namespace}/${r.name} is served by the ${where}, which is reachable from outside the cluster${exposure}, and ${why}: every caller reaches what the route serves without a token. Target the Gateway with an AgentgatewayPolicy whose traffic.jwtAuthentication mode is Strict (or set requireAgentJwt false where the gateway is meant to be open)`,
       route.urn,

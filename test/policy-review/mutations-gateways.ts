@@ -2,7 +2,8 @@
  * Mutations of what Istio 1.30.3 makes of a Gateway's own settings (gatewaycommon/
  * deploymentcontroller.go): the `service` overlay of its parametersRef ConfigMap patches the
  * Service after the networking.istio.io/service-type annotation is read, and the
- * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under.
+ * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
+ * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener).
  */
 import { Mutation, resources, isKind, edit, gatewayOptions } from "./mutations-support";
 
@@ -30,6 +31,15 @@ export const gatewayMutations: Mutation[] = [
       const named = (wp: (typeof waypoints)[number]) => resources(doc).some((r) => isKind(r, "AuthorizationPolicy") && JSON.stringify(r.inputs).includes(`/ns/tools/sa/${(wp.inputs as any).metadata.name}"`));
       if (!waypoints.some(named)) return undefined;
       return waypoints.map((wp) => edit(wp, (o) => (o.metadata.annotations = { ...o.metadata.annotations, "gateway.istio.io/service-account": "tools-waypoint-proxy" })))[0];
+    },
+  },
+  {
+    // agentgateway keys it to listener http of the Gateway (store/binds.rs route_policies), which the agent gateway does not have.
+    name: "the agent gateway's JWT authentication narrowed to a listener the Gateway does not have (sectionName http)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && (r.inputs as any)?.spec?.traffic?.jwtAuthentication && (r.inputs as any)?.spec?.targetRefs?.[0]?.kind === "Gateway");
+      return jwt && edit(jwt, (o) => (o.spec.targetRefs[0].sectionName = "http"));
     },
   },
 ];

@@ -1,0 +1,45 @@
+/**
+ * Policy tests for agent-call-graph's reading of JWT policies narrowed by a targetRef's
+ * sectionName: agentgateway v1.4.1 keys such a policy to one listener of the Gateway or one rule of
+ * the route (store/binds.rs `route_policies`: Gateway, listener, route, rule, the later winning).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { runStack } from "../support/policy";
+import { on } from "./authz-support";
+
+const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const gateway = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agents-gw-agent-gateway", {
+  metadata: { name: "agent-gateway", namespace: "agents" },
+  spec: { gatewayClassName: "agentgateway", listeners: [{ name: "https", port: 8443, protocol: "HTTPS" }, { name: "https-alt", port: 9443, protocol: "HTTPS" }] },
+});
+const route = (parentRef: Record<string, unknown> = {}, rules: Record<string, unknown>[] = [{ name: "split" }]) =>
+  on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "agents-route-research-agent", { metadata: { name: "research-agent", namespace: "agents" }, spec: { parentRefs: [{ name: "agent-gateway", ...parentRef }], rules } });
+const jwt = (name: string, kind: string, target: string, sectionName?: string, mode?: string) =>
+  on(AGP, `agents-jwt-${name}`, {
+    metadata: { name, namespace: "agents" },
+    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target, ...(sectionName ? { sectionName } : {}) }], traffic: { jwtAuthentication: { ...(mode ? { mode } : {}), providers: [{ issuer: "https://idp", jwks: { inline: "{}" } }] } } },
+  });
+const messages = async (...resources: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [gateway, ...resources])).violations.map((v) => v.message.replace(/ Target the Gateway.*$/, ""));
+
+test("agent-call-graph: a JWT policy on one listener covers the routes served there only", async () => {
+  // Strict on each listener the route is on, or on the one listener it attaches to, covers it.
+  assert.deepEqual(await messages(route(), jwt("a", "Gateway", "agent-gateway", "https"), jwt("b", "Gateway", "agent-gateway", "https-alt")), []);
+  assert.deepEqual(await messages(route({ sectionName: "https" }), jwt("a", "Gateway", "agent-gateway", "https")), []);
+  // A route attached without sectionName is also served on the listener the policy does not name.
+  assert.deepEqual(await messages(route(), jwt("a", "Gateway", "agent-gateway", "https")), [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route on listener https-alt, rule split (agents/a targets only listener https: a targetRef's sectionName limits a policy to that listener or rule): every caller reaches what the route serves without a token.",
+  ]);
+  // A sectionName naming no listener of the Gateway authenticates nothing.
+  assert.equal((await messages(route({ sectionName: "https" }), jwt("a", "Gateway", "agent-gateway", "http"))).length, 1);
+});
+
+test("agent-call-graph: a rule's JWT policy decides for that rule, over the route's, the listener's and the Gateway's", async () => {
+  assert.deepEqual(await messages(route(), jwt("gw", "Gateway", "agent-gateway", undefined, "Optional"), jwt("rule", "HTTPRoute", "research-agent", "split")), []);
+  const optionalRule = await messages(route(), jwt("gw", "Gateway", "agent-gateway"), jwt("rule", "HTTPRoute", "research-agent", "split", "Optional"));
+  assert.match(optionalRule.join("\n"), /the route rule split's JWT authentication agents\/rule \(mode Optional\) is not Strict on listener https, rule split/);
+  // A policy for another rule name leaves this rule to the Gateway's (Optional here).
+  const otherRule = await messages(route(), jwt("gw", "Gateway", "agent-gateway", undefined, "Optional"), jwt("rule", "HTTPRoute", "research-agent", "canary"));
+  assert.match(otherRule.join("\n"), /the Gateway's JWT authentication agents\/gw \(mode Optional\) is not Strict on listener https, rule split/);
+});
