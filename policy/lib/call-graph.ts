@@ -7,7 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
 import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
-import { isAuthorizationPolicy, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
+import { isAuthorizationPolicy, isGateway, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
 import { list, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 import { isDryRun, selectorBindsNothing } from "./ztunnel";
 
@@ -186,10 +186,12 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     if (!read.known) return "unknown";
     const auth = read.value.auth;
     if (!auth) continue;
-    const refs = list(read.value.refs as { group?: string; kind: string; name: string }[]);
+    const refs = list(read.value.refs as { group?: string; kind: string; name: string; sectionName?: string }[]);
     const selectors = list(read.value.selectors as { group?: string; kind: string; matchLabels?: Record<string, string> }[]);
-    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined }): Tri => {
-      if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name)) return true;
+    // A sectionName naming no listener of the Gateway (no rule of the route) binds nothing: agentgateway keys the policy to that section.
+    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }): Tri => {
+      const inSection = (section?: string) => section === undefined || target.sections === undefined || target.sections.includes(section);
+      if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name && inSection(ref.sectionName))) return true;
       const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind));
       if (bySelector.length === 0) return false;
       return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
@@ -199,10 +201,12 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     if (undecided.has(namespace) || undecided.has("*")) {
       if (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind))) return "unknown";
     }
-    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", gw) : false;
+    const names = (xs: unknown) => orUnknown(() => list(xs as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
+    const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: gateway ? names(gateway.props.spec?.listeners) : undefined }) : false;
     const onRoute = someTri(
       routes.filter((route) => meta(route.props).namespace === namespace),
-      (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined) }),
+      (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(route.props.spec?.rules) }),
     );
     if (onGateway === "unknown" || onRoute === "unknown") return "unknown";
     if (onGateway || onRoute) {

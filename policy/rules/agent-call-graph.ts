@@ -3,8 +3,8 @@ import { refusedAgentgatewayActions } from "../lib/agentgateway-actions";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { GatewayProxy, mayBeProxyOf } from "../lib/gateway-proxies";
 import { celIdentityBound } from "../lib/cel";
-import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
-import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";
+import { byCluster, cannotJudge, isGateway, isKind, meta } from "../lib/k8s";
+import { andTri, configWithDefaults, everyTri, list, notTri, orUnknown, someTri, Tri } from "../lib/values";
 import {
   agentgatewayAuthorizations, Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Config, defaults, enrolledWith, graphOf, Graph,
   isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR,
@@ -115,7 +115,7 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   if (!auths.some((a) => a.onGateway && a.action === "Allow" && a.expressions.length > 0)) {
     return (
       undecided ??
-      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount), so every mesh workload reaches the tools through it`
+      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount)${misplaced(g, gw)}, so every mesh workload reaches the tools through it`
     );
   }
   const allows = auths.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
@@ -127,6 +127,16 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   }
   if (allows.some((x) => x.restricted === "unknown")) return { unknown: `whether the Allow rules on ${where} admit agents alone` };
   return undefined;
+}
+
+/** AgentgatewayPolicies whose traffic.authorization names the Gateway with a sectionName none of its listeners has (they bind nothing), for the message. */
+function misplaced(g: Graph, gw: GatewayProxy): string {
+  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const listeners = orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]);
+  const named = g.resources.filter((r) => isKind(r.type, "agentgateway.dev", "AgentgatewayPolicy") && orUnknown(() => meta(r.props).namespace === gw.namespace && !!r.props.spec?.traffic?.authorization, false)).flatMap((r) =>
+    orUnknown(() => list(r.props.spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string" && !listeners.includes(ref.sectionName)).map((ref) => `AgentgatewayPolicy ${gw.namespace}/${meta(r.props).name} names sectionName ${String(ref.sectionName)}, which no listener of it has`), []),
+  );
+  return named.length > 0 ? ` (${named.join("; ")})` : "";
 }
 
 /**

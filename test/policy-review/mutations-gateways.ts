@@ -42,4 +42,12 @@ export const gatewayMutations: Mutation[] = [
       return jwt && edit(jwt, (o) => (o.spec.targetRefs[0].sectionName = "http"));
     },
   },
+  {
+    name: "the MCP gateway's agentgateway authorization narrowed to a listener the Gateway does not have (sectionName https)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const callers = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && (r.inputs as any)?.spec?.traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      return callers && edit(callers, (o) => (o.spec.targetRefs[0].sectionName = "https"));
+    },
+  },
 ];

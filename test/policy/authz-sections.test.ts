@@ -1,13 +1,14 @@
 /**
- * Policy tests for agent-call-graph's reading of JWT policies narrowed by a targetRef's
+ * Policy tests for agent-call-graph's reading of AgentgatewayPolicies narrowed by a targetRef's
  * sectionName: agentgateway v1.4.1 keys such a policy to one listener of the Gateway or one rule of
- * the route (store/binds.rs `route_policies`: Gateway, listener, route, rule, the later winning).
+ * the route (store/binds.rs `route_policies`: Gateway, listener, route, rule, the later winning),
+ * so one naming a section the target lacks binds nothing.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
 import { runStack } from "../support/policy";
-import { on } from "./authz-support";
+import { ap, allowFrom, gw, on, sa } from "./authz-support";
 
 const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
 const gateway = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agents-gw-agent-gateway", {
@@ -42,4 +43,26 @@ test("agent-call-graph: a rule's JWT policy decides for that rule, over the rout
   // A policy for another rule name leaves this rule to the Gateway's (Optional here).
   const otherRule = await messages(route(), jwt("gw", "Gateway", "agent-gateway", undefined, "Optional"), jwt("rule", "HTTPRoute", "research-agent", "canary"));
   assert.match(otherRule.join("\n"), /the Gateway's JWT authentication agents\/gw \(mode Optional\) is not Strict on listener https, rule split/);
+});
+
+test("agent-call-graph: the MCP gateway's authorization narrowed to a listener it does not have restricts nobody", async () => {
+  const mcp = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "tools-gw-mcp-gateway", {
+    metadata: { name: "mcp-gateway", namespace: "tools" },
+    spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+  });
+  const agentsCel = '(source.identity.trustDomain == "cluster.local" && source.identity.namespace == "agents" && source.identity.serviceAccount in ["research-agent-v1"])';
+  const callers = (sectionName: string) =>
+    on(AGP, "tools-agpol-mcp-gateway-callers", {
+      metadata: { name: "mcp-gateway-callers", namespace: "tools" },
+      spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "mcp-gateway", sectionName }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [agentsCel] } } } },
+    });
+  const fleet = [mcp, gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1"), ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/mcp-gateway"))];
+  const config = { requireAgentJwt: false };
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, callers("http")], config)).violations, []);
+  assert.deepEqual(
+    (await runStack(agentCallGraph, [...fleet, callers("https")], config)).violations.map((v) => v.message),
+    [
+      "AuthorizationPolicy tools/calculator admits cluster.local/ns/tools/sa/mcp-gateway: only agents may call tools: no AgentgatewayPolicy with traffic.authorization targets Gateway tools/mcp-gateway to restrict its callers to agent identities (source.identity namespace and serviceAccount) (AgentgatewayPolicy tools/mcp-gateway-callers names sectionName https, which no listener of it has), so every mesh workload reaches the tools through it",
+    ],
+  );
 });
