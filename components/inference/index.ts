@@ -20,6 +20,8 @@ import { bbrManifests } from "./bbr";
 import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
 import { gatewayAccessAliases, gatewayAccessOwners, inferenceGatewayAccess } from "./gateway-access";
 import { agentsOn } from "../agents/names";
+import { replicasOf } from "../../infra/validate-capacity";
+import type { ClusterSpec } from "../../infra/schema";
 import { inMeshOpenAiBaseUrl, gatewayName, inferenceNamespace, poolName } from "./names";
 
 /** What the agent layer needs from inference on one cluster. */
@@ -44,26 +46,38 @@ export function modelsOnCluster(spec: Pick<PlatformSpec, "models">, cluster: str
   return spec.models.filter((m) => m.clusters.includes(cluster));
 }
 
+/** One model version's objects on a cluster: its servers, pool, picker, objective and their policies. */
+function versionManifests(spec: PlatformSpec, cluster: ClusterSpec, model: ModelSpec, version: ModelSpec["versions"][number]): Manifest[] {
+  const pool = poolName(model, version);
+  const fit = spec.fits.get(model.name)?.find((f) => f.cluster === cluster.name);
+  return [
+    ...modelServerManifests({ model, version, cluster, fit, versions: spec.versions }),
+    inferencePoolManifest(model, version),
+    ...eppManifests({ model, pool, versions: spec.versions }),
+    inferenceObjectiveManifest(model, version),
+    ...poolAuthorizationPolicies(spec.mesh.trustDomain, model, version),
+  ];
+}
+
+/**
+ * The versions a model's route must wait for: those it sends traffic to (a weight, or the canary
+ * header) that have servers. pulumi-kubernetes registers a Deployment only once its rollout is
+ * Available, so a route waiting for a new or grown version moves traffic once it serves; without
+ * that, Gateway API answers a share whose InferencePool does not exist yet with 500s, and one
+ * with no ready pod with 503s, for the minutes vLLM takes to load. A version parked at 0 replicas
+ * is not waited for: its route would otherwise leave it only once its pods were gone.
+ */
+export function routeWaitsFor(model: ModelSpec): ModelSpec["versions"] {
+  return model.versions.filter((v) => replicasOf(model, v) > 0 && (v.weight > 0 || v.canary));
+}
+
 /** Every object inference applies on one cluster, pure (the self-signed certificate Secret aside). */
 export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): Manifest[] {
   const clusterSpec = spec.clusters.find((c) => c.name === cluster);
   if (!clusterSpec) throw new Error(`unknown cluster '${cluster}'`);
   const models = modelsOnCluster(spec, cluster);
   if (models.length === 0) return [];
-  const trustDomain = spec.mesh.trustDomain;
-  const perVersion = models.flatMap((model) =>
-    model.versions.flatMap((version) => {
-      const pool = poolName(model, version);
-      const fit = spec.fits.get(model.name)?.find((f) => f.cluster === cluster);
-      return [
-        ...modelServerManifests({ model, version, cluster: clusterSpec, fit, versions: spec.versions }),
-        inferencePoolManifest(model, version),
-        ...eppManifests({ model, pool, versions: spec.versions }),
-        inferenceObjectiveManifest(model, version),
-        ...poolAuthorizationPolicies(trustDomain, model, version),
-      ];
-    }),
-  );
+  const perVersion = models.flatMap((model) => model.versions.flatMap((version) => versionManifests(spec, clusterSpec, model, version)));
   // Where agents run, the agent layer renders the gateway's access with them as callers.
   const gatewayAccess = agentsOn(spec, cluster).length === 0 ? inferenceGatewayAccess(spec, []) : [];
   return [
@@ -71,7 +85,7 @@ export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): 
     gatewayManifest(spec.gateways.inference, clusterSpec),
     ...gatewayAccess,
     ...bbrManifests(models, spec.versions),
-    bbrAuthorizationPolicy(trustDomain),
+    bbrAuthorizationPolicy(spec.mesh.trustDomain),
     ...perVersion,
     ...models.map(modelRouteManifest),
   ];
@@ -91,6 +105,7 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
     const cluster = mesh.cluster.spec.name;
     const provider = mesh.cluster.provider;
     const models = modelsOnCluster(spec, cluster);
+    const clusterSpec = mesh.cluster.spec;
     let ready: pulumi.Resource[] = [];
     if (models.length > 0) {
       const crds = applyInferenceCrds({ cluster, versions: spec.versions, provider, parent: this, dependsOn: mesh.gatewayApiReady });
@@ -103,19 +118,19 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const optionsKey = manifestKey({ kind: "ConfigMap", metadata: { namespace: inferenceNamespace, name: gatewayOptionsName } });
       const isOptions = (m: Manifest) => manifestKey(m) === optionsKey;
       const options = applyManifests(cluster, manifests.filter(isOptions), { provider, parent: this, dependsOn });
-      const aliases = gatewayAccessAliases(cluster, "inference");
-      // Policies first, as the agent layer does: a pod no ALLOW policy selects admits any caller,
-      // so servers, pickers and the router start behind theirs, and a policy the Istio webhook
-      // refuses stops the Deployments it guards instead of leaving them open until the next `up`.
-      const isAccess = (m: Manifest) => m.kind === "AuthorizationPolicy" || m.kind === "NetworkPolicy";
-      const access = applyManifests(cluster, manifests.filter(isAccess), { provider, parent: this, dependsOn, aliases });
-      const rest = applyManifests(cluster, manifests.filter((m) => !isOptions(m) && !isAccess(m)), {
-        provider,
-        parent: this,
-        dependsOn: [...dependsOn, ...options.values(), ...access.values()],
-        aliases,
+      const routeKey = (model: ModelSpec) => manifestKey(modelRouteManifest(model));
+      const routeKeys = new Set(models.map(routeKey));
+      const opts = { provider, parent: this, aliases: gatewayAccessAliases(cluster, "inference") };
+      const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m) && !routeKeys.has(manifestKey(m))), {
+        ...opts,
+        dependsOn: [...dependsOn, ...options.values()],
       });
-      ready = [rest.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
+      for (const model of models) {
+        const waits = routeWaitsFor(model).flatMap((v) => versionManifests(spec, clusterSpec, model, v).map((m) => applied.get(manifestKey(m))!));
+        const route = manifests.filter((m) => manifestKey(m) === routeKey(model));
+        applyManifests(cluster, route, { ...opts, dependsOn: [...dependsOn, ...options.values(), ...waits] });
+      }
+      ready = [applied.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
     }
     this.inference = {
       openAiBaseUrl: inMeshOpenAiBaseUrl,

@@ -143,3 +143,34 @@ test("prod with its agents on aws-use1 only: no object on aws-euw1 or gcp-usc1 c
   assert.deepEqual(movedWithoutAlias(before, after), []);
   assert.deepEqual(movedWithoutAlias(after, before), []);
 });
+
+/**
+ * The URNs an inference route waits for, by `<model>-<version>`: a version's model servers, pool
+ * and picker. A route that does not wait moves traffic in the same `pulumi up` that creates or
+ * grows the version: Gateway API answers a share whose InferencePool does not exist yet with
+ * 500s, and one with no ready pod with 503s, for the many minutes vLLM takes to load.
+ */
+function routeWaitsFor(r: ReturnType<typeof renderShipped>, cluster: string, model: string, version: string): boolean {
+  const route = r.resources.find((x) => x.urn.endsWith(`::${cluster}-inference-httproute-${model}`))!;
+  const pool = `${model}-${version}`;
+  const own = [`deployment-${pool}`, `inferencepool-${pool}`, `deployment-${pool}-epp`, `service-${pool}-epp`, `destinationrule-${pool}-epp`];
+  const urns = own.map((o) => r.resources.find((x) => x.urn.endsWith(`::${cluster}-inference-${o}`))!.urn);
+  const waits = urns.filter((u) => route.dependencies.includes(u)).length;
+  assert.ok(waits === 0 || waits === urns.length, `${cluster}/${model}: waits for some of ${pool}'s objects only`);
+  return waits === urns.length;
+}
+
+test("an inference route waits for the versions it sends traffic to (a new canary, a promoted one), not for one parked at 0 replicas", () => {
+  const prod = renderShipped("prod");
+  for (const [cluster, model] of [["aws-use1", "qwen3-32b"], ["gcp-usc1", "qwen3-32b"], ["aws-euw1", "llama-3-1-8b"]]) {
+    for (const v of ["v1", "v2"]) assert.ok(routeWaitsFor(prod, cluster, model, v), `${cluster}/${model}-${v}`);
+  }
+  // The stable version at 100% and the old one parked as a dark canary (the first step of a promotion).
+  const platform = shippedPlatform("prod");
+  const qwen = platform.models.find((m: any) => m.name === "qwen3-32b");
+  qwen.versions = [{ name: "v1", weight: 100 }, { name: "v2", weight: 0, canary: true, replicas: 0 }];
+  const parked = renderPlatform("prod", platform);
+  // Scaling the canary down must not hold the route's move off it until its pods are gone.
+  assert.equal(routeWaitsFor(parked, "aws-use1", "qwen3-32b", "v2"), false);
+  assert.ok(routeWaitsFor(parked, "aws-use1", "qwen3-32b", "v1"));
+});
