@@ -14,7 +14,9 @@ export function checkSplit(
 ): void {
   versions.forEach((v, i) => {
     if (v.canary && v.weight > maxCanaryWeight) {
-      report([...base, "versions", i, "weight"], `canary weight ${v.weight} exceeds policy.maxCanaryWeight ${maxCanaryWeight}; lower it or raise the policy`);
+      // A canary given most of the traffic is a promotion, which raising the policy would let every canary do.
+      const promote = v.weight > 50 ? "; to promote it, drop its canary: true and make the version it replaces the canary at weight 0, or remove that version (README, Day-2 changes)" : "";
+      report([...base, "versions", i, "weight"], `canary weight ${v.weight} exceeds policy.maxCanaryWeight ${maxCanaryWeight}; lower it or raise the policy${promote}`);
     }
     // A version scaled to zero has no endpoints: its share of the split would fail.
     if (v.replicas === 0 && v.weight > 0) {

@@ -32,6 +32,12 @@ const cases: RejectCase[] = [
     message: /canary weight 50 exceeds policy.maxCanaryWeight 10/,
   },
   {
+    name: "a canary promoted by giving it all the traffic, with the promotion's steps",
+    mutate: (p) => (p.models[1].versions = [{ name: "v1", weight: 0 }, { name: "v2", weight: 100, canary: true }]),
+    path: "inference-mesh:platform.models[1].versions[1].weight",
+    message: /canary weight 100 exceeds policy.maxCanaryWeight 10; .*to promote it, drop its canary: true and make the version it replaces the canary at weight 0, or remove that version/,
+  },
+  {
     name: "an agent canary above a lowered policy.maxCanaryWeight",
     mutate: (p) => (p.policy = { ...(p.policy ?? {}), maxCanaryWeight: 2 }),
     path: "inference-mesh:platform.agents[0].versions[1].weight",
