@@ -9,6 +9,8 @@ import { duplicates, eachItem, knownList, namesKnown, readable, readableItems, r
 import { checkSplit } from "./validate-split";
 import { hostUnder } from "../components/agents/names";
 import { jwksSource } from "../components/agents/security";
+import { selfSignedSecretName as agentsSelfSignedSecret } from "../components/agents/gateway";
+import { selfSignedSecretName as inferenceSelfSignedSecret } from "../components/inference/gateway";
 
 /** Clusters an agent runs on: its own `clusters`, else its model's, else every cluster. */
 export function agentClustersOf(cfg: PlatformConfig, agent: PlatformConfig["agents"][number]): string[] {
@@ -76,6 +78,13 @@ export function checkGateways(report: Report, cfg: PlatformConfig): void {
       const gw = cfg.gateways[key];
       if (gw && gw.tls.mode === "none" && cfg.policy.requireTls) {
         report(["gateways", key, "tls", "mode"], "TLS mode 'none' is only allowed when policy.requireTls is false");
+      }
+      const generated = { inference: inferenceSelfSignedSecret, agents: agentsSelfSignedSecret }[key];
+      if (gw && gw.tls.mode === "secret" && gw.tls.secretName === generated) {
+        report(
+          ["gateways", key, "tls", "secretName"],
+          `'${generated}' is the Secret tls.mode selfSigned generates, which Pulumi deletes by name when the gateway leaves that mode (yours, by then); choose another name`,
+        );
       }
     });
   }

@@ -24,8 +24,8 @@ import { agentGateway, mcpGateway, mcpGatewayPort, hostUnder } from "./names";
 import { agentPublicPort } from "../../infra/gateway-ports";
 
 export const gatewayClassName = "agentgateway";
-/** Secret holding the self-signed certificate when `gateways.agents.tls.mode` is `selfSigned`. */
-export const selfSignedSecretName = "agent-gateway-tls";
+/** Secret holding the self-signed certificate when `gateways.agents.tls.mode` is `selfSigned`; never the user's (see the inference gateway's). */
+export const selfSignedSecretName = "agent-gateway-self-signed";
 
 /** Callers reach the proxy directly, never through a waypoint. */
 export const noWaypoint = { "istio.io/use-waypoint": "none" } as const;

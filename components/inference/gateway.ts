@@ -12,8 +12,12 @@ import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { gatewayClusterHost, gatewayName, inferenceNamespace, ports } from "./names";
 import { programmedWaitFor } from "../mesh/eastwest";
 
-/** Secret holding the listener certificate when the stack asks for a self-signed one. */
-export const selfSignedSecretName = `${gatewayName}-tls`;
+/**
+ * Secret holding the listener certificate when the stack asks for a self-signed one. Never a name
+ * the user's own Secret takes (config validation refuses it as `tls.secretName`): pulumi-kubernetes
+ * deletes a removed object by name, so leaving `selfSigned` would delete the user's Secret.
+ */
+export const selfSignedSecretName = `${gatewayName}-self-signed`;
 
 /** Name of the certificate Secret the HTTPS listener uses, or undefined without TLS. */
 export function certificateSecretName(spec: GatewaySpec): string | undefined {

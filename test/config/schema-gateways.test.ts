@@ -25,6 +25,19 @@ const cases: RejectCase[] = [
     message: /at most 64 audiences/,
   },
   {
+    // pulumi-kubernetes deletes a removed object by name: leaving selfSigned would delete this Secret, the user's by then.
+    name: "the inference gateway's own Secret named like the one tls.mode selfSigned generates",
+    mutate: (p) => (p.gateways.inference.tls = { mode: "secret", secretName: "inference-gateway-self-signed" }),
+    path: "inference-mesh:platform.gateways.inference.tls.secretName",
+    message: /'inference-gateway-self-signed' is the Secret tls.mode selfSigned generates.*choose another name/,
+  },
+  {
+    name: "the agent gateway's own Secret named like the one tls.mode selfSigned generates",
+    mutate: (p) => (p.gateways.agents.tls = { mode: "secret", secretName: "agent-gateway-self-signed" }),
+    path: "inference-mesh:platform.gateways.agents.tls.secretName",
+    message: /'agent-gateway-self-signed' is the Secret tls.mode selfSigned generates.*choose another name/,
+  },
+  {
     name: "TLS off while the policy requires it",
     mutate: (p) => (p.gateways.inference.tls = { mode: "none" }),
     path: "inference-mesh:platform.gateways.inference.tls.mode",

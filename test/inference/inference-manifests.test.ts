@@ -167,7 +167,7 @@ test("gateway: HTTPS listener with the configured or self-signed certificate, pl
   const url = new URL(inMeshOpenAiBaseUrl);
   assert.ok(prod.some((l) => l.hostname === url.hostname && l.port === Number(url.port || 80) && l.protocol === url.protocol.slice(0, -1).toUpperCase()));
   const local = gatewayListeners(spec("local").gateways.inference) as any[];
-  assert.equal(local[0].tls.certificateRefs[0].name, "inference-gateway-tls");
+  assert.equal(local[0].tls.certificateRefs[0].name, "inference-gateway-self-signed");
 });
 
 test("CRD bundles: pinned GIE v1 and llm-d-router release assets", () => {

@@ -33,7 +33,7 @@ test("local render: simulator behind pools, EPPs and the gateway; no GPU request
   checkOrdering(r, "local");
   const gateway = ofKind(objects, "Gateway").find((g) => g.metadata.name === "inference-gateway")!;
   assert.equal(gateway.spec.gatewayClassName, "istio");
-  const secret = ofKind(objects, "Secret").find((s) => s.metadata.name === "inference-gateway-tls")!;
+  const secret = ofKind(objects, "Secret").find((s) => s.metadata.name === "inference-gateway-self-signed")!;
   assert.equal(secret.type, "kubernetes.io/tls");
   assert.equal(secret.stringData, "[secret]", "the self-signed key stays secret");
   assert.ok(!r.file("stack.json").includes("PRIVATE KEY"));
