@@ -121,14 +121,17 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const routeKey = (model: ModelSpec) => manifestKey(modelRouteManifest(model));
       const routeKeys = new Set(models.map(routeKey));
       const opts = { provider, parent: this, aliases: gatewayAccessAliases(cluster, "inference") };
-      const applied = applyManifests(cluster, manifests.filter((m) => !isOptions(m) && !routeKeys.has(manifestKey(m))), {
-        ...opts,
-        dependsOn: [...dependsOn, ...options.values()],
-      });
+      const base = [...dependsOn, ...options.values()];
+      // Policies first: Istio lets any caller reach a workload no ALLOW policy selects, so a new
+      // version's servers and picker would be open to the whole mesh until theirs arrived.
+      const isPolicy = (m: Manifest) => m.kind === "AuthorizationPolicy" || m.kind === "NetworkPolicy";
+      const policies = applyManifests(cluster, manifests.filter(isPolicy), { ...opts, dependsOn: base });
+      const rest = manifests.filter((m) => !isOptions(m) && !isPolicy(m) && !routeKeys.has(manifestKey(m)));
+      const applied = new Map([...policies, ...applyManifests(cluster, rest, { ...opts, dependsOn: [...base, ...policies.values()] })]);
       for (const model of models) {
         const waits = routeWaitsFor(model).flatMap((v) => versionManifests(spec, clusterSpec, model, v).map((m) => applied.get(manifestKey(m))!));
         const route = manifests.filter((m) => manifestKey(m) === routeKey(model));
-        applyManifests(cluster, route, { ...opts, dependsOn: [...dependsOn, ...options.values(), ...waits] });
+        applyManifests(cluster, route, { ...opts, dependsOn: [...base, ...waits] });
       }
       ready = [applied.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
     }
