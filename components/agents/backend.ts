@@ -35,7 +35,8 @@ export function mcpBackendManifest(tools: ToolSpec[]): Manifest {
     },
     spec: {
       mcp: {
-        targets: tools.map((t) => ({ name: t.name, selector: { services: { matchLabels: toolSelector(t) } } })),
+        // By name: reordering `tools` in the config is no change to the backend.
+        targets: [...tools].sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => ({ name: t.name, selector: { services: { matchLabels: toolSelector(t) } } })),
         sessionRouting: "Stateful",
         prefixMode: "Always",
         failureMode: "FailOpen",

@@ -44,7 +44,8 @@ export function agentRouteRules(agent: AgentSpec): RouteRule[] {
     : [];
   const split: RouteRule = {
     matches: [{ path: { type: "PathPrefix", value: "/" } }],
-    backendRefs: agent.versions.map((v) => ref(v.name, v.weight)),
+    // By version name: reordering `versions` in the config is no change to the route.
+    backendRefs: [...agent.versions].sort((a, b) => (a.name < b.name ? -1 : 1)).map((v) => ref(v.name, v.weight)),
   };
   return [...headerRule, split];
 }

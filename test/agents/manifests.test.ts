@@ -47,7 +47,7 @@ test("local render: agent route attaches to the HTTPS listener with the agent's 
 test("MCP backend: one selector target per tool, stable prefixes, deliberate session routing", () => {
   const spec = shippedSpec("prod");
   const backend = mcpBackendManifest(toolsOn(spec, "aws-use1")) as any;
-  assert.deepEqual(backend.spec.mcp.targets.map((t: any) => t.name), ["web-search", "calculator", "ticket-lookup"]);
+  assert.deepEqual(backend.spec.mcp.targets.map((t: any) => t.name), ["calculator", "ticket-lookup", "web-search"]);
   for (const t of backend.spec.mcp.targets) assert.deepEqual(t.selector.services.matchLabels["app.kubernetes.io/name"], t.name);
   assert.equal(backend.spec.mcp.prefixMode, "Always");
   assert.equal(backend.spec.mcp.sessionRouting, "Stateful");

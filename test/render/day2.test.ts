@@ -12,12 +12,16 @@ import type { CapturedResource } from "../../scripts/lib/engine";
 import { renderPlatform, renderShipped, shippedPlatform } from "../support/render";
 import { byUrn, churn, nameOf } from "../support/churn";
 
-test("prod with clusters, models, their placements and node groups listed in reverse: every URN and input stays", () => {
+test("prod with clusters, models, their placements, versions and node groups, tools, agents and their tools listed in reverse: every URN and input stays", () => {
   const platform = shippedPlatform("prod");
   platform.clusters.reverse();
   for (const c of platform.clusters) c.nodeGroups?.reverse();
   platform.models.reverse();
   for (const m of platform.models) m.clusters.reverse();
+  for (const item of [...platform.models, ...platform.agents]) item.versions.reverse();
+  platform.tools.reverse();
+  platform.agents.reverse();
+  for (const a of platform.agents) a.tools.reverse();
   const { removed, added, changed } = churn(renderShipped("prod").resources, renderPlatform("prod", platform).resources);
   assert.deepEqual({ removed, added, changed: changed.map(nameOf) }, { removed: [], added: [], changed: [] });
 });
