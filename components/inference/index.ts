@@ -67,7 +67,7 @@ function versionManifests(spec: PlatformSpec, cluster: ClusterSpec, model: Model
  * with no ready pod with 503s, for the minutes vLLM takes to load. A version parked at 0 replicas
  * is not waited for: its route would otherwise leave it only once its pods were gone.
  */
-export function routeWaitsFor(model: ModelSpec): ModelSpec["versions"] {
+function routeWaitsFor(model: ModelSpec): ModelSpec["versions"] {
   return model.versions.filter((v) => replicasOf(model, v) > 0 && (v.weight > 0 || v.canary));
 }
 
