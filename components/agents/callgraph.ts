@@ -6,7 +6,9 @@
  *
  * Nodes are workload identities `<namespace>/<serviceAccount>`, plus `ingress` (callers without a
  * mesh identity: from outside the mesh, or anyone reaching a proxy that cannot see identities)
- * and `*` (anyone: what an ALLOW rule without sources would mean).
+ * and `*` (anyone: what an ALLOW rule without sources, or a NetworkPolicy rule without peers,
+ * would mean). Every in-mesh caller is one of anyone, so `edgeList` drops an identity's edge that
+ * a `*` edge of the same layer, target and port already draws.
  * Layers: `mesh` (Istio, enforced by ztunnel, a waypoint or the gateway's proxy), `network`
  * (Kubernetes NetworkPolicy, enforced by the CNI), `gateway` (who may use an agentgateway proxy at
  * all) and `mcp-tool` (agentgateway's per-tool MCP authorization).
@@ -22,37 +24,51 @@ import type { Waypoints } from "./authz";
 import { parseCelExpression } from "./security";
 import { networkPolicyIngress, PodGroup } from "../k8s/network-policies";
 import { llmRoutesEnabled } from "./llm";
+import { inferenceMeshPort, inferencePublicPort, istioGatewayStatusPort } from "../../infra/gateway-ports";
 
 export type CallLayer = "mesh" | "network" | "gateway" | "mcp-tool";
 export interface CallEdge {
   from: string;
   to: string;
   layer: CallLayer;
+  /** Layer `network`: the port the rule admits (absent: every port). Two listeners of one gateway
+   * can be open to different callers, and only a port tells the rules apart. */
+  port?: string;
 }
 export const INGRESS = "ingress";
 export const ANYONE = "*";
 
 export const nodeOf = (id: Identity) => `${id.namespace}/${id.serviceAccount}`;
+/** An in-mesh caller's node, `<namespace>/<serviceAccount>` (not `ingress`, `*` or an address block). */
+const IDENTITY = /^[^\s/]+\/[^\s/]+$/;
 
 export function edgeKey(e: CallEdge): string {
-  return `${e.layer}: ${e.from} -> ${e.to}`;
+  return `${e.layer}: ${e.from} -> ${e.to}${e.port === undefined ? "" : `:${e.port}`}`;
 }
 
-/** Sorted, de-duplicated `layer: from -> to` lines: what tests compare and reports print. */
+/** Sorted, de-duplicated `layer: from -> to[:port]` lines: what tests compare and reports print.
+ * An identity's edge is left out where anyone (`*`) already reaches the same target and port. */
 export function edgeList(edges: CallEdge[]): string[] {
-  return [...new Set(edges.map(edgeKey))].sort();
+  const anyone = edges.filter((e) => e.from === ANYONE);
+  const covered = (e: CallEdge) =>
+    IDENTITY.test(e.from) && anyone.some((a) => a.layer === e.layer && a.to === e.to && (a.port === undefined || a.port === e.port));
+  return [...new Set(edges.filter((e) => !covered(e)).map(edgeKey))].sort();
 }
 
 /** The intended graph on one cluster, from the config: ingress → agent-gateway → agents →
  * mcp-gateway → tools (each agent only its configured tools), agents (and agent-gateway, for its
- * LLM routes) → inference gateway (by NetworkPolicy: the gateway sees no mesh identity). A waypoint in front of `tools` is one more hop
- * into each tool (it forwards the agents' direct calls, which it checks itself). */
+ * LLM routes) → inference gateway's in-mesh listener (by NetworkPolicy: the gateway sees no mesh
+ * identity), anyone → its public listener and status port. A waypoint in front of `tools` is one
+ * more hop into each tool (it forwards the agents' direct calls, which it checks itself). */
 export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
   const agents = agentsOn(spec, cluster);
   const inference = nodeOf(inferenceGateway);
+  const meshPort = String(inferenceMeshPort);
   const outsiders: CallEdge[] = [
     { from: INGRESS, to: inference, layer: "mesh" },
-    { from: INGRESS, to: inference, layer: "network" },
+    ...[inferencePublicPort(spec.gateways), istioGatewayStatusPort].flatMap((port) =>
+      [INGRESS, ANYONE].map((from): CallEdge => ({ from, to: inference, layer: "network", port: String(port) })),
+    ),
   ];
   // A cluster serving models without agents still admits outside callers at its inference gateway.
   if (agents.length === 0) return spec.models.some((m) => m.clusters.includes(cluster)) ? outsiders : [];
@@ -65,7 +81,7 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
     ...[...tools.values()].map((t) => ({ from: mcp, to: nodeOf(toolIdentity(t)), layer: "mesh" as const })),
   ];
   // The LLM routes: agent-gateway forwards callers' completions to the inference gateway.
-  if (llmRoutesEnabled(spec)) edges.push({ from: agw, to: inference, layer: "network" });
+  if (llmRoutesEnabled(spec)) edges.push({ from: agw, to: inference, layer: "network", port: meshPort });
   const toolsWaypoint = waypoints.get(toolsNamespace);
   if (toolsWaypoint) {
     for (const t of tools.values()) edges.push({ from: `${toolsNamespace}/${toolsWaypoint}`, to: nodeOf(toolIdentity(t)), layer: "mesh" });
@@ -73,7 +89,7 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
   for (const a of agents) {
     for (const v of a.versions) {
       const self = nodeOf(agentVersionIdentity(a, v.name));
-      edges.push({ from: agw, to: self, layer: "mesh" }, { from: self, to: inference, layer: "network" });
+      edges.push({ from: agw, to: self, layer: "mesh" }, { from: self, to: inference, layer: "network", port: meshPort });
       if (a.tools.length) edges.push({ from: self, to: mcp, layer: "gateway" });
       for (const t of a.tools) {
         const tool = nodeOf(toolIdentity(tools.get(t)!));
@@ -193,16 +209,20 @@ export function renderedCallGraph(objects: Obj[], trustDomain: string): CallEdge
   return edges;
 }
 
-/** What NetworkPolicies let reach whom (layer `network`): a rule without peers admits anyone, outside callers included. */
+/** What NetworkPolicies let reach whom (layer `network`), port by port: a rule without peers admits
+ * anyone, outside callers and every in-mesh caller alike. */
 function networkPolicyEdges(objects: Obj[], gatewayNode: (ns: string, name: string) => string): CallEdge[] {
   const node = (pod: PodGroup) => (pod.kind === "gateway" ? gatewayNode(pod.namespace, pod.name) : `${pod.namespace}/${pod.serviceAccount}`);
   const edges: CallEdge[] = [];
   for (const np of networkPolicyIngress(objects, { gatewaysNamedBySelectors: true })) {
     for (const rule of np.rules) {
       const sources = rule.peers.flatMap((peer) =>
-        peer.kind === "anywhere" ? [INGRESS] : peer.kind === "ipBlock" ? [`ipBlock ${peer.cidr}`] : peer.pods.map(node),
+        peer.kind === "anywhere" ? [INGRESS, ANYONE] : peer.kind === "ipBlock" ? [`ipBlock ${peer.cidr}`] : peer.pods.map(node),
       );
-      for (const to of np.pods.map(node)) for (const from of sources) edges.push({ from, to, layer: "network" });
+      const ports = rule.ports.length ? rule.ports.map((p) => `${p.port ?? "any"}${p.endPort ? `-${p.endPort}` : ""}`) : [undefined];
+      for (const to of np.pods.map(node)) {
+        for (const port of ports) for (const from of sources) edges.push({ from, to, layer: "network", ...(port === undefined ? {} : { port }) });
+      }
     }
   }
   return edges;

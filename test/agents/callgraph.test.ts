@@ -7,17 +7,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { renderShipped } from "../support/render";
-import { edgeList, intendedCallGraph, nodeOf, renderedCallGraph, unresolvedPrincipals, CallEdge } from "../../components/agents/callgraph";
-import { agentObjects, inferenceGatewayIdentity, meshWaypoints, shippedSpec } from "./support";
+import { edgeList, intendedCallGraph, renderedCallGraph, unresolvedPrincipals } from "../../components/agents/callgraph";
+import { agentLayerEdges, agentObjects, inferenceGatewayIdentity, meshWaypoints, shippedSpec } from "./support";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { clusterInferenceManifests } from "../../components/inference";
-
-/** Edges into the agent layer's nodes; the inference layer's own edges (gateway → pools) are its business. */
-function agentLayerEdges(edges: CallEdge[]): string[] {
-  const inferenceGateway = nodeOf(inferenceGatewayIdentity);
-  return edgeList(edges.filter((e) => e.to.startsWith("agents/") || e.to.startsWith("tools/") || e.to === inferenceGateway));
-}
 
 test("local render: enforced call graph equals the intended one, no extra edge", () => {
   const spec = shippedSpec("local");
@@ -47,7 +41,13 @@ test("a cluster serving models without agents still binds its inference gateway:
   assert.ok(policy, "without it Istio admits everyone on every port, the plaintext in-mesh listener included");
   assert.deepEqual(policy.spec.rules, [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }]);
   const intended = edgeList(intendedCallGraph(spec, "aws-euw1", inferenceGatewayIdentity, meshWaypoints));
-  assert.deepEqual(intended, ["mesh: ingress -> inference/inference-gateway-istio", "network: ingress -> inference/inference-gateway-istio"]);
+  assert.deepEqual(intended, [
+    "mesh: ingress -> inference/inference-gateway-istio",
+    "network: * -> inference/inference-gateway-istio:15021",
+    "network: * -> inference/inference-gateway-istio:443",
+    "network: ingress -> inference/inference-gateway-istio:15021",
+    "network: ingress -> inference/inference-gateway-istio:443",
+  ]);
   // The gateway's pods take the public listener and Istio's status port from anywhere, and nothing on 80.
   const network = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "inference-gateway-callers");
   assert.deepEqual(network.spec.ingress, [{ ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 15021 }] }]);
@@ -129,7 +129,7 @@ test("agents reach the inference gateway through its NetworkPolicy: a principal 
   const spec = shippedSpec("local");
   const objects = structuredClone(renderShipped("local").objects("local")) as any[];
   const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
-  assert.ok(intended.includes("network: agents/research-agent-v1 -> inference/inference-gateway-istio"));
+  assert.ok(intended.includes("network: agents/research-agent-v1 -> inference/inference-gateway-istio:80"));
   assert.ok(!intended.some((e) => /^mesh: agents\/.* -> inference\//.test(e)), "Istio's gateway sees no mesh identity");
   // The Istio policy admits callers without a mesh identity on the two listener ports only.
   const policy = objects.find((o) => o.kind === "AuthorizationPolicy" && o.metadata.name === "inference-gateway-callers");
@@ -146,6 +146,31 @@ test("agents reach the inference gateway through its NetworkPolicy: a principal 
   const rendered = agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain));
   const extra = rendered.filter((e) => !intended.includes(e));
   assert.ok(!extra.some((e) => e.startsWith("mesh: tools/calculator")), extra.join("\n"));
-  assert.ok(extra.includes("network: tools/calculator -> inference/inference-gateway-istio"), extra.join("\n"));
-  assert.ok(extra.includes("network: inference/inference-gateway-istio -> inference/inference-gateway-istio"), extra.join("\n"));
+  assert.ok(extra.includes("network: tools/calculator -> inference/inference-gateway-istio:80"), extra.join("\n"));
+  assert.ok(extra.includes("network: inference/inference-gateway-istio -> inference/inference-gateway-istio:80"), extra.join("\n"));
+});
+
+test("tls none: the in-mesh listener shares the public port 80, whose rule from anywhere admits the agents too; the graph still equals the intended one", () => {
+  const raw = shippedPlatform("local");
+  raw.gateways.inference.tls = { mode: "none" };
+  raw.policy = { ...raw.policy, requireTls: false };
+  const spec = parsePlatform(raw, "local");
+  const objects = structuredClone(agentObjects(spec, "local")) as any[];
+  const network = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "inference-gateway-callers");
+  assert.deepEqual(network.spec.ingress, [{ ports: [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 15021 }] }], "no rule of the agents' own");
+  const intended = edgeList(intendedCallGraph(spec, "local", inferenceGatewayIdentity, meshWaypoints));
+  assert.ok(intended.includes("network: * -> inference/inference-gateway-istio:80"));
+  assert.ok(!intended.some((e) => /^network: agents\//.test(e)), "anyone on port 80 covers the agents' edges");
+  const rendered = renderedCallGraph(objects, spec.mesh.trustDomain);
+  assert.deepEqual(agentLayerEdges(rendered), intended);
+  // The agents really are admitted on port 80: nothing but the rule from anywhere lets them in.
+  assert.ok(rendered.some((e) => e.from === "*" && e.to === "inference/inference-gateway-istio" && e.port === "80"));
+
+  // Port 80 closed to all but the outside: the agents lose their way in, and the graph shows it.
+  network.spec.ingress = [{ from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 80 }] }, { ports: [{ protocol: "TCP", port: 15021 }] }];
+  const narrowed = agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain));
+  assert.deepEqual(
+    intended.filter((e) => !narrowed.includes(e)),
+    ["network: * -> inference/inference-gateway-istio:80", "network: ingress -> inference/inference-gateway-istio:80"],
+  );
 });

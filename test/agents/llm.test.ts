@@ -79,10 +79,10 @@ test("LLM routes off: no backend or route, the NetworkPolicy keeps agent-gateway
   const np = objects.find((o) => o.kind === "NetworkPolicy");
   assert.equal(JSON.stringify(np.spec).includes("agent-gateway"), false);
   const intended = edgeList(intendedCallGraph(spec, "aws-use1", inferenceGatewayIdentity, meshWaypoints));
-  assert.equal(intended.includes("network: agents/agent-gateway -> inference/inference-gateway-istio"), false);
+  assert.equal(intended.includes("network: agents/agent-gateway -> inference/inference-gateway-istio:80"), false);
   const onSpec = edgeList(intendedCallGraph(shippedSpec("prod"), "aws-use1", inferenceGatewayIdentity, meshWaypoints));
-  assert.ok(onSpec.includes("network: agents/agent-gateway -> inference/inference-gateway-istio"));
+  assert.ok(onSpec.includes("network: agents/agent-gateway -> inference/inference-gateway-istio:80"));
   const inferenceNode = "inference/inference-gateway-istio";
   const rendered = edgeList(renderedCallGraph(objects, spec.mesh.trustDomain).filter((e) => e.to === inferenceNode && e.layer === "network"));
-  assert.deepEqual(rendered, intended.filter((e) => e.startsWith("network:") && e.endsWith(`-> ${inferenceNode}`)));
+  assert.deepEqual(rendered, intended.filter((e) => e.startsWith("network:") && e.includes(`-> ${inferenceNode}:`)));
 });

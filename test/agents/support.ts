@@ -8,6 +8,7 @@ import { agentClusterManifests } from "../../components/agents";
 import type { ClusterInference } from "../../components/inference";
 import type { Manifest } from "../../components/k8s/apply";
 import type { Waypoints } from "../../components/agents/authz";
+import { edgeList, nodeOf, CallEdge } from "../../components/agents/callgraph";
 import { waypointManifest, waypointName, waypointNamespaces } from "../../components/mesh/waypoints";
 
 export function shippedSpec(stack: "local" | "dev" | "prod"): PlatformSpec {
@@ -23,6 +24,13 @@ export const inference: ClusterInference = {
 };
 
 export const inferenceGatewayIdentity = { namespace: "inference", serviceAccount: "inference-gateway-istio" };
+
+/** Edges into the agent layer's nodes and the inference gateway, as `edgeList` lines; the
+ * inference layer's own edges (gateway → pools) are its business. */
+export function agentLayerEdges(edges: CallEdge[]): string[] {
+  const inferenceGateway = nodeOf(inferenceGatewayIdentity);
+  return edgeList(edges.filter((e) => e.to.startsWith("agents/") || e.to.startsWith("tools/") || e.to === inferenceGateway));
+}
 
 /** The waypoints the mesh layer gives every cluster (ClusterMesh.waypoints), by namespace. */
 export const meshWaypoints: Waypoints = new Map(waypointNamespaces.map((ns) => [ns, waypointName]));
