@@ -3,7 +3,8 @@
  * covering set over topologies, models, servers, failure modes, agents and tools, gateway TLS,
  * JWT, LLM routes, CPU-only clusters and the mesh CA): each validates, renders under the mock
  * engine, every rendered object validates against the upstream schemas, each cluster's pools
- * select exactly their servers, every principal resolves, and the offline review reports no
+ * select exactly their servers, every principal resolves, the who-may-call-whom graph of the
+ * rendered policies equals the one the config intends, and the offline review reports no
  * violation, mandatory or advisory.
  */
 import { test } from "node:test";
@@ -14,7 +15,8 @@ import { validateObject } from "../support/schemas";
 import { coveredPairs, requiredPairs } from "../support/pairwise";
 import { buildPlatform, dimensions, platformRows, rowName, rules, schemaEnums, topology } from "../support/platforms";
 import { checkInferenceInvariants } from "../inference/invariants";
-import { unresolvedPrincipals } from "../../components/agents/callgraph";
+import { edgeList, intendedCallGraph, renderedCallGraph, unresolvedPrincipals } from "../../components/agents/callgraph";
+import { agentLayerEdges, inferenceGatewayIdentity, meshWaypoints } from "../agents/support";
 
 const rows = platformRows();
 
@@ -47,12 +49,15 @@ rows.forEach((row, i) => {
     }
     assert.deepEqual(failures, []);
     // Pools select exactly their servers with ports agreeing end to end, on every cluster serving
-    // models; every principal names a rendered ServiceAccount or a controller-made proxy's.
+    // models; every principal names a rendered ServiceAccount or a controller-made proxy's; the
+    // edges into the agent layer and the inference gateway are exactly the intended ones.
     for (const cluster of r.clusters()) {
       const objects = r.objects(cluster) as any[];
       const served = spec.models.flatMap((m) => (m.clusters.includes(cluster) ? m.versions.map((v) => `${m.name}-${v.name}`) : []));
       assert.deepEqual(checkInferenceInvariants(objects).sort(), served.sort(), cluster);
       assert.deepEqual(unresolvedPrincipals(objects, spec.mesh.trustDomain), [], cluster);
+      const intended = edgeList(intendedCallGraph(spec, cluster, inferenceGatewayIdentity, meshWaypoints));
+      assert.deepEqual(agentLayerEdges(renderedCallGraph(objects, spec.mesh.trustDomain)), intended, cluster);
     }
     const review = JSON.parse(r.file("policy.json"));
     const violations = review.violations.map((v: any) => `${v.enforcementLevel} ${v.policy}: ${v.urn.split("::").pop()}: ${v.message}`);
