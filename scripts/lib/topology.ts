@@ -259,7 +259,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
     out.push(
       "## Who may reach which pods (NetworkPolicies)",
       "",
-      "Enforced by the cluster's CNI, below the mesh: where a proxy cannot see mesh identities (Istio's own gateways), this is what keeps its ports to the callers meant for them.",
+      "Enforced by the cluster's CNI, below the mesh: where a proxy cannot see mesh identities (Istio's own gateways), this is what keeps its ports to the callers meant for them. `anywhere` (a rule without peers) is every source: outside callers and every pod of the cluster alike.",
       "",
     );
     const lines = new Map<string, Set<string>>();
