@@ -5,6 +5,8 @@ import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isKindOrPatc
 import { configWithDefaults, list, probe, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 
+const isObject = <T>(v: T): v is T & object => typeof v === "object" && v !== null && !Array.isArray(v);
+
 interface Config {
   /** `namespace/serviceAccount` created by controllers outside this stack that policies may name. */
   allowedServiceAccounts: string[];
@@ -73,7 +75,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           ? { only: targetsOnlyGatewaysOfClass(refs.value, namespace, resources, ["istio"]), names: refs.value.map((ref) => ref.name) }
           : { only: "unknown" as Tri, names: [] };
         for (const [i, rule] of list(rules.value).entries()) {
-          const byIdentity = list(rule.from).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
+          // A rule or source that is no object names no principal (a hand-edited state can hold a
+          // null): skipped here, so the policies after it are still judged.
+          if (!isObject(rule)) continue;
+          const byIdentity = list(rule.from).filter(isObject).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
           if (byIdentity.length && istioIngress.only === true) {
             report(
               `${policy} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Gateway ${istioIngress.names.join(", ")} (class istio), which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
@@ -87,7 +92,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
             pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
             return true;
           };
-          for (const from of list(rule.from)) {
+          for (const from of list(rule.from).filter(isObject)) {
             // Istio 1.30's serviceAccounts: `namespace/name`, or a bare name in the policy's namespace.
             for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {
               if (sa === "*") continue;

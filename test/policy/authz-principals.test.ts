@@ -171,3 +171,12 @@ test("authorization-principals-known: an Istio Gateway's proxy runs under the Se
   const ids = meshIdentities([{ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint", namespace: "tools", annotations: { "gateway.istio.io/service-account": "tools-waypoint" } }, spec: { gatewayClassName: "istio-waypoint" } }] as any);
   assert.deepEqual([...ids.keys()], ["tools/tools-waypoint"]);
 });
+
+test("authorization-principals-known: a null rule or source in one policy (a hand-edited state) hides no principal of the policies after it", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const broken = ap("inference", "broken", { action: "ALLOW", rules: [null, { from: [null, { source: { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] } }] }] });
+  const typo = ap("inference", "callers", allowFrom("cluster.local/ns/agents/sa/research-agnet-v1"));
+  const r = await runStack(authorizationPrincipalsKnown, [istiod, sa("agents", "research-agent-v1"), broken, typo]);
+  assert.equal(r.violations.length, 1, r.violations.map((v) => v.message).join("\n"));
+  assert.match(r.violations[0].message, /AuthorizationPolicy inference\/callers: principal cluster\.local\/ns\/agents\/sa\/research-agnet-v1 names no ServiceAccount/);
+});
