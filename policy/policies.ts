@@ -20,6 +20,7 @@ import { canaryWeightAcrossRoutes } from "./rules/canary-weight-across-routes";
 import { inferencePoolEpp } from "./rules/inference-pool-epp";
 import { inferencePoolFailureMode } from "./rules/inference-pool-failure-mode";
 import { gpuScheduling } from "./rules/gpu-scheduling";
+import { gpuDevicePlugin } from "./rules/gpu-device-plugin";
 import { imagesPinned } from "./rules/images-pinned";
 import { explicitKubernetesProvider } from "./rules/explicit-kubernetes-provider";
 import { kubernetesClusterBinding } from "./rules/kubernetes-cluster-binding";
@@ -45,6 +46,7 @@ const rules: Policies = [
   inferencePoolEpp,
   inferencePoolFailureMode,
   gpuScheduling,
+  gpuDevicePlugin,
   imagesPinned,
   explicitKubernetesProvider,
   kubernetesClusterBinding,

@@ -3,7 +3,8 @@
  * their DaemonSets land only where the release's nodeSelector (ztunnel) and required node affinity
  * (both) allow, and a node without them leaves its pods outside the ambient data plane. Node
  * groups are the EKS managed node groups of the stack, whose labels the pack can read, that are
- * untainted or tainted only for GPUs.
+ * untainted or tainted only for GPUs. The same reading of node selection tells gpu-device-plugin
+ * whether the NVIDIA device plugin runs on the GPU node groups.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall } from "./k8s";
@@ -13,17 +14,20 @@ import { everyTri, list, orUnknown, probe, someTri, Tri } from "./values";
 /** Labels every node has whose value the pack cannot read from a node group's settings (EKS and Kubernetes set them). */
 const AUTOMATIC = /^(kubernetes\.io|beta\.kubernetes\.io|node\.kubernetes\.io|topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io|eks\.amazonaws\.com|k8s\.io|topology\.k8s\.aws)\//;
 
-/** A node label as a node of the group carries it: true/false, or "unknown" for a label set by EKS or Kubernetes. */
-function label(labels: Record<string, unknown>, key: string): { has: Tri; value?: string } {
+/** Labels a node may carry beyond its group's settings, which the caller knows are put there by something else. */
+export type OtherLabels = (key: string) => boolean;
+
+/** A node label as a node of the group carries it: true/false, or "unknown" for a label set by EKS or Kubernetes (or `other`). */
+function label(labels: Record<string, unknown>, key: string, other?: OtherLabels): { has: Tri; value?: string } {
   if (Object.prototype.hasOwnProperty.call(labels, key)) return { has: true, value: String(labels[key]) };
   // The charts' templates pin kubernetes.io/os=linux themselves; every node of the platform is Linux.
   if (key === "kubernetes.io/os") return { has: true, value: "linux" };
-  return { has: AUTOMATIC.test(key) ? "unknown" : false };
+  return { has: AUTOMATIC.test(key) || other?.(key) ? "unknown" : false };
 }
 
 /** A NodeSelectorRequirement against the group's labels (Gt/Lt as integers, as the scheduler reads them). */
-function requirement(labels: Record<string, unknown>, e: { key?: unknown; operator?: unknown; values?: unknown }): Tri {
-  const { has, value } = label(labels, String(e?.key));
+function requirement(labels: Record<string, unknown>, e: { key?: unknown; operator?: unknown; values?: unknown }, other?: OtherLabels): Tri {
+  const { has, value } = label(labels, String(e?.key), other);
   if (has === "unknown") return "unknown";
   const values = list(e?.values as unknown[]).map(String);
   switch (e?.operator) {
@@ -45,16 +49,16 @@ function requirement(labels: Record<string, unknown>, e: { key?: unknown; operat
 }
 
 /** Whether a node of the group satisfies the pod's nodeSelector and required node affinity (terms ORed, expressions ANDed). */
-function schedulable(labels: Record<string, unknown>, nodeSelector: unknown, affinity: unknown): Tri {
+export function schedulable(labels: Record<string, unknown>, nodeSelector: unknown, affinity: unknown, other?: OtherLabels): Tri {
   const selected = everyTri(Object.entries((nodeSelector ?? {}) as Record<string, unknown>), ([k, v]) => {
-    const l = label(labels, k);
+    const l = label(labels, k, other);
     return l.has === "unknown" ? "unknown" : l.has && l.value === String(v);
   });
   const terms = dig(affinity, "nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
   if (terms === undefined || terms === null) return selected;
   const termsMatch = someTri(list(terms as { matchExpressions?: unknown[]; matchFields?: unknown[] }[]), (t) =>
     // A term without requirements matches no node (k8s.io/component-helpers nodeaffinity); one on fields needs the node's name.
-    list(t?.matchFields).length > 0 ? "unknown" : list(t?.matchExpressions).length === 0 ? false : everyTri(list(t?.matchExpressions as object[]), (e) => requirement(labels, e)),
+    list(t?.matchFields).length > 0 ? "unknown" : list(t?.matchExpressions).length === 0 ? false : everyTri(list(t?.matchExpressions as object[]), (e) => requirement(labels, e, other)),
   );
   return selected === false || termsMatch === false ? false : selected === true && termsMatch === true ? true : "unknown";
 }
@@ -67,18 +71,22 @@ const AGENTS: Record<string, { pods: string; nodeSelector?: string[]; affinity: 
   cni: { pods: "istio-cni", affinity: ["cni.affinity", "affinity"], without: "istio-cni never enrolls its pods in ambient, so they accept plaintext past STRICT and every ALLOW policy" },
 };
 
+/** The cluster's node resources of the given types: those sharing the cluster provider's parent component, else named `<cluster>-…`. */
+export function clusterNodes(cluster: { name: string; urn: string }, all: PolicyResource[], isNode: (type: string) => boolean): PolicyResource[] {
+  const parent = all.find((r) => r.urn === cluster.urn)?.parent?.urn;
+  return all.filter((r) => isNode(r.type) && (parent && r.parent ? r.parent.urn === parent : r.name.startsWith(`${cluster.name}-`)));
+}
+
 /**
  * Reports each ztunnel or istio-cni release on the cluster whose node selection leaves out a node
  * group of the cluster (one sharing the cluster provider's parent component, else named
  * `<cluster>-…`). Only groups whose labels are known and decide it are reported.
  */
 export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], report: ReportViolation, pending: string[]): void {
-  const provider = all.find((r) => r.urn === cluster.urn);
-  const parent = provider?.parent?.urn;
   // A group tainted for something else than GPUs holds only the pods placed there on purpose (a
   // fork's batch pool outside the mesh, say): the groups judged are those mesh workloads land on.
   const dedicated = (r: PolicyResource) => orUnknown(() => list(r.props.taints as { key?: unknown; effect?: unknown }[]).some((t) => t?.key !== "nvidia.com/gpu" && t?.effect !== "PREFER_NO_SCHEDULE"), false);
-  const groups = all.filter((r) => r.type === EKS_NODE_GROUP && (parent && r.parent ? r.parent.urn === parent : r.name.startsWith(`${cluster.name}-`)) && !dedicated(r));
+  const groups = clusterNodes(cluster, all, (type) => type === EKS_NODE_GROUP).filter((r) => !dedicated(r));
   if (groups.length === 0) return;
   for (const release of resources.filter((r) => isHelmInstall(r.type))) {
     const chart = probe(() => helmChartName(release.props));

@@ -18,7 +18,7 @@ const isNvidiaInstanceType = (t: unknown) => typeof t === "string" && NVIDIA_FAM
  * `nvidia.com/gpu.present` label), undefined when nothing says so; throws the SDK's unknown-value
  * error while a setting it reads is not known.
  */
-function gpuEvidence(props: Record<string, any>): string | undefined {
+export function gpuEvidence(props: Record<string, any>): string | undefined {
   const ami = props.amiType;
   if (typeof ami === "string" && /NVIDIA|GPU/.test(ami)) return `AMI type ${ami}`;
   const gpuType = list(props.instanceTypes as unknown[]).find(isNvidiaInstanceType);
@@ -70,7 +70,7 @@ export const GCE_NODE_TYPES = new Set([
 /** GCE machine families with NVIDIA GPUs built in (A2, A3, A4, A4X, G2, G4); other families take guestAccelerators. */
 const GCE_GPU_FAMILY = /^(a2|a3|a4|a4x|g2|g4)-/;
 
-function gceGpuEvidence(props: Record<string, any>): string | undefined {
+export function gceGpuEvidence(props: Record<string, any>): string | undefined {
   const machineType = props.machineType;
   // A zonal instance may give the machine type as a URL (…/machineTypes/a2-highgpu-1g).
   const family = typeof machineType === "string" ? machineType.split("/").pop()! : undefined;

@@ -1,8 +1,18 @@
 /**
- * Policy-review mutations of objects the endpoint pickers silently never read, and of GPU
- * tolerations set where the pack did not look (Istio's gateway chart).
+ * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
+ * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
+ * plugin removed or kept off the GPU nodes (every vLLM pod Pending).
  */
-import { Mutation, resources, isKind, edit, istiod, addLike } from "./mutations-support";
+import type { ExportedResource } from "../../scripts/lib/review-wire";
+import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll } from "./mutations-support";
+
+const devicePlugin = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin";
+/** The device plugin of a cluster with EKS node groups (`<cluster>-nvidia-device-plugin` beside `<cluster>-<group>`), whose labels the pack reads. */
+function onEksDevicePlugin(doc: Parameters<Mutation["apply"]>[0], fn: (values: any) => void): string | undefined {
+  const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.urn.split("::").pop()!);
+  const onEks = (r: ExportedResource) => groups.some((g) => g.startsWith(r.urn.split("::").pop()!.replace(/nvidia-device-plugin$/, "")));
+  return onFirst(doc, (r) => devicePlugin(r) && onEks(r), (o) => fn(o.values));
+}
 
 export const poolsGpuMutations: Mutation[] = [
   {
@@ -24,5 +34,32 @@ export const poolsGpuMutations: Mutation[] = [
       const release = { ...(like.inputs as any), name: "istio-ingressgateway", chart: "gateway", namespace: "istio-ingress", values: { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] } };
       return addLike(doc, like, "ingress-gateway", like.type, release);
     },
+  },
+  {
+    name: "the NVIDIA device plugin's Helm release removed from a GPU cluster",
+    policy: "gpu-device-plugin",
+    apply: (doc) => {
+      const first = resources(doc).find(devicePlugin);
+      return first && removeAll(doc, (r) => r.urn === first.urn);
+    },
+  },
+  {
+    name: "the NVIDIA device plugin pinned by nodeSelector to the system node group (no GPU node advertises nvidia.com/gpu)",
+    policy: "gpu-device-plugin",
+    apply: (doc) => onEksDevicePlugin(doc, (values) => (values.nodeSelector = { "inference-mesh.io/node-group": "system" })),
+  },
+  {
+    name: "the NVIDIA device plugin's nodeSelector replaced by a node affinity no GPU node group matches",
+    policy: "gpu-device-plugin",
+    apply: (doc) =>
+      onEksDevicePlugin(doc, (values) => {
+        values.nodeSelector = null;
+        values.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-B200"] }] }] } } };
+      }),
+  },
+  {
+    name: "the NVIDIA device plugin chart's DaemonSet turned off (devicePlugin.enabled: false)",
+    policy: "gpu-device-plugin",
+    apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.values = { ...o.values, devicePlugin: { enabled: false } })),
   },
 ];

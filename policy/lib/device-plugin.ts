@@ -1,0 +1,125 @@
+/**
+ * The NVIDIA device plugin as the pack finds it on a cluster: a Helm install of the
+ * nvidia-device-plugin chart (its values read as the chart reads them, defaults included), or a
+ * DaemonSet running its image by hand (NVIDIA's static deployments/static/nvidia-device-plugin.yml).
+ * Only the plugin advertises nvidia.com/gpu on a node: where none runs, no pod requesting a GPU
+ * ever schedules.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
+import { probe, type Probe } from "./values";
+
+export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
+/** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
+export const DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin";
+
+/**
+ * What the chart's values.yaml (v0.20.0) sets for the DaemonSet's pods: no nodeSelector, a required
+ * node affinity to nodes labelled by NFD as having an NVIDIA PCI device or CPU, or labelled
+ * nvidia.com/gpu.present=true, and tolerations of CriticalAddonsOnly and the nvidia.com/gpu taint.
+ */
+const CHART_DEFAULTS = {
+  devicePlugin: { enabled: true },
+  nodeSelector: {},
+  affinity: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          { matchExpressions: [{ key: "feature.node.kubernetes.io/pci-10de.present", operator: "In", values: ["true"] }] },
+          { matchExpressions: [{ key: "feature.node.kubernetes.io/cpu-model.vendor_id", operator: "In", values: ["NVIDIA"] }] },
+          { matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] },
+        ],
+      },
+    },
+  },
+  tolerations: [
+    { key: "CriticalAddonsOnly", operator: "Exists" },
+    { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+  ],
+};
+
+const isTable = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Values laid over the chart's defaults as Helm does (chartutil coalesceValues/CoalesceTables):
+ * maps merge key by key, a list or scalar given replaces the default, and null deletes the key.
+ */
+export function coalesce(given: unknown, defaults: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = isTable(given) ? { ...given } : {};
+  for (const [key, fallback] of Object.entries(defaults)) {
+    if (!(key in out)) out[key] = fallback;
+    else if (out[key] === null) delete out[key];
+    else if (isTable(out[key]) && isTable(fallback)) out[key] = coalesce(out[key], fallback);
+  }
+  return out;
+}
+
+/** Go template truthiness (`{{ if }}`): false, 0, nil and empty strings, lists and maps are false. */
+function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isTable(v)) return Object.keys(v).length > 0;
+  return !!v;
+}
+
+/** The device plugin's pods as the cluster gets them. */
+export interface PluginPods {
+  /** Whether the install renders the plugin's DaemonSet at all (the chart's devicePlugin.enabled). */
+  enabled: boolean;
+  tolerations: unknown[];
+  nodeSelector: unknown;
+  affinity: unknown;
+  /** Where these settings are read from, for messages. */
+  from: string;
+}
+
+export interface DevicePlugin {
+  what: string;
+  urn: string;
+  pods: Probe<PluginPods>;
+}
+
+/** A copy of a value read through the SDK's proxy (throws while any part of it is unknown). */
+const read = (v: unknown): unknown => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+
+/** A container running the plugin: its image, and the image's own entrypoint or the plugin's binary (not GFD or config-manager, which share the image). */
+function runsPlugin(c: { image?: unknown; command?: unknown }): boolean {
+  const image = typeof c?.image === "string" ? c.image.split("@")[0] : "";
+  const repository = image.lastIndexOf(":") > image.lastIndexOf("/") ? image.slice(0, image.lastIndexOf(":")) : image;
+  if (repository !== DEVICE_PLUGIN_IMAGE) return false;
+  const command = Array.isArray(c.command) ? c.command : [];
+  return command.length === 0 || String(command[0]).split("/").pop() === "nvidia-device-plugin";
+}
+
+/** The device plugins installed on a cluster (its resources): releases of the chart, DaemonSets running its image. */
+export function devicePlugins(resources: PolicyResource[]): DevicePlugin[] {
+  const out: DevicePlugin[] = [];
+  for (const r of resources) {
+    if (isHelmInstall(r.type)) {
+      const chart = probe(() => helmChartName(r.props));
+      if (chart.known && chart.value !== DEVICE_PLUGIN_CHART) continue;
+      const release = probe(() => `${(r.props.namespace as string | undefined) ?? "default"}/${(r.props.name as string | undefined) ?? r.name}`);
+      const what = `Helm release ${release.known ? release.value : r.name} (chart ${DEVICE_PLUGIN_CHART})`;
+      if (!chart.known) {
+        out.push({ what: `Helm release ${r.name} (chart not known)`, urn: r.urn, pods: { known: false } });
+        continue;
+      }
+      const pods = probe((): PluginPods => {
+        const values = r.props.values;
+        const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations"].filter((k) => isTable(values) && k in values).map((k) => [k, read(values[k])]));
+        const v = coalesce(given, CHART_DEFAULTS);
+        return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values" };
+      });
+      out.push({ what, urn: r.urn, pods });
+    } else if (r.type === "kubernetes:apps/v1:DaemonSet") {
+      const spec = probe(() => read(podSpecOf(r.type, r.props)) as Record<string, any> | undefined);
+      if (spec.known && !containersOf(spec.value).some(runsPlugin)) continue;
+      const what = `${kindName(r.type)} ${probe(() => `${meta(r.props).namespace}/${meta(r.props).name}`).known ? `${meta(r.props).namespace}/${meta(r.props).name}` : r.name} (image ${DEVICE_PLUGIN_IMAGE})`;
+      const pods: Probe<PluginPods> = spec.known
+        ? { known: true, value: { enabled: true, tolerations: Array.isArray(spec.value!.tolerations) ? spec.value!.tolerations : [], nodeSelector: spec.value!.nodeSelector, affinity: spec.value!.affinity, from: "spec.template.spec" } }
+        : { known: false };
+      // A DaemonSet whose containers are not known yet may be the plugin: only counted as undecided.
+      out.push({ what: spec.known ? what : `DaemonSet ${r.name} (containers not known)`, urn: r.urn, pods });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
+import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
+import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence } from "../lib/gpu-nodes";
+import { clusterNodes, schedulable } from "../lib/ambient-nodes";
+import { devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
+import { quantityValue } from "../lib/quantity";
+import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
+import { configWithDefaults, orUnknown, probe, someTri } from "../lib/values";
+import { extendedResourceName, labelValue, qualifiedName } from "../lib/config-schema";
+
+interface Config {
+  /** The extended resource GPUs are requested as (gpu-scheduling's knob of the same name). */
+  gpuResource: string;
+  /** The taint GPU nodes carry: `<key>=<value>:NoSchedule`. */
+  gpuTaintKey: string;
+  gpuTaintValue: string;
+}
+const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", gpuTaintValue: "present" };
+
+/**
+ * NFD (the chart's optional subchart, or one installed apart) labels nodes feature.node.kubernetes.io/*;
+ * whether it runs is not in the node groups' settings, so the chart's default terms on them are no verdict.
+ */
+const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
+
+/** The workloads of the cluster that request the GPU, and those whose resources are not known yet. */
+function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known: string[]; undecided: string[] } {
+  const known: string[] = [];
+  const undecided: string[] = [];
+  for (const r of resources.filter((x) => isWorkload(x.type))) {
+    const what = `${kindName(r.type)} ${orUnknown(() => `${meta(r.props).namespace}/${meta(r.props).name}`, r.name)}`;
+    const uses = probe(() => containersOf(podSpecOf(r.type, r.props)).some((c) => (quantityValue(c.resources?.limits?.[gpuResource]) ?? 0) > 0 || (quantityValue(c.resources?.requests?.[gpuResource]) ?? 0) > 0));
+    if (!uses.known) undecided.push(what);
+    else if (uses.value) known.push(what);
+  }
+  return { known, undecided };
+}
+
+/** Why the plugin's pods never run on a GPU node whatever their selection, or undefined when they may. */
+function keptOff(pods: PluginPods, config: Config): string | undefined {
+  if (!pods.enabled) return "devicePlugin.enabled is off, so the chart renders no plugin DaemonSet";
+  const tolerations = pods.tolerations as Toleration[];
+  const refused = tolerations.flatMap((t, i) => refusedToleration(t, config.gpuTaintKey).map((why) => `${pods.from}.tolerations[${i}] ${why}`));
+  if (refused.length > 0) return `${refused.join("; ")}: the API server refuses its pods`;
+  if (!tolerations.some((t) => t && typeof t === "object" && tolerates(t, config.gpuTaintKey, config.gpuTaintValue))) {
+    return `its ${pods.from}.tolerations do not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint the GPU nodes carry`;
+  }
+  return undefined;
+}
+
+/**
+ * Judges one cluster: where the stack creates GPU nodes and a workload requests the GPU, a device
+ * plugin runs on the GPU nodes (enabled, tolerating the taint) and, on each EKS GPU node group
+ * whose labels the stack shows, its nodeSelector and required node affinity select the group.
+ */
+function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], config: Config, report: ReportViolation, pending: string[]): void {
+  const workloads = gpuWorkloads(resources, config.gpuResource);
+  if (workloads.known.length === 0 && workloads.undecided.length === 0) return;
+  // Only GPU nodes the stack creates say the cluster is ours to judge: an existing cluster's nodes
+  // (and whatever device plugin or GPU operator its owner installed) are not in the stack.
+  const nodes = clusterNodes(cluster, all, (type) => type === EKS_NODE_GROUP || GCE_NODE_TYPES.has(type)).map((n) => ({ node: n, gpu: probe(() => (n.type === EKS_NODE_GROUP ? gpuEvidence(n.props) : gceGpuEvidence(n.props))) }));
+  const gpuNodes = nodes.filter((n) => n.gpu.known && n.gpu.value);
+  if (gpuNodes.length === 0) {
+    for (const n of nodes.filter((x) => !x.gpu.known)) pending.push(`whether ${kindName(n.node.type)} ${n.node.name} of cluster ${cluster.name} has GPUs, which decides whether it needs the NVIDIA device plugin`);
+    return;
+  }
+  const needed = workloads.known.length > 0;
+  const using = needed ? `${workloads.known.slice(0, 3).join(", ")}${workloads.known.length > 3 ? ` and ${workloads.known.length - 3} more` : ""} request${workloads.known.length === 1 ? "s" : ""} ${config.gpuResource}` : "";
+  const plugins = devicePlugins(resources);
+  const undecided = plugins.filter((p) => !p.pods.known);
+  // A finding stands only when the GPU workloads and every plugin that could change it are known.
+  const finding = (message: () => string, urn: string) => {
+    if (!needed) pending.push(`whether ${workloads.undecided.join(", ")} on cluster ${cluster.name} request ${config.gpuResource}, which decides whether the cluster needs the NVIDIA device plugin`);
+    for (const p of undecided) pending.push(`the values or pod spec of ${p.what} on cluster ${cluster.name}, which decide whether the NVIDIA device plugin runs on its GPU nodes`);
+    if (needed && undecided.length === 0) report(message(), urn);
+  };
+  const running: { plugin: DevicePlugin; pods: PluginPods }[] = [];
+  const reasons: string[] = [];
+  for (const p of plugins) {
+    if (!p.pods.known) continue;
+    const why = keptOff(p.pods.value, config);
+    if (why) reasons.push(`${p.what}: ${why}`);
+    else running.push({ plugin: p, pods: p.pods.value });
+  }
+  if (running.length === 0) {
+    const found = reasons.length > 0 ? `its device plugin never runs on the GPU nodes (${reasons.join("; ")})` : "it installs no NVIDIA device plugin (a Helm release of the nvidia-device-plugin chart, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin)";
+    finding(
+      () => `cluster ${cluster.name}: ${using}, but ${found}: no node advertises ${config.gpuResource}, so those pods stay Pending; install the nvidia-device-plugin chart (components/gpu/device-plugin.ts) with tolerations of the ${config.gpuTaintKey} taint`,
+      plugins.find((p) => p.pods.known)?.urn ?? cluster.urn,
+    );
+    return;
+  }
+  for (const { node } of gpuNodes.filter((n) => n.node.type === EKS_NODE_GROUP)) {
+    const labels = probe(() => JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>);
+    if (!labels.known) {
+      pending.push(`the labels of node group ${node.name}, which decide whether the NVIDIA device plugin runs there`);
+      continue;
+    }
+    if (someTri(running, ({ pods }) => schedulable(labels.value, pods.nodeSelector, pods.affinity, byNfd)) !== false) continue;
+    const names = running.map(({ plugin, pods }) => `${plugin.what} (${pods.from} nodeSelector ${JSON.stringify(pods.nodeSelector ?? {})}${pods.affinity ? `, affinity ${JSON.stringify(pods.affinity)}` : ""})`);
+    finding(
+      () => `cluster ${cluster.name}: ${using}, but no NVIDIA device plugin runs on GPU node group ${node.name} (labels ${JSON.stringify(labels.value)}): the nodeSelector or required node affinity of ${names.join(" and ")} excludes its nodes, so they advertise no ${config.gpuResource} and pods needing them stay Pending; select the GPU nodes (e.g. nodeSelector nvidia.com/gpu.present: "true", which the GPU node groups carry)`,
+      running[0].plugin.urn,
+    );
+  }
+}
+
+/**
+ * Without the NVIDIA device plugin on a GPU node, the kubelet advertises no nvidia.com/gpu there,
+ * and every pod limiting it stays Pending: the GPU capacity is paid for and never used.
+ */
+export const gpuDevicePlugin: StackValidationPolicy = {
+  name: "gpu-device-plugin",
+  description:
+    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, GCE VMs with NVIDIA GPUs) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select every EKS GPU node group by the labels the stack gives it. Without it every GPU pod stays Pending. Existing clusters and k3s VMs, whose labels are in their startup scripts, are judged only as far as the stack shows them.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      gpuResource: { ...extendedResourceName, default: defaults.gpuResource, description: "Extended resource name of the GPU (as gpu-scheduling's)." },
+      gpuTaintKey: { ...qualifiedName, default: defaults.gpuTaintKey, description: "Taint key on GPU nodes (as gpu-scheduling's)." },
+      gpuTaintValue: { ...labelValue, default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (as gpu-scheduling's)." },
+    },
+  },
+  validateStack: (args, report) => {
+    const config = configWithDefaults(args, defaults);
+    const perCluster = byCluster(args.resources);
+    // What this preview cannot know yet: reported as "can't judge" after every known verdict.
+    const pending: string[] = [];
+    for (const cluster of clusters(args.resources)) judgeCluster(cluster, args.resources, perCluster.get(cluster.name) ?? [], config, report, pending);
+    if (pending.length > 0) cannotJudge(pending);
+  },
+};

@@ -1,0 +1,113 @@
+/**
+ * Policy tests for gpu-device-plugin: a cluster whose GPU nodes the stack creates and whose
+ * workloads request nvidia.com/gpu runs the NVIDIA device plugin on them (nvidia-device-plugin
+ * chart v0.20.0, values read as Helm lays them over the chart's defaults, or its image by hand).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import type { PolicyResource } from "@pulumi/policy";
+import { gpuDevicePlugin } from "../../policy/rules/gpu-device-plugin";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { provider, messages } from "./mesh-support";
+import { gpuToleration } from "./workloads-support";
+
+const gpuLabels = { "inference-mesh.io/node-group": "gpu-a10g", "nvidia.com/gpu.present": "true" };
+const nodeGroup = (name: string, props: Record<string, unknown>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name, props, provider: null });
+const gpuGroup = nodeGroup("a-gpu", { labels: gpuLabels, instanceTypes: ["g5.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] });
+const systemGroup = nodeGroup("a-system", { labels: { "inference-mesh.io/node-group": "system" }, instanceTypes: ["m6i.xlarge"] });
+const on = (type: string, name: string, props: Record<string, unknown>) => stackResource({ type, name, props, provider: k8sProvider("a") });
+const vllm = on("kubernetes:apps/v1:Deployment", "a-vllm", {
+  metadata: { name: "vllm", namespace: "inference" },
+  spec: { template: { spec: { tolerations: [gpuToleration], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources: { limits: { "nvidia.com/gpu": "1" } } }] } } },
+});
+const release = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "a-nvidia-device-plugin", { name: "nvidia-device-plugin", chart: "nvidia-device-plugin", namespace: "kube-system", values });
+/** NVIDIA's static deployments/static/nvidia-device-plugin.yml (v0.20.0), applied by hand. */
+const daemonSet = (podSpec: Record<string, unknown>) =>
+  on("kubernetes:apps/v1:DaemonSet", "a-dp", { metadata: { name: "nvidia-device-plugin-daemonset", namespace: "kube-system" }, spec: { template: { spec: { containers: [{ name: "nvidia-device-plugin-ctr", image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0" }], ...podSpec } } } });
+const ours = { nodeSelector: { "nvidia.com/gpu.present": "true" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, gpuToleration], gfd: { enabled: false }, nfd: { enabled: false } };
+const required = (...matchExpressions: object[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } });
+const cluster = (...extra: PolicyResource[]) => [provider("a"), systemGroup, gpuGroup, vllm, ...extra];
+
+test("gpu-device-plugin: the chart or its image by hand, selecting the GPU node groups, passes", async () => {
+  for (const plugin of [
+    release(ours),
+    // Every value left to the chart: its default affinity includes nvidia.com/gpu.present=true, its tolerations the taint.
+    release({}),
+    // A map given merges into the chart's (Helm's coalesce): devicePlugin.enabled stays on.
+    release({ ...ours, devicePlugin: { enableHostNetwork: true } }),
+    // Affinity instead of nodeSelector, and a nodeSelector by a label the GPU groups carry.
+    release({ affinity: required({ key: "nvidia.com/gpu.present", operator: "Exists" }) }),
+    release({ nodeSelector: { "inference-mesh.io/node-group": "gpu-a10g" } }),
+    daemonSet({ tolerations: [gpuToleration] }),
+    daemonSet({ tolerations: [{ operator: "Exists" }], affinity: required({ key: "inference-mesh.io/node-group", operator: "In", values: ["gpu-a10g", "gpu-h100"] }) }),
+    on("kubernetes:apps/v1:DaemonSet", "a-dp", { metadata: { name: "dp", namespace: "kube-system" }, spec: { template: { spec: { tolerations: [gpuToleration], containers: [{ name: "p", image: "nvcr.io/nvidia/k8s-device-plugin@sha256:0123", command: ["/usr/bin/nvidia-device-plugin"] }] } } } }),
+  ]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, cluster(plugin))).violations, [], JSON.stringify(plugin.props));
+  }
+  // No GPU workload, or GPU nodes the stack does not create (an existing cluster): nothing to judge.
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), gpuGroup])).violations, []);
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm])).violations, []);
+  // A node selection on labels the stack does not show (EKS's own, NFD's) is no verdict.
+  assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ nodeSelector: { "eks.amazonaws.com/nodegroup": "gpu" } })))).violations, []);
+  assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ nodeSelector: null, affinity: required({ key: "feature.node.kubernetes.io/pci-10de.present", operator: "In", values: ["true"] }) })))).violations, []);
+});
+
+test("gpu-device-plugin: a GPU cluster without the plugin, or with one kept off its GPU nodes, fails", async () => {
+  const missing = await runStack(gpuDevicePlugin, cluster());
+  assert.deepEqual(messages(missing), [
+    "cluster a: Deployment inference/vllm requests nvidia.com/gpu, but it installs no NVIDIA device plugin (a Helm release of the nvidia-device-plugin chart, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin): no node advertises nvidia.com/gpu, so those pods stay Pending; install the nvidia-device-plugin chart (components/gpu/device-plugin.ts) with tolerations of the nvidia.com/gpu taint",
+  ]);
+  assert.equal(missing.violations[0].urn, "urn:pulumi:test::inference-mesh::pulumi:providers:kubernetes::a-k8s");
+  // The same image running GPU feature discovery is not the plugin.
+  const gfd = on("kubernetes:apps/v1:DaemonSet", "a-gfd", { metadata: { name: "gfd", namespace: "kube-system" }, spec: { template: { spec: { tolerations: [gpuToleration], containers: [{ name: "gfd", image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", command: ["gpu-feature-discovery"] }] } } } });
+  assert.equal((await runStack(gpuDevicePlugin, cluster(gfd))).violations.length, 1);
+
+  const pinned = await runStack(gpuDevicePlugin, cluster(release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "system" } })));
+  assert.equal(pinned.violations.length, 1);
+  assert.match(messages(pinned)[0], /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but no NVIDIA device plugin runs on GPU node group a-gpu \(labels .*\): the nodeSelector or required node affinity of Helm release kube-system\/nvidia-device-plugin .* excludes its nodes/);
+  assert.equal(pinned.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-nvidia-device-plugin");
+  // The chart's default affinity stays under a nodeSelector; a list given replaces its terms; null drops it.
+  for (const values of [
+    { affinity: required({ key: "inference-mesh.io/node-group", operator: "In", values: ["system"] }) },
+    { nodeSelector: { "example.com/gpu": "true" } },
+    { nodeSelector: null, affinity: required({ key: "nvidia.com/gpu.present", operator: "DoesNotExist" }) },
+    { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-H100-80GB-HBM3"] }] }] } } } },
+  ]) {
+    assert.equal((await runStack(gpuDevicePlugin, cluster(release(values)))).violations.length, 1, JSON.stringify(values));
+  }
+  assert.equal((await runStack(gpuDevicePlugin, cluster(daemonSet({ tolerations: [gpuToleration], nodeSelector: { "inference-mesh.io/node-group": "system" } })))).violations.length, 1);
+
+  // Kept off every GPU node: turned off, the taint not tolerated (a DaemonSet has no chart default), a refused toleration.
+  // null deletes the key Helm would merge, so `{{ if .Values.devicePlugin.enabled }}` renders nothing.
+  for (const plugin of [release({ devicePlugin: { enabled: false } }), release({ devicePlugin: { enabled: null } }), release({ tolerations: [] }), release({ tolerations: null }), daemonSet({}), release({ tolerations: [{ key: "nvidia.com/gpu", operator: "exists" }] })]) {
+    const off = await runStack(gpuDevicePlugin, cluster(plugin));
+    assert.match(messages(off).join("\n"), /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but its device plugin never runs on the GPU nodes \(.*\): no node advertises/, JSON.stringify(plugin.props));
+  }
+  // Any plugin that runs there covers the group.
+  assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ tolerations: [] }), daemonSet({ tolerations: [gpuToleration] })))).violations, []);
+});
+
+test("gpu-device-plugin: k3s GPU VMs and the cluster's own nodes only; unknown values are can't judge", async () => {
+  // A k3s GPU VM's labels are in its startup script: the plugin's presence is judged, its selection is not.
+  const gceGpu = stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-template", props: { machineType: "a2-highgpu-1g" }, provider: null });
+  const k3s = [provider("a"), gceGpu, vllm];
+  assert.equal((await runStack(gpuDevicePlugin, k3s)).violations.length, 1);
+  assert.deepEqual((await runStack(gpuDevicePlugin, [...k3s, release({ ...ours, nodeSelector: { "example.com/gpu": "true" } })])).violations, []);
+  // Another cluster's GPU group (another parent component) makes this one no GPU cluster of the stack.
+  const parentA = stackResource({ type: "inference-mesh:cloud:EksCluster", name: "a", props: {}, provider: null });
+  const parentB = stackResource({ type: "inference-mesh:cloud:EksCluster", name: "b", props: {}, provider: null });
+  assert.deepEqual((await runStack(gpuDevicePlugin, [{ ...provider("a"), parent: parentA }, { ...gpuGroup, parent: parentB }, vllm])).violations, []);
+  assert.equal((await runStack(gpuDevicePlugin, [{ ...provider("a"), parent: parentA }, { ...gpuGroup, parent: parentA }, vllm])).violations.length, 1);
+  // The gpuResource knob decides what a GPU workload is.
+  assert.deepEqual((await runStack(gpuDevicePlugin, cluster(), { gpuResource: "example.com/gpu" })).violations, []);
+
+  const unknownValues = await runStack(gpuDevicePlugin, cluster(release(UNKNOWN as never)));
+  assert.deepEqual(unknownValues.violations, []);
+  assert.match(unknownValues.unknown[0] ?? "", /the values or pod spec of Helm release kube-system\/nvidia-device-plugin \(chart nvidia-device-plugin\) on cluster a/);
+  const unknownLabels = await runStack(gpuDevicePlugin, [provider("a"), nodeGroup("a-gpu", { labels: UNKNOWN, instanceTypes: ["g5.12xlarge"] }), vllm, release({ nodeSelector: { "x.io/y": "z" } })]);
+  assert.deepEqual(unknownLabels.violations, []);
+  assert.match(unknownLabels.unknown[0] ?? "", /the labels of node group a-gpu/);
+  // A known plugin that runs makes an unknown one irrelevant: nothing pending.
+  const settled = await runStack(gpuDevicePlugin, cluster(release(ours), on("kubernetes:apps/v1:DaemonSet", "a-other", UNKNOWN as never)));
+  assert.deepEqual([settled.violations, settled.unknown], [[], []]);
+});
