@@ -13,11 +13,16 @@ export interface Toleration {
  * `Exists` tolerates every taint) or `Equal` (the default operator) with the taint's value.
  */
 export function tolerates(t: Toleration, key: string, value: string): boolean {
-  if (t.effect && t.effect !== "NoSchedule") return false;
+  return toleratesTaint(t, { key, value, effect: "NoSchedule" });
+}
+
+/** Whether a toleration matches a taint (core/v1 Toleration.ToleratesTaint): effect, then key and operator. */
+export function toleratesTaint(t: Toleration, taint: { key: string; value?: string; effect: string }): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
   const operator = t.operator ?? "Equal";
   if (!t.key) return operator === "Exists";
-  if (t.key !== key) return false;
-  return operator === "Exists" || (operator === "Equal" && (t.value ?? "") === value);
+  if (t.key !== taint.key) return false;
+  return operator === "Exists" || (operator === "Equal" && (t.value ?? "") === (taint.value ?? ""));
 }
 
 /**

@@ -4,8 +4,8 @@ import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence } from "../
 import { clusterNodes, schedulable } from "../lib/ambient-nodes";
 import { devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
-import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
-import { configWithDefaults, orUnknown, probe, someTri } from "../lib/values";
+import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
+import { configWithDefaults, list, orUnknown, probe, someTri } from "../lib/values";
 import { extendedResourceName, labelValue, qualifiedName } from "../lib/config-schema";
 
 interface Config {
@@ -22,6 +22,9 @@ const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.c
  * whether it runs is not in the node groups' settings, so the chart's default terms on them are no verdict.
  */
 const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
+
+/** EKS taint effects that keep pods without a toleration off the node, in Kubernetes' spelling. */
+const HARD_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" };
 
 /** The workloads of the cluster that request the GPU, and those whose resources are not known yet. */
 function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known: string[]; undecided: string[] } {
@@ -92,14 +95,21 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
   }
   for (const { node } of gpuNodes.filter((n) => n.node.type === EKS_NODE_GROUP)) {
     const labels = probe(() => JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>);
-    if (!labels.known) {
-      pending.push(`the labels of node group ${node.name}, which decide whether the NVIDIA device plugin runs there`);
+    // The group's other NoSchedule/NoExecute taints (a team's, say) keep off a plugin not tolerating them, as the GPU taint does.
+    const taints = probe(() => list(node.props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).flatMap((t) => (HARD_EFFECTS[String(t?.effect)] ? [{ key: String(t?.key ?? ""), value: String(t?.value ?? ""), effect: HARD_EFFECTS[String(t?.effect)] }] : [])));
+    if (!labels.known || !taints.known) {
+      pending.push(`the labels and taints of node group ${node.name}, which decide whether the NVIDIA device plugin runs there`);
       continue;
     }
-    if (someTri(running, ({ pods }) => schedulable(labels.value, pods.nodeSelector, pods.affinity, byNfd)) !== false) continue;
-    const names = running.map(({ plugin, pods }) => `${plugin.what} (${pods.from} nodeSelector ${JSON.stringify(pods.nodeSelector ?? {})}${pods.affinity ? `, affinity ${JSON.stringify(pods.affinity)}` : ""})`);
+    const untolerated = (pods: PluginPods) => taints.value.filter((taint) => !(pods.tolerations as Toleration[]).some((t) => t && typeof t === "object" && toleratesTaint(t, taint)));
+    if (someTri(running, ({ pods }) => (untolerated(pods).length > 0 ? false : schedulable(labels.value, pods.nodeSelector, pods.affinity, byNfd))) !== false) continue;
+    const why = running.map(({ plugin, pods }) => {
+      const off = untolerated(pods).map((t) => `${t.key}=${t.value}:${t.effect}`);
+      if (off.length > 0) return `${plugin.what} does not tolerate its taint ${off.join(", ")}`;
+      return `the nodeSelector or required node affinity of ${plugin.what} (${pods.from} nodeSelector ${JSON.stringify(pods.nodeSelector ?? {})}${pods.affinity ? `, affinity ${JSON.stringify(pods.affinity)}` : ""}) excludes its nodes`;
+    });
     finding(
-      () => `cluster ${cluster.name}: ${using}, but no NVIDIA device plugin runs on GPU node group ${node.name} (labels ${JSON.stringify(labels.value)}): the nodeSelector or required node affinity of ${names.join(" and ")} excludes its nodes, so they advertise no ${config.gpuResource} and pods needing them stay Pending; select the GPU nodes (e.g. nodeSelector nvidia.com/gpu.present: "true", which the GPU node groups carry)`,
+      () => `cluster ${cluster.name}: ${using}, but no NVIDIA device plugin runs on GPU node group ${node.name} (labels ${JSON.stringify(labels.value)}): ${why.join("; ")}, so its nodes advertise no ${config.gpuResource} and pods needing them stay Pending; select the GPU nodes (e.g. nodeSelector nvidia.com/gpu.present: "true", which the GPU node groups carry) and tolerate their taints`,
       running[0].plugin.urn,
     );
   }

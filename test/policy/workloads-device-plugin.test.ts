@@ -83,6 +83,12 @@ test("gpu-device-plugin: a GPU cluster without the plugin, or with one kept off 
     const off = await runStack(gpuDevicePlugin, cluster(plugin));
     assert.match(messages(off).join("\n"), /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but its device plugin never runs on the GPU nodes \(.*\): no node advertises/, JSON.stringify(plugin.props));
   }
+  // A GPU group's other taint keeps off a plugin not tolerating it, as the scheduler matches it (PreferNoSchedule keeps nothing off).
+  const teamGroup = (effect: string) => nodeGroup("a-gpu", { labels: gpuLabels, instanceTypes: ["g5.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }, { key: "team", value: "ml", effect }] });
+  const team = await runStack(gpuDevicePlugin, [provider("a"), teamGroup("NO_EXECUTE"), vllm, release(ours)]);
+  assert.match(messages(team).join("\n"), /^cluster a: .* no NVIDIA device plugin runs on GPU node group a-gpu \(labels .*\): Helm release kube-system\/nvidia-device-plugin \(chart nvidia-device-plugin\) does not tolerate its taint team=ml:NoExecute, so its nodes advertise no/);
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), teamGroup("PREFER_NO_SCHEDULE"), vllm, release(ours)])).violations, []);
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), teamGroup("NO_EXECUTE"), vllm, release({ ...ours, tolerations: [...ours.tolerations, { key: "team", operator: "Equal", value: "ml" }] })])).violations, []);
   // Any plugin that runs there covers the group.
   assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ tolerations: [] }), daemonSet({ tolerations: [gpuToleration] })))).violations, []);
 });
@@ -106,7 +112,7 @@ test("gpu-device-plugin: k3s GPU VMs and the cluster's own nodes only; unknown v
   assert.match(unknownValues.unknown[0] ?? "", /the values or pod spec of Helm release kube-system\/nvidia-device-plugin \(chart nvidia-device-plugin\) on cluster a/);
   const unknownLabels = await runStack(gpuDevicePlugin, [provider("a"), nodeGroup("a-gpu", { labels: UNKNOWN, instanceTypes: ["g5.12xlarge"] }), vllm, release({ nodeSelector: { "x.io/y": "z" } })]);
   assert.deepEqual(unknownLabels.violations, []);
-  assert.match(unknownLabels.unknown[0] ?? "", /the labels of node group a-gpu/);
+  assert.match(unknownLabels.unknown[0] ?? "", /the labels and taints of node group a-gpu/);
   // A known plugin that runs makes an unknown one irrelevant: nothing pending.
   const settled = await runStack(gpuDevicePlugin, cluster(release(ours), on("kubernetes:apps/v1:DaemonSet", "a-other", UNKNOWN as never)));
   assert.deepEqual([settled.violations, settled.unknown], [[], []]);
