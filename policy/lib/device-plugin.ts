@@ -68,6 +68,8 @@ export interface PluginPods {
   tolerations: unknown[];
   nodeSelector: unknown;
   affinity: unknown;
+  /** Why the chart refuses to render at all (its templates/validation.yml `fail`), if it does. */
+  refused?: string;
   /** Where these settings are read from, for messages. */
   from: string;
 }
@@ -90,14 +92,30 @@ function runsPlugin(c: { image?: unknown; command?: unknown }): boolean {
   return command.length === 0 || String(command[0]).split("/").pop() === "nvidia-device-plugin";
 }
 
-/** The device plugins installed on a cluster (its resources): releases of the chart, DaemonSets running its image. */
-export function devicePlugins(resources: PolicyResource[]): DevicePlugin[] {
+/**
+ * What the chart's templates/validation.yml (0.20.0) fails the install on: a `namespace` value, the
+ * release in `default` without allowDefaultNamespace, both config.name and config.map.
+ */
+function chartRefusal(v: Record<string, unknown>, namespace: string): string | undefined {
+  if (truthy(v.namespace)) return `values.namespace is set (${JSON.stringify(v.namespace)}), which the chart refuses (it installs into the release's namespace)`;
+  if (namespace === "default" && !truthy(v.allowDefaultNamespace)) return "it installs into namespace default, which the chart refuses unless allowDefaultNamespace is true";
+  if (truthy(dig(v, "config.name")) && truthy(dig(v, "config.map"))) return "values.config sets both name and map, which the chart refuses";
+  return undefined;
+}
+
+/**
+ * The device plugins installed on a cluster (its resources): releases of the chart, DaemonSets
+ * running its image. `defaultNamespace` is where a release without a namespace goes (the
+ * provider's namespace, else default: pulumi-kubernetes helm_release.go setDefaults).
+ */
+export function devicePlugins(resources: PolicyResource[], defaultNamespace: () => string): DevicePlugin[] {
   const out: DevicePlugin[] = [];
   for (const r of resources) {
     if (isHelmInstall(r.type)) {
       const chart = probe(() => helmChartName(r.props));
       if (chart.known && chart.value !== DEVICE_PLUGIN_CHART) continue;
-      const release = probe(() => `${(r.props.namespace as string | undefined) ?? "default"}/${(r.props.name as string | undefined) ?? r.name}`);
+      const namespace = probe(() => (r.props.namespace as string | undefined) || defaultNamespace());
+      const release = probe(() => `${namespace.known ? namespace.value : "?"}/${(r.props.name as string | undefined) ?? r.name}`);
       const what = `Helm release ${release.known ? release.value : r.name} (chart ${DEVICE_PLUGIN_CHART})`;
       if (!chart.known) {
         out.push({ what: `Helm release ${r.name} (chart not known)`, urn: r.urn, pods: { known: false } });
@@ -105,9 +123,10 @@ export function devicePlugins(resources: PolicyResource[]): DevicePlugin[] {
       }
       const pods = probe((): PluginPods => {
         const values = r.props.values;
-        const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations"].filter((k) => isTable(values) && k in values).map((k) => [k, read(values[k])]));
+        const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations", "namespace", "allowDefaultNamespace", "config"].filter((k) => isTable(values) && k in values).map((k) => [k, read(values[k])]));
         const v = coalesce(given, CHART_DEFAULTS);
-        return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values" };
+        const refused = chartRefusal(v, (r.props.namespace as string | undefined) || defaultNamespace());
+        return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}) };
       });
       out.push({ what, urn: r.urn, pods });
     } else if (r.type === "kubernetes:apps/v1:DaemonSet") {

@@ -41,6 +41,7 @@ function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known
 
 /** Why the plugin's pods never run on a GPU node whatever their selection, or undefined when they may. */
 function keptOff(pods: PluginPods, config: Config): string | undefined {
+  if (pods.refused) return `${pods.refused}, so nothing is installed`;
   if (!pods.enabled) return "devicePlugin.enabled is off, so the chart renders no plugin DaemonSet";
   const tolerations = pods.tolerations as Toleration[];
   const refused = tolerations.flatMap((t, i) => refusedToleration(t, config.gpuTaintKey).map((why) => `${pods.from}.tolerations[${i}] ${why}`));
@@ -69,7 +70,8 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
   }
   const needed = workloads.known.length > 0;
   const using = needed ? `${workloads.known.slice(0, 3).join(", ")}${workloads.known.length > 3 ? ` and ${workloads.known.length - 3} more` : ""} request${workloads.known.length === 1 ? "s" : ""} ${config.gpuResource}` : "";
-  const plugins = devicePlugins(resources);
+  // Read only for a release without a namespace (an unknown one then leaves the release undecided).
+  const plugins = devicePlugins(resources, () => (all.find((r) => r.urn === cluster.urn)?.props.namespace as string | undefined) || "default");
   const undecided = plugins.filter((p) => !p.pods.known);
   // A finding stands only when the GPU workloads and every plugin that could change it are known.
   const finding = (message: () => string, urn: string) => {

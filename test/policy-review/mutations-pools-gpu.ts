@@ -58,6 +58,12 @@ export const poolsGpuMutations: Mutation[] = [
       }),
   },
   {
+    // Chart 0.20.0 validation.yml fails the install there unless allowDefaultNamespace is true.
+    name: "the NVIDIA device plugin's release moved to namespace default (the chart refuses to install)",
+    policy: "gpu-device-plugin",
+    apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.namespace = "default")),
+  },
+  {
     name: "the NVIDIA device plugin chart's DaemonSet turned off (devicePlugin.enabled: false)",
     policy: "gpu-device-plugin",
     apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.values = { ...o.values, devicePlugin: { enabled: false } })),

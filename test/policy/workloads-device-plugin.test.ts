@@ -89,6 +89,17 @@ test("gpu-device-plugin: a GPU cluster without the plugin, or with one kept off 
   assert.match(messages(team).join("\n"), /^cluster a: .* no NVIDIA device plugin runs on GPU node group a-gpu \(labels .*\): Helm release kube-system\/nvidia-device-plugin \(chart nvidia-device-plugin\) does not tolerate its taint team=ml:NoExecute, so its nodes advertise no/);
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), teamGroup("PREFER_NO_SCHEDULE"), vllm, release(ours)])).violations, []);
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), teamGroup("NO_EXECUTE"), vllm, release({ ...ours, tolerations: [...ours.tolerations, { key: "team", operator: "Equal", value: "ml" }] })])).violations, []);
+  // What the chart's validation.yml fails the install on: namespace default without allowDefaultNamespace (a release
+  // without a namespace goes to the provider's, else default), a namespace value, both config.name and config.map.
+  const inDefault = (values: Record<string, unknown>, namespace?: string) => on("kubernetes:helm.sh/v3:Release", "a-nvidia-device-plugin", { name: "nvidia-device-plugin", chart: "nvidia-device-plugin", ...(namespace ? { namespace } : {}), values });
+  for (const plugin of [inDefault(ours), inDefault(ours, "default"), release({ ...ours, namespace: "gpu" }), release({ ...ours, config: { name: "dp-config", map: { default: "version: v1" } } })]) {
+    const refused = await runStack(gpuDevicePlugin, cluster(plugin));
+    assert.match(messages(refused).join("\n"), /^cluster a: .* its device plugin never runs on the GPU nodes \(Helm release .*: .*refuses.*, so nothing is installed\)/, JSON.stringify(plugin.props));
+  }
+  const namespaced = { ...provider("a"), props: { namespace: "gpu-system" } } as PolicyResource;
+  for (const resources of [cluster(inDefault({ ...ours, allowDefaultNamespace: true })), [namespaced, ...cluster(inDefault(ours)).slice(1)], cluster(release({ ...ours, config: { name: "dp-config" } }))]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, resources)).violations, []);
+  }
   // Any plugin that runs there covers the group.
   assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ tolerations: [] }), daemonSet({ tolerations: [gpuToleration] })))).violations, []);
 });
