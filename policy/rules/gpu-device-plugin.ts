@@ -54,8 +54,9 @@ function keptOff(pods: PluginPods, config: Config): string | undefined {
 
 /**
  * Judges one cluster: where the stack creates GPU nodes and a workload requests the GPU, a device
- * plugin runs on the GPU nodes (enabled, tolerating the taint) and, on each EKS GPU node group
- * whose labels the stack shows, its nodeSelector and required node affinity select the group.
+ * plugin runs on the GPU nodes (installable, enabled, tolerating the GPU taint) and, on each EKS GPU
+ * node group, tolerates the group's other taints and its nodeSelector and required node affinity
+ * select the group's labels.
  */
 function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], config: Config, report: ReportViolation, pending: string[]): void {
   const workloads = gpuWorkloads(resources, config.gpuResource);
