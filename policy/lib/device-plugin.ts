@@ -83,13 +83,27 @@ export interface DevicePlugin {
 /** A copy of a value read through the SDK's proxy (throws while any part of it is unknown). */
 const read = (v: unknown): unknown => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 
+/** An image reference without its tag or digest. */
+function repositoryOf(ref: unknown): string {
+  const image = typeof ref === "string" ? ref.split("@")[0] : "";
+  return image.lastIndexOf(":") > image.lastIndexOf("/") ? image.slice(0, image.lastIndexOf(":")) : image;
+}
+
 /** A container running the plugin: its image, and the image's own entrypoint or the plugin's binary (not GFD or config-manager, which share the image). */
 function runsPlugin(c: { image?: unknown; command?: unknown }): boolean {
-  const image = typeof c?.image === "string" ? c.image.split("@")[0] : "";
-  const repository = image.lastIndexOf(":") > image.lastIndexOf("/") ? image.slice(0, image.lastIndexOf(":")) : image;
-  if (repository !== DEVICE_PLUGIN_IMAGE) return false;
+  if (repositoryOf(c?.image) !== DEVICE_PLUGIN_IMAGE) return false;
   const command = Array.isArray(c.command) ? c.command : [];
   return command.length === 0 || String(command[0]).split("/").pop() === "nvidia-device-plugin";
+}
+
+/**
+ * Whether a pod spec is the device plugin's alone: every container runs its image (the chart's
+ * config-manager init and sidecar containers do too) and one of them runs the plugin. Such pods
+ * must tolerate the GPU taint and select GPU nodes, and take no GPU capacity.
+ */
+export function isDevicePluginPodSpec(spec: Record<string, any> | undefined): boolean {
+  const containers = containersOf(spec);
+  return containers.some(runsPlugin) && containers.every((c) => repositoryOf(c?.image) === DEVICE_PLUGIN_IMAGE);
 }
 
 /**

@@ -7,7 +7,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { PolicyResource } from "@pulumi/policy";
 import { gpuDevicePlugin } from "../../policy/rules/gpu-device-plugin";
-import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { policies } from "../../policy/policies";
+import { k8sProvider, reviewExport, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { renderShipped } from "../support/render";
 import { provider, messages } from "./mesh-support";
 import { gpuToleration } from "./workloads-support";
 
@@ -127,4 +130,37 @@ test("gpu-device-plugin: k3s GPU VMs and the cluster's own nodes only; unknown v
   // A known plugin that runs makes an unknown one irrelevant: nothing pending.
   const settled = await runStack(gpuDevicePlugin, cluster(release(ours), on("kubernetes:apps/v1:DaemonSet", "a-other", UNKNOWN as never)));
   assert.deepEqual([settled.violations, settled.unknown], [[], []]);
+});
+
+test("gpu-scheduling: NVIDIA's device plugin DaemonSet applied by hand may tolerate and select the GPU nodes, as the chart's release may", async () => {
+  const spec = (containers: object[], kind = "DaemonSet") => ({
+    type: `kubernetes:apps/v1:${kind}`,
+    props: { metadata: { name: "nvidia-device-plugin-daemonset", namespace: "kube-system" }, spec: { template: { spec: { tolerations: [gpuToleration], nodeSelector: { "nvidia.com/gpu.present": "true" }, containers } } } },
+  });
+  const plugin = { name: "nvidia-device-plugin-ctr", image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0" };
+  const sidecar = { name: "config-manager", image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0", command: ["config-manager"] };
+  assert.deepEqual((await runResource(gpuScheduling, [spec([plugin]), spec([plugin, sidecar])])).violations, []);
+  // Anything else in its pods, the image doing something else, or the image as a Deployment is judged like any workload.
+  for (const other of [spec([plugin, { name: "miner", image: "miner:v1" }]), spec([sidecar]), spec([plugin], "Deployment")]) {
+    assert.match(messages(await runResource(gpuScheduling, other)).join("\n"), /requests no GPU but tolerates the nvidia\.com\/gpu taint/, JSON.stringify(other));
+  }
+});
+
+test("prod with each cluster's device plugin release swapped for NVIDIA's static DaemonSet (affinity instead of nodeSelector): the whole pack passes", async () => {
+  const doc = structuredClone(renderShipped("prod").exported) as any;
+  const releases = doc.deployment.resources.filter((r: any) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs?.chart === "nvidia-device-plugin");
+  assert.equal(releases.length, 3);
+  for (const r of releases) {
+    const values = r.inputs.values;
+    const affinity = required({ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] });
+    const podSpec = { tolerations: values.tolerations, affinity, priorityClassName: "system-node-critical", ...(values.runtimeClassName ? { runtimeClassName: values.runtimeClassName } : {}), containers: [{ name: "nvidia-device-plugin-ctr", image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0" }] };
+    const ds = { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "nvidia-device-plugin-daemonset", namespace: "kube-system" }, spec: { selector: { matchLabels: { name: "nvidia-device-plugin-ds" } }, template: { metadata: { labels: { name: "nvidia-device-plugin-ds" } }, spec: podSpec } } };
+    Object.assign(r, { type: "kubernetes:apps/v1:DaemonSet", urn: r.urn.replace("kubernetes:helm.sh/v3:Release", "kubernetes:apps/v1:DaemonSet"), inputs: ds, outputs: structuredClone(ds) });
+  }
+  assert.deepEqual(await reviewExport(doc, policies), []);
+  // The same DaemonSets pinned to the system node group leave every EKS GPU group without a plugin.
+  for (const r of releases) for (const o of [r.inputs, r.outputs]) o.spec.template.spec.nodeSelector = { "inference-mesh.io/node-group": "system" };
+  const pinned = await reviewExport(doc, policies);
+  assert.deepEqual([...new Set(pinned.map((f) => f.policy))], ["gpu-device-plugin"]);
+  assert.equal(pinned.length, 4, "aws-use1's two GPU groups and aws-euw1's two; the k3s cluster's labels are not in the stack");
 });
