@@ -85,7 +85,12 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
   if (!ambient.some((a) => a.known && a.value)) return;
   const cnis = releases.filter((r) => isChart(r, "cni", "istio-cni"));
   if (cnis.length === 0) {
-    if (releases.some((r) => !chartOf(r).known)) return;
+    // A release whose chart is not known yet may be istio-cni: the missing one is then undecided.
+    const unknown = releases.filter((r) => !chartOf(r).known);
+    if (unknown.length > 0) {
+      pending.push(`whether Helm release ${unknown.map((r) => r.name).join(", ")} on cluster ${cluster} is istio-cni (its chart is not known yet)`);
+      return;
+    }
     report(`cluster ${cluster} installs an ambient istiod but no istio-cni release (chart cni): nothing redirects a pod's traffic into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy; install istio-cni with profile ambient`, istiods[0].urn);
     return;
   }

@@ -73,3 +73,10 @@ test("istio-cni settings: the chart's defaults, profile and cni.* precedence", (
   assert.equal(cniSettings({ profile: "ambient", cni: { ambient: { enabled: false } } }).enabled, false);
   assert.equal(cniSettings({ profile: "ambient", cni: { excludeNamespaces: [] } }).excludeNamespaces.length, 0);
 });
+
+test("mesh-mtls-strict: a release whose chart is not known yet may be the missing istio-cni: can't judge, not passed", async () => {
+  const stack = [...mesh(null), stackResource({ type: REL, name: "a-later", props: { chart: UNKNOWN, namespace: "istio-system", values: {} }, provider: k8sProvider("a") })];
+  const result = await runStack(meshMtlsStrict, stack);
+  assert.deepEqual(result.violations, []);
+  assert.match(result.unknown.join("\n"), /whether Helm release a-later on cluster a is istio-cni/);
+});
