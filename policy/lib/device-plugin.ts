@@ -7,7 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
-import { probe, type Probe } from "./values";
+import { isObject, probe, type Probe } from "./values";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -38,18 +38,16 @@ const CHART_DEFAULTS = {
   ],
 };
 
-const isTable = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
-
 /**
  * Values laid over the chart's defaults as Helm does (chartutil coalesceValues/CoalesceTables):
  * maps merge key by key, a list or scalar given replaces the default, and null deletes the key.
  */
 export function coalesce(given: unknown, defaults: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = isTable(given) ? { ...given } : {};
+  const out: Record<string, unknown> = isObject(given) ? { ...given } : {};
   for (const [key, fallback] of Object.entries(defaults)) {
     if (!(key in out)) out[key] = fallback;
     else if (out[key] === null) delete out[key];
-    else if (isTable(out[key]) && isTable(fallback)) out[key] = coalesce(out[key], fallback);
+    else if (isObject(out[key]) && isObject(fallback)) out[key] = coalesce(out[key], fallback);
   }
   return out;
 }
@@ -57,7 +55,7 @@ export function coalesce(given: unknown, defaults: Record<string, unknown>): Rec
 /** Go template truthiness (`{{ if }}`): false, 0, nil and empty strings, lists and maps are false. */
 function truthy(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
-  if (isTable(v)) return Object.keys(v).length > 0;
+  if (isObject(v)) return Object.keys(v).length > 0;
   return !!v;
 }
 
@@ -137,7 +135,7 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
       }
       const pods = probe((): PluginPods => {
         const values = r.props.values;
-        const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations", "namespace", "allowDefaultNamespace", "config"].filter((k) => isTable(values) && k in values).map((k) => [k, read(values[k])]));
+        const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations", "namespace", "allowDefaultNamespace", "config"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
         const v = coalesce(given, CHART_DEFAULTS);
         const refused = chartRefusal(v, (r.props.namespace as string | undefined) || defaultNamespace());
         return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}) };

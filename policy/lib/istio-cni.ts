@@ -6,7 +6,7 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { helmChartName, isHelmInstall, isWorkload, kindName, matchesSelector, meta, podMetadata, T } from "./k8s";
 import { parseGoBool } from "./istio";
-import { orUnknown, probe } from "./values";
+import { isObject, orUnknown, probe } from "./values";
 
 interface EnablementSelector {
   podSelector?: Record<string, any>;
@@ -21,8 +21,6 @@ const DEFAULT_SELECTORS: EnablementSelector[] = [
     namespaceSelector: { matchLabels: { "istio.io/dataplane-mode": "ambient" } },
   },
 ];
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Sprig's mergeOverwrite as Helm runs it: maps merge, anything else given (false and lists too) replaces. */
 function mergeOverwrite(dst: Record<string, unknown>, src: unknown): Record<string, unknown> {

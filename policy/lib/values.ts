@@ -92,6 +92,9 @@ export function configWithDefaults<T extends object>(args: { getConfig<C extends
   return out;
 }
 
+/** A JSON object (a map of a Helm value or manifest field), not null or an array. */
+export const isObject = <T>(v: T): v is T & Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** `value` as an array (absent → []). */
 export function list<T>(value: T[] | undefined | null): T[] {
   return Array.isArray(value) ? value : [];

@@ -2,10 +2,8 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
 import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
-import { configWithDefaults, list, probe, Tri } from "../lib/values";
+import { configWithDefaults, isObject, list, probe, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
-
-const isObject = <T>(v: T): v is T & object => typeof v === "object" && v !== null && !Array.isArray(v);
 
 interface Config {
   /** `namespace/serviceAccount` created by controllers outside this stack that policies may name. */
