@@ -60,7 +60,11 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
   const targeting = (kind: string, target: string, section?: string) =>
     policies.filter((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
   const sectioned = policies.some((p) => p.refs.some((ref) => typeof ref.sectionName === "string"));
-  const listeners = orUnknown(() => list(gw.props.spec?.listeners as { name?: unknown }[]).map((l) => String(l?.name)), [] as string[]);
+  const listed = probe(() => list(gw.props.spec?.listeners as { name?: unknown }[]).map((l) => String(l?.name)));
+  // Listeners not known yet decide nothing unless a policy is narrowed to one of them.
+  const byListener = policies.some((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === name && typeof ref.sectionName === "string"));
+  if (!listed.known && byListener) return void pending.push(`the listeners of the ${where}, which decide the routes its JWT policies narrowed to a listener cover`);
+  const listeners = listed.known ? listed.value : [];
 
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {

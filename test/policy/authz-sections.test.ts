@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { ap, allowFrom, gw, on, sa } from "./authz-support";
 
 const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
@@ -65,4 +65,14 @@ test("agent-call-graph: the MCP gateway's authorization narrowed to a listener i
       "AuthorizationPolicy tools/calculator admits cluster.local/ns/tools/sa/mcp-gateway: only agents may call tools: no AgentgatewayPolicy with traffic.authorization targets Gateway tools/mcp-gateway to restrict its callers to agent identities (source.identity namespace and serviceAccount) (AgentgatewayPolicy tools/mcp-gateway-callers names sectionName https, which no listener of it has), so every mesh workload reaches the tools through it",
     ],
   );
+});
+
+test("agent-call-graph: a Gateway's listeners not known in a preview leave a listener-narrowed JWT policy can't judge, not a finding", async () => {
+  const later = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners: UNKNOWN } });
+  const result = await runStack(agentCallGraph, [later, route(), jwt("a", "Gateway", "agent-gateway", "https")]);
+  assert.deepEqual(result.violations, []);
+  assert.match(result.unknown.join("\n"), /the listeners of the agent gateway agents\/agent-gateway on cluster a/);
+  // Without a listener-narrowed policy the listeners decide nothing: a Gateway-wide Strict one still covers the route.
+  const wide = await runStack(agentCallGraph, [later, route(), jwt("a", "Gateway", "agent-gateway")]);
+  assert.deepEqual([wide.violations, wide.unknown], [[], []]);
 });
