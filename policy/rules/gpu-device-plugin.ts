@@ -2,7 +2,7 @@ import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pu
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence } from "../lib/gpu-nodes";
 import { clusterNodes, schedulable } from "../lib/ambient-nodes";
-import { devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
+import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
 import { configWithDefaults, list, orUnknown, probe, someTri } from "../lib/values";
@@ -89,7 +89,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
     else running.push({ plugin: p, pods: p.pods.value });
   }
   if (running.length === 0) {
-    const found = reasons.length > 0 ? `its device plugin never runs on the GPU nodes (${reasons.join("; ")})` : "it installs no NVIDIA device plugin (a Helm release of the nvidia-device-plugin chart, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin)";
+    const found = reasons.length > 0 ? `its device plugin never runs on the GPU nodes (${reasons.join("; ")})` : `it installs no NVIDIA device plugin (a Helm release of the ${DEVICE_PLUGIN_CHART} chart, or a DaemonSet running ${DEVICE_PLUGIN_IMAGE})`;
     finding(
       () => `cluster ${cluster.name}: ${using}, but ${found}: no node advertises ${config.gpuResource}, so those pods stay Pending; install the nvidia-device-plugin chart (components/gpu/device-plugin.ts) with tolerations of the ${config.gpuTaintKey} taint`,
       plugins.find((p) => p.pods.known)?.urn ?? cluster.urn,
