@@ -34,10 +34,8 @@ const poolRef = (name: string, weight: number): PoolBackendRef => ({ group: "inf
  * Gateway API, so it costs nothing where Istio is fixed.
  */
 export function splitOrder(versions: ModelSpec["versions"]): ModelSpec["versions"] {
-  return versions
-    .map((v, i) => ({ v, i }))
-    .sort((a, b) => a.v.weight - b.v.weight || Number(b.v.canary) - Number(a.v.canary) || a.i - b.i)
-    .map(({ v }) => v);
+  // Then by name, not config position: reordering `versions` in the config is no change to the route.
+  return [...versions].sort((a, b) => a.weight - b.weight || Number(b.canary) - Number(a.canary) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The route rules of one model, canary header rule first, then the weighted split. */

@@ -49,6 +49,11 @@ test("route rules: the canary header rule first, then the weighted split", () =>
     const tied = modelRouteRules({ ...m, versions })[1];
     assert.deepEqual(tied.backendRefs.map((b) => b.name), ["llama-3-1-8b-v2", "llama-3-1-8b-v1"]);
   }
+  // Two versions alike in weight and role (old ones kept dark) go by name, not by config position.
+  for (const dark of [["v3", "v4"], ["v4", "v3"]]) {
+    const versions = [{ name: "v1", weight: 90, canary: false }, { name: "v2", weight: 10, canary: true }, ...dark.map((name) => ({ name, weight: 0, canary: false }))];
+    assert.deepEqual(modelRouteRules({ ...m, versions })[1].backendRefs.map((b) => b.name), ["v3", "v4", "v2", "v1"].map((v) => `llama-3-1-8b-${v}`));
+  }
   const single = { ...m, versions: [{ name: "v1", weight: 100, canary: false }] };
   const only = modelRouteRules(single);
   assert.equal(only.length, 1);
