@@ -6,6 +6,23 @@
  * scheduler places CPU pods there like anywhere else, and no toleration rule means anything.
  */
 import { list, probe } from "./values";
+import { extendedResourceName, labelValue, qualifiedName } from "./config-schema";
+
+/** How GPUs are requested and how GPU nodes are tainted: the knobs every GPU policy reads alike. */
+export interface GpuKnobs {
+  /** The extended resource GPUs are requested as. */
+  gpuResource: string;
+  /** The taint GPU nodes carry: `<key>=<value>:NoSchedule`. */
+  gpuTaintKey: string;
+  gpuTaintValue: string;
+}
+export const gpuKnobDefaults: GpuKnobs = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", gpuTaintValue: "present" };
+/** Their configSchema properties, so that both GPU policies take the same values with the same defaults. */
+export const gpuKnobProperties = {
+  gpuResource: { ...extendedResourceName, default: gpuKnobDefaults.gpuResource, description: "Extended resource name of the GPU." },
+  gpuTaintKey: { ...qualifiedName, default: gpuKnobDefaults.gpuTaintKey, description: "Taint key on GPU nodes." },
+  gpuTaintValue: { ...labelValue, default: gpuKnobDefaults.gpuTaintValue, description: "Taint value on GPU nodes (matched by operator Equal)." },
+};
 
 export const EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 

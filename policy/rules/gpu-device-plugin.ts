@@ -1,21 +1,15 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
-import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence } from "../lib/gpu-nodes";
+import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, type GpuKnobs } from "../lib/gpu-nodes";
 import { clusterNodes, schedulable } from "../lib/ambient-nodes";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
 import { configWithDefaults, list, orUnknown, probe, someTri } from "../lib/values";
-import { extendedResourceName, labelValue, qualifiedName } from "../lib/config-schema";
 
-interface Config {
-  /** The extended resource GPUs are requested as (gpu-scheduling's knob of the same name). */
-  gpuResource: string;
-  /** The taint GPU nodes carry: `<key>=<value>:NoSchedule`. */
-  gpuTaintKey: string;
-  gpuTaintValue: string;
-}
-const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", gpuTaintValue: "present" };
+/** gpu-scheduling's GPU knobs, read alike. */
+type Config = GpuKnobs;
+const defaults: Config = gpuKnobDefaults;
 
 /**
  * NFD (the chart's optional subchart, or one installed apart) labels nodes feature.node.kubernetes.io/*;
@@ -128,11 +122,7 @@ export const gpuDevicePlugin: StackValidationPolicy = {
     "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, GCE VMs with NVIDIA GPUs) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. Existing clusters and k3s VMs, whose labels are in their startup scripts, are judged only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
-    properties: {
-      gpuResource: { ...extendedResourceName, default: defaults.gpuResource, description: "Extended resource name of the GPU (as gpu-scheduling's)." },
-      gpuTaintKey: { ...qualifiedName, default: defaults.gpuTaintKey, description: "Taint key on GPU nodes (as gpu-scheduling's)." },
-      gpuTaintValue: { ...labelValue, default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (as gpu-scheduling's)." },
-    },
+    properties: gpuKnobProperties,
   },
   validateStack: (args, report) => {
     const config = configWithDefaults(args, defaults);

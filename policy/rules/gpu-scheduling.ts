@@ -2,26 +2,21 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
 import { quantityValue } from "../lib/quantity";
-import { EKS_NODE_GROUP, GCE_NODE_TYPES, judgeGceGpuNode, judgeGpuNodeGroup } from "../lib/gpu-nodes";
+import { EKS_NODE_GROUP, GCE_NODE_TYPES, gpuKnobDefaults, gpuKnobProperties, judgeGceGpuNode, judgeGpuNodeGroup, type GpuKnobs } from "../lib/gpu-nodes";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
-import { extendedResourceName, labelValue, namespacedName, qualifiedName, setOf } from "../lib/config-schema";
+import { namespacedName, setOf } from "../lib/config-schema";
 import { isDevicePluginPodSpec } from "../lib/device-plugin";
 
-interface Config {
-  /** The extended resource GPUs are requested as. */
-  gpuResource: string;
-  /** The taint GPU nodes carry: `<key>=<value>:NoSchedule`. */
-  gpuTaintKey: string;
-  gpuTaintValue: string;
+interface Config extends GpuKnobs {
   /**
    * `namespace/name` of workloads that may tolerate the GPU taint without requesting GPUs (device
    * plugins, GPU monitoring); for AgentgatewayParameters or an Istio gateway overlay ConfigMap its own, for a Helm release its namespace/release name.
    */
   allowedTolerators: string[];
 }
-const defaults: Config = { gpuResource: "nvidia.com/gpu", gpuTaintKey: "nvidia.com/gpu", gpuTaintValue: "present", allowedTolerators: [] };
+const defaults: Config = { ...gpuKnobDefaults, allowedTolerators: [] };
 
 /** The node label a pod pins itself to GPU nodes with (`nvidia.com/gpu.*`), by nodeSelector or required affinity. */
 function gpuNodeSelection(spec: Record<string, any>, gpuLabelPrefix: string): string | undefined {
@@ -179,9 +174,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
-      gpuResource: { ...extendedResourceName, default: defaults.gpuResource, description: "Extended resource name of the GPU." },
-      gpuTaintKey: { ...qualifiedName, default: defaults.gpuTaintKey, description: "Taint key on GPU nodes." },
-      gpuTaintValue: { ...labelValue, default: defaults.gpuTaintValue, description: "Taint value on GPU nodes (matched by operator Equal)." },
+      ...gpuKnobProperties,
       allowedTolerators: {
         ...setOf(namespacedName),
         default: defaults.allowedTolerators,
