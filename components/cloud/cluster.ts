@@ -22,6 +22,11 @@ export interface ClusterHandle {
   /** Resources workloads must wait for (node groups, agents joined). */
   readiness: pulumi.Resource[];
   /**
+   * The NVIDIA device plugin's release where the platform installs one: pods requesting
+   * `nvidia.com/gpu` stay Pending until it advertises the GPUs.
+   */
+  devicePlugin?: pulumi.Resource;
+  /**
    * Public addresses the cluster's nodes reach other networks from (AWS: its NAT gateways'
    * Elastic IPs), when Pulumi knows them: other clusters' firewalls admit them for the API and
    * HBONE. Undefined where egress addresses are not fixed.

@@ -36,7 +36,7 @@ function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHa
 function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle {
   const cluster = createBareCluster(spec, platform);
   if (cluster.hasGpus) {
-    new NvidiaDevicePlugin(
+    cluster.devicePlugin = new NvidiaDevicePlugin(
       {
         cluster: spec.name,
         provider: cluster.provider,
@@ -45,7 +45,7 @@ function createCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHandle
         dependsOn: cluster.readiness,
       },
       { parent: cluster },
-    );
+    ).release;
   }
   return cluster;
 }

@@ -8,9 +8,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformSpec, ModelSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
-import { applyManifests, Manifest, manifestKey } from "../k8s/apply";
+import { applyManifest, applyManifests, Manifest, manifestKey } from "../k8s/apply";
 import { applyInferenceCrds } from "./crds";
-import { modelServerManifests } from "./model-server";
+import { modelServerManifests, requestsGpus } from "./model-server";
 import { inferencePoolManifest } from "./pool";
 import { eppManifests } from "./epp";
 import { inferenceObjectiveManifest } from "./objective";
@@ -127,7 +127,10 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const isPolicy = (m: Manifest) => m.kind === "AuthorizationPolicy" || m.kind === "NetworkPolicy";
       const policies = applyManifests(cluster, manifests.filter(isPolicy), { ...opts, dependsOn: base });
       const rest = manifests.filter((m) => !isOptions(m) && !isPolicy(m) && !routeKeys.has(manifestKey(m)));
-      const applied = new Map([...policies, ...applyManifests(cluster, rest, { ...opts, dependsOn: [...base, ...policies.values()] })]);
+      const restDependsOn = [...base, ...policies.values()];
+      const gpuDependsOn = [...restDependsOn, ...(mesh.cluster.devicePlugin ? [mesh.cluster.devicePlugin] : [])];
+      const applied = new Map<string, pulumi.CustomResource>(policies);
+      for (const m of rest) applied.set(manifestKey(m), applyManifest(cluster, m, { ...opts, dependsOn: requestsGpus(m) ? gpuDependsOn : restDependsOn }));
       for (const model of models) {
         const waits = routeWaitsFor(model).flatMap((v) => versionManifests(spec, clusterSpec, model, v).map((m) => applied.get(manifestKey(m))!));
         const route = manifests.filter((m) => manifestKey(m) === routeKey(model));

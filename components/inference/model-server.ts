@@ -185,6 +185,12 @@ export function vllmReadyTimeoutSeconds(replicas: number): number {
   return 2400 + Math.max(0, replicas - 1) * (terminationGracePeriodSeconds + 600);
 }
 
+/** Whether an object's pods request GPUs, which the device plugin must advertise before they schedule. */
+export function requestsGpus(m: Manifest): boolean {
+  const template = (m.spec as { template?: { spec?: { containers?: { resources?: { requests?: Record<string, unknown> } }[] } } } | undefined)?.template;
+  return (template?.spec?.containers ?? []).some((c) => c.resources?.requests?.["nvidia.com/gpu"] !== undefined);
+}
+
 /** ServiceAccount, Deployment and PodDisruptionBudget of one model version on one cluster. */
 export function modelServerManifests(args: ModelServerArgs): Manifest[] {
   const { model, version } = args;

@@ -111,3 +111,24 @@ for (const stack of ["local", "dev", "prod"] as const) {
     }
   });
 }
+
+// Pods that request `nvidia.com/gpu` stay Pending until the device plugin advertises the GPUs.
+// Created beside the plugin, each vLLM Deployment spends its readiness timeout (40 minutes and
+// more) waiting on a plugin that may have failed to install, and a destroy may remove the plugin
+// while they still run: every GPU Deployment waits for its own cluster's plugin release.
+for (const stack of ["dev", "prod"] as const) {
+  test(`${stack} render: every Deployment requesting GPUs waits for its cluster's NVIDIA device plugin`, () => {
+    const r = renderShipped(stack);
+    assert.equal(r.run.code, 0, r.run.stderr);
+    const plugins = r.ofType("kubernetes:helm.sh/v3:Release").filter((x) => (x.inputs as any).chart === "nvidia-device-plugin");
+    const gpuDeployments = r
+      .ofType("kubernetes:apps/v1:Deployment")
+      .filter((d) => ((d.inputs as any).spec.template.spec.containers as any[]).some((c) => c.resources?.limits?.["nvidia.com/gpu"] !== undefined));
+    assert.ok(gpuDeployments.length > 0);
+    for (const d of gpuDeployments) {
+      const plugin = plugins.filter((p) => p.provider === d.provider);
+      assert.equal(plugin.length, 1, `${d.urn}: one device plugin on its cluster`);
+      assert.ok(d.dependencies.includes(plugin[0].urn), `${d.urn} waits for ${plugin[0].urn}`);
+    }
+  });
+}
