@@ -7,20 +7,20 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import type { ClusterMesh } from "../mesh";
 import type { ClusterInference } from "../inference";
-import { applyManifests, appLabels, Manifest } from "../k8s/apply";
+import { applyManifests, appLabels, Manifest, manifestKey } from "../k8s/apply";
 import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { AgentgatewayInstall } from "./install";
 import { agentGatewayManifest, listenerHostname, mcpGatewayManifest, parametersManifests, selfSignedSecretName } from "./gateway";
 import { agentVersionManifests } from "./agents";
 import { toolManifests } from "./tools";
-import { agentRouteManifest, mcpRouteManifest } from "./routes";
+import { agentRouteManifest, agentRouteWaitsFor, mcpRouteManifest } from "./routes";
 import { llmManifests } from "./llm";
 import { mcpBackendManifest } from "./backend";
 import { jwksBackendName, jwksFromPublicKeyPem, jwtKeyIdFromPublicKeyPem, securityManifests } from "./security";
 import * as tls from "@pulumi/tls";
 import { authorizationManifests, Waypoints } from "./authz";
 import { gatewayAccessAliases, gatewayAccessOwners } from "../inference/gateway-access";
-import { agentGateway, agentsOn, mcpGateway, mcpUrl, toolsOn } from "./names";
+import { agentGateway, agentsOn, agentVersionName, mcpGateway, mcpUrl, toolsOn } from "./names";
 
 export interface AgentsArgs {
   spec: PlatformSpec;
@@ -44,6 +44,11 @@ export interface AgentClusterManifests {
   gateway: Manifest[];
   /** Istio AuthorizationPolicies (need Istio's CRDs), and the inference gateway's NetworkPolicy. */
   authorization: Manifest[];
+  /**
+   * By `manifestKey`, the objects of `gateway` that send traffic to workloads, with the keys of
+   * those workloads: each waits for them, and nothing else in `gateway` waits for a workload.
+   */
+  waits: Map<string, string[]>;
 }
 
 /** Pure core: the agent layer's objects on `cluster`, or undefined when no agent runs there. */
@@ -59,11 +64,21 @@ export function agentClusterManifests(
   const tools = toolsOn(spec, cluster.name);
   const env = { openAiBaseUrl: inference.openAiBaseUrl };
   const [agentParams, mcpParams] = parametersManifests(spec, cluster);
-  const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), mcpBackendManifest(tools), mcpRouteManifest()] : [];
+  const mcpBackend = mcpBackendManifest(tools);
+  const mcpRoute = mcpRouteManifest();
+  const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), mcpBackend, mcpRoute] : [];
+  const fleet = agents.map((agent) => ({ agent, route: agentRouteManifest(spec, agent), workloads: agentVersionManifests(spec, agent, env) }));
+  const toolWorkloads = tools.flatMap(toolManifests).map(manifestKey);
+  const waits = new Map<string, string[]>(tools.length ? [[manifestKey(mcpBackend), toolWorkloads], [manifestKey(mcpRoute), toolWorkloads]] : []);
+  for (const { agent, route, workloads } of fleet) {
+    const served = new Set(agentRouteWaitsFor(agent).map((v) => agentVersionName(agent, v.name)));
+    waits.set(manifestKey(route), workloads.filter((m) => served.has(m.metadata.name)).map(manifestKey));
+  }
   return {
-    workloads: [...agents.flatMap((a) => agentVersionManifests(spec, a, env)), ...tools.flatMap(toolManifests)],
-    gateway: [agentParams, agentGatewayManifest(spec), ...agents.map((a) => agentRouteManifest(spec, a)), ...llmManifests(spec), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
+    workloads: [...fleet.flatMap((a) => a.workloads), ...tools.flatMap(toolManifests)],
+    gateway: [agentParams, agentGatewayManifest(spec), ...fleet.map((a) => a.route), ...llmManifests(spec), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
     authorization: authorizationManifests(spec, agents, tools, waypoints),
+    waits,
   };
 }
 
@@ -115,9 +130,17 @@ export class AgentFleet extends pulumi.ComponentResource {
     // Security first: JWT and per-tool CEL policies (and the backends they name) exist before any
     // Gateway or route serves, so agents and tools are never reachable without them.
     const isSecurity = (m: Manifest) => m.kind === "AgentgatewayPolicy" || (m.kind === "AgentgatewayBackend" && m.metadata.name === jwksBackendName);
-    const gatewayDeps = [...args.mesh.gatewayApiReady, ...this.install.ready, ...workloads.values()];
-    const security = apply(manifests.gateway.filter(isSecurity), gatewayDeps);
-    const gateway = apply(manifests.gateway.filter((m) => !isSecurity(m)), [...gatewayDeps, ...security.values()]);
+    const certificates = tlsSecret.map((m) => workloads.get(manifestKey(m))!);
+    const security = apply(manifests.gateway.filter(isSecurity), [...args.mesh.gatewayApiReady, ...this.install.ready]);
+    const gatewayDeps = [...args.mesh.gatewayApiReady, ...this.install.ready, ...certificates, ...security.values()];
+    // Each route waits for what it sends traffic to (a parked canary not among it), and nothing
+    // else for a workload: waiting on one the route no longer serves, even through another
+    // object, would hold the route's move off it until its pods were gone.
+    const gateway = new Map(
+      manifests.gateway
+        .filter((m) => !isSecurity(m))
+        .flatMap((m) => [...apply([m], [...gatewayDeps, ...(manifests.waits.get(manifestKey(m)) ?? []).map((k) => workloads.get(k)!)])]),
+    );
     this.resources = new Map([...workloads, ...authorization, ...security, ...gateway]);
     this.registerOutputs({ agentGateway: `${agentGateway.namespace}/${agentGateway.name}`, mcpGateway: `${mcpGateway.namespace}/${mcpGateway.name}` });
   }

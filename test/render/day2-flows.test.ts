@@ -42,6 +42,41 @@ test("an inference route waits for the versions it sends traffic to (a new canar
 });
 
 const prodClusters = ["aws-use1", "aws-euw1", "gcp-usc1"];
+
+/**
+ * The agents' workloads (`<agent>-<version>`) an object of the agent layer waits for, directly or
+ * through the objects it waits for (the engine registers nothing before its dependencies).
+ */
+function agentWaits(r: ReturnType<typeof renderShipped>, urnName: string): string[] {
+  const of = byUrn(r.resources);
+  const seen = new Set<string>();
+  const visit = (urn: string) => {
+    for (const d of of.get(urn)?.dependencies ?? []) if (!seen.has(d)) (seen.add(d), visit(d));
+  };
+  visit(r.resources.find((x) => x.urn.endsWith(`::${urnName}`))!.urn);
+  const versions = [...seen].map(nameOf).flatMap((n) => /-agents-(?:serviceaccount|deployment|service)-(.+)$/.exec(n)?.[1] ?? []);
+  return [...new Set(versions)].sort();
+}
+
+test("an agent's route waits for the versions it sends traffic to, not for one parked at 0 replicas; nothing else waits for an agent", () => {
+  const prod = renderShipped("prod");
+  assert.deepEqual(agentWaits(prod, "aws-use1-agents-httproute-research-agent"), ["research-agent-v1", "research-agent-v2"]);
+  assert.deepEqual(agentWaits(prod, "aws-use1-agents-httproute-support-agent"), ["support-agent-v1", "support-agent-v2"]);
+  // Before: every route, Gateway and policy of the agent layer waited for every agent's and tool's workloads.
+  for (const other of ["agents-gateway-agent-gateway", "agents-httproute-llm", "tools-httproute-mcp", "tools-agentgatewaypolicy-mcp-tool-access"]) {
+    assert.deepEqual(agentWaits(prod, `aws-use1-${other}`), [], other);
+  }
+  // The second step of parking (weight 0 was the first): the route leaves v2 without waiting for its pods to stop.
+  const platform = shippedPlatform("prod");
+  const agent = platform.agents.find((a: any) => a.name === "research-agent");
+  agent.versions = [{ ...agent.versions[0], weight: 100 }, { ...agent.versions[1], weight: 0, replicas: 0 }];
+  const parked = renderPlatform("prod", platform);
+  assert.equal(parked.run.code, 0, parked.run.stdout + parked.run.stderr);
+  for (const cluster of prodClusters) assert.deepEqual(agentWaits(parked, `${cluster}-agents-httproute-research-agent`), ["research-agent-v1"], cluster);
+  // A dark canary with replicas still takes x-canary requests: its route waits for it.
+  agent.versions[1].replicas = 1;
+  assert.deepEqual(agentWaits(renderPlatform("prod", platform), "aws-use1-agents-httproute-research-agent"), ["research-agent-v1", "research-agent-v2"]);
+});
 const qwenOf = (platform: any) => platform.models.find((m: any) => m.name === "qwen3-32b");
 
 /** Prod with qwen's canary promoted halfway (v2 stable at 100, v1 its dark canary) and research-agent's canary rolled back. */
