@@ -71,24 +71,44 @@ function routeWaitsFor(model: ModelSpec): ModelSpec["versions"] {
   return model.versions.filter((v) => replicasOf(model, v) > 0 && (v.weight > 0 || v.canary));
 }
 
-/** Every object inference applies on one cluster, pure (the self-signed certificate Secret aside). */
-export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): Manifest[] {
+/** What inference applies on one cluster. */
+export interface ClusterInferencePlan {
+  /** Every object, pure (the self-signed certificate Secret aside). */
+  manifests: Manifest[];
+  /** By `manifestKey`, each model's route with the keys of the objects it waits for (routeWaitsFor). */
+  waits: Map<string, string[]>;
+}
+
+export function clusterInferencePlan(spec: PlatformSpec, cluster: string): ClusterInferencePlan {
   const clusterSpec = spec.clusters.find((c) => c.name === cluster);
   if (!clusterSpec) throw new Error(`unknown cluster '${cluster}'`);
   const models = modelsOnCluster(spec, cluster);
-  if (models.length === 0) return [];
-  const perVersion = models.flatMap((model) => model.versions.flatMap((version) => versionManifests(spec, clusterSpec, model, version)));
+  if (models.length === 0) return { manifests: [], waits: new Map() };
+  const perVersion = models.flatMap((model) => model.versions.map((version) => ({ model, version, manifests: versionManifests(spec, clusterSpec, model, version) })));
+  const routes = models.map(modelRouteManifest);
+  const waits = new Map(
+    models.map((model, i) => {
+      const waited = routeWaitsFor(model);
+      return [manifestKey(routes[i]), perVersion.filter((p) => p.model === model && waited.includes(p.version)).flatMap((p) => p.manifests.map(manifestKey))];
+    }),
+  );
   // Where agents run, the agent layer renders the gateway's access with them as callers.
   const gatewayAccess = agentsOn(spec, cluster).length === 0 ? inferenceGatewayAccess(spec, []) : [];
-  return [
+  const manifests = [
     gatewayOptionsManifest(),
     gatewayManifest(spec.gateways.inference, clusterSpec),
     ...gatewayAccess,
     ...bbrManifests(models, spec.versions),
     bbrAuthorizationPolicy(spec.mesh.trustDomain),
-    ...perVersion,
-    ...models.map(modelRouteManifest),
+    ...perVersion.flatMap((p) => p.manifests),
+    ...routes,
   ];
+  return { manifests, waits };
+}
+
+/** Every object inference applies on one cluster, pure (the self-signed certificate Secret aside). */
+export function clusterInferenceManifests(spec: PlatformSpec, cluster: string): Manifest[] {
+  return clusterInferencePlan(spec, cluster).manifests;
 }
 
 export interface ClusterInferenceArgs {
@@ -105,36 +125,32 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
     const cluster = mesh.cluster.spec.name;
     const provider = mesh.cluster.provider;
     const models = modelsOnCluster(spec, cluster);
-    const clusterSpec = mesh.cluster.spec;
     let ready: pulumi.Resource[] = [];
     if (models.length > 0) {
       const crds = applyInferenceCrds({ cluster, versions: spec.versions, provider, parent: this, dependsOn: mesh.gatewayApiReady });
       const namespace = mesh.namespaces.get(inferenceNamespace);
       const dependsOn = [...crds, ...mesh.gatewayApiReady, ...mesh.meshReady, ...(namespace ? [namespace] : [])];
-      const manifests = clusterInferenceManifests(spec, cluster);
+      const { manifests, waits } = clusterInferencePlan(spec, cluster);
       const tls = spec.gateways.inference.tls;
       if (tls.mode === "selfSigned") manifests.unshift(selfSignedCertificateSecret(cluster, spec.gateways.inference.hostname, this));
       // The Gateway's options exist before the Gateway, so Istio creates its Service with them.
       const optionsKey = manifestKey({ kind: "ConfigMap", metadata: { namespace: inferenceNamespace, name: gatewayOptionsName } });
       const isOptions = (m: Manifest) => manifestKey(m) === optionsKey;
       const options = applyManifests(cluster, manifests.filter(isOptions), { provider, parent: this, dependsOn });
-      const routeKey = (model: ModelSpec) => manifestKey(modelRouteManifest(model));
-      const routeKeys = new Set(models.map(routeKey));
       const opts = { provider, parent: this, aliases: gatewayAccessAliases(cluster, "inference") };
       const base = [...dependsOn, ...options.values()];
       // Policies first: Istio lets any caller reach a workload no ALLOW policy selects, so a new
       // version's servers and picker would be open to the whole mesh until theirs arrived.
       const isPolicy = (m: Manifest) => m.kind === "AuthorizationPolicy" || m.kind === "NetworkPolicy";
       const policies = applyManifests(cluster, manifests.filter(isPolicy), { ...opts, dependsOn: base });
-      const rest = manifests.filter((m) => !isOptions(m) && !isPolicy(m) && !routeKeys.has(manifestKey(m)));
+      const rest = manifests.filter((m) => !isOptions(m) && !isPolicy(m) && !waits.has(manifestKey(m)));
       const restDependsOn = [...base, ...policies.values()];
       const gpuDependsOn = [...restDependsOn, ...(mesh.cluster.devicePlugin ? [mesh.cluster.devicePlugin] : [])];
       const applied = new Map<string, pulumi.CustomResource>(policies);
       for (const m of rest) applied.set(manifestKey(m), applyManifest(cluster, m, { ...opts, dependsOn: requestsGpus(m) ? gpuDependsOn : restDependsOn }));
-      for (const model of models) {
-        const waits = routeWaitsFor(model).flatMap((v) => versionManifests(spec, clusterSpec, model, v).map((m) => applied.get(manifestKey(m))!));
-        const route = manifests.filter((m) => manifestKey(m) === routeKey(model));
-        applyManifests(cluster, route, { ...opts, dependsOn: [...base, ...waits] });
+      for (const [key, waited] of waits) {
+        const route = manifests.filter((m) => manifestKey(m) === key);
+        applyManifests(cluster, route, { ...opts, dependsOn: [...base, ...waited.map((k) => applied.get(k)!)] });
       }
       ready = [applied.get(manifestKey({ kind: "Gateway", metadata: { namespace: inferenceNamespace, name: gatewayName } }))!];
     }
