@@ -45,6 +45,14 @@ export const isDestinationRule = (type: string) => isKind(type, "networking.isti
 export const isGateway = (type: string) => isKind(type, "gateway.networking.k8s.io", "Gateway");
 export const isRoute = (type: string) =>
   isKind(type, "gateway.networking.k8s.io", "HTTPRoute") || isKind(type, "gateway.networking.k8s.io", "GRPCRoute");
+/**
+ * Route kinds whose rules split traffic by backendRef weight, all with Gateway API's one BackendRef
+ * (weight default 1, 0 to 1000000): HTTPRoute and GRPCRoute, and TLSRoute (standard from v1.5) and
+ * TCPRoute (experimental in v1.5.1, standard from v1.6), which Istio 1.30 programs with their
+ * weights too (buildTCPDestination) and agentgateway serves.
+ */
+export const isWeightedRoute = (type: string) =>
+  isRoute(type) || isKind(type, "gateway.networking.k8s.io", "TLSRoute") || isKind(type, "gateway.networking.k8s.io", "TCPRoute");
 export const isInferencePool = (type: string) =>
   isKind(type, "inference.networking.k8s.io", "InferencePool") || isKind(type, "inference.networking.x-k8s.io", "InferencePool");
 

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isRoute, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, type RouteRule } from "./canary-weight-limit";
 import { httpHeaderName } from "../lib/config-schema";
@@ -29,12 +29,13 @@ function declaredCanaries(routes: RouteRead[], header: string): Map<string, stri
 /**
  * canary-weight-limit judges a route against the canaries its own header rule declares; Gateway
  * API merges every route attached to a Gateway, so a second route (another path, another
- * namespace, a GRPCRoute) that sends a canary more than its share breaks the same limit unseen.
+ * namespace, a GRPCRoute, a TCPRoute on another listener) that sends a canary more than its share
+ * breaks the same limit unseen.
  */
 export const canaryWeightAcrossRoutes: StackValidationPolicy = {
   name: "canary-weight-across-routes",
   description:
-    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute: no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
+    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute: no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -47,7 +48,7 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
       const routes: RouteRead[] = [];
-      for (const r of resources.filter((x) => isRoute(x.type))) {
+      for (const r of resources.filter((x) => isWeightedRoute(x.type))) {
         const read = probe(() => ({ ...meta(r.props), rules: list(r.props.spec?.rules as RouteRule[]) }));
         const what = `${orUnknown(() => meta(r.props).namespace, "?")}/${orUnknown(() => meta(r.props).name, r.name)}`;
         if (!read.known) pending.push(`the rules of route ${what} on ${cluster}`);

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isKind, isRoute, meta, patchedType } from "../lib/k8s";
+import { cannotJudge, isKind, isRoute, isWeightedRoute, meta, patchedType } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { httpHeaderName } from "../lib/config-schema";
 
@@ -63,7 +63,7 @@ export function canaryDeclarations(rules: RouteRule[], header: string, routeName
 }
 
 /**
- * The backendRefs whose weight Gateway API refuses: v1.5.1's HTTPRoute/GRPCRoute CRDs take a weight
+ * The backendRefs whose weight Gateway API refuses: v1.5.1's route CRDs (all kinds) take a weight
  * only as an integer from 0 to 1000000 (a null one is pruned and defaults to 1), so no share can be
  * computed from any other (a string "95" is not 95 to anyone but YAML).
  */
@@ -191,7 +191,7 @@ function judgeModelRewrite(props: Record<string, any>, maxCanaryWeight: number, 
 export const canaryWeightLimit: ResourceValidationPolicy = {
   name: "canary-weight-limit",
   description:
-    "In every HTTPRoute/GRPCRoute rule that splits traffic (the x-canary rule too), weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors). In every InferenceModelRewrite rule, every target model but the heaviest gets at most maxCanaryWeight percent of the rule's weight sum (weights are relative).",
+    "In every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute rule that splits traffic (the x-canary rule too), weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors, its connections refused). In every InferenceModelRewrite rule, every target model but the heaviest gets at most maxCanaryWeight percent of the rule's weight sum (weights are relative).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -206,7 +206,10 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
       if (pending.length > 0) cannotJudge(pending);
       return;
     }
-    if (!isRoute(patchedType(args.type))) return;
+    if (!isWeightedRoute(patchedType(args.type))) return;
+    // A TLSRoute or TCPRoute rule has no matches (no canary door) and a rule with no backend
+    // weighted above 0 has its connections rejected (Gateway API), not answered with a 500.
+    const refused = isRoute(patchedType(args.type)) ? "gets a 500 error" : "has its connections rejected";
     const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
     const { namespace, name } = meta(args.props);
     const rules = list(args.props.spec?.rules as RouteRule[]);
@@ -226,7 +229,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
       // such a rule to a direct 500 response). A redirect rule sends no traffic to backends.
       const redirects = list(rule.filters).some((f) => f?.type === "RequestRedirect");
       if (refs.length > 0 && !redirects && refs.every((b) => b.weight === 0)) {
-        report(`${namespace}/${name} rule ${i}: every backendRef has weight 0 (${refs.map((b) => b.name).join(", ")}), so all traffic the rule matches gets a 500 error; give the backend meant to serve it a weight above 0, or remove the rule`);
+        report(`${namespace}/${name} rule ${i}: every backendRef has weight 0 (${refs.map((b) => b.name).join(", ")}), so all traffic the rule matches ${refused}; give the backend meant to serve it a weight above 0, or remove the rule`);
         return;
       }
       const backends = backendWeights(refs, namespace);

@@ -2,9 +2,10 @@
  * The issue's done-when breakages in the other spellings a reviewer editing an export would use,
  * each read as Istio, Gateway API or Kubernetes reads it: an ALLOW rule open through its not*
  * fields, remote addresses, an omitted action or a `when`; a namespace weakening STRICT; a split
- * of InferencePools, an omitted or zero weight, a canary listed twice, a GRPCRoute; an image
- * without a tag behind a registry port or with a broken digest; a toleration of every taint or of
- * another effect; a provider reference naming nothing in the state.
+ * of InferencePools, an omitted or zero weight, a canary listed twice, a GRPCRoute or TLSRoute, a
+ * TCPRoute to the canary; an image without a tag behind a registry port or with a broken digest;
+ * a toleration of every taint or of another effect; a provider reference naming nothing in the
+ * state.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, podSpecs, onFirst, principalRule, weightedPair, withSpec, gpuDeployment, ambientDeployment, addLike } from "./mutations-support";
@@ -17,6 +18,8 @@ const onPools = (o: any, fn: (stable: any, canary: any, rule: any) => void) =>
     const pair = weightedPair(rule);
     if (pair.length === 2) fn(...((pair[0].weight >= pair[1].weight ? pair : [pair[1], pair[0]]) as [any, any]), rule);
   });
+/** A route whose split rule weighs Services (an agent's versions). */
+const serviceSplit = (r: ExportedResource) => isKind(r, "HTTPRoute") && withSpec(r).rules?.some((x: any) => weightedPair(x).length === 2 && x.backendRefs.every((b: any) => b.kind === "Service"));
 const cpuDeployment = (r: ExportedResource) => ambientDeployment(r) && !gpuDeployment(r);
 
 export const spellingMutations: Mutation[] = [
@@ -98,6 +101,38 @@ export const spellingMutations: Mutation[] = [
         }
         onPools(o, (stable, canary) => (stable.weight = canary.weight = 50));
       });
+    },
+  },
+  {
+    // TLSRoute rules have no matches: the split rule alone, both Services at 50.
+    name: "an agent's split route rewritten as a TLSRoute at 50/50",
+    policy: "canary-weight-limit",
+    apply: (doc) => {
+      const route = resources(doc).find(serviceSplit);
+      if (!route) return undefined;
+      route.type = route.type.replace(":HTTPRoute", ":TLSRoute");
+      route.urn = route.urn.replace(":HTTPRoute::", ":TLSRoute::");
+      return edit(route, (o) => {
+        o.kind = "TLSRoute";
+        o.spec.rules = o.spec.rules.filter((r: any) => weightedPair(r).length === 2).map((r: any) => ({ backendRefs: r.backendRefs.map((b: any) => ({ ...b, weight: 50 })) }));
+      });
+    },
+  },
+  {
+    // Gateway API v1.5.1 serves TCPRoute from its experimental channel only, as v1alpha2.
+    name: "a TCPRoute (v1alpha2) sending all its connections to an agent's canary",
+    policy: "canary-weight-across-routes",
+    apply: (doc) => {
+      const route = resources(doc).find(serviceSplit);
+      if (!route) return undefined;
+      const obj = JSON.parse(JSON.stringify(route.inputs));
+      const split = obj.spec.rules.find((r: any) => weightedPair(r).length === 2);
+      const canary = [...weightedPair(split)].sort((a: any, b: any) => a.weight - b.weight)[0];
+      delete canary.weight;
+      delete obj.spec.hostnames;
+      Object.assign(obj, { apiVersion: "gateway.networking.k8s.io/v1alpha2", kind: "TCPRoute", metadata: { ...obj.metadata, name: `${obj.metadata.name}-tcp` } });
+      obj.spec.rules = [{ backendRefs: [canary] }];
+      return addLike(doc, route, "tcp", "kubernetes:gateway.networking.k8s.io/v1alpha2:TCPRoute", obj);
     },
   },
   {

@@ -194,3 +194,25 @@ test("canary-weight-limit: the lighter side of a split is a canary in the route'
   assert.deepEqual((await runResource(canaryWeightLimit, route([door, refs(95, 5)]))).violations, []);
   assert.deepEqual((await runResource(canaryWeightLimit, route([door, refs(100, 0), stable]))).violations, []);
 });
+
+test("canary-weight-limit and canary-weight-across-routes: TLSRoute and TCPRoute splits are held to the same limits as HTTPRoute's", async () => {
+  const svc = (name: string, weight?: number) => ({ kind: "Service", name, port: 5432, ...(weight === undefined ? {} : { weight }) });
+  const l4 = (kind: string, backendRefs: unknown[], version = "v1") => ({ type: `kubernetes:gateway.networking.k8s.io/${version}:${kind}`, props: { metadata: { name: "db", namespace: "inference" }, spec: { rules: [{ backendRefs }] } } });
+  // Compliant: 95/5, a single backend, weight 0 pinning one out.
+  assert.deepEqual((await runResource(canaryWeightLimit, [l4("TLSRoute", [svc("db-v1", 95), svc("db-v2", 5)]), l4("TCPRoute", [svc("db-v1")]), l4("TCPRoute", [svc("db-v1", 100), svc("db-v2", 0)])])).violations, []);
+  // Before: not judged at all (only HTTPRoute and GRPCRoute were).
+  const fifty = await runResource(canaryWeightLimit, l4("TLSRoute", [svc("db-v1", 50), svc("db-v2", 50)]), null);
+  assert.match(fifty.violations.map((v) => v.message).join("\n"), /^inference\/db rule 0: non-primary backend db-v2 gets 50% of the split; a canary may get at most 10%$/m);
+  // Omitted weights are 1 each (the CRD's default): a 50/50 split summing to 2; the experimental v1alpha2 TCPRoute too.
+  const implicit = await runResource(canaryWeightLimit, l4("TCPRoute", [svc("db-v1"), svc("db-v2")], "v1alpha2"), null);
+  assert.deepEqual(implicit.violations.map((v) => v.message), ["inference/db rule 0: split weights 1/1 sum to 2, not 100", "inference/db rule 0: non-primary backend db-v2 gets 50% of the split; a canary may get at most 10%"]);
+  const zero = await runResource(canaryWeightLimit, l4("TCPRoute", [svc("db-v1", 0), svc("db-v2", 0)]), null);
+  assert.match(zero.violations[0]?.message ?? "", /every backendRef has weight 0 \(db-v1, db-v2\), so all traffic the rule matches has its connections rejected/);
+  // A canary an HTTPRoute's x-canary rule declares, sent all the connections of a TCPRoute on the same cluster.
+  const door = { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [svc("db-v2")] };
+  const declaring = on(ROUTE, "db", { metadata: { name: "db", namespace: "inference" }, spec: { rules: [door, { backendRefs: [svc("db-v1", 95), svc("db-v2", 5)] }] } });
+  const tcp = (backendRefs: unknown[]) => on("kubernetes:gateway.networking.k8s.io/v1:TCPRoute", "db-tcp", { metadata: { name: "db-tcp", namespace: "inference" }, spec: { rules: [{ backendRefs }] } });
+  const across = await runStack(canaryWeightAcrossRoutes, [declaring, tcp([svc("db-v2")])]);
+  assert.match(across.violations[0]?.message ?? "", /^inference\/db-tcp rule 0 on a: db-v2 gets 100% of the rule's traffic, but it is the canary of route inference\/db/);
+  assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [declaring, tcp([svc("db-v1", 95), svc("db-v2", 5)])])).violations, []);
+});
