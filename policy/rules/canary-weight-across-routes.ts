@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
-import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, type RouteRule } from "./canary-weight-limit";
+import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, shareOver, type RouteRule } from "./canary-weight-limit";
 import { httpHeaderName } from "../lib/config-schema";
 
 interface RouteRead {
@@ -69,8 +69,8 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
           for (const b of backends) {
             const declaredBy = canaries.get(b.key);
             if (!declaredBy || declaredBy === route.what || own.has(b.key)) continue;
-            const share = Math.round((b.weight * 10000) / total) / 100;
-            if (share <= maxCanaryWeight) continue;
+            const share = shareOver(b.weight, total, maxCanaryWeight);
+            if (share === undefined) continue;
             report(
               `${route.what} rule ${i} on ${cluster}: ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}, but it is the canary of route ${declaredBy} (its ${canaryHeader} rule routes to it alone); a canary may get at most ${maxCanaryWeight}% of any rule without the header, whichever route holds it`,
               route.urn,

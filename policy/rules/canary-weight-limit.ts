@@ -107,6 +107,17 @@ export function lighterInSplits(rules: RouteRule[], header: string, routeNamespa
 }
 
 /**
+ * The share `weight` of `total` gets, in percent, when it is more than `maxPercent`; undefined when
+ * it is not. Compared exactly: rounded to two decimals, 100001 of 1000000 (10.0001%) read as 10%
+ * and passed a limit of 10. Shown at two decimals, or as many as tell it from the limit.
+ */
+export function shareOver(weight: number, total: number, maxPercent: number): number | undefined {
+  if (total <= 0 || weight * 100 <= maxPercent * total) return undefined;
+  const share = Math.round((weight * 10000) / total) / 100;
+  return share > maxPercent ? share : Number(((weight * 100) / total).toFixed(6));
+}
+
+/**
  * InferenceModelRewrite (llm-d.ai/v1alpha2, and the legacy inference.networking.x-k8s.io group):
  * the endpoint picker rewrites the requested model to one of a rule's `targets`, picked by weight.
  */
@@ -174,8 +185,8 @@ function judgeModelRewrite(props: Record<string, any>, maxCanaryWeight: number, 
     const requests = read.value.models.length > 0 ? `the requests for ${read.value.models.join(", ")}` : "every request the rule takes";
     weights.forEach((t, j) => {
       if (j === primary) return;
-      const share = Math.round((t.weight * 10000) / total) / 100;
-      if (share <= maxCanaryWeight) return;
+      const share = shareOver(t.weight, total, maxCanaryWeight);
+      if (share === undefined) return;
       const listed = read.value.targets.filter((x) => String(x.modelRewrite ?? "") === t.model).length;
       report(
         `${what} rule ${i}: target model ${t.model} gets ${share}% of ${requests} (weight ${t.weight} of ${total}${listed > 1 ? `, listed ${listed} times` : ""}); every target but the heaviest (${weights[primary].model}) is a canary and may get at most ${maxCanaryWeight}% (weights are relative: weight / sum of the rule's weights)`,
@@ -250,8 +261,8 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
       const heaviest = Math.max(...backends.map((b) => b.weight));
       backends.forEach((b, j) => {
         if (j === primary && !canaries.has(b.key)) return;
-        const share = total > 0 ? Math.round((b.weight * 10000) / total) / 100 : 0;
-        if (share > maxCanaryWeight) {
+        const share = shareOver(b.weight, total, maxCanaryWeight);
+        if (share !== undefined) {
           const listed = refs.filter((r) => refKeyIn(namespace)(r) === b.key).length;
           const gets = `${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}${listed > 1 ? ` (listed ${listed} times)` : ""}`;
           const declared = declarations.get(b.key);

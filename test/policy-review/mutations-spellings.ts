@@ -3,9 +3,9 @@
  * each read as Istio, Gateway API or Kubernetes reads it: an ALLOW rule open through its not*
  * fields, remote addresses, an omitted action or a `when`; a namespace weakening STRICT; a split
  * of InferencePools, an omitted or zero weight, a canary listed twice, a GRPCRoute or TLSRoute, a
- * TCPRoute to the canary; an image without a tag behind a registry port or with a broken digest;
- * a toleration of every taint or of another effect; a provider reference naming nothing in the
- * state.
+ * TCPRoute to the canary, a model rewrite one step over the limit; an image without a tag behind
+ * a registry port or with a broken digest; a toleration of every taint or of another effect; a
+ * provider reference naming nothing in the state.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, podSpecs, onFirst, principalRule, weightedPair, withSpec, gpuDeployment, ambientDeployment, addLike } from "./mutations-support";
@@ -133,6 +133,22 @@ export const spellingMutations: Mutation[] = [
       Object.assign(obj, { apiVersion: "gateway.networking.k8s.io/v1alpha2", kind: "TCPRoute", metadata: { ...obj.metadata, name: `${obj.metadata.name}-tcp` } });
       obj.spec.rules = [{ backendRefs: [canary] }];
       return addLike(doc, route, "tcp", "kubernetes:gateway.networking.k8s.io/v1alpha2:TCPRoute", obj);
+    },
+  },
+  {
+    // Relative weights up to 1000000: 100001 of 1000000 is 10.0001%, read as 10% when rounded.
+    name: "an InferenceModelRewrite giving another version 10.0001% of a model's requests",
+    policy: "canary-weight-limit",
+    apply: (doc) => {
+      const pools = resources(doc).filter((r) => isKind(r, "InferencePool"));
+      if (pools.length < 2) return undefined;
+      const [v1, v2] = pools.map((p) => (p.inputs as any).metadata.name as string);
+      return addLike(doc, pools[0], "rewrite", "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", {
+        apiVersion: "llm-d.ai/v1alpha2",
+        kind: "InferenceModelRewrite",
+        metadata: { name: `${v1}-split`, namespace: (pools[0].inputs as any).metadata.namespace },
+        spec: { poolRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: v1 }, rules: [{ targets: [{ modelRewrite: v1, weight: 899999 }, { modelRewrite: v2, weight: 100001 }] }] },
+      });
     },
   },
   {

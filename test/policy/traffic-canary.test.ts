@@ -216,3 +216,19 @@ test("canary-weight-limit and canary-weight-across-routes: TLSRoute and TCPRoute
   assert.match(across.violations[0]?.message ?? "", /^inference\/db-tcp rule 0 on a: db-v2 gets 100% of the rule's traffic, but it is the canary of route inference\/db/);
   assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [declaring, tcp([svc("db-v1", 95), svc("db-v2", 5)])])).violations, []);
 });
+
+test("canary-weight-limit and canary-weight-across-routes: a share just over the limit fails, not rounded down to it", async () => {
+  const rewrite = (v1: number, v2: number) => ({
+    type: "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite",
+    props: { metadata: { name: "llama-canary", namespace: "inference" }, spec: { rules: [{ targets: [{ modelRewrite: "llama-v1", weight: v1 }, { modelRewrite: "llama-v2", weight: v2 }] }] } },
+  });
+  // Before: 100001 of 1000000 was shown and judged as 10%, and passed.
+  assert.deepEqual((await runResource(canaryWeightLimit, rewrite(900000, 100000))).violations, []);
+  const over = await runResource(canaryWeightLimit, rewrite(899999, 100001), null);
+  assert.match(over.violations[0]?.message ?? "", /target model llama-v2 gets 10\.0001% of every request the rule takes \(weight 100001 of 1000000\)/);
+  const pool = (name: string, weight?: number) => ({ kind: "InferencePool", name, ...(weight === undefined ? {} : { weight }) });
+  const door = { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [pool("pool-v2")] };
+  const declaring = on(ROUTE, "llama", { metadata: { name: "llama", namespace: "inference" }, spec: { rules: [door, { backendRefs: [pool("pool-v1", 95), pool("pool-v2", 5)] }] } });
+  const other = on(ROUTE, "llama-ab", { metadata: { name: "llama-ab", namespace: "inference" }, spec: { rules: [{ backendRefs: [pool("pool-v1", 899999), pool("pool-v2", 100001)] }] } });
+  assert.match((await runStack(canaryWeightAcrossRoutes, [declaring, other])).violations[0]?.message ?? "", /pool-v2 gets 10\.0001% of the split, but it is the canary of route inference\/llama/);
+});
