@@ -64,18 +64,18 @@ export function agentClusterManifests(
   const tools = toolsOn(spec, cluster.name);
   const env = { openAiBaseUrl: inference.openAiBaseUrl };
   const [agentParams, mcpParams] = parametersManifests(spec, cluster);
-  const mcpBackend = mcpBackendManifest(tools);
-  const mcpRoute = mcpRouteManifest();
-  const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), mcpBackend, mcpRoute] : [];
   const fleet = agents.map((agent) => ({ agent, route: agentRouteManifest(spec, agent), workloads: agentVersionManifests(spec, agent, env) }));
-  const toolWorkloads = tools.flatMap(toolManifests).map(manifestKey);
-  const waits = new Map<string, string[]>(tools.length ? [[manifestKey(mcpBackend), toolWorkloads], [manifestKey(mcpRoute), toolWorkloads]] : []);
+  const toolWorkloads = tools.flatMap(toolManifests);
+  // The MCP backend and its route send traffic to every tool.
+  const mcpRouting = tools.length ? [mcpBackendManifest(tools), mcpRouteManifest()] : [];
+  const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), ...mcpRouting] : [];
+  const waits = new Map(mcpRouting.map((m) => [manifestKey(m), toolWorkloads.map(manifestKey)]));
   for (const { agent, route, workloads } of fleet) {
     const served = new Set(agentRouteWaitsFor(agent).map((v) => agentVersionName(agent, v.name)));
     waits.set(manifestKey(route), workloads.filter((m) => served.has(m.metadata.name)).map(manifestKey));
   }
   return {
-    workloads: [...fleet.flatMap((a) => a.workloads), ...tools.flatMap(toolManifests)],
+    workloads: [...fleet.flatMap((a) => a.workloads), ...toolWorkloads],
     gateway: [agentParams, agentGatewayManifest(spec), ...fleet.map((a) => a.route), ...llmManifests(spec), ...mcp, ...securityManifests(spec, agents, inlineJwks)],
     authorization: authorizationManifests(spec, agents, tools, waypoints),
     waits,

@@ -17,6 +17,7 @@ import { validateObject } from "../support/schemas";
 import { renderShipped, shippedPlatform } from "../support/render";
 import { parsePlatform } from "../../infra/config";
 import { agentObjects, inference, meshWaypoints, shippedSpec } from "./support";
+import { agentClusterManifests } from "../../components/agents";
 
 test("agent route: x-canary rule first to the canary only, then the configured split", () => {
   const spec = shippedSpec("prod");
@@ -210,4 +211,26 @@ test("agents and tools on a port below 1024 (capabilities dropped) ask for it as
   for (const [name, ns] of [["support-agent-v1", "agents"], ["calculator", "tools"]] as const) {
     assert.deepEqual(podOf(name, ns).securityContext, { seccompProfile: { type: "RuntimeDefault" } }, `${ns}/${name}`);
   }
+});
+
+test("waits: an agent's route waits for its versions that serve, the MCP backend and route for the tools; agents without tools get no MCP objects", () => {
+  const spec = shippedSpec("local");
+  const waits = agentClusterManifests(spec, spec.clusters[0], inference)!.waits;
+  const objects = (...names: string[]) => names.flatMap((n) => [`ServiceAccount/agents/${n}`, `Deployment/agents/${n}`, `Service/agents/${n}`]);
+  assert.deepEqual(waits.get("HTTPRoute/agents/research-agent"), objects("research-agent-v1", "research-agent-v2"));
+  assert.deepEqual(waits.get("HTTPRoute/tools/mcp"), ["ServiceAccount/tools/web-search", "Deployment/tools/web-search", "Service/tools/web-search", "ServiceAccount/tools/calculator", "Deployment/tools/calculator", "Service/tools/calculator"]);
+  assert.deepEqual(waits.get("AgentgatewayBackend/tools/mcp-tools"), waits.get("HTTPRoute/tools/mcp"));
+  assert.equal(waits.size, 3, [...waits.keys()].join(", "));
+  // The canary parked (weight 0, then 0 replicas), on a cluster whose agents call no tool.
+  const platform = shippedPlatform("local");
+  platform.tools = [];
+  for (const a of platform.agents) {
+    a.tools = [];
+    a.versions[1] = { ...a.versions[1], weight: 0, replicas: 0 };
+    a.versions[0].weight = 100;
+  }
+  const parked = parsePlatform(platform, "local");
+  const m = agentClusterManifests(parked, parked.clusters[0], inference)!;
+  assert.deepEqual([...m.waits], [["HTTPRoute/agents/research-agent", objects("research-agent-v1")]]);
+  assert.ok(!m.gateway.some((o) => o.metadata.name === "mcp-tools" || o.metadata.name === "mcp"));
 });
