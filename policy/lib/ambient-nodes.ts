@@ -3,7 +3,7 @@
  * their DaemonSets land only where the release's nodeSelector (ztunnel) and required node affinity
  * (both) allow, and a node without them leaves its pods outside the ambient data plane. Node
  * groups are the EKS managed node groups of the stack, whose labels the pack can read, that are
- * untainted or tainted only for GPUs. The same reading of node selection tells gpu-device-plugin
+ * untainted or tainted only with the GPU taint key. The same reading of node selection tells gpu-device-plugin
  * whether the NVIDIA device plugin runs on the GPU node groups.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
@@ -80,12 +80,13 @@ export function clusterNodes(cluster: { name: string; urn: string }, all: Policy
 /**
  * Reports each ztunnel or istio-cni release on the cluster whose node selection leaves out a node
  * group of the cluster (one sharing the cluster provider's parent component, else named
- * `<cluster>-…`). Only groups whose labels are known and decide it are reported.
+ * `<cluster>-…`). Only groups whose labels are known and decide it are reported. `gpuTaintKey` is
+ * the key GPU groups are tainted with (the GPU policies' knob): mesh workloads land there too.
  */
-export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], report: ReportViolation, pending: string[]): void {
+export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], gpuTaintKey: string, report: ReportViolation, pending: string[]): void {
   // A group tainted for something else than GPUs holds only the pods placed there on purpose (a
   // fork's batch pool outside the mesh, say): the groups judged are those mesh workloads land on.
-  const dedicated = (r: PolicyResource) => orUnknown(() => list(r.props.taints as { key?: unknown; effect?: unknown }[]).some((t) => t?.key !== "nvidia.com/gpu" && t?.effect !== "PREFER_NO_SCHEDULE"), false);
+  const dedicated = (r: PolicyResource) => orUnknown(() => list(r.props.taints as { key?: unknown; effect?: unknown }[]).some((t) => t?.key !== gpuTaintKey && t?.effect !== "PREFER_NO_SCHEDULE"), false);
   const groups = clusterNodes(cluster, all, (type) => type === EKS_NODE_GROUP).filter((r) => !dedicated(r));
   if (groups.length === 0) return;
   for (const release of resources.filter((r) => isHelmInstall(r.type))) {

@@ -5,8 +5,10 @@ import { reportCniEnrolment } from "../lib/istio-cni";
 import { reportAgentNodeCoverage } from "../lib/ambient-nodes";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
+import { gpuKnobDefaults, gpuKnobProperties, type GpuKnobs } from "../lib/gpu-nodes";
 
-interface Config {
+/** Only the taint key: it tells GPU node groups (where mesh workloads land) from groups dedicated to other work. */
+interface Config extends Pick<GpuKnobs, "gpuTaintKey"> {
   /** Istio's root namespace, where a PeerAuthentication without a selector applies mesh-wide; an istiod release's own setting wins. */
   rootNamespace: string;
   /** Namespaces whose workloads must be in the ambient data plane (ztunnel), where STRICT applies, created by the stack or not. */
@@ -14,7 +16,7 @@ interface Config {
   /** Namespaces whose workloads may stay outside the mesh (every other one is judged, created by the stack or not). */
   exemptNamespaces: string[];
 }
-const defaults: Config = { rootNamespace: "istio-system", ambientNamespaces: PLATFORM_NAMESPACES, exemptNamespaces: MESH_EXEMPT_NAMESPACES };
+const defaults: Config = { rootNamespace: "istio-system", ambientNamespaces: PLATFORM_NAMESPACES, exemptNamespaces: MESH_EXEMPT_NAMESPACES, gpuTaintKey: gpuKnobDefaults.gpuTaintKey };
 
 const DATAPLANE_MODE = "istio.io/dataplane-mode";
 const BYPASS_INBOUND = "ambient.istio.io/bypass-inbound-capture";
@@ -29,7 +31,7 @@ const SIDECAR_STATUS = "sidecar.istio.io/status";
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster that is untainted or tainted only with the GPU key (their nodeSelector and required node affinity; a group tainted for other work holds only pods placed there on purpose), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster that is untainted or tainted only with the GPU key (gpuTaintKey, nvidia.com/gpu by default; their nodeSelector and required node affinity; a group tainted for other work holds only pods placed there on purpose), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -44,6 +46,7 @@ export const meshMtlsStrict: StackValidationPolicy = {
         default: defaults.exemptNamespaces,
         description: "Namespaces whose workloads may stay outside the mesh (system and controller namespaces), created by the stack or not.",
       },
+      gpuTaintKey: gpuKnobProperties.gpuTaintKey,
     },
   },
   validateStack: (args, report) => {
@@ -59,7 +62,7 @@ export const meshMtlsStrict: StackValidationPolicy = {
       const exemptNamespaces = [...config.exemptNamespaces, ...roots.map((r) => r.namespace)];
       reportUnenrolled(cluster.name, resources, { ...config, exemptNamespaces }, report, pending);
       reportCniEnrolment(cluster.name, resources, (ns) => !exemptNamespaces.includes(ns), report, pending);
-      reportAgentNodeCoverage(cluster, args.resources, resources, report, pending);
+      reportAgentNodeCoverage(cluster, args.resources, resources, config.gpuTaintKey, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },

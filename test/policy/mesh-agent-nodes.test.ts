@@ -55,3 +55,19 @@ test("mesh-mtls-strict: only the cluster's own node groups count, and unknown la
   assert.deepEqual(unknown.violations, []);
   assert.match(unknown.unknown[0] ?? "", /the labels of node group a-gpu, which decide whether ztunnel release a-ztunnel runs there/);
 });
+
+test("mesh-mtls-strict: a fork's GPU taint key (gpuTaintKey) marks GPU groups, which ztunnel must reach; other taints stay dedicated", async () => {
+  // Before, any key other than nvidia.com/gpu read as a group dedicated to other work: a fork
+  // tainting its GPUs example.com/gpu had its GPU group skipped, ztunnel pinned off it passing.
+  const forkGpu = stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-gpu", props: { labels: gpuLabels, instanceTypes: ["g5.12xlarge"], taints: [{ key: "example.com/gpu", value: "present", effect: "NO_SCHEDULE" }] }, provider: null });
+  const [prov, strict, system] = mesh();
+  const pinned = agent("ztunnel", { nodeSelector: { "inference-mesh.io/node-group": "system" } });
+  const stack = [prov, strict, system, forkGpu, pinned];
+  const judged = await runStack(meshMtlsStrict, stack, { gpuTaintKey: "example.com/gpu" });
+  assert.match(messages(judged).join("\n"), /^ztunnel release a-ztunnel on cluster a does not run on node group a-gpu: /);
+  // With the default key the same group is one tainted for other work: pods there are placed on purpose.
+  assert.deepEqual((await runStack(meshMtlsStrict, stack)).violations, []);
+  // And with the fork's key, nvidia.com/gpu is another key: a group tainted with it is dedicated.
+  const nvidia = { ...forkGpu, props: { ...forkGpu.props, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] } };
+  assert.deepEqual((await runStack(meshMtlsStrict, [prov, strict, system, nvidia, pinned], { gpuTaintKey: "example.com/gpu" })).violations, []);
+});
