@@ -7,8 +7,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
 import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
-import { isAuthorizationPolicy, isGateway, isKind, isRoute, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
-import { list, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
+import { isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
+import { orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 import { isDryRun, selectorBindsNothing } from "./ztunnel";
 
 export interface Config {
@@ -139,81 +139,6 @@ export function bindsWaypoint(p: Allow, wp: GatewayProxy, roots: string[]): bool
       ((ref.kind === "Gateway" && ref.name === wp.name && p.namespace === wp.namespace) ||
         (ref.kind === "GatewayClass" && ref.name === wp.gatewayClassName && roots.includes(p.namespace))),
   );
-}
-
-export interface AgwAuthorization {
-  namespace: string;
-  name: string;
-  action: string;
-  expressions: string[];
-  onGateway: boolean;
-}
-
-const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
-
-/**
- * The `traffic.authorization` of the AgentgatewayPolicies that reach the Gateway's requests: those
- * bound to the Gateway (or a listener of it) and to the routes attached to it. agentgateway v1.4.1
- * merges them all (store/binds.rs route_policies and gateway_policies), each matchExpression its
- * own rule (controller traffic_plugin.go TranslateAuthorization), and any matching Allow rule
- * allows (http/authorization.rs RuleSets::validate).
- */
-export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAuthorization[] | "unknown" {
-  const routes: PolicyResource[] = [];
-  // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
-  const undecided = new Set<string>();
-  for (const r of g.resources.filter((x) => isRoute(x.type))) {
-    const attached = tri(() =>
-      list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string }[]).some(
-        (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
-      ),
-    );
-    if (attached === true) routes.push(r);
-    else if (attached === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
-  }
-  const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace)]);
-  const out: AgwAuthorization[] = [];
-  for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
-    const { namespace, name } = meta(r.props);
-    // Read apart, so that a value not known in this preview elsewhere in the spec (an inline JWKS) does not hide these.
-    const read = probe(() => {
-      const spec = r.props.spec ?? {};
-      return JSON.parse(JSON.stringify({ auth: spec.traffic?.authorization, refs: spec.targetRefs, selectors: spec.targetSelectors })) as Record<string, any>;
-    });
-    const mayBind = namespaces.has(namespace) || undecided.has(namespace) || undecided.has("*");
-    if (!mayBind) continue; // policies bind same-namespace targets only
-    // A policy that may bind the gateway but is not known yet: no verdict in this preview.
-    if (!read.known) return "unknown";
-    const auth = read.value.auth;
-    if (!auth) continue;
-    const refs = list(read.value.refs as { group?: string; kind: string; name: string; sectionName?: string }[]);
-    const selectors = list(read.value.selectors as { group?: string; kind: string; matchLabels?: Record<string, string> }[]);
-    // A sectionName naming no listener of the Gateway (no rule of the route) binds nothing: agentgateway keys the policy to that section.
-    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }): Tri => {
-      const inSection = (section?: string) => section === undefined || target.sections === undefined || target.sections.includes(section);
-      if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name && inSection(ref.sectionName))) return true;
-      const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind));
-      if (bySelector.length === 0) return false;
-      return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
-    };
-    const isRouteKind = (k: string) => k === "HTTPRoute" || k === "GRPCRoute";
-    // A policy on a route whose parents are not known yet may reach the gateway.
-    if (undecided.has(namespace) || undecided.has("*")) {
-      if (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind))) return "unknown";
-    }
-    const names = (xs: unknown) => orUnknown(() => list(xs as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
-    const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
-    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: gateway ? names(gateway.props.spec?.listeners) : undefined }) : false;
-    const onRoute = someTri(
-      routes.filter((route) => meta(route.props).namespace === namespace),
-      (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(route.props.spec?.rules) }),
-    );
-    if (onGateway === "unknown" || onRoute === "unknown") return "unknown";
-    if (onGateway || onRoute) {
-      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway });
-    }
-  }
-  return out;
 }
 
 /**

@@ -3,12 +3,12 @@ import { refusedAgentgatewayActions } from "../lib/agentgateway-actions";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { GatewayProxy, mayBeProxyOf } from "../lib/gateway-proxies";
 import { celIdentityBound } from "../lib/cel";
-import { byCluster, cannotJudge, isGateway, isKind, meta } from "../lib/k8s";
-import { andTri, configWithDefaults, everyTri, list, notTri, orUnknown, someTri, Tri } from "../lib/values";
+import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";
 import {
-  agentgatewayAuthorizations, Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Config, defaults, enrolledWith, graphOf, Graph,
-  isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR,
+  Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Config, defaults, enrolledWith, graphOf, Graph, isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR,
 } from "../lib/call-graph";
+import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, servingListeners } from "../lib/agw-authorization";
 import { Caller, ruleCallers } from "../lib/callers";
 import { reportToolGrants } from "../lib/tool-grants";
 import { reportAgentGatewayJwt } from "../lib/agent-jwt";
@@ -97,17 +97,30 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
 /**
  * Why an agentgateway proxy in the tools namespace (the MCP gateway) must not be admitted to the
  * tools, or undefined: it passes on every request its authorization lets through, under its own
- * identity, so it is a legitimate caller only while its authorization admits agents alone.
+ * identity, so it is a legitimate caller only while its authorization admits agents alone. A
+ * policy narrowed to a listener by sectionName guards that listener alone, so each listener that
+ * serves routes is judged by the policies that reach it.
  */
 function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
+  const auths = agentgatewayAuthorizations(g, gw);
+  const where = `Gateway ${gw.namespace}/${gw.name}`;
+  if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
+  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return listenerProblem(g, gw, auths, where, "");
+  const listeners = servingListeners(g, gw);
+  if (listeners === "unknown") return { unknown: `the listeners of ${where} and the routes on them, which decide which listeners its AgentgatewayPolicies narrowed by sectionName guard` };
+  const whys = listeners.map((l) => listenerProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l)));
+  const found = whys.find((why): why is string => typeof why === "string");
+  if (found) return found;
+  return whys.find(isUnknown);
+}
+
+/** The verdict on the MCP gateway (or one of its listeners, `where`) from the authorization that reaches it. */
+function listenerProblem(g: Graph, gw: GatewayProxy, auths: AgwAuthorization[], where: string, note: string): Why {
   const tools = g.config.toolsNamespace;
   const restricts = (expr: string): Tri => {
     const ids = celIdentityBound(expr);
     return ids === undefined ? false : everyTri(ids, (id) => asTri(verdict(g, tools, { kind: "identity", shown: id, id }, [], false)));
   };
-  const auths = agentgatewayAuthorizations(g, gw);
-  const where = `Gateway ${gw.namespace}/${gw.name}`;
-  if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
   // Every Require rule must hold: one pinning the caller to agents restricts whatever Allow rules say.
   const required = someTri(auths, (a) => a.onGateway && a.action === "Require" && someTri(a.expressions, restricts));
   if (required === true) return undefined;
@@ -115,7 +128,7 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   if (!auths.some((a) => a.onGateway && a.action === "Allow" && a.expressions.length > 0)) {
     return (
       undecided ??
-      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount)${misplaced(g, gw)}, so every mesh workload reaches the tools through it`
+      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount)${note || misplaced(g, gw)}, so every mesh workload reaches the tools through it`
     );
   }
   const allows = auths.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
@@ -127,16 +140,6 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   }
   if (allows.some((x) => x.restricted === "unknown")) return { unknown: `whether the Allow rules on ${where} admit agents alone` };
   return undefined;
-}
-
-/** AgentgatewayPolicies whose traffic.authorization names the Gateway with a sectionName none of its listeners has (they bind nothing), for the message. */
-function misplaced(g: Graph, gw: GatewayProxy): string {
-  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
-  const listeners = orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]);
-  const named = g.resources.filter((r) => isKind(r.type, "agentgateway.dev", "AgentgatewayPolicy") && orUnknown(() => meta(r.props).namespace === gw.namespace && !!r.props.spec?.traffic?.authorization, false)).flatMap((r) =>
-    orUnknown(() => list(r.props.spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string" && !listeners.includes(ref.sectionName)).map((ref) => `AgentgatewayPolicy ${gw.namespace}/${meta(r.props).name} names sectionName ${String(ref.sectionName)}, which no listener of it has`), []),
-  );
-  return named.length > 0 ? ` (${named.join("; ")})` : "";
 }
 
 /**
@@ -245,7 +248,7 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
 export const agentCallGraph: StackValidationPolicy = {
   name: "agent-call-graph",
   description:
-    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false. An AgentgatewayPolicy authorization action other than Allow, Deny or Require is reported: the API server refuses the policy.",
+    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway (on each listener serving its routes, where one is narrowed by sectionName) pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false. An AgentgatewayPolicy authorization action other than Allow, Deny or Require is reported: the API server refuses the policy.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -50,4 +50,13 @@ export const gatewayMutations: Mutation[] = [
       return callers && edit(callers, (o) => (o.spec.targetRefs[0].sectionName = "https"));
     },
   },
+  {
+    // A listener it has, but not the one serving the MCP route: agentgateway hands HBONE connections to the listener of their port.
+    name: "the MCP gateway's agentgateway authorization narrowed to its HBONE listener (sectionName hbone), leaving listener http open",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const callers = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && (r.inputs as any)?.spec?.traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      return callers && edit(callers, (o) => (o.spec.targetRefs[0].sectionName = "hbone"));
+    },
+  },
 ];

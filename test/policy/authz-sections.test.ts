@@ -76,3 +76,38 @@ test("agent-call-graph: a Gateway's listeners not known in a preview leave a lis
   const wide = await runStack(agentCallGraph, [later, route(), jwt("a", "Gateway", "agent-gateway")]);
   assert.deepEqual([wide.violations, wide.unknown], [[], []]);
 });
+
+test("agent-call-graph: the MCP gateway's authorization narrowed to one of its listeners guards that listener alone", async () => {
+  // As prod renders it: HTTP for the MCP route, HBONE taking mesh traffic in (agentgateway hands
+  // each HBONE connection to the listener of its port, so the route's listener decides).
+  const mcp = (listeners: unknown) => on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "tools-gw-mcp-gateway", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners } });
+  const listeners = [{ name: "http", port: 80, protocol: "HTTP" }, { name: "hbone", port: 15008, protocol: "HBONE" }];
+  const mcpRoute = (sectionName?: string) =>
+    on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-mcp", { metadata: { name: "mcp", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway", ...(sectionName ? { sectionName } : {}) }], rules: [{}] } });
+  const agentsCel = '(source.identity.trustDomain == "cluster.local" && source.identity.namespace == "agents" && source.identity.serviceAccount in ["research-agent-v1"])';
+  const callers = (...sectionNames: (string | undefined)[]) =>
+    on(AGP, "tools-agpol-mcp-gateway-callers", {
+      metadata: { name: "mcp-gateway-callers", namespace: "tools" },
+      spec: { targetRefs: sectionNames.map((s) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name: "mcp-gateway", ...(s ? { sectionName: s } : {}) })), traffic: { authorization: { action: "Allow", policy: { matchExpressions: [agentsCel] } } } },
+    });
+  const fleet = [gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1"), ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/mcp-gateway"))];
+  const run = (...extra: ReturnType<typeof on>[]) => runStack(agentCallGraph, [...fleet, ...extra], { requireAgentJwt: false });
+  // Before, a policy on listener hbone counted for the whole Gateway: the route on http passed unguarded.
+  assert.deepEqual(
+    (await run(mcp(listeners), mcpRoute("http"), callers("hbone"))).violations.map((v) => v.message),
+    [
+      "AuthorizationPolicy tools/calculator admits cluster.local/ns/tools/sa/mcp-gateway: only agents may call tools: no AgentgatewayPolicy with traffic.authorization targets Gateway tools/mcp-gateway listener http to restrict its callers to agent identities (source.identity namespace and serviceAccount) (AgentgatewayPolicy tools/mcp-gateway-callers targets only listener hbone: a targetRef's sectionName limits a policy to that listener), so every mesh workload reaches the tools through it",
+    ],
+  );
+  // A route without sectionName is on both listeners: one of them left open is enough.
+  assert.match((await run(mcp(listeners), mcpRoute(), callers("http"))).violations.map((v) => v.message).join("\n"), /tools\/mcp-gateway listener hbone to restrict/);
+  // The listener that serves the route, every listener, or the whole Gateway guards it.
+  for (const guard of [callers("http"), callers("http", "hbone"), callers(undefined), callers("hbone", undefined)]) {
+    assert.deepEqual((await run(mcp(listeners), mcpRoute("http"), guard)).violations, []);
+  }
+  assert.deepEqual((await run(mcp(listeners), mcpRoute(), callers("http", "hbone"))).violations, []);
+  // Listeners not known in a preview: can't judge which a narrowed policy guards, not a finding.
+  const later = await run(mcp(UNKNOWN), mcpRoute("http"), callers("hbone"));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the listeners of Gateway tools\/mcp-gateway and the routes on them/);
+});

@@ -1,0 +1,141 @@
+/**
+ * The agentgateway authorization (AgentgatewayPolicy traffic.authorization) that reaches a
+ * Gateway's requests, and on which listeners: agentgateway v1.4.1 binds a policy whose Gateway
+ * targetRef names a sectionName to that listener alone (controller
+ * plugins/reference_indexes.go PolicyTargets, proxy store/binds.rs route_policies).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import type { GatewayProxy } from "./gateway-proxies";
+import { isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
+import { list, orUnknown, probe, someTri, tri, Tri } from "./values";
+import { GATEWAY_GROUP, type Graph } from "./call-graph";
+
+export interface AgwAuthorization {
+  namespace: string;
+  name: string;
+  action: string;
+  expressions: string[];
+  onGateway: boolean;
+  /** The listeners a policy on the Gateway is narrowed to by sectionName (agentgateway binds it there alone); undefined: every listener. */
+  listeners?: string[];
+}
+
+const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
+
+/**
+ * The `traffic.authorization` of the AgentgatewayPolicies that reach the Gateway's requests: those
+ * bound to the Gateway (or a listener of it) and to the routes attached to it. agentgateway v1.4.1
+ * merges them all (store/binds.rs route_policies and gateway_policies), each matchExpression its
+ * own rule (controller traffic_plugin.go TranslateAuthorization), and any matching Allow rule
+ * allows (http/authorization.rs RuleSets::validate).
+ */
+export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAuthorization[] | "unknown" {
+  const routes: PolicyResource[] = [];
+  // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
+  const undecided = new Set<string>();
+  for (const r of g.resources.filter((x) => isRoute(x.type))) {
+    const attached = tri(() =>
+      list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string }[]).some(
+        (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
+      ),
+    );
+    if (attached === true) routes.push(r);
+    else if (attached === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
+  }
+  const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace)]);
+  const out: AgwAuthorization[] = [];
+  for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
+    const { namespace, name } = meta(r.props);
+    // Read apart, so that a value not known in this preview elsewhere in the spec (an inline JWKS) does not hide these.
+    const read = probe(() => {
+      const spec = r.props.spec ?? {};
+      return JSON.parse(JSON.stringify({ auth: spec.traffic?.authorization, refs: spec.targetRefs, selectors: spec.targetSelectors })) as Record<string, any>;
+    });
+    const mayBind = namespaces.has(namespace) || undecided.has(namespace) || undecided.has("*");
+    if (!mayBind) continue; // policies bind same-namespace targets only
+    // A policy that may bind the gateway but is not known yet: no verdict in this preview.
+    if (!read.known) return "unknown";
+    const auth = read.value.auth;
+    if (!auth) continue;
+    const refs = list(read.value.refs as { group?: string; kind: string; name: string; sectionName?: string }[]);
+    const selectors = list(read.value.selectors as { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[]);
+    // A sectionName naming no listener of the Gateway (no rule of the route) binds nothing: agentgateway keys the policy to that section.
+    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }): Tri => {
+      const inSection = (section?: string) => section === undefined || target.sections === undefined || target.sections.includes(section);
+      if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name && inSection(ref.sectionName))) return true;
+      const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind));
+      if (bySelector.length === 0) return false;
+      return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
+    };
+    const isRouteKind = (k: string) => k === "HTTPRoute" || k === "GRPCRoute";
+    // A policy on a route whose parents are not known yet may reach the gateway.
+    if (undecided.has(namespace) || undecided.has("*")) {
+      if (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind))) return "unknown";
+    }
+    // Read inside the probe: touching a value not known yet throws, which would end the whole policy.
+    const names = (xs: () => unknown) => orUnknown(() => list(xs() as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
+    const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: gateway ? names(() => gateway.props.spec?.listeners) : undefined }) : false;
+    const onRoute = someTri(
+      routes.filter((route) => meta(route.props).namespace === namespace),
+      (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(() => route.props.spec?.rules) }),
+    );
+    if (onGateway === "unknown" || onRoute === "unknown") return "unknown";
+    if (onGateway || onRoute) {
+      const listeners = onGateway ? narrowedTo(refs, selectors, gw) : undefined;
+      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}) });
+    }
+  }
+  return out;
+}
+
+/** The sectionNames a policy's Gateway targets name, or undefined when one binds the whole Gateway (controller reference_indexes.go keys a section to its listener). */
+function narrowedTo(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], gw: GatewayProxy): string[] | undefined {
+  const sections: string[] = [];
+  const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && s.kind === "Gateway" && gw.labels !== undefined && matchesLabels(s.matchLabels ?? {}, gw.labels));
+  for (const t of [...refs.filter((ref) => ref.group === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === gw.name), ...bySelector]) {
+    if (typeof t.sectionName !== "string") return undefined;
+    sections.push(t.sectionName);
+  }
+  return sections;
+}
+
+/**
+ * The listeners of the Gateway that serve routes (a parentRef without sectionName attaches to
+ * every listener), or all of them where no route attaches; "unknown" while the listeners or a
+ * route's parents are not known yet. Traffic another listener takes in (agentgateway's HBONE
+ * listener hands each connection to the listener of its port: proxy/gateway.rs
+ * serve_gateway_connect) meets the policies of the listener that serves it.
+ */
+export function servingListeners(g: Graph, gw: GatewayProxy): string[] | "unknown" {
+  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const all = probe(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).flatMap((l) => (typeof l?.name === "string" ? [l.name] : [])));
+  if (!all.known) return "unknown";
+  const serving = new Set<string>();
+  for (const r of g.resources.filter((x) => isRoute(x.type))) {
+    const on = probe(() =>
+      list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[])
+        .filter((p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace)
+        .flatMap((p) => (p.sectionName === undefined ? all.value : [p.sectionName])),
+    );
+    if (!on.known) return "unknown";
+    for (const l of on.value) if (all.value.includes(l)) serving.add(l);
+  }
+  return serving.size > 0 ? [...serving] : all.value;
+}
+
+/** The policies narrowed to other listeners than `listener`, named so the reader sees why they do not count there. */
+export function narrowedNote(auths: AgwAuthorization[], listener: string): string {
+  const elsewhere = auths.filter((a) => a.onGateway && a.listeners !== undefined && !a.listeners.includes(listener)).map((a) => `AgentgatewayPolicy ${a.namespace}/${a.name} targets only listener ${a.listeners!.join(", ")}`);
+  return elsewhere.length > 0 ? ` (${elsewhere.join("; ")}: a targetRef's sectionName limits a policy to that listener)` : "";
+}
+
+/** AgentgatewayPolicies whose traffic.authorization names the Gateway with a sectionName none of its listeners has (they bind nothing), for the message. */
+export function misplaced(g: Graph, gw: GatewayProxy): string {
+  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const listeners = orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]);
+  const named = g.resources.filter((r) => isAgentgatewayPolicy(r.type) && orUnknown(() => meta(r.props).namespace === gw.namespace && !!r.props.spec?.traffic?.authorization, false)).flatMap((r) =>
+    orUnknown(() => list(r.props.spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string" && !listeners.includes(ref.sectionName)).map((ref) => `AgentgatewayPolicy ${gw.namespace}/${meta(r.props).name} names sectionName ${String(ref.sectionName)}, which no listener of it has`), []),
+  );
+  return named.length > 0 ? ` (${named.join("; ")})` : "";
+}
