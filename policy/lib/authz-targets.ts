@@ -86,7 +86,7 @@ export function agentgatewayClasses(resources: PolicyResource[]): { classes: Map
   return { classes, unknown };
 }
 
-const USE_WAYPOINT = "istio.io/use-waypoint";
+export const USE_WAYPOINT = "istio.io/use-waypoint";
 const USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
 
 /**

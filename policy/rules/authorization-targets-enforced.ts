@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
+import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
 import { istioRootNamespaces } from "../lib/istio";
 import { configWithDefaults, orUnknown, probe } from "../lib/values";
@@ -28,7 +28,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -111,8 +111,26 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
     return undefined;
   }
   const waypoint = waypointOf(labels.value.own, labels.value.ns, ctx.namespace);
+  const missing = waypoint && missingWaypoint(waypoint, ctx);
+  if (missing) return `binds nothing: ${ref.kind} ${ctx.namespace}/${ref.name} is enrolled (istio.io/use-waypoint on ${USE_WAYPOINT in labels.value.own ? "it" : `namespace ${ctx.namespace}`}) with waypoint ${waypoint}, ${missing}`;
   if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; enroll it with a waypoint or bind the policy by selector`;
   return gatewayProblem(waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
+}
+
+/**
+ * Why the waypoint (`namespace/name`) a target is enrolled with serves nothing: the stack creates
+ * its namespace on the cluster but renders no Gateway of that name there. istiod then gives the
+ * target no waypoint (Istio 1.30.3 ambient/waypoints.go fetchWaypointForTarget: WaypointIsNotReady,
+ * no fallback to the namespace's), so ztunnel sends its traffic straight to the pods. Undefined
+ * where the waypoint may be made elsewhere (its namespace is not the stack's) or exists.
+ */
+function missingWaypoint(key: string, ctx: Ctx): string | undefined {
+  const [namespace, name] = key.split("/");
+  if (ctx.resources.some((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, true))) return undefined;
+  if (!objects(ctx.resources, "core", "Namespace", undefined, namespace).some((x) => !isPatch(x.type))) return undefined;
+  const here = ctx.resources.filter((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && x.props.spec?.gatewayClassName === WAYPOINT_CLASS, false));
+  const others = here.length > 0 ? ` (its waypoints there: ${here.map((x) => meta(x.props).name).join(", ")})` : "";
+  return `which the stack does not render in namespace ${namespace}${others}: istiod gives it no waypoint (ambient/waypoints.go fetchWaypointForTarget reports WaypointIsNotReady and falls back to none), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; deploy that waypoint or correct the label`;
 }
 
 /** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class. */

@@ -105,6 +105,16 @@ export const authzMutations: Mutation[] = [
     },
   },
   {
+    // istiod gives the tools no waypoint (fetchWaypointForTarget: WaypointIsNotReady), so the policies bound to their Services guard nothing.
+    name: "the tools namespace enrolled with a waypoint the stack does not render (istio.io/use-waypoint: tools-waypoint)",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const bound = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Service"));
+      const namespace = (bound?.inputs as any)?.metadata?.namespace;
+      return onFirst(doc, (r) => isKind(r, "Namespace") && r.provider === bound?.provider && (r.inputs as any).metadata.name === namespace && !!(r.inputs as any).metadata.labels?.["istio.io/use-waypoint"], (o) => (o.metadata.labels["istio.io/use-waypoint"] = "tools-waypoint"));
+    },
+  },
+  {
     name: "a workload namespace covered only by policies bound through targetRefs",
     policy: "workload-namespaces-authorized",
     apply: (doc) => {

@@ -122,3 +122,19 @@ test("authorization-targets-enforced: agentgateway classes a preview cannot read
   assert.deepEqual(reclaimed.violations, []);
   assert.match(reclaimed.unknown[0], /whether class agentgateway on cluster a is agentgateway's \(the controllerName of GatewayClass a-gc-agentgateway not known yet\)/);
 });
+
+test("authorization-targets-enforced: a Service enrolled with a waypoint the stack does not render, in a namespace it creates, binds nothing", async () => {
+  // Istio 1.30.3 gives such a Service no waypoint (fetchWaypointForTarget: WaypointIsNotReady, no
+  // fallback to the namespace's), so its traffic goes straight to the pods: before, this passed.
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(authorizationTargetsEnforced, [...fleet, ...extra])).violations.map((v) => v.message);
+  const renamed = await run(svc("agents", "planner", { "istio.io/use-waypoint": "waypoint-v2" }), ap("agents", "planner", to({ group: "", kind: "Service", name: "planner" })));
+  assert.deepEqual(renamed, [
+    "AuthorizationPolicy agents/planner: targetRef Service planner binds nothing: Service agents/planner is enrolled (istio.io/use-waypoint on it) with waypoint agents/waypoint-v2, which the stack does not render in namespace agents (its waypoints there: waypoint): istiod gives it no waypoint (ambient/waypoints.go fetchWaypointForTarget reports WaypointIsNotReady and falls back to none), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; deploy that waypoint or correct the label",
+  ]);
+  // The namespace's label naming a waypoint missing from another namespace the stack creates.
+  const viaNamespace = await run(ns("jobs", { "istio.io/use-waypoint": "waypoint", "istio.io/use-waypoint-namespace": "tools" }), svc("jobs", "batch"), ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" })));
+  assert.match(viaNamespace.join("\n"), /^AuthorizationPolicy jobs\/batch: targetRef Service batch binds nothing: Service jobs\/batch is enrolled \(istio\.io\/use-waypoint on namespace jobs\) with waypoint tools\/waypoint, which the stack does not render in namespace tools: /);
+  // A waypoint in a namespace the stack does not create may be another team's: not judged; nor one the stack renders.
+  assert.deepEqual(await run(svc("agents", "shared", { "istio.io/use-waypoint": "mesh-waypoint", "istio.io/use-waypoint-namespace": "shared-waypoints" }), ap("agents", "shared", to({ group: "", kind: "Service", name: "shared" }))), []);
+  assert.deepEqual(await run(svc("agents", "planner", { "istio.io/use-waypoint": "waypoint" }), ap("agents", "planner", to({ group: "", kind: "Service", name: "planner" }))), []);
+});
