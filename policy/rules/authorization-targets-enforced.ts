@@ -12,7 +12,7 @@ interface Config {
 }
 const defaults: Config = { rootNamespace: "istio-system" };
 
-type Ref = { group?: string; kind: string; name: string };
+type Ref = { group?: string; kind: string; name: string; namespace?: unknown };
 
 const AGW_REMEDY =
   "express it as an AgentgatewayPolicy (agentgateway.dev/v1alpha1) targeting the Gateway (group gateway.networking.k8s.io, kind Gateway) with spec.traffic.authorization (action Allow, Deny or Require; policy.matchExpressions: CEL over source.identity, e.g. source.identity.namespace and source.identity.serviceAccount)";
@@ -28,7 +28,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -78,6 +78,10 @@ interface Ctx {
 
 /** Why nothing enforces the policy at this target, or undefined (enforced, or not in the stack to judge). */
 function unenforced(ref: Ref, ctx: Ctx): string | undefined {
+  // The CRD's CEL rule on it (self.size() == 0: cross namespace referencing is not currently supported) refuses any value, its own namespace too.
+  if (typeof ref.namespace === "string" && ref.namespace !== "") {
+    return `names namespace ${ref.namespace}: the AuthorizationPolicy CRD refuses a targetRef with a namespace (cross namespace referencing is not currently supported), so the API server refuses the policy; put the policy in the target's namespace and drop the field`;
+  }
   const group = canonicalGroup(ref.group);
   if (!ISTIO_TARGET_KINDS.some((k) => k.group === group && k.kind === ref.kind)) {
     const fix = ISTIO_TARGET_KINDS.find((k) => k.kind === ref.kind);

@@ -8,6 +8,15 @@ import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, 
 
 export const refusedMutations: Mutation[] = [
   {
+    // Read by kind and name alone, the refused policy counted as the Gateway's ALLOW policy.
+    name: "the inference gateway's AuthorizationPolicy targetRef given its own namespace (the CRD refuses any targetRef namespace)",
+    policy: "authorization-targets-enforced",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Gateway"), (o) => {
+        for (const t of o.spec.targetRefs) t.namespace = o.metadata.namespace;
+      }),
+  },
+  {
     // Read as not Terminate, the listener passed without a certificate.
     name: "the inference gateway's HTTPS listener made TLS with tls.mode in lower case (terminate) and no certificate",
     policy: "gateway-listeners-tls",

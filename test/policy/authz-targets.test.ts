@@ -138,3 +138,16 @@ test("authorization-targets-enforced: a Service enrolled with a waypoint the sta
   assert.deepEqual(await run(svc("agents", "shared", { "istio.io/use-waypoint": "mesh-waypoint", "istio.io/use-waypoint-namespace": "shared-waypoints" }), ap("agents", "shared", to({ group: "", kind: "Service", name: "shared" }))), []);
   assert.deepEqual(await run(svc("agents", "planner", { "istio.io/use-waypoint": "waypoint" }), ap("agents", "planner", to({ group: "", kind: "Service", name: "planner" }))), []);
 });
+
+test("authorization-targets-enforced: a targetRef naming a namespace is refused by the CRD; Gateway API's sectionName is no Istio field", async () => {
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(authorizationTargetsEnforced, [...fleet, ...extra])).violations.map((v) => v.message);
+  // Before, the refused policy counted as bound to the Gateway.
+  assert.deepEqual(await run(ap("inference", "other-ns", to({ group: GW, kind: "Gateway", name: "inference-gateway", namespace: "agents" }))), [
+    "AuthorizationPolicy inference/other-ns: targetRef gateway.networking.k8s.io/Gateway inference-gateway names namespace agents: the AuthorizationPolicy CRD refuses a targetRef with a namespace (cross namespace referencing is not currently supported), so the API server refuses the policy; put the policy in the target's namespace and drop the field",
+  ]);
+  assert.equal((await run(ap("inference", "own-ns", to({ group: GW, kind: "Gateway", name: "inference-gateway", namespace: "inference" })))).length, 1);
+  // Empty is what the CRD takes. A sectionName is not in Istio's PolicyTargetReference: the API
+  // server drops it and istiod binds the whole Gateway (policyattachment.go matches its name only),
+  // which is how the other policies count it: nothing here to report.
+  assert.deepEqual(await run(ap("inference", "plain", to({ group: GW, kind: "Gateway", name: "inference-gateway", namespace: "", sectionName: "https" }))), []);
+});
