@@ -1,9 +1,9 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
-import { byCluster, cannotJudge, isGateway, isKindOrPatch, isPatch, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isGateway, isKindOrPatch, isPatch, matchesSelector, meta } from "../lib/k8s";
 import { istioRootNamespaces } from "../lib/istio";
-import { configWithDefaults, orUnknown, probe } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { namespaceName } from "../lib/config-schema";
 
 interface Config {
@@ -28,7 +28,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -115,7 +115,7 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
     return undefined;
   }
   const waypoint = waypointOf(labels.value.own, labels.value.ns, ctx.namespace);
-  const missing = waypoint && missingWaypoint(waypoint, ctx);
+  const missing = waypoint && (missingWaypoint(waypoint, ctx) ?? deniedAttachment(waypoint, labels.value.ns, ctx));
   if (missing) return `binds nothing: ${ref.kind} ${ctx.namespace}/${ref.name} is enrolled (istio.io/use-waypoint on ${USE_WAYPOINT in labels.value.own ? "it" : `namespace ${ctx.namespace}`}) with waypoint ${waypoint}, ${missing}`;
   if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; enroll it with a waypoint or bind the policy by selector`;
   return gatewayProblem(waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
@@ -135,6 +135,37 @@ function missingWaypoint(key: string, ctx: Ctx): string | undefined {
   const here = ctx.resources.filter((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && x.props.spec?.gatewayClassName === WAYPOINT_CLASS, false));
   const others = here.length > 0 ? ` (its waypoints there: ${here.map((x) => meta(x.props).name).join(", ")})` : "";
   return `which the stack does not render in namespace ${namespace}${others}: istiod gives it no waypoint (ambient/waypoints.go fetchWaypointForTarget reports WaypointIsNotReady and falls back to none), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; deploy that waypoint or correct the label`;
+}
+
+const WAYPOINT_INBOUND_BINDING = "ambient.istio.io/waypoint-inbound-binding";
+
+/**
+ * Why a waypoint in another namespace refuses the target: istiod admits a target from another
+ * namespace only as its HBONE listener (port 15008) allows routes from it (allowedRoutes.namespaces
+ * from All, or a Selector its namespace's labels match; unset is Same, Gateway API's default, as
+ * is a waypoint without that listener), else it reports AttachmentDenied and gives the target no
+ * waypoint (Istio 1.30.3 ambient/waypoints.go makeAllowedRoutes, AllowsAttachmentFromNamespace).
+ * Not judged where an inbound-binding annotation picks another listener, or a value is unknown.
+ */
+function deniedAttachment(key: string, nsLabels: Record<string, string>, ctx: Ctx): string | undefined {
+  const [namespace, name] = key.split("/");
+  if (namespace === ctx.namespace) return undefined;
+  const gw = ctx.resources.find((x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, false));
+  if (!gw) return undefined;
+  const read = probe(() => {
+    if (meta(gw.props).annotations?.[WAYPOINT_INBOUND_BINDING] !== undefined) return undefined;
+    const hbone = list(gw.props.spec?.listeners as Record<string, any>[]).find((l) => l?.protocol === "HBONE" && l?.port === 15008);
+    return JSON.parse(JSON.stringify({ from: hbone?.allowedRoutes?.namespaces?.from ?? "Same", selector: hbone?.allowedRoutes?.namespaces?.selector ?? null })) as { from: string; selector: Record<string, any> | null };
+  });
+  if (!read.known) {
+    ctx.pending.push(`the listeners of waypoint ${key} on cluster ${ctx.cluster}, which decide whether it serves targets in namespace ${ctx.namespace}`);
+    return undefined;
+  }
+  if (!read.value || read.value.from === "All") return undefined;
+  // The API server labels every namespace with its name.
+  if (read.value.from === "Selector" && read.value.selector && matchesSelector(read.value.selector, { ...nsLabels, "kubernetes.io/metadata.name": ctx.namespace })) return undefined;
+  const allows = read.value.from === "Selector" ? `namespaces its allowedRoutes selector matches, not ${ctx.namespace}` : `namespace ${namespace} only (allowedRoutes.namespaces.from Same, Gateway API's default)`;
+  return `whose HBONE listener (port 15008) takes targets from ${allows}: istiod denies the attachment (ambient/waypoints.go AllowsAttachmentFromNamespace: AttachmentDenied) and gives it no waypoint, so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; set allowedRoutes.namespaces.from All, or a Selector matching namespace ${ctx.namespace}, on that listener`;
 }
 
 /** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class. */

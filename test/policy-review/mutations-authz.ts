@@ -115,6 +115,16 @@ export const authzMutations: Mutation[] = [
     },
   },
   {
+    // The agents' waypoint takes targets from its own namespace only (its HBONE listener sets no allowedRoutes): AttachmentDenied.
+    name: "the tools namespace enrolled with the agents namespace's waypoint (istio.io/use-waypoint-namespace: agents), which does not take it",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const bound = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Service"));
+      const namespace = (bound?.inputs as any)?.metadata?.namespace;
+      return onFirst(doc, (r) => isKind(r, "Namespace") && r.provider === bound?.provider && (r.inputs as any).metadata.name === namespace && !!(r.inputs as any).metadata.labels?.["istio.io/use-waypoint"], (o) => (o.metadata.labels["istio.io/use-waypoint-namespace"] = "agents"));
+    },
+  },
+  {
     name: "a workload namespace covered only by policies bound through targetRefs",
     policy: "workload-namespaces-authorized",
     apply: (doc) => {

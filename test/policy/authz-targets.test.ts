@@ -22,7 +22,11 @@ const fleet = [
   ns("agents", { "istio.io/use-waypoint": "waypoint" }),
   ns("tools"),
   gw("agents", "agent-gateway", "agentgateway"),
-  gw("agents", "waypoint", "istio-waypoint"),
+  // Its HBONE listener takes targets from every namespace: tools/calculator below uses it.
+  on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-waypoint", {
+    metadata: { name: "waypoint", namespace: "agents" },
+    spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", allowedRoutes: { namespaces: { from: "All" } } }] },
+  }),
   gw("inference", "inference-gateway", "istio"),
   svc("agents", "research-agent"),
   svc("tools", "calculator", { "istio.io/use-waypoint": "waypoint", "istio.io/use-waypoint-namespace": "agents" }),
@@ -150,4 +154,29 @@ test("authorization-targets-enforced: a targetRef naming a namespace is refused 
   // server drops it and istiod binds the whole Gateway (policyattachment.go matches its name only),
   // which is how the other policies count it: nothing here to report.
   assert.deepEqual(await run(ap("inference", "plain", to({ group: GW, kind: "Gateway", name: "inference-gateway", namespace: "", sectionName: "https" }))), []);
+});
+
+test("authorization-targets-enforced: a Service enrolled with another namespace's waypoint that does not take it binds nothing", async () => {
+  // Istio 1.30.3 admits a target from another namespace only as the waypoint's HBONE listener
+  // allows (unset: Same): before, the policy passed while istiod gave the Service no waypoint.
+  const waypoint = (allowedRoutes?: Record<string, unknown>, annotations?: Record<string, string>) =>
+    on(`kubernetes:${GW}/v1:Gateway`, "shared-gw-waypoint", {
+      metadata: { name: "waypoint", namespace: "shared", ...(annotations ? { annotations } : {}) },
+      spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", ...(allowedRoutes ? { allowedRoutes } : {}) }] },
+    });
+  const enrolled = [ns("shared"), ns("jobs", { "istio.io/use-waypoint": "waypoint", "istio.io/use-waypoint-namespace": "shared", team: "batch" }), svc("jobs", "batch"), ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" }))];
+  const run = async (wp: ReturnType<typeof on>) => (await runStack(authorizationTargetsEnforced, [...fleet, ...enrolled, wp])).violations.map((v) => v.message);
+  assert.deepEqual(await run(waypoint()), [
+    "AuthorizationPolicy jobs/batch: targetRef Service batch binds nothing: Service jobs/batch is enrolled (istio.io/use-waypoint on namespace jobs) with waypoint shared/waypoint, whose HBONE listener (port 15008) takes targets from namespace shared only (allowedRoutes.namespaces.from Same, Gateway API's default): istiod denies the attachment (ambient/waypoints.go AllowsAttachmentFromNamespace: AttachmentDenied) and gives it no waypoint, so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; set allowedRoutes.namespaces.from All, or a Selector matching namespace jobs, on that listener",
+  ]);
+  assert.equal((await run(waypoint({ namespaces: { from: "Selector", selector: { matchLabels: { team: "inference" } } } }))).length, 1);
+  // All, a selector the namespace matches (its name label included), or an inbound binding picking another listener (not judged) pass.
+  for (const ok of [
+    waypoint({ namespaces: { from: "All" } }),
+    waypoint({ namespaces: { from: "Selector", selector: { matchLabels: { team: "batch" } } } }),
+    waypoint({ namespaces: { from: "Selector", selector: { matchLabels: { "kubernetes.io/metadata.name": "jobs" } } } }),
+    waypoint(undefined, { "ambient.istio.io/waypoint-inbound-binding": "PROXY/15088" }),
+  ]) {
+    assert.deepEqual(await run(ok), []);
+  }
 });
