@@ -28,7 +28,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -115,7 +115,7 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
     return undefined;
   }
   const waypoint = waypointOf(labels.value.own, labels.value.ns, ctx.namespace);
-  const missing = waypoint && (missingWaypoint(waypoint, ctx) ?? deniedAttachment(waypoint, labels.value.ns, ctx));
+  const missing = waypoint && (missingWaypoint(waypoint, ctx) ?? deniedAttachment(waypoint, labels.value.ns, ctx) ?? noServiceTraffic(waypoint, ctx));
   if (missing) return `binds nothing: ${ref.kind} ${ctx.namespace}/${ref.name} is enrolled (istio.io/use-waypoint on ${USE_WAYPOINT in labels.value.own ? "it" : `namespace ${ctx.namespace}`}) with waypoint ${waypoint}, ${missing}`;
   if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; enroll it with a waypoint or bind the policy by selector`;
   return gatewayProblem(waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
@@ -166,6 +166,34 @@ function deniedAttachment(key: string, nsLabels: Record<string, string>, ctx: Ct
   if (read.value.from === "Selector" && read.value.selector && matchesSelector(read.value.selector, { ...nsLabels, "kubernetes.io/metadata.name": ctx.namespace })) return undefined;
   const allows = read.value.from === "Selector" ? `namespaces its allowedRoutes selector matches, not ${ctx.namespace}` : `namespace ${namespace} only (allowedRoutes.namespaces.from Same, Gateway API's default)`;
   return `whose HBONE listener (port 15008) takes targets from ${allows}: istiod denies the attachment (ambient/waypoints.go AllowsAttachmentFromNamespace: AttachmentDenied) and gives it no waypoint, so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; set allowedRoutes.namespaces.from All, or a Selector matching namespace ${ctx.namespace}, on that listener`;
+}
+
+const WAYPOINT_FOR = "istio.io/waypoint-for";
+
+/**
+ * Why the waypoint takes no Service traffic: its istio.io/waypoint-for (on the Gateway, else on a
+ * GatewayClass the stack renders; unset is service) is neither service nor all, so istiod binds
+ * no Service or ServiceEntry to it (Istio 1.30.3 ambient/waypoints.go fetchWaypointForService:
+ * UnsupportedTrafficType; the policy's status says AncestorNotBound).
+ */
+function noServiceTraffic(key: string, ctx: Ctx): string | undefined {
+  const [namespace, name] = key.split("/");
+  const gw = ctx.resources.find((x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, false));
+  if (!gw) return undefined;
+  const traffic = probe(() => {
+    const own = meta(gw.props).labels?.[WAYPOINT_FOR] as string | undefined;
+    if (own !== undefined) return { value: own, from: "the Gateway" };
+    const cls = gw.props.spec?.gatewayClassName;
+    const gc = ctx.resources.find((x) => isKindOrPatch(x.type, "gateway.networking.k8s.io", "GatewayClass") && !isPatch(x.type) && meta(x.props).name === cls);
+    const inherited = meta(gc?.props ?? {}).labels?.[WAYPOINT_FOR] as string | undefined;
+    return inherited === undefined ? undefined : { value: inherited, from: `GatewayClass ${cls}` };
+  });
+  if (!traffic.known) {
+    ctx.pending.push(`the ${WAYPOINT_FOR} of waypoint ${key} on cluster ${ctx.cluster} (or its class), which decides whether it serves Services`);
+    return undefined;
+  }
+  if (!traffic.value || ["service", "all"].includes(traffic.value.value)) return undefined;
+  return `which takes no Service traffic (${WAYPOINT_FOR}: ${traffic.value.value} on ${traffic.value.from}): istiod binds no Service or ServiceEntry to it (ambient/waypoints.go fetchWaypointForService: UnsupportedTrafficType), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; label the waypoint ${WAYPOINT_FOR}: service (or all)`;
 }
 
 /** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class. */

@@ -125,6 +125,17 @@ export const authzMutations: Mutation[] = [
     },
   },
   {
+    // fetchWaypointForService binds no Service to it (UnsupportedTrafficType): the policies bound to the tools' Services guard nothing.
+    name: "the tools' waypoints labelled istio.io/waypoint-for: none",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const bound = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Service"));
+      const namespace = (bound?.inputs as any)?.metadata?.namespace;
+      const waypoints = resources(doc).filter((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-waypoint" && (r.inputs as any).metadata.namespace === namespace);
+      return waypoints.map((wp) => edit(wp, (o) => (o.metadata.labels = { ...o.metadata.labels, "istio.io/waypoint-for": "none" })))[0];
+    },
+  },
+  {
     name: "a workload namespace covered only by policies bound through targetRefs",
     policy: "workload-namespaces-authorized",
     apply: (doc) => {

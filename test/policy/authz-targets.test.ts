@@ -180,3 +180,20 @@ test("authorization-targets-enforced: a Service enrolled with another namespace'
     assert.deepEqual(await run(ok), []);
   }
 });
+
+test("authorization-targets-enforced: a Service enrolled with a waypoint that takes no Service traffic (istio.io/waypoint-for) binds nothing", async () => {
+  // fetchWaypointForService binds a Service only to a waypoint for service or all traffic: before, these passed.
+  const waypoint = (labels: Record<string, string>) =>
+    on(`kubernetes:${GW}/v1:Gateway`, "jobs-gw-waypoint", { metadata: { name: "waypoint", namespace: "jobs", labels }, spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] } });
+  const enrolled = [ns("jobs", { "istio.io/use-waypoint": "waypoint" }), svc("jobs", "batch"), ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" }))];
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(authorizationTargetsEnforced, [...fleet, ...enrolled, ...extra])).violations.map((v) => v.message);
+  assert.deepEqual(await run(waypoint({ "istio.io/waypoint-for": "none" })), [
+    "AuthorizationPolicy jobs/batch: targetRef Service batch binds nothing: Service jobs/batch is enrolled (istio.io/use-waypoint on namespace jobs) with waypoint jobs/waypoint, which takes no Service traffic (istio.io/waypoint-for: none on the Gateway): istiod binds no Service or ServiceEntry to it (ambient/waypoints.go fetchWaypointForService: UnsupportedTrafficType), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; label the waypoint istio.io/waypoint-for: service (or all)",
+  ]);
+  assert.equal((await run(waypoint({ "istio.io/waypoint-for": "workload" }))).length, 1);
+  // The class's label counts where the Gateway sets none; the Gateway's own wins.
+  const cls = on(`kubernetes:${GW}/v1:GatewayClass`, "gc-istio-waypoint", { metadata: { name: "istio-waypoint", labels: { "istio.io/waypoint-for": "workload" } }, spec: { controllerName: "istio.io/mesh-controller" } });
+  assert.match((await run(waypoint({}), cls)).join("\n"), /takes no Service traffic \(istio\.io\/waypoint-for: workload on GatewayClass istio-waypoint\)/);
+  for (const labels of [{}, { "istio.io/waypoint-for": "all" }, { "istio.io/waypoint-for": "service" }] as Record<string, string>[]) assert.deepEqual(await run(waypoint(labels)), []);
+  assert.deepEqual(await run(waypoint({ "istio.io/waypoint-for": "service" }), cls), []);
+});
