@@ -26,3 +26,30 @@ export function refusedAgentgatewayActions(r: PolicyResource): string[] {
   }
   return out;
 }
+
+/** The kinds a `traffic` policy may target (agentgateway v1.4.1 agentgateway_policy_types.go XValidation). */
+const TRAFFIC_KINDS = ["Gateway", "HTTPRoute", "GRPCRoute", "ListenerSet", "InferencePool"];
+
+/**
+ * One message per target the CRD's validation rules refuse on a policy with `traffic` (its
+ * authorization, JWT authentication, rate limits): a `port` (only frontend-only policies take
+ * one) or a kind outside TRAFFIC_KINDS. The API server refuses the whole policy, so a route or
+ * listener it was to guard is left to the others.
+ */
+export function refusedAgentgatewayTrafficTargets(r: PolicyResource): string[] {
+  if (!isKind(r.type, "agentgateway.dev", "AgentgatewayPolicy")) return [];
+  const read = probe(() => {
+    const spec = r.props.spec ?? {};
+    if (!spec.traffic) return [];
+    const targets = [...(Array.isArray(spec.targetRefs) ? spec.targetRefs : []), ...(Array.isArray(spec.targetSelectors) ? spec.targetSelectors : [])] as { kind?: unknown; name?: unknown; port?: unknown }[];
+    return targets.flatMap((t) => {
+      const what = `${String(t?.kind)} ${typeof t?.name === "string" ? t.name : "(by selector)"}`;
+      if (t?.port !== undefined && t?.port !== null) return [{ why: `targets ${what} with port ${String(t.port)}, which the CRD takes only on frontend-only policies (not traffic or backend)`, fix: "name the listener by sectionName instead" }];
+      if (!TRAFFIC_KINDS.includes(String(t?.kind))) return [{ why: `targets ${what}, while the 'traffic' field can only target a Gateway, ListenerSet, GRPCRoute, HTTPRoute or InferencePool`, fix: "target the Gateway or the route that serves it" }];
+      return [];
+    });
+  });
+  if (!read.known) return [];
+  const { namespace, name } = meta(r.props);
+  return read.value.map(({ why, fix }) => `AgentgatewayPolicy ${namespace}/${name} sets traffic and ${why}: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so the traffic policy it declares never applies; ${fix}`);
+}

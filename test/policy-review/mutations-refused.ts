@@ -8,6 +8,15 @@ import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, 
 
 export const refusedMutations: Mutation[] = [
   {
+    // Read by kind and name alone, the refused authorization counted as the MCP gateway's guard.
+    name: "the MCP gateway's agentgateway authorization narrowed by port 80 (the CRD takes a port only on frontend-only policies)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools", (o) => {
+        for (const t of o.spec.targetRefs) t.port = 80;
+      }),
+  },
+  {
     // Read by kind and name alone, the refused policy counted as the Gateway's ALLOW policy.
     name: "the inference gateway's AuthorizationPolicy targetRef given its own namespace (the CRD refuses any targetRef namespace)",
     policy: "authorization-targets-enforced",

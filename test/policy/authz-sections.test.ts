@@ -111,3 +111,22 @@ test("agent-call-graph: the MCP gateway's authorization narrowed to one of its l
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the listeners of Gateway tools\/mcp-gateway and the routes on them/);
 });
+
+test("agent-call-graph: a traffic policy narrowed by port, or aimed at a kind traffic cannot target, is refused by the CRD", async () => {
+  // agentgateway v1.4.1's CRD takes a targetRef port only on frontend-only policies: before, the
+  // refused authorization counted as the MCP gateway's guard, and a refused JWT policy as Strict.
+  const policy = (name: string, ns: string, target: Record<string, unknown>, traffic: Record<string, unknown>) =>
+    on(AGP, `${ns}-agpol-${name}`, { metadata: { name, namespace: ns }, spec: { targetRefs: [{ group: "gateway.networking.k8s.io", ...target }], traffic } });
+  const authz = { authorization: { action: "Allow", policy: { matchExpressions: ['source.identity.namespace == "agents"'] } } };
+  const refused = await runStack(agentCallGraph, [
+    policy("callers", "tools", { kind: "Gateway", name: "mcp-gateway", port: 80 }, authz),
+    policy("svc", "tools", { kind: "Service", name: "calculator" }, authz),
+  ], { requireAgentJwt: false });
+  assert.deepEqual(refused.violations.map((v) => v.message), [
+    "AgentgatewayPolicy tools/callers sets traffic and targets Gateway mcp-gateway with port 80, which the CRD takes only on frontend-only policies (not traffic or backend): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so the traffic policy it declares never applies; name the listener by sectionName instead",
+    "AgentgatewayPolicy tools/svc sets traffic and targets Service calculator, while the 'traffic' field can only target a Gateway, ListenerSet, GRPCRoute, HTTPRoute or InferencePool: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so the traffic policy it declares never applies; target the Gateway or the route that serves it",
+  ]);
+  // The kinds traffic takes, by sectionName, pass.
+  const fine = await runStack(agentCallGraph, [policy("route", "agents", { kind: "HTTPRoute", name: "research-agent", sectionName: "split" }, { jwtAuthentication: { providers: [] } }), policy("gw", "agents", { kind: "Gateway", name: "agent-gateway", sectionName: "https" }, authz)], { requireAgentJwt: false });
+  assert.deepEqual(fine.violations, []);
+});
