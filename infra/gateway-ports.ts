@@ -8,7 +8,9 @@ type Gateways = PlatformConfig["gateways"];
 
 /** The inference gateway's public listener: HTTPS 443, or HTTP 80 with `tls.mode: none`. */
 export function inferencePublicPort(gateways: Gateways): number {
-  return gateways.inference.tls?.mode === "none" ? 80 : 443;
+  const inference = gateways.inference;
+  if (!inference) throw new Error("gateways.inference is not configured");
+  return inference.tls?.mode === "none" ? 80 : 443;
 }
 
 /** The inference gateway's in-mesh `http-mesh` listener (same Service, so the same load balancer). */

@@ -397,7 +397,11 @@ export const platformSchema = z.strictObject({
   agents: z.array(agentSchema).default([]),
   tools: z.array(toolSchema).default([]),
   gateways: z.strictObject({
-    inference: gatewaySchema,
+    /**
+     * Only models are served through it (agents call it for their model, the agent gateway's LLM
+     * routes forward to it): required once a model is configured (validate-agents.ts).
+     */
+    inference: gatewaySchema.optional(),
     agents: gatewaySchema
       .extend({
         jwt: jwtSchema.optional(),
@@ -430,7 +434,7 @@ export const platformSchema = z.strictObject({
           .default({ enabled: true, subdomain: "llm" }),
       })
       .optional(),
-  }),
+  }).default({}),
   policy: z
     .strictObject({
       /** Largest weight a canary may receive, in percent. */

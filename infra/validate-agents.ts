@@ -65,6 +65,11 @@ export function checkAgentsAndTools(report: Report, cfg: PlatformConfig): void {
     });
   });
   unlessBroken(() => {
+    if (cfg.models.length > 0 && !cfg.gateways.inference) {
+      report(["gateways", "inference"], "models are configured, so the inference gateway (hostname, tls) is required: it serves them, to callers outside and to the agents");
+    }
+  });
+  unlessBroken(() => {
     if (cfg.agents.length > 0 && !cfg.gateways.agents) {
       report(["gateways", "agents"], "agents are configured, so the agent gateway (hostname, tls, jwt) is required");
     }

@@ -62,6 +62,8 @@ export function edgeList(edges: CallEdge[]): string[] {
  * more hop into each tool (it forwards the agents' direct calls, which it checks itself). */
 export function intendedCallGraph(spec: PlatformSpec, cluster: string, inferenceGateway: Identity, waypoints: Waypoints = new Map()): CallEdge[] {
   const agents = agentsOn(spec, cluster);
+  // Agents call a model, so a cluster with agents serves one: with neither, there is no inference gateway.
+  if (agents.length === 0 && !spec.models.some((m) => m.clusters.includes(cluster))) return [];
   const inference = nodeOf(inferenceGateway);
   const meshPort = String(inferenceMeshPort);
   const outsiders: CallEdge[] = [
@@ -71,7 +73,7 @@ export function intendedCallGraph(spec: PlatformSpec, cluster: string, inference
     ),
   ];
   // A cluster serving models without agents still admits outside callers at its inference gateway.
-  if (agents.length === 0) return spec.models.some((m) => m.clusters.includes(cluster)) ? outsiders : [];
+  if (agents.length === 0) return outsiders;
   const tools = new Map(toolsOn(spec, cluster).map((t) => [t.name, t]));
   const agw = nodeOf(gatewayIdentity(agentGateway));
   const mcp = nodeOf(gatewayIdentity(mcpGateway));

@@ -96,7 +96,7 @@ export function clusterInferencePlan(spec: PlatformSpec, cluster: string): Clust
   const gatewayAccess = agentsOn(spec, cluster).length === 0 ? inferenceGatewayAccess(spec, []) : [];
   const manifests = [
     gatewayOptionsManifest(),
-    gatewayManifest(spec.gateways.inference, clusterSpec),
+    gatewayManifest(spec.gateways.inference!, clusterSpec),
     ...gatewayAccess,
     ...bbrManifests(models, spec.versions),
     bbrAuthorizationPolicy(spec.mesh.trustDomain),
@@ -131,8 +131,8 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const namespace = mesh.namespaces.get(inferenceNamespace);
       const dependsOn = [...crds, ...mesh.gatewayApiReady, ...mesh.meshReady, ...(namespace ? [namespace] : [])];
       const { manifests, waits } = clusterInferencePlan(spec, cluster);
-      const tls = spec.gateways.inference.tls;
-      if (tls.mode === "selfSigned") manifests.unshift(selfSignedCertificateSecret(cluster, spec.gateways.inference.hostname, this));
+      const gateway = spec.gateways.inference!;
+      if (gateway.tls.mode === "selfSigned") manifests.unshift(selfSignedCertificateSecret(cluster, gateway.hostname, this));
       // The Gateway's options exist before the Gateway, so Istio creates its Service with them.
       const optionsKey = manifestKey({ kind: "ConfigMap", metadata: { namespace: inferenceNamespace, name: gatewayOptionsName } });
       const isOptions = (m: Manifest) => manifestKey(m) === optionsKey;

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
+import { clusterInferenceManifests } from "../../components/inference";
 import { shippedPlatform } from "../support/render";
 import { problemsOf } from "../support/config";
 import { expectProblem, RejectCase, testRejections } from "./support";
@@ -175,4 +176,19 @@ test("a jwksUri that is no URL is refused saying what the field takes, not zod's
       "inference-mesh:platform.gateways.agents.jwt.jwksUri: must be an https:// URL of your identity provider's JWKS document, such as https://auth.example.com/.well-known/jwks.json",
     ], uri);
   }
+});
+
+test("gateways.inference is required only once a model is served: agents need a model, and the LLM routes forward to it", () => {
+  const p = shippedPlatform("prod");
+  p.models = [];
+  p.agents = [];
+  delete p.gateways;
+  const spec = parsePlatform(p, "prod");
+  assert.equal(spec.gateways.inference, undefined);
+  for (const c of spec.clusters) assert.deepEqual(clusterInferenceManifests(spec, c.name), [], c.name);
+  const q = shippedPlatform("prod");
+  delete q.gateways.inference;
+  assert.deepEqual(problemsOf(q), [
+    "inference-mesh:platform.gateways.inference: models are configured, so the inference gateway (hostname, tls) is required: it serves them, to callers outside and to the agents",
+  ]);
 });

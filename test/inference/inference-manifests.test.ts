@@ -163,7 +163,7 @@ test("authorization: model servers accept the gateway and their own EPP, EPPs an
 });
 
 test("gateway: HTTPS listener with the configured or self-signed certificate, plus the in-mesh listener", () => {
-  const prod = gatewayListeners(spec("prod").gateways.inference) as any[];
+  const prod = gatewayListeners(spec("prod").gateways.inference!) as any[];
   assert.equal(prod[0].protocol, "HTTPS");
   assert.equal(prod[0].hostname, "inference.example.com");
   assert.deepEqual(prod[0].tls.certificateRefs, [{ group: "", kind: "Secret", name: "inference-gateway-tls" }]);
@@ -171,7 +171,7 @@ test("gateway: HTTPS listener with the configured or self-signed certificate, pl
   // Agents' base URL lands on a listener: host and port agree.
   const url = new URL(inMeshOpenAiBaseUrl);
   assert.ok(prod.some((l) => l.hostname === url.hostname && l.port === Number(url.port || 80) && l.protocol === url.protocol.slice(0, -1).toUpperCase()));
-  const local = gatewayListeners(spec("local").gateways.inference) as any[];
+  const local = gatewayListeners(spec("local").gateways.inference!) as any[];
   assert.equal(local[0].tls.certificateRefs[0].name, "inference-gateway-self-signed");
 });
 

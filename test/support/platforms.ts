@@ -17,7 +17,7 @@ import { pairwise, PairwiseRules, Row } from "./pairwise";
 export const schemaEnums = {
   server: modelSchema.shape.server.options,
   failureMode: modelSchema.shape.epp.unwrap().shape.failureMode.unwrap().options,
-  tls: platformSchema.shape.gateways.shape.inference.shape.tls.unwrap().options.map((o) => o.shape.mode.value),
+  tls: platformSchema.shape.gateways.unwrap().shape.inference.unwrap().shape.tls.unwrap().options.map((o) => o.shape.mode.value),
   ca: platformSchema.shape.mesh.shape.ca.unwrap().shape.algorithm.unwrap().options,
   cloud: clusterSchema.options.map((o) => o.shape.cloud.value),
 };
