@@ -27,7 +27,8 @@ export const numberOrDecimalText = <T extends z.ZodType>(schema: T) =>
  */
 export function wrongTypeMessage(expected: string, raw: unknown, path: readonly PropertyKey[]): string | undefined {
   const value = valueAtPath(raw, path);
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined) return undefined;
+  if (value === null) return nullMessage(expected, path);
   const got = Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `the ${typeof value} ${typeof value === "string" ? `'${value}'` : String(value)}`;
   if (expected === "string") {
     const hint = typeof value === "number" || typeof value === "boolean" ? `: quote it ('${String(value)}'), since YAML reads unquoted digits and true/false as numbers and booleans (and 1.30 as 1.3)` : "";
@@ -35,9 +36,42 @@ export function wrongTypeMessage(expected: string, raw: unknown, path: readonly 
   }
   if (expected === "number") return `must be a number, not ${got}`;
   if (expected === "boolean") return `must be true or false, not ${got}`;
-  if (expected === "array") return `must be a list, not ${got}`;
+  if (expected === "array") return `must be a list, not ${got}${indexKeysHint(value, path)}`;
   if (expected === "object") return `must be a mapping of keys to values, not ${got}`;
   return undefined;
+}
+
+const takes: Record<string, string> = {
+  string: "text",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list ([] for none)",
+  object: "a mapping of keys to values",
+};
+
+/**
+ * A null is a key left empty in YAML (`models:`, `~`, `null`), or a list item `pulumi config set
+ * --path` left behind: setting `clusters[1].name` in a list of one fills the items before index 1
+ * with nulls (sdk/go/common/resource/properties_path.go, PropertyPath.Add).
+ */
+function nullMessage(expected: string, path: readonly PropertyKey[]): string | undefined {
+  if (!(expected in takes)) return undefined;
+  const item = typeof path[path.length - 1] === "number";
+  const why = item ? "an empty list item, such as `pulumi config set --path` leaves before an index it sets past the end" : "a key left without a value in YAML reads as null";
+  return `is empty (${why}): it takes ${takes[expected]}; give it a value, or remove the ${item ? "item" : "key where the field is optional"}`;
+}
+
+/**
+ * A mapping whose keys are all indexes (`{"0": …, "1": …}`) where a list belongs: what `pulumi
+ * config set --path clusters.0.name` writes, since a path's `.0` is the key "0" and only `[0]`
+ * an index (properties_path.go ParsePropertyPath).
+ */
+function indexKeysHint(value: unknown, path: readonly PropertyKey[]): string {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return "";
+  const keys = Object.keys(value);
+  if (keys.length === 0 || !keys.every((k) => /^\d+$/.test(k))) return "";
+  const field = String(path[path.length - 1] ?? "platform");
+  return ` with the keys ${keys.map((k) => `'${k}'`).join(", ")}: write it as a YAML list (\`- …\` items); with \`pulumi config set --path\`, an item is ${field}[${keys[0]}], since ${field}.${keys[0]} sets a key named '${keys[0]}'`;
 }
 
 /**

@@ -105,3 +105,29 @@ test("a stack file with unquoted digits and decimals renders as the CLI would ru
   assert.equal(spec.models[1].gpuMemoryUtilization, 0.92);
   assert.deepEqual(spec.agents[1].versions.map((v) => v.name), ["v1", "2"]);
 });
+
+test("an empty value (YAML null) and a list written as index keys say what the field takes, not zod's 'expected …, received null'", () => {
+  const emptyKey = "is empty (a key left without a value in YAML reads as null): it takes";
+  const cases: [(p: any) => void, string, string][] = [
+    [(p) => (p.models = null), "models", `${emptyKey} a list ([] for none); give it a value, or remove the key where the field is optional`],
+    [(p) => (p.gateways.agents = null), "gateways.agents", `${emptyKey} a mapping of keys to values; give it a value, or remove the key where the field is optional`],
+    [(p) => (p.clusters[1].nodeGroups[0].instanceType = null), "clusters[1].nodeGroups[0].instanceType", `${emptyKey} text; give it a value, or remove the key where the field is optional`],
+    [(p) => (p.clusters[1].nodeGroups[1].spot = null), "clusters[1].nodeGroups[1].spot", `${emptyKey} true or false; give it a value, or remove the key where the field is optional`],
+    // `pulumi config set --path 'platform.clusters[3].name' …` on a list of one leaves null items beside it.
+    [(p) => (p.clusters[1] = null), "clusters[1]", "is empty (an empty list item, such as `pulumi config set --path` leaves before an index it sets past the end): it takes a mapping of keys to values; give it a value, or remove the item"],
+    [
+      (p) => (p.clusters[0].nodeGroups = { 0: p.clusters[0].nodeGroups[0], 1: p.clusters[0].nodeGroups[1] }),
+      "clusters[0].nodeGroups",
+      "must be a list, not a mapping with the keys '0', '1': write it as a YAML list (`- …` items); with `pulumi config set --path`, an item is nodeGroups[0], since nodeGroups.0 sets a key named '0'",
+    ],
+  ];
+  for (const [mutate, at, message] of cases) {
+    const p = shippedPlatform("prod");
+    mutate(p);
+    assert.deepEqual(problemsOf(p), [`inference-mesh:platform.${at}: ${message}`]);
+  }
+  // A mapping that is not index keys gets no such hint.
+  const q = shippedPlatform("prod");
+  q.models = { llama: q.models[0] };
+  assert.deepEqual(problemsOf(q).filter((l) => l.startsWith("inference-mesh:platform.models:")), ["inference-mesh:platform.models: must be a list, not a mapping"]);
+});
