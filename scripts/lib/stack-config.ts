@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
+import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -58,6 +59,27 @@ function asConfigString(key: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The stack file's YAML. A key set twice in one mapping is refused (js-yaml, and the CLI's
+ * gopkg.in/yaml.v3); js-yaml names only its line and column, so where the file is block style
+ * the key is named by its config path, as every other config problem is.
+ */
+function readStackFile(file: string, project: string): unknown {
+  try {
+    return readYamlFile(file, "stack config", STACK_FILE_SCHEMA);
+  } catch (err) {
+    const cause = (err as Error).cause as { reason?: string; mark?: { line: number; column: number } } | undefined;
+    if (cause?.reason !== "duplicated mapping key" || !cause.mark) throw err;
+    const at = blockKeyPath(fs.readFileSync(file, "utf8"), cause.mark.line, cause.mark.column);
+    if (!at || at.path[0] !== "config" || at.path.length < 2) throw err;
+    const lines = at.firstLine === undefined ? `line ${cause.mark.line + 1}` : `lines ${at.firstLine + 1} and ${cause.mark.line + 1}`;
+    const message = `set twice in ${file} (${lines}); a YAML mapping takes each key once: keep one`;
+    const key = qualify(project, String(at.path[1]));
+    if (key === CONFIG_ROOT) throw new ConfigError([{ path: at.path.slice(2), message }]);
+    throw new Error(`stack config ${key}${at.path.slice(2).map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}: ${message}`);
+  }
+}
+
 /** The stacks shipped in `stacks/` (`Pulumi.<name>.yaml`). */
 export function knownStacks(): string[] {
   return fs.readdirSync(path.join(repoRoot, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
@@ -81,7 +103,7 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     const value = decl.value ?? decl.default;
     if (value !== undefined) config[qualify(project.name, key)] = asConfigString(qualify(project.name, key), value);
   }
-  const doc = (readYamlFile(file, "stack config", STACK_FILE_SCHEMA) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (readStackFile(file, project.name) ?? {}) as { config?: Record<string, unknown> };
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
   }

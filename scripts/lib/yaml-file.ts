@@ -62,6 +62,6 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
   try {
     return yaml.load(fs.readFileSync(file, "utf8"), schema ? { schema } : undefined);
   } catch (err) {
-    throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, { cause: err });
   }
 }

@@ -52,3 +52,41 @@ test("the render exits 1 on such a stack file, naming the path, with nothing wri
   assert.match(r.stderr, new RegExp(`${path.basename(dir)}/octal/ was left untouched\\.$`, "m"));
   assert.ok(!fs.existsSync(path.join(dir, "octal")), "nothing rendered");
 });
+
+test("a key set twice in one mapping is refused at its config path with both lines, not only js-yaml's line:column", () => {
+  const dir = tempDir("im-dupkey-");
+  const body = [
+    "config:",
+    "  aws:region: us-east-1",
+    "  inference-mesh:platform:",
+    "    clusters:",
+    "      - name: a",
+    "      # a comment between items",
+    "      - name: b",
+    "        nodeGroups:",
+    "          - - ignored",
+    "          - name: gpu",
+    "            description: |",
+    "              minSize: 1",
+    "            minSize: 1",
+    "            minSize: 2",
+    "",
+  ].join("\n");
+  const file = stackFile(dir, "dup", body);
+  assert.throws(
+    () => loadStackConfig("dup", file),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.deepEqual(err.message.split("\n").slice(1), [
+        `  inference-mesh:platform.clusters[1].nodeGroups[1].minSize: set twice in ${file} (lines 13 and 14); a YAML mapping takes each key once: keep one`,
+      ]);
+      return true;
+    },
+  );
+  // Another config key: named the same way, outside the platform's problems.
+  const other = stackFile(dir, "dupother", "config:\n  aws:region:\n    a: 1\n    a: 2\n");
+  assert.throws(() => loadStackConfig("dupother", other), { message: `stack config aws:region.a: set twice in ${other} (lines 3 and 4); a YAML mapping takes each key once: keep one` });
+  // A flow mapping hides the path: the line and column stay the message.
+  const flow = stackFile(dir, "dupflow", "config:\n  inference-mesh:platform: {mesh: {meshId: a, meshId: b}}\n");
+  assert.throws(() => loadStackConfig("dupflow", flow), /is not valid YAML\/JSON: duplicated mapping key \(2:/);
+});
