@@ -125,5 +125,15 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     setBy.set(qualified, key);
     config[qualified] = asConfigString(qualified, value);
   }
+  // The CLI hands the program any key and the program reads only the ones Pulumi.yaml declares:
+  // a misspelt `inference-mesh:platfrom` would otherwise be ignored, leaving only "platform missing".
+  const declared = new Set(Object.keys(project.config ?? {}).map((k) => qualify(project.name, k)));
+  const unread = [...setBy].filter(([qualified]) => qualified.startsWith(`${project.name}:`) && !declared.has(qualified));
+  if (unread.length > 0) {
+    const [qualified, key] = unread[0];
+    throw new Error(
+      `stack config ${qualified}: the program reads no such key${key === qualified ? "" : ` ('${key}' in ${file})`}; in the ${project.name} namespace it reads ${[...declared].filter((k) => k.startsWith(`${project.name}:`)).join(", ")} (Pulumi.yaml's config): remove it or fix the spelling`,
+    );
+  }
   return { project: project.name, stack, config, file };
 }

@@ -90,3 +90,14 @@ test("a key set twice in one mapping is refused at its config path with both lin
   const flow = stackFile(dir, "dupflow", "config:\n  inference-mesh:platform: {mesh: {meshId: a, meshId: b}}\n");
   assert.throws(() => loadStackConfig("dupflow", flow), /is not valid YAML\/JSON: duplicated mapping key \(2:/);
 });
+
+test("a key of the project's namespace the program does not read (a misspelt platform) is refused, naming the key the program reads", () => {
+  const dir = tempDir("im-unread-");
+  const typo = stackFile(dir, "typo", "config:\n  platfrom:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
+  assert.throws(() => loadStackConfig("typo", typo), {
+    message: `stack config inference-mesh:platfrom: the program reads no such key ('platfrom' in ${typo}); in the inference-mesh namespace it reads inference-mesh:platform (Pulumi.yaml's config): remove it or fix the spelling`,
+  });
+  // Other namespaces are the providers' and the CLI's.
+  const other = stackFile(dir, "other", "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
+  assert.equal(loadStackConfig("other", other).config["aws:region"], "us-east-1");
+});
