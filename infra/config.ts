@@ -15,6 +15,7 @@ import { brokenPaths, partialPlatform, underBrokenPath } from "./validate-partia
 import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 import { dateHint, wrongTypeMessage } from "./cli-values";
+import { valueAtPath } from "./validate-support";
 import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
 import { noteDefaultedValues } from "./default-notes";
 
@@ -71,6 +72,20 @@ function isRedundantSafeIntBound(issue: z.core.$ZodIssue, all: readonly z.core.$
   return safeInt(issue) && all.some((other) => other !== issue && samePath(other) && !safeInt(other));
 }
 
+/**
+ * zod's size messages ("Too small: expected array to have >=1 items") in the words of the rest:
+ * how many the value has and how many the field takes. A field's own message is kept.
+ */
+function sizeMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
+  if ((issue.code !== "too_small" && issue.code !== "too_big") || !/^Too (small|big): expected (array|string) to have/.test(issue.message)) return undefined;
+  const value = valueAtPath(raw, issue.path);
+  if (issue.code === "too_small" && issue.origin === "array") return Number(issue.minimum) === 1 ? "is an empty list: list at least one" : `lists ${Array.isArray(value) ? value.length : "fewer"}; at least ${issue.minimum} are needed`;
+  if (issue.code === "too_big" && issue.origin === "array") return `lists ${Array.isArray(value) ? value.length : "more"}; at most ${issue.maximum} are allowed`;
+  if (issue.code === "too_small" && issue.origin === "string") return Number(issue.minimum) === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+  if (issue.code === "too_big" && issue.origin === "string") return `is ${typeof value === "string" ? value.length : "over"} characters; at most ${issue.maximum} are allowed`;
+  return undefined;
+}
+
 function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   // A date YAML made of a value is one problem, however many of the field's rules its text breaks.
   const dated = new Set<string>();
@@ -84,6 +99,7 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   });
   return issues.map((issue) => {
     let message = issue.message;
+    message = sizeMessage(issue, raw) ?? message;
     if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
     if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     if (isMissingSplitWeight(issue)) message = missingSplitWeightMessage;

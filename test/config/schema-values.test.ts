@@ -131,3 +131,17 @@ test("an empty value (YAML null) and a list written as index keys say what the f
   q.models = { llama: q.models[0] };
   assert.deepEqual(problemsOf(q).filter((l) => l.startsWith("inference-mesh:platform.models:")), ["inference-mesh:platform.models: must be a list, not a mapping"]);
 });
+
+test("lists and text out of their size say how many they hold and the field takes, not zod's 'expected array to have >=1 items'", () => {
+  const cases: [(p: any) => void, string, string][] = [
+    [(p) => (p.clusters = []), "clusters", "is an empty list: list at least one"],
+    [(p) => (p.models[0].clusters = []), "models[0].clusters", "is an empty list: list at least one"],
+    [(p) => (p.models[1].versions = [1, 2, 3, 4, 5].map((i) => ({ name: `v${i}`, weight: i === 1 ? 96 : 1 }))), "models[1].versions", "lists 5; at most 4 are allowed"],
+    [(p) => (p.clusters[1].nodeGroups[0].instanceType = ""), "clusters[1].nodeGroups[0].instanceType", "must not be empty"],
+  ];
+  for (const [mutate, at, message] of cases) {
+    const p = shippedPlatform("prod");
+    mutate(p);
+    assert.ok(problemsOf(p).includes(`inference-mesh:platform.${at}: ${message}`), problemsOf(p).join("\n"));
+  }
+});
