@@ -131,8 +131,11 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
   const unread = [...setBy].filter(([qualified]) => qualified.startsWith(`${project.name}:`) && !declared.has(qualified));
   if (unread.length > 0) {
     const [qualified, key] = unread[0];
+    // `pulumi config set platform.models[0].replicas 2` without --path names a key of its own.
+    const inside = [...declared].find((k) => qualified.startsWith(`${k}.`) || qualified.startsWith(`${k}[`));
+    const hint = inside ? `: set it with \`pulumi config set --path\`, which sets the value inside ${inside}` : ": remove it or fix the spelling";
     throw new Error(
-      `stack config ${qualified}: the program reads no such key${key === qualified ? "" : ` ('${key}' in ${file})`}; in the ${project.name} namespace it reads ${[...declared].filter((k) => k.startsWith(`${project.name}:`)).join(", ")} (Pulumi.yaml's config): remove it or fix the spelling`,
+      `stack config ${qualified}: the program reads no such key${key === qualified ? "" : ` ('${key}' in ${file})`}; in the ${project.name} namespace it reads ${[...declared].filter((k) => k.startsWith(`${project.name}:`)).join(", ")} (Pulumi.yaml's config)${hint}`,
     );
   }
   return { project: project.name, stack, config, file };

@@ -97,6 +97,11 @@ test("a key of the project's namespace the program does not read (a misspelt pla
   assert.throws(() => loadStackConfig("typo", typo), {
     message: `stack config inference-mesh:platfrom: the program reads no such key ('platfrom' in ${typo}); in the inference-mesh namespace it reads inference-mesh:platform (Pulumi.yaml's config): remove it or fix the spelling`,
   });
+  // `pulumi config set` without --path writes the dotted path as a key of its own.
+  const nopath = stackFile(dir, "nopath", "config:\n  inference-mesh:platform.models[0].replicas: \"2\"\n");
+  assert.throws(() => loadStackConfig("nopath", nopath), {
+    message: "stack config inference-mesh:platform.models[0].replicas: the program reads no such key; in the inference-mesh namespace it reads inference-mesh:platform (Pulumi.yaml's config): set it with `pulumi config set --path`, which sets the value inside inference-mesh:platform",
+  });
   // Other namespaces are the providers' and the CLI's.
   const other = stackFile(dir, "other", "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
   assert.equal(loadStackConfig("other", other).config["aws:region"], "us-east-1");
