@@ -51,13 +51,13 @@ const takes: Record<string, string> = {
 
 /**
  * A null is a key left empty in YAML (`models:`, `~`, `null`), or a list item `pulumi config set
- * --path` left behind: setting `clusters[1].name` in a list of one fills the items before index 1
- * with nulls (sdk/go/common/resource/properties_path.go, PropertyPath.Add).
+ * --path` left behind: setting an index past a list's end grows the list with null items
+ * (sdk/go/common/resource/properties_path.go, PropertyPath.Add).
  */
 function nullMessage(expected: string, path: readonly PropertyKey[]): string | undefined {
   if (!(expected in takes)) return undefined;
   const item = typeof path[path.length - 1] === "number";
-  const why = item ? "an empty list item, such as `pulumi config set --path` leaves before an index it sets past the end" : "a key left without a value in YAML reads as null";
+  const why = item ? "an empty list item, such as `pulumi config set --path` leaves when it sets an index past the list's end" : "a key left without a value in YAML reads as null";
   return `is empty (${why}): it takes ${takes[expected]}; give it a value, or remove the ${item ? "item" : "key where the field is optional"}`;
 }
 

@@ -114,7 +114,7 @@ test("an empty value (YAML null) and a list written as index keys say what the f
     [(p) => (p.clusters[1].nodeGroups[0].instanceType = null), "clusters[1].nodeGroups[0].instanceType", `${emptyKey} text; give it a value, or remove the key where the field is optional`],
     [(p) => (p.clusters[1].nodeGroups[1].spot = null), "clusters[1].nodeGroups[1].spot", `${emptyKey} true or false; give it a value, or remove the key where the field is optional`],
     // `pulumi config set --path 'platform.clusters[3].name' …` on a list of one leaves null items beside it.
-    [(p) => (p.clusters[1] = null), "clusters[1]", "is empty (an empty list item, such as `pulumi config set --path` leaves before an index it sets past the end): it takes a mapping of keys to values; give it a value, or remove the item"],
+    [(p) => (p.clusters[1] = null), "clusters[1]", "is empty (an empty list item, such as `pulumi config set --path` leaves when it sets an index past the list's end): it takes a mapping of keys to values; give it a value, or remove the item"],
     [
       (p) => (p.clusters[0].nodeGroups = { 0: p.clusters[0].nodeGroups[0], 1: p.clusters[0].nodeGroups[1] }),
       "clusters[0].nodeGroups",
