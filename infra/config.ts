@@ -212,8 +212,22 @@ export function platformFromConfigString(raw: string | undefined, missingHint: s
   }
 }
 
+/**
+ * Keys of the platform's own paths: `pulumi config set platform.models[0].replicas 2` without
+ * `--path` writes the path as a key of its own, which the CLI hands over and nothing reads, so
+ * the edit would be dropped without a word. Other keys of the namespace are left alone, as the
+ * CLI leaves them (a shared ESC environment's unqualified `pulumiConfig` keys land there too).
+ */
+export function platformPathKeys(keys: Iterable<string>): string[] {
+  return [...keys].filter((k) => k.startsWith(`${CONFIG_ROOT}.`) || k.startsWith(`${CONFIG_ROOT}[`)).sort();
+}
+
+export const platformPathKeyHint = `set it with \`pulumi config set --path\`, which sets the value inside ${CONFIG_ROOT}`;
+
 /** Reads and validates `inference-mesh:platform` from the running stack's Pulumi config. */
 export function loadPlatformSpec(): PlatformSpec {
+  const stray = platformPathKeys(Object.keys(pulumi.runtime.allConfig()));
+  if (stray.length > 0) throw new ConfigError(stray.map((k) => ({ path: [], message: `the program reads no key ${k}: ${platformPathKeyHint}` })));
   const config = new pulumi.Config(PROJECT);
   const raw = platformFromConfigString(config.get(PLATFORM_KEY), "set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)");
   return parsePlatform(raw, pulumi.getStack());

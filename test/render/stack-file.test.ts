@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadStackConfig } from "../../scripts/lib/stack-config";
-import { ConfigError } from "../../infra/config";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_ROOT, ConfigError, loadPlatformSpec } from "../../infra/config";
 import { runRender, shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
 
@@ -105,4 +106,22 @@ test("a key of the project's namespace the program does not read (a misspelt pla
   // Other namespaces are the providers' and the CLI's.
   const other = stackFile(dir, "other", "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
   assert.equal(loadStackConfig("other", other).config["aws:region"], "us-east-1");
+});
+
+// A real `pulumi up` runs no loadStackConfig: the CLI hands the program every key, so the program
+// itself refuses a platform path written as a key, rather than deploy without the edit.
+test("the program refuses a platform path set as a key of its own, as the render does", () => {
+  const saved = pulumi.runtime.allConfig();
+  try {
+    const platform = JSON.stringify(shippedPlatform("local"));
+    pulumi.runtime.setAllConfig({ [CONFIG_ROOT]: platform, [`${CONFIG_ROOT}.models[0].replicas`]: "2", "inference-mesh:owner": "team-a" });
+    assert.throws(() => loadPlatformSpec(), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.problems.length, 1);
+      assert.match(err.message, /inference-mesh:platform\.models\[0\]\.replicas: set it with `pulumi config set --path`/);
+      return true;
+    });
+  } finally {
+    pulumi.runtime.setAllConfig(saved);
+  }
 });
