@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
-import { ConfigError, CONFIG_ROOT } from "../../infra/config";
+import { ConfigError, CONFIG_ROOT, platformPathKeyHint, platformPathKeys } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -125,15 +125,16 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     setBy.set(qualified, key);
     config[qualified] = asConfigString(qualified, value);
   }
-  // The CLI hands the program any key and the program reads only the ones Pulumi.yaml declares:
-  // a misspelt `inference-mesh:platfrom` would otherwise be ignored, leaving only "platform missing".
+  // The CLI hands the program any key and the program reads only the ones Pulumi.yaml declares.
+  // Where the platform is missing (the CLI refuses that too), a misspelt `inference-mesh:platfrom`
+  // is the likely cause; beside it, other keys are left alone as `pulumi up` leaves them (a fork's
+  // scripts may read their own with `pulumi config get`), all but a platform path set as a key.
   const declared = new Set(Object.keys(project.config ?? {}).map((k) => qualify(project.name, k)));
-  const unread = [...setBy].filter(([qualified]) => qualified.startsWith(`${project.name}:`) && !declared.has(qualified));
+  const stray = new Set(platformPathKeys(setBy.keys()));
+  const unread = [...setBy].filter(([qualified]) => qualified.startsWith(`${project.name}:`) && !declared.has(qualified) && (stray.has(qualified) || config[CONFIG_ROOT] === undefined));
   if (unread.length > 0) {
     const [qualified, key] = unread[0];
-    // `pulumi config set platform.models[0].replicas 2` without --path names a key of its own.
-    const inside = [...declared].find((k) => qualified.startsWith(`${k}.`) || qualified.startsWith(`${k}[`));
-    const hint = inside ? `: set it with \`pulumi config set --path\`, which sets the value inside ${inside}` : ": remove it or fix the spelling";
+    const hint = stray.has(qualified) ? `: ${platformPathKeyHint}` : ": remove it or fix the spelling";
     throw new Error(
       `stack config ${qualified}: the program reads no such key${key === qualified ? "" : ` ('${key}' in ${file})`}; in the ${project.name} namespace it reads ${[...declared].filter((k) => k.startsWith(`${project.name}:`)).join(", ")} (Pulumi.yaml's config)${hint}`,
     );

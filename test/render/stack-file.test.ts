@@ -92,7 +92,7 @@ test("a key set twice in one mapping is refused at its config path with both lin
   assert.throws(() => loadStackConfig("dupflow", flow), /is not valid YAML\/JSON: duplicated mapping key \(2:/);
 });
 
-test("a key of the project's namespace the program does not read (a misspelt platform) is refused, naming the key the program reads", () => {
+test("where the platform is missing, a key of the project's namespace the program does not read (a misspelt platform) is refused, naming the key the program reads", () => {
   const dir = tempDir("im-unread-");
   const typo = stackFile(dir, "typo", "config:\n  platfrom:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
   assert.throws(() => loadStackConfig("typo", typo), {
@@ -106,6 +106,10 @@ test("a key of the project's namespace the program does not read (a misspelt pla
   // Other namespaces are the providers' and the CLI's.
   const other = stackFile(dir, "other", "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
   assert.equal(loadStackConfig("other", other).config["aws:region"], "us-east-1");
+  // Beside the platform, a project key of the fork's own (read by its scripts with `pulumi config
+  // get`) is handed over by the CLI and left alone by `pulumi up`: the render runs it too.
+  const own = stackFile(dir, "own", "config:\n  owner: team-a\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
+  assert.equal(loadStackConfig("own", own).config["inference-mesh:owner"], "team-a");
 });
 
 // A real `pulumi up` runs no loadStackConfig: the CLI hands the program every key, so the program
