@@ -139,6 +139,10 @@ function missingWaypoint(key: string, ctx: Ctx): string | undefined {
 
 const WAYPOINT_INBOUND_BINDING = "ambient.istio.io/waypoint-inbound-binding";
 
+/** The GatewayClass of `gw` where the stack renders it (throws while not known, inside a probe). */
+const classOf = (gw: PolicyResource, ctx: Ctx) =>
+  ctx.resources.find((x) => isKindOrPatch(x.type, "gateway.networking.k8s.io", "GatewayClass") && !isPatch(x.type) && meta(x.props).name === gw.props.spec?.gatewayClassName);
+
 /**
  * Why a waypoint in another namespace refuses the target: istiod admits a target from another
  * namespace only as its HBONE listener (port 15008) allows routes from it (allowedRoutes.namespaces
@@ -154,6 +158,8 @@ function deniedAttachment(key: string, nsLabels: Record<string, string>, ctx: Ct
   if (!gw) return undefined;
   const read = probe(() => {
     if (meta(gw.props).annotations?.[WAYPOINT_INBOUND_BINDING] !== undefined) return undefined;
+    // istiod reads the binding from the Gateway, else its GatewayClass (ambient/waypoints.go getGatewayOrGatewayClassAnnotation).
+    if (meta(classOf(gw, ctx)?.props ?? {}).annotations?.[WAYPOINT_INBOUND_BINDING] !== undefined) return undefined;
     const hbone = list(gw.props.spec?.listeners as Record<string, any>[]).find((l) => l?.protocol === "HBONE" && l?.port === 15008);
     return JSON.parse(JSON.stringify({ from: hbone?.allowedRoutes?.namespaces?.from ?? "Same", selector: hbone?.allowedRoutes?.namespaces?.selector ?? null })) as { from: string; selector: Record<string, any> | null };
   });
@@ -183,10 +189,8 @@ function noServiceTraffic(key: string, ctx: Ctx): string | undefined {
   const traffic = probe(() => {
     const own = meta(gw.props).labels?.[WAYPOINT_FOR] as string | undefined;
     if (own !== undefined) return { value: own, from: "the Gateway" };
-    const cls = gw.props.spec?.gatewayClassName;
-    const gc = ctx.resources.find((x) => isKindOrPatch(x.type, "gateway.networking.k8s.io", "GatewayClass") && !isPatch(x.type) && meta(x.props).name === cls);
-    const inherited = meta(gc?.props ?? {}).labels?.[WAYPOINT_FOR] as string | undefined;
-    return inherited === undefined ? undefined : { value: inherited, from: `GatewayClass ${cls}` };
+    const inherited = meta(classOf(gw, ctx)?.props ?? {}).labels?.[WAYPOINT_FOR] as string | undefined;
+    return inherited === undefined ? undefined : { value: inherited, from: `GatewayClass ${gw.props.spec?.gatewayClassName}` };
   });
   if (!traffic.known) {
     ctx.pending.push(`the ${WAYPOINT_FOR} of waypoint ${key} on cluster ${ctx.cluster} (or its class), which decides whether it serves Services`);

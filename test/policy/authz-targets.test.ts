@@ -179,6 +179,9 @@ test("authorization-targets-enforced: a Service enrolled with another namespace'
   ]) {
     assert.deepEqual(await run(ok), []);
   }
+  // istiod takes the binding from the GatewayClass too, where the Gateway sets none.
+  const bound = on(`kubernetes:${GW}/v1:GatewayClass`, "gc-istio-waypoint", { metadata: { name: "istio-waypoint", annotations: { "ambient.istio.io/waypoint-inbound-binding": "PROXY/15088" } }, spec: { controllerName: "istio.io/mesh-controller" } });
+  assert.deepEqual((await runStack(authorizationTargetsEnforced, [...fleet, ...enrolled, waypoint(), bound])).violations, []);
 });
 
 test("authorization-targets-enforced: a Service enrolled with a waypoint that takes no Service traffic (istio.io/waypoint-for) binds nothing", async () => {
