@@ -8,7 +8,7 @@
  * provider reference naming nothing in the state.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, podSpecs, onFirst, principalRule, weightedPair, withSpec, gpuDeployment, ambientDeployment, addLike } from "./mutations-support";
+import { Mutation, resources, isKind, edit, podSpecs, onFirst, principalRule, weightedPair, withSpec, gpuDeployment, ambientDeployment, addLike, addPoolRewriteSplit } from "./mutations-support";
 
 /** A route whose split rule weighs InferencePools (a model's versions). */
 const poolSplit = (r: ExportedResource) => isKind(r, "HTTPRoute") && withSpec(r).rules?.some((x: any) => weightedPair(x).length === 2 && x.backendRefs.every((b: any) => b.kind === "InferencePool"));
@@ -139,17 +139,7 @@ export const spellingMutations: Mutation[] = [
     // Relative weights up to 1000000: 100001 of 1000000 is 10.0001%, read as 10% when rounded.
     name: "an InferenceModelRewrite giving another version 10.0001% of a model's requests",
     policy: "canary-weight-limit",
-    apply: (doc) => {
-      const pools = resources(doc).filter((r) => isKind(r, "InferencePool"));
-      if (pools.length < 2) return undefined;
-      const [v1, v2] = pools.map((p) => (p.inputs as any).metadata.name as string);
-      return addLike(doc, pools[0], "rewrite", "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", {
-        apiVersion: "llm-d.ai/v1alpha2",
-        kind: "InferenceModelRewrite",
-        metadata: { name: `${v1}-split`, namespace: (pools[0].inputs as any).metadata.namespace },
-        spec: { poolRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: v1 }, rules: [{ targets: [{ modelRewrite: v1, weight: 899999 }, { modelRewrite: v2, weight: 100001 }] }] },
-      });
-    },
+    apply: (doc) => addPoolRewriteSplit(doc, [899999, 100001]),
   },
   {
     // The colon is the registry's port: the image itself has no tag.

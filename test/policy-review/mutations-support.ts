@@ -138,3 +138,16 @@ export function addNamespaceWithWorkload(doc: ExportedDeployment, name: string, 
   copy(deployment, name, (o) => (o.metadata = { ...o.metadata, namespace: name }));
   return urn;
 }
+
+/** An InferenceModelRewrite splitting the first pool's model between the first two pools by `weights`; undefined with fewer pools. */
+export function addPoolRewriteSplit(doc: ExportedDeployment, weights: [number, number]): string | undefined {
+  const pools = resources(doc).filter((r) => isKind(r, "InferencePool"));
+  if (pools.length < 2) return undefined;
+  const [v1, v2] = pools.map((p) => (p.inputs as any).metadata.name as string);
+  return addLike(doc, pools[0], "rewrite", "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", {
+    apiVersion: "llm-d.ai/v1alpha2",
+    kind: "InferenceModelRewrite",
+    metadata: { name: `${v1}-split`, namespace: (pools[0].inputs as any).metadata.namespace },
+    spec: { poolRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: v1 }, rules: [{ targets: [{ modelRewrite: v1, weight: weights[0] }, { modelRewrite: v2, weight: weights[1] }] }] },
+  });
+}

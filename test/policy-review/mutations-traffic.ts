@@ -1,5 +1,5 @@
 /** Policy-review mutations of traffic: canary splits and their header doors, InferencePools and their endpoint pickers, external Gateway listeners. */
-import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, weightedPair, splitRoute, onSplits, eppRule, eppService, addLike } from "./mutations-support";
+import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, weightedPair, splitRoute, onSplits, eppRule, eppService, addLike, addPoolRewriteSplit } from "./mutations-support";
 
 export const trafficMutations: Mutation[] = [
   {
@@ -171,17 +171,7 @@ export const trafficMutations: Mutation[] = [
   {
     name: "an InferenceModelRewrite sending half of a model's requests to another version",
     policy: "canary-weight-limit",
-    apply: (doc) => {
-      const pools = resources(doc).filter((r) => isKind(r, "InferencePool"));
-      if (pools.length < 2) return undefined;
-      const [v1, v2] = pools.map((p) => (p.inputs as any).metadata.name as string);
-      return addLike(doc, pools[0], "rewrite", "kubernetes:llm-d.ai/v1alpha2:InferenceModelRewrite", {
-        apiVersion: "llm-d.ai/v1alpha2",
-        kind: "InferenceModelRewrite",
-        metadata: { name: `${v1}-split`, namespace: (pools[0].inputs as any).metadata.namespace },
-        spec: { poolRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: v1 }, rules: [{ targets: [{ modelRewrite: v1, weight: 50 }, { modelRewrite: v2, weight: 50 }] }] },
-      });
-    },
+    apply: (doc) => addPoolRewriteSplit(doc, [50, 50]),
   },
   {
     name: "the canary rule's own split summing to 110 (the canary listed twice at 60 and 50)",
