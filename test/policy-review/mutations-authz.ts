@@ -1,4 +1,4 @@
-/** Policy-review mutations of authorization: ALLOW coverage of workload namespaces, rule sources and principals, L7 rules and their targets, the agent call graph. */
+/** Policy-review mutations of authorization: ALLOW coverage of workload namespaces, rule sources and principals, the agent call graph (L7 rules, their targets and waypoints: mutations-l7.ts). */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, podSpecs, withSpec, firstSource, principalRule, serviceAccountRule, onFirst, removeAll, unconfiguredAgent, addLike, addNamespaceWithWorkload } from "./mutations-support";
 
@@ -82,70 +82,6 @@ export const authzMutations: Mutation[] = [
       }),
   },
   {
-    name: "an L7 policy attached by selector",
-    policy: "l7-authorization-target-refs",
-    apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !!withSpec(r).targetRefs && JSON.stringify(withSpec(r).rules ?? []).includes('"paths"'), (o) => {
-        delete o.spec.targetRefs;
-        o.spec.selector = { matchLabels: { app: "x" } };
-      }),
-  },
-  {
-    // agentgateway's controller hands its proxies no Istio AuthorizationPolicy: the rule guards nothing.
-    name: "an Istio AuthorizationPolicy bound to the agentgateway Gateway",
-    policy: "authorization-targets-enforced",
-    apply: (doc) => {
-      const agw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "agentgateway");
-      if (!agw) return undefined;
-      const { name, namespace } = (agw.inputs as any).metadata;
-      return onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && r.provider === agw.provider && (r.inputs as any).metadata.namespace === namespace, (o) => {
-        delete o.spec.selector;
-        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }];
-      });
-    },
-  },
-  {
-    // istiod gives the tools no waypoint (fetchWaypointForTarget: WaypointIsNotReady), so the policies bound to their Services guard nothing.
-    name: "the tools namespace enrolled with a waypoint the stack does not render (istio.io/use-waypoint: tools-waypoint)",
-    policy: "authorization-targets-enforced",
-    apply: (doc) => {
-      const bound = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Service"));
-      const namespace = (bound?.inputs as any)?.metadata?.namespace;
-      return onFirst(doc, (r) => isKind(r, "Namespace") && r.provider === bound?.provider && (r.inputs as any).metadata.name === namespace && !!(r.inputs as any).metadata.labels?.["istio.io/use-waypoint"], (o) => (o.metadata.labels["istio.io/use-waypoint"] = "tools-waypoint"));
-    },
-  },
-  {
-    // The agents' waypoint takes targets from its own namespace only (its HBONE listener sets no allowedRoutes): AttachmentDenied.
-    name: "the tools namespace enrolled with the agents namespace's waypoint (istio.io/use-waypoint-namespace: agents), which does not take it",
-    policy: "authorization-targets-enforced",
-    apply: (doc) => {
-      const bound = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Service"));
-      const namespace = (bound?.inputs as any)?.metadata?.namespace;
-      return onFirst(doc, (r) => isKind(r, "Namespace") && r.provider === bound?.provider && (r.inputs as any).metadata.name === namespace && !!(r.inputs as any).metadata.labels?.["istio.io/use-waypoint"], (o) => (o.metadata.labels["istio.io/use-waypoint-namespace"] = "agents"));
-    },
-  },
-  {
-    // fetchWaypointForService binds no Service to it (UnsupportedTrafficType): the policies bound to the tools' Services guard nothing.
-    name: "the tools' waypoints labelled istio.io/waypoint-for: none",
-    policy: "authorization-targets-enforced",
-    apply: (doc) => {
-      const bound = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).some((t: { kind?: string }) => t.kind === "Service"));
-      const namespace = (bound?.inputs as any)?.metadata?.namespace;
-      const waypoints = resources(doc).filter((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-waypoint" && (r.inputs as any).metadata.namespace === namespace);
-      return waypoints.map((wp) => edit(wp, (o) => (o.metadata.labels = { ...o.metadata.labels, "istio.io/waypoint-for": "none" })))[0];
-    },
-  },
-  {
-    name: "a workload namespace covered only by policies bound through targetRefs",
-    policy: "workload-namespaces-authorized",
-    apply: (doc) => {
-      const inference = (r: ExportedResource) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "inference";
-      const viaRefs = resources(doc).find((r) => inference(r) && (r.inputs as any)?.spec?.targetRefs);
-      if (!viaRefs) return undefined;
-      return removeAll(doc, (r) => inference(r) && !(r.inputs as any)?.spec?.targetRefs);
-    },
-  },
-  {
     name: "the inference gateway's policy naming the agents' principals (Istio's gateways never see them)",
     policy: "authorization-principals-known",
     apply: (doc) => {
@@ -181,53 +117,6 @@ export const authzMutations: Mutation[] = [
     name: "a model server's own ALLOW policy removed (its pods admit every mesh identity)",
     policy: "workload-namespaces-authorized",
     apply: (doc) => removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? "")),
-  },
-  {
-    name: "an ALLOW policy on the tools' waypoint admitting the inference gateway",
-    policy: "agent-call-graph",
-    apply: (doc) => {
-      const wp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
-      const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && r.provider === wp?.provider);
-      if (!wp || !ap) return undefined;
-      const td = JSON.stringify(ap.inputs).match(/"([^"\/]+)\/ns\//)?.[1] ?? "cluster.local";
-      const copy = JSON.parse(JSON.stringify(ap));
-      copy.urn = ap.urn.replace(/::([^:]+)$/, "::$1-via-waypoint");
-      for (const props of [copy.inputs, copy.outputs]) {
-        if (!props) continue;
-        props.metadata = { ...props.metadata, name: "waypoint-callers" };
-        props.spec = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: (wp.inputs as any).metadata.name }], rules: [{ from: [{ source: { principals: [`${td}/ns/inference/sa/inference-gateway-istio`] } }] }] };
-      }
-      doc.deployment.resources!.push(copy);
-      return copy.urn;
-    },
-  },
-  // The call graph through proxies: a waypoint or the MCP gateway is a legitimate caller only
-  // while what it lets through is itself in the graph.
-  {
-    name: "an agent's ALLOW policy admitting the agents' waypoint (no policy guards the agents' Services there)",
-    policy: "agent-call-graph",
-    apply: (doc) => {
-      const ap = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents" && !!firstSource(r)?.principals);
-      const wp = resources(doc).find((r) => isKind(r, "Gateway") && r.provider === ap?.provider && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.gatewayClassName === "istio-waypoint");
-      if (!ap || !wp) return undefined;
-      return edit(ap, (o) => o.spec.rules[0].from[0].source.principals.push(o.spec.rules[0].from[0].source.principals[0].replace(/\/sa\/.*/, `/sa/${(wp.inputs as any).metadata.name}`)));
-    },
-  },
-  {
-    name: "the tools' L7 ALLOW policies (targetRefs to the tool Services, enforced by the waypoint) removed",
-    policy: "agent-call-graph",
-    apply: (doc) =>
-      removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && (withSpec(r).targetRefs ?? []).some((t: any) => t.kind === "Service")),
-  },
-  {
-    name: "a tool's L7 ALLOW policy bound to a misspelt Service (it binds nothing)",
-    policy: "agent-call-graph",
-    apply: (doc) =>
-      onFirst(
-        doc,
-        (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service",
-        (o) => (o.spec.targetRefs[0].name = o.spec.targetRefs[0].name.replace(/[aeiou](?=[^aeiou]*$)/, (v: string) => (v === "e" ? "a" : "e"))),
-      ),
   },
   {
     name: "the MCP gateway's agentgateway authorization given an identity-free Allow expression",
@@ -341,24 +230,6 @@ export const authzMutations: Mutation[] = [
     name: "a model server's ALLOW policy given `selector: {}` (istiod binds a selector without matchLabels to no workload)",
     policy: "workload-namespaces-authorized",
     apply: (doc) => onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && /-model-server$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.spec.selector = {})),
-  },
-  {
-    name: "a tool's L7 ALLOW policy (its waypoint guard) put in dry-run (the waypoint only logs it and lets every workload through)",
-    policy: "agent-call-graph",
-    apply: (doc) =>
-      onFirst(
-        doc,
-        (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service",
-        (o) => (o.metadata.annotations = { ...o.metadata.annotations, "istio.io/dry-run": "true" }),
-      ),
-  },
-  {
-    name: "a tool's waypoint policy admitting an agent not configured for the tool",
-    policy: "agent-call-graph",
-    apply: (doc) => {
-      const found = unconfiguredAgent(doc);
-      return found && edit(found.policy, (o) => o.spec.rules[0].from[0].source.principals.push(found.principal));
-    },
   },
   {
     name: "the MCP gateway's per-tool authorization letting an agent call a tool it is not configured for",

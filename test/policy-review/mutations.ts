@@ -8,6 +8,7 @@
 import { Mutation, resources, isKind, edit, podSpecs, onSplits } from "./mutations-support";
 import { meshMutations } from "./mutations-mesh";
 import { authzMutations } from "./mutations-authz";
+import { l7Mutations } from "./mutations-l7";
 import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
@@ -104,6 +105,7 @@ export const mutations: Mutation[] = [
   },
   ...meshMutations,
   ...authzMutations,
+  ...l7Mutations,
   ...trafficMutations,
   ...workloadsMutations,
   ...credentialsMutations,
