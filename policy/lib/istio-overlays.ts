@@ -8,7 +8,8 @@
  * `spec.template.spec` adds tolerations, node selection or containers (merged by name) to the
  * gateway's pods, as AgentgatewayParameters overlays do for agentgateway.
  */
-import { isKind, meta, OverlayPodSpecs, templatePodSpec } from "./k8s";
+import { isKind, meta } from "./k8s";
+import { OverlayPodSpecs, templatePodSpec } from "./overlays";
 import { orUnknown, probe } from "./values";
 import * as yaml from "js-yaml";
 

@@ -5,7 +5,6 @@
  */
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { probe } from "./values";
 import { isEksOwnProvider } from "./eks";
 
 export const T = {
@@ -153,35 +152,6 @@ export function clusterOfProvider(p: { name?: string; urn: string }): string {
 
 /** agentgateway's per-Gateway (or per-GatewayClass) proxy settings: image, overlays, Istio identity. */
 export const isAgentgatewayParameters = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayParameters");
-
-/** The pod specs (`spec.template.spec`) overlays patch in, named by where they come from. */
-export interface OverlayPodSpecs {
-  specs: { overlay: string; spec: Record<string, any> }[];
-  /** Overlays this run cannot read: not known in this preview, or YAML this pack does not read. */
-  unknown: string[];
-}
-
-/** An overlay's `spec.template.spec` when it patches one (an object), else undefined. */
-export function templatePodSpec(overlay: unknown): Record<string, any> | undefined {
-  const spec = dig(overlay, "spec.template.spec");
-  return spec && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, any>) : undefined;
-}
-
-/**
- * The pod specs an AgentgatewayParameters lays over the proxy workload it generates: its
- * `deployment` and `daemonSet` overlays are strategic-merge patches of the generated object, so
- * their `spec.template.spec` adds or changes containers (merged by name), tolerations, node
- * selection. `unknown` names the overlays this preview cannot read (a rule cannot judge them).
- */
-export function agentgatewayOverlayPodSpecs(props: Record<string, any>): OverlayPodSpecs {
-  const out: OverlayPodSpecs = { specs: [], unknown: [] };
-  for (const overlay of ["deployment", "daemonSet"]) {
-    const read = probe(() => templatePodSpec(props?.spec?.[overlay]));
-    if (!read.known) out.unknown.push(`its ${overlay} overlay`);
-    else if (read.value) out.specs.push({ overlay, spec: read.value });
-  }
-  return out;
-}
 
 /** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */
 export function isDefaultProvider(nameOrUrn: string): boolean {

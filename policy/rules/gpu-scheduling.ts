@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
+import { cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { quantityValue } from "../lib/quantity";
 import { EKS_NODE_GROUP, GCE_NODE_TYPES, gpuKnobDefaults, gpuKnobProperties, judgeGceGpuNode, judgeGpuNodeGroup, type GpuKnobs } from "../lib/gpu-nodes";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";

@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { agentgatewayOverlayPodSpecs, cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isPatch, isWorkloadOrPatch, kindName, meta, patchedType, podSpecOf } from "../lib/k8s";
+import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isPatch, isWorkloadOrPatch, kindName, meta, patchedType, podSpecOf } from "../lib/k8s";
 import type { Container } from "../lib/k8s";
+import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { orUnknown, probe, Tri } from "../lib/values";
 
