@@ -53,3 +53,22 @@ export function refusedAgentgatewayTrafficTargets(r: PolicyResource): string[] {
   const { namespace, name } = meta(r.props);
   return read.value.map(({ why, fix }) => `AgentgatewayPolicy ${namespace}/${name} sets traffic and ${why}: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so the traffic policy it declares never applies; ${fix}`);
 }
+
+/**
+ * A message when the policy sets both targetRefs and targetSelectors: the v1.4.1 CRD takes exactly
+ * one of them (a null is pruned before validation, so it counts as unset). The API server refuses
+ * the whole policy, yet read target by target it would count as the authorization or JWT
+ * authentication of whatever either list names.
+ */
+export function refusedAgentgatewayTargetFields(r: PolicyResource): string[] {
+  if (!isKind(r.type, "agentgateway.dev", "AgentgatewayPolicy")) return [];
+  const read = probe(() => {
+    const spec = r.props.spec ?? {};
+    return [spec.targetRefs, spec.targetSelectors].every((v) => v !== undefined && v !== null);
+  });
+  if (!read.known || !read.value) return [];
+  const { namespace, name } = meta(r.props);
+  return [
+    `AgentgatewayPolicy ${namespace}/${name} sets both targetRefs and targetSelectors, while the CRD takes exactly one of them: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; keep one of the two lists`,
+  ];
+}

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { refusedAgentgatewayActions, refusedAgentgatewayTrafficTargets } from "../lib/agentgateway-actions";
+import { refusedAgentgatewayActions, refusedAgentgatewayTargetFields, refusedAgentgatewayTrafficTargets } from "../lib/agentgateway-actions";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { GatewayProxy, mayBeProxyOf } from "../lib/gateway-proxies";
 import { celIdentityBound } from "../lib/cel";
@@ -248,7 +248,7 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
 export const agentCallGraph: StackValidationPolicy = {
   name: "agent-call-graph",
   description:
-    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway (on each listener serving its routes, where one is narrowed by sectionName) pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false. An AgentgatewayPolicy authorization action other than Allow, Deny or Require, or a traffic policy whose target sets a port or names a kind traffic cannot target, is reported: the API server refuses the policy.",
+    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway (on each listener serving its routes, where one is narrowed by sectionName) pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false. An AgentgatewayPolicy authorization action other than Allow, Deny or Require, a policy setting both targetRefs and targetSelectors, or a traffic policy whose target sets a port or names a kind traffic cannot target, is reported: the API server refuses the policy.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -282,7 +282,7 @@ export const agentCallGraph: StackValidationPolicy = {
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) checkCluster(cluster, resources, config, report, pending);
     // The call graph reads only the actions agentgateway takes; a refused one is named, not skipped.
-    for (const r of args.resources) for (const message of [...refusedAgentgatewayActions(r), ...refusedAgentgatewayTrafficTargets(r)]) report(message, r.urn);
+    for (const r of args.resources) for (const message of [...refusedAgentgatewayActions(r), ...refusedAgentgatewayTargetFields(r), ...refusedAgentgatewayTrafficTargets(r)]) report(message, r.urn);
     if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -55,6 +55,15 @@ export const refusedMutations: Mutation[] = [
     },
   },
   {
+    // Read by its targetRefs alone, the refused policy counted as the agent gateway's Strict JWT authentication.
+    name: "the agent gateway's JWT AgentgatewayPolicy given targetSelectors beside its targetRefs (the CRD takes exactly one)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication && (withSpec(r).targetRefs ?? []).length > 0, (o) => {
+        o.spec.targetSelectors = [{ group: "gateway.networking.k8s.io", kind: "Gateway", matchLabels: { "app.kubernetes.io/name": o.spec.targetRefs[0].name } }];
+      }),
+  },
+  {
     // Read as no weight (never picked), a string weight turned a 50/50 model split into one that passed.
     name: "an InferenceModelRewrite splitting a model 50/50 with one weight written as a string (\"50\")",
     policy: "canary-weight-limit",

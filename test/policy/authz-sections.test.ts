@@ -130,3 +130,23 @@ test("agent-call-graph: a traffic policy narrowed by port, or aimed at a kind tr
   const fine = await runStack(agentCallGraph, [policy("route", "agents", { kind: "HTTPRoute", name: "research-agent", sectionName: "split" }, { jwtAuthentication: { providers: [] } }), policy("gw", "agents", { kind: "Gateway", name: "agent-gateway", sectionName: "https" }, authz)], { requireAgentJwt: false });
   assert.deepEqual(fine.violations, []);
 });
+
+test("agent-call-graph: a policy setting both targetRefs and targetSelectors is refused by the CRD", async () => {
+  // agentgateway v1.4.1's CRD takes exactly one of the two lists: before, the refused policy
+  // counted as the agent gateway's Strict JWT authentication (read by its targetRefs).
+  const both = on(AGP, "agents-jwt-both", {
+    metadata: { name: "both", namespace: "agents" },
+    spec: {
+      targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }],
+      targetSelectors: [{ group: "gateway.networking.k8s.io", kind: "Gateway", matchLabels: { app: "agent-gateway" } }],
+      traffic: { jwtAuthentication: { providers: [{ issuer: "https://idp", jwks: { inline: "{}" } }] } },
+    },
+  });
+  const { violations } = await runStack(agentCallGraph, [both], { requireAgentJwt: false });
+  assert.deepEqual(violations.map((v) => v.message), [
+    "AgentgatewayPolicy agents/both sets both targetRefs and targetSelectors, while the CRD takes exactly one of them: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; keep one of the two lists",
+  ]);
+  // One list alone, or the other set to null (pruned by the API server), passes.
+  const one = on(AGP, "agents-jwt-one", { metadata: { name: "one", namespace: "agents" }, spec: { ...both.props.spec, targetSelectors: null } });
+  assert.deepEqual((await runStack(agentCallGraph, [one], { requireAgentJwt: false })).violations, []);
+});
