@@ -223,12 +223,23 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     const refused = isRoute(patchedType(args.type)) ? "gets a 500 error" : "has its connections rejected";
     const { maxCanaryWeight, canaryHeader } = configWithDefaults(args, defaults);
     const { namespace, name } = meta(args.props);
-    const rules = list(args.props.spec?.rules as RouteRule[]);
+    const listed = probe(() => list(args.props.spec?.rules as RouteRule[]));
+    if (!listed.known) cannotJudge([`the rules of ${namespace}/${name}`]);
+    // Each rule read apart: one weight not known in a preview must not hide a known 50/50 in
+    // another rule. A rule not known yet stands in as an empty one (it declares no canary here),
+    // which can only move which backend of a violating split is named, never clear the violation.
+    const unknownRules: number[] = [];
+    const rules = listed.value.map((rule, i) => {
+      if (probe(() => JSON.stringify(rule)).known) return rule;
+      unknownRules.push(i);
+      return {} as RouteRule;
+    });
     const declarations = canaryDeclarations(rules, canaryHeader, namespace);
     // Declared by the header rule, or the lighter side of one of the route's own splits.
     const lighter = lighterInSplits(rules, canaryHeader, namespace);
     const canaries = new Set([...declarations.keys(), ...lighter.keys()]);
     rules.forEach((rule, i) => {
+      if (unknownRules.includes(i)) return;
       const refs = list(rule.backendRefs);
       const invalid = invalidWeightRefs(refs);
       if (invalid.length > 0) {
@@ -286,5 +297,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
         }
       });
     });
+    // A rule not known yet may split too, or declare a canary a known rule routes to.
+    if (unknownRules.length > 0) cannotJudge(unknownRules.map((i) => `rule ${i} of ${namespace}/${name}`));
   },
 };

@@ -232,3 +232,15 @@ test("canary-weight-limit and canary-weight-across-routes: a share just over the
   const other = on(ROUTE, "llama-ab", { metadata: { name: "llama-ab", namespace: "inference" }, spec: { rules: [{ backendRefs: [pool("pool-v1", 899999), pool("pool-v2", 100001)] }] } });
   assert.match((await runStack(canaryWeightAcrossRoutes, [declaring, other])).violations[0]?.message ?? "", /pool-v2 gets 10\.0001% of the split, but it is the canary of route inference\/llama/);
 });
+
+test("canary-weight-limit: a rule not known in a preview leaves the known rules judged", async () => {
+  // Before, one computed weight made the whole route can't judge, hiding a known 50/50 beside it.
+  const unknownWeight = { backendRefs: [{ kind: "InferencePool", name: "pool-v1", weight: UNKNOWN }, { kind: "InferencePool", name: "pool-v2", weight: 10 }] };
+  const mixed = await runResource(canaryWeightLimit, route([unknownWeight, refs(50, 50)]));
+  assert.deepEqual(mixed.violations.map((v) => v.message), ["inference/llama rule 1: non-primary backend pool-v2 gets 50% of the split; a canary may get at most 10%"]);
+  assert.match(mixed.unknown.join("\n"), /rule 0 of inference\/llama/);
+  // Known rules that pass do not make the route pass while another may still fail.
+  const later = await runResource(canaryWeightLimit, route([refs(90, 10), unknownWeight]));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /rule 1 of inference\/llama/);
+});
