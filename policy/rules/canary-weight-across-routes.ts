@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isWeightedRoute, meta, patchedType } from "../lib/k8s";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, shareOver, type RouteRule } from "./canary-weight-limit";
 import { httpHeaderName } from "../lib/config-schema";
@@ -35,7 +35,7 @@ function declaredCanaries(routes: RouteRead[], header: string): Map<string, stri
 export const canaryWeightAcrossRoutes: StackValidationPolicy = {
   name: "canary-weight-across-routes",
   description:
-    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute: no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
+    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute (and their `<Kind>Patch`): no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -48,7 +48,9 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
     const pending: string[] = [];
     for (const [cluster, resources] of byCluster(args.resources)) {
       const routes: RouteRead[] = [];
-      for (const r of resources.filter((x) => isWeightedRoute(x.type))) {
+      // A `<Kind>Patch` sets the rules of the route it names, as canary-weight-limit reads it; it
+      // shares that route's namespace/name, so it counts as the same route here too.
+      for (const r of resources.filter((x) => isWeightedRoute(patchedType(x.type)))) {
         const read = probe(() => ({ ...meta(r.props), rules: list(r.props.spec?.rules as RouteRule[]) }));
         const what = `${orUnknown(() => meta(r.props).namespace, "?")}/${orUnknown(() => meta(r.props).name, r.name)}`;
         if (!read.known) pending.push(`the rules of route ${what} on ${cluster}`);

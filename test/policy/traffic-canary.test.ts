@@ -244,3 +244,18 @@ test("canary-weight-limit: a rule not known in a preview leaves the known rules 
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /rule 1 of inference\/llama/);
 });
+
+test("canary-weight-across-routes: an HTTPRoutePatch is read as the route it patches, as canary-weight-limit reads it", async () => {
+  // Before, patches were skipped: a patch sending every request of another route to the canary passed.
+  const pool = (name: string, weight?: number) => ({ kind: "InferencePool", name, ...(weight === undefined ? {} : { weight }) });
+  const door = { matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }], backendRefs: [pool("pool-v2")] };
+  const declaring = on(ROUTE, "llama", { metadata: { name: "llama", namespace: "inference" }, spec: { rules: [door, { backendRefs: [pool("pool-v1", 95), pool("pool-v2", 5)] }] } });
+  const patch = (name: string, rules: unknown[]) => on(`${ROUTE}Patch`, `${name}-patch`, { metadata: { name, namespace: "inference" }, spec: { rules } });
+  const widened = await runStack(canaryWeightAcrossRoutes, [declaring, patch("llama-ab", [{ backendRefs: [pool("pool-v2")] }])]);
+  assert.match(widened.violations[0]?.message ?? "", /^inference\/llama-ab rule 0 on a: pool-v2 gets 100% of the rule's traffic, but it is the canary of route inference\/llama/);
+  // A patch of the declaring route itself is that route: its own splits are canary-weight-limit's.
+  assert.deepEqual((await runStack(canaryWeightAcrossRoutes, [declaring, patch("llama", [door, { backendRefs: [pool("pool-v1", 90), pool("pool-v2", 10)] }])])).violations, []);
+  // A patch can declare the canary too.
+  const declaringPatch = patch("llama", [door]);
+  assert.equal((await runStack(canaryWeightAcrossRoutes, [declaringPatch, on(ROUTE, "llama-ab", { metadata: { name: "llama-ab", namespace: "inference" }, spec: { rules: [{ backendRefs: [pool("pool-v2")] }] } })])).violations.length, 1);
+});
