@@ -242,6 +242,21 @@ export const trafficMutations: Mutation[] = [
     },
   },
   {
+    // Read only by canary-weight-limit, which sees a lone backend of the patch, the patch passed.
+    name: "an HTTPRoutePatch of another route on the cluster sending it all to a model's canary",
+    policy: "canary-weight-across-routes",
+    apply: (doc) => {
+      const route = resources(doc).find(splitRoute);
+      const other = route && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === route.provider && r.urn !== route.urn);
+      if (!route || !other) return undefined;
+      const split = withSpec(route).rules.find((r: any) => weightedPair(r).length === 2);
+      const canary = [...weightedPair(split)].sort((a: any, b: any) => a.weight - b.weight)[0];
+      const { name, namespace } = (other.inputs as any).metadata;
+      const obj = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name, namespace }, spec: { rules: [{ backendRefs: [{ ...canary, namespace: (route.inputs as any).metadata.namespace, weight: undefined }] }] } };
+      return addLike(doc, other, "patch", `${other.type}Patch`, obj);
+    },
+  },
+  {
     // Both rules then match every request alike and Gateway API picks the first: all to the canary.
     name: "the canary rule's x-canary header match removed (it catches everything before the split)",
     policy: "canary-weight-limit",
