@@ -10,11 +10,13 @@
  * the later replacing the earlier (store/binds.rs `route_policies`): a rule's own policy (a route
  * targetRef with the rule's name as sectionName) decides for it, else the route's, else its
  * listener's (a Gateway targetRef with the listener's name as sectionName), else the Gateway's.
+ * A route is on the listeners whose allowedRoutes take it (listener-routes.ts); on none, it is not served.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
 import { isGateway, isKind, isRoute, meta } from "./k8s";
 import { list, orUnknown, probe, Tri } from "./values";
+import { listenerTakes } from "./listener-routes";
 import type { Config } from "./call-graph";
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
@@ -60,7 +62,7 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
   const targeting = (kind: string, target: string, section?: string) =>
     policies.filter((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
   const sectioned = policies.some((p) => p.refs.some((ref) => typeof ref.sectionName === "string"));
-  const listed = probe(() => list(gw.props.spec?.listeners as { name?: unknown }[]).map((l) => String(l?.name)));
+  const listed = probe(() => list(gw.props.spec?.listeners as Record<string, any>[]).map((l) => ({ name: String(l?.name), l })));
   // Listeners not known yet decide nothing unless a policy is narrowed to one of them.
   const byListener = policies.some((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === name && typeof ref.sectionName === "string"));
   if (!listed.known && byListener) return void pending.push(`the listeners of the ${where}, which decide the routes its JWT policies narrowed to a listener cover`);
@@ -73,16 +75,24 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
         (ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? "Gateway") === "Gateway" && ref.name === name && (ref.namespace ?? m.namespace) === namespace,
       );
       // A parentRef without sectionName attaches to every listener of the Gateway.
-      const on = parents.some((ref) => ref.sectionName === undefined) ? listeners : listeners.filter((l) => parents.some((ref) => ref.sectionName === l));
+      const named = parents.some((ref) => ref.sectionName === undefined) ? listeners : listeners.filter((l) => parents.some((ref) => ref.sectionName === l.name));
       const rules = list(route.props.spec?.rules as { name?: unknown }[]).map((rule) => (typeof rule?.name === "string" ? rule.name : undefined));
-      return parents.length > 0 ? { namespace: m.namespace, name: m.name, kind: route.type.split(":").pop()!, listeners: on.length > 0 ? on : [undefined], rules: rules.length > 0 ? rules : [undefined] } : undefined;
+      return parents.length > 0 ? { namespace: m.namespace, name: m.name, kind: route.type.split(":").pop()!, named, rules: rules.length > 0 ? rules : [undefined] } : undefined;
     });
     if (!read.known) {
       pending.push(`the parents of route ${route.name}, which may be on the ${where}`);
       continue;
     }
-    const r = read.value;
-    if (!r) continue;
+    if (!read.value) continue;
+    // A listener whose allowedRoutes refuse the route's namespace or kind does not serve it.
+    const takes = read.value.named.map((l) => ({ name: l.name, takes: listenerTakes(l.l, namespace, route, resources) }));
+    if (takes.some((t) => t.takes === "unknown")) {
+      pending.push(`the allowedRoutes of the listeners of the ${where}, which decide whether route ${route.name} is served there`);
+      continue;
+    }
+    const on = takes.filter((t) => t.takes === true).map((t) => t.name);
+    if (listeners.length > 0 && on.length === 0) continue;
+    const r = { ...read.value, listeners: on.length > 0 ? on : [undefined] };
     // For each listener the route is on and each of its rules, the most specific level with a
     // policy decides: the rule's, the route's (both only from the route's namespace), the
     // listener's, the Gateway's.

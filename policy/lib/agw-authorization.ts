@@ -7,8 +7,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
 import { isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
-import { list, orUnknown, probe, someTri, tri, Tri } from "./values";
+import { list, orUnknown, probe, someTri, Tri } from "./values";
 import { GATEWAY_GROUP, type Graph } from "./call-graph";
+import { listenersServing } from "./listener-routes";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -22,6 +23,13 @@ export interface AgwAuthorization {
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
+/** The route's parentRefs naming the Gateway. */
+function parentRefsTo(r: PolicyResource, gw: GatewayProxy): { sectionName?: string }[] {
+  return list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[]).filter(
+    (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
+  );
+}
+
 /**
  * The `traffic.authorization` of the AgentgatewayPolicies that reach the Gateway's requests: those
  * bound to the Gateway (or a listener of it) and to the routes attached to it. agentgateway v1.4.1
@@ -33,14 +41,13 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
   const routes: PolicyResource[] = [];
   // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
   const undecided = new Set<string>();
+  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
   for (const r of g.resources.filter((x) => isRoute(x.type))) {
-    const attached = tri(() =>
-      list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string }[]).some(
-        (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
-      ),
-    );
-    if (attached === true) routes.push(r);
-    else if (attached === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
+    const refs = probe(() => parentRefsTo(r, gw));
+    // A route no listener takes (allowedRoutes) is not served: its policies reach nothing here.
+    const served = !refs.known ? "unknown" : refs.value.length === 0 ? [] : ((gateway && listenersServing(gateway, r, refs.value, g.resources)) ?? ["?"]);
+    if (served === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
+    else if (served.length > 0) routes.push(r);
   }
   const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace)]);
   const out: AgwAuthorization[] = [];
@@ -74,7 +81,6 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     }
     // Read inside the probe: touching a value not known yet throws, which would end the whole policy.
     const names = (xs: () => unknown) => orUnknown(() => list(xs() as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
-    const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
     const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: gateway ? names(() => gateway.props.spec?.listeners) : undefined }) : false;
     const onRoute = someTri(
       routes.filter((route) => meta(route.props).namespace === namespace),
@@ -111,15 +117,16 @@ export function servingListeners(g: Graph, gw: GatewayProxy): string[] | "unknow
   const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
   const all = probe(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).flatMap((l) => (typeof l?.name === "string" ? [l.name] : [])));
   if (!all.known) return "unknown";
+  if (!gateway) return all.value;
   const serving = new Set<string>();
   for (const r of g.resources.filter((x) => isRoute(x.type))) {
-    const on = probe(() =>
-      list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[])
-        .filter((p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace)
-        .flatMap((p) => (p.sectionName === undefined ? all.value : [p.sectionName])),
-    );
-    if (!on.known) return "unknown";
-    for (const l of on.value) if (all.value.includes(l)) serving.add(l);
+    const refs = probe(() => parentRefsTo(r, gw));
+    if (!refs.known) return "unknown";
+    if (refs.value.length === 0) continue;
+    // Only listeners whose allowedRoutes take the route serve it (an HBONE listener takes none).
+    const on = listenersServing(gateway, r, refs.value, g.resources);
+    if (on === "unknown") return "unknown";
+    for (const l of on ?? []) serving.add(l);
   }
   return serving.size > 0 ? [...serving] : all.value;
 }

@@ -99,8 +99,13 @@ test("agent-call-graph: the MCP gateway's authorization narrowed to one of its l
       "AuthorizationPolicy tools/calculator admits cluster.local/ns/tools/sa/mcp-gateway: only agents may call tools: no AgentgatewayPolicy with traffic.authorization targets Gateway tools/mcp-gateway listener http to restrict its callers to agent identities (source.identity namespace and serviceAccount) (AgentgatewayPolicy tools/mcp-gateway-callers targets only listener hbone: a targetRef's sectionName limits a policy to that listener), so every mesh workload reaches the tools through it",
     ],
   );
-  // A route without sectionName is on both listeners: one of them left open is enough.
-  assert.match((await run(mcp(listeners), mcpRoute(), callers("http"))).violations.map((v) => v.message).join("\n"), /tools\/mcp-gateway listener hbone to restrict/);
+  // A route without sectionName is on every listener that takes it: HBONE takes no route kind
+  // (agentgateway v1.4.1 GenerateSupportedKinds), so http alone serves it and guards it.
+  assert.deepEqual((await run(mcp(listeners), mcpRoute(), callers("http"))).violations, []);
+  assert.match((await run(mcp(listeners), mcpRoute(), callers("hbone"))).violations.map((v) => v.message).join("\n"), /tools\/mcp-gateway listener http to restrict/);
+  // Two listeners taking the route: one of them left open is enough.
+  const twoHttp = [{ name: "http", port: 80, protocol: "HTTP" }, { name: "http-alt", port: 8080, protocol: "HTTP" }];
+  assert.match((await run(mcp(twoHttp), mcpRoute(), callers("http"))).violations.map((v) => v.message).join("\n"), /tools\/mcp-gateway listener http-alt to restrict/);
   // The listener that serves the route, every listener, or the whole Gateway guards it.
   for (const guard of [callers("http"), callers("http", "hbone"), callers(undefined), callers("hbone", undefined)]) {
     assert.deepEqual((await run(mcp(listeners), mcpRoute("http"), guard)).violations, []);

@@ -1,0 +1,72 @@
+/**
+ * Whether a listener of an agentgateway Gateway takes a route, as agentgateway v1.4.1's controller
+ * decides it (translator/conversion.go: a parentRef's sectionName, then the listener's allowed
+ * namespaces, then its allowed kinds): a route it refuses is not served there (Accepted false,
+ * NotAllowedByListeners), so neither the listener's policies nor the route's own reach its traffic
+ * through that listener.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { isKind, matchesSelector, meta } from "./k8s";
+import { list, probe, tri, Tri } from "./values";
+
+const GATEWAY_GROUP = "gateway.networking.k8s.io";
+
+/**
+ * The route kinds a listener takes (translator/conditions.go GenerateSupportedKinds): by protocol,
+ * HTTP and HTTPS take HTTPRoute and GRPCRoute, TCP TCPRoute, TLS TLSRoute (and TCPRoute when it
+ * terminates), HBONE none (its connections go to the listener of their port); allowedRoutes.kinds,
+ * when set, narrows that list and never widens it.
+ */
+function acceptedKinds(l: Record<string, any>): string[] {
+  // The CRD defaults a tls block's mode to Terminate; without a tls block there is no mode.
+  const tlsMode = l.tls ? (l.tls.mode ?? "Terminate") : undefined;
+  const byProtocol: Record<string, string[]> = { HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TCP: ["TCPRoute"], TLS: tlsMode === "Terminate" ? ["TLSRoute", "TCPRoute"] : ["TLSRoute"] };
+  const supported = byProtocol[String(l.protocol)] ?? [];
+  const kinds = list(l.allowedRoutes?.kinds as { group?: string; kind?: string }[]);
+  if (kinds.length === 0) return supported;
+  return supported.filter((k) => kinds.some((x) => (x?.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && x?.kind === k));
+}
+
+/**
+ * Whether namespace `ns` may attach routes to the listener (conversion.go namespacesFromSelector):
+ * `Same` (Gateway API's default) only the Gateway's own, `All` every one, `Selector` those whose
+ * labels (with kubernetes.io/metadata.name) it matches. A namespace the stack does not hold may
+ * carry labels it cannot see: taken as attaching unless its name alone matches.
+ */
+function acceptsNamespace(l: Record<string, any>, gatewayNamespace: string, ns: string, resources: PolicyResource[]): boolean {
+  const allowed = l.allowedRoutes?.namespaces ?? {};
+  const from = allowed.from ?? "Same";
+  if (from === "All") return true;
+  if (from !== "Selector") return ns === gatewayNamespace;
+  const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
+  if (!nsObj) return true;
+  return matchesSelector(allowed.selector ?? undefined, { ...meta(nsObj.props).labels, "kubernetes.io/metadata.name": ns });
+}
+
+/** Whether listener `l` of a Gateway in `gatewayNamespace` takes `route` (its kind and namespace); "unknown" while a value it reads is not known. */
+export function listenerTakes(l: Record<string, any>, gatewayNamespace: string, route: PolicyResource, resources: PolicyResource[]): Tri {
+  return tri(() => {
+    const kind = route.type.split(":").pop()!;
+    return acceptedKinds(l ?? {}).includes(kind) && acceptsNamespace(l ?? {}, gatewayNamespace, meta(route.props).namespace, resources);
+  });
+}
+
+/**
+ * The listeners of `gateway` that serve `route` through its parentRefs naming that Gateway (`refs`):
+ * a ref's sectionName names one listener, none every listener, and each must take the route;
+ * "unknown" while the listeners or what they allow are not known; null for a Gateway that lists
+ * none (the CRD requires one), whose routes are taken as attached, as before allowedRoutes counted.
+ */
+export function listenersServing(gateway: PolicyResource, route: PolicyResource, refs: { sectionName?: unknown }[], resources: PolicyResource[]): string[] | "unknown" | null {
+  const read = probe(() => {
+    const all = list(gateway.props.spec?.listeners as Record<string, any>[]);
+    if (all.length === 0) return null;
+    const gatewayNamespace = meta(gateway.props).namespace;
+    const named = refs.some((ref) => ref.sectionName === undefined || ref.sectionName === null) ? all : all.filter((l) => refs.some((ref) => ref.sectionName === l?.name));
+    return named.map((l) => ({ name: l?.name, takes: listenerTakes(l, gatewayNamespace, route, resources) }));
+  });
+  if (!read.known) return "unknown";
+  if (read.value === null) return null;
+  if (read.value.some((t) => t.takes === "unknown")) return "unknown";
+  return read.value.flatMap((t) => (t.takes === true && typeof t.name === "string" ? [t.name] : []));
+}
