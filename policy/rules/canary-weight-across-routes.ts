@@ -9,6 +9,8 @@ interface RouteRead {
   what: string;
   namespace: string;
   rules: RouteRule[];
+  /** Rules not known in this preview (read as empty ones in `rules`). */
+  unknownRules: number[];
 }
 
 /**
@@ -53,8 +55,19 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
       for (const r of resources.filter((x) => isWeightedRoute(patchedType(x.type)))) {
         const read = probe(() => ({ ...meta(r.props), rules: list(r.props.spec?.rules as RouteRule[]) }));
         const what = `${orUnknown(() => meta(r.props).namespace, "?")}/${orUnknown(() => meta(r.props).name, r.name)}`;
-        if (!read.known) pending.push(`the rules of route ${what} on ${cluster}`);
-        else routes.push({ urn: r.urn, what: read.value.namespace + "/" + read.value.name, namespace: read.value.namespace, rules: read.value.rules });
+        if (!read.known) {
+          pending.push(`the rules of route ${what} on ${cluster}`);
+          continue;
+        }
+        // Each rule read apart: one weight not known yet must not hide another route's known verdict.
+        const unknownRules: number[] = [];
+        const rules = read.value.rules.map((rule, i) => {
+          if (probe(() => JSON.stringify(rule)).known) return rule;
+          unknownRules.push(i);
+          pending.push(`rule ${i} of route ${what} on ${cluster}`);
+          return {} as RouteRule;
+        });
+        routes.push({ urn: r.urn, what: read.value.namespace + "/" + read.value.name, namespace: read.value.namespace, rules, unknownRules });
       }
       const canaries = declaredCanaries(routes, canaryHeader);
       if (canaries.size === 0) continue;
@@ -73,10 +86,10 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
             if (!declaredBy || declaredBy === route.what || own.has(b.key)) continue;
             const share = shareOver(b.weight, total, maxCanaryWeight);
             if (share === undefined) continue;
-            report(
-              `${route.what} rule ${i} on ${cluster}: ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}, but it is the canary of route ${declaredBy} (its ${canaryHeader} rule routes to it alone); a canary may get at most ${maxCanaryWeight}% of any rule without the header, whichever route holds it`,
-              route.urn,
-            );
+            const message = `${route.what} rule ${i} on ${cluster}: ${b.name} gets ${share}% of the ${backends.length > 1 ? "split" : "rule's traffic"}, but it is the canary of route ${declaredBy} (its ${canaryHeader} rule routes to it alone); a canary may get at most ${maxCanaryWeight}% of any rule without the header, whichever route holds it`;
+            // A rule of this route not known yet may declare the backend its own canary (then canary-weight-limit's).
+            if (route.unknownRules.length > 0) pending.push(`whether ${route.what}'s rules not known yet make ${b.name} its own canary, which decides: ${message}`);
+            else report(message, route.urn);
           }
         });
       }

@@ -259,3 +259,21 @@ test("canary-weight-across-routes: an HTTPRoutePatch is read as the route it pat
   const declaringPatch = patch("llama", [door]);
   assert.equal((await runStack(canaryWeightAcrossRoutes, [declaringPatch, on(ROUTE, "llama-ab", { metadata: { name: "llama-ab", namespace: "inference" }, spec: { rules: [{ backendRefs: [pool("pool-v2")] }] } })])).violations.length, 1);
 });
+
+test("canary-weight-across-routes: a rule not known in a preview hides no other route's verdict", async () => {
+  // Before, reading such a rule threw: the routes after it (and other clusters) went unjudged.
+  const pool = (name: string, weight?: unknown) => ({ kind: "InferencePool", name, ...(weight === undefined ? {} : { weight }) });
+  const door = { matches: [{ headers: [{ name: "x-canary", type: "Exact", value: "true" }] }], backendRefs: [pool("pool-v2")] };
+  const route = (name: string, rules: unknown[]) => on(ROUTE, name, { metadata: { name, namespace: "inference" }, spec: { rules } });
+  const declaring = route("llama", [door, { backendRefs: [pool("pool-v1", 95), pool("pool-v2", 5)] }]);
+  const later = route("later", [{ backendRefs: [pool("pool-v1", UNKNOWN), pool("pool-v2", 5)] }]);
+  const swapped = route("ab", [{ backendRefs: [pool("pool-v1", 5), pool("pool-v2", 95)] }]);
+  const result = await runStack(canaryWeightAcrossRoutes, [declaring, later, swapped]);
+  assert.deepEqual(result.violations.map((v) => v.urn), [`urn:pulumi:test::inference-mesh::${ROUTE}::a-ab`]);
+  assert.match(result.unknown.join("\n"), /rule 0 of route inference\/later on a/);
+  // A route with a rule not known yet may declare the canary its own: its known finding waits.
+  const mixed = route("ab", [{ backendRefs: [pool("pool-v1", 5), pool("pool-v2", 95)] }, { backendRefs: [pool("pool-v2", UNKNOWN)] }]);
+  const waiting = await runStack(canaryWeightAcrossRoutes, [declaring, mixed]);
+  assert.deepEqual(waiting.violations, []);
+  assert.match(waiting.unknown.join("\n"), /whether inference\/ab's rules not known yet make pool-v2 its own canary/);
+});
