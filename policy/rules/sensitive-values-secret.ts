@@ -111,13 +111,30 @@ export function scriptHasCredentials(script: unknown): boolean {
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
- * What credential a ConfigMap entry holds: a PEM private key (a CA or TLS key), or a kubeconfig
- * (YAML with `users`) carrying credentials. A ConfigMap has no secret fields: pulumi-kubernetes
+ * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token
+ * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret or password
+ * (the k3s join token is a bare random string: only its key says what it is).
+ */
+function bareToken(value: string, key: string): string | undefined {
+  const v = value.trim();
+  if (v === "") return undefined;
+  if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
+  if (/^K10[0-9a-f]{64}::[^:\s]+:\S+$/.test(v)) return "a k3s join token";
+  // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
+  if (/(token|secret|password)$/i.test(key)) return `a credential (its key ${key} names one)`;
+  return undefined;
+}
+
+/**
+ * What credential a ConfigMap entry holds: a PEM private key (a CA or TLS key), a bare token, or a
+ * kubeconfig (YAML with `users`) carrying credentials. A ConfigMap has no secret fields: pulumi-kubernetes
  * declares none, and the API server serves it to anyone who may read ConfigMaps.
  */
-export function configMapCredential(value: unknown): string | undefined {
+export function configMapCredential(value: unknown, key = ""): string | undefined {
   if (typeof value !== "string") return undefined;
   if (PRIVATE_KEY.test(value)) return "a private key";
+  const token = bareToken(value, key);
+  if (token) return token;
   if (!value.includes("users")) return undefined;
   let parsed: unknown;
   try {
@@ -142,7 +159,7 @@ function secretContent(props: Record<string, any>): string | undefined {
     for (const key of Object.keys(entries.value)) {
       const v = probe(() => entries.value[key]);
       if (!v.known || typeof v.value !== "string") continue;
-      const what = configMapCredential(field === "data" ? Buffer.from(v.value, "base64").toString("utf8") : v.value);
+      const what = configMapCredential(field === "data" ? Buffer.from(v.value, "base64").toString("utf8") : v.value, key);
       if (what) return `${what} (${field}.${key})`;
     }
   }
@@ -195,7 +212,7 @@ const credentialProperties = new Map<string, { what: string; keys: string[]; inp
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results, and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret or password) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results, and VM startup scripts carrying a join token or private key are Pulumi secrets, and no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -263,7 +280,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
           if (!v.known) pending.push(`${field}.${key} of ConfigMap ${namespace}/${name}`);
           else {
             const text = field === "binaryData" && typeof v.value === "string" ? Buffer.from(v.value, "base64").toString("utf8") : v.value;
-            const what = configMapCredential(text);
+            const what = configMapCredential(text, key);
             if (what) report(`ConfigMap ${namespace}/${name} ${field}.${key} holds ${what}: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret`);
           }
         }

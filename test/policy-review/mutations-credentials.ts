@@ -56,4 +56,16 @@ export const credentialsMutations: Mutation[] = [
       return edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": "#!/bin/bash\nK3S_TOKEN=0123456789abcdef sh /opt/k3s-install.sh agent\n" }));
     },
   },
+  {
+    // A ConfigMap declares nothing secret: the k3s join token moved into one (for a node bootstrap
+    // job, say) is plaintext in state, exports and to every reader of ConfigMaps.
+    name: "a join token moved into a ConfigMap (under a key naming it)",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const like = resources(doc).find(cacerts);
+      return like && addLike(doc, like, "join-token", "kubernetes:core/v1:ConfigMap", {
+        apiVersion: "v1", kind: "ConfigMap", metadata: { name: "k3s-join", namespace: "kube-system" }, data: { "join-token": "Zq8vN3pL0xR7sT2w" },
+      });
+    },
+  },
 ];

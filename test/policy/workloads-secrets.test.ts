@@ -78,6 +78,8 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     cm("root-cert", { "root-cert.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" }),
     cm("exec-kubeconfig", { config: execKubeconfig }),
     cm("epp", { "default-plugins.yaml": "plugins:\n- type: max-score-picker\n  parameters:\n    maxTokens: 10\n" }),
+    // Keys that only mention a token (a JSONPath to one, a file holding one) name no credential.
+    cm("paths", { "token-key": "{.credential.access_token}", tokenFile: "/var/run/secrets/token", "token.path": "/var/run/secrets/token" }),
   ]);
   assert.deepEqual(ok.violations, []);
   const bad = await runResource(sensitiveValuesSecret, [
@@ -85,12 +87,20 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     cm("admin", { kubeconfig }),
     cm("json", { config: JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "ci", user: { token: "t0k3n" } }] }) }),
     cm("bin", { "key.pem": Buffer.from("-----BEGIN EC PRIVATE KEY-----\nx\n").toString("base64") }, "binaryData"),
+    // A token moved out of a kubeconfig or Secret is a credential on its own: a service-account
+    // JWT, k3s's full join token, or a bare value only its key names.
+    cm("sa", { reader: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6aXN0aW8tc3lzdGVtOnJlYWRlciJ9.c2ln" }),
+    cm("join", { server: `K10${"a".repeat(64)}::server:s3cr3t` }),
+    cm("k3s", { "join-token": "p4ssw0rdp4ssw0rd" }),
   ]);
   assert.deepEqual(bad.violations.map((v) => v.message), [
     "ConfigMap istio-system/ca data.ca-key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/admin data.kubeconfig holds a kubeconfig carrying credentials (client-key-data): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/json data.config holds a kubeconfig carrying credentials (token): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/bin binaryData.key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/sa data.reader holds a bearer token (a JWT, as service-account tokens are): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/join data.server holds a k3s join token: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/k3s data.join-token holds a credential (its key join-token names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
   ]);
 });
 
