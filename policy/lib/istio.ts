@@ -23,6 +23,21 @@ export function judgedNamespaces(resources: PolicyResource[], listed: string[], 
   return resources.filter((r) => r.type === T.namespace && (listed.includes(meta(r.props).name) || !exempt.includes(meta(r.props).name)));
 }
 
+const injectionLabels = ["istio-injection", "istio.io/rev"];
+
+/**
+ * The injection labels of a namespace that make Istio 1.30's webhooks inject its pods
+ * (istio-discovery mutatingwebhook.yaml): `istio-injection` unless `disabled`, and `istio.io/rev`
+ * only where the namespace has no `istio-injection` label, which the revision's `rev.namespace.`
+ * webhook requires (Istio documents that istio-injection takes precedence). A NamespacePatch is
+ * read by the labels it sets.
+ */
+export function injectingLabels(labels: Record<string, unknown>): string[] {
+  return injectionLabels.filter((label) =>
+    label === "istio-injection" ? label in labels && labels[label] !== "disabled" : label in labels && !("istio-injection" in labels),
+  );
+}
+
 /**
  * Whether a Helm value is true to a template's `if` (Go text/template): false, 0, nil and empty
  * strings, lists and maps are false; anything else, including the string "false", is true.

@@ -1,23 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
-import { helmTruthy, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
+import { helmTruthy, injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { configWithDefaults, orUnknown } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
-
-const injectionLabels = ["istio-injection", "istio.io/rev"];
-
-/**
- * The injection labels of a namespace that make Istio 1.30's webhooks inject its pods
- * (istio-discovery mutatingwebhook.yaml): `istio-injection` unless `disabled`, and `istio.io/rev`
- * only where the namespace has no `istio-injection` label, which the revision's `rev.namespace.`
- * webhook requires (Istio documents that istio-injection takes precedence). A NamespacePatch is
- * read by the labels it sets.
- */
-function injectingLabels(labels: Record<string, unknown>): string[] {
-  return injectionLabels.filter((label) =>
-    label === "istio-injection" ? label in labels && labels[label] !== "disabled" : label in labels && !("istio-injection" in labels),
-  );
-}
 
 interface Config {
   /** Namespaces the platform enrolls in ambient, whose pods must not ask for a sidecar either. */

@@ -1,6 +1,6 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
-import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
+import { injectingLabels, istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { reportCniEnrolment } from "../lib/istio-cni";
 import { reportAgentNodeCoverage } from "../lib/ambient-nodes";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
@@ -31,7 +31,7 @@ const SIDECAR_STATUS = "sidecar.istio.io/status";
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster that is untainted or tainted only with the GPU key (gpuTaintKey, nvidia.com/gpu by default; their nodeSelector and required node affinity; a group tainted for other work holds only pods placed there on purpose), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status, or one the namespace's injection label gets it: the injector ignores dataplane-mode), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster that is untainted or tainted only with the GPU key (gpuTaintKey, nvidia.com/gpu by default; their nodeSelector and required node affinity; a group tainted for other work holds only pods placed there on purpose), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -150,10 +150,22 @@ function reportUnenrolled(cluster: string, resources: PolicyResource[], config: 
         const listed = ambientNamespaces.includes(name) ? "" : ` (label it, or list it in exemptNamespaces if it is meant to stay outside the mesh)`;
         report(`namespace ${name} on cluster ${cluster} has ${DATAPLANE_MODE}=${mode.value ?? "unset"}, not ambient: its ${uncaptured.length} workload(s) are outside the mesh and speak plaintext${listed}`, ns.urn);
       }
-      // Pods that enroll themselves can still escape capture.
+      // Pods that enroll themselves can still escape capture, also by the namespace's injection
+      // label: Istio 1.30.3's namespace webhooks select them by it and by sidecar.istio.io/inject
+      // alone (mutatingwebhook.yaml; the injector never reads dataplane-mode), and istio-cni never
+      // enrolls a pod that got a sidecar.
+      const injecting = probe(() => injectingLabels(meta(ns.props).labels).map((l) => `${l}=${meta(ns.props).labels[l]}`));
       for (const w of workloads) {
-        if (isMode(podMode(w), "ambient")) reportEscapes(w, kindOf(w), cluster, report, pending);
-        else if (!podMode(w).known) undecided(w);
+        if (!isMode(podMode(w), "ambient")) {
+          if (!podMode(w).known) undecided(w);
+          continue;
+        }
+        reportEscapes(w, kindOf(w), cluster, report, pending);
+        const optOut = probe(() => podMetadata(w.type, w.props).labels?.["sidecar.istio.io/inject"]);
+        if (!injecting.known || !optOut.known) pending.push(`whether namespace ${name} on cluster ${cluster} injects a sidecar into ${kindOf(w)}`);
+        else if (injecting.value.length > 0 && optOut.value !== "false") {
+          report(`${kindOf(w)} on cluster ${cluster} enrolls its pods in ambient, but namespace ${name} has ${injecting.value.join(", ")}: the injector adds a sidecar all the same, and istio-cni never enrolls a pod with one, so ztunnel does not capture it; remove the injection label (or label the pods sidecar.istio.io/inject=false)`, w.urn);
+        }
       }
       continue;
     }

@@ -223,6 +223,19 @@ export const meshMutations: Mutation[] = [
       });
     },
   },
+  {
+    // Istio 1.30.3's `namespace.` injector webhook selects the namespace by istio-injection=enabled
+    // and the pod only by sidecar.istio.io/inject (mutatingwebhook.yaml), and the injector ignores
+    // dataplane-mode: the pod gets a sidecar, which istio-cni then never enrolls in ambient.
+    name: "a fork's namespace (rag) labelled istio-injection=enabled whose pods enroll themselves in ambient",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      if (!addNamespaceWithWorkload(doc, "rag", { "istio-injection": "enabled" })) return undefined;
+      return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
+        o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "istio.io/dataplane-mode": "ambient" };
+      });
+    },
+  },
   // Multi-cluster wiring (mesh-multicluster-wiring): every ordered pair of clusters has a remote
   // secret, none names a cluster outside the mesh, and every cluster has its east-west gateway,
   // its HBONE listener on 15008 and its Service reachable from other networks.

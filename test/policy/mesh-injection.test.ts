@@ -1,12 +1,14 @@
 /**
  * Policy tests for ambient-no-sidecar-injection: ambient namespaces carry no injection label, their
- * pods ask for no sidecar, istiod injects no unlabelled namespace; patches.
+ * pods ask for no sidecar, istiod injects no unlabelled namespace; patches. And mesh-mtls-strict's
+ * pods that enroll themselves in a namespace whose injection label gives them a sidecar.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
-import { resourceArgs, runResource, UNKNOWN } from "../support/policy";
-import { NS, REL, messages, nsPatch, deploymentPatch } from "./mesh-support";
+import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
+import { k8sProvider, resourceArgs, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { NS, REL, messages, nsPatch, deploymentPatch, pa, provider } from "./mesh-support";
 
 test("ambient-no-sidecar-injection: ambient namespaces carry no injection label", async () => {
   const ok = await runResource(ambientNoSidecarInjection, [
@@ -105,4 +107,28 @@ test("ambient-no-sidecar-injection: NamespacePatch and workload patches are judg
   const sidecar = await runResource(ambientNoSidecarInjection, deploymentPatch("inference", "vllm", { metadata: { labels: { "sidecar.istio.io/inject": "true" } } }));
   assert.deepEqual(messages(sidecar), ["DeploymentPatch inference/vllm asks for a sidecar (sidecar.istio.io/inject=true) in ambient namespace inference"]);
   assert.deepEqual((await runResource(ambientNoSidecarInjection, deploymentPatch("inference", "vllm", { spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] } }))).violations, []);
+});
+
+// Istio 1.30.3's namespace webhooks select a pod by its namespace's injection label and its own
+// sidecar.istio.io/inject alone (mutatingwebhook.yaml); the injector never reads dataplane-mode.
+// Before, a pod enrolling itself in ambient in such a namespace passed: it gets a sidecar, and
+// istio-cni never enrolls a pod with one.
+test("mesh-mtls-strict: a pod enrolling itself in ambient in a namespace labelled for injection gets a sidecar", async () => {
+  const ns = (labels: Record<string, string>) => stackResource({ type: NS, name: "a-ns-rag", props: { metadata: { name: "rag", labels } }, provider: k8sProvider("a") });
+  const pod = (labels: Record<string, string>) =>
+    stackResource({ type: "kubernetes:apps/v1:Deployment", name: "a-rag-retriever", props: { metadata: { name: "retriever", namespace: "rag" }, spec: { template: { metadata: { labels: { "istio.io/dataplane-mode": "ambient", ...labels } }, spec: { containers: [] } } } }, provider: k8sProvider("a") });
+  const mesh = [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } })];
+  const run = (nsLabels: Record<string, string>, podLabels: Record<string, string> = {}) => runStack(meshMtlsStrict, [...mesh, ns(nsLabels), pod(podLabels)]);
+  assert.deepEqual(messages(await run({})), []);
+  assert.deepEqual(messages(await run({ "istio-injection": "disabled", "istio.io/rev": "1-30" })), []);
+  // The namespace webhooks skip a pod that opts out.
+  assert.deepEqual(messages(await run({ "istio-injection": "enabled" }, { "sidecar.istio.io/inject": "false" })), []);
+  assert.deepEqual(messages(await run({ "istio-injection": "enabled" })), [
+    "Deployment rag/retriever on cluster a enrolls its pods in ambient, but namespace rag has istio-injection=enabled: the injector adds a sidecar all the same, and istio-cni never enrolls a pod with one, so ztunnel does not capture it; remove the injection label (or label the pods sidecar.istio.io/inject=false)",
+  ]);
+  assert.equal(messages(await run({ "istio.io/rev": "1-30" })).length, 1);
+  // Not known in this preview: can't judge, never a pass.
+  const unknown = await runStack(meshMtlsStrict, [...mesh, ns({ "istio-injection": "enabled" }), pod({ "sidecar.istio.io/inject": UNKNOWN })]);
+  assert.deepEqual(messages(unknown), []);
+  assert.match(JSON.stringify(unknown), /whether namespace rag on cluster a injects a sidecar/);
 });
