@@ -121,8 +121,18 @@ function bareToken(value: string, key: string): string | undefined {
   if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
   if (/^K10[0-9a-f]{64}::[^:\s]+:\S+$/.test(v)) return "a k3s join token";
   // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
-  if (/(token|secret|password)$/i.test(key)) return `a credential (its key ${key} names one)`;
+  if (/(token|secret|password)$/i.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
   return undefined;
+}
+
+/**
+ * Values under such a key that are no credential: a switch or a number (`enable-token: "true"`),
+ * a file path, and, under a `…secret` key, a Secret's name (a DNS-1123 subdomain such as
+ * `tls-secret: gateway-cert`), which refers to the credential instead of holding it.
+ */
+function namesNoCredential(v: string, key: string): boolean {
+  if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/")) return true;
+  return /secret$/i.test(key) && v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v);
 }
 
 /**

@@ -80,6 +80,8 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     cm("epp", { "default-plugins.yaml": "plugins:\n- type: max-score-picker\n  parameters:\n    maxTokens: 10\n" }),
     // Keys that only mention a token (a JSONPath to one, a file holding one) name no credential.
     cm("paths", { "token-key": "{.credential.access_token}", tokenFile: "/var/run/secrets/token", "token.path": "/var/run/secrets/token" }),
+    // A key naming a credential may still hold none: a switch, a path, a Secret's name.
+    cm("refs", { "enable-token": "true", "max-token": "4096", "sa-token": "/var/run/secrets/kubernetes.io/serviceaccount/token", "tls-secret": "gateway-cert", clientSecret: "oidc-client.v2" }),
   ]);
   assert.deepEqual(ok.violations, []);
   const bad = await runResource(sensitiveValuesSecret, [
@@ -92,6 +94,7 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     cm("sa", { reader: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6aXN0aW8tc3lzdGVtOnJlYWRlciJ9.c2ln" }),
     cm("join", { server: `K10${"a".repeat(64)}::server:s3cr3t` }),
     cm("k3s", { "join-token": "p4ssw0rdp4ssw0rd" }),
+    cm("oidc", { "client-secret": "GOCSPX-Zq3x9Lm2vT8wRk4yPn7", "admin-password": "hunter2" }),
   ]);
   assert.deepEqual(bad.violations.map((v) => v.message), [
     "ConfigMap istio-system/ca data.ca-key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
@@ -101,6 +104,8 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     "ConfigMap istio-system/sa data.reader holds a bearer token (a JWT, as service-account tokens are): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/join data.server holds a k3s join token: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/k3s data.join-token holds a credential (its key join-token names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/oidc data.client-secret holds a credential (its key client-secret names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/oidc data.admin-password holds a credential (its key admin-password names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
   ]);
 });
 
