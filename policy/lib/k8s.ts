@@ -5,7 +5,7 @@
  */
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { isEksOwnProvider } from "./eks";
+import { EKS_CLUSTER, isEksOwnProvider } from "./eks";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -150,6 +150,30 @@ export function clusterOfProvider(p: { name?: string; urn: string }): string {
   return name.endsWith("-k8s") ? name.slice(0, -4) : name;
 }
 
+/**
+ * Which cluster each resource of a stack lands on, @pulumi/eks's own providers included: one of
+ * those (a fork's objects bound to `cluster.provider`) reaches the cluster of the program's
+ * provider built from the same `eks:index:Cluster` (its kubeconfig reads the cluster's outputs, so
+ * the engine records that dependency), and is judged with the rest of it instead of as a cluster
+ * of its own that no rule looks at. Without one such program provider it keeps its own name.
+ */
+export function clusterResolver(resources: PolicyResource[]): (r: Pick<PolicyResource, "provider">) => string | undefined {
+  const programClusters = new Map<string, Set<string>>();
+  for (const p of resources) {
+    if (p.type !== T.k8sProvider || isDefaultProvider(p.name || p.urn) || isEksOwnProvider(p.urn)) continue;
+    for (const d of p.dependencies ?? []) {
+      if (d?.type === EKS_CLUSTER) programClusters.set(d.urn, new Set([...(programClusters.get(d.urn) ?? []), clusterOfProvider(p)]));
+    }
+  }
+  const aliases = new Map<string, string>();
+  for (const p of resources) {
+    if (p.type !== T.k8sProvider || !isEksOwnProvider(p.urn) || !p.parent) continue;
+    const names = programClusters.get(p.parent.urn);
+    if (names?.size === 1) aliases.set(p.urn, [...names][0]);
+  }
+  return (r) => (r.provider ? (aliases.get(r.provider.urn) ?? clusterOfProvider(r.provider)) : undefined);
+}
+
 /** agentgateway's per-Gateway (or per-GatewayClass) proxy settings: image, overlays, Istio identity. */
 export const isAgentgatewayParameters = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayParameters");
 
@@ -180,6 +204,7 @@ const hasNoOutputs = (r: PolicyResource) => Object.keys(r.props ?? {}).length ==
 export function unconfiguredClusters(resources: PolicyResource[]): Set<string> {
   // Every object of such a cluster arrives empty; a cluster with some objects known is configured
   // (an empty object there is judged as it is).
+  const clusterOf = clusterResolver(resources);
   const empty = new Set<string>();
   const known = new Set<string>();
   for (const r of resources) {
@@ -198,6 +223,7 @@ export function unconfiguredClusters(resources: PolicyResource[]): Set<string> {
  */
 export function byCluster(resources: PolicyResource[]): Map<string, PolicyResource[]> {
   const unknown = unconfiguredClusters(resources);
+  const clusterOf = clusterResolver(resources);
   const out = new Map<string, PolicyResource[]>();
   for (const r of resources) {
     if (!r.type.startsWith("kubernetes:")) continue;
@@ -264,30 +290,3 @@ export function matchesSelector(selector: Record<string, any> | undefined, label
 export function cannotJudge(what: string[]): never {
   throw new UnknownValueError(UNKNOWN_OBJECT, [`<${[...new Set(what)].join("; ")}>`]);
 }
-
-/*
- * `<Kind>Patch` resources. pulumi-kubernetes models a server-side-apply patch of an existing object
- * as a resource of its own, typed `kubernetes:<group>/<version>:<Kind>Patch`: the typed classes
- * (core/v1 NamespacePatch, apps/v1 DeploymentPatch, …) and apiextensions.CustomResourcePatch,
- * which registers `kubernetes:${apiVersion}:${kind}Patch` (apiextensions/customResourcePatch.js);
- * the provider tells a patch apart by its type name being the object's kind + "Patch"
- * (provider/pkg/kinds/util.go IsPatchResource). A patch holds only the fields it sets: a field it
- * sets is judged like the object's own, and one it leaves out changes nothing, so checks for
- * something missing never apply to a patch.
- */
-
-/** The type of the object a `<Kind>Patch` patches (`…:DeploymentPatch` → `…:Deployment`); any other type unchanged. */
-export function patchedType(type: string): string {
-  return /^kubernetes:[^:]+:.+Patch$/.test(type) ? type.slice(0, -"Patch".length) : type;
-}
-
-/** Whether a type is a `<Kind>Patch` (judged for the fields it sets only). */
-export const isPatch = (type: string) => patchedType(type) !== type;
-
-/** {@link isKind}, or a `<Kind>Patch` of that kind: where a rule judges values a patch may set. */
-export function isKindOrPatch(type: string, group: string, kind: string): boolean {
-  return isKind(type, group, kind) || isKind(type, group, `${kind}Patch`);
-}
-
-/** A workload kind ({@link isWorkload}) or its `<Kind>Patch`; read its pod spec with `podSpecOf(patchedType(type), …)`. */
-export const isWorkloadOrPatch = (type: string) => isWorkload(patchedType(type));

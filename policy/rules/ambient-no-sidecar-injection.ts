@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isPatch, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, isHelmInstall, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { isPatch, patchedType } from "../lib/patches";
 import { helmTruthy, injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { configWithDefaults, orUnknown } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";

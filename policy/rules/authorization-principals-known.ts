@@ -1,7 +1,8 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
 import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
-import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isKindOrPatch, isPatch, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta } from "../lib/k8s";
+import { isKindOrPatch, isPatch } from "../lib/patches";
 import { configWithDefaults, isObject, list, probe, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 

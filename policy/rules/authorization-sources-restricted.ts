@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { ACTIONS, actionOf, AuthzSpec, describeNamespaceReach, isUnauthenticatedOnly, openness, principalReach, refusedAction, Rule, Source, targetRefsOf } from "../lib/authz";
 import { targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
-import { byCluster, cannotJudge, isAuthorizationPolicy, isKindOrPatch, isPatch, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isAuthorizationPolicy, meta } from "../lib/k8s";
+import { isKindOrPatch, isPatch } from "../lib/patches";
 import { configWithDefaults, list, Probe, probe, tri, Tri } from "../lib/values";
 import { ztunnelDropsTrustDomains, ztunnelSource } from "../lib/ztunnel";
 import { objectName, setOf } from "../lib/config-schema";

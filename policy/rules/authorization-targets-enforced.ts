@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
-import { byCluster, cannotJudge, isGateway, isKindOrPatch, isPatch, matchesSelector, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isGateway, matchesSelector, meta } from "../lib/k8s";
+import { isKindOrPatch, isPatch } from "../lib/patches";
 import { istioRootNamespaces } from "../lib/istio";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { namespaceName } from "../lib/config-schema";

@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isWeightedRoute, meta, patchedType } from "../lib/k8s";
+import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
+import { patchedType } from "../lib/patches";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, shareOver, type RouteRule } from "./canary-weight-limit";
 import { httpHeaderName } from "../lib/config-schema";

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isKind, isRoute, isWeightedRoute, meta, patchedType } from "../lib/k8s";
+import { cannotJudge, isKind, isRoute, isWeightedRoute, meta } from "../lib/k8s";
+import { patchedType } from "../lib/patches";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
 import { httpHeaderName } from "../lib/config-schema";
 

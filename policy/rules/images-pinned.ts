@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isPatch, isWorkloadOrPatch, kindName, meta, patchedType, podSpecOf } from "../lib/k8s";
+import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, kindName, meta, podSpecOf } from "../lib/k8s";
+import { isPatch, isWorkloadOrPatch, patchedType } from "../lib/patches";
 import type { Container } from "../lib/k8s";
 import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";

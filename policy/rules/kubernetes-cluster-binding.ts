@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, clusterOf, clusterOfProvider, isDefaultProvider, isPatch, kindName, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
+import { cannotJudge, clusterOfProvider, clusterResolver, isDefaultProvider, kindName, KUBERNETES_COMPONENTS, providerName, T, unconfiguredClusters } from "../lib/k8s";
+import { isPatch } from "../lib/patches";
 import { configWithDefaults, orUnknown, probe, Probe } from "../lib/values";
 import { setOf } from "../lib/config-schema";
 
@@ -50,7 +51,7 @@ function objectKey(r: PolicyResource): Probe<string | undefined> {
 export const kubernetesClusterBinding: StackValidationPolicy = {
   name: "kubernetes-cluster-binding",
   description:
-    "Every Kubernetes object is managed by one resource on its cluster: no two resources of the stack manage the same group/kind/namespace/name (a Helm release: namespace/release name) on one provider (`<Kind>Patch` resources, which patch an object on purpose, and auto-named objects excepted); and, by the naming convention `<cluster>-<thing>` (a heuristic), no resource whose logical name starts with `<cluster>-` for another cluster of the stack (an explicit kubernetes provider `<cluster>-k8s`, or named otherwise) is bound to a provider whose cluster name it does not start with, as long as both clusters name their resources that way; allowedCrossClusterNames lists deliberate exceptions.",
+    "Every Kubernetes object is managed by one resource on its cluster: no two resources of the stack manage the same group/kind/namespace/name (a Helm release: namespace/release name) on one cluster, through one provider or two (@pulumi/eks's own `cluster.provider` beside the program's) (`<Kind>Patch` resources, which patch an object on purpose, and auto-named objects excepted); and, by the naming convention `<cluster>-<thing>` (a heuristic), no resource whose logical name starts with `<cluster>-` for another cluster of the stack (an explicit kubernetes provider `<cluster>-k8s`, or named otherwise) is bound to a provider whose cluster name it does not start with, as long as both clusters name their resources that way; allowedCrossClusterNames lists deliberate exceptions.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -67,6 +68,7 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
     const pending: string[] = [];
     const onProvider = (r: PolicyResource) => r.type.startsWith("kubernetes:") && !!r.provider && r.provider.type === T.k8sProvider;
     const objects = args.resources.filter(onProvider);
+    const clusterOf = clusterResolver(args.resources);
 
     // One object, one resource per cluster. A cluster whose provider this preview cannot configure
     // hands over its objects without outputs: it is left out (as byCluster leaves it out), and the
@@ -85,7 +87,8 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
         continue;
       }
       if (key.value === undefined) continue;
-      const at = `${r.provider!.urn}\u0000${key.value}`;
+      // By cluster, not provider: @pulumi/eks's own provider reaches the program's cluster too.
+      const at = `${cluster}\u0000${key.value}`;
       byObject.set(at, [...(byObject.get(at) ?? []), r]);
     }
     for (const [at, managers] of byObject) {

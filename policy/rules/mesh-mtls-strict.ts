@@ -1,5 +1,6 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, clusters, isPatch, isPeerAuthentication, isWorkload, kindName, meta, patchedType, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { byCluster, cannotJudge, clusters, isPeerAuthentication, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { isPatch, patchedType } from "../lib/patches";
 import { injectingLabels, istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { reportCniEnrolment } from "../lib/istio-cni";
 import { reportAgentNodeCoverage } from "../lib/ambient-nodes";

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isKindOrPatch, kindName, meta } from "../lib/k8s";
+import { kindName, meta } from "../lib/k8s";
+import { isKindOrPatch } from "../lib/patches";
 
 const weakModes = new Set(["PERMISSIVE", "DISABLE"]);
 /**

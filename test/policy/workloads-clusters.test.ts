@@ -9,6 +9,8 @@ import * as assert from "node:assert/strict";
 import { explicitKubernetesProvider } from "../../policy/rules/explicit-kubernetes-provider";
 import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
 import { kubernetesClusterBinding } from "../../policy/rules/kubernetes-cluster-binding";
+import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
+import { byCluster } from "../../policy/lib/k8s";
 import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 
 test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
@@ -151,4 +153,47 @@ test("kubernetes-cluster-binding: in a cluster's first preview (its objects with
   assert.equal(fresh.violations.length, 1);
   assert.match(fresh.violations[0].message, /^a-calc is named for cluster a but bound to provider b-k8s of cluster b/);
   assert.match(fresh.unknown[0], /whether two resources manage the same object on a, b/);
+});
+
+// What a fork binds to @pulumi/eks's `cluster.provider` (`<name>-provider`, a child of the
+// eks:index:Cluster) lands on the cluster of the program's provider built from that eks Cluster.
+function eksStack() {
+  const eksUrn = "urn:pulumi:test::inference-mesh::inference-mesh:cloud:EksCluster$eks:index:Cluster::a-eks";
+  const eks = stackResource({ type: "eks:index:Cluster", name: "a-eks", urn: eksUrn, props: {}, provider: null });
+  const program = stackResource({ type: "pulumi:providers:kubernetes", name: "a-k8s", urn: k8sProvider("a").urn, props: { kubeconfig: "x" }, provider: null });
+  program.dependencies = [eks];
+  const ownUrn = "urn:pulumi:test::inference-mesh::inference-mesh:cloud:EksCluster$eks:index:Cluster$pulumi:providers:kubernetes::a-eks-provider";
+  const own = stackResource({ type: "pulumi:providers:kubernetes", name: "a-eks-provider", urn: ownUrn, props: { kubeconfig: "{}" }, provider: null });
+  own.parent = eks;
+  return { resources: [eks, program, own], own: { type: "pulumi:providers:kubernetes", name: "a-eks-provider", urn: ownUrn } };
+}
+
+test("kubernetes-cluster-binding: one object managed through the program's provider and @pulumi/eks's own is managed twice", async () => {
+  const { resources, own } = eksStack();
+  const calc = (logical: string, provider: ReturnType<typeof k8sProvider>) =>
+    stackResource({ type: "kubernetes:apps/v1:Deployment", name: logical, props: { metadata: { name: "calculator", namespace: "tools" } }, provider });
+  assert.deepEqual((await runStack(kubernetesClusterBinding, [...resources, calc("a-calculator", k8sProvider("a"))])).violations, []);
+  // Before: keyed by provider, the two copies of tools/calculator on one cluster passed.
+  const twice = await runStack(kubernetesClusterBinding, [...resources, calc("a-calculator", k8sProvider("a")), calc("a-calculator-again", own)]);
+  assert.deepEqual(twice.violations.map((v) => v.message.split(":")[0]), [
+    "a-calculator manages apps/Deployment tools/calculator on cluster a, and so does a-calculator-again",
+    "a-calculator-again manages apps/Deployment tools/calculator on cluster a, and so does a-calculator",
+  ]);
+});
+
+test("byCluster: objects on @pulumi/eks's own provider are judged with their cluster, not as one no rule looks at", async () => {
+  const { resources, own } = eksStack();
+  const pa = stackResource({ type: "kubernetes:security.istio.io/v1:PeerAuthentication", name: "a-pa", props: { metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } }, provider: k8sProvider("a") });
+  const hostNetwork = stackResource({
+    type: "kubernetes:apps/v1:Deployment",
+    name: "a-agent",
+    props: { metadata: { name: "agent", namespace: "agents" }, spec: { selector: { matchLabels: { app: "agent" } }, template: { metadata: { labels: { app: "agent" } }, spec: { hostNetwork: true, containers: [{ name: "agent", image: "agent:1" }] } } } },
+    provider: own,
+  });
+  const grouped = byCluster([...resources, pa, hostNetwork]);
+  assert.deepEqual([...grouped.keys()], ["a"]);
+  assert.deepEqual(grouped.get("a")!.map((r) => r.name), ["a-pa", "a-agent"]);
+  // Before: a workload outside the mesh bound to cluster.provider passed mesh-mtls-strict.
+  const outcome = await runStack(meshMtlsStrict, [...resources, pa, hostNetwork]);
+  assert.match(outcome.violations.map((v) => v.message).join("\n"), /^cluster a runs 1 workload\(s\) in namespace agents/m);
 });
