@@ -3,7 +3,8 @@
  * decides it (translator/conversion.go: a parentRef's sectionName, then the listener's allowed
  * namespaces, then its allowed kinds): a route it refuses is not served there (Accepted false,
  * NotAllowedByListeners), so neither the listener's policies nor the route's own reach its traffic
- * through that listener.
+ * through that listener. Istio 1.30.3 decides the same for its own Gateways (pilot/pkg/config/kube/
+ * gateway/conditions.go generateSupportedKinds, conversion.go namespacesFromSelector).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isKind, matchesSelector, meta } from "./k8s";

@@ -7,6 +7,7 @@ import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads,
 import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
+import { listenersServing } from "../lib/listener-routes";
 
 interface Config {
   rootNamespace: string;
@@ -96,8 +97,8 @@ function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolea
 }
 
 /**
- * The Istio gateway proxies that call the pool's picker: Gateways a route attaches to that sends
- * to the pool. A parent the stack does not hold is judged by its namespace alone; with no route
+ * The Istio gateway proxies that call the pool's picker: Gateways a route that sends to the pool
+ * attaches to (a listener's allowedRoutes take it). A parent the stack does not hold is judged by its namespace alone; with no route
  * to the pool, a gateway in the pool's namespace is assumed (where the platform runs it).
  */
 function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (ProxyView & { what: string })[] {
@@ -115,6 +116,10 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
       const gwNs = parent.namespace ?? routeNs;
       const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === gwNs);
       if (gw && !isIstioGateway(gw, resources)) continue; // another implementation: Istio's DestinationRules do not reach it
+      // Istio 1.30.3 drops a parent whose listeners refuse the route (conversion.go referenceAllowed,
+      // filteredReferences): that gateway never routes to the pool, so it never calls the picker.
+      const serving = gw && listenersServing(gw, route, [parent], resources);
+      if (Array.isArray(serving) && serving.length === 0) continue;
       out.set(`${gwNs}/${parent.name}`, { namespace: gwNs, labels: gw && gatewayPodLabels(gw), what: `Gateway ${gwNs}/${parent.name}` });
     }
   }

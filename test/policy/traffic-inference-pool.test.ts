@@ -169,9 +169,9 @@ test("inference-pool-epp: the DestinationRule host is matched as istiod resolves
 test("inference-pool-epp: a DestinationRule counts only where istiod looks it up for the gateway (its namespace, the service's, the root's, by exportTo)", async () => {
   const fqdn = "llama-v1-epp.inference.svc.cluster.local";
   const rule = (namespace: string, extra: Record<string, unknown> = {}) => pickerRule("epp", namespace, { host: fqdn, trafficPolicy: skipVerify, ...extra });
-  // The gateway and the route that sends to the pool: the gateway's proxy runs in `gwNs`.
+  // The gateway and the route that sends to the pool: the gateway's proxy runs in `gwNs`, its listener takes routes from every namespace.
   const gatewayIn = (gwNs: string) => [
-    on(GW, "gw-inference", { metadata: { name: "inference-gateway", namespace: gwNs }, spec: { gatewayClassName: "istio", listeners: [https] } }),
+    on(GW, "gw-inference", { metadata: { name: "inference-gateway", namespace: gwNs }, spec: { gatewayClassName: "istio", listeners: [{ ...https, allowedRoutes: { namespaces: { from: "All" } } }] } }),
     on(ROUTE, "route", {
       metadata: { name: "llama", namespace: "inference" },
       spec: { parentRefs: [{ name: "inference-gateway", namespace: gwNs }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-v1" }] }] },

@@ -1,0 +1,64 @@
+/**
+ * inference-pool-epp: which Istio gateways call a pool's endpoint picker. A Gateway a route names
+ * but whose listeners refuse it (allowedRoutes) never routes to the pool (Istio 1.30.3 conversion.go
+ * referenceAllowed, filteredReferences), so its namespace's DestinationRules do not matter.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on, GW, https, ROUTE } from "./traffic-support";
+
+const servers = { "app.kubernetes.io/instance": "llama-v1" };
+const eppLabels = { "app.kubernetes.io/instance": "llama-v1-epp" };
+const fqdn = "llama-v1-epp.inference.svc.cluster.local";
+
+const base = [
+  on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
+    metadata: { name: "llama-v1", namespace: "inference" },
+    spec: { selector: { matchLabels: servers }, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: 9002 }, failureMode: "FailClose" } },
+  }),
+  on("kubernetes:apps/v1:Deployment", "vllm", {
+    metadata: { name: "llama-v1", namespace: "inference" },
+    spec: { template: { metadata: { labels: servers }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
+  }),
+  on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { selector: eppLabels, ports: [{ port: 9002, targetPort: 9002 }] } }),
+  on("kubernetes:apps/v1:Deployment", "epp", {
+    metadata: { name: "llama-v1-epp", namespace: "inference" },
+    spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", ports: [{ containerPort: 9002 }] }] } } },
+  }),
+  on("kubernetes:rbac.authorization.k8s.io/v1:Role", "epp-role", { metadata: { name: "llama-v1-epp", namespace: "inference" }, rules: [{ apiGroups: ["", "inference.networking.k8s.io"], resources: ["pods", "inferencepools"], verbs: ["get", "list", "watch"] }] }),
+  on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "epp-rb", { metadata: { name: "llama-v1-epp", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: "inference" }], roleRef: { kind: "Role", name: "llama-v1-epp" } }),
+  // The picker's TLS rule, visible to the inference namespace only.
+  on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: fqdn, exportTo: ["."], trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } }),
+  on(GW, "gw-inference", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [https] } }),
+];
+
+/** The route to the pool, attached to the inference gateway and to an `edge` gateway whose listener allows `allowedRoutes`. */
+const withEdge = (allowedRoutes: Record<string, unknown> | undefined, sectionName?: string) => [
+  ...base,
+  on(GW, "gw-edge", { metadata: { name: "edge", namespace: "edge" }, spec: { gatewayClassName: "istio", listeners: [{ ...https, ...(allowedRoutes ? { allowedRoutes } : {}) }] } }),
+  on(ROUTE, "route", {
+    metadata: { name: "llama", namespace: "inference" },
+    spec: {
+      parentRefs: [{ name: "inference-gateway" }, { name: "edge", namespace: "edge", ...(sectionName ? { sectionName } : {}) }],
+      rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-v1" }] }],
+    },
+  }),
+];
+
+test("inference-pool-epp: a Gateway whose listeners refuse the route does not call the picker", async () => {
+  const refusals: [string, Record<string, unknown> | undefined, string?][] = [
+    ["allowedRoutes absent (Same namespace)", undefined],
+    ["from: Same", { namespaces: { from: "Same" } }],
+    ["kinds: GRPCRoute only", { namespaces: { from: "All" }, kinds: [{ kind: "GRPCRoute" }] }],
+    ["sectionName naming no listener", { namespaces: { from: "All" } }, "other"],
+  ];
+  for (const [what, allowed, section] of refusals) {
+    assert.deepEqual((await runStack(inferencePoolEpp, withEdge(allowed, section))).violations, [], what);
+  }
+  // A listener that takes the route makes the edge gateway a caller, and the rule is not exported to it.
+  const taken = await runStack(inferencePoolEpp, withEdge({ namespaces: { from: "All" } }));
+  assert.equal(taken.violations.length, 1, JSON.stringify(taken.violations));
+  assert.match(taken.violations[0].message, /for Gateway edge\/edge no DestinationRule applies/);
+});
