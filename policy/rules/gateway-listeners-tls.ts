@@ -3,6 +3,7 @@ import { byCluster, cannotJudge, isGateway, isKind, matchesSelector, meta } from
 import { admitsOutsidersOn, clusterInternal, exposingServices, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 import { hostnameSuffix, objectName, setOf } from "../lib/config-schema";
+import { usableCertificateRef } from "../lib/certificate-grants";
 
 interface Config {
   /** Gateway classes whose Gateways never get an externally reachable Service; every other class does unless its settings say ClusterIP. */
@@ -99,6 +100,7 @@ function judgeListener(
   context: () => { gw: PolicyResource; resources: PolicyResource[]; open: Outsiders; keepsAddress: Tri },
   config: Config,
   lead: string,
+  usable: (certificateRefs: unknown) => boolean,
 ): Finding {
   // A null entry (refused by the API server) reads as a listener with nothing set: it is reported, not a crash.
   l = l ?? {};
@@ -117,6 +119,12 @@ function judgeListener(
   const missing = andTri(terminates, noCertificate);
   if (missing === true) return { violation: `${lead} is ${protocol} but names no tls.certificateRefs, so it cannot terminate TLS` };
   if (missing === "unknown") return { unknown: terminates === "unknown" ? "the tls.mode" : "the tls.certificateRefs" };
+  if (terminates !== false) {
+    const granted = tri(() => usable(l.tls?.certificateRefs));
+    const none = andTri(terminates, notTri(granted));
+    if (none === true) return { violation: `${lead} is ${protocol} but its tls.certificateRefs all name Secrets in other namespaces that no ReferenceGrant there opens to it (RefNotPermitted), so it has no certificate to terminate TLS with; keep the Secret in the listener's namespace or add a ReferenceGrant` };
+    if (none === "unknown") return { unknown: terminates === "unknown" ? "the tls.mode" : "the tls.certificateRefs' ReferenceGrants" };
+  }
   if (encrypted.has(protocol)) return pass;
   const plaintext: Finding = { violation: `${lead} is ${protocol === "" ? "without a protocol" : protocol}; external listeners must be HTTPS or TLS` };
   const hostname = probe(() => l.hostname as string | undefined);
@@ -150,7 +158,7 @@ function judgeListener(
 export const gatewayListenersTls: StackValidationPolicy = {
   name: "gateway-listeners-tls",
   description:
-    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP (agentgateway's parameters; for Istio's classes the Gateway's networking.istio.io/service-type annotation, overridden by a spec.type in the `service` overlay of its class-defaults or parametersRef ConfigMap) and no LoadBalancer/NodePort Service added beside it selects its pods on the listener's port), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate (a tls.mode outside Gateway API's enum, `terminate`, is reported: the API server refuses the Gateway); a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
+    "Listeners of externally reachable Gateways (every class but waypoints, unless the Gateway's own settings make its Service ClusterIP (agentgateway's parameters; for Istio's classes the Gateway's networking.istio.io/service-type annotation, overridden by a spec.type in the `service` overlay of its class-defaults or parametersRef ConfigMap) and no LoadBalancer/NodePort Service added beside it selects its pods on the listener's port), those ListenerSets attach included, use HTTPS, TLS or HBONE, and a terminating one names a certificate it may use (a Secret in its own namespace, or one a ReferenceGrant opens to it) (a tls.mode outside Gateway API's enum, `terminate`, is reported: the API server refuses the Gateway); a plaintext listener for in-mesh hostnames only while its port stays inside the cluster: no ALLOW policy bound to the Gateway admits callers without a mesh identity on it, or NetworkPolicies admit only pods to it; plaintext is allowed only where the stack's policy config says so (local).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -202,7 +210,11 @@ export const gatewayListenersTls: StackValidationPolicy = {
             open ??= outsiders(gw, resources);
             keepsAddress ??= keepsClientAddress(gw, resources);
             return { gw, resources, open, keepsAddress };
-          }, config, `${where} on ${cluster}: ${listener}`);
+          }, config, `${where} on ${cluster}: ${listener}`, (refs) => {
+            // A ListenerSet's listeners use certificates as the ListenerSet, from its namespace.
+            const owner = resources.find((r) => r.urn === urn) ?? gw;
+            return usableCertificateRef(refs, { kind: owner.type.split(":").pop()!, namespace: meta(owner.props).namespace }, resources);
+          });
           if ("unknown" in finding) pending.push(`${finding.unknown} of ${listener} of ${where} on ${cluster}`);
           else if ("violation" in finding) {
             if (external === true && attached === true) report(finding.violation, urn);

@@ -59,4 +59,13 @@ export const gatewayMutations: Mutation[] = [
       return callers && edit(callers, (o) => (o.spec.targetRefs[0].sectionName = "hbone"));
     },
   },
+  {
+    // A Secret kept in a shared namespace, as a fork might: Gateway API refuses the reference without a ReferenceGrant there.
+    name: "the inference gateway's HTTPS certificate moved to another namespace (istio-system) with no ReferenceGrant opening it",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => {
+      const gw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.spec?.listeners?.some((l: any) => l.protocol === "HTTPS" && l.tls?.certificateRefs?.length));
+      return gw && edit(gw, (o) => o.spec.listeners.forEach((l: any) => l.tls?.certificateRefs?.forEach((ref: any) => (ref.namespace = "istio-system"))));
+    },
+  },
 ];
