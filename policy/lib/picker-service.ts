@@ -10,6 +10,11 @@ import { checkPickerRbac } from "./picker-rbac";
 
 export type Report = (m: string, urn?: string) => void;
 
+export type ServicePort = { port: number; targetPort?: number | string; protocol?: string };
+
+/** The Service port the gateway calls the picker on: the referenced number over TCP (the default protocol). */
+export const servesPicker = (p: ServicePort, port: number) => p?.port === port && (p.protocol ?? "TCP") === "TCP";
+
 export /** Workloads of a namespace whose pods carry every label of a selector. */
 function selectedWorkloads(resources: PolicyResource[], namespace: string, selector: Record<string, string>): PolicyResource[] {
   return resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === namespace && matchesLabels(selector, podMetadata(r.type, r.props).labels ?? {}));
@@ -69,7 +74,7 @@ export function checkServiceWiring(svc: PolicyResource, port: number, resources:
   const poolUrn = pool.urn;
   const { namespace, name } = meta(svc.props);
   const spec = svc.props.spec ?? {};
-  const entry = list(spec.ports as { port: number; targetPort?: number | string }[]).find((p) => p.port === port)!;
+  const entry = list(spec.ports as ServicePort[]).find((p) => servesPicker(p, port))!;
   const selector = (spec.selector ?? {}) as Record<string, string>;
   if (Object.keys(selector).length === 0) {
     // Without a selector Kubernetes manages no endpoints: only hand-made ones can back it.

@@ -3,7 +3,7 @@ import { byCluster, cannotJudge, isGateway, isInferencePool, isKind, isRoute, me
 import { gatewayPodLabels, istioRootNamespaces } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe, type Probe } from "../lib/values";
-import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "../lib/picker-service";
+import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, servesPicker, type Report, type ServicePort } from "../lib/picker-service";
 import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
@@ -207,8 +207,10 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
       report(`${where}: endpoint picker Service ${namespace}/${pickerName} is not in the stack`, pool.urn);
     } else if (ref.port === undefined) {
       report(`${where}: ${portField} is required for a Service picker`, pool.urn);
-    } else if (!list(svc.props.spec?.ports as { port: number }[]).some((p) => p.port === ref.port)) {
-      report(`${where}: Service ${namespace}/${pickerName} does not expose port ${ref.port}`, pool.urn);
+    } else if (!list(svc.props.spec?.ports as ServicePort[]).some((p) => servesPicker(p, ref.port!))) {
+      // istiod builds no outbound cluster for a UDP (or SCTP) Service port (Istio 1.30.3 networking/core/cluster.go), so the gateway's gRPC call finds none.
+      const other = list(svc.props.spec?.ports as ServicePort[]).find((p) => p.port === ref.port);
+      report(`${where}: Service ${namespace}/${pickerName} does not expose port ${ref.port}${other ? ` over TCP (it is ${other.protocol}), which the gateway's gRPC calls to the picker use` : ""}`, pool.urn);
     } else {
       checkServiceWiring(svc, ref.port, resources, where, report, { urn: pool.urn, name, namespace, group: pool.type.split(":")[1].split("/")[0] });
     }
@@ -229,7 +231,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port, selects a workload's pods there and targets one of their container ports, and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
+    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports, and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -4,7 +4,7 @@
  * plugin removed or kept off the GPU nodes (every vLLM pod Pending).
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll } from "./mutations-support";
+import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService } from "./mutations-support";
 
 const devicePlugin = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin";
 /** The device plugin of a cluster with EKS node groups (`<cluster>-nvidia-device-plugin` beside `<cluster>-<group>`), whose labels the pack reads. */
@@ -67,5 +67,11 @@ export const poolsGpuMutations: Mutation[] = [
     name: "the NVIDIA device plugin chart's DaemonSet turned off (devicePlugin.enabled: false)",
     policy: "gpu-device-plugin",
     apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.values = { ...o.values, devicePlugin: { enabled: false } })),
+  },
+  {
+    // istiod builds no outbound cluster for a UDP Service port: the gateway's gRPC calls to the picker find none.
+    name: "the EPP Service's picker port declared UDP",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, eppService, (o) => (o.spec.ports.find((p: any) => p.port === 9002).protocol = "UDP")),
   },
 ];

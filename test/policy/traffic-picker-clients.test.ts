@@ -1,7 +1,8 @@
 /**
- * inference-pool-epp: which Istio gateways call a pool's endpoint picker. A Gateway a route names
+ * inference-pool-epp: how Istio gateways reach a pool's endpoint picker. A Gateway a route names
  * but whose listeners refuse it (allowedRoutes) never routes to the pool (Istio 1.30.3 conversion.go
- * referenceAllowed, filteredReferences), so its namespace's DestinationRules do not matter.
+ * referenceAllowed, filteredReferences), so its namespace's DestinationRules do not matter; and the
+ * picker's Service port must be TCP (istiod builds no cluster for a UDP port, networking/core/cluster.go).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -61,4 +62,14 @@ test("inference-pool-epp: a Gateway whose listeners refuse the route does not ca
   const taken = await runStack(inferencePoolEpp, withEdge({ namespaces: { from: "All" } }));
   assert.equal(taken.violations.length, 1, JSON.stringify(taken.violations));
   assert.match(taken.violations[0].message, /for Gateway edge\/edge no DestinationRule applies/);
+});
+
+test("inference-pool-epp: the picker's Service port must be TCP, the protocol of the gateway's gRPC calls", async () => {
+  const withPorts = (ports: unknown[]) => base.map((r) => (r.name.endsWith("epp-svc") ? { ...r, props: { ...r.props, spec: { ...(r.props as any).spec, ports } } } : r));
+  assert.deepEqual((await runStack(inferencePoolEpp, withPorts([{ port: 9002, targetPort: 9002, protocol: "TCP" }]))).violations, []);
+  // The same number over TCP and UDP (as DNS does): the TCP entry is the one the gateway calls.
+  assert.deepEqual((await runStack(inferencePoolEpp, withPorts([{ port: 9002, protocol: "UDP" }, { port: 9002, targetPort: 9002 }]))).violations, []);
+  const udp = (await runStack(inferencePoolEpp, withPorts([{ port: 9002, targetPort: 9002, protocol: "UDP" }]))).violations;
+  assert.equal(udp.length, 1);
+  assert.match(udp[0].message, /Service inference\/llama-v1-epp does not expose port 9002 over TCP \(it is UDP\)/);
 });
