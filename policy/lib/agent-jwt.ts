@@ -14,12 +14,11 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
-import { isGateway, isKind, isRoute, meta } from "./k8s";
+import { GATEWAY_GROUP, isGateway, isKind, isRoute, meta } from "./k8s";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenerTakes } from "./listener-routes";
 import type { Config } from "./call-graph";
 
-const GATEWAY_GROUP = "gateway.networking.k8s.io";
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
 /** A JWT authentication policy and the mode the proxy runs it in. */

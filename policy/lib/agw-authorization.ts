@@ -6,9 +6,9 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
-import { isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
 import { list, orUnknown, probe, someTri, Tri } from "./values";
-import { GATEWAY_GROUP, type Graph } from "./call-graph";
+import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 
 export interface AgwAuthorization {

@@ -3,10 +3,9 @@
  * GatewayClasses belong to agentgateway (whose proxies take no Istio authorization).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { dig, GATEWAY_GROUP, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
 import { probe } from "./values";
 
-export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
 /**
  * The targets istiod's validation webhook admits (Istio 1.30.3 pkg/config/validation/validation.go
@@ -16,8 +15,8 @@ export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 export const ISTIO_TARGET_KINDS: readonly { group: string; kind: string }[] = [
   { group: "core", kind: "Service" },
   { group: "networking.istio.io", kind: "ServiceEntry" },
-  { group: GATEWAY_API_GROUP, kind: "Gateway" },
-  { group: GATEWAY_API_GROUP, kind: "GatewayClass" },
+  { group: GATEWAY_GROUP, kind: "Gateway" },
+  { group: GATEWAY_GROUP, kind: "GatewayClass" },
 ];
 
 /** Istio's group defaulting (pkg/config/model.go CanonicalGroup): an empty group is "core". */
@@ -44,7 +43,7 @@ const DEFAULT_AGENTGATEWAY_CLASSES: Record<string, string> = {
   "istio-agentgateway": "istio.io/agentgateway-controller",
 };
 
-const isGatewayClass = (type: string) => isKind(type, GATEWAY_API_GROUP, "GatewayClass");
+const isGatewayClass = (type: string) => isKind(type, GATEWAY_GROUP, "GatewayClass");
 
 /**
  * The agentgateway GatewayClasses of one cluster (name → the controller that runs their proxies):

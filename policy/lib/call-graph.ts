@@ -7,7 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
 import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
-import { isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
+import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
 import { orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 import { isDryRun, selectorBindsNothing } from "./ztunnel";
 
@@ -31,7 +31,6 @@ export interface Config {
 }
 export const defaults: Config = { agentsNamespace: "agents", toolsNamespace: "tools", agentGateway: "agents/agent-gateway", extraCallers: {}, rootNamespace: "istio-system", requireAgentJwt: true };
 
-export const GATEWAY_GROUP = "gateway.networking.k8s.io";
 const USE_WAYPOINT = "istio.io/use-waypoint";
 const USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace";
 export const WAYPOINT_FOR = "istio.io/waypoint-for";

@@ -7,10 +7,9 @@
  * none left the listener keeps tls SIMPLE and no credential, as with no certificateRefs at all.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isKind, meta } from "./k8s";
+import { GATEWAY_GROUP, isKind, meta } from "./k8s";
 import { list } from "./values";
 
-const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 /** Whether a ReferenceGrant of the stack lets `owner` (a Gateway or ListenerSet) use Secret `namespace/name`. */
 function granted(owner: { kind: string; namespace: string }, namespace: string, name: string, resources: PolicyResource[]): boolean {

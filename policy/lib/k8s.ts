@@ -177,6 +177,9 @@ export function clusterResolver(resources: PolicyResource[]): (r: Pick<PolicyRes
 /** agentgateway's per-Gateway (or per-GatewayClass) proxy settings: image, overlays, Istio identity. */
 export const isAgentgatewayParameters = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayParameters");
 
+/** Gateway API's group: routes, Gateways, ReferenceGrants, and the default of their references. */
+export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+
 /** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */
 export function isDefaultProvider(nameOrUrn: string): boolean {
   return /^default(_|$)/.test(nameOrUrn.includes("::") ? providerName(nameOrUrn) : nameOrUrn);

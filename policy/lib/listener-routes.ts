@@ -7,10 +7,9 @@
  * gateway/conditions.go generateSupportedKinds, conversion.go namespacesFromSelector).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isKind, matchesSelector, meta } from "./k8s";
+import { GATEWAY_GROUP, isKind, matchesSelector, meta } from "./k8s";
 import { list, probe, tri, Tri } from "./values";
 
-const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 /**
  * The route kinds a listener takes (translator/conditions.go GenerateSupportedKinds): by protocol,
