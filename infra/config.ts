@@ -44,11 +44,11 @@ export class ConfigError extends Error {
 const oneLine = (message: string): string =>
   message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => ({ "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
-/** `["models", 1, "versions"]` → `inference-mesh:platform.models[1].versions`. */
-export function formatPath(path: readonly PropertyKey[]): string {
+/** `["models", 1, "versions"]` → `inference-mesh:platform.models[1].versions` (or under another config key). */
+export function formatPath(path: readonly PropertyKey[], root: string = CONFIG_ROOT): string {
   return path.reduce<string>(
     (acc, seg) => (typeof seg === "number" ? `${acc}[${seg}]` : `${acc}.${String(seg)}`),
-    CONFIG_ROOT,
+    root,
   );
 }
 

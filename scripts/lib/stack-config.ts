@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
-import { ConfigError, CONFIG_ROOT, platformPathKeyHint, platformPathKeys } from "../../infra/config";
+import { ConfigError, CONFIG_ROOT, formatPath, platformPathKeyHint, platformPathKeys } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -76,7 +76,7 @@ function readStackFile(file: string, project: string): unknown {
     const message = `set twice in ${file} (${lines}); a YAML mapping takes each key once: keep one`;
     const key = qualify(project, String(at.path[1]));
     if (key === CONFIG_ROOT) throw new ConfigError([{ path: at.path.slice(2), message }]);
-    throw new Error(`stack config ${key}${at.path.slice(2).map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}: ${message}`);
+    throw new Error(`stack config ${formatPath(at.path.slice(2), key)}: ${message}`);
   }
 }
 
