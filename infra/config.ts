@@ -86,6 +86,18 @@ function sizeMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined 
   return undefined;
 }
 
+/**
+ * zod names an unknown key but not the keys its object takes, so a typo's fix would not be on the
+ * line that reports it. The object schema that refused the key (the raw issue's `inst`, which only
+ * an error map sees: the final issue drops it) is the union member the discriminator chose.
+ */
+const unknownKeysMessage: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== "unrecognized_keys") return undefined;
+  const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
+  const allowed = shape ? `; allowed here: ${Object.keys(shape).join(", ")}` : "";
+  return `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling${allowed}`;
+};
+
 function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   // A date YAML made of a value is one problem, however many of the field's rules its text breaks.
   const dated = new Set<string>();
@@ -100,7 +112,6 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   return issues.map((issue) => {
     let message = issue.message;
     message = sizeMessage(issue, raw) ?? message;
-    if (issue.code === "unrecognized_keys") message = `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling`;
     if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     if (isMissingSplitWeight(issue)) message = missingSplitWeightMessage;
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
@@ -172,7 +183,7 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
     );
   }
   const raw = withDefaultSplitWeights(written);
-  const parsed = platformSchema.safeParse(raw);
+  const parsed = platformSchema.safeParse(raw, { error: unknownKeysMessage });
   if (!parsed.success) {
     throw new ConfigError([...zodProblems(parsed.error, raw), ...bestEffortCrossFieldProblems(written, raw, parsed.error.issues)]);
   }

@@ -17,6 +17,20 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.models[0]",
     message: /unknown key\(s\) 'replica'/,
   },
+  // The message says what the object takes, so the fix of a typo is on the line that reports it.
+  {
+    name: "an unknown key, listing the keys the object takes",
+    mutate: (p) => (p.clusters[0].vpcCIDR = "10.10.0.0/16"),
+    path: "inference-mesh:platform.clusters[0]",
+    message: /unknown key\(s\) 'vpcCIDR': remove or fix the spelling; allowed here: name, .*\bvpcCidr\b/,
+  },
+  {
+    // The keys of the union member the discriminator chose: a self-signed listener takes only `mode`.
+    name: "an unknown key in a union member, listing that member's keys",
+    mutate: (p) => (p.gateways.inference.tls = { mode: "selfSigned", secretName: "x" }),
+    path: "inference-mesh:platform.gateways.inference.tls",
+    message: /unknown key\(s\) 'secretName': remove or fix the spelling; allowed here: mode$/,
+  },
 ];
 
 testRejections(cases);
