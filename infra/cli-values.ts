@@ -35,6 +35,8 @@ export function wrongTypeMessage(expected: string, raw: unknown, path: readonly 
     return `must be text, not ${got}${hint}`;
   }
   if (expected === "number") return `must be a number, not ${got}`;
+  // zod reports a fraction in an integer field as "expected int, received number".
+  if (expected === "int") return `must be a whole number (an integer), not ${typeof value === "number" ? String(value) : got}`;
   if (expected === "boolean") return `must be true or false, not ${got}`;
   if (expected === "array") return `must be a list, not ${got}${indexKeysHint(value, path)}`;
   if (expected === "object") return `must be a mapping of keys to values, not ${got}`;

@@ -75,6 +75,16 @@ test("values as `pulumi config set --path` and unquoted YAML write them: digits 
   ]);
 });
 
+test("a fraction where a whole number belongs is named as such, not as zod's 'expected int, received number'", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].versions[0].weight = 94.5;
+  p.tools[0].replicas = 1.5;
+  assert.deepEqual(problemsOf(p), [
+    "inference-mesh:platform.models[0].versions[0].weight: must be a whole number (an integer), not 94.5",
+    "inference-mesh:platform.tools[0].replicas: must be a whole number (an integer), not 1.5",
+  ]);
+});
+
 test("an unquoted YAML date is named as one: one problem per field, with the text the program received", () => {
   // `name: 2024-06-01` is a timestamp to YAML: the CLI hands over Go's text of it, the render its ISO form.
   const p = shippedPlatform("local");
