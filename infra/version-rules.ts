@@ -16,7 +16,7 @@ export const pinnedVersion = z
  * the release ("improper constraint"), and a version ending in '.' or '-' is no label value.
  */
 const PRERELEASE = "(-(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)(\\.(0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*))*)?";
-const prereleaseHint = "; a pre-release is dot-separated identifiers of letters, digits and '-', as in 1.30.0-rc.0";
+const prereleaseHint = (example: string) => `; a pre-release is dot-separated identifiers of letters, digits and '-', as in ${example}`;
 
 /**
  * Chart and release-manifest versions: Helm reads a chart version as a semver constraint, so
@@ -26,14 +26,14 @@ const exactRelease = z
   .string()
   // No build metadata: these versions also become `app.kubernetes.io/version` labels, where '+' is not allowed.
   .regex(new RegExp(`^v?\\d+\\.\\d+\\.\\d+${PRERELEASE}$`), {
-    message: `must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)${prereleaseHint}`,
+    message: `must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)${prereleaseHint("1.30.0-rc.0")}`,
     abort: true,
   });
 /** GitHub release tags the pinned manifests are downloaded from: `v` + major.minor.patch. */
 const releaseTag = z
   .string()
   .regex(new RegExp(`^v\\d+\\.\\d+\\.\\d+${PRERELEASE}$`), {
-    message: `must be the release tag, 'v' + major.minor.patch such as v1.5.1 (the download URL uses the tag)${prereleaseHint}`,
+    message: `must be the release tag, 'v' + major.minor.patch such as v1.5.1 (the download URL uses the tag)${prereleaseHint("v1.5.0-rc.1")}`,
     abort: true,
   });
 

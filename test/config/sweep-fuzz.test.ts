@@ -28,7 +28,9 @@ function accepted(stack: "local" | "dev" | "prod", mutate: (p: any) => void): vo
 test("a version override whose pre-release Helm's semver cannot parse is refused, once, with the form", () => {
   for (const [key, version] of [["istio", "1.30.3-a."], ["istio", "1.30.3-.a"], ["istio", "1.30.3-rc.01"], ["nvidiaDevicePlugin", "0.20.0-a..b"], ["agentgateway", "v1.4.1-rc..1"], ["gie", "v1.6.0-x."]]) {
     const problem = onlyProblem("local", (p) => (p.versions = { [key]: version }));
-    assert.match(problem, new RegExp(`^inference-mesh:platform\\.versions\\.${key}: must be .*a pre-release is dot-separated identifiers of letters, digits and '-', as in 1\\.30\\.0-rc\\.0$`), `${key} ${version}`);
+    // Each form's example is one it takes: a tag-form key's example keeps its 'v'.
+    const example = version.startsWith("v") ? "v1\\.5\\.0-rc\\.1" : "1\\.30\\.0-rc\\.0";
+    assert.match(problem, new RegExp(`^inference-mesh:platform\\.versions\\.${key}: must be .*a pre-release is dot-separated identifiers of letters, digits and '-', as in ${example}$`), `${key} ${version}`);
   }
   accepted("local", (p) => (p.versions = { istio: "1.30.0-rc.0", agentgateway: "v1.4.1-alpha.1", gie: "v1.6.0-rc.1" }));
 });
