@@ -87,6 +87,18 @@ function sizeMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined 
 }
 
 /**
+ * zod's number bounds ("Too big: expected number to be <=100", "expected int to be >=1") as the
+ * other messages put them: the bound in words and the value given. A field's own message is kept.
+ */
+function boundMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined {
+  if ((issue.code !== "too_small" && issue.code !== "too_big") || !/^Too (small|big): expected (number|int) to be/.test(issue.message)) return undefined;
+  const value = valueAtPath(raw, issue.path);
+  const given = typeof value === "number" || typeof value === "string" ? `, not ${value}` : "";
+  if (issue.code === "too_big") return `must be ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}${given}`;
+  return `must be ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}${given}`;
+}
+
+/**
  * zod names an unknown key but not the keys its object takes, so a typo's fix would not be on the
  * line that reports it. The object schema that refused the key (the raw issue's `inst`, which only
  * an error map sees: the final issue drops it) is the union member the discriminator chose.
@@ -111,7 +123,7 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   });
   return issues.map((issue) => {
     let message = issue.message;
-    message = sizeMessage(issue, raw) ?? message;
+    message = sizeMessage(issue, raw) ?? boundMessage(issue, raw) ?? message;
     if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     if (isMissingSplitWeight(issue)) message = missingSplitWeightMessage;
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);

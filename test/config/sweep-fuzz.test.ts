@@ -76,10 +76,16 @@ test("a parameter count that overflows the fit arithmetic is refused without 'In
 });
 
 test("an integer beyond 2^53 is refused with the field's own bound, not also with zod's safe-integer bound", () => {
-  assert.equal(onlyProblem("local", (p) => (p.models[0].versions[0].weight = 1e20)), "inference-mesh:platform.models[0].versions[0].weight: Too big: expected number to be <=100");
+  assert.equal(onlyProblem("local", (p) => (p.models[0].versions[0].weight = 1e20)), "inference-mesh:platform.models[0].versions[0].weight: must be at most 100, not 100000000000000000000");
   assert.match(onlyProblem("prod", (p) => (p.clusters[0].nodeGroups[0].desiredSize = 1e20)), /^inference-mesh:platform\.clusters\[0\]\.nodeGroups\[0\]\.desiredSize: must be at most 1000/);
   // A field with no bound of its own still says the integer range.
-  assert.match(onlyProblem("local", (p) => (p.models[0].maxModelLen = 1e20)), /^inference-mesh:platform\.models\[0\]\.maxModelLen: Too big: expected int to be <=9007199254740991$/);
+  assert.match(onlyProblem("local", (p) => (p.models[0].maxModelLen = 1e20)), /^inference-mesh:platform\.models\[0\]\.maxModelLen: must be at most 9007199254740991, not 100000000000000000000$/);
+});
+
+test("a number outside a field's bounds is told the bound in words and the value given", () => {
+  assert.equal(onlyProblem("local", (p) => (p.models[0].gpusPerReplica = 0)), "inference-mesh:platform.models[0].gpusPerReplica: must be at least 1, not 0");
+  assert.equal(onlyProblem("dev", (p) => (p.models[0].parametersBillions = -8)), "inference-mesh:platform.models[0].parametersBillions: must be more than 0, not -8");
+  assert.equal(onlyProblem("prod", (p) => (p.tools[0].port = 70000)), "inference-mesh:platform.tools[0].port: must be at most 65535, not 70000");
 });
 
 test("a JWKS URI the agent gateway's static backend or jwksPath cannot hold is refused on jwksUri", () => {
