@@ -4,7 +4,8 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { kubeconfigCredentials, sensitiveValuesSecret, scriptHasCredentials } from "../../policy/rules/sensitive-values-secret";
+import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { kubeconfigCredentials, scriptHasCredentials } from "../../policy/lib/credentials";
 import { runResource, UNKNOWN } from "../support/policy";
 
 const SECRET = "kubernetes:core/v1:Secret";

@@ -1,0 +1,120 @@
+/**
+ * What counts as a credential in plaintext: in a kubeconfig (its users, auth-provider config and
+ * exec env), in a bootstrap script, and as an entry of a ConfigMap or Secret. Read by
+ * sensitive-values-secret for every place a credential may sit.
+ */
+import * as yaml from "js-yaml";
+
+/** AuthInfo fields that hold a credential, or point at one (kubeconfig v1 `users[].user`). */
+const CREDENTIAL_FIELDS = new Set(["client-key-data", "client-key", "token", "tokenFile", "password"]);
+
+/**
+ * Whether a kubeconfig key names a credential: an AuthInfo credential field, or an `auth-provider`
+ * config entry holding a token or secret (oidc `id-token`/`refresh-token`/`client-secret`, azure and
+ * gcp `access-token`). JSONPath settings such as gcp's `token-key` end otherwise and stay out.
+ */
+const credentialKey = (key: string) => CREDENTIAL_FIELDS.has(key) || /(token|secret|password)$/i.test(key);
+
+/** Whether an exec plugin's env var passes a secret (AWS_SECRET_ACCESS_KEY, *_TOKEN, …), not a file path to one. */
+const secretEnvName = (name: string) => /(secret|token|password|passwd|private_key|access_key|api_key)/i.test(name) && !/(_file|_path)$/i.test(name);
+
+/** Credentials in a parsed kubeconfig: credential keys anywhere, secret env vars of exec plugins. */
+function credentialsInObject(node: unknown, found: string[]): void {
+  if (Array.isArray(node)) {
+    node.forEach((n) => credentialsInObject(n, found));
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (credentialKey(key) && value !== null && value !== undefined && value !== "" && typeof value !== "object") found.push(key);
+    else if (key === "env" && Array.isArray(value)) {
+      for (const e of value as { name?: unknown; value?: unknown }[]) {
+        // A scalar YAML reads as a number or boolean is set all the same.
+        const set = e && e.value !== null && e.value !== undefined && e.value !== "" && typeof e.value !== "object";
+        if (e && typeof e.name === "string" && secretEnvName(e.name) && set) found.push(`exec env ${e.name}`);
+      }
+    } else credentialsInObject(value, found);
+  }
+}
+
+/**
+ * The credentials an inline kubeconfig carries: a client key, token or password of a user, an
+ * `auth-provider` config token or client secret, or a secret env var handed to an `exec` plugin
+ * (client-go redacts the auth-provider config and exec env from its logs for that reason). One
+ * that only runs an exec plugin (`aws eks get-token`) holds nothing secret.
+ */
+export function kubeconfigCredentials(value: unknown): string[] {
+  const found: string[] = [];
+  if (typeof value !== "string") credentialsInObject(value, found);
+  else {
+    // YAML (JSON is YAML), as client-go reads a kubeconfig (sigs.k8s.io/yaml): its first document,
+    // so a trailing `---` some tools write is no reason to give up.
+    let parsed: unknown;
+    try {
+      parsed = yaml.loadAll(value)[0];
+    } catch (err) {
+      if (!(err instanceof yaml.YAMLException)) throw err;
+      // What it holds cannot be told, so it counts as holding credentials.
+      return [`whatever it holds: it is not YAML this pack can read (${err.message.split("\n")[0]})`];
+    }
+    credentialsInObject(parsed, found);
+  }
+  return [...new Set(found)];
+}
+
+export const kubeconfigHasCredentials = (value: unknown): boolean => kubeconfigCredentials(value).length > 0;
+
+/** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
+export function scriptHasCredentials(script: unknown): boolean {
+  if (typeof script !== "string") return false;
+  return /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
+}
+
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/**
+ * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token
+ * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret or password
+ * (the k3s join token is a bare random string: only its key says what it is).
+ */
+function bareToken(value: string, key: string): string | undefined {
+  const v = value.trim();
+  if (v === "") return undefined;
+  if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
+  if (/^K10[0-9a-f]{64}::[^:\s]+:\S+$/.test(v)) return "a k3s join token";
+  // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
+  if (/(token|secret|password)$/i.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
+  return undefined;
+}
+
+/**
+ * Values under such a key that are no credential: a switch or a number (`enable-token: "true"`),
+ * a file path, and, under a `…secret` key, a Secret's name (a DNS-1123 subdomain such as
+ * `tls-secret: gateway-cert`), which refers to the credential instead of holding it.
+ */
+function namesNoCredential(v: string, key: string): boolean {
+  if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/")) return true;
+  return /secret$/i.test(key) && v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v);
+}
+
+/**
+ * What credential a ConfigMap entry holds: a PEM private key (a CA or TLS key), a bare token, or a
+ * kubeconfig (YAML with `users`) carrying credentials. A ConfigMap has no secret fields: pulumi-kubernetes
+ * declares none, and the API server serves it to anyone who may read ConfigMaps.
+ */
+export function configMapCredential(value: unknown, key = ""): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (PRIVATE_KEY.test(value)) return "a private key";
+  const token = bareToken(value, key);
+  if (token) return token;
+  if (!value.includes("users")) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = yaml.loadAll(value)[0];
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== "object" || !Array.isArray((parsed as { users?: unknown }).users)) return undefined;
+  const found = kubeconfigCredentials((parsed as { users: unknown }).users);
+  return found.length > 0 ? `a kubeconfig carrying credentials (${found.join(", ")})` : undefined;
+}
