@@ -1,9 +1,10 @@
 /**
  * What counts as a credential in plaintext: in a kubeconfig (its users, auth-provider config and
- * exec env), in a bootstrap script, and as an entry of a ConfigMap or Secret. Read by
- * sensitive-values-secret for every place a credential may sit.
+ * exec env), in a bootstrap script, as an entry of a ConfigMap or Secret, and in Helm values.
+ * Read by sensitive-values-secret for every place a credential may sit.
  */
 import * as yaml from "js-yaml";
+import { probe } from "./values";
 
 /** AuthInfo fields that hold a credential, or point at one (kubeconfig v1 `users[].user`). */
 const CREDENTIAL_FIELDS = new Set(["client-key-data", "client-key", "token", "tokenFile", "password"]);
@@ -117,4 +118,52 @@ export function configMapCredential(value: unknown, key = ""): string | undefine
   if (!parsed || typeof parsed !== "object" || !Array.isArray((parsed as { users?: unknown }).users)) return undefined;
   const found = kubeconfigCredentials((parsed as { users: unknown }).users);
   return found.length > 0 ? `a kubeconfig carrying credentials (${found.join(", ")})` : undefined;
+}
+
+/** A credential found in a tree of values, and where (`values.auth.password`). */
+export interface FoundCredential {
+  path: string;
+  what: string;
+}
+
+/**
+ * Credentials held in a tree of Helm values (or any such input), each with its path: a string the
+ * ConfigMap entry rule takes for one under its own key; an env entry (`{name, value}`, as charts
+ * take `extraEnv`) whose name names a token, secret or password; and a kubeconfig given as an
+ * object. Values not known in this run are named in `unknown`: they may hold one.
+ */
+export function credentialsInValues(node: unknown, path: string, found: FoundCredential[], unknown: string[], key = ""): void {
+  if (typeof node === "string") {
+    const what = configMapCredential(node, key);
+    if (what) found.push({ path, what });
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const read = (k: string | number) => probe(() => (node as Record<string | number, unknown>)[k]);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item = read(i);
+      if (!item.known) unknown.push(`${path}[${i}]`);
+      else credentialsInValues(item.value, `${path}[${i}]`, found, unknown, key);
+    }
+    return;
+  }
+  const obj: Record<string, unknown> = {};
+  for (const k of Object.keys(node)) {
+    const v = read(k);
+    if (v.known) obj[k] = v.value;
+    else unknown.push(`${path}.${k}`);
+  }
+  // A kubeconfig's users are read as client-go reads them (a chart's own `users` list is not one).
+  const kubeconfig = Array.isArray(obj.users) && (obj.kind === "Config" || Array.isArray(obj.clusters) || Array.isArray(obj.contexts));
+  if (kubeconfig) {
+    const inKubeconfig = kubeconfigCredentials(obj.users);
+    if (inKubeconfig.length > 0) found.push({ path, what: `a kubeconfig carrying credentials (${inKubeconfig.join(", ")})` });
+  }
+  // An env entry's name says what its value is, as a key does in a map.
+  const envName = typeof obj.name === "string" && typeof obj.value === "string" ? obj.name : undefined;
+  for (const [k, v] of Object.entries(obj)) {
+    if (kubeconfig && k === "users") continue;
+    credentialsInValues(v, `${path}.${k}`, found, unknown, k === "value" && envName ? envName : k);
+  }
 }

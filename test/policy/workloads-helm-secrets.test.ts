@@ -1,0 +1,63 @@
+/**
+ * Policy tests for sensitive-values-secret on Helm releases: a Release keeps its values and
+ * repositoryOpts in state (inputs and outputs), so a credential there must be declared secret.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { runResource, secret, UNKNOWN } from "../support/policy";
+import { helmRelease } from "./workloads-support";
+
+const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YTpiIn0.c2ln";
+const K10 = `K10${"ab".repeat(32)}::server:0123456789abcdef`;
+const PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n";
+const kubeconfig = { apiVersion: "v1", kind: "Config", clusters: [{ name: "c" }], users: [{ name: "admin", user: { token: "s3cr3t-t0ken" } }] };
+
+test("sensitive-values-secret: a Helm release's values hold no credential in plaintext", async () => {
+  const bad = await runResource(sensitiveValuesSecret, [
+    { ...helmRelease("grafana", { adminPassword: "hunter2-Plain" }, "grafana", "monitoring"), name: "obs-grafana" },
+    helmRelease("agent", { serviceAccount: { token: JWT } }),
+    helmRelease("k3s-joiner", { join: { value: K10 } }),
+    helmRelease("cert-issuer", { ca: { key: PEM } }),
+    helmRelease("exporter", { extraEnv: [{ name: "GITHUB_TOKEN", value: "ghp_0123456789abcdef" }] }),
+    helmRelease("argocd", { clusters: { remote: kubeconfig } }),
+    helmRelease("argocd-yaml", { clusters: { remote: "apiVersion: v1\nkind: Config\nusers:\n- name: a\n  user:\n    client-key-data: S0VZ\n" } }),
+    // The wrapper is gone by the time a policy reads it: only additionalSecretOutputs says it stays secret.
+    helmRelease("wrapped", { auth: { password: secret("hunter2-Plain") } }),
+    { type: "kubernetes:helm.sh/v3:Release", name: "private-repo", props: { name: "app", chart: "app", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com", username: "ci", password: "p4ss-w0rd" } } },
+  ]);
+  const messages = bad.violations.map((v) => v.message);
+  assert.equal(messages.length, 9, messages.join("\n"));
+  assert.match(messages[0], /^Helm release monitoring\/grafana \(obs-grafana\): values\.adminPassword holds a credential \(its key adminPassword names one\) in plaintext and values is not declared secret .* list "values" in the release's additionalSecretOutputs/);
+  assert.match(messages[1], /values\.serviceAccount\.token holds a bearer token \(a JWT/);
+  assert.match(messages[2], /values\.join\.value holds a k3s join token/);
+  assert.match(messages[3], /values\.ca\.key holds a private key/);
+  assert.match(messages[4], /values\.extraEnv\[0\]\.value holds a credential \(its key GITHUB_TOKEN names one\)/);
+  assert.match(messages[5], /values\.clusters\.remote holds a kubeconfig carrying credentials \(token\)/);
+  assert.match(messages[6], /values\.clusters\.remote holds a kubeconfig carrying credentials \(client-key-data\)/);
+  assert.match(messages[7], /values\.auth\.password holds a credential/);
+  assert.match(messages[8], /repositoryOpts\.password holds a credential .* list "repositoryOpts" in the release's additionalSecretOutputs/);
+});
+
+test("sensitive-values-secret: switches, paths, Secret names and declared-secret values in a Helm release pass", async () => {
+  const ok = await runResource(sensitiveValuesSecret, [
+    helmRelease("istiod", {
+      pilot: { env: { ENABLE_TOKEN: "true", MAX_TOKEN: "4096", PILOT_JWT_POLICY: "third-party-jwt" } },
+      auth: { existingSecret: "grafana-admin", tokenFile: "/var/run/secrets/tokens/istio-token", passwordSecret: "db-creds" },
+      extraEnv: [{ name: "LOG_LEVEL", value: "debug" }, { name: "API_TOKEN_FILE", value: "/etc/token" }],
+      users: [{ name: "admin", password: "" }],
+      remote: { apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token"] } } }] },
+      maxTokens: 10,
+    }),
+    { ...helmRelease("grafana", { adminPassword: secret("hunter2-Plain") }), additionalSecretOutputs: ["values"] },
+    { type: "kubernetes:helm.sh/v3:Release", name: "private-repo", props: { name: "app", chart: "app", repositoryOpts: { repo: "https://charts.example.com", password: "p4ss" } }, additionalSecretOutputs: ["repositoryOpts"] },
+  ]);
+  assert.deepEqual(ok.violations, []);
+  assert.deepEqual(ok.unknown, []);
+  // Ciphertext in an export reviewed without its passphrase (or a value computed in a preview):
+  // what it holds cannot be told, and nothing known beside it is hidden.
+  const hidden = await runResource(sensitiveValuesSecret, helmRelease("grafana", { adminPassword: UNKNOWN, admin: { token: JWT } }));
+  assert.equal(hidden.violations.length, 1);
+  assert.match(hidden.violations[0].message, /values\.admin\.token holds a bearer token/);
+  assert.match(hidden.unknown.join("\n"), /values\.adminPassword of Helm release istio-system\/grafana/);
+});
