@@ -102,6 +102,21 @@ const credentialProperties = new Map<string, { what: string; keys: string[]; inp
 ]);
 
 /**
+ * Components whose provider registers each object it reads from manifests as a child (yaml/v2
+ * register, shared by ConfigFile, ConfigGroup, the v4 Chart and the v2 kustomize Directory). Such a
+ * Secret's data and stringData go in wrapped secret (pulumi-kubernetes yaml/v2 yaml.go) and the
+ * provider keeps them secret in its outputs (provider.go annotateSecrets), yet the child carries no
+ * additionalSecretOutputs, and the fork cannot give it one.
+ */
+const MANIFEST_COMPONENTS = new Set(["kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:helm.sh/v4:Chart", "kubernetes:kustomize/v2:Directory"]);
+
+/** Whether a resource is such a component's child: its parent's type is the URN's next-to-last qualified type. */
+function readFromManifests(urn: string): boolean {
+  const types = (urn.split("::")[2] ?? "").split("$");
+  return types.length > 1 && MANIFEST_COMPONENTS.has(types[types.length - 2]);
+}
+
+/**
  * Kubeconfigs, service-account tokens and CA keys grant cluster or mesh-wide control: in
  * plaintext they leak through state files, stack exports and CI logs.
  */
@@ -210,7 +225,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
     }
     if (args.type !== T.secret) return;
     const what = sensitiveSecret(args.props);
-    if (!what) return;
+    if (!what || readFromManifests(args.urn)) return;
     const { namespace, name } = meta(args.props);
     for (const key of ["data", "stringData"]) {
       // Only whether it is set matters (the Secret's kind says what it holds): a value not known in

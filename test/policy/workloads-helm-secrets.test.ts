@@ -1,6 +1,7 @@
 /**
- * Policy tests for sensitive-values-secret on Helm releases: a Release keeps its values and
- * repositoryOpts in state (inputs and outputs), so a credential there must be declared secret.
+ * Policy tests for sensitive-values-secret on Helm releases and charts: a Release keeps its values
+ * and repositoryOpts in state (inputs and outputs), so a credential there must be declared secret;
+ * the Secrets a v4 Chart or a yaml/v2 component renders are kept secret by the provider.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -60,4 +61,19 @@ test("sensitive-values-secret: switches, paths, Secret names and declared-secret
   assert.equal(hidden.violations.length, 1);
   assert.match(hidden.violations[0].message, /values\.admin\.token holds a bearer token/);
   assert.match(hidden.unknown.join("\n"), /values\.adminPassword of Helm release istio-system\/grafana/);
+});
+
+test("sensitive-values-secret: a TLS Secret a v4 Chart or yaml/v2 ConfigGroup renders is kept secret by the provider; the same Secret of the program is not", async () => {
+  const tls = { metadata: { name: "webhook-tls", namespace: "cert-manager" }, type: "kubernetes.io/tls", data: { "tls.crt": "Y3J0", "tls.key": "a2V5" } };
+  const child = (parentType: string) => ({ type: "kubernetes:core/v1:Secret", name: "cert-manager/webhook-tls", urn: `urn:pulumi:prod::inference-mesh::${parentType}$kubernetes:core/v1:Secret::cert-manager/webhook-tls`, props: tls });
+  const ok = await runResource(sensitiveValuesSecret, [
+    child("kubernetes:helm.sh/v4:Chart"),
+    child("inference-mesh:platform:Addons$kubernetes:yaml/v2:ConfigGroup"),
+    child("kubernetes:kustomize/v2:Directory"),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  // Only the parent's type counts: a grandchild of a chart, made by the program itself, is judged.
+  const own = await runResource(sensitiveValuesSecret, [child("inference-mesh:platform:Addons"), child("kubernetes:helm.sh/v4:Chart$inference-mesh:platform:Addons")]);
+  assert.equal(own.violations.length, 2);
+  assert.match(own.violations[0].message, /Secret cert-manager\/webhook-tls holds a TLS private key but its data is not declared secret/);
 });
