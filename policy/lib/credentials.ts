@@ -74,6 +74,16 @@ export function scriptHasCredentials(script: unknown): boolean {
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
+ * A PEM block base64-encoded once (`LS0tLS1CRUdJTi` is `-----BEGIN`), as charts take TLS keys in
+ * their values and a Secret's `data` holds them: base64 hides nothing.
+ */
+function base64Pem(value: string): string | undefined {
+  const v = value.replace(/\s+/g, "");
+  if (!v.startsWith("LS0tLS1CRUdJTi") || !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) return undefined;
+  return Buffer.from(v, "base64").toString("utf8");
+}
+
+/**
  * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token
  * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret or password
  * (the k3s join token is a bare random string: only its key says what it is).
@@ -99,13 +109,14 @@ function namesNoCredential(v: string, key: string): boolean {
 }
 
 /**
- * What credential a ConfigMap entry holds: a PEM private key (a CA or TLS key), a bare token, or a
- * kubeconfig (YAML with `users`) carrying credentials. A ConfigMap has no secret fields: pulumi-kubernetes
- * declares none, and the API server serves it to anyone who may read ConfigMaps.
+ * What credential a ConfigMap entry holds: a PEM private key (a CA or TLS key; also base64-encoded),
+ * a bare token, or a kubeconfig (YAML with `users`) carrying credentials. A ConfigMap has no secret
+ * fields: pulumi-kubernetes declares none, and the API server serves it to anyone who may read ConfigMaps.
  */
 export function configMapCredential(value: unknown, key = ""): string | undefined {
   if (typeof value !== "string") return undefined;
   if (PRIVATE_KEY.test(value)) return "a private key";
+  if (PRIVATE_KEY.test(base64Pem(value) ?? "")) return "a private key (base64-encoded)";
   const token = bareToken(value, key);
   if (token) return token;
   if (!value.includes("users")) return undefined;

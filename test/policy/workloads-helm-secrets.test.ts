@@ -20,6 +20,7 @@ test("sensitive-values-secret: a Helm release's values hold no credential in pla
     helmRelease("agent", { serviceAccount: { token: JWT } }),
     helmRelease("k3s-joiner", { join: { value: K10 } }),
     helmRelease("cert-issuer", { ca: { key: PEM } }),
+    helmRelease("webhook", { tls: { key: Buffer.from(PEM).toString("base64") } }),
     helmRelease("exporter", { extraEnv: [{ name: "GITHUB_TOKEN", value: "ghp_0123456789abcdef" }] }),
     helmRelease("argocd", { clusters: { remote: kubeconfig } }),
     helmRelease("argocd-yaml", { clusters: { remote: "apiVersion: v1\nkind: Config\nusers:\n- name: a\n  user:\n    client-key-data: S0VZ\n" } }),
@@ -28,16 +29,17 @@ test("sensitive-values-secret: a Helm release's values hold no credential in pla
     { type: "kubernetes:helm.sh/v3:Release", name: "private-repo", props: { name: "app", chart: "app", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com", username: "ci", password: "p4ss-w0rd" } } },
   ]);
   const messages = bad.violations.map((v) => v.message);
-  assert.equal(messages.length, 9, messages.join("\n"));
+  assert.equal(messages.length, 10, messages.join("\n"));
   assert.match(messages[0], /^Helm release monitoring\/grafana \(obs-grafana\): values\.adminPassword holds a credential \(its key adminPassword names one\) in plaintext and values is not declared secret .* list "values" in the release's additionalSecretOutputs/);
   assert.match(messages[1], /values\.serviceAccount\.token holds a bearer token \(a JWT/);
   assert.match(messages[2], /values\.join\.value holds a k3s join token/);
   assert.match(messages[3], /values\.ca\.key holds a private key/);
-  assert.match(messages[4], /values\.extraEnv\[0\]\.value holds a credential \(its key GITHUB_TOKEN names one\)/);
-  assert.match(messages[5], /values\.clusters\.remote holds a kubeconfig carrying credentials \(token\)/);
-  assert.match(messages[6], /values\.clusters\.remote holds a kubeconfig carrying credentials \(client-key-data\)/);
-  assert.match(messages[7], /values\.auth\.password holds a credential/);
-  assert.match(messages[8], /repositoryOpts\.password holds a credential .* list "repositoryOpts" in the release's additionalSecretOutputs/);
+  assert.match(messages[4], /values\.tls\.key holds a private key \(base64-encoded\)/);
+  assert.match(messages[5], /values\.extraEnv\[0\]\.value holds a credential \(its key GITHUB_TOKEN names one\)/);
+  assert.match(messages[6], /values\.clusters\.remote holds a kubeconfig carrying credentials \(token\)/);
+  assert.match(messages[7], /values\.clusters\.remote holds a kubeconfig carrying credentials \(client-key-data\)/);
+  assert.match(messages[8], /values\.auth\.password holds a credential/);
+  assert.match(messages[9], /repositoryOpts\.password holds a credential .* list "repositoryOpts" in the release's additionalSecretOutputs/);
 });
 
 test("sensitive-values-secret: switches, paths, Secret names and declared-secret values in a Helm release pass", async () => {
@@ -49,6 +51,8 @@ test("sensitive-values-secret: switches, paths, Secret names and declared-secret
       users: [{ name: "admin", password: "" }],
       remote: { apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token"] } } }] },
       maxTokens: 10,
+      // A webhook's CA bundle, base64-encoded: a certificate, no key.
+      caBundle: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64"),
     }),
     { ...helmRelease("grafana", { adminPassword: secret("hunter2-Plain") }), additionalSecretOutputs: ["values"] },
     { type: "kubernetes:helm.sh/v3:Release", name: "private-repo", props: { name: "app", chart: "app", repositoryOpts: { repo: "https://charts.example.com", password: "p4ss" } }, additionalSecretOutputs: ["repositoryOpts"] },

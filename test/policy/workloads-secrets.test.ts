@@ -82,6 +82,8 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     // Keys that only mention a token (a JSONPath to one, a file holding one) name no credential.
     cm("paths", { "token-key": "{.credential.access_token}", tokenFile: "/var/run/secrets/token", "token.path": "/var/run/secrets/token" }),
     // A key naming a credential may still hold none: a switch, a path, a Secret's name.
+    // A CA bundle base64-encoded (a webhook's caBundle) is no key.
+    cm("bundle", { "ca.crt": Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64") }),
     cm("refs", { "enable-token": "true", "max-token": "4096", "sa-token": "/var/run/secrets/kubernetes.io/serviceaccount/token", "tls-secret": "gateway-cert", clientSecret: "oidc-client.v2" }),
   ]);
   assert.deepEqual(ok.violations, []);
@@ -90,6 +92,7 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     cm("admin", { kubeconfig }),
     cm("json", { config: JSON.stringify({ apiVersion: "v1", kind: "Config", users: [{ name: "ci", user: { token: "t0k3n" } }] }) }),
     cm("bin", { "key.pem": Buffer.from("-----BEGIN EC PRIVATE KEY-----\nx\n").toString("base64") }, "binaryData"),
+    cm("b64", { "tls.key": Buffer.from("-----BEGIN EC PRIVATE KEY-----\nx\n").toString("base64") }),
     // A token moved out of a kubeconfig or Secret is a credential on its own: a service-account
     // JWT, k3s's full join token, or a bare value only its key names.
     cm("sa", { reader: "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6aXN0aW8tc3lzdGVtOnJlYWRlciJ9.c2ln" }),
@@ -102,6 +105,7 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     "ConfigMap istio-system/admin data.kubeconfig holds a kubeconfig carrying credentials (client-key-data): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/json data.config holds a kubeconfig carrying credentials (token): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/bin binaryData.key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/b64 data.tls.key holds a private key (base64-encoded): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/sa data.reader holds a bearer token (a JWT, as service-account tokens are): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/join data.server holds a k3s join token: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/k3s data.join-token holds a credential (its key join-token names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
