@@ -168,8 +168,9 @@ export function credentialsInValues(node: unknown, path: string, found: FoundCre
   // A kubeconfig's users are read as client-go reads them (a chart's own `users` list is not one).
   const kubeconfig = Array.isArray(obj.users) && (obj.kind === "Config" || Array.isArray(obj.clusters) || Array.isArray(obj.contexts));
   if (kubeconfig) {
-    const inKubeconfig = kubeconfigCredentials(obj.users);
-    if (inKubeconfig.length > 0) found.push({ path, what: `a kubeconfig carrying credentials (${inKubeconfig.join(", ")})` });
+    const inKubeconfig = probe(() => kubeconfigCredentials(obj.users));
+    if (!inKubeconfig.known) unknown.push(`${path}.users`);
+    else if (inKubeconfig.value.length > 0) found.push({ path, what: `a kubeconfig carrying credentials (${inKubeconfig.value.join(", ")})` });
   }
   // An env entry's name says what its value is, as a key does in a map.
   const envName = typeof obj.name === "string" && typeof obj.value === "string" ? obj.name : undefined;

@@ -61,10 +61,10 @@ test("sensitive-values-secret: switches, paths, Secret names and declared-secret
   assert.deepEqual(ok.unknown, []);
   // Ciphertext in an export reviewed without its passphrase (or a value computed in a preview):
   // what it holds cannot be told, and nothing known beside it is hidden.
-  const hidden = await runResource(sensitiveValuesSecret, helmRelease("grafana", { adminPassword: UNKNOWN, admin: { token: JWT } }));
+  const hidden = await runResource(sensitiveValuesSecret, helmRelease("grafana", { adminPassword: UNKNOWN, admin: { token: JWT }, remote: { ...kubeconfig, users: [{ name: "a", user: { token: UNKNOWN } }] } }));
   assert.equal(hidden.violations.length, 1);
   assert.match(hidden.violations[0].message, /values\.admin\.token holds a bearer token/);
-  assert.match(hidden.unknown.join("\n"), /values\.adminPassword of Helm release istio-system\/grafana/);
+  assert.match(hidden.unknown.join("\n"), /values\.adminPassword of Helm release istio-system\/grafana .*; values\.remote\.users of/);
 });
 
 test("sensitive-values-secret: a TLS Secret a v4 Chart or yaml/v2 ConfigGroup renders is kept secret by the provider; the same Secret of the program is not", async () => {
