@@ -23,6 +23,21 @@ export function probe<T>(read: () => T): Probe<T> {
 }
 
 /**
+ * A list's items read one by one: an item this preview cannot read whole stands in as `empty` and
+ * its index goes to `unknown`, so one value not known yet does not hide the verdicts on the items
+ * beside it. The caller says why its stand-in cannot clear a violation, and reports `unknown`.
+ */
+export function readApart<T>(items: T[], empty: T): { items: T[]; unknown: number[] } {
+  const unknown: number[] = [];
+  const read = items.map((item, i) => {
+    if (probe(() => JSON.stringify(item)).known) return item;
+    unknown.push(i);
+    return empty;
+  });
+  return { items: read, unknown };
+}
+
+/**
  * `read()`, or `fallback` when the value is unknown. Only for values whose being unknown cannot
  * change a verdict (a name in a message, say): a fallback that decides a verdict turns "not known
  * yet" into a pass or a violation. Verdicts that may depend on unknown values use {@link Tri}.

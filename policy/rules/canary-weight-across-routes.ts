@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
 import { patchedType } from "../lib/patches";
-import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe, readApart } from "../lib/values";
 import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, shareOver, type RouteRule } from "./canary-weight-limit";
 import { httpHeaderName } from "../lib/config-schema";
 
@@ -61,13 +61,8 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
           continue;
         }
         // Each rule read apart: one weight not known yet must not hide another route's known verdict.
-        const unknownRules: number[] = [];
-        const rules = read.value.rules.map((rule, i) => {
-          if (probe(() => JSON.stringify(rule)).known) return rule;
-          unknownRules.push(i);
-          pending.push(`rule ${i} of route ${what} on ${cluster}`);
-          return {} as RouteRule;
-        });
+        const { items: rules, unknown: unknownRules } = readApart(read.value.rules, {} as RouteRule);
+        pending.push(...unknownRules.map((i) => `rule ${i} of route ${what} on ${cluster}`));
         routes.push({ urn: r.urn, what: read.value.namespace + "/" + read.value.name, namespace: read.value.namespace, rules, unknownRules });
       }
       const canaries = declaredCanaries(routes, canaryHeader);

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, isKind, isRoute, isWeightedRoute, meta } from "../lib/k8s";
 import { patchedType } from "../lib/patches";
-import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe, readApart } from "../lib/values";
 import { httpHeaderName } from "../lib/config-schema";
 
 export interface Config {
@@ -229,12 +229,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
     // Each rule read apart: one weight not known in a preview must not hide a known 50/50 in
     // another rule. A rule not known yet stands in as an empty one (it declares no canary here),
     // which can only move which backend of a violating split is named, never clear the violation.
-    const unknownRules: number[] = [];
-    const rules = listed.value.map((rule, i) => {
-      if (probe(() => JSON.stringify(rule)).known) return rule;
-      unknownRules.push(i);
-      return {} as RouteRule;
-    });
+    const { items: rules, unknown: unknownRules } = readApart(listed.value, {} as RouteRule);
     const declarations = canaryDeclarations(rules, canaryHeader, namespace);
     // Declared by the header rule, or the lighter side of one of the route's own splits.
     const lighter = lighterInSplits(rules, canaryHeader, namespace);
