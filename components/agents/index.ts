@@ -13,7 +13,8 @@ import { AgentgatewayInstall } from "./install";
 import { agentGatewayManifest, listenerHostname, mcpGatewayManifest, parametersManifests, selfSignedSecretName } from "./gateway";
 import { agentVersionManifests } from "./agents";
 import { toolManifests } from "./tools";
-import { agentRouteManifest, agentRouteWaitsFor, mcpRouteManifest } from "./routes";
+import { agentRouteManifest, mcpRouteManifest } from "./routes";
+import { routeWaitsFor } from "../k8s/route-waits";
 import { llmManifests } from "./llm";
 import { mcpBackendManifest } from "./backend";
 import { jwksBackendName, jwksFromPublicKeyPem, jwtKeyIdFromPublicKeyPem, securityManifests } from "./security";
@@ -71,7 +72,7 @@ export function agentClusterManifests(
   const mcp = tools.length ? [mcpParams, mcpGatewayManifest(spec), ...mcpRouting] : [];
   const waits = new Map(mcpRouting.map((m) => [manifestKey(m), toolWorkloads.map(manifestKey)]));
   for (const { agent, route, workloads } of fleet) {
-    const served = new Set(agentRouteWaitsFor(agent).map((v) => agentVersionName(agent, v.name)));
+    const served = new Set(routeWaitsFor(agent.versions, (v) => v.replicas).map((v) => agentVersionName(agent, v.name)));
     waits.set(manifestKey(route), workloads.filter((m) => served.has(m.metadata.name)).map(manifestKey));
   }
   return {

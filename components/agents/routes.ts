@@ -50,16 +50,6 @@ export function agentRouteRules(agent: AgentSpec): RouteRule[] {
   return [...headerRule, split];
 }
 
-/**
- * The versions an agent's route must wait for: those it sends traffic to (a weight, or the canary
- * header) that have replicas, as a model's route does. pulumi-kubernetes registers a Deployment
- * once Available, so a new or grown version gets its share once it serves; a version parked at 0
- * replicas is not waited for, or the route would leave it only once its pods were gone.
- */
-export function agentRouteWaitsFor(agent: AgentSpec): AgentSpec["versions"] {
-  return agent.versions.filter((v) => v.replicas > 0 && (v.weight > 0 || v.canary));
-}
-
 export function agentRouteManifest(spec: PlatformSpec, agent: AgentSpec): Manifest {
   return {
     apiVersion: "gateway.networking.k8s.io/v1",

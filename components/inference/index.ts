@@ -21,6 +21,7 @@ import { bbrAuthorizationPolicy, poolAuthorizationPolicies } from "./authz";
 import { gatewayAccessAliases, gatewayAccessOwners, inferenceGatewayAccess } from "./gateway-access";
 import { agentsOn } from "../agents/names";
 import { replicasOf } from "../../infra/validate-capacity";
+import { routeWaitsFor } from "../k8s/route-waits";
 import type { ClusterSpec } from "../../infra/schema";
 import { inMeshOpenAiBaseUrl, gatewayName, inferenceNamespace, poolName } from "./names";
 
@@ -59,18 +60,6 @@ function versionManifests(spec: PlatformSpec, cluster: ClusterSpec, model: Model
   ];
 }
 
-/**
- * The versions a model's route must wait for: those it sends traffic to (a weight, or the canary
- * header) that have servers. pulumi-kubernetes registers a Deployment only once its rollout is
- * Available, so a route waiting for a new or grown version moves traffic once it serves; without
- * that, Gateway API answers a share whose InferencePool does not exist yet with 500s, and one
- * with no ready pod with 503s, for the minutes vLLM takes to load. A version parked at 0 replicas
- * is not waited for: its route would otherwise leave it only once its pods were gone.
- */
-function routeWaitsFor(model: ModelSpec): ModelSpec["versions"] {
-  return model.versions.filter((v) => replicasOf(model, v) > 0 && (v.weight > 0 || v.canary));
-}
-
 /** What inference applies on one cluster. */
 export interface ClusterInferencePlan {
   /** Every object, pure (the self-signed certificate Secret aside). */
@@ -88,7 +77,7 @@ export function clusterInferencePlan(spec: PlatformSpec, cluster: string): Clust
   const routes = models.map(modelRouteManifest);
   const waits = new Map(
     models.map((model, i) => {
-      const waited = routeWaitsFor(model);
+      const waited = routeWaitsFor(model.versions, (v) => replicasOf(model, v));
       return [manifestKey(routes[i]), perVersion.filter((p) => p.model === model && waited.includes(p.version)).flatMap((p) => p.manifests.map(manifestKey))];
     }),
   );
