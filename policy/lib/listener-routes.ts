@@ -10,7 +10,6 @@ import type { PolicyResource } from "@pulumi/policy";
 import { GATEWAY_GROUP, isKind, matchesSelector, meta } from "./k8s";
 import { list, probe, tri, Tri } from "./values";
 
-
 /**
  * The route kinds a listener takes (translator/conditions.go GenerateSupportedKinds): by protocol,
  * HTTP and HTTPS take HTTPRoute and GRPCRoute, TCP TCPRoute, TLS TLSRoute (and TCPRoute when it
@@ -27,20 +26,48 @@ function acceptedKinds(l: Record<string, any>): string[] {
   return supported.filter((k) => kinds.some((x) => (x?.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && x?.kind === k));
 }
 
+/** How a reader takes Gateway API namespace admission where it is left unset. */
+export interface Admission {
+  /**
+   * What an absent `from` means, the CRD's default: `Same` for a listener's allowedRoutes, `None`
+   * for a Gateway's allowedListeners. A value outside the CRD's enum (refused by the API server)
+   * reads as this default too.
+   */
+  unset: "Same" | "None";
+  /** What `Selector` without a selector admits (the CRD asks for one and does not enforce it): readers differ. */
+  noSelector: boolean;
+}
+
+/**
+ * Whether Gateway API namespace admission (`allowedRoutes.namespaces`, `allowedListeners.namespaces`)
+ * of a Gateway in `gatewayNamespace` admits namespace `ns`: `Same` only the Gateway's own, `All`
+ * every one, `Selector` those whose labels, with kubernetes.io/metadata.name (the API server sets
+ * it on every namespace), the selector matches. `labels` is read only for a Selector; undefined
+ * (a namespace whose labels the caller cannot see) is taken as admitted.
+ */
+export function admitsNamespace(namespaces: { from?: unknown; selector?: Record<string, any> | null } | null | undefined, gatewayNamespace: string, ns: string, labels: () => Record<string, string> | undefined, how: Admission): boolean {
+  const from = namespaces?.from ?? how.unset;
+  if (from === "All") return true;
+  if (from === "Selector") {
+    const seen = labels();
+    if (seen === undefined) return true;
+    return namespaces?.selector ? matchesSelector(namespaces.selector, { ...seen, "kubernetes.io/metadata.name": ns }) : how.noSelector;
+  }
+  return (from === "Same" || how.unset === "Same") && ns === gatewayNamespace;
+}
+
 /**
  * Whether namespace `ns` may attach routes to the listener (conversion.go namespacesFromSelector):
  * `Same` (Gateway API's default) only the Gateway's own, `All` every one, `Selector` those whose
- * labels (with kubernetes.io/metadata.name) it matches. A namespace the stack does not hold may
- * carry labels it cannot see: taken as attaching unless its name alone matches.
+ * labels it matches (no selector: every one). A namespace the stack does not hold may carry labels
+ * it cannot see: taken as attaching.
  */
 function acceptsNamespace(l: Record<string, any>, gatewayNamespace: string, ns: string, resources: PolicyResource[]): boolean {
-  const allowed = l.allowedRoutes?.namespaces ?? {};
-  const from = allowed.from ?? "Same";
-  if (from === "All") return true;
-  if (from !== "Selector") return ns === gatewayNamespace;
-  const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
-  if (!nsObj) return true;
-  return matchesSelector(allowed.selector ?? undefined, { ...meta(nsObj.props).labels, "kubernetes.io/metadata.name": ns });
+  const labels = () => {
+    const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
+    return nsObj ? meta(nsObj.props).labels : undefined;
+  };
+  return admitsNamespace(l.allowedRoutes?.namespaces, gatewayNamespace, ns, labels, { unset: "Same", noSelector: true });
 }
 
 /** Whether listener `l` of a Gateway in `gatewayNamespace` takes `route` (its kind and namespace); "unknown" while a value it reads is not known. */

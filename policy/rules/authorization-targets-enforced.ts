@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
-import { byCluster, cannotJudge, isGateway, matchesSelector, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { admitsNamespace } from "../lib/listener-routes";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { istioRootNamespaces } from "../lib/istio";
 import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
@@ -168,9 +169,8 @@ function deniedAttachment(key: string, nsLabels: Record<string, string>, ctx: Ct
     ctx.pending.push(`the listeners of waypoint ${key} on cluster ${ctx.cluster}, which decide whether it serves targets in namespace ${ctx.namespace}`);
     return undefined;
   }
-  if (!read.value || read.value.from === "All") return undefined;
-  // The API server labels every namespace with its name.
-  if (read.value.from === "Selector" && read.value.selector && matchesSelector(read.value.selector, { ...nsLabels, "kubernetes.io/metadata.name": ctx.namespace })) return undefined;
+  // A Selector without a selector admits nothing here (LabelSelectorAsSelector(nil) is labels.Nothing()).
+  if (!read.value || admitsNamespace(read.value, namespace, ctx.namespace, () => nsLabels, { unset: "Same", noSelector: false })) return undefined;
   const allows = read.value.from === "Selector" ? `namespaces its allowedRoutes selector matches, not ${ctx.namespace}` : `namespace ${namespace} only (allowedRoutes.namespaces.from Same, Gateway API's default)`;
   return `whose HBONE listener (port 15008) takes targets from ${allows}: istiod denies the attachment (ambient/waypoints.go AllowsAttachmentFromNamespace: AttachmentDenied) and gives it no waypoint, so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; set allowedRoutes.namespaces.from All, or a Selector matching namespace ${ctx.namespace}, on that listener`;
 }

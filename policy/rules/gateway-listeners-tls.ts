@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isGateway, isKind, matchesSelector, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, isGateway, isKind, meta } from "../lib/k8s";
+import { admitsNamespace } from "../lib/listener-routes";
 import { admitsOutsidersOn, clusterInternal, exposingServices, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 import { hostnameSuffix, objectName, setOf } from "../lib/config-schema";
@@ -45,17 +46,11 @@ function listenersOf(gw: PolicyResource, resources: PolicyResource[]): { listene
   const unknown: string[] = [];
   const own = probe(() => (list(gw.props.spec?.listeners) as Record<string, any>[]).map((listener): ListenerOf => ({ listener, from: `Gateway ${namespace}/${name}`, urn: gw.urn, attached: true })));
   if (!own.known) unknown.push(`the listeners of Gateway ${namespace}/${name}`);
-  const admits = (ns: string): Tri =>
-    tri(() => {
-      const allowed = gw.props.spec?.allowedListeners?.namespaces ?? {};
-      if (allowed.from === "All") return true;
-      if (allowed.from === "Same") return ns === namespace;
-      if (allowed.from === "Selector") {
-        const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
-        return matchesSelector(allowed.selector ?? {}, { ...(nsObj ? meta(nsObj.props).labels : {}), "kubernetes.io/metadata.name": ns });
-      }
-      return false;
-    });
+  const labels = (ns: string) => () => {
+    const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
+    return nsObj ? meta(nsObj.props).labels : {};
+  };
+  const admits = (ns: string): Tri => tri(() => admitsNamespace(gw.props.spec?.allowedListeners?.namespaces, namespace, ns, labels(ns), { unset: "None", noSelector: true }));
   const attached: ListenerOf[] = [];
   for (const set of resources.filter((r) => isKind(r.type, "gateway.networking.k8s.io", "ListenerSet") || isKind(r.type, "gateway.networking.x-k8s.io", "XListenerSet"))) {
     const setNs = probe(() => meta(set.props).namespace);
