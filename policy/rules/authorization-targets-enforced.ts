@@ -154,8 +154,8 @@ const classOf = (gw: PolicyResource, ctx: Ctx) =>
  * Not judged where an inbound-binding annotation picks another listener, or a value is unknown.
  */
 function deniedAttachment(key: string, nsLabels: Record<string, string>, ctx: Ctx): string | undefined {
+  // No early pass for the waypoint's own namespace: istiod applies a Selector to it too (AllowsAttachmentFromNamespace).
   const [namespace, name] = key.split("/");
-  if (namespace === ctx.namespace) return undefined;
   const gw = ctx.resources.find((x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, false));
   if (!gw) return undefined;
   const read = probe(() => {

@@ -184,6 +184,20 @@ test("authorization-targets-enforced: a Service enrolled with another namespace'
   assert.deepEqual((await runStack(authorizationTargetsEnforced, [...fleet, ...enrolled, waypoint(), bound])).violations, []);
 });
 
+test("authorization-targets-enforced: a waypoint whose HBONE listener's selector leaves out its own namespace takes none of its Services", async () => {
+  // Istio 1.30.3 AllowsAttachmentFromNamespace applies a Selector to the waypoint's own namespace
+  // too (only Same admits it without one): before, a same-namespace enrolment always passed.
+  const waypoint = (selector: Record<string, string>) =>
+    on(`kubernetes:${GW}/v1:Gateway`, "jobs-gw-waypoint", {
+      metadata: { name: "waypoint", namespace: "jobs" },
+      spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: selector } } } }] },
+    });
+  const enrolled = [ns("jobs", { "istio.io/use-waypoint": "waypoint", team: "batch" }), svc("jobs", "batch"), ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" }))];
+  const run = async (wp: ReturnType<typeof on>) => (await runStack(authorizationTargetsEnforced, [...fleet, ...enrolled, wp])).violations.map((v) => v.message);
+  assert.match((await run(waypoint({ team: "inference" }))).join("\n"), /^AuthorizationPolicy jobs\/batch: targetRef Service batch binds nothing: .* with waypoint jobs\/waypoint, whose HBONE listener \(port 15008\) takes targets from namespaces its allowedRoutes selector matches, not jobs: istiod denies the attachment/);
+  for (const selector of [{ team: "batch" }, { "kubernetes.io/metadata.name": "jobs" }]) assert.deepEqual(await run(waypoint(selector)), []);
+});
+
 test("authorization-targets-enforced: a Service enrolled with a waypoint that takes no Service traffic (istio.io/waypoint-for) binds nothing", async () => {
   // fetchWaypointForService binds a Service only to a waypoint for service or all traffic: before, these passed.
   const waypoint = (labels: Record<string, string>) =>
