@@ -51,6 +51,22 @@ function sameValue(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => k in (b as object) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+const isEmpty = (props: Record<string, unknown> | undefined) => props === undefined || Object.keys(props).length === 0;
+
+/**
+ * Whether a Kubernetes object's state holds only its live object: outputs without inputs. A program
+ * never registers one so (the SDK declares at least apiVersion and kind), and pulumi-kubernetes'
+ * import and refresh fill the inputs in from the live object (provider.go Read, `readFromCluster`),
+ * so such a file was cut down by hand or by a tool; its outputs are all it says the object is, and
+ * judging the empty inputs instead passed every resource policy (an image at `latest`) and told the
+ * stack policies the object was missing. Components are left out: a Helm v4 Chart's state has no
+ * inputs by design and its outputs are the resources it made, not an object.
+ */
+export function outputsOnly(r: ExportedResource): boolean {
+  if (r.custom === false || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:")) return false;
+  return isEmpty(r.inputs) && !isEmpty(r.outputs);
+}
+
 /**
  * Whether a Kubernetes object's (or component's) state says two things: its inputs and outputs
  * differ beyond the live object's bookkeeping (status, uid, managedFields…, and top-level fields
@@ -60,7 +76,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  */
 export function sidesDisagree(r: ExportedResource): boolean {
   // A read resource's inputs are what `.get()` was given, not what anyone declared.
-  if (r.external || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:") || r.inputs === undefined || r.outputs === undefined) return false;
+  if (r.external || outputsOnly(r) || !r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:providers:") || r.inputs === undefined || r.outputs === undefined) return false;
   // No outputs yet: an object a preview is about to create, not a second opinion.
   if (Object.keys(r.outputs).length === 0) return false;
   return !sameValue(declared(r.inputs), declared(r.outputs, clusterFillsTopLevel(r.type) ? r.inputs : undefined));

@@ -16,6 +16,7 @@
  * against the messages @pulumi/pulumi's generated classes build.
  */
 import { ProtoWriter, structFields, writePlainValue } from "./proto-writer";
+import { outputsOnly } from "./review-sides";
 export { sidesDisagree } from "./review-sides";
 
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -175,10 +176,12 @@ function writeOptions(w: ProtoWriter, r: ExportedResource): void {
  * One side of a resource's state. A custom resource without an `outputs` key is reviewed on its
  * inputs: a created object always has outputs in state, so such a file was written by hand or by
  * a tool that dropped them, and its inputs are what the object was made from (the engine would
- * hand the stack policies nothing, and they would report the object missing).
+ * hand the stack policies nothing, and they would report the object missing). The other way round,
+ * a Kubernetes object with outputs and no inputs is reviewed on its outputs (`outputsOnly`).
  */
 export function propertiesOf(r: ExportedResource, side: "inputs" | "outputs"): Record<string, unknown> {
   if (side === "outputs" && r.outputs === undefined && r.custom !== false) return r.inputs ?? {};
+  if (side === "inputs" && outputsOnly(r)) return r.outputs!;
   return r[side] ?? {};
 }
 

@@ -223,6 +223,18 @@ test("prod: istiod installed as Helm v4 Charts (components: values in inputs, ou
   assert.deepEqual([...new Set(mandatory(report).map((v) => v.policy))], ["mesh-identity-consistent"], describe(report));
 });
 
+test("prod: objects whose state holds only outputs (inputs cut from the file) are judged on those outputs, not passed nor reported missing", { skip: packMissing }, async () => {
+  const doc = load("prod");
+  const find = (match: (r: any) => boolean) => doc.deployment.resources!.find(match)!;
+  const deployment = find((r) => r.type === "kubernetes:apps/v1:Deployment");
+  (deployment.outputs as any).spec.template.spec.containers[0].image = "nginx:latest";
+  deployment.inputs = {};
+  const pa = find((r) => urnName(r.urn) === "aws-use1-istio-system-peerauthentication-default");
+  pa.inputs = {};
+  const report = await reviewWithPack(await packFor(doc), doc, configOf("prod"));
+  assert.deepEqual(mandatory(report).map((v) => `${v.policy}: ${urnName(v.urn)}`), [`images-pinned: ${urnName(deployment.urn)}`], describe(report));
+});
+
 /**
  * What a real run adds to an EKS cluster that the mocked render cannot show: @pulumi/eks v4.3.0 is
  * a multi-language component whose children reach the pack, among them its own kubernetes provider

@@ -256,3 +256,22 @@ test("sidesDisagree: a render never; live bookkeeping is not a disagreement; an 
   assert.equal(sidesDisagree(cr(pa(), pa({ mtls: { mode: "STRICT" } }))), true, "a custom resource's spec removed from its inputs only");
   assert.equal(sidesDisagree(cr(pa({ mtls: { mode: "STRICT" } }), { ...pa({ mtls: { mode: "STRICT" } }), status: {} })), false, "a custom resource's status");
 });
+
+test("a Kubernetes object with outputs and no inputs is analyzed on its outputs, on both sides; a component's empty inputs stay empty", () => {
+  const live = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps" }, spec: { template: { spec: { containers: [{ name: "c", image: "nginx:latest" }] } } } };
+  const urn = "urn:pulumi:s::p::kubernetes:apps/v1:Deployment::web";
+  const chart = "urn:pulumi:s::p::kubernetes:helm.sh/v4:Chart::redis";
+  const resources: ExportedResource[] = [
+    { urn, type: "kubernetes:apps/v1:Deployment", custom: true, id: "apps/web", inputs: {}, outputs: live },
+    { urn: `${urn}-absent`, type: "kubernetes:apps/v1:Deployment", custom: true, id: "apps/web2", outputs: live },
+    { urn: chart, type: "kubernetes:helm.sh/v4:Chart", custom: false, inputs: {}, outputs: { resources: [{ [SIG_KEY]: RESOURCE_REF_SIG, urn, id: "apps/web" }] } },
+  ];
+  const builder = new RequestBuilder({ version: 3, deployment: { resources } });
+  const props = (bytes: Uint8Array) => pb.AnalyzeRequest.deserializeBinary(bytes).getProperties()!.toJavaScript();
+  for (const r of resources.slice(0, 2)) {
+    assert.deepEqual(props(builder.analyzeRequest(r)), live, r.urn);
+    assert.deepEqual(propertiesOf(r, "inputs"), propertiesOf(r, "outputs"));
+    assert.equal(sidesDisagree(r), false, "one side only: judged once");
+  }
+  assert.deepEqual(props(builder.analyzeRequest(resources[2])), {});
+});
