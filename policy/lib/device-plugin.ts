@@ -82,7 +82,7 @@ export interface DevicePlugin {
 const read = (v: unknown): unknown => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 
 /** An image reference without its tag or digest. */
-function repositoryOf(ref: unknown): string {
+export function repositoryOf(ref: unknown): string {
   const image = typeof ref === "string" ? ref.split("@")[0] : "";
   return image.lastIndexOf(":") > image.lastIndexOf("/") ? image.slice(0, image.lastIndexOf(":")) : image;
 }

@@ -4,7 +4,8 @@
  * controller gives a Gateway's pods. Shared by the mesh and authorization rules.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
+import { containersOf, dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
+import { repositoryOf } from "./device-plugin";
 import { probe } from "./values";
 
 /**
@@ -136,4 +137,19 @@ export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
     namespaces.add(typeof ns.value === "string" && ns.value !== "" ? ns.value : "istio-system");
   }
   return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
+}
+
+/**
+ * Istio's node agents as their 1.30.3 charts render them: ztunnel's DaemonSet runs one container of
+ * `<hub>/ztunnel:<tag>`, istio-cni's one of `<hub>/install-cni:<tag>` (any hub: a mirror keeps the
+ * name). Applied as plain objects (the children of a Helm v4 Chart or a yaml/v2 ConfigGroup, which
+ * a real export and preview hand the pack one by one) they are the agents the ztunnel and cni
+ * releases install, which run on every node and tolerate every NoSchedule taint by default.
+ */
+const NODE_AGENT_IMAGES = ["ztunnel", "install-cni"];
+
+/** Whether every container of a pod spec runs one of Istio's node agent images (the same one). */
+export function isIstioNodeAgentPodSpec(spec: Record<string, any> | undefined): boolean {
+  const names = new Set(containersOf(spec).map((c) => repositoryOf(c?.image).split("/").pop() ?? ""));
+  return names.size === 1 && NODE_AGENT_IMAGES.includes([...names][0]);
 }

@@ -9,6 +9,7 @@ import { refusedToleration, tolerates, type Toleration } from "../lib/toleration
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 import { isDevicePluginPodSpec } from "../lib/device-plugin";
+import { isIstioNodeAgentPodSpec } from "../lib/istio";
 
 interface Config extends GpuKnobs {
   /**
@@ -171,7 +172,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, and a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -266,8 +267,9 @@ export const gpuScheduling: ResourceValidationPolicy = {
       if (spec) {
         const { namespace, name } = meta(args.props);
         const kind = kindName(args.type);
-        // The device plugin applied by hand (NVIDIA's static DaemonSet) is the node agent the chart installs, allowed as that is.
-        const plugin = args.type === "kubernetes:apps/v1:DaemonSet" ? tri(() => isDevicePluginPodSpec(spec)) : false;
+        // The device plugin applied by hand (NVIDIA's static DaemonSet), or ztunnel or istio-cni as
+        // a v4 Chart's children, is the node agent its chart installs, allowed as that is.
+        const plugin = args.type === "kubernetes:apps/v1:DaemonSet" ? tri(() => isDevicePluginPodSpec(spec) || isIstioNodeAgentPodSpec(spec)) : false;
         judgePodSpec(`${kind} ${namespace}/${name}`, spec, () => containersOf(spec), config, orTri(plugin, isAllowed(`${namespace}/${name}`)), report, pending);
       }
     }

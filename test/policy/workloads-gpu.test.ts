@@ -322,3 +322,21 @@ test("gpu-scheduling: Istio's gateway chart (an ingress or egress gateway instal
   assert.match(bad.violations[0].message, /^Helm release istio-ingress\/istio-ingressgateway \(chart gateway\) gateway pod spec \(values\) requests no GPU but tolerates the nvidia\.com\/gpu taint/);
   assert.match(bad.violations[1].message, /^Helm release istio-egress\/egress \(chart gateway\) gateway pod spec \(values\) selects GPU nodes \(nodeSelector nvidia\.com\/gpu\.present\)/);
 });
+
+test("gpu-scheduling: ztunnel and istio-cni applied as DaemonSets (a Helm v4 Chart's children) tolerate the GPU taint as their releases do; a look-alike does not", async () => {
+  // Istio 1.30.3 charts: one container each, <hub>/ztunnel:<tag> and <hub>/install-cni:<tag>, tolerating every NoSchedule taint.
+  const istioTolerations = [{ effect: "NoSchedule", operator: "Exists" }, { key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }];
+  const daemonSet = (name: string, containers: unknown[]) => ({ type: "kubernetes:apps/v1:DaemonSet", props: { metadata: { name, namespace: "istio-system" }, spec: { template: { spec: { tolerations: istioTolerations, containers } } } } });
+  const agents = await runResource(gpuScheduling, [
+    daemonSet("ztunnel", [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3-distroless" }]),
+    daemonSet("istio-cni-node", [{ name: "install-cni", image: "registry.example.com/mirror/install-cni:1.30.3" }]),
+  ]);
+  assert.deepEqual(agents.violations, []);
+  const others = await runResource(gpuScheduling, [
+    daemonSet("log-shipper", [{ name: "fluent-bit", image: "fluent/fluent-bit:3.2.0" }]),
+    daemonSet("sidecar-in-ztunnel", [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3" }, { name: "x", image: "busybox:1.36" }]),
+    deployment("ztunnel-lookalike", { tolerations: istioTolerations, containers: [{ name: "z", image: "docker.io/istio/ztunnel:1.30.3" }] }),
+  ]);
+  assert.equal(others.violations.length, 3, others.violations.map((v) => v.message).join("\n"));
+  for (const v of others.violations) assert.match(v.message, /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
+});
