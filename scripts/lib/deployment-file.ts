@@ -164,3 +164,21 @@ export function readDeploymentFile(file: string): ExportedDeployment {
   });
   return doc;
 }
+
+/**
+ * What the export's `pending_operations` leave unjudged, as the CLI warns before an update
+ * ("Attempting to deploy or update resources with N pending operations from previous deployment",
+ * each `<urn>, interrupted while <type>`: apitype.OperationV2): an update was interrupted while
+ * those objects were being created, updated, deleted or read, so the cluster may hold them in a
+ * state the resources of this export do not record (a create: not at all). Undefined when none.
+ */
+export function pendingOperationsNote(exported: ExportedDeployment): string | undefined {
+  const ops = exported.deployment.pending_operations;
+  if (!Array.isArray(ops) || ops.length === 0) return undefined;
+  const listed = ops.map((op) => {
+    const urn = (op as { resource?: { urn?: unknown } })?.resource?.urn;
+    const type = (op as { type?: unknown })?.type;
+    return `${typeof urn === "string" ? urn : "(no urn)"}, interrupted while ${typeof type === "string" ? type : "(unknown operation)"}`;
+  });
+  return `${ops.length} pending operation(s) from an interrupted deployment were not judged (${listed.join("; ")}): the cluster may hold those objects in a state this export does not record; once \`pulumi refresh\` has cleared them, export and review again`;
+}

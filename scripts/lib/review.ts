@@ -13,6 +13,7 @@ import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, Analyzer
 import { ineffectiveExtraCallers, reconcilePolicyConfig, undeclaredPolicyProperties, unknownPolicyNames } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
 import { FailedCall, packCallError } from "./review-errors";
+import { pendingOperationsNote } from "./deployment-file";
 
 /** A pack call whose failure stops the review naming the policy and the resource (review-errors.ts). */
 const naming = <T>(call: Promise<T>, what: FailedCall): Promise<T> => call.catch((err: unknown) => Promise.reject(packCallError(err, what)));
@@ -48,7 +49,7 @@ export interface PolicyReport {
   summary: { mandatory: number; advisory: number; resources: number; policies: number; passed: number; undecryptableSecrets: number };
   violations: Violation[];
   remediations?: { policy: string; urn: string; description: string }[];
-  /** What the review noticed in its config that changed no verdict (names the pack lacks). */
+  /** What the review noticed that changed no verdict (names the pack lacks, pending operations it could not judge). */
   notes?: string[];
   policies: PolicyVerdict[];
 }
@@ -103,7 +104,9 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const info: AnalyzerInfo = await pack.info();
   const source = options.configSource ?? "policy config";
   const config = reconcilePolicyConfig(info, options.config, source);
-  const notes = [unknownPolicyNames(info, options.config), undeclaredPolicyProperties(info, options.config), ineffectiveExtraCallers(config)].filter((n): n is string => n !== undefined);
+  const notes = [unknownPolicyNames(info, options.config), undeclaredPolicyProperties(info, options.config), ineffectiveExtraCallers(config), pendingOperationsNote(exported)].filter(
+    (n): n is string => n !== undefined,
+  );
   // As the engine says it ('configuring policy pack %q at %q'), with the config that failed.
   await pack.configure(config).catch((err: unknown) => {
     throw new Error(`configuring policy pack ${info.name} with ${source} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -267,3 +267,16 @@ test("a passphrase-encrypted export is judged on its secrets when PULUMI_CONFIG_
   assert.equal(wrong.status, 0, wrong.stdout + wrong.stderr);
   assert.match(wrong.stderr, /passphrase\.json: PULUMI_CONFIG_PASSPHRASE\(_FILE\) does not open this export's secrets \(pulumi preview would stop: incorrect passphrase\)/);
 });
+
+test("pending operations of an interrupted update are named in the report as not judged, as the CLI warns of them; without any, no note", async () => {
+  const doc = prod();
+  const pa = find(doc, "aws-use1-istio-system-peerauthentication-default");
+  const open = { ...structuredClone(pa), urn: pa.urn.replace(/::[^:]+$/, "::open-mesh"), inputs: { ...structuredClone(pa.inputs), spec: { mtls: { mode: "PERMISSIVE" } } } };
+  doc.deployment.pending_operations = [{ resource: open, type: "creating" }, { resource: pa, type: "updating" }];
+  const report = await reviewWithPack(await pack(), doc, { config: config() });
+  assert.deepEqual(mandatory(report), [], "the state's resources are judged as they are");
+  const note = report.notes?.find((n) => n.startsWith("2 pending operation(s)"));
+  assert.ok(note, JSON.stringify(report.notes));
+  assert.match(note, new RegExp(`${open.urn.replace(/[$]/g, "\\$")}, interrupted while creating; ${pa.urn.replace(/[$]/g, "\\$")}, interrupted while updating`));
+  assert.equal((await reviewWithPack(await pack(), prod(), { config: config() })).notes, undefined);
+});
