@@ -13,13 +13,14 @@ export const T = {
   service: "kubernetes:core/v1:Service",
   serviceAccount: "kubernetes:core/v1:ServiceAccount",
   helmRelease: "kubernetes:helm.sh/v3:Release",
+  helmChart: "kubernetes:helm.sh/v4:Chart",
   k8sProvider: "pulumi:providers:kubernetes",
   gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
   inferencePool: "kubernetes:inference.networking.k8s.io/v1:InferencePool",
 } as const;
 
 /** Helm installs as the provider models them: a Release, or a v4 Chart component. */
-export const HELM_TYPES: ReadonlySet<string> = new Set([T.helmRelease, "kubernetes:helm.sh/v4:Chart"]);
+export const HELM_TYPES: ReadonlySet<string> = new Set([T.helmRelease, T.helmChart]);
 export const isHelmInstall = (type: string) => HELM_TYPES.has(type);
 
 /** The chart's name (`istiod`), also when given as a URL or OCI reference (`oci://…/charts/istiod`). */

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, kindName, meta, podSpecOf } from "../lib/k8s";
+import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { isPatch, isWorkloadOrPatch, patchedType } from "../lib/patches";
 import type { Container } from "../lib/k8s";
 import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
@@ -154,6 +154,12 @@ export const imagesPinned: ResourceValidationPolicy = {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     if (isHelmInstall(args.type)) {
+      // A real Helm v4 Chart's state and goal carry none of its inputs: pulumi-kubernetes' Construct
+      // registers the component without them (helm/v4 chart.go RegisterComponentResource), so every
+      // chart looked unpinned. Its objects are judged one by one; its chart version cannot be.
+      if (args.type === T.helmChart && Object.keys(args.props).length === 0) {
+        cannotJudge([`the chart version of Helm v4 Chart ${args.name}: its state records none of its inputs (its rendered objects are judged on their own)`]);
+      }
       const chart = probe(() => args.props.chart as unknown);
       const release = `Helm release ${orUnknown(() => (args.props.name as string | undefined) ?? args.name, args.name)} (${chart.known ? (chart.value ?? "?") : "chart not known yet"})`;
       // A chart from a local path or archive carries its version in the files under review.

@@ -199,3 +199,13 @@ test("images-pinned: a DeploymentPatch's images are judged; its containers witho
   ]);
   assert.deepEqual(fine.violations, []);
 });
+
+test("images-pinned: a Helm v4 Chart as a real state holds it (no inputs: its Construct registers the component without them) is not judged unpinned; the review says it could not judge its version", async () => {
+  const chart = { type: "kubernetes:helm.sh/v4:Chart", name: "aws-use1-ztunnel", props: {} };
+  const out = await runResource(imagesPinned, chart);
+  assert.deepEqual(out.violations, []);
+  assert.equal(out.unknown.length, 1);
+  assert.match(out.unknown[0], /the chart version of Helm v4 Chart aws-use1-ztunnel: its state records none of its inputs/);
+  // With its inputs (a program's mock, a hand-written state), it is judged as a release is.
+  assert.match((await runResource(imagesPinned, { ...chart, props: { chart: "ztunnel", values: {} } })).violations[0].message, /no chart version/);
+});
