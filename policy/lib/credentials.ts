@@ -85,8 +85,8 @@ function base64Pem(value: string): string | undefined {
 
 /**
  * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token
- * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret or password
- * (the k3s join token is a bare random string: only its key says what it is).
+ * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret, password,
+ * API key or private key (the k3s join token is a bare random string: only its key says what it is).
  */
 function bareToken(value: string, key: string): string | undefined {
   const v = value.trim();
@@ -94,7 +94,8 @@ function bareToken(value: string, key: string): string | undefined {
   if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
   if (/^K10[0-9a-f]{64}::[^:\s]+:\S+$/.test(v)) return "a k3s join token";
   // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
-  if (/(token|secret|password)$/i.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
+  // An LLM provider's API key (OPENAI_API_KEY, apiKey) is as much a bearer credential as a token.
+  if (/(token|secret|password|passwd|api[-_]?key|private[-_]?key)$/i.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
   return undefined;
 }
 

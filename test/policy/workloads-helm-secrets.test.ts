@@ -27,9 +27,12 @@ test("sensitive-values-secret: a Helm release's values hold no credential in pla
     // The wrapper is gone by the time a policy reads it: only additionalSecretOutputs says it stays secret.
     helmRelease("wrapped", { auth: { password: secret("hunter2-Plain") } }),
     { type: "kubernetes:helm.sh/v3:Release", name: "private-repo", props: { name: "app", chart: "app", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com", username: "ci", password: "p4ss-w0rd" } } },
+    helmRelease("llm-proxy", { env: [{ name: "OPENAI_API_KEY", value: "sk-proj-abc123def456" }], anthropic: { apiKey: "sk-ant-api03-xyz" } }),
   ]);
   const messages = bad.violations.map((v) => v.message);
-  assert.equal(messages.length, 10, messages.join("\n"));
+  assert.equal(messages.length, 12, messages.join("\n"));
+  assert.match(messages[10], /values\.env\[0\]\.value holds a credential \(its key OPENAI_API_KEY names one\)/);
+  assert.match(messages[11], /values\.anthropic\.apiKey holds a credential \(its key apiKey names one\)/);
   assert.match(messages[0], /^Helm release monitoring\/grafana \(obs-grafana\): values\.adminPassword holds a credential \(its key adminPassword names one\) in plaintext and values is not declared secret .* list "values" in the release's additionalSecretOutputs/);
   assert.match(messages[1], /values\.serviceAccount\.token holds a bearer token \(a JWT/);
   assert.match(messages[2], /values\.join\.value holds a k3s join token/);
@@ -47,7 +50,8 @@ test("sensitive-values-secret: switches, paths, Secret names and declared-secret
     helmRelease("istiod", {
       pilot: { env: { ENABLE_TOKEN: "true", MAX_TOKEN: "4096", PILOT_JWT_POLICY: "third-party-jwt" } },
       auth: { existingSecret: "grafana-admin", tokenFile: "/var/run/secrets/tokens/istio-token", passwordSecret: "db-creds" },
-      extraEnv: [{ name: "LOG_LEVEL", value: "debug" }, { name: "API_TOKEN_FILE", value: "/etc/token" }],
+      extraEnv: [{ name: "LOG_LEVEL", value: "debug" }, { name: "API_TOKEN_FILE", value: "/etc/token" }, { name: "OPENAI_API_KEY_FILE", value: "/etc/llm/key" }],
+      llm: { apiKey: "/var/run/secrets/llm/api-key", apiKeySecretRef: { name: "openai" } },
       users: [{ name: "admin", password: "" }],
       remote: { apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token"] } } }] },
       maxTokens: 10,

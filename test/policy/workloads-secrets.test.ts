@@ -99,6 +99,7 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     cm("join", { server: `K10${"a".repeat(64)}::server:s3cr3t` }),
     cm("k3s", { "join-token": "p4ssw0rdp4ssw0rd" }),
     cm("oidc", { "client-secret": "GOCSPX-Zq3x9Lm2vT8wRk4yPn7", "admin-password": "hunter2" }),
+    cm("llm", { OPENAI_API_KEY: "sk-proj-abc123def456", "signing-private-key": "b64:AAAAC3NzaC1lZDI1NTE5" }),
   ]);
   assert.deepEqual(bad.violations.map((v) => v.message), [
     "ConfigMap istio-system/ca data.ca-key.pem holds a private key: a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
@@ -111,6 +112,8 @@ test("sensitive-values-secret: no ConfigMap holds a private key or a kubeconfig 
     "ConfigMap istio-system/k3s data.join-token holds a credential (its key join-token names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/oidc data.client-secret holds a credential (its key client-secret names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
     "ConfigMap istio-system/oidc data.admin-password holds a credential (its key admin-password names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/llm data.OPENAI_API_KEY holds a credential (its key OPENAI_API_KEY names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
+    "ConfigMap istio-system/llm data.signing-private-key holds a credential (its key signing-private-key names one): a ConfigMap is never secret (plaintext in state, exports and to every reader of ConfigMaps); move it to a Secret",
   ]);
 });
 
