@@ -195,7 +195,7 @@ test("authorization-targets-enforced: a waypoint whose HBONE listener's selector
   const enrolled = [ns("jobs", { "istio.io/use-waypoint": "waypoint", team: "batch" }), svc("jobs", "batch"), ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" }))];
   const run = async (wp: ReturnType<typeof on>) => (await runStack(authorizationTargetsEnforced, [...fleet, ...enrolled, wp])).violations.map((v) => v.message);
   assert.match((await run(waypoint({ team: "inference" }))).join("\n"), /^AuthorizationPolicy jobs\/batch: targetRef Service batch binds nothing: .* with waypoint jobs\/waypoint, whose HBONE listener \(port 15008\) takes targets from namespaces its allowedRoutes selector matches, not jobs: istiod denies the attachment/);
-  for (const selector of [{ team: "batch" }, { "kubernetes.io/metadata.name": "jobs" }]) assert.deepEqual(await run(waypoint(selector)), []);
+  for (const selector of [{ team: "batch" }, { "kubernetes.io/metadata.name": "jobs" }] as Record<string, string>[]) assert.deepEqual(await run(waypoint(selector)), []);
 });
 
 test("authorization-targets-enforced: a Service enrolled with a waypoint that takes no Service traffic (istio.io/waypoint-for) binds nothing", async () => {
