@@ -10,13 +10,14 @@
  * the later replacing the earlier (store/binds.rs `route_policies`): a rule's own policy (a route
  * targetRef with the rule's name as sectionName) decides for it, else the route's, else its
  * listener's (a Gateway targetRef with the listener's name as sectionName), else the Gateway's.
- * A route is on the listeners whose allowedRoutes take it (listener-routes.ts); on none, it is not served.
+ * A route is on the listeners its parentRefs select (sectionName, port) whose allowedRoutes and
+ * hostname take it (listener-routes.ts); on none, it is not served.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
 import { GATEWAY_GROUP, isGateway, isKind, isRoute, meta } from "./k8s";
 import { list, orUnknown, probe, Tri } from "./values";
-import { listenerTakes } from "./listener-routes";
+import { listenerTakes, selectsListener } from "./listener-routes";
 import type { Config } from "./call-graph";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
@@ -70,11 +71,11 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
       const m = meta(route.props);
-      const parents = list(route.props.spec?.parentRefs as { group?: string; kind?: string; name?: string; namespace?: string; sectionName?: string }[]).filter(
+      const parents = list(route.props.spec?.parentRefs as { group?: string; kind?: string; name?: string; namespace?: string; sectionName?: string; port?: number }[]).filter(
         (ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? "Gateway") === "Gateway" && ref.name === name && (ref.namespace ?? m.namespace) === namespace,
       );
-      // A parentRef without sectionName attaches to every listener of the Gateway.
-      const named = parents.some((ref) => ref.sectionName === undefined) ? listeners : listeners.filter((l) => parents.some((ref) => ref.sectionName === l.name));
+      // A parentRef without sectionName or port attaches to every listener of the Gateway.
+      const named = listeners.filter((l) => parents.some((ref) => selectsListener(ref, l.l)));
       const rules = list(route.props.spec?.rules as { name?: unknown }[]).map((rule) => (typeof rule?.name === "string" ? rule.name : undefined));
       return parents.length > 0 ? { namespace: m.namespace, name: m.name, kind: route.type.split(":").pop()!, named, rules: rules.length > 0 ? rules : [undefined] } : undefined;
     });
@@ -83,7 +84,7 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
       continue;
     }
     if (!read.value) continue;
-    // A listener whose allowedRoutes refuse the route's namespace or kind does not serve it.
+    // A listener whose allowedRoutes refuse the route's namespace or kind, or whose hostname none of the route's overlaps, does not serve it.
     const takes = read.value.named.map((l) => ({ name: l.name, takes: listenerTakes(l.l, namespace, route, resources) }));
     if (takes.some((t) => t.takes === "unknown")) {
       pending.push(`the allowedRoutes of the listeners of the ${where}, which decide whether route ${route.name} is served there`);

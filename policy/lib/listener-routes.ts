@@ -1,10 +1,11 @@
 /**
  * Whether a listener of an agentgateway Gateway takes a route, as agentgateway v1.4.1's controller
- * decides it (translator/conversion.go: a parentRef's sectionName, then the listener's allowed
- * namespaces, then its allowed kinds): a route it refuses is not served there (Accepted false,
- * NotAllowedByListeners), so neither the listener's policies nor the route's own reach its traffic
- * through that listener. Istio 1.30.3 decides the same for its own Gateways (pilot/pkg/config/kube/
- * gateway/conditions.go generateSupportedKinds, conversion.go namespacesFromSelector).
+ * decides it (translator/conversion.go referenceAllowed: a parentRef's port and sectionName, then
+ * the hostnames, the listener's allowed namespaces, then its allowed kinds): a route it refuses is
+ * not served there (Accepted false, NotAllowedByListeners or NoMatchingListenerHostname), so neither
+ * the listener's policies nor the route's own reach its traffic through that listener. Istio 1.30.3
+ * decides the same for its own Gateways (pilot/pkg/config/kube/gateway/conversion.go
+ * referenceAllowed, namespacesFromSelector, conditions.go generateSupportedKinds).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { GATEWAY_GROUP, isKind, matchesSelector, meta } from "./k8s";
@@ -70,26 +71,66 @@ function acceptsNamespace(l: Record<string, any>, gatewayNamespace: string, ns: 
   return admitsNamespace(l.allowedRoutes?.namespaces, gatewayNamespace, ns, labels, { unset: "Same", noSelector: true });
 }
 
-/** Whether listener `l` of a Gateway in `gatewayNamespace` takes `route` (its kind and namespace); "unknown" while a value it reads is not known. */
+/**
+ * Whether two Gateway API hostnames overlap, as istio's host.Name.Matches decides it for both
+ * controllers (agentgateway imports it): equal names, or a wildcard `*.example.com` and any name
+ * ending in `.example.com` (foo.example.com, a.b.example.com, not example.com), either side; two
+ * wildcards when one's suffix ends the other's. A string match, not Gateway API's label match.
+ */
+export function hostnamesOverlap(a: string, b: string): boolean {
+  const wild = (h: string) => h.startsWith("*");
+  if (wild(a) && wild(b)) return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  if (wild(a)) return b.endsWith(a.slice(1));
+  if (wild(b)) return a.endsWith(b.slice(1));
+  return a === b;
+}
+
+/** The route kinds whose hostnames decide attachment: a TCPRoute has none (the controllers pass none for it). */
+const withHostnames = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute"]);
+
+/**
+ * Whether one of the route's hostnames overlaps the listener's: a listener without a hostname, or
+ * a route without hostnames, matches every one (conversion.go referenceAllowed takes either as `*`).
+ */
+function matchesHostname(l: Record<string, any>, route: PolicyResource, kind: string): boolean {
+  const listenerHost = l.hostname;
+  if (listenerHost === undefined || listenerHost === null || !withHostnames.has(kind)) return true;
+  const hostnames = list(route.props.spec?.hostnames as unknown[]);
+  return hostnames.length === 0 || hostnames.some((h) => hostnamesOverlap(String(listenerHost), String(h)));
+}
+
+/** Whether listener `l` of a Gateway in `gatewayNamespace` takes `route` (its kind, namespace and hostnames); "unknown" while a value it reads is not known. */
 export function listenerTakes(l: Record<string, any>, gatewayNamespace: string, route: PolicyResource, resources: PolicyResource[]): Tri {
   return tri(() => {
     const kind = route.type.split(":").pop()!;
-    return acceptedKinds(l ?? {}).includes(kind) && acceptsNamespace(l ?? {}, gatewayNamespace, meta(route.props).namespace, resources);
+    // Hostnames last: a listener refusing the kind or namespace decides even while they are not known.
+    return acceptedKinds(l ?? {}).includes(kind) && acceptsNamespace(l ?? {}, gatewayNamespace, meta(route.props).namespace, resources) && matchesHostname(l ?? {}, route, kind);
   });
 }
 
 /**
- * The listeners of `gateway` that serve `route` through its parentRefs naming that Gateway (`refs`):
- * a ref's sectionName names one listener, none every listener, and each must take the route;
- * "unknown" while the listeners or what they allow are not known; null for a Gateway that lists
- * none (the CRD requires one), whose routes are taken as attached, as before allowedRoutes counted.
+ * Whether a parentRef selects listener `l`: its sectionName names it and its port is the
+ * listener's, each where set (conversion.go referenceAllowed checks both first; the CRD: "When both
+ * Port and SectionName are specified, the name and port of the selected listener must match both").
  */
-export function listenersServing(gateway: PolicyResource, route: PolicyResource, refs: { sectionName?: unknown }[], resources: PolicyResource[]): string[] | "unknown" | null {
+export function selectsListener(ref: { sectionName?: unknown; port?: unknown }, l: Record<string, any>): boolean {
+  const unset = (v: unknown) => v === undefined || v === null;
+  return (unset(ref.sectionName) || ref.sectionName === l?.name) && (unset(ref.port) || ref.port === l?.port);
+}
+
+/**
+ * The listeners of `gateway` that serve `route` through its parentRefs naming that Gateway (`refs`):
+ * a ref's sectionName and port select the listeners of that name and port, neither every listener,
+ * and each must take the route; "unknown" while the listeners or what they allow are not known;
+ * null for a Gateway that lists none (the CRD requires one), whose routes are taken as attached, as
+ * before allowedRoutes counted.
+ */
+export function listenersServing(gateway: PolicyResource, route: PolicyResource, refs: { sectionName?: unknown; port?: unknown }[], resources: PolicyResource[]): string[] | "unknown" | null {
   const read = probe(() => {
     const all = list(gateway.props.spec?.listeners as Record<string, any>[]);
     if (all.length === 0) return null;
     const gatewayNamespace = meta(gateway.props).namespace;
-    const named = refs.some((ref) => ref.sectionName === undefined || ref.sectionName === null) ? all : all.filter((l) => refs.some((ref) => ref.sectionName === l?.name));
+    const named = all.filter((l) => refs.some((ref) => selectsListener(ref, l)));
     return named.map((l) => ({ name: l?.name, takes: listenerTakes(l, gatewayNamespace, route, resources) }));
   });
   if (!read.known) return "unknown";

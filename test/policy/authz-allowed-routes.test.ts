@@ -59,3 +59,36 @@ test("agent-call-graph: the policy of a route the MCP gateway's listeners do not
   const taken = await run(mcp({ namespaces: { from: "All" } }));
   assert.match(taken.violations.map((v) => v.message).join("\n"), /AgentgatewayPolicy sandbox\/open allows "true"/);
 });
+
+test("agent-call-graph: a route its parentRef's port or its hostnames keep off a listener is not judged as served there", async () => {
+  const wildcard = https("https", { namespaces: { from: "All" } });
+  const gateway = agentGateway({ ...wildcard, hostname: "*.agents.example.com" });
+  const withHosts = (hostnames: string[], parentRef: Record<string, unknown> = {}) => {
+    const r = route("partner", parentRef);
+    return { ...r, props: { ...r.props, spec: { ...(r.props as any).spec, hostnames } } };
+  };
+  // Before, neither was read: each route counted on the listener, unauthenticated.
+  assert.deepEqual(await jwtFindings(gateway, withHosts(["research.other.org"])), [], "no hostname overlaps the listener's");
+  assert.deepEqual(await jwtFindings(gateway, withHosts(["agents.example.com"])), [], "*.agents.example.com does not cover agents.example.com");
+  assert.deepEqual(await jwtFindings(gateway, withHosts(["research.agents.example.com"], { port: 9443 })), [], "no listener on port 9443");
+  for (const [hostnames, ref] of [[["research.agents.example.com"], { port: 8443 }], [["*.example.com"], {}]] as const) {
+    const open = await jwtFindings(gateway, withHosts([...hostnames], ref));
+    assert.equal(open.length, 1, JSON.stringify(open));
+    assert.match(open[0], /^HTTPRoute partner\/research is served by the agent gateway agents\/agent-gateway/);
+  }
+});
+
+test("agent-call-graph: the policy of a route on another port of the MCP gateway than its listeners opens nothing", async () => {
+  const mcp = on(GATEWAY, "tools-gw-mcp-gateway", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP", hostname: "mcp.tools.svc.cluster.local", allowedRoutes: { namespaces: { from: "All" } } }] } });
+  const agentsCel = '(source.identity.trustDomain == "cluster.local" && source.identity.namespace == "agents" && source.identity.serviceAccount in ["research-agent-v1"])';
+  const authz = (namespace: string, name: string, kind: string, target: string, expression: string) =>
+    on(AGP, `${namespace}-agpol-${name}`, { metadata: { name, namespace }, spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [expression] } } } } });
+  const sideRoute = (spec: Record<string, unknown>) => on(HTTPROUTE, "sandbox-route-mcp", { metadata: { name: "mcp", namespace: "sandbox" }, spec: { parentRefs: [{ name: "mcp-gateway", namespace: "tools" }], rules: [{}], ...spec } });
+  const run = (r: ReturnType<typeof on>) =>
+    runStack(agentCallGraph, [mcp, gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1"), ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/mcp-gateway")), authz("tools", "callers", "Gateway", "mcp-gateway", agentsCel), r, authz("sandbox", "open", "HTTPRoute", "mcp", "true")], { requireAgentJwt: false });
+  // Before, the sandbox route's open Allow counted as the MCP gateway's whatever port or hostname it named.
+  assert.deepEqual((await run(sideRoute({ parentRefs: [{ name: "mcp-gateway", namespace: "tools", port: 8080 }] }))).violations, []);
+  assert.deepEqual((await run(sideRoute({ hostnames: ["mcp.sandbox.svc.cluster.local"] }))).violations, []);
+  const taken = await run(sideRoute({ parentRefs: [{ name: "mcp-gateway", namespace: "tools", port: 80 }], hostnames: ["mcp.tools.svc.cluster.local"] }));
+  assert.match(taken.violations.map((v) => v.message).join("\n"), /AgentgatewayPolicy sandbox\/open allows "true"/);
+});

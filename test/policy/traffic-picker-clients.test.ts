@@ -1,7 +1,7 @@
 /**
  * inference-pool-epp: how Istio gateways reach a pool's endpoint picker. A Gateway a route names
- * but whose listeners refuse it (allowedRoutes) never routes to the pool (Istio 1.30.3 conversion.go
- * referenceAllowed, filteredReferences), so its namespace's DestinationRules do not matter; and the
+ * but whose listeners refuse it (allowedRoutes, or a parentRef port or route hostnames selecting none
+ * of them) never routes to the pool (Istio 1.30.3 conversion.go referenceAllowed, filteredReferences), so its namespace's DestinationRules do not matter; and the
  * picker's Service port must be TCP (istiod builds no cluster for a UDP port, networking/core/cluster.go).
  */
 import { test } from "node:test";
@@ -62,6 +62,28 @@ test("inference-pool-epp: a Gateway whose listeners refuse the route does not ca
   const taken = await runStack(inferencePoolEpp, withEdge({ namespaces: { from: "All" } }));
   assert.equal(taken.violations.length, 1, JSON.stringify(taken.violations));
   assert.match(taken.violations[0].message, /for Gateway edge\/edge no DestinationRule applies/);
+});
+
+test("inference-pool-epp: a Gateway the route reaches on no listener (parentRef port, hostnames) does not call the picker", async () => {
+  // The edge gateway's listener serves only *.edge.example.com, on port 443, to every namespace.
+  const edge = (ref: Record<string, unknown>, hostnames: string[]) =>
+    withEdge({ namespaces: { from: "All" } }).map((r) => {
+      if (r.name === "a-gw-edge") return { ...r, props: { ...r.props, spec: { gatewayClassName: "istio", listeners: [{ ...https, hostname: "*.edge.example.com", allowedRoutes: { namespaces: { from: "All" } } }] } } };
+      if (r.name !== "a-route") return r;
+      const spec = (r.props as any).spec;
+      return { ...r, props: { ...r.props, spec: { ...spec, hostnames, parentRefs: [spec.parentRefs[0], { ...spec.parentRefs[1], ...ref }] } } };
+    });
+  const callers = async (ref: Record<string, unknown>, hostnames: string[]) => (await runStack(inferencePoolEpp, edge(ref, hostnames))).violations.map((v) => v.message);
+  // Before, a parentRef's port and the hostnames were not read: the edge gateway counted as a caller.
+  assert.deepEqual(await callers({ port: 8443 }, ["inference.example.com", "llama.edge.example.com"]), [], "no listener on port 8443");
+  assert.deepEqual(await callers({}, ["inference.example.com"]), [], "*.edge.example.com does not overlap inference.example.com");
+  assert.deepEqual(await callers({}, ["inference.example.com", "edge.example.com"]), [], "a wildcard does not cover its own suffix");
+  // A listener on the ref's port whose hostname overlaps one of the route's takes it.
+  for (const [ref, hostnames] of [[{ port: 443 }, ["inference.example.com", "llama.edge.example.com"]], [{}, ["*.example.com"]]] as const) {
+    const found = await callers(ref, [...hostnames]);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0], /for Gateway edge\/edge no DestinationRule applies/);
+  }
 });
 
 test("inference-pool-epp: the picker's Service port must be TCP, the protocol of the gateway's gRPC calls", async () => {
