@@ -100,12 +100,21 @@ function bareToken(value: string, key: string): string | undefined {
 }
 
 /**
+ * A value that is one reference to a credential read elsewhere when the program runs: a container
+ * env var's `$(VAR)` (the Kubernetes EnvVar API expands it from the container's other variables),
+ * and Grafana's `$__env{VAR}`, `$__file{path}`, `$__vault{…}` and `${VAR}` (its ini expanders,
+ * pkg/setting/expanders.go) or bare `$VAR` (its provisioning files), as its chart's values take them.
+ */
+const REFERENCE = /^\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|__\w+\{[^}]+\}|[A-Z_][A-Z0-9_]*)$/;
+
+/**
  * Values under such a key that are no credential: a switch or a number (`enable-token: "true"`),
- * a file path, and, under a `…secret` key, a Secret's name (a DNS-1123 subdomain such as
- * `tls-secret: gateway-cert`), which refers to the credential instead of holding it.
+ * a file path, a reference to one read elsewhere (`$__file{/etc/secrets/client_secret}`), and,
+ * under a `…secret` key, a Secret's name (a DNS-1123 subdomain such as `tls-secret: gateway-cert`),
+ * which refers to the credential instead of holding it.
  */
 function namesNoCredential(v: string, key: string): boolean {
-  if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/")) return true;
+  if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/") || REFERENCE.test(v)) return true;
   return /secret$/i.test(key) && v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v);
 }
 

@@ -28,9 +28,12 @@ test("sensitive-values-secret: a Helm release's values hold no credential in pla
     helmRelease("wrapped", { auth: { password: secret("hunter2-Plain") } }),
     { type: "kubernetes:helm.sh/v3:Release", name: "private-repo", props: { name: "app", chart: "app", version: "1.0.0", repositoryOpts: { repo: "https://charts.example.com", username: "ci", password: "p4ss-w0rd" } } },
     helmRelease("llm-proxy", { env: [{ name: "OPENAI_API_KEY", value: "sk-proj-abc123def456" }], anthropic: { apiKey: "sk-ant-api03-xyz" } }),
+    // A password that merely starts with $ is no reference.
+    helmRelease("dollar", { auth: { password: "$ecretPassw0rd!" } }),
   ]);
   const messages = bad.violations.map((v) => v.message);
-  assert.equal(messages.length, 12, messages.join("\n"));
+  assert.equal(messages.length, 13, messages.join("\n"));
+  assert.match(messages[12], /values\.auth\.password holds a credential/);
   assert.match(messages[10], /values\.env\[0\]\.value holds a credential \(its key OPENAI_API_KEY names one\)/);
   assert.match(messages[11], /values\.anthropic\.apiKey holds a credential \(its key apiKey names one\)/);
   assert.match(messages[0], /^Helm release monitoring\/grafana \(obs-grafana\): values\.adminPassword holds a credential \(its key adminPassword names one\) in plaintext and values is not declared secret .* list "values" in the release's additionalSecretOutputs/);
@@ -55,6 +58,10 @@ test("sensitive-values-secret: switches, paths, Secret names and declared-secret
       users: [{ name: "admin", password: "" }],
       remote: { apiVersion: "v1", kind: "Config", users: [{ name: "aws", user: { exec: { command: "aws", args: ["eks", "get-token"] } } }] },
       maxTokens: 10,
+      // References read when the program runs: Grafana's expanders and a container env var's $(VAR).
+      "grafana.ini": { "auth.generic_oauth": { client_secret: "$__file{/etc/secrets/oauth/client_secret}" }, security: { admin_password: "$__env{GF_ADMIN_PASSWORD}" } },
+      datasources: { "datasources.yaml": { datasources: [{ name: "pg", secureJsonData: { password: "$PG_PASSWORD" } }] } },
+      sidecarEnv: [{ name: "UPSTREAM_TOKEN", value: "$(GITHUB_TOKEN)" }],
       // A webhook's CA bundle, base64-encoded: a certificate, no key.
       caBundle: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64"),
     }),
