@@ -63,8 +63,6 @@ export function kubeconfigCredentials(value: unknown): string[] {
   return [...new Set(found)];
 }
 
-export const kubeconfigHasCredentials = (value: unknown): boolean => kubeconfigCredentials(value).length > 0;
-
 /** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
 export function scriptHasCredentials(script: unknown): boolean {
   if (typeof script !== "string") return false;
