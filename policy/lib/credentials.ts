@@ -100,10 +100,11 @@ function bareToken(value: string, key: string): string | undefined {
 /**
  * A value that is one reference to a credential read elsewhere when the program runs: a container
  * env var's `$(VAR)` (the Kubernetes EnvVar API expands it from the container's other variables),
- * and Grafana's `$__env{VAR}`, `$__file{path}`, `$__vault{…}` and `${VAR}` (its ini expanders,
- * pkg/setting/expanders.go) or bare `$VAR` (its provisioning files), as its chart's values take them.
+ * Grafana's `$__env{VAR}`, `$__file{path}`, `$__vault{…}` and `${VAR}` (its ini expanders,
+ * pkg/setting/expanders.go) or bare `$VAR` (its provisioning files), as its chart's values take them,
+ * and LiteLLM's `os.environ/VAR` (its proxy config's `api_key`, resolved by get_secret).
  */
-const REFERENCE = /^\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|__\w+\{[^}]+\}|[A-Z_][A-Z0-9_]*)$/;
+const REFERENCE = /^(\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|__\w+\{[^}]+\}|[A-Z_][A-Z0-9_]*)|os\.environ\/[A-Za-z_]\w*)$/;
 
 /**
  * Values under such a key that are no credential: a switch or a number (`enable-token: "true"`),

@@ -62,6 +62,7 @@ test("sensitive-values-secret: switches, paths, Secret names and declared-secret
       "grafana.ini": { "auth.generic_oauth": { client_secret: "$__file{/etc/secrets/oauth/client_secret}" }, security: { admin_password: "$__env{GF_ADMIN_PASSWORD}" } },
       datasources: { "datasources.yaml": { datasources: [{ name: "pg", secureJsonData: { password: "$PG_PASSWORD" } }] } },
       sidecarEnv: [{ name: "UPSTREAM_TOKEN", value: "$(GITHUB_TOKEN)" }],
+      proxy_config: { model_list: [{ model_name: "gpt-4o", litellm_params: { model: "openai/gpt-4o", api_key: "os.environ/OPENAI_API_KEY" } }] },
       // A webhook's CA bundle, base64-encoded: a certificate, no key.
       caBundle: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64"),
     }),
