@@ -4,8 +4,8 @@
  * controller gives a Gateway's pods. Shared by the mesh and authorization rules.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
-import { repositoryOf } from "./device-plugin";
+import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
+import { istioNodeAgentImage } from "./istio-rendered";
 import { probe } from "./values";
 
 /**
@@ -140,16 +140,9 @@ export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
 }
 
 /**
- * Istio's node agents as their 1.30.3 charts render them: ztunnel's DaemonSet runs one container of
- * `<hub>/ztunnel:<tag>`, istio-cni's one of `<hub>/install-cni:<tag>` (any hub: a mirror keeps the
- * name). Applied as plain objects (the children of a Helm v4 Chart or a yaml/v2 ConfigGroup, which
- * a real export and preview hand the pack one by one) they are the agents the ztunnel and cni
- * releases install, which run on every node and tolerate every NoSchedule taint by default.
+ * Whether a pod spec is one of Istio's node agents (ztunnel or istio-cni, {@link istioNodeAgentImage}).
+ * Applied as plain objects (the children of a Helm v4 Chart or a yaml/v2 ConfigGroup, which a real
+ * export and preview hand the pack one by one) they are the agents the ztunnel and cni releases
+ * install, which run on every node and tolerate every NoSchedule taint by default.
  */
-const NODE_AGENT_IMAGES = ["ztunnel", "install-cni"];
-
-/** Whether every container of a pod spec runs one of Istio's node agent images (the same one). */
-export function isIstioNodeAgentPodSpec(spec: Record<string, any> | undefined): boolean {
-  const names = new Set(containersOf(spec).map((c) => repositoryOf(c?.image).split("/").pop() ?? ""));
-  return names.size === 1 && NODE_AGENT_IMAGES.includes([...names][0]);
-}
+export const isIstioNodeAgentPodSpec = (spec: Record<string, any> | undefined): boolean => istioNodeAgentImage(spec) !== undefined;

@@ -3,6 +3,7 @@ import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach
 import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta } from "../lib/k8s";
 import { isKindOrPatch, isPatch } from "../lib/patches";
+import { renderedIstio } from "../lib/istio-rendered";
 import { configWithDefaults, isObject, list, probe, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 
@@ -47,7 +48,9 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
     const trustDomains = new Set<string>();
     // istiod releases whose trust domain this preview cannot read: a principal outside the known ones may be in theirs.
     const unknownTrustDomains: string[] = [];
-    for (const r of args.resources) {
+    // Istio installed as objects (a v4 Chart's) stands in as its release, read per cluster.
+    const rendered = [...byCluster(args.resources).values()].flatMap(renderedIstio);
+    for (const r of [...args.resources, ...rendered]) {
       if (!isHelmInstall(r.type)) continue;
       const chart = probe(() => helmChartName(r.props));
       const td = probe(() => dig(r.props.values, "meshConfig.trustDomain"));

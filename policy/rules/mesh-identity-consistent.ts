@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
 import { istiodNamespaces } from "../lib/istio";
+import { withRenderedIstio } from "../lib/istio-rendered";
 import { orUnknown, Probe, probe } from "../lib/values";
 
 const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
@@ -123,7 +124,8 @@ export const meshIdentityConsistent: StackValidationPolicy = {
     let istiods = 0;
     let istiodReleaseCount = 0;
     let revisions = false;
-    for (const [cluster, resources] of byCluster(args.resources)) {
+    for (const [cluster, objects] of byCluster(args.resources)) {
+      const resources = withRenderedIstio(objects);
       const releases = resources.filter((r) => isHelmInstall(r.type));
       // A release whose chart is not known yet may be an istiod, a ztunnel or agentgateway.
       for (const r of releases.filter((x) => !chartOf(x).known)) unknowns.push({ what: `the chart of Helm release ${releaseName(r)} on cluster ${cluster}`, matters: always });

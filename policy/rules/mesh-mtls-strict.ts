@@ -4,6 +4,7 @@ import { isPatch, patchedType } from "../lib/patches";
 import { injectingLabels, istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { reportCniEnrolment } from "../lib/istio-cni";
 import { reportAgentNodeCoverage } from "../lib/ambient-nodes";
+import { withRenderedIstio } from "../lib/istio-rendered";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
 import { gpuKnobDefaults, gpuKnobProperties, type GpuKnobs } from "../lib/gpu-nodes";
@@ -56,7 +57,7 @@ export const meshMtlsStrict: StackValidationPolicy = {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     for (const cluster of clusters(args.resources)) {
-      const resources = perCluster.get(cluster.name) ?? [];
+      const resources = withRenderedIstio(perCluster.get(cluster.name) ?? []);
       const { roots, unknown } = istioRootNamespaces(resources, config.rootNamespace);
       for (const release of unknown) pending.push(`the root namespace set by istiod release ${release} on cluster ${cluster.name}`);
       for (const root of roots) reportMeshPolicy(cluster, root, resources, report, pending);

@@ -4,6 +4,7 @@ import { configWithDefaults, list, probe, Probe } from "../lib/values";
 import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
 import { secretDataKey, setOf } from "../lib/config-schema";
 import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
+import { withRenderedIstio } from "../lib/istio-rendered";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
@@ -142,7 +143,8 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
     const { externalClusters } = configWithDefaults(args, { externalClusters: [] as string[] });
     const unknowns: string[] = [];
     const mesh: MeshCluster[] = [];
-    for (const [cluster, resources] of byCluster(args.resources)) {
+    for (const [cluster, objects] of byCluster(args.resources)) {
+      const resources = withRenderedIstio(objects);
       const releases = resources.filter((r) => isHelmInstall(r.type));
       const charts = releases.map((r) => probe(() => helmChartName(r.props)));
       const istiod = releases.find((_, i) => charts[i].known && (charts[i] as { value?: string }).value === "istiod");

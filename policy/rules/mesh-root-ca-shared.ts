@@ -1,6 +1,7 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
 import { istiodNamespaces } from "../lib/istio";
+import { withRenderedIstio } from "../lib/istio-rendered";
 import { cacertsFiles, cacertsProblems, rootFingerprint } from "../lib/cacerts";
 import { orUnknown, someTri, Tri } from "../lib/values";
 
@@ -31,7 +32,7 @@ export const meshRootCaShared: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const roots = new Map<string, string[]>();
-    const clusters = [...byCluster(args.resources)];
+    const clusters = [...byCluster(args.resources)].map(([cluster, objects]) => [cluster, withRenderedIstio(objects)] as const);
     const runsIstiod = (rs: PolicyResource[]): Tri => someTri(rs.filter((r) => isHelmInstall(r.type)), (r) => helmChartName(r.props) === "istiod");
     const meshClusters = clusters.filter(([, rs]) => runsIstiod(rs) === true);
     // A cluster whose charts are not known yet may run an istiod too: with it the stack may be a

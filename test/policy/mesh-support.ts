@@ -66,3 +66,62 @@ export function wiredCluster(cluster: string, others: string[], opts: { eastWest
     ),
   ];
 }
+
+/**
+ * A Helm v4 Chart as a real run records it: the component with no inputs and no provider
+ * (pulumi-kubernetes registers it from its provider's Construct without them), and its rendered
+ * objects as children named `<chart>:<namespace>/<name>`, parented to it, on the cluster's provider.
+ */
+export function v4Chart(cluster: string, chart: string, objects: { type: string; props: Record<string, any> }[]) {
+  const component = stackResource({ type: "kubernetes:helm.sh/v4:Chart", name: `${cluster}-${chart}`, props: {}, provider: null });
+  const children = objects.map((o) => {
+    const name = `${cluster}-${chart}:${o.props.metadata.namespace}/${o.props.metadata.name}`;
+    return { ...stackResource({ type: o.type, name, props: o.props, provider: k8sProvider(cluster) }), parent: component };
+  });
+  return [component, ...children];
+}
+
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
+// Istio 1.30.3 ztunnel and istio-cni values.yaml: the node agents' default tolerations.
+const agentTolerations = [{ effect: "NoSchedule", operator: "Exists" }, { key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }];
+
+/** istiod's objects as istio-discovery 1.30.3 renders them (the ones the pack reads): Deployment istiod and ConfigMap `values` with the given values. */
+export const istiodObjects = (values: Record<string, unknown>, namespace = "istio-system") => [
+  { type: "kubernetes:apps/v1:Deployment", props: { metadata: { name: "istiod", namespace }, spec: { template: { metadata: { labels: { app: "istiod" } }, spec: { containers: [{ name: "discovery", image: "docker.io/istio/pilot:1.30.3" }] } } } } },
+  { type: CONFIG_MAP, props: { metadata: { name: "values", namespace }, data: { "original-values": JSON.stringify(values), "merged-values": "{}" } } },
+];
+
+/** istio-cni's objects as its 1.30.3 chart renders them: DaemonSet istio-cni-node (install-cni) and its ConfigMap `istio-cni-config`. */
+export const cniObjects = (data: Record<string, string> | null, pod: Record<string, unknown> = {}) => [
+  { type: DAEMON_SET, props: { metadata: { name: "istio-cni-node", namespace: "istio-system" }, spec: { template: { spec: { tolerations: agentTolerations, ...pod, containers: [{ name: "install-cni", image: "docker.io/istio/install-cni:1.30.3-distroless" }] } } } } },
+  ...(data ? [{ type: CONFIG_MAP, props: { metadata: { name: "istio-cni-config", namespace: "istio-system" }, data } }] : []),
+];
+
+/** The ambient profile's istio-cni-config (configmap-cni.yaml with the chart's default selectors and excludeNamespaces). */
+export const ambientCniConfig: Record<string, string> = {
+  AMBIENT_ENABLED: "true",
+  AMBIENT_ENABLEMENT_SELECTOR:
+    "- podSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n- namespaceSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n  podSelector:\n    matchExpressions:\n    - key: istio.io/dataplane-mode\n      operator: NotIn\n      values:\n      - none\n",
+  EXCLUDE_NAMESPACES: "kube-system",
+};
+
+/** ztunnel's DaemonSet as its 1.30.3 chart renders it, with NETWORK and ISTIO_META_CLUSTER_ID from its values. */
+export const ztunnelObjects = (env: { network?: string; clusterName?: string }, pod: Record<string, unknown> = {}) => [
+  {
+    type: DAEMON_SET,
+    props: {
+      metadata: { name: "ztunnel", namespace: "istio-system" },
+      spec: {
+        template: {
+          spec: {
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            tolerations: agentTolerations,
+            ...pod,
+            containers: [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3-distroless", env: [...(env.network ? [{ name: "NETWORK", value: env.network }] : []), { name: "ISTIO_META_CLUSTER_ID", value: env.clusterName ?? "Kubernetes" }] }],
+          },
+        },
+      },
+    },
+  },
+];

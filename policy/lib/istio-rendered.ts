@@ -1,0 +1,169 @@
+/**
+ * Istio's charts installed as objects instead of Helm Releases. pulumi-kubernetes registers a Helm
+ * v4 Chart from its provider's Construct with no inputs and no provider, so in a real export or
+ * preview only its rendered children, each on its cluster's provider, say what it installs (the
+ * same holds for the charts' output applied as a yaml/v2 ConfigGroup). The mesh rules read Istio
+ * installs as Helm releases (chart, namespace, values): each install recognised here stands in as
+ * one on its objects' cluster, with the values read back from where Istio 1.30.3's templates write
+ * them verbatim. A value the objects do not hold is not known (the rules' "can't judge"), never guessed.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import * as yaml from "js-yaml";
+import { cannotJudge, containersOf, isKind, meta, podSpecOf, T } from "./k8s";
+import { repositoryOf } from "./device-plugin";
+import { isObject, probe } from "./values";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const DAEMONSET = "kubernetes:apps/v1:DaemonSet";
+
+const imageName = (c: { image?: unknown } | undefined) => repositoryOf(c?.image).split("/").pop() ?? "";
+
+/**
+ * The node agent image every container of a pod spec runs (the same one), any hub: ztunnel's chart
+ * renders one container of `<hub>/ztunnel:<tag>`, istio-cni's one of `<hub>/install-cni:<tag>`
+ * (manifests/charts/ztunnel and istio-cni templates/daemonset.yaml).
+ */
+export function istioNodeAgentImage(spec: Record<string, any> | undefined): "ztunnel" | "install-cni" | undefined {
+  const names = new Set(containersOf(spec).map(imageName));
+  const [only] = [...names];
+  return names.size === 1 && (only === "ztunnel" || only === "install-cni") ? only : undefined;
+}
+
+/** istio-discovery deployment.yaml: Deployment `istiod` (`istiod-<revision>`) whose `discovery` container runs `<hub>/pilot:<tag>`. */
+function istiodRevision(r: PolicyResource): string | undefined | null {
+  if (r.type !== DEPLOYMENT) return null;
+  const m = /^istiod(?:-(.+))?$/.exec(meta(r.props).name);
+  if (!m || !containersOf(podSpecOf(r.type, r.props)).some((c) => imageName(c) === "pilot")) return null;
+  return m[1];
+}
+
+const configMap = (resources: PolicyResource[], namespace: string, name: string) =>
+  resources.find((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).namespace === namespace && meta(r.props).name === name);
+
+/**
+ * istiod's values: configmap-values.yaml writes `original-values`, the values the chart was given
+ * (zzz_profile.yaml's `_original`, taken before the profile and defaults are laid under them), as
+ * JSON into ConfigMap `values` (`values-<revision>`) of istiod's namespace: what a Release holds.
+ */
+function istiodValues(resources: PolicyResource[], namespace: string, revision: string | undefined, what: string): unknown {
+  const name = revision ? `values-${revision}` : "values";
+  const text = configMap(resources, namespace, name)?.props.data?.["original-values"];
+  if (typeof text === "string") {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // Not the chart's JSON: read as missing.
+    }
+  }
+  return cannotJudge([`the values of ${what}: the stack holds no ConfigMap ${namespace}/${name} with the chart's original-values`]);
+}
+
+/**
+ * istio-cni's ambient settings as configmap-cni.yaml writes them (after the profile and cni.* are
+ * laid over the values) into ConfigMap `istio-cni-config`, which the node agent reads as its
+ * environment: AMBIENT_ENABLED, AMBIENT_ENABLEMENT_SELECTOR (the selectors as YAML) and
+ * EXCLUDE_NAMESPACES (comma-separated).
+ */
+function cniConfig(resources: PolicyResource[], namespace: string, what: string): Record<string, unknown> {
+  const data = configMap(resources, namespace, "istio-cni-config")?.props.data;
+  return isObject(data) ? data : cannotJudge([`the ambient settings of ${what}: the stack holds no ConfigMap ${namespace}/istio-cni-config`]);
+}
+
+/** An env var's literal value in the pod's containers (undefined when none sets it). */
+function envValue(spec: Record<string, any> | undefined, name: string): unknown {
+  for (const c of containersOf(spec) as { env?: { name?: unknown; value?: unknown }[] }[]) {
+    const e = (Array.isArray(c.env) ? c.env : []).find((x) => x?.name === name);
+    if (e) return e.value;
+  }
+  return undefined;
+}
+
+/** The stand-in Release for one rendered install: the owning v4 Chart's name and URN where there is one, the object's provider. */
+function standIn(r: PolicyResource, chart: string, values: Record<string, unknown> | (() => unknown)): PolicyResource {
+  const owner = r.parent?.type === T.helmChart ? r.parent : undefined;
+  return {
+    ...r,
+    type: T.helmRelease,
+    name: owner?.name ?? r.name,
+    urn: owner?.urn ?? r.urn,
+    props: {
+      chart,
+      get namespace() {
+        return meta(r.props).namespace;
+      },
+      get values() {
+        return typeof values === "function" ? values() : values;
+      },
+    },
+  };
+}
+
+function standInFor(r: PolicyResource, resources: PolicyResource[]): PolicyResource | undefined {
+  // A Chart registered with its inputs (a program's own, not a real run's) is read as a release itself.
+  if (r.parent?.type === T.helmChart && typeof r.parent.props?.chart === "string") return undefined;
+  const namespace = () => meta(r.props).namespace;
+  const spec = () => podSpecOf(r.type, r.props);
+  const revision = istiodRevision(r);
+  if (revision !== null) return standIn(r, "istiod", () => istiodValues(resources, namespace(), revision, `istiod ${namespace()}/${meta(r.props).name}`));
+  if (r.type !== DAEMONSET) return undefined;
+  const agent = istioNodeAgentImage(spec());
+  const what = `${agent} DaemonSet ${namespace()}/${meta(r.props).name}`;
+  if (agent === "install-cni") {
+    return standIn(r, "cni", {
+      get ambient() {
+        const data = cniConfig(resources, namespace(), what);
+        const selectors = data.AMBIENT_ENABLEMENT_SELECTOR;
+        return { enabled: data.AMBIENT_ENABLED, ...(typeof selectors === "string" ? { enablementSelectors: yaml.load(selectors) } : {}) };
+      },
+      get excludeNamespaces() {
+        const list = cniConfig(resources, namespace(), what).EXCLUDE_NAMESPACES;
+        return String(list ?? "").split(",").filter((ns) => ns !== "");
+      },
+      get affinity() {
+        return spec()?.affinity;
+      },
+      get tolerations() {
+        return spec()?.tolerations;
+      },
+    });
+  }
+  if (agent === "ztunnel") {
+    // daemonset.yaml: NETWORK from `network` (global.* merged onto it), ISTIO_META_CLUSTER_ID from multiCluster.clusterName.
+    return standIn(r, "ztunnel", {
+      get nodeSelector() {
+        return spec()?.nodeSelector;
+      },
+      get affinity() {
+        return spec()?.affinity;
+      },
+      get tolerations() {
+        return spec()?.tolerations;
+      },
+      get network() {
+        return envValue(spec(), "NETWORK");
+      },
+      get multiCluster() {
+        return { clusterName: envValue(spec(), "ISTIO_META_CLUSTER_ID") };
+      },
+    });
+  }
+  return undefined;
+}
+
+/**
+ * A stand-in Helm Release for each Istio install (istiod, istio-cni, ztunnel) that one cluster's
+ * resources hold as rendered objects (its values are looked up among them: never pass several
+ * clusters at once). An object whose name or image is not known in this preview is not recognised.
+ */
+export function renderedIstio(resources: PolicyResource[]): PolicyResource[] {
+  return resources.flatMap((r) => {
+    const s = probe(() => standInFor(r, resources));
+    return s.known && s.value ? [s.value] : [];
+  });
+}
+
+/** A cluster's resources with {@link renderedIstio}'s stand-ins beside them. */
+export function withRenderedIstio(resources: PolicyResource[]): PolicyResource[] {
+  const standIns = renderedIstio(resources);
+  return standIns.length > 0 ? [...resources, ...standIns] : resources;
+}
