@@ -10,6 +10,7 @@ import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri,
 import { namespacedName, setOf } from "../lib/config-schema";
 import { isDevicePluginPodSpec } from "../lib/device-plugin";
 import { isIstioNodeAgentPodSpec } from "../lib/istio";
+import { istioNodeAgentImage } from "../lib/istio-rendered";
 
 interface Config extends GpuKnobs {
   /**
@@ -112,6 +113,23 @@ function judgeNodeAgent(what: string, values: unknown, agent: { pods: string; pa
 }
 
 /**
+ * Judges ztunnel or istio-cni applied as a DaemonSet (a v4 Chart's child): the chart's default
+ * tolerations are no longer there to fall back on, so the pods must tolerate the GPU taint
+ * themselves, as the release's values must. A refused toleration is judgePodSpec's to report.
+ */
+function judgeNodeAgentPods(what: string, spec: Record<string, any>, agent: { pods: string; without: string }, config: Config, report: (message: string) => void, pending: string[]): void {
+  const tolerations = probe(() => list(spec.tolerations as Toleration[]));
+  if (!tolerations.known) {
+    pending.push(`the tolerations of ${what}`);
+    return;
+  }
+  if (tolerations.value.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue) || refusedToleration(t, config.gpuTaintKey).length > 0)) return;
+  report(
+    `${what} runs Istio's ${agent.pods} but does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so the ${agent.pods} never runs on the GPU nodes and ${agent.without}; add a toleration of the taint to its pod template (e.g. key ${config.gpuTaintKey}, operator Exists, effect NoSchedule)`,
+  );
+}
+
+/**
  * Judges one pod spec: GPU containers limit the GPU (request = limit) and tolerate the taint;
  * pods without GPUs neither tolerate it nor pin GPU nodes, unless `allowed`. Each value is read
  * as known or not: a verdict that depends on one not known in this preview goes to `pending`.
@@ -172,7 +190,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -271,6 +289,8 @@ export const gpuScheduling: ResourceValidationPolicy = {
         // a v4 Chart's children, is the node agent its chart installs, allowed as that is.
         const plugin = args.type === "kubernetes:apps/v1:DaemonSet" ? tri(() => isDevicePluginPodSpec(spec) || isIstioNodeAgentPodSpec(spec)) : false;
         judgePodSpec(`${kind} ${namespace}/${name}`, spec, () => containersOf(spec), config, orTri(plugin, isAllowed(`${namespace}/${name}`)), report, pending);
+        const agent = args.type === "kubernetes:apps/v1:DaemonSet" ? orUnknown(() => istioNodeAgentImage(spec), undefined) : undefined;
+        if (agent) judgeNodeAgentPods(`${kind} ${namespace}/${name}`, spec, nodeAgentCharts.get(agent === "ztunnel" ? "ztunnel" : "cni")!, config, report, pending);
       }
     }
     if (pending.length > 0) cannotJudge(pending);

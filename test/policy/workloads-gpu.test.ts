@@ -340,3 +340,18 @@ test("gpu-scheduling: ztunnel and istio-cni applied as DaemonSets (a Helm v4 Cha
   assert.equal(others.violations.length, 3, others.violations.map((v) => v.message).join("\n"));
   for (const v of others.violations) assert.match(v.message, /requests no GPU but tolerates the nvidia\.com\/gpu taint/);
 });
+
+test("gpu-scheduling: ztunnel or istio-cni applied as a DaemonSet without the GPU toleration is reported, as its release is", async () => {
+  const daemonSet = (name: string, image: string, tolerations?: unknown[]) => ({ type: "kubernetes:apps/v1:DaemonSet", props: { metadata: { name, namespace: "istio-system" }, spec: { template: { spec: { ...(tolerations ? { tolerations } : {}), containers: [{ name: "agent", image }] } } } } });
+  const out = await runResource(gpuScheduling, [
+    daemonSet("ztunnel", "docker.io/istio/ztunnel:1.30.3", [{ key: "CriticalAddonsOnly", operator: "Exists" }]),
+    daemonSet("istio-cni-node", "docker.io/istio/install-cni:1.30.3"),
+  ]);
+  assert.deepEqual(out.violations.map((v) => v.message.split(", so")[0]), [
+    "DaemonSet istio-system/ztunnel runs Istio's ztunnel but does not tolerate the nvidia.com/gpu=present:NoSchedule taint",
+    "DaemonSet istio-system/istio-cni-node runs Istio's istio-cni but does not tolerate the nvidia.com/gpu=present:NoSchedule taint",
+  ]);
+  // The GPU taint tolerated by key alone passes; so does the chart's key-less NoSchedule Exists.
+  const fine = await runResource(gpuScheduling, [daemonSet("ztunnel", "docker.io/istio/ztunnel:1.30.3", [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]), daemonSet("istio-cni-node", "docker.io/istio/install-cni:1.30.3", [{ operator: "Exists", effect: "NoSchedule" }])]);
+  assert.deepEqual(fine.violations, []);
+});
