@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { isPatch, patchedType } from "../lib/patches";
 import { helmTruthy, injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
-import { configWithDefaults, orUnknown } from "../lib/values";
+import { configWithDefaults, list, orUnknown } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
 
 interface Config {
@@ -31,7 +31,7 @@ function ambientNamespace(type: string, labels: Record<string, string>, name: ()
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection other than disabled; istio.io/rev where no istio-injection label overrides it, as Istio's revision webhook requires); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection other than disabled; istio.io/rev where no istio-injection label overrides it, as Istio's revision webhook requires); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart; rendered as objects, such as a Helm v4 Chart's, no MutatingWebhookConfiguration holds its auto.sidecar-injector.istio.io webhook): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -58,6 +58,17 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       if (helmTruthy(byDefault)) {
         report(
           `Helm release ${orUnknown(() => (args.props.name as string | undefined) ?? args.name, args.name)} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar (the chart tests it with Helm's if, so ${JSON.stringify(byDefault)} turns it on); leave it unset or false`,
+        );
+      }
+      return;
+    }
+    // The same setting rendered (a v4 Chart's MutatingWebhookConfiguration, whose values never
+    // reach state): only enableNamespacesByDefault renders the `auto.` webhook.
+    if (isKind(args.type, "admissionregistration.k8s.io", "MutatingWebhookConfiguration")) {
+      const auto = list(args.props.webhooks as { name?: unknown }[]).find((w) => w?.name === "auto.sidecar-injector.istio.io");
+      if (auto) {
+        report(
+          `MutatingWebhookConfiguration ${meta(args.props).name} has Istio's auto.sidecar-injector.istio.io webhook (istiod's sidecarInjectorWebhook.enableNamespacesByDefault): every pod of every namespace without an injection label, the ambient ones too, gets a sidecar; render istiod without it`,
         );
       }
       return;

@@ -132,3 +132,12 @@ test("mesh-mtls-strict: a pod enrolling itself in ambient in a namespace labelle
   assert.deepEqual(messages(unknown), []);
   assert.match(JSON.stringify(unknown), /whether namespace rag on cluster a injects a sidecar/);
 });
+
+test("ambient-no-sidecar-injection: istiod rendered with enableNamespacesByDefault (a v4 Chart's MutatingWebhookConfiguration) is reported; its usual webhooks are not", async () => {
+  // Istio 1.30.3 istio-discovery mutatingwebhook.yaml: rev.namespace., rev.object., namespace., object., and auto. only with enableNamespacesByDefault.
+  const webhooks = (...prefixes: string[]) => ({ type: "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration", props: { metadata: { name: "istio-sidecar-injector" }, webhooks: prefixes.map((p) => ({ name: `${p}sidecar-injector.istio.io` })) } });
+  const usual = ["rev.namespace.", "rev.object.", "namespace.", "object."];
+  assert.deepEqual((await runResource(ambientNoSidecarInjection, webhooks(...usual), null)).violations, []);
+  const auto = await runResource(ambientNoSidecarInjection, webhooks(...usual, "auto."), null);
+  assert.match(auto.violations[0]?.message ?? "", /^MutatingWebhookConfiguration istio-sidecar-injector has Istio's auto\.sidecar-injector\.istio\.io webhook/);
+});
