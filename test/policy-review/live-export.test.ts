@@ -16,6 +16,7 @@ import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { mutations } from "./mutations";
 import { validateObject } from "../support/schemas";
+import { istioAsV4Charts } from "../support/v4-istio";
 
 type Stack = "local" | "dev" | "prod";
 const rendered = (stack: Stack) => structuredClone(renderShipped(stack).exported) as unknown as ExportedDeployment;
@@ -112,4 +113,22 @@ test("prod live export: a Kubernetes resource moved to the default provider fail
   assert.ok(m.apply(doc));
   const report = await reviewWithPack(await packFor("prod"), doc, config("prod"));
   assert.ok(report.violations.some((v) => v.enforcementLevel === "mandatory" && v.policy === m.policy), describe(report));
+});
+
+test("prod live export with Istio as Helm v4 Charts (components without inputs or provider, their objects as children) reviews clean, and broken through those objects it fails", async () => {
+  const doc = istioAsV4Charts(liveExport(rendered("prod")));
+  const clean = await reviewWithPack(await packFor("prod"), doc, config("prod"));
+  // Only the charts' versions, which their state does not hold, go unjudged.
+  assert.deepEqual([...new Set(clean.violations.map((v) => `${v.enforcementLevel} ${v.policy}`))], ["advisory images-pinned"], describe(clean));
+  const edit = (urnEnd: string, change: (o: any) => void) => {
+    const copy = structuredClone(doc);
+    const r = copy.deployment.resources!.find((x) => x.urn.endsWith(urnEnd))!;
+    change(r.inputs);
+    change(r.outputs);
+    return copy;
+  };
+  const failed = async (d: typeof doc) => [...new Set((await reviewWithPack(await packFor("prod"), d, config("prod"))).violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policy))];
+  assert.deepEqual(await failed(edit("::gcp-usc1-istio-cni:istio-system/istio-cni-config", (o) => (o.data.AMBIENT_ENABLED = "false"))), ["mesh-mtls-strict"]);
+  assert.deepEqual(await failed(edit("::aws-use1-istiod:istio-system/values", (o) => (o.data["original-values"] = o.data["original-values"].replace('"meshID":"inference-mesh"', '"meshID":"other"')))), ["mesh-identity-consistent"]);
+  assert.deepEqual(await failed(edit("::aws-euw1-istio-cni:istio-system/istio-cni-node", (o) => (o.spec.template.spec.tolerations = []))), ["gpu-scheduling"]);
 });
