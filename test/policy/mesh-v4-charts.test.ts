@@ -107,3 +107,15 @@ test("authorization-principals-known: the trust domain of an istiod installed as
   const outside = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "callers", allowFrom("cluster.local/ns/agents/sa/research-agent-v1"))]);
   assert.match(messages(outside).join("\n"), /outside the mesh trust domain \(corp\.example\)/);
 });
+
+test("mesh-mtls-strict: ztunnel or istio-cni installed as a v4 Chart is held to every node group by its pod template's node selection", async () => {
+  const nodeGroup = (name: string, labels: Record<string, string>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name, props: { labels }, provider: null });
+  const groups = [nodeGroup("a-system", { "inference-mesh.io/node-group": "system" }), nodeGroup("a-gpu", { "inference-mesh.io/node-group": "gpu-a10g" })];
+  const ok = await runStack(meshMtlsStrict, [...cluster(...v4Chart("a", "ztunnel", ztunnelObjects({}))), ...groups]);
+  assert.deepEqual(ok.violations, []);
+  const pinned = await runStack(meshMtlsStrict, [...cluster(...v4Chart("a", "ztunnel", ztunnelObjects({}, { nodeSelector: { "kubernetes.io/os": "linux", "inference-mesh.io/node-group": "system" } }))), ...groups]);
+  assert.match(messages(pinned).join("\n"), /^ztunnel release a-ztunnel on cluster a does not run on node group a-gpu/);
+  const away = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "inference-mesh.io/node-group", operator: "NotIn", values: ["gpu-a10g"] }] }] } } };
+  const cni = await runStack(meshMtlsStrict, [...cluster(istiodRelease, ...v4Chart("a", "istio-cni", cniObjects(ambientCniConfig, { affinity: away }))), ...groups]);
+  assert.match(messages(cni).join("\n"), /^istio-cni release a-istio-cni on cluster a does not run on node group a-gpu/);
+});
