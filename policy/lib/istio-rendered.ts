@@ -69,6 +69,15 @@ function cniConfig(resources: PolicyResource[], namespace: string, what: string)
   return isObject(data) ? data : cannotJudge([`the ambient settings of ${what}: the stack holds no ConfigMap ${namespace}/istio-cni-config`]);
 }
 
+/** AMBIENT_ENABLEMENT_SELECTOR as the node agent parses it (YAML); text it cannot parse is not judged. */
+function selectorsOf(text: string, what: string): unknown {
+  try {
+    return yaml.load(text);
+  } catch {
+    return cannotJudge([`the ambient.enablementSelectors of ${what}: its istio-cni-config AMBIENT_ENABLEMENT_SELECTOR is not YAML`]);
+  }
+}
+
 /** An env var's literal value in the pod's containers (undefined when none sets it). */
 function envValue(spec: Record<string, any> | undefined, name: string): unknown {
   for (const c of containersOf(spec) as { env?: { name?: unknown; value?: unknown }[] }[]) {
@@ -113,7 +122,7 @@ function standInFor(r: PolicyResource, resources: PolicyResource[]): PolicyResou
       get ambient() {
         const data = cniConfig(resources, namespace(), what);
         const selectors = data.AMBIENT_ENABLEMENT_SELECTOR;
-        return { enabled: data.AMBIENT_ENABLED, ...(typeof selectors === "string" ? { enablementSelectors: yaml.load(selectors) } : {}) };
+        return { enabled: data.AMBIENT_ENABLED, ...(typeof selectors === "string" ? { enablementSelectors: selectorsOf(selectors, what) } : {}) };
       },
       get excludeNamespaces() {
         const list = cniConfig(resources, namespace(), what).EXCLUDE_NAMESPACES;

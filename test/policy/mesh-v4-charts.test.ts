@@ -50,6 +50,10 @@ test("mesh-mtls-strict: what a v4 Chart's objects do not say is not judged, neve
   const noConfig = await runStack(meshMtlsStrict, cluster(istiodRelease, ...v4Chart("a", "istio-cni", cniObjects(null))));
   assert.deepEqual(noConfig.violations, []);
   assert.match(noConfig.unknown.join("\n"), /the ambient settings of istio-cni release a-istio-cni on cluster a/);
+  // Selectors the node agent could not parse either: not judged, and the policy still runs.
+  const garbled = await runStack(meshMtlsStrict, cluster(istiodRelease, ...v4Chart("a", "istio-cni", cniObjects({ ...ambientCniConfig, AMBIENT_ENABLEMENT_SELECTOR: "- podSelector: [" }))));
+  assert.deepEqual(garbled.violations, []);
+  assert.match(garbled.unknown.join("\n"), /the ambient settings of istio-cni release a-istio-cni on cluster a/);
   const noValues = await runStack(meshMtlsStrict, cluster(...v4Chart("a", "istiod", istiodObjects({ profile: "ambient" }).slice(0, 1))));
   assert.deepEqual(noValues.violations, []);
   assert.match(noValues.unknown.join("\n"), /istiod release a-istiod/);
