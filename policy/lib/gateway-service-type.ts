@@ -13,6 +13,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { withRenderedIstio } from "./istio-rendered";
 import { GATEWAY_CLASS_DEFAULTS_LABEL } from "./istio-overlays";
 import { list, tri, Tri } from "./values";
 
@@ -57,7 +58,9 @@ function istiodNamespaces(resources: PolicyResource[]): string[] {
 }
 
 /** The `service` patches of the class's defaults: labelled ConfigMaps in istiod's namespace, and istiod's gatewayClasses values. */
-function classDefaultPatches(cls: string, resources: PolicyResource[]): ServicePatch[] {
+function classDefaultPatches(cls: string, objects: PolicyResource[]): ServicePatch[] {
+  // istiod installed as objects (a v4 Chart's) counts with its namespace, as its release would.
+  const resources = withRenderedIstio(objects);
   const namespaces = istiodNamespaces(resources);
   const fromConfigMaps = resources
     .filter((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).labels?.[GATEWAY_CLASS_DEFAULTS_LABEL] === cls && namespaces.includes(meta(r.props).namespace))

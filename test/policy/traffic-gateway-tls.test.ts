@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
 import { runStack, UNKNOWN } from "../support/policy";
 import { on, GW, https } from "./traffic-support";
+import { v4Chart, istiodObjects } from "./mesh-support";
 
 const http = { name: "http", port: 80, protocol: "HTTP" };
 
@@ -270,6 +271,9 @@ test("gateway-listeners-tls: Istio patches a Gateway's Service with the `service
     ["the annotation, but options adding externalIPs", [gateway("internal", "istio", [http], { ...annotated, ...optionsRef }), options("spec:\n  externalIPs: [203.0.113.7]\n")], plainOn80],
     ["the annotation, but the class's defaults making every istio Service a NodePort", [gateway("internal", "istio", [http], annotated), classDefaults("spec:\n  type: NodePort\n")], plainOn80],
     ["class defaults outside istiod's namespace (Istio reads none there)", [gateway("internal", "istio", [http], annotated), classDefaults("spec:\n  type: NodePort\n", "inference")], undefined],
+    // istiod as a v4 Chart in its own namespace: its class defaults are read there, not in istio-system.
+    ["class defaults in the namespace of an istiod installed as a v4 Chart", [gateway("internal", "istio", [http]), ...v4Chart("a", "istiod", istiodObjects({}, "istio-control")), classDefaults("spec:\n  type: ClusterIP\n", "istio-control")], undefined],
+    ["class defaults in istio-system, where an istiod installed as a v4 Chart in istio-control reads none", [gateway("internal", "istio", [http]), ...v4Chart("a", "istiod", istiodObjects({}, "istio-control")), classDefaults("spec:\n  type: ClusterIP\n")], plainOn80],
     ["istiod's gatewayClasses values making the class ClusterIP", [gateway("internal", "istio", [http]), istiod({ gatewayClasses: { istio: { service: { spec: { type: "ClusterIP" } } } } })], undefined],
     ["the Gateway's options winning over the class's defaults", [gateway("internal", "istio", [http], optionsRef), classDefaults("spec:\n  type: ClusterIP\n"), options("spec:\n  type: LoadBalancer\n")], plainOn80],
     ["options Istio cannot read (it deploys nothing from them): the annotation stands", [gateway("internal", "istio", [http], { ...annotated, ...optionsRef }), options("spec: [unclosed\n")], undefined],
