@@ -78,11 +78,14 @@ function selectorsOf(text: string, what: string): unknown {
   }
 }
 
-/** An env var's literal value in the pod's containers (undefined when none sets it). */
-function envValue(spec: Record<string, any> | undefined, name: string): unknown {
-  for (const c of containersOf(spec) as { env?: { name?: unknown; value?: unknown }[] }[]) {
+/**
+ * An env var's literal value in the pod's containers (undefined when none sets it). One set by
+ * `valueFrom` comes from an object or field the stack does not render: not known, not the chart's default.
+ */
+function envValue(spec: Record<string, any> | undefined, name: string, what: string): unknown {
+  for (const c of containersOf(spec) as { env?: { name?: unknown; value?: unknown; valueFrom?: unknown }[] }[]) {
     const e = (Array.isArray(c.env) ? c.env : []).find((x) => x?.name === name);
-    if (e) return e.value;
+    if (e) return e.value === undefined && e.valueFrom != null ? cannotJudge([`the ${name} of ${what}: set by valueFrom`]) : e.value;
   }
   return undefined;
 }
@@ -149,10 +152,12 @@ function standInFor(r: PolicyResource, resources: PolicyResource[]): PolicyResou
         return spec()?.tolerations;
       },
       get network() {
-        return envValue(spec(), "NETWORK");
+        return envValue(spec(), "NETWORK", what);
       },
-      get multiCluster() {
-        return { clusterName: envValue(spec(), "ISTIO_META_CLUSTER_ID") };
+      multiCluster: {
+        get clusterName() {
+          return envValue(spec(), "ISTIO_META_CLUSTER_ID", what);
+        },
       },
     });
   }

@@ -87,6 +87,12 @@ test("mesh-identity-consistent: ztunnel installed as a v4 Chart is read from its
   const ok = await runStack(meshIdentityConsistent, stack({ network: "net-a", clusterName: "a" }));
   assert.deepEqual([ok.violations, ok.unknown], [[], []]);
   assert.match(messages(await runStack(meshIdentityConsistent, stack({ network: "net-a", clusterName: "z" }))).join("\n"), /cluster a: ztunnel multiCluster.clusterName=z but istiod global.multiCluster.clusterName=a/);
+  // Set by valueFrom (a fork's patch of the rendered DaemonSet): not the chart's "Kubernetes" default, not known.
+  const fromRef = ztunnelObjects({});
+  (fromRef[0].props.spec.template.spec.containers[0] as Record<string, unknown>).env = ["NETWORK", "ISTIO_META_CLUSTER_ID"].map((name) => ({ name, valueFrom: { configMapKeyRef: { name: "mesh", key: name } } }));
+  const referenced = await runStack(meshIdentityConsistent, [...stack({}).filter((r) => r.parent === undefined && r.type !== "kubernetes:helm.sh/v4:Chart"), ...v4Chart("a", "ztunnel", fromRef)]);
+  assert.deepEqual(referenced.violations, []);
+  assert.match(referenced.unknown.join("\n"), /whether ztunnel and istiod name cluster a alike.*the network of cluster a \(ztunnel network\)/);
 });
 
 test("mesh-root-ca-shared: a cluster whose istiod is a v4 Chart is held to the mesh's root", async () => {
