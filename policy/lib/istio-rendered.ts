@@ -11,7 +11,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import * as yaml from "js-yaml";
 import { cannotJudge, containersOf, isKind, meta, podSpecOf, T } from "./k8s";
 import { repositoryOf } from "./device-plugin";
-import { isObject, probe } from "./values";
+import { isObject, orUnknown, probe } from "./values";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const DAEMONSET = "kubernetes:apps/v1:DaemonSet";
@@ -162,6 +162,16 @@ function standInFor(r: PolicyResource, resources: PolicyResource[]): PolicyResou
     });
   }
   return undefined;
+}
+
+/**
+ * Whether an object is one of Istio's own installs applied as objects (istiod's Deployment, ztunnel's
+ * or istio-cni's DaemonSet). Its charts label these pods istio.io/dataplane-mode=none (and run
+ * istio-cni on the host network): Istio's control and data plane, never workloads to enroll, as
+ * the pods of its Helm releases are not.
+ */
+export function isIstioInstallObject(r: PolicyResource): boolean {
+  return orUnknown(() => istiodRevision(r) !== null || (r.type === DAEMONSET && istioNodeAgentImage(podSpecOf(r.type, r.props)) !== undefined), false);
 }
 
 /**

@@ -4,7 +4,7 @@ import { isPatch, patchedType } from "../lib/patches";
 import { injectingLabels, istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES, parseGoBool } from "../lib/istio";
 import { reportCniEnrolment } from "../lib/istio-cni";
 import { reportAgentNodeCoverage } from "../lib/ambient-nodes";
-import { withRenderedIstio } from "../lib/istio-rendered";
+import { isIstioInstallObject, withRenderedIstio } from "../lib/istio-rendered";
 import { configWithDefaults, orUnknown, Probe, probe } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
 import { gpuKnobDefaults, gpuKnobProperties, type GpuKnobs } from "../lib/gpu-nodes";
@@ -33,7 +33,7 @@ const SIDECAR_STATUS = "sidecar.istio.io/status";
 export const meshMtlsStrict: StackValidationPolicy = {
   name: "mesh-mtls-strict",
   description:
-    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself, and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status, or one the namespace's injection label gets it: the injector ignores dataplane-mode), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (Istio installed as objects, such as a Helm v4 Chart's, is read from them: istiod's values ConfigMap, istio-cni-config, the node agents' DaemonSets) (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster that is untainted or tainted only with the GPU key (gpuTaintKey, nvidia.com/gpu by default; their nodeSelector and required node affinity; a group tainted for other work holds only pods placed there on purpose), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
+    "Every cluster has a mesh-wide PeerAuthentication (no selector) in Istio's root namespace (istiod's meshConfig.rootNamespace, istio-system by default) with mtls.mode STRICT, and every such one is STRICT; the workload namespaces (inference, agents, tools, and every other namespace the stack creates that runs workloads, except exempt system and controller namespaces) stay in the ambient data plane (istio.io/dataplane-mode=ambient), a workload in a namespace the stack neither creates nor lists nor exempts (default, where an object without a namespace lands) enrolls its pods itself (Istio's own istiod, ztunnel and istio-cni applied as objects excepted), and no pod there opts out (dataplane-mode none), bypasses inbound capture (ambient.istio.io/bypass-inbound-capture), uses the host network or carries a sidecar (sidecar.istio.io/status, or one the namespace's injection label gets it: the injector ignores dataplane-mode), and where the stack installs an ambient istiod an istio-cni release of the stack enrolls those pods (Istio installed as objects, such as a Helm v4 Chart's, is read from them: istiod's values ConfigMap, istio-cni-config, the node agents' DaemonSets) (ambient enabled, their namespace not in excludeNamespaces, its enablementSelectors taking them in) and ztunnel and istio-cni run on every EKS node group of the cluster that is untainted or tainted only with the GPU key (gpuTaintKey, nvidia.com/gpu by default; their nodeSelector and required node affinity; a group tainted for other work holds only pods placed there on purpose), so no workload accepts plaintext or unauthenticated traffic; NamespacePatch and workload <Kind>Patch resources there are judged for what they set (a dataplane-mode other than ambient, the bypass annotation, hostNetwork, a sidecar status).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -62,7 +62,8 @@ export const meshMtlsStrict: StackValidationPolicy = {
       for (const release of unknown) pending.push(`the root namespace set by istiod release ${release} on cluster ${cluster.name}`);
       for (const root of roots) reportMeshPolicy(cluster, root, resources, report, pending);
       const exemptNamespaces = [...config.exemptNamespaces, ...roots.map((r) => r.namespace)];
-      reportUnenrolled(cluster.name, resources, { ...config, exemptNamespaces }, report, pending);
+      // Istio's own pods (a v4 Chart's istiod, ztunnel, istio-cni) stay out of ambient wherever they run.
+      reportUnenrolled(cluster.name, resources.filter((r) => !isIstioInstallObject(r)), { ...config, exemptNamespaces }, report, pending);
       reportCniEnrolment(cluster.name, resources, (ns) => !exemptNamespaces.includes(ns), report, pending);
       reportAgentNodeCoverage(cluster, args.resources, resources, config.gpuTaintKey, report, pending);
     }

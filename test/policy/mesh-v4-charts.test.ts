@@ -129,3 +129,17 @@ test("mesh-mtls-strict: ztunnel or istio-cni installed as a v4 Chart is held to 
   const cni = await runStack(meshMtlsStrict, [...cluster(istiodRelease, ...v4Chart("a", "istio-cni", cniObjects(ambientCniConfig, { affinity: away }))), ...groups]);
   assert.match(messages(cni).join("\n"), /^istio-cni release a-istio-cni on cluster a does not run on node group a-gpu/);
 });
+
+test("mesh-mtls-strict: Istio's own pods installed as v4 Charts outside istio-system are not workloads to enroll, as its releases' are not", async () => {
+  // istiod, ztunnel and istio-cni label their pods dataplane-mode none (istio-cni runs on the host network): Istio keeps them out of ambient.
+  const moved = (objects: { type: string; props: Record<string, any> }[], namespace: string) => objects.map((o) => ({ ...o, props: { ...o.props, metadata: { ...o.props.metadata, namespace } } as Record<string, any> }));
+  const cni = moved(cniObjects(ambientCniConfig), "istio-cni");
+  cni[0].props.spec.template.spec.hostNetwork = true;
+  const ztunnel = moved(ztunnelObjects({}), "istio-ztunnel");
+  for (const ds of [cni[0], ztunnel[0]]) ds.props.spec.template.metadata = { labels: { "istio.io/dataplane-mode": "none" } };
+  const out = await runStack(meshMtlsStrict, [...cluster(...v4Chart("a", "istiod", istiodObjects({ profile: "ambient" }, "istio-control")), ...v4Chart("a", "istio-cni", cni), ...v4Chart("a", "ztunnel", ztunnel)), ns("istio-control", {})]);
+  assert.deepEqual([out.violations, out.unknown], [[], []]);
+  // A fork's own Deployment beside them is still judged.
+  const beside = await runStack(meshMtlsStrict, [...cluster(...v4Chart("a", "istiod", istiodObjects({ profile: "ambient" }, "istio-control")), ...v4Chart("a", "istio-cni", cni)), deploy("sync", "istio-control")]);
+  assert.match(messages(beside).join("\n"), /runs Deployment sync in namespace istio-control, which this stack neither creates/);
+});
