@@ -2,6 +2,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "../lib/authz";
 import { byCluster, cannotJudge, isAuthorizationPolicy, isWorkload, kindName, matchesLabels, meta, PLATFORM_NAMESPACES, podMetadata } from "../lib/k8s";
 import { istioRootNamespaces, judgedNamespaces, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
+import { isIstioInstallObject } from "../lib/istio-rendered";
 import { andTri, configWithDefaults, everyTri, orTri, orUnknown, probe, someTri, tri, Tri } from "../lib/values";
 import { isDryRun, selectorBindsNothing } from "../lib/ztunnel";
 import { namespaceName, setOf } from "../lib/config-schema";
@@ -23,7 +24,7 @@ const defaults: Config = { workloadNamespaces: PLATFORM_NAMESPACES, rootNamespac
 export const workloadNamespacesAuthorized: StackValidationPolicy = {
   name: "workload-namespaces-authorized",
   description:
-    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces), and every workload whose pod template enrolls itself in ambient (istio.io/dataplane-mode=ambient, which istio-cni honours in any namespace) wherever else it runs (default, a namespace the stack does not create) unless its namespace is exempt, is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs, not istio.io/dry-run, not a selector without matchLabels, which binds no workload), so it is deny-by-default instead of open to the whole mesh.",
+    "Every workload in the workload namespaces (inference, agents, tools, and every other namespace the stack creates, except exempt system and controller namespaces; Istio's own istiod, ztunnel and istio-cni applied as objects are not workloads here), and every workload whose pod template enrolls itself in ambient (istio.io/dataplane-mode=ambient, which istio-cni honours in any namespace) wherever else it runs (default, a namespace the stack does not create) unless its namespace is exempt, is selected by an ALLOW AuthorizationPolicy that ztunnel enforces (by selector or namespace-wide, there or in Istio's root namespace, istiod's meshConfig.rootNamespace; not targetRefs, not istio.io/dry-run, not a selector without matchLabels, which binds no workload), so it is deny-by-default instead of open to the whole mesh.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -44,7 +45,9 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
     const { workloadNamespaces, rootNamespace: configured, exemptNamespaces } = configWithDefaults(args, defaults);
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
-    for (const [cluster, resources] of byCluster(args.resources)) {
+    for (const [cluster, objects] of byCluster(args.resources)) {
+      // Istio's own pods (a v4 Chart's istiod, ztunnel, istio-cni) stay out of ambient: no workload to cover.
+      const resources = objects.filter((r) => !isIstioInstallObject(r));
       // Policies in Istio's root namespace bind every namespace; an istiod release sets which one it is.
       const { roots: rootList, unknown } = istioRootNamespaces(resources, configured);
       const roots = rootList.map((r) => r.namespace);

@@ -10,6 +10,7 @@ import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wir
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
 import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
+import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namespaces-authorized";
 import { k8sProvider, runStack, stackResource } from "../support/policy";
 import { cacertsFilesFor, intermediateCa, rootCa } from "../support/ca-bundle";
 import { sa, ap, allowFrom } from "./authz-support";
@@ -142,4 +143,12 @@ test("mesh-mtls-strict: Istio's own pods installed as v4 Charts outside istio-sy
   // A fork's own Deployment beside them is still judged.
   const beside = await runStack(meshMtlsStrict, [...cluster(...v4Chart("a", "istiod", istiodObjects({ profile: "ambient" }, "istio-control")), ...v4Chart("a", "istio-cni", cni)), deploy("sync", "istio-control")]);
   assert.match(messages(beside).join("\n"), /runs Deployment sync in namespace istio-control, which this stack neither creates/);
+});
+
+test("workload-namespaces-authorized: a namespace holding only Istio installed as v4 Charts runs no workload to cover", async () => {
+  const istioControl = ns("istio-control", {});
+  const out = await runStack(workloadNamespacesAuthorized, [provider("a"), istioControl, ...v4Chart("a", "istiod", istiodObjects({}, "istio-control"))]);
+  assert.deepEqual([out.violations, out.unknown], [[], []]);
+  const beside = await runStack(workloadNamespacesAuthorized, [provider("a"), istioControl, ...v4Chart("a", "istiod", istiodObjects({}, "istio-control")), deploy("sync", "istio-control")]);
+  assert.match(messages(beside).join("\n"), /namespace istio-control on cluster a runs 1 workload\(s\) but has no ALLOW/);
 });
