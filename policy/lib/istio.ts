@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
-import { istioNodeAgentImage } from "./istio-rendered";
+import { istioNodeAgentImage, withRenderedIstio } from "./istio-rendered";
 import { probe } from "./values";
 
 /**
@@ -76,7 +76,8 @@ export function istiodRootNamespace(values: unknown): string {
 }
 
 /**
- * The root namespaces of a cluster's Istio: what each istiod Helm release of the stack configures
+ * The root namespaces of a cluster's Istio: what each istiod Helm release (or istiod applied as
+ * objects, lib/istio-rendered.ts) of the stack configures
  * ({@link istiodRootNamespace}; `release` names the first that sets it), or `configured` when the
  * stack installs no istiod there. Releases whose values (or chart) are not known yet are named in
  * `unknown` (their root cannot be judged).
@@ -85,7 +86,8 @@ export function istioRootNamespaces(resources: PolicyResource[], configured: str
   const roots = new Map<string, string>();
   const unknown: string[] = [];
   let istiods = 0;
-  for (const r of resources) {
+  // istiod installed as objects (a v4 Chart's) sets it as its release does (a stand-in twice is harmless).
+  for (const r of withRenderedIstio(resources)) {
     if (!isHelmInstall(r.type)) continue;
     const chart = probe(() => helmChartName(r.props));
     // A release whose chart is not known yet may be an istiod setting another root.

@@ -49,7 +49,7 @@ export const workloadNamespacesAuthorized: StackValidationPolicy = {
       // Istio's own pods (a v4 Chart's istiod, ztunnel, istio-cni) stay out of ambient: no workload to cover.
       const resources = objects.filter((r) => !isIstioInstallObject(r));
       // Policies in Istio's root namespace bind every namespace; an istiod release sets which one it is.
-      const { roots: rootList, unknown } = istioRootNamespaces(resources, configured);
+      const { roots: rootList, unknown } = istioRootNamespaces(objects, configured);
       const roots = rootList.map((r) => r.namespace);
       if (unknown.length > 0) {
         pending.push(...unknown.map((release) => `the root namespace set by istiod release ${release} on cluster ${cluster}`));

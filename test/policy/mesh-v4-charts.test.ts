@@ -152,3 +152,13 @@ test("workload-namespaces-authorized: a namespace holding only Istio installed a
   const beside = await runStack(workloadNamespacesAuthorized, [provider("a"), istioControl, ...v4Chart("a", "istiod", istiodObjects({}, "istio-control")), deploy("sync", "istio-control")]);
   assert.match(messages(beside).join("\n"), /namespace istio-control on cluster a runs 1 workload\(s\) but has no ALLOW/);
 });
+
+test("workload-namespaces-authorized: the root namespace an istiod installed as a v4 Chart sets is where mesh-wide policies live", async () => {
+  const rag = [provider("a"), ns("rag"), deploy("bot", "rag")];
+  const rooted = v4Chart("a", "istiod", istiodObjects({ meshConfig: { rootNamespace: "istio-config" } }));
+  const inRoot = await runStack(workloadNamespacesAuthorized, [...rag, ...rooted, ap("istio-config", "mesh", allowFrom("cluster.local/ns/agents/sa/bot"))]);
+  assert.deepEqual([inRoot.violations, inRoot.unknown], [[], []]);
+  // istio-system is not the root there: a selector-less policy in it covers only istio-system.
+  const inSystem = await runStack(workloadNamespacesAuthorized, [...rag, ...rooted, ap("istio-system", "mesh", allowFrom("cluster.local/ns/agents/sa/bot"))]);
+  assert.match(messages(inSystem).join("\n"), /namespace rag on cluster a runs 1 workload\(s\) but has no ALLOW/);
+});
