@@ -1,5 +1,6 @@
 /** Fixtures shared by the mesh-*.test.ts policy tests. */
 import { k8sProvider, stackResource } from "../support/policy";
+import { SELECTORS, TOLERATIONS } from "../support/v4-istio";
 
 export const PA = "kubernetes:security.istio.io/v1:PeerAuthentication";
 
@@ -83,8 +84,6 @@ export function v4Chart(cluster: string, chart: string, objects: { type: string;
 
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const DAEMON_SET = "kubernetes:apps/v1:DaemonSet";
-// Istio 1.30.3 ztunnel and istio-cni values.yaml: the node agents' default tolerations.
-const agentTolerations = [{ effect: "NoSchedule", operator: "Exists" }, { key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }];
 
 /** istiod's objects as istio-discovery 1.30.3 renders them (the ones the pack reads): Deployment istiod and ConfigMap `values` with the given values. */
 export const istiodObjects = (values: Record<string, unknown>, namespace = "istio-system") => [
@@ -94,15 +93,14 @@ export const istiodObjects = (values: Record<string, unknown>, namespace = "isti
 
 /** istio-cni's objects as its 1.30.3 chart renders them: DaemonSet istio-cni-node (install-cni) and its ConfigMap `istio-cni-config`. */
 export const cniObjects = (data: Record<string, string> | null, pod: Record<string, unknown> = {}) => [
-  { type: DAEMON_SET, props: { metadata: { name: "istio-cni-node", namespace: "istio-system" }, spec: { template: { spec: { tolerations: agentTolerations, ...pod, containers: [{ name: "install-cni", image: "docker.io/istio/install-cni:1.30.3-distroless" }] } } } } },
+  { type: DAEMON_SET, props: { metadata: { name: "istio-cni-node", namespace: "istio-system" }, spec: { template: { spec: { tolerations: TOLERATIONS, ...pod, containers: [{ name: "install-cni", image: "docker.io/istio/install-cni:1.30.3-distroless" }] } } } } },
   ...(data ? [{ type: CONFIG_MAP, props: { metadata: { name: "istio-cni-config", namespace: "istio-system" }, data } }] : []),
 ];
 
 /** The ambient profile's istio-cni-config (configmap-cni.yaml with the chart's default selectors and excludeNamespaces). */
 export const ambientCniConfig: Record<string, string> = {
   AMBIENT_ENABLED: "true",
-  AMBIENT_ENABLEMENT_SELECTOR:
-    "- podSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n- namespaceSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n  podSelector:\n    matchExpressions:\n    - key: istio.io/dataplane-mode\n      operator: NotIn\n      values:\n      - none\n",
+  AMBIENT_ENABLEMENT_SELECTOR: SELECTORS,
   EXCLUDE_NAMESPACES: "kube-system",
 };
 
@@ -116,7 +114,7 @@ export const ztunnelObjects = (env: { network?: string; clusterName?: string }, 
         template: {
           spec: {
             nodeSelector: { "kubernetes.io/os": "linux" },
-            tolerations: agentTolerations,
+            tolerations: TOLERATIONS,
             ...pod,
             containers: [{ name: "istio-proxy", image: "docker.io/istio/ztunnel:1.30.3-distroless", env: [...(env.network ? [{ name: "NETWORK", value: env.network }] : []), { name: "ISTIO_META_CLUSTER_ID", value: env.clusterName ?? "Kubernetes" }] }],
           },

@@ -12,9 +12,9 @@ type Obj = Record<string, any>;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CHART = "kubernetes:helm.sh/v4:Chart";
 // ztunnel and istio-cni values.yaml: the node agents' default tolerations.
-const TOLERATIONS = [{ effect: "NoSchedule", operator: "Exists" }, { key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }];
+export const TOLERATIONS = [{ effect: "NoSchedule", operator: "Exists" }, { key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists" }];
 // istio-cni values.yaml ambient.enablementSelectors, as configmap-cni.yaml's toYaml writes them.
-const SELECTORS =
+export const SELECTORS =
   "- podSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n- namespaceSelector:\n    matchLabels:\n      istio.io/dataplane-mode: ambient\n  podSelector:\n    matchExpressions:\n    - key: istio.io/dataplane-mode\n      operator: NotIn\n      values:\n      - none\n";
 
 const meta = (name: string, namespace: string) => ({ name, namespace });
