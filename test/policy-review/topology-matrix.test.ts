@@ -254,3 +254,15 @@ test("`when` source.namespace and source.principal decide a caller's cell with t
   assert.deepEqual(m.get("agents/b"), ["", "✓ when source.principal not in mesh.example/ns/agents/sa/a", ""]);
   assert.deepEqual(m.get("agents/a"), ["", "", "✓ :8000"], "agents/a is in namespace agents, not lab, and is the principal excluded");
 });
+
+test("istiod applied as objects (a Helm v4 Chart's, no Release in state) gives the matrix its trust domain from its values ConfigMap", () => {
+  // Istio 1.30.3 istio-discovery: Deployment istiod running pilot, ConfigMap `values` with the values it was given.
+  const rendered = [
+    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "istiod", namespace: "istio-system" }, spec: { template: { spec: { containers: [{ name: "discovery", image: "mirror.example/istio/pilot:1.30.3" }] } } } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "values", namespace: "istio-system" }, data: { "original-values": JSON.stringify({ meshConfig: { trustDomain: TD } }) } },
+  ];
+  const objs = [...base(), ...rendered, policy("tools", "foreign", { selector: { matchLabels: { app: "web-search" } }, rules: [{ from: [{ source: { principals: [principal("agents", "b", "other.example")] } }] }] })];
+  const m = matrix(objs);
+  assert.deepEqual(m.get("agents/b"), undefined, "no row claims agents/b may call");
+  assert.deepEqual(m.get("principal other.example/ns/agents/sa/b (never matches: the mesh's trust domain is mesh.example)"), ["never matches"]);
+});
