@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
-import { istioNodeAgentImage, withRenderedIstio } from "./istio-rendered";
+import { withRenderedIstio } from "./istio-rendered";
 import { probe } from "./values";
 
 /**
@@ -140,11 +140,3 @@ export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
   }
   return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
 }
-
-/**
- * Whether a pod spec is one of Istio's node agents (ztunnel or istio-cni, {@link istioNodeAgentImage}).
- * Applied as plain objects (the children of a Helm v4 Chart or a yaml/v2 ConfigGroup, which a real
- * export and preview hand the pack one by one) they are the agents the ztunnel and cni releases
- * install, which run on every node and tolerate every NoSchedule taint by default.
- */
-export const isIstioNodeAgentPodSpec = (spec: Record<string, any> | undefined): boolean => istioNodeAgentImage(spec) !== undefined;

@@ -9,7 +9,6 @@ import { refusedToleration, tolerates, type Toleration } from "../lib/toleration
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 import { isDevicePluginPodSpec } from "../lib/device-plugin";
-import { isIstioNodeAgentPodSpec } from "../lib/istio";
 import { istioNodeAgentImage } from "../lib/istio-rendered";
 
 interface Config extends GpuKnobs {
@@ -287,7 +286,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
         const kind = kindName(args.type);
         // The device plugin applied by hand (NVIDIA's static DaemonSet), or ztunnel or istio-cni as
         // a v4 Chart's children, is the node agent its chart installs, allowed as that is.
-        const plugin = args.type === "kubernetes:apps/v1:DaemonSet" ? tri(() => isDevicePluginPodSpec(spec) || isIstioNodeAgentPodSpec(spec)) : false;
+        const plugin = args.type === "kubernetes:apps/v1:DaemonSet" ? tri(() => isDevicePluginPodSpec(spec) || istioNodeAgentImage(spec) !== undefined) : false;
         judgePodSpec(`${kind} ${namespace}/${name}`, spec, () => containersOf(spec), config, orTri(plugin, isAllowed(`${namespace}/${name}`)), report, pending);
         const agent = args.type === "kubernetes:apps/v1:DaemonSet" ? orUnknown(() => istioNodeAgentImage(spec), undefined) : undefined;
         if (agent) judgeNodeAgentPods(`${kind} ${namespace}/${name}`, spec, nodeAgentCharts.get(agent === "ztunnel" ? "ztunnel" : "cni")!, config, report, pending);
