@@ -63,13 +63,13 @@ export function kubeconfigCredentials(value: unknown): string[] {
   return [...new Set(found)];
 }
 
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 /** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
 export function scriptHasCredentials(script: unknown): boolean {
   if (typeof script !== "string") return false;
-  return /-----BEGIN [A-Z ]*PRIVATE KEY-----|^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
+  return PRIVATE_KEY.test(script) || /^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
 }
-
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 /**
  * A PEM block base64-encoded once (`LS0tLS1CRUdJTi` is `-----BEGIN`), as charts take TLS keys in
