@@ -1,22 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isDefaultProvider, T } from "../lib/k8s";
+import { isDefaultProvider, KUBERNETES_COMPONENTS, T } from "../lib/k8s";
 import { probe } from "../lib/values";
-
-/**
- * Component resources of the Kubernetes SDK: they are never bound to a provider themselves (their
- * children carry it). Multi-language (yaml/v2, helm v4, kustomize/v2) and the SDK-side ones
- * (yaml ConfigFile/ConfigGroup, helm v3 Chart, kustomize Directory).
- */
-const components = new Set([
-  "kubernetes:yaml/v2:ConfigFile",
-  "kubernetes:yaml/v2:ConfigGroup",
-  "kubernetes:helm.sh/v4:Chart",
-  "kubernetes:kustomize/v2:Directory",
-  "kubernetes:yaml:ConfigFile",
-  "kubernetes:yaml:ConfigGroup",
-  "kubernetes:helm.sh/v3:Chart",
-  "kubernetes:kustomize:Directory",
-]);
 
 /**
  * Whether a provider names its cluster's kubeconfig. pulumi-kubernetes uses `kubeconfig` (file
@@ -63,7 +47,8 @@ export const explicitKubernetesProvider: ResourceValidationPolicy = {
     if (!args.type.startsWith("kubernetes:")) return;
     const p = args.provider;
     if (!p) {
-      if (components.has(args.type)) return;
+      // Components of the Kubernetes SDK are never bound to a provider themselves: their children carry it.
+      if (KUBERNETES_COMPONENTS.has(args.type)) return;
       report(`${args.name} has no provider: pass the cluster's k8s.Provider as { provider }`);
       return;
     }

@@ -1,7 +1,7 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
-import { isEksOwnProvider } from "../lib/eks";
+import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials, scriptHasCredentials } from "../lib/credentials";
 
 /**
@@ -110,11 +110,8 @@ const credentialProperties = new Map<string, { what: string; keys: string[]; inp
  */
 const MANIFEST_COMPONENTS = new Set(["kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:helm.sh/v4:Chart", "kubernetes:kustomize/v2:Directory"]);
 
-/** Whether a resource is such a component's child: its parent's type is the URN's next-to-last qualified type. */
-function readFromManifests(urn: string): boolean {
-  const types = (urn.split("::")[2] ?? "").split("$");
-  return types.length > 1 && MANIFEST_COMPONENTS.has(types[types.length - 2]);
-}
+/** Whether a resource is such a component's child (its parent's type, from its URN). */
+const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(parentTypeOf(urn) ?? "");
 
 /**
  * Kubeconfigs, service-account tokens and CA keys grant cluster or mesh-wide control: in
