@@ -5,7 +5,7 @@
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { helmChartName, isHelmInstall, isWorkload, kindName, matchesSelector, meta, podMetadata, T } from "./k8s";
-import { parseGoBool } from "./istio";
+import { isAmbientIstiod, parseGoBool } from "./istio";
 import { isObject, orUnknown, probe } from "./values";
 
 interface EnablementSelector {
@@ -57,13 +57,6 @@ export function cniSettings(values: unknown): { enabled: boolean; excludeNamespa
 const enrolls = (selectors: EnablementSelector[], pod: Record<string, string>, namespace: Record<string, string>) =>
   selectors.some((s) => matchesSelector(s?.podSelector ?? undefined, pod) && matchesSelector(s?.namespaceSelector ?? undefined, namespace));
 
-/** An istiod release that runs ambient: the ambient profile, or PILOT_ENABLE_AMBIENT in its env. */
-function ambientIstiod(values: unknown): boolean {
-  const v = isObject(values) ? values : {};
-  const env = (o: unknown) => (isObject(o) && isObject(o.env) ? o.env.PILOT_ENABLE_AMBIENT : undefined);
-  return v.profile === "ambient" || (isObject(v.global) && v.global.profile === "ambient") || parseGoBool(env(v)) === true || parseGoBool(env(v.pilot)) === true;
-}
-
 /**
  * Where the stack installs an ambient istiod on a cluster, the workloads the namespace and pod
  * labels put in ambient (the chart's default selectors) must be enrolled by an istio-cni release
@@ -78,7 +71,7 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
     return c.known && names.includes(c.value ?? "");
   };
   const istiods = releases.filter((r) => isChart(r, "istiod"));
-  const ambient = istiods.map((r) => probe(() => ambientIstiod(r.props.values)));
+  const ambient = istiods.map((r) => probe(() => isAmbientIstiod(r.props.values)));
   if (ambient.some((a) => !a.known)) pending.push(`whether istiod on cluster ${cluster} runs ambient (its values are not known yet)`);
   if (!ambient.some((a) => a.known && a.value)) return;
   const cnis = releases.filter((r) => isChart(r, "cni", "istio-cni"));

@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
-import { probe } from "./values";
+import { isObject, probe } from "./values";
 
 /**
  * Namespaces the stack may create that deliberately run outside the mesh: Istio's own (its root
@@ -59,6 +59,34 @@ export function parseGoBool(value: unknown): boolean | undefined {
   if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
   return undefined;
+}
+
+/** An istiod release that runs ambient: the ambient profile, or PILOT_ENABLE_AMBIENT in its env. */
+export function isAmbientIstiod(values: unknown): boolean {
+  const v = isObject(values) ? values : {};
+  const env = (o: unknown) => (isObject(o) && isObject(o.env) ? o.env.PILOT_ENABLE_AMBIENT : undefined);
+  return v.profile === "ambient" || (isObject(v.global) && v.global.profile === "ambient") || parseGoBool(env(v)) === true || parseGoBool(env(v.pilot)) === true;
+}
+
+/**
+ * One env var of istiod's container as istio-discovery 1.30.3 deployment.yaml renders it from the
+ * values: `env` with `pilot.env` merged over it (zzy_descope_legacy.yaml: mergo, where an empty
+ * value, "", false, 0, overrides nothing), each value printed into a string (`"{{ $val }}"`: a YAML
+ * true is "true"), then the `envVarFrom` entries, whose later duplicate the kubelet takes.
+ * `undefined` when unset (Helm drops a null value), `null` when an entry reads it from elsewhere
+ * (a ConfigMap, a field) that the stack does not show. Reads the value itself, so one not known
+ * yet throws the SDK's unknown-value error.
+ */
+export function istiodEnv(values: unknown, name: string): string | undefined | null {
+  const v = isObject(values) ? values : {};
+  const pilot = isObject(v.pilot) ? v.pilot : {};
+  const envOf = (o: Record<string, unknown>) => (isObject(o.env) ? o.env[name] : undefined);
+  const laid = envOf(pilot);
+  const value = laid !== undefined && laid !== null && laid !== "" && laid !== false && laid !== 0 ? laid : envOf(v);
+  const from = Array.isArray(pilot.envVarFrom) && pilot.envVarFrom.length > 0 ? pilot.envVarFrom : v.envVarFrom;
+  const entry = (Array.isArray(from) ? from : []).filter((e) => isObject(e) && e.name === name).pop();
+  if (entry) return entry.value !== undefined && entry.value !== null ? String(entry.value) : entry.valueFrom != null ? null : "";
+  return value === undefined || value === null ? undefined : String(value);
 }
 
 /**

@@ -1,16 +1,18 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
-import { configWithDefaults, list, probe, Probe } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe, Probe } from "../lib/values";
 import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
 import { secretDataKey, setOf } from "../lib/config-schema";
 import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
 import { withRenderedIstio } from "../lib/istio-rendered";
+import { isAmbientIstiod, istiodEnv, parseGoBool } from "../lib/istio";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
 const NETWORK_LABEL = "topology.istio.io/network";
 const EAST_WEST_CLASS = "istio-east-west";
 const HBONE_PORT = 15008;
+const MULTI_NETWORK = "AMBIENT_ENABLE_MULTI_NETWORK";
 
 interface MeshCluster {
   cluster: string;
@@ -123,6 +125,31 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
 }
 
 /**
+ * An ambient istiod serves a multi-network mesh only with AMBIENT_ENABLE_MULTI_NETWORK, false by
+ * default and read with strconv.ParseBool (Istio 1.30.3 pilot/pkg/features/ambient.go, pkg/env):
+ * without it istiod builds its ambient index from its own cluster alone (ambientindex.go skips
+ * buildGlobalCollections) and registers no istio-east-west GatewayClass (gatewaycommon/classinfo.go),
+ * so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed.
+ */
+function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: string) => void, unknowns: string[]): void {
+  for (const r of m.resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
+    // istiod ignores the flag without ambient (and serves no ambient workloads to judge).
+    const env = probe(() => (isAmbientIstiod(r.props.values) ? { value: istiodEnv(r.props.values, MULTI_NETWORK) } : undefined));
+    if (env.known && env.value === undefined) continue;
+    const setting = env.known ? env.value!.value : null;
+    if (setting === null) {
+      unknowns.push(`the ${MULTI_NETWORK} env of istiod release ${r.name} on cluster ${m.cluster}`);
+    } else if (parseGoBool(setting) !== true) {
+      const given = setting === undefined ? `leaves env.${MULTI_NETWORK} unset (false by default)` : `sets env.${MULTI_NETWORK} to ${JSON.stringify(setting)}`;
+      report(
+        `cluster ${m.cluster}: ambient istiod release ${r.name} ${given}: istiod then builds its ambient registry from its own cluster alone and serves no istio-east-west GatewayClass, so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed; set env.${MULTI_NETWORK}: "true"`,
+        r.urn,
+      );
+    }
+  }
+}
+
+/**
  * A multi-cluster ambient mesh is wired only if every istiod reads every other cluster (a remote
  * secret per ordered pair) and every cluster offers the others its east-west gateway. A missing
  * remote secret leaves one istiod blind to a cluster's endpoints; one naming a cluster the mesh no
@@ -132,7 +159,7 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "In a multi-cluster mesh each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs).",
+    "In a multi-cluster mesh every ambient istiod sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -220,6 +247,7 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
       }
     }
     for (const m of mesh) {
+      checkMultiNetwork(m, report, unknowns);
       if (!m.network.known) {
         unknowns.push(`the network (global.network) of istiod on cluster ${m.cluster}`);
         continue;

@@ -267,6 +267,15 @@ export const meshMutations: Mutation[] = [
       }),
   },
   {
+    // Without it an ambient istiod reads its own cluster alone and serves no istio-east-west class (Istio 1.30.3 ambientindex.go, classinfo.go).
+    name: "a cluster's istiod without AMBIENT_ENABLE_MULTI_NETWORK",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const all = resources(doc).filter(istiod);
+      return all.length > 1 ? edit(all[all.length - 1], (o) => delete o.values.env.AMBIENT_ENABLE_MULTI_NETWORK) : undefined;
+    },
+  },
+  {
     name: "a remote secret left behind for a cluster no longer in the mesh",
     policy: "mesh-multicluster-wiring",
     apply: (doc) => {
