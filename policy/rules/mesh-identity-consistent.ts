@@ -110,7 +110,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default); each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default); each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -190,6 +190,13 @@ export const meshIdentityConsistent: StackValidationPolicy = {
         unknowns.push({ what: `the network of cluster ${cluster} (${unknownNetworks.join(", ")})`, matters: always });
       }
       const network = [...names][0];
+      // ztunnel looks a Service's address up in its own NETWORK (ztunnel 1.30.3 proxy/outbound.rs
+      // build_request), the empty network when unset, while istiod files the cluster's Services
+      // under the cluster's network: ztunnel then finds none of them and skips their waypoints.
+      const ztunnelNetwork = ztunnel && firstSet(value(ztunnel, "network"), value(ztunnel, "global.network"));
+      if (network && ztunnelNetwork && ztunnelNetwork.known && ztunnelNetwork.value === undefined) {
+        report(`cluster ${cluster}: ztunnel sets no network (global.network or network) but the cluster's is ${network}: ztunnel looks Service addresses up in the empty network, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them)`, ztunnel.urn);
+      }
       if (network) add(networks, network, cluster);
       else if (unknownNetworks.length === 0) report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
       const expectedNetwork: Probe<string | undefined> = network || unknownNetworks.length === 0 ? { known: true, value: network } : { known: false };

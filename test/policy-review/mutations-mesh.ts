@@ -1,9 +1,8 @@
 /** Policy-review mutations of mesh-wide STRICT mTLS and PeerAuthentication, ambient enrollment and sidecar injection, one mesh identity and root CA across clusters. */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload, withSpec } from "./mutations-support";
+import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload } from "./mutations-support";
 
 const istioCni = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "cni";
-const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
 
 export const meshMutations: Mutation[] = [
   {
@@ -55,6 +54,12 @@ export const meshMutations: Mutation[] = [
     name: "ztunnel registering under another cluster name than istiod",
     policy: "mesh-identity-consistent",
     apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => (o.values = { ...o.values, multiCluster: { clusterName: "someone-else" } })),
+  },
+  {
+    // ztunnel looks Service addresses up in its NETWORK (ztunnel 1.30.3 proxy/outbound.rs): unset, it skips every waypoint.
+    name: "ztunnel without the cluster's network",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => delete o.values.global.network),
   },
   {
     name: "a cluster with another trust domain",
@@ -233,57 +238,6 @@ export const meshMutations: Mutation[] = [
       if (!addNamespaceWithWorkload(doc, "rag", { "istio-injection": "enabled" })) return undefined;
       return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
         o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "istio.io/dataplane-mode": "ambient" };
-      });
-    },
-  },
-  // Multi-cluster wiring (mesh-multicluster-wiring): every ordered pair of clusters has a remote
-  // secret, none names a cluster outside the mesh, and every cluster has its east-west gateway,
-  // its HBONE listener on 15008 and its Service reachable from other networks.
-  {
-    name: "a remote secret of one cluster for another removed",
-    policy: "mesh-multicluster-wiring",
-    apply: (doc) => removeAll(doc, (r) => r === resources(doc).find(remoteSecret)),
-  },
-  {
-    name: "a cluster's east-west gateway removed",
-    policy: "mesh-multicluster-wiring",
-    apply: (doc) => {
-      const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
-      return gw && removeAll(doc, (r) => r === gw);
-    },
-  },
-  {
-    // Remote ztunnels dial an east-west gateway on 15008 whatever its listener says (Istio 1.30.3 createSplitHorizonWorkload).
-    name: "a cluster's east-west HBONE listener moved to port 15009",
-    policy: "mesh-multicluster-wiring",
-    apply: (doc) => onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west", (o) => (o.spec.listeners[0].port = 15009)),
-  },
-  {
-    name: "a cluster's east-west gateway annotated with a ClusterIP Service",
-    policy: "mesh-multicluster-wiring",
-    apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west", (o) => {
-        o.metadata.annotations = { ...o.metadata.annotations, "networking.istio.io/service-type": "ClusterIP" };
-      }),
-  },
-  {
-    // Without it an ambient istiod reads its own cluster alone and serves no istio-east-west class (Istio 1.30.3 ambientindex.go, classinfo.go).
-    name: "a cluster's istiod without AMBIENT_ENABLE_MULTI_NETWORK",
-    policy: "mesh-multicluster-wiring",
-    apply: (doc) => {
-      const all = resources(doc).filter(istiod);
-      return all.length > 1 ? edit(all[all.length - 1], (o) => delete o.values.env.AMBIENT_ENABLE_MULTI_NETWORK) : undefined;
-    },
-  },
-  {
-    name: "a remote secret left behind for a cluster no longer in the mesh",
-    policy: "mesh-multicluster-wiring",
-    apply: (doc) => {
-      const like = resources(doc).find(remoteSecret);
-      return like && addLike(doc, like, "retired", like.type, {
-        apiVersion: "v1", kind: "Secret",
-        metadata: { name: "istio-remote-secret-retired", namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": "retired" } },
-        stringData: { retired: "apiVersion: v1\nkind: Config\n" },
       });
     },
   },

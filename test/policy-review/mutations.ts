@@ -7,6 +7,7 @@
  */
 import { Mutation, resources, isKind, edit, podSpecs, onSplits } from "./mutations-support";
 import { meshMutations } from "./mutations-mesh";
+import { multiclusterMutations } from "./mutations-multicluster";
 import { authzMutations } from "./mutations-authz";
 import { l7Mutations } from "./mutations-l7";
 import { trafficMutations } from "./mutations-traffic";
@@ -104,6 +105,7 @@ export const mutations: Mutation[] = [
     },
   },
   ...meshMutations,
+  ...multiclusterMutations,
   ...authzMutations,
   ...l7Mutations,
   ...trafficMutations,

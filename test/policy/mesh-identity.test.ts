@@ -226,3 +226,22 @@ test("mesh-identity-consistent: the network label is read on istiod's namespace 
   const bad = await runStack(meshIdentityConsistent, [inNs("a", "istio", "net-a"), ns("a", "istio", "net-x"), inNs("b", "istio", "net-b")]);
   assert.deepEqual(messages(bad), ["cluster a names its network inconsistently: istiod global.network=net-a, istio label topology.istio.io/network=net-x"]);
 });
+
+// ztunnel 1.30.3 looks a Service's address up in its NETWORK (proxy/outbound.rs build_request),
+// the empty network when unset; istiod files Services under the cluster's network (the system
+// namespace's label). Before, a ztunnel with no network beside a networked istiod passed.
+test("mesh-identity-consistent: ztunnel sets the cluster's network when the cluster has one", async () => {
+  const zt = (values: Record<string, unknown>) => stackResource({ type: REL, name: "a-ztunnel", props: { chart: "ztunnel", values: { multiCluster: { clusterName: "a" }, ...values } }, provider: k8sProvider("a") });
+  const stack = (ztunnelValues: Record<string, unknown>, network = "net-a") => [istiod("a", "m", "cluster.local", network), istioNs("a", network), zt(ztunnelValues)];
+  for (const values of [{ global: { network: "net-a" } }, { network: "net-a" }]) assert.deepEqual((await runStack(meshIdentityConsistent, stack(values))).violations, []);
+  const unset = "cluster a: ztunnel sets no network (global.network or network) but the cluster's is net-a: ztunnel looks Service addresses up in the empty network, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them)";
+  for (const values of [{}, { network: "", global: { network: "" } }]) assert.deepEqual(messages(await runStack(meshIdentityConsistent, stack(values))), [unset]);
+  const out = await runStack(meshIdentityConsistent, stack({}));
+  assert.equal(out.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-ztunnel");
+  // Not known yet: can't judge; a cluster with no network anywhere is istiod's finding alone.
+  const later = await runStack(meshIdentityConsistent, stack({ global: { network: UNKNOWN } }));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the network of cluster a \(ztunnel global.network\)/);
+  const none = await runStack(meshIdentityConsistent, [stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", multiCluster: { clusterName: "a" } } } }, provider: k8sProvider("a") }), zt({})]);
+  assert.deepEqual(messages(none), ["cluster a: istiod has no global.network; multi-network ambient needs one per cluster"]);
+});
