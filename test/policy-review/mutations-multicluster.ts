@@ -56,4 +56,13 @@ export const multiclusterMutations: Mutation[] = [
       });
     },
   },
+  {
+    // Other clusters reach a global Service's waypoint only if its Service is global too (istio/istio#60985).
+    name: "a tool's Service made global (istio.io/global) while its namespace's waypoint stays local",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) =>
+      resources(doc).filter(istiod).length > 1
+        ? onFirst(doc, (r) => isKind(r, "Service") && (r.inputs as any)?.metadata?.namespace === "tools" && !!withSpec(r).selector, (o) => (o.metadata.labels = { ...o.metadata.labels, "istio.io/global": "true" }))
+        : undefined,
+  },
 ];

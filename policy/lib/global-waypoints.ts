@@ -1,0 +1,56 @@
+/**
+ * Global Services behind a cluster-local waypoint. The ambient profile makes a Service labelled
+ * `istio.io/global: "true"` visible to the other clusters (meshConfig.serviceScopeConfigs), but
+ * their ztunnels reach its waypoint only if the waypoint's own Service is global too: otherwise
+ * they cannot resolve it and send their calls past it, so its L7 policies never apply to them
+ * (istio/istio#60985, confirmed by the maintainers on 1.30.2; istio.io ambient multicluster
+ * "waypoint requirements"). istiod gives the waypoint's Service the Gateway's
+ * spec.infrastructure.labels, else the Gateway's own labels (Istio 1.30.3
+ * gatewaycommon/deploymentcontroller.go extractInfrastructureMetadata, files/waypoint.yaml).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { isGateway, meta, T } from "./k8s";
+import { isObject, probe } from "./values";
+import { waypointOf } from "./authz-targets";
+
+const GLOBAL = "istio.io/global";
+
+/** The labels istiod puts on a waypoint's Service. */
+function waypointServiceLabels(gw: PolicyResource): Record<string, unknown> {
+  const infra = gw.props.spec?.infrastructure?.labels;
+  return isObject(infra) ? infra : (meta(gw.props).labels ?? {});
+}
+
+export interface GlobalWaypointFinding {
+  service: PolicyResource;
+  message: string;
+}
+
+/** One cluster's global Services whose waypoint (rendered by the stack there) is not global; `unknown` names what this preview cannot read. */
+export function globalServicesBehindLocalWaypoints(cluster: string, resources: PolicyResource[]): { findings: GlobalWaypointFinding[]; unknown: string[] } {
+  const findings: GlobalWaypointFinding[] = [];
+  const unknown: string[] = [];
+  for (const svc of resources.filter((r) => r.type === T.service)) {
+    const read = probe(() => {
+      const { namespace, name, labels } = meta(svc.props);
+      if (labels?.[GLOBAL] !== "true") return undefined;
+      const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === namespace);
+      const waypoint = waypointOf(labels ?? {}, ns ? (meta(ns.props).labels ?? {}) : {}, namespace);
+      if (!waypoint) return undefined;
+      const gw = resources.find((r) => isGateway(r.type) && `${meta(r.props).namespace}/${meta(r.props).name}` === waypoint);
+      if (!gw || waypointServiceLabels(gw)[GLOBAL] === "true") return undefined;
+      return { what: `${namespace}/${name}`, waypoint };
+    });
+    if (!read.known) {
+      unknown.push(`the labels of Service ${svc.name} on cluster ${cluster}, its namespace or its waypoint (whether a global Service sits behind a local waypoint)`);
+      continue;
+    }
+    if (!read.value) continue;
+    const { what, waypoint } = read.value;
+    findings.push({
+      service: svc,
+      message: `cluster ${cluster}: Service ${what} is global (${GLOBAL}: "true") but the Service of its waypoint ${waypoint} is not: the other clusters cannot resolve that waypoint, so their calls to ${what} skip it and every L7 policy on it (istio/istio#60985); label the waypoint's Service ${GLOBAL}: "true" (its Gateway's spec.infrastructure.labels) in every cluster`,
+    });
+  }
+  return { findings, unknown };
+}
