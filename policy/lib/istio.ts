@@ -70,9 +70,10 @@ export function isAmbientIstiod(values: unknown): boolean {
 
 /**
  * One env var of istiod's container as istio-discovery 1.30.3 deployment.yaml renders it from the
- * values: `env` with `pilot.env` merged over it (zzy_descope_legacy.yaml: mergo, where an empty
- * value, "", false, 0, overrides nothing), each value printed into a string (`"{{ $val }}"`: a YAML
- * true is "true"), then the `envVarFrom` entries, whose later duplicate the kubelet takes.
+ * values: `env` with `pilot.env` merged over it (zzy_descope_legacy.yaml: sprig's mergeOverwrite,
+ * whose mergo sets a map's entry even to "" or false), each value printed into a string
+ * (`"{{ $val }}"`: a YAML true is "true"), then the `envVarFrom` entries, whose later duplicate
+ * the kubelet takes.
  * `undefined` when unset (Helm drops a null value), `null` when an entry reads it from elsewhere
  * (a ConfigMap, a field) that the stack does not show. Reads the value itself, so one not known
  * yet throws the SDK's unknown-value error.
@@ -82,7 +83,7 @@ export function istiodEnv(values: unknown, name: string): string | undefined | n
   const pilot = isObject(v.pilot) ? v.pilot : {};
   const envOf = (o: Record<string, unknown>) => (isObject(o.env) ? o.env[name] : undefined);
   const laid = envOf(pilot);
-  const value = laid !== undefined && laid !== null && laid !== "" && laid !== false && laid !== 0 ? laid : envOf(v);
+  const value = laid !== undefined && laid !== null ? laid : envOf(v);
   const from = Array.isArray(pilot.envVarFrom) && pilot.envVarFrom.length > 0 ? pilot.envVarFrom : v.envVarFrom;
   const entry = (Array.isArray(from) ? from : []).filter((e) => isObject(e) && e.name === name).pop();
   if (entry) return entry.value !== undefined && entry.value !== null ? String(entry.value) : entry.valueFrom != null ? null : "";

@@ -39,6 +39,7 @@ test("mesh-multicluster-wiring: every ambient istiod of a multi-cluster mesh ena
     ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "false" }),
     ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "yes" }), // not ParseBool's: istiod takes the default
     ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "true" }, { pilot: { env: { AMBIENT_ENABLE_MULTI_NETWORK: "false" } } }),
+    ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "true" }, { pilot: { env: { AMBIENT_ENABLE_MULTI_NETWORK: "" } } }), // mergo sets an empty value too
     ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "true" }, { envVarFrom: [{ name: "AMBIENT_ENABLE_MULTI_NETWORK", value: "false" }] }),
     { global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "b" }, profile: "ambient" } },
     { env: { PILOT_ENABLE_AMBIENT: "true" } },
