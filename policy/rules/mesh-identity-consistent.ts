@@ -110,7 +110,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default); each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -177,9 +177,13 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       // istiod reads the network label of its own namespace (its release's), not istio-system's.
       const systemNamespaces = istiodNamespaces(resources);
       if (!systemNamespaces) unknowns.push({ what: `the namespace of istiod on cluster ${cluster} (whose topology.istio.io/network label it reads)`, matters: always });
+      const labelled: { name: string; ns: PolicyResource; label: Probe<string | undefined> }[] = [];
       for (const name of systemNamespaces ?? []) {
         const ns = resources.find((r) => r.type === T.namespace && orUnknown(() => meta(r.props).name === name, false));
-        if (ns) declared.set(`${name} label topology.istio.io/network`, probe(() => meta(ns.props).labels["topology.istio.io/network"] as string | undefined));
+        if (!ns) continue;
+        const label = probe(() => meta(ns.props).labels["topology.istio.io/network"] as string | undefined);
+        declared.set(`${name} label topology.istio.io/network`, label);
+        labelled.push({ name, ns, label });
       }
       const names = new Set([...declared.values()].flatMap((v) => (v.known && v.value ? [v.value] : [])));
       const unknownNetworks = [...declared].filter(([, v]) => !v.known).map(([k]) => k);
@@ -196,6 +200,14 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       const ztunnelNetwork = ztunnel && firstSet(value(ztunnel, "network"), value(ztunnel, "global.network"));
       if (network && ztunnelNetwork && ztunnelNetwork.known && ztunnelNetwork.value === undefined) {
         report(`cluster ${cluster}: ztunnel sets no network (global.network or network) but the cluster's is ${network}: ztunnel looks Service addresses up in the empty network, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them)`, ztunnel.urn);
+      }
+      // istiod takes the cluster's network from that label alone (Istio 1.30.3 serviceregistry/ambient
+      // networks.go LocalSystemNamespaceNetwork; the other clusters read it there too, "" when absent),
+      // so without it the cluster's workloads and Services are filed under the empty network.
+      for (const { name, ns, label } of labelled) {
+        if (network && label.known && label.value === undefined) {
+          report(`cluster ${cluster}: namespace ${name}, whose topology.istio.io/network label istiod (and every other cluster) reads as the cluster's network, has none, while the cluster's network is ${network}: istiod files its workloads and Services under the empty network, where its ztunnels (NETWORK ${network}) do not find them and skip their waypoints, and the other clusters cannot route to them; label it topology.istio.io/network: ${network}`, ns.urn);
+        }
       }
       if (network) add(networks, network, cluster);
       else if (unknownNetworks.length === 0) report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);

@@ -62,6 +62,12 @@ export const meshMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => delete o.values.global.network),
   },
   {
+    // istiod takes the cluster's network from this label alone (Istio 1.30.3 ambient networks.go LocalSystemNamespaceNetwork).
+    name: "istio-system's topology.istio.io/network label removed",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Namespace") && (r.inputs as any)?.metadata?.labels?.["topology.istio.io/network"] !== undefined, (o) => delete o.metadata.labels["topology.istio.io/network"]),
+  },
+  {
     name: "a cluster with another trust domain",
     policy: "mesh-identity-consistent",
     apply: (doc) => {

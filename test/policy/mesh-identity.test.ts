@@ -245,3 +245,18 @@ test("mesh-identity-consistent: ztunnel sets the cluster's network when the clus
   const none = await runStack(meshIdentityConsistent, [stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", multiCluster: { clusterName: "a" } } } }, provider: k8sProvider("a") }), zt({})]);
   assert.deepEqual(messages(none), ["cluster a: istiod has no global.network; multi-network ambient needs one per cluster"]);
 });
+
+// istiod takes the cluster's network from its namespace's topology.istio.io/network label alone
+// (Istio 1.30.3 serviceregistry/ambient networks.go LocalSystemNamespaceNetwork); before, a stack
+// whose istio-system lost the label beside a networked istiod and ztunnel passed.
+test("mesh-identity-consistent: istiod's namespace carries the cluster's network label when the cluster has a network", async () => {
+  const bare = stackResource({ type: NS, name: "a-ns", props: { metadata: { name: "istio-system", labels: { "app.kubernetes.io/part-of": "inference-mesh" } } }, provider: k8sProvider("a") });
+  const out = await runStack(meshIdentityConsistent, [istiod("a", "m", "cluster.local", "net-a"), ztunnel("a", "net-a"), bare]);
+  assert.deepEqual(messages(out), [
+    "cluster a: namespace istio-system, whose topology.istio.io/network label istiod (and every other cluster) reads as the cluster's network, has none, while the cluster's network is net-a: istiod files its workloads and Services under the empty network, where its ztunnels (NETWORK net-a) do not find them and skip their waypoints, and the other clusters cannot route to them; label it topology.istio.io/network: net-a",
+  ]);
+  assert.equal(out.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:core/v1:Namespace::a-ns");
+  // Labelled, or not rendered by the stack (made elsewhere): nothing to say.
+  assert.deepEqual((await runStack(meshIdentityConsistent, [istiod("a", "m", "cluster.local", "net-a"), ztunnel("a", "net-a"), istioNs("a", "net-a")])).violations, []);
+  assert.deepEqual((await runStack(meshIdentityConsistent, [istiod("a", "m", "cluster.local", "net-a"), ztunnel("a", "net-a")])).violations, []);
+});
