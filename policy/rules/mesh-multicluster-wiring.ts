@@ -135,13 +135,13 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
 function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: string) => void, unknowns: string[]): void {
   for (const r of m.resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
     // istiod ignores the flag without ambient (and serves no ambient workloads to judge).
-    const env = probe(() => (isAmbientIstiod(r.props.values) ? { value: istiodEnv(r.props.values, MULTI_NETWORK) } : undefined));
-    if (env.known && env.value === undefined) continue;
-    const setting = env.known ? env.value!.value : null;
-    if (setting === null) {
+    const ambient = probe(() => isAmbientIstiod(r.props.values));
+    if (ambient.known && !ambient.value) continue;
+    const setting: Probe<string | undefined | null> = ambient.known ? probe(() => istiodEnv(r.props.values, MULTI_NETWORK)) : { known: false };
+    if (!setting.known || setting.value === null) {
       unknowns.push(`the ${MULTI_NETWORK} env of istiod release ${r.name} on cluster ${m.cluster}`);
-    } else if (parseGoBool(setting) !== true) {
-      const given = setting === undefined ? `leaves env.${MULTI_NETWORK} unset (false by default)` : `sets env.${MULTI_NETWORK} to ${JSON.stringify(setting)}`;
+    } else if (parseGoBool(setting.value) !== true) {
+      const given = setting.value === undefined ? `leaves env.${MULTI_NETWORK} unset (false by default)` : `sets env.${MULTI_NETWORK} to ${JSON.stringify(setting.value)}`;
       report(
         `cluster ${m.cluster}: ambient istiod release ${r.name} ${given}: istiod then builds its ambient registry from its own cluster alone and serves no istio-east-west GatewayClass, so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed; set env.${MULTI_NETWORK}: "true"`,
         r.urn,
