@@ -88,6 +88,8 @@ test("mesh-identity-consistent: ztunnel installed as a v4 Chart is read from its
   const ok = await runStack(meshIdentityConsistent, stack({ network: "net-a", clusterName: "a" }));
   assert.deepEqual([ok.violations, ok.unknown], [[], []]);
   assert.match(messages(await runStack(meshIdentityConsistent, stack({ network: "net-a", clusterName: "z" }))).join("\n"), /cluster a: ztunnel multiCluster.clusterName=z but istiod global.multiCluster.clusterName=a/);
+  // A DaemonSet without NETWORK runs ztunnel in the empty network, as a release without one does.
+  assert.match(messages(await runStack(meshIdentityConsistent, stack({ clusterName: "a" }))).join("\n"), /^cluster a: ztunnel sets no network \(global.network or network\) but the cluster's is net-a/);
   // Set by valueFrom (a fork's patch of the rendered DaemonSet): not the chart's "Kubernetes" default, not known.
   const fromRef = ztunnelObjects({});
   (fromRef[0].props.spec.template.spec.containers[0] as Record<string, unknown>).env = ["NETWORK", "ISTIO_META_CLUSTER_ID"].map((name) => ({ name, valueFrom: { configMapKeyRef: { name: "mesh", key: name } } }));
