@@ -10,7 +10,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, meta, T } from "./k8s";
-import { isObject, probe } from "./values";
+import { isObject, probe, type Probe } from "./values";
 import { waypointOf } from "./authz-targets";
 
 const GLOBAL = "istio.io/global";
@@ -50,6 +50,49 @@ export function globalServicesBehindLocalWaypoints(cluster: string, resources: P
     findings.push({
       service: svc,
       message: `cluster ${cluster}: Service ${what} is global (${GLOBAL}: "true") but the Service of its waypoint ${waypoint} is not: the other clusters cannot resolve that waypoint, so their calls to ${what} skip it and every L7 policy on it (istio/istio#60985); label the waypoint's Service ${GLOBAL}: "true" (its Gateway's spec.infrastructure.labels) in every cluster`,
+    });
+  }
+  return { findings, unknown };
+}
+
+/**
+ * A global Service's waypoint across the clusters that render it: Istio 1.30.3 assumes "universal"
+ * waypoints, the same waypoint (name and namespace) for a Service in every cluster (istio.io
+ * ambient multicluster install, "Waypoint requirements"); where they differ, or one cluster has
+ * none, cross-cluster calls take the other cluster's setup and skip the waypoint that holds the
+ * Service's L7 policies (istio/istio#57394, #60985: the configuration has to be symmetric).
+ */
+export function asymmetricGlobalWaypoints(clusters: { cluster: string; resources: PolicyResource[] }[]): { findings: GlobalWaypointFinding[]; unknown: string[] } {
+  type Copy = { cluster: string; service: PolicyResource; global: Probe<boolean>; waypoint: Probe<string> };
+  const seen = new Map<string, Copy[]>();
+  for (const { cluster, resources } of clusters) {
+    for (const service of resources.filter((r) => r.type === T.service)) {
+      const key = probe(() => `${meta(service.props).namespace}/${meta(service.props).name}`);
+      if (!key.known) continue; // not comparable with its copies; nothing names it yet
+      const global = probe(() => meta(service.props).labels?.[GLOBAL] === "true");
+      const waypoint = probe(() => {
+        const { namespace, labels } = meta(service.props);
+        const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === namespace);
+        return waypointOf(labels ?? {}, ns ? (meta(ns.props).labels ?? {}) : {}, namespace) ?? "none";
+      });
+      seen.set(key.value, [...(seen.get(key.value) ?? []), { cluster, service, global, waypoint }]);
+    }
+  }
+  const findings: GlobalWaypointFinding[] = [];
+  const unknown: string[] = [];
+  for (const [key, copies] of seen) {
+    if (copies.length < 2 || copies.every((c) => c.global.known && !c.global.value)) continue;
+    const waypoints = new Set(copies.flatMap((c) => (c.waypoint.known ? [c.waypoint.value] : [])));
+    const unread = copies.filter((c) => !c.waypoint.known).map((c) => c.cluster);
+    // Two waypoints known already differ whatever the others are; the copies may still all be local.
+    if (waypoints.size < 2 || !copies.some((c) => c.global.known && c.global.value)) {
+      if (waypoints.size >= 2 || unread.length > 0) unknown.push(`the labels of Service ${key} or its namespace on clusters ${copies.map((c) => c.cluster).join(", ")} (whether a global Service has the same waypoint in every cluster)`);
+      continue;
+    }
+    const each = copies.map((c) => `${!c.waypoint.known ? "a waypoint not known yet" : c.waypoint.value === "none" ? "no waypoint" : `waypoint ${c.waypoint.value}`} on ${c.cluster}`).join(", ");
+    findings.push({
+      service: copies[0].service,
+      message: `global Service ${key} has ${each}: Istio assumes the same waypoint for a Service in every cluster, so cross-cluster calls to it skip the waypoint that holds its L7 policies; give it the same istio.io/use-waypoint (on it or its namespace) in every cluster`,
     });
   }
   return { findings, unknown };

@@ -6,7 +6,7 @@ import { secretDataKey, setOf } from "../lib/config-schema";
 import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
 import { withRenderedIstio } from "../lib/istio-rendered";
 import { isAmbientIstiod, istiodEnv, parseGoBool } from "../lib/istio";
-import { globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
+import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
@@ -160,7 +160,7 @@ function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: strin
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "In a multi-cluster mesh every ambient istiod sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs); a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies.",
+    "In a multi-cluster mesh every ambient istiod sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs); a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -247,6 +247,9 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
         );
       }
     }
+    const asymmetric = asymmetricGlobalWaypoints(mesh);
+    for (const f of asymmetric.findings) report(f.message, f.service.urn);
+    unknowns.push(...asymmetric.unknown);
     for (const m of mesh) {
       checkMultiNetwork(m, report, unknowns);
       const behind = globalServicesBehindLocalWaypoints(m.cluster, m.resources);

@@ -56,3 +56,24 @@ test("mesh-multicluster-wiring: a Service label not known yet is can't judge, no
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the labels of Service b-svc-search on cluster b/);
 });
+
+// Istio assumes "universal" waypoints (istio.io ambient multicluster install, "Waypoint
+// requirements"): a global Service has the same waypoint in every cluster. Before, a stack where
+// one cluster enrolled it and another did not passed review.
+test("mesh-multicluster-wiring: a global Service has the same waypoint in every cluster that renders it", async () => {
+  const enrolled = { "istio.io/use-waypoint": "waypoint" };
+  const copy = (cluster: string, nsLabels: Record<string, string>, svcLabels: Record<string, string> = GLOBAL) => [ns(cluster, nsLabels), service(cluster, svcLabels), waypoint(cluster, {}, GLOBAL)];
+  const mesh = (a: ReturnType<typeof copy>, b: ReturnType<typeof copy>) => [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"]), ...a, ...b];
+  assert.deepEqual((await runStack(meshMulticlusterWiring, mesh(copy("a", enrolled), copy("b", enrolled)))).violations, []);
+  const asymmetric = await runStack(meshMulticlusterWiring, mesh(copy("a", enrolled), copy("b", {})));
+  assert.deepEqual(messages(asymmetric), [
+    "global Service tools/search has waypoint tools/waypoint on a, no waypoint on b: Istio assumes the same waypoint for a Service in every cluster, so cross-cluster calls to it skip the waypoint that holds its L7 policies; give it the same istio.io/use-waypoint (on it or its namespace) in every cluster",
+  ]);
+  assert.equal(asymmetric.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:core/v1:Service::a-svc-search");
+  // Global on one cluster only is enough; a local Service may differ; a label not known yet is can't judge.
+  assert.equal(messages(await runStack(meshMulticlusterWiring, mesh(copy("a", enrolled, {}), copy("b", { "istio.io/use-waypoint": "other" })))).length, 1);
+  assert.deepEqual((await runStack(meshMulticlusterWiring, mesh(copy("a", enrolled, {}), copy("b", {}, {})))).violations, []);
+  const later = await runStack(meshMulticlusterWiring, mesh(copy("a", enrolled), copy("b", enrolled, { ...GLOBAL, "istio.io/use-waypoint": UNKNOWN })));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the labels of Service tools\/search or its namespace on clusters a, b/);
+});
