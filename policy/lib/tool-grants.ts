@@ -21,11 +21,14 @@ import { backendsReached, McpBackend, readMcpBackends } from "./mcp-targets";
 interface GatewayGrants {
   r: PolicyResource;
   name: string;
+  action: "Allow" | "Deny" | "Require";
+  /** Per matchExpression (each is a rule of its own), what it grants. */
+  rules: ToolGrant[][];
   grants: ToolGrant[];
   reaches: Set<string> | "all";
 }
 
-/** The MCP authorizations (`backend.mcp.authorization`) in the tools namespace; undefined when one cannot be read or is not a plain Allow. */
+/** The MCP authorizations (`backend.mcp.authorization`) in the tools namespace; undefined when one cannot be read. */
 function gatewayGrants(g: Graph, pending: string[], cluster: string): GatewayGrants[] | undefined {
   const out: GatewayGrants[] = [];
   for (const r of g.resources.filter((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayPolicy"))) {
@@ -39,12 +42,13 @@ function gatewayGrants(g: Graph, pending: string[], cluster: string): GatewayGra
       return undefined;
     }
     if (read.value.namespace !== g.config.toolsNamespace || !read.value.auth) continue;
-    // Deny and Require rules narrow what Allow rules grant: the two layers are not compared then.
-    if ((read.value.auth.action ?? "Allow") !== "Allow") return undefined;
+    const action = read.value.auth.action ?? "Allow";
+    // Another action is refused by the API server (agentgateway-actions.ts reports it).
+    if (action !== "Allow" && action !== "Deny" && action !== "Require") return undefined;
     const grants = list(read.value.auth.policy?.matchExpressions as string[]).map((e) => celToolGrants(String(e)));
     // An expression this reader cannot split is agent-call-graph's other findings' to judge.
     if (grants.some((x) => x === undefined)) return undefined;
-    out.push({ r, name: meta(r.props).name, grants: grants.flatMap((x) => x!), reaches: read.value.reaches });
+    out.push({ r, name: meta(r.props).name, action, rules: grants.map((x) => x!), grants: grants.flatMap((x) => x!), reaches: read.value.reaches });
   }
   return out;
 }
@@ -67,6 +71,27 @@ function mcpPaths(backends: McpBackend[], gateway: GatewayGrants[], svc: string)
 }
 
 const grantsTool = (x: ToolGrant, names: Set<string>) => x.tools === "*" || x.tools.some((t) => names.has(t));
+const hasAllow = (p: McpPath) => p.policies.some((pol) => pol.action === "Allow");
+const narrowed = (p: McpPath) => p.policies.some((pol) => pol.action !== "Allow");
+
+/**
+ * Who the MCP authorizations of a path without Allow rules let use the tool: agentgateway v1.4.1
+ * then allows every call no Deny rule matches and every Require rule admits
+ * (http/authorization.rs RuleSets::validate, "denylist semantics"): of `agents` (those the MCP
+ * gateway's callers are read as), or `any` when a Require rule holds for callers it does not pin.
+ * Read never to grant more than agentgateway does: a Deny clause counts for every caller unless it
+ * pins identities.
+ */
+function denylistGrants(p: McpPath, agents: Set<string>): Set<string> | "any" {
+  const of = (action: GatewayGrants["action"]) => p.policies.filter((pol) => pol.action === action);
+  const deny = of("Deny").flatMap((pol) => pol.grants.filter((x) => grantsTool(x, p.names)));
+  if (deny.some((x) => x.ids === "any")) return new Set();
+  // Every Require rule must hold: each bounds the callers to those its clauses for the tool pin.
+  const requires = of("Require").flatMap((pol) => pol.rules).map((rule) => rule.filter((x) => grantsTool(x, p.names)));
+  const bounds = requires.filter((matching) => !matching.some((x) => x.ids === "any")).map((matching) => new Set(matching.flatMap((x) => [...(x.ids as Set<string>)])));
+  if (bounds.length === 0 && requires.length > 0) return "any";
+  return new Set([...(bounds[0] ?? agents)].filter((id) => bounds.every((b) => b.has(id)) && !deny.some((x) => (x.ids as Set<string>).has(id))));
+}
 /** A backend no MCP authorization reaches lets every caller use every tool it serves. */
 const unguarded = (p: McpPath) => p.backend !== undefined && p.policies.length === 0;
 
@@ -129,6 +154,19 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
         p.backend!.r.urn,
       );
     }
+    for (const p of paths.filter((x) => narrowed(x) && !hasAllow(x))) {
+      const ids = denylistGrants(p, meshAgents);
+      const denied = ids === "any" ? [] : [...ids].filter((id) => id.startsWith(`${agentsNamespace}/`) && id !== agentGateway && !admitted.has(id)).sort();
+      if (ids !== "any" && denied.length === 0) continue;
+      const names = p.policies.map((pol) => `${toolsNamespace}/${pol.name} (${pol.action})`);
+      const who = ids === "any" ? "callers without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it" : `${denied.join(", ")}, which no mesh ALLOW policy for the tool grants`;
+      once(
+        `AgentgatewayPolicy ${names.join(", ")} on cluster ${cluster} ${names.length > 1 ? "set" : "sets"} backend.mcp.authorization${p.backend ? ` for AgentgatewayBackend ${toolsNamespace}/${p.backend.name}` : ""} without an Allow rule, and agentgateway then allows every tool call no Deny rule matches and every Require rule admits: it lets ${shown} be used by ${who}; each agent may use only its configured tools (grant them with Allow rules)`,
+        p.policies[0].r.urn,
+      );
+    }
+    // Deny and Require rules narrow what Allow rules grant: beside them the two layers are not compared.
+    if (paths.some(narrowed)) continue;
     const guarded = paths.filter((p) => p.policies.length > 0);
     for (const [id, by] of admitted) {
       if (guarded.length === 0 || paths.some(unguarded)) continue;

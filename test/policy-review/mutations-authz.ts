@@ -244,6 +244,16 @@ export const authzMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1 RuleSets::validate: with Deny rules alone, whatever none of them matches is allowed.
+    name: "the MCP gateway's per-tool authorization rewritten as one Deny rule for a retired tool (every other call allowed)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      const access = found && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization);
+      return access && edit(access, (o) => (o.spec.backend.mcp.authorization = { action: "Deny", policy: { matchExpressions: ['mcp.tool.target == "retired"'] } }));
+    },
+  },
+  {
     name: "the MCP gateway's per-tool authorization removed (every agent may call every tool through it)",
     policy: "agent-call-graph",
     apply: (doc) => {

@@ -131,3 +131,28 @@ test("agent-call-graph: an MCP backend no per-tool authorization reaches opens e
   });
   assert.deepEqual(await run([mcpBackend("mcp-tools", targets), route, onRoute]), []);
 });
+
+test("agent-call-graph: an MCP authorization without Allow rules grants every tool call its Deny rules do not refuse", async () => {
+  const rules = (action: string, ...expressions: string[]) =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-tool-access", {
+      metadata: { name: "mcp-tool-access", namespace: "tools" },
+      spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }], backend: { mcp: { authorization: { action, policy: { matchExpressions: expressions } } } } },
+    });
+  const backend = mcpBackend("mcp-tools", [selectorTarget("calculator"), selectorTarget("ticket-lookup")]);
+  const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), backend, ...extra])).violations.map((v) => v.message);
+  const head = (action: string) =>
+    `AgentgatewayPolicy tools/mcp-tool-access (${action}) on cluster a sets backend.mcp.authorization for AgentgatewayBackend tools/mcp-tools without an Allow rule, and agentgateway then allows every tool call no Deny rule matches and every Require rule admits: it lets`;
+  const tail = "; each agent may use only its configured tools (grant them with Allow rules)";
+  // agentgateway v1.4.1 RuleSets::validate: with only Deny rules, whatever none of them matches is allowed.
+  assert.deepEqual(await run([rules("Deny", 'mcp.tool.target == "retired"')]), [
+    `${head("Deny")} tool calculator be used by agents/support, which no mesh ALLOW policy for the tool grants${tail}`,
+    `${head("Deny")} tool ticket-lookup be used by agents/research, which no mesh ALLOW policy for the tool grants${tail}`,
+  ]);
+  assert.deepEqual(await run([rules("Require", 'source.identity.namespace == "agents"')]), [
+    `${head("Require")} tool calculator be used by callers without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it${tail}`,
+    `${head("Require")} tool ticket-lookup be used by callers without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it${tail}`,
+  ]);
+  // The per-tool grants written as one Require rule, or their complement as Deny rules, grant what the mesh does.
+  assert.deepEqual(await run([rules("Require", `${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`)]), []);
+  assert.deepEqual(await run([rules("Deny", clause("calculator", "support"), clause("ticket-lookup", "research"))]), []);
+});
