@@ -17,8 +17,10 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
-import { isKind, isRoute, matchesSelector, meta } from "./k8s";
-import { list, probe } from "./values";
+import { parentRefsTo } from "./agw-authorization";
+import { isGateway, isKind, isRoute, matchesSelector, meta } from "./k8s";
+import { listenersServing } from "./listener-routes";
+import { list, orUnknown, probe } from "./values";
 
 const MCP_APP_PROTOCOLS = ["agentgateway.dev/mcp", "agentgateway.dev/mcp-sse", "kgateway.dev/mcp", "kgateway.dev/mcp-sse"];
 const TARGET_NAME = "agentgateway.dev/mcp-target-name";
@@ -108,6 +110,59 @@ export function backendsReached(g: Graph, policy: Record<string, any>): Set<stri
         }
       }
     } else if (ref?.kind !== "InferencePool" && ref?.kind !== "Service") return "all";
+  }
+  return out;
+}
+
+/** A route the MCP gateway serves that sends requests to tool Services (by name) without MCP handling. */
+export interface PlainToolRoute {
+  r: PolicyResource;
+  shown: string;
+  tools: Set<string>;
+}
+
+/**
+ * Routes an agentgateway Gateway of the tools namespace (the MCP gateway) serves whose backendRefs
+ * reach tool Services as plain HTTP: a Service, or an AgentgatewayBackend whose `static` host names
+ * one. agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp`
+ * backend (a Service's MCP appProtocol counts only under a selector target, controller
+ * syncer/backend/mcp.go), so any caller of the gateway reaches those tools through such a route.
+ * Undefined (and `pending` told why) while a route or backend cannot be read in this preview.
+ */
+export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): PlainToolRoute[] | undefined {
+  const tools = g.config.toolsNamespace;
+  const proxies = [...g.proxies.values()].filter((p) => p.namespace === tools && p.gatewayClassName === "agentgateway");
+  const out: PlainToolRoute[] = [];
+  for (const r of g.resources.filter((x) => isRoute(x.type))) {
+    const read = probe(() => {
+      const m = meta(r.props);
+      const on = proxies.map((p) => {
+        const refs = parentRefsTo(r, p);
+        if (refs.length === 0) return [];
+        const gw = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === p.namespace && meta(x.props).name === p.name, false));
+        return gw ? listenersServing(gw, r, refs, g.resources) : null;
+      });
+      if (on.includes("unknown")) return "unknown" as const;
+      const served = on.some((l) => l === null || l.length > 0);
+      if (!served) return undefined;
+      const reached = new Set<string>();
+      for (const b of list(r.props.spec?.rules as Record<string, any>[]).flatMap((rule) => list(rule?.backendRefs as Record<string, any>[]))) {
+        const ns = b?.namespace ?? m.namespace;
+        if ((b?.kind ?? "Service") === "Service" && ["", "core", undefined].includes(b?.group)) {
+          if (ns === tools) reached.add(String(b.name));
+        } else if (b?.kind === "AgentgatewayBackend" && ns === m.namespace) {
+          const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
+          const key = be?.props.spec?.static ? staticService(be.props.spec.static, ns) : undefined;
+          if (key?.startsWith(`${tools}/`)) reached.add(key.slice(tools.length + 1));
+        }
+      }
+      return reached.size > 0 ? { r, shown: `${r.type.split(":").pop()} ${m.namespace}/${m.name}`, tools: reached } : undefined;
+    });
+    if (!read.known || read.value === "unknown") {
+      pending.push(`route ${r.name} on cluster ${cluster}, its listeners or the backends it sends to, which decide whether it reaches tools past the MCP authorization`);
+      return undefined;
+    }
+    if (read.value) out.push(read.value);
   }
   return out;
 }

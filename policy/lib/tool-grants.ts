@@ -15,7 +15,7 @@ import { appliesIn, boundWorkloads, Graph, selects } from "./call-graph";
 import { ruleCallers } from "./callers";
 import { isGateway, isKind, meta } from "./k8s";
 import { andTri, list, notTri, probe, someTri } from "./values";
-import { backendsReached, McpBackend, readMcpBackends } from "./mcp-targets";
+import { backendsReached, McpBackend, plainToolRoutes, readMcpBackends } from "./mcp-targets";
 
 /** An MCP authorization of the tools namespace, with the grants of its Allow expressions and the backends it reaches. */
 interface GatewayGrants {
@@ -112,7 +112,8 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
   const gateway = gatewayGrants(g, pending, cluster);
   if (!gateway) return;
   const backends = readMcpBackends(g, cluster, pending);
-  if (!backends) return;
+  const plain = plainToolRoutes(g, cluster, pending);
+  if (!backends || !plain) return;
   const tools = g.services.filter((s) => s.namespace === toolsNamespace && g.workloads.some((w) => selects(s, w) === true));
   // Agent identities the mesh admits to each tool, with the policy that admits them.
   const mesh = new Map<string, Map<string, string>>();
@@ -167,9 +168,18 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
     }
     // Deny and Require rules narrow what Allow rules grant: beside them the two layers are not compared.
     if (paths.some(narrowed)) continue;
+    const direct = plain.filter((route) => route.tools.has(svc.name));
+    for (const route of direct) {
+      const denied = [...meshAgents].filter((id) => !admitted.has(id)).sort();
+      if (denied.length === 0) continue;
+      once(
+        `${route.shown} on cluster ${cluster} sends requests from the MCP gateway straight to Service ${toolsNamespace}/${svc.name}, past every MCP authorization (agentgateway applies backend.mcp.authorization only to an MCP AgentgatewayBackend): ${denied.join(", ")} may call tool ${svc.name} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools (route tools through the MCP backend)`,
+        route.r.urn,
+      );
+    }
     const guarded = paths.filter((p) => p.policies.length > 0);
     for (const [id, by] of admitted) {
-      if (guarded.length === 0 || paths.some(unguarded)) continue;
+      if (guarded.length === 0 || paths.some(unguarded) || direct.length > 0) continue;
       if (guarded.some((p) => p.policies.some((pol) => pol.grants.some((x) => grantsTool(x, p.names) && (x.ids === "any" || x.ids.has(id)))))) continue;
       const [policy, urn] = by.split("|");
       const names = [...new Set(guarded.flatMap((p) => p.policies.map((pol) => `${toolsNamespace}/${pol.name}`)))];

@@ -254,6 +254,18 @@ export const authzMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1 gives backend.mcp.authorization only to MCP backends: a Service backend is proxied as plain HTTP.
+    name: "an HTTPRoute on the MCP gateway sending straight to a tool's Service (past the per-tool authorization)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      const like = found && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === found.policy.provider && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!found || !like) return undefined;
+      const spec = { parentRefs: (like.inputs as any).spec.parentRefs, rules: [{ matches: [{ path: { type: "PathPrefix", value: `/${found.tool}` } }], backendRefs: [{ kind: "Service", name: found.tool, port: 8000 }] }] };
+      return addLike(doc, like, "direct", like.type, { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: `${found.tool}-direct`, namespace: "tools" }, spec });
+    },
+  },
+  {
     name: "the MCP gateway's per-tool authorization removed (every agent may call every tool through it)",
     policy: "agent-call-graph",
     apply: (doc) => {

@@ -156,3 +156,25 @@ test("agent-call-graph: an MCP authorization without Allow rules grants every to
   assert.deepEqual(await run([rules("Require", `${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`)]), []);
   assert.deepEqual(await run([rules("Deny", clause("calculator", "support"), clause("ticket-lookup", "research"))]), []);
 });
+
+test("agent-call-graph: a route on the MCP gateway straight to a tool Service passes every MCP authorization", async () => {
+  const backend = mcpBackend("mcp-tools", [selectorTarget("calculator"), selectorTarget("ticket-lookup")]);
+  const route = (name: string, backendRef: Record<string, unknown>) =>
+    on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `tools-route-${name}`, { metadata: { name, namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [backendRef] }] } });
+  const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), backend, granted, ...extra])).violations.map((v) => v.message);
+  const direct = (kind: string, name: string, agent: string, tool: string) =>
+    `${kind} tools/${name} on cluster a sends requests from the MCP gateway straight to Service tools/${tool}, past every MCP authorization (agentgateway applies backend.mcp.authorization only to an MCP AgentgatewayBackend): agents/${agent} may call tool ${tool} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools (route tools through the MCP backend)`;
+  // The MCP route itself, to the MCP backend, is what the per-tool authorization guards.
+  assert.deepEqual(await run([route("mcp", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" })]), []);
+  // agentgateway proxies a Service backend as plain HTTP: the support agent, admitted by the gateway, reaches the calculator.
+  assert.deepEqual(await run([route("calculator", { name: "calculator", port: 8000 })]), [direct("HTTPRoute", "calculator", "support", "calculator")]);
+  // So does a static AgentgatewayBackend whose host is the tool's Service.
+  const statik = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-lookup", { metadata: { name: "lookup", namespace: "tools" }, spec: { static: { host: "ticket-lookup.tools.svc.cluster.local", port: 8000 } } });
+  assert.deepEqual(await run([statik, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup" })]), [direct("HTTPRoute", "lookup", "research", "ticket-lookup")]);
+  // A route on another Gateway (the waypoint) is not the MCP gateway's.
+  const elsewhere = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-calculator", {
+    metadata: { name: "calculator", namespace: "tools" },
+    spec: { parentRefs: [{ name: "waypoint" }], rules: [{ backendRefs: [{ name: "calculator", port: 8000 }] }] },
+  });
+  assert.deepEqual(await run([elsewhere]), []);
+});
