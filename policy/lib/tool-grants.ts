@@ -16,6 +16,7 @@ import { ruleCallers } from "./callers";
 import { isGateway, isKind, meta } from "./k8s";
 import { andTri, list, notTri, probe, someTri } from "./values";
 import { backendsReached, McpBackend, plainToolRoutes, readMcpBackends } from "./mcp-targets";
+import { reportVersionGrants } from "./version-grants";
 
 /** An MCP authorization of the tools namespace, with the grants of its Allow expressions and the backends it reaches. */
 interface GatewayGrants {
@@ -133,6 +134,7 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
       mesh.set(svc.name, byId);
     }
   }
+  reportVersionGrants(g, cluster, mesh, report);
   if (gateway.length === 0 && backends.length === 0) {
     reportNoMcpAuthorization(g, cluster, tools.map((s) => s.name), mesh, report);
     return;

@@ -132,4 +132,18 @@ export const l7Mutations: Mutation[] = [
       return found && edit(found.policy, (o) => o.spec.rules[0].from[0].source.principals.push(found.principal));
     },
   },
+  {
+    // Both layers agree, so only the agent's other version shows the grant is not its configured tools.
+    name: "an agent's version granted a tool its other versions are not, in the waypoint policy and the MCP per-tool CEL alike",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      const access = found && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization);
+      if (!found || !access) return undefined;
+      const [td, , ns, , account] = found.principal.split("/");
+      const clause = `(source.identity.trustDomain == "${td}" && source.identity.namespace == "${ns}" && source.identity.serviceAccount in ["${account}"] && mcp.tool.target == "${found.tool}")`;
+      edit(access, (o) => o.spec.backend.mcp.authorization.policy.matchExpressions.push(clause));
+      return edit(found.policy, (o) => o.spec.rules[0].from[0].source.principals.push(found.principal));
+    },
+  },
 ];

@@ -178,3 +178,23 @@ test("agent-call-graph: a route on the MCP gateway straight to a tool Service pa
   });
   assert.deepEqual(await run([elsewhere]), []);
 });
+
+test("agent-call-graph: the versions of an agent (v1 and its canary) are granted the same tools", async () => {
+  const version = (agent: string, v: string) =>
+    on("kubernetes:apps/v1:Deployment", `agents-deploy-${agent}-${v}`, {
+      metadata: { name: `${agent}-${v}`, namespace: "agents" },
+      spec: { template: { metadata: { labels: { "app.kubernetes.io/name": agent, "app.kubernetes.io/instance": `${agent}-${v}` } }, spec: { serviceAccountName: `${agent}-${v}`, containers: [] } } },
+    });
+  const fleetOf = [...fleet.filter((r) => !r.name.includes("-agents-sa-")), ...["research-v1", "research-v2", "support-v1"].map((s) => sa("agents", s)), version("research", "v1"), version("research", "v2"), version("support", "v1")];
+  const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleetOf, ...extra])).violations.map((v) => v.message);
+  const same = [toolAgents("calculator", "research-v1", "research-v2"), toolAgents("ticket-lookup", "support-v1"), toolAccess(`${clause("calculator", "research-v1", "research-v2")} || ${clause("ticket-lookup", "support-v1")}`)];
+  assert.deepEqual(await run(same), []);
+  // The canary given the support agent's tool in both layers: each layer agrees, the versions do not.
+  assert.deepEqual(await run([same[0], toolAgents("ticket-lookup", "support-v1", "research-v2"), toolAccess(`${clause("calculator", "research-v1", "research-v2")} || ${clause("ticket-lookup", "support-v1", "research-v2")}`)]), [
+    "AuthorizationPolicy tools/ticket-lookup-agents on cluster a admits agents/research-v2 to tool ticket-lookup but not agents/research-v1, though they run the same agent, research (pods labelled app.kubernetes.io/name=research): an agent's versions (a canary and the version it is compared with) are granted the same tools, its configured ones",
+  ]);
+  // The canary left out of its agent's tools.
+  assert.deepEqual(await run([toolAgents("calculator", "research-v1"), same[1], toolAccess(`${clause("calculator", "research-v1")} || ${clause("ticket-lookup", "support-v1")}`)]), [
+    "AuthorizationPolicy tools/calculator-agents on cluster a admits agents/research-v1 to tool calculator but not agents/research-v2, though they run the same agent, research (pods labelled app.kubernetes.io/name=research): an agent's versions (a canary and the version it is compared with) are granted the same tools, its configured ones",
+  ]);
+});
