@@ -24,7 +24,7 @@ export interface AgwAuthorization {
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
 /** The route's parentRefs naming the Gateway. */
-export function parentRefsTo(r: PolicyResource, gw: GatewayProxy): { sectionName?: string }[] {
+export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | "namespace">): { sectionName?: string }[] {
   return list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[]).filter(
     (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
   );

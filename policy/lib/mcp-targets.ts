@@ -9,16 +9,17 @@
  *   without a name) (controller/pkg/syncer/backend/mcp.go TranslateMCPSelectorTargets). So the
  *   name a CEL clause grants is the Service's annotation, which another tool's Service may carry.
  * - A `static` target keeps its `name` and dials its host (or its `backendRef` Service).
- * - An AgentgatewayPolicy reaches a backend it targets, one an HTTPRoute/GRPCRoute it targets sends
- *   to, or, targeting a Gateway, ListenerSet or selector, every backend (read generously: a policy
- *   counted here that does not apply hides a finding, never makes one). A backend no MCP
- *   authorization reaches lets every caller use every tool (http/authorization.rs RuleSets::validate:
- *   no rule sets, everyone has access).
+ * - An AgentgatewayPolicy reaches a backend it targets, one an HTTPRoute/GRPCRoute (or its rule
+ *   named by sectionName) it targets sends to, or one a route served by a Gateway (or its listener
+ *   named by sectionName) it targets sends to; targeting a ListenerSet, every backend (read
+ *   generously: a policy counted here that does not apply hides a finding, never makes one). A
+ *   backend no MCP authorization reaches lets every caller use every tool
+ *   (http/authorization.rs RuleSets::validate: no rule sets, everyone has access).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { parentRefsTo } from "./agw-authorization";
-import { isGateway, isKind, isRoute, matchesSelector, meta } from "./k8s";
+import { isGateway, isKind, isRoute, matchesLabels, matchesSelector, meta } from "./k8s";
 import { listenersServing } from "./listener-routes";
 import { list, orUnknown, probe } from "./values";
 
@@ -92,23 +93,64 @@ export function readMcpBackends(g: Graph, cluster: string, pending: string[]): M
   return out;
 }
 
-/** The backends (by name) an AgentgatewayPolicy of the tools namespace reaches, or "all". */
+/** The AgentgatewayBackends (by name, in `ns`) a route's rules send to, only its rule named `section` where one is given. */
+function routeBackends(route: PolicyResource, ns: string, section?: string): string[] {
+  return list(route.props.spec?.rules as Record<string, any>[])
+    .filter((rule) => section === undefined || rule?.name === section)
+    .flatMap((rule) => list(rule?.backendRefs as Record<string, any>[]))
+    .filter((b) => b?.kind === "AgentgatewayBackend" && (b.namespace ?? meta(route.props).namespace) === ns)
+    .map((b) => String(b.name));
+}
+
+/**
+ * The backends (in `ns`) sent to by the routes a Gateway serves, or by those its listener `section`
+ * serves: agentgateway v1.4.1 keys a backend policy on a Gateway to that Gateway's traffic, and
+ * with a sectionName to that listener's (store/binds.rs internal_backend_policies). "all" while
+ * which listeners take a route is not known.
+ */
+function gatewayBackends(g: Graph, gateway: { name: string; namespace: string }, ns: string, section?: string): string[] | "all" {
+  const gw = g.resources.find((x) => isGateway(x.type) && meta(x.props).namespace === gateway.namespace && meta(x.props).name === gateway.name);
+  const out: string[] = [];
+  for (const route of g.resources.filter((x) => isRoute(x.type))) {
+    const refs = parentRefsTo(route, gateway);
+    if (refs.length === 0) continue;
+    // A Gateway outside the stack: the routes naming it (and the listener) are all that is known.
+    const on = gw ? listenersServing(gw, route, refs, g.resources) : refs.map((ref) => ref.sectionName ?? section);
+    if (on === "unknown") return "all";
+    if (on === null || (section === undefined ? on.length > 0 : on.includes(section))) out.push(...routeBackends(route, ns));
+  }
+  return out;
+}
+
+/**
+ * The backends (by name) an AgentgatewayPolicy of the tools namespace reaches, or "all" where this
+ * reader cannot tell (a ListenerSet, another kind): those it targets, those the routes (or route
+ * rule, by sectionName) it targets send to, and those the routes a Gateway (or listener) it
+ * targets serves send to; a target naming nothing reaches nothing.
+ */
 export function backendsReached(g: Graph, policy: Record<string, any>): Set<string> | "all" {
   const ns = meta(policy).namespace;
-  if (!Array.isArray(policy.spec?.targetRefs)) return "all";
+  const bySelector = Array.isArray(policy.spec?.targetSelectors) ? (policy.spec.targetSelectors as Record<string, any>[]) : [];
+  const refs: Record<string, any>[] = Array.isArray(policy.spec?.targetRefs)
+    ? policy.spec.targetRefs
+    : bySelector.flatMap((sel) =>
+        g.resources
+          .filter((x) => isKind(x.type, String(sel?.group ?? ""), String(sel?.kind)) && meta(x.props).namespace === ns && matchesLabels(sel?.matchLabels ?? {}, meta(x.props).labels))
+          .map((x) => ({ kind: sel.kind, name: meta(x.props).name, sectionName: sel.sectionName })),
+      );
+  if (!Array.isArray(policy.spec?.targetRefs) && bySelector.length === 0) return "all";
   const out = new Set<string>();
-  for (const ref of policy.spec.targetRefs as Record<string, any>[]) {
+  for (const ref of refs) {
+    const section = typeof ref?.sectionName === "string" ? ref.sectionName : undefined;
     if (ref?.kind === "AgentgatewayBackend") out.add(String(ref.name));
     else if (ref?.kind === "HTTPRoute" || ref?.kind === "GRPCRoute") {
-      for (const route of g.resources.filter((x) => isRoute(x.type) && x.type.endsWith(`:${ref.kind}`))) {
-        const rm = meta(route.props);
-        if (rm.namespace !== ns || rm.name !== ref.name) continue;
-        for (const rule of list(route.props.spec?.rules as Record<string, any>[])) {
-          for (const b of list(rule?.backendRefs as Record<string, any>[])) {
-            if (b?.kind === "AgentgatewayBackend" && (b.namespace ?? ns) === ns) out.add(String(b.name));
-          }
-        }
+      for (const route of g.resources.filter((x) => isRoute(x.type) && x.type.endsWith(`:${ref.kind}`) && meta(x.props).namespace === ns && meta(x.props).name === ref.name)) {
+        routeBackends(route, ns, section).forEach((b) => out.add(b));
       }
+    } else if (ref?.kind === "Gateway") {
+      const reached = gatewayBackends(g, { name: String(ref.name), namespace: ns }, ns, section);
+      if (reached === "all") return "all";
+      reached.forEach((b) => out.add(b));
     } else if (ref?.kind !== "InferencePool" && ref?.kind !== "Service") return "all";
   }
   return out;

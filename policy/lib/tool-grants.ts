@@ -149,11 +149,14 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
     const paths = mcpPaths(backends, gateway, svc.name);
     const shown = toolShown(svc.name, paths);
     const admitted = mesh.get(svc.name) ?? new Map<string, string>();
+    // Named, so the reviewer sees why a per-tool authorization that looks like the guard is none.
+    const elsewhere = gateway.map((pol) => `${toolsNamespace}/${pol.name}`);
+    const note = elsewhere.length ? `; AgentgatewayPolicy ${elsewhere.join(", ")} reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)` : "";
     for (const p of paths.filter(unguarded)) {
       const denied = [...meshAgents].filter((id) => !admitted.has(id)).sort();
       if (denied.length === 0) continue;
       once(
-        `no AgentgatewayPolicy in namespace ${toolsNamespace} on cluster ${cluster} applies backend.mcp.authorization to AgentgatewayBackend ${toolsNamespace}/${p.backend!.name} (nor to a route or Gateway in front of it), so agentgateway lets every caller of the MCP gateway use every tool it serves: ${denied.join(", ")} may call ${shown} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`,
+        `no AgentgatewayPolicy in namespace ${toolsNamespace} on cluster ${cluster} applies backend.mcp.authorization to AgentgatewayBackend ${toolsNamespace}/${p.backend!.name} (nor to a route or Gateway in front of it${note}), so agentgateway lets every caller of the MCP gateway use every tool it serves: ${denied.join(", ")} may call ${shown} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`,
         p.backend!.r.urn,
       );
     }

@@ -146,4 +146,15 @@ export const l7Mutations: Mutation[] = [
       return edit(found.policy, (o) => o.spec.rules[0].from[0].source.principals.push(found.principal));
     },
   },
+  {
+    // agentgateway v1.4.1 keys a backend policy with a Gateway sectionName to that listener's traffic (store/binds.rs).
+    name: "the MCP gateway's per-tool authorization retargeted at the Gateway's HBONE listener (sectionName hbone: the MCP route's listener unguarded)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      const access = found && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === found.policy.provider && !!withSpec(r).backend?.mcp?.authorization);
+      const gateway = access && resources(doc).find((r) => isKind(r, "Gateway") && r.provider === access.provider && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).gatewayClassName === "agentgateway");
+      return gateway && edit(access, (o) => (o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: (gateway.inputs as any).metadata.name, sectionName: "hbone" }]));
+    },
+  },
 ];

@@ -110,8 +110,9 @@ test("agent-call-graph: the MCP gateway's grants are read by the target names ag
 test("agent-call-graph: an MCP backend no per-tool authorization reaches opens every tool it serves", async () => {
   const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), ...extra])).violations.map((v) => v.message);
   const targets = [selectorTarget("calculator"), selectorTarget("ticket-lookup")];
-  const open = (backend: string, agent: string, tool: string) =>
-    `no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/${backend} (nor to a route or Gateway in front of it), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/${agent} may call tool ${tool} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`;
+  const elsewhere = "; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)";
+  const open = (backend: string, agent: string, tool: string, note = elsewhere) =>
+    `no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/${backend} (nor to a route or Gateway in front of it${note}), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/${agent} may call tool ${tool} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`;
   // The per-tool authorization retargeted at a backend that does not exist binds nothing.
   const retargeted = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-tool-access", {
     metadata: { name: "mcp-tool-access", namespace: "tools" },
@@ -197,4 +198,35 @@ test("agent-call-graph: the versions of an agent (v1 and its canary) are granted
   assert.deepEqual(await run([toolAgents("calculator", "research-v1"), same[1], toolAccess(`${clause("calculator", "research-v1")} || ${clause("ticket-lookup", "support-v1")}`)]), [
     "AuthorizationPolicy tools/calculator-agents on cluster a admits agents/research-v1 to tool calculator but not agents/research-v2, though they run the same agent, research (pods labelled app.kubernetes.io/name=research): an agent's versions (a canary and the version it is compared with) are granted the same tools, its configured ones",
   ]);
+});
+
+test("agent-call-graph: a per-tool authorization on a Gateway reaches the backends of the routes that Gateway (or the listener named) serves", async () => {
+  const mcpGateway = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "tools-gw-mcp-gateway", {
+    metadata: { name: "mcp-gateway", namespace: "tools" },
+    spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }, { name: "hbone", port: 15008, protocol: "HBONE" }] },
+  });
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-mcp", {
+    metadata: { name: "mcp", namespace: "tools" },
+    spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "http" }], rules: [{ name: "tools", backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }] }] },
+  });
+  const targeting = (ref: Record<string, unknown>) =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", "tools-agpol-mcp-tool-access", {
+      metadata: { name: "mcp-tool-access", namespace: "tools" },
+      spec: { targetRefs: [ref], backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [`${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`] } } } } },
+    });
+  const base = [...backedFleet.filter((r) => !r.name.endsWith("-tools-gw-mcp-gateway")), mcpGateway, route, mcpSvc("calculator"), mcpSvc("ticket-lookup"), mcpBackend("mcp-tools", [selectorTarget("calculator"), selectorTarget("ticket-lookup")])];
+  const run = async (ref: Record<string, unknown>) => (await runStack(agentCallGraph, [...base, targeting(ref)])).violations.map((v) => v.message.replace(/ may call tool .*$/, ""));
+  const gateway = (name: string, sectionName?: string) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name, ...(sectionName ? { sectionName } : {}) });
+  assert.deepEqual(await run(gateway("mcp-gateway")), []);
+  assert.deepEqual(await run(gateway("mcp-gateway", "http")), []);
+  assert.deepEqual(await run({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp", sectionName: "tools" }), []);
+  // agentgateway keys such a policy to that Gateway's (listener's, route rule's) traffic alone: the MCP route's is not among it.
+  const open = [
+    "no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/mcp-tools (nor to a route or Gateway in front of it; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/support",
+    "no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/mcp-tools (nor to a route or Gateway in front of it; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/research",
+  ];
+  assert.deepEqual(await run(gateway("mcp-gateway", "hbone")), open);
+  assert.deepEqual(await run(gateway("waypoint")), open);
+  assert.deepEqual(await run(gateway("mcp-gateway-old")), open);
+  assert.deepEqual(await run({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp", sectionName: "retired" }), open);
 });
