@@ -9,7 +9,9 @@
  *   without a name) (controller/pkg/syncer/backend/mcp.go TranslateMCPSelectorTargets). So the
  *   name a CEL clause grants is the Service's annotation, which another tool's Service may carry.
  * - A `static` target keeps its `name` and dials its host (or its `backendRef` Service).
- * - An AgentgatewayPolicy reaches a backend it targets, one an HTTPRoute/GRPCRoute (or its rule
+ * - An AgentgatewayPolicy reaches a backend it targets (not one MCP target of it, by sectionName:
+ *   the MCP router reads authorization from the whole backend's policies, mcp/router.rs serve),
+ *   one an HTTPRoute/GRPCRoute (or its rule
  *   named by sectionName) it targets sends to, or one a route served by a Gateway (or its listener
  *   named by sectionName) it targets sends to; targeting a ListenerSet, every backend (read
  *   generously: a policy counted here that does not apply hides a finding, never makes one). A
@@ -142,8 +144,11 @@ export function backendsReached(g: Graph, policy: Record<string, any>): Set<stri
   const out = new Set<string>();
   for (const ref of refs) {
     const section = typeof ref?.sectionName === "string" ? ref.sectionName : undefined;
-    if (ref?.kind === "AgentgatewayBackend") out.add(String(ref.name));
-    else if (ref?.kind === "HTTPRoute" || ref?.kind === "GRPCRoute") {
+    // With a sectionName the policy binds one MCP target (a sub-backend), whose policies the MCP
+    // router does not read for authorization (v1.4.1 mcp/router.rs takes the backend's own).
+    if (ref?.kind === "AgentgatewayBackend") {
+      if (section === undefined) out.add(String(ref.name));
+    } else if (ref?.kind === "HTTPRoute" || ref?.kind === "GRPCRoute") {
       for (const route of g.resources.filter((x) => isRoute(x.type) && x.type.endsWith(`:${ref.kind}`) && meta(x.props).namespace === ns && meta(x.props).name === ref.name)) {
         routeBackends(route, ns, section).forEach((b) => out.add(b));
       }

@@ -151,7 +151,7 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
     const admitted = mesh.get(svc.name) ?? new Map<string, string>();
     // Named, so the reviewer sees why a per-tool authorization that looks like the guard is none.
     const elsewhere = gateway.map((pol) => `${toolsNamespace}/${pol.name}`);
-    const note = elsewhere.length ? `; AgentgatewayPolicy ${elsewhere.join(", ")} reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)` : "";
+    const note = elsewhere.length ? `; AgentgatewayPolicy ${elsewhere.join(", ")} reaches it through none of its targets (a sectionName narrows a policy to that listener or route rule, and on a backend to one MCP target, whose policies agentgateway reads no MCP authorization from)` : "";
     for (const p of paths.filter(unguarded)) {
       const denied = [...meshAgents].filter((id) => !admitted.has(id)).sort();
       if (denied.length === 0) continue;

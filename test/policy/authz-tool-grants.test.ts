@@ -110,7 +110,7 @@ test("agent-call-graph: the MCP gateway's grants are read by the target names ag
 test("agent-call-graph: an MCP backend no per-tool authorization reaches opens every tool it serves", async () => {
   const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), ...extra])).violations.map((v) => v.message);
   const targets = [selectorTarget("calculator"), selectorTarget("ticket-lookup")];
-  const elsewhere = "; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)";
+  const elsewhere = "; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a sectionName narrows a policy to that listener or route rule, and on a backend to one MCP target, whose policies agentgateway reads no MCP authorization from)";
   const open = (backend: string, agent: string, tool: string, note = elsewhere) =>
     `no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/${backend} (nor to a route or Gateway in front of it${note}), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/${agent} may call tool ${tool} through it, which no mesh ALLOW policy for the tool grants them; each agent may use only its configured tools`;
   // The per-tool authorization retargeted at a backend that does not exist binds nothing.
@@ -222,11 +222,13 @@ test("agent-call-graph: a per-tool authorization on a Gateway reaches the backen
   assert.deepEqual(await run({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp", sectionName: "tools" }), []);
   // agentgateway keys such a policy to that Gateway's (listener's, route rule's) traffic alone: the MCP route's is not among it.
   const open = [
-    "no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/mcp-tools (nor to a route or Gateway in front of it; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/support",
-    "no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/mcp-tools (nor to a route or Gateway in front of it; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a Gateway's or route's sectionName narrows a policy to that listener or rule)), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/research",
+    "no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/mcp-tools (nor to a route or Gateway in front of it; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a sectionName narrows a policy to that listener or route rule, and on a backend to one MCP target, whose policies agentgateway reads no MCP authorization from)), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/support",
+    "no AgentgatewayPolicy in namespace tools on cluster a applies backend.mcp.authorization to AgentgatewayBackend tools/mcp-tools (nor to a route or Gateway in front of it; AgentgatewayPolicy tools/mcp-tool-access reaches it through none of its targets (a sectionName narrows a policy to that listener or route rule, and on a backend to one MCP target, whose policies agentgateway reads no MCP authorization from)), so agentgateway lets every caller of the MCP gateway use every tool it serves: agents/research",
   ];
   assert.deepEqual(await run(gateway("mcp-gateway", "hbone")), open);
   assert.deepEqual(await run(gateway("waypoint")), open);
   assert.deepEqual(await run(gateway("mcp-gateway-old")), open);
   assert.deepEqual(await run({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp", sectionName: "retired" }), open);
+  assert.deepEqual(await run({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools", sectionName: "calculator" }), open);
+  assert.deepEqual(await run({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }), []);
 });
