@@ -171,8 +171,6 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
         p.policies[0].r.urn,
       );
     }
-    // Deny and Require rules narrow what Allow rules grant: beside them the two layers are not compared.
-    if (paths.some(narrowed)) continue;
     const direct = plain.filter((route) => route.tools.has(svc.name));
     for (const route of direct) {
       const denied = [...meshAgents].filter((id) => !admitted.has(id)).sort();
@@ -184,8 +182,10 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
     }
     const guarded = paths.filter((p) => p.policies.length > 0);
     for (const [id, by] of admitted) {
-      if (guarded.length === 0 || paths.some(unguarded) || direct.length > 0) continue;
-      if (guarded.some((p) => p.policies.some((pol) => pol.grants.some((x) => grantsTool(x, p.names) && (x.ids === "any" || x.ids.has(id)))))) continue;
+      // A path without Allow rules may grant anything (its own finding above).
+      if (guarded.length === 0 || paths.some(unguarded) || direct.length > 0 || guarded.some((p) => !hasAllow(p))) continue;
+      // Deny and Require rules only narrow what Allow rules grant: an agent no Allow rule grants is not granted.
+      if (guarded.some((p) => p.policies.some((pol) => pol.action === "Allow" && pol.grants.some((x) => grantsTool(x, p.names) && (x.ids === "any" || x.ids.has(id)))))) continue;
       const [policy, urn] = by.split("|");
       const names = [...new Set(guarded.flatMap((p) => p.policies.map((pol) => `${toolsNamespace}/${pol.name}`)))];
       report(
@@ -193,15 +193,17 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
         urn,
       );
     }
-    // Identities the MCP gateway grants by name; a clause pinning none is every agent.
-    for (const p of guarded) {
-      for (const pol of p.policies) {
+    // Identities the MCP gateway grants by name; a clause pinning none is every agent. Beside Deny
+    // and Require rules, only those they surely let through (denylistGrants reads them so).
+    for (const p of guarded.filter(hasAllow)) {
+      for (const pol of p.policies.filter((x) => x.action === "Allow")) {
         const matching = pol.grants.filter((x) => grantsTool(x, p.names));
-        if (matching.some((x) => x.ids === "any")) {
-          once(`AgentgatewayPolicy ${toolsNamespace}/${pol.name} on cluster ${cluster} lets callers use ${shown} without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it`, pol.r.urn);
+        const narrowedTo = narrowed(p) ? denylistGrants(p, new Set([...meshAgents, ...matching.flatMap((x) => (x.ids === "any" ? [] : [...x.ids]))])) : "any";
+        if (matching.some((x) => x.ids === "any") && narrowedTo === "any") {
+          if (!narrowed(p)) once(`AgentgatewayPolicy ${toolsNamespace}/${pol.name} on cluster ${cluster} lets callers use ${shown} without pinning them to agent identities (source.identity namespace and serviceAccount): every agent the MCP gateway admits may call it`, pol.r.urn);
           continue;
         }
-        const named = new Set(matching.flatMap((x) => [...(x.ids as Set<string>)]));
+        const named = new Set(matching.flatMap((x) => (x.ids === "any" ? [...(narrowedTo as Set<string>)] : [...x.ids])).filter((id) => narrowedTo === "any" || narrowedTo.has(id)));
         for (const id of [...named].filter((x) => x.startsWith(`${agentsNamespace}/`) && !admitted.has(x))) {
           once(
             `AgentgatewayPolicy ${toolsNamespace}/${pol.name} on cluster ${cluster} lets agent ${id} call ${shown} through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones`,

@@ -232,3 +232,26 @@ test("agent-call-graph: a per-tool authorization on a Gateway reaches the backen
   assert.deepEqual(await run({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools", sectionName: "calculator" }), open);
   assert.deepEqual(await run({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }), []);
 });
+
+test("agent-call-graph: beside Deny and Require rules, the Allow rules' grants are still held to the mesh's", async () => {
+  const policy = (name: string, action: string, ...expressions: string[]) =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", `tools-agpol-${name}`, {
+      metadata: { name, namespace: "tools" },
+      spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }], backend: { mcp: { authorization: { action, policy: { matchExpressions: expressions } } } } },
+    });
+  const backend = mcpBackend("mcp-tools", [selectorTarget("calculator"), selectorTarget("ticket-lookup")]);
+  const run = async (extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), backend, ...extra])).violations.map((v) => v.message);
+  const inAgents = policy("mcp-agents-only", "Require", 'source.identity.namespace == "agents"');
+  const perTool = `${clause("calculator", "research")} || ${clause("ticket-lookup", "support")}`;
+  assert.deepEqual(await run([policy("mcp-tool-access", "Allow", perTool), inAgents]), []);
+  // A Require rule does not hide an Allow rule granting an agent another agent's tool.
+  assert.deepEqual(await run([policy("mcp-tool-access", "Allow", perTool, clause("calculator", "support")), inAgents]), [
+    "AgentgatewayPolicy tools/mcp-tool-access on cluster a lets agent agents/support call tool calculator through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+  ]);
+  // Nor an agent the mesh admits that no Allow rule grants (Deny and Require only narrow).
+  assert.deepEqual(await run([policy("mcp-tool-access", "Allow", clause("calculator", "research")), inAgents]), [
+    "AuthorizationPolicy tools/ticket-lookup-agents on cluster a admits agent agents/support to tool ticket-lookup, which the MCP gateway's per-tool authorization (tools/mcp-tool-access, tools/mcp-agents-only) does not grant it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
+  ]);
+  // Tools allowed by name, agents pinned per tool by a Require rule: the same grants.
+  assert.deepEqual(await run([policy("mcp-tool-access", "Allow", 'mcp.tool.target in ["calculator", "ticket-lookup"]'), policy("mcp-agents-only", "Require", perTool)]), []);
+});
