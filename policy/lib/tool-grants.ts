@@ -76,12 +76,11 @@ const hasAllow = (p: McpPath) => p.policies.some((pol) => pol.action === "Allow"
 const narrowed = (p: McpPath) => p.policies.some((pol) => pol.action !== "Allow");
 
 /**
- * Who the MCP authorizations of a path without Allow rules let use the tool: agentgateway v1.4.1
- * then allows every call no Deny rule matches and every Require rule admits
- * (http/authorization.rs RuleSets::validate, "denylist semantics"): of `agents` (those the MCP
- * gateway's callers are read as), or `any` when a Require rule holds for callers it does not pin.
- * Read never to grant more than agentgateway does: a Deny clause counts for every caller unless it
- * pins identities.
+ * Who of `agents` the Deny and Require rules of a path let use the tool, or `any` when a Require
+ * rule holds for callers it does not pin: agentgateway v1.4.1 refuses a call any Deny rule matches
+ * or any Require rule does not, and without Allow rules allows the rest (http/authorization.rs
+ * RuleSets::validate, "denylist semantics"). Read never to let through more than agentgateway
+ * does: a Deny clause counts for every caller unless it pins identities.
  */
 function denylistGrants(p: McpPath, agents: Set<string>): Set<string> | "any" {
   const of = (action: GatewayGrants["action"]) => p.policies.filter((pol) => pol.action === action);
