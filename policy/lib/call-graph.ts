@@ -7,7 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
 import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
-import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, T } from "./k8s";
+import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "./k8s";
 import { orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 import { isDryRun, selectorBindsNothing } from "./ztunnel";
 
@@ -84,6 +84,8 @@ export interface Graph {
   namespaceLabels: Map<string, Record<string, string> | undefined>;
   /** Verdicts that depend only on the cluster (a guard, the MCP gateway's authorization), computed once. */
   memo: Map<string, unknown>;
+  /** Agent identities (`namespace/serviceAccount`) whose workloads run on other clusters of the stack, not this one: by those clusters. */
+  remoteAgents: Map<string, string[]>;
 }
 
 export function once<V>(g: Graph, key: string, compute: () => V): V {
@@ -175,7 +177,29 @@ export function appliesIn(g: Graph, p: Allow): { namespace: string; applies: Tri
   return graph.map((namespace) => ({ namespace, applies: someTri(boundWorkloads(g, p, namespace), (b) => b.bound) })).filter((a) => a.applies !== false);
 }
 
-export function graphOf(resources: PolicyResource[], config: Config): Graph {
+/** The identities the workloads of the agents namespace run as; undefined while one is not known. */
+export function agentIdentities(resources: PolicyResource[], agentsNamespace: string): Set<string> | undefined {
+  const out = new Set<string>();
+  for (const r of resources.filter((x) => isWorkload(x.type))) {
+    const read = probe(() => (meta(r.props).namespace === agentsNamespace ? `${agentsNamespace}/${podSpecOf(r.type, r.props)?.serviceAccountName ?? "default"}` : undefined));
+    if (!read.known) return undefined;
+    if (read.value) out.add(read.value);
+  }
+  return out;
+}
+
+/** The agent identities other clusters run and `cluster` does not, by those clusters (none while this cluster's are not known). */
+export function remoteAgents(cluster: string, agentsOf: Map<string, Set<string> | undefined>): Map<string, string[]> {
+  const local = agentsOf.get(cluster);
+  const out = new Map<string, string[]>();
+  if (!local) return out;
+  for (const [other, ids] of agentsOf) {
+    for (const id of other === cluster ? [] : [...(ids ?? [])].filter((x) => !local.has(x))) out.set(id, [...(out.get(id) ?? []), other]);
+  }
+  return out;
+}
+
+export function graphOf(resources: PolicyResource[], config: Config, remoteAgents: Map<string, string[]> = new Map()): Graph {
   const allows: Allow[] = [];
   const unreadPolicies = new Set<string>();
   const unread: Graph["unread"] = [];
@@ -212,6 +236,7 @@ export function graphOf(resources: PolicyResource[], config: Config): Graph {
         selector: orUnknown(() => (r.props.spec?.selector ? { ...r.props.spec.selector } : null), undefined),
       })),
     memo: new Map(),
+    remoteAgents,
     namespaceLabels: new Map(resources.filter((r) => r.type === T.namespace).map((r) => [meta(r.props).name, labelsOf(() => meta(r.props).labels)])),
   };
 }

@@ -6,7 +6,7 @@ import { celIdentityBound } from "../lib/cel";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { andTri, configWithDefaults, everyTri, list, notTri, someTri, Tri } from "../lib/values";
 import {
-  Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Config, defaults, enrolledWith, graphOf, Graph, isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR,
+  agentIdentities, Allow, appliesIn, bindsWaypoint, Bound, boundWorkloads, Config, defaults, enrolledWith, graphOf, Graph, isServiceRef, once, remoteAgents, selects, ServiceInfo, WAYPOINT_FOR,
 } from "../lib/call-graph";
 import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, servingListeners } from "../lib/agw-authorization";
 import { Caller, ruleCallers } from "../lib/callers";
@@ -179,7 +179,10 @@ function verdict(g: Graph, target: string, caller: Caller, workloads: Bound[], v
     }
     return `${rule} (${id} is the proxy of Gateway ${proxy.namespace}/${proxy.name}, class ${proxy.gatewayClassName}, not an agent)`;
   }
-  return id.split("/")[0] === config.agentsNamespace ? undefined : rule;
+  if (id.split("/")[0] !== config.agentsNamespace) return rule;
+  // The render names only its own cluster's agents: each reaches the tools of its cluster, through its MCP gateway.
+  const home = g.remoteAgents.get(id);
+  return home ? `${rule}, and ${id} is no agent of the policy's cluster (it runs on cluster ${home.join(", ")} only; each cluster's agents call their own cluster's tools)` : undefined;
 }
 
 /**
@@ -197,8 +200,8 @@ function targetsIngressGatewaysOnly(spec: AuthzSpec, namespace: string, resource
   });
 }
 
-function checkCluster(cluster: string, resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void, pending: string[]): void {
-  const g = graphOf(resources, config);
+function checkCluster(cluster: string, resources: PolicyResource[], config: Config, report: (message: string, urn?: string) => void, pending: string[], remoteAgents: Map<string, string[]>): void {
+  const g = graphOf(resources, config, remoteAgents);
   // Which namespace's policies bind every namespace is istiod's to say.
   if (g.unknownRoots.length > 0) {
     pending.push(...g.unknownRoots.map((release) => `the root namespace set by istiod release ${release} on cluster ${cluster}`));
@@ -248,7 +251,7 @@ function checkCluster(cluster: string, resources: PolicyResource[], config: Conf
 export const agentCallGraph: StackValidationPolicy = {
   name: "agent-call-graph",
   description:
-    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own, and the versions of an agent (workloads of the agents namespace sharing app.kubernetes.io/name) are granted the same tools. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway (on each listener serving its routes, where one is narrowed by sectionName; a listener serves the routes its allowedRoutes take) pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route a listener takes (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false. An AgentgatewayPolicy authorization action other than Allow, Deny or Require, a policy setting both targetRefs and targetSelectors, or a traffic policy whose target sets a port or names a kind traffic cannot target, is reported: the API server refuses the policy.",
+    "AuthorizationPolicies keep the agent fleet's call graph: workloads in the agents namespace admit only the configured agent gateway's proxy, and the tools namespace admits only agents of its own cluster, each agent only the tools it is configured for: the mesh's ALLOW policies for a tool and the MCP gateway's per-tool authorization (AgentgatewayPolicy backend.mcp.authorization, mcp.tool.target) grant the same agents, since each is a path to the tool of its own, and the versions of an agent (workloads of the agents namespace sharing app.kubernetes.io/name) are granted the same tools. A waypoint's identity counts only where an ALLOW policy bound to the waypoint, or to each enrolled Service of the workloads, admits only such callers; the MCP gateway's (an agentgateway proxy in the tools namespace) only while AgentgatewayPolicy traffic.authorization on its Gateway (on each listener serving its routes, where one is narrowed by sectionName; a listener serves the routes its allowedRoutes take) pins callers to agent identities and no Allow expression there or on its routes admits others. Sources naming namespaces, trust domains, addresses or request principals, rules without from and wildcard identities count only when listed in extraCallers; root-namespace policies count where their selector selects workloads. The agent gateway, reachable from outside the cluster, rejects callers without a valid JWT on every route a listener takes (agentgateway jwtAuthentication mode Strict), unless requireAgentJwt is false. An AgentgatewayPolicy authorization action other than Allow, Deny or Require, a policy setting both targetRefs and targetSelectors, or a traffic policy whose target sets a port or names a kind traffic cannot target, is reported: the API server refuses the policy.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -280,7 +283,9 @@ export const agentCallGraph: StackValidationPolicy = {
     const config = configWithDefaults(args, defaults);
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
-    for (const [cluster, resources] of byCluster(args.resources)) checkCluster(cluster, resources, config, report, pending);
+    const clusters = byCluster(args.resources);
+    const agentsOf = new Map([...clusters].map(([cluster, resources]) => [cluster, agentIdentities(resources, config.agentsNamespace)]));
+    for (const [cluster, resources] of clusters) checkCluster(cluster, resources, config, report, pending, remoteAgents(cluster, agentsOf));
     // The call graph reads only the actions agentgateway takes; a refused one is named, not skipped.
     for (const r of args.resources) for (const message of [...refusedAgentgatewayActions(r), ...refusedAgentgatewayTargetFields(r), ...refusedAgentgatewayTrafficTargets(r)]) report(message, r.urn);
     if (pending.length > 0) cannotJudge(pending);

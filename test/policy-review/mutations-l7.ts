@@ -147,6 +147,28 @@ export const l7Mutations: Mutation[] = [
     },
   },
   {
+    // Granted in both layers, so only the cluster the agent runs on tells it apart.
+    name: "a tool on one cluster granted, in its waypoint policy and the MCP per-tool CEL, to an agent only another cluster runs",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const agentsOn = (provider?: string) =>
+        resources(doc).filter((r) => isKind(r, "Deployment") && r.provider === provider && (r.inputs as any)?.metadata?.namespace === "agents").map((r) => (r.inputs as any).spec.template.spec.serviceAccountName as string);
+      for (const policy of resources(doc).filter((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).targetRefs?.[0]?.kind === "Service")) {
+        const local = agentsOn(policy.provider);
+        const remote = resources(doc).find((r) => isKind(r, "Deployment") && r.provider !== policy.provider && (r.inputs as any)?.metadata?.namespace === "agents" && !local.includes((r.inputs as any).spec.template.spec.serviceAccountName));
+        const principal = firstSource(policy)?.principals?.find((p: string) => p.includes("/ns/agents/sa/"));
+        const access = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === policy.provider && !!withSpec(r).backend?.mcp?.authorization);
+        if (!remote || !principal || !access) continue;
+        const account = (remote.inputs as any).spec.template.spec.serviceAccountName;
+        const [td, , ns] = principal.split("/");
+        const clause = `(source.identity.trustDomain == "${td}" && source.identity.namespace == "${ns}" && source.identity.serviceAccount in ["${account}"] && mcp.tool.target == "${withSpec(policy).targetRefs[0].name}")`;
+        edit(access, (o) => o.spec.backend.mcp.authorization.policy.matchExpressions.push(clause));
+        return edit(policy, (o) => o.spec.rules[0].from[0].source.principals.push(principal.replace(/[^/]+$/, account)));
+      }
+      return undefined;
+    },
+  },
+  {
     // agentgateway v1.4.1 keys a backend policy with a Gateway sectionName to that listener's traffic (store/binds.rs).
     name: "the MCP gateway's per-tool authorization retargeted at the Gateway's HBONE listener (sectionName hbone: the MCP route's listener unguarded)",
     policy: "agent-call-graph",
