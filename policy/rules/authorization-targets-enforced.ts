@@ -30,7 +30,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway, wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -108,10 +108,14 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
   const [targetGroup, kind] = ref.kind === "Service" ? ["core", "Service"] : ["networking.istio.io", "ServiceEntry"];
   const target = objects(ctx.resources, targetGroup, kind, ctx.namespace, ref.name);
   const ns = objects(ctx.resources, "core", "Namespace", undefined, ctx.namespace);
+  // An agentgateway proxy's Service is its controller's, named after the Gateway and labelled with
+  // the Gateway's spec.infrastructure.labels (v1.4.1 deployer agentgateway_parameters.go
+  // GatewayLabels, helm templates/service.yaml).
+  const proxy = kind === "Service" && !target.some((x) => !isPatch(x.type)) ? agentgatewayProxy(ref.name, ctx) : undefined;
   // Enrolment outside the stack cannot be judged: the object or its namespace is not rendered here.
-  if (!target.some((x) => !isPatch(x.type)) || !ns.some((x) => !isPatch(x.type))) return undefined;
+  if ((!target.some((x) => !isPatch(x.type)) && !proxy) || !ns.some((x) => !isPatch(x.type))) return undefined;
   const labelsOf = (xs: PolicyResource[]) => Object.assign({}, ...xs.map((x) => ({ ...(meta(x.props).labels ?? {}) }))) as Record<string, string>;
-  const labels = probe(() => ({ own: labelsOf(target), ns: labelsOf(ns) }));
+  const labels = probe(() => ({ own: proxy ? { ...(proxy.props.spec?.infrastructure?.labels ?? {}) } : labelsOf(target), ns: labelsOf(ns) }));
   if (!labels.known) {
     ctx.pending.push(`the labels of ${ref.kind} ${ctx.namespace}/${ref.name} or its namespace on cluster ${ctx.cluster} (its waypoint)`);
     return undefined;
@@ -119,7 +123,8 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
   const waypoint = waypointOf(labels.value.own, labels.value.ns, ctx.namespace);
   const missing = waypoint && (missingWaypoint(waypoint, ctx) ?? deniedAttachment(waypoint, labels.value.ns, ctx) ?? noServiceTraffic(waypoint, ctx));
   if (missing) return `binds nothing: ${ref.kind} ${ctx.namespace}/${ref.name} is enrolled (istio.io/use-waypoint on ${USE_WAYPOINT in labels.value.own ? "it" : `namespace ${ctx.namespace}`}) with waypoint ${waypoint}, ${missing}`;
-  if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; enroll it with a waypoint or bind the policy by selector`;
+  const optOut = labels.value.own[USE_WAYPOINT] === "none" ? `it opts out with istio.io/use-waypoint: none${proxy ? `, which agentgateway's controller copies onto it from Gateway ${ctx.namespace}/${ref.name}'s spec.infrastructure.labels` : ""}` : undefined;
+  if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (${optOut ?? `neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint`}), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; ${proxy ? `its pods are agentgateway's proxy, outside the ambient data plane: ${AGW_REMEDY}` : "enroll it with a waypoint or bind the policy by selector"}`;
   return gatewayProblem(waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
 }
 
@@ -213,6 +218,13 @@ function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined
   const agw = typeof cls.value === "string" ? agentgatewayClass(cls.value, ctx) : undefined;
   if (!agw || agw === "unknown") return undefined;
   return `binds Gateway ${key}${role} of class ${cls.value}, an agentgateway proxy (${agw}) ${AGW_WHY}; ${AGW_REMEDY}`;
+}
+
+/** The Gateway of an agentgateway class in the policy's namespace whose proxy's Service is `name` (its own name). */
+function agentgatewayProxy(name: string, ctx: Ctx): PolicyResource | undefined {
+  return ctx.resources.find(
+    (x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === ctx.namespace && meta(x.props).name === name && ctx.classes.has(x.props.spec?.gatewayClassName), false),
+  );
 }
 
 /** The agentgateway controller of a class, undefined for another, "unknown" while a class it may be is not known yet. */

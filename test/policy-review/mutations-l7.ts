@@ -1,6 +1,6 @@
 /** Policy-review mutations of L7 authorization: policies bound through targetRefs and enforced by waypoints, waypoint enrolment (use-waypoint, waypoint-for), and what binds nothing. */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, withSpec, firstSource, onFirst, removeAll, unconfiguredAgent } from "./mutations-support";
+import { Mutation, resources, isKind, edit, withSpec, firstSource, onFirst, removeAll, unconfiguredAgent, addLike } from "./mutations-support";
 
 export const l7Mutations: Mutation[] = [
   {
@@ -166,6 +166,18 @@ export const l7Mutations: Mutation[] = [
         return edit(policy, (o) => o.spec.rules[0].from[0].source.principals.push(principal.replace(/[^/]+$/, account)));
       }
       return undefined;
+    },
+  },
+  {
+    // agentgateway's controller names its proxy's Service after the Gateway and copies its infrastructure.labels (use-waypoint: none) onto it.
+    name: "an L7 ALLOW policy bound by targetRefs to the MCP gateway's Service (opted out of the waypoint: nothing enforces it)",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const gateway = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).gatewayClassName === "agentgateway");
+      const like = gateway && resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && r.provider === gateway.provider && (r.inputs as any)?.metadata?.namespace === "tools" && !!firstSource(r)?.principals);
+      if (!gateway || !like) return undefined;
+      const spec = { action: "ALLOW", targetRefs: [{ group: "", kind: "Service", name: (gateway.inputs as any).metadata.name }], rules: [{ from: [{ source: { principals: firstSource(like).principals } }], to: [{ operation: { paths: ["/mcp"] } }] }] };
+      return addLike(doc, like, "mcp-callers", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "mcp-callers", namespace: "tools" }, spec });
     },
   },
   {

@@ -214,3 +214,16 @@ test("authorization-targets-enforced: a Service enrolled with a waypoint that ta
   for (const labels of [{}, { "istio.io/waypoint-for": "all" }, { "istio.io/waypoint-for": "service" }] as Record<string, string>[]) assert.deepEqual(await run(waypoint(labels)), []);
   assert.deepEqual(await run(waypoint({ "istio.io/waypoint-for": "service" }), cls), []);
 });
+
+test("authorization-targets-enforced: the Service of an agentgateway proxy wears its Gateway's infrastructure.labels", async () => {
+  // agentgateway v1.4.1's controller names the proxy's Service after the Gateway and copies spec.infrastructure.labels onto it.
+  const proxy = (labels: Record<string, string>) =>
+    on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp-gateway", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", infrastructure: { labels }, listeners: [] } });
+  const tools = [ns("tools", { "istio.io/use-waypoint": "waypoint" }), gw("tools", "waypoint", "istio-waypoint")];
+  const run = async (labels: Record<string, string>) => (await runStack(authorizationTargetsEnforced, [...tools, proxy(labels), ap("tools", "mcp-callers", to({ group: "", kind: "Service", name: "mcp-gateway" }))])).violations.map((v) => v.message);
+  const [optedOut] = await run({ "istio.io/use-waypoint": "none" });
+  assert.match(optedOut, /^AuthorizationPolicy tools\/mcp-callers: targetRef Service mcp-gateway binds nothing: no waypoint serves Service tools\/mcp-gateway \(it opts out with istio.io\/use-waypoint: none, which agentgateway's controller copies onto it from Gateway tools\/mcp-gateway's spec.infrastructure.labels\)/);
+  assert.match(optedOut, /express it as an AgentgatewayPolicy/);
+  // Enrolled with the namespace's waypoint, the waypoint enforces it for traffic to that Service.
+  assert.deepEqual(await run({}), []);
+});
