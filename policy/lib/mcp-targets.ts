@@ -170,8 +170,8 @@ export interface PlainToolRoute {
 
 /**
  * Routes an agentgateway Gateway of the tools namespace (the MCP gateway) serves whose backendRefs
- * reach tool Services as plain HTTP: a Service, or an AgentgatewayBackend whose `static` host names
- * one. agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp`
+ * reach tool Services as plain HTTP: a Service, an AgentgatewayBackend whose `static` or `a2a` host
+ * names one, or a `dynamicForwardProxy` one (every tool). agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp`
  * backend (a Service's MCP appProtocol counts only under a selector target, controller
  * syncer/backend/mcp.go), so any caller of the gateway reaches those tools through such a route.
  * Undefined (and `pending` told why) while a route or backend cannot be read in this preview.
@@ -199,8 +199,11 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
           if (ns === tools) reached.add(String(b.name));
         } else if (b?.kind === "AgentgatewayBackend" && ns === m.namespace) {
           const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
-          const key = be?.props.spec?.static ? staticService(be.props.spec.static, ns) : undefined;
+          const host = be?.props.spec?.static ?? be?.props.spec?.a2a;
+          const key = host ? staticService(host, ns) : undefined;
           if (key?.startsWith(`${tools}/`)) reached.add(key.slice(tools.length + 1));
+          // It dials whatever host the request names (CRD: "can send requests to arbitrary destinations"): every tool.
+          if (be?.props.spec?.dynamicForwardProxy) g.services.filter((svc) => svc.namespace === tools).forEach((svc) => reached.add(svc.name));
         }
       }
       return reached.size > 0 ? { r, shown: `${r.type.split(":").pop()} ${m.namespace}/${m.name}`, tools: reached } : undefined;

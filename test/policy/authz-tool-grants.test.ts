@@ -172,6 +172,12 @@ test("agent-call-graph: a route on the MCP gateway straight to a tool Service pa
   // So does a static AgentgatewayBackend whose host is the tool's Service.
   const statik = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-lookup", { metadata: { name: "lookup", namespace: "tools" }, spec: { static: { host: "ticket-lookup.tools.svc.cluster.local", port: 8000 } } });
   assert.deepEqual(await run([statik, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup" })]), [direct("HTTPRoute", "lookup", "research", "ticket-lookup")]);
+  // A dynamic forward proxy dials whatever host a request names: every tool.
+  const forward = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-anywhere", { metadata: { name: "anywhere", namespace: "tools" }, spec: { dynamicForwardProxy: {} } });
+  assert.deepEqual(await run([forward, route("anywhere", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "anywhere" })]), [
+    direct("HTTPRoute", "anywhere", "support", "calculator"),
+    direct("HTTPRoute", "anywhere", "research", "ticket-lookup"),
+  ]);
   // A route on another Gateway (the waypoint) is not the MCP gateway's.
   const elsewhere = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-calculator", {
     metadata: { name: "calculator", namespace: "tools" },
