@@ -64,6 +64,38 @@ function checkPickerPool(selected: PolicyResource[], pool: { name: string; names
   }
 }
 
+/** llm-d-router v0.10.0 pkg/epp/server/options.go: the ports a picker serves unless its flags move them. */
+const PICKER_PORTS = [
+  { flag: "grpc-port", port: 9002, what: "ext-proc" },
+  { flag: "grpc-health-port", port: 9003, what: "gRPC health" },
+  { flag: "metrics-port", port: 9090, what: "metrics" },
+] as const;
+
+/**
+ * The Service port must land on the picker's ext-proc listener (`--grpc-port`), not on another
+ * port the picker pods declare: its metrics or health port answers no ext-proc call, so every
+ * request to the pool fails (FailClose) or skips the picker (FailOpen). Judged on containers
+ * started for a pool (`--pool-name`), whose listeners the flags tell; a named target resolves
+ * to the container's port of that name.
+ */
+function checkExtProcPort(selected: PolicyResource[], target: number | string, svc: string, port: number, where: string, report: Report, poolUrn: string): void {
+  for (const w of selected) {
+    for (const c of containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown; ports?: unknown }[]) {
+      if (flagValue(c, "pool-name") === undefined) continue;
+      const listening = PICKER_PORTS.map((p) => ({ ...p, port: Number(flagValue(c, p.flag) ?? p.port) }));
+      const named = list(c.ports as { containerPort: number; name?: string }[]).find((p) => p.name === target);
+      const lands = typeof target === "number" || /^[0-9]+$/.test(target) ? Number(target) : named?.containerPort;
+      if (lands === undefined || Number.isNaN(listening[0].port) || lands === listening[0].port) continue;
+      const other = listening.find((p) => p.port === lands);
+      report(
+        `${where}: Service ${svc} port ${port} targets port ${lands}${typeof target === "string" && named ? ` (${target})` : ""} of the endpoint picker ${meta(w.props).namespace}/${meta(w.props).name}, which serves ext-proc on ${listening[0].port} (--grpc-port, default 9002)${other ? `; ${lands} is its ${other.what} port` : ""}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen); target port ${listening[0].port}`,
+        poolUrn,
+      );
+      return;
+    }
+  }
+}
+
 /**
  * The picker Service must reach picker pods on the referenced port: its selector must match the
  * pods of a workload in the namespace, and the port's targetPort (a number, a container port's
@@ -101,14 +133,17 @@ export function checkServiceWiring(svc: PolicyResource, port: number, resources:
     // A named targetPort resolves per pod; a pod without a port of that name is left out.
     if (!declared.some((p) => p.name === target)) {
       report(`${where}: Service ${namespace}/${name} port ${port} targets the port named ${target}, which no selected pod declares (${described || "none"}), so it has no endpoints`, poolUrn);
+      return;
     }
-    return;
+  } else {
+    const number = Number(target);
+    // Declared container ports are informational: pods that declare none may still listen.
+    if (declared.length > 0 && !declared.some((p) => p.containerPort === number)) {
+      report(`${where}: Service ${namespace}/${name} port ${port} targets port ${number}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
+      return;
+    }
   }
-  const number = Number(target);
-  // Declared container ports are informational: pods that declare none may still listen.
-  if (declared.length > 0 && !declared.some((p) => p.containerPort === number)) {
-    report(`${where}: Service ${namespace}/${name} port ${port} targets port ${number}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
-  }
+  checkExtProcPort(selected, target, `${namespace}/${name}`, port, where, report, poolUrn);
 }
 
 

@@ -69,6 +69,12 @@ export const poolsGpuMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.values = { ...o.values, devicePlugin: { enabled: false } })),
   },
   {
+    // The Service exposes 9090 (the picker's metrics): the gateway's ext-proc calls land on an HTTP metrics server.
+    name: "an InferencePool pointing at its picker's metrics port",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.endpointPickerRef.port = { number: 9090 })),
+  },
+  {
     // istiod builds no outbound cluster for a UDP Service port: the gateway's gRPC calls to the picker find none.
     name: "the EPP Service's picker port declared UDP",
     policy: "inference-pool-epp",

@@ -1,0 +1,61 @@
+/**
+ * inference-pool-epp on the program's own inference objects (one prod cluster's pools, pickers and
+ * routes, as components/inference renders them): the picker Service must land on the port the
+ * picker serves ext-proc on (llm-d-router v0.10.0 options.go: --grpc-port 9002, health 9003,
+ * metrics 9090), not merely on a port its pods declare.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { clusterInferenceManifests } from "../../components/inference";
+import { runStack } from "../support/policy";
+import { spec } from "../inference/support";
+import { on } from "./traffic-support";
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+
+/** aws-use1's inference objects, each edited by `edit` (a deep copy), as stack resources. */
+async function review(edit: (objects: Obj[]) => void = () => {}): Promise<string[]> {
+  const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(spec("prod"), "aws-use1"))) as Obj[];
+  edit(objects);
+  const resources = objects.map((o) => {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
+    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
+  });
+  return (await runStack(inferencePoolEpp, resources)).violations.map((v) => v.message);
+}
+
+const named = (objects: Obj[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+const picker = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1-epp").spec.template.spec.containers[0];
+const setArg = (args: string[], flag: string, value: string) => (args[args.indexOf(flag) + 1] = value);
+
+test("inference-pool-epp: the rendered pickers pass, and so do forks that move ext-proc consistently", async () => {
+  assert.deepEqual(await review(), []);
+  // A named targetPort, and ext-proc moved to 9443 on the flag, the container port and the Service's target.
+  const moved = await review((objects) => {
+    named(objects, "Service", "qwen3-32b-v1-epp").spec.ports[0].targetPort = "grpc";
+    const c = picker(objects);
+    setArg(c.args, "--grpc-port", "9443");
+    c.ports.find((p: any) => p.name === "grpc").containerPort = 9443;
+  });
+  assert.deepEqual(moved, []);
+});
+
+test("inference-pool-epp: a picker Service port landing on the picker's metrics or health port, or on a port it does not serve ext-proc on, fails", async () => {
+  // Before: each passed, since the target was a port the picker pods declare.
+  const metrics = await review((objects) => (named(objects, "InferencePool", "qwen3-32b-v1").spec.endpointPickerRef.port.number = 9090));
+  assert.equal(metrics.length, 1, metrics.join("\n"));
+  assert.match(
+    metrics[0],
+    /^InferencePool inference\/qwen3-32b-v1 on a: Service inference\/qwen3-32b-v1-epp port 9090 targets port 9090 of the endpoint picker inference\/qwen3-32b-v1-epp, which serves ext-proc on 9002 \(--grpc-port, default 9002\); 9090 is its metrics port, so the gateway's ext-proc calls fail/,
+  );
+  const health = await review((objects) => (named(objects, "Service", "qwen3-32b-v1-epp").spec.ports[0].targetPort = "grpc-health"));
+  assert.equal(health.length, 1, health.join("\n"));
+  assert.match(health[0], /port 9002 targets port 9003 \(grpc-health\) of the endpoint picker inference\/qwen3-32b-v1-epp, which serves ext-proc on 9002 .*; 9003 is its gRPC health port/);
+  // The flag moved without the container port and the Service: nothing listens on 9002.
+  const flag = await review((objects) => setArg(picker(objects).args, "--grpc-port", "9005"));
+  assert.equal(flag.length, 1, flag.join("\n"));
+  assert.match(flag[0], /port 9002 targets port 9002 of the endpoint picker inference\/qwen3-32b-v1-epp, which serves ext-proc on 9005 \(--grpc-port, default 9002\), so the gateway's ext-proc calls fail .*; target port 9005$/);
+  // The canary's pool is still judged on its own.
+  assert.ok(flag.every((m) => m.includes("qwen3-32b-v1 ")));
+});
