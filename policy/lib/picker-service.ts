@@ -64,6 +64,27 @@ function checkPickerPool(selected: PolicyResource[], pool: { name: string; names
   }
 }
 
+/**
+ * Whether the pickers behind a Service serve ext-proc in plaintext: every container started for a
+ * pool (`--pool-name`) runs with `--secure-serving` false (llm-d-router v0.10.0 runserver.go: TLS,
+ * self-signed unless --cert-path, only when it is true, its default). A bool flag (pflag): only
+ * `--secure-serving=<value>` sets false; `--secure-serving false` sets it true. Undefined when the
+ * Service selects no such container here.
+ */
+export function pickerPlaintext(svc: PolicyResource, resources: PolicyResource[]): boolean | undefined {
+  const selector = (svc.props.spec?.selector ?? {}) as Record<string, string>;
+  if (Object.keys(selector).length === 0) return undefined;
+  const pickers = selectedWorkloads(resources, meta(svc.props).namespace, selector)
+    .flatMap((w) => containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown }[])
+    .filter((c) => flagValue(c, "pool-name") !== undefined);
+  if (pickers.length === 0) return undefined;
+  return pickers.every((c) => {
+    const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
+    const last = argv.filter((a) => a === "--secure-serving" || a.startsWith("--secure-serving=")).pop();
+    return last !== undefined && ["0", "f", "F", "false", "FALSE", "False"].includes(last.slice("--secure-serving=".length));
+  });
+}
+
 /** llm-d-router v0.10.0 pkg/epp/server/options.go: the ports a picker serves unless its flags move them. */
 const PICKER_PORTS = [
   { flag: "grpc-port", port: 9002, what: "ext-proc" },

@@ -3,7 +3,7 @@ import { byCluster, cannotJudge, isGateway, isInferencePool, isKind, isRoute, me
 import { gatewayPodLabels, istioRootNamespaces } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe, type Probe } from "../lib/values";
-import { checkServiceWiring, declaredPorts, helmInstallsInto, selectedWorkloads, servesPicker, type Report, type ServicePort } from "../lib/picker-service";
+import { checkServiceWiring, declaredPorts, helmInstallsInto, pickerPlaintext, selectedWorkloads, servesPicker, type Report, type ServicePort } from "../lib/picker-service";
 import { checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
@@ -130,15 +130,30 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
  * The gateway speaks TLS to the picker, whose certificate is self-signed (secure serving without
  * --cert-path): the DestinationRule Istio applies to each calling gateway for the picker's host
  * must give the port tls.mode SIMPLE, and either skip verification or name the CA to verify
- * against (without either, Envoy verifies against the system CAs and the handshake fails).
+ * against (without either, Envoy verifies against the system CAs and the handshake fails). A
+ * picker run with --secure-serving=false answers in plaintext, and then a rule giving TLS breaks it.
  */
 function checkPickerTls(pool: PolicyResource, svcName: string, port: number, resources: PolicyResource[], roots: string[], where: string, report: Report): void {
   const { namespace } = meta(pool.props);
   const host = serviceFqdn(svcName, namespace);
+  const svc = resources.find((r) => r.type === T.service && meta(r.props).name === svcName && meta(r.props).namespace === namespace);
+  const plaintext = svc ? pickerPlaintext(svc, resources) : undefined;
   for (const client of pickerClients(pool, resources)) {
     // Each istiod revision looks in its own root namespace: a gateway of either may be the client.
     const lookups = roots.map((root) => destinationRuleFor(resources, host, namespace, client, root));
     const found = lookups.find((l) => l.rules.length > 0) ?? lookups.find((l) => l.matched.length > 0) ?? { rules: [], matched: [] };
+    if (plaintext) {
+      // No rule, or one without TLS, is right here: the mesh (HBONE) carries the plaintext call.
+      for (const rule of found.rules) {
+        const mode = tlsForPort(rule.props.spec?.trafficPolicy, port)?.mode;
+        if (mode !== "SIMPLE" && mode !== "MUTUAL") continue;
+        report(
+          `${where}: the picker ${host} serves ext-proc in plaintext (its pods run --secure-serving=false), but for ${client.what} DestinationRule ${meta(rule.props).namespace}/${meta(rule.props).name} gives port ${port} tls.mode ${mode}, so the gateway's TLS handshake with it fails; drop the rule's tls (or set tls.mode DISABLE), or serve TLS (remove --secure-serving=false)`,
+          pool.urn,
+        );
+      }
+      continue;
+    }
     const lead = `${where}: the gateway speaks TLS to the picker ${host} port ${port}, but for ${client.what}`;
     if (found.rules.length === 0) {
       const shadow = found.matched.length > 0 ? ` (${found.matched.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} match the host there but select other workloads, and hide the rules of other namespaces)` : "";
@@ -231,7 +246,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed).",
+    "Every InferencePool selects model-server pods listening on its target ports, and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -59,3 +59,23 @@ test("inference-pool-epp: a picker Service port landing on the picker's metrics 
   // The canary's pool is still judged on its own.
   assert.ok(flag.every((m) => m.includes("qwen3-32b-v1 ")));
 });
+
+const dropRule = (objects: Obj[]) => objects.splice(objects.indexOf(named(objects, "DestinationRule", "qwen3-32b-v1-epp")), 1);
+
+test("inference-pool-epp: a picker run with --secure-serving=false answers in plaintext, so a TLS DestinationRule breaks it and none is needed", async () => {
+  const plaintext = (objects: Obj[]) => picker(objects).args.push("--secure-serving=false");
+  // Before: this passed (the rule's SIMPLE was all the check asked for) while the handshake fails.
+  const simple = await review(plaintext);
+  assert.equal(simple.length, 1, simple.join("\n"));
+  assert.match(
+    simple[0],
+    /^InferencePool inference\/qwen3-32b-v1 on a: the picker qwen3-32b-v1-epp\.inference\.svc\.cluster\.local serves ext-proc in plaintext \(its pods run --secure-serving=false\), but for Gateway inference\/inference-gateway DestinationRule inference\/qwen3-32b-v1-epp gives port 9002 tls\.mode SIMPLE, so the gateway's TLS handshake with it fails/,
+  );
+  // Before: both failed with "the gateway speaks TLS to the picker".
+  assert.deepEqual(await review((objects) => (plaintext(objects), dropRule(objects))), []);
+  assert.deepEqual(await review((objects) => (plaintext(objects), (named(objects, "DestinationRule", "qwen3-32b-v1-epp").spec.trafficPolicy.tls = { mode: "DISABLE" }))), []);
+  // A bool flag: `--secure-serving false` leaves it true (pflag), so the picker still serves TLS.
+  const spaced = await review((objects) => (picker(objects).args.push("--secure-serving", "false"), dropRule(objects)));
+  assert.match(spaced.join("\n"), /the gateway speaks TLS to the picker qwen3-32b-v1-epp\.inference\.svc\.cluster\.local port 9002, but for Gateway inference\/inference-gateway no DestinationRule applies/);
+  assert.deepEqual(await review((objects) => picker(objects).args.push("--secure-serving=false", "--secure-serving=true")), [], "the last one given wins");
+});
