@@ -43,20 +43,39 @@ function flagValue(container: { command?: unknown; args?: unknown }, name: strin
 }
 
 /**
+ * The namespace a picker looks for its pool in (llm-d-router v0.10.0 cmd/epp/runner
+ * resolvePoolNamespace): `--pool-namespace`, else the container's NAMESPACE env (the chart sets it
+ * from the pod's namespace), else `default`. Undefined when the env comes from elsewhere.
+ */
+function pickerPoolNamespace(container: { command?: unknown; args?: unknown; env?: unknown; envFrom?: unknown }, podNamespace: string): { namespace: string; defaulted?: true } | undefined {
+  const flag = flagValue(container, "pool-namespace");
+  if (flag) return { namespace: flag };
+  const env = list(container.env as { name?: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }[]).filter((e) => e?.name === "NAMESPACE").pop();
+  if (env?.valueFrom) return env.valueFrom.fieldRef?.fieldPath === "metadata.namespace" ? { namespace: podNamespace } : undefined;
+  if (env?.value) return { namespace: env.value };
+  // envFrom may set it, and an env entry wins over it: not known here.
+  if (!env && list(container.envFrom as unknown[]).length > 0) return undefined;
+  return { namespace: "default", defaulted: true };
+}
+
+/**
  * A picker serves the one InferencePool its `--pool-name` and `--pool-namespace` name (llm-d-router
  * v0.10.0 pkg/epp/server/options.go, cmd/epp/runner extractGKNN) and answers every request with an
  * endpoint of that pool: a pool whose Service reaches another pool's picker sends its traffic to
- * the other pool's model servers (a canary's, say). A namespace left out is the pod's own.
+ * the other pool's model servers (a canary's, say).
  */
 function checkPickerPool(selected: PolicyResource[], pool: { name: string; namespace: string }, svc: string, where: string, report: Report, poolUrn: string): void {
   for (const w of selected) {
-    for (const c of containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown }[]) {
+    for (const c of containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown; env?: unknown; envFrom?: unknown }[]) {
       const name = flagValue(c, "pool-name");
       if (name === undefined || name.includes("$(")) continue;
-      const namespace = flagValue(c, "pool-namespace") ?? meta(w.props).namespace;
+      const resolved = pickerPoolNamespace(c, meta(w.props).namespace);
+      if (resolved === undefined) continue;
+      const { namespace, defaulted } = resolved;
       if (name === pool.name && (namespace.includes("$(") || namespace === pool.namespace)) continue;
+      const fallback = defaulted ? ", and with neither --pool-namespace nor a NAMESPACE env it looks in namespace default" : "";
       report(
-        `${where}: Service ${svc} reaches the endpoint picker of ${meta(w.props).namespace}/${meta(w.props).name}, started for InferencePool ${namespace}/${name} (--pool-name), so it picks that pool's model servers and this pool's requests go to them; point the pool's picker reference at the Service of a picker started with --pool-name ${pool.name}`,
+        `${where}: Service ${svc} reaches the endpoint picker of ${meta(w.props).namespace}/${meta(w.props).name}, started for InferencePool ${namespace}/${name} (--pool-name${fallback}), so it picks that pool's model servers and this pool's requests go to them; point the pool's picker reference at the Service of a picker started with --pool-name ${pool.name}`,
         poolUrn,
       );
       return;

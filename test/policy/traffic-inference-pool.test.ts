@@ -276,10 +276,11 @@ test("inference-pool-epp: a value unknown in a preview makes only the check that
 });
 
 test("inference-pool-epp: the picker is a Service, and the pods it reaches were started for this pool (--pool-name, --pool-namespace)", async () => {
-  const pickerFor = (args: string[]) =>
+  // NAMESPACE from the pod's namespace, as the chart sets it: a picker without --pool-namespace reads its pool there.
+  const pickerFor = (args: string[], env: unknown[] = [{ name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }]) =>
     on("kubernetes:apps/v1:Deployment", "epp", {
       metadata: { name: "llama-v1-epp", namespace: "inference" },
-      spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", args, ports: [{ name: "grpc", containerPort: 9002 }] }] } } },
+      spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", args, env, ports: [{ name: "grpc", containerPort: 9002 }] }] } } },
     });
   for (const args of [["--pool-name", "llama-v1", "--pool-namespace", "inference"], ["--pool-name=llama-v1"], ["--grpc-port", "9002"]]) {
     assert.deepEqual((await runStack(inferencePoolEpp, [pool("FailClose"), modelServer(), eppService(), pickerFor(args), ...eppRbac(), eppRule("SIMPLE")])).violations, [], args.join(" "));

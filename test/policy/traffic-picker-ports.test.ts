@@ -79,3 +79,23 @@ test("inference-pool-epp: a picker run with --secure-serving=false answers in pl
   assert.match(spaced.join("\n"), /the gateway speaks TLS to the picker qwen3-32b-v1-epp\.inference\.svc\.cluster\.local port 9002, but for Gateway inference\/inference-gateway no DestinationRule applies/);
   assert.deepEqual(await review((objects) => picker(objects).args.push("--secure-serving=false", "--secure-serving=true")), [], "the last one given wins");
 });
+
+test("inference-pool-epp: a picker without --pool-namespace reads its pool from its NAMESPACE env, else from namespace default", async () => {
+  const dropFlag = (objects: Obj[]) => {
+    const args = picker(objects).args;
+    args.splice(args.indexOf("--pool-namespace"), 2);
+  };
+  // The rendered NAMESPACE env (the pod's namespace) keeps it on its own pool; so does a literal one.
+  assert.deepEqual(await review(dropFlag), []);
+  assert.deepEqual(await review((objects) => (dropFlag(objects), (picker(objects).env[0] = { name: "NAMESPACE", value: "inference" }))), []);
+  // Before: passed, read as the pod's own namespace; the picker looks for default/qwen3-32b-v1 and never serves.
+  const none = await review((objects) => (dropFlag(objects), picker(objects).env.splice(0, 1)));
+  assert.equal(none.length, 1, none.join("\n"));
+  assert.match(
+    none[0],
+    /^InferencePool inference\/qwen3-32b-v1 on a: Service inference\/qwen3-32b-v1-epp reaches the endpoint picker of inference\/qwen3-32b-v1-epp, started for InferencePool default\/qwen3-32b-v1 \(--pool-name, and with neither --pool-namespace nor a NAMESPACE env it looks in namespace default\)/,
+  );
+  assert.match((await review((objects) => (dropFlag(objects), (picker(objects).env[0] = { name: "NAMESPACE", value: "agents" }))))[0] ?? "", /started for InferencePool agents\/qwen3-32b-v1 \(--pool-name\)/);
+  // From a ConfigMap (envFrom) it is not known here: no verdict.
+  assert.deepEqual(await review((objects) => (dropFlag(objects), picker(objects).env.splice(0, 1), (picker(objects).envFrom = [{ configMapRef: { name: "epp-env" } }]))), []);
+});
