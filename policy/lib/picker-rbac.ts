@@ -78,6 +78,30 @@ function boundRules(resources: PolicyResource[], sa: string, ns: string): Rule[]
   return rules;
 }
 
+const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * Why a picker's pods get no ServiceAccount token, or undefined when they get one. The picker
+ * reaches the API server with controller-runtime's GetConfig (llm-d-router v0.10.0 cmd/epp/runner):
+ * in a pod, the token Kubernetes mounts at TOKEN_DIR, which `automountServiceAccountToken: false`
+ * on the pod, or on its ServiceAccount where the pod does not say, leaves out. A token or
+ * kubeconfig the pod brings itself (a mount there, KUBECONFIG, --kubeconfig) is its own way in.
+ */
+function noToken(w: PolicyResource, spec: Record<string, any>, sa: string, resources: PolicyResource[]): string | undefined {
+  const containers = containersOf(spec);
+  const ownWay = containers.some(
+    (c: any) =>
+      list(c.volumeMounts as { mountPath?: string }[]).some((m) => String(m?.mountPath ?? "").replace(/\/+$/, "") === TOKEN_DIR) ||
+      list(c.env as { name?: string }[]).some((e) => e?.name === "KUBECONFIG") ||
+      [...list(c.command as unknown[]), ...list(c.args as unknown[])].some((a) => String(a) === "--kubeconfig" || String(a).startsWith("--kubeconfig=")),
+  );
+  if (ownWay) return undefined;
+  if (spec.automountServiceAccountToken === false) return "its pod template sets automountServiceAccountToken: false";
+  if (spec.automountServiceAccountToken === true) return undefined;
+  const account = resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && meta(r.props).name === sa && meta(r.props).namespace === meta(w.props).namespace);
+  return account?.props.automountServiceAccountToken === false ? "its ServiceAccount sets automountServiceAccountToken: false and the pod template does not set it true" : undefined;
+}
+
 export function checkPickerRbac(pickers: PolicyResource[], resources: PolicyResource[], poolGroup: string, where: string, report: Report, poolUrn: string): void {
   for (const w of pickers) {
     const { namespace, name } = meta(w.props);
@@ -85,6 +109,14 @@ export function checkPickerRbac(pickers: PolicyResource[], resources: PolicyReso
     if (resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace)) return;
     const spec = podSpecOf(w.type, w.props) ?? {};
     const sa = String(spec.serviceAccountName ?? spec.serviceAccount ?? "default");
+    const tokenless = noToken(w, spec, sa, resources);
+    if (tokenless) {
+      report(
+        `${where}: the endpoint picker ${namespace}/${name} gets no ServiceAccount token (${tokenless}), so it cannot reach the API server to watch its pool and pods, exits at start and crash-loops, and every request to the pool fails; let the picker's pods mount the token (automountServiceAccountToken: true on the pod template)`,
+        poolUrn,
+      );
+      continue;
+    }
     const rules = boundRules(resources, sa, namespace);
     if (!rules) continue;
     const missing = needs(w, poolGroup).flatMap((n) => n.verbs.filter((v) => !rules.some((r) => grants(r, n, v))).map((v) => `${v} ${n.resource}${n.group ? ` (${n.group})` : ""}`));

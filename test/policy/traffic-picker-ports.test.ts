@@ -99,3 +99,24 @@ test("inference-pool-epp: a picker without --pool-namespace reads its pool from 
   // From a ConfigMap (envFrom) it is not known here: no verdict.
   assert.deepEqual(await review((objects) => (dropFlag(objects), picker(objects).env.splice(0, 1), (picker(objects).envFrom = [{ configMapRef: { name: "epp-env" } }]))), []);
 });
+
+test("inference-pool-epp: a picker whose pods get no ServiceAccount token cannot watch its pool", async () => {
+  const pod = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1-epp").spec.template.spec;
+  const account = (objects: Obj[]) => named(objects, "ServiceAccount", "qwen3-32b-v1-epp");
+  // Before: both passed (the RBAC was right, the credentials to use it were gone).
+  const onPod = await review((objects) => (pod(objects).automountServiceAccountToken = false));
+  assert.equal(onPod.length, 1, onPod.join("\n"));
+  assert.match(onPod[0], /^InferencePool inference\/qwen3-32b-v1 on a: the endpoint picker inference\/qwen3-32b-v1-epp gets no ServiceAccount token \(its pod template sets automountServiceAccountToken: false\), so it cannot reach the API server/);
+  const onAccount = await review((objects) => (account(objects).automountServiceAccountToken = false));
+  assert.match(onAccount.join("\n"), /gets no ServiceAccount token \(its ServiceAccount sets automountServiceAccountToken: false and the pod template does not set it true\)/);
+  // The pod opting back in, or bringing its own projected token, is a way in.
+  assert.deepEqual(await review((objects) => ((account(objects).automountServiceAccountToken = false), (pod(objects).automountServiceAccountToken = true))), []);
+  const projected = await review((objects) => {
+    pod(objects).automountServiceAccountToken = false;
+    // What Kubernetes itself mounts there: the token, the cluster CA and the namespace.
+    const sources = [{ serviceAccountToken: { path: "token" } }, { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } }, { downwardAPI: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } }];
+    pod(objects).volumes.push({ name: "token", projected: { sources } });
+    picker(objects).volumeMounts.push({ name: "token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount/" });
+  });
+  assert.deepEqual(projected, []);
+});
