@@ -32,7 +32,7 @@ export function declaredPorts(workloads: PolicyResource[]): { containerPort: num
  * The value of a flag in a container's command and args, as the picker's flag parser (pflag)
  * reads it: `--name value` or `--name=value`; the last one given wins. Undefined when absent.
  */
-function flagValue(container: { command?: unknown; args?: unknown }, name: string): string | undefined {
+export function flagValue(container: { command?: unknown; args?: unknown }, name: string): string | undefined {
   const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String);
   let value: string | undefined;
   argv.forEach((arg, i) => {

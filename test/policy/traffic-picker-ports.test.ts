@@ -2,7 +2,9 @@
  * inference-pool-epp on the program's own inference objects (one prod cluster's pools, pickers and
  * routes, as components/inference renders them): the picker Service must land on the port the
  * picker serves ext-proc on (llm-d-router v0.10.0 options.go: --grpc-port 9002, health 9003,
- * metrics 9090), not merely on a port its pods declare.
+ * metrics 9090), not merely on a port its pods declare; the picker reads its own pool, over TLS
+ * or not as its flags say, with a token to reach the API server; model servers listen on the
+ * port they declare.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -119,4 +121,18 @@ test("inference-pool-epp: a picker whose pods get no ServiceAccount token cannot
     picker(objects).volumeMounts.push({ name: "token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount/" });
   });
   assert.deepEqual(projected, []);
+});
+
+test("inference-pool-epp: a model server started on another --port than the target port it declares fails; one moved with its containerPort and the pool passes", async () => {
+  const server = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0];
+  // Before: passed, as the declared containerPort matched the pool's targetPorts.
+  const moved = await review((objects) => setArg(server(objects).args, "--port", "8080"));
+  assert.equal(moved.length, 1, moved.join("\n"));
+  assert.match(moved[0], /^InferencePool inference\/qwen3-32b-v1 on a: Deployment inference\/qwen3-32b-v1 container vllm declares the target port 8000 but is started with --port 8080, so nothing listens on 8000/);
+  const consistent = await review((objects) => {
+    setArg(server(objects).args, "--port", "8080");
+    server(objects).ports[0].containerPort = 8080;
+    named(objects, "InferencePool", "qwen3-32b-v1").spec.targetPorts = [{ number: 8080 }];
+  });
+  assert.deepEqual(consistent, []);
 });
