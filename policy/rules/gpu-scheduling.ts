@@ -10,6 +10,7 @@ import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri,
 import { namespacedName, setOf } from "../lib/config-schema";
 import { isDevicePluginPodSpec } from "../lib/device-plugin";
 import { istioNodeAgentImage } from "../lib/istio-rendered";
+import { vllmGpusNeeded } from "../lib/vllm-gpus";
 
 interface Config extends GpuKnobs {
   /**
@@ -142,15 +143,16 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
     for (let i = 0; i < all.length; i++) {
       const gpu = probe(() => {
         const c = all[i];
-        return { name: String(c.name), limit: gpuCount(c.resources?.limits?.[config.gpuResource]), request: gpuCount(c.resources?.requests?.[config.gpuResource]) };
+        return { name: String(c.name), limit: gpuCount(c.resources?.limits?.[config.gpuResource]), request: gpuCount(c.resources?.requests?.[config.gpuResource]), vllm: vllmGpusNeeded(c) };
       });
       if (!gpu.known) {
         pending.push(`the ${config.gpuResource} resources of ${what} container ${orUnknown(() => all[i].name, `#${i}`)}`);
         usesGpu = orTri(usesGpu, "unknown");
         continue;
       }
-      const { name, limit, request } = gpu.value;
+      const { name, limit, request, vllm } = gpu.value;
       if (limit > 0 || request > 0) usesGpu = true;
+      if (vllm && limit > 0 && vllm.gpus > limit) report(`${what} container ${name} runs vLLM with ${vllm.flags}, which takes ${vllm.gpus} GPUs, but limits ${config.gpuResource} to ${limit}: vLLM then asks Ray for the other GPUs, which this pod does not hold, and fails to start; give it ${vllm.gpus} or lower the parallel sizes`);
       if (request > 0 && limit === 0) report(`${what} container ${name} requests ${config.gpuResource} without a limit; set resources.limits["${config.gpuResource}"]`);
       if (request > 0 && limit > 0 && request !== limit) report(`${what} container ${name}: ${config.gpuResource} request ${request} differs from limit ${limit}`);
     }
@@ -189,7 +191,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
+    "EKS node groups with NVIDIA GPUs (an NVIDIA/GPU AMI type, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script; containers using GPUs set nvidia.com/gpu in resources.limits (a vLLM container at least its tensor × pipeline × local data parallel sizes) and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -247,3 +247,20 @@ test("gpu-scheduling: a DeploymentPatch is not judged for what it leaves out (to
   const whole = await runResource(gpuScheduling, vllm({ limits: { "nvidia.com/gpu": 1 } }, []));
   assert.equal(whole.violations.length, 1);
 });
+
+test("gpu-scheduling: a vLLM container's GPU limit holds its tensor × pipeline × local data parallel ranks", async () => {
+  const server = (args: string[], gpus: number | string) =>
+    deployment("vllm", { tolerations: [gpuToleration], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", command: ["python3", "-m", "vllm.entrypoints.openai.api_server"], args, resources: { limits: { "nvidia.com/gpu": gpus } } }] });
+  for (const [args, gpus] of [[["--tensor-parallel-size", "2"], 2], [["-tp=2", "-pp", "2"], "4"], [["--tensor_parallel_size=2"], 2], [["--tensor-parallel-size", "2", "--data-parallel-size", "4", "--data-parallel-size-local", "2"], 4], [[], 1]] as const) {
+    assert.deepEqual((await runResource(gpuScheduling, server([...args], gpus))).violations, [], args.join(" "));
+  }
+  // Before: each passed; vLLM cannot start with fewer GPUs than its ranks take.
+  const short = await runResource(gpuScheduling, server(["--model", "Qwen/Qwen3-32B", "--tensor_parallel_size", "2"], 1));
+  assert.equal(short.violations.length, 1, JSON.stringify(short.violations));
+  assert.match(short.violations[0].message, /^Deployment inference\/vllm container vllm runs vLLM with tensor-parallel size 2, which takes 2 GPUs, but limits nvidia\.com\/gpu to 1: vLLM then asks Ray for the other GPUs/);
+  const ranks = await runResource(gpuScheduling, server(["-tp", "2", "--pipeline-parallel-size=2", "-dp", "2"], 4));
+  assert.match(ranks.violations[0]?.message ?? "", /tensor-parallel size 2 × pipeline-parallel size 2 × local data-parallel size 2, which takes 8 GPUs, but limits nvidia\.com\/gpu to 4/);
+  // Another server's flags of the same name are not vLLM's to judge.
+  const other = deployment("sglang", { tolerations: [gpuToleration], containers: [{ name: "s", image: "lmsysorg/sglang:v0.5", args: ["-tp", "4"], resources: { limits: { "nvidia.com/gpu": 1 } } }] });
+  assert.deepEqual((await runResource(gpuScheduling, other)).violations, []);
+});

@@ -1,0 +1,36 @@
+/**
+ * How many GPUs a vLLM server needs in its pod: tensor × pipeline parallel ranks, times the data
+ * parallel ranks it runs locally (vLLM engine args `--tensor-parallel-size`/`-tp`,
+ * `--pipeline-parallel-size`/`-pp`, `--data-parallel-size`/`-dp` or `--data-parallel-size-local`).
+ * With fewer GPUs visible than that, vLLM turns to Ray for the missing ones (docs: "Multiprocessing
+ * will be used by default ... if there are sufficient GPUs available on the same node") and never
+ * starts in a pod that holds only its own. Read by gpu-scheduling.
+ */
+import { list } from "./values";
+
+/** An argparse option's value: `--name v`, `--name=v`, for any of its spellings; the last one given wins. */
+function option(argv: string[], names: string[]): string | undefined {
+  let value: string | undefined;
+  argv.forEach((arg, i) => {
+    for (const name of names) {
+      if (arg === name && i + 1 < argv.length) value = argv[i + 1];
+      else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1);
+    }
+  });
+  return value;
+}
+
+/** The GPUs a container running vLLM needs and the flags that say so; undefined for any other container, or a size not written as a number. */
+export function vllmGpusNeeded(container: { image?: unknown; command?: unknown; args?: unknown }): { gpus: number; flags: string } | undefined {
+  // vLLM's FlexibleArgumentParser reads `--tensor_parallel_size` as `--tensor-parallel-size`.
+  const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String).map((a) => (a.startsWith("--") ? a.replace(/^[^=]+/, (k) => k.replace(/_/g, "-")) : a));
+  if (![String(container.image ?? ""), ...argv].some((s) => /vllm/i.test(s) && !/inference-sim/i.test(s))) return undefined;
+  const sizes = [
+    ["tensor-parallel", option(argv, ["--tensor-parallel-size", "-tp"])],
+    ["pipeline-parallel", option(argv, ["--pipeline-parallel-size", "-pp"])],
+    ["local data-parallel", option(argv, ["--data-parallel-size-local"]) ?? option(argv, ["--data-parallel-size", "-dp"])],
+  ] as const;
+  if (sizes.some(([, v]) => v !== undefined && !/^[1-9][0-9]*$/.test(v))) return undefined;
+  const set = sizes.filter(([, v]) => v !== undefined);
+  return { gpus: set.reduce((n, [, v]) => n * Number(v), 1), flags: set.map(([what, v]) => `${what} size ${v}`).join(" × ") };
+}
