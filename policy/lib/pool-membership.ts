@@ -4,8 +4,8 @@
  * model-server workload's pods are members of two pools. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isInferencePool, isRoute, meta } from "./k8s";
-import { helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
+import { isInferencePool, isRoute, kindName, meta, podMetadata } from "./k8s";
+import { declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
 import { list, orUnknown, probe } from "./values";
 
 /** The API group of a pool's type (`inference.networking.k8s.io` or the legacy `…x-k8s.io`). */
@@ -107,5 +107,29 @@ export function checkPoolOverlap(resources: PolicyResource[], cluster: string, r
         pool.urn,
       );
     }
+  }
+}
+
+/** llm-d-router v0.10.0 datastore.go: a pod's own list of the target ports it serves, the current key and GIE's. */
+const ACTIVE_PORTS = ["llm-d.ai/active-ports", "inference.networking.k8s.io/active-ports"];
+
+/**
+ * Every pod a pool selects is an endpoint on each target port (llm-d-router v0.10.0 datastore.go
+ * podUpdateOrAddIfNotExist: readiness and labels, then the target ports; container ports are never
+ * read): a selected workload whose containers declare ports but not the target (a helper labelled
+ * like the servers) gets its share of requests and fails them, unless its pods' active-ports
+ * annotation leaves the target out. Pods that declare no port may still listen: no verdict.
+ */
+export function checkMembersServe(selected: PolicyResource[], target: number, what: string, report: Report, poolUrn: string): void {
+  for (const w of selected) {
+    const own = declaredPorts([w]).map((p) => p.containerPort);
+    if (own.length === 0 || own.includes(target)) continue;
+    const annotations = podMetadata(w.type, w.props).annotations ?? {};
+    const active = ACTIVE_PORTS.map((k) => annotations[k]).find((v) => v !== undefined);
+    if (active !== undefined && !String(active).split(",").map((p) => Number(p.trim())).includes(target)) continue;
+    report(
+      `${what} also matches the pods of ${kindName(w.type)} ${meta(w.props).namespace}/${meta(w.props).name}, whose containers declare ${[...new Set(own)].join(", ")} but not target port ${target}; the picker sends them requests on ${target} as to any model server, and those fail. Label the pool's model servers apart (narrow the selector or that workload's labels)`,
+      poolUrn,
+    );
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Policy tests for inference-pool-epp beyond one pool's own wiring: every route's InferencePool
  * backendRef names a pool of the stack on that cluster, no model server is a member of two pools,
- * and the endpoint picker's ServiceAccount may watch what the picker reads (RBAC).
+ * every member serves the target port, and the endpoint picker's ServiceAccount may watch what the
+ * picker reads (RBAC).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -85,6 +86,22 @@ test("inference-pool-epp: no model server is a member of two pools", async () =>
   assert.equal(broad.length, 2, broad.join("\n"));
   assert.match(broad.join("\n"), /InferencePool inference\/llama-v1 on a selects the pods of Deployment inference\/llama-v2, which InferencePool inference\/llama-v2 also selects: a model server belongs to one pool/);
   assert.match(broad.join("\n"), /InferencePool inference\/llama-v2 on a selects the pods of Deployment inference\/llama-v2, which InferencePool inference\/llama-v1 also selects/);
+});
+
+test("inference-pool-epp: every workload a pool selects serves its target port (the picker takes each selected pod as an endpoint)", async () => {
+  // A helper labelled like the v1 servers (a cache warmer on 8080): before, it passed, since another selected workload declared 8000.
+  const helper = (annotations?: Record<string, string>, ports: unknown[] = [{ containerPort: 8080 }]) =>
+    on("kubernetes:apps/v1:Deployment", "warmer", {
+      metadata: { name: "llama-v1-warmer", namespace: "inference" },
+      spec: { template: { metadata: { labels: version("v1"), ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: "warm", image: "w:1", ports }] } } },
+    });
+  const found = await messages([...fleet(), helper()]);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /^InferencePool inference\/llama-v1 on a: selector \{"app.kubernetes.io\/name":"llama","app.kubernetes.io\/instance":"llama-v1"\} also matches the pods of Deployment inference\/llama-v1-warmer, whose containers declare 8080 but not target port 8000; the picker sends them requests on 8000/);
+  // Pods that declare no port may listen anywhere; pods whose active-ports annotation leaves 8000 out are no endpoint of it.
+  assert.deepEqual(await messages([...fleet(), helper(undefined, [])]), []);
+  assert.deepEqual(await messages([...fleet(), helper({ "llm-d.ai/active-ports": "8080" })]), []);
+  assert.equal((await messages([...fleet(), helper({ "inference.networking.k8s.io/active-ports": "8000, 8080" })])).length, 1);
 });
 
 test("inference-pool-epp: the picker's ServiceAccount may watch pods, its pool, the llm-d.ai objectives and rewrites, and hold its lease", async () => {
