@@ -6,6 +6,8 @@
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService } from "./mutations-support";
 
+/** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
+const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
 const devicePlugin = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin";
 /** The device plugin of a cluster with EKS node groups (`<cluster>-nvidia-device-plugin` beside `<cluster>-<group>`), whose labels the pack reads. */
 function onEksDevicePlugin(doc: Parameters<Mutation["apply"]>[0], fn: (values: any) => void): string | undefined {
@@ -73,6 +75,30 @@ export const poolsGpuMutations: Mutation[] = [
     name: "an InferencePool pointing at its picker's metrics port",
     policy: "inference-pool-epp",
     apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.endpointPickerRef.port = { number: 9090 })),
+  },
+  {
+    // Copied from the model servers' hardening: the picker then has no token to watch its pool with.
+    name: "an endpoint picker's pods with automountServiceAccountToken: false",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.spec.template.spec.automountServiceAccountToken = false)),
+  },
+  {
+    // vLLM listens where --port says: nothing serves the pool's target port 8000.
+    name: "a vLLM server started with --port 8080 while its pool targets 8000",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, vllmServer, (o) => {
+      const args = o.spec.template.spec.containers[0].args;
+      args[args.indexOf("--port") + 1] = "8080";
+    }),
+  },
+  {
+    // vLLM asks Ray for GPUs the pod does not hold and never starts.
+    name: "a vLLM server with --tensor-parallel-size above its nvidia.com/gpu limit",
+    policy: "gpu-scheduling",
+    apply: (doc) => onFirst(doc, vllmServer, (o) => {
+      const args = o.spec.template.spec.containers[0].args;
+      args[args.indexOf("--tensor-parallel-size") + 1] = "8";
+    }),
   },
   {
     // istiod builds no outbound cluster for a UDP Service port: the gateway's gRPC calls to the picker find none.
