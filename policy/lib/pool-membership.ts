@@ -4,7 +4,7 @@
  * model-server workload's pods are members of two pools. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isInferencePool, isRoute, kindName, meta, podMetadata } from "./k8s";
+import { containersOf, isInferencePool, isRoute, kindName, meta, podMetadata, podSpecOf } from "./k8s";
 import { declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
 import { list, orUnknown, probe } from "./values";
 
@@ -131,5 +131,28 @@ export function checkMembersServe(selected: PolicyResource[], target: number, wh
       `${what} also matches the pods of ${kindName(w.type)} ${meta(w.props).namespace}/${meta(w.props).name}, whose containers declare ${[...new Set(own)].join(", ")} but not target port ${target}; the picker sends them requests on ${target} as to any model server, and those fail. Label the pool's model servers apart (narrow the selector or that workload's labels)`,
       poolUrn,
     );
+  }
+}
+
+/**
+ * A pool's `appProtocol: kubernetes.io/h2c` makes Istio's gateway speak HTTP/2 with prior knowledge
+ * to its endpoints (Istio 1.30.3 pkg/config/kube/conversion.go: h2c is protocol HTTP2). vLLM's
+ * OpenAI server (`vllm.entrypoints.openai.api_server`, what `vllm serve` runs) is uvicorn, which
+ * speaks HTTP/1.1 only, so every request to such a pool fails; h2c is for gRPC model servers.
+ */
+export function checkMembersProtocol(appProtocol: unknown, selected: PolicyResource[], targets: number[], what: string, report: Report, poolUrn: string): void {
+  if (appProtocol !== "kubernetes.io/h2c") return;
+  for (const w of selected) {
+    for (const c of containersOf(podSpecOf(w.type, w.props)) as { name?: string; command?: unknown; args?: unknown; ports?: unknown }[]) {
+      const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
+      const http = argv.includes("vllm.entrypoints.openai.api_server") || (argv.some((a, i) => /(^|\/)vllm$/.test(a) && argv[i + 1] === "serve") && !argv.some((a) => /grpc/i.test(a)));
+      const serves = list(c.ports as { containerPort?: number }[]).some((p) => targets.includes(p?.containerPort as number));
+      if (!http || !serves) continue;
+      report(
+        `${what}: appProtocol kubernetes.io/h2c makes Istio's gateway send HTTP/2 (prior knowledge) to its endpoints, but ${kindName(w.type)} ${meta(w.props).namespace}/${meta(w.props).name} container ${String(c.name)} runs vLLM's OpenAI HTTP server (uvicorn), which speaks HTTP/1.1 only, so every request to the pool fails; set appProtocol http (or leave it out)`,
+        poolUrn,
+      );
+      return;
+    }
   }
 }

@@ -4,7 +4,7 @@ import { gatewayPodLabels, istioRootNamespaces } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe, type Probe } from "../lib/values";
 import { checkServiceWiring, declaredPorts, flagValue, helmInstallsInto, pickerPlaintext, selectedWorkloads, servesPicker, type Report, type ServicePort } from "../lib/picker-service";
-import { checkMembersServe, checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
+import { checkMembersProtocol, checkMembersServe, checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
 import { listenersServing } from "../lib/listener-routes";
@@ -103,6 +103,7 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
       );
     }
   }
+  checkMembersProtocol(pool.props.spec?.appProtocol, selected, view.targetPorts, where, report, pool.urn);
 }
 
 /** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
@@ -262,7 +263,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports (declared as container ports, and not moved elsewhere by the container's --port; every selected workload that declares ports declares them, the picker sending requests to each selected pod), and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose pods get their ServiceAccount's token (automountServiceAccountToken not false, or a token or kubeconfig of their own), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS.",
+    "Every InferencePool selects model-server pods listening on its target ports (declared as container ports, and not moved elsewhere by the container's --port; every selected workload that declares ports declares them, the picker sending requests to each selected pod; appProtocol kubernetes.io/h2c, HTTP/2 to Istio, never in front of vLLM's HTTP/1.1 OpenAI server), and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose pods get their ServiceAccount's token (automountServiceAccountToken not false, or a token or kubeconfig of their own), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

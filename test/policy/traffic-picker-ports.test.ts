@@ -4,7 +4,7 @@
  * picker serves ext-proc on (llm-d-router v0.10.0 options.go: --grpc-port 9002, health 9003,
  * metrics 9090), not merely on a port its pods declare; the picker reads its own pool, over TLS
  * or not as its flags say, with a token to reach the API server; model servers listen on the
- * port they declare.
+ * port they declare, in the protocol the pool names.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -135,4 +135,25 @@ test("inference-pool-epp: a model server started on another --port than the targ
     named(objects, "InferencePool", "qwen3-32b-v1").spec.targetPorts = [{ number: 8080 }];
   });
   assert.deepEqual(consistent, []);
+});
+
+test("inference-pool-epp: a pool of vLLM's OpenAI HTTP servers with appProtocol kubernetes.io/h2c fails (Istio speaks HTTP/2 to them, uvicorn only HTTP/1.1)", async () => {
+  const setProtocol = (objects: Obj[], appProtocol?: string) => {
+    const spec = named(objects, "InferencePool", "qwen3-32b-v1").spec;
+    if (appProtocol) spec.appProtocol = appProtocol;
+    else delete spec.appProtocol;
+  };
+  // Before: passed.
+  const h2c = await review((objects) => setProtocol(objects, "kubernetes.io/h2c"));
+  assert.equal(h2c.length, 1, h2c.join("\n"));
+  assert.match(h2c[0], /^InferencePool inference\/qwen3-32b-v1 on a: appProtocol kubernetes\.io\/h2c makes Istio's gateway send HTTP\/2 \(prior knowledge\) to its endpoints, but Deployment inference\/qwen3-32b-v1 container vllm runs vLLM's OpenAI HTTP server/);
+  // `vllm serve` runs the same server.
+  const serve = await review((objects) => {
+    setProtocol(objects, "kubernetes.io/h2c");
+    named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0].command = ["vllm", "serve"];
+  });
+  assert.equal(serve.length, 1, serve.join("\n"));
+  // http, or none (the CRD's default), is what it speaks.
+  assert.deepEqual(await review((objects) => setProtocol(objects, "http")), []);
+  assert.deepEqual(await review((objects) => setProtocol(objects)), []);
 });
