@@ -33,6 +33,34 @@ function writeAtomically(file: string, content: string): void {
 
 const usage = "usage: npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]";
 
+/** The same file, by path or, where both exist, by device and inode (a symlink or hard link to it). */
+function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why the report cannot go to `out`, known before the review runs: the report would replace one of
+ * the files the review reads (a state file named policy.json takes the default), or `out` is a
+ * directory or lies below a file. A write that fails for other reasons is said after the verdict,
+ * which it does not change.
+ */
+function reportPathProblem(out: string, inputs: [string, string | undefined][]): string | undefined {
+  for (const [what, file] of inputs) {
+    if (file && sameFile(out, file)) return `would overwrite the ${what} the review reads; give --out another FILE, or --out - for none`;
+  }
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) return `is a directory; --out takes the report's file name (such as ${forCaller(path.join(out, "policy.json"))}), or - for none`;
+  let dir = path.dirname(out);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) return `cannot be written: ${dir} is a file, not a directory`;
+  return undefined;
+}
+
 async function main(): Promise<number> {
   const values = parseCommandLine("policy", usage, {
     state: { type: "string" },
@@ -48,6 +76,15 @@ async function main(): Promise<number> {
   }
   for (const key of ["state", "config", "pack"] as const) values[key] = fromCaller(values[key]);
   if (values.out !== "-") values.out = fromCaller(values.out);
+  const out = values.out ?? path.join(path.dirname(path.resolve(values.state)), "policy.json");
+  // Without --config the review reads the policy-config.json a render wrote beside the state.
+  const besideState = path.join(path.dirname(path.resolve(values.state)), "policy-config.json");
+  const outProblem =
+    out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", values.config ?? (fs.existsSync(besideState) ? besideState : undefined)]]);
+  if (outProblem) {
+    console.error(`policy: the report ${forCaller(path.resolve(out))}${values.out ? "" : " (policy.json beside the state file, when no --out is given)"} ${outProblem}`);
+    return 2;
+  }
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
     // A passphrase-encrypted export is read with the stack's passphrase when the environment has
@@ -57,7 +94,6 @@ async function main(): Promise<number> {
     const packDir = path.resolve(values.pack ?? defaultPackDir);
     // Without --config: the effective config a render wrote beside its stack.json, else the
     // stack's conventional config file in the pack.
-    const besideState = path.join(path.dirname(path.resolve(values.state)), "policy-config.json");
     const configFile = values.config
       ? path.resolve(values.config)
       : fs.existsSync(besideState)
@@ -74,7 +110,6 @@ async function main(): Promise<number> {
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, configSource: configFile && `policy config ${configFile}` });
     const json = JSON.stringify(report, null, 2) + "\n";
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
-    const out = values.out ?? path.join(path.dirname(path.resolve(values.state)), "policy.json");
     if (out !== "-") {
       try {
         writeAtomically(path.resolve(out), json);

@@ -1,0 +1,62 @@
+/**
+ * `npm run policy --out`: where the JSON report cannot go is a wrong command (exit 2), said before
+ * the review runs, and the files the review reads are never replaced by the report.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { tempDir } from "../support/tmp";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const packDir = path.join(__dirname, "fixture-pack");
+const exportText = JSON.stringify({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom: false, type: "pulumi:pulumi:Stack" }] } });
+
+function policy(args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, ...args], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+}
+
+test("a report that would replace the state or config it reviews is refused (exit 2) and both files stay as they were", () => {
+  const dir = tempDir("review-cli-out-");
+  const state = path.join(dir, "export.json");
+  const config = path.join(dir, "cfg.json");
+  const named = path.join(dir, "policy.json"); // `pulumi stack export > policy.json`: the default --out
+  const link = path.join(dir, "link.json");
+  for (const f of [state, named]) fs.writeFileSync(f, exportText);
+  fs.writeFileSync(config, '{"all": "advisory"}\n');
+  fs.symlinkSync(state, link);
+  const cases: [string[], string, RegExp][] = [
+    [["--state", state, "--out", state], state, /the report .*export\.json would overwrite the state file \(--state\) the review reads; give --out another FILE, or --out - for none/],
+    [["--state", state, "--out", link], state, /would overwrite the state file/],
+    [["--state", named], named, /the report .*policy\.json \(policy\.json beside the state file, when no --out is given\) would overwrite the state file/],
+    [["--state", state, "--config", config, "--out", config], config, /would overwrite the policy config the review reads/],
+  ];
+  for (const [args, kept, expected] of cases) {
+    const before = fs.readFileSync(kept, "utf8");
+    const res = policy(args);
+    assert.equal(res.status, 2, `${args.join(" ")}: ${res.stdout}${res.stderr}`);
+    assert.match(res.stderr, expected);
+    assert.equal(fs.readFileSync(kept, "utf8"), before, `${kept} is unchanged`);
+  }
+});
+
+test("an --out that is a directory, or lies below a file, is refused (exit 2) before the review", () => {
+  const dir = tempDir("review-cli-out-dir-");
+  const state = path.join(dir, "export.json");
+  fs.writeFileSync(state, exportText);
+  const file = path.join(dir, "a-file");
+  fs.writeFileSync(file, "");
+  for (const [out, expected] of [[dir, /is a directory; --out takes the report's file name \(such as .*policy\.json\), or - for none/], [path.join(file, "sub", "r.json"), /cannot be written: .*a-file is a file, not a directory/]] as const) {
+    const res = policy(["--state", state, "--out", out]);
+    assert.equal(res.status, 2, `${out}: ${res.stdout}${res.stderr}`);
+    assert.match(res.stderr, expected);
+    assert.doesNotMatch(res.stdout, /Policy pack/, "refused before the review");
+  }
+  // A new file beside the state, and `-`, still take the report (or none).
+  assert.equal(policy(["--state", state, "--out", path.join(dir, "new", "r.json")]).status, 0);
+  assert.ok(fs.existsSync(path.join(dir, "new", "r.json")));
+  assert.equal(policy(["--state", state, "--out", "-"]).status, 0);
+});
