@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import {
-  RequestBuilder, propertiesOf, urnName, providerUrn, isProviderType, sidesDisagree, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, StateFormatError,
+  RequestBuilder, propertiesOf, urnName, providerUrn, isProviderType, sidesDisagree, SIG_KEY, SECRET_SIG, UNKNOWN, RESOURCE_REF_SIG, OUTPUT_VALUE_SIG, BYTE_STRING_SIG, StateFormatError,
   ExportedDeployment, ExportedResource, WireStats,
 } from "../../scripts/lib/review-wire";
 
@@ -203,6 +203,21 @@ test("a state the engine could not load fails naming the resource: unknown signa
   assert.throws(build({ x: { [SIG_KEY]: "deadbeef" } }), (e: Error) => e instanceof StateFormatError && e.message.startsWith(`${urn} outputs: unrecognized signature "deadbeef"`));
   assert.throws(build({ s: { [SIG_KEY]: SECRET_SIG, plaintext: "apiVersion: v1" } }), /outputs: a secret's plaintext is not JSON/);
   assert.throws(build({ r: { [SIG_KEY]: RESOURCE_REF_SIG, id: "x" } }), /a resource reference has no urn/);
+});
+
+test("a byte string (version 4 state, feature byteString) goes as the string its bytes spell; non-UTF-8 bytes fail the review as they fail a preview", () => {
+  const urn = `${prefix}::test:index:R::r`;
+  const bytes = (value: unknown) => ({ [SIG_KEY]: BYTE_STRING_SIG, value });
+  const doc = (outputs: Record<string, unknown>): ExportedDeployment => ({ version: 4, deployment: { resources: [{ urn, type: "test:index:R", inputs: outputs, outputs }] } });
+  const wired = (outputs: Record<string, unknown>) => {
+    const builder = new RequestBuilder(doc(outputs));
+    return pb.AnalyzeRequest.deserializeBinary(builder.analyzeRequest(builder.resources[0])).getProperties()!.toJavaScript();
+  };
+  assert.deepEqual(wired({ s: bytes(Buffer.from("héllo").toString("base64")), l: [bytes("")] }), { s: "héllo", l: [""] });
+  const build = (outputs: Record<string, unknown>) => () => new RequestBuilder(doc(outputs)).analyzeStackRequest();
+  assert.throws(build({ s: bytes(Buffer.from([0xff, 0xfe, 0x6f]).toString("base64")) }), (e: Error) => e instanceof StateFormatError && e.message.startsWith(`${urn} outputs: a string that contains non-UTF8 bytes`));
+  assert.throws(build({ s: bytes("not base64!") }), /outputs: malformed byte string: 'value' is not base64/);
+  assert.throws(build({ s: { [SIG_KEY]: BYTE_STRING_SIG } }), /outputs: malformed byte string: missing or non-string 'value' field/);
 });
 
 /** Seeded random JSON documents: every value kind, nesting, and key orders. */
