@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
-import { ConfigError, CONFIG_ROOT, formatPath, platformPathKeyHint, platformPathKeys } from "../../infra/config";
+import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -137,6 +137,15 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     const hint = stray.has(qualified) ? `: ${platformPathKeyHint}` : ": remove it or fix the spelling";
     throw new Error(
       `stack config ${qualified}: the program reads no such key${key === qualified ? "" : ` ('${key}' in ${file})`}; in the ${project.name} namespace it reads ${[...declared].filter((k) => k.startsWith(`${project.name}:`)).join(", ")} (Pulumi.yaml's config)${hint}`,
+    );
+  }
+  // The platform under another namespace (a typo in it, or a fork's renamed project) is read by
+  // nothing, and the program would only say that the platform is missing.
+  const elsewhere = config[CONFIG_ROOT] === undefined ? [...setBy].find(([qualified]) => !qualified.startsWith(`${project.name}:`) && qualified.slice(qualified.indexOf(":") + 1) === PLATFORM_KEY) : undefined;
+  if (elsewhere) {
+    const [qualified, key] = elsewhere;
+    throw new Error(
+      `stack config ${qualified}: the program reads no such key (${key === qualified ? "" : `'${key}' `}in ${file}); it reads the platform from ${CONFIG_ROOT}, in the namespace of Pulumi.yaml's project name (${project.name}), not ${qualified.slice(0, qualified.indexOf(":"))}: rename the key to ${CONFIG_ROOT} (or ${PLATFORM_KEY})`,
     );
   }
   return { project: project.name, stack, config, file };

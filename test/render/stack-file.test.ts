@@ -103,6 +103,11 @@ test("where the platform is missing, a key of the project's namespace the progra
   assert.throws(() => loadStackConfig("nopath", nopath), {
     message: "stack config inference-mesh:platform.models[0].replicas: the program reads no such key; in the inference-mesh namespace it reads inference-mesh:platform (Pulumi.yaml's config): set it with `pulumi config set --path`, which sets the value inside inference-mesh:platform",
   });
+  // The platform under another namespace (a typo in the project name) is named, not just "missing".
+  const ns = stackFile(dir, "ns", "config:\n  inference_mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
+  assert.throws(() => loadStackConfig("ns", ns), {
+    message: `stack config inference_mesh:platform: the program reads no such key (in ${ns}); it reads the platform from inference-mesh:platform, in the namespace of Pulumi.yaml's project name (inference-mesh), not inference_mesh: rename the key to inference-mesh:platform (or platform)`,
+  });
   // Other namespaces are the providers' and the CLI's.
   const other = stackFile(dir, "other", "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
   assert.equal(loadStackConfig("other", other).config["aws:region"], "us-east-1");
