@@ -19,8 +19,10 @@ function indent(text: string, prefix: string): string {
 export function formatReport(report: PolicyReport): string {
   const lines: string[] = [];
   const { summary } = report;
+  // An export with no resources (a stack never updated) names no stack: the name is read from URNs.
+  const stack = report.stack ? `stack ${report.project}/${report.stack}` : "a stack with no resources";
   lines.push(
-    `Policy pack ${report.policyPack.name}@${report.policyPack.version} on stack ${report.project}/${report.stack}: ` +
+    `Policy pack ${report.policyPack.name}@${report.policyPack.version} on ${stack}: ` +
       `${summary.resources} resources, ${summary.policies} policies`,
   );
   if (summary.undecryptableSecrets > 0) {
