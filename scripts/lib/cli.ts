@@ -30,6 +30,15 @@ const helpOption = { help: { type: "boolean", short: "h", default: false } } as 
 type CommandLine<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<typeof parseArgs<{ options: O & typeof helpOption }>>["values"];
 
 export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, usage: string, options: O): CommandLine<O> | number {
+  const swallowed = optionsTakenByNpm(command, Object.keys(options));
+  if (swallowed.length > 0) {
+    const given = swallowed.map(({ name, value }) => `--${name}${value === "true" ? "" : `=${value}`}`).join(" ");
+    console.error(
+      `${command}: npm took ${given} as its own config (${swallowed.map((s) => `npm_config_${s.env}`).join(", ")}), so ${command} never got ${swallowed.length === 1 ? "it" : "them"}: ` +
+        `options go after \`--\`, as in \`npm run ${command} -- ${swallowed.map(({ name, value }) => `--${name} ${value === "true" ? "…" : value}`).join(" ")}\`\n${usage}`,
+    );
+    return 2;
+  }
   let values: CommandLine<O>;
   try {
     ({ values } = parseArgs<{ options: O & typeof helpOption }>({ options: { ...options, ...helpOption } }));
@@ -51,6 +60,25 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
     return 0;
   }
   return values;
+}
+
+/**
+ * The command's options that `npm run <command>` kept for itself: an option written before `--`
+ * (`npm run render --stack=prod`) is npm's config, handed to the script only as the environment
+ * variable npm_config_<name> (a `--out DIR` leaves DIR as an argument and `npm_config_out=true`),
+ * so the script ran without it: `render` rendered `local`, exit 0. Only under `npm run <command>`
+ * itself (npm_lifecycle_event), and never for names npm has a config of its own by (`json`, `help`),
+ * which a user's .npmrc may set.
+ */
+function optionsTakenByNpm(command: string, names: string[]): { name: string; env: string; value: string }[] {
+  if (process.env.npm_lifecycle_event !== command) return [];
+  return names
+    .filter((name) => name !== "json" && name !== "help")
+    .map((name) => ({ name, env: name.replace(/-/g, "_"), value: "" }))
+    .flatMap((o) => {
+      const value = process.env[`npm_config_${o.env}`];
+      return value === undefined ? [] : [{ ...o, value }];
+    });
 }
 
 /**
