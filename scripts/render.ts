@@ -14,7 +14,7 @@ import { checkStackName, renderStack } from "./lib/render";
 import { knownStacks, repoRoot, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
-import { OutputBusyError } from "./lib/out-swap";
+import { ForeignOutputError, OutputBusyError } from "./lib/out-swap";
 
 /** `--stack-file stacks/Pulumi.staging.yaml` renders stack `staging`; without either flag, `local`. */
 function stackNameOf(stackFile: string | undefined): string {
@@ -128,6 +128,11 @@ async function main(): Promise<number> {
       console.error(`stack '${stack}': ${err.message}`);
       console.error(`${forCaller(path.join(files.out ?? path.join(repoRoot, "out"), stack))}/ was left untouched.`);
       return 1;
+    }
+    if (err instanceof ForeignOutputError) {
+      // Found before the program ran: nothing was written or replaced.
+      console.error(`render: ${err.message}\n${usage}`);
+      return 2;
     }
     if (err instanceof OutputBusyError) {
       // Nothing of this render was written: the other render's out/<stack> stands.

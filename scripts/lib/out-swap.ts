@@ -25,6 +25,22 @@ const LOCK_WAIT_MS = 30_000;
 
 export class OutputBusyError extends Error {}
 
+/** `<out>/<stack>` holds something no render wrote, which the swap would delete. */
+export class ForeignOutputError extends Error {}
+
+/**
+ * Refuses a `<out>/<stack>` that a render did not write (every render writes stack.json; an empty
+ * directory is taken too): the swap replaces it whole, so `--out .` with a stack named `policy`, or
+ * `--out ~` with one named like a folder of the user's, would delete it.
+ */
+export function checkOutputIsOurs(outRoot: string, stack: string): void {
+  const target = path.join(outRoot, stack);
+  if (!fs.existsSync(target)) return;
+  if (!fs.statSync(target).isDirectory()) throw new ForeignOutputError(`${target} is a file, which a render would replace with its output directory; move it away or render elsewhere with --out`);
+  if (fs.readdirSync(target).length === 0 || fs.existsSync(path.join(target, "stack.json"))) return;
+  throw new ForeignOutputError(`${target} holds files no render wrote (no stack.json), and a render replaces that directory whole; move them away or render elsewhere with --out`);
+}
+
 /** A new, empty temporary tree beside `out/<stack>`, with the usual directory mode (mkdtemp's is 0700). */
 export function makeTempTree(outRoot: string, stack: string): string {
   makeDirectories(outRoot);

@@ -14,7 +14,7 @@ import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyCo
 import { PolicyPackProcess, PackUsage } from "./policy-pack";
 import { loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
 import { topologyMarkdown } from "./topology";
-import { makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
+import { checkOutputIsOurs, makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
 import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString } from "../../infra/config";
 import { configSizeProblems } from "../../infra/validate-size";
 
@@ -87,6 +87,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   const outRoot = options.outDir ?? path.join(repoRoot, "out");
   recoverOutput(outRoot, options.stack);
   const { stackConfig, spec } = validateStack(options);
+  checkOutputIsOurs(outRoot, options.stack);
   const target = path.join(outRoot, options.stack);
   const configFile = options.policyConfigFile ?? policyConfigFor(options.stack, options.policyPackDir ?? defaultPackDir);
   // The stack's own policy settings, then the pack config file over them (levels, extra knobs).

@@ -132,3 +132,19 @@ test("an output root on a file system that takes no directories (/proc) is a wro
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--out \/proc\/inference-mesh-out: \/proc is not writable/);
 });
+
+test("an <out>/<stack> that no render wrote (no stack.json), or a file there, is refused (exit 2) and kept: the swap would delete it", () => {
+  const out = tempDir("im-foreign-");
+  fs.mkdirSync(path.join(out, "local"));
+  fs.writeFileSync(path.join(out, "local", "notes.txt"), "the user's");
+  fs.writeFileSync(path.join(out, "dev"), "a file");
+  for (const [stack, expected] of [["local", /local holds files no render wrote \(no stack\.json\), and a render replaces that directory whole/], ["dev", /dev is a file, which a render would replace/]] as const) {
+    const r = runRender(["--stack", stack], out);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, expected);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
+  assert.equal(fs.readFileSync(path.join(out, "local", "notes.txt"), "utf8"), "the user's");
+  assert.equal(fs.readFileSync(path.join(out, "dev"), "utf8"), "a file");
+  assert.deepEqual(fs.readdirSync(out).sort(), ["dev", "local"], "nothing else written");
+});
