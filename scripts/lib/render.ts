@@ -56,7 +56,10 @@ function writeTree(dir: string, files: Record<string, string>): void {
 export function validateStack(options: RenderOptions) {
   const stackConfig = loadStackConfig(options.stack, options.stackFile);
   if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = JSON.stringify(options.platformOverride);
-  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], `set it in ${path.relative(repoRoot, stackConfig.file)}`);
+  const where = path.relative(repoRoot, stackConfig.file);
+  // ESC environments hand `pulumi up` config from Pulumi Cloud; nothing here can open them.
+  const esc = stackConfig.environments.length ? `; its \`environment:\` (${stackConfig.environments.join(", ")}) may set it for \`pulumi up\`, but the offline render opens no ESC environment, so set it in the file itself to render` : "";
+  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], `set it in ${where}${esc}`);
   // A config too large for the CLI to start the program with is reported with the others.
   const sizeProblems = configSizeProblems(stackConfig.config, raw);
   let spec: ReturnType<typeof parsePlatform>;

@@ -20,6 +20,19 @@ export interface StackConfig {
   config: Record<string, string>;
   /** Where the stack's config came from. */
   file: string;
+  /** The Pulumi ESC environments the stack file imports (`environment:`), whose config only `pulumi up` can open. */
+  environments: string[];
+}
+
+/**
+ * The names an `environment:` block imports: a list of names, or an inline ESC definition with
+ * `imports` (and `values`, named `yaml` as the CLI's Environment.Imports names them).
+ */
+function environmentImports(block: unknown): string[] {
+  if (Array.isArray(block)) return block.map(String);
+  if (!block || typeof block !== "object") return [];
+  const def = block as { imports?: unknown; values?: unknown };
+  return [...(Array.isArray(def.imports) ? def.imports.map((i) => (typeof i === "string" ? i : JSON.stringify(i))) : []), ...(def.values ? ["yaml"] : [])];
 }
 
 function qualify(project: string, key: string): string {
@@ -103,7 +116,7 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
     const value = decl.value ?? decl.default;
     if (value !== undefined) config[qualify(project.name, key)] = asConfigString(qualify(project.name, key), value);
   }
-  const doc = (readStackFile(file, project.name) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (readStackFile(file, project.name) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
   }
@@ -148,5 +161,5 @@ export function loadStackConfig(stack: string, file = stackFile(stack)): StackCo
       `stack config ${qualified}: the program reads no such key (${key === qualified ? "" : `'${key}' `}in ${file}); it reads the platform from ${CONFIG_ROOT}, in the namespace of Pulumi.yaml's project name (${project.name}), not ${qualified.slice(0, qualified.indexOf(":"))}: rename the key to ${CONFIG_ROOT} (or ${PLATFORM_KEY})`,
     );
   }
-  return { project: project.name, stack, config, file };
+  return { project: project.name, stack, config, file, environments: environmentImports(doc.environment) };
 }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { validateStack } from "../../scripts/lib/render";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ROOT, ConfigError, loadPlatformSpec } from "../../infra/config";
 import { runRender, shippedPlatform } from "../support/render";
@@ -133,4 +134,20 @@ test("the program refuses a platform path set as a key of its own, as the render
   } finally {
     pulumi.runtime.setAllConfig(saved);
   }
+});
+
+test("a platform missing from a stack file that imports ESC environments says the offline render cannot open them", () => {
+  const dir = tempDir("im-esc-");
+  const missing = (body: string) => {
+    try {
+      validateStack({ stack: "esc", stackFile: stackFile(dir, "esc", body) });
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      return err.message.split("\n")[1];
+    }
+    assert.fail("the platform is missing");
+  };
+  assert.match(missing("environment:\n  - inference-mesh/prod\nconfig: {}\n"), /inference-mesh:platform: missing: set it in .*Pulumi\.esc\.yaml; its `environment:` \(inference-mesh\/prod\) may set it for `pulumi up`, but the offline render opens no ESC environment/);
+  assert.match(missing("environment:\n  imports: [shared/base]\n  values: {pulumiConfig: {platform: {}}}\n"), /its `environment:` \(shared\/base, yaml\) may set it/);
+  assert.doesNotMatch(missing("config: {}\n"), /environment/);
 });
