@@ -11,7 +11,7 @@ import { forCaller, fromCaller, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkStackName, renderStack } from "./lib/render";
-import { knownStacks, repoRoot, stackFile } from "./lib/stack-config";
+import { knownStacksText, repoRoot, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
 import { ForeignOutputError, OutputBusyError } from "./lib/out-swap";
@@ -54,7 +54,7 @@ function invocationProblem(stack: string, files: { stackFile?: string; out?: str
     return (err as Error).message;
   }
   if (files.stackFile === undefined && !fs.existsSync(stackFile(stack))) {
-    return `no stack config stacks/Pulumi.${stack}.yaml; known stacks: ${knownStacks().join(", ")} (or give --stack-file)`;
+    return `no stack config ${path.relative(repoRoot, stackFile(stack))}; ${knownStacksText()} (or give --stack-file)`;
   }
   if (files.stackFile !== undefined) {
     if (!fs.existsSync(files.stackFile)) return `--stack-file ${files.stackFile}: no such file`;

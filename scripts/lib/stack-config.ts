@@ -93,23 +93,41 @@ function readStackFile(file: string, project: string): unknown {
   }
 }
 
-/** The stacks shipped in `stacks/` (`Pulumi.<name>.yaml`). */
-export function knownStacks(): string[] {
-  return fs.readdirSync(path.join(repoRoot, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+/**
+ * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else beside
+ * Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
+ */
+export function stackConfigDir(root = repoRoot): string {
+  const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { stackConfigDir?: unknown } | undefined;
+  const dir = project?.stackConfigDir;
+  return path.join(root, typeof dir === "string" ? dir : "");
 }
 
-export function stackFile(stack: string): string {
-  return path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`);
+/** The stacks in the stack config directory (`Pulumi.<name>.yaml`); none when it is not there. */
+export function knownStacks(root = repoRoot): string[] {
+  const dir = stackConfigDir(root);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+  return fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
 }
 
-/** Loads config for `stack`, from `file` when given (a stack file outside `stacks/`). */
+export function stackFile(stack: string, root = repoRoot): string {
+  return path.join(stackConfigDir(root), `Pulumi.${stack}.yaml`);
+}
+
+/** "known stacks: a, b" or, where the directory holds none, where they were looked for. */
+export function knownStacksText(root = repoRoot): string {
+  const known = knownStacks(root);
+  return known.length ? `known stacks: ${known.join(", ")}` : `no stack config files (Pulumi.<stack>.yaml) in ${path.relative(root, stackConfigDir(root)) || "."}/, Pulumi.yaml's stackConfigDir`;
+}
+
+/** Loads config for `stack`, from `file` when given (a stack file outside the stack config directory). */
 export function loadStackConfig(stack: string, file = stackFile(stack)): StackConfig {
   const project = yaml.load(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
     name: string;
     config?: Record<string, { value?: unknown; default?: unknown }>;
   };
   if (!fs.existsSync(file)) {
-    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; known stacks: ${knownStacks().join(", ")}`);
+    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; ${knownStacksText()}`);
   }
   const config: Record<string, string> = {};
   for (const [key, decl] of Object.entries(project.config ?? {})) {

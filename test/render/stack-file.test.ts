@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { knownStacks, knownStacksText, loadStackConfig, repoRoot, stackFile as stackFileOf } from "../../scripts/lib/stack-config";
 import { validateStack } from "../../scripts/lib/render";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ROOT, ConfigError, loadPlatformSpec } from "../../infra/config";
@@ -150,4 +150,20 @@ test("a platform missing from a stack file that imports ESC environments says th
   assert.match(missing("environment:\n  - inference-mesh/prod\nconfig: {}\n"), /inference-mesh:platform: missing: set it in .*Pulumi\.esc\.yaml; its `environment:` \(inference-mesh\/prod\) may set it for `pulumi up`, but the offline render opens no ESC environment/);
   assert.match(missing("environment:\n  imports: [shared/base]\n  values: {pulumiConfig: {platform: {}}}\n"), /its `environment:` \(shared\/base, yaml\) may set it/);
   assert.doesNotMatch(missing("config: {}\n"), /environment/);
+});
+
+test("stack files are looked for where the Pulumi CLI looks: Pulumi.yaml's stackConfigDir, else beside it; a directory that is not there holds none", () => {
+  const root = tempDir("im-stackdir-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nstackConfigDir: envs\n");
+  // Not there yet (a fork that moved its stacks, or removed them): no stacks, not a crash.
+  assert.deepEqual(knownStacks(root), []);
+  assert.match(knownStacksText(root), /^no stack config files \(Pulumi\.<stack>\.yaml\) in envs\/, Pulumi\.yaml's stackConfigDir$/);
+  fs.mkdirSync(path.join(root, "envs"));
+  fs.writeFileSync(path.join(root, "envs", "Pulumi.staging.yaml"), "config: {}\n");
+  assert.deepEqual(knownStacks(root), ["staging"]);
+  assert.equal(stackFileOf("staging", root), path.join(root, "envs", "Pulumi.staging.yaml"));
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\n");
+  assert.equal(stackFileOf("staging", root), path.join(root, "Pulumi.staging.yaml"));
+  // This project's own: stacks/.
+  assert.equal(path.relative(repoRoot, stackFileOf("prod")), path.join("stacks", "Pulumi.prod.yaml"));
 });
