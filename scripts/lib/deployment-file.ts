@@ -6,6 +6,7 @@
  * never updated prints it) read as a stack without resources.
  */
 import * as fs from "node:fs";
+import { SECRET_SIG, SIG_KEY } from "./review-wire";
 import type { ExportedDeployment, ExportedResource } from "./review-wire";
 
 /** The newest deployment schema the CLI reads (DeploymentSchemaVersionLatest). */
@@ -91,6 +92,34 @@ function checkStateFields(r: Record<string, unknown>, where: string): void {
   for (const key of Object.keys(deps ?? {})) if (deps![key] === null) delete deps![key];
 }
 
+/**
+ * Where a state value holds a secret the CLI cannot load: its reader takes a secret with exactly
+ * one of `ciphertext` (encrypted) or `plaintext` (`--show-secrets`) as a string, and refuses any
+ * other (deployment.go DeserializePropertyValue: "malformed secret value"), such as a `value` field
+ * or a plaintext left as JSON rather than a JSON string, which the review would otherwise take as
+ * a known value or an unknown one.
+ */
+function malformedSecret(value: unknown, at: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = malformedSecret(value[i], `${at}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return undefined;
+  if (value[SIG_KEY] === SECRET_SIG) {
+    const cipher = typeof value.ciphertext === "string";
+    const plain = typeof value.plaintext === "string";
+    return cipher !== plain ? undefined : at;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const found = malformedSecret(v, `${at}.${k}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** What an export (apitype.UntypedDeployment) holds beside its deployment. */
 const ENVELOPE_KEYS = new Set(["version", "features"]);
 
@@ -160,6 +189,10 @@ export function readDeploymentFile(file: string): ExportedDeployment {
     for (const side of ["inputs", "outputs"] as const) {
       if (r[side] === null) delete r[side];
       if (r[side] !== undefined && (typeof r[side] !== "object" || Array.isArray(r[side]))) throw new Error(`${where} (${r.urn}) ${side} is not an object`);
+      const secret = malformedSecret(r[side], side);
+      if (secret) {
+        throw new Error(`${where} (${r.urn}) ${secret}: malformed secret value: exactly one of \`ciphertext\` or \`plaintext\` (a JSON-encoded string) must be supplied, as the CLI requires to load the state`);
+      }
     }
   });
   return doc;
