@@ -79,14 +79,15 @@ async function main(): Promise<number> {
   const out = values.out ?? path.join(path.dirname(path.resolve(values.state)), "policy.json");
   // Without --config the review reads the policy-config.json a render wrote beside the state.
   const besideState = path.join(path.dirname(path.resolve(values.state)), "policy-config.json");
-  const outProblem =
-    out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", values.config ?? (fs.existsSync(besideState) ? besideState : undefined)]]);
-  if (outProblem) {
-    console.error(`policy: the report ${forCaller(path.resolve(out))}${values.out ? "" : " (policy.json beside the state file, when no --out is given)"} ${outProblem}`);
-    return 2;
-  }
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
+    // After the state is read (a report passed as --state is named as not an export), before the review.
+    const outProblem =
+      out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", values.config ?? (fs.existsSync(besideState) ? besideState : undefined)]]);
+    if (outProblem) {
+      console.error(`policy: the report ${forCaller(path.resolve(out))}${values.out ? "" : " (policy.json beside the state file, when no --out is given)"} ${outProblem}`);
+      return 2;
+    }
     // A passphrase-encrypted export is read with the stack's passphrase when the environment has
     // it, as the CLI loads the state before a preview; otherwise its secrets stay unknowns.
     const { warning } = decryptPassphraseSecrets(exported, path.resolve(values.state));

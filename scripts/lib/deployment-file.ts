@@ -144,7 +144,10 @@ function notAnExport(doc: Record<string, unknown>, file: string): void {
 /** Checks the envelope and returns its deployment in version 3 form; throws naming `file`. */
 function upToVersion3(doc: Record<string, unknown>, file: string): ExportedDeployment {
   const { version, features } = doc;
-  if (version === undefined && !("deployment" in doc)) throw new Error(`${file}: not a deployment export (${expected})`);
+  if (version === undefined && !("deployment" in doc)) {
+    if ("policyPack" in doc && "summary" in doc) throw new Error(`${file}: a policy report (the policy.json a review writes), not a deployment export: review the stack.json beside it or a \`pulumi stack export\` file`);
+    throw new Error(`${file}: not a deployment export (${expected})`);
+  }
   if (!("deployment" in doc)) notAnExport(doc, file);
   if (typeof version !== "number" || !Number.isInteger(version)) {
     throw new Error(`${file}: deployment export version ${JSON.stringify(version)}; the version is a number, 1 to ${LATEST_VERSION} (${expected})`);

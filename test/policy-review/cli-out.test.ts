@@ -60,3 +60,14 @@ test("an --out that is a directory, or lies below a file, is refused (exit 2) be
   assert.ok(fs.existsSync(path.join(dir, "new", "r.json")));
   assert.equal(policy(["--state", state, "--out", "-"]).status, 0);
 });
+
+test("a policy report passed as --state is named as one (not refused for the report path it would take), and left as it was", () => {
+  const dir = tempDir("review-cli-report-");
+  const report = path.join(dir, "policy.json");
+  const text = JSON.stringify({ stack: "prod", project: "inference-mesh", policyPack: { name: "p", version: "1" }, summary: { mandatory: 0 }, violations: [], policies: [] });
+  fs.writeFileSync(report, text);
+  const res = policy(["--state", report]);
+  assert.equal(res.status, 2, `${res.stdout}${res.stderr}`);
+  assert.match(res.stderr, /policy\.json: a policy report \(the policy\.json a review writes\), not a deployment export: review the stack\.json beside it/);
+  assert.equal(fs.readFileSync(report, "utf8"), text);
+});
