@@ -89,7 +89,14 @@ async function main(): Promise<number> {
     policyConfig: fromCaller(values["policy-config"]),
     policyPack: fromCaller(values["policy-pack"]),
   };
-  const problem = invocationProblem(stack, files);
+  let problem: string | undefined;
+  try {
+    problem = invocationProblem(stack, files);
+  } catch (err) {
+    // Pulumi.yaml, read for its stackConfigDir: the project is broken, not the command.
+    console.error(`render: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
   if (problem) {
     console.error(`render: ${problem}\n${usage}`);
     return 2;

@@ -6,7 +6,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
 import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys } from "../../infra/config";
@@ -93,13 +92,25 @@ function readStackFile(file: string, project: string): unknown {
   }
 }
 
+interface ProjectFile {
+  name: string;
+  stackConfigDir?: unknown;
+  config?: Record<string, { value?: unknown; default?: unknown }>;
+}
+
+/** Pulumi.yaml, which a fork edits too: a broken one is named, not thrown as js-yaml's bare error. */
+function readProject(root = repoRoot): ProjectFile {
+  const project = readYamlFile(path.join(root, "Pulumi.yaml"), "project file");
+  if (!project || typeof project !== "object" || Array.isArray(project)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
+  return project as ProjectFile;
+}
+
 /**
  * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else beside
  * Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
  */
 export function stackConfigDir(root = repoRoot): string {
-  const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { stackConfigDir?: unknown } | undefined;
-  const dir = project?.stackConfigDir;
+  const dir = readProject(root).stackConfigDir;
   return path.join(root, typeof dir === "string" ? dir : "");
 }
 
@@ -122,10 +133,7 @@ export function knownStacksText(root = repoRoot): string {
 
 /** Loads config for `stack`, from `file` when given (a stack file outside the stack config directory). */
 export function loadStackConfig(stack: string, file = stackFile(stack)): StackConfig {
-  const project = yaml.load(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
-    name: string;
-    config?: Record<string, { value?: unknown; default?: unknown }>;
-  };
+  const project = readProject();
   if (!fs.existsSync(file)) {
     throw new Error(`no stack config ${path.relative(process.cwd(), file)}; ${knownStacksText()}`);
   }

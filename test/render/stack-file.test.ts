@@ -164,6 +164,9 @@ test("stack files are looked for where the Pulumi CLI looks: Pulumi.yaml's stack
   assert.equal(stackFileOf("staging", root), path.join(root, "envs", "Pulumi.staging.yaml"));
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\n");
   assert.equal(stackFileOf("staging", root), path.join(root, "Pulumi.staging.yaml"));
+  // A fork's broken Pulumi.yaml is named, not thrown as js-yaml's bare error.
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nname: again\n");
+  assert.throws(() => knownStacks(root), (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")} is not valid YAML/JSON: duplicated mapping key`));
   // This project's own: stacks/.
   assert.equal(path.relative(repoRoot, stackFileOf("prod")), path.join("stacks", "Pulumi.prod.yaml"));
 });
