@@ -8,6 +8,7 @@ import { checkMembersProtocol, checkMembersServe, checkPoolOverlap, checkRoutePo
 import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
 import { listenersServing } from "../lib/listener-routes";
+import { checkInferenceExtension, isIstioGateway } from "../lib/inference-extension";
 
 interface Config {
   rootNamespace: string;
@@ -104,13 +105,6 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
     }
   }
   checkMembersProtocol(pool.props.spec?.appProtocol, selected, view.targetPorts, where, report, pool.urn);
-}
-
-/** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
-function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolean {
-  const cls = gw.props.spec?.gatewayClassName;
-  if (cls === "istio") return true;
-  return resources.some((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls && r.props.spec?.controllerName === "istio.io/gateway-controller");
 }
 
 /**
@@ -263,7 +257,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports (declared as container ports, and not moved elsewhere by the container's --port; every selected workload that declares ports declares them, the picker sending requests to each selected pod; appProtocol kubernetes.io/h2c, HTTP/2 to Istio, never in front of vLLM's HTTP/1.1 OpenAI server), and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose pods get their ServiceAccount's token (automountServiceAccountToken not false, or a token or kubeconfig of their own), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS.",
+    "Every InferencePool selects model-server pods listening on its target ports (declared as container ports, and not moved elsewhere by the container's --port; every selected workload that declares ports declares them, the picker sending requests to each selected pod; appProtocol kubernetes.io/h2c, HTTP/2 to Istio, never in front of vLLM's HTTP/1.1 OpenAI server), and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose pods get their ServiceAccount's token (automountServiceAccountToken not false, or a token or kubeconfig of their own), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS; and where an Istio Gateway routes to an InferencePool, every istiod of that cluster sets env ENABLE_GATEWAY_API_INFERENCE_EXTENSION true (env, pilot.env or envVarFrom; false by default, read as strconv.ParseBool), without which Istio refuses every InferencePool backendRef.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -288,6 +282,7 @@ export const inferencePoolEpp: StackValidationPolicy = {
       checkPoolOverlap(resources, cluster, report, pending);
       checkRoutePools(resources, cluster, report, pending);
       checkPickerObjectPools(resources, cluster, report, pending);
+      checkInferenceExtension(resources, cluster, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },

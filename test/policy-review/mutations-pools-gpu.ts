@@ -101,6 +101,12 @@ export const poolsGpuMutations: Mutation[] = [
     }),
   },
   {
+    // Istio 1.30.3 then refuses every InferencePool backendRef ("InferencePool is not enabled"): each request to a pool gets a 500.
+    name: "an istiod without ENABLE_GATEWAY_API_INFERENCE_EXTENSION",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, istiod, (o) => delete o.values.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION),
+  },
+  {
     // istiod builds no outbound cluster for a UDP Service port: the gateway's gRPC calls to the picker find none.
     name: "the EPP Service's picker port declared UDP",
     policy: "inference-pool-epp",

@@ -1,0 +1,77 @@
+/**
+ * The istiod side of the inference path: Istio 1.30.3 routes to an InferencePool only when istiod
+ * runs with ENABLE_GATEWAY_API_INFERENCE_EXTENSION (pilot/pkg/features/experimental.go, false by
+ * default, read by pkg/env with strconv.ParseBool, an unparsable value taking the default). Without
+ * it istiod builds no InferencePool collection (gateway/controller.go) and refuses every
+ * InferencePool backendRef ("InferencePool is not enabled", gateway/conversion.go buildDestination),
+ * so each request the route sends there gets a 500.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { helmChartName, isGateway, isHelmInstall, isKind, isRoute, meta } from "./k8s";
+import { istiodEnv, parseGoBool } from "./istio";
+import { withRenderedIstio } from "./istio-rendered";
+import { list, orUnknown, probe } from "./values";
+import { listenersServing } from "./listener-routes";
+import type { Report } from "./picker-service";
+
+export const INFERENCE_EXTENSION = "ENABLE_GATEWAY_API_INFERENCE_EXTENSION";
+
+/** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
+export function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolean {
+  const cls = gw.props.spec?.gatewayClassName;
+  if (cls === "istio") return true;
+  return resources.some((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls && r.props.spec?.controllerName === "istio.io/gateway-controller");
+}
+
+/**
+ * The first route of the cluster that sends to an InferencePool through a Gateway of the stack
+ * that Istio programs and whose listeners take it, named for messages; undefined when none does.
+ */
+function routeToPool(resources: PolicyResource[]): string | undefined {
+  for (const route of resources.filter((r) => isRoute(r.type))) {
+    const { name, namespace } = meta(route.props);
+    const spec = route.props.spec ?? {};
+    const pool = list(spec.rules as { backendRefs?: any[] }[])
+      .flatMap((rule) => list(rule.backendRefs))
+      .find((b) => b?.kind === "InferencePool");
+    if (!pool) continue;
+    for (const parent of list(spec.parentRefs as any[])) {
+      if ((parent.kind ?? "Gateway") !== "Gateway" || (parent.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io") continue;
+      const gwNs = parent.namespace ?? namespace;
+      const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === gwNs);
+      if (!gw || !isIstioGateway(gw, resources)) continue;
+      const serving = listenersServing(gw, route, [parent], resources);
+      if (Array.isArray(serving) && serving.length === 0) continue;
+      return `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${parent.name} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where an Istio Gateway of the cluster routes to an InferencePool, every istiod there (a Helm
+ * release, or one rendered as objects) must enable the extension: which revision programs the
+ * Gateway is not judged, so each is held to it. A value set from elsewhere (envVarFrom valueFrom)
+ * or not known yet is "can't judge".
+ */
+export function checkInferenceExtension(objects: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
+  const route = probe(() => routeToPool(objects));
+  if (!route.known) {
+    pending.push(`whether a Gateway on ${cluster} routes to an InferencePool (istiod's ${INFERENCE_EXTENSION})`);
+    return;
+  }
+  if (route.value === undefined) return;
+  const resources = withRenderedIstio(objects);
+  for (const r of resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
+    const setting = probe(() => istiodEnv(r.props.values, INFERENCE_EXTENSION));
+    if (!setting.known || setting.value === null) {
+      pending.push(`the ${INFERENCE_EXTENSION} env of istiod release ${r.name} on cluster ${cluster}`);
+    } else if (parseGoBool(setting.value) !== true) {
+      const given = setting.value === undefined ? `leaves env.${INFERENCE_EXTENSION} unset (false by default)` : `sets env.${INFERENCE_EXTENSION} to ${JSON.stringify(setting.value)}`;
+      report(
+        `cluster ${cluster}: istiod release ${r.name} ${given}, while ${route.value}: istiod then refuses every InferencePool backendRef ("InferencePool is not enabled") and each request those routes send to a pool gets a 500; set env.${INFERENCE_EXTENSION}: "true"`,
+        r.urn,
+      );
+    }
+  }
+}
