@@ -9,6 +9,7 @@ import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
 import { listenersServing } from "../lib/listener-routes";
 import { checkInferenceExtension, isIstioGateway } from "../lib/inference-extension";
+import { checkPickerProtocol } from "../lib/picker-protocol";
 
 interface Config {
   rootNamespace: string;
@@ -144,15 +145,17 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
  * against (without either, Envoy verifies against the system CAs and the handshake fails). A
  * picker run with --secure-serving=false answers in plaintext, and then a rule giving TLS breaks it.
  */
-function checkPickerTls(pool: PolicyResource, svcName: string, port: number, resources: PolicyResource[], roots: string[], where: string, report: Report): void {
+function checkPickerTls(pool: PolicyResource, svcName: string, port: number, resources: PolicyResource[], roots: string[], where: string, report: Report, pending: string[]): void {
   const { namespace } = meta(pool.props);
   const host = serviceFqdn(svcName, namespace);
   const svc = resources.find((r) => r.type === T.service && meta(r.props).name === svcName && meta(r.props).namespace === namespace);
   const plaintext = svc ? pickerPlaintext(svc, resources) : undefined;
+  const svcPort = list(svc?.props.spec?.ports as ServicePort[]).find((p) => servesPicker(p, port));
   for (const client of pickerClients(pool, resources)) {
     // Each istiod revision looks in its own root namespace: a gateway of either may be the client.
     const lookups = roots.map((root) => destinationRuleFor(resources, host, namespace, client, root));
     const found = lookups.find((l) => l.rules.length > 0) ?? lookups.find((l) => l.matched.length > 0) ?? { rules: [], matched: [] };
+    if (svcPort) checkPickerProtocol(svcPort, found.rules, resources, `${where}: for ${client.what}, the picker ${host}`, report, pool.urn, pending);
     if (plaintext) {
       // No rule, or one without TLS, is right here: the mesh (HBONE) carries the plaintext call.
       for (const rule of found.rules) {
@@ -246,7 +249,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
   if (port !== undefined && !roots.known) pending.push(`${tlsOf} of ${where} (Istio's root namespace, which an istiod release not known yet sets)`);
   else if (port !== undefined && roots.known) {
     const namespaces = roots.value;
-    check(tlsOf, () => checkPickerTls(pool, pickerName, port, resources, namespaces, where, report));
+    check(tlsOf, () => checkPickerTls(pool, pickerName, port, resources, namespaces, where, report, pending));
   }
 }
 
@@ -257,7 +260,7 @@ function checkPool(pool: PolicyResource, resources: PolicyResource[], cluster: s
 export const inferencePoolEpp: StackValidationPolicy = {
   name: "inference-pool-epp",
   description:
-    "Every InferencePool selects model-server pods listening on its target ports (declared as container ports, and not moved elsewhere by the container's --port; every selected workload that declares ports declares them, the picker sending requests to each selected pod; appProtocol kubernetes.io/h2c, HTTP/2 to Istio, never in front of vLLM's HTTP/1.1 OpenAI server), and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose pods get their ServiceAccount's token (automountServiceAccountToken not false, or a token or kubeconfig of their own), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS; and where an Istio Gateway routes to an InferencePool, every istiod of that cluster sets env ENABLE_GATEWAY_API_INFERENCE_EXTENSION true (env, pilot.env or envVarFrom; false by default, read as strconv.ParseBool), without which Istio refuses every InferencePool backendRef.",
+    "Every InferencePool selects model-server pods listening on its target ports (declared as container ports, and not moved elsewhere by the container's --port; every selected workload that declares ports declares them, the picker sending requests to each selected pod; appProtocol kubernetes.io/h2c, HTTP/2 to Istio, never in front of vLLM's HTTP/1.1 OpenAI server), and no model server is selected by two pools; every route's InferencePool backendRef, and every InferenceObjective's and InferenceModelRewrite's poolRef (in its own namespace), names a pool of the stack on that cluster (no picker reads an objective or rewrite that names none, so its priority or rewrite silently never applies); its endpoint picker Service (endpointPickerRef in v1, extensionRef in v1alpha2) exists in the pool's namespace on the same cluster with the referenced port over TCP, which Istio takes as HTTP/2 (appProtocol kubernetes.io/h2c, grpc or http2, or a grpc-/http2- name; else the gateway's gRPC calls go out over HTTP/1.1, unless a DestinationRule or meshConfig h2UpgradePolicy UPGRADE upgrades them), selects a workload's pods there and targets one of their container ports (on a picker started for a pool, its ext-proc port: --grpc-port, 9002 unless set), and whose pods get their ServiceAccount's token (automountServiceAccountToken not false, or a token or kubeconfig of their own), and whose ServiceAccount the stack's Roles and ClusterRoles allow to get/list/watch pods, the pool's InferencePools and (llm-d-router) the llm-d.ai objectives and rewrites, and to hold a Lease when it elects a leader; and the DestinationRule Istio applies to each gateway routing to the pool for the picker's host gives that port tls.mode SIMPLE with insecureSkipVerify, caCertificates or credentialName (the picker's certificate is self-signed), or, where the picker runs with --secure-serving=false (plaintext), gives it no TLS; and where an Istio Gateway routes to an InferencePool, every istiod of that cluster sets env ENABLE_GATEWAY_API_INFERENCE_EXTENSION true (env, pilot.env or envVarFrom; false by default, read as strconv.ParseBool), without which Istio refuses every InferencePool backendRef.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

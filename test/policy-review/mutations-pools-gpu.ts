@@ -112,4 +112,15 @@ export const poolsGpuMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => onFirst(doc, eppService, (o) => (o.spec.ports.find((p: any) => p.port === 9002).protocol = "UDP")),
   },
+  {
+    // Istio then gives the gateway's picker cluster HTTP/1.1, which the picker's gRPC server refuses.
+    name: "the EPP Service's picker port renamed ext-proc without appProtocol",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, eppService, (o) => {
+        const port = o.spec.ports.find((p: any) => p.port === 9002);
+        port.name = "ext-proc";
+        delete port.appProtocol;
+      }),
+  },
 ];

@@ -23,7 +23,7 @@ const base = [
     metadata: { name: "llama-v1", namespace: "inference" },
     spec: { template: { metadata: { labels: servers }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
   }),
-  on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { selector: eppLabels, ports: [{ port: 9002, targetPort: 9002 }] } }),
+  on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { selector: eppLabels, ports: [{ name: "grpc-ext-proc", port: 9002, targetPort: 9002 }] } }),
   on("kubernetes:apps/v1:Deployment", "epp", {
     metadata: { name: "llama-v1-epp", namespace: "inference" },
     spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", ports: [{ containerPort: 9002 }] }] } } },
@@ -88,9 +88,9 @@ test("inference-pool-epp: a Gateway the route reaches on no listener (parentRef 
 
 test("inference-pool-epp: the picker's Service port must be TCP, the protocol of the gateway's gRPC calls", async () => {
   const withPorts = (ports: unknown[]) => base.map((r) => (r.name.endsWith("epp-svc") ? { ...r, props: { ...r.props, spec: { ...(r.props as any).spec, ports } } } : r));
-  assert.deepEqual((await runStack(inferencePoolEpp, withPorts([{ port: 9002, targetPort: 9002, protocol: "TCP" }]))).violations, []);
+  assert.deepEqual((await runStack(inferencePoolEpp, withPorts([{ name: "grpc-ext-proc", port: 9002, targetPort: 9002, protocol: "TCP" }]))).violations, []);
   // The same number over TCP and UDP (as DNS does): the TCP entry is the one the gateway calls.
-  assert.deepEqual((await runStack(inferencePoolEpp, withPorts([{ port: 9002, protocol: "UDP" }, { port: 9002, targetPort: 9002 }]))).violations, []);
+  assert.deepEqual((await runStack(inferencePoolEpp, withPorts([{ port: 9002, protocol: "UDP" }, { name: "grpc-ext-proc", port: 9002, targetPort: 9002 }]))).violations, []);
   const udp = (await runStack(inferencePoolEpp, withPorts([{ port: 9002, targetPort: 9002, protocol: "UDP" }]))).violations;
   assert.equal(udp.length, 1);
   assert.match(udp[0].message, /Service inference\/llama-v1-epp does not expose port 9002 over TCP \(it is UDP\)/);

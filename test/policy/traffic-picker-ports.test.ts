@@ -46,11 +46,13 @@ test("inference-pool-epp: the rendered pickers pass, and so do forks that move e
 test("inference-pool-epp: a picker Service port landing on the picker's metrics or health port, or on a port it does not serve ext-proc on, fails", async () => {
   // Before: each passed, since the target was a port the picker pods declare.
   const metrics = await review((objects) => (named(objects, "InferencePool", "qwen3-32b-v1").spec.endpointPickerRef.port.number = 9090));
-  assert.equal(metrics.length, 1, metrics.join("\n"));
+  assert.equal(metrics.length, 2, metrics.join("\n"));
   assert.match(
     metrics[0],
     /^InferencePool inference\/qwen3-32b-v1 on a: Service inference\/qwen3-32b-v1-epp port 9090 targets port 9090 of the endpoint picker inference\/qwen3-32b-v1-epp, which serves ext-proc on 9002 \(--grpc-port, default 9002\); 9090 is its metrics port, so the gateway's ext-proc calls fail/,
   );
+  // The metrics port is plain HTTP to Istio, so the gateway would not even speak gRPC's HTTP/2 there.
+  assert.match(metrics[1], /Service port 9090 is protocol HTTP to Istio \(from its name "http-metrics"\)/);
   const health = await review((objects) => (named(objects, "Service", "qwen3-32b-v1-epp").spec.ports[0].targetPort = "grpc-health"));
   assert.equal(health.length, 1, health.join("\n"));
   assert.match(health[0], /port 9002 targets port 9003 \(grpc-health\) of the endpoint picker inference\/qwen3-32b-v1-epp, which serves ext-proc on 9002 .*; 9003 is its gRPC health port/);
