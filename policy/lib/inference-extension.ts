@@ -4,7 +4,8 @@
  * default, read by pkg/env with strconv.ParseBool, an unparsable value taking the default). Without
  * it istiod builds no InferencePool collection (gateway/controller.go) and refuses every
  * InferencePool backendRef ("InferencePool is not enabled", gateway/conversion.go buildDestination),
- * so each request the route sends there gets a 500.
+ * so each request the route sends there gets a 500. The Gateway itself needs Gateway API support
+ * and its deployment controller, both on by default and a fork's to turn off.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { helmChartName, isGateway, isHelmInstall, isKind, isRoute, meta } from "./k8s";
@@ -24,10 +25,13 @@ export function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]):
 }
 
 /**
- * The first route of the cluster that sends to an InferencePool through a Gateway of the stack
- * that Istio programs and whose listeners take it, named for messages; undefined when none does.
+ * The routes of the cluster that send to an InferencePool through a Gateway of the stack that
+ * Istio programs and whose listeners take them, each named for messages, with whether its Gateway
+ * names the addresses of a proxy deployed by hand (spec.addresses), which Istio binds to instead of
+ * deploying one (ENABLE_GATEWAY_API_MANUAL_DEPLOYMENT).
  */
-function routeToPool(resources: PolicyResource[]): string | undefined {
+function routesToPools(resources: PolicyResource[]): { text: string; manual: boolean }[] {
+  const out: { text: string; manual: boolean }[] = [];
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const { name, namespace } = meta(route.props);
     const spec = route.props.spec ?? {};
@@ -42,36 +46,54 @@ function routeToPool(resources: PolicyResource[]): string | undefined {
       if (!gw || !isIstioGateway(gw, resources)) continue;
       const serving = listenersServing(gw, route, [parent], resources);
       if (Array.isArray(serving) && serving.length === 0) continue;
-      return `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${parent.name} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
+      const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${parent.name} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
+      out.push({ text, manual: list(gw.props.spec?.addresses as unknown[]).length > 0 });
     }
   }
-  return undefined;
+  return out;
 }
 
 /**
+ * The istiod switches (Istio 1.30.3 pilot/pkg/features) an Istio Gateway routing to a pool needs,
+ * with their registered defaults: unset or unparsable, a switch takes its default.
+ */
+const SWITCHES = [
+  { name: INFERENCE_EXTENSION, byDefault: false, why: `istiod then refuses every InferencePool backendRef ("InferencePool is not enabled") and each request those routes send to a pool gets a 500` },
+  { name: "PILOT_ENABLE_GATEWAY_API", byDefault: true, why: "istiod then watches no Gateway API resource (bootstrap/configcontroller.go), so it neither programs nor deploys that Gateway and nothing serves its routes" },
+  {
+    name: "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER",
+    byDefault: true,
+    why: "istiod then deploys no proxy for a Gateway (bootstrap/configcontroller.go), and that Gateway names no spec.addresses of one deployed by hand, so no pod serves its routes",
+    deploys: true,
+  },
+];
+
+/**
  * Where an Istio Gateway of the cluster routes to an InferencePool, every istiod there (a Helm
- * release, or one rendered as objects) must enable the extension: which revision programs the
+ * release, or one rendered as objects) must have each switch on: which revision programs the
  * Gateway is not judged, so each is held to it. A value set from elsewhere (envVarFrom valueFrom)
  * or not known yet is "can't judge".
  */
 export function checkInferenceExtension(objects: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
-  const route = probe(() => routeToPool(objects));
-  if (!route.known) {
+  const routes = probe(() => routesToPools(objects));
+  if (!routes.known) {
     pending.push(`whether a Gateway on ${cluster} routes to an InferencePool (istiod's ${INFERENCE_EXTENSION})`);
     return;
   }
-  if (route.value === undefined) return;
+  if (routes.value.length === 0) return;
   const resources = withRenderedIstio(objects);
   for (const r of resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
-    const setting = probe(() => istiodEnv(r.props.values, INFERENCE_EXTENSION));
-    if (!setting.known || setting.value === null) {
-      pending.push(`the ${INFERENCE_EXTENSION} env of istiod release ${r.name} on cluster ${cluster}`);
-    } else if (parseGoBool(setting.value) !== true) {
-      const given = setting.value === undefined ? `leaves env.${INFERENCE_EXTENSION} unset (false by default)` : `sets env.${INFERENCE_EXTENSION} to ${JSON.stringify(setting.value)}`;
-      report(
-        `cluster ${cluster}: istiod release ${r.name} ${given}, while ${route.value}: istiod then refuses every InferencePool backendRef ("InferencePool is not enabled") and each request those routes send to a pool gets a 500; set env.${INFERENCE_EXTENSION}: "true"`,
-        r.urn,
-      );
+    for (const s of SWITCHES) {
+      const route = s.deploys ? routes.value.find((x) => !x.manual) : routes.value[0];
+      if (!route) continue;
+      const setting = probe(() => istiodEnv(r.props.values, s.name));
+      if (!setting.known || setting.value === null) {
+        pending.push(`the ${s.name} env of istiod release ${r.name} on cluster ${cluster}`);
+        continue;
+      }
+      if ((parseGoBool(setting.value) ?? s.byDefault) === true) continue;
+      const given = setting.value === undefined ? `leaves env.${s.name} unset (false by default)` : `sets env.${s.name} to ${JSON.stringify(setting.value)}`;
+      report(`cluster ${cluster}: istiod release ${r.name} ${given}, while ${route.text}: ${s.why}; set env.${s.name}: "true"`, r.urn);
     }
   }
 }

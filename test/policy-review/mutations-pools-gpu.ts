@@ -107,6 +107,12 @@ export const poolsGpuMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, istiod, (o) => delete o.values.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION),
   },
   {
+    // istiod then watches no Gateway API resource: the inference Gateway is never programmed or deployed.
+    name: "an istiod with PILOT_ENABLE_GATEWAY_API false",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, istiod, (o) => (o.values.env.PILOT_ENABLE_GATEWAY_API = "false")),
+  },
+  {
     // istiod builds no outbound cluster for a UDP Service port: the gateway's gRPC calls to the picker find none.
     name: "the EPP Service's picker port declared UDP",
     policy: "inference-pool-epp",

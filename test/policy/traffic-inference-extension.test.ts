@@ -106,3 +106,20 @@ test("inference-pool-epp: ENABLE_GATEWAY_API_INFERENCE_EXTENSION is not judged w
     assert.match(later.unknown.join("\n"), new RegExp(`the ${FLAG} env of istiod release a-istiod on cluster a`));
   }
 });
+
+test("inference-pool-epp: an istiod with Gateway API support or its Gateway deployment controller turned off fails where an Istio Gateway routes to a pool", async () => {
+  // Both default to true (pilot/pkg/features/experimental.go); only a value ParseBool reads as false turns them off.
+  for (const flag of ["PILOT_ENABLE_GATEWAY_API", "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER"]) {
+    for (const off of ["false", "0", "F"]) {
+      const got = await messages([...inference(), release(values((v) => (v.env[flag] = off)))]);
+      assert.equal(got.length, 1, `${flag}=${off}`);
+      assert.ok(got[0].startsWith(`cluster a: istiod release a-istiod sets env.${flag} to ${JSON.stringify(off)}, while HTTPRoute inference/llama-3-1-8b on Gateway inference/inference-gateway sends to InferencePool`), got[0]);
+    }
+    assert.equal((await messages([...inference(), release(values((v) => (v.pilot = { env: { [flag]: "false" } })))])).length, 1);
+    for (const on of ["true", "", "no"]) assert.deepEqual(await messages([...inference(), release(values((v) => (v.env[flag] = on)))]), [], `${flag}=${on}`);
+  }
+  // A Gateway bound to a proxy deployed by hand (spec.addresses) needs no deployment controller.
+  const manual = inference((o) => (o.find((x) => x.kind === "Gateway")!.spec.addresses = [{ type: "Hostname", value: "edge-proxy.inference.svc.cluster.local" }]));
+  assert.deepEqual(await messages([...manual, release(values((v) => (v.env.PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER = "false")))]), []);
+  assert.equal((await messages([...manual, release(values((v) => (v.env.PILOT_ENABLE_GATEWAY_API = "false")))])).length, 1);
+});
