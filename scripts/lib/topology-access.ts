@@ -11,6 +11,7 @@ import { WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
 import { sourceAdmits, whenAdmits, Matching, L4_WHEN } from "./topology-sources";
 import { ztunnelRule, policyUnenforced, ztunnelActionUnsupported } from "./topology-ztunnel";
+import { serviceWaypoint } from "./topology-waypoints";
 
 export interface Workload {
   cluster: string;
@@ -62,7 +63,6 @@ export interface MeshSettings {
   rootNamespace?: string;
 }
 
-const labelsOf = (o: KubernetesObject) => (o.metadata.labels ?? {}) as Record<string, string>;
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -95,13 +95,11 @@ interface Target {
   unenforced?: string;
 }
 
-/** The waypoint a Service is enrolled with (its own `istio.io/use-waypoint` label, else its namespace's), if any. */
-function waypointOf(service: KubernetesObject, objects: KubernetesObject[]): string | undefined {
-  const ns = service.metadata.namespace ?? "default";
-  const nsLabel = labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === ns) ?? ({ metadata: {} } as KubernetesObject))["istio.io/use-waypoint"];
-  const name = labelsOf(service)["istio.io/use-waypoint"] ?? nsLabel;
-  return name && name !== "none" ? name : undefined;
-}
+/** Classes whose proxies read no Istio AuthorizationPolicy: agentgateway's own, and Istio 1.30.3's (agentgateway_controller.go builds none). */
+const AGENTGATEWAY_CLASSES = ["agentgateway", "istio-agentgateway"];
+const AGW_NO_ISTIO_AUTHZ = "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs";
+const gatewayNamed = (objects: KubernetesObject[], key: string) =>
+  objects.find((o) => o.kind === "Gateway" && `${o.metadata.namespace ?? "default"}/${o.metadata.name}` === key);
 
 function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[], root: string): Target[] {
   const ns = policy.metadata.namespace ?? "default";
@@ -130,7 +128,11 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         const backing = svc && Object.keys(sel).length ? workloads.filter((w) => w.namespace === refNs && matches(sel, w.labels)) : [];
         // A Service-bound policy is enforced by the Service's waypoint; ztunnel ignores targetRefs
         // (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/authorization.go convertAuthorizationPolicy).
-        const unenforced = svc && !waypointOf(svc, objects) ? "no waypoint serves the Service, and ztunnel ignores targetRefs" : undefined;
+        const served = svc ? serviceWaypoint(svc, objects) : { waypoint: undefined };
+        const agw = served.waypoint && AGENTGATEWAY_CLASSES.includes(String((gatewayNamed(objects, served.waypoint)?.spec as any)?.gatewayClassName));
+        const unenforced = svc && !served.waypoint
+          ? (served.refused ?? "no waypoint serves the Service, and ztunnel ignores targetRefs")
+          : agw ? `its waypoint ${served.waypoint} is an agentgateway proxy, ${AGW_NO_ISTIO_AUTHZ}` : undefined;
         return toWorkloads(backing, `Service ${refNs}/${ref.name}`, `Service ${refNs}/${ref.name}`, unenforced ? { unenforced } : {});
       }
       if (ref.kind === "Gateway") {
@@ -140,18 +142,13 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         // agentgateway's controller hands its proxies no Istio authorization (v1.4.1 controller/pkg/syncer
         // syncer.go: "Authz/Authn are not use for agentgateway"), and ztunnel ignores targetRefs.
         // Istio 1.30.3's own agentgateway class builds none either (agentgateway_controller.go).
-        if (cls === "agentgateway" || cls === "istio-agentgateway") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", unenforced: "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs" }];
+        if (AGENTGATEWAY_CLASSES.includes(cls)) return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", unenforced: AGW_NO_ISTIO_AUTHZ }];
         if (cls !== "istio-waypoint") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway" }];
-        // A waypoint serves the Services enrolled with it (label on the Service, else on its namespace).
-        const nsLabel = labelsOf(objects.find((o) => o.kind === "Namespace" && o.metadata.name === refNs) ?? ({ metadata: {} } as KubernetesObject))["istio.io/use-waypoint"];
-        const services = objects.filter((o) => {
-          if (o.kind !== "Service" || (o.metadata.namespace ?? "default") !== refNs) return false;
-          const own = labelsOf(o)["istio.io/use-waypoint"];
-          return (own ?? nsLabel) === ref.name;
-        });
+        // A waypoint serves the Services istiod gives it, of any namespace (serviceWaypoint).
+        const services = objects.filter((o) => o.kind === "Service" && serviceWaypoint(o, objects).waypoint === `${refNs}/${ref.name}`);
         const backing = services.flatMap((s) => {
           const sel = ((s.spec as any)?.selector ?? {}) as Record<string, string>;
-          return Object.keys(sel).length ? workloads.filter((w) => w.namespace === refNs && matches(sel, w.labels)) : [];
+          return Object.keys(sel).length ? workloads.filter((w) => w.namespace === (s.metadata.namespace ?? "default") && matches(sel, w.labels)) : [];
         });
         return toWorkloads([...new Set(backing)], `waypoint ${refNs}/${ref.name}`, `services of waypoint ${refNs}/${ref.name}`);
       }
