@@ -108,6 +108,12 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
   const toWorkloads = (ws: Workload[], via: string, what: string, extra: Partial<Target> = {}): Target[] =>
     ws.length ? ws.map((w) => ({ label: `${w.namespace}/${w.name}`, via, ...extra })) : [{ label: `${what} (no rendered workload)`, via, ...extra }];
   const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { kind: string; name: string; namespace?: string }[];
+  // The workloads behind the Services istiod gives a waypoint `wanted` accepts (serviceWaypoint).
+  const behindWaypoints = (wanted: (key: string) => boolean) => [...new Set(objects.flatMap((s) => {
+    const key = s.kind === "Service" ? serviceWaypoint(s, objects).waypoint : undefined;
+    const sel = ((s.spec as any)?.selector ?? {}) as Record<string, string>;
+    return key && wanted(key) && Object.keys(sel).length ? workloads.filter((w) => w.namespace === (s.metadata.namespace ?? "default") && matches(sel, w.labels)) : [];
+  }))];
   if (spec.selector != null) {
     // A selector without matchLabels is still a selector (Scope WORKLOAD_SELECTOR) but selects no
     // workload: istiod attaches only policies with a label selector (Istio 1.30.3 ambient/policies.go,
@@ -145,12 +151,14 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         if (AGENTGATEWAY_CLASSES.includes(cls)) return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway", unenforced: AGW_NO_ISTIO_AUTHZ }];
         if (cls !== "istio-waypoint") return [{ label: `Gateway ${refNs}/${ref.name}`, via: "gateway" }];
         // A waypoint serves the Services istiod gives it, of any namespace (serviceWaypoint).
-        const services = objects.filter((o) => o.kind === "Service" && serviceWaypoint(o, objects).waypoint === `${refNs}/${ref.name}`);
-        const backing = services.flatMap((s) => {
-          const sel = ((s.spec as any)?.selector ?? {}) as Record<string, string>;
-          return Object.keys(sel).length ? workloads.filter((w) => w.namespace === (s.metadata.namespace ?? "default") && matches(sel, w.labels)) : [];
-        });
-        return toWorkloads([...new Set(backing)], `waypoint ${refNs}/${ref.name}`, `services of waypoint ${refNs}/${ref.name}`);
+        return toWorkloads(behindWaypoints((key) => key === `${refNs}/${ref.name}`), `waypoint ${refNs}/${ref.name}`, `services of waypoint ${refNs}/${ref.name}`);
+      }
+      if (ref.kind === "GatewayClass") {
+        // istiod attaches a GatewayClass target only for istio-waypoint and from the root namespace, then
+        // at every waypoint of that class (Istio 1.30.3 pilot/pkg/model/policyattachment.go ShouldAttachPolicy).
+        if (ref.name !== "istio-waypoint" || ns !== root) return [{ label: `GatewayClass ${ref.name}`, via: "GatewayClass", unenforced: "istiod binds a GatewayClass target only for istio-waypoint, from the root namespace" }];
+        const ofClass = (key: string) => (gatewayNamed(objects, key)?.spec as any)?.gatewayClassName === "istio-waypoint";
+        return toWorkloads(behindWaypoints(ofClass), "waypoints of class istio-waypoint", "services of istio-waypoint waypoints");
       }
       return [{ label: `${ref.kind} ${refNs}/${ref.name}`, via: ref.kind }];
     });

@@ -72,3 +72,18 @@ test("a waypoint serves the Services of other namespaces it takes, and none when
   const none = row(stack(shared(bySelector, { "istio.io/waypoint-for": "none" })), "agents/a");
   assert.match(none["tools/search"], /^not enforced: .*waypoint-for: none/);
 });
+
+test("a root-namespace policy bound to GatewayClass istio-waypoint holds at every waypoint of the class; elsewhere it binds nothing", () => {
+  const byClass = (namespace: string) =>
+    policy(namespace, "class-wide", { targetRefs: [{ kind: "GatewayClass", group: "gateway.networking.k8s.io", name: "istio-waypoint" }], rules: [{ from: [{ source: { principals: [principal("agents", "b")] } }] }] });
+  const objs = (namespace: string) => [...stack([ns("tools", { "istio.io/use-waypoint": "waypoint" }), service("tools", "search"), waypoint("tools", "waypoint"), byClass(namespace)]), sa("agents", "b"), deployment("agents", "b")];
+  const root = row(objs("istio-system"), "agents/b");
+  assert.equal(root["tools/search"], "✓", "the tools' waypoint admits agents/b");
+  assert.ok(!Object.keys(root).some((t) => t.startsWith("GatewayClass")), "no column for the class itself");
+  assert.equal(row(objs("istio-system"), "agents/a")["tools/search"], "✓");
+  const elsewhere = row(objs("tools"), "agents/b");
+  assert.equal(elsewhere["tools/search"], "");
+  assert.doesNotMatch(elsewhere["GatewayClass istio-waypoint"], /✓/);
+  const md = topologyMarkdown({ deployment: { resources: objs("tools").map((o) => capturedObject("c1", o)) } }, "prod");
+  assert.match(md, /policy `tools\/class-wide` \(not enforced: istiod binds a GatewayClass target only for istio-waypoint, from the root namespace\)/);
+});
