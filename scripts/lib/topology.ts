@@ -193,6 +193,20 @@ function meshSettings(values: unknown): MeshSettings {
   };
 }
 
+/**
+ * agentgateway's proxies read no Istio AuthorizationPolicy: who may call them, and which MCP tools a
+ * caller may use through them, is their AgentgatewayPolicies', which the matrix does not read. Said
+ * where they are rendered, so an empty cell is not read as "no way through".
+ */
+function agentgatewayNote(t: Topology): string[] {
+  const agw = [...new Set(t.gateways.filter((g) => g.className === "agentgateway" || g.className === "istio-agentgateway").map((g) => `\`${g.namespace}/${g.name}\``))];
+  if (!agw.length) return [];
+  return [
+    `Not in the matrix: who may call the agentgateway Gateways ${agw.join(", ")}, and which MCP tools a caller may use through them, which their AgentgatewayPolicies`,
+    "(`traffic.authorization`, `backend.mcp.authorization`) decide, not Istio's; the policy pack's agent-call-graph judges those grants. What their proxies may call is in their rows.",
+  ];
+}
+
 export function topologyMarkdown(exported: DeploymentExport | { deployment: { resources?: unknown[] } }, stack: string): string {
   const resources = (exported.deployment.resources ?? []) as CapturedResource[];
   const t = buildTopology(resources, stack);
@@ -232,6 +246,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
       "✓ allowed (ports, L7 operations and conditions listed), ✗ denied by a DENY policy, `open` no ALLOW policy applies to the target;",
       "an empty cell means no rule lets that caller in (ALLOW policies deny everything they do not match).",
       "A cluster list in a cell means the verdict holds only there.",
+      ...agentgatewayNote(t),
       "",
     );
     out.push(`| caller \\ target | ${m.targets.map((x) => `\`${cell(x)}\``).join(" | ")} |`, `| --- |${m.targets.map(() => " --- |").join("")}`);

@@ -205,6 +205,9 @@ test("a policy nothing enforces fills no cell: dry-run (istio.io/dry-run as Go's
   assert.ok(!m.has("tools/web-search"), "a rule nothing enforces adds no covered identity as a row");
   const md = topologyMarkdown({ deployment: { resources: [istiod("c1", TD), ...objs.map((o) => resource("c1", o))] } }, "prod");
   assert.match(md, /- DENY `agents\/a` → `tools\/web-search` via ztunnel — policy `tools\/dry-deny` \(not enforced: a dry-run policy \(istio\.io\/dry-run\) is only logged\)/);
+  // Its own authorization is AgentgatewayPolicy's: the matrix says it does not show it, and only where one is rendered.
+  assert.match(md, /Not in the matrix: who may call the agentgateway Gateways `agents\/agent-gateway`, and which MCP tools a caller may use through them/);
+  assert.doesNotMatch(topologyMarkdown({ deployment: { resources: base().map((o) => resource("c1", o)) } }, "prod"), /Not in the matrix/);
 });
 
 test("the root namespace is istiod's (meshConfig.rootNamespace, else global.istioNamespace): its policies apply mesh-wide, istio-system's then only to istio-system", () => {
