@@ -11,7 +11,7 @@ import { WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
 import { sourceAdmits, whenAdmits, Matching, L4_WHEN } from "./topology-sources";
 import { ztunnelRule, policyUnenforced, ztunnelActionUnsupported } from "./topology-ztunnel";
-import { serviceWaypoint } from "./topology-waypoints";
+import { serviceWaypoint, unenforcedAt, gatewayNamed, AGENTGATEWAY_CLASSES, AGW_NO_ISTIO_AUTHZ } from "./topology-waypoints";
 
 export interface Workload {
   cluster: string;
@@ -95,12 +95,6 @@ interface Target {
   unenforced?: string;
 }
 
-/** Classes whose proxies read no Istio AuthorizationPolicy: agentgateway's own, and Istio 1.30.3's (agentgateway_controller.go builds none). */
-const AGENTGATEWAY_CLASSES = ["agentgateway", "istio-agentgateway"];
-const AGW_NO_ISTIO_AUTHZ = "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs";
-const gatewayNamed = (objects: KubernetesObject[], key: string) =>
-  objects.find((o) => o.kind === "Gateway" && `${o.metadata.namespace ?? "default"}/${o.metadata.name}` === key);
-
 function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[], root: string): Target[] {
   const ns = policy.metadata.namespace ?? "default";
   const spec = (policy.spec ?? {}) as Record<string, any>;
@@ -134,11 +128,7 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         const backing = svc && Object.keys(sel).length ? workloads.filter((w) => w.namespace === refNs && matches(sel, w.labels)) : [];
         // A Service-bound policy is enforced by the Service's waypoint; ztunnel ignores targetRefs
         // (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/authorization.go convertAuthorizationPolicy).
-        const served = svc ? serviceWaypoint(svc, objects) : { waypoint: undefined };
-        const agw = served.waypoint && AGENTGATEWAY_CLASSES.includes(String((gatewayNamed(objects, served.waypoint)?.spec as any)?.gatewayClassName));
-        const unenforced = svc && !served.waypoint
-          ? (served.refused ?? "no waypoint serves the Service, and ztunnel ignores targetRefs")
-          : agw ? `its waypoint ${served.waypoint} is an agentgateway proxy, ${AGW_NO_ISTIO_AUTHZ}` : undefined;
+        const unenforced = svc && unenforcedAt(svc, objects);
         return toWorkloads(backing, `Service ${refNs}/${ref.name}`, `Service ${refNs}/${ref.name}`, unenforced ? { unenforced } : {});
       }
       if (ref.kind === "Gateway") {
@@ -160,7 +150,10 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
         const ofClass = (key: string) => (gatewayNamed(objects, key)?.spec as any)?.gatewayClassName === "istio-waypoint";
         return toWorkloads(behindWaypoints(ofClass), "waypoints of class istio-waypoint", "services of istio-waypoint waypoints");
       }
-      return [{ label: `${ref.kind} ${refNs}/${ref.name}`, via: ref.kind }];
+      // A ServiceEntry is bound at its waypoint alike (policies.go, fetchWaypointForService).
+      const entry = ref.kind === "ServiceEntry" ? objects.find((o) => o.kind === "ServiceEntry" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs) : undefined;
+      const unenforced = entry && unenforcedAt(entry, objects);
+      return [{ label: `${ref.kind} ${refNs}/${ref.name}`, via: ref.kind, ...(unenforced ? { unenforced } : {}) }];
     });
   }
   // Without selector or targetRefs: the namespace's workloads, in the root namespace every workload (Scope GLOBAL).

@@ -1,5 +1,5 @@
 /**
- * Which waypoint serves a Service, as istiod decides it (Istio 1.30.3 pilot/pkg/serviceregistry/
+ * Which waypoint serves a Service or ServiceEntry, as istiod decides it (Istio 1.30.3 pilot/pkg/serviceregistry/
  * ambient/waypoints.go fetchWaypointForService), for the who-may-call-whom matrix: a policy bound
  * to a Service, or to a waypoint, is enforced only where istiod actually gives the Service that
  * waypoint. A label alone is not enough: istiod gives none (and ztunnel sends the Service's traffic
@@ -49,7 +49,7 @@ export function serviceWaypoint(service: KubernetesObject, objects: KubernetesOb
   const own = useWaypoint(labelsOf(service), namespace);
   const key = own ?? useWaypoint(labelsOf(ns), namespace);
   if (key === undefined || key === "none") return {};
-  const where = `istio.io/use-waypoint on ${own ? "the Service" : `namespace ${namespace}`}`;
+  const where = `istio.io/use-waypoint on ${own ? `the ${service.kind}` : `namespace ${namespace}`}`;
   const [wpNamespace, wpName] = key.split("/");
   const gw = objects.find((o) => o.kind === "Gateway" && o.apiVersion.startsWith("gateway.networking.k8s.io/") && o.metadata.name === wpName && (o.metadata.namespace ?? "default") === wpNamespace);
   if (!gw) {
@@ -67,4 +67,18 @@ export function serviceWaypoint(service: KubernetesObject, objects: KubernetesOb
     return { refused: `its waypoint ${key} (${where}) takes no Service traffic (${WAYPOINT_FOR}: ${traffic}), so istiod gives it none and ztunnel, which ignores targetRefs, sends its traffic straight to the pods` };
   }
   return { waypoint: key };
+}
+
+/** Classes whose proxies read no Istio AuthorizationPolicy: agentgateway's own, and Istio 1.30.3's (agentgateway_controller.go builds none). */
+export const AGENTGATEWAY_CLASSES = ["agentgateway", "istio-agentgateway"];
+export const AGW_NO_ISTIO_AUTHZ = "agentgateway reads no Istio AuthorizationPolicy (its own is AgentgatewayPolicy), and ztunnel ignores targetRefs";
+export const gatewayNamed = (objects: KubernetesObject[], key: string) =>
+  objects.find((o) => o.kind === "Gateway" && `${o.metadata.namespace ?? "default"}/${o.metadata.name}` === key);
+
+/** Why nothing enforces a policy bound to a Service or ServiceEntry (only its waypoint would), or undefined. */
+export function unenforcedAt(target: KubernetesObject, objects: KubernetesObject[]): string | undefined {
+  const served = serviceWaypoint(target, objects);
+  if (!served.waypoint) return served.refused ?? `no waypoint serves the ${target.kind}, and ztunnel ignores targetRefs`;
+  const cls = String((gatewayNamed(objects, served.waypoint)?.spec as any)?.gatewayClassName);
+  return AGENTGATEWAY_CLASSES.includes(cls) ? `its waypoint ${served.waypoint} is an agentgateway proxy, ${AGW_NO_ISTIO_AUTHZ}` : undefined;
 }

@@ -87,3 +87,20 @@ test("a root-namespace policy bound to GatewayClass istio-waypoint holds at ever
   const md = topologyMarkdown({ deployment: { resources: objs("tools").map((o) => capturedObject("c1", o)) } }, "prod");
   assert.match(md, /policy `tools\/class-wide` \(not enforced: istiod binds a GatewayClass target only for istio-waypoint, from the root namespace\)/);
 });
+
+test("a policy bound to a ServiceEntry is enforced only at the waypoint istiod gives it", () => {
+  const entry = (labels: Record<string, string>) => ({
+    apiVersion: "networking.istio.io/v1", kind: "ServiceEntry", metadata: { name: "search-api", namespace: "tools", labels },
+    spec: { hosts: ["search.example.com"], ports: [{ number: 443, name: "tls", protocol: "TLS" }], resolution: "DNS" },
+  });
+  const objs = (labels: Record<string, string>) => [
+    ...stack([ns("tools"), service("tools", "search"), waypoint("tools", "waypoint")]),
+    entry(labels),
+    policy("tools", "search-api", { targetRefs: [{ kind: "ServiceEntry", group: "networking.istio.io", name: "search-api" }], rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] }),
+  ];
+  assert.equal(row(objs({ "istio.io/use-waypoint": "waypoint" }), "agents/a")["ServiceEntry tools/search-api"], "✓");
+  assert.doesNotMatch(row(objs({}), "agents/a")["ServiceEntry tools/search-api"], /✓/);
+  assert.doesNotMatch(row(objs({ "istio.io/use-waypoint": "missing" }), "agents/a")["ServiceEntry tools/search-api"], /✓/);
+  const md = topologyMarkdown({ deployment: { resources: objs({}).map((o) => capturedObject("c1", o)) } }, "prod");
+  assert.match(md, /policy `tools\/search-api` \(not enforced: no waypoint serves the ServiceEntry, and ztunnel ignores targetRefs\)/);
+});
