@@ -11,7 +11,7 @@ import { WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
 import { sourceAdmits, whenAdmits, Matching, L4_WHEN } from "./topology-sources";
 import { ztunnelRule, policyUnenforced, ztunnelActionUnsupported } from "./topology-ztunnel";
-import { serviceWaypoint, unenforcedAt, gatewayNamed, AGENTGATEWAY_CLASSES, AGW_NO_ISTIO_AUTHZ } from "./topology-waypoints";
+import { serviceWaypoint, unenforcedAt, gatewayNamed, agentgatewayService, AGENTGATEWAY_CLASSES, AGW_NO_ISTIO_AUTHZ } from "./topology-waypoints";
 
 export interface Workload {
   cluster: string;
@@ -123,12 +123,15 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
     return refs.flatMap((ref): Target[] => {
       const refNs = ref.namespace ?? ns;
       if (ref.kind === "Service") {
-        const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
+        const rendered = objects.find((o) => o.kind === "Service" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
+        const proxy = rendered ? undefined : agentgatewayService(objects, refNs, ref.name);
+        const svc = rendered ?? proxy;
         const sel = ((svc?.spec as any)?.selector ?? {}) as Record<string, string>;
         const backing = svc && Object.keys(sel).length ? workloads.filter((w) => w.namespace === refNs && matches(sel, w.labels)) : [];
         // A Service-bound policy is enforced by the Service's waypoint; ztunnel ignores targetRefs
         // (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/authorization.go convertAuthorizationPolicy).
-        const unenforced = svc && unenforcedAt(svc, objects);
+        const why = svc && unenforcedAt(svc, objects);
+        const unenforced = why && proxy ? `${why} (the Service of agentgateway Gateway ${refNs}/${ref.name}, labelled with its spec.infrastructure.labels)` : why;
         return toWorkloads(backing, `Service ${refNs}/${ref.name}`, `Service ${refNs}/${ref.name}`, unenforced ? { unenforced } : {});
       }
       if (ref.kind === "Gateway") {

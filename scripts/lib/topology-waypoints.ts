@@ -82,3 +82,15 @@ export function unenforcedAt(target: KubernetesObject, objects: KubernetesObject
   const cls = String((gatewayNamed(objects, served.waypoint)?.spec as any)?.gatewayClassName);
   return AGENTGATEWAY_CLASSES.includes(cls) ? `its waypoint ${served.waypoint} is an agentgateway proxy, ${AGW_NO_ISTIO_AUTHZ}` : undefined;
 }
+
+/**
+ * The Service the controller makes for an agentgateway Gateway's proxy, which the stack does not
+ * render: named after the Gateway and labelled with its spec.infrastructure.labels (agentgateway
+ * v1.4.1 deployer agentgateway_parameters.go GatewayLabels into helm templates/service.yaml; Istio
+ * alike for istio-agentgateway), so an opt-out there (use-waypoint: none) is the Service's.
+ */
+export function agentgatewayService(objects: KubernetesObject[], namespace: string, name: string): KubernetesObject | undefined {
+  const gw = gatewayNamed(objects, `${namespace}/${name}`);
+  if (!gw || !AGENTGATEWAY_CLASSES.includes(String((gw.spec as any)?.gatewayClassName))) return undefined;
+  return { apiVersion: "v1", kind: "Service", metadata: { name, namespace, labels: { ...((gw.spec as any)?.infrastructure?.labels ?? {}) } }, spec: {} } as KubernetesObject;
+}

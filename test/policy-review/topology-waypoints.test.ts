@@ -104,3 +104,17 @@ test("a policy bound to a ServiceEntry is enforced only at the waypoint istiod g
   const md = topologyMarkdown({ deployment: { resources: objs({}).map((o) => capturedObject("c1", o)) } }, "prod");
   assert.match(md, /policy `tools\/search-api` \(not enforced: no waypoint serves the ServiceEntry, and ztunnel ignores targetRefs\)/);
 });
+
+test("a policy bound to an agentgateway proxy's Service (made by its controller, labelled from the Gateway's infrastructure) is enforced only if that Service gets a waypoint", () => {
+  const mcp = (labels: Record<string, string>) => ({
+    apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "mcp-gateway", namespace: "tools" },
+    spec: { gatewayClassName: "agentgateway", infrastructure: { labels }, listeners: [{ name: "http", port: 8080, protocol: "HTTP" }] },
+  });
+  const objs = (labels: Record<string, string>) => [
+    ...stack([ns("tools", { "istio.io/use-waypoint": "waypoint" }), service("tools", "search"), waypoint("tools", "waypoint"), mcp(labels)]),
+    policy("tools", "mcp-callers", { targetRefs: [{ kind: "Service", group: "", name: "mcp-gateway" }], rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }], to: [{ operation: { paths: ["/mcp"] } }] }] }),
+  ];
+  const column = "Service tools/mcp-gateway (no rendered workload)";
+  assert.match(row(objs({ "istio.io/use-waypoint": "none" }), "agents/a")[column], /^not enforced: no waypoint serves the Service, and ztunnel ignores targetRefs \(the Service of agentgateway Gateway tools\/mcp-gateway/);
+  assert.equal(row(objs({}), "agents/a")[column], "✓ /mcp", "enrolled through its namespace, its waypoint enforces it");
+});
