@@ -119,9 +119,11 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
     const pool = ns === root ? workloads : inNs;
     return toWorkloads(pool.filter((w) => matches(sel, w.labels)), "ztunnel", `selector ${JSON.stringify(sel)}${ns === root ? " in every namespace" : ""}`, { ztunnel: true });
   }
+  // The CRD refuses a targetRef naming any namespace (x-kubernetes-validations `self.size() == 0`): the API server refuses the whole policy.
+  const refused = refs.some((ref) => typeof ref.namespace === "string" && ref.namespace !== "") ? "the AuthorizationPolicy CRD refuses a targetRef with a namespace, so the API server refuses the policy" : undefined;
   if (refs.length) {
     return refs.flatMap((ref): Target[] => {
-      const refNs = ref.namespace ?? ns;
+      const refNs = ref.namespace || ns;
       if (ref.kind === "Service") {
         const rendered = objects.find((o) => o.kind === "Service" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
         const proxy = rendered ? undefined : agentgatewayService(objects, refNs, ref.name);
@@ -157,7 +159,7 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
       const entry = ref.kind === "ServiceEntry" ? objects.find((o) => o.kind === "ServiceEntry" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs) : undefined;
       const unenforced = entry && unenforcedAt(entry, objects);
       return [{ label: `${ref.kind} ${refNs}/${ref.name}`, via: ref.kind, ...(unenforced ? { unenforced } : {}) }];
-    });
+    }).map((t) => (refused ? { ...t, unenforced: refused } : t));
   }
   // Without selector or targetRefs: the namespace's workloads, in the root namespace every workload (Scope GLOBAL).
   if (ns === root) return toWorkloads(workloads, "ztunnel", "every workload (mesh-wide)", { ztunnel: true });

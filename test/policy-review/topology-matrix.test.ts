@@ -269,3 +269,12 @@ test("istiod applied as objects (a Helm v4 Chart's, no Release in state) gives t
   assert.deepEqual(m.get("agents/b"), undefined, "no row claims agents/b may call");
   assert.deepEqual(m.get("principal other.example/ns/agents/sa/b (never matches: the mesh's trust domain is mesh.example)"), ["never matches"]);
 });
+
+test("a policy whose targetRef names a namespace, even its own, binds nothing: the AuthorizationPolicy CRD refuses it (self.size() == 0)", () => {
+  const wp = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint", namespace: "tools" }, spec: { gatewayClassName: "istio-waypoint", listeners: [] } };
+  const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "web-search", namespace: "tools", labels: { "istio.io/use-waypoint": "waypoint" } }, spec: { selector: { app: "web-search" }, ports: [{ port: 8000 }] } };
+  const bound = (namespace?: string) => policy("tools", "by-service", { targetRefs: [{ kind: "Service", group: "", name: "web-search", ...(namespace === undefined ? {} : { namespace }) }], rules: [{ from: [{ source: { principals: [principal("lab", "c")] } }] }] });
+  assert.deepEqual(matrix([...base(), wp, svc, bound()], [istiod("c1", TD)]).get("lab/c"), ["✓"]);
+  assert.deepEqual(matrix([...base(), wp, svc, bound("")], [istiod("c1", TD)]).get("lab/c"), ["✓"], "an empty namespace is the policy's own");
+  assert.deepEqual(matrix([...base(), wp, svc, bound("tools")], [istiod("c1", TD)]).get("lab/c"), ["not enforced: the AuthorizationPolicy CRD refuses a targetRef with a namespace, so the API server refuses the policy"]);
+});
