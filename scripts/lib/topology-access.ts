@@ -95,13 +95,15 @@ interface Target {
   unenforced?: string;
 }
 
+const TARGET_GROUPS: Record<string, string> = { Service: "core", ServiceEntry: "networking.istio.io", Gateway: "gateway.networking.k8s.io", GatewayClass: "gateway.networking.k8s.io" };
+
 function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], workloads: Workload[], root: string): Target[] {
   const ns = policy.metadata.namespace ?? "default";
   const spec = (policy.spec ?? {}) as Record<string, any>;
   const inNs = workloads.filter((w) => w.namespace === ns);
   const toWorkloads = (ws: Workload[], via: string, what: string, extra: Partial<Target> = {}): Target[] =>
     ws.length ? ws.map((w) => ({ label: `${w.namespace}/${w.name}`, via, ...extra })) : [{ label: `${what} (no rendered workload)`, via, ...extra }];
-  const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { kind: string; name: string; namespace?: string }[];
+  const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { group?: string; kind: string; name: string; namespace?: string }[];
   // The workloads behind the Services istiod gives a waypoint `wanted` accepts (serviceWaypoint).
   const behindWaypoints = (wanted: (key: string) => boolean) => [...new Set(objects.flatMap((s) => {
     const key = s.kind === "Service" ? serviceWaypoint(s, objects).waypoint : undefined;
@@ -124,6 +126,8 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
   if (refs.length) {
     return refs.flatMap((ref): Target[] => {
       const refNs = ref.namespace || ns;
+      // istiod attaches a target only of these kinds and groups, "" read as core (Istio 1.30.3 policyattachment.go matchesGroupKind).
+      if (TARGET_GROUPS[ref.kind] !== (ref.group || "core")) return [{ label: `${ref.kind} ${refNs}/${ref.name}`, via: ref.kind, unenforced: "istiod binds only core Service, networking.istio.io ServiceEntry and gateway.networking.k8s.io Gateway or GatewayClass targets" }];
       if (ref.kind === "Service") {
         const rendered = objects.find((o) => o.kind === "Service" && o.metadata.name === ref.name && (o.metadata.namespace ?? "default") === refNs);
         const proxy = rendered ? undefined : agentgatewayService(objects, refNs, ref.name);

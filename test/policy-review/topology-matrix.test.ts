@@ -278,3 +278,16 @@ test("a policy whose targetRef names a namespace, even its own, binds nothing: t
   assert.deepEqual(matrix([...base(), wp, svc, bound("")], [istiod("c1", TD)]).get("lab/c"), ["✓"], "an empty namespace is the policy's own");
   assert.deepEqual(matrix([...base(), wp, svc, bound("tools")], [istiod("c1", TD)]).get("lab/c"), ["not enforced: the AuthorizationPolicy CRD refuses a targetRef with a namespace, so the API server refuses the policy"]);
 });
+
+test("a targetRef of a kind or group istiod does not bind (an HTTPRoute, a Gateway without its group) enforces nothing", () => {
+  const wp = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint", namespace: "lab" }, spec: { gatewayClassName: "istio-waypoint", listeners: [] } };
+  const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "c", namespace: "lab", labels: { "istio.io/use-waypoint": "waypoint" } }, spec: { selector: { app: "c" }, ports: [{ port: 8080 }] } };
+  const bound = (ref: Record<string, string>) => [...base(), wp, svc, policy("lab", "c-callers", { targetRefs: [ref], rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] })];
+  assert.deepEqual(matrix(bound({ kind: "Gateway", group: "gateway.networking.k8s.io", name: "waypoint" }), [istiod("c1", TD)]).get("agents/a")?.[0], "✓");
+  for (const ref of [{ kind: "Gateway", name: "waypoint" }, { kind: "HTTPRoute", group: "gateway.networking.k8s.io", name: "c" }, { kind: "Service", group: "networking.istio.io", name: "c" }]) {
+    // Columns: the target, then tools/web-search (agents/a's own ✓ :8000).
+    assert.doesNotMatch(matrix(bound(ref), [istiod("c1", TD)]).get("agents/a")![0], /✓/, JSON.stringify(ref));
+    const md = topologyMarkdown({ deployment: { resources: [istiod("c1", TD), ...bound(ref).map((o) => resource("c1", o))] } }, "prod");
+    assert.match(md, /policy `lab\/c-callers` \(not enforced: istiod binds only core Service, networking\.istio\.io ServiceEntry and gateway\.networking\.k8s\.io Gateway or GatewayClass targets\)/, JSON.stringify(ref));
+  }
+});
