@@ -282,7 +282,7 @@ test("a policy whose targetRef names a namespace, even its own, binds nothing: t
 test("a targetRef of a kind or group istiod does not bind (an HTTPRoute, a Gateway without its group) enforces nothing", () => {
   const wp = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint", namespace: "lab" }, spec: { gatewayClassName: "istio-waypoint", listeners: [] } };
   const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "c", namespace: "lab", labels: { "istio.io/use-waypoint": "waypoint" } }, spec: { selector: { app: "c" }, ports: [{ port: 8080 }] } };
-  const bound = (ref: Record<string, string>) => [...base(), wp, svc, policy("lab", "c-callers", { targetRefs: [ref], rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] })];
+  const bound = (ref: { kind: string; name: string; group?: string }) => [...base(), wp, svc, policy("lab", "c-callers", { targetRefs: [ref], rules: [{ from: [{ source: { principals: [principal("agents", "a")] } }] }] })];
   assert.deepEqual(matrix(bound({ kind: "Gateway", group: "gateway.networking.k8s.io", name: "waypoint" }), [istiod("c1", TD)]).get("agents/a")?.[0], "✓");
   for (const ref of [{ kind: "Gateway", name: "waypoint" }, { kind: "HTTPRoute", group: "gateway.networking.k8s.io", name: "c" }, { kind: "Service", group: "networking.istio.io", name: "c" }]) {
     // Columns: the target, then tools/web-search (agents/a's own ✓ :8000).
