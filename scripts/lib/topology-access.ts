@@ -10,7 +10,7 @@ import type { KubernetesObject } from "./outputs";
 import { WORKLOAD_KINDS } from "../../components/k8s/network-policies";
 import { BARE_NAME_PROXY_CLASSES, proxyServiceAccount } from "../../components/agents/callgraph";
 import { sourceAdmits, whenAdmits, Matching, L4_WHEN } from "./topology-sources";
-import { ztunnelRule, policyUnenforced, ztunnelActionUnsupported } from "./topology-ztunnel";
+import { ztunnelRule, policyUnenforced, ztunnelActionUnsupported, outOfMesh } from "./topology-ztunnel";
 import { serviceWaypoint, unenforcedAt, gatewayNamed, agentgatewayService, AGENTGATEWAY_CLASSES, AGW_NO_ISTIO_AUTHZ } from "./topology-waypoints";
 
 export interface Workload {
@@ -102,7 +102,12 @@ function resolveTargets(policy: KubernetesObject, objects: KubernetesObject[], w
   const spec = (policy.spec ?? {}) as Record<string, any>;
   const inNs = workloads.filter((w) => w.namespace === ns);
   const toWorkloads = (ws: Workload[], via: string, what: string, extra: Partial<Target> = {}): Target[] =>
-    ws.length ? ws.map((w) => ({ label: `${w.namespace}/${w.name}`, via, ...extra })) : [{ label: `${what} (no rendered workload)`, via, ...extra }];
+    ws.length
+      ? ws.map((w) => {
+          const out = extra.ztunnel && !extra.unenforced ? outOfMesh(w, objects) : undefined;
+          return { label: `${w.namespace}/${w.name}`, via, ...extra, ...(out ? { unenforced: out } : {}) };
+        })
+      : [{ label: `${what} (no rendered workload)`, via, ...extra }];
   const refs = (spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : [])) as { group?: string; kind: string; name: string; namespace?: string }[];
   // The workloads behind the Services istiod gives a waypoint `wanted` accepts (serviceWaypoint).
   const behindWaypoints = (wanted: (key: string) => boolean) => [...new Set(objects.flatMap((s) => {

@@ -12,6 +12,7 @@
  * ports), whose sources are all request principals, or with an HTTP `when`, denies nobody (istio
  * ztunnel rbac.rs test `rbac_empty_policy`; istio/istio#61126).
  */
+import type { KubernetesObject } from "./outputs";
 import { l7Attributes, L4_WHEN, L7_SOURCES } from "./topology-sources";
 
 const SOURCE_FIELDS = ["principals", "notPrincipals", "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts", "ipBlocks", "notIpBlocks"];
@@ -72,4 +73,23 @@ export function policyUnenforced(annotations: Record<string, string> | undefined
 /** ztunnel converts ALLOW and DENY policies only (convertAuthorizationPolicy: "ztunnel does not support the … action"). */
 export function ztunnelActionUnsupported(action: string): string | undefined {
   return action === "ALLOW" || action === "DENY" ? undefined : `ztunnel does not support the ${action} action`;
+}
+
+/**
+ * Why no ztunnel captures a workload's traffic, so nothing enforces a policy bound to it by selector
+ * or namespace: ztunnel enforces only for pods in the ambient data plane (istio.io docs, ambient/
+ * usage/l4-policy), and istio-cni 1.30.3 enrolls a pod labelled istio.io/dataplane-mode ambient, or
+ * one not labelled none in a namespace labelled ambient (manifests/charts/istio-cni values.yaml
+ * ambient.enablementSelectors). Undefined where it may be enrolled or run a sidecar (which enforces
+ * on its own), or where its namespace is not among the cluster's objects.
+ */
+export function outOfMesh(w: { namespace: string; labels: Record<string, string> }, objects: KubernetesObject[]): string | undefined {
+  const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === w.namespace);
+  const nsLabels = (ns?.metadata.labels ?? {}) as Record<string, string>;
+  const injected = w.labels["sidecar.istio.io/inject"] === "true" || nsLabels["istio-injection"] === "enabled" || (nsLabels["istio-injection"] === undefined && nsLabels["istio.io/rev"] !== undefined);
+  const mode = w.labels["istio.io/dataplane-mode"];
+  if (injected || mode === "ambient") return undefined;
+  if (mode === "none") return "its pods opt out of ambient (istio.io/dataplane-mode: none): no ztunnel captures their traffic";
+  if (!ns || nsLabels["istio.io/dataplane-mode"] === "ambient") return undefined;
+  return `namespace ${w.namespace} is not in the ambient data plane (istio.io/dataplane-mode: ambient on it or its pods): no ztunnel captures their traffic`;
 }

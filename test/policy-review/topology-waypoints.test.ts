@@ -9,7 +9,7 @@ import { capturedObject } from "../support/captured";
 import { topologyMarkdown } from "../../scripts/lib/topology";
 
 const TD = "cluster.local";
-const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
+const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "istio.io/dataplane-mode": "ambient", ...labels } } });
 const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
 const deployment = (namespace: string, name: string) => ({
   apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace },
