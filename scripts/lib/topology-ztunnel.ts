@@ -80,16 +80,21 @@ export function ztunnelActionUnsupported(action: string): string | undefined {
  * or namespace: ztunnel enforces only for pods in the ambient data plane (istio.io docs, ambient/
  * usage/l4-policy), and istio-cni 1.30.3 enrolls a pod labelled istio.io/dataplane-mode ambient, or
  * one not labelled none in a namespace labelled ambient (manifests/charts/istio-cni values.yaml
- * ambient.enablementSelectors). Undefined where it may be enrolled or run a sidecar (which enforces
+ * ambient.enablementSelectors), and sees no call into one annotated to bypass inbound capture.
+ * Undefined where it may be enrolled or run a sidecar (which enforces
  * on its own), or where its namespace is not among the cluster's objects.
  */
-export function outOfMesh(w: { namespace: string; labels: Record<string, string> }, objects: KubernetesObject[]): string | undefined {
+export function outOfMesh(w: { kind: string; namespace: string; name: string; labels: Record<string, string> }, objects: KubernetesObject[]): string | undefined {
   const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === w.namespace);
   const nsLabels = (ns?.metadata.labels ?? {}) as Record<string, string>;
   const injected = w.labels["sidecar.istio.io/inject"] === "true" || nsLabels["istio-injection"] === "enabled" || (nsLabels["istio-injection"] === undefined && nsLabels["istio.io/rev"] !== undefined);
   const mode = w.labels["istio.io/dataplane-mode"];
-  if (injected || mode === "ambient") return undefined;
+  if (injected) return undefined;
   if (mode === "none") return "its pods opt out of ambient (istio.io/dataplane-mode: none): no ztunnel captures their traffic";
-  if (!ns || nsLabels["istio.io/dataplane-mode"] === "ambient") return undefined;
+  if (!ns && mode !== "ambient") return undefined;
+  // istio-cni leaves inbound traffic uncaptured for this annotation, read with ParseBool (cni/pkg/nodeagent/net.go getPodLevelTrafficOverrides).
+  const template = objects.find((o) => o.kind === w.kind && o.metadata.name === w.name && (o.metadata.namespace ?? "default") === w.namespace);
+  const bypass = parseGoBool((template?.spec as any)?.template?.metadata?.annotations?.["ambient.istio.io/bypass-inbound-capture"]);
+  if (mode === "ambient" || nsLabels["istio.io/dataplane-mode"] === "ambient") return bypass ? "its pods bypass inbound capture (ambient.istio.io/bypass-inbound-capture): no ztunnel sees calls into them" : undefined;
   return `namespace ${w.namespace} is not in the ambient data plane (istio.io/dataplane-mode: ambient on it or its pods): no ztunnel captures their traffic`;
 }

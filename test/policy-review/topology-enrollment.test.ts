@@ -27,7 +27,7 @@ function render(objects: any[]): { row: (caller: string) => string; md: string }
   return { md, row: (caller) => lines.find((l) => l.startsWith(`| \`${caller}\``)) ?? "" };
 }
 
-const stack = (toolsLabels: Record<string, string>, podLabels: Record<string, string> = {}) => [
+const stack = (toolsLabels: Record<string, string>, podLabels: Record<string, string> = {}): any[] => [
   ns("agents", { "istio.io/dataplane-mode": "ambient" }), sa("agents", "a"), deployment("agents", "a"), sa("agents", "b"), deployment("agents", "b"),
   ns("tools", toolsLabels), sa("tools", "search"), deployment("tools", "search", podLabels), allowA("tools"),
 ];
@@ -46,6 +46,11 @@ test("a selector policy guards only workloads in the ambient data plane", () => 
     assert.match(out.md, new RegExp(`policy \`tools/search\` \\(not enforced: ${why.source}`), what);
     assert.match(out.md, /Workloads no AuthorizationPolicy selects[\s\S]*- `tools\/search` on `c1`/, `${what}: any caller reaches it`);
   }
+  // Enrolled, but istio-cni leaves their inbound traffic uncaptured (the annotation read as Go's ParseBool).
+  const bypassing = (value: string) => stack({ "istio.io/dataplane-mode": "ambient" }).map((o) =>
+    o.kind === "Deployment" && o.metadata.name === "search" ? { ...o, spec: { ...o.spec, template: { ...o.spec.template, metadata: { ...o.spec.template.metadata, annotations: { "ambient.istio.io/bypass-inbound-capture": value } } } } } : o);
+  assert.match(render(bypassing("True")).md, /policy `tools\/search` \(not enforced: its pods bypass inbound capture/);
+  assert.match(render(bypassing("yes")).row("agents/a"), /\| ✓ \|$/, "not a Go boolean: ignored");
   // Pods that enroll themselves, or carry a sidecar, are guarded (the latter by their own proxy).
   for (const [nsLabels, podLabels] of [[{}, { "istio.io/dataplane-mode": "ambient" }], [{ "istio-injection": "enabled" }, {}], [{}, { "sidecar.istio.io/inject": "true" }]]) {
     assert.match(render(stack(nsLabels, podLabels)).row("agents/a"), /\| ✓ \|$/, JSON.stringify([nsLabels, podLabels]));
