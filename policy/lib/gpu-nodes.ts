@@ -45,11 +45,24 @@ export function gpuEvidence(props: Record<string, any>): string | undefined {
 }
 
 /**
- * Judges an EKS node group with NVIDIA GPUs: it must taint its nodes `<key>=<value>` with effect
- * NO_SCHEDULE (EKS's spelling of NoSchedule), the taint the workload checks hold tolerations to:
- * PREFER_NO_SCHEDULE keeps nothing off, and NO_EXECUTE (or another value) would also keep off the
- * GPU pods, which tolerate `<key>` with NoSchedule (also beside the right taint). Values not known
- * in this preview go to `pending`.
+ * The AMI type of a node group of NVIDIA instances when it is one of EKS's AMIs without the NVIDIA
+ * driver (AL2023_x86_64_STANDARD, AL2_x86_64, BOTTLEROCKET_x86_64, the Neuron AMI…): EKS's
+ * accelerated AMIs, the only ones with the driver, are named *_NVIDIA (AL2's *_GPU). An amiType
+ * left out is EKS's choice and CUSTOM a launch template's AMI, neither of which the group shows.
+ */
+function amiWithoutNvidiaDriver(props: Record<string, any>): { amiType: string; instanceType: string } | undefined {
+  const ami = props.amiType;
+  if (typeof ami !== "string" || ami === "" || ami === "CUSTOM" || /NVIDIA|GPU/.test(ami)) return undefined;
+  const instanceType = list(props.instanceTypes as unknown[]).find(isNvidiaInstanceType);
+  return typeof instanceType === "string" ? { amiType: ami, instanceType } : undefined;
+}
+
+/**
+ * Judges an EKS node group with NVIDIA GPUs: it must run an AMI with the NVIDIA driver, and taint
+ * its nodes `<key>=<value>` with effect NO_SCHEDULE (EKS's spelling of NoSchedule), the taint the
+ * workload checks hold tolerations to: PREFER_NO_SCHEDULE keeps nothing off, and NO_EXECUTE (or
+ * another value) would also keep off the GPU pods, which tolerate `<key>` with NoSchedule (also
+ * beside the right taint). Values not known in this preview go to `pending`.
  */
 export function judgeGpuNodeGroup(name: string, props: Record<string, any>, taint: { key: string; value: string }, report: (message: string) => void, pending: string[]): void {
   const evidence = probe(() => gpuEvidence(props));
@@ -58,6 +71,12 @@ export function judgeGpuNodeGroup(name: string, props: Record<string, any>, tain
     return;
   }
   if (!evidence.value) return;
+  const driverless = amiWithoutNvidiaDriver(props);
+  if (driverless) {
+    report(
+      `EKS node group ${name} runs NVIDIA GPU instances (${driverless.instanceType}) on AMI type ${driverless.amiType}, which has no NVIDIA driver (only EKS's accelerated AMIs, such as AL2023_x86_64_NVIDIA, carry the kernel module and container toolkit): the device plugin finds no GPU there, so no node advertises one and every GPU pod stays Pending; set amiType: "AL2023_x86_64_NVIDIA" (or a launch template's own AMI with amiType CUSTOM)`,
+    );
+  }
   const taints = probe(() => list(props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).map((t) => ({ key: t?.key, value: t?.value, effect: t?.effect })));
   if (!taints.known) {
     pending.push(`the taints of EKS node group ${name}`);

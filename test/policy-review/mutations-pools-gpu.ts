@@ -1,7 +1,8 @@
 /**
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
- * plugin removed or kept off the GPU nodes (every vLLM pod Pending).
+ * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
+ * vLLM pod Pending).
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService } from "./mutations-support";
@@ -111,6 +112,12 @@ export const poolsGpuMutations: Mutation[] = [
     name: "an istiod with PILOT_ENABLE_GATEWAY_API false",
     policy: "inference-pool-epp",
     apply: (doc) => onFirst(doc, istiod, (o) => (o.values.env.PILOT_ENABLE_GATEWAY_API = "false")),
+  },
+  {
+    // Only EKS's accelerated AMIs carry the NVIDIA driver: the group's GPUs are never advertised.
+    name: "a GPU node group's AMI type switched to the standard AL2023 AMI (no NVIDIA driver)",
+    policy: "gpu-scheduling",
+    apply: (doc) => onFirst(doc, (r) => r.type === "aws:eks/nodeGroup:NodeGroup" && (r.inputs as any)?.amiType === "AL2023_x86_64_NVIDIA", (o) => (o.amiType = "AL2023_x86_64_STANDARD")),
   },
   {
     // istiod builds no outbound cluster for a UDP Service port: the gateway's gRPC calls to the picker find none.

@@ -51,3 +51,29 @@ test("gpu-scheduling: a k3s script's taint counts only under the whole configure
     ["longer", "dashed"].map((n) => `InstanceTemplate ${n} has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script does not register the node with the taint gpu=present:NoSchedule`),
   );
 });
+
+// Before, only the taint was judged: a group of GPU instances on a standard AMI passed, though only
+// EKS's accelerated AMIs carry the NVIDIA driver, so its GPUs are never advertised.
+test("gpu-scheduling: an EKS node group of NVIDIA instances runs an AMI type with the NVIDIA driver", async () => {
+  const taint = { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" };
+  const group = (name: string, amiType: string | undefined) => ({ type: "aws:eks/nodeGroup:NodeGroup", name, props: { amiType, instanceTypes: ["g6e.12xlarge"], taints: [taint] }, provider: null });
+  const ok = await runResource(gpuScheduling, [
+    group("al2023", "AL2023_x86_64_NVIDIA"),
+    group("bottlerocket", "BOTTLEROCKET_x86_64_NVIDIA"),
+    group("al2", "AL2_x86_64_GPU"),
+    group("launch-template", "CUSTOM"),
+    group("eks-default", undefined),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [group("standard", "AL2023_x86_64_STANDARD"), group("neuron", "AL2023_x86_64_NEURON")]);
+  assert.deepEqual(
+    bad.violations.map((v) => v.message.split(": the device plugin")[0]),
+    ["standard: AL2023_x86_64_STANDARD", "neuron: AL2023_x86_64_NEURON"].map((s) => {
+      const [name, ami] = s.split(": ");
+      return `EKS node group ${name} runs NVIDIA GPU instances (g6e.12xlarge) on AMI type ${ami}, which has no NVIDIA driver (only EKS's accelerated AMIs, such as AL2023_x86_64_NVIDIA, carry the kernel module and container toolkit)`;
+    }),
+  );
+  // A CPU group on the standard AMI is what the system group is.
+  const cpu = { type: "aws:eks/nodeGroup:NodeGroup", name: "system", props: { amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m6i.2xlarge"], taints: [] }, provider: null };
+  assert.deepEqual((await runResource(gpuScheduling, cpu)).violations, []);
+});
