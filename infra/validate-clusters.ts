@@ -10,7 +10,7 @@ import { awsRegionAzs, zonesOf } from "./regions";
 import { KubeconfigReading, readKubeconfigForValidation } from "../components/cloud/existing";
 import { gceSpotOrFlexStartOnlyType, isGpuFamily } from "../components/cloud/machine-types";
 import { cataloguedFamilies, EC2_TYPE, GCE_TYPE, gpuFamilySizes, machineTypeProblem } from "./machine-type-rules";
-import { ec2SizeProblem, gceMachineTypeProblem } from "../components/cloud/machine-type-names";
+import { ec2FamilyProblem, ec2SizeProblem, gceMachineTypeProblem } from "../components/cloud/machine-type-names";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem, rangesCoverInternet } from "./validate-network";
 import { isGceImage, nonUbuntuImageProblem } from "./gce-images";
@@ -66,7 +66,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
         } else if (lookupGpuInstance(s.instanceType) || isGpuFamily("aws", s.instanceType)) {
           report(["clusters", ci, "systemNodeGroup", "instanceType"], `'${s.instanceType}' is a GPU instance type; the system group runs the CPU workloads (GPU types go in nodeGroups)`);
         } else {
-          const problem = machineTypeProblem("aws", s.instanceType) ?? ec2SizeProblem(s.instanceType);
+          const problem = machineTypeProblem("aws", s.instanceType) ?? ec2FamilyProblem(s.instanceType) ?? ec2SizeProblem(s.instanceType);
           if (problem) report(["clusters", ci, "systemNodeGroup", "instanceType"], problem);
         }
       });
@@ -180,7 +180,7 @@ function checkNodeGroup(report: Report, c: Cluster, ci: number, g: Cluster["node
     // A CPU type (no GPUs, catalogued or not) whose format passed: one the cloud actually has.
     const cpuType = !gpu && !family && !uncataloguedGpus && !typeProblem;
     if (cpuType && c.cloud === "aws" && EC2_TYPE.test(g.instanceType)) {
-      const problem = ec2SizeProblem(g.instanceType);
+      const problem = ec2FamilyProblem(g.instanceType) ?? ec2SizeProblem(g.instanceType);
       if (problem) report([...at, "instanceType"], problem);
     }
     if (cpuType && c.cloud === "gcp" && GCE_TYPE.test(g.instanceType)) {

@@ -3,7 +3,31 @@
  * GCE series' predefined and custom types. A typo is refused at config time instead of when the
  * node group or VM is created. Pure.
  */
+import { InstanceType } from "@pulumi/aws/types/enums/ec2";
 import { gceSeries } from "./machine-types";
+
+/**
+ * The EC2 families (what precedes the dot) of the installed @pulumi/aws's `InstanceType` enum,
+ * which lists every EC2 instance type the provider knows: a family outside it is a typo
+ * (`m6l.2xlarge`, `bogus.large`) that EC2 would only refuse when the node group is created.
+ */
+const ec2Families = new Set(Object.values(InstanceType).map((t) => t.slice(0, t.indexOf("."))));
+
+/** Why a `family.size` EC2 type cannot be one (EC2 has no such family), or undefined. */
+export function ec2FamilyProblem(instanceType: string): string | undefined {
+  const family = instanceType.slice(0, instanceType.indexOf("."));
+  if (ec2Families.has(family)) return undefined;
+  // Families of the same class and generation (m6i, m6a… for m6l), else of the same class, for the message.
+  const [, cls = "", generation = ""] = /^([a-z]+)(\d*)/.exec(family) ?? [];
+  const byClass = [...ec2Families].filter((f) => /^[a-z]+/.exec(f)?.[0] === cls).sort();
+  const near = byClass.filter((f) => generation !== "" && f.startsWith(`${cls}${generation}`));
+  const hint = (near.length ? near : byClass).slice(0, 12);
+  return (
+    `'${instanceType}' is not an EC2 instance type: EC2 has no family '${family}'` +
+    (hint.length ? ` (${near.length ? "its neighbours" : `the ${cls} families`} are ${hint.join(", ")}${(near.length ? near : byClass).length > hint.length ? ", …" : ""})` : "") +
+    `; the families are those of @pulumi/aws's InstanceType (a newer one needs a newer @pulumi/aws)`
+  );
+}
 
 /**
  * The sizes EC2 names (what follows the family's dot): every size of the `InstanceType` enum of
