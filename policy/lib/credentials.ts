@@ -65,10 +65,17 @@ export function kubeconfigCredentials(value: unknown): string[] {
 
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
-/** Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token. */
+/** A k3s join token in its secure form, `K10<CA hash>::<user>:<password>` (docs.k3s.io/cli/token). */
+const K3S_SECURE_TOKEN = /K10[0-9a-f]{64}::[^:\s]+:[^\s"']/;
+
+/**
+ * Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token given
+ * as an option, or a k3s secure token anywhere (a script may write it to the file `token-file` or
+ * K3S_TOKEN_FILE names, which the option patterns do not see).
+ */
 export function scriptHasCredentials(script: unknown): boolean {
   if (typeof script !== "string") return false;
-  return PRIVATE_KEY.test(script) || /^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
+  return PRIVATE_KEY.test(script) || K3S_SECURE_TOKEN.test(script) || /^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
 }
 
 /**

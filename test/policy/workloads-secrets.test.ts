@@ -20,6 +20,11 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
   assert.ok(scriptHasCredentials("curl -sfL https://get.k3s.io | K3S_TOKEN=s3cr3t sh -"));
   assert.ok(scriptHasCredentials("#cloud-config\nwrite_files:\n- content: |\n    agent-token: abc\n"), "k3s's agent-token is a join credential too");
   assert.ok(!scriptHasCredentials("#!/bin/sh\napt-get install -y nvidia-driver-580\n# tokens are fetched later\n"));
+  // Before, a secure token written to the file `token-file` (K3S_TOKEN_FILE) names was not seen.
+  const secure = `K10${"3f".repeat(32)}::node:Zq8vN3pL0xR7sT2w`;
+  assert.ok(scriptHasCredentials(`printf %s '${secure}' > /etc/rancher/k3s/token\necho 'token-file: /etc/rancher/k3s/token' >> /etc/rancher/k3s/config.yaml\n`));
+  assert.ok(scriptHasCredentials(`echo ${secure} > /etc/k3s-token\ncurl -sfL https://get.k3s.io | K3S_TOKEN_FILE=/etc/k3s-token sh -s - agent\n`));
+  assert.ok(!scriptHasCredentials("echo 'token-file: /etc/rancher/k3s/token' >> /etc/rancher/k3s/config.yaml\n"), "a path to the token is no token");
   const script = "#!/bin/sh\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF\n";
   const vm = (type: string, extra: Record<string, unknown> = {}) => ({ type, name: "k3s-server", props: { metadataStartupScript: script }, ...extra });
   const ok = await runResource(sensitiveValuesSecret, [
