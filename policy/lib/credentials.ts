@@ -69,13 +69,22 @@ const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 const K3S_SECURE_TOKEN = /K10[0-9a-f]{64}::[^:\s]+:[^\s"']/;
 
 /**
- * Whether a bootstrap script carries credentials: a private key, a k3s/kubeadm join token given
- * as an option, or a k3s secure token anywhere (a script may write it to the file `token-file` or
- * K3S_TOKEN_FILE names, which the option patterns do not see).
+ * A private key base64-encoded inside a longer text (`LS0tLS1CRUdJTi` is `-----BEGIN`), as
+ * cloud-init's `write_files` (`encoding: b64`) or a script's `base64 -d` take it; only the first
+ * line of a wrapped blob is decoded, which holds the whole PEM header.
+ */
+function holdsBase64PrivateKey(text: string): boolean {
+  return [...text.matchAll(/LS0tLS1CRUdJTi[A-Za-z0-9+/]*/g)].some((m) => PRIVATE_KEY.test(Buffer.from(m[0], "base64").toString("latin1")));
+}
+
+/**
+ * Whether a bootstrap script carries credentials: a private key (in PEM, or base64-encoded PEM),
+ * a k3s/kubeadm join token given as an option, or a k3s secure token anywhere (a script may write
+ * it to the file `token-file` or K3S_TOKEN_FILE names, which the option patterns do not see).
  */
 export function scriptHasCredentials(script: unknown): boolean {
   if (typeof script !== "string") return false;
-  return PRIVATE_KEY.test(script) || K3S_SECURE_TOKEN.test(script) || /^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
+  return PRIVATE_KEY.test(script) || holdsBase64PrivateKey(script) || K3S_SECURE_TOKEN.test(script) || /^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
 }
 
 /**

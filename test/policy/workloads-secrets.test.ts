@@ -25,6 +25,12 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
   assert.ok(scriptHasCredentials(`printf %s '${secure}' > /etc/rancher/k3s/token\necho 'token-file: /etc/rancher/k3s/token' >> /etc/rancher/k3s/config.yaml\n`));
   assert.ok(scriptHasCredentials(`echo ${secure} > /etc/k3s-token\ncurl -sfL https://get.k3s.io | K3S_TOKEN_FILE=/etc/k3s-token sh -s - agent\n`));
   assert.ok(!scriptHasCredentials("echo 'token-file: /etc/rancher/k3s/token' >> /etc/rancher/k3s/config.yaml\n"), "a path to the token is no token");
+  // Before, a CA key base64-encoded (cloud-init write_files with encoding b64, or `base64 -d`) was not seen.
+  const key = Buffer.from("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIPSB9B\n-----END EC PRIVATE KEY-----\n").toString("base64");
+  assert.ok(scriptHasCredentials(`#cloud-config\nwrite_files:\n- path: /var/lib/rancher/k3s/server/tls/server-ca.key\n  encoding: b64\n  content: ${key}\n`));
+  assert.ok(scriptHasCredentials(`echo ${key.slice(0, 64)}\n${key.slice(64)} | base64 -d > /var/lib/rancher/k3s/server/tls/client-ca.key`), "wrapped at 64 columns");
+  const cert = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
+  assert.ok(!scriptHasCredentials(`echo ${cert} | base64 -d > /var/lib/rancher/k3s/server/tls/server-ca.crt`), "a certificate is no credential");
   const script = "#!/bin/sh\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\ntoken: abc123\nEOF\n";
   const vm = (type: string, extra: Record<string, unknown> = {}) => ({ type, name: "k3s-server", props: { metadataStartupScript: script }, ...extra });
   const ok = await runResource(sensitiveValuesSecret, [
