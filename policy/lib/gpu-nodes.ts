@@ -118,12 +118,13 @@ export function gceGpuEvidence(props: Record<string, any>): string | undefined {
 }
 
 /**
- * Judges a GCE VM with NVIDIA GPUs that joins k3s: its startup script must register the node with
- * the GPU taint (`node-taint` in the k3s config, or `--node-taint`) with effect NoSchedule. k3s
- * applies node taints only at registration, so nothing later in the program puts it back. Only a
- * script that installs k3s is judged (a fork bootstrapping its nodes another way sets taints
- * elsewhere), and only one whose text this run can read: the script carries the join token, so an
- * export reviewed without its passphrase holds it as ciphertext, and a first preview has it unknown.
+ * Judges a GCE VM with NVIDIA GPUs that joins k3s: its startup script (or cloud-init user-data)
+ * must register the node with the GPU taint (`node-taint` in the k3s config, or `--node-taint`)
+ * with effect NoSchedule. k3s applies node taints only at registration, so nothing later in the
+ * program puts it back. Only a script that installs k3s is judged (a fork bootstrapping its nodes
+ * another way sets taints elsewhere), and only one whose text this run can read: the script
+ * carries the join token, so an export reviewed without its passphrase holds it as ciphertext, and
+ * a first preview has it unknown.
  */
 export function judgeGceGpuNode(name: string, type: string, props: Record<string, any>, taint: { key: string; value: string }, report: (message: string) => void, pending: string[]): void {
   const kind = type.split(":").pop();
@@ -133,19 +134,29 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
     return;
   }
   if (!evidence.value) return;
-  const script = probe(() => (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown);
-  if (!script.known || typeof script.value !== "string" || !/\bk3s\b/.test(script.value)) return;
+  // What the VM boots from: its startup script, and the cloud-init user-data that GCE's Ubuntu
+  // images read from metadata (cloud-init's GCE datasource), either of which may install k3s.
+  const sources = probe(() =>
+    [
+      { what: "startup script", text: (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown },
+      { what: "user-data", text: props.metadata?.["user-data"] as unknown },
+    ].filter((s): s is { what: string; text: string } => typeof s.text === "string"),
+  );
+  if (!sources.known) return;
+  const script = sources.value.map((s) => s.text).join("\n");
+  if (!/\bk3s\b/.test(script)) return;
+  const from = sources.value.map((s) => s.what).join(" and ");
   const wanted = `${taint.key}=${taint.value}:NoSchedule`;
   // The taints the script registers: `<key>[=<value>]:<effect>` on lines that are not comments
   // (shell and YAML alike), so a commented-out node-taint no longer counts. k3s registers every
   // one given, so a second taint of the key (NoExecute, another value) keeps the GPU pods off
   // the node as surely as a wrong one; a trailing `-` (kubectl taint's removal) takes it away.
-  const live = script.value.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const live = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
   const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   // Only the whole key: `gpu` is not the key of nvidia.com/gpu=present:NoSchedule (key characters: [\w./-]).
   const given = [...new Set([...live.matchAll(new RegExp(`(?<![\\w./-])${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`, "g"))].map((m) => m[0]))];
   if (given.length > 0 && given.every((t) => t === wanted)) return;
   report(
-    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its startup script does not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
+    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its ${from} ${sources.value.length > 1 ? "do" : "does"} not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
   );
 }

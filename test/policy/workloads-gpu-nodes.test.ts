@@ -77,3 +77,24 @@ test("gpu-scheduling: an EKS node group of NVIDIA instances runs an AMI type wit
   const cpu = { type: "aws:eks/nodeGroup:NodeGroup", name: "system", props: { amiType: "AL2023_x86_64_STANDARD", instanceTypes: ["m6i.2xlarge"], taints: [] }, provider: null };
   assert.deepEqual((await runResource(gpuScheduling, cpu)).violations, []);
 });
+
+// Before, only the startup script was read: a GPU VM that joins k3s through cloud-init user-data
+// (GCE's Ubuntu images read it from metadata) without the GPU taint passed.
+test("gpu-scheduling: a GCE GPU VM that joins k3s through cloud-init user-data registers the GPU taint there", async () => {
+  const userData = (taints: string) =>
+    `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    server: https://10.12.0.10:6443\n${taints}runcmd:\n- curl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const vm = (name: string, metadata: Record<string, unknown>) => ({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name, props: { machineType: "a2-ultragpu-4g", metadata }, provider: null });
+  const ok = await runResource(gpuScheduling, [
+    vm("tainted", { "user-data": userData("    node-taint:\n    - nvidia.com/gpu=present:NoSchedule\n") }),
+    vm("not-k3s", { "user-data": "#cloud-config\nruncmd:\n- echo hello\n" }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [
+    vm("untainted", { "user-data": userData("") }),
+    vm("split", { "startup-script": "#!/bin/bash\napt-get install -y nvidia-driver-580-server\n", "user-data": userData("") }),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message.split(": without")[0]), [
+    "InstanceTemplate untainted has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its user-data does not register the node with the taint nvidia.com/gpu=present:NoSchedule",
+    "InstanceTemplate split has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script and user-data do not register the node with the taint nvidia.com/gpu=present:NoSchedule",
+  ]);
+});
