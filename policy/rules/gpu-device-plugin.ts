@@ -17,6 +17,9 @@ const defaults: Config = gpuKnobDefaults;
  */
 const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
 
+/** EKS AMI types of Bottlerocket's NVIDIA variants (x86_64 and ARM_64). */
+const BOTTLEROCKET_NVIDIA = /^BOTTLEROCKET_.*NVIDIA/;
+
 /** EKS taint effects that keep pods without a toleration off the node, in Kubernetes' spelling. */
 const HARD_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" };
 
@@ -58,11 +61,15 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
   // Only GPU nodes the stack creates say the cluster is ours to judge: an existing cluster's nodes
   // (and whatever device plugin or GPU operator its owner installed) are not in the stack.
   const nodes = clusterNodes(cluster, all, (type) => type === EKS_NODE_GROUP || GCE_NODE_TYPES.has(type)).map((n) => ({ node: n, gpu: probe(() => (n.type === EKS_NODE_GROUP ? gpuEvidence(n.props) : gceGpuEvidence(n.props))) }));
-  const gpuNodes = nodes.filter((n) => n.gpu.known && n.gpu.value);
-  if (gpuNodes.length === 0) {
+  const withGpus = nodes.filter((n) => n.gpu.known && n.gpu.value);
+  if (withGpus.length === 0) {
     for (const n of nodes.filter((x) => !x.gpu.known)) pending.push(`whether ${kindName(n.node.type)} ${n.node.name} of cluster ${cluster.name} has GPUs, which decides whether it needs the NVIDIA device plugin`);
     return;
   }
+  // Bottlerocket's NVIDIA variants run NVIDIA's device plugin on the host (their
+  // nvidia-k8s-device-plugin systemd unit): such a group's GPUs are advertised without a release.
+  const gpuNodes = withGpus.filter((n) => !(n.node.type === EKS_NODE_GROUP && BOTTLEROCKET_NVIDIA.test(String(n.node.props.amiType))));
+  if (gpuNodes.length === 0) return;
   const needed = workloads.known.length > 0;
   const using = needed ? `${workloads.known.slice(0, 3).join(", ")}${workloads.known.length > 3 ? ` and ${workloads.known.length - 3} more` : ""} request${workloads.known.length === 1 ? "s" : ""} ${config.gpuResource}` : "";
   // Read only for a release without a namespace (an unknown one then leaves the release undecided).
@@ -119,7 +126,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, GCE VMs with NVIDIA GPUs) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. Existing clusters and k3s VMs, whose labels are in their startup scripts, are judged only as far as the stack shows them.",
+    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups, whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. Existing clusters and k3s VMs, whose labels are in their startup scripts, are judged only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

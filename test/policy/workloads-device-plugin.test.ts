@@ -164,3 +164,14 @@ test("prod with each cluster's device plugin release swapped for NVIDIA's static
   assert.deepEqual([...new Set(pinned.map((f) => f.policy))], ["gpu-device-plugin"]);
   assert.equal(pinned.length, 4, "aws-use1's two GPU groups and aws-euw1's two; the k3s cluster's labels are not in the stack");
 });
+
+// Before, a cluster whose GPU node groups run Bottlerocket's NVIDIA variant failed for want of a
+// release, though that OS runs NVIDIA's device plugin itself (its nvidia-k8s-device-plugin unit).
+test("gpu-device-plugin: Bottlerocket NVIDIA node groups advertise their GPUs without a release; other GPU groups still need one", async () => {
+  const bottlerocket = (name: string) => nodeGroup(name, { labels: gpuLabels, amiType: "BOTTLEROCKET_x86_64_NVIDIA", instanceTypes: ["g5.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] });
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), vllm])).violations, []);
+  // A release whose selection leaves the Bottlerocket group out is no finding either.
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), vllm, release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "system" } })])).violations, []);
+  const mixed = await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), gpuGroup, vllm]);
+  assert.match(messages(mixed)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but it installs no NVIDIA device plugin/);
+});
