@@ -3,6 +3,8 @@ import { cannotJudge, clusterOfProvider, clusterResolver, isDefaultProvider, kin
 import { isPatch } from "../lib/patches";
 import { configWithDefaults, orUnknown, probe, Probe } from "../lib/values";
 import { setOf } from "../lib/config-schema";
+import { isEksOwnProvider } from "../lib/eks";
+import { providerTarget } from "../lib/provider-targets";
 
 interface Config {
   /** Logical names of resources that belong on another cluster than the one their name starts with. */
@@ -51,7 +53,7 @@ function objectKey(r: PolicyResource): Probe<string | undefined> {
 export const kubernetesClusterBinding: StackValidationPolicy = {
   name: "kubernetes-cluster-binding",
   description:
-    "Every Kubernetes object is managed by one resource on its cluster: no two resources of the stack manage the same group/kind/namespace/name (a Helm release: namespace/release name) on one cluster, through one provider or two (@pulumi/eks's own `cluster.provider` beside the program's) (`<Kind>Patch` resources, which patch an object on purpose, and auto-named objects excepted); and, by the naming convention `<cluster>-<thing>` (a heuristic), no resource whose logical name starts with `<cluster>-` for another cluster of the stack (an explicit kubernetes provider `<cluster>-k8s`, or named otherwise) is bound to a provider whose cluster name it does not start with, as long as both clusters name their resources that way; allowedCrossClusterNames lists deliberate exceptions.",
+    "Every Kubernetes object is managed by one resource on its cluster: no two resources of the stack manage the same group/kind/namespace/name (a Helm release: namespace/release name) on one cluster, through one provider or two (@pulumi/eks's own `cluster.provider` beside the program's) (`<Kind>Patch` resources, which patch an object on purpose, and auto-named objects excepted); and, by the naming convention `<cluster>-<thing>` (a heuristic), no resource whose logical name starts with `<cluster>-` for another cluster of the stack (an explicit kubernetes provider `<cluster>-k8s`, or named otherwise) is bound to a provider whose cluster name it does not start with, as long as both clusters name their resources that way; allowedCrossClusterNames lists deliberate exceptions; and no two clusters' explicit kubernetes providers reach the same API server (the server of the kubeconfig's context, or the same kubeconfig file and context).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -126,6 +128,26 @@ export const kubernetesClusterBinding: StackValidationPolicy = {
         `${r.name}${object} is named for cluster ${named} but bound to provider ${provider.name || providerName(provider.urn)} of cluster ${own}: it is applied to ${own}, and ${named} does not get it; pass ${named}'s provider (if it belongs on ${own}, name it ${own}-…, or list ${r.name} in allowedCrossClusterNames)`,
         r.urn,
       );
+    }
+    // Two clusters' providers that reach one API server (a kubeconfig copied from another cluster)
+    // put both clusters' objects on it: every check by cluster above then passes on a cluster that
+    // gets nothing. @pulumi/eks's own provider reaches its cluster beside the program's by design.
+    const byTarget = new Map<string, PolicyResource[]>();
+    for (const p of args.resources) {
+      if (p.type !== T.k8sProvider || isDefaultProvider(p.name || p.urn) || isEksOwnProvider(p.urn)) continue;
+      const target = providerTarget(p.props);
+      if (target !== undefined) byTarget.set(target, [...(byTarget.get(target) ?? []), p]);
+    }
+    for (const [target, providers] of byTarget) {
+      const clusters = [...new Set(providers.map(clusterOfProvider))];
+      if (clusters.length < 2) continue;
+      for (const p of providers) {
+        const others = providers.filter((x) => x !== p).map((x) => `${x.name} (cluster ${clusterOfProvider(x)})`);
+        report(
+          `provider ${p.name} of cluster ${clusterOfProvider(p)} deploys to ${target}, and so does ${others.join(", ")}: the objects of all of them land on one cluster, and the others get none; give each provider its own cluster's kubeconfig`,
+          p.urn,
+        );
+      }
     }
     if (pending.length > 0) cannotJudge(pending);
   },

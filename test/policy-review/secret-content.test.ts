@@ -64,6 +64,15 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
     message: /gcp-usc1-gpu-a100-template .* does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule alone/,
     apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.replace("  - nvidia.com/gpu=present:NoSchedule\n", "  - nvidia.com/gpu=present:NoSchedule\n  - nvidia.com/gpu=present:NoExecute\n")),
   },
+  {
+    name: "a cluster's provider given another cluster's kubeconfig (both clusters' objects land on one)",
+    policy: "kubernetes-cluster-binding",
+    message: /provider aws-euw1-k8s of cluster aws-euw1 deploys to \S+, and so does aws-use1-k8s \(cluster aws-use1\)/,
+    apply: (doc) => {
+      const use1 = decrypt((find(doc, "aws-use1-k8s").inputs as any).kubeconfig.ciphertext);
+      editSecret(find(doc, "aws-euw1-k8s"), "kubeconfig", () => use1);
+    },
+  },
 ];
 
 for (const c of cases) {

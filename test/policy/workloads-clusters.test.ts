@@ -99,7 +99,7 @@ test("eks-endpoint-private: an endpoint setting or range unknown in a preview is
 });
 
 test("kubernetes-cluster-binding: one resource per object per cluster, and a `<cluster>-` name on its own cluster's provider", async () => {
-  const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: "x" }, provider: null });
+  const provider = (cluster: string) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, props: { kubeconfig: `~/.kube/${cluster}.yaml` }, provider: null });
   const obj = (cluster: string, logical: string, type: string, metadata: Record<string, unknown>, on = cluster) =>
     stackResource({ type, name: `${cluster}-${logical}`, props: { metadata }, provider: k8sProvider(on) });
   const calc = (cluster: string, on = cluster) => obj(cluster, "tools-deployment-calculator", "kubernetes:apps/v1:Deployment", { name: "calculator", namespace: "tools" }, on);
@@ -196,4 +196,38 @@ test("byCluster: objects on @pulumi/eks's own provider are judged with their clu
   // Before: a workload outside the mesh bound to cluster.provider passed mesh-mtls-strict.
   const outcome = await runStack(meshMtlsStrict, [...resources, pa, hostNetwork]);
   assert.match(outcome.violations.map((v) => v.message).join("\n"), /^cluster a runs 1 workload\(s\) in namespace agents/m);
+});
+
+// Before, providers were told apart by name only: a cluster's provider built from another
+// cluster's kubeconfig passed, and that cluster got both clusters' objects.
+test("kubernetes-cluster-binding: no two clusters' providers reach the same API server", async () => {
+  const kubeconfig = (server: string, extra = "") =>
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n- name: d\n  cluster:\n    server: https://d.example:6443\ncontexts:\n- name: c\n  context: { cluster: c, user: u }\n- name: d\n  context: { cluster: d, user: u }\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n${extra}`;
+  const prov = (cluster: string, props: Record<string, unknown>) => stackResource({ type: "pulumi:providers:kubernetes", name: `${cluster}-k8s`, urn: k8sProvider(cluster).urn, props, provider: null });
+  const distinct = [
+    prov("a", { kubeconfig: kubeconfig("https://a.example:6443") }),
+    prov("b", { kubeconfig: kubeconfig("https://b.example:6443") }),
+    // The same file with another context, and the same kubeconfig text with another context, are other clusters.
+    prov("c", { kubeconfig: "~/.kube/config", context: "laptop" }),
+    prov("d", { kubeconfig: "~/.kube/config", context: "lab" }),
+    prov("e", { kubeconfig: kubeconfig("https://a.example:6443"), context: "d" }),
+  ];
+  assert.deepEqual((await runStack(kubernetesClusterBinding, distinct)).violations, []);
+  // @pulumi/eks's own provider reaches its cluster beside the program's by design.
+  const { resources } = eksStack();
+  assert.deepEqual((await runStack(kubernetesClusterBinding, resources)).violations, []);
+  const copied = await runStack(kubernetesClusterBinding, [
+    prov("a", { kubeconfig: kubeconfig("https://a.example:6443") }),
+    prov("b", { kubeconfig: kubeconfig("HTTPS://A.example:6443/") }),
+    prov("c", { kubeconfig: "~/.kube/config", context: "laptop" }),
+    prov("d", { kubeconfig: "~/.kube/config", context: "laptop" }),
+  ]);
+  assert.deepEqual(copied.violations.map((v) => v.message.split(": the objects")[0]), [
+    "provider a-k8s of cluster a deploys to https://a.example:6443, and so does b-k8s (cluster b)",
+    "provider b-k8s of cluster b deploys to https://a.example:6443, and so does a-k8s (cluster a)",
+    "provider c-k8s of cluster c deploys to kubeconfig file ~/.kube/config, context laptop, and so does d-k8s (cluster d)",
+    "provider d-k8s of cluster d deploys to kubeconfig file ~/.kube/config, context laptop, and so does c-k8s (cluster c)",
+  ]);
+  // A kubeconfig not known in this preview (a cluster being created) decides nothing.
+  assert.deepEqual((await runStack(kubernetesClusterBinding, [prov("a", { kubeconfig: UNKNOWN }), prov("b", { kubeconfig: UNKNOWN })])).violations, []);
 });
