@@ -118,6 +118,46 @@ export function gceGpuEvidence(props: Record<string, any>): string | undefined {
 }
 
 /**
+ * What a GCE VM boots from when it installs k3s: its startup script and the cloud-init user-data
+ * that GCE's Ubuntu images read from metadata (cloud-init's GCE datasource), joined; undefined when
+ * neither mentions k3s. Throws the SDK's unknown-value error while one is not known.
+ */
+export function k3sBootScript(props: Record<string, any>): { script: string; from: string; plural: boolean } | undefined {
+  const sources = [
+    { what: "startup script", text: (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown },
+    { what: "user-data", text: props.metadata?.["user-data"] as unknown },
+  ].filter((s): s is { what: string; text: string } => typeof s.text === "string");
+  const script = sources.map((s) => s.text).join("\n");
+  if (!/\bk3s\b/.test(script)) return undefined;
+  return { script, from: sources.map((s) => s.what).join(" and "), plural: sources.length > 1 };
+}
+
+const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
+
+/**
+ * The entries a k3s boot script gives an option (`node-label`, `node-taint`): under `<option>:`
+ * in its config YAML (a block list, a flow list or one value) and as `--<option>` flags, on lines
+ * that are not `#` comments.
+ */
+export function k3sOptionEntries(script: string, option: string): string[] {
+  const lines = script.split("\n").filter((line) => !/^\s*#/.test(line));
+  const key = new RegExp(`^\\s*(?:-\\s+)?["']?${option}["']?\\s*:\\s*(.*)$`);
+  const flag = new RegExp(`--${option}[= ]("[^"]*"|'[^']*'|[^\\s"']+)`, "g");
+  const entries: string[] = [];
+  lines.forEach((line, i) => {
+    const m = key.exec(line);
+    if (m) {
+      const rest = m[1].trim();
+      if (rest.startsWith("[")) entries.push(...rest.replace(/^\[|\]$/g, "").split(",").map(unquote).filter(Boolean));
+      else if (rest !== "") entries.push(unquote(rest));
+      else for (let j = i + 1; j < lines.length && /^\s*-\s+\S/.test(lines[j]); j++) entries.push(unquote(lines[j].replace(/^\s*-\s+/, "")));
+    }
+    for (const f of line.matchAll(flag)) entries.push(unquote(f[1]));
+  });
+  return entries;
+}
+
+/**
  * Judges a GCE VM with NVIDIA GPUs that joins k3s: its startup script (or cloud-init user-data)
  * must register the node with the GPU taint (`node-taint` in the k3s config, or `--node-taint`)
  * with effect NoSchedule. k3s applies node taints only at registration, so nothing later in the
@@ -134,18 +174,9 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
     return;
   }
   if (!evidence.value) return;
-  // What the VM boots from: its startup script, and the cloud-init user-data that GCE's Ubuntu
-  // images read from metadata (cloud-init's GCE datasource), either of which may install k3s.
-  const sources = probe(() =>
-    [
-      { what: "startup script", text: (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown },
-      { what: "user-data", text: props.metadata?.["user-data"] as unknown },
-    ].filter((s): s is { what: string; text: string } => typeof s.text === "string"),
-  );
-  if (!sources.known) return;
-  const script = sources.value.map((s) => s.text).join("\n");
-  if (!/\bk3s\b/.test(script)) return;
-  const from = sources.value.map((s) => s.what).join(" and ");
+  const boot = probe(() => k3sBootScript(props));
+  if (!boot.known || !boot.value) return;
+  const { script, from, plural } = boot.value;
   const wanted = `${taint.key}=${taint.value}:NoSchedule`;
   // The taints the script registers: `<key>[=<value>]:<effect>` on lines that are not comments
   // (shell and YAML alike), so a commented-out node-taint no longer counts. k3s registers every
@@ -157,6 +188,6 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   const given = [...new Set([...live.matchAll(new RegExp(`(?<![\\w./-])${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`, "g"))].map((m) => m[0]))];
   if (given.length > 0 && given.every((t) => t === wanted)) return;
   report(
-    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its ${from} ${sources.value.length > 1 ? "do" : "does"} not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
+    `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its ${from} ${plural ? "do" : "does"} not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
   );
 }

@@ -1,11 +1,11 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
-import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, type GpuKnobs } from "../lib/gpu-nodes";
-import { clusterNodes, schedulable } from "../lib/ambient-nodes";
+import { EKS_NODE_GROUP, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, k3sOptionEntries, type GpuKnobs } from "../lib/gpu-nodes";
+import { clusterNodes, schedulable, type OtherLabels } from "../lib/ambient-nodes";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
-import { configWithDefaults, list, orUnknown, probe, someTri } from "../lib/values";
+import { configWithDefaults, list, orUnknown, probe, someTri, type Probe } from "../lib/values";
 
 /** gpu-scheduling's GPU knobs, read alike. */
 type Config = GpuKnobs;
@@ -22,6 +22,36 @@ const BOTTLEROCKET_NVIDIA = /^BOTTLEROCKET_.*NVIDIA/;
 
 /** EKS taint effects that keep pods without a toleration off the node, in Kubernetes' spelling. */
 const HARD_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" };
+
+/** Labels k3s gives its nodes itself (k3s.io/hostname, …), whose values no boot script shows. */
+const byK3s = (key: string) => byNfd(key) || /(^|\.)k3s\.io\/|(^|\.)cattle\.io\//.test(key);
+
+type Taint = { key: string; value: string; effect: string };
+
+/**
+ * The labels and NoSchedule/NoExecute taints a GPU node registers: an EKS group's settings, or the
+ * `node-label`/`node-taint` of a k3s VM's boot script; undefined for a VM that does not install
+ * k3s or whose script this run cannot read (ciphertext offline), which is not judged.
+ */
+function nodeSettings(node: PolicyResource): Probe<{ labels: Record<string, unknown>; taints: Taint[]; other: OtherLabels } | undefined> {
+  if (node.type === EKS_NODE_GROUP) {
+    return probe(() => ({
+      labels: JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>,
+      // The group's other NoSchedule/NoExecute taints (a team's, say) keep off a plugin not tolerating them, as the GPU taint does.
+      taints: list(node.props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).flatMap((t) => (HARD_EFFECTS[String(t?.effect)] ? [{ key: String(t?.key ?? ""), value: String(t?.value ?? ""), effect: HARD_EFFECTS[String(t?.effect)] }] : [])),
+      other: byNfd,
+    }));
+  }
+  const boot = probe(() => k3sBootScript(node.props));
+  if (!boot.known || !boot.value) return { known: true, value: undefined };
+  const { script } = boot.value;
+  const labels = Object.fromEntries(k3sOptionEntries(script, "node-label").map((e) => [e.split("=")[0], e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));
+  const taints = k3sOptionEntries(script, "node-taint").flatMap((e) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|NoExecute)$/.exec(e);
+    return m ? [{ key: m[1], value: m[2] ?? "", effect: m[3] }] : [];
+  });
+  return { known: true, value: { labels, taints, other: byK3s } };
+}
 
 /** The workloads of the cluster that request the GPU, and those whose resources are not known yet. */
 function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known: string[]; undecided: string[] } {
@@ -97,23 +127,24 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
     );
     return;
   }
-  for (const { node } of gpuNodes.filter((n) => n.node.type === EKS_NODE_GROUP)) {
-    const labels = probe(() => JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>);
-    // The group's other NoSchedule/NoExecute taints (a team's, say) keep off a plugin not tolerating them, as the GPU taint does.
-    const taints = probe(() => list(node.props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).flatMap((t) => (HARD_EFFECTS[String(t?.effect)] ? [{ key: String(t?.key ?? ""), value: String(t?.value ?? ""), effect: HARD_EFFECTS[String(t?.effect)] }] : [])));
-    if (!labels.known || !taints.known) {
+  for (const { node } of gpuNodes) {
+    const settings = nodeSettings(node);
+    if (!settings.known) {
       pending.push(`the labels and taints of node group ${node.name}, which decide whether the NVIDIA device plugin runs there`);
       continue;
     }
-    const untolerated = (pods: PluginPods) => taints.value.filter((taint) => !(pods.tolerations as Toleration[]).some((t) => t && typeof t === "object" && toleratesTaint(t, taint)));
-    if (someTri(running, ({ pods }) => (untolerated(pods).length > 0 ? false : schedulable(labels.value, pods.nodeSelector, pods.affinity, byNfd))) !== false) continue;
+    // A VM that does not install k3s, or whose script this run cannot read, is not judged.
+    if (!settings.value) continue;
+    const { labels, taints, other } = settings.value;
+    const untolerated = (pods: PluginPods) => taints.filter((taint) => !(pods.tolerations as Toleration[]).some((t) => t && typeof t === "object" && toleratesTaint(t, taint)));
+    if (someTri(running, ({ pods }) => (untolerated(pods).length > 0 ? false : schedulable(labels, pods.nodeSelector, pods.affinity, other))) !== false) continue;
     const why = running.map(({ plugin, pods }) => {
       const off = untolerated(pods).map((t) => `${t.key}=${t.value}:${t.effect}`);
       if (off.length > 0) return `${plugin.what} does not tolerate its taint ${off.join(", ")}`;
       return `the nodeSelector or required node affinity of ${plugin.what} (${pods.from} nodeSelector ${JSON.stringify(pods.nodeSelector ?? {})}${pods.affinity ? `, affinity ${JSON.stringify(pods.affinity)}` : ""}) excludes its nodes`;
     });
     finding(
-      () => `cluster ${cluster.name}: ${using}, but no NVIDIA device plugin runs on GPU node group ${node.name} (labels ${JSON.stringify(labels.value)}): ${why.join("; ")}, so its nodes advertise no ${config.gpuResource} and pods needing them stay Pending; select the GPU nodes (e.g. nodeSelector nvidia.com/gpu.present: "true", which the GPU node groups carry) and tolerate their taints`,
+      () => `cluster ${cluster.name}: ${using}, but no NVIDIA device plugin runs on GPU node group ${node.name} (labels ${JSON.stringify(labels)}): ${why.join("; ")}, so its nodes advertise no ${config.gpuResource} and pods needing them stay Pending; select the GPU nodes (e.g. nodeSelector nvidia.com/gpu.present: "true", which the GPU node groups carry) and tolerate their taints`,
       running[0].plugin.urn,
     );
   }
@@ -126,7 +157,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups, whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. Existing clusters and k3s VMs, whose labels are in their startup scripts, are judged only as far as the stack shows them.",
+    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups, whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read; existing clusters only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

@@ -73,6 +73,15 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
       editSecret(find(doc, "aws-euw1-k8s"), "kubeconfig", () => use1);
     },
   },
+  {
+    name: "the k3s cluster's NVIDIA device plugin pinned by nodeSelector to its CPU agents (the GPU agents' labels are in their scripts)",
+    policy: "gpu-device-plugin",
+    message: /cluster gcp-usc1: .* but no NVIDIA device plugin runs on GPU node group gcp-usc1-gpu-a100-template/,
+    apply: (doc) => {
+      const release = doc.deployment.resources!.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.endsWith("::gcp-usc1-nvidia-device-plugin")) as any;
+      for (const side of [release.inputs, release.outputs]) if (side?.values) side.values.nodeSelector = { "inference-mesh.io/node-group": "cpu" };
+    },
+  },
 ];
 
 for (const c of cases) {

@@ -108,7 +108,7 @@ test("gpu-device-plugin: a GPU cluster without the plugin, or with one kept off 
 });
 
 test("gpu-device-plugin: k3s GPU VMs and the cluster's own nodes only; unknown values are can't judge", async () => {
-  // A k3s GPU VM's labels are in its startup script: the plugin's presence is judged, its selection is not.
+  // A k3s GPU VM without a script this run can read: the plugin's presence is judged, its selection is not.
   const gceGpu = stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-template", props: { machineType: "a2-highgpu-1g" }, provider: null });
   const k3s = [provider("a"), gceGpu, vllm];
   assert.equal((await runStack(gpuDevicePlugin, k3s)).violations.length, 1);
@@ -174,4 +174,24 @@ test("gpu-device-plugin: Bottlerocket NVIDIA node groups advertise their GPUs wi
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), vllm, release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "system" } })])).violations, []);
   const mixed = await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), gpuGroup, vllm]);
   assert.match(messages(mixed)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but it installs no NVIDIA device plugin/);
+});
+
+// Before, a k3s GPU VM's labels and taints were never read (they are in its boot script): a
+// plugin whose nodeSelector left out every k3s GPU node, or which did not tolerate its taint, passed.
+test("gpu-device-plugin: on k3s GPU VMs the plugin selects the labels and tolerates the taints their boot script registers", async () => {
+  const script = (labels: string[], taints: string[]) =>
+    `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label:\n${labels.map((l) => `  - ${l}\n`).join("")}node-taint:\n${taints.map((t) => `  - ${t}\n`).join("")}EOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const vm = (metadataStartupScript: unknown) => stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", metadataStartupScript }, provider: null });
+  const labelled = vm(script(["inference-mesh.io/node-group=gpu-a100", "nvidia.com/gpu.present=true"], ["nvidia.com/gpu=present:NoSchedule"]));
+  const k3s = (...extra: PolicyResource[]) => [provider("a"), labelled, vllm, ...extra];
+  for (const values of [ours, {}, { nodeSelector: { "inference-mesh.io/node-group": "gpu-a100" } }, { nodeSelector: { "k3s.io/hostname": "gpu-0" } }]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, k3s(release(values)))).violations, [], JSON.stringify(values));
+  }
+  const pinned = await runStack(gpuDevicePlugin, k3s(release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "cpu" } })));
+  assert.match(messages(pinned)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but no NVIDIA device plugin runs on GPU node group a-gpu-a100-template \(labels .*"inference-mesh\.io\/node-group":"gpu-a100".*\): the nodeSelector or required node affinity of Helm release kube-system\/nvidia-device-plugin .* excludes its nodes/);
+  const teamTaint = vm(script(["nvidia.com/gpu.present=true"], ["nvidia.com/gpu=present:NoSchedule", "team=ml:NoExecute"]));
+  const untolerated = await runStack(gpuDevicePlugin, [provider("a"), teamTaint, vllm, release(ours)]);
+  assert.match(messages(untolerated)[0] ?? "", /Helm release kube-system\/nvidia-device-plugin .* does not tolerate its taint team=ml:NoExecute/);
+  // A script this run cannot read (ciphertext offline, unknown in a first preview) is not judged.
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vm(UNKNOWN), vllm, release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "cpu" } })])).violations, []);
 });
