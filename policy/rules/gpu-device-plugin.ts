@@ -45,7 +45,9 @@ function nodeSettings(node: PolicyResource): Probe<{ labels: Record<string, unkn
   const boot = probe(() => k3sBootScript(node.props));
   if (!boot.known || !boot.value) return { known: true, value: undefined };
   const { script } = boot.value;
-  const labels = Object.fromEntries(k3sOptionEntries(script, "node-label").map((e) => [e.split("=")[0], e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));
+  // k3s's node-label, and the kubelet's own node-labels flag handed over as a kubelet-arg.
+  const kubeletLabels = k3sOptionEntries(script, "kubelet-arg").flatMap((a) => (/^-{0,2}node-labels=/.test(a) ? a.replace(/^-{0,2}node-labels=/, "").split(",") : []));
+  const labels = Object.fromEntries([...k3sOptionEntries(script, "node-label"), ...kubeletLabels].map((e) => [e.split("=")[0], e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));
   const taints = k3sOptionEntries(script, "node-taint").flatMap((e) => {
     const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|NoExecute)$/.exec(e);
     return m ? [{ key: m[1], value: m[2] ?? "", effect: m[3] }] : [];

@@ -189,6 +189,9 @@ test("gpu-device-plugin: on k3s GPU VMs the plugin selects the labels and tolera
   }
   const pinned = await runStack(gpuDevicePlugin, k3s(release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "cpu" } })));
   assert.match(messages(pinned)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but no NVIDIA device plugin runs on GPU node group a-gpu-a100-template \(labels .*"inference-mesh\.io\/node-group":"gpu-a100".*\): the nodeSelector or required node affinity of Helm release kube-system\/nvidia-device-plugin .* excludes its nodes/);
+  // Labels handed to the kubelet itself (kubelet-arg node-labels) are the node's too.
+  const byKubelet = vm(script(["nvidia.com/gpu.present=true"], ["nvidia.com/gpu=present:NoSchedule"]).replace("node-label:", "kubelet-arg:\n  - node-labels=team=ml,zone=a\nnode-label:"));
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), byKubelet, vllm, release({ ...ours, nodeSelector: { team: "ml" } })])).violations, []);
   const teamTaint = vm(script(["nvidia.com/gpu.present=true"], ["nvidia.com/gpu=present:NoSchedule", "team=ml:NoExecute"]));
   const untolerated = await runStack(gpuDevicePlugin, [provider("a"), teamTaint, vllm, release(ours)]);
   assert.match(messages(untolerated)[0] ?? "", /Helm release kube-system\/nvidia-device-plugin .* does not tolerate its taint team=ml:NoExecute/);
