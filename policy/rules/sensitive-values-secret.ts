@@ -120,7 +120,7 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key or private key) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results, and VM startup scripts carrying a join token or private key are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, and a Helm Release's values and repositoryOpts hold none of these unless declared secret, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key or private key) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts carrying a join token or private key are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, and a Helm Release's values and repositoryOpts hold none of these unless declared secret, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -135,6 +135,16 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
         if (credentials.length > 0) {
           report(`provider ${args.name}: the inline kubeconfig carries credentials (${credentials.join(", ")}) and its ${notDeclared("kubeconfig")}, so its output may sit in state in plaintext; list "kubeconfig" in the provider's additionalSecretOutputs (and keep the input pulumi.secret())`);
         }
+      }
+      return;
+    }
+    if (args.type === "random:index/randomString:RandomString") {
+      // @pulumi/random declares RandomPassword's result secret and RandomString's not (the SDK's
+      // docs: "identical to RandomString with the exception that the result is treated as
+      // sensitive"): only its name tells a join token or password drawn as a RandomString.
+      const named = /token|passw(or)?d|secret/i.exec(args.name);
+      if (named && !keptSecret(args, "result")) {
+        report(`RandomString ${args.name} is named as a credential (${named[0]}) but its result is not declared secret: @pulumi/random keeps a RandomString's result in plaintext in state (only RandomPassword's is secret); draw it with random.RandomPassword, or list "result" in additionalSecretOutputs`);
       }
       return;
     }

@@ -195,6 +195,16 @@ test("sensitive-values-secret: tls keys, random passwords and any Secret holding
   assert.match(csr.violations[0]?.message ?? "", /CertRequest csr holds the private key it signs with but privateKeyPem is not declared secret/);
   const token = await runResource(sensitiveValuesSecret, { type: "random:index/randomPassword:RandomPassword", name: "k3s-token", props: { length: 48 } });
   assert.match(token.violations[0]?.message ?? "", /holds a password or join token but result, bcryptHash are not declared secret/);
+  // Before, a join token drawn as a RandomString (whose result @pulumi/random keeps in plaintext) passed.
+  const drawn = await runResource(sensitiveValuesSecret, [
+    { type: "random:index/randomString:RandomString", name: "gcp-usc1-k3s-token", props: { length: 48 } },
+    { type: "random:index/randomString:RandomString", name: "admin-Password", props: { length: 24 } },
+  ]);
+  assert.deepEqual(drawn.violations.map((v) => v.message.split(":")[0]), ["RandomString gcp-usc1-k3s-token is named as a credential (token) but its result is not declared secret", "RandomString admin-Password is named as a credential (Password) but its result is not declared secret"]);
+  assert.deepEqual((await runResource(sensitiveValuesSecret, [
+    { type: "random:index/randomString:RandomString", name: "k3s-token", props: { length: 48 }, additionalSecretOutputs: ["result"] },
+    { type: "random:index/randomString:RandomString", name: "bucket-suffix", props: { length: 8 } },
+  ])).violations, []);
   // An Opaque Secret of any name: what it holds decides, in stringData or base64 data.
   for (const props of [{ stringData: { "tls.key": PEM } }, { data: { config: Buffer.from(kubeconfig).toString("base64") } }]) {
     const r = await runResource(sensitiveValuesSecret, { type: SECRET, name: "copy", props: { metadata: { name: "copy", namespace: "agents" }, type: "Opaque", ...props } });
