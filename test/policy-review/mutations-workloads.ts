@@ -101,6 +101,11 @@ export const workloadsMutations: Mutation[] = [
         o.publicAccessCidrs = ["0.0.0.0/0"];
       }),
   },
+  {
+    name: "the k3s API firewall opened to 0.0.0.0/0",
+    policy: "eks-endpoint-private",
+    apply: (doc) => onFirst(doc, (r) => r.type === "gcp:compute/firewall:Firewall" && /allow-k3s-api$/.test(r.urn), (o) => (o.sourceRanges = ["0.0.0.0/0"])),
+  },
   // Found by sweeping mutated exports beyond the cases above.
   {
     name: "a provider kubeconfig still encrypted in the export but no longer in additionalSecretOutputs",

@@ -231,3 +231,34 @@ test("kubernetes-cluster-binding: no two clusters' providers reach the same API 
   // A kubeconfig not known in this preview (a cluster being created) decides nothing.
   assert.deepEqual((await runStack(kubernetesClusterBinding, [prov("a", { kubeconfig: UNKNOWN }), prov("b", { kubeconfig: UNKNOWN })])).violations, []);
 });
+
+// Before, only EKS endpoints were judged: a k3s server's firewall opening its API to the internet
+// passed, though config validation refuses apiAllowedCidrs 0.0.0.0/0 where the stack forbids it.
+test("eks-endpoint-private: a GCE firewall opening the k3s API (6443) to every address is a public endpoint the stack forbids", async () => {
+  const fw = (name: string, props: Record<string, unknown>) => ({ type: "gcp:compute/firewall:Firewall", name, props: { network: "n", direction: "INGRESS", ...props }, provider: null });
+  const api = { protocol: "tcp", ports: ["6443"] };
+  const ok = await runResource(eksEndpointPrivate, [
+    fw("api-from-vpcs", { allows: [api], sourceRanges: ["10.10.0.0/16", "198.51.100.0/24"] }),
+    fw("gateways", { allows: [{ protocol: "tcp", ports: ["443", "8443"] }], sourceRanges: ["0.0.0.0/0"] }),
+    fw("internal", { allows: [{ protocol: "tcp" }], sourceRanges: ["10.12.0.0/20"] }),
+    fw("from-tagged", { allows: [api], sourceTags: ["bastion"] }),
+    fw("off", { allows: [api], sourceRanges: ["0.0.0.0/0"], disabled: true }),
+    fw("egress", { allows: [api], direction: "EGRESS", destinationRanges: ["0.0.0.0/0"] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(eksEndpointPrivate, [
+    fw("api-open", { allows: [api], sourceRanges: ["0.0.0.0/0"] }),
+    fw("every-port", { allows: [{ protocol: "all" }], sourceRanges: ["0.0.0.0/1", "128.0.0.0/1"] }),
+    fw("range", { allows: [{ protocol: "tcp", ports: ["6000-7000"] }] }),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message.split(", but")[0]), [
+    "firewall api-open admits TCP 6443, the k3s API, from 0.0.0.0/0",
+    "firewall every-port admits TCP 6443, the k3s API, from 0.0.0.0/1, 128.0.0.0/1",
+    "firewall range admits TCP 6443, the k3s API, from every address (an ingress rule without a source admits 0.0.0.0/0)",
+  ]);
+  // Where the stack allows public API endpoints, a k3s API open to all is its choice (config validation says so too).
+  assert.deepEqual((await runResource(eksEndpointPrivate, fw("api-open", { allows: [api], sourceRanges: ["0.0.0.0/0"] }), { allowPublicApiEndpoints: true })).violations, []);
+  const later = await runResource(eksEndpointPrivate, fw("peers", { allows: [api], sourceRanges: UNKNOWN }));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown[0] ?? "", /firewall peers/);
+});
