@@ -26,6 +26,13 @@ export const gpuKnobProperties = {
 
 export const EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 
+/**
+ * EKS managed node groups as a program may make them: the plain resource, or @pulumi/eks's
+ * `ManagedNodeGroup` component, whose inputs (amiType, gpu, instanceTypes, labels, taints) are all
+ * a review under mocks sees of it (in a real run its aws NodeGroup child is judged as well).
+ */
+export const EKS_NODE_GROUP_TYPES: ReadonlySet<string> = new Set([EKS_NODE_GROUP, "eks:index:ManagedNodeGroup"]);
+
 /** EC2 families with NVIDIA GPUs (p3…p6, g4dn…g6f, gr6); g4ad carries AMD GPUs, which nvidia.com/gpu does not cover. */
 const NVIDIA_FAMILY = /^(p\d|g\d|gr\d)[a-z0-9-]*\./;
 const isNvidiaInstanceType = (t: unknown) => typeof t === "string" && NVIDIA_FAMILY.test(t) && !t.startsWith("g4ad.");
@@ -38,6 +45,8 @@ const isNvidiaInstanceType = (t: unknown) => typeof t === "string" && NVIDIA_FAM
 export function gpuEvidence(props: Record<string, any>): string | undefined {
   const ami = props.amiType;
   if (typeof ami === "string" && /NVIDIA|GPU/.test(ami)) return `AMI type ${ami}`;
+  // @pulumi/eks's `gpu` picks its accelerated AMI for the group.
+  if (props.gpu === true) return "gpu: true";
   const gpuType = list(props.instanceTypes as unknown[]).find(isNvidiaInstanceType);
   if (gpuType) return `instance type ${gpuType}`;
   if (props.labels?.["nvidia.com/gpu.present"] === "true") return "label nvidia.com/gpu.present=true";

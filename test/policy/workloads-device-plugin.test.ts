@@ -172,6 +172,10 @@ test("gpu-device-plugin: Bottlerocket NVIDIA node groups advertise their GPUs wi
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), vllm])).violations, []);
   // A release whose selection leaves the Bottlerocket group out is no finding either.
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), vllm, release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "system" } })])).violations, []);
+  // @pulumi/eks's ManagedNodeGroup counts as a GPU group of the cluster, Bottlerocket by its operatingSystem too.
+  const mng = (name: string, props: Record<string, unknown>) => stackResource({ type: "eks:index:ManagedNodeGroup", name, props: { labels: gpuLabels, gpu: true, instanceTypes: ["g5.12xlarge"], ...props }, provider: null });
+  assert.match(messages(await runStack(gpuDevicePlugin, [provider("a"), mng("a-gpu-mng", {}), vllm]))[0] ?? "", /installs no NVIDIA device plugin/);
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), mng("a-gpu-mng", { operatingSystem: "Bottlerocket" }), vllm])).violations, []);
   const mixed = await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), gpuGroup, vllm]);
   assert.match(messages(mixed)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but it installs no NVIDIA device plugin/);
 });

@@ -98,3 +98,20 @@ test("gpu-scheduling: a GCE GPU VM that joins k3s through cloud-init user-data r
     "InstanceTemplate split has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script and user-data do not register the node with the taint nvidia.com/gpu=present:NoSchedule",
   ]);
 });
+
+// Before, only aws:eks/nodeGroup:NodeGroup was judged: a GPU group made with @pulumi/eks's
+// ManagedNodeGroup (one opaque component under mocks) without the GPU taint passed review.
+test("gpu-scheduling: a GPU group made with @pulumi/eks's ManagedNodeGroup taints its nodes too", async () => {
+  const taint = { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" };
+  const mng = (name: string, props: Record<string, unknown>) => ({ type: "eks:index:ManagedNodeGroup", name, props: { cluster: "c", ...props }, provider: null });
+  const ok = await runResource(gpuScheduling, [
+    mng("gpu", { gpu: true, instanceTypes: ["g6e.12xlarge"], taints: [taint] }),
+    mng("system", { instanceTypes: ["m6i.2xlarge"] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [mng("by-flag", { gpu: true, instanceTypes: ["g6e.12xlarge"] }), mng("by-type", { instanceTypes: ["p5.48xlarge"], amiType: "AL2023_x86_64_STANDARD", taints: [taint] })]);
+  assert.deepEqual(bad.violations.map((v) => v.message.split(":")[0]), [
+    "EKS node group by-flag has NVIDIA GPUs (gpu",
+    "EKS node group by-type runs NVIDIA GPU instances (p5.48xlarge) on AMI type AL2023_x86_64_STANDARD, which has no NVIDIA driver (only EKS's accelerated AMIs, such as AL2023_x86_64_NVIDIA, carry the kernel module and container toolkit)",
+  ]);
+});
