@@ -4,7 +4,10 @@
  * `--pipeline-parallel-size`/`-pp`, `--data-parallel-size`/`-dp` or `--data-parallel-size-local`).
  * With fewer GPUs visible than that, vLLM turns to Ray for the missing ones (docs: "Multiprocessing
  * will be used by default ... if there are sufficient GPUs available on the same node") and never
- * starts in a pod that holds only its own. Read by gpu-scheduling.
+ * starts in a pod that holds only its own. A server given its data parallel rank
+ * (`--data-parallel-rank`/`-dpn`, or `--data-parallel-external-lb`/`-dpe`) is one rank of an
+ * externally balanced group, each rank its own pod (docs: "External Load Balancing"), and vLLM
+ * (engine/arg_utils.py) then takes its local data parallel size as 1. Read by gpu-scheduling.
  */
 import { list } from "./values";
 
@@ -20,15 +23,22 @@ function option(argv: string[], names: string[]): string | undefined {
   return value;
 }
 
+/** Whether a BooleanOptionalAction flag is on: its last `--name`, short form or `--no-name` wins. */
+function flagOn(argv: string[], name: string, short: string): boolean {
+  const last = argv.filter((a) => a === `--${name}` || a === short || a === `--no-${name}`).pop();
+  return last !== undefined && last !== `--no-${name}`;
+}
+
 /** The GPUs a container running vLLM needs and the flags that say so; undefined for any other container, or a size not written as a number. */
 export function vllmGpusNeeded(container: { image?: unknown; command?: unknown; args?: unknown }): { gpus: number; flags: string } | undefined {
   // vLLM's FlexibleArgumentParser reads `--tensor_parallel_size` as `--tensor-parallel-size`.
   const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String).map((a) => (a.startsWith("--") ? a.replace(/^[^=]+/, (k) => k.replace(/_/g, "-")) : a));
   if (![String(container.image ?? ""), ...argv].some((s) => /vllm/i.test(s) && !/inference-sim/i.test(s))) return undefined;
+  const external = option(argv, ["--data-parallel-rank", "-dpn"]) !== undefined || flagOn(argv, "data-parallel-external-lb", "-dpe");
   const sizes = [
     ["tensor-parallel", option(argv, ["--tensor-parallel-size", "-tp"])],
     ["pipeline-parallel", option(argv, ["--pipeline-parallel-size", "-pp"])],
-    ["local data-parallel", option(argv, ["--data-parallel-size-local"]) ?? option(argv, ["--data-parallel-size", "-dp"])],
+    ["local data-parallel", option(argv, ["--data-parallel-size-local"]) ?? (external ? "1" : option(argv, ["--data-parallel-size", "-dp"]))],
   ] as const;
   if (sizes.some(([, v]) => v !== undefined && !/^[1-9][0-9]*$/.test(v))) return undefined;
   const set = sizes.filter(([, v]) => v !== undefined);

@@ -264,3 +264,16 @@ test("gpu-scheduling: a vLLM container's GPU limit holds its tensor × pipeline 
   const other = deployment("sglang", { tolerations: [gpuToleration], containers: [{ name: "s", image: "lmsysorg/sglang:v0.5", args: ["-tp", "4"], resources: { limits: { "nvidia.com/gpu": 1 } } }] });
   assert.deepEqual((await runResource(gpuScheduling, other)).violations, []);
 });
+
+test("gpu-scheduling: a vLLM data parallel rank served by its own pod (external load balancing) takes one rank's GPUs", async () => {
+  const server = (args: string[], gpus: number) =>
+    deployment("vllm", { tolerations: [gpuToleration], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", args, resources: { limits: { "nvidia.com/gpu": gpus } } }] });
+  // vLLM's docs (serving/data_parallel_deployment, External Load Balancing): one `vllm serve` per rank,
+  // "separate Kubernetes pods"; --data-parallel-rank (-dpn), or -dpe, makes the local data parallel size 1.
+  // Before: each was reported as needing --data-parallel-size × the other ranks' GPUs.
+  for (const args of [["--data-parallel-size", "4", "--data-parallel-rank", "1", "-tp", "2"], ["-dp", "4", "-dpn=$(RANK)", "-tp", "2"], ["-dp", "4", "--data-parallel-external-lb", "-tp", "2"]]) {
+    assert.deepEqual((await runResource(gpuScheduling, server(args, 2))).violations, [], args.join(" "));
+  }
+  const short = await runResource(gpuScheduling, server(["--data-parallel-size", "4", "--data-parallel-rank", "1", "-tp", "2"], 1));
+  assert.match(short.violations[0]?.message ?? "", /tensor-parallel size 2 × local data-parallel size 1, which takes 2 GPUs, but limits nvidia\.com\/gpu to 1/);
+});
