@@ -7,7 +7,9 @@
  * starts in a pod that holds only its own. A server given its data parallel rank
  * (`--data-parallel-rank`/`-dpn`, or `--data-parallel-external-lb`/`-dpe`) is one rank of an
  * externally balanced group, each rank its own pod (docs: "External Load Balancing"), and vLLM
- * (engine/arg_utils.py) then takes its local data parallel size as 1. Read by gpu-scheduling.
+ * (engine/arg_utils.py) then takes its local data parallel size as 1. A server spread over pods
+ * with `--nnodes` above 1 holds only its share of the ranks in each (arg_utils.py: world size /
+ * nnodes), which is not judged. Read by gpu-scheduling.
  */
 import { list } from "./values";
 
@@ -34,6 +36,8 @@ export function vllmGpusNeeded(container: { image?: unknown; command?: unknown; 
   // vLLM's FlexibleArgumentParser reads `--tensor_parallel_size` as `--tensor-parallel-size`.
   const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String).map((a) => (a.startsWith("--") ? a.replace(/^[^=]+/, (k) => k.replace(/_/g, "-")) : a));
   if (![String(container.image ?? ""), ...argv].some((s) => /vllm/i.test(s) && !/inference-sim/i.test(s))) return undefined;
+  const nodes = option(argv, ["--nnodes", "-n"]);
+  if (nodes !== undefined && nodes !== "1") return undefined;
   const external = option(argv, ["--data-parallel-rank", "-dpn"]) !== undefined || flagOn(argv, "data-parallel-external-lb", "-dpe");
   const sizes = [
     ["tensor-parallel", option(argv, ["--tensor-parallel-size", "-tp"])],

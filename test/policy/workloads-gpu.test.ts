@@ -274,6 +274,9 @@ test("gpu-scheduling: a vLLM data parallel rank served by its own pod (external 
   for (const args of [["--data-parallel-size", "4", "--data-parallel-rank", "1", "-tp", "2"], ["-dp", "4", "-dpn=$(RANK)", "-tp", "2"], ["-dp", "4", "--data-parallel-external-lb", "-tp", "2"]]) {
     assert.deepEqual((await runResource(gpuScheduling, server(args, 2))).violations, [], args.join(" "));
   }
+  // A server spread over pods by --nnodes (vLLM's multiprocessing multi-node: world size / nnodes per node)
+  // holds only its share here. Before: reported as needing all 16.
+  assert.deepEqual((await runResource(gpuScheduling, server(["-tp", "8", "-pp", "2", "--nnodes", "2", "--node-rank", "0"], 8))).violations, []);
   const short = await runResource(gpuScheduling, server(["--data-parallel-size", "4", "--data-parallel-rank", "1", "-tp", "2"], 1));
   assert.match(short.violations[0]?.message ?? "", /tensor-parallel size 2 × local data-parallel size 1, which takes 2 GPUs, but limits nvidia\.com\/gpu to 1/);
 });
