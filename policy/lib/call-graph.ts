@@ -177,11 +177,16 @@ export function appliesIn(g: Graph, p: Allow): { namespace: string; applies: Tri
   return graph.map((namespace) => ({ namespace, applies: someTri(boundWorkloads(g, p, namespace), (b) => b.bound) })).filter((a) => a.applies !== false);
 }
 
+/** The mesh identity (`namespace/serviceAccount`) a workload's pods run as: its ServiceAccount, `default` when unnamed. Throws while not known. */
+export function workloadIdentity(r: PolicyResource): string {
+  return `${meta(r.props).namespace}/${podSpecOf(r.type, r.props)?.serviceAccountName ?? "default"}`;
+}
+
 /** The identities the workloads of the agents namespace run as; undefined while one is not known. */
 export function agentIdentities(resources: PolicyResource[], agentsNamespace: string): Set<string> | undefined {
   const out = new Set<string>();
   for (const r of resources.filter((x) => isWorkload(x.type))) {
-    const read = probe(() => (meta(r.props).namespace === agentsNamespace ? `${agentsNamespace}/${podSpecOf(r.type, r.props)?.serviceAccountName ?? "default"}` : undefined));
+    const read = probe(() => (meta(r.props).namespace === agentsNamespace ? workloadIdentity(r) : undefined));
     if (!read.known) return undefined;
     if (read.value) out.add(read.value);
   }

@@ -5,8 +5,8 @@
  * tools its agent is not configured for. Versions are the workloads of the agents namespace that
  * share `app.kubernetes.io/name` (the agent) under different ServiceAccounts.
  */
-import type { Graph } from "./call-graph";
-import { isWorkload, meta, podMetadata, podSpecOf } from "./k8s";
+import { type Graph, workloadIdentity } from "./call-graph";
+import { isWorkload, meta, podMetadata } from "./k8s";
 import { orUnknown } from "./values";
 
 const AGENT_LABEL = "app.kubernetes.io/name";
@@ -19,7 +19,7 @@ function agentVersions(g: Graph): Map<string, Set<string>> {
       const namespace = meta(r.props).namespace;
       const agent = podMetadata(r.type, r.props).labels?.[AGENT_LABEL];
       if (namespace !== g.config.agentsNamespace || typeof agent !== "string") return undefined;
-      return { agent, id: `${namespace}/${podSpecOf(r.type, r.props)?.serviceAccountName ?? "default"}` };
+      return { agent, id: workloadIdentity(r) };
     }, undefined);
     if (read) out.set(read.agent, new Set([...(out.get(read.agent) ?? []), read.id]));
   }
