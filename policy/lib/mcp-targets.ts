@@ -9,14 +9,16 @@
  *   without a name) (controller/pkg/syncer/backend/mcp.go TranslateMCPSelectorTargets). So the
  *   name a CEL clause grants is the Service's annotation, which another tool's Service may carry.
  * - A `static` target keeps its `name` and dials its host (or its `backendRef` Service).
- * - An AgentgatewayPolicy reaches a backend it targets (not one MCP target of it, by sectionName:
- *   the MCP router reads authorization from the whole backend's policies, mcp/router.rs serve),
- *   one an HTTPRoute/GRPCRoute (or its rule
- *   named by sectionName) it targets sends to, or one a route served by a Gateway (or its listener
- *   named by sectionName) it targets sends to; targeting a ListenerSet, every backend (read
- *   generously: a policy counted here that does not apply hides a finding, never makes one). A
- *   backend no MCP authorization reaches lets every caller use every tool
- *   (http/authorization.rs RuleSets::validate: no rule sets, everyone has access).
+ * - An AgentgatewayPolicy (by targetRefs, or the objects its targetSelectors match) reaches a
+ *   backend it targets, but not through one MCP target of it (a sectionName): the MCP router takes
+ *   authorization from the whole backend's policies only (mcp/router.rs serve). It also reaches
+ *   the backends an HTTPRoute/GRPCRoute it targets sends to (only the rule a sectionName names),
+ *   and those the routes a Gateway it targets serves send to (only the listener a sectionName
+ *   names), since agentgateway keys a backend policy to the traffic of what it targets. A
+ *   ListenerSet or a kind not read here counts as every backend: a policy counted where it does
+ *   not apply hides a finding, never makes one. A backend no MCP authorization reaches lets every
+ *   caller use every tool (http/authorization.rs RuleSets::validate: no rule sets, everyone has
+ *   access).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
@@ -171,9 +173,10 @@ export interface PlainToolRoute {
 /**
  * Routes an agentgateway Gateway of the tools namespace (the MCP gateway) serves whose backendRefs
  * reach tool Services as plain HTTP: a Service, an AgentgatewayBackend whose `static` or `a2a` host
- * names one, or a `dynamicForwardProxy` one (every tool). agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp`
- * backend (a Service's MCP appProtocol counts only under a selector target, controller
- * syncer/backend/mcp.go), so any caller of the gateway reaches those tools through such a route.
+ * names one, or a `dynamicForwardProxy` one (every tool). agentgateway v1.4.1 gives MCP handling,
+ * and so `backend.mcp.authorization`, only to an `mcp` backend (a Service's MCP appProtocol counts
+ * only under a selector target, controller syncer/backend/mcp.go), so any caller of the gateway
+ * reaches those tools through such a route.
  * Undefined (and `pending` told why) while a route or backend cannot be read in this preview.
  */
 export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): PlainToolRoute[] | undefined {
