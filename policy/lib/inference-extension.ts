@@ -8,10 +8,10 @@
  * and its deployment controller, both on by default and a fork's to turn off.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { helmChartName, isGateway, isHelmInstall, isKind, isRoute, meta } from "./k8s";
-import { istiodEnv, parseGoBool } from "./istio";
+import { isGateway, isKind, isRoute, meta } from "./k8s";
+import { isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
-import { list, orUnknown, probe } from "./values";
+import { list, probe } from "./values";
 import { listenersServing } from "./listener-routes";
 import type { Report } from "./picker-service";
 
@@ -82,7 +82,7 @@ export function checkInferenceExtension(objects: PolicyResource[], cluster: stri
   }
   if (routes.value.length === 0) return;
   const resources = withRenderedIstio(objects);
-  for (const r of resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
+  for (const r of resources.filter(isIstiodRelease)) {
     for (const s of SWITCHES) {
       const route = s.deploys ? routes.value.find((x) => !x.manual) : routes.value[0];
       if (!route) continue;

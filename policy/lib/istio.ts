@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
-import { isObject, probe } from "./values";
+import { isObject, orUnknown, probe } from "./values";
 
 /**
  * Namespaces the stack may create that deliberately run outside the mesh: Istio's own (its root
@@ -59,6 +59,11 @@ export function parseGoBool(value: unknown): boolean | undefined {
   if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
   return undefined;
+}
+
+/** A Helm install of the istiod chart (or istiod rendered as one); one whose chart is not known yet is not. */
+export function isIstiodRelease(r: PolicyResource): boolean {
+  return isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "istiod", false);
 }
 
 /** An istiod release that runs ambient: the ambient profile, or PILOT_ENABLE_AMBIENT in its env. */

@@ -10,9 +10,10 @@
  * (grpc-go) gets HTTP/1.1, refuses it ("bogus greeting"), and every ext_proc call fails.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall } from "./k8s";
+import { dig } from "./k8s";
+import { isIstiodRelease } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
-import { list, orUnknown, probe } from "./values";
+import { list, probe } from "./values";
 import type { Report } from "./picker-service";
 
 type Port = { port?: number; name?: unknown; appProtocol?: unknown; protocol?: unknown };
@@ -46,7 +47,7 @@ function httpPool(trafficPolicy: Record<string, any> | undefined, port: number):
 /** Whether an istiod of the cluster sets meshConfig.h2UpgradePolicy UPGRADE (HTTP ports only); throws while one is not known. */
 function meshUpgrades(resources: PolicyResource[]): boolean {
   return withRenderedIstio(resources)
-    .filter((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "istiod", false))
+    .filter(isIstiodRelease)
     .some((r) => dig(r.props.values, "meshConfig.h2UpgradePolicy") === "UPGRADE");
 }
 

@@ -1,11 +1,11 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
-import { configWithDefaults, list, orUnknown, probe, Probe } from "../lib/values";
+import { configWithDefaults, list, probe, Probe } from "../lib/values";
 import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
 import { secretDataKey, setOf } from "../lib/config-schema";
 import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
 import { withRenderedIstio } from "../lib/istio-rendered";
-import { isAmbientIstiod, istiodEnv, parseGoBool } from "../lib/istio";
+import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "../lib/istio";
 import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
@@ -133,7 +133,7 @@ function checkEastWest(m: MeshCluster, network: string, report: (message: string
  * so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed.
  */
 function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: string) => void, unknowns: string[]): void {
-  for (const r of m.resources.filter((x) => isHelmInstall(x.type) && orUnknown(() => helmChartName(x.props) === "istiod", false))) {
+  for (const r of m.resources.filter(isIstiodRelease)) {
     // istiod ignores the flag without ambient (and serves no ambient workloads to judge).
     const ambient = probe(() => isAmbientIstiod(r.props.values));
     if (ambient.known && !ambient.value) continue;
