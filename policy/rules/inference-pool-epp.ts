@@ -111,11 +111,14 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
 /**
  * The Istio gateway proxies that call the pool's picker: Gateways a route that sends to the pool
  * attaches to (a listener's allowedRoutes take it). A parent the stack does not hold is judged by its namespace alone; with no route
- * to the pool, a gateway in the pool's namespace is assumed (where the platform runs it).
+ * to the pool, a gateway in the pool's namespace is assumed (where the platform runs it). Routes only
+ * through another implementation's Gateways, or that no listener takes, leave no Istio gateway
+ * calling the picker: none, as Istio's reading of the picker's port and DestinationRule is moot.
  */
 function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (ProxyView & { what: string })[] {
   const { name, namespace } = meta(pool.props);
   const out = new Map<string, ProxyView & { what: string }>();
+  let routed = false;
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const routeNs = meta(route.props).namespace;
     const spec = route.props.spec ?? {};
@@ -125,6 +128,7 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
     if (!sendsToPool) continue;
     for (const parent of list(spec.parentRefs as any[])) {
       if ((parent.kind ?? "Gateway") !== "Gateway" || (parent.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io") continue;
+      routed = true;
       const gwNs = parent.namespace ?? routeNs;
       const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === gwNs);
       if (gw && !isIstioGateway(gw, resources)) continue; // another implementation: Istio's DestinationRules do not reach it
@@ -135,7 +139,7 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
       out.set(`${gwNs}/${parent.name}`, { namespace: gwNs, labels: gw && gatewayPodLabels(gw), what: `Gateway ${gwNs}/${parent.name}` });
     }
   }
-  return out.size > 0 ? [...out.values()] : [{ namespace, what: `a gateway in ${namespace}` }];
+  return out.size > 0 || routed ? [...out.values()] : [{ namespace, what: `a gateway in ${namespace}` }];
 }
 
 /**

@@ -18,9 +18,10 @@ import { REL } from "./mesh-support";
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
-/** aws-use1's inference objects with qwen3-32b-v1's picker Service port and DestinationRule edited, and `extra` beside them. */
-function run(port: (p: Record<string, any>) => void, rule: (trafficPolicy: Record<string, any>) => void = () => {}, extra: unknown[] = []) {
+/** aws-use1's inference objects with qwen3-32b-v1's picker Service port and DestinationRule edited (and each object by `edit`), and `extra` beside them. */
+function run(port: (p: Record<string, any>) => void, rule: (trafficPolicy: Record<string, any>) => void = () => {}, extra: unknown[] = [], edit: (o: Obj) => void = () => {}) {
   const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(spec("prod"), "aws-use1"))) as Obj[];
+  objects.forEach(edit);
   const named = (kind: string) => objects.find((o) => o.kind === kind && o.metadata.name === "qwen3-32b-v1-epp")!;
   port(named("Service").spec.ports[0]);
   rule(named("DestinationRule").spec.trafficPolicy);
@@ -79,4 +80,17 @@ test("inference-pool-epp: a picker Service port Istio does not take as HTTP/2 fa
   const later = await run(rename("http-ext-proc"), () => {}, [istiod({ h2UpgradePolicy: UNKNOWN })]);
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /meshConfig\.h2UpgradePolicy of an istiod not known yet/);
+});
+
+test("inference-pool-epp: a pool that only a gateway of another implementation routes to is not held to Istio's picker protocol", async () => {
+  // Routes to the pool exist, but on an agentgateway Gateway: no Istio gateway calls the picker, so
+  // how Istio would read its port does not matter. Before: a gateway in the pool's namespace was
+  // assumed (the fallback meant for a pool no route reaches) and the port was reported.
+  const byAgentgateway = (o: Obj) => {
+    if (o.kind === "Gateway") o.spec.gatewayClassName = "agentgateway";
+  };
+  const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(spec("prod"), "aws-use1"))) as Obj[];
+  assert.ok(objects.some((o) => o.kind === "Gateway") && objects.some((o) => o.kind === "HTTPRoute"), "the fixture renders the inference Gateway and its route");
+  const messages = (await run(rename("ext-proc"), () => {}, [], byAgentgateway)).violations.map((v) => v.message);
+  assert.deepEqual(messages.filter((m) => m.includes("qwen3-32b-v1-epp")), []);
 });
