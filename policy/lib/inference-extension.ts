@@ -24,6 +24,28 @@ export function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]):
   return resources.some((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls && r.props.spec?.controllerName === "istio.io/gateway-controller");
 }
 
+/** A route's parentRefs that name a Gateway, each with the Gateway's namespace (the route's where unset). */
+export function gatewayParents(route: PolicyResource): { name: string; namespace: string; ref: Record<string, any> }[] {
+  return list(route.props.spec?.parentRefs as Record<string, any>[])
+    .filter((p) => (p.kind ?? "Gateway") === "Gateway" && (p.group ?? "gateway.networking.k8s.io") === "gateway.networking.k8s.io")
+    .map((ref) => ({ name: String(ref.name), namespace: ref.namespace ?? meta(route.props).namespace, ref }));
+}
+
+/**
+ * The Gateways of a route that Istio programs for it: a Gateway of another implementation is left
+ * out, and so is one whose listeners all refuse the route, since Istio 1.30.3 drops such a parent
+ * (conversion.go referenceAllowed, filteredReferences). A Gateway the stack does not hold is kept,
+ * without `gw`: neither its class nor its listeners can be read.
+ */
+export function istioParents(route: PolicyResource, resources: PolicyResource[]): { name: string; namespace: string; gw?: PolicyResource }[] {
+  return gatewayParents(route).flatMap(({ name, namespace, ref }) => {
+    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === name && meta(r.props).namespace === namespace);
+    if (gw && !isIstioGateway(gw, resources)) return [];
+    const serving = gw && listenersServing(gw, route, [ref], resources);
+    return Array.isArray(serving) && serving.length === 0 ? [] : [{ name, namespace, gw }];
+  });
+}
+
 /**
  * The routes of the cluster that send to an InferencePool through a Gateway of the stack that
  * Istio programs and whose listeners take them, each named for messages, with whether its Gateway
@@ -39,14 +61,9 @@ function routesToPools(resources: PolicyResource[]): { text: string; manual: boo
       .flatMap((rule) => list(rule.backendRefs))
       .find((b) => b?.kind === "InferencePool");
     if (!pool) continue;
-    for (const parent of list(spec.parentRefs as any[])) {
-      if ((parent.kind ?? "Gateway") !== "Gateway" || (parent.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io") continue;
-      const gwNs = parent.namespace ?? namespace;
-      const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === gwNs);
-      if (!gw || !isIstioGateway(gw, resources)) continue;
-      const serving = listenersServing(gw, route, [parent], resources);
-      if (Array.isArray(serving) && serving.length === 0) continue;
-      const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${parent.name} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
+    for (const { name: gwName, namespace: gwNs, gw } of istioParents(route, resources)) {
+      if (!gw) continue;
+      const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${gwName} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
       out.push({ text, manual: list(gw.props.spec?.addresses as unknown[]).length > 0 });
     }
   }

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, containersOf, isGateway, isInferencePool, isKind, isRoute, kindName, meta, podSpecOf, T } from "../lib/k8s";
+import { byCluster, cannotJudge, containersOf, isInferencePool, isKind, isRoute, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { gatewayPodLabels, istioRootNamespaces } from "../lib/istio";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "../lib/destination-rules";
 import { configWithDefaults, list, orUnknown, probe, type Probe } from "../lib/values";
@@ -7,8 +7,7 @@ import { checkServiceWiring, declaredPorts, flagValue, helmInstallsInto, pickerP
 import { checkMembersProtocol, checkMembersServe, checkPoolOverlap, checkRoutePools } from "../lib/pool-membership";
 import { checkPickerObjectPools } from "../lib/pool-references";
 import { namespaceName } from "../lib/config-schema";
-import { listenersServing } from "../lib/listener-routes";
-import { checkInferenceExtension, isIstioGateway } from "../lib/inference-extension";
+import { checkInferenceExtension, gatewayParents, istioParents } from "../lib/inference-extension";
 import { checkPickerProtocol } from "../lib/picker-protocol";
 
 interface Config {
@@ -110,10 +109,11 @@ function checkSelection(pool: PolicyResource, view: PoolView, resources: PolicyR
 
 /**
  * The Istio gateway proxies that call the pool's picker: Gateways a route that sends to the pool
- * attaches to (a listener's allowedRoutes take it). A parent the stack does not hold is judged by its namespace alone; with no route
- * to the pool, a gateway in the pool's namespace is assumed (where the platform runs it). Routes only
- * through another implementation's Gateways, or that no listener takes, leave no Istio gateway
- * calling the picker: none, as Istio's reading of the picker's port and DestinationRule is moot.
+ * attaches to (a listener's allowedRoutes take it). A parent the stack does not hold is judged by
+ * its namespace alone; with no route to the pool, a gateway in the pool's namespace is assumed
+ * (where the platform runs it). Routes only through another implementation's Gateways, or that no
+ * listener takes, leave no Istio gateway calling the picker: none, as Istio's reading of the
+ * picker's port and DestinationRule is moot.
  */
 function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (ProxyView & { what: string })[] {
   const { name, namespace } = meta(pool.props);
@@ -126,17 +126,10 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
       list(rule.backendRefs).some((b) => b.kind === "InferencePool" && b.name === name && (b.namespace ?? routeNs) === namespace),
     );
     if (!sendsToPool) continue;
-    for (const parent of list(spec.parentRefs as any[])) {
-      if ((parent.kind ?? "Gateway") !== "Gateway" || (parent.group ?? "gateway.networking.k8s.io") !== "gateway.networking.k8s.io") continue;
-      routed = true;
-      const gwNs = parent.namespace ?? routeNs;
-      const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === gwNs);
-      if (gw && !isIstioGateway(gw, resources)) continue; // another implementation: Istio's DestinationRules do not reach it
-      // Istio 1.30.3 drops a parent whose listeners refuse the route (conversion.go referenceAllowed,
-      // filteredReferences): that gateway never routes to the pool, so it never calls the picker.
-      const serving = gw && listenersServing(gw, route, [parent], resources);
-      if (Array.isArray(serving) && serving.length === 0) continue;
-      out.set(`${gwNs}/${parent.name}`, { namespace: gwNs, labels: gw && gatewayPodLabels(gw), what: `Gateway ${gwNs}/${parent.name}` });
+    if (gatewayParents(route).length > 0) routed = true;
+    // Another implementation's Gateway is not Istio's to program, and its DestinationRules do not reach it.
+    for (const { name: gwName, namespace: gwNs, gw } of istioParents(route, resources)) {
+      out.set(`${gwNs}/${gwName}`, { namespace: gwNs, labels: gw && gatewayPodLabels(gw), what: `Gateway ${gwNs}/${gwName}` });
     }
   }
   return out.size > 0 || routed ? [...out.values()] : [{ namespace, what: `a gateway in ${namespace}` }];
