@@ -28,14 +28,15 @@ const injectionLabels = ["istio-injection", "istio.io/rev"];
 
 /**
  * The injection labels of a namespace that make Istio 1.30's webhooks inject its pods
- * (istio-discovery mutatingwebhook.yaml): `istio-injection` unless `disabled`, and `istio.io/rev`
- * only where the namespace has no `istio-injection` label, which the revision's `rev.namespace.`
+ * (istio-discovery mutatingwebhook.yaml): `istio-injection=enabled` (the `namespace.` webhook
+ * matches that value only; `false` or `true` injects nothing), and `istio.io/rev` only where the
+ * namespace has no `istio-injection` label of any value, which the revision's `rev.namespace.`
  * webhook requires (Istio documents that istio-injection takes precedence). A NamespacePatch is
  * read by the labels it sets.
  */
 export function injectingLabels(labels: Record<string, unknown>): string[] {
   return injectionLabels.filter((label) =>
-    label === "istio-injection" ? label in labels && labels[label] !== "disabled" : label in labels && !("istio-injection" in labels),
+    label === "istio-injection" ? labels[label] === "enabled" : label in labels && !("istio-injection" in labels),
   );
 }
 

@@ -35,6 +35,16 @@ test("ambient-no-sidecar-injection: ambient namespaces carry no injection label"
   assert.deepEqual((fixed as any).metadata.labels, { "istio.io/dataplane-mode": "ambient" });
 });
 
+test("ambient-no-sidecar-injection: only istio-injection=enabled injects; another value (false, true) injects nothing and holds off the revision", async () => {
+  // Istio 1.30.3 mutatingwebhook.yaml: the namespace webhook matches istio-injection In [enabled];
+  // the revision, object and auto webhooks all require istio-injection DoesNotExist.
+  const ok = await runResource(ambientNoSidecarInjection, [
+    { type: NS, props: { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "false" } } } },
+    { type: NS, props: { metadata: { name: "agents", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "true", "istio.io/rev": "1-30" } } } },
+  ]);
+  assert.deepEqual(ok.violations, []);
+});
+
 test("ambient-no-sidecar-injection: pods in ambient namespaces do not ask for a sidecar", async () => {
   const pod = (namespace: string, labels: Record<string, string>) => ({
     type: "kubernetes:apps/v1:Deployment",
