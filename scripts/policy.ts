@@ -81,17 +81,6 @@ async function main(): Promise<number> {
   const besideState = path.join(path.dirname(path.resolve(values.state)), "policy-config.json");
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
-    // After the state is read (a report passed as --state is named as not an export), before the review.
-    const outProblem =
-      out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", values.config ?? (fs.existsSync(besideState) ? besideState : undefined)]]);
-    if (outProblem) {
-      console.error(`policy: the report ${forCaller(path.resolve(out))}${values.out ? "" : " (policy.json beside the state file, when no --out is given)"} ${outProblem}`);
-      return 2;
-    }
-    // A passphrase-encrypted export is read with the stack's passphrase when the environment has
-    // it, as the CLI loads the state before a preview; otherwise its secrets stay unknowns.
-    const { warning } = decryptPassphraseSecrets(exported, path.resolve(values.state));
-    if (warning) console.error(`warning: ${warning}`);
     const packDir = path.resolve(values.pack ?? defaultPackDir);
     // Without --config: the effective config a render wrote beside its stack.json, else the
     // stack's conventional config file in the pack.
@@ -100,6 +89,16 @@ async function main(): Promise<number> {
       : fs.existsSync(besideState)
         ? besideState
         : policyConfigFor(deploymentStack(exported).stack, packDir);
+    // After the state is read (a report passed as --state is named as not an export), before the review.
+    const outProblem = out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", configFile]]);
+    if (outProblem) {
+      console.error(`policy: the report ${forCaller(path.resolve(out))}${values.out ? "" : " (policy.json beside the state file, when no --out is given)"} ${outProblem}`);
+      return 2;
+    }
+    // A passphrase-encrypted export is read with the stack's passphrase when the environment has
+    // it, as the CLI loads the state before a preview; otherwise its secrets stay unknowns.
+    const { warning } = decryptPassphraseSecrets(exported, path.resolve(values.state));
+    if (warning) console.error(`warning: ${warning}`);
     const read = configFile ? readPolicyConfigFile(configFile) : undefined;
     const config = read?.config;
     if (configFile && !values.json) console.log(`policy config: ${forCaller(configFile)}`);
