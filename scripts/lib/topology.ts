@@ -9,6 +9,7 @@ import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode, ClusterNode, renderedIstiodValues } from "./topology-model";
 import { accessEdges, workloadsOf, meshIdentities, AccessEdge, MeshSettings } from "./topology-access";
 import { networkAccess } from "./topology-network";
+import { AGENTGATEWAY_CLASSES } from "./topology-waypoints";
 import { accessMatrix } from "./topology-matrix";
 import { releasesByCluster } from "./outputs";
 
@@ -199,7 +200,7 @@ function meshSettings(values: unknown): MeshSettings {
  * where they are rendered, so an empty cell is not read as "no way through".
  */
 function agentgatewayNote(t: Topology): string[] {
-  const agw = [...new Set(t.gateways.filter((g) => g.className === "agentgateway" || g.className === "istio-agentgateway").map((g) => `\`${g.namespace}/${g.name}\``))];
+  const agw = [...new Set(t.gateways.filter((g) => AGENTGATEWAY_CLASSES.includes(g.className)).map((g) => `\`${g.namespace}/${g.name}\``))];
   if (!agw.length) return [];
   return [
     `Not in the matrix: who may call the agentgateway Gateways ${agw.join(", ")}, and which MCP tools a caller may use through them, which their AgentgatewayPolicies`,
