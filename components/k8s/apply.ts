@@ -80,7 +80,9 @@ export function applyManifests(cluster: string, manifests: Manifest[], opts: App
 /**
  * `app.kubernetes.io/version` for a workload whose version is its image: the tag, else the digest
  * shortened (`sha256-0123456789ab`), since a 64-character digest is over a label value's 63
- * characters; a tag is cut to 63 with its last character alphanumeric, as label values must be.
+ * characters; a tag is cut to 63 with its first and last characters alphanumeric, as label values
+ * must be (a tag may start with `_`, which a label value may not: the API server would refuse the
+ * Deployment).
  */
 export function imageVersionLabel(image: string): string | undefined {
   const [ref, digest] = image.split("@");
@@ -88,7 +90,7 @@ export function imageVersionLabel(image: string): string | undefined {
   const colon = ref.lastIndexOf(":");
   const tag = colon > lastSlash ? ref.slice(colon + 1) : undefined;
   const raw = tag ?? (digest ? digest.replace(":", "-").slice(0, 19) : undefined);
-  const value = raw?.slice(0, 63).replace(/[^A-Za-z0-9]+$/, "");
+  const value = raw?.replace(/^[^A-Za-z0-9]+/, "").slice(0, 63).replace(/[^A-Za-z0-9]+$/, "");
   return value || undefined;
 }
 

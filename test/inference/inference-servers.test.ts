@@ -182,6 +182,10 @@ test("version labels come from the images that run: picker and body-based router
   assert.equal(imageVersionLabel(`bbr:v1.5.0@${digest}`), "v1.5.0");
   assert.equal(imageVersionLabel(`bbr:${"x".repeat(62)}._`), "x".repeat(62));
   assert.equal(imageVersionLabel("registry.local:5000/team/bbr"), undefined);
+  // A tag may start with '_' (the image reference grammar's [\w]); a label value may not.
+  assert.equal(imageVersionLabel("ghcr.io/llm-d/llm-d-router-endpoint-picker:_v0.10.0"), "v0.10.0");
+  assert.equal(imageVersionLabel(`bbr:__${"x".repeat(70)}`), "x".repeat(63));
+  assert.equal(imageVersionLabel("bbr:___"), undefined);
   const platform = shippedPlatform("prod");
   platform.versions = { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.1", bbrImage: `registry.k8s.io/gateway-api-inference-extension/bbr@${digest}` };
   const spec = parsePlatform(platform, "prod");
