@@ -25,13 +25,14 @@ export const gpuKnobProperties = {
 };
 
 export const EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
+export const PULUMI_EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup";
 
 /**
  * EKS managed node groups as a program may make them: the plain resource, or @pulumi/eks's
  * `ManagedNodeGroup` component, whose inputs (amiType, gpu, instanceTypes, labels, taints) are all
  * a review under mocks sees of it (in a real run its aws NodeGroup child is judged as well).
  */
-export const EKS_NODE_GROUP_TYPES: ReadonlySet<string> = new Set([EKS_NODE_GROUP, "eks:index:ManagedNodeGroup"]);
+export const EKS_NODE_GROUP_TYPES: ReadonlySet<string> = new Set([EKS_NODE_GROUP, PULUMI_EKS_MANAGED_NODE_GROUP]);
 
 /** EC2 families with NVIDIA GPUs (p3…p6, g4dn…g6f, gr6); g4ad carries AMD GPUs, which nvidia.com/gpu does not cover. */
 const NVIDIA_FAMILY = /^(p\d|g\d|gr\d)[a-z0-9-]*\./;
@@ -45,7 +46,7 @@ const isNvidiaInstanceType = (t: unknown) => typeof t === "string" && NVIDIA_FAM
 export function gpuEvidence(props: Record<string, any>): string | undefined {
   const ami = props.amiType;
   if (typeof ami === "string" && /NVIDIA|GPU/.test(ami)) return `AMI type ${ami}`;
-  // @pulumi/eks's `gpu` picks its accelerated AMI for the group.
+  // @pulumi/eks's `gpu` asks for its accelerated AMI (which it picks only where it resolves the AMI: nodeGroupAmiType).
   if (props.gpu === true) return "gpu: true";
   const gpuType = list(props.instanceTypes as unknown[]).find(isNvidiaInstanceType);
   if (gpuType) return `instance type ${gpuType}`;
@@ -54,16 +55,56 @@ export function gpuEvidence(props: Record<string, any>): string | undefined {
 }
 
 /**
+ * @pulumi/eks 4.3.0 ManagedNodeGroup inputs that make it write its own launch template user data
+ * (nodes/userdata.ts customUserDataArgs, and userData), whose image it then picks itself.
+ */
+const PULUMI_EKS_USER_DATA = ["kubeletExtraArgs", "bootstrapExtraArgs", "bottlerocketSettings", "nodeadmExtraOptions", "userData"];
+
+/**
+ * The AMI types @pulumi/eks 4.3.0 knows (nodes/ami.ts amiTypeMetadata), by operating system,
+ * architecture and GPU support; it has no AL2 or AL2023 NVIDIA type for arm64 (getAmiType throws).
+ */
+const PULUMI_EKS_AMI_TYPES: Record<string, Record<string, [string, string | undefined]>> = {
+  AL2: { x86_64: ["AL2_x86_64", "AL2_x86_64_GPU"], arm64: ["AL2_ARM_64", undefined] },
+  AL2023: { x86_64: ["AL2023_x86_64_STANDARD", "AL2023_x86_64_NVIDIA"], arm64: ["AL2023_ARM_64_STANDARD", undefined] },
+  Bottlerocket: { x86_64: ["BOTTLEROCKET_x86_64", "BOTTLEROCKET_x86_64_NVIDIA"], arm64: ["BOTTLEROCKET_ARM_64", "BOTTLEROCKET_ARM_64_NVIDIA"] },
+};
+
+/**
+ * The AMI type a node group boots: its `amiType`; for @pulumi/eks's ManagedNodeGroup without one,
+ * the type the component resolves (nodes/nodegroup.ts createManagedNodeGroupInternal 4.3.0): given
+ * an `operatingSystem` (RECOMMENDED is AL2023), or inputs that make it write the launch template's
+ * user data (it then boots the recommended image of the OS, AL2023 by default), it takes that OS's
+ * NVIDIA type only with `gpu: true` and otherwise the plain one, Graviton instance types (a third
+ * character `g`: g5g) its arm64 one. `via` says how it was resolved. Undefined where EKS decides
+ * (no amiType, nothing for the component to resolve from) or a custom AMI does (`amiId`). Throws the
+ * SDK's unknown-value error while an input it reads is not known.
+ */
+export function nodeGroupAmiType(type: string, props: Record<string, any>): { amiType: string; via?: string } | undefined {
+  const given = props.amiType;
+  if (typeof given === "string" && given !== "") return { amiType: given };
+  if (type !== PULUMI_EKS_MANAGED_NODE_GROUP || (props.amiId !== undefined && props.amiId !== null)) return undefined;
+  const userData = PULUMI_EKS_USER_DATA.filter((k) => props[k] !== undefined && props[k] !== null);
+  const os = props.operatingSystem;
+  if (os === undefined && userData.length === 0) return undefined;
+  const arch = list(props.instanceTypes as unknown[]).some((t) => /^[a-z]+[0-9]+g/.test(String(t))) ? "arm64" : "x86_64";
+  const amiType = PULUMI_EKS_AMI_TYPES[os === undefined || os === "RECOMMENDED" ? "AL2023" : String(os)]?.[arch]?.[props.gpu === true ? 1 : 0];
+  if (!amiType) return undefined;
+  const from = os === undefined ? `${userData.join(", ")} (a launch template with its recommended AL2023 image)` : `operatingSystem ${String(os)}`;
+  return { amiType, via: `@pulumi/eks resolves it from ${from}${props.gpu === true ? " and gpu: true" : " without gpu: true"}` };
+}
+
+/**
  * The AMI type of a node group of NVIDIA instances when it is one of EKS's AMIs without the NVIDIA
  * driver (AL2023_x86_64_STANDARD, AL2_x86_64, BOTTLEROCKET_x86_64, the Neuron AMI…): EKS's
  * accelerated AMIs, the only ones with the driver, are named *_NVIDIA (AL2's *_GPU). An amiType
- * left out is EKS's choice and CUSTOM a launch template's AMI, neither of which the group shows.
+ * left to EKS and CUSTOM (a launch template's AMI) are neither of which the group shows.
  */
-function amiWithoutNvidiaDriver(props: Record<string, any>): { amiType: string; instanceType: string } | undefined {
-  const ami = props.amiType;
-  if (typeof ami !== "string" || ami === "" || ami === "CUSTOM" || /NVIDIA|GPU/.test(ami)) return undefined;
+function amiWithoutNvidiaDriver(type: string, props: Record<string, any>): { amiType: string; via?: string; instanceType: string } | undefined {
+  const ami = nodeGroupAmiType(type, props);
+  if (!ami || ami.amiType === "CUSTOM" || /NVIDIA|GPU/.test(ami.amiType)) return undefined;
   const instanceType = list(props.instanceTypes as unknown[]).find(isNvidiaInstanceType);
-  return typeof instanceType === "string" ? { amiType: ami, instanceType } : undefined;
+  return typeof instanceType === "string" ? { ...ami, instanceType } : undefined;
 }
 
 /**
@@ -73,17 +114,19 @@ function amiWithoutNvidiaDriver(props: Record<string, any>): { amiType: string; 
  * another value) would also keep off the GPU pods, which tolerate `<key>` with NoSchedule (also
  * beside the right taint). Values not known in this preview go to `pending`.
  */
-export function judgeGpuNodeGroup(name: string, props: Record<string, any>, taint: { key: string; value: string }, report: (message: string) => void, pending: string[]): void {
+export function judgeGpuNodeGroup(name: string, type: string, props: Record<string, any>, taint: { key: string; value: string }, report: (message: string) => void, pending: string[]): void {
   const evidence = probe(() => gpuEvidence(props));
   if (!evidence.known) {
     pending.push(`whether EKS node group ${name} has GPUs (its amiType, instanceTypes or labels)`);
     return;
   }
   if (!evidence.value) return;
-  const driverless = amiWithoutNvidiaDriver(props);
-  if (driverless) {
+  const driverless = probe(() => amiWithoutNvidiaDriver(type, props));
+  if (!driverless.known) pending.push(`the AMI type of EKS node group ${name} (its amiType, or the inputs @pulumi/eks resolves it from)`);
+  else if (driverless.value) {
+    const { instanceType, amiType, via } = driverless.value;
     report(
-      `EKS node group ${name} runs NVIDIA GPU instances (${driverless.instanceType}) on AMI type ${driverless.amiType}, which has no NVIDIA driver (only EKS's accelerated AMIs, such as AL2023_x86_64_NVIDIA, carry the kernel module and container toolkit): the device plugin finds no GPU there, so no node advertises one and every GPU pod stays Pending; set amiType: "AL2023_x86_64_NVIDIA" (or a launch template's own AMI with amiType CUSTOM)`,
+      `EKS node group ${name} runs NVIDIA GPU instances (${instanceType}) on AMI type ${amiType}${via ? ` (${via})` : ""}, which has no NVIDIA driver (only EKS's accelerated AMIs, such as AL2023_x86_64_NVIDIA, carry the kernel module and container toolkit): the device plugin finds no GPU there, so no node advertises one and every GPU pod stays Pending; set amiType: "AL2023_x86_64_NVIDIA"${via ? " (or gpu: true)" : ""} (or a launch template's own AMI with amiType CUSTOM)`,
     );
   }
   const taints = probe(() => list(props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).map((t) => ({ key: t?.key, value: t?.value, effect: t?.effect })));

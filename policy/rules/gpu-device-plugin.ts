@@ -1,6 +1,6 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
-import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, k3sOptionEntries, type GpuKnobs } from "../lib/gpu-nodes";
+import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, k3sOptionEntries, nodeGroupAmiType, type GpuKnobs } from "../lib/gpu-nodes";
 import { clusterNodes, schedulable, type OtherLabels } from "../lib/ambient-nodes";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
@@ -18,11 +18,11 @@ const defaults: Config = gpuKnobDefaults;
 const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
 
 /**
- * Whether a GPU node group boots Bottlerocket's NVIDIA variant: its amiType (x86_64 or ARM_64), or
- * @pulumi/eks's `operatingSystem: Bottlerocket` with the AMI left to the component.
+ * Whether a GPU node group boots Bottlerocket's NVIDIA variant (x86_64 or ARM_64): its amiType, or
+ * the one @pulumi/eks resolves (`operatingSystem: Bottlerocket` with `gpu: true`; without it, the
+ * plain Bottlerocket image, which has no NVIDIA driver or plugin).
  */
-const onBottlerocket = (props: Record<string, any>): boolean =>
-  orUnknown(() => /^BOTTLEROCKET_.*NVIDIA/.test(String(props.amiType)) || (props.amiType === undefined && props.operatingSystem === "Bottlerocket"), false);
+const onBottlerocket = (node: PolicyResource): boolean => orUnknown(() => /^BOTTLEROCKET_.*NVIDIA/.test(nodeGroupAmiType(node.type, node.props)?.amiType ?? ""), false);
 
 /** EKS taint effects that keep pods without a toleration off the node, in Kubernetes' spelling. */
 const HARD_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" };
@@ -104,7 +104,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
   }
   // Bottlerocket's NVIDIA variants run NVIDIA's device plugin on the host (their
   // nvidia-k8s-device-plugin systemd unit): such a group's GPUs are advertised without a release.
-  const gpuNodes = withGpus.filter((n) => !(EKS_NODE_GROUP_TYPES.has(n.node.type) && onBottlerocket(n.node.props)));
+  const gpuNodes = withGpus.filter((n) => !(EKS_NODE_GROUP_TYPES.has(n.node.type) && onBottlerocket(n.node)));
   if (gpuNodes.length === 0) return;
   const needed = workloads.known.length > 0;
   const using = needed ? `${workloads.known.slice(0, 3).join(", ")}${workloads.known.length > 3 ? ` and ${workloads.known.length - 3} more` : ""} request${workloads.known.length === 1 ? "s" : ""} ${config.gpuResource}` : "";
@@ -163,7 +163,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups, whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read; existing clusters only as far as the stack shows them.",
+    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read; existing clusters only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

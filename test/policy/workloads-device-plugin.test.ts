@@ -176,6 +176,8 @@ test("gpu-device-plugin: Bottlerocket NVIDIA node groups advertise their GPUs wi
   const mng = (name: string, props: Record<string, unknown>) => stackResource({ type: "eks:index:ManagedNodeGroup", name, props: { labels: gpuLabels, gpu: true, instanceTypes: ["g5.12xlarge"], ...props }, provider: null });
   assert.match(messages(await runStack(gpuDevicePlugin, [provider("a"), mng("a-gpu-mng", {}), vllm]))[0] ?? "", /installs no NVIDIA device plugin/);
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), mng("a-gpu-mng", { operatingSystem: "Bottlerocket" }), vllm])).violations, []);
+  // Without gpu: true @pulumi/eks boots the plain Bottlerocket image, which runs no device plugin (before, it was taken for the NVIDIA variant).
+  assert.match(messages(await runStack(gpuDevicePlugin, [provider("a"), mng("a-gpu-mng", { operatingSystem: "Bottlerocket", gpu: undefined }), vllm]))[0] ?? "", /installs no NVIDIA device plugin/);
   const mixed = await runStack(gpuDevicePlugin, [provider("a"), systemGroup, bottlerocket("a-gpu-br"), gpuGroup, vllm]);
   assert.match(messages(mixed)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but it installs no NVIDIA device plugin/);
 });

@@ -115,3 +115,32 @@ test("gpu-scheduling: a GPU group made with @pulumi/eks's ManagedNodeGroup taint
     "EKS node group by-type runs NVIDIA GPU instances (p5.48xlarge) on AMI type AL2023_x86_64_STANDARD, which has no NVIDIA driver (only EKS's accelerated AMIs, such as AL2023_x86_64_NVIDIA, carry the kernel module and container toolkit)",
   ]);
 });
+
+// Before, a ManagedNodeGroup without an amiType was left to EKS's choice, though @pulumi/eks 4.3.0
+// resolves the AMI type itself from operatingSystem (or for the launch template it writes when given
+// kubeletExtraArgs and the like) and takes the NVIDIA one only with gpu: true: a group of g6e
+// instances with operatingSystem AL2023 boots AL2023_x86_64_STANDARD, which has no NVIDIA driver.
+test("gpu-scheduling: a ManagedNodeGroup's AMI type is the one @pulumi/eks resolves", async () => {
+  const taint = { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" };
+  const mng = (name: string, props: Record<string, unknown>) => ({ type: "eks:index:ManagedNodeGroup", name, props: { instanceTypes: ["g6e.12xlarge"], taints: [taint], ...props }, provider: null });
+  const ok = await runResource(gpuScheduling, [
+    mng("al2023-gpu", { operatingSystem: "AL2023", gpu: true }),
+    mng("recommended-gpu", { operatingSystem: "RECOMMENDED", gpu: true }),
+    mng("kubelet-gpu", { kubeletExtraArgs: "--max-pods=110", gpu: true }),
+    mng("left-to-eks", {}),
+    mng("own-ami", { amiId: "ami-0123456789abcdef0", operatingSystem: "AL2023" }),
+    mng("given", { amiType: "AL2023_x86_64_NVIDIA", operatingSystem: "AL2023" }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runResource(gpuScheduling, [
+    mng("al2023", { operatingSystem: "AL2023" }),
+    mng("bottlerocket", { operatingSystem: "Bottlerocket", gpu: false }),
+    mng("kubelet", { nodeadmExtraOptions: [{ contentType: "text/x-shellscript", content: "echo" }] }),
+  ]);
+  assert.deepEqual(bad.violations.map((v) => v.message.split(", which has no NVIDIA driver")[0]), [
+    "EKS node group al2023 runs NVIDIA GPU instances (g6e.12xlarge) on AMI type AL2023_x86_64_STANDARD (@pulumi/eks resolves it from operatingSystem AL2023 without gpu: true)",
+    "EKS node group bottlerocket runs NVIDIA GPU instances (g6e.12xlarge) on AMI type BOTTLEROCKET_x86_64 (@pulumi/eks resolves it from operatingSystem Bottlerocket without gpu: true)",
+    "EKS node group kubelet runs NVIDIA GPU instances (g6e.12xlarge) on AMI type AL2023_x86_64_STANDARD (@pulumi/eks resolves it from nodeadmExtraOptions (a launch template with its recommended AL2023 image) without gpu: true)",
+  ]);
+  assert.match(bad.violations[0].message, /set amiType: "AL2023_x86_64_NVIDIA" \(or gpu: true\)/);
+});
