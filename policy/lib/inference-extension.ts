@@ -8,21 +8,15 @@
  * and its deployment controller, both on by default and a fork's to turn off.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, isKind, isRoute, meta } from "./k8s";
-import { isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
-import { withRenderedIstio } from "./istio-rendered";
+import { isGateway, isRoute, meta } from "./k8s";
+import { istiodEnv, parseGoBool } from "./istio";
+import { isIstioGateway, istiodsServing } from "./istiod-revisions";
 import { list, probe } from "./values";
 import { listenersServing } from "./listener-routes";
 import type { Report } from "./picker-service";
 
 export const INFERENCE_EXTENSION = "ENABLE_GATEWAY_API_INFERENCE_EXTENSION";
-
-/** Whether Istio programs a Gateway: class `istio`, or a GatewayClass of Istio's controller. */
-export function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]): boolean {
-  const cls = gw.props.spec?.gatewayClassName;
-  if (cls === "istio") return true;
-  return resources.some((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls && r.props.spec?.controllerName === "istio.io/gateway-controller");
-}
+export { isIstioGateway };
 
 /** A route's parentRefs that name a Gateway, each with the Gateway's namespace (the route's where unset). */
 export function gatewayParents(route: PolicyResource): { name: string; namespace: string; ref: Record<string, any> }[] {
@@ -52,8 +46,14 @@ export function istioParents(route: PolicyResource, resources: PolicyResource[])
  * names the addresses of a proxy deployed by hand (spec.addresses), which Istio binds to instead of
  * deploying one (ENABLE_GATEWAY_API_MANUAL_DEPLOYMENT).
  */
-function routesToPools(resources: PolicyResource[]): { text: string; manual: boolean }[] {
-  const out: { text: string; manual: boolean }[] = [];
+interface PoolRoute {
+  text: string;
+  manual: boolean;
+  gw: PolicyResource;
+}
+
+function routesToPools(resources: PolicyResource[]): PoolRoute[] {
+  const out: PoolRoute[] = [];
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const { name, namespace } = meta(route.props);
     const spec = route.props.spec ?? {};
@@ -64,7 +64,7 @@ function routesToPools(resources: PolicyResource[]): { text: string; manual: boo
     for (const { name: gwName, namespace: gwNs, gw } of istioParents(route, resources)) {
       if (!gw) continue;
       const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${gwName} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
-      out.push({ text, manual: list(gw.props.spec?.addresses as unknown[]).length > 0 });
+      out.push({ text, manual: list(gw.props.spec?.addresses as unknown[]).length > 0, gw });
     }
   }
   return out;
@@ -86,10 +86,11 @@ const SWITCHES = [
 ];
 
 /**
- * Where an Istio Gateway of the cluster routes to an InferencePool, every istiod there (a Helm
- * release, or one rendered as objects) must have each switch on: which revision programs the
- * Gateway is not judged, so each is held to it. A value set from elsewhere (envVarFrom valueFrom)
- * or not known yet is "can't judge".
+ * Where an Istio Gateway of the cluster routes to an InferencePool, the istiod that owns that
+ * Gateway (lib/istiod-revisions.ts: by istio.io/rev, its namespace's, revision tags and the default
+ * revision; a Helm release, or one rendered as objects) must have each switch on; another
+ * revision's istiod deploys and serves none of its proxies and is not judged for it. A value set
+ * from elsewhere (envVarFrom valueFrom) or not known yet is "can't judge".
  */
 export function checkInferenceExtension(objects: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   const routes = probe(() => routesToPools(objects));
@@ -97,11 +98,24 @@ export function checkInferenceExtension(objects: PolicyResource[], cluster: stri
     pending.push(`whether a Gateway on ${cluster} routes to an InferencePool (istiod's ${INFERENCE_EXTENSION})`);
     return;
   }
-  if (routes.value.length === 0) return;
-  const resources = withRenderedIstio(objects);
-  for (const r of resources.filter(isIstiodRelease)) {
+  // Each owning istiod (by URN: a rendered one is a fresh stand-in on each reading) with the routes it serves.
+  const served = new Map<string, { r: PolicyResource; routes: PoolRoute[] }>();
+  for (const route of routes.value) {
+    const owners = probe(() => istiodsServing(route.gw, objects));
+    if (!owners.known) {
+      const { namespace, name } = meta(route.gw.props);
+      pending.push(`which istiod on cluster ${cluster} owns Gateway ${namespace}/${name} (istio.io/rev labels, revisions, revision tags, the default revision)`);
+      continue;
+    }
+    for (const r of owners.value) {
+      const entry = served.get(r.urn) ?? { r, routes: [] };
+      entry.routes.push(route);
+      served.set(r.urn, entry);
+    }
+  }
+  for (const { r, routes: theirs } of served.values()) {
     for (const s of SWITCHES) {
-      const route = s.deploys ? routes.value.find((x) => !x.manual) : routes.value[0];
+      const route = s.deploys ? theirs.find((x) => !x.manual) : theirs[0];
       if (!route) continue;
       const setting = probe(() => istiodEnv(r.props.values, s.name));
       if (!setting.known || setting.value === null) {
