@@ -7,7 +7,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
 import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
-import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, T } from "./k8s";
+import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, podServiceAccount, podSpecOf, T } from "./k8s";
 import { orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 import { isDryRun, selectorBindsNothing } from "./ztunnel";
 
@@ -177,9 +177,9 @@ export function appliesIn(g: Graph, p: Allow): { namespace: string; applies: Tri
   return graph.map((namespace) => ({ namespace, applies: someTri(boundWorkloads(g, p, namespace), (b) => b.bound) })).filter((a) => a.applies !== false);
 }
 
-/** The mesh identity (`namespace/serviceAccount`) a workload's pods run as: its ServiceAccount, `default` when unnamed. Throws while not known. */
+/** The mesh identity (`namespace/serviceAccount`) a workload's pods run as: its ServiceAccount (or the deprecated alias), `default` when unnamed. Throws while not known. */
 export function workloadIdentity(r: PolicyResource): string {
-  return `${meta(r.props).namespace}/${podSpecOf(r.type, r.props)?.serviceAccountName ?? "default"}`;
+  return `${meta(r.props).namespace}/${podServiceAccount(podSpecOf(r.type, r.props))}`;
 }
 
 /** The identities the workloads of the agents namespace run as; undefined while one is not known. */

@@ -109,6 +109,16 @@ export function podSpecOf(type: string, props: Record<string, any>): Record<stri
   return podSpecPaths[type]?.(props);
 }
 
+/**
+ * The ServiceAccount a pod spec runs as. `serviceAccount` is its deprecated alias, which the API
+ * server takes only when serviceAccountName is empty (kubernetes pkg/apis/core/v1/conversion.go
+ * Convert_v1_PodSpec_To_core_PodSpec: "If both are specified, ServiceAccountName wins"); with
+ * neither, the ServiceAccount admission plugin runs the pod as `default`.
+ */
+export function podServiceAccount(spec: Record<string, any> | undefined): string {
+  return String(spec?.serviceAccountName || spec?.serviceAccount || "default");
+}
+
 /** The namespaces the platform runs its workloads in, enrolled in ambient (the policies' default). */
 export const PLATFORM_NAMESPACES = ["inference", "agents", "tools"];
 

@@ -9,7 +9,7 @@
  * inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isHelmInstall, isKind, meta, podSpecOf } from "./k8s";
+import { containersOf, isHelmInstall, isKind, meta, podServiceAccount, podSpecOf } from "./k8s";
 import { list } from "./values";
 import type { Report } from "./picker-service";
 
@@ -108,7 +108,7 @@ export function checkPickerRbac(pickers: PolicyResource[], resources: PolicyReso
     // A chart installing into the namespace may bring the picker's RBAC: not visible here.
     if (resources.some((r) => isHelmInstall(r.type) && r.props.namespace === namespace)) return;
     const spec = podSpecOf(w.type, w.props) ?? {};
-    const sa = String(spec.serviceAccountName ?? spec.serviceAccount ?? "default");
+    const sa = podServiceAccount(spec);
     const tokenless = noToken(w, spec, sa, resources);
     if (tokenless) {
       report(

@@ -70,10 +70,11 @@ export function workloadsOf(cluster: string, objects: KubernetesObject[]): Workl
   return objects
     .filter((o) => WORKLOAD_KINDS.has(o.kind))
     .map((o) => {
-      const template = ((o.spec as any)?.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: { serviceAccountName?: string } };
+      const template = ((o.spec as any)?.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: { serviceAccountName?: string; serviceAccount?: string } };
       return {
         cluster, namespace: o.metadata.namespace ?? "default", name: o.metadata.name, kind: o.kind,
-        serviceAccount: template.spec?.serviceAccountName ?? "default",
+        // serviceAccount is the deprecated alias, taken when serviceAccountName is empty (kubernetes pkg/apis/core/v1/conversion.go).
+        serviceAccount: template.spec?.serviceAccountName || template.spec?.serviceAccount || "default",
         labels: template.metadata?.labels ?? {},
       };
     });

@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import type { CapturedResource } from "../../scripts/lib/engine";
 import { capturedObject } from "../support/captured";
 import { buildTopology, accessEdges, topologyMarkdown, mermaid } from "../../scripts/lib/topology";
+import { workloadsOf } from "../../scripts/lib/topology-access";
 import { allowPolicy } from "../../components/mesh/authz";
 
 const TD = "mesh.example";
@@ -327,4 +328,10 @@ test("a platform too large for one Mermaid diagram gets one per cluster (more th
   assert.match(long, /The platform in one diagram would have 201 edges and \d+ characters/);
   assert.deepEqual([...long.matchAll(/^\*\*(.*)\*\*$/gm)].map((m) => m[1]), ["East-west links", "Cluster `a`", "Cluster `b`"]);
   assert.doesNotMatch(long, /Not drawn/);
+});
+
+test("a workload's identity is its serviceAccountName, else the deprecated serviceAccount alias (as the API server reads them), else default", () => {
+  const pod = (spec: Record<string, string>) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "w", namespace: "agents" }, spec: { template: { spec: { ...spec, containers: [] } } } });
+  const accounts = ([{ serviceAccount: "a" }, { serviceAccountName: "", serviceAccount: "a" }, { serviceAccountName: "n", serviceAccount: "a" }, {}] as Record<string, string>[]).map((s) => workloadsOf("c", [pod(s)])[0].serviceAccount);
+  assert.deepEqual(accounts, ["a", "a", "n", "default"]);
 });

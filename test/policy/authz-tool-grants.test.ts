@@ -261,3 +261,26 @@ test("agent-call-graph: beside Deny and Require rules, the Allow rules' grants a
   // Tools allowed by name, agents pinned per tool by a Require rule: the same grants.
   assert.deepEqual(await run([policy("mcp-tool-access", "Allow", 'mcp.tool.target in ["calculator", "ticket-lookup"]'), policy("mcp-agents-only", "Require", perTool)]), []);
 });
+
+test("agent-call-graph: an agent version naming its ServiceAccount through the deprecated serviceAccount alias runs as that account", async () => {
+  // Kubernetes takes spec.serviceAccount when serviceAccountName is empty (pkg/apis/core/v1/conversion.go); before, the canary was read as agents/default.
+  const version = (agent: string, v: string, account: Record<string, string>) =>
+    on("kubernetes:apps/v1:Deployment", `agents-deploy-${agent}-${v}`, {
+      metadata: { name: `${agent}-${v}`, namespace: "agents" },
+      spec: { template: { metadata: { labels: { "app.kubernetes.io/name": agent } }, spec: { ...account, containers: [] } } },
+    });
+  const fleetOf = (canary: Record<string, string>) => [
+    ...fleet.filter((r) => !r.name.includes("-agents-sa-")),
+    ...["research-v1", "research-v2", "support-v1"].map((s) => sa("agents", s)),
+    version("research", "v1", { serviceAccountName: "research-v1" }),
+    version("research", "v2", canary),
+    version("support", "v1", { serviceAccountName: "support-v1" }),
+  ];
+  const same = [toolAgents("calculator", "research-v1", "research-v2"), toolAgents("ticket-lookup", "support-v1"), toolAccess(`${clause("calculator", "research-v1", "research-v2")} || ${clause("ticket-lookup", "support-v1")}`)];
+  const run = async (canary: Record<string, string>) => (await runStack(agentCallGraph, [...fleetOf(canary), ...same])).violations.map((v) => v.message);
+  assert.deepEqual(await run({ serviceAccount: "research-v2" }), []);
+  assert.deepEqual(await run({ serviceAccountName: "", serviceAccount: "research-v2" }), []);
+  // serviceAccountName wins over the alias: the canary runs as support-v1, which the calculator's grants leave out.
+  const both = await run({ serviceAccountName: "support-v1", serviceAccount: "research-v2" });
+  assert.ok(both.some((m) => m.includes("admits agents/research-v1 to tool calculator but not agents/support-v1")), both.join("\n"));
+});

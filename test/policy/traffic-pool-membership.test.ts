@@ -156,3 +156,16 @@ test("inference-pool-epp: an InferenceObjective's or InferenceModelRewrite's poo
   const chart = on("kubernetes:helm.sh/v3:Release", "router", { chart: "llm-d-router-gateway", version: "0.10.0", namespace: "inference", values: {} });
   assert.deepEqual(await messages([...fleet(), chart, objective({ name: "llama-v3" })]), []);
 });
+
+test("inference-pool-epp: the picker's ServiceAccount is read as the API server reads it (serviceAccountName, else the deprecated serviceAccount alias)", async () => {
+  // The same picker with its pod template naming the ServiceAccount in other spellings.
+  const spelled = (names: Record<string, string>) =>
+    picker("v1").map((r) => (r.name === "a-epp-v1" ? { ...r, props: { ...r.props, spec: { template: { ...r.props.spec.template, spec: { ...(({ serviceAccountName, ...rest }) => rest)(r.props.spec.template.spec), ...names } } } } } : r));
+  assert.deepEqual(await messages([pool("v1"), servers("v1"), ...spelled({ serviceAccount: "llama-v1-epp" })]), []);
+  // An empty serviceAccountName is no name: Kubernetes takes the alias (pkg/apis/core/v1/conversion.go).
+  assert.deepEqual(await messages([pool("v1"), servers("v1"), ...spelled({ serviceAccountName: "", serviceAccount: "llama-v1-epp" })]), []);
+  // Both set: serviceAccountName wins, so the alias' grants do not count.
+  const both = await messages([pool("v1"), servers("v1"), ...spelled({ serviceAccountName: "other", serviceAccount: "llama-v1-epp" })]);
+  assert.equal(both.length, 1, both.join("\n"));
+  assert.match(both[0], /runs as ServiceAccount inference\/other, which no Role or ClusterRole bound in the stack allows/);
+});
