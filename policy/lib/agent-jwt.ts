@@ -12,6 +12,12 @@
  * listener's (a Gateway targetRef with the listener's name as sectionName), else the Gateway's.
  * A route is on the listeners its parentRefs select (sectionName, port) whose allowedRoutes and
  * hostname take it (listener-routes.ts); on none, it is not served.
+ *
+ * A Strict policy still lets in any token its provider's issuer signed, whoever it was issued to,
+ * when the provider lists no audiences: v1.4.1 then turns the `aud` check off (http/jwt.rs
+ * `Provider::from_jwks`, `validate_aud = false`; the xDS side reads an empty list as none,
+ * types/agent_xds.rs), and the CRD says "If unset, any audience is allowed". A token a shared
+ * identity provider issued to any other application would open the fleet's front door.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
@@ -26,11 +32,21 @@ const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", 
 interface JwtPolicy {
   name: string;
   mode: string;
+  /** Issuers of its providers that list no audiences (any `aud` accepted). */
+  anyAudience: string[];
   refs: { group?: string; kind?: string; name?: string; sectionName?: string }[];
 }
 
 const isStrict = (p: JwtPolicy) => p.mode === "Strict";
+/** Strict, and every provider bound to audiences: only tokens issued for this gateway get through. */
+const authenticates = (p: JwtPolicy) => isStrict(p) && p.anyAudience.length === 0;
 const shown = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (mode ${p.mode})`).join(", ");
+const shownAudiences = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (${p.anyAudience.map((i) => `provider ${i}`).join(", ")})`).join(", ");
+
+/** The issuers of providers without audiences (an absent or empty list: both read as none). */
+function anyAudienceIssuers(providers: { issuer?: unknown; audiences?: unknown }[]): string[] {
+  return providers.filter((p) => list(p?.audiences as unknown[]).length === 0).map((p) => String(p?.issuer ?? "(no issuer)"));
+}
 
 /**
  * Reports each route on the agent gateway through which a caller without a valid JWT reaches
@@ -53,7 +69,8 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     const read = probe(() => {
       const jwt = r.props.spec?.traffic?.jwtAuthentication;
       if (!jwt || meta(r.props).namespace !== namespace) return undefined;
-      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), refs: list(r.props.spec?.targetRefs as JwtPolicy["refs"]) };
+      const anyAudience = anyAudienceIssuers(list(jwt.providers as { issuer?: unknown; audiences?: unknown }[]));
+      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs: list(r.props.spec?.targetRefs as JwtPolicy["refs"]) };
     });
     if (!read.known) pending.push(`AgentgatewayPolicy ${r.name}, which may set the JWT authentication of the ${where}`);
     else if (read.value) policies.push(read.value);
@@ -107,7 +124,7 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
           ["the Gateway's", targeting("Gateway", name)],
         ];
         const [level, deciding] = levels.find(([, ps]) => ps.length > 0) ?? ["", []];
-        if (deciding.length === 0 || !deciding.every(isStrict)) open ??= { deciding, level, listener, rule };
+        if (deciding.length === 0 || !deciding.every(authenticates)) open ??= { deciding, level, listener, rule };
       }
     }
     if (!open) continue;
@@ -121,12 +138,16 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     const at = sectioned
       ? ` on listener ${open.listener ?? "(none)"}${open.rule !== undefined ? `, rule ${open.rule}` : ""} (${elsewhere.length > 0 && open.deciding.length === 0 ? `${[...new Set(elsewhere)].join(", ")}: ` : ""}a targetRef's sectionName limits a policy to that listener or rule)`
       : "";
+    const audienceOnly = open.deciding.length > 0 && open.deciding.every(isStrict);
     const why =
       open.deciding.length === 0
         ? `no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route${at}`
-        : `${open.level} JWT authentication ${shown(open.deciding.filter((p) => !isStrict(p)))} is not Strict${at}, and agentgateway lets a request without a valid token through in any other mode`;
+        : audienceOnly
+          ? `${open.level} JWT authentication ${shownAudiences(open.deciding.filter((p) => !authenticates(p)))} lists no audiences${at}, and agentgateway v1.4.1 then skips the aud check`
+          : `${open.level} JWT authentication ${shown(open.deciding.filter((p) => !isStrict(p)))} is not Strict${at}, and agentgateway lets a request without a valid token through in any other mode`;
+    const who = audienceOnly ? "every holder of a token that issuer signed for any application reaches what the route serves" : "every caller reaches what the route serves without a token";
     report(
-      `${r.kind} ${r.namespace}/${r.name} is served by the ${where}, which is reachable from outside the cluster${exposure}, and ${why}: every caller reaches what the route serves without a token. Target the Gateway with an AgentgatewayPolicy whose traffic.jwtAuthentication mode is Strict (or set requireAgentJwt false where the gateway is meant to be open)`,
+      `${r.kind} ${r.namespace}/${r.name} is served by the ${where}, which is reachable from outside the cluster${exposure}, and ${why}: ${who}. Target the Gateway with an AgentgatewayPolicy whose traffic.jwtAuthentication mode is Strict and whose every provider lists the gateway's audiences (or set requireAgentJwt false where the gateway is meant to be open)`,
       route.urn,
     );
   }

@@ -21,7 +21,7 @@ const route = (namespace: string, parentRef: Record<string, unknown> = {}) =>
 const strictOn = (sectionName?: string) =>
   on(AGP, "agents-jwt", {
     metadata: { name: "jwt", namespace: "agents" },
-    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway", ...(sectionName ? { sectionName } : {}) }], traffic: { jwtAuthentication: { providers: [{ issuer: "https://idp", jwks: { inline: "{}" } }] } } },
+    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway", ...(sectionName ? { sectionName } : {}) }], traffic: { jwtAuthentication: { providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } } },
   });
 const jwtFindings = async (...resources: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, resources)).violations.map((v) => v.message.replace(/ Target the Gateway.*$/, ""));
 

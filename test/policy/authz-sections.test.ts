@@ -20,7 +20,7 @@ const route = (parentRef: Record<string, unknown> = {}, rules: Record<string, un
 const jwt = (name: string, kind: string, target: string, sectionName?: string, mode?: string) =>
   on(AGP, `agents-jwt-${name}`, {
     metadata: { name, namespace: "agents" },
-    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target, ...(sectionName ? { sectionName } : {}) }], traffic: { jwtAuthentication: { ...(mode ? { mode } : {}), providers: [{ issuer: "https://idp", jwks: { inline: "{}" } }] } } },
+    spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target, ...(sectionName ? { sectionName } : {}) }], traffic: { jwtAuthentication: { ...(mode ? { mode } : {}), providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } } },
   });
 const messages = async (...resources: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [gateway, ...resources])).violations.map((v) => v.message.replace(/ Target the Gateway.*$/, ""));
 
@@ -144,7 +144,7 @@ test("agent-call-graph: a policy setting both targetRefs and targetSelectors is 
     spec: {
       targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }],
       targetSelectors: [{ group: "gateway.networking.k8s.io", kind: "Gateway", matchLabels: { app: "agent-gateway" } }],
-      traffic: { jwtAuthentication: { providers: [{ issuer: "https://idp", jwks: { inline: "{}" } }] } },
+      traffic: { jwtAuthentication: { providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } },
     },
   });
   const { violations } = await runStack(agentCallGraph, [both], { requireAgentJwt: false });
