@@ -5,7 +5,7 @@
  * vLLM pod Pending).
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService } from "./mutations-support";
+import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
 
 /** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
@@ -18,6 +18,18 @@ function onEksDevicePlugin(doc: Parameters<Mutation["apply"]>[0], fn: (values: a
 }
 
 export const poolsGpuMutations: Mutation[] = [
+  {
+    // agentgateway v1.4.1 watches no InferencePool without the chart's inferenceExtension.enabled: the route's pool backendRef is "not found".
+    name: "the inference Gateway moved to class agentgateway, whose release leaves inferenceExtension off",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const release = resources(doc).find((r) => r.type === "kubernetes:helm.sh/v3:Release" && /\/agentgateway$/.test((r.inputs as any)?.chart ?? ""));
+      const gw = release && resources(doc).find((r) => isKind(r, "Gateway") && r.provider === release.provider && (r.inputs as any)?.metadata?.namespace === "inference" && withSpec(r).gatewayClassName === "istio");
+      if (!release || !gw) return undefined;
+      edit(gw, (o) => (o.spec.gatewayClassName = "agentgateway"));
+      return release.urn;
+    },
+  },
   {
     // No picker reads it (llm-d-router takes only objectives naming its own pool): the priority silently never applies.
     name: "an InferenceObjective whose poolRef names a pool that does not exist",

@@ -1,0 +1,68 @@
+/**
+ * inference-pool-epp on agentgateway's `inferenceExtension.enabled`. agentgateway v1.4.1's
+ * controller watches InferencePools only with it (chart deployment.yaml AGW_ENABLE_INFER_EXT;
+ * controller/pkg/agentgateway/plugins/collection.go keeps a static empty collection otherwise), so
+ * an InferencePool backendRef on one of its Gateways is "not found" (reference_indexes.go). Before,
+ * a fork that moved the inference Gateway to class agentgateway, with the program's agentgateway
+ * release, reviewed clean.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { goTruthy } from "../../policy/lib/agentgateway-pools";
+import { clusterInferenceManifests } from "../../components/inference";
+import { controllerValues } from "../../components/agents/install";
+import { runStack, UNKNOWN } from "../support/policy";
+import { spec } from "../inference/support";
+import { on } from "./traffic-support";
+import { REL } from "./mesh-support";
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+const prod = spec("prod");
+const cluster = prod.clusters.find((c) => c.name === "aws-use1")!;
+
+/** aws-use1's inference objects, its Gateway moved to `cls`, as stack resources. */
+function inference(cls: string) {
+  const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(prod, "aws-use1"))) as Obj[];
+  objects.find((o) => o.kind === "Gateway")!.spec.gatewayClassName = cls;
+  return objects.map((o) => {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
+    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
+  });
+}
+/** The program's agentgateway release for aws-use1, its values edited by `edit`. */
+function agw(edit: (v: Record<string, any>) => void = () => {}) {
+  const v = JSON.parse(JSON.stringify(controllerValues(prod, cluster)));
+  edit(v);
+  return on(REL, "agentgateway", { chart: "oci://cr.agentgateway.dev/charts/agentgateway", namespace: "agentgateway-system", values: v });
+}
+const review = (resources: unknown[]) => runStack(inferencePoolEpp, resources as any);
+const messages = async (resources: unknown[]) => (await review(resources)).violations.map((v) => v.message);
+
+test("inference-pool-epp: an agentgateway Gateway routing to an InferencePool needs the controller's inferenceExtension.enabled", async () => {
+  const got = await messages([...inference("agentgateway"), agw()]);
+  assert.deepEqual(got, [
+    'cluster a: agentgateway release a-agentgateway leaves inferenceExtension.enabled unset (false by default), while HTTPRoute inference/llama-3-1-8b on Gateway inference/inference-gateway (class agentgateway) sends to InferencePool inference/llama-3-1-8b-v2: agentgateway v1.4.1\'s controller then watches no InferencePool, so that backendRef is "not found" and each request the route sends there fails; set inferenceExtension.enabled: true',
+  ]);
+  assert.equal((await review([...inference("agentgateway"), agw()])).violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-agentgateway");
+  const off = await messages([...inference("agentgateway"), agw((v) => (v.inferenceExtension = { enabled: false }))]);
+  assert.match(off.join("\n"), /sets inferenceExtension\.enabled to false, while/);
+  // A class the chart renames, or a GatewayClass of agentgateway's controller, is held to it too.
+  assert.equal((await messages([...inference("ai"), agw((v) => (v.gatewayClassName = "ai"))])).length, 1);
+  const cls = on("kubernetes:gateway.networking.k8s.io/v1:GatewayClass", "class", { metadata: { name: "edge" }, spec: { controllerName: "agentgateway.dev/agentgateway" } });
+  assert.equal((await messages([...inference("edge"), cls, agw()])).length, 1);
+});
+
+test("inference-pool-epp: inferenceExtension is not required where no agentgateway Gateway routes to a pool, and passes when set", async () => {
+  for (const on of [true, "true", "false", 1]) assert.deepEqual(await messages([...inference("agentgateway"), agw((v) => (v.inferenceExtension = { enabled: on }))]), [], String(on));
+  // The program's own shape: the inference Gateway is Istio's; agentgateway serves agents only.
+  assert.deepEqual(await messages([...inference("istio"), agw()]), []);
+  // Istio's experimental agentgateway class is Istio's controller, not this release's.
+  assert.deepEqual(await messages([...inference("istio-agentgateway"), agw()]), []);
+  // No release in the stack: the controller is installed elsewhere and not judged.
+  assert.deepEqual(await messages(inference("agentgateway")), []);
+  const later = await review([...inference("agentgateway"), agw((v) => (v.inferenceExtension = { enabled: UNKNOWN }))]);
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the inferenceExtension\.enabled value of Helm release a-agentgateway on cluster a/);
+  assert.deepEqual([goTruthy(""), goTruthy(0), goTruthy({}), goTruthy("no"), goTruthy([1])], [false, false, false, true, true]);
+});
