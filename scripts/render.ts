@@ -11,7 +11,7 @@ import { forCaller, fromCaller, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkStackName, renderStack } from "./lib/render";
-import { knownStacksText, repoRoot, stackFile } from "./lib/stack-config";
+import { knownStacksText, loadProject, Project, repoRoot, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
 import { ForeignOutputError, OutputBusyError } from "./lib/out-swap";
@@ -47,14 +47,14 @@ function unwritableOutput(outRoot: string): string | undefined {
 }
 
 /** Why the invocation cannot work, before anything runs. */
-function invocationProblem(stack: string, files: { stackFile?: string; out?: string; policyConfig?: string; policyPack?: string }): string | undefined {
+function invocationProblem(stack: string, project: Project, files: { stackFile?: string; out?: string; policyConfig?: string; policyPack?: string }): string | undefined {
   try {
     checkStackName(stack);
   } catch (err) {
     return (err as Error).message;
   }
-  if (files.stackFile === undefined && !fs.existsSync(stackFile(stack))) {
-    return `no stack config ${path.relative(repoRoot, stackFile(stack))}; ${knownStacksText()} (or give --stack-file)`;
+  if (files.stackFile === undefined && !fs.existsSync(stackFile(stack, project))) {
+    return `no stack config ${path.relative(repoRoot, stackFile(stack, project))}; ${knownStacksText(project)} (or give --stack-file)`;
   }
   if (files.stackFile !== undefined) {
     if (!fs.existsSync(files.stackFile)) return `--stack-file ${files.stackFile}: no such file`;
@@ -90,8 +90,10 @@ async function main(): Promise<number> {
     policyPack: fromCaller(values["policy-pack"]),
   };
   let problem: string | undefined;
+  let project: Project;
   try {
-    problem = invocationProblem(stack, files);
+    project = loadProject();
+    problem = invocationProblem(stack, project, files);
   } catch (err) {
     // Pulumi.yaml, read for its stackConfigDir: the project is broken, not the command.
     console.error(`render: ${err instanceof Error ? err.message : String(err)}`);
@@ -105,6 +107,7 @@ async function main(): Promise<number> {
     const result = await renderStack({
       stack,
       stackFile: files.stackFile,
+      project,
       outDir: files.out,
       policyConfigFile: files.policyConfig,
       policyPackDir: files.policyPack,

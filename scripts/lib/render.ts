@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { loadStackConfig, repoRoot } from "./stack-config";
+import { loadStackConfig, Project, repoRoot } from "./stack-config";
 import { startMockEngine, runProgram, toDeploymentExport, toPreviewDeployment, DeploymentExport } from "./engine";
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
 import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
@@ -20,8 +20,10 @@ import { configSizeProblems } from "../../infra/validate-size";
 
 export interface RenderOptions {
   stack: string;
-  /** Stack config file; defaults to `stacks/Pulumi.<stack>.yaml`. */
+  /** Stack config file; defaults to `Pulumi.<stack>.yaml` in Pulumi.yaml's `stackConfigDir` (stacks/). */
   stackFile?: string;
+  /** Pulumi.yaml as the command read it (stack-config.ts loadProject); read here when not given. */
+  project?: Project;
   /** Parent of `<stack>/`; defaults to `out/`. */
   outDir?: string;
   /** Replaces `inference-mesh:platform` (benchmarks render generated fleets). */
@@ -54,7 +56,7 @@ function writeTree(dir: string, files: Record<string, string>): void {
 
 /** Validates the stack's platform config; throws ConfigError without touching the output. */
 export function validateStack(options: RenderOptions) {
-  const stackConfig = loadStackConfig(options.stack, options.stackFile);
+  const stackConfig = loadStackConfig(options.stack, options.stackFile, options.project);
   if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = JSON.stringify(options.platformOverride);
   const where = path.relative(repoRoot, stackConfig.file);
   // ESC environments hand `pulumi up` config from Pulumi Cloud; nothing here can open them.

@@ -92,50 +92,56 @@ function readStackFile(file: string, project: string): unknown {
   }
 }
 
-interface ProjectFile {
-  name: string;
-  stackConfigDir?: unknown;
-  config?: Record<string, { value?: unknown; default?: unknown }>;
-}
-
-/** Pulumi.yaml, which a fork edits too: a broken one is named, not thrown as js-yaml's bare error. */
-function readProject(root = repoRoot): ProjectFile {
-  const project = readYamlFile(path.join(root, "Pulumi.yaml"), "project file");
-  if (!project || typeof project !== "object" || Array.isArray(project)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
-  return project as ProjectFile;
-}
-
 /**
- * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else beside
- * Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
+ * Pulumi.yaml as the stack lookups read it, once per command: the render checks the command
+ * (stackFile, knownStacksText) and then loads the stack (loadStackConfig) from one reading, so a
+ * command never sees two versions of a file a fork edits.
  */
-export function stackConfigDir(root = repoRoot): string {
-  const dir = readProject(root).stackConfigDir;
-  return path.join(root, typeof dir === "string" ? dir : "");
+export interface Project {
+  /** The directory holding Pulumi.yaml. */
+  root: string;
+  name: string;
+  config?: Record<string, { value?: unknown; default?: unknown }>;
+  /**
+   * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else
+   * beside Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
+   */
+  stackConfigDir: string;
+}
+
+/** Reads Pulumi.yaml, which a fork edits too: a broken one is named, not thrown as js-yaml's bare error. */
+export function loadProject(root = repoRoot): Project {
+  const file = readYamlFile(path.join(root, "Pulumi.yaml"), "project file");
+  if (!file || typeof file !== "object" || Array.isArray(file)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
+  const { name, config, stackConfigDir: dir } = file as { name: string; config?: Project["config"]; stackConfigDir?: unknown };
+  return { root, name, config, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
 }
 
 /** The stacks in the stack config directory (`Pulumi.<name>.yaml`); none when it is not there. */
-export function knownStacks(root = repoRoot): string[] {
-  const dir = stackConfigDir(root);
+export function knownStacks(project = loadProject()): string[] {
+  const dir = project.stackConfigDir;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
   return fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
 }
 
-export function stackFile(stack: string, root = repoRoot): string {
-  return path.join(stackConfigDir(root), `Pulumi.${stack}.yaml`);
+export function stackFile(stack: string, project = loadProject()): string {
+  return path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
 }
 
 /** "known stacks: a, b" or, where the directory holds none, where they were looked for. */
-export function knownStacksText(root = repoRoot): string {
-  const known = knownStacks(root);
-  return known.length ? `known stacks: ${known.join(", ")}` : `no stack config files (Pulumi.<stack>.yaml) in ${path.relative(root, stackConfigDir(root)) || "."}/, Pulumi.yaml's stackConfigDir`;
+export function knownStacksText(project = loadProject()): string {
+  const known = knownStacks(project);
+  return known.length ? `known stacks: ${known.join(", ")}` : `no stack config files (Pulumi.<stack>.yaml) in ${path.relative(project.root, project.stackConfigDir) || "."}/, Pulumi.yaml's stackConfigDir`;
 }
 
-/** Loads config for `stack`, from `file` when given (a stack file outside the stack config directory). */
-export function loadStackConfig(stack: string, file = stackFile(stack)): StackConfig {
-  const project = readProject();
+/**
+ * Loads config for `stack`, from `file` when given (a stack file outside the stack config
+ * directory), else from the project's stack config directory.
+ */
+export function loadStackConfig(stack: string, file?: string, project = loadProject()): StackConfig {
+  file ??= stackFile(stack, project);
   if (!fs.existsSync(file)) {
-    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; ${knownStacksText()}`);
+    throw new Error(`no stack config ${path.relative(process.cwd(), file)}; ${knownStacksText(project)}`);
   }
   const config: Record<string, string> = {};
   for (const [key, decl] of Object.entries(project.config ?? {})) {

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { knownStacks, knownStacksText, loadStackConfig, repoRoot, stackFile as stackFileOf } from "../../scripts/lib/stack-config";
+import { knownStacks, knownStacksText, loadProject, loadStackConfig, repoRoot, stackFile as stackFileOf } from "../../scripts/lib/stack-config";
 import { validateStack } from "../../scripts/lib/render";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ROOT, ConfigError, loadPlatformSpec } from "../../infra/config";
@@ -156,17 +156,35 @@ test("stack files are looked for where the Pulumi CLI looks: Pulumi.yaml's stack
   const root = tempDir("im-stackdir-");
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nstackConfigDir: envs\n");
   // Not there yet (a fork that moved its stacks, or removed them): no stacks, not a crash.
-  assert.deepEqual(knownStacks(root), []);
-  assert.match(knownStacksText(root), /^no stack config files \(Pulumi\.<stack>\.yaml\) in envs\/, Pulumi\.yaml's stackConfigDir$/);
+  assert.deepEqual(knownStacks(loadProject(root)), []);
+  assert.match(knownStacksText(loadProject(root)), /^no stack config files \(Pulumi\.<stack>\.yaml\) in envs\/, Pulumi\.yaml's stackConfigDir$/);
   fs.mkdirSync(path.join(root, "envs"));
   fs.writeFileSync(path.join(root, "envs", "Pulumi.staging.yaml"), "config: {}\n");
-  assert.deepEqual(knownStacks(root), ["staging"]);
-  assert.equal(stackFileOf("staging", root), path.join(root, "envs", "Pulumi.staging.yaml"));
+  assert.deepEqual(knownStacks(loadProject(root)), ["staging"]);
+  assert.equal(stackFileOf("staging", loadProject(root)), path.join(root, "envs", "Pulumi.staging.yaml"));
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\n");
-  assert.equal(stackFileOf("staging", root), path.join(root, "Pulumi.staging.yaml"));
+  assert.equal(stackFileOf("staging", loadProject(root)), path.join(root, "Pulumi.staging.yaml"));
   // A fork's broken Pulumi.yaml is named, not thrown as js-yaml's bare error.
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nname: again\n");
-  assert.throws(() => knownStacks(root), (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")} is not valid YAML/JSON: duplicated mapping key`));
+  assert.throws(() => loadProject(root), (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")} is not valid YAML/JSON: duplicated mapping key`));
   // This project's own: stacks/.
   assert.equal(path.relative(repoRoot, stackFileOf("prod")), path.join("stacks", "Pulumi.prod.yaml"));
+});
+
+test("one reading of Pulumi.yaml serves a command's lookups: the stack file, the known stacks and the config they load", () => {
+  const root = tempDir("im-project-once-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nstackConfigDir: envs\nconfig:\n  platform:\n    description: the platform\n  owner:\n    default: team-a\n");
+  fs.mkdirSync(path.join(root, "envs"));
+  fs.writeFileSync(path.join(root, "envs", "Pulumi.staging.yaml"), "config:\n  fork:platform: {mesh: {meshId: m}}\n");
+  const project = loadProject(root);
+  // What the command read stands for the whole command, though the file changes (or goes) meanwhile.
+  fs.rmSync(path.join(root, "Pulumi.yaml"));
+  assert.equal(stackFileOf("staging", project), path.join(root, "envs", "Pulumi.staging.yaml"));
+  assert.equal(knownStacksText(project), "known stacks: staging");
+  const loaded = loadStackConfig("staging", undefined, project);
+  assert.equal(loaded.project, "fork");
+  assert.equal(loaded.file, path.join(root, "envs", "Pulumi.staging.yaml"));
+  assert.deepEqual(loaded.config, { "fork:owner": "team-a", "fork:platform": JSON.stringify({ mesh: { meshId: "m" } }) });
+  // A stack that is not there names the stacks of the same reading.
+  assert.throws(() => loadStackConfig("prod", undefined, project), /no stack config .*envs\/Pulumi\.prod\.yaml; known stacks: staging$/);
 });
