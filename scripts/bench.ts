@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { fleetSize } from "./lib/fleet";
 import { childPids, statusKb } from "./lib/proc";
 import { fromCaller, parseCommandLine } from "./lib/cli";
+import { knownStacksText, loadProject, Project, repoRoot, stackFile } from "./lib/stack-config";
 
 interface Measurement {
   resources: number;
@@ -42,8 +43,9 @@ async function childRender(base: string, factor: number, outDir: string): Promis
   const { loadStackConfig } = await import("./lib/stack-config");
   const { CONFIG_ROOT } = await import("../infra/config");
   const { growFleet } = await import("./lib/fleet");
-  const platform = JSON.parse(loadStackConfig(base).config[CONFIG_ROOT]);
-  const result = await renderStack({ stack: base, outDir: path.join(outDir, `x${factor}`), platformOverride: growFleet(platform, fleetSize(factor)) });
+  const project = loadProject();
+  const platform = JSON.parse(loadStackConfig(base, undefined, project).config[CONFIG_ROOT]);
+  const result = await renderStack({ stack: base, project, outDir: path.join(outDir, `x${factor}`), platformOverride: growFleet(platform, fleetSize(factor)) });
   const report = result.review.report as { summary?: { mandatory: number }; status?: string };
   console.log(
     JSON.stringify({
@@ -96,6 +98,42 @@ const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
 
 const usage = "usage: npm run bench -- [--base STACK] [--factors 1,4,16] [--pack DIR]";
 
+/**
+ * Why the bench cannot measure `base` at these factors, found before any child runs (a child's
+ * failure would surface as its stderr inside "bench child … failed"): a stack the render could
+ * not find either (exit 2; looked for where render and policy look, Pulumi.yaml's
+ * `stackConfigDir`), or a config that is no platform, as the base or grown to a factor (exit 1).
+ */
+async function baseProblem(base: string, factors: number[], project: Project): Promise<{ code: number; message: string } | undefined> {
+  const { checkStackName, validateStack } = await import("./lib/render");
+  const { CONFIG_ROOT, ConfigError, parsePlatform } = await import("../infra/config");
+  const { growFleet } = await import("./lib/fleet");
+  try {
+    checkStackName(base);
+  } catch (err) {
+    return { code: 2, message: `bench: --base ${(err as Error).message}\n${usage}` };
+  }
+  const file = stackFile(base, project);
+  if (!fs.existsSync(file)) {
+    return { code: 2, message: `bench: --base ${base}: no stack config ${path.relative(repoRoot, file)}; ${knownStacksText(project)}\n${usage}` };
+  }
+  let platform: unknown;
+  try {
+    platform = JSON.parse(validateStack({ stack: base, project }).stackConfig.config[CONFIG_ROOT]);
+  } catch (err) {
+    return { code: 1, message: `bench: stack '${base}': ${err instanceof Error ? err.message : String(err)}` };
+  }
+  for (const factor of factors) {
+    try {
+      parsePlatform(growFleet(platform, fleetSize(factor)), base);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return { code: 1, message: `bench: stack '${base}' grown to ${factor}× (scripts/lib/fleet.ts) is not a valid platform, so that fleet cannot be measured: ${err.message}` };
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<number> {
   const values = parseCommandLine("bench", usage, {
     base: { type: "string", default: "prod" },
@@ -117,7 +155,8 @@ async function main(): Promise<number> {
     process.env.INFERENCE_MESH_POLICY_PACK = pack;
   }
   if (values.child === "render") {
-    childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+    // The parent checked the stack before starting any child: what fails here is said by its message.
+    childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e instanceof Error ? e.message : String(e)); process.exit(1); });
     return -1;
   }
   const factors = values.factors!.split(",").map((f) => Number(f.trim()));
@@ -125,16 +164,26 @@ async function main(): Promise<number> {
     console.error(`bench: --factors takes positive integers separated by commas (e.g. 1,4,16), got '${values.factors}'`);
     return 2;
   }
-  if (!fs.existsSync(path.join(__dirname, "..", "stacks", `Pulumi.${values.base}.yaml`))) {
-    console.error(`bench: --base names a stack in stacks/ (Pulumi.<name>.yaml); there is no stacks/Pulumi.${values.base}.yaml`);
-    return 2;
+  const problem = await baseProblem(values.base!, factors, loadProject());
+  if (problem) {
+    console.error(problem.message);
+    return problem.code;
   }
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "inference-mesh-bench-"));
-  console.log(`bench: fleets of stack '${values.base}' at ${factors.map((f) => `${f}×`).join(", ")} (clusters × models), each measurement in a fresh process`);
+  try {
+    return await measureFleets(values.base!, factors, outDir);
+  } finally {
+    // Renders of every fleet, several hundred MB at 16×: removed on a failed measurement too.
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function measureFleets(base: string, factors: number[], outDir: string): Promise<number> {
+  console.log(`bench: fleets of stack '${base}' at ${factors.map((f) => `${f}×`).join(", ")} (clusters × models), each measurement in a fresh process`);
   console.log("factor  clusters×models  resources │ render+review: wall s  cpu s  peak MB │ floor: wall s  cpu s  peak MB │ ×floor: cpu  wall  mem │ cpu ms/res");
   const rows: { factor: number; run: Measurement; floor: Measurement }[] = [];
   for (const factor of factors) {
-    const renderArgs = ["--child", "render", "--base", values.base!, "--factor", String(factor), "--out", outDir];
+    const renderArgs = ["--child", "render", "--base", base, "--factor", String(factor), "--out", outDir];
     // Untimed first: the mock engine caches keys and certificates per resource (generating an RSA
     // 4096 key costs about a second), and a fleet's first render on a machine would time that.
     await measure(__filename, renderArgs);
@@ -167,7 +216,6 @@ async function main(): Promise<number> {
     if (run.policy !== "reviewed") console.log(`        (policy review: ${run.policy ?? "?"})`);
     else if (run.mandatory) console.log(`        (${run.mandatory} mandatory policy violation(s) in the generated fleet)`);
   }
-  fs.rmSync(outDir, { recursive: true, force: true });
   console.log("");
   console.log("Targets use CPU seconds (robust when other processes share the cores); wall seconds are shown for reference.");
   console.log("Memory of render+review is the peak of the render's and the pack's resident memory together: both processes are alive during the review.");

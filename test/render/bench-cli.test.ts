@@ -1,0 +1,71 @@
+/**
+ * `npm run bench -- --base NAME` finds its stack where render and policy do (Pulumi.yaml's
+ * `stackConfigDir`) and checks it before measuring anything: a fork that moved its stack files
+ * gets its stack benched, and a stack the bench cannot grow is named, not a child's stack trace.
+ * Run in a throwaway fork of the checkout (its own Pulumi.yaml and envs/), never as far as a
+ * measurement.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import * as yaml from "js-yaml";
+import { repoRoot, shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
+
+/** A fork whose stack files live in envs/ (stackConfigDir), holding `stacks`' platforms. */
+function forkWithStacks(stacks: Record<string, unknown>): string {
+  const root = tempDir("im-bench-fork-");
+  // scripts/ is copied, so that the bench's repoRoot (its own directory's parent) is the fork.
+  fs.cpSync(path.join(repoRoot, "scripts"), path.join(root, "scripts"), { recursive: true });
+  for (const dir of ["infra", "components", "policy", "node_modules"]) fs.symlinkSync(path.join(repoRoot, dir), path.join(root, dir));
+  for (const file of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(repoRoot, file), path.join(root, file));
+  const project = fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8").replace(/^stackConfigDir: stacks$/m, "stackConfigDir: envs");
+  assert.match(project, /^stackConfigDir: envs$/m);
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), project);
+  fs.mkdirSync(path.join(root, "envs"));
+  for (const [name, platform] of Object.entries(stacks)) {
+    fs.writeFileSync(path.join(root, "envs", `Pulumi.${name}.yaml`), yaml.dump({ config: { "inference-mesh:platform": platform } }));
+  }
+  return root;
+}
+
+function bench(root: string, args: string[]) {
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "bench.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: root },
+    timeout: 120_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+test("bench reads --base from Pulumi.yaml's stackConfigDir, and names a stack its fleets cannot grow from before measuring", () => {
+  const local = shippedPlatform("local");
+  // A cluster name at the 40-character limit: its 4× copy, `<name>-r1`, is no cluster name.
+  const long = "a".repeat(40);
+  const rename = (names: string[]) => names.map((n) => (n === "local" ? long : n));
+  const grown = {
+    ...local,
+    clusters: local.clusters.map((c: { name: string }) => ({ ...c, name: long })),
+    models: local.models.map((m: { clusters: string[] }) => ({ ...m, clusters: rename(m.clusters) })),
+    agents: (local.agents ?? []).map((a: { clusters?: string[] }) => (a.clusters ? { ...a, clusters: rename(a.clusters) } : a)),
+  };
+  const root = forkWithStacks({ broken: { ...local, mesh: { ...local.mesh, trustDomain: "" } }, long: grown });
+
+  const broken = bench(root, ["--base", "broken", "--factors", "1"]);
+  assert.equal(broken.code, 1, broken.stderr);
+  assert.match(broken.stderr, /^bench: stack 'broken': invalid platform config \(1 problem\):\n  inference-mesh:platform\.mesh\.trustDomain: /);
+  assert.doesNotMatch(broken.stderr, /\n\s+at /, "no stack trace");
+
+  const growing = bench(root, ["--base", "long", "--factors", "1,4"]);
+  assert.equal(growing.code, 1, growing.stderr);
+  assert.match(growing.stderr, /^bench: stack 'long' grown to 4× \(scripts\/lib\/fleet\.ts\) is not a valid platform, so that fleet cannot be measured: invalid platform config/);
+  assert.match(growing.stderr, new RegExp(`clusters\\[1\\]\\.name: .*`));
+  assert.doesNotMatch(growing.stdout, /factor/, "nothing measured");
+
+  const missing = bench(root, ["--base", "prod"]);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /^bench: --base prod: no stack config envs\/Pulumi\.prod\.yaml; known stacks: broken, long\nusage: npm run bench/);
+});
