@@ -8,9 +8,10 @@
  * and its deployment controller, both on by default and a fork's to turn off.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, isRoute, meta } from "./k8s";
+import { isGateway, isKind, isRoute, meta, T } from "./k8s";
+import { waypointOf } from "./authz-targets";
 import { istiodEnv, parseGoBool } from "./istio";
-import { isIstioGateway, istiodsServing } from "./istiod-revisions";
+import { isIstioGateway, istiodsOf, istiodsServing } from "./istiod-revisions";
 import { list, probe } from "./values";
 import { listenersServing } from "./listener-routes";
 import type { Report } from "./picker-service";
@@ -41,17 +42,43 @@ export function istioParents(route: PolicyResource, resources: PolicyResource[])
 }
 
 /**
- * The routes of the cluster that send to an InferencePool through a Gateway of the stack that
- * Istio programs and whose listeners take them, each named for messages, with whether its Gateway
- * names the addresses of a proxy deployed by hand (spec.addresses), which Istio binds to instead of
- * deploying one (ENABLE_GATEWAY_API_MANUAL_DEPLOYMENT).
+ * A route that sends to an InferencePool, named for messages, with the Gateway Istio serves it on
+ * (undefined where no Gateway of the stack is known to: every istiod of the cluster may serve it)
+ * and whether that Gateway names the addresses of a proxy deployed by hand (spec.addresses), which
+ * Istio binds to instead of deploying one (ENABLE_GATEWAY_API_MANUAL_DEPLOYMENT).
  */
 interface PoolRoute {
   text: string;
   manual: boolean;
-  gw: PolicyResource;
+  gw?: PolicyResource;
 }
 
+/** A mesh (GAMMA) parentRef: a Service (core group) or an Istio ServiceEntry, as Istio 1.30.3 NormalizeReference reads it. */
+function meshParents(route: PolicyResource): { kind: string; name: string; namespace: string }[] {
+  return list(route.props.spec?.parentRefs as Record<string, any>[])
+    .filter((p) => (p.kind === "Service" && p.group === "") || (p.kind === "ServiceEntry" && p.group === "networking.istio.io"))
+    .map((p) => ({ kind: String(p.kind), name: String(p.name), namespace: p.namespace ?? meta(route.props).namespace }));
+}
+
+/**
+ * The waypoint Gateway of the stack that serves a mesh route's parent (its istio.io/use-waypoint
+ * label, else its namespace's: Istio 1.30.3 ambient/waypoints.go), or undefined where the stack
+ * shows none (a sidecar, or a waypoint of another revision's, may then serve it).
+ */
+function waypointFor(parent: { kind: string; name: string; namespace: string }, resources: PolicyResource[]): PolicyResource | undefined {
+  const type = parent.kind === "Service" ? T.service : undefined;
+  const target = resources.find((r) => (type ? r.type === type : isKind(r.type, "networking.istio.io", "ServiceEntry")) && meta(r.props).name === parent.name && meta(r.props).namespace === parent.namespace);
+  const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === parent.namespace);
+  const waypoint = waypointOf(target ? meta(target.props).labels : {}, ns ? meta(ns.props).labels : {}, parent.namespace);
+  return waypoint ? resources.find((r) => isGateway(r.type) && `${meta(r.props).namespace}/${meta(r.props).name}` === waypoint) : undefined;
+}
+
+/**
+ * The routes of the cluster that send to an InferencePool: through a Gateway of the stack that
+ * Istio programs and whose listeners take them, or as mesh routes of a Service or ServiceEntry
+ * (GAMMA), which Istio 1.30.3 converts with the same backends (route_collections.go
+ * HTTPRouteCollection, conversion.go buildDestination) and so refuses the pool there too.
+ */
 function routesToPools(resources: PolicyResource[]): PoolRoute[] {
   const out: PoolRoute[] = [];
   for (const route of resources.filter((r) => isRoute(r.type))) {
@@ -61,10 +88,18 @@ function routesToPools(resources: PolicyResource[]): PoolRoute[] {
       .flatMap((rule) => list(rule.backendRefs))
       .find((b) => b?.kind === "InferencePool");
     if (!pool) continue;
+    const kind = route.type.split(":").pop();
+    const to = `sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
+    const manual = (gw: PolicyResource) => list(gw.props.spec?.addresses as unknown[]).length > 0;
     for (const { name: gwName, namespace: gwNs, gw } of istioParents(route, resources)) {
       if (!gw) continue;
-      const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${gwNs}/${gwName} sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
-      out.push({ text, manual: list(gw.props.spec?.addresses as unknown[]).length > 0, gw });
+      out.push({ text: `${kind} ${namespace}/${name} on Gateway ${gwNs}/${gwName} ${to}`, manual: manual(gw), gw });
+    }
+    for (const parent of meshParents(route)) {
+      const gw = waypointFor(parent, resources);
+      const via = gw ? ` (waypoint ${meta(gw.props).namespace}/${meta(gw.props).name})` : "";
+      // Without a waypoint of the stack, no Gateway of it is deployed for the route: no deployment to judge.
+      out.push({ text: `mesh ${kind} ${namespace}/${name} on ${parent.kind} ${parent.namespace}/${parent.name}${via} ${to}`, manual: gw ? manual(gw) : true, gw });
     }
   }
   return out;
@@ -101,10 +136,11 @@ export function checkInferenceExtension(objects: PolicyResource[], cluster: stri
   // Each owning istiod (by URN: a rendered one is a fresh stand-in on each reading) with the routes it serves.
   const served = new Map<string, { r: PolicyResource; routes: PoolRoute[] }>();
   for (const route of routes.value) {
-    const owners = probe(() => istiodsServing(route.gw, objects));
+    const gw = route.gw;
+    const owners = probe(() => (gw ? istiodsServing(gw, objects) : istiodsOf(objects)));
     if (!owners.known) {
-      const { namespace, name } = meta(route.gw.props);
-      pending.push(`which istiod on cluster ${cluster} owns Gateway ${namespace}/${name} (istio.io/rev labels, revisions, revision tags, the default revision)`);
+      const which = gw ? `Gateway ${meta(gw.props).namespace}/${meta(gw.props).name}` : "the mesh route";
+      pending.push(`which istiod on cluster ${cluster} owns ${which} (istio.io/rev labels, revisions, revision tags, the default revision)`);
       continue;
     }
     for (const r of owners.value) {

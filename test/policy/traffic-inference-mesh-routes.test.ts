@@ -1,0 +1,73 @@
+/**
+ * inference-pool-epp on mesh (GAMMA) routes to an InferencePool: an HTTPRoute whose parentRef is a
+ * Service (group "") is converted by Istio 1.30.3 with the same backends as a Gateway's
+ * (route_collections.go HTTPRouteCollection, conversion.go buildDestination), so without
+ * ENABLE_GATEWAY_API_INFERENCE_EXTENSION its pool backend is refused ("InferencePool is not
+ * enabled") there too. Before, only routes on Gateways were judged and such a route passed. The
+ * istiod held to it is the one owning the Service's waypoint, where the stack renders it.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { clusterInferenceManifests } from "../../components/inference";
+import { istiodValues } from "../../components/mesh/istio";
+import { runStack } from "../support/policy";
+import { spec } from "../inference/support";
+import { GW, on, ROUTE } from "./traffic-support";
+import { REL } from "./mesh-support";
+
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+const FLAG = "ENABLE_GATEWAY_API_INFERENCE_EXTENSION";
+const prod = spec("prod");
+const cluster = prod.clusters.find((c) => c.name === "aws-use1")!;
+
+/** aws-use1's inference objects without their Gateway routes, as stack resources. */
+function inference() {
+  const objects = (JSON.parse(JSON.stringify(clusterInferenceManifests(prod, "aws-use1"))) as Obj[]).filter((o) => o.kind !== "HTTPRoute");
+  return objects.map((o) => {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
+    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
+  });
+}
+const pool = () => inference().find((r) => r.type.endsWith(":InferencePool"))!.props.metadata.name as string;
+
+const meshRoute = (parent: Record<string, unknown>) =>
+  on(ROUTE, "mesh-route", {
+    metadata: { name: "llm-mesh", namespace: "inference" },
+    spec: { parentRefs: [parent], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: pool() }] }] },
+  });
+const service = (labels: Record<string, string> = {}) => on("kubernetes:core/v1:Service", "svc-llm", { metadata: { name: "llm", namespace: "inference", labels }, spec: { ports: [{ port: 80 }] } });
+const waypoint = (labels: Record<string, string> = {}) =>
+  on(GW, "waypoint", { metadata: { name: "waypoint", namespace: "inference", labels }, spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] } });
+
+function istiod(name: string, edit: (v: Record<string, any>) => void = () => {}) {
+  const v = JSON.parse(JSON.stringify(istiodValues(prod, cluster)));
+  edit(v);
+  return on(REL, name, { chart: "istiod", name, namespace: "istio-system", values: v });
+}
+const noFlag = (v: Record<string, any>) => delete v.env[FLAG];
+const base = on(REL, "istio-base", { chart: "base", namespace: "istio-system", values: {} });
+const messages = async (resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+
+test("inference-pool-epp: a mesh route of a Service to an InferencePool needs the inference flag on istiod", async () => {
+  const parent = { group: "", kind: "Service", name: "llm", port: 80 };
+  const got = await messages([...inference(), service(), meshRoute(parent), base, istiod("istiod", noFlag)]);
+  assert.deepEqual(got, [
+    `cluster a: istiod release a-istiod leaves env.${FLAG} unset (false by default), while mesh HTTPRoute inference/llm-mesh on Service inference/llm sends to InferencePool inference/${pool()}: istiod then refuses every InferencePool backendRef ("InferencePool is not enabled") and each request those routes send to a pool gets a 500; set env.${FLAG}: "true"`,
+  ]);
+  assert.deepEqual(await messages([...inference(), service(), meshRoute(parent), base, istiod("istiod")]), []);
+  // A parentRef {kind: Service} without group "" names gateway.networking.k8s.io's Service, which is no mesh parent.
+  assert.deepEqual(await messages([...inference(), service(), meshRoute({ kind: "Service", name: "llm" }), base, istiod("istiod", noFlag)]), []);
+});
+
+test("inference-pool-epp: a mesh route is held to the istiod owning its Service's waypoint", async () => {
+  const parent = { group: "", kind: "Service", name: "llm" };
+  const canaryWaypoint = [service({ "istio.io/use-waypoint": "waypoint" }), waypoint({ "istio.io/rev": "canary" }), meshRoute(parent)];
+  const canaryOff = [base, istiod("istiod"), istiod("istiod-canary", (v) => ((v.revision = "canary"), noFlag(v)))];
+  const got = await messages([...inference(), ...canaryWaypoint, ...canaryOff]);
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.ok(got[0].startsWith(`cluster a: istiod release a-istiod-canary leaves env.${FLAG} unset`), got[0]);
+  assert.match(got[0], /on Service inference\/llm \(waypoint inference\/waypoint\) sends to/);
+  const defaultOff = [base, istiod("istiod", noFlag), istiod("istiod-canary", (v) => (v.revision = "canary"))];
+  assert.deepEqual(await messages([...inference(), ...canaryWaypoint, ...defaultOff]), []);
+});
