@@ -2,7 +2,7 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending).
+ * vLLM pod Pending), and of a picker config its loader refuses.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
@@ -146,6 +146,15 @@ export const poolsGpuMutations: Mutation[] = [
         const port = o.spec.ports.find((p: any) => p.port === 9002);
         port.name = "ext-proc";
         delete port.appProtocol;
+      }),
+  },
+  {
+    // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.
+    name: "an endpoint picker's EndpointPickerConfig naming a plugin type its release does not register",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        o.data["default-plugins.yaml"] = o.data["default-plugins.yaml"].replace("type: queue-scorer", "type: least-queue-scorer");
       }),
   },
 ];

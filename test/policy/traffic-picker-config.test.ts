@@ -1,0 +1,111 @@
+/**
+ * Policy tests for inference-pool-epp's reading of the endpoint picker's EndpointPickerConfig: the
+ * plugin types llm-d-router v0.10.0 registers, profile references, pickers and profile handlers as
+ * its config loader takes them, and the config file the picker is started with.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as yaml from "js-yaml";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { pickerConfigProblems } from "../../policy/lib/picker-config";
+import { endpointPickerConfig } from "../../components/inference/epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const IMAGE = "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0";
+const base = endpointPickerConfig({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }) as Record<string, any>;
+const problems = (config: Record<string, unknown>, experimental = false) => pickerConfigProblems(yaml.dump(config), experimental);
+const withPlugins = (plugins: unknown[], schedulingProfiles: unknown[] = base.schedulingProfiles) => ({ ...base, plugins: [...base.plugins, ...plugins], schedulingProfiles });
+
+test("picker config: the rendered EndpointPickerConfig is one the loader takes, whatever the scorer weights", () => {
+  assert.deepEqual(problems(base), []);
+  // Every weight 0: an empty profile, given max-score-picker by the loader.
+  assert.deepEqual(problems(endpointPickerConfig({ queue: 0, kvCacheUtilization: 0, prefixCache: 0 }) as Record<string, unknown>), []);
+  // The loader's own defaults, referenced without being defined: a picker and the metrics source it adds.
+  assert.deepEqual(problems({ ...base, schedulingProfiles: [{ name: "default", plugins: [{ pluginRef: "queue-scorer" }, { pluginRef: "max-score-picker" }] }] }), []);
+});
+
+test("picker config: a plugin type llm-d-router v0.10.0 does not register, or an Alpha one without --allow-experimental-plugins, is refused", () => {
+  const unknown = problems(withPlugins([{ type: "least-queue-scorer" }]));
+  assert.equal(unknown.length, 1, unknown.join("\n"));
+  assert.match(unknown[0], /^plugins\[5\]\.type "least-queue-scorer" is not a plugin type llm-d-router v0\.10\.0 registers \(the scorer types it registers: .*queue-scorer/);
+  // GIE's name for the picker before it was renamed is not registered either.
+  assert.match(problems(withPlugins([{ type: "max-score" }])).join("\n"), /"max-score" is not a plugin type/);
+  const alpha = withPlugins([{ type: "session-affinity-scorer" }], [{ name: "default", plugins: [...base.schedulingProfiles[0].plugins, { pluginRef: "session-affinity-scorer", weight: 1 }] }]);
+  assert.deepEqual(problems(alpha), ['plugins[5].type "session-affinity-scorer" is an Alpha plugin, which the picker loads only when run with --allow-experimental-plugins (it is not)']);
+  assert.deepEqual(problems(alpha, true), []);
+  assert.match(problems(withPlugins([{ name: "" }])).join("\n"), /plugins\[5\] has no type/);
+  assert.match(problems(withPlugins([{ type: "queue-scorer" }])).join("\n"), /plugins\[5\] is named "queue-scorer" \(its type, as it sets no name\), like another plugin/);
+});
+
+test("picker config: profiles reference defined plugins, hold one picker each, and several profiles need a profile handler that chooses", () => {
+  const undefinedRef = problems({ ...base, schedulingProfiles: [{ name: "default", plugins: [{ pluginRef: "queue", weight: 2 }] }] });
+  assert.equal(undefinedRef.length, 1, undefinedRef.join("\n"));
+  assert.match(undefinedRef[0], /^schedulingProfiles\[0\]\.plugins\[0\]\.pluginRef "queue" names no plugin of plugins\[\] \(defined: queue-scorer, kv-cache-utilization-scorer, prefix-cache-scorer, metrics-data-source, core-metrics-extractor\)/);
+  const twoPickers = withPlugins([{ type: "random-picker" }, { type: "max-score-picker" }], [{ name: "default", plugins: [{ pluginRef: "random-picker" }, { pluginRef: "max-score-picker" }] }]);
+  assert.deepEqual(problems(twoPickers), ["schedulingProfiles[0] references 2 pickers (random-picker, max-score-picker); a profile takes one picker"]);
+  // Two pickers defined and a profile naming neither: the loader picks one by Go map order.
+  assert.match(problems(withPlugins([{ type: "random-picker" }, { type: "max-score-picker" }])).join("\n"), /schedulingProfiles\[0\] references no picker while plugins\[\] defines 2 \(random-picker, max-score-picker\)/);
+  const profiles = [{ name: "prefill", plugins: [{ pluginRef: "queue-scorer" }] }, { name: "decode", plugins: [{ pluginRef: "queue-scorer" }] }];
+  assert.match(problems({ ...base, schedulingProfiles: profiles }).join("\n"), /holds 2 profiles but plugins\[\] defines no profile handler/);
+  assert.match(problems(withPlugins([{ type: "single-profile-handler" }], profiles)).join("\n"), /single-profile-handler, which cannot choose between the 2 profiles/);
+  assert.deepEqual(problems(withPlugins([{ type: "disagg-profile-handler" }], profiles)), []);
+  assert.match(problems({ ...base, schedulingProfiles: [base.schedulingProfiles[0], base.schedulingProfiles[0]] }).join("\n"), /schedulingProfiles\[1\] is named "default" like another profile/);
+});
+
+test("picker config: fields, apiVersion, feature gates and data layer references as the strict decoder reads them", () => {
+  assert.match(problems({ ...base, metadata: { name: "x" } }).join("\n"), /^metadata is not a field of EndpointPickerConfig/);
+  assert.match(problems({ ...base, apiVersion: "inference.networking.k8s.io/v1" }).join("\n"), /apiVersion "inference.networking.k8s.io\/v1" kind "EndpointPickerConfig" is not what the loader decodes/);
+  assert.deepEqual(problems({ ...base, apiVersion: "inference.networking.x-k8s.io/v1alpha1", featureGates: ["flowControl"] }), []);
+  assert.match(problems({ ...base, featureGates: ["prepareDataPlugins"] }).join("\n"), /featureGates entry "prepareDataPlugins" names no feature gate/);
+  assert.deepEqual(problems({ ...base, featureGates: ["flowControl=False", "haPopulateNonLeaderDatastore= true"] }), []);
+  assert.match(problems({ ...base, featureGates: ["flowControl=on"] }).join("\n"), /featureGates entry "flowControl=on" gives flowControl a value that is not a bool/);
+  assert.match(problems({ ...base, dataLayer: { sources: [{ pluginRef: "metrics", extractors: [{ pluginRef: "core-metrics-extractor" }] }] } }).join("\n"), /dataLayer.sources\[0\] references "metrics"/);
+  assert.deepEqual(problems({ ...base, dataLayer: { sources: [{ pluginRef: "metrics-data-source", extractors: [{ pluginRef: "core-metrics-extractor" }] }] } }), []);
+  assert.match(problems({ ...base, flowControl: { saturationDetector: { pluginRef: "concurrency-detector" } } }).join("\n"), /saturation detector's pluginRef "concurrency-detector" names no plugin/);
+  assert.deepEqual(problems({ ...base, requestHandler: { parsers: [{ pluginRef: "openai-parser" }] } }), []);
+});
+
+/** A picker Deployment reading its config from a ConfigMap, as the platform renders it. */
+function picker(config: string, opts: { args?: string[]; mount?: Record<string, unknown>; items?: unknown[]; image?: string } = {}) {
+  const meta = { name: "llama-v1-epp", namespace: "inference" };
+  return [
+    on("kubernetes:apps/v1:Deployment", "epp", {
+      metadata: meta,
+      spec: {
+        template: {
+          metadata: { labels: { app: "epp" } },
+          spec: {
+            serviceAccountName: "llama-v1-epp",
+            containers: [{ name: "epp", image: opts.image ?? IMAGE, args: ["--pool-name", "llama-v1", "--config-file", "/config/default-plugins.yaml", ...(opts.args ?? [])], volumeMounts: [opts.mount ?? { name: "config", mountPath: "/config", readOnly: true }] }],
+            volumes: [{ name: "config", configMap: { name: "llama-v1-epp", ...(opts.items ? { items: opts.items } : {}) } }],
+          },
+        },
+      },
+    }),
+    on("kubernetes:core/v1:ConfigMap", "epp-config", { metadata: meta, data: { "default-plugins.yaml": config } }),
+  ];
+}
+const messages = async (resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+
+test("inference-pool-epp: the picker's EndpointPickerConfig, read from the ConfigMap its --config-file is mounted from, is one its loader takes", async () => {
+  assert.deepEqual(await messages(picker(yaml.dump(base))), []);
+  const bad = yaml.dump(withPlugins([{ type: "least-queue-scorer" }]));
+  const found = await messages(picker(bad));
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /^the endpoint picker inference\/llama-v1-epp on a \(container epp\): its EndpointPickerConfig, ConfigMap inference\/llama-v1-epp key default-plugins.yaml \(its --config-file \/config\/default-plugins.yaml\), is one llm-d-router v0.10.0's config loader refuses or misreads: plugins\[5\].type "least-queue-scorer" is not a plugin type .* so it exits at start and crash-loops/);
+  // Inline, through --config-text, likewise; a picker of another build is not judged against v0.10.0's registry.
+  assert.equal((await messages([on("kubernetes:apps/v1:Deployment", "epp", { metadata: { name: "p", namespace: "inference" }, spec: { template: { spec: { containers: [{ name: "epp", image: IMAGE, args: ["--config-text", bad] }] } } } })])).length, 1);
+  assert.deepEqual(await messages(picker(bad, { image: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.11.0" })), []);
+  // A file the ConfigMap does not hold: the picker cannot read its config.
+  const renamed = await messages(picker(yaml.dump(base), { args: ["--config-file", "/config/plugins.yaml"] }));
+  assert.equal(renamed.length, 1, renamed.join("\n"));
+  assert.match(renamed[0], /its --config-file \/config\/plugins.yaml is mounted from ConfigMap inference\/llama-v1-epp \(volume config\), which holds no such file \(no key plugins.yaml; keys: default-plugins.yaml\); it cannot read its config/);
+  // Mapped by items or mounted by subPath: the same file.
+  assert.deepEqual(await messages(picker(yaml.dump(base), { args: ["--config-file", "/config/p.yaml"], items: [{ key: "default-plugins.yaml", path: "p.yaml" }] })), []);
+  assert.deepEqual(await messages(picker(bad, { args: ["--config-file", "/etc/epp.yaml"], mount: { name: "config", mountPath: "/etc/epp.yaml", subPath: "default-plugins.yaml" } })).then((m) => m.length), 1);
+  // Alpha plugins with the flag that allows them pass.
+  const alpha = yaml.dump(withPlugins([{ type: "session-affinity-scorer" }]));
+  assert.equal((await messages(picker(alpha))).length, 1);
+  assert.deepEqual(await messages(picker(alpha, { args: ["--allow-experimental-plugins"] })), []);
+});
