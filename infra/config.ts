@@ -18,6 +18,7 @@ import { dateHint, wrongTypeMessage } from "./cli-values";
 import { valueAtPath } from "./validate-support";
 import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
 import { noteDefaultedValues } from "./default-notes";
+import { missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
 
 export * from "./schema";
 
@@ -124,7 +125,12 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   return issues.map((issue) => {
     let message = issue.message;
     message = sizeMessage(issue, raw) ?? boundMessage(issue, raw) ?? message;
-    if (issue.code === "invalid_type") message = /received undefined$/.test(issue.message) ? `is required (${issue.expected})` : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
+    if (issue.code === "invalid_type") {
+      message = /received undefined$/.test(issue.message)
+        ? requiredMessage(issue.expected, issue.expected === "string" ? missingTextHint(platformSchema, raw, issue.path) : undefined)
+        : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
+    }
+    message = optionsMessage(issue, raw) ?? message;
     if (isMissingSplitWeight(issue)) message = missingSplitWeightMessage;
     if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
     const hint = dateHint(raw, issue.path);

@@ -150,7 +150,7 @@ const cases: RejectCase[] = [
     name: "a TLS secret mode without its secret name",
     mutate: (p) => delete p.gateways.inference.tls.secretName,
     path: "inference-mesh:platform.gateways.inference.tls.secretName",
-    message: /is required \(string\)/,
+    message: /is required \(text\): it must be a DNS-1123 label/,
   },
 ];
 
