@@ -17,11 +17,35 @@ export interface MachineSize {
  * generations, Intel and AMD: every size has 2 vCPUs per `large` (xlarge 4, <n>xlarge 4n) and
  * 4, 2 or 8 GiB a vCPU (the EC2 instance type pages). Their ENI max pods follow the size alone in
  * nodeadm's instance-info.jsonl (defaultMaxENIs × (IPv4 per ENI − 1) + 2). `medium` and metal sizes
- * vary by family and are left out.
+ * vary by family and are left out. The Flex variants (m7i-flex, c7i-flex) have m7i's and c7i's
+ * sizes, and instance-info.jsonl the same ENIs per size (amazon-eks-ami 81fec2e).
  */
-const ec2Families = /^(m|c|r)(5|5a|6i|6a|7i|7a)\.(large|xlarge|(\d+)xlarge)$/;
+const ec2Families = /^(m|c|r)(5|5a|6i|6a|7i|7a|7i-flex)\.(large|xlarge|(\d+)xlarge)$/;
 const ec2GiBPerVcpu: Record<string, number> = { m: 4, c: 2, r: 8 };
 const ec2EniMaxPods = (vcpus: number) => (vcpus <= 2 ? 29 : vcpus <= 8 ? 58 : vcpus <= 48 ? 234 : 737);
+
+/**
+ * The burstable T3 and T3a types, a common pick for small system nodes, whose memory per vCPU
+ * varies by size (EC2 instance type pages: nano 0.5 GiB to 2xlarge 32 GiB, 2 vCPUs up to large);
+ * ENI max pods from nodeadm's instance-info.jsonl (amazon-eks-ami 81fec2e: t3a.small has 2 ENIs
+ * where t3.small has 3). Sized so that the CPU capacity check judges them rather than letting a
+ * t3.small system group through unchecked.
+ */
+const ec2Burstable: Record<string, MachineSize> = Object.fromEntries(
+  (["t3", "t3a"] as const).flatMap((family) =>
+    (
+      [
+        ["nano", 2, 0.5, 4],
+        ["micro", 2, 1, 4],
+        ["small", 2, 2, family === "t3" ? 11 : 8],
+        ["medium", 2, 4, 17],
+        ["large", 2, 8, 35],
+        ["xlarge", 4, 16, 58],
+        ["2xlarge", 8, 32, 58],
+      ] as const
+    ).map(([size, vcpus, memoryGiB, eniMaxPods]) => [`${family}.${size}`, { vcpus, memoryGiB, eniMaxPods }]),
+  ),
+);
 
 /**
  * GCE machine series whose predefined types are `<series>-<class>-<vCPUs>` with a fixed memory per
@@ -48,6 +72,7 @@ export function machineSize(cloud: "aws" | "gcp", type: string): MachineSize | u
   const gpu = lookupGpuInstance(type);
   if (gpu) return { vcpus: gpu.vcpus, memoryGiB: gpu.memoryGiB, ...(gpu.eniMaxPods === undefined ? {} : { eniMaxPods: gpu.eniMaxPods }) };
   if (cloud === "aws") {
+    if (Object.hasOwn(ec2Burstable, type)) return ec2Burstable[type];
     const m = ec2Families.exec(type);
     if (!m) return undefined;
     const vcpus = m[3] === "large" ? 2 : m[3] === "xlarge" ? 4 : 4 * Number(m[4]);

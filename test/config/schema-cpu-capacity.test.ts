@@ -96,7 +96,14 @@ test("machine sizes and what the kubelet leaves pods on them (EKS nodeadm's kube
   assert.deepEqual(machineSize("gcp", "n2-highmem-128"), { vcpus: 128, memoryGiB: 864 });
   assert.deepEqual(machineSize("gcp", "n4-highcpu-8"), { vcpus: 8, memoryGiB: 16 });
   assert.deepEqual(machineSize("gcp", "n1-highcpu-2"), { vcpus: 2, memoryGiB: 1.8 });
-  assert.equal(machineSize("aws", "t3.medium"), undefined);
+  // T3/T3a: memory per vCPU varies by size; ENI max pods from nodeadm's instance-info.jsonl.
+  assert.deepEqual(machineSize("aws", "t3.medium"), { vcpus: 2, memoryGiB: 4, eniMaxPods: 17 });
+  assert.deepEqual(machineSize("aws", "t3.small"), { vcpus: 2, memoryGiB: 2, eniMaxPods: 11 });
+  assert.deepEqual(machineSize("aws", "t3a.small"), { vcpus: 2, memoryGiB: 2, eniMaxPods: 8 });
+  assert.deepEqual(machineSize("aws", "t3.2xlarge"), { vcpus: 8, memoryGiB: 32, eniMaxPods: 58 });
+  assert.deepEqual(machineSize("aws", "m7i-flex.2xlarge"), { vcpus: 8, memoryGiB: 32, eniMaxPods: 58 });
+  assert.deepEqual(machineSize("aws", "c7i-flex.16xlarge"), { vcpus: 64, memoryGiB: 128, eniMaxPods: 737 });
+  assert.equal(machineSize("aws", "m5.medium"), undefined);
   assert.equal(machineSize("gcp", "c3-standard-8"), undefined);
   // 4 vCPUs: 60 + 10 + 5 + 5 millicores; MemTotal 16384 × 0.925 = 15155 MiB, less 11 × 58 + 255 and 100.
   assert.deepEqual(nodeAllocatable("eks", machineSize("aws", "m6i.xlarge")!), { cpuMilli: 3920, memoryMiB: 14162 });
@@ -150,4 +157,17 @@ test("a system node group the EKS node agents leave room in is accepted: 12 × m
   assert.doesNotThrow(() => parsePlatform(p, "dev"));
   p.models[0].epp = { replicas: 21 };
   expectProblem(p, at("clusters[0].systemNodeGroup"), /43\.2 vCPU of CPU requested for 41\.64 vCPU/);
+});
+
+test("a burstable or Flex system node group too small for the CPU pods is refused, not passed unjudged", () => {
+  // t3.small (2 vCPU, 2 GiB) and m7i-flex.large (2 vCPU, 8 GiB): no size was known for them, so aws-use1's ~11 vCPU of CPU pods went unchecked.
+  for (const type of ["t3.small", "t3a.xlarge", "m7i-flex.large"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[0].systemNodeGroup.instanceType = type;
+    expectProblem(p, at("clusters[0].systemNodeGroup"), /the non-GPU nodes of cluster 'aws-use1' at desiredSize cannot hold|no non-GPU node of cluster 'aws-use1' can hold/);
+  }
+  // Large enough ones of these families pass: 2 × m7i-flex.4xlarge (16 vCPU, 64 GiB each).
+  const p = shippedPlatform("prod");
+  Object.assign(p.clusters[0].systemNodeGroup, { instanceType: "m7i-flex.4xlarge", desiredSize: 2 });
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
