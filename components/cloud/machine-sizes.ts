@@ -51,14 +51,21 @@ const ec2Burstable: Record<string, MachineSize> = Object.fromEntries(
  * GCE machine series whose predefined types are `<series>-<class>-<vCPUs>` with a fixed memory per
  * vCPU by class (GB as Google writes it, which is GiB: memoryMb / 1024), as the Compute Engine API
  * lists them (guestCpus, memoryMb; the machinetypes.csv Cyclenerd/google-cloud-pricing-cost-calculator
- * records from it), but for `n2-highmem-128`, 864 GB rather than 8 a vCPU. E2's shared-core types have 2 vCPUs.
+ * records from it; C2 to T2D read at dac3128), but for `n2-highmem-128`, 864 GB rather than 8 a vCPU. E2's shared-core types have 2 vCPUs.
  */
 const gceGiBPerVcpu: Record<string, Record<string, number>> = {
   e2: { standard: 4, highmem: 8, highcpu: 1 },
   n2: { standard: 4, highmem: 8, highcpu: 1 },
   n2d: { standard: 4, highmem: 8, highcpu: 1 },
   n4: { standard: 4, highmem: 8, highcpu: 2 },
+  n4d: { standard: 4, highmem: 8, highcpu: 2 },
   n1: { standard: 3.75, highmem: 6.5, highcpu: 0.9 },
+  c2: { standard: 4 },
+  c2d: { standard: 4, highmem: 8, highcpu: 2 },
+  c3: { standard: 4, highmem: 8, highcpu: 2 },
+  // c3d-highcpu is not one ratio (c3d-highcpu-30 has 59 GB): left unsized.
+  c3d: { standard: 4, highmem: 8 },
+  t2d: { standard: 4 },
 };
 const gceListed: Record<string, MachineSize> = {
   "n2-highmem-128": { vcpus: 128, memoryGiB: 864 },

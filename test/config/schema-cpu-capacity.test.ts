@@ -104,7 +104,13 @@ test("machine sizes and what the kubelet leaves pods on them (EKS nodeadm's kube
   assert.deepEqual(machineSize("aws", "m7i-flex.2xlarge"), { vcpus: 8, memoryGiB: 32, eniMaxPods: 58 });
   assert.deepEqual(machineSize("aws", "c7i-flex.16xlarge"), { vcpus: 64, memoryGiB: 128, eniMaxPods: 737 });
   assert.equal(machineSize("aws", "m5.medium"), undefined);
-  assert.equal(machineSize("gcp", "c3-standard-8"), undefined);
+  // C2, C2D, C3, C3D, N4D and T2D predefined types (the machinetypes.csv rows: one memory per vCPU a class).
+  assert.deepEqual(machineSize("gcp", "c3-standard-8"), { vcpus: 8, memoryGiB: 32 });
+  assert.deepEqual(machineSize("gcp", "c2d-highcpu-32"), { vcpus: 32, memoryGiB: 64 });
+  assert.deepEqual(machineSize("gcp", "t2d-standard-4"), { vcpus: 4, memoryGiB: 16 });
+  assert.deepEqual(machineSize("gcp", "n4d-highmem-16"), { vcpus: 16, memoryGiB: 128 });
+  assert.equal(machineSize("gcp", "c3d-highcpu-30"), undefined);
+  assert.equal(machineSize("gcp", "c4-standard-8"), undefined);
   // 4 vCPUs: 60 + 10 + 5 + 5 millicores; MemTotal 16384 × 0.925 = 15155 MiB, less 11 × 58 + 255 and 100.
   assert.deepEqual(nodeAllocatable("eks", machineSize("aws", "m6i.xlarge")!), { cpuMilli: 3920, memoryMiB: 14162 });
   assert.deepEqual(nodeAllocatable("k3s", machineSize("gcp", "e2-standard-4")!), { cpuMilli: 4000, memoryMiB: 15055 });
@@ -157,6 +163,16 @@ test("a system node group the EKS node agents leave room in is accepted: 12 × m
   assert.doesNotThrow(() => parsePlatform(p, "dev"));
   p.models[0].epp = { replicas: 21 };
   expectProblem(p, at("clusters[0].systemNodeGroup"), /43\.2 vCPU of CPU requested for 41\.64 vCPU/);
+});
+
+test("a k3s server of a C3 or T2D type too small for the CPU pods is refused, not passed unjudged", () => {
+  // gcp-usc1 without its CPU agents: ~11 vCPU of CPU pods on the server alone.
+  for (const type of ["c3-standard-4", "t2d-standard-4"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[2].nodeGroups = p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu");
+    p.clusters[2].serverMachineType = type;
+    expectProblem(p, at("clusters[2].serverMachineType"), /the non-GPU nodes of cluster 'gcp-usc1' at desiredSize cannot hold|no non-GPU node of cluster 'gcp-usc1' can hold/);
+  }
 });
 
 test("a burstable or Flex system node group too small for the CPU pods is refused, not passed unjudged", () => {
