@@ -1,21 +1,20 @@
 /**
- * Whether Istio 1.30.3's node agents (ztunnel, istio-cni) run on every node group of a cluster:
- * their DaemonSets land only where the release's nodeSelector (ztunnel) and required node affinity
- * (both) allow, and a node without them leaves its pods outside the ambient data plane. Node
- * groups are the EKS managed node groups of the stack, whose labels the pack can read, that are
- * untainted or tainted only with the GPU taint key. The same reading of node selection tells gpu-device-plugin
- * whether the NVIDIA device plugin runs on the GPU node groups.
+ * Whether Istio 1.30.3's node agents (ztunnel, istio-cni) run on every node pool of a cluster that
+ * mesh workloads land on: their DaemonSets land only where the release's nodeSelector (ztunnel),
+ * required node affinity (both) and tolerations (both) allow, and a node without them leaves its
+ * pods outside the ambient data plane. Node pools are the cluster's EKS node groups (aws NodeGroup
+ * or @pulumi/eks ManagedNodeGroup) and GCE VMs that join k3s, whose labels and taints the pack
+ * reads as the GPU checks do (./node-settings). The same reading of node selection tells
+ * gpu-device-plugin whether the NVIDIA device plugin runs on the GPU node groups.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall } from "./k8s";
-import { EKS_NODE_GROUP } from "./gpu-nodes";
+import { dig, helmChartName, isHelmInstall, isWorkload, meta, podSpecOf } from "./k8s";
+import { isNodePool, nodeSettings, type NodeSettings, type OtherLabels, type Taint } from "./node-settings";
+import { toleratesTaint, type Toleration } from "./tolerations";
 import { everyTri, list, orUnknown, probe, someTri, Tri } from "./values";
 
 /** Labels every node has whose value the pack cannot read from a node group's settings (EKS and Kubernetes set them). */
 const AUTOMATIC = /^(kubernetes\.io|beta\.kubernetes\.io|node\.kubernetes\.io|topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io|eks\.amazonaws\.com|k8s\.io|topology\.k8s\.aws)\//;
-
-/** Labels a node may carry beyond its group's settings, which the caller knows are put there by something else. */
-export type OtherLabels = (key: string) => boolean;
 
 /** A node label as a node of the group carries it: true/false, or "unknown" for a label set by EKS or Kubernetes (or `other`). */
 function label(labels: Record<string, unknown>, key: string, other?: OtherLabels): { has: Tri; value?: string } {
@@ -63,13 +62,24 @@ export function schedulable(labels: Record<string, unknown>, nodeSelector: unkno
   return selected === false || termsMatch === false ? false : selected === true && termsMatch === true ? true : "unknown";
 }
 
-/** Where each chart's DaemonSet takes its node selection from (values laid as zzy_descope_legacy.yaml lays cni.* over the top level). */
-const AGENTS: Record<string, { pods: string; nodeSelector?: string[]; affinity: string[]; without: string }> = {
-  // manifests/charts/ztunnel/templates/daemonset.yaml: values.nodeSelector and values.affinity.
-  ztunnel: { pods: "ztunnel", nodeSelector: ["nodeSelector"], affinity: ["affinity"], without: "no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)" },
-  // manifests/charts/istio-cni/templates/daemonset.yaml: values.affinity only (its nodeSelector is kubernetes.io/os alone).
-  cni: { pods: "istio-cni", affinity: ["cni.affinity", "affinity"], without: "istio-cni never enrolls its pods in ambient, so they accept plaintext past STRICT and every ALLOW policy" },
+/**
+ * Where each chart's DaemonSet takes its node selection and tolerations from (values laid as
+ * zzy_descope_legacy.yaml lays cni.* over the top level; the first path set wins). Tolerations
+ * left unset keep the charts' defaults, which tolerate every NoSchedule and NoExecute taint.
+ */
+const AGENTS: Record<string, { pods: string; nodeSelector?: string[]; affinity: string[]; tolerations: string[]; without: string }> = {
+  // manifests/charts/ztunnel/templates/daemonset.yaml: values.nodeSelector, values.affinity, values.tolerations.
+  ztunnel: { pods: "ztunnel", nodeSelector: ["nodeSelector"], affinity: ["affinity"], tolerations: ["tolerations"], without: "no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)" },
+  // manifests/charts/istio-cni/templates/daemonset.yaml: values.affinity and values.tolerations (its nodeSelector is kubernetes.io/os alone).
+  cni: { pods: "istio-cni", affinity: ["cni.affinity", "affinity"], tolerations: ["cni.tolerations", "tolerations"], without: "istio-cni never enrolls its pods in ambient, so they accept plaintext past STRICT and every ALLOW policy" },
 };
+
+/** Whether `path` is set in Helm values (to anything, null included): a value given replaces the chart's default. */
+function valueSet(values: unknown, path: string): boolean {
+  const keys = path.split(".");
+  const parent = keys.length > 1 ? dig(values, keys.slice(0, -1).join(".")) : values;
+  return !!parent && typeof parent === "object" && Object.prototype.hasOwnProperty.call(parent, keys[keys.length - 1]);
+}
 
 /** The cluster's node resources of the given types: those sharing the cluster provider's parent component, else named `<cluster>-…`. */
 export function clusterNodes(cluster: { name: string; urn: string }, all: PolicyResource[], isNode: (type: string) => boolean): PolicyResource[] {
@@ -77,38 +87,63 @@ export function clusterNodes(cluster: { name: string; urn: string }, all: Policy
   return all.filter((r) => isNode(r.type) && (parent && r.parent ? r.parent.urn === parent : r.name.startsWith(`${cluster.name}-`)));
 }
 
+const showTaint = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
+
 /**
- * Reports each ztunnel or istio-cni release on the cluster whose node selection leaves out a node
- * group of the cluster (one sharing the cluster provider's parent component, else named
- * `<cluster>-…`). Only groups whose labels are known and decide it are reported. `gpuTaintKey` is
- * the key GPU groups are tainted with (the GPU policies' knob): mesh workloads land there too.
+ * Reports each ztunnel or istio-cni release on the cluster whose node selection or tolerations
+ * leave out a node pool of the cluster (one sharing the cluster provider's parent component, else
+ * named `<cluster>-…`) that mesh workloads land on: one untainted, tainted only with the GPU key
+ * (`gpuTaintKey`, the GPU policies' knob: the model servers land there), or whose every other taint
+ * a workload of a `judged` namespace tolerates. A pool tainted for something else holds only the
+ * pods placed there on purpose (a fork's batch pool outside the mesh, say). The GPU taint itself
+ * is left to gpu-scheduling, which holds both charts to tolerating it wherever the pools are. Only
+ * pools whose labels and taints are known and decide it are reported.
  */
-export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], gpuTaintKey: string, report: ReportViolation, pending: string[]): void {
-  // A group tainted for something else than GPUs holds only the pods placed there on purpose (a
-  // fork's batch pool outside the mesh, say): the groups judged are those mesh workloads land on.
-  const dedicated = (r: PolicyResource) => orUnknown(() => list(r.props.taints as { key?: unknown; effect?: unknown }[]).some((t) => t?.key !== gpuTaintKey && t?.effect !== "PREFER_NO_SCHEDULE"), false);
-  const groups = clusterNodes(cluster, all, (type) => type === EKS_NODE_GROUP).filter((r) => !dedicated(r));
-  if (groups.length === 0) return;
+export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], gpuTaintKey: string, judged: (namespace: string) => boolean, report: ReportViolation, pending: string[]): void {
+  const meshTolerations = resources
+    .filter((r) => isWorkload(r.type) && orUnknown(() => judged(meta(r.props).namespace), false))
+    .map((r) => orUnknown(() => list(podSpecOf(r.type, r.props)?.tolerations as Toleration[]).filter((t) => t && typeof t === "object"), [] as Toleration[]));
+  const pools = clusterNodes(cluster, all, isNodePool).map((node) => ({ node, settings: nodeSettings(node) }));
+  if (pools.length === 0) return;
+  /** The pool's nodes as the agents must reach them (its taints but the GPU one), undefined for a pool not judged. */
+  const reached = (settings: NodeSettings): NodeSettings | undefined => {
+    const others = settings.taints.filter((t) => t.key !== gpuTaintKey);
+    if (others.length > 0 && !meshTolerations.some((tols) => others.every((taint) => tols.some((t) => toleratesTaint(t, taint))))) return undefined;
+    return { ...settings, taints: others };
+  };
   for (const release of resources.filter((r) => isHelmInstall(r.type))) {
     const chart = probe(() => helmChartName(release.props));
     const agent = chart.known ? AGENTS[chart.value === "istio-cni" ? "cni" : (chart.value ?? "")] : undefined;
     if (!agent) continue;
     const pick = (paths: string[] | undefined) => (paths ?? []).map((p) => dig(release.props.values, p)).find((v) => v !== undefined);
-    const selection = probe(() => JSON.parse(JSON.stringify({ nodeSelector: pick(agent.nodeSelector), affinity: pick(agent.affinity) })) as { nodeSelector?: unknown; affinity?: unknown });
+    const selection = probe(() => {
+      const at = agent.tolerations.find((p) => valueSet(release.props.values, p));
+      const given = at === undefined ? undefined : dig(release.props.values, at);
+      const tolerations = at === undefined ? undefined : { at, list: (Array.isArray(given) ? (given as Toleration[]) : []).filter((t) => t && typeof t === "object") };
+      return JSON.parse(JSON.stringify({ nodeSelector: pick(agent.nodeSelector), affinity: pick(agent.affinity), tolerations })) as { nodeSelector?: unknown; affinity?: unknown; tolerations?: { at: string; list: Toleration[] } };
+    });
     if (!selection.known) {
-      pending.push(`the nodeSelector and affinity of ${agent.pods} release ${release.name} on cluster ${cluster.name}`);
+      pending.push(`the nodeSelector, affinity and tolerations of ${agent.pods} release ${release.name} on cluster ${cluster.name}`);
       continue;
     }
-    const { nodeSelector, affinity } = selection.value;
-    if (nodeSelector === undefined && affinity === undefined) continue;
-    for (const group of groups) {
-      const labels = probe(() => JSON.parse(JSON.stringify(group.props.labels ?? {})) as Record<string, unknown>);
-      if (!labels.known) {
-        pending.push(`the labels of node group ${group.name}, which decide whether ${agent.pods} release ${release.name} runs there`);
+    const { nodeSelector, affinity, tolerations } = selection.value;
+    if (nodeSelector === undefined && affinity === undefined && tolerations === undefined) continue;
+    for (const { node, settings } of pools) {
+      if (!settings.known) {
+        pending.push(`the labels and taints of node group ${node.name}, which decide whether ${agent.pods} release ${release.name} runs there`);
         continue;
       }
-      if (schedulable(labels.value, nodeSelector, affinity) !== false) continue;
-      report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${group.name}: its nodeSelector or required node affinity excludes the group's nodes (labels ${JSON.stringify(labels.value)}): ${agent.without}`, release.urn);
+      // A VM that does not install k3s, or whose boot script this run cannot read, is not judged.
+      const pool = settings.value && reached(settings.value);
+      if (!pool) continue;
+      const { labels, taints, other } = pool;
+      const untolerated = tolerations ? taints.filter((taint) => !tolerations.list.some((t) => toleratesTaint(t, taint))) : [];
+      if (untolerated.length > 0) {
+        report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its values.${tolerations!.at} do not tolerate the group's taint ${untolerated.map(showTaint).join(", ")}, which the workloads there tolerate: ${agent.without}; tolerate it, or leave values.${tolerations!.at} unset for the chart's default, which tolerates every NoSchedule and NoExecute taint`, release.urn);
+        continue;
+      }
+      if (schedulable(labels, nodeSelector, affinity, other) !== false) continue;
+      report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its nodeSelector or required node affinity excludes the group's nodes (labels ${JSON.stringify(labels)}): ${agent.without}`, release.urn);
     }
   }
 }

@@ -1,21 +1,16 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
-import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, k3sOptionEntries, nodeGroupAmiType, type GpuKnobs } from "../lib/gpu-nodes";
-import { clusterNodes, schedulable, type OtherLabels } from "../lib/ambient-nodes";
+import { EKS_NODE_GROUP_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, nodeGroupAmiType, type GpuKnobs } from "../lib/gpu-nodes";
+import { clusterNodes, schedulable } from "../lib/ambient-nodes";
+import { isNodePool, nodeSettings } from "../lib/node-settings";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
-import { configWithDefaults, list, orUnknown, probe, someTri, type Probe } from "../lib/values";
+import { configWithDefaults, orUnknown, probe, someTri } from "../lib/values";
 
 /** gpu-scheduling's GPU knobs, read alike. */
 type Config = GpuKnobs;
 const defaults: Config = gpuKnobDefaults;
-
-/**
- * NFD (the chart's optional subchart, or one installed apart) labels nodes feature.node.kubernetes.io/*;
- * whether it runs is not in the node groups' settings, so the chart's default terms on them are no verdict.
- */
-const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
 
 /**
  * Whether a GPU node group boots Bottlerocket's NVIDIA variant (x86_64 or ARM_64): its amiType, or
@@ -23,41 +18,6 @@ const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
  * plain Bottlerocket image, which has no NVIDIA driver or plugin).
  */
 const onBottlerocket = (node: PolicyResource): boolean => orUnknown(() => /^BOTTLEROCKET_.*NVIDIA/.test(nodeGroupAmiType(node.type, node.props)?.amiType ?? ""), false);
-
-/** EKS taint effects that keep pods without a toleration off the node, in Kubernetes' spelling. */
-const HARD_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" };
-
-/** Labels k3s gives its nodes itself (k3s.io/hostname, …), whose values no boot script shows. */
-const byK3s = (key: string) => byNfd(key) || /(^|\.)k3s\.io\/|(^|\.)cattle\.io\//.test(key);
-
-type Taint = { key: string; value: string; effect: string };
-
-/**
- * The labels and NoSchedule/NoExecute taints a GPU node registers: an EKS group's settings, or the
- * `node-label`/`node-taint` of a k3s VM's boot script; undefined for a VM that does not install
- * k3s or whose script this run cannot read (ciphertext offline), which is not judged.
- */
-function nodeSettings(node: PolicyResource): Probe<{ labels: Record<string, unknown>; taints: Taint[]; other: OtherLabels } | undefined> {
-  if (EKS_NODE_GROUP_TYPES.has(node.type)) {
-    return probe(() => ({
-      labels: JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>,
-      // The group's other NoSchedule/NoExecute taints (a team's, say) keep off a plugin not tolerating them, as the GPU taint does.
-      taints: list(node.props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).flatMap((t) => (HARD_EFFECTS[String(t?.effect)] ? [{ key: String(t?.key ?? ""), value: String(t?.value ?? ""), effect: HARD_EFFECTS[String(t?.effect)] }] : [])),
-      other: byNfd,
-    }));
-  }
-  const boot = probe(() => k3sBootScript(node.props));
-  if (!boot.known || !boot.value) return { known: true, value: undefined };
-  const { script } = boot.value;
-  // k3s's node-label, and the kubelet's own node-labels flag handed over as a kubelet-arg.
-  const kubeletLabels = k3sOptionEntries(script, "kubelet-arg").flatMap((a) => (/^-{0,2}node-labels=/.test(a) ? a.replace(/^-{0,2}node-labels=/, "").split(",") : []));
-  const labels = Object.fromEntries([...k3sOptionEntries(script, "node-label"), ...kubeletLabels].map((e) => [e.split("=")[0], e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));
-  const taints = k3sOptionEntries(script, "node-taint").flatMap((e) => {
-    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|NoExecute)$/.exec(e);
-    return m ? [{ key: m[1], value: m[2] ?? "", effect: m[3] }] : [];
-  });
-  return { known: true, value: { labels, taints, other: byK3s } };
-}
 
 /** The workloads of the cluster that request the GPU, and those whose resources are not known yet. */
 function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known: string[]; undecided: string[] } {
@@ -96,7 +56,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
   if (workloads.known.length === 0 && workloads.undecided.length === 0) return;
   // Only GPU nodes the stack creates say the cluster is ours to judge: an existing cluster's nodes
   // (and whatever device plugin or GPU operator its owner installed) are not in the stack.
-  const nodes = clusterNodes(cluster, all, (type) => EKS_NODE_GROUP_TYPES.has(type) || GCE_NODE_TYPES.has(type)).map((n) => ({ node: n, gpu: probe(() => (EKS_NODE_GROUP_TYPES.has(n.type) ? gpuEvidence(n.props) : gceGpuEvidence(n.props))) }));
+  const nodes = clusterNodes(cluster, all, isNodePool).map((n) => ({ node: n, gpu: probe(() => (EKS_NODE_GROUP_TYPES.has(n.type) ? gpuEvidence(n.props) : gceGpuEvidence(n.props))) }));
   const withGpus = nodes.filter((n) => n.gpu.known && n.gpu.value);
   if (withGpus.length === 0) {
     for (const n of nodes.filter((x) => !x.gpu.known)) pending.push(`whether ${kindName(n.node.type)} ${n.node.name} of cluster ${cluster.name} has GPUs, which decides whether it needs the NVIDIA device plugin`);

@@ -2,7 +2,8 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending), and of a picker config its loader refuses.
+ * vLLM pod Pending), a GPU node group the mesh's node agents no longer reach, and of a picker
+ * config its loader refuses.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
@@ -147,6 +148,24 @@ export const poolsGpuMutations: Mutation[] = [
         port.name = "ext-proc";
         delete port.appProtocol;
       }),
+  },
+  {
+    // Istio 1.30.3's ztunnel DaemonSet takes values.tolerations (daemonset.yaml): a GPU group also
+    // tainted dedicated=inference, which its model servers tolerate, gets no ztunnel when the
+    // release tolerates only the GPU taint, so the model servers there are outside ambient.
+    name: "a GPU node group also tainted dedicated=inference (its vLLM servers tolerating it) that ztunnel's tolerations leave out",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      const group = resources(doc).find((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && ((r.inputs as any)?.taints ?? []).some((t: any) => t.key === "nvidia.com/gpu"));
+      if (!group) return undefined;
+      const cluster = group.urn.split("::").pop()!;
+      const ztunnel = resources(doc).find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel" && cluster.startsWith(r.urn.split("::").pop()!.replace(/ztunnel$/, "")));
+      if (!ztunnel) return undefined;
+      const dedicated = { key: "dedicated", value: "inference" };
+      edit(group, (o) => o.taints.push({ ...dedicated, effect: "NO_SCHEDULE" }));
+      for (const r of resources(doc).filter(vllmServer)) edit(r, (o) => o.spec.template.spec.tolerations.push({ ...dedicated, operator: "Equal", effect: "NoSchedule" }));
+      return edit(ztunnel, (o) => (o.values.tolerations = [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]));
+    },
   },
   {
     // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.

@@ -53,7 +53,7 @@ test("mesh-mtls-strict: only the cluster's own node groups count, and unknown la
   assert.equal((await runStack(meshMtlsStrict, [{ ...prov, parent: parentA }, strict, { ...gpu, parent: parentA }, resources[3]])).violations.length, 1);
   const unknown = await runStack(meshMtlsStrict, [provider("a"), strict, nodeGroup("a-gpu", { "inference-mesh.io/node-group": UNKNOWN }), resources[3]]);
   assert.deepEqual(unknown.violations, []);
-  assert.match(unknown.unknown[0] ?? "", /the labels of node group a-gpu, which decide whether ztunnel release a-ztunnel runs there/);
+  assert.match(unknown.unknown[0] ?? "", /the labels and taints of node group a-gpu, which decide whether ztunnel release a-ztunnel runs there/);
 });
 
 test("mesh-mtls-strict: a fork's GPU taint key (gpuTaintKey) marks GPU groups, which ztunnel must reach; other taints stay dedicated", async () => {
@@ -70,4 +70,52 @@ test("mesh-mtls-strict: a fork's GPU taint key (gpuTaintKey) marks GPU groups, w
   // And with the fork's key, nvidia.com/gpu is another key: a group tainted with it is dedicated.
   const nvidia = { ...forkGpu, props: { ...forkGpu.props, taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] } };
   assert.deepEqual((await runStack(meshMtlsStrict, [prov, strict, system, nvidia, pinned], { gpuTaintKey: "example.com/gpu" })).violations, []);
+});
+
+// Before, only aws:eks/nodeGroup:NodeGroup counted as a node group here: a GPU group made with
+// @pulumi/eks's ManagedNodeGroup, or a k3s GPU VM (its labels in its boot script), that ztunnel's
+// nodeSelector left out passed, though the GPU checks already read both.
+test("mesh-mtls-strict: ztunnel and istio-cni reach @pulumi/eks ManagedNodeGroups and k3s VMs too", async () => {
+  const pinned = agent("ztunnel", { nodeSelector: { "inference-mesh.io/node-group": "system" } });
+  const mng = stackResource({ type: "eks:index:ManagedNodeGroup", name: "a-gpu-mng", props: { labels: gpuLabels, gpu: true, instanceTypes: ["g5.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] }, provider: null });
+  const [prov, strict, system] = mesh();
+  assert.deepEqual(messages(await runStack(meshMtlsStrict, [prov, strict, system, mng, pinned])).map((m) => m.split(":")[0]), ["ztunnel release a-ztunnel on cluster a does not run on node group a-gpu-mng"]);
+  const script = `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label:\n  - inference-mesh.io/node-group=gpu-a100\n  - nvidia.com/gpu.present=true\nnode-taint:\n  - nvidia.com/gpu=present:NoSchedule\nEOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const vm = stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", metadataStartupScript: script }, provider: null });
+  const k3s = await runStack(meshMtlsStrict, [prov, strict, vm, pinned]);
+  assert.deepEqual(messages(k3s), [
+    'ztunnel release a-ztunnel on cluster a does not run on node group a-gpu-a100-template: its nodeSelector or required node affinity excludes the group\'s nodes (labels {"inference-mesh.io/node-group":"gpu-a100","nvidia.com/gpu.present":"true"}): no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)',
+  ]);
+  // Labels k3s sets itself decide nothing; a script that installs no k3s (or cannot be read) is not judged.
+  assert.deepEqual((await runStack(meshMtlsStrict, [prov, strict, vm, agent("ztunnel", { nodeSelector: { "k3s.io/hostname": "gpu-0" } })])).violations, []);
+  const other = { ...vm, props: { ...vm.props, metadataStartupScript: "#!/bin/bash\necho joined elsewhere\n" } };
+  assert.deepEqual((await runStack(meshMtlsStrict, [prov, strict, other, pinned])).violations, []);
+});
+
+// Before, a group with a taint besides the GPU one read as dedicated to other work, whatever ran
+// there: a GPU group also tainted dedicated=inference, whose model servers tolerate both taints,
+// passed with a ztunnel whose tolerations (nvidia.com/gpu only) keep it off those nodes.
+test("mesh-mtls-strict: ztunnel and istio-cni tolerate the taints of every group the mesh workloads tolerate", async () => {
+  const taints = [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }, { key: "dedicated", value: "inference", effect: "NO_SCHEDULE" }];
+  const group = stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-gpu", props: { labels: gpuLabels, instanceTypes: ["g5.12xlarge"], taints }, provider: null });
+  const vllm = stackResource({
+    type: "kubernetes:apps/v1:Deployment",
+    name: "a-vllm",
+    props: { metadata: { name: "vllm", namespace: "inference" }, spec: { template: { metadata: { labels: { app: "vllm" } }, spec: { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, { key: "dedicated", operator: "Equal", value: "inference", effect: "NoSchedule" }], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0" }] } } } },
+    provider: k8sProvider("a"),
+  });
+  const [prov, strict, system] = mesh();
+  const gpuOnly = { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] };
+  const found = await runStack(meshMtlsStrict, [prov, strict, system, group, vllm, agent("ztunnel", gpuOnly), agent("cni", { profile: "ambient", cni: gpuOnly })]);
+  const coverage = messages(found).filter((m) => m.includes("does not run on node group"));
+  assert.deepEqual(coverage.map((m) => m.split(", which the workloads")[0]), [
+    "ztunnel release a-ztunnel on cluster a does not run on node group a-gpu: its values.tolerations do not tolerate the group's taint dedicated=inference:NoSchedule",
+    "istio-cni release a-cni on cluster a does not run on node group a-gpu: its values.cni.tolerations do not tolerate the group's taint dedicated=inference:NoSchedule",
+  ]);
+  // The charts' default tolerations (left unset) tolerate it; so does a list that names it.
+  const ok = await runStack(meshMtlsStrict, [prov, strict, system, group, vllm, agent("ztunnel", {}), agent("cni", { profile: "ambient", tolerations: [{ operator: "Exists" }] })]);
+  assert.deepEqual(messages(ok).filter((m) => m.includes("does not run on node group")), []);
+  // With no mesh workload tolerating the other taint, the group is one dedicated to other work.
+  const dedicated = await runStack(meshMtlsStrict, [prov, strict, system, group, agent("ztunnel", gpuOnly)]);
+  assert.deepEqual(messages(dedicated), []);
 });

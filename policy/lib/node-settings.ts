@@ -1,0 +1,61 @@
+/**
+ * The labels and NoSchedule/NoExecute taints the nodes of a node pool register, as the pack can
+ * read them from the pool's settings: an EKS group's (aws NodeGroup or @pulumi/eks ManagedNodeGroup
+ * inputs), or the `node-label`/`node-taint` entries of a GCE VM's k3s boot script. What decides
+ * whether a DaemonSet (the NVIDIA device plugin, ztunnel, istio-cni) runs on the pool's nodes.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { list, probe, type Probe } from "./values";
+
+/** Labels a node may carry beyond its group's settings, which the caller knows are put there by something else. */
+export type OtherLabels = (key: string) => boolean;
+
+export type Taint = { key: string; value: string; effect: string };
+
+/** The resource types whose nodes the pack reads: EKS node groups and GCE VMs. */
+export const isNodePool = (type: string) => EKS_NODE_GROUP_TYPES.has(type) || GCE_NODE_TYPES.has(type);
+
+/**
+ * NFD (the device plugin chart's optional subchart, or one installed apart) labels nodes
+ * feature.node.kubernetes.io/*; whether it runs is not in the pools' settings, so those labels decide nothing.
+ */
+export const byNfd = (key: string) => key.startsWith("feature.node.kubernetes.io/");
+
+/** Labels k3s gives its nodes itself (k3s.io/hostname, …), whose values no boot script shows. */
+const byK3s = (key: string) => byNfd(key) || /(^|\.)k3s\.io\/|(^|\.)cattle\.io\//.test(key);
+
+/** EKS taint effects that keep pods without a toleration off the node, in Kubernetes' spelling. */
+const HARD_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute" };
+
+/**
+ * The labels and NoSchedule/NoExecute taints a pool's nodes register: an EKS group's settings, or
+ * the `node-label`/`node-taint` of a k3s VM's boot script; undefined for a VM that does not install
+ * k3s or whose script this run cannot read (ciphertext offline), which is not judged.
+ */
+export interface NodeSettings {
+  labels: Record<string, unknown>;
+  taints: Taint[];
+  other: OtherLabels;
+}
+
+export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefined> {
+  if (EKS_NODE_GROUP_TYPES.has(node.type)) {
+    return probe(() => ({
+      labels: JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>,
+      taints: list(node.props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).flatMap((t) => (HARD_EFFECTS[String(t?.effect)] ? [{ key: String(t?.key ?? ""), value: String(t?.value ?? ""), effect: HARD_EFFECTS[String(t?.effect)] }] : [])),
+      other: byNfd,
+    }));
+  }
+  const boot = probe(() => k3sBootScript(node.props));
+  if (!boot.known || !boot.value) return { known: true, value: undefined };
+  const { script } = boot.value;
+  // k3s's node-label, and the kubelet's own node-labels flag handed over as a kubelet-arg.
+  const kubeletLabels = k3sOptionEntries(script, "kubelet-arg").flatMap((a) => (/^-{0,2}node-labels=/.test(a) ? a.replace(/^-{0,2}node-labels=/, "").split(",") : []));
+  const labels = Object.fromEntries([...k3sOptionEntries(script, "node-label"), ...kubeletLabels].map((e) => [e.split("=")[0], e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));
+  const taints = k3sOptionEntries(script, "node-taint").flatMap((e) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|NoExecute)$/.exec(e);
+    return m ? [{ key: m[1], value: m[2] ?? "", effect: m[3] }] : [];
+  });
+  return { known: true, value: { labels, taints, other: byK3s } };
+}
