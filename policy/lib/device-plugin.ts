@@ -1,7 +1,8 @@
 /**
  * The NVIDIA device plugin as the pack finds it on a cluster: a Helm install of the
- * nvidia-device-plugin chart (its values read as the chart reads them, defaults included), or a
- * DaemonSet running its image by hand (NVIDIA's static deployments/static/nvidia-device-plugin.yml).
+ * nvidia-device-plugin chart (its values read as the chart reads them, defaults included), a Helm
+ * install of NVIDIA's GPU Operator (whose ClusterPolicy deploys the plugin), or a DaemonSet running
+ * its image by hand (NVIDIA's static deployments/static/nvidia-device-plugin.yml).
  * Only the plugin advertises nvidia.com/gpu on a node: where none runs, no pod requesting a GPU
  * ever schedules.
  */
@@ -58,6 +59,21 @@ function truthy(v: unknown): boolean {
   if (isObject(v)) return Object.keys(v).length > 0;
   return !!v;
 }
+
+export const GPU_OPERATOR_CHART = "gpu-operator";
+
+/**
+ * What the GPU Operator chart's values.yaml (v26.7.0) sets for the plugin it deploys: devicePlugin
+ * enabled, and daemonsets.tolerations (every operand's) of the nvidia.com/gpu taint. The operand
+ * DaemonSet (assets/state-device-plugin/0500_daemonset.yaml) selects
+ * nvidia.com/gpu.deploy.device-plugin=true, which the operator itself puts on every node NFD finds
+ * an NVIDIA PCI device on (controllers/state_manager.go; NFD's worker tolerates the GPU taint by
+ * default), so its node selection is every GPU node and only its tolerations can keep it off one.
+ */
+const GPU_OPERATOR_DEFAULTS = {
+  devicePlugin: { enabled: true },
+  daemonsets: { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
+};
 
 /** The device plugin's pods as the cluster gets them. */
 export interface PluginPods {
@@ -125,6 +141,18 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
   for (const r of resources) {
     if (isHelmInstall(r.type)) {
       const chart = probe(() => helmChartName(r.props));
+      if (chart.known && chart.value === GPU_OPERATOR_CHART) {
+        const release = probe(() => `${(r.props.namespace as string | undefined) || defaultNamespace()}/${(r.props.name as string | undefined) ?? r.name}`);
+        const pods = probe((): PluginPods => {
+          const values = r.props.values;
+          const given = Object.fromEntries(["devicePlugin", "daemonsets"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
+          const v = coalesce(given, GPU_OPERATOR_DEFAULTS);
+          const tolerations = dig(v, "daemonsets.tolerations");
+          return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets" };
+        });
+        out.push({ what: `Helm release ${release.known ? release.value : r.name} (chart ${GPU_OPERATOR_CHART})`, urn: r.urn, pods });
+        continue;
+      }
       if (chart.known && chart.value !== DEVICE_PLUGIN_CHART) continue;
       const namespace = probe(() => (r.props.namespace as string | undefined) || defaultNamespace());
       const release = probe(() => `${namespace.known ? namespace.value : "?"}/${(r.props.name as string | undefined) ?? r.name}`);

@@ -204,3 +204,17 @@ test("gpu-device-plugin: on k3s GPU VMs the plugin selects the labels and tolera
   // A script this run cannot read (ciphertext offline, unknown in a first preview) is not judged.
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vm(UNKNOWN), vllm, release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "cpu" } })])).violations, []);
 });
+
+// Before, only the nvidia-device-plugin chart (or its image by hand) counted: a cluster that runs
+// NVIDIA's GPU Operator, whose ClusterPolicy deploys the plugin on every GPU node (v26.7.0
+// devicePlugin.enabled, daemonsets.tolerations), was reported as installing no device plugin.
+test("gpu-device-plugin: NVIDIA's GPU Operator runs the plugin on the GPU nodes its operands tolerate", async () => {
+  const operator = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "a-gpu-operator", { name: "gpu-operator", chart: "gpu-operator", namespace: "gpu-operator", values });
+  for (const values of [{}, { driver: { enabled: false }, toolkit: { enabled: false } }, { daemonsets: { tolerations: [{ operator: "Exists" }] } }]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, cluster(operator(values)))).violations, [], JSON.stringify(values));
+  }
+  const off = await runStack(gpuDevicePlugin, cluster(operator({ devicePlugin: { enabled: false } })));
+  assert.match(messages(off)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but its device plugin never runs on the GPU nodes \(Helm release gpu-operator\/gpu-operator \(chart gpu-operator\): devicePlugin\.enabled is off/);
+  const untolerated = await runStack(gpuDevicePlugin, cluster(operator({ daemonsets: { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] } })));
+  assert.match(messages(untolerated)[0] ?? "", /Helm release gpu-operator\/gpu-operator \(chart gpu-operator\): its values\.daemonsets\.tolerations do not tolerate the nvidia\.com\/gpu=present:NoSchedule taint/);
+});
