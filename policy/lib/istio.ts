@@ -175,3 +175,39 @@ export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
   }
   return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
 }
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why Istio 1.30.3 refuses a trust domain (pkg/config/validation/agent ValidateTrustDomain), or undefined when it takes it. */
+function trustDomainFault(domain: string): string | undefined {
+  if (domain === "") return "empty domain name not allowed";
+  const labels = domain.split(".");
+  // A trailing dot (`istio.io.`) is allowed; every other label is a DNS-1123 label.
+  const bad = labels.some((l, i) => !(i === labels.length - 1 && l === "") && (l.length > 63 || !DNS1123_LABEL.test(l)));
+  return bad ? `trust domain name ${JSON.stringify(domain)} invalid` : undefined;
+}
+
+/**
+ * The trust domain settings of an istiod's values that Istio 1.30.3 refuses, each as
+ * `<path> <value> (<why>)`. The chart lays `meshConfig` (with `pilot.meshConfig` merged over it,
+ * zzy_descope_legacy.yaml) over its own mesh with sprig's mergeOverwrite, whose mergo sets a map's
+ * entry even to "" (so an empty trustDomain replaces cluster.local), and istiod validates the mesh
+ * config it reads as a whole (pkg/config/mesh ApplyMeshConfig → ValidateMeshConfig
+ * validateTrustDomainConfig). Throws the SDK's unknown-value error when the values are not known.
+ */
+export function refusedTrustDomains(values: unknown): string[] {
+  const v = isObject(values) ? values : {};
+  const pilot = isObject(v.pilot) && isObject(v.pilot.meshConfig) ? v.pilot.meshConfig : {};
+  const mesh = isObject(v.meshConfig) ? v.meshConfig : {};
+  const pick = (key: string) => (pilot[key] !== undefined && pilot[key] !== null ? pilot[key] : mesh[key]);
+  const out: string[] = [];
+  const domain = pick("trustDomain");
+  const fault = typeof domain === "string" ? trustDomainFault(domain) : undefined;
+  if (fault) out.push(`meshConfig.trustDomain ${JSON.stringify(domain)} (${fault})`);
+  const aliases = pick("trustDomainAliases");
+  (Array.isArray(aliases) ? aliases : []).forEach((alias, i) => {
+    const why = typeof alias === "string" ? trustDomainFault(alias) : undefined;
+    if (why) out.push(`meshConfig.trustDomainAliases[${i}] ${JSON.stringify(alias)} (${why})`);
+  });
+  return out;
+}

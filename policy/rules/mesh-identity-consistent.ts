@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
-import { istiodNamespaces } from "../lib/istio";
+import { istiodNamespaces, refusedTrustDomains } from "../lib/istio";
 import { withRenderedIstio } from "../lib/istio-rendered";
 import { orUnknown, Probe, probe } from "../lib/values";
 
@@ -14,9 +14,9 @@ const isChart = (r: PolicyResource, chart: string) => {
  * A string Helm value: known (undefined when unset, empty or not a string) or not known in this
  * preview. An empty string sets nothing in these charts: istiod's and ztunnel's cluster names are
  * `| default "Kubernetes"`, their networks `if`-guarded, agentgateway's `istio.network`/`clusterId`
- * too (and "" is that chart's own default), and `meshConfig` is laid over the chart's mesh with
- * mergeOverwrite, which keeps `trustDomain: "cluster.local"` under an empty one (mergo skips empty
- * source values); the ztunnel chart's values likewise keep a global setting under an empty one.
+ * too (and "" is that chart's own default); the ztunnel chart's values keep a global setting under
+ * an empty one. An empty `meshConfig.trustDomain` does reach istiod (mergeOverwrite sets it), which
+ * refuses that mesh config and runs on Istio's defaults, cluster.local included: reported apart.
  */
 function value(r: PolicyResource, path: string): Probe<string | undefined> {
   const v = probe(() => dig(r.props.values, path));
@@ -110,7 +110,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name; no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -146,7 +146,16 @@ export const meshIdentityConsistent: StackValidationPolicy = {
         const meshId = meshIdOf(r);
         if (meshId === null) unknowns.push({ what: `the meshID of ${which}`, matters: () => istiodReleaseCount > 1 });
         else add(meshIds, meshId ?? "(unset)", label(r));
-        const trustDomain = value(r, "meshConfig.trustDomain");
+        // istiod refuses a mesh config whose trust domain Istio does not take, and runs on Istio's defaults (cluster.local).
+        const refused = probe(() => refusedTrustDomains(r.props.values));
+        if (!refused.known) unknowns.push({ what: `the trust domain settings (meshConfig) of ${which}`, matters: always });
+        else if (refused.value.length > 0) {
+          report(
+            `cluster ${cluster}: istiod release ${releaseName(r)} sets ${refused.value.join(", ")}, which Istio 1.30.3 refuses: istiod rejects the whole mesh config the chart renders from meshConfig ("invalid mesh config") and runs on Istio's defaults, so every other meshConfig setting (rootNamespace, defaultConfig.meshId from global.meshID, …) is dropped and the trust domain is cluster.local; leave meshConfig.trustDomain unset for cluster.local or set a DNS name`,
+            r.urn,
+          );
+        }
+        const trustDomain = refused.known && refused.value.some((x) => x.startsWith("meshConfig.trustDomain ")) ? { known: true as const, value: undefined } : value(r, "meshConfig.trustDomain");
         if (!trustDomain.known) unknowns.push({ what: `the trust domain (meshConfig.trustDomain) of ${which}`, matters: () => istiodReleaseCount > 1 });
         else add(trustDomains, trustDomain.value ?? "cluster.local", label(r));
         declared.set(several ? `istiod ${releaseName(r)} global.network` : "istiod global.network", value(r, "global.network"));

@@ -76,6 +76,12 @@ export const meshMutations: Mutation[] = [
     },
   },
   {
+    // mergeOverwrite renders it; istiod refuses that mesh config whole and runs on Istio's defaults (1.30.3 ApplyMeshConfig).
+    name: "an istiod's meshConfig.trustDomain emptied",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => onFirst(doc, istiod, (o) => (o.values.meshConfig = { ...o.values.meshConfig, trustDomain: "" })),
+  },
+  {
     name: "two clusters on one network",
     policy: "mesh-identity-consistent",
     apply: (doc) => {

@@ -82,8 +82,8 @@ test("mesh-identity-consistent: ztunnel's top-level network and its cluster name
 });
 
 // Istio 1.30.3's charts read an empty value as unset: cluster names `| default "Kubernetes"`, the
-// ztunnel network `if`-guarded, meshConfig merged with mergeOverwrite (an empty trustDomain keeps
-// the chart's cluster.local); agentgateway v1.4.1's chart sets AGW_ISTIO_* only `if` non-empty.
+// ztunnel network `if`-guarded; agentgateway v1.4.1's chart sets AGW_ISTIO_* only `if` non-empty.
+// (An empty meshConfig.trustDomain is not: see the next test.)
 test("mesh-identity-consistent: an empty Helm value is the chart's default, not a value of its own", async () => {
   const cluster = (name: string, istiodValues: Record<string, unknown>, ztunnelValues: Record<string, unknown>, agw?: Record<string, unknown>) => [
     stackResource({ type: REL, name: `${name}-istiod`, props: { chart: "istiod", values: istiodValues }, provider: k8sProvider(name) }),
@@ -92,8 +92,8 @@ test("mesh-identity-consistent: an empty Helm value is the chart's default, not 
   ];
   const mesh = (network: string, extra: Record<string, unknown> = {}) => ({ global: { meshID: "m", network, multiCluster: { clusterName: network.slice(4) } }, meshConfig: { trustDomain: "cluster.local" }, ...extra });
   const ok = await runStack(meshIdentityConsistent, [
-    // Before: trust domain "" (a) vs cluster.local (b), and agentgateway's "" network and cluster ID reported as mismatches.
-    ...cluster("a", { ...mesh("net-a"), meshConfig: { trustDomain: "" } }, { global: { network: "net-a" }, network: "", multiCluster: { clusterName: "a" } }, { network: "", clusterId: "" }),
+    // Before: agentgateway's "" network and cluster ID reported as mismatches.
+    ...cluster("a", { ...mesh("net-a"), meshConfig: {} }, { global: { network: "net-a" }, network: "", multiCluster: { clusterName: "a" } }, { network: "", clusterId: "" }),
     // Before: ztunnel "Kubernetes" vs istiod "" (both are Kubernetes).
     ...cluster("b", { ...mesh("net-b"), global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "" } } }, { global: { network: "net-b" } }),
   ]);
@@ -108,6 +108,32 @@ test("mesh-identity-consistent: an empty Helm value is the chart's default, not 
     "cluster b: ztunnel multiCluster.clusterName=b but istiod global.multiCluster.clusterName=Kubernetes; ztunnel's workloads would be registered under another cluster",
     "trust domain differs across clusters: corp.example (a); cluster.local (b)",
   ]);
+});
+
+// The istiod chart lays meshConfig over its mesh with sprig's mergeOverwrite, whose mergo (v1.0.1
+// merge.go) sets a map entry even to "", so an empty trustDomain reaches istiod, which validates the
+// mesh config as a whole (Istio 1.30.3 pkg/config/mesh ApplyMeshConfig, validation/agent
+// ValidateTrustDomain: "empty domain name not allowed") and, refusing it, runs on Istio's defaults
+// (meshwatcher/collection.go "invalid mesh config"). Before, it was read as cluster.local and passed.
+test("mesh-identity-consistent: a trust domain Istio refuses drops istiod's whole meshConfig, and is reported", async () => {
+  const istiodWith = (meshConfig: Record<string, unknown>, extra: Record<string, unknown> = {}) => [
+    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig, ...extra } }, provider: k8sProvider("a") }),
+  ];
+  const said = async (resources: any[]) => (await runStack(meshIdentityConsistent, resources)).violations.map((v) => v.message);
+  const empty = await said(istiodWith({ trustDomain: "", rootNamespace: "mesh-root" }));
+  assert.equal(empty.length, 1, empty.join("\n"));
+  assert.ok(empty[0].startsWith(`cluster a: istiod release a-istiod sets meshConfig.trustDomain "" (empty domain name not allowed), which Istio 1.30.3 refuses: istiod rejects the whole mesh config`), empty[0]);
+  for (const [meshConfig, extra, what] of [
+    [{ trustDomain: "Corp.Example" }, {}, `meshConfig.trustDomain "Corp.Example" (trust domain name "Corp.Example" invalid)`],
+    [{ trustDomain: "corp.example" }, { pilot: { meshConfig: { trustDomain: "" } } }, `meshConfig.trustDomain ""`],
+    [{ trustDomain: "corp.example", trustDomainAliases: ["old.example", "a..b"] }, {}, `meshConfig.trustDomainAliases[1] "a..b"`],
+  ] as const) {
+    const got = await said(istiodWith(meshConfig, extra));
+    assert.equal(got.length, 1, JSON.stringify(meshConfig));
+    assert.match(got[0], new RegExp(`sets ${what.replace(/[.*()[\]]/g, "\\$&")}`));
+  }
+  // Names Istio takes, a trailing dot included, pass.
+  for (const trustDomain of ["corp.example", "istio.io.", "cluster.local"]) assert.deepEqual(await said(istiodWith({ trustDomain })), [], trustDomain);
 });
 
 const SECRET = "kubernetes:core/v1:Secret";
