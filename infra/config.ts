@@ -19,6 +19,7 @@ import { valueAtPath } from "./validate-support";
 import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
 import { noteDefaultedValues } from "./default-notes";
 import { missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
+import { closestName } from "./closest";
 
 export * from "./schema";
 
@@ -102,13 +103,21 @@ function boundMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined
 /**
  * zod names an unknown key but not the keys its object takes, so a typo's fix would not be on the
  * line that reports it. The object schema that refused the key (the raw issue's `inst`, which only
- * an error map sees: the final issue drops it) is the union member the discriminator chose.
+ * an error map sees: the final issue drops it) is the union member the discriminator chose. A key
+ * a few edits from one it takes (`vpcCIDR`, `meshID`, `replica`) is named with that key, as the
+ * policy config's typos are (scripts/lib/policy-config.ts); a third of the key's length at most,
+ * so that a short stray key (`spot` on a cluster) is not offered an unrelated one.
  */
 const unknownKeysMessage: z.core.$ZodErrorMap = (issue) => {
   if (issue.code !== "unrecognized_keys") return undefined;
   const shape = (issue.inst as { _zod?: { def?: { shape?: object } } } | undefined)?._zod?.def?.shape;
-  const allowed = shape ? `; allowed here: ${Object.keys(shape).join(", ")}` : "";
-  return `unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}: remove or fix the spelling${allowed}`;
+  const known = shape ? Object.keys(shape) : [];
+  const named = issue.keys.map((k) => {
+    const near = closestName(k, known, Math.min(3, Math.max(1, Math.floor(k.length / 3))));
+    return near ? `'${k}' (did you mean '${near}'?)` : `'${k}'`;
+  });
+  const allowed = shape ? `; allowed here: ${known.join(", ")}` : "";
+  return `unknown key(s) ${named.join(", ")}: remove or fix the spelling${allowed}`;
 };
 
 function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {

@@ -8,6 +8,7 @@
 import Ajv from "ajv";
 import { readPolicyConfigDocument } from "./policy-config-file";
 import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./policy-pack";
+import { closestName as closest } from "../../infra/closest";
 
 const levels: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
@@ -218,21 +219,6 @@ function levellessEntries(info: AnalyzerInfo, result: Record<string, PolicyConfi
     );
   }
   return problems;
-}
-
-/** The known name a misspelt one is closest to (at most 3 edits away). */
-function closest(name: string, known: string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const next = [i];
-      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      row = next;
-    }
-    return row[b.length];
-  };
-  const best = known.map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= 3 ? best.k : undefined;
 }
 
 /**

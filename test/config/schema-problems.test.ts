@@ -15,14 +15,34 @@ const cases: RejectCase[] = [
     name: "an unknown key (a typo)",
     mutate: (p) => (p.models[0].replica = 3),
     path: "inference-mesh:platform.models[0]",
-    message: /unknown key\(s\) 'replica'/,
+    message: /unknown key\(s\) 'replica' \(did you mean 'replicas'\?\)/,
   },
   // The message says what the object takes, so the fix of a typo is on the line that reports it.
   {
     name: "an unknown key, listing the keys the object takes",
     mutate: (p) => (p.clusters[0].vpcCIDR = "10.10.0.0/16"),
     path: "inference-mesh:platform.clusters[0]",
-    message: /unknown key\(s\) 'vpcCIDR': remove or fix the spelling; allowed here: name, .*\bvpcCidr\b/,
+    message: /unknown key\(s\) 'vpcCIDR' \(did you mean 'vpcCidr'\?\): remove or fix the spelling; allowed here: name, .*\bvpcCidr\b/,
+  },
+  // A key a few edits from one the object takes is named with it, as the policy config's typos are.
+  {
+    name: "a misspelt key, naming the key it is closest to",
+    mutate: (p) => (p.models[0].versions[0].wieght = 90),
+    path: "inference-mesh:platform.models[0].versions[0]",
+    message: /^inference-mesh:platform\.models\[0\]\.versions\[0\]: unknown key\(s\) 'wieght' \(did you mean 'weight'\?\): remove or fix the spelling; allowed here: name, image, weight, canary, replicas, revision$/,
+  },
+  {
+    name: "a misspelt key in a section, naming the key it is closest to",
+    mutate: (p) => (p.policy.maxCanaryWieght = 5),
+    path: "inference-mesh:platform.policy",
+    message: /unknown key\(s\) 'maxCanaryWieght' \(did you mean 'maxCanaryWeight'\?\)/,
+  },
+  // A short stray key is not offered an unrelated one a few edits away (`spot` is a node group's, not a cluster's).
+  {
+    name: "a stray short key, with no unrelated key suggested",
+    mutate: (p) => (p.clusters[0].spot = true),
+    path: "inference-mesh:platform.clusters[0]",
+    message: /unknown key\(s\) 'spot': remove or fix the spelling; allowed here: /,
   },
   {
     // The keys of the union member the discriminator chose: a self-signed listener takes only `mode`.
