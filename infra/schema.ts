@@ -308,9 +308,20 @@ export const toolSchema = z.strictObject({
   description: textOrDigits(z.string()).optional(),
 });
 
+/**
+ * The user's own TLS Secret: any Kubernetes Secret name, a DNS-1123 subdomain of at most 253
+ * characters (what the API server takes, and Gateway API's certificateRefs name, 1 to 253), such as
+ * cert-manager's `inference.example.com-tls`. Nothing is derived from it, so the 40-character
+ * label rule of the names the program builds on does not apply.
+ */
+const secretName = z
+  .string()
+  .max(253, { message: "is over 253 characters: a Kubernetes Secret name is a DNS subdomain of at most 253", abort: true })
+  .regex(dnsSubdomain, "must be a Kubernetes Secret name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain)");
+
 const tlsSchema = z.discriminatedUnion("mode", [
   z.strictObject({ mode: z.literal("selfSigned") }),
-  z.strictObject({ mode: z.literal("secret"), secretName: dnsLabel }),
+  z.strictObject({ mode: z.literal("secret"), secretName }),
   z.strictObject({ mode: z.literal("none") }),
 ]);
 

@@ -150,7 +150,7 @@ const cases: RejectCase[] = [
     name: "a TLS secret mode without its secret name",
     mutate: (p) => delete p.gateways.inference.tls.secretName,
     path: "inference-mesh:platform.gateways.inference.tls.secretName",
-    message: /is required \(text\): it must be a DNS-1123 label/,
+    message: /is required \(text\): it must be a Kubernetes Secret name/,
   },
 ];
 
@@ -191,4 +191,18 @@ test("gateways.inference is required only once a model is served: agents need a 
   assert.deepEqual(problemsOf(q), [
     "inference-mesh:platform.gateways.inference: models are configured, so the inference gateway (hostname, tls) is required: it serves them, to callers outside and to the agents",
   ]);
+});
+
+test("a TLS secret is any Kubernetes Secret name (a DNS subdomain up to 253), not held to the 40-character label of derived names", () => {
+  // cert-manager's habit: the Secret named after the host it serves.
+  const p = shippedPlatform("prod");
+  p.gateways.inference.tls.secretName = "inference.example.com-tls";
+  p.gateways.agents.tls.secretName = `agents-gateway-tls-${"x".repeat(40)}`;
+  const spec = parsePlatform(p, "prod");
+  assert.equal((spec.gateways.inference!.tls as { secretName: string }).secretName, "inference.example.com-tls");
+  const bad = shippedPlatform("prod");
+  bad.gateways.inference.tls.secretName = "Inference_TLS";
+  expectProblem(bad, "inference-mesh:platform.gateways.inference.tls.secretName", /must be a Kubernetes Secret name: lowercase letters, digits, '-' and '\.'/);
+  bad.gateways.inference.tls.secretName = `${"a".repeat(250)}.tls`;
+  expectProblem(bad, "inference-mesh:platform.gateways.inference.tls.secretName", /is over 253 characters/);
 });
