@@ -82,6 +82,13 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
       for (const side of [release.inputs, release.outputs]) if (side?.values) side.values.nodeSelector = { "inference-mesh.io/node-group": "cpu" };
     },
   },
+  {
+    // Compute Engine's public Ubuntu image carries no NVIDIA driver: without ubuntu-drivers the agent's GPUs are never advertised.
+    name: "a k3s GPU template on the stock Ubuntu image whose startup script no longer installs the NVIDIA driver",
+    policy: "gpu-device-plugin",
+    message: /cluster gcp-usc1: .* but InstanceTemplate gcp-usc1-gpu-a100-template boots \S*ubuntu-os-cloud\S*, a stock image without the NVIDIA driver/,
+    apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.split("\n").filter((line) => !line.includes("ubuntu-drivers")).join("\n")),
+  },
 ];
 
 for (const c of cases) {

@@ -218,3 +218,33 @@ test("gpu-device-plugin: NVIDIA's GPU Operator runs the plugin on the GPU nodes 
   const untolerated = await runStack(gpuDevicePlugin, cluster(operator({ daemonsets: { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }] } })));
   assert.match(messages(untolerated)[0] ?? "", /Helm release gpu-operator\/gpu-operator \(chart gpu-operator\): its values\.daemonsets\.tolerations do not tolerate the nvidia\.com\/gpu=present:NoSchedule taint/);
 });
+
+// Before, a k3s GPU VM was judged for its labels and taints only: one booting a stock Ubuntu image
+// whose boot script installs no NVIDIA driver passed, though Compute Engine's public images carry
+// none, so no device plugin finds its GPUs and every GPU pod stays Pending.
+test("gpu-device-plugin: a k3s GPU VM on a stock image gets the NVIDIA driver from its boot script or a GPU Operator", async () => {
+  const script = (extra: string) => `#!/bin/bash\n${extra}cat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label:\n  - nvidia.com/gpu.present=true\nnode-taint:\n  - nvidia.com/gpu=present:NoSchedule\nEOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const vm = (sourceImage: string, extra = "") => stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", disks: [{ boot: true, sourceImage }], metadataStartupScript: script(extra) }, provider: null });
+  const operator = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "a-gpu-operator", { name: "gpu-operator", chart: "gpu-operator", namespace: "gpu-operator", values });
+  const ok = [
+    [vm("ubuntu-os-cloud/ubuntu-2204-lts", "ubuntu-drivers install --gpgpu 'nvidia:580-server'\napt-get install -y nvidia-container-toolkit\n"), release(ours)],
+    [vm("projects/deeplearning-platform-release/global/images/family/common-cu124-ubuntu-2204-nvidia-570"), release(ours)],
+    [vm("my-golden-image"), release(ours)],
+    [vm("ubuntu-os-cloud/ubuntu-2204-lts"), operator({})],
+  ];
+  for (const extra of ok) assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, ...extra])).violations, [], extra[0].props.disks[0].sourceImage);
+  const expected = /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but InstanceTemplate a-gpu-a100-template boots (\S+), a stock image without the NVIDIA driver, and neither its boot script nor a GPU Operator release \(driver\.enabled\) installs one/;
+  const bare = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm("https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts", "# ubuntu-drivers install\n"), release(ours)]);
+  assert.match(messages(bare)[0] ?? "", expected);
+  const driverOff = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm("debian-cloud/debian-12"), operator({ driver: { enabled: false } })]);
+  assert.match(messages(driverOff)[0] ?? "", expected);
+});
+
+test("gpu-device-plugin: a marker file named after the driver is no driver install", async () => {
+  const script = "#!/bin/bash\ntouch /var/lib/inference-mesh/nvidia-driver-installed\ncurl -sfL https://get.k3s.io | sh -s - agent --node-taint nvidia.com/gpu=present:NoSchedule --node-label nvidia.com/gpu.present=true\n";
+  const vm = (script: string) => stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", disks: [{ boot: true, sourceImage: "ubuntu-os-cloud/ubuntu-2204-lts" }], metadataStartupScript: script }, provider: null });
+  assert.match(messages(await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script), release(ours)]))[0] ?? "", /a stock image without the NVIDIA driver/);
+  for (const install of ["apt-get install -y nvidia-driver-580-server", "apt-get install -y nvidia-driver", "apt-get install -y 'nvidia-headless-570'"]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(`${script}${install}\n`), release(ours)])).violations, [], install);
+  }
+});

@@ -1,0 +1,65 @@
+/**
+ * Whether a GCE GPU VM that joins k3s gets the NVIDIA driver: Compute Engine's public OS images
+ * carry none (its GPU docs: pick a boot image and install the driver yourself; Deep Learning VM
+ * images have it preinstalled), so a VM booting one must install it from its boot script, or the
+ * cluster's GPU Operator must (gpu-operator v26.7.0 values.yaml driver.enabled, on by default).
+ * Without a driver the device plugin finds no GPU and every GPU pod stays Pending.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { helmChartName, isHelmInstall } from "./k8s";
+import { list, probe, type Tri } from "./values";
+import { GPU_OPERATOR_CHART } from "./device-plugin";
+
+/**
+ * Public image projects of stock OS images, none of which ships the NVIDIA driver. Images of other
+ * projects (deeplearning-platform-release, ubuntu-os-accelerator-images, a fork's own) and names
+ * that say they carry it (nvidia, cuda, gpu, accelerator) are not judged.
+ */
+const STOCK_PROJECTS = new Set(["ubuntu-os-cloud", "ubuntu-os-pro-cloud", "debian-cloud", "centos-cloud", "rocky-linux-cloud", "rhel-cloud", "almalinux-cloud", "suse-cloud", "opensuse-cloud", "fedora-coreos-cloud"]);
+
+/** The project of a GCE image reference (`projects/<p>/global/images/…`, a URL of it, or `<p>/<family or name>`); undefined for a bare name (the VM's own project). */
+export function imageProject(image: string): string | undefined {
+  const long = /(?:^|\/)projects\/([^/]+)\/global\/images\//.exec(image);
+  if (long) return long[1];
+  const parts = image.split("/");
+  return parts.length === 2 ? parts[0] : undefined;
+}
+
+/** The boot disk image of a VM: an instance's bootDisk, a template's boot disk (the one marked boot, else the first). */
+function bootImage(props: Record<string, any>): unknown {
+  const fromInstance = props.bootDisk?.initializeParams?.image;
+  if (fromInstance !== undefined) return fromInstance;
+  const disks = list(props.disks as { boot?: unknown; sourceImage?: unknown }[]);
+  return (disks.find((d) => d?.boot === true) ?? disks[0])?.sourceImage;
+}
+
+/** Commands that install the NVIDIA driver on a stock image (Ubuntu's ubuntu-drivers or packages, NVIDIA's CUDA repository or runfile, Google's installers). */
+// Package names only: `nvidia-driver-<branch>` or Debian's `nvidia-driver`, not a marker file such as nvidia-driver-installed.
+const DRIVER_INSTALL = /ubuntu-drivers|nvidia-driver(?:-\d|(?=[\s'"]|$))|nvidia-headless-\d|nvidia-open\b|nvidia-dkms|linux-modules-nvidia|cuda-drivers|NVIDIA-Linux-|cuda_installer|install_gpu_driver|cos-extensions/m;
+
+/** The stock image a GPU VM boots when its boot script (lines that are not comments) installs no driver; undefined otherwise. */
+export function driverlessBoot(props: Record<string, any>, script: string): string | undefined {
+  const image = bootImage(props);
+  if (typeof image !== "string") return undefined;
+  const project = imageProject(image);
+  if (!project || !STOCK_PROJECTS.has(project) || /nvidia|cuda|gpu|accelerator/i.test(image)) return undefined;
+  const live = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  return DRIVER_INSTALL.test(live) ? undefined : image;
+}
+
+/** Whether a GPU Operator release on the cluster installs the driver (driver.enabled, on by default); "unknown" while one's values are not known. */
+export function operatorInstallsDriver(resources: PolicyResource[]): Tri {
+  let result: Tri = false;
+  for (const r of resources.filter((x) => isHelmInstall(x.type))) {
+    const chart = probe(() => helmChartName(r.props));
+    if (!chart.known) {
+      result = result === true ? true : "unknown";
+      continue;
+    }
+    if (chart.value !== GPU_OPERATOR_CHART) continue;
+    const enabled = probe(() => r.props.values?.driver?.enabled);
+    if (!enabled.known) result = result === true ? true : "unknown";
+    else if (enabled.value !== false) return true;
+  }
+  return result;
+}
