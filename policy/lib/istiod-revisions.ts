@@ -14,9 +14,9 @@
  * (gatewaycommon/gatewayclass_collection.go FetchGatewayClass, classinfo.go).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { cannotJudge, helmChartName, isHelmInstall, isKind, meta, T } from "./k8s";
+import { cannotJudge, helmChartName, isHelmInstall, isKind, meta, podSpecOf, T } from "./k8s";
 import { isIstiodRelease, istiodEnv } from "./istio";
-import { withRenderedIstio } from "./istio-rendered";
+import { istioNodeAgentImage, withRenderedIstio } from "./istio-rendered";
 import { isObject, orUnknown } from "./values";
 
 const REV = "istio.io/rev";
@@ -129,4 +129,29 @@ export function istiodsServing(gw: PolicyResource, resources: PolicyResource[]):
       return !otherDefaultTag && defaultRevision(resources) === revision;
     })
     .map(({ r }) => r);
+}
+
+/**
+ * Whether an istiod serves some of its cluster's ambient data plane that the stack shows: a
+ * ztunnel that dials it (the ztunnel chart's XDS and CA address is istiod-<revision> unless
+ * `xdsAddress` is set, daemonset.yaml; a ztunnel with its own address, one rendered as objects, or
+ * a cluster whose ztunnel the stack does not install, counts for every istiod), or a Gateway it
+ * owns (waypoints, east-west and ingress gateways, {@link istiodsServing}). A revision that serves
+ * none of them, a canary installed beside the serving one, pushes nothing to this data plane.
+ * Throws the SDK's unknown-value error (or "can't judge") where a value it reads is not known.
+ */
+export function servesDataPlane(istiod: PolicyResource, resources: PolicyResource[]): boolean {
+  const revision = istiodRevision(istiod.props.values);
+  // A ztunnel rendered as objects (a v4 Chart's DaemonSet): its address is not read here.
+  if (resources.some((r) => r.type === "kubernetes:apps/v1:DaemonSet" && orUnknown(() => istioNodeAgentImage(podSpecOf(r.type, r.props)) === "ztunnel", true))) return true;
+  const ztunnels = resources.filter((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "ztunnel", false));
+  if (ztunnels.length === 0) return true;
+  for (const z of ztunnels) {
+    const v = isObject(z.props.values) ? z.props.values : {};
+    if (typeof v.xdsAddress === "string" && v.xdsAddress !== "") return true;
+    const rev = typeof v.revision === "string" && v.revision !== "" ? v.revision : isObject(v.global) && typeof v.global.revision === "string" && v.global.revision !== "" ? v.global.revision : "default";
+    if (rev === revision) return true;
+  }
+  const self = istiod.urn;
+  return resources.filter((r) => isKind(r.type, "gateway.networking.k8s.io", "Gateway")).some((gw) => istiodsServing(gw, resources).some((o) => o.urn === self));
 }

@@ -6,6 +6,7 @@ import { secretDataKey, setOf } from "../lib/config-schema";
 import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
 import { withRenderedIstio } from "../lib/istio-rendered";
 import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "../lib/istio";
+import { servesDataPlane } from "../lib/istiod-revisions";
 import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
@@ -140,7 +141,13 @@ function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: strin
     const setting: Probe<string | undefined | null> = ambient.known ? probe(() => istiodEnv(r.props.values, MULTI_NETWORK)) : { known: false };
     if (!setting.known || setting.value === null) {
       unknowns.push(`the ${MULTI_NETWORK} env of istiod release ${r.name} on cluster ${m.cluster}`);
-    } else if (parseGoBool(setting.value) !== true) {
+      continue;
+    }
+    if (parseGoBool(setting.value) === true) continue;
+    // A revision serving none of the cluster's ztunnels or Gateways (a canary beside the serving one) pushes nothing to them.
+    const serves = probe(() => servesDataPlane(r, m.resources));
+    if (!serves.known) unknowns.push(`whether istiod release ${r.name} on cluster ${m.cluster} serves its ztunnels or Gateways (their revisions, the default revision), having no ${MULTI_NETWORK}`);
+    else if (serves.value) {
       const given = setting.value === undefined ? `leaves env.${MULTI_NETWORK} unset (false by default)` : `sets env.${MULTI_NETWORK} to ${JSON.stringify(setting.value)}`;
       report(
         `cluster ${m.cluster}: ambient istiod release ${r.name} ${given}: istiod then builds its ambient registry from its own cluster alone and serves no istio-east-west GatewayClass, so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed; set env.${MULTI_NETWORK}: "true"`,
@@ -160,7 +167,7 @@ function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: strin
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "In a multi-cluster mesh every ambient istiod sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs); a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
+    "In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs); a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {

@@ -62,3 +62,29 @@ test("mesh-multicluster-wiring: AMBIENT_ENABLE_MULTI_NETWORK is not judged for o
     assert.match(later.unknown.join("\n"), /the AMBIENT_ENABLE_MULTI_NETWORK env of istiod release b-istiod on cluster b/);
   }
 });
+
+// Istio 1.30.3: ztunnel dials istiod-<its revision> (ztunnel chart daemonset.yaml XDS_ADDRESS), and
+// only the istiod owning a Gateway deploys it (gatewaycommon/deploymentcontroller.go IsMine, by
+// istio.io/rev, tags, the default revision: pkg/revisions/tag_watcher.go). Before, a canary istiod
+// serving neither failed a correct stack for want of the flag.
+test("mesh-multicluster-wiring: AMBIENT_ENABLE_MULTI_NETWORK is judged on the istiod that serves the cluster's ztunnel or owns its Gateways", async () => {
+  const canary = (cluster: string, env: Record<string, unknown>) =>
+    stackResource({ type: REL, name: `${cluster}-istiod-canary`, props: { chart: "istiod", namespace: "istio-system", values: { revision: "canary", global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName: cluster } }, ...ambient(env) } }, provider: k8sProvider(cluster) });
+  const ztunnel = (revision?: string) =>
+    stackResource({ type: REL, name: "b-ztunnel", props: { chart: "ztunnel", namespace: "istio-system", values: { profile: "ambient", ...(revision ? { revision } : {}), global: { network: "net-b" }, multiCluster: { clusterName: "b" } } }, provider: k8sProvider("b") });
+  const on = ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "true" });
+  const off = { AMBIENT_ENABLE_BAGGAGE: "true" };
+  const base = stackResource({ type: REL, name: "b-istio-base", props: { chart: "base", namespace: "istio-system", values: { defaultRevision: "default" } }, provider: k8sProvider("b") });
+  // The canary serves nothing: the stable istiod owns ztunnel and the unlabelled east-west gateway.
+  const clean = await runStack(meshMulticlusterWiring, [...mesh(on), base, canary("b", off), ztunnel()]);
+  assert.deepEqual([messages(clean), clean.unknown], [[], []]);
+  // Without the base chart the default revision, which may own the unlabelled gateway, is not known.
+  assert.match((await runStack(meshMulticlusterWiring, [...mesh(on), canary("b", off), ztunnel()])).unknown.join("\n"), /whether istiod release b-istiod-canary on cluster b serves its ztunnels or Gateways/);
+  // ztunnel moved to the canary, or the east-west gateway labelled for it: the canary is held to the flag.
+  const canaryFlagged = /^cluster b: ambient istiod release b-istiod-canary leaves env.AMBIENT_ENABLE_MULTI_NETWORK unset/;
+  assert.match(messages(await runStack(meshMulticlusterWiring, [...mesh(on), base, canary("b", off), ztunnel("canary")])).join("\n"), canaryFlagged);
+  const labelled = mesh(on).map((r) => (r.name === "b-ew" ? { ...r, props: { ...r.props, metadata: { ...r.props.metadata, labels: { ...r.props.metadata.labels, "istio.io/rev": "canary" } } } } : r));
+  assert.match(messages(await runStack(meshMulticlusterWiring, [...labelled, base, canary("b", off), ztunnel()])).join("\n"), canaryFlagged);
+  // Without a ztunnel release on the cluster every ambient istiod may serve it, as before.
+  assert.match(messages(await runStack(meshMulticlusterWiring, [...mesh(on), canary("b", off)])).join("\n"), canaryFlagged);
+});
