@@ -4,7 +4,8 @@ import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnly
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta } from "../lib/k8s";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { renderedIstio } from "../lib/istio-rendered";
-import { configWithDefaults, isObject, list, probe, Tri } from "../lib/values";
+import { refusedTrustDomains } from "../lib/istio";
+import { configWithDefaults, isObject, list, orUnknown, probe, Tri } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 
 interface Config {
@@ -54,7 +55,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
       if (!isHelmInstall(r.type)) continue;
       const chart = probe(() => helmChartName(r.props));
       const td = probe(() => dig(r.props.values, "meshConfig.trustDomain"));
-      if (td.known && typeof td.value === "string") trustDomains.add(td.value);
+      // One Istio refuses (an empty one, say) makes istiod drop its whole mesh config and run on cluster.local.
+      const refused = chart.known && chart.value === "istiod" && orUnknown(() => refusedTrustDomains(r.props.values).some((x) => x.startsWith("meshConfig.trustDomain ")), false);
+      if (refused) trustDomains.add("cluster.local");
+      else if (td.known && typeof td.value === "string") trustDomains.add(td.value);
       // istiod without meshConfig.trustDomain uses the chart's default.
       else if (td.known && td.value === undefined && chart.known && chart.value === "istiod") trustDomains.add("cluster.local");
       else if (!td.known && (!chart.known || chart.value === "istiod")) unknownTrustDomains.push(`the trust domain of Helm release ${r.name}`);

@@ -34,6 +34,21 @@ test("authorization-principals-known: principals name rendered ServiceAccounts i
   assert.deepEqual(listed.violations, []);
 });
 
+// An empty meshConfig.trustDomain reaches istiod (the chart's mergeOverwrite sets it), which
+// refuses that mesh config (Istio 1.30.3 ApplyMeshConfig, ValidateTrustDomain) and runs on
+// cluster.local; mesh-identity-consistent reports it. Before, "" was taken as the trust domain and
+// every cluster.local principal reported outside it.
+test("authorization-principals-known: an istiod trust domain Istio refuses is read as cluster.local, the one istiod runs on", async () => {
+  const principal = "cluster.local/ns/agents/sa/research-agent-v1";
+  for (const trustDomain of ["", "Corp.Example"]) {
+    const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain } } });
+    const out = await runStack(authorizationPrincipalsKnown, [istiod, sa("agents", "research-agent-v1"), ap("inference", "callers", allowFrom(principal))]);
+    assert.deepEqual(out.violations, [], trustDomain);
+    const foreign = await runStack(authorizationPrincipalsKnown, [istiod, sa("agents", "research-agent-v1"), ap("inference", "callers", allowFrom("corp.example/ns/agents/sa/research-agent-v1"))]);
+    assert.match(foreign.violations.map((v) => v.message).join("\n"), /outside the mesh trust domain \(cluster\.local\)/, trustDomain);
+  }
+});
+
 test("authorization-principals-known: a policy bound only to an Istio ingress Gateway names no mesh identities (ambient callers arrive without one)", async () => {
   const base = [sa("agents", "research-agent-v1"), gw("inference", "inference-gateway", "istio"), gw("agents", "agent-gateway", "agentgateway"), gw("agents", "waypoint", "istio-waypoint")];
   const toGateway = (name: string, source: Record<string, unknown>) => ({ action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }], rules: [{ from: [{ source }] }] });
