@@ -1,7 +1,7 @@
 /**
  * What counts as a credential in plaintext: in a kubeconfig (its users, auth-provider config and
- * exec env), in a bootstrap script, as an entry of a ConfigMap or Secret, and in Helm values.
- * Read by sensitive-values-secret for every place a credential may sit.
+ * exec env), as an entry of a ConfigMap or Secret, and in Helm values; the shapes boot-scripts.ts
+ * looks for in a VM's boot script. Read by sensitive-values-secret for every place a credential may sit.
  */
 import * as yaml from "js-yaml";
 import { probe } from "./values";
@@ -63,29 +63,22 @@ export function kubeconfigCredentials(value: unknown): string[] {
   return [...new Set(found)];
 }
 
-const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+/** A PEM private key block's header (PKCS#1, PKCS#8, EC, OpenSSH, encrypted alike). */
+export const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
-/** A k3s join token in its secure form, `K10<CA hash>::<user>:<password>` (docs.k3s.io/cli/token). */
-const K3S_SECURE_TOKEN = /K10[0-9a-f]{64}::[^:\s]+:[^\s"']/;
-
-/**
- * A private key base64-encoded inside a longer text (`LS0tLS1CRUdJTi` is `-----BEGIN`), as
- * cloud-init's `write_files` (`encoding: b64`) or a script's `base64 -d` take it; only the first
- * line of a wrapped blob is decoded, which holds the whole PEM header.
- */
-function holdsBase64PrivateKey(text: string): boolean {
-  return [...text.matchAll(/LS0tLS1CRUdJTi[A-Za-z0-9+/]*/g)].some((m) => PRIVATE_KEY.test(Buffer.from(m[0], "base64").toString("latin1")));
-}
+/** A kubeadm-style bootstrap token, `<6>.<16>`, as `k3s token create` mints them (docs.k3s.io/cli/token). */
+const BOOTSTRAP_TOKEN = "[a-z0-9]{6}\\.[a-z0-9]{16}";
 
 /**
- * Whether a bootstrap script carries credentials: a private key (in PEM, or base64-encoded PEM),
- * a k3s/kubeadm join token given as an option, or a k3s secure token anywhere (a script may write
- * it to the file `token-file` or K3S_TOKEN_FILE names, which the option patterns do not see).
+ * A k3s join token in its full form as k3s parses it (pkg/clientaccess/token.go parseToken):
+ * `K10`, the server CA's hash (64 hex digits, or none: `K10::…` skips the check), `::`, then
+ * `<user>:<password>` or a bootstrap token. The short form, a bare password, has no shape of its
+ * own: only where it is given (`--token`, `K3S_TOKEN`, `token:`, a token file) says what it is.
  */
-export function scriptHasCredentials(script: unknown): boolean {
-  if (typeof script !== "string") return false;
-  return PRIVATE_KEY.test(script) || holdsBase64PrivateKey(script) || K3S_SECURE_TOKEN.test(script) || /^\s*"?[\w-]*token"?\s*:\s*\S|K3S_(AGENT_)?TOKEN=\S|--(agent-)?token[= ]\S/m.test(script);
-}
+export const K3S_FULL_TOKEN = new RegExp(`K10(?:[0-9a-f]{64})?::(?:${BOOTSTRAP_TOKEN}(?![\\w.])|[^:\\s"']*:[^\\s"'])`);
+
+/** A whole value that is a k3s join token: the full form, or a bootstrap token alone. */
+const K3S_TOKEN_VALUE = new RegExp(`^(?:K10(?:[0-9a-f]{64})?::(?:${BOOTSTRAP_TOKEN}|[^:\\s]*:\\S+)|${BOOTSTRAP_TOKEN})$`);
 
 /**
  * A PEM block base64-encoded once (`LS0tLS1CRUdJTi` is `-----BEGIN`), as charts take TLS keys in
@@ -97,6 +90,9 @@ function base64Pem(value: string): string | undefined {
   return Buffer.from(v, "base64").toString("utf8");
 }
 
+/** A key, env var or option whose name says its value is a credential. */
+export const CREDENTIAL_NAME = /(token|secret|password|passwd|api[-_]?key|private[-_]?key)$/i;
+
 /**
  * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token
  * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret, password,
@@ -106,10 +102,10 @@ function bareToken(value: string, key: string): string | undefined {
   const v = value.trim();
   if (v === "") return undefined;
   if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
-  if (/^K10[0-9a-f]{64}::[^:\s]+:\S+$/.test(v)) return "a k3s join token";
+  if (K3S_TOKEN_VALUE.test(v)) return "a k3s join token";
   // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
   // An LLM provider's API key (OPENAI_API_KEY, apiKey) is as much a bearer credential as a token.
-  if (/(token|secret|password|passwd|api[-_]?key|private[-_]?key)$/i.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
+  if (CREDENTIAL_NAME.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
   return undefined;
 }
 
@@ -128,7 +124,7 @@ const REFERENCE = /^(\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|__\w+\{[^}]+\}|[A-
  * under a `…secret` key, a Secret's name (a DNS-1123 subdomain such as `tls-secret: gateway-cert`),
  * which refers to the credential instead of holding it.
  */
-function namesNoCredential(v: string, key: string): boolean {
+export function namesNoCredential(v: string, key: string): boolean {
   if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/") || REFERENCE.test(v)) return true;
   return /secret$/i.test(key) && v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v);
 }

@@ -2,7 +2,8 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { cannotJudge, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
-import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials, scriptHasCredentials } from "../lib/credentials";
+import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
+import { scriptCredential } from "../lib/boot-scripts";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
@@ -120,7 +121,7 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key or private key) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts carrying a join token or private key are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, and a Helm Release's values and repositoryOpts hold none of these unless declared secret, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key or private key) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts and metadata (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password, or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, and a Helm Release's values and repositoryOpts hold none of these unless declared secret, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -160,8 +161,9 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       const script = probe(() => args.props.metadataStartupScript as unknown);
       if (!keptSecret(args, "metadataStartupScript")) {
         if (!script.known) report(`${kindName(args.type)} ${args.name}: ${unreadable("metadataStartupScript")}; list it in additionalSecretOutputs`);
-        else if (scriptHasCredentials(script.value)) {
-          report(`${kindName(args.type)} ${args.name}: metadataStartupScript carries a join token or private key but ${notDeclared("metadataStartupScript")}; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
+        else {
+          const what = scriptCredential(script.value);
+          if (what) report(`${kindName(args.type)} ${args.name}: metadataStartupScript carries ${what} but ${notDeclared("metadataStartupScript")}; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
         }
       }
       // Every metadata value the VM runs or hands to cloud-init (startup-script, user-data, …).
@@ -174,8 +176,9 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
           for (const key of Object.keys(entries)) {
             const v = probe(() => entries[key]);
             if (!v.known) report(`${kindName(args.type)} ${args.name}: ${unreadable(`metadata.${key}`)}; list "metadata" in additionalSecretOutputs`);
-            else if (scriptHasCredentials(v.value)) {
-              report(`${kindName(args.type)} ${args.name}: metadata.${key} carries a join token or private key but ${notDeclared("metadata")}; list "metadata" in additionalSecretOutputs`);
+            else {
+              const what = scriptCredential(v.value);
+              if (what) report(`${kindName(args.type)} ${args.name}: metadata.${key} carries ${what} but ${notDeclared("metadata")}; list "metadata" in additionalSecretOutputs`);
             }
           }
         }

@@ -18,7 +18,7 @@ import { reveal, SECRET_SIG } from "../support/secrets";
 import { tempDir } from "../support/tmp";
 import { writeFile } from "../../components/cloud/gcp/shell";
 import { k3sAgentJoinToken } from "../../components/cloud/gcp/join-token";
-import { scriptHasCredentials } from "../../policy/lib/credentials";
+import { scriptHasCredentials } from "../../policy/lib/boot-scripts";
 
 const serverCa = "/var/lib/rancher/k3s/server/tls/server-ca.crt";
 const k3sConfig = "/etc/rancher/k3s/config.yaml";

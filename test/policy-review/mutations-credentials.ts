@@ -2,6 +2,7 @@
  * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets and
  * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
  */
+import { gzipSync } from "zlib";
 import { Mutation, resources, edit, istiod, addLike, cacerts } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
@@ -54,6 +55,19 @@ export const credentialsMutations: Mutation[] = [
       t.urn = t.urn.replace("gcp:compute/instanceTemplate:InstanceTemplate", t.type);
       (t as any).additionalSecretOutputs = [];
       return edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": "#!/bin/bash\nK3S_TOKEN=0123456789abcdef sh /opt/k3s-install.sh agent\n" }));
+    },
+  },
+  {
+    // cloud-init uncompresses gzip user-data, which GCE hands it base64-decoded (user-data-encoding):
+    // a bare-password token written to the file token-file names is as plain in the template's
+    // metadata, which is not declared secret, as it would be in clear.
+    name: "the k3s agents' join token (a bare password, in the file token-file names) moved into base64+gzip cloud-init user-data",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
+      const cloudConfig = "#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/token\n  content: Zq8vN3pL0xR7sT2w\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    token-file: /etc/rancher/k3s/token\n";
+      const userData = gzipSync(Buffer.from(cloudConfig)).toString("base64");
+      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "user-data": userData, "user-data-encoding": "base64" }));
     },
   },
   {

@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
-import { kubeconfigCredentials, scriptHasCredentials } from "../../policy/lib/credentials";
+import { kubeconfigCredentials } from "../../policy/lib/credentials";
+import { scriptHasCredentials } from "../../policy/lib/boot-scripts";
 import { runResource, UNKNOWN } from "../support/policy";
 
 const SECRET = "kubernetes:core/v1:Secret";
@@ -47,11 +48,11 @@ test("sensitive-values-secret: VM startup scripts carrying a join token or priva
     vm("gcp:compute/instanceTemplate:InstanceTemplate", { props: { metadata: { "startup-script": script } } }),
   ]);
   assert.equal(bad.violations.length, 2);
-  assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a join token or private key but metadataStartupScript is not declared secret \(not in the resource's additionalSecretOutputs\)/);
-  assert.match(bad.violations[1].message, /metadata\.startup-script carries a join token/);
+  assert.match(bad.violations[0].message, /Instance k3s-server: metadataStartupScript carries a credential \(under token:\) but metadataStartupScript is not declared secret \(not in the resource's additionalSecretOutputs\)/);
+  assert.match(bad.violations[1].message, /metadata\.startup-script carries a credential \(under token:\)/);
   // Any metadata value the VM hands to cloud-init counts, not only startup-script.
   const userData = await runResource(sensitiveValuesSecret, vm("gcp:compute/instance:Instance", { props: { metadata: { "user-data": "#cloud-config\n  token: abc\n" } } }));
-  assert.match(userData.violations[0].message, /metadata\.user-data carries a join token/);
+  assert.match(userData.violations[0].message, /metadata\.user-data carries a credential \(under token:\)/);
 });
 
 test("sensitive-values-secret: kubeconfigs, tokens and CA keys stay secret", async () => {
@@ -175,7 +176,7 @@ test("sensitive-values-secret: Secret data unknown in a preview is still data to
   assert.deepEqual(vm.unknown, []);
   assert.equal(vm.violations.length, 2);
   assert.match(vm.violations[0].message, /metadata\.startup-script cannot be read here/);
-  assert.match(vm.violations[1].message, /metadata\.user-data carries a join token or private key/);
+  assert.match(vm.violations[1].message, /metadata\.user-data carries a credential \(under token:\)/);
 });
 
 test("sensitive-values-secret: tls keys, random passwords and any Secret holding a key or kubeconfig stay secret", async () => {
@@ -254,7 +255,7 @@ test("sensitive-values-secret: regional templates and instances from a template 
   for (const type of ["gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", "gcp:compute/instanceFromTemplate:InstanceFromTemplate", "gcp:compute/instanceFromMachineImage:InstanceFromMachineImage"]) {
     const bad = await runResource(sensitiveValuesSecret, { type, name: "k3s", props: { metadataStartupScript: script, metadata: { "startup-script": script } } });
     assert.equal(bad.violations.length, 2, type);
-    assert.match(bad.violations[0].message, new RegExp(`^${type.split(":").pop()} k3s: metadataStartupScript carries a join token or private key`));
+    assert.match(bad.violations[0].message, new RegExp(`^${type.split(":").pop()} k3s: metadataStartupScript carries a credential \\(given as K3S_TOKEN=\\)`));
     assert.deepEqual((await runResource(sensitiveValuesSecret, { type, name: "k3s", props: { metadataStartupScript: script, metadata: { "startup-script": script } }, additionalSecretOutputs: ["metadataStartupScript", "metadata"] })).violations, []);
   }
 });

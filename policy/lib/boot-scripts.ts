@@ -1,0 +1,208 @@
+/**
+ * What counts as a credential in a VM's boot text (a GCE startup script, cloud-init user-data),
+ * read as the VM reads it: through the base64 and gzip layers cloud-init takes off (user-data
+ * `user-data-encoding: base64` on GCE, gzip content, `write_files` with `encoding: gz+b64`) or the
+ * script does itself (`base64 -d | gunzip`). Read by sensitive-values-secret.
+ */
+import { constants, gunzipSync } from "zlib";
+import * as yaml from "js-yaml";
+import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY } from "./credentials";
+
+/** A boot text, or a layer decoded from it, and how it was reached ("" for the text itself). */
+interface Layer {
+  text: string;
+  how: string;
+}
+
+/** A run of base64 long enough to hide a key or a script in; shorter words are left alone. */
+const RUN = /[A-Za-z0-9+/]{16,}={0,2}/g;
+
+/** A run ending a line at this length may be a blob wrapped over lines (`base64` wraps at 76, PEM at 64). */
+const WRAPPED = 56;
+
+/**
+ * The base64 blobs of a text: each run of base64 characters, a blob wrapped over lines joined
+ * (a line ending in a long run goes on with the next line's leading run).
+ */
+function base64Blobs(text: string): string[] {
+  const blobs: string[] = [];
+  let open: string | undefined;
+  const continues = (run: string, rest: string) => run.length >= WRAPPED && !run.endsWith("=") && rest.trim() === "";
+  for (const line of text.split(/\r?\n/)) {
+    let from = 0;
+    if (open !== undefined) {
+      const next = /^\s*([A-Za-z0-9+/]+={0,2})/.exec(line);
+      if (next) {
+        open += next[1];
+        from = next[0].length;
+        if (continues(next[1], line.slice(from))) continue;
+      }
+      blobs.push(open);
+      open = undefined;
+    }
+    const runs = [...line.slice(from).matchAll(RUN)];
+    runs.forEach((m, i) => {
+      const end = from + m.index! + m[0].length;
+      if (i === runs.length - 1 && continues(m[0], line.slice(end))) open = m[0];
+      else blobs.push(m[0]);
+    });
+  }
+  if (open !== undefined) blobs.push(open);
+  return blobs;
+}
+
+/**
+ * What a base64 blob holds when it is text: gzip (its magic 1f 8b) uncompressed, as cloud-init
+ * does (what a truncated stream yields counts too), else text without control characters. Binary
+ * (a certificate's DER, a hash read as base64) is no layer.
+ */
+function decoded(blob: string): { text: string; gzip: boolean } | undefined {
+  const bytes = Buffer.from(blob, "base64");
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return { text: gunzipSync(bytes, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 22 }).toString("utf8"), gzip: true };
+    } catch {
+      return undefined;
+    }
+  }
+  // The last bytes of a run cut mid-quantum may decode to noise: only what comes before counts.
+  const text = bytes.subarray(0, Math.max(0, bytes.length - 2)).toString("utf8");
+  return text.length >= 8 && !/[\x00-\x08\x0e-\x1f\x7f\ufffd]/.test(text) ? { text: bytes.toString("utf8"), gzip: false } : undefined;
+}
+
+/** The text and every layer decoded from it, a few levels deep (a gzip in a base64 in a write_files entry). */
+export function bootLayers(text: string, how = "", depth = 0, out: Layer[] = []): Layer[] {
+  out.push({ text, how });
+  if (depth >= 3 || out.length > 64) return out;
+  for (const blob of base64Blobs(text)) {
+    const d = decoded(blob);
+    if (d && d.text.trim() !== "") bootLayers(d.text, [d.gzip ? "base64+gzip" : "base64", how].filter(Boolean).join(" in "), depth + 1, out);
+  }
+  return out;
+}
+
+/** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
+const VALUE = `"[^"\\n]*"|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
+
+const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
+
+/**
+ * Whether a value given under a credential's name is one: a literal (not a switch, path or
+ * Secret's name), or a shell variable the script sets to one. What the script reads when it runs
+ * (`$(gcloud secrets versions access …)`, a variable set so) holds no credential here.
+ */
+function literalCredential(raw: string, key: string, text: string, depth = 0): boolean {
+  const v = unquote(raw.trim()).trim();
+  if (v === "") return false;
+  const ref = /^\$(?:\{(\w+)\}|(\w+))$/.exec(v);
+  if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
+  if (v.startsWith("$")) return false;
+  return !namesNoCredential(v, key);
+}
+
+/** Whether the script sets shell variable `name` to a literal credential anywhere. */
+function assignedLiterally(text: string, name: string, key: string, depth: number): boolean {
+  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=(${VALUE})`, "gm");
+  return [...text.matchAll(assignment)].some((m) => literalCredential(m[1], key, text, depth));
+}
+
+/** Where k3s takes its join token from a file: the paths a script or config names. */
+const TOKEN_FILE = new RegExp(`(?:--(?:agent-)?token-file(?:=|[ \\t]+)|(?:^|[\\s'"{,])["']?(?:agent-)?token-file["']?[ \\t]*:[ \\t]*|K3S_(?:AGENT_)?TOKEN_FILE=)(${VALUE})`, "gm");
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+/** The words of a command line, quotes kept (for literalCredential). */
+const words = (args: string) => [...args.matchAll(/"[^"\n]*"|'[^'\n]*'|[^\s"']+/g)].map((m) => m[0]);
+
+/**
+ * Whether the script writes a literal into the token file at `path`: `echo`/`printf` redirected or
+ * piped to `tee` there, a heredoc `cat`ed there, or a cloud-init `write_files` entry for it.
+ */
+function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
+  const p = escape(path);
+  const target = `\\s*["']?${p}["']?(?![\\w./-])`;
+  const echo = new RegExp(`\\b(echo|printf)\\s+([^\\n|>]*?)\\s*(?:>>?|\\|\\s*(?:sudo\\s+)?tee(?:\\s+-a)?)${target}`, "g");
+  for (const m of text.matchAll(echo)) {
+    let args = words(m[2]).filter((w) => !/^-[neE]+$/.test(w));
+    if (m[1] === "printf" && args.length > 1 && args[0].includes("%")) args = args.slice(1);
+    if (args.some((a) => literalCredential(a, "token", text))) return true;
+  }
+  const heredocs = [new RegExp(`\\b(?:cat|tee)\\s*(?:>>?)?${target}\\s*<<-?\\s*(['"]?)(\\w+)\\1[^\\n]*\\n([\\s\\S]*?)\\n\\s*\\2\\s*(?:\\n|$)`, "g"), new RegExp(`\\bcat\\s*<<-?\\s*(['"]?)(\\w+)\\1\\s*>>?${target}[^\\n]*\\n([\\s\\S]*?)\\n\\s*\\2\\s*(?:\\n|$)`, "g")];
+  for (const re of heredocs) {
+    for (const m of text.matchAll(re)) if (m[1] ? m[3].trim() !== "" : literalCredential(m[3], "token", text)) return true;
+  }
+  // cloud-init writes `content` as given (or decoded by its `encoding`): anything there is the token.
+  for (const { text: layer } of layers) {
+    if (!/^#cloud-config/.test(layer)) continue;
+    let config: unknown;
+    try {
+      config = yaml.load(layer);
+    } catch {
+      continue;
+    }
+    const files = (config as { write_files?: unknown })?.write_files;
+    if (Array.isArray(files) && files.some((f) => f?.path === path && typeof f.content === "string" && f.content.trim() !== "")) return true;
+  }
+  return false;
+}
+
+/** A k3s command line, where `-t` is `--token` (k3s's agent and server flags: `token,t`). */
+const K3S_COMMAND = /(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*(?:server|agent)\b/;
+
+/**
+ * Where a credential is given in one text (comment lines left out), or undefined; `context`, the
+ * text with every layer, is where a variable the value names is looked up.
+ */
+function givenCredential(text: string, context: string): string | undefined {
+  const live = text.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  for (const m of live.matchAll(new RegExp(`(?:^|\\s)--([\\w-]+)(?:=|[ \\t]+)(?=(${VALUE}))`, "gm"))) {
+    if (CREDENTIAL_NAME.test(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as --${m[1]})`;
+  }
+  for (const line of live.split("\n").filter((l) => K3S_COMMAND.test(l))) {
+    const short = new RegExp(`(?:^|\\s)-t(?:=|[ \\t]+)(${VALUE})`).exec(line);
+    if (short && literalCredential(short[1], "token", context)) return "a join token (given as k3s's -t, its --token)";
+  }
+  const env = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?([A-Za-z_]\\w*)=(?=(${VALUE}))`, "gm");
+  for (const m of live.matchAll(env)) {
+    if (CREDENTIAL_NAME.test(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as ${m[1]}=)`;
+  }
+  // YAML or JSON keys: at a line's start (a k3s config.yaml, cloud-config), or inside a string a
+  // script writes (`echo 'token: …'`, `printf '…\ntoken: …'`, `{"token":"…"}`).
+  const key = new RegExp(`(?:^[ \\t]*(?:-[ \\t]+)?|['"{,][ \\t]*|\\\\n)["']?([\\w-]+)["']?[ \\t]*:[ \\t]*(?=(${VALUE}))`, "gm");
+  for (const m of live.matchAll(key)) {
+    if (CREDENTIAL_NAME.test(m[1]) && literalCredential(m[2].replace(/\\n.*$/, ""), m[1], context)) return `a credential (under ${m[1]}:)`;
+  }
+  const bearer = new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(${VALUE})`, "i").exec(live);
+  if (bearer && literalCredential(bearer[1], "token", context)) return "a credential (in an Authorization header)";
+  return undefined;
+}
+
+/**
+ * What credential a boot script carries, and in which layer, or undefined: a private key (PEM);
+ * a k3s join token in its full form anywhere; a literal under an option, variable or key naming a
+ * token, password or secret (`--token`, k3s's `-t`, `K3S_TOKEN=`, `token:` in its config.yaml,
+ * JSON too); or a literal written to the file `token-file`/`K3S_TOKEN_FILE` names (k3s's short
+ * form, a bare password, has no shape: only where it goes says what it is). Each layer
+ * base64/gzip hides is read as well.
+ */
+export function scriptCredential(script: unknown): string | undefined {
+  if (typeof script !== "string") return undefined;
+  const layers = bootLayers(script);
+  // One text for what refers across layers (a variable set in the script, a file named in a decoded config).
+  const all = layers.map((l) => l.text).join("\n");
+  const where = (how: string) => (how ? ` (in its ${how} content)` : "");
+  for (const { text, how } of layers) {
+    if (PRIVATE_KEY.test(text)) return `a private key${where(how)}`;
+    if (K3S_FULL_TOKEN.test(text)) return `a k3s join token${where(how)}`;
+    const given = givenCredential(text, all);
+    if (given) return `${given}${where(how)}`;
+  }
+  for (const m of all.matchAll(TOKEN_FILE)) {
+    const path = unquote(m[1]);
+    if (path.startsWith("/") && writesTokenFile(layers, path, all)) return `a join token (written to ${path}, the token file k3s reads)`;
+  }
+  return undefined;
+}
+
+/** Whether a boot script carries a credential (scriptCredential). */
+export const scriptHasCredentials = (script: unknown): boolean => scriptCredential(script) !== undefined;
