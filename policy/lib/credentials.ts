@@ -90,8 +90,8 @@ function base64Pem(value: string): string | undefined {
   return Buffer.from(v, "base64").toString("utf8");
 }
 
-/** A key, env var or option whose name says its value is a credential. */
-export const CREDENTIAL_NAME = /(token|secret|password|passwd|api[-_]?key|private[-_]?key)$/i;
+/** A key, env var or option whose name says its value is a credential (AWS_SECRET_ACCESS_KEY and secretAccessKey too). */
+export const CREDENTIAL_NAME = /(token|secret|password|passwd|api[-_]?key|private[-_]?key|secret[-_]?access[-_]?key)$/i;
 
 /**
  * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token

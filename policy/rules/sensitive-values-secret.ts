@@ -1,9 +1,10 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, kindName, meta, T } from "../lib/k8s";
+import { cannotJudge, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { scriptCredential } from "../lib/boot-scripts";
+import { podCredentials } from "../lib/pod-credentials";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
@@ -121,7 +122,7 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key or private key) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts and metadata (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password, or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, and a Helm Release's values and repositoryOpts hold none of these unless declared secret, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts and metadata (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password, or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values and repositoryOpts hold none of these unless declared secret, and no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -207,6 +208,21 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
         }
       }
       if (pending.length > 0) cannotJudge(pending);
+      return;
+    }
+    if (isWorkload(args.type)) {
+      // No additionalSecretOutputs clears it: every reader of the workload sees its pod spec.
+      const spec = probe(() => podSpecOf(args.type, args.props));
+      if (!spec.known || !spec.value) return;
+      const found: FoundCredential[] = [];
+      const pending: string[] = [];
+      podCredentials(spec.value, found, pending);
+      const { namespace, name } = meta(args.props);
+      const workload = `${kindName(args.type)} ${namespace}/${name}`;
+      for (const { path, what } of found) {
+        report(`${workload}: ${path} holds ${what} in plaintext: a pod spec is never secret (in state, exports and preview diffs, and to every reader of the workload); take it from a Secret (env valueFrom.secretKeyRef, and $(VAR) of that variable in args)`);
+      }
+      if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${workload}`));
       return;
     }
     if (args.type === "kubernetes:core/v1:ConfigMap") {

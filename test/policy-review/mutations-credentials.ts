@@ -3,7 +3,7 @@
  * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
  */
 import { gzipSync } from "zlib";
-import { Mutation, resources, edit, istiod, addLike, cacerts } from "./mutations-support";
+import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
   {
@@ -68,6 +68,19 @@ export const credentialsMutations: Mutation[] = [
       const cloudConfig = "#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/token\n  content: Zq8vN3pL0xR7sT2w\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    token-file: /etc/rancher/k3s/token\n";
       const userData = gzipSync(Buffer.from(cloudConfig)).toString("base64");
       return t && edit(t, (o) => (o.metadata = { ...o.metadata, "user-data": userData, "user-data-encoding": "base64" }));
+    },
+  },
+  {
+    // The vLLM servers take HF_TOKEN from the hf-token Secret: given as a literal instead, the token
+    // sits in the Deployment's state and in its pod spec for every reader of Deployments.
+    name: "a vLLM server's HF_TOKEN given as a literal env value instead of from its Secret",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const server = resources(doc).find(gpuDeployment);
+      return server && edit(server, (o) => podSpecs(o).forEach((spec: any) => spec.containers.forEach((c: any) => {
+        c.env = (c.env ?? []).map((e: any) => (e.name === "HF_TOKEN" ? { name: "HF_TOKEN", value: "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345" } : e));
+        if (!c.env.some((e: any) => e.name === "HF_TOKEN")) c.env.push({ name: "HF_TOKEN", value: "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345" });
+      })));
     },
   },
   {
