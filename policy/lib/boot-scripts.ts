@@ -6,7 +6,7 @@
  */
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
-import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY } from "./credentials";
+import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY, URL_PASSWORD } from "./credentials";
 
 /** A boot text, or a layer decoded from it, and how it was reached ("" for the text itself). */
 interface Layer {
@@ -146,6 +146,13 @@ function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   return false;
 }
 
+/**
+ * A name that says its value is a credential in a boot script: CREDENTIAL_NAME, and k3s's
+ * `etcd-s3-secret-key` (pkg/cli/cmds/server.go; its env var is AWS_SECRET_ACCESS_KEY). A chart's
+ * `secretKey` often names a key inside a Secret instead, so only boot scripts read `…secret-key` so.
+ */
+const secretName = (name: string) => CREDENTIAL_NAME.test(name) || /secret[-_]key$/i.test(name);
+
 /** A k3s command line, where `-t` is `--token` (k3s's agent and server flags: `token,t`). */
 const K3S_COMMAND = /(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*(?:server|agent)\b/;
 
@@ -156,7 +163,7 @@ const K3S_COMMAND = /(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*(
 function givenCredential(text: string, context: string): string | undefined {
   const live = text.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
   for (const m of live.matchAll(new RegExp(`(?:^|\\s)--([\\w-]+)(?:=|[ \\t]+)(?=(${VALUE}))`, "gm"))) {
-    if (CREDENTIAL_NAME.test(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as --${m[1]})`;
+    if (secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as --${m[1]})`;
   }
   for (const line of live.split("\n").filter((l) => K3S_COMMAND.test(l))) {
     const short = new RegExp(`(?:^|\\s)-t(?:=|[ \\t]+)(${VALUE})`).exec(line);
@@ -164,16 +171,17 @@ function givenCredential(text: string, context: string): string | undefined {
   }
   const env = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?([A-Za-z_]\\w*)=(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(env)) {
-    if (CREDENTIAL_NAME.test(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as ${m[1]}=)`;
+    if (secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as ${m[1]}=)`;
   }
   // YAML or JSON keys: at a line's start (a k3s config.yaml, cloud-config), or inside a string a
   // script writes (`echo 'token: …'`, `printf '…\ntoken: …'`, `{"token":"…"}`).
   const key = new RegExp(`(?:^[ \\t]*(?:-[ \\t]+)?|['"{,][ \\t]*|\\\\n)["']?([\\w-]+)["']?[ \\t]*:[ \\t]*(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(key)) {
-    if (CREDENTIAL_NAME.test(m[1]) && literalCredential(m[2].replace(/\\n.*$/, ""), m[1], context)) return `a credential (under ${m[1]}:)`;
+    if (secretName(m[1]) && literalCredential(m[2].replace(/\\n.*$/, ""), m[1], context)) return `a credential (under ${m[1]}:)`;
   }
   const bearer = new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(${VALUE})`, "i").exec(live);
   if (bearer && literalCredential(bearer[1], "token", context)) return "a credential (in an Authorization header)";
+  if (URL_PASSWORD.test(live)) return "a credential (a password in a URL, user:password@)";
   return undefined;
 }
 

@@ -90,6 +90,13 @@ function base64Pem(value: string): string | undefined {
   return Buffer.from(v, "base64").toString("utf8");
 }
 
+/**
+ * A URL carrying a password in its userinfo (`postgres://k3s:<password>@db:5432/k3s`, as k3s's
+ * --datastore-endpoint or a DATABASE_URL takes it); one whose password is a reference read when
+ * the program runs (`$(DB_PASSWORD)`, `${PW}`) carries none.
+ */
+export const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:[^\s@/'"$][^\s@/'"]*@/i;
+
 /** A key, env var or option whose name says its value is a credential (AWS_SECRET_ACCESS_KEY and secretAccessKey too). */
 export const CREDENTIAL_NAME = /(token|secret|password|passwd|api[-_]?key|private[-_]?key|secret[-_]?access[-_]?key)$/i;
 
@@ -103,6 +110,7 @@ function bareToken(value: string, key: string): string | undefined {
   if (v === "") return undefined;
   if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
   if (K3S_TOKEN_VALUE.test(v)) return "a k3s join token";
+  if (URL_PASSWORD.test(v)) return "a password in a URL (user:password@)";
   // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
   // An LLM provider's API key (OPENAI_API_KEY, apiKey) is as much a bearer credential as a token.
   if (CREDENTIAL_NAME.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;

@@ -91,3 +91,17 @@ test("sensitive-values-secret: a credential under base64 and gzip, as cloud-init
   assert.deepEqual([...of("clean"), ...of("certificate")], []);
   assert.equal(out.violations.length, 4);
 });
+
+// k3s's server takes more credentials than the join token (pkg/cli/cmds/server.go): the S3 secret
+// key of its etcd snapshots, and an external datastore's password inside --datastore-endpoint.
+// Before, `etcd-s3-secret-key:` and a user:password@ URL passed.
+test("sensitive-values-secret: a k3s server's S3 secret key and datastore password are credentials too", async () => {
+  const found = await verdicts({
+    s3: "cat > /etc/rancher/k3s/config.yaml <<'EOF'\netcd-s3: true\netcd-s3-access-key: AKIAIOSFODNN7EXAMPLE\netcd-s3-secret-key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nEOF\n",
+    datastore: `${install.replace("agent --server https://10.0.0.2:6443", "server")} --datastore-endpoint 'postgres://k3s:Zq8vN3pL0xR7sT2w@10.0.0.9:5432/k3s'\n`,
+    fetched: `PW=$(gcloud secrets versions access latest --secret=k3s-db)\n${install.replace("agent --server https://10.0.0.2:6443", "server")} --datastore-endpoint "postgres://k3s:\${PW}@10.0.0.9:5432/k3s"\n`,
+  });
+  assert.match(found.s3!, /carries a credential \(under etcd-s3-secret-key:\)/);
+  assert.match(found.datastore!, /carries a credential \(a password in a URL, user:password@\)/);
+  assert.equal(found.fetched, undefined);
+});
