@@ -8,6 +8,19 @@ import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY, URL_PASSWORD } from "./credentials";
 
+/**
+ * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
+ * declares none of them secret, and state keeps the inputs as given): `userData` (plain for an
+ * instance, base64 for a launch template) and `userDataBase64` (base64, gzip allowed), each read
+ * through its base64 and gzip layers.
+ */
+export const EC2_USER_DATA: ReadonlyMap<string, string[]> = new Map<string, string[]>([
+  ["aws:ec2/instance:Instance", ["userData", "userDataBase64"]],
+  ["aws:ec2/spotInstanceRequest:SpotInstanceRequest", ["userData", "userDataBase64"]],
+  ["aws:ec2/launchConfiguration:LaunchConfiguration", ["userData", "userDataBase64"]],
+  ["aws:ec2/launchTemplate:LaunchTemplate", ["userData"]],
+]);
+
 /** A boot text, or a layer decoded from it, and how it was reached ("" for the text itself). */
 interface Layer {
   text: string;

@@ -3,7 +3,7 @@ import { cannotJudge, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
-import { scriptCredential } from "../lib/boot-scripts";
+import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
 import { podCredentials } from "../lib/pod-credentials";
 
 /**
@@ -122,7 +122,7 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts and metadata (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password, or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values and repositoryOpts hold none of these unless declared secret, and no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password) or such a kubeconfig, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password, or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values and repositoryOpts hold none of these unless declared secret, and no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -184,6 +184,22 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
           }
         }
       }
+      return;
+    }
+    const userData = EC2_USER_DATA.get(args.type);
+    if (userData) {
+      // Unlike the k3s scripts, user data holds no credential by design (EKS's nodeadm config
+      // holds none): one not known in this run is can't judge, not a violation.
+      const pending: string[] = [];
+      for (const key of userData.filter((k) => !keptSecret(args, k))) {
+        const v = probe(() => args.props[key] as unknown);
+        if (!v.known) pending.push(`${key} of ${kindName(args.type)} ${args.name}`);
+        else {
+          const what = scriptCredential(v.value);
+          if (what) report(`${kindName(args.type)} ${args.name}: ${key} carries ${what} but ${notDeclared(key)}; list it in additionalSecretOutputs (and keep it pulumi.secret())`);
+        }
+      }
+      if (pending.length > 0) cannotJudge(pending);
       return;
     }
     if (args.type === T.helmRelease) {

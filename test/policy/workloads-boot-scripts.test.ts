@@ -8,7 +8,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
 import { configMapCredential } from "../../policy/lib/credentials";
-import { runResource } from "../support/policy";
+import { runResource, UNKNOWN } from "../support/policy";
 
 const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
 const template = (name: string, script: string) => ({ type: TEMPLATE, name, props: { metadataStartupScript: script, metadata: { "block-project-ssh-keys": "true" } } });
@@ -104,4 +104,28 @@ test("sensitive-values-secret: a k3s server's S3 secret key and datastore passwo
   assert.match(found.s3!, /carries a credential \(under etcd-s3-secret-key:\)/);
   assert.match(found.datastore!, /carries a credential \(a password in a URL, user:password@\)/);
   assert.equal(found.fetched, undefined);
+});
+
+// Before, only GCE VMs were read: k3s on EC2 (an instance's userData, a launch template's base64
+// userData, userDataBase64 with gzip) kept its join token in plaintext state unnoticed.
+test("sensitive-values-secret: EC2 user data carrying a join token is a secret too; EKS's nodeadm config is none", async () => {
+  const { gzipSync } = await import("zlib");
+  const script = "#!/bin/bash\ncurl -sfL https://get.k3s.io | K3S_TOKEN=Zq8vN3pL0xR7sT2w sh -s - agent --server https://10.0.0.2:6443\n";
+  const nodeadm = "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: application/node.eks.aws\n\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: aws-use1\n    apiServerEndpoint: https://ABC.gr7.us-east-1.eks.amazonaws.com\n    certificateAuthority: " + Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64") + "\n    cidr: 10.100.0.0/16\n--B--\n";
+  const out = await runResource(sensitiveValuesSecret, [
+    { type: "aws:ec2/instance:Instance", name: "plain", props: { userData: script } },
+    { type: "aws:ec2/launchTemplate:LaunchTemplate", name: "encoded", props: { userData: Buffer.from(script).toString("base64") } },
+    { type: "aws:ec2/instance:Instance", name: "gzipped", props: { userDataBase64: gzipSync(Buffer.from(script)).toString("base64") } },
+    { type: "aws:ec2/instance:Instance", name: "declared", props: { userData: script }, additionalSecretOutputs: ["userData"] },
+    { type: "aws:ec2/launchTemplate:LaunchTemplate", name: "eks-nodes", props: { userData: Buffer.from(nodeadm).toString("base64") } },
+  ]);
+  assert.deepEqual(out.violations.map((v) => v.message.replace(/ but .*/, "")), [
+    "Instance plain: userData carries a credential (given as K3S_TOKEN=)",
+    "LaunchTemplate encoded: userData carries a credential (given as K3S_TOKEN=) (in its base64 content)",
+    "Instance gzipped: userDataBase64 carries a credential (given as K3S_TOKEN=) (in its base64+gzip content)",
+  ]);
+  assert.match(out.violations[0].message, /but userData is not declared secret \(not in the resource's additionalSecretOutputs\); list it in additionalSecretOutputs/);
+  const later = await runResource(sensitiveValuesSecret, { type: "aws:ec2/launchTemplate:LaunchTemplate", name: "first-preview", props: { userData: UNKNOWN } });
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /userData of LaunchTemplate first-preview/);
 });
