@@ -127,13 +127,21 @@ function bareToken(value: string, key: string): string | undefined {
 const REFERENCE = /^(\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|__\w+\{[^}]+\}|[A-Z_][A-Z0-9_]*)|os\.environ\/[A-Za-z_]\w*)$/;
 
 /**
+ * The name of a secret in a cloud's secret store, which the program reads it from when it runs:
+ * Secret Manager's `projects/<p>/secrets/<name>[/versions/<v>]`, an AWS Secrets Manager or SSM
+ * parameter ARN (`gcloud secrets versions access latest --secret=projects/…`).
+ */
+const SECRET_STORE_NAME = /^(projects\/[^/\s]+\/secrets\/[^\s]+|arn:aws[\w-]*:(secretsmanager|ssm):\S+)$/;
+
+/**
  * Values under such a key that are no credential: a switch or a number (`enable-token: "true"`),
- * a file path, a reference to one read elsewhere (`$__file{/etc/secrets/client_secret}`), and,
+ * a file path, a reference to one read elsewhere (`$__file{/etc/secrets/client_secret}`, a secret
+ * store's name), and,
  * under a `…secret` key, a Secret's name (a DNS-1123 subdomain such as `tls-secret: gateway-cert`),
  * which refers to the credential instead of holding it.
  */
 export function namesNoCredential(v: string, key: string): boolean {
-  if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/") || REFERENCE.test(v)) return true;
+  if (/^(true|false|yes|no|on|off|-?\d+(\.\d+)?)$/i.test(v) || v.startsWith("/") || REFERENCE.test(v) || SECRET_STORE_NAME.test(v)) return true;
   return /secret$/i.test(key) && v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v);
 }
 

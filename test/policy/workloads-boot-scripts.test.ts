@@ -59,9 +59,10 @@ test("sensitive-values-secret: a token the script reads when it runs, a path to 
     inline: `${install} --token "$(gcloud secrets versions access latest --secret=k3s-token)"\n`,
     file: "gcloud secrets versions access latest --secret=k3s-token > /etc/rancher/k3s/token\necho 'token-file: /etc/rancher/k3s/token' >> /etc/rancher/k3s/config.yaml\n",
     docker: "docker build -t registry.example.com/agent:1.0 .\nk3s ctr images import agent.tar\n",
+    store: "gcloud secrets versions access latest --secret=projects/inference-mesh/secrets/k3s-token > /etc/k3s-token\nK3S_TOKEN_FILE=/etc/k3s-token sh /opt/k3s-install.sh agent\n",
     imds: 'T=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 60")\ncurl -H "X-aws-ec2-metadata-token: $T" http://169.254.169.254/latest/meta-data/\n',
   });
-  assert.deepEqual(found, { flag: undefined, env: undefined, config: undefined, inline: undefined, file: undefined, docker: undefined, imds: undefined });
+  assert.deepEqual(found, { flag: undefined, env: undefined, config: undefined, inline: undefined, file: undefined, docker: undefined, store: undefined, imds: undefined });
 });
 
 // cloud-init uncompresses gzip user-data (its User-Data Formats: "Gzip Compressed Content"), GCE's
