@@ -21,7 +21,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
-import { GATEWAY_GROUP, isGateway, isKind, isRoute, meta } from "./k8s";
+import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenerTakes, selectsListener } from "./listener-routes";
 import type { Config } from "./call-graph";
@@ -42,6 +42,21 @@ const isStrict = (p: JwtPolicy) => p.mode === "Strict";
 const authenticates = (p: JwtPolicy) => isStrict(p) && p.anyAudience.length === 0;
 const shown = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (mode ${p.mode})`).join(", ");
 const shownAudiences = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (${p.anyAudience.map((i) => `provider ${i}`).join(", ")})`).join(", ");
+
+/**
+ * A policy's `targetSelectors` as the targetRefs they amount to: every object of the selector's
+ * group and kind in the policy's namespace whose labels hold its `matchLabels`, with its
+ * `sectionName` (agentgateway v1.4.1 controller/pkg/agentgateway/plugins/reference_indexes.go
+ * resolves them so, same namespace only). A Strict policy bound so decides like one bound by name,
+ * and so does an Optional one on a route.
+ */
+function selectedTargets(selectors: unknown, namespace: string, resources: PolicyResource[]): JwtPolicy["refs"] {
+  return list(selectors as { group?: string; kind?: string; matchLabels?: Record<string, string>; sectionName?: string }[]).flatMap((sel) =>
+    resources
+      .filter((x) => isKind(x.type, String(sel?.group ?? ""), String(sel?.kind)) && meta(x.props).namespace === namespace && matchesLabels(sel?.matchLabels ?? {}, { ...meta(x.props).labels }))
+      .map((x) => ({ group: sel.group, kind: sel.kind, name: meta(x.props).name, ...(typeof sel.sectionName === "string" ? { sectionName: sel.sectionName } : {}) })),
+  );
+}
 
 /** The issuers of providers without audiences (an absent or empty list: both read as none). */
 function anyAudienceIssuers(providers: { issuer?: unknown; audiences?: unknown }[]): string[] {
@@ -70,7 +85,8 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
       const jwt = r.props.spec?.traffic?.jwtAuthentication;
       if (!jwt || meta(r.props).namespace !== namespace) return undefined;
       const anyAudience = anyAudienceIssuers(list(jwt.providers as { issuer?: unknown; audiences?: unknown }[]));
-      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs: list(r.props.spec?.targetRefs as JwtPolicy["refs"]) };
+      const refs = [...list(r.props.spec?.targetRefs as JwtPolicy["refs"]), ...selectedTargets(r.props.spec?.targetSelectors, namespace, resources)];
+      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs };
     });
     if (!read.known) pending.push(`AgentgatewayPolicy ${r.name}, which may set the JWT authentication of the ${where}`);
     else if (read.value) policies.push(read.value);

@@ -284,14 +284,6 @@ export const authzMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication, (o) => (o.spec.traffic.jwtAuthentication.mode = "Optional")),
   },
   {
-    name: "the agent gateway's JWT provider without audiences (agentgateway then takes the issuer's tokens for any application)",
-    policy: "agent-call-graph",
-    apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication, (o) => {
-        for (const p of o.spec.traffic.jwtAuthentication.providers) delete p.audiences;
-      }),
-  },
-  {
     name: "the agent gateway's JWT authentication moved to one agent's route (the other routes open)",
     policy: "agent-call-graph",
     apply: (doc) => {

@@ -3,9 +3,10 @@
  * deploymentcontroller.go): the `service` overlay of its parametersRef ConfigMap patches the
  * Service after the networking.istio.io/service-type annotation is read, and the
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
- * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener).
+ * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
+ * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted).
  */
-import { Mutation, resources, isKind, edit, gatewayOptions } from "./mutations-support";
+import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike } from "./mutations-support";
 
 export const gatewayMutations: Mutation[] = [
   {
@@ -66,6 +67,27 @@ export const gatewayMutations: Mutation[] = [
     apply: (doc) => {
       const gw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.spec?.listeners?.some((l: any) => l.protocol === "HTTPS" && l.tls?.certificateRefs?.length));
       return gw && edit(gw, (o) => o.spec.listeners.forEach((l: any) => l.tls?.certificateRefs?.forEach((ref: any) => (ref.namespace = "istio-system"))));
+    },
+  },
+  {
+    name: "the agent gateway's JWT provider without audiences (agentgateway then takes the issuer's tokens for any application)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication, (o) => {
+        for (const p of o.spec.traffic.jwtAuthentication.providers) delete p.audiences;
+      }),
+  },
+  {
+    name: "an Optional JWT policy bound by targetSelectors to the agent routes (it decides over the Gateway's Strict one)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      if (!jwt) return undefined;
+      const spec = JSON.parse(JSON.stringify(withSpec(jwt)));
+      delete spec.targetRefs;
+      spec.targetSelectors = [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { "app.kubernetes.io/component": "agent-route" } }];
+      spec.traffic.jwtAuthentication.mode = "Optional";
+      return addLike(doc, jwt, "routes", jwt.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "agent-routes-jwt", namespace: (jwt.inputs as any).metadata.namespace }, spec });
     },
   },
 ];

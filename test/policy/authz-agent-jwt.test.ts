@@ -1,0 +1,77 @@
+/**
+ * agent-call-graph on the public agent gateway's JWT policies beyond their mode:
+ * - a Strict policy whose provider lists no audiences accepts that issuer's tokens for any
+ *   application (agentgateway v1.4.1 http/jwt.rs turns the aud check off), so it leaves the front
+ *   door open; a correct one, and a route's own bound policy over an unbound Gateway's, pass;
+ * - a policy bound by `targetSelectors` (labels, same namespace: v1.4.1 reference_indexes.go)
+ *   decides as one bound by name: a Strict one on the Gateway closes it, an Optional one on the
+ *   routes opens them.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { runStack } from "../support/policy";
+import { on, gw } from "./authz-support";
+
+const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const route = (name: string) =>
+  on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `agents-route-${name}`, { metadata: { name, namespace: "agents" }, spec: { parentRefs: [{ name: "agent-gateway" }], rules: [] } });
+/** A Strict JWT policy; `audiences` undefined leaves the field out, as a fork might. */
+const jwt = (name: string, kind: string, target: string, ...providers: { issuer: string; audiences?: string[] }[]) =>
+  on(AGP, `agents-jwt-${name}`, {
+    metadata: { name, namespace: "agents" },
+    spec: {
+      targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target }],
+      traffic: { jwtAuthentication: { mode: "Strict", providers: providers.map((p) => ({ ...p, jwks: { inline: "{}" } })) } },
+    },
+  });
+const fleet = [gw("agents", "agent-gateway", "agentgateway"), route("research-agent")];
+const messages = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra])).violations.map((v) => v.message);
+
+test("agent-call-graph: a JWT provider without audiences on the public agent gateway accepts any application's token", async () => {
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway", { issuer: "https://idp", audiences: ["agents"] })), []);
+  const open = [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the Gateway's JWT authentication agents/gw (provider https://other) lists no audiences, and agentgateway v1.4.1 then skips the aud check: every holder of a token that issuer signed for any application reaches what the route serves. Target the Gateway with an AgentgatewayPolicy whose traffic.jwtAuthentication mode is Strict and whose every provider lists the gateway's audiences (or set requireAgentJwt false where the gateway is meant to be open)",
+  ];
+  // One provider of two without audiences is enough: its issuer's tokens all get through.
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway", { issuer: "https://idp", audiences: ["agents"] }, { issuer: "https://other" })), open);
+  // An empty list is no audience either (the CRD refuses it; the xDS translation reads it as none).
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway", { issuer: "https://idp", audiences: ["agents"] }, { issuer: "https://other", audiences: [] })), open);
+  // The route's own bound policy decides for it over the Gateway's unbound one.
+  assert.deepEqual(await messages(jwt("gw", "Gateway", "agent-gateway", { issuer: "https://other" }), jwt("r", "HTTPRoute", "research-agent", { issuer: "https://idp", audiences: ["agents"] })), []);
+  // Where the stack means the gateway to be open, nothing is required of it.
+  assert.deepEqual((await runStack(agentCallGraph, [...fleet, jwt("gw", "Gateway", "agent-gateway", { issuer: "https://other" })], { requireAgentJwt: false })).violations, []);
+});
+
+test("agent-call-graph: JWT policies bound by targetSelectors decide as those bound by name", async () => {
+  const labelled = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agents-gw-agent-gateway", {
+    metadata: { name: "agent-gateway", namespace: "agents", labels: { "app.kubernetes.io/component": "gateway" } },
+    spec: { gatewayClassName: "agentgateway", listeners: [] },
+  });
+  const routeOf = (name: string) =>
+    on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", `agents-route-${name}`, {
+      metadata: { name, namespace: "agents", labels: { "app.kubernetes.io/component": "agent-route" } },
+      spec: { parentRefs: [{ name: "agent-gateway" }], rules: [] },
+    });
+  const bySelector = (name: string, kind: string, component: string, mode: string, namespace = "agents") =>
+    on(AGP, `${namespace}-jwt-${name}`, {
+      metadata: { name, namespace },
+      spec: {
+        targetSelectors: [{ group: "gateway.networking.k8s.io", kind, matchLabels: { "app.kubernetes.io/component": component } }],
+        traffic: { jwtAuthentication: { mode, providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } },
+      },
+    });
+  const stack = [labelled, routeOf("research-agent"), routeOf("llm")];
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...stack, ...extra])).violations.map((v) => v.message.replace(/ Target the Gateway.*$/, ""));
+  // Before: "no AgentgatewayPolicy with traffic.jwtAuthentication targets the Gateway or the route" on both routes.
+  assert.deepEqual(await run(bySelector("gw", "Gateway", "gateway", "Strict")), []);
+  // Before: the Gateway's Strict policy was read as deciding, and the routes' Optional one unseen.
+  const opened = await run(jwt("gw", "Gateway", "agent-gateway", { issuer: "https://idp", audiences: ["agents"] }), bySelector("routes", "HTTPRoute", "agent-route", "Optional"));
+  assert.deepEqual(opened, [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the route's JWT authentication agents/routes (mode Optional) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+    "HTTPRoute agents/llm is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the route's JWT authentication agents/routes (mode Optional) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+  ]);
+  // Selectors whose labels match nothing, or another namespace's objects, bind nothing.
+  assert.equal((await run(bySelector("gw", "Gateway", "other", "Strict"))).length, 2);
+  assert.equal((await run(bySelector("gw", "Gateway", "gateway", "Strict", "tools"))).length, 2);
+});
