@@ -4,7 +4,8 @@
  * Service after the networking.istio.io/service-type annotation is read, and the
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
  * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
- * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted).
+ * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted);
+ * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway).
  */
 import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike } from "./mutations-support";
 
@@ -88,6 +89,21 @@ export const gatewayMutations: Mutation[] = [
       spec.targetSelectors = [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { "app.kubernetes.io/component": "agent-route" } }];
       spec.traffic.jwtAuthentication.mode = "Optional";
       return addLike(doc, jwt, "routes", jwt.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "agent-routes-jwt", namespace: (jwt.inputs as any).metadata.namespace }, spec });
+    },
+  },
+  {
+    // Every agent admits the agent gateway's identity: a pod of its own running as it skips the gateway's JWT and routes.
+    name: "a Deployment in the agents namespace running as the agent gateway's ServiceAccount",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const agent = resources(doc).find((r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "agents");
+      if (!agent) return undefined;
+      const obj = JSON.parse(JSON.stringify(agent.inputs));
+      obj.metadata = { name: "a2a-debug", namespace: "agents", labels: { app: "a2a-debug" } };
+      obj.spec.selector = { matchLabels: { app: "a2a-debug" } };
+      obj.spec.template.metadata = { labels: { app: "a2a-debug" } };
+      obj.spec.template.spec.serviceAccountName = "agent-gateway";
+      return addLike(doc, agent, "a2a-debug", agent.type, obj);
     },
   },
 ];

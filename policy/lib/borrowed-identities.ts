@@ -1,0 +1,62 @@
+/**
+ * The fleet trusts two proxy identities as gateways: the agent gateway's (every agent admits it;
+ * JWTs and routes apply there) and the MCP gateway's (every tool admits it; per-tool authorization
+ * applies there). A mesh identity is a ServiceAccount, so any other pod running under one of them
+ * is admitted as that gateway, past what the gateway checks: a workload of the stack with that
+ * `serviceAccountName`, or another agentgateway Gateway whose AgentgatewayParameters overlay sets
+ * it (agentgateway v1.4.1 takes the proxy's identity from the pod's spec.serviceAccountName:
+ * controller/pkg/helm/agentgateway/templates/_helpers.tpl, fieldPath spec.serviceAccountName; the
+ * `deployment`/`daemonSet` overlays are strategic merge patches of the pod template).
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { isGateway, isKind, isWorkload, kindName, meta } from "./k8s";
+import { gatewayProxies } from "./gateway-proxies";
+import { probe } from "./values";
+import { workloadIdentity, type Config } from "./call-graph";
+
+/** The gateway identities the fleet trusts, each with what it is, for messages. */
+function trustedGatewayIdentities(resources: PolicyResource[], config: Config): Map<string, string> {
+  const out = new Map<string, string>([[config.agentGateway, "the agent gateway's proxy identity: every agent admits it"]]);
+  for (const p of gatewayProxies(resources).values()) {
+    if (p.namespace === config.toolsNamespace && p.gatewayClassName === "agentgateway") out.set(p.identity, "the MCP gateway's proxy identity: every tool admits it");
+  }
+  return out;
+}
+
+/** The ServiceAccount an AgentgatewayParameters overlay gives the proxy pods, if any. */
+function overlayServiceAccount(params: PolicyResource): string | undefined {
+  const spec = params.props.spec ?? {};
+  const named = [spec.deployment, spec.daemonSet].map((o) => o?.spec?.template?.spec?.serviceAccountName).find((v) => typeof v === "string" && v !== "");
+  return named as string | undefined;
+}
+
+/** Reports workloads and other Gateways' proxies that run under a gateway identity the fleet trusts. */
+export function reportBorrowedGatewayIdentities(resources: PolicyResource[], config: Config, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
+  const trusted = trustedGatewayIdentities(resources, config);
+  const fix = "which skips what that gateway checks; give it a ServiceAccount of its own";
+  for (const r of resources.filter((x) => isWorkload(x.type))) {
+    const id = probe(() => workloadIdentity(r));
+    if (!id.known) {
+      pending.push(`the ServiceAccount of ${kindName(r.type)} ${r.name} on cluster ${cluster}`);
+      continue;
+    }
+    const what = trusted.get(id.value);
+    if (what) report(`${kindName(r.type)} ${meta(r.props).namespace}/${meta(r.props).name} on cluster ${cluster} runs as ${id.value}, ${what} as that gateway, ${fix}`, r.urn);
+  }
+  for (const gw of resources.filter((x) => isGateway(x.type))) {
+    const read = probe(() => {
+      const { namespace, name } = meta(gw.props);
+      const ref = gw.props.spec?.infrastructure?.parametersRef;
+      if (ref?.kind !== "AgentgatewayParameters") return undefined;
+      const params = resources.find((p) => isKind(p.type, "agentgateway.dev", "AgentgatewayParameters") && meta(p.props).namespace === namespace && meta(p.props).name === ref.name);
+      const sa = params && overlayServiceAccount(params);
+      const id = sa && `${namespace}/${sa}`;
+      return id && id !== `${namespace}/${name}` && trusted.has(id) ? { namespace, name, id, params: params!.name, what: trusted.get(id)! } : undefined;
+    });
+    if (!read.known) pending.push(`the parameters of Gateway ${gw.name} on cluster ${cluster}, which may run its proxy under a trusted gateway identity`);
+    else if (read.value) {
+      const v = read.value;
+      report(`Gateway ${v.namespace}/${v.name} on cluster ${cluster} runs its proxy as ${v.id} (AgentgatewayParameters ${v.params} sets the pods' serviceAccountName), ${v.what} as that gateway, ${fix}`, gw.urn);
+    }
+  }
+}

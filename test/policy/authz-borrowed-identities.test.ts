@@ -1,0 +1,56 @@
+/**
+ * agent-call-graph: the agent gateway's and the MCP gateway's proxy identities are theirs alone.
+ * A workload running as one, or a second agentgateway Gateway whose AgentgatewayParameters overlay
+ * sets its pods' serviceAccountName to one (agentgateway v1.4.1 takes the proxy identity from the
+ * pod's spec.serviceAccountName), is admitted by every agent (tool) as that gateway, past its JWT
+ * (per-tool) checks. Before, both reviewed clean.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { runStack, UNKNOWN } from "../support/policy";
+import { on, gw, sa } from "./authz-support";
+
+const deployment = (namespace: string, name: string, serviceAccountName?: string) =>
+  on("kubernetes:apps/v1:Deployment", `${namespace}-deploy-${name}`, {
+    metadata: { name, namespace },
+    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { ...(serviceAccountName ? { serviceAccountName } : {}), containers: [{ name: "c", image: "x@sha256:0" }] } } },
+  });
+const params = (namespace: string, name: string, serviceAccountName?: string) =>
+  on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", `${namespace}-params-${name}`, {
+    metadata: { name, namespace },
+    spec: { istio: { enabled: true }, ...(serviceAccountName ? { deployment: { spec: { template: { spec: { serviceAccountName } } } } } : {}) },
+  });
+const gateway = (namespace: string, name: string) =>
+  on("kubernetes:gateway.networking.k8s.io/v1:Gateway", `${namespace}-gw-${name}`, {
+    metadata: { name, namespace },
+    spec: { gatewayClassName: "agentgateway", infrastructure: { parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name } }, listeners: [] },
+  });
+const fleet = [gw("agents", "agent-gateway", "agentgateway"), gw("tools", "mcp-gateway", "agentgateway"), sa("agents", "research-agent-v1"), deployment("agents", "research-agent-v1", "research-agent-v1")];
+const config = { requireAgentJwt: false };
+const messages = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra], config)).violations.map((v) => v.message);
+
+test("agent-call-graph: a workload running as the agent or MCP gateway's ServiceAccount is admitted as that gateway", async () => {
+  assert.deepEqual(await messages(), []);
+  assert.deepEqual(await messages(deployment("agents", "debug", "agent-gateway")), [
+    "Deployment agents/debug on cluster a runs as agents/agent-gateway, the agent gateway's proxy identity: every agent admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+  ]);
+  assert.deepEqual(await messages(deployment("tools", "batch", "mcp-gateway")), [
+    "Deployment tools/batch on cluster a runs as tools/mcp-gateway, the MCP gateway's proxy identity: every tool admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+  ]);
+  // Another namespace's ServiceAccount of the same name is another identity; so is the namespace's default.
+  assert.deepEqual(await messages(deployment("inference", "x", "agent-gateway"), deployment("agents", "y")), []);
+});
+
+test("agent-call-graph: a second agentgateway Gateway whose parameters run its proxy as the agent gateway is reported", async () => {
+  const second = [gateway("agents", "internal"), params("agents", "internal", "agent-gateway")];
+  assert.deepEqual(await messages(...second), [
+    "Gateway agents/internal on cluster a runs its proxy as agents/agent-gateway (AgentgatewayParameters a-agents-params-internal sets the pods' serviceAccountName), the agent gateway's proxy identity: every agent admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+  ]);
+  // Parameters naming the Gateway's own ServiceAccount, or none, change nothing.
+  assert.deepEqual(await messages(gateway("agents", "internal"), params("agents", "internal", "internal")), []);
+  assert.deepEqual(await messages(gateway("agents", "internal"), params("agents", "internal")), []);
+  const later = await runStack(agentCallGraph, [...fleet, deployment("agents", "debug", UNKNOWN as unknown as string)], config);
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the ServiceAccount of Deployment a-agents-deploy-debug on cluster a/);
+});
