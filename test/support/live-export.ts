@@ -22,7 +22,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
 import { encryptValue } from "../../scripts/lib/export-secrets";
-import { crdDir, crdSchema } from "./schemas";
+import { crdDir, crdSchema, upstreamCrd } from "./schemas";
 import { decrypt, SECRET_SIG } from "./secrets";
 
 type Obj = Record<string, any>;
@@ -213,12 +213,24 @@ export function liveRelease(inputs: Obj): Obj {
 export const isLiveKubernetes = (r: ExportedResource) =>
   r.type.startsWith("kubernetes:") && r.custom !== false && r.inputs !== undefined && r.outputs !== undefined && Object.keys(r.outputs).length > 0;
 
-/** The upstream files (in ../shared/crds) each pinned CRD bundle a ConfigFile applies holds. */
-const BUNDLES: [RegExp, string[]][] = [
-  [/gateway-api\/releases\/download\/[^/]+\/standard-install\.yaml$/, ["gateway-api/standard-install.yaml"]],
-  [/gateway-api-inference-extension\/releases\/download\/[^/]+\/v1-manifests\.yaml$/, ["gie/inference.networking.k8s.io_inferencepools.yaml", "gie/inference.networking.x-k8s.io_inferencepoolimports.yaml"]],
-  [/llm-d-router\/releases\/download\/[^/]+\/manifests\.yaml$/, ["gie/llm-d.ai_inferenceobjectives.yaml", "gie/llm-d.ai_inferencemodelrewrites.yaml"]],
+/**
+ * What each pinned CRD bundle a ConfigFile applies holds: Gateway API's standard-install.yaml (its
+ * CRDs and the safe-upgrades ValidatingAdmissionPolicy, the same file name in ../shared/crds and
+ * `npm run crds`'s cache), and the CRDs, by name, of GIE's v1-manifests.yaml (v1.6.0 Makefile
+ * `artifacts`: the CRDs serving v1, so InferencePool without InferencePoolImport, which serves
+ * v1alpha1 only) and llm-d-router's manifests.yaml (v0.10.0 Makefile: the llm-d.ai group).
+ */
+const BUNDLES: [RegExp, { file: string } | { crds: string[] }][] = [
+  [/gateway-api\/releases\/download\/[^/]+\/standard-install\.yaml$/, { file: "gateway-api/standard-install.yaml" }],
+  [/gateway-api-inference-extension\/releases\/download\/[^/]+\/v1-manifests\.yaml$/, { crds: ["inferencepools.inference.networking.k8s.io"] }],
+  [/llm-d-router\/releases\/download\/[^/]+\/manifests\.yaml$/, { crds: ["inferenceobjectives.llm-d.ai", "inferencemodelrewrites.llm-d.ai"] }],
 ];
+
+/** A bundle's objects, from the CRD directory whichever layout it has. */
+function bundleObjects(bundle: { file: string } | { crds: string[] }): Obj[] {
+  if ("file" in bundle) return (yaml.loadAll(fs.readFileSync(path.join(crdDir(), bundle.file), "utf8")) as Obj[]).filter(isObj);
+  return bundle.crds.map((name) => clone(upstreamCrd(name)));
+}
 
 /**
  * What a yaml/v2 ConfigFile registers in a real run (it is a multi-language component the mock
@@ -226,10 +238,10 @@ const BUNDLES: [RegExp, string[]][] = [
  * `<ConfigFile name>:[<namespace>/]<name>`, on the component's provider (yaml/v2 yaml.go register).
  */
 function configFileChildren(r: ExportedResource): ExportedResource[] {
-  const files = BUNDLES.find(([re]) => re.test(String(r.inputs?.file ?? "")))?.[1];
-  if (!files) return [];
+  const bundle = BUNDLES.find(([re]) => re.test(String(r.inputs?.file ?? "")))?.[1];
+  if (!bundle) return [];
   const [stack, project, types, name] = r.urn.split("::");
-  return files.flatMap((f) => yaml.loadAll(fs.readFileSync(path.join(crdDir(), f), "utf8")) as Obj[]).filter(isObj).map((obj) => {
+  return bundleObjects(bundle).map((obj) => {
     const type = `kubernetes:${obj.apiVersion.includes("/") ? obj.apiVersion : `core/${obj.apiVersion}`}:${obj.kind}`;
     const urn = [stack, project, `${types}$${type}`, `${name}:${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name}`].join("::");
     return { urn, custom: true, id: obj.metadata.name, type, inputs: obj, outputs: liveObject(obj, urn), parent: r.urn, provider: r.provider, dependencies: [] };

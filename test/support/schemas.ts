@@ -69,6 +69,31 @@ function loadCrds(): Map<string, CrdVersionSchema> {
   return crdIndex;
 }
 
+const crdsByName = new Map<string, Map<string, Record<string, unknown>>>();
+
+/**
+ * The upstream CustomResourceDefinition named `name` (`<plural>.<group>`), from whichever file
+ * holds it: ../shared/crds keeps one file per CRD, while `npm run crds` writes the release bundles
+ * as published (GIE's `gie/v1-manifests.yaml`, llm-d-router's `gie/manifests.yaml`), so a file
+ * name holds in one layout only.
+ */
+export function upstreamCrd(name: string): Record<string, unknown> {
+  const dir = crdDir();
+  let byName = crdsByName.get(dir);
+  if (!byName) {
+    byName = new Map();
+    for (const file of listYaml(dir)) {
+      for (const doc of yaml.loadAll(fs.readFileSync(file, "utf8")) as any[]) {
+        if (doc?.kind === "CustomResourceDefinition" && !byName.has(doc.metadata?.name)) byName.set(doc.metadata.name, doc);
+      }
+    }
+    crdsByName.set(dir, byName);
+  }
+  const crd = byName.get(name);
+  if (!crd) throw new Error(`no CustomResourceDefinition ${name} in ${dir}`);
+  return crd;
+}
+
 /** The openAPIV3Schema the upstream CRD serves for `group/version/kind`, or undefined for a kind no CRD defines. */
 export function crdSchema(group: string, version: string, kind: string): Record<string, unknown> | undefined {
   return loadCrds().get(`${group}/${version}/${kind}`)?.schema;
