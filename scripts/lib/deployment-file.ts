@@ -6,6 +6,7 @@
  * never updated prints it) read as a stack without resources.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { SECRET_SIG, SIG_KEY } from "./review-wire";
 import type { ExportedDeployment, ExportedResource } from "./review-wire";
 
@@ -169,13 +170,30 @@ function upToVersion3(doc: Record<string, unknown>, file: string): ExportedDeplo
   return { version: 3, deployment: d };
 }
 
+/**
+ * Why a file's bytes are not the UTF-8 JSON `pulumi stack export` writes, where a shell re-encoded
+ * them: Windows PowerShell's `>` writes UTF-16 with a byte-order mark, and its `Out-File -Encoding
+ * utf8` UTF-8 with one. JSON allows neither (RFC 8259 §8.1), nor does Go's decoder, which the CLI
+ * reads state with; read as UTF-8, they were reported as "Unexpected token" with an invisible or
+ * garbled character.
+ */
+function unreadableEncoding(bytes: Buffer): string | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return "is UTF-16 (little-endian byte-order mark FF FE, as Windows PowerShell's `>` writes), not the UTF-8 JSON a deployment export is";
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return "is UTF-16 (big-endian byte-order mark FE FF), not the UTF-8 JSON a deployment export is";
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return "starts with a UTF-8 byte-order mark (EF BB BF, as Windows PowerShell's `Out-File -Encoding utf8` writes), which JSON does not allow and the Pulumi CLI's JSON decoder refuses";
+  return undefined;
+}
+
 /** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
 export function readDeploymentFile(file: string): ExportedDeployment {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a directory (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
+  const bytes = fs.readFileSync(file);
+  const encoding = unreadableEncoding(bytes);
+  if (encoding) throw new Error(`${file}: ${encoding}; write the export with \`pulumi stack export --file ${path.basename(file)}\`, which writes UTF-8 without one`);
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(bytes.toString("utf8"));
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
   }
