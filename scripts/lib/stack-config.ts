@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LeadingZeroInteger, readYamlFile, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
+import { LeadingZeroInteger, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys } from "../../infra/config";
 
@@ -82,7 +82,7 @@ function readStackFile(file: string, project: string): unknown {
   } catch (err) {
     const cause = (err as Error).cause as { reason?: string; mark?: { line: number; column: number } } | undefined;
     if (cause?.reason !== "duplicated mapping key" || !cause.mark) throw err;
-    const at = blockKeyPath(fs.readFileSync(file, "utf8"), cause.mark.line, cause.mark.column);
+    const at = blockKeyPath(readYamlText(file), cause.mark.line, cause.mark.column);
     if (!at || at.path[0] !== "config" || at.path.length < 2) throw err;
     const lines = at.firstLine === undefined ? `line ${cause.mark.line + 1}` : `lines ${at.firstLine + 1} and ${cause.mark.line + 1}`;
     const message = `set twice in ${file} (${lines}); a YAML mapping takes each key once: keep one`;

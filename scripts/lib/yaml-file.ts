@@ -55,12 +55,27 @@ export const STACK_FILE_SCHEMA = new yaml.Schema({
   explicit: (yaml.DEFAULT_SCHEMA as unknown as { explicit: yaml.Type[] }).explicit,
 });
 
+/**
+ * A YAML file's text as the Pulumi CLI reads it: its workspace loaders strip a UTF-8 byte-order
+ * mark (readFileStripUTF8BOM) and gopkg.in/yaml.v3 reads UTF-16 by its byte-order mark (readerc.go
+ * yaml_parser_determine_encoding), as Windows tools save text (Notepad's "Unicode", PowerShell's
+ * `>`). Read as UTF-8, such a stack file that `pulumi up` runs failed here ("null byte is not
+ * allowed in input").
+ */
+export function readYamlText(file: string): string {
+  const bytes = fs.readFileSync(file);
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString("utf16le");
+  const text = bytes.toString("utf8");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** A YAML (or JSON) file's content; a missing or unparsable file is reported by name. */
 export function readYamlFile(file: string, what: string, schema?: yaml.Schema): unknown {
   if (!fs.existsSync(file)) throw new Error(`${what} ${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${what} ${file} is a directory, not a file`);
   try {
-    return yaml.load(fs.readFileSync(file, "utf8"), schema ? { schema } : undefined);
+    return yaml.load(readYamlText(file), schema ? { schema } : undefined);
   } catch (err) {
     throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, { cause: err });
   }

@@ -188,3 +188,27 @@ test("one reading of Pulumi.yaml serves a command's lookups: the stack file, the
   // A stack that is not there names the stacks of the same reading.
   assert.throws(() => loadStackConfig("prod", undefined, project), /no stack config .*envs\/Pulumi\.prod\.yaml; known stacks: staging$/);
 });
+
+test("a stack file saved as UTF-16 or with a UTF-8 byte-order mark (Windows editors and shells) reads as the CLI reads it: by its byte-order mark", () => {
+  const dir = tempDir("im-encoding-");
+  const body = "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n    clusters:\n      - name: a\n        name: b\n";
+  const write = (name: string, bytes: Buffer) => {
+    const file = path.join(dir, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, bytes);
+    return file;
+  };
+  const utf8 = write("utf8", Buffer.from(body.replace("        name: b\n", "")));
+  const expected = loadStackConfig("utf8", utf8).config;
+  const le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+  const be = (text: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, "utf16le").swap16()]);
+  const bom = (text: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+  for (const [name, encode] of [["le", le], ["be", be], ["bom", bom]] as const) {
+    assert.deepEqual(loadStackConfig(name, write(name, encode(body.replace("        name: b\n", "")))).config, expected, name);
+    // A problem in such a file is named by its config path and lines, as in UTF-8.
+    const dup = write(`${name}dup`, encode(body));
+    assert.throws(() => loadStackConfig(`${name}dup`, dup), (err: Error) => {
+      assert.equal(err.message.split("\n")[1], `  inference-mesh:platform.clusters[0].name: set twice in ${dup} (lines 6 and 7); a YAML mapping takes each key once: keep one`);
+      return true;
+    });
+  }
+});
