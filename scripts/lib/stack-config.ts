@@ -148,7 +148,10 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
     const value = decl.value ?? decl.default;
     if (value !== undefined) config[qualify(project.name, key)] = asConfigString(qualify(project.name, key), value);
   }
-  const doc = (readStackFile(file, project.name) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+  const doc = (readStackFile(file, project.name) ?? {}) as { config?: Record<string, unknown> | null; environment?: unknown };
+  // `config:` with nothing under it (every key commented out) is YAML null, which the CLI's yaml.v3
+  // reads into its config map as no keys: the platform is then missing, not the file malformed.
+  if (doc && typeof doc === "object" && doc.config === null) doc.config = undefined;
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
   }

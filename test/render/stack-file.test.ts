@@ -212,3 +212,16 @@ test("a stack file saved as UTF-16 or with a UTF-8 byte-order mark (Windows edit
     });
   }
 });
+
+test("a stack file whose `config:` holds nothing (every key commented out) has no platform, as the CLI reads it, rather than a malformed file", () => {
+  const dir = tempDir("im-nullconfig-");
+  const file = stackFile(dir, "empty", "config:\n  # inference-mesh:platform: …\n");
+  assert.deepEqual(loadStackConfig("empty", file).config, { "pulumi:disable-default-providers": JSON.stringify(["kubernetes", "aws", "gcp"]) });
+  assert.throws(() => validateStack({ stack: "empty", stackFile: file }), (err: Error) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.match(err.message.split("\n")[1], /^  inference-mesh:platform: missing: set it in .*Pulumi\.empty\.yaml$/);
+    return true;
+  });
+  // A `config:` of another shape is still refused as such.
+  assert.throws(() => loadStackConfig("list", stackFile(dir, "list", "config: [a]\n")), /expected a mapping with a `config:` mapping/);
+});
