@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   });
   if (typeof values === "number") return values;
   if (!values.state) {
-    console.error(usage);
+    console.error(`policy: --state FILE is required: the deployment export to review (out/<stack>/stack.json from a render, or \`pulumi stack export\` output)\n${usage}`);
     return 2;
   }
   for (const key of ["state", "config", "pack"] as const) values[key] = fromCaller(values[key]);

@@ -1,6 +1,7 @@
 /**
  * `npm run policy --out`: where the JSON report cannot go is a wrong command (exit 2), said before
- * the review runs, and the files the review reads are never replaced by the report.
+ * the review runs, and the files the review reads are never replaced by the report. A missing
+ * `--state` is named too.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -70,4 +71,11 @@ test("a policy report passed as --state is named as one (not refused for the rep
   assert.equal(res.status, 2, `${res.stdout}${res.stderr}`);
   assert.match(res.stderr, /policy\.json: a policy report \(the policy\.json a review writes\), not a deployment export: review the stack\.json beside it/);
   assert.equal(fs.readFileSync(report, "utf8"), text);
+});
+
+test("without --state the command says what is missing and what it takes (exit 2), not only the usage line", () => {
+  const res = policy(["--json"]);
+  assert.equal(res.status, 2, `${res.stdout}${res.stderr}`);
+  assert.match(res.stderr, /^policy: --state FILE is required: the deployment export to review \(out\/<stack>\/stack\.json from a render, or `pulumi stack export` output\)\nusage: npm run policy -- --state FILE/);
+  assert.equal(res.stdout, "");
 });
