@@ -262,11 +262,22 @@ export function platformPathKeys(keys: Iterable<string>): string[] {
 
 export const platformPathKeyHint = `set it with \`pulumi config set --path\`, which sets the value inside ${CONFIG_ROOT}`;
 
+/**
+ * Why the platform is missing where Pulumi.yaml names another project than PROJECT (a fork that
+ * renamed its project): the CLI namespaces the stack's keys by that name (`acme:platform`), while
+ * the program reads `inference-mesh:platform`, so "set it in <file>" would send the user to a file
+ * that already sets it. Undefined for this project's own name.
+ */
+export function renamedProjectHint(project: string): string | undefined {
+  if (project === PROJECT) return undefined;
+  return `Pulumi.yaml names the project '${project}', so the stack's keys are ${project}:…, while the program reads ${CONFIG_ROOT} (infra/config.ts PROJECT): keep \`name: ${PROJECT}\` in Pulumi.yaml, or set PROJECT to '${project}'`;
+}
+
 /** Reads and validates `inference-mesh:platform` from the running stack's Pulumi config. */
 export function loadPlatformSpec(): PlatformSpec {
   const stray = platformPathKeys(Object.keys(pulumi.runtime.allConfig()));
   if (stray.length > 0) throw new ConfigError(stray.map((k) => ({ path: [], message: `the program reads no key ${k}: ${platformPathKeyHint}` })));
   const config = new pulumi.Config(PROJECT);
-  const raw = platformFromConfigString(config.get(PLATFORM_KEY), "set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)");
+  const raw = platformFromConfigString(config.get(PLATFORM_KEY), renamedProjectHint(pulumi.getProject()) ?? "set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)");
   return parsePlatform(raw, pulumi.getStack());
 }

@@ -15,7 +15,7 @@ import { PolicyPackProcess, PackUsage } from "./policy-pack";
 import { loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
 import { topologyMarkdown } from "./topology";
 import { checkOutputIsOurs, makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
-import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString } from "../../infra/config";
+import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString, renamedProjectHint } from "../../infra/config";
 import { configSizeProblems } from "../../infra/validate-size";
 
 export interface RenderOptions {
@@ -61,7 +61,7 @@ export function validateStack(options: RenderOptions) {
   const where = path.relative(repoRoot, stackConfig.file);
   // ESC environments hand `pulumi up` config from Pulumi Cloud; nothing here can open them.
   const esc = stackConfig.environments.length ? `; its \`environment:\` (${stackConfig.environments.join(", ")}) may set it for \`pulumi up\`, but the offline render opens no ESC environment, so set it in the file itself to render` : "";
-  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], `set it in ${where}${esc}`);
+  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], renamedProjectHint(stackConfig.project) ?? `set it in ${where}${esc}`);
   // A config too large for the CLI to start the program with is reported with the others.
   const sizeProblems = configSizeProblems(stackConfig.config, raw);
   let spec: ReturnType<typeof parsePlatform>;

@@ -225,3 +225,19 @@ test("a stack file whose `config:` holds nothing (every key commented out) has n
   // A `config:` of another shape is still refused as such.
   assert.throws(() => loadStackConfig("list", stackFile(dir, "list", "config: [a]\n")), /expected a mapping with a `config:` mapping/);
 });
+
+test("a fork that renamed its project in Pulumi.yaml is told the program reads inference-mesh:platform, not to set a platform its stack file sets", () => {
+  const root = tempDir("im-renamed-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8").replace(/^name: inference-mesh$/m, "name: acme-mesh"));
+  fs.mkdirSync(path.join(root, "stacks"));
+  // As `pulumi config set platform …` writes it under the renamed project.
+  const file = stackFile(path.join(root, "stacks"), "dev", "config:\n  acme-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
+  assert.throws(() => validateStack({ stack: "dev", project: loadProject(root) }), (err: Error) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.deepEqual(err.message.split("\n").slice(1), [
+      "  inference-mesh:platform: missing: Pulumi.yaml names the project 'acme-mesh', so the stack's keys are acme-mesh:…, while the program reads inference-mesh:platform (infra/config.ts PROJECT): keep `name: inference-mesh` in Pulumi.yaml, or set PROJECT to 'acme-mesh'",
+    ]);
+    return true;
+  });
+  assert.equal(loadStackConfig("dev", file, loadProject(root)).config["acme-mesh:platform"], JSON.stringify({ mesh: { meshId: "m", trustDomain: "cluster.local" } }));
+});
