@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LeadingZeroInteger, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
-import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys } from "../../infra/config";
+import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -113,8 +113,19 @@ export interface Project {
 export function loadProject(root = repoRoot): Project {
   const file = readYamlFile(path.join(root, "Pulumi.yaml"), "project file");
   if (!file || typeof file !== "object" || Array.isArray(file)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
-  const { name, config, stackConfigDir: dir } = file as { name: string; config?: Project["config"]; stackConfigDir?: unknown };
-  return { root, name, config, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
+  const { name, config, stackConfigDir: dir } = file as { name: unknown; config?: unknown; stackConfigDir?: unknown };
+  const where = `project file ${path.join(root, "Pulumi.yaml")}`;
+  // A fork's edit the CLI does not run either (a project needs a name; config is a mapping of
+  // declarations): read on, they surfaced as "… project name (undefined)", keys such as
+  // "fork:0", or a TypeError on a declaration left empty (`platform:` with nothing under it).
+  if (typeof name !== "string" || name === "") throw new Error(`${where} has no \`name:\` (the project name, which namespaces every config key: ${PROJECT})`);
+  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
+    throw new Error(`${where}: \`config:\` must be a mapping of config keys to their declarations (description:, value:, default:)`);
+  }
+  const declarations = Object.fromEntries(
+    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, decl && typeof decl === "object" && !Array.isArray(decl) ? decl : {}]),
+  ) as NonNullable<Project["config"]>;
+  return { root, name, config: declarations, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
 }
 
 /** The stacks in the stack config directory (`Pulumi.<name>.yaml`); none when it is not there. */

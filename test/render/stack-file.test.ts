@@ -241,3 +241,16 @@ test("a fork that renamed its project in Pulumi.yaml is told the program reads i
   });
   assert.equal(loadStackConfig("dev", file, loadProject(root)).config["acme-mesh:platform"], JSON.stringify({ mesh: { meshId: "m", trustDomain: "cluster.local" } }));
 });
+
+test("a Pulumi.yaml without a name, with a config that is no mapping, or with a declaration left empty is named, not a TypeError", () => {
+  const root = tempDir("im-project-shape-");
+  const project = (body: string) => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), body);
+    return () => loadProject(root);
+  };
+  assert.throws(project("runtime: nodejs\n"), { message: `project file ${path.join(root, "Pulumi.yaml")} has no \`name:\` (the project name, which namespaces every config key: inference-mesh)` });
+  assert.throws(project("name: fork\nruntime: nodejs\nconfig: [a]\n"), /: `config:` must be a mapping of config keys to their declarations/);
+  // `platform:` with nothing under it declares the key without a value, as one with a description only.
+  fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
+  assert.deepEqual(loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), project("name: fork\nruntime: nodejs\nconfig:\n  platform:\n")()).config, { "fork:platform": '{"a":1}' });
+});
