@@ -10,26 +10,16 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
 import { goTruthy } from "../../policy/lib/agentgateway-pools";
-import { clusterInferenceManifests } from "../../components/inference";
 import { controllerValues } from "../../components/agents/install";
 import { runStack, UNKNOWN } from "../support/policy";
 import { spec } from "../inference/support";
-import { on } from "./traffic-support";
+import { on, prodInference } from "./traffic-support";
 import { REL } from "./mesh-support";
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 const prod = spec("prod");
 const cluster = prod.clusters.find((c) => c.name === "aws-use1")!;
 
-/** aws-use1's inference objects, its Gateway moved to `cls`, as stack resources. */
-function inference(cls: string) {
-  const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(prod, "aws-use1"))) as Obj[];
-  objects.find((o) => o.kind === "Gateway")!.spec.gatewayClassName = cls;
-  return objects.map((o) => {
-    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
-    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
-  });
-}
+const inference = (cls: string) => prodInference((o) => (o.find((x) => x.kind === "Gateway")!.spec.gatewayClassName = cls));
 /** The program's agentgateway release for aws-use1, its values edited by `edit`. */
 function agw(edit: (v: Record<string, any>) => void = () => {}) {
   const v = JSON.parse(JSON.stringify(controllerValues(prod, cluster)));

@@ -9,27 +9,17 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { clusterInferenceManifests } from "../../components/inference";
 import { istiodValues } from "../../components/mesh/istio";
 import { runStack, UNKNOWN } from "../support/policy";
 import { spec } from "../inference/support";
-import { on } from "./traffic-support";
+import { on, prodInference } from "./traffic-support";
 import { istiodObjects, provider, REL, v4Chart } from "./mesh-support";
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 const FLAG = "ENABLE_GATEWAY_API_INFERENCE_EXTENSION";
 const prod = spec("prod");
 const cluster = prod.clusters.find((c) => c.name === "aws-use1")!;
 
-/** aws-use1's inference objects (each edited by `edit`, a deep copy) as stack resources. */
-function inference(edit: (objects: Obj[]) => void = () => {}) {
-  const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(prod, "aws-use1"))) as Obj[];
-  edit(objects);
-  return objects.map((o) => {
-    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
-    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
-  });
-}
+const inference = prodInference;
 
 /** The program's istiod values for aws-use1 with `edit` applied to a deep copy. */
 function values(edit: (v: Record<string, any>) => void = () => {}): Record<string, any> {

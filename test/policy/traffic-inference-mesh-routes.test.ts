@@ -9,26 +9,18 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { clusterInferenceManifests } from "../../components/inference";
 import { istiodValues } from "../../components/mesh/istio";
 import { runStack } from "../support/policy";
 import { spec } from "../inference/support";
-import { GW, on, ROUTE } from "./traffic-support";
+import { GW, on, prodInference, ROUTE } from "./traffic-support";
 import { REL } from "./mesh-support";
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 const FLAG = "ENABLE_GATEWAY_API_INFERENCE_EXTENSION";
 const prod = spec("prod");
 const cluster = prod.clusters.find((c) => c.name === "aws-use1")!;
 
-/** aws-use1's inference objects without their Gateway routes, as stack resources. */
-function inference() {
-  const objects = (JSON.parse(JSON.stringify(clusterInferenceManifests(prod, "aws-use1"))) as Obj[]).filter((o) => o.kind !== "HTTPRoute");
-  return objects.map((o) => {
-    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
-    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
-  });
-}
+/** The objects without their HTTPRoutes: each test adds the mesh route it judges. */
+const inference = () => prodInference((o) => o.splice(0, o.length, ...o.filter((x) => x.kind !== "HTTPRoute")));
 const pool = () => inference().find((r) => r.type.endsWith(":InferencePool"))!.props.metadata.name as string;
 
 const meshRoute = (parent: Record<string, unknown>) =>

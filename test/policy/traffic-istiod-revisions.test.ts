@@ -13,26 +13,18 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { clusterInferenceManifests } from "../../components/inference";
 import { istiodValues } from "../../components/mesh/istio";
 import { runStack } from "../support/policy";
 import { spec } from "../inference/support";
-import { on } from "./traffic-support";
+import { InferenceObject, on, prodInference } from "./traffic-support";
 import { NS, REL } from "./mesh-support";
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+type Obj = InferenceObject;
 const FLAG = "ENABLE_GATEWAY_API_INFERENCE_EXTENSION";
 const prod = spec("prod");
 const cluster = prod.clusters.find((c) => c.name === "aws-use1")!;
 
-function inference(edit: (objects: Obj[]) => void = () => {}) {
-  const objects = JSON.parse(JSON.stringify(clusterInferenceManifests(prod, "aws-use1"))) as Obj[];
-  edit(objects);
-  return objects.map((o) => {
-    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
-    return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
-  });
-}
+const inference = prodInference;
 const gateway = (o: Obj[]) => o.find((x) => x.kind === "Gateway")!;
 const labelGateway = (rev: string) => inference((o) => (gateway(o).metadata.labels = { ...gateway(o).metadata.labels, "istio.io/rev": rev }));
 
