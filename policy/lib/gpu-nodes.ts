@@ -7,6 +7,7 @@
  */
 import { list, probe } from "./values";
 import { extendedResourceName, labelValue, qualifiedName } from "./config-schema";
+import { bootLayers } from "./boot-scripts";
 
 /** How GPUs are requested and how GPU nodes are tainted: the knobs every GPU policy reads alike. */
 export interface GpuKnobs {
@@ -171,15 +172,17 @@ export function gceGpuEvidence(props: Record<string, any>): string | undefined {
 
 /**
  * What a GCE VM boots from when it installs k3s: its startup script and the cloud-init user-data
- * that GCE's Ubuntu images read from metadata (cloud-init's GCE datasource), joined; undefined when
- * neither mentions k3s. Throws the SDK's unknown-value error while one is not known.
+ * that GCE's Ubuntu images read from metadata (cloud-init's GCE datasource), joined, each with the
+ * layers cloud-init or the script decode from it (base64, gzip: bootLayers), so a k3s config in
+ * gzip user-data is read as the VM reads it; undefined when none mentions k3s. Throws the SDK's
+ * unknown-value error while one is not known.
  */
 export function k3sBootScript(props: Record<string, any>): { script: string; from: string; plural: boolean } | undefined {
   const sources = [
     { what: "startup script", text: (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown },
     { what: "user-data", text: props.metadata?.["user-data"] as unknown },
   ].filter((s): s is { what: string; text: string } => typeof s.text === "string");
-  const script = sources.map((s) => s.text).join("\n");
+  const script = sources.flatMap((s) => bootLayers(s.text).map((layer) => layer.text)).join("\n");
   if (!/\bk3s\b/.test(script)) return undefined;
   return { script, from: sources.map((s) => s.what).join(" and "), plural: sources.length > 1 };
 }

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { runResource } from "../support/policy";
+import { gzipSync } from "node:zlib";
 
 // Before, the taint counted wherever its text appeared: in a comment (a node-taint commented out),
 // or beside a second taint of the key, which k3s and EKS register too (NoExecute evicts the GPU
@@ -97,6 +98,26 @@ test("gpu-scheduling: a GCE GPU VM that joins k3s through cloud-init user-data r
     "InstanceTemplate untainted has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its user-data does not register the node with the taint nvidia.com/gpu=present:NoSchedule",
     "InstanceTemplate split has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its startup script and user-data do not register the node with the taint nvidia.com/gpu=present:NoSchedule",
   ]);
+});
+
+// Before, user-data was read as written: gzip user-data (base64 in metadata, `user-data-encoding:
+// base64`, which cloud-init decodes and gunzips) hid the k3s config, so a GPU VM joining k3s
+// through it without the GPU taint was not judged at all.
+test("gpu-scheduling: a k3s config in base64+gzip user-data is read as cloud-init reads it", async () => {
+  const cloudConfig = (taints: string) =>
+    `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    server: https://10.12.0.10:6443\n${taints}runcmd:\n- curl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const packed = (text: string) => gzipSync(Buffer.from(text)).toString("base64");
+  const vm = (name: string, taints: string) => ({
+    type: "gcp:compute/instanceTemplate:InstanceTemplate",
+    name,
+    props: { machineType: "a2-ultragpu-4g", metadata: { "user-data": packed(cloudConfig(taints)), "user-data-encoding": "base64" } },
+    provider: null,
+  });
+  assert.deepEqual((await runResource(gpuScheduling, vm("tainted", "    node-taint:\n    - nvidia.com/gpu=present:NoSchedule\n"))).violations, []);
+  assert.deepEqual(
+    (await runResource(gpuScheduling, vm("untainted", ""))).violations.map((v) => v.message.split(": without")[0]),
+    ["InstanceTemplate untainted has NVIDIA GPUs (machine type a2-ultragpu-4g) and joins k3s, but its user-data does not register the node with the taint nvidia.com/gpu=present:NoSchedule"],
+  );
 });
 
 // Before, only aws:eks/nodeGroup:NodeGroup was judged: a GPU group made with @pulumi/eks's
