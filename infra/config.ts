@@ -18,7 +18,7 @@ import { dateHint, wrongTypeMessage } from "./cli-values";
 import { valueAtPath } from "./validate-support";
 import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
 import { noteDefaultedValues } from "./default-notes";
-import { missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
+import { missingNumberHint, missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
 import { closestName } from "./closest";
 
 export * from "./schema";
@@ -88,6 +88,13 @@ function sizeMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined 
   return undefined;
 }
 
+/** What a missing field of type `expected` takes, from its own rule (text and numbers). */
+function missingHint(expected: string, raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  if (expected === "string") return missingTextHint(platformSchema, raw, path);
+  if (expected === "number") return missingNumberHint(platformSchema, raw, path);
+  return undefined;
+}
+
 /**
  * zod's number bounds ("Too big: expected number to be <=100", "expected int to be >=1") as the
  * other messages put them: the bound in words and the value given. A field's own message is kept.
@@ -136,7 +143,7 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
     message = sizeMessage(issue, raw) ?? boundMessage(issue, raw) ?? message;
     if (issue.code === "invalid_type") {
       message = /received undefined$/.test(issue.message)
-        ? requiredMessage(issue.expected, issue.expected === "string" ? missingTextHint(platformSchema, raw, issue.path) : undefined)
+        ? requiredMessage(issue.expected, missingHint(issue.expected, raw, issue.path))
         : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     }
     message = optionsMessage(issue, raw) ?? message;

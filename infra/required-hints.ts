@@ -1,6 +1,6 @@
 /**
  * Messages for a required field left out and for a value outside a fixed list, in the words of
- * the rest: zod says only "expected string, received undefined" and `Invalid option: expected one
+ * the rest: zod says only "expected string, received undefined" (or number) and `Invalid option: expected one
  * of "vllm"|"simulator"`, which name neither what the field takes nor, for a list, the value given.
  */
 import type { z } from "zod";
@@ -29,6 +29,31 @@ export function missingTextHint(schema: z.ZodType, raw: unknown, path: readonly 
   const probe = schema.safeParse(withValueAt(raw, path, ""));
   if (probe.success) return undefined;
   return probe.error.issues.filter((i) => samePath(i.path, path)).map((i) => i.message).find((m) => !isGenericMessage(m) && !/''|must not be empty/.test(m));
+}
+
+/**
+ * What a missing number field takes, read from the field's own rule as missingTextHint reads a
+ * text's: the config is checked again with the field at the far ends of the number line and at a
+ * fraction, and the bounds and the whole-number rule it meets are what the field allows
+ * (`must be a whole number, at least 256`, `must be a number, more than 0 and at most 0.98`). Undefined where the
+ * rule takes any number.
+ */
+export function missingNumberHint(schema: z.ZodType, raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  const issuesWith = (value: number) => {
+    const probe = schema.safeParse(withValueAt(raw, path, value));
+    return probe.success ? [] : probe.error.issues.filter((i) => samePath(i.path, path));
+  };
+  const low = issuesWith(-Number.MAX_SAFE_INTEGER).find((i) => i.code === "too_small");
+  const high = issuesWith(Number.MAX_SAFE_INTEGER).find((i) => i.code === "too_big");
+  const whole = issuesWith(0.5).some((i) => i.code === "invalid_type" && i.expected === "int");
+  const what = whole ? "a whole number" : "a number";
+  if (low?.code === "too_small" && high?.code === "too_big" && low.inclusive && high.inclusive) return `must be ${what} from ${low.minimum} to ${high.maximum}`;
+  const bounds = [
+    low?.code === "too_small" ? `${low.inclusive ? "at least" : "more than"} ${low.minimum}` : undefined,
+    high?.code === "too_big" ? `${high.inclusive ? "at most" : "less than"} ${high.maximum}` : undefined,
+  ].filter(Boolean);
+  if (bounds.length === 0) return whole ? `must be ${what}` : undefined;
+  return `must be ${what}, ${bounds.join(" and ")}`;
 }
 
 /** `is required (text): it must be …`, or the bare type where the field's rule says nothing more. */

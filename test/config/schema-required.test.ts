@@ -38,7 +38,6 @@ test("a required text key left out is refused with what the field takes, from th
 
 test("a required key whose rule says no more than 'not empty' keeps the bare type, never quoting an empty value back", () => {
   assert.equal(onlyProblem("prod", (p) => delete p.models[0].servedModelName), "inference-mesh:platform.models[0].servedModelName: is required (text)");
-  assert.equal(onlyProblem("prod", (p) => delete p.clusters[0].nodeGroups[0].minSize), "inference-mesh:platform.clusters[0].nodeGroups[0].minSize: is required (number)");
   // The kubeconfig rule quotes the value it refuses ("not ''"), which would read as if one were given.
   assert.equal(onlyProblem("local", (p) => delete p.clusters[0].kubeconfig), "inference-mesh:platform.clusters[0].kubeconfig: is required (text)");
 });
@@ -54,4 +53,16 @@ test("a value outside a fixed list is refused with the list and the value given,
   assert.match(onlyProblem("prod", (p) => (p.mesh.ca.algorithm = null)), /^inference-mesh:platform\.mesh\.ca\.algorithm: is empty \(a key left without a value in YAML reads as null\): it takes one of 'RSA', 'ECDSA'$/);
   // A literal with a message of its own (kind beside cloud) keeps it.
   assert.equal(onlyProblem("prod", (p) => (p.clusters[0].kind = "k3s")), "inference-mesh:platform.clusters[0].kind: must be 'eks' when cloud is 'aws'");
+});
+
+// Before, a required number left out said only "is required (number)": nothing of the range its
+// rule holds it to, which the next run would then refuse one value at a time.
+test("a required number key left out is refused with the range and the whole-number rule its own rule holds", () => {
+  const cases: [(p: any) => void, string, string][] = [
+    [(p) => delete p.models[0].maxModelLen, "models[0].maxModelLen", "is required (number): it must be a whole number, at least 256"],
+    [(p) => delete p.models[0].parametersBillions, "models[0].parametersBillions", "is required (number): it must be a number, more than 0"],
+    [(p) => delete p.models[0].architecture.layers, "models[0].architecture.layers", "is required (number): it must be a whole number, at least 1"],
+    [(p) => delete p.clusters[0].nodeGroups[0].minSize, "clusters[0].nodeGroups[0].minSize", "is required (number): it must be a whole number from 0 to 1000"],
+  ];
+  for (const [mutate, at, message] of cases) assert.equal(onlyProblem("prod", mutate), `inference-mesh:platform.${at}: ${message}`);
 });
