@@ -107,7 +107,8 @@ test("mesh-identity-consistent: settings unknown in a preview are not taken for 
   assert.deepEqual(istiodNetwork.violations, []);
   assert.match(istiodNetwork.unknown.join("\n"), /whether AgentgatewayParameters agents\/agent-gateway istio\.network on cluster a is istiod's/);
   // Known mismatches stand beside unknowns; an unknown that cannot change a verdict blocks nothing
-  // (one istiod's meshID and trust domain are compared with nothing).
+  // (one istiod's meshID is compared with nothing), while its trust domain, which Istio may refuse
+  // whole (an empty one), can.
   const mixed = await runStack(meshIdentityConsistent, [
     istiodRelease("a", { global: { meshID: "m" } }),
     istiodRelease("b", { global: { meshID: "other", network: UNKNOWN } }),
@@ -115,8 +116,11 @@ test("mesh-identity-consistent: settings unknown in a preview are not taken for 
   assert.deepEqual(mixed.violations.map((v) => v.message), ["istiod meshID differs across clusters: m (a); other (b) (meshConfig.defaultConfig.meshId where set, else global.meshID)"]);
   assert.equal(mixed.unknown.length, 1);
   assert.match(mixed.unknown[0], /the network of cluster b/);
-  const alone = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { meshID: UNKNOWN }, meshConfig: { trustDomain: UNKNOWN } })]);
+  const alone = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { meshID: UNKNOWN } })]);
   assert.deepEqual([alone.violations, alone.unknown], [[], []]);
+  const unknownTrustDomain = await runStack(meshIdentityConsistent, [istiodRelease("a", { global: { meshID: "m" }, meshConfig: { trustDomain: UNKNOWN } })]);
+  assert.deepEqual(unknownTrustDomain.violations, []);
+  assert.match(unknownTrustDomain.unknown.join("\n"), /the trust domain settings \(meshConfig\) of istiod release istiod on cluster a/);
   // Known: the unknown network set to a known other value is still the violation it was.
   assert.match((await runStack(meshIdentityConsistent, [istiodRelease("a", {}), params({ network: "net-z" })])).violations[0].message, /istio\.network=net-z but istiod's is net-a/);
 });
