@@ -7,7 +7,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isWorkload, meta, podSpecOf } from "./k8s";
-import { flagValue, type Report } from "./picker-service";
+import { flagValue, pflagBool, type Report } from "./picker-service";
 import { pickerConfigProblems } from "./picker-config";
 import { PICKER_REGISTRY_TAG } from "./picker-plugins";
 import { isObject, list, probe } from "./values";
@@ -17,14 +17,6 @@ type Mount = { name?: string; mountPath?: string; subPath?: string };
 
 /** The pinned picker build, whose plugin registry picker-plugins.ts lists (a digest beside the tag is the same build). */
 const PICKER_IMAGE = new RegExp(`(^|/)llm-d-router-endpoint-picker:${PICKER_REGISTRY_TAG.replace(/\./g, "\\.")}(@sha256:[0-9a-f]+)?$`);
-
-/** A pflag bool as the picker parses it: `--name` or `--name=<bool>`, the last one given. */
-function boolFlag(c: Container, name: string): boolean {
-  const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
-  const last = argv.filter((a) => a === `--${name}` || a.startsWith(`--${name}=`)).pop();
-  if (last === undefined) return false;
-  return last === `--${name}` || ["1", "t", "T", "true", "TRUE", "True"].includes(last.slice(name.length + 3));
-}
 
 /**
  * The config a picker container runs with: its `--config-text`, or the ConfigMap key its
@@ -76,7 +68,7 @@ export function checkPickerConfigs(resources: PolicyResource[], cluster: string,
           report(`${lead}: ${config.missing}; it cannot read its config, ${exits}`, w.urn);
           continue;
         }
-        const problems = pickerConfigProblems(config.text, boolFlag(c, "allow-experimental-plugins"));
+        const problems = pickerConfigProblems(config.text, pflagBool(c, "allow-experimental-plugins") === true);
         if (problems.length > 0) {
           report(`${lead}: its EndpointPickerConfig, ${config.from}, is one llm-d-router ${PICKER_REGISTRY_TAG}'s config loader refuses or misreads: ${problems.join("; ")}; where refused, ${exits}`, w.urn);
         }

@@ -43,6 +43,23 @@ export function flagValue(container: { command?: unknown; args?: unknown }, name
 }
 
 /**
+ * A pflag bool flag as the picker parses it: the last `--name` (true) or `--name=<value>` given.
+ * Only the `=` form takes a value (`--name false` leaves it true and `false` an argument).
+ * Undefined when it is not given, or its value is not one strconv.ParseBool reads (the picker
+ * then refuses to start, which the flag's callers leave to other checks).
+ */
+export function pflagBool(container: { command?: unknown; args?: unknown }, name: string): boolean | undefined {
+  const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String);
+  const last = argv.filter((a) => a === `--${name}` || a.startsWith(`--${name}=`)).pop();
+  if (last === undefined) return undefined;
+  if (last === `--${name}`) return true;
+  const value = last.slice(name.length + 3);
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(value)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(value)) return false;
+  return undefined;
+}
+
+/**
  * The namespace a picker looks for its pool in (llm-d-router v0.10.0 cmd/epp/runner
  * resolvePoolNamespace): `--pool-namespace`, else the container's NAMESPACE env (the chart sets it
  * from the pod's namespace), else `default`. Undefined when the env comes from elsewhere.
@@ -97,11 +114,7 @@ export function pickerPlaintext(svc: PolicyResource, resources: PolicyResource[]
     .flatMap((w) => containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown }[])
     .filter((c) => flagValue(c, "pool-name") !== undefined);
   if (pickers.length === 0) return undefined;
-  return pickers.every((c) => {
-    const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
-    const last = argv.filter((a) => a === "--secure-serving" || a.startsWith("--secure-serving=")).pop();
-    return last !== undefined && ["0", "f", "F", "false", "FALSE", "False"].includes(last.slice("--secure-serving=".length));
-  });
+  return pickers.every((c) => pflagBool(c, "secure-serving") === false);
 }
 
 /** llm-d-router v0.10.0 pkg/epp/server/options.go: the ports a picker serves unless its flags move them. */

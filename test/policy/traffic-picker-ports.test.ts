@@ -9,6 +9,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { pflagBool } from "../../policy/lib/picker-service";
 import { clusterInferenceManifests } from "../../components/inference";
 import { runStack } from "../support/policy";
 import { spec } from "../inference/support";
@@ -158,4 +159,15 @@ test("inference-pool-epp: a pool of vLLM's OpenAI HTTP servers with appProtocol 
   // http, or none (the CRD's default), is what it speaks.
   assert.deepEqual(await review((objects) => setProtocol(objects, "http")), []);
   assert.deepEqual(await review((objects) => setProtocol(objects)), []);
+});
+
+test("pflagBool reads a picker's bool flag as pflag does: the last one given, a value only after `=`", () => {
+  const flag = (...args: string[]) => pflagBool({ command: ["/epp"], args }, "secure-serving");
+  assert.equal(flag(), undefined);
+  assert.equal(flag("--secure-serving"), true);
+  assert.equal(flag("--secure-serving", "false"), true, "`false` is then an argument, not the value");
+  assert.equal(flag("--secure-serving=F"), false);
+  assert.equal(flag("--secure-serving=0", "--secure-serving=True"), true);
+  assert.equal(flag("--secure-serving=no"), undefined, "strconv.ParseBool refuses it");
+  assert.equal(pflagBool({ args: ["--allow-experimental-plugins"] }, "allow-experimental-plugins"), true);
 });
