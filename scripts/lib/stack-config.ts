@@ -163,7 +163,7 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
   // `config:` with nothing under it (every key commented out) is YAML null, which the CLI's yaml.v3
   // reads into its config map as no keys: the platform is then missing, not the file malformed.
   if (doc && typeof doc === "object" && doc.config === null) doc.config = undefined;
-  if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || doc.config === null || Array.isArray(doc.config)))) {
+  if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
   }
   if ("runtime" in doc && "name" in doc) {
