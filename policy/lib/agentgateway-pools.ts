@@ -10,20 +10,12 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, GATEWAY_GROUP, helmChartName, isGateway, isHelmInstall, isKind, isRoute, meta } from "./k8s";
-import { list, probe } from "./values";
+import { goTruthy, list, probe } from "./values";
 import { gatewayParents } from "./inference-extension";
 import { listenersServing } from "./listener-routes";
 import type { Report } from "./picker-service";
 
 const AGW_CONTROLLER = "agentgateway.dev/agentgateway";
-
-/** Go template truthiness, as the chart's `{{- if .Values.inferenceExtension.enabled }}` reads a value. */
-export function goTruthy(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === "object") return Object.keys(v as object).length > 0;
-  return true;
-}
 
 interface ControllerRelease {
   release: PolicyResource;

@@ -8,7 +8,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
-import { isObject, probe, type Probe } from "./values";
+import { goTruthy, isObject, probe, type Probe } from "./values";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -51,13 +51,6 @@ export function coalesce(given: unknown, defaults: Record<string, unknown>): Rec
     else if (isObject(out[key]) && isObject(fallback)) out[key] = coalesce(out[key], fallback);
   }
   return out;
-}
-
-/** Go template truthiness (`{{ if }}`): false, 0, nil and empty strings, lists and maps are false. */
-function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (isObject(v)) return Object.keys(v).length > 0;
-  return !!v;
 }
 
 export const GPU_OPERATOR_CHART = "gpu-operator";
@@ -125,9 +118,9 @@ export function isDevicePluginPodSpec(spec: Record<string, any> | undefined): bo
  * release in `default` without allowDefaultNamespace, both config.name and config.map.
  */
 function chartRefusal(v: Record<string, unknown>, namespace: string): string | undefined {
-  if (truthy(v.namespace)) return `values.namespace is set (${JSON.stringify(v.namespace)}), which the chart refuses (it installs into the release's namespace)`;
-  if (namespace === "default" && !truthy(v.allowDefaultNamespace)) return "it installs into namespace default, which the chart refuses unless allowDefaultNamespace is true";
-  if (truthy(dig(v, "config.name")) && truthy(dig(v, "config.map"))) return "values.config sets both name and map, which the chart refuses";
+  if (goTruthy(v.namespace)) return `values.namespace is set (${JSON.stringify(v.namespace)}), which the chart refuses (it installs into the release's namespace)`;
+  if (namespace === "default" && !goTruthy(v.allowDefaultNamespace)) return "it installs into namespace default, which the chart refuses unless allowDefaultNamespace is true";
+  if (goTruthy(dig(v, "config.name")) && goTruthy(dig(v, "config.map"))) return "values.config sets both name and map, which the chart refuses";
   return undefined;
 }
 
@@ -148,7 +141,7 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
           const given = Object.fromEntries(["devicePlugin", "daemonsets"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
           const v = coalesce(given, GPU_OPERATOR_DEFAULTS);
           const tolerations = dig(v, "daemonsets.tolerations");
-          return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets" };
+          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets" };
         });
         out.push({ what: `Helm release ${release.known ? release.value : r.name} (chart ${GPU_OPERATOR_CHART})`, urn: r.urn, pods });
         continue;
@@ -166,7 +159,7 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
         const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations", "namespace", "allowDefaultNamespace", "config"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
         const v = coalesce(given, CHART_DEFAULTS);
         const refused = chartRefusal(v, (r.props.namespace as string | undefined) || defaultNamespace());
-        return { enabled: truthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}) };
+        return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}) };
       });
       out.push({ what, urn: r.urn, pods });
     } else if (r.type === "kubernetes:apps/v1:DaemonSet") {

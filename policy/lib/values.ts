@@ -110,6 +110,17 @@ export function configWithDefaults<T extends object>(args: { getConfig<C extends
 /** A JSON object (a map of a Helm value or manifest field), not null or an array. */
 export const isObject = <T>(v: T): v is T & Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * Go template truthiness, as a chart's `{{ if .Values.x }}` reads a value: false, 0, nil and empty
+ * strings, lists and maps are false; everything else, NaN included (Go's NaN != 0), is true.
+ */
+export function goTruthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isObject(v)) return Object.keys(v).length > 0;
+  return true;
+}
+
 /** `value` as an array (absent → []). */
 export function list<T>(value: T[] | undefined | null): T[] {
   return Array.isArray(value) ? value : [];

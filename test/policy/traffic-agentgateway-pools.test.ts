@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { goTruthy } from "../../policy/lib/agentgateway-pools";
+import { goTruthy } from "../../policy/lib/values";
 import { controllerValues } from "../../components/agents/install";
 import { runStack, UNKNOWN } from "../support/policy";
 import { spec } from "../inference/support";
@@ -54,5 +54,5 @@ test("inference-pool-epp: inferenceExtension is not required where no agentgatew
   const later = await review([...inference("agentgateway"), agw((v) => (v.inferenceExtension = { enabled: UNKNOWN }))]);
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the inferenceExtension\.enabled value of Helm release a-agentgateway on cluster a/);
-  assert.deepEqual([goTruthy(""), goTruthy(0), goTruthy({}), goTruthy("no"), goTruthy([1])], [false, false, false, true, true]);
+  assert.deepEqual([goTruthy(""), goTruthy(0), goTruthy({}), goTruthy("no"), goTruthy([1]), goTruthy(NaN)], [false, false, false, true, true, true]);
 });
