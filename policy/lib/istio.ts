@@ -75,6 +75,17 @@ export function isAmbientIstiod(values: unknown): boolean {
 }
 
 /**
+ * A value as istio-discovery 1.30.3 reads it: zzy_descope_legacy.yaml merges `pilot.*` over the
+ * top-level values (sprig's mergeOverwrite), so `pilot.<keys>` wins unless it is unset or null
+ * (Helm drops a null value); an empty string or false there still wins.
+ */
+export function descopedValue(values: unknown, ...keys: string[]): unknown {
+  const at = (root: unknown) => keys.reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), root);
+  const pilot = at(isObject(values) ? values.pilot : undefined);
+  return pilot !== undefined && pilot !== null ? pilot : at(values);
+}
+
+/**
  * One env var of istiod's container as istio-discovery 1.30.3 deployment.yaml renders it from the
  * values: `env` with `pilot.env` merged over it (zzy_descope_legacy.yaml: sprig's mergeOverwrite,
  * whose mergo sets a map's entry even to "" or false), each value printed into a string
@@ -87,9 +98,7 @@ export function isAmbientIstiod(values: unknown): boolean {
 export function istiodEnv(values: unknown, name: string): string | undefined | null {
   const v = isObject(values) ? values : {};
   const pilot = isObject(v.pilot) ? v.pilot : {};
-  const envOf = (o: Record<string, unknown>) => (isObject(o.env) ? o.env[name] : undefined);
-  const laid = envOf(pilot);
-  const value = laid !== undefined && laid !== null ? laid : envOf(v);
+  const value = descopedValue(values, "env", name);
   const from = Array.isArray(pilot.envVarFrom) && pilot.envVarFrom.length > 0 ? pilot.envVarFrom : v.envVarFrom;
   const entry = (Array.isArray(from) ? from : []).filter((e) => isObject(e) && e.name === name).pop();
   if (entry) return entry.value !== undefined && entry.value !== null ? String(entry.value) : entry.valueFrom != null ? null : "";
@@ -196,10 +205,7 @@ function trustDomainFault(domain: string): string | undefined {
  * validateTrustDomainConfig). Throws the SDK's unknown-value error when the values are not known.
  */
 export function refusedTrustDomains(values: unknown): string[] {
-  const v = isObject(values) ? values : {};
-  const pilot = isObject(v.pilot) && isObject(v.pilot.meshConfig) ? v.pilot.meshConfig : {};
-  const mesh = isObject(v.meshConfig) ? v.meshConfig : {};
-  const pick = (key: string) => (pilot[key] !== undefined && pilot[key] !== null ? pilot[key] : mesh[key]);
+  const pick = (key: string) => descopedValue(values, "meshConfig", key);
   const out: string[] = [];
   const domain = pick("trustDomain");
   const fault = typeof domain === "string" ? trustDomainFault(domain) : undefined;

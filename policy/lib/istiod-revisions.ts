@@ -15,7 +15,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, helmChartName, isHelmInstall, isKind, meta, podSpecOf, T } from "./k8s";
-import { isIstiodRelease, istiodEnv } from "./istio";
+import { descopedValue, isIstiodRelease, istiodEnv } from "./istio";
 import { istioNodeAgentImage, withRenderedIstio } from "./istio-rendered";
 import { isObject, orUnknown } from "./values";
 
@@ -24,16 +24,9 @@ const DEFAULT_VALIDATOR = "istiod-default-validator";
 export const DEFAULT_CLASS_ENV = "PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME";
 export const CONTROLLER_ENV = "PILOT_GATEWAY_API_CONTROLLER_NAME";
 
-/** A chart value as istio-discovery reads it: zzy_descope_legacy.yaml merges `pilot.*` over the top level (an empty value too). */
-function chartValue(values: unknown, key: string): unknown {
-  const v = isObject(values) ? values : {};
-  const pilot = isObject(v.pilot) ? v.pilot : {};
-  return pilot[key] !== undefined && pilot[key] !== null ? pilot[key] : v[key];
-}
-
 /** An istiod's revision: `revision`, the chart's `REVISION` env `{{ .Values.revision | default "default" }}`. */
 export function istiodRevision(values: unknown): string {
-  const rev = chartValue(values, "revision");
+  const rev = descopedValue(values, "revision");
   return typeof rev === "string" && rev !== "" ? rev : "default";
 }
 
@@ -43,7 +36,7 @@ export function istiodRevision(values: unknown): string {
  * `istio.io/tag` (revision-tags-mwc.yaml, revision-tags-svc.yaml).
  */
 function revisionTags(values: unknown): string[] {
-  const tags = chartValue(values, "revisionTags");
+  const tags = descopedValue(values, "revisionTags");
   return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
 }
 
