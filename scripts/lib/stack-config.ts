@@ -113,19 +113,43 @@ export interface Project {
 export function loadProject(root = repoRoot): Project {
   const file = readYamlFile(path.join(root, "Pulumi.yaml"), "project file");
   if (!file || typeof file !== "object" || Array.isArray(file)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
-  const { name, config, stackConfigDir: dir } = file as { name: unknown; config?: unknown; stackConfigDir?: unknown };
+  const { name, config: written, stackConfigDir: given } = file as { name: unknown; config?: unknown; stackConfigDir?: unknown };
   const where = `project file ${path.join(root, "Pulumi.yaml")}`;
   // A fork's edit the CLI does not run either (a project needs a name; config is a mapping of
   // declarations): read on, they surfaced as "… project name (undefined)", keys such as
   // "fork:0", or a TypeError on a declaration left empty (`platform:` with nothing under it).
   if (typeof name !== "string" || name === "") throw new Error(`${where} has no \`name:\` (the project name, which namespaces every config key: ${PROJECT})`);
+  // `config: <dir>` is the CLI's deprecated spelling of stackConfigDir (workspace/project.go
+  // RewriteConfigPathIntoStackConfigDir), refused beside a stackConfigDir.
+  if (typeof written === "string" && given !== undefined) throw new Error(`${where}: \`config: ${written}\` (the deprecated spelling of stackConfigDir) and \`stackConfigDir:\` are both set; keep stackConfigDir only`);
+  const config = typeof written === "string" ? undefined : written;
+  const dir = typeof written === "string" ? written : given;
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
     throw new Error(`${where}: \`config:\` must be a mapping of config keys to their declarations (description:, value:, default:)`);
   }
   const declarations = Object.fromEntries(
-    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, decl && typeof decl === "object" && !Array.isArray(decl) ? decl : {}]),
+    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, declaration(where, name, key, decl)]),
   ) as NonNullable<Project["config"]>;
   return { root, name, config: declarations, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
+}
+
+/**
+ * One key of Pulumi.yaml's `config:` as the CLI reads it (workspace/project.go
+ * RewriteShorthandConfigValues): a string, integer, boolean or list written in place of a
+ * declaration is the short form, the key's `default` when the key is the project's (no namespace,
+ * or `<project>:`), else its `value` (`aws:region: us-west-2`). Any other scalar matches none of
+ * the project schema's forms (project.json config additionalProperties), so the CLI refuses the file.
+ */
+function declaration(where: string, project: string, key: string, decl: unknown): { value?: unknown; default?: unknown } {
+  // Left empty (`platform:` with nothing under it): declared, without a value.
+  if (decl === null || decl === undefined) return {};
+  if (typeof decl === "object" && !Array.isArray(decl) && !(decl instanceof Date)) return decl as { value?: unknown; default?: unknown };
+  const short = typeof decl === "string" || typeof decl === "boolean" || Array.isArray(decl) || (typeof decl === "number" && Number.isInteger(decl));
+  if (!short) {
+    throw new Error(`${where}: config ${key}: ${JSON.stringify(decl) ?? String(decl)} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
+  }
+  const ownKey = !key.includes(":") || key.startsWith(`${project}:`);
+  return ownKey ? { default: decl } : { value: decl };
 }
 
 /** The stacks in the stack config directory (`Pulumi.<name>.yaml`); none when it is not there. */

@@ -254,3 +254,25 @@ test("a Pulumi.yaml without a name, with a config that is no mapping, or with a 
   fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
   assert.deepEqual(loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), project("name: fork\nruntime: nodejs\nconfig:\n  platform:\n")()).config, { "fork:platform": '{"a":1}' });
 });
+
+test("Pulumi.yaml's short-form config (`key: value` in place of a declaration) is read as the CLI reads it: the project's keys' default, other namespaces' value", () => {
+  const root = tempDir("im-project-short-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  platform:\n  owner: team-a\n  fork:replicas: 3\n  aws:region: us-west-2\n  pulumi:disable-default-providers: [kubernetes]\n");
+  fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
+  const project = loadProject(root);
+  assert.deepEqual(project.config, { platform: {}, owner: { default: "team-a" }, "fork:replicas": { default: 3 }, "aws:region": { value: "us-west-2" }, "pulumi:disable-default-providers": { value: ["kubernetes"] } });
+  assert.deepEqual(loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), project).config, {
+    "fork:owner": "team-a",
+    "fork:replicas": "3",
+    "aws:region": "us-west-2",
+    "pulumi:disable-default-providers": '["kubernetes"]',
+    "fork:platform": '{"a":1}',
+  });
+  // `config: <dir>` is the CLI's deprecated spelling of stackConfigDir; a float is no form the CLI takes.
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig: envs\n");
+  assert.equal(loadProject(root).stackConfigDir, path.join(root, "envs"));
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig: envs\nstackConfigDir: envs\n");
+  assert.throws(() => loadProject(root), /`config: envs` \(the deprecated spelling of stackConfigDir\) and `stackConfigDir:` are both set/);
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  ratio: 1.5\n");
+  assert.throws(() => loadProject(root), /config ratio: 1\.5 is neither a declaration .* nor a short-form value the Pulumi CLI takes \(a string, an integer, a boolean or a list\)/);
+});
