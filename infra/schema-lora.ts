@@ -4,9 +4,10 @@
  */
 import { z } from "zod";
 import { textOrDigits } from "./cli-values";
+import { hfRepoIdProblem } from "./hf-repo";
 
 /**
- * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name` or its https://huggingface.co URL)
+ * A LoRA adapter vLLM can load: a Hugging Face repo (`org/name`, a root-level `name`, or its https://huggingface.co URL)
  * or an absolute path inside the server container. vLLM reads each `--lora-modules` item as
  * `name=path` only when it has an '=' and no ',' (vllm/entrypoints/openai/cli_args.py
  * LoRAParserAction splits on every '='), else as JSON: a path with either character makes vLLM
@@ -14,10 +15,12 @@ import { textOrDigits } from "./cli-values";
  */
 const loraSourceSchema = z
   .string()
-  .regex(
-    /^(https:\/\/huggingface\.co\/)?[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*\/?$|^\/[^\s]*$/,
-    "must be a Hugging Face repo (org/name or https://huggingface.co/org/name) or an absolute path in the server container",
-  )
+  .superRefine((s, ctx) => {
+    if (/^\/[^\s]*$/.test(s)) return;
+    // The Hub form vLLM fetches (infra/hf-repo.ts), given bare or as its https://huggingface.co URL.
+    const problem = hfRepoIdProblem(s.replace(/^https:\/\/huggingface\.co\//, "").replace(/\/$/, ""));
+    if (problem) ctx.addIssue({ code: "custom", message: `must be a Hugging Face repo (org/name, a root-level name, or https://huggingface.co/org/name) or an absolute path in the server container; as a repo id it ${problem}` });
+  })
   .refine((s) => !(s.startsWith("/") && /[,=]/.test(s)), "must not contain ',' or '=': vLLM parses --lora-modules name=path by splitting on '=' and reads an item with ',' as JSON, so it would exit at startup")
   .refine((s) => !/^\/+$/.test(s), "must name the adapter's directory, not '/'");
 

@@ -21,6 +21,7 @@ import { checkAgentLimits } from "./validate-agent-limits";
 import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
 import { checkPinList, pinAbsentProblem, pinnedNodeGroups, pinsOn } from "./validate-gpu-pins";
 import { checkServerImages } from "./validate-server-image";
+import { hfRepoIdProblem } from "./hf-repo";
 
 export type { ConfigProblem } from "./validate-support";
 export { fitNodeGroups, replicasOf } from "./validate-capacity";
@@ -54,10 +55,11 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
   run(() => checkRequestNames(report, cfg), undefined);
   eachItem(cfg.models, (m, mi) => run(() => {
     const at = ["models", mi];
-    // vLLM loads `--model <servedModelName>`: a Hugging Face repo id or a path in the image.
+    // vLLM loads `--model <servedModelName>`: a Hugging Face repo id (infra/hf-repo.ts) or a path in the image.
     unlessBroken(() => {
-      if (m.server === "vllm" && !/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(m.servedModelName) && !m.servedModelName.startsWith("/")) {
-        report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model): a Hugging Face repo id such as meta-llama/Llama-3.1-8B-Instruct, or an absolute path in the image`);
+      const problem = m.server === "vllm" && !m.servedModelName.startsWith("/") ? hfRepoIdProblem(m.servedModelName) : undefined;
+      if (problem) {
+        report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model) and ${problem}, such as meta-llama/Llama-3.1-8B-Instruct or gpt2 (vLLM exits at startup on an id huggingface_hub refuses), or an absolute path in the image`);
       }
     });
     // A tensor-parallel size vLLM cannot shard is the one problem: the model is left out of the fit

@@ -40,6 +40,12 @@ const cases: RejectCase[] = [
     message: /must be a Hugging Face repo/,
   },
   {
+    name: "a LoRA source huggingface_hub refuses ('--')",
+    mutate: (p) => (p.models[0].loraAdapters[0].source = "https://huggingface.co/org/tone--v2"),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].source",
+    message: /must be a Hugging Face repo .*; as a repo id it contains '--' or '\.\.'/,
+  },
+  {
     // vLLM's --lora-modules reads `name=path` by splitting on '=' (too many values: it exits).
     name: "a LoRA path with '=' that vLLM's name=path parser splits apart",
     mutate: (p) => (p.models[0].loraAdapters[0].source = "/adapters/run=3"),
@@ -113,6 +119,37 @@ const cases: RejectCase[] = [
     mutate: (p) => (p.models[0].servedModelName = "Llama 3.1 8B"),
     path: "inference-mesh:platform.models[0].servedModelName",
     message: /is what vLLM loads \(--model\)/,
+  },
+  {
+    // huggingface_hub v1.28.0 validate_repo_id (run before every Hub call vLLM makes) refuses these.
+    name: "a vLLM servedModelName huggingface_hub refuses ('..')",
+    mutate: (p) => (p.models[0].servedModelName = "meta-llama/Llama..3"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /is what vLLM loads \(--model\) and contains '--' or '\.\.', which Hugging Face repo ids may not/,
+  },
+  {
+    name: "a vLLM servedModelName ending in '.git'",
+    mutate: (p) => (p.models[0].servedModelName = "meta-llama/Llama-3.1-8B-Instruct.git"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /ends in '\.git'/,
+  },
+  {
+    name: "a vLLM servedModelName whose repo name starts with '.'",
+    mutate: (p) => (p.models[0].servedModelName = "org/.hidden"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /is not a Hugging Face repo id, `namespace\/name` or a root-level `name`/,
+  },
+  {
+    name: "a vLLM servedModelName with a repo name over 96 characters",
+    mutate: (p) => (p.models[0].servedModelName = `org/${"m".repeat(97)}`),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /has a repo name of 97 characters: Hugging Face repo names are at most 96/,
+  },
+  {
+    name: "a vLLM servedModelName with two '/'",
+    mutate: (p) => (p.models[0].servedModelName = "org/team/model"),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /has 2 '\/'/,
   },
   {
     name: "two models serving one servedModelName (requests for it would be ambiguous)",
@@ -218,4 +255,16 @@ test("models on different clusters may serve the same name: vLLM on the GPU clus
   p.models[2].clusters = ["gcp-usc1", "aws-euw1"];
   expectProblem(p, "inference-mesh:platform.models[2].servedModelName", /duplicate served model name .* \(also at models\[0\]\) on cluster 'aws-euw1'/);
   expectProblem(p, "inference-mesh:platform.models[2].loraAdapters[0].name", /duplicate adapter name 'support-tone' \(also at models\[0\]\.loraAdapters\[0\]\) on cluster 'aws-euw1'/);
+});
+
+test("a vLLM servedModelName may be a root-level Hugging Face id (gpt2, bert-base-uncased), a namespaced one or an absolute path", () => {
+  // The Hub keeps its legacy models under their bare names; huggingface_hub's validate_repo_id takes `name` alone.
+  for (const id of ["gpt2", "bert-base-uncased", "t5-small", "openai-community/gpt2", "Qwen/Qwen2.5-0.5B_v1.2", "/models/llama"]) {
+    const p = shippedPlatform("prod");
+    p.models[0].servedModelName = id;
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), `servedModelName ${id}`);
+  }
+  const p = shippedPlatform("prod");
+  p.models[0].loraAdapters[0].source = "https://huggingface.co/org/tone_v2.1/";
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
