@@ -59,5 +59,26 @@ export const versionRules: Record<string, z.ZodString> = {
   llmdRouter: releaseTag,
   k3s: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release such as v1.33.5+k3s1"),
   eksKubernetes: z.string().regex(/^1\.\d+$/, "must be an EKS Kubernetes minor version such as 1.33"),
-  nvidiaDriver: z.string().regex(/^\d{3}$/, "must be an NVIDIA driver branch such as 580"),
+  nvidiaDriver: z.string().superRefine((s, ctx) => {
+    const problem = nvidiaBranchProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
 };
+
+/**
+ * Why `versions.nvidiaDriver` is no branch the GPU agents can install. They run `ubuntu-drivers
+ * install --gpgpu nvidia:<branch>-server` and `apt-get install nvidia-utils-<branch>-server`
+ * (components/cloud/gcp/nvidia.ts): the Ubuntu archive names its NVIDIA packages by branch, the
+ * three digits of NVIDIA's release branches (R535, R550, R570, R580), and holds only a branch's
+ * current release, so neither a full driver version (570.133.20, as NVIDIA publishes releases)
+ * nor a spelling the package names do not take (R580, 580-server) installs anything.
+ */
+export function nvidiaBranchProblem(value: string): string | undefined {
+  const allowed = "must be an NVIDIA driver branch, its three digits such as 535, 550, 570 or 580: the GPU agents install the Ubuntu archive's nvidia:<branch>-server with ubuntu-drivers";
+  if (/^\d{3}$/.test(value)) return undefined;
+  const full = /^[Rr]?(\d{3})\.\d+(\.\d+)?$/.exec(value);
+  if (full) return `${allowed}, which installs the branch's current release and cannot pin one: '${value}' is a full driver version, give its branch ${full[1]}`;
+  const spelled = /^(?:[Rr]|nvidia[-:]|nvidia-driver-)?(\d{3})(?:-server|-open|-server-open)?$/.exec(value);
+  if (spelled) return `${allowed} (the install adds nvidia: and -server itself): give ${spelled[1]}`;
+  return allowed;
+}

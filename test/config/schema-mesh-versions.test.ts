@@ -37,6 +37,25 @@ test("a stack may override a pinned version", () => {
 
 const cases: RejectCase[] = [
   {
+    // The GPU agents run `ubuntu-drivers install --gpgpu nvidia:<branch>-server` (components/cloud/gcp/nvidia.ts).
+    name: "a full NVIDIA driver version where the install takes a branch",
+    mutate: (p) => (p.versions = { nvidiaDriver: "570.133.20" }),
+    path: "inference-mesh:platform.versions.nvidiaDriver",
+    message: /must be an NVIDIA driver branch, its three digits such as 535, 550, 570 or 580: .*'570\.133\.20' is a full driver version, give its branch 570$/,
+  },
+  {
+    name: "an NVIDIA driver branch spelt as NVIDIA or the package names write it",
+    mutate: (p) => (p.versions = { nvidiaDriver: "R580" }),
+    path: "inference-mesh:platform.versions.nvidiaDriver",
+    message: /\(the install adds nvidia: and -server itself\): give 580$/,
+  },
+  {
+    name: "an NVIDIA driver branch with the package flavour",
+    mutate: (p) => (p.versions = { nvidiaDriver: "580-server" }),
+    path: "inference-mesh:platform.versions.nvidiaDriver",
+    message: /give 580$/,
+  },
+  {
     name: "an image pinned to latest",
     mutate: (p) => (p.tools[0].image = "ghcr.io/example/tool:latest"),
     path: "inference-mesh:platform.tools[0].image",
