@@ -143,13 +143,37 @@ export function loadProject(root = repoRoot): Project {
 function declaration(where: string, project: string, key: string, decl: unknown): { value?: unknown; default?: unknown } {
   // Left empty (`platform:` with nothing under it): declared, without a value.
   if (decl === null || decl === undefined) return {};
-  if (typeof decl === "object" && !Array.isArray(decl) && !(decl instanceof Date)) return decl as { value?: unknown; default?: unknown };
+  const ownKey = !key.includes(":") || key.startsWith(`${project}:`);
+  if (typeof decl === "object" && !Array.isArray(decl) && !(decl instanceof Date)) {
+    const problem = declarationProblem(decl as Record<string, unknown>, ownKey);
+    if (problem) throw new Error(`${where}: config ${key}: ${problem}`);
+    return decl as { value?: unknown; default?: unknown };
+  }
   const short = typeof decl === "string" || typeof decl === "boolean" || Array.isArray(decl) || (typeof decl === "number" && Number.isInteger(decl));
   if (!short) {
     throw new Error(`${where}: config ${key}: ${JSON.stringify(decl) ?? String(decl)} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
   }
-  const ownKey = !key.includes(":") || key.startsWith(`${project}:`);
   return ownKey ? { default: decl } : { value: decl };
+}
+
+/** The fields of a declaration (project.json configTypeDeclaration, additionalProperties false). */
+const DECLARATION_FIELDS = ["type", "items", "description", "secret", "default", "value"];
+
+/**
+ * Why the CLI refuses a declaration (project.json's schema, then workspace/project.go
+ * Project.Validate): an unknown field, both a default and a value, or, on another namespace's key
+ * (`aws:region`), a type, a default, or no value. Read on, such a file rendered what `pulumi up`
+ * never runs: `aws:region: { default: … }` applied as if it were the value.
+ */
+function declarationProblem(decl: Record<string, unknown>, ownKey: boolean): string | undefined {
+  const unknown = Object.keys(decl).filter((f) => !DECLARATION_FIELDS.includes(f));
+  if (unknown.length) return `unknown field(s) ${unknown.map((f) => `'${f}'`).join(", ")}: a declaration takes ${DECLARATION_FIELDS.join(", ")}`;
+  if (decl.default !== undefined && decl.value !== undefined) return "has both default: and value:, which the Pulumi CLI refuses; keep one";
+  if (ownKey) return undefined;
+  if (decl.type !== undefined) return "is another namespace's key, which declares no type (the Pulumi CLI refuses it): give its value: only";
+  if (decl.default !== undefined) return "is another namespace's key, which takes value:, not default: (the Pulumi CLI refuses a default there)";
+  if (decl.value === undefined) return "is another namespace's key, which must give value: (the Pulumi CLI refuses it without one)";
+  return undefined;
 }
 
 /** The stacks in the stack config directory (`Pulumi.<name>.yaml`); none when it is not there. */

@@ -276,3 +276,20 @@ test("Pulumi.yaml's short-form config (`key: value` in place of a declaration) i
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  ratio: 1.5\n");
   assert.throws(() => loadProject(root), /config ratio: 1\.5 is neither a declaration .* nor a short-form value the Pulumi CLI takes \(a string, an integer, a boolean or a list\)/);
 });
+
+test("a Pulumi.yaml declaration the CLI refuses (workspace/project.go Validate) is named rather than rendered", () => {
+  const root = tempDir("im-project-decl-");
+  const refused = (decl: string, message: RegExp) => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n${decl}`);
+    assert.throws(() => loadProject(root), message);
+  };
+  refused("  aws:region:\n    default: us-west-2\n", /config aws:region: is another namespace's key, which takes value:, not default:/);
+  refused("  aws:region:\n    description: the region\n", /config aws:region: is another namespace's key, which must give value:/);
+  refused("  aws:region:\n    type: string\n    value: us-west-2\n", /config aws:region: is another namespace's key, which declares no type/);
+  refused("  owner:\n    default: a\n    value: b\n", /config owner: has both default: and value:/);
+  refused("  owner:\n    defualt: a\n", /config owner: unknown field\(s\) 'defualt': a declaration takes type, items, description, secret, default, value/);
+  // What the CLI takes still reads: the shipped Pulumi.yaml, a project key's default, another namespace's value.
+  assert.ok(loadProject().config?.platform);
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  owner:\n    type: string\n    default: a\n  aws:region:\n    value: us-west-2\n");
+  assert.deepEqual(loadProject(root).config, { owner: { type: "string", default: "a" }, "aws:region": { value: "us-west-2" } });
+});
