@@ -11,7 +11,11 @@
  * targetRef with the rule's name as sectionName) decides for it, else the route's, else its
  * listener's (a Gateway targetRef with the listener's name as sectionName), else the Gateway's.
  * A route is on the listeners its parentRefs select (sectionName, port) whose allowedRoutes and
- * hostname take it (listener-routes.ts); on none, it is not served.
+ * hostname take it (listener-routes.ts); on none, it is not served. A policy with
+ * `traffic.phase: PreRouting` is not merged with those: the proxy runs the listener's (else the
+ * Gateway's) before it selects a route (store/binds.rs `gateway_policies`, proxy/httpproxy.rs
+ * `apply_gateway_policies`; the CRD: "PreRouting and PostRouting rules do not merge together"), so
+ * a Strict one there rejects a request without a valid token whatever the route's policy says.
  *
  * A Strict policy still lets in any token its provider's issuer signed, whoever it was issued to,
  * when the provider lists no audiences: v1.4.1 then turns the `aud` check off (http/jwt.rs
@@ -35,6 +39,8 @@ interface JwtPolicy {
   /** Issuers of its providers that list no audiences (any `aud` accepted). */
   anyAudience: string[];
   refs: { group?: string; kind?: string; name?: string; sectionName?: string }[];
+  /** `traffic.phase: PreRouting`: run before route selection, apart from the route-phase policies. */
+  preRouting: boolean;
 }
 
 const isStrict = (p: JwtPolicy) => p.mode === "Strict";
@@ -86,14 +92,14 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
       if (!jwt || meta(r.props).namespace !== namespace) return undefined;
       const anyAudience = anyAudienceIssuers(list(jwt.providers as { issuer?: unknown; audiences?: unknown }[]));
       const refs = [...list(r.props.spec?.targetRefs as JwtPolicy["refs"]), ...selectedTargets(r.props.spec?.targetSelectors, namespace, resources)];
-      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs };
+      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs, preRouting: r.props.spec?.traffic?.phase === "PreRouting" };
     });
     if (!read.known) pending.push(`AgentgatewayPolicy ${r.name}, which may set the JWT authentication of the ${where}`);
     else if (read.value) policies.push(read.value);
   }
   // A targetRef's sectionName narrows it to one listener of a Gateway or one rule of a route.
-  const targeting = (kind: string, target: string, section?: string) =>
-    policies.filter((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
+  const targeting = (kind: string, target: string, section?: string, preRouting = false) =>
+    policies.filter((p) => p.preRouting === preRouting && p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
   const sectioned = policies.some((p) => p.refs.some((ref) => typeof ref.sectionName === "string"));
   const listed = probe(() => list(gw.props.spec?.listeners as Record<string, any>[]).map((l) => ({ name: String(l?.name), l })));
   // Listeners not known yet decide nothing unless a policy is narrowed to one of them.
@@ -139,8 +145,17 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
           [`the Gateway listener ${listener}'s`, listener !== undefined ? targeting("Gateway", name, listener) : []],
           ["the Gateway's", targeting("Gateway", name)],
         ];
+        // PreRouting policies (Gateway or listener only, the CRD's rule) run first, the listener's
+        // over the Gateway's, and a rejection there ends the request whatever the route's say.
+        const preLevels: [string, JwtPolicy[]][] = [
+          [`the Gateway listener ${listener}'s PreRouting`, listener !== undefined ? targeting("Gateway", name, listener, true) : []],
+          ["the Gateway's PreRouting", targeting("Gateway", name, undefined, true)],
+        ];
         const [level, deciding] = levels.find(([, ps]) => ps.length > 0) ?? ["", []];
-        if (deciding.length === 0 || !deciding.every(authenticates)) open ??= { deciding, level, listener, rule };
+        const [preLevel, preDeciding] = preLevels.find(([, ps]) => ps.length > 0) ?? ["", []];
+        const closes = (ps: JwtPolicy[]) => ps.length > 0 && ps.every(authenticates);
+        if (closes(deciding) || closes(preDeciding)) continue;
+        open ??= deciding.length === 0 && preDeciding.length > 0 ? { deciding: preDeciding, level: preLevel, listener, rule } : { deciding, level, listener, rule };
       }
     }
     if (!open) continue;

@@ -75,3 +75,28 @@ test("agent-call-graph: JWT policies bound by targetSelectors decide as those bo
   assert.equal((await run(bySelector("gw", "Gateway", "other", "Strict"))).length, 2);
   assert.equal((await run(bySelector("gw", "Gateway", "gateway", "Strict", "tools"))).length, 2);
 });
+
+test("agent-call-graph: a Gateway's PreRouting JWT policy runs before the route's and is not replaced by it", async () => {
+  const phased = (name: string, mode: string, phase: string | undefined, kind = "Gateway", target = "agent-gateway", sectionName?: string) =>
+    on(AGP, `agents-jwt-${name}`, {
+      metadata: { name, namespace: "agents" },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target, ...(sectionName ? { sectionName } : {}) }],
+        traffic: { ...(phase ? { phase } : {}), jwtAuthentication: { mode, providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } },
+      },
+    });
+  const optionalRoute = phased("r", "Optional", undefined, "HTTPRoute", "research-agent");
+  const run = async (...extra: ReturnType<typeof on>[]) => (await messages(...extra)).map((m) => m.replace(/ Target the Gateway.*$/, ""));
+  // Before: the route's Optional policy was read as replacing the Gateway's PreRouting Strict one (a false alarm).
+  assert.deepEqual(await run(phased("gw", "Strict", "PreRouting"), optionalRoute), []);
+  // A route-phase Strict policy on the Gateway is replaced by the route's Optional one: still open.
+  assert.deepEqual(await run(phased("gw", "Strict", "PostRouting"), optionalRoute), [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the route's JWT authentication agents/r (mode Optional) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+  ]);
+  // A PreRouting Optional policy alone lets a request without a token through.
+  assert.deepEqual(await run(phased("gw", "Optional", "PreRouting")), [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the Gateway's PreRouting JWT authentication agents/gw (mode Optional) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+  ]);
+  // Either phase closing the route is enough: a PreRouting Optional one beside a route's Strict one.
+  assert.deepEqual(await run(phased("gw", "Optional", "PreRouting"), phased("r", "Strict", undefined, "HTTPRoute", "research-agent")), []);
+});
