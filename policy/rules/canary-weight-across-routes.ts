@@ -2,7 +2,8 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
 import { patchedType } from "../lib/patches";
 import { configWithDefaults, list, orUnknown, probe, readApart } from "../lib/values";
-import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, shareOver, type RouteRule } from "./canary-weight-limit";
+import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, reportMirrors, type RouteRule } from "./canary-weight-limit";
+import { shareOver } from "../lib/canary-shares";
 import { httpHeaderName } from "../lib/config-schema";
 
 interface RouteRead {
@@ -38,7 +39,7 @@ function declaredCanaries(routes: RouteRead[], header: string): Map<string, stri
 export const canaryWeightAcrossRoutes: StackValidationPolicy = {
   name: "canary-weight-across-routes",
   description:
-    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute (and their `<Kind>Patch`): no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
+    "A backend that a route's canary-header rule routes to alone is that cluster's canary in every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute (and their `<Kind>Patch`): no rule of another route (without the header in every match) gives it more than maxCanaryWeight percent of its traffic, by weight and RequestMirror copies together, so a canary's blast radius cannot be widened by a second route (a path or namespace of its own, a swapped split). Splits within the declaring route are canary-weight-limit's.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -76,6 +77,13 @@ export const canaryWeightAcrossRoutes: StackValidationPolicy = {
           if (invalidWeightRefs(refs).length > 0) return;
           const backends = backendWeights(refs, route.namespace);
           const total = backends.reduce((a, b) => a + b.weight, 0);
+          // Copies a RequestMirror filter sends another route's canary count toward its limit too.
+          const foreign = new Set([...canaries.keys()].filter((k) => canaries.get(k) !== route.what && !own.has(k)));
+          reportMirrors(rule, backends, foreign, maxCanaryWeight, (what, key) => {
+            const message = `${route.what} rule ${i} on ${cluster}: ${what}, whichever route holds the filter (it is the canary of route ${canaries.get(key)})`;
+            if (route.unknownRules.length > 0) pending.push(`whether ${route.what}'s rules not known yet make it its own canary, which decides: ${message}`);
+            else report(message, route.urn);
+          }, route.namespace);
           if (total <= 0) return;
           for (const b of backends) {
             const declaredBy = canaries.get(b.key);

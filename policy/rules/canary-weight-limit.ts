@@ -1,7 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isKind, isRoute, isWeightedRoute, meta } from "../lib/k8s";
+import { cannotJudge, isRoute, isWeightedRoute, meta } from "../lib/k8s";
+import { isModelRewrite, judgeModelRewrite } from "../lib/model-rewrite";
+import { mirroredShares, shareOver, type MirrorFilter } from "../lib/canary-shares";
 import { patchedType } from "../lib/patches";
-import { configWithDefaults, list, orUnknown, probe, readApart } from "../lib/values";
+import { configWithDefaults, list, probe, readApart } from "../lib/values";
 import { httpHeaderName } from "../lib/config-schema";
 
 export interface Config {
@@ -18,11 +20,12 @@ export interface BackendRef {
   namespace?: string;
   name: string;
   weight?: number;
+  filters?: MirrorFilter[];
 }
 export interface RouteRule {
   matches?: { headers?: { name?: string; value?: string }[] }[];
   backendRefs?: BackendRef[];
-  filters?: { type?: string }[];
+  filters?: MirrorFilter[];
 }
 
 /** A backend as Gateway API resolves it: group, kind, namespace (the route's by default), name. */
@@ -108,92 +111,22 @@ export function lighterInSplits(rules: RouteRule[], header: string, routeNamespa
 }
 
 /**
- * The share `weight` of `total` gets, in percent, when it is more than `maxPercent`; undefined when
- * it is not. Compared exactly: rounded to two decimals, 100001 of 1000000 (10.0001%) read as 10%
- * and passed a limit of 10. Shown at two decimals, or as many as tell it from the limit.
+ * Reports each canary a rule's RequestMirror filters send copies to beyond the limit, counting the
+ * share it gets by weight too (one already over by weight alone is reported as a split).
  */
-export function shareOver(weight: number, total: number, maxPercent: number): number | undefined {
-  if (total <= 0 || weight * 100 <= maxPercent * total) return undefined;
-  const share = Math.round((weight * 10000) / total) / 100;
-  return share > maxPercent ? share : Number(((weight * 100) / total).toFixed(6));
-}
-
-/**
- * InferenceModelRewrite (llm-d.ai/v1alpha2, and the legacy inference.networking.x-k8s.io group):
- * the endpoint picker rewrites the requested model to one of a rule's `targets`, picked by weight.
- */
-export const isModelRewrite = (type: string) => isKind(type, "llm-d.ai", "InferenceModelRewrite") || isKind(type, "inference.networking.x-k8s.io", "InferenceModelRewrite");
-
-interface RewriteTarget {
-  modelRewrite?: string;
-  weight?: number;
-}
-
-/**
- * Each target model's weight in a rewrite rule, as the picker draws it (llm-d-router v0.10.0
- * requestcontrol/director.go selectWeightedModel): weights are relative, weight / sum of the
- * rule's weights (the CRD: "not a percentage"); when no target has a weight the draw is even; when
- * some have one, a target without a weight is never picked. Entries naming the same model add up.
- */
-export function rewriteTargetWeights(targets: RewriteTarget[]): { model: string; weight: number }[] {
-  const weighted = targets.some((t) => typeof t.weight === "number");
-  const byModel = new Map<string, { model: string; weight: number }>();
-  for (const t of targets) {
-    const model = String(t.modelRewrite ?? "");
-    const entry = byModel.get(model) ?? { model, weight: 0 };
-    entry.weight += weighted ? (typeof t.weight === "number" ? t.weight : 0) : 1;
-    byModel.set(model, entry);
+export function reportMirrors(rule: RouteRule, backends: { key: string; weight: number }[], canaries: Set<string>, max: number, report: (what: string, key: string) => void, routeNamespace: string): void {
+  const total = backends.reduce((a, b) => a + b.weight, 0);
+  const mirrored = mirroredShares(rule, refKeyIn(routeNamespace), (ref) => (total > 0 ? (typeof ref.weight === "number" ? ref.weight : 1) / total : 0));
+  const pct = (x: number) => Math.round(x * 10000) / 100;
+  for (const [key, m] of mirrored) {
+    const own = backends.find((b) => b.key === key)?.weight ?? 0;
+    if (!canaries.has(key) || shareOver(own, total, max) !== undefined) continue;
+    // Float sums of at most a few shares: a margin far below any share a weight can state.
+    const load = (total > 0 ? own / total : 0) + m.share;
+    if (load * 100 <= max + 1e-9) continue;
+    const byWeight = own > 0 ? ` on top of its ${pct(own / total)}% by weight, ${pct(load)}% in all` : "";
+    report(`canary ${m.name} receives a copy of ${pct(m.share)}% of the rule's requests through ${m.via.join(", ")}${byWeight}; a mirrored request is served in full (only its response is dropped), so a canary may receive at most ${max}% this way too`, key);
   }
-  return [...byModel.values()];
-}
-
-/**
- * A rewrite rule with several targets is a traffic split between model versions: the heaviest
- * target is the primary (on a tie, the first listed) and every other one a canary, held to
- * `maxCanaryWeight` percent of the rule's weight sum. Rules this preview cannot read go to `pending`.
- */
-function judgeModelRewrite(props: Record<string, any>, maxCanaryWeight: number, report: (message: string) => void, pending: string[]): void {
-  // The name only labels the messages: one not known yet does not stop the judging.
-  const what = `InferenceModelRewrite ${orUnknown(() => meta(props).namespace, "?")}/${orUnknown(() => meta(props).name, "?")}`;
-  const rules = probe(() => list(props.spec?.rules as { matches?: { model?: { value?: string } }[]; targets?: RewriteTarget[] }[]));
-  if (!rules.known) {
-    pending.push(`the rules of ${what}`);
-    return;
-  }
-  rules.value.forEach((_, i) => {
-    const read = probe(() => {
-      const rule = rules.value[i];
-      const targets = list(rule.targets).map((t) => ({ modelRewrite: t.modelRewrite, weight: t.weight }));
-      const models = list(rule.matches).map((m) => String(m.model?.value ?? ""));
-      return { targets, models };
-    });
-    if (!read.known) {
-      pending.push(`the targets of ${what} rule ${i}`);
-      return;
-    }
-    // Read as no weight (never picked), a refused "50" turned a 50/50 split into one that passed.
-    const refused = read.value.targets.filter((t) => t.weight !== undefined && t.weight !== null && !(Number.isInteger(t.weight) && t.weight >= 1 && t.weight <= 1_000_000));
-    if (refused.length > 0) {
-      const shown = refused.map((t) => `${String(t.modelRewrite ?? "?")} weight ${JSON.stringify(t.weight)}`).join(", ");
-      report(`${what} rule ${i}: ${refused.length > 1 ? `targets ${shown} are not weights` : `target ${shown} is not a weight`} the CRD takes (an integer from 1 to 1000000): the API server refuses the InferenceModelRewrite`);
-      return;
-    }
-    const weights = rewriteTargetWeights(read.value.targets);
-    const total = weights.reduce((a, t) => a + t.weight, 0);
-    if (weights.length < 2 || total <= 0) return;
-    const heaviest = Math.max(...weights.map((t) => t.weight));
-    const primary = weights.findIndex((t) => t.weight === heaviest);
-    const requests = read.value.models.length > 0 ? `the requests for ${read.value.models.join(", ")}` : "every request the rule takes";
-    weights.forEach((t, j) => {
-      if (j === primary) return;
-      const share = shareOver(t.weight, total, maxCanaryWeight);
-      if (share === undefined) return;
-      const listed = read.value.targets.filter((x) => String(x.modelRewrite ?? "") === t.model).length;
-      report(
-        `${what} rule ${i}: target model ${t.model} gets ${share}% of ${requests} (weight ${t.weight} of ${total}${listed > 1 ? `, listed ${listed} times` : ""}); every target but the heaviest (${weights[primary].model}) is a canary and may get at most ${maxCanaryWeight}% (weights are relative: weight / sum of the rule's weights)`,
-      );
-    });
-  });
 }
 
 /**
@@ -203,7 +136,7 @@ function judgeModelRewrite(props: Record<string, any>, maxCanaryWeight: number, 
 export const canaryWeightLimit: ResourceValidationPolicy = {
   name: "canary-weight-limit",
   description:
-    "In every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute rule that splits traffic (the x-canary rule too), weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors, its connections refused). In every InferenceModelRewrite rule, every target model but the heaviest gets at most maxCanaryWeight percent of the rule's weight sum (weights are relative).",
+    "In every HTTPRoute/GRPCRoute/TLSRoute/TCPRoute rule that splits traffic (the x-canary rule too), weights sum to 100 and every backend but the primary gets at most maxCanaryWeight percent (default 10); a backend the x-canary header routes to is a canary even when it is the heaviest or the only one of a rule without the header; no rule gives all its backends weight 0 (its traffic would get 500 errors, its connections refused); RequestMirror copies to a canary (a rule's filter, or a backendRef's times its share) count with its weight, since a mirrored request is served in full. In every InferenceModelRewrite rule, every target model but the heaviest gets at most maxCanaryWeight percent of the rule's weight sum (weights are relative).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -260,6 +193,7 @@ export const canaryWeightLimit: ResourceValidationPolicy = {
         if (refs.filter((b) => b.weight !== 0).length > 1 && total !== 100) report(sumMessage(` (the ${canaryHeader} rule)`));
         return;
       }
+      reportMirrors(rule, backends, canaries, maxCanaryWeight, (what) => report(`${namespace}/${name} rule ${i}: ${what}`), namespace);
       if (backends.length === 0 || (backends.length === 1 && !canaries.has(backends[0].key))) return;
       if (refs.length > 1 && total !== 100) report(sumMessage(""));
       // The primary is the heaviest backend that is not a declared canary.

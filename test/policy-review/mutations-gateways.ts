@@ -5,9 +5,10 @@
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
  * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
  * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted);
- * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway).
+ * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway); and an
+ * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror).
  */
-import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike } from "./mutations-support";
+import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike, splitRoute, weightedPair } from "./mutations-support";
 
 export const gatewayMutations: Mutation[] = [
   {
@@ -105,5 +106,18 @@ export const gatewayMutations: Mutation[] = [
       obj.spec.template.spec.serviceAccountName = "agent-gateway";
       return addLike(doc, agent, "a2a-debug", agent.type, obj);
     },
+  },
+  {
+    name: "an agent route mirroring every request of its split to the canary",
+    policy: "canary-weight-limit",
+    apply: (doc) =>
+      onFirst(doc, (r) => splitRoute(r) && (r.inputs as any).metadata.namespace === "agents", (o) =>
+        o.spec.rules.forEach((rule: any) => {
+          const pair = weightedPair(rule);
+          if (pair.length !== 2) return;
+          const canary = pair[0].weight < pair[1].weight ? pair[0] : pair[1];
+          rule.filters = [...(rule.filters ?? []), { type: "RequestMirror", requestMirror: { backendRef: { name: canary.name, port: canary.port } } }];
+        }),
+      ),
   },
 ];
