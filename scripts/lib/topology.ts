@@ -2,14 +2,15 @@
  * `topology.md`: what a reviewer needs to see of the platform's shape, as Markdown a pull request
  * renders: a clusters table, a Mermaid flowchart (clusters as subgraphs with their network,
  * east-west links between networks, gateways, routes with weights, InferencePools and their
- * endpoint pickers), the who-may-call-whom matrix from the AuthorizationPolicies, the plain
+ * endpoint pickers), the who-may-call-whom matrix from the AuthorizationPolicies and agentgateway's own
+ * authorization (topology-agw.ts), the plain
  * list of edges behind it, and who may reach which pods through NetworkPolicies. Pure functions of the deployment export.
  */
 import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode, ClusterNode, renderedIstiodValues } from "./topology-model";
 import { accessEdges, workloadsOf, meshIdentities, AccessEdge, MeshSettings } from "./topology-access";
 import { networkAccess } from "./topology-network";
-import { AGENTGATEWAY_CLASSES } from "./topology-waypoints";
+import { agentgatewayEdges, agentgatewayLegend } from "./topology-agw";
 import { accessMatrix } from "./topology-matrix";
 import { releasesByCluster } from "./outputs";
 
@@ -194,27 +195,14 @@ function meshSettings(values: unknown): MeshSettings {
   };
 }
 
-/**
- * agentgateway's proxies read no Istio AuthorizationPolicy: who may call them, and which MCP tools a
- * caller may use through them, is their AgentgatewayPolicies', which the matrix does not read. Said
- * where they are rendered, so an empty cell is not read as "no way through".
- */
-function agentgatewayNote(t: Topology): string[] {
-  const agw = [...new Set(t.gateways.filter((g) => AGENTGATEWAY_CLASSES.includes(g.className)).map((g) => `\`${g.namespace}/${g.name}\``))];
-  if (!agw.length) return [];
-  return [
-    `Not in the matrix: who may call the agentgateway Gateways ${agw.join(", ")}, and which MCP tools a caller may use through them, which their AgentgatewayPolicies`,
-    "(`traffic.authorization`, `backend.mcp.authorization`) decide, not Istio's; the policy pack's agent-call-graph judges those grants. What their proxies may call is in their rows.",
-  ];
-}
-
 export function topologyMarkdown(exported: DeploymentExport | { deployment: { resources?: unknown[] } }, stack: string): string {
   const resources = (exported.deployment.resources ?? []) as CapturedResource[];
   const t = buildTopology(resources, stack);
   // Principals are mesh-wide: an identity rendered in any cluster resolves in all of them.
   const identities = meshIdentities([...t.objects.values()].flat());
   const releases = releasesByCluster(resources);
-  const edges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, meshSettings(releases.get(cluster)?.find((r) => r.chart === "istiod")?.values ?? renderedIstiodValues(objs))));
+  const istioEdges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, meshSettings(releases.get(cluster)?.find((r) => r.chart === "istiod")?.values ?? renderedIstiodValues(objs))));
+  const edges = [...istioEdges, ...[...t.objects].flatMap(([cluster, objs]) => agentgatewayEdges(cluster, objs, identities))];
   const out: string[] = [`# Topology of stack \`${stack}\``, ""];
   out.push("| cluster | cloud | region | network | east-west gateway | gateways | InferencePools |", "| --- | --- | --- | --- | --- | --- | --- |");
   for (const c of t.clusters) {
@@ -232,9 +220,10 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
     out.push("");
   }
   out.push("## Who may call whom", "");
-  const policies = new Set(edges.map((e) => `${e.cluster}/${e.policy}`)).size;
+  const policies = new Set(istioEdges.map((e) => `${e.cluster}/${e.policy}`)).size;
+  const agwPolicies = new Set(edges.filter((e) => !istioEdges.includes(e)).map((e) => `${e.cluster}/${e.policy}`)).size;
   if (edges.length === 0) {
-    out.push("No AuthorizationPolicy is rendered: without one, ambient allows every mesh workload to call every other.", "");
+    out.push("No AuthorizationPolicy is rendered: without one, ambient allows every mesh workload to call every other.", ...agentgatewayLegend(t.objects, edges, []), "");
   } else {
     const workloadClusters = new Map<string, Set<string>>();
     for (const [cluster, objs] of t.objects) {
@@ -242,12 +231,12 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
     }
     const m = accessMatrix(edges, new Set(identities.keys()), workloadClusters);
     out.push(
-      `From ${policies} AuthorizationPolicies across ${t.objects.size} cluster(s). Rows are callers (principals resolved to rendered`,
+      `From ${policies} AuthorizationPolicies${agwPolicies ? ` and ${agwPolicies} AgentgatewayPolicy authorizations` : ""} across ${t.objects.size} cluster(s). Rows are callers (principals resolved to rendered`,
       "ServiceAccounts, `ns/sa`, and the rendered ServiceAccounts that rules by namespace, wildcard or exclusion cover), columns are targets.",
       "✓ allowed (ports, L7 operations and conditions listed), ✗ denied by a DENY policy, `open` no ALLOW policy applies to the target;",
       "an empty cell means no rule lets that caller in (ALLOW policies deny everything they do not match).",
       "A cluster list in a cell means the verdict holds only there.",
-      ...agentgatewayNote(t),
+      ...agentgatewayLegend(t.objects, edges, [...new Set(t.gateways.filter((g) => g.className === "istio-agentgateway").map((g) => `\`${g.namespace}/${g.name}\``))]),
       "",
     );
     out.push(`| caller \\ target | ${m.targets.map((x) => `\`${cell(x)}\``).join(" | ")} |`, `| --- |${m.targets.map(() => " --- |").join("")}`);

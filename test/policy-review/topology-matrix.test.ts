@@ -205,9 +205,12 @@ test("a policy nothing enforces fills no cell: dry-run (istio.io/dry-run as Go's
   assert.ok(!m.has("tools/web-search"), "a rule nothing enforces adds no covered identity as a row");
   const md = topologyMarkdown({ deployment: { resources: [istiod("c1", TD), ...objs.map((o) => resource("c1", o))] } }, "prod");
   assert.match(md, /- DENY `agents\/a` → `tools\/web-search` via ztunnel — policy `tools\/dry-deny` \(not enforced: a dry-run policy \(istio\.io\/dry-run\) is only logged\)/);
-  // Its own authorization is AgentgatewayPolicy's: the matrix says it does not show it, and only where one is rendered.
-  assert.match(md, /Not in the matrix: who may call the agentgateway Gateways `agents\/agent-gateway`, and which MCP tools a caller may use through them/);
-  assert.doesNotMatch(topologyMarkdown({ deployment: { resources: base().map((o) => resource("c1", o)) } }, "prod"), /Not in the matrix/);
+  // Its own authorization is AgentgatewayPolicy's (topology-agw.test.ts): with none rendered, the matrix says nothing guards it, and only where one is rendered.
+  assert.match(md, /No traffic\.authorization guards the agentgateway Gateways `agents\/agent-gateway` on `c1`: every caller that reaches them passes/);
+  assert.doesNotMatch(topologyMarkdown({ deployment: { resources: base().map((o) => resource("c1", o)) } }, "prod"), /agentgateway/);
+  // Istio's own class reads no AgentgatewayPolicy either: not in the matrix.
+  const viaIstioMd = topologyMarkdown({ deployment: { resources: [istiod("c1", TD), ...objs.map((o) => resource("c1", o === agw ? istioAgw : o))] } }, "prod");
+  assert.match(viaIstioMd, /Not in the matrix: who may call `agents\/agent-gateway` \(class istio-agentgateway\)/);
 });
 
 test("the root namespace is istiod's (meshConfig.rootNamespace, else global.istioNamespace): its policies apply mesh-wide, istio-system's then only to istio-system", () => {

@@ -1,0 +1,93 @@
+/**
+ * agentgateway's own authorization in topology.md's who-may-call-whom matrix: the AgentgatewayPolicies'
+ * `traffic.authorization` on an agentgateway Gateway (or a route on it) and `backend.mcp.authorization`
+ * per MCP tool, evaluated as agentgateway v1.4.1 does (Deny, then every Require, then Allow; allowlist
+ * once Allow rules exist), on the rendered prod stack and on policies a fork may write.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { capturedObject } from "../support/captured";
+import { renderShipped } from "../support/render";
+import { topologyMarkdown } from "../../scripts/lib/topology";
+
+/** The matrix of topology.md as caller → target → cell. */
+function matrixOf(md: string): Map<string, Map<string, string>> {
+  const section = md.split("## Who may call whom")[1].split("### Edges")[0];
+  const split = (l: string) => l.split(/(?<!\\) \| /).map((c) => c.replace(/^\| |\s*\|$/g, "").trim());
+  const head = section.split("\n").find((l) => l.startsWith("| caller"))!;
+  const targets = split(head).slice(1).map((t) => t.replace(/^`|`$/g, ""));
+  const out = new Map<string, Map<string, string>>();
+  for (const row of section.split("\n").filter((l) => l.startsWith("| `"))) {
+    const cells = split(row);
+    out.set(/`([^`]*)`/.exec(cells[0])![1], new Map(targets.map((t, i) => [t, cells[i + 1]])));
+  }
+  return out;
+}
+
+test("prod: who may call the MCP gateway and use each tool is drawn from the rendered AgentgatewayPolicies, per cluster", () => {
+  const md = renderShipped("prod").file("topology.md");
+  const m = matrixOf(md);
+  const cell = (caller: string, target: string) => m.get(caller)?.get(target);
+  // mcp-gateway-callers: the research agents on every cluster, the support agents where they run.
+  assert.equal(cell("agents/research-agent-v1", "Gateway tools/mcp-gateway"), "✓");
+  assert.equal(cell("agents/support-agent-v2", "Gateway tools/mcp-gateway"), "✓ (aws-use1, gcp-usc1)");
+  // mcp-tool-access: one clause per tool.
+  const tool = (name: string) => `MCP tool ${name} (AgentgatewayBackend tools/mcp-tools)`;
+  assert.equal(cell("agents/research-agent-v1", tool("calculator")), "✓");
+  assert.equal(cell("agents/research-agent-v1", tool("ticket-lookup")), "", "no clause grants the research agent ticket-lookup: Allow rules deny the rest");
+  assert.equal(cell("agents/support-agent-v1", tool("ticket-lookup")), "✓");
+  assert.equal(cell("agents/support-agent-v1", tool("web-search")), "");
+  assert.equal(cell("agents/agent-gateway", "Gateway tools/mcp-gateway"), "", "the agent gateway's proxy is not an MCP caller");
+  assert.match(md, /From \d+ AuthorizationPolicies and 6 AgentgatewayPolicy authorizations across 3 cluster\(s\)/);
+  assert.match(md, /- ALLOW `agents\/research-agent-v1` → `Gateway tools\/mcp-gateway` via agentgateway Gateway tools\/mcp-gateway — policy `AgentgatewayPolicy tools\/mcp-gateway-callers` on `aws-euw1`, `aws-use1`, `gcp-usc1`/);
+  // The agent gateway has JWT authentication but no traffic.authorization: said, not drawn as a column.
+  assert.match(md, /No traffic\.authorization guards the agentgateway Gateways `agents\/agent-gateway` on `aws-euw1`/);
+  assert.doesNotMatch(md, /Not in the matrix: who may call the agentgateway Gateways/);
+});
+
+const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
+const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "mcp", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } };
+const route = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "mcp", namespace: "tools", labels: { tier: "mcp" } }, spec: { parentRefs: [{ name: "mcp" }], rules: [{}] } };
+const agwPolicy = (name: string, spec: any, namespace = "tools") => ({ apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name, namespace }, spec });
+const onGateway = (action: string, ...matchExpressions: string[]) => ({
+  targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "mcp" }],
+  traffic: { authorization: { action, policy: { matchExpressions } } },
+});
+const id = (ns: string, name: string) => `source.identity.namespace == "${ns}" && source.identity.serviceAccount == "${name}"`;
+
+function render(...objects: any[]): { md: string; m: Map<string, Map<string, string>> } {
+  const md = topologyMarkdown({ deployment: { resources: [sa("agents", "a"), sa("agents", "b"), sa("lab", "c"), gateway, route, ...objects].map((o) => capturedObject("c1", o)) } }, "prod");
+  return { md, m: matrixOf(md) };
+}
+
+test("a Deny rule denies the identities it pins, before any Allow rule; without Allow rules the others are open (denylist)", () => {
+  const { m } = render(agwPolicy("deny-b", onGateway("Deny", id("agents", "b"))));
+  assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗");
+  const both = render(agwPolicy("deny-b", onGateway("Deny", id("agents", "b"))), agwPolicy("allow", onGateway("Allow", `${id("agents", "a")} || ${id("agents", "b")}`))).m;
+  assert.equal(both.get("agents/a")?.get("Gateway tools/mcp"), "✓");
+  assert.equal(both.get("agents/b")?.get("Gateway tools/mcp"), "✗", "the Deny wins over the Allow naming it too");
+});
+
+test("a Require rule denies every caller it does not pin; a rule bound to a route on the Gateway says so; another namespace's policy binds nothing", () => {
+  const { m, md } = render(agwPolicy("require-a", onGateway("Require", id("agents", "a"))));
+  assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗");
+  assert.equal(m.get("lab/c")?.get("Gateway tools/mcp"), "✗");
+  assert.ok(!m.has("agents/a"), "the Require rule pins agents/a: no rule denies it, so it gets no row (like any identity no rule covers)");
+  assert.match(md, /DENY `every caller but agents\/a \(Require rule\)` → `Gateway tools\/mcp`/);
+  const onRoute = render(agwPolicy("route", { targetSelectors: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { tier: "mcp" } }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [id("lab", "c")] } } } })).m;
+  assert.equal(onRoute.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/mcp only");
+  const elsewhere = topologyMarkdown({ deployment: { resources: [sa("lab", "c"), gateway, agwPolicy("elsewhere", onGateway("Allow", id("lab", "c")), "agents")].map((o) => capturedObject("c1", o)) } }, "prod");
+  assert.doesNotMatch(elsewhere, /lab\/c/, "policies bind targets of their own namespace only");
+  assert.match(elsewhere, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp` on `c1`/);
+});
+
+test("an expression not pinned to identities is a row of its own; a clause without mcp.tool.target grants every tool", () => {
+  const { m } = render(
+    agwPolicy("ns-only", onGateway("Allow", 'source.identity.namespace == "agents"')),
+    agwPolicy("tools", { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp" }], backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [`(${id("agents", "a")}) || (${id("agents", "b")} && mcp.tool.target == "calc")`] } } } } }),
+  );
+  assert.equal(m.get('callers matching CEL source.identity.namespace == "agents"')?.get("Gateway tools/mcp"), "✓");
+  assert.equal(m.get("agents/a")?.get("MCP tool (every target) (AgentgatewayBackend tools/mcp)"), "✓");
+  assert.equal(m.get("agents/b")?.get("MCP tool calc (AgentgatewayBackend tools/mcp)"), "✓");
+  assert.equal(m.get("agents/b")?.get("MCP tool (every target) (AgentgatewayBackend tools/mcp)"), "");
+});
