@@ -29,12 +29,51 @@ export function istioNodeAgentImage(spec: Record<string, any> | undefined): "ztu
   return names.size === 1 && (only === "ztunnel" || only === "install-cni") ? only : undefined;
 }
 
-/** istio-discovery deployment.yaml: Deployment `istiod` (`istiod-<revision>`) whose `discovery` container runs `<hub>/pilot:<tag>`. */
-function istiodRevision(r: PolicyResource): string | undefined | null {
-  if (r.type !== DEPLOYMENT) return null;
-  const m = /^istiod(?:-(.+))?$/.exec(meta(r.props).name);
-  if (!m || !containersOf(podSpecOf(r.type, r.props)).some((c) => imageName(c) === "pilot")) return null;
+/**
+ * istio-discovery deployment.yaml: Deployment `istiod` (`istiod-<revision>`) whose `discovery`
+ * container runs `<hub>/pilot:<tag>`: its revision (undefined for the default), null when the
+ * Deployment is not istiod. Shared with topology.md (scripts/lib/topology-model.ts), which reads
+ * istiod's values as the pack does.
+ */
+export function istiodRevisionOf(name: unknown, podSpec: Record<string, any> | undefined): string | undefined | null {
+  const m = /^istiod(?:-(.+))?$/.exec(String(name));
+  if (!m || !containersOf(podSpec).some((c) => imageName(c) === "pilot")) return null;
   return m[1];
+}
+
+function istiodRevision(r: PolicyResource): string | undefined | null {
+  return r.type === DEPLOYMENT ? istiodRevisionOf(meta(r.props).name, podSpecOf(r.type, r.props)) : null;
+}
+
+/** The ConfigMap istio-discovery configmap-values.yaml writes istiod's values into. */
+export const istiodValuesConfigMap = (revision: string | undefined) => (revision ? `values-${revision}` : "values");
+
+/** The values in a values ConfigMap's data (`original-values`, JSON); undefined when it holds none the chart wrote. */
+export function originalValues(data: unknown): unknown {
+  const text = isObject(data) ? data["original-values"] : undefined;
+  if (typeof text !== "string") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Not the chart's JSON: read as missing.
+    return undefined;
+  }
+}
+
+/**
+ * istiod's values from plain Kubernetes objects (a Helm v4 Chart's children, which record no
+ * values), for readers outside the pack: those of the first istiod Deployment whose values
+ * ConfigMap holds them; undefined when there is none.
+ */
+export function istiodValuesOfObjects(objects: { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; spec?: unknown; data?: unknown }[]): unknown {
+  for (const d of objects.filter((o) => o.apiVersion === "apps/v1" && o.kind === "Deployment")) {
+    const revision = istiodRevisionOf(d.metadata?.name, (d.spec as Record<string, any> | undefined)?.template?.spec);
+    if (revision === null) continue;
+    const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata?.name === istiodValuesConfigMap(revision) && o.metadata?.namespace === d.metadata?.namespace);
+    const values = originalValues(cm?.data);
+    if (values !== undefined) return values;
+  }
+  return undefined;
 }
 
 const configMap = (resources: PolicyResource[], namespace: string, name: string) =>
@@ -46,15 +85,9 @@ const configMap = (resources: PolicyResource[], namespace: string, name: string)
  * JSON into ConfigMap `values` (`values-<revision>`) of istiod's namespace: what a Release holds.
  */
 function istiodValues(resources: PolicyResource[], namespace: string, revision: string | undefined, what: string): unknown {
-  const name = revision ? `values-${revision}` : "values";
-  const text = configMap(resources, namespace, name)?.props.data?.["original-values"];
-  if (typeof text === "string") {
-    try {
-      return JSON.parse(text);
-    } catch {
-      // Not the chart's JSON: read as missing.
-    }
-  }
+  const name = istiodValuesConfigMap(revision);
+  const values = originalValues(configMap(resources, namespace, name)?.props.data);
+  if (values !== undefined) return values;
   return cannotJudge([`the values of ${what}: the stack holds no ConfigMap ${namespace}/${name} with the chart's original-values`]);
 }
 

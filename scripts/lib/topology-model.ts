@@ -155,25 +155,3 @@ export function buildTopology(resources: CapturedResource[], stack: string): Top
     objects,
   };
 }
-
-/**
- * The values of an istiod applied as objects (a Helm v4 Chart's, whose state records no values):
- * Istio 1.30.3's istio-discovery writes the values it was given as JSON (`original-values`) into
- * ConfigMap `values` (`values-<revision>`) beside Deployment `istiod` (`istiod-<revision>`), which
- * runs `<hub>/pilot` (lib/istio-rendered.ts in the pack reads them alike). Undefined when there is none.
- */
-export function renderedIstiodValues(objects: KubernetesObject[]): unknown {
-  const runsPilot = (o: KubernetesObject) => ((o.spec as any)?.template?.spec?.containers ?? []).some((c: any) => /(^|\/)pilot([:@]|$)/.test(String(c?.image ?? "")));
-  for (const d of objects.filter((o) => o.kind === "Deployment" && /^istiod(-.+)?$/.test(String(o.metadata.name)) && runsPilot(o))) {
-    const name = String(d.metadata.name).replace(/^istiod/, "values");
-    const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === name && o.metadata.namespace === d.metadata.namespace);
-    const text = (cm?.data as Record<string, unknown> | undefined)?.["original-values"];
-    if (typeof text !== "string") continue;
-    try {
-      return JSON.parse(text);
-    } catch {
-      // Not the chart's JSON: no values.
-    }
-  }
-  return undefined;
-}

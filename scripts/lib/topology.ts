@@ -7,7 +7,8 @@
  * list of edges behind it, and who may reach which pods through NetworkPolicies. Pure functions of the deployment export.
  */
 import type { CapturedResource, DeploymentExport } from "./engine";
-import { buildTopology, Topology, GatewayNode, ClusterNode, renderedIstiodValues } from "./topology-model";
+import { buildTopology, Topology, GatewayNode, ClusterNode } from "./topology-model";
+import { istiodValuesOfObjects } from "../../policy/lib/istio-rendered";
 import { accessEdges, workloadsOf, meshIdentities, AccessEdge, MeshSettings } from "./topology-access";
 import { networkAccess } from "./topology-network";
 import { agentgatewayEdges, agentgatewayLegend } from "./topology-agw";
@@ -181,7 +182,7 @@ export function diagramsMarkdown(t: Topology): string[] {
  * principals are `<trustDomain>/ns/<ns>/sa/<sa>` (meshConfig.trustDomain, cluster.local by default),
  * meshConfig.trustDomainAliases, and the root namespace (`meshConfig.rootNamespace | default
  * global.istioNamespace`, istio-system), whose policies apply mesh-wide; istiod applied as objects
- * is read from its values ConfigMap (renderedIstiodValues). No istiod: no trust domain.
+ * is read from its values ConfigMap as the pack reads it (istiodValuesOfObjects). No istiod: no trust domain.
  */
 function meshSettings(values: unknown): MeshSettings {
   if (values === undefined) return {};
@@ -201,7 +202,7 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
   // Principals are mesh-wide: an identity rendered in any cluster resolves in all of them.
   const identities = meshIdentities([...t.objects.values()].flat());
   const releases = releasesByCluster(resources);
-  const istioEdges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, meshSettings(releases.get(cluster)?.find((r) => r.chart === "istiod")?.values ?? renderedIstiodValues(objs))));
+  const istioEdges = [...t.objects].flatMap(([cluster, objs]) => accessEdges(cluster, objs, identities, meshSettings(releases.get(cluster)?.find((r) => r.chart === "istiod")?.values ?? istiodValuesOfObjects(objs))));
   const edges = [...istioEdges, ...[...t.objects].flatMap(([cluster, objs]) => agentgatewayEdges(cluster, objs, identities))];
   const out: string[] = [`# Topology of stack \`${stack}\``, ""];
   out.push("| cluster | cloud | region | network | east-west gateway | gateways | InferencePools |", "| --- | --- | --- | --- | --- | --- | --- |");

@@ -9,6 +9,8 @@ import * as assert from "node:assert/strict";
 import type { CapturedResource } from "../../scripts/lib/engine";
 import { capturedObject } from "../support/captured";
 import { topologyMarkdown, accessEdges, mermaid, buildTopology } from "../../scripts/lib/topology";
+import { istiodValuesOfObjects, renderedIstio } from "../../policy/lib/istio-rendered";
+import { probe } from "../../policy/lib/values";
 
 const TD = "mesh.example";
 
@@ -271,6 +273,23 @@ test("istiod applied as objects (a Helm v4 Chart's, no Release in state) gives t
   const m = matrix(objs);
   assert.deepEqual(m.get("agents/b"), undefined, "no row claims agents/b may call");
   assert.deepEqual(m.get("principal other.example/ns/agents/sa/b (never matches: the mesh's trust domain is mesh.example)"), ["never matches"]);
+});
+
+test("topology reads istiod's values from its objects with the pack's reader (policy/lib/istio-rendered.ts): the same values, revisions included", () => {
+  const deploy = (name: string, image: string) => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "istio-system" }, spec: { template: { spec: { containers: [{ name: "discovery", image }] } } } });
+  const values = (name: string, v: unknown) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "istio-system" }, data: { "original-values": JSON.stringify(v) } });
+  const cases: [string, any[]][] = [
+    ["default revision", [deploy("istiod", "mirror.example/istio/pilot:1.30.3"), values("values", { meshConfig: { trustDomain: TD } })]],
+    ["a revision", [deploy("istiod-canary", "istio/pilot@sha256:" + "a".repeat(64)), values("values-canary", { meshConfig: { trustDomain: TD } })]],
+    ["not pilot", [deploy("istiod", "istio/proxyv2:1.30.3"), values("values", { meshConfig: { trustDomain: TD } })]],
+    ["not the chart's JSON", [deploy("istiod", "istio/pilot:1.30.3"), { ...values("values", {}), data: { "original-values": "{" } }]],
+  ];
+  for (const [what, objs] of cases) {
+    const pack = renderedIstio(objs.map((o) => ({ type: resource("c1", o).type, props: o, urn: "u", name: o.metadata.name }) as any)).find((r) => r.props.chart === "istiod");
+    const packValues = pack ? probe(() => pack.props.values) : undefined;
+    const topology = istiodValuesOfObjects(objs);
+    assert.deepEqual(topology, packValues?.known ? packValues.value : undefined, what);
+  }
 });
 
 test("a policy whose targetRef names a namespace, even its own, binds nothing: the AuthorizationPolicy CRD refuses it (self.size() == 0)", () => {
