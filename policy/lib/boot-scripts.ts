@@ -6,7 +6,7 @@
  */
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
-import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY, URL_PASSWORD } from "./credentials";
+import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -170,6 +170,12 @@ const secretName = (name: string) => CREDENTIAL_NAME.test(name) || /secret[-_]ke
 const K3S_COMMAND = /(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*(?:server|agent)\b/;
 
 /**
+ * A registry login's command line, where `-p` is `--password` (docker, nerdctl and podman login,
+ * helm registry login, oras login, skopeo login, crane auth login all take it so).
+ */
+const LOGIN_COMMAND = /\b(?:docker|nerdctl|podman|oras|skopeo|helm\s+registry|crane\s+auth)\s+login\b/;
+
+/**
  * Where a credential is given in one text (comment lines left out), or undefined; `context`, the
  * text with every layer, is where a variable the value names is looked up.
  */
@@ -182,6 +188,12 @@ function givenCredential(text: string, context: string): string | undefined {
     const short = new RegExp(`(?:^|\\s)-t(?:=|[ \\t]+)(${VALUE})`).exec(line);
     if (short && literalCredential(short[1], "token", context)) return "a join token (given as k3s's -t, its --token)";
   }
+  for (const login of live.matchAll(new RegExp(LOGIN_COMMAND.source, "g"))) {
+    // Only that command's own words: `docker login … && docker run -p 8080:80` publishes a port.
+    const args = live.slice(login.index! + login[0].length).split(/\n|&&|\|\||[;|]/)[0];
+    const short = new RegExp(`(?:^|\\s)-p(?:=|[ \\t]+)(${VALUE})`).exec(args);
+    if (short && literalCredential(short[1], "password", context)) return "a registry password (given as login's -p, its --password)";
+  }
   const env = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?([A-Za-z_]\\w*)=(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(env)) {
     if (secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as ${m[1]}=)`;
@@ -190,7 +202,9 @@ function givenCredential(text: string, context: string): string | undefined {
   // script writes (`echo 'token: …'`, `printf '…\ntoken: …'`, `{"token":"…"}`).
   const key = new RegExp(`(?:^[ \\t]*(?:-[ \\t]+)?|['"{,][ \\t]*|\\\\n)["']?([\\w-]+)["']?[ \\t]*:[ \\t]*(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(key)) {
-    if (secretName(m[1]) && literalCredential(m[2].replace(/\\n.*$/, ""), m[1], context)) return `a credential (under ${m[1]}:)`;
+    const value = m[2].replace(/\\n.*$/, "");
+    if (secretName(m[1]) && literalCredential(value, m[1], context)) return `a credential (under ${m[1]}:)`;
+    if (registryAuth(unquote(value), m[1])) return REGISTRY_AUTH;
   }
   const bearer = new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(${VALUE})`, "i").exec(live);
   if (bearer && literalCredential(bearer[1], "token", context)) return "a credential (in an Authorization header)";

@@ -101,6 +101,22 @@ export const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:[^\s@/'"$][^\s@
 export const CREDENTIAL_NAME = /(token|secret|password|passwd|api[-_]?key|private[-_]?key|secret[-_]?access[-_]?key)$/i;
 
 /**
+ * A registry login as Docker's config.json (`auths.<registry>.auth`, docker/cli AuthConfig) and
+ * k3s's registries.yaml (`configs.<registry>.auth.auth`, docs.k3s.io Private Registry
+ * Configuration; rancher/wharfie registries.AuthConfig: "base64 encoding of the username, a colon,
+ * and the password") hold it: `user:password` base64-encoded under `auth`. Only a value that decodes
+ * so counts (`auth: oidc` or `auth: true` is a setting).
+ */
+export function registryAuth(value: string, key: string): boolean {
+  const v = value.trim();
+  if (key.toLowerCase() !== "auth" || !/^[A-Za-z0-9+/]{4,}={0,2}$/.test(v) || v.length % 4 !== 0) return false;
+  return /^[^:\x00-\x1f\x7f\ufffd]*:[^\x00-\x1f\x7f\ufffd]+$/.test(Buffer.from(v, "base64").toString("utf8"));
+}
+
+/** What registryAuth finds, in a message. */
+export const REGISTRY_AUTH = "registry credentials (a base64 user:password under auth, as Docker's config.json and k3s's registries.yaml hold them)";
+
+/**
  * A bearer credential that is the whole entry: a JWT (a service-account token), a k3s join token
  * (`K10<CA hash>::<user>:<password>`), or a value under a key naming a token, secret, password,
  * API key or private key (the k3s join token is a bare random string: only its key says what it is).
@@ -111,6 +127,7 @@ function bareToken(value: string, key: string): string | undefined {
   if (/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*$/.test(v)) return "a bearer token (a JWT, as service-account tokens are)";
   if (K3S_TOKEN_VALUE.test(v)) return "a k3s join token";
   if (URL_PASSWORD.test(v)) return "a password in a URL (user:password@)";
+  if (registryAuth(v, key)) return REGISTRY_AUTH;
   // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
   // An LLM provider's API key (OPENAI_API_KEY, apiKey) is as much a bearer credential as a token.
   if (CREDENTIAL_NAME.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;
@@ -156,16 +173,33 @@ export function configMapCredential(value: unknown, key = ""): string | undefine
   if (PRIVATE_KEY.test(base64Pem(value) ?? "")) return "a private key (base64-encoded)";
   const token = bareToken(value, key);
   if (token) return token;
-  if (!value.includes("users")) return undefined;
-  let parsed: unknown;
+  return documentCredential(value);
+}
+
+/**
+ * What a config file held as one value carries (JSON or YAML: a kubeconfig, a Docker config.json,
+ * a k3s registries.yaml, an app's config.yaml with an `api_key`): a kubeconfig's users are read as
+ * client-go reads them, every other key as a Helm value's is, since the file is as plaintext as
+ * the ConfigMap, env var or value holding it.
+ */
+function documentCredential(value: string): string | undefined {
+  if (!value.includes(":") || !/\n|^\s*[{[]/.test(value)) return undefined;
+  let docs: unknown[];
   try {
-    parsed = yaml.loadAll(value)[0];
+    docs = yaml.loadAll(value);
   } catch {
     return undefined;
   }
-  if (!parsed || typeof parsed !== "object" || !Array.isArray((parsed as { users?: unknown }).users)) return undefined;
-  const found = kubeconfigCredentials((parsed as { users: unknown }).users);
-  return found.length > 0 ? `a kubeconfig carrying credentials (${found.join(", ")})` : undefined;
+  for (const doc of docs) {
+    if (!doc || typeof doc !== "object") continue;
+    const users = (doc as { users?: unknown }).users;
+    const inKubeconfig = Array.isArray(users) ? kubeconfigCredentials(users) : [];
+    if (inKubeconfig.length > 0) return `a kubeconfig carrying credentials (${inKubeconfig.join(", ")})`;
+    const found: FoundCredential[] = [];
+    credentialsInValues(doc, "", found, []);
+    if (found.length > 0) return `${found[0].what} at ${found[0].path.replace(/^\./, "")}`;
+  }
+  return undefined;
 }
 
 /** A credential found in a tree of values, and where (`values.auth.password`). */

@@ -1,0 +1,71 @@
+/**
+ * sensitive-values-secret on registry logins and config files held as one value: Docker's
+ * config.json (`auths.<registry>.auth`, docker/cli AuthConfig) and k3s's registries.yaml
+ * (`configs.<registry>.auth`, docs.k3s.io Private Registry Configuration) hold `user:password`
+ * base64-encoded under `auth`, which no key name gives away; and a config file in a ConfigMap,
+ * env var or Helm value is as plaintext as the value holding it.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { runResource } from "../support/policy";
+import { helmRelease } from "./workloads-support";
+
+const CM = "kubernetes:core/v1:ConfigMap";
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const AUTH = b64("ci-bot:ghp_0123456789abcdefABCDEF");
+const dockerConfig = JSON.stringify({ auths: { "ghcr.io": { auth: AUTH } } });
+const registries = (auth: string) => `mirrors:\n  docker.io:\n    endpoint:\n      - "https://registry.example.com:5000"\nconfigs:\n  "registry.example.com:5000":\n    auth:\n${auth}    tls:\n      ca_file: /etc/ssl/registry-ca.pem\n`;
+const configMap = (name: string, data: Record<string, string>) => ({ type: CM, name, props: { metadata: { name, namespace: "inference" }, data } });
+
+// Before, none of these was seen: `auth` names no credential, and a config file held as one value
+// was read only for a kubeconfig's users.
+test("sensitive-values-secret: registry credentials and config files carrying a credential, wherever held", async () => {
+  const out = await runResource(sensitiveValuesSecret, [
+    configMap("pull", { ".dockerconfigjson": dockerConfig }),
+    configMap("k3s-registries", { "registries.yaml": registries(`      auth: ${AUTH}\n`) }),
+    configMap("k3s-registries-pw", { "registries.yaml": registries("      username: ci-bot\n      password: hunter2-Plain\n") }),
+    configMap("litellm", { "config.yaml": "model_list:\n- model_name: gpt-4o\n  litellm_params:\n    model: openai/gpt-4o\n    api_key: sk-proj-abc123def456\n" }),
+    { type: "kubernetes:core/v1:Secret", name: "pull-opaque", props: { metadata: { name: "pull", namespace: "inference" }, stringData: { "config.json": dockerConfig } } },
+    helmRelease("puller", { imageCredentials: { registry: "ghcr.io", auth: AUTH } }),
+  ]);
+  const messages = out.violations.map((v) => v.message);
+  assert.equal(messages.length, 6, messages.join("\n"));
+  const registry = /registry credentials \(a base64 user:password under auth/;
+  assert.match(messages[0], /^ConfigMap inference\/pull data\.\.dockerconfigjson holds registry credentials .* at auths\.ghcr\.io\.auth: a ConfigMap is never secret/);
+  assert.match(messages[1], /data\.registries\.yaml holds registry credentials .* at configs\.registry\.example\.com:5000\.auth\.auth/);
+  assert.match(messages[2], /data\.registries\.yaml holds a credential \(its key password names one\) at configs\.registry\.example\.com:5000\.auth\.password/);
+  assert.match(messages[3], /data\.config\.yaml holds a credential \(its key api_key names one\) at model_list\[0\]\.litellm_params\.api_key/);
+  assert.match(messages[4], /^Secret inference\/pull holds registry credentials .* \(stringData\.config\.json\) but its stringData is not declared secret/);
+  assert.match(messages[5], /values\.imageCredentials\.auth holds registry credentials/);
+  for (const m of [messages[0], messages[1], messages[4], messages[5]]) assert.match(m, registry);
+});
+
+test("sensitive-values-secret: registry logins in a boot script (registries.yaml, ~/.docker/config.json, login -p)", () => {
+  assert.match(scriptCredential(`cat > /etc/rancher/k3s/registries.yaml <<EOF\n${registries(`      auth: ${AUTH}\n`)}EOF\n`) ?? "", /^registry credentials/);
+  assert.match(scriptCredential(`mkdir -p /root/.docker\necho '${dockerConfig}' > /root/.docker/config.json\n`) ?? "", /^registry credentials/);
+  assert.match(scriptCredential("docker login ghcr.io -u ci-bot -p 'ghp_0123456789abcdef'\n") ?? "", /a registry password \(given as login's -p, its --password\)/);
+  assert.match(scriptCredential("nerdctl login -u ci-bot -p=ghp_0123456789abcdef registry.example.com:5000\n") ?? "", /given as login's -p/);
+});
+
+// What holds no credential stays silent: a setting named auth, a credential helper, paths, a
+// reference read when the program runs, a password read from stdin, another command's -p.
+test("sensitive-values-secret: registry settings and config files without a credential are no alarm", async () => {
+  const quiet = {
+    helper: JSON.stringify({ credHelpers: { "123456789012.dkr.ecr.us-east-1.amazonaws.com": "ecr-login" }, credsStore: "secretservice" }),
+    tlsOnly: registries("      username: ci-bot\n"),
+    reference: registries("      username: ci-bot\n      password: ${REGISTRY_PASSWORD}\n"),
+    setting: "auth: oidc\nsecret: gateway-cert\ntoken: true\n",
+    epp: "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nplugins:\n- type: queue-scorer\n",
+    text: "a line with a colon: and nothing more\nsecond line\n",
+  };
+  const out = await runResource(sensitiveValuesSecret, [configMap("quiet", quiet), helmRelease("puller", { imagePullSecrets: [{ name: "ghcr-pull" }], auth: "basic" })]);
+  assert.deepEqual(out.violations.map((v) => v.message), []);
+  for (const script of [
+    "echo \"$REGISTRY_PASSWORD\" | docker login -u ci-bot --password-stdin ghcr.io && docker run -p 8080:80 nginx\n",
+    'docker login -u ci-bot -p "$(gcloud secrets versions access latest --secret=registry)" ghcr.io\n',
+    "cat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      username: ci-bot\n      password: ${PW}\nEOF\n",
+    "echo 'auth: none' > /etc/app.yaml\n",
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
