@@ -6,6 +6,7 @@ import { clusterNodes, schedulable } from "../lib/ambient-nodes";
 import { isNodePool, nodeSettings } from "../lib/node-settings";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
+import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
 import { configWithDefaults, orUnknown, probe, someTri } from "../lib/values";
 
@@ -24,9 +25,11 @@ const onBottlerocket = (node: PolicyResource): boolean => orUnknown(() => /^BOTT
 function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known: string[]; undecided: string[] } {
   const known: string[] = [];
   const undecided: string[] = [];
-  for (const r of resources.filter((x) => isWorkload(x.type))) {
+  for (const r of resources.filter((x) => isWorkload(x.type) || isLeaderWorkerSet(x.type))) {
     const what = `${kindName(r.type)} ${orUnknown(() => `${meta(r.props).namespace}/${meta(r.props).name}`, r.name)}`;
-    const uses = probe(() => containersOf(podSpecOf(r.type, r.props)).some((c) => (quantityValue(c.resources?.limits?.[gpuResource]) ?? 0) > 0 || (quantityValue(c.resources?.requests?.[gpuResource]) ?? 0) > 0));
+    // A LeaderWorkerSet (multi-node vLLM) makes pods from its leader and worker templates.
+    const specs = () => (isLeaderWorkerSet(r.type) ? lwsTemplates(r.props).map((t) => t.spec()) : [podSpecOf(r.type, r.props)]);
+    const uses = probe(() => specs().flatMap(containersOf).some((c) => (quantityValue(c.resources?.limits?.[gpuResource]) ?? 0) > 0 || (quantityValue(c.resources?.requests?.[gpuResource]) ?? 0) > 0));
     if (!uses.known) undecided.push(what);
     else if (uses.value) known.push(what);
   }
@@ -144,7 +147,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
+    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

@@ -6,11 +6,13 @@ import { quantityValue } from "../lib/quantity";
 import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gpuKnobDefaults, gpuKnobProperties, judgeGceGpuNode, judgeGpuNodeGroup, type GpuKnobs } from "../lib/gpu-nodes";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { refusedToleration, tolerates, type Toleration } from "../lib/tolerations";
-import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
+import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri, type Probe } from "../lib/values";
 import { namespacedName, setOf } from "../lib/config-schema";
 import { isDevicePluginPodSpec } from "../lib/device-plugin";
 import { istioNodeAgentImage } from "../lib/istio-rendered";
 import { vllmGpusNeeded } from "../lib/vllm-gpus";
+import { judgeNodeAgent, judgeNodeAgentPods, nodeAgentCharts } from "../lib/gpu-node-agents";
+import { isLeaderWorkerSet, lwsGroupGpus, lwsTemplates } from "../lib/leader-worker-sets";
 
 interface Config extends GpuKnobs {
   /**
@@ -59,82 +61,13 @@ const chartPodValues = new Map<string, { path: string; pods: string }[]>([
 ]);
 
 /**
- * Node agents that must run on the GPU nodes too, so their releases must tolerate the GPU taint:
- * the NVIDIA device plugin (nothing advertises nvidia.com/gpu on a node it does not run on, so no
- * GPU pod schedules), and Istio's ztunnel and istio-cni (a GPU node without them leaves its pods
- * outside the ambient data plane). `paths` are where the values set the pod's tolerations, the
- * one that wins first; none set means the chart's default, which tolerates every NoSchedule
- * taint or the GPU one. A list given replaces the default (Helm replaces lists; Istio's charts
- * lay the values over `_internal_defaults_do_not_set` with mustMergeOverwrite, which replaces a
- * list too, an empty one included), and the templates render tolerations only when the list is
- * non-empty (`with`/`if`), so `[]` or null leaves the pods with none.
- */
-const nodeAgentCharts = new Map<string, { pods: string; paths: string[]; without: string }>([
-  // nvidia-device-plugin v0.20.0 values.yaml: CriticalAddonsOnly and nvidia.com/gpu Exists NoSchedule; daemonset-device-plugin.yml `with .Values.tolerations`.
-  ["nvidia-device-plugin", { pods: "device plugin", paths: ["tolerations"], without: "no GPU node advertises nvidia.com/gpu and no GPU pod schedules" }],
-  // Istio 1.30.3 ztunnel values.yaml: NoSchedule/NoExecute Exists without a key; daemonset.yaml `if .Values.tolerations`.
-  ["ztunnel", { pods: "ztunnel", paths: ["tolerations"], without: "the GPU nodes' pods are outside the ambient data plane (no mTLS, no authorization)" }],
-  // Istio 1.30.3 istio-cni (chart `cni`): the same defaults; zzy_descope_legacy.yaml lays values.cni over the values.
-  ...(["cni", "istio-cni"].map((chart) => [chart, { pods: "istio-cni", paths: ["cni.tolerations", "tolerations"], without: "the GPU nodes' pods are never enrolled in the ambient data plane (no mTLS, no authorization)" }]) as [string, { pods: string; paths: string[]; without: string }][]),
-]);
-
-/** Whether `path` is set in Helm values (to anything, null included): a value given replaces the chart's default. */
-function valueSet(values: unknown, path: string): boolean {
-  const keys = path.split(".");
-  const parent = keys.length > 1 ? dig(values, keys.slice(0, -1).join(".")) : values;
-  return !!parent && typeof parent === "object" && Object.prototype.hasOwnProperty.call(parent, keys[keys.length - 1]);
-}
-
-/**
- * Judges a node agent's release: the tolerations its values give the pods (the first set of
- * `paths`, else the chart's default, which tolerates) must tolerate the GPU taint.
- */
-function judgeNodeAgent(what: string, values: unknown, agent: { pods: string; paths: string[]; without: string }, config: Config, report: (message: string) => void, pending: string[]): void {
-  const read = probe(() => {
-    const path = agent.paths.find((p) => valueSet(values, p));
-    if (!path) return undefined;
-    const given = dig(values, path);
-    return { path, tolerations: Array.isArray(given) ? (given as Toleration[]).map((t) => ({ key: t?.key, operator: t?.operator, value: t?.value, effect: t?.effect })) : [], given };
-  });
-  if (!read.known) {
-    pending.push(`the tolerations of ${what}`);
-    return;
-  }
-  if (!read.value) return;
-  const { path, tolerations, given } = read.value;
-  const refused = tolerations.flatMap((t, i) => refusedToleration(t, config.gpuTaintKey).map((why) => `values.${path}[${i}] ${why}`));
-  for (const why of refused) report(`${what}: ${why}: the API server refuses the ${agent.pods} pods, so ${agent.without}`);
-  if (refused.length > 0) return;
-  if (tolerations.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue))) return;
-  const shown = Array.isArray(given) && given.length === 0 ? "[]" : given === null ? "null" : "a list without it";
-  report(
-    `${what}: values.${path} (${shown}) does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so the ${agent.pods} never runs on the GPU nodes and ${agent.without}; add a toleration of the taint (e.g. key ${config.gpuTaintKey}, operator Exists, effect NoSchedule) or leave values.${path} unset for the chart's default, which tolerates it`,
-  );
-}
-
-/**
- * Judges ztunnel or istio-cni applied as a DaemonSet (a v4 Chart's child): the chart's default
- * tolerations are no longer there to fall back on, so the pods must tolerate the GPU taint
- * themselves, as the release's values must. A refused toleration is judgePodSpec's to report.
- */
-function judgeNodeAgentPods(what: string, spec: Record<string, any>, agent: { pods: string; without: string }, config: Config, report: (message: string) => void, pending: string[]): void {
-  const tolerations = probe(() => list(spec.tolerations as Toleration[]));
-  if (!tolerations.known) {
-    pending.push(`the tolerations of ${what}`);
-    return;
-  }
-  if (tolerations.value.some((t) => tolerates(t, config.gpuTaintKey, config.gpuTaintValue) || refusedToleration(t, config.gpuTaintKey).length > 0)) return;
-  report(
-    `${what} runs Istio's ${agent.pods} but does not tolerate the ${config.gpuTaintKey}=${config.gpuTaintValue}:NoSchedule taint, so the ${agent.pods} never runs on the GPU nodes and ${agent.without}; add a toleration of the taint to its pod template (e.g. key ${config.gpuTaintKey}, operator Exists, effect NoSchedule)`,
-  );
-}
-
-/**
  * Judges one pod spec: GPU containers limit the GPU (request = limit) and tolerate the taint;
  * pods without GPUs neither tolerate it nor pin GPU nodes, unless `allowed`. Each value is read
  * as known or not: a verdict that depends on one not known in this preview goes to `pending`.
+ * `group` is a LeaderWorkerSet's group: vLLM there reaches every pod's GPUs through Ray, so its
+ * parallel sizes are held to the group's GPUs, not to its own limit.
  */
-function judgePodSpec(what: string, spec: Record<string, any>, containers: () => Container[], config: Config, allowed: Tri, report: (message: string) => void, pending: string[]): void {
+function judgePodSpec(what: string, spec: Record<string, any>, containers: () => Container[], config: Config, allowed: Tri, report: (message: string) => void, pending: string[], group?: Probe<{ gpus: number; size: number }>): void {
   let usesGpu: Tri = false;
   const list_ = probe(containers);
   if (!list_.known) usesGpu = "unknown";
@@ -152,7 +85,10 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
       }
       const { name, limit, request, vllm } = gpu.value;
       if (limit > 0 || request > 0) usesGpu = true;
-      if (vllm && limit > 0 && vllm.gpus > limit) report(`${what} container ${name} runs vLLM with ${vllm.flags}, which takes ${vllm.gpus} GPUs, but limits ${config.gpuResource} to ${limit}: vLLM then asks Ray for the other GPUs, which this pod does not hold, and fails to start; give it ${vllm.gpus} or lower the parallel sizes`);
+      if (vllm && limit > 0 && group) {
+        if (!group.known) pending.push(`the GPUs of the group ${what} runs vLLM in`);
+        else if (vllm.gpus > group.value.gpus) report(`${what} container ${name} runs vLLM with ${vllm.flags}, which takes ${vllm.gpus} GPUs, but its LeaderWorkerSet's group of ${group.value.size} pod${group.value.size === 1 ? "" : "s"} holds ${group.value.gpus} ${config.gpuResource}: vLLM waits for Ray to find the other GPUs and never starts; raise leaderWorkerTemplate.size or the pods' GPU limits, or lower the parallel sizes`);
+      } else if (vllm && limit > 0 && vllm.gpus > limit) report(`${what} container ${name} runs vLLM with ${vllm.flags}, which takes ${vllm.gpus} GPUs, but limits ${config.gpuResource} to ${limit}: vLLM then asks Ray for the other GPUs, which this pod does not hold, and fails to start; give it ${vllm.gpus} or lower the parallel sizes`);
       if (request > 0 && limit === 0) report(`${what} container ${name} requests ${config.gpuResource} without a limit; set resources.limits["${config.gpuResource}"]`);
       if (request > 0 && limit > 0 && request !== limit) report(`${what} container ${name}: ${config.gpuResource} request ${request} differs from limit ${limit}`);
     }
@@ -191,7 +127,7 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
 export const gpuScheduling: ResourceValidationPolicy = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups (aws.eks.NodeGroup, or @pulumi/eks ManagedNodeGroup) with NVIDIA GPUs (an NVIDIA/GPU AMI type, @pulumi/eks gpu: true, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and a group of NVIDIA instance types runs an AMI type with the NVIDIA driver (EKS's *_NVIDIA, or AL2's *_GPU; for a ManagedNodeGroup without amiType the one @pulumi/eks resolves from operatingSystem or for the launch template it writes, NVIDIA only with gpu: true; CUSTOM, amiId and EKS's default are not judged), and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script or cloud-init user-data; containers using GPUs set nvidia.com/gpu in resources.limits (a vLLM container at least its tensor × pipeline × local data parallel sizes) and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
+    "EKS node groups (aws.eks.NodeGroup, or @pulumi/eks ManagedNodeGroup) with NVIDIA GPUs (an NVIDIA/GPU AMI type, @pulumi/eks gpu: true, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and a group of NVIDIA instance types runs an AMI type with the NVIDIA driver (EKS's *_NVIDIA, or AL2's *_GPU; for a ManagedNodeGroup without amiType the one @pulumi/eks resolves from operatingSystem or for the launch template it writes, NVIDIA only with gpu: true; CUSTOM, amiId and EKS's default are not judged), and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script or cloud-init user-data; containers using GPUs set nvidia.com/gpu in resources.limits (a vLLM container at least its tensor × pipeline × local data parallel sizes) and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on LeaderWorkerSets (multi-node vLLM over Ray: the leader and worker pod templates, a vLLM container's parallel sizes held to its group's GPUs, the leader's and size − 1 workers', which Ray spans), on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -280,6 +216,16 @@ export const gpuScheduling: ResourceValidationPolicy = {
       pending.push(...overlays.unknown.map((o) => `${o} of ${what}`));
       for (const { overlay, spec } of overlays.specs) {
         judgePodSpec(`${what} ${overlay}`, spec, () => containersOf(spec), config, isAllowed(`${namespace}/${name}`), report, pending);
+      }
+    } else if (isLeaderWorkerSet(args.type)) {
+      // Multi-node vLLM (Ray over a leader and its workers): each template's pods are held to the
+      // GPU rules as a Deployment's are.
+      const { namespace, name } = meta(args.props);
+      const group = lwsGroupGpus(args.props, config.gpuResource);
+      for (const template of lwsTemplates(args.props)) {
+        const spec = probe(template.spec);
+        if (!spec.known) pending.push(`${template.path} of LeaderWorkerSet ${namespace}/${name}`);
+        else if (spec.value) judgePodSpec(`LeaderWorkerSet ${namespace}/${name} ${template.path.split(".").pop()}`, spec.value, () => containersOf(spec.value), config, isAllowed(`${namespace}/${name}`), report, pending, group);
       }
     } else if (isWorkload(args.type)) {
       const spec = podSpecOf(args.type, args.props);

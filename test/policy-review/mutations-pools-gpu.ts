@@ -2,7 +2,7 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending), a GPU node group the mesh's node agents no longer reach, and of a picker
+ * vLLM pod Pending), a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
  * config its loader refuses.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
@@ -165,6 +165,25 @@ export const poolsGpuMutations: Mutation[] = [
       edit(group, (o) => o.taints.push({ ...dedicated, effect: "NO_SCHEDULE" }));
       for (const r of resources(doc).filter(vllmServer)) edit(r, (o) => o.spec.template.spec.tolerations.push({ ...dedicated, operator: "Equal", effect: "NoSchedule" }));
       return edit(ztunnel, (o) => (o.values.tolerations = [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]));
+    },
+  },
+  {
+    // lws v0.10.0 (leaderworkerset.x-k8s.io/v1) makes the leader and worker pods from these
+    // templates: without the GPU toleration they never schedule on the tainted GPU nodes.
+    name: "a multi-node vLLM LeaderWorkerSet beside a vLLM Deployment, its leader and worker templates without the GPU toleration",
+    policy: "gpu-scheduling",
+    apply: (doc) => {
+      const server = resources(doc).find(vllmServer);
+      if (!server) return undefined;
+      const template = JSON.parse(JSON.stringify((server.inputs as any).spec.template));
+      delete template.spec.tolerations;
+      const { name, namespace } = (server.inputs as any).metadata;
+      return addLike(doc, server, "lws", "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet", {
+        apiVersion: "leaderworkerset.x-k8s.io/v1",
+        kind: "LeaderWorkerSet",
+        metadata: { name: `${name}-multinode`, namespace },
+        spec: { replicas: 1, leaderWorkerTemplate: { size: 2, leaderTemplate: template, workerTemplate: template } },
+      });
     },
   },
   {

@@ -1,0 +1,50 @@
+/**
+ * LeaderWorkerSet (kubernetes-sigs/lws, `leaderworkerset.x-k8s.io/v1`), the way multi-node vLLM
+ * runs (Ray across a group of pods: lws docs/examples/vllm/GPU/lws.yaml). Its pods come from two
+ * templates under spec.leaderWorkerTemplate: `workerTemplate` (required) and `leaderTemplate`
+ * (optional; without it the leader is made from the worker template too: lws v0.10.0
+ * pkg/controllers/leaderworkerset_controller.go constructLeaderStatefulSetApplyConfiguration).
+ * Each group is one leader and `size` − 1 workers (size defaults to 1, api/leaderworkerset/v1
+ * leaderworkerset_types.go). The GPU rules judge both templates as they judge a Deployment's.
+ */
+import { isKind, type Container } from "./k8s";
+import { quantityValue } from "./quantity";
+import { probe, type Probe } from "./values";
+
+export const isLeaderWorkerSet = (type: string): boolean => isKind(type, "leaderworkerset.x-k8s.io", "LeaderWorkerSet");
+
+/** One pod template of a LeaderWorkerSet: where it sits (for messages) and its pod spec, read when used. */
+export interface LwsTemplate {
+  path: string;
+  spec: () => Record<string, any> | undefined;
+}
+
+/** The pod templates a LeaderWorkerSet makes pods from: the leader's when set, and the workers'. */
+export function lwsTemplates(props: Record<string, any>): LwsTemplate[] {
+  const lwt = () => props.spec?.leaderWorkerTemplate;
+  const out: LwsTemplate[] = [];
+  // An unknown leader template may be set: it is judged (read as unknown), never skipped.
+  const leader = probe(() => lwt()?.leaderTemplate);
+  if (!leader.known || leader.value) out.push({ path: "spec.leaderWorkerTemplate.leaderTemplate", spec: () => lwt()?.leaderTemplate?.spec });
+  out.push({ path: "spec.leaderWorkerTemplate.workerTemplate", spec: () => lwt()?.workerTemplate?.spec });
+  return out;
+}
+
+const podGpus = (spec: Record<string, any> | undefined, gpuResource: string): number =>
+  // A pod holds the sum of its app containers' limits (init containers run before, their GPUs freed).
+  ((spec?.containers ?? []) as Container[]).reduce((n, c) => n + (quantityValue(c.resources?.limits?.[gpuResource]) ?? 0), 0);
+
+/**
+ * The GPUs one group holds: its leader's pod (the leader template, else the worker's) and size − 1
+ * workers. vLLM in the leader reaches all of them through Ray, so its parallel sizes are held to
+ * this rather than to its own pod's limit.
+ */
+export function lwsGroupGpus(props: Record<string, any>, gpuResource: string): Probe<{ gpus: number; size: number }> {
+  return probe(() => {
+    const lwt = props.spec?.leaderWorkerTemplate;
+    const size = Number(lwt?.size ?? 1);
+    const worker = podGpus(lwt?.workerTemplate?.spec, gpuResource);
+    const leader = lwt?.leaderTemplate ? podGpus(lwt.leaderTemplate.spec, gpuResource) : worker;
+    return { gpus: leader + Math.max(size - 1, 0) * worker, size };
+  });
+}
