@@ -8,7 +8,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
-import { goTruthy, isObject, probe, type Probe } from "./values";
+import { goTruthy, isObject, orUnknown, probe, type Probe } from "./values";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -66,7 +66,52 @@ export const GPU_OPERATOR_CHART = "gpu-operator";
 const GPU_OPERATOR_DEFAULTS = {
   devicePlugin: { enabled: true },
   daemonsets: { tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
+  // The node-feature-discovery subchart (Chart.yaml condition nfd.enabled), whose worker the
+  // operator's values let onto the GPU nodes (NFD's own default tolerates nothing).
+  nfd: { enabled: true },
+  "node-feature-discovery": {
+    worker: {
+      enable: true,
+      tolerations: [
+        { key: "node-role.kubernetes.io/control-plane", operator: "Equal", value: "", effect: "NoSchedule" },
+        { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+      ],
+      nodeSelector: {},
+      affinity: {},
+    },
+  },
 };
+
+/** Node Feature Discovery installed on its own: its chart, or its worker's image (registry.k8s.io/nfd/node-feature-discovery). */
+export const NFD_CHART = "node-feature-discovery";
+const NFD_IMAGE = /(^|\/)nfd\/node-feature-discovery$/;
+
+/** Whether the cluster's resources install NFD apart from a GPU Operator (its chart, or a DaemonSet of its image). */
+function standaloneNfd(resources: PolicyResource[]): boolean {
+  return resources.some((r) =>
+    (isHelmInstall(r.type) && probe(() => helmChartName(r.props)).known && helmChartName(r.props) === NFD_CHART) ||
+    (r.type === "kubernetes:apps/v1:DaemonSet" && orUnknown(() => containersOf(podSpecOf(r.type, r.props)).some((c) => NFD_IMAGE.test(repositoryOf(c?.image))), false)),
+  );
+}
+
+/**
+ * The NFD worker a GPU Operator needs on each GPU node: the operator deploys its operands only on
+ * nodes NFD labelled with an NVIDIA PCI device (v26.7.0 controllers/state_manager.go gpuNodeLabels,
+ * hasGPULabels), and sets nvidia.com/gpu.present to "false" on a node carrying it without them
+ * (nodelabeling_controller.go reconcileCommonGPULabel), so our own label does not stand in. Its
+ * worker is the subchart's (nfd.enabled, worker.enable, worker.tolerations/nodeSelector/affinity
+ * in templates/worker.yaml), or NFD installed on its own, which is not judged further.
+ */
+function operatorNfd(v: Record<string, unknown>, standalone: boolean): PluginPods | undefined {
+  const worker = (dig(v, "node-feature-discovery.worker") ?? {}) as Record<string, unknown>;
+  const from = "values.node-feature-discovery.worker";
+  if (truthy(dig(v, "nfd.enabled")) && truthy(worker.enable)) {
+    return { enabled: true, tolerations: Array.isArray(worker.tolerations) ? worker.tolerations : [], nodeSelector: worker.nodeSelector, affinity: worker.affinity, from };
+  }
+  if (standalone) return undefined;
+  const off = truthy(dig(v, "nfd.enabled")) ? `${from}.enable is off` : "nfd.enabled is off";
+  return { enabled: false, disabled: `${off} and the stack installs no Node Feature Discovery (chart ${NFD_CHART}) of its own, so no node gets NFD's NVIDIA PCI label, the operator takes no node for a GPU node (and resets nvidia.com/gpu.present to false) and deploys no device plugin`, tolerations: [], nodeSelector: {}, affinity: undefined, from };
+}
 
 /** The device plugin's pods as the cluster gets them. */
 export interface PluginPods {
@@ -75,8 +120,12 @@ export interface PluginPods {
   tolerations: unknown[];
   nodeSelector: unknown;
   affinity: unknown;
+  /** Why `enabled` is off, where not devicePlugin.enabled. */
+  disabled?: string;
   /** Why the chart refuses to render at all (its templates/validation.yml `fail`), if it does. */
   refused?: string;
+  /** Pods that must run on a GPU node too for the plugin to be deployed there (a GPU Operator's NFD worker). */
+  needs?: PluginPods[];
   /** Where these settings are read from, for messages. */
   from: string;
 }
@@ -138,10 +187,11 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
         const release = probe(() => `${(r.props.namespace as string | undefined) || defaultNamespace()}/${(r.props.name as string | undefined) ?? r.name}`);
         const pods = probe((): PluginPods => {
           const values = r.props.values;
-          const given = Object.fromEntries(["devicePlugin", "daemonsets"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
+          const given = Object.fromEntries(["devicePlugin", "daemonsets", "nfd", "node-feature-discovery"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
           const v = coalesce(given, GPU_OPERATOR_DEFAULTS);
           const tolerations = dig(v, "daemonsets.tolerations");
-          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets" };
+          const nfd = operatorNfd(v, standaloneNfd(resources));
+          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets", ...(nfd ? { needs: [nfd] } : {}) };
         });
         out.push({ what: `Helm release ${release.known ? release.value : r.name} (chart ${GPU_OPERATOR_CHART})`, urn: r.urn, pods });
         continue;

@@ -8,7 +8,7 @@ import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlu
 import { quantityValue } from "../lib/quantity";
 import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
-import { configWithDefaults, orUnknown, probe, someTri } from "../lib/values";
+import { configWithDefaults, everyTri, orUnknown, probe, someTri, type Tri } from "../lib/values";
 
 /** gpu-scheduling's GPU knobs, read alike. */
 type Config = GpuKnobs;
@@ -38,8 +38,18 @@ function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known
 
 /** Why the plugin's pods never run on a GPU node whatever their selection, or undefined when they may. */
 function keptOff(pods: PluginPods, config: Config): string | undefined {
+  const own = keptOffPods(pods, config);
+  if (own) return own;
+  for (const need of pods.needs ?? []) {
+    const why = keptOffPods(need, config);
+    if (why) return `the Node Feature Discovery worker it needs on each GPU node (whose NVIDIA PCI label is what the operator deploys the plugin by) never runs there: ${why}`;
+  }
+  return undefined;
+}
+
+function keptOffPods(pods: PluginPods, config: Config): string | undefined {
   if (pods.refused) return `${pods.refused}, so nothing is installed`;
-  if (!pods.enabled) return "devicePlugin.enabled is off, so the chart renders no plugin DaemonSet";
+  if (!pods.enabled) return pods.disabled ?? "devicePlugin.enabled is off, so the chart renders no plugin DaemonSet";
   const tolerations = pods.tolerations as Toleration[];
   const refused = tolerations.flatMap((t, i) => refusedToleration(t, config.gpuTaintKey).map((why) => `${pods.from}.tolerations[${i}] ${why}`));
   if (refused.length > 0) return `${refused.join("; ")}: the API server refuses its pods`;
@@ -127,11 +137,15 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
     if (!settings.value) continue;
     const { labels, taints, other } = settings.value;
     const untolerated = (pods: PluginPods) => taints.filter((taint) => !(pods.tolerations as Toleration[]).some((t) => t && typeof t === "object" && toleratesTaint(t, taint)));
-    if (someTri(running, ({ pods }) => (untolerated(pods).length > 0 ? false : schedulable(labels, pods.nodeSelector, pods.affinity, other))) !== false) continue;
+    // The plugin's pods, and those it needs there (a GPU Operator's NFD worker), must all reach the group.
+    const reaches = (pods: PluginPods): Tri => (untolerated(pods).length > 0 ? false : schedulable(labels, pods.nodeSelector, pods.affinity, other));
+    if (someTri(running, ({ pods }) => everyTri([pods, ...(pods.needs ?? [])], reaches)) !== false) continue;
     const why = running.map(({ plugin, pods }) => {
-      const off = untolerated(pods).map((t) => `${t.key}=${t.value}:${t.effect}`);
-      if (off.length > 0) return `${plugin.what} does not tolerate its taint ${off.join(", ")}`;
-      return `the nodeSelector or required node affinity of ${plugin.what} (${pods.from} nodeSelector ${JSON.stringify(pods.nodeSelector ?? {})}${pods.affinity ? `, affinity ${JSON.stringify(pods.affinity)}` : ""}) excludes its nodes`;
+      const blocked = [pods, ...(pods.needs ?? [])].find((p) => reaches(p) === false) ?? pods;
+      const whose = blocked === pods ? plugin.what : `the Node Feature Discovery worker of ${plugin.what} (which labels the GPU nodes the operator deploys the plugin on)`;
+      const off = untolerated(blocked).map((t) => `${t.key}=${t.value}:${t.effect}`);
+      if (off.length > 0) return `${whose} does not tolerate its taint ${off.join(", ")}`;
+      return `the nodeSelector or required node affinity of ${whose} (${blocked.from} nodeSelector ${JSON.stringify(blocked.nodeSelector ?? {})}${blocked.affinity ? `, affinity ${JSON.stringify(blocked.affinity)}` : ""}) excludes its nodes`;
     });
     finding(
       () => `cluster ${cluster.name}: ${using}, but no NVIDIA device plugin runs on GPU node group ${node.name} (labels ${JSON.stringify(labels)}): ${why.join("; ")}, so its nodes advertise no ${config.gpuResource} and pods needing them stay Pending; select the GPU nodes (e.g. nodeSelector nvidia.com/gpu.present: "true", which the GPU node groups carry) and tolerate their taints`,
@@ -147,7 +161,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
+    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's, and Node Feature Discovery's worker reaching the GPU nodes: the subchart's, nfd.enabled and node-feature-discovery.worker.enable on, its worker tolerations, nodeSelector and affinity read as the plugin's are, or an NFD chart or DaemonSet of the stack's own, since without NFD's NVIDIA PCI label the operator takes no node for a GPU node), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

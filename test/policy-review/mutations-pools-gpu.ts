@@ -2,7 +2,7 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending), a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
+ * vLLM pod Pending), a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
  * config its loader refuses.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
@@ -185,6 +185,19 @@ export const poolsGpuMutations: Mutation[] = [
         spec: { replicas: 1, leaderWorkerTemplate: { size: 2, leaderTemplate: template, workerTemplate: template } },
       });
     },
+  },
+  {
+    // gpu-operator v26.7.0 deploys the plugin only on nodes NFD labelled with an NVIDIA PCI device
+    // (state_manager.go hasGPULabels): with NFD off and none installed, no node gets it.
+    name: "a GPU cluster's device plugin release swapped for NVIDIA's GPU Operator with nfd.enabled false and no NFD of its own",
+    policy: "gpu-device-plugin",
+    apply: (doc) =>
+      onFirst(doc, devicePlugin, (o) => {
+        o.chart = "gpu-operator";
+        o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
+        o.version = "v26.7.0";
+        o.values = { nfd: { enabled: false } };
+      }),
   },
   {
     // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.

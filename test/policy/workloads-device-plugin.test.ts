@@ -219,6 +219,26 @@ test("gpu-device-plugin: NVIDIA's GPU Operator runs the plugin on the GPU nodes 
   assert.match(messages(untolerated)[0] ?? "", /Helm release gpu-operator\/gpu-operator \(chart gpu-operator\): its values\.daemonsets\.tolerations do not tolerate the nvidia\.com\/gpu=present:NoSchedule taint/);
 });
 
+// gpu-operator v26.7.0 deploys its operands only on nodes NFD labelled with an NVIDIA PCI device
+// (state_manager.go hasGPULabels) and resets our nvidia.com/gpu.present to false without one
+// (nodelabeling_controller.go): NFD turned off with none of the stack's own, or its worker kept off
+// the GPU nodes, leaves them without the plugin. Before, each of these passed.
+test("gpu-device-plugin: a GPU Operator needs Node Feature Discovery's worker on the GPU nodes", async () => {
+  const operator = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "a-gpu-operator", { name: "gpu-operator", chart: "gpu-operator", namespace: "gpu-operator", values });
+  const nfdRelease = on("kubernetes:helm.sh/v3:Release", "a-nfd", { name: "nfd", chart: "node-feature-discovery", namespace: "node-feature-discovery", values: {} });
+  // NFD off beside the stack's own NFD, or the subchart's worker let onto every node: correct.
+  assert.deepEqual((await runStack(gpuDevicePlugin, cluster(operator({ nfd: { enabled: false } }), nfdRelease))).violations, []);
+  assert.deepEqual((await runStack(gpuDevicePlugin, cluster(operator({ "node-feature-discovery": { worker: { tolerations: [{ operator: "Exists" }] } } })))).violations, []);
+  const off = await runStack(gpuDevicePlugin, cluster(operator({ nfd: { enabled: false } })));
+  assert.match(messages(off)[0] ?? "", /\(chart gpu-operator\): the Node Feature Discovery worker it needs on each GPU node .* never runs there: nfd\.enabled is off and the stack installs no Node Feature Discovery \(chart node-feature-discovery\) of its own/);
+  const workerOff = await runStack(gpuDevicePlugin, cluster(operator({ "node-feature-discovery": { worker: { enable: false } } })));
+  assert.match(messages(workerOff)[0] ?? "", /values\.node-feature-discovery\.worker\.enable is off/);
+  const untolerated = await runStack(gpuDevicePlugin, cluster(operator({ "node-feature-discovery": { worker: { tolerations: [] } } })));
+  assert.match(messages(untolerated)[0] ?? "", /never runs there: its values\.node-feature-discovery\.worker\.tolerations do not tolerate the nvidia\.com\/gpu=present:NoSchedule taint/);
+  const pinned = await runStack(gpuDevicePlugin, cluster(operator({ "node-feature-discovery": { worker: { nodeSelector: { "inference-mesh.io/node-group": "system" } } } })));
+  assert.match(messages(pinned)[0] ?? "", /no NVIDIA device plugin runs on GPU node group a-gpu .*the nodeSelector or required node affinity of the Node Feature Discovery worker of Helm release gpu-operator\/gpu-operator/);
+});
+
 // Before, a k3s GPU VM was judged for its labels and taints only: one booting a stock Ubuntu image
 // whose boot script installs no NVIDIA driver passed, though Compute Engine's public images carry
 // none, so no device plugin finds its GPUs and every GPU pod stays Pending.
