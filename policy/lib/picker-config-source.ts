@@ -9,14 +9,20 @@ import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isWorkload, meta, podSpecOf } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { pickerConfigProblems } from "./picker-config";
-import { PICKER_REGISTRY_TAG } from "./picker-plugins";
+import { PICKER_REGISTRY_TAGS } from "./picker-plugins";
 import { isObject, list, probe } from "./values";
 
 type Container = { name?: string; image?: string; command?: unknown; args?: unknown; volumeMounts?: unknown };
 type Mount = { name?: string; mountPath?: string; subPath?: string };
 
-/** The pinned picker build, whose plugin registry picker-plugins.ts lists (a digest beside the tag is the same build). */
-const PICKER_IMAGE = new RegExp(`(^|/)llm-d-router-endpoint-picker:${PICKER_REGISTRY_TAG.replace(/\./g, "\\.")}(@sha256:[0-9a-f]+)?$`);
+/**
+ * The tag of a picker image whose plugin registry picker-plugins.ts lists (the pinned release or one
+ * of its patches; a digest beside the tag is the same build), else undefined.
+ */
+export function judgedPickerTag(image: string): string | undefined {
+  const tag = /(?:^|\/)llm-d-router-endpoint-picker:([^@/]+)(@sha256:[0-9a-f]+)?$/.exec(image)?.[1];
+  return tag !== undefined && PICKER_REGISTRY_TAGS.test(tag) ? tag : undefined;
+}
 
 /**
  * The config a picker container runs with: its `--config-text`, or the ConfigMap key its
@@ -53,12 +59,13 @@ function configOf(w: PolicyResource, c: Container, resources: PolicyResource[]):
   return { text: decoded, from: `${where} key ${key} (its --config-file ${path})` };
 }
 
-/** Every llm-d-router v0.10.0 picker container of the cluster, judged on the config it runs with. */
+/** Every llm-d-router v0.10.x picker container of the cluster, judged on the config it runs with. */
 export function checkPickerConfigs(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   for (const w of resources.filter((r) => isWorkload(r.type))) {
     const read = probe(() => {
       for (const c of containersOf(podSpecOf(w.type, w.props)) as Container[]) {
-        if (!PICKER_IMAGE.test(String(c.image ?? ""))) continue;
+        const tag = judgedPickerTag(String(c.image ?? ""));
+        if (tag === undefined) continue;
         const config = configOf(w, c, resources);
         if (!config) continue;
         const { namespace, name } = meta(w.props);
@@ -70,7 +77,7 @@ export function checkPickerConfigs(resources: PolicyResource[], cluster: string,
         }
         const problems = pickerConfigProblems(config.text, pflagBool(c, "allow-experimental-plugins") === true);
         if (problems.length > 0) {
-          report(`${lead}: its EndpointPickerConfig, ${config.from}, is one llm-d-router ${PICKER_REGISTRY_TAG}'s config loader refuses or misreads: ${problems.join("; ")}; where refused, ${exits}`, w.urn);
+          report(`${lead}: its EndpointPickerConfig, ${config.from}, is one llm-d-router ${tag}'s config loader refuses or misreads: ${problems.join("; ")}; where refused, ${exits}`, w.urn);
         }
       }
     });

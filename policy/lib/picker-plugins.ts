@@ -8,8 +8,16 @@
  * registers another set, so only this release's image is judged against it.
  */
 
-/** The release whose registry this is; pickers of other tags are not judged against it. */
+/** The release whose registry this is; pickers of other minor releases are not judged against it. */
 export const PICKER_REGISTRY_TAG = "v0.10.0";
+
+/**
+ * The tags judged against this registry: the release and its patch releases (v0.10.1, …), cut from
+ * the same release-0.10 branch (.github/ISSUE_TEMPLATE/new-release.md: a patch release checks out
+ * the existing release branch). The patches so far only bumped dependencies (v0.6.1: grpc; v0.7.1:
+ * the kv-cache module), registering the same plugins. Release candidates and other minors are not.
+ */
+export const PICKER_REGISTRY_TAGS = new RegExp(`^${PICKER_REGISTRY_TAG.replace(/\.\d+$/, "").replace(/\./g, "\\.")}\\.\\d+$`);
 
 const BETA = [
   "label-selector-filter", "by-label-selector", "by-label", "encode-filter", "decode-filter", "prefill-filter",

@@ -97,6 +97,11 @@ test("inference-pool-epp: the picker's EndpointPickerConfig, read from the Confi
   // Inline, through --config-text, likewise; a picker of another build is not judged against v0.10.0's registry.
   assert.equal((await messages([on("kubernetes:apps/v1:Deployment", "epp", { metadata: { name: "p", namespace: "inference" }, spec: { template: { spec: { containers: [{ name: "epp", image: IMAGE, args: ["--config-text", bad] }] } } } })])).length, 1);
   assert.deepEqual(await messages(picker(bad, { image: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.11.0" })), []);
+  assert.deepEqual(await messages(picker(bad, { image: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0-rc.1" })), []);
+  // A patch release of v0.10 (cut from the same release branch, the same plugins) is judged, and named.
+  const patch = await messages(picker(bad, { image: "mirror.example.com/llm-d/llm-d-router-endpoint-picker:v0.10.2@sha256:0123abcd" }));
+  assert.equal(patch.length, 1, patch.join("\n"));
+  assert.match(patch[0], /is one llm-d-router v0\.10\.2's config loader refuses or misreads: plugins\[5\]\.type "least-queue-scorer"/);
   // A file the ConfigMap does not hold: the picker cannot read its config.
   const renamed = await messages(picker(yaml.dump(base), { args: ["--config-file", "/config/plugins.yaml"] }));
   assert.equal(renamed.length, 1, renamed.join("\n"));
