@@ -8,6 +8,7 @@
 import * as yaml from "js-yaml";
 import { isObject, list } from "./values";
 import { PICKER_FEATURE_GATES, PICKER_PLUGIN_STABILITY, PICKER_TYPES, PROFILE_HANDLER_TYPES } from "./picker-plugins";
+import { pluginParameterProblems } from "./picker-parameters";
 
 /** The config's apiVersions: llm-d.ai, and the deprecated GIE group the loader still registers (configloader.go init). */
 const API_VERSIONS = ["llm-d.ai/v1alpha1", "inference.networking.x-k8s.io/v1alpha1"];
@@ -106,6 +107,8 @@ export function pickerConfigProblems(text: string, allowExperimental: boolean): 
     const stability = PICKER_PLUGIN_STABILITY.get(type);
     if (!stability) out.push(`${at}.type ${JSON.stringify(type)} is not a plugin type llm-d-router v0.10.0 registers (${allowedLike(type)})`);
     else if (stability === "Alpha" && !allowExperimental) out.push(`${at}.type ${JSON.stringify(type)} is an Alpha plugin, which the picker loads only when run with --allow-experimental-plugins (it is not)`);
+    // Each factory decodes its parameters strictly, and some refuse values out of range (picker-parameters.ts).
+    out.push(...pluginParameterProblems(type, p.parameters, at));
   });
 
   const profiles = list(doc.schedulingProfiles as unknown[]);

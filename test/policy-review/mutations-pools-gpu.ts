@@ -3,8 +3,9 @@
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
  * vLLM pod Pending), a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
- * config its loader refuses.
+ * config its loader refuses (a plugin type, a plugin's parameters).
  */
+import * as yaml from "js-yaml";
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
 
@@ -206,6 +207,17 @@ export const poolsGpuMutations: Mutation[] = [
     apply: (doc) =>
       onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
         o.data["default-plugins.yaml"] = o.data["default-plugins.yaml"].replace("type: queue-scorer", "type: least-queue-scorer");
+      }),
+  },
+  {
+    // prefix-cache-scorer's factory refuses a matchLengthWeight outside 0..1 (v0.10.0 scheduling/scorer/prefix/plugin.go), read here as a profile weight.
+    name: "an endpoint picker's prefix-cache scorer given matchLengthWeight 3, which its factory refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        for (const p of config.plugins.filter((x) => x.type === "prefix-cache-scorer")) p.parameters = { matchLengthWeight: 3 };
+        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
 ];

@@ -66,6 +66,35 @@ test("picker config: fields, apiVersion, feature gates and data layer references
   assert.deepEqual(problems({ ...base, requestHandler: { parsers: [{ pluginRef: "openai-parser" }] } }), []);
 });
 
+test("picker config: plugin parameters as each factory decodes them (strict, typed, in range), and those a factory never reads", () => {
+  const at = (type: string, parameters: unknown) => problems(withPlugins([{ name: "p", type, parameters }]));
+  // The rendered metrics source and the factories' own ranges at their edges pass; a key is matched as encoding/json matches it (any case).
+  assert.deepEqual(at("metrics-data-source", { scheme: "https", Port: 65535, interval: "1.5s", insecureSkipVerify: "yes", caCertPath: null }), []);
+  assert.deepEqual(at("prefix-cache-scorer", { matchLengthWeight: 1, matchLengthScaleTokens: 4096, prefixMatchInfoProducerName: "approx-prefix-cache-producer" }), []);
+  assert.deepEqual(at("max-score-picker", {}), []);
+  assert.deepEqual(at("core-metrics-extractor", { defaultEngine: "tgi", engineConfigs: [{ name: "tgi", queuedRequestsSpec: "tgi_queue_size" }] }), []);
+  // Refused at start: an unknown field, a wrong type, a value out of range.
+  assert.deepEqual(at("metrics-data-source", { caCert: "/etc/ca.pem" }), [
+    "plugins[5].parameters.caCert is not a parameter metrics-data-source's factory decodes (scheme, path, port, insecureSkipVerify, caCertPath, clientCertPath, clientKeyPath, interval); the decoder is strict and refuses it",
+  ]);
+  assert.deepEqual(at("load-aware-scorer", { threshold: "64" }), ['plugins[5].parameters.threshold is the string "64", where load-aware-scorer\'s factory decodes a whole number']);
+  assert.deepEqual(at("max-score-picker", [2]), ["plugins[5].parameters is a list, where max-score-picker's factory decodes an object"]);
+  assert.deepEqual(at("random-picker", { maxNumOfEndpoints: 1.5 }), ["plugins[5].parameters.maxNumOfEndpoints is number 1.5, where random-picker's factory decodes a whole number"]);
+  assert.deepEqual(at("prefix-cache-scorer", { matchLengthWeight: 2 }), ["plugins[5].parameters.matchLengthWeight 2 is outside 0.0 to 1.0, which prefix-cache-scorer's factory refuses"]);
+  assert.match(at("prefix-cache-scorer", { matchLengthWeight: 0.5, matchLengthScaleTokens: 0 }).join("\n"), /matchLengthScaleTokens 0 is not positive while matchLengthWeight is 0.5/);
+  assert.match(at("metrics-data-source", { port: 0 }).join("\n"), /port 0 is outside 1 to 65535/);
+  assert.match(at("metrics-data-source", { scheme: "HTTP" }).join("\n"), /scheme "HTTP" is neither http nor https/);
+  assert.match(at("metrics-data-source", { interval: "1sec" }).join("\n"), /interval "1sec" is not a Go duration/);
+  assert.match(at("metrics-data-source", { interval: "-2s" }).join("\n"), /interval "-2s" is negative/);
+  assert.match(at("core-metrics-extractor", { defaultEngine: "tgi" }).join("\n"), /defaultEngine "tgi" is none of its engine configs \(vllm, sglang, trtllm-serve, triton-tensorrt-llm, triton\)/);
+  assert.match(at("core-metrics-extractor", { engineConfigs: [{ name: "default" }] }).join("\n"), /an engine "default", a name core-metrics-extractor's factory reserves/);
+  // Read otherwise than written: a fallback to the default, parameters a factory never reads.
+  assert.match(at("weighted-random-picker", { maxNumOfEndpoints: 0 }).join("\n"), /maxNumOfEndpoints 0 is not positive, so the picker silently picks 1 endpoint/);
+  assert.match(at("load-aware-scorer", { threshold: -1 }).join("\n"), /threshold -1 is not positive, so the scorer silently uses its default queue threshold 128/);
+  assert.deepEqual(at("queue-scorer", { threshold: 64 }), ["plugins[5].parameters is given to queue-scorer, whose factory takes no parameters and never reads them (scores otherwise than the config reads)"]);
+  assert.deepEqual(at("kv-cache-utilization-scorer", {}), []);
+});
+
 /** A picker Deployment reading its config from a ConfigMap, as the platform renders it. */
 function picker(config: string, opts: { args?: string[]; mount?: Record<string, unknown>; items?: unknown[]; image?: string } = {}) {
   const meta = { name: "llama-v1-epp", namespace: "inference" };
