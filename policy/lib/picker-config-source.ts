@@ -9,20 +9,13 @@ import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isWorkload, meta, podSpecOf } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { pickerConfigProblems } from "./picker-config";
-import { PICKER_REGISTRY_TAGS } from "./picker-plugins";
+import { judgedPickerTag } from "./picker-plugins";
+import { checkReleasePickerConfigs } from "./picker-release-config";
 import { isObject, list, probe } from "./values";
 
 type Container = { name?: string; image?: string; command?: unknown; args?: unknown; volumeMounts?: unknown };
 type Mount = { name?: string; mountPath?: string; subPath?: string };
 
-/**
- * The tag of a picker image whose plugin registry picker-plugins.ts lists (the pinned release or one
- * of its patches; a digest beside the tag is the same build), else undefined.
- */
-export function judgedPickerTag(image: string): string | undefined {
-  const tag = /(?:^|\/)llm-d-router-endpoint-picker:([^@/]+)(@sha256:[0-9a-f]+)?$/.exec(image)?.[1];
-  return tag !== undefined && PICKER_REGISTRY_TAGS.test(tag) ? tag : undefined;
-}
 
 /**
  * The config a picker container runs with: its `--config-text`, or the ConfigMap key its
@@ -83,4 +76,6 @@ export function checkPickerConfigs(resources: PolicyResource[], cluster: string,
     });
     if (!read.known) pending.push(`the EndpointPickerConfig of ${w.name} on ${cluster}`);
   }
+  // Pickers whose Deployment and ConfigMap a Helm release of llm-d-router's chart renders.
+  checkReleasePickerConfigs(resources, cluster, report, pending);
 }

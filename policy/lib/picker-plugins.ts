@@ -19,6 +19,15 @@ export const PICKER_REGISTRY_TAG = "v0.10.0";
  */
 export const PICKER_REGISTRY_TAGS = new RegExp(`^${PICKER_REGISTRY_TAG.replace(/\.\d+$/, "").replace(/\./g, "\\.")}\\.\\d+$`);
 
+/**
+ * The tag of a picker image judged against this registry (the pinned release or one
+ * of its patches; a digest beside the tag is the same build), else undefined.
+ */
+export function judgedPickerTag(image: string): string | undefined {
+  const tag = /(?:^|\/)llm-d-router-endpoint-picker:([^@/]+)(@sha256:[0-9a-f]+)?$/.exec(image)?.[1];
+  return tag !== undefined && PICKER_REGISTRY_TAGS.test(tag) ? tag : undefined;
+}
+
 const BETA = [
   "label-selector-filter", "by-label-selector", "by-label", "encode-filter", "decode-filter", "prefill-filter",
   "data-parallel-profile-handler", "load-aware-scorer", "context-length-aware", "models-data-source", "models-data-extractor",

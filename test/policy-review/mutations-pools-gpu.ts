@@ -3,7 +3,7 @@
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
  * vLLM pod Pending), a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
- * config its loader refuses (a plugin type, a plugin's parameters).
+ * config its loader refuses (a plugin type, a plugin's parameters, a chart release's values).
  */
 import * as yaml from "js-yaml";
 import type { ExportedResource } from "../../scripts/lib/review-wire";
@@ -219,5 +219,17 @@ export const poolsGpuMutations: Mutation[] = [
         for (const p of config.plugins.filter((x) => x.type === "prefix-cache-scorer")) p.parameters = { matchLengthWeight: 3 };
         o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
+  },
+  {
+    // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
+    // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
+    name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { pluginsConfigFile: "payload-agnostic.yaml" } } };
+      return addLike(doc, like, "router", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
+    },
   },
 ];

@@ -1,0 +1,55 @@
+/**
+ * Policy tests for inference-pool-epp's reading of a picker installed by llm-d-router's chart
+ * (llm-d-router-gateway, a Helm Release): the config its values make the rendered picker run with.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as yaml from "js-yaml";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { endpointPickerConfig } from "../../components/inference/epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const release = (values: Record<string, unknown>, opts: { version?: string; chart?: string } = {}) =>
+  on(RELEASE, "router", { name: "llama", namespace: "inference", chart: opts.chart ?? "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: opts.version ?? "v0.10.0", values });
+const messages = async (values: Record<string, unknown>, opts?: { version?: string; chart?: string }) =>
+  (await runStack(inferencePoolEpp, [release(values, opts)] as any)).violations.map((v) => v.message);
+const models = { modelServers: { matchLabels: { app: "llama" } } };
+const epp = (e: Record<string, unknown>, more: Record<string, unknown> = {}) => ({ router: { ...models, epp: e, ...more } });
+
+test("inference-pool-epp: a chart release's picker runs the chart's default config, which its loader takes, whatever the values it reads", async () => {
+  assert.deepEqual(await messages({ router: models }), []);
+  assert.deepEqual(await messages(epp({ parsers: ["openai-parser"], metricsDataSource: { scheme: "https", insecureSkipVerify: false } }, { modelServers: { ...models.modelServers, type: "sglang" } })), []);
+  assert.deepEqual(await messages({ router: { modelServers: { ...models.modelServers, protocol: "grpc" } } }), []);
+  // A custom config of its own, selected by pluginsConfigFile.
+  const custom = yaml.dump(endpointPickerConfig({ queue: 1, kvCacheUtilization: 1, prefixCache: 1 }));
+  assert.deepEqual(await messages(epp({ pluginsConfigFile: "mine.yaml", pluginsCustomConfig: { "mine.yaml": custom } })), []);
+});
+
+test("inference-pool-epp: a chart release's picker config its loader refuses, or a file its ConfigMap lacks, is named by the values path", async () => {
+  // The chart's own payload-agnostic.yaml holds session-affinity-scorer, an Alpha plugin (runner.go registerInTreePlugins).
+  const agnostic = await messages(epp({ pluginsConfigFile: "payload-agnostic.yaml" }));
+  assert.equal(agnostic.length, 1, agnostic.join("\n"));
+  assert.match(agnostic[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: its EndpointPickerConfig, the chart's payload-agnostic.yaml \(router.epp.pluginsConfigFile\), is one llm-d-router v0.10.0's config loader refuses or misreads: plugins\[2\].type "session-affinity-scorer" is an Alpha plugin, which the picker loads only when run with --allow-experimental-plugins \(router.epp.flags.allow-experimental-plugins: true, which this release does not set\); where refused, so it exits at start and crash-loops/);
+  assert.deepEqual(await messages(epp({ pluginsConfigFile: "payload-agnostic.yaml", flags: { "allow-experimental-plugins": true } })), []);
+  // A custom config the loader refuses; the default config with a metrics scheme the source refuses.
+  const bad = yaml.dump({ ...(endpointPickerConfig({ queue: 1, kvCacheUtilization: 1, prefixCache: 1 }) as object), plugins: [{ type: "least-queue-scorer" }] });
+  assert.match((await messages(epp({ pluginsConfigFile: "mine.yaml", pluginsCustomConfig: { "mine.yaml": bad } }))).join("\n"), /router.epp.pluginsCustomConfig.mine.yaml, is one llm-d-router v0.10.0's config loader refuses or misreads: plugins\[0\].type "least-queue-scorer" is not a plugin type/);
+  assert.match((await messages(epp({ metricsDataSource: { scheme: "HTTPS" } }))).join("\n"), /the chart's default-plugins.yaml, rendered from router.epp and router.modelServers, is one .*scheme "HTTPS" is neither http nor https/);
+  // A file the chart's ConfigMap does not hold, and a custom config given as a mapping instead of its text.
+  assert.match((await messages(epp({ pluginsConfigFile: "plugins.yaml" }))).join("\n"), /router.epp.pluginsConfigFile "plugins.yaml" names no file of the ConfigMap the chart mounts at \/config \(its files: default-plugins.yaml, payload-agnostic.yaml; add it under router.epp.pluginsCustomConfig\); it cannot read its config/);
+  assert.match((await messages(epp({ pluginsConfigFile: "mine.yaml", pluginsCustomConfig: { "mine.yaml": { apiVersion: "llm-d.ai/v1alpha1" } } }))).join("\n"), /router.epp.pluginsCustomConfig.mine.yaml is object, not the text of an EndpointPickerConfig/);
+});
+
+test("inference-pool-epp: a chart release is judged only where its picker is a v0.10.x build", async () => {
+  const agnostic = epp({ pluginsConfigFile: "payload-agnostic.yaml" });
+  // The floating v0 chart runs :main; an image override of another minor is not judged; one pinning v0.10.1 is.
+  assert.deepEqual(await messages(agnostic, { version: "v0" }), []);
+  assert.deepEqual(await messages({ router: { ...agnostic.router, epp: { ...agnostic.router.epp, image: { tag: "v0.11.0" } } } }), []);
+  assert.equal((await messages({ router: { ...agnostic.router, epp: { ...agnostic.router.epp, image: { tag: "v0.10.1" } } } }, { version: "v0" })).length, 1);
+  assert.equal((await messages(agnostic, { version: "0.10.0", chart: "llm-d-router-standalone" })).length, 1);
+  // Another chart is not read as llm-d-router's; a config flag of its own replaces the mounted file.
+  assert.deepEqual(await messages(agnostic, { chart: "inferencepool" }), []);
+  assert.deepEqual(await messages({ router: { ...agnostic.router, epp: { ...agnostic.router.epp, flags: { "config-file": "/etc/epp/config.yaml" } } } }), []);
+});
