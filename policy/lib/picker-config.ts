@@ -95,6 +95,8 @@ export function pickerConfigProblems(text: string, allowExperimental: boolean): 
 
   // Plugins: a type, a name unique among them (the type when left out), a registered type (validatePlugins).
   const types = new Map<string, string>();
+  // Every plugin by name, for parameters naming another plugin (a producer declared after its consumer counts).
+  const declared = new Map(list(doc.plugins as unknown[]).filter(isObject).map((p) => [String(p.name || p.type), String(p.type)] as [string, string]));
   list(doc.plugins as unknown[]).forEach((p, i) => {
     const at = `plugins[${i}]`;
     if (!isObject(p)) return void out.push(`${at} is not an object with a type`);
@@ -108,7 +110,7 @@ export function pickerConfigProblems(text: string, allowExperimental: boolean): 
     if (!stability) out.push(`${at}.type ${JSON.stringify(type)} is not a plugin type llm-d-router v0.10.0 registers (${allowedLike(type)})`);
     else if (stability === "Alpha" && !allowExperimental) out.push(`${at}.type ${JSON.stringify(type)} is an Alpha plugin, which the picker loads only when run with --allow-experimental-plugins (it is not)`);
     // Each factory decodes its parameters strictly, and some refuse values out of range (picker-parameters.ts).
-    out.push(...pluginParameterProblems(type, p.parameters, at));
+    out.push(...pluginParameterProblems(type, p.parameters, at, declared));
   });
 
   const profiles = list(doc.schedulingProfiles as unknown[]);

@@ -41,6 +41,16 @@ const IGNORED = new Set(["queue-scorer", "kv-cache-utilization-scorer"]);
 /** The engines core-metrics-extractor always knows (factories.go defaultEngineConfigs). */
 const BUILT_IN_ENGINES = ["vllm", "sglang", "trtllm-serve", "triton-tensorrt-llm", "triton"];
 
+/**
+ * The producers of the prefix-cache match info prefix-cache-scorer reads, each under its own
+ * plugin name (requestcontrol/dataproducer: approximateprefix, burstprefix, preciseprefixcache).
+ * Only approx-prefix-cache-producer is the loader's default producer, added when no plugin
+ * produces the key (datalayer/data_graph.go CreateMissingDataProducers); a key under any other
+ * name without its producer fails start ("no default producer").
+ */
+const PREFIX_PRODUCERS = new Set(["approx-prefix-cache-producer", "burst-prefix-cache-producer", "precise-prefix-cache-producer", "multicluster-approx-prefix-cache-producer"]);
+const DEFAULT_PREFIX_PRODUCER = "approx-prefix-cache-producer";
+
 /** YAML 1.1 booleans, which the picker's YAML reader (sigs.k8s.io/yaml, go-yaml v2) takes as bools and js-yaml as strings. */
 const YAML11_BOOLS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
@@ -89,7 +99,7 @@ function goDuration(text: string): { ok: boolean; negative: boolean } {
 }
 
 /** The range checks each factory makes after decoding, and its silent fallbacks. */
-function ranges(type: string, p: Record<string, unknown>, at: string): string[] {
+function ranges(type: string, p: Record<string, unknown>, at: string, declared: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
   const factory = `${type}'s factory`;
   const num = (name: string) => (typeof param(p, name) === "number" ? (param(p, name) as number) : undefined);
@@ -102,6 +112,11 @@ function ranges(type: string, p: Record<string, unknown>, at: string): string[] 
   } else if (type === "prefix-cache-scorer") {
     const weight = num("matchLengthWeight") ?? 0;
     const scale = num("matchLengthScaleTokens") ?? 8192;
+    const producer = param(p, "prefixMatchInfoProducerName");
+    if (typeof producer === "string" && producer !== "" && producer !== DEFAULT_PREFIX_PRODUCER && !PREFIX_PRODUCERS.has(declared.get(producer) ?? "")) {
+      const of = declared.has(producer) ? `a ${declared.get(producer)}, which produces no prefix-cache match info` : "no plugin of plugins[]";
+      out.push(`${at}.prefixMatchInfoProducerName ${JSON.stringify(producer)} names ${of} (a plugin of type ${[...PREFIX_PRODUCERS].join(", ")}, or ${DEFAULT_PREFIX_PRODUCER}, which the loader adds): nothing produces what the scorer requires, so the picker exits at start`);
+    }
     if (weight < 0 || weight > 1) out.push(`${at}.matchLengthWeight ${weight} is outside 0.0 to 1.0, which ${factory} refuses`);
     else if (weight > 0 && scale <= 0) out.push(`${at}.matchLengthScaleTokens ${scale} is not positive while matchLengthWeight is ${weight}, which ${factory} refuses (it must be greater than 0 when matchLengthWeight is)`);
   } else if (type === "metrics-data-source") {
@@ -133,9 +148,10 @@ function ranges(type: string, p: Record<string, unknown>, at: string): string[] 
 
 /**
  * The problems llm-d-router v0.10.0 has with one plugin's parameters (`at` is its path in the
- * config, as plugins[i]); none for a type whose factory is not listed here.
+ * config, as plugins[i]; `declared`, the config's plugins by name to type); none for a type whose
+ * factory is not listed here.
  */
-export function pluginParameterProblems(type: string, parameters: unknown, at: string): string[] {
+export function pluginParameterProblems(type: string, parameters: unknown, at: string, declared: ReadonlyMap<string, string>): string[] {
   const where = `${at}.parameters`;
   if (parameters === undefined || parameters === null) return [];
   if (IGNORED.has(type)) {
@@ -149,5 +165,5 @@ export function pluginParameterProblems(type: string, parameters: unknown, at: s
   decode(parameters, { fields }, where, `${type}'s factory`, out);
   // The factory returns at the decoder's error, before its own checks.
   if (out.length > 0) return out;
-  return isObject(parameters) ? ranges(type, parameters, where) : [];
+  return isObject(parameters) ? ranges(type, parameters, where, declared) : [];
 }

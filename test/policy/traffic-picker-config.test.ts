@@ -82,6 +82,10 @@ test("picker config: plugin parameters as each factory decodes them (strict, typ
   assert.deepEqual(at("random-picker", { maxNumOfEndpoints: 1.5 }), ["plugins[5].parameters.maxNumOfEndpoints is number 1.5, where random-picker's factory decodes a whole number"]);
   assert.deepEqual(at("prefix-cache-scorer", { matchLengthWeight: 2 }), ["plugins[5].parameters.matchLengthWeight 2 is outside 0.0 to 1.0, which prefix-cache-scorer's factory refuses"]);
   assert.match(at("prefix-cache-scorer", { matchLengthWeight: 0.5, matchLengthScaleTokens: 0 }).join("\n"), /matchLengthScaleTokens 0 is not positive while matchLengthWeight is 0.5/);
+  // The producer it reads from: the loader's default, or a producer plugin of the config (declared after it too); else nothing produces the key.
+  assert.deepEqual(problems(withPlugins([{ name: "p", type: "prefix-cache-scorer", parameters: { prefixMatchInfoProducerName: "precise" } }, { name: "precise", type: "precise-prefix-cache-producer" }])), []);
+  assert.match(at("prefix-cache-scorer", { prefixMatchInfoProducerName: "precise" }).join("\n"), /prefixMatchInfoProducerName "precise" names no plugin of plugins\[\] \(a plugin of type approx-prefix-cache-producer, .*\): nothing produces what the scorer requires, so the picker exits at start/);
+  assert.match(at("prefix-cache-scorer", { prefixMatchInfoProducerName: "queue-scorer" }).join("\n"), /names a queue-scorer, which produces no prefix-cache match info/);
   assert.match(at("metrics-data-source", { port: 0 }).join("\n"), /port 0 is outside 1 to 65535/);
   assert.match(at("metrics-data-source", { scheme: "HTTP" }).join("\n"), /scheme "HTTP" is neither http nor https/);
   assert.match(at("metrics-data-source", { interval: "1sec" }).join("\n"), /interval "1sec" is not a Go duration/);
