@@ -4,7 +4,8 @@
  * which Gateways a policy's targetRefs bind. The authorization-rule readers are in authz.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, meta, T } from "./k8s";
+import { clusterResolver, isGateway, meta, T } from "./k8s";
+import { istioGatewayKind } from "./istio-classes";
 import { everyTri, orUnknown, Probe, probe, Tri } from "./values";
 
 /** A Gateway's proxy as the mesh sees it: the ServiceAccount its controller runs it under. */
@@ -19,42 +20,53 @@ export interface GatewayProxy {
 }
 
 /**
- * Gateway classes whose controller names the proxy's ServiceAccount after the Gateway itself.
- * Istio 1.30.3 appends `-<class>` only for its default class (`istio`): the waypoint, east-west
- * and agentgateway classes set DisableNameSuffix (pilot/pkg/config/kube/gatewaycommon/classinfo.go,
- * GetDefaultName in gateway_utils.go); agentgateway's own controller uses the Gateway's name.
+ * The ServiceAccount a Gateway's proxy runs under. Istio's kinds ({@link istioGatewayKind}, read
+ * with the class names the cluster's istiod serves): `<name>-<class>` for its ingress kind (its
+ * default class, whatever it is called, or a GatewayClass naming its controller), the bare name
+ * for the waypoint, east-west and agentgateway kinds (DisableNameSuffix, gatewaycommon/classinfo.go,
+ * GetDefaultName in gateway_utils.go), in each case replaced by the Gateway's
+ * `gateway.istio.io/service-account` annotation when set and not empty (1.30.3
+ * gatewaycommon/deploymentcontroller.go, GetOrDefault of annotation.GatewayServiceAccount; the
+ * kube-gateway and waypoint templates create it); none for `istio-remote`, which Istio deploys
+ * nothing for. Other controllers: agentgateway's uses the Gateway's name, others `<name>-<class>`.
+ * Unknown while its class's istiod env or its annotations are not known.
  */
-const BARE_NAME_CLASSES = new Set(["istio-waypoint", "istio-east-west", "istio-agentgateway", "agentgateway"]);
-
-/**
- * Istio's own classes: its deployment controller runs their proxies under the ServiceAccount the
- * Gateway's `gateway.istio.io/service-account` annotation names, when set and not empty, else the
- * default name (1.30.3 gatewaycommon/deploymentcontroller.go, GetOrDefault of
- * annotation.GatewayServiceAccount; the kube-gateway and waypoint templates create it).
- */
-const ISTIO_DEPLOYED_CLASSES = new Set(["istio", "istio-waypoint", "istio-east-west", "istio-agentgateway"]);
-const SERVICE_ACCOUNT_ANNOTATION = "gateway.istio.io/service-account";
-
-/** The ServiceAccount a Gateway's proxy runs under, by its class (unknown while its annotations are not known). */
-function proxyServiceAccount(r: PolicyResource, cls: string): Probe<string> {
+function proxyServiceAccount(r: PolicyResource, cls: string, cluster: PolicyResource[]): Probe<string | undefined> {
   const { name } = meta(r.props);
-  const byName = BARE_NAME_CLASSES.has(cls) ? name : `${name}-${cls}`;
-  if (!ISTIO_DEPLOYED_CLASSES.has(cls)) return { known: true, value: byName };
+  const kind = probe(() => istioGatewayKind(r, cluster));
+  if (!kind.known) return kind;
+  if (kind.value === undefined) return { known: true, value: cls === "agentgateway" ? name : `${name}-${cls}` };
+  if (kind.value === "remote") return { known: true, value: undefined };
+  const byName = kind.value === "ingress" ? `${name}-${cls}` : name;
   const annotated = probe(() => meta(r.props).annotations[SERVICE_ACCOUNT_ANNOTATION] as unknown);
   if (!annotated.known) return annotated;
   return { known: true, value: typeof annotated.value === "string" && annotated.value !== "" ? annotated.value : byName };
+}
+const SERVICE_ACCOUNT_ANNOTATION = "gateway.istio.io/service-account";
+
+/** The stack's Gateways, each with the resources of its cluster (its GatewayClasses and istiods). */
+function gatewaysWithCluster(resources: PolicyResource[]): [PolicyResource, PolicyResource[]][] {
+  const clusterOf = clusterResolver(resources);
+  const groups = new Map<string | undefined, PolicyResource[]>();
+  for (const r of resources) {
+    const c = clusterOf(r);
+    const group = groups.get(c);
+    if (group) group.push(r);
+    else groups.set(c, [r]);
+  }
+  return resources.filter((r) => isGateway(r.type)).map((r) => [r, groups.get(clusterOf(r)) ?? []]);
 }
 
 /** The proxies of the stack's Gateways, by identity (Gateways whose class or ServiceAccount is not known yet: {@link gatewaysOfUnknownClass}). */
 export function gatewayProxies(resources: PolicyResource[]): Map<string, GatewayProxy> {
   const out = new Map<string, GatewayProxy>();
-  for (const r of resources.filter((x) => isGateway(x.type))) {
+  for (const [r, cluster] of gatewaysWithCluster(resources)) {
     const m = meta(r.props);
     const read = probe(() => r.props.spec?.gatewayClassName as string | undefined);
     const cls = read.known ? read.value : undefined;
     if (!cls) continue;
-    const account = proxyServiceAccount(r, cls);
-    if (!account.known) continue;
+    const account = proxyServiceAccount(r, cls, cluster);
+    if (!account.known || account.value === undefined) continue;
     const identity = `${m.namespace}/${account.value}`;
     out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: orUnknown(() => ({ ...m.labels }), undefined) });
   }
@@ -63,11 +75,13 @@ export function gatewayProxies(resources: PolicyResource[]): Map<string, Gateway
 
 /** Gateways whose proxy identity this preview cannot read: their class, or (Istio's classes) the annotation renaming it. */
 export function gatewaysOfUnknownClass(resources: PolicyResource[]): { namespace: string; name: string }[] {
-  const unknownIdentity = (r: PolicyResource) => {
+  const unknownIdentity = (r: PolicyResource, cluster: PolicyResource[]) => {
     const cls = probe(() => r.props.spec?.gatewayClassName as unknown);
-    return !cls.known || (typeof cls.value === "string" && cls.value !== "" && !proxyServiceAccount(r, cls.value).known);
+    return !cls.known || (typeof cls.value === "string" && cls.value !== "" && !proxyServiceAccount(r, cls.value, cluster).known);
   };
-  return resources.filter((r) => isGateway(r.type) && unknownIdentity(r)).map((r) => ({ namespace: meta(r.props).namespace, name: meta(r.props).name }));
+  return gatewaysWithCluster(resources)
+    .filter(([r, cluster]) => unknownIdentity(r, cluster))
+    .map(([r]) => ({ namespace: meta(r.props).namespace, name: meta(r.props).name }));
 }
 
 /** Whether `namespace/serviceAccount` may be the proxy identity of one of these Gateways (`<name>` or `<name>-<class>`). */
@@ -77,8 +91,9 @@ export function mayBeProxyOf(id: string, gateways: { namespace: string; name: st
 
 /**
  * The `namespace/serviceAccount` identities gateway controllers create for the Gateways of the
- * stack (Istio: `<name>-istio` for its default class, the bare name for its waypoint, east-west
- * and agentgateway classes; agentgateway: the Gateway's name).
+ * stack (Istio: `<name>-<class>` for its ingress kind, `<name>-istio` unless its istiod renamed
+ * the class, the bare name for its waypoint, east-west and agentgateway classes; agentgateway:
+ * the Gateway's name).
  */
 export function gatewayProxyIdentities(resources: PolicyResource[]): Set<string> {
   return new Set(gatewayProxies(resources).keys());
@@ -95,14 +110,26 @@ export function knownServiceAccounts(resources: PolicyResource[]): Set<string> {
 }
 
 /**
+ * Istio's ingress classes, as a class list names them: `istio` stands for the class the
+ * cluster's istiod serves as its ingress kind (its default class, `istio` unless
+ * PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it, or a GatewayClass naming its
+ * controller), so a renamed class is not left out nor a class no istiod serves taken in.
+ */
+export const ISTIO_INGRESS = "istio";
+
+/**
  * Whether the policy binds only Gateways of the given classes in its namespace (no targetRefs:
- * false; "unknown" while a target's class is not known in a preview).
+ * false; "unknown" while a target's class, or the istiod env naming Istio's, is not known in a
+ * preview). {@link ISTIO_INGRESS} in `classes` takes Istio's ingress kind by the names its istiod serves.
  */
 export function targetsOnlyGatewaysOfClass(refs: { kind: string; name: string }[], namespace: string, resources: PolicyResource[], classes: string[]): Tri {
   if (refs.length === 0) return false;
   return everyTri(refs, (ref) => {
     if (ref.kind !== "Gateway") return false;
     const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
-    return !!gw && classes.includes(gw.props.spec?.gatewayClassName);
+    if (!gw) return false;
+    const cls = gw.props.spec?.gatewayClassName;
+    if (classes.filter((c) => c !== ISTIO_INGRESS).includes(cls)) return true;
+    return classes.includes(ISTIO_INGRESS) && istioGatewayKind(gw, resources) === "ingress";
   });
 }

@@ -59,8 +59,20 @@ export function istiodsOf(resources: PolicyResource[]): PolicyResource[] {
  */
 function takesClass(istiod: PolicyResource, cls: unknown, resources: PolicyResource[]): boolean {
   const object = resources.find((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls);
-  if (object) return object.props.spec?.controllerName === stringEnv(istiod, CONTROLLER_ENV, "istio.io/gateway-controller");
-  return cls === stringEnv(istiod, DEFAULT_CLASS_ENV, "istio");
+  const names = istiodClassNames(istiod);
+  if (object) return object.props.spec?.controllerName === names.controller;
+  return cls === names.defaultClass;
+}
+
+/** Istio's defaults for its ingress class: what a cluster whose istiod the stack does not install serves. */
+export const DEFAULT_CLASS_NAMES = { defaultClass: "istio", controller: "istio.io/gateway-controller" };
+
+/**
+ * The name of an istiod's default (ingress) class and its controller name, from its env (Istio's
+ * defaults where unset). Throws "can't judge" where one is set by valueFrom.
+ */
+export function istiodClassNames(istiod: PolicyResource): { defaultClass: string; controller: string } {
+  return { defaultClass: stringEnv(istiod, DEFAULT_CLASS_ENV, DEFAULT_CLASS_NAMES.defaultClass), controller: stringEnv(istiod, CONTROLLER_ENV, DEFAULT_CLASS_NAMES.controller) };
 }
 
 /**
@@ -73,7 +85,7 @@ export function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]):
   const istiods = istiodsOf(resources);
   if (istiods.length === 0) {
     const object = resources.find((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls);
-    return object ? object.props.spec?.controllerName === "istio.io/gateway-controller" : cls === "istio";
+    return object ? object.props.spec?.controllerName === DEFAULT_CLASS_NAMES.controller : cls === DEFAULT_CLASS_NAMES.defaultClass;
   }
   return istiods.some((i) => takesClass(i, cls, resources));
 }

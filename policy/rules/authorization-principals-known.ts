@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
-import { gatewaysOfUnknownClass, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
-import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta } from "../lib/k8s";
+import { gatewaysOfUnknownClass, ISTIO_INGRESS, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
+import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta } from "../lib/k8s";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { renderedIstio } from "../lib/istio-rendered";
 import { refusedTrustDomains } from "../lib/istio";
@@ -18,7 +18,8 @@ const defaults: Config = { allowedServiceAccounts: [] };
  * A principal that names no ServiceAccount of the stack either grants nothing (a typo, a renamed
  * workload) or trusts an identity nobody reviewed; both hide real access from reviewers. A
  * principal at an Istio ingress Gateway grants nothing either: the callers it names are denied.
- * Istio keeps those gateways (class `istio`) out of the ambient data plane
+ * Istio keeps those gateways (its ingress kind: class `istio`, or the class its istiod serves under
+ * PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME or a GatewayClass naming its controller) out of the ambient data plane
  * (`istio.io/dataplane-mode: none`), so in-mesh callers reach their Envoy in plaintext, and a
  * gateway's Envoy matches principals (and the namespaces derived from them) only against a TLS
  * peer certificate: only waypoints read the HBONE peer identity (istio/istio 1.30.3
@@ -27,7 +28,7 @@ const defaults: Config = { allowedServiceAccounts: [] };
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -76,9 +77,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           pending.push(`the rules of ${policy} on cluster ${cluster}`);
           continue;
         }
+        const classOf = (gw: string) => orUnknown(() => String(resources.find((x) => isGateway(x.type) && meta(x.props).namespace === namespace && meta(x.props).name === gw)?.props.spec?.gatewayClassName), "?");
         const refs = probe(() => targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec));
         const istioIngress = refs.known
-          ? { only: targetsOnlyGatewaysOfClass(refs.value, namespace, resources, ["istio"]), names: refs.value.map((ref) => ref.name) }
+          ? { only: targetsOnlyGatewaysOfClass(refs.value, namespace, resources, [ISTIO_INGRESS]), names: refs.value.map((ref) => `${ref.name} (class ${classOf(ref.name)})`) }
           : { only: "unknown" as Tri, names: [] };
         for (const [i, rule] of list(rules.value).entries()) {
           // A rule or source that is no object names no principal (a hand-edited state can hold a
@@ -87,7 +89,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           const byIdentity = list(rule.from).filter(isObject).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
           if (byIdentity.length && istioIngress.only === true) {
             report(
-              `${policy} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Gateway ${istioIngress.names.join(", ")} (class istio), which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
+              `${policy} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Istio ingress Gateway ${istioIngress.names.join(", ")}, which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
               r.urn,
             );
           } else if (byIdentity.length && istioIngress.only === "unknown") {

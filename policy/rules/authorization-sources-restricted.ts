@@ -8,7 +8,7 @@ import { ztunnelDropsTrustDomains, ztunnelSource } from "../lib/ztunnel";
 import { objectName, setOf } from "../lib/config-schema";
 
 interface Config {
-  /** Gateway classes whose Gateways take traffic from outside the mesh. */
+  /** Gateway classes whose Gateways take traffic from outside the mesh (`istio`: Istio's ingress class by the name its istiod serves). */
   ingressGatewayClasses: string[];
   /** Whether ALLOW sources must name mesh identities (principals), not just namespaces or addresses. */
   requirePrincipals: boolean;
@@ -72,14 +72,15 @@ function effectiveSpec(r: PolicyResource, resources: PolicyResource[]): { action
 export const authorizationSourcesRestricted: StackValidationPolicy = {
   name: "authorization-sources-restricted",
   description:
-    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); a policy bound by selector or namespace is judged as ztunnel enforces it, without trustDomains/notTrustDomains (istiod does not pass them to ztunnel, so `{principals: [\"*\"], trustDomains: [<td>]}` admits everyone there); only ingress Gateways may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps. An action outside the CRD's enum (`allow`) is reported: the API server refuses the policy, so its rules never apply.",
+    "Every ALLOW AuthorizationPolicy rule names its callers (from.source) by mesh identity (principals) and none is open to everyone (principals/namespaces \"*\", a principal whose wildcard spans namespaces such as `<td>/*`, 0.0.0.0/0, only not* fields) or to a whole namespace (namespaces, a principal `<td>/ns/<ns>/*`, or a wildcard principal such as `*` ANDed with namespaces, which leaves the namespace as the only bound) or address range; principals are read as Istio matches them (a leading `*` is a suffix match, so `*/ns/<ns>/sa/<sa>` names one ServiceAccount in any trust domain); a policy bound by selector or namespace is judged as ztunnel enforces it, without trustDomains/notTrustDomains (istiod does not pass them to ztunnel, so `{principals: [\"*\"], trustDomains: [<td>]}` admits everyone there); only ingress Gateways (of `ingressGatewayClasses`, where `istio` is Istio's ingress class by the name the stack's istiod serves) may admit unauthenticated external clients. AuthorizationPolicyPatch rules are judged too, with the action and targets the patched policy keeps. An action outside the CRD's enum (`allow`) is reported: the API server refuses the policy, so its rules never apply.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
       ingressGatewayClasses: {
         ...setOf(objectName),
         default: defaults.ingressGatewayClasses,
-        description: "Gateway classes whose Gateways may admit callers without a mesh identity.",
+        description:
+          "Gateway classes whose Gateways may admit callers without a mesh identity; `istio` stands for Istio's ingress class as the cluster's istiod serves it (its PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME, `istio` unless renamed, or a GatewayClass naming its PILOT_GATEWAY_API_CONTROLLER_NAME).",
       },
       requirePrincipals: {
         type: "boolean",

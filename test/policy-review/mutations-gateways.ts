@@ -108,6 +108,18 @@ export const gatewayMutations: Mutation[] = [
     },
   },
   {
+    // Istio 1.30.3 serves its ingress kind under the renamed class (classinfo.go GetBuiltinGatewayClasses), which keeps it out of ambient all the same.
+    name: "istiod's default GatewayClass renamed (PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME edge) with the inference gateways on it, and their callers named by principal",
+    policy: "authorization-principals-known",
+    apply: (doc) => {
+      const callers = resources(doc).filter((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.name === "inference-gateway-callers");
+      if (callers.length === 0) return undefined;
+      for (const r of resources(doc).filter((x) => x.type === "kubernetes:helm.sh/v3:Release" && (x.inputs as any)?.chart === "istiod")) edit(r, (o) => (o.values.env = { ...o.values.env, PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME: "edge" }));
+      for (const r of resources(doc).filter((x) => isKind(x, "Gateway") && withSpec(x).gatewayClassName === "istio")) edit(r, (o) => (o.spec.gatewayClassName = "edge"));
+      return callers.map((r) => edit(r, (o) => (o.spec.rules[0].from = [{ source: { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] } }])))[0];
+    },
+  },
+  {
     name: "an agent route mirroring every request of its split to the canary",
     policy: "canary-weight-limit",
     apply: (doc) =>

@@ -57,7 +57,7 @@ test("authorization-principals-known: a policy bound only to an Istio ingress Ga
   for (const source of [{ principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }, { namespaces: ["agents"] }, { serviceAccounts: ["agents/research-agent-v1"] }]) {
     const byIdentity = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "callers", toGateway("inference-gateway", source))]);
     assert.equal(byIdentity.violations.length, 1, JSON.stringify(source));
-    assert.match(byIdentity.violations[0].message, /rule 0: names callers by (principals|namespaces|serviceAccounts), but it binds only Gateway inference-gateway \(class istio\).*never matches them/);
+    assert.match(byIdentity.violations[0].message, /rule 0: names callers by (principals|namespaces|serviceAccounts), but it binds only Istio ingress Gateway inference-gateway \(class istio\).*never matches them/);
   }
   // Waypoints and agentgateway read the caller's HBONE identity: principals there are fine.
   const waypoint = await runStack(authorizationPrincipalsKnown, [...base, ap("agents", "callers", toGateway("waypoint", { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }))]);
@@ -138,7 +138,7 @@ test("authorization-principals-known: a policy, trust domain or gateway class un
   const istioEdge = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "inference-gw-edge", { metadata: { name: "edge", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [] } });
   const known = await runStack(authorizationPrincipalsKnown, [...base, istioEdge, ap("inference", "edge", toEdge)]);
   assert.deepEqual(known.unknown, []);
-  assert.match(known.violations[0].message, /AuthorizationPolicy inference\/edge rule 0: names callers by principals, but it binds only Gateway edge \(class istio\)/);
+  assert.match(known.violations[0].message, /AuthorizationPolicy inference\/edge rule 0: names callers by principals, but it binds only Istio ingress Gateway edge \(class istio\)/);
 });
 
 test("authorization-principals-known: a suffix principal names its ServiceAccount in any trust domain; a prefix one the ServiceAccounts of a namespace", async () => {

@@ -1,0 +1,60 @@
+/**
+ * Policy tests for the authorization rules' reading of Istio's gateway classes by the names the
+ * stack's istiod serves (PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME, PILOT_GATEWAY_API_CONTROLLER_NAME,
+ * GatewayClass objects naming Istio's controllers), as Istio 1.30.3's deployment controller does.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
+import { authorizationSourcesRestricted } from "../../policy/rules/authorization-sources-restricted";
+import { gatewayProxyIdentities } from "../../policy/lib/gateway-proxies";
+import { runStack } from "../support/policy";
+import { on, sa, ap, gw } from "./authz-support";
+
+const GW = "gateway.networking.k8s.io";
+const istiod = (env: Record<string, string> = {}) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" }, env } });
+const renamed = istiod({ PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME: "acme" });
+const gatewayClass = (name: string, controllerName: string) => on(`kubernetes:${GW}/v1:GatewayClass`, `gc-${name}`, { metadata: { name }, spec: { controllerName } });
+const toEdge = (source: Record<string, unknown>) => ({ action: "ALLOW", targetRefs: [{ group: GW, kind: "Gateway", name: "edge" }], rules: [{ from: [{ source }] }] });
+const annotated = (name: string, gatewayClassName: string, account: string) =>
+  on(`kubernetes:${GW}/v1:Gateway`, `inference-gw-${name}`, { metadata: { name, namespace: "inference", annotations: { "gateway.istio.io/service-account": account } }, spec: { gatewayClassName, listeners: [] } });
+
+test("gateway proxy identities: a renamed ingress class and GatewayClasses naming Istio's controllers are deployed as Istio's (1.30.3 deploymentcontroller.go)", () => {
+  // The annotation names the account of any class Istio deploys, the renamed default one too (before: only of class istio).
+  assert.deepEqual([...gatewayProxyIdentities([renamed, annotated("edge", "acme", "edge-proxy")])], ["inference/edge-proxy"]);
+  // A GatewayClass naming the waypoint controller: no -<class> suffix (before: waypoint-my-waypoint).
+  assert.deepEqual([...gatewayProxyIdentities([renamed, gatewayClass("my-waypoint", "istio.io/mesh-controller"), gw("tools", "waypoint", "my-waypoint")])], ["tools/waypoint"]);
+  // A renamed controller name: a GatewayClass naming it is the ingress kind, `<name>-<class>`, and its annotation counts.
+  const controller = istiod({ PILOT_GATEWAY_API_CONTROLLER_NAME: "acme.io/gateway" });
+  assert.deepEqual([...gatewayProxyIdentities([controller, gatewayClass("edge-class", "acme.io/gateway"), annotated("edge", "edge-class", "edge-proxy")])], ["inference/edge-proxy"]);
+  // istio-remote deploys nothing: no proxy, no identity.
+  assert.deepEqual([...gatewayProxyIdentities([renamed, gw("istio-system", "remote", "istio-remote")])], []);
+});
+
+test("authorization-principals-known: a policy bound only to an ingress Gateway of istiod's renamed default class names no mesh identities", async () => {
+  const base = [renamed, sa("agents", "research-agent-v1"), gw("inference", "edge", "acme")];
+  const r = await runStack(authorizationPrincipalsKnown, [...base, ap("inference", "edge", toEdge({ principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }))]);
+  assert.deepEqual(r.violations.map((v) => v.message), [
+    "AuthorizationPolicy inference/edge rule 0: names callers by principals, but it binds only Istio ingress Gateway edge (class acme), which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)",
+  ]);
+  // Class istio is no longer Istio's ingress there (no istiod serves it): not judged as one.
+  const old = await runStack(authorizationPrincipalsKnown, [renamed, sa("agents", "research-agent-v1"), gw("inference", "edge", "istio"), ap("inference", "edge", toEdge({ principals: ["cluster.local/ns/agents/sa/research-agent-v1"] }))]);
+  assert.deepEqual(old.violations, []);
+});
+
+test("authorization-sources-restricted: the default ingressGatewayClasses take istiod's renamed default class and GatewayClasses naming its controller", async () => {
+  const external = toEdge({ notPrincipals: ["*"] });
+  for (const stack of [
+    [renamed, gw("inference", "edge", "acme")],
+    [istiod(), gatewayClass("public", "istio.io/gateway-controller"), gw("inference", "edge", "public")],
+  ]) {
+    const r = await runStack(authorizationSourcesRestricted, [...stack, ap("inference", "edge", external)]);
+    assert.deepEqual(r.violations, [], JSON.stringify(stack.map((x) => x.name)));
+  }
+  // A class no istiod serves is no ingress: admitting everyone there is reported.
+  const r = await runStack(authorizationSourcesRestricted, [renamed, gw("inference", "edge", "istio"), ap("inference", "edge", external)]);
+  assert.equal(r.violations.length, 1);
+  // A class listed by name still counts.
+  const listed = await runStack(authorizationSourcesRestricted, [renamed, gw("inference", "edge", "kong"), ap("inference", "edge", external)], { ingressGatewayClasses: ["kong"] });
+  assert.deepEqual(listed.violations, []);
+});
