@@ -54,7 +54,7 @@ interface PoolRoute {
 }
 
 /** A mesh (GAMMA) parentRef: a Service (core group) or an Istio ServiceEntry, as Istio 1.30.3 NormalizeReference reads it. */
-function meshParents(route: PolicyResource): { kind: string; name: string; namespace: string }[] {
+export function meshParents(route: PolicyResource): { kind: string; name: string; namespace: string }[] {
   return list(route.props.spec?.parentRefs as Record<string, any>[])
     .filter((p) => (p.kind === "Service" && p.group === "") || (p.kind === "ServiceEntry" && p.group === "networking.istio.io"))
     .map((p) => ({ kind: String(p.kind), name: String(p.name), namespace: p.namespace ?? meta(route.props).namespace }));
@@ -163,4 +163,21 @@ export function checkInferenceExtension(objects: PolicyResource[], cluster: stri
       report(`cluster ${cluster}: istiod release ${r.name} ${given}, while ${route.text}: ${s.why}; set env.${s.name}: "true"`, r.urn);
     }
   }
+}
+
+/**
+ * The mesh (GAMMA) routes that send to this pool, named for messages. No proxy calls the pool's
+ * picker for them: Istio 1.30.3 adds the ext_proc filter the route's per-route picker settings
+ * configure only to a Gateway's proxy with an InferencePool, never to a waypoint
+ * (networking/core/listener_builder.go: `if !httpOpts.isWaypoint`, then only a proxy labelled
+ * gateway.networking.k8s.io/gateway-name whose Gateway HasInferencePool), and a sidecar carries no
+ * such label; so the waypoint or sidecar sends the route's requests to the pool's shadow Service
+ * by plain load balancing, past the picker.
+ */
+export function meshRoutesToPool(pool: PolicyResource, resources: PolicyResource[]): string[] {
+  const { name, namespace } = meta(pool.props);
+  return resources
+    .filter((r) => isRoute(r.type) && meshParents(r).length > 0)
+    .filter((r) => list(r.props.spec?.rules as { backendRefs?: any[] }[]).some((rule) => list(rule.backendRefs).some((b) => b?.kind === "InferencePool" && b.name === name && (b.namespace ?? meta(r.props).namespace) === namespace)))
+    .map((r) => `mesh ${r.type.split(":").pop()} ${meta(r.props).namespace}/${meta(r.props).name} (on ${meshParents(r).map((p) => `${p.kind} ${p.namespace}/${p.name}`).join(", ")})`);
 }

@@ -232,4 +232,21 @@ export const poolsGpuMutations: Mutation[] = [
       return addLike(doc, like, "router", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
     },
   },
+  {
+    // Istio 1.30.3 gives waypoints and sidecars no ext_proc filter (listener_builder.go): the picker is never asked.
+    name: "a mesh HTTPRoute on an inference Service sending to an InferencePool (its waypoint bypasses the picker)",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const pool = resources(doc).find((r) => isKind(r, "InferencePool"));
+      const svc = pool && resources(doc).find((r) => isKind(r, "Service") && r.provider === pool.provider && (r.inputs as any)?.metadata?.namespace === (pool.inputs as any).metadata.namespace);
+      if (!pool || !svc) return undefined;
+      const { name, namespace } = (pool.inputs as any).metadata;
+      return addLike(doc, pool, "mesh-route", "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: "llm-mesh", namespace },
+        spec: { parentRefs: [{ group: "", kind: "Service", name: (svc.inputs as any).metadata.name }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name }] }] },
+      });
+    },
+  },
 ];

@@ -39,7 +39,10 @@ function istiod(name: string, edit: (v: Record<string, any>) => void = () => {})
 }
 const noFlag = (v: Record<string, any>) => delete v.env[FLAG];
 const base = on(REL, "istio-base", { chart: "base", namespace: "istio-system", values: {} });
-const messages = async (resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+const all = async (resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+const BYPASS = "past the picker";
+/** The verdicts on istiod's flags: the picker bypass every mesh route to a pool earns is the last test's. */
+const messages = async (resources: unknown[]) => (await all(resources)).filter((m) => !m.includes(BYPASS));
 
 test("inference-pool-epp: a mesh route of a Service to an InferencePool needs the inference flag on istiod", async () => {
   const parent = { group: "", kind: "Service", name: "llm", port: 80 };
@@ -62,4 +65,20 @@ test("inference-pool-epp: a mesh route is held to the istiod owning its Service'
   assert.match(got[0], /on Service inference\/llm \(waypoint inference\/waypoint\) sends to/);
   const defaultOff = [base, istiod("istiod", noFlag), istiod("istiod-canary", (v) => (v.revision = "canary"))];
   assert.deepEqual(await messages([...inference(), ...canaryWaypoint, ...defaultOff]), []);
+});
+
+// Istio 1.30.3 adds the ext_proc filter only to a Gateway's proxy with an InferencePool
+// (networking/core/listener_builder.go: `if !httpOpts.isWaypoint`, then the gateway-name label):
+// a waypoint or sidecar serving a mesh route never calls the picker. Before, the route passed,
+// and the picker's DestinationRule was looked up as if a gateway in the pool's namespace called it.
+test("inference-pool-epp: a mesh route to an InferencePool bypasses its picker, and no DestinationRule is looked up for it", async () => {
+  const parent = { group: "", kind: "Service", name: "llm" };
+  const stack = [...inference(), service({ "istio.io/use-waypoint": "waypoint" }), waypoint(), meshRoute(parent), base, istiod("istiod")];
+  assert.deepEqual(await all(stack), [
+    `InferencePool inference/${pool()} on a: mesh HTTPRoute inference/llm-mesh (on Service inference/llm) sends to it, but Istio 1.30.3 calls a pool's endpoint picker only from a Gateway's proxy (waypoints and sidecars get no ext_proc filter), so those requests reach the model servers by plain load balancing, past the picker and its objectives; route them through an Istio Gateway`,
+  ]);
+  // The picker's DestinationRule removed: nothing calls the picker, so nothing is missing.
+  const noRule = stack.filter((r) => !(r.type.endsWith(":DestinationRule") && r.props.metadata.name === `${pool()}-epp`));
+  assert.equal(noRule.length, stack.length - 1);
+  assert.deepEqual((await all(noRule)).filter((m) => !m.includes(BYPASS) && m.includes(`InferencePool inference/${pool()} `)), []);
 });
