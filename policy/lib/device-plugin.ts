@@ -105,11 +105,11 @@ function standaloneNfd(resources: PolicyResource[]): boolean {
 function operatorNfd(v: Record<string, unknown>, standalone: boolean): PluginPods | undefined {
   const worker = (dig(v, "node-feature-discovery.worker") ?? {}) as Record<string, unknown>;
   const from = "values.node-feature-discovery.worker";
-  if (truthy(dig(v, "nfd.enabled")) && truthy(worker.enable)) {
+  if (goTruthy(dig(v, "nfd.enabled")) && goTruthy(worker.enable)) {
     return { enabled: true, tolerations: Array.isArray(worker.tolerations) ? worker.tolerations : [], nodeSelector: worker.nodeSelector, affinity: worker.affinity, from };
   }
   if (standalone) return undefined;
-  const off = truthy(dig(v, "nfd.enabled")) ? `${from}.enable is off` : "nfd.enabled is off";
+  const off = goTruthy(dig(v, "nfd.enabled")) ? `${from}.enable is off` : "nfd.enabled is off";
   return { enabled: false, disabled: `${off} and the stack installs no Node Feature Discovery (chart ${NFD_CHART}) of its own, so no node gets NFD's NVIDIA PCI label, the operator takes no node for a GPU node (and resets nvidia.com/gpu.present to false) and deploys no device plugin`, tolerations: [], nodeSelector: {}, affinity: undefined, from };
 }
 
