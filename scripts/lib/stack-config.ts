@@ -167,7 +167,8 @@ const DECLARATION_FIELDS = ["type", "items", "description", "secret", "default",
  */
 function declarationProblem(decl: Record<string, unknown>, ownKey: boolean): string | undefined {
   const unknown = Object.keys(decl).filter((f) => !DECLARATION_FIELDS.includes(f));
-  if (unknown.length) return `unknown field(s) ${unknown.map((f) => `'${f}'`).join(", ")}: a declaration takes ${DECLARATION_FIELDS.join(", ")}`;
+  // A mapping written as the short form (`platform: { mesh: … }`) is read as a declaration too: only a string, integer, boolean or list is short.
+  if (unknown.length) return `unknown field(s) ${unknown.map((f) => `'${f}'`).join(", ")}: a declaration takes ${DECLARATION_FIELDS.join(", ")} (a mapping value goes under default: or value:; the short form takes a string, an integer, a boolean or a list only)`;
   if (decl.default !== undefined && decl.value !== undefined) return "has both default: and value:, which the Pulumi CLI refuses; keep one";
   if (ownKey) return undefined;
   if (decl.type !== undefined) return "is another namespace's key, which declares no type (the Pulumi CLI refuses it): give its value: only";

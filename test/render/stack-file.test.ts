@@ -288,6 +288,7 @@ test("a Pulumi.yaml declaration the CLI refuses (workspace/project.go Validate) 
   refused("  aws:region:\n    type: string\n    value: us-west-2\n", /config aws:region: is another namespace's key, which declares no type/);
   refused("  owner:\n    default: a\n    value: b\n", /config owner: has both default: and value:/);
   refused("  owner:\n    defualt: a\n", /config owner: unknown field\(s\) 'defualt': a declaration takes type, items, description, secret, default, value/);
+  refused("  tags: {team: a}\n", /config tags: unknown field\(s\) 'team': .*\(a mapping value goes under default: or value:; the short form takes a string, an integer, a boolean or a list only\)/);
   // What the CLI takes still reads: the shipped Pulumi.yaml, a project key's default, another namespace's value.
   assert.ok(loadProject().config?.platform);
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  owner:\n    type: string\n    default: a\n  aws:region:\n    value: us-west-2\n");
