@@ -14,6 +14,10 @@ import { valueAtPath } from "./validate-support";
 export const textOrDigits = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === "number" && Number.isSafeInteger(v) ? String(v) : v), schema);
 
+/** A text field that takes any finite number as its decimal text (YAML reads `570.86` as a float). */
+export const decimalAsText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "number" && Number.isFinite(v) ? String(v) : v), schema);
+
 /** A decimal number written as text: what `config set --path` stores for `0.92` without `--type float`. */
 const DECIMAL_TEXT = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 

@@ -15,7 +15,7 @@ import { awsRegions, gcpRegions } from "./regions";
 import { bytesPerParameter } from "../components/gpu/fit";
 import { gpuPinsSchema } from "./gpu-type";
 import { kubeconfigPath } from "./kubeconfig-path";
-import { numberOrDecimalText, textOrDigits } from "./cli-values";
+import { decimalAsText, numberOrDecimalText, textOrDigits } from "./cli-values";
 import { loraAdapterSchema } from "./schema-lora";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
@@ -368,7 +368,9 @@ export const platformSchema = z.strictObject({
   environment: dnsLabel.optional(),
   versions: z.strictObject(
     // A digits-only version (nvidiaDriver 570) arrives as an integer when set with the CLI or unquoted.
-    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, textOrDigits(k.endsWith("Image") ? image : (versionRules[k] ?? pinnedVersion)).optional()])) as {
+    // An unquoted driver version with one dot (570.86) is a YAML float: read as the text it was,
+    // so the refusal names the branch to give rather than only asking to quote it.
+    Object.fromEntries(Object.keys(defaultVersions).map((k) => [k, (k === "nvidiaDriver" ? decimalAsText : textOrDigits)(k.endsWith("Image") ? image : (versionRules[k] ?? pinnedVersion)).optional()])) as {
       [K in keyof typeof defaultVersions]: z.ZodOptional<ReturnType<typeof textOrDigits<z.ZodString>>>;
     },
   ).default({}),

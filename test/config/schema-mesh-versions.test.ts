@@ -50,6 +50,13 @@ const cases: RejectCase[] = [
     message: /\(the install adds nvidia: and -server itself\): give 580$/,
   },
   {
+    // YAML reads an unquoted 570.86 as a float; the refusal still names the branch.
+    name: "an unquoted NVIDIA driver version (a YAML float)",
+    mutate: (p) => (p.versions = { nvidiaDriver: 570.86 }),
+    path: "inference-mesh:platform.versions.nvidiaDriver",
+    message: /'570\.86' is a full driver version, give its branch 570$/,
+  },
+  {
     name: "an NVIDIA driver branch with the package flavour",
     mutate: (p) => (p.versions = { nvidiaDriver: "580-server" }),
     path: "inference-mesh:platform.versions.nvidiaDriver",
