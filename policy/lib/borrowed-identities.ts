@@ -6,10 +6,12 @@
  * `serviceAccountName`, or another agentgateway Gateway whose AgentgatewayParameters overlay sets
  * it (agentgateway v1.4.1 takes the proxy's identity from the pod's spec.serviceAccountName:
  * controller/pkg/helm/agentgateway/templates/_helpers.tpl, fieldPath spec.serviceAccountName; the
- * `deployment`/`daemonSet` overlays are strategic merge patches of the pod template).
+ * `deployment`/`daemonSet` overlays are strategic merge patches of the pod template), its own or
+ * its class's, which apply to every Gateway of the class (agentgateway-params.ts).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, isKind, isWorkload, kindName, meta } from "./k8s";
+import { isGateway, isWorkload, kindName, meta } from "./k8s";
+import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
 import { gatewayProxies } from "./gateway-proxies";
 import { probe } from "./values";
 import { workloadIdentity, type Config } from "./call-graph";
@@ -21,13 +23,6 @@ function trustedGatewayIdentities(resources: PolicyResource[], config: Config): 
     if (p.namespace === config.toolsNamespace && p.gatewayClassName === "agentgateway") out.set(p.identity, "the MCP gateway's proxy identity: every tool admits it");
   }
   return out;
-}
-
-/** The ServiceAccount an AgentgatewayParameters overlay gives the proxy pods, if any. */
-function overlayServiceAccount(params: PolicyResource): string | undefined {
-  const spec = params.props.spec ?? {};
-  const named = [spec.deployment, spec.daemonSet].map((o) => o?.spec?.template?.spec?.serviceAccountName).find((v) => typeof v === "string" && v !== "");
-  return named as string | undefined;
 }
 
 /** Reports workloads and other Gateways' proxies that run under a gateway identity the fleet trusts. */
@@ -44,19 +39,19 @@ export function reportBorrowedGatewayIdentities(resources: PolicyResource[], con
     if (what) report(`${kindName(r.type)} ${meta(r.props).namespace}/${meta(r.props).name} on cluster ${cluster} runs as ${id.value}, ${what} as that gateway, ${fix}`, r.urn);
   }
   for (const gw of resources.filter((x) => isGateway(x.type))) {
-    const read = probe(() => {
-      const { namespace, name } = meta(gw.props);
-      const ref = gw.props.spec?.infrastructure?.parametersRef;
-      if (ref?.kind !== "AgentgatewayParameters") return undefined;
-      const params = resources.find((p) => isKind(p.type, "agentgateway.dev", "AgentgatewayParameters") && meta(p.props).namespace === namespace && meta(p.props).name === ref.name);
-      const sa = params && overlayServiceAccount(params);
-      const id = sa && `${namespace}/${sa}`;
-      return id && id !== `${namespace}/${name}` && trusted.has(id) ? { namespace, name, id, params: params!.name, what: trusted.get(id)! } : undefined;
-    });
+    const layers = parameterLayers(gw, resources);
+    const read = layers.known
+      ? probe(() => {
+          const { namespace, name } = meta(gw.props);
+          const set = layeredServiceAccount(layers.value);
+          const id = set && `${namespace}/${set.sa}`;
+          return id && id !== `${namespace}/${name}` && trusted.has(id) ? { namespace, name, id, from: set!.from, what: trusted.get(id)! } : undefined;
+        })
+      : layers;
     if (!read.known) pending.push(`the parameters of Gateway ${gw.name} on cluster ${cluster}, which may run its proxy under a trusted gateway identity`);
     else if (read.value) {
       const v = read.value;
-      report(`Gateway ${v.namespace}/${v.name} on cluster ${cluster} runs its proxy as ${v.id} (AgentgatewayParameters ${v.params} sets the pods' serviceAccountName), ${v.what} as that gateway, ${fix}`, gw.urn);
+      report(`Gateway ${v.namespace}/${v.name} on cluster ${cluster} runs its proxy as ${v.id} (${v.from} sets the pods' serviceAccountName), ${v.what} as that gateway, ${fix}`, gw.urn);
     }
   }
 }

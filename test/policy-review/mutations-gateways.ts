@@ -5,7 +5,8 @@
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
  * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
  * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted);
- * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway); and an
+ * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway), or a
+ * Gateway whose class's parameters run it so; and an
  * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror).
  */
 import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike, splitRoute, weightedPair } from "./mutations-support";
@@ -131,5 +132,22 @@ export const gatewayMutations: Mutation[] = [
           rule.filters = [...(rule.filters ?? []), { type: "RequestMirror", requestMirror: { backendRef: { name: canary.name, port: canary.port } } }];
         }),
       ),
+  },
+  {
+    name: "a second Gateway in agents whose class's parameters (the chart's gatewayClassParametersRefs) run it as the agent gateway",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const agw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.name === "agent-gateway");
+      const same = (r: any) => agw && r.provider === agw.provider;
+      const release = resources(doc).find((r) => same(r) && r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.name === "agentgateway");
+      const params = resources(doc).find((r) => same(r) && isKind(r, "AgentgatewayParameters") && (r.inputs as any)?.metadata?.name === "agent-gateway");
+      if (!agw || !release || !params) return undefined;
+      edit(release, (o) => (o.values.gatewayClassParametersRefs = { agentgateway: { name: "agent-gateway", namespace: "agents" } }));
+      edit(params, (o) => (o.spec.deployment.spec.template = { spec: { serviceAccountName: "agent-gateway" } }));
+      const obj = JSON.parse(JSON.stringify(agw.inputs));
+      obj.metadata = { ...obj.metadata, name: "internal" };
+      delete obj.spec.infrastructure.parametersRef;
+      return addLike(doc, agw, "internal", agw.type, obj);
+    },
   },
 ];

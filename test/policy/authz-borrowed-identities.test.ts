@@ -45,7 +45,7 @@ test("agent-call-graph: a workload running as the agent or MCP gateway's Service
 test("agent-call-graph: a second agentgateway Gateway whose parameters run its proxy as the agent gateway is reported", async () => {
   const second = [gateway("agents", "internal"), params("agents", "internal", "agent-gateway")];
   assert.deepEqual(await messages(...second), [
-    "Gateway agents/internal on cluster a runs its proxy as agents/agent-gateway (AgentgatewayParameters a-agents-params-internal sets the pods' serviceAccountName), the agent gateway's proxy identity: every agent admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+    "Gateway agents/internal on cluster a runs its proxy as agents/agent-gateway (AgentgatewayParameters agents/internal sets the pods' serviceAccountName), the agent gateway's proxy identity: every agent admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
   ]);
   // Parameters naming the Gateway's own ServiceAccount, or none, change nothing.
   assert.deepEqual(await messages(gateway("agents", "internal"), params("agents", "internal", "internal")), []);
@@ -53,4 +53,26 @@ test("agent-call-graph: a second agentgateway Gateway whose parameters run its p
   const later = await runStack(agentCallGraph, [...fleet, deployment("agents", "debug", UNKNOWN as unknown as string)], config);
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the ServiceAccount of Deployment a-agents-deploy-debug on cluster a/);
+});
+
+test("agent-call-graph: parameters of the agentgateway class that run every proxy as the agent gateway are read too", async () => {
+  const classParams = (name: string, serviceAccountName?: string) => ({ ...params("agentgateway-system", name, serviceAccountName) });
+  const gatewayClass = (name: string) =>
+    on("kubernetes:gateway.networking.k8s.io/v1:GatewayClass", "gc-agentgateway", {
+      metadata: { name: "agentgateway" },
+      spec: { controllerName: "agentgateway.dev/agentgateway", parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name, namespace: "agentgateway-system" } },
+    });
+  const chart = (name: string) =>
+    on("kubernetes:helm.sh/v3:Release", "agentgateway", { chart: "oci://cr.agentgateway.dev/charts/agentgateway", name: "agentgateway", namespace: "agentgateway-system", values: { gatewayClassParametersRefs: { agentgateway: { name, namespace: "agentgateway-system" } } } });
+  const internal = gateway("agents", "internal");
+  const reported = (from: string) => [
+    `Gateway agents/internal on cluster a runs its proxy as agents/agent-gateway (${from} sets the pods' serviceAccountName), the agent gateway's proxy identity: every agent admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own`,
+  ];
+  // Before: only the Gateway's own parametersRef was read, and both passed.
+  assert.deepEqual(await messages(internal, params("agents", "internal"), gatewayClass("shared"), classParams("shared", "agent-gateway")), reported("GatewayClass agentgateway's parametersRef (AgentgatewayParameters agentgateway-system/shared)"));
+  assert.deepEqual(await messages(internal, params("agents", "internal"), chart("shared"), classParams("shared", "agent-gateway")), reported("the agentgateway chart's gatewayClassParametersRefs.agentgateway (AgentgatewayParameters agentgateway-system/shared)"));
+  // The Gateway's own overlay is applied over the class's: its ServiceAccount wins.
+  assert.deepEqual(await messages(internal, params("agents", "internal", "internal"), gatewayClass("shared"), classParams("shared", "agent-gateway")), []);
+  // A class whose parameters name no ServiceAccount, or a Gateway of another class, changes nothing.
+  assert.deepEqual(await messages(internal, params("agents", "internal"), gatewayClass("shared"), classParams("shared")), []);
 });
