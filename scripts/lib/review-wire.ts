@@ -35,8 +35,17 @@ export interface ExportedResource {
   propertyDependencies?: Record<string, string[]>;
   protect?: boolean;
   delete?: boolean;
-  /** Read with `.get()` (a ReadResource): the engine never sends it to Analyze, only to AnalyzeStack. */
+  /** Read with `.get()` (a ReadResource): the engine sends it to neither Analyze nor AnalyzeStack (RequestBuilder.resources). */
   external?: boolean;
+  /**
+   * The resource this one is a view of (apitype ResourceV3 `viewOf`): state a provider reports
+   * through the engine's ResourceStatus service for one of its resources (a view step), which the
+   * program never registers. Pulumi 3.248.0 analyzes only registrations one by one (step_generator.go
+   * AnalyzeResource; a view's state is made in resource_status.go unmarshalViewStepState), while the
+   * step executor records a view's state in `deployment.news` like any other (step_executor.go
+   * continueExecuteStep), so AnalyzeStack is handed it.
+   */
+  viewOf?: string;
   ignoreChanges?: string[];
   additionalSecretOutputs?: string[];
   aliases?: string[];
@@ -190,11 +199,14 @@ export class RequestBuilder {
    * (`pulumi policy analyze`'s AnalyzeSnapshot does send them; a preview does not.)
    */
   readonly resources: ExportedResource[];
+  /** Of those, the ones the engine sends to Remediate and Analyze one by one: not views (`viewOf`), which no program registers. */
+  readonly registered: ExportedResource[];
   private readonly writer = new ProtoWriter(256 * 1024);
 
   constructor(exported: ExportedDeployment) {
     const all = exported.deployment.resources ?? [];
     this.resources = all.filter((r) => !r.delete && !r.external);
+    this.registered = this.resources.filter((r) => !r.viewOf);
     for (const r of all) if (isProviderType(r.type)) this.providers.set(r.urn, r);
   }
 

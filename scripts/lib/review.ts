@@ -142,8 +142,8 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
     return last;
   };
 
-  // Only registered resources: the engine analyzes no resource read with `.get()` (review-wire.ts).
-  await pool(builder.resources, options.concurrency ?? 32, async (r) => {
+  // Only registered resources: the engine analyzes no resource read with `.get()`, nor a view, one by one (review-wire.ts).
+  await pool(builder.registered, options.concurrency ?? 32, async (r) => {
     let judged = r;
     if (remediating) {
       const inputs = await remediate(r, "inputs", true);
@@ -179,7 +179,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
       }
     };
     // A component's outputs are what it made (a Helm v4 Chart's: its resources), not its object.
-    await pool(disagreeing.filter((r) => r.custom !== false), options.concurrency ?? 32, async (r) => {
+    await pool(disagreeing.filter((r) => r.custom !== false && !r.viewOf), options.concurrency ?? 32, async (r) => {
       recordOtherSide((await naming(pack.analyze(builder.analyzeRequest(r, "outputs")), { method: "Analyze", resource: r, side: "outputs" })).diagnostics, r.urn, "outputs");
     });
     const otherStack = await naming(pack.analyzeStack(builder.analyzeStackRequest(new Set(disagreeing.map((r) => r.urn)), remediated)), { method: "AnalyzeStack" });
@@ -195,7 +195,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
       const verdict: Verdict =
         level === "disabled" ? "disabled" : mine.some((v) => v.enforcementLevel === "mandatory") ? "fail" : mine.length ? "warn" : "pass";
       const evaluated =
-        level === "disabled" ? 0 : p.type === "stack" ? (stackNotApplicable.has(p.name) ? 0 : 1) : builder.resources.length - (notApplicable.get(p.name) ?? 0);
+        level === "disabled" ? 0 : p.type === "stack" ? (stackNotApplicable.has(p.name) ? 0 : 1) : builder.registered.length - (notApplicable.get(p.name) ?? 0);
       return { name: p.name, description: p.description, type: p.type, enforcementLevel: level, verdict, violations: mine.length, evaluated };
     });
   const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;

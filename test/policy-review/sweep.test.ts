@@ -126,6 +126,29 @@ test("a resource read with .get() (external) is judged by no policy, as in a pre
   assert.deepEqual(mandatory(registered).sort(), ["agent-call-graph: legacy-allow", "authorization-sources-restricted: legacy-allow", "explicit-kubernetes-provider: kube-system"]);
 });
 
+test("a view (viewOf, version 4) is judged as the engine judges it: by no resource policy (it is not a registration), by the stack policies (its state is among the stack's)", async () => {
+  const doc = prod() as ExportedDeployment & { features?: string[] };
+  doc.version = 4;
+  doc.features = ["views"];
+  const prefix = doc.deployment.resources![0].urn.split("::").slice(0, 2).join("::");
+  const owner = find(doc, "aws-use1-k8s");
+  // Pulumi 3.248.0 resource_status.go: a view is not custom, has no provider, and its parent is what it is a view of.
+  const view = (type: string, name: string, outputs: Record<string, unknown>): ExportedResource =>
+    ({ urn: `${prefix}::${owner.type}$${type}::${name}`, custom: false, type, parent: owner.urn, viewOf: owner.urn, inputs: outputs, outputs }) as ExportedResource;
+  const ns = view("kubernetes:core/v1:Namespace", "view-ns", { apiVersion: "v1", kind: "Namespace", metadata: { name: "view-ns" } });
+  doc.deployment.resources!.push(ns);
+  const builder = new RequestBuilder(readDeploymentFile(write("views.json", doc)));
+  assert.ok(builder.resources.some((r) => r.urn === ns.urn) && !builder.registered.some((r) => r.urn === ns.urn), "in AnalyzeStack, not in Analyze");
+  const report = await reviewWithPack(await pack(), doc, { config: config() });
+  assert.deepEqual(mandatory(report), [], "explicit-kubernetes-provider, a resource policy, is not handed the view");
+  assert.equal(report.policies.find((p) => p.name === "explicit-kubernetes-provider")!.evaluated <= builder.registered.length, true);
+  // Registered by the program instead, the same Namespace on no provider fails it.
+  const registered = { ...ns, custom: true };
+  delete (registered as Partial<ExportedResource>).viewOf;
+  doc.deployment.resources![doc.deployment.resources!.length - 1] = registered;
+  assert.deepEqual(mandatory(await reviewWithPack(await pack(), doc, { config: config() })), ["explicit-kubernetes-provider: view-ns"]);
+});
+
 test("at level remediate the review applies the fix before judging, as pulumi preview does; mandatory still fails", async () => {
   const doc = prod();
   const pa = find(doc, "aws-use1-istio-system-peerauthentication-default");
