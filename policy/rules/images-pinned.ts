@@ -4,7 +4,8 @@ import { isPatch, isWorkloadOrPatch, patchedType } from "../lib/patches";
 import type { Container } from "../lib/k8s";
 import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
-import { orUnknown, probe, Tri } from "../lib/values";
+import { isObject, orUnknown, probe, Tri } from "../lib/values";
+import { mergeHelmValues, readValueFiles } from "../lib/helm-value-files";
 
 /** A whole digest: `sha256:` and 64 hex digits, or `sha512:` and 128 (a short one is no digest at all). */
 const wholeDigest = (digest: string) => /^sha256:[0-9a-f]{64}$/.test(digest) || /^sha512:[0-9a-f]{128}$/.test(digest);
@@ -148,9 +149,9 @@ function judgeContainers(read: () => Container[], what: string, overlay: boolean
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
   description:
-    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest, so what runs is what was reviewed.",
+    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest (its valueYamlFiles merged under its values), so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+  validateResource: async (args, report) => {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
     if (isHelmInstall(args.type)) {
@@ -177,7 +178,13 @@ export const imagesPinned: ResourceValidationPolicy = {
         else if (why && local === false) report(why);
         else if (why) pending.push(`the chart of ${release} (a local chart carries its own version), which decides: ${why}`);
       }
-      const values = probe(() => args.props.values as unknown);
+      const given = probe(() => args.props.values as unknown);
+      // valueYamlFiles lie under values (helm-value-files.ts): judged merged, as the chart reads them.
+      const files = await readValueFiles(args.props);
+      pending.push(...files.unread.map((f) => `the values in ${f} of ${release}`));
+      const merged = files.merged && given.known ? probe(() => mergeHelmValues(files.merged!, isObject(given.value) ? JSON.parse(JSON.stringify(given.value)) : {})) : undefined;
+      if (merged && !merged.known) pending.push(`the valueYamlFiles of ${release}, merged under values not known yet`);
+      const values = merged?.known ? merged : given;
       const unknownValues: string[] = [];
       // istiod's gatewayClasses deployment overlays are pod patches: their containers are judged as
       // containers (an image without a tag is latest there), not as chart image settings.

@@ -1,4 +1,5 @@
 /** Policy-review mutations of workloads and infrastructure: GPU scheduling, pinned images, secrets, explicit providers and cluster binding, EKS endpoints. */
+import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
 import { Mutation, resources, isKind, edit, podSpecs, SIG, onFirst, istiod, gpuDeployment, cacerts, gatewayOptions, addLike } from "./mutations-support";
 
 export const workloadsMutations: Mutation[] = [
@@ -45,6 +46,12 @@ export const workloadsMutations: Mutation[] = [
     name: "istiod's image tag at latest through Helm values",
     policy: "images-pinned",
     apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "istiod", (o) => (o.values = { ...o.values, global: { ...o.values?.global, tag: "latest" } })),
+  },
+  {
+    name: "istiod's image tag at latest through a valueYamlFiles StringAsset (merged under values)",
+    policy: "images-pinned",
+    apply: (doc) =>
+      onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "istiod", (o) => (o.valueYamlFiles = [{ [SIG_KEY]: ASSET_SIG, text: "global:\n  tag: latest\n" }])),
   },
   {
     name: "a Helm release without a chart version",

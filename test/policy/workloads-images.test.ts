@@ -9,6 +9,10 @@ import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { imagesPinned, unpinned, unpinnedHelmValues } from "../../policy/rules/images-pinned";
 import { workloadNamespacesAuthorized } from "../../policy/rules/workload-namespaces-authorized";
 import { ambientNoSidecarInjection } from "../../policy/rules/ambient-no-sidecar-injection";
+import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
+// Untyped modules of @pulumi/policy 1.21 (their .d.ts export nothing): how its server reads a request's properties.
+const { deserializeProperties } = require("@pulumi/policy/deserialize") as { deserializeProperties: (s: { toJavaScript(): unknown }) => any };
+const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy: <T>(o: T) => T };
 import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { deployment, gpuToleration, agwParams, helmRelease, configMap, deploymentPatch } from "./workloads-support";
 
@@ -208,4 +212,30 @@ test("images-pinned: a Helm v4 Chart as a real state holds it (no inputs: its Co
   assert.match(out.unknown[0], /the chart version of Helm v4 Chart aws-use1-ztunnel: its state records none of its inputs/);
   // With its inputs (a program's mock, a hand-written state), it is judged as a release is.
   assert.match((await runResource(imagesPinned, { ...chart, props: { chart: "ztunnel", values: {} } })).violations[0].message, /no chart version/);
+});
+
+test("images-pinned: a Helm release's valueYamlFiles are judged under its values, merged as pulumi-kubernetes merges them; files the state holds only by path are named", async () => {
+  // As the pack receives them: @pulumi/policy deserializes the state's asset objects (deserialize.js)
+  // and hands the props behind its unknown-checking proxy (proxy.js).
+  const ASSET = { [SIG_KEY]: ASSET_SIG };
+  const judge = async (values: Record<string, unknown>, ...files: Record<string, string>[]) => {
+    const props = deserializeProperties({ toJavaScript: () => ({ name: "app", chart: "app", version: "1.0.0", values, valueYamlFiles: files.map((f) => ({ ...ASSET, ...f })) }) });
+    const violations: string[] = [];
+    let unknown = "";
+    try {
+      await (imagesPinned.validateResource as any)({ type: "kubernetes:helm.sh/v3:Release", props: unknownCheckingProxy(props), urn: "urn", name: "app" }, (m: string) => violations.push(m));
+    } catch (err) {
+      unknown = String((err as { message?: string }).message ?? err);
+    }
+    return { violations, unknown };
+  };
+  const latest = { text: "image:\n  repository: ghcr.io/acme/app\n  tag: latest\n" };
+  assert.deepEqual((await judge({}, latest)).violations, ["Helm release app (app): values.image.tag is 'latest' (the newest image, not a reviewed one); pin a version tag or digest"]);
+  // values are merged over the files: a tag there wins; a later file wins over an earlier one.
+  assert.deepEqual(await judge({ image: { tag: "1.2.3" } }, latest), { violations: [], unknown: "" });
+  assert.deepEqual(await judge({}, latest, { text: "image:\n  tag: '1.2.3'\n" }), { violations: [], unknown: "" });
+  // A FileAsset's content is not in the state: not judged, and said so.
+  const file = await judge({}, { path: "values/prod.yaml" });
+  assert.deepEqual(file.violations, []);
+  assert.match(file.unknown, /valueYamlFiles\[0\] \(file values\/prod\.yaml: the state records its path, not its content\) of Helm release app/);
 });
