@@ -128,6 +128,9 @@ function bareToken(value: string, key: string): string | undefined {
   if (K3S_TOKEN_VALUE.test(v)) return "a k3s join token";
   if (URL_PASSWORD.test(v)) return "a password in a URL (user:password@)";
   if (registryAuth(v, key)) return REGISTRY_AUTH;
+  // An Authorization header's value, as agentgateway's auth.secretRef reads it (key Authorization).
+  const header = /^(?:Bearer|Basic)\s+(\S+)$/i.exec(v);
+  if (header && !namesNoCredential(header[1], "token")) return "a credential (an Authorization header's value)";
   // Not credentialKey: kubeconfig's tokenFile, and any path-like key, points at a credential elsewhere.
   // An LLM provider's API key (OPENAI_API_KEY, apiKey) is as much a bearer credential as a token.
   if (CREDENTIAL_NAME.test(key) && !namesNoCredential(v, key)) return `a credential (its key ${key} names one)`;

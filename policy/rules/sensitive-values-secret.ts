@@ -1,10 +1,11 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
+import { cannotJudge, isKind, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
 import { podCredentials } from "../lib/pod-credentials";
+import { inlineAuthKeys } from "../lib/inline-keys";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
@@ -122,7 +123,7 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password, registry credentials: a base64 user:password under auth) or such a kubeconfig, also inside a config file (JSON or YAML) held as one value, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password (a registry login's too), or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values and repositoryOpts hold none of these unless declared secret, and no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password, registry credentials: a base64 user:password under auth) or such a kubeconfig, also inside a config file (JSON or YAML) held as one value, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password (a registry login's too), or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values and repositoryOpts hold none of these unless declared secret, no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), and no agentgateway backend or policy gives a backend its API key inline (auth.key; auth.secretRef instead), so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -239,6 +240,20 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
         report(`${workload}: ${path} holds ${what} in plaintext: a pod spec is never secret (in state, exports and preview diffs, and to every reader of the workload); take it from a Secret (env valueFrom.secretKeyRef, and $(VAR) of that variable in args)`);
       }
       if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${workload}`));
+      return;
+    }
+    if (isKind(args.type, "agentgateway.dev", "AgentgatewayBackend") || isKind(args.type, "agentgateway.dev", "AgentgatewayPolicy")) {
+      // Like a pod spec, no additionalSecretOutputs clears it: every reader of the resource sees it.
+      const { namespace, name } = meta(args.props);
+      const found: string[] = [];
+      const pending: string[] = [];
+      const spec = probe(() => args.props.spec as unknown);
+      if (spec.known) inlineAuthKeys(spec.value, "spec", found, pending);
+      else pending.push("spec");
+      for (const path of found) {
+        report(`${kindName(args.type)} ${namespace}/${name}: ${path} holds an API key inline (the Authorization header agentgateway sends) in plaintext: a custom resource is never secret (in state, exports and preview diffs, and to every reader of it); reference a Secret holding it instead (auth.secretRef)`);
+      }
+      if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${kindName(args.type)} ${namespace}/${name}`));
       return;
     }
     if (args.type === "kubernetes:core/v1:ConfigMap") {

@@ -3,7 +3,7 @@
  * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
  */
 import { gzipSync } from "zlib";
-import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs } from "./mutations-support";
+import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs, onFirst, isKind, withSpec } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
   {
@@ -107,6 +107,14 @@ export const credentialsMutations: Mutation[] = [
       const cloudConfig = `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/registries.yaml\n  content: |\n    configs:\n      ghcr.io:\n        auth:\n          auth: ${auth}\n`;
       return t && edit(t, (o) => (o.metadata = { ...o.metadata, "user-data": cloudConfig }));
     },
+  },
+  {
+    // agentgateway's auth.key is "the least secure" way to give a backend its key (its CRDs): an
+    // LLM provider's key put there is plaintext in state and to every reader of the backend.
+    name: "the agents' LLM backend given its provider's API key inline (policies.auth.key) instead of from a Secret",
+    policy: "sensitive-values-secret",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).ai, (o) => (o.spec.policies = { ...o.spec.policies, auth: { key: "sk-proj-abc123def456" } })),
   },
   {
     // A Release keeps its values in state, inputs and outputs alike: a token handed to a chart

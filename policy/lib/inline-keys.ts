@@ -1,0 +1,37 @@
+/**
+ * API keys agentgateway takes inline in its custom resources: `auth.key`, which its CRDs (v1.4.1,
+ * agentgateway.dev_agentgatewaybackends.yaml and _agentgatewaypolicies.yaml) describe as "Inline
+ * key to use as the value of the `Authorization` header. This option is the least secure; usage of
+ * a `Secret` is preferred". It sits wherever a backend auth does: a backend's `policies`, each AI
+ * provider of a group, each static MCP target, a policy's `backend`, and the prompt guards calling
+ * OpenAI moderation or Bedrock. Read by sensitive-values-secret: a custom resource declares nothing
+ * secret, and every reader of it sees its spec.
+ */
+import { probe } from "./values";
+
+/**
+ * The path of every inline `auth.key` under `node` that is set; one not known in this run is named
+ * in `unknown`, as is an `auth` object this run cannot read.
+ */
+export function inlineAuthKeys(node: unknown, path: string, found: string[], unknown: string[]): void {
+  if (!node || typeof node !== "object") return;
+  const keys = probe(() => Object.keys(node as object));
+  if (!keys.known) {
+    unknown.push(path);
+    return;
+  }
+  for (const k of keys.value) {
+    const at = Array.isArray(node) ? `${path}[${k}]` : `${path}.${k}`;
+    const child = probe(() => (node as Record<string, unknown>)[k]);
+    if (!child.known) {
+      if (k === "auth") unknown.push(at);
+      continue;
+    }
+    if (k === "auth" && child.value && typeof child.value === "object" && !Array.isArray(child.value)) {
+      const key = probe(() => (child.value as Record<string, unknown>).key);
+      if (!key.known) unknown.push(`${at}.key`);
+      else if (typeof key.value === "string" && key.value.trim() !== "") found.push(`${at}.key`);
+    }
+    inlineAuthKeys(child.value, at, found, unknown);
+  }
+}
