@@ -142,9 +142,12 @@ function bareToken(value: string, key: string): string | undefined {
  * env var's `$(VAR)` (the Kubernetes EnvVar API expands it from the container's other variables),
  * Grafana's `$__env{VAR}`, `$__file{path}`, `$__vault{…}` and `${VAR}` (its ini expanders,
  * pkg/setting/expanders.go) or bare `$VAR` (its provisioning files), as its chart's values take them,
- * and LiteLLM's `os.environ/VAR` (its proxy config's `api_key`, resolved by get_secret).
+ * LiteLLM's `os.environ/VAR` (its proxy config's `api_key`, resolved by get_secret), and the
+ * OpenTelemetry Collector's `${env:VAR}` (opentelemetry.io/docs/collector/configuration,
+ * "Environment variables"; `${env:VAR:-default}` too), as its config in a ConfigMap or chart values
+ * takes an exporter's API key.
  */
-const REFERENCE = /^(\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|__\w+\{[^}]+\}|[A-Z_][A-Z0-9_]*)|os\.environ\/[A-Za-z_]\w*)$/;
+const REFERENCE = /^(\$(\([A-Za-z_][\w.-]*\)|\{[A-Za-z_]\w*\}|\{env:[A-Za-z_]\w*(:-[^}]*)?\}|__\w+\{[^}]+\}|[A-Z_][A-Z0-9_]*)|os\.environ\/[A-Za-z_]\w*)$/;
 
 /**
  * The name of a secret in a cloud's secret store, which the program reads it from when it runs:

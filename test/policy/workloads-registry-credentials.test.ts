@@ -59,8 +59,11 @@ test("sensitive-values-secret: registry settings and config files without a cred
     setting: "auth: oidc\nsecret: gateway-cert\ntoken: true\n",
     epp: "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nplugins:\n- type: queue-scorer\n",
     text: "a line with a colon: and nothing more\nsecond line\n",
+    // The OpenTelemetry Collector reads ${env:VAR} from its environment (before, a false alarm in chart values too).
+    otel: "exporters:\n  otlphttp:\n    endpoint: https://otlp.example.com\n    headers:\n      api-key: ${env:OTLP_API_KEY}\n",
   };
-  const out = await runResource(sensitiveValuesSecret, [configMap("quiet", quiet), helmRelease("puller", { imagePullSecrets: [{ name: "ghcr-pull" }], auth: "basic" })]);
+  const otelValues = { config: { exporters: { otlphttp: { headers: { "api-key": "${env:OTLP_API_KEY:-}" } } } } };
+  const out = await runResource(sensitiveValuesSecret, [configMap("quiet", quiet), helmRelease("puller", { imagePullSecrets: [{ name: "ghcr-pull" }], auth: "basic" }), helmRelease("otel-collector", otelValues)]);
   assert.deepEqual(out.violations.map((v) => v.message), []);
   for (const script of [
     "echo \"$REGISTRY_PASSWORD\" | docker login -u ci-bot --password-stdin ghcr.io && docker run -p 8080:80 nginx\n",
