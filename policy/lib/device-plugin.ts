@@ -9,6 +9,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
 import { goTruthy, isObject, orUnknown, probe, type Probe } from "./values";
+import { selectedConfig, sharedRenames } from "./plugin-sharing";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -124,6 +125,8 @@ export interface PluginPods {
   disabled?: string;
   /** Why the chart refuses to render at all (its templates/validation.yml `fail`), if it does. */
   refused?: string;
+  /** Resources the config nodes get by default advertises as `<name>.shared` instead (GPU sharing's renameByDefault), with where that is set. */
+  renamed?: { resource: string; where: string }[];
   /** Pods that must run on a GPU node too for the plugin to be deployed there (a GPU Operator's NFD worker). */
   needs?: PluginPods[];
   /** Where these settings are read from, for messages. */
@@ -209,7 +212,10 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
         const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations", "namespace", "allowDefaultNamespace", "config"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
         const v = coalesce(given, CHART_DEFAULTS);
         const refused = chartRefusal(v, (r.props.namespace as string | undefined) || defaultNamespace());
-        return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}) };
+        const config = isObject(v.config) ? v.config : {};
+        const file = selectedConfig(config);
+        const renamed = file !== undefined && isObject(config.map) ? sharedRenames(config.map[file]).map((x) => ({ ...x, where: `values.config.map.${file} ${x.where}` })) : [];
+        return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}), ...(renamed.length ? { renamed } : {}) };
       });
       out.push({ what, urn: r.urn, pods });
     } else if (r.type === "kubernetes:apps/v1:DaemonSet") {

@@ -37,8 +37,11 @@ function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known
 }
 
 /** Why the plugin's pods never run on a GPU node whatever their selection, or undefined when they may. */
-function keptOff(pods: PluginPods, config: Config): string | undefined {
+function keptOff(pods: PluginPods, config: Config, configLabelled: boolean): string | undefined {
   const own = keptOffPods(pods, config);
+  if (own) return own;
+  const renamed = configLabelled ? undefined : pods.renamed?.find((r) => r.resource === config.gpuResource);
+  if (renamed) return `${renamed.where} is true, so the plugin advertises the GPUs as ${renamed.resource}.shared, not ${renamed.resource}`;
   if (own) return own;
   for (const need of pods.needs ?? []) {
     const why = keptOffPods(need, config);
@@ -111,11 +114,16 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
     for (const p of undecided) pending.push(`the values or pod spec of ${p.what} on cluster ${cluster.name}, which decide whether the NVIDIA device plugin runs on its GPU nodes`);
     if (needed && undecided.length === 0) report(message(), urn);
   };
+  // A GPU node labelled nvidia.com/device-plugin.config (or whose labels are not known) may pick another plugin config.
+  const configLabelled = gpuNodes.some(({ node }) => {
+    const settings = nodeSettings(node);
+    return !settings.known || (settings.value !== undefined && "nvidia.com/device-plugin.config" in settings.value.labels);
+  });
   const running: { plugin: DevicePlugin; pods: PluginPods }[] = [];
   const reasons: string[] = [];
   for (const p of plugins) {
     if (!p.pods.known) continue;
-    const why = keptOff(p.pods.value, config);
+    const why = keptOff(p.pods.value, config, configLabelled);
     if (why) reasons.push(`${p.what}: ${why}`);
     else running.push({ plugin: p, pods: p.pods.value });
   }
@@ -161,7 +169,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on, a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's, and Node Feature Discovery's worker reaching the GPU nodes: the subchart's, nfd.enabled and node-feature-discovery.worker.enable on, its worker tolerations, nodeSelector and affinity read as the plugin's are, or an NFD chart or DaemonSet of the stack's own, since without NFD's NVIDIA PCI label the operator takes no node for a GPU node), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
+    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on and a plugin config (the one nodes get by default: config.default, else config.map's `default`, else its only key) that does not share gpuResource under renameByDefault (sharing.timeSlicing or sharing.mps: the plugin then advertises it as <resource>.shared, and the pods limiting gpuResource stay Pending), a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's, and Node Feature Discovery's worker reaching the GPU nodes: the subchart's, nfd.enabled and node-feature-discovery.worker.enable on, its worker tolerations, nodeSelector and affinity read as the plugin's are, or an NFD chart or DaemonSet of the stack's own, since without NFD's NVIDIA PCI label the operator takes no node for a GPU node), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

@@ -2,7 +2,7 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending), a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
+ * vLLM pod Pending), a plugin config renaming the GPUs to nvidia.com/gpu.shared, a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
  * config its loader refuses (a plugin type, a plugin's parameters, a chart release's values).
  */
 import * as yaml from "js-yaml";
@@ -198,6 +198,15 @@ export const poolsGpuMutations: Mutation[] = [
         o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
         o.version = "v26.7.0";
         o.values = { nfd: { enabled: false } };
+      }),
+  },
+  {
+    // k8s-device-plugin v0.20.0 replicas.go: renameByDefault advertises nvidia.com/gpu.shared, which no vLLM pod limits.
+    name: "the NVIDIA device plugin given a time-slicing config with renameByDefault (it advertises nvidia.com/gpu.shared)",
+    policy: "gpu-device-plugin",
+    apply: (doc) =>
+      onEksDevicePlugin(doc, (values) => {
+        values.config = { map: { default: "version: v1\nsharing:\n  timeSlicing:\n    renameByDefault: true\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 4\n" } };
       }),
   },
   {

@@ -239,6 +239,24 @@ test("gpu-device-plugin: a GPU Operator needs Node Feature Discovery's worker on
   assert.match(messages(pinned)[0] ?? "", /no NVIDIA device plugin runs on GPU node group a-gpu .*the nodeSelector or required node affinity of the Node Feature Discovery worker of Helm release gpu-operator\/gpu-operator/);
 });
 
+// k8s-device-plugin v0.20.0 (api/config/v1 replicas.go, consts.go): sharing.timeSlicing or .mps
+// with renameByDefault advertises nvidia.com/gpu.shared, and the pods limiting nvidia.com/gpu stay
+// Pending. Before, such a release passed.
+test("gpu-device-plugin: a plugin config sharing the GPUs under renameByDefault advertises nvidia.com/gpu.shared", async () => {
+  const sharing = (renameByDefault: boolean, id = "timeSlicing") => `version: v1\nsharing:\n  ${id}:\n    renameByDefault: ${renameByDefault}\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 4\n`;
+  // The config nodes get: config.default, else the key `default`, else the only one.
+  for (const config of [{ map: { default: sharing(true) } }, { map: { shared: sharing(true, "mps") } }, { map: { a: sharing(false), b: sharing(true) }, default: "b" }]) {
+    const renamed = await runStack(gpuDevicePlugin, cluster(release({ ...ours, config })));
+    assert.match(messages(renamed)[0] ?? "", /its device plugin never runs on the GPU nodes \(Helm release kube-system\/nvidia-device-plugin \(chart nvidia-device-plugin\): values\.config\.map\.\S+ sharing\.(timeSlicing|mps)\.renameByDefault is true, so the plugin advertises the GPUs as nvidia\.com\/gpu\.shared, not nvidia\.com\/gpu/, JSON.stringify(config));
+  }
+  // Sharing without the rename, a renamed config no node gets by default, or a node group picking its own config: no verdict.
+  for (const config of [{ map: { default: sharing(false) } }, { map: { a: sharing(false), b: sharing(true) }, default: "a" }, { map: { a: sharing(true), b: sharing(true) } }]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ ...ours, config })))).violations, [], JSON.stringify(config));
+  }
+  const labelled = nodeGroup("a-gpu", { labels: { ...gpuLabels, "nvidia.com/device-plugin.config": "exclusive" }, instanceTypes: ["g5.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] });
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, labelled, vllm, release({ ...ours, config: { map: { default: sharing(true) } } })])).violations, []);
+});
+
 // Before, a k3s GPU VM was judged for its labels and taints only: one booting a stock Ubuntu image
 // whose boot script installs no NVIDIA driver passed, though Compute Engine's public images carry
 // none, so no device plugin finds its GPUs and every GPU pod stays Pending.

@@ -1,0 +1,47 @@
+/**
+ * GPU sharing in the NVIDIA device plugin's config (chart values config.map, one config file a
+ * key): with `renameByDefault: true` under sharing.timeSlicing or sharing.mps the plugin advertises
+ * each listed resource as `<name>.shared` (k8s-device-plugin v0.20.0 api/config/v1 replicas.go,
+ * DefaultSharedResourceNameSuffix ".shared" in consts.go) instead of `nvidia.com/gpu`, so pods
+ * limiting nvidia.com/gpu find no node offering it. Other renames are ignored by the plugin
+ * (config.go DisableResourceNamingInConfig), so this is the only way a config renames the GPUs.
+ */
+import * as yaml from "js-yaml";
+import { isObject } from "./values";
+
+/**
+ * The config a node without the `nvidia.com/device-plugin.config` label gets (config-manager
+ * v0.20.0 cmd/config-manager/main.go): config.default, else by the fallback strategies ("named":
+ * the key `default`; "single": the only key; "empty": none).
+ */
+export function selectedConfig(config: Record<string, unknown>): string | undefined {
+  const map = isObject(config.map) ? config.map : {};
+  if (typeof config.default === "string" && config.default !== "") return config.default;
+  const strategies = Array.isArray(config.fallbackStrategies) ? config.fallbackStrategies : ["named", "single"];
+  for (const s of strategies) {
+    if (s === "named" && "default" in map) return "default";
+    if (s === "single" && Object.keys(map).length === 1) return Object.keys(map)[0];
+    if (s === "empty") return undefined;
+  }
+  return undefined;
+}
+
+/** The resources a plugin config file advertises as `<name>.shared`, with the setting that does it; none when it cannot be read. */
+export function sharedRenames(file: unknown): { resource: string; where: string }[] {
+  let doc: unknown;
+  try {
+    doc = typeof file === "string" ? yaml.load(file) : undefined;
+  } catch {
+    return [];
+  }
+  const sharing = isObject(doc) && isObject(doc.sharing) ? doc.sharing : {};
+  return (["timeSlicing", "mps"] as const).flatMap((id) => {
+    const s = sharing[id];
+    if (!isObject(s) || s.renameByDefault !== true || !Array.isArray(s.resources)) return [];
+    // NewResourceName: a name without the prefix is taken under nvidia.com/.
+    return s.resources.filter((r) => isObject(r) && typeof r.name === "string").map((r) => {
+      const name = String((r as Record<string, unknown>).name);
+      return { resource: name.includes("/") ? name : `nvidia.com/${name}`, where: `sharing.${id}.renameByDefault` };
+    });
+  });
+}
