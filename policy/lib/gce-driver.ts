@@ -37,18 +37,42 @@ function bootImage(props: Record<string, any>): unknown {
 // Package names only: `nvidia-driver-<branch>` or Debian's `nvidia-driver`, not a marker file such as nvidia-driver-installed.
 const DRIVER_INSTALL = /ubuntu-drivers|nvidia-driver(?:-\d|(?=[\s'"]|$))|nvidia-headless-\d|nvidia-open\b|nvidia-dkms|linux-modules-nvidia|cuda-drivers|NVIDIA-Linux-|cuda_installer|install_gpu_driver|cos-extensions/m;
 
-/** The stock image a GPU VM boots when its boot script (lines that are not comments) installs no driver; undefined otherwise. */
-export function driverlessBoot(props: Record<string, any>, script: string): string | undefined {
+/**
+ * A package manager installing NVIDIA's container toolkit, which gives containerd the `nvidia`
+ * runtime (k3s registers it when it finds nvidia-container-runtime): without it no container, the
+ * device plugin's included, sees the GPUs. On an install line only: not the toolkit's keyring or apt
+ * list files.
+ */
+const TOOLKIT_INSTALL = /\b(?:apt-get|apt|dnf|yum|zypper)\b[^\n]*\binstall\b[^\n]*\bnvidia-container-toolkit\b/m;
+
+/** The stock image a GPU VM boots, when it is one (undefined for any other image). */
+function stockImage(props: Record<string, any>): string | undefined {
   const image = bootImage(props);
   if (typeof image !== "string") return undefined;
   const project = imageProject(image);
-  if (!project || !STOCK_PROJECTS.has(project) || /nvidia|cuda|gpu|accelerator/i.test(image)) return undefined;
-  const live = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
-  return DRIVER_INSTALL.test(live) ? undefined : image;
+  return !project || !STOCK_PROJECTS.has(project) || /nvidia|cuda|gpu|accelerator/i.test(image) ? undefined : image;
 }
 
-/** Whether a GPU Operator release on the cluster installs the driver (driver.enabled, on by default); "unknown" while one's values are not known. */
-export function operatorInstallsDriver(resources: PolicyResource[]): Tri {
+const liveLines = (script: string) => script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+
+/** The stock image a GPU VM boots when its boot script (lines that are not comments) installs no driver; undefined otherwise. */
+export function driverlessBoot(props: Record<string, any>, script: string): string | undefined {
+  const image = stockImage(props);
+  return image && !DRIVER_INSTALL.test(liveLines(script)) ? image : undefined;
+}
+
+/** The stock image a GPU VM boots when its boot script installs the driver but not the container toolkit; undefined otherwise. */
+export function toolkitlessBoot(props: Record<string, any>, script: string): string | undefined {
+  const image = stockImage(props);
+  return image && DRIVER_INSTALL.test(liveLines(script)) && !TOOLKIT_INSTALL.test(liveLines(script)) ? image : undefined;
+}
+
+/**
+ * Whether a GPU Operator release on the cluster installs the driver (driver.enabled, on by
+ * default), or with `part` toolkit the container toolkit (toolkit.enabled, on by default: v26.7.0
+ * values.yaml); "unknown" while one's values are not known.
+ */
+export function operatorInstallsDriver(resources: PolicyResource[], part: "driver" | "toolkit" = "driver"): Tri {
   let result: Tri = false;
   for (const r of resources.filter((x) => isHelmInstall(x.type))) {
     const chart = probe(() => helmChartName(r.props));
@@ -57,7 +81,7 @@ export function operatorInstallsDriver(resources: PolicyResource[]): Tri {
       continue;
     }
     if (chart.value !== GPU_OPERATOR_CHART) continue;
-    const enabled = probe(() => r.props.values?.driver?.enabled);
+    const enabled = probe(() => r.props.values?.[part]?.enabled);
     if (!enabled.known) result = result === true ? true : "unknown";
     else if (enabled.value !== false) return true;
   }

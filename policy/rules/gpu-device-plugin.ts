@@ -1,7 +1,7 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, nodeGroupAmiType, type GpuKnobs } from "../lib/gpu-nodes";
-import { driverlessBoot, operatorInstallsDriver } from "../lib/gce-driver";
+import { driverlessBoot, operatorInstallsDriver, toolkitlessBoot } from "../lib/gce-driver";
 import { clusterNodes, schedulable } from "../lib/ambient-nodes";
 import { isNodePool, nodeSettings } from "../lib/node-settings";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
@@ -105,6 +105,26 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
       node.urn,
     );
   }
+  // One whose script installs the driver but not the container toolkit gives containerd no nvidia
+  // runtime: no container (the plugin's included) sees the GPUs, unless a GPU Operator installs it.
+  for (const { node } of gpuNodes.filter((n) => GCE_NODE_TYPES.has(n.node.type))) {
+    const gap = probe(() => {
+      const boot = k3sBootScript(node.props);
+      return boot ? toolkitlessBoot(node.props, boot.script) : undefined;
+    });
+    if (!gap.known || !gap.value) continue;
+    const operator = operatorInstallsDriver(resources, "toolkit");
+    if (operator === true) continue;
+    const kind = node.type.split(":").pop();
+    if (operator === "unknown" || !needed) {
+      pending.push(`whether ${kind} ${node.name} of cluster ${cluster.name} gets the NVIDIA container toolkit (a GPU Operator release or the GPU workloads are not known yet)`);
+      continue;
+    }
+    report(
+      `cluster ${cluster.name}: ${using}, but ${kind} ${node.name} boots ${gap.value}, a stock image, and its boot script installs the NVIDIA driver but not the NVIDIA container toolkit, nor does a GPU Operator release (toolkit.enabled): k3s then registers no nvidia runtime, no container there sees the GPUs and the device plugin advertises no ${config.gpuResource}, so those pods stay Pending; install nvidia-container-toolkit before k3s (as components/cloud/gcp/nvidia.ts does) or leave the GPU Operator's toolkit on`,
+      node.urn,
+    );
+  }
   // Read only for a release without a namespace (an unknown one then leaves the release undecided).
   const plugins = devicePlugins(resources, () => (all.find((r) => r.urn === cluster.urn)?.props.namespace as string | undefined) || "default");
   const undecided = plugins.filter((p) => !p.pods.known);
@@ -169,7 +189,7 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
 export const gpuDevicePlugin: StackValidationPolicy = {
   name: "gpu-device-plugin",
   description:
-    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on and a plugin config (the one nodes get by default: config.default, else config.map's `default`, else its only key) that does not share gpuResource under renameByDefault (sharing.timeSlicing or sharing.mps: the plugin then advertises it as <resource>.shared, and the pods limiting gpuResource stay Pending), a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's, and Node Feature Discovery's worker reaching the GPU nodes: the subchart's, nfd.enabled and node-feature-discovery.worker.enable on, its worker tolerations, nodeSelector and affinity read as the plugin's are, or an NFD chart or DaemonSet of the stack's own, since without NFD's NVIDIA PCI label the operator takes no node for a GPU node), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default); existing clusters only as far as the stack shows them.",
+    "Every cluster on which a workload (a LeaderWorkerSet's leader or worker template too) requests nvidia.com/gpu (gpuResource) and whose GPU nodes the stack creates (EKS node groups, @pulumi/eks ManagedNodeGroups too, GCE VMs with NVIDIA GPUs; not Bottlerocket NVIDIA node groups (amiType BOTTLEROCKET_*_NVIDIA, or @pulumi/eks's operatingSystem Bottlerocket with gpu: true), whose OS runs the plugin itself) runs the NVIDIA device plugin, the only thing that advertises the GPUs to the kubelet: a Helm release of the nvidia-device-plugin chart that the chart installs (not in namespace default without allowDefaultNamespace, no namespace value, not both config.name and config.map) with devicePlugin.enabled left on and a plugin config (the one nodes get by default: config.default, else config.map's `default`, else its only key) that does not share gpuResource under renameByDefault (sharing.timeSlicing or sharing.mps: the plugin then advertises it as <resource>.shared, and the pods limiting gpuResource stay Pending), a Helm release of NVIDIA's gpu-operator chart (its ClusterPolicy deploys the plugin on every node NFD finds an NVIDIA GPU on; devicePlugin.enabled left on, its daemonsets.tolerations read as the plugin's, and Node Feature Discovery's worker reaching the GPU nodes: the subchart's, nfd.enabled and node-feature-discovery.worker.enable on, its worker tolerations, nodeSelector and affinity read as the plugin's are, or an NFD chart or DaemonSet of the stack's own, since without NFD's NVIDIA PCI label the operator takes no node for a GPU node), or a DaemonSet running nvcr.io/nvidia/k8s-device-plugin; its tolerations (the chart's default when unset) admit the GPU taint, and on every EKS GPU node group its nodeSelector and required node affinity (the chart's values laid over its defaults as Helm does) select the labels the stack gives the group and its tolerations admit the group's other NoSchedule/NoExecute taints. Without it every GPU pod stays Pending. A k3s GPU VM is judged by the node-label and node-taint entries its boot script registers, where the script can be read, and one booting a stock OS image (ubuntu-os-cloud, debian-cloud, rocky-linux-cloud…, which carry no NVIDIA driver; not Deep Learning VM or a fork's own images) must install the driver from that script (ubuntu-drivers, an nvidia-driver package, CUDA's cuda-drivers, NVIDIA's or Google's installers) unless a GPU Operator release on the cluster installs it (driver.enabled, on by default), and, installing the driver, also install NVIDIA's container toolkit (a package manager installing nvidia-container-toolkit: without it k3s registers no nvidia runtime and no container sees the GPUs) unless a GPU Operator release installs it (toolkit.enabled, on by default); existing clusters only as far as the stack shows them.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: gpuKnobProperties,

@@ -89,6 +89,13 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
     message: /cluster gcp-usc1: .* but InstanceTemplate gcp-usc1-gpu-a100-template boots \S*ubuntu-os-cloud\S*, a stock image without the NVIDIA driver/,
     apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.split("\n").filter((line) => !line.includes("ubuntu-drivers")).join("\n")),
   },
+  {
+    // Without NVIDIA's container toolkit k3s registers no nvidia runtime: no container, the plugin's included, sees the GPUs.
+    name: "a k3s GPU template on the stock Ubuntu image whose startup script installs the NVIDIA driver but no longer the container toolkit",
+    policy: "gpu-device-plugin",
+    message: /cluster gcp-usc1: .* but InstanceTemplate gcp-usc1-gpu-a100-template boots \S*ubuntu-os-cloud\S*, a stock image, and its boot script installs the NVIDIA driver but not the NVIDIA container toolkit/,
+    apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.split("\n").filter((line) => !/install -y nvidia-container-toolkit/.test(line)).join("\n")),
+  },
 ];
 
 for (const c of cases) {

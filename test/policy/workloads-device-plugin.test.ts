@@ -283,6 +283,6 @@ test("gpu-device-plugin: a marker file named after the driver is no driver insta
   const vm = (script: string) => stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", disks: [{ boot: true, sourceImage: "ubuntu-os-cloud/ubuntu-2204-lts" }], metadataStartupScript: script }, provider: null });
   assert.match(messages(await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script), release(ours)]))[0] ?? "", /a stock image without the NVIDIA driver/);
   for (const install of ["apt-get install -y nvidia-driver-580-server", "apt-get install -y nvidia-driver", "apt-get install -y 'nvidia-headless-570'"]) {
-    assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(`${script}${install}\n`), release(ours)])).violations, [], install);
+    assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(`${script}${install}\napt-get install -y nvidia-container-toolkit\n`), release(ours)])).violations, [], install);
   }
 });
