@@ -6,6 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterResolver, isGateway, meta, T } from "./k8s";
 import { istioGatewayKind } from "./istio-classes";
+import { istiodsOf, istiodsServing } from "./istiod-revisions";
 import { everyTri, orUnknown, Probe, probe, Tri } from "./values";
 
 /** A Gateway's proxy as the mesh sees it: the ServiceAccount its controller runs it under. */
@@ -82,6 +83,31 @@ export function gatewaysOfUnknownClass(resources: PolicyResource[]): { namespace
   return gatewaysWithCluster(resources)
     .filter(([r, cluster]) => unknownIdentity(r, cluster))
     .map(([r]) => ({ namespace: meta(r.props).namespace, name: meta(r.props).name }));
+}
+
+/**
+ * Proxy identities of Istio Gateways that no istiod of their cluster owns, where the stack
+ * installs istiods there, each with the Gateway's name: one labelled (or in a namespace labelled)
+ * with an `istio.io/rev` none of them answers to. Istio 1.30.3's deployment controller deploys a
+ * Gateway's proxy only from an istiod that owns it (gatewaycommon/deploymentcontroller.go
+ * Reconcile: `if !d.tagWatcher.IsMine(gw.ObjectMeta)` it skips, with a TODO for exactly this
+ * case), so unless an istiod outside the stack answers to that revision the account never exists.
+ * A Gateway whose ownership this preview cannot read is left out.
+ */
+export function gatewaysOwnedByNone(resources: PolicyResource[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [r, cluster] of gatewaysWithCluster(resources)) {
+    const read = probe(() => {
+      const cls: unknown = r.props.spec?.gatewayClassName;
+      if (typeof cls !== "string" || cls === "" || istiodsOf(cluster).length === 0) return undefined;
+      const kind = istioGatewayKind(r, cluster);
+      if (kind === undefined || kind === "remote" || istiodsServing(r, cluster).length > 0) return undefined;
+      const account = proxyServiceAccount(r, cls, cluster);
+      return account.known && account.value ? `${meta(r.props).namespace}/${account.value}` : undefined;
+    });
+    if (read.known && read.value) out.set(read.value, `${meta(r.props).namespace}/${meta(r.props).name}`);
+  }
+  return out;
 }
 
 /** Whether `namespace/serviceAccount` may be the proxy identity of one of these Gateways (`<name>` or `<name>-<class>`). */

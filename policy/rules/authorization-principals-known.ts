@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
-import { gatewaysOfUnknownClass, ISTIO_INGRESS, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
-import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta } from "../lib/k8s";
+import { gatewaysOfUnknownClass, gatewaysOwnedByNone, ISTIO_INGRESS, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
+import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T } from "../lib/k8s";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { renderedIstio } from "../lib/istio-rendered";
 import { refusedTrustDomains } from "../lib/istio";
@@ -28,7 +28,7 @@ const defaults: Config = { allowedServiceAccounts: [] };
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller creates for a rendered Gateway, or an allow-listed one; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -47,6 +47,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
     for (const sa of allowedServiceAccounts) known.add(sa);
     // A Gateway whose class is not known yet has a proxy identity not known yet either.
     const unknownClass = gatewaysOfUnknownClass(k8s);
+    // A Gateway no istiod of the stack owns gets no proxy from it: its account may not exist.
+    const ownedByNone = gatewaysOwnedByNone(k8s);
+    // Unless the account is allow-listed or rendered by the stack itself.
+    for (const id of [...allowedServiceAccounts, ...k8s.filter((r) => r.type === T.serviceAccount).map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`)]) ownedByNone.delete(id);
     const trustDomains = new Set<string>();
     // istiod releases whose trust domain this preview cannot read: a principal outside the known ones may be in theirs.
     const unknownTrustDomains: string[] = [];
@@ -96,6 +100,11 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
             pending.push(`whether ${policy} on cluster ${cluster} binds only Istio ingress Gateways (its targetRefs or their classes), which decides rule ${i}`);
           }
           const unknownIdentity = (id: string) => {
+            const unowned = ownedByNone.get(id);
+            if (unowned) {
+              pending.push(`whether ${id}, named by ${policy}, exists: it is the proxy account of Gateway ${unowned}, whose istio.io/rev (its own or its namespace's) no istiod of the stack answers to, and Istio 1.30.3 deploys a Gateway's proxy only from an istiod owning it`);
+              return true;
+            }
             if (!mayBeProxyOf(id, unknownClass)) return false;
             pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
             return true;
@@ -105,7 +114,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
             for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {
               if (sa === "*") continue;
               const id = sa.includes("/") ? sa : `${namespace}/${sa}`;
-              if (!known.has(id) && !unknownIdentity(id)) report(`${policy}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+              if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) report(`${policy}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
             }
             for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) {
               // Read as Istio matches it: exact, or a suffix (leading `*`) or prefix (trailing `*`) match.
@@ -125,7 +134,7 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
               if (reach.kind === "across") continue;
               if (reach.kind === "serviceAccount") {
                 const id = `${reach.namespace}/${reach.serviceAccount}`;
-                if (!known.has(id) && !unknownIdentity(id)) {
+                if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) {
                   report(`${policy}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
                 }
                 continue;

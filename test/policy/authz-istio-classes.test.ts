@@ -58,3 +58,22 @@ test("authorization-sources-restricted: the default ingressGatewayClasses take i
   const listed = await runStack(authorizationSourcesRestricted, [renamed, gw("inference", "edge", "kong"), ap("inference", "edge", external)], { ingressGatewayClasses: ["kong"] });
   assert.deepEqual(listed.violations, []);
 });
+
+// Istio 1.30.3 gatewaycommon/deploymentcontroller.go Reconcile skips a Gateway its istiod does not
+// own (tagWatcher.IsMine): one labelled with a revision no istiod of the stack answers to gets no
+// proxy, so its account exists only if an istiod outside the stack deploys it. Before, a principal
+// naming it passed with no word.
+test("authorization-principals-known: a Gateway whose istio.io/rev no istiod of the stack answers to: a principal naming its proxy account is a note, not a pass", async () => {
+  const waypoint = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-waypoint", { metadata: { name: "waypoint", namespace: "tools", labels: { "istio.io/rev": "canary" } }, spec: { gatewayClassName: "istio-waypoint", listeners: [] } });
+  const policy = ap("tools", "calculator", { action: "ALLOW", rules: [{ from: [{ source: { principals: ["cluster.local/ns/tools/sa/waypoint"] } }] }] });
+  const r = await runStack(authorizationPrincipalsKnown, [istiod(), waypoint, policy]);
+  assert.deepEqual(r.violations, []);
+  assert.match(r.unknown.join("\n"), /whether tools\/waypoint, named by AuthorizationPolicy tools\/calculator, exists: it is the proxy account of Gateway tools\/waypoint, whose istio.io\/rev .* no istiod of the stack answers to/);
+  // An istiod of that revision owns it: no note.
+  const canary = on("kubernetes:helm.sh/v3:Release", "istiod-canary", { chart: "istiod", values: { revision: "canary", meshConfig: { trustDomain: "cluster.local" } } });
+  const owned = await runStack(authorizationPrincipalsKnown, [istiod(), canary, waypoint, policy]);
+  assert.deepEqual([owned.violations, owned.unknown], [[], []]);
+  // Allow-listed (an istiod outside the stack deploys it): no note.
+  const listed = await runStack(authorizationPrincipalsKnown, [istiod(), waypoint, policy], { allowedServiceAccounts: ["tools/waypoint"] });
+  assert.deepEqual([listed.violations, listed.unknown], [[], []]);
+});
