@@ -60,6 +60,41 @@ interface Unknown {
   matters: () => boolean;
 }
 
+interface Mesh {
+  trustDomain: Probe<string>;
+  /** istiod's meshConfig.trustDomainAliases: identities of these domains are the mesh's own too. */
+  aliases: Probe<string[]>;
+  network: Probe<string | undefined>;
+  clusterId: Probe<string>;
+}
+
+/**
+ * The trust domains an agentgateway proxy accepts on inbound HBONE beside its own: v1.4.1 takes
+ * `istio.additionalTrustDomains` (the ADDITIONAL_TRUST_DOMAINS env its chart renders, which the
+ * parameters' own `env` overrides) and turns the check off with SKIP_VALIDATE_TRUST_DOMAIN
+ * (crates/agentgateway/src/config.rs allowed_trust_domains; controller helm _helpers.tpl). A peer of
+ * a domain istiod does not count as the mesh's (its trust domain or an alias) then reaches the
+ * proxy, and a CEL rule pinning only `source.identity.namespace`/`serviceAccount`, as the call
+ * graph reads them, admits it as the mesh's workload of that name.
+ */
+function checkExtraTrustDomains(cluster: string, where: string, r: PolicyResource, mesh: Mesh, report: (message: string, urn?: string) => void, unknowns: Unknown[]): void {
+  const read = probe(() => {
+    const env = new Map((Array.isArray(r.props.spec?.env) ? r.props.spec.env : []).map((e: { name?: unknown; value?: unknown }) => [String(e?.name), e?.value] as [string, unknown]));
+    const listed = env.has("ADDITIONAL_TRUST_DOMAINS") ? String(env.get("ADDITIONAL_TRUST_DOMAINS") ?? "").split(",") : (r.props.spec?.istio?.additionalTrustDomains ?? []);
+    return { extra: (listed as unknown[]).map((d) => String(d).trim()).filter((d) => d !== ""), skip: String(env.get("SKIP_VALIDATE_TRUST_DOMAIN") ?? "").trim() === "true" };
+  });
+  if (read.known && read.value.extra.length === 0 && !read.value.skip) return;
+  if (!read.known || !mesh.trustDomain.known || !mesh.aliases.known) {
+    unknowns.push({ what: `the trust domains ${where} on cluster ${cluster} accepts beside istiod's`, matters: () => true });
+    return;
+  }
+  const own = [mesh.trustDomain.value, ...mesh.aliases.value];
+  const foreign = read.value.extra.filter((d) => !own.includes(d));
+  const why = `agentgateway then accepts HBONE peers of it (config.rs allowed_trust_domains), and CEL rules pinning only source.identity.namespace and serviceAccount admit them as the mesh's workloads of those names`;
+  if (read.value.skip) report(`cluster ${cluster}: ${where} sets SKIP_VALIDATE_TRUST_DOMAIN=true, so its proxy accepts every trust domain, not only istiod's (${own.join(", ")}): ${why}`, r.urn);
+  else if (foreign.length > 0) report(`cluster ${cluster}: ${where} accepts trust domain ${foreign.join(", ")} (istio.additionalTrustDomains or ADDITIONAL_TRUST_DOMAINS), which is neither istiod's trust domain ${mesh.trustDomain.value} nor one of its trustDomainAliases: ${why}; list only the mesh's aliases`, r.urn);
+}
+
 /**
  * agentgateway's proxies take their mesh identity from istiod (AgentgatewayParameters `istio`, the
  * controller chart's `istio.*`): a trust domain, network or cluster ID other than istiod's gives
@@ -68,7 +103,7 @@ interface Unknown {
 function checkAgentgateway(
   cluster: string,
   resources: PolicyResource[],
-  mesh: { trustDomain: Probe<string>; network: Probe<string | undefined>; clusterId: Probe<string> },
+  mesh: Mesh,
   report: (message: string, urn?: string) => void,
   unknowns: Unknown[],
 ): void {
@@ -93,6 +128,7 @@ function checkAgentgateway(
     expect(where, "istio.trustDomain", probe(() => settings.trustDomain), mesh.trustDomain, r.urn);
     expect(where, "istio.network", probe(() => settings.network), mesh.network, r.urn);
     expect(where, "istio.clusterId", probe(() => settings.clusterId), mesh.clusterId, r.urn);
+    checkExtraTrustDomains(cluster, where, r, mesh, report, unknowns);
   }
   for (const r of resources.filter((x) => isHelmInstall(x.type) && isChart(x, "agentgateway"))) {
     const where = `Helm release ${releaseName(r)} (agentgateway)`;
@@ -110,7 +146,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name; no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's, istio-system by default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name, and accept no trust domain beside istiod's and its trustDomainAliases (istio.additionalTrustDomains, ADDITIONAL_TRUST_DOMAINS, SKIP_VALIDATE_TRUST_DOMAIN); no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -221,7 +257,8 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       if (network) add(networks, network, cluster);
       else if (unknownNetworks.length === 0) report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
       const expectedNetwork: Probe<string | undefined> = network || unknownNetworks.length === 0 ? { known: true, value: network } : { known: false };
-      checkAgentgateway(cluster, resources, { trustDomain: orDefault(value(istiod, "meshConfig.trustDomain"), "cluster.local"), network: expectedNetwork, clusterId }, report, unknowns);
+      const aliases = probe(() => (dig(istiod.props.values, "meshConfig.trustDomainAliases") as unknown[] | undefined ?? []).map(String));
+      checkAgentgateway(cluster, resources, { trustDomain: orDefault(value(istiod, "meshConfig.trustDomain"), "cluster.local"), aliases, network: expectedNetwork, clusterId }, report, unknowns);
     }
     const across = revisions ? "across clusters and istiod revisions" : "across clusters";
     if (meshIds.size > 1) report(`istiod meshID differs ${across}: ${[...meshIds].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")} (meshConfig.defaultConfig.meshId where set, else global.meshID)`);

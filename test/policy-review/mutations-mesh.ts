@@ -285,4 +285,9 @@ export const meshMutations: Mutation[] = [
       return onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel" && onEks(r), (o) => (o.values.nodeSelector = { "inference-mesh.io/node-group": "system" }));
     },
   },
+  {
+    name: "the MCP gateway's proxy accepting a trust domain istiod does not (istio.additionalTrustDomains)",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "AgentgatewayParameters") && (r.inputs as any)?.metadata?.name === "mcp-gateway", (o) => (o.spec.istio.additionalTrustDomains = ["staging.example"])),
+  },
 ];
