@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fleetSize } from "./lib/fleet";
+import { fleetSize, MAX_COPIES } from "./lib/fleet";
 import { childPids, statusKb } from "./lib/proc";
 import { fromCaller, parseCommandLine } from "./lib/cli";
 import { knownStacksText, loadProject, Project, repoRoot, stackFile } from "./lib/stack-config";
@@ -159,9 +159,17 @@ async function main(): Promise<number> {
     childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e instanceof Error ? e.message : String(e)); process.exit(1); });
     return -1;
   }
-  const factors = values.factors!.split(",").map((f) => Number(f.trim()));
-  if (factors.length === 0 || factors.some((f) => !Number.isInteger(f) || f < 1)) {
+  // Written in digits: Number() also takes `1e9` and `0x10`, and a factor of 1e9 had the bench build a
+  // billion cluster copies before any check (the process ran out of memory instead of answering).
+  const written = values.factors!.split(",").map((f) => f.trim());
+  const factors = written.map(Number);
+  if (written.some((f) => !/^[0-9]+$/.test(f)) || factors.some((f) => f < 1)) {
     console.error(`bench: --factors takes positive integers separated by commas (e.g. 1,4,16), got '${values.factors}'`);
+    return 2;
+  }
+  const huge = factors.find((f) => Math.max(fleetSize(f).clusterCopies, fleetSize(f).modelCopies) > MAX_COPIES);
+  if (huge !== undefined) {
+    console.error(`bench: --factors ${huge}: a fleet of ${fleetSize(huge).clusterCopies} cluster and ${fleetSize(huge).modelCopies} model copies; at most ${MAX_COPIES} copies of each can be grown (scripts/lib/fleet.ts moves each copy's networks by its index modulo 256, so a further copy would reuse another's)`);
     return 2;
   }
   const problem = await baseProblem(values.base!, factors, loadProject());

@@ -17,6 +17,9 @@ export function fleetSize(factor: number): FleetSize {
   return root * root === factor ? { clusterCopies: root, modelCopies: root } : { clusterCopies: factor, modelCopies: 1 };
 }
 
+/** Copies beyond this reuse another copy's networks (shiftCidr moves the second octet by the copy's index modulo 256), which no platform accepts. */
+export const MAX_COPIES = 256;
+
 const suffix = (base: string, tag: string, i: number) => (i === 0 ? base : `${base}-${tag}${i}`);
 
 function shiftCidr(cidr: string | undefined, i: number, stride: number): string | undefined {

@@ -69,3 +69,15 @@ test("bench reads --base from Pulumi.yaml's stackConfigDir, and names a stack it
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /^bench: --base prod: no stack config envs\/Pulumi\.prod\.yaml; known stacks: broken, long\nusage: npm run bench/);
 });
+
+test("bench refuses --factors not written as digits, and fleets too large to grow, before building them (1e9 once ran it out of memory)", () => {
+  for (const factors of ["1e9", "0x10", "1,,4", "0"]) {
+    const res = bench(repoRoot, ["--factors", factors]);
+    assert.equal(res.code, 2, `${factors}: ${res.stderr}`);
+    assert.match(res.stderr, /^bench: --factors takes positive integers separated by commas \(e\.g\. 1,4,16\), got '/, factors);
+  }
+  const huge = bench(repoRoot, ["--factors", "1,1000000000"]);
+  assert.equal(huge.code, 2, huge.stderr);
+  assert.match(huge.stderr, /^bench: --factors 1000000000: a fleet of 1000000000 cluster and 1 model copies; at most 256 copies of each can be grown/);
+  assert.doesNotMatch(huge.stderr, /\n\s+at /, "no stack trace");
+});
