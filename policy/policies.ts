@@ -5,6 +5,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { guarded } from "./lib/guard";
+import { withHelmValues } from "./lib/helm-values";
 import { meshMtlsStrict } from "./rules/mesh-mtls-strict";
 import { peerAuthenticationStrict } from "./rules/peer-authentication-strict";
 import { ambientNoSidecarInjection } from "./rules/ambient-no-sidecar-injection";
@@ -57,4 +58,5 @@ const rules: Policies = [
   meshMulticlusterWiring,
 ];
 
-export const policies: Policies = rules.map(guarded);
+// Each rule reads a Helm release's values as its chart does, valueYamlFiles merged under them (lib/helm-values.ts).
+export const policies: Policies = rules.map((p) => guarded(withHelmValues(p)));

@@ -3,6 +3,7 @@
  * exec env), as an entry of a ConfigMap or Secret, and in Helm values; the shapes boot-scripts.ts
  * looks for in a VM's boot script. Read by sensitive-values-secret for every place a credential may sit.
  */
+import { readValueFiles } from "./helm-value-files";
 import * as yaml from "js-yaml";
 import { probe } from "./values";
 
@@ -255,4 +256,11 @@ export function credentialsInValues(node: unknown, path: string, found: FoundCre
     if (kubeconfig && k === "users") continue;
     credentialsInValues(v, `${path}.${k}`, found, unknown, k === "value" && envName ? envName : k);
   }
+}
+
+/** Credentials in a Helm release's StringAsset valueYamlFiles (plaintext in state), named `valueYamlFiles[i].<path>`. */
+export async function credentialsInValueFiles(props: Record<string, any>): Promise<FoundCredential[]> {
+  const found: FoundCredential[] = [];
+  for (const { at, values } of (await readValueFiles(props)).layers) credentialsInValues(values, at, found, []);
+  return found;
 }

@@ -24,6 +24,10 @@ export interface ValueFiles {
   merged?: Record<string, unknown>;
   /** Files whose content this review cannot read (with why), for "can't judge". */
   unread: string[];
+  /** Each file read, where it sits (`valueYamlFiles[i]`) and what it sets. */
+  layers: { at: string; values: Record<string, unknown> }[];
+  /** The files read after the last unread one, merged: only what they set is sure to reach the chart. */
+  tail?: Record<string, unknown>;
 }
 
 /**
@@ -35,11 +39,21 @@ const target = <T>(x: T): T => ((x as { __getSpecialProxyTarget?: T } | undefine
 /** Reads the `valueYamlFiles` of a Helm release's inputs. */
 export async function readValueFiles(props: Record<string, any>): Promise<ValueFiles> {
   const files = probe(() => list(props.valueYamlFiles as unknown[]));
-  if (!files.known) return { unread: ["valueYamlFiles (not known yet)"] };
+  if (!files.known) return { unread: ["valueYamlFiles (not known yet)"], layers: [] };
   const unread: string[] = [];
+  const layers: ValueFiles["layers"] = [];
   let merged: Record<string, unknown> | undefined;
-  for (const [i, f] of files.value.entries()) {
+  let tail: Record<string, unknown> | undefined;
+  for (let i = 0; i < files.value.length; i++) {
     const at = `valueYamlFiles[${i}]`;
+    // One asset not known yet (an unknown sentinel behind the proxy) must not throw past the others.
+    const item = probe(() => files.value[i] as unknown);
+    if (!item.known) {
+      unread.push(`${at} (not known yet)`);
+      tail = undefined;
+      continue;
+    }
+    const f = item.value;
     // Read by field, not instanceof: the SDK that deserialized the asset may be another copy than this one.
     const asset = pulumi.asset.Asset.isInstance(f) ? (f as { text?: Promise<string>; path?: Promise<string>; uri?: Promise<string> }) : undefined;
     if (asset?.text !== undefined) {
@@ -48,9 +62,15 @@ export async function readValueFiles(props: Record<string, any>): Promise<ValueF
         parsed = yaml.load(String(await target(asset.text)));
       } catch {
         unread.push(`${at} (not YAML: the provider refuses the release)`);
+        tail = undefined;
         continue;
       }
-      if (isObject(parsed)) merged = mergeHelmValues(merged ?? {}, parsed);
+      if (isObject(parsed)) {
+        merged = mergeHelmValues(merged ?? {}, parsed);
+        tail = mergeHelmValues(tail ?? {}, parsed);
+        layers.push({ at, values: parsed });
+      }
+      continue;
     } else if (asset?.path !== undefined) {
       unread.push(`${at} (file ${await target(asset.path)}: the state records its path, not its content)`);
     } else if (asset?.uri !== undefined) {
@@ -58,6 +78,8 @@ export async function readValueFiles(props: Record<string, any>): Promise<ValueF
     } else {
       unread.push(`${at} (not an asset this review reads)`);
     }
+    // An unread file may set anything the files before it set.
+    tail = undefined;
   }
-  return { ...(merged ? { merged } : {}), unread };
+  return { ...(merged ? { merged } : {}), ...(tail ? { tail } : {}), unread, layers };
 }

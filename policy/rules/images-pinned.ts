@@ -6,6 +6,7 @@ import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
 import { isObject, orUnknown, probe, Tri } from "../lib/values";
 import { mergeHelmValues, readValueFiles } from "../lib/helm-value-files";
+import { givenHelmValues } from "../lib/helm-values";
 
 /** A whole digest: `sha256:` and 64 hex digits, or `sha512:` and 128 (a short one is no digest at all). */
 const wholeDigest = (digest: string) => /^sha256:[0-9a-f]{64}$/.test(digest) || /^sha512:[0-9a-f]{128}$/.test(digest);
@@ -178,7 +179,7 @@ export const imagesPinned: ResourceValidationPolicy = {
         else if (why && local === false) report(why);
         else if (why) pending.push(`the chart of ${release} (a local chart carries its own version), which decides: ${why}`);
       }
-      const given = probe(() => args.props.values as unknown);
+      const given = probe(() => givenHelmValues(args.props));
       // valueYamlFiles lie under values (helm-value-files.ts): judged merged, as the chart reads them.
       const files = await readValueFiles(args.props);
       pending.push(...files.unread.map((f) => `the values in ${f} of ${release}`));

@@ -2,10 +2,11 @@ import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/p
 import { cannotJudge, isKind, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
-import { configMapCredential, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
+import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
 import { podCredentials } from "../lib/pod-credentials";
 import { inlineAuthKeys } from "../lib/inline-keys";
+import { givenHelmValues } from "../lib/helm-values";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
@@ -123,9 +124,9 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password, registry credentials: a base64 user:password under auth) or such a kubeconfig, also inside a config file (JSON or YAML) held as one value, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password (a registry login's too), or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values and repositoryOpts hold none of these unless declared secret, no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), and no agentgateway backend or policy gives a backend its API key inline (auth.key; auth.secretRef instead), so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password, registry credentials: a base64 user:password under auth) or such a kubeconfig, also inside a config file (JSON or YAML) held as one value, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password (a registry login's too), or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values, repositoryOpts and valueYamlFiles StringAssets (whose text state keeps as given) hold none of these unless declared secret, no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), and no agentgateway backend or policy gives a backend its API key inline (auth.key; auth.secretRef instead), so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
-  validateResource: (args, report) => {
+  validateResource: async (args, report) => {
     if (args.type === T.k8sProvider) {
       const kc = probe(() => args.props.kubeconfig as unknown);
       if (keptSecret(args, "kubeconfig")) return;
@@ -216,12 +217,19 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
         if (keptSecret(args, field)) continue;
         const found: FoundCredential[] = [];
         const unknown: string[] = [];
-        const tree = probe(() => args.props[field] as unknown);
+        // The release's own values: what its valueYamlFiles set is judged below, where it sits.
+        const tree = probe(() => (field === "values" ? givenHelmValues(args.props) : args.props[field]) as unknown);
         if (!tree.known) unknown.push(field);
         else credentialsInValues(tree.value, field, found, unknown);
         pending.push(...unknown.map((path) => `${path} of ${release}`));
         for (const { path, what } of found) {
           report(`${release}: ${path} holds ${what} in plaintext and ${notDeclared(field)}, so it sits in state, exports and preview diffs in clear; pass it as pulumi.secret() and list "${field}" in the release's additionalSecretOutputs, or hand the chart the name of a Secret holding it`);
+        }
+      }
+      // A StringAsset values file is plaintext in state too (helm-value-files.ts); its path and URI ones hold no content there.
+      if (!keptSecret(args, "valueYamlFiles")) {
+        for (const { path, what } of await credentialsInValueFiles(args.props)) {
+          report(`${release}: ${path} holds ${what} in plaintext (a StringAsset's text is kept in state as given) and ${notDeclared("valueYamlFiles")}; pass it in values as pulumi.secret() with "values" in additionalSecretOutputs, or hand the chart the name of a Secret holding it`);
         }
       }
       if (pending.length > 0) cannotJudge(pending);

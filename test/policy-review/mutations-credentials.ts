@@ -3,9 +3,16 @@
  * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
  */
 import { gzipSync } from "zlib";
+import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
 import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs, onFirst, isKind, withSpec } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
+  {
+    // A StringAsset's text is kept in state as given: a password in a values file is plaintext there.
+    name: "a password in istiod's valueYamlFiles StringAsset, not declared secret",
+    policy: "sensitive-values-secret",
+    apply: (doc) => onFirst(doc, istiod, (o) => (o.valueYamlFiles = [{ [SIG_KEY]: ASSET_SIG, text: "adminPassword: hunter2-Plain\n" }])),
+  },
   {
     // The istiod chart mounts cacerts from its release namespace: moved to another namespace, the
     // cluster's istiod no longer sees the shared CA and mints its own root.

@@ -6,6 +6,7 @@
  * config its loader refuses (a plugin type, a plugin's parameters, a chart release's values).
  */
 import * as yaml from "js-yaml";
+import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
 
@@ -84,6 +85,12 @@ export const poolsGpuMutations: Mutation[] = [
     name: "the NVIDIA device plugin chart's DaemonSet turned off (devicePlugin.enabled: false)",
     policy: "gpu-device-plugin",
     apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.values = { ...o.values, devicePlugin: { enabled: false } })),
+  },
+  {
+    // The chart reads its valueYamlFiles under its values (lib/helm-values.ts): off there is off.
+    name: "the NVIDIA device plugin chart's DaemonSet turned off in a valueYamlFiles StringAsset",
+    policy: "gpu-device-plugin",
+    apply: (doc) => onFirst(doc, devicePlugin, (o) => (o.valueYamlFiles = [{ [SIG_KEY]: ASSET_SIG, text: "devicePlugin:\n  enabled: false\n" }])),
   },
   {
     // The Service exposes 9090 (the picker's metrics): the gateway's ext-proc calls land on an HTTP metrics server.
