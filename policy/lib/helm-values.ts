@@ -15,7 +15,7 @@ import * as policySdk from "@pulumi/policy";
 import type { Policy, PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { isHelmInstall } from "./k8s";
 import { mergeHelmValues, readValueFiles } from "./helm-value-files";
-import { isObject, probe } from "./values";
+import { isObject, isUnknownError, probe } from "./values";
 
 const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
   unknownCheckingProxy: <T>(o: T) => T;
@@ -30,8 +30,9 @@ const GIVEN = Symbol("given Helm values");
 const target = <T>(x: T): T => ((x as { __getSpecialProxyTarget?: T } | undefined)?.__getSpecialProxyTarget ?? x);
 
 /** A map that unread files may extend: keys it holds are read, any other (or its key list) is not known. */
-function open(node: Record<string, unknown>, files: string, path: string[]): Record<string, unknown> {
+function open(node: Record<string, unknown>, files: string, path: string[], blocked?: () => void): Record<string, unknown> {
   const unknown = (key: string): never => {
+    blocked?.();
     throw new UnknownValueError(UNKNOWN_OBJECT, [...path, `${key} (which ${files} may set)`]);
   };
   const own = (key: string | symbol) => Object.prototype.hasOwnProperty.call(node, key);
@@ -39,7 +40,7 @@ function open(node: Record<string, unknown>, files: string, path: string[]): Rec
     get: (t, key) => {
       if (typeof key === "symbol" || !own(key)) return typeof key === "symbol" || key in Object.prototype ? Reflect.get(t, key) : unknown(key);
       const v = t[key];
-      return isObject(v) ? open(v, files, [...path, key]) : v;
+      return isObject(v) ? open(v, files, [...path, key], blocked) : v;
     },
     has: (_t, key) => (typeof key === "symbol" || own(key) ? Reflect.has(node, key) : unknown(key)),
     getOwnPropertyDescriptor: (t, key) => (typeof key === "symbol" || own(key) ? Reflect.getOwnPropertyDescriptor(t, key) : unknown(key)),
@@ -51,7 +52,7 @@ function open(node: Record<string, unknown>, files: string, path: string[]): Rec
  * A release's props with `values` replaced by what its chart reads (its valueYamlFiles merged under
  * its values), or the props as given when it has no valueYamlFiles or its values are not known.
  */
-export async function effectiveHelmProps<P extends Record<string, any>>(props: P): Promise<P> {
+export async function effectiveHelmProps<P extends Record<string, any>>(props: P, blocked?: (files: string) => void): Promise<P> {
   const files = probe(() => props.valueYamlFiles as unknown);
   if (files.known && (files.value === undefined || files.value === null || (Array.isArray(files.value) && files.value.length === 0))) return props;
   const raw = target(props) as Record<string, unknown>;
@@ -60,7 +61,10 @@ export async function effectiveHelmProps<P extends Record<string, any>>(props: P
   if (given !== undefined && given !== null && !isObject(given)) return props;
   const read = await readValueFiles(props);
   const merged = mergeHelmValues(read.tail ?? {}, isObject(given) ? given : {});
-  const values = read.unread.length > 0 ? open(merged, read.unread.join(", "), ["values"]) : merged;
+  const unread = read.unread.join(", ");
+  const name = probe(() => props.name as unknown);
+  const release = name.known && typeof name.value === "string" ? `Helm release ${name.value}` : "a Helm release";
+  const values = read.unread.length > 0 ? open(merged, unread, ["values"], () => blocked?.(`${unread} of ${release}`)) : merged;
   const out: Record<string | symbol, unknown> = { ...raw, values };
   Object.defineProperty(out, GIVEN, { value: given, enumerable: false });
   return unknownCheckingProxy(out) as P;
@@ -70,9 +74,9 @@ export async function effectiveHelmProps<P extends Record<string, any>>(props: P
 export const givenHelmValues = (props: Record<string | symbol, any>): unknown => (GIVEN in target(props) ? props[GIVEN] : props.values);
 
 /** The resource with its effective values; reading them still marks the resource read (guard.ts trackReads). */
-async function withValues(r: PolicyResource): Promise<PolicyResource> {
+async function withValues(r: PolicyResource, blocked: (files: string) => void): Promise<PolicyResource> {
   if (!isHelmInstall(r.type)) return r;
-  const props = await effectiveHelmProps(r.props);
+  const props = await effectiveHelmProps(r.props, blocked);
   if (props === r.props) return r;
   const out = { ...r };
   Object.defineProperty(out, "props", { configurable: true, enumerable: true, get: () => (void r.props, props) });
@@ -81,14 +85,32 @@ async function withValues(r: PolicyResource): Promise<PolicyResource> {
 
 type Validate = (args: any, report: any) => Promise<void> | void;
 
+/**
+ * Runs a validation; a "not known yet" it ends with, after it read through a values file the state
+ * holds by path or URI only, names that file (the rules' own messages name only what they read).
+ */
+async function naming(run: (blocked: (files: string) => void) => Promise<void> | void): Promise<void> {
+  const hits = new Set<string>();
+  try {
+    await run((files) => hits.add(files));
+  } catch (err) {
+    if (hits.size === 0 || !isUnknownError(err)) throw err;
+    const at = ((err as { props?: unknown }).props as string[] | undefined) ?? [];
+    throw new UnknownValueError(UNKNOWN_OBJECT, [...at, `<which may be set by ${[...hits].join("; ")}>`]);
+  }
+}
+
 /** The policy, handed every Helm release with its effective values (see above). */
 export function withHelmValues<P extends Policy>(policy: P): P {
   const p = policy as unknown as { validateResource?: Validate | Validate[]; validateStack?: Validate };
   const out = { ...(policy as object) } as Record<string, unknown>;
-  const resource = (v: Validate): Validate => async (args: ResourceValidationArgs, report) =>
-    v(isHelmInstall(args.type) ? { ...args, props: await effectiveHelmProps(args.props) } : args, report);
+  const resource = (v: Validate): Validate => (args: ResourceValidationArgs, report) =>
+    naming(async (blocked) => v(isHelmInstall(args.type) ? { ...args, props: await effectiveHelmProps(args.props, blocked) } : args, report));
   if (p.validateResource) out.validateResource = Array.isArray(p.validateResource) ? p.validateResource.map(resource) : resource(p.validateResource);
   const stack = p.validateStack;
-  if (stack) out.validateStack = async (args: StackValidationArgs, report: unknown) => stack({ ...args, resources: await Promise.all(args.resources.map(withValues)) }, report);
+  if (stack) {
+    out.validateStack = (args: StackValidationArgs, report: unknown) =>
+      naming(async (blocked) => stack({ ...args, resources: await Promise.all(args.resources.map((r) => withValues(r, blocked))) }, report));
+  }
   return out as P;
 }

@@ -64,6 +64,8 @@ test("gpu-device-plugin: a GPU Operator whose valueYamlFiles turn its device plu
   assert.deepEqual(messages(unread), []);
   assert.equal(unread.unknown.length, 1);
   assert.match(unread.unknown[0], /the values or pod spec of Helm release gpu-operator\/gpu-operator/);
+  // The rule's own message names what it read; the file that may set it is named after it.
+  assert.match(unread.unknown[0], /which may be set by valueYamlFiles\[0\] \(file gpu-operator\.yaml: the state records its path, not its content\) of Helm release gpu-operator/);
 });
 
 /** A resource policy of the pack on one release, as the server calls it. */
