@@ -249,6 +249,18 @@ export const poolsGpuMutations: Mutation[] = [
     },
   },
   {
+    // llm-d-router v0.10.0 routerlib _service.yaml/_inferencepool.yaml give the Service (no targetPort) and the pool
+    // router.epp.extProcPort, but _deployment.yaml never passes it to the picker, which serves ext-proc on 9002.
+    name: "an llm-d-router-gateway Helm release whose router.epp.extProcPort moves the picker Service off the port its picker serves",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { extProcPort: 9012 } } };
+      return addLike(doc, like, "router-port", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
+    },
+  },
+  {
     // Istio 1.30.3 gives waypoints and sidecars no ext_proc filter (listener_builder.go): the picker is never asked.
     name: "a mesh HTTPRoute on an inference Service sending to an InferencePool (its waypoint bypasses the picker)",
     policy: "inference-pool-epp",

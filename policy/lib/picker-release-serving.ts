@@ -1,0 +1,150 @@
+/**
+ * How a picker installed by llm-d-router's own chart (a Helm Release of `llm-d-router-gateway` or
+ * `llm-d-router-standalone`) is reached, read from the values as the chart renders its Service,
+ * Deployment and DestinationRule at v0.10.0 (routerlib/templates/_service.yaml, _deployment.yaml,
+ * _inferencepool.yaml, _latency-predictor.tpl; llm-d-router-gateway/templates/istio.yaml). The
+ * rendered objects are only values in the stack, so the Service-port and TLS checks inference-pool-epp
+ * makes on a hand-written picker are made here on what the values render. Read by inference-pool-epp.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { dig, helmChartName, isRoute, meta, T } from "./k8s";
+import type { Report } from "./picker-service";
+import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules";
+import { istioParents } from "./inference-extension";
+import { gatewayPodLabels } from "./istio";
+import { goTruthy, isObject, list, probe, type Probe } from "./values";
+
+const ROUTER_CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
+
+/** A value the chart reads through `| default <d>`: Go's empty values (nil, false, 0, "") take the default. */
+const orDefault = (v: unknown, d: number): unknown => (v === undefined || v === null || v === false || v === 0 || v === "" ? d : v);
+
+/** The chart's `--<k>=<v>` of a bool flag as pflag reads it: false only for strconv.ParseBool's false spellings. */
+const flagFalse = (v: unknown) => ["0", "f", "F", "false", "FALSE", "False"].includes(String(v));
+
+/** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
+const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
+
+interface ChartRelease {
+  resource: PolicyResource;
+  chart: string;
+  /** The release's name where the stack gives it (an auto-named release's suffix is not known here). */
+  name?: string;
+  namespace: string;
+  values: unknown;
+  lead: string;
+}
+
+function chartReleases(resources: PolicyResource[], cluster: string): ChartRelease[] {
+  const out: ChartRelease[] = [];
+  for (const r of resources.filter((x) => x.type === T.helmRelease)) {
+    const chart = helmChartName(r.props);
+    if (!chart || !ROUTER_CHARTS.includes(chart)) continue;
+    const name = typeof r.props.name === "string" && r.props.name !== "" ? (r.props.name as string) : undefined;
+    const namespace = typeof r.props.namespace === "string" && r.props.namespace !== "" ? (r.props.namespace as string) : "default";
+    out.push({ resource: r, chart, name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${chart}) on ${cluster}` });
+  }
+  return out;
+}
+
+/** Whether the chart runs its picker for its own InferencePool (`--pool-name`), not standalone (`--endpoint-selector`). */
+const servesOwnPool = (values: unknown) => dig(values, "router.inferencePool.create") !== false;
+
+/**
+ * The Service port the chart gives ext-proc, and the InferencePool's endpointPickerRef with it, is
+ * router.epp.extProcPort (no targetPort, so it targets the same number on the pods), but the chart
+ * never passes it to the picker, which serves ext-proc on its --grpc-port (9002 unless
+ * router.epp.flags sets it; the container's `grpc` port is 9002 whatever the values say).
+ */
+function checkExtProcPort(rel: ChartRelease, report: Report): void {
+  const port = Number(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
+  const flags = isObject(dig(rel.values, "router.epp.flags")) ? (dig(rel.values, "router.epp.flags") as Record<string, unknown>) : {};
+  const listens = "grpc-port" in flags ? Number(flags["grpc-port"]) : 9002;
+  if (!Number.isInteger(port) || !Number.isInteger(listens) || port === listens) return;
+  const other = [[9003, "gRPC health"], [9090, "metrics"]].find(([p]) => p === port);
+  report(
+    `${rel.lead}: router.epp.extProcPort ${port} is the port of the chart's picker Service (grpc-ext-proc, without a targetPort, so it targets ${port} on the picker's pods) and of its InferencePool's endpointPickerRef, but the chart does not pass it to the picker, which serves ext-proc on ${listens} (--grpc-port${"grpc-port" in flags ? ", router.epp.flags.grpc-port" : ", 9002 unless router.epp.flags.grpc-port sets it"})${other ? `; ${port} is its ${other[1]} port` : ""}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); set router.epp.flags.grpc-port: ${port}, or leave router.epp.extProcPort at ${listens}`,
+    rel.resource.urn,
+  );
+}
+
+/**
+ * With provider.name istio the gateway chart renders a DestinationRule for its picker Service giving
+ * it tls.mode SIMPLE (insecureSkipVerify), for a picker serving self-signed TLS; router.epp.flags
+ * secure-serving false makes it answer in plaintext, so every gateway's TLS handshake with it fails.
+ */
+function checkChartTls(rel: ChartRelease, report: Report): void {
+  if (rel.chart !== "llm-d-router-gateway" || dig(rel.values, "provider.name") !== "istio") return;
+  const flags = dig(rel.values, "router.epp.flags");
+  if (!isObject(flags) || !("secure-serving" in flags) || !flagFalse(flags["secure-serving"])) return;
+  const picker = rel.name ? chartPickerName(rel.name) : "<release>-epp";
+  report(
+    `${rel.lead}: router.epp.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); drop router.epp.flags.secure-serving (the picker then serves TLS the rule expects), or set provider.name none and give the picker no TLS rule`,
+    rel.resource.urn,
+  );
+}
+
+/**
+ * The Istio Gateways that call a chart picker serving TLS (router.epp.flags.secure-serving unset or
+ * true: self-signed) must each get a DestinationRule for its Service with tls.mode SIMPLE that skips
+ * verification or names a CA, as for a hand-written picker: the chart's own (provider.name istio)
+ * or one of the stack's, looked up as istiod does. The callers are the stack's routes to the chart's
+ * pool and the chart's own HTTPRoute (httpRoute.create) through an Istio Gateway.
+ */
+function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: string[], report: Report): void {
+  const flags = dig(rel.values, "router.epp.flags");
+  if (!rel.name || !servesOwnPool(rel.values) || (isObject(flags) && "secure-serving" in flags && flagFalse(flags["secure-serving"]))) return;
+  const [name, namespace] = [rel.name, rel.namespace];
+  const svc = chartPickerName(name);
+  const host = serviceFqdn(svc, namespace);
+  const port = Number(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
+  const own: PolicyResource[] = [];
+  const istio = rel.chart === "llm-d-router-gateway" && dig(rel.values, "provider.name") === "istio";
+  if (istio) {
+    const given = dig(rel.values, "provider.istio.destinationRule.host");
+    own.push({ ...rel.resource, type: "kubernetes:networking.istio.io/v1beta1:DestinationRule", props: { metadata: { name: svc, namespace }, spec: { host: typeof given === "string" && given !== "" ? given : host, trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } } });
+  }
+  if (rel.chart === "llm-d-router-gateway" && goTruthy(dig(rel.values, "httpRoute.create"))) {
+    const gwName = dig(rel.values, "httpRoute.inferenceGatewayName");
+    const gwNs = dig(rel.values, "httpRoute.inferenceGatewayNamespace");
+    const parent = { group: "gateway.networking.k8s.io", kind: "Gateway", name: typeof gwName === "string" && gwName !== "" ? gwName.slice(0, 63).replace(/-$/, "") : `${name}-inference-gateway`.slice(0, 63).replace(/-$/, ""), ...(typeof gwNs === "string" && gwNs !== "" ? { namespace: gwNs } : {}) };
+    own.push({ ...rel.resource, type: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", props: { metadata: { name, namespace }, spec: { parentRefs: [parent], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name }] }] } } });
+  }
+  const all = [...resources, ...own];
+  const clients = new Map<string, { namespace: string; labels?: Record<string, string>; what: string }>();
+  for (const route of all.filter((r) => isRoute(r.type))) {
+    const routeNs = meta(route.props).namespace;
+    const sends = list(route.props.spec?.rules as { backendRefs?: any[] }[]).some((rule) => list(rule.backendRefs).some((b) => b?.kind === "InferencePool" && b.name === name && (b.namespace ?? routeNs) === namespace));
+    if (!sends) continue;
+    for (const p of istioParents(route, all)) clients.set(`${p.namespace}/${p.name}`, { namespace: p.namespace, labels: p.gw && gatewayPodLabels(p.gw), what: `Gateway ${p.namespace}/${p.name}` });
+  }
+  for (const client of clients.values()) {
+    const lookups = roots.map((root) => destinationRuleFor(all, host, namespace, client, root));
+    const rules = (lookups.find((l) => l.rules.length > 0) ?? { rules: [] }).rules;
+    const right = (r: PolicyResource) => {
+      const tls = tlsForPort(r.props.spec?.trafficPolicy, port);
+      return tls?.mode === "SIMPLE" && (tls.insecureSkipVerify === true || !!tls.caCertificates || !!tls.credentialName);
+    };
+    const withPolicy = rules.filter((r) => r.props.spec?.trafficPolicy);
+    const wrong = (withPolicy.length > 0 ? withPolicy : rules).filter((r) => !right(r));
+    if (rules.length > 0 && wrong.length === 0) continue;
+    const why = rules.length === 0 ? "no DestinationRule applies to it there" : `DestinationRule ${wrong.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} applies there without tls.mode SIMPLE and insecureSkipVerify (or a CA)`;
+    report(
+      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}, which serves self-signed TLS (router.epp.flags.secure-serving unset or true), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${istio ? "give that rule tls.mode SIMPLE with insecureSkipVerify" : "set provider.name istio (the chart then renders DestinationRule " + namespace + "/" + svc + " with tls.mode SIMPLE, insecureSkipVerify), or add such a rule"}`,
+      rel.resource.urn,
+    );
+  }
+}
+
+/** Each llm-d-router chart release of the cluster, judged on how its rendered picker is reached. */
+export function checkReleasePickerServing(resources: PolicyResource[], cluster: string, roots: Probe<string[]>, report: Report, pending: string[]): void {
+  for (const rel of chartReleases(resources, cluster)) {
+    const read = probe(() => {
+      if (servesOwnPool(rel.values)) checkExtProcPort(rel, report);
+      checkChartTls(rel, report);
+    });
+    if (!read.known) pending.push(`the endpoint picker Service and pod of Helm release ${rel.resource.name} on ${cluster}`);
+    if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);
+    else if (!probe(() => checkClientTls(rel, resources, roots.value, report)).known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster}`);
+  }
+}

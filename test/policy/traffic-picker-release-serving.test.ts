@@ -1,0 +1,62 @@
+/**
+ * Policy tests for inference-pool-epp's reading of how a picker installed by llm-d-router's chart
+ * (llm-d-router-gateway / -standalone v0.10.0, a Helm Release) is reached: its Service port and the
+ * TLS its Istio gateways speak to it, against the chart's DestinationRule or the stack's.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const release = (values: Record<string, unknown>, chart = "llm-d-router-gateway") =>
+  on(RELEASE, "router", { name: "llama", namespace: "inference", chart: `oci://ghcr.io/llm-d/charts/${chart}`, version: "v0.10.0", values });
+const messages = async (values: Record<string, unknown>, chart?: string, more: unknown[] = []) =>
+  (await runStack(inferencePoolEpp, [release(values, chart), ...more] as any)).violations.map((v) => v.message);
+const router = (r: Record<string, unknown>, top: Record<string, unknown> = {}) => ({ router: { modelServers: { matchLabels: { app: "llama" } }, ...r }, ...top });
+
+test("inference-pool-epp: a chart release's extProcPort the picker does not serve ext-proc on is named", async () => {
+  assert.deepEqual(await messages(router({})), []);
+  assert.deepEqual(await messages(router({ epp: { extProcPort: 9002 } })), []);
+  // The chart gives the Service (no targetPort) and the pool's endpointPickerRef extProcPort, but never passes it to the picker.
+  const moved = await messages(router({ epp: { extProcPort: 9012 } }));
+  assert.equal(moved.length, 1, moved.join("\n"));
+  assert.match(moved[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.extProcPort 9012 is the port of the chart's picker Service .* which serves ext-proc on 9002 \(--grpc-port, 9002 unless router.epp.flags.grpc-port sets it\), so the gateway's ext-proc calls fail .*; set router.epp.flags.grpc-port: 9012, or leave router.epp.extProcPort at 9002$/);
+  assert.match((await messages(router({ epp: { extProcPort: 9090 } }))).join("\n"), /; 9090 is its metrics port/);
+  assert.deepEqual(await messages(router({ epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } })), []);
+  // Standalone (no pool): the chart's own proxy is not judged here.
+  assert.deepEqual(await messages(router({ epp: { extProcPort: 9012 }, inferencePool: { create: false } }), "llm-d-router-standalone"), []);
+});
+
+test("inference-pool-epp: a chart picker serving plaintext behind the chart's own TLS DestinationRule is named", async () => {
+  const plain = router({ epp: { flags: { "secure-serving": false } } }, { provider: { name: "istio" } });
+  const m = await messages(plain);
+  assert.equal(m.length, 1, m.join("\n"));
+  assert.match(m[0], /router.epp.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule inference\/llama-epp giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails/);
+  assert.equal((await messages(router({ epp: { flags: { "secure-serving": "False" } } }, { provider: { name: "istio" } }))).length, 1);
+  // TLS served (the chart's default) with the chart's rule, or plaintext without it: quiet.
+  assert.deepEqual(await messages(router({}, { provider: { name: "istio" } })), []);
+  assert.deepEqual(await messages(router({ epp: { flags: { "secure-serving": true } } }, { provider: { name: "istio" } })), []);
+  assert.deepEqual(await messages(router({ epp: { flags: { "secure-serving": false } } }, { provider: { name: "none" } })), []);
+});
+
+test("inference-pool-epp: an Istio Gateway calling a chart picker that serves TLS needs the chart's (or a) TLS DestinationRule", async () => {
+  const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+  const gw = on(GW, "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "route", { metadata: { name: "llama", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama" }] }] } });
+  const tls = (m: string[]) => m.filter((x) => /calls the picker/.test(x));
+  // The chart's default provider.name none renders no DestinationRule: the gateway's call is not TLS.
+  const none = tls(await messages(router({}), undefined, [gw, route]));
+  assert.equal(none.length, 1, none.join("\n"));
+  assert.match(none[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: Gateway inference\/inference-gateway \(Istio\) routes to its InferencePool inference\/llama and calls the picker llama-epp.inference.svc.cluster.local port 9002, which serves self-signed TLS .* but no DestinationRule applies to it there, .*; set provider.name istio/);
+  // The chart's own route (httpRoute.create) through the same Gateway is a caller too.
+  assert.equal(tls(await messages(router({}, { httpRoute: { create: true } }), undefined, [gw])).length, 1);
+  // provider.name istio renders the rule; a stack rule of the gateway's namespace giving no TLS shadows it.
+  assert.deepEqual(tls(await messages(router({}, { provider: { name: "istio" } }), undefined, [gw, route])), []);
+  const shadow = on("kubernetes:networking.istio.io/v1:DestinationRule", "dr", { metadata: { name: "epp", namespace: "inference" }, spec: { host: "llama-epp", trafficPolicy: { connectionPool: { tcp: { maxConnections: 10 } } } } });
+  assert.match(tls(await messages(router({}, { provider: { name: "istio" } }), undefined, [gw, route, shadow])).join("\n"), /DestinationRule inference\/(epp|llama-epp)(, inference\/(epp|llama-epp))? applies there without tls.mode SIMPLE/);
+  // Plaintext pickers and routes through no Istio Gateway: nothing to say here.
+  assert.deepEqual(tls(await messages(router({ epp: { flags: { "secure-serving": false } } }), undefined, [gw, route])), []);
+  assert.deepEqual(tls(await messages(router({}))), []);
+});
