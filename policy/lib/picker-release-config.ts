@@ -13,7 +13,7 @@ import { dig, helmChartName, T } from "./k8s";
 import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
 import type { Report } from "./picker-service";
-import { isObject, list, probe } from "./values";
+import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
 
@@ -41,7 +41,24 @@ const PAYLOAD_AGNOSTIC = {
   schedulingProfiles: [{ name: "default", plugins: [{ pluginRef: "active-request-scorer", weight: 1 }, { pluginRef: "session-affinity-scorer", weight: 1 }] }],
 };
 
-/** The chart's `default-plugins.yaml` as it renders from the values (without the latency predictor, which this does not render). */
+/**
+ * What router.latencyPredictor.enabled adds to the chart's `default-plugins.yaml` (routerlib
+ * _config.yaml): the predictor's producer, two prefix-cache affinity gates, the SLO tier filter and
+ * admitter, the latency scorer and a weighted random picker, which replace the default profile.
+ */
+const affinity = (name: string, affinityThreshold: number) => ({ name, type: "prefix-cache-affinity-filter", parameters: { affinityThreshold, ttftSource: "latencyPredictor", maxTTFTPenaltyMs: 5000 } });
+const PREDICTOR_PLUGINS = [
+  { type: "predicted-latency-producer" },
+  affinity("strict-affinity-filter", 0.99),
+  affinity("loose-affinity-filter", 0.8),
+  { type: "latency-scorer" },
+  { type: "weighted-random-picker" },
+  { type: "slo-headroom-tier-filter" },
+  { type: "latency-slo-admitter" },
+];
+const PREDICTOR_PROFILE = ["predicted-latency-producer", "strict-affinity-filter", "slo-headroom-tier-filter", "loose-affinity-filter", "latency-scorer", "weighted-random-picker"].map((pluginRef) => ({ pluginRef }));
+
+/** The chart's `default-plugins.yaml` as it renders from the values. */
 function defaultPlugins(values: unknown): Record<string, unknown> {
   const str = (key: string) => (typeof dig(values, key) === "string" ? (dig(values, key) as string) : "");
   const type = str("router.modelServers.type") || "vllm";
@@ -50,6 +67,8 @@ function defaultPlugins(values: unknown): Record<string, unknown> {
   const parsers =
     type.toLowerCase() === "vllm" && protocol.toLowerCase() === "grpc" ? ["vllmgrpc-parser"] : given.length > 0 ? given.map(String) : type.toLowerCase() === "triton" ? ["passthrough-parser"] : [];
   const insecure = dig(values, "router.epp.metricsDataSource.insecureSkipVerify");
+  // `{{ if .Values.router.latencyPredictor.enabled }}`: Go template truthiness.
+  const predictor = goTruthy(dig(values, "router.latencyPredictor.enabled"));
   const scorers = [["queue-scorer", 2], ["kv-cache-utilization-scorer", 2], ["prefix-cache-scorer", 3]] as const;
   return {
     apiVersion: "llm-d.ai/v1alpha1",
@@ -60,8 +79,9 @@ function defaultPlugins(values: unknown): Record<string, unknown> {
       { type: "metrics-data-source", parameters: { scheme: str("router.epp.metricsDataSource.scheme") || "http", path: str("router.epp.metricsDataSource.path") || "/metrics", insecureSkipVerify: insecure === false || insecure === undefined || insecure === null || insecure === "" ? true : insecure } },
       { type: "core-metrics-extractor", ...(type !== "vllm" ? { parameters: { defaultEngine: type } } : {}) },
       ...parsers.map((p) => ({ type: p })),
+      ...(predictor ? PREDICTOR_PLUGINS : []),
     ],
-    schedulingProfiles: [{ name: "default", plugins: scorers.map(([t, weight]) => ({ pluginRef: t, weight })) }],
+    schedulingProfiles: [{ name: "default", plugins: predictor ? PREDICTOR_PROFILE : scorers.map(([t, weight]) => ({ pluginRef: t, weight })) }],
     ...(parsers.length > 0 ? { requestHandler: { parsers: parsers.map((p) => ({ pluginRef: p })) } } : {}),
   };
 }
@@ -95,7 +115,6 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
       } else if (file === "payload-agnostic.yaml") {
         [text, from] = [yaml.dump(PAYLOAD_AGNOSTIC), "the chart's payload-agnostic.yaml (router.epp.pluginsConfigFile)"];
       } else if (file === "default-plugins.yaml") {
-        if (dig(values, "router.latencyPredictor.enabled") === true) return;
         [text, from] = [yaml.dump(defaultPlugins(values)), "the chart's default-plugins.yaml, rendered from router.epp and router.modelServers"];
       } else {
         const keys = ["default-plugins.yaml", "payload-agnostic.yaml", ...Object.keys(custom)].join(", ");

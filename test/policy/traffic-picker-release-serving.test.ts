@@ -1,7 +1,8 @@
 /**
  * Policy tests for inference-pool-epp's reading of how a picker installed by llm-d-router's chart
  * (llm-d-router-gateway / -standalone v0.10.0, a Helm Release) is reached: its Service port and the
- * TLS its Istio gateways speak to it, against the chart's DestinationRule or the stack's.
+ * TLS its Istio gateways speak to it, against the chart's DestinationRule or the stack's; the ports
+ * of its pod's sidecars (tokenizer, latency predictor); and the config the latency predictor renders.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -59,4 +60,21 @@ test("inference-pool-epp: an Istio Gateway calling a chart picker that serves TL
   // Plaintext pickers and routes through no Istio Gateway: nothing to say here.
   assert.deepEqual(tls(await messages(router({ epp: { flags: { "secure-serving": false } } }), undefined, [gw, route])), []);
   assert.deepEqual(tls(await messages(router({}))), []);
+});
+
+test("inference-pool-epp: sidecars of a chart picker's pod binding one port are named", async () => {
+  // router.tokenizer.port and router.latencyPredictor.trainingServer.port both default to 8000.
+  const both = await messages(router({ tokenizer: { enabled: true, modelName: "m" }, latencyPredictor: { enabled: true } }));
+  assert.equal(both.length, 1, both.join("\n"));
+  assert.match(both[0], /the latency predictor's training server port \(router.latencyPredictor.trainingServer.port\) and the vllm-render tokenizer's port \(router.tokenizer.port\) are both 8000, in one pod: the second to start cannot bind it and crash-loops/);
+  assert.deepEqual(await messages(router({ tokenizer: { enabled: true, modelName: "m", port: 8100 }, latencyPredictor: { enabled: true } })), []);
+  // Prediction servers from startPort run into the picker's ext-proc port.
+  assert.match((await messages(router({ latencyPredictor: { enabled: true, predictionServers: { count: 4, startPort: 9000 } } }))).join("\n"), /prediction server 3's port \(router.latencyPredictor.predictionServers.startPort \+ 2\) and the picker's ext-proc port \(--grpc-port\) are both 9002/);
+  assert.deepEqual(await messages(router({ latencyPredictor: { enabled: true } })), []);
+});
+
+test("inference-pool-epp: a chart release's latency-predictor config is rendered and judged", async () => {
+  // The chart's predictor profile loads; a parser the values add beside it is judged as for the default config.
+  assert.deepEqual(await messages(router({ latencyPredictor: { enabled: true }, epp: { parsers: ["openai-parser"] } })), []);
+  assert.match((await messages(router({ latencyPredictor: { enabled: true }, epp: { parsers: ["openai-parsr"] } }))).join("\n"), /the chart's default-plugins.yaml, rendered from router.epp and router.modelServers, is one llm-d-router v0.10.0's config loader refuses or misreads: .*"openai-parsr" is not a plugin type/);
 });
