@@ -4,7 +4,8 @@
  * Deployment and DestinationRule at v0.10.0 (routerlib/templates/_service.yaml, _deployment.yaml,
  * _inferencepool.yaml, _latency-predictor.tpl; llm-d-router-gateway/templates/istio.yaml). The
  * rendered objects are only values in the stack, so the Service-port and TLS checks inference-pool-epp
- * makes on a hand-written picker are made here on what the values render. Read by inference-pool-epp.
+ * makes on a hand-written picker are made here on what the values render. Also names the chart
+ * release whose picker Service a hand-written pool points at. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isRoute, meta, T } from "./k8s";
@@ -23,7 +24,7 @@ const orDefault = (v: unknown, d: number): unknown => (v === undefined || v === 
 const flagFalse = (v: unknown) => ["0", "f", "F", "false", "FALSE", "False"].includes(String(v));
 
 /** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
-const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
+export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
 
 interface ChartRelease {
   resource: PolicyResource;
@@ -189,4 +190,25 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
     if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);
     else if (!probe(() => checkClientTls(rel, resources, roots.value, report)).known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster}`);
   }
+}
+
+/**
+ * A hand-written pool whose picker reference names the Service a chart release renders for its own
+ * picker: that picker is started for the release's own InferencePool (`--pool-name <release>
+ * --pool-namespace <namespace>`), or standalone (`--endpoint-selector` from router.modelServers,
+ * router.inferencePool.create false), never for another pool. Undefined when no release renders it.
+ */
+export function chartPickerServiceProblem(resources: PolicyResource[], cluster: string, pool: { name: string; namespace: string }, service: string): string | undefined {
+  for (const rel of chartReleases(resources, cluster)) {
+    if (rel.namespace !== pool.namespace || !rel.name || chartPickerName(rel.name) !== service) continue;
+    const what = `endpoint picker Service ${pool.namespace}/${service} is the one Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker`;
+    if (!servesOwnPool(rel.values)) {
+      return `${what}, which runs standalone (router.inferencePool.create false: --endpoint-selector from router.modelServers.matchLabels, no InferencePool), so it picks among the pods of its own selector, not this pool's, and no objective of this pool reaches it; give this pool a picker of its own (a Service of a picker started with --pool-name ${pool.name}), or let the chart create the pool (router.inferencePool.create true) and route to InferencePool ${rel.namespace}/${rel.name}`;
+    }
+    if (rel.name === pool.name) {
+      return `${what}, and that release creates InferencePool ${rel.namespace}/${rel.name} itself (router.inferencePool.create, true unless set false), the pool this one names again: whichever of the two is applied second fails (Helm will not adopt an object it does not own; Pulumi cannot create one that exists), so drop this InferencePool and configure the chart's (router.modelServers), or set router.inferencePool.create false in a release of its own`;
+    }
+    return `${what}, started for that release's InferencePool ${rel.namespace}/${rel.name} (--pool-name ${rel.name} --pool-namespace ${rel.namespace}, routerlib _deployment.yaml), so it picks that pool's model servers and this pool's requests go to them; route to InferencePool ${rel.namespace}/${rel.name} instead, or give this pool a picker of its own started with --pool-name ${pool.name}`;
+  }
+  return undefined;
 }

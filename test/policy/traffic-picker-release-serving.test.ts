@@ -2,7 +2,8 @@
  * Policy tests for inference-pool-epp's reading of how a picker installed by llm-d-router's chart
  * (llm-d-router-gateway / -standalone v0.10.0, a Helm Release) is reached: its Service port and the
  * TLS its Istio gateways speak to it, against the chart's DestinationRule or the stack's; the ports
- * of its pod's sidecars (tokenizer, latency predictor); and the config the latency predictor renders.
+ * of its pod's sidecars (tokenizer, latency predictor); the config the latency predictor renders;
+ * and a hand-written pool pointing at the chart's picker Service.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -77,4 +78,17 @@ test("inference-pool-epp: a chart release's latency-predictor config is rendered
   // The chart's predictor profile loads; a parser the values add beside it is judged as for the default config.
   assert.deepEqual(await messages(router({ latencyPredictor: { enabled: true }, epp: { parsers: ["openai-parser"] } })), []);
   assert.match((await messages(router({ latencyPredictor: { enabled: true }, epp: { parsers: ["openai-parsr"] } }))).join("\n"), /the chart's default-plugins.yaml, rendered from router.epp and router.modelServers, is one llm-d-router v0.10.0's config loader refuses or misreads: .*"openai-parsr" is not a plugin type/);
+});
+
+test("inference-pool-epp: a pool pointing at a chart release's picker Service is told that picker serves the chart's pool", async () => {
+  const POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
+  const pool = (name: string) => on(POOL, `pool-${name}`, { metadata: { name, namespace: "inference" }, spec: { selector: { matchLabels: { app: "llama" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "llama-epp", port: { number: 9002 } } } });
+  const other = (await messages(router({}), undefined, [pool("mine")])).join("\n");
+  assert.match(other, /InferencePool inference\/mine on a: endpoint picker Service inference\/llama-epp is the one Helm release inference\/llama \(chart llm-d-router-gateway\) renders for its own picker, started for that release's InferencePool inference\/llama \(--pool-name llama --pool-namespace inference/);
+  assert.doesNotMatch(other, /not in the stack/);
+  assert.match((await messages(router({}), undefined, [pool("llama")])).join("\n"), /that release creates InferencePool inference\/llama itself .* whichever of the two is applied second fails/);
+  assert.match((await messages(router({ inferencePool: { create: false } }), "llm-d-router-standalone", [pool("mine")])).join("\n"), /which runs standalone \(router.inferencePool.create false/);
+  // A Service no release renders is still not in the stack.
+  const none = (await messages(router({}), undefined, [{ ...pool("mine"), props: { ...pool("mine").props, spec: { ...(pool("mine").props as any).spec, endpointPickerRef: { name: "x-epp", port: { number: 9002 } } } } }])).join("\n");
+  assert.match(none, /endpoint picker Service inference\/x-epp is not in the stack/);
 });
