@@ -20,7 +20,7 @@ import { workloadIdentity, type Config } from "./call-graph";
 function trustedGatewayIdentities(resources: PolicyResource[], config: Config): Map<string, string> {
   const out = new Map<string, string>([[config.agentGateway, "the agent gateway's proxy identity: every agent admits it"]]);
   for (const p of gatewayProxies(resources).values()) {
-    if (p.namespace === config.toolsNamespace && p.gatewayClassName === "agentgateway") out.set(p.identity, "the MCP gateway's proxy identity: every tool admits it");
+    if (p.namespace === config.toolsNamespace && p.byAgentgateway) out.set(p.identity, "the MCP gateway's proxy identity: every tool admits it");
   }
   return out;
 }
@@ -28,6 +28,7 @@ function trustedGatewayIdentities(resources: PolicyResource[], config: Config): 
 /** Reports workloads and other Gateways' proxies that run under a gateway identity the fleet trusts. */
 export function reportBorrowedGatewayIdentities(resources: PolicyResource[], config: Config, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const trusted = trustedGatewayIdentities(resources, config);
+  const proxies = gatewayProxies(resources);
   const fix = "which skips what that gateway checks; give it a ServiceAccount of its own";
   for (const r of resources.filter((x) => isWorkload(x.type))) {
     const id = probe(() => workloadIdentity(r));
@@ -45,7 +46,10 @@ export function reportBorrowedGatewayIdentities(resources: PolicyResource[], con
           const { namespace, name } = meta(gw.props);
           const set = layeredServiceAccount(layers.value);
           const id = set && `${namespace}/${set.sa}`;
-          return id && id !== `${namespace}/${name}` && trusted.has(id) ? { namespace, name, id, from: set!.from, what: trusted.get(id)! } : undefined;
+          // The Gateway holding the identity (its own overlay may name it) borrows nothing.
+          const holder = id ? proxies.get(id) : undefined;
+          const holds = holder?.namespace === namespace && holder.name === name;
+          return id && id !== `${namespace}/${name}` && !holds && trusted.has(id) ? { namespace, name, id, from: set!.from, what: trusted.get(id)! } : undefined;
         })
       : layers;
     if (!read.known) pending.push(`the parameters of Gateway ${gw.name} on cluster ${cluster}, which may run its proxy under a trusted gateway identity`);

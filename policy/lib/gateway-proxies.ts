@@ -6,6 +6,8 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterResolver, isGateway, meta, T } from "./k8s";
 import { istioGatewayKind } from "./istio-classes";
+import { agentgatewayClasses } from "./authz-targets";
+import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
 import { istiodsOf, istiodsServing } from "./istiod-revisions";
 import { everyTri, orUnknown, Probe, probe, Tri } from "./values";
 
@@ -16,6 +18,8 @@ export interface GatewayProxy {
   namespace: string;
   name: string;
   gatewayClassName: string;
+  /** Whether agentgateway's own controller (agentgateway.dev) runs it, whatever its class is called. */
+  byAgentgateway: boolean;
   /** The Gateway's labels; undefined while not known. */
   labels: Record<string, string> | undefined;
 }
@@ -29,14 +33,14 @@ export interface GatewayProxy {
  * `gateway.istio.io/service-account` annotation when set and not empty (1.30.3
  * gatewaycommon/deploymentcontroller.go, GetOrDefault of annotation.GatewayServiceAccount; the
  * kube-gateway and waypoint templates create it); none for `istio-remote`, which Istio deploys
- * nothing for. Other controllers: agentgateway's uses the Gateway's name, others `<name>-<class>`.
+ * nothing for. Other controllers: {@link otherControllerAccount}.
  * Unknown while its class's istiod env or its annotations are not known.
  */
 function proxyServiceAccount(r: PolicyResource, cls: string, cluster: PolicyResource[]): Probe<string | undefined> {
   const { name } = meta(r.props);
   const kind = probe(() => istioGatewayKind(r, cluster));
   if (!kind.known) return kind;
-  if (kind.value === undefined) return { known: true, value: cls === "agentgateway" ? name : `${name}-${cls}` };
+  if (kind.value === undefined) return otherControllerAccount(r, cls, cluster);
   if (kind.value === "remote") return { known: true, value: undefined };
   const byName = kind.value === "ingress" ? `${name}-${cls}` : name;
   const annotated = probe(() => meta(r.props).annotations[SERVICE_ACCOUNT_ANNOTATION] as unknown);
@@ -44,6 +48,37 @@ function proxyServiceAccount(r: PolicyResource, cls: string, cluster: PolicyReso
   return { known: true, value: typeof annotated.value === "string" && annotated.value !== "" ? annotated.value : byName };
 }
 const SERVICE_ACCOUNT_ANNOTATION = "gateway.istio.io/service-account";
+
+/**
+ * Whether agentgateway's own controller runs the proxy of a Gateway of class `cls`: a class of one
+ * of its controllers ({@link agentgatewayClasses}: `agentgateway`, a chart's renamed
+ * `gatewayClassName`, a GatewayClass naming its controllerName) other than Istio's. Unknown while
+ * a release's values or a GatewayClass this depends on is not known.
+ */
+function isAgentgatewayClass(cls: string, cluster: PolicyResource[]): Probe<boolean> {
+  const { classes, unknown } = agentgatewayClasses(cluster);
+  const of = classes.get(cls);
+  if (of !== undefined) return { known: true, value: !of.startsWith("Istio's") };
+  return unknown.length > 0 ? { known: false } : { known: true, value: false };
+}
+
+/**
+ * A Gateway's proxy account outside Istio's kinds. agentgateway v1.4.1 renders its proxy with
+ * `serviceAccountName` the Gateway's name (controller/pkg/helm/agentgateway/templates/_helpers.tpl
+ * kgateway.gateway.fullname of agentgateway.name, which deployer/agentgateway_parameters.go sets
+ * to gw.Name) for every Gateway of a class naming its controller, and the AgentgatewayParameters
+ * `deployment`/`daemonSet` overlays (its class's, then its own: strategic merge patches of the
+ * pod template) may set another. Other controllers: `<name>-<class>`.
+ */
+function otherControllerAccount(r: PolicyResource, cls: string, cluster: PolicyResource[]): Probe<string | undefined> {
+  const agw = isAgentgatewayClass(cls, cluster);
+  if (!agw.known) return agw;
+  const { name } = meta(r.props);
+  if (!agw.value) return { known: true, value: `${name}-${cls}` };
+  const layers = parameterLayers(r, cluster);
+  if (!layers.known) return layers;
+  return { known: true, value: layeredServiceAccount(layers.value)?.sa ?? name };
+}
 
 /** The stack's Gateways, each with the resources of its cluster (its GatewayClasses and istiods). */
 function gatewaysWithCluster(resources: PolicyResource[]): [PolicyResource, PolicyResource[]][] {
@@ -69,7 +104,15 @@ export function gatewayProxies(resources: PolicyResource[]): Map<string, Gateway
     const account = proxyServiceAccount(r, cls, cluster);
     if (!account.known || account.value === undefined) continue;
     const identity = `${m.namespace}/${account.value}`;
-    out.set(identity, { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, labels: orUnknown(() => ({ ...m.labels }), undefined) });
+    const agw = isAgentgatewayClass(cls, cluster);
+    const byAgentgateway = agw.known && agw.value && orUnknown(() => istioGatewayKind(r, cluster) === undefined, false);
+    const proxy = { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, byAgentgateway, labels: orUnknown(() => ({ ...m.labels }), undefined) };
+    // Gateways sharing one account (an overlay naming another's) do not displace each other: an
+    // agentgateway proxy (the agent or MCP gateway the call graph judges) holds it over another
+    // kind's, then the Gateway the account is named after, then the first.
+    const held = out.get(identity);
+    const rank = (p: GatewayProxy) => (p.byAgentgateway ? 2 : 0) + (p.identity === `${p.namespace}/${p.name}` ? 1 : 0);
+    if (!held || rank(proxy) > rank(held)) out.set(identity, proxy);
   }
   return out;
 }

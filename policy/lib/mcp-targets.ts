@@ -181,7 +181,7 @@ export interface PlainToolRoute {
  */
 export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): PlainToolRoute[] | undefined {
   const tools = g.config.toolsNamespace;
-  const proxies = [...g.proxies.values()].filter((p) => p.namespace === tools && p.gatewayClassName === "agentgateway");
+  const proxies = [...g.proxies.values()].filter((p) => p.namespace === tools && p.byAgentgateway);
   const out: PlainToolRoute[] = [];
   for (const r of g.resources.filter((x) => isRoute(x.type))) {
     const read = probe(() => {

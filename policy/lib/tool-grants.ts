@@ -220,7 +220,7 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
  * access): an agent the mesh grants some tools then calls the others through the MCP gateway.
  */
 function reportNoMcpAuthorization(g: Graph, cluster: string, tools: string[], mesh: Map<string, Map<string, string>>, report: (message: string, urn?: string) => void): void {
-  const mcp = [...g.proxies.values()].find((p) => p.namespace === g.config.toolsNamespace && p.gatewayClassName === "agentgateway");
+  const mcp = [...g.proxies.values()].find((p) => p.namespace === g.config.toolsNamespace && p.byAgentgateway);
   if (!mcp) return;
   const gw = g.resources.find((r) => isGateway(r.type) && meta(r.props).namespace === mcp.namespace && meta(r.props).name === mcp.name);
   const agents = new Set([...mesh.values()].flatMap((m) => [...m.keys()]));

@@ -174,7 +174,7 @@ function verdict(g: Graph, target: string, caller: Caller, workloads: Bound[], v
   // target === toolsNamespace
   if (id === config.agentGateway) return `${rule} (the agent gateway is not an agent)`;
   if (proxy) {
-    if (viaProxies && proxy.namespace === config.toolsNamespace && proxy.gatewayClassName === "agentgateway") {
+    if (viaProxies && proxy.namespace === config.toolsNamespace && proxy.byAgentgateway) {
       const why = once(g, `agentgateway ${proxy.identity}`, () => agentgatewayProblem(g, proxy));
       return typeof why === "string" ? `${rule}: ${why}` : why;
     }

@@ -29,6 +29,21 @@ export const authzMutations: Mutation[] = [
       onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any).metadata.namespace === "tools" && (r.inputs as any).spec?.rules?.[0]?.from, (o) => (o.spec.rules = [{ from: [{ source: { namespaces: ["inference"] } }] }])),
   },
   {
+    // agentgateway v1.4.1 runs the proxy as the overlay's serviceAccountName: the agents' ALLOW policies still name agent-gateway.
+    name: "the agent gateway's AgentgatewayParameters running its proxy as another ServiceAccount (agw-proxy)",
+    policy: "authorization-principals-known",
+    // Every cluster's: the mesh's identities are shared, so one cluster's agent-gateway would still be a known account.
+    apply: (doc) =>
+      resources(doc)
+        .filter((r) => isKind(r, "AgentgatewayParameters") && (r.inputs as any)?.metadata?.name === "agent-gateway")
+        .map((r) =>
+          edit(r, (o) => {
+            const template = o.spec.deployment?.spec?.template ?? {};
+            o.spec.deployment = { ...o.spec.deployment, spec: { ...o.spec.deployment?.spec, template: { ...template, spec: { ...template.spec, serviceAccountName: "agw-proxy" } } } };
+          }),
+        )[0],
+  },
+  {
     name: "the agent gateway let straight into a tool",
     policy: "agent-call-graph",
     apply: (doc) =>

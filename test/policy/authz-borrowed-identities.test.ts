@@ -76,3 +76,15 @@ test("agent-call-graph: parameters of the agentgateway class that run every prox
   // A class whose parameters name no ServiceAccount, or a Gateway of another class, changes nothing.
   assert.deepEqual(await messages(internal, params("agents", "internal"), gatewayClass("shared"), classParams("shared")), []);
 });
+
+test("agent-call-graph: the MCP gateway running under its class's overlay ServiceAccount borrows nothing; a second Gateway of that class does", async () => {
+  const shared = [
+    on("kubernetes:gateway.networking.k8s.io/v1:GatewayClass", "gc-agentgateway", { metadata: { name: "agentgateway" }, spec: { controllerName: "agentgateway.dev/agentgateway", parametersRef: { group: "agentgateway.dev", kind: "AgentgatewayParameters", name: "shared", namespace: "agentgateway-system" } } }),
+    params("agentgateway-system", "shared", "agw-proxy"),
+  ];
+  // The MCP gateway now runs as tools/agw-proxy (agentgateway v1.4.1 applies the class's overlay to its pods).
+  assert.deepEqual(await messages(...shared), []);
+  assert.deepEqual(await messages(...shared, gw("tools", "internal", "agentgateway")), [
+    "Gateway tools/internal on cluster a runs its proxy as tools/agw-proxy (GatewayClass agentgateway's parametersRef (AgentgatewayParameters agentgateway-system/shared) sets the pods' serviceAccountName), the MCP gateway's proxy identity: every tool admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+  ]);
+});
