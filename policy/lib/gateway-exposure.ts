@@ -6,6 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isAgentgatewayParameters, isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
+import { parameterLayers } from "./agentgateway-params";
 import { gatewayPodLabels } from "./istio";
 import { istioServiceClusterIp } from "./gateway-service-type";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
@@ -14,13 +15,21 @@ import { andTri, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri
 /** Whether `r` is named `name` in `namespace`, as far as this preview knows. */
 const namedIn = (r: PolicyResource, name: string, namespace: string): Tri => tri(() => meta(r.props).name === name && meta(r.props).namespace === namespace);
 
-/** Whether the AgentgatewayParameters the Gateway's parametersRef names make its Service ClusterIP. */
+/**
+ * Whether the AgentgatewayParameters agentgateway renders the Gateway's proxy from make its Service
+ * ClusterIP: the `service` overlays of its class's parameters, then its own (parameterLayers), the
+ * last to set `spec.type` deciding. A class-level ClusterIP counts as the Gateway's own does.
+ */
 function parametersClusterIp(gw: PolicyResource, resources: PolicyResource[]): Tri {
-  const { namespace } = meta(gw.props);
+  const layers = parameterLayers(gw, resources);
+  if (!layers.known) return "unknown";
   return tri(() => {
-    const ref = gw.props.spec?.infrastructure?.parametersRef;
-    if (ref?.kind !== "AgentgatewayParameters") return false;
-    return someTri(resources.filter((r) => isAgentgatewayParameters(r.type)), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.type === "ClusterIP")));
+    let type: unknown;
+    for (const l of layers.value) {
+      const set: unknown = l.params?.props.spec?.service?.spec?.type;
+      if (set !== undefined) type = set;
+    }
+    return type === "ClusterIP";
   });
 }
 
