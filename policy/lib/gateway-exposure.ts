@@ -5,7 +5,7 @@
  * client addresses. Read by gateway-listeners-tls; unknown values come back as "unknown" (Tri).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isAgentgatewayParameters, isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
+import { isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
 import { parameterLayers } from "./agentgateway-params";
 import { gatewayPodLabels } from "./istio";
 import { istioServiceClusterIp } from "./gateway-service-type";
@@ -16,22 +16,23 @@ import { andTri, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri
 const namedIn = (r: PolicyResource, name: string, namespace: string): Tri => tri(() => meta(r.props).name === name && meta(r.props).namespace === namespace);
 
 /**
- * Whether the AgentgatewayParameters agentgateway renders the Gateway's proxy from make its Service
- * ClusterIP: the `service` overlays of its class's parameters, then its own (parameterLayers), the
- * last to set `spec.type` deciding. A class-level ClusterIP counts as the Gateway's own does.
+ * A field of the Service spec the AgentgatewayParameters agentgateway renders the Gateway's proxy
+ * from set: the `service` overlays of its class's parameters, then its own (parameterLayers), the
+ * last to set it deciding. A class-level setting counts as the Gateway's own does.
  */
-function parametersClusterIp(gw: PolicyResource, resources: PolicyResource[]): Tri {
+function parametersServiceField(gw: PolicyResource, resources: PolicyResource[], field: string, value: string): Tri {
   const layers = parameterLayers(gw, resources);
   if (!layers.known) return "unknown";
   return tri(() => {
-    let type: unknown;
+    let set: unknown;
     for (const l of layers.value) {
-      const set: unknown = l.params?.props.spec?.service?.spec?.type;
-      if (set !== undefined) type = set;
+      const v: unknown = l.params?.props.spec?.service?.spec?.[field];
+      if (v !== undefined) set = v;
     }
-    return type === "ClusterIP";
+    return set === value;
   });
 }
+const parametersClusterIp = (gw: PolicyResource, resources: PolicyResource[]) => parametersServiceField(gw, resources, "type", "ClusterIP");
 
 /**
  * Whether the Gateway's Service stays inside the cluster (ClusterIP), per its controller's
@@ -168,22 +169,18 @@ export function optionsOf(gw: PolicyResource): string {
 /**
  * Whether the Gateway's Service keeps clients' source addresses (`externalTrafficPolicy: Local`):
  * Istio applies the `service` key of the ConfigMap its `infrastructure.parametersRef` names as a
- * patch to the Service; agentgateway takes the Service spec from its AgentgatewayParameters.
+ * patch to the Service; agentgateway takes the Service spec from its class's, then its own,
+ * AgentgatewayParameters (parametersServiceField).
  */
 export function keepsClientAddress(gw: PolicyResource, resources: PolicyResource[]): Tri {
   const { namespace } = meta(gw.props);
   return tri(() => {
     const ref = gw.props.spec?.infrastructure?.parametersRef;
-    if (!ref) return false;
-    if (ref.kind === "ConfigMap") {
-      return someTri(resources.filter((r) => isKind(r.type, "core", "ConfigMap")), (cm) =>
-        andTri(namedIn(cm, ref.name, namespace), tri(() => /(^|\n)\s*externalTrafficPolicy:\s*["']?Local["']?\s*($|\n)/.test(String(cm.props.data?.service ?? "")))),
-      );
-    }
-    if (ref.kind === "AgentgatewayParameters") {
-      return someTri(resources.filter((r) => isAgentgatewayParameters(r.type)), (r) => andTri(namedIn(r, ref.name, namespace), tri(() => r.props.spec?.service?.spec?.externalTrafficPolicy === "Local")));
-    }
-    return false;
+    // agentgateway's: its class's parameters may set it, with or without its own.
+    if (ref?.kind !== "ConfigMap") return parametersServiceField(gw, resources, "externalTrafficPolicy", "Local");
+    return someTri(resources.filter((r) => isKind(r.type, "core", "ConfigMap")), (cm) =>
+      andTri(namedIn(cm, ref.name, namespace), tri(() => /(^|\n)\s*externalTrafficPolicy:\s*["']?Local["']?\s*($|\n)/.test(String(cm.props.data?.service ?? "")))),
+    );
   });
 }
 

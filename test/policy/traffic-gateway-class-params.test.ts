@@ -2,11 +2,13 @@
  * gateway-listeners-tls: an agentgateway Gateway's Service type comes from the AgentgatewayParameters
  * of its class and then its own (agentgateway v1.4.1 controller/pkg/deployer: resolveParameters,
  * NewLayeredOverlayApplier(class, gateway)). Before, only the Gateway's own parametersRef was read,
- * so a class-level `service.spec.type: ClusterIP` gave a false "external listener" alarm.
+ * so a class-level `service.spec.type: ClusterIP` gave a false "external listener" alarm, and a
+ * class-level `externalTrafficPolicy: Local` was not seen.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
+import { keepsClientAddress } from "../../policy/lib/gateway-exposure";
 import { runStack, UNKNOWN } from "../support/policy";
 import { on, GW } from "./traffic-support";
 
@@ -42,4 +44,15 @@ test("gateway-listeners-tls: class parameters not known yet leave the Gateway's 
   const r = await runStack(gatewayListenersTls, [mcp(), gatewayClass, params("agentgateway-system", "shared", UNKNOWN)]);
   assert.deepEqual(r.violations, []);
   assert.ok(r.unknown.length > 0);
+});
+
+test("keepsClientAddress: externalTrafficPolicy Local set by the agentgateway class's parameters keeps client addresses; the Gateway's own overlay wins", () => {
+  const service = (namespace: string, name: string, spec: Record<string, unknown>) =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", `svc-${namespace}-${name}`, { metadata: { name, namespace }, spec: { service: { spec } } });
+  const local = service("agentgateway-system", "shared", { externalTrafficPolicy: "Local" });
+  // Before: false whenever the Gateway names no parameters of its own.
+  assert.equal(keepsClientAddress(mcp(), [mcp(), gatewayClass, local]), true);
+  assert.equal(keepsClientAddress(mcp("own"), [mcp("own"), gatewayClass, local, service("tools", "own", { externalTrafficPolicy: "Cluster" })]), false);
+  assert.equal(keepsClientAddress(mcp("own"), [mcp("own"), gatewayClass, service("agentgateway-system", "shared", {}), service("tools", "own", { externalTrafficPolicy: "Local" })]), true);
+  assert.equal(keepsClientAddress(mcp(), [mcp(), gatewayClass]), false);
 });
