@@ -1,20 +1,14 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
-import { configWithDefaults, list, probe, Probe } from "../lib/values";
+import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T, unconfiguredClusters } from "../lib/k8s";
+import { configWithDefaults, probe, Probe } from "../lib/values";
 import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kubeconfig";
 import { secretDataKey, setOf } from "../lib/config-schema";
-import { istioServiceReachableOffCluster } from "../lib/gateway-service-type";
 import { withRenderedIstio } from "../lib/istio-rendered";
-import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "../lib/istio";
-import { servesDataPlane } from "../lib/istiod-revisions";
+import { checkEastWest, checkMultiNetwork } from "../lib/east-west";
 import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
 const MULTICLUSTER_LABEL = "istio/multiCluster";
-const NETWORK_LABEL = "topology.istio.io/network";
-const EAST_WEST_CLASS = "istio-east-west";
-const HBONE_PORT = 15008;
-const MULTI_NETWORK = "AMBIENT_ENABLE_MULTI_NETWORK";
 
 interface MeshCluster {
   cluster: string;
@@ -65,96 +59,6 @@ function providerServer(istiod: PolicyResource): string | undefined {
   if (!kc.known || typeof kc.value !== "string" || !kc.value.includes("\n")) return undefined;
   const target = kubeconfigServer(kc.value);
   return "server" in target ? target.server : undefined;
-}
-
-/**
- * The other clusters' network gateway for this cluster: a Gateway of class istio-east-west labelled
- * with the cluster's network and an HBONE listener terminating TLS (Istio 1.30.3
- * pilot/pkg/serviceregistry/ambient/networks.go remoteK8sGatewayToNetworkGateways); anything less
- * and no other cluster learns how to reach this network. The listener must be on 15008: remote
- * ztunnels dial the gateway's address on 15008 whatever the listener says (the remote gateway's
- * HBONE port is left 0, which multicluster.go createSplitHorizonWorkload turns into 15008), while
- * the Service exposes the listener's port (deploymentcontroller.go extractServicePorts) and istiod
- * refuses an HBONE listener elsewhere (conversion.go unexpectedEastWestWaypointListener). Gateway
- * API defaults tls.mode to Terminate.
- */
-function eastWestShape(gw: PolicyResource, network: string): "other" | "listener" | "port" | "ok" | "unknown" {
-  const p = probe(() => {
-    const spec = gw.props.spec ?? {};
-    if (spec.gatewayClassName !== EAST_WEST_CLASS || meta(gw.props).labels[NETWORK_LABEL] !== network) return "other";
-    const hbone = list(spec.listeners).filter((l: any) => l?.protocol === "HBONE" && !!l?.tls && (l.tls.mode ?? "Terminate") === "Terminate");
-    // One on another port is still a network gateway to Istio, which dials it on 15008.
-    return hbone.some((l: any) => l.port === HBONE_PORT) ? "ok" : hbone.length > 0 ? "port" : "listener";
-  });
-  return p.known ? p.value : "unknown";
-}
-
-const listenersOf = (gw: PolicyResource) =>
-  list(gw.props.spec?.listeners as any[]).map((l: any) => `${l?.name} ${l?.protocol}/${l?.port}${l?.tls ? ` tls ${l.tls.mode ?? "Terminate"}` : ""}`).join(", ") || "none";
-
-/** Reports (or notes as unknown) a cluster whose network no other cluster can reach through an east-west gateway. */
-function checkEastWest(m: MeshCluster, network: string, report: (message: string, urn?: string) => void, unknowns: string[]): void {
-  const gateways = m.resources.filter((r) => isGateway(r.type));
-  const shapes = gateways.map((g) => eastWestShape(g, network));
-  const shaped = gateways.filter((_, i) => shapes[i] === "ok");
-  const reach = shaped.map((g) => istioServiceReachableOffCluster(g, EAST_WEST_CLASS, m.resources));
-  const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
-  // Istio hands the other clusters one gateway per network, the first it finds (multicluster.go:
-  // "Multiple gateways found for network"), so every one it may pick must be reachable.
-  const unreachable = shaped.filter((_, i) => reach[i] === false);
-  for (const gw of unreachable) {
-    report(
-      `cluster ${m.cluster}: east-west gateway ${name(gw)} gets a Service other networks cannot reach (neither type LoadBalancer nor external IPs; see its networking.istio.io/service-type annotation and service overlays): Istio may give the other clusters its ClusterIP or in-cluster hostname as ${network}'s gateway address, which their ztunnels cannot dial`,
-      gw.urn,
-    );
-  }
-  const what = `a Gateway of class ${EAST_WEST_CLASS} labelled ${NETWORK_LABEL}: ${network} with an HBONE listener on port ${HBONE_PORT} in TLS mode Terminate`;
-  const misfit = (gw: PolicyResource) =>
-    `Gateway ${name(gw)} has listeners ${listenersOf(gw)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`;
-  const offPort = gateways.filter((_, i) => shapes[i] === "port");
-  if (shaped.length > 0) for (const gw of offPort) report(`cluster ${m.cluster}: ${misfit(gw)} (Istio may hand it out as ${network}'s gateway)`, gw.urn);
-  if (unreachable.length > 0 || reach.includes(true)) return;
-  if (shapes.includes("unknown") || reach.includes("unknown")) {
-    unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway, reachable from other networks)`);
-    return;
-  }
-  const wrong = offPort[0] ?? gateways.find((_, i) => shapes[i] === "listener");
-  if (wrong) {
-    report(`cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): ${misfit(wrong)}`, wrong.urn);
-  } else {
-    report(`cluster ${m.cluster} has no east-west gateway for its network ${network} (${what}): the other clusters get no network gateway for ${network} and cannot reach its workloads`, m.istiod.urn);
-  }
-}
-
-/**
- * An ambient istiod serves a multi-network mesh only with AMBIENT_ENABLE_MULTI_NETWORK, false by
- * default and read with strconv.ParseBool (Istio 1.30.3 pilot/pkg/features/ambient.go, pkg/env):
- * without it istiod builds its ambient index from its own cluster alone (ambientindex.go skips
- * buildGlobalCollections) and registers no istio-east-west GatewayClass (gatewaycommon/classinfo.go),
- * so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed.
- */
-function checkMultiNetwork(m: MeshCluster, report: (message: string, urn?: string) => void, unknowns: string[]): void {
-  for (const r of m.resources.filter(isIstiodRelease)) {
-    // istiod ignores the flag without ambient (and serves no ambient workloads to judge).
-    const ambient = probe(() => isAmbientIstiod(r.props.values));
-    if (ambient.known && !ambient.value) continue;
-    const setting: Probe<string | undefined | null> = ambient.known ? probe(() => istiodEnv(r.props.values, MULTI_NETWORK)) : { known: false };
-    if (!setting.known || setting.value === null) {
-      unknowns.push(`the ${MULTI_NETWORK} env of istiod release ${r.name} on cluster ${m.cluster}`);
-      continue;
-    }
-    if (parseGoBool(setting.value) === true) continue;
-    // A revision serving none of the cluster's ztunnels or Gateways (a canary beside the serving one) pushes nothing to them.
-    const serves = probe(() => servesDataPlane(r, m.resources));
-    if (!serves.known) unknowns.push(`whether istiod release ${r.name} on cluster ${m.cluster} serves its ztunnels or Gateways (their revisions, the default revision), having no ${MULTI_NETWORK}`);
-    else if (serves.value) {
-      const given = setting.value === undefined ? `leaves env.${MULTI_NETWORK} unset (false by default)` : `sets env.${MULTI_NETWORK} to ${JSON.stringify(setting.value)}`;
-      report(
-        `cluster ${m.cluster}: ambient istiod release ${r.name} ${given}: istiod then builds its ambient registry from its own cluster alone and serves no istio-east-west GatewayClass, so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed; set env.${MULTI_NETWORK}: "true"`,
-        r.urn,
-      );
-    }
-  }
 }
 
 /**
