@@ -5,16 +5,17 @@
  * in pairs.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, meta } from "./k8s";
+import { isGateway, meta, T } from "./k8s";
 import { list, probe, Probe } from "./values";
 import { istioServiceReachableOffCluster } from "./gateway-service-type";
 import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
-import { servesDataPlane } from "./istiod-revisions";
+import { istiodRevision, istiodsOf, istiodsServing, servesDataPlane } from "./istiod-revisions";
 
 const NETWORK_LABEL = "topology.istio.io/network";
 const EAST_WEST_CLASS = "istio-east-west";
 const HBONE_PORT = 15008;
 const MULTI_NETWORK = "AMBIENT_ENABLE_MULTI_NETWORK";
+const REV = "istio.io/rev";
 
 /** One mesh cluster as these checks read it: its name, its (first) istiod release and its resources, Istio's rendered objects included. */
 export interface ClusterView {
@@ -45,6 +46,27 @@ function eastWestShape(gw: PolicyResource, network: string): "other" | "listener
   return p.known ? p.value : "unknown";
 }
 
+/**
+ * Where an east-west gateway selects a revision (its istio.io/rev label, else its namespace's) that
+ * no istiod of the cluster answers to, that label and whose it is: Istio 1.30.3's deployment
+ * controller deploys a Gateway only in the istiod that owns it (gatewaycommon/deploymentcontroller.go
+ * Reconcile returns early when !tagWatcher.IsMine; pkg/revisions/tag_watcher.go IsMine: the label
+ * must be one of the istiod's revision or tags), so no proxy, Service or address is ever made for it.
+ * An unlabelled gateway goes to the default revision, which {@link istiodsServing} reads elsewhere.
+ */
+function unownedRevision(gw: PolicyResource, resources: PolicyResource[]): { rev: string; whose: string } | undefined {
+  const { namespace, labels } = meta(gw.props);
+  let rev: unknown = labels?.[REV];
+  let whose = "its";
+  if (rev === undefined) {
+    const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === namespace);
+    rev = ns ? meta(ns.props).labels?.[REV] : undefined;
+    whose = `its namespace ${namespace}'s`;
+  }
+  if (typeof rev !== "string" || rev === "" || istiodsServing(gw, resources).length > 0) return undefined;
+  return { rev, whose };
+}
+
 const listenersOf = (gw: PolicyResource) =>
   list(gw.props.spec?.listeners as any[]).map((l: any) => `${l?.name} ${l?.protocol}/${l?.port}${l?.tls ? ` tls ${l.tls.mode ?? "Terminate"}` : ""}`).join(", ") || "none";
 
@@ -52,9 +74,23 @@ const listenersOf = (gw: PolicyResource) =>
 export function checkEastWest(m: ClusterView, network: string, report: (message: string, urn?: string) => void, unknowns: string[]): void {
   const gateways = m.resources.filter((r) => isGateway(r.type));
   const shapes = gateways.map((g) => eastWestShape(g, network));
-  const shaped = gateways.filter((_, i) => shapes[i] === "ok");
-  const reach = shaped.map((g) => istioServiceReachableOffCluster(g, EAST_WEST_CLASS, m.resources));
   const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
+  const fitting = gateways.filter((_, i) => shapes[i] === "ok");
+  const owners = fitting.map((g) => probe(() => unownedRevision(g, m.resources)));
+  if (owners.some((o) => !o.known)) unknowns.push(`the istio.io/rev labels of cluster ${m.cluster}'s east-west gateways and their namespaces (whether an istiod deploys them)`);
+  for (const [i, gw] of fitting.entries()) {
+    const o = owners[i];
+    if (!o.known || !o.value) continue;
+    const served = istiodsOf(m.resources).map((r) => istiodRevision(r.props.values)).join(", ");
+    report(
+      `cluster ${m.cluster}: east-west gateway ${name(gw)} selects revision ${o.value.rev} (${o.value.whose} ${REV} label), which no istiod of the cluster answers to (revisions ${served}, and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach ${network}; label it with a revision or tag the stack installs, or drop the label`,
+      gw.urn,
+    );
+  }
+  // An undeployed one gets no address; it is reported above, and the rest decide.
+  const shaped = fitting.filter((_, i) => owners[i].known && !owners[i].value);
+  if (fitting.length > 0 && shaped.length === 0) return;
+  const reach = shaped.map((g) => istioServiceReachableOffCluster(g, EAST_WEST_CLASS, m.resources));
   // Istio hands the other clusters one gateway per network, the first it finds (multicluster.go:
   // "Multiple gateways found for network"), so every one it may pick must be reachable.
   const unreachable = shaped.filter((_, i) => reach[i] === false);

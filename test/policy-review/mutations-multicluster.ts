@@ -36,6 +36,15 @@ export const multiclusterMutations: Mutation[] = [
       }),
   },
   {
+    // Only the istiod owning a Gateway's istio.io/rev deploys it (Istio 1.30.3 deploymentcontroller.go Reconcile, tag_watcher.go IsMine).
+    name: "a cluster's east-west gateway labelled with an istio.io/rev no istiod answers to",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west", (o) => {
+        o.metadata.labels = { ...o.metadata.labels, "istio.io/rev": "canary" };
+      }),
+  },
+  {
     // Without it an ambient istiod reads its own cluster alone and serves no istio-east-west class (Istio 1.30.3 ambientindex.go, classinfo.go).
     name: "a cluster's istiod without AMBIENT_ENABLE_MULTI_NETWORK",
     policy: "mesh-multicluster-wiring",

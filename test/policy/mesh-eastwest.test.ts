@@ -63,3 +63,30 @@ test("mesh-multicluster-wiring: the east-west gateway's Service must be reachabl
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the Gateways of cluster b/);
 });
+
+test("mesh-multicluster-wiring: an east-west gateway selecting a revision no istiod answers to is never deployed", async () => {
+  // Istio 1.30.3 deploymentcontroller.go Reconcile: only the istiod that IsMine (tag_watcher.go) deploys a Gateway.
+  const labelled = (rev: string) => ({ ...gateway({}), metadata: { ...gateway({}).metadata, labels: { ...gateway({}).metadata.labels, "istio.io/rev": rev } } });
+  const canary = await meshWith(labelled("canary"));
+  assert.deepEqual(messages(canary), [
+    "cluster b: east-west gateway istio-system/istio-eastwestgateway selects revision canary (its istio.io/rev label), which no istiod of the cluster answers to (revisions default, and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach net-b; label it with a revision or tag the stack installs, or drop the label",
+  ]);
+  assert.equal(canary.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:gateway.networking.k8s.io/v1:Gateway::b-ew");
+  // Its namespace's label counts where it has none of its own.
+  const ns = stackResource({ type: "kubernetes:core/v1:Namespace", name: "b-istio-system", props: { metadata: { name: "istio-system", labels: { "istio.io/rev": "1-29" } } }, provider: k8sProvider("b") });
+  assert.match(messages(await meshWith(gateway({}), [ns])).join("\n"), /^cluster b: east-west gateway istio-system\/istio-eastwestgateway selects revision 1-29 \(its namespace istio-system's istio.io\/rev label\)/);
+  // The istiod's own revision, or one of its revisionTags, owns it; so does `default` for an istiod without a revision.
+  const withIstiod = (values: Record<string, unknown>) =>
+    runStack(meshMulticlusterWiring, [
+      ...wiredCluster("a", ["b"]),
+      ...wiredCluster("b", ["a"], { eastWest: labelled("stable") }).map((r) => (r.name === "b-istiod" ? { ...r, props: { ...r.props, values: { ...r.props.values, ...values } } } : r)),
+    ]);
+  assert.match(messages(await withIstiod({})).join("\n"), /selects revision stable/);
+  assert.deepEqual((await withIstiod({ revision: "stable" })).violations, []);
+  assert.deepEqual((await withIstiod({ revision: "1-30-3", revisionTags: ["stable"] })).violations, []);
+  assert.deepEqual((await meshWith(labelled("default"))).violations, []);
+  // A label not known in a preview: can't judge.
+  const later = await meshWith(labelled(UNKNOWN));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /istio.io\/rev labels of cluster b's east-west gateways/);
+});
