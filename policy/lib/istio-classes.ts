@@ -10,10 +10,20 @@
  * waypoint, east-west and agentgateway kinds without the `-<class>` suffix (DisableNameSuffix);
  * the remote kind deploys nothing. A renamed class is served under its new name, and `istio`
  * then is nobody's (unless a GatewayClass object of that name names the controller).
+ *
+ * The fixed classes exist only where the istiod's flags register them (classinfo.go: both the
+ * built-in class and its ClassInfo; pilot/pkg/features): the waypoint kind with PILOT_ENABLE_AMBIENT
+ * and PILOT_ENABLE_AMBIENT_WAYPOINTS (true with ambient), the east-west kind with PILOT_ENABLE_AMBIENT
+ * and AMBIENT_ENABLE_MULTI_NETWORK (false by default), the agentgateway kind with
+ * PILOT_ENABLE_AGENTGATEWAY (false by default), the remote kind with
+ * PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API (true by default). Without its flag Reconcile finds no
+ * ClassInfo ("skipping unknown controller"), even for a GatewayClass object naming the controller,
+ * so such a Gateway is no kind of Istio's: nothing deploys it.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isKind, meta } from "./k8s";
+import { cannotJudge, isKind, meta } from "./k8s";
 import { DEFAULT_CLASS_NAMES, istiodClassNames, istiodsOf, istiodsServing } from "./istiod-revisions";
+import { isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
 
 export type IstioGatewayKind = "ingress" | "waypoint" | "east-west" | "agentgateway" | "remote";
 
@@ -31,11 +41,41 @@ const FIXED_CLASSES = new Map<unknown, string>([
   ["istio-remote", "istio.io/unmanaged-gateway"],
 ]);
 
-/** The kind class `cls` is to an istiod of these class names, or undefined where it is not Istio's. */
-function kindFor(names: { defaultClass: string; controller: string }, cls: unknown, object: PolicyResource | undefined): IstioGatewayKind | undefined {
-  const controller: unknown = object ? object.props.spec?.controllerName : cls === names.defaultClass ? names.controller : FIXED_CLASSES.get(cls);
+interface ClassNames {
+  defaultClass: string;
+  controller: string;
+  /** The fixed controllers the istiod's flags register. */
+  served: Set<unknown>;
+}
+
+/** Istio's defaults where the stack installs no istiod: every fixed class counted as served, since its flags are not known. */
+const DEFAULTS: ClassNames = { ...DEFAULT_CLASS_NAMES, served: new Set(FIXED_CONTROLLERS.keys()) };
+
+/** A boolean env flag of istiod as pkg/env reads it (strconv.ParseBool, the default where unset or unparsable); one set by valueFrom is not known. */
+function flag(istiod: PolicyResource, name: string, byDefault: boolean): boolean {
+  const v = istiodEnv(istiod.props.values, name);
+  if (v === null) return cannotJudge([`the ${name} env of istiod release ${istiod.name} (set by valueFrom)`]);
+  return parseGoBool(v) ?? byDefault;
+}
+
+/** The class names an istiod serves and the fixed controllers its flags register (registerAmbient flags are false without ambient). */
+function classNamesOf(istiod: PolicyResource): ClassNames {
+  const ambient = isAmbientIstiod(istiod.props.values);
+  const served = new Set<unknown>();
+  if (ambient && flag(istiod, "PILOT_ENABLE_AMBIENT_WAYPOINTS", true)) served.add("istio.io/mesh-controller");
+  if (ambient && flag(istiod, "AMBIENT_ENABLE_MULTI_NETWORK", false)) served.add("istio.io/eastwest-controller");
+  if (flag(istiod, "PILOT_ENABLE_AGENTGATEWAY", false)) served.add("istio.io/agentgateway-controller");
+  if (flag(istiod, "PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API", true)) served.add("istio.io/unmanaged-gateway");
+  return { ...istiodClassNames(istiod), served };
+}
+
+/** The kind class `cls` is to an istiod of these class names, or undefined where it is not Istio's (or its flag is off). */
+function kindFor(names: ClassNames, cls: unknown, object: PolicyResource | undefined): IstioGatewayKind | undefined {
+  const builtin = FIXED_CLASSES.get(cls);
+  const controller: unknown = object ? object.props.spec?.controllerName : cls === names.defaultClass ? names.controller : builtin;
   if (typeof controller !== "string") return undefined;
-  return controller === names.controller ? "ingress" : FIXED_CONTROLLERS.get(controller);
+  if (controller === names.controller) return "ingress";
+  return names.served.has(controller) ? FIXED_CONTROLLERS.get(controller) : undefined;
 }
 
 /**
@@ -50,8 +90,8 @@ export function istioGatewayKind(gw: PolicyResource, resources: PolicyResource[]
   const cls: unknown = gw.props.spec?.gatewayClassName;
   const object = resources.find((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls);
   const istiods = istiodsOf(resources);
-  const kinds = new Set((istiods.length > 0 ? istiods.map(istiodClassNames) : [DEFAULT_CLASS_NAMES]).map((n) => kindFor(n, cls, object)));
+  const kinds = new Set((istiods.length > 0 ? istiods.map(classNamesOf) : [DEFAULTS]).map((n) => kindFor(n, cls, object)));
   if (kinds.size === 1) return [...kinds][0];
   const owner = istiodsServing(gw, resources)[0];
-  return owner ? kindFor(istiodClassNames(owner), cls, object) : undefined;
+  return owner ? kindFor(classNamesOf(owner), cls, object) : undefined;
 }

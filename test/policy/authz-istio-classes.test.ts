@@ -8,11 +8,12 @@ import * as assert from "node:assert/strict";
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { authorizationSourcesRestricted } from "../../policy/rules/authorization-sources-restricted";
 import { gatewayProxyIdentities } from "../../policy/lib/gateway-proxies";
+import { istioGatewayKind } from "../../policy/lib/istio-classes";
 import { runStack } from "../support/policy";
 import { on, sa, ap, gw } from "./authz-support";
 
 const GW = "gateway.networking.k8s.io";
-const istiod = (env: Record<string, string> = {}) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" }, env } });
+const istiod = (env: Record<string, string> = {}) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "cluster.local" }, env } });
 const renamed = istiod({ PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME: "acme" });
 const gatewayClass = (name: string, controllerName: string) => on(`kubernetes:${GW}/v1:GatewayClass`, `gc-${name}`, { metadata: { name }, spec: { controllerName } });
 const toEdge = (source: Record<string, unknown>) => ({ action: "ALLOW", targetRefs: [{ group: GW, kind: "Gateway", name: "edge" }], rules: [{ from: [{ source }] }] });
@@ -70,10 +71,39 @@ test("authorization-principals-known: a Gateway whose istio.io/rev no istiod of 
   assert.deepEqual(r.violations, []);
   assert.match(r.unknown.join("\n"), /whether tools\/waypoint, named by AuthorizationPolicy tools\/calculator, exists: it is the proxy account of Gateway tools\/waypoint, whose istio.io\/rev .* no istiod of the stack answers to/);
   // An istiod of that revision owns it: no note.
-  const canary = on("kubernetes:helm.sh/v3:Release", "istiod-canary", { chart: "istiod", values: { revision: "canary", meshConfig: { trustDomain: "cluster.local" } } });
+  const canary = on("kubernetes:helm.sh/v3:Release", "istiod-canary", { chart: "istiod", values: { revision: "canary", profile: "ambient", meshConfig: { trustDomain: "cluster.local" } } });
   const owned = await runStack(authorizationPrincipalsKnown, [istiod(), canary, waypoint, policy]);
   assert.deepEqual([owned.violations, owned.unknown], [[], []]);
   // Allow-listed (an istiod outside the stack deploys it): no note.
   const listed = await runStack(authorizationPrincipalsKnown, [istiod(), waypoint, policy], { allowedServiceAccounts: ["tools/waypoint"] });
   assert.deepEqual([listed.violations, listed.unknown], [[], []]);
+});
+
+// Istio 1.30.3 registers its fixed classes only under their flags (pilot/pkg/features ambient.go,
+// experimental.go, pilot.go; gatewaycommon/classinfo.go), and Reconcile skips a controller with no
+// ClassInfo. Before, the waypoint, east-west and agentgateway classes were always Istio's.
+test("istio gateway kinds: the waypoint, east-west and agentgateway classes are Istio's only where istiod's flags register them", () => {
+  const kind = (i: ReturnType<typeof istiod> | undefined, cls: string, extra: ReturnType<typeof istiod>[] = []) => {
+    const g = gw("tools", "g", cls);
+    return istioGatewayKind(g, [...(i ? [i] : []), ...extra, g]);
+  };
+  const plain = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { env: { AMBIENT_ENABLE_MULTI_NETWORK: "true" } } });
+  assert.equal(kind(istiod(), "istio-waypoint"), "waypoint");
+  assert.equal(kind(istiod({ PILOT_ENABLE_AMBIENT_WAYPOINTS: "false" }), "istio-waypoint"), undefined);
+  // Without PILOT_ENABLE_AMBIENT (no ambient profile) registerAmbient flags are false whatever they say.
+  assert.equal(kind(plain, "istio-waypoint"), undefined);
+  assert.equal(kind(plain, "istio-east-west"), undefined);
+  assert.equal(kind(istiod(), "istio-east-west"), undefined);
+  assert.equal(kind(istiod({ AMBIENT_ENABLE_MULTI_NETWORK: "true" }), "istio-east-west"), "east-west");
+  // A GatewayClass naming the controller does not stand in for the flag.
+  assert.equal(kind(istiod(), "my-ew", [gatewayClass("my-ew", "istio.io/eastwest-controller")]), undefined);
+  assert.equal(kind(istiod(), "istio-agentgateway"), undefined);
+  assert.equal(kind(istiod({ PILOT_ENABLE_AGENTGATEWAY: "true" }), "istio-agentgateway"), "agentgateway");
+  assert.equal(kind(istiod(), "istio-remote"), "remote");
+  assert.equal(kind(istiod({ PILOT_MULTI_NETWORK_DISCOVER_GATEWAY_API: "false" }), "istio-remote"), undefined);
+  // No istiod in the stack: its flags are not known, every class counts.
+  assert.equal(kind(undefined, "istio-east-west"), "east-west");
+  // A flag set by valueFrom: can't judge.
+  const fromElsewhere = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", envVarFrom: [{ name: "PILOT_ENABLE_AMBIENT_WAYPOINTS", valueFrom: { configMapKeyRef: { name: "x", key: "y" } } }] } });
+  assert.throws(() => kind(fromElsewhere, "istio-waypoint"), /PILOT_ENABLE_AMBIENT_WAYPOINTS env of istiod/);
 });

@@ -13,7 +13,7 @@ import { runStack, UNKNOWN } from "../support/policy";
 import { on, sa, ap, gw, allowFrom } from "./authz-support";
 
 test("authorization-principals-known: principals name rendered ServiceAccounts in the trust domain", async () => {
-  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "cluster.local" } } });
   const base = [istiod, sa("agents", "research-agent-v1"), gw("inference", "inference-gateway", "istio"), gw("agents", "agent-gateway", "agentgateway"), gw("tools", "waypoint", "istio-waypoint")];
   const ok = await runStack(authorizationPrincipalsKnown, [
     ...base,
@@ -91,7 +91,7 @@ test("gateway proxy identities at render time: the call graph and topology name 
 });
 
 test("authorization-principals-known: notPrincipals and notServiceAccounts entries must name rendered ServiceAccounts too (a typo there makes a DENY exempt nobody, an ALLOW admit everybody)", async () => {
-  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "cluster.local" } } });
   const base = [istiod, sa("agents", "research-agent-v1")];
   const denyAllBut = (source: Record<string, unknown>) => ({ action: "DENY", rules: [{ from: [{ source }] }] });
   const ok = await runStack(authorizationPrincipalsKnown, [
@@ -142,7 +142,7 @@ test("authorization-principals-known: a policy, trust domain or gateway class un
 });
 
 test("authorization-principals-known: a suffix principal names its ServiceAccount in any trust domain; a prefix one the ServiceAccounts of a namespace", async () => {
-  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "cluster.local" } } });
   const base = [istiod, sa("agents", "research-agent-v1"), gw("inference", "inference-gateway", "istio")];
   // Before: "not <trustDomain>/ns/…" and "outside the mesh trust domain" for the first two.
   const ok = await runStack(authorizationPrincipalsKnown, [
@@ -165,7 +165,7 @@ test("authorization-principals-known: a suffix principal names its ServiceAccoun
 });
 
 test("authorization-principals-known: an Istio Gateway's proxy runs under the ServiceAccount its gateway.istio.io/service-account annotation names", async () => {
-  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "cluster.local" } } });
   const renamed = (namespace: string, name: string, gatewayClassName: string, account: unknown) =>
     on("kubernetes:gateway.networking.k8s.io/v1:Gateway", `${namespace}-gw-${name}`, { metadata: { name, namespace, annotations: { "gateway.istio.io/service-account": account } }, spec: { gatewayClassName, listeners: [] } });
   const waypoint = renamed("tools", "waypoint", "istio-waypoint", "tools-waypoint");
@@ -188,7 +188,7 @@ test("authorization-principals-known: an Istio Gateway's proxy runs under the Se
 });
 
 test("authorization-principals-known: a null rule or source in one policy (a hand-edited state) hides no principal of the policies after it", async () => {
-  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { meshConfig: { trustDomain: "cluster.local" } } });
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "cluster.local" } } });
   const broken = ap("inference", "broken", { action: "ALLOW", rules: [null, { from: [null, { source: { principals: ["cluster.local/ns/agents/sa/research-agent-v1"] } }] }] });
   const typo = ap("inference", "callers", allowFrom("cluster.local/ns/agents/sa/research-agnet-v1"));
   const r = await runStack(authorizationPrincipalsKnown, [istiod, sa("agents", "research-agent-v1"), broken, typo]);
