@@ -7,7 +7,31 @@
  * OpenAI moderation or Bedrock. Read by sensitive-values-secret: a custom resource declares nothing
  * secret, and every reader of it sees its spec.
  */
+import { cannotJudge, isKind, kindName, meta } from "./k8s";
 import { probe } from "./values";
+
+/** The agentgateway kinds that can carry an inline key. */
+export function isInlineKeyKind(type: string): boolean {
+  return isKind(type, "agentgateway.dev", "AgentgatewayBackend") || isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
+}
+
+/**
+ * Reports each inline `auth.key` of an AgentgatewayBackend or AgentgatewayPolicy; what this run
+ * cannot read is a can't-judge. Like a pod spec, no additionalSecretOutputs clears it: every
+ * reader of the resource sees it.
+ */
+export function reportInlineKeys(type: string, props: Record<string, any>, report: (message: string) => void): void {
+  const { namespace, name } = meta(props);
+  const found: string[] = [];
+  const pending: string[] = [];
+  const spec = probe(() => props.spec as unknown);
+  if (spec.known) inlineAuthKeys(spec.value, "spec", found, pending);
+  else pending.push("spec");
+  for (const path of found) {
+    report(`${kindName(type)} ${namespace}/${name}: ${path} holds an API key inline (the Authorization header agentgateway sends) in plaintext: a custom resource is never secret (in state, exports and preview diffs, and to every reader of it); reference a Secret holding it instead (auth.secretRef)`);
+  }
+  if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${kindName(type)} ${namespace}/${name}`));
+}
 
 /**
  * The path of every inline `auth.key` under `node` that is set; one not known in this run is named

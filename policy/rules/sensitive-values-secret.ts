@@ -1,11 +1,11 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isKind, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
+import { cannotJudge, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
 import { podCredentials } from "../lib/pod-credentials";
-import { inlineAuthKeys } from "../lib/inline-keys";
+import { isInlineKeyKind, reportInlineKeys } from "../lib/inline-keys";
 import { givenHelmValues } from "../lib/helm-values";
 
 /**
@@ -250,18 +250,8 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${workload}`));
       return;
     }
-    if (isKind(args.type, "agentgateway.dev", "AgentgatewayBackend") || isKind(args.type, "agentgateway.dev", "AgentgatewayPolicy")) {
-      // Like a pod spec, no additionalSecretOutputs clears it: every reader of the resource sees it.
-      const { namespace, name } = meta(args.props);
-      const found: string[] = [];
-      const pending: string[] = [];
-      const spec = probe(() => args.props.spec as unknown);
-      if (spec.known) inlineAuthKeys(spec.value, "spec", found, pending);
-      else pending.push("spec");
-      for (const path of found) {
-        report(`${kindName(args.type)} ${namespace}/${name}: ${path} holds an API key inline (the Authorization header agentgateway sends) in plaintext: a custom resource is never secret (in state, exports and preview diffs, and to every reader of it); reference a Secret holding it instead (auth.secretRef)`);
-      }
-      if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${kindName(args.type)} ${namespace}/${name}`));
+    if (isInlineKeyKind(args.type)) {
+      reportInlineKeys(args.type, args.props, report);
       return;
     }
     if (args.type === "kubernetes:core/v1:ConfigMap") {
