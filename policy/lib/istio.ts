@@ -41,17 +41,6 @@ export function injectingLabels(labels: Record<string, unknown>): string[] {
 }
 
 /**
- * Whether a Helm value is true to a template's `if` (Go text/template): false, 0, nil and empty
- * strings, lists and maps are false; anything else, including the string "false", is true.
- */
-export function helmTruthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === "") return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (typeof value === "object") return Object.keys(value as object).length > 0;
-  return true;
-}
-
-/**
  * A string as Go's strconv.ParseBool reads it, which Istio uses for its boolean annotations
  * (istio-cni's CheckBooleanAnnotation): true, false, or undefined when Istio would ignore it.
  */

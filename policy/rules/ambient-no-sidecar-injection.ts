@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { isPatch, patchedType } from "../lib/patches";
-import { helmTruthy, injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
-import { configWithDefaults, list, orUnknown } from "../lib/values";
+import { injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
+import { configWithDefaults, goTruthy, list, orUnknown } from "../lib/values";
 import { namespaceName, setOf } from "../lib/config-schema";
 
 interface Config {
@@ -55,7 +55,7 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
       // "false") turns it on as well as `true` does.
       const byDefault = dig(args.props.values, "sidecarInjectorWebhook.enableNamespacesByDefault");
       // The release's name only labels the message: one not known yet must not hide the finding.
-      if (helmTruthy(byDefault)) {
+      if (goTruthy(byDefault)) {
         report(
           `Helm release ${orUnknown(() => (args.props.name as string | undefined) ?? args.name, args.name)} (istiod) sets sidecarInjectorWebhook.enableNamespacesByDefault: every pod in the ambient namespaces gets a sidecar (the chart tests it with Helm's if, so ${JSON.stringify(byDefault)} turns it on); leave it unset or false`,
         );
