@@ -13,6 +13,7 @@ import { dig, helmChartName, T } from "./k8s";
 import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
 import type { Report } from "./picker-service";
+import { parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
@@ -86,9 +87,6 @@ function defaultPlugins(values: unknown): Record<string, unknown> {
   };
 }
 
-/** A chart's `--flag=%v` as the picker's pflag reads a bool. */
-const flagTrue = (v: unknown) => ["1", "t", "T", "true", "TRUE", "True"].includes(String(v));
-
 /** Each llm-d-router chart release of the cluster whose picker is a judged build, on the config it would run with. */
 export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   for (const r of resources.filter((x) => x.type === T.helmRelease)) {
@@ -121,7 +119,8 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
         report(`${lead}: router.epp.pluginsConfigFile ${JSON.stringify(file)} names no file of the ConfigMap the chart mounts at /config (its files: ${keys}; add it under router.epp.pluginsCustomConfig); it cannot read its config, ${exits}`, r.urn);
         return;
       }
-      const problems = pickerConfigProblems(text, flagTrue(flags["allow-experimental-plugins"])).map((m) => m.replace("run with --allow-experimental-plugins (it is not)", "run with --allow-experimental-plugins (router.epp.flags.allow-experimental-plugins: true, which this release does not set)"));
+      // The chart writes `--<flag>=%v`, which pflag reads with strconv.ParseBool.
+      const problems = pickerConfigProblems(text, parseGoBool(String(flags["allow-experimental-plugins"])) === true).map((m) => m.replace("run with --allow-experimental-plugins (it is not)", "run with --allow-experimental-plugins (router.epp.flags.allow-experimental-plugins: true, which this release does not set)"));
       if (problems.length > 0) {
         report(`${lead}: its EndpointPickerConfig, ${from}, is one llm-d-router ${tag}'s config loader refuses or misreads: ${problems.join("; ")}; where refused, ${exits}`, r.urn);
       }

@@ -12,16 +12,13 @@ import { dig, helmChartName, isRoute, meta, T } from "./k8s";
 import type { Report } from "./picker-service";
 import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules";
 import { istioParents } from "./inference-extension";
-import { gatewayPodLabels } from "./istio";
+import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 
 const ROUTER_CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
 
 /** A value the chart reads through `| default <d>`: Go's empty values (nil, false, 0, "") take the default. */
 const orDefault = (v: unknown, d: number): unknown => (v === undefined || v === null || v === false || v === 0 || v === "" ? d : v);
-
-/** The chart's `--<k>=<v>` of a bool flag as pflag reads it: false only for strconv.ParseBool's false spellings. */
-const flagFalse = (v: unknown) => ["0", "f", "F", "false", "FALSE", "False"].includes(String(v));
 
 /** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
 export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
@@ -77,7 +74,7 @@ function checkExtProcPort(rel: ChartRelease, report: Report): void {
 function checkChartTls(rel: ChartRelease, report: Report): void {
   if (rel.chart !== "llm-d-router-gateway" || dig(rel.values, "provider.name") !== "istio") return;
   const flags = dig(rel.values, "router.epp.flags");
-  if (!isObject(flags) || !("secure-serving" in flags) || !flagFalse(flags["secure-serving"])) return;
+  if (!isObject(flags) || !("secure-serving" in flags) || parseGoBool(String(flags["secure-serving"])) !== false) return;
   const picker = rel.name ? chartPickerName(rel.name) : "<release>-epp";
   report(
     `${rel.lead}: router.epp.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); drop router.epp.flags.secure-serving (the picker then serves TLS the rule expects), or set provider.name none and give the picker no TLS rule`,
@@ -135,7 +132,7 @@ function checkPodPorts(rel: ChartRelease, report: Report): void {
  */
 function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: string[], report: Report): void {
   const flags = dig(rel.values, "router.epp.flags");
-  if (!rel.name || !servesOwnPool(rel.values) || (isObject(flags) && "secure-serving" in flags && flagFalse(flags["secure-serving"]))) return;
+  if (!rel.name || !servesOwnPool(rel.values) || (isObject(flags) && "secure-serving" in flags && parseGoBool(String(flags["secure-serving"])) === false)) return;
   const [name, namespace] = [rel.name, rel.namespace];
   const svc = chartPickerName(name);
   const host = serviceFqdn(svc, namespace);
