@@ -13,16 +13,11 @@
  */
 import * as policySdk from "@pulumi/policy";
 import type { Policy, PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { isHelmInstall } from "./k8s";
+import { isHelmInstall, unknownValueError } from "./k8s";
 import { mergeHelmValues, readValueFiles } from "./helm-value-files";
 import { isObject, isUnknownError, probe } from "./values";
 
-const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
-  unknownCheckingProxy: <T>(o: T) => T;
-  UnknownValueError: new (sentinel: string, path: string[]) => Error;
-};
-/** @pulumi/policy proxy.js unknownObjectValue. */
-const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+const { unknownCheckingProxy } = policySdk as unknown as { unknownCheckingProxy: <T>(o: T) => T };
 /** Where the release's own `values` stay readable (for a rule that names the input a value sits in). */
 const GIVEN = Symbol("given Helm values");
 
@@ -33,7 +28,7 @@ const target = <T>(x: T): T => ((x as { __getSpecialProxyTarget?: T } | undefine
 function open(node: Record<string, unknown>, files: string, path: string[], blocked?: () => void): Record<string, unknown> {
   const unknown = (key: string): never => {
     blocked?.();
-    throw new UnknownValueError(UNKNOWN_OBJECT, [...path, `${key} (which ${files} may set)`]);
+    throw unknownValueError([...path, `${key} (which ${files} may set)`]);
   };
   const own = (key: string | symbol) => Object.prototype.hasOwnProperty.call(node, key);
   return new Proxy(node, {
@@ -96,7 +91,7 @@ async function naming(run: (blocked: (files: string) => void) => Promise<void> |
   } catch (err) {
     if (hits.size === 0 || !isUnknownError(err)) throw err;
     const at = ((err as { props?: unknown }).props as string[] | undefined) ?? [];
-    throw new UnknownValueError(UNKNOWN_OBJECT, [...at, `<which may be set by ${[...hits].join("; ")}>`]);
+    throw unknownValueError([...at, `<which may be set by ${[...hits].join("; ")}>`]);
   }
 }
 

@@ -205,7 +205,11 @@ export const KUBERNETES_COMPONENTS: ReadonlySet<string> = new Set([
 // The SDK's own error for "not known in this preview": its server reports a policy that throws it
 // as "can't run during preview" (advisory) instead of failing it. Exported at runtime, untyped.
 const { UnknownValueError } = policySdk as unknown as { UnknownValueError: new (sentinel: string, path: string[]) => Error };
+/** @pulumi/policy proxy.js unknownObjectValue. */
 const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
+
+/** The SDK's "not known in this preview" error for `path` (what a policy reading it cannot know). */
+export const unknownValueError = (path: string[]): Error => new UnknownValueError(UNKNOWN_OBJECT, path);
 
 const hasNoOutputs = (r: PolicyResource) => Object.keys(r.props ?? {}).length === 0;
 
@@ -247,7 +251,7 @@ export function byCluster(resources: PolicyResource[]): Map<string, PolicyResour
     out.get(c)!.push(r);
   }
   if (out.size === 0 && unknown.size > 0) {
-    throw new UnknownValueError(UNKNOWN_OBJECT, [`<objects of ${[...unknown].sort().join(", ")}: their clusters' providers cannot be configured in this preview>`]);
+    throw unknownValueError([`<objects of ${[...unknown].sort().join(", ")}: their clusters' providers cannot be configured in this preview>`]);
   }
   return out;
 }
@@ -302,5 +306,5 @@ export function matchesSelector(selector: Record<string, any> | undefined, label
  * server.js pushes each reported violation before it catches the error).
  */
 export function cannotJudge(what: string[]): never {
-  throw new UnknownValueError(UNKNOWN_OBJECT, [`<${[...new Set(what)].join("; ")}>`]);
+  throw unknownValueError([`<${[...new Set(what)].join("; ")}>`]);
 }
