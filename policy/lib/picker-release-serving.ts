@@ -17,8 +17,8 @@ import { goTruthy, isObject, list, probe, type Probe } from "./values";
 
 const ROUTER_CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
 
-/** A value the chart reads through `| default <d>`: Go's empty values (nil, false, 0, "") take the default. */
-const orDefault = (v: unknown, d: number): unknown => (v === undefined || v === null || v === false || v === 0 || v === "" ? d : v);
+/** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
+const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
 
 /** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
 export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
