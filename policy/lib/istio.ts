@@ -4,7 +4,7 @@
  * controller gives a Gateway's pods. Shared by the mesh and authorization rules.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
+import { cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
 import { isObject, orUnknown, probe } from "./values";
 
@@ -56,11 +56,31 @@ export function isIstiodRelease(r: PolicyResource): boolean {
   return isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "istiod", false);
 }
 
-/** An istiod release that runs ambient: the ambient profile, or PILOT_ENABLE_AMBIENT in its env. */
+/**
+ * An istiod release that runs ambient: PILOT_ENABLE_AMBIENT in its env as the chart renders it
+ * ({@link istiodEnv}, the ambient profile's "true" included), read as pilot/pkg/features/ambient.go
+ * does (strconv.ParseBool, false by default). So `profile: ambient` with `pilot.env.PILOT_ENABLE_AMBIENT:
+ * "false"` is not ambient (istiod then registers no ambient controller), while a top-level
+ * `env.PILOT_ENABLE_AMBIENT: "false"` is: the profile's pilot.env is merged over it. Throws
+ * "can't judge" where an envVarFrom entry sets it.
+ */
 export function isAmbientIstiod(values: unknown): boolean {
-  const v = isObject(values) ? values : {};
-  const env = (o: unknown) => (isObject(o) && isObject(o.env) ? o.env.PILOT_ENABLE_AMBIENT : undefined);
-  return v.profile === "ambient" || (isObject(v.global) && v.global.profile === "ambient") || parseGoBool(env(v)) === true || parseGoBool(env(v.pilot)) === true;
+  const v = istiodEnv(values, "PILOT_ENABLE_AMBIENT");
+  if (v === null) return cannotJudge(["the PILOT_ENABLE_AMBIENT env of istiod (set by valueFrom in envVarFrom)"]);
+  return parseGoBool(v) === true;
+}
+
+/**
+ * The `pilot.env` entries each istio-discovery 1.30.3 profile sets that this pack reads
+ * (files/profile-ambient.yaml). zzz_profile.yaml lays the profile (`profile`, else `global.profile`:
+ * sprig's coalesce) under the given values, and zzy_descope_legacy.yaml then merges `pilot.*` over
+ * the top level, so such an entry beats a top-level `env` entry and only `pilot.env` overrides it.
+ */
+const PROFILE_PILOT_ENV: Record<string, Record<string, string>> = { ambient: { PILOT_ENABLE_AMBIENT: "true" } };
+
+function profileEnv(values: Record<string, unknown>, name: string): string | undefined {
+  const profile = [values.profile, isObject(values.global) ? values.global.profile : undefined].find((p) => p !== undefined && p !== null && p !== "");
+  return typeof profile === "string" ? PROFILE_PILOT_ENV[profile]?.[name] : undefined;
 }
 
 /**
@@ -76,8 +96,9 @@ export function descopedValue(values: unknown, ...keys: string[]): unknown {
 
 /**
  * One env var of istiod's container as istio-discovery 1.30.3 deployment.yaml renders it from the
- * values: `env` with `pilot.env` merged over it (zzy_descope_legacy.yaml: sprig's mergeOverwrite,
- * whose mergo sets a map's entry even to "" or false), each value printed into a string
+ * values: `env` with the profile's `pilot.env` ({@link PROFILE_PILOT_ENV}), then the given
+ * `pilot.env`, merged over it (zzy_descope_legacy.yaml: sprig's mergeOverwrite, whose mergo sets a
+ * map's entry even to "" or false), each value printed into a string
  * (`"{{ $val }}"`: a YAML true is "true"), then the `envVarFrom` entries, whose later duplicate
  * the kubelet takes.
  * `undefined` when unset (Helm drops a null value), `null` when an entry reads it from elsewhere
@@ -87,7 +108,8 @@ export function descopedValue(values: unknown, ...keys: string[]): unknown {
 export function istiodEnv(values: unknown, name: string): string | undefined | null {
   const v = isObject(values) ? values : {};
   const pilot = isObject(v.pilot) ? v.pilot : {};
-  const value = descopedValue(values, "env", name);
+  const given = isObject(pilot.env) ? pilot.env[name] : undefined;
+  const value = given !== undefined && given !== null ? given : (profileEnv(v, name) ?? descopedValue(values, "env", name));
   const from = Array.isArray(pilot.envVarFrom) && pilot.envVarFrom.length > 0 ? pilot.envVarFrom : v.envVarFrom;
   const entry = (Array.isArray(from) ? from : []).filter((e) => isObject(e) && e.name === name).pop();
   if (entry) return entry.value !== undefined && entry.value !== null ? String(entry.value) : entry.valueFrom != null ? null : "";

@@ -80,3 +80,17 @@ test("mesh-mtls-strict: a release whose chart is not known yet may be the missin
   assert.deepEqual(result.violations, []);
   assert.match(result.unknown.join("\n"), /whether Helm release a-later on cluster a is istio-cni/);
 });
+
+test("mesh-mtls-strict: istiod runs ambient as its chart renders PILOT_ENABLE_AMBIENT, the ambient profile's pilot.env under the given pilot.env", async () => {
+  const missing = (istiod: Record<string, unknown>) => runStack(meshMtlsStrict, mesh(null, istiod));
+  // zzz_profile.yaml lays files/profile-ambient.yaml (pilot.env.PILOT_ENABLE_AMBIENT "true") under the
+  // values, so a pilot.env "false" turns ambient off and istiod registers no ambient controller: no istio-cni is asked for.
+  assert.deepEqual((await missing({ profile: "ambient", pilot: { env: { PILOT_ENABLE_AMBIENT: "false" } } })).violations, []);
+  assert.deepEqual((await missing({ global: { profile: "ambient" }, pilot: { env: { PILOT_ENABLE_AMBIENT: false } } })).violations, []);
+  // ...while zzy_descope_legacy.yaml merges the profile's pilot.env over a top-level env "false": still ambient.
+  assert.equal((await missing({ profile: "ambient", env: { PILOT_ENABLE_AMBIENT: "false" } })).violations.length, 1);
+  // An envVarFrom entry (the kubelet takes the later duplicate) read from a ConfigMap is not known.
+  const fromMap = await missing({ profile: "ambient", envVarFrom: [{ name: "PILOT_ENABLE_AMBIENT", valueFrom: { configMapKeyRef: { name: "flags", key: "ambient" } } }] });
+  assert.deepEqual(fromMap.violations, []);
+  assert.match(fromMap.unknown.join("\n"), /whether istiod on cluster a runs ambient/);
+});
