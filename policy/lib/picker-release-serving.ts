@@ -23,6 +23,34 @@ const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
 /** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
 export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
 
+/** A count the chart reads through `| default 1 | int`: Go-empty is 1; a number or a numeric string as cast.ToInt takes it. */
+const countOf = (v: unknown): number | undefined => {
+  if (!goTruthy(v)) return 1;
+  if (typeof v === "number") return Math.trunc(v);
+  return typeof v === "string" && /^[0-9]+$/.test(v) ? Number(v) : undefined;
+};
+
+/**
+ * The picker Services the chart renders and the one its InferencePool's endpointPickerRef names.
+ * provider.gke.preferredBackends.enabled (read whatever provider.name is: routerlib _helpers.tpl
+ * llm-d-router.gkePreferredBackends) runs the picker as a StatefulSet of preferredReplicas +
+ * defaultReplicas pods, each behind a Service of its own (_service.yaml: ordinal 0 `<name>`, then
+ * `<name>-preferred-<i>`, the first standby `<name>-backup`, then `<name>-backup-<i>`), and points
+ * the pool at `<name>-backup` (_inferencepool.yaml). Undefined where a count is not a number.
+ */
+export function chartPickerServices(release: string, values: unknown): { services: string[]; poolRef: string; preferredBackends: boolean } | undefined {
+  const name = chartPickerName(release);
+  if (!goTruthy(dig(values, "provider.gke.preferredBackends.enabled"))) return { services: [name], poolRef: name, preferredBackends: false };
+  const preferred = countOf(dig(values, "provider.gke.preferredBackends.preferredReplicas"));
+  const standby = countOf(dig(values, "provider.gke.preferredBackends.defaultReplicas"));
+  // Below 1 the chart fails to render (validations.epp.preferredBackends), so there is nothing to read.
+  if (preferred === undefined || standby === undefined || preferred < 1 || standby < 1) return undefined;
+  const services = Array.from({ length: preferred + standby }, (_, i) =>
+    i === 0 ? name : i < preferred ? `${name}-preferred-${i}` : i === preferred ? `${name}-backup` : `${name}-backup-${i - preferred}`,
+  );
+  return { services, poolRef: `${name}-backup`, preferredBackends: true };
+}
+
 interface ChartRelease {
   resource: PolicyResource;
   chart: string;
@@ -135,13 +163,17 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
   if (!rel.name || !servesOwnPool(rel.values) || (isObject(flags) && "secure-serving" in flags && parseGoBool(String(flags["secure-serving"])) === false)) return;
   const [name, namespace] = [rel.name, rel.namespace];
   const svc = chartPickerName(name);
-  const host = serviceFqdn(svc, namespace);
+  const rendered = chartPickerServices(name, rel.values);
+  if (!rendered) return;
+  // The gateways call the Service the pool's endpointPickerRef names (`<name>-backup` with preferredBackends).
+  const called = rendered.poolRef;
+  const host = serviceFqdn(called, namespace);
   const port = Number(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
   const own: PolicyResource[] = [];
   const istio = rel.chart === "llm-d-router-gateway" && dig(rel.values, "provider.name") === "istio";
   if (istio) {
     const given = dig(rel.values, "provider.istio.destinationRule.host");
-    own.push({ ...rel.resource, type: "kubernetes:networking.istio.io/v1beta1:DestinationRule", props: { metadata: { name: svc, namespace }, spec: { host: typeof given === "string" && given !== "" ? given : host, trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } } });
+    own.push({ ...rel.resource, type: "kubernetes:networking.istio.io/v1beta1:DestinationRule", props: { metadata: { name: svc, namespace }, spec: { host: typeof given === "string" && given !== "" ? given : serviceFqdn(svc, namespace), trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } } });
   }
   if (rel.chart === "llm-d-router-gateway" && goTruthy(dig(rel.values, "httpRoute.create"))) {
     const gwName = dig(rel.values, "httpRoute.inferenceGatewayName");
@@ -167,9 +199,15 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
     const withPolicy = rules.filter((r) => r.props.spec?.trafficPolicy);
     const wrong = (withPolicy.length > 0 ? withPolicy : rules).filter((r) => !right(r));
     if (rules.length > 0 && wrong.length === 0) continue;
+    const backup = rendered.preferredBackends ? ` (provider.gke.preferredBackends.enabled points the chart's pool at ${called}, not ${svc}: routerlib _inferencepool.yaml)` : "";
+    const fix = rendered.preferredBackends
+      ? `add a DestinationRule for ${host} giving port ${port} tls.mode SIMPLE with insecureSkipVerify${istio ? ` (the chart's own, ${namespace}/${svc}, is for ${svc} only)` : ""}, or leave provider.gke.preferredBackends off (it serves GKE's gateway, whose backend preference tiers it sets)`
+      : istio
+        ? "give that rule tls.mode SIMPLE with insecureSkipVerify"
+        : `set provider.name istio (the chart then renders DestinationRule ${namespace}/${svc} with tls.mode SIMPLE, insecureSkipVerify), or add such a rule`;
     const why = rules.length === 0 ? "no DestinationRule applies to it there" : `DestinationRule ${wrong.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} applies there without tls.mode SIMPLE and insecureSkipVerify (or a CA)`;
     report(
-      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}, which serves self-signed TLS (router.epp.flags.secure-serving unset or true), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${istio ? "give that rule tls.mode SIMPLE with insecureSkipVerify" : "set provider.name istio (the chart then renders DestinationRule " + namespace + "/" + svc + " with tls.mode SIMPLE, insecureSkipVerify), or add such a rule"}`,
+      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}${backup}, which serves self-signed TLS (router.epp.flags.secure-serving unset or true), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}`,
       rel.resource.urn,
     );
   }
@@ -197,8 +235,12 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
  */
 export function chartPickerServiceProblem(resources: PolicyResource[], cluster: string, pool: { name: string; namespace: string }, service: string): string | undefined {
   for (const rel of chartReleases(resources, cluster)) {
-    if (rel.namespace !== pool.namespace || !rel.name || chartPickerName(rel.name) !== service) continue;
-    const what = `endpoint picker Service ${pool.namespace}/${service} is the one Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker`;
+    if (rel.namespace !== pool.namespace || !rel.name) continue;
+    const rendered = chartPickerServices(rel.name, rel.values);
+    if (!rendered?.services.includes(service)) continue;
+    const what = rendered.preferredBackends
+      ? `endpoint picker Service ${pool.namespace}/${service} is one of those Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker (provider.gke.preferredBackends: one a picker pod of StatefulSet ${chartPickerName(rel.name)})`
+      : `endpoint picker Service ${pool.namespace}/${service} is the one Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker`;
     if (!servesOwnPool(rel.values)) {
       return `${what}, which runs standalone (router.inferencePool.create false: --endpoint-selector from router.modelServers.matchLabels, no InferencePool), so it picks among the pods of its own selector, not this pool's, and no objective of this pool reaches it; give this pool a picker of its own (a Service of a picker started with --pool-name ${pool.name}), or let the chart create the pool (router.inferencePool.create true) and route to InferencePool ${rel.namespace}/${rel.name}`;
     }

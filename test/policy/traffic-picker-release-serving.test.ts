@@ -92,3 +92,27 @@ test("inference-pool-epp: a pool pointing at a chart release's picker Service is
   const none = (await messages(router({}), undefined, [{ ...pool("mine"), props: { ...pool("mine").props, spec: { ...(pool("mine").props as any).spec, endpointPickerRef: { name: "x-epp", port: { number: 9002 } } } } }])).join("\n");
   assert.match(none, /endpoint picker Service inference\/x-epp is not in the stack/);
 });
+
+test("inference-pool-epp: a chart release's GKE preferredBackends Services are the ones its pool and the pack's lookups name", async () => {
+  const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+  const gw = on(GW, "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "route", { metadata: { name: "llama", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama" }] }] } });
+  const tls = (m: string[]) => m.filter((x) => /calls the picker/.test(x));
+  const pb = (more: Record<string, unknown> = {}) => router({}, { provider: { name: "istio", gke: { preferredBackends: { enabled: true, ...more } } } });
+  // routerlib _inferencepool.yaml points the pool at <name>-epp-backup; the chart's istio.yaml rule is for <name>-epp only.
+  const missed = tls(await messages(pb(), undefined, [gw, route]));
+  assert.equal(missed.length, 1, missed.join("\n"));
+  assert.match(missed[0], /calls the picker llama-epp-backup.inference.svc.cluster.local port 9002 \(provider.gke.preferredBackends.enabled points the chart's pool at llama-epp-backup, not llama-epp: routerlib _inferencepool.yaml\), which serves self-signed TLS .* but no DestinationRule applies to it there, .*; add a DestinationRule for llama-epp-backup.inference.svc.cluster.local giving port 9002 tls.mode SIMPLE with insecureSkipVerify \(the chart's own, inference\/llama-epp, is for llama-epp only\), or leave provider.gke.preferredBackends off/);
+  const backupRule = on("kubernetes:networking.istio.io/v1:DestinationRule", "dr-backup", { metadata: { name: "llama-epp-backup", namespace: "inference" }, spec: { host: "llama-epp-backup.inference.svc.cluster.local", trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } });
+  assert.deepEqual(tls(await messages(pb(), undefined, [gw, route, backupRule])), []);
+  // A hand-written pool on one of the StatefulSet's per-pod Services is told whose picker it is.
+  const POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
+  const pool = (svc: string) => on(POOL, "pool-mine", { metadata: { name: "mine", namespace: "inference" }, spec: { selector: { matchLabels: { app: "llama" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: svc, port: { number: 9002 } } } });
+  for (const svc of ["llama-epp-backup", "llama-epp-preferred-1", "llama-epp-backup-1"]) {
+    const m = (await messages(pb({ preferredReplicas: 2, defaultReplicas: "2" }), undefined, [pool(svc)])).join("\n");
+    assert.match(m, new RegExp(`endpoint picker Service inference/${svc} is one of those Helm release inference/llama \\(chart llm-d-router-gateway\\) renders for its own picker \\(provider.gke.preferredBackends: one a picker pod of StatefulSet llama-epp\\), started for that release's InferencePool inference/llama`), svc);
+  }
+  // Without preferredBackends (or past the replicas) the chart renders no such Service.
+  assert.match((await messages(router({}), undefined, [pool("llama-epp-backup")])).join("\n"), /endpoint picker Service inference\/llama-epp-backup is not in the stack/);
+  assert.match((await messages(pb(), undefined, [pool("llama-epp-backup-1")])).join("\n"), /endpoint picker Service inference\/llama-epp-backup-1 is not in the stack/);
+});
