@@ -261,6 +261,22 @@ export const poolsGpuMutations: Mutation[] = [
     },
   },
   {
+    // llm-d-router v0.10.0 routerlib _inferencepool.yaml points a preferredBackends pool at <release>-epp-backup, which
+    // llm-d-router-gateway/templates/istio.yaml's DestinationRule (host <release>-epp) does not cover: no TLS to the picker.
+    name: "an llm-d-router-gateway Helm release with provider istio and GKE preferredBackends, routed through the Istio inference gateway",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = {
+        router: { modelServers: { matchLabels: { app: "llama-router" } } },
+        provider: { name: "istio", gke: { preferredBackends: { enabled: true } } },
+        httpRoute: { create: true, inferenceGatewayName: "inference-gateway", inferenceGatewayNamespace: "inference" },
+      };
+      return addLike(doc, like, "router-backup", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
+    },
+  },
+  {
     // Istio 1.30.3 gives waypoints and sidecars no ext_proc filter (listener_builder.go): the picker is never asked.
     name: "a mesh HTTPRoute on an inference Service sending to an InferencePool (its waypoint bypasses the picker)",
     policy: "inference-pool-epp",
