@@ -3,8 +3,9 @@
  * GatewayClasses belong to agentgateway (whose proxies take no Istio authorization).
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { createHash } from "crypto";
 import { dig, GATEWAY_GROUP, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
-import { probe } from "./values";
+import { probe, Probe } from "./values";
 
 
 /**
@@ -83,6 +84,32 @@ export function agentgatewayClasses(resources: PolicyResource[]): { classes: Map
     else classes.delete(name.value);
   }
   return { classes, unknown };
+}
+
+/**
+ * Whether agentgateway's own controller runs the proxies of class `cls` (a class of one of its
+ * controllers by {@link agentgatewayClasses}, not Istio's experimental one, which deploys them as
+ * it deploys its own). Unknown while a release's values or a GatewayClass this depends on is not known.
+ */
+export function isOwnAgentgatewayClass(cls: string, resources: PolicyResource[]): Probe<boolean> {
+  const { classes, unknown } = agentgatewayClasses(resources);
+  const of = classes.get(cls);
+  if (of !== undefined) return { known: true, value: !of.startsWith("Istio's") };
+  return unknown.length > 0 ? { known: false } : { known: true, value: false };
+}
+
+/**
+ * The name agentgateway v1.4.1's controller gives a Gateway's proxy Deployment, Service,
+ * ServiceAccount and ConfigMap, and its pods' name, instance and gateway-name labels: the Gateway's
+ * name, or past 63 characters (a DNS label's limit; a Gateway's name may be a 253-character
+ * subdomain) its first 50 less one trailing "-", then "-" and the first 12 hex digits of the name's
+ * sha256 (controller/pkg/helm/agentgateway/templates/_helpers.tpl kgateway.gateway.safeLabelValue,
+ * used by kgateway.gateway.fullname and .name).
+ */
+export function agentgatewayProxyName(gatewayName: string): string {
+  if (gatewayName.length <= 63) return gatewayName;
+  const head = gatewayName.slice(0, 50);
+  return `${head.endsWith("-") ? head.slice(0, -1) : head}-${createHash("sha256").update(gatewayName).digest("hex").slice(0, 12)}`;
 }
 
 export const USE_WAYPOINT = "istio.io/use-waypoint";

@@ -13,6 +13,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, isWorkload, kindName, meta } from "./k8s";
 import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
 import { gatewayProxies } from "./gateway-proxies";
+import { agentgatewayProxyName } from "./authz-targets";
 import { probe } from "./values";
 import { workloadIdentity, type Config } from "./call-graph";
 
@@ -49,7 +50,7 @@ export function reportBorrowedGatewayIdentities(resources: PolicyResource[], con
           // The Gateway holding the identity (its own overlay may name it) borrows nothing.
           const holder = id ? proxies.get(id) : undefined;
           const holds = holder?.namespace === namespace && holder.name === name;
-          return id && id !== `${namespace}/${name}` && !holds && trusted.has(id) ? { namespace, name, id, from: set!.from, what: trusted.get(id)! } : undefined;
+          return id && id !== `${namespace}/${agentgatewayProxyName(name)}` && !holds && trusted.has(id) ? { namespace, name, id, from: set!.from, what: trusted.get(id)! } : undefined;
         })
       : layers;
     if (!read.known) pending.push(`the parameters of Gateway ${gw.name} on cluster ${cluster}, which may run its proxy under a trusted gateway identity`);

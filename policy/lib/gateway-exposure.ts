@@ -5,8 +5,9 @@
  * client addresses. Read by gateway-listeners-tls; unknown values come back as "unknown" (Tri).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isAuthorizationPolicy, isKind, matchesSelector, meta } from "./k8s";
+import { isAuthorizationPolicy, isKind, matchesSelector, meta, unknownValueError } from "./k8s";
 import { parameterLayers } from "./agentgateway-params";
+import { agentgatewayProxyName, isOwnAgentgatewayClass } from "./authz-targets";
 import { gatewayPodLabels } from "./istio";
 import { istioServiceClusterIp } from "./gateway-service-type";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
@@ -43,8 +44,12 @@ const parametersClusterIp = (gw: PolicyResource, resources: PolicyResource[]) =>
 export function clusterInternal(gw: PolicyResource, cls: Probe<string | undefined>, resources: PolicyResource[]): Tri {
   const params = parametersClusterIp(gw, resources);
   // A class not known yet may be an internal one, or agentgateway (which ignores the annotation).
-  if (!cls.known) return orTri(params, "unknown");
-  return orTri(cls.value === "agentgateway" || !cls.value ? false : istioServiceClusterIp(gw, cls.value, resources), params);
+  if (!cls.known || !cls.value) return orTri(params, cls.known ? false : "unknown");
+  // agentgateway's controller, whatever its class is called (a renamed class, a GatewayClass
+  // naming its controller), reads its parameters only: Istio's annotation and overlays are not its.
+  const agw = isOwnAgentgatewayClass(cls.value, resources);
+  if (!agw.known) return orTri(params, "unknown");
+  return orTri(agw.value ? false : istioServiceClusterIp(gw, cls.value, resources), params);
 }
 
 /** What ALLOW policies bound to the Gateway admit callers without a mesh identity (or anyone) on. */
@@ -185,14 +190,18 @@ export function keepsClientAddress(gw: PolicyResource, resources: PolicyResource
 }
 
 /**
- * The labels a Gateway's proxy pods carry: agentgateway's deployer gives them its selector labels
- * (v1.4.1 helm/agentgateway _helpers.tpl: app.kubernetes.io/name and instance, the gateway name)
- * and the class; Istio's controller its own (gatewayPodLabels).
+ * The labels a Gateway's proxy pods carry: agentgateway's deployer (for a class of its controller,
+ * whatever it is called) gives them its selector labels (v1.4.1 helm/agentgateway _helpers.tpl:
+ * app.kubernetes.io/name and instance and the gateway-name label, the Gateway's name shortened
+ * past 63 characters as agentgatewayProxyName) and the class; Istio's controller its own
+ * (gatewayPodLabels). Throws while the class's controller is not known.
  */
-function proxyPodLabels(gw: PolicyResource): Record<string, string> {
-  const { name } = meta(gw.props);
+function proxyPodLabels(gw: PolicyResource, resources: PolicyResource[]): Record<string, string> {
+  const name = agentgatewayProxyName(meta(gw.props).name);
   const cls = String(gw.props.spec?.gatewayClassName ?? "");
-  if (cls !== "agentgateway" && gw.props.spec?.infrastructure?.parametersRef?.kind !== "AgentgatewayParameters") return gatewayPodLabels(gw);
+  const agw = isOwnAgentgatewayClass(cls, resources);
+  if (!agw.known) throw unknownValueError([`<whether class ${cls} is agentgateway's>`]);
+  if (!agw.value && gw.props.spec?.infrastructure?.parametersRef?.kind !== "AgentgatewayParameters") return gatewayPodLabels(gw);
   const infra = Object.entries((gw.props.spec?.infrastructure?.labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
   return {
     ...Object.fromEntries(infra),
@@ -218,7 +227,7 @@ export interface Exposure {
  */
 export function exposingServices(gw: PolicyResource, resources: PolicyResource[]): Exposure {
   const { namespace } = meta(gw.props);
-  const labels = probe(() => proxyPodLabels(gw));
+  const labels = probe(() => proxyPodLabels(gw, resources));
   const out: Exposure = { services: [], ports: new Set() };
   if (!labels.known) return out;
   for (const svc of resources.filter((r) => r.type === "kubernetes:core/v1:Service")) {

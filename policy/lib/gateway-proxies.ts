@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterResolver, isGateway, meta, T } from "./k8s";
 import { istioGatewayKind } from "./istio-classes";
-import { agentgatewayClasses } from "./authz-targets";
+import { agentgatewayProxyName, isOwnAgentgatewayClass as isAgentgatewayClass } from "./authz-targets";
 import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
 import { istiodsOf, istiodsServing } from "./istiod-revisions";
 import { everyTri, orUnknown, Probe, probe, Tri } from "./values";
@@ -50,23 +50,11 @@ function proxyServiceAccount(r: PolicyResource, cls: string, cluster: PolicyReso
 const SERVICE_ACCOUNT_ANNOTATION = "gateway.istio.io/service-account";
 
 /**
- * Whether agentgateway's own controller runs the proxy of a Gateway of class `cls`: a class of one
- * of its controllers ({@link agentgatewayClasses}: `agentgateway`, a chart's renamed
- * `gatewayClassName`, a GatewayClass naming its controllerName) other than Istio's. Unknown while
- * a release's values or a GatewayClass this depends on is not known.
- */
-function isAgentgatewayClass(cls: string, cluster: PolicyResource[]): Probe<boolean> {
-  const { classes, unknown } = agentgatewayClasses(cluster);
-  const of = classes.get(cls);
-  if (of !== undefined) return { known: true, value: !of.startsWith("Istio's") };
-  return unknown.length > 0 ? { known: false } : { known: true, value: false };
-}
-
-/**
  * A Gateway's proxy account outside Istio's kinds. agentgateway v1.4.1 renders its proxy with
  * `serviceAccountName` the Gateway's name (controller/pkg/helm/agentgateway/templates/_helpers.tpl
  * kgateway.gateway.fullname of agentgateway.name, which deployer/agentgateway_parameters.go sets
- * to gw.Name) for every Gateway of a class naming its controller, and the AgentgatewayParameters
+ * to gw.Name), shortened past 63 characters ({@link agentgatewayProxyName}), for every Gateway of
+ * a class naming its controller ({@link isAgentgatewayClass}), and the AgentgatewayParameters
  * `deployment`/`daemonSet` overlays (its class's, then its own: strategic merge patches of the
  * pod template) may set another. Other controllers: `<name>-<class>`.
  */
@@ -77,7 +65,7 @@ function otherControllerAccount(r: PolicyResource, cls: string, cluster: PolicyR
   if (!agw.value) return { known: true, value: `${name}-${cls}` };
   const layers = parameterLayers(r, cluster);
   if (!layers.known) return layers;
-  return { known: true, value: layeredServiceAccount(layers.value)?.sa ?? name };
+  return { known: true, value: layeredServiceAccount(layers.value)?.sa ?? agentgatewayProxyName(name) };
 }
 
 /** The stack's Gateways, each with the resources of its cluster (its GatewayClasses and istiods). */
@@ -111,7 +99,7 @@ export function gatewayProxies(resources: PolicyResource[]): Map<string, Gateway
     // agentgateway proxy (the agent or MCP gateway the call graph judges) holds it over another
     // kind's, then the Gateway the account is named after, then the first.
     const held = out.get(identity);
-    const rank = (p: GatewayProxy) => (p.byAgentgateway ? 2 : 0) + (p.identity === `${p.namespace}/${p.name}` ? 1 : 0);
+    const rank = (p: GatewayProxy) => (p.byAgentgateway ? 2 : 0) + ([`${p.namespace}/${p.name}`, `${p.namespace}/${agentgatewayProxyName(p.name)}`].includes(p.identity) ? 1 : 0);
     if (!held || rank(proxy) > rank(held)) out.set(identity, proxy);
   }
   return out;
@@ -153,9 +141,9 @@ export function gatewaysOwnedByNone(resources: PolicyResource[]): Map<string, st
   return out;
 }
 
-/** Whether `namespace/serviceAccount` may be the proxy identity of one of these Gateways (`<name>` or `<name>-<class>`). */
+/** Whether `namespace/serviceAccount` may be the proxy identity of one of these Gateways (`<name>`, agentgateway's shortened name, or `<name>-<class>`). */
 export function mayBeProxyOf(id: string, gateways: { namespace: string; name: string }[]): boolean {
-  return gateways.some((g) => id === `${g.namespace}/${g.name}` || id.startsWith(`${g.namespace}/${g.name}-`));
+  return gateways.some((g) => [g.name, agentgatewayProxyName(g.name)].some((n) => id === `${g.namespace}/${n}`) || id.startsWith(`${g.namespace}/${g.name}-`));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { agentgatewayClasses, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
+import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { admitsNamespace } from "../lib/listener-routes";
 import { isKindOrPatch, isPatch } from "../lib/patches";
@@ -30,7 +30,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway, wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -220,10 +220,18 @@ function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined
   return `binds Gateway ${key}${role} of class ${cls.value}, an agentgateway proxy (${agw}) ${AGW_WHY}; ${AGW_REMEDY}`;
 }
 
-/** The Gateway of an agentgateway class in the policy's namespace whose proxy's Service is `name` (its own name). */
+/**
+ * The Gateway of an agentgateway class in the policy's namespace whose proxy's Service is `name`:
+ * its own name, which agentgateway's controller shortens past 63 characters (agentgatewayProxyName;
+ * Istio's experimental controller keeps it).
+ */
 function agentgatewayProxy(name: string, ctx: Ctx): PolicyResource | undefined {
+  const serviceOf = (gw: PolicyResource) => {
+    const cls = gw.props.spec?.gatewayClassName;
+    return ctx.classes.get(cls)?.startsWith("Istio's") ? meta(gw.props).name : agentgatewayProxyName(meta(gw.props).name);
+  };
   return ctx.resources.find(
-    (x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === ctx.namespace && meta(x.props).name === name && ctx.classes.has(x.props.spec?.gatewayClassName), false),
+    (x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === ctx.namespace && ctx.classes.has(x.props.spec?.gatewayClassName) && serviceOf(x) === name, false),
   );
 }
 

@@ -150,4 +150,25 @@ export const gatewayMutations: Mutation[] = [
       return addLike(doc, agw, "internal", agw.type, obj);
     },
   },
+  {
+    // agentgateway v1.4.1 runs every class naming its controller and takes the Service type from its parameters only: the Istio annotation is ignored.
+    name: "the MCP gateway moved to a GatewayClass of agentgateway's controller named agw-mesh, its ClusterIP moved from its parameters to Istio's service-type annotation",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).gatewayClassName === "agentgateway");
+      const params = mcp && resources(doc).find((r) => r.provider === mcp.provider && isKind(r, "AgentgatewayParameters") && (r.inputs as any)?.metadata?.name === withSpec(mcp).infrastructure?.parametersRef?.name);
+      if (!mcp || !params) return undefined;
+      edit(params, (o) => delete o.spec.service);
+      addLike(doc, mcp, "agw-mesh", "kubernetes:gateway.networking.k8s.io/v1:GatewayClass", {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "GatewayClass",
+        metadata: { name: "agw-mesh" },
+        spec: { controllerName: "agentgateway.dev/agentgateway" },
+      });
+      return edit(mcp, (o) => {
+        o.spec.gatewayClassName = "agw-mesh";
+        o.metadata.annotations = { ...o.metadata.annotations, "networking.istio.io/service-type": "ClusterIP" };
+      });
+    },
+  },
 ];
