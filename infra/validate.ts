@@ -16,6 +16,7 @@ import { checkSplit } from "./validate-split";
 import { checkRequestNames } from "./validate-request-names";
 import { checkVersions } from "./validate-versions";
 import { checkImageFloors } from "./validate-image-floors";
+import { checkDriverCuda } from "./validate-driver-cuda";
 import { checkKubernetesVersions } from "./validate-kubernetes";
 import { checkAgentLimits } from "./validate-agent-limits";
 import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
@@ -152,6 +153,7 @@ export function validatePlatform(cfg: PlatformConfig, options: { bestEffort?: bo
   run(() => checkGeneratedNames(report, cfg), undefined);
   run(() => checkVersions(report, cfg), undefined);
   run(() => checkImageFloors(report, cfg), undefined);
+  run(() => checkDriverCuda(report, cfg), undefined);
   run(() => checkKubernetesVersions(report, cfg), undefined);
   return { problems, fits };
 }

@@ -42,7 +42,7 @@ test("numbers Kubernetes stores as int32 are bounded, and node group sizes and d
 test("values as `pulumi config set --path` and unquoted YAML write them: digits in a text field, a decimal string in a number field; other wrong types say what the field takes", () => {
   // The CLI stores base-10 digits as an integer (config/object.go coerce) and 0.92 as a string without --type float.
   const p = shippedPlatform("prod");
-  p.versions = { nvidiaDriver: 570 };
+  p.versions = { nvidiaDriver: 590 };
   p.models[0].versions[0].name = 1;
   p.models[0].versions[1].name = 2;
   p.models[0].versions[0].revision = 20240723;
@@ -53,7 +53,7 @@ test("values as `pulumi config set --path` and unquoted YAML write them: digits 
   p.gateways.agents.jwt.audiences = [1234567890];
   p.policy.minKvCacheFraction = "0.15";
   const spec = parsePlatform(p, "prod");
-  assert.equal(spec.versions.nvidiaDriver, "570");
+  assert.equal(spec.versions.nvidiaDriver, "590");
   assert.deepEqual(spec.models[0].versions.map((v) => [v.name, v.revision]), [["1", "20240723"], ["2", undefined]]);
   assert.equal(spec.models[0].gpuMemoryUtilization, 0.92);
   assert.equal(spec.models[1].parametersBillions, 32.8);
@@ -104,14 +104,14 @@ test("a stack file with unquoted digits and decimals renders as the CLI would ru
   const dir = tempDir("cli-values-");
   const file = path.join(dir, "Pulumi.fork.yaml");
   const text = fs.readFileSync(path.join(__dirname, "..", "..", "stacks", "Pulumi.prod.yaml"), "utf8")
-    .replace("    environment: prod\n", "    environment: prod\n    versions:\n      nvidiaDriver: 570\n")
+    .replace("    environment: prod\n", "    environment: prod\n    versions:\n      nvidiaDriver: 590\n")
     .replace("        gpuMemoryUtilization: 0.92\n", "        gpuMemoryUtilization: '0.92'\n")
     .replace("          - name: v2\n            image: ghcr.io/inference-mesh/examples/support-agent:0.2.0", "          - name: 2\n            image: ghcr.io/inference-mesh/examples/support-agent:0.2.0");
-  assert.match(text, /nvidiaDriver: 570\n/);
+  assert.match(text, /nvidiaDriver: 590\n/);
   assert.match(text, /- name: 2\n/);
   fs.writeFileSync(file, text);
   const spec = parsePlatform(platformFromConfigString(loadStackConfig("fork", file).config[CONFIG_ROOT], "test"), "fork");
-  assert.equal(spec.versions.nvidiaDriver, "570");
+  assert.equal(spec.versions.nvidiaDriver, "590");
   assert.equal(spec.models[1].gpuMemoryUtilization, 0.92);
   assert.deepEqual(spec.agents[1].versions.map((v) => v.name), ["v1", "2"]);
 });
