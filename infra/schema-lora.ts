@@ -1,6 +1,6 @@
 /**
  * The LoRA adapters a vLLM model serves (`models[].loraAdapters[]`), and the `--max-lora-rank`
- * they need. Apart from schema.ts, which holds every other field, to keep it readable.
+ * they need. Apart from schema-models.ts, which holds the rest of a model, to keep it readable.
  */
 import { z } from "zod";
 import { textOrDigits } from "./cli-values";
