@@ -35,6 +35,15 @@ export class ForeignOutputError extends Error {}
  */
 export function checkOutputIsOurs(outRoot: string, stack: string): void {
   const target = path.join(outRoot, stack);
+  // A symbolic link is renamed, not followed: the swap would put the new tree in place of the link
+  // (the directory it points to keeping the old render), and one pointing nowhere failed only after
+  // the whole render, with rename's ENOTDIR.
+  if (fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    const to = fs.readlinkSync(target);
+    const resolved = path.resolve(outRoot, to);
+    const there = path.basename(resolved) === stack && fs.existsSync(resolved) ? `, or render into it with --out ${path.dirname(resolved)}` : "";
+    throw new ForeignOutputError(`${target} is a symbolic link (to ${to}), which a render would replace with its output directory rather than write through; remove the link${there}`);
+  }
   if (!fs.existsSync(target)) return;
   if (!fs.statSync(target).isDirectory()) throw new ForeignOutputError(`${target} is a file, which a render would replace with its output directory; move it away or render elsewhere with --out`);
   if (fs.readdirSync(target).length === 0 || fs.existsSync(path.join(target, "stack.json"))) return;

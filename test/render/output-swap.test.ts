@@ -148,3 +148,25 @@ test("an <out>/<stack> that no render wrote (no stack.json), or a file there, is
   assert.equal(fs.readFileSync(path.join(out, "dev"), "utf8"), "a file");
   assert.deepEqual(fs.readdirSync(out).sort(), ["dev", "local"], "nothing else written");
 });
+
+test("an <out>/<stack> that is a symbolic link (dangling, or to a render elsewhere) is refused (exit 2) before the program runs, and kept: the swap would replace the link, not write through it", () => {
+  const out = tempDir("im-link-");
+  const elsewhere = tempDir("im-link-target-");
+  fs.mkdirSync(path.join(elsewhere, "dev"));
+  fs.writeFileSync(path.join(elsewhere, "dev", "stack.json"), "{}");
+  fs.symlinkSync(path.join(out, "nowhere"), path.join(out, "local"));
+  fs.symlinkSync(path.join(elsewhere, "dev"), path.join(out, "dev"));
+  for (const [stack, expected] of [
+    ["local", /local is a symbolic link \(to .*nowhere\), which a render would replace with its output directory rather than write through; remove the link\n/],
+    ["dev", new RegExp(`dev is a symbolic link \\(to .*\\), .*; remove the link, or render into it with --out ${elsewhere.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\n`)],
+  ] as const) {
+    const r = runRender(["--stack", stack], out);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, expected);
+    assert.doesNotMatch(r.stderr, /ENOTDIR|\n\s+at /, "no rename error, no stack trace");
+    assert.doesNotMatch(r.stdout, /rendered stack/, "refused before the program ran");
+  }
+  assert.ok(fs.lstatSync(path.join(out, "local")).isSymbolicLink() && fs.lstatSync(path.join(out, "dev")).isSymbolicLink(), "the links are kept");
+  assert.equal(fs.readFileSync(path.join(elsewhere, "dev", "stack.json"), "utf8"), "{}");
+  assert.deepEqual(fs.readdirSync(out).sort(), ["dev", "local"], "nothing else written");
+});
