@@ -95,3 +95,41 @@ export function istioGatewayKind(gw: PolicyResource, resources: PolicyResource[]
   const owner = istiodsServing(gw, resources)[0];
   return owner ? kindFor(classNamesOf(owner), cls, object) : undefined;
 }
+
+/** What each of Istio's deploying fixed kinds needs of its istiod's env (Istio 1.30.3 classinfo.go, pilot/pkg/features). */
+const FLAGS_NEEDED: Partial<Record<IstioGatewayKind, string>> = {
+  waypoint: "PILOT_ENABLE_AMBIENT true (false by default; the ambient profile sets it) and PILOT_ENABLE_AMBIENT_WAYPOINTS not false",
+  "east-west": "PILOT_ENABLE_AMBIENT and AMBIENT_ENABLE_MULTI_NETWORK true (both false by default)",
+  agentgateway: "PILOT_ENABLE_AGENTGATEWAY true (false by default)",
+};
+
+/** A Gateway of a fixed Istio class that the istiods owning it do not register. */
+export interface UnservedGateway {
+  kind: IstioGatewayKind;
+  /** The istiods owning it ({@link istiodsServing}), none of which registers its class. */
+  owners: PolicyResource[];
+  /** The env the owning istiod needs for the class, as a phrase. */
+  needs: string;
+}
+
+/**
+ * A Gateway of Istio's waypoint, east-west or agentgateway class (the built-in name, or a
+ * GatewayClass naming its controller) whose owning istiods' flags register no such class: Istio
+ * 1.30.3's deployment controller finds no ClassInfo for it (deploymentcontroller.go Reconcile
+ * "skipping unknown controller"), so no proxy, Service or address is ever made and whatever sends
+ * through it (a Service enrolled with the waypoint, the other clusters' ztunnels, agents) fails.
+ * Undefined where an owner serves it, where no istiod of the stack owns it (a revision the stack
+ * does not install: judged where ownership is), and where the stack installs no istiod on the
+ * cluster (its flags are not known). Throws the SDK's unknown-value error (or "can't judge") where
+ * a value it reads is not known.
+ */
+export function unservedIstioGateway(gw: PolicyResource, resources: PolicyResource[]): UnservedGateway | undefined {
+  const cls: unknown = gw.props.spec?.gatewayClassName;
+  const object = resources.find((r) => isKind(r.type, "gateway.networking.k8s.io", "GatewayClass") && meta(r.props).name === cls);
+  const kind = FIXED_CONTROLLERS.get(object ? object.props.spec?.controllerName : FIXED_CLASSES.get(cls));
+  const needs = kind && FLAGS_NEEDED[kind];
+  if (!kind || !needs || istiodsOf(resources).length === 0) return undefined;
+  const owners = istiodsServing(gw, resources);
+  if (owners.length === 0 || owners.some((o) => kindFor(classNamesOf(o), cls, object) !== undefined)) return undefined;
+  return { kind, owners, needs };
+}

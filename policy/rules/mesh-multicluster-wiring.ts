@@ -5,6 +5,7 @@ import { allowedOptions, kubeconfigServer, refusedAuth } from "../lib/remote-kub
 import { secretDataKey, setOf } from "../lib/config-schema";
 import { withRenderedIstio } from "../lib/istio-rendered";
 import { checkEastWest, checkMultiNetwork } from "../lib/east-west";
+import { unservedGateways, type UnservedFinding } from "../lib/unserved-gateways";
 import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
@@ -71,7 +72,7 @@ function providerServer(istiod: PolicyResource): string | undefined {
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs) and whose istio.io/rev (its own, else its namespace's) names a revision or revisionTag of an istiod of the cluster, since only the owning istiod deploys it; a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
+    "On every cluster a Gateway of Istio's istio-waypoint, istio-east-west or istio-agentgateway class (or a GatewayClass naming their controllers) is of a class its owning istiod registers (PILOT_ENABLE_AMBIENT with PILOT_ENABLE_AMBIENT_WAYPOINTS not false, with AMBIENT_ENABLE_MULTI_NETWORK true, PILOT_ENABLE_AGENTGATEWAY true), else nothing deploys it. In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs) and whose istio.io/rev (its own, else its namespace's) names a revision or revisionTag of an istiod of the cluster, since only the owning istiod deploys it; a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -82,8 +83,12 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
     const { externalClusters } = configWithDefaults(args, { externalClusters: [] as string[] });
     const unknowns: string[] = [];
     const mesh: MeshCluster[] = [];
+    // Gateways no owning istiod deploys, on every cluster (one-cluster stacks included).
+    const unserved: UnservedFinding[] = [];
+    const gatewayUnknowns: string[] = [];
     for (const [cluster, objects] of byCluster(args.resources)) {
       const resources = withRenderedIstio(objects);
+      unserved.push(...unservedGateways(cluster, resources, gatewayUnknowns));
       const releases = resources.filter((r) => isHelmInstall(r.type));
       const charts = releases.map((r) => probe(() => helmChartName(r.props)));
       const istiod = releases.find((_, i) => charts[i].known && (charts[i] as { value?: string }).value === "istiod");
@@ -102,10 +107,13 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
         resources,
       });
     }
+    // In a multi-cluster mesh an ambient istiod without AMBIENT_ENABLE_MULTI_NETWORK is named below, with its east-west gateway.
+    for (const f of unserved) if (mesh.length < 2 || !f.eastWestOfAmbient) report(f.message, f.urn);
     if (mesh.length < 2) {
-      if (mesh.length + unknowns.length >= 2) cannotJudge(unknowns);
+      if (mesh.length + unknowns.length >= 2 || gatewayUnknowns.length > 0) cannotJudge([...unknowns, ...gatewayUnknowns]);
       return;
     }
+    unknowns.push(...gatewayUnknowns);
     // Clusters whose objects this preview cannot see yet (the first preview of a new cluster) may be
     // named by the others' remote secrets: by their cluster's name as this stack names it, else unknown.
     const unseenClusters = unconfiguredClusters(args.resources);

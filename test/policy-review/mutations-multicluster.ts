@@ -54,6 +54,12 @@ export const multiclusterMutations: Mutation[] = [
     },
   },
   {
+    // Istio 1.30.3 registers istio-waypoint only with PILOT_ENABLE_AMBIENT_WAYPOINTS (classinfo.go); Reconcile skips an unknown controller.
+    name: "a cluster's istiod with PILOT_ENABLE_AMBIENT_WAYPOINTS false beside the stack's waypoints",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => onFirst(doc, istiod, (o) => (o.values.env = { ...o.values.env, PILOT_ENABLE_AMBIENT_WAYPOINTS: "false" })),
+  },
+  {
     name: "a remote secret left behind for a cluster no longer in the mesh",
     policy: "mesh-multicluster-wiring",
     apply: (doc) => {

@@ -54,8 +54,9 @@ test("mesh-multicluster-wiring: every ambient istiod of a multi-cluster mesh ena
 test("mesh-multicluster-wiring: AMBIENT_ENABLE_MULTI_NETWORK is not judged for one cluster, a non-ambient istiod, or a value not known yet", async () => {
   const single = [...wiredCluster("a", [], { eastWest: null }).filter((r) => r.type !== REL), istiod("a", ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "false" }))];
   assert.deepEqual((await runStack(meshMulticlusterWiring, single)).violations, []);
-  // A sidecar istiod ignores the flag ("requires PILOT_ENABLE_AMBIENT=true").
-  assert.deepEqual((await runStack(meshMulticlusterWiring, mesh({ env: {} }))).violations, []);
+  // A sidecar istiod ignores the flag ("requires PILOT_ENABLE_AMBIENT=true"); it registers no
+  // istio-east-west class either, so its east-west gateway is what is reported (lib/unserved-gateways.ts).
+  assert.deepEqual(messages(await runStack(meshMulticlusterWiring, mesh({ env: {} }))).map((m) => m.split(" is owned by")[0]), ["cluster b: Gateway istio-system/istio-eastwestgateway of class istio-east-west (Istio's east-west kind)"]);
   for (const values of [ambient({ AMBIENT_ENABLE_MULTI_NETWORK: UNKNOWN }), ambient({ AMBIENT_ENABLE_MULTI_NETWORK: "false" }, { envVarFrom: [{ name: "AMBIENT_ENABLE_MULTI_NETWORK", valueFrom: { configMapKeyRef: { name: "flags", key: "multi" } } }] })]) {
     const later = await runStack(meshMulticlusterWiring, mesh(values));
     assert.deepEqual(later.violations, []);

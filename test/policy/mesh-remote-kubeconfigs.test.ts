@@ -47,7 +47,7 @@ test("mesh-multicluster-wiring: authentication istiod refuses in a remote secret
   assert.deepEqual(messages(await meshWith(exec)), [
     `${prefix} authenticates with exec, which istiod refuses unless its env PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS allows it ("kubeconfig is not allowed"): it never reads b's services and endpoints; use a token (istioctl create-remote-secret's default)`,
   ]);
-  assert.deepEqual(messages(await meshWith(exec, { env: { PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS: "exec" } })), []);
+  assert.deepEqual(messages(await meshWith(exec, { env: { AMBIENT_ENABLE_MULTI_NETWORK: "true", PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS: "exec" } })), []);
   assert.deepEqual(messages(await meshWith(exec, { pilot: { env: { PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS: "gcp,exec" } } })), [], "pilot.* is merged over the top level by the chart");
   assert.match(messages(await meshWith(kubeconfigFor("b", undefined, { "auth-provider": { name: "gcp" } }))).join("\n"), /authenticates with auth-provider gcp, /);
   assert.deepEqual(messages(await meshWith(kubeconfigFor("b", undefined, { "auth-provider": { name: "oidc", config: { "id-token": "x" } } }))), []);

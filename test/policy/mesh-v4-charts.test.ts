@@ -66,7 +66,7 @@ test("mesh-multicluster-wiring and mesh-identity-consistent: an istiod installed
     ...wiredCluster(cluster, others).filter((r) => r.type !== REL),
     ...v4Chart(cluster, "istiod", istiodObjects(values)),
   ];
-  const cValues = { global: { meshID: "m", network: "net-c", multiCluster: { clusterName: "c" } } };
+  const cValues = { profile: "ambient", env: { AMBIENT_ENABLE_MULTI_NETWORK: "true" }, global: { meshID: "m", network: "net-c", multiCluster: { clusterName: "c" } } };
   const mesh = (c: unknown[]) => [provider("a"), provider("b"), provider("c"), ...wiredCluster("a", ["b", "c"]), ...wiredCluster("b", ["a", "c"]), ...(c as ReturnType<typeof stackResource>[])];
   const stack = mesh(asChart("c", ["a", "b"], cValues));
   const wired = await runStack(meshMulticlusterWiring, stack);
