@@ -33,10 +33,28 @@ const DECODED: Record<string, Record<string, Field>> = {
   "metrics-data-source": { scheme: "string", path: "string", port: "int", insecureSkipVerify: "bool", caCertPath: "string", clientCertPath: "string", clientKeyPath: "string", interval: "string" },
   // datalayer/extractor/metrics/factories.go modelServerExtractorParams
   "core-metrics-extractor": { engineLabelKey: "string", defaultEngine: "string", engineConfigs: { list: { fields: ENGINE } } },
+  // scheduling/filter/prefixcacheaffinity/plugin.go Config
+  "prefix-cache-affinity-filter": {
+    affinityThreshold: "float", explorationProbability: "float", maxTTFTPenaltyMs: "float", ttftSource: "string", peakPrefillThroughput: "float",
+    prefixMatchInfoProducerName: "string", latencyPredictionInfoProducerName: "string", inFlightLoadProducerName: "string",
+  },
+  // requestcontrol/dataproducer/approximateprefix/types.go config
+  "approx-prefix-cache-producer": { autoTune: "bool", blockSizeTokens: "int", blockSize: "int", maxPrefixBlocksToMatch: "int", maxPrefixTokensToMatch: "int", lruCapacityPerServer: "int" },
+  // scheduling/scorer/activerequest/active_request.go Parameters
+  "active-request-scorer": { requestTimeout: "string", idleThreshold: "int", maxBusyScore: "float", inFlightLoadProducerName: "string" },
 };
 
-/** Factories that take no parameters (`_ *json.Decoder`): whatever is given is never read. */
-const IGNORED = new Set(["queue-scorer", "kv-cache-utilization-scorer"]);
+/** Factories that take no parameters (`_ *json.Decoder`, each registered type's factory at v0.10.0): whatever is given is never read. */
+const IGNORED = new Set([
+  "queue-scorer", "kv-cache-utilization-scorer", "lora-affinity-scorer", "running-requests-size-scorer",
+  "decode-filter", "prefill-filter", "encode-filter", "single-profile-handler", "always-disagg-pd-decider", "always-disagg-multimodal-decider",
+  "openai-parser", "anthropic-parser", "passthrough-parser", "vllmgrpc-parser", "vllmhttp-parser", "vertexai-parser",
+  "global-strict-fairness-policy", "round-robin-fairness-policy", "fcfs-ordering-policy", "edf-ordering-policy", "slo-deadline-ordering-policy",
+  "sheddable-eviction-filter", "priority-then-time-eviction-order-policy", "models-data-extractor", "endpoint-notification-source", "dcgm-extractor",
+]);
+
+/** approximateprefix/plugin.go minBlockSizeTokens: a block size below it is raised to it at request time (GetBlockSize). */
+const MIN_BLOCK_SIZE_TOKENS = 64;
 
 /** The engines core-metrics-extractor always knows (factories.go defaultEngineConfigs). */
 const BUILT_IN_ENGINES = ["vllm", "sglang", "trtllm-serve", "triton-tensorrt-llm", "triton"];
@@ -98,6 +116,36 @@ function goDuration(text: string): { ok: boolean; negative: boolean } {
   return { ok, negative: ok && text.startsWith("-") && /[1-9]/.test(text) };
 }
 
+/** A prefixMatchInfoProducerName naming no producer of prefix-cache match info: nothing produces what the plugin requires. */
+function prefixProducerProblem(p: Record<string, unknown>, at: string, declared: ReadonlyMap<string, string>, what: string, out: string[]): void {
+  const producer = param(p, "prefixMatchInfoProducerName");
+  if (typeof producer !== "string" || producer === "" || producer === DEFAULT_PREFIX_PRODUCER || PREFIX_PRODUCERS.has(declared.get(producer) ?? "")) return;
+  const of = declared.has(producer) ? `a ${declared.get(producer)}, which produces no prefix-cache match info` : "no plugin of plugins[]";
+  out.push(`${at}.prefixMatchInfoProducerName ${JSON.stringify(producer)} names ${of} (a plugin of type ${[...PREFIX_PRODUCERS].join(", ")}, or ${DEFAULT_PREFIX_PRODUCER}, which the loader adds): nothing produces what the ${what} requires, so the picker exits at start`);
+}
+
+/**
+ * prefix-cache-affinity-filter's validate (filter/prefixcacheaffinity/plugin.go), over its defaults
+ * (affinityThreshold 0.80, maxTTFTPenaltyMs 18000, ttftSource prefillThroughput, peakPrefillThroughput 15928).
+ */
+function affinityFilterProblems(p: Record<string, unknown>, at: string, factory: string, declared: ReadonlyMap<string, string>, out: string[]): void {
+  const num = (name: string, d: number) => (typeof param(p, name) === "number" ? (param(p, name) as number) : d);
+  const threshold = num("affinityThreshold", 0.8);
+  if (threshold > 1) out.push(`${at}.affinityThreshold ${threshold} is above 1.0, which ${factory} refuses`);
+  const exploration = num("explorationProbability", 0);
+  if (exploration < 0 || exploration > 1) out.push(`${at}.explorationProbability ${exploration} is outside 0 to 1, which ${factory} refuses`);
+  const penalty = num("maxTTFTPenaltyMs", 18000);
+  if (penalty < 0) out.push(`${at}.maxTTFTPenaltyMs ${penalty} is negative, which ${factory} refuses`);
+  const peak = num("peakPrefillThroughput", 15928);
+  if (peak < 0) out.push(`${at}.peakPrefillThroughput ${peak} is negative, which ${factory} refuses`);
+  const source = param(p, "ttftSource");
+  // An explicit "" replaces the default as well (the field's omitempty only affects encoding).
+  const ttft = typeof source === "string" ? source : "prefillThroughput";
+  if (ttft !== "latencyPredictor" && ttft !== "prefillThroughput") out.push(`${at}.ttftSource ${JSON.stringify(ttft)} is neither latencyPredictor nor prefillThroughput, which ${factory} refuses`);
+  else if (ttft === "prefillThroughput" && penalty > 0 && peak === 0) out.push(`${at}.peakPrefillThroughput is 0 while ttftSource is prefillThroughput and maxTTFTPenaltyMs ${penalty} is positive, which ${factory} refuses (it estimates TTFT from it)`);
+  prefixProducerProblem(p, at, declared, "filter", out);
+}
+
 /** The range checks each factory makes after decoding, and its silent fallbacks. */
 function ranges(type: string, p: Record<string, unknown>, at: string, declared: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
@@ -112,13 +160,30 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
   } else if (type === "prefix-cache-scorer") {
     const weight = num("matchLengthWeight") ?? 0;
     const scale = num("matchLengthScaleTokens") ?? 8192;
-    const producer = param(p, "prefixMatchInfoProducerName");
-    if (typeof producer === "string" && producer !== "" && producer !== DEFAULT_PREFIX_PRODUCER && !PREFIX_PRODUCERS.has(declared.get(producer) ?? "")) {
-      const of = declared.has(producer) ? `a ${declared.get(producer)}, which produces no prefix-cache match info` : "no plugin of plugins[]";
-      out.push(`${at}.prefixMatchInfoProducerName ${JSON.stringify(producer)} names ${of} (a plugin of type ${[...PREFIX_PRODUCERS].join(", ")}, or ${DEFAULT_PREFIX_PRODUCER}, which the loader adds): nothing produces what the scorer requires, so the picker exits at start`);
-    }
+    prefixProducerProblem(p, at, declared, "scorer", out);
     if (weight < 0 || weight > 1) out.push(`${at}.matchLengthWeight ${weight} is outside 0.0 to 1.0, which ${factory} refuses`);
     else if (weight > 0 && scale <= 0) out.push(`${at}.matchLengthScaleTokens ${scale} is not positive while matchLengthWeight is ${weight}, which ${factory} refuses (it must be greater than 0 when matchLengthWeight is)`);
+  } else if (type === "prefix-cache-affinity-filter") {
+    affinityFilterProblems(p, at, factory, declared, out);
+  } else if (type === "approx-prefix-cache-producer") {
+    // The factory decodes over its defaults (autoTune true, blockSizeTokens 16), then maps a deprecated blockSize into
+    // blockSizeTokens only where blockSizeTokens is still 16; newDataProducer refuses the rest.
+    const given = num("blockSizeTokens");
+    const legacy = num("blockSize");
+    const tokens = legacy !== undefined && legacy > 0 && (given ?? 16) === 16 ? legacy : (given ?? 16);
+    const autoTune = param(p, "autoTune");
+    if ((autoTune === false || (typeof autoTune === "string" && /^(n|no|off)$/i.test(autoTune))) && tokens <= 0) out.push(`${at}.blockSizeTokens ${tokens} is not positive while autoTune is false, which ${factory} refuses`);
+    if (legacy !== undefined && legacy > 0 && given !== undefined && given !== 16) out.push(`${at}.blockSize ${legacy} (deprecated) is never read beside blockSizeTokens ${given}, which the factory keeps (caches otherwise than the config reads)`);
+    if (tokens > 0 && tokens < MIN_BLOCK_SIZE_TOKENS && (given !== undefined || (legacy ?? 0) > 0)) out.push(`${at}.${given !== undefined ? "blockSizeTokens" : "blockSize"} ${tokens} is below ${MIN_BLOCK_SIZE_TOKENS}, so the producer silently hashes prompts in blocks of ${MIN_BLOCK_SIZE_TOKENS} tokens instead (caches otherwise than the config reads)`);
+    const maxTokens = num("maxPrefixTokensToMatch");
+    if (maxTokens !== undefined && maxTokens < 0) out.push(`${at}.maxPrefixTokensToMatch ${maxTokens} is negative, which ${factory} refuses`);
+  } else if (type === "active-request-scorer") {
+    const busy = num("maxBusyScore");
+    if (busy !== undefined && (busy < 0 || busy > 1)) out.push(`${at}.maxBusyScore ${busy} is outside 0.0 to 1.0, so the scorer silently uses 1.0 instead (scores otherwise than the config reads)`);
+    const idle = num("idleThreshold");
+    if (idle !== undefined && idle < 0) out.push(`${at}.idleThreshold ${idle} is negative, so the scorer silently uses 0 instead (scores otherwise than the config reads)`);
+    const timeout = param(p, "requestTimeout");
+    if (typeof timeout === "string" && timeout !== "") out.push(`${at}.requestTimeout is deprecated and never read (the inflight-load-producer tracks requests' lifetimes), so it bounds nothing`);
   } else if (type === "metrics-data-source") {
     const port = num("port");
     if (port !== undefined && (port < 1 || port > 65535)) out.push(`${at}.port ${port} is outside 1 to 65535, which ${factory} refuses`);
@@ -157,7 +222,7 @@ export function pluginParameterProblems(type: string, parameters: unknown, at: s
   if (IGNORED.has(type)) {
     return isObject(parameters) && Object.keys(parameters).length === 0
       ? []
-      : [`${where} is given to ${type}, whose factory takes no parameters and never reads them (scores otherwise than the config reads)`];
+      : [`${where} is given to ${type}, whose factory takes no parameters and never reads them (${type.endsWith("-scorer") ? "scores" : "works"} otherwise than the config reads)`];
   }
   const fields = DECODED[type];
   if (!fields) return [];

@@ -147,3 +147,32 @@ test("inference-pool-epp: the picker's EndpointPickerConfig, read from the Confi
   assert.equal((await messages(picker(alpha))).length, 1);
   assert.deepEqual(await messages(picker(alpha, { args: ["--allow-experimental-plugins"] })), []);
 });
+
+test("inference-pool-epp picker config: the affinity filter's, approximate prefix producer's and active-request scorer's factories judge their parameters; more no-parameter factories", () => {
+  const at = (type: string, parameters: unknown) => problems(withPlugins([{ name: "p", type, parameters }]));
+  // The chart's own predictor gates (routerlib _config.yaml) and the sample configs' producer (deploy/config/*.yaml) load.
+  assert.deepEqual(at("prefix-cache-affinity-filter", { affinityThreshold: 0.99, ttftSource: "latencyPredictor", maxTTFTPenaltyMs: 5000 }), []);
+  assert.deepEqual(at("prefix-cache-affinity-filter", { maxTTFTPenaltyMs: 0, peakPrefillThroughput: 0 }), []);
+  assert.deepEqual(at("approx-prefix-cache-producer", { maxPrefixTokensToMatch: 16384, lruCapacityPerServer: 31250 }), []);
+  assert.deepEqual(at("active-request-scorer", { idleThreshold: 2, maxBusyScore: 0.5 }), []);
+  // Refused at start by the strict decoder or the factory's validate.
+  assert.match(at("prefix-cache-affinity-filter", { threshold: 0.9 }).join("\n"), /parameters.threshold is not a parameter prefix-cache-affinity-filter's factory decodes/);
+  assert.match(at("prefix-cache-affinity-filter", { affinityThreshold: 1.5 }).join("\n"), /affinityThreshold 1.5 is above 1.0, which prefix-cache-affinity-filter's factory refuses/);
+  assert.match(at("prefix-cache-affinity-filter", { explorationProbability: -0.1 }).join("\n"), /explorationProbability -0.1 is outside 0 to 1/);
+  assert.match(at("prefix-cache-affinity-filter", { ttftSource: "predictor" }).join("\n"), /ttftSource "predictor" is neither latencyPredictor nor prefillThroughput/);
+  assert.match(at("prefix-cache-affinity-filter", { ttftSource: "" }).join("\n"), /ttftSource "" is neither/);
+  assert.match(at("prefix-cache-affinity-filter", { peakPrefillThroughput: 0 }).join("\n"), /peakPrefillThroughput is 0 while ttftSource is prefillThroughput and maxTTFTPenaltyMs 18000 is positive/);
+  assert.match(at("prefix-cache-affinity-filter", { prefixMatchInfoProducerName: "precise" }).join("\n"), /prefixMatchInfoProducerName "precise" names no plugin of plugins\[\] .* nothing produces what the filter requires/);
+  assert.match(at("approx-prefix-cache-producer", { autoTune: false, blockSizeTokens: 0 }).join("\n"), /blockSizeTokens 0 is not positive while autoTune is false/);
+  assert.match(at("approx-prefix-cache-producer", { maxPrefixTokensToMatch: -1 }).join("\n"), /maxPrefixTokensToMatch -1 is negative/);
+  assert.match(at("approx-prefix-cache-producer", { lruCapacity: 10 }).join("\n"), /lruCapacity is not a parameter approx-prefix-cache-producer's factory decodes/);
+  // Read otherwise than written.
+  assert.match(at("approx-prefix-cache-producer", { blockSizeTokens: 16, autoTune: false }).join("\n"), /blockSizeTokens 16 is below 64, so the producer silently hashes prompts in blocks of 64 tokens/);
+  assert.match(at("approx-prefix-cache-producer", { blockSize: 128, blockSizeTokens: 256 }).join("\n"), /blockSize 128 \(deprecated\) is never read beside blockSizeTokens 256/);
+  assert.deepEqual(at("approx-prefix-cache-producer", { blockSize: 128 }), []);
+  assert.match(at("active-request-scorer", { maxBusyScore: 2 }).join("\n"), /maxBusyScore 2 is outside 0.0 to 1.0, so the scorer silently uses 1.0/);
+  assert.match(at("active-request-scorer", { idleThreshold: -1 }).join("\n"), /idleThreshold -1 is negative, so the scorer silently uses 0/);
+  assert.match(at("active-request-scorer", { requestTimeout: "2m" }).join("\n"), /requestTimeout is deprecated and never read/);
+  assert.deepEqual(at("lora-affinity-scorer", { threshold: 1 }), ["plugins[5].parameters is given to lora-affinity-scorer, whose factory takes no parameters and never reads them (scores otherwise than the config reads)"]);
+  assert.deepEqual(at("decode-filter", { label: "x" }), ["plugins[5].parameters is given to decode-filter, whose factory takes no parameters and never reads them (works otherwise than the config reads)"]);
+});
