@@ -237,6 +237,17 @@ export const poolsGpuMutations: Mutation[] = [
       }),
   },
   {
+    // approximateprefix/plugin.go (v0.10.0) newDataProducer refuses blockSizeTokens <= 0 without autoTune: the picker exits at start.
+    name: "an endpoint picker's config adding an approx-prefix-cache-producer with autoTune false and blockSizeTokens 0, which its factory refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "approx-prefix-cache-producer", parameters: { autoTune: false, blockSizeTokens: 0 } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
     // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
     // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
     name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",
