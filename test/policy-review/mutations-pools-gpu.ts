@@ -5,7 +5,6 @@
  * vLLM pod Pending), a plugin config renaming the GPUs to nvidia.com/gpu.shared, a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
  * config its loader refuses (a plugin type, a plugin's parameters, a chart release's values).
  */
-import * as yaml from "js-yaml";
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
@@ -215,77 +214,6 @@ export const poolsGpuMutations: Mutation[] = [
       onEksDevicePlugin(doc, (values) => {
         values.config = { map: { default: "version: v1\nsharing:\n  timeSlicing:\n    renameByDefault: true\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 4\n" } };
       }),
-  },
-  {
-    // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.
-    name: "an endpoint picker's EndpointPickerConfig naming a plugin type its release does not register",
-    policy: "inference-pool-epp",
-    apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        o.data["default-plugins.yaml"] = o.data["default-plugins.yaml"].replace("type: queue-scorer", "type: least-queue-scorer");
-      }),
-  },
-  {
-    // prefix-cache-scorer's factory refuses a matchLengthWeight outside 0..1 (v0.10.0 scheduling/scorer/prefix/plugin.go), read here as a profile weight.
-    name: "an endpoint picker's prefix-cache scorer given matchLengthWeight 3, which its factory refuses",
-    policy: "inference-pool-epp",
-    apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
-        for (const p of config.plugins.filter((x) => x.type === "prefix-cache-scorer")) p.parameters = { matchLengthWeight: 3 };
-        o.data["default-plugins.yaml"] = yaml.dump(config);
-      }),
-  },
-  {
-    // approximateprefix/plugin.go (v0.10.0) newDataProducer refuses blockSizeTokens <= 0 without autoTune: the picker exits at start.
-    name: "an endpoint picker's config adding an approx-prefix-cache-producer with autoTune false and blockSizeTokens 0, which its factory refuses",
-    policy: "inference-pool-epp",
-    apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
-        config.plugins.push({ type: "approx-prefix-cache-producer", parameters: { autoTune: false, blockSizeTokens: 0 } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
-      }),
-  },
-  {
-    // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
-    // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
-    name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",
-    policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { pluginsConfigFile: "payload-agnostic.yaml" } } };
-      return addLike(doc, like, "router", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
-  },
-  {
-    // llm-d-router v0.10.0 routerlib _service.yaml/_inferencepool.yaml give the Service (no targetPort) and the pool
-    // router.epp.extProcPort, but _deployment.yaml never passes it to the picker, which serves ext-proc on 9002.
-    name: "an llm-d-router-gateway Helm release whose router.epp.extProcPort moves the picker Service off the port its picker serves",
-    policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { extProcPort: 9012 } } };
-      return addLike(doc, like, "router-port", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
-  },
-  {
-    // llm-d-router v0.10.0 routerlib _inferencepool.yaml points a preferredBackends pool at <release>-epp-backup, which
-    // llm-d-router-gateway/templates/istio.yaml's DestinationRule (host <release>-epp) does not cover: no TLS to the picker.
-    name: "an llm-d-router-gateway Helm release with provider istio and GKE preferredBackends, routed through the Istio inference gateway",
-    policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = {
-        router: { modelServers: { matchLabels: { app: "llama-router" } } },
-        provider: { name: "istio", gke: { preferredBackends: { enabled: true } } },
-        httpRoute: { create: true, inferenceGatewayName: "inference-gateway", inferenceGatewayNamespace: "inference" },
-      };
-      return addLike(doc, like, "router-backup", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
   },
   {
     // Istio 1.30.3 gives waypoints and sidecars no ext_proc filter (listener_builder.go): the picker is never asked.

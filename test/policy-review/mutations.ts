@@ -14,6 +14,7 @@ import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
+import { pickerMutations } from "./mutations-pickers";
 import { gatewayMutations } from "./mutations-gateways";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
@@ -112,6 +113,7 @@ export const mutations: Mutation[] = [
   ...workloadsMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
+  ...pickerMutations,
   ...gatewayMutations,
   ...spellingMutations,
   ...refusedMutations,
