@@ -124,6 +124,22 @@ export const credentialsMutations: Mutation[] = [
       onFirst(doc, (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).ai, (o) => (o.spec.policies = { ...o.spec.policies, auth: { key: "sk-proj-abc123def456" } })),
   },
   {
+    // agentgateway v1.4.1 joins basicAuthentication.users into the proxy's htpasswd file: each password a hash (its CRD).
+    name: "a basic-auth AgentgatewayPolicy on the agent gateway whose htpasswd line holds a password in clear",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      if (!jwt) return undefined;
+      const { namespace } = (jwt.inputs as any).metadata;
+      return addLike(doc, jwt, "basic", jwt.type, {
+        apiVersion: "agentgateway.dev/v1alpha1",
+        kind: "AgentgatewayPolicy",
+        metadata: { name: "operators-basic", namespace },
+        spec: { targetRefs: withSpec(jwt).targetRefs, traffic: { basicAuthentication: { mode: "Strict", users: ["ops:correct-horse-battery-staple"] } } },
+      });
+    },
+  },
+  {
     // A Release keeps its values in state, inputs and outputs alike: a token handed to a chart
     // there in plaintext sits in every export and preview diff.
     name: "a service-account token handed to istiod in plaintext through its Helm values",

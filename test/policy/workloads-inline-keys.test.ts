@@ -46,3 +46,16 @@ test("sensitive-values-secret: a key taken from a Secret, passthrough or cloud a
   assert.deepEqual(pending.violations.map((v) => v.message), []);
   assert.match(pending.unknown.join("\n"), /spec\.policies\.auth\.key of AgentgatewayBackend agents\/computed/);
 });
+
+// Before, basicAuthentication.users was not read: a password written in clear passed.
+test("sensitive-values-secret: an htpasswd line of basicAuthentication.users holding a password in clear, not a hash", async () => {
+  const basic = (users: unknown) => cr(POLICY, "basic", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }], traffic: { basicAuthentication: { users } } });
+  const out = await runResource(sensitiveValuesSecret, basic(["alice:$apr1$ivPt0D4C$DmRhnewfHRSrb3DQC.WHC.", "bob:hunter2-for-bob", "carol:$2y$05$r3J4d3VepzFkedkd/q1vI.pBYIpSqjfN0qOARV3ScUHysatnS0cL2", "dave:{SHA}m3eMTmxi2IBKIZgAnySjD/tg8W8=", "erin:5G1OI2SwmK4v6"]));
+  assert.deepEqual(out.violations.map((v) => v.message.replace(/ holds a password .*$/, "")), ["AgentgatewayPolicy agents/basic: spec.traffic.basicAuthentication.users[1]"]);
+  assert.match(out.violations[0].message, /not an htpasswd hash: a custom resource is never secret .*basicAuthentication\.secretRef$/);
+  // The file in a Secret: nothing inline to judge.
+  assert.deepEqual((await runResource(sensitiveValuesSecret, cr(POLICY, "by-secret", { traffic: { basicAuthentication: { secretRef: { name: "htpasswd" } } } }))).violations, []);
+  const pending = await runResource(sensitiveValuesSecret, basic(["alice:$apr1$ivPt0D4C$DmRhnewfHRSrb3DQC.WHC.", UNKNOWN]));
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown.join("\n"), /spec\.traffic\.basicAuthentication\.users\[1\] of AgentgatewayPolicy agents\/basic/);
+});
