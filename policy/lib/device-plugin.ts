@@ -9,7 +9,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
 import { goTruthy, isObject, orUnknown, probe, type Probe } from "./values";
-import { selectedConfig, sharedRenames } from "./plugin-sharing";
+import { operatorSharedRenames, selectedConfig, sharedRenames } from "./plugin-sharing";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -114,6 +114,12 @@ function operatorNfd(v: Record<string, unknown>, standalone: boolean): PluginPod
   return { enabled: false, disabled: `${off} and the stack installs no Node Feature Discovery (chart ${NFD_CHART}) of its own, so no node gets NFD's NVIDIA PCI label, the operator takes no node for a GPU node (and resets nvidia.com/gpu.present to false) and deploys no device plugin`, tolerations: [], nodeSelector: {}, affinity: undefined, from };
 }
 
+/** The data of the stack's ConfigMap `name` in `namespace` (a GPU Operator's plugin config), if the stack holds it. */
+function configMapData(resources: PolicyResource[], namespace: string, name: string): { data: unknown; what: string } | undefined {
+  const found = resources.find((x) => x.type === "kubernetes:core/v1:ConfigMap" && meta(x.props).name === name && meta(x.props).namespace === namespace);
+  return found ? { data: read(found.props.data), what: `ConfigMap ${namespace}/${name} data` } : undefined;
+}
+
 /** The device plugin's pods as the cluster gets them. */
 export interface PluginPods {
   /** Whether the install renders the plugin's DaemonSet at all (the chart's devicePlugin.enabled). */
@@ -194,7 +200,9 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
           const v = coalesce(given, GPU_OPERATOR_DEFAULTS);
           const tolerations = dig(v, "daemonsets.tolerations");
           const nfd = operatorNfd(v, standaloneNfd(resources));
-          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets", ...(nfd ? { needs: [nfd] } : {}) };
+          const namespace = (r.props.namespace as string | undefined) || defaultNamespace();
+          const renamed = operatorSharedRenames(dig(v, "devicePlugin.config"), (name) => configMapData(resources, namespace, name));
+          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets", ...(nfd ? { needs: [nfd] } : {}), ...(renamed.length ? { renamed } : {}) };
         });
         out.push({ what: `Helm release ${release.known ? release.value : r.name} (chart ${GPU_OPERATOR_CHART})`, urn: r.urn, pods });
         continue;

@@ -7,7 +7,7 @@
  * (config.go DisableResourceNamingInConfig), so this is the only way a config renames the GPUs.
  */
 import * as yaml from "js-yaml";
-import { isObject } from "./values";
+import { goTruthy, isObject } from "./values";
 
 /**
  * The config a node without the `nvidia.com/device-plugin.config` label gets (config-manager
@@ -44,4 +44,28 @@ export function sharedRenames(file: unknown): { resource: string; where: string 
       return { resource: name.includes("/") ? name : `nvidia.com/${name}`, where: `sharing.${id}.renameByDefault` };
     });
   });
+}
+
+/**
+ * The config a GPU Operator's device plugin gets by default, and what it renames (gpu-operator
+ * v26.7.0). Only with devicePlugin.config.name set does the ClusterPolicy carry a config
+ * (templates/clusterpolicy.yaml); the operator then runs the plugin's config-manager with
+ * DEFAULT_CONFIG = config.default and FALLBACK_STRATEGIES=empty (controllers/object_controls.go
+ * transformConfigManagerInitContainer/SidecarContainer), so a node without the
+ * nvidia.com/device-plugin.config label gets config.default, or no config when it is empty. The
+ * files are config.data when config.create is on (templates/plugin_config.yaml renders the
+ * ConfigMap from it), else the stack's ConfigMap of that name in the release's namespace; a
+ * ConfigMap the stack does not hold is not judged.
+ */
+export function operatorSharedRenames(
+  config: unknown,
+  configMapData: (name: string) => { data: unknown; what: string } | undefined,
+): { resource: string; where: string }[] {
+  if (!isObject(config) || typeof config.name !== "string" || config.name === "") return [];
+  const file = typeof config.default === "string" ? config.default : "";
+  if (file === "") return [];
+  const fromValues = goTruthy(config.create) && isObject(config.data) && Object.keys(config.data).length > 0;
+  const source = fromValues ? { data: config.data, what: "values.devicePlugin.config.data" } : configMapData(config.name);
+  if (!source || !isObject(source.data)) return [];
+  return sharedRenames(source.data[file]).map((x) => ({ ...x, where: `${source.what}.${file} (devicePlugin.config.default) ${x.where}` }));
 }

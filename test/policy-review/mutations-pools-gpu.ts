@@ -207,6 +207,19 @@ export const poolsGpuMutations: Mutation[] = [
       }),
   },
   {
+    // gpu-operator v26.7.0 gives the plugin's config-manager DEFAULT_CONFIG = devicePlugin.config.default (object_controls.go).
+    name: "a GPU cluster's device plugin release swapped for NVIDIA's GPU Operator whose default plugin config time-slices under renameByDefault",
+    policy: "gpu-device-plugin",
+    apply: (doc) =>
+      onFirst(doc, devicePlugin, (o) => {
+        o.chart = "gpu-operator";
+        o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
+        o.version = "v26.7.0";
+        const shared = "version: v1\nsharing:\n  timeSlicing:\n    renameByDefault: true\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 4\n";
+        o.values = { devicePlugin: { config: { name: "time-slicing", create: true, default: "any", data: { any: shared } } } };
+      }),
+  },
+  {
     // k8s-device-plugin v0.20.0 replicas.go: renameByDefault advertises nvidia.com/gpu.shared, which no vLLM pod limits.
     name: "the NVIDIA device plugin given a time-slicing config with renameByDefault (it advertises nvidia.com/gpu.shared)",
     policy: "gpu-device-plugin",

@@ -257,6 +257,29 @@ test("gpu-device-plugin: a plugin config sharing the GPUs under renameByDefault 
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, labelled, vllm, release({ ...ours, config: { map: { default: sharing(true) } } })])).violations, []);
 });
 
+// gpu-operator v26.7.0 gives its plugin config-manager DEFAULT_CONFIG = devicePlugin.config.default
+// (controllers/object_controls.go transformConfigManager*Container) from devicePlugin.config.data
+// (create) or the ConfigMap it names: a default config sharing under renameByDefault advertises
+// nvidia.com/gpu.shared. Before, only the nvidia-device-plugin chart's config was read.
+test("gpu-device-plugin: a GPU Operator whose default plugin config shares the GPUs under renameByDefault advertises nvidia.com/gpu.shared", async () => {
+  const operator = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "a-gpu-operator", { name: "gpu-operator", chart: "gpu-operator", namespace: "gpu-operator", values });
+  const sharing = (renameByDefault: boolean) => `version: v1\nsharing:\n  timeSlicing:\n    renameByDefault: ${renameByDefault}\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 4\n`;
+  const configMap = (data: Record<string, string>, namespace = "gpu-operator") => on("kubernetes:core/v1:ConfigMap", "a-plugin-config", { metadata: { name: "time-slicing", namespace }, data });
+  const inValues = await runStack(gpuDevicePlugin, cluster(operator({ devicePlugin: { config: { name: "time-slicing", create: true, default: "any", data: { any: sharing(true) } } } })));
+  assert.match(messages(inValues)[0] ?? "", /its device plugin never runs on the GPU nodes \(Helm release gpu-operator\/gpu-operator \(chart gpu-operator\): values\.devicePlugin\.config\.data\.any \(devicePlugin\.config\.default\) sharing\.timeSlicing\.renameByDefault is true, so the plugin advertises the GPUs as nvidia\.com\/gpu\.shared, not nvidia\.com\/gpu/);
+  const inConfigMap = await runStack(gpuDevicePlugin, cluster(operator({ devicePlugin: { config: { name: "time-slicing", default: "any" } } }), configMap({ any: sharing(true) })));
+  assert.match(messages(inConfigMap)[0] ?? "", /ConfigMap gpu-operator\/time-slicing data\.any \(devicePlugin\.config\.default\) sharing\.timeSlicing\.renameByDefault is true/);
+  // No default (the operator's fallback is empty: no config), sharing without the rename, a ConfigMap elsewhere or not in the stack: no verdict.
+  for (const extra of [
+    [operator({ devicePlugin: { config: { name: "time-slicing", create: true, data: { any: sharing(true) } } } })],
+    [operator({ devicePlugin: { config: { name: "time-slicing", create: true, default: "any", data: { any: sharing(false) } } } })],
+    [operator({ devicePlugin: { config: { name: "time-slicing", default: "any" } } }), configMap({ any: sharing(true) }, "default")],
+    [operator({ devicePlugin: { config: { name: "time-slicing", default: "any" } } })],
+  ]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, cluster(...extra))).violations, [], JSON.stringify(extra[0].props.values));
+  }
+});
+
 // Before, a k3s GPU VM was judged for its labels and taints only: one booting a stock Ubuntu image
 // whose boot script installs no NVIDIA driver passed, though Compute Engine's public images carry
 // none, so no device plugin finds its GPUs and every GPU pod stays Pending.
