@@ -5,7 +5,9 @@
  * (optional; without it the leader is made from the worker template too: lws v0.10.0
  * pkg/controllers/leaderworkerset_controller.go constructLeaderStatefulSetApplyConfiguration).
  * Each group is one leader and `size` − 1 workers (size defaults to 1, api/leaderworkerset/v1
- * leaderworkerset_types.go). The GPU rules judge both templates as they judge a Deployment's.
+ * leaderworkerset_types.go). The GPU rules, images-pinned, sensitive-values-secret and
+ * ambient-no-sidecar-injection judge both templates as they judge a Deployment's: the controller
+ * copies each template's metadata (labels, annotations) and spec onto its StatefulSet's pods.
  */
 import { isKind, type Container } from "./k8s";
 import { quantityValue } from "./quantity";
@@ -13,10 +15,11 @@ import { probe, type Probe } from "./values";
 
 export const isLeaderWorkerSet = (type: string): boolean => isKind(type, "leaderworkerset.x-k8s.io", "LeaderWorkerSet");
 
-/** One pod template of a LeaderWorkerSet: where it sits (for messages) and its pod spec, read when used. */
+/** One pod template of a LeaderWorkerSet: where it sits (for messages), its pod spec and metadata, read when used. */
 export interface LwsTemplate {
   path: string;
   spec: () => Record<string, any> | undefined;
+  metadata: () => { labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
 /** The pod templates a LeaderWorkerSet makes pods from: the leader's when set, and the workers'. */
@@ -25,8 +28,10 @@ export function lwsTemplates(props: Record<string, any>): LwsTemplate[] {
   const out: LwsTemplate[] = [];
   // An unknown leader template may be set: it is judged (read as unknown), never skipped.
   const leader = probe(() => lwt()?.leaderTemplate);
-  if (!leader.known || leader.value) out.push({ path: "spec.leaderWorkerTemplate.leaderTemplate", spec: () => lwt()?.leaderTemplate?.spec });
-  out.push({ path: "spec.leaderWorkerTemplate.workerTemplate", spec: () => lwt()?.workerTemplate?.spec });
+  if (!leader.known || leader.value) {
+    out.push({ path: "spec.leaderWorkerTemplate.leaderTemplate", spec: () => lwt()?.leaderTemplate?.spec, metadata: () => lwt()?.leaderTemplate?.metadata ?? {} });
+  }
+  out.push({ path: "spec.leaderWorkerTemplate.workerTemplate", spec: () => lwt()?.workerTemplate?.spec, metadata: () => lwt()?.workerTemplate?.metadata ?? {} });
   return out;
 }
 

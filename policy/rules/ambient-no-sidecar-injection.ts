@@ -1,4 +1,5 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
 import { dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
 import { isPatch, patchedType } from "../lib/patches";
 import { injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
@@ -25,13 +26,43 @@ function ambientNamespace(type: string, labels: Record<string, string>, name: ()
 }
 
 /**
+ * Judges one pod template's labels: Istio's injector webhooks select pods by label, so a pod in an
+ * ambient (or not exempt) namespace asking for a sidecar gets one beside ztunnel's redirection.
+ * `of` names the template within the resource (a LeaderWorkerSet's leader or worker).
+ */
+function judgePodLabels(args: ResourceValidationArgs, pod: { labels?: Record<string, string> }, of: string, report: ReportViolation): void {
+  const { ambientNamespaces, exemptNamespaces } = configWithDefaults(args, defaults);
+  const { namespace, name } = meta(args.props);
+  const labels = pod.labels ?? {};
+  // A resource policy cannot see the namespace's labels: a namespace a fork adds with
+  // istio.io/dataplane-mode=ambient (say `rag`) is ambient all the same, and Istio's `object.`
+  // webhook injects a pod labelled inject=true there, since the namespace has no injection
+  // label. Every namespace but the exempt ones runs in ambient on this platform
+  // (mesh-mtls-strict holds it to that), so only those are left out; a pod can also enroll
+  // itself in ambient with the label, wherever its namespace is.
+  const listed = ambientNamespaces.includes(namespace);
+  if (!listed && exemptNamespaces.includes(namespace) && labels["istio.io/dataplane-mode"] !== "ambient") return;
+  const where = listed || labels["istio.io/dataplane-mode"] === "ambient" ? `ambient namespace ${namespace}` : `namespace ${namespace}, which is not exempt from ambient (exemptNamespaces)`;
+  const kind = kindName(args.type);
+  // The injector's webhooks select pods by label (Istio 1.30 mutatingwebhook.yaml): the
+  // `object.` one `sidecar.istio.io/inject=true`; the `rev.object.` one a revision label unless
+  // the pod also says `sidecar.istio.io/inject=false`.
+  const inject = labels["sidecar.istio.io/inject"];
+  if (inject === "true") report(`${kind} ${namespace}/${name}${of} asks for a sidecar (sidecar.istio.io/inject=true) in ${where}`);
+  const rev = labels["istio.io/rev"];
+  if (rev !== undefined && inject !== "false") {
+    report(`${kind} ${namespace}/${name}${of} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ${where}`);
+  }
+}
+
+/**
  * An ambient namespace must not also ask for sidecars: pods would get both a sidecar and ztunnel
  * redirection, which Istio does not support and which breaks HBONE to waypoints.
  */
 export const ambientNoSidecarInjection: ResourceValidationPolicy = {
   name: "ambient-no-sidecar-injection",
   description:
-    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection=enabled, the only value the webhooks inject for; istio.io/rev where no istio-injection label overrides it, as Istio's revision webhook requires); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart; rendered as objects, such as a Helm v4 Chart's, no MutatingWebhookConfiguration holds its auto.sidecar-injector.istio.io webhook): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
+    "Namespaces in the ambient data plane (istio.io/dataplane-mode=ambient) carry no sidecar-injection label (istio-injection=enabled, the only value the webhooks inject for; istio.io/rev where no istio-injection label overrides it, as Istio's revision webhook requires); pods in the ambient namespaces (ambientNamespaces, every other namespace not in exemptNamespaces, such as a fork's own labelled ambient, or labelled ambient themselves; a LeaderWorkerSet's leader and worker templates too) neither ask for a sidecar (sidecar.istio.io/inject=true) nor carry a revision label (istio.io/rev); istiod does not inject namespaces by default (sidecarInjectorWebhook.enableNamespacesByDefault false or unset; any non-empty string counts as true to the chart; rendered as objects, such as a Helm v4 Chart's, no MutatingWebhookConfiguration holds its auto.sidecar-injector.istio.io webhook): mixing both modes breaks traffic capture. NamespacePatch and workload <Kind>Patch resources are judged for the labels they set (a NamespacePatch of one of ambientNamespaces that leaves dataplane-mode alone patches an ambient namespace).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -75,29 +106,11 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     }
     // A workload's <Kind>Patch sets labels on the pod template it patches (it may carry no pod spec).
     const type = patchedType(args.type);
-    if (isWorkload(type) && (isPatch(args.type) || podSpecOf(type, args.props))) {
-      const { ambientNamespaces, exemptNamespaces } = configWithDefaults(args, defaults);
-      const { namespace, name } = meta(args.props);
-      const pod = podMetadata(type, args.props);
-      // A resource policy cannot see the namespace's labels: a namespace a fork adds with
-      // istio.io/dataplane-mode=ambient (say `rag`) is ambient all the same, and Istio's `object.`
-      // webhook injects a pod labelled inject=true there, since the namespace has no injection
-      // label. Every namespace but the exempt ones runs in ambient on this platform
-      // (mesh-mtls-strict holds it to that), so only those are left out; a pod can also enroll
-      // itself in ambient with the label, wherever its namespace is.
-      const listed = ambientNamespaces.includes(namespace);
-      if (!listed && exemptNamespaces.includes(namespace) && pod.labels?.["istio.io/dataplane-mode"] !== "ambient") return;
-      const where = listed || pod.labels?.["istio.io/dataplane-mode"] === "ambient" ? `ambient namespace ${namespace}` : `namespace ${namespace}, which is not exempt from ambient (exemptNamespaces)`;
-      const kind = kindName(args.type);
-      // The injector's webhooks select pods by label (Istio 1.30 mutatingwebhook.yaml): the
-      // `object.` one `sidecar.istio.io/inject=true`; the `rev.object.` one a revision label unless
-      // the pod also says `sidecar.istio.io/inject=false`.
-      const inject = pod.labels?.["sidecar.istio.io/inject"];
-      if (inject === "true") report(`${kind} ${namespace}/${name} asks for a sidecar (sidecar.istio.io/inject=true) in ${where}`);
-      const rev = pod.labels?.["istio.io/rev"];
-      if (rev !== undefined && inject !== "false") {
-        report(`${kind} ${namespace}/${name} is labelled istio.io/rev=${rev}, which has the revision's injector add a sidecar, in ${where}`);
-      }
+    // A LeaderWorkerSet (multi-node vLLM) labels its leader and worker pods from its two templates.
+    const lws = isLeaderWorkerSet(args.type);
+    if (lws || (isWorkload(type) && (isPatch(args.type) || podSpecOf(type, args.props)))) {
+      const templates = lws ? lwsTemplates(args.props).map((t) => ({ of: ` (${t.path})`, metadata: t.metadata })) : [{ of: "", metadata: () => podMetadata(type, args.props) }];
+      for (const t of templates) judgePodLabels(args, t.metadata(), t.of, report);
       return;
     }
     if (type !== T.namespace) return;

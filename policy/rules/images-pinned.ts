@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, kindName, meta, podSpecOf, T } from "../lib/k8s";
 import { isPatch, isWorkloadOrPatch, patchedType } from "../lib/patches";
+import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
 import type { Container } from "../lib/k8s";
 import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../lib/istio-overlays";
@@ -150,7 +151,7 @@ function judgeContainers(read: () => Container[], what: string, overlay: boolean
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
   description:
-    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or Pod (and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest (its valueYamlFiles merged under its values), so what runs is what was reviewed.",
+    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Pod or LeaderWorkerSet (its leader and worker templates; and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest (its valueYamlFiles merged under its values), so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: async (args, report) => {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
@@ -224,6 +225,10 @@ export const imagesPinned: ResourceValidationPolicy = {
       const { namespace, name } = meta(args.props);
       const kind = kindName(args.type);
       judgeContainers(() => containersOf(podSpecOf(patchedType(args.type), args.props)), `${kind} ${namespace}/${name}`, isPatch(args.type), report, pending);
+    } else if (isLeaderWorkerSet(args.type)) {
+      // Multi-node vLLM: the leader and worker pods run these templates' images.
+      const { namespace, name } = meta(args.props);
+      for (const t of lwsTemplates(args.props)) judgeContainers(() => containersOf(t.spec()), `LeaderWorkerSet ${namespace}/${name} ${t.path}`, false, report, pending);
     }
     if (pending.length > 0) cannotJudge(pending);
   },

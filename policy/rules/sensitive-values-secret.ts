@@ -5,6 +5,7 @@ import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
 import { podCredentials } from "../lib/pod-credentials";
+import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
 import { isInlineKeyKind, reportInlineKeys } from "../lib/inline-keys";
 import { givenHelmValues } from "../lib/helm-values";
 
@@ -124,7 +125,7 @@ const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(pare
 export const sensitiveValuesSecret: ResourceValidationPolicy = {
   name: "sensitive-values-secret",
   description:
-    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password, registry credentials: a base64 user:password under auth) or such a kubeconfig, also inside a config file (JSON or YAML) held as one value, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password (a registry login's too), or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values, repositoryOpts and valueYamlFiles StringAssets (whose text state keeps as given) hold none of these unless declared secret, no workload's env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), no agentgateway backend or policy gives a backend its API key inline (auth.key; auth.secretRef instead), and no AgentgatewayPolicy's basicAuthentication.users line holds a password that is not an htpasswd hash, so they never reach state, exports or logs in plaintext.",
+    "Kubeconfigs carrying credentials (kubernetes provider input: a client key, token or password, an auth-provider token or client secret, a secret exec env var), service-account tokens, Secrets of a credential type (bootstrap token, registry credentials, basic-auth, SSH key), Istio remote secrets, TLS keys, the mesh CA key (cacerts), any Secret whose entries hold a private key, a bare token (a JWT, a k3s join token, a value under a key naming a token, secret, password, API key, secret access key or private key, a URL with a password, registry credentials: a base64 user:password under auth) or such a kubeconfig, also inside a config file (JSON or YAML) held as one value, the keys of tls PrivateKey/CertRequest/SelfSignedCert/LocallySignedCert and random RandomPassword results (and a RandomString's named as a token, password or secret), and VM startup scripts, metadata and EC2 user data (cloud-init user-data) carrying a join token in any form k3s takes, another literal token or password (a registry login's too), or a private key, also under base64 or gzip, are Pulumi secrets, no ConfigMap (never secret) holds a private key, such a bare token or a kubeconfig carrying credentials, a Helm Release's values, repositoryOpts and valueYamlFiles StringAssets (whose text state keeps as given) hold none of these unless declared secret, no workload's (a LeaderWorkerSet's leader or worker template too) env or command line holds such a token, API key or password as a literal (a pod spec is never secret: a Secret's secretKeyRef is), no agentgateway backend or policy gives a backend its API key inline (auth.key; auth.secretRef instead), and no AgentgatewayPolicy's basicAuthentication.users line holds a password that is not an htpasswd hash, so they never reach state, exports or logs in plaintext.",
   enforcementLevel: "mandatory",
   validateResource: async (args, report) => {
     if (args.type === T.k8sProvider) {
@@ -235,19 +236,25 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       if (pending.length > 0) cannotJudge(pending);
       return;
     }
-    if (isWorkload(args.type)) {
-      // No additionalSecretOutputs clears it: every reader of the workload sees its pod spec.
-      const spec = probe(() => podSpecOf(args.type, args.props));
-      if (!spec.known || !spec.value) return;
-      const found: FoundCredential[] = [];
+    if (isWorkload(args.type) || isLeaderWorkerSet(args.type)) {
+      // No additionalSecretOutputs clears it: every reader of the workload sees its pod spec. A
+      // LeaderWorkerSet (multi-node vLLM) makes its pods from a leader and a worker template.
+      const templates = isLeaderWorkerSet(args.type) ? lwsTemplates(args.props) : [{ path: "", spec: () => podSpecOf(args.type, args.props) }];
       const pending: string[] = [];
-      podCredentials(spec.value, found, pending);
-      const { namespace, name } = meta(args.props);
-      const workload = `${kindName(args.type)} ${namespace}/${name}`;
-      for (const { path, what } of found) {
-        report(`${workload}: ${path} holds ${what} in plaintext: a pod spec is never secret (in state, exports and preview diffs, and to every reader of the workload); take it from a Secret (env valueFrom.secretKeyRef, and $(VAR) of that variable in args)`);
+      for (const t of templates) {
+        const spec = probe(t.spec);
+        if (!spec.known || !spec.value) continue;
+        const found: FoundCredential[] = [];
+        const unknown: string[] = [];
+        podCredentials(spec.value, found, unknown);
+        const { namespace, name } = meta(args.props);
+        const workload = `${kindName(args.type)} ${namespace}/${name}${t.path ? ` ${t.path}` : ""}`;
+        for (const { path, what } of found) {
+          report(`${workload}: ${path} holds ${what} in plaintext: a pod spec is never secret (in state, exports and preview diffs, and to every reader of the workload); take it from a Secret (env valueFrom.secretKeyRef, and $(VAR) of that variable in args)`);
+        }
+        pending.push(...unknown.map((p) => `${p} of ${workload}`));
       }
-      if (pending.length > 0) cannotJudge(pending.map((p) => `${p} of ${workload}`));
+      if (pending.length > 0) cannotJudge(pending);
       return;
     }
     if (isInlineKeyKind(args.type)) {

@@ -150,4 +150,23 @@ export const credentialsMutations: Mutation[] = [
       return release && edit(release, (o) => (o.values = { ...o.values, env: { ...o.values?.env, REMOTE_READER_TOKEN: token } }));
     },
   },
+  {
+    // lws v0.10.0 makes the worker pods from workerTemplate: its env is a pod spec, plaintext in state like a Deployment's.
+    name: "a multi-node vLLM LeaderWorkerSet beside a vLLM Deployment whose worker template passes HF_TOKEN as a literal",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const server = resources(doc).find(gpuDeployment);
+      if (!server) return undefined;
+      const template = JSON.parse(JSON.stringify((server.inputs as any).spec.template));
+      const worker = JSON.parse(JSON.stringify(template));
+      worker.spec.containers[0].env = [...(worker.spec.containers[0].env ?? []), { name: "HF_TOKEN", value: "hf_" + "q".repeat(34) }];
+      const { name, namespace } = (server.inputs as any).metadata;
+      return addLike(doc, server, "lws", "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet", {
+        apiVersion: "leaderworkerset.x-k8s.io/v1",
+        kind: "LeaderWorkerSet",
+        metadata: { name: `${name}-multinode`, namespace },
+        spec: { replicas: 1, leaderWorkerTemplate: { size: 2, leaderTemplate: template, workerTemplate: worker } },
+      });
+    },
+  },
 ];
