@@ -3,12 +3,14 @@
  * and service ranges, large enough for what is carved out of them) and the API server URL an
  * existing cluster offers the other clusters' istiod.
  */
+import * as path from "node:path";
 import { PlatformConfig } from "./schema";
 import { Cidr, cidrsOverlap, coverAllIpv4, parseCidr } from "./net";
 import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
 import { egressAddressCount } from "../components/cloud/cluster";
+import { apiServerKey } from "./api-server-url";
 
 /** EC2 CreateVpc: a VPC's IPv4 block is a /16 to a /28; subnets likewise at most /28. */
 const AWS_VPC_PREFIX = { largest: 16, smallest: 28 } as const;
@@ -186,7 +188,7 @@ export function existingApiServerProblem(
  * would read that one API server under two cluster names. Reported on the later cluster.
  */
 export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfig, kubeconfigs: Map<number, KubeconfigReading>): void {
-  const seen: { ci: number; name: string; target: string; server?: string; apiServer?: string }[] = [];
+  const seen: { ci: number; name: string; target: string; server?: string; serverKey?: string; apiServer?: string; reachedKey?: string }[] = [];
   const why =
     "both would be installed there as mesh clusters of their own (Helm refuses the second release 'istiod' in istio-system: cannot re-use a name that is still in use), " +
     "and the other clusters' istiod would read one API server under two cluster names";
@@ -195,13 +197,23 @@ export function checkExistingClustersDistinct(report: Report, cfg: PlatformConfi
     const reading = kubeconfigs.get(ci);
     if (!reading) return;
     unlessBroken(() => {
-      const here = { ci, name: readable(() => c.name) ?? `clusters[${ci}]`, target: `${expandHome(c.kubeconfig)}\u0000${c.context ?? ""}`, server: "server" in reading ? reading.server || undefined : undefined, apiServer: c.apiServer };
+      // Compared as one spelling each: `~/a/../.kube/config` is `~/.kube/config`, `https://K3S.lan.:6443/` is `https://k3s.lan:6443`.
+      const server = "server" in reading ? reading.server || undefined : undefined;
+      const here = {
+        ci,
+        name: readable(() => c.name) ?? `clusters[${ci}]`,
+        target: `${path.resolve(expandHome(c.kubeconfig))}\u0000${c.context ?? ""}`,
+        server,
+        serverKey: server === undefined ? undefined : apiServerKey(server),
+        apiServer: c.apiServer,
+        reachedKey: c.apiServer !== undefined ? apiServerKey(c.apiServer) : server === undefined ? undefined : apiServerKey(server),
+      };
       const at = `${c.kubeconfig} (${c.context === undefined ? "its current context" : `context '${c.context}'`})`;
       const same = seen.find((o) => o.target === here.target);
-      const sameServer = seen.find((o) => here.server !== undefined && o.server === here.server);
+      const sameServer = seen.find((o) => here.serverKey !== undefined && o.serverKey === here.serverKey);
       // The URL the other clusters' istiod reach each at: its apiServer, else its kubeconfig's server.
       const reached = (o: { server?: string; apiServer?: string }) => o.apiServer ?? o.server;
-      const sameApi = seen.find((o) => reached(here) !== undefined && reached(o) === reached(here));
+      const sameApi = seen.find((o) => here.reachedKey !== undefined && o.reachedKey === here.reachedKey);
       if (same) {
         report(["clusters", ci, "kubeconfig"], `${at} is also what clusters[${same.ci}] ('${same.name}') deploys to: ${why}; point it at another cluster's kubeconfig or context`);
       } else if (sameServer) {

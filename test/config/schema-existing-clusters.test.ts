@@ -76,3 +76,44 @@ test("two existing clusters on one API server (one kubeconfig and context, one s
   expectProblem(crossed, "inference-mesh:platform.clusters[1].kubeconfig", /'https:\/\/west\.example\.internal:6443' \(the server of .* \(context 'west'\)\) is also where the other clusters' istiod reach clusters\[0\] \('local'\)/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("one API server spelt two ways (host case, a trailing dot or '/', port 443 written or not, a kubeconfig path with '..') is still one", () => {
+  const dir = tempDir("one-apiserver-spelt-");
+  const kubeconfig = path.join(dir, "kubeconfig");
+  fs.writeFileSync(kubeconfig, "contexts:\n- name: east\n  context: {cluster: east}\ncurrent-context: east\nclusters:\n- name: east\n  cluster: {server: \"east.example.internal:6443\"}\n");
+  const missing = path.join(dir, "not-here");
+  const pair = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    const p = shippedPlatform("local");
+    p.clusters = [{ ...p.clusters[0], ...a }, { ...p.clusters[0], name: "local-b", network: "net-local-b", ...b }];
+    return p;
+  };
+  for (const [first, second] of [
+    ["https://a.example.internal:6443", "https://A.Example.Internal:6443/"],
+    ["https://a.example.internal:6443", "https://a.example.internal.:6443"],
+    ["https://a.example.internal", "https://a.example.internal:443/"],
+  ]) {
+    const p = pair({ kubeconfig: missing, apiServer: first }, { kubeconfig: `${missing}-b`, apiServer: second });
+    assert.deepEqual(pathsOf(p), ["clusters[1].apiServer"], `${first} / ${second}`);
+    expectProblem(p, "inference-mesh:platform.clusters[1].apiServer", /is also where the other clusters' istiod reach clusters\[0\] \('local'\)/);
+  }
+  // A kubeconfig's bare host:port is https, as client-go reads it: the same server as an apiServer URL.
+  const bare = pair({ kubeconfig: missing, apiServer: "https://EAST.example.internal:6443" }, { kubeconfig });
+  expectProblem(bare, "inference-mesh:platform.clusters[1].kubeconfig", /is also where the other clusters' istiod reach clusters\[0\] \('local'\)/);
+  // One file by two paths is one file and context, deployed to twice.
+  const twoPaths = pair({ kubeconfig: missing, apiServer: "https://a.example.internal:6443" }, { kubeconfig: path.join(dir, "sub", "..", "not-here"), apiServer: "https://b.example.internal:6443" });
+  expectProblem(twoPaths, "inference-mesh:platform.clusters[1].kubeconfig", /is also what clusters\[0\] \('local'\) deploys to/);
+  // Servers that differ in port or path prefix are two.
+  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig: missing, apiServer: "https://a.example.internal:6443" }, { kubeconfig: `${missing}-b`, apiServer: "https://a.example.internal:7443" }), "pair"));
+  assert.doesNotThrow(() => parsePlatform(pair({ kubeconfig: missing, apiServer: "https://proxy.example.internal/a" }, { kubeconfig: `${missing}-b`, apiServer: "https://proxy.example.internal/b" }), "pair"));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("an apiServer with a user:password@ or port 0 is refused: it lands in plaintext in the config and the endpoint output", () => {
+  const p = shippedPlatform("local");
+  p.clusters[0].apiServer = "https://admin:s3cret@k3s.example.internal:6443";
+  expectProblem(p, "inference-mesh:platform.clusters[0].apiServer", /must not carry credentials \(user:password@\): it is kept in plaintext in the stack config and the clusters\[\]\.endpoint output, and Kubernetes has had no basic authentication since 1\.19/);
+  p.clusters[0].apiServer = "https://k3s.example.internal:0";
+  expectProblem(p, "inference-mesh:platform.clusters[0].apiServer", /has port 0; an API server URL's port is 1 to 65535/);
+  p.clusters[0].apiServer = "https://k3s.example.internal:6443";
+  assert.doesNotThrow(() => parsePlatform(p, "local"));
+});
