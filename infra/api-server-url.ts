@@ -31,14 +31,19 @@ export function apiServerUrlProblem(text: string): string | undefined {
  * it (rest.DefaultServerURL). Text that is no URL stays as written.
  */
 export function apiServerKey(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    return text;
-  }
+  const url = parseApiServerUrl(text);
+  if (!url) return text;
   const host = url.hostname.replace(/\.$/, "");
   const port = url.port ? `:${url.port}` : "";
   const path = url.pathname.replace(/\/+$/, "");
   return `${url.protocol}//${host}${port}${path}`;
+}
+
+/** An API server URL as client-go reads it: a bare `host:port` (a kubeconfig may hold one) is https. */
+export function parseApiServerUrl(text: string): URL | undefined {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    return undefined;
+  }
 }

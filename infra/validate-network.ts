@@ -10,7 +10,7 @@ import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
 import { egressAddressCount } from "../components/cloud/cluster";
-import { apiServerKey } from "./api-server-url";
+import { apiServerKey, parseApiServerUrl } from "./api-server-url";
 
 /** EC2 CreateVpc: a VPC's IPv4 block is a /16 to a /28; subnets likewise at most /28. */
 const AWS_VPC_PREFIX = { largest: 16, smallest: 28 } as const;
@@ -137,12 +137,10 @@ const K3S_INTERNAL_RANGES: [string, Cidr][] = [
 
 /** Hosts that are this machine wherever the URL is used: the other clusters' istiod would dial themselves. */
 function isLoopbackUrl(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  } catch {
-    return false;
-  }
+  const parsed = parseApiServerUrl(url);
+  if (!parsed) return false;
+  // `localhost.` is localhost too.
+  const host = parsed.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
   return host === "localhost" || host.endsWith(".localhost") || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "0.0.0.0" || host === "::";
 }
 

@@ -117,3 +117,17 @@ test("an apiServer with a user:password@ or port 0 is refused: it lands in plain
   p.clusters[0].apiServer = "https://k3s.example.internal:6443";
   assert.doesNotThrow(() => parsePlatform(p, "local"));
 });
+
+test("a loopback kubeconfig server in another spelling (bare 127.0.0.1:6443, which client-go reads as https; localhost.) is still loopback", () => {
+  const dir = tempDir("loopback-spelt-");
+  const lan = path.join(dir, "lan");
+  fs.writeFileSync(lan, "contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: https://192.168.1.20:6443}\n");
+  for (const server of ["127.0.0.1:6443", "localhost:6443", "https://localhost.:6443"]) {
+    const file = path.join(dir, "loopback");
+    fs.writeFileSync(file, `contexts:\n- name: laptop\n  context: {cluster: k3s}\ncurrent-context: laptop\nclusters:\n- name: k3s\n  cluster: {server: "${server}"}\n`);
+    const p = shippedPlatform("local");
+    p.clusters = [{ ...p.clusters[0], kubeconfig: lan }, { ...p.clusters[0], name: "local-b", network: "net-local-b", kubeconfig: file }];
+    expectProblem(p, "inference-mesh:platform.clusters[1].apiServer", new RegExp(`'${server.replace(/\./g, "\\.")}' \\(the kubeconfig's server for its current context\\) is a loopback address`));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
