@@ -3,8 +3,15 @@
  * and which public project (which distribution) an image comes from.
  */
 
-/** A GCE image: `[project/]family-or-image`, or `projects/<p>/global/images/[family/]<name>`. */
-const GCE_IMAGE = /^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$/;
+/**
+ * A GCE image in a form the Google provider resolves (terraform-provider-google ResolveImage,
+ * services/compute/image.go): `[project/]family-or-image`, `projects/<p>/global/images/[family/]<name>`,
+ * that path as its self link (`https://www.googleapis.com/compute/v1/projects/…`, what
+ * `gcloud compute images describe` prints), or `global/images/[family/]<name>` and
+ * `family/<name>` in the cluster's own project.
+ */
+const GCE_IMAGE =
+  /^([a-z][-a-z0-9]*[a-z0-9]\/)?[a-z][-a-z0-9]*[a-z0-9]$|^(https:\/\/www\.googleapis\.com\/compute\/[a-z0-9]+\/)?projects\/[^/\s]+\/global\/images\/(family\/)?[a-z][-a-z0-9]*$|^(global\/images\/(family\/)?|family\/)[a-z][-a-z0-9]*$/;
 
 export const isGceImage = (image: string) => GCE_IMAGE.test(image);
 
@@ -37,7 +44,9 @@ function bareImageProject(name: string): string | undefined {
 export function nonUbuntuImageProblem(image: string): string | undefined {
   if (!isGceImage(image)) return undefined;
   const bare = !image.includes("/");
-  const project = /^projects\/([^/]+)\//.exec(image)?.[1] ?? (bare ? bareImageProject(image) : image.split("/")[0]);
+  // `global/images/…` and `family/…` are the cluster's own project: taken as they are.
+  if (/^(global|family)\//.test(image)) return undefined;
+  const project = /(?:^|\/)projects\/([^/]+)\//.exec(image)?.[1] ?? (bare ? bareImageProject(image) : image.split("/")[0]);
   if (!project || !nonUbuntuImageProjects.has(project)) return undefined;
   const where = bare ? ` (a bare name the provider looks up in ${project} unless your project has an image of that name: write <project>/<name> for your own)` : "";
   return `'${image}' is from ${project}, not Ubuntu${where}; the GPU agents install the NVIDIA driver with apt and ubuntu-drivers, so use an Ubuntu image such as ubuntu-os-cloud/ubuntu-2204-lts`;

@@ -86,7 +86,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       });
       unlessBroken(() => {
         if (!isGceImage(c.image)) {
-          report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, or projects/<p>/global/images/[family/]<name>)`);
+          report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, projects/<p>/global/images/[family/]<name> or its https://www.googleapis.com/compute/v1/… self link, or global/images/[family/]<name> or family/<name> in the cluster's project)`);
         }
       });
       unlessBroken(() => {

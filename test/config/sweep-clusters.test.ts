@@ -266,3 +266,25 @@ test("every zone of every GCP region in infra/regions.ts is taken, two-digit reg
   Object.assign(p.clusters[2], { zone: "Europe-west10-a" });
   assert.deepEqual(pathsOf(p), ["clusters[2].zone"]);
 });
+
+test("a GCP image in the other forms the Google provider resolves (a self link, global/images/…, family/…) is taken; another distribution's self link is still refused", () => {
+  for (const image of [
+    "https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64",
+    "https://www.googleapis.com/compute/beta/projects/my-project/global/images/ubuntu-2204-gpu-golden",
+    "global/images/ubuntu-2204-gpu-golden",
+    "global/images/family/ubuntu-gpu",
+    "family/ubuntu-gpu",
+  ]) {
+    const p = shippedPlatform("prod");
+    p.clusters[2].image = image;
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), image);
+  }
+  const debian = shippedPlatform("prod");
+  debian.clusters[2].image = "https://www.googleapis.com/compute/v1/projects/debian-cloud/global/images/family/debian-12";
+  const problems = problemsOf(debian);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^inference-mesh:platform\.clusters\[2\]\.image: '.*' is from debian-cloud, not Ubuntu/);
+  const broken = shippedPlatform("prod");
+  broken.clusters[2].image = "https://example.com/projects/x/global/images/y";
+  assert.match(problemsOf(broken)[0], /clusters\[2\]\.image: '.*' is not a GCE image \(.*its https:\/\/www\.googleapis\.com\/compute\/v1\/… self link/);
+});
