@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     }
     // An export does not carry the stack's `policy:` settings; say which knobs the verdicts used.
     if (!configFile) console.error("policy config: none found (no --config, no policy-config.json beside the state, no policy/config.<stack>.*): the pack's defaults apply, not the stack's `policy:` settings; pass --config out/<stack>/policy-config.json from a render");
-    const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, configSource: configFile && `policy config ${configFile}` });
+    const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, environments: read?.environments, configSource: configFile && `policy config ${configFile}` });
     const json = JSON.stringify(report, null, 2) + "\n";
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
     if (out !== "-") {

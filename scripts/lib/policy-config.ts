@@ -110,17 +110,37 @@ export function mergePolicyConfig(base: Record<string, PolicyConfig>, override: 
   return out;
 }
 
-/** A config record in the `--policy-pack-config` file format (`{policy: {enforcementLevel?, ...properties}}`). */
-export function policyConfigDocument(config: Record<string, PolicyConfig>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(config).map(([name, c]) => [name, { ...(c.enforcementLevel ? { enforcementLevel: c.enforcementLevel } : {}), ...c.properties }]),
-  );
+/**
+ * A config record in the `--policy-pack-config` file format (`{policy: {enforcementLevel?, ...properties}}`),
+ * with the ESC environments the file it came from opens, which `pulumi preview` opens from it too.
+ */
+export function policyConfigDocument(config: Record<string, PolicyConfig>, environments: string[] = []): Record<string, unknown> {
+  const doc: Record<string, unknown> = environments.length ? { environments } : {};
+  for (const [name, c] of Object.entries(config)) put(doc, name, { ...(c.enforcementLevel ? { enforcementLevel: c.enforcementLevel } : {}), ...c.properties });
+  return doc;
 }
 
-/** A `--policy-pack-config` file's entries (JSON as the CLI reads it; YAML from a .yaml/.yml file), and which it was. */
-export function readPolicyConfigFile(file: string): { config: Record<string, PolicyConfig>; format: "json" | "yaml" } {
+/**
+ * A `--policy-pack-config` file's entries (JSON as the CLI reads it; YAML from a .yaml/.yml file),
+ * which it was, and the ESC environments it opens (`environments`, well formed once parsed).
+ */
+export function readPolicyConfigFile(file: string): { config: Record<string, PolicyConfig>; format: "json" | "yaml"; environments: string[] } {
   const { document, format } = readPolicyConfigDocument(file);
-  return { config: parsePolicyConfig(document, `policy config ${file}`), format };
+  const config = parsePolicyConfig(document, `policy config ${file}`);
+  const environments = (document as { environments?: string[] } | undefined)?.environments ?? [];
+  return { config, format, environments };
+}
+
+/**
+ * What the review cannot do with a config that opens ESC environments: pulumi preview resolves them
+ * (pkg/engine/update.go, local packs) and lays their `policyConfig` between the pack's initial
+ * config and the file, and hands their variables to the pack, where the backend supports ESC
+ * (Pulumi Cloud; a DIY backend refuses the file: "specifies ESC environments but the current
+ * backend does not support them"). Offline none is opened, so the verdicts take the file alone.
+ */
+export function unopenedEnvironments(environments: string[] = []): string | undefined {
+  if (!environments.length) return undefined;
+  return `policy config opens Pulumi ESC environments (${environments.join(", ")}), which this review does not open: pulumi preview, on a backend with ESC (Pulumi Cloud; a DIY backend refuses such a config), lays their policyConfig under this file's settings and hands their variables to the pack, so its verdicts may differ where they set any`;
 }
 
 /** A `--policy-pack-config` file's entries. */

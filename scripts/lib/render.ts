@@ -12,7 +12,7 @@ import { startMockEngine, runProgram, toDeploymentExport, toPreviewDeployment, D
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
 import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
 import { PolicyPackProcess, PackUsage } from "./policy-pack";
-import { loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
+import { readPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack } from "./policy-config";
 import { topologyMarkdown } from "./topology";
 import { checkOutputIsOurs, makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
 import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString, renamedProjectHint } from "../../infra/config";
@@ -99,7 +99,8 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
   // A stack without gateways.agents.jwt (allowed on existing clusters, or with policy.requireAgentJwt
   // false) renders an agent gateway without JWT authentication: the pack is told not to require it.
   const agentJwt = spec.gateways.agents ? spec.policy.requireAgentJwt !== false && spec.gateways.agents.jwt !== undefined : true;
-  const policyConfig = mergePolicyConfig(policyConfigFromStack({ ...spec.policy, requireAgentJwt: agentJwt }), configFile ? loadPolicyConfigFile(configFile) : {});
+  const read = configFile ? readPolicyConfigFile(configFile) : undefined;
+  const policyConfig = mergePolicyConfig(policyConfigFromStack({ ...spec.policy, requireAgentJwt: agentJwt }), read?.config ?? {});
   // The pack boots in its own process while the program runs here.
   const pack = packAvailable(options.policyPackDir)
     ? PolicyPackProcess.start(options.policyPackDir ?? defaultPackDir, { stack: options.stack, project: stackConfig.project, config: stackConfig.config })
@@ -118,6 +119,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
     review = await reviewDeployment(toPreviewDeployment(captured), {
       pack,
       config: policyConfig,
+      environments: read?.environments,
       configSource: configFile ? `policy config ${configFile} (over stack '${options.stack}' policy: settings)` : `the policy config of stack '${options.stack}' policy: settings`,
     });
   } finally {
@@ -138,7 +140,7 @@ export async function renderStack(options: RenderOptions): Promise<RenderResult>
       "stack.json": JSON.stringify(exported, null, 2) + "\n",
       "policy.json": JSON.stringify(review.report, null, 2) + "\n",
       // What to pass to `pulumi preview --policy-pack policy --policy-pack-config …` for the same verdicts.
-      "policy-config.json": JSON.stringify(policyConfigDocument(policyConfig), null, 2) + "\n",
+      "policy-config.json": JSON.stringify(policyConfigDocument(policyConfig, read?.environments), null, 2) + "\n",
       "topology.md": topologyMarkdown(exported, options.stack),
     };
     for (const m of manifestsByCluster(exported.deployment.resources).values()) {

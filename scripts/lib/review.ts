@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DeploymentExport } from "./engine";
 import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
-import { ineffectiveExtraCallers, reconcilePolicyConfig, undeclaredPolicyProperties, unknownPolicyNames } from "./policy-config";
+import { ineffectiveExtraCallers, reconcilePolicyConfig, undeclaredPolicyProperties, unknownPolicyNames, unopenedEnvironments } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
 import { FailedCall, packCallError } from "./review-errors";
 import { pendingOperationsNote } from "./deployment-file";
@@ -66,6 +66,8 @@ export interface ReviewOptions {
   config?: Record<string, PolicyConfig>;
   /** Where `config` came from, for its errors (`policy config <file>`). */
   configSource?: string;
+  /** The ESC environments the config file opens (`environments`), which the review cannot open. */
+  environments?: string[];
   /** Stack config handed to the pack (`PULUMI_CONFIG`, ConfigureStack), when known. */
   stackConfig?: Record<string, string>;
   /** Analyses in flight at once. */
@@ -104,7 +106,7 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   const info: AnalyzerInfo = await pack.info();
   const source = options.configSource ?? "policy config";
   const config = reconcilePolicyConfig(info, options.config, source);
-  const notes = [unknownPolicyNames(info, options.config), undeclaredPolicyProperties(info, options.config), ineffectiveExtraCallers(config), pendingOperationsNote(exported)].filter(
+  const notes = [unknownPolicyNames(info, options.config), undeclaredPolicyProperties(info, options.config), ineffectiveExtraCallers(config), unopenedEnvironments(options.environments), pendingOperationsNote(exported)].filter(
     (n): n is string => n !== undefined,
   );
   // As the engine says it ('configuring policy pack %q at %q'), with the config that failed.
