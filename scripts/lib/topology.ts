@@ -224,7 +224,13 @@ export function topologyMarkdown(exported: DeploymentExport | { deployment: { re
   const policies = new Set(istioEdges.map((e) => `${e.cluster}/${e.policy}`)).size;
   const agwPolicies = new Set(edges.filter((e) => !istioEdges.includes(e)).map((e) => `${e.cluster}/${e.policy}`)).size;
   if (edges.length === 0) {
-    out.push("No AuthorizationPolicy is rendered: without one, ambient allows every mesh workload to call every other.", ...agentgatewayLegend(t.objects, edges, []), "");
+    // Only a DENY, CUSTOM or AUDIT policy without rules yields no edge: it never matches (istio/api 1.30.3
+    // authorization_policy.proto `rules`: "If not set, the match will never occur").
+    const ruleless = [...t.objects].flatMap(([cluster, objs]) => objs.filter((o) => o.kind === "AuthorizationPolicy" && o.apiVersion.startsWith("security.istio.io/")).map((o) => `\`${o.metadata.namespace ?? "default"}/${o.metadata.name}\` on \`${cluster}\``));
+    const none = ruleless.length
+      ? `${ruleless.length === 1 ? "An AuthorizationPolicy is" : `${ruleless.length} AuthorizationPolicies are`} rendered (${ruleless.join(", ")}), but ${ruleless.length === 1 ? "it has no" : "none has"} rules, and a DENY, CUSTOM or AUDIT policy without rules never matches: ambient allows every mesh workload to call every other.`
+      : "No AuthorizationPolicy is rendered: without one, ambient allows every mesh workload to call every other.";
+    out.push(none, ...agentgatewayLegend(t.objects, edges, []), "");
   } else {
     const workloadClusters = new Map<string, Set<string>>();
     for (const [cluster, objs] of t.objects) {
