@@ -9,7 +9,7 @@ import { isGateway, meta, T } from "./k8s";
 import { list, probe, Probe } from "./values";
 import { istioServiceReachableOffCluster } from "./gateway-service-type";
 import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
-import { istiodRevision, istiodsOf, istiodsServing, servesDataPlane } from "./istiod-revisions";
+import { defaultRevisionOf, istiodRevision, istiodsOf, istiodsServing, servesDataPlane } from "./istiod-revisions";
 
 const NETWORK_LABEL = "topology.istio.io/network";
 const EAST_WEST_CLASS = "istio-east-west";
@@ -52,7 +52,9 @@ function eastWestShape(gw: PolicyResource, network: string): "other" | "listener
  * controller deploys a Gateway only in the istiod that owns it (gatewaycommon/deploymentcontroller.go
  * Reconcile returns early when !tagWatcher.IsMine; pkg/revisions/tag_watcher.go IsMine: the label
  * must be one of the istiod's revision or tags), so no proxy, Service or address is ever made for it.
- * An unlabelled gateway goes to the default revision, which {@link istiodsServing} reads elsewhere.
+ * An unlabelled gateway goes to the istiod holding the tag `default`, else to the default revision
+ * (the istiod-default-validator webhook's istio.io/rev, the base chart's `defaultRevision`): where
+ * every istiod of the cluster has another revision and none that tag, none owns it either.
  */
 function unownedRevision(gw: PolicyResource, resources: PolicyResource[]): { rev: string; whose: string } | undefined {
   const { namespace, labels } = meta(gw.props);
@@ -63,8 +65,11 @@ function unownedRevision(gw: PolicyResource, resources: PolicyResource[]): { rev
     rev = ns ? meta(ns.props).labels?.[REV] : undefined;
     whose = `its namespace ${namespace}'s`;
   }
-  if (typeof rev !== "string" || rev === "" || istiodsServing(gw, resources).length > 0) return undefined;
-  return { rev, whose };
+  if (istiodsServing(gw, resources).length > 0) return undefined;
+  if (typeof rev === "string" && rev !== "") return { rev, whose };
+  // Unlabelled (or labelled ""): the tag `default` or the default revision, which no istiod of the stack is.
+  const fallback = defaultRevisionOf(resources);
+  return { rev: "", whose: fallback.revision ? `${fallback.revision}, by the ${fallback.from}` : `none: the ${fallback.from} is empty` };
 }
 
 const listenersOf = (gw: PolicyResource) =>
@@ -81,9 +86,14 @@ export function checkEastWest(m: ClusterView, network: string, report: (message:
   for (const [i, gw] of fitting.entries()) {
     const o = owners[i];
     if (!o.known || !o.value) continue;
-    const served = istiodsOf(m.resources).map((r) => istiodRevision(r.props.values)).join(", ");
+    const served = [...new Set(istiodsOf(m.resources).map((r) => `${istiodRevision(r.props.values)} (${r.name})`))].join(", ");
+    const { rev, whose } = o.value;
+    const selects = rev
+      ? `selects revision ${rev} (${whose} ${REV} label), which no istiod of the cluster answers to`
+      : `has no ${REV} label (nor its namespace), so it goes to the istiod holding the tag default, else to the cluster's default revision (${whose}), and no istiod of the cluster is either`;
+    const fix = rev ? "label it with a revision or tag the stack installs, or drop the label" : `label it with the ${REV} of an istiod the stack installs, or make that istiod the default revision`;
     report(
-      `cluster ${m.cluster}: east-west gateway ${name(gw)} selects revision ${o.value.rev} (${o.value.whose} ${REV} label), which no istiod of the cluster answers to (revisions ${served}, and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach ${network}; label it with a revision or tag the stack installs, or drop the label`,
+      `cluster ${m.cluster}: east-west gateway ${name(gw)} ${selects} (revisions ${served}, and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach ${network}; ${fix}`,
       gw.urn,
     );
   }

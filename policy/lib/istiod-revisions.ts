@@ -96,12 +96,17 @@ export function isIstioGateway(gw: PolicyResource, resources: PolicyResource[]):
  * ("default" unless set; empty renders none). Throws "can't judge" where the stack shows neither.
  */
 function defaultRevision(resources: PolicyResource[]): string | undefined {
+  return defaultRevisionOf(resources).revision;
+}
+
+/** {@link defaultRevision}, and what sets it (for messages): the webhook, or the base release's defaultRevision. */
+export function defaultRevisionOf(resources: PolicyResource[]): { revision: string | undefined; from: string } {
   const vwc = resources.find((r) => isKind(r.type, "admissionregistration.k8s.io", "ValidatingWebhookConfiguration") && meta(r.props).name === DEFAULT_VALIDATOR);
-  if (vwc) return meta(vwc.props).labels?.[REV];
+  if (vwc) return { revision: meta(vwc.props).labels?.[REV], from: `the ${REV} label of ${DEFAULT_VALIDATOR}` };
   const base = resources.find((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "base", false));
   if (!base) return cannotJudge([`the cluster's default revision (no istio base release or ${DEFAULT_VALIDATOR} in the stack)`]);
   const rev = isObject(base.props.values) ? base.props.values.defaultRevision : undefined;
-  return typeof rev === "string" ? rev || undefined : "default";
+  return { revision: typeof rev === "string" ? rev || undefined : "default", from: `defaultRevision of base release ${base.name}` };
 }
 
 /**

@@ -54,6 +54,16 @@ export const multiclusterMutations: Mutation[] = [
     },
   },
   {
+    // An unlabelled Gateway goes to the tag default, else the default revision (Istio 1.30.3 tag_watcher.go IsMine), here no istiod's.
+    name: "a cluster's istiod given revision 1-30 while its base release keeps defaultRevision default (its unlabelled east-west gateway falls to no istiod)",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      // Only a multi-cluster stack has east-west gateways (local has none to orphan).
+      const all = resources(doc).filter(istiod);
+      return all.length > 1 ? edit(all[0], (o) => (o.values = { ...o.values, revision: "1-30" })) : undefined;
+    },
+  },
+  {
     // Istio 1.30.3 registers istio-waypoint only with PILOT_ENABLE_AMBIENT_WAYPOINTS (classinfo.go); Reconcile skips an unknown controller.
     name: "a cluster's istiod with PILOT_ENABLE_AMBIENT_WAYPOINTS false beside the stack's waypoints",
     policy: "mesh-multicluster-wiring",

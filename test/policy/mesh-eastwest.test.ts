@@ -69,7 +69,7 @@ test("mesh-multicluster-wiring: an east-west gateway selecting a revision no ist
   const labelled = (rev: string) => ({ ...gateway({}), metadata: { ...gateway({}).metadata, labels: { ...gateway({}).metadata.labels, "istio.io/rev": rev } } });
   const canary = await meshWith(labelled("canary"));
   assert.deepEqual(messages(canary), [
-    "cluster b: east-west gateway istio-system/istio-eastwestgateway selects revision canary (its istio.io/rev label), which no istiod of the cluster answers to (revisions default, and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach net-b; label it with a revision or tag the stack installs, or drop the label",
+    "cluster b: east-west gateway istio-system/istio-eastwestgateway selects revision canary (its istio.io/rev label), which no istiod of the cluster answers to (revisions default (b-istiod), and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach net-b; label it with a revision or tag the stack installs, or drop the label",
   ]);
   assert.equal(canary.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:gateway.networking.k8s.io/v1:Gateway::b-ew");
   // Its namespace's label counts where it has none of its own.
@@ -89,4 +89,30 @@ test("mesh-multicluster-wiring: an east-west gateway selecting a revision no ist
   const later = await meshWith(labelled(UNKNOWN));
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /istio.io\/rev labels of cluster b's east-west gateways/);
+});
+
+test("mesh-multicluster-wiring: an unlabelled east-west gateway goes to the default revision, which must be an istiod of the cluster", async () => {
+  // Istio 1.30.3 tag_watcher.go IsMine: without istio.io/rev (on it or its namespace) an istiod owns it
+  // only by the tag `default` or as the default revision (the istiod-default-validator's istio.io/rev).
+  const base = (defaultRevision?: string) =>
+    stackResource({ type: "kubernetes:helm.sh/v3:Release", name: "b-istio-base", props: { chart: "base", namespace: "istio-system", values: defaultRevision === undefined ? {} : { defaultRevision } }, provider: k8sProvider("b") });
+  const revisioned = (values: Record<string, unknown>, extra: ReturnType<typeof stackResource>[]) =>
+    runStack(meshMulticlusterWiring, [
+      ...wiredCluster("a", ["b"]),
+      ...wiredCluster("b", ["a"]).map((r) => (r.name === "b-istiod" ? { ...r, props: { ...r.props, values: { ...r.props.values, ...values } } } : r)),
+      ...extra,
+    ]);
+  const orphan = await revisioned({ revision: "1-30" }, [base()]);
+  assert.deepEqual(messages(orphan), [
+    "cluster b: east-west gateway istio-system/istio-eastwestgateway has no istio.io/rev label (nor its namespace), so it goes to the istiod holding the tag default, else to the cluster's default revision (default, by the defaultRevision of base release b-istio-base), and no istiod of the cluster is either (revisions 1-30 (b-istiod), and their revisionTags): only the owning istiod deploys a Gateway, so it is never deployed and the other clusters cannot reach net-b; label it with the istio.io/rev of an istiod the stack installs, or make that istiod the default revision",
+  ]);
+  assert.equal(orphan.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:gateway.networking.k8s.io/v1:Gateway::b-ew");
+  assert.match(messages(await revisioned({ revision: "1-30" }, [base("")])).join("\n"), /default revision \(none: the defaultRevision of base release b-istio-base is empty\)/);
+  // The default revision, or the tag default, is the istiod's: it owns the gateway.
+  assert.deepEqual((await revisioned({ revision: "1-30" }, [base("1-30")])).violations, []);
+  assert.deepEqual((await revisioned({ revision: "1-30", revisionTags: ["default"] }, [base()])).violations, []);
+  // Without the base release or its webhook the default revision is not known: can't judge.
+  const unknown = await revisioned({ revision: "1-30" }, []);
+  assert.deepEqual(unknown.violations, []);
+  assert.match(unknown.unknown.join("\n"), /the istio.io\/rev labels of cluster b's east-west gateways/);
 });
