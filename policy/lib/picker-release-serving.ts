@@ -5,7 +5,9 @@
  * _inferencepool.yaml, _latency-predictor.tpl; llm-d-router-gateway/templates/istio.yaml). The
  * rendered objects are only values in the stack, so the Service-port and TLS checks inference-pool-epp
  * makes on a hand-written picker are made here on what the values render. Also names the chart
- * release whose picker Service a hand-written pool points at. Read by inference-pool-epp.
+ * release whose picker Service a hand-written pool points at. GIE's legacy `inferencepool` chart
+ * (v1.5.0) renders its picker alike from inferenceExtension.* and is read the same way. Read by
+ * inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isRoute, meta, T } from "./k8s";
@@ -15,7 +17,18 @@ import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 
-const ROUTER_CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
+/**
+ * The charts read, by where each keeps the picker's values: llm-d-router's (router.epp.*), and GIE's
+ * legacy `inferencepool` (v1.5.0 and before; gone from GIE v1.6.0), whose epplib renders the same
+ * `<release>-epp` Service without a targetPort, the same pool and, with provider.name istio, the
+ * same TLS DestinationRule (config/charts/epplib/templates/_service.yaml, _deployment.yaml;
+ * inferencepool/templates/inferencepool.yaml, istio.yaml) from inferenceExtension.*.
+ */
+const CHARTS: Record<string, { epp: string; gateway: boolean; gie: boolean }> = {
+  "llm-d-router-gateway": { epp: "router.epp", gateway: true, gie: false },
+  "llm-d-router-standalone": { epp: "router.epp", gateway: false, gie: false },
+  inferencepool: { epp: "inferenceExtension", gateway: true, gie: true },
+};
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -38,9 +51,10 @@ const countOf = (v: unknown): number | undefined => {
  * `<name>-preferred-<i>`, the first standby `<name>-backup`, then `<name>-backup-<i>`), and points
  * the pool at `<name>-backup` (_inferencepool.yaml). Undefined where a count is not a number.
  */
-export function chartPickerServices(release: string, values: unknown): { services: string[]; poolRef: string; preferredBackends: boolean } | undefined {
+export function chartPickerServices(release: string, values: unknown, gie = false): { services: string[]; poolRef: string; preferredBackends: boolean } | undefined {
   const name = chartPickerName(release);
-  if (!goTruthy(dig(values, "provider.gke.preferredBackends.enabled"))) return { services: [name], poolRef: name, preferredBackends: false };
+  // GIE's epplib has no preferred backends.
+  if (gie || !goTruthy(dig(values, "provider.gke.preferredBackends.enabled"))) return { services: [name], poolRef: name, preferredBackends: false };
   const preferred = countOf(dig(values, "provider.gke.preferredBackends.preferredReplicas"));
   const standby = countOf(dig(values, "provider.gke.preferredBackends.defaultReplicas"));
   // Below 1 the chart fails to render (validations.epp.preferredBackends), so there is nothing to read.
@@ -54,6 +68,12 @@ export function chartPickerServices(release: string, values: unknown): { service
 interface ChartRelease {
   resource: PolicyResource;
   chart: string;
+  /** Where the chart keeps the picker's values (router.epp or inferenceExtension). */
+  epp: string;
+  /** Whether the chart renders the gateway-mode objects (provider's DestinationRule, HTTPRoute). */
+  gateway: boolean;
+  /** GIE's legacy inferencepool chart. */
+  gie: boolean;
   /** The release's name where the stack gives it (an auto-named release's suffix is not known here). */
   name?: string;
   namespace: string;
@@ -65,16 +85,16 @@ function chartReleases(resources: PolicyResource[], cluster: string): ChartRelea
   const out: ChartRelease[] = [];
   for (const r of resources.filter((x) => x.type === T.helmRelease)) {
     const chart = helmChartName(r.props);
-    if (!chart || !ROUTER_CHARTS.includes(chart)) continue;
+    if (!chart || !Object.prototype.hasOwnProperty.call(CHARTS, chart)) continue;
     const name = typeof r.props.name === "string" && r.props.name !== "" ? (r.props.name as string) : undefined;
     const namespace = typeof r.props.namespace === "string" && r.props.namespace !== "" ? (r.props.namespace as string) : "default";
-    out.push({ resource: r, chart, name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${chart}) on ${cluster}` });
+    out.push({ resource: r, chart, ...CHARTS[chart], name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${chart}) on ${cluster}` });
   }
   return out;
 }
 
 /** Whether the chart runs its picker for its own InferencePool (`--pool-name`), not standalone (`--endpoint-selector`). */
-const servesOwnPool = (values: unknown) => dig(values, "router.inferencePool.create") !== false;
+const servesOwnPool = (rel: ChartRelease) => rel.gie || dig(rel.values, "router.inferencePool.create") !== false;
 
 /**
  * The Service port the chart gives ext-proc, and the InferencePool's endpointPickerRef with it, is
@@ -83,13 +103,13 @@ const servesOwnPool = (values: unknown) => dig(values, "router.inferencePool.cre
  * router.epp.flags sets it; the container's `grpc` port is 9002 whatever the values say).
  */
 function checkExtProcPort(rel: ChartRelease, report: Report): void {
-  const port = Number(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
-  const flags = isObject(dig(rel.values, "router.epp.flags")) ? (dig(rel.values, "router.epp.flags") as Record<string, unknown>) : {};
+  const port = Number(orDefault(dig(rel.values, `${rel.epp}.extProcPort`), 9002));
+  const flags = isObject(dig(rel.values, `${rel.epp}.flags`)) ? (dig(rel.values, `${rel.epp}.flags`) as Record<string, unknown>) : {};
   const listens = "grpc-port" in flags ? Number(flags["grpc-port"]) : 9002;
   if (!Number.isInteger(port) || !Number.isInteger(listens) || port === listens) return;
   const other = [[9003, "gRPC health"], [9090, "metrics"]].find(([p]) => p === port);
   report(
-    `${rel.lead}: router.epp.extProcPort ${port} is the port of the chart's picker Service (grpc-ext-proc, without a targetPort, so it targets ${port} on the picker's pods) and of its InferencePool's endpointPickerRef, but the chart does not pass it to the picker, which serves ext-proc on ${listens} (--grpc-port${"grpc-port" in flags ? ", router.epp.flags.grpc-port" : ", 9002 unless router.epp.flags.grpc-port sets it"})${other ? `; ${port} is its ${other[1]} port` : ""}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); set router.epp.flags.grpc-port: ${port}, or leave router.epp.extProcPort at ${listens}`,
+    `${rel.lead}: ${rel.epp}.extProcPort ${port} is the port of the chart's picker Service (grpc-ext-proc, without a targetPort, so it targets ${port} on the picker's pods) and of its InferencePool's endpointPickerRef, but the chart does not pass it to the picker, which serves ext-proc on ${listens} (--grpc-port${"grpc-port" in flags ? `, ${rel.epp}.flags.grpc-port` : `, 9002 unless ${rel.epp}.flags.grpc-port sets it`})${other ? `; ${port} is its ${other[1]} port` : ""}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); set ${rel.epp}.flags.grpc-port: ${port}, or leave ${rel.epp}.extProcPort at ${listens}`,
     rel.resource.urn,
   );
 }
@@ -100,12 +120,12 @@ function checkExtProcPort(rel: ChartRelease, report: Report): void {
  * secure-serving false makes it answer in plaintext, so every gateway's TLS handshake with it fails.
  */
 function checkChartTls(rel: ChartRelease, report: Report): void {
-  if (rel.chart !== "llm-d-router-gateway" || dig(rel.values, "provider.name") !== "istio") return;
-  const flags = dig(rel.values, "router.epp.flags");
+  if (!rel.gateway || dig(rel.values, "provider.name") !== "istio") return;
+  const flags = dig(rel.values, `${rel.epp}.flags`);
   if (!isObject(flags) || !("secure-serving" in flags) || parseGoBool(String(flags["secure-serving"])) !== false) return;
   const picker = rel.name ? chartPickerName(rel.name) : "<release>-epp";
   report(
-    `${rel.lead}: router.epp.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); drop router.epp.flags.secure-serving (the picker then serves TLS the rule expects), or set provider.name none and give the picker no TLS rule`,
+    `${rel.lead}: ${rel.epp}.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); drop ${rel.epp}.flags.secure-serving (the picker then serves TLS the rule expects), or set provider.name none and give the picker no TLS rule`,
     rel.resource.urn,
   );
 }
@@ -159,25 +179,27 @@ function checkPodPorts(rel: ChartRelease, report: Report): void {
  * pool and the chart's own HTTPRoute (httpRoute.create) through an Istio Gateway.
  */
 function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: string[], report: Report): void {
-  const flags = dig(rel.values, "router.epp.flags");
-  if (!rel.name || !servesOwnPool(rel.values) || (isObject(flags) && "secure-serving" in flags && parseGoBool(String(flags["secure-serving"])) === false)) return;
+  const flags = dig(rel.values, `${rel.epp}.flags`);
+  if (!rel.name || !servesOwnPool(rel) || (isObject(flags) && "secure-serving" in flags && parseGoBool(String(flags["secure-serving"])) === false)) return;
   const [name, namespace] = [rel.name, rel.namespace];
   const svc = chartPickerName(name);
-  const rendered = chartPickerServices(name, rel.values);
+  const rendered = chartPickerServices(name, rel.values, rel.gie);
   if (!rendered) return;
   // The gateways call the Service the pool's endpointPickerRef names (`<name>-backup` with preferredBackends).
   const called = rendered.poolRef;
   const host = serviceFqdn(called, namespace);
-  const port = Number(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
+  const port = Number(orDefault(dig(rel.values, `${rel.epp}.extProcPort`), 9002));
   const own: PolicyResource[] = [];
-  const istio = rel.chart === "llm-d-router-gateway" && dig(rel.values, "provider.name") === "istio";
+  const istio = rel.gateway && dig(rel.values, "provider.name") === "istio";
   if (istio) {
     const given = dig(rel.values, "provider.istio.destinationRule.host");
     own.push({ ...rel.resource, type: "kubernetes:networking.istio.io/v1beta1:DestinationRule", props: { metadata: { name: svc, namespace }, spec: { host: typeof given === "string" && given !== "" ? given : serviceFqdn(svc, namespace), trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } } });
   }
-  if (rel.chart === "llm-d-router-gateway" && goTruthy(dig(rel.values, "httpRoute.create"))) {
-    const gwName = dig(rel.values, "httpRoute.inferenceGatewayName");
-    const gwNs = dig(rel.values, "httpRoute.inferenceGatewayNamespace");
+  // GIE's chart: experimentalHttpRoute.enabled, its parentRef in the route's namespace (inferencepool/templates/httproute.yaml).
+  const route = rel.gie ? "experimentalHttpRoute" : "httpRoute";
+  if (rel.gateway && goTruthy(dig(rel.values, `${route}.${rel.gie ? "enabled" : "create"}`))) {
+    const gwName = dig(rel.values, `${route}.inferenceGatewayName`);
+    const gwNs = rel.gie ? undefined : dig(rel.values, `${route}.inferenceGatewayNamespace`);
     const parent = { group: "gateway.networking.k8s.io", kind: "Gateway", name: typeof gwName === "string" && gwName !== "" ? gwName.slice(0, 63).replace(/-$/, "") : `${name}-inference-gateway`.slice(0, 63).replace(/-$/, ""), ...(typeof gwNs === "string" && gwNs !== "" ? { namespace: gwNs } : {}) };
     own.push({ ...rel.resource, type: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", props: { metadata: { name, namespace }, spec: { parentRefs: [parent], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name }] }] } } });
   }
@@ -207,7 +229,7 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
         : `set provider.name istio (the chart then renders DestinationRule ${namespace}/${svc} with tls.mode SIMPLE, insecureSkipVerify), or add such a rule`;
     const why = rules.length === 0 ? "no DestinationRule applies to it there" : `DestinationRule ${wrong.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} applies there without tls.mode SIMPLE and insecureSkipVerify (or a CA)`;
     report(
-      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}${backup}, which serves self-signed TLS (router.epp.flags.secure-serving unset or true), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}`,
+      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}${backup}, which serves self-signed TLS (${rel.epp}.flags.secure-serving unset or true), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}`,
       rel.resource.urn,
     );
   }
@@ -217,9 +239,10 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
 export function checkReleasePickerServing(resources: PolicyResource[], cluster: string, roots: Probe<string[]>, report: Report, pending: string[]): void {
   for (const rel of chartReleases(resources, cluster)) {
     const read = probe(() => {
-      if (servesOwnPool(rel.values)) checkExtProcPort(rel, report);
+      if (servesOwnPool(rel)) checkExtProcPort(rel, report);
       checkChartTls(rel, report);
-      checkPodPorts(rel, report);
+      // GIE's epplib keeps its sidecars under other keys; its pod is not judged here.
+      if (!rel.gie) checkPodPorts(rel, report);
     });
     if (!read.known) pending.push(`the endpoint picker Service and pod of Helm release ${rel.resource.name} on ${cluster}`);
     if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);
@@ -236,18 +259,18 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
 export function chartPickerServiceProblem(resources: PolicyResource[], cluster: string, pool: { name: string; namespace: string }, service: string): string | undefined {
   for (const rel of chartReleases(resources, cluster)) {
     if (rel.namespace !== pool.namespace || !rel.name) continue;
-    const rendered = chartPickerServices(rel.name, rel.values);
+    const rendered = chartPickerServices(rel.name, rel.values, rel.gie);
     if (!rendered?.services.includes(service)) continue;
     const what = rendered.preferredBackends
       ? `endpoint picker Service ${pool.namespace}/${service} is one of those Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker (provider.gke.preferredBackends: one a picker pod of StatefulSet ${chartPickerName(rel.name)})`
       : `endpoint picker Service ${pool.namespace}/${service} is the one Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker`;
-    if (!servesOwnPool(rel.values)) {
+    if (!servesOwnPool(rel)) {
       return `${what}, which runs standalone (router.inferencePool.create false: --endpoint-selector from router.modelServers.matchLabels, no InferencePool), so it picks among the pods of its own selector, not this pool's, and no objective of this pool reaches it; give this pool a picker of its own (a Service of a picker started with --pool-name ${pool.name}), or let the chart create the pool (router.inferencePool.create true) and route to InferencePool ${rel.namespace}/${rel.name}`;
     }
     if (rel.name === pool.name) {
-      return `${what}, and that release creates InferencePool ${rel.namespace}/${rel.name} itself (router.inferencePool.create, true unless set false), the pool this one names again: whichever of the two is applied second fails (Helm will not adopt an object it does not own; Pulumi cannot create one that exists), so drop this InferencePool and configure the chart's (router.modelServers), or set router.inferencePool.create false in a release of its own`;
+      return `${what}, and that release creates InferencePool ${rel.namespace}/${rel.name} itself (${rel.gie ? "inferencepool/templates/inferencepool.yaml, always" : "router.inferencePool.create, true unless set false"}), the pool this one names again: whichever of the two is applied second fails (Helm will not adopt an object it does not own; Pulumi cannot create one that exists), so drop this InferencePool and configure the chart's (${rel.gie ? "inferencePool.modelServers)" : "router.modelServers), or set router.inferencePool.create false in a release of its own"}`;
     }
-    return `${what}, started for that release's InferencePool ${rel.namespace}/${rel.name} (--pool-name ${rel.name} --pool-namespace ${rel.namespace}, routerlib _deployment.yaml), so it picks that pool's model servers and this pool's requests go to them; route to InferencePool ${rel.namespace}/${rel.name} instead, or give this pool a picker of its own started with --pool-name ${pool.name}`;
+    return `${what}, started for that release's InferencePool ${rel.namespace}/${rel.name} (--pool-name ${rel.name} --pool-namespace ${rel.namespace}, ${rel.gie ? "epplib" : "routerlib"} _deployment.yaml), so it picks that pool's model servers and this pool's requests go to them; route to InferencePool ${rel.namespace}/${rel.name} instead, or give this pool a picker of its own started with --pool-name ${pool.name}`;
   }
   return undefined;
 }

@@ -78,4 +78,16 @@ export const pickerMutations: Mutation[] = [
       return addLike(doc, like, "router-backup", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
     },
   },
+  {
+    // GIE v1.5.0 epplib _service.yaml/inferencepool.yaml give the Service and pool inferenceExtension.extProcPort, which
+    // _deployment.yaml never passes to the picker (it serves ext-proc on 9002).
+    name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.extProcPort moves the picker Service off the port its picker serves",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } };
+      return addLike(doc, like, "gie-port", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values });
+    },
+  },
 ];
