@@ -7,14 +7,16 @@
  * it (agentgateway v1.4.1 takes the proxy's identity from the pod's spec.serviceAccountName:
  * controller/pkg/helm/agentgateway/templates/_helpers.tpl, fieldPath spec.serviceAccountName; the
  * `deployment`/`daemonSet` overlays are strategic merge patches of the pod template), its own or
- * its class's, which apply to every Gateway of the class (agentgateway-params.ts).
+ * its class's, which apply to every Gateway of the class (agentgateway-params.ts), or a Gateway
+ * of Istio's whose gateway.istio.io/service-account annotation names it (Istio 1.30.3
+ * gatewaycommon/deploymentcontroller.go runs the proxy under that account).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, isWorkload, kindName, meta } from "./k8s";
 import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
-import { gatewayProxies } from "./gateway-proxies";
+import { gatewayProxies, gatewayProxiesSharing } from "./gateway-proxies";
 import { agentgatewayProxyName } from "./authz-targets";
-import { probe } from "./values";
+import { orUnknown, probe } from "./values";
 import { workloadIdentity, type Config } from "./call-graph";
 
 /** The gateway identities the fleet trusts, each with what it is, for messages. */
@@ -57,6 +59,18 @@ export function reportBorrowedGatewayIdentities(resources: PolicyResource[], con
     else if (read.value) {
       const v = read.value;
       report(`Gateway ${v.namespace}/${v.name} on cluster ${cluster} runs its proxy as ${v.id} (${v.from} sets the pods' serviceAccountName), ${v.what} as that gateway, ${fix}`, gw.urn);
+    }
+  }
+  // Other controllers' Gateways sharing the account (Istio's gateway.istio.io/service-account
+  // annotation, or a `<name>-<class>` that happens to be it), past the Gateway holding it.
+  for (const [id, sharers] of gatewayProxiesSharing(resources)) {
+    const what = trusted.get(id);
+    if (!what) continue;
+    for (const p of sharers.slice(1).filter((x) => !x.byAgentgateway)) {
+      const gw = resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === p.namespace && meta(x.props).name === p.name, false));
+      const annotated = orUnknown(() => !!meta(gw!.props).annotations?.["gateway.istio.io/service-account"], false);
+      const how = annotated ? "its gateway.istio.io/service-account annotation names it" : `its controller names the proxy's account so for class ${p.gatewayClassName}`;
+      report(`Gateway ${p.namespace}/${p.name} on cluster ${cluster} runs its proxy as ${id} (${how}), ${what} as that gateway, ${fix}`, gw?.urn);
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
-import { gatewayProxies, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
+import { gatewayProxiesSharing, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
 import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, podServiceAccount, podSpecOf, T } from "./k8s";
 import { orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
@@ -71,6 +71,8 @@ export interface Graph {
   unknownRoots: string[];
   resources: PolicyResource[];
   proxies: Map<string, GatewayProxy>;
+  /** Every Gateway's proxy by identity, the holder (`proxies`) first: Gateways sharing one account each forward as it. */
+  sharing: Map<string, GatewayProxy[]>;
   allows: Allow[];
   /** Namespaces holding an AuthorizationPolicy this preview cannot read yet. */
   unreadPolicies: Set<string>;
@@ -221,12 +223,14 @@ export function graphOf(resources: PolicyResource[], config: Config, remoteAgent
   const labelsOf = (read: () => Record<string, string> | undefined) => orUnknown(() => ({ ...(read() ?? {}) }), undefined);
   // Policies in Istio's root namespace bind every namespace; istiod's values say which it is.
   const { roots, unknown: unknownRoots } = istioRootNamespaces(resources, config.rootNamespace);
+  const sharing = gatewayProxiesSharing(resources);
   return {
     config,
     roots: roots.map((r) => r.namespace),
     unknownRoots,
     resources,
-    proxies: gatewayProxies(resources),
+    proxies: new Map([...sharing].map(([id, ps]) => [id, ps[0]])),
+    sharing,
     allows,
     unreadPolicies,
     unread,

@@ -81,9 +81,9 @@ function gatewaysWithCluster(resources: PolicyResource[]): [PolicyResource, Poli
   return resources.filter((r) => isGateway(r.type)).map((r) => [r, groups.get(clusterOf(r)) ?? []]);
 }
 
-/** The proxies of the stack's Gateways, by identity (Gateways whose class or ServiceAccount is not known yet: {@link gatewaysOfUnknownClass}). */
-export function gatewayProxies(resources: PolicyResource[]): Map<string, GatewayProxy> {
-  const out = new Map<string, GatewayProxy>();
+/** Every Gateway's proxy whose identity this preview can read, one a Gateway (Gateways sharing an account each appear). */
+export function allGatewayProxies(resources: PolicyResource[]): GatewayProxy[] {
+  const out: GatewayProxy[] = [];
   for (const [r, cluster] of gatewaysWithCluster(resources)) {
     const m = meta(r.props);
     const read = probe(() => r.props.spec?.gatewayClassName as string | undefined);
@@ -91,18 +91,34 @@ export function gatewayProxies(resources: PolicyResource[]): Map<string, Gateway
     if (!cls) continue;
     const account = proxyServiceAccount(r, cls, cluster);
     if (!account.known || account.value === undefined) continue;
-    const identity = `${m.namespace}/${account.value}`;
     const agw = isAgentgatewayClass(cls, cluster);
     const byAgentgateway = agw.known && agw.value && orUnknown(() => istioGatewayKind(r, cluster) === undefined, false);
-    const proxy = { identity, namespace: m.namespace, name: m.name, gatewayClassName: cls, byAgentgateway, labels: orUnknown(() => ({ ...m.labels }), undefined) };
-    // Gateways sharing one account (an overlay naming another's) do not displace each other: an
-    // agentgateway proxy (the agent or MCP gateway the call graph judges) holds it over another
-    // kind's, then the Gateway the account is named after, then the first.
-    const held = out.get(identity);
-    const rank = (p: GatewayProxy) => (p.byAgentgateway ? 2 : 0) + ([`${p.namespace}/${p.name}`, `${p.namespace}/${agentgatewayProxyName(p.name)}`].includes(p.identity) ? 1 : 0);
-    if (!held || rank(proxy) > rank(held)) out.set(identity, proxy);
+    out.push({ identity: `${m.namespace}/${account.value}`, namespace: m.namespace, name: m.name, gatewayClassName: cls, byAgentgateway, labels: orUnknown(() => ({ ...m.labels }), undefined) });
   }
   return out;
+}
+
+/**
+ * The proxies of the stack's Gateways, by identity, each with the Gateways sharing it, its holder
+ * first. Gateways sharing one account (an overlay or annotation naming another's) do not displace
+ * each other: an agentgateway proxy (the agent or MCP gateway the call graph judges) holds it over
+ * another kind's, then the Gateway the account is named after, then the first.
+ */
+export function gatewayProxiesSharing(resources: PolicyResource[]): Map<string, GatewayProxy[]> {
+  const rank = (p: GatewayProxy) => (p.byAgentgateway ? 2 : 0) + ([`${p.namespace}/${p.name}`, `${p.namespace}/${agentgatewayProxyName(p.name)}`].includes(p.identity) ? 1 : 0);
+  const out = new Map<string, GatewayProxy[]>();
+  for (const proxy of allGatewayProxies(resources)) {
+    const held = out.get(proxy.identity);
+    if (!held) out.set(proxy.identity, [proxy]);
+    else if (rank(proxy) > rank(held[0])) held.unshift(proxy);
+    else held.push(proxy);
+  }
+  return out;
+}
+
+/** The proxies of the stack's Gateways, by identity, the holder of each ({@link gatewayProxiesSharing}; Gateways whose class or ServiceAccount is not known yet: {@link gatewaysOfUnknownClass}). */
+export function gatewayProxies(resources: PolicyResource[]): Map<string, GatewayProxy> {
+  return new Map([...gatewayProxiesSharing(resources)].map(([id, ps]) => [id, ps[0]]));
 }
 
 /** Gateways whose proxy identity this preview cannot read: their class, or (Istio's classes) the annotation renaming it. */

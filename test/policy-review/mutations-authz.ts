@@ -310,4 +310,20 @@ export const authzMutations: Mutation[] = [
       return routes[1].urn;
     },
   },
+  {
+    // Istio 1.30.3 runs a Gateway's proxy under the account its gateway.istio.io/service-account annotation names: every tool admits it as the MCP gateway.
+    name: "an Istio ingress Gateway in tools whose gateway.istio.io/service-account names the MCP gateway's account",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).gatewayClassName === "agentgateway");
+      if (!mcp) return undefined;
+      const { metadata } = mcp.inputs as any;
+      return addLike(doc, mcp, "edge", mcp.type, {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "tools-edge", namespace: "tools", annotations: { "gateway.istio.io/service-account": metadata.name } },
+        spec: { gatewayClassName: "istio", listeners: [{ name: "https", port: 443, protocol: "HTTPS", hostname: "tools.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "tools-tls" }] } }] },
+      });
+    },
+  },
 ];

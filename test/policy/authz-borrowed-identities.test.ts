@@ -88,3 +88,34 @@ test("agent-call-graph: the MCP gateway running under its class's overlay Servic
     "Gateway tools/internal on cluster a runs its proxy as tools/agw-proxy (GatewayClass agentgateway's parametersRef (AgentgatewayParameters agentgateway-system/shared) sets the pods' serviceAccountName), the MCP gateway's proxy identity: every tool admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
   ]);
 });
+
+// Gateways sharing one ServiceAccount each forward as it: before, only the Gateway holding it was judged.
+const istioGateway = (namespace: string, name: string, account: string, gatewayClassName = "istio") =>
+  on("kubernetes:gateway.networking.k8s.io/v1:Gateway", `${namespace}-gw-${name}`, {
+    metadata: { name, namespace, annotations: { "gateway.istio.io/service-account": account } },
+    spec: { gatewayClassName, listeners: [] },
+  });
+
+test("agent-call-graph: an Istio Gateway whose gateway.istio.io/service-account names the MCP or agent gateway's account borrows it", async () => {
+  // Before: the agentgateway proxy held the identity and the Istio Gateway sharing it was never read.
+  assert.deepEqual(await messages(istioGateway("tools", "edge", "mcp-gateway")), [
+    "Gateway tools/edge on cluster a runs its proxy as tools/mcp-gateway (its gateway.istio.io/service-account annotation names it), the MCP gateway's proxy identity: every tool admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+  ]);
+  assert.deepEqual(await messages(istioGateway("agents", "public", "agent-gateway")), [
+    "Gateway agents/public on cluster a runs its proxy as agents/agent-gateway (its gateway.istio.io/service-account annotation names it), the agent gateway's proxy identity: every agent admits it as that gateway, which skips what that gateway checks; give it a ServiceAccount of its own",
+  ]);
+  // Its own account: no finding.
+  assert.deepEqual(await messages(istioGateway("tools", "edge", "edge-proxy")), []);
+});
+
+test("agent-call-graph: tools admitting the waypoint's identity are judged through every Gateway running as it", async () => {
+  const td = "cluster.local";
+  const ap = (namespace: string, name: string, principals: string[]) =>
+    on("kubernetes:security.istio.io/v1:AuthorizationPolicy", `${namespace}-ap-${name}`, { metadata: { name, namespace }, spec: { action: "ALLOW", rules: [{ from: [{ source: { principals } }] }] } });
+  const base = [gw("tools", "waypoint", "istio-waypoint"), ap("tools", "web-search", [`${td}/ns/agents/sa/research-agent-v1`, `${td}/ns/tools/sa/waypoint`])];
+  assert.deepEqual(await messages(...base), []);
+  // An Istio ingress Gateway running as the waypoint's account reaches the tools past the waypoint's rules.
+  assert.deepEqual(await messages(...base, istioGateway("tools", "edge", "waypoint")), [
+    "AuthorizationPolicy tools/web-search admits cluster.local/ns/tools/sa/waypoint: only agents may call tools (tools/waypoint is the proxy of Gateway tools/edge, class istio, not an agent)",
+  ]);
+});
