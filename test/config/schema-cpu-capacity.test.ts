@@ -109,8 +109,25 @@ test("machine sizes and what the kubelet leaves pods on them (EKS nodeadm's kube
   assert.deepEqual(machineSize("gcp", "c2d-highcpu-32"), { vcpus: 32, memoryGiB: 64 });
   assert.deepEqual(machineSize("gcp", "t2d-standard-4"), { vcpus: 4, memoryGiB: 16 });
   assert.deepEqual(machineSize("gcp", "n4d-highmem-16"), { vcpus: 16, memoryGiB: 128 });
-  assert.equal(machineSize("gcp", "c3d-highcpu-30"), undefined);
-  assert.equal(machineSize("gcp", "c4-standard-8"), undefined);
+  // Series of no one ratio a class, as machinetypes.csv (dac3128) lists them; -lssd types alike.
+  assert.deepEqual(machineSize("gcp", "c3d-highcpu-30"), { vcpus: 30, memoryGiB: 59 });
+  assert.deepEqual(machineSize("gcp", "c4-standard-8"), { vcpus: 8, memoryGiB: 30 });
+  assert.deepEqual(machineSize("gcp", "c4-highmem-2-lssd"), { vcpus: 2, memoryGiB: 15 });
+  assert.deepEqual(machineSize("gcp", "c4d-highcpu-4"), { vcpus: 4, memoryGiB: 7 });
+  assert.deepEqual(machineSize("gcp", "c4d-standard-384"), { vcpus: 384, memoryGiB: 1488 });
+  assert.deepEqual(machineSize("gcp", "c3-standard-8-lssd"), { vcpus: 8, memoryGiB: 32 });
+  assert.equal(machineSize("gcp", "c4-standard-6"), undefined);
+  // EC2 d/n/b variants (their family's sizes; ENI max pods from instance-info.jsonl, 394 for the 6th generation n 32xlarge), C5n, and the 8th generation Intel families.
+  assert.deepEqual(machineSize("aws", "m5d.xlarge"), { vcpus: 4, memoryGiB: 16, eniMaxPods: 58 });
+  assert.deepEqual(machineSize("aws", "r5b.2xlarge"), { vcpus: 8, memoryGiB: 64, eniMaxPods: 58 });
+  assert.deepEqual(machineSize("aws", "c6in.32xlarge"), { vcpus: 128, memoryGiB: 256, eniMaxPods: 394 });
+  assert.deepEqual(machineSize("aws", "m6id.32xlarge"), { vcpus: 128, memoryGiB: 512, eniMaxPods: 737 });
+  assert.deepEqual(machineSize("aws", "c5n.xlarge"), { vcpus: 4, memoryGiB: 10.5, eniMaxPods: 58 });
+  assert.deepEqual(machineSize("aws", "c5n.9xlarge"), { vcpus: 36, memoryGiB: 96, eniMaxPods: 234 });
+  assert.deepEqual(machineSize("aws", "m8i.large"), { vcpus: 2, memoryGiB: 8, eniMaxPods: 59 });
+  assert.deepEqual(machineSize("aws", "c8i.12xlarge"), { vcpus: 48, memoryGiB: 96, eniMaxPods: 590 });
+  assert.deepEqual(machineSize("aws", "m8i-flex.xlarge"), { vcpus: 4, memoryGiB: 16, eniMaxPods: 118 });
+  assert.equal(machineSize("aws", "m8i.20xlarge"), undefined);
   // 4 vCPUs: 60 + 10 + 5 + 5 millicores; MemTotal 16384 × 0.925 = 15155 MiB, less 11 × 58 + 255 and 100.
   assert.deepEqual(nodeAllocatable("eks", machineSize("aws", "m6i.xlarge")!), { cpuMilli: 3920, memoryMiB: 14162 });
   assert.deepEqual(nodeAllocatable("k3s", machineSize("gcp", "e2-standard-4")!), { cpuMilli: 4000, memoryMiB: 15055 });
@@ -185,5 +202,23 @@ test("a burstable or Flex system node group too small for the CPU pods is refuse
   // Large enough ones of these families pass: 2 × m7i-flex.4xlarge (16 vCPU, 64 GiB each).
   const p = shippedPlatform("prod");
   Object.assign(p.clusters[0].systemNodeGroup, { instanceType: "m7i-flex.4xlarge", desiredSize: 2 });
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
+test("system node groups and k3s servers of the d/n variants, C5n, M8i, C4, C4D and C3D highcpu types too small for the CPU pods are refused, not passed unjudged", () => {
+  // No size was known for these, so aws-use1's ~11 vCPU of CPU pods (and gcp-usc1's on its server) went unchecked.
+  for (const type of ["m8i.large", "c5n.large", "m5d.large", "c6in.xlarge"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[0].systemNodeGroup.instanceType = type;
+    expectProblem(p, at("clusters[0].systemNodeGroup"), /the non-GPU nodes of cluster 'aws-use1' at desiredSize cannot hold|no non-GPU node of cluster 'aws-use1' can hold/);
+  }
+  for (const type of ["c4-standard-4", "c4d-highcpu-8", "c3d-highcpu-4", "c4-standard-4-lssd"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[2].nodeGroups = p.clusters[2].nodeGroups.filter((g: any) => g.name !== "cpu");
+    p.clusters[2].serverMachineType = type;
+    expectProblem(p, at("clusters[2].serverMachineType"), /the non-GPU nodes of cluster 'gcp-usc1' at desiredSize cannot hold|no non-GPU node of cluster 'gcp-usc1' can hold/);
+  }
+  const p = shippedPlatform("prod");
+  Object.assign(p.clusters[0].systemNodeGroup, { instanceType: "m8i.4xlarge", desiredSize: 2 });
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
