@@ -51,3 +51,19 @@ export function nonUbuntuImageProblem(image: string): string | undefined {
   const where = bare ? ` (a bare name the provider looks up in ${project} unless your project has an image of that name: write <project>/<name> for your own)` : "";
   return `'${image}' is from ${project}, not Ubuntu${where}; the GPU agents install the NVIDIA driver with apt and ubuntu-drivers, so use an Ubuntu image such as ubuntu-os-cloud/ubuntu-2204-lts`;
 }
+
+/**
+ * Why a GCP cluster cannot boot this image: its name says Arm (`ubuntu-2404-lts-arm64`,
+ * `debian-12-arm64`, as the public projects name their Arm images and families), while the k3s
+ * server and every node group run x86_64 machine types (Arm series are refused), and GCE refuses
+ * to create an instance whose boot disk's architecture is not its machine type's ("Requested boot
+ * disk architecture (ARM64) is not compatible with machine type architecture (X86_64)").
+ */
+export function armImageProblem(image: string): string | undefined {
+  const name = image.split("/").pop() ?? image;
+  if (!/(^|-)(arm64|aarch64)(-|$)/.test(name)) return undefined;
+  return (
+    `'${image}' is an Arm (arm64) image by its name, but the k3s server and node groups run x86_64 machine types (Arm series are refused), ` +
+    `and GCE refuses to boot an Arm disk on an x86_64 machine type (the instance create fails: requested boot disk architecture not compatible with the machine type's); use an x86_64 image, such as ubuntu-os-cloud/ubuntu-2204-lts or ubuntu-os-cloud/ubuntu-2404-lts-amd64`
+  );
+}

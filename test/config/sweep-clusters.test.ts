@@ -288,3 +288,23 @@ test("a GCP image in the other forms the Google provider resolves (a self link, 
   broken.clusters[2].image = "https://example.com/projects/x/global/images/y";
   assert.match(problemsOf(broken)[0], /clusters\[2\]\.image: '.*' is not a GCE image \(.*its https:\/\/www\.googleapis\.com\/compute\/v1\/… self link/);
 });
+
+test("a GCP image whose name says Arm (…-arm64) is refused: the server and node groups are x86_64, and GCE boots no Arm disk on them", () => {
+  for (const image of ["ubuntu-os-cloud/ubuntu-2404-lts-arm64", "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts-arm64", "ubuntu-os-accelerator-images/ubuntu-accelerator-2404-arm64-with-nvidia-570"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[2].image = image;
+    const problems = problemsOf(p);
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.match(problems[0], /^inference-mesh:platform\.clusters\[2\]\.image: '.*' is an Arm \(arm64\) image by its name, but the k3s server and node groups run x86_64 machine types .*use an x86_64 image, such as ubuntu-os-cloud\/ubuntu-2204-lts/, image);
+  }
+  // A CPU-only cluster too: the server boots it as well.
+  const cpuOnly = shippedPlatform("prod");
+  cpuOnly.clusters[2].image = "ubuntu-os-cloud/ubuntu-2404-lts-arm64";
+  cpuOnly.clusters[2].nodeGroups = cpuOnly.clusters[2].nodeGroups.filter((g: { name: string }) => g.name === "cpu");
+  for (const m of cpuOnly.models) m.clusters = m.clusters.filter((c: string) => c !== "gcp-usc1");
+  assert.match(problemsOf(cpuOnly).join("\n"), /clusters\[2\]\.image: 'ubuntu-os-cloud\/ubuntu-2404-lts-arm64' is an Arm \(arm64\) image/);
+  // Names that only contain the letters are not Arm.
+  const amd = shippedPlatform("prod");
+  amd.clusters[2].image = "my-images/farm64box-ubuntu";
+  assert.doesNotThrow(() => parsePlatform(amd, "prod"));
+});
