@@ -9,7 +9,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
 import { goTruthy, isObject, orUnknown, probe, type Probe } from "./values";
-import { operatorSharedRenames, selectedConfig, sharedRenames } from "./plugin-sharing";
+import { missingDefaultConfig, operatorConfigFiles, operatorSharedRenames, selectedConfig, sharedRenames } from "./plugin-sharing";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -133,6 +133,8 @@ export interface PluginPods {
   refused?: string;
   /** Resources the config nodes get by default advertises as `<name>.shared` instead (GPU sharing's renameByDefault), with where that is set. */
   renamed?: { resource: string; where: string }[];
+  /** Why the config-manager exits on the config unlabelled nodes get by default (config.default naming no file), if it does. */
+  missingDefault?: string;
   /** Pods that must run on a GPU node too for the plugin to be deployed there (a GPU Operator's NFD worker). */
   needs?: PluginPods[];
   /** Where these settings are read from, for messages. */
@@ -201,8 +203,10 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
           const tolerations = dig(v, "daemonsets.tolerations");
           const nfd = operatorNfd(v, standaloneNfd(resources));
           const namespace = (r.props.namespace as string | undefined) || defaultNamespace();
-          const renamed = operatorSharedRenames(dig(v, "devicePlugin.config"), (name) => configMapData(resources, namespace, name));
-          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets", ...(nfd ? { needs: [nfd] } : {}), ...(renamed.length ? { renamed } : {}) };
+          const maps = (name: string) => configMapData(resources, namespace, name);
+          const renamed = operatorSharedRenames(dig(v, "devicePlugin.config"), maps);
+          const missing = missingDefaultConfig(dig(v, "devicePlugin.config.default"), operatorConfigFiles(dig(v, "devicePlugin.config"), maps), "values.devicePlugin.config.default");
+          return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(tolerations) ? tolerations : [], nodeSelector: {}, affinity: undefined, from: "values.daemonsets", ...(nfd ? { needs: [nfd] } : {}), ...(renamed.length ? { renamed } : {}), ...(missing ? { missingDefault: missing } : {}) };
         });
         out.push({ what: `Helm release ${release.known ? release.value : r.name} (chart ${GPU_OPERATOR_CHART})`, urn: r.urn, pods });
         continue;
@@ -223,7 +227,9 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
         const config = isObject(v.config) ? v.config : {};
         const file = selectedConfig(config);
         const renamed = file !== undefined && isObject(config.map) ? sharedRenames(config.map[file]).map((x) => ({ ...x, where: `values.config.map.${file} ${x.where}` })) : [];
-        return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}), ...(renamed.length ? { renamed } : {}) };
+        // An existing ConfigMap (config.name) has keys the stack does not show.
+        const missing = goTruthy(config.name) ? undefined : missingDefaultConfig(config.default, isObject(config.map) ? Object.keys(config.map) : undefined, "values.config.default");
+        return { enabled: goTruthy(dig(v, "devicePlugin.enabled")), tolerations: Array.isArray(v.tolerations) ? v.tolerations : [], nodeSelector: v.nodeSelector, affinity: v.affinity, from: "values", ...(refused ? { refused } : {}), ...(renamed.length ? { renamed } : {}), ...(missing ? { missingDefault: missing } : {}) };
       });
       out.push({ what, urn: r.urn, pods });
     } else if (r.type === "kubernetes:apps/v1:DaemonSet") {

@@ -69,3 +69,24 @@ export function operatorSharedRenames(
   if (!source || !isObject(source.data)) return [];
   return sharedRenames(source.data[file]).map((x) => ({ ...x, where: `${source.what}.${file} (devicePlugin.config.default) ${x.where}` }));
 }
+
+/**
+ * Why the plugin's config-manager exits on the config a node without the
+ * nvidia.com/device-plugin.config label gets: k8s-device-plugin v0.20.0 cmd/config-manager/main.go
+ * updateConfigName fails with "specified config … does not exist" when DEFAULT_CONFIG names no
+ * file of the config map (the chart sets it from config.default, the GPU Operator from
+ * devicePlugin.config.default), and the init container's failure keeps the plugin from starting.
+ * `files` are the map's keys where known; `where` names the setting.
+ */
+export function missingDefaultConfig(defaultName: unknown, files: string[] | undefined, where: string): string | undefined {
+  if (typeof defaultName !== "string" || defaultName === "" || files === undefined || files.includes(defaultName)) return undefined;
+  return `${where} is '${defaultName}', which names no config of its map (${files.length > 0 ? files.join(", ") : "none"}): the plugin's config-manager exits with "specified config ${defaultName} does not exist" on every node without the nvidia.com/device-plugin.config label, so the plugin pod never starts there`;
+}
+
+/** The config files a GPU Operator's plugin config map holds (its data with create, else the stack's ConfigMap), or undefined when not known. */
+export function operatorConfigFiles(config: unknown, configMapData: (name: string) => { data: unknown; what: string } | undefined): string[] | undefined {
+  if (!isObject(config) || typeof config.name !== "string" || config.name === "") return undefined;
+  const fromValues = goTruthy(config.create) && isObject(config.data) && Object.keys(config.data).length > 0;
+  const data = fromValues ? config.data : configMapData(config.name)?.data;
+  return isObject(data) ? Object.keys(data) : undefined;
+}

@@ -229,6 +229,12 @@ export const poolsGpuMutations: Mutation[] = [
       }),
   },
   {
+    // k8s-device-plugin v0.20.0 config-manager updateConfigName: a DEFAULT_CONFIG naming no file exits, and the plugin never starts.
+    name: "the NVIDIA device plugin given a config map whose config.default names no key of it",
+    policy: "gpu-device-plugin",
+    apply: (doc) => onEksDevicePlugin(doc, (values) => (values.config = { map: { exclusive: "version: v1\n" }, default: "shared" })),
+  },
+  {
     // Istio 1.30.3 gives waypoints and sidecars no ext_proc filter (listener_builder.go): the picker is never asked.
     name: "a mesh HTTPRoute on an inference Service sending to an InferencePool (its waypoint bypasses the picker)",
     policy: "inference-pool-epp",

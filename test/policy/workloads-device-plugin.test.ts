@@ -280,6 +280,28 @@ test("gpu-device-plugin: a GPU Operator whose default plugin config shares the G
   }
 });
 
+// k8s-device-plugin v0.20.0 cmd/config-manager/main.go updateConfigName: a DEFAULT_CONFIG (the
+// chart's config.default, the GPU Operator's devicePlugin.config.default) naming no file of the map
+// fails with "specified config … does not exist", and the plugin pod never starts. Before, it passed.
+test("gpu-device-plugin: a default plugin config naming no config of its map keeps the plugin from starting", async () => {
+  const operator = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "a-gpu-operator", { name: "gpu-operator", chart: "gpu-operator", namespace: "gpu-operator", values });
+  const file = "version: v1\nflags:\n  migStrategy: none\n";
+  const chart = await runStack(gpuDevicePlugin, cluster(release({ ...ours, config: { map: { exclusive: file }, default: "shared" } })));
+  assert.match(messages(chart)[0] ?? "", /\(chart nvidia-device-plugin\): values\.config\.default is 'shared', which names no config of its map \(exclusive\): the plugin's config-manager exits with "specified config shared does not exist"/);
+  const op = await runStack(gpuDevicePlugin, cluster(operator({ devicePlugin: { config: { name: "plugin-config", create: true, default: "shared", data: { exclusive: file } } } })));
+  assert.match(messages(op)[0] ?? "", /\(chart gpu-operator\): values\.devicePlugin\.config\.default is 'shared', which names no config of its map \(exclusive\)/);
+  // The default in the map, an existing ConfigMap the stack does not hold, or nodes labelled with their own config: no verdict.
+  for (const plugin of [
+    release({ ...ours, config: { map: { exclusive: file }, default: "exclusive" } }),
+    release({ ...ours, config: { name: "existing", default: "shared" } }),
+    operator({ devicePlugin: { config: { name: "plugin-config", default: "shared" } } }),
+  ]) {
+    assert.deepEqual((await runStack(gpuDevicePlugin, cluster(plugin))).violations, [], JSON.stringify(plugin.props.values));
+  }
+  const labelled = nodeGroup("a-gpu", { labels: { ...gpuLabels, "nvidia.com/device-plugin.config": "exclusive" }, instanceTypes: ["g5.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] });
+  assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), systemGroup, labelled, vllm, release({ ...ours, config: { map: { exclusive: file }, default: "shared" } })])).violations, []);
+});
+
 // Before, a k3s GPU VM was judged for its labels and taints only: one booting a stock Ubuntu image
 // whose boot script installs no NVIDIA driver passed, though Compute Engine's public images carry
 // none, so no device plugin finds its GPUs and every GPU pod stays Pending.
