@@ -9,23 +9,23 @@
  * ambient-no-sidecar-injection judge both templates as they judge a Deployment's: the controller
  * copies each template's metadata (labels, annotations) and spec onto its StatefulSet's pods.
  */
-import { isKind, type Container } from "./k8s";
+import { isKind, podMetadata, podSpecOf, type Container } from "./k8s";
 import { quantityValue } from "./quantity";
 import { probe, type Probe } from "./values";
 
 export const isLeaderWorkerSet = (type: string): boolean => isKind(type, "leaderworkerset.x-k8s.io", "LeaderWorkerSet");
 
-/** One pod template of a LeaderWorkerSet: where it sits (for messages), its pod spec and metadata, read when used. */
-export interface LwsTemplate {
+/** One pod template: where it sits (for messages; "" for a workload's one template), its pod spec and metadata, read when used. */
+export interface PodTemplate {
   path: string;
   spec: () => Record<string, any> | undefined;
   metadata: () => { labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
 /** The pod templates a LeaderWorkerSet makes pods from: the leader's when set, and the workers'. */
-export function lwsTemplates(props: Record<string, any>): LwsTemplate[] {
+export function lwsTemplates(props: Record<string, any>): PodTemplate[] {
   const lwt = () => props.spec?.leaderWorkerTemplate;
-  const out: LwsTemplate[] = [];
+  const out: PodTemplate[] = [];
   // An unknown leader template may be set: it is judged (read as unknown), never skipped.
   const leader = probe(() => lwt()?.leaderTemplate);
   if (!leader.known || leader.value) {
@@ -33,6 +33,12 @@ export function lwsTemplates(props: Record<string, any>): LwsTemplate[] {
   }
   out.push({ path: "spec.leaderWorkerTemplate.workerTemplate", spec: () => lwt()?.workerTemplate?.spec, metadata: () => lwt()?.workerTemplate?.metadata ?? {} });
   return out;
+}
+
+/** The pod templates a workload (its one) or a LeaderWorkerSet (its leader's and workers') makes its pods from. */
+export function podTemplatesOf(type: string, props: Record<string, any>): PodTemplate[] {
+  if (isLeaderWorkerSet(type)) return lwsTemplates(props);
+  return [{ path: "", spec: () => podSpecOf(type, props), metadata: () => podMetadata(type, props) }];
 }
 
 const podGpus = (spec: Record<string, any> | undefined, gpuResource: string): number =>

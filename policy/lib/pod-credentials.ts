@@ -10,6 +10,8 @@
 import { CREDENTIAL_NAME, configMapCredential, FoundCredential } from "./credentials";
 import { scriptCredential } from "./boot-scripts";
 import { orUnknown, probe } from "./values";
+import { kindName, meta } from "./k8s";
+import { podTemplatesOf } from "./leader-worker-sets";
 
 /**
  * The credentials of every container (init and ephemeral ones too) of a pod spec, each with where
@@ -46,4 +48,26 @@ export function podCredentials(spec: Record<string, any>, found: FoundCredential
       }
     });
   }
+}
+
+/**
+ * The credentials in plaintext of every pod template of a workload or a LeaderWorkerSet (multi-node
+ * vLLM: its leader's and workers'), each path led by the workload (and the template), and what is
+ * not known in this run.
+ */
+export function workloadCredentials(type: string, props: Record<string, any>): { found: FoundCredential[]; pending: string[] } {
+  const found: FoundCredential[] = [];
+  const pending: string[] = [];
+  for (const t of podTemplatesOf(type, props)) {
+    const spec = probe(t.spec);
+    if (!spec.known || !spec.value) continue;
+    const inTemplate: FoundCredential[] = [];
+    const unknown: string[] = [];
+    podCredentials(spec.value, inTemplate, unknown);
+    const { namespace, name } = meta(props);
+    const workload = `${kindName(type)} ${namespace}/${name}${t.path ? ` ${t.path}` : ""}`;
+    found.push(...inTemplate.map(({ path, what }) => ({ path: `${workload}: ${path}`, what })));
+    pending.push(...unknown.map((p) => `${p} of ${workload}`));
+  }
+  return { found, pending };
 }

@@ -1,6 +1,6 @@
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
-import { dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podMetadata, podSpecOf, T } from "../lib/k8s";
+import { isLeaderWorkerSet, podTemplatesOf } from "../lib/leader-worker-sets";
+import { dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, PLATFORM_NAMESPACES, podSpecOf, T } from "../lib/k8s";
 import { isPatch, patchedType } from "../lib/patches";
 import { injectingLabels, MESH_EXEMPT_NAMESPACES } from "../lib/istio";
 import { configWithDefaults, goTruthy, list, orUnknown } from "../lib/values";
@@ -109,8 +109,7 @@ export const ambientNoSidecarInjection: ResourceValidationPolicy = {
     // A LeaderWorkerSet (multi-node vLLM) labels its leader and worker pods from its two templates.
     const lws = isLeaderWorkerSet(args.type);
     if (lws || (isWorkload(type) && (isPatch(args.type) || podSpecOf(type, args.props)))) {
-      const templates = lws ? lwsTemplates(args.props).map((t) => ({ of: ` (${t.path})`, metadata: t.metadata })) : [{ of: "", metadata: () => podMetadata(type, args.props) }];
-      for (const t of templates) judgePodLabels(args, t.metadata(), t.of, report);
+      for (const t of podTemplatesOf(type, args.props)) judgePodLabels(args, t.metadata(), t.path ? ` (${t.path})` : "", report);
       return;
     }
     if (type !== T.namespace) return;

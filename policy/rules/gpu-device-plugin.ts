@@ -1,12 +1,12 @@
 import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
+import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta } from "../lib/k8s";
 import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, nodeGroupAmiType, type GpuKnobs } from "../lib/gpu-nodes";
 import { driverlessBoot, operatorInstallsDriver, toolkitlessBoot } from "../lib/gce-driver";
 import { clusterNodes, schedulable } from "../lib/ambient-nodes";
 import { isNodePool, nodeSettings } from "../lib/node-settings";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
-import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
+import { isLeaderWorkerSet, podTemplatesOf } from "../lib/leader-worker-sets";
 import { refusedToleration, tolerates, toleratesTaint, type Toleration } from "../lib/tolerations";
 import { configWithDefaults, everyTri, orUnknown, probe, someTri, type Tri } from "../lib/values";
 
@@ -28,7 +28,7 @@ function gpuWorkloads(resources: PolicyResource[], gpuResource: string): { known
   for (const r of resources.filter((x) => isWorkload(x.type) || isLeaderWorkerSet(x.type))) {
     const what = `${kindName(r.type)} ${orUnknown(() => `${meta(r.props).namespace}/${meta(r.props).name}`, r.name)}`;
     // A LeaderWorkerSet (multi-node vLLM) makes pods from its leader and worker templates.
-    const specs = () => (isLeaderWorkerSet(r.type) ? lwsTemplates(r.props).map((t) => t.spec()) : [podSpecOf(r.type, r.props)]);
+    const specs = () => podTemplatesOf(r.type, r.props).map((t) => t.spec());
     const uses = probe(() => specs().flatMap(containersOf).some((c) => (quantityValue(c.resources?.limits?.[gpuResource]) ?? 0) > 0 || (quantityValue(c.resources?.requests?.[gpuResource]) ?? 0) > 0));
     if (!uses.known) undecided.push(what);
     else if (uses.value) known.push(what);

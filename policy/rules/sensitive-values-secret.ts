@@ -1,11 +1,11 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isWorkload, kindName, meta, podSpecOf, T } from "../lib/k8s";
+import { cannotJudge, isWorkload, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
 import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
 import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
-import { podCredentials } from "../lib/pod-credentials";
-import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
+import { workloadCredentials } from "../lib/pod-credentials";
+import { isLeaderWorkerSet } from "../lib/leader-worker-sets";
 import { isInlineKeyKind, reportInlineKeys } from "../lib/inline-keys";
 import { givenHelmValues } from "../lib/helm-values";
 
@@ -237,22 +237,10 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       return;
     }
     if (isWorkload(args.type) || isLeaderWorkerSet(args.type)) {
-      // No additionalSecretOutputs clears it: every reader of the workload sees its pod spec. A
-      // LeaderWorkerSet (multi-node vLLM) makes its pods from a leader and a worker template.
-      const templates = isLeaderWorkerSet(args.type) ? lwsTemplates(args.props) : [{ path: "", spec: () => podSpecOf(args.type, args.props) }];
-      const pending: string[] = [];
-      for (const t of templates) {
-        const spec = probe(t.spec);
-        if (!spec.known || !spec.value) continue;
-        const found: FoundCredential[] = [];
-        const unknown: string[] = [];
-        podCredentials(spec.value, found, unknown);
-        const { namespace, name } = meta(args.props);
-        const workload = `${kindName(args.type)} ${namespace}/${name}${t.path ? ` ${t.path}` : ""}`;
-        for (const { path, what } of found) {
-          report(`${workload}: ${path} holds ${what} in plaintext: a pod spec is never secret (in state, exports and preview diffs, and to every reader of the workload); take it from a Secret (env valueFrom.secretKeyRef, and $(VAR) of that variable in args)`);
-        }
-        pending.push(...unknown.map((p) => `${p} of ${workload}`));
+      // No additionalSecretOutputs clears it: every reader of the workload sees its pod spec.
+      const { found, pending } = workloadCredentials(args.type, args.props);
+      for (const { path, what } of found) {
+        report(`${path} holds ${what} in plaintext: a pod spec is never secret (in state, exports and preview diffs, and to every reader of the workload); take it from a Secret (env valueFrom.secretKeyRef, and $(VAR) of that variable in args)`);
       }
       if (pending.length > 0) cannotJudge(pending);
       return;
