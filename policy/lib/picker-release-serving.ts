@@ -115,17 +115,34 @@ function checkExtProcPort(rel: ChartRelease, report: Report): void {
 }
 
 /**
+ * Why the chart's picker serves ext-proc in plaintext, or undefined where it serves self-signed TLS
+ * (--secure-serving, true by default): the epp flags' secure-serving false, or, where they do not
+ * set it, router.proxy.proxyType agentgateway, for which routerlib _deployment.yaml passes
+ * --secure-serving false itself, whichever llm-d-router chart renders it (GIE's epplib has no proxy).
+ */
+function plaintext(rel: ChartRelease): { text: string; flag: boolean } | undefined {
+  const flags = dig(rel.values, `${rel.epp}.flags`);
+  if (isObject(flags) && "secure-serving" in flags) return parseGoBool(String(flags["secure-serving"])) === false ? { text: `${rel.epp}.flags.secure-serving false`, flag: true } : undefined;
+  const proxyType = dig(rel.values, "router.proxy.proxyType");
+  if (!rel.gie && goTruthy(proxyType) && String(proxyType).toLowerCase() === "agentgateway") {
+    return { text: `router.proxy.proxyType agentgateway (routerlib _deployment.yaml then passes --secure-serving false unless ${rel.epp}.flags sets it)`, flag: false };
+  }
+  return undefined;
+}
+
+/**
  * With provider.name istio the gateway chart renders a DestinationRule for its picker Service giving
  * it tls.mode SIMPLE (insecureSkipVerify), for a picker serving self-signed TLS; router.epp.flags
  * secure-serving false makes it answer in plaintext, so every gateway's TLS handshake with it fails.
  */
 function checkChartTls(rel: ChartRelease, report: Report): void {
   if (!rel.gateway || dig(rel.values, "provider.name") !== "istio") return;
-  const flags = dig(rel.values, `${rel.epp}.flags`);
-  if (!isObject(flags) || !("secure-serving" in flags) || parseGoBool(String(flags["secure-serving"])) !== false) return;
+  const why = plaintext(rel);
+  if (!why) return;
+  const fix = why.flag ? `drop ${rel.epp}.flags.secure-serving (the picker then serves TLS the rule expects)` : `set ${rel.epp}.flags.secure-serving: true (the picker then serves TLS the rule expects)`;
   const picker = rel.name ? chartPickerName(rel.name) : "<release>-epp";
   report(
-    `${rel.lead}: ${rel.epp}.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); drop ${rel.epp}.flags.secure-serving (the picker then serves TLS the rule expects), or set provider.name none and give the picker no TLS rule`,
+    `${rel.lead}: ${why.text} makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}, or set provider.name none and give the picker no TLS rule`,
     rel.resource.urn,
   );
 }
@@ -179,8 +196,7 @@ function checkPodPorts(rel: ChartRelease, report: Report): void {
  * pool and the chart's own HTTPRoute (httpRoute.create) through an Istio Gateway.
  */
 function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: string[], report: Report): void {
-  const flags = dig(rel.values, `${rel.epp}.flags`);
-  if (!rel.name || !servesOwnPool(rel) || (isObject(flags) && "secure-serving" in flags && parseGoBool(String(flags["secure-serving"])) === false)) return;
+  if (!rel.name || !servesOwnPool(rel) || plaintext(rel)) return;
   const [name, namespace] = [rel.name, rel.namespace];
   const svc = chartPickerName(name);
   const rendered = chartPickerServices(name, rel.values, rel.gie);

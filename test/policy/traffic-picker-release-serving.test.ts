@@ -137,3 +137,16 @@ test("inference-pool-epp: GIE's legacy inferencepool chart (v1.5.0) is read like
   const pool = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool-mine", { metadata: { name: "mine", namespace: "inference" }, spec: { selector: { matchLabels: { app: "llama" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "llama-epp", port: { number: 9002 } } } });
   assert.match((await of({}, [pool])).join("\n"), /endpoint picker Service inference\/llama-epp is the one Helm release inference\/llama \(chart inferencepool\) renders for its own picker, started for that release's InferencePool inference\/llama \(--pool-name llama --pool-namespace inference, epplib _deployment.yaml\)/);
 });
+
+test("inference-pool-epp: a chart picker behind router.proxy.proxyType agentgateway serves plaintext (routerlib passes --secure-serving false)", async () => {
+  const agw = (flags?: Record<string, unknown>, top: Record<string, unknown> = {}) => router({ proxy: { proxyType: "AgentGateway" }, ...(flags ? { epp: { flags } } : {}) }, top);
+  // provider.name istio's TLS rule then breaks the gateway's calls.
+  const m = (await messages(agw(undefined, { provider: { name: "istio" } }))).join("\n");
+  assert.match(m, /router.proxy.proxyType agentgateway \(routerlib _deployment.yaml then passes --secure-serving false unless router.epp.flags sets it\) makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule inference\/llama-epp .*; set router.epp.flags.secure-serving: true/);
+  assert.deepEqual(await messages(agw({ "secure-serving": true }, { provider: { name: "istio" } })), []);
+  // An Istio Gateway calling it in plaintext with no TLS rule is right: no alarm.
+  const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+  const gw = on(GW, "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  assert.deepEqual(await messages(agw(undefined, { httpRoute: { create: true, inferenceGatewayName: "inference-gateway" } }), undefined, [gw]), []);
+  assert.equal((await messages(router({}, { httpRoute: { create: true, inferenceGatewayName: "inference-gateway" } }), undefined, [gw])).length, 1);
+});
