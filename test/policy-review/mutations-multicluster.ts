@@ -64,6 +64,16 @@ export const multiclusterMutations: Mutation[] = [
     },
   },
   {
+    // istioctl's reader account, which the other clusters' remote secrets hold a token of, renders only with it (Istio 1.30.3 base reader-serviceaccount.yaml).
+    name: "a cluster's base release with global.enableReaderRBAC false",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      // Only a multi-cluster stack has remote secrets (local turns the reader account off itself).
+      if (resources(doc).filter(istiod).length < 2) return undefined;
+      return onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "base", (o) => (o.values = { ...o.values, global: { ...o.values.global, enableReaderRBAC: false } }));
+    },
+  },
+  {
     // Istio 1.30.3 registers istio-waypoint only with PILOT_ENABLE_AMBIENT_WAYPOINTS (classinfo.go); Reconcile skips an unknown controller.
     name: "a cluster's istiod with PILOT_ENABLE_AMBIENT_WAYPOINTS false beside the stack's waypoints",
     policy: "mesh-multicluster-wiring",
