@@ -184,6 +184,44 @@ function unreadableEncoding(bytes: Buffer): string | undefined {
   return undefined;
 }
 
+/** The ID a provider reference carries for a provider without one (sdk/go/common/providers/reference.go UnknownID). */
+const UNKNOWN_PROVIDER_ID = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * The two snapshot integrity rules whose breach would change what the review judges
+ * (pkg/resource/deploy/snapshot.go VerifyIntegrity at v3.248.0, which the CLI runs on every state it
+ * loads: "snapshot integrity failure; refusing to use it"): a provider reference must parse as
+ * `<provider urn>::<id>` and name a provider listed before it with that ID (the review would
+ * otherwise hand the pack the resource without a provider, or another provider's), except on a
+ * resource pending replacement; and a URN appears once apart from copies marked for deletion (the
+ * review would judge it twice). Other rules (magic cookie, parents and dependencies before their
+ * users) are left to the CLI: hand-edited files are reviewed on purpose.
+ */
+function checkIntegrity(resources: ExportedResource[], file: string): void {
+  const refused = "the CLI refuses such a state (snapshot integrity failure: deploy/snapshot.go VerifyIntegrity)";
+  const providers = new Set<string>();
+  const live = new Map<string, number>();
+  resources.forEach((r, i) => {
+    const where = `${file}: deployment.resources[${i}] (${r.urn})`;
+    if (r.type.startsWith("pulumi:providers:")) providers.add(`${r.urn}::${r.id || UNKNOWN_PROVIDER_ID}`);
+    if (r.provider !== undefined) {
+      const sep = r.provider.lastIndexOf("::");
+      // The URN's type is the last of its qualified type's `$`-joined parts (a provider a component made: `<component type>$pulumi:providers:tls`).
+      const urnType = sep === -1 ? "" : (r.provider.slice(0, sep).split("::")[2] ?? "").split("$").pop()!;
+      if (sep === -1 || !urnType.startsWith("pulumi:providers:") || urnType === "pulumi:providers:") {
+        throw new Error(`${where} provider ${JSON.stringify(r.provider)} is not a provider reference (expected urn:pulumi:<stack>::<project>::pulumi:providers:<package>::<name>::<id>); ${refused}`);
+      }
+      if (!providers.has(r.provider) && !(r as { pendingReplacement?: boolean }).pendingReplacement) {
+        throw new Error(`${where} refers to unknown provider ${r.provider}: no provider resource with that URN and ID comes before it in the export; ${refused}`);
+      }
+    }
+    if (!r.delete) {
+      if (live.has(r.urn)) throw new Error(`${where} duplicates deployment.resources[${live.get(r.urn)}]: a URN appears more than once only when the other copies are marked for deletion (delete: true); ${refused}`);
+      live.set(r.urn, i);
+    }
+  });
+}
+
 /** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
 export function readDeploymentFile(file: string): ExportedDeployment {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
@@ -216,6 +254,7 @@ export function readDeploymentFile(file: string): ExportedDeployment {
       }
     }
   });
+  checkIntegrity(doc.deployment.resources, file);
   return doc;
 }
 

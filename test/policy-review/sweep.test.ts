@@ -51,10 +51,12 @@ test("versions 1 and 2 are migrated as the CLI migrates them: only their fields,
   const urn = "urn:pulumi:old::shop::kubernetes:core/v1:Namespace::apps";
   const prov = "urn:pulumi:old::shop::pulumi:providers:kubernetes::k8s";
   const resource = { urn, custom: true, id: "apps", type: "kubernetes:core/v1:Namespace", inputs: { metadata: { name: "apps" } }, outputs: { metadata: { name: "apps" } }, dependencies: [prov], provider: `${prov}::id`, additionalSecretOutputs: ["x"], external: true };
-  const v2 = readDeploymentFile(write("v2.json", { version: 2, deployment: { resources: [resource] } })).deployment.resources![0];
+  // The provider it references comes first, as the CLI's snapshot integrity check requires.
+  const provider = { urn: prov, custom: true, id: "id", type: "pulumi:providers:kubernetes" };
+  const v2 = readDeploymentFile(write("v2.json", { version: 2, deployment: { resources: [provider, resource] } })).deployment.resources![1];
   const { additionalSecretOutputs: _notInV2, ...v2Fields } = resource;
   assert.deepEqual(v2, { ...v2Fields, propertyDependencies: { metadata: [prov] } }, "v2 has no additionalSecretOutputs");
-  const v1 = readDeploymentFile(write("v1.json", { version: 1, deployment: { resources: [{ ...resource, defaults: { a: 1 } }] } })).deployment.resources![0] as ExportedResource;
+  const v1 = readDeploymentFile(write("v1.json", { version: 1, deployment: { resources: [provider, { ...resource, defaults: { a: 1 } }] } })).deployment.resources![1] as ExportedResource;
   assert.equal(v1.provider, undefined, "version 1 had no provider references");
   assert.equal(v1.external, undefined);
   assert.equal((v1 as unknown as Record<string, unknown>).defaults, undefined);
