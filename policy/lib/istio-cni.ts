@@ -39,10 +39,13 @@ function mergeOverwrite(dst: Record<string, unknown>, src: unknown): Record<stri
  * (zzy_descope_legacy.yaml), so the profile's `cni.ambient.enabled` wins over a top-level
  * `ambient.enabled`.
  */
-export function cniSettings(values: unknown): { enabled: boolean; excludeNamespaces: string[]; selectors: EnablementSelector[] } {
+export function cniSettings(values: unknown): { enabled: boolean; excludeNamespaces: string[]; selectors: EnablementSelector[]; cniConfDir: string } {
   const given = isObject(values) ? values : {};
   const profile = [given.profile, isObject(given.global) ? given.global.profile : undefined].find((p) => typeof p === "string" && p !== "");
-  const merged = mergeOverwrite({ ambient: { enabled: false, enablementSelectors: DEFAULT_SELECTORS }, excludeNamespaces: ["kube-system"] }, profile === "ambient" ? { cni: { ambient: { enabled: true } } } : {});
+  const defaults = { ambient: { enabled: false, enablementSelectors: DEFAULT_SELECTORS }, excludeNamespaces: ["kube-system"], cniConfDir: DEFAULT_CONF_DIR };
+  const merged = mergeOverwrite(defaults, profile === "ambient" ? { cni: { ambient: { enabled: true } } } : {});
+  // The platform profile (`platform`, else `global.platform`) is laid over the profile: k3s's CNI paths.
+  if (istioPlatform(given) === "k3s") mergeOverwrite(merged, { cni: { cniConfDir: K3S_CONF_DIR } });
   mergeOverwrite(merged, JSON.parse(JSON.stringify(given)));
   const final = mergeOverwrite(merged, merged.cni);
   const ambient = isObject(final.ambient) ? final.ambient : {};
@@ -50,7 +53,18 @@ export function cniSettings(values: unknown): { enabled: boolean; excludeNamespa
   const enabled = parseGoBool(String(ambient.enabled)) === true;
   const excludeNamespaces = Array.isArray(final.excludeNamespaces) ? final.excludeNamespaces.map(String) : [];
   const selectors = Array.isArray(ambient.enablementSelectors) ? (ambient.enablementSelectors as EnablementSelector[]) : [];
-  return { enabled, excludeNamespaces, selectors };
+  return { enabled, excludeNamespaces, selectors, cniConfDir: String(final.cniConfDir) };
+}
+
+/** istio-cni values.yaml's cniConfDir, and files/profile-platform-k3s.yaml's: where k3s's containerd reads CNI configs (Istio 1.30.3). */
+const DEFAULT_CONF_DIR = "/etc/cni/net.d";
+export const K3S_CONF_DIR = "/var/lib/rancher/k3s/agent/etc/cni/net.d";
+
+/** A release's Istio platform as the charts' zzz_profile.yaml reads it: `platform`, else `global.platform` (sprig's coalesce). */
+export function istioPlatform(values: unknown): string | undefined {
+  const v = isObject(values) ? values : {};
+  const p = [v.platform, isObject(v.global) ? v.global.platform : undefined].find((x) => x !== undefined && x !== null && x !== "");
+  return typeof p === "string" ? p : undefined;
 }
 
 /** Whether the node agent enrolls a pod (cni/pkg/util/enablement_selector.go: an empty selector selects everything). */
@@ -85,6 +99,7 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
     report(`cluster ${cluster} installs an ambient istiod but no istio-cni release (chart cni): nothing redirects a pod's traffic into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy; install istio-cni with profile ambient`, istiods[0].urn);
     return;
   }
+  const others = releases.filter((r) => isChart(r, "istiod", "ztunnel", "base"));
   const nsLabels = new Map(resources.filter((r) => r.type === T.namespace).map((r) => [meta(r.props).name, r]));
   const workloads = resources.filter((r) => isWorkload(r.type) && orUnknown(() => judged(meta(r.props).namespace), false));
   for (const cni of cnis) {
@@ -93,7 +108,13 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
       pending.push(`the ambient settings of istio-cni release ${cni.name} on cluster ${cluster}`);
       continue;
     }
-    const { enabled, excludeNamespaces, selectors } = settings.value;
+    const { enabled, excludeNamespaces, selectors, cniConfDir } = settings.value;
+    // A cluster the other Istio releases declare k3s: k3s's containerd never reads /etc/cni/net.d.
+    const k3s = others.find((r) => orUnknown(() => istioPlatform(r.props.values) === "k3s", false));
+    if (k3s && cniConfDir !== K3S_CONF_DIR) {
+      report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though Helm release ${k3s.name} declares the cluster k3s (global.platform), whose containerd reads only ${K3S_CONF_DIR}: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)`, cni.urn);
+      continue;
+    }
     if (!enabled) {
       report(`istio-cni release ${cni.name} on cluster ${cluster} does not enable ambient (profile ambient, or cni.ambient.enabled true): its node agent redirects no pod into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy`, cni.urn);
       continue;

@@ -170,6 +170,11 @@ function standInFor(r: PolicyResource, resources: PolicyResource[]): PolicyResou
       get tolerations() {
         return spec()?.tolerations;
       },
+      // daemonset.yaml mounts cniConfDir as hostPath volume cni-net-dir.
+      get cniConfDir() {
+        const volume = (Array.isArray(spec()?.volumes) ? spec()!.volumes : []).find((v: any) => v?.name === "cni-net-dir");
+        return volume?.hostPath?.path;
+      },
     });
   }
   if (agent === "ztunnel") {

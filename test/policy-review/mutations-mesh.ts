@@ -270,6 +270,12 @@ export const meshMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, istioCni, (o) => (o.values.cni = { ambient: { enabled: false } })),
   },
   {
+    // Istio 1.30.3 istio-cni files/profile-platform-k3s.yaml moves cniConfDir to where k3s's containerd reads it; without it the plugin is never chained.
+    name: "istio-cni on a k3s cluster without global.platform k3s (its CNI config in /etc/cni/net.d)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, (r) => istioCni(r) && (r.inputs as any)?.values?.global?.platform === "k3s", (o) => (o.values.global = { ...o.values.global, platform: undefined })),
+  },
+  {
     name: "a workload namespace (tools) listed in istio-cni's excludeNamespaces",
     policy: "mesh-mtls-strict",
     apply: (doc) => onFirst(doc, istioCni, (o) => (o.values.excludeNamespaces = ["kube-system", "tools"])),

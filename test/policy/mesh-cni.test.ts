@@ -94,3 +94,18 @@ test("mesh-mtls-strict: istiod runs ambient as its chart renders PILOT_ENABLE_AM
   assert.deepEqual(fromMap.violations, []);
   assert.match(fromMap.unknown.join("\n"), /whether istiod on cluster a runs ambient/);
 });
+
+test("mesh-mtls-strict: istio-cni on a cluster the Istio releases declare k3s writes its CNI config where k3s reads it", async () => {
+  // Istio 1.30.3 istio-cni files/profile-platform-k3s.yaml: cniConfDir /var/lib/rancher/k3s/agent/etc/cni/net.d (default /etc/cni/net.d).
+  const k3s = { profile: "ambient", global: { platform: "k3s" } };
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh(k3s, k3s))).violations, []);
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh({ profile: "ambient", cniConfDir: "/var/lib/rancher/k3s/agent/etc/cni/net.d" }, k3s))).violations, []);
+  const plain = await runStack(meshMtlsStrict, mesh({ profile: "ambient" }, k3s));
+  assert.deepEqual(messages(plain), [
+    "istio-cni release a-istio-cni on cluster a writes its CNI config to /etc/cni/net.d, though Helm release a-istiod declares the cluster k3s (global.platform), whose containerd reads only /var/lib/rancher/k3s/agent/etc/cni/net.d: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)",
+  ]);
+  assert.equal(plain.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-istio-cni");
+  // The platform profile's cni.cniConfDir is laid over a top-level one, as for ambient.enabled.
+  assert.deepEqual((await runStack(meshMtlsStrict, mesh({ ...k3s, cniConfDir: "/etc/cni/net.d" }, k3s))).violations, []);
+  assert.equal((await runStack(meshMtlsStrict, mesh({ ...k3s, cni: { cniConfDir: "/etc/cni/net.d" } }, k3s))).violations.length, 1);
+});

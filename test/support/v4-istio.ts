@@ -33,8 +33,12 @@ function rendered(chart: string, namespace: string, v: Obj): Obj[] {
   }
   if (chart === "cni") {
     const enabled = v.cni?.ambient?.enabled ?? (v.profile === "ambient" ? true : (v.ambient?.enabled ?? false));
+    // daemonSet.yaml mounts cniConfDir as cni-net-dir; files/profile-platform-k3s.yaml moves it for k3s.
+    const k3s = (v.platform ?? v.global?.platform) === "k3s";
+    const confDir = v.cni?.cniConfDir ?? (k3s ? "/var/lib/rancher/k3s/agent/etc/cni/net.d" : (v.cniConfDir ?? "/etc/cni/net.d"));
+    const volumes = [{ name: "cni-net-dir", hostPath: { path: confDir } }];
     return [
-      daemonSet("istio-cni-node", namespace, { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: v.tolerations ?? TOLERATIONS, containers: [{ name: "install-cni", image: image("install-cni"), envFrom: [{ configMapRef: { name: "istio-cni-config" } }] }] }),
+      daemonSet("istio-cni-node", namespace, { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: v.tolerations ?? TOLERATIONS, containers: [{ name: "install-cni", image: image("install-cni"), envFrom: [{ configMapRef: { name: "istio-cni-config" } }] }], volumes }),
       { apiVersion: "v1", kind: "ConfigMap", metadata: meta("istio-cni-config", namespace), data: { AMBIENT_ENABLED: String(enabled), AMBIENT_ENABLEMENT_SELECTOR: SELECTORS, EXCLUDE_NAMESPACES: (v.excludeNamespaces ?? ["kube-system"]).join(",") } },
     ];
   }
