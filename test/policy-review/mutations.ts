@@ -7,6 +7,7 @@
  */
 import { Mutation, resources, isKind, edit, podSpecs, onSplits } from "./mutations-support";
 import { meshMutations } from "./mutations-mesh";
+import { nodeAgentMutations } from "./mutations-node-agents";
 import { multiclusterMutations } from "./mutations-multicluster";
 import { authzMutations } from "./mutations-authz";
 import { l7Mutations } from "./mutations-l7";
@@ -106,6 +107,7 @@ export const mutations: Mutation[] = [
     },
   },
   ...meshMutations,
+  ...nodeAgentMutations,
   ...multiclusterMutations,
   ...authzMutations,
   ...l7Mutations,
