@@ -8,9 +8,7 @@
  * parameters at all, and so pick otherwise than the config reads. Pure: a plugin in, problems out.
  */
 import { isObject, list } from "./values";
-
-/** A Go field as encoding/json decodes into it. */
-type Field = "string" | "int" | "float" | "bool" | { list: Field } | { fields: Record<string, Field> };
+import { Field, decode, goDuration, param } from "./go-json-decode";
 
 const PICKER = { maxNumOfEndpoints: "int" } as const; // framework/plugins/scheduling/picker/common.go PickerParameters
 const ENGINE: Record<string, Field> = {
@@ -68,53 +66,6 @@ const BUILT_IN_ENGINES = ["vllm", "sglang", "trtllm-serve", "triton-tensorrt-llm
  */
 const PREFIX_PRODUCERS = new Set(["approx-prefix-cache-producer", "burst-prefix-cache-producer", "precise-prefix-cache-producer", "multicluster-approx-prefix-cache-producer"]);
 const DEFAULT_PREFIX_PRODUCER = "approx-prefix-cache-producer";
-
-/** YAML 1.1 booleans, which the picker's YAML reader (sigs.k8s.io/yaml, go-yaml v2) takes as bools and js-yaml as strings. */
-const YAML11_BOOLS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return "a list";
-  if (isObject(v)) return "an object";
-  return typeof v === "string" ? `the string ${JSON.stringify(v)}` : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function goType(f: Field): string {
-  if (typeof f === "string") return f === "float" ? "a number" : f === "int" ? "a whole number" : f === "bool" ? "true or false" : "a string";
-  return "list" in f ? "a list" : "an object";
-}
-
-/** Go's encoding/json into `field`, strict: each unknown field or mistyped value, by path. JSON null leaves a field as it is. */
-function decode(value: unknown, field: Field, at: string, factory: string, out: string[]): void {
-  if (value === null || value === undefined) return;
-  const wrong = () => out.push(`${at} is ${describe(value)}, where ${factory} decodes ${goType(field)}`);
-  if (field === "string") return void (typeof value !== "string" && wrong());
-  if (field === "bool") return void (typeof value !== "boolean" && !(typeof value === "string" && YAML11_BOOLS.test(value)) && wrong());
-  if (field === "float") return void (typeof value !== "number" && wrong());
-  if (field === "int") return void ((typeof value !== "number" || !Number.isInteger(value)) && wrong());
-  if ("list" in field) {
-    if (!Array.isArray(value)) return void wrong();
-    value.forEach((v, i) => decode(v, field.list, `${at}[${i}]`, factory, out));
-    return;
-  }
-  if (!isObject(value)) return void wrong();
-  for (const [key, v] of Object.entries(value)) {
-    // encoding/json matches a key to a field case-insensitively.
-    const name = Object.keys(field.fields).find((f) => f.toLowerCase() === key.toLowerCase());
-    if (name === undefined) out.push(`${at}.${key} is not a parameter ${factory} decodes (${Object.keys(field.fields).join(", ")}); the decoder is strict and refuses it`);
-    else decode(v, field.fields[name], `${at}.${key}`, factory, out);
-  }
-}
-
-/** A decoded value by its Go field name, matched as encoding/json matches keys; the last key wins. */
-function param(params: Record<string, unknown>, name: string): unknown {
-  return Object.entries(params).filter(([k]) => k.toLowerCase() === name.toLowerCase()).pop()?.[1] ?? undefined;
-}
-
-/** Go's time.ParseDuration: a sign, then decimal numbers each with a unit, or a bare 0. Negative where the sign is -. */
-function goDuration(text: string): { ok: boolean; negative: boolean } {
-  const ok = /^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/.test(text);
-  return { ok, negative: ok && text.startsWith("-") && /[1-9]/.test(text) };
-}
 
 /** A prefixMatchInfoProducerName naming no producer of prefix-cache match info: nothing produces what the plugin requires. */
 function prefixProducerProblem(p: Record<string, unknown>, at: string, declared: ReadonlyMap<string, string>, what: string, out: string[]): void {
