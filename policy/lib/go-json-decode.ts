@@ -5,8 +5,8 @@
  */
 import { isObject } from "./values";
 
-/** A Go field as encoding/json decodes into it. */
-export type Field = "string" | "int" | "float" | "bool" | { list: Field } | { fields: Record<string, Field> };
+/** A Go field as encoding/json decodes into it; "any", one whose shape is not judged here (any value passes). */
+export type Field = "any" | "string" | "int" | "float" | "bool" | { list: Field } | { fields: Record<string, Field> };
 
 /** YAML 1.1 booleans, which the picker's YAML reader (sigs.k8s.io/yaml, go-yaml v2) takes as bools and js-yaml as strings. */
 const YAML11_BOOLS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
@@ -17,15 +17,15 @@ function describe(v: unknown): string {
   return typeof v === "string" ? `the string ${JSON.stringify(v)}` : `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function goType(f: Field): string {
+function goType(f: Exclude<Field, "any">): string {
   if (typeof f === "string") return f === "float" ? "a number" : f === "int" ? "a whole number" : f === "bool" ? "true or false" : "a string";
   return "list" in f ? "a list" : "an object";
 }
 
 /** Go's encoding/json into `field`, strict: each unknown field or mistyped value, by path. JSON null leaves a field as it is. */
 export function decode(value: unknown, field: Field, at: string, factory: string, out: string[]): void {
-  if (value === null || value === undefined) return;
-  const wrong = () => out.push(`${at} is ${describe(value)}, where ${factory} decodes ${goType(field)}`);
+  if (value === null || value === undefined || field === "any") return;
+  const wrong = () => out.push(`${at} is ${describe(value)}, where ${factory} decodes ${goType(field as Exclude<Field, "any">)}`);
   if (field === "string") return void (typeof value !== "string" && wrong());
   if (field === "bool") return void (typeof value !== "boolean" && !(typeof value === "string" && YAML11_BOOLS.test(value)) && wrong());
   if (field === "float") return void (typeof value !== "number" && wrong());

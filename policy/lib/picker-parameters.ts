@@ -9,6 +9,7 @@
  */
 import { isObject, list } from "./values";
 import { Field, decode, goDuration, param } from "./go-json-decode";
+import { PRECISE_PREFIX_FIELDS, precisePrefixProblems } from "./picker-precise-prefix";
 
 const PICKER = { maxNumOfEndpoints: "int" } as const; // framework/plugins/scheduling/picker/common.go PickerParameters
 const ENGINE: Record<string, Field> = {
@@ -40,6 +41,9 @@ const DECODED: Record<string, Record<string, Field>> = {
   "approx-prefix-cache-producer": { autoTune: "bool", blockSizeTokens: "int", blockSize: "int", maxPrefixBlocksToMatch: "int", maxPrefixTokensToMatch: "int", lruCapacityPerServer: "int" },
   // scheduling/scorer/activerequest/active_request.go Parameters
   "active-request-scorer": { requestTimeout: "string", idleThreshold: "int", maxBusyScore: "float", inFlightLoadProducerName: "string" },
+  // dataproducer/preciseprefixcache/producer.go PluginConfig; scorer/preciseprefixcache/precise_prefix_cache.go PluginConfig (picker-precise-prefix.ts)
+  "precise-prefix-cache-producer": PRECISE_PREFIX_FIELDS,
+  "precise-prefix-cache-scorer": PRECISE_PREFIX_FIELDS,
 };
 
 /** Factories that take no parameters (`_ *json.Decoder`, each registered type's factory at v0.10.0): whatever is given is never read. */
@@ -135,6 +139,8 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
     if (idle !== undefined && idle < 0) out.push(`${at}.idleThreshold ${idle} is negative, so the scorer silently uses 0 instead (scores otherwise than the config reads)`);
     const timeout = param(p, "requestTimeout");
     if (typeof timeout === "string" && timeout !== "") out.push(`${at}.requestTimeout is deprecated and never read (the inflight-load-producer tracks requests' lifetimes), so it bounds nothing`);
+  } else if (type === "precise-prefix-cache-producer" || type === "precise-prefix-cache-scorer") {
+    out.push(...precisePrefixProblems(type, p, at));
   } else if (type === "metrics-data-source") {
     const port = num("port");
     if (port !== undefined && (port < 1 || port > 65535)) out.push(`${at}.port ${port} is outside 1 to 65535, which ${factory} refuses`);

@@ -39,6 +39,18 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // A legacy precise-prefix-cache-scorer config moved onto the producer: v0.10.0 dataproducer/preciseprefixcache/producer.go
+    // PluginFactory refuses indexerConfig.tokenizersPoolConfig (tokens come only from a token-producer), so the picker exits at start.
+    name: "an endpoint picker's config adding a precise-prefix-cache-producer with the legacy scorer's indexerConfig.tokenizersPoolConfig, which its factory refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "precise-prefix-cache-producer", parameters: { indexerConfig: { tokenizersPoolConfig: { modelName: "meta-llama/Llama-3.1-8B-Instruct" } } } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
     // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
     // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
     name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",
