@@ -26,6 +26,7 @@ import { imagesPinned } from "./rules/images-pinned";
 import { explicitKubernetesProvider } from "./rules/explicit-kubernetes-provider";
 import { kubernetesClusterBinding } from "./rules/kubernetes-cluster-binding";
 import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
+import { agentgatewayApiKeySources } from "./rules/agentgateway-api-key-sources";
 import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
 import { meshRootCaShared } from "./rules/mesh-root-ca-shared";
@@ -52,6 +53,7 @@ const rules: Policies = [
   explicitKubernetesProvider,
   kubernetesClusterBinding,
   sensitiveValuesSecret,
+  agentgatewayApiKeySources,
   eksEndpointPrivate,
   meshIdentityConsistent,
   meshRootCaShared,

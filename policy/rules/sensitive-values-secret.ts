@@ -1,13 +1,14 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, isWorkload, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
-import { isEksOwnProvider, parentTypeOf } from "../lib/eks";
+import { isEksOwnProvider } from "../lib/eks";
 import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
 import { workloadCredentials } from "../lib/pod-credentials";
 import { isLeaderWorkerSet } from "../lib/leader-worker-sets";
 import { isInlineKeyKind, reportInlineKeys } from "../lib/inline-keys";
 import { givenHelmValues } from "../lib/helm-values";
+import { readFromManifests } from "../lib/api-key-sources";
 
 /**
  * Whether the top-level property `key` is kept secret. Policies receive secrets already
@@ -105,18 +106,6 @@ const credentialProperties = new Map<string, { what: string; keys: string[]; inp
   ["tls:index/locallySignedCert:LocallySignedCert", { what: "the CA's private key", keys: ["caPrivateKeyPem"], input: true }],
   ["random:index/randomPassword:RandomPassword", { what: "a password or join token", keys: ["result", "bcryptHash"] }],
 ]);
-
-/**
- * Components whose provider registers each object it reads from manifests as a child (yaml/v2
- * register, shared by ConfigFile, ConfigGroup, the v4 Chart and the v2 kustomize Directory). Such a
- * Secret's data and stringData go in wrapped secret (pulumi-kubernetes yaml/v2 yaml.go) and the
- * provider keeps them secret in its outputs (provider.go annotateSecrets), yet the child carries no
- * additionalSecretOutputs, and the fork cannot give it one.
- */
-const MANIFEST_COMPONENTS = new Set(["kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:helm.sh/v4:Chart", "kubernetes:kustomize/v2:Directory"]);
-
-/** Whether a resource is such a component's child (its parent's type, from its URN). */
-const readFromManifests = (urn: string): boolean => MANIFEST_COMPONENTS.has(parentTypeOf(urn) ?? "");
 
 /**
  * Kubeconfigs, service-account tokens and CA keys grant cluster or mesh-wide control: in

@@ -140,6 +140,28 @@ export const credentialsMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1 (traffic_plugin.go processAPIKeyAuthenticationPolicy) takes only keyHash from a ConfigMap.
+    name: "an API-key AgentgatewayPolicy on the agent gateway reading a raw key from a ConfigMap its configMapSelector picks",
+    policy: "agentgateway-api-key-sources",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      if (!jwt) return undefined;
+      const { namespace } = (jwt.inputs as any).metadata;
+      addLike(doc, jwt, "api-keys", jwt.type, {
+        apiVersion: "agentgateway.dev/v1alpha1",
+        kind: "AgentgatewayPolicy",
+        metadata: { name: "clients-api-keys", namespace },
+        spec: { targetRefs: withSpec(jwt).targetRefs, traffic: { apiKeyAuthentication: { mode: "Strict", configMapSelector: { matchLabels: { "agentgateway.dev/api-keys": "clients" } } } } },
+      });
+      return addLike(doc, jwt, "api-keys-cm", "kubernetes:core/v1:ConfigMap", {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "client-api-keys", namespace, labels: { "agentgateway.dev/api-keys": "clients" } },
+        data: { client1: JSON.stringify({ key: "k-123", metadata: { group: "sales" } }) },
+      });
+    },
+  },
+  {
     // A Release keeps its values in state, inputs and outputs alike: a token handed to a chart
     // there in plaintext sits in every export and preview diff.
     name: "a service-account token handed to istiod in plaintext through its Helm values",

@@ -1,0 +1,77 @@
+/**
+ * agentgateway-api-key-sources: the ConfigMaps and Secrets an AgentgatewayPolicy's
+ * traffic.apiKeyAuthentication picks (agentgateway v1.4.1 traffic_plugin.go
+ * processAPIKeyAuthenticationPolicy: ConfigMaps only with keyHash; configMapSelector over
+ * secretSelector over secretRef; the policy's namespace).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentgatewayApiKeySources } from "../../policy/rules/agentgateway-api-key-sources";
+import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
+
+const POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const CM = "kubernetes:core/v1:ConfigMap";
+const SECRET = "kubernetes:core/v1:Secret";
+const HASH = "sha256:efa299afb8c12a36e47a790cbbf929caa06d13285950410463fb759af17d0dad";
+const policy = (apiKeyAuthentication: unknown, namespace = "agents") =>
+  stackResource({ type: POLICY, name: "api-keys", props: { metadata: { name: "api-keys", namespace }, spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agents" }], traffic: { apiKeyAuthentication } } } });
+const object = (type: string, name: string, labels: Record<string, string>, data: Record<string, unknown>, extra: { namespace?: string; cluster?: string; secretOutputs?: string[] } = {}) =>
+  stackResource({
+    type,
+    name,
+    props: { metadata: { name, namespace: extra.namespace ?? "agents", labels }, ...data },
+    provider: k8sProvider(extra.cluster ?? "test"),
+    additionalSecretOutputs: extra.secretOutputs,
+  });
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+// Before, no rule followed a policy's key source: every stack below passed the pack.
+test("agentgateway-api-key-sources: a ConfigMap picked by configMapSelector holding a raw key (bare or JSON) or a malformed entry", async () => {
+  const out = await runStack(agentgatewayApiKeySources, [
+    policy({ configMapSelector: { matchLabels: { "api-keys": "agents" } } }),
+    object(CM, "keys", { "api-keys": "agents" }, { data: { client1: "k-123", client2: JSON.stringify({ key: "k-456", metadata: { group: "sales" } }), client3: JSON.stringify({ keyHash: HASH }), client4: JSON.stringify({ keyHash: "sha256:abc" }), client5: "{not json" } }),
+  ]);
+  assert.deepEqual(out.violations.map((v) => v.message.replace(/, which AgentgatewayPolicy agents\/api-keys \(traffic\.apiKeyAuthentication\.configMapSelector\) reads as an API key, /, " | ").replace(/: agentgateway v1\.4\.1 refuses.*$/, "")), [
+    "ConfigMap agents/keys data.client1 | holds a raw key, which agentgateway takes from a Secret only (from a ConfigMap: keyHash), and in plaintext in state and to every reader of ConfigMaps",
+    "ConfigMap agents/keys data.client2 | holds a raw key, which agentgateway takes from a Secret only (from a ConfigMap: keyHash), and in plaintext in state and to every reader of ConfigMaps",
+    'ConfigMap agents/keys data.client4 | has keyHash "sha256:abc", not sha256:<64 hex digits>',
+    "ConfigMap agents/keys data.client5 | is not valid JSON",
+  ]);
+  assert.match(out.violations[0].message, /so a client presenting that key is refused; write it as \{"keyHash":"sha256:<hex of the key's SHA-256>"\} \(or move the raw key to a Secret\)$/);
+  // The per-resource check cannot tell these entries from configuration.
+  const perResource = await runResource(sensitiveValuesSecret, { type: CM, name: "keys", props: { metadata: { name: "keys", namespace: "agents" }, data: { client1: "k-123" } } });
+  assert.equal(perResource.violations.length, 0);
+});
+
+test("agentgateway-api-key-sources: a Secret picked by secretSelector or secretRef holding raw keys under ordinary names, its data not declared secret", async () => {
+  const bySelector = await runStack(agentgatewayApiKeySources, [
+    policy({ secretSelector: { matchLabels: { "api-keys": "agents" } } }),
+    object(SECRET, "keys", { "api-keys": "agents" }, { stringData: { client1: "k-123", client3: JSON.stringify({ keyHash: HASH }) }, data: { client2: b64(JSON.stringify({ key: "k-456" })) } }),
+  ]);
+  assert.deepEqual(bySelector.violations.map((v) => v.message.replace(/ \(which .*$/, "")), ["Secret agents/keys: data.client2", "Secret agents/keys: stringData.client1"]);
+  assert.match(bySelector.violations[0].message, /\(which AgentgatewayPolicy agents\/api-keys \(traffic\.apiKeyAuthentication\.secretSelector\) reads as API keys\) hold raw keys, and data is not declared secret .*create it with k8s\.core\.v1\.Secret/);
+  const byRef = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys" } }), object(SECRET, "keys", {}, { stringData: { client1: "k-123" } })]);
+  assert.equal(byRef.violations.length, 1);
+});
+
+test("agentgateway-api-key-sources: hashes, declared Secrets, other namespaces, clusters and the losing source are no alarm; an unknown entry is can't judge", async () => {
+  const quiet = await runStack(agentgatewayApiKeySources, [
+    // configMapSelector wins over secretSelector: the raw-key Secret it would pick is not read.
+    policy({ configMapSelector: { matchLabels: { "api-keys": "agents" } }, secretSelector: { matchLabels: { raw: "yes" } } }),
+    object(CM, "hashed", { "api-keys": "agents" }, { data: { client1: JSON.stringify({ keyHash: HASH, metadata: { group: "sales" } }) } }),
+    object(SECRET, "raw", { raw: "yes" }, { stringData: { client1: "k-123" } }),
+    object(CM, "elsewhere", { "api-keys": "agents" }, { data: { client1: "k-123" } }, { namespace: "tools" }),
+    object(CM, "other-cluster", { "api-keys": "agents" }, { data: { client1: "k-123" } }, { cluster: "east" }),
+  ]);
+  assert.deepEqual(quiet.violations, []);
+  assert.deepEqual(quiet.unknown, []);
+  const declared = await runStack(agentgatewayApiKeySources, [
+    policy({ secretRef: { name: "keys" } }),
+    object(SECRET, "keys", {}, { stringData: { client1: "k-123" } }, { secretOutputs: ["data", "stringData"] }),
+  ]);
+  assert.deepEqual(declared.violations, []);
+  const pending = await runStack(agentgatewayApiKeySources, [policy({ configMapSelector: { matchLabels: { "api-keys": "agents" } } }), object(CM, "keys", { "api-keys": "agents" }, { data: { client1: UNKNOWN } })]);
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown.join(), /data\.client1 of ConfigMap agents\/keys/);
+});
