@@ -2,7 +2,7 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending), a plugin config renaming the GPUs to nvidia.com/gpu.shared, a GPU Operator without Node Feature Discovery, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
+ * vLLM pod Pending), a plugin config renaming the GPUs to nvidia.com/gpu.shared, a GPU Operator without Node Feature Discovery or, on k3s, with its toolkit at containerd's defaults, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
  * config its loader refuses (a plugin type, a plugin's parameters, a chart release's values).
  */
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
@@ -205,6 +205,24 @@ export const poolsGpuMutations: Mutation[] = [
         o.version = "v26.7.0";
         o.values = { nfd: { enabled: false } };
       }),
+  },
+  {
+    // gpu-operator v26.7.0 points its toolkit at /etc/containerd/config.toml and /run/containerd/containerd.sock
+    // (object_controls.go), which k3s's containerd (/run/k3s/containerd/containerd.sock) never uses.
+    name: "the k3s cluster's device plugin release swapped for NVIDIA's GPU Operator whose container toolkit keeps containerd's default config and socket",
+    policy: "gpu-device-plugin",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => devicePlugin(r) && (r.inputs as any)?.values?.runtimeClassName === "nvidia",
+        (o) => {
+          o.chart = "gpu-operator";
+          o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
+          o.version = "v26.7.0";
+          // The boot script installs the driver; the operator's toolkit is left on.
+          o.values = { driver: { enabled: false } };
+        },
+      ),
   },
   {
     // gpu-operator v26.7.0 gives the plugin's config-manager DEFAULT_CONFIG = devicePlugin.config.default (object_controls.go).

@@ -313,7 +313,8 @@ test("gpu-device-plugin: a k3s GPU VM on a stock image gets the NVIDIA driver fr
     [vm("ubuntu-os-cloud/ubuntu-2204-lts", "ubuntu-drivers install --gpgpu 'nvidia:580-server'\napt-get install -y nvidia-container-toolkit\n"), release(ours)],
     [vm("projects/deeplearning-platform-release/global/images/family/common-cu124-ubuntu-2204-nvidia-570"), release(ours)],
     [vm("my-golden-image"), release(ours)],
-    [vm("ubuntu-os-cloud/ubuntu-2204-lts"), operator({})],
+    // The operator's toolkit pointed at k3s's containerd (workloads-gpu-operator-k3s.test.ts: at the defaults it never reaches it).
+    [vm("ubuntu-os-cloud/ubuntu-2204-lts"), operator({ toolkit: { env: [{ name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml" }, { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" }] } })],
   ];
   for (const extra of ok) assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, ...extra])).violations, [], extra[0].props.disks[0].sourceImage);
   const expected = /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but InstanceTemplate a-gpu-a100-template boots (\S+), a stock image without the NVIDIA driver, and neither its boot script nor a GPU Operator release \(driver\.enabled\) installs one/;

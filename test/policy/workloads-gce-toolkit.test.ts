@@ -28,8 +28,9 @@ test("gpu-device-plugin: a k3s GPU VM on a stock image installs the NVIDIA conta
     // components/cloud/gcp/nvidia.ts's own install, with the keyring and list files it writes first.
     [vm(`${driver}\ncurl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --dearmor -o /usr/share/keyrings/nvidia-container-toolkit-keyring.gpg\nretry apt-get install -y nvidia-container-toolkit`), plugin],
     [vm(`${driver}\ndnf install -y nvidia-container-toolkit-1.17.8`), plugin],
-    // The operator's toolkit (on by default), or an image that is not a stock one.
-    [vm(driver), operator({ driver: { enabled: false } })],
+    // The operator's toolkit (on by default) pointed at k3s's containerd (at its defaults it never reaches it:
+    // workloads-gpu-operator-k3s.test.ts), or an image that is not a stock one.
+    [vm(driver), operator({ driver: { enabled: false }, toolkit: { env: [{ name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml" }, { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" }] } })],
     [vm(driver, "projects/deeplearning-platform-release/global/images/family/common-cu124-ubuntu-2204-nvidia-570"), plugin],
   ]) {
     assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, ...extra])).violations, [], extra[0].props.metadataStartupScript as string);
