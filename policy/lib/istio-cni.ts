@@ -7,6 +7,7 @@ import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { helmChartName, isHelmInstall, isWorkload, kindName, matchesSelector, meta, podMetadata, T } from "./k8s";
 import { isAmbientIstiod, parseGoBool } from "./istio";
 import { isObject, orUnknown, probe } from "./values";
+import { k3sNodeCniDirs } from "./k3s-nodes";
 
 interface EnablementSelector {
   podSelector?: Record<string, any>;
@@ -75,9 +76,11 @@ const enrolls = (selectors: EnablementSelector[], pod: Record<string, string>, n
  * Where the stack installs an ambient istiod on a cluster, the workloads the namespace and pod
  * labels put in ambient (the chart's default selectors) must be enrolled by an istio-cni release
  * of the stack: one with ambient enabled, not excluding their namespace, whose enablement
- * selectors take them in. `judged` says which namespaces hold workloads that must be in the mesh.
+ * selectors take them in, writing its CNI config where the cluster's k3s reads it (where a release
+ * declares the cluster k3s, else where a VM of `nodes`, the cluster's GCE VMs, installs k3s).
+ * `judged` says which namespaces hold workloads that must be in the mesh.
  */
-export function reportCniEnrolment(cluster: string, resources: PolicyResource[], judged: (namespace: string) => boolean, report: ReportViolation, pending: string[]): void {
+export function reportCniEnrolment(cluster: string, resources: PolicyResource[], judged: (namespace: string) => boolean, report: ReportViolation, pending: string[], nodes: PolicyResource[] = []): void {
   const releases = resources.filter((r) => isHelmInstall(r.type));
   const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
   const isChart = (r: PolicyResource, ...names: string[]) => {
@@ -114,6 +117,17 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
     if (k3s && cniConfDir !== K3S_CONF_DIR) {
       report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though Helm release ${k3s.name} declares the cluster k3s (global.platform), whose containerd reads only ${K3S_CONF_DIR}: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)`, cni.urn);
       continue;
+    }
+    // No release declares it: the cluster's own VMs that install k3s say where their containerd reads.
+    const vms = k3s ? { nodes: [], unknown: [] } : k3sNodeCniDirs(nodes);
+    const missed = vms.nodes.find((n) => n.dir !== cniConfDir);
+    if (missed) {
+      const fix = missed.dir === K3S_CONF_DIR ? "set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)" : `set cni.cniConfDir: ${missed.dir} on the istio-cni release`;
+      report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though ${missed.what}, whose containerd reads only ${missed.dir} (k3s's data-dir/agent/etc/cni/net.d) and no Istio release declares the cluster k3s (global.platform): the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; ${fix}`, cni.urn);
+      continue;
+    }
+    if (vms.nodes.length === 0 && vms.unknown.length > 0 && cniConfDir !== K3S_CONF_DIR) {
+      pending.push(`whether cluster ${cluster} runs k3s, whose containerd reads CNI configs only under its data-dir (${vms.unknown.join(", ")}: its boot script is not known), which decides where istio-cni release ${cni.name} must write its CNI config`);
     }
     if (!enabled) {
       report(`istio-cni release ${cni.name} on cluster ${cluster} does not enable ambient (profile ambient, or cni.ambient.enabled true): its node agent redirects no pod into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy`, cni.urn);

@@ -96,6 +96,18 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
     message: /cluster gcp-usc1: .* but InstanceTemplate gcp-usc1-gpu-a100-template boots \S*ubuntu-os-cloud\S*, a stock image, and its boot script installs the NVIDIA driver but not the NVIDIA container toolkit/,
     apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.split("\n").filter((line) => !/install -y nvidia-container-toolkit/.test(line)).join("\n")),
   },
+  {
+    // Istio 1.30.3 istio-cni values.yaml writes to /etc/cni/net.d unless platform k3s moves it; k3s's
+    // containerd reads only /var/lib/rancher/k3s/agent/etc/cni/net.d: its VMs' startup scripts say it is k3s.
+    name: "the k3s cluster's Istio releases without global.platform k3s (its VMs' startup scripts still install k3s)",
+    policy: "mesh-mtls-strict",
+    message: /istio-cni release gcp-usc1-istio-cni on cluster gcp-usc1 writes its CNI config to \/etc\/cni\/net\.d, though \S+ gcp-usc1-\S+ \(its startup script installs k3s\)/,
+    apply: (doc) => {
+      for (const r of doc.deployment.resources!.filter((x) => x.type === "kubernetes:helm.sh/v3:Release" && x.urn.includes("::gcp-usc1-")) as any[]) {
+        for (const side of [r.inputs, r.outputs]) if (side?.values?.global?.platform) delete side.values.global.platform;
+      }
+    },
+  },
 ];
 
 for (const c of cases) {

@@ -109,3 +109,27 @@ test("mesh-mtls-strict: istio-cni on a cluster the Istio releases declare k3s wr
   assert.deepEqual((await runStack(meshMtlsStrict, mesh({ ...k3s, cniConfDir: "/etc/cni/net.d" }, k3s))).violations, []);
   assert.equal((await runStack(meshMtlsStrict, mesh({ ...k3s, cni: { cniConfDir: "/etc/cni/net.d" } }, k3s))).violations.length, 1);
 });
+
+test("mesh-mtls-strict: istio-cni on a cluster whose GCE VMs install k3s, though no Istio release declares it, writes its CNI config where k3s reads it", async () => {
+  // k3s v1.33.5+k3s1 pkg/agent/config/config.go: with its embedded flannel, containerd reads <data-dir>/agent/etc/cni/net.d.
+  const vm = (script: string, name = "a-server") => stackResource({ type: "gcp:compute/instance:Instance", name, props: { machineType: "e2-standard-4", metadataStartupScript: script }, provider: null });
+  const install = "#!/bin/bash\nmkdir -p /etc/rancher/k3s\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-ip: 10.0.0.2\nEOF\ncurl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='v1.33.5+k3s1' sh -s - server\n";
+  const plain = await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install)]);
+  assert.deepEqual(messages(plain), [
+    "istio-cni release a-istio-cni on cluster a writes its CNI config to /etc/cni/net.d, though Instance a-server (its startup script installs k3s), whose containerd reads only /var/lib/rancher/k3s/agent/etc/cni/net.d (k3s's data-dir/agent/etc/cni/net.d) and no Istio release declares the cluster k3s (global.platform): the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)",
+  ]);
+  assert.equal(plain.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-istio-cni");
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", global: { platform: "k3s" } }), vm(install)])).violations, []);
+  // Another data-dir moves the directory; global.platform k3s then misses it too.
+  const moved = install.replace("node-ip: 10.0.0.2", "node-ip: 10.0.0.2\ndata-dir: /data/k3s");
+  assert.match(messages(await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", global: { platform: "k3s" } }), vm(moved)])).join("\n"), /reads only \/data\/k3s\/agent\/etc\/cni\/net\.d .*; set cni\.cniConfDir: \/data\/k3s\/agent\/etc\/cni\/net\.d on the istio-cni release$/);
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", cni: { cniConfDir: "/data/k3s/agent/etc/cni/net.d" } }), vm(moved)])).violations, []);
+  // Another CNI (flannel-backend none) or runtime decides the directory; a VM of another cluster, or without k3s, says nothing.
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install.replace("node-ip: 10.0.0.2", "flannel-backend: none"))])).violations, []);
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install, "b-server")])).violations, []);
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm("#!/bin/bash\napt-get install -y nginx\n")])).violations, []);
+  // A boot script not known yet (an encrypted secret) is can't judge, not a pass.
+  const sealed = await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(UNKNOWN)]);
+  assert.deepEqual(sealed.violations, []);
+  assert.match(sealed.unknown.join("\n"), /whether cluster a runs k3s, .*Instance a-server: its boot script is not known/);
+});

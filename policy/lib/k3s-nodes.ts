@@ -1,0 +1,43 @@
+/**
+ * Where a cluster's k3s nodes read CNI configs, from the stack itself: the boot scripts (startup
+ * script, cloud-init user-data) of the GCE VMs under the cluster that install k3s. With its
+ * embedded flannel, the containerd k3s runs reads `<data-dir>/agent/etc/cni/net.d` (k3s
+ * v1.33.5+k3s1 pkg/agent/config/config.go: CNIConfDir; data-dir /var/lib/rancher/k3s by default),
+ * never /etc/cni/net.d. A node with `flannel-backend: none`, or on another runtime
+ * (`container-runtime-endpoint`, `docker`), reads what its own CNI or runtime sets: not judged.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { kindName } from "./k8s";
+import { k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { probe } from "./values";
+
+const DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
+
+/** The CNI config directory a k3s boot script leaves containerd reading; undefined where another CNI or runtime decides it. */
+export function k3sCniConfDir(script: string): string | undefined {
+  const last = (option: string) => k3sOptionEntries(script, option).pop();
+  if (last("flannel-backend") === "none" || last("container-runtime-endpoint") !== undefined) return undefined;
+  const docker = last("docker");
+  if (docker !== undefined && docker !== "false") return undefined;
+  return `${(last("data-dir") ?? DEFAULT_DATA_DIR).replace(/\/+$/, "")}/agent/etc/cni/net.d`;
+}
+
+/**
+ * The cluster's VMs that install k3s, each with the CNI config directory it reads (`nodes`: the
+ * cluster's GCE VMs, ambient-nodes.ts clusterNodes); `unknown` names those whose boot script this
+ * run cannot read.
+ */
+export function k3sNodeCniDirs(nodes: PolicyResource[]): { nodes: { what: string; dir: string }[]; unknown: string[] } {
+  const found: { what: string; dir: string }[] = [];
+  const unknown: string[] = [];
+  for (const node of nodes) {
+    const what = `${kindName(node.type)} ${node.name}`;
+    const boot = probe(() => k3sBootScript(node.props));
+    if (!boot.known) unknown.push(what);
+    else if (boot.value) {
+      const dir = k3sCniConfDir(boot.value.script);
+      if (dir) found.push({ what: `${what} (its ${boot.value.from} installs k3s)`, dir });
+    }
+  }
+  return { nodes: found, unknown };
+}
