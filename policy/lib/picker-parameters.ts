@@ -41,6 +41,12 @@ const DECODED: Record<string, Record<string, Field>> = {
   "approx-prefix-cache-producer": { autoTune: "bool", blockSizeTokens: "int", blockSize: "int", maxPrefixBlocksToMatch: "int", maxPrefixTokensToMatch: "int", lruCapacityPerServer: "int" },
   // scheduling/scorer/activerequest/active_request.go Parameters
   "active-request-scorer": { requestTimeout: "string", idleThreshold: "int", maxBusyScore: "float", inFlightLoadProducerName: "string" },
+  // scheduling/scorer/nohitlru/no_hit_lru.go Parameters (prefixPluginType/-Name deprecated, never read)
+  "no-hit-lru-scorer": { prefixPluginType: "string", prefixPluginName: "string", lruSize: "int", prefixMatchInfoProducerName: "string" },
+  // scheduling/scorer/tokenload/token_load.go Config (queueThresholdTokens an int64)
+  "token-load-scorer": { queueThresholdTokens: "int", inFlightLoadProducerName: "string" },
+  // scheduling/filter/utilization/filter.go parameters and condition (maxValue a *float64)
+  "utilization-filter": { conditions: { list: { fields: { metric: "string", maxValue: "float" } } }, fallbackOnEmpty: "bool", inFlightLoadProducerName: "string" },
   // dataproducer/preciseprefixcache/producer.go PluginConfig; scorer/preciseprefixcache/precise_prefix_cache.go PluginConfig (picker-precise-prefix.ts)
   "precise-prefix-cache-producer": PRECISE_PREFIX_FIELDS,
   "precise-prefix-cache-scorer": PRECISE_PREFIX_FIELDS,
@@ -57,6 +63,9 @@ const IGNORED = new Set([
 
 /** approximateprefix/plugin.go minBlockSizeTokens: a block size below it is raised to it at request time (GetBlockSize). */
 const MIN_BLOCK_SIZE_TOKENS = 64;
+
+/** utilization-filter's metrics (filter/utilization/filter.go). */
+const UTILIZATION_METRICS = ["active-requests", "running-requests", "waiting-queue", "kv-cache-utilization"];
 
 /** The engines core-metrics-extractor always knows (factories.go defaultEngineConfigs). */
 const BUILT_IN_ENGINES = ["vllm", "sglang", "trtllm-serve", "triton-tensorrt-llm", "triton"];
@@ -139,6 +148,29 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
     if (idle !== undefined && idle < 0) out.push(`${at}.idleThreshold ${idle} is negative, so the scorer silently uses 0 instead (scores otherwise than the config reads)`);
     const timeout = param(p, "requestTimeout");
     if (typeof timeout === "string" && timeout !== "") out.push(`${at}.requestTimeout is deprecated and never read (the inflight-load-producer tracks requests' lifetimes), so it bounds nothing`);
+  } else if (type === "no-hit-lru-scorer") {
+    prefixProducerProblem(p, at, declared, "scorer", out);
+    const size = num("lruSize");
+    if (size !== undefined && size <= 0) out.push(`${at}.lruSize ${size} is not positive, so the scorer silently tracks 1024 endpoints instead (scores otherwise than the config reads)`);
+    for (const unread of ["prefixPluginType", "prefixPluginName"]) {
+      if (typeof param(p, unread) === "string" && param(p, unread) !== "") out.push(`${at}.${unread} is deprecated and never read (prefixMatchInfoProducerName names the producer), so it selects nothing`);
+    }
+  } else if (type === "token-load-scorer") {
+    const threshold = num("queueThresholdTokens");
+    if (threshold !== undefined && threshold <= 0) out.push(`${at}.queueThresholdTokens ${threshold} is not positive, so the scorer silently uses its default 4194304 tokens instead (scores otherwise than the config reads)`);
+  } else if (type === "utilization-filter") {
+    // NewUtilizationFilter: at least one condition, each a known metric with a maxValue not negative (a fraction for the KV cache).
+    const conditions = list(param(p, "conditions") as unknown[]);
+    if (conditions.length === 0) out.push(`${at}.conditions is empty or unset, which ${factory} refuses ("requires at least one condition")`);
+    conditions.forEach((c, i) => {
+      const metric = isObject(c) ? param(c, "metric") : undefined;
+      const max = isObject(c) ? param(c, "maxValue") : undefined;
+      const where = `${at}.conditions[${i}]`;
+      if (typeof metric !== "string" || !UTILIZATION_METRICS.includes(metric)) out.push(`${where}.metric ${JSON.stringify(metric ?? "")} is none of ${UTILIZATION_METRICS.join(", ")}, which ${factory} refuses`);
+      else if (typeof max !== "number") out.push(`${where} has no maxValue, which ${factory} refuses`);
+      else if (max < 0) out.push(`${where}.maxValue ${max} is negative, which ${factory} refuses`);
+      else if (metric === "kv-cache-utilization" && max > 1) out.push(`${where}.maxValue ${max} is above 1 for kv-cache-utilization, a fraction, which ${factory} refuses`);
+    });
   } else if (type === "precise-prefix-cache-producer" || type === "precise-prefix-cache-scorer") {
     out.push(...precisePrefixProblems(type, p, at));
   } else if (type === "metrics-data-source") {
@@ -175,6 +207,8 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
  */
 export function pluginParameterProblems(type: string, parameters: unknown, at: string, declared: ReadonlyMap<string, string>): string[] {
   const where = `${at}.parameters`;
+  // utilization-filter's factory checks its conditions even when no parameters are given.
+  if ((parameters === undefined || parameters === null) && type === "utilization-filter") return ranges(type, {}, where, declared);
   if (parameters === undefined || parameters === null) return [];
   if (IGNORED.has(type)) {
     return isObject(parameters) && Object.keys(parameters).length === 0
