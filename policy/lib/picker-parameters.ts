@@ -19,6 +19,13 @@ const ENGINE: Record<string, Field> = {
   customMetrics: { list: { fields: { attributeKey: "string", metricSpec: "string" } } },
 };
 
+const SESSION_AFFINITY: Record<string, Field> = {
+  strategy: "string",
+  encodedEndpointHeaderConfig: { fields: { header: "string" } },
+  sessionIdConfig: { fields: { sources: { list: { fields: { header: "string", attribute: "string" } } }, evictionTtlSeconds: "float", evictionSweepSeconds: "float" } },
+  profileName: "string",
+};
+
 /** The parameter structs the factories decode (each type's factory, at v0.10.0). */
 const DECODED: Record<string, Record<string, Field>> = {
   "max-score-picker": PICKER,
@@ -41,6 +48,9 @@ const DECODED: Record<string, Record<string, Field>> = {
   "approx-prefix-cache-producer": { autoTune: "bool", blockSizeTokens: "int", blockSize: "int", maxPrefixBlocksToMatch: "int", maxPrefixTokensToMatch: "int", lruCapacityPerServer: "int" },
   // scheduling/scorer/activerequest/active_request.go Parameters
   "active-request-scorer": { requestTimeout: "string", idleThreshold: "int", maxBusyScore: "float", inFlightLoadProducerName: "string" },
+  // scheduling/{scorer,filter}/sessionaffinity/session_affinity.go parameters (util/sessionaffinity header.go, session_id.go)
+  "session-affinity-scorer": SESSION_AFFINITY,
+  "session-affinity-filter": SESSION_AFFINITY,
   // scheduling/scorer/nohitlru/no_hit_lru.go Parameters (prefixPluginType/-Name deprecated, never read)
   "no-hit-lru-scorer": { prefixPluginType: "string", prefixPluginName: "string", lruSize: "int", prefixMatchInfoProducerName: "string" },
   // scheduling/scorer/tokenload/token_load.go Config (queueThresholdTokens an int64)
@@ -110,6 +120,25 @@ function affinityFilterProblems(p: Record<string, unknown>, at: string, factory:
   prefixProducerProblem(p, at, declared, "filter", out);
 }
 
+/** The session-affinity scorer's and filter's validate, after applyDefaults: a known strategy, and for session_id sources and a schedule it can use. */
+function sessionAffinityProblems(p: Record<string, unknown>, at: string, factory: string, out: string[]): void {
+  // The default strategy is set before decoding, so an explicit "" replaces it.
+  const strategy = typeof param(p, "strategy") === "string" ? (param(p, "strategy") as string) : "encoded_endpoint_header";
+  if (strategy !== "encoded_endpoint_header" && strategy !== "session_id") return void out.push(`${at}.strategy ${JSON.stringify(strategy)} is neither encoded_endpoint_header nor session_id, which ${factory} refuses`);
+  const unused = strategy === "session_id" ? "encodedEndpointHeaderConfig" : "sessionIdConfig";
+  if (isObject(param(p, unused))) out.push(`${at}.${unused} is never read under strategy ${strategy} (only the selected strategy's config is used)`);
+  if (strategy !== "session_id" || !isObject(param(p, "sessionIdConfig"))) return;
+  const config = param(p, "sessionIdConfig") as Record<string, unknown>;
+  list(param(config, "sources") as unknown[]).forEach((source, i) => {
+    const set = ["header", "attribute"].filter((k) => isObject(source) && typeof param(source, k) === "string" && param(source, k) !== "");
+    if (set.length !== 1) out.push(`${at}.sessionIdConfig.sources[${i}] sets ${set.length === 0 ? "neither header nor attribute" : "both header and attribute"}, which ${factory} refuses ("exactly one of header or attribute must be set")`);
+  });
+  for (const key of ["evictionTtlSeconds", "evictionSweepSeconds"]) {
+    const v = param(config, key);
+    if (typeof v === "number" && v < 0) out.push(`${at}.sessionIdConfig.${key} ${v} is negative, which ${factory} refuses (0 is the default)`);
+  }
+}
+
 /** The range checks each factory makes after decoding, and its silent fallbacks. */
 function ranges(type: string, p: Record<string, unknown>, at: string, declared: ReadonlyMap<string, string>): string[] {
   const out: string[] = [];
@@ -148,6 +177,8 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
     if (idle !== undefined && idle < 0) out.push(`${at}.idleThreshold ${idle} is negative, so the scorer silently uses 0 instead (scores otherwise than the config reads)`);
     const timeout = param(p, "requestTimeout");
     if (typeof timeout === "string" && timeout !== "") out.push(`${at}.requestTimeout is deprecated and never read (the inflight-load-producer tracks requests' lifetimes), so it bounds nothing`);
+  } else if (type === "session-affinity-scorer" || type === "session-affinity-filter") {
+    sessionAffinityProblems(p, at, factory, out);
   } else if (type === "no-hit-lru-scorer") {
     prefixProducerProblem(p, at, declared, "scorer", out);
     const size = num("lruSize");

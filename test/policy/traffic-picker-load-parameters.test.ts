@@ -35,3 +35,15 @@ test("picker config: no-hit-lru, token-load and utilization-filter parameters re
   assert.match(at("utilization-filter", { conditions: [{ metric: "kv-cache-utilization", maxValue: 90 }] }).join("\n"), /maxValue 90 is above 1 for kv-cache-utilization/);
   assert.match(at("utilization-filter", { conditions: [{ metric: "waiting-queue", max: 3 }] }).join("\n"), /conditions\[0\]\.max is not a parameter utilization-filter's factory decodes/);
 });
+
+test("picker config: session-affinity scorer and filter parameters as their factories validate them", () => {
+  assert.deepEqual(at("session-affinity-scorer", { strategy: "session_id", sessionIdConfig: { sources: [{ header: "x-user" }, { attribute: "agent-id" }], evictionTtlSeconds: 600 } }), []);
+  assert.deepEqual(at("session-affinity-filter", { encodedEndpointHeaderConfig: { header: "x-pin" }, profileName: "decode" }), []);
+  assert.deepEqual(at("session-affinity-filter", { strategy: "session-id" }), ['plugins[5].parameters.strategy "session-id" is neither encoded_endpoint_header nor session_id, which session-affinity-filter\'s factory refuses']);
+  assert.match(at("session-affinity-scorer", { strategy: "" }).join("\n"), /strategy "" is neither/);
+  assert.match(at("session-affinity-scorer", { sessionIdConfig: { sources: [{ header: "x-user" }] } }).join("\n"), /sessionIdConfig is never read under strategy encoded_endpoint_header/);
+  assert.match(at("session-affinity-scorer", { strategy: "session_id", sessionIdConfig: { sources: [{ header: "x-user", attribute: "a" }] } }).join("\n"), /sources\[0\] sets both header and attribute/);
+  assert.match(at("session-affinity-scorer", { strategy: "session_id", sessionIdConfig: { sources: [{}] } }).join("\n"), /sources\[0\] sets neither header nor attribute/);
+  assert.match(at("session-affinity-filter", { strategy: "session_id", sessionIdConfig: { evictionSweepSeconds: -5 } }).join("\n"), /evictionSweepSeconds -5 is negative/);
+  assert.match(at("session-affinity-filter", { strategy: "session_id", sessionIdConfig: { evictionTtl: 60 } }).join("\n"), /sessionIdConfig\.evictionTtl is not a parameter session-affinity-filter's factory decodes/);
+});
