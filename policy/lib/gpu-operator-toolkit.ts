@@ -15,7 +15,8 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall } from "./k8s";
 import { GPU_OPERATOR_CHART } from "./device-plugin";
-import { GCE_NODE_TYPES, k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { GCE_NODE_TYPES, k3sBootScript } from "./gpu-nodes";
+import { k3sRunsOwnContainerd } from "./k3s-nodes";
 import { clusterNodes } from "./ambient-nodes";
 import { isNodePool } from "./node-settings";
 import { istioPlatform } from "./istio-cni";
@@ -43,7 +44,7 @@ export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyR
     if (!boot.value) continue;
     // A k3s told to use another runtime's socket (an installed containerd, cri-dockerd) keeps none of its own.
     const script = boot.value.script;
-    if (k3sOptionEntries(script, "container-runtime-endpoint").length > 0 || /(^|\s)--docker\b|^\s*docker\s*:\s*true\b/m.test(script)) continue;
+    if (!k3sRunsOwnContainerd(script)) continue;
     return { why: `${node.type.split(":").pop()} ${node.name} joins it as a k3s node (its ${boot.value.from} installs k3s)`, unknown };
   }
   const declared = resources.find((r) => isHelmInstall(r.type) && orUnknown(() => istioPlatform(r.props.values) === "k3s", false));

@@ -13,12 +13,26 @@ import { probe } from "./values";
 
 const DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
 
+/**
+ * Whether a k3s boot script leaves k3s on its own embedded containerd: not pointed at another
+ * runtime's socket (`container-runtime-endpoint`: an installed containerd, cri-dockerd) nor told to
+ * use Docker (`--docker` is a bare flag, `--docker=false` or `docker: false` in the config file
+ * leave it off).
+ */
+export function k3sRunsOwnContainerd(script: string): boolean {
+  if (k3sOptionEntries(script, "container-runtime-endpoint").length > 0) return false;
+  const text = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const flags = [...text.matchAll(/(?:^|\s)--docker(?:=(\S+))?(?=\s|$)/g)].map((m) => unquoted(m[1] ?? "true"));
+  const keys = [...text.matchAll(/^\s*["']?docker["']?\s*:\s*(\S+)/gm)].map((m) => unquoted(m[1]));
+  return [...keys, ...flags].every((v) => v === "false");
+}
+
+const unquoted = (v: string) => v.replace(/^(["'])(.*)\1$/, "$2");
+
 /** The CNI config directory a k3s boot script leaves containerd reading; undefined where another CNI or runtime decides it. */
 export function k3sCniConfDir(script: string): string | undefined {
   const last = (option: string) => k3sOptionEntries(script, option).pop();
-  if (last("flannel-backend") === "none" || last("container-runtime-endpoint") !== undefined) return undefined;
-  const docker = last("docker");
-  if (docker !== undefined && docker !== "false") return undefined;
+  if (last("flannel-backend") === "none" || !k3sRunsOwnContainerd(script)) return undefined;
   return `${(last("data-dir") ?? DEFAULT_DATA_DIR).replace(/\/+$/, "")}/agent/etc/cni/net.d`;
 }
 
