@@ -9,6 +9,13 @@ import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, istiod, addLike, onFirst, removeAll, eppService, withSpec } from "./mutations-support";
 
+/** A Helm release turned into NVIDIA's GPU Operator at its pinned chart (the mutation then sets its values). */
+const asGpuOperator = (o: Record<string, any>) => {
+  o.chart = "gpu-operator";
+  o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
+  o.version = "v26.7.0";
+};
+
 /** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
 const devicePlugin = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin";
@@ -200,9 +207,7 @@ export const poolsGpuMutations: Mutation[] = [
     policy: "gpu-device-plugin",
     apply: (doc) =>
       onFirst(doc, devicePlugin, (o) => {
-        o.chart = "gpu-operator";
-        o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
-        o.version = "v26.7.0";
+        asGpuOperator(o);
         o.values = { nfd: { enabled: false } };
       }),
   },
@@ -216,9 +221,7 @@ export const poolsGpuMutations: Mutation[] = [
         doc,
         (r) => devicePlugin(r) && (r.inputs as any)?.values?.runtimeClassName === "nvidia",
         (o) => {
-          o.chart = "gpu-operator";
-          o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
-          o.version = "v26.7.0";
+          asGpuOperator(o);
           // The boot script installs the driver; the operator's toolkit is left on.
           o.values = { driver: { enabled: false } };
         },
@@ -230,9 +233,7 @@ export const poolsGpuMutations: Mutation[] = [
     policy: "gpu-device-plugin",
     apply: (doc) =>
       onFirst(doc, devicePlugin, (o) => {
-        o.chart = "gpu-operator";
-        o.repositoryOpts = { repo: "https://helm.ngc.nvidia.com/nvidia" };
-        o.version = "v26.7.0";
+        asGpuOperator(o);
         const shared = "version: v1\nsharing:\n  timeSlicing:\n    renameByDefault: true\n    resources:\n    - name: nvidia.com/gpu\n      replicas: 4\n";
         o.values = { devicePlugin: { config: { name: "time-slicing", create: true, default: "any", data: { any: shared } } } };
       }),
