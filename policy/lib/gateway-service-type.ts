@@ -12,7 +12,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import * as yaml from "js-yaml";
-import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { dig, helmChartName, isHelmInstall, isKind, meta, releaseNamespace } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
 import { GATEWAY_CLASS_DEFAULTS_LABEL } from "./istio-overlays";
 import { list, tri, Tri } from "./values";
@@ -54,7 +54,7 @@ function servicePatch(overlay: unknown): ServicePatch | undefined {
 function istiodNamespaces(resources: PolicyResource[]): string[] {
   const releases = resources.filter((r) => isHelmInstall(r.type) && helmChartName(r.props) === "istiod");
   if (releases.length === 0) return ["istio-system"];
-  return releases.map((r) => (typeof r.props.namespace === "string" && r.props.namespace !== "" ? r.props.namespace : "default"));
+  return releases.map((r) => releaseNamespace(r.props));
 }
 
 /** The `service` patches of the class's defaults: labelled ConfigMaps in istiod's namespace, and istiod's gatewayClasses values. */

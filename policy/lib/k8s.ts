@@ -23,6 +23,10 @@ export const T = {
 export const HELM_TYPES: ReadonlySet<string> = new Set([T.helmRelease, T.helmChart]);
 export const isHelmInstall = (type: string) => HELM_TYPES.has(type);
 
+/** The namespace a Helm release installs into: its `namespace` where given, else `fallback` (the provider's default namespace). */
+export const releaseNamespace = (props: Record<string, any>, fallback = "default"): string =>
+  typeof props.namespace === "string" && props.namespace !== "" ? props.namespace : fallback;
+
 /** The chart's name (`istiod`), also when given as a URL or OCI reference (`oci://…/charts/istiod`). */
 export function helmChartName(props: Record<string, any>): string | undefined {
   const chart = props?.chart;

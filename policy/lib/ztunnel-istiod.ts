@@ -8,7 +8,7 @@
  * talks to ztunnel, never to istiod, so it is not read here.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { helmChartName, isHelmInstall, meta, T } from "./k8s";
+import { helmChartName, isHelmInstall, meta, T, releaseNamespace } from "./k8s";
 import { descopedValue, isIstiodRelease } from "./istio";
 import { istiodsOf } from "./istiod-revisions";
 import { goTruthy, isObject, orUnknown, probe } from "./values";
@@ -53,7 +53,7 @@ function istiodService(r: PolicyResource): { name: string; namespace: string } |
   const scope = descopedValue(values, "global", "resourceScope") ?? "all";
   if (profile === "remote" || goTruthy(descopedValue(values, "istiodRemote", "enabled")) || !["all", "namespace"].includes(String(scope))) return null;
   const revision = text(descopedValue(values, "revision"));
-  const namespace = typeof r.props.namespace === "string" && r.props.namespace !== "" ? r.props.namespace : "istio-system";
+  const namespace = releaseNamespace(r.props, "istio-system");
   return { name: `istiod${revision === "" ? "" : `-${revision}`}`, namespace };
 }
 
