@@ -13,7 +13,7 @@
  * k3s values (controllers/transforms_test.go).
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall } from "./k8s";
+import { dig, isHelmInstall, isReleaseOf } from "./k8s";
 import { GPU_OPERATOR_CHART } from "./device-plugin";
 import { GCE_NODE_TYPES, k3sBootScript } from "./gpu-nodes";
 import { k3sRunsOwnContainerd } from "./k3s-nodes";
@@ -89,7 +89,7 @@ export function toolkitDefaults(values: unknown): string[] {
  * at containerd's defaults: the toolkit never reaches k3s's containerd, and no GPU pod runs.
  */
 export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], report: ReportViolation, pending: string[]): void {
-  const operators = resources.filter((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === GPU_OPERATOR_CHART, false));
+  const operators = resources.filter((r) => isReleaseOf(r, GPU_OPERATOR_CHART));
   if (operators.length === 0) return;
   const k3s = k3sEvidence(cluster, all, resources);
   if (!k3s.why) {

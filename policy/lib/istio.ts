@@ -4,9 +4,9 @@
  * controller gives a Gateway's pods. Shared by the mesh and authorization rules.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "./k8s";
+import { cannotJudge, dig, helmChartName, isHelmInstall, meta, T, isReleaseOf } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
-import { isObject, orUnknown, probe } from "./values";
+import { isObject, probe } from "./values";
 
 /**
  * Namespaces the stack may create that deliberately run outside the mesh: Istio's own (its root
@@ -53,7 +53,7 @@ export function parseGoBool(value: unknown): boolean | undefined {
 
 /** A Helm install of the istiod chart (or istiod rendered as one); one whose chart is not known yet is not. */
 export function isIstiodRelease(r: PolicyResource): boolean {
-  return isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "istiod", false);
+  return isReleaseOf(r, "istiod");
 }
 
 /**

@@ -14,7 +14,7 @@
  * (gatewaycommon/gatewayclass_collection.go FetchGatewayClass, classinfo.go).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { cannotJudge, helmChartName, isHelmInstall, isKind, meta, podSpecOf, T } from "./k8s";
+import { cannotJudge, isKind, meta, podSpecOf, T, isReleaseOf } from "./k8s";
 import { descopedValue, isIstiodRelease, istiodEnv } from "./istio";
 import { istioNodeAgentImage, withRenderedIstio } from "./istio-rendered";
 import { isObject, orUnknown } from "./values";
@@ -103,7 +103,7 @@ function defaultRevision(resources: PolicyResource[]): string | undefined {
 export function defaultRevisionOf(resources: PolicyResource[]): { revision: string | undefined; from: string } {
   const vwc = resources.find((r) => isKind(r.type, "admissionregistration.k8s.io", "ValidatingWebhookConfiguration") && meta(r.props).name === DEFAULT_VALIDATOR);
   if (vwc) return { revision: meta(vwc.props).labels?.[REV], from: `the ${REV} label of ${DEFAULT_VALIDATOR}` };
-  const base = resources.find((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "base", false));
+  const base = resources.find((r) => isReleaseOf(r, "base"));
   if (!base) return cannotJudge([`the cluster's default revision (no istio base release or ${DEFAULT_VALIDATOR} in the stack)`]);
   const rev = isObject(base.props.values) ? base.props.values.defaultRevision : undefined;
   return { revision: typeof rev === "string" ? rev || undefined : "default", from: `defaultRevision of base release ${base.name}` };
@@ -154,7 +154,7 @@ export function servesDataPlane(istiod: PolicyResource, resources: PolicyResourc
   const revision = istiodRevision(istiod.props.values);
   // A ztunnel rendered as objects (a v4 Chart's DaemonSet): its address is not read here.
   if (resources.some((r) => r.type === "kubernetes:apps/v1:DaemonSet" && orUnknown(() => istioNodeAgentImage(podSpecOf(r.type, r.props)) === "ztunnel", true))) return true;
-  const ztunnels = resources.filter((r) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "ztunnel", false));
+  const ztunnels = resources.filter((r) => isReleaseOf(r, "ztunnel"));
   if (ztunnels.length === 0) return true;
   for (const z of ztunnels) {
     const v = isObject(z.props.values) ? z.props.values : {};

@@ -6,6 +6,7 @@
 import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
 import { EKS_CLUSTER, isEksOwnProvider } from "./eks";
+import { orUnknown } from "./values";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -22,6 +23,9 @@ export const T = {
 /** Helm installs as the provider models them: a Release, or a v4 Chart component. */
 export const HELM_TYPES: ReadonlySet<string> = new Set([T.helmRelease, T.helmChart]);
 export const isHelmInstall = (type: string) => HELM_TYPES.has(type);
+
+/** Whether a resource is a Helm release of that chart (a chart not known yet in a preview: not taken for it). */
+export const isReleaseOf = (r: PolicyResource, chart: string): boolean => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === chart, false);
 
 /** The namespace a Helm release installs into: its `namespace` where given, else `fallback` (the provider's default namespace). */
 export const releaseNamespace = (props: Record<string, any>, fallback = "default"): string =>

@@ -10,9 +10,9 @@
  * and every other istiod is refused this cluster's services and endpoints.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { dig, isKind, meta, isReleaseOf } from "./k8s";
 import { descopedValue } from "./istio";
-import { goTruthy, orUnknown } from "./values";
+import { goTruthy } from "./values";
 
 export const READER_ACCOUNT = "istio-reader-service-account";
 
@@ -27,26 +27,25 @@ const inScope = (scope: unknown, also: string) => scope === undefined || scope =
  * it reads is not known.
  */
 export function readerRbacProblems(resources: PolicyResource[]): { message: string; urn: string }[] {
-  const chart = (r: PolicyResource, name: string) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === name, false);
-  const bases = resources.filter((r) => chart(r, "base"));
-  const istiods = resources.filter((r) => chart(r, "istiod"));
+  const bases = resources.filter((r) => isReleaseOf(r, "base"));
+  const istiods = resources.filter((r) => isReleaseOf(r, "istiod"));
   const out: { message: string; urn: string }[] = [];
   const ownAccount = resources.some((r) => isKind(r.type, "core", "ServiceAccount") && meta(r.props).name === READER_ACCOUNT);
   const ownBinding = resources.some(
     (r) => isKind(r.type, "rbac.authorization.k8s.io", "ClusterRoleBinding") && Array.isArray(r.props.subjects) && r.props.subjects.some((s: any) => s?.kind === "ServiceAccount" && s?.name === READER_ACCOUNT),
   );
-  const why = (values: unknown, read: (path: string) => unknown, also: string) => {
+  const why = (read: (key: string) => unknown, also: string) => {
     const flag = read("enableReaderRBAC");
     if (!enabled(flag)) return `global.enableReaderRBAC ${JSON.stringify(flag)}`;
     const scope = read("resourceScope");
     return inScope(scope, also) ? undefined : `global.resourceScope ${JSON.stringify(scope)}`;
   };
   if (bases.length > 0 && !ownAccount) {
-    const off = bases.map((b) => [b, why(b.props.values, (k) => dig(b.props.values, `global.${k}`), "namespace")] as const);
+    const off = bases.map((b) => [b, why((k) => dig(b.props.values, `global.${k}`), "namespace")] as const);
     if (off.every(([, w]) => w)) out.push({ message: `base release ${off.map(([b, w]) => `${b.name} sets ${w}`).join(", ")}: the chart renders no ServiceAccount ${READER_ACCOUNT}, so the token the other clusters' remote secrets hold is never minted`, urn: bases[0].urn });
   }
   if (istiods.length > 0 && !ownBinding) {
-    const off = istiods.map((r) => [r, why(r.props.values, (k) => descopedValue(r.props.values, "global", k), "cluster")] as const);
+    const off = istiods.map((r) => [r, why((k) => descopedValue(r.props.values, "global", k), "cluster")] as const);
     if (off.every(([, w]) => w)) out.push({ message: `istiod release ${off.map(([r, w]) => `${r.name} sets ${w}`).join(", ")}: the chart binds ${READER_ACCOUNT} to no reader ClusterRole, so the other clusters' remote secrets read nothing`, urn: istiods[0].urn });
   }
   return out;

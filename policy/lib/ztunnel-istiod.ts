@@ -8,10 +8,10 @@
  * talks to ztunnel, never to istiod, so it is not read here.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { helmChartName, isHelmInstall, meta, T, releaseNamespace } from "./k8s";
+import { helmChartName, isHelmInstall, meta, T, releaseNamespace, isReleaseOf } from "./k8s";
 import { descopedValue, isIstiodRelease } from "./istio";
 import { istiodsOf } from "./istiod-revisions";
-import { goTruthy, isObject, orUnknown, probe } from "./values";
+import { goTruthy, isObject, probe } from "./values";
 
 /**
  * A ztunnel value as its chart reads it: zzz_profile.yaml flattens `global.*` onto the top level
@@ -57,7 +57,7 @@ function istiodService(r: PolicyResource): { name: string; namespace: string } |
   return { name: `istiod${revision === "" ? "" : `-${revision}`}`, namespace };
 }
 
-const isZtunnel = (r: PolicyResource) => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === "ztunnel", false);
+const isZtunnel = (r: PolicyResource) => isReleaseOf(r, "ztunnel");
 
 /**
  * Reports each ztunnel release of a cluster whose istiod address names a Service that no istiod
