@@ -14,7 +14,6 @@ import { parentTypeOf } from "./eks";
 import { probe } from "./values";
 
 export const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
-export const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 
 /** Why agentgateway v1.4.1 refuses an entry (from a ConfigMap when `configMap`), or undefined when it takes it. */
 export function refusedEntry(value: string, configMap: boolean): string | undefined {
@@ -58,7 +57,7 @@ export type KeySource =
 
 /** The source that wins (the last one set in the controller's order); undefined: none, or a custom credential kind. */
 export function keySource(auth: Record<string, any>): KeySource | undefined {
-  if (auth.configMapSelector) return { field: "configMapSelector", type: CONFIG_MAP, matchLabels: auth.configMapSelector.matchLabels ?? {} };
+  if (auth.configMapSelector) return { field: "configMapSelector", type: T.configMap, matchLabels: auth.configMapSelector.matchLabels ?? {} };
   if (auth.secretSelector) return { field: "secretSelector", type: T.secret, matchLabels: auth.secretSelector.matchLabels ?? {} };
   const ref = auth.secretRef;
   if (!ref || typeof ref.name !== "string") return undefined;
@@ -81,7 +80,7 @@ export function picks(source: KeySource, namespace: string, r: PolicyResource): 
  */
 export function entriesOf(r: PolicyResource, unknown: string[]): [string, string][] {
   const out: [string, string][] = [];
-  const fields = r.type === CONFIG_MAP ? ["data"] : ["data", "stringData"];
+  const fields = r.type === T.configMap ? ["data"] : ["data", "stringData"];
   for (const field of fields) {
     const entries = probe(() => (r.props[field] ?? {}) as Record<string, unknown>);
     if (!entries.known) {

@@ -7,7 +7,7 @@
  * ever schedules.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf } from "./k8s";
+import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf, T } from "./k8s";
 import { goTruthy, isObject, orUnknown, probe, type Probe } from "./values";
 import { missingDefaultConfig, operatorConfigFiles, operatorSharedRenames, selectedConfig, sharedRenames } from "./plugin-sharing";
 
@@ -116,7 +116,7 @@ function operatorNfd(v: Record<string, unknown>, standalone: boolean): PluginPod
 
 /** The data of the stack's ConfigMap `name` in `namespace` (a GPU Operator's plugin config), if the stack holds it. */
 function configMapData(resources: PolicyResource[], namespace: string, name: string): { data: unknown; what: string } | undefined {
-  const found = resources.find((x) => x.type === "kubernetes:core/v1:ConfigMap" && meta(x.props).name === name && meta(x.props).namespace === namespace);
+  const found = resources.find((x) => x.type === T.configMap && meta(x.props).name === name && meta(x.props).namespace === namespace);
   return found ? { data: read(found.props.data), what: `ConfigMap ${namespace}/${name} data` } : undefined;
 }
 

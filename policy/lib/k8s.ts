@@ -11,6 +11,7 @@ import { orUnknown } from "./values";
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
   secret: "kubernetes:core/v1:Secret",
+  configMap: "kubernetes:core/v1:ConfigMap",
   service: "kubernetes:core/v1:Service",
   serviceAccount: "kubernetes:core/v1:ServiceAccount",
   helmRelease: "kubernetes:helm.sh/v3:Release",

@@ -6,7 +6,7 @@
  * crash-loops and its pool's requests fail (or skip it under FailOpen). Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isWorkload, meta, podSpecOf } from "./k8s";
+import { containersOf, isWorkload, meta, podSpecOf, T } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { pickerConfigProblems } from "./picker-config";
 import { judgedPickerTag } from "./picker-plugins";
@@ -36,7 +36,7 @@ function configOf(w: PolicyResource, c: Container, resources: PolicyResource[]):
   const volume = mount && list(podSpecOf(w.type, w.props)?.volumes as { name?: string; configMap?: { name?: string; items?: { key?: string; path?: string }[] } }[]).find((v) => v?.name === mount.name);
   if (!volume?.configMap?.name) return undefined;
   const { namespace } = meta(w.props);
-  const cm = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && meta(r.props).name === volume.configMap!.name && meta(r.props).namespace === namespace);
+  const cm = resources.find((r) => r.type === T.configMap && meta(r.props).name === volume.configMap!.name && meta(r.props).namespace === namespace);
   if (!cm) return undefined;
   const file = mount.subPath ?? path.slice(trim(String(mount.mountPath)).length + 1);
   const items = list(volume.configMap.items);

@@ -238,7 +238,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       reportInlineKeys(args.type, args.props, report);
       return;
     }
-    if (args.type === "kubernetes:core/v1:ConfigMap") {
+    if (args.type === T.configMap) {
       // A key or kubeconfig put in a ConfigMap is plaintext in state and in the cluster alike.
       const { namespace, name } = meta(args.props);
       const pending: string[] = [];
