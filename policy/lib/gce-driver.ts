@@ -38,12 +38,24 @@ function bootImage(props: Record<string, any>): unknown {
 const DRIVER_INSTALL = /ubuntu-drivers|nvidia-driver(?:-\d|(?=[\s'"]|$))|nvidia-headless-\d|nvidia-open\b|nvidia-dkms|linux-modules-nvidia|cuda-drivers|NVIDIA-Linux-|cuda_installer|install_gpu_driver|cos-extensions/m;
 
 /**
- * A package manager installing NVIDIA's container toolkit, which gives containerd the `nvidia`
- * runtime (k3s registers it when it finds nvidia-container-runtime): without it no container, the
- * device plugin's included, sees the GPUs. On an install line only: not the toolkit's keyring or apt
- * list files.
+ * Installs of NVIDIA's container toolkit, which gives containerd the `nvidia` runtime (k3s
+ * registers it when it finds nvidia-container-runtime): without it no container, the device
+ * plugin's included, sees the GPUs. A package manager installing `nvidia-container-toolkit` (NVIDIA's
+ * install guide spells it over continued lines: `apt-get install -y \` then the pinned packages),
+ * or dpkg/rpm installing a local package, the offline install NVIDIA publishes its `.deb` and `.rpm`
+ * files for (container-toolkit arch-overview, "Package Repository"): one named for the toolkit, or
+ * a glob that may hold it. On an install command only: not the toolkit's keyring or apt list files.
  */
-const TOOLKIT_INSTALL = /\b(?:apt-get|apt|dnf|yum|zypper)\b[^\n]*\binstall\b[^\n]*\bnvidia-container-toolkit\b/m;
+const TOOLKIT_INSTALLS = [
+  /\b(?:apt-get|apt|dnf|yum|zypper)\b[^\n]*\binstall\b[^\n]*(?:\bnvidia-container-toolkit\b|\*\.(?:deb|rpm)\b)/m,
+  /\b(?:dpkg|rpm)\s+(?:-\S+\s+)*?(?:-[a-zA-Z]*[iU][a-zA-Z]*|--install|--upgrade)\s[^\n]*(?:nvidia-container-toolkit[^\s]*\.(?:deb|rpm)|\*\.(?:deb|rpm))\b/m,
+];
+
+/** Whether a script (lines that are not comments) installs the container toolkit; a line ending in `\` goes on with the next, as the shell reads it. */
+export function installsContainerToolkit(script: string): boolean {
+  const joined = liveLines(script).replace(/\\\r?\n/g, " ");
+  return TOOLKIT_INSTALLS.some((re) => re.test(joined));
+}
 
 /** The stock image a GPU VM boots, when it is one (undefined for any other image). */
 function stockImage(props: Record<string, any>): string | undefined {
@@ -64,7 +76,7 @@ export function driverlessBoot(props: Record<string, any>, script: string): stri
 /** The stock image a GPU VM boots when its boot script installs the driver but not the container toolkit; undefined otherwise. */
 export function toolkitlessBoot(props: Record<string, any>, script: string): string | undefined {
   const image = stockImage(props);
-  return image && DRIVER_INSTALL.test(liveLines(script)) && !TOOLKIT_INSTALL.test(liveLines(script)) ? image : undefined;
+  return image && DRIVER_INSTALL.test(liveLines(script)) && !installsContainerToolkit(script) ? image : undefined;
 }
 
 /**

@@ -28,6 +28,12 @@ test("gpu-device-plugin: a k3s GPU VM on a stock image installs the NVIDIA conta
     // components/cloud/gcp/nvidia.ts's own install, with the keyring and list files it writes first.
     [vm(`${driver}\ncurl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --dearmor -o /usr/share/keyrings/nvidia-container-toolkit-keyring.gpg\nretry apt-get install -y nvidia-container-toolkit`), plugin],
     [vm(`${driver}\ndnf install -y nvidia-container-toolkit-1.17.8`), plugin],
+    // NVIDIA's install guide pins the packages on lines continuing the install command.
+    [vm(`${driver}\nexport NVIDIA_CONTAINER_TOOLKIT_VERSION=1.20.0-1\n  sudo apt-get install -y \\\n      nvidia-container-toolkit=\${NVIDIA_CONTAINER_TOOLKIT_VERSION} \\\n      libnvidia-container1=\${NVIDIA_CONTAINER_TOOLKIT_VERSION}`), plugin],
+    // Offline installs of the .deb and .rpm files NVIDIA publishes, by name or by a glob over a directory of them.
+    [vm(`${driver}\ndpkg -i /opt/pkgs/nvidia-container-toolkit_1.20.0-1_amd64.deb /opt/pkgs/nvidia-container-toolkit-base_1.20.0-1_amd64.deb`), plugin],
+    [vm(`${driver}\nrpm -Uvh nvidia-container-toolkit-1.20.0-1.x86_64.rpm`), plugin],
+    [vm(`${driver}\ndpkg --install /opt/nvidia-toolkit/*.deb`), plugin],
     // The operator's toolkit (on by default) pointed at k3s's containerd (at its defaults it never reaches it:
     // workloads-gpu-operator-k3s.test.ts), or an image that is not a stock one.
     [vm(driver), operator({ driver: { enabled: false }, toolkit: { env: [{ name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml" }, { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd/containerd.sock" }] } })],
@@ -40,6 +46,10 @@ test("gpu-device-plugin: a k3s GPU VM on a stock image installs the NVIDIA conta
   for (const extra of [
     [vm(`${driver}\n# apt-get install -y nvidia-container-toolkit\ncurl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list > /etc/apt/sources.list.d/nvidia-container-toolkit.list`), plugin],
     [vm(driver), operator({ driver: { enabled: false }, toolkit: { enabled: false } })],
+    // A local package that is not the toolkit, and a query of the package database, install nothing of it.
+    [vm(`${driver}\ndpkg -i /tmp/cuda-keyring_1.1-1_all.deb\ndpkg -l nvidia-container-toolkit_1.20.0-1_amd64.deb || true`), plugin],
+    // A continued line that is a comment ends the command there.
+    [vm(`${driver}\napt-get install -y curl \\\n# nvidia-container-toolkit`), plugin],
   ]) {
     const result = await runStack(gpuDevicePlugin, [provider("a"), vllm, ...extra]);
     assert.equal(result.violations.length, 1, messages(result).join("\n"));
