@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, clusterResolver, meta } from "../lib/k8s";
 import { probe } from "../lib/values";
-import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry } from "../lib/api-key-sources";
+import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry, unreadableRef } from "../lib/api-key-sources";
 
 /**
  * API keys an AgentgatewayPolicy checks live in ConfigMaps or Secrets it picks by label or name,
@@ -9,13 +9,15 @@ import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromMa
  * from configuration, so this one follows each policy's source to the objects the stack renders
  * beside it (same cluster, the policy's namespace). agentgateway v1.4.1 refuses a raw key from a
  * ConfigMap and drops any entry it cannot read (traffic_plugin.go processAPIKeyAuthenticationPolicy),
- * so its client is refused; a raw key in a Secret whose data is not declared secret sits in state,
- * exports and preview diffs in clear. Objects outside the stack are not judged.
+ * so its client is refused; it reads no key from a `secretRef` naming a custom credential kind (it
+ * resolves core Secrets only), and the API server refuses a half-set group/kind. A raw key in a
+ * Secret whose data is not declared secret sits in state, exports and preview diffs in clear.
+ * Objects outside the stack are not judged.
  */
 export const agentgatewayApiKeySources: StackValidationPolicy = {
   name: "agentgateway-api-key-sources",
   description:
-    "Every AgentgatewayPolicy's traffic.apiKeyAuthentication reads keys agentgateway v1.4.1 takes and state never holds in clear: each entry of the stack's ConfigMaps its configMapSelector picks (by label, in the policy's namespace, on its cluster) is JSON with a keyHash (sha256:<64 hex>), since the controller refuses a raw key from a ConfigMap (and an empty, unparsable or malformed entry from any source) and drops it, refusing its client; and a Secret its secretSelector or secretRef picks holding raw keys (a bare value or a JSON key, under any entry name) keeps data and stringData secret (additionalSecretOutputs, as k8s.core.v1.Secret declares them).",
+    "Every AgentgatewayPolicy's traffic.apiKeyAuthentication reads keys agentgateway v1.4.1 takes and state never holds in clear: each entry of the stack's ConfigMaps its configMapSelector picks (by label, in the policy's namespace, on its cluster) is JSON with a keyHash (sha256:<64 hex>), since the controller refuses a raw key from a ConfigMap (and an empty, unparsable or malformed entry from any source) and drops it, refusing its client; and a Secret its secretSelector or secretRef picks holding raw keys (a bare value or a JSON key, under any entry name) keeps data and stringData secret (additionalSecretOutputs, as k8s.core.v1.Secret declares them); a secretRef names a core Secret (a custom credential kind is ErrUnsupportedCredentialKind to the released controller, which checks no key from it; a group without a kind, or a kind without a group, the CRD refuses).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const cluster = clusterResolver(args.resources);
@@ -33,7 +35,12 @@ export const agentgatewayApiKeySources: StackValidationPolicy = {
         pending.push(`the key source of AgentgatewayPolicy ${namespace}/${name}`);
         continue;
       }
-      if (!source.value) continue;
+      if (!source.value) {
+        const why = probe(() => (auth.value!.configMapSelector || auth.value!.secretSelector || !auth.value!.secretRef ? undefined : unreadableRef(auth.value!.secretRef)));
+        if (!why.known) pending.push(`spec.traffic.apiKeyAuthentication.secretRef of AgentgatewayPolicy ${namespace}/${name}`);
+        else if (why.value) report(`AgentgatewayPolicy ${namespace}/${name}: spec.traffic.apiKeyAuthentication.secretRef ${why.value}; keep the keys in a Secret in the policy's namespace (secretRef with only a name, or secretSelector)`, policy.urn);
+        continue;
+      }
       const src = source.value;
       const at = `AgentgatewayPolicy ${namespace}/${name} (traffic.apiKeyAuthentication.${src.field})`;
       for (const r of args.resources) {

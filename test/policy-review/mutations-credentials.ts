@@ -162,6 +162,23 @@ export const credentialsMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1's released controller resolves core Secrets only (kubeutils/secrets.go):
+    // a secretRef to another credential kind is "unsupported credential kind", and no key is checked.
+    name: "an API-key AgentgatewayPolicy on the agent gateway whose secretRef names a custom credential kind",
+    policy: "agentgateway-api-key-sources",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      if (!jwt) return undefined;
+      const { namespace } = (jwt.inputs as any).metadata;
+      return addLike(doc, jwt, "vault-api-keys", jwt.type, {
+        apiVersion: "agentgateway.dev/v1alpha1",
+        kind: "AgentgatewayPolicy",
+        metadata: { name: "clients-vault-api-keys", namespace },
+        spec: { targetRefs: withSpec(jwt).targetRefs, traffic: { apiKeyAuthentication: { mode: "Strict", secretRef: { name: "client-api-keys", group: "secrets.example.com", kind: "VaultCredential" } } } },
+      });
+    },
+  },
+  {
     // A Release keeps its values in state, inputs and outputs alike: a token handed to a chart
     // there in plaintext sits in every export and preview diff.
     name: "a service-account token handed to istiod in plaintext through its Helm values",

@@ -75,3 +75,30 @@ test("agentgateway-api-key-sources: hashes, declared Secrets, other namespaces, 
   assert.deepEqual(pending.violations, []);
   assert.match(pending.unknown.join(), /data\.client1 of ConfigMap agents\/keys/);
 });
+
+// Before, a secretRef to anything but a core Secret was skipped: none of these stacks failed.
+test("agentgateway-api-key-sources: a secretRef the controller cannot read (a custom credential kind) or the CRD refuses (group or kind alone)", async () => {
+  const custom = await runStack(agentgatewayApiKeySources, [
+    policy({ secretRef: { name: "keys", group: "secrets.example.com", kind: "VaultCredential" } }),
+    object(SECRET, "keys", {}, { stringData: { client1: "k-123" } }, { secretOutputs: ["data", "stringData"] }),
+  ]);
+  assert.deepEqual(custom.violations.map((v) => v.message.replace(/, which .*$/, "")), ["AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication.secretRef names a VaultCredential of group secrets.example.com"]);
+  assert.match(custom.violations[0].message, /resolves core Secrets only .* sets "unsupported credential kind" on the policy's status and checks no key from it/);
+  const coreGroup = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", group: "core", kind: "Secret" } })]);
+  assert.match(coreGroup.violations.map((v) => v.message).join(), /names a Secret of group core, which agentgateway v1\.4\.1's released controller cannot read/);
+  const halfSet = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", kind: "ConfigMap" } }), policy({ secretRef: { name: "keys", group: "example.com" } }, "tools")]);
+  assert.deepEqual(halfSet.violations.map((v) => v.message.replace(/, which .*$/, "")), [
+    "AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets kind ConfigMap without a group",
+    "AgentgatewayPolicy tools/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets group example.com without a kind",
+  ]);
+  assert.match(halfSet.violations[0].message, /"custom credential refs must set both group and kind"\): the API server rejects the policy/);
+  // A core Secret by any spelling, and a custom ref a winning selector overrides, are read as before.
+  const quiet = await runStack(agentgatewayApiKeySources, [
+    policy({ secretRef: { name: "keys", group: "", kind: "Secret" } }),
+    policy({ secretSelector: { matchLabels: { "api-keys": "tools" } }, secretRef: { name: "keys", group: "secrets.example.com", kind: "VaultCredential" } }, "tools"),
+  ]);
+  assert.deepEqual(quiet.violations, []);
+  const pending = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", group: UNKNOWN, kind: "VaultCredential" } })]);
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown.join(), /AgentgatewayPolicy agents\/api-keys/);
+});
