@@ -140,7 +140,8 @@ async function main(): Promise<number> {
       return 1;
     }
     if (err instanceof ForeignOutputError) {
-      // Found before the program ran: nothing was written or replaced.
+      // Found before the program ran, or under the lock before the swap: nothing was replaced, and
+      // the new tree was removed.
       console.error(`render: ${err.message}\n${usage}`);
       return 2;
     }

@@ -42,12 +42,28 @@ export function checkOutputIsOurs(outRoot: string, stack: string): void {
     const to = fs.readlinkSync(target);
     const resolved = path.resolve(outRoot, to);
     const there = path.basename(resolved) === stack && fs.existsSync(resolved) ? `, or render into it with --out ${path.dirname(resolved)}` : "";
-    throw new ForeignOutputError(`${target} is a symbolic link (to ${to}), which a render would replace with its output directory rather than write through; remove the link${there}`);
+    throw new ForeignOutputError(`${target} is a symbolic link (to ${to}), which a render would replace with its output directory rather than write through; remove the link${there}${keptPreviousTree(outRoot, stack)}`);
   }
   if (!fs.existsSync(target)) return;
-  if (!fs.statSync(target).isDirectory()) throw new ForeignOutputError(`${target} is a file, which a render would replace with its output directory; move it away or render elsewhere with --out`);
+  if (!fs.statSync(target).isDirectory()) throw new ForeignOutputError(`${target} is a file, which a render would replace with its output directory; move it away or render elsewhere with --out${keptPreviousTree(outRoot, stack)}`);
   if (fs.readdirSync(target).length === 0 || fs.existsSync(path.join(target, "stack.json"))) return;
   throw new ForeignOutputError(`${target} holds files no render wrote (no stack.json), and a render replaces that directory whole; move them away or render elsewhere with --out`);
+}
+
+/** A previous render's tree moved aside by a render killed mid-swap (`.<stack>+old-<pid>`). */
+function isOldTree(entry: string, stack: string): boolean {
+  const prefix = `.${stack}+old-`;
+  return entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length));
+}
+
+/**
+ * What the refusal of `<out>/<stack>` leaves of the last good render: the sweep puts a killed
+ * render's moved-aside tree back only where nothing stands at `<out>/<stack>`.
+ */
+function keptPreviousTree(outRoot: string, stack: string): string {
+  const old = fs.readdirSync(outRoot).filter((e) => isOldTree(e, stack));
+  if (old.length === 0) return "";
+  return `; the last render's tree, moved aside by a render killed mid-swap, is kept as ${path.join(outRoot, old[0])} and goes back into place at the next render once ${path.join(outRoot, stack)} is gone`;
 }
 
 /** A new, empty temporary tree beside `out/<stack>`, with the usual directory mode (mkdtemp's is 0700). */
@@ -108,12 +124,15 @@ function acquireLock(outRoot: string, stack: string): string {
  */
 function sweep(outRoot: string, stack: string, target: string): void {
   const tmpPrefix = `.${stack}+tmp-`;
-  const oldPrefix = `.${stack}+old-`;
   for (const entry of fs.readdirSync(outRoot)) {
     const full = path.join(outRoot, entry);
-    if (entry.startsWith(oldPrefix) && /^\d+$/.test(entry.slice(oldPrefix.length))) {
-      if (!fs.existsSync(target)) fs.renameSync(full, target);
-      else fs.rmSync(full, { recursive: true, force: true });
+    if (isOldTree(entry, stack)) {
+      // lstat, not exists: a dangling symbolic link put at <out>/<stack> since is no room for the
+      // tree (rename fails with ENOTDIR), and a link or file there is not a newer render: the tree
+      // stays until checkOutputIsOurs's refusal of it is dealt with.
+      const standing = fs.lstatSync(target, { throwIfNoEntry: false });
+      if (!standing) fs.renameSync(full, target);
+      else if (standing.isDirectory()) fs.rmSync(full, { recursive: true, force: true });
     } else if (entry.startsWith(tmpPrefix)) {
       const pid = Number(entry.slice(tmpPrefix.length).split("-")[0]);
       const writerGone = pid !== process.pid && !(Number.isInteger(pid) && processAlive(pid));
@@ -155,6 +174,8 @@ export async function swapIntoPlace(tmp: string, outRoot: string, stack: string)
     const lock = acquireLock(outRoot, stack);
     try {
       sweep(outRoot, stack, target);
+      // Checked before the program ran, but a link or file may have been put there since.
+      checkOutputIsOurs(outRoot, stack);
       const old = path.join(outRoot, `.${stack}+old-${process.pid}`);
       const hadTarget = fs.existsSync(target);
       if (hadTarget) fs.renameSync(target, old);

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { renderShipped, runRender, repoRoot, shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { ForeignOutputError, recoverOutput, swapIntoPlace } from "../../scripts/lib/out-swap";
 
 const fixture = path.join(__dirname, "fixtures", "slow-swap.ts");
 
@@ -169,4 +170,36 @@ test("an <out>/<stack> that is a symbolic link (dangling, or to a render elsewhe
   assert.ok(fs.lstatSync(path.join(out, "local")).isSymbolicLink() && fs.lstatSync(path.join(out, "dev")).isSymbolicLink(), "the links are kept");
   assert.equal(fs.readFileSync(path.join(elsewhere, "dev", "stack.json"), "utf8"), "{}");
   assert.deepEqual(fs.readdirSync(out).sort(), ["dev", "local"], "nothing else written");
+});
+
+test("a dangling link at <out>/<stack> beside a killed render's leftovers: refused naming the link and the kept tree, never written through; the tree goes back once the link is gone", () => {
+  const out = tempDir("im-link-old-");
+  const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const old = path.join(out, `.local+old-${deadPid}`);
+  fs.mkdirSync(old);
+  fs.writeFileSync(path.join(old, "stack.json"), "{}");
+  fs.mkdirSync(path.join(out, `.local+tmp-${deadPid}-abcd1234`));
+  fs.symlinkSync(path.join(out, "nowhere"), path.join(out, "local"));
+  const r = runRender(["--stack", "local"], out);
+  assert.equal(r.code, 2, r.stderr);
+  assert.doesNotMatch(r.stderr, /ENOTDIR|\n\s+at /, "no rename error, no stack trace");
+  assert.match(r.stderr, /local is a symbolic link \(to .*nowhere\), which a render would replace .*; remove the link; the last render's tree, moved aside by a render killed mid-swap, is kept as .*\.local\+old-\d+ and goes back into place at the next render once .*local is gone\n/);
+  assert.ok(fs.lstatSync(path.join(out, "local")).isSymbolicLink(), "the link is kept");
+  assert.ok(!fs.existsSync(path.join(out, "nowhere")), "nothing written through the link");
+  assert.equal(fs.readFileSync(path.join(old, "stack.json"), "utf8"), "{}", "the last render's tree is kept");
+  assert.deepEqual(fs.readdirSync(out).sort(), [`.local+old-${deadPid}`, "local"], "the dead render's temporary tree is swept");
+  fs.unlinkSync(path.join(out, "local"));
+  recoverOutput(out, "local");
+  assert.equal(fs.readFileSync(path.join(out, "local", "stack.json"), "utf8"), "{}");
+  assert.deepEqual(fs.readdirSync(out), ["local"]);
+});
+
+test("a link put at <out>/<stack> while the program ran is refused at the swap, under the lock, not renamed onto (ENOTDIR) or replaced", async () => {
+  const out = tempDir("im-link-swap-");
+  const tmp = path.join(out, `.local+tmp-${process.pid}-0000abcd`);
+  fs.mkdirSync(tmp);
+  fs.symlinkSync(path.join(out, "nowhere"), path.join(out, "local"));
+  await assert.rejects(swapIntoPlace(tmp, out, "local"), (err: Error) => err instanceof ForeignOutputError && /local is a symbolic link \(to .*nowhere\)/.test(err.message));
+  assert.ok(fs.lstatSync(path.join(out, "local")).isSymbolicLink());
+  assert.deepEqual(fs.readdirSync(out).sort(), [`.local+tmp-${process.pid}-0000abcd`, "local"], "no lock left; the caller removes its tree");
 });
