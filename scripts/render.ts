@@ -14,7 +14,8 @@ import { checkStackName, renderStack } from "./lib/render";
 import { knownStacksText, loadProject, Project, repoRoot, stackFile } from "./lib/stack-config";
 import { formatReport, PolicyReport } from "./lib/review";
 import { ConfigError } from "../infra/config";
-import { ForeignOutputError, OutputBusyError } from "./lib/out-swap";
+import { ForeignOutputError } from "./lib/out-swap";
+import { OutputBusyError } from "./lib/out-lock";
 
 /** `--stack-file stacks/Pulumi.staging.yaml` renders stack `staging`; without either flag, `local`. */
 function stackNameOf(stackFile: string | undefined): string {

@@ -9,21 +9,17 @@
  * `.local.tmp-abc`, and `local.old-…` one named `local.old-5`):
  *   `.<stack>+tmp-<pid>-<random>`  a tree being written
  *   `.<stack>+old-<pid>`           the previous tree, during the swap
- *   `.<stack>+lock`                held (by pid) while a render swaps
+ *   `.<stack>+lock`                held (by pid) while a render swaps (out-lock.ts)
+ *   `.<stack>+lock-takeover`       held while a render takes over a stale lock
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { makeDirectories } from "./cli";
+import { acquireLock, processAlive } from "./out-lock";
 
 /** A temporary tree younger than this may belong to a render still writing it. */
 const TMP_GRACE_MS = 10 * 60_000;
-/** A swap takes milliseconds: a lock this old was left by a process whose pid was reused. */
-const STALE_LOCK_MS = 60_000;
-/** How long to wait for another render's swap of the same stack. */
-const LOCK_WAIT_MS = 30_000;
-
-export class OutputBusyError extends Error {}
 
 /** `<out>/<stack>` holds something no render wrote, which the swap would delete. */
 export class ForeignOutputError extends Error {}
@@ -72,49 +68,6 @@ export function makeTempTree(outRoot: string, stack: string): string {
   const dir = path.join(outRoot, `.${stack}+tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   fs.mkdirSync(dir);
   return dir;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Takes `.<stack>+lock`, waiting for a live holder; a dead or stale holder's lock is taken over. */
-function acquireLock(outRoot: string, stack: string): string {
-  const lock = path.join(outRoot, `.${stack}+lock`);
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      return lock;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    let holder = NaN;
-    let age = 0;
-    try {
-      holder = Number(fs.readFileSync(lock, "utf8"));
-      age = Date.now() - fs.statSync(lock).mtimeMs;
-    } catch {
-      continue; // released meanwhile
-    }
-    if (!Number.isInteger(holder) || !processAlive(holder) || age > STALE_LOCK_MS) {
-      fs.rmSync(lock, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new OutputBusyError(`another render of stack '${stack}' (pid ${holder}) is replacing ${path.join(outRoot, stack)}; run again when it is done`);
-    }
-    sleep(50);
-  }
 }
 
 /**

@@ -203,3 +203,34 @@ test("a link put at <out>/<stack> while the program ran is refused at the swap, 
   assert.ok(fs.lstatSync(path.join(out, "local")).isSymbolicLink());
   assert.deepEqual(fs.readdirSync(out).sort(), [`.local+tmp-${process.pid}-0000abcd`, "local"], "no lock left; the caller removes its tree");
 });
+
+test("two renders taking over one stale lock at once: exactly one holds it at a time, the other waits for it", async () => {
+  const out = tempDir("im-lock-race-");
+  const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+  fs.writeFileSync(path.join(out, ".local+lock"), String(deadPid));
+  const go = path.join(out, "go");
+  const contenders = [0, 1].map(() => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "fixtures", "lock-race.ts"), out, "local", go], { cwd: repoRoot, env: env() });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const done = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return { done, output: () => stdout, errors: () => stderr };
+  });
+  const deadline = Date.now() + 60_000;
+  while (!contenders.every((c) => c.output().includes("ready"))) {
+    assert.ok(Date.now() < deadline, "both contenders started");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  fs.writeFileSync(go, "");
+  for (const c of contenders) assert.equal(await c.done, 0, c.errors());
+  const held = contenders.map((c) => {
+    const at = (what: string) => Number(c.output().match(new RegExp(`^${what} (\\d+)$`, "m"))?.[1]);
+    return { from: at("acquired"), to: at("released") };
+  });
+  for (const h of held) assert.ok(h.from > 0 && h.to >= h.from, `each contender held the lock once: ${JSON.stringify(held)}`);
+  const [first, second] = held.sort((a, b) => a.from - b.from);
+  assert.ok(second.from >= first.to, `the second took the lock only after the first released it: ${JSON.stringify(held)}`);
+  assert.deepEqual(fs.readdirSync(out), ["go"], "no lock or takeover debris left");
+});
