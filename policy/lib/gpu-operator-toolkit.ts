@@ -10,13 +10,19 @@
  * toolkit.version) writes a file k3s's containerd never reads and fails to signal a socket that is
  * not there: its pod restarts, the operator never marks the toolkit ready, and the device plugin
  * (whose init container waits for toolkit-ready) never starts. The operator's own test gives the
- * k3s values (controllers/transforms_test.go).
+ * k3s values (controllers/transforms_test.go). k3s fixes that socket whatever its data-dir (pkg/agent/
+ * config applyContainerdStateAndAddress), so any other socket fails alike; the config path matters
+ * less: k3s rewrites config.toml at every start and registers by itself the nvidia runtime the
+ * toolkit leaves in /usr/local/nvidia/toolkit (pkg/agent/containerd/runtimes.go
+ * findNvidiaContainerRuntimes, "Path when installing via GPU Operator"), so only the defaults are
+ * judged there. Rootless k3s (`rootless`) runs its containerd inside rootlesskit's namespaces: its
+ * socket is not judged.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, isHelmInstall, isReleaseOf } from "./k8s";
 import { GPU_OPERATOR_CHART } from "./device-plugin";
 import { GCE_NODE_TYPES, k3sBootScript } from "./gpu-nodes";
-import { k3sRunsOwnContainerd } from "./k3s-nodes";
+import { k3sDataDir, k3sRunsOwnContainerd, k3sRootless } from "./k3s-nodes";
 import { clusterNodes } from "./ambient-nodes";
 import { isNodePool } from "./node-settings";
 import { istioPlatform } from "./istio-cni";
@@ -33,7 +39,7 @@ const DEFAULT_SOCKET = "/run/containerd/containerd.sock";
  * `global.platform` k3s. Undefined when nothing the stack holds says so; `unknown` lists the VMs
  * whose script this run cannot read.
  */
-export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[]): { why?: string; unknown: string[] } {
+export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[]): { why?: string; script?: string; unknown: string[] } {
   const unknown: string[] = [];
   for (const node of clusterNodes(cluster, all, isNodePool).filter((n) => GCE_NODE_TYPES.has(n.type))) {
     const boot = probe(() => k3sBootScript(node.props));
@@ -45,7 +51,7 @@ export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyR
     // A k3s told to use another runtime's socket (an installed containerd, cri-dockerd) keeps none of its own.
     const script = boot.value.script;
     if (!k3sRunsOwnContainerd(script)) continue;
-    return { why: `${node.type.split(":").pop()} ${node.name} joins it as a k3s node (its ${boot.value.from} installs k3s)`, unknown };
+    return { why: `${node.type.split(":").pop()} ${node.name} joins it as a k3s node (its ${boot.value.from} installs k3s)`, script, unknown };
   }
   const declared = resources.find((r) => isHelmInstall(r.type) && orUnknown(() => istioPlatform(r.props.values) === "k3s", false));
   if (declared) return { why: `Helm release ${declared.name} declares it k3s (global.platform)`, unknown };
@@ -62,16 +68,21 @@ function envOf(entries: unknown): Map<string, string> {
 }
 
 /**
- * What a GPU Operator release's values leave at containerd's defaults, where its toolkit runs
- * (toolkit.enabled, on by default) and configures containerd (not the NRI plugin mode, cdi.enabled
- * with cdi.nriPluginEnabled, in which it touches neither file nor socket); empty when both are set.
+ * Whether a GPU Operator release's toolkit runs (toolkit.enabled, on by default) and configures
+ * containerd (not the NRI plugin mode, cdi.enabled with cdi.nriPluginEnabled, in which it touches
+ * neither file nor socket).
  */
+function toolkitConfiguresContainerd(v: Record<string, unknown>): boolean {
+  const enabled = dig(v, "toolkit.enabled");
+  if (enabled !== undefined && enabled !== null && !goTruthy(enabled)) return false;
+  const cdi = dig(v, "cdi.enabled");
+  return !((cdi === undefined || cdi === null || goTruthy(cdi)) && goTruthy(dig(v, "cdi.nriPluginEnabled")));
+}
+
+/** What a GPU Operator release's values leave at containerd's defaults where its toolkit configures containerd; empty when both are set. */
 export function toolkitDefaults(values: unknown): string[] {
   const v = isObject(values) ? values : {};
-  const enabled = dig(v, "toolkit.enabled");
-  if (enabled !== undefined && enabled !== null && !goTruthy(enabled)) return [];
-  const cdi = dig(v, "cdi.enabled");
-  if ((cdi === undefined || cdi === null || goTruthy(cdi)) && goTruthy(dig(v, "cdi.nriPluginEnabled"))) return [];
+  if (!toolkitConfiguresContainerd(v)) return [];
   const env = envOf(dig(v, "toolkit.env"));
   const gaps: string[] = [];
   const socket = env.get("CONTAINERD_SOCKET") || DEFAULT_SOCKET;
@@ -84,9 +95,21 @@ export function toolkitDefaults(values: unknown): string[] {
   return gaps;
 }
 
+/** Where k3s's socket is reached: /var/run is /run on the distributions k3s supports. */
+const K3S_SOCKETS = new Set([K3S_CONTAINERD_SOCKET, `/var${K3S_CONTAINERD_SOCKET}`]);
+
+/** The CONTAINERD_SOCKET a running toolkit is given when it is neither containerd's default (toolkitDefaults) nor k3s's socket. */
+export function toolkitSocketOffK3s(values: unknown): string | undefined {
+  const v = isObject(values) ? values : {};
+  if (!toolkitConfiguresContainerd(v)) return undefined;
+  const socket = envOf(dig(v, "toolkit.env")).get("CONTAINERD_SOCKET");
+  return socket && socket !== DEFAULT_SOCKET && !K3S_SOCKETS.has(socket.replace(/\/+$/, "")) ? socket : undefined;
+}
+
 /**
  * Reports each GPU Operator release on a k3s cluster of the stack whose container toolkit is left
- * at containerd's defaults: the toolkit never reaches k3s's containerd, and no GPU pod runs.
+ * at containerd's defaults, or given a socket that is not k3s's: the toolkit never reaches k3s's
+ * containerd, and no GPU pod runs.
  */
 export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], report: ReportViolation, pending: string[]): void {
   const operators = resources.filter((r) => isReleaseOf(r, GPU_OPERATOR_CHART));
@@ -96,17 +119,29 @@ export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string 
     if (k3s.unknown.length > 0) pending.push(`whether cluster ${cluster.name} runs k3s's own containerd (the boot script of ${k3s.unknown.join(", ")} is not known), which decides where the GPU Operator's container toolkit must point`);
     return;
   }
+  const configPath = k3s.script === undefined ? K3S_CONTAINERD_CONFIG : `${k3sDataDir(k3s.script)}/agent/etc/containerd/config.toml`;
+  const rootless = k3s.script !== undefined && k3sRootless(k3s.script);
   for (const r of operators) {
-    const gaps = probe(() => toolkitDefaults(JSON.parse(JSON.stringify(r.props.values ?? {}))));
-    if (!gaps.known) {
+    const values = probe(() => JSON.parse(JSON.stringify(r.props.values ?? {})) as unknown);
+    if (!values.known) {
       pending.push(`the toolkit values of GPU Operator release ${r.name} on cluster ${cluster.name}, which decide whether its container toolkit reaches k3s's containerd`);
       continue;
     }
-    if (gaps.value.length === 0) continue;
     const release = orUnknown(() => `${(r.props.namespace as string | undefined) || "default"}/${(r.props.name as string | undefined) ?? r.name}`, r.name);
-    report(
-      `cluster ${cluster.name}: Helm release ${release} (chart ${GPU_OPERATOR_CHART}) runs its container toolkit (toolkit.enabled) against containerd's defaults, ${gaps.value.join(" and ")}, though ${k3s.why}, whose containerd listens on ${K3S_CONTAINERD_SOCKET} and reads ${K3S_CONTAINERD_CONFIG}: the toolkit never registers the nvidia runtime with k3s's containerd (and fails signalling a socket that is not there), the operator never marks the toolkit ready and starts no device plugin, so no node advertises a GPU and GPU pods stay Pending; set values.toolkit.env CONTAINERD_CONFIG=${K3S_CONTAINERD_CONFIG} and CONTAINERD_SOCKET=${K3S_CONTAINERD_SOCKET} (gpu-operator v26.7.0 controllers/transforms_test.go), or toolkit.enabled: false where the nodes install the toolkit themselves (as components/cloud/gcp/nvidia.ts does)`,
-      r.urn,
-    );
+    const gaps = toolkitDefaults(values.value);
+    const offSocket = toolkitSocketOffK3s(values.value);
+    if (gaps.length > 0) {
+      report(
+        `cluster ${cluster.name}: Helm release ${release} (chart ${GPU_OPERATOR_CHART}) runs its container toolkit (toolkit.enabled) against containerd's defaults, ${gaps.join(" and ")}, though ${k3s.why}, whose containerd listens on ${K3S_CONTAINERD_SOCKET} and reads ${configPath}: the toolkit never registers the nvidia runtime with k3s's containerd (and fails signalling a socket that is not there), the operator never marks the toolkit ready and starts no device plugin, so no node advertises a GPU and GPU pods stay Pending; set values.toolkit.env CONTAINERD_CONFIG=${configPath} and CONTAINERD_SOCKET=${K3S_CONTAINERD_SOCKET} (gpu-operator v26.7.0 controllers/transforms_test.go), or toolkit.enabled: false where the nodes install the toolkit themselves (as components/cloud/gcp/nvidia.ts does)`,
+        r.urn,
+      );
+    } else if (offSocket && rootless) {
+      pending.push(`whether the socket ${offSocket} GPU Operator release ${r.name} gives its container toolkit reaches the containerd of rootless k3s on cluster ${cluster.name}`);
+    } else if (offSocket) {
+      report(
+        `cluster ${cluster.name}: Helm release ${release} (chart ${GPU_OPERATOR_CHART}) points its container toolkit at the socket ${offSocket} (values.toolkit.env CONTAINERD_SOCKET), though ${k3s.why}, whose containerd listens on ${K3S_CONTAINERD_SOCKET} whatever its data-dir (k3s pkg/agent/config applyContainerdStateAndAddress): the toolkit fails signalling a socket that is not there, the operator never marks the toolkit ready and starts no device plugin, so no node advertises a GPU and GPU pods stay Pending; set values.toolkit.env CONTAINERD_SOCKET=${K3S_CONTAINERD_SOCKET}`,
+        r.urn,
+      );
+    }
   }
 }

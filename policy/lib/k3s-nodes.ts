@@ -21,11 +21,22 @@ const DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
  */
 export function k3sRunsOwnContainerd(script: string): boolean {
   if (k3sOptionEntries(script, "container-runtime-endpoint").length > 0) return false;
-  const text = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
-  const flags = [...text.matchAll(/(?:^|\s)--docker(?:=(\S+))?(?=\s|$)/g)].map((m) => unquoted(m[1] ?? "true"));
-  const keys = [...text.matchAll(/^\s*["']?docker["']?\s*:\s*(\S+)/gm)].map((m) => unquoted(m[1]));
-  return [...keys, ...flags].every((v) => v === "false");
+  return !k3sSwitchOn(script, "docker");
 }
+
+/** Whether a k3s boot script turns a bare k3s switch on: `--<name>` (`--<name>=false` leaves it off) or `<name>: true` in the config file. */
+function k3sSwitchOn(script: string, name: string): boolean {
+  const text = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const flags = [...text.matchAll(new RegExp(`(?:^|\\s)--${name}(?:=(\\S+))?(?=\\s|$)`, "g"))].map((m) => unquoted(m[1] ?? "true"));
+  const keys = [...text.matchAll(new RegExp(`^\\s*["']?${name}["']?\\s*:\\s*(\\S+)`, "gm"))].map((m) => unquoted(m[1]));
+  return [...keys, ...flags].some((v) => v !== "false");
+}
+
+/** Whether a k3s boot script runs k3s rootless (`--rootless`, `rootless: true`; experimental, inside rootlesskit's namespaces: k3s docs "Running Rootless Servers"). */
+export const k3sRootless = (script: string): boolean => k3sSwitchOn(script, "rootless");
+
+/** The data-dir a k3s boot script gives k3s (its last `data-dir`), else k3s's default. */
+export const k3sDataDir = (script: string): string => (k3sOptionEntries(script, "data-dir").pop() ?? DEFAULT_DATA_DIR).replace(/\/+$/, "");
 
 const unquoted = (v: string) => v.replace(/^(["'])(.*)\1$/, "$2");
 
@@ -33,7 +44,7 @@ const unquoted = (v: string) => v.replace(/^(["'])(.*)\1$/, "$2");
 export function k3sCniConfDir(script: string): string | undefined {
   const last = (option: string) => k3sOptionEntries(script, option).pop();
   if (last("flannel-backend") === "none" || !k3sRunsOwnContainerd(script)) return undefined;
-  return `${(last("data-dir") ?? DEFAULT_DATA_DIR).replace(/\/+$/, "")}/agent/etc/cni/net.d`;
+  return `${k3sDataDir(script)}/agent/etc/cni/net.d`;
 }
 
 /**

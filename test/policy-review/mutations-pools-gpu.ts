@@ -2,7 +2,7 @@
  * Policy-review mutations of objects the endpoint pickers silently never read, of GPU
  * tolerations set where the pack did not look (Istio's gateway chart), and of an NVIDIA device
  * plugin removed or kept off the GPU nodes, or a GPU node group without the NVIDIA driver (every
- * vLLM pod Pending), a plugin config renaming the GPUs to nvidia.com/gpu.shared, a GPU Operator without Node Feature Discovery or, on k3s, with its toolkit at containerd's defaults, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
+ * vLLM pod Pending), a plugin config renaming the GPUs to nvidia.com/gpu.shared, a GPU Operator without Node Feature Discovery or, on k3s, with its toolkit at containerd's defaults or on a socket k3s does not listen on, a multi-node vLLM LeaderWorkerSet off the GPU nodes, a GPU node group the mesh's node agents no longer reach, and of a picker
  * config its loader refuses (a plugin type, a plugin's parameters, a chart release's values).
  */
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
@@ -224,6 +224,25 @@ export const poolsGpuMutations: Mutation[] = [
           asGpuOperator(o);
           // The boot script installs the driver; the operator's toolkit is left on.
           o.values = { driver: { enabled: false } };
+        },
+      ),
+  },
+  {
+    // k3s v1.33.5 keeps its containerd socket at /run/k3s/containerd/containerd.sock whatever its data-dir
+    // (pkg/agent/config applyContainerdStateAndAddress): the toolkit signals a socket that is not there.
+    name: "the k3s cluster's device plugin release swapped for NVIDIA's GPU Operator whose container toolkit is given a socket k3s does not listen on",
+    policy: "gpu-device-plugin",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => devicePlugin(r) && (r.inputs as any)?.values?.runtimeClassName === "nvidia",
+        (o) => {
+          asGpuOperator(o);
+          const env = [
+            { name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml" },
+            { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd.sock" },
+          ];
+          o.values = { driver: { enabled: false }, toolkit: { env } };
         },
       ),
   },

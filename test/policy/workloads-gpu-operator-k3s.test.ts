@@ -32,6 +32,9 @@ test("gpu-device-plugin: a GPU Operator on k3s whose toolkit points at k3s's con
     // NVIDIA's RKE2/k3s advice: the template k3s renders its config from, RUNTIME_CONFIG for the file.
     env({ CONTAINERD_CONFIG: "/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl", CONTAINERD_SOCKET: "/run/k3s/containerd/containerd.sock" }),
     env({ RUNTIME_CONFIG: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml", CONTAINERD_SOCKET: "/run/k3s/containerd/containerd.sock" }),
+    // /var/run is /run; a config path outside k3s's data-dir is healed at k3s's next start, which
+    // registers the toolkit's runtime from /usr/local/nvidia/toolkit itself (k3s runtimes.go).
+    env({ CONTAINERD_CONFIG: "/etc/k3s-containerd/config.toml", CONTAINERD_SOCKET: "/var/run/k3s/containerd/containerd.sock/" }),
     { toolkit: { enabled: false } },
     // The NRI plugin mode touches neither the config nor the socket.
     { cdi: { nriPluginEnabled: true } },
@@ -42,8 +45,11 @@ test("gpu-device-plugin: a GPU Operator on k3s whose toolkit points at k3s's con
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script("container-runtime-endpoint: unix:///run/containerd/containerd.sock\n")), operator({})])).violations, []);
   // Not k3s as far as the stack shows: an EKS or existing cluster with no platform declared.
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, operator({})])).violations, []);
-  // A script this run cannot read is can't judge, not a pass or a violation.
+  // A script this run cannot read is can't judge, not a pass or a violation; so is another socket on rootless k3s.
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(UNKNOWN), operator({})])).violations, []);
+  const rootless = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script("rootless: true\n")), operator(env({ ...k3sEnv, CONTAINERD_SOCKET: "/run/user/1000/k3s/containerd/containerd.sock" }))]);
+  assert.deepEqual(rootless.violations, []);
+  assert.match(rootless.unknown.join("\n"), /whether the socket \/run\/user\/1000\/k3s\/containerd\/containerd\.sock GPU Operator release a-gpu-operator gives its container toolkit reaches the containerd of rootless k3s on cluster a/);
 });
 
 test("gpu-device-plugin: a GPU Operator on k3s whose toolkit keeps containerd's defaults fails", async () => {
@@ -57,6 +63,16 @@ test("gpu-device-plugin: a GPU Operator on k3s whose toolkit keeps containerd's 
   assert.match(messages(runtimeSocket)[0] ?? "", /defaults, the socket \/run\/containerd\/containerd\.sock \(values\.toolkit\.env sets no CONTAINERD_SOCKET; its RUNTIME_SOCKET \/run\/k3s\/containerd\/containerd\.sock the operator overwrites with the socket it mounts\), though/);
   const configOnly = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script()), operator(env({ CONTAINERD_SOCKET: k3sEnv.CONTAINERD_SOCKET, CONTAINERD_CONFIG: "/etc/containerd/config.toml" }))]);
   assert.match(messages(configOnly)[0] ?? "", /defaults, the config \/etc\/containerd\/config\.toml \(values\.toolkit\.env sets it\), though/);
+  // A custom data-dir moves the config the message asks for (k3s keeps its socket in /run/k3s).
+  const dataDir = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script("data-dir: /srv/k3s/\n")), operator({})]);
+  assert.match(messages(dataDir)[0] ?? "", /reads \/srv\/k3s\/agent\/etc\/containerd\/config\.toml: .*set values\.toolkit\.env CONTAINERD_CONFIG=\/srv\/k3s\/agent\/etc\/containerd\/config\.toml and CONTAINERD_SOCKET=\/run\/k3s\/containerd\/containerd\.sock /);
+  // Any socket but k3s's fails alike, not only containerd's default (before, each passed).
+  for (const socket of ["/run/k3s/containerd.sock", "/var/lib/rancher/k3s/agent/containerd/containerd.sock"]) {
+    const offSocket = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script("data-dir: /var/lib/rancher/k3s\n")), operator(env({ ...k3sEnv, CONTAINERD_SOCKET: socket }))]);
+    assert.deepEqual(messages(offSocket), [
+      `cluster a: Helm release gpu-operator/gpu-operator (chart gpu-operator) points its container toolkit at the socket ${socket} (values.toolkit.env CONTAINERD_SOCKET), though InstanceTemplate a-gpu-a100-template joins it as a k3s node (its startup script installs k3s), whose containerd listens on /run/k3s/containerd/containerd.sock whatever its data-dir (k3s pkg/agent/config applyContainerdStateAndAddress): the toolkit fails signalling a socket that is not there, the operator never marks the toolkit ready and starts no device plugin, so no node advertises a GPU and GPU pods stay Pending; set values.toolkit.env CONTAINERD_SOCKET=/run/k3s/containerd/containerd.sock`,
+    ]);
+  }
   // An existing cluster declared k3s by an Istio release; the toolkit left on with NRI asked for but CDI off.
   const istiod = on("kubernetes:helm.sh/v3:Release", "a-istiod", { name: "istiod", chart: "istiod", namespace: "istio-system", values: { global: { platform: "k3s" } } });
   for (const values of [{}, { cdi: { enabled: false, nriPluginEnabled: true } }, { toolkit: { enabled: "true" } }]) {
