@@ -12,7 +12,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import * as yaml from "js-yaml";
-import { dig, helmChartName, isHelmInstall, isKind, meta, releaseNamespace } from "./k8s";
+import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { releaseNamespace } from "./release-namespace";
 import { withRenderedIstio } from "./istio-rendered";
 import { GATEWAY_CLASS_DEFAULTS_LABEL } from "./istio-overlays";
 import { list, tri, Tri } from "./values";
@@ -54,7 +55,7 @@ function servicePatch(overlay: unknown): ServicePatch | undefined {
 function istiodNamespaces(resources: PolicyResource[]): string[] {
   const releases = resources.filter((r) => isHelmInstall(r.type) && helmChartName(r.props) === "istiod");
   if (releases.length === 0) return ["istio-system"];
-  return releases.map((r) => releaseNamespace(r.props));
+  return releases.map((r) => releaseNamespace(r));
 }
 
 /** The `service` patches of the class's defaults: labelled ConfigMaps in istiod's namespace, and istiod's gatewayClasses values. */

@@ -18,6 +18,7 @@ import { cannotJudge, isKind, meta, podSpecOf, T, isReleaseOf } from "./k8s";
 import { descopedValue, isIstiodRelease, istiodEnv } from "./istio";
 import { istioNodeAgentImage, withRenderedIstio } from "./istio-rendered";
 import { isObject, orUnknown } from "./values";
+import { releaseNamespace } from "./release-namespace";
 
 const REV = "istio.io/rev";
 const DEFAULT_VALIDATOR = "istiod-default-validator";
@@ -135,7 +136,7 @@ export function istiodsServing(gw: PolicyResource, resources: PolicyResource[]):
       if (selected !== "") return false;
       if (tags.has("default")) return true;
       // The tag webhook istio-revision-tag-default, which only an istiod in istio-system names so (elsewhere the name takes its namespace).
-      const otherDefaultTag = istiods.some((o) => o.tagged.includes("default") && (o.r.props.namespace || "istio-system") === "istio-system");
+      const otherDefaultTag = istiods.some((o) => o.tagged.includes("default") && releaseNamespace(o.r) === "istio-system");
       return !otherDefaultTag && defaultRevision(resources) === revision;
     })
     .map(({ r }) => r);

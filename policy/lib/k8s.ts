@@ -28,10 +28,6 @@ export const isHelmInstall = (type: string) => HELM_TYPES.has(type);
 /** Whether a resource is a Helm release of that chart (a chart not known yet in a preview: not taken for it). */
 export const isReleaseOf = (r: PolicyResource, chart: string): boolean => isHelmInstall(r.type) && orUnknown(() => helmChartName(r.props) === chart, false);
 
-/** The namespace a Helm release installs into: its `namespace` where given, else `fallback` (the provider's default namespace). */
-export const releaseNamespace = (props: Record<string, any>, fallback = "default"): string =>
-  typeof props.namespace === "string" && props.namespace !== "" ? props.namespace : fallback;
-
 /** The chart's name (`istiod`), also when given as a URL or OCI reference (`oci://…/charts/istiod`). */
 export function helmChartName(props: Record<string, any>): string | undefined {
   const chart = props?.chart;

@@ -10,7 +10,8 @@
  * inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isRoute, meta, T, releaseNamespace } from "./k8s";
+import { dig, helmChartName, isRoute, meta, T } from "./k8s";
+import { releaseNamespace } from "./release-namespace";
 import type { Report } from "./picker-service";
 import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules";
 import { istioParents } from "./inference-extension";
@@ -87,7 +88,7 @@ function chartReleases(resources: PolicyResource[], cluster: string): ChartRelea
     const chart = helmChartName(r.props);
     if (!chart || !Object.prototype.hasOwnProperty.call(CHARTS, chart)) continue;
     const name = typeof r.props.name === "string" && r.props.name !== "" ? (r.props.name as string) : undefined;
-    const namespace = releaseNamespace(r.props);
+    const namespace = releaseNamespace(r);
     out.push({ resource: r, chart, ...CHARTS[chart], name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${chart}) on ${cluster}` });
   }
   return out;

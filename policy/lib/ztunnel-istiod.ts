@@ -8,7 +8,8 @@
  * talks to ztunnel, never to istiod, so it is not read here.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { helmChartName, isHelmInstall, meta, T, releaseNamespace, isReleaseOf } from "./k8s";
+import { helmChartName, isHelmInstall, meta, T, isReleaseOf } from "./k8s";
+import { releaseNamespace } from "./release-namespace";
 import { descopedValue, isIstiodRelease } from "./istio";
 import { istiodsOf } from "./istiod-revisions";
 import { goTruthy, isObject, probe } from "./values";
@@ -44,7 +45,7 @@ export function ztunnelIstiodAddresses(values: unknown): { env: string; value: s
 /**
  * The istiod Service an istiod release renders (istio-discovery service.yaml): `istiod`, or
  * `istiod-<revision>` where `revision` (pilot.revision wins) is set, in the release's namespace
- * (istio-system where it names none); null where it renders none or this pack does not follow it
+ * (its provider's default namespace where it names none); null where it renders none or this pack does not follow it
  * (a remote profile or istiodRemote, a resourceScope other than all or namespace).
  */
 function istiodService(r: PolicyResource): { name: string; namespace: string } | null {
@@ -53,7 +54,7 @@ function istiodService(r: PolicyResource): { name: string; namespace: string } |
   const scope = descopedValue(values, "global", "resourceScope") ?? "all";
   if (profile === "remote" || goTruthy(descopedValue(values, "istiodRemote", "enabled")) || !["all", "namespace"].includes(String(scope))) return null;
   const revision = text(descopedValue(values, "revision"));
-  const namespace = releaseNamespace(r.props, "istio-system");
+  const namespace = releaseNamespace(r);
   return { name: `istiod${revision === "" ? "" : `-${revision}`}`, namespace };
 }
 
@@ -78,7 +79,7 @@ export function reportZtunnelIstiod(cluster: string, resources: PolicyResource[]
   for (const r of resources.filter(isIstiodRelease)) {
     const svc = probe(() => istiodService(r));
     if (!svc.known) {
-      pending.push(`the istiod Service that istiod release ${r.name} on cluster ${cluster} renders (its values are not known yet), which ztunnel must dial`);
+      pending.push(`the istiod Service that istiod release ${r.name} on cluster ${cluster} renders (its values, or the namespace it installs into, are not known), which ztunnel must dial`);
       return;
     }
     if (svc.value === null) return;

@@ -1,5 +1,5 @@
 /** Policy-review mutations of mesh-wide STRICT mTLS and PeerAuthentication, ambient enrollment and sidecar injection, one mesh identity and root CA across clusters. */
-import type { ExportedResource } from "../../scripts/lib/review-wire";
+import { providerUrn, type ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload } from "./mutations-support";
 
 const istioCni = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "cni";
@@ -289,6 +289,20 @@ export const meshMutations: Mutation[] = [
       const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.urn.split("::").pop()!);
       const onEks = (r: ExportedResource) => groups.some((g) => g.startsWith(r.urn.split("::").pop()!.replace(/ztunnel$/, "")));
       return onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel" && onEks(r), (o) => (o.values.nodeSelector = { "inference-mesh.io/node-group": "system" }));
+    },
+  },
+  {
+    // pulumi-kubernetes v4.34.2 helm_release.go setDefaults: a Release naming no namespace installs
+    // into its provider's default namespace, so istiod (and its Service) lands in inference while
+    // ztunnel still dials istiod.istio-system.svc (ztunnel templates/daemonset.yaml).
+    name: "istiod's release namespace left to a provider whose default namespace is inference",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      const release = resources(doc).find(istiod);
+      const provider = release && resources(doc).find((r) => r.urn === providerUrn(release.provider ?? ""));
+      if (!release || !provider) return undefined;
+      edit(provider, (o) => (o.namespace = "inference"));
+      return edit(release, (o) => delete o.namespace);
     },
   },
   {

@@ -59,3 +59,27 @@ test("mesh-mtls-strict: a ztunnel revision not known yet is can't judge", async 
   assert.deepEqual(result.violations, []);
   assert.match(result.unknown.join("\n"), /the istiod address of ztunnel release a-ztunnel on cluster a/);
 });
+
+// pulumi-kubernetes v4.34.2 helm_release.go setDefaults: a release without a namespace installs into
+// its provider's default namespace (the Provider's namespace, else its kubeconfig context's, else "default").
+const kubeconfig = (namespace?: string) =>
+  `apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: a, user: a${namespace ? `, namespace: ${namespace}` : ""}}\nclusters:\n- name: a\n  cluster: {server: "https://a:6443"}\nusers:\n- name: a\n  user: {token: t}\n`;
+const onProvider = (providerProps: Record<string, unknown>, ztunnel: unknown = {}) =>
+  mesh({}, ztunnel).map((r) => {
+    if (r.name !== "a-istiod") return r;
+    const { namespace: _dropped, ...props } = r.props;
+    return stackResource({ type: REL, name: r.name, props, provider: { ...k8sProvider("a"), props: providerProps } });
+  });
+
+test("mesh-mtls-strict: an istiod release naming no namespace installs into its provider's default namespace, not istio-system", async () => {
+  assert.match(messages(await runStack(meshMtlsStrict, onProvider({ namespace: "mesh" }))).join("\n"), /dials istiod at istiod\.istio-system\.svc:15012 .* renders only Service mesh\/istiod \(release a-istiod\)/);
+  assert.match(messages(await runStack(meshMtlsStrict, onProvider({ kubeconfig: kubeconfig() }))).join("\n"), /renders only Service default\/istiod \(release a-istiod\)/);
+  assert.match(messages(await runStack(meshMtlsStrict, onProvider({ kubeconfig: kubeconfig("mesh") }))).join("\n"), /renders only Service mesh\/istiod /);
+  // The provider's namespace wins over its kubeconfig context's; ztunnel told that namespace passes.
+  assert.deepEqual((await runStack(meshMtlsStrict, onProvider({ namespace: "istio-system", kubeconfig: kubeconfig("mesh") }))).violations, []);
+  assert.deepEqual((await runStack(meshMtlsStrict, onProvider({ kubeconfig: kubeconfig("mesh") }, { istioNamespace: "mesh" }))).violations, []);
+  // A kubeconfig given as a path (or the ambient one) is not in the stack: can't judge.
+  const path = await runStack(meshMtlsStrict, onProvider({ kubeconfig: "~/.kube/config" }));
+  assert.deepEqual(path.violations, []);
+  assert.match(path.unknown.join("\n"), /the istiod Service that istiod release a-istiod on cluster a renders/);
+});

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
-import { runStack, UNKNOWN } from "../support/policy";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { on, GW, https } from "./traffic-support";
 import { v4Chart, istiodObjects } from "./mesh-support";
 
@@ -263,6 +263,8 @@ test("gateway-listeners-tls: Istio patches a Gateway's Service with the `service
     on(CM, `defaults-${namespace}`, { metadata: { name: "istio-default-gatewayclass-istio", namespace, labels: { "gateway.istio.io/defaults-for-class": "istio" } }, data: { service } });
   const annotated = { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } };
   const istiod = (values: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values });
+  const istiodOnProvider = (namespace: string) =>
+    stackResource({ type: "kubernetes:helm.sh/v3:Release", name: "a-istiod", props: { chart: "istiod", values: {} }, provider: { ...k8sProvider("a"), props: { namespace } } });
   const plainOn80 = /Gateway inference\/internal on a: listener http \(port 80\) is HTTP; external listeners must be HTTPS or TLS/;
   const cases: [string, ReturnType<typeof on>[], RegExp | undefined][] = [
     ["options making the Service ClusterIP, without the annotation", [gateway("internal", "istio", [http], optionsRef), options("spec:\n  type: ClusterIP\n")], undefined],
@@ -274,6 +276,8 @@ test("gateway-listeners-tls: Istio patches a Gateway's Service with the `service
     // istiod as a v4 Chart in its own namespace: its class defaults are read there, not in istio-system.
     ["class defaults in the namespace of an istiod installed as a v4 Chart", [gateway("internal", "istio", [http]), ...v4Chart("a", "istiod", istiodObjects({}, "istio-control")), classDefaults("spec:\n  type: ClusterIP\n", "istio-control")], undefined],
     ["class defaults in istio-system, where an istiod installed as a v4 Chart in istio-control reads none", [gateway("internal", "istio", [http]), ...v4Chart("a", "istiod", istiodObjects({}, "istio-control")), classDefaults("spec:\n  type: ClusterIP\n")], plainOn80],
+    // A release naming no namespace installs into its provider's (pulumi-kubernetes v4.34.2 helm_release.go setDefaults).
+    ["class defaults in the provider's namespace, where an istiod release naming none installs", [gateway("internal", "istio", [http]), istiodOnProvider("istio-control"), classDefaults("spec:\n  type: ClusterIP\n", "istio-control")], undefined],
     ["istiod's gatewayClasses values making the class ClusterIP", [gateway("internal", "istio", [http]), istiod({ gatewayClasses: { istio: { service: { spec: { type: "ClusterIP" } } } } })], undefined],
     ["the Gateway's options winning over the class's defaults", [gateway("internal", "istio", [http], optionsRef), classDefaults("spec:\n  type: ClusterIP\n"), options("spec:\n  type: LoadBalancer\n")], plainOn80],
     ["options Istio cannot read (it deploys nothing from them): the annotation stands", [gateway("internal", "istio", [http], { ...annotated, ...optionsRef }), options("spec: [unclosed\n")], undefined],

@@ -14,7 +14,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
 import { istiodValues } from "../../components/mesh/istio";
-import { runStack } from "../support/policy";
+import { k8sProvider, runStack, stackResource } from "../support/policy";
 import { spec } from "../inference/support";
 import { InferenceObject, on, prodInference } from "./traffic-support";
 import { NS, REL } from "./mesh-support";
@@ -70,6 +70,11 @@ test("inference-pool-epp: an unlabelled Gateway belongs to the default revision 
   // A default tag outranks the default revision.
   const tagged = [istiod("istiod-1-30", (v) => ((v.revision = "1-30"), noFlag(v))), istiod("istiod-1-31", (v) => ((v.revision = "1-31"), (v.revisionTags = ["default"]), noFlag(v)))];
   assert.deepEqual(await flagged([...inference(), base("1-30"), ...tagged]), ["a-istiod-1-31"]);
+  // A default tag outranks the default revision only from istio-system, where its webhook is named
+  // istio-revision-tag-default; a release naming no namespace installs into its provider's default
+  // namespace (pulumi-kubernetes v4.34.2 helm_release.go setDefaults), here not istio-system.
+  const elsewhere = tagged.map((r) => (r.name === "a-istiod-1-31" ? stackResource({ type: REL, name: r.name, props: { ...r.props, namespace: undefined }, provider: { ...k8sProvider("a"), props: { namespace: "istio-canary" } } }) : r));
+  assert.deepEqual(await flagged([...inference(), base("1-30"), ...elsewhere]), ["a-istiod-1-30", "a-istiod-1-31"]);
   // Without the base chart or its webhook the default revision is not known: can't judge.
   const unknown = await review([...inference(), ...revisioned]);
   assert.deepEqual(unknown.violations, []);

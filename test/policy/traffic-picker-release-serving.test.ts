@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { runStack } from "../support/policy";
+import { k8sProvider, runStack, stackResource } from "../support/policy";
 import { on } from "./traffic-support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -149,4 +149,12 @@ test("inference-pool-epp: a chart picker behind router.proxy.proxyType agentgate
   const gw = on(GW, "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
   assert.deepEqual(await messages(agw(undefined, { httpRoute: { create: true, inferenceGatewayName: "inference-gateway" } }), undefined, [gw]), []);
   assert.equal((await messages(router({}, { httpRoute: { create: true, inferenceGatewayName: "inference-gateway" } }), undefined, [gw])).length, 1);
+});
+
+test("inference-pool-epp: a chart release naming no namespace is read in its provider's default namespace", async () => {
+  // pulumi-kubernetes v4.34.2 helm_release.go setDefaults: the Provider's namespace, not "default".
+  const { namespace: _dropped, ...props } = release({}).props as Record<string, unknown>;
+  const onInference = stackResource({ type: RELEASE, name: "a-router", props: { ...props, values: router({ epp: { extProcPort: 9012 } }) }, provider: { ...k8sProvider("a"), props: { namespace: "inference" } } });
+  const moved = (await runStack(inferencePoolEpp, [onInference] as any)).violations.map((v) => v.message);
+  assert.match(moved.join("\n"), /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.extProcPort 9012/);
 });
