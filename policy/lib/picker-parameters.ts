@@ -10,6 +10,9 @@
 import { isObject, list } from "./values";
 import { Field, decode, goDuration, param } from "./go-json-decode";
 import { PRECISE_PREFIX_FIELDS, precisePrefixProblems } from "./picker-precise-prefix";
+import { LATENCY_PREDICTION, PREFIX_MATCH, producerProblem } from "./picker-producers";
+import { LATENCY_FIELDS, latencyProblems } from "./picker-latency-parameters";
+import { TOKEN_PRODUCER_FIELDS, tokenProducerProblems } from "./picker-token-producer";
 
 const PICKER = { maxNumOfEndpoints: "int" } as const; // framework/plugins/scheduling/picker/common.go PickerParameters
 const ENGINE: Record<string, Field> = {
@@ -60,6 +63,11 @@ const DECODED: Record<string, Record<string, Field>> = {
   // dataproducer/preciseprefixcache/producer.go PluginConfig; scorer/preciseprefixcache/precise_prefix_cache.go PluginConfig (picker-precise-prefix.ts)
   "precise-prefix-cache-producer": PRECISE_PREFIX_FIELDS,
   "precise-prefix-cache-scorer": PRECISE_PREFIX_FIELDS,
+  // latency-scorer, slo-headroom-tier-filter, latency-slo-admitter (picker-latency-parameters.ts)
+  ...LATENCY_FIELDS,
+  // dataproducer/tokenizer/tokenizer.go tokenizerPluginConfig, under the current and the deprecated type (picker-token-producer.ts)
+  "token-producer": TOKEN_PRODUCER_FIELDS,
+  tokenizer: TOKEN_PRODUCER_FIELDS,
 };
 
 /** Factories that take no parameters (`_ *json.Decoder`, each registered type's factory at v0.10.0): whatever is given is never read. */
@@ -81,24 +89,6 @@ const UTILIZATION_METRICS = ["active-requests", "running-requests", "waiting-que
 const BUILT_IN_ENGINES = ["vllm", "sglang", "trtllm-serve", "triton-tensorrt-llm", "triton"];
 
 /**
- * The producers of the prefix-cache match info prefix-cache-scorer reads, each under its own
- * plugin name (requestcontrol/dataproducer: approximateprefix, burstprefix, preciseprefixcache).
- * Only approx-prefix-cache-producer is the loader's default producer, added when no plugin
- * produces the key (datalayer/data_graph.go CreateMissingDataProducers); a key under any other
- * name without its producer fails start ("no default producer").
- */
-const PREFIX_PRODUCERS = new Set(["approx-prefix-cache-producer", "burst-prefix-cache-producer", "precise-prefix-cache-producer", "multicluster-approx-prefix-cache-producer"]);
-const DEFAULT_PREFIX_PRODUCER = "approx-prefix-cache-producer";
-
-/** A prefixMatchInfoProducerName naming no producer of prefix-cache match info: nothing produces what the plugin requires. */
-function prefixProducerProblem(p: Record<string, unknown>, at: string, declared: ReadonlyMap<string, string>, what: string, out: string[]): void {
-  const producer = param(p, "prefixMatchInfoProducerName");
-  if (typeof producer !== "string" || producer === "" || producer === DEFAULT_PREFIX_PRODUCER || PREFIX_PRODUCERS.has(declared.get(producer) ?? "")) return;
-  const of = declared.has(producer) ? `a ${declared.get(producer)}, which produces no prefix-cache match info` : "no plugin of plugins[]";
-  out.push(`${at}.prefixMatchInfoProducerName ${JSON.stringify(producer)} names ${of} (a plugin of type ${[...PREFIX_PRODUCERS].join(", ")}, or ${DEFAULT_PREFIX_PRODUCER}, which the loader adds): nothing produces what the ${what} requires, so the picker exits at start`);
-}
-
-/**
  * prefix-cache-affinity-filter's validate (filter/prefixcacheaffinity/plugin.go), over its defaults
  * (affinityThreshold 0.80, maxTTFTPenaltyMs 18000, ttftSource prefillThroughput, peakPrefillThroughput 15928).
  */
@@ -117,7 +107,8 @@ function affinityFilterProblems(p: Record<string, unknown>, at: string, factory:
   const ttft = typeof source === "string" ? source : "prefillThroughput";
   if (ttft !== "latencyPredictor" && ttft !== "prefillThroughput") out.push(`${at}.ttftSource ${JSON.stringify(ttft)} is neither latencyPredictor nor prefillThroughput, which ${factory} refuses`);
   else if (ttft === "prefillThroughput" && penalty > 0 && peak === 0) out.push(`${at}.peakPrefillThroughput is 0 while ttftSource is prefillThroughput and maxTTFTPenaltyMs ${penalty} is positive, which ${factory} refuses (it estimates TTFT from it)`);
-  prefixProducerProblem(p, at, declared, "filter", out);
+  producerProblem(PREFIX_MATCH, p, at, declared, "filter", out);
+  if (ttft === "latencyPredictor" && penalty > 0) producerProblem(LATENCY_PREDICTION, p, at, declared, "filter", out);
 }
 
 /** The session-affinity scorer's and filter's validate, after applyDefaults: a known strategy, and for session_id sources and a schedule it can use. */
@@ -153,7 +144,7 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
   } else if (type === "prefix-cache-scorer") {
     const weight = num("matchLengthWeight") ?? 0;
     const scale = num("matchLengthScaleTokens") ?? 8192;
-    prefixProducerProblem(p, at, declared, "scorer", out);
+    producerProblem(PREFIX_MATCH, p, at, declared, "scorer", out);
     if (weight < 0 || weight > 1) out.push(`${at}.matchLengthWeight ${weight} is outside 0.0 to 1.0, which ${factory} refuses`);
     else if (weight > 0 && scale <= 0) out.push(`${at}.matchLengthScaleTokens ${scale} is not positive while matchLengthWeight is ${weight}, which ${factory} refuses (it must be greater than 0 when matchLengthWeight is)`);
   } else if (type === "prefix-cache-affinity-filter") {
@@ -180,7 +171,7 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
   } else if (type === "session-affinity-scorer" || type === "session-affinity-filter") {
     sessionAffinityProblems(p, at, factory, out);
   } else if (type === "no-hit-lru-scorer") {
-    prefixProducerProblem(p, at, declared, "scorer", out);
+    producerProblem(PREFIX_MATCH, p, at, declared, "scorer", out);
     const size = num("lruSize");
     if (size !== undefined && size <= 0) out.push(`${at}.lruSize ${size} is not positive, so the scorer silently tracks 1024 endpoints instead (scores otherwise than the config reads)`);
     for (const unread of ["prefixPluginType", "prefixPluginName"]) {
@@ -204,6 +195,10 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
     });
   } else if (type === "precise-prefix-cache-producer" || type === "precise-prefix-cache-scorer") {
     out.push(...precisePrefixProblems(type, p, at));
+  } else if (type in LATENCY_FIELDS) {
+    out.push(...latencyProblems(type, p, at, declared));
+  } else if (type === "token-producer" || type === "tokenizer") {
+    out.push(...tokenProducerProblems(type, p, at));
   } else if (type === "metrics-data-source") {
     const port = num("port");
     if (port !== undefined && (port < 1 || port > 65535)) out.push(`${at}.port ${port} is outside 1 to 65535, which ${factory} refuses`);

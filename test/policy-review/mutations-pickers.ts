@@ -51,6 +51,28 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // v0.10.0 scheduling/filter/sloheadroomtier/plugin.go Factory refuses an epsilonExploreNeg outside [0, 1]: the picker exits at start.
+    name: "an endpoint picker's config adding a slo-headroom-tier-filter with epsilonExploreNeg 1.5, which its factory refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "slo-headroom-tier-filter", parameters: { epsilonExploreNeg: 1.5 } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
+    // v0.10.0 dataproducer/tokenizer/tokenizer.go PluginFactory: a `vllm` backend without modelName is refused ("'modelName' must be specified").
+    name: "an endpoint picker's config adding a token-producer with a vllm render backend but no modelName, which its factory refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "token-producer", parameters: { vllm: { url: "http://localhost:8000" } } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
     // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
     // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
     name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",
