@@ -6,7 +6,8 @@
  */
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
-import { CREDENTIAL_NAME, K3S_FULL_TOKEN, namesNoCredential, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
+import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
+import { literalCredential, loginInScript, unquote, VALUE, words } from "./shell-values";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -94,38 +95,11 @@ export function bootLayers(text: string, how = "", depth = 0, out: Layer[] = [])
   return out;
 }
 
-/** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
-const VALUE = `"[^"\\n]*"|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
-
-const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
-
-/**
- * Whether a value given under a credential's name is one: a literal (not a switch, path or
- * Secret's name), or a shell variable the script sets to one. What the script reads when it runs
- * (`$(gcloud secrets versions access …)`, a variable set so) holds no credential here.
- */
-function literalCredential(raw: string, key: string, text: string, depth = 0): boolean {
-  const v = unquote(raw.trim()).trim();
-  if (v === "") return false;
-  const ref = /^\$(?:\{(\w+)\}|(\w+))$/.exec(v);
-  if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
-  if (v.startsWith("$")) return false;
-  return !namesNoCredential(v, key);
-}
-
-/** Whether the script sets shell variable `name` to a literal credential anywhere. */
-function assignedLiterally(text: string, name: string, key: string, depth: number): boolean {
-  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=(${VALUE})`, "gm");
-  return [...text.matchAll(assignment)].some((m) => literalCredential(m[1], key, text, depth));
-}
-
 /** Where k3s takes its join token from a file: the paths a script or config names. */
 const TOKEN_FILE = new RegExp(`(?:--(?:agent-)?token-file(?:=|[ \\t]+)|(?:^|[\\s'"{,])["']?(?:agent-)?token-file["']?[ \\t]*:[ \\t]*|K3S_(?:AGENT_)?TOKEN_FILE=)(${VALUE})`, "gm");
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
-/** The words of a command line, quotes kept (for literalCredential). */
-const words = (args: string) => [...args.matchAll(/"[^"\n]*"|'[^'\n]*'|[^\s"']+/g)].map((m) => m[0]);
 
 /**
  * Whether the script writes a literal into the token file at `path`: `echo`/`printf` redirected or
@@ -166,6 +140,9 @@ function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
  */
 const secretName = (name: string) => CREDENTIAL_NAME.test(name) || /secret[-_]key$/i.test(name);
 
+/** What loginInScript finds encoded, and where, in a message. */
+const encodedLogin = (where: string) => `a login the script base64-encodes itself (user:password, its password written in the script) ${where}`;
+
 /** A k3s command line, where `-t` is `--token` (k3s's agent and server flags: `token,t`). */
 const K3S_COMMAND = /(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*(?:server|agent)\b/;
 
@@ -205,9 +182,13 @@ function givenCredential(text: string, context: string): string | undefined {
     const value = m[2].replace(/\\n.*$/, "");
     if (secretName(m[1]) && literalCredential(value, m[1], context)) return `a credential (under ${m[1]}:)`;
     if (registryAuth(unquote(value), m[1])) return REGISTRY_AUTH;
+    const login = m[1].toLowerCase() === "auth" ? loginInScript(live.slice(m.index! + m[0].length), context) : undefined;
+    if (login === "literal") return REGISTRY_AUTH;
+    if (login === "encoded") return encodedLogin("under auth, as a registry login in Docker's config.json and k3s's registries.yaml");
   }
-  const bearer = new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(${VALUE})`, "i").exec(live);
+  const bearer = new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(?=(${VALUE}))`, "i").exec(live);
   if (bearer && literalCredential(bearer[1], "token", context)) return "a credential (in an Authorization header)";
+  if (bearer && /Basic[ \t]+$/i.test(bearer[0]) && loginInScript(live.slice(bearer.index + bearer[0].length), context) === "encoded") return encodedLogin("in a Basic Authorization header");
   if (URL_PASSWORD.test(live)) return "a credential (a password in a URL, user:password@)";
   return undefined;
 }

@@ -116,6 +116,17 @@ export const credentialsMutations: Mutation[] = [
     },
   },
   {
+    // k3s reads registries.yaml's `auth` as base64 user:password (docs.k3s.io Private Registry
+    // Configuration): a script encoding a password it holds itself carries that password in clear.
+    name: "a registry login the k3s agents' startup script base64-encodes itself (AUTH=$(echo -n user:password | base64)) into registries.yaml",
+    policy: "sensitive-values-secret",
+    apply: (doc) => {
+      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
+      const script = `#!/bin/bash\nAUTH=$(echo -n "ci-bot:ghp_0123456789abcdefABCDEF" | base64 -w0)\ncat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: $AUTH\nEOF\n`;
+      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": script }));
+    },
+  },
+  {
     // agentgateway's auth.key is "the least secure" way to give a backend its key (its CRDs): an
     // LLM provider's key put there is plaintext in state and to every reader of the backend.
     name: "the agents' LLM backend given its provider's API key inline (policies.auth.key) instead of from a Secret",

@@ -72,3 +72,33 @@ test("sensitive-values-secret: registry settings and config files without a cred
     "echo 'auth: none' > /etc/app.yaml\n",
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+// Before, a login the script base64-encoded itself passed: `auth: $AUTH` names no credential, and
+// the password sat only inside `$(echo -n … | base64)`.
+test("sensitive-values-secret: a registry login or Basic header the boot script base64-encodes from a password it holds", async () => {
+  const written = {
+    registries: `AUTH=$(echo -n "ci-bot:ghp_0123456789abcdef" | base64 -w0)\ncat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: \${AUTH}\nEOF\n`,
+    dockerConfig: `PASS=hunter2-Plain\nAUTH="$(printf '%s:%s' ci-bot "$PASS" | base64)"\necho '{"auths":{"ghcr.io":{"auth":"'"$AUTH"'"}}}' > /root/.docker/config.json\n`,
+    inline: `cat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: $(base64 <<< ci-bot:ghp_0123456789abcdef)\nEOF\n`,
+    basic: `curl -H "Authorization: Basic $(echo -n admin:s3cr3t-Plain | openssl base64 -A)" https://registry.example.com/v2/\n`,
+  };
+  for (const [name, script] of Object.entries(written)) {
+    assert.match(scriptCredential(script) ?? "", /^a login the script base64-encodes itself \(user:password, its password written in the script\)/, name);
+  }
+  assert.match(scriptCredential(written.registries)!, /under auth, as a registry login in Docker's config\.json and k3s's registries\.yaml$/);
+  assert.match(scriptCredential(written.basic)!, /in a Basic Authorization header$/);
+  // A variable set to a login already in base64 is the registry login itself.
+  assert.match(scriptCredential(`AUTH=${AUTH}\necho "auth: $AUTH" > /etc/rancher/k3s/registries.yaml\n`) ?? "", /^registry credentials \(a base64 user:password under auth/);
+  const out = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: written.dockerConfig } });
+  assert.match(out.violations.map((v) => v.message).join(), /^InstanceTemplate agents: metadataStartupScript carries a login the script base64-encodes itself .* but metadataStartupScript is not declared secret/);
+  // A password read when the script runs (a mounted file, the metadata server, a secret store, a
+  // variable set so) is not in the script; nor is a login decoded rather than encoded.
+  for (const script of [
+    `AUTH=$(echo -n "ci-bot:$(cat /run/secrets/registry-password)" | base64 -w0)\necho "auth: $AUTH" >> /etc/rancher/k3s/registries.yaml\n`,
+    `PW=$(curl -s -H 'Metadata-Flavor: Google' http://metadata.google.internal/computeMetadata/v1/instance/attributes/registry-password)\nAUTH=$(echo -n "ci-bot:$PW" | base64)\ncat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: $AUTH\nEOF\n`,
+    `AUTH=$(gcloud secrets versions access latest --secret=registry-auth)\necho "auth: $AUTH" > /etc/rancher/k3s/registries.yaml\n`,
+    `AUTH=$(cat /secret/file)\necho '{"auths":{"ghcr.io":{"auth":"'"$AUTH"'"}}}' > /root/.docker/config.json\n`,
+    `LOGIN=$(echo "$AUTH_B64" | base64 -d)\necho "auth: $LOGIN" > /etc/app.yaml\n`,
+    `curl -H "Authorization: Basic $(cat /run/secrets/basic)" https://registry.example.com/v2/\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});

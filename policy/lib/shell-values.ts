@@ -1,0 +1,148 @@
+/**
+ * How a boot script's shell gives a value: a literal, a variable the script sets, or what a command
+ * prints when the script runs; and whether a registry login's `auth` (or a Basic Authorization
+ * header) carries a login the script holds, base64-encoded by it or in base64 already. Read by
+ * boot-scripts.ts.
+ */
+import { namesNoCredential, registryAuth } from "./credentials";
+
+/** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
+export const VALUE = `"[^"\\n]*"|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
+
+export const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
+
+/** A reference to one shell variable, `$NAME` or `${NAME}`, as the whole value. */
+const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
+
+/** Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, …): the text after each `=`. */
+function assignments(text: string, name: string): { index: number; rest: string }[] {
+  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=`, "gm");
+  return [...text.matchAll(assignment)].map((m) => ({ index: m.index! + m[0].length, rest: text.slice(m.index! + m[0].length) }));
+}
+
+/**
+ * Whether a value given under a credential's name is one: a literal (not a switch, path or
+ * Secret's name), or a shell variable the script sets to one. What the script reads when it runs
+ * (`$(gcloud secrets versions access …)`, a variable set so) holds no credential here.
+ */
+export function literalCredential(raw: string, key: string, text: string, depth = 0): boolean {
+  const v = unquote(raw.trim()).trim();
+  if (v === "") return false;
+  const ref = VARIABLE.exec(v);
+  if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
+  if (v.startsWith("$")) return false;
+  return !namesNoCredential(v, key);
+}
+
+/** Whether the script sets shell variable `name` to a literal credential anywhere. */
+function assignedLiterally(text: string, name: string, key: string, depth: number): boolean {
+  return assignments(text, name).some(({ rest }) => {
+    const value = new RegExp(`^(?:${VALUE})`).exec(rest);
+    return !!value && literalCredential(value[0], key, text, depth);
+  });
+}
+
+/** The text of a `$(…)` or backquoted command substitution opening `s`, or undefined. */
+function substitution(s: string): string | undefined {
+  if (s.startsWith("`")) {
+    const end = s.indexOf("`", 1);
+    return end > 0 ? s.slice(1, end) : undefined;
+  }
+  if (!s.startsWith("$(")) return undefined;
+  let depth = 0;
+  let quote = "";
+  for (let i = 1; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === "'") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return s.slice(2, i);
+    else if (c === "\n") return undefined;
+  }
+  return undefined;
+}
+
+/** The parts of a pipeline, split on `|` outside quotes and nested substitutions (`||` is no pipe). */
+function pipeline(command: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let from = 0;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "|" && depth === 0 && command[i + 1] !== "|" && command[i - 1] !== "|") {
+      parts.push(command.slice(from, i));
+      from = i + 1;
+    }
+  }
+  return [...parts, command.slice(from)].map((p) => p.trim());
+}
+
+/** The words of a command line, quotes kept (for literalCredential). */
+export const words = (args: string) => [...args.matchAll(/"[^"\n]*"|'[^'\n]*'|[^\s"']+/g)].map((m) => m[0]);
+
+/** A command that base64-encodes its input (not one decoding it: `base64 -d`). */
+const ENCODER = /^(?:sudo\s+)?(?:base64|openssl\s+(?:base64|enc\s+-(?:base64|a)))\b(?![^|]*\s(?:-d|--decode|-D)\b)/;
+
+/**
+ * What `echo`/`printf` prints (each `%s` of a printf format filled with its arguments), each word
+ * unquoted; undefined for any other command.
+ */
+function printed(command: string): string | undefined {
+  const m = /^(echo|printf)\s+([\s\S]*)$/.exec(command);
+  if (!m) return undefined;
+  let args = words(m[2]).map(unquote);
+  if (m[1] === "echo") return args.filter((w, i) => i > 0 || !/^-[neE]+$/.test(w)).join(" ").replace(/\\n$/, "");
+  const format = args[0] ?? "";
+  args = args.slice(1);
+  if (!format.includes("%")) return format.replace(/\\n$/, "");
+  let next = 0;
+  return format.replace(/%s/g, () => args[next++] ?? "").replace(/\\n$/, "");
+}
+
+/** The `user:password` a command substitution base64-encodes (`echo -n u:p | base64`, `base64 <<< u:p`), or undefined. */
+function encodedText(command: string): string | undefined {
+  const parts = pipeline(command);
+  if (parts.length === 1) {
+    const here = /^(?:base64|openssl\s+base64)\b[^<|]*<<<\s*(\S[\s\S]*)$/.exec(parts[0]);
+    return here ? unquote(words(here[1])[0] ?? "") : undefined;
+  }
+  if (parts.length !== 2 || !ENCODER.test(parts[1])) return undefined;
+  return printed(parts[0]);
+}
+
+/**
+ * How `value` (the text where a registry login's `auth` or a Basic header's credential starts:
+ * `"$AUTH"…`, `${AUTH}`, `$(echo -n user:pass | base64)`) carries a `user:password` the script
+ * holds: "encoded" when the script base64-encodes one whose password is a literal or a variable
+ * the script sets to one (`PASS=hunter2`), "literal" when it names a variable set to such a login
+ * already in base64. A password read when the script runs (`$(cat /run/secrets/pw)`, a metadata
+ * server's answer, a variable set so) is neither.
+ */
+export function loginInScript(value: string, text: string, depth = 0): "encoded" | "literal" | undefined {
+  if (depth > 3) return undefined;
+  const v = value.replace(/^["']+/, "");
+  const ref = /^\$(?:\{(\w+)\}|(\w+))/.exec(v);
+  if (ref) {
+    for (const { rest } of assignments(text, ref[1] ?? ref[2])) {
+      const literal = new RegExp(`^(?:${VALUE})`).exec(rest);
+      if (literal && registryAuth(unquote(literal[0]), "auth")) return "literal";
+      const found = loginInScript(rest, text, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const command = substitution(v);
+  const login = command === undefined ? undefined : encodedText(command.trim());
+  if (login === undefined || !login.includes(":")) return undefined;
+  const password = login.slice(login.indexOf(":") + 1);
+  if (password === "" || password.includes("$(") || password.includes("`")) return undefined;
+  if (VARIABLE.test(password)) return literalCredential(password, "password", text, depth) ? "encoded" : undefined;
+  return !password.includes("$") && !namesNoCredential(password, "password") ? "encoded" : undefined;
+}
