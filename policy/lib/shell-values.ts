@@ -14,10 +14,18 @@ export const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
 /** A reference to one shell variable, `$NAME` or `${NAME}`, as the whole value. */
 const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
 
-/** Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, …): the text after each `=`. */
-function assignments(text: string, name: string): { index: number; rest: string }[] {
+const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
+
+/**
+ * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, …): the
+ * text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
+ */
+function assignments(text: string, name: string): { rest: string; value?: string }[] {
   const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=`, "gm");
-  return [...text.matchAll(assignment)].map((m) => ({ index: m.index! + m[0].length, rest: text.slice(m.index! + m[0].length) }));
+  return [...text.matchAll(assignment)].map((m) => {
+    const rest = text.slice(m.index! + m[0].length);
+    return { rest, value: LEADING_VALUE.exec(rest)?.[0] };
+  });
 }
 
 /**
@@ -36,10 +44,7 @@ export function literalCredential(raw: string, key: string, text: string, depth 
 
 /** Whether the script sets shell variable `name` to a literal credential anywhere. */
 function assignedLiterally(text: string, name: string, key: string, depth: number): boolean {
-  return assignments(text, name).some(({ rest }) => {
-    const value = new RegExp(`^(?:${VALUE})`).exec(rest);
-    return !!value && literalCredential(value[0], key, text, depth);
-  });
+  return assignments(text, name).some(({ value }) => value !== undefined && literalCredential(value, key, text, depth));
 }
 
 /** The text of a `$(…)` or backquoted command substitution opening `s`, or undefined. */
@@ -130,16 +135,18 @@ export function loginInScript(value: string, text: string, depth = 0): "encoded"
   const v = value.replace(/^["']+/, "");
   const ref = /^\$(?:\{(\w+)\}|(\w+))/.exec(v);
   if (ref) {
-    for (const { rest } of assignments(text, ref[1] ?? ref[2])) {
-      const literal = new RegExp(`^(?:${VALUE})`).exec(rest);
-      if (literal && registryAuth(unquote(literal[0]), "auth")) return "literal";
+    for (const { rest, value: literal } of assignments(text, ref[1] ?? ref[2])) {
+      if (literal !== undefined && registryAuth(unquote(literal), "auth")) return "literal";
       const found = loginInScript(rest, text, depth + 1);
       if (found) return found;
     }
     return undefined;
   }
   const command = substitution(v);
-  const login = command === undefined ? undefined : encodedText(command.trim());
+  const printed = command === undefined ? undefined : encodedText(command.trim());
+  // The login may sit in a variable of its own (`LOGIN="$USER:$PASS"`, then `echo -n $LOGIN | base64`).
+  const held = printed === undefined ? undefined : VARIABLE.exec(printed);
+  const login = held ? assignments(text, held[1] ?? held[2]).map(({ value }) => unquote(value ?? "")).find((l) => l.includes(":")) : printed;
   if (login === undefined || !login.includes(":")) return undefined;
   const password = login.slice(login.indexOf(":") + 1);
   if (password === "" || password.includes("$(") || password.includes("`")) return undefined;

@@ -80,6 +80,7 @@ test("sensitive-values-secret: a registry login or Basic header the boot script 
     registries: `AUTH=$(echo -n "ci-bot:ghp_0123456789abcdef" | base64 -w0)\ncat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: \${AUTH}\nEOF\n`,
     dockerConfig: `PASS=hunter2-Plain\nAUTH="$(printf '%s:%s' ci-bot "$PASS" | base64)"\necho '{"auths":{"ghcr.io":{"auth":"'"$AUTH"'"}}}' > /root/.docker/config.json\n`,
     inline: `cat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: $(base64 <<< ci-bot:ghp_0123456789abcdef)\nEOF\n`,
+    held: `LOGIN="ci-bot:$PW"\nPW='hunter2-Plain'\nAUTH_B64=$(echo -n $LOGIN | base64 -w 0)\necho "auth: $AUTH_B64" >> /etc/rancher/k3s/registries.yaml\n`,
     basic: `curl -H "Authorization: Basic $(echo -n admin:s3cr3t-Plain | openssl base64 -A)" https://registry.example.com/v2/\n`,
   };
   for (const [name, script] of Object.entries(written)) {
@@ -100,5 +101,6 @@ test("sensitive-values-secret: a registry login or Basic header the boot script 
     `AUTH=$(cat /secret/file)\necho '{"auths":{"ghcr.io":{"auth":"'"$AUTH"'"}}}' > /root/.docker/config.json\n`,
     `LOGIN=$(echo "$AUTH_B64" | base64 -d)\necho "auth: $LOGIN" > /etc/app.yaml\n`,
     `curl -H "Authorization: Basic $(cat /run/secrets/basic)" https://registry.example.com/v2/\n`,
+    `LOGIN="$DOCKER_USERNAME:$DOCKER_PASSWORD"\nAUTH_B64=$(echo -n $LOGIN | base64 -w 0)\necho "auth: $AUTH_B64" >> /etc/rancher/k3s/registries.yaml\n`,
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
