@@ -2,8 +2,8 @@
  * `npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]`
  *
  * Without `--config`, the `policy-config.json` a render wrote beside the state file applies, else
- * the pack's `config.<stack>.{json,yaml}` when it exists (the stack name comes from the export's
- * URNs).
+ * the pack's `config.<stack>.{json,yaml}` when it exists and the export's URNs name that stack of
+ * this repository's project (pack-config-choice.ts).
  *
  * Evaluates the CrossGuard pack on a deployment export (our `out/<stack>/stack.json` or a
  * `pulumi stack export` file) over the analyzer gRPC protocol, as `pulumi preview --policy-pack`
@@ -15,7 +15,9 @@
 import { forCaller, fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir, policyConfigFor, deploymentStack } from "./lib/review";
+import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir } from "./lib/review";
+import { packConfigForExport } from "./lib/pack-config-choice";
+import { loadProject } from "./lib/stack-config";
 import { readPolicyConfigFile } from "./lib/policy-config";
 import { decryptPassphraseSecrets } from "./lib/export-decrypt";
 
@@ -83,12 +85,9 @@ async function main(): Promise<number> {
     const exported = readDeploymentFile(path.resolve(values.state));
     const packDir = path.resolve(values.pack ?? defaultPackDir);
     // Without --config: the effective config a render wrote beside its stack.json, else the
-    // stack's conventional config file in the pack.
-    const configFile = values.config
-      ? path.resolve(values.config)
-      : fs.existsSync(besideState)
-        ? besideState
-        : policyConfigFor(deploymentStack(exported).stack, packDir);
+    // pack's config file for the export's stack, where the export is of this project.
+    const fromPack = values.config || fs.existsSync(besideState) ? undefined : packConfigForExport(exported, packDir, () => loadProject().name);
+    const configFile = values.config ? path.resolve(values.config) : fs.existsSync(besideState) ? besideState : fromPack!.file;
     // After the state is read (a report passed as --state is named as not an export), before the review.
     const outProblem = out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", configFile]]);
     if (outProblem) {
@@ -101,12 +100,12 @@ async function main(): Promise<number> {
     if (warning) console.error(`warning: ${warning}`);
     const read = configFile ? readPolicyConfigFile(configFile) : undefined;
     const config = read?.config;
-    if (configFile && !values.json) console.log(`policy config: ${forCaller(configFile)}`);
+    if (configFile && !values.json) console.log(`policy config: ${forCaller(configFile)}${fromPack ? ` (${fromPack.why})` : ""}`);
     if (read?.format === "yaml") {
       console.error(`note: ${forCaller(configFile!)} is YAML, which only this offline review reads: pulumi preview --policy-pack-config reads JSON (a render writes the JSON as out/<stack>/policy-config.json)`);
     }
     // An export does not carry the stack's `policy:` settings; say which knobs the verdicts used.
-    if (!configFile) console.error("policy config: none found (no --config, no policy-config.json beside the state, no policy/config.<stack>.*): the pack's defaults apply, not the stack's `policy:` settings; pass --config out/<stack>/policy-config.json from a render");
+    if (!configFile) console.error(`policy config: none (no --config, no policy-config.json beside the state, and ${fromPack!.why}): the pack's defaults apply, not the stack's \`policy:\` settings; pass --config out/<stack>/policy-config.json from a render`);
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, environments: read?.environments, configSource: configFile && `policy config ${configFile}` });
     const json = JSON.stringify(report, null, 2) + "\n";
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));

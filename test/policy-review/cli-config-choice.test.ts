@@ -1,0 +1,71 @@
+/**
+ * `npm run policy` without `--config`: the pack's `config.<stack>.*` applies only to an export of
+ * that stack of this repository's project (URNs `urn:pulumi:<stack>::<project>::…`), and the
+ * command says which config it used, or why none.
+ */
+import { test, after } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { tempDir } from "../support/tmp";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const ourProject = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))![1];
+fs.mkdirSync(path.join(repoRoot, ".test-cache"), { recursive: true });
+// Inside the repository, so that the copy resolves @pulumi/policy as the fixture does.
+const work = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "config-choice-"));
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+const packDir = path.join(work, "pack");
+fs.cpSync(path.join(__dirname, "fixture-pack"), packDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
+// Lowers the fixture's mandatory namespace-label-required to advisory: exit 0 where it applies.
+fs.writeFileSync(path.join(packDir, "config.staging.json"), '{"all": "advisory"}\n');
+
+/** An export of one unlabelled Namespace (a mandatory violation of the fixture pack) in `stack` of `project`. */
+function exportOf(stack: string, projects: string[]): string {
+  const dir = tempDir("review-config-choice-");
+  const file = path.join(dir, "export.json");
+  const resources = projects.map((project, i) => ({
+    urn: `urn:pulumi:${stack}::${project}::kubernetes:core/v1:Namespace::apps${i}`,
+    custom: true,
+    type: "kubernetes:core/v1:Namespace",
+    inputs: { metadata: { name: `apps${i}` } },
+    outputs: { metadata: { name: `apps${i}` } },
+  }));
+  fs.writeFileSync(file, JSON.stringify({ version: 3, deployment: { resources } }));
+  return file;
+}
+
+function policy(state: string) {
+  return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", "-"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: repoRoot },
+  });
+}
+
+test("the pack's config.<stack> applies to that stack of this project, and the command says which and why", () => {
+  const res = policy(exportOf("staging", [ourProject]));
+  assert.equal(res.status, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, new RegExp(`^policy config: \\.test-cache/config-choice-\\w+/pack/config\\.staging\\.json \\(the pack's config for stack 'staging' of project '${ourProject}', named by the export's URNs\\)$`, "m"));
+});
+
+test("an export of another project's stack of the same name is not reviewed with our config.<stack>, and the command says why", () => {
+  const res = policy(exportOf("staging", ["shop"]));
+  assert.equal(res.status, 1, "the pack's defaults: the mandatory violation stands\n" + res.stdout + res.stderr);
+  assert.doesNotMatch(res.stdout, /^policy config:/m);
+  assert.match(res.stderr, new RegExp(`^policy config: none \\(no --config, no policy-config\\.json beside the state, and the export is of stack 'staging' of project 'shop', not of this repository's project '${ourProject}' \\(Pulumi\\.yaml\\), so .*config\\.staging\\.json is this project's config for its own stack 'staging', not for it\\): the pack's defaults apply`, "m"));
+});
+
+test("an export whose URNs name two projects, or no resources at all, picks no config and says so", () => {
+  const mixed = policy(exportOf("staging", [ourProject, "shop"]));
+  assert.equal(mixed.status, 1, mixed.stdout + mixed.stderr);
+  assert.match(mixed.stderr, new RegExp(`policy config: none \\(.*the export's URNs name 2 stacks \\('staging' of project '${ourProject}', 'staging' of project 'shop'\\), so no .*config\\.<stack>\\.\\* is picked\\)`));
+  const empty = policy(exportOf("staging", []));
+  assert.equal(empty.status, 0, empty.stdout + empty.stderr);
+  assert.match(empty.stderr, /policy config: none \(.*the export holds no resources, so its URNs name no stack to pick .*config\.<stack>\.\* by\)/);
+});
+
+test("a stack of this project without a config.<stack> file is named", () => {
+  const res = policy(exportOf("qa", [ourProject]));
+  assert.equal(res.status, 1, res.stdout + res.stderr);
+  assert.match(res.stderr, new RegExp(`policy config: none \\(.*no .*config\\.qa\\.\\{json,yaml,yml\\} for stack 'qa' of project '${ourProject}' named by the export's URNs\\)`));
+});
