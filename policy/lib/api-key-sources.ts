@@ -56,13 +56,20 @@ export type KeySource =
   | { field: "configMapSelector" | "secretSelector"; type: string; matchLabels: Record<string, string> }
   | { field: "secretRef"; type: string; name: string };
 
-/** The source that wins (the last one set in the controller's order); undefined: none, or a ref the controller cannot read. */
-export function keySource(auth: Record<string, any>): KeySource | undefined {
+/** A winning `secretRef` agentgateway cannot read, and why (unreadableRef). */
+export interface UnreadableSource {
+  field: "secretRef";
+  unreadable: string;
+}
+
+/** The source that wins (the last one set in the controller's order); undefined: none. */
+export function keySource(auth: Record<string, any>): KeySource | UnreadableSource | undefined {
   if (auth.configMapSelector) return { field: "configMapSelector", type: T.configMap, matchLabels: auth.configMapSelector.matchLabels ?? {} };
   if (auth.secretSelector) return { field: "secretSelector", type: T.secret, matchLabels: auth.secretSelector.matchLabels ?? {} };
   const ref = auth.secretRef;
-  if (!ref || typeof ref.name !== "string" || unreadableRef(ref)) return undefined;
-  return { field: "secretRef", type: T.secret, name: ref.name };
+  if (!ref || typeof ref.name !== "string") return undefined;
+  const unreadable = unreadableRef(ref);
+  return unreadable ? { field: "secretRef", unreadable } : { field: "secretRef", type: T.secret, name: ref.name };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, clusterResolver, meta } from "../lib/k8s";
 import { probe } from "../lib/values";
-import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry, unreadableRef } from "../lib/api-key-sources";
+import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry } from "../lib/api-key-sources";
 
 /**
  * API keys an AgentgatewayPolicy checks live in ConfigMaps or Secrets it picks by label or name,
@@ -35,10 +35,9 @@ export const agentgatewayApiKeySources: StackValidationPolicy = {
         pending.push(`the key source of AgentgatewayPolicy ${namespace}/${name}`);
         continue;
       }
-      if (!source.value) {
-        const why = probe(() => (auth.value!.configMapSelector || auth.value!.secretSelector || !auth.value!.secretRef ? undefined : unreadableRef(auth.value!.secretRef)));
-        if (!why.known) pending.push(`spec.traffic.apiKeyAuthentication.secretRef of AgentgatewayPolicy ${namespace}/${name}`);
-        else if (why.value) report(`AgentgatewayPolicy ${namespace}/${name}: spec.traffic.apiKeyAuthentication.secretRef ${why.value}; keep the keys in a Secret in the policy's namespace (secretRef with only a name, or secretSelector)`, policy.urn);
+      if (!source.value) continue;
+      if ("unreadable" in source.value) {
+        report(`AgentgatewayPolicy ${namespace}/${name}: spec.traffic.apiKeyAuthentication.secretRef ${source.value.unreadable}; keep the keys in a Secret in the policy's namespace (secretRef with only a name, or secretSelector)`, policy.urn);
         continue;
       }
       const src = source.value;
