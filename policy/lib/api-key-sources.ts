@@ -4,7 +4,7 @@
  * processAPIKeyAuthenticationPolicy). One source wins: `configMapSelector` over `secretSelector`
  * over `secretRef`; selectors pick ConfigMaps or Secrets by label in the policy's own namespace, and
  * `secretRef` names one Secret there (or a custom credential kind, which the released controller
- * cannot read: see unreadableRef). Each
+ * cannot read: credential-refs.ts). Each
  * entry is a key under an arbitrary name: a bare value (a raw key), or JSON with exactly one of
  * `key` (raw) and `keyHash` (`sha256:<64 hex>`); from a ConfigMap only `keyHash` is taken. An entry
  * it refuses is dropped with an error on the policy, so the client holding that key is refused.
@@ -13,6 +13,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isKind, matchesLabels, meta, T } from "./k8s";
 import { parentTypeOf } from "./eks";
 import { probe } from "./values";
+import { unreadableRef } from "./credential-refs";
 
 export const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -68,28 +69,8 @@ export function keySource(auth: Record<string, any>): KeySource | UnreadableSour
   if (auth.secretSelector) return { field: "secretSelector", type: T.secret, matchLabels: auth.secretSelector.matchLabels ?? {} };
   const ref = auth.secretRef;
   if (!ref || typeof ref.name !== "string") return undefined;
-  const unreadable = unreadableRef(ref);
+  const unreadable = unreadableRef(ref, "checks no key from it: no client authenticates with one");
   return unreadable ? { field: "secretRef", unreadable } : { field: "secretRef", type: T.secret, name: ref.name };
-}
-
-/**
- * Why agentgateway v1.4.1 cannot read a credential ref (LocalSecretObjectRef: `name`, `group`,
- * `kind`), or undefined when it names a core Secret. The CRD's CEL refuses a kind without a group
- * and a group without a kind ("custom credential refs must set both group and kind"), so the API
- * server rejects the policy. A full group/kind passes the schema, but the released controller
- * (controller/cmd/agentgateway, setup.Options{} with no CredentialResolverFactory) resolves refs
- * with the built-in Secret resolver only (kubeutils/secrets.go secretCredentialResolver: any group,
- * or a kind other than Secret, is ErrUnsupportedCredentialKind); processAPIKeyAuthenticationPolicy
- * then records that error on the policy and checks no key from it.
- */
-export function unreadableRef(ref: { group?: unknown; kind?: unknown }): string | undefined {
-  const group = typeof ref.group === "string" ? ref.group : "";
-  const kind = typeof ref.kind === "string" ? ref.kind : "";
-  if (group === "" && (kind === "" || kind === "Secret")) return undefined;
-  if (group === "" || kind === "") {
-    return `sets ${group === "" ? `kind ${kind} without a group` : `group ${group} without a kind`}, which the CRD's validation refuses ("custom credential refs must set both group and kind"): the API server rejects the policy`;
-  }
-  return `names a ${kind} of group ${group}, which agentgateway v1.4.1's released controller cannot read: it resolves core Secrets only (no other credential resolver is built in), so it sets "unsupported credential kind" on the policy's status and checks no key from it: no client authenticates with one`;
 }
 
 /** Whether an object of the stack is one `source` picks (same kind, namespace; label match or name). */

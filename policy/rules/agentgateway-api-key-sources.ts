@@ -2,6 +2,10 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, clusterResolver, meta } from "../lib/k8s";
 import { probe } from "../lib/values";
 import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry } from "../lib/api-key-sources";
+import { holdsCredentialRefs, reportUnreadableCredentialRefs } from "../lib/credential-refs";
+
+/** Judged with the policy's key source, which decides whether it is read at all. */
+const API_KEY_SECRET_REF = new Set(["spec.traffic.apiKeyAuthentication.secretRef"]);
 
 /**
  * API keys an AgentgatewayPolicy checks live in ConfigMaps or Secrets it picks by label or name,
@@ -12,12 +16,14 @@ import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromMa
  * so its client is refused; it reads no key from a `secretRef` naming a custom credential kind (it
  * resolves core Secrets only), and the API server refuses a half-set group/kind. A raw key in a
  * Secret whose data is not declared secret sits in state, exports and preview diffs in clear.
- * Objects outside the stack are not judged.
+ * Objects outside the stack are not judged. Every other credential ref of an agentgateway backend
+ * or policy (a backend's auth.secretRef, an MCP client secret, a signing key, a certificate) goes
+ * through the same resolver, so one naming a custom credential kind is reported too.
  */
 export const agentgatewayApiKeySources: StackValidationPolicy = {
   name: "agentgateway-api-key-sources",
   description:
-    "Every AgentgatewayPolicy's traffic.apiKeyAuthentication reads keys agentgateway v1.4.1 takes and state never holds in clear: each entry of the stack's ConfigMaps its configMapSelector picks (by label, in the policy's namespace, on its cluster) is JSON with a keyHash (sha256:<64 hex>), since the controller refuses a raw key from a ConfigMap (and an empty, unparsable or malformed entry from any source) and drops it, refusing its client; and a Secret its secretSelector or secretRef picks holding raw keys (a bare value or a JSON key, under any entry name) keeps data and stringData secret (additionalSecretOutputs, as k8s.core.v1.Secret declares them); a secretRef names a core Secret (a custom credential kind is ErrUnsupportedCredentialKind to the released controller, which checks no key from it; a group without a kind, or a kind without a group, the CRD refuses).",
+    "Every AgentgatewayPolicy's traffic.apiKeyAuthentication reads keys agentgateway v1.4.1 takes and state never holds in clear: each entry of the stack's ConfigMaps its configMapSelector picks (by label, in the policy's namespace, on its cluster) is JSON with a keyHash (sha256:<64 hex>), since the controller refuses a raw key from a ConfigMap (and an empty, unparsable or malformed entry from any source) and drops it, refusing its client; and a Secret its secretSelector or secretRef picks holding raw keys (a bare value or a JSON key, under any entry name) keeps data and stringData secret (additionalSecretOutputs, as k8s.core.v1.Secret declares them); a secretRef names a core Secret (a custom credential kind is ErrUnsupportedCredentialKind to the released controller, which checks no key from it; a group without a kind, or a kind without a group, the CRD refuses); and so does every other credential ref of an AgentgatewayBackend or AgentgatewayPolicy (secretRef, clientSecretRef, signingKeyRef, certificateRef, mtlsCertificateRef items), since the controller resolves them all so and what needs the credential goes without.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const cluster = clusterResolver(args.resources);
@@ -67,6 +73,8 @@ export const agentgatewayApiKeySources: StackValidationPolicy = {
         }
       }
     }
+    // Every other credential ref goes through the same resolver, which reads core Secrets only.
+    for (const r of args.resources.filter((x) => holdsCredentialRefs(x.type))) reportUnreadableCredentialRefs(r.type, r.props, API_KEY_SECRET_REF, (m) => report(m, r.urn), pending);
     if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -190,6 +190,14 @@ export const credentialsMutations: Mutation[] = [
     },
   },
   {
+    // Every credential ref goes through the controller's Secret-only resolver (kubeutils/secrets.go):
+    // a backend's key in a custom credential kind is never read, and the backend is sent none.
+    name: "the agents' LLM backend given its API key by a secretRef naming a custom credential kind",
+    policy: "agentgateway-api-key-sources",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).ai, (o) => (o.spec.policies = { ...o.spec.policies, auth: { secretRef: { name: "llm-api-key", group: "secrets.example.com", kind: "VaultCredential" } } })),
+  },
+  {
     // A Release keeps its values in state, inputs and outputs alike: a token handed to a chart
     // there in plaintext sits in every export and preview diff.
     name: "a service-account token handed to istiod in plaintext through its Helm values",

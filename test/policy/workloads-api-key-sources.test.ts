@@ -83,7 +83,7 @@ test("agentgateway-api-key-sources: a secretRef the controller cannot read (a cu
     object(SECRET, "keys", {}, { stringData: { client1: "k-123" } }, { secretOutputs: ["data", "stringData"] }),
   ]);
   assert.deepEqual(custom.violations.map((v) => v.message.replace(/, which .*$/, "")), ["AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication.secretRef names a VaultCredential of group secrets.example.com"]);
-  assert.match(custom.violations[0].message, /resolves core Secrets only .* sets "unsupported credential kind" on the policy's status and checks no key from it/);
+  assert.match(custom.violations[0].message, /resolves core Secrets only .* sets "unsupported credential kind" on the object's status and checks no key from it/);
   const coreGroup = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", group: "core", kind: "Secret" } })]);
   assert.match(coreGroup.violations.map((v) => v.message).join(), /names a Secret of group core, which agentgateway v1\.4\.1's released controller cannot read/);
   const halfSet = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", kind: "ConfigMap" } }), policy({ secretRef: { name: "keys", group: "example.com" } }, "tools")]);
@@ -91,7 +91,7 @@ test("agentgateway-api-key-sources: a secretRef the controller cannot read (a cu
     "AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets kind ConfigMap without a group",
     "AgentgatewayPolicy tools/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets group example.com without a kind",
   ]);
-  assert.match(halfSet.violations[0].message, /"custom credential refs must set both group and kind"\): the API server rejects the policy/);
+  assert.match(halfSet.violations[0].message, /"custom credential refs must set both group and kind"\): the API server rejects the object/);
   // A core Secret by any spelling, and a custom ref a winning selector overrides, are read as before.
   const quiet = await runStack(agentgatewayApiKeySources, [
     policy({ secretRef: { name: "keys", group: "", kind: "Secret" } }),
@@ -101,4 +101,34 @@ test("agentgateway-api-key-sources: a secretRef the controller cannot read (a cu
   const pending = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", group: UNKNOWN, kind: "VaultCredential" } })]);
   assert.deepEqual(pending.violations, []);
   assert.match(pending.unknown.join(), /AgentgatewayPolicy agents\/api-keys/);
+});
+
+// Before, only the API keys' own secretRef was read: a backend's or policy's other credential refs
+// naming a custom kind passed, though the controller resolves them with the same Secret-only resolver.
+test("agentgateway-api-key-sources: every other credential ref of an agentgateway backend or policy naming a custom credential kind", async () => {
+  const vault = { group: "secrets.example.com", kind: "VaultCredential" };
+  const backend = stackResource({
+    type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend",
+    name: "llm",
+    props: {
+      metadata: { name: "llm", namespace: "agents" },
+      spec: { ai: { provider: { openai: {} } }, policies: { auth: { secretRef: { name: "openai", ...vault } }, tls: { mtlsCertificateRef: [{ name: "client-cert" }, { name: "client-cert", ...vault }] } } },
+    },
+  });
+  const mcpPolicy = stackResource({
+    type: POLICY,
+    name: "mcp-authn",
+    props: { metadata: { name: "mcp-authn", namespace: "tools" }, spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp" }], backend: { mcp: { authentication: { issuer: "https://idp", clientSecretRef: { name: "idp", kind: "Secret" } } } } } },
+  });
+  const out = await runStack(agentgatewayApiKeySources, [backend, mcpPolicy]);
+  assert.deepEqual(out.violations.map((v) => v.message.replace(/ names a VaultCredential of group secrets\.example\.com, which .*$/, "")), [
+    "AgentgatewayBackend agents/llm: spec.policies.auth.secretRef",
+    "AgentgatewayBackend agents/llm: spec.policies.tls.mtlsCertificateRef[1]",
+  ]);
+  assert.match(out.violations[0].message, /resolves core Secrets only .* "unsupported credential kind" on the object's status and uses no credential from it/);
+  const halfSet = await runStack(agentgatewayApiKeySources, [stackResource({ type: POLICY, name: "basic", props: { metadata: { name: "basic", namespace: "agents" }, spec: { traffic: { basicAuthentication: { secretRef: { name: "htpasswd", group: "example.com" } } } } } })]);
+  assert.match(halfSet.violations.map((v) => v.message).join(), /^AgentgatewayPolicy agents\/basic: spec\.traffic\.basicAuthentication\.secretRef sets group example\.com without a kind/);
+  const pending = await runStack(agentgatewayApiKeySources, [stackResource({ type: POLICY, name: "basic", props: { metadata: { name: "basic", namespace: "agents" }, spec: { traffic: { basicAuthentication: { secretRef: UNKNOWN } } } } })]);
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown.join(), /spec\.traffic\.basicAuthentication\.secretRef of AgentgatewayPolicy agents\/basic/);
 });
