@@ -8,11 +8,12 @@
  * talks to ztunnel, never to istiod, so it is not read here.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
-import { helmChartName, isHelmInstall, meta, T, isReleaseOf } from "./k8s";
+import { helmChartName, isHelmInstall, meta, podSpecOf, T, isReleaseOf } from "./k8s";
+import { istioNodeAgentImage } from "./istio-rendered";
 import { releaseNamespace } from "./release-namespace";
 import { descopedValue, isIstiodRelease } from "./istio";
 import { istiodsOf } from "./istiod-revisions";
-import { goTruthy, isObject, probe } from "./values";
+import { goTruthy, isObject, orUnknown, probe } from "./values";
 
 /**
  * A ztunnel value as its chart reads it: zzz_profile.yaml flattens `global.*` onto the top level
@@ -27,19 +28,49 @@ function ztunnelValue(values: unknown, key: string): unknown {
 
 const text = (x: unknown) => (typeof x === "string" ? x : x === undefined || x === null ? "" : String(x));
 
+/** An address ztunnel dials: its env, the address, and whether the chart built it from revision and istioNamespace. */
+export interface Dial {
+  env: "CA_ADDRESS" | "XDS_ADDRESS";
+  address: string;
+  built: boolean;
+}
+
 /**
- * The addresses a ztunnel release dials that its chart builds (daemonset.yaml: `caAddress`, else
- * `istiod[-<revision>].<istioNamespace>.svc:15012`; `xdsAddress` likewise), as `{ env, host }`;
- * an address given explicitly (a remote istiod, an east-west gateway) is not judged.
+ * The addresses a ztunnel release dials as its chart renders them (daemonset.yaml: `caAddress`,
+ * else `istiod[-<revision>].<istioNamespace>.svc:15012`; `xdsAddress` likewise).
  */
-export function ztunnelIstiodAddresses(values: unknown): { env: string; value: string; host: string }[] {
+export function ztunnelDials(values: unknown): Dial[] {
   const revision = text(ztunnelValue(values, "revision"));
   const namespace = text(ztunnelValue(values, "istioNamespace")) || "istio-system";
-  const host = `istiod${revision === "" ? "" : `-${revision}`}.${namespace}.svc`;
-  return [
-    { env: "CA_ADDRESS", value: "caAddress" },
-    { env: "XDS_ADDRESS", value: "xdsAddress" },
-  ].filter((a) => text(ztunnelValue(values, a.value)) === "").map((a) => ({ ...a, host }));
+  const built = `istiod${revision === "" ? "" : `-${revision}`}.${namespace}.svc:15012`;
+  return (
+    [
+      { env: "CA_ADDRESS", value: "caAddress" },
+      { env: "XDS_ADDRESS", value: "xdsAddress" },
+    ] as const
+  ).map((a) => {
+    const given = text(ztunnelValue(values, a.value));
+    return { env: a.env, address: given === "" ? built : given, built: given === "" };
+  });
+}
+
+/**
+ * The in-cluster Service an address names, as ztunnel 1.30.3 reads it (src/config.rs validate_uri:
+ * a URI, `https://` put in front where it has no scheme, so no port is https's 443): `<name>.<ns>.svc`
+ * (also under `.cluster.local`) and the port; undefined for any other host (an IP, a load
+ * balancer's name, a remote istiod), which this pack cannot follow.
+ */
+export function serviceAddress(address: string): { name: string; namespace: string; port: number } | undefined {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `https://${address}`);
+  } catch {
+    return undefined;
+  }
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\.?$/.exec(url.hostname);
+  if (!m) return undefined;
+  const port = url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : url.protocol === "http:" ? 80 : NaN;
+  return Number.isNaN(port) ? undefined : { name: m[1], namespace: m[3], port };
 }
 
 /**
@@ -58,22 +89,72 @@ function istiodService(r: PolicyResource): { name: string; namespace: string } |
   return { name: `istiod${revision === "" ? "" : `-${revision}`}`, namespace };
 }
 
-const isZtunnel = (r: PolicyResource) => isReleaseOf(r, "ztunnel");
+/** istio-discovery service.yaml's ports; only https-dns (15012) serves xDS and certificates over the TLS ztunnel speaks. */
+const ISTIOD_PORTS: Record<number, string> = { 15010: "grpc-xds, plaintext", 15012: "https-dns", 443: "https-webhook, the webhook server's 15017", 15014: "http-monitoring" };
+
+/** A ztunnel of the stack: a Helm release (its values), or a DaemonSet rendered from the chart (a v4 Chart's: its env). */
+interface Ztunnel {
+  r: PolicyResource;
+  what: string;
+  dials: () => Dial[];
+}
+
+function ztunnelsOf(resources: PolicyResource[]): Ztunnel[] {
+  const releases = resources.filter((r) => isReleaseOf(r, "ztunnel")).map((r) => ({ r, what: `ztunnel release ${r.name}`, dials: () => ztunnelDials(r.props.values) }));
+  const objects = resources
+    .filter((r) => r.type === "kubernetes:apps/v1:DaemonSet" && orUnknown(() => istioNodeAgentImage(podSpecOf(r.type, r.props)) === "ztunnel", false))
+    .map((r) => ({ r, what: `ztunnel DaemonSet ${orUnknown(() => `${meta(r.props).namespace}/${meta(r.props).name}`, r.name)}`, dials: () => envDials(r) }));
+  return [...releases, ...objects];
+}
+
+/** The CA_ADDRESS and XDS_ADDRESS a rendered ztunnel DaemonSet gives its container (one set from elsewhere, or not set, is not judged). */
+function envDials(r: PolicyResource): Dial[] {
+  const containers: Record<string, any>[] = podSpecOf(r.type, r.props)?.containers ?? [];
+  const env: { name?: unknown; value?: unknown }[] = containers.flatMap((c) => (Array.isArray(c?.env) ? c.env : []));
+  return env.filter((e) => (e.name === "CA_ADDRESS" || e.name === "XDS_ADDRESS") && typeof e.value === "string" && e.value !== "").map((e) => ({ env: e.name as Dial["env"], address: e.value as string, built: false }));
+}
+
+/** The Services ztunnel may dial on a cluster: `<name>.<ns>.svc` → its ports (null where not known) and, for an istiod release's, that release. */
+type Offered = Map<string, { ports: number[] | null; release?: string }>;
+
+/** What is wrong with one address ztunnel dials, or undefined where it reaches a Service istiod serves it on (or is not judged). */
+function problem(dial: Dial, offered: Offered): { host: string; why: "missing" | "port"; detail: string } | undefined {
+  const target = serviceAddress(dial.address);
+  // A given address that names no istiod Service (a remote istiod, an east-west gateway) is not judged.
+  if (!target || (!dial.built && !/^istiod(-|$)/.test(target.name))) return undefined;
+  const host = `${target.name}.${target.namespace}.svc`;
+  const svc = offered.get(host);
+  if (!svc) return { host, why: "missing", detail: "" };
+  if (svc.ports !== null && !svc.ports.includes(target.port)) return { host, why: "port", detail: `Service ${target.namespace}/${target.name} has no port ${target.port} (its ports: ${svc.ports.join(", ")})` };
+  if (svc.release && target.port !== 15012) {
+    return { host, why: "port", detail: `port ${target.port} of Service ${target.namespace}/${target.name} (release ${svc.release}) is ${ISTIOD_PORTS[target.port]}, while only 15012 (https-dns) serves ztunnel's xDS and certificate requests over TLS` };
+  }
+  return undefined;
+}
+
+/** A Service object's port numbers, null where one is not known yet. */
+function servicePorts(r: PolicyResource): number[] | null {
+  const ports = probe(() => (Array.isArray(r.props.spec?.ports) ? (r.props.spec.ports as { port?: unknown }[]).map((p) => Number(p?.port)) : []));
+  return ports.known ? ports.value : null;
+}
 
 /**
- * Reports each ztunnel release of a cluster whose istiod address names a Service that no istiod
- * of the stack renders there (a Service object of the stack, istiod applied as objects included,
- * counts). Not judged where the stack installs no istiod on the cluster (its control plane is made
+ * Reports each ztunnel of a cluster (a Helm release, or a DaemonSet a v4 Chart renders) whose
+ * istiod address names a Service that no istiod of the stack renders there, or a port of it that
+ * does not serve ztunnel (a Service object of the stack, istiod applied as objects included,
+ * counts). An address the chart builds is always judged; one given explicitly (caAddress,
+ * xdsAddress, the DaemonSet's env) only where it names an `istiod[-…]` Service in the cluster.
+ * Not judged where the stack installs no istiod on the cluster (its control plane is made
  * elsewhere) or an istiod renders a Service this pack does not follow.
  */
 export function reportZtunnelIstiod(cluster: string, resources: PolicyResource[], report: ReportViolation, pending: string[]): void {
-  const ztunnels = resources.filter(isZtunnel);
+  const ztunnels = ztunnelsOf(resources);
   const istiods = probe(() => istiodsOf(resources).length);
   if (ztunnels.length === 0 || !istiods.known || istiods.value === 0) return;
-  const hosts = new Set<string>();
+  const offered: Offered = new Map();
   for (const r of resources.filter((x) => x.type === T.service)) {
     const m = probe(() => meta(r.props));
-    if (m.known) hosts.add(`${m.value.name}.${m.value.namespace}.svc`);
+    if (m.known) offered.set(`${m.value.name}.${m.value.namespace}.svc`, { ports: servicePorts(r) });
   }
   const rendered: string[] = [];
   for (const r of resources.filter(isIstiodRelease)) {
@@ -83,27 +164,35 @@ export function reportZtunnelIstiod(cluster: string, resources: PolicyResource[]
       return;
     }
     if (svc.value === null) return;
-    hosts.add(`${svc.value.name}.${svc.value.namespace}.svc`);
+    offered.set(`${svc.value.name}.${svc.value.namespace}.svc`, { ports: Object.keys(ISTIOD_PORTS).map(Number), release: r.name });
     rendered.push(`Service ${svc.value.namespace}/${svc.value.name} (release ${r.name})`);
   }
   // A release whose chart is not known yet may be the istiod that renders the Service.
   const unknownCharts = resources.filter((r) => isHelmInstall(r.type) && !probe(() => helmChartName(r.props)).known);
   for (const z of ztunnels) {
-    const addresses = probe(() => ({ dialled: ztunnelIstiodAddresses(z.props.values), revision: text(ztunnelValue(z.props.values, "revision")) }));
-    if (!addresses.known) {
-      pending.push(`the istiod address of ztunnel release ${z.name} on cluster ${cluster} (its revision, istioNamespace, caAddress, xdsAddress)`);
+    const dials = probe(() => ({ dials: z.dials(), revision: text(ztunnelValue(z.r.props.values, "revision")) }));
+    if (!dials.known) {
+      pending.push(`the istiod address of ${z.what} on cluster ${cluster} (its revision, istioNamespace, caAddress, xdsAddress or env)`);
       continue;
     }
-    const missing = addresses.value.dialled.filter((a) => !hosts.has(a.host));
-    if (missing.length === 0) continue;
-    if (unknownCharts.length > 0) {
-      pending.push(`whether Helm release ${unknownCharts.map((r) => r.name).join(", ")} on cluster ${cluster} is the istiod ztunnel release ${z.name} dials (its chart is not known yet)`);
+    const found = dials.value.dials.map((d) => ({ d, p: problem(d, offered) })).filter((x): x is { d: Dial; p: NonNullable<ReturnType<typeof problem>> } => x.p !== undefined);
+    if (found.some((x) => x.p.why === "missing") && unknownCharts.length > 0) {
+      pending.push(`whether Helm release ${unknownCharts.map((r) => r.name).join(", ")} on cluster ${cluster} is the istiod ${z.what} dials (its chart is not known yet)`);
       continue;
     }
-    const offered = rendered.length > 0 ? `the stack's istiod renders only ${rendered.join(", ")}` : "the stack renders no istiod Service on the cluster";
-    report(
-      `ztunnel release ${z.name} on cluster ${cluster} dials istiod at ${missing[0].host}:15012 (${missing.map((a) => a.env).join(" and ")}, built from its values.revision ${JSON.stringify(addresses.value.revision)} and istioNamespace), but ${offered}: no such Service exists, so ztunnel gets no certificates or workload config, and every ambient pod it serves has no mTLS identity and its mesh traffic fails; set the ztunnel release's revision (and istioNamespace) to the istiod's, or its xdsAddress and caAddress (Istio 1.30.3 ztunnel templates/daemonset.yaml)`,
-      z.urn,
-    );
+    const outcome = "so ztunnel gets no certificates or workload config, and every ambient pod it serves has no mTLS identity and its mesh traffic fails";
+    const offeredText = rendered.length > 0 ? `the stack's istiod renders only ${rendered.join(", ")}` : "the stack renders no istiod Service on the cluster";
+    const built = found.filter((x) => x.d.built && x.p.why === "missing");
+    if (built.length > 0) {
+      report(
+        `${z.what} on cluster ${cluster} dials istiod at ${built[0].p.host}:15012 (${built.map((x) => x.d.env).join(" and ")}, built from its values.revision ${JSON.stringify(dials.value.revision)} and istioNamespace), but ${offeredText}: no such Service exists, ${outcome}; set the ztunnel release's revision (and istioNamespace) to the istiod's, or its xdsAddress and caAddress (Istio 1.30.3 ztunnel templates/daemonset.yaml)`,
+        z.r.urn,
+      );
+    }
+    for (const x of found.filter((f) => !f.d.built || f.p.why !== "missing")) {
+      const source = !isHelmInstall(z.r.type) ? `${x.d.env} in its env` : `${x.d.env}, its ${x.d.env === "CA_ADDRESS" ? "caAddress" : "xdsAddress"}`;
+      const why = x.p.why === "missing" ? `${offeredText}: no such Service exists` : x.p.detail;
+      report(`${z.what} on cluster ${cluster} dials istiod at ${x.d.address} (${source}), but ${why}, ${outcome}; point it at istiod's Service on port 15012 (Istio 1.30.3 ztunnel values.yaml, istio-discovery templates/service.yaml)`, z.r.urn);
+    }
   }
 }

@@ -306,6 +306,12 @@ export const meshMutations: Mutation[] = [
     },
   },
   {
+    // Istio 1.30.3 ztunnel daemonset.yaml takes caAddress/xdsAddress as given; istiod renders istiod[-<revision>] (service.yaml).
+    name: "ztunnel's caAddress and xdsAddress naming an istiod revision its cluster does not install",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel", (o) => (o.values = { ...o.values, caAddress: "istiod-1-31.istio-system.svc:15012", xdsAddress: "istiod-1-31.istio-system.svc:15012" })),
+  },
+  {
     name: "the MCP gateway's proxy accepting a trust domain istiod does not (istio.additionalTrustDomains)",
     policy: "mesh-identity-consistent",
     apply: (doc) => onFirst(doc, (r) => isKind(r, "AgentgatewayParameters") && (r.inputs as any)?.metadata?.name === "mcp-gateway", (o) => (o.spec.istio.additionalTrustDomains = ["staging.example"])),

@@ -7,9 +7,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
-import { ztunnelIstiodAddresses } from "../../policy/lib/ztunnel-istiod";
+import { serviceAddress, ztunnelDials } from "../../policy/lib/ztunnel-istiod";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
-import { NS, REL, provider, pa, messages } from "./mesh-support";
+import { NS, REL, provider, pa, messages, v4Chart, istiodObjects, ztunnelObjects } from "./mesh-support";
 
 const release = (name: string, chart: string, values: unknown, namespace = "istio-system") => stackResource({ type: REL, name: `a-${name}`, props: { chart, namespace, values }, provider: k8sProvider("a") });
 const mesh = (istiod: Record<string, unknown>, ztunnel: unknown, istiodNamespace = "istio-system") => [
@@ -21,14 +21,25 @@ const mesh = (istiod: Record<string, unknown>, ztunnel: unknown, istiodNamespace
   stackResource({ type: NS, name: "a-ns-tools", props: { metadata: { name: "tools", labels: { "istio.io/dataplane-mode": "ambient" } } }, provider: k8sProvider("a") }),
 ];
 
-test("ztunnel's istiod address: istiod[-<revision>].<istioNamespace>.svc, global.* under the top level, explicit addresses not judged", () => {
-  assert.deepEqual(ztunnelIstiodAddresses({}).map((a) => a.host), ["istiod.istio-system.svc", "istiod.istio-system.svc"]);
-  assert.deepEqual(ztunnelIstiodAddresses({ revision: "1-30" }).map((a) => a.host)[0], "istiod-1-30.istio-system.svc");
-  assert.deepEqual(ztunnelIstiodAddresses({ global: { revision: "1-30", istioNamespace: "mesh" } }).map((a) => a.host)[0], "istiod-1-30.mesh.svc");
+test("ztunnel's istiod address: istiod[-<revision>].<istioNamespace>.svc:15012, global.* under the top level, explicit addresses as given", () => {
+  const addresses = (values: unknown) => ztunnelDials(values).map((a) => a.address);
+  assert.deepEqual(addresses({}), ["istiod.istio-system.svc:15012", "istiod.istio-system.svc:15012"]);
+  assert.deepEqual(addresses({ revision: "1-30" })[0], "istiod-1-30.istio-system.svc:15012");
+  assert.deepEqual(addresses({ global: { revision: "1-30", istioNamespace: "mesh" } })[0], "istiod-1-30.mesh.svc:15012");
   // A top-level value given wins over global.* (mergo sets a map entry even to "").
-  assert.deepEqual(ztunnelIstiodAddresses({ revision: "", global: { revision: "1-30" } }).map((a) => a.host)[0], "istiod.istio-system.svc");
-  assert.deepEqual(ztunnelIstiodAddresses({ xdsAddress: "istiod.remote:15012" }).map((a) => a.env), ["CA_ADDRESS"]);
-  assert.deepEqual(ztunnelIstiodAddresses({ xdsAddress: "x:15012", caAddress: "x:15012" }), []);
+  assert.deepEqual(addresses({ revision: "", global: { revision: "1-30" } })[0], "istiod.istio-system.svc:15012");
+  assert.deepEqual(ztunnelDials({ xdsAddress: "istiod.remote:15012" }), [
+    { env: "CA_ADDRESS", address: "istiod.istio-system.svc:15012", built: true },
+    { env: "XDS_ADDRESS", address: "istiod.remote:15012", built: false },
+  ]);
+});
+
+test("ztunnel reads an address as a URI, https:// where it names no scheme (ztunnel 1.30.3 config.rs validate_uri): in-cluster Services only", () => {
+  assert.deepEqual(serviceAddress("istiod-1-30.mesh.svc:15012"), { name: "istiod-1-30", namespace: "mesh", port: 15012 });
+  assert.deepEqual(serviceAddress("https://istiod.istio-system.svc.cluster.local:15012"), { name: "istiod", namespace: "istio-system", port: 15012 });
+  assert.deepEqual(serviceAddress("istiod.istio-system.svc"), { name: "istiod", namespace: "istio-system", port: 443 });
+  assert.equal(serviceAddress("istiod.remote:15012"), undefined);
+  assert.equal(serviceAddress("203.0.113.7:15012"), undefined);
 });
 
 test("mesh-mtls-strict: a ztunnel whose revision matches its istiod's (or that names it) passes", async () => {
@@ -82,4 +93,37 @@ test("mesh-mtls-strict: an istiod release naming no namespace installs into its 
   const path = await runStack(meshMtlsStrict, onProvider({ kubeconfig: "~/.kube/config" }));
   assert.deepEqual(path.violations, []);
   assert.match(path.unknown.join("\n"), /the istiod Service that istiod release a-istiod on cluster a renders/);
+});
+
+test("mesh-mtls-strict: an explicit caAddress or xdsAddress naming an istiod Service or port the stack does not render is reported", async () => {
+  const xds = messages(await runStack(meshMtlsStrict, mesh({}, { xdsAddress: "istiod-1-30.istio-system.svc:15012" })));
+  assert.deepEqual(xds, [
+    `ztunnel release a-ztunnel on cluster a dials istiod at istiod-1-30.istio-system.svc:15012 (XDS_ADDRESS, its xdsAddress), but the stack's istiod renders only Service istio-system/istiod (release a-istiod): no such Service exists, so ztunnel gets no certificates or workload config, and every ambient pod it serves has no mTLS identity and its mesh traffic fails; point it at istiod's Service on port 15012 (Istio 1.30.3 ztunnel values.yaml, istio-discovery templates/service.yaml)`,
+  ]);
+  // istiod's plaintext xDS port, and a port its Service does not have.
+  assert.match(messages(await runStack(meshMtlsStrict, mesh({}, { caAddress: "istiod.istio-system.svc:15010" }))).join("\n"), /at istiod\.istio-system\.svc:15010 \(CA_ADDRESS, its caAddress\), but port 15010 of Service istio-system\/istiod \(release a-istiod\) is grpc-xds, plaintext, while only 15012/);
+  assert.match(messages(await runStack(meshMtlsStrict, mesh({}, { caAddress: "https://istiod.istio-system.svc.cluster.local:15013" }))).join("\n"), /but Service istio-system\/istiod has no port 15013 \(its ports: 443, 15010, 15012, 15014\)/);
+  // Named in full, over https, or outside the cluster (a remote istiod, an east-west gateway): passes or not judged.
+  for (const address of ["istiod.istio-system.svc:15012", "https://istiod.istio-system.svc.cluster.local:15012", "istiod.remote.example:15012", "istio-eastwestgateway.istio-system.svc:15012"]) {
+    assert.deepEqual((await runStack(meshMtlsStrict, mesh({}, { caAddress: address, xdsAddress: address }))).violations, [], address);
+  }
+});
+
+test("mesh-mtls-strict: a ztunnel rendered by a v4 Chart is read from its DaemonSet's CA_ADDRESS and XDS_ADDRESS", async () => {
+  const daemonSet = (ca: string, xds: string) =>
+    ztunnelObjects({ network: "net-a" }).map((o) => {
+      const props = structuredClone(o.props) as any;
+      props.spec.template.spec.containers[0].env.push({ name: "CA_ADDRESS", value: ca }, { name: "XDS_ADDRESS", value: xds });
+      return { ...o, props };
+    });
+  const stack = (ca: string, xds: string) => [...mesh({}, {}).filter((r) => r.name !== "a-ztunnel"), ...v4Chart("a", "ztunnel", daemonSet(ca, xds))];
+  assert.deepEqual((await runStack(meshMtlsStrict, stack("istiod.istio-system.svc:15012", "istiod.istio-system.svc:15012"))).violations, []);
+  const result = await runStack(meshMtlsStrict, stack("istiod-1-30.istio-system.svc:15012", "istiod.istio-system.svc:15012"));
+  assert.match(messages(result).join("\n"), /^ztunnel DaemonSet istio-system\/ztunnel on cluster a dials istiod at istiod-1-30\.istio-system\.svc:15012 \(CA_ADDRESS in its env\), but the stack's istiod renders only Service istio-system\/istiod \(release a-istiod\): no such Service exists/);
+  assert.equal(result.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:apps/v1:DaemonSet::a-ztunnel:istio-system/ztunnel");
+  // istiod rendered as objects too: its Service object is what ztunnel reaches.
+  const istiodService = { type: "kubernetes:core/v1:Service", props: { metadata: { name: "istiod", namespace: "istio-system" }, spec: { ports: [{ port: 15010 }, { port: 15012 }, { port: 443 }, { port: 15014 }] } } };
+  const objects = (ca: string) => [...mesh({}, {}).filter((r) => r.name !== "a-ztunnel" && r.name !== "a-istiod"), ...v4Chart("a", "istiod", [...istiodObjects({ profile: "ambient" }), istiodService]), ...v4Chart("a", "ztunnel", daemonSet(ca, ca))];
+  assert.deepEqual((await runStack(meshMtlsStrict, objects("istiod.istio-system.svc:15012"))).violations, []);
+  assert.match(messages(await runStack(meshMtlsStrict, objects("istiod.istio-system.svc:15013"))).join("\n"), /Service istio-system\/istiod has no port 15013/);
 });

@@ -29,6 +29,8 @@ function rendered(chart: string, namespace: string, v: Obj): Obj[] {
     return [
       { apiVersion: "apps/v1", kind: "Deployment", metadata: meta(`istiod${suffix}`, namespace), spec: { selector: { matchLabels: { app: "istiod" } }, template: { metadata: { labels: { app: "istiod" } }, spec: { containers: [{ name: "discovery", image: image("pilot"), env }] } } } },
       { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`values${suffix}`, namespace), data: { "original-values": JSON.stringify(v), "merged-values": "{}" } },
+      // service.yaml: the Service ztunnel dials.
+      { apiVersion: "v1", kind: "Service", metadata: meta(`istiod${suffix}`, namespace), spec: { selector: { app: "istiod" }, ports: [{ port: 15010, name: "grpc-xds" }, { port: 15012, name: "https-dns" }, { port: 443, name: "https-webhook", targetPort: 15017 }, { port: 15014, name: "http-monitoring" }] } },
     ];
   }
   if (chart === "cni") {
@@ -44,7 +46,15 @@ function rendered(chart: string, namespace: string, v: Obj): Obj[] {
   }
   if (chart === "ztunnel") {
     const network = v.network ?? v.global?.network;
-    const env = [...(network ? [{ name: "NETWORK", value: network }] : []), { name: "ISTIO_META_CLUSTER_ID", value: v.multiCluster?.clusterName ?? "Kubernetes" }];
+    // daemonset.yaml: caAddress/xdsAddress, else istiod[-<revision>].<istioNamespace>.svc:15012.
+    const revision = v.revision ?? v.global?.revision ?? "";
+    const istiod = `istiod${revision ? `-${revision}` : ""}.${v.istioNamespace ?? v.global?.istioNamespace ?? "istio-system"}.svc:15012`;
+    const env = [
+      ...(network ? [{ name: "NETWORK", value: network }] : []),
+      { name: "ISTIO_META_CLUSTER_ID", value: v.multiCluster?.clusterName ?? "Kubernetes" },
+      { name: "CA_ADDRESS", value: v.caAddress || istiod },
+      { name: "XDS_ADDRESS", value: v.xdsAddress || istiod },
+    ];
     return [daemonSet("ztunnel", namespace, { nodeSelector: { "kubernetes.io/os": "linux", ...(v.nodeSelector ?? {}) }, tolerations: v.tolerations ?? TOLERATIONS, containers: [{ name: "istio-proxy", image: image("ztunnel"), env }] })];
   }
   return [];
