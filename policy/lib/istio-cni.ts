@@ -76,8 +76,9 @@ const enrolls = (selectors: EnablementSelector[], pod: Record<string, string>, n
  * Where the stack installs an ambient istiod on a cluster, the workloads the namespace and pod
  * labels put in ambient (the chart's default selectors) must be enrolled by an istio-cni release
  * of the stack: one with ambient enabled, not excluding their namespace, whose enablement
- * selectors take them in, writing its CNI config where the cluster's k3s reads it (where a release
- * declares the cluster k3s, else where a VM of `nodes`, the cluster's GCE VMs, installs k3s).
+ * selectors take them in, writing its CNI config where the cluster's k3s reads it (where a VM of
+ * `nodes`, the cluster's GCE VMs, installs k3s, its data-dir's; else, where a release declares
+ * the cluster k3s, the chart's k3s path).
  * `judged` says which namespaces hold workloads that must be in the mesh.
  */
 export function reportCniEnrolment(cluster: string, resources: PolicyResource[], judged: (namespace: string) => boolean, report: ReportViolation, pending: string[], nodes: PolicyResource[] = []): void {
@@ -112,21 +113,24 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
       continue;
     }
     const { enabled, excludeNamespaces, selectors, cniConfDir } = settings.value;
-    // A cluster the other Istio releases declare k3s: k3s's containerd never reads /etc/cni/net.d.
     const k3s = others.find((r) => orUnknown(() => istioPlatform(r.props.values) === "k3s", false));
-    if (k3s && cniConfDir !== K3S_CONF_DIR) {
+    // The cluster's own VMs that install k3s say where their containerd reads, a release declaring
+    // k3s or not: the platform profile's paths assume k3s's default data-dir.
+    const vms = k3sNodeCniDirs(nodes);
+    const missed = vms.nodes.find((n) => n.dir !== cniConfDir);
+    if (missed) {
+      const declared = k3s ?? (orUnknown(() => istioPlatform(cni.props.values) === "k3s", false) ? cni : undefined);
+      const platform = declared ? `, while Helm release ${declared.name} declares the cluster k3s (global.platform), whose Istio profile assumes k3s's default data-dir (${K3S_CONF_DIR})` : " and no Istio release declares the cluster k3s (global.platform)";
+      const fix = missed.dir === K3S_CONF_DIR ? "set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)" : `set cni.cniConfDir: ${missed.dir} on the istio-cni release`;
+      report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though ${missed.what}, whose containerd reads only ${missed.dir} (k3s's data-dir/agent/etc/cni/net.d)${platform}: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; ${fix}`, cni.urn);
+      continue;
+    }
+    // A cluster the other Istio releases declare k3s (its VMs not shown): k3s's containerd never reads /etc/cni/net.d.
+    if (k3s && vms.nodes.length === 0 && cniConfDir !== K3S_CONF_DIR) {
       report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though Helm release ${k3s.name} declares the cluster k3s (global.platform), whose containerd reads only ${K3S_CONF_DIR}: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)`, cni.urn);
       continue;
     }
-    // No release declares it: the cluster's own VMs that install k3s say where their containerd reads.
-    const vms = k3s ? { nodes: [], unknown: [] } : k3sNodeCniDirs(nodes);
-    const missed = vms.nodes.find((n) => n.dir !== cniConfDir);
-    if (missed) {
-      const fix = missed.dir === K3S_CONF_DIR ? "set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)" : `set cni.cniConfDir: ${missed.dir} on the istio-cni release`;
-      report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though ${missed.what}, whose containerd reads only ${missed.dir} (k3s's data-dir/agent/etc/cni/net.d) and no Istio release declares the cluster k3s (global.platform): the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; ${fix}`, cni.urn);
-      continue;
-    }
-    if (vms.nodes.length === 0 && vms.unknown.length > 0 && cniConfDir !== K3S_CONF_DIR) {
+    if (!k3s && vms.nodes.length === 0 && vms.unknown.length > 0 && cniConfDir !== K3S_CONF_DIR) {
       pending.push(`whether cluster ${cluster} runs k3s, whose containerd reads CNI configs only under its data-dir (${vms.unknown.join(", ")}: its boot script is not known), which decides where istio-cni release ${cni.name} must write its CNI config`);
     }
     if (!enabled) {

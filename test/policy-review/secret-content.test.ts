@@ -108,6 +108,14 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
       }
     },
   },
+  {
+    // Istio 1.30.3 files/profile-platform-k3s.yaml assumes /var/lib/rancher/k3s; k3s v1.33.5+k3s1's
+    // containerd reads <data-dir>/agent/etc/cni/net.d, which the agents' config.yaml moves here.
+    name: "the k3s cluster's CPU agents given another data-dir while its Istio releases declare global.platform k3s",
+    policy: "mesh-mtls-strict",
+    message: /istio-cni release gcp-usc1-istio-cni on cluster gcp-usc1 writes its CNI config to \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d, though InstanceTemplate gcp-usc1-cpu-template \(its startup script installs k3s\), whose containerd reads only \/data\/k3s\/agent\/etc\/cni\/net\.d .*, while Helm release gcp-usc1-\S+ declares the cluster k3s/,
+    apply: (doc) => editSecret(find(doc, "gcp-usc1-cpu-template"), "metadataStartupScript", (s: string) => s.replace("cat > /etc/rancher/k3s/config.yaml <<'IM_EOF'\n", "cat > /etc/rancher/k3s/config.yaml <<'IM_EOF'\ndata-dir: /data/k3s\n")),
+  },
 ];
 
 for (const c of cases) {

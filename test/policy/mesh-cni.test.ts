@@ -124,6 +124,13 @@ test("mesh-mtls-strict: istio-cni on a cluster whose GCE VMs install k3s, though
   const moved = install.replace("node-ip: 10.0.0.2", "node-ip: 10.0.0.2\ndata-dir: /data/k3s");
   assert.match(messages(await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", global: { platform: "k3s" } }), vm(moved)])).join("\n"), /reads only \/data\/k3s\/agent\/etc\/cni\/net\.d .*; set cni\.cniConfDir: \/data\/k3s\/agent\/etc\/cni\/net\.d on the istio-cni release$/);
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", cni: { cniConfDir: "/data/k3s/agent/etc/cni/net.d" } }), vm(moved)])).violations, []);
+  // istiod declaring the cluster k3s (its profile's paths assume the default data-dir) does not hide the VM's own.
+  const declaredK3s = [...mesh({ profile: "ambient", global: { platform: "k3s" } }, { profile: "ambient", global: { platform: "k3s" } }), vm(moved)];
+  assert.deepEqual(messages(await runStack(meshMtlsStrict, declaredK3s)), [
+    "istio-cni release a-istio-cni on cluster a writes its CNI config to /var/lib/rancher/k3s/agent/etc/cni/net.d, though Instance a-server (its startup script installs k3s), whose containerd reads only /data/k3s/agent/etc/cni/net.d (k3s's data-dir/agent/etc/cni/net.d), while Helm release a-istiod declares the cluster k3s (global.platform), whose Istio profile assumes k3s's default data-dir (/var/lib/rancher/k3s/agent/etc/cni/net.d): the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set cni.cniConfDir: /data/k3s/agent/etc/cni/net.d on the istio-cni release",
+  ]);
+  // cni.cniConfDir following the data-dir is right, though the other releases declare k3s (this was reported before).
+  assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", cni: { cniConfDir: "/data/k3s/agent/etc/cni/net.d" } }, { profile: "ambient", global: { platform: "k3s" } }), vm(moved)])).violations, []);
   // Another CNI (flannel-backend none) or runtime decides the directory; a VM of another cluster, or without k3s, says nothing.
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install.replace("node-ip: 10.0.0.2", "flannel-backend: none"))])).violations, []);
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install, "b-server")])).violations, []);
