@@ -1,7 +1,9 @@
 /**
  * Go's encoding/json as llm-d-router's plugin factories use it: a strict decoder
  * (DisallowUnknownFields) into a typed struct, keys matched to fields case-insensitively, JSON null
- * leaving a field as it is. Pure: a value and the struct's shape in, problems by path out.
+ * leaving a value field as it is and setting a pointer, slice or map to nil: never a decoding error,
+ * but a section a factory defaults to non-nil then reads may be gone (explicitNull; each factory's
+ * checks judge that). Pure: a value and the struct's shape in, problems by path out.
  */
 import { isObject } from "./values";
 
@@ -47,6 +49,12 @@ export function decode(value: unknown, field: Field, at: string, factory: string
 /** A decoded value by its Go field name, matched as encoding/json matches keys; the last key wins. */
 export function param(params: Record<string, unknown>, name: string): unknown {
   return Object.entries(params).filter(([k]) => k.toLowerCase() === name.toLowerCase()).pop()?.[1] ?? undefined;
+}
+
+/** The parameter is written as JSON null (matched as encoding/json matches keys; the last key wins). */
+export function explicitNull(params: Record<string, unknown>, name: string): boolean {
+  const entry = Object.entries(params).filter(([k]) => k.toLowerCase() === name.toLowerCase()).pop();
+  return entry !== undefined && entry[1] === null;
 }
 
 /** Go's time.ParseDuration: a sign, then decimal numbers each with a unit, or a bare 0. Negative where the sign is -. */

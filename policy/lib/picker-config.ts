@@ -74,6 +74,8 @@ function injected(doc: Record<string, unknown>, profiles: number, hasPicker: boo
  * `allowExperimental`: the picker runs with --allow-experimental-plugins.
  */
 export function pickerConfigProblems(text: string, allowExperimental: boolean): string[] {
+  // No bytes at all: the loader takes its built-in default config (LoadRawConfig, loadDefaultConfig); only whitespace is decoded, and refused.
+  if (text === "") return [];
   let doc: unknown;
   try {
     doc = yaml.load(text);

@@ -9,7 +9,7 @@
  * costAwareMemoryConfig, redisConfig). Pure: a plugin's parameters in, problems out.
  */
 import { isObject } from "./values";
-import { Field, goDuration, param } from "./go-json-decode";
+import { Field, explicitNull, goDuration, param } from "./go-json-decode";
 
 const BACKENDS: Field = { list: { fields: { name: "string", weight: "float" } } }; // kvcache/backend.go KVCacheBackendConfig
 
@@ -60,10 +60,36 @@ function humanBytes(text: string): boolean {
   return /^(\d+(\.\d*)?|\.\d+)$/.test(digits.replace(/,/g, "")) && /^(b|[kmgtpe]i?b?|)$/.test(unit);
 }
 
+/**
+ * Sections written as null: JSON null sets a pointer to nil over the factory's non-nil default
+ * (indexerConfig, kvEventsConfig, and within them the scorer config and the index's in-memory and
+ * pod-discovery configs), which the producer (dataproducer/preciseprefixcache/producer.go
+ * PluginFactory, New), the indexer (kvcache/indexer.go NewKVCacheIndexer), the index
+ * (kvblock/index.go NewIndex) and the KV-events extractor (extractor.go) read. A null
+ * tokenProcessorConfig or kvBlockIndexConfig is tolerated: both fall back to their defaults.
+ */
+function nullSectionProblems(type: string, p: Record<string, unknown>, at: string, out: string[]): void {
+  const factory = `${type}'s factory`;
+  if (explicitNull(p, "indexerConfig")) out.push(`${at}.indexerConfig is null, which ${factory} refuses (${type === "precise-prefix-cache-producer" ? '"indexerConfig is required"' : 'the indexer\'s "config cannot be nil"'}): null replaces the default indexer config`);
+  const indexer = obj(param(p, "indexerConfig"));
+  if (indexer && explicitNull(indexer, "KVBlockScorerConfig")) out.push(`${at}.indexerConfig.KVBlockScorerConfig is null: the indexer sets the scorer's backends through it (NewKVCacheIndexer) and panics on the nil config at start`);
+  const index = obj(indexer && param(indexer, "kvBlockIndexConfig"));
+  if (index && explicitNull(index, "inMemoryConfig") && !["costAwareMemoryConfig", "redisConfig"].some((b) => isObject(param(index, b)))) {
+    out.push(`${at}.indexerConfig.kvBlockIndexConfig.inMemoryConfig is null and no other index backend is set (costAwareMemoryConfig, redisConfig), which ${factory} refuses ("no valid index configuration provided")`);
+  }
+  if (explicitNull(p, "kvEventsConfig")) out.push(`${at}.kvEventsConfig is null: the producer reads its engineType at start and panics on the nil config (leave it out for the defaults)`);
+  const events = obj(param(p, "kvEventsConfig"));
+  const endpoint = events && param(events, "zmqEndpoint");
+  if (events && explicitNull(events, "podDiscoveryConfig") && !falsy(param(events, "discoverPods")) && (typeof endpoint !== "string" || endpoint === "")) {
+    out.push(`${at}.kvEventsConfig.podDiscoveryConfig is null and zmqEndpoint is unset, so no KV-events subscriber is ever made (the extractor subscribes to endpoints only with a pod discovery config): the index never learns what the engines cache and scores every endpoint as a miss`);
+  }
+}
+
 /** The range checks and silent fallbacks of the two factories, after a clean decode (`at` is plugins[i].parameters). */
 export function precisePrefixProblems(type: string, p: Record<string, unknown>, at: string): string[] {
   const out: string[] = [];
   const factory = `${type}'s factory`;
+  nullSectionProblems(type, p, at, out);
   const indexer = obj(param(p, "indexerConfig"));
   if (type === "precise-prefix-cache-producer" && indexer && ![undefined, null].includes(param(indexer, "tokenizersPoolConfig") as null)) {
     out.push(`${at}.indexerConfig.tokenizersPoolConfig is set, which ${factory} refuses ("tokenizersPoolConfig is not supported; configure a token-producer plugin instead"): the producer takes tokens only from a token-producer, so the picker exits at start`);

@@ -62,6 +62,17 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // v0.10.0 dataproducer/preciseprefixcache/producer.go: JSON null sets the default KVEventsConfig pointer to nil, and New reads its EngineType: a panic at start.
+    name: "an endpoint picker's config adding a precise-prefix-cache-producer with kvEventsConfig null, on which it panics at start",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "precise-prefix-cache-producer", parameters: { kvEventsConfig: null } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
     // v0.10.0 dataproducer/tokenizer/tokenizer.go PluginFactory: a `vllm` backend without modelName is refused ("'modelName' must be specified").
     name: "an endpoint picker's config adding a token-producer with a vllm render backend but no modelName, which its factory refuses",
     policy: "inference-pool-epp",
