@@ -20,6 +20,7 @@ import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, 
 import { noteDefaultedValues } from "./default-notes";
 import { missingNumberHint, missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
 import { closestName } from "./closest";
+import { checkIgnoredSettings } from "./validate-ignored";
 
 export * from "./schema";
 
@@ -185,9 +186,17 @@ export interface PlatformSpec extends Omit<PlatformConfig, "versions"> {
  */
 function bestEffortCrossFieldProblems(written: unknown, raw: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const broken = brokenPaths(issues);
+  const ignored = ignoredSettingProblems(written).filter((p) => !underBrokenPath(p.path, broken));
   const partial = partialPlatform(raw, broken);
-  if (!partial) return [];
-  return noteDefaults(written, partial, validatePlatform(partial, { bestEffort: true }).problems.filter((p) => !underBrokenPath(p.path, broken)));
+  if (!partial) return ignored;
+  return [...ignored, ...noteDefaults(written, partial, validatePlatform(partial, { bestEffort: true }).problems.filter((p) => !underBrokenPath(p.path, broken)))];
+}
+
+/** Written settings another setting leaves unread (validate-ignored.ts): judged on the stack file, before defaults. */
+function ignoredSettingProblems(written: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  checkIgnoredSettings((path, message) => problems.push({ path, message }), written);
+  return problems;
 }
 
 /** Problems with a note where their value is a default: a defaulted weight's own note, else the generic one. */
@@ -223,7 +232,8 @@ export function parsePlatform(written: unknown, stack: string): PlatformSpec {
   }
   const cfg = parsed.data;
   const { problems, fits } = validatePlatform(cfg);
-  if (problems.length > 0) throw new ConfigError(noteDefaults(written, cfg, problems));
+  const ignored = ignoredSettingProblems(written);
+  if (ignored.length + problems.length > 0) throw new ConfigError([...ignored, ...noteDefaults(written, cfg, problems)]);
   const agentClusters = new Map(cfg.agents.map((a) => [a.name, agentClustersOf(cfg, a)]));
   const versions: Versions = { ...defaultVersions };
   for (const [k, v] of Object.entries(cfg.versions)) if (v) versions[k as keyof Versions] = v;

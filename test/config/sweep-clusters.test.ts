@@ -26,10 +26,12 @@ test("tensor-parallel sizes that divide the KV heads, or that they divide, pass;
   delete q.models[0].architecture;
   q.models[0].gpusPerReplica = 1;
   assert.doesNotThrow(() => parsePlatform(q, "dev"));
-  const s = shippedPlatform("local"); // the simulator shards nothing
+  // The simulator shards nothing: its GPU sizing is refused as read by nothing, not as a bad tensor-parallel size.
+  const s = shippedPlatform("local");
   s.models[0].architecture = { layers: 28, kvHeads: 8, headDim: 128 };
   s.models[0].gpusPerReplica = 3;
-  assert.doesNotThrow(() => parsePlatform(s, "local"));
+  assert.deepEqual(pathsOf(s), ["models[0].gpusPerReplica", "models[0].architecture"]);
+  assert.ok(!problemsOf(s).some((l) => /tensor/i.test(l)), problemsOf(s).join("\n"));
 });
 
 test("version overrides older than the inference objects need are refused with the floor and why", () => {
@@ -49,6 +51,7 @@ test("the version floors hold at the floor, and only where models are served", (
   const q = shippedPlatform("local");
   q.models = [];
   q.agents = [];
+  delete q.gateways.agents;
   q.versions = { istio: "1.27.3", gie: "v1.0.2" };
   assert.doesNotThrow(() => parsePlatform(q, "local"));
 });
@@ -77,6 +80,7 @@ test("an agentgateway override older than its chart's istio.* values (v1.3.0) or
   // No agents: no controller and no agentgateway objects, nothing the old chart would get wrong.
   const noAgents = shippedPlatform("local");
   noAgents.agents = [];
+  delete noAgents.gateways.agents;
   noAgents.versions = { agentgateway: "v1.2.1" };
   assert.doesNotThrow(() => parsePlatform(noAgents, "local"));
 });
@@ -94,6 +98,7 @@ test("Gateway API CRDs older than v1.2.0 (no standard Gateway infrastructure nor
   const bare = shippedPlatform("local");
   bare.models = [];
   bare.agents = [];
+  delete bare.gateways.agents;
   bare.versions = { gatewayApi: "v1.1.1" };
   assert.doesNotThrow(() => parsePlatform(bare, "local"));
 });
@@ -131,6 +136,7 @@ test("a multi-cluster stack refuses an Istio older than 1.27 (no istio-east-west
   const p = shippedPlatform("prod");
   p.models = [];
   p.agents = [];
+  delete p.gateways.agents;
   p.versions = { istio: "1.26.8" };
   const problems = problemsOf(p);
   assert.equal(problems.length, 1, problems.join("\n"));
@@ -145,6 +151,7 @@ test("a multi-cluster stack refuses an Istio older than 1.27 (no istio-east-west
   const s = shippedPlatform("local");
   s.models = [];
   s.agents = [];
+  delete s.gateways.agents;
   s.versions = { istio: "1.26.8" };
   assert.doesNotThrow(() => parsePlatform(s, "local"));
 });
