@@ -20,6 +20,12 @@ export function apiServerUrlProblem(text: string): string | undefined {
     return "must not carry credentials (user:password@): it is kept in plaintext in the stack config and the clusters[].endpoint output, and Kubernetes has had no basic authentication since 1.19 (the remote secrets authenticate with a token); give the URL alone, such as https://k3s.example.internal:6443";
   }
   if (url.port === "0") return "has port 0; an API server URL's port is 1 to 65535 (443 when left out)";
+  // client-go keeps only the URL's path, as a proxy prefix (rest.DefaultServerURL), and every
+  // request replaces the query with its own (rest.Request.URL sets RawQuery from its params): a
+  // query would be dropped without a word, and a fragment never leaves the client.
+  if (/[?#]/.test(text)) {
+    return "must not have a query string or fragment ('?…' or '#…'): a Kubernetes client (client-go's rest config Host) keeps only scheme, host, port and an optional path prefix, and drops the rest; give the URL alone, such as https://k3s.example.internal:6443";
+  }
   return undefined;
 }
 

@@ -118,6 +118,18 @@ test("an apiServer with a user:password@ or port 0 is refused: it lands in plain
   assert.doesNotThrow(() => parsePlatform(p, "local"));
 });
 
+test("an apiServer with a query string or fragment is refused: client-go keeps scheme, host, port and path prefix only", () => {
+  const p = shippedPlatform("local");
+  for (const url of ["https://k3s.example.internal:6443?timeout=5s", "https://k3s.example.internal:6443/#main", "https://k3s.example.internal:6443?", "https://proxy.example.internal/k3s#"]) {
+    p.clusters[0].apiServer = url;
+    assert.deepEqual(pathsOf(p), ["clusters[0].apiServer"], url);
+    expectProblem(p, "inference-mesh:platform.clusters[0].apiServer", /must not have a query string or fragment \('\?…' or '#…'\): a Kubernetes client \(client-go's rest config Host\) keeps only scheme, host, port and an optional path prefix/);
+  }
+  // A path prefix (a proxy in front of the API server) is what client-go does keep.
+  p.clusters[0].apiServer = "https://proxy.example.internal/k3s";
+  assert.doesNotThrow(() => parsePlatform(p, "local"));
+});
+
 test("a loopback kubeconfig server in another spelling (bare 127.0.0.1:6443, which client-go reads as https; localhost.) is still loopback", () => {
   const dir = tempDir("loopback-spelt-");
   const lan = path.join(dir, "lan");
