@@ -8,6 +8,7 @@
  * config cannot tell a written `rsaBits: 4096` from the default one.
  */
 import { isRecord } from "./record";
+import { isObjectStoreUri } from "./object-store-model";
 import { Report } from "./validate-support";
 
 /** The CA's key algorithm as the schema reads it (RSA when left out); undefined when it is no algorithm the schema takes. */
@@ -54,6 +55,7 @@ const VLLM_ONLY_MODEL_SETTINGS = ["gpusPerReplica", "gpuMemoryUtilization", "dty
 function checkSimulatorModels(report: Report, models: unknown): void {
   if (!Array.isArray(models)) return;
   models.forEach((m, mi) => {
+    if (isRecord(m) && m.server === "vllm" && typeof m.servedModelName === "string" && isObjectStoreUri(m.servedModelName)) checkObjectStoreRevisions(report, mi, m);
     if (!isRecord(m) || m.server !== "simulator") return;
     for (const key of VLLM_ONLY_MODEL_SETTINGS) {
       if (m[key] === undefined) continue;
@@ -79,6 +81,19 @@ function checkAgentGateway(report: Report, written: Record<string, unknown>): vo
   if (noAgents && isRecord(written.gateways) && written.gateways.agents !== undefined) {
     report(["gateways", "agents"], "is set but agents is empty: the agent gateway (its listener, TLS, JWT and LLM routes) is deployed only where agents run, so this block is read by nothing; remove it, or add agents");
   }
+}
+
+/**
+ * vLLM passes `--revision` to the Hugging Face Hub; a model streamed from object storage has no
+ * branches, tags or commits to pick, so a revision there is read by nothing.
+ */
+function checkObjectStoreRevisions(report: Report, mi: number, model: Record<string, unknown>): void {
+  if (!Array.isArray(model.versions)) return;
+  model.versions.forEach((v, vi) => {
+    if (isRecord(v) && v.revision !== undefined) {
+      report(["models", mi, "versions", vi, "revision"], `is set but servedModelName '${String(model.servedModelName)}' is an object-store path, which has no Hugging Face branches, tags or commits: revision is read by nothing; remove it (the versions of such a model differ by image only)`);
+    }
+  });
 }
 
 /** Every written setting that another setting leaves unread, reported at its own path. */

@@ -23,6 +23,7 @@ import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
 import { checkPinList, pinAbsentProblem, pinnedNodeGroups, pinsOn } from "./validate-gpu-pins";
 import { checkServerImages } from "./validate-server-image";
 import { hfRepoIdProblem } from "./hf-repo";
+import { isObjectStoreUri, objectStoreUriProblem } from "./object-store-model";
 
 export type { ConfigProblem } from "./validate-support";
 export { fitNodeGroups, replicasOf } from "./validate-capacity";
@@ -56,11 +57,18 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
   run(() => checkRequestNames(report, cfg), undefined);
   eachItem(cfg.models, (m, mi) => run(() => {
     const at = ["models", mi];
-    // vLLM loads `--model <servedModelName>`: a Hugging Face repo id (infra/hf-repo.ts) or a path in the image.
+    // vLLM loads `--model <servedModelName>`: a Hugging Face repo id (infra/hf-repo.ts), an
+    // object-store path it streams (infra/object-store-model.ts) or a path in the image.
     unlessBroken(() => {
-      const problem = m.server === "vllm" && !m.servedModelName.startsWith("/") ? hfRepoIdProblem(m.servedModelName) : undefined;
+      if (m.server !== "vllm" || m.servedModelName.startsWith("/")) return;
+      if (isObjectStoreUri(m.servedModelName)) {
+        const problem = objectStoreUriProblem(m.servedModelName);
+        if (problem) report([...at, "servedModelName"], `'${m.servedModelName}' is the object-store path vLLM streams the model from and ${problem}`);
+        return;
+      }
+      const problem = hfRepoIdProblem(m.servedModelName);
       if (problem) {
-        report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model) and ${problem}, such as meta-llama/Llama-3.1-8B-Instruct or gpt2 (vLLM exits at startup on an id huggingface_hub refuses), or an absolute path in the image`);
+        report([...at, "servedModelName"], `'${m.servedModelName}' is what vLLM loads (--model) and ${problem}, such as meta-llama/Llama-3.1-8B-Instruct or gpt2 (vLLM exits at startup on an id huggingface_hub refuses), an s3:// or gs:// path to stream it from, or an absolute path in the image`);
       }
     });
     // A tensor-parallel size vLLM cannot shard is the one problem: the model is left out of the fit

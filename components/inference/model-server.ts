@@ -12,6 +12,7 @@ import { replicaHostResources } from "../gpu/host";
 import { fitModelOf, replicasOf } from "../../infra/validate";
 import { Manifest } from "../k8s/apply";
 import { maxLoraRank } from "../../infra/schema-lora";
+import { isObjectStoreUri } from "../../infra/object-store-model";
 import { inferenceNamespace, modelServerLabels, modelServerServiceAccount, poolName, poolSelector, ports } from "./names";
 
 /** Where the Hugging Face token lives; optional so public models start without it. */
@@ -42,6 +43,8 @@ export function vllmArgs(model: ModelSpec, version: ModelVersionSpec): string[] 
   const lora = model.loraAdapters;
   return [
     "--model", model.servedModelName,
+    // vLLM reads an s3:// or gs:// model only through the Run:ai Model Streamer's load format.
+    ...(isObjectStoreUri(model.servedModelName) ? ["--load-format", "runai_streamer"] : []),
     ...(version.revision ? ["--revision", version.revision] : []),
     "--served-model-name", model.servedModelName,
     "--port", String(ports.modelServer),

@@ -86,6 +86,19 @@ test("vLLM args follow the fit arithmetic, with prefix caching and LoRA when con
   assert.equal(loraSource("org/adapter"), "org/adapter");
 });
 
+test("vLLM streams an s3:// or gs:// model with the Run:ai Model Streamer's load format; a Hub model keeps the default", () => {
+  const llama = model(spec("prod"), "llama-3-1-8b");
+  assert.ok(!vllmArgs(llama, llama.versions[0]).includes("--load-format"));
+  for (const uri of ["s3://acme-models/llama-3.1-8b", "gs://acme-models/llama-3.1-8b"]) {
+    const p = shippedPlatform("prod");
+    p.models[0].servedModelName = uri;
+    const m = parsePlatform(p, "prod").models[0];
+    const a = vllmArgs(m, m.versions[0]);
+    assert.equal(argAfter(a, "--model"), uri);
+    assert.equal(argAfter(a, "--load-format"), "runai_streamer");
+  }
+});
+
 test("vLLM --max-lora-rank: the smallest rank vLLM takes that holds every stated adapter rank, else vLLM's default", () => {
   const llama = model(spec("prod"), "llama-3-1-8b");
   // No rank stated: vLLM's default (16) stays, as before.
