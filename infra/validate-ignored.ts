@@ -61,6 +61,14 @@ function checkSimulatorModels(report: Report, models: unknown): void {
       if (m[key] === undefined) continue;
       report(["models", mi, key], `is set but server is 'simulator', which loads no weights and takes no GPUs: only server 'vllm' reads ${key}; remove it, or use server 'vllm'`);
     }
+    // The simulator registers its adapters by name only (--lora-modules '{"name": …}'): no LoRA slots to size.
+    if (Array.isArray(m.loraAdapters)) {
+      m.loraAdapters.forEach((a, ai) => {
+        if (isRecord(a) && a.rank !== undefined) {
+          report(["models", mi, "loraAdapters", ai, "rank"], "is set but server is 'simulator', which registers adapters by name and loads none: only server 'vllm' reads rank (--max-lora-rank); remove it, or use server 'vllm'");
+        }
+      });
+    }
     if (!Array.isArray(m.versions)) return;
     m.versions.forEach((v, vi) => {
       if (isRecord(v) && v.revision !== undefined) {

@@ -56,6 +56,13 @@ const cases: RejectCase[] = [
     message: /is set but server is 'simulator', which downloads no weights: only server 'vllm' reads revision/,
   },
   {
+    name: "a LoRA adapter rank on a simulator model",
+    stack: "local",
+    mutate: (p) => (p.models[0].loraAdapters = [{ name: "tone", source: "org/tone-lora", rank: 32 }]),
+    path: "inference-mesh:platform.models[0].loraAdapters[0].rank",
+    message: /is set but server is 'simulator', which registers adapters by name and loads none: only server 'vllm' reads rank/,
+  },
+  {
     name: "an agent gateway without agents",
     stack: "local",
     mutate: (p) => (p.agents = []),
