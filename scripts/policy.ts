@@ -63,6 +63,23 @@ function reportPathProblem(out: string, inputs: [string, string | undefined][]):
   return undefined;
 }
 
+/**
+ * The directory "beside the state file" names, where the report and a render's policy-config.json
+ * are; none for a pipe or terminal (`--state /dev/stdin` under `pulumi stack export |`, or
+ * `<(pulumi stack export)`), whose /dev or /proc path is no place of the user's to write to. A file
+ * redirected to a descriptor path (`--state /dev/stdin < export.json`) is where the file is.
+ */
+function directoryOfState(state: string): string | undefined {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(state);
+  } catch {
+    return path.dirname(state); // not there, or not reachable: readDeploymentFile names it
+  }
+  if (!stat.isFile()) return stat.isDirectory() ? path.dirname(state) : undefined;
+  return /^\/(dev|proc)\//.test(state) ? path.dirname(fs.realpathSync.native(state)) : path.dirname(state);
+}
+
 async function main(): Promise<number> {
   const values = parseCommandLine("policy", usage, {
     state: { type: "string" },
@@ -78,16 +95,17 @@ async function main(): Promise<number> {
   }
   for (const key of ["state", "config", "pack"] as const) values[key] = fromCaller(values[key]);
   if (values.out !== "-") values.out = fromCaller(values.out);
-  const out = values.out ?? path.join(path.dirname(path.resolve(values.state)), "policy.json");
+  const stateDir = directoryOfState(path.resolve(values.state));
+  const out = values.out ?? (stateDir ? path.join(stateDir, "policy.json") : "-");
   // Without --config the review reads the policy-config.json a render wrote beside the state.
-  const besideState = path.join(path.dirname(path.resolve(values.state)), "policy-config.json");
+  const besideState = stateDir && path.join(stateDir, "policy-config.json");
   try {
     const exported = readDeploymentFile(path.resolve(values.state));
     const packDir = path.resolve(values.pack ?? defaultPackDir);
     // Without --config: the effective config a render wrote beside its stack.json, else the
     // pack's config file for the export's stack, where the export is of this project.
-    const fromPack = values.config || fs.existsSync(besideState) ? undefined : packConfigForExport(exported, packDir, () => loadProject().name);
-    const configFile = values.config ? path.resolve(values.config) : fs.existsSync(besideState) ? besideState : fromPack!.file;
+    const fromPack = values.config || (besideState && fs.existsSync(besideState)) ? undefined : packConfigForExport(exported, packDir, () => loadProject().name);
+    const configFile = values.config ? path.resolve(values.config) : (besideState && fs.existsSync(besideState)) ? besideState : fromPack!.file;
     // After the state is read (a report passed as --state is named as not an export), before the review.
     const outProblem = out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", configFile]]);
     if (outProblem) {
@@ -109,6 +127,7 @@ async function main(): Promise<number> {
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, environments: read?.environments, configSource: configFile && `policy config ${configFile}` });
     const json = JSON.stringify(report, null, 2) + "\n";
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));
+    if (!stateDir && !values.out) console.error(`policy report: not written: --state ${values.state} is not a regular file (a pipe or a terminal), so there is no directory beside it for policy.json; give --out FILE to keep the report`);
     if (out !== "-") {
       try {
         writeAtomically(path.resolve(out), json);

@@ -79,3 +79,26 @@ test("without --state the command says what is missing and what it takes (exit 2
   assert.match(res.stderr, /^policy: --state FILE is required: the deployment export to review \(out\/<stack>\/stack\.json from a render, or `pulumi stack export` output\)\nusage: npm run policy -- --state FILE/);
   assert.equal(res.stdout, "");
 });
+
+test("a state piped in (--state /dev/stdin) gets no report file in /dev unless --out says where; one redirected from a file gets it beside that file", { skip: !fs.existsSync("/dev/stdin") && "no /dev/stdin here" }, () => {
+  const devReport = "/dev/policy.json";
+  const existed = fs.existsSync(devReport);
+  // Through a shell's pipe, as `pulumi stack export |` gives it: node's own stdin pipes are sockets.
+  const piped = spawnSync("sh", ["-c", 'printf "%s" "$EXPORT" | "$NODE" --import tsx scripts/policy.ts --pack "$PACK" --state /dev/stdin'], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", EXPORT: exportText, NODE: process.execPath, PACK: packDir },
+  });
+  assert.equal(piped.status, 0, piped.stdout + piped.stderr);
+  assert.match(piped.stderr, /policy report: not written: --state \/dev\/stdin is not a regular file \(a pipe or a terminal\), so there is no directory beside it for policy\.json; give --out FILE to keep the report/);
+  assert.equal(fs.existsSync(devReport), existed, "nothing written to /dev");
+  const dir = tempDir("review-cli-stdin-");
+  const state = path.join(dir, "export.json");
+  fs.writeFileSync(state, exportText);
+  const fd = fs.openSync(state, "r");
+  const redirected = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, "--state", "/dev/stdin"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, stdio: [fd, "pipe", "pipe"],
+  });
+  fs.closeSync(fd);
+  assert.equal(redirected.status, 0, redirected.stdout + redirected.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "policy.json"), "utf8")).summary.mandatory, 0, "the report beside the redirected file");
+  assert.equal(fs.existsSync(devReport), existed);
+});
