@@ -22,6 +22,7 @@ import { gatewayAccessAliases, gatewayAccessOwners, inferenceGatewayAccess } fro
 import { agentsOn } from "../agents/names";
 import { replicasOf } from "../../infra/validate-capacity";
 import { routeWaitsFor } from "../k8s/route-waits";
+import { workloadRbacKeys } from "../k8s/workload-rbac";
 import type { ClusterSpec } from "../../infra/schema";
 import { inMeshOpenAiBaseUrl, gatewayName, inferenceNamespace, poolName } from "./names";
 
@@ -136,7 +137,11 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
       const restDependsOn = [...base, ...policies.values()];
       const gpuDependsOn = [...restDependsOn, ...(mesh.cluster.devicePlugin ? [mesh.cluster.devicePlugin] : [])];
       const applied = new Map<string, pulumi.CustomResource>(policies);
-      for (const m of rest) applied.set(manifestKey(m), applyManifest(cluster, m, { ...opts, dependsOn: requestsGpus(m) ? gpuDependsOn : restDependsOn }));
+      for (const m of rest) {
+        // A picker (or router) started before its ServiceAccount, Role and RoleBinding is refused or crash-loops on 403s.
+        const rbac = m.kind === "Deployment" ? workloadRbacKeys(m, rest).map((k) => appliedBefore(applied, k, m)) : [];
+        applied.set(manifestKey(m), applyManifest(cluster, m, { ...opts, dependsOn: [...(requestsGpus(m) ? gpuDependsOn : restDependsOn), ...rbac] }));
+      }
       for (const [key, waited] of waits) {
         const route = manifests.filter((m) => manifestKey(m) === key);
         applyManifests(cluster, route, { ...opts, dependsOn: [...base, ...waited.map((k) => applied.get(k)!)] });
@@ -151,6 +156,13 @@ export class ClusterInferenceStack extends pulumi.ComponentResource {
     };
     this.registerOutputs({ gateway: gatewayName, pools: this.inference.pools });
   }
+}
+
+/** The resource of an object a workload waits for, which the plans list before the workload. */
+function appliedBefore(applied: Map<string, pulumi.CustomResource>, key: string, workload: Manifest): pulumi.CustomResource {
+  const resource = applied.get(key);
+  if (!resource) throw new Error(`${manifestKey(workload)} runs as ${key}, which the inference plan lists after it; list RBAC objects before their workloads`);
+  return resource;
 }
 
 export function buildInference(args: InferenceArgs): Map<string, ClusterInference> {

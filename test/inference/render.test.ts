@@ -132,3 +132,34 @@ for (const stack of ["dev", "prod"] as const) {
     }
   });
 }
+
+// A picker started before its Role and RoleBinding gets 403s on every watch and crash-loops; one
+// started before its ServiceAccount is refused admission. Each inference Deployment that runs as a
+// ServiceAccount of its own waits for it, for every RoleBinding naming it and for their Roles.
+for (const stack of ["local", "dev", "prod"] as const) {
+  test(`${stack} render: every Deployment, each endpoint picker included, waits for its ServiceAccount, Role and RoleBinding`, () => {
+    const r = renderShipped(stack);
+    assert.equal(r.run.code, 0, r.run.stderr);
+    const inInference = (x: { inputs: unknown }) => (x.inputs as any).metadata?.namespace === "inference";
+    const deployments = r.ofType("kubernetes:apps/v1:Deployment").filter(inInference);
+    const pickers = deployments.filter((d) => (d.inputs as any).metadata.labels?.["app.kubernetes.io/component"] === "endpoint-picker");
+    assert.ok(pickers.length > 0, "the stack has pickers");
+    let checked = 0;
+    for (const d of deployments) {
+      const account = (d.inputs as any).spec.template.spec.serviceAccountName as string | undefined;
+      const sameCluster = (type: string) => r.ofType(type).filter((x) => x.provider === d.provider && inInference(x));
+      const sa = sameCluster("kubernetes:core/v1:ServiceAccount").filter((x) => (x.inputs as any).metadata.name === account);
+      if (sa.length === 0) continue;
+      const bindings = sameCluster("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter((b) =>
+        ((b.inputs as any).subjects as any[]).some((s) => s.kind === "ServiceAccount" && s.name === account),
+      );
+      const roles = sameCluster("kubernetes:rbac.authorization.k8s.io/v1:Role").filter((role) =>
+        bindings.some((b) => (b.inputs as any).roleRef.kind === "Role" && (b.inputs as any).roleRef.name === (role.inputs as any).metadata.name),
+      );
+      if (pickers.includes(d)) assert.ok(bindings.length === 1 && roles.length === 1, `${d.urn}: a Role and a RoleBinding of its own`);
+      for (const x of [...sa, ...bindings, ...roles]) assert.ok(d.dependencies.includes(x.urn), `${d.urn} waits for ${x.urn}`);
+      checked += pickers.includes(d) ? 1 : 0;
+    }
+    assert.equal(checked, pickers.length, "every picker runs as a ServiceAccount of its own");
+  });
+}
