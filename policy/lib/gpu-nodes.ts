@@ -78,7 +78,9 @@ const PULUMI_EKS_AMI_TYPES: Record<string, Record<string, [string, string | unde
  * user data (it then boots the recommended image of the OS, AL2023 by default), it takes that OS's
  * NVIDIA type only with `gpu: true` and otherwise the plain one, Graviton instance types (a third
  * character `g`: g5g) its arm64 one. `via` says how it was resolved. Undefined where EKS decides
- * (no amiType, nothing for the component to resolve from) or a custom AMI does (`amiId`). Throws the
+ * (no amiType, nothing for the component to resolve from) or a custom AMI does (`amiId`): EKS's user
+ * guide says only that new groups default to AL2023 from Kubernetes 1.30, not which variant a GPU
+ * instance type gets, and CreateNodegroup asks callers to give a GPU AMI type with one. Throws the
  * SDK's unknown-value error while an input it reads is not known.
  */
 export function nodeGroupAmiType(type: string, props: Record<string, any>): { amiType: string; via?: string } | undefined {

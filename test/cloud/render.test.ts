@@ -11,6 +11,8 @@ import * as path from "node:path";
 import { renderConfigExpectingFailure, renderPlatform, renderShipped, runRender, shippedPlatform } from "../support/render";
 import { growFleet } from "../../scripts/lib/fleet";
 import { clusterOfProvider } from "../../scripts/lib/outputs";
+import { lookupGpuInstance } from "../../components/gpu/catalog";
+import { EKS_NODE_GROUP, nodeGroupAmiType } from "../../policy/lib/gpu-nodes";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
 const isSecret = (v: unknown) => typeof v === "object" && v !== null && SECRET in v;
@@ -92,6 +94,21 @@ test("prod: GPU node groups carry the NVIDIA AMI, the GPU taint and GPU labels; 
     assert.deepEqual((g.inputs as any).taints, []);
   }
 });
+
+// What EKS boots a GPU instance type on without an amiType is not documented (CreateNodegroup
+// only asks callers to give a GPU AMI type with a GPU instance type), so the pack leaves such a
+// group unjudged: the program never relies on it, and the pack reads every group's AMI type.
+for (const stack of ["dev", "prod"] as const) {
+  test(`${stack}: every EKS node group names its AMI type, the NVIDIA one exactly where its instance type has GPUs`, () => {
+    const groups = renderShipped(stack).ofType(EKS_NODE_GROUP);
+    assert.ok(groups.some((g) => lookupGpuInstance((g.inputs as any).instanceTypes[0])), "the stack has GPU groups");
+    for (const g of groups) {
+      const inputs = g.inputs as any;
+      const expected = inputs.instanceTypes.some((t: string) => lookupGpuInstance(t)) ? "AL2023_x86_64_NVIDIA" : "AL2023_x86_64_STANDARD";
+      assert.deepEqual(nodeGroupAmiType(g.type, inputs), { amiType: expected }, g.urn);
+    }
+  });
+}
 
 test("prod: one k3s cluster on GCP GPU VMs with an explicit provider of its own", () => {
   const r = renderShipped("prod");
