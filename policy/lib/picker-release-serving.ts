@@ -17,6 +17,7 @@ import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules
 import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
+import { checkPodPorts } from "./picker-release-pod";
 
 /**
  * The charts read, by where each keeps the picker's values: llm-d-router's (router.epp.*), and GIE's
@@ -66,7 +67,7 @@ export function chartPickerServices(release: string, values: unknown, gie = fals
   return { services, poolRef: `${name}-backup`, preferredBackends: true };
 }
 
-interface ChartRelease {
+export interface ChartRelease {
   resource: PolicyResource;
   chart: string;
   /** Where the chart keeps the picker's values (router.epp or inferenceExtension). */
@@ -149,47 +150,6 @@ function checkChartTls(rel: ChartRelease, report: Report): void {
 }
 
 /**
- * The containers of the picker's pod and the ports each listens on: the picker (--grpc-port,
- * --grpc-health-port, --metrics-port), the vllm-render tokenizer (router.tokenizer.port) and the
- * latency predictor's training server and prediction servers (router.latencyPredictor, which
- * `_latency-predictor.tpl` adds as sidecars). Two containers of one pod bind one port: the second
- * fails to bind and crash-loops, and the pod is never Ready, so the picker Service has no endpoint.
- */
-function checkPodPorts(rel: ChartRelease, report: Report): void {
-  const v = rel.values;
-  const flags = isObject(dig(v, "router.epp.flags")) ? (dig(v, "router.epp.flags") as Record<string, unknown>) : {};
-  const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
-  const ports: { port: number | undefined; what: string }[] = [
-    { port: "grpc-port" in flags ? num(flags["grpc-port"]) : 9002, what: "the picker's ext-proc port (--grpc-port)" },
-    { port: num(orDefault(dig(v, "router.epp.grpcHealthPort"), 9003)), what: "the picker's gRPC health port (router.epp.grpcHealthPort)" },
-    { port: "metrics-port" in flags ? num(flags["metrics-port"]) : 9090, what: "the picker's metrics port (--metrics-port)" },
-  ];
-  if (goTruthy(dig(v, "router.tokenizer.enabled"))) ports.push({ port: num(orDefault(dig(v, "router.tokenizer.port"), 8000)), what: "the vllm-render tokenizer's port (router.tokenizer.port)" });
-  if (goTruthy(dig(v, "router.latencyPredictor.enabled"))) {
-    // The chart's routerlib values.yaml defaults (not in the stack): training 8000, one prediction server from 8001.
-    const training = dig(v, "router.latencyPredictor.trainingServer.port");
-    ports.push({ port: num(training === undefined ? 8000 : training), what: "the latency predictor's training server port (router.latencyPredictor.trainingServer.port)" });
-    const count = num(dig(v, "router.latencyPredictor.predictionServers.count") ?? 1) ?? 0;
-    const start = num(dig(v, "router.latencyPredictor.predictionServers.startPort") ?? 8001);
-    for (let i = 0; i < count && start !== undefined; i++) ports.push({ port: start + i, what: `prediction server ${i + 1}'s port (router.latencyPredictor.predictionServers.startPort + ${i})` });
-  }
-  const seen = new Map<number, string>();
-  for (const { port, what } of ports) {
-    if (port === undefined) continue;
-    const first = seen.get(port);
-    if (first === undefined) {
-      seen.set(port, what);
-      continue;
-    }
-    report(
-      `${rel.lead}: ${what} and ${first} are both ${port}, in one pod: the second to start cannot bind it and crash-loops, so the picker's pod is never Ready and its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); move one of them to a free port`,
-      rel.resource.urn,
-    );
-    return;
-  }
-}
-
-/**
  * The Istio Gateways that call a chart picker serving TLS (router.epp.flags.secure-serving unset or
  * true: self-signed) must each get a DestinationRule for its Service with tls.mode SIMPLE that skips
  * verification or names a CA, as for a hand-written picker: the chart's own (provider.name istio)
@@ -258,8 +218,7 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
     const read = probe(() => {
       if (servesOwnPool(rel)) checkExtProcPort(rel, report);
       checkChartTls(rel, report);
-      // GIE's epplib keeps its sidecars under other keys; its pod is not judged here.
-      if (!rel.gie) checkPodPorts(rel, report);
+      checkPodPorts(rel, report);
     });
     if (!read.known) pending.push(`the endpoint picker Service and pod of Helm release ${rel.resource.name} on ${cluster}`);
     if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);

@@ -135,4 +135,15 @@ export const pickerMutations: Mutation[] = [
       return addLike(doc, like, "gie-port", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values });
     },
   },
+  {
+    // GIE v1.5.0 epplib _deployment.yaml passes inferenceExtension.flags to the picker but probes gRPC health on 9003 literally.
+    name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.flags.grpc-health-port moves the picker's health server off the 9003 its probes check",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "grpc-health-port": 9013 } } };
+      return addLike(doc, like, "gie-health", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values });
+    },
+  },
 ];

@@ -138,6 +138,24 @@ test("inference-pool-epp: GIE's legacy inferencepool chart (v1.5.0) is read like
   assert.match((await of({}, [pool])).join("\n"), /endpoint picker Service inference\/llama-epp is the one Helm release inference\/llama \(chart inferencepool\) renders for its own picker, started for that release's InferencePool inference\/llama \(--pool-name llama --pool-namespace inference, epplib _deployment.yaml\)/);
 });
 
+test("inference-pool-epp: GIE's legacy inferencepool chart's picker pod: ports from inferenceExtension.flags and its latency predictor, probes on 9003", async () => {
+  const gie = (inferenceExtension: Record<string, unknown>) =>
+    on(RELEASE, "gie", { name: "llama", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension } });
+  const of = async (values: Record<string, unknown>) => (await runStack(inferencePoolEpp, [gie(values)] as any)).violations.map((v) => v.message);
+  assert.deepEqual(await of({ latencyPredictor: { enabled: true } }), []);
+  assert.deepEqual(await of({ flags: { "metrics-port": 9091 }, latencyPredictor: { enabled: true, predictionServers: { count: 2, startPort: 8101 } } }), []);
+  // epplib _latency-predictor.tpl: prediction servers from startPort, the training server on its port (8000 and 8001 by default).
+  const clash = await of({ flags: { "metrics-port": 8001 }, latencyPredictor: { enabled: true } });
+  assert.equal(clash.length, 1, clash.join("\n"));
+  assert.match(clash[0], /^the endpoint picker of Helm release inference\/llama \(chart inferencepool\) on a: prediction server 1's port \(inferenceExtension.latencyPredictor.predictionServers.startPort \+ 0\) and the picker's metrics port \(--metrics-port\) are both 8001, in one pod: the second to start cannot bind it/);
+  assert.match((await of({ latencyPredictor: { enabled: true, trainingServer: { port: 9002 } } })).join("\n"), /the latency predictor's training server port \(inferenceExtension.latencyPredictor.trainingServer.port\) and the picker's ext-proc port \(--grpc-port\) are both 9002/);
+  // epplib _deployment.yaml probes gRPC health on 9003 whatever inferenceExtension.flags says.
+  assert.deepEqual(await of({ flags: { "grpc-health-port": 9013 } }), [
+    "the endpoint picker of Helm release inference/llama (chart inferencepool) on a: inferenceExtension.flags.grpc-health-port 9013 moves the picker's gRPC health server off 9003, but the chart's liveness and readiness probes check 9003 (epplib _deployment.yaml), so the pod is never Ready and is restarted, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); leave grpc-health-port at 9003",
+  ]);
+  assert.deepEqual(await of({ flags: { "grpc-health-port": 9003 } }), []);
+});
+
 test("inference-pool-epp: a chart picker behind router.proxy.proxyType agentgateway serves plaintext (routerlib passes --secure-serving false)", async () => {
   const agw = (flags?: Record<string, unknown>, top: Record<string, unknown> = {}) => router({ proxy: { proxyType: "AgentGateway" }, ...(flags ? { epp: { flags } } : {}) }, top);
   // provider.name istio's TLS rule then breaks the gateway's calls.

@@ -1,0 +1,67 @@
+/**
+ * The ports the containers of a chart-rendered picker's pod listen on, read from a release's values
+ * as the chart renders the pod: llm-d-router v0.10.0's routerlib (_deployment.yaml,
+ * _latency-predictor.tpl) from router.*, GIE v1.5.0's epplib (the same templates) from
+ * inferenceExtension.*. Read by picker-release-serving.ts for inference-pool-epp.
+ */
+import { dig } from "./k8s";
+import type { Report } from "./picker-service";
+import { goTruthy, isObject } from "./values";
+import type { ChartRelease } from "./picker-release-serving";
+
+/** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
+const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
+const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
+
+/**
+ * The containers of the picker's pod and the ports each listens on: the picker (--grpc-port,
+ * --grpc-health-port, --metrics-port: 9002, 9003 and 9090 unless the epp flags set them; llm-d's
+ * chart passes router.epp.grpcHealthPort), llm-d's vllm-render tokenizer (router.tokenizer.port) and
+ * the latency predictor's training server and prediction servers (`<epp>`'s sibling latencyPredictor,
+ * which `_latency-predictor.tpl` adds as sidecars in either chart, with the same defaults). Two
+ * containers of one pod bind one port: the second fails to bind and crash-loops, and the pod is never
+ * Ready, so the picker Service has no endpoint.
+ */
+export function checkPodPorts(rel: ChartRelease, report: Report): void {
+  const v = rel.values;
+  const root = rel.gie ? "inferenceExtension" : "router";
+  const flags = isObject(dig(v, `${rel.epp}.flags`)) ? (dig(v, `${rel.epp}.flags`) as Record<string, unknown>) : {};
+  const health = rel.gie
+    ? { port: "grpc-health-port" in flags ? num(flags["grpc-health-port"]) : 9003, what: "the picker's gRPC health port (--grpc-health-port)" }
+    : { port: num(orDefault(dig(v, "router.epp.grpcHealthPort"), 9003)), what: "the picker's gRPC health port (router.epp.grpcHealthPort)" };
+  const ports: { port: number | undefined; what: string }[] = [
+    { port: "grpc-port" in flags ? num(flags["grpc-port"]) : 9002, what: "the picker's ext-proc port (--grpc-port)" },
+    health,
+    { port: "metrics-port" in flags ? num(flags["metrics-port"]) : 9090, what: "the picker's metrics port (--metrics-port)" },
+  ];
+  if (!rel.gie && goTruthy(dig(v, "router.tokenizer.enabled"))) ports.push({ port: num(orDefault(dig(v, "router.tokenizer.port"), 8000)), what: "the vllm-render tokenizer's port (router.tokenizer.port)" });
+  if (goTruthy(dig(v, `${root}.latencyPredictor.enabled`))) {
+    // The charts' values.yaml defaults (not in the stack): training 8000, one prediction server from 8001.
+    const training = dig(v, `${root}.latencyPredictor.trainingServer.port`);
+    ports.push({ port: num(training === undefined ? 8000 : training), what: `the latency predictor's training server port (${root}.latencyPredictor.trainingServer.port)` });
+    const count = num(dig(v, `${root}.latencyPredictor.predictionServers.count`) ?? 1) ?? 0;
+    const start = num(dig(v, `${root}.latencyPredictor.predictionServers.startPort`) ?? 8001);
+    for (let i = 0; i < count && start !== undefined; i++) ports.push({ port: start + i, what: `prediction server ${i + 1}'s port (${root}.latencyPredictor.predictionServers.startPort + ${i})` });
+  }
+  const seen = new Map<number, string>();
+  for (const { port, what } of ports) {
+    if (port === undefined) continue;
+    const first = seen.get(port);
+    if (first === undefined) {
+      seen.set(port, what);
+      continue;
+    }
+    report(
+      `${rel.lead}: ${what} and ${first} are both ${port}, in one pod: the second to start cannot bind it and crash-loops, so the picker's pod is never Ready and its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); move one of them to a free port`,
+      rel.resource.urn,
+    );
+    return;
+  }
+  // epplib _deployment.yaml probes gRPC health on 9003 whatever the flags say: a picker moved off it is never Ready, and its liveness probe restarts it.
+  if (rel.gie && health.port !== undefined && health.port !== 9003) {
+    report(
+      `${rel.lead}: inferenceExtension.flags.grpc-health-port ${health.port} moves the picker's gRPC health server off 9003, but the chart's liveness and readiness probes check 9003 (epplib _deployment.yaml), so the pod is never Ready and is restarted, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); leave grpc-health-port at 9003`,
+      rel.resource.urn,
+    );
+  }
+}
