@@ -17,6 +17,9 @@ import { z } from "zod";
 export const kubeconfigPath = z
   .string()
   .min(1)
+  // A line break or tab (a quoted YAML value keeps a trailing one) names a file nobody has: the
+  // check here would skip it as not on this machine, and pulumi up would read it as kubeconfig text.
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), { message: "must not contain control characters (line breaks, tabs): a kubeconfig path such as ~/.kube/config holds none", abort: true })
   .refine((p) => path.isAbsolute(p) || p === "~" || p.startsWith("~/"), {
     error: (issue) => {
       const given = String(issue.input);

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { awsRegions, gcpRegions } from "./regions";
 import { kubeconfigPath } from "./kubeconfig-path";
 import { textOrDigits } from "./cli-values";
-import { cidr, dnsLabel } from "./schema-fields";
+import { cidr, dnsLabel, urlText } from "./schema-fields";
 import { apiServerUrlProblem } from "./api-server-url";
 
 /**
@@ -110,8 +110,8 @@ const existingCluster = z.strictObject({
    * it); the kubeconfig's server when omitted. Set it in a multi-cluster mesh when that server is
    * not reachable from the other clusters (a laptop's `https://127.0.0.1:6443`).
    */
-  apiServer: z
-    .url({ protocol: /^https$/, error: "must be an https:// URL such as https://k3s.example.internal:6443" })
+  apiServer: urlText
+    .pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL such as https://k3s.example.internal:6443" }))
     .superRefine((url, ctx) => {
       const problem = apiServerUrlProblem(url);
       if (problem) ctx.addIssue({ code: "custom", message: problem });

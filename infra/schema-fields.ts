@@ -38,6 +38,17 @@ export const image = z
   .refine((s) => s.includes("@") || !/:latest$/i.test(s), { message: "must not use the 'latest' tag: pin a version or a digest" });
 
 
+/**
+ * A URL as written, before zod's URL check: that check trims surrounding whitespace and the WHATWG
+ * parser drops tabs and line breaks inside, so `" https://a\t.b"` would pass as another URL than
+ * the one in the stack file (and reach whatever reads the raw text as written). A URL holds no
+ * whitespace or control characters (RFC 3986).
+ */
+export const urlText = z.string().refine((s) => !/[\s\u0000-\u001f\u007f]/.test(s), {
+  message: "must not contain whitespace or control characters (spaces, tabs, line breaks): a URL holds none; write the URL alone",
+  abort: true,
+});
+
 export const cidr = z.string().superRefine((text, ctx) => {
   const parsed = parseCidr(text);
   if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `'${text}' ${parsed}` });

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { textOrDigits } from "./cli-values";
-import { DNS_SUBDOMAIN, dnsLabel, dnsSubdomain, int32, ISTIO_RESERVED_PORTS } from "./schema-fields";
+import { DNS_SUBDOMAIN, dnsLabel, dnsSubdomain, int32, ISTIO_RESERVED_PORTS, urlText } from "./schema-fields";
 
 /**
  * The user's own TLS Secret: any Kubernetes Secret name, a DNS-1123 subdomain of at most 253
@@ -41,14 +41,25 @@ const gatewaySchema = z.strictObject({
   tls: tlsSchema.default({ mode: "selfSigned" }),
 });
 
+/**
+ * A value a token's claim is compared with: RFC 7519 makes `iss` and `aud` case-sensitive
+ * StringOrURI values, compared as written, so a blank value, one padded with whitespace (a quoted
+ * YAML string keeps it) or one holding a line break or tab matches no token an identity provider issues.
+ */
+const claimValue = (claim: "iss" | "aud") =>
+  z
+    .string()
+    .min(1)
+    .refine((s) => s.trim() !== "", { message: `must not be blank: the token's ${claim} claim is compared with it`, abort: true })
+    .refine((s) => s.trim() === s && !/[\u0000-\u001f\u007f]/.test(s), `must not start or end with whitespace nor contain control characters (line breaks, tabs): the token's ${claim} claim is compared with it as written (RFC 7519), so no token would match`);
+
 const jwtSchema = z
   .strictObject({
     // agentgateway v1.4.1's AgentgatewayPolicy takes an issuer of at most 256 characters and at
     // most 64 audiences (jwtAuthentication.providers[], CRD maxLength/maxItems).
-    issuer: textOrDigits(z.string().min(1).max(256, "must be at most 256 characters (agentgateway's JWT provider issuer)")),
-    audiences: z.array(textOrDigits(z.string().min(1))).min(1).max(64, "lists at most 64 audiences (agentgateway's JWT provider takes 64)"),
-    jwksUri: z
-      .string()
+    issuer: textOrDigits(claimValue("iss").max(256, "must be at most 256 characters (agentgateway's JWT provider issuer)")),
+    audiences: z.array(textOrDigits(claimValue("aud"))).min(1).max(64, "lists at most 64 audiences (agentgateway's JWT provider takes 64)"),
+    jwksUri: urlText
       // zod's own message is a bare "Invalid URL", which says nothing of what the field takes.
       .url({ error: "must be an https:// URL of your identity provider's JWKS document, such as https://auth.example.com/.well-known/jwks.json" })
       // agentgateway fetches `<backend>/<jwksPath>` and requires the path (AgentgatewayPolicy jwksPath minLength 1).
