@@ -275,3 +275,13 @@ export function pendingOperationsNote(exported: ExportedDeployment): string | un
   });
   return `${ops.length} pending operation(s) from an interrupted deployment were not judged (${listed.join("; ")}): the cluster may hold those objects in a state this export does not record; once \`pulumi refresh\` has cleared them, export and review again`;
 }
+
+/** `, of stack 's' of project 'p'` for a document shaped as a deployment export; undefined otherwise. */
+export function deploymentExportIdentity(document: unknown): string | undefined {
+  if (!document || typeof document !== "object" || Array.isArray(document)) return undefined;
+  const doc = document as { version?: unknown; deployment?: unknown };
+  if (typeof doc.version !== "number" || !("deployment" in doc)) return undefined;
+  const urn = (doc.deployment as { resources?: { urn?: unknown }[] } | null)?.resources?.[0]?.urn;
+  const [stack, project] = typeof urn === "string" ? urn.replace(/^urn:pulumi:/, "").split("::") : [];
+  return project !== undefined ? `, of stack '${stack}' of project '${project}'` : "";
+}

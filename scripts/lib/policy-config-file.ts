@@ -8,8 +8,10 @@
  * out/<stack>/policy-config.json).
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { yamlScalars } from "./yaml-file";
+import { deploymentExportIdentity } from "./deployment-file";
 
 /** Go's strings.TrimSpace white space (unicode.IsSpace: NEL and NO-BREAK SPACE too, not a BOM). */
 const blank = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
@@ -101,6 +103,14 @@ function parseAsGo(text: string): unknown {
 
 /** A policy config file's document (undefined when it holds nothing but blanks), and its format. */
 export function readPolicyConfigDocument(file: string): { document: unknown; format: "json" | "yaml" } {
+  const read = readPolicyConfigText(file);
+  const exported = deploymentExportIdentity(read.document);
+  // Refused for its first key otherwise (`version: 3 is neither an enforcement level …`).
+  if (exported !== undefined) throw new Error(`policy config ${file} is a deployment export (\`pulumi stack export\` output${exported}), not a policy config ({"<policy>": "<level>" | {enforcementLevel?, …}}); review an export with npm run policy -- --state ${path.basename(file)}`);
+  return read;
+}
+
+function readPolicyConfigText(file: string): { document: unknown; format: "json" | "yaml" } {
   if (!fs.existsSync(file)) throw new Error(`policy config ${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new Error(`policy config ${file} is a directory, not a file`);
   const text = fs.readFileSync(file, "utf8");

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { deploymentExportIdentity } from "./deployment-file";
 import { LeadingZeroInteger, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
@@ -214,6 +215,10 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
   if (doc && typeof doc === "object" && doc.config === null) doc.config = undefined;
   if (typeof doc !== "object" || Array.isArray(doc) || (doc.config !== undefined && (typeof doc.config !== "object" || Array.isArray(doc.config)))) {
     throw new Error(`stack config ${file}: expected a mapping with a \`config:\` mapping (see stacks/Pulumi.local.yaml)`);
+  }
+  const exported = deploymentExportIdentity(doc);
+  if (exported !== undefined) {
+    throw new Error(`stack config ${file} is a deployment export (\`pulumi stack export\` output${exported}), not a stack config (Pulumi.<stack>.yaml with a \`config:\` mapping); review an export with npm run policy -- --state ${path.basename(file)}`);
   }
   if ("runtime" in doc && "name" in doc) {
     throw new Error(`stack config ${file} is a Pulumi project file (it has name: and runtime:), not a stack config (Pulumi.<stack>.yaml with a \`config:\` mapping)`);

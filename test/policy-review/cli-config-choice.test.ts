@@ -69,3 +69,13 @@ test("a stack of this project without a config.<stack> file is named", () => {
   assert.equal(res.status, 1, res.stdout + res.stderr);
   assert.match(res.stderr, new RegExp(`policy config: none \\(.*no .*config\\.qa\\.\\{json,yaml,yml\\} for stack 'qa' of project '${ourProject}' named by the export's URNs\\)`));
 });
+
+test("a deployment export given as --config is named as one, not refused for its `version` key", () => {
+  const state = exportOf("staging", [ourProject]);
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--config", exportOf("prod", ["shop"]), "--pack", packDir, "--out", "-"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 2, res.stdout + res.stderr);
+  assert.match(res.stderr, /policy config .*export\.json is a deployment export \(`pulumi stack export` output, of stack 'prod' of project 'shop'\), not a policy config \(\{"<policy>": "<level>" \| \{enforcementLevel\?, …\}\}\); review an export with npm run policy -- --state export\.json/);
+  assert.doesNotMatch(res.stderr, /neither an enforcement level/);
+});

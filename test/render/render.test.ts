@@ -191,7 +191,7 @@ test("leftovers of killed renders (temporary and swapped-out trees) are swept by
   assert.deepEqual(fs.readdirSync(out).sort(), [".dev+tmp-999999999-abcd0123", "local"], "the stack's debris and dead lock are gone; another stack's is not ours to sweep");
 });
 
-test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, .inf/.nan numbers, a plain-string platform, the platform set twice, a project file; so is a policy config pulumi preview would refuse", () => {
+test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, .inf/.nan numbers, a plain-string platform, the platform set twice, a project file, a deployment export; so is a policy config pulumi preview would refuse", () => {
   const dir = tempDir("im-bad-");
   const cases: [string, string, RegExp][] = [
     ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
@@ -203,6 +203,7 @@ test("stack files that cannot be rendered offline are named: bad YAML, encrypted
     // The CLI qualifies `platform` into a Go map: with both keys, which one a run keeps is random.
     ["both", "config:\n  platform: {}\n  inference-mesh:platform: {}\n", /inference-mesh:platform: set twice in .*Pulumi\.both\.yaml, as 'platform' and 'inference-mesh:platform'/],
     ["project", "name: inference-mesh\nruntime: nodejs\nconfig:\n  platform:\n    description: the spec\n", /Pulumi\.project\.yaml is a Pulumi project file/],
+    ["export", JSON.stringify({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:prod::shop::pulumi:pulumi:Stack::shop-prod", custom: false, type: "pulumi:pulumi:Stack" }] } }), /stack config .*Pulumi\.export\.yaml is a deployment export \(`pulumi stack export` output, of stack 'prod' of project 'shop'\), not a stack config \(Pulumi\.<stack>\.yaml with a `config:` mapping\); review an export with npm run policy -- --state Pulumi\.export\.yaml/],
   ];
   for (const [name, content, expected] of cases) {
     const file = path.join(dir, `Pulumi.${name}.yaml`);
