@@ -15,6 +15,16 @@ const GCE_IMAGE =
 
 export const isGceImage = (image: string) => GCE_IMAGE.test(image);
 
+/** The longest GCE image or image family name: RFC 1035 labels of 1 to 63 characters (the Compute API's Image.name and family). */
+export const GCE_IMAGE_NAME_MAX = 63;
+
+/** Why the image or family an image reference names is longer than GCE allows, or undefined. */
+export function gceImageNameProblem(image: string): string | undefined {
+  const name = image.split("/").pop() ?? "";
+  if (name.length <= GCE_IMAGE_NAME_MAX) return undefined;
+  return `names an image or family of ${name.length} characters; GCE image and family names are at most ${GCE_IMAGE_NAME_MAX} (RFC 1035), so no such image exists`;
+}
+
 /** GCE public image projects of distributions other than Ubuntu (an image elsewhere may be anything, and is taken as is). */
 const nonUbuntuImageProjects = new Set([
   "debian-cloud", "cos-cloud", "centos-cloud", "rhel-cloud", "rhel-sap-cloud", "rocky-linux-cloud", "almalinux-cloud",

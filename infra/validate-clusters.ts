@@ -13,7 +13,7 @@ import { cataloguedFamilies, EC2_TYPE, GCE_TYPE, gpuFamilySizes, machineTypeProb
 import { ec2FamilyProblem, ec2SizeProblem, gceMachineTypeProblem } from "../components/cloud/machine-type-names";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem, rangesCoverInternet } from "./validate-network";
-import { armImageProblem, isGceImage, nonUbuntuImageProblem } from "./gce-images";
+import { armImageProblem, gceImageNameProblem, isGceImage, nonUbuntuImageProblem } from "./gce-images";
 
 /** EBS gp2/gp3, the root volume of EKS managed nodes, is at most 16 TiB. */
 const MAX_EBS_GIB = 16_384;
@@ -87,6 +87,8 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
       unlessBroken(() => {
         const arm = isGceImage(c.image) ? armImageProblem(c.image) : undefined;
         if (arm) report(["clusters", ci, "image"], arm);
+        const tooLong = isGceImage(c.image) ? gceImageNameProblem(c.image) : undefined;
+        if (tooLong) report(["clusters", ci, "image"], tooLong);
         if (!isGceImage(c.image)) {
           report(["clusters", ci, "image"], `'${c.image}' is not a GCE image (project/family such as ubuntu-os-cloud/ubuntu-2204-lts, projects/<p>/global/images/[family/]<name> or its https://www.googleapis.com/compute/v1/… self link, or global/images/[family/]<name> or family/<name> in the cluster's project)`);
         }

@@ -1,8 +1,9 @@
 /**
  * Text a structured fuzz of the shipped stacks found accepted as something else than written:
  * URLs with whitespace or control characters (zod's URL check trims them and the URL parser drops
- * tabs and line breaks inside), a kubeconfig path with a line break, and JWT issuer and audiences
- * that are blank or padded, which no token's claims equal. Each is refused naming its path.
+ * tabs and line breaks inside), a kubeconfig path with a line break, a GCE image name longer than
+ * GCE allows, and JWT issuer and audiences that are blank or padded, which no token's claims
+ * equal. Each is refused naming its path.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,4 +51,13 @@ test("a JWT issuer or audience that is blank, padded or holds a line break is re
   const fine = shippedPlatform("prod");
   fine.gateways.agents.jwt.audiences = [12345, "my api"];
   assert.deepEqual(parsePlatform(fine, "prod").gateways.agents!.jwt!.audiences, ["12345", "my api"]);
+});
+
+test("a GCE image or family name over 63 characters is refused: GCE names none so long", () => {
+  const name = `ubuntu-${"x".repeat(60)}`;
+  assert.equal(onlyProblem("prod", (p) => (p.clusters[2].image = `ubuntu-os-cloud/${name}`)), `inference-mesh:platform.clusters[2].image: names an image or family of ${name.length} characters; GCE image and family names are at most 63 (RFC 1035), so no such image exists`);
+  assert.match(onlyProblem("prod", (p) => (p.clusters[2].image = `projects/acme/global/images/family/${name}`)), /clusters\[2\]\.image: names an image or family of 67 characters/);
+  const atLimit = shippedPlatform("prod");
+  atLimit.clusters[2].image = `ubuntu-os-cloud/ubuntu-${"x".repeat(56)}`;
+  assert.doesNotThrow(() => parsePlatform(atLimit, "prod"));
 });
