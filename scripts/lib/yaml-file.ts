@@ -66,8 +66,35 @@ export function readYamlText(file: string): string {
   const bytes = fs.readFileSync(file);
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2)).swap16().toString("utf16le");
-  const text = bytes.toString("utf8");
+  const text = strictUtf8(bytes);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * UTF-8 text, refusing bytes that are not: yaml.v3's reader stops at them ("invalid leading UTF-8
+ * octet", readerc.go yaml_parser_update_buffer), so `pulumi up` refuses such a file (a Latin-1 `é`
+ * saved by an editor in Windows-1252), where Buffer's decoding would read U+FFFD and render on.
+ */
+function strictUtf8(bytes: Buffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const offset = firstNonUtf8Byte(bytes);
+    const line = bytes.subarray(0, offset).filter((b) => b === 0x0a).length + 1;
+    throw new Error(`line ${line} holds bytes that are not UTF-8 (0x${bytes[offset].toString(16).padStart(2, "0")} at byte ${offset}), which the Pulumi CLI's YAML reader refuses ("invalid leading UTF-8 octet"): save the file as UTF-8`);
+  }
+}
+
+/** Where a sequence's lead or continuation bytes first break UTF-8's shape (0 if only its values do). */
+function firstNonUtf8Byte(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const width = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (width === 0) return i;
+    for (let k = 1; k < width; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += width;
+  }
+  return 0;
 }
 
 /** A YAML (or JSON) file's content; a missing or unparsable file is reported by name. */

@@ -191,10 +191,12 @@ test("leftovers of killed renders (temporary and swapped-out trees) are swept by
   assert.deepEqual(fs.readdirSync(out).sort(), [".dev+tmp-999999999-abcd0123", "local"], "the stack's debris and dead lock are gone; another stack's is not ours to sweep");
 });
 
-test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, .inf/.nan numbers, a plain-string platform, the platform set twice, a project file, a deployment export; so is a policy config pulumi preview would refuse", () => {
+test("stack files that cannot be rendered offline are named: bad YAML, encrypted values, .inf/.nan numbers, a plain-string platform, the platform set twice, a project file, a deployment export, bytes that are not UTF-8; so is a policy config pulumi preview would refuse", () => {
   const dir = tempDir("im-bad-");
-  const cases: [string, string, RegExp][] = [
+  const cases: [string, string | Buffer, RegExp][] = [
     ["yaml", "config:\n  inference-mesh:platform:\n    environment: [unclosed\n", /stack config .*Pulumi\.yaml\.yaml is not valid YAML\/JSON/],
+    // Saved as Windows-1252 (é is 0xe9): the CLI's yaml.v3 refuses the bytes; read as U+FFFD it rendered.
+    ["latin1", Buffer.from(`config:\n  # café\n  inference-mesh:platform: ${JSON.stringify(shippedPlatform("local"))}\n`, "latin1"), /stack config .*Pulumi\.latin1\.yaml is not valid YAML\/JSON: line 2 holds bytes that are not UTF-8 \(0xe9 at byte \d+\), which the Pulumi CLI's YAML reader refuses \("invalid leading UTF-8 octet"\): save the file as UTF-8/],
     ["secure", "config:\n  inference-mesh:platform:\n    secure: v1:abcdef\n", /inference-mesh:platform: is encrypted \(secure:\)/],
     ["nested", `config:\n  inference-mesh:platform: ${JSON.stringify({ ...shippedPlatform("local"), environment: { secure: "v1:x" } })}\n`, /inference-mesh:platform\.environment: is encrypted/],
     // YAML's .inf/.nan have no JSON form: JSON.stringify made them null ("received null").
