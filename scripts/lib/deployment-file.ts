@@ -222,11 +222,24 @@ function checkIntegrity(resources: ExportedResource[], file: string): void {
   });
 }
 
+/**
+ * The file's bytes. Standard input that is a socket (as a program spawning the review may hand it)
+ * cannot be opened by path (open(2) gives ENXIO for /dev/stdin then), but reads from its descriptor.
+ */
+function readStateBytes(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENXIO" && /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/.test(file)) return fs.readFileSync(0);
+    throw err;
+  }
+}
+
 /** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
 export function readDeploymentFile(file: string): ExportedDeployment {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a directory (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
-  const bytes = fs.readFileSync(file);
+  const bytes = readStateBytes(file);
   const encoding = unreadableEncoding(bytes);
   if (encoding) throw new Error(`${file}: ${encoding}; write the export with \`pulumi stack export --file ${path.basename(file)}\`, which writes UTF-8 without one`);
   let raw: unknown;

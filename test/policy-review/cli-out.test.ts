@@ -102,3 +102,14 @@ test("a state piped in (--state /dev/stdin) gets no report file in /dev unless -
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "policy.json"), "utf8")).summary.mandatory, 0, "the report beside the redirected file");
   assert.equal(fs.existsSync(devReport), existed);
 });
+
+test("a state on standard input that is a socket (a spawning program's stdin) is read, not refused with open's ENXIO", { skip: !fs.existsSync("/dev/stdin") && "no /dev/stdin here" }, () => {
+  // node's spawn hands the child a socket pair, which open('/dev/stdin') cannot open.
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, "--state", "/dev/stdin"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, input: exportText,
+  });
+  assert.equal(res.status, 0, res.stdout + res.stderr);
+  assert.doesNotMatch(res.stderr, /ENXIO/);
+  assert.match(res.stdout, /Policy pack review-fixture@[\d.]+ on stack p\/s: 1 resources/);
+  assert.match(res.stderr, /policy report: not written: --state \/dev\/stdin is not a regular file/);
+});
