@@ -95,6 +95,11 @@ async function main(): Promise<number> {
   }
   for (const key of ["state", "config", "pack"] as const) values[key] = fromCaller(values[key]);
   if (values.out !== "-") values.out = fromCaller(values.out);
+  // Before the state is read and the config chosen, whose notes would otherwise precede this.
+  if (values.pack && !fs.existsSync(path.join(values.pack, "PulumiPolicy.yaml"))) {
+    console.error(`policy: --pack ${values.pack} is not a policy pack (no PulumiPolicy.yaml)`);
+    return 2;
+  }
   const stateDir = directoryOfState(path.resolve(values.state));
   const out = values.out ?? (stateDir ? path.join(stateDir, "policy.json") : "-");
   // Without --config the review reads the policy-config.json a render wrote beside the state.

@@ -113,3 +113,16 @@ test("a state on standard input that is a socket (a spawning program's stdin) is
   assert.match(res.stdout, /Policy pack review-fixture@[\d.]+ on stack p\/s: 1 resources/);
   assert.match(res.stderr, /policy report: not written: --state \/dev\/stdin is not a regular file/);
 });
+
+test("a --pack that is not a pack is a wrong command (exit 2) said first, before any note on the state or its config", () => {
+  const dir = tempDir("review-cli-pack-");
+  const state = path.join(dir, "export.json");
+  fs.writeFileSync(state, exportText);
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", dir], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.equal(res.status, 2, res.stdout + res.stderr);
+  assert.match(res.stderr, /^policy: --pack .*review-cli-pack-\w+ is not a policy pack \(no PulumiPolicy\.yaml\)\n$/);
+  assert.equal(res.stdout, "");
+  assert.deepEqual(fs.readdirSync(dir), ["export.json"], "no report written");
+});
