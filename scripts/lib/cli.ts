@@ -40,10 +40,20 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
     return 2;
   }
   let values: CommandLine<O>;
+  let tokens: { kind: string; name?: string; value?: string }[];
   try {
-    ({ values } = parseArgs<{ options: O & typeof helpOption }>({ options: { ...options, ...helpOption } }));
+    ({ values, tokens } = parseArgs<{ options: O & typeof helpOption; tokens: true }>({ options: { ...options, ...helpOption }, tokens: true }));
   } catch (err) {
     console.error(`${command}: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    return 2;
+  }
+  // parseArgs keeps the last of a repeated option: `--stack dev … --stack prod` rendered prod
+  // without a word, and a pasted command's second `--out` silently moved the output.
+  const given = new Map<string, string[]>();
+  for (const t of tokens) if (t.kind === "option" && t.name) given.set(t.name, [...(given.get(t.name) ?? []), t.value ?? "(flag)"]);
+  const repeated = [...given].find(([name, seen]) => seen.length > 1 && options[name]?.type === "string" && !options[name]?.multiple);
+  if (repeated) {
+    console.error(`${command}: option '--${repeated[0]}' given ${repeated[1].length} times (${repeated[1].join(", ")}); give it once\n${usage}`);
     return 2;
   }
   // An empty value (`--out ""`, an unset shell variable) is a wrong command, not "no option": the
