@@ -7,6 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { constants } from "node:buffer";
 import { SECRET_SIG, SIG_KEY } from "./review-wire";
 import type { ExportedDeployment, ExportedResource } from "./review-wire";
 
@@ -230,7 +231,9 @@ function readStateBytes(file: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENXIO" && /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/.test(file)) return fs.readFileSync(0);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENXIO" && /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/.test(file)) return fs.readFileSync(0);
+    if (code === "ERR_FS_FILE_TOO_LARGE") throw new Error(`${file}: ${(fs.statSync(file).size / 2 ** 30).toFixed(1)} GiB, more than Node.js reads into memory at once (2 GiB), so this review cannot read it; \`pulumi preview --policy-pack\` reviews such a stack`);
     throw err;
   }
 }
@@ -242,9 +245,17 @@ export function readDeploymentFile(file: string): ExportedDeployment {
   const bytes = readStateBytes(file);
   const encoding = unreadableEncoding(bytes);
   if (encoding) throw new Error(`${file}: ${encoding}; write the export with \`pulumi stack export --file ${path.basename(file)}\`, which writes UTF-8 without one`);
+  let text: string;
+  try {
+    text = bytes.toString("utf8");
+  } catch (err) {
+    // V8 holds at most buffer.constants.MAX_STRING_LENGTH characters in one string (2^29 - 24).
+    if ((err as NodeJS.ErrnoException).code !== "ERR_STRING_TOO_LONG") throw err;
+    throw new Error(`${file}: ${Math.round(bytes.length / 2 ** 20)} MiB of text, more than Node.js can hold in one string (${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB), so this review cannot read it; \`pulumi preview --policy-pack\` reviews such a stack`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(bytes.toString("utf8"));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
   }

@@ -43,3 +43,20 @@ test("CLI: such a state file exits 2 naming it, before any review", () => {
   assert.match(res.stderr, /^policy review failed: .*cli-ps5\.json: is UTF-16 .*pulumi stack export --file cli-ps5\.json/m);
   assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
 });
+
+test("a state file too large for Node.js to read (one string holds 512 MiB, one read 2 GiB) is named with its size, not as invalid JSON", () => {
+  // Sparse files: no disk is used; the first is read into memory (600 MiB) before the string fails.
+  const cases: [string, number, RegExp][] = [
+    ["600m.json", 600 * 2 ** 20, /600m\.json: 600 MiB of text, more than Node\.js can hold in one string \(511 MiB\), so this review cannot read it; `pulumi preview --policy-pack` reviews such a stack$/],
+    ["3g.json", 3 * 2 ** 30, /3g\.json: 3\.0 GiB, more than Node\.js reads into memory at once \(2 GiB\), so this review cannot read it/],
+  ];
+  for (const [name, size, expected] of cases) {
+    const file = write(name, Buffer.alloc(0));
+    fs.truncateSync(file, size);
+    try {
+      assert.throws(() => readDeploymentFile(file), (err: Error) => expected.test(err.message) && !/not valid JSON/.test(err.message));
+    } finally {
+      fs.rmSync(file);
+    }
+  }
+});
