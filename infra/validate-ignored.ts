@@ -91,6 +91,14 @@ function checkAgentGateway(report: Report, written: Record<string, unknown>): vo
   }
 }
 
+/** The inference gateway likewise renders only on the clusters a model is placed on (components/inference clusterInferenceManifests). */
+function checkInferenceGateway(report: Report, written: Record<string, unknown>): void {
+  const noModels = written.models === undefined || (Array.isArray(written.models) && written.models.length === 0);
+  if (noModels && isRecord(written.gateways) && written.gateways.inference !== undefined) {
+    report(["gateways", "inference"], "is set but models is empty: the inference gateway (its listener and TLS) is deployed only where models are served, so this block is read by nothing; remove it, or add models");
+  }
+}
+
 /**
  * vLLM passes `--revision` to the Hugging Face Hub; a model streamed from object storage has no
  * branches, tags or commits to pick, so a revision there is read by nothing.
@@ -111,4 +119,5 @@ export function checkIgnoredSettings(report: Report, written: unknown): void {
   checkLlmRoutes(report, written.gateways);
   checkSimulatorModels(report, written.models);
   checkAgentGateway(report, written);
+  checkInferenceGateway(report, written);
 }

@@ -46,7 +46,7 @@ test("an endpoint picker at v0.9.0 or a pre-release of it, by digest only, or on
     accepted("prod", { eppImage });
   }
   // No models: no picker runs.
-  accepted("local", { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.8.0" }, (p) => ((p.models = []), (p.agents = []), delete p.gateways.agents));
+  accepted("local", { eppImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.8.0" }, (p) => ((p.models = []), (p.agents = []), delete p.gateways));
 });
 
 test("a body-based router older than GIE v1.5.0 (no --tracing flag, no base-model-to-header plugin) is refused on versions.bbrImage", () => {
@@ -57,7 +57,7 @@ test("a body-based router older than GIE v1.5.0 (no --tracing flag, no base-mode
   accepted("prod", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.5.0-rc.1" });
   // Another project's image that happens to be called bbr is not GIE's.
   accepted("prod", { bbrImage: "ghcr.io/example/bbr:v0.1.0" });
-  accepted("local", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.4.0" }, (p) => ((p.models = []), (p.agents = []), delete p.gateways.agents));
+  accepted("local", { bbrImage: "registry.k8s.io/gateway-api-inference-extension/bbr:v1.4.0" }, (p) => ((p.models = []), (p.agents = []), delete p.gateways));
 });
 
 test("a simulator older than llm-d-inference-sim v0.9.2 (no --force-dummy-tokenizer) is refused where a simulator model runs it", () => {

@@ -69,6 +69,13 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.gateways.agents",
     message: /is set but agents is empty: the agent gateway .* is deployed only where agents run, so this block is read by nothing; remove it, or add agents$/,
   },
+  {
+    name: "an inference gateway without models",
+    stack: "local",
+    mutate: (p) => ((p.models = []), (p.agents = []), delete p.gateways.agents),
+    path: "inference-mesh:platform.gateways.inference",
+    message: /is set but models is empty: the inference gateway .* is deployed only where models are served, so this block is read by nothing; remove it, or add models$/,
+  },
 ];
 
 testRejections(cases);
@@ -90,6 +97,11 @@ test("the same settings pass where what reads them is on", () => {
   noAgents.agents = [];
   delete noAgents.gateways.agents;
   assert.doesNotThrow(() => parsePlatform(noAgents, "local"));
+  const nothingServed = shippedPlatform("local");
+  nothingServed.models = [];
+  nothingServed.agents = [];
+  delete nothingServed.gateways;
+  assert.doesNotThrow(() => parsePlatform(nothingServed, "local"));
 });
 
 test("a dead setting is reported beside the field errors of the same run, and not again where its own value is broken", () => {

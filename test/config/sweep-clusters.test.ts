@@ -51,7 +51,7 @@ test("the version floors hold at the floor, and only where models are served", (
   const q = shippedPlatform("local");
   q.models = [];
   q.agents = [];
-  delete q.gateways.agents;
+  delete q.gateways;
   q.versions = { istio: "1.27.3", gie: "v1.0.2" };
   assert.doesNotThrow(() => parsePlatform(q, "local"));
 });
@@ -98,7 +98,7 @@ test("Gateway API CRDs older than v1.2.0 (no standard Gateway infrastructure nor
   const bare = shippedPlatform("local");
   bare.models = [];
   bare.agents = [];
-  delete bare.gateways.agents;
+  delete bare.gateways;
   bare.versions = { gatewayApi: "v1.1.1" };
   assert.doesNotThrow(() => parsePlatform(bare, "local"));
 });
@@ -136,7 +136,7 @@ test("a multi-cluster stack refuses an Istio older than 1.27 (no istio-east-west
   const p = shippedPlatform("prod");
   p.models = [];
   p.agents = [];
-  delete p.gateways.agents;
+  delete p.gateways;
   p.versions = { istio: "1.26.8" };
   const problems = problemsOf(p);
   assert.equal(problems.length, 1, problems.join("\n"));
@@ -151,7 +151,7 @@ test("a multi-cluster stack refuses an Istio older than 1.27 (no istio-east-west
   const s = shippedPlatform("local");
   s.models = [];
   s.agents = [];
-  delete s.gateways.agents;
+  delete s.gateways;
   s.versions = { istio: "1.26.8" };
   assert.doesNotThrow(() => parsePlatform(s, "local"));
 });

@@ -187,7 +187,8 @@ export function buildPlatform(row: PlatformRow): any {
     ...(toolList.length > 0 ? { tools: toolList } : {}),
     ...(agents.length > 0 ? { agents } : {}),
     gateways: {
-      inference: { hostname: "inference.example.com", tls: tlsOf(row, "inference") },
+      // The inference gateway is deployed only where models are served: a stack without models writes none.
+      ...(fleet.length > 0 ? { inference: { hostname: "inference.example.com", tls: tlsOf(row, "inference") } } : {}),
       ...(agents.length > 0
         ? { agents: { hostname: "agents.example.com", ...(row.agentPort === "8443" ? { port: 8443 } : {}), tls: tlsOf(row, "agents"), ...(jwt ? { jwt } : {}), ...(row.llm === "off" ? { llm: { enabled: false } } : {}) } }
         : {}),
