@@ -21,8 +21,8 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, isHelmInstall, isReleaseOf } from "./k8s";
 import { GPU_OPERATOR_CHART } from "./device-plugin";
-import { GCE_NODE_TYPES, k3sBootScript } from "./gpu-nodes";
-import { k3sDataDir, k3sRunsOwnContainerd, k3sRootless } from "./k3s-nodes";
+import { GCE_NODE_TYPES } from "./gpu-nodes";
+import { k3sDataDir, k3sNodeScripts, k3sRunsOwnContainerd, k3sRootless } from "./k3s-nodes";
 import { clusterNodes } from "./ambient-nodes";
 import { isNodePool } from "./node-settings";
 import { istioPlatform } from "./istio-cni";
@@ -40,19 +40,11 @@ const DEFAULT_SOCKET = "/run/containerd/containerd.sock";
  * whose script this run cannot read.
  */
 export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[]): { why?: string; script?: string; unknown: string[] } {
-  const unknown: string[] = [];
-  for (const node of clusterNodes(cluster, all, isNodePool).filter((n) => GCE_NODE_TYPES.has(n.type))) {
-    const boot = probe(() => k3sBootScript(node.props));
-    if (!boot.known) {
-      unknown.push(node.name);
-      continue;
-    }
-    if (!boot.value) continue;
-    // A k3s told to use another runtime's socket (an installed containerd, cri-dockerd) keeps none of its own.
-    const script = boot.value.script;
-    if (!k3sRunsOwnContainerd(script)) continue;
-    return { why: `${node.type.split(":").pop()} ${node.name} joins it as a k3s node (its ${boot.value.from} installs k3s)`, script, unknown };
-  }
+  const scripts = k3sNodeScripts(clusterNodes(cluster, all, isNodePool).filter((n) => GCE_NODE_TYPES.has(n.type)));
+  const unknown = scripts.unknown.map((n) => n.name);
+  // A k3s told to use another runtime's socket (an installed containerd, cri-dockerd) keeps none of its own.
+  const own = scripts.nodes.find((n) => k3sRunsOwnContainerd(n.script));
+  if (own) return { why: `${own.node.type.split(":").pop()} ${own.node.name} joins it as a k3s node (its ${own.from} installs k3s)`, script: own.script, unknown };
   const declared = resources.find((r) => isHelmInstall(r.type) && orUnknown(() => istioPlatform(r.props.values) === "k3s", false));
   if (declared) return { why: `Helm release ${declared.name} declares it k3s (global.platform)`, unknown };
   return { unknown };

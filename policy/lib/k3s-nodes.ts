@@ -48,21 +48,33 @@ export function k3sCniConfDir(script: string): string | undefined {
 }
 
 /**
+ * The VMs of `nodes` whose boot script (startup script, cloud-init user-data) installs k3s, each
+ * with that script and where it comes from; `unknown` holds those whose boot script this run cannot
+ * read. The one walk over a cluster's VMs for every k3s reading (CNI paths, containerd).
+ */
+export function k3sNodeScripts(nodes: PolicyResource[]): { nodes: { node: PolicyResource; script: string; from: string }[]; unknown: PolicyResource[] } {
+  const found: { node: PolicyResource; script: string; from: string }[] = [];
+  const unknown: PolicyResource[] = [];
+  for (const node of nodes) {
+    const boot = probe(() => k3sBootScript(node.props));
+    if (!boot.known) unknown.push(node);
+    else if (boot.value) found.push({ node, script: boot.value.script, from: boot.value.from });
+  }
+  return { nodes: found, unknown };
+}
+
+/**
  * The cluster's VMs that install k3s, each with the CNI config directory it reads (`nodes`: the
  * cluster's GCE VMs, ambient-nodes.ts clusterNodes); `unknown` names those whose boot script this
  * run cannot read.
  */
 export function k3sNodeCniDirs(nodes: PolicyResource[]): { nodes: { what: string; dir: string }[]; unknown: string[] } {
+  const what = (node: PolicyResource) => `${kindName(node.type)} ${node.name}`;
+  const scripts = k3sNodeScripts(nodes);
   const found: { what: string; dir: string }[] = [];
-  const unknown: string[] = [];
-  for (const node of nodes) {
-    const what = `${kindName(node.type)} ${node.name}`;
-    const boot = probe(() => k3sBootScript(node.props));
-    if (!boot.known) unknown.push(what);
-    else if (boot.value) {
-      const dir = k3sCniConfDir(boot.value.script);
-      if (dir) found.push({ what: `${what} (its ${boot.value.from} installs k3s)`, dir });
-    }
+  for (const { node, script, from } of scripts.nodes) {
+    const dir = k3sCniConfDir(script);
+    if (dir) found.push({ what: `${what(node)} (its ${from} installs k3s)`, dir });
   }
-  return { nodes: found, unknown };
+  return { nodes: found, unknown: scripts.unknown.map(what) };
 }
