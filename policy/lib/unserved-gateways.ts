@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isGateway, meta } from "./k8s";
-import { probe } from "./values";
+import { orUnknown, probe } from "./values";
 import { isAmbientIstiod } from "./istio";
 import { istiodRevision } from "./istiod-revisions";
 import { unservedIstioGateway } from "./istio-classes";
@@ -23,8 +23,7 @@ export function unservedGateways(cluster: string, resources: PolicyResource[], u
   const out: UnservedFinding[] = [];
   for (const gw of resources.filter((r) => isGateway(r.type))) {
     const found = probe(() => unservedIstioGateway(gw, resources));
-    const name = probe(() => `${meta(gw.props).namespace}/${meta(gw.props).name}`);
-    const label = name.known ? name.value : gw.name;
+    const label = orUnknown(() => `${meta(gw.props).namespace}/${meta(gw.props).name}`, gw.name);
     if (!found.known) {
       unknowns.push(`whether Gateway ${label} on cluster ${cluster} is of a class its istiod registers (its class, istio.io/rev or that istiod's env)`);
       continue;
