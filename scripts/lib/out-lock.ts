@@ -46,8 +46,11 @@ function createExclusive(file: string): boolean {
 /** The holder of a lock file and whether it is stale; undefined when the file is gone. */
 function judge(file: string): { holder: number; stale: boolean } | undefined {
   try {
-    const holder = Number(fs.readFileSync(file, "utf8"));
+    const text = fs.readFileSync(file, "utf8");
+    const holder = Number(text);
     const age = Date.now() - fs.statSync(file).mtimeMs;
+    // Empty between its holder's O_EXCL create and the write of its pid: held, unless that long ago.
+    if (text === "") return { holder: NaN, stale: age > STALE_LOCK_MS };
     return { holder, stale: !Number.isInteger(holder) || holder <= 0 || !processAlive(holder) || age > STALE_LOCK_MS };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;

@@ -12,6 +12,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { renderShipped, runRender, repoRoot, shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { ForeignOutputError, recoverOutput, swapIntoPlace } from "../../scripts/lib/out-swap";
+import { acquireLock } from "../../scripts/lib/out-lock";
 
 const fixture = path.join(__dirname, "fixtures", "slow-swap.ts");
 
@@ -233,4 +234,19 @@ test("two renders taking over one stale lock at once: exactly one holds it at a 
   const [first, second] = held.sort((a, b) => a.from - b.from);
   assert.ok(second.from >= first.to, `the second took the lock only after the first released it: ${JSON.stringify(held)}`);
   assert.deepEqual(fs.readdirSync(out), ["go"], "no lock or takeover debris left");
+});
+
+test("a lock still empty (its holder between the O_EXCL create and the write of its pid) is held, not taken over", async () => {
+  const out = tempDir("im-lock-empty-");
+  const lock = path.join(out, ".local+lock");
+  fs.writeFileSync(lock, "");
+  const remover = spawn(process.execPath, ["-e", `setTimeout(() => require("fs").rmSync(${JSON.stringify(lock)}), 1500)`]);
+  const removed = new Promise((resolve) => remover.on("exit", resolve));
+  const started = Date.now();
+  const taken = acquireLock(out, "local");
+  const waited = Date.now() - started;
+  await removed;
+  assert.equal(fs.readFileSync(taken, "utf8"), String(process.pid));
+  assert.ok(waited >= 1000, `waited for the holder (${waited} ms), not taken over at once`);
+  fs.rmSync(taken);
 });
