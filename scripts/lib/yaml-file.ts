@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { constants } from "node:buffer";
 import * as yaml from "js-yaml";
 
 /**
@@ -78,7 +79,11 @@ export function readYamlText(file: string): string {
 function strictUtf8(bytes: Buffer): string {
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_STRING_TOO_LONG") {
+      throw new Error(`${Math.round(bytes.length / 2 ** 20)} MiB of text, more than Node.js can hold in one string (${Math.floor(constants.MAX_STRING_LENGTH / 2 ** 20)} MiB)`);
+    }
+    if ((err as NodeJS.ErrnoException).code !== "ERR_ENCODING_INVALID_ENCODED_DATA") throw err;
     const offset = firstNonUtf8Byte(bytes);
     const line = bytes.subarray(0, offset).filter((b) => b === 0x0a).length + 1;
     throw new Error(`line ${line} holds bytes that are not UTF-8 (0x${bytes[offset].toString(16).padStart(2, "0")} at byte ${offset}), which the Pulumi CLI's YAML reader refuses ("invalid leading UTF-8 octet"): save the file as UTF-8`);

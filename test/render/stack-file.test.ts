@@ -294,3 +294,15 @@ test("a Pulumi.yaml declaration the CLI refuses (workspace/project.go Validate) 
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  owner:\n    type: string\n    default: a\n  aws:region:\n    value: us-west-2\n");
   assert.deepEqual(loadProject(root).config, { owner: { type: "string", default: "a" }, "aws:region": { value: "us-west-2" } });
 });
+
+test("a stack file too large to read as one string is named with its size, not as bytes that are not UTF-8", () => {
+  const dir = tempDir("im-big-stack-");
+  const file = path.join(dir, "Pulumi.big.yaml");
+  fs.writeFileSync(file, "config: {}\n");
+  fs.truncateSync(file, 600 * 2 ** 20); // sparse: NUL bytes, which are UTF-8
+  try {
+    assert.throws(() => loadStackConfig("big", file), (err: Error) => /Pulumi\.big\.yaml is not valid YAML\/JSON: 600 MiB of text, more than Node\.js can hold in one string \(511 MiB\)$/.test(err.message));
+  } finally {
+    fs.rmSync(file);
+  }
+});
