@@ -53,7 +53,10 @@ function judge(file: string): { holder: number; stale: boolean } | undefined {
     if (text === "") return { holder: NaN, stale: age > STALE_LOCK_MS };
     return { holder, stale: !Number.isInteger(holder) || holder <= 0 || !processAlive(holder) || age > STALE_LOCK_MS };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    // Made by hand or by another tool: no render holds it, and none can take it over by removing it.
+    if (code === "EISDIR") throw new Error(`${file} is a directory where renders keep a lock file; remove it (no render made it) and render again`);
     throw err;
   }
 }

@@ -250,3 +250,10 @@ test("a lock still empty (its holder between the O_EXCL create and the write of 
   assert.ok(waited >= 1000, `waited for the holder (${waited} ms), not taken over at once`);
   fs.rmSync(taken);
 });
+
+test("a directory where the lock file goes is named, with what to do, rather than failing with read's EISDIR", () => {
+  const out = tempDir("im-lock-dir-");
+  fs.mkdirSync(path.join(out, ".local+lock"));
+  assert.throws(() => recoverOutput(out, "local"), { message: `${path.join(out, ".local+lock")} is a directory where renders keep a lock file; remove it (no render made it) and render again` });
+  assert.ok(fs.statSync(path.join(out, ".local+lock")).isDirectory(), "left as it was");
+});
