@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { constants } from "node:buffer";
+import { forCaller } from "./cli";
 import { SECRET_SIG, SIG_KEY } from "./review-wire";
 import type { ExportedDeployment, ExportedResource } from "./review-wire";
 
@@ -241,7 +242,12 @@ function readStateBytes(file: string): Buffer {
 /** Reads a deployment export file (`stack.json` or `pulumi stack export` output). */
 export function readDeploymentFile(file: string): ExportedDeployment {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
-  if (fs.statSync(file).isDirectory()) throw new Error(`${file} is a directory (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)`);
+  if (fs.statSync(file).isDirectory()) {
+    // `--state out/prod`: the render's directory, whose export is its stack.json.
+    const inside = path.join(file, "stack.json");
+    const hint = fs.existsSync(inside) ? `; give --state ${forCaller(inside)}, the export the render wrote there` : "";
+    throw new Error(`${file} is a directory (--state takes a deployment export: out/<stack>/stack.json or \`pulumi stack export\` output)${hint}`);
+  }
   const bytes = readStateBytes(file);
   const encoding = unreadableEncoding(bytes);
   if (encoding) throw new Error(`${file}: ${encoding}; write the export with \`pulumi stack export --file ${path.basename(file)}\`, which writes UTF-8 without one`);

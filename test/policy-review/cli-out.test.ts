@@ -126,3 +126,15 @@ test("a --pack that is not a pack is a wrong command (exit 2) said first, before
   assert.equal(res.stdout, "");
   assert.deepEqual(fs.readdirSync(dir), ["export.json"], "no report written");
 });
+
+test("a render's output directory given as --state is refused (exit 2) naming the stack.json in it to give instead", () => {
+  const dir = tempDir("review-cli-statedir-");
+  fs.mkdirSync(path.join(dir, "prod"));
+  fs.writeFileSync(path.join(dir, "prod", "stack.json"), exportText);
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, "--state", "prod"], {
+    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: dir },
+  });
+  assert.equal(res.status, 2, res.stdout + res.stderr);
+  assert.match(res.stderr, /prod is a directory \(--state takes a deployment export: .*\); give --state prod\/stack\.json, the export the render wrote there\n/);
+  assert.deepEqual(fs.readdirSync(path.join(dir, "prod")), ["stack.json"], "no report written");
+});
