@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { renderShipped, runRender, repoRoot, shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
-import { ForeignOutputError, recoverOutput, swapIntoPlace } from "../../scripts/lib/out-swap";
+import { checkOutputIsOurs, ForeignOutputError, recoverOutput, swapIntoPlace } from "../../scripts/lib/out-swap";
 import { acquireLock } from "../../scripts/lib/out-lock";
 
 const fixture = path.join(__dirname, "fixtures", "slow-swap.ts");
@@ -256,4 +256,16 @@ test("a directory where the lock file goes is named, with what to do, rather tha
   fs.mkdirSync(path.join(out, ".local+lock"));
   assert.throws(() => recoverOutput(out, "local"), { message: `${path.join(out, ".local+lock")} is a directory where renders keep a lock file; remove it (no render made it) and render again` });
   assert.ok(fs.statSync(path.join(out, ".local+lock")).isDirectory(), "left as it was");
+});
+
+test("a file put at <out>/<stack> beside a killed render's moved-aside tree: the tree, the last render, is kept and named, not swept", () => {
+  const out = tempDir("im-file-old-");
+  const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const old = path.join(out, `.local+old-${deadPid}`);
+  fs.mkdirSync(old);
+  fs.writeFileSync(path.join(old, "stack.json"), "{}");
+  fs.writeFileSync(path.join(out, "local"), "a file");
+  recoverOutput(out, "local");
+  assert.equal(fs.readFileSync(path.join(old, "stack.json"), "utf8"), "{}", "the last render's tree is kept");
+  assert.throws(() => checkOutputIsOurs(out, "local"), /local is a file, .*; the last render's tree, moved aside by a render killed mid-swap, is kept as .*\.local\+old-\d+ and goes back into place at the next render once .*local is gone$/);
 });
