@@ -30,3 +30,26 @@ export function objectStoreUriProblem(uri: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why a model streamed from `uri` can never load on a cluster of `cloud`, or undefined where it
+ * may. The streamer signs its reads with the cloud SDKs' default credentials and the program
+ * injects none. Our k3s GCE VMs have no service account attached, so the GCE metadata server hands
+ * out no Google token, and they hold no AWS credentials. Our EKS managed node groups run AL2023
+ * with EKS's default launch template: IMDSv2 only, PUT response hop limit 1, so a pod (one hop
+ * further) gets no IMDS token and never reaches the node role; they hold no Google credentials.
+ * An existing cluster's nodes and pods carry whatever the operator gave them.
+ */
+export function objectStorePlacementProblem(uri: string, cloud: "aws" | "gcp" | "existing"): string | undefined {
+  if (cloud === "existing") return undefined;
+  const scheme = uri.startsWith("gs://") ? "gs" : "s3";
+  const why =
+    cloud === "aws"
+      ? scheme === "s3"
+        ? "its EKS nodes require IMDSv2 with a hop limit of 1 (EKS's default launch template for AL2023), so a pod gets no node-role credentials, and the program injects none"
+        : "its EKS nodes hold AWS credentials only, and the streamer reads gs:// with Google default credentials"
+      : scheme === "gs"
+        ? "its k3s VMs are created without a service account, so the GCE metadata server gives the streamer no Google credentials"
+        : "its k3s VMs hold no AWS credentials and the program injects none";
+  return `streams '${uri}' but the cluster is on ${cloud}: ${why}; on aws and gcp clusters serve the model by Hugging Face repo id or as an absolute path in the image (object-store paths are allowed on clusters with cloud 'existing' only, whose nodes carry the operator's credentials)`;
+}

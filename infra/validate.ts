@@ -23,7 +23,7 @@ import { checkGpuCapacity, fitNodeGroups } from "./validate-capacity";
 import { checkPinList, pinAbsentProblem, pinnedNodeGroups, pinsOn } from "./validate-gpu-pins";
 import { checkServerImages } from "./validate-server-image";
 import { hfRepoIdProblem } from "./hf-repo";
-import { isObjectStoreUri, objectStoreUriProblem } from "./object-store-model";
+import { isObjectStoreUri, objectStorePlacementProblem, objectStoreUriProblem } from "./object-store-model";
 
 export type { ConfigProblem } from "./validate-support";
 export { fitNodeGroups, replicasOf } from "./validate-capacity";
@@ -81,6 +81,14 @@ function checkModels(report: Report, cfg: PlatformConfig, run: Guard = (check) =
       if (!namesKnown(cfg, "clusters")) return;
       m.clusters.forEach((name, i) => {
         if (!clusterByName.has(name)) report([...at, "clusters", i], `unknown cluster '${name}'; known: ${knownList(readableNames(cfg.clusters))}`);
+      });
+    });
+    unlessBroken(() => {
+      if (m.server !== "vllm" || !isObjectStoreUri(m.servedModelName)) return;
+      m.clusters.forEach((name, i) => {
+        const cluster = clusterByName.get(name);
+        const problem = cluster && objectStorePlacementProblem(m.servedModelName, cluster.cloud);
+        if (problem) report([...at, "clusters", i], `'${name}': model '${m.name}' ${problem}`);
       });
     });
     unlessBroken(() => {

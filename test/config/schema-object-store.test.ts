@@ -1,22 +1,21 @@
 /**
- * vLLM models streamed from object storage (infra/object-store-model.ts): an s3:// or gs://
- * servedModelName is accepted for vLLM (the pinned vllm-openai image carries the Run:ai Model
- * Streamer with its s3 and gcs extras), a path vLLM cannot stream is refused naming the bucket,
- * and a Hugging Face revision on such a model is refused as read by nothing.
+ * vLLM models streamed from object storage (infra/object-store-model.ts): a path vLLM cannot
+ * stream is refused naming the bucket, a Hugging Face revision on such a model is refused as read
+ * by nothing, and placing it on an aws or gcp cluster, whose pods get no credentials for the store,
+ * is refused naming the cluster.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parsePlatform } from "../../infra/config";
-import { shippedPlatform } from "../support/render";
-import { objectStoreUriProblem } from "../../infra/object-store-model";
+import { objectStorePlacementProblem, objectStoreUriProblem } from "../../infra/object-store-model";
 import { RejectCase, testRejections } from "./support";
 
-test("a vLLM model streamed from S3 or GCS is accepted, at a bucket's root or under a prefix", () => {
-  for (const uri of ["s3://acme-models/meta-llama/Llama-3.1-8B-Instruct", "gs://acme_models/llama-3.1-8b/", "s3://models.acme.example/llama"]) {
-    const p = shippedPlatform("prod");
-    p.models[0].servedModelName = uri;
-    assert.equal(parsePlatform(p, "prod").models[0].servedModelName, uri);
-  }
+test("object-store models load only where the operator gave the nodes credentials: existing clusters", () => {
+  assert.match(objectStorePlacementProblem("s3://acme-models/llama", "aws") ?? "", /on aws: its EKS nodes require IMDSv2 with a hop limit of 1 .* a pod gets no node-role credentials/);
+  assert.equal(objectStorePlacementProblem("s3://acme-models/llama", "existing"), undefined);
+  assert.equal(objectStorePlacementProblem("gs://acme-models/llama", "existing"), undefined);
+  assert.match(objectStorePlacementProblem("gs://acme-models/llama", "aws") ?? "", /on aws: its EKS nodes hold AWS credentials .* only/);
+  assert.match(objectStorePlacementProblem("gs://acme-models/llama", "gcp") ?? "", /without a service account, so the GCE metadata server gives the streamer no Google credentials/);
+  assert.match(objectStorePlacementProblem("s3://acme-models/llama", "gcp") ?? "", /hold no AWS credentials/);
 });
 
 test("object-store paths: the bucket must be one the store creates", () => {
@@ -45,6 +44,30 @@ const cases: RejectCase[] = [
     mutate: (p) => (p.models[0].servedModelName = "az://models/llama"),
     path: "inference-mesh:platform.models[0].servedModelName",
     message: /is what vLLM loads \(--model\) and .*an s3:\/\/ or gs:\/\/ path to stream it from, or an absolute path in the image/,
+  },
+  {
+    name: "an S3 model on a gcp cluster, whose k3s VMs hold no AWS credentials",
+    mutate: (p) => (p.models[0].servedModelName = "s3://acme-models/llama"),
+    path: "inference-mesh:platform.models[0].clusters[2]",
+    message: /^inference-mesh:platform\.models\[0\]\.clusters\[2\]: 'gcp-usc1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on gcp: .*on aws and gcp clusters serve the model by Hugging Face repo id or as an absolute path in the image \(object-store paths are allowed on clusters with cloud 'existing' only/,
+  },
+  {
+    name: "a GCS model on a gcp cluster, whose k3s VMs have no service account",
+    mutate: (p) => ((p.models[0].servedModelName = "gs://acme-models/llama"), (p.models[0].clusters = ["gcp-usc1"])),
+    path: "inference-mesh:platform.models[0].clusters[0]",
+    message: /'gcp-usc1': model 'llama-3-1-8b' streams 'gs:\/\/acme-models\/llama' but the cluster is on gcp: its k3s VMs are created without a service account/,
+  },
+  {
+    name: "a GCS model on an aws cluster, whose nodes hold AWS credentials only",
+    mutate: (p) => ((p.models[0].servedModelName = "gs://acme-models/llama"), (p.models[0].clusters = ["aws-use1"])),
+    path: "inference-mesh:platform.models[0].clusters[0]",
+    message: /'aws-use1': model 'llama-3-1-8b' streams 'gs:\/\/acme-models\/llama' but the cluster is on aws: its EKS nodes hold AWS credentials only/,
+  },
+  {
+    name: "an S3 model on an aws cluster, whose pods cannot reach IMDSv2 (hop limit 1)",
+    mutate: (p) => ((p.models[0].servedModelName = "s3://acme-models/llama"), (p.models[0].clusters = ["aws-use1"])),
+    path: "inference-mesh:platform.models[0].clusters[0]",
+    message: /'aws-use1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on aws: its EKS nodes require IMDSv2 with a hop limit of 1/,
   },
 ];
 
