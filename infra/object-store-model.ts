@@ -31,25 +31,39 @@ export function objectStoreUriProblem(uri: string): string | undefined {
   return undefined;
 }
 
+/** Where an object-store model lives: its store, bucket and the key prefix its files sit under ('' at the bucket's root). */
+export interface ObjectStoreLocation {
+  scheme: (typeof OBJECT_STORE_SCHEMES)[number];
+  bucket: string;
+  prefix: string;
+}
+
+/** The store, bucket and key prefix of an object-store path that {@link objectStoreUriProblem} accepts. */
+export function objectStoreLocation(uri: string): ObjectStoreLocation {
+  const match = URI.exec(uri);
+  if (!match) throw new Error(`'${uri}' is not an object-store path`);
+  const [, scheme, bucket, path = ""] = match;
+  return { scheme: scheme as ObjectStoreLocation["scheme"], bucket, prefix: path.replace(/^\/+|\/+$/g, "") };
+}
+
 /**
  * Why a model streamed from `uri` can never load on a cluster of `cloud`, or undefined where it
- * may. The streamer signs its reads with the cloud SDKs' default credentials and the program
- * injects none. Our k3s GCE VMs have no service account attached, so the GCE metadata server hands
- * out no Google token, and they hold no AWS credentials. Our EKS managed node groups run AL2023
- * with EKS's default launch template: IMDSv2 only, PUT response hop limit 1, so a pod (one hop
- * further) gets no IMDS token and never reaches the node role; they hold no Google credentials.
- * An existing cluster's nodes and pods carry whatever the operator gave them.
+ * may. The streamer reads S3 with boto3's default credentials and GCS with Google's application
+ * default credentials. On aws clusters the program grants each S3 model's vLLM ServiceAccounts
+ * read access through EKS Pod Identity (components/cloud/aws/model-reader.ts); EKS nodes hold no
+ * Google credentials. Our k3s GCE VMs have no service account attached, so the GCE metadata server
+ * hands out no Google token, and they hold no AWS credentials. An existing cluster's nodes and pods
+ * carry whatever the operator gave them.
  */
 export function objectStorePlacementProblem(uri: string, cloud: "aws" | "gcp" | "existing"): string | undefined {
   if (cloud === "existing") return undefined;
   const scheme = uri.startsWith("gs://") ? "gs" : "s3";
+  if (cloud === "aws" && scheme === "s3") return undefined;
   const why =
     cloud === "aws"
-      ? scheme === "s3"
-        ? "its EKS nodes require IMDSv2 with a hop limit of 1 (EKS's default launch template for AL2023), so a pod gets no node-role credentials, and the program injects none"
-        : "its EKS nodes hold AWS credentials only, and the streamer reads gs:// with Google default credentials"
+      ? "its EKS pods get AWS credentials only (the program grants S3 reads), and the streamer reads gs:// with Google application default credentials"
       : scheme === "gs"
         ? "its k3s VMs are created without a service account, so the GCE metadata server gives the streamer no Google credentials"
         : "its k3s VMs hold no AWS credentials and the program injects none";
-  return `streams '${uri}' but the cluster is on ${cloud}: ${why}; on aws and gcp clusters serve the model by Hugging Face repo id or as an absolute path in the image (object-store paths are allowed on clusters with cloud 'existing' only, whose nodes carry the operator's credentials)`;
+  return `streams '${uri}' but the cluster is on ${cloud}: ${why}; place s3:// models on aws clusters (the program grants their model servers read access to the bucket) or on clusters with cloud 'existing', whose nodes carry the operator's credentials`;
 }

@@ -21,7 +21,12 @@ function createBareCluster(spec: ClusterSpec, platform: PlatformSpec): ClusterHa
     case "existing":
       return new ExistingCluster(spec.name, { spec });
     case "aws":
-      return new EksCluster(spec.name, { spec, kubernetesVersion: platform.versions.eksKubernetes, tags: platformTags(platform, spec.name) });
+      return new EksCluster(spec.name, {
+        spec,
+        kubernetesVersion: platform.versions.eksKubernetes,
+        tags: platformTags(platform, spec.name),
+        models: platform.models.filter((m) => m.clusters.includes(spec.name)),
+      });
     case "gcp":
       return new K3sCluster(spec.name, {
         spec,

@@ -135,6 +135,21 @@ export function vllmResources(model: ModelSpec, cluster: ClusterSpec, products: 
   };
 }
 
+/**
+ * The region the streamer signs its S3 requests for, on an EKS cluster: the cluster's. The streamer
+ * passes boto3's region (AWS_DEFAULT_REGION) to its AWS C++ SDK client, whose configuration
+ * otherwise asks IMDS for one (runai-model-streamer cpp/s3/s3.cc), and IMDS stays out of the pods'
+ * reach (their credentials come from EKS Pod Identity, ../cloud/aws/model-reader.ts). So the model's
+ * bucket is read in the cluster's region. Nothing elsewhere: an existing cluster's operator sets it.
+ */
+export function s3RegionEnv(model: ModelSpec, cluster: ClusterSpec): { name: string; value: string }[] {
+  if (cluster.cloud !== "aws" || !model.servedModelName.startsWith("s3://")) return [];
+  return [
+    { name: "AWS_REGION", value: cluster.region },
+    { name: "AWS_DEFAULT_REGION", value: cluster.region },
+  ];
+}
+
 function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
   const { model, version, versions } = args;
   return {
@@ -146,6 +161,7 @@ function vllmContainer(args: ModelServerArgs): Record<string, unknown> {
     env: [
       { name: "HF_TOKEN", valueFrom: { secretKeyRef: { ...hfTokenSecret, optional: true } } },
       { name: "HF_HOME", value: "/data/huggingface" },
+      ...s3RegionEnv(model, args.cluster),
     ],
     ports: [{ name: "http", containerPort: ports.modelServer, protocol: "TCP" }],
     ...modelServerProbes,

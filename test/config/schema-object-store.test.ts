@@ -1,21 +1,37 @@
 /**
  * vLLM models streamed from object storage (infra/object-store-model.ts): a path vLLM cannot
  * stream is refused naming the bucket, a Hugging Face revision on such a model is refused as read
- * by nothing, and placing it on an aws or gcp cluster, whose pods get no credentials for the store,
- * is refused naming the cluster.
+ * by nothing, an S3 model is placed on aws clusters (the program grants its servers read access),
+ * and placing one on a cluster whose pods get no credentials for its store is refused naming the
+ * cluster.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { objectStorePlacementProblem, objectStoreUriProblem } from "../../infra/object-store-model";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { objectStoreLocation, objectStorePlacementProblem, objectStoreUriProblem } from "../../infra/object-store-model";
 import { RejectCase, testRejections } from "./support";
 
-test("object-store models load only where the operator gave the nodes credentials: existing clusters", () => {
-  assert.match(objectStorePlacementProblem("s3://acme-models/llama", "aws") ?? "", /on aws: its EKS nodes require IMDSv2 with a hop limit of 1 .* a pod gets no node-role credentials/);
+test("object-store models load where the program grants reads (S3 on aws) or the operator gave the nodes credentials (existing)", () => {
+  assert.equal(objectStorePlacementProblem("s3://acme-models/llama", "aws"), undefined);
   assert.equal(objectStorePlacementProblem("s3://acme-models/llama", "existing"), undefined);
   assert.equal(objectStorePlacementProblem("gs://acme-models/llama", "existing"), undefined);
-  assert.match(objectStorePlacementProblem("gs://acme-models/llama", "aws") ?? "", /on aws: its EKS nodes hold AWS credentials .* only/);
+  assert.match(objectStorePlacementProblem("gs://acme-models/llama", "aws") ?? "", /on aws: its EKS pods get AWS credentials only/);
   assert.match(objectStorePlacementProblem("gs://acme-models/llama", "gcp") ?? "", /without a service account, so the GCE metadata server gives the streamer no Google credentials/);
   assert.match(objectStorePlacementProblem("s3://acme-models/llama", "gcp") ?? "", /hold no AWS credentials/);
+});
+
+test("an S3 model is placed on an EKS cluster", () => {
+  const p = shippedPlatform("prod");
+  p.models[0].servedModelName = "s3://acme-models/llama-3.1-8b";
+  p.models[0].clusters = ["aws-use1"];
+  assert.deepEqual(parsePlatform(p, "prod").models[0].clusters, ["aws-use1"]);
+});
+
+test("object-store locations: bucket and key prefix, without the slashes around it", () => {
+  assert.deepEqual(objectStoreLocation("s3://acme-models/meta/llama-3.1-8b/"), { scheme: "s3", bucket: "acme-models", prefix: "meta/llama-3.1-8b" });
+  assert.deepEqual(objectStoreLocation("gs://acme_models"), { scheme: "gs", bucket: "acme_models", prefix: "" });
+  assert.deepEqual(objectStoreLocation("s3://acme-models/"), { scheme: "s3", bucket: "acme-models", prefix: "" });
 });
 
 test("object-store paths: the bucket must be one the store creates", () => {
@@ -49,7 +65,7 @@ const cases: RejectCase[] = [
     name: "an S3 model on a gcp cluster, whose k3s VMs hold no AWS credentials",
     mutate: (p) => (p.models[0].servedModelName = "s3://acme-models/llama"),
     path: "inference-mesh:platform.models[0].clusters[2]",
-    message: /^inference-mesh:platform\.models\[0\]\.clusters\[2\]: 'gcp-usc1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on gcp: .*on aws and gcp clusters serve the model by Hugging Face repo id or as an absolute path in the image \(object-store paths are allowed on clusters with cloud 'existing' only/,
+    message: /^inference-mesh:platform\.models\[0\]\.clusters\[2\]: 'gcp-usc1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on gcp: .*; place s3:\/\/ models on aws clusters \(the program grants their model servers read access to the bucket\) or on clusters with cloud 'existing'/,
   },
   {
     name: "a GCS model on a gcp cluster, whose k3s VMs have no service account",
@@ -61,13 +77,7 @@ const cases: RejectCase[] = [
     name: "a GCS model on an aws cluster, whose nodes hold AWS credentials only",
     mutate: (p) => ((p.models[0].servedModelName = "gs://acme-models/llama"), (p.models[0].clusters = ["aws-use1"])),
     path: "inference-mesh:platform.models[0].clusters[0]",
-    message: /'aws-use1': model 'llama-3-1-8b' streams 'gs:\/\/acme-models\/llama' but the cluster is on aws: its EKS nodes hold AWS credentials only/,
-  },
-  {
-    name: "an S3 model on an aws cluster, whose pods cannot reach IMDSv2 (hop limit 1)",
-    mutate: (p) => ((p.models[0].servedModelName = "s3://acme-models/llama"), (p.models[0].clusters = ["aws-use1"])),
-    path: "inference-mesh:platform.models[0].clusters[0]",
-    message: /'aws-use1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on aws: its EKS nodes require IMDSv2 with a hop limit of 1/,
+    message: /'aws-use1': model 'llama-3-1-8b' streams 'gs:\/\/acme-models\/llama' but the cluster is on aws: its EKS pods get AWS credentials only/,
   },
 ];
 

@@ -90,8 +90,8 @@ test("vLLM streams an s3:// or gs:// model with the Run:ai Model Streamer's load
   const llama = model(spec("prod"), "llama-3-1-8b");
   assert.ok(!vllmArgs(llama, llama.versions[0]).includes("--load-format"));
   for (const uri of ["s3://acme-models/llama-3.1-8b", "gs://acme-models/llama-3.1-8b"]) {
-    // Config validation places such a model on no aws or gcp cluster (their pods get no credentials
-    // for the store); the args are the same wherever it runs, so the prod model is re-pointed here.
+    // The args are the same on every cluster (only the store's credentials differ), so the prod
+    // model is re-pointed here without placing it anew.
     const m = { ...llama, servedModelName: uri };
     const a = vllmArgs(m, m.versions[0]);
     assert.equal(argAfter(a, "--model"), uri);

@@ -9,13 +9,14 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
-import { EksClusterSpec } from "../../../infra/schema";
+import { EksClusterSpec, ModelSpec } from "../../../infra/schema";
 import { ClusterHandle, egressSourceRanges, kubeconfigStaysSecret } from "../cluster";
 import { eksKubeconfig } from "../kubeconfig";
 import { clusterAwsProvider } from "./provider";
 import { natGatewayCount, vpcArgs } from "./network";
 import { clusterNodeGroupPlans, nodeAssumeRolePolicy, nodeRolePolicyArns } from "./nodegroups";
 import { subnetsOfferingType } from "./zones";
+import { createS3ModelReader, s3ModelReads } from "./model-reader";
 
 export interface EksClusterArgs {
   /** The cluster's validated spec. */
@@ -24,6 +25,8 @@ export interface EksClusterArgs {
   kubernetesVersion: string;
   /** Tags on every AWS resource (through the cluster's provider's default tags). */
   tags: Record<string, string>;
+  /** The models placed on this cluster: those streamed from S3 get read access (model-reader.ts). */
+  models: ModelSpec[];
 }
 
 /**
@@ -149,7 +152,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterHandl
         ),
     );
     this.hasGpus = plans.some((p) => p.gpusPerNode > 0);
-    this.readiness = nodeGroups;
+    const modelReader = createS3ModelReader(name, { clusterName: this.clusterName, reads: s3ModelReads(args.models), nodeGroups }, onAws);
+    this.readiness = [...nodeGroups, ...modelReader];
 
     this.kubeconfig = pulumi.secret(
       pulumi
