@@ -7,7 +7,7 @@
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
-import { literalCredential, loginInScript, unquote, VALUE, words } from "./shell-values";
+import { doubleQuoteUnescaped, literalCredential, loginInScript, unquote, VALUE, words } from "./shell-values";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -203,7 +203,12 @@ function givenCredential(text: string, context: string): string | undefined {
  */
 export function scriptCredential(script: unknown): string | undefined {
   if (typeof script !== "string") return undefined;
-  const layers = bootLayers(script);
+  // Each layer is read as written and, where it escapes quotes (JSON written from a double-quoted
+  // string: `echo "{\"auth\":\"…\"}"`), as the shell unescapes it, so the readers below see the keys.
+  const layers = bootLayers(script).flatMap((layer) => {
+    const unescaped = doubleQuoteUnescaped(layer.text);
+    return unescaped === layer.text ? [layer] : [layer, { ...layer, text: unescaped }];
+  });
   // One text for what refers across layers (a variable set in the script, a file named in a decoded config).
   const all = layers.map((l) => l.text).join("\n");
   const where = (how: string) => (how ? ` (in its ${how} content)` : "");

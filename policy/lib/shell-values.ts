@@ -11,6 +11,18 @@ export const VALUE = `"[^"\\n]*"|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
 
 export const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
 
+/**
+ * The text with the backslash escapes of a double-quoted shell string taken off, as the shell
+ * takes them off there (POSIX sh, Shell Command Language 2.2.3 Double-Quotes): the backslash before
+ * `$`, a backquote, `"` or `\` removed, a backslash-newline removed with its newline; before any
+ * other character (`\n` of a printf format) it stays. So `echo "{\"auth\":\"…\"}"` reads as the
+ * JSON it writes. Taken off everywhere, not only between double quotes: outside quotes the shell
+ * removes them too, and inside single quotes or a heredoc (where `\"` keeps its backslash, 2.7.4)
+ * the file written keeps them and may not parse, yet the value is in the script all the same,
+ * which is what a boot script is judged on.
+ */
+export const doubleQuoteUnescaped = (text: string) => text.replace(/\\(?:\n|([\\"$`]))/g, (_escape, char: string | undefined) => char ?? "");
+
 /** A reference to one shell variable, `$NAME` or `${NAME}`, as the whole value. */
 const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
 

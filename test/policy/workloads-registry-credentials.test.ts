@@ -104,3 +104,33 @@ test("sensitive-values-secret: a registry login or Basic header the boot script 
     `LOGIN="$DOCKER_USERNAME:$DOCKER_PASSWORD"\nAUTH_B64=$(echo -n $LOGIN | base64 -w 0)\necho "auth: $AUTH_B64" >> /etc/rancher/k3s/registries.yaml\n`,
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+// Before, none of these was seen: the key and value readers take `"auth":"…"` only with bare
+// quotes, and a script writing JSON from a double-quoted string escapes every quote (`\"auth\":`),
+// which the shell removes (POSIX sh 2.2.3 Double-Quotes: a backslash before `$`, backquote, `"`,
+// `\` or a newline is removed there).
+test("sensitive-values-secret: a Docker config.json or k3s config the boot script writes as JSON escaped in a shell string", async () => {
+  const escaped = (json: string) => json.replace(/[\\"$`]/g, "\\$&");
+  const written = {
+    echo: `mkdir -p /root/.docker\necho "${escaped(dockerConfig)}" > /root/.docker/config.json\n`,
+    printf: `printf "${escaped(dockerConfig)}\\n" | sudo tee /root/.docker/config.json\n`,
+    // In a heredoc `\"` keeps its backslash (POSIX sh 2.7.4), so Docker cannot parse the file, yet the login is in the script.
+    heredoc: `cat > /root/.docker/config.json <<EOF\n${escaped(dockerConfig)}\nEOF\n`,
+    k3sToken: `echo "{\\"server\\":\\"https://10.0.0.2:6443\\",\\"token\\":\\"Zq8vN3pL0xR7sT2w\\"}" > /etc/rancher/k3s/config.yaml\n`,
+    encoded: `AUTH=$(echo -n ci-bot:hunter2-Plain | base64 -w0)\necho "{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"$AUTH\\"}}}" > /root/.docker/config.json\n`,
+  };
+  for (const name of ["echo", "printf", "heredoc"] as const) assert.match(scriptCredential(written[name]) ?? "", /^registry credentials \(a base64 user:password under auth/, name);
+  assert.match(scriptCredential(written.k3sToken) ?? "", /^a credential \(under token:\)/);
+  assert.match(scriptCredential(written.encoded) ?? "", /^a login the script base64-encodes itself .* under auth/);
+  const out = await runResource(sensitiveValuesSecret, { type: "aws:ec2/instance:Instance", name: "gpu-node", props: { userData: written.echo } });
+  assert.match(out.violations.map((v) => v.message).join(), /^Instance gpu-node: userData carries registry credentials .* but userData is not declared secret/);
+  // References stay references once unescaped: a login read when the script runs, a `\$AUTH` the
+  // shell writes as is for a later envsubst, a credential helper, an empty auth.
+  for (const script of [
+    `AUTH=$(gcloud secrets versions access latest --secret=registry-auth)\necho "{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"$AUTH\\"}}}" > /root/.docker/config.json\n`,
+    `AUTH=$(echo -n "ci-bot:$(cat /run/secrets/registry-password)" | base64 -w0)\necho "{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"\${AUTH}\\"}}}" > /root/.docker/config.json\n`,
+    `echo "{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"\\$AUTH\\"}}}" > /root/.docker/config.tmpl\nenvsubst < /root/.docker/config.tmpl > /root/.docker/config.json\n`,
+    `echo "{\\"credsStore\\":\\"ecr-login\\",\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"\\"}}}" > /root/.docker/config.json\n`,
+    `echo "{\\"token-file\\":\\"/etc/rancher/k3s/token\\",\\"token\\":\\"\${K3S_TOKEN}\\"}" > /etc/rancher/k3s/config.yaml\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
