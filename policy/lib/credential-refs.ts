@@ -68,11 +68,13 @@ export function unreadableCredentialRefs(props: Record<string, any>, skip: Set<s
       if (!Array.isArray(node) && REF_KEYS.has(k)) judge(child.value, path);
       else if (!Array.isArray(node) && k === REF_LIST_KEY && Array.isArray(child.value)) {
         const refs = child.value;
-        refs.forEach((_, i) => {
+        // By index: forEach would read every item through the SDK's proxy at once, and one not
+        // known yet would throw out of the whole policy, hiding the verdicts on the others.
+        for (let i = 0; i < refs.length; i++) {
           const item = probe(() => refs[i]);
           if (!item.known) unknown.push(`${path}[${i}]`);
           else judge(item.value, `${path}[${i}]`);
-        });
+        }
       } else walk(child.value, path);
     }
   };

@@ -132,3 +132,17 @@ test("agentgateway-api-key-sources: every other credential ref of an agentgatewa
   assert.deepEqual(pending.violations, []);
   assert.match(pending.unknown.join(), /spec\.traffic\.basicAuthentication\.secretRef of AgentgatewayPolicy agents\/basic/);
 });
+
+// Before, the items of mtlsCertificateRef were read all at once (Array.forEach reads each item
+// through the SDK's proxy): one item not known yet threw out of the whole policy, so the verdict
+// on the item beside it was lost and the policy as a whole could not run.
+test("agentgateway-api-key-sources: an mtlsCertificateRef item not known yet is can't judge, and the item beside it is still judged", async () => {
+  const backend = stackResource({
+    type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend",
+    name: "llm",
+    props: { metadata: { name: "llm", namespace: "agents" }, spec: { policies: { tls: { mtlsCertificateRef: [{ name: "client-cert", group: "secrets.example.com", kind: "VaultCredential" }, UNKNOWN] } } } },
+  });
+  const out = await runStack(agentgatewayApiKeySources, [backend]);
+  assert.deepEqual(out.violations.map((v) => v.message.replace(/ names a VaultCredential of group secrets\.example\.com, which .*$/, "")), ["AgentgatewayBackend agents/llm: spec.policies.tls.mtlsCertificateRef[0]"]);
+  assert.match(out.unknown.join(), /spec\.policies\.tls\.mtlsCertificateRef\[1\] of AgentgatewayBackend agents\/llm/);
+});
