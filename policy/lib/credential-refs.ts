@@ -12,7 +12,7 @@
  * ErrUnsupportedCredentialKind ("unsupported credential kind"): the credential is never read.
  */
 import { isKind, kindName, meta } from "./k8s";
-import { probe } from "./values";
+import { probe, walkValues, WalkedValue } from "./values";
 
 const REF_KEYS = new Set(["secretRef", "clientSecretRef", "signingKeyRef", "certificateRef"]);
 const REF_LIST_KEY = "mtlsCertificateRef";
@@ -51,35 +51,29 @@ export function unreadableCredentialRefs(props: Record<string, any>, skip: Set<s
     if (!why.known) unknown.push(at);
     else if (why.value) found.push([at, why.value]);
   };
-  const walk = (node: unknown, at: string): void => {
-    if (!node || typeof node !== "object") return;
-    const keys = probe(() => Object.keys(node as object));
-    if (!keys.known) {
-      unknown.push(at);
-      return;
+  const isRefKey = (key: string) => REF_KEYS.has(key) || key === REF_LIST_KEY;
+  const visit = ({ key, value, path, inList }: WalkedValue): boolean => {
+    if (inList) return true;
+    if (REF_KEYS.has(key)) {
+      judge(value, path);
+      return false;
     }
-    for (const k of keys.value) {
-      const path = Array.isArray(node) ? `${at}[${k}]` : `${at}.${k}`;
-      const child = probe(() => (node as Record<string, unknown>)[k]);
-      if (!child.known) {
-        if (REF_KEYS.has(k) || k === REF_LIST_KEY) unknown.push(path);
-        continue;
-      }
-      if (!Array.isArray(node) && REF_KEYS.has(k)) judge(child.value, path);
-      else if (!Array.isArray(node) && k === REF_LIST_KEY && Array.isArray(child.value)) {
-        const refs = child.value;
-        // By index: forEach would read every item through the SDK's proxy at once, and one not
-        // known yet would throw out of the whole policy, hiding the verdicts on the others.
-        for (let i = 0; i < refs.length; i++) {
-          const item = probe(() => refs[i]);
-          if (!item.known) unknown.push(`${path}[${i}]`);
-          else judge(item.value, `${path}[${i}]`);
-        }
-      } else walk(child.value, path);
+    if (key === REF_LIST_KEY && Array.isArray(value)) {
+      // Each item is a ref, judged whole; read one by one, so one not known yet hides no other.
+      const judgeItem = (item: WalkedValue) => {
+        judge(item.value, item.path);
+        return false;
+      };
+      walkValues(value, path, judgeItem, (at) => unknown.push(at));
+      return false;
     }
+    return true;
+  };
+  const unreadable = (at: string, key?: string) => {
+    if (key === undefined || isRefKey(key)) unknown.push(at);
   };
   const spec = probe(() => props.spec as unknown);
-  if (spec.known) walk(spec.value, "spec");
+  if (spec.known) walkValues(spec.value, "spec", visit, unreadable);
   else unknown.push("spec");
   return found;
 }

@@ -9,7 +9,7 @@
  * reader of it sees its spec.
  */
 import { cannotJudge, isKind, kindName, meta } from "./k8s";
-import { probe } from "./values";
+import { isObject, probe, walkValues, WalkedValue } from "./values";
 
 /** The agentgateway kinds that can carry an inline key. */
 export function isInlineKeyKind(type: string): boolean {
@@ -44,26 +44,17 @@ export function reportInlineKeys(type: string, props: Record<string, any>, repor
  * in `unknown`, as is an `auth` object this run cannot read.
  */
 export function inlineAuthKeys(node: unknown, path: string, found: string[], unknown: string[]): void {
-  if (!node || typeof node !== "object") return;
-  const keys = probe(() => Object.keys(node as object));
-  if (!keys.known) {
-    unknown.push(path);
-    return;
-  }
-  for (const k of keys.value) {
-    const at = Array.isArray(node) ? `${path}[${k}]` : `${path}.${k}`;
-    const child = probe(() => (node as Record<string, unknown>)[k]);
-    if (!child.known) {
-      if (k === "auth") unknown.push(at);
-      continue;
+  const visit = ({ key, value, path: at }: WalkedValue): boolean => {
+    if (key === "auth" && isObject(value)) {
+      const inline = probe(() => value.key);
+      if (!inline.known) unknown.push(`${at}.key`);
+      else if (typeof inline.value === "string" && inline.value.trim() !== "") found.push(`${at}.key`);
     }
-    if (k === "auth" && child.value && typeof child.value === "object" && !Array.isArray(child.value)) {
-      const key = probe(() => (child.value as Record<string, unknown>).key);
-      if (!key.known) unknown.push(`${at}.key`);
-      else if (typeof key.value === "string" && key.value.trim() !== "") found.push(`${at}.key`);
-    }
-    inlineAuthKeys(child.value, at, found, unknown);
-  }
+    return true;
+  };
+  walkValues(node, path, visit, (at, key) => {
+    if (key === undefined || key === "auth") unknown.push(at);
+  });
 }
 
 /**

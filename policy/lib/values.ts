@@ -37,6 +37,39 @@ export function readApart<T>(items: T[], empty: T): { items: T[]; unknown: numbe
   return { items: read, unknown };
 }
 
+/** One child met by {@link walkValues}: its key, its value and its path (`spec.policies.auth`, `spec.targets[0]`). */
+export interface WalkedValue {
+  key: string;
+  value: unknown;
+  path: string;
+  /** Whether its parent is a list (the key is an index). */
+  inList: boolean;
+}
+
+/**
+ * Walks a tree of values as the SDK hands it over, depth first, reading each node's keys and each
+ * child inside its own probe, so one value not known yet hides nothing beside it. `visit` sees every
+ * child this run can read, before its own children, and returns false where the walk is not to go
+ * into it (the caller judged it whole). `unreadable` is told each path this run cannot read: a child
+ * (with its key, for the caller to say whether it matters) or a node whose keys cannot be listed
+ * (without a key: anything may be under it).
+ */
+export function walkValues(node: unknown, path: string, visit: (child: WalkedValue) => boolean, unreadable: (path: string, key?: string) => void): void {
+  if (!node || typeof node !== "object") return;
+  const keys = probe(() => Object.keys(node));
+  if (!keys.known) {
+    unreadable(path);
+    return;
+  }
+  const inList = Array.isArray(node);
+  for (const key of keys.value) {
+    const at = inList ? `${path}[${key}]` : `${path}.${key}`;
+    const child = probe(() => (node as Record<string, unknown>)[key]);
+    if (!child.known) unreadable(at, key);
+    else if (visit({ key, value: child.value, path: at, inList })) walkValues(child.value, at, visit, unreadable);
+  }
+}
+
 /**
  * `read()`, or `fallback` when the value is unknown. Only for values whose being unknown cannot
  * change a verdict (a name in a message, say): a fallback that decides a verdict turns "not known
