@@ -48,22 +48,21 @@ export function objectStoreLocation(uri: string): ObjectStoreLocation {
 
 /**
  * Why a model streamed from `uri` can never load on a cluster of `cloud`, or undefined where it
- * may. The streamer reads S3 with boto3's default credentials and GCS with Google's application
- * default credentials. On aws clusters the program grants each S3 model's vLLM ServiceAccounts
- * read access through EKS Pod Identity (components/cloud/aws/model-reader.ts); EKS nodes hold no
- * Google credentials. Our k3s GCE VMs have no service account attached, so the GCE metadata server
- * hands out no Google token, and they hold no AWS credentials. An existing cluster's nodes and pods
- * carry whatever the operator gave them.
+ * may. The streamer reads S3 with boto3's default credentials and GCS with Google's default
+ * credentials. On aws clusters the program grants each S3 model's vLLM ServiceAccounts read access
+ * through EKS Pod Identity (components/cloud/aws/model-reader.ts); on gcp clusters the k3s GPU VMs
+ * serving a GCS model run as a service account that may read its buckets
+ * (components/cloud/gcp/model-reader.ts). The other pairings get no credentials for the store: EKS
+ * pods hold no Google credentials, and the k3s VMs no AWS keys. An existing cluster's nodes and
+ * pods carry whatever the operator gave them.
  */
 export function objectStorePlacementProblem(uri: string, cloud: "aws" | "gcp" | "existing"): string | undefined {
   if (cloud === "existing") return undefined;
   const scheme = uri.startsWith("gs://") ? "gs" : "s3";
-  if (cloud === "aws" && scheme === "s3") return undefined;
+  if ((cloud === "aws" && scheme === "s3") || (cloud === "gcp" && scheme === "gs")) return undefined;
   const why =
     cloud === "aws"
-      ? "its EKS pods get AWS credentials only (the program grants S3 reads), and the streamer reads gs:// with Google application default credentials"
-      : scheme === "gs"
-        ? "its k3s VMs are created without a service account, so the GCE metadata server gives the streamer no Google credentials"
-        : "its k3s VMs hold no AWS credentials and the program injects none";
-  return `streams '${uri}' but the cluster is on ${cloud}: ${why}; place s3:// models on aws clusters (the program grants their model servers read access to the bucket) or on clusters with cloud 'existing', whose nodes carry the operator's credentials`;
+      ? "its EKS pods get AWS credentials only (the program grants S3 reads), and the streamer reads gs:// with Google default credentials"
+      : "its k3s VMs get Google credentials only (the program grants GCS reads) and hold no AWS keys for the streamer's s3:// reads";
+  return `streams '${uri}' but the cluster is on ${cloud}: ${why}; place s3:// models on aws clusters and gs:// models on gcp clusters (the program grants their model servers read access to the bucket), or on clusters with cloud 'existing', whose nodes carry the operator's credentials`;
 }

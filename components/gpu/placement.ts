@@ -6,6 +6,19 @@
 import { lookupGpuInstance } from "./catalog";
 import { FitNodeGroup, podStorageGiB } from "./fit";
 
+/**
+ * The GPU node groups a model's replicas may land on: those whose GPU product its fit allows
+ * (`products`; every GPU group when it names none, as the vLLM pods' nodeSelector allows), less the
+ * groups the fit rejected (`rejectedGroups`: of the model's GPU product, but with too small a disk
+ * for the weights; the pods' ephemeral-storage request keeps them off).
+ */
+export function servingNodeGroups<G extends { name: string; instanceType: string }>(nodeGroups: G[], products: string[], rejectedGroups: string[] = []): G[] {
+  return nodeGroups.filter((g) => {
+    const gpu = lookupGpuInstance(g.instanceType);
+    return gpu !== undefined && (products.length === 0 || products.includes(gpu.product)) && !rejectedGroups.includes(g.name);
+  });
+}
+
 /** One GPU node as the scheduler sees it: its GPUs, product label and ephemeral storage. */
 export interface GpuNode {
   nodeGroup: string;

@@ -9,6 +9,7 @@ import type { ClusterFit } from "../gpu/fit";
 import { gpuProducts, modelStorageGiB, vllmEngineArgs } from "../gpu/fit";
 import { GpuCapacity, gpuToleration, lookupGpuInstance } from "../gpu/catalog";
 import { replicaHostResources } from "../gpu/host";
+import { servingNodeGroups } from "../gpu/placement";
 import { fitModelOf, replicasOf } from "../../infra/validate";
 import { Manifest } from "../k8s/apply";
 import { maxLoraRank } from "../../infra/schema-lora";
@@ -105,11 +106,7 @@ export const modelServerProbes = {
  * ephemeral-storage request keeps it off.
  */
 export function replicaNodeTypes(cluster: ClusterSpec, products: string[], rejectedGroups: string[] = []): GpuCapacity[] {
-  const allowed = cluster.nodeGroups.flatMap((g) => {
-    const gpu = lookupGpuInstance(g.instanceType);
-    const lands = gpu !== undefined && (products.length === 0 || products.includes(gpu.product)) && !rejectedGroups.includes(g.name);
-    return lands ? [{ gpu, running: g.desiredSize > 0 }] : [];
-  });
+  const allowed = servingNodeGroups(cluster.nodeGroups, products, rejectedGroups).map((g) => ({ gpu: lookupGpuInstance(g.instanceType)!, running: g.desiredSize > 0 }));
   const running = allowed.filter((a) => a.running);
   return (running.length > 0 ? running : allowed).map((a) => a.gpu);
 }

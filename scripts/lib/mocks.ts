@@ -169,6 +169,11 @@ function cloudState(type: string, name: string, inputs: Record<string, any>): Re
       const templateName = `${inputs.namePrefix ?? name}${hex(name, 12)}`;
       return { ...inputs, name: templateName, selfLink: `projects/mock/global/instanceTemplates/${templateName}`, selfLinkUnique: `projects/mock/global/instanceTemplates/${templateName}?uniqueId=${parseInt(hex(name, 12), 16)}` };
     }
+    case "gcp:serviceaccount/account:Account": {
+      // GCP names an account by its ID in the provider's project; the mock's project is "mock".
+      const email = `${inputs.accountId}@mock.iam.gserviceaccount.com`;
+      return { ...inputs, email, member: `serviceAccount:${email}`, name: `projects/mock/serviceAccounts/${email}`, uniqueId: String(parseInt(hex(name, 12), 16)) };
+    }
     case "gcp:compute/instance:Instance":
       return { ...inputs, instanceId: hex(name, 19), selfLink: `projects/mock/zones/mock/instances/${name}` };
     case "random:index/randomPassword:RandomPassword":

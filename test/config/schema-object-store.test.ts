@@ -1,9 +1,9 @@
 /**
  * vLLM models streamed from object storage (infra/object-store-model.ts): a path vLLM cannot
  * stream is refused naming the bucket, a Hugging Face revision on such a model is refused as read
- * by nothing, an S3 model is placed on aws clusters (the program grants its servers read access),
- * and placing one on a cluster whose pods get no credentials for its store is refused naming the
- * cluster.
+ * by nothing, an S3 model is placed on aws clusters and a GCS model on gcp clusters (the program
+ * grants their servers read access), and placing one on a cluster whose pods get no credentials for
+ * its store is refused naming the cluster.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,13 +12,13 @@ import { shippedPlatform } from "../support/render";
 import { objectStoreLocation, objectStorePlacementProblem, objectStoreUriProblem } from "../../infra/object-store-model";
 import { RejectCase, testRejections } from "./support";
 
-test("object-store models load where the program grants reads (S3 on aws) or the operator gave the nodes credentials (existing)", () => {
+test("object-store models load where the program grants reads (S3 on aws, GCS on gcp) or the operator gave the nodes credentials (existing)", () => {
   assert.equal(objectStorePlacementProblem("s3://acme-models/llama", "aws"), undefined);
+  assert.equal(objectStorePlacementProblem("gs://acme-models/llama", "gcp"), undefined);
   assert.equal(objectStorePlacementProblem("s3://acme-models/llama", "existing"), undefined);
   assert.equal(objectStorePlacementProblem("gs://acme-models/llama", "existing"), undefined);
   assert.match(objectStorePlacementProblem("gs://acme-models/llama", "aws") ?? "", /on aws: its EKS pods get AWS credentials only/);
-  assert.match(objectStorePlacementProblem("gs://acme-models/llama", "gcp") ?? "", /without a service account, so the GCE metadata server gives the streamer no Google credentials/);
-  assert.match(objectStorePlacementProblem("s3://acme-models/llama", "gcp") ?? "", /hold no AWS credentials/);
+  assert.match(objectStorePlacementProblem("s3://acme-models/llama", "gcp") ?? "", /on gcp: its k3s VMs get Google credentials only .* and hold no AWS keys/);
 });
 
 test("an S3 model is placed on an EKS cluster", () => {
@@ -26,6 +26,14 @@ test("an S3 model is placed on an EKS cluster", () => {
   p.models[0].servedModelName = "s3://acme-models/llama-3.1-8b";
   p.models[0].clusters = ["aws-use1"];
   assert.deepEqual(parsePlatform(p, "prod").models[0].clusters, ["aws-use1"]);
+});
+
+test("a GCS model is placed on a k3s cluster on GCP", () => {
+  const p = shippedPlatform("prod");
+  p.models[1].servedModelName = "gs://acme_models/qwen3-32b";
+  p.models[1].clusters = ["gcp-usc1"];
+  delete p.models[1].gpuTypes;
+  assert.deepEqual(parsePlatform(p, "prod").models[1].clusters, ["gcp-usc1"]);
 });
 
 test("object-store locations: bucket and key prefix, without the slashes around it", () => {
@@ -62,16 +70,10 @@ const cases: RejectCase[] = [
     message: /is what vLLM loads \(--model\) and .*an s3:\/\/ or gs:\/\/ path to stream it from, or an absolute path in the image/,
   },
   {
-    name: "an S3 model on a gcp cluster, whose k3s VMs hold no AWS credentials",
+    name: "an S3 model on a gcp cluster, whose k3s VMs hold Google credentials only",
     mutate: (p) => (p.models[0].servedModelName = "s3://acme-models/llama"),
     path: "inference-mesh:platform.models[0].clusters[2]",
-    message: /^inference-mesh:platform\.models\[0\]\.clusters\[2\]: 'gcp-usc1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on gcp: .*; place s3:\/\/ models on aws clusters \(the program grants their model servers read access to the bucket\) or on clusters with cloud 'existing'/,
-  },
-  {
-    name: "a GCS model on a gcp cluster, whose k3s VMs have no service account",
-    mutate: (p) => ((p.models[0].servedModelName = "gs://acme-models/llama"), (p.models[0].clusters = ["gcp-usc1"])),
-    path: "inference-mesh:platform.models[0].clusters[0]",
-    message: /'gcp-usc1': model 'llama-3-1-8b' streams 'gs:\/\/acme-models\/llama' but the cluster is on gcp: its k3s VMs are created without a service account/,
+    message: /^inference-mesh:platform\.models\[0\]\.clusters\[2\]: 'gcp-usc1': model 'llama-3-1-8b' streams 's3:\/\/acme-models\/llama' but the cluster is on gcp: .*; place s3:\/\/ models on aws clusters and gs:\/\/ models on gcp clusters \(the program grants their model servers read access to the bucket\), or on clusters with cloud 'existing'/,
   },
   {
     name: "a GCS model on an aws cluster, whose nodes hold AWS credentials only",

@@ -22,6 +22,7 @@ import { k3sAgentStartupScript, k3sCaFiles, k3sServerStartupScript, k3sVersionMe
 import { k3sKubeletArgs } from "./kubelet";
 import { clusterGcpProvider, gcpLabels } from "./provider";
 import { machineTypeInZone } from "./zones";
+import { createGcsModelReader, gcsModelReads } from "./model-reader";
 
 export interface K3sClusterArgs {
   /** The cluster's validated spec. */
@@ -176,6 +177,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
     );
 
     const serverUrl = `https://${internalIp}:${k3sApiPort}`;
+    const modelReads = gcsModelReads(args.platform, spec);
+    const modelReader = createGcsModelReader(name, args.platform.environment, modelReads, onGcp);
     const groups = spec.nodeGroups.map((group) => {
       const plan = agentPlan(spec, group);
       const script = pulumi.secret(
@@ -204,6 +207,8 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
           tags: [k3sNodeTag],
           metadataStartupScript: script,
           metadata: { "block-project-ssh-keys": "true" },
+          // Only the VMs serving a gs:// model get an identity (model-reader.ts); the others have none.
+          ...(modelReader && modelReads.nodeGroups.includes(group.name) ? { serviceAccount: modelReader.serviceAccount } : {}),
         },
         // A new template before the old one goes, so the group always points at an existing template.
         { ...onGcp, ...agentScriptStaysSecret, deleteBeforeReplace: false },
@@ -224,7 +229,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterHandl
       );
     });
     this.hasGpus = spec.nodeGroups.some((g) => lookupGpuInstance(g.instanceType) !== undefined);
-    this.readiness = [server, ...groups];
+    this.readiness = [server, ...groups, ...(modelReader?.grants ?? [])];
 
     this.certificateAuthorityData = pki.cas.server.certPem.apply((pem) => Buffer.from(pem).toString("base64"));
     this.kubeconfig = pulumi.secret(
