@@ -26,6 +26,21 @@ function onEksDevicePlugin(doc: Parameters<Mutation["apply"]>[0], fn: (values: a
   return onFirst(doc, (r) => devicePlugin(r) && onEks(r), (o) => fn(o.values));
 }
 
+/**
+ * The k3s cluster's device plugin release (the one the program gives runtimeClassName nvidia, as
+ * it does on gcp only) swapped for NVIDIA's GPU Operator with the driver off, since the VMs' boot
+ * script installs it, and `values` beside that; the operator's toolkit is left on.
+ */
+const k3sGpuOperator = (doc: Parameters<Mutation["apply"]>[0], values: Record<string, unknown>): string | undefined =>
+  onFirst(
+    doc,
+    (r) => devicePlugin(r) && (r.inputs as any)?.values?.runtimeClassName === "nvidia",
+    (o) => {
+      asGpuOperator(o);
+      o.values = { driver: { enabled: false }, ...values };
+    },
+  );
+
 export const poolsGpuMutations: Mutation[] = [
   {
     // agentgateway v1.4.1 watches no InferencePool without the chart's inferenceExtension.enabled: the route's pool backendRef is "not found".
@@ -216,35 +231,20 @@ export const poolsGpuMutations: Mutation[] = [
     // (object_controls.go), which k3s's containerd (/run/k3s/containerd/containerd.sock) never uses.
     name: "the k3s cluster's device plugin release swapped for NVIDIA's GPU Operator whose container toolkit keeps containerd's default config and socket",
     policy: "gpu-device-plugin",
-    apply: (doc) =>
-      onFirst(
-        doc,
-        (r) => devicePlugin(r) && (r.inputs as any)?.values?.runtimeClassName === "nvidia",
-        (o) => {
-          asGpuOperator(o);
-          // The boot script installs the driver; the operator's toolkit is left on.
-          o.values = { driver: { enabled: false } };
-        },
-      ),
+    apply: (doc) => k3sGpuOperator(doc, {}),
   },
   {
     // k3s v1.33.5 keeps its containerd socket at /run/k3s/containerd/containerd.sock whatever its data-dir
     // (pkg/agent/config applyContainerdStateAndAddress): the toolkit signals a socket that is not there.
     name: "the k3s cluster's device plugin release swapped for NVIDIA's GPU Operator whose container toolkit is given a socket k3s does not listen on",
     policy: "gpu-device-plugin",
-    apply: (doc) =>
-      onFirst(
-        doc,
-        (r) => devicePlugin(r) && (r.inputs as any)?.values?.runtimeClassName === "nvidia",
-        (o) => {
-          asGpuOperator(o);
-          const env = [
-            { name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml" },
-            { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd.sock" },
-          ];
-          o.values = { driver: { enabled: false }, toolkit: { env } };
-        },
-      ),
+    apply: (doc) => {
+      const env = [
+        { name: "CONTAINERD_CONFIG", value: "/var/lib/rancher/k3s/agent/etc/containerd/config.toml" },
+        { name: "CONTAINERD_SOCKET", value: "/run/k3s/containerd.sock" },
+      ];
+      return k3sGpuOperator(doc, { toolkit: { env } });
+    },
   },
   {
     // gpu-operator v26.7.0 gives the plugin's config-manager DEFAULT_CONFIG = devicePlugin.config.default (object_controls.go).
