@@ -15,9 +15,10 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fleetSize, MAX_COPIES } from "./lib/fleet";
+import { fleetSize } from "./lib/fleet";
 import { childPids, statusKb } from "./lib/proc";
-import { fromCaller, parseCommandLine } from "./lib/cli";
+import { fromCaller } from "./lib/cli";
+import { benchUsage, parseBenchCommand } from "./lib/bench-args";
 import { knownStacksText, loadProject, Project, repoRoot, stackFile } from "./lib/stack-config";
 
 interface Measurement {
@@ -96,8 +97,6 @@ async function measure(script: string, args: string[]): Promise<Measurement> {
 const fmt = (n: number, d = 2) => n.toFixed(d);
 const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
 
-const usage = "usage: npm run bench -- [--base STACK] [--factors 1,4,16] [--pack DIR]";
-
 /**
  * Why the bench cannot measure `base` at these factors, found before any child runs (a child's
  * failure would surface as its stderr inside "bench child … failed"): a stack the render could
@@ -111,11 +110,11 @@ async function baseProblem(base: string, factors: number[], project: Project): P
   try {
     checkStackName(base);
   } catch (err) {
-    return { code: 2, message: `bench: --base ${(err as Error).message}\n${usage}` };
+    return { code: 2, message: `bench: --base ${(err as Error).message}\n${benchUsage}` };
   }
   const file = stackFile(base, project);
   if (!fs.existsSync(file)) {
-    return { code: 2, message: `bench: --base ${base}: no stack config ${path.relative(repoRoot, file)}; ${knownStacksText(project)}\n${usage}` };
+    return { code: 2, message: `bench: --base ${base}: no stack config ${path.relative(repoRoot, file)}; ${knownStacksText(project)}\n${benchUsage}` };
   }
   let platform: unknown;
   try {
@@ -135,51 +134,31 @@ async function baseProblem(base: string, factors: number[], project: Project): P
 }
 
 async function main(): Promise<number> {
-  const values = parseCommandLine("bench", usage, {
-    base: { type: "string", default: "prod" },
-    factors: { type: "string", default: "1,4,16" },
-    child: { type: "string" },
-    factor: { type: "string" },
-    count: { type: "string" },
-    out: { type: "string" },
-    pack: { type: "string" },
-  });
-  if (typeof values === "number") return values;
+  const command = parseBenchCommand(process.argv.slice(2));
+  if (typeof command === "number") return command;
+  if (command.mode === "child") {
+    // The parent checked the stack before starting any child: what fails here is said by its message.
+    childRender(command.base, command.factor, command.out).then(() => process.exit(0), (e) => { console.error(e instanceof Error ? e.message : String(e)); process.exit(1); });
+    return -1;
+  }
+  const { base, factors } = command;
   // Another pack for the review (e.g. before policy/ exists); children inherit it.
-  if (values.pack) {
-    const pack = fromCaller(values.pack);
+  if (command.pack) {
+    const pack = fromCaller(command.pack);
     if (!fs.existsSync(path.join(pack, "PulumiPolicy.yaml"))) {
-      console.error(`bench: --pack ${values.pack} is not a policy pack (no PulumiPolicy.yaml)\n${usage}`);
+      console.error(`bench: --pack ${command.pack} is not a policy pack (no PulumiPolicy.yaml)\n${benchUsage}`);
       return 2;
     }
     process.env.INFERENCE_MESH_POLICY_PACK = pack;
   }
-  if (values.child === "render") {
-    // The parent checked the stack before starting any child: what fails here is said by its message.
-    childRender(values.base!, Number(values.factor), values.out!).then(() => process.exit(0), (e) => { console.error(e instanceof Error ? e.message : String(e)); process.exit(1); });
-    return -1;
-  }
-  // Written in digits: Number() also takes `1e9` and `0x10`, and a factor of 1e9 had the bench build a
-  // billion cluster copies before any check (the process ran out of memory instead of answering).
-  const written = values.factors!.split(",").map((f) => f.trim());
-  const factors = written.map(Number);
-  if (written.some((f) => !/^[0-9]+$/.test(f)) || factors.some((f) => f < 1)) {
-    console.error(`bench: --factors takes positive integers separated by commas (e.g. 1,4,16), got '${values.factors}'`);
-    return 2;
-  }
-  const huge = factors.find((f) => Math.max(fleetSize(f).clusterCopies, fleetSize(f).modelCopies) > MAX_COPIES);
-  if (huge !== undefined) {
-    console.error(`bench: --factors ${huge}: a fleet of ${fleetSize(huge).clusterCopies} cluster and ${fleetSize(huge).modelCopies} model copies; at most ${MAX_COPIES} copies of each can be grown (scripts/lib/fleet.ts moves each copy's networks by its index modulo 256, so a further copy would reuse another's)`);
-    return 2;
-  }
-  const problem = await baseProblem(values.base!, factors, loadProject());
+  const problem = await baseProblem(base, factors, loadProject());
   if (problem) {
     console.error(problem.message);
     return problem.code;
   }
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "inference-mesh-bench-"));
   try {
-    return await measureFleets(values.base!, factors, outDir);
+    return await measureFleets(base, factors, outDir);
   } finally {
     // Renders of every fleet, several hundred MB at 16×: removed on a failed measurement too.
     fs.rmSync(outDir, { recursive: true, force: true });

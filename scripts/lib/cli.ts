@@ -22,14 +22,14 @@ export function forCaller(p: string): string {
 }
 
 /**
- * Parses a command's options, with a `--help`/`-h` of its own: the values, or the exit code to
- * stop with (0 after printing the usage for `--help`; 2 and the usage for a bad option, never 1,
- * which means mandatory violations).
+ * Parses a command's options (`args`, the process's own by default), with a `--help`/`-h` of its
+ * own: the values, or the exit code to stop with (0 after printing the usage for `--help`; 2 and
+ * the usage for a bad option, never 1, which means mandatory violations).
  */
 const helpOption = { help: { type: "boolean", short: "h", default: false } } as const;
 type CommandLine<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<typeof parseArgs<{ options: O & typeof helpOption }>>["values"];
 
-export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, usage: string, options: O): CommandLine<O> | number {
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, usage: string, options: O, args: string[] = process.argv.slice(2)): CommandLine<O> | number {
   const swallowed = optionsTakenByNpm(command, Object.keys(options));
   if (swallowed.length > 0) {
     const given = swallowed.map(({ name, value }) => `--${name}${value === "true" ? "" : `=${value}`}`).join(" ");
@@ -42,7 +42,7 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
   let values: CommandLine<O>;
   let tokens: { kind: string; name?: string; value?: string }[];
   try {
-    ({ values, tokens } = parseArgs<{ options: O & typeof helpOption; tokens: true }>({ options: { ...options, ...helpOption }, tokens: true }));
+    ({ values, tokens } = parseArgs<{ args: string[]; options: O & typeof helpOption; tokens: true }>({ args, options: { ...options, ...helpOption }, tokens: true }));
   } catch (err) {
     console.error(`${command}: ${err instanceof Error ? err.message : String(err)}\n${usage}`);
     return 2;
