@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { defaultVersions, upstreamSources } from "../infra/versions";
-import { forCaller } from "./lib/cli";
+import { forCaller, parseCommandLine } from "./lib/cli";
 
 const cache = path.resolve(__dirname, "..", ".crd-cache");
 
@@ -21,7 +21,22 @@ function bundles(): { dir: string; url: string }[] {
   ];
 }
 
+/** Every bundle it downloads and where it goes: `--help` tells a fork what it is about to fetch. */
+function usage(): string {
+  return [
+    "usage: npm run crds",
+    `Downloads the upstream CRD bundles at the versions pinned in infra/versions.ts into ${forCaller(cache)}/ (replacing it;`,
+    "the schema tests read it when neither $CRD_DIR nor ../shared/crds is there):",
+    ...bundles().map((b) => `  ${`${b.dir}/`.padEnd(14)}${b.url}`),
+    "Options:",
+    "  -h, --help  print this and exit, downloading nothing",
+  ].join("\n");
+}
+
 async function main(): Promise<number> {
+  // Before anything is downloaded or the cache is touched: `--help` and a mistyped option fetch nothing.
+  const values = parseCommandLine("crds", usage(), {});
+  if (typeof values === "number") return values;
   const tmp = fs.mkdtempSync(path.join(path.dirname(cache), ".crd-cache.tmp-"));
   try {
     for (const b of bundles()) {
