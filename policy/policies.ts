@@ -27,6 +27,7 @@ import { explicitKubernetesProvider } from "./rules/explicit-kubernetes-provider
 import { kubernetesClusterBinding } from "./rules/kubernetes-cluster-binding";
 import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
 import { agentgatewayApiKeySources } from "./rules/agentgateway-api-key-sources";
+import { agentgatewayRateLimits } from "./rules/agentgateway-rate-limits";
 import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
 import { meshRootCaShared } from "./rules/mesh-root-ca-shared";
@@ -54,6 +55,7 @@ const rules: Policies = [
   kubernetesClusterBinding,
   sensitiveValuesSecret,
   agentgatewayApiKeySources,
+  agentgatewayRateLimits,
   eksEndpointPrivate,
   meshIdentityConsistent,
   meshRootCaShared,

@@ -7,7 +7,8 @@
  * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted);
  * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway), or a
  * Gateway whose class's parameters run it so; and an
- * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror).
+ * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror);
+ * and of a rate limit agentgateway v1.4.1 drops (it enforces the first local limit only).
  */
 import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike, splitRoute, weightedPair } from "./mutations-support";
 
@@ -170,5 +171,12 @@ export const gatewayMutations: Mutation[] = [
         o.metadata.annotations = { ...o.metadata.annotations, "networking.istio.io/service-type": "ClusterIP" };
       });
     },
+  },
+  {
+    // agentgateway v1.4.1's controller translates rateLimit.local[0] only (traffic_plugin.go processLocalRateLimitTraffic): the request cap is dropped.
+    name: "the LLM route's token limit given a second local limit (60 requests a minute), which agentgateway never enforces",
+    policy: "agentgateway-rate-limits",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && Array.isArray(withSpec(r).traffic?.rateLimit?.local), (o) => o.spec.traffic.rateLimit.local.push({ requests: 60, unit: "Minutes" })),
   },
 ];

@@ -1,0 +1,28 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cannotJudge, meta } from "../lib/k8s";
+import { isAgentgatewayPolicy } from "../lib/api-key-sources";
+import { rateLimitFindings } from "../lib/rate-limits";
+import { orUnknown, probe } from "../lib/values";
+
+/**
+ * A rate limit written in an AgentgatewayPolicy is a promise to whoever pays for the model
+ * behind the route: agentgateway v1.4.1 enforces only the first `local` limit and drops the rest
+ * without a word, and a negative `burst` wraps into no limit at all (lib/rate-limits.ts). What the
+ * CRD refuses is judged too, since schema checks of a fork's edits come only at `pulumi up`.
+ */
+export const agentgatewayRateLimits: ResourceValidationPolicy = {
+  name: "agentgateway-rate-limits",
+  description:
+    "Every AgentgatewayPolicy's traffic.rateLimit is enforced as written by agentgateway v1.4.1: a local list (top-level or in a conditional entry's policy) holds one limit, since the controller translates only local[0] and drops the others without an error (a per-minute limit after a per-second one is never enforced); the applied limit's burst is not negative, which the CRD admits and the controller wraps into a bucket the proxy refuses or one that never runs dry; and nothing the CRD refuses (none of local/global/conditional, conditional beside them, a conditional policy without either, a local entry without exactly one of requests and tokens, an amount below 1, a unit other than Seconds/Minutes/Hours).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!isAgentgatewayPolicy(args.type)) return;
+    const { namespace, name } = { namespace: orUnknown(() => meta(args.props).namespace, "?"), name: orUnknown(() => meta(args.props).name, args.name) };
+    const at = "spec.traffic.rateLimit";
+    const rateLimit = probe(() => args.props.spec?.traffic?.rateLimit as unknown);
+    if (!rateLimit.known) cannotJudge([`${at} of AgentgatewayPolicy ${namespace}/${name}`]);
+    const unknown: string[] = [];
+    for (const [path, why] of rateLimitFindings(rateLimit.value, at, unknown)) report(`AgentgatewayPolicy ${namespace}/${name}: ${path} ${why}`);
+    if (unknown.length > 0) cannotJudge(unknown.map((u) => `${u} of AgentgatewayPolicy ${namespace}/${name}`));
+  },
+};

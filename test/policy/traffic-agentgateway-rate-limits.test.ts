@@ -1,0 +1,68 @@
+/**
+ * agentgateway-rate-limits: what agentgateway v1.4.1 makes of an AgentgatewayPolicy's
+ * traffic.rateLimit (controller traffic_plugin.go processLocalRateLimitTraffic translates local[0]
+ * only; a negative burst wraps; the CRD's validation refuses the rest).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentgatewayRateLimits } from "../../policy/rules/agentgateway-rate-limits";
+import { llmTokenLimitManifest } from "../../components/agents/llm";
+import { runResource, UNKNOWN } from "../support/policy";
+
+const POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const policy = (rateLimit: unknown) => ({
+  type: POLICY,
+  name: "agents-llm-limit",
+  props: { metadata: { name: "llm-limit", namespace: "agents" }, spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "llm" }], traffic: { rateLimit } } },
+});
+const messages = async (rateLimit: unknown) => (await runResource(agentgatewayRateLimits, policy(rateLimit))).violations.map((v) => v.message);
+
+test("agentgateway-rate-limits: one local limit per list, the platform's LLM token limit, and global descriptors pass", async () => {
+  const platform = llmTokenLimitManifest({ agents: [{}], gateways: { agents: { llm: { tokensPerMinute: 200000, subdomain: "llm" } } } } as any)!;
+  assert.deepEqual((await runResource(agentgatewayRateLimits, { type: POLICY, name: "llm", props: platform })).violations, []);
+  assert.deepEqual(await messages({ local: [{ requests: 10, unit: "Seconds", burst: 5 }], global: { backendRef: { name: "rls", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "user", expression: "jwt.sub" }] }] } }), []);
+  assert.deepEqual(await messages({ conditional: [{ condition: "jwt.sub == 'batch'", policy: { local: [{ tokens: 1000, unit: "Minutes" }] } }, { policy: { local: [{ requests: 5, unit: "Seconds", burst: 0 }] } }] }), []);
+  // Not a rate limit at all: another traffic policy, another kind.
+  assert.deepEqual((await runResource(agentgatewayRateLimits, { type: POLICY, name: "cors", props: { metadata: { name: "cors", namespace: "agents" }, spec: { traffic: { cors: {} } } } })).violations, []);
+});
+
+// Before, no policy read rateLimit: each of these passed the pack.
+test("agentgateway-rate-limits: a second local limit, top-level or in a conditional entry, is dropped by the controller", async () => {
+  const top = await messages({ local: [{ requests: 10, unit: "Seconds" }, { requests: 100, unit: "Minutes", burst: 20 }] });
+  assert.equal(top.length, 1);
+  assert.match(top[0], /^AgentgatewayPolicy agents\/llm-limit: spec\.traffic\.rateLimit\.local holds 2 limits, and agentgateway v1\.4\.1 enforces only the first: .*processLocalRateLimitTraffic.* so 100 requests per "Minutes" \(burst 20\) is never enforced; keep one local limit/);
+  const conditional = await messages({ conditional: [{ condition: "true", policy: { local: [{ tokens: 10, unit: "Seconds" }, { tokens: 500, unit: "Minutes" }, { requests: 9, unit: "Hours" }] } }] });
+  assert.equal(conditional.length, 1);
+  assert.match(conditional[0], /spec\.traffic\.rateLimit\.conditional\[0\]\.policy\.local holds 3 limits.* so 500 tokens per "Minutes", 9 requests per "Hours" are never enforced/);
+});
+
+test("agentgateway-rate-limits: a negative burst on the applied limit wraps into no limit", async () => {
+  const refused = await messages({ local: [{ requests: 10, unit: "Seconds", burst: -3 }] });
+  assert.equal(refused.length, 1);
+  assert.match(refused[0], /local\[0\] has burst -3: the CRD sets no minimum.* a bucket of 7 below its refill of 10, which the proxy refuses .*nothing is limited/);
+  const wrapped = await messages({ local: [{ tokens: 10, unit: "Minutes", burst: -11 }] });
+  assert.match(wrapped.join(), /local\[0\] has burst -11: .*a bucket of nearly 2\^64 that never runs dry/);
+});
+
+test("agentgateway-rate-limits: what the CRD refuses", async () => {
+  assert.deepEqual((await messages({ local: [{ requests: 1, tokens: 5, unit: "Seconds" }, { unit: "Minutes" }, { requests: 0, unit: "Hours" }, { requests: 3, unit: "minutes" }, { tokens: 3 }] })).map((m) => m.replace(/^AgentgatewayPolicy agents\/llm-limit: spec\.traffic\.rateLimit\./, "").replace(/: the CRD's validation refuses it, so the API server rejects the policy$/, "").replace(/ holds 5 limits.*/, " holds 5")), [
+    'local[0] sets both of requests and tokens ("exactly one of the fields in [requests tokens] must be set")',
+    'local[1] sets neither of requests and tokens ("exactly one of the fields in [requests tokens] must be set")',
+    "local[2] has requests 0, not a whole number of at least 1",
+    'local[3] has unit "minutes", not one of Seconds, Minutes, Hours (required)',
+    "local[4] has unit unset, not one of Seconds, Minutes, Hours (required)",
+    "local holds 5",
+  ]);
+  assert.match((await messages({})).join(), /spec\.traffic\.rateLimit sets none of local, global and conditional/);
+  assert.match((await messages({ local: [{ requests: 1, unit: "Seconds" }], conditional: [{ policy: { local: [{ requests: 1, unit: "Seconds" }] } }] })).join(), /sets conditional beside local \("conditional cannot be set with any other field"\)/);
+  assert.match((await messages({ conditional: [{ condition: "true", policy: {} }] })).join(), /conditional\[0\]\.policy sets neither local nor global/);
+});
+
+test("agentgateway-rate-limits: an entry not known yet is can't judge, and the verdicts beside it stand", async () => {
+  const out = await runResource(agentgatewayRateLimits, policy({ local: [{ requests: 10, unit: "Seconds" }, { requests: UNKNOWN, unit: "Minutes" }] }));
+  assert.match(out.violations.map((v) => v.message).join(), /holds 2 limits.* so a limit not known yet is never enforced/);
+  assert.match(out.unknown.join(), /spec\.traffic\.rateLimit\.local\[1\] of AgentgatewayPolicy agents\/llm-limit/);
+  const whole = await runResource(agentgatewayRateLimits, policy(UNKNOWN));
+  assert.deepEqual(whole.violations, []);
+  assert.match(whole.unknown.join(), /spec\.traffic\.rateLimit of AgentgatewayPolicy agents\/llm-limit/);
+});
