@@ -16,6 +16,11 @@
  * Gateway's) before it selects a route (store/binds.rs `gateway_policies`, proxy/httpproxy.rs
  * `apply_gateway_policies`; the CRD: "PreRouting and PostRouting rules do not merge together"), so
  * a Strict one there rejects a request without a valid token whatever the route's policy says.
+ * A route-phase policy whose `strategy.inheritance` is `Override` locks the merge: once the proxy
+ * has taken it, the more specific policies after it are skipped (store/policy.rs
+ * `merge_with_inheritance`; the CRD: "this policy blocks traffic policies at more-specific
+ * attachment points from being included"), so the least specific level holding one decides for
+ * every route and rule below it, whatever their own policies say.
  *
  * A Strict policy still lets in any token its provider's issuer signed, whoever it was issued to,
  * when the provider lists no audiences: v1.4.1 then turns the `aud` check off (http/jwt.rs
@@ -41,13 +46,16 @@ interface JwtPolicy {
   refs: { group?: string; kind?: string; name?: string; sectionName?: string }[];
   /** `traffic.phase: PreRouting`: run before route selection, apart from the route-phase policies. */
   preRouting: boolean;
+  /** `strategy.inheritance: Override`: more specific route-phase policies do not replace it. */
+  override: boolean;
 }
 
 const isStrict = (p: JwtPolicy) => p.mode === "Strict";
 /** Strict, and every provider bound to audiences: only tokens issued for this gateway get through. */
 const authenticates = (p: JwtPolicy) => isStrict(p) && p.anyAudience.length === 0;
-const shown = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (mode ${p.mode})`).join(", ");
-const shownAudiences = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (${p.anyAudience.map((i) => `provider ${i}`).join(", ")})`).join(", ");
+const locks = (p: JwtPolicy) => (p.override && !p.preRouting ? ", strategy.inheritance Override, which the more specific policies cannot replace" : "");
+const shown = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (mode ${p.mode}${locks(p)})`).join(", ");
+const shownAudiences = (ps: JwtPolicy[]) => ps.map((p) => `${p.name} (${p.anyAudience.map((i) => `provider ${i}`).join(", ")}${locks(p)})`).join(", ");
 
 /**
  * A policy's `targetSelectors` as the targetRefs they amount to: every object of the selector's
@@ -92,7 +100,7 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
       if (!jwt || meta(r.props).namespace !== namespace) return undefined;
       const anyAudience = anyAudienceIssuers(list(jwt.providers as { issuer?: unknown; audiences?: unknown }[]));
       const refs = [...list(r.props.spec?.targetRefs as JwtPolicy["refs"]), ...selectedTargets(r.props.spec?.targetSelectors, namespace, resources)];
-      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs, preRouting: r.props.spec?.traffic?.phase === "PreRouting" };
+      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs, preRouting: r.props.spec?.traffic?.phase === "PreRouting", override: r.props.spec?.strategy?.inheritance === "Override" };
     });
     if (!read.known) pending.push(`AgentgatewayPolicy ${r.name}, which may set the JWT authentication of the ${where}`);
     else if (read.value) policies.push(read.value);
@@ -134,7 +142,7 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     const r = { ...read.value, listeners: on.length > 0 ? on : [undefined] };
     // For each listener the route is on and each of its rules, the most specific level with a
     // policy decides: the rule's, the route's (both only from the route's namespace), the
-    // listener's, the Gateway's.
+    // listener's, the Gateway's; unless a less specific level holds an Override policy.
     const ownRoute = r.namespace === namespace;
     let open: { deciding: JwtPolicy[]; level: string; listener?: string; rule?: string } | undefined;
     for (const listener of r.listeners) {
@@ -151,7 +159,9 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
           [`the Gateway listener ${listener}'s PreRouting`, listener !== undefined ? targeting("Gateway", name, listener, true) : []],
           ["the Gateway's PreRouting", targeting("Gateway", name, undefined, true)],
         ];
-        const [level, deciding] = levels.find(([, ps]) => ps.length > 0) ?? ["", []];
+        // The least specific level with an Override policy decides through those policies; else the most specific level with any.
+        const locking = [...levels].reverse().find(([, ps]) => ps.some((p) => p.override));
+        const [level, deciding]: [string, JwtPolicy[]] = locking ? [locking[0], locking[1].filter((p) => p.override)] : (levels.find(([, ps]) => ps.length > 0) ?? ["", []]);
         const [preLevel, preDeciding] = preLevels.find(([, ps]) => ps.length > 0) ?? ["", []];
         const closes = (ps: JwtPolicy[]) => ps.length > 0 && ps.every(authenticates);
         if (closes(deciding) || closes(preDeciding)) continue;

@@ -4,7 +4,8 @@
  * Service after the networking.istio.io/service-type annotation is read, and the
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
  * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
- * binds one by targetSelectors, and reads a JWT provider without audiences (any `aud` accepted);
+ * binds one by targetSelectors, reads a JWT provider without audiences (any `aud` accepted), and
+ * lets a Gateway's policy under strategy.inheritance Override decide over its routes' own;
  * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway), or a
  * Gateway whose class's parameters run it so; and an
  * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror);
@@ -92,6 +93,25 @@ export const gatewayMutations: Mutation[] = [
       spec.targetSelectors = [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { "app.kubernetes.io/component": "agent-route" } }];
       spec.traffic.jwtAuthentication.mode = "Optional";
       return addLike(doc, jwt, "routes", jwt.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "agent-routes-jwt", namespace: (jwt.inputs as any).metadata.namespace }, spec });
+    },
+  },
+  {
+    // agentgateway v1.4.1 store/policy.rs merge_with_inheritance: once an Override policy is merged, the more specific ones are skipped.
+    name: "the agent gateway's JWT moved to its routes, with an Optional JWT policy left on the Gateway under strategy.inheritance Override (it decides over the routes' Strict one)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      if (!jwt) return undefined;
+      const namespace = (jwt.inputs as any).metadata.namespace;
+      const routes = resources(doc).filter((r) => isKind(r, "HTTPRoute") && r.provider === jwt.provider && (r.inputs as any)?.metadata?.namespace === namespace);
+      const spec = JSON.parse(JSON.stringify(withSpec(jwt)));
+      spec.targetRefs = routes.map((r) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: (r.inputs as any).metadata.name }));
+      addLike(doc, jwt, "routes", jwt.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "agent-routes-jwt", namespace }, spec });
+      // The Gateway's policy is the one reported: it decides for every route.
+      return edit(jwt, (o) => {
+        o.spec.traffic.jwtAuthentication.mode = "Optional";
+        o.spec.strategy = { inheritance: "Override" };
+      });
     },
   },
   {

@@ -5,7 +5,9 @@
  *   door open; a correct one, and a route's own bound policy over an unbound Gateway's, pass;
  * - a policy bound by `targetSelectors` (labels, same namespace: v1.4.1 reference_indexes.go)
  *   decides as one bound by name: a Strict one on the Gateway closes it, an Optional one on the
- *   routes opens them.
+ *   routes opens them;
+ * - a route-phase policy with `strategy.inheritance: Override` locks the merge (v1.4.1
+ *   store/policy.rs merge_with_inheritance): the Gateway's decides over the routes' own.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -99,4 +101,29 @@ test("agent-call-graph: a Gateway's PreRouting JWT policy runs before the route'
   ]);
   // Either phase closing the route is enough: a PreRouting Optional one beside a route's Strict one.
   assert.deepEqual(await run(phased("gw", "Optional", "PreRouting"), phased("r", "Strict", undefined, "HTTPRoute", "research-agent")), []);
+});
+
+test("agent-call-graph: a JWT policy whose strategy.inheritance is Override decides over more specific ones", async () => {
+  const strict = { issuer: "https://idp", audiences: ["agents"] };
+  const policy = (name: string, kind: string, target: string, mode: string, inheritance?: string, phase?: string) =>
+    on(AGP, `agents-jwt-${name}`, {
+      metadata: { name, namespace: "agents" },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target }],
+        ...(inheritance ? { strategy: { inheritance } } : {}),
+        traffic: { ...(phase ? { phase } : {}), jwtAuthentication: { mode, providers: [{ ...strict, jwks: { inline: "{}" } }] } },
+      },
+    });
+  const run = async (...extra: ReturnType<typeof on>[]) => (await messages(...extra)).map((m) => m.replace(/ Target the Gateway.*$/, ""));
+  // Before: the route's Strict policy was read as deciding, though the Gateway's Optional Override one locks it out.
+  assert.deepEqual(await run(policy("gw", "Gateway", "agent-gateway", "Optional", "Override"), policy("r", "HTTPRoute", "research-agent", "Strict")), [
+    "HTTPRoute agents/research-agent is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the Gateway's JWT authentication agents/gw (mode Optional, strategy.inheritance Override, which the more specific policies cannot replace) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+  ]);
+  // Before: a false alarm, the route's Optional policy read as replacing the Gateway's Strict Override one.
+  assert.deepEqual(await run(policy("gw", "Gateway", "agent-gateway", "Strict", "Override"), policy("r", "HTTPRoute", "research-agent", "Optional")), []);
+  // Default inheritance, or Override on the more specific policy, leaves the route's policy deciding.
+  assert.equal((await run(policy("gw", "Gateway", "agent-gateway", "Optional", "Default"), policy("r", "HTTPRoute", "research-agent", "Strict"))).length, 0);
+  assert.equal((await run(policy("gw", "Gateway", "agent-gateway", "Strict"), policy("r", "HTTPRoute", "research-agent", "Optional", "Override"))).length, 1);
+  // A PreRouting policy is not in the route-phase merge: its Override locks nothing there.
+  assert.equal((await run(policy("gw", "Gateway", "agent-gateway", "Optional", "Override", "PreRouting"), policy("r", "HTTPRoute", "research-agent", "Strict"))).length, 0);
 });
