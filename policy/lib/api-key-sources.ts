@@ -1,8 +1,11 @@
 /**
  * Where an AgentgatewayPolicy's `traffic.apiKeyAuthentication` reads its keys, and what agentgateway
  * v1.4.1 makes of each entry there (controller/pkg/agentgateway/plugins/traffic_plugin.go
- * processAPIKeyAuthenticationPolicy). One source wins: `configMapSelector` over `secretSelector`
- * over `secretRef`; selectors pick ConfigMaps or Secrets by label in the policy's own namespace, and
+ * processAPIKeyAuthenticationPolicy). The CRD admits exactly one source (the Go type's
+ * ExactlyOneOf=secretRef;secretSelector;configMapSelector), and a `secretRef`'s own fields are
+ * validated wherever it sits: what it refuses is refusedKeySources. The controller's order
+ * (`configMapSelector` over `secretSelector` over `secretRef`) thus never has two to choose
+ * between; selectors pick ConfigMaps or Secrets by label in the policy's own namespace, and
  * `secretRef` names one Secret there (or a custom credential kind, which the released controller
  * cannot read: credential-refs.ts). Each
  * entry is a key under an arbitrary name: a bare value (a raw key), or JSON with exactly one of
@@ -13,7 +16,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isKind, matchesLabels, meta, T } from "./k8s";
 import { parentTypeOf } from "./eks";
 import { probe } from "./values";
-import { unreadableRef } from "./credential-refs";
+import { halfSetRef, unreadableRef } from "./credential-refs";
 
 export const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -50,6 +53,32 @@ export function isRawKey(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+const SOURCES = ["secretRef", "secretSelector", "configMapSelector"] as const;
+
+/**
+ * What the v1.4.1 CRD's validation refuses in an apiKeyAuthentication, as [path suffix, why]
+ * (the API server then rejects the whole policy): not exactly one source set (null is pruned, so
+ * unset), and a `secretRef` without a name (required, 1 to 253 characters) or with a group
+ * without a kind or a kind without a group, whether or not a selector beside it would win.
+ */
+export function refusedKeySources(auth: Record<string, any>): [string, string][] {
+  const refused: [string, string][] = [];
+  const set = SOURCES.filter((f) => auth[f] !== undefined && auth[f] !== null);
+  if (set.length !== 1) {
+    const named = set.length === 0 ? `none of ${SOURCES.join(", ").replace(/, (?=[^,]*$)/, " and ")}` : set.join(set.length === 2 ? " and " : ", ").replace(/, (?=[^,]*$)/, " and ");
+    refused.push(["", `sets ${named}, and the CRD's validation admits exactly one key source ("exactly one of the fields in [secretRef secretSelector configMapSelector] must be set")`]);
+  }
+  const ref = auth.secretRef;
+  if (ref && typeof ref === "object") {
+    const name = ref.name;
+    if (name === undefined || name === null) refused.push([".secretRef", "has no name, which the CRD requires (1 to 253 characters)"]);
+    else if (typeof name !== "string" || name.length < 1 || name.length > 253) refused.push([".secretRef", `has name ${JSON.stringify(name)}, which the CRD requires (1 to 253 characters)`]);
+    const halfSet = halfSetRef(ref);
+    if (halfSet) refused.push([".secretRef", halfSet]);
+  }
+  return refused;
 }
 
 /** Which source of a policy's apiKeyAuthentication agentgateway reads, and how it picks objects. */

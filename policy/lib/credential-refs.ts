@@ -22,6 +22,18 @@ export const holdsCredentialRefs = (type: string): boolean =>
   isKind(type, "agentgateway.dev", "AgentgatewayBackend") || isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
 /**
+ * Why the CRD's CEL refuses a credential ref's group and kind (one set without the other; kind
+ * Secret alone is the core Secret), or undefined: it holds wherever the ref sits, read or not.
+ */
+export function halfSetRef(ref: { group?: unknown; kind?: unknown }): string | undefined {
+  const group = typeof ref.group === "string" ? ref.group : "";
+  const kind = typeof ref.kind === "string" ? ref.kind : "";
+  const refused = group === "" ? kind !== "" && kind !== "Secret" : kind === "";
+  if (!refused) return undefined;
+  return `sets ${group === "" ? `kind ${kind} without a group` : `group ${group} without a kind`}, which the CRD's validation refuses ("custom credential refs must set both group and kind")`;
+}
+
+/**
  * Why agentgateway v1.4.1 cannot read a credential ref, or undefined when it names a core Secret
  * (only `name`, or kind Secret without a group). A kind without a group, or a group without a
  * kind, the CRD's CEL refuses, so the API server rejects the object; a full group/kind passes the
@@ -29,12 +41,11 @@ export const holdsCredentialRefs = (type: string): boolean =>
  * status, and `consequence` says what then goes without.
  */
 export function unreadableRef(ref: { group?: unknown; kind?: unknown }, consequence: string): string | undefined {
+  const halfSet = halfSetRef(ref);
+  if (halfSet) return `${halfSet}: the API server rejects the object`;
   const group = typeof ref.group === "string" ? ref.group : "";
   const kind = typeof ref.kind === "string" ? ref.kind : "";
   if (group === "" && (kind === "" || kind === "Secret")) return undefined;
-  if (group === "" || kind === "") {
-    return `sets ${group === "" ? `kind ${kind} without a group` : `group ${group} without a kind`}, which the CRD's validation refuses ("custom credential refs must set both group and kind"): the API server rejects the object`;
-  }
   return `names a ${kind} of group ${group}, which agentgateway v1.4.1's released controller cannot read: it resolves core Secrets only (no other credential resolver is built in), so it sets "unsupported credential kind" on the object's status and ${consequence}`;
 }
 

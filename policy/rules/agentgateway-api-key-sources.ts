@@ -1,21 +1,24 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, clusterResolver, meta } from "../lib/k8s";
 import { probe } from "../lib/values";
-import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry } from "../lib/api-key-sources";
+import { entriesOf, isAgentgatewayPolicy, isRawKey, keySource, picks, readFromManifests, refusedEntry, refusedKeySources } from "../lib/api-key-sources";
 import { holdsCredentialRefs, reportUnreadableCredentialRefs } from "../lib/credential-refs";
 
-/** Judged with the policy's key source, which decides whether it is read at all. */
+/** Judged with the policy's key sources (refusedKeySources, keySource), not by the generic walk. */
 const API_KEY_SECRET_REF = new Set(["spec.traffic.apiKeyAuthentication.secretRef"]);
 
 /**
  * API keys an AgentgatewayPolicy checks live in ConfigMaps or Secrets it picks by label or name,
  * under names of the fork's choosing (`client1`): no per-resource check can tell such an entry
  * from configuration, so this one follows each policy's source to the objects the stack renders
- * beside it (same cluster, the policy's namespace). agentgateway v1.4.1 refuses a raw key from a
+ * beside it (same cluster, the policy's namespace). The v1.4.1 CRD admits exactly one source and
+ * validates a `secretRef`'s fields even beside a selector the controller would prefer, so a second
+ * source, or a secretRef without a name or with a group or kind alone, gets the policy rejected by
+ * the API server: no key is checked at all. agentgateway v1.4.1 refuses a raw key from a
  * ConfigMap and drops any entry it cannot read (traffic_plugin.go processAPIKeyAuthenticationPolicy),
  * so its client is refused; it reads no key from a `secretRef` naming a custom credential kind (it
- * resolves core Secrets only), and the API server refuses a half-set group/kind. A raw key in a
- * Secret whose data is not declared secret sits in state, exports and preview diffs in clear.
+ * resolves core Secrets only). A raw key in a Secret whose data is not declared secret sits in
+ * state, exports and preview diffs in clear.
  * Objects outside the stack are not judged. Every other credential ref of an agentgateway backend
  * or policy (a backend's auth.secretRef, an MCP client secret, a signing key, a certificate) goes
  * through the same resolver, so one naming a custom credential kind is reported too.
@@ -23,7 +26,7 @@ const API_KEY_SECRET_REF = new Set(["spec.traffic.apiKeyAuthentication.secretRef
 export const agentgatewayApiKeySources: StackValidationPolicy = {
   name: "agentgateway-api-key-sources",
   description:
-    "Every AgentgatewayPolicy's traffic.apiKeyAuthentication reads keys agentgateway v1.4.1 takes and state never holds in clear: each entry of the stack's ConfigMaps its configMapSelector picks (by label, in the policy's namespace, on its cluster) is JSON with a keyHash (sha256:<64 hex>), since the controller refuses a raw key from a ConfigMap (and an empty, unparsable or malformed entry from any source) and drops it, refusing its client; and a Secret its secretSelector or secretRef picks holding raw keys (a bare value or a JSON key, under any entry name) keeps data and stringData secret (additionalSecretOutputs, as k8s.core.v1.Secret declares them); a secretRef names a core Secret (a custom credential kind is ErrUnsupportedCredentialKind to the released controller, which checks no key from it; a group without a kind, or a kind without a group, the CRD refuses); and so does every other credential ref of an AgentgatewayBackend or AgentgatewayPolicy (secretRef, clientSecretRef, signingKeyRef, certificateRef, mtlsCertificateRef items), since the controller resolves them all so and what needs the credential goes without.",
+    "Every AgentgatewayPolicy's traffic.apiKeyAuthentication reads keys agentgateway v1.4.1 takes and state never holds in clear: it sets exactly one of secretRef, secretSelector and configMapSelector, and a secretRef has a name and no group without a kind or kind without a group, even beside a selector (the CRD refuses anything else, so the API server rejects the policy); each entry of the stack's ConfigMaps its configMapSelector picks (by label, in the policy's namespace, on its cluster) is JSON with a keyHash (sha256:<64 hex>), since the controller refuses a raw key from a ConfigMap (and an empty, unparsable or malformed entry from any source) and drops it, refusing its client; and a Secret its secretSelector or secretRef picks holding raw keys (a bare value or a JSON key, under any entry name) keeps data and stringData secret (additionalSecretOutputs, as k8s.core.v1.Secret declares them); a secretRef names a core Secret (a custom credential kind is ErrUnsupportedCredentialKind to the released controller, which checks no key from it); and so does every other credential ref of an AgentgatewayBackend or AgentgatewayPolicy (secretRef, clientSecretRef, signingKeyRef, certificateRef, mtlsCertificateRef items), since the controller resolves them all so and what needs the credential goes without.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const cluster = clusterResolver(args.resources);
@@ -36,6 +39,16 @@ export const agentgatewayApiKeySources: StackValidationPolicy = {
         continue;
       }
       if (!auth.value || typeof auth.value !== "object") continue;
+      const refused = probe(() => refusedKeySources(auth.value!));
+      if (!refused.known) {
+        pending.push(`the key sources of AgentgatewayPolicy ${namespace}/${name}`);
+        continue;
+      }
+      // The API server rejects such a policy whichever source the controller would read: no key is checked.
+      for (const [path, why] of refused.value) {
+        report(`AgentgatewayPolicy ${namespace}/${name}: spec.traffic.apiKeyAuthentication${path} ${why}: the API server rejects the policy, so no key is checked on the routes it targets; keep one source (a secretRef with only a name, or one selector)`, policy.urn);
+      }
+      if (refused.value.length > 0) continue;
       const source = probe(() => keySource(auth.value!));
       if (!source.known) {
         pending.push(`the key source of AgentgatewayPolicy ${namespace}/${name}`);

@@ -203,6 +203,24 @@ export const credentialsMutations: Mutation[] = [
     },
   },
   {
+    // The v1.4.1 CRD admits one key source (ExactlyOneOf=secretRef;secretSelector;configMapSelector)
+    // and checks secretRef's group/kind whatever else is set: the API server rejects the policy.
+    name: "an API-key AgentgatewayPolicy on the agent gateway whose configMapSelector sits beside a secretRef naming a kind without a group",
+    policy: "agentgateway-api-key-sources",
+    apply: (doc) => {
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication);
+      if (!jwt) return undefined;
+      const { namespace } = (jwt.inputs as any).metadata;
+      const apiKeys = { mode: "Strict", configMapSelector: { matchLabels: { "agentgateway.dev/api-keys": "clients" } }, secretRef: { name: "legacy-api-keys", kind: "VaultCredential" } };
+      return addLike(doc, jwt, "two-source-api-keys", jwt.type, {
+        apiVersion: "agentgateway.dev/v1alpha1",
+        kind: "AgentgatewayPolicy",
+        metadata: { name: "clients-two-source-api-keys", namespace },
+        spec: { targetRefs: withSpec(jwt).targetRefs, traffic: { apiKeyAuthentication: apiKeys } },
+      });
+    },
+  },
+  {
     // Every credential ref goes through the controller's Secret-only resolver (kubeutils/secrets.go):
     // a backend's key in a custom credential kind is never read, and the backend is sent none.
     name: "the agents' LLM backend given its API key by a secretRef naming a custom credential kind",

@@ -1,8 +1,8 @@
 /**
  * agentgateway-api-key-sources: the ConfigMaps and Secrets an AgentgatewayPolicy's
  * traffic.apiKeyAuthentication picks (agentgateway v1.4.1 traffic_plugin.go
- * processAPIKeyAuthenticationPolicy: ConfigMaps only with keyHash; configMapSelector over
- * secretSelector over secretRef; the policy's namespace).
+ * processAPIKeyAuthenticationPolicy: ConfigMaps only with keyHash; the policy's namespace; the
+ * CRD admits exactly one of secretRef, secretSelector and configMapSelector).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -55,10 +55,10 @@ test("agentgateway-api-key-sources: a Secret picked by secretSelector or secretR
   assert.equal(byRef.violations.length, 1);
 });
 
-test("agentgateway-api-key-sources: hashes, declared Secrets, other namespaces, clusters and the losing source are no alarm; an unknown entry is can't judge", async () => {
+test("agentgateway-api-key-sources: hashes, declared Secrets, other namespaces and clusters are no alarm; an unknown entry is can't judge", async () => {
   const quiet = await runStack(agentgatewayApiKeySources, [
-    // configMapSelector wins over secretSelector: the raw-key Secret it would pick is not read.
-    policy({ configMapSelector: { matchLabels: { "api-keys": "agents" } }, secretSelector: { matchLabels: { raw: "yes" } } }),
+    // Picked by no policy: the raw-key Secret labelled raw=yes is not read.
+    policy({ configMapSelector: { matchLabels: { "api-keys": "agents" } } }),
     object(CM, "hashed", { "api-keys": "agents" }, { data: { client1: JSON.stringify({ keyHash: HASH, metadata: { group: "sales" } }) } }),
     object(SECRET, "raw", { raw: "yes" }, { stringData: { client1: "k-123" } }),
     object(CM, "elsewhere", { "api-keys": "agents" }, { data: { client1: "k-123" } }, { namespace: "tools" }),
@@ -91,12 +91,9 @@ test("agentgateway-api-key-sources: a secretRef the controller cannot read (a cu
     "AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets kind ConfigMap without a group",
     "AgentgatewayPolicy tools/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets group example.com without a kind",
   ]);
-  assert.match(halfSet.violations[0].message, /"custom credential refs must set both group and kind"\): the API server rejects the object/);
-  // A core Secret by any spelling, and a custom ref a winning selector overrides, are read as before.
-  const quiet = await runStack(agentgatewayApiKeySources, [
-    policy({ secretRef: { name: "keys", group: "", kind: "Secret" } }),
-    policy({ secretSelector: { matchLabels: { "api-keys": "tools" } }, secretRef: { name: "keys", group: "secrets.example.com", kind: "VaultCredential" } }, "tools"),
-  ]);
+  assert.match(halfSet.violations[0].message, /"custom credential refs must set both group and kind"\): the API server rejects the policy/);
+  // A core Secret by any spelling is read as before.
+  const quiet = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", group: "", kind: "Secret" } }), policy({ secretRef: { name: "keys", kind: "Secret" } }, "tools")]);
   assert.deepEqual(quiet.violations, []);
   const pending = await runStack(agentgatewayApiKeySources, [policy({ secretRef: { name: "keys", group: UNKNOWN, kind: "VaultCredential" } })]);
   assert.deepEqual(pending.violations, []);
@@ -145,4 +142,35 @@ test("agentgateway-api-key-sources: an mtlsCertificateRef item not known yet is 
   const out = await runStack(agentgatewayApiKeySources, [backend]);
   assert.deepEqual(out.violations.map((v) => v.message.replace(/ names a VaultCredential of group secrets\.example\.com, which .*$/, "")), ["AgentgatewayBackend agents/llm: spec.policies.tls.mtlsCertificateRef[0]"]);
   assert.match(out.unknown.join(), /spec\.policies\.tls\.mtlsCertificateRef\[1\] of AgentgatewayBackend agents\/llm/);
+});
+
+// Before, only the winning source was read: a second source beside it, or a secretRef the CRD
+// refuses under a winning selector, passed, though the v1.4.1 CRD admits exactly one source
+// (APIKeyAuthentication ExactlyOneOf=secretRef;secretSelector;configMapSelector) and checks
+// secretRef's own fields whatever else is set.
+test("agentgateway-api-key-sources: a half-set secretRef, or a second key source, is refused by the API server whichever source the controller would read", async () => {
+  const selector = { matchLabels: { "api-keys": "agents" } };
+  const hashed = object(CM, "hashed", { "api-keys": "agents" }, { data: { client1: JSON.stringify({ keyHash: HASH }) } });
+  const messages = async (auth: unknown) => (await runStack(agentgatewayApiKeySources, [policy(auth), hashed])).violations.map((v) => v.message);
+  const halfSet = await messages({ configMapSelector: selector, secretRef: { name: "keys", group: "example.com" } });
+  assert.deepEqual(halfSet.map((m) => m.replace(/: the API server rejects the policy.*$/, "")), [
+    'AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication sets secretRef and configMapSelector, and the CRD\'s validation admits exactly one key source ("exactly one of the fields in [secretRef secretSelector configMapSelector] must be set")',
+    'AgentgatewayPolicy agents/api-keys: spec.traffic.apiKeyAuthentication.secretRef sets group example.com without a kind, which the CRD\'s validation refuses ("custom credential refs must set both group and kind")',
+  ]);
+  assert.match(halfSet[0], /: the API server rejects the policy, so no key is checked on the routes it targets; keep one source/);
+  assert.deepEqual((await messages({ secretSelector: selector, secretRef: { kind: "VaultCredential" } })).map((m) => m.replace(/^AgentgatewayPolicy agents\/api-keys: spec\.traffic\.apiKeyAuthentication/, "").replace(/: the API server rejects the policy.*$/, "")), [
+    ' sets secretRef and secretSelector, and the CRD\'s validation admits exactly one key source ("exactly one of the fields in [secretRef secretSelector configMapSelector] must be set")',
+    ".secretRef has no name, which the CRD requires (1 to 253 characters)",
+    '.secretRef sets kind VaultCredential without a group, which the CRD\'s validation refuses ("custom credential refs must set both group and kind")',
+  ]);
+  // Alone, a nameless or empty-named secretRef is refused too; so are no source at all and all three.
+  assert.match((await messages({ secretRef: { name: "" } })).join(), /apiKeyAuthentication\.secretRef has name "", which the CRD requires \(1 to 253 characters\)/);
+  assert.match((await messages({ secretRef: {} })).join(), /apiKeyAuthentication\.secretRef has no name/);
+  assert.match((await messages({ mode: "Strict" })).join(), /apiKeyAuthentication sets none of secretRef, secretSelector and configMapSelector, and the CRD's validation admits exactly one/);
+  assert.match((await messages({ secretRef: { name: "keys" }, secretSelector: selector, configMapSelector: selector })).join(), /sets secretRef, secretSelector and configMapSelector, and/);
+  // A null source is pruned by the API server: one source is left, and it passes.
+  assert.deepEqual(await messages({ configMapSelector: selector, secretRef: null }), []);
+  const pending = await runStack(agentgatewayApiKeySources, [policy({ configMapSelector: selector, secretRef: UNKNOWN }), hashed]);
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown.join(), /AgentgatewayPolicy agents\/api-keys/);
 });
