@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import type { ExportedDeployment } from "./review-wire";
 import { stackOfUrn } from "./review-wire";
-import { policyConfigFor } from "./review";
+import { POLICY_CONFIG_EXTENSIONS, policyConfigFor } from "./review";
 import { forCaller } from "./cli";
 
 export interface PackConfigChoice {
@@ -42,6 +42,6 @@ export function packConfigForExport(exported: ExportedDeployment, packDir: strin
     const skipped = file ? `${forCaller(file)} is this project's config for its own stack '${stack}', not for it` : `no ${pattern} is picked`;
     return { why: `the export is of stack '${stack}' of project '${project}', not of this repository's project '${ours}' (Pulumi.yaml), so ${skipped}` };
   }
-  if (!file) return { why: `no ${forCaller(path.join(packDir, `config.${stack}`))}.{json,yaml,yml} for stack '${stack}' of project '${project}' named by the export's URNs` };
+  if (!file) return { why: `no ${forCaller(path.join(packDir, `config.${stack}`))}.{${POLICY_CONFIG_EXTENSIONS.join(",")}} for stack '${stack}' of project '${project}' named by the export's URNs` };
   return { file, why: `the pack's config for stack '${stack}' of project '${project}', named by the export's URNs` };
 }

@@ -219,12 +219,16 @@ export async function reviewWithPack(pack: PolicyPackProcess, exported: Exported
   };
 }
 
+/** The pack config file names a stack is reviewed with, `config.<stack>.<extension>`, the first that exists taken. */
+export const POLICY_CONFIG_EXTENSIONS = ["json", "yaml", "yml"] as const;
+
 /**
- * The policy config a stack is reviewed with by convention: `<pack>/config.<stack>.{json,yaml}`
- * (what to pass as `pulumi preview --policy-pack-config` for that stack), if the file exists.
+ * The policy config a stack is reviewed with by convention: `<pack>/config.<stack>.json`, else
+ * `.yaml`, else `.yml` (the JSON is what to pass as `pulumi preview --policy-pack-config` for that
+ * stack), if one exists.
  */
 export function policyConfigFor(stack: string, packDir = defaultPackDir): string | undefined {
-  return ["json", "yaml", "yml"].map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
+  return POLICY_CONFIG_EXTENSIONS.map((ext) => path.join(packDir, `config.${stack}.${ext}`)).find((f) => fs.existsSync(f));
 }
 
 /**

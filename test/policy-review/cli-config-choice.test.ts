@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { tempDir } from "../support/tmp";
+import { POLICY_CONFIG_EXTENSIONS } from "../../scripts/lib/review";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const ourProject = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))![1];
@@ -78,4 +79,39 @@ test("a deployment export given as --config is named as one, not refused for its
   assert.equal(res.status, 2, res.stdout + res.stderr);
   assert.match(res.stderr, /policy config .*export\.json is a deployment export \(`pulumi stack export` output, of stack 'prod' of project 'shop'\), not a policy config \(\{"<policy>": "<level>" \| \{enforcementLevel\?, …\}\}\); review an export with npm run policy -- --state export\.json/);
   assert.doesNotMatch(res.stderr, /neither an enforcement level/);
+});
+
+test("the pack's config.<stack> is its .json, else its .yaml, else its .yml", () => {
+  // .json names no level (the fixture's mandatory violation stands); the .yaml beside it would lower it.
+  fs.writeFileSync(path.join(packDir, "config.both.json"), "{}\n");
+  fs.writeFileSync(path.join(packDir, "config.both.yaml"), "all: advisory\n");
+  const both = policy(exportOf("both", [ourProject]));
+  assert.equal(both.status, 1, both.stdout + both.stderr);
+  assert.match(both.stdout, /^policy config: .*\/pack\/config\.both\.json \(/m);
+  fs.writeFileSync(path.join(packDir, "config.yamls.yaml"), "all: advisory\n");
+  fs.writeFileSync(path.join(packDir, "config.yamls.yml"), "{}\n");
+  const yamls = policy(exportOf("yamls", [ourProject]));
+  assert.equal(yamls.status, 0, yamls.stdout + yamls.stderr);
+  assert.match(yamls.stdout, /^policy config: .*\/pack\/config\.yamls\.yaml \(/m);
+  fs.writeFileSync(path.join(packDir, "config.ymlonly.yml"), "all: advisory\n");
+  const yml = policy(exportOf("ymlonly", [ourProject]));
+  assert.equal(yml.status, 0, yml.stdout + yml.stderr);
+  assert.match(yml.stdout, /^policy config: .*\/pack\/config\.ymlonly\.yml \(/m);
+});
+
+test("README says which config a review uses as this file checks it", () => {
+  const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+  const lists = [...readme.matchAll(/config\.<stack>\.\{([^}]*)\}/g)].map((m) => m[1]);
+  assert.ok(lists.length > 0, "README names the pack's config.<stack>.{…} files");
+  for (const list of lists) assert.equal(list, POLICY_CONFIG_EXTENSIONS.join(","), "README lists the extensions policyConfigFor takes, in its order");
+  const start = readme.indexOf("\n#### Which pack config a review uses\n");
+  assert.ok(start >= 0, "README has a 'Which pack config a review uses' section");
+  // Up to the next heading, its lines joined: a phrase may wrap anywhere.
+  const section = readme.slice(start, readme.indexOf("\n#", start + 1)).replace(/\s+/g, " ");
+  // npm run policy's order, as the tests above and policy.ts take it.
+  const steps = [" 1. `--config FILE`", " 2. `policy-config.json` in the state file's directory", " 3. the pack's", " 4. no file"].map((s) => section.indexOf(s));
+  assert.ok(steps.every((at, i) => at >= 0 && (i === 0 || at > steps[i - 1])), `the four steps in order: ${steps}`);
+  assert.match(section, /`config\.<stack>\.json`, else `config\.<stack>\.yaml`, else `config\.<stack>\.yml`/);
+  assert.match(section, /this repository's \(Pulumi\.yaml's `name:`\)/);
+  for (const why of ["another project's stack of the same name", "no resources", "several stacks or projects", "Pulumi.yaml cannot be read"]) assert.ok(section.includes(why), why);
 });
