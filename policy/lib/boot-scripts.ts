@@ -7,7 +7,7 @@
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
-import { doubleQuoteUnescaped, literalCredential, loginInScript, unquote, VALUE, words } from "./shell-values";
+import { doubleQuoteUnescaped, literalCredential, loginInScript, printfOutputs, unquote, VALUE, words } from "./shell-values";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -203,11 +203,12 @@ function givenCredential(text: string, context: string): string | undefined {
  */
 export function scriptCredential(script: unknown): string | undefined {
   if (typeof script !== "string") return undefined;
-  // Each layer is read as written and, where it escapes quotes (JSON written from a double-quoted
-  // string: `echo "{\"auth\":\"…\"}"`), as the shell unescapes it, so the readers below see the keys.
+  // Each layer is read as written, as the shell unescapes it where it escapes quotes (JSON written
+  // from a double-quoted string: `echo "{\"auth\":\"…\"}"`) and as its printf commands print it
+  // (`%s` filled), so the readers below see the keys and the values under them.
   const layers = bootLayers(script).flatMap((layer) => {
-    const unescaped = doubleQuoteUnescaped(layer.text);
-    return unescaped === layer.text ? [layer] : [layer, { ...layer, text: unescaped }];
+    const readings = [layer.text, doubleQuoteUnescaped(layer.text), printfOutputs(layer.text)];
+    return readings.filter((text, i) => text !== "" && readings.indexOf(text) === i).map((text) => ({ ...layer, text }));
   });
   // One text for what refers across layers (a variable set in the script, a file named in a decoded config).
   const all = layers.map((l) => l.text).join("\n");

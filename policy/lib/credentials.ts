@@ -94,9 +94,9 @@ function base64Pem(value: string): string | undefined {
 /**
  * A URL carrying a password in its userinfo (`postgres://k3s:<password>@db:5432/k3s`, as k3s's
  * --datastore-endpoint or a DATABASE_URL takes it); one whose password is a reference read when
- * the program runs (`$(DB_PASSWORD)`, `${PW}`) carries none.
+ * the program runs (`$(DB_PASSWORD)`, `${PW}`) or a printf `%s` filled from its arguments carries none.
  */
-export const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:[^\s@/'"$][^\s@/'"]*@/i;
+export const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+:(?!%s@)[^\s@/'"$][^\s@/'"]*@/i;
 
 /** A key, env var or option whose name says its value is a credential (AWS_SECRET_ACCESS_KEY and secretAccessKey too). */
 export const CREDENTIAL_NAME = /(token|secret|password|passwd|api[-_]?key|private[-_]?key|secret[-_]?access[-_]?key)$/i;

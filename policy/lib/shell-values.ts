@@ -1,7 +1,8 @@
 /**
  * How a boot script's shell gives a value: a literal, a variable the script sets, or what a command
  * prints when the script runs; and whether a registry login's `auth` (or a Basic Authorization
- * header) carries a login the script holds, base64-encoded by it or in base64 already. Read by
+ * header) carries a login the script holds, base64-encoded by it or in base64 already; and the
+ * script as the shell unescapes a double-quoted string and as its printf commands print. Read by
  * boot-scripts.ts.
  */
 import { namesNoCredential, registryAuth } from "./credentials";
@@ -50,7 +51,8 @@ export function literalCredential(raw: string, key: string, text: string, depth 
   if (v === "") return false;
   const ref = VARIABLE.exec(v);
   if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
-  if (v.startsWith("$")) return false;
+  // A printf conversion is filled from printf's arguments, which printfOutputs reads.
+  if (v.startsWith("$") || PRINTF_CONVERSION.test(v)) return false;
   return !namesNoCredential(v, key);
 }
 
@@ -121,6 +123,24 @@ function printed(command: string): string | undefined {
   if (!format.includes("%")) return format.replace(/\\n$/, "");
   let next = 0;
   return format.replace(/%s/g, () => args[next++] ?? "").replace(/\\n$/, "");
+}
+
+/**
+ * A whole value that is one printf conversion (`%s`, `%-20s`, `%b`, `%d`), which printf fills from
+ * its arguments, before the `\n` escapes ending the format's line.
+ */
+const PRINTF_CONVERSION = /^%[-+ #0]*\d*(?:\.\d+)?[sbdiouxXc](?:\\n)*$/;
+
+/** A printf command's words, up to the first operator outside quotes (a redirect, a pipe, `;`, `&`). */
+const PRINTF_COMMAND = /\bprintf[ \t]+((?:"[^"\n]*"|'[^'\n]*'|[^\n"'|&;<>])*)/g;
+
+/**
+ * What the script's printf commands print (each `%s` of the format filled with its next argument,
+ * unquoted), a line each: `printf '{"auths":{"ghcr.io":{"auth":"%s"}}}' <login>` prints the login
+ * under `auth`, while the format alone holds only `%s` there.
+ */
+export function printfOutputs(text: string): string {
+  return [...text.matchAll(PRINTF_COMMAND)].map((m) => printed(`printf ${m[1].trim()}`) ?? "").filter((out) => out !== "").join("\n");
 }
 
 /** The `user:password` a command substitution base64-encodes (`echo -n u:p | base64`, `base64 <<< u:p`), or undefined. */

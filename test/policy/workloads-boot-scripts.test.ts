@@ -130,3 +130,26 @@ test("sensitive-values-secret: EC2 user data carrying a join token is a secret t
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /userData of LaunchTemplate first-preview/);
 });
+
+// printf fills each `%s` of its format with its next argument: before, the format alone was read,
+// so a `%s` under `token:` counted as a literal token (a false alarm for one the script reads when
+// it runs) and a literal passed as the argument (a Docker `auth`, a token) went unseen.
+test("sensitive-values-secret: printf read as what it prints, each %s filled with its argument", async () => {
+  const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
+  const found = await verdicts({
+    dockerConfig: `printf '{"auths":{"%s":{"auth":"%s"}}}\\n' ghcr.io "${auth}" > /root/.docker/config.json\n`,
+    token: "printf 'server: https://10.0.0.2:6443\\ntoken: %s\\n' Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",
+    fetched: "TOKEN=$(gcloud secrets versions access latest --secret=k3s-token)\nprintf 'token: %s\\n' \"$TOKEN\" > /etc/rancher/k3s/config.yaml\n",
+    inline: "printf 'token: %s\\n' \"$(gcloud secrets versions access latest --secret=k3s-token)\" > /etc/rancher/k3s/config.yaml\n",
+    json: "printf '{\"token\":\"%s\"}' \"$(cat /run/secrets/k3s-token)\" > /etc/rancher/k3s/config.yaml\n",
+    login: 'printf \'{"auths":{"ghcr.io":{"auth":"%s"}}}\' "$(gcloud secrets versions access latest --secret=registry-auth)" > /root/.docker/config.json\n',
+    envLiteral: "printf 'K3S_TOKEN=%s\\n' Zq8vN3pL0xR7sT2w > /etc/default/k3s\n",
+    envFetched: "T=$(gcloud secrets versions access latest --secret=k3s-token)\nprintf 'K3S_TOKEN=%s\\n' \"$T\" > /etc/default/k3s\n",
+    urlFetched: "printf 'datastore-endpoint: postgres://k3s:%s@10.0.0.9:5432/k3s\\n' \"$(cat /run/secrets/db)\" > /etc/rancher/k3s/config.yaml\n",
+  });
+  assert.match(found.dockerConfig!, /carries registry credentials \(a base64 user:password under auth/);
+  assert.match(found.token!, /carries a credential \(under token:\)/);
+  assert.match(found.envLiteral!, /carries a credential \(given as K3S_TOKEN=\)/);
+  const quiet = ["fetched", "inline", "json", "login", "envFetched", "urlFetched"];
+  assert.deepEqual(quiet.filter((n) => found[n] !== undefined), []);
+});
