@@ -29,6 +29,7 @@ import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
 import { agentgatewayApiKeySources } from "./rules/agentgateway-api-key-sources";
 import { agentgatewayRateLimits } from "./rules/agentgateway-rate-limits";
 import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
+import { gceServiceAccountDedicated } from "./rules/gce-service-account-dedicated";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
 import { meshRootCaShared } from "./rules/mesh-root-ca-shared";
 import { meshMulticlusterWiring } from "./rules/mesh-multicluster-wiring";
@@ -57,6 +58,7 @@ const rules: Policies = [
   agentgatewayApiKeySources,
   agentgatewayRateLimits,
   eksEndpointPrivate,
+  gceServiceAccountDedicated,
   meshIdentityConsistent,
   meshRootCaShared,
   meshMulticlusterWiring,

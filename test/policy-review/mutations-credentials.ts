@@ -1,6 +1,7 @@
 /**
  * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets and
- * startup scripts kept secret, EKS endpoints, and the root of trust each istiod actually reads.
+ * startup scripts kept secret, EKS endpoints, the root of trust each istiod actually reads, and the
+ * service account GCE VMs hand their pods.
  */
 import { gzipSync } from "zlib";
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
@@ -269,5 +270,13 @@ export const credentialsMutations: Mutation[] = [
         spec: { replicas: 1, leaderWorkerTemplate: { size: 2, leaderTemplate: template, workerTemplate: worker } },
       });
     },
+  },
+  {
+    name: "a k3s GPU agent template running as the Compute Engine default service account",
+    policy: "gce-service-account-dedicated",
+    apply: (doc) =>
+      onFirst(doc, (r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate" && ((r.inputs as any).guestAccelerators ?? []).length > 0, (o) => {
+        o.serviceAccount = { email: "123456789012-compute@developer.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/cloud-platform"] };
+      }),
   },
 ];
