@@ -10,6 +10,9 @@
  * the later replacing the earlier (store/binds.rs `route_policies`): a rule's own policy (a route
  * targetRef with the rule's name as sectionName) decides for it, else the route's, else its
  * listener's (a Gateway targetRef with the listener's name as sectionName), else the Gateway's.
+ * A policy's targetRefs and targetSelectors name objects of its own namespace (the CRD's
+ * LocalPolicyTargetReference), so a route of another namespace that a listener takes (allowedRoutes
+ * All or Selector) is decided by the policies of that namespace, which its owners write.
  * A route is on the listeners its parentRefs select (sectionName, port) whose allowedRoutes and
  * hostname take it (listener-routes.ts); on none, it is not served. A policy with
  * `traffic.phase: PreRouting` is not merged with those: the proxy runs the listener's (else the
@@ -40,6 +43,8 @@ const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", 
 /** A JWT authentication policy and the mode the proxy runs it in. */
 interface JwtPolicy {
   name: string;
+  /** Its own namespace, which its targetRefs and targetSelectors are local to. */
+  namespace: string;
   mode: string;
   /** Issuers of its providers that list no audiences (any `aud` accepted). */
   anyAudience: string[];
@@ -72,6 +77,15 @@ function selectedTargets(selectors: unknown, namespace: string, resources: Polic
   );
 }
 
+type ParentRef = { group?: string; kind?: string; name?: string; namespace?: string; sectionName?: string; port?: number };
+
+/** The parentRefs of a route that name the Gateway `namespace/name`. */
+function parentsOn(route: PolicyResource, namespace: string, name: string): ParentRef[] {
+  return list(route.props.spec?.parentRefs as ParentRef[]).filter(
+    (ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? "Gateway") === "Gateway" && ref.name === name && (ref.namespace ?? meta(route.props).namespace) === namespace,
+  );
+}
+
 /** The issuers of providers without audiences (an absent or empty list: both read as none). */
 function anyAudienceIssuers(providers: { issuer?: unknown; audiences?: unknown }[]): string[] {
   return providers.filter((p) => list(p?.audiences as unknown[]).length === 0).map((p) => String(p?.issuer ?? "(no issuer)"));
@@ -93,34 +107,36 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
   const exposed = exposingServices(gw, resources).services;
   if (internal === true && exposed.length === 0) return;
 
+  // A policy binds objects of its own namespace only: the Gateway's are in the Gateway's, a route's
+  // in the route's, and a route of another namespace the Gateway's listeners take has its own.
+  const routeNamespaces = new Set(resources.filter((x) => isRoute(x.type)).map((x) => orUnknown(() => (parentsOn(x, namespace, name).length > 0 ? meta(x.props).namespace : undefined), "?")));
   const policies: JwtPolicy[] = [];
   for (const r of resources.filter((x) => isAgentgatewayPolicy(x.type))) {
     const read = probe(() => {
       const jwt = r.props.spec?.traffic?.jwtAuthentication;
-      if (!jwt || meta(r.props).namespace !== namespace) return undefined;
+      const own = meta(r.props).namespace;
+      if (!jwt || (own !== namespace && !routeNamespaces.has(own))) return undefined;
       const anyAudience = anyAudienceIssuers(list(jwt.providers as { issuer?: unknown; audiences?: unknown }[]));
-      const refs = [...list(r.props.spec?.targetRefs as JwtPolicy["refs"]), ...selectedTargets(r.props.spec?.targetSelectors, namespace, resources)];
-      return { name: `${namespace}/${meta(r.props).name}`, mode: String(jwt.mode ?? "Strict"), anyAudience, refs, preRouting: r.props.spec?.traffic?.phase === "PreRouting", override: r.props.spec?.strategy?.inheritance === "Override" };
+      const refs = [...list(r.props.spec?.targetRefs as JwtPolicy["refs"]), ...selectedTargets(r.props.spec?.targetSelectors, own, resources)];
+      return { name: `${own}/${meta(r.props).name}`, namespace: own, mode: String(jwt.mode ?? "Strict"), anyAudience, refs, preRouting: r.props.spec?.traffic?.phase === "PreRouting", override: r.props.spec?.strategy?.inheritance === "Override" };
     });
     if (!read.known) pending.push(`AgentgatewayPolicy ${r.name}, which may set the JWT authentication of the ${where}`);
     else if (read.value) policies.push(read.value);
   }
   // A targetRef's sectionName narrows it to one listener of a Gateway or one rule of a route.
-  const targeting = (kind: string, target: string, section?: string, preRouting = false) =>
-    policies.filter((p) => p.preRouting === preRouting && p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
+  const targeting = (ns: string, kind: string, target: string, section?: string, preRouting = false) =>
+    policies.filter((p) => p.namespace === ns && p.preRouting === preRouting && p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === kind && ref.name === target && (ref.sectionName ?? undefined) === section));
   const sectioned = policies.some((p) => p.refs.some((ref) => typeof ref.sectionName === "string"));
   const listed = probe(() => list(gw.props.spec?.listeners as Record<string, any>[]).map((l) => ({ name: String(l?.name), l })));
   // Listeners not known yet decide nothing unless a policy is narrowed to one of them.
-  const byListener = policies.some((p) => p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === name && typeof ref.sectionName === "string"));
+  const byListener = policies.some((p) => p.namespace === namespace && p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === name && typeof ref.sectionName === "string"));
   if (!listed.known && byListener) return void pending.push(`the listeners of the ${where}, which decide the routes its JWT policies narrowed to a listener cover`);
   const listeners = listed.known ? listed.value : [];
 
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
       const m = meta(route.props);
-      const parents = list(route.props.spec?.parentRefs as { group?: string; kind?: string; name?: string; namespace?: string; sectionName?: string; port?: number }[]).filter(
-        (ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ref.kind ?? "Gateway") === "Gateway" && ref.name === name && (ref.namespace ?? m.namespace) === namespace,
-      );
+      const parents = parentsOn(route, namespace, name);
       // A parentRef without sectionName or port attaches to every listener of the Gateway.
       const named = listeners.filter((l) => parents.some((ref) => selectsListener(ref, l.l)));
       const rules = list(route.props.spec?.rules as { name?: unknown }[]).map((rule) => (typeof rule?.name === "string" ? rule.name : undefined));
@@ -141,23 +157,23 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     if (listeners.length > 0 && on.length === 0) continue;
     const r = { ...read.value, listeners: on.length > 0 ? on : [undefined] };
     // For each listener the route is on and each of its rules, the most specific level with a
-    // policy decides: the rule's, the route's (both only from the route's namespace), the
-    // listener's, the Gateway's; unless a less specific level holds an Override policy.
-    const ownRoute = r.namespace === namespace;
+    // policy decides: the rule's, the route's (both from the route's namespace, where a route of
+    // another namespace has its own), the listener's, the Gateway's; unless a less specific level
+    // holds an Override policy.
     let open: { deciding: JwtPolicy[]; level: string; listener?: string; rule?: string } | undefined;
     for (const listener of r.listeners) {
       for (const rule of r.rules) {
         const levels: [string, JwtPolicy[]][] = [
-          [`the route rule ${rule}'s`, ownRoute && rule !== undefined ? targeting(r.kind, r.name, rule) : []],
-          ["the route's", ownRoute ? targeting(r.kind, r.name) : []],
-          [`the Gateway listener ${listener}'s`, listener !== undefined ? targeting("Gateway", name, listener) : []],
-          ["the Gateway's", targeting("Gateway", name)],
+          [`the route rule ${rule}'s`, rule !== undefined ? targeting(r.namespace, r.kind, r.name, rule) : []],
+          ["the route's", targeting(r.namespace, r.kind, r.name)],
+          [`the Gateway listener ${listener}'s`, listener !== undefined ? targeting(namespace, "Gateway", name, listener) : []],
+          ["the Gateway's", targeting(namespace, "Gateway", name)],
         ];
         // PreRouting policies (Gateway or listener only, the CRD's rule) run first, the listener's
         // over the Gateway's, and a rejection there ends the request whatever the route's say.
         const preLevels: [string, JwtPolicy[]][] = [
-          [`the Gateway listener ${listener}'s PreRouting`, listener !== undefined ? targeting("Gateway", name, listener, true) : []],
-          ["the Gateway's PreRouting", targeting("Gateway", name, undefined, true)],
+          [`the Gateway listener ${listener}'s PreRouting`, listener !== undefined ? targeting(namespace, "Gateway", name, listener, true) : []],
+          ["the Gateway's PreRouting", targeting(namespace, "Gateway", name, undefined, true)],
         ];
         // The least specific level with an Override policy decides through those policies; else the most specific level with any.
         const locking = [...levels].reverse().find(([, ps]) => ps.some((p) => p.override));
@@ -173,7 +189,7 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     // Policies narrowed to another listener or rule of this Gateway or route, named so the reader sees why they do not count.
     const elsewhere = policies.flatMap((p) =>
       p.refs
-        .filter((ref) => typeof ref.sectionName === "string" && (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ((ref.kind === "Gateway" && ref.name === name) || (ownRoute && ref.kind === r.kind && ref.name === r.name)))
+        .filter((ref) => typeof ref.sectionName === "string" && (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ((p.namespace === namespace && ref.kind === "Gateway" && ref.name === name) || (p.namespace === r.namespace && ref.kind === r.kind && ref.name === r.name)))
         .map((ref) => `${p.name} targets only ${ref.kind === "Gateway" ? "listener" : "rule"} ${ref.sectionName}`),
     );
     const at = sectioned

@@ -5,7 +5,8 @@
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
  * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
  * binds one by targetSelectors, reads a JWT provider without audiences (any `aud` accepted), and
- * lets a Gateway's policy under strategy.inheritance Override decide over its routes' own;
+ * lets a Gateway's policy under strategy.inheritance Override decide over its routes' own, and a
+ * route of another namespace be decided by that namespace's policies;
  * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway), or a
  * Gateway whose class's parameters run it so; and an
  * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror);
@@ -112,6 +113,25 @@ export const gatewayMutations: Mutation[] = [
         o.spec.traffic.jwtAuthentication.mode = "Optional";
         o.spec.strategy = { inheritance: "Override" };
       });
+    },
+  },
+  {
+    // A policy's targetRefs are local to its namespace: the team's route is decided by the team's policy, not the agents namespace's.
+    name: "the agent gateway's listener opened to every namespace, with a route from inference whose own JWT policy there is Optional",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const gateway = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.name === "agent-gateway");
+      const jwt = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === gateway?.provider && !!withSpec(r).traffic?.jwtAuthentication);
+      const service = resources(doc).find((r) => isKind(r, "Service") && r.provider === gateway?.provider && (r.inputs as any)?.metadata?.namespace === "inference");
+      if (!gateway || !jwt || !service) return undefined;
+      const listener = withSpec(gateway).listeners[0];
+      edit(gateway, (o) => (o.spec.listeners[0].allowedRoutes = { namespaces: { from: "All" } }));
+      const backend = { kind: "Service", name: (service.inputs as any).metadata.name, port: (service.inputs as any).spec.ports[0].port };
+      const parentRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway", namespace: (gateway.inputs as any).metadata.namespace, sectionName: listener.name }];
+      const hostnames = listener.hostname ? [String(listener.hostname).replace("*", "team")] : undefined;
+      addLike(doc, gateway, "team-route", "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "team", namespace: "inference" }, spec: { parentRefs, ...(hostnames ? { hostnames } : {}), rules: [{ backendRefs: [backend] }] } });
+      const spec = { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "team" }], traffic: { jwtAuthentication: { ...withSpec(jwt).traffic.jwtAuthentication, mode: "Optional" } } };
+      return addLike(doc, jwt, "team", jwt.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "team-jwt", namespace: "inference" }, spec });
     },
   },
   {

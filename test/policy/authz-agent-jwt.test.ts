@@ -7,7 +7,9 @@
  *   decides as one bound by name: a Strict one on the Gateway closes it, an Optional one on the
  *   routes opens them;
  * - a route-phase policy with `strategy.inheritance: Override` locks the merge (v1.4.1
- *   store/policy.rs merge_with_inheritance): the Gateway's decides over the routes' own.
+ *   store/policy.rs merge_with_inheritance): the Gateway's decides over the routes' own;
+ * - a route of another namespace that a listener takes is decided by that namespace's policies
+ *   (a policy's targetRefs are local to it).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -126,4 +128,32 @@ test("agent-call-graph: a JWT policy whose strategy.inheritance is Override deci
   assert.equal((await run(policy("gw", "Gateway", "agent-gateway", "Strict"), policy("r", "HTTPRoute", "research-agent", "Optional", "Override"))).length, 1);
   // A PreRouting policy is not in the route-phase merge: its Override locks nothing there.
   assert.equal((await run(policy("gw", "Gateway", "agent-gateway", "Optional", "Override", "PreRouting"), policy("r", "HTTPRoute", "research-agent", "Strict"))).length, 0);
+});
+
+test("agent-call-graph: a route of another namespace on the agent gateway is decided by its own namespace's JWT policies", async () => {
+  const open = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agents-gw-agent-gateway", {
+    metadata: { name: "agent-gateway", namespace: "agents" },
+    spec: { gatewayClassName: "agentgateway", listeners: [{ name: "https", port: 8443, protocol: "HTTPS", allowedRoutes: { namespaces: { from: "All" } } }] },
+  });
+  const teamRoute = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "team-route-team", {
+    metadata: { name: "team", namespace: "team" },
+    spec: { parentRefs: [{ name: "agent-gateway", namespace: "agents" }], rules: [] },
+  });
+  const policy = (namespace: string, name: string, kind: string, target: string, mode: string) =>
+    on(AGP, `${namespace}-jwt-${name}`, {
+      metadata: { name, namespace },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind, name: target }],
+        traffic: { jwtAuthentication: { mode, providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } },
+      },
+    });
+  const gateway = policy("agents", "gw", "Gateway", "agent-gateway", "Strict");
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [open, teamRoute, gateway, ...extra])).violations.map((v) => v.message.replace(/ Target the Gateway.*$/, ""));
+  assert.deepEqual(await run(), []);
+  // Before: the team's own Optional policy was not read (only the agents namespace's were), so the Gateway's Strict one was taken to decide.
+  assert.deepEqual(await run(policy("team", "team", "HTTPRoute", "team", "Optional")), [
+    "HTTPRoute team/team is served by the agent gateway agents/agent-gateway on cluster a, which is reachable from outside the cluster (its Service is a load balancer), and the route's JWT authentication team/team (mode Optional) is not Strict, and agentgateway lets a request without a valid token through in any other mode: every caller reaches what the route serves without a token.",
+  ]);
+  // A policy of the agents namespace naming the route binds agents/team, not it.
+  assert.deepEqual(await run(policy("agents", "team", "HTTPRoute", "team", "Optional")), []);
 });
