@@ -76,6 +76,6 @@ export function checkPickerConfigs(resources: PolicyResource[], cluster: string,
     });
     if (!read.known) pending.push(`the EndpointPickerConfig of ${w.name} on ${cluster}`);
   }
-  // Pickers whose Deployment and ConfigMap a Helm release of llm-d-router's chart renders.
+  // Pickers whose Deployment and ConfigMap a Helm release of llm-d-router's or GIE's chart renders.
   checkReleasePickerConfigs(resources, cluster, report, pending);
 }

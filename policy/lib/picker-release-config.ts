@@ -1,10 +1,14 @@
 /**
- * The EndpointPickerConfig of a picker installed by llm-d-router's own chart: a Helm Release of
- * `llm-d-router-gateway` or `llm-d-router-standalone` (v0.10.0 config/charts), whose rendered
+ * The EndpointPickerConfig of a picker installed by a chart: a Helm Release of llm-d-router's own
+ * `llm-d-router-gateway` or `llm-d-router-standalone` (v0.10.0 config/charts), or of GIE v1.5.0's
+ * legacy `inferencepool` running llm-d-router's picker (picker-release-gie.ts), whose rendered
  * Deployment and ConfigMap a stack holds only as values. Read as the chart renders them
- * (routerlib/templates/_deployment.yaml, _config.yaml) and judged as the Deployment would be
- * (picker-config.ts): the picker reads `/config/<router.epp.pluginsConfigFile>` from a ConfigMap of
- * the chart's `default-plugins.yaml`, its `payload-agnostic.yaml` and `router.epp.pluginsCustomConfig`.
+ * (routerlib/templates/_deployment.yaml, _config.yaml; epplib's alike) and judged as the Deployment
+ * would be (picker-config.ts): llm-d's picker reads `/config/<router.epp.pluginsConfigFile>` from a
+ * ConfigMap of the chart's `default-plugins.yaml`, its `payload-agnostic.yaml` and
+ * `router.epp.pluginsCustomConfig`; GIE's reads `/config/<inferenceExtension.pluginsConfigFile>`
+ * from one of its `default-plugins.yaml` and `inferenceExtension.pluginsCustomConfig`, or the
+ * `--config-text` inferenceExtension.flags gives it.
  * A v4 Chart is not read here: its rendered objects are in the stack and judged as such.
  */
 import type { PolicyResource } from "@pulumi/policy";
@@ -12,11 +16,15 @@ import * as yaml from "js-yaml";
 import { dig, helmChartName, T } from "./k8s";
 import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
-import type { Report } from "./picker-service";
+import { flagValue, pflagBool, type Report } from "./picker-service";
+import { chartPickerName } from "./picker-release-serving";
+import { gieCustomConfig, gieDefaultPlugins, giePickerArgs, giePickerImage, isGieChartVersion } from "./picker-release-gie";
 import { parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
+/** GIE's legacy chart, read from inferenceExtension.* (picker-release-gie.ts). */
+const GIE_CHART = "inferencepool";
 
 /**
  * The picker image a release runs: the values' router.epp.image, each part over the chart's default.
@@ -87,42 +95,110 @@ function defaultPlugins(values: unknown): Record<string, unknown> {
   };
 }
 
-/** Each llm-d-router chart release of the cluster whose picker is a judged build, on the config it would run with. */
+/** The text of a file of the ConfigMap a chart mounts at /config, or why the picker cannot read it. */
+type MountedFile = { text: string; from: string } | { unread: string; exits: boolean };
+
+/**
+ * File `file` of a chart's ConfigMap: a key of `<epp>.pluginsCustomConfig` (rendered after the
+ * chart's own files, so it wins over one of theirs), else one of the chart's own. `chosenBy` names
+ * the value that picked the file, `configMap` the ConfigMap, for the messages.
+ */
+function mountedFile(file: string, own: Record<string, () => { text: string; from: string }>, custom: Record<string, unknown>, epp: string, chosenBy: string, configMap: string): MountedFile {
+  if (file in custom) {
+    if (typeof custom[file] !== "string") {
+      return { unread: `${epp}.pluginsCustomConfig.${file} is ${Array.isArray(custom[file]) ? "a list" : typeof custom[file]}, not the text of an EndpointPickerConfig (a YAML string, \`${file}: |\`): the chart renders it as a ConfigMap entry, which holds strings only, so the install fails`, exits: false };
+    }
+    return { text: custom[file] as string, from: `${epp}.pluginsCustomConfig.${file}` };
+  }
+  if (Object.prototype.hasOwnProperty.call(own, file)) return own[file]();
+  const keys = [...Object.keys(own), ...Object.keys(custom)].join(", ");
+  return { unread: `${chosenBy} names no file of ${configMap} the chart mounts at /config (its files: ${keys}; add it under ${epp}.pluginsCustomConfig); it cannot read its config`, exits: true };
+}
+
+/** The config a chart's judged picker runs with, and how the values turn on its Alpha plugins. */
+type ChartPickerConfig = { tag: string; file: MountedFile; allowExperimental: boolean; allowHint: string; note?: string };
+
+/** A release of llm-d-router's llm-d-router-gateway or -standalone chart (routerlib _deployment.yaml, _config.yaml). */
+function llmdPickerConfig(r: PolicyResource, values: unknown): ChartPickerConfig | undefined {
+  const tag = judgedPickerTag(pickerImage(values, r.props.version));
+  const flags = isObject(dig(values, "router.epp.flags")) ? (dig(values, "router.epp.flags") as Record<string, unknown>) : {};
+  // A flag that replaces the config the chart mounts: not read here.
+  if (tag === undefined || "config-text" in flags || "config-file" in flags) return undefined;
+  const file = typeof dig(values, "router.epp.pluginsConfigFile") === "string" ? (dig(values, "router.epp.pluginsConfigFile") as string) : "default-plugins.yaml";
+  const custom = isObject(dig(values, "router.epp.pluginsCustomConfig")) ? (dig(values, "router.epp.pluginsCustomConfig") as Record<string, unknown>) : {};
+  const own = {
+    "default-plugins.yaml": () => ({ text: yaml.dump(defaultPlugins(values)), from: "the chart's default-plugins.yaml, rendered from router.epp and router.modelServers" }),
+    "payload-agnostic.yaml": () => ({ text: yaml.dump(PAYLOAD_AGNOSTIC), from: "the chart's payload-agnostic.yaml (router.epp.pluginsConfigFile)" }),
+  };
+  return {
+    tag,
+    file: mountedFile(file, own, custom, "router.epp", `router.epp.pluginsConfigFile ${JSON.stringify(file)}`, "the ConfigMap"),
+    // The chart writes `--<flag>=%v`, which pflag reads with strconv.ParseBool.
+    allowExperimental: parseGoBool(String(flags["allow-experimental-plugins"])) === true,
+    allowHint: "router.epp.flags.allow-experimental-plugins: true, which this release does not set",
+  };
+}
+
+/**
+ * A release of GIE v1.5.0's `inferencepool` chart (picker-release-gie.ts): the picker reads
+ * --config-text where inferenceExtension.flags gives it one, else the --config-file the chart passes
+ * (`/config/<inferenceExtension.pluginsConfigFile>`, unless the flags give another) from ConfigMap
+ * `<release>-epp`: its default-plugins.yaml and inferenceExtension.pluginsCustomConfig.
+ */
+function giePickerConfig(r: PolicyResource, values: unknown, report: (message: string) => void, exits: string): ChartPickerConfig | undefined {
+  if (!isGieChartVersion(r.props.version)) return undefined;
+  const tag = judgedPickerTag(giePickerImage(values));
+  if (tag === undefined) return undefined;
+  const rendered = giePickerArgs(values);
+  if (!rendered) return undefined;
+  if ("unrendered" in rendered) {
+    report(rendered.unrendered);
+    return undefined;
+  }
+  const container = { args: rendered.args };
+  const allowExperimental = pflagBool(container, "allow-experimental-plugins") === true;
+  const allowHint = "inferenceExtension.flags.allow-experimental-plugins, which this release does not set";
+  const path = flagValue(container, "config-file") ?? "";
+  const text = flagValue(container, "config-text") ?? "";
+  const flags = isObject(dig(values, "inferenceExtension.flags")) ? (dig(values, "inferenceExtension.flags") as Record<string, unknown>) : undefined;
+  if (text !== "") {
+    if (path !== "") {
+      report(
+        `inferenceExtension.flags.config-text gives the picker --config-text beside the --config-file ${path} ${flags && "config-file" in flags ? "inferenceExtension.flags.config-file gives it" : "the chart always passes (epplib _deployment.yaml)"}, and llm-d-router ${tag} refuses the two together (Validate, pkg/epp/server/options.go: both the "config-file" and "config-text" flags cannot be set at the same time), ${exits}; set inferenceExtension.flags.config-file "" beside it, or give the config as a file of inferenceExtension.pluginsCustomConfig named by inferenceExtension.pluginsConfigFile`,
+      );
+      return undefined;
+    }
+    // The chart writes the value between double quotes: YAML folds its line breaks and reads its escapes.
+    const folded = String(flags?.["config-text"]) !== text;
+    const note = folded ? `the chart writes inferenceExtension.flags.config-text between double quotes, unescaped, so YAML folds each single line break of it into a space and reads each \\ as an escape: write its line breaks as \\n` : undefined;
+    return { tag, file: { text, from: "inferenceExtension.flags.config-text (its --config-text)" }, allowExperimental, allowHint, note };
+  }
+  // No config at all: the loader's built-in default, not read here; a file outside the chart's /config mount: not known here.
+  if (path === "" || !path.startsWith("/config/")) return undefined;
+  const chosenBy = flags && "config-file" in flags ? `inferenceExtension.flags.config-file ${JSON.stringify(path)}` : `inferenceExtension.pluginsConfigFile ${JSON.stringify(path.slice("/config/".length))}`;
+  const own = { "default-plugins.yaml": () => ({ text: yaml.dump(gieDefaultPlugins(values)), from: "the chart's default-plugins.yaml, rendered from inferenceExtension and inferencePool" }) };
+  const configMap = `ConfigMap ${r.props.namespace ?? "default"}/${chartPickerName(String(r.props.name ?? r.name))}`;
+  return { tag, file: mountedFile(path.slice("/config/".length), own, gieCustomConfig(values), "inferenceExtension", chosenBy, configMap), allowExperimental, allowHint };
+}
+
+/** Each llm-d-router or GIE chart release of the cluster whose picker is a judged build, on the config it would run with. */
 export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   for (const r of resources.filter((x) => x.type === T.helmRelease)) {
     const read = probe(() => {
       const chart = helmChartName(r.props);
-      if (!chart || !CHARTS.includes(chart)) return;
+      if (!chart || (!CHARTS.includes(chart) && chart !== GIE_CHART)) return;
       const values = r.props.values ?? {};
-      const tag = judgedPickerTag(pickerImage(values, r.props.version));
-      const flags = isObject(dig(values, "router.epp.flags")) ? (dig(values, "router.epp.flags") as Record<string, unknown>) : {};
-      // A flag that replaces the config the chart mounts: not read here.
-      if (tag === undefined || "config-text" in flags || "config-file" in flags) return;
-      const file = typeof dig(values, "router.epp.pluginsConfigFile") === "string" ? (dig(values, "router.epp.pluginsConfigFile") as string) : "default-plugins.yaml";
-      const custom = isObject(dig(values, "router.epp.pluginsCustomConfig")) ? (dig(values, "router.epp.pluginsCustomConfig") as Record<string, unknown>) : {};
       const lead = `the endpoint picker of Helm release ${r.props.namespace ?? "default"}/${r.props.name ?? r.name} (chart ${chart}) on ${cluster}`;
       const exits = "so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker)";
-      let text: string;
-      let from: string;
-      if (file in custom) {
-        if (typeof custom[file] !== "string") {
-          report(`${lead}: router.epp.pluginsCustomConfig.${file} is ${Array.isArray(custom[file]) ? "a list" : typeof custom[file]}, not the text of an EndpointPickerConfig (a YAML string, \`${file}: |\`): the chart renders it as a ConfigMap entry, which holds strings only, so the install fails`, r.urn);
-          return;
-        }
-        [text, from] = [custom[file] as string, `router.epp.pluginsCustomConfig.${file}`];
-      } else if (file === "payload-agnostic.yaml") {
-        [text, from] = [yaml.dump(PAYLOAD_AGNOSTIC), "the chart's payload-agnostic.yaml (router.epp.pluginsConfigFile)"];
-      } else if (file === "default-plugins.yaml") {
-        [text, from] = [yaml.dump(defaultPlugins(values)), "the chart's default-plugins.yaml, rendered from router.epp and router.modelServers"];
-      } else {
-        const keys = ["default-plugins.yaml", "payload-agnostic.yaml", ...Object.keys(custom)].join(", ");
-        report(`${lead}: router.epp.pluginsConfigFile ${JSON.stringify(file)} names no file of the ConfigMap the chart mounts at /config (its files: ${keys}; add it under router.epp.pluginsCustomConfig); it cannot read its config, ${exits}`, r.urn);
+      const picker = chart === GIE_CHART ? giePickerConfig(r, values, (m) => report(`${lead}: ${m}`, r.urn), exits) : llmdPickerConfig(r, values);
+      if (!picker) return;
+      if ("unread" in picker.file) {
+        report(`${lead}: ${picker.file.unread}${picker.file.exits ? `, ${exits}` : ""}`, r.urn);
         return;
       }
-      // The chart writes `--<flag>=%v`, which pflag reads with strconv.ParseBool.
-      const problems = pickerConfigProblems(text, parseGoBool(String(flags["allow-experimental-plugins"])) === true).map((m) => m.replace("run with --allow-experimental-plugins (it is not)", "run with --allow-experimental-plugins (router.epp.flags.allow-experimental-plugins: true, which this release does not set)"));
+      const problems = pickerConfigProblems(picker.file.text, picker.allowExperimental).map((m) => m.replace("run with --allow-experimental-plugins (it is not)", `run with --allow-experimental-plugins (${picker.allowHint})`));
       if (problems.length > 0) {
-        report(`${lead}: its EndpointPickerConfig, ${from}, is one llm-d-router ${tag}'s config loader refuses or misreads: ${problems.join("; ")}; where refused, ${exits}`, r.urn);
+        report(`${lead}: its EndpointPickerConfig, ${picker.file.from}, is one llm-d-router ${picker.tag}'s config loader refuses or misreads: ${problems.join("; ")}${picker.note ? ` (${picker.note})` : ""}; where refused, ${exits}`, r.urn);
       }
     });
     if (!read.known) pending.push(`the EndpointPickerConfig of Helm release ${r.name} on ${cluster}`);

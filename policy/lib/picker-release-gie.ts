@@ -1,0 +1,137 @@
+/**
+ * The endpoint picker GIE v1.5.0's legacy `inferencepool` chart renders, as far as the config it
+ * runs with goes (config/charts/epplib/templates/_deployment.yaml, _config.yaml; values under
+ * inferenceExtension.*, the epplib subchart's alias, and inferencePool.*): its image, the args that
+ * choose its EndpointPickerConfig, and the `default-plugins.yaml` its ConfigMap holds. Read by
+ * picker-release-config.ts, which judges the config as it does llm-d-router's chart's.
+ */
+import * as yaml from "js-yaml";
+import { dig } from "./k8s";
+import { goTruthy, isObject } from "./values";
+
+/** The chart versions read: GIE's last release of it (v1.6.0 ships no chart); an unpinned release pulls it too. */
+export const isGieChartVersion = (version: unknown) => version === undefined || version === null || version === "" || /^v?1\.5\.0$/.test(String(version).trim());
+
+/**
+ * The picker image: `{{ registry }}/{{ repository }}:{{ tag }}` of inferenceExtension.image, each part
+ * over the chart's values.yaml (registry.k8s.io, gateway-api-inference-extension/epp, v1.5.0: GIE's
+ * own picker, which is not llm-d-router's).
+ */
+export function giePickerImage(values: unknown): string {
+  const part = (key: string, fallback: string) => {
+    const x = dig(values, `inferenceExtension.image.${key}`);
+    return typeof x === "string" ? x : fallback;
+  };
+  return `${part("registry", "registry.k8s.io")}/${part("repository", "gateway-api-inference-extension/epp")}:${part("tag", "v1.5.0")}`;
+}
+
+/**
+ * What a YAML parser reads from `"<text>"`, the form in which _deployment.yaml writes the config file's
+ * path and each flag's value into the picker's args, unescaped: a `\` starts an escape and a single line
+ * break folds into a space (YAML double-quoted scalars). Undefined where the result is not YAML (a `"`
+ * ends the scalar early), so the rendered Deployment is refused and the release does not install.
+ */
+export function quotedArg(text: string): string | undefined {
+  try {
+    const doc = yaml.load(`- "${text}"\n`);
+    return Array.isArray(doc) && doc.length === 1 && typeof doc[0] === "string" ? doc[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The picker's args that choose its config, as _deployment.yaml writes them: `--config-file
+ * "/config/<pluginsConfigFile>"`, then each of inferenceExtension.flags (over the chart's `v: 1`; a
+ * null drops it, as Helm does) in Go's sorted key order as `--<key>` and `"<value>"`: two args, so a
+ * bool flag (pflag) takes no value from the second, which is left over as a positional argument.
+ * `unrendered` names a value whose quoted form is not YAML; undefined where a value choosing the config
+ * is a list or mapping, which Go prints in a form of its own, not read here.
+ */
+export function giePickerArgs(values: unknown): { args: string[] } | { unrendered: string } | undefined {
+  const file = dig(values, "inferenceExtension.pluginsConfigFile");
+  const given = dig(values, "inferenceExtension.flags");
+  const flags = Object.entries({ v: 1, ...(isObject(given) ? given : {}) }).filter(([, v]) => v !== null && v !== undefined);
+  const args: string[] = [];
+  for (const [key, raw, path] of [
+    ["config-file", `/config/${file === undefined ? "default-plugins.yaml" : file}`, "inferenceExtension.pluginsConfigFile"],
+    ...flags.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v, `inferenceExtension.flags.${k}`]),
+  ] as [string, unknown, string][]) {
+    if (typeof raw === "object") {
+      if (CONFIG_FLAGS.includes(key)) return undefined;
+      continue;
+    }
+    const value = quotedArg(String(raw));
+    if (value === undefined) return { unrendered: `${path} is written into the picker's args between double quotes, unescaped ("{{ $value }}", epplib _deployment.yaml), and what that renders is not YAML (a \`"\` in it ends the quoted value, or a \`\\\` starts no escape YAML knows), so Helm cannot read the chart's Deployment and the release fails to install` };
+    args.push(`--${key}`, value);
+  }
+  return { args };
+}
+
+/** The picker flags that choose its config, or turn on its Alpha plugins. */
+const CONFIG_FLAGS = ["config-file", "config-text", "allow-experimental-plugins"];
+
+/** The model server type and protocol _config.yaml reads: endpointsServer's in standalone mode, else inferencePool's. */
+function modelServer(values: unknown): { type: string; protocol: string } {
+  const str = (key: string, fallback: string) => {
+    const x = dig(values, key);
+    return goTruthy(x) ? String(x) : fallback;
+  };
+  const server = dig(values, "inferenceExtension.endpointsServer");
+  const standalone = goTruthy(server) && !goTruthy(dig(values, "inferenceExtension.endpointsServer.createInferencePool"));
+  const at = standalone ? "inferenceExtension.endpointsServer" : "inferencePool";
+  return { type: str(`${at}.modelServerType`, "vllm"), protocol: str(`${at}.modelServerProtocol`, "http") };
+}
+
+/** What inferenceExtension.latencyPredictor.enabled adds (_config.yaml): the same two-gate chain as llm-d's, the affinity gates with their threshold only. */
+const PREDICTOR_PLUGINS = [
+  { type: "predicted-latency-producer" },
+  { name: "strict-affinity-filter", type: "prefix-cache-affinity-filter", parameters: { affinityThreshold: 0.99 } },
+  { name: "loose-affinity-filter", type: "prefix-cache-affinity-filter", parameters: { affinityThreshold: 0.8 } },
+  { type: "latency-scorer" },
+  { type: "weighted-random-picker" },
+  { type: "slo-headroom-tier-filter" },
+  { type: "latency-slo-admitter" },
+];
+const PREDICTOR_PROFILE = ["predicted-latency-producer", "strict-affinity-filter", "slo-headroom-tier-filter", "loose-affinity-filter", "latency-scorer", "weighted-random-picker"].map((pluginRef) => ({ pluginRef }));
+
+/**
+ * The chart's `default-plugins.yaml` as _config.yaml renders it from the values: the GIE group's
+ * apiVersion, three scorers, the metrics source (inferenceExtension.metricsDataSource) and extractor
+ * (its defaultEngine for a model server type other than vllm), a parser (vllmgrpc-parser for vllm over
+ * grpc, else inferencePool.parser) named by the deprecated top-level `parser`, and the latency
+ * predictor's plugins and profile where it is enabled.
+ */
+export function gieDefaultPlugins(values: unknown): Record<string, unknown> {
+  const { type, protocol } = modelServer(values);
+  const given = dig(values, "inferencePool.parser");
+  const parser = type.toLowerCase() === "vllm" && protocol.toLowerCase() === "grpc" ? "vllmgrpc-parser" : goTruthy(given) ? String(given) : "";
+  const source = (key: string, fallback: string) => {
+    const x = dig(values, `inferenceExtension.metricsDataSource.${key}`);
+    return goTruthy(x) ? String(x) : fallback;
+  };
+  // `| default true`: a Go-empty value (false included) renders true.
+  const insecure = dig(values, "inferenceExtension.metricsDataSource.insecureSkipVerify");
+  const predictor = goTruthy(dig(values, "inferenceExtension.latencyPredictor.enabled"));
+  const scorers = [["queue-scorer", 2], ["kv-cache-utilization-scorer", 2], ["prefix-cache-scorer", 3]] as const;
+  return {
+    apiVersion: "inference.networking.x-k8s.io/v1alpha1",
+    kind: "EndpointPickerConfig",
+    plugins: [
+      ...scorers.map(([t]) => ({ type: t })),
+      { type: "metrics-data-source", parameters: { scheme: source("scheme", "http"), path: source("path", "/metrics"), insecureSkipVerify: goTruthy(insecure) ? insecure : true } },
+      // `ne $modelServerType "vllm"`: compared as written, unlike the parser's lower-cased test.
+      { type: "core-metrics-extractor", ...(type !== "vllm" ? { parameters: { defaultEngine: type } } : {}) },
+      ...(parser ? [{ type: parser }] : []),
+      ...(predictor ? PREDICTOR_PLUGINS : []),
+    ],
+    schedulingProfiles: [{ name: "default", plugins: predictor ? PREDICTOR_PROFILE : scorers.map(([t, weight]) => ({ pluginRef: t, weight })) }],
+    ...(parser ? { parser: { pluginRef: parser } } : {}),
+  };
+}
+
+/** The keys of inferenceExtension.pluginsCustomConfig, which _config.yaml adds to the ConfigMap's data after default-plugins.yaml. */
+export const gieCustomConfig = (values: unknown): Record<string, unknown> => {
+  const custom = dig(values, "inferenceExtension.pluginsCustomConfig");
+  return isObject(custom) ? (custom as Record<string, unknown>) : {};
+};
