@@ -12,12 +12,13 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isRoute, meta, T } from "./k8s";
 import { releaseNamespace } from "./release-namespace";
-import type { Report } from "./picker-service";
 import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules";
 import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { checkPodPorts } from "./picker-release-pod";
+import { giePickerArgs } from "./picker-release-gie";
+import { pflagBool, type Report } from "./picker-service";
 
 /**
  * The charts read, by where each keeps the picker's values: llm-d-router's (router.epp.*), and GIE's
@@ -121,8 +122,16 @@ function checkExtProcPort(rel: ChartRelease, report: Report): void {
  * (--secure-serving, true by default): the epp flags' secure-serving false, or, where they do not
  * set it, router.proxy.proxyType agentgateway, for which routerlib _deployment.yaml passes
  * --secure-serving false itself, whichever llm-d-router chart renders it (GIE's epplib has no proxy).
+ * GIE's epplib writes each flag as `--<key>` and its value as a second argument, which pflag never
+ * reads for a bool flag (it takes `--secure-serving` alone as true), so there only a key
+ * `secure-serving=false` (rendered `--secure-serving=false`) turns TLS off (picker-release-gie.ts).
  */
 function plaintext(rel: ChartRelease): { text: string; flag: boolean } | undefined {
+  if (rel.gie) {
+    const rendered = giePickerArgs(rel.values);
+    const args = rendered && "args" in rendered ? rendered.args : [];
+    return pflagBool({ args }, "secure-serving") === false ? { text: "inferenceExtension.flags' secure-serving=false (rendered --secure-serving=false)", flag: true } : undefined;
+  }
   const flags = dig(rel.values, `${rel.epp}.flags`);
   if (isObject(flags) && "secure-serving" in flags) return parseGoBool(String(flags["secure-serving"])) === false ? { text: `${rel.epp}.flags.secure-serving false`, flag: true } : undefined;
   const proxyType = dig(rel.values, "router.proxy.proxyType");
@@ -141,12 +150,21 @@ function checkChartTls(rel: ChartRelease, report: Report): void {
   if (!rel.gateway || dig(rel.values, "provider.name") !== "istio") return;
   const why = plaintext(rel);
   if (!why) return;
-  const fix = why.flag ? `drop ${rel.epp}.flags.secure-serving (the picker then serves TLS the rule expects)` : `set ${rel.epp}.flags.secure-serving: true (the picker then serves TLS the rule expects)`;
+  const fix = why.flag ? `drop ${rel.gie ? "that flag" : `${rel.epp}.flags.secure-serving`} (the picker then serves TLS the rule expects)` : `set ${rel.epp}.flags.secure-serving: true (the picker then serves TLS the rule expects)`;
   const picker = rel.name ? chartPickerName(rel.name) : "<release>-epp";
   report(
     `${rel.lead}: ${why.text} makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule ${rel.namespace}/${picker} giving its Service tls.mode SIMPLE, so the Istio gateway's TLS handshake with it fails and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}, or set provider.name none and give the picker no TLS rule`,
     rel.resource.urn,
   );
+}
+
+/** Why the chart's picker serves TLS, for the messages: its secure-serving flag, or GIE's chart's, which a value cannot turn off. */
+function servesTls(rel: ChartRelease): string {
+  const flags = dig(rel.values, `${rel.epp}.flags`);
+  if (rel.gie && isObject(flags) && "secure-serving" in flags && parseGoBool(String(flags["secure-serving"])) === false) {
+    return `inferenceExtension.flags.secure-serving false does not turn it off: epplib _deployment.yaml writes --secure-serving and "false" as two arguments, and pflag takes a bool flag given alone as true, leaving "false" a stray argument; a key secure-serving=false would`;
+  }
+  return `${rel.epp}.flags.secure-serving unset or true`;
 }
 
 /**
@@ -206,7 +224,7 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
         : `set provider.name istio (the chart then renders DestinationRule ${namespace}/${svc} with tls.mode SIMPLE, insecureSkipVerify), or add such a rule`;
     const why = rules.length === 0 ? "no DestinationRule applies to it there" : `DestinationRule ${wrong.map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`).join(", ")} applies there without tls.mode SIMPLE and insecureSkipVerify (or a CA)`;
     report(
-      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}${backup}, which serves self-signed TLS (${rel.epp}.flags.secure-serving unset or true), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}`,
+      `${rel.lead}: ${client.what} (Istio) routes to its InferencePool ${namespace}/${name} and calls the picker ${host} port ${port}${backup}, which serves self-signed TLS (${servesTls(rel)}), but ${why}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen, the chart's default); ${fix}`,
       rel.resource.urn,
     );
   }

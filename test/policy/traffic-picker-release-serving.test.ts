@@ -127,12 +127,17 @@ test("inference-pool-epp: GIE's legacy inferencepool chart (v1.5.0) is read like
   assert.match(moved, /the endpoint picker of Helm release inference\/llama \(chart inferencepool\) on a: inferenceExtension.extProcPort 9012 is the port of the chart's picker Service .*; set inferenceExtension.flags.grpc-port: 9012, or leave inferenceExtension.extProcPort at 9002/);
   assert.deepEqual(await of({ inferenceExtension: { extProcPort: 9012, flags: { "grpc-port": 9012 } } }), []);
   // inferencepool/templates/istio.yaml: the same TLS DestinationRule under provider.name istio.
-  assert.match((await of({ inferenceExtension: { flags: { "secure-serving": false } }, provider: { name: "istio" } })).join("\n"), /inferenceExtension.flags.secure-serving false makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule inference\/llama-epp/);
+  // epplib writes each flag as --<key> and then "<value>": pflag takes --secure-serving alone as true, so only a key secure-serving=false serves plaintext.
+  assert.deepEqual(await of({ inferenceExtension: { flags: { "secure-serving": false } }, provider: { name: "istio" } }), []);
+  assert.match((await of({ inferenceExtension: { flags: { "secure-serving=false": "" } }, provider: { name: "istio" } })).join("\n"), /inferenceExtension.flags' secure-serving=false \(rendered --secure-serving=false\) makes the picker serve ext-proc in plaintext, but provider.name istio renders DestinationRule inference\/llama-epp .*; drop that flag/);
   const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
   const gw = on(GW, "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
   const viaRoute = (await of({ experimentalHttpRoute: { enabled: true, inferenceGatewayName: "inference-gateway" } }, [gw])).join("\n");
   assert.match(viaRoute, /Gateway inference\/inference-gateway \(Istio\) routes to its InferencePool inference\/llama and calls the picker llama-epp.inference.svc.cluster.local port 9002, which serves self-signed TLS \(inferenceExtension.flags.secure-serving unset or true\), but no DestinationRule applies to it there/);
   assert.deepEqual(await of({ experimentalHttpRoute: { enabled: true, inferenceGatewayName: "inference-gateway" }, provider: { name: "istio" } }, [gw]), []);
+  const viaRouteFlag = (flags: Record<string, unknown>) => of({ experimentalHttpRoute: { enabled: true, inferenceGatewayName: "inference-gateway" }, inferenceExtension: { flags } }, [gw]);
+  assert.match((await viaRouteFlag({ "secure-serving": "false" })).join("\n"), /calls the picker llama-epp.inference.svc.cluster.local port 9002, which serves self-signed TLS \(inferenceExtension.flags.secure-serving false does not turn it off: epplib _deployment.yaml writes --secure-serving and "false" as two arguments, and pflag takes a bool flag given alone as true/);
+  assert.deepEqual(await viaRouteFlag({ "secure-serving=false": "" }), []);
   // A hand-written pool on its picker Service is told whose picker it is.
   const pool = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool-mine", { metadata: { name: "mine", namespace: "inference" }, spec: { selector: { matchLabels: { app: "llama" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "llama-epp", port: { number: 9002 } } } });
   assert.match((await of({}, [pool])).join("\n"), /endpoint picker Service inference\/llama-epp is the one Helm release inference\/llama \(chart inferencepool\) renders for its own picker, started for that release's InferencePool inference\/llama \(--pool-name llama --pool-namespace inference, epplib _deployment.yaml\)/);
