@@ -18,7 +18,7 @@ import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
-import { gieCustomConfig, gieDefaultPlugins, giePickerArgs, giePickerImage, isGieChartVersion } from "./picker-release-gie";
+import { DEPRECATED_METRIC_FLAGS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
 import { parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe } from "./values";
 
@@ -140,6 +140,30 @@ function llmdPickerConfig(r: PolicyResource, values: unknown): ChartPickerConfig
 }
 
 /**
+ * The metric flags GIE's chart passes for some model server types (or inferenceExtension.flags
+ * gives), which llm-d-router v0.10.0's picker and GIE v1.5.0's own refuse at start: both still
+ * define them but Validate refuses any given one; llm-d-router has no --model-server-metrics-path
+ * at all (pflag: unknown flag). Metric names now belong in the config (core-metrics-extractor).
+ */
+function checkLegacyMetricFlags(values: unknown, flagArgs: string[], picker: { tag?: string; what: string }, report: (message: string) => void, exits: string): void {
+  const legacy = gieLegacyMetricFlags(values);
+  const given = DEPRECATED_METRIC_FLAGS.filter((f) => flagArgs.includes(`--${f}`) || flagArgs.some((a) => a.startsWith(`--${f}=`)));
+  const refused = [...new Set([...(legacy?.flags ?? []), ...given])].filter((f) => f !== "model-server-metrics-path");
+  if (refused.length === 0) return;
+  const from = [
+    ...(legacy ? [`inferencePool.modelServerType ${JSON.stringify(legacy.type)} (for which epplib _deployment.yaml passes --${legacy.flags.join(", --")} unless inferenceExtension.latencyPredictor.enabled)`] : []),
+    ...given.map((f) => `inferenceExtension.flags.${f}`),
+  ].join(" and ");
+  const unknown = picker.tag && legacy?.flags.includes("model-server-metrics-path") ? "; --model-server-metrics-path is no flag it defines, so it stops at parsing (unknown flag)" : "";
+  const fix = legacy
+    ? `set inferencePool.modelServerType vllm (the chart then passes none of them) and run a config of inferenceExtension.pluginsCustomConfig, named by inferenceExtension.pluginsConfigFile, whose core-metrics-extractor has defaultEngine ${JSON.stringify(legacy.type)}, or enable the latency predictor`
+    : "drop those flags and name the metrics in the config (core-metrics-extractor's engineConfigs)";
+  report(
+    `${from} gives ${picker.what} metric flags it refuses at start (--${refused.join(", --")}: Validate, pkg/epp/server/options.go, "is deprecated and cannot be used; configure metrics via engineConfigs in EndpointPickerConfig instead")${unknown}, ${exits}; ${fix}`,
+  );
+}
+
+/**
  * A release of GIE v1.5.0's `inferencepool` chart (picker-release-gie.ts): the picker reads
  * --config-text where inferenceExtension.flags gives it one, else the --config-file the chart passes
  * (`/config/<inferenceExtension.pluginsConfigFile>`, unless the flags give another) from ConfigMap
@@ -147,14 +171,18 @@ function llmdPickerConfig(r: PolicyResource, values: unknown): ChartPickerConfig
  */
 function giePickerConfig(r: PolicyResource, values: unknown, report: (message: string) => void, exits: string): ChartPickerConfig | undefined {
   if (!isGieChartVersion(r.props.version)) return undefined;
-  const tag = judgedPickerTag(giePickerImage(values));
-  if (tag === undefined) return undefined;
+  const image = giePickerImage(values);
+  const tag = judgedPickerTag(image);
+  if (tag === undefined && !isGieOwnPicker(image)) return undefined;
   const rendered = giePickerArgs(values);
   if (!rendered) return undefined;
   if ("unrendered" in rendered) {
     report(rendered.unrendered);
     return undefined;
   }
+  checkLegacyMetricFlags(values, rendered.args, { tag, what: tag ? `llm-d-router ${tag}'s picker` : "GIE v1.5.0's own picker" }, report, exits);
+  // GIE's own picker registers other plugins: its config is not judged.
+  if (tag === undefined) return undefined;
   const container = { args: rendered.args };
   const allowExperimental = pflagBool(container, "allow-experimental-plugins") === true;
   const allowHint = "inferenceExtension.flags.allow-experimental-plugins, which this release does not set";

@@ -25,6 +25,9 @@ export function giePickerImage(values: unknown): string {
   return `${part("registry", "registry.k8s.io")}/${part("repository", "gateway-api-inference-extension/epp")}:${part("tag", "v1.5.0")}`;
 }
 
+/** GIE v1.5.0's own picker, whose flags (not its plugins) are judged: it refuses the same legacy metric flags. */
+export const isGieOwnPicker = (image: string) => /(?:^|\/)gateway-api-inference-extension\/epp:v1\.5\.0(@sha256:[0-9a-f]+)?$/.test(image);
+
 /**
  * What a YAML parser reads from `"<text>"`, the form in which _deployment.yaml writes the config file's
  * path and each flag's value into the picker's args, unescaped: a `\` starts an escape and a single line
@@ -81,6 +84,24 @@ function modelServer(values: unknown): { type: string; protocol: string } {
   const standalone = goTruthy(server) && !goTruthy(dig(values, "inferenceExtension.endpointsServer.createInferencePool"));
   const at = standalone ? "inferenceExtension.endpointsServer" : "inferencePool";
   return { type: str(`${at}.modelServerType`, "vllm"), protocol: str(`${at}.modelServerProtocol`, "http") };
+}
+
+/** The metric flags llm-d-router v0.10.0 and GIE v1.5.0's picker still define but refuse when given (pkg/epp/server/options.go Validate). */
+export const DEPRECATED_METRIC_FLAGS = ["total-queued-requests-metric", "total-running-requests-metric", "kv-cache-usage-percentage-metric", "lora-info-metric", "cache-info-metric"];
+
+/**
+ * The legacy metric flags _deployment.yaml passes for a model server type (compared as written)
+ * unless inferenceExtension.latencyPredictor.enabled: sglang's, triton-tensorrt-llm's and
+ * trtllm-serve's metric names, the last also with --model-server-metrics-path.
+ */
+export function gieLegacyMetricFlags(values: unknown): { type: string; flags: string[] } | undefined {
+  if (goTruthy(dig(values, "inferenceExtension.latencyPredictor.enabled"))) return undefined;
+  const { type } = modelServer(values);
+  const names = ["total-queued-requests-metric", "total-running-requests-metric", "kv-cache-usage-percentage-metric"];
+  if (type === "sglang") return { type, flags: [...names, "cache-info-metric"] };
+  if (type === "triton-tensorrt-llm") return { type, flags: [...names, "lora-info-metric"] };
+  if (type === "trtllm-serve") return { type, flags: [...names, "cache-info-metric", "model-server-metrics-path", "lora-info-metric"] };
+  return undefined;
 }
 
 /** What inferenceExtension.latencyPredictor.enabled adds (_config.yaml): the same two-gate chain as llm-d's, the affinity gates with their threshold only. */

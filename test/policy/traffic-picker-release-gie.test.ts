@@ -31,7 +31,7 @@ const alpha = { ...good, plugins: [...(good.plugins as object[]), { type: "sessi
 test("inference-pool-epp: GIE's inferencepool chart's picker runs the chart's default-plugins.yaml, rendered from inferenceExtension and inferencePool", async () => {
   assert.deepEqual(await messages({}), []);
   assert.deepEqual(await messages({ latencyPredictor: { enabled: true } }), []);
-  assert.deepEqual(await messages({ metricsDataSource: { scheme: "https", insecureSkipVerify: false } }, { inferencePool: { modelServerType: "sglang", parser: "openai-parser" } }), []);
+  assert.deepEqual(await messages({ metricsDataSource: { scheme: "https", insecureSkipVerify: false } }, { inferencePool: { modelServerType: "triton", parser: "openai-parser" } }), []);
   assert.deepEqual(await messages({}, { inferencePool: { modelServerProtocol: "grpc" } }), []);
   // _config.yaml renders the metrics source's scheme and the parser from the values.
   const scheme = await messages({ metricsDataSource: { scheme: "HTTPS" } });
@@ -85,4 +85,23 @@ test("inference-pool-epp: GIE's inferencepool chart's picker given --config-text
   // A mapping where the config's text belongs is printed by Go in a form of its own: not read; one in another flag is not judged here.
   assert.deepEqual(await messages({ flags: { "config-file": "", "config-text": { apiVersion: "llm-d.ai/v1alpha1" } } }), []);
   assert.match((await messages({ metricsDataSource: { scheme: "HTTPS" }, flags: { v: { a: 1 } } })).join("\n"), /scheme "HTTPS" is neither http nor https/);
+});
+
+test("inference-pool-epp: GIE's inferencepool chart passes legacy metric flags for some model server types, which llm-d-router's picker refuses", async () => {
+  // epplib _deployment.yaml: sglang, triton-tensorrt-llm and trtllm-serve get --*-metric flags unless the latency predictor is on.
+  const sglang = await messages({}, { inferencePool: { modelServerType: "sglang" } });
+  assert.deepEqual(sglang, [
+    `${LEAD}: inferencePool.modelServerType "sglang" (for which epplib _deployment.yaml passes --total-queued-requests-metric, --total-running-requests-metric, --kv-cache-usage-percentage-metric, --cache-info-metric unless inferenceExtension.latencyPredictor.enabled) gives llm-d-router v0.10.0's picker metric flags it refuses at start (--total-queued-requests-metric, --total-running-requests-metric, --kv-cache-usage-percentage-metric, --cache-info-metric: Validate, pkg/epp/server/options.go, "is deprecated and cannot be used; configure metrics via engineConfigs in EndpointPickerConfig instead"), so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker); set inferencePool.modelServerType vllm (the chart then passes none of them) and run a config of inferenceExtension.pluginsCustomConfig, named by inferenceExtension.pluginsConfigFile, whose core-metrics-extractor has defaultEngine "sglang", or enable the latency predictor`,
+  ]);
+  assert.match((await messages({}, { inferencePool: { modelServerType: "trtllm-serve" } })).join("\n"), /--model-server-metrics-path is no flag it defines, so it stops at parsing \(unknown flag\)/);
+  assert.match((await messages({ flags: { "lora-info-metric": "" } })).join("\n"), /inferenceExtension.flags.lora-info-metric gives llm-d-router v0.10.0's picker metric flags it refuses at start \(--lora-info-metric: Validate/);
+  // The latency predictor drops them; GIE's own v1.5.0 picker refuses them alike (its options.go Validate), but knows --model-server-metrics-path.
+  assert.deepEqual(await messages({ latencyPredictor: { enabled: true } }, { inferencePool: { modelServerType: "sglang" } }), []);
+  const own = (await messages({ image: { tag: "v1.5.0" } }, { inferencePool: { modelServerType: "trtllm-serve" } })).join("\n");
+  assert.match(own, /inferencePool.modelServerType "trtllm-serve" .* gives GIE v1.5.0's own picker metric flags it refuses at start \(--total-queued-requests-metric, --total-running-requests-metric, --kv-cache-usage-percentage-metric, --cache-info-metric, --lora-info-metric: Validate/);
+  assert.doesNotMatch(own, /unknown flag/);
+  assert.deepEqual(await messages({ image: { tag: "v1.4.0" } }, { inferencePool: { modelServerType: "sglang" } }), []);
+  // The fix the message gives: type vllm, the engine named by a custom config.
+  const engine = { ...good, plugins: (good.plugins as { type: string }[]).map((p) => (p.type === "core-metrics-extractor" ? { ...p, parameters: { defaultEngine: "sglang" } } : p)) };
+  assert.deepEqual(await messages({ pluginsConfigFile: "sglang.yaml", pluginsCustomConfig: { "sglang.yaml": yaml.dump(engine) } }), []);
 });
