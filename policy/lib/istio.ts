@@ -6,6 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, dig, helmChartName, isHelmInstall, meta, T, isReleaseOf } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
+import { releaseNamespace } from "./release-namespace";
 import { isObject, probe } from "./values";
 
 /**
@@ -175,13 +176,14 @@ export function gatewayPodLabels(gw: { props: Record<string, any> }): Record<str
 }
 
 /**
- * The namespaces a cluster's istiods run in: each istiod Helm release's namespace, istio-system
- * when the release names none (it then lands in the provider's default namespace, which a policy
- * cannot see) or when the stack installs no istiod there. That is istiod's system namespace
- * (POD_NAMESPACE, pilot/pkg/bootstrap): where it mounts cacerts from (istio-discovery
- * templates/deployment.yaml) and whose `topology.istio.io/network` label names the cluster's
- * network (pilot/pkg/serviceregistry/kube/controller network.go networkFromSystemNamespace).
- * `null` when a release's chart or namespace is not known in this preview.
+ * The namespaces a cluster's istiods run in: each istiod Helm release's namespace as
+ * pulumi-kubernetes resolves it ({@link releaseNamespace}: the release's own, else its provider's
+ * default namespace), istio-system when the stack installs no istiod there. That is istiod's
+ * system namespace (POD_NAMESPACE, pilot/pkg/bootstrap): where it mounts cacerts from
+ * (istio-discovery templates/deployment.yaml) and whose `topology.istio.io/network` label names
+ * the cluster's network (pilot/pkg/serviceregistry/kube/controller network.go
+ * networkFromSystemNamespace). `null` when a release's chart or namespace is not known in this
+ * preview, or its namespace depends on a kubeconfig the stack does not show.
  */
 export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
   const namespaces = new Set<string>();
@@ -189,9 +191,9 @@ export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
     const chart = probe(() => helmChartName(r.props));
     if (!chart.known) return null;
     if (chart.value !== "istiod") continue;
-    const ns = probe(() => r.props.namespace as unknown);
+    const ns = probe(() => releaseNamespace(r));
     if (!ns.known) return null;
-    namespaces.add(typeof ns.value === "string" && ns.value !== "" ? ns.value : "istio-system");
+    namespaces.add(ns.value);
   }
   return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
 }

@@ -28,7 +28,7 @@ const cacertsIn = (resources: PolicyResource[], namespace: string) =>
 export const meshRootCaShared: StackValidationPolicy = {
   name: "mesh-root-ca-shared",
   description:
-    "A cacerts bundle istiod reads is one it loads (where the Secret's content is readable: all of ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem or tls.crt, tls.key, ca.crt; the CA certificate signed by that root, directly or through the chain, matching its key, and held in cert-chain.pem), or istiod does not start. In a multi-cluster mesh every cluster plugs in a cacerts Secret in the namespace of each of its istiods (the Helm release namespace, istio-system by default), the one istiod mounts, and all of them carry the same root-cert.pem, so certificates from any cluster verify everywhere.",
+    "A cacerts bundle istiod reads is one it loads (where the Secret's content is readable: all of ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem or tls.crt, tls.key, ca.crt; the CA certificate signed by that root, directly or through the chain, matching its key, and held in cert-chain.pem), or istiod does not start. In a multi-cluster mesh every cluster plugs in a cacerts Secret in the namespace of each of its istiods (the Helm release namespace; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default), the one istiod mounts, and all of them carry the same root-cert.pem, so certificates from any cluster verify everywhere.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const roots = new Map<string, string[]>();

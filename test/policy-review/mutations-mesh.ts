@@ -1,6 +1,6 @@
 /** Policy-review mutations of mesh-wide STRICT mTLS and PeerAuthentication, ambient enrollment and sidecar injection, one mesh identity and root CA across clusters. */
-import { providerUrn, type ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload } from "./mutations-support";
+import type { ExportedResource } from "../../scripts/lib/review-wire";
+import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, cacerts, ambientDeployment, addLike, addNamespaceWithWorkload, istiodLeftToProvider } from "./mutations-support";
 
 const istioCni = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "cni";
 
@@ -297,13 +297,7 @@ export const meshMutations: Mutation[] = [
     // ztunnel still dials istiod.istio-system.svc (ztunnel templates/daemonset.yaml).
     name: "istiod's release namespace left to a provider whose default namespace is inference",
     policy: "mesh-mtls-strict",
-    apply: (doc) => {
-      const release = resources(doc).find(istiod);
-      const provider = release && resources(doc).find((r) => r.urn === providerUrn(release.provider ?? ""));
-      if (!release || !provider) return undefined;
-      edit(provider, (o) => (o.namespace = "inference"));
-      return edit(release, (o) => delete o.namespace);
-    },
+    apply: (doc) => istiodLeftToProvider(doc, "inference"),
   },
   {
     // Istio 1.30.3 ztunnel daemonset.yaml takes caAddress/xdsAddress as given; istiod renders istiod[-<revision>] (service.yaml).

@@ -1,6 +1,10 @@
-/** Policy-review mutations of the multi-cluster wiring (mesh-multicluster-wiring): remote secrets, east-west gateways, istiod's multi-network switch. */
+/**
+ * Policy-review mutations of the multi-cluster wiring (mesh-multicluster-wiring): remote secrets,
+ * east-west gateways, istiod's multi-network switch; and of what istiod reads in its own namespace
+ * (cacerts, the network label) when its release leaves that namespace to its provider.
+ */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, addLike, withSpec } from "./mutations-support";
+import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, addLike, withSpec, istiodLeftToProvider } from "./mutations-support";
 
 const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
 
@@ -99,5 +103,20 @@ export const multiclusterMutations: Mutation[] = [
       resources(doc).filter(istiod).length > 1
         ? onFirst(doc, (r) => isKind(r, "Service") && (r.inputs as any)?.metadata?.namespace === "tools" && !!withSpec(r).selector, (o) => (o.metadata.labels = { ...o.metadata.labels, "istio.io/global": "true" }))
         : undefined,
+  },
+  {
+    // istiod mounts cacerts from its own namespace (Istio 1.30.3 istio-discovery deployment.yaml), the
+    // provider's default one for a release naming none: istio-system/cacerts is not read, istiod mints a root.
+    name: "istiod's release namespace left to a provider whose default namespace is inference (its cacerts stay in istio-system)",
+    policy: "mesh-root-ca-shared",
+    // A one-cluster mesh may mint its own root: only a multi-cluster stack needs the shared one.
+    apply: (doc) => (resources(doc).filter(istiod).length > 1 ? istiodLeftToProvider(doc, "inference") : undefined),
+  },
+  {
+    // istiod reads the cluster's network from its own namespace's topology.istio.io/network label
+    // (Istio 1.30.3 networkFromSystemNamespace): inference carries none, istio-system's is not read.
+    name: "istiod's release namespace left to a provider whose default namespace is inference (not labelled with the cluster's network)",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => istiodLeftToProvider(doc, "inference"),
   },
 ];

@@ -3,7 +3,7 @@
  * add and remove resources of a rendered deployment export (inputs and outputs alike, as a
  * changed program would have rendered them).
  */
-import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
+import { providerUrn, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
 
 export interface Mutation {
   name: string;
@@ -73,6 +73,19 @@ export const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") &&
 export const eppRule = (r: ExportedResource) => isKind(r, "DestinationRule") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && !!withSpec(r).trafficPolicy?.tls;
 export const eppService = (r: ExportedResource) => isKind(r, "Service") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && withSpec(r).ports?.some((p: any) => p.port === 9002);
 export const cacerts = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.name === "cacerts";
+
+/**
+ * The first istiod release left to its provider's default namespace, set to `namespace`: a Release
+ * naming no namespace installs there (pulumi-kubernetes v4.34.2 helm_release.go setDefaults), while
+ * the objects beside it (cacerts, the network label, remote secrets) stay in istio-system.
+ */
+export function istiodLeftToProvider(doc: ExportedDeployment, namespace: string): string | undefined {
+  const release = resources(doc).find(istiod);
+  const provider = release && resources(doc).find((r) => r.urn === providerUrn(release.provider ?? ""));
+  if (!release || !provider) return undefined;
+  edit(provider, (o) => (o.namespace = namespace));
+  return edit(release, (o) => delete o.namespace);
+}
 
 
 

@@ -26,7 +26,7 @@ const served = (props: Record<string, unknown>, files: Record<string, string>[])
 const withFiles = (r: PolicyResource, ...files: Record<string, string>[]): PolicyResource => ({ ...r, props: served((r.props as any).__getSpecialProxyTarget, files) });
 
 const istiod = (cluster: string, values: Record<string, unknown>) =>
-  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "mesh", network: `net-${cluster}`, multiCluster: { clusterName: cluster } }, ...values } }, provider: k8sProvider(cluster) });
+  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "mesh", network: `net-${cluster}`, multiCluster: { clusterName: cluster } }, ...values } }, provider: k8sProvider(cluster) });
 
 test("mesh-identity-consistent: a trust domain set only in istiod's valueYamlFiles is the one istiod runs with", async () => {
   const rule = pack("mesh-identity-consistent") as StackValidationPolicy;

@@ -13,7 +13,7 @@ const istiodRelease = (cluster: string, values: Record<string, any>, name = "ist
   stackResource({
     type: REL,
     name: `${cluster}-${name}`,
-    props: { name, chart: "istiod", values: { ...values, global: { network: `net-${cluster}`, multiCluster: { clusterName: cluster }, ...values.global } } },
+    props: { name, chart: "istiod", namespace: "istio-system", values: { ...values, global: { network: `net-${cluster}`, multiCluster: { clusterName: cluster }, ...values.global } } },
     provider: k8sProvider(cluster),
   });
 

@@ -11,7 +11,7 @@ import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy
 import { REL } from "./mesh-support";
 
 const istiod = (meshConfig: Record<string, unknown>) =>
-  stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig } }, provider: k8sProvider("a") });
+  stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig } }, provider: k8sProvider("a") });
 const params = (istio: Record<string, unknown>, env?: { name: string; value: string }[]) =>
   stackResource({
     type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters",

@@ -13,7 +13,7 @@ import { NS, REL, provider, pa, messages, wiredCluster } from "./mesh-support";
 import { cacertsFilesFor, intermediateCa, rootCa } from "../support/ca-bundle";
 
 const istiod = (cluster: string, meshID: string, trustDomain: string, network: string) =>
-  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID, network, multiCluster: { clusterName: cluster } }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
+  stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID, network, multiCluster: { clusterName: cluster } }, meshConfig: { trustDomain } } }, provider: k8sProvider(cluster) });
 
 const ztunnel = (cluster: string, network: string) =>
   stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: { global: { network }, multiCluster: { clusterName: cluster } } }, provider: k8sProvider(cluster) });
@@ -41,7 +41,7 @@ test("mesh-identity-consistent: one meshID and trust domain, unique and consiste
 
 test("mesh-identity-consistent: agentgateway's proxies take istiod's trust domain, network and cluster name", async () => {
   const mesh = [
-    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig: { trustDomain: "cluster.local" } } }, provider: k8sProvider("a") }),
+    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig: { trustDomain: "cluster.local" } } }, provider: k8sProvider("a") }),
   ];
   const params = (istio: Record<string, unknown>) =>
     stackResource({ type: "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayParameters", name: "a-params", props: { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { istio } }, provider: k8sProvider("a") });
@@ -65,7 +65,7 @@ test("mesh-identity-consistent: istiod installed as a v4 Chart from an OCI refer
 
 test("mesh-identity-consistent: ztunnel's top-level network and its cluster name agree with istiod; cluster names are unique", async () => {
   const named = (cluster: string, clusterName: string, ztunnelValues: Record<string, unknown>) => [
-    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName } } } }, provider: k8sProvider(cluster) }),
+    stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName } } } }, provider: k8sProvider(cluster) }),
     stackResource({ type: REL, name: `${cluster}-ztunnel`, props: { chart: "ztunnel", values: ztunnelValues }, provider: k8sProvider(cluster) }),
   ];
   const ok = await runStack(meshIdentityConsistent, [...named("a", "a", { global: { network: "net-a" }, multiCluster: { clusterName: "a" } }), ...named("b", "b", { network: "net-b", multiCluster: { clusterName: "b" } })]);
@@ -86,7 +86,7 @@ test("mesh-identity-consistent: ztunnel's top-level network and its cluster name
 // (An empty meshConfig.trustDomain is not: see the next test.)
 test("mesh-identity-consistent: an empty Helm value is the chart's default, not a value of its own", async () => {
   const cluster = (name: string, istiodValues: Record<string, unknown>, ztunnelValues: Record<string, unknown>, agw?: Record<string, unknown>) => [
-    stackResource({ type: REL, name: `${name}-istiod`, props: { chart: "istiod", values: istiodValues }, provider: k8sProvider(name) }),
+    stackResource({ type: REL, name: `${name}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: istiodValues }, provider: k8sProvider(name) }),
     stackResource({ type: REL, name: `${name}-ztunnel`, props: { chart: "ztunnel", values: ztunnelValues }, provider: k8sProvider(name) }),
     ...(agw ? [stackResource({ type: REL, name: `${name}-agw`, props: { chart: "agentgateway", values: { istio: agw } }, provider: k8sProvider(name) })] : []),
   ];
@@ -117,7 +117,7 @@ test("mesh-identity-consistent: an empty Helm value is the chart's default, not 
 // (meshwatcher/collection.go "invalid mesh config"). Before, it was read as cluster.local and passed.
 test("mesh-identity-consistent: a trust domain Istio refuses drops istiod's whole meshConfig, and is reported", async () => {
   const istiodWith = (meshConfig: Record<string, unknown>, extra: Record<string, unknown> = {}) => [
-    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig, ...extra } }, provider: k8sProvider("a") }),
+    stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } }, meshConfig, ...extra } }, provider: k8sProvider("a") }),
   ];
   const said = async (resources: any[]) => (await runStack(meshIdentityConsistent, resources)).violations.map((v) => v.message);
   const empty = await said(istiodWith({ trustDomain: "", rootNamespace: "mesh-root" }));
@@ -163,7 +163,7 @@ test("mesh-root-ca-shared: every cluster plugs in the same root", async () => {
 });
 
 test("mesh identity and mTLS: chart defaults count (cluster name Kubernetes), any selector-less root PeerAuthentication is mesh-level", async () => {
-  const bare = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", values: { global: { meshID: "m", network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
+  const bare = (cluster: string) => stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: `net-${cluster}` } } }, provider: k8sProvider(cluster) });
   const dup = await runStack(meshIdentityConsistent, [bare("a"), bare("b")]);
   assert.match(dup.violations.map((v) => v.message).join("\n"), /Istio cluster name Kubernetes is used by clusters a, b/);
   const rootPa = (name: string, spec: Record<string, unknown>) => pa("a", "istio-system", name, spec);
@@ -268,7 +268,7 @@ test("mesh-identity-consistent: ztunnel sets the cluster's network when the clus
   const later = await runStack(meshIdentityConsistent, stack({ global: { network: UNKNOWN } }));
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown.join("\n"), /the network of cluster a \(ztunnel global.network\)/);
-  const none = await runStack(meshIdentityConsistent, [stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", values: { global: { meshID: "m", multiCluster: { clusterName: "a" } } } }, provider: k8sProvider("a") }), zt({})]);
+  const none = await runStack(meshIdentityConsistent, [stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", multiCluster: { clusterName: "a" } } } }, provider: k8sProvider("a") }), zt({})]);
   assert.deepEqual(messages(none), ["cluster a: istiod has no global.network; multi-network ambient needs one per cluster"]);
 });
 
