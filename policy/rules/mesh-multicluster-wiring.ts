@@ -7,6 +7,7 @@ import { withRenderedIstio } from "../lib/istio-rendered";
 import { checkEastWest, checkMultiNetwork } from "../lib/east-west";
 import { unservedGateways, type UnservedFinding } from "../lib/unserved-gateways";
 import { readerRbacProblems } from "../lib/reader-rbac";
+import { releaseNamespace } from "../lib/release-namespace";
 import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 
 /** istiod's secret controller reads only Secrets with this label, in its own namespace (Istio 1.30.3 pkg/kube/multicluster). */
@@ -18,7 +19,7 @@ interface MeshCluster {
   /** istiod's cluster ID (global.multiCluster.clusterName, the chart's `Kubernetes` when unset). */
   id: Probe<string>;
   network: Probe<string | undefined>;
-  /** The namespace istiod runs in, where it reads remote secrets (its release's; Helm's `default` when unset). */
+  /** The namespace istiod runs in, where it reads remote secrets: its release's, as pulumi-kubernetes resolves it (lib/release-namespace.ts). */
   namespace: Probe<string>;
   resources: PolicyResource[];
 }
@@ -73,7 +74,7 @@ function providerServer(istiod: PolicyResource): string | undefined {
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "On every cluster a Gateway of Istio's istio-waypoint, istio-east-west or istio-agentgateway class (or a GatewayClass naming their controllers) is of a class its owning istiod registers (PILOT_ENABLE_AMBIENT with PILOT_ENABLE_AMBIENT_WAYPOINTS not false, with AMBIENT_ENABLE_MULTI_NETWORK true, PILOT_ENABLE_AGENTGATEWAY true), else nothing deploys it. In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); each cluster's base and istiod releases keep global.enableReaderRBAC (and resourceScope all), which render and bind istio-reader-service-account, the account those secrets read it as; and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs) and whose istio.io/rev (its own, else its namespace's) names a revision or revisionTag of an istiod of the cluster (unlabelled: the tag default or the default revision, the base release's defaultRevision, is one), since only the owning istiod deploys it; a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
+    "On every cluster a Gateway of Istio's istio-waypoint, istio-east-west or istio-agentgateway class (or a GatewayClass naming their controllers) is of a class its owning istiod registers (PILOT_ENABLE_AMBIENT with PILOT_ENABLE_AMBIENT_WAYPOINTS not false, with AMBIENT_ENABLE_MULTI_NETWORK true, PILOT_ENABLE_AGENTGATEWAY true), else nothing deploys it. In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default) holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); each cluster's base and istiod releases keep global.enableReaderRBAC (and resourceScope all), which render and bind istio-reader-service-account, the account those secrets read it as; and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS) whose Service other networks can reach (LoadBalancer or external IPs) and whose istio.io/rev (its own, else its namespace's) names a revision or revisionTag of an istiod of the cluster (unlabelled: the tag default or the default revision, the base release's defaultRevision, is one), since only the owning istiod deploys it; a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; and a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints).",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -98,13 +99,12 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
         continue;
       }
       const id = stringValue(istiod, "global.multiCluster.clusterName");
-      const ns = probe(() => istiod.props.namespace as unknown);
       mesh.push({
         cluster,
         istiod,
         id: id.known ? { known: true, value: id.value ?? "Kubernetes" } : id,
         network: stringValue(istiod, "global.network"),
-        namespace: ns.known ? { known: true, value: typeof ns.value === "string" && ns.value !== "" ? ns.value : "default" } : ns,
+        namespace: probe(() => releaseNamespace(istiod)),
         resources,
       });
     }

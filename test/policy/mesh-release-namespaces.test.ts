@@ -8,8 +8,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
 import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
+import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
 import { k8sProvider, runStack, stackResource } from "../support/policy";
-import { NS, REL, messages } from "./mesh-support";
+import { NS, REL, messages, kubeconfigFor, wiredCluster } from "./mesh-support";
 import { cacertsFilesFor, intermediateCa, rootCa } from "../support/ca-bundle";
 
 /** An inline kubeconfig whose current context names `namespace` (none when undefined). */
@@ -65,4 +66,31 @@ test("mesh-identity-consistent: the network label is read on the provider's defa
   assert.deepEqual(messages(await runStack(meshIdentityConsistent, [istiod("a", { kubeconfig: kubeconfig("a", "istio") }), ns("istio", "net-x")])), [
     "cluster a names its network inconsistently: istiod global.network=net-a, istio label topology.istio.io/network=net-x",
   ]);
+});
+
+/** Clusters a and b wired as the program wires them, their istiods naming no namespace, on providers with these inputs. */
+const wiredOn = (providerProps: (cluster: string) => Record<string, unknown>) =>
+  ["a", "b"].flatMap((cluster) =>
+    wiredCluster(cluster, [cluster === "a" ? "b" : "a"]).map((r) => {
+      if (r.name !== `${cluster}-istiod`) return r;
+      const { namespace: _dropped, ...props } = r.props;
+      return stackResource({ type: REL, name: r.name, props, provider: providerWith(cluster, providerProps(cluster)) });
+    }),
+  );
+/** The cluster's kubeconfig (as its own provider reaches it) with its context naming `namespace`. */
+const withContextNamespace = (cluster: string, namespace: string) => kubeconfigFor(cluster).replace(`    cluster: ${cluster}\n`, `    cluster: ${cluster}\n    namespace: ${namespace}\n`);
+
+test("mesh-multicluster-wiring: an istiod release naming no namespace reads remote secrets in its provider's default namespace", async () => {
+  // Remote secrets in istio-system, where the provider installs istiod (before: looked for in default, each cluster reported).
+  assert.deepEqual(messages(await runStack(meshMulticlusterWiring, wiredOn((c) => ({ namespace: "istio-system", kubeconfig: kubeconfigFor(c) })))), []);
+  assert.deepEqual(messages(await runStack(meshMulticlusterWiring, wiredOn((c) => ({ kubeconfig: withContextNamespace(c, "istio-system") })))), []);
+  // A provider defaulting to istio: istiod there never reads the istio-system secrets.
+  const elsewhere = messages(await runStack(meshMulticlusterWiring, wiredOn((c) => ({ namespace: c === "a" ? "istio" : "istio-system", kubeconfig: kubeconfigFor(c) }))));
+  assert.deepEqual(elsewhere, [
+    'cluster a has no remote secret for cluster b (a Secret in istio labelled istio/multiCluster: "true" with the key b): its istiod never sees b\'s services and endpoints',
+  ]);
+  // A kubeconfig given as a path is not in the stack: can't judge where that istiod reads.
+  const path = await runStack(meshMulticlusterWiring, wiredOn((c) => (c === "a" ? { kubeconfig: "~/.kube/config" } : { namespace: "istio-system", kubeconfig: kubeconfigFor(c) })));
+  assert.deepEqual(path.violations, []);
+  assert.match(path.unknown.join("\n"), /the cluster name and namespace of istiod on cluster a/);
 });
