@@ -10,6 +10,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, dig, helmChartName, isHelmInstall, kindName, meta, podSpecOf, T } from "./k8s";
 import { goTruthy, isObject, orUnknown, probe, type Probe } from "./values";
 import { missingDefaultConfig, operatorConfigFiles, operatorSharedRenames, selectedConfig, sharedRenames } from "./plugin-sharing";
+import { releaseNamespace } from "./release-namespace";
 
 export const DEVICE_PLUGIN_CHART = "nvidia-device-plugin";
 /** The plugin's image repository (v0.20.0 values.yaml image.repository, the static DaemonSet's image). */
@@ -186,23 +187,24 @@ function chartRefusal(v: Record<string, unknown>, namespace: string): string | u
 
 /**
  * The device plugins installed on a cluster (its resources): releases of the chart, DaemonSets
- * running its image. `defaultNamespace` is where a release without a namespace goes (the
- * provider's namespace, else default: pulumi-kubernetes helm_release.go setDefaults).
+ * running its image. A release's namespace is the one pulumi-kubernetes installs it into
+ * ({@link releaseNamespace}: its own, else its provider's default namespace); one that depends on a
+ * kubeconfig the stack does not show leaves that release undecided.
  */
-export function devicePlugins(resources: PolicyResource[], defaultNamespace: () => string): DevicePlugin[] {
+export function devicePlugins(resources: PolicyResource[]): DevicePlugin[] {
   const out: DevicePlugin[] = [];
   for (const r of resources) {
     if (isHelmInstall(r.type)) {
       const chart = probe(() => helmChartName(r.props));
       if (chart.known && chart.value === GPU_OPERATOR_CHART) {
-        const release = probe(() => `${(r.props.namespace as string | undefined) || defaultNamespace()}/${(r.props.name as string | undefined) ?? r.name}`);
+        const release = probe(() => `${releaseNamespace(r)}/${(r.props.name as string | undefined) ?? r.name}`);
         const pods = probe((): PluginPods => {
           const values = r.props.values;
           const given = Object.fromEntries(["devicePlugin", "daemonsets", "nfd", "node-feature-discovery"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
           const v = coalesce(given, GPU_OPERATOR_DEFAULTS);
           const tolerations = dig(v, "daemonsets.tolerations");
           const nfd = operatorNfd(v, standaloneNfd(resources));
-          const namespace = (r.props.namespace as string | undefined) || defaultNamespace();
+          const namespace = releaseNamespace(r);
           const maps = (name: string) => configMapData(resources, namespace, name);
           const renamed = operatorSharedRenames(dig(v, "devicePlugin.config"), maps);
           const missing = missingDefaultConfig(dig(v, "devicePlugin.config.default"), operatorConfigFiles(dig(v, "devicePlugin.config"), maps), "values.devicePlugin.config.default");
@@ -212,7 +214,7 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
         continue;
       }
       if (chart.known && chart.value !== DEVICE_PLUGIN_CHART) continue;
-      const namespace = probe(() => (r.props.namespace as string | undefined) || defaultNamespace());
+      const namespace = probe(() => releaseNamespace(r));
       const release = probe(() => `${namespace.known ? namespace.value : "?"}/${(r.props.name as string | undefined) ?? r.name}`);
       const what = `Helm release ${release.known ? release.value : r.name} (chart ${DEVICE_PLUGIN_CHART})`;
       if (!chart.known) {
@@ -223,7 +225,7 @@ export function devicePlugins(resources: PolicyResource[], defaultNamespace: () 
         const values = r.props.values;
         const given = Object.fromEntries(["devicePlugin", "nodeSelector", "affinity", "tolerations", "namespace", "allowDefaultNamespace", "config"].filter((k) => isObject(values) && k in values).map((k) => [k, read(values[k])]));
         const v = coalesce(given, CHART_DEFAULTS);
-        const refused = chartRefusal(v, (r.props.namespace as string | undefined) || defaultNamespace());
+        const refused = chartRefusal(v, releaseNamespace(r));
         const config = isObject(v.config) ? v.config : {};
         const file = selectedConfig(config);
         const renamed = file !== undefined && isObject(config.map) ? sharedRenames(config.map[file]).map((x) => ({ ...x, where: `values.config.map.${file} ${x.where}` })) : [];

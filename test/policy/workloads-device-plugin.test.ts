@@ -29,6 +29,9 @@ const daemonSet = (podSpec: Record<string, unknown>) =>
   on("kubernetes:apps/v1:DaemonSet", "a-dp", { metadata: { name: "nvidia-device-plugin-daemonset", namespace: "kube-system" }, spec: { template: { spec: { containers: [{ name: "nvidia-device-plugin-ctr", image: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0" }], ...podSpec } } } });
 const ours = { nodeSelector: { "nvidia.com/gpu.present": "true" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, gpuToleration], gfd: { enabled: false }, nfd: { enabled: false } };
 const required = (...matchExpressions: object[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions }] } } });
+/** An inline kubeconfig for cluster a whose context names `namespace` (none when undefined). */
+const kubeconfig = (namespace?: string) =>
+  `apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: a, user: a${namespace ? `, namespace: ${namespace}` : ""}}\nclusters:\n- name: a\n  cluster: {server: "https://a:6443"}\nusers:\n- name: a\n  user: {token: t}\n`;
 const cluster = (...extra: PolicyResource[]) => [provider("a"), systemGroup, gpuGroup, vllm, ...extra];
 
 test("gpu-device-plugin: the chart or its image by hand, selecting the GPU node groups, passes", async () => {
@@ -93,16 +96,23 @@ test("gpu-device-plugin: a GPU cluster without the plugin, or with one kept off 
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), teamGroup("PREFER_NO_SCHEDULE"), vllm, release(ours)])).violations, []);
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), teamGroup("NO_EXECUTE"), vllm, release({ ...ours, tolerations: [...ours.tolerations, { key: "team", operator: "Equal", value: "ml" }] })])).violations, []);
   // What the chart's validation.yml fails the install on: namespace default without allowDefaultNamespace (a release
-  // without a namespace goes to the provider's, else default), a namespace value, both config.name and config.map.
-  const inDefault = (values: Record<string, unknown>, namespace?: string) => on("kubernetes:helm.sh/v3:Release", "a-nvidia-device-plugin", { name: "nvidia-device-plugin", chart: "nvidia-device-plugin", ...(namespace ? { namespace } : {}), values });
+  // without a namespace goes to its provider's default namespace: pulumi-kubernetes v4.34.2 helm_release.go setDefaults,
+  // the Provider's namespace, else its kubeconfig context's, else default), a namespace value, both config.name and config.map.
+  const inDefault = (values: Record<string, unknown>, namespace?: string, providerProps: Record<string, unknown> = { kubeconfig: kubeconfig() }) =>
+    stackResource({ type: "kubernetes:helm.sh/v3:Release", name: "a-nvidia-device-plugin", props: { name: "nvidia-device-plugin", chart: "nvidia-device-plugin", ...(namespace ? { namespace } : {}), values }, provider: { ...k8sProvider("a"), props: providerProps } });
   for (const plugin of [inDefault(ours), inDefault(ours, "default"), release({ ...ours, namespace: "gpu" }), release({ ...ours, config: { name: "dp-config", map: { default: "version: v1" } } })]) {
     const refused = await runStack(gpuDevicePlugin, cluster(plugin));
     assert.match(messages(refused).join("\n"), /^cluster a: .* its device plugin never runs on the GPU nodes \(Helm release .*: .*refuses.*, so nothing is installed\)/, JSON.stringify(plugin.props));
   }
-  const namespaced = { ...provider("a"), props: { namespace: "gpu-system" } } as PolicyResource;
-  for (const resources of [cluster(inDefault({ ...ours, allowDefaultNamespace: true })), [namespaced, ...cluster(inDefault(ours)).slice(1)], cluster(release({ ...ours, config: { name: "dp-config" } }))]) {
+  // The provider's namespace, else its kubeconfig context's, is not default (before: a kubeconfig context's namespace was taken for default).
+  const inGpuSystem = [inDefault(ours, undefined, { namespace: "gpu-system" }), inDefault(ours, undefined, { kubeconfig: kubeconfig("gpu-system") })];
+  for (const resources of [cluster(inDefault({ ...ours, allowDefaultNamespace: true })), ...inGpuSystem.map((p) => cluster(p)), cluster(release({ ...ours, config: { name: "dp-config" } }))]) {
     assert.deepEqual((await runStack(gpuDevicePlugin, resources)).violations, []);
   }
+  // A kubeconfig given as a path is not in the stack: where the release goes can't be judged.
+  const path = await runStack(gpuDevicePlugin, cluster(inDefault(ours, undefined, { kubeconfig: "~/.kube/config" })));
+  assert.deepEqual(path.violations, []);
+  assert.match(path.unknown.join("\n"), /the values or pod spec of Helm release \?\/nvidia-device-plugin \(chart nvidia-device-plugin\) on cluster a/);
   // Any plugin that runs there covers the group.
   assert.deepEqual((await runStack(gpuDevicePlugin, cluster(release({ tolerations: [] }), daemonSet({ tolerations: [gpuToleration] })))).violations, []);
 });
