@@ -13,6 +13,7 @@ import { istioNodeAgentImage } from "../lib/istio-rendered";
 import { vllmGpusNeeded } from "../lib/vllm-gpus";
 import { judgeNodeAgent, judgeNodeAgentPods, nodeAgentCharts } from "../lib/gpu-node-agents";
 import { isLeaderWorkerSet, lwsGroupGpus, lwsTemplates } from "../lib/leader-worker-sets";
+import { releaseNamespace } from "../lib/release-namespace";
 
 interface Config extends GpuKnobs {
   /**
@@ -135,7 +136,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
       allowedTolerators: {
         ...setOf(namespacedName),
         default: defaults.allowedTolerators,
-        description: "`namespace/name` of non-GPU workloads allowed to tolerate the GPU taint (an AgentgatewayParameters' or Istio gateway overlay ConfigMap's own namespace/name; a Helm release's namespace/release name).",
+        description: "`namespace/name` of non-GPU workloads allowed to tolerate the GPU taint (an AgentgatewayParameters' or Istio gateway overlay ConfigMap's own namespace/name; a Helm release's namespace/release name, a release naming no namespace being in its provider's default namespace).",
       },
     },
   },
@@ -170,7 +171,7 @@ export const gpuScheduling: ResourceValidationPolicy = {
       if (!chart.known) pending.push(`the chart of Helm release ${args.name} (whose pod values may be judged)`);
       const places = chart.known && chart.value ? chartPodValues.get(chart.value) : undefined;
       const release = probe(() => (args.props.name as string | undefined) ?? args.name);
-      const namespace = probe(() => (args.props.namespace as string | undefined) ?? "default");
+      const namespace = probe(() => releaseNamespace(args));
       const releaseName = release.known ? release.value : args.name;
       const id = `${namespace.known ? namespace.value : "?"}/${releaseName}`;
       // A release whose namespace or name is not known yet may be allow-listed, unless nothing is.

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { tolerates } from "../../policy/lib/tolerations";
-import { runResource, UNKNOWN } from "../support/policy";
+import { k8sProvider, runResource, UNKNOWN } from "../support/policy";
 import { deployment, gpuToleration, agwParams, helmRelease, deploymentPatch } from "./workloads-support";
 
 const vllm = (resources: Record<string, unknown>, tolerations: unknown[] = [gpuToleration]) =>
@@ -191,6 +191,12 @@ test("gpu-scheduling: resources, tolerations or a release's identity unknown in 
   assert.match(namespace.unknown[0], /whether Helm release \?\/agw .* is an allowed tolerator/);
   // ...but with nothing allow-listed it fails whatever its namespace.
   assert.equal((await runResource(gpuScheduling, release({ namespace: UNKNOWN, values: { tolerations: [gpuToleration] } }))).violations.length, 1);
+  // A release naming no namespace is in its provider's default namespace (pulumi-kubernetes v4.34.2 helm_release.go
+  // setDefaults), so istio-system/agw is allow-listed on a provider defaulting there (before: read as default/agw, a violation).
+  const { namespace: _dropped, ...unnamespaced } = release({ values: { tolerations: [gpuToleration] } }).props;
+  const onProvider = (props: Record<string, unknown>) => ({ type: "kubernetes:helm.sh/v3:Release", props: unnamespaced, provider: { ...k8sProvider("a"), props } });
+  assert.deepEqual((await runResource(gpuScheduling, onProvider({ namespace: "istio-system" }), allowed)).violations, []);
+  assert.match((await runResource(gpuScheduling, onProvider({ namespace: "inference" }), allowed)).violations[0]?.message ?? "", /Helm release inference\/agw/);
   // Chart values or a chart not known yet (before: skipped, silent passes).
   const values = await runResource(gpuScheduling, [release({ values: { tolerations: UNKNOWN } }), release({ chart: UNKNOWN, values: { tolerations: [gpuToleration] } })]);
   assert.deepEqual(values.violations, []);
