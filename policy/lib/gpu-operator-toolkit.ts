@@ -27,6 +27,7 @@ import { clusterNodes } from "./ambient-nodes";
 import { isNodePool } from "./node-settings";
 import { istioPlatform } from "./istio-cni";
 import { goTruthy, isObject, orUnknown, probe } from "./values";
+import { releaseLabel } from "./release-namespace";
 
 export const K3S_CONTAINERD_CONFIG = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml";
 export const K3S_CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock";
@@ -119,7 +120,7 @@ export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string 
       pending.push(`the toolkit values of GPU Operator release ${r.name} on cluster ${cluster.name}, which decide whether its container toolkit reaches k3s's containerd`);
       continue;
     }
-    const release = orUnknown(() => `${(r.props.namespace as string | undefined) || "default"}/${(r.props.name as string | undefined) ?? r.name}`, r.name);
+    const release = releaseLabel(r);
     const gaps = toolkitDefaults(values.value);
     const offSocket = toolkitSocketOffK3s(values.value);
     if (gaps.length > 0) {

@@ -18,6 +18,7 @@ import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
+import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
 import { parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe } from "./values";
@@ -205,7 +206,7 @@ function giePickerConfig(r: PolicyResource, values: unknown, report: (message: s
   if (path === "" || !path.startsWith("/config/")) return undefined;
   const chosenBy = flags && "config-file" in flags ? `inferenceExtension.flags.config-file ${JSON.stringify(path)}` : `inferenceExtension.pluginsConfigFile ${JSON.stringify(path.slice("/config/".length))}`;
   const own = { "default-plugins.yaml": () => ({ text: yaml.dump(gieDefaultPlugins(values)), from: "the chart's default-plugins.yaml, rendered from inferenceExtension and inferencePool" }) };
-  const configMap = `ConfigMap ${r.props.namespace ?? "default"}/${chartPickerName(String(r.props.name ?? r.name))}`;
+  const configMap = `ConfigMap ${releaseNamespaceLabel(r)}/${chartPickerName(String(r.props.name ?? r.name))}`;
   return { tag, file: mountedFile(path.slice("/config/".length), own, gieCustomConfig(values), "inferenceExtension", chosenBy, configMap), allowExperimental, allowHint };
 }
 
@@ -216,7 +217,7 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
       const chart = helmChartName(r.props);
       if (!chart || (!CHARTS.includes(chart) && chart !== GIE_CHART)) return;
       const values = r.props.values ?? {};
-      const lead = `the endpoint picker of Helm release ${r.props.namespace ?? "default"}/${r.props.name ?? r.name} (chart ${chart}) on ${cluster}`;
+      const lead = `the endpoint picker of Helm release ${releaseLabel(r)} (chart ${chart}) on ${cluster}`;
       const exits = "so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker)";
       const picker = chart === GIE_CHART ? giePickerConfig(r, values, (m) => report(`${lead}: ${m}`, r.urn), exits) : llmdPickerConfig(r, values);
       if (!picker) return;

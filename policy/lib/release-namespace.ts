@@ -48,3 +48,26 @@ export function releaseNamespace(r: Pick<PolicyResource, "props" | "provider" | 
   }
   return fromKubeconfig;
 }
+
+/** {@link releaseNamespace} for messages: `?` where this run cannot know it (a kubeconfig by path, a value not known yet). */
+export function releaseNamespaceLabel(r: Pick<PolicyResource, "props" | "provider" | "name">): string {
+  try {
+    return releaseNamespace(r);
+  } catch {
+    return "?";
+  }
+}
+
+/**
+ * `<namespace>/<name>` of a Helm release, for messages, so that a message never names a namespace
+ * the release does not install into; its logical name stands in for a release name not known yet.
+ */
+export function releaseLabel(r: Pick<PolicyResource, "props" | "provider" | "name">): string {
+  let name = r.name;
+  try {
+    if (typeof r.props.name === "string" && r.props.name !== "") name = r.props.name;
+  } catch {
+    // Not known yet: the logical name is kept.
+  }
+  return `${releaseNamespaceLabel(r)}/${name}`;
+}

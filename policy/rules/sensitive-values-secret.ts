@@ -1,6 +1,7 @@
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, isWorkload, kindName, meta, T } from "../lib/k8s";
 import { orUnknown, probe } from "../lib/values";
+import { releaseLabel } from "../lib/release-namespace";
 import { isEksOwnProvider } from "../lib/eks";
 import { configMapCredential, credentialsInValueFiles, credentialsInValues, FoundCredential, kubeconfigCredentials } from "../lib/credentials";
 import { EC2_USER_DATA, scriptCredential } from "../lib/boot-scripts";
@@ -199,9 +200,7 @@ export const sensitiveValuesSecret: ResourceValidationPolicy = {
       // (pulumi-kubernetes helm_release.go Check and checkpointRelease). The v4 Chart is left out: the
       // engine hands a remote component to Construct and records no state of its own (source_eval.go),
       // and chart.go registers it without inputs, so its values never reach state or the pack.
-      const namespace = orUnknown(() => args.props.namespace as string | undefined, undefined) ?? "default";
-      const name = orUnknown(() => args.props.name as string | undefined, undefined) ?? args.name;
-      const release = `Helm release ${namespace}/${name} (${args.name})`;
+      const release = `Helm release ${releaseLabel(args)} (${args.name})`;
       const pending: string[] = [];
       for (const field of ["values", "repositoryOpts"]) {
         if (keptSecret(args, field)) continue;

@@ -116,3 +116,17 @@ test("effective values: no valueYamlFiles hands the props over as they were; an 
     assert.throws(read, (err: Error) => err.constructor.name === "UnknownValueError" && /x\.yaml/.test(err.message));
   }
 });
+
+// Before, a release naming no namespace was named `default/<name>` in messages, though
+// pulumi-kubernetes installs it into its provider's default namespace.
+test("sensitive-values-secret names a release without a namespace in its provider's namespace, or ? where it cannot be known", async () => {
+  const release = { name: "grafana", chart: "grafana", version: "1.0.0", values: { adminPassword: "hunter2-Plain" } };
+  const judgeOn = async (providerProps: Record<string, unknown>) => {
+    const violations: string[] = [];
+    const provider = { type: "pulumi:providers:kubernetes", props: providerProps, urn: "urn:p", name: "p" };
+    await ((pack("sensitive-values-secret") as ResourceValidationPolicy).validateResource as any)({ type: REL, props: served(release, []), urn: "urn", name: "app", provider, opts: {} }, (m: string) => violations.push(m));
+    return violations;
+  };
+  assert.match((await judgeOn({ namespace: "monitoring" }))[0] ?? "", /^Helm release monitoring\/grafana \(app\): values\.adminPassword holds/);
+  assert.match((await judgeOn({ kubeconfig: "/home/me/.kube/config" }))[0] ?? "", /^Helm release \?\/grafana \(app\): values\.adminPassword holds/);
+});
