@@ -13,6 +13,7 @@ import { PRECISE_PREFIX_FIELDS, precisePrefixProblems } from "./picker-precise-p
 import { LATENCY_PREDICTION, PREFIX_MATCH, producerProblem } from "./picker-producers";
 import { LATENCY_FIELDS, latencyProblems } from "./picker-latency-parameters";
 import { TOKEN_PRODUCER_FIELDS, tokenProducerProblems } from "./picker-token-producer";
+import { REQUIRED_PARAMETER_FIELDS, missingParametersProblem, requiredParameterProblems } from "./picker-required-parameters";
 
 const PICKER = { maxNumOfEndpoints: "int" } as const; // framework/plugins/scheduling/picker/common.go PickerParameters
 const ENGINE: Record<string, Field> = {
@@ -68,6 +69,8 @@ const DECODED: Record<string, Record<string, Field>> = {
   // dataproducer/tokenizer/tokenizer.go tokenizerPluginConfig, under the current and the deprecated type (picker-token-producer.ts)
   "token-producer": TOKEN_PRODUCER_FIELDS,
   tokenizer: TOKEN_PRODUCER_FIELDS,
+  // k8s-notification-source, header-label-affinity-scorer, request-attribute-reporter, disaggregatedset-rollout-screener (picker-required-parameters.ts)
+  ...REQUIRED_PARAMETER_FIELDS,
 };
 
 /** Factories that take no parameters (`_ *json.Decoder`, each registered type's factory at v0.10.0): whatever is given is never read. */
@@ -199,6 +202,8 @@ function ranges(type: string, p: Record<string, unknown>, at: string, declared: 
     out.push(...latencyProblems(type, p, at, declared));
   } else if (type === "token-producer" || type === "tokenizer") {
     out.push(...tokenProducerProblems(type, p, at));
+  } else if (Object.prototype.hasOwnProperty.call(REQUIRED_PARAMETER_FIELDS, type)) {
+    out.push(...requiredParameterProblems(type, p, at));
   } else if (type === "metrics-data-source") {
     const port = num("port");
     if (port !== undefined && (port < 1 || port > 65535)) out.push(`${at}.port ${port} is outside 1 to 65535, which ${factory} refuses`);
@@ -235,6 +240,7 @@ export function pluginParameterProblems(type: string, parameters: unknown, at: s
   const where = `${at}.parameters`;
   // utilization-filter's factory checks its conditions even when no parameters are given.
   if ((parameters === undefined || parameters === null) && type === "utilization-filter") return ranges(type, {}, where, declared);
+  if ((parameters === undefined || parameters === null) && Object.prototype.hasOwnProperty.call(REQUIRED_PARAMETER_FIELDS, type)) return [missingParametersProblem(type, where)];
   if (parameters === undefined || parameters === null) return [];
   if (IGNORED.has(type)) {
     return isObject(parameters) && Object.keys(parameters).length === 0

@@ -84,6 +84,28 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // v0.10.0 datalayer/source/notifications/factory.go NotificationSourceFactory refuses a GVK without version or kind: the picker exits at start.
+    name: "an endpoint picker's config adding a k8s-notification-source without a version, which its factory refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "k8s-notification-source", parameters: { group: "apps", kind: "Deployment" } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
+    // v0.10.0 requestcontrol/requestattributereporter/plugin.go decodes from the loader's decoder, nil without parameters: a panic at start.
+    name: "an endpoint picker's config adding a request-attribute-reporter without parameters, on which it panics at start",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        config.plugins.push({ type: "request-attribute-reporter" });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
     // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
     // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
     name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",

@@ -1,0 +1,49 @@
+/**
+ * Policy tests for the parameters of llm-d-router v0.10.0's plugins that cannot start without them:
+ * k8s-notification-source, header-label-affinity-scorer, request-attribute-reporter and
+ * disaggregatedset-rollout-screener, as their factories decode and check them.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as yaml from "js-yaml";
+import { pickerConfigProblems } from "../../policy/lib/picker-config";
+import { endpointPickerConfig } from "../../components/inference/epp";
+import { labelSelectorError } from "../../policy/lib/label-selector-text";
+
+const base = endpointPickerConfig({ queue: 2, kvCacheUtilization: 2, prefixCache: 3 }) as Record<string, any>;
+const at = (type: string, parameters: unknown) =>
+  pickerConfigProblems(yaml.dump({ ...base, plugins: [...base.plugins, { name: "p", type, parameters }] }), false).filter((m) => !/Alpha/.test(m));
+const screener = (more: Record<string, unknown>) => ({ scope: { labelSelector: "app=vllm" }, revisionGating: { mode: "sum", requireRoles: { values: ["prefill", "decode"] } }, ...more });
+
+test("picker config: parameters of the plugins that require them, as v0.10.0 takes them", () => {
+  assert.deepEqual(at("k8s-notification-source", { group: "", version: "v1", kind: "ConfigMap" }), []);
+  assert.deepEqual(at("header-label-affinity-scorer", { headerName: "X-Revision", labelKey: "app.kubernetes.io/version" }), []);
+  assert.deepEqual(at("request-attribute-reporter", { attributes: [{ key: { name: "tokens" }, expression: "usage.completion_tokens", condition: "has(usage.completion_tokens)" }] }), []);
+  assert.deepEqual(at("disaggregatedset-rollout-screener", screener({ headerSelectors: [{ name: "rev", headerName: "X-Rev", labelKey: "rev", mode: "strict" }] })), []);
+  assert.deepEqual(at("disaggregatedset-rollout-screener", { scope: { labelSelector: "app in (a,b),!canary" }, revisionGating: { mode: "disabled" } }), []);
+});
+
+test("picker config: parameters of the plugins that require them, refused at start", () => {
+  assert.deepEqual(at("k8s-notification-source", null), ['plugins[5].parameters is not given to k8s-notification-source, whose factory refuses to start without them ("requires parameters")']);
+  assert.deepEqual(at("k8s-notification-source", { group: "apps", kind: "Deployment" }), ['plugins[5].parameters.version is empty or unset, which k8s-notification-source\'s factory refuses ("version and kind are required")']);
+  assert.match(at("k8s-notification-source", { version: "v1", kind: "Pod", namespace: "x" }).join("\n"), /namespace is not a parameter k8s-notification-source's factory decodes/);
+  assert.deepEqual(at("header-label-affinity-scorer", { headerName: "x-rev" }), ['plugins[5].parameters.labelKey is empty or unset, which header-label-affinity-scorer\'s factory refuses ("labelKey is required")']);
+  assert.match(at("request-attribute-reporter", undefined).join("\n"), /not given to request-attribute-reporter, .*the picker panics at start/);
+  assert.deepEqual(at("request-attribute-reporter", { attributes: [] }), ['plugins[5].parameters.attributes holds 0 entries, which request-attribute-reporter\'s factory refuses ("attributes must contain exactly one entry")']);
+  assert.match(at("request-attribute-reporter", { attributes: [{ key: { namespace: "envoy.lb" }, expression: "1" }] }).join("\n"), /attributes\[0\]\.key\.name is empty or unset/);
+  assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expr: "1" }] }).join("\n"), /expr is not a parameter request-attribute-reporter's factory decodes/);
+  assert.deepEqual(at("disaggregatedset-rollout-screener", { scope: { labelSelector: "app=vllm" } }), ['plugins[5].parameters.revisionGating is unset, which disaggregatedset-rollout-screener\'s factory refuses ("revisionGating is required"; mode disabled turns gating off)']);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ scope: { labelSelector: "app=(vllm)" } })).join("\n"), /scope\.labelSelector "app=\(vllm\)" is not a Kubernetes label selector/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ scope: {} })).join("\n"), /scope\.labelSelector is empty or unset/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ headerSelectors: [{ name: "a", headerName: "X-Rev", labelKey: "rev" }] })).join("\n"), /headerSelectors\[0\]\.mode "" is neither strict nor prefer/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ headerSelectors: [{ name: "a", headerName: "X-Rev", labelKey: "r", mode: "strict" }, { name: "b", headerName: "x-rev", labelKey: "r", mode: "prefer" }] })).join("\n"), /headerSelectors\[1\]\.headerName "x-rev" is another selector's header too/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ revisionGating: { mode: "weighted", requireRoles: { values: ["decode"] } } })).join("\n"), /revisionGating\.mode "weighted" is none of sum, max-role, disabled/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ revisionGating: { mode: "max-role" } })).join("\n"), /requireRoles is unset under mode max-role/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ revisionGating: { mode: "sum", requireRoles: { values: ["decode", "decode"] } } })).join("\n"), /values\[1\] "decode" is listed twice/);
+  assert.match(at("disaggregatedset-rollout-screener", screener({ revisionGating: { mode: "disabled", requireRoles: { values: ["decode"] } } })).join("\n"), /requireRoles is never read under mode disabled/);
+});
+
+test("label selectors as apimachinery v0.35.7 labels.Parse reads them", () => {
+  for (const ok of ["", "app=vllm", "a==b,!c", "t in (a,)", "t notin ()", "a=", "a>5", "example.com/app!=v", "in=x"]) assert.equal(labelSelectorError(ok), undefined, ok);
+  for (const bad of ["a<x", "a b", "!a=b", "a in b", "a,", "Example.com/app=v", "a=b-", "a=(b)", "a in (b c)"]) assert.notEqual(labelSelectorError(bad), undefined, bad);
+});
