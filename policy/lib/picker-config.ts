@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { isObject, list } from "./values";
 import { PICKER_FEATURE_GATES, PICKER_PLUGIN_STABILITY, PICKER_TYPES, PROFILE_HANDLER_TYPES } from "./picker-plugins";
 import { pluginParameterProblems } from "./picker-parameters";
+import { preferSelectorProblems } from "./picker-required-parameters";
 
 /** The config's apiVersions: llm-d.ai, and the deprecated GIE group the loader still registers (configloader.go init). */
 const API_VERSIONS = ["llm-d.ai/v1alpha1", "inference.networking.x-k8s.io/v1alpha1"];
@@ -114,6 +115,8 @@ export function pickerConfigProblems(text: string, allowExperimental: boolean): 
     // Each factory decodes its parameters strictly, and some refuse values out of range (picker-parameters.ts).
     out.push(...pluginParameterProblems(type, p.parameters, at, declared));
   });
+  // A rollout screener's prefer selectors rely on another plugin to apply them.
+  out.push(...preferSelectorProblems(list(doc.plugins as unknown[])));
 
   const profiles = list(doc.schedulingProfiles as unknown[]);
   const pickers = [...types].filter(([, t]) => PICKER_TYPES.has(t)).map(([n]) => n);

@@ -106,3 +106,24 @@ export function requiredParameterProblems(type: string, p: Record<string, unknow
   }
   return out;
 }
+
+/**
+ * A screener's `prefer` header selector only stamps its label on the response: the preference is
+ * applied by a header-label-affinity-scorer repeating its headerName and labelKey (the screener's
+ * README at v0.10.0, "Header selectors"). Without one the screener picks as if it were not there.
+ */
+export function preferSelectorProblems(plugins: unknown[]): string[] {
+  const out: string[] = [];
+  const parameters = (p: unknown) => (isObject(p) && isObject(p.parameters) ? (p.parameters as Record<string, unknown>) : undefined);
+  const scorers = plugins.filter((p) => isObject(p) && p.type === "header-label-affinity-scorer").map(parameters);
+  const mapping = (o: unknown) => `${text(o, "headerName").toLowerCase()}\u0000${text(o, "labelKey")}`;
+  const applied = new Set(scorers.map(mapping));
+  plugins.forEach((p, i) => {
+    if (!isObject(p) || p.type !== "disaggregatedset-rollout-screener") return;
+    list(param(parameters(p) ?? {}, "headerSelectors") as unknown[]).forEach((s, j) => {
+      if (text(s, "mode") !== "prefer" || text(s, "headerName") === "" || text(s, "labelKey") === "" || applied.has(mapping(s))) return;
+      out.push(`plugins[${i}].parameters.headerSelectors[${j}] prefers label ${JSON.stringify(text(s, "labelKey"))} by header ${JSON.stringify(text(s, "headerName"))}, but no header-label-affinity-scorer of plugins[] repeats that header and label, so nothing applies the preference (picks otherwise than the config reads)`);
+    });
+  });
+  return out;
+}

@@ -4,7 +4,7 @@
  * Split from mutations-pools-gpu.ts by concept.
  */
 import * as yaml from "js-yaml";
-import { Mutation, resources, isKind, addLike, onFirst } from "./mutations-support";
+import { Mutation, resources, isKind, addLike, onFirst, edit, podSpecs } from "./mutations-support";
 
 export const pickerMutations: Mutation[] = [
   {
@@ -104,6 +104,23 @@ export const pickerMutations: Mutation[] = [
         config.plugins.push({ type: "request-attribute-reporter" });
         o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
+  },
+  {
+    // v0.10.0 disaggregatedsetrollout README: a prefer selector only stamps its label; a header-label-affinity-scorer
+    // repeating its header and label applies the preference. The screener is Alpha, so the pickers run experimental plugins.
+    name: "an endpoint picker's config adding a rollout screener whose prefer header selector no header-label-affinity-scorer applies",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      for (const r of resources(doc).filter((x) => isKind(x, "Deployment") && JSON.stringify(x.inputs ?? {}).includes('"--config-file"'))) {
+        edit(r, (o) => podSpecs(o).forEach((spec: any) => spec.containers?.forEach((c: any) => c.args?.includes("--config-file") && c.args.push("--allow-experimental-plugins"))));
+      }
+      return onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+        const selector = { name: "slice", headerName: "x-disagg-slice", labelKey: "disaggregatedset.x-k8s.io/slice", mode: "prefer" };
+        config.plugins.push({ type: "disaggregatedset-rollout-screener", parameters: { scope: { labelSelector: "app=vllm" }, headerSelectors: [selector], revisionGating: { mode: "disabled" } } });
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      });
+    },
   },
   {
     // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without

@@ -47,3 +47,13 @@ test("label selectors as apimachinery v0.35.7 labels.Parse reads them", () => {
   for (const ok of ["", "app=vllm", "a==b,!c", "t in (a,)", "t notin ()", "a=", "a>5", "example.com/app!=v", "in=x"]) assert.equal(labelSelectorError(ok), undefined, ok);
   for (const bad of ["a<x", "a b", "!a=b", "a in b", "a,", "Example.com/app=v", "a=b-", "a=(b)", "a in (b c)"]) assert.notEqual(labelSelectorError(bad), undefined, bad);
 });
+
+test("picker config: a rollout screener's prefer selector needs a header-label-affinity-scorer repeating it", () => {
+  const selector = { name: "slice", headerName: "X-Disagg-Slice", labelKey: "disaggregatedset.x-k8s.io/slice", mode: "prefer" };
+  const withPlugins = (more: unknown[]) =>
+    pickerConfigProblems(yaml.dump({ ...base, plugins: [...base.plugins, { name: "s", type: "disaggregatedset-rollout-screener", parameters: screener({ headerSelectors: [selector] }) }, ...more] }), true);
+  assert.deepEqual(withPlugins([{ name: "a", type: "header-label-affinity-scorer", parameters: { headerName: "x-disagg-slice", labelKey: "disaggregatedset.x-k8s.io/slice" } }]), []);
+  assert.deepEqual(withPlugins([{ name: "a", type: "header-label-affinity-scorer", parameters: { headerName: "x-disagg-slice", labelKey: "slice" } }]), [
+    'plugins[5].parameters.headerSelectors[0] prefers label "disaggregatedset.x-k8s.io/slice" by header "X-Disagg-Slice", but no header-label-affinity-scorer of plugins[] repeats that header and label, so nothing applies the preference (picks otherwise than the config reads)',
+  ]);
+});
