@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import { isObject, list } from "./values";
 import { PICKER_FEATURE_GATES, PICKER_PLUGIN_STABILITY, PICKER_TYPES, PROFILE_HANDLER_TYPES } from "./picker-plugins";
 import { pluginParameterProblems } from "./picker-parameters";
-import { preferSelectorProblems } from "./picker-required-parameters";
+import { duplicateNotificationGvkProblems, preferSelectorProblems } from "./picker-required-parameters";
 
 /** The config's apiVersions: llm-d.ai, and the deprecated GIE group the loader still registers (configloader.go init). */
 const API_VERSIONS = ["llm-d.ai/v1alpha1", "inference.networking.x-k8s.io/v1alpha1"];
@@ -170,5 +170,6 @@ export function pickerConfigProblems(text: string, allowExperimental: boolean): 
     const refs = isObject(src) ? [String(src.pluginRef ?? ""), ...list(src.extractors as unknown[]).map((e) => (isObject(e) ? String(e.pluginRef ?? "") : ""))] : [""];
     for (const ref of refs.filter((r) => !defined.has(r))) out.push(`dataLayer.sources[${i}] references ${JSON.stringify(ref)}, which ${undefinedRef}`);
   });
+  out.push(...duplicateNotificationGvkProblems(list(doc.plugins as unknown[]), list((isObject(doc.dataLayer) ? doc.dataLayer : {}).sources as unknown[])));
   return out;
 }

@@ -127,3 +127,28 @@ export function preferSelectorProblems(plugins: unknown[]): string[] {
   });
   return out;
 }
+
+/**
+ * The data layer takes one notification source per GVK: two `dataLayer.sources` naming
+ * k8s-notification-source plugins of one group, version and kind are refused when the runtime
+ * registers them (datalayer/runtime.go registerSource, gvk.Check: "duplicate notification source GVK").
+ */
+export function duplicateNotificationGvkProblems(plugins: unknown[], sources: unknown[]): string[] {
+  const out: string[] = [];
+  const gvkByName = new Map<string, string>();
+  for (const p of plugins) {
+    if (!isObject(p) || p.type !== "k8s-notification-source" || !isObject(p.parameters)) continue;
+    const name = typeof p.name === "string" && p.name !== "" ? p.name : p.type;
+    gvkByName.set(name, `${text(p.parameters, "group")}/${text(p.parameters, "version")}, Kind=${text(p.parameters, "kind")}`);
+  }
+  const seen = new Map<string, string>();
+  sources.forEach((s, i) => {
+    const ref = isObject(s) && typeof s.pluginRef === "string" ? s.pluginRef : "";
+    const gvk = gvkByName.get(ref);
+    if (gvk === undefined) return;
+    const first = seen.get(gvk);
+    if (first !== undefined && first !== ref) out.push(`dataLayer.sources[${i}] references k8s-notification-source ${JSON.stringify(ref)}, watching ${gvk} like ${JSON.stringify(first)}, which the picker's data layer refuses ("duplicate notification source GVK"): one source per GVK`);
+    if (first === undefined) seen.set(gvk, ref);
+  });
+  return out;
+}

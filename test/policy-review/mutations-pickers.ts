@@ -106,6 +106,18 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // v0.10.0 datalayer/runtime.go registerSource refuses a second notification source of one GVK: the picker exits at start.
+    name: "an endpoint picker's config whose data layer takes two k8s-notification-sources watching Pods",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { name?: string; type: string; parameters?: unknown }[]; dataLayer?: { sources?: unknown[] } };
+        for (const name of ["pods", "pods-again"]) config.plugins.push({ name, type: "k8s-notification-source", parameters: { version: "v1", kind: "Pod" } });
+        config.dataLayer = { ...config.dataLayer, sources: [...(config.dataLayer?.sources ?? []), { pluginRef: "pods" }, { pluginRef: "pods-again" }] };
+        o.data["default-plugins.yaml"] = yaml.dump(config);
+      }),
+  },
+  {
     // v0.10.0 disaggregatedsetrollout README: a prefer selector only stamps its label; a header-label-affinity-scorer
     // repeating its header and label applies the preference. The screener is Alpha, so the pickers run experimental plugins.
     name: "an endpoint picker's config adding a rollout screener whose prefer header selector no header-label-affinity-scorer applies",

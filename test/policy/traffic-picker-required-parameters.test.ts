@@ -57,3 +57,13 @@ test("picker config: a rollout screener's prefer selector needs a header-label-a
     'plugins[5].parameters.headerSelectors[0] prefers label "disaggregatedset.x-k8s.io/slice" by header "X-Disagg-Slice", but no header-label-affinity-scorer of plugins[] repeats that header and label, so nothing applies the preference (picks otherwise than the config reads)',
   ]);
 });
+
+test("picker config: one k8s-notification-source per GVK among the data layer's sources", () => {
+  const source = (name: string, kind: string) => ({ name, type: "k8s-notification-source", parameters: { version: "v1", kind } });
+  const config = (kinds: [string, string]) =>
+    pickerConfigProblems(yaml.dump({ ...base, plugins: [...base.plugins, source("a", kinds[0]), source("b", kinds[1])], dataLayer: { sources: [{ pluginRef: "a" }, { pluginRef: "b" }] } }), false);
+  assert.deepEqual(config(["Pod", "ConfigMap"]), []);
+  assert.deepEqual(config(["Pod", "Pod"]), [
+    'dataLayer.sources[1] references k8s-notification-source "b", watching /v1, Kind=Pod like "a", which the picker\'s data layer refuses ("duplicate notification source GVK"): one source per GVK',
+  ]);
+});
