@@ -18,7 +18,8 @@ export const isObjectStoreUri = (text: string): boolean => /^(s3|gs):\/\//.test(
 /**
  * Why `uri` is no object-store model path vLLM can stream, or undefined where it is one. Bucket
  * names as both stores create them: 3 to 63 lowercase letters, digits, '.' and '-' (GCS also '_'),
- * starting and ending with a letter or digit.
+ * starting and ending with a letter or digit; S3 also refuses the names of its general purpose
+ * bucket naming rules (s3BucketNameProblem).
  */
 export function objectStoreUriProblem(uri: string): string | undefined {
   const match = URI.exec(uri);
@@ -28,6 +29,27 @@ export function objectStoreUriProblem(uri: string): string | undefined {
   if (!bucketChars.test(bucket)) {
     return `has bucket '${bucket}', which is no ${scheme === "gs" ? "GCS" : "S3"} bucket name: 3 to 63 lowercase letters, digits, '.' and '-'${scheme === "gs" ? " or '_'" : ""}, starting and ending with a letter or digit`;
   }
+  const reserved = scheme === "s3" ? s3BucketNameProblem(bucket) : undefined;
+  if (reserved) return `has bucket '${bucket}', which is no S3 bucket name: it ${reserved}`;
+  return undefined;
+}
+
+/** Prefixes and suffixes S3 keeps for its own names (punycode, its internal buckets, examples, access point and directory/table bucket aliases). */
+const S3_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
+const S3_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
+
+/**
+ * Why a name of S3's characters and length is still no general purpose bucket S3 creates
+ * (Amazon S3 User Guide, "General purpose bucket naming rules"), or undefined: CreateBucket refuses
+ * it, so no model can be stored there, and an IAM grant on it reads nothing.
+ */
+function s3BucketNameProblem(bucket: string): string | undefined {
+  if (bucket.includes("..")) return "holds two adjacent periods, which S3 refuses";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return "is formatted as an IP address, which S3 refuses";
+  const prefix = S3_RESERVED_PREFIXES.find((p) => bucket.startsWith(p));
+  if (prefix) return `starts with '${prefix}', a prefix S3 reserves (${S3_RESERVED_PREFIXES.map((p) => `'${p}'`).join(", ")})`;
+  const suffix = S3_RESERVED_SUFFIXES.find((s) => bucket.endsWith(s));
+  if (suffix) return `ends with '${suffix}', a suffix S3 reserves for access point, Multi-Region Access Point, directory and table bucket names (${S3_RESERVED_SUFFIXES.map((s) => `'${s}'`).join(", ")})`;
   return undefined;
 }
 

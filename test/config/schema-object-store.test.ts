@@ -50,12 +50,38 @@ test("object-store paths: the bucket must be one the store creates", () => {
   assert.match(objectStoreUriProblem("s3://Acme/llama") ?? "", /no S3 bucket name: 3 to 63 lowercase letters/);
 });
 
+test("S3 paths: a bucket of S3's characters that its naming rules still refuse is refused, naming the rule", () => {
+  const refused: [string, RegExp][] = [
+    ["s3://acme..models/llama", /has bucket 'acme\.\.models', which is no S3 bucket name: it holds two adjacent periods/],
+    ["s3://192.168.5.4/llama", /has bucket '192\.168\.5\.4', which is no S3 bucket name: it is formatted as an IP address/],
+    ["s3://xn--models/llama", /it starts with 'xn--', a prefix S3 reserves/],
+    ["s3://sthree-models/llama", /it starts with 'sthree-'/],
+    ["s3://amzn-s3-demo-bucket/llama", /it starts with 'amzn-s3-demo-'/],
+    ["s3://acme-models-s3alias/llama", /it ends with '-s3alias', a suffix S3 reserves/],
+    ["s3://acme--ol-s3/llama", /it ends with '--ol-s3'/],
+    ["s3://acme.mrap/llama", /it ends with '\.mrap'/],
+    ["s3://acme--x-s3/llama", /it ends with '--x-s3'/],
+    ["s3://acme--table-s3/llama", /it ends with '--table-s3'/],
+  ];
+  for (const [uri, message] of refused) assert.match(objectStoreUriProblem(uri) ?? "", message, uri);
+  // Dots, digits and the reserved words elsewhere in the name are S3's; GCS keeps its own rules.
+  for (const uri of ["s3://models.acme.example/llama", "s3://192.168.5.4.models/llama", "s3://acme-xn--models/llama", "s3://acme-s3alias-models/x", "gs://xn--models/llama"]) {
+    assert.equal(objectStoreUriProblem(uri), undefined, uri);
+  }
+});
+
 const cases: RejectCase[] = [
   {
     name: "an S3 model path whose bucket S3 never creates",
     mutate: (p) => (p.models[0].servedModelName = "s3://Acme_Models/llama"),
     path: "inference-mesh:platform.models[0].servedModelName",
     message: /^inference-mesh:platform\.models\[0\]\.servedModelName: 's3:\/\/Acme_Models\/llama' is the object-store path vLLM streams the model from and has bucket 'Acme_Models', which is no S3 bucket name/,
+  },
+  {
+    name: "an S3 model path whose bucket holds two adjacent periods",
+    mutate: (p) => ((p.models[0].servedModelName = "s3://acme..models/llama"), (p.models[0].clusters = ["aws-use1"])),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /^inference-mesh:platform\.models\[0\]\.servedModelName: 's3:\/\/acme\.\.models\/llama' is the object-store path vLLM streams the model from and has bucket 'acme\.\.models', which is no S3 bucket name: it holds two adjacent periods, which S3 refuses$/,
   },
   {
     name: "a Hugging Face revision on a model streamed from object storage",
