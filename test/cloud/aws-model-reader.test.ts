@@ -54,6 +54,13 @@ test("the read policy: GetObject under each model's prefix, ListBucket on its bu
   });
 });
 
+test("the read policy: '*', '?' and '$' of a model's key prefix are IAM's literal ${*}, ${?} and ${$}, not wildcards or a policy variable", () => {
+  // s3://acme-models/runs/*/final would otherwise grant every key under runs/ ending in final/…
+  const policy = JSON.parse(s3ReadPolicy([{ bucket: "acme-models", prefix: "runs/*/final" }, { bucket: "acme-models", prefix: "v?/${aws:username}" }]));
+  assert.deepEqual(policy.Statement[0].Resource, ["arn:aws:s3:::acme-models/runs/${*}/final/*", "arn:aws:s3:::acme-models/v${?}/${$}{aws:username}/*"]);
+  assert.deepEqual(policy.Statement[1].Resource, ["arn:aws:s3:::acme-models"]);
+});
+
 test("the role trusts EKS Pod Identity for the model servers' ServiceAccounts in the inference namespace only", () => {
   const [statement] = JSON.parse(podIdentityTrustPolicy(["llama-3-1-8b-v1-server"])).Statement;
   assert.deepEqual(statement.Principal, { Service: "pods.eks.amazonaws.com" });

@@ -48,12 +48,20 @@ export function s3ModelReads(models: ModelSpec[]): S3ModelReads {
 const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 
 /**
+ * A key prefix as IAM reads it literally. S3 keys may hold '*', '?' and '$', which in a policy's
+ * Resource are wildcards and the start of a policy variable; IAM's fixed variables ${*}, ${?} and
+ * ${$} stand for the characters themselves (IAM User Guide, "IAM policy elements: Variables and
+ * tags", special characters), so a prefix `runs/*` grants that prefix, not every key under runs/.
+ */
+const iamLiteral = (text: string) => text.replace(/[*?$]/g, (c) => `\${${c}}`);
+
+/**
  * The role's permissions: GetObject on each model's key prefix (the whole bucket for a model at its
  * root) and ListBucket on its buckets, which vLLM needs to find the model's files under the prefix.
  * Nothing else: no write, no other bucket.
  */
 export function s3ReadPolicy(locations: S3ModelReads["locations"]): string {
-  const objects = locations.map(({ bucket, prefix }) => `${bucketArn(bucket)}/${prefix ? `${prefix}/` : ""}*`);
+  const objects = locations.map(({ bucket, prefix }) => `${bucketArn(bucket)}/${prefix ? `${iamLiteral(prefix)}/` : ""}*`);
   const buckets = [...new Set(locations.map((l) => bucketArn(l.bucket)))];
   return JSON.stringify({
     Version: "2012-10-17",
