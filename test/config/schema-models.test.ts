@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
+import { problemsOf } from "../support/config";
 import { expectProblem, RejectCase, testRejections } from "./support";
 
 const cases: RejectCase[] = [
@@ -267,4 +268,18 @@ test("a vLLM servedModelName may be a root-level Hugging Face id (gpt2, bert-bas
   const p = shippedPlatform("prod");
   p.models[0].loraAdapters[0].source = "https://huggingface.co/org/tone_v2.1/";
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
+test("a gpuTypes key '__proto__' (YAML and JSON hold it as a key) is refused, not dropped with its pin unread", () => {
+  // The stack file reaches the program as JSON, whose parse keeps '__proto__' as a key of its own.
+  const withProtoKey = (pins: string) => {
+    const p = shippedPlatform("prod");
+    p.models[0].gpuTypes = "PINS";
+    return JSON.parse(JSON.stringify(p).replace('"PINS"', pins));
+  };
+  for (const pins of ['{"__proto__": ["H100"]}', '{"aws-use1": ["H100"], "__proto__": "junk"}']) {
+    const problems = problemsOf(withProtoKey(pins));
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.match(problems[0], /^inference-mesh:platform\.models\[0\]\.gpuTypes\.__proto__: is a key no cluster is named \(cluster names are DNS-1123 labels\), and JavaScript objects drop it: the pin would be read by nothing; remove it, or name one of the model's clusters$/, pins);
+  }
 });
