@@ -44,10 +44,23 @@ export const image = z
  * the one in the stack file (and reach whatever reads the raw text as written). A URL holds no
  * whitespace or control characters (RFC 3986).
  */
-export const urlText = z.string().refine((s) => !/[\s\u0000-\u001f\u007f]/.test(s), {
-  message: "must not contain whitespace or control characters (spaces, tabs, line breaks): a URL holds none; write the URL alone",
-  abort: true,
-});
+export const urlText = z
+  .string()
+  .refine((s) => !/[\s\u0000-\u001f\u007f]/.test(s), {
+    message: "must not contain whitespace or control characters (spaces, tabs, line breaks): a URL holds none; write the URL alone",
+    abort: true,
+  })
+  // Invisible in the stack file; the WHATWG URL parser (zod's URL check, Node's URL) drops a
+  // zero-width space from a host (IDNA maps it to nothing), refuses a host with a joiner, and
+  // percent-escapes any of them in a path.
+  .refine((s) => !/\p{Cf}/u.test(s), {
+    abort: true,
+    error: (issue) => {
+      const invisible = /\p{Cf}/u.exec(String(issue.input))?.[0] ?? "";
+      const shown = `U+${(invisible.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+      return `must not contain invisible format characters (${shown} here; zero-width spaces and joiners, soft hyphens, bidi marks): the URL parser drops them from a host (or refuses it) and percent-escapes them in a path, so another URL than the one shown would be fetched; write the URL without them`;
+    },
+  });
 
 export const cidr = z.string().superRefine((text, ctx) => {
   const parsed = parseCidr(text);

@@ -35,6 +35,17 @@ test("an apiServer or jwksUri with whitespace or control characters is refused, 
   assert.equal((parsePlatform(clean, "local").clusters[0] as { apiServer?: string }).apiServer, "https://k3s.example.internal:6443");
 });
 
+test("an apiServer or jwksUri with an invisible format character (zero-width space, joiner, soft hyphen, bidi mark) is refused: the URL parser drops or escapes it", () => {
+  for (const [url, shown] of [["https://auth.example.com/.well-known/jwks.json\u200b", "U+200B"], ["https://auth\u200d.example.com/jwks.json", "U+200D"], ["https://auth.exam\u00adple.com/jwks.json", "U+00AD"], ["https://auth.example.com/\u202ejwks.json", "U+202E"]]) {
+    assert.equal(
+      onlyProblem("prod", (p) => (p.gateways.agents.jwt.jwksUri = url)),
+      `inference-mesh:platform.gateways.agents.jwt.jwksUri: must not contain invisible format characters (${shown} here; zero-width spaces and joiners, soft hyphens, bidi marks): the URL parser drops them from a host (or refuses it) and percent-escapes them in a path, so another URL than the one shown would be fetched; write the URL without them`,
+      JSON.stringify(url),
+    );
+  }
+  assert.match(onlyProblem("local", (p) => (p.clusters[0].apiServer = "https://k3s.example.internal\u2060:6443")), /^inference-mesh:platform\.clusters\[0\]\.apiServer: must not contain invisible format characters \(U\+2060 here/);
+});
+
 test("a kubeconfig path with a line break or tab is refused; spaces in a path stay allowed", () => {
   assert.match(onlyProblem("local", (p) => (p.clusters[0].kubeconfig = "~/.kube/config\n")), /^inference-mesh:platform\.clusters\[0\]\.kubeconfig: must not contain control characters \(line breaks, tabs\)/);
   const spaced = shippedPlatform("local");
