@@ -16,6 +16,7 @@ import * as yaml from "js-yaml";
 import { dig, helmChartName, T } from "./k8s";
 import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
+import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
@@ -66,7 +67,6 @@ const PREDICTOR_PLUGINS = [
   { type: "slo-headroom-tier-filter" },
   { type: "latency-slo-admitter" },
 ];
-const PREDICTOR_PROFILE = ["predicted-latency-producer", "strict-affinity-filter", "slo-headroom-tier-filter", "loose-affinity-filter", "latency-scorer", "weighted-random-picker"].map((pluginRef) => ({ pluginRef }));
 
 /** The chart's `default-plugins.yaml` as it renders from the values. */
 function defaultPlugins(values: unknown): Record<string, unknown> {
@@ -79,19 +79,17 @@ function defaultPlugins(values: unknown): Record<string, unknown> {
   const insecure = dig(values, "router.epp.metricsDataSource.insecureSkipVerify");
   // `{{ if .Values.router.latencyPredictor.enabled }}`: Go template truthiness.
   const predictor = goTruthy(dig(values, "router.latencyPredictor.enabled"));
-  const scorers = [["queue-scorer", 2], ["kv-cache-utilization-scorer", 2], ["prefix-cache-scorer", 3]] as const;
   return {
     apiVersion: "llm-d.ai/v1alpha1",
     kind: "EndpointPickerConfig",
     plugins: [
-      ...scorers.map(([t]) => ({ type: t })),
-      // `| default true`: a false (empty) value renders true, as the template's default does.
-      { type: "metrics-data-source", parameters: { scheme: str("router.epp.metricsDataSource.scheme") || "http", path: str("router.epp.metricsDataSource.path") || "/metrics", insecureSkipVerify: insecure === false || insecure === undefined || insecure === null || insecure === "" ? true : insecure } },
+      ...chartScorerPlugins(),
+      { type: "metrics-data-source", parameters: { scheme: str("router.epp.metricsDataSource.scheme") || "http", path: str("router.epp.metricsDataSource.path") || "/metrics", insecureSkipVerify: defaultTrue(insecure) } },
       { type: "core-metrics-extractor", ...(type !== "vllm" ? { parameters: { defaultEngine: type } } : {}) },
       ...parsers.map((p) => ({ type: p })),
       ...(predictor ? PREDICTOR_PLUGINS : []),
     ],
-    schedulingProfiles: [{ name: "default", plugins: predictor ? PREDICTOR_PROFILE : scorers.map(([t, weight]) => ({ pluginRef: t, weight })) }],
+    schedulingProfiles: chartDefaultProfile(predictor),
     ...(parsers.length > 0 ? { requestHandler: { parsers: parsers.map((p) => ({ pluginRef: p })) } } : {}),
   };
 }

@@ -7,6 +7,7 @@
  */
 import * as yaml from "js-yaml";
 import { dig } from "./k8s";
+import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
 import { goTruthy, isObject } from "./values";
 
 /** The chart versions read: GIE's last release of it (v1.6.0 ships no chart); an unpinned release pulls it too. */
@@ -114,7 +115,6 @@ const PREDICTOR_PLUGINS = [
   { type: "slo-headroom-tier-filter" },
   { type: "latency-slo-admitter" },
 ];
-const PREDICTOR_PROFILE = ["predicted-latency-producer", "strict-affinity-filter", "slo-headroom-tier-filter", "loose-affinity-filter", "latency-scorer", "weighted-random-picker"].map((pluginRef) => ({ pluginRef }));
 
 /**
  * The chart's `default-plugins.yaml` as _config.yaml renders it from the values: the GIE group's
@@ -131,22 +131,20 @@ export function gieDefaultPlugins(values: unknown): Record<string, unknown> {
     const x = dig(values, `inferenceExtension.metricsDataSource.${key}`);
     return goTruthy(x) ? String(x) : fallback;
   };
-  // `| default true`: a Go-empty value (false included) renders true.
   const insecure = dig(values, "inferenceExtension.metricsDataSource.insecureSkipVerify");
   const predictor = goTruthy(dig(values, "inferenceExtension.latencyPredictor.enabled"));
-  const scorers = [["queue-scorer", 2], ["kv-cache-utilization-scorer", 2], ["prefix-cache-scorer", 3]] as const;
   return {
     apiVersion: "inference.networking.x-k8s.io/v1alpha1",
     kind: "EndpointPickerConfig",
     plugins: [
-      ...scorers.map(([t]) => ({ type: t })),
-      { type: "metrics-data-source", parameters: { scheme: source("scheme", "http"), path: source("path", "/metrics"), insecureSkipVerify: goTruthy(insecure) ? insecure : true } },
+      ...chartScorerPlugins(),
+      { type: "metrics-data-source", parameters: { scheme: source("scheme", "http"), path: source("path", "/metrics"), insecureSkipVerify: defaultTrue(insecure) } },
       // `ne $modelServerType "vllm"`: compared as written, unlike the parser's lower-cased test.
       { type: "core-metrics-extractor", ...(type !== "vllm" ? { parameters: { defaultEngine: type } } : {}) },
       ...(parser ? [{ type: parser }] : []),
       ...(predictor ? PREDICTOR_PLUGINS : []),
     ],
-    schedulingProfiles: [{ name: "default", plugins: predictor ? PREDICTOR_PROFILE : scorers.map(([t, weight]) => ({ pluginRef: t, weight })) }],
+    schedulingProfiles: chartDefaultProfile(predictor),
     ...(parser ? { parser: { pluginRef: parser } } : {}),
   };
 }
