@@ -16,21 +16,31 @@ const URI = /^(s3|gs):\/\/([^/]*)(\/.*)?$/;
 export const isObjectStoreUri = (text: string): boolean => /^(s3|gs):\/\//.test(text);
 
 /**
- * Why `uri` is no object-store model path vLLM can stream, or undefined where it is one. Bucket
- * names as both stores create them: 3 to 63 lowercase letters, digits, '.' and '-' (GCS also '_'),
- * starting and ending with a letter or digit; S3 also refuses the names of its general purpose
- * bucket naming rules (s3BucketNameProblem).
+ * Why `uri` is no object-store model path vLLM can stream, or undefined where it is one: its
+ * bucket must be a name its store creates (s3BucketNameProblem, gcsBucketNameProblem).
  */
 export function objectStoreUriProblem(uri: string): string | undefined {
   const match = URI.exec(uri);
   if (!match) return "is not an object-store path: s3://<bucket>/<path> or gs://<bucket>/<path>";
   const [, scheme, bucket] = match;
-  const bucketChars = scheme === "gs" ? /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/ : /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-  if (!bucketChars.test(bucket)) {
-    return `has bucket '${bucket}', which is no ${scheme === "gs" ? "GCS" : "S3"} bucket name: 3 to 63 lowercase letters, digits, '.' and '-'${scheme === "gs" ? " or '_'" : ""}, starting and ending with a letter or digit`;
+  const problem = scheme === "gs" ? gcsBucketNameProblem(bucket) : s3BucketNameProblem(bucket);
+  return problem && `has bucket '${bucket}', which is no ${scheme === "gs" ? "GCS" : "S3"} bucket name: ${problem}`;
+}
+
+/**
+ * Why a name is no bucket Cloud Storage creates (Cloud Storage docs, "Bucket naming guidelines",
+ * cloud.google.com/storage/docs/naming-buckets), or undefined: the bucket of a gs:// model must
+ * exist for the streamer to read it and for the program's IAM grant on it. A name with dots is
+ * created only for a domain verified as the creator's, which config cannot know: it is accepted.
+ */
+function gcsBucketNameProblem(bucket: string): string | undefined {
+  if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/.test(bucket) || bucket.length < 3) {
+    return "3 to 63 lowercase letters, digits, '.', '-' or '_', starting and ending with a letter or digit (with dots up to 222, each dot-separated component at most 63, for a domain verified as the creator's)";
   }
-  const reserved = scheme === "s3" ? s3BucketNameProblem(bucket) : undefined;
-  if (reserved) return `has bucket '${bucket}', which is no S3 bucket name: it ${reserved}`;
+  if (!bucket.includes(".") && bucket.length > 63) return `it is ${bucket.length} characters long, above the 63 GCS allows a name without dots`;
+  if (bucket.length > 222) return `it is ${bucket.length} characters long, above the 222 GCS allows a name with dots`;
+  const longComponent = bucket.split(".").find((component) => component.length > 63);
+  if (longComponent) return `its dot-separated component '${longComponent}' is ${longComponent.length} characters long, above the 63 GCS allows`;
   return undefined;
 }
 
@@ -39,17 +49,18 @@ const S3_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
 const S3_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
 
 /**
- * Why a name of S3's characters and length is still no general purpose bucket S3 creates
+ * Why a name is no general purpose bucket S3 creates
  * (Amazon S3 User Guide, "General purpose bucket naming rules"), or undefined: CreateBucket refuses
  * it, so no model can be stored there, and an IAM grant on it reads nothing.
  */
 function s3BucketNameProblem(bucket: string): string | undefined {
-  if (bucket.includes("..")) return "holds two adjacent periods, which S3 refuses";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return "is formatted as an IP address, which S3 refuses";
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) return "3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit";
+  if (bucket.includes("..")) return "it holds two adjacent periods, which S3 refuses";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return "it is formatted as an IP address, which S3 refuses";
   const prefix = S3_RESERVED_PREFIXES.find((p) => bucket.startsWith(p));
-  if (prefix) return `starts with '${prefix}', a prefix S3 reserves (${S3_RESERVED_PREFIXES.map((p) => `'${p}'`).join(", ")})`;
+  if (prefix) return `it starts with '${prefix}', a prefix S3 reserves (${S3_RESERVED_PREFIXES.map((p) => `'${p}'`).join(", ")})`;
   const suffix = S3_RESERVED_SUFFIXES.find((s) => bucket.endsWith(s));
-  if (suffix) return `ends with '${suffix}', a suffix S3 reserves for access point, Multi-Region Access Point, directory and table bucket names (${S3_RESERVED_SUFFIXES.map((s) => `'${s}'`).join(", ")})`;
+  if (suffix) return `it ends with '${suffix}', a suffix S3 reserves for access point, Multi-Region Access Point, directory and table bucket names (${S3_RESERVED_SUFFIXES.map((s) => `'${s}'`).join(", ")})`;
   return undefined;
 }
 

@@ -70,6 +70,19 @@ test("S3 paths: a bucket of S3's characters that its naming rules still refuse i
   }
 });
 
+test("GCS paths: a dotted bucket name may be up to 222 characters, each dot-separated component at most 63", () => {
+  const part63 = "a".repeat(63);
+  const dotted222 = [part63, part63, part63, "b".repeat(30)].join(".");
+  assert.equal(dotted222.length, 222);
+  assert.equal(objectStoreUriProblem(`gs://${dotted222}/llama`), undefined);
+  assert.equal(objectStoreUriProblem(`gs://${part63}.example.com/llama`), undefined);
+  assert.match(objectStoreUriProblem(`gs://${dotted222}c/llama`) ?? "", /which is no GCS bucket name: it is 223 characters long, above the 222 GCS allows a name with dots/);
+  assert.match(objectStoreUriProblem(`gs://${part63}a.example.com/llama`) ?? "", new RegExp(`which is no GCS bucket name: its dot-separated component '${part63}a' is 64 characters long, above the 63 GCS allows`));
+  assert.match(objectStoreUriProblem(`gs://${part63}a/llama`) ?? "", /which is no GCS bucket name: it is 64 characters long, above the 63 GCS allows a name without dots/);
+  // S3 keeps 63 for every name.
+  assert.match(objectStoreUriProblem(`s3://${part63}.example.com/llama`) ?? "", /no S3 bucket name: 3 to 63 lowercase letters/);
+});
+
 const cases: RejectCase[] = [
   {
     name: "an S3 model path whose bucket S3 never creates",
