@@ -28,8 +28,15 @@ export function objectStoreUriProblem(uri: string): string | undefined {
 }
 
 /**
+ * 'google' and its misspellings with a zero for an 'o', the one kind of "close misspelling" the
+ * guidelines name by example ('g00gle'); which other misspellings GCS refuses is not published.
+ */
+const GOOGLE_OR_ZERO_MISSPELLING = /g[o0][o0]gle/;
+
+/**
  * Why a name is no bucket Cloud Storage creates (Cloud Storage docs, "Bucket naming guidelines",
- * cloud.google.com/storage/docs/naming-buckets), or undefined: the bucket of a gs:// model must
+ * cloud.google.com/storage/docs/naming-buckets): its characters and lengths, no IP address form, no
+ * 'goog' prefix, no 'google' or close misspelling; or undefined. The bucket of a gs:// model must
  * exist for the streamer to read it and for the program's IAM grant on it. A name with dots is
  * created only for a domain verified as the creator's, which config cannot know: it is accepted.
  */
@@ -41,6 +48,10 @@ function gcsBucketNameProblem(bucket: string): string | undefined {
   if (bucket.length > 222) return `it is ${bucket.length} characters long, above the 222 GCS allows a name with dots`;
   const longComponent = bucket.split(".").find((component) => component.length > 63);
   if (longComponent) return `its dot-separated component '${longComponent}' is ${longComponent.length} characters long, above the 63 GCS allows`;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) return "it is an IP address in dotted-decimal notation, which GCS refuses";
+  if (bucket.startsWith("goog")) return "it starts with 'goog', a prefix GCS reserves";
+  const google = GOOGLE_OR_ZERO_MISSPELLING.exec(bucket);
+  if (google) return `it contains '${google[0]}', which GCS refuses ('google' or a close misspelling such as 'g00gle')`;
   return undefined;
 }
 

@@ -83,6 +83,24 @@ test("GCS paths: a dotted bucket name may be up to 222 characters, each dot-sepa
   assert.match(objectStoreUriProblem(`s3://${part63}.example.com/llama`) ?? "", /no S3 bucket name: 3 to 63 lowercase letters/);
 });
 
+test("GCS paths: a bucket name in IP address form is refused", () => {
+  assert.match(objectStoreUriProblem("gs://192.168.5.4/llama") ?? "", /has bucket '192\.168\.5\.4', which is no GCS bucket name: it is an IP address in dotted-decimal notation, which GCS refuses/);
+  assert.equal(objectStoreUriProblem("gs://192.168.5.4.models/llama"), undefined);
+});
+
+test("GCS paths: a bucket name starting with 'goog' is refused", () => {
+  assert.match(objectStoreUriProblem("gs://goog-models/llama") ?? "", /has bucket 'goog-models', which is no GCS bucket name: it starts with 'goog', a prefix GCS reserves/);
+  assert.equal(objectStoreUriProblem("gs://acme-goog/llama"), undefined);
+});
+
+test("GCS paths: a bucket name containing 'google' or its '0'-for-'o' misspellings is refused", () => {
+  for (const [bucket, word] of [["acme-google-models", "google"], ["acme-g00gle", "g00gle"], ["g0ogle-models", "g0ogle"], ["acme.go0gle.example", "go0gle"]]) {
+    assert.match(objectStoreUriProblem(`gs://${bucket}/llama`) ?? "", new RegExp(`has bucket '${bucket.replace(/\./g, "\\.")}', which is no GCS bucket name: it contains '${word}', which GCS refuses`), bucket);
+  }
+  // S3 has no such rule.
+  assert.equal(objectStoreUriProblem("s3://acme-google-models/llama"), undefined);
+});
+
 const cases: RejectCase[] = [
   {
     name: "an S3 model path whose bucket S3 never creates",
@@ -95,6 +113,12 @@ const cases: RejectCase[] = [
     mutate: (p) => ((p.models[0].servedModelName = "s3://acme..models/llama"), (p.models[0].clusters = ["aws-use1"])),
     path: "inference-mesh:platform.models[0].servedModelName",
     message: /^inference-mesh:platform\.models\[0\]\.servedModelName: 's3:\/\/acme\.\.models\/llama' is the object-store path vLLM streams the model from and has bucket 'acme\.\.models', which is no S3 bucket name: it holds two adjacent periods, which S3 refuses$/,
+  },
+  {
+    name: "a GCS model path whose bucket name contains 'google'",
+    mutate: (p) => ((p.models[0].servedModelName = "gs://acme-google/llama"), (p.models[0].clusters = ["gcp-usc1"])),
+    path: "inference-mesh:platform.models[0].servedModelName",
+    message: /^inference-mesh:platform\.models\[0\]\.servedModelName: 'gs:\/\/acme-google\/llama' is the object-store path vLLM streams the model from and has bucket 'acme-google', which is no GCS bucket name: it contains 'google', which GCS refuses/,
   },
   {
     name: "a Hugging Face revision on a model streamed from object storage",
