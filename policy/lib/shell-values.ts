@@ -103,8 +103,19 @@ function pipeline(command: string): string[] {
   return [...parts, command.slice(from)].map((p) => p.trim());
 }
 
+/**
+ * A double-quoted shell string: a backslash there escapes the character after it, so `\"` does not
+ * end the string while `\\"` does (POSIX sh, Shell Command Language 2.2.3 Double-Quotes).
+ */
+const DOUBLE_QUOTED = String.raw`"(?:[^"\\\n]|\\[\s\S])*"`;
+
+const WORD = new RegExp(`${DOUBLE_QUOTED}|'[^'\\n]*'|[^\\s"']+`, "g");
+
 /** The words of a command line, quotes kept (for literalCredential). */
-export const words = (args: string) => [...args.matchAll(/"[^"\n]*"|'[^'\n]*'|[^\s"']+/g)].map((m) => m[0]);
+export const words = (args: string) => [...args.matchAll(WORD)].map((m) => m[0]);
+
+/** A word as the shell gives it: its quotes taken off, and a double-quoted one's escapes too. */
+const wordValue = (word: string) => (/^"[\s\S]*"$/.test(word) ? doubleQuoteUnescaped(word.slice(1, -1)) : unquote(word));
 
 /** A command that base64-encodes its input (not one decoding it: `base64 -d`). */
 const ENCODER = /^(?:sudo\s+)?(?:base64|openssl\s+(?:base64|enc\s+-(?:base64|a)))\b(?![^|]*\s(?:-d|--decode|-D)\b)/;
@@ -116,7 +127,7 @@ const ENCODER = /^(?:sudo\s+)?(?:base64|openssl\s+(?:base64|enc\s+-(?:base64|a))
 function printed(command: string): string | undefined {
   const m = /^(echo|printf)\s+([\s\S]*)$/.exec(command);
   if (!m) return undefined;
-  let args = words(m[2]).map(unquote);
+  let args = words(m[2]).map(wordValue);
   if (m[1] === "echo") return args.filter((w, i) => i > 0 || !/^-[neE]+$/.test(w)).join(" ").replace(/\\n$/, "");
   const format = args[0] ?? "";
   args = args.slice(1);
@@ -132,7 +143,7 @@ function printed(command: string): string | undefined {
 const PRINTF_CONVERSION = /^%[-+ #0]*\d*(?:\.\d+)?[sbdiouxXc](?:\\n)*$/;
 
 /** A printf command's words, up to the first operator outside quotes (a redirect, a pipe, `;`, `&`). */
-const PRINTF_COMMAND = /\bprintf[ \t]+((?:"[^"\n]*"|'[^'\n]*'|[^\n"'|&;<>])*)/g;
+const PRINTF_COMMAND = new RegExp(`\\bprintf[ \\t]+((?:${DOUBLE_QUOTED}|'[^'\\n]*'|[^\\n"'|&;<>])*)`, "g");
 
 /**
  * What the script's printf commands print (each `%s` of the format filled with its next argument,

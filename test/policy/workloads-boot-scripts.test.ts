@@ -153,3 +153,21 @@ test("sensitive-values-secret: printf read as what it prints, each %s filled wit
   const quiet = ["fetched", "inline", "json", "login", "envFetched", "urlFetched"];
   assert.deepEqual(quiet.filter((n) => found[n] !== undefined), []);
 });
+
+// A printf format in double quotes escapes its quotes (`\"`), which do not end the string (POSIX
+// sh 2.2.3 Double-Quotes): before, the words were split at each `\"`, so the format was never
+// filled with its argument and a Docker login passed as that argument went unseen.
+test("sensitive-values-secret: a double-quoted printf format with escaped quotes is read as what it prints", async () => {
+  const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
+  const format = '"{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"%s\\"}}}"';
+  const found = await verdicts({
+    literal: `printf ${format} ${auth} > /root/.docker/config.json\n`,
+    example: `printf ${format} dXNlcjpwYXNzd29yZA== > /root/.docker/config.json\n`,
+    escapedBackslash: `printf "token: %s\\\\" Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n`,
+    fetched: `printf ${format} "$(gcloud secrets versions access latest --secret=registry-auth)" > /root/.docker/config.json\n`,
+  });
+  assert.match(found.literal!, /carries registry credentials \(a base64 user:password under auth/);
+  assert.match(found.example!, /carries registry credentials \(a base64 user:password under auth/);
+  assert.match(found.escapedBackslash!, /carries a credential \(under token:\)/);
+  assert.equal(found.fetched, undefined);
+});
