@@ -12,8 +12,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import * as yaml from "js-yaml";
-import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
-import { releaseNamespace } from "./release-namespace";
+import { cannotJudge, dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { istiodNamespaces } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
 import { GATEWAY_CLASS_DEFAULTS_LABEL } from "./istio-overlays";
 import { list, tri, Tri } from "./values";
@@ -51,18 +51,20 @@ function servicePatch(overlay: unknown): ServicePatch | undefined {
   return { type: typeof type === "string" && type !== "" ? type : undefined, externalIPs: list(dig(obj, "spec.externalIPs") as unknown[] | undefined).length > 0 };
 }
 
-/** The namespaces istiod runs in (where its class-defaults ConfigMaps live): its Helm releases', else istio-system. */
-function istiodNamespaces(resources: PolicyResource[]): string[] {
-  const releases = resources.filter((r) => isHelmInstall(r.type) && helmChartName(r.props) === "istiod");
-  if (releases.length === 0) return ["istio-system"];
-  return releases.map((r) => releaseNamespace(r));
+/**
+ * The namespaces istiod runs in, where its class-defaults ConfigMaps live ({@link istiodNamespaces}).
+ * Where that is not known in this run, the Service's type is not either: the "can't judge" thrown
+ * here makes the caller's verdict "unknown".
+ */
+function classDefaultsNamespaces(resources: PolicyResource[]): string[] {
+  return istiodNamespaces(resources) ?? cannotJudge(["the namespaces istiod runs in, where its gateway class defaults live (an istiod Helm release's chart or namespace)"]);
 }
 
 /** The `service` patches of the class's defaults: labelled ConfigMaps in istiod's namespace, and istiod's gatewayClasses values. */
 function classDefaultPatches(cls: string, objects: PolicyResource[]): ServicePatch[] {
   // istiod installed as objects (a v4 Chart's) counts with its namespace, as its release would.
   const resources = withRenderedIstio(objects);
-  const namespaces = istiodNamespaces(resources);
+  const namespaces = classDefaultsNamespaces(resources);
   const fromConfigMaps = resources
     .filter((r) => isKind(r.type, "core", "ConfigMap") && meta(r.props).labels?.[GATEWAY_CLASS_DEFAULTS_LABEL] === cls && namespaces.includes(meta(r.props).namespace))
     .map((r) => servicePatch(r.props.data?.service));

@@ -293,3 +293,14 @@ test("gateway-listeners-tls: Istio patches a Gateway's Service with the `service
     assert.match(result.violations[0].message, message, what);
   }
 });
+
+// Where istiod's namespace is not known in this run (an istiod release naming none on a provider
+// whose kubeconfig is a path), neither is where its class defaults live, so a Gateway annotated
+// ClusterIP is not taken as internal: its plain listener is can't judge, not passed.
+test("gateway-listeners-tls: a Gateway's Service type is can't judge while the namespace of istiod's class defaults is", async () => {
+  const istiodByPath = stackResource({ type: "kubernetes:helm.sh/v3:Release", name: "a-istiod", props: { chart: "istiod", values: {} }, provider: { ...k8sProvider("a"), props: { kubeconfig: "/home/ci/.kube/config" } } });
+  const annotated = { metadata: { annotations: { "networking.istio.io/service-type": "ClusterIP" } } };
+  const result = await runStack(gatewayListenersTls, [gateway("internal", "istio", [http], annotated), istiodByPath]);
+  assert.deepEqual(result.violations, []);
+  assert.notDeepEqual(result.unknown, []);
+});
