@@ -5,7 +5,14 @@
  */
 import { gzipSync } from "zlib";
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
+import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs, onFirst, isKind, withSpec } from "./mutations-support";
+
+/** The k3s agents' instance template with `metadata` set over its own (a startup script, cloud-init user-data). */
+function withAgentMetadata(doc: ExportedDeployment, metadata: Record<string, string>) {
+  const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
+  return t && edit(t, (o) => (o.metadata = { ...o.metadata, ...metadata }));
+}
 
 export const credentialsMutations: Mutation[] = [
   {
@@ -72,10 +79,9 @@ export const credentialsMutations: Mutation[] = [
     name: "the k3s agents' join token (a bare password, in the file token-file names) moved into base64+gzip cloud-init user-data",
     policy: "sensitive-values-secret",
     apply: (doc) => {
-      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
       const cloudConfig = "#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/token\n  content: Zq8vN3pL0xR7sT2w\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    token-file: /etc/rancher/k3s/token\n";
       const userData = gzipSync(Buffer.from(cloudConfig)).toString("base64");
-      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "user-data": userData, "user-data-encoding": "base64" }));
+      return withAgentMetadata(doc, { "user-data": userData, "user-data-encoding": "base64" });
     },
   },
   {
@@ -110,10 +116,9 @@ export const credentialsMutations: Mutation[] = [
     name: "a registry login (base64 user:password under auth) written to the k3s agents' registries.yaml by cloud-init user-data",
     policy: "sensitive-values-secret",
     apply: (doc) => {
-      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
       const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
       const cloudConfig = `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/registries.yaml\n  content: |\n    configs:\n      ghcr.io:\n        auth:\n          auth: ${auth}\n`;
-      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "user-data": cloudConfig }));
+      return withAgentMetadata(doc, { "user-data": cloudConfig });
     },
   },
   {
@@ -122,9 +127,8 @@ export const credentialsMutations: Mutation[] = [
     name: "a registry login the k3s agents' startup script base64-encodes itself (AUTH=$(echo -n user:password | base64)) into registries.yaml",
     policy: "sensitive-values-secret",
     apply: (doc) => {
-      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
       const script = `#!/bin/bash\nAUTH=$(echo -n "ci-bot:ghp_0123456789abcdefABCDEF" | base64 -w0)\ncat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: $AUTH\nEOF\n`;
-      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": script }));
+      return withAgentMetadata(doc, { "startup-script": script });
     },
   },
   {
@@ -134,10 +138,9 @@ export const credentialsMutations: Mutation[] = [
     name: "a registry login written to the k3s agents' Docker config.json as JSON escaped in a double-quoted string by their startup script",
     policy: "sensitive-values-secret",
     apply: (doc) => {
-      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
       const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
       const script = `#!/bin/bash\nmkdir -p /root/.docker\necho "{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"${auth}\\"}}}" > /root/.docker/config.json\n`;
-      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": script }));
+      return withAgentMetadata(doc, { "startup-script": script });
     },
   },
   {
@@ -146,10 +149,9 @@ export const credentialsMutations: Mutation[] = [
     name: "a registry login passed as printf's argument into the k3s agents' Docker config.json by their startup script",
     policy: "sensitive-values-secret",
     apply: (doc) => {
-      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
       const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
       const script = `#!/bin/bash\nmkdir -p /root/.docker\nprintf '{"auths":{"ghcr.io":{"auth":"%s"}}}\\n' ${auth} > /root/.docker/config.json\n`;
-      return t && edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": script }));
+      return withAgentMetadata(doc, { "startup-script": script });
     },
   },
   {

@@ -5,6 +5,18 @@
  */
 import * as yaml from "js-yaml";
 import { Mutation, resources, isKind, addLike, onFirst, edit, podSpecs } from "./mutations-support";
+import type { ExportedDeployment } from "../../scripts/lib/review-wire";
+
+type PickerConfig = { plugins: { name?: string; type: string; parameters?: unknown }[]; dataLayer?: { sources?: unknown[] } };
+
+/** The first picker ConfigMap's `default-plugins.yaml`, parsed, changed by `change`, written back. */
+function editPickerConfig(doc: ExportedDeployment, change: (config: PickerConfig) => void) {
+  return onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
+    const config = yaml.load(o.data["default-plugins.yaml"]) as PickerConfig;
+    change(config);
+    o.data["default-plugins.yaml"] = yaml.dump(config);
+  });
+}
 
 export const pickerMutations: Mutation[] = [
   {
@@ -21,10 +33,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's prefix-cache scorer given matchLengthWeight 3, which its factory refuses",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         for (const p of config.plugins.filter((x) => x.type === "prefix-cache-scorer")) p.parameters = { matchLengthWeight: 3 };
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -32,10 +42,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding an approx-prefix-cache-producer with autoTune false and blockSizeTokens 0, which its factory refuses",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "approx-prefix-cache-producer", parameters: { autoTune: false, blockSizeTokens: 0 } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -44,10 +52,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding a precise-prefix-cache-producer with the legacy scorer's indexerConfig.tokenizersPoolConfig, which its factory refuses",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "precise-prefix-cache-producer", parameters: { indexerConfig: { tokenizersPoolConfig: { modelName: "meta-llama/Llama-3.1-8B-Instruct" } } } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -55,10 +61,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding a slo-headroom-tier-filter with epsilonExploreNeg 1.5, which its factory refuses",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "slo-headroom-tier-filter", parameters: { epsilonExploreNeg: 1.5 } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -66,10 +70,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding a precise-prefix-cache-producer with kvEventsConfig null, on which it panics at start",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "precise-prefix-cache-producer", parameters: { kvEventsConfig: null } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -77,10 +79,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding a token-producer with a vllm render backend but no modelName, which its factory refuses",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "token-producer", parameters: { vllm: { url: "http://localhost:8000" } } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -88,10 +88,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding a k8s-notification-source without a version, which its factory refuses",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "k8s-notification-source", parameters: { group: "apps", kind: "Deployment" } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -99,10 +97,8 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config adding a request-attribute-reporter without parameters, on which it panics at start",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      editPickerConfig(doc, (config) => {
         config.plugins.push({ type: "request-attribute-reporter" });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -110,11 +106,9 @@ export const pickerMutations: Mutation[] = [
     name: "an endpoint picker's config whose data layer takes two k8s-notification-sources watching Pods",
     policy: "inference-pool-epp",
     apply: (doc) =>
-      onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { name?: string; type: string; parameters?: unknown }[]; dataLayer?: { sources?: unknown[] } };
+      editPickerConfig(doc, (config) => {
         for (const name of ["pods", "pods-again"]) config.plugins.push({ name, type: "k8s-notification-source", parameters: { version: "v1", kind: "Pod" } });
         config.dataLayer = { ...config.dataLayer, sources: [...(config.dataLayer?.sources ?? []), { pluginRef: "pods" }, { pluginRef: "pods-again" }] };
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       }),
   },
   {
@@ -126,11 +120,9 @@ export const pickerMutations: Mutation[] = [
       for (const r of resources(doc).filter((x) => isKind(x, "Deployment") && JSON.stringify(x.inputs ?? {}).includes('"--config-file"'))) {
         edit(r, (o) => podSpecs(o).forEach((spec: any) => spec.containers?.forEach((c: any) => c.args?.includes("--config-file") && c.args.push("--allow-experimental-plugins"))));
       }
-      return onFirst(doc, (r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string", (o) => {
-        const config = yaml.load(o.data["default-plugins.yaml"]) as { plugins: { type: string; parameters?: unknown }[] };
+      return editPickerConfig(doc, (config) => {
         const selector = { name: "slice", headerName: "x-disagg-slice", labelKey: "disaggregatedset.x-k8s.io/slice", mode: "prefer" };
         config.plugins.push({ type: "disaggregatedset-rollout-screener", parameters: { scope: { labelSelector: "app=vllm" }, headerSelectors: [selector], revisionGating: { mode: "disabled" } } });
-        o.data["default-plugins.yaml"] = yaml.dump(config);
       });
     },
   },
