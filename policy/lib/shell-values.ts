@@ -6,9 +6,13 @@
  * boot-scripts.ts.
  */
 import { namesNoCredential, registryAuth } from "./credentials";
+import { commandEnd, DOUBLE_QUOTED, pipeline, segments, substitution, words } from "./shell-scan";
+import { printfCommand, unescaped } from "./shell-printf";
+
+export { words };
 
 /** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
-export const VALUE = `"[^"\\n]*"|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
+export const VALUE = `${DOUBLE_QUOTED}|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
 
 export const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
 
@@ -61,79 +65,31 @@ function assignedLiterally(text: string, name: string, key: string, depth: numbe
   return assignments(text, name).some(({ value }) => value !== undefined && literalCredential(value, key, text, depth));
 }
 
-/** The text of a `$(…)` or backquoted command substitution opening `s`, or undefined. */
-function substitution(s: string): string | undefined {
-  if (s.startsWith("`")) {
-    const end = s.indexOf("`", 1);
-    return end > 0 ? s.slice(1, end) : undefined;
-  }
-  if (!s.startsWith("$(")) return undefined;
-  let depth = 0;
-  let quote = "";
-  for (let i = 1; i < s.length; i++) {
-    const c = s[i];
-    if (quote) {
-      if (c === quote) quote = "";
-    } else if (c === "'") quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")" && --depth === 0) return s.slice(2, i);
-    else if (c === "\n") return undefined;
-  }
-  return undefined;
-}
-
-/** The parts of a pipeline, split on `|` outside quotes and nested substitutions (`||` is no pipe). */
-function pipeline(command: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote = "";
-  let from = 0;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i];
-    if (quote) {
-      if (c === quote) quote = "";
-    } else if (c === "'" || c === '"') quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === "|" && depth === 0 && command[i + 1] !== "|" && command[i - 1] !== "|") {
-      parts.push(command.slice(from, i));
-      from = i + 1;
-    }
-  }
-  return [...parts, command.slice(from)].map((p) => p.trim());
-}
-
-/**
- * A double-quoted shell string: a backslash there escapes the character after it, so `\"` does not
- * end the string while `\\"` does (POSIX sh, Shell Command Language 2.2.3 Double-Quotes).
- */
-const DOUBLE_QUOTED = String.raw`"(?:[^"\\\n]|\\[\s\S])*"`;
-
-const WORD = new RegExp(`${DOUBLE_QUOTED}|'[^'\\n]*'|[^\\s"']+`, "g");
-
-/** The words of a command line, quotes kept (for literalCredential). */
-export const words = (args: string) => [...args.matchAll(WORD)].map((m) => m[0]);
-
-/** A word as the shell gives it: its quotes taken off, and a double-quoted one's escapes too. */
-const wordValue = (word: string) => (/^"[\s\S]*"$/.test(word) ? doubleQuoteUnescaped(word.slice(1, -1)) : unquote(word));
+/** A word as the shell gives it: each quoted part unquoted (a double-quoted one's escapes and an ANSI-C one's taken off too), an escaped character without its backslash. */
+export const wordValue = (word: string) =>
+  segments(word)
+    .map((part) => {
+      if (part.startsWith("'")) return part.slice(1, -1);
+      if (part.startsWith('"')) return doubleQuoteUnescaped(part.slice(1, part.endsWith('"') && part.length > 1 ? -1 : undefined));
+      if (part.startsWith("$'")) return unescaped(part.slice(2, -1)).text;
+      return part.startsWith("\\") ? part.slice(1) : part;
+    })
+    .join("");
 
 /** A command that base64-encodes its input (not one decoding it: `base64 -d`). */
 const ENCODER = /^(?:sudo\s+)?(?:base64|openssl\s+(?:base64|enc\s+-(?:base64|a)))\b(?![^|]*\s(?:-d|--decode|-D)\b)/;
 
 /**
- * What `echo`/`printf` prints (each `%s` of a printf format filled with its arguments), each word
- * unquoted; undefined for any other command.
+ * What `echo`/`printf` prints on its standard output (printf as shell-printf.ts reads it), each
+ * word unquoted, its last newline left out; undefined for any other command, or a `printf -v`.
  */
 function printed(command: string): string | undefined {
   const m = /^(echo|printf)\s+([\s\S]*)$/.exec(command);
   if (!m) return undefined;
-  let args = words(m[2]).map(wordValue);
+  const args = words(m[2]).map(wordValue);
   if (m[1] === "echo") return args.filter((w, i) => i > 0 || !/^-[neE]+$/.test(w)).join(" ").replace(/\\n$/, "");
-  const format = args[0] ?? "";
-  args = args.slice(1);
-  if (!format.includes("%")) return format.replace(/\\n$/, "");
-  let next = 0;
-  return format.replace(/%s/g, () => args[next++] ?? "").replace(/\\n$/, "");
+  const run = printfCommand(args);
+  return run && run.variable === undefined ? run.output.replace(/\n$/, "") : undefined;
 }
 
 /**
@@ -142,16 +98,22 @@ function printed(command: string): string | undefined {
  */
 const PRINTF_CONVERSION = /^%[-+ #0]*\d*(?:\.\d+)?[sbdiouxXc](?:\\n)*$/;
 
-/** A printf command's words, up to the first operator outside quotes (a redirect, a pipe, `;`, `&`). */
-const PRINTF_COMMAND = new RegExp(`\\bprintf[ \\t]+((?:${DOUBLE_QUOTED}|'[^'\\n]*'|[^\\n"'|&;<>])*)`, "g");
-
 /**
- * What the script's printf commands print (each `%s` of the format filled with its next argument,
- * unquoted), a line each: `printf '{"auths":{"ghcr.io":{"auth":"%s"}}}' <login>` prints the login
- * under `auth`, while the format alone holds only `%s` there.
+ * What the script's printf commands print, a line each: `printf '{"auths":{"ghcr.io":{"auth":"%s"}}}'
+ * <login>` prints the login under `auth`, while the format alone holds only `%s` there. What
+ * `printf -v VAR` assigns is read as well, as an assignment `VAR='…'` when it is one line (so a
+ * later `$VAR` finds it), else as the text: a later `echo "$VAR" > config.json` writes it.
  */
 export function printfOutputs(text: string): string {
-  return [...text.matchAll(PRINTF_COMMAND)].map((m) => printed(`printf ${m[1].trim()}`) ?? "").filter((out) => out !== "").join("\n");
+  const outputs: string[] = [];
+  for (const m of text.matchAll(/\bprintf[ \t]+/g)) {
+    const from = m.index! + m[0].length;
+    const run = printfCommand(words(text.slice(from, commandEnd(text, from))).map(wordValue));
+    if (!run || run.output.trim() === "") continue;
+    const single = !/[\n']/.test(run.output.replace(/\n+$/, ""));
+    outputs.push(run.variable !== undefined && single ? `${run.variable}='${run.output.replace(/\n+$/, "")}'` : run.output.replace(/\n+$/, ""));
+  }
+  return outputs.join("\n");
 }
 
 /** The `user:password` a command substitution base64-encodes (`echo -n u:p | base64`, `base64 <<< u:p`), or undefined. */

@@ -1,0 +1,80 @@
+/**
+ * sensitive-values-secret on how a boot script's shell builds what it writes: double-quoted
+ * strings inside command substitutions and pipelines (bash 3.1.2.3 Double Quotes: a backslash there
+ * escapes only `$`, a backquote, `"`, `\` and newline, so `\"` does not end the string), and printf
+ * as bash's builtin prints (its format's escapes, `%b`, `%d`, `-v VAR`, the format reused while
+ * arguments remain).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { runResource } from "../support/policy";
+
+const AUTH = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
+const ENCODED = /^a login the script base64-encodes itself \(user:password, its password written in the script\)/;
+const REGISTRY = /^registry credentials \(a base64 user:password under auth/;
+const TOKEN = /^a credential \(under token:\)/;
+const registries = (auth: string) => `echo "auth: ${auth}" >> /etc/rancher/k3s/registries.yaml\n`;
+
+// Before, the substitution reader tracked only single quotes and the pipeline reader ended a
+// double-quoted string at `\"`: a `)`, `'` or `|` inside the login's double quotes cut the command
+// short, so the password the script encodes went unseen.
+test("sensitive-values-secret: a login in double quotes holding \\\", ), ' or | is read whole inside $(… | base64)", () => {
+  const logins = {
+    escapedQuote: String.raw`"ci-bot:pa\"ss|word"`,
+    paren: `"ci-bot:pa)ss-Plain"`,
+    apostrophe: `"ci-bot:it's-Plain"`,
+    escapedParen: String.raw`"ci-bot:p\")w-Plain"`,
+  };
+  for (const [name, login] of Object.entries(logins)) {
+    assert.match(scriptCredential(`AUTH=$(echo -n ${login} | base64 -w0)\n${registries("$AUTH")}`) ?? "", ENCODED, name);
+    assert.match(scriptCredential(`curl -H "Authorization: Basic $(printf '%s' ${login} | base64)" https://registry.example.com/v2/\n`) ?? "", ENCODED, `${name} in a header`);
+  }
+  // A password read when the script runs stays unseen, quotes and all.
+  for (const script of [
+    `AUTH=$(echo -n "ci-bot:$(cat "/run/secrets/pw)x")" | base64 -w0)\n${registries("$AUTH")}`,
+    String.raw`AUTH=$(echo -n "ci-bot:\"$(cat /run/secrets/pw)\"" | base64 -w0)` + `\n${registries("$AUTH")}`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
+
+// Before, printf filled only `%s`: a `%d` kept its argument, so the next `%s` took the wrong one;
+// `%b` and the format's own escapes (`\x74` for `t`, `\0101`) were read as written; `-v VAR`
+// was read as the format; arguments beyond the format's conversions were dropped, where bash
+// reuses the format for them.
+test("sensitive-values-secret: printf read as bash prints it (%d, %b, escapes, -v VAR, the format reused)", () => {
+  const found = {
+    decimal: "printf 'port: %d\\ntoken: %s\\n' 6443 Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",
+    bHex: `printf '%b' '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${AUTH}\\x22}}}' > /root/.docker/config.json\n`,
+    bOctal: "printf '%b\\n' 'server: https://10.0.0.2:6443' '\\0164oken: Zq8vN3pL0xR7sT2w' > /etc/rancher/k3s/config.yaml\n",
+    formatHex: "printf 'server: https://10.0.0.2:6443\\n\\x74oken: %s\\n' Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",
+    reused: "printf '%s: %s\\n' server https://10.0.0.2:6443 token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",
+    assigned: `printf -v CFG '{"auths":{"ghcr.io":{"auth":"%s"}}}' ${AUTH}\necho "$CFG" > /root/.docker/config.json\n`,
+    assignedRegistries: "printf -v REG 'configs:\\n  ghcr.io:\\n    auth:\\n      auth: %s\\n' \"$(echo -n ci-bot:hunter2-Plain | base64 -w0)\"\necho \"$REG\" > /etc/rancher/k3s/registries.yaml\n",
+    assignedLogin: `printf -v LOGIN '%s:%s' ci-bot hunter2-Plain\nAUTH=$(echo -n "$LOGIN" | base64 -w0)\n${registries("$AUTH")}`,
+  };
+  assert.match(scriptCredential(found.decimal) ?? "", TOKEN, "decimal");
+  assert.match(scriptCredential(found.bHex) ?? "", REGISTRY, "bHex");
+  assert.match(scriptCredential(found.bOctal) ?? "", TOKEN, "bOctal");
+  assert.match(scriptCredential(found.formatHex) ?? "", TOKEN, "formatHex");
+  assert.match(scriptCredential(found.reused) ?? "", TOKEN, "reused");
+  assert.match(scriptCredential(found.assigned) ?? "", REGISTRY, "assigned");
+  assert.match(scriptCredential(found.assignedRegistries) ?? "", ENCODED, "assignedRegistries");
+  assert.match(scriptCredential(found.assignedLogin) ?? "", ENCODED, "assignedLogin");
+  // What bash prints no credential in stays quiet, and nothing throws: a number, a bad number, a
+  // value read when the script runs, a %b argument that is a reference.
+  for (const script of [
+    "printf 'replicas: %d\\nport: %05d\\n' 3 abc > /etc/app.yaml\n",
+    "printf '%d %i %x %c %q %%\\n' 1 '\"A' zz ab 'a b' > /etc/app.yaml\n",
+    "printf -v CFG 'token: %s\\n' \"$(cat /run/secrets/k3s-token)\"\necho \"$CFG\" > /etc/rancher/k3s/config.yaml\n",
+    "printf '%b\\n' 'token: ${K3S_TOKEN}' > /etc/rancher/k3s/config.yaml\n",
+    "printf '%s: %s\\n' server https://10.0.0.2:6443 token-file /etc/rancher/k3s/token > /etc/rancher/k3s/config.yaml\n",
+    "printf '%s' > /dev/null\nprintf -v\nprintf -- '%*d|%.*s' 3 1\n",
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
+
+test("sensitive-values-secret: a startup script printing a config with printf -v fails the rule", async () => {
+  const script = `#!/bin/bash\nprintf -v CFG '{"auths":{"ghcr.io":{"auth":"%s"}}}' ${AUTH}\necho "$CFG" > /root/.docker/config.json\n`;
+  const out = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: script } });
+  assert.match(out.violations.map((v) => v.message).join(), /^InstanceTemplate agents: metadataStartupScript carries registry credentials .* but metadataStartupScript is not declared secret/);
+});
