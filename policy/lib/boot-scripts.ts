@@ -7,7 +7,8 @@
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
-import { doubleQuoteUnescaped, literalCredential, loginInScript, printfOutputs, unquote, VALUE, words } from "./shell-values";
+import { commandEnd } from "./shell-scan";
+import { doubleQuoteUnescaped, literalCredential, loginInScript, printedOutputs, unquote, VALUE, words } from "./shell-values";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -102,21 +103,38 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 
 /**
+ * A command writing its standard input to the file `target` matches (`cat >`, `tee`, `tee -a`,
+ * `install … /dev/stdin`, `cp /dev/stdin`, `dd of=`), sudo or not.
+ */
+const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+-a)?\\s+|(?:install\\b[^\\n|;&<>]*?|cp\\s+)/dev/stdin\\s+|dd\\s+[^\\n|;&<>]*?of=)${target}`;
+
+/**
  * Whether the script writes a literal into the token file at `path`: `echo`/`printf` redirected or
- * piped to `tee` there, a heredoc `cat`ed there, or a cloud-init `write_files` entry for it.
+ * piped there (to `tee`, `install /dev/stdin`), a heredoc or here-string given to a command writing
+ * it, or a cloud-init `write_files` entry for it. A heredoc with a quoted delimiter (`'EOF'`,
+ * `"EOF"`, `\EOF`) is written as is; an unquoted one expands its variables (Bash Reference Manual
+ * 3.6.6 Here Documents, 3.6.7 Here Strings).
  */
 function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
-  const echo = new RegExp(`\\b(echo|printf)\\s+([^\\n|>]*?)\\s*(?:>>?|\\|\\s*(?:sudo\\s+)?tee(?:\\s+-a)?)${target}`, "g");
-  for (const m of text.matchAll(echo)) {
-    let args = words(m[2]).filter((w) => !/^-[neE]+$/.test(w));
+  const redirect = new RegExp(`^\\s*(?:>>?${target}|\\|\\s*${stdinTo(target)})`);
+  for (const m of text.matchAll(/\b(echo|printf)[ \t]+/g)) {
+    const from = m.index! + m[0].length;
+    const end = commandEnd(text, from);
+    if (!redirect.test(text.slice(end))) continue;
+    let args = words(text.slice(from, end)).filter((w) => !/^-[neE]+$/.test(w));
     if (m[1] === "printf" && args.length > 1 && args[0].includes("%")) args = args.slice(1);
     if (args.some((a) => literalCredential(a, "token", text))) return true;
   }
-  const heredocs = [new RegExp(`\\b(?:cat|tee)\\s*(?:>>?)?${target}\\s*<<-?\\s*(['"]?)(\\w+)\\1[^\\n]*\\n([\\s\\S]*?)\\n\\s*\\2\\s*(?:\\n|$)`, "g"), new RegExp(`\\bcat\\s*<<-?\\s*(['"]?)(\\w+)\\1\\s*>>?${target}[^\\n]*\\n([\\s\\S]*?)\\n\\s*\\2\\s*(?:\\n|$)`, "g")];
+  const delimiter = `<<-?\\s*(['"]|\\\\)?(\\w+)['"]?[^\\n]*\\n([\\s\\S]*?)\\n\\s*\\2\\s*(?:\\n|$)`;
+  const heredocs = [new RegExp(`\\b${stdinTo(target)}[^\\n<]*${delimiter}`, "g"), new RegExp(`\\bcat\\s*${delimiter.replace("[^\\n]*", `\\s*>>?${target}[^\\n]*`)}`, "g")];
   for (const re of heredocs) {
     for (const m of text.matchAll(re)) if (m[1] ? m[3].trim() !== "" : literalCredential(m[3], "token", text)) return true;
+  }
+  const hereStrings = [new RegExp(`\\b${stdinTo(target)}[^\\n<]*<<<\\s*(${VALUE})`, "g"), new RegExp(`\\bcat\\s*<<<\\s*(${VALUE})\\s*>>?${target}`, "g")];
+  for (const re of hereStrings) {
+    for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", text)) return true;
   }
   // cloud-init writes `content` as given (or decoded by its `encoding`): anything there is the token.
   for (const { text: layer } of layers) {
@@ -177,7 +195,7 @@ function givenCredential(text: string, context: string): string | undefined {
   }
   // YAML or JSON keys: at a line's start (a k3s config.yaml, cloud-config), or inside a string a
   // script writes (`echo 'token: …'`, `printf '…\ntoken: …'`, `{"token":"…"}`).
-  const key = new RegExp(`(?:^[ \\t]*(?:-[ \\t]+)?|['"{,][ \\t]*|\\\\n)["']?([\\w-]+)["']?[ \\t]*:[ \\t]*(?=(${VALUE}))`, "gm");
+  const key = new RegExp(`(?:^[ \\t]*(?:-[ \\t]+)?|(?:['",]|(?<!\\$)\\{)[ \\t]*|\\\\n)["']?([\\w-]+)["']?[ \\t]*:[ \\t]*(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(key)) {
     const value = m[2].replace(/\\n.*$/, "");
     if (secretName(m[1]) && literalCredential(value, m[1], context)) return `a credential (under ${m[1]}:)`;
@@ -207,7 +225,7 @@ export function scriptCredential(script: unknown): string | undefined {
   // from a double-quoted string: `echo "{\"auth\":\"…\"}"`) and as its printf commands print it
   // (`%s` filled), so the readers below see the keys and the values under them.
   const layers = bootLayers(script).flatMap((layer) => {
-    const readings = [layer.text, doubleQuoteUnescaped(layer.text), printfOutputs(layer.text)];
+    const readings = [layer.text, doubleQuoteUnescaped(layer.text), printedOutputs(layer.text)];
     return readings.filter((text, i) => text !== "" && readings.indexOf(text) === i).map((text) => ({ ...layer, text }));
   });
   // One text for what refers across layers (a variable set in the script, a file named in a decoded config).

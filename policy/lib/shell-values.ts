@@ -6,15 +6,23 @@
  * boot-scripts.ts.
  */
 import { namesNoCredential, registryAuth } from "./credentials";
-import { commandEnd, DOUBLE_QUOTED, pipeline, segments, substitution, words } from "./shell-scan";
+import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, pipeline, segments, substitution, words } from "./shell-scan";
 import { printfCommand, unescaped } from "./shell-printf";
 
 export { words };
 
 /** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
-export const VALUE = `${DOUBLE_QUOTED}|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
+export const VALUE = `${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
 
-export const unquote = (v: string) => v.replace(/^(["'])([\s\S]*)\1$/, "$2");
+/** A value without its quotes; an ANSI-C quoted one (`$'…'`) with its escapes taken off too. */
+export const unquote = (v: string) => (/^\$'[\s\S]*'$/.test(v) ? unescaped(v.slice(2, -1)).text : v.replace(/^(["'])([\s\S]*)\1$/, "$2"));
+
+/**
+ * A parameter expansion with a word (Bash Reference Manual 3.5.3): `${NAME:-word}` and
+ * `${NAME-word}` give the word when NAME is unset (as it is on a fresh VM), `${NAME:=word}` assigns
+ * it too; `${NAME:+word}` gives it only when NAME is set, `${NAME:?word}` stops the script instead.
+ */
+const PARAMETER_WORD = /^\$\{(\w+)(:?[-=+?])([\s\S]*)\}$/;
 
 /**
  * The text with the backslash escapes of a double-quoted shell string taken off, as the shell
@@ -38,10 +46,11 @@ const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
  * text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
  */
 function assignments(text: string, name: string): { rest: string; value?: string }[] {
-  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=`, "gm");
+  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=|\\$\\{${name}:?=`, "gm");
   return [...text.matchAll(assignment)].map((m) => {
     const rest = text.slice(m.index! + m[0].length);
-    return { rest, value: LEADING_VALUE.exec(rest)?.[0] };
+    // `${NAME:=word}` assigns its word, up to the closing brace.
+    return { rest, value: m[0].includes("${") ? /^[^}\n]*/.exec(rest)![0] : LEADING_VALUE.exec(rest)?.[0] };
   });
 }
 
@@ -55,7 +64,13 @@ export function literalCredential(raw: string, key: string, text: string, depth 
   if (v === "") return false;
   const ref = VARIABLE.exec(v);
   if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
-  // A printf conversion is filled from printf's arguments, which printfOutputs reads.
+  const expansion = PARAMETER_WORD.exec(v);
+  if (expansion) {
+    const [, name, operator, word] = expansion;
+    if (/[+?]/.test(operator) || depth >= 3) return false;
+    return literalCredential(word, key, text, depth + 1) || assignedLiterally(text, name, key, depth + 1);
+  }
+  // A printf conversion is filled from printf's arguments, which printedOutputs reads.
   if (v.startsWith("$") || PRINTF_CONVERSION.test(v)) return false;
   return !namesNoCredential(v, key);
 }
@@ -99,19 +114,23 @@ function printed(command: string): string | undefined {
 const PRINTF_CONVERSION = /^%[-+ #0]*\d*(?:\.\d+)?[sbdiouxXc](?:\\n)*$/;
 
 /**
- * What the script's printf commands print, a line each: `printf '{"auths":{"ghcr.io":{"auth":"%s"}}}'
- * <login>` prints the login under `auth`, while the format alone holds only `%s` there. What
- * `printf -v VAR` assigns is read as well, as an assignment `VAR='…'` when it is one line (so a
- * later `$VAR` finds it), else as the text: a later `echo "$VAR" > config.json` writes it.
+ * What the script's printf and `echo -e` commands print, a line each: `printf '{"auths":{"ghcr.io":{"auth":"%s"}}}'
+ * <login>` prints the login under `auth`, while the format alone holds only `%s` there, and `echo -e`
+ * takes `\x22` as `"` (Bash Reference Manual 4.2, echo). What `printf -v VAR` assigns is read as
+ * well, as an assignment `VAR='…'` when it is one line (so a later `$VAR` finds it), else as the
+ * text: a later `echo "$VAR" > config.json` writes it.
  */
-export function printfOutputs(text: string): string {
+export function printedOutputs(text: string): string {
   const outputs: string[] = [];
-  for (const m of text.matchAll(/\bprintf[ \t]+/g)) {
+  for (const m of text.matchAll(/\b(printf|echo)[ \t]+/g)) {
     const from = m.index! + m[0].length;
-    const run = printfCommand(words(text.slice(from, commandEnd(text, from))).map(wordValue));
+    const args = words(text.slice(from, commandEnd(text, from))).map(wordValue);
+    const echo = m[1] === "echo" && /^-[nE]*e[nE]*$/.test(args[0] ?? "") ? { output: unescaped(args.slice(1).join(" "), true).text } : undefined;
+    const run = m[1] === "echo" ? echo : printfCommand(args);
     if (!run || run.output.trim() === "") continue;
-    const single = !/[\n']/.test(run.output.replace(/\n+$/, ""));
-    outputs.push(run.variable !== undefined && single ? `${run.variable}='${run.output.replace(/\n+$/, "")}'` : run.output.replace(/\n+$/, ""));
+    const output = run.output.replace(/\n+$/, "");
+    const variable = "variable" in run ? run.variable : undefined;
+    outputs.push(variable !== undefined && !/[\n']/.test(output) ? `${variable}='${output}'` : output);
   }
   return outputs.join("\n");
 }
@@ -138,6 +157,13 @@ function encodedText(command: string): string | undefined {
 export function loginInScript(value: string, text: string, depth = 0): "encoded" | "literal" | undefined {
   if (depth > 3) return undefined;
   const v = value.replace(/^["']+/, "");
+  // A default (`${AUTH:-…}`, `${AUTH:=…}`): the variable as set in the script, else its word.
+  const defaulted = /^\$\{(\w+):?[-=]/.exec(v);
+  if (defaulted) {
+    const rest = v.slice(defaulted[0].length);
+    if (registryAuth(unquote(/^[^}\s]*/.exec(rest)![0]), "auth")) return "literal";
+    return loginInScript(`$${defaulted[1]}`, text, depth + 1) ?? loginInScript(rest, text, depth + 1);
+  }
   const ref = /^\$(?:\{(\w+)\}|(\w+))/.exec(v);
   if (ref) {
     for (const { rest, value: literal } of assignments(text, ref[1] ?? ref[2])) {

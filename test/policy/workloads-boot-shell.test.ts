@@ -78,3 +78,47 @@ test("sensitive-values-secret: a startup script printing a config with printf -v
   const out = await runResource(sensitiveValuesSecret, { type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "agents", props: { metadataStartupScript: script } });
   assert.match(out.violations.map((v) => v.message).join(), /^InstanceTemplate agents: metadataStartupScript carries registry credentials .* but metadataStartupScript is not declared secret/);
 });
+
+const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+const INSTALL = "curl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443";
+
+// Before, each of these passed though bash writes the literal: a `${VAR:-default}` or `${VAR:=default}`
+// expands to its default when VAR is unset, as on a fresh VM (3.5.3 Shell Parameter Expansion); `$'…'`
+// is the string with its escapes taken off (3.1.2.4 ANSI-C Quoting); `<<\EOF` is a quoted heredoc
+// delimiter like `<<'EOF'` (3.6.6 Here Documents); a here-string, `install … /dev/stdin` and a `|`
+// inside the echoed quotes write the token file all the same; `echo -e` takes `\x22` as `"`.
+test("sensitive-values-secret: defaults, ANSI-C quoting, here-strings and install writing a credential as bash does", () => {
+  const found: Record<string, [string, RegExp]> = {
+    defaultFlag: [`${INSTALL} --token "\${K3S_TOKEN:-Zq8vN3pL0xR7sT2w}"\n`, /^a credential \(given as --token\)/],
+    defaultEnv: ["K3S_TOKEN=${K3S_TOKEN:-Zq8vN3pL0xR7sT2w}\n", /^a credential \(given as K3S_TOKEN=\)/],
+    defaultHeredoc: ["cat > /etc/rancher/k3s/config.yaml <<EOF\ntoken: ${K3S_TOKEN:-Zq8vN3pL0xR7sT2w}\nEOF\n", TOKEN],
+    defaultTokenFile: [TOKEN_FILE + 'echo "${K3S_TOKEN-Zq8vN3pL0xR7sT2w}" > /etc/rancher/k3s/token\n', /^a join token \(written to \/etc\/rancher\/k3s\/token/],
+    assignedDefault: [`: "\${AUTH:=${AUTH}}"\n${registries("$AUTH")}`, REGISTRY],
+    defaultLogin: [`echo "auth: \${AUTH:-$(echo -n ci-bot:hunter2-Plain | base64 -w0)}" > /etc/rancher/k3s/registries.yaml\n`, ENCODED],
+    ansiC: [`${INSTALL} --token $'Zq8vN3pL0xR7sT2w'\n`, /^a credential \(given as --token\)/],
+    ansiCEnv: ["export K3S_TOKEN=$'Zq8v\\x4e3pL0xR7sT2w'\n", /^a credential \(given as K3S_TOKEN=\)/],
+    heredocBackslash: [TOKEN_FILE + "cat > /etc/rancher/k3s/token <<\\EOF\nZq8vN3pL0xR7sT2w\nEOF\n", /^a join token \(written to/],
+    installHeredoc: [TOKEN_FILE + "install -m 600 /dev/stdin /etc/rancher/k3s/token <<'EOF'\nZq8vN3pL0xR7sT2w\nEOF\n", /^a join token \(written to/],
+    hereString: [TOKEN_FILE + "install -m 600 /dev/stdin /etc/rancher/k3s/token <<< 'Zq8vN3pL0xR7sT2w'\n", /^a join token \(written to/],
+    teeHereString: [TOKEN_FILE + "tee /etc/rancher/k3s/token <<< Zq8vN3pL0xR7sT2w >/dev/null\n", /^a join token \(written to/],
+    catHereString: [TOKEN_FILE + "cat > /etc/rancher/k3s/token <<< Zq8vN3pL0xR7sT2w\n", /^a join token \(written to/],
+    installPipe: [TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w | sudo install -D -m 0600 /dev/stdin /etc/rancher/k3s/token\n", /^a join token \(written to/],
+    echoPipeQuoted: [TOKEN_FILE + 'echo "Zq8v|N3pL0xR7sT2w" > /etc/rancher/k3s/token\n', /^a join token \(written to/],
+    echoE: [`echo -e '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${AUTH}\\x22}}}' > /root/.docker/config.json\n`, REGISTRY],
+  };
+  for (const [name, [script, what]] of Object.entries(found)) assert.match(scriptCredential(script) ?? "", what, name);
+});
+
+// Before, `${K3S_TOKEN:?…}` and `${K3S_TOKEN:+…}` were read as a YAML key `K3S_TOKEN:` holding
+// `?…`/`+…`, a false alarm: `:?` writes nothing (it stops the script when K3S_TOKEN is unset),
+// `:+` gives its word only when K3S_TOKEN is set, and `${K3S_TOKEN:0:8}` is a substring of it.
+test("sensitive-values-secret: parameter expansions that give no literal credential are no alarm", () => {
+  for (const script of [
+    `${INSTALL} --token "\${K3S_TOKEN:?K3S_TOKEN must be set}"\n`,
+    'OPT="${K3S_TOKEN:+--token-file /etc/rancher/k3s/token}"\n',
+    'echo "joining with token ${K3S_TOKEN:0:8}…"\n',
+    `${INSTALL} --token "\${K3S_TOKEN:-$(cat /run/secrets/k3s)}"\n`,
+    "K3S_TOKEN=${K3S_TOKEN:-}\n",
+    TOKEN_FILE + "cat > /etc/rancher/k3s/token <<< \"$(gcloud secrets versions access latest --secret=k3s-token)\"\n",
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
