@@ -1,7 +1,7 @@
 /**
  * The EndpointPickerConfig of a picker installed by a chart: a Helm Release of llm-d-router's own
  * `llm-d-router-gateway` or `llm-d-router-standalone` (v0.10.0 config/charts), or of GIE v1.5.0's
- * legacy `inferencepool` running llm-d-router's picker (picker-release-gie.ts), whose rendered
+ * legacy `inferencepool` or its `standalone` running llm-d-router's picker (picker-release-gie.ts), whose rendered
  * Deployment and ConfigMap a stack holds only as values. Read as the chart renders them
  * (routerlib/templates/_deployment.yaml, _config.yaml; epplib's alike) and judged as the Deployment
  * would be (picker-config.ts): llm-d's picker reads `/config/<router.epp.pluginsConfigFile>` from a
@@ -20,13 +20,11 @@ import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-c
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
-import { DEPRECATED_METRIC_FLAGS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
+import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
 import { parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
-/** GIE's legacy chart, read from inferenceExtension.* (picker-release-gie.ts). */
-const GIE_CHART = "inferencepool";
 
 /**
  * The picker image a release runs: the values' router.epp.image, each part over the chart's default.
@@ -144,18 +142,18 @@ function llmdPickerConfig(r: PolicyResource, values: unknown): ChartPickerConfig
  * define them but Validate refuses any given one; llm-d-router has no --model-server-metrics-path
  * at all (pflag: unknown flag). Metric names now belong in the config (core-metrics-extractor).
  */
-function checkLegacyMetricFlags(values: unknown, flagArgs: string[], picker: { tag?: string; what: string }, report: (message: string) => void, exits: string): void {
-  const legacy = gieLegacyMetricFlags(values);
+function checkLegacyMetricFlags(values: unknown, chart: string, flagArgs: string[], picker: { tag?: string; what: string }, report: (message: string) => void, exits: string): void {
+  const legacy = gieLegacyMetricFlags(values, chart);
   const given = DEPRECATED_METRIC_FLAGS.filter((f) => flagArgs.includes(`--${f}`) || flagArgs.some((a) => a.startsWith(`--${f}=`)));
   const refused = [...new Set([...(legacy?.flags ?? []), ...given])].filter((f) => f !== "model-server-metrics-path");
   if (refused.length === 0) return;
   const from = [
-    ...(legacy ? [`inferencePool.modelServerType ${JSON.stringify(legacy.type)} (for which epplib _deployment.yaml passes --${legacy.flags.join(", --")} unless inferenceExtension.latencyPredictor.enabled)`] : []),
+    ...(legacy ? [`${legacy.at}.modelServerType ${JSON.stringify(legacy.type)} (for which epplib _deployment.yaml passes --${legacy.flags.join(", --")} unless inferenceExtension.latencyPredictor.enabled)`] : []),
     ...given.map((f) => `inferenceExtension.flags.${f}`),
   ].join(" and ");
   const unknown = picker.tag && legacy?.flags.includes("model-server-metrics-path") ? "; --model-server-metrics-path is no flag it defines, so it stops at parsing (unknown flag)" : "";
   const fix = legacy
-    ? `set inferencePool.modelServerType vllm (the chart then passes none of them) and run a config of inferenceExtension.pluginsCustomConfig, named by inferenceExtension.pluginsConfigFile, whose core-metrics-extractor has defaultEngine ${JSON.stringify(legacy.type)}, or enable the latency predictor`
+    ? `set ${legacy.at}.modelServerType vllm (the chart then passes none of them) and run a config of inferenceExtension.pluginsCustomConfig, named by inferenceExtension.pluginsConfigFile, whose core-metrics-extractor has defaultEngine ${JSON.stringify(legacy.type)}, or enable the latency predictor`
     : "drop those flags and name the metrics in the config (core-metrics-extractor's engineConfigs)";
   report(
     `${from} gives ${picker.what} metric flags it refuses at start (--${refused.join(", --")}: Validate, pkg/epp/server/options.go, "is deprecated and cannot be used; configure metrics via engineConfigs in EndpointPickerConfig instead")${unknown}, ${exits}; ${fix}`,
@@ -163,23 +161,23 @@ function checkLegacyMetricFlags(values: unknown, flagArgs: string[], picker: { t
 }
 
 /**
- * A release of GIE v1.5.0's `inferencepool` chart (picker-release-gie.ts): the picker reads
+ * A release of GIE v1.5.0's `inferencepool` or `standalone` chart (picker-release-gie.ts): the picker reads
  * --config-text where inferenceExtension.flags gives it one, else the --config-file the chart passes
  * (`/config/<inferenceExtension.pluginsConfigFile>`, unless the flags give another) from ConfigMap
  * `<release>-epp`: its default-plugins.yaml and inferenceExtension.pluginsCustomConfig.
  */
-function giePickerConfig(r: PolicyResource, values: unknown, report: (message: string) => void, exits: string): ChartPickerConfig | undefined {
+function giePickerConfig(r: PolicyResource, chart: string, values: unknown, report: (message: string) => void, exits: string): ChartPickerConfig | undefined {
   if (!isGieChartVersion(r.props.version)) return undefined;
   const image = giePickerImage(values);
   const tag = judgedPickerTag(image);
   if (tag === undefined && !isGieOwnPicker(image)) return undefined;
-  const rendered = giePickerArgs(values);
+  const rendered = giePickerArgs(values, chart);
   if (!rendered) return undefined;
   if ("unrendered" in rendered) {
     report(rendered.unrendered);
     return undefined;
   }
-  checkLegacyMetricFlags(values, rendered.args, { tag, what: tag ? `llm-d-router ${tag}'s picker` : "GIE v1.5.0's own picker" }, report, exits);
+  checkLegacyMetricFlags(values, chart, rendered.args, { tag, what: tag ? `llm-d-router ${tag}'s picker` : "GIE v1.5.0's own picker" }, report, exits);
   // GIE's own picker registers other plugins: its config is not judged.
   if (tag === undefined) return undefined;
   const container = { args: rendered.args };
@@ -203,7 +201,7 @@ function giePickerConfig(r: PolicyResource, values: unknown, report: (message: s
   // No config at all: the loader's built-in default, not read here; a file outside the chart's /config mount: not known here.
   if (path === "" || !path.startsWith("/config/")) return undefined;
   const chosenBy = flags && "config-file" in flags ? `inferenceExtension.flags.config-file ${JSON.stringify(path)}` : `inferenceExtension.pluginsConfigFile ${JSON.stringify(path.slice("/config/".length))}`;
-  const own = { "default-plugins.yaml": () => ({ text: yaml.dump(gieDefaultPlugins(values)), from: "the chart's default-plugins.yaml, rendered from inferenceExtension and inferencePool" }) };
+  const own = { "default-plugins.yaml": () => ({ text: yaml.dump(gieDefaultPlugins(values, chart)), from: "the chart's default-plugins.yaml, rendered from inferenceExtension and inferencePool" }) };
   const configMap = `ConfigMap ${releaseNamespaceLabel(r)}/${chartPickerName(String(r.props.name ?? r.name))}`;
   return { tag, file: mountedFile(path.slice("/config/".length), own, gieCustomConfig(values), "inferenceExtension", chosenBy, configMap), allowExperimental, allowHint };
 }
@@ -213,11 +211,11 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
   for (const r of resources.filter((x) => x.type === T.helmRelease)) {
     const read = probe(() => {
       const chart = helmChartName(r.props);
-      if (!chart || (!CHARTS.includes(chart) && chart !== GIE_CHART)) return;
+      if (!chart || (!CHARTS.includes(chart) && !GIE_CHARTS.includes(chart))) return;
       const values = r.props.values ?? {};
       const lead = `the endpoint picker of Helm release ${releaseLabel(r)} (chart ${chart}) on ${cluster}`;
       const exits = "so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker)";
-      const picker = chart === GIE_CHART ? giePickerConfig(r, values, (m) => report(`${lead}: ${m}`, r.urn), exits) : llmdPickerConfig(r, values);
+      const picker = GIE_CHARTS.includes(chart) ? giePickerConfig(r, chart, values, (m) => report(`${lead}: ${m}`, r.urn), exits) : llmdPickerConfig(r, values);
       if (!picker) return;
       if ("unread" in picker.file) {
         report(`${lead}: ${picker.file.unread}${picker.file.exits ? `, ${exits}` : ""}`, r.urn);

@@ -10,6 +10,28 @@ import { dig } from "./k8s";
 import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
 import { goTruthy, isObject } from "./values";
 
+/**
+ * GIE's charts that run a picker from epplib's templates: the legacy `inferencepool` and
+ * `standalone`, both published at v1.5.0 (Makefile standalone-helm-chart-push). They differ only in
+ * their values.yaml defaults (see {@link gieStandaloneMode}, {@link giePickerArgs}).
+ */
+export const GIE_CHARTS = ["inferencepool", "standalone"];
+
+/**
+ * Whether epplib runs the picker standalone (`--endpoint-selector`, no pool): inferenceExtension.
+ * endpointsServer set and its createInferencePool Go-false. The standalone chart's values.yaml sets
+ * endpointsServer.createInferencePool true, so there it takes an explicit false (or a null, which
+ * Helm reads as deleting the default); the inferencepool chart has no endpointsServer default.
+ */
+export function gieStandaloneMode(values: unknown, chart = "inferencepool"): boolean {
+  const server = dig(values, "inferenceExtension.endpointsServer");
+  if (chart !== "standalone") return goTruthy(server) && !goTruthy(dig(values, "inferenceExtension.endpointsServer.createInferencePool"));
+  // A null (or other Go-false) endpointsServer drops the chart's map: no endpointsServer, so a pool.
+  if (server !== undefined && !goTruthy(server)) return false;
+  const create = dig(values, "inferenceExtension.endpointsServer.createInferencePool");
+  return create !== undefined && !goTruthy(create);
+}
+
 /** The chart versions read: GIE's last release of it (v1.6.0 ships no chart); an unpinned release pulls it too. */
 export const isGieChartVersion = (version: unknown) => version === undefined || version === null || version === "" || /^v?1\.5\.0$/.test(String(version).trim());
 
@@ -47,15 +69,17 @@ export function quotedArg(text: string): string | undefined {
 /**
  * The picker's args that choose its config, as _deployment.yaml writes them: `--config-file
  * "/config/<pluginsConfigFile>"`, then each of inferenceExtension.flags (over the chart's `v: 1`; a
- * null drops it, as Helm does) in Go's sorted key order as `--<key>` and `"<value>"`: two args, so a
+ * null drops it, as Helm does; the standalone chart has no default flags) in Go's sorted key order as `--<key>` and `"<value>"`: two args, so a
  * bool flag (pflag) takes no value from the second, which is left over as a positional argument.
  * `unrendered` names a value whose quoted form is not YAML; undefined where a value choosing the config
  * is a list or mapping, which Go prints in a form of its own, not read here.
  */
-export function giePickerArgs(values: unknown): { args: string[] } | { unrendered: string } | undefined {
+export function giePickerArgs(values: unknown, chart = "inferencepool"): { args: string[] } | { unrendered: string } | undefined {
   const file = dig(values, "inferenceExtension.pluginsConfigFile");
   const given = dig(values, "inferenceExtension.flags");
-  const flags = Object.entries({ v: 1, ...(isObject(given) ? given : {}) }).filter(([, v]) => v !== null && v !== undefined);
+  // The inferencepool chart's values.yaml sets flags `v: 1`; the standalone chart's sets none.
+  const defaults = chart === "standalone" ? {} : { v: 1 };
+  const flags = Object.entries({ ...defaults, ...(isObject(given) ? given : {}) }).filter(([, v]) => v !== null && v !== undefined);
   const args: string[] = [];
   for (const [key, raw, path] of [
     ["config-file", `/config/${file === undefined ? "default-plugins.yaml" : file}`, "inferenceExtension.pluginsConfigFile"],
@@ -75,16 +99,14 @@ export function giePickerArgs(values: unknown): { args: string[] } | { unrendere
 /** The picker flags that choose its config, or turn on its Alpha plugins. */
 const CONFIG_FLAGS = ["config-file", "config-text", "allow-experimental-plugins"];
 
-/** The model server type and protocol _config.yaml reads: endpointsServer's in standalone mode, else inferencePool's. */
-function modelServer(values: unknown): { type: string; protocol: string } {
+/** The model server type and protocol _config.yaml reads, and where: endpointsServer's in standalone mode, else inferencePool's. */
+function modelServer(values: unknown, chart: string): { type: string; protocol: string; at: string } {
   const str = (key: string, fallback: string) => {
     const x = dig(values, key);
     return goTruthy(x) ? String(x) : fallback;
   };
-  const server = dig(values, "inferenceExtension.endpointsServer");
-  const standalone = goTruthy(server) && !goTruthy(dig(values, "inferenceExtension.endpointsServer.createInferencePool"));
-  const at = standalone ? "inferenceExtension.endpointsServer" : "inferencePool";
-  return { type: str(`${at}.modelServerType`, "vllm"), protocol: str(`${at}.modelServerProtocol`, "http") };
+  const at = gieStandaloneMode(values, chart) ? "inferenceExtension.endpointsServer" : "inferencePool";
+  return { type: str(`${at}.modelServerType`, "vllm"), protocol: str(`${at}.modelServerProtocol`, "http"), at };
 }
 
 /** The metric flags llm-d-router v0.10.0 and GIE v1.5.0's picker still define but refuse when given (pkg/epp/server/options.go Validate). */
@@ -95,13 +117,13 @@ export const DEPRECATED_METRIC_FLAGS = ["total-queued-requests-metric", "total-r
  * unless inferenceExtension.latencyPredictor.enabled: sglang's, triton-tensorrt-llm's and
  * trtllm-serve's metric names, the last also with --model-server-metrics-path.
  */
-export function gieLegacyMetricFlags(values: unknown): { type: string; flags: string[] } | undefined {
+export function gieLegacyMetricFlags(values: unknown, chart = "inferencepool"): { type: string; at: string; flags: string[] } | undefined {
   if (goTruthy(dig(values, "inferenceExtension.latencyPredictor.enabled"))) return undefined;
-  const { type } = modelServer(values);
+  const { type, at } = modelServer(values, chart);
   const names = ["total-queued-requests-metric", "total-running-requests-metric", "kv-cache-usage-percentage-metric"];
-  if (type === "sglang") return { type, flags: [...names, "cache-info-metric"] };
-  if (type === "triton-tensorrt-llm") return { type, flags: [...names, "lora-info-metric"] };
-  if (type === "trtllm-serve") return { type, flags: [...names, "cache-info-metric", "model-server-metrics-path", "lora-info-metric"] };
+  if (type === "sglang") return { type, at, flags: [...names, "cache-info-metric"] };
+  if (type === "triton-tensorrt-llm") return { type, at, flags: [...names, "lora-info-metric"] };
+  if (type === "trtllm-serve") return { type, at, flags: [...names, "cache-info-metric", "model-server-metrics-path", "lora-info-metric"] };
   return undefined;
 }
 
@@ -123,8 +145,8 @@ const PREDICTOR_PLUGINS = [
  * grpc, else inferencePool.parser) named by the deprecated top-level `parser`, and the latency
  * predictor's plugins and profile where it is enabled.
  */
-export function gieDefaultPlugins(values: unknown): Record<string, unknown> {
-  const { type, protocol } = modelServer(values);
+export function gieDefaultPlugins(values: unknown, chart = "inferencepool"): Record<string, unknown> {
+  const { type, protocol } = modelServer(values, chart);
   const given = dig(values, "inferencePool.parser");
   const parser = type.toLowerCase() === "vllm" && protocol.toLowerCase() === "grpc" ? "vllmgrpc-parser" : goTruthy(given) ? String(given) : "";
   const source = (key: string, fallback: string) => {

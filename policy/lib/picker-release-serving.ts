@@ -6,7 +6,8 @@
  * rendered objects are only values in the stack, so the Service-port and TLS checks inference-pool-epp
  * makes on a hand-written picker are made here on what the values render. Also names the chart
  * release whose picker Service a hand-written pool points at. GIE's legacy `inferencepool` chart
- * (v1.5.0) renders its picker alike from inferenceExtension.* and is read the same way. Read by
+ * and its `standalone` chart (v1.5.0) render their picker alike from inferenceExtension.* and are
+ * read the same way. Read by
  * inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
@@ -17,7 +18,7 @@ import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { checkPodPorts } from "./picker-release-pod";
-import { giePickerArgs } from "./picker-release-gie";
+import { giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
 
 /**
@@ -31,6 +32,8 @@ const CHARTS: Record<string, { epp: string; gateway: boolean; gie: boolean }> = 
   "llm-d-router-gateway": { epp: "router.epp", gateway: true, gie: false },
   "llm-d-router-standalone": { epp: "router.epp", gateway: false, gie: false },
   inferencepool: { epp: "inferenceExtension", gateway: true, gie: true },
+  // GIE v1.5.0's standalone chart: epplib's picker and Service, its pool (standalone/templates/inferencepool.yaml) unless endpointsServer.createInferencePool is false, no istio.yaml or HTTPRoute.
+  standalone: { epp: "inferenceExtension", gateway: false, gie: true },
 };
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
@@ -96,8 +99,12 @@ function chartReleases(resources: PolicyResource[], cluster: string): ChartRelea
   return out;
 }
 
-/** Whether the chart runs its picker for its own InferencePool (`--pool-name`), not standalone (`--endpoint-selector`). */
-const servesOwnPool = (rel: ChartRelease) => rel.gie || dig(rel.values, "router.inferencePool.create") !== false;
+/**
+ * Whether the chart runs its picker for its own InferencePool (`--pool-name`), not standalone
+ * (`--endpoint-selector`). GIE's inferencepool chart makes its pool whatever endpointsServer says.
+ */
+const servesOwnPool = (rel: ChartRelease) =>
+  rel.gie ? rel.chart !== "standalone" || !gieStandaloneMode(rel.values, rel.chart) : dig(rel.values, "router.inferencePool.create") !== false;
 
 /**
  * The Service port the chart gives ext-proc, and the InferencePool's endpointPickerRef with it, is
@@ -128,7 +135,7 @@ function checkExtProcPort(rel: ChartRelease, report: Report): void {
  */
 function plaintext(rel: ChartRelease): { text: string; flag: boolean } | undefined {
   if (rel.gie) {
-    const rendered = giePickerArgs(rel.values);
+    const rendered = giePickerArgs(rel.values, rel.chart);
     const args = rendered && "args" in rendered ? rendered.args : [];
     return pflagBool({ args }, "secure-serving") === false ? { text: "inferenceExtension.flags' secure-serving=false (rendered --secure-serving=false)", flag: true } : undefined;
   }
@@ -258,11 +265,15 @@ export function chartPickerServiceProblem(resources: PolicyResource[], cluster: 
     const what = rendered.preferredBackends
       ? `endpoint picker Service ${pool.namespace}/${service} is one of those Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker (provider.gke.preferredBackends: one a picker pod of StatefulSet ${chartPickerName(rel.name)})`
       : `endpoint picker Service ${pool.namespace}/${service} is the one Helm release ${rel.namespace}/${rel.name} (chart ${rel.chart}) renders for its own picker`;
+    const create = rel.gie ? "inferenceExtension.endpointsServer.createInferencePool" : "router.inferencePool.create";
     if (!servesOwnPool(rel)) {
-      return `${what}, which runs standalone (router.inferencePool.create false: --endpoint-selector from router.modelServers.matchLabels, no InferencePool), so it picks among the pods of its own selector, not this pool's, and no objective of this pool reaches it; give this pool a picker of its own (a Service of a picker started with --pool-name ${pool.name}), or let the chart create the pool (router.inferencePool.create true) and route to InferencePool ${rel.namespace}/${rel.name}`;
+      const selector = rel.gie ? "inferenceExtension.endpointsServer.endpointSelector" : "router.modelServers.matchLabels";
+      return `${what}, which runs standalone (${create} false: --endpoint-selector from ${selector}, no InferencePool), so it picks among the pods of its own selector, not this pool's, and no objective of this pool reaches it; give this pool a picker of its own (a Service of a picker started with --pool-name ${pool.name}), or let the chart create the pool (${create} true) and route to InferencePool ${rel.namespace}/${rel.name}`;
     }
     if (rel.name === pool.name) {
-      return `${what}, and that release creates InferencePool ${rel.namespace}/${rel.name} itself (${rel.gie ? "inferencepool/templates/inferencepool.yaml, always" : "router.inferencePool.create, true unless set false"}), the pool this one names again: whichever of the two is applied second fails (Helm will not adopt an object it does not own; Pulumi cannot create one that exists), so drop this InferencePool and configure the chart's (${rel.gie ? "inferencePool.modelServers)" : "router.modelServers), or set router.inferencePool.create false in a release of its own"}`;
+      const how = !rel.gie ? "router.inferencePool.create, true unless set false" : rel.chart === "standalone" ? `standalone/templates/inferencepool.yaml, unless ${create} is false` : "inferencepool/templates/inferencepool.yaml, always";
+      const fix = !rel.gie ? "router.modelServers), or set router.inferencePool.create false in a release of its own" : rel.chart === "standalone" ? `inferencePool.modelServers), or set ${create} false` : "inferencePool.modelServers)";
+      return `${what}, and that release creates InferencePool ${rel.namespace}/${rel.name} itself (${how}), the pool this one names again: whichever of the two is applied second fails (Helm will not adopt an object it does not own; Pulumi cannot create one that exists), so drop this InferencePool and configure the chart's (${fix}`;
     }
     return `${what}, started for that release's InferencePool ${rel.namespace}/${rel.name} (--pool-name ${rel.name} --pool-namespace ${rel.namespace}, ${rel.gie ? "epplib" : "routerlib"} _deployment.yaml), so it picks that pool's model servers and this pool's requests go to them; route to InferencePool ${rel.namespace}/${rel.name} instead, or give this pool a picker of its own started with --pool-name ${pool.name}`;
   }

@@ -189,4 +189,17 @@ export const pickerMutations: Mutation[] = [
       return addLike(doc, like, "gie-health", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values });
     },
   },
+  {
+    // GIE v1.5.0's standalone chart runs epplib's picker; createInferencePool false runs it standalone, where _deployment.yaml passes
+    // endpointsServer.modelServerType sglang's legacy metric flags, which llm-d-router v0.10.0's Validate refuses at start.
+    name: "a Helm release of GIE's standalone chart running llm-d-router's picker standalone for sglang servers, for which the chart passes metric flags it refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const image = { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" };
+      const values = { inferenceExtension: { image, endpointsServer: { createInferencePool: false, endpointSelector: "app=llama-gie", modelServerType: "sglang" } } };
+      return addLike(doc, like, "gie-standalone", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values });
+    },
+  },
 ];

@@ -1,0 +1,55 @@
+/**
+ * Policy tests for inference-pool-epp's reading of the picker GIE v1.5.0's `standalone` chart
+ * installs (a Helm Release of config/charts/standalone; the same epplib templates as the legacy
+ * `inferencepool` chart, other values.yaml defaults: an InferencePool made unless
+ * inferenceExtension.endpointsServer.createInferencePool is false, no default flags, an Envoy
+ * sidecar in the picker's pod).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const ROUTER_PICKER = { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" };
+const release = (inferenceExtension: Record<string, unknown>, more: Record<string, unknown> = {}, chart = "standalone") =>
+  on(RELEASE, "gie", {
+    name: "llama",
+    namespace: "inference",
+    chart: `oci://registry.k8s.io/gateway-api-inference-extension/charts/${chart}`,
+    version: "v1.5.0",
+    values: { ...more, inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: ROUTER_PICKER, ...inferenceExtension } },
+  });
+const messages = async (inferenceExtension: Record<string, unknown>, more?: Record<string, unknown>, chart?: string, others: unknown[] = []) =>
+  (await runStack(inferencePoolEpp, [release(inferenceExtension, more, chart), ...others] as any)).violations.map((v) => v.message);
+const LEAD = "the endpoint picker of Helm release inference/llama (chart standalone) on a";
+const LEAD_RE = LEAD.replace(/[()]/g, "\\$&");
+
+test("inference-pool-epp: GIE's standalone chart's picker config is judged as the inferencepool chart's", async () => {
+  assert.deepEqual(await messages({}), []);
+  const scheme = await messages({ metricsDataSource: { scheme: "HTTPS" } });
+  assert.equal(scheme.length, 1, scheme.join("\n"));
+  assert.match(scheme[0], new RegExp(`^${LEAD_RE}: its EndpointPickerConfig, the chart's default-plugins.yaml, rendered from inferenceExtension and inferencePool, is one llm-d-router v0.10.0's config loader refuses`));
+  assert.match((await messages({ pluginsConfigFile: "plugins.yaml" })).join("\n"), /inferenceExtension.pluginsConfigFile "plugins.yaml" names no file of ConfigMap inference\/llama-epp/);
+});
+
+test("inference-pool-epp: GIE's standalone chart makes a pool unless endpointsServer.createInferencePool is false (its values.yaml default is true)", async () => {
+  // Over the chart's createInferencePool: true the picker serves the pool, of inferencePool.modelServerType (vllm): no legacy metric flags.
+  assert.deepEqual(await messages({ endpointsServer: { modelServerType: "sglang" } }), []);
+  // The inferencepool chart has no such default: the same values run it standalone, as sglang.
+  assert.match((await messages({ endpointsServer: { modelServerType: "sglang" } }, {}, "inferencepool")).join("\n"), /metric flags it refuses at start/);
+  const off = await messages({ endpointsServer: { createInferencePool: false, endpointSelector: "app=llama", modelServerType: "sglang" } });
+  assert.equal(off.length, 1, off.join("\n"));
+  assert.match(off[0], new RegExp(`^${LEAD_RE}: inferenceExtension.endpointsServer.modelServerType "sglang" .*gives llm-d-router v0.10.0's picker metric flags it refuses at start`));
+});
+
+test("inference-pool-epp: GIE's standalone chart's Service port, probes and the pool pointing at its picker", async () => {
+  assert.match((await messages({ extProcPort: 9012 })).join("\n"), new RegExp(`^${LEAD_RE}: inferenceExtension.extProcPort 9012 is the port of the chart's picker Service`));
+  assert.match((await messages({ flags: { "grpc-health-port": 9013 } })).join("\n"), /inferenceExtension.flags.grpc-health-port 9013 moves the picker's gRPC health server off 9003/);
+  const POOL = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
+  const pool = on(POOL, "pool-mine", { metadata: { name: "mine", namespace: "inference" }, spec: { selector: { matchLabels: { app: "llama" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "llama-epp", port: { number: 9002 } } } });
+  assert.match((await messages({}, {}, undefined, [pool])).join("\n"), /endpoint picker Service inference\/llama-epp is the one Helm release inference\/llama \(chart standalone\) renders for its own picker, started for that release's InferencePool inference\/llama/);
+  const alone = (await messages({ endpointsServer: { createInferencePool: false, endpointSelector: "app=llama" } }, {}, undefined, [pool])).join("\n");
+  assert.match(alone, /which runs standalone \(inferenceExtension.endpointsServer.createInferencePool false: --endpoint-selector from inferenceExtension.endpointsServer.endpointSelector, no InferencePool\)/);
+});
