@@ -2,10 +2,12 @@
  * The ports the containers of a chart-rendered picker's pod listen on, read from a release's values
  * as the chart renders the pod: llm-d-router v0.10.0's routerlib (_deployment.yaml,
  * _latency-predictor.tpl) from router.*, GIE v1.5.0's epplib (the same templates) from
- * inferenceExtension.*. Read by picker-release-serving.ts for inference-pool-epp.
+ * inferenceExtension.*, and the Envoy sidecar GIE's standalone chart runs beside its picker. Read
+ * by picker-release-serving.ts for inference-pool-epp.
  */
 import { dig } from "./k8s";
-import type { Report } from "./picker-service";
+import { flagValue, pflagBool, type Report } from "./picker-service";
+import { giePickerArgs } from "./picker-release-gie";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 
@@ -43,6 +45,9 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
     const start = num(dig(v, `${root}.latencyPredictor.predictionServers.startPort`) ?? 8001);
     for (let i = 0; i < count && start !== undefined; i++) ports.push({ port: start + i, what: `prediction server ${i + 1}'s port (${root}.latencyPredictor.predictionServers.startPort + ${i})` });
   }
+  if (gieDefaultSidecar(rel)) {
+    ports.push({ port: 8081, what: "the Envoy sidecar's listener port (its envoy.yaml's listener vllm)" }, { port: 19001, what: "the Envoy sidecar's readiness listener port (its envoy.yaml's listener envoy-proxy-ready)" });
+  }
   const seen = new Map<number, string>();
   for (const { port, what } of ports) {
     if (port === undefined) continue;
@@ -61,6 +66,50 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
   if (rel.gie && health.port !== undefined && health.port !== 9003) {
     report(
       `${rel.lead}: inferenceExtension.flags.grpc-health-port ${health.port} moves the picker's gRPC health server off 9003, but the chart's liveness and readiness probes check 9003 (epplib _deployment.yaml), so the pod is never Ready and is restarted, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); leave grpc-health-port at 9003`,
+      rel.resource.urn,
+    );
+  }
+}
+
+/**
+ * Whether the pod runs the Envoy sidecar of GIE v1.5.0's standalone chart with the chart's own
+ * envoy.yaml (standalone/values.yaml inferenceExtension.sidecar: enabled, its ConfigMap `envoy`
+ * mounted at /etc/envoy, run with `-c /etc/envoy/envoy.yaml`). A sidecar whose config, command,
+ * args or volumes the values replace runs a config not read here. Helm reads a null `enabled` as
+ * deleting the default, so off.
+ */
+function gieDefaultSidecar(rel: ChartRelease): boolean {
+  if (rel.chart !== "standalone") return false;
+  const at = (k: string) => dig(rel.values, `inferenceExtension.sidecar.${k}`);
+  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return false;
+  const data = at("configMap.data");
+  if (isObject(data) && "envoy.yaml" in data) return false;
+  return ["configMap.name", "command", "args", "volumes", "volumeMounts"].every((k) => at(k) === undefined);
+}
+
+/**
+ * The standalone chart's envoy.yaml sends every request's ext_proc call to the picker at
+ * 127.0.0.1:9002 over TLS (cluster ext_proc, an UpstreamTlsContext), with no failure_mode_allow:
+ * a picker moved off 9002 (--grpc-port) or serving plaintext (--secure-serving=false) fails them,
+ * and with them every request through the sidecar.
+ */
+export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
+  if (!gieDefaultSidecar(rel)) return;
+  const rendered = giePickerArgs(rel.values, rel.chart);
+  if (!rendered || !("args" in rendered)) return;
+  const container = { args: rendered.args };
+  const sidecar = "the Envoy sidecar the chart runs beside it (inferenceExtension.sidecar, on by default; its envoy.yaml from the chart's values.yaml)";
+  const fix = "set inferenceExtension.sidecar.enabled false, or give the sidecar an envoy.yaml of your own (inferenceExtension.sidecar.configMap.data) that";
+  const port = flagValue(container, "grpc-port");
+  if (port !== undefined && port.trim() !== "9002") {
+    report(
+      `${rel.lead}: inferenceExtension.flags' grpc-port ${port} moves the picker's ext-proc server off 9002, but ${sidecar} sends its ext_proc calls to 127.0.0.1:9002, so they fail and every request through the sidecar fails (its ext_proc filter does not allow failure); ${fix} calls the picker's port`,
+      rel.resource.urn,
+    );
+  }
+  if (pflagBool(container, "secure-serving") === false) {
+    report(
+      `${rel.lead}: inferenceExtension.flags' secure-serving=false (rendered --secure-serving=false) makes the picker serve ext-proc in plaintext, but ${sidecar} calls it over TLS (its ext_proc cluster's UpstreamTlsContext), so the handshake fails and every request through the sidecar fails (its ext_proc filter does not allow failure); drop that flag, or ${fix} calls it in plaintext`,
       rel.resource.urn,
     );
   }

@@ -202,4 +202,16 @@ export const pickerMutations: Mutation[] = [
       return addLike(doc, like, "gie-standalone", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values });
     },
   },
+  {
+    // GIE v1.5.0 standalone/values.yaml runs an Envoy sidecar whose ext_proc cluster calls the picker at 127.0.0.1:9002 over TLS;
+    // a flag keyed secure-serving=false (rendered --secure-serving=false) makes the picker answer in plaintext.
+    name: "a Helm release of GIE's standalone chart whose picker serves plaintext while the chart's Envoy sidecar calls it over TLS",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "secure-serving=false": "" } } };
+      return addLike(doc, like, "gie-sidecar", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values });
+    },
+  },
 ];

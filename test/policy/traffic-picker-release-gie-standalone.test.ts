@@ -53,3 +53,25 @@ test("inference-pool-epp: GIE's standalone chart's Service port, probes and the 
   const alone = (await messages({ endpointsServer: { createInferencePool: false, endpointSelector: "app=llama" } }, {}, undefined, [pool])).join("\n");
   assert.match(alone, /which runs standalone \(inferenceExtension.endpointsServer.createInferencePool false: --endpoint-selector from inferenceExtension.endpointsServer.endpointSelector, no InferencePool\)/);
 });
+
+test("inference-pool-epp: GIE's standalone chart's Envoy sidecar (on by default) dials the picker on 127.0.0.1:9002 over TLS and listens on 8081 and 19001", async () => {
+  // standalone/values.yaml: the sidecar's envoy.yaml sends ext_proc to 127.0.0.1:9002 with an UpstreamTlsContext.
+  assert.deepEqual(await messages({ extProcPort: 9012, flags: { "grpc-port": 9012 } }), [
+    `${LEAD}: inferenceExtension.flags' grpc-port 9012 moves the picker's ext-proc server off 9002, but the Envoy sidecar the chart runs beside it (inferenceExtension.sidecar, on by default; its envoy.yaml from the chart's values.yaml) sends its ext_proc calls to 127.0.0.1:9002, so they fail and every request through the sidecar fails (its ext_proc filter does not allow failure); set inferenceExtension.sidecar.enabled false, or give the sidecar an envoy.yaml of your own (inferenceExtension.sidecar.configMap.data) that calls the picker's port`,
+  ]);
+  const plain = await messages({ flags: { "secure-serving=false": "" } });
+  assert.equal(plain.length, 1, plain.join("\n"));
+  assert.match(plain[0], /inferenceExtension.flags' secure-serving=false \(rendered --secure-serving=false\) makes the picker serve ext-proc in plaintext, but the Envoy sidecar .* calls it over TLS \(its ext_proc cluster's UpstreamTlsContext\), so the handshake fails/);
+  // A flag written as two arguments leaves --secure-serving on (pflag): TLS, as the sidecar expects.
+  assert.deepEqual(await messages({ flags: { "secure-serving": false } }), []);
+  const clash = await messages({ flags: { "metrics-port": 8081 } });
+  assert.equal(clash.length, 1, clash.join("\n"));
+  assert.match(clash[0], /the Envoy sidecar's listener port \(its envoy.yaml's listener vllm\) and the picker's metrics port \(--metrics-port\) are both 8081, in one pod/);
+  assert.match((await messages({ flags: { "grpc-health-port": 19001 } })).join("\n"), /the Envoy sidecar's readiness listener port \(its envoy.yaml's listener envoy-proxy-ready\) and the picker's gRPC health port \(--grpc-health-port\) are both 19001/);
+  // The sidecar turned off, or given a config of the values' own, is not judged.
+  for (const sidecar of [{ enabled: false }, { configMap: { data: { "envoy.yaml": "static_resources: {}\n" } } }]) {
+    assert.deepEqual(await messages({ extProcPort: 9012, flags: { "grpc-port": 9012, "metrics-port": 8081 }, sidecar }), [], JSON.stringify(sidecar));
+  }
+  // The inferencepool chart's sidecar is off unless its values turn it on (and then give all of it).
+  assert.deepEqual(await messages({ extProcPort: 9012, flags: { "grpc-port": 9012 } }, {}, "inferencepool"), []);
+});
