@@ -13,6 +13,7 @@ import { cataloguedFamilies, EC2_TYPE, GCE_TYPE, gpuFamilySizes, machineTypeProb
 import { ec2FamilyProblem, ec2SizeProblem, gceMachineTypeProblem } from "../components/cloud/machine-type-names";
 import { eachItem, readableNames, Report, requireUnique, unlessBroken } from "./validate-support";
 import { checkAddressRanges, checkExistingClustersDistinct, checkPublicEndpointQuota, existingApiServerProblem, rangesCoverInternet } from "./validate-network";
+import { checkCidrLists } from "./validate-cidr-lists";
 import { armImageProblem, gceImageNameProblem, isGceImage, nonUbuntuImageProblem } from "./gce-images";
 
 /** EBS gp2/gp3, the root volume of EKS managed nodes, is at most 16 TiB. */
@@ -28,6 +29,7 @@ export function checkClusters(report: Report, cfg: PlatformConfig): void {
   });
   checkExistingClustersDistinct(report, cfg, kubeconfigs);
   checkPublicEndpointQuota(report, cfg);
+  checkCidrLists(report, cfg);
   requireUnique(report, "clusters", "cluster name", readableNames(cfg.clusters));
   requireUnique(report, "clusters", "network name", readableNames(cfg.clusters, "network"), "network");
   const multiCluster = cfg.clusters.length > 1;

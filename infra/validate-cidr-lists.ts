@@ -1,0 +1,67 @@
+/**
+ * Source-range lists whose entries must each admit something of their own: an EKS endpoint's
+ * publicAccessCidrs and a k3s cluster's firewall sources (apiAllowedCidrs, hbonePeerCidrs,
+ * gatewayAllowedCidrs).
+ *
+ * Neither cloud refuses a repeated entry, because neither ever sees one: @pulumi/aws and
+ * @pulumi/gcp bridge Terraform providers that hold these lists as sets of strings
+ * (aws_eks_cluster vpc_config.public_access_cidrs, google_compute_firewall source_ranges), which
+ * keep one copy. An entry inside a wider one of the same list (two CIDR blocks either nest or are
+ * disjoint) reaches the cloud but changes nothing. Either way the entry is a slip, most often a
+ * copy left unedited or a prefix wider than meant, and whoever reads the list believes it admits
+ * a network it does not. So both are refused at the entry's path.
+ */
+import { PlatformConfig } from "./schema";
+import { cidrsOverlap, parseCidr } from "./net";
+import { eachItem, Report, unlessBroken } from "./validate-support";
+
+/** Why a repeated entry never reaches the cloud, per list. */
+const SET_NOTE = {
+  eks: "@pulumi/aws holds an EKS cluster's publicAccessCidrs as a set and keeps one copy, so EKS never sees this entry",
+  gce: "@pulumi/gcp holds a firewall's sourceRanges as a set and keeps one copy, so GCE never sees this entry",
+} as const;
+
+/**
+ * The entries of one list that admit nothing of their own, each with the entry that already
+ * admits it: a later repeat of an earlier entry, or an entry inside a strictly wider one. Of
+ * several copies of the widest range the first is the one kept.
+ */
+export function redundantCidrs(texts: readonly string[]): { index: number; by: number; same: boolean }[] {
+  const ranges = texts.map((t) => parseCidr(t));
+  const found: { index: number; by: number; same: boolean }[] = [];
+  ranges.forEach((r, j) => {
+    if (typeof r === "string") return; // reported by the schema
+    const wider = ranges.findIndex((o, i) => typeof o !== "string" && i !== j && o.bits < r.bits && cidrsOverlap(o, r));
+    const same = ranges.findIndex((o, i) => typeof o !== "string" && i < j && o.bits === r.bits && o.base === r.base);
+    // A wider entry is named first: of [a /16, a /24 inside it, the /24 again] both /24s are the /16's.
+    if (wider >= 0) found.push({ index: j, by: wider, same: false });
+    else if (same >= 0) found.push({ index: j, by: same, same: true });
+  });
+  return found;
+}
+
+function checkList(report: Report, ci: number, field: string, texts: readonly string[], cloud: keyof typeof SET_NOTE): void {
+  for (const { index, by, same } of redundantCidrs(texts)) {
+    const text = texts[index];
+    if (same) {
+      report(["clusters", ci, field, index], `${text} is already ${field}[${by}]: ${SET_NOTE[cloud]}; remove it, or write the range you meant`);
+      continue;
+    }
+    const quota = cloud === "eks" ? " and takes one of the 40 CIDR ranges EKS allows" : "";
+    report(
+      ["clusters", ci, field, index],
+      `${text} lies inside ${texts[by]} (${field}[${by}]), which already admits it: the entry grants nothing of its own${quota}; ` +
+        `remove it, or narrow ${field}[${by}] if it is wider than meant`,
+    );
+  }
+}
+
+export function checkCidrLists(report: Report, cfg: PlatformConfig): void {
+  eachItem(cfg.clusters, (c, ci) => {
+    if (c.cloud === "aws") unlessBroken(() => checkList(report, ci, "publicAccessCidrs", c.publicAccessCidrs, "eks"));
+    if (c.cloud !== "gcp") return;
+    for (const field of ["apiAllowedCidrs", "hbonePeerCidrs", "gatewayAllowedCidrs"] as const) {
+      unlessBroken(() => checkList(report, ci, field, c[field] ?? [], "gce"));
+    }
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * Source-range lists (an EKS endpoint's publicAccessCidrs, a k3s cluster's apiAllowedCidrs,
+ * hbonePeerCidrs and gatewayAllowedCidrs) with an entry that admits nothing of its own: listed
+ * twice, or inside a wider entry of the same list. The providers hold these lists as sets and
+ * keep one copy, so the entry would be dropped without a word; it is refused at its path.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parsePlatform } from "../../infra/config";
+import { shippedPlatform } from "../support/render";
+import { testRejections } from "./support";
+
+const publicEks = (p: any, cidrs: string[]) => {
+  Object.assign(p.clusters[0], { endpointPublicAccess: true, publicAccessCidrs: cidrs });
+  p.policy.allowPublicApiEndpoints = true;
+};
+
+testRejections([
+  {
+    name: "a public EKS endpoint's CIDR listed twice",
+    mutate: (p) => publicEks(p, ["203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"]),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs[2]",
+    message: /: 203\.0\.113\.0\/24 is already publicAccessCidrs\[0\]: .*keeps one copy.*remove it, or write the range you meant/,
+  },
+  {
+    name: "a public EKS endpoint's CIDR inside a wider one of the list",
+    mutate: (p) => publicEks(p, ["203.0.113.7/32", "203.0.113.0/24"]),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs[0]",
+    message: /: 203\.0\.113\.7\/32 lies inside 203\.0\.113\.0\/24 \(publicAccessCidrs\[1\]\), which already admits it: /,
+  },
+  {
+    name: "a k3s API CIDR listed twice",
+    mutate: (p) => (p.clusters[2].apiAllowedCidrs = ["10.10.0.0/16", "10.10.0.0/16"]),
+    path: "inference-mesh:platform.clusters[2].apiAllowedCidrs[1]",
+    message: /: 10\.10\.0\.0\/16 is already apiAllowedCidrs\[0\]: /,
+  },
+  {
+    name: "a k3s API CIDR inside a wider one",
+    mutate: (p) => (p.clusters[2].apiAllowedCidrs = ["10.0.0.0/8", "10.11.0.0/16"]),
+    path: "inference-mesh:platform.clusters[2].apiAllowedCidrs[1]",
+    message: /: 10\.11\.0\.0\/16 lies inside 10\.0\.0\.0\/8 \(apiAllowedCidrs\[0\]\)/,
+  },
+  {
+    name: "a gateway source range inside the default 0.0.0.0/0 written beside it",
+    mutate: (p) => (p.clusters[2].gatewayAllowedCidrs = ["0.0.0.0/0", "198.51.100.0/24"]),
+    path: "inference-mesh:platform.clusters[2].gatewayAllowedCidrs[1]",
+    message: /: 198\.51\.100\.0\/24 lies inside 0\.0\.0\.0\/0 \(gatewayAllowedCidrs\[0\]\)/,
+  },
+  {
+    name: "an HBONE peer CIDR listed twice",
+    mutate: (p) => (p.clusters[2].hbonePeerCidrs = ["192.0.2.10/32", "192.0.2.10/32"]),
+    path: "inference-mesh:platform.clusters[2].hbonePeerCidrs[1]",
+    message: /: 192\.0\.2\.10\/32 is already hbonePeerCidrs\[0\]/,
+  },
+]);
+
+test("disjoint ranges, adjacent or not, pass", () => {
+  const p = shippedPlatform("prod");
+  publicEks(p, ["203.0.113.0/25", "203.0.113.128/25", "198.51.100.7/32"]);
+  p.clusters[2].apiAllowedCidrs = ["10.10.0.0/16", "10.11.0.0/16", "198.51.100.0/24"];
+  assert.doesNotThrow(() => parsePlatform(p, "prod"));
+});
+
+test("one problem per redundant entry: a range listed three times is reported twice, not three times", () => {
+  const p = shippedPlatform("prod");
+  p.clusters[2].apiAllowedCidrs = ["10.10.0.0/16", "10.10.0.0/16", "10.10.0.0/16"];
+  assert.throws(
+    () => parsePlatform(p, "prod"),
+    (e: Error) => (e.message.match(/apiAllowedCidrs\[\d\]: 10\.10\.0\.0\/16 is already/g) ?? []).length === 2,
+  );
+});
