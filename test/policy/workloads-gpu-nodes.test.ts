@@ -165,3 +165,13 @@ test("gpu-scheduling: a ManagedNodeGroup's AMI type is the one @pulumi/eks resol
   ]);
   assert.match(bad.violations[0].message, /set amiType: "AL2023_x86_64_NVIDIA" \(or gpu: true\)/);
 });
+
+// EKS's own choice for a GPU instance type with amiType unset is undocumented for 1.32–1.34:
+// CreateNodegroup names no default amiType and asks callers to give a GPU AMI type with a GPU
+// instance type; the user guide says only that new groups default to AL2023 from 1.30, not which
+// variant. So the group is not judged on its AMI, and the description says why.
+test("gpu-scheduling: an amiType left to EKS is not judged, and the description says EKS's choice is undocumented", async () => {
+  const group = { type: "aws:eks/nodeGroup:NodeGroup", name: "eks-default", props: { instanceTypes: ["g6e.12xlarge"], taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }] }, provider: null };
+  assert.deepEqual((await runResource(gpuScheduling, group)).violations, []);
+  assert.match(gpuScheduling.description ?? "", /an amiType left to EKS is not judged: which AMI type EKS picks for a GPU instance type is undocumented \(CreateNodegroup names no default and asks for a GPU AMI type with a GPU instance type\)/);
+});
