@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePlatform, K3sClusterSpec } from "../../infra/config";
 import { renderPlatform, shippedPlatform } from "../support/render";
-import { cloudPlatformScope, gcsModelReads, modelReaderAccountId } from "../../components/cloud/gcp/model-reader";
+import { cloudPlatformScope, gcsModelReads, modelReaderAccountId, modelReaderDisplayName } from "../../components/cloud/gcp/model-reader";
 import { servingNodeGroups } from "../../components/gpu/placement";
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
@@ -57,6 +57,17 @@ test("the reader's account ID: 6 to 30 characters IAM takes, the cluster's name 
   assert.notEqual(ids[0], ids[1]);
   assert.match(ids[3], /^a-very-long-cluste-models-[0-9a-f]{4}$/);
   assert.equal(modelReaderAccountId("prod", "gcp-usc1"), ids[0], "stable across runs");
+});
+
+// Before, the display name held the environment whole: without `environment` it is the stack name
+// (up to 100 characters), and IAM refuses a display name over 100 UTF-8 bytes, inside `pulumi up`.
+test("the reader's display name stays within IAM's 100 bytes, whatever the environment (the stack name by default)", () => {
+  assert.equal(modelReaderDisplayName("prod", "gcp-usc1"), "inference-mesh prod/gcp-usc1 model reader");
+  const longest = modelReaderDisplayName("e".repeat(40), "c".repeat(31));
+  assert.equal(longest, `inference-mesh ${"e".repeat(40)}/${"c".repeat(31)} model reader`, "a 40-character environment label and a 31-character cluster name fit whole");
+  const stackNamed = modelReaderDisplayName("my-team.inference_platform.".padEnd(100, "x"), "c".repeat(31));
+  assert.ok(Buffer.byteLength(stackNamed) <= 100, `${Buffer.byteLength(stackNamed)} bytes: ${stackNamed}`);
+  assert.match(stackNamed, /^inference-mesh my-team\.inference_platform\.x*\.\.\.\/c{31} model reader$/, "the environment is cut, the cluster kept");
 });
 
 test("mock engine: S3 on EKS and GCS on k3s render; the serving GPU template runs as the reader, which may view the bucket; the pack finds nothing", () => {

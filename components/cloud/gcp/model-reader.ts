@@ -54,6 +54,24 @@ export function modelReaderAccountId(environment: string, cluster: string): stri
   return `${cluster.slice(0, 18).replace(/-+$/, "")}-models-${hash}`;
 }
 
+/** IAM's limit on a service account's display name, in UTF-8 bytes (ServiceAccount.displayName). */
+const DISPLAY_NAME_MAX_BYTES = 100;
+
+/**
+ * The reader's display name, naming its environment and cluster. The environment defaults to the
+ * stack name, which Pulumi allows up to 100 characters, and IAM refuses a display name over 100
+ * bytes when the account is created: a long one is cut (marked `...`), the cluster's name (at most
+ * 31 characters, config validation) kept whole. Only people read it; the account ID is the key.
+ */
+export function modelReaderDisplayName(environment: string, cluster: string): string {
+  const full = `inference-mesh ${environment}/${cluster} model reader`;
+  if (Buffer.byteLength(full) <= DISPLAY_NAME_MAX_BYTES) return full;
+  const room = Math.max(0, DISPLAY_NAME_MAX_BYTES - Buffer.byteLength(`inference-mesh .../${cluster} model reader`));
+  let cut = environment;
+  while (Buffer.byteLength(cut) > room) cut = cut.slice(0, -1);
+  return `inference-mesh ${cut}.../${cluster} model reader`;
+}
+
 /** GCE's scope for every Google API: what the token may do is then IAM's (the bucket grants) alone. */
 export const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -72,7 +90,7 @@ export function createGcsModelReader(name: string, environment: string, reads: G
   if (reads.buckets.length === 0) return undefined;
   const account = new gcp.serviceaccount.Account(
     `${name}-model-reader`,
-    { accountId: modelReaderAccountId(environment, name), displayName: `inference-mesh ${environment}/${name} model reader`, description: "k3s GPU agents streaming model weights from GCS" },
+    { accountId: modelReaderAccountId(environment, name), displayName: modelReaderDisplayName(environment, name), description: "k3s GPU agents streaming model weights from GCS" },
     onGcp,
   );
   const grants = reads.buckets.map(
