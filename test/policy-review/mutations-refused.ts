@@ -75,4 +75,13 @@ export const refusedMutations: Mutation[] = [
       return addLike(doc, like, "rewrite", like.type.replace("InferenceObjective", "InferenceModelRewrite"), { apiVersion: "llm-d.ai/v1alpha2", kind: "InferenceModelRewrite", metadata: { name: "m-split", namespace }, spec });
     },
   },
+  {
+    // Read by its modes alone, the refused mesh-wide policy counted as STRICT: the cluster stays PERMISSIVE.
+    name: "the mesh-wide PeerAuthentication given a STRICT portLevelMtls (the CRD takes ports only beside selector matchLabels)",
+    policy: "peer-authentication-strict",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "PeerAuthentication") && (r.inputs as any)?.metadata?.namespace === "istio-system" && !withSpec(r).selector, (o) => {
+        o.spec.portLevelMtls = { 15021: { mode: "STRICT" } };
+      }),
+  },
 ];

@@ -76,7 +76,7 @@ test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls
   assert.deepEqual(inherit.violations, []);
   const weak = await runResource(peerAuthenticationStrict, {
     type: PA,
-    props: { metadata: { name: "legacy", namespace: "inference" }, spec: { mtls: { mode: "PERMISSIVE" }, portLevelMtls: { "8000": { mode: "DISABLE" } } } },
+    props: { metadata: { name: "legacy", namespace: "inference" }, spec: { selector: { matchLabels: { app: "vllm" } }, mtls: { mode: "PERMISSIVE" }, portLevelMtls: { "8000": { mode: "DISABLE" } } } },
   });
   assert.equal(weak.violations.length, 2);
   assert.match(weak.violations[1].message, /portLevelMtls\[8000\]\.mode DISABLE/);
@@ -88,13 +88,13 @@ test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls
 
 test("peer-authentication-strict: a mode outside the CRD's enum (another case, a stray space) is reported and remediated; UNSET and null inherit", async () => {
   const legacy = (spec: unknown) => ({ type: PA, props: { metadata: { name: "legacy", namespace: "agents" }, spec } });
-  const odd = await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "Permissive" } }), legacy({ mtls: { mode: "STRICT " }, portLevelMtls: { "8080": { mode: "disable" } } })]);
+  const odd = await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "Permissive" } }), legacy({ selector: { matchLabels: { app: "agent" } }, mtls: { mode: "STRICT " }, portLevelMtls: { "8080": { mode: "disable" } } })]);
   assert.deepEqual(messages(odd).map((m) => m.replace(/, which .*; use/, "; use")), [
     'PeerAuthentication agents/legacy sets mtls.mode "Permissive"; use STRICT (or leave it unset to inherit)',
     'PeerAuthentication agents/legacy sets mtls.mode "STRICT "; use STRICT (or leave it unset to inherit)',
     'PeerAuthentication agents/legacy sets portLevelMtls[8080].mode "disable"; use STRICT',
   ]);
-  assert.deepEqual((await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "UNSET" } }), legacy({ mtls: { mode: null }, portLevelMtls: { "8080": { mode: "STRICT" } } })])).violations, []);
+  assert.deepEqual((await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "UNSET" } }), legacy({ selector: { matchLabels: { app: "agent" } }, mtls: { mode: null }, portLevelMtls: { "8080": { mode: "STRICT" } } })])).violations, []);
   const fixed = await peerAuthenticationStrict.remediateResource!(resourceArgs(legacy({ mtls: { mode: "permissive" } })));
   assert.equal((fixed as any).spec.mtls.mode, "STRICT");
 });
