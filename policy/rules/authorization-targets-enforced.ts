@@ -30,7 +30,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "Every targetRef of an AuthorizationPolicy (or AuthorizationPolicyPatch) binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "No AuthorizationPolicy (or AuthorizationPolicyPatch, read over the policy it patches) sets more than one of selector, targetRef and targetRefs (the CRD refuses it, so nothing enforces it); every targetRef of one binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -47,6 +47,13 @@ export const authorizationTargetsEnforced: StackValidationPolicy = {
         const { namespace, name } = meta(r.props);
         const policy = `${isPatch(r.type) ? "AuthorizationPolicyPatch" : "AuthorizationPolicy"} ${namespace}/${name}`;
         const refs = probe(() => targetRefsOf(JSON.parse(JSON.stringify({ targetRef: r.props.spec?.targetRef, targetRefs: r.props.spec?.targetRefs })) as AuthzSpec));
+        const bindings = probe(() => boundBy(r, resources));
+        // Targets not known yet are can't judge below; a selector not known yet beside known targets is here.
+        if (!bindings.known && refs.known) pending.push(`the selector and targets of ${policy} on cluster ${cluster}`);
+        else if (bindings.known && bindings.value.length > 1) {
+          report(`${policy} sets ${bindings.value.join(" and ")}: the API server refuses it (only one of targetRefs or selector can be set), so nothing enforces it; keep targetRefs to bind the waypoint or gateway, or selector to bind the workloads' ztunnel`, r.urn);
+          continue;
+        }
         if (!refs.known) {
           pending.push(`the targetRefs of ${policy} on cluster ${cluster}`);
           continue;
@@ -61,6 +68,25 @@ export const authorizationTargetsEnforced: StackValidationPolicy = {
     if (pending.length > 0) cannotJudge(pending);
   },
 };
+
+const BINDINGS = ["selector", "targetRef", "targetRefs"] as const;
+
+/**
+ * Which of selector, targetRef and targetRefs the policy sets, as the API server will hold it: a
+ * patch's own fields over the stack's policy of that name. Istio 1.30.3's CRD takes at most one
+ * (x-kubernetes-validations: has() of each, so an empty selector counts; a null one is dropped).
+ * Throws the SDK's unknown-value error when one is not known yet.
+ */
+function boundBy(r: PolicyResource, resources: PolicyResource[]): string[] {
+  const own = r.props.spec ?? {};
+  const { namespace, name } = meta(r.props);
+  const object = isPatch(r.type) ? resources.find((x) => isKindOrPatch(x.type, "security.istio.io", "AuthorizationPolicy") && !isPatch(x.type) && meta(x.props).namespace === namespace && meta(x.props).name === name) : undefined;
+  const field = (key: string) => (key in own ? own[key] : object?.props.spec?.[key]);
+  return BINDINGS.filter((key) => {
+    const value = JSON.parse(JSON.stringify(field(key) ?? null));
+    return value !== null && (key !== "targetRefs" || (Array.isArray(value) && value.length > 0));
+  });
+}
 
 function describeRef(ref: Ref): string {
   // kind and name are required by the CRD; a reference without them still reads in the message.

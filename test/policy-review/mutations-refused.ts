@@ -84,4 +84,13 @@ export const refusedMutations: Mutation[] = [
         o.spec.portLevelMtls = { 15021: { mode: "STRICT" } };
       }),
   },
+  {
+    // Read by its targetRefs alone, the refused policy counted as the waypoint's guard.
+    name: "a waypoint-bound AuthorizationPolicy given a selector beside its targetRefs (the CRD takes only one of them)",
+    policy: "authorization-targets-enforced",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).targetRefs ?? []).length > 0 && !withSpec(r).selector, (o) => {
+        o.spec.selector = { matchLabels: { app: o.spec.targetRefs[0].name } };
+      }),
+  },
 ];
