@@ -19,6 +19,10 @@ export interface AgwAuthorization {
   onGateway: boolean;
   /** The listeners a policy on the Gateway is narrowed to by sectionName (agentgateway binds it there alone); undefined: every listener. */
   listeners?: string[];
+  /** `strategy.inheritance: Override`: the proxy takes no more specific route-phase authorization after it (agw-inheritance.ts). */
+  override: boolean;
+  /** `traffic.phase: PreRouting`: a set of its own, run before route selection, which inheritance does not touch. */
+  preRouting: boolean;
 }
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
@@ -33,9 +37,10 @@ export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | 
 /**
  * The `traffic.authorization` of the AgentgatewayPolicies that reach the Gateway's requests: those
  * bound to the Gateway (or a listener of it) and to the routes attached to it. agentgateway v1.4.1
- * merges them all (store/binds.rs route_policies and gateway_policies), each matchExpression its
- * own rule (controller traffic_plugin.go TranslateAuthorization), and any matching Allow rule
- * allows (http/authorization.rs RuleSets::validate).
+ * merges them (store/binds.rs route_policies and gateway_policies) unless a strategy.inheritance
+ * Override stops the merge (agw-inheritance.ts), each matchExpression its own rule (controller
+ * traffic_plugin.go TranslateAuthorization), and any matching Allow rule allows
+ * (http/authorization.rs RuleSets::validate).
  */
 export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAuthorization[] | "unknown" {
   const routes: PolicyResource[] = [];
@@ -56,7 +61,7 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     // Read apart, so that a value not known in this preview elsewhere in the spec (an inline JWKS) does not hide these.
     const read = probe(() => {
       const spec = r.props.spec ?? {};
-      return JSON.parse(JSON.stringify({ auth: spec.traffic?.authorization, refs: spec.targetRefs, selectors: spec.targetSelectors })) as Record<string, any>;
+      return JSON.parse(JSON.stringify({ auth: spec.traffic?.authorization, refs: spec.targetRefs, selectors: spec.targetSelectors, phase: spec.traffic?.phase, inheritance: spec.strategy?.inheritance })) as Record<string, any>;
     });
     const mayBind = namespaces.has(namespace) || undecided.has(namespace) || undecided.has("*");
     if (!mayBind) continue; // policies bind same-namespace targets only
@@ -87,9 +92,13 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
       (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(() => route.props.spec?.rules) }),
     );
     if (onGateway === "unknown" || onRoute === "unknown") return "unknown";
+    const preRouting = read.value.phase === "PreRouting";
+    // The CRD refuses a PreRouting policy aimed at a route: it never reaches the proxy.
+    if (preRouting && (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind)))) continue;
     if (onGateway || onRoute) {
       const listeners = onGateway ? narrowedTo(refs, selectors, gw) : undefined;
-      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}) });
+      const override = read.value.inheritance === "Override";
+      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}), override, preRouting });
     }
   }
   return out;

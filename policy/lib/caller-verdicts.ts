@@ -13,6 +13,7 @@ import { andTri, everyTri, list, notTri, someTri, Tri } from "./values";
 import { Allow, bindsWaypoint, Bound, Config, enrolledWith, Graph, isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR } from "./call-graph";
 import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, servingListeners } from "./agw-authorization";
 import { Caller, ruleCallers } from "./callers";
+import { authorizationSets } from "./agw-inheritance";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -105,16 +106,34 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   const auths = agentgatewayAuthorizations(g, gw);
   const where = `Gateway ${gw.namespace}/${gw.name}`;
   if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
-  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return listenerProblem(g, gw, auths, where, "");
+  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return setsProblem(g, gw, auths, where, "");
   const listeners = servingListeners(g, gw);
   if (listeners === "unknown") return { unknown: `the listeners of ${where} and the routes on them, which decide which listeners its AgentgatewayPolicies narrowed by sectionName guard` };
-  const whys = listeners.map((l) => listenerProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l)));
+  const whys = listeners.map((l) => setsProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l)));
   const found = whys.find((why): why is string => typeof why === "string");
   if (found) return found;
   return whys.find(isUnknown);
 }
 
-/** The verdict on the MCP gateway (or one of its listeners, `where`) from the authorization that reaches it. */
+/**
+ * The verdict on the MCP gateway (or one of its listeners, `where`) from the authorization that
+ * reaches it, as the proxy runs it: a PreRouting set and a route-phase set, each of which a
+ * request must pass, the latter cut short by an Override (agw-inheritance.ts). A set the proxy
+ * may run that lets others in is a finding; either phase restricting callers is enough.
+ */
+function setsProblem(g: Graph, gw: GatewayProxy, auths: AgwAuthorization[], where: string, note: string): Why {
+  const sets = authorizationSets(auths);
+  const whys = sets.routePhase.map((set) => listenerProblem(g, gw, set, where, note));
+  const found = whys.find((why): why is string => typeof why === "string");
+  const route: Why = found !== undefined ? `${found}${sets.lockNote ? ` (${sets.lockNote})` : ""}` : (whys.find(isUnknown) ?? undefined);
+  if (route === undefined || sets.preRouting.length === 0) return route;
+  const pre = listenerProblem(g, gw, sets.preRouting, where, note);
+  if (pre === undefined) return undefined;
+  if (isUnknown(pre) || isUnknown(route)) return isUnknown(route) ? route : pre;
+  return `${route}; its PreRouting authorization does not restrict callers either: ${pre}`;
+}
+
+/** The verdict on one set of authorization the proxy runs for the MCP gateway (or one of its listeners, `where`). */
 function listenerProblem(g: Graph, gw: GatewayProxy, auths: AgwAuthorization[], where: string, note: string): Why {
   const tools = g.config.toolsNamespace;
   const restricts = (expr: string): Tri => {

@@ -77,6 +77,20 @@ function ruleEdges(rules: Rule[], base: Omit<AccessEdge, "action" | "caller" | "
 const authRules = (auth: Record<string, any>, read: (expr: string) => Set<string> | undefined): Rule[] =>
   list<unknown>(auth.policy?.matchExpressions).map((e) => ({ action: String(auth.action ?? "Allow"), ids: read(String(e)), expression: String(e) }));
 
+const isPreRouting = (p: KubernetesObject) => spec(p).traffic?.phase === "PreRouting";
+
+/**
+ * Why the route-phase authorization on the Gateway's listeners and routes never runs, or undefined:
+ * agentgateway v1.4.1 collects it Gateway first and stops at a policy whose strategy.inheritance is
+ * Override (store/binds.rs route_policies, `authz_locked`), as policy/lib/agw-inheritance.ts reads it.
+ */
+function lockedBy(policies: KubernetesObject[], gw: KubernetesObject): string | undefined {
+  const locking = policies.filter((p) => !isPreRouting(p) && spec(p).strategy?.inheritance === "Override" && refsTo(p, GATEWAY_GROUP, "Gateway", gw).some((r) => !r.sectionName));
+  if (!locking.length) return undefined;
+  const names = locking.map((p) => `AgentgatewayPolicy ${p.metadata.namespace ?? "default"}/${p.metadata.name}`).join(", ");
+  return `${names} sets strategy.inheritance Override on the Gateway, and agentgateway v1.4.1 takes no listener's or route's authorization after it`;
+}
+
 /** Who may call each agentgateway Gateway of the cluster, by its AgentgatewayPolicies' traffic.authorization. */
 function gatewayEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string>): AccessEdge[] {
   const policies = objects.filter((o) => isAgwPolicy(o) && spec(o).traffic?.authorization);
@@ -85,17 +99,20 @@ function gatewayEdges(cluster: string, objects: KubernetesObject[], identities: 
   for (const gw of agentgateways(objects)) {
     const target = `Gateway ${gw.metadata.namespace ?? "default"}/${gw.metadata.name}`;
     const via = `agentgateway ${target}`;
+    const locked = lockedBy(policies, gw);
     for (const p of policies) {
       const policy = `AgentgatewayPolicy ${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
       const rules = authRules(spec(p).traffic.authorization, celIdentityBound);
       const onGateway = refsTo(p, GATEWAY_GROUP, "Gateway", gw);
+      // Dropped below the Gateway's Override in the route phase; PreRouting is a phase of its own.
+      const unenforced = locked && !isPreRouting(p) ? { unenforced: locked } : {};
       if (onGateway.length) {
         // A sectionName keys the policy to that listener alone (controller plugins/reference_indexes.go).
         const sections = onGateway.some((r) => !r.sectionName) ? [] : [...new Set(onGateway.map((r) => r.sectionName!))];
-        out.push(...ruleEdges(rules, { cluster, policy, target, via, ...(sections.length ? { conditions: [`listener ${sections.join(",")} only`] } : {}) }, identities));
+        out.push(...ruleEdges(rules, { cluster, policy, target, via, ...(sections.length ? { conditions: [`listener ${sections.join(",")} only`], ...unenforced } : {}) }, identities));
       }
       for (const route of routes.filter((r) => attachedTo(r, gw) && refsTo(p, GATEWAY_GROUP, r.kind, r).length)) {
-        out.push(...ruleEdges(rules, { cluster, policy, target, via, conditions: [`route ${route.metadata.namespace ?? "default"}/${route.metadata.name} only`] }, identities));
+        out.push(...ruleEdges(rules, { cluster, policy, target, via, conditions: [`route ${route.metadata.namespace ?? "default"}/${route.metadata.name} only`], ...unenforced }, identities));
       }
     }
   }

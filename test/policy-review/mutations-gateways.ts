@@ -5,7 +5,8 @@
  * gateway.istio.io/service-account annotation renames the ServiceAccount its proxy runs under;
  * and of how agentgateway v1.4.1 attaches a policy whose targetRef names a section (one listener),
  * binds one by targetSelectors, reads a JWT provider without audiences (any `aud` accepted), and
- * lets a Gateway's policy under strategy.inheritance Override decide over its routes' own, and a
+ * lets a Gateway's policy under strategy.inheritance Override decide over its routes' own (JWT) or
+ * stop the merge of its listeners' and routes' authorization, and a
  * route of another namespace be decided by that namespace's policies;
  * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway), or a
  * Gateway whose class's parameters run it so; and an
@@ -64,6 +65,23 @@ export const gatewayMutations: Mutation[] = [
     apply: (doc) => {
       const callers = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && (r.inputs as any)?.spec?.traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
       return callers && edit(callers, (o) => (o.spec.targetRefs[0].sectionName = "hbone"));
+    },
+  },
+  {
+    // agentgateway v1.4.1 store/binds.rs route_policies: authorization is collected Gateway first, and an Override policy stops the collection.
+    name: "the MCP gateway's callers pinned by a Require on listener http, beside a Gateway-level authorization under strategy.inheritance Override that allows everyone (agentgateway drops the listener's)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const callers = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && (r.inputs as any)?.spec?.traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!callers) return undefined;
+      const gateway = { ...withSpec(callers).targetRefs[0] };
+      delete gateway.sectionName;
+      edit(callers, (o) => {
+        o.spec.traffic.authorization.action = "Require";
+        o.spec.targetRefs[0].sectionName = "http";
+      });
+      const spec = { targetRefs: [gateway], traffic: { authorization: { action: "Allow", policy: { matchExpressions: ["true"] } } }, strategy: { inheritance: "Override" } };
+      return addLike(doc, callers, "override", callers.type, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "mcp-gateway-open", namespace: "tools" }, spec });
     },
   },
   {

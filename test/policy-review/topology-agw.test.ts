@@ -91,3 +91,17 @@ test("an expression not pinned to identities is a row of its own; a clause witho
   assert.equal(m.get("agents/b")?.get("MCP tool calc (AgentgatewayBackend tools/mcp)"), "✓");
   assert.equal(m.get("agents/b")?.get("MCP tool (every target) (AgentgatewayBackend tools/mcp)"), "");
 });
+
+test("a Gateway-level Override authorization drops the listener's and the routes' route-phase authorization from the matrix (not enforced)", () => {
+  const routeAllow = agwPolicy("route", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp" }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [id("lab", "c")] } } } });
+  const locked = render(agwPolicy("gw", { ...onGateway("Allow", id("agents", "a")), strategy: { inheritance: "Override" } }), routeAllow);
+  assert.equal(locked.m.get("agents/a")?.get("Gateway tools/mcp"), "✓");
+  assert.notEqual(locked.m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/mcp only", "agentgateway v1.4.1 skips the route's authorization once the Gateway's Override is taken");
+  assert.match(locked.md, /policy `AgentgatewayPolicy tools\/route` \(not enforced: AgentgatewayPolicy tools\/gw sets strategy\.inheritance Override on the Gateway/);
+  // A PreRouting policy is a phase of its own: Override does not drop it.
+  const pre = render(agwPolicy("gw", { ...onGateway("Allow", id("agents", "a")), strategy: { inheritance: "Override" } }), agwPolicy("pre", { ...onGateway("Deny", id("agents", "b")), traffic: { phase: "PreRouting", authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }));
+  assert.equal(pre.m.get("agents/b")?.get("Gateway tools/mcp"), "✗");
+  assert.doesNotMatch(pre.md, /tools\/pre` \(not enforced/);
+  // Without Override the route's Allow is merged in.
+  assert.equal(render(agwPolicy("gw", onGateway("Allow", id("agents", "a"))), routeAllow).m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/mcp only");
+});

@@ -1,0 +1,54 @@
+/**
+ * Which AgentgatewayPolicy traffic.authorization sets the agentgateway v1.4.1 proxy runs for one
+ * listener of a Gateway, given `strategy.inheritance: Override`. Read by caller-verdicts.ts (the
+ * MCP gateway's verdict) and mirrored by the topology matrix (scripts/lib/topology-agw.ts).
+ *
+ * - Route phase (store/binds.rs route_policies): authorization is not replaced level by level as
+ *   JWT is; every policy is collected, Gateway first, then the listener, then the routes and their
+ *   rules, and all apply together. An Override policy stops the collection once taken
+ *   (`authz_locked`): the more specific policies after it are dropped.
+ * - Within one level the proxy keeps its policies in a hash set (binds.rs `policies_by_target`), so
+ *   which of them precede the Override one is not ours to know: beside it, one outcome takes none of
+ *   its level's other policies, another takes them all (the Allow ones: an Allow the proxy may
+ *   take can open the gateway, a Require it may skip does not close it).
+ * - PreRouting (gateway_policies): every policy on the listener and the Gateway applies, whatever
+ *   its inheritance, as a set of its own run before the route's; a request must pass both.
+ *
+ * A route-level Override drops its own rules' policies only; that is not modelled (a rule's open
+ * Allow it would drop is still counted), which can only add findings.
+ */
+import type { AgwAuthorization } from "./agw-authorization";
+
+export interface AuthorizationSets {
+  /** PreRouting authorization on the Gateway or listener: empty when there is none. */
+  preRouting: AgwAuthorization[];
+  /** Each route-phase set the proxy may run (one unless the hash order of an Override level matters). */
+  routePhase: AgwAuthorization[][];
+  /** Why route-phase policies were dropped, for the message; empty when no Override stopped the merge. */
+  lockNote: string;
+}
+
+const shown = (a: AgwAuthorization) => `${a.namespace}/${a.name}`;
+
+/** The sets for one listener, from the authorization that reaches it (listener-narrowed ones already filtered to it). */
+export function authorizationSets(auths: AgwAuthorization[]): AuthorizationSets {
+  const preRouting = auths.filter((a) => a.preRouting && a.onGateway);
+  const route = auths.filter((a) => !a.preRouting);
+  const levels = [route.filter((a) => a.onGateway && a.listeners === undefined), route.filter((a) => a.onGateway && a.listeners !== undefined), route.filter((a) => !a.onGateway)];
+  for (let i = 0; i < levels.length - 1; i++) {
+    const overrides = levels[i].filter((a) => a.override);
+    if (overrides.length === 0) continue;
+    const before = levels.slice(0, i).flat();
+    const others = levels[i].filter((a) => !a.override);
+    const sets = overrides.flatMap((o) => [[...before, o], [...before, o, ...others.filter((a) => a.action === "Allow")]]);
+    const dropped = levels.slice(i + 1).flat();
+    const maybe = others.filter((a) => a.action !== "Allow");
+    const what = [
+      ...(dropped.length ? [`drops ${dropped.map(shown).join(", ")} (more specific)`] : []),
+      ...(maybe.length ? [`may drop ${maybe.map(shown).join(", ")} (same level, taken in hash order)`] : []),
+    ];
+    const lockNote = what.length ? `${overrides.map(shown).join(", ")} sets strategy.inheritance Override on the ${i === 0 ? "Gateway" : "listener"}, so agentgateway v1.4.1 ${what.join(" and ")} from the route-phase authorization (store/binds.rs route_policies)` : "";
+    return { preRouting, routePhase: sets, lockNote };
+  }
+  return { preRouting, routePhase: [route], lockNote: "" };
+}
