@@ -83,6 +83,8 @@ export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
       for (const [what, range] of K3S_INTERNAL_RANGES) {
         if (cidrsOverlap(range, cidr)) report(["clusters", ci, field], `${cidr.text} overlaps k3s's ${what} ${range.text}; pick a subnet outside it`);
       }
+      const prohibited = GCE_PROHIBITED_SUBNET_RANGES.find(([, range]) => cidrsOverlap(range, cidr));
+      if (prohibited) report(["clusters", ci, field], `${cidr.text} overlaps ${prohibited[1].text} (${prohibited[0]}), which GCE takes in no subnet; pick a private range such as 10.128.0.0/20`);
       const problem = k3sSubnetProblem(cidr, c.nodeGroups.reduce((n, g) => n + g.maxSize, 0));
       if (problem) report(["clusters", ci, field], problem);
     }
@@ -129,6 +131,21 @@ function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges:
     });
   });
 }
+
+/**
+ * Ranges a GCE subnet may not overlap (VPC docs, Subnets, "Prohibited IPv4 subnet ranges"): the
+ * network creates the subnet inside `pulumi up` and fails there. Google's own public ranges are
+ * prohibited too, but change over time and are not listed here.
+ */
+const GCE_PROHIBITED_SUBNET_RANGES: [string, Cidr][] = [
+  ["'this' network", parseCidr("0.0.0.0/8") as Cidr],
+  ["loopback", parseCidr("127.0.0.0/8") as Cidr],
+  ["link-local", parseCidr("169.254.0.0/16") as Cidr],
+  ["restricted.googleapis.com", parseCidr("199.36.153.4/30") as Cidr],
+  ["private.googleapis.com", parseCidr("199.36.153.8/30") as Cidr],
+  ["multicast", parseCidr("224.0.0.0/4") as Cidr],
+  ["broadcast", parseCidr("255.255.255.255/32") as Cidr],
+];
 
 const K3S_INTERNAL_RANGES: [string, Cidr][] = [
   ["pod range (cluster-cidr)", parseCidr("10.42.0.0/16") as Cidr],

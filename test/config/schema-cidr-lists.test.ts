@@ -69,3 +69,27 @@ test("one problem per redundant entry: a range listed three times is reported tw
     (e: Error) => (e.message.match(/apiAllowedCidrs\[\d\]: 10\.10\.0\.0\/16 is already/g) ?? []).length === 2,
   );
 });
+
+// Before, a k3s subnet in a range GCE takes in no subnet (VPC "Prohibited IPv4 subnet ranges":
+// 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 255.255.255.255/32, Private Google
+// Access's 199.36.153.4/30 and 199.36.153.8/30) passed, and the subnet failed inside `pulumi up`.
+testRejections([
+  ["link-local", "169.254.0.0/20", /169\.254\.0\.0\/20 overlaps 169\.254\.0\.0\/16 \(link-local\), which GCE takes in no subnet/],
+  ["loopback", "127.0.0.0/24", /overlaps 127\.0\.0\.0\/8 \(loopback\)/],
+  ["'this' network", "0.0.0.0/20", /overlaps 0\.0\.0\.0\/8/],
+  ["multicast", "224.0.0.0/20", /overlaps 224\.0\.0\.0\/4 \(multicast\)/],
+  ["Private Google Access VIP", "199.36.153.0/24", /overlaps 199\.36\.153\.4\/30 \(restricted\.googleapis\.com\)/],
+].map(([what, range, message]) => ({
+  name: `a k3s subnet in the ${what} range`,
+  mutate: (p: any) => (p.clusters[2].subnetCidr = range),
+  path: "inference-mesh:platform.clusters[2].subnetCidr",
+  message: message as RegExp,
+})));
+
+test("a k3s subnet outside the ranges GCE refuses passes (RFC 1918, 100.64.0.0/10, class E)", () => {
+  for (const range of ["192.168.10.0/24", "100.64.0.0/20", "240.0.0.0/20"]) {
+    const p = shippedPlatform("prod");
+    p.clusters[2].subnetCidr = range;
+    assert.doesNotThrow(() => parsePlatform(p, "prod"), range);
+  }
+});
