@@ -14,6 +14,49 @@ function withAgentMetadata(doc: ExportedDeployment, metadata: Record<string, str
   return t && edit(t, (o) => (o.metadata = { ...o.metadata, ...metadata }));
 }
 
+/** A startup script for the k3s agents, as bash runs it, each writing a credential in a way bash reads alike. */
+const AGENT_SCRIPTS: [string, string][] = [
+  [
+    // In double quotes `\"` does not end the string (Bash Reference Manual 3.1.2.3): the whole login is encoded.
+    "a registry login whose password holds an escaped quote, base64-encoded by the k3s agents' startup script into registries.yaml",
+    `AUTH=$(echo -n "ci-bot:pa\\"ss|word" | base64 -w0)\necho "auth: $AUTH" >> /etc/rancher/k3s/registries.yaml\n`,
+  ],
+  [
+    // printf -v assigns what it would print (Bash Reference Manual 4.2, printf): echoed into config.json, it is the login.
+    "a registry login printed into a variable by printf -v, then echoed into the k3s agents' Docker config.json by their startup script",
+    `printf -v CFG '{"auths":{"ghcr.io":{"auth":"%s"}}}' ${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\necho "$CFG" > /root/.docker/config.json\n`,
+  ],
+  [
+    // %b takes its argument's escapes (\x22 is a double quote): the JSON printed holds the login under auth.
+    "a registry login printed by printf %b with its quotes as \\x22 escapes into the k3s agents' Docker config.json",
+    `printf '%b' '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\\x22}}}' > /root/.docker/config.json\n`,
+  ],
+  [
+    // printf reuses its format while arguments remain: the second pass prints `token: <literal>`.
+    "the k3s agents' join token printed by printf reusing its format for key/value pairs into their config.yaml",
+    "printf '%s: %s\\n' server https://10.0.0.2:6443 token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",
+  ],
+  [
+    // ${VAR:-word} gives its word when VAR is unset, as on a fresh VM (Bash Reference Manual 3.5.3).
+    "the k3s agents' join token given as the default of ${K3S_TOKEN:-…} in their startup script",
+    'curl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443 --token "${K3S_TOKEN:-Zq8vN3pL0xR7sT2w}"\n',
+  ],
+  [
+    // $'…' is the string with its escapes taken off (Bash Reference Manual 3.1.2.4).
+    "the k3s agents' join token given ANSI-C quoted ($'…') in their startup script",
+    "export K3S_TOKEN=$'Zq8v\\x4e3pL0xR7sT2w'\n",
+  ],
+  [
+    // A here-string is the command's standard input (Bash Reference Manual 3.6.7): install writes it to the token file.
+    "the k3s agents' join token written by install /dev/stdin from a here-string into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\ninstall -m 600 /dev/stdin /etc/rancher/k3s/token <<< 'Zq8vN3pL0xR7sT2w'\n",
+  ],
+];
+
+/** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
+const shellMutations = (): Mutation[] =>
+  AGENT_SCRIPTS.map(([name, script]) => ({ name, policy: "sensitive-values-secret", apply: (doc) => withAgentMetadata(doc, { "startup-script": `#!/bin/bash\n${script}` }) }));
+
 export const credentialsMutations: Mutation[] = [
   {
     // A StringAsset's text is kept in state as given: a password in a values file is plaintext there.
@@ -154,6 +197,7 @@ export const credentialsMutations: Mutation[] = [
       return withAgentMetadata(doc, { "startup-script": script });
     },
   },
+  ...shellMutations(),
   {
     // agentgateway's auth.key is "the least secure" way to give a backend its key (its CRDs): an
     // LLM provider's key put there is plaintext in state and to every reader of the backend.
