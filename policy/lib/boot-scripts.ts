@@ -118,8 +118,11 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+-a)?\\
 function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
-  const redirect = new RegExp(`^\\s*(?:>>?${target}|\\|\\s*${stdinTo(target)})`);
+  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `>>`, `>|`, `&>` or a command reading stdin.
+  const redirect = new RegExp(`^\\s*(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:&?>[>|]?${target}|\\|\\s*${stdinTo(target)})`);
   for (const m of text.matchAll(/\b(echo|printf)[ \t]+/g)) {
+    // A commented-out line runs nothing.
+    if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", m.index!) + 1, m.index))) continue;
     const from = m.index! + m[0].length;
     const end = commandEnd(text, from);
     if (!redirect.test(text.slice(end))) continue;

@@ -42,11 +42,12 @@ const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
 const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
 
 /**
- * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, …): the
+ * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`): the
  * text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
  */
 function assignments(text: string, name: string): { rest: string; value?: string }[] {
-  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=|\\$\\{${name}:?=`, "gm");
+  // `read NAME <<< word` assigns the here-string's word (Bash Reference Manual 4.2, read; 3.6.7).
+  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=|\\$\\{${name}:?=|\\bread(?:[ \\t]+-\\w+)*[ \\t]+${name}[ \\t]*<<<[ \\t]*`, "gm");
   return [...text.matchAll(assignment)].map((m) => {
     const rest = text.slice(m.index! + m[0].length);
     // `${NAME:=word}` assigns its word, up to the closing brace.

@@ -122,3 +122,21 @@ test("sensitive-values-secret: parameter expansions that give no literal credent
     TOKEN_FILE + "cat > /etc/rancher/k3s/token <<< \"$(gcloud secrets versions access latest --secret=k3s-token)\"\n",
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+// Before, these passed though bash writes the token: `read` assigns a here-string's word to its
+// variable; `base64 -d` and `tr` between echo and the token file only reshape it; `>|` and `&>`
+// redirect standard output too (3.6.2 Redirecting Output, 3.6.4). A commented-out echo writes nothing.
+test("sensitive-values-secret: read <<<, a decoding pipe and >| or &> into the token file; a commented echo is no alarm", () => {
+  for (const [name, script] of Object.entries({
+    read: `IFS= read -r T <<< 'Zq8vN3pL0xR7sT2w'\n${INSTALL} --token "$T"\n`,
+    decoded: TOKEN_FILE + "echo WnE4dk4zcEwweFI3c1Qydw== | base64 -d > /etc/rancher/k3s/token\n",
+    trimmed: TOKEN_FILE + "echo ' Zq8vN3pL0xR7sT2w ' | tr -d ' ' | sudo tee /etc/rancher/k3s/token\n",
+    clobber: TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w >| /etc/rancher/k3s/token\n",
+    both: TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w &> /etc/rancher/k3s/token\n",
+  })) assert.match(scriptCredential(script) ?? "", /^a (credential \(given as --token\)|join token \(written to)/, name);
+  for (const script of [
+    TOKEN_FILE + "# echo Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/token\n",
+    `IFS= read -r T <<< "$(cat /run/secrets/k3s)"\n${INSTALL} --token "$T"\n`,
+    TOKEN_FILE + "echo \"$ENCODED\" | base64 -d > /etc/rancher/k3s/token\n",
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
