@@ -51,6 +51,16 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token written by install /dev/stdin from a here-string into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\ninstall -m 600 /dev/stdin /etc/rancher/k3s/token <<< 'Zq8vN3pL0xR7sT2w'\n",
   ],
+  [
+    // read assigns its here-string's word to the variable the install line passes as --token.
+    "the k3s agents' join token assigned by read from a here-string, then passed as --token in their startup script",
+    `IFS= read -r T <<< 'Zq8vN3pL0xR7sT2w'\ncurl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443 --token "$T"\n`,
+  ],
+  [
+    // base64 -d only reshapes what echo prints: the token file gets the token itself.
+    "the k3s agents' join token echoed base64-encoded through base64 -d into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\necho WnE4dk4zcEwweFI3c1Qydw== | base64 -d > /etc/rancher/k3s/token\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
