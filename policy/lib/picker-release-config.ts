@@ -21,7 +21,7 @@ import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
-import { parseGoBool } from "./istio";
+import { flagsListProblem, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
@@ -115,24 +115,45 @@ function mountedFile(file: string, own: Record<string, () => { text: string; fro
 /** The config a chart's judged picker runs with, and how the values turn on its Alpha plugins. */
 type ChartPickerConfig = { tag: string; file: MountedFile; allowExperimental: boolean; allowHint: string; note?: string };
 
-/** A release of llm-d-router's llm-d-router-gateway or -standalone chart (routerlib _deployment.yaml, _config.yaml). */
-function llmdPickerConfig(r: PolicyResource, values: unknown): ChartPickerConfig | undefined {
+/**
+ * A release of llm-d-router's llm-d-router-gateway or -standalone chart (routerlib _deployment.yaml,
+ * _config.yaml): the picker reads the last --config-file or --config-text of its args
+ * (picker-release-flags.ts llmdPickerArgs), router.epp.flags' coming after the chart's own.
+ */
+function llmdPickerConfig(r: PolicyResource, values: unknown, report: (message: string) => void, exits: string): ChartPickerConfig | undefined {
   const tag = judgedPickerTag(pickerImage(values, r.props.version));
+  if (tag === undefined) return undefined;
+  const container = { args: llmdPickerArgs(values) };
   const flags = isObject(dig(values, "router.epp.flags")) ? (dig(values, "router.epp.flags") as Record<string, unknown>) : {};
-  // A flag that replaces the config the chart mounts: not read here.
-  if (tag === undefined || "config-text" in flags || "config-file" in flags) return undefined;
-  const file = typeof dig(values, "router.epp.pluginsConfigFile") === "string" ? (dig(values, "router.epp.pluginsConfigFile") as string) : "default-plugins.yaml";
+  // The chart writes `--<flag>=%v`, which pflag reads with strconv.ParseBool.
+  const allowExperimental = pflagBool(container, "allow-experimental-plugins") === true;
+  const allowHint = "router.epp.flags.allow-experimental-plugins: true, which this release does not set";
+  const path = flagValue(container, "config-file") ?? "";
+  const text = flagValue(container, "config-text") ?? "";
+  const byFlag = "config-file" in flags && flags["config-file"] !== null;
+  if (text !== "") {
+    if (path !== "") {
+      report(
+        `router.epp.flags.config-text gives the picker --config-text beside the --config-file ${path} ${byFlag ? "router.epp.flags.config-file gives it" : "the chart always passes (routerlib _deployment.yaml)"}, and llm-d-router ${tag} refuses the two together (Validate, pkg/epp/server/options.go: both the "config-file" and "config-text" flags cannot be set at the same time), ${exits}; set router.epp.flags.config-file "" beside it (rendered after the chart's, so it wins), or give the config as a file of router.epp.pluginsCustomConfig named by router.epp.pluginsConfigFile`,
+      );
+      return undefined;
+    }
+    return { tag, file: { text, from: "router.epp.flags.config-text (its --config-text)" }, allowExperimental, allowHint };
+  }
+  // No config at all: the loader's built-in default, not read here; a file outside the chart's /config mount: not known here.
+  if (path === "" || !path.startsWith("/config/")) return undefined;
+  const file = path.slice("/config/".length);
   const custom = isObject(dig(values, "router.epp.pluginsCustomConfig")) ? (dig(values, "router.epp.pluginsCustomConfig") as Record<string, unknown>) : {};
+  const chosen = byFlag ? "router.epp.flags.config-file" : "router.epp.pluginsConfigFile";
   const own = {
     "default-plugins.yaml": () => ({ text: yaml.dump(defaultPlugins(values)), from: "the chart's default-plugins.yaml, rendered from router.epp and router.modelServers" }),
-    "payload-agnostic.yaml": () => ({ text: yaml.dump(PAYLOAD_AGNOSTIC), from: "the chart's payload-agnostic.yaml (router.epp.pluginsConfigFile)" }),
+    "payload-agnostic.yaml": () => ({ text: yaml.dump(PAYLOAD_AGNOSTIC), from: `the chart's payload-agnostic.yaml (${chosen})` }),
   };
   return {
     tag,
-    file: mountedFile(file, own, custom, "router.epp", `router.epp.pluginsConfigFile ${JSON.stringify(file)}`, "the ConfigMap"),
-    // The chart writes `--<flag>=%v`, which pflag reads with strconv.ParseBool.
-    allowExperimental: parseGoBool(String(flags["allow-experimental-plugins"])) === true,
-    allowHint: "router.epp.flags.allow-experimental-plugins: true, which this release does not set",
+    file: mountedFile(file, own, custom, "router.epp", byFlag ? `router.epp.flags.config-file ${JSON.stringify(path)}` : `router.epp.pluginsConfigFile ${JSON.stringify(file)}`, "the ConfigMap"),
+    allowExperimental,
+    allowHint,
   };
 }
 
@@ -215,7 +236,13 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
       const values = r.props.values ?? {};
       const lead = `the endpoint picker of Helm release ${releaseLabel(r)} (chart ${chart}) on ${cluster}`;
       const exits = "so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker)";
-      const picker = GIE_CHARTS.includes(chart) ? giePickerConfig(r, chart, values, (m) => report(`${lead}: ${m}`, r.urn), exits) : llmdPickerConfig(r, values);
+            const listed = flagsListProblem(values, GIE_CHARTS.includes(chart) ? "inferenceExtension" : "router.epp", GIE_CHARTS.includes(chart));
+      if (listed && (!GIE_CHARTS.includes(chart) || isGieChartVersion(r.props.version))) {
+        report(`${lead}: ${listed}, ${exits}; give the flags as a map (<flag>: <value>)`, r.urn);
+        return;
+      }
+      const say = (m: string) => report(`${lead}: ${m}`, r.urn);
+      const picker = GIE_CHARTS.includes(chart) ? giePickerConfig(r, chart, values, say, exits) : llmdPickerConfig(r, values, say, exits);
       if (!picker) return;
       if ("unread" in picker.file) {
         report(`${lead}: ${picker.file.unread}${picker.file.exits ? `, ${exits}` : ""}`, r.urn);

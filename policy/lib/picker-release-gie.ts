@@ -9,6 +9,7 @@ import * as yaml from "js-yaml";
 import { dig } from "./k8s";
 import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
 import { goTruthy, isObject } from "./values";
+import { goPrintV } from "./picker-release-flags";
 
 /**
  * GIE's charts that run a picker from epplib's templates: the legacy `inferencepool` and
@@ -89,7 +90,7 @@ export function giePickerArgs(values: unknown, chart = "inferencepool"): { args:
       if (CONFIG_FLAGS.includes(key)) return undefined;
       continue;
     }
-    const value = quotedArg(String(raw));
+    const value = quotedArg(goPrintV(raw));
     if (value === undefined) return { unrendered: `${path} is written into the picker's args between double quotes, unescaped ("{{ $value }}", epplib _deployment.yaml), and what that renders is not YAML (a \`"\` in it ends the quoted value, or a \`\\\` starts no escape YAML knows), so Helm cannot read the chart's Deployment and the release fails to install` };
     args.push(`--${key}`, value);
   }

@@ -214,4 +214,27 @@ export const pickerMutations: Mutation[] = [
       return addLike(doc, like, "gie-sidecar", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values });
     },
   },
+  {
+    // llm-d-router v0.10.0 routerlib _deployment.yaml passes --config-file /config/<pluginsConfigFile> and then router.epp.flags as
+    // --<key>=<value>; a config-text flag beside it is refused by Validate (pkg/epp/server/options.go): the picker exits at start.
+    name: "an llm-d-router-gateway Helm release whose router.epp.flags.config-text sits beside the --config-file the chart always passes",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "config-text": (like.inputs as any).data["default-plugins.yaml"] } } } };
+      return addLike(doc, like, "router-text", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
+    },
+  },
+  {
+    // routerlib _deployment.yaml ranges over router.epp.flags as over a map: a list renders --0=<item>, which pflag refuses.
+    name: "an llm-d-router-gateway Helm release whose router.epp.flags is a list, rendered as --0=<item>",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: ["--v=2"] } } };
+      return addLike(doc, like, "router-list", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
+    },
+  },
 ];

@@ -53,3 +53,35 @@ test("inference-pool-epp: a chart release is judged only where its picker is a v
   assert.deepEqual(await messages(agnostic, { chart: "inferencepool" }), []);
   assert.deepEqual(await messages({ router: { ...agnostic.router, epp: { ...agnostic.router.epp, flags: { "config-file": "/etc/epp/config.yaml" } } } }), []);
 });
+
+test("inference-pool-epp: router.epp.flags' config-file and config-text, rendered --<key>=<value> after the chart's --config-file (pflag: the last wins), choose the config judged", async () => {
+  const good = yaml.dump(endpointPickerConfig({ queue: 1, kvCacheUtilization: 1, prefixCache: 1 }));
+  const alpha = yaml.dump({ ...(endpointPickerConfig({ queue: 1, kvCacheUtilization: 1, prefixCache: 1 }) as object), plugins: [...((endpointPickerConfig({ queue: 1, kvCacheUtilization: 1, prefixCache: 1 }) as any).plugins as object[]), { type: "session-affinity-scorer" }] });
+  const LEAD = "the endpoint picker of Helm release inference/llama (chart llm-d-router-gateway) on a";
+  // config-text beside the chart's --config-file: Validate refuses the two together.
+  const both = await messages(epp({ flags: { "config-text": good } }));
+  assert.equal(both.length, 1, both.join("\n"));
+  assert.match(both[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.flags.config-text gives the picker --config-text beside the --config-file \/config\/default-plugins.yaml the chart always passes \(routerlib _deployment.yaml\), and llm-d-router v0.10.0 refuses the two together/);
+  // With config-file emptied by a flag (rendered after the chart's), the text is the config.
+  assert.deepEqual(await messages(epp({ flags: { "config-file": "", "config-text": good } })), []);
+  const text = await messages(epp({ flags: { "config-file": "", "config-text": alpha } }));
+  assert.equal(text.length, 1, text.join("\n"));
+  assert.ok(text[0].startsWith(`${LEAD}: its EndpointPickerConfig, router.epp.flags.config-text (its --config-text), is one llm-d-router v0.10.0's config loader refuses or misreads: plugins[5].type "session-affinity-scorer" is an Alpha plugin`), text[0]);
+  assert.deepEqual(await messages(epp({ flags: { "config-file": "", "config-text": alpha, "allow-experimental-plugins": "True" } })), []);
+  // A config-file flag picks another file of the chart's ConfigMap; one it lacks is named.
+  assert.match((await messages(epp({ flags: { "config-file": "/config/payload-agnostic.yaml" } }))).join("\n"), /its EndpointPickerConfig, the chart's payload-agnostic.yaml \(router.epp.flags.config-file\), is one .*"session-affinity-scorer" is an Alpha plugin/);
+  assert.deepEqual(await messages(epp({ pluginsConfigFile: "payload-agnostic.yaml", flags: { "config-file": "/config/default-plugins.yaml" } })), []);
+  assert.match((await messages(epp({ flags: { "config-file": "/config/nope.yaml" } }))).join("\n"), /router.epp.flags.config-file "\/config\/nope.yaml" names no file of the ConfigMap the chart mounts at \/config \(its files: default-plugins.yaml, payload-agnostic.yaml;/);
+  // Both emptied: the loader's built-in default, not read here.
+  assert.deepEqual(await messages(epp({ flags: { "config-file": "" } })), []);
+});
+
+test("inference-pool-epp: picker flags given as a list render --<index> flags the picker does not define", async () => {
+  // routerlib and epplib range over the flags as over a map: a list's keys are its indexes.
+  const llmd = await messages(epp({ flags: ["--allow-experimental-plugins"] }));
+  assert.equal(llmd.length, 1, llmd.join("\n"));
+  assert.match(llmd[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.flags is a list, but routerlib _deployment.yaml ranges over it as over a map, so each item is rendered with its index as the flag's name \("--0=--allow-experimental-plugins"\), a flag the picker does not define: pflag stops at it \(unknown flag: --0\), so it exits at start and crash-loops/);
+  assert.deepEqual(await messages(epp({ flags: [] })), []);
+  const gie = await messages({ inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" }, flags: ["--v=3"] } }, { chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0" });
+  assert.match(gie.join("\n"), /inferenceExtension.flags is a list, but epplib _deployment.yaml ranges over it as over a map, so each item is rendered with its index as the flag's name \("--0", "--v=3"\), a flag the picker does not define/);
+});
