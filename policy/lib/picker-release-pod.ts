@@ -8,6 +8,7 @@
 import { dig } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { giePickerArgs } from "./picker-release-gie";
+import { llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 
@@ -28,9 +29,14 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
   const v = rel.values;
   const root = rel.gie ? "inferenceExtension" : "router";
   const flags = isObject(dig(v, `${rel.epp}.flags`)) ? (dig(v, `${rel.epp}.flags`) as Record<string, unknown>) : {};
+  // llm-d's chart passes router.epp.grpcHealthPort as --grpc-health-port and probes it, then the flags (pflag: the last wins).
+  const probed = rel.gie ? 9003 : num(orDefault(dig(v, "router.epp.grpcHealthPort"), 9003));
+  const flagged = rel.gie ? undefined : flagValue({ args: llmdPickerArgs(v) }, "grpc-health-port");
   const health = rel.gie
     ? { port: "grpc-health-port" in flags ? num(flags["grpc-health-port"]) : 9003, what: "the picker's gRPC health port (--grpc-health-port)" }
-    : { port: num(orDefault(dig(v, "router.epp.grpcHealthPort"), 9003)), what: "the picker's gRPC health port (router.epp.grpcHealthPort)" };
+    : flagged !== undefined
+      ? { port: num(flagged.trim()), what: "the picker's gRPC health port (router.epp.flags.grpc-health-port)" }
+      : { port: probed, what: "the picker's gRPC health port (router.epp.grpcHealthPort)" };
   const ports: { port: number | undefined; what: string }[] = [
     { port: "grpc-port" in flags ? num(flags["grpc-port"]) : 9002, what: "the picker's ext-proc port (--grpc-port)" },
     health,
@@ -61,6 +67,12 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
       rel.resource.urn,
     );
     return;
+  }
+  if (!rel.gie && flagged !== undefined && health.port !== undefined && probed !== undefined && health.port !== probed) {
+    report(
+      `${rel.lead}: router.epp.flags.grpc-health-port ${health.port} moves the picker's gRPC health server off ${probed}, the port the chart passes it first (router.epp.grpcHealthPort) and its liveness and readiness probes check (routerlib _deployment.yaml; pflag keeps the flag's last value, the flags' own), so the pod is never Ready and is restarted, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); set router.epp.grpcHealthPort: ${health.port} and drop the flag`,
+      rel.resource.urn,
+    );
   }
   // epplib _deployment.yaml probes gRPC health on 9003 whatever the flags say: a picker moved off it is never Ready, and its liveness probe restarts it.
   if (rel.gie && health.port !== undefined && health.port !== 9003) {

@@ -181,3 +181,15 @@ test("inference-pool-epp: a chart release naming no namespace is read in its pro
   const moved = (await runStack(inferencePoolEpp, [onInference] as any)).violations.map((v) => v.message);
   assert.match(moved.join("\n"), /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.extProcPort 9012/);
 });
+
+test("inference-pool-epp: router.epp.flags.grpc-health-port, rendered after the chart's --grpc-health-port (pflag: the last wins), moves the picker off the port its probes check", async () => {
+  // routerlib _deployment.yaml probes router.epp.grpcHealthPort (9003 by default) and passes it as --grpc-health-port, then the flags.
+  const moved = await messages(router({ epp: { flags: { "grpc-health-port": 9013 } } }));
+  assert.deepEqual(moved, [
+    "the endpoint picker of Helm release inference/llama (chart llm-d-router-gateway) on a: router.epp.flags.grpc-health-port 9013 moves the picker's gRPC health server off 9003, the port the chart passes it first (router.epp.grpcHealthPort) and its liveness and readiness probes check (routerlib _deployment.yaml; pflag keeps the flag's last value, the flags' own), so the pod is never Ready and is restarted, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); set router.epp.grpcHealthPort: 9013 and drop the flag",
+  ]);
+  assert.deepEqual(await messages(router({ epp: { grpcHealthPort: 9013, flags: { "grpc-health-port": "9013" } } })), []);
+  assert.deepEqual(await messages(router({ epp: { grpcHealthPort: 9013 } })), []);
+  // The flag's port is the one the picker binds: it clashes with a sidecar there, not the chart's value.
+  assert.match((await messages(router({ epp: { flags: { "grpc-health-port": 8000 } }, latencyPredictor: { enabled: true } }))).join("\n"), /the latency predictor's training server port \(router.latencyPredictor.trainingServer.port\) and the picker's gRPC health port \(router.epp.flags.grpc-health-port\) are both 8000/);
+});
