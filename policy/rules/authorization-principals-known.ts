@@ -15,6 +15,19 @@ interface Config {
 const defaults: Config = { allowedServiceAccounts: [] };
 
 /**
+ * The fields of a source Istio 1.30.3's CRD refuses together (x-kubernetes-validations on Source:
+ * serviceAccounts or notServiceAccounts beside principals, notPrincipals, namespaces or
+ * notNamespaces, each read with has(), so an empty list counts), as `a beside b`, or undefined.
+ */
+function refusedSourceMix(source: unknown): string | undefined {
+  if (!isObject(source)) return undefined;
+  const set = (k: string) => k in source && source[k] !== null && source[k] !== undefined;
+  const accounts = ["serviceAccounts", "notServiceAccounts"].filter(set);
+  const others = ["principals", "notPrincipals", "namespaces", "notNamespaces"].filter(set);
+  return accounts.length > 0 && others.length > 0 ? `${accounts.join(" and ")} beside ${others.join(" and ")}` : undefined;
+}
+
+/**
  * A principal that names no ServiceAccount of the stack either grants nothing (a typo, a renamed
  * workload) or trusts an identity nobody reviewed; both hide real access from reviewers. A
  * principal at an Istio ingress Gateway grants nothing either: the callers it names are denied.
@@ -28,7 +41,7 @@ const defaults: Config = { allowedServiceAccounts: [] };
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders, no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -109,7 +122,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
             pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
             return true;
           };
-          for (const from of list(rule.from).filter(isObject)) {
+          for (const [j, from] of list(rule.from).entries()) {
+            if (!isObject(from)) continue;
+            const clash = refusedSourceMix(from.source);
+            if (clash) report(`${policy} rule ${i} from ${j}: sets ${clash}: the API server refuses the policy (Cannot set serviceAccounts with namespaces or principals), so none of its rules applies; name the callers by serviceAccounts or by principals, in separate sources`, r.urn);
             // Istio 1.30's serviceAccounts: `namespace/name`, or a bare name in the policy's namespace.
             for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {
               if (sa === "*") continue;

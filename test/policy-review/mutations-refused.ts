@@ -93,4 +93,17 @@ export const refusedMutations: Mutation[] = [
         o.spec.selector = { matchLabels: { app: o.spec.targetRefs[0].name } };
       }),
   },
+  {
+    // Read source field by source field, the refused policy counted as naming its callers.
+    name: "an ALLOW source naming serviceAccounts beside its principals (the CRD refuses serviceAccounts with principals or namespaces)",
+    policy: "authorization-principals-known",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && (withSpec(r).rules ?? []).some((rule: any) => (rule?.from ?? []).some((f: any) => f?.source?.principals?.length)), (o) => {
+        const from = o.spec.rules.flatMap((rule: any) => rule?.from ?? []).find((f: any) => f?.source?.principals?.length);
+        // The account its first principal names, so nothing but the mix is wrong.
+        const [, ns, account] = /\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(from.source.principals[0]) ?? [];
+        from.source.serviceAccounts = [`${ns}/${account}`];
+      }),
+  },
+
 ];

@@ -6,8 +6,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { authorizationTargetsEnforced } from "../../policy/rules/authorization-targets-enforced";
+import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { runStack, UNKNOWN } from "../support/policy";
-import { on, ap, allowFrom } from "./authz-support";
+import { on, ap, sa, allowFrom } from "./authz-support";
 
 const GW = "gateway.networking.k8s.io";
 const caller = "cluster.local/ns/agents/sa/research-agent-v1";
@@ -45,4 +46,22 @@ test("authorization-targets-enforced: a selector beside targetRefs, or targetRef
   const unknown = await runStack(authorizationTargetsEnforced, [waypoint, ap("agents", "u", { ...allowFrom(caller), selector: UNKNOWN, targetRefs: [toWaypoint] })]);
   assert.deepEqual(unknown.violations, []);
   assert.ok(unknown.unknown.some((u) => /the selector and targets of AuthorizationPolicy agents\/u/.test(u)), unknown.unknown.join("\n"));
+});
+
+test("authorization-principals-known: a source naming serviceAccounts beside principals or namespaces is refused (Cannot set serviceAccounts with namespaces or principals)", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient" } });
+  const base = [istiod, sa("agents", "research-agent-v1")];
+  const deny = (source: Record<string, unknown>) => ({ action: "DENY", rules: [{ from: [{ source }] }] });
+  const refused = await runStack(authorizationPrincipalsKnown, [
+    ...base,
+    ap("tools", "deny-agent", deny({ serviceAccounts: ["agents/research-agent-v1"], namespaces: ["agents"] })),
+    ap("tools", "allow-agent", { action: "ALLOW", rules: [{ from: [{ source: { principals: [caller] } }, { source: { notServiceAccounts: ["agents/research-agent-v1"], notPrincipals: [caller] } }] }] }),
+  ]);
+  assert.deepEqual(refused.violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/deny-agent rule 0 from 0: sets serviceAccounts beside namespaces: the API server refuses the policy (Cannot set serviceAccounts with namespaces or principals), so none of its rules applies; name the callers by serviceAccounts or by principals, in separate sources",
+    "AuthorizationPolicy tools/allow-agent rule 0 from 1: sets notServiceAccounts beside notPrincipals: the API server refuses the policy (Cannot set serviceAccounts with namespaces or principals), so none of its rules applies; name the callers by serviceAccounts or by principals, in separate sources",
+  ]);
+  // Each in its own source is taken.
+  const ok = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "allow-agent", { action: "ALLOW", rules: [{ from: [{ source: { principals: [caller] } }, { source: { serviceAccounts: ["agents/research-agent-v1"] } }] }] })]);
+  assert.deepEqual(ok.violations, []);
 });
