@@ -6,6 +6,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { createHash } from "crypto";
 import { dig, GATEWAY_GROUP, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
 import { probe, Probe } from "./values";
+import { releaseNamespace } from "./release-namespace";
 
 
 /**
@@ -127,4 +128,25 @@ export function waypointOf(own: Record<string, string>, namespaceLabels: Record<
     return name === "none" ? undefined : `${labels[USE_WAYPOINT_NAMESPACE] ?? namespace}/${name}`;
   }
   return undefined;
+}
+
+/**
+ * Why a CUSTOM AuthorizationPolicy bound by selector or namespace-wide (no targetRefs) in
+ * `namespace` is enforced by no proxy, or undefined where one may take it. istiod hands ztunnel no
+ * CUSTOM policy ("ztunnel does not support the CUSTOM action": Istio 1.30.3
+ * pilot/pkg/serviceregistry/ambient/authorization.go convertAuthorizationPolicy), and a waypoint
+ * takes only targetRefs policies (pilot/pkg/model/policyattachment.go ShouldAttachPolicy: "waypoints
+ * never use selector"). Only an Envoy gateway or sidecar there could, so it is judged only in an
+ * ambient namespace the stack renders (istio.io/dataplane-mode=ambient) holding no Gateway but
+ * waypoints and agentgateway's (which take no Istio policy) and no Helm release (a classic gateway chart's). Throws the SDK's unknown-value error
+ * where a label, class or namespace it reads is not known yet.
+ */
+export function customEnforcedNowhere(namespace: string, resources: PolicyResource[]): boolean {
+  const ns = resources.filter((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === namespace);
+  if (ns.length === 0 || ns.some((r) => meta(r.props).labels?.["istio.io/dataplane-mode"] !== "ambient")) return false;
+  const gateways = resources.filter((r) => isKind(r.type, GATEWAY_GROUP, "Gateway") && meta(r.props).namespace === namespace);
+  // agentgateway's proxies take no Istio AuthorizationPolicy either ({@link agentgatewayClasses}).
+  const agw = agentgatewayClasses(resources);
+  if (gateways.some((g) => g.props.spec?.gatewayClassName !== WAYPOINT_CLASS && (agw.unknown.length > 0 || !agw.classes.has(g.props.spec?.gatewayClassName)))) return false;
+  return !resources.some((r) => isHelmInstall(r.type) && releaseNamespace(r) === namespace);
 }

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
+import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, customEnforcedNowhere, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { admitsNamespace } from "../lib/listener-routes";
 import { isKindOrPatch, isPatch } from "../lib/patches";
@@ -30,7 +30,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "No AuthorizationPolicy (or AuthorizationPolicyPatch, read over the policy it patches) sets more than one of selector, targetRef and targetRefs (the CRD refuses it, so nothing enforces it); every targetRef of one binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "No AuthorizationPolicy (or AuthorizationPolicyPatch, read over the policy it patches) sets more than one of selector, targetRef and targetRefs (the CRD refuses it, so nothing enforces it), and no CUSTOM one is bound by selector or namespace-wide outside Istio's root namespace in an ambient namespace where the stack runs no gateway (ztunnel does not support CUSTOM and waypoints take only targetRefs policies); every targetRef of one binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -57,6 +57,11 @@ export const authorizationTargetsEnforced: StackValidationPolicy = {
         if (!refs.known) {
           pending.push(`the targetRefs of ${policy} on cluster ${cluster}`);
           continue;
+        }
+        if (refs.value.length === 0 && !roots.roots.some((x) => x.namespace === namespace)) {
+          const why = customUnenforced(r, policy, namespace, resources);
+          if (why === "unknown") pending.push(`whether anything on cluster ${cluster} enforces CUSTOM ${policy} (its action, selector, namespace or gateways)`);
+          else if (why) report(why, r.urn);
         }
         const ctx = { resources, namespace, classes: agw.classes, classesUnknown: agw.unknown, roots, cluster, pending };
         for (const ref of refs.value) {
@@ -86,6 +91,17 @@ function boundBy(r: PolicyResource, resources: PolicyResource[]): string[] {
     const value = JSON.parse(JSON.stringify(field(key) ?? null));
     return value !== null && (key !== "targetRefs" || (Array.isArray(value) && value.length > 0));
   });
+}
+
+/** A CUSTOM policy without targetRefs that nothing enforces ({@link customEnforcedNowhere}): its message, "unknown", or undefined. */
+function customUnenforced(r: PolicyResource, policy: string, namespace: string, resources: PolicyResource[]): string | "unknown" | undefined {
+  const read = probe(() => {
+    if (r.props.spec?.action !== "CUSTOM" || !customEnforcedNowhere(namespace, resources)) return undefined;
+    return r.props.spec?.selector ? "by selector" : "namespace-wide";
+  });
+  if (!read.known) return "unknown";
+  if (!read.value) return undefined;
+  return `${policy} is CUSTOM and bound ${read.value}, not targetRefs, in ambient namespace ${namespace}, where the stack runs no gateway: ztunnel does not support the CUSTOM action (istiod hands it none) and waypoints take only targetRefs policies, so nothing enforces it; bind it with targetRefs to the waypoint (or the Service) whose traffic it guards`;
 }
 
 function describeRef(ref: Ref): string {

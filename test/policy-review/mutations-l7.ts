@@ -191,4 +191,15 @@ export const l7Mutations: Mutation[] = [
       return gateway && edit(access, (o) => (o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: (gateway.inputs as any).metadata.name, sectionName: "hbone" }]));
     },
   },
+  {
+    // istiod hands ztunnel no CUSTOM policy and a waypoint takes only targetRefs ones: the ext-authz check guards nothing.
+    name: "a CUSTOM (ext-authz) AuthorizationPolicy on the tools bound by selector instead of targetRefs",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!like) return undefined;
+      const spec = { action: "CUSTOM", provider: { name: "ext-authz" }, selector: { matchLabels: { app: "calculator" } }, rules: [{ to: [{ operation: { ports: ["8000"] } }] }] };
+      return addLike(doc, like, "ext-authz", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "ext-authz", namespace: "tools" }, spec });
+    },
+  },
 ];

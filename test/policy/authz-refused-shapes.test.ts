@@ -65,3 +65,34 @@ test("authorization-principals-known: a source naming serviceAccounts beside pri
   const ok = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "allow-agent", { action: "ALLOW", rules: [{ from: [{ source: { principals: [caller] } }, { source: { serviceAccounts: ["agents/research-agent-v1"] } }] }] })]);
   assert.deepEqual(ok.violations, []);
 });
+
+test("authorization-targets-enforced: a CUSTOM policy bound by selector or namespace in an ambient namespace without gateways is enforced by nothing", async () => {
+  const ambientNs = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name, labels: { "istio.io/dataplane-mode": "ambient" } } });
+  const custom = (extra: Record<string, unknown>) => ({ action: "CUSTOM", provider: { name: "ext-authz" }, rules: [{ to: [{ operation: { paths: ["/admin/*"] } }] }], ...extra });
+  const toolsWaypoint = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-waypoint", { metadata: { name: "waypoint", namespace: "tools" }, spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] } });
+  const ingress = on(`kubernetes:${GW}/v1:Gateway`, "inference-gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [] } });
+  const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [] } });
+  // agentgateway's proxies take no Istio policy: the MCP gateway beside the waypoint changes nothing.
+  const fleet = [ambientNs("tools"), ambientNs("inference"), toolsWaypoint, mcp, ingress];
+  const dropped = await runStack(authorizationTargetsEnforced, [
+    ...fleet,
+    ap("tools", "ext-authz", custom({ selector: { matchLabels: { app: "calculator" } } })),
+    ap("tools", "ext-authz-all", custom({})),
+  ]);
+  assert.deepEqual(dropped.violations.map((v) => v.message.replace(/: ztunnel .*/, "")), [
+    "AuthorizationPolicy tools/ext-authz is CUSTOM and bound by selector, not targetRefs, in ambient namespace tools, where the stack runs no gateway",
+    "AuthorizationPolicy tools/ext-authz-all is CUSTOM and bound namespace-wide, not targetRefs, in ambient namespace tools, where the stack runs no gateway",
+  ]);
+  assert.match(dropped.violations[0].message, /ztunnel does not support the CUSTOM action \(istiod hands it none\) and waypoints take only targetRefs policies, so nothing enforces it; bind it with targetRefs to the waypoint/);
+  // Bound to the waypoint, or where an Istio gateway's Envoy may take it, or in a namespace the
+  // stack does not render or enroll, or in Istio's root namespace (every gateway's): not judged.
+  const ok = await runStack(authorizationTargetsEnforced, [
+    ...fleet,
+    ap("tools", "ext-authz", custom({ targetRefs: [{ group: GW, kind: "Gateway", name: "waypoint" }] })),
+    ap("inference", "ext-authz", custom({ selector: { matchLabels: { app: "inference-gateway" } } })),
+    ap("batch", "ext-authz", custom({})),
+    ap("istio-system", "ext-authz", custom({})),
+    ap("tools", "deny", { action: "DENY", rules: [{ from: [{ source: { namespaces: ["inference"] } }] }] }),
+  ]);
+  assert.deepEqual(ok.violations, []);
+});
