@@ -85,9 +85,10 @@ function judgeLocal(list: unknown, at: string, found: [string, string][], unknow
 /**
  * Each finding on a `traffic.rateLimit` value, as [path, why]: a path under `at` the CRD refuses,
  * a local limit agentgateway v1.4.1 drops, or a burst that wraps. What this run cannot read is
- * named in `unknown` (verdicts on what it could read stand).
+ * named in `unknown` (verdicts on what it could read stand). `patch`: the value an
+ * AgentgatewayPolicyPatch sets, so what it leaves out is the policy's own, not missing.
  */
-export function rateLimitFindings(rateLimit: unknown, at: string, unknown: string[]): [string, string][] {
+export function rateLimitFindings(rateLimit: unknown, at: string, unknown: string[], patch = false): [string, string][] {
   const found: [string, string][] = [];
   if (!rateLimit || typeof rateLimit !== "object") return found;
   const rl = rateLimit as Record<string, unknown>;
@@ -97,7 +98,8 @@ export function rateLimitFindings(rateLimit: unknown, at: string, unknown: strin
     return found;
   }
   const { local, global, conditional } = fields.value;
-  if (!isSet(local) && !isSet(global) && !isSet(conditional)) {
+  // A patch leaves the fields it does not set to the policy it patches.
+  if (!patch && !isSet(local) && !isSet(global) && !isSet(conditional)) {
     found.push([at, `sets none of local, global and conditional ("at least one of the fields in [conditional global local] must be set"): ${REFUSED}`]);
   }
   if (isSet(conditional) && (isSet(local) || isSet(global))) {

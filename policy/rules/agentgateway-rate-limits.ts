@@ -1,6 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cannotJudge, meta } from "../lib/k8s";
-import { isAgentgatewayPolicy } from "../lib/api-key-sources";
+import { isKindOrPatch, isPatch } from "../lib/patches";
 import { rateLimitFindings } from "../lib/rate-limits";
 import { orUnknown, probe } from "../lib/values";
 
@@ -13,16 +13,17 @@ import { orUnknown, probe } from "../lib/values";
 export const agentgatewayRateLimits: ResourceValidationPolicy = {
   name: "agentgateway-rate-limits",
   description:
-    "Every AgentgatewayPolicy's traffic.rateLimit is enforced as written by agentgateway v1.4.1: a local list (top-level or in a conditional entry's policy) holds one limit, since the controller translates only local[0] and drops the others without an error (a per-minute limit after a per-second one is never enforced); the applied limit's burst is not negative, which the CRD admits and the controller wraps into a bucket the proxy refuses or one that never runs dry; and nothing the CRD refuses (none of local/global/conditional, conditional beside them, a conditional policy without either, a local entry without exactly one of requests and tokens, an amount below 1, a unit other than Seconds/Minutes/Hours).",
+    "Every AgentgatewayPolicy's traffic.rateLimit is enforced as written by agentgateway v1.4.1: a local list (top-level or in a conditional entry's policy) holds one limit, since the controller translates only local[0] and drops the others without an error (a per-minute limit after a per-second one is never enforced); the applied limit's burst is not negative, which the CRD admits and the controller wraps into a bucket the proxy refuses or one that never runs dry; and nothing the CRD refuses (none of local/global/conditional, conditional beside them, a conditional policy without either, a local entry without exactly one of requests and tokens, an amount below 1, a unit other than Seconds/Minutes/Hours). An AgentgatewayPolicyPatch is judged for the rate limit it sets, its local list replacing the policy's (the CRD's lists are atomic to server-side apply), what it leaves out being the policy's own.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    if (!isAgentgatewayPolicy(args.type)) return;
+    // An AgentgatewayPolicyPatch's atomic local list replaces the policy's: judged like the policy's own.
+    if (!isKindOrPatch(args.type, "agentgateway.dev", "AgentgatewayPolicy")) return;
     const { namespace, name } = { namespace: orUnknown(() => meta(args.props).namespace, "?"), name: orUnknown(() => meta(args.props).name, args.name) };
     const at = "spec.traffic.rateLimit";
     const rateLimit = probe(() => args.props.spec?.traffic?.rateLimit as unknown);
     if (!rateLimit.known) cannotJudge([`${at} of AgentgatewayPolicy ${namespace}/${name}`]);
     const unknown: string[] = [];
-    for (const [path, why] of rateLimitFindings(rateLimit.value, at, unknown)) report(`AgentgatewayPolicy ${namespace}/${name}: ${path} ${why}`);
+    for (const [path, why] of rateLimitFindings(rateLimit.value, at, unknown, isPatch(args.type))) report(`${isPatch(args.type) ? `AgentgatewayPolicyPatch ${args.name} of ` : ""}AgentgatewayPolicy ${namespace}/${name}: ${path} ${why}`);
     if (unknown.length > 0) cannotJudge(unknown.map((u) => `${u} of AgentgatewayPolicy ${namespace}/${name}`));
   },
 };

@@ -237,4 +237,28 @@ export const gatewayMutations: Mutation[] = [
     apply: (doc) =>
       onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && Array.isArray(withSpec(r).traffic?.rateLimit?.local), (o) => o.spec.traffic.rateLimit.local.push({ requests: 60, unit: "Minutes" })),
   },
+  // pulumi-kubernetes' AgentgatewayPolicyPatch server-side-applies its fields over the named policy: agentgateway enforces the result.
+  {
+    name: "an AgentgatewayPolicyPatch making the agent gateway's JWT authentication Optional",
+    policy: "agent-call-graph",
+    apply: (doc) => patchPolicy(doc, (r) => !!withSpec(r).traffic?.jwtAuthentication, { traffic: { jwtAuthentication: { mode: "Optional" } } }),
+  },
+  {
+    name: "an AgentgatewayPolicyPatch replacing the MCP gateway's authorization expressions with one that admits everyone",
+    policy: "agent-call-graph",
+    apply: (doc) => patchPolicy(doc, (r) => !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools", { traffic: { authorization: { policy: { matchExpressions: ["true"] } } } }),
+  },
+  {
+    name: "an AgentgatewayPolicyPatch giving the LLM route's token limit a second local limit (its list replaces the policy's; agentgateway enforces the first only)",
+    policy: "agentgateway-rate-limits",
+    apply: (doc) => patchPolicy(doc, (r) => Array.isArray(withSpec(r).traffic?.rateLimit?.local), { traffic: { rateLimit: { local: [{ tokens: 200000, unit: "Minutes" }, { requests: 60, unit: "Minutes" }] } } }),
+  },
 ];
+
+/** Adds an AgentgatewayPolicyPatch of the first AgentgatewayPolicy `pick` takes, setting `spec`; its URN, or undefined. */
+function patchPolicy(doc: Parameters<Mutation["apply"]>[0], pick: (r: ReturnType<typeof resources>[number]) => boolean, spec: Record<string, unknown>): string | undefined {
+  const target = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && pick(r));
+  if (!target) return undefined;
+  const { name, namespace } = (target.inputs as any).metadata;
+  return addLike(doc, target, "patch", `${target.type}Patch`, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name, namespace }, spec });
+}

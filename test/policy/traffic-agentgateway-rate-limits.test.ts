@@ -66,3 +66,15 @@ test("agentgateway-rate-limits: an entry not known yet is can't judge, and the v
   assert.deepEqual(whole.violations, []);
   assert.match(whole.unknown.join(), /spec\.traffic\.rateLimit of AgentgatewayPolicy agents\/llm-limit/);
 });
+
+test("agentgateway-rate-limits: an AgentgatewayPolicyPatch is judged for the rate limit it sets over the policy's", async () => {
+  const patched = (rateLimit: unknown) => ({ ...policy(rateLimit), type: `${POLICY}Patch`, name: "agents-llm-limit-patch" });
+  // local is an atomic list: the patch's replaces the policy's, so its second limit is dropped too.
+  const second = (await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 200000, unit: "Minutes" }, { requests: 100, unit: "Seconds" }] }))).violations.map((v) => v.message);
+  assert.equal(second.length, 1);
+  assert.match(second[0], /spec\.traffic\.rateLimit\.local holds 2 limits/);
+  assert.equal((await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 100, unit: "Minutes", burst: -200 }] }))).violations.length, 1);
+  // A patch holds only the fields it sets: one leaving local, global and conditional to the policy refuses nothing.
+  assert.deepEqual((await runResource(agentgatewayRateLimits, patched({}))).violations, []);
+  assert.deepEqual((await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 1000, unit: "Minutes" }] }))).violations, []);
+});
