@@ -8,7 +8,9 @@
  * denies, every Require rule must match, then a matching Allow rule allows, and where Allow rules
  * exist and none matches the call is denied. The matrix already evaluates DENY before ALLOW and
  * deny-by-default once an ALLOW applies, so each rule becomes edges of those two actions (a Require
- * rule a DENY of everyone it does not pin). Identities are read with the pack's CEL reader
+ * rule a DENY of everyone it does not pin). PreRouting authorization runs as a set of its own before
+ * the route's (store/binds.rs gateway_policies), so its Allow rules, pinned to identities, are a
+ * DENY of everyone none of them pins. Identities are read with the pack's CEL reader
  * (policy/lib/cel.ts): an expression not pinned to namespace and ServiceAccount is a row of its own.
  */
 import type { KubernetesObject } from "./outputs";
@@ -100,10 +102,21 @@ function gatewayEdges(cluster: string, objects: KubernetesObject[], identities: 
     const target = `Gateway ${gw.metadata.namespace ?? "default"}/${gw.metadata.name}`;
     const via = `agentgateway ${target}`;
     const locked = lockedBy(policies, gw);
+    const preAllows = new Map<string, { policies: string[]; rules: Rule[]; conditions?: string[] }>();
     for (const p of policies) {
       const policy = `AgentgatewayPolicy ${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
       const rules = authRules(spec(p).traffic.authorization, celIdentityBound);
       const onGateway = refsTo(p, GATEWAY_GROUP, "Gateway", gw);
+      // PreRouting Allow rules are a set a request must pass before the route phase: drawn once per listener set, below.
+      if (isPreRouting(p) && onGateway.length && rules.every((r) => r.action === "Allow" && r.ids)) {
+        const sections = onGateway.some((r) => !r.sectionName) ? [] : [...new Set(onGateway.map((r) => r.sectionName!))];
+        const key = sections.join(",");
+        const group = preAllows.get(key) ?? { policies: [], rules: [], ...(sections.length ? { conditions: [`listener ${key} only`] } : {}) };
+        group.policies.push(policy);
+        group.rules.push(...rules);
+        preAllows.set(key, group);
+        continue;
+      }
       // Dropped below the Gateway's Override in the route phase; PreRouting is a phase of its own.
       const unenforced = locked && !isPreRouting(p) ? { unenforced: locked } : {};
       if (onGateway.length) {
@@ -114,6 +127,13 @@ function gatewayEdges(cluster: string, objects: KubernetesObject[], identities: 
       for (const route of routes.filter((r) => attachedTo(r, gw) && refsTo(p, GATEWAY_GROUP, r.kind, r).length)) {
         out.push(...ruleEdges(rules, { cluster, policy, target, via, conditions: [`route ${route.metadata.namespace ?? "default"}/${route.metadata.name} only`], ...unenforced }, identities));
       }
+    }
+    // Passing them is a Require of their union: the route phase's Allow rules still have to admit the caller.
+    for (const { policies: names, rules, conditions } of preAllows.values()) {
+      const kept = new Set(rules.flatMap((r) => [...r.ids!]));
+      const caller = `every caller but ${[...kept].sort().join(", ") || "none"} (PreRouting Allow rules)`;
+      // One edge per policy (the same union), so each is listed and counted as its own.
+      for (const policy of names) out.push({ cluster, policy, target, via, action: "DENY", caller, callerResolved: false, admits: (who) => !kept.has(who), ...(conditions ? { conditions } : {}) });
     }
   }
   return out;

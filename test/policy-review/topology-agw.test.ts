@@ -105,3 +105,15 @@ test("a Gateway-level Override authorization drops the listener's and the routes
   // Without Override the route's Allow is merged in.
   assert.equal(render(agwPolicy("gw", onGateway("Allow", id("agents", "a"))), routeAllow).m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/mcp only");
 });
+
+test("PreRouting Allow rules are a set of their own: a caller they do not name is denied whatever the route phase allows", () => {
+  const pre = agwPolicy("pre", { targetRefs: onGateway("Allow").targetRefs, traffic: { phase: "PreRouting", authorization: { action: "Allow", policy: { matchExpressions: [id("agents", "a")] } } } });
+  const { m, md } = render(pre, agwPolicy("route-phase", onGateway("Allow", id("lab", "c"))));
+  // agentgateway v1.4.1 runs gateway_policies' authorization, then the route's: each must allow.
+  assert.equal(m.get("lab/c")?.get("Gateway tools/mcp"), "✗", "lab/c passes the route phase but not the PreRouting Allow rules");
+  assert.notEqual(m.get("agents/a")?.get("Gateway tools/mcp"), "✓", "agents/a passes PreRouting but no route-phase Allow rule names it");
+  assert.match(md, /DENY `every caller but agents\/a \(PreRouting Allow rules\)` → `Gateway tools\/mcp`/);
+  // Alone, the PreRouting Allow rules admit whom they name.
+  assert.equal(render(pre).m.get("agents/b")?.get("Gateway tools/mcp"), "✗");
+  assert.notEqual(render(pre).m.get("agents/a")?.get("Gateway tools/mcp"), "✗");
+});
