@@ -72,3 +72,25 @@ export function refusedAgentgatewayTargetFields(r: PolicyResource): string[] {
     `AgentgatewayPolicy ${namespace}/${name} sets both targetRefs and targetSelectors, while the CRD takes exactly one of them: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; keep one of the two lists`,
   ];
 }
+
+/**
+ * A message when the policy sets `strategy.inheritance` beside `frontend` or `backend` (or without
+ * `traffic`): the v1.4.1 CRD takes it on traffic policies only ("strategy.inheritance may only be
+ * set on traffic policies"), so the API server refuses the whole policy, whose authorization or
+ * JWT authentication would otherwise be read as applied.
+ */
+export function refusedAgentgatewayStrategy(r: PolicyResource): string[] {
+  if (!isKind(r.type, "agentgateway.dev", "AgentgatewayPolicy")) return [];
+  const read = probe(() => {
+    const spec = r.props.spec ?? {};
+    const set = (v: unknown) => v !== undefined && v !== null;
+    if (!set(spec.strategy?.inheritance)) return undefined;
+    const beside = ["frontend", "backend"].filter((f) => set(spec[f]));
+    return beside.length > 0 ? `beside ${beside.join(" and ")}` : !set(spec.traffic) ? "without traffic" : undefined;
+  });
+  if (!read.known || !read.value) return [];
+  const { namespace, name } = meta(r.props);
+  return [
+    `AgentgatewayPolicy ${namespace}/${name} sets strategy.inheritance ${read.value}, while the CRD takes it on traffic policies only ("strategy.inheritance may only be set on traffic policies"): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; move the traffic part with its strategy to a policy of its own`,
+  ];
+}

@@ -237,6 +237,20 @@ export const gatewayMutations: Mutation[] = [
     apply: (doc) =>
       onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && Array.isArray(withSpec(r).traffic?.rateLimit?.local), (o) => o.spec.traffic.rateLimit.local.push({ requests: 60, unit: "Minutes" })),
   },
+  {
+    // agentgateway v1.4.1 CRD: "strategy.inheritance may only be set on traffic policies" (no frontend or backend beside it).
+    name: "the MCP gateway's callers policy given strategy.inheritance Override beside a backend section (the API server refuses the whole policy)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools",
+        (o) => {
+          o.spec.strategy = { inheritance: "Override" };
+          o.spec.backend = { mcp: { authorization: JSON.parse(JSON.stringify(o.spec.traffic.authorization)) } };
+        },
+      ),
+  },
   // pulumi-kubernetes' AgentgatewayPolicyPatch server-side-applies its fields over the named policy: agentgateway enforces the result.
   {
     name: "an AgentgatewayPolicyPatch making the agent gateway's JWT authentication Optional",

@@ -64,3 +64,19 @@ test("agent-call-graph: PreRouting authorization is a set of its own, which Over
   assert.match((await run(authz("pre", onGw, "Allow", "true", { preRouting: true }), authz("open-route", onRoute, "Allow", "true"))).join("\n"), /allows "true"/);
   assert.deepEqual(await run(authz("pre", onGw, "Allow", "true", { preRouting: true }), authz("callers", onGw, "Allow", agents)), []);
 });
+
+test("agent-call-graph: strategy.inheritance on a policy that also sets backend or frontend is refused by the CRD, so its authorization never applies", async () => {
+  const both = on(AGP, "tools-agpol-callers", {
+    metadata: { name: "callers", namespace: "tools" },
+    spec: {
+      targetRefs: [{ group: GW, ...onGw }],
+      traffic: { authorization: { action: "Allow", policy: { matchExpressions: [agents] } } },
+      backend: { mcp: { authorization: { action: "Allow", policy: { matchExpressions: [agents] } } } },
+      strategy: { inheritance: "Override" },
+    },
+  });
+  const found = await run(both);
+  assert.ok(found.some((m) => /^AgentgatewayPolicy tools\/callers sets strategy\.inheritance beside backend, while the CRD takes it on traffic policies only .*the API server refuses the policy/.test(m)), found.join("\n"));
+  // On a traffic-only policy it is taken.
+  assert.deepEqual(await run(authz("callers", onGw, "Allow", agents, { override: true })), []);
+});
