@@ -8,7 +8,7 @@ import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { commandEnd } from "./shell-scan";
-import { doubleQuoteUnescaped, literalCredential, loginInScript, printedOutputs, unquote, VALUE, words } from "./shell-values";
+import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printedOutputs, unquote, VALUE, words } from "./shell-values";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -191,6 +191,9 @@ function givenCredential(text: string, context: string): string | undefined {
     const args = live.slice(login.index! + login[0].length).split(/\n|&&|\|\||[;|]/)[0];
     const short = new RegExp(`(?:^|\\s)-p(?:=|[ \\t]+)(${VALUE})`).exec(args);
     if (short && literalCredential(short[1], "password", context)) return "a registry password (given as login's -p, its --password)";
+    if (/(?:^|\s)--password-stdin\b/.test(args) && fedToStdin(live, login.index!).some((v) => literalCredential(v.trim(), "password", context))) {
+      return "a registry password (fed to login's --password-stdin)";
+    }
   }
   const env = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?([A-Za-z_]\\w*)=(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(env)) {

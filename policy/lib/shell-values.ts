@@ -136,6 +136,32 @@ export function printedOutputs(text: string): string {
   return outputs.join("\n");
 }
 
+/**
+ * What the shell feeds the standard input of the command starting at `start` (Bash Reference
+ * Manual 3.2.3 Pipelines, 3.6.6 Here Documents, 3.6.7 Here Strings): what an echo/printf piped into
+ * it prints, its here-string's word (quotes kept), its heredoc's body. A file or another command's
+ * output is nothing the script holds.
+ */
+export function fedToStdin(text: string, start: number): string[] {
+  const fed: string[] = [];
+  const stages = pipeline(text.slice(text.lastIndexOf("\n", start - 1) + 1, start));
+  if (stages.length > 1 && /^(?:sudo(?:\s+-\S+)*)?$/.test(stages[stages.length - 1])) {
+    // The stage before the pipe, after any `&&`, `||` or `;` it follows.
+    const out = printed(stages[stages.length - 2].split(/&&|\|\||;/).pop()!.trim());
+    if (out !== undefined) fed.push(out);
+  }
+  const after = text.slice(commandEnd(text, start));
+  const here = new RegExp(`^[ \\t]*<<<[ \\t]*(${VALUE})`).exec(after);
+  if (here) fed.push(here[1]);
+  const doc = /^[ \t]*<<(-?)[ \t]*(?:['"]|\\)?(\w+)['"]?[^\n]*\n/.exec(after);
+  if (doc) {
+    // The body ends at the delimiter alone on a line (`<<-` strips leading tabs first).
+    const end = new RegExp(`^${doc[1] ? "\\t*" : ""}${doc[2]}[ \\t]*$`, "m").exec(after.slice(doc[0].length));
+    fed.push(after.slice(doc[0].length, doc[0].length + (end?.index ?? after.length - doc[0].length)));
+  }
+  return fed;
+}
+
 /** The `user:password` a command substitution base64-encodes (`echo -n u:p | base64`, `base64 <<< u:p`), or undefined. */
 function encodedText(command: string): string | undefined {
   const parts = pipeline(command);

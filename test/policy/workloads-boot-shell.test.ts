@@ -140,3 +140,22 @@ test("sensitive-values-secret: read <<<, a decoding pipe and >| or &> into the t
     TOKEN_FILE + "echo \"$ENCODED\" | base64 -d > /etc/rancher/k3s/token\n",
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+// Before, a literal password fed to `login --password-stdin` passed: only `-p` was read, yet the
+// login's standard input is a pipe from echo/printf, a here-string or a heredoc (3.6.6, 3.6.7) as
+// bash runs it, and Docker stores the login in config.json.
+test("sensitive-values-secret: a literal password fed to a registry login's --password-stdin", () => {
+  for (const [name, script] of Object.entries({
+    hereString: "docker login -u ci-bot --password-stdin ghcr.io <<< 'ghp_0123456789abcdef'\n",
+    pipe: "mkdir -p /root/.docker && echo 'ghp_0123456789abcdef' | docker login -u ci-bot --password-stdin ghcr.io\n",
+    printf: "printf '%s' ghp_0123456789abcdef | sudo nerdctl login --username ci-bot --password-stdin ghcr.io\n",
+    variable: 'PW=ghp_0123456789abcdef\necho "$PW" | docker login -u ci-bot --password-stdin ghcr.io\n',
+    heredoc: "helm registry login ghcr.io -u ci-bot --password-stdin <<'EOF'\nghp_0123456789abcdef\nEOF\n",
+  })) assert.match(scriptCredential(script) ?? "", /^a registry password \(fed to login's --password-stdin\)/, name);
+  for (const script of [
+    "gcloud secrets versions access latest --secret=registry | docker login -u ci-bot --password-stdin ghcr.io\n",
+    'PW=$(cat /run/secrets/pw)\necho "$PW" | docker login -u ci-bot --password-stdin ghcr.io\n',
+    'docker login -u ci-bot --password-stdin ghcr.io <<< "$(gcloud secrets versions access latest --secret=registry)"\n',
+    "echo ok | tee /tmp/log; docker login -u ci-bot --password-stdin ghcr.io < /run/secrets/pw\n",
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
