@@ -61,6 +61,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token echoed base64-encoded through base64 -d into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\necho WnE4dk4zcEwweFI3c1Qydw== | base64 -d > /etc/rancher/k3s/token\n",
   ],
+  [
+    // --password-stdin reads the password from the pipe: echoed there, it is written in the script.
+    "a registry password echoed into docker login --password-stdin by the k3s agents' startup script",
+    "echo 'ghp_0123456789abcdef' | docker login -u ci-bot --password-stdin ghcr.io\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
