@@ -124,8 +124,9 @@ export function commandEnd(s: string, from: number): number {
 export function words(args: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; ) {
-    if (/\s/.test(args[i])) {
-      i++;
+    // A backslash-newline is a line continuation, removed before words are split (3.1.2.1).
+    if (/\s/.test(args[i]) || (args[i] === "\\" && args[i + 1] === "\n")) {
+      i += args[i] === "\\" ? 2 : 1;
       continue;
     }
     const end = scanTo(args, i, (j) => /\s/.test(args[j]));

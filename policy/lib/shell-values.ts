@@ -88,7 +88,8 @@ export const wordValue = (word: string) =>
       if (part.startsWith("'")) return part.slice(1, -1);
       if (part.startsWith('"')) return doubleQuoteUnescaped(part.slice(1, part.endsWith('"') && part.length > 1 ? -1 : undefined));
       if (part.startsWith("$'")) return unescaped(part.slice(2, -1)).text;
-      return part.startsWith("\\") ? part.slice(1) : part;
+      // An escaped character stands for itself; a backslash-newline is a line continuation, nothing.
+      return part === "\\\n" ? "" : part.startsWith("\\") ? part.slice(1) : part;
     })
     .join("");
 

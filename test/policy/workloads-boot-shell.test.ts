@@ -159,3 +159,11 @@ test("sensitive-values-secret: a literal password fed to a registry login's --pa
     "echo ok | tee /tmp/log; docker login -u ci-bot --password-stdin ghcr.io < /run/secrets/pw\n",
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+// A backslash-newline outside quotes is a line continuation, removed before the words are split
+// (3.1.2.1 Escape Character): before, it was read as a word of its own, so a token read when the
+// script runs, echoed on a continued line, was taken for the literal `\`.
+test("sensitive-values-secret: a backslash-newline continuing a command is no word of its own", () => {
+  assert.equal(scriptCredential(TOKEN_FILE + 'T=$(cat /run/secrets/k3s)\necho \\\n  "$T" > /etc/rancher/k3s/token\n'), undefined);
+  assert.match(scriptCredential("printf '%s: %s\\n' \\\n  server https://10.0.0.2:6443 \\\n  token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n") ?? "", TOKEN);
+});
