@@ -8,7 +8,7 @@
 import { dig } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { giePickerArgs } from "./picker-release-gie";
-import { llmdPickerArgs } from "./picker-release-flags";
+import { goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 
@@ -124,5 +124,37 @@ export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
       `${rel.lead}: inferenceExtension.flags' secure-serving=false (rendered --secure-serving=false) makes the picker serve ext-proc in plaintext, but ${sidecar} calls it over TLS (its ext_proc cluster's UpstreamTlsContext), so the handshake fails and every request through the sidecar fails (its ext_proc filter does not allow failure); drop that flag, or ${fix} calls it in plaintext`,
       rel.resource.urn,
     );
+  }
+}
+
+/**
+ * llm-d-router-standalone runs an Envoy proxy (router.proxy: on, type envoy, a sidecar, by default)
+ * from the chart's preset envoy.yaml, whose ext_proc cluster dials the picker on port 9002
+ * (localhost in sidecar mode) and carries TLS unless routerlib _helpers.tpl eppSecureServing finds
+ * router.epp.flags.secure-serving printing as exactly "false". The picker reads the flag with
+ * strconv.ParseBool, which also takes False, FALSE, f, F and 0: it then serves plaintext that the
+ * proxy's TLS handshake fails on. A proxy given a configMap of the values' own is not read here.
+ */
+export function checkLlmdProxyCalls(rel: ChartRelease, report: Report): void {
+  if (rel.chart !== "llm-d-router-standalone") return;
+  const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
+  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return;
+  const type = goTruthy(at("proxyType")) ? String(at("proxyType")).toLowerCase() : "envoy";
+  if (type !== "envoy" || at("configMap") !== undefined) return;
+  const sidecar = (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar";
+  const proxy = `the chart's Envoy proxy (router.proxy, ${sidecar ? "a sidecar of the picker's pod" : "a Deployment of its own"})`;
+  const outcome = "so its ext_proc calls fail and every request through it skips the picker (router.proxy.failOpen, the chart's default) or fails";
+  const container = { args: llmdPickerArgs(rel.values) };
+  const flags = dig(rel.values, "router.epp.flags");
+  const given = isObject(flags) ? flags["secure-serving"] : undefined;
+  if (given !== undefined && given !== null && goPrintV(given) !== "false" && pflagBool(container, "secure-serving") === false) {
+    report(
+      `${rel.lead}: router.epp.flags.secure-serving ${JSON.stringify(given)} makes the picker serve ext-proc in plaintext (--secure-serving=${goPrintV(given)}, which pflag reads as false), but ${proxy} still calls it over TLS (routerlib _helpers.tpl eppSecureServing turns its TLS off only for the exact text "false"), so the handshake fails, ${outcome.slice(3)}; write secure-serving: false`,
+      rel.resource.urn,
+    );
+  }
+  const port = flagValue(container, "grpc-port");
+  if (sidecar && port !== undefined && port.trim() !== "9002") {
+    report(`${rel.lead}: router.epp.flags.grpc-port ${port} moves the picker's ext-proc server off 9002, but ${proxy} sends its ext_proc calls to localhost:9002 (the chart's envoy preset), ${outcome}; leave grpc-port at 9002, or give router.proxy a configMap of your own that calls the picker's port`, rel.resource.urn);
   }
 }

@@ -17,7 +17,7 @@ import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules
 import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
-import { checkGieSidecarCalls, checkPodPorts } from "./picker-release-pod";
+import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
 import { giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
 
@@ -245,6 +245,7 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
       checkChartTls(rel, report);
       checkPodPorts(rel, report);
       checkGieSidecarCalls(rel, report);
+      checkLlmdProxyCalls(rel, report);
     });
     if (!read.known) pending.push(`the endpoint picker Service and pod of Helm release ${rel.resource.name} on ${cluster}`);
     if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);

@@ -249,4 +249,16 @@ export const pickerMutations: Mutation[] = [
       return addLike(doc, like, "router-health", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
     },
   },
+  {
+    // routerlib v0.10.0 _helpers.tpl eppSecureServing drops the Envoy proxy's TLS only for secure-serving printing "false";
+    // pflag reads "False" as false too, so the picker serves plaintext to a proxy still speaking TLS.
+    name: "an llm-d-router-standalone Helm release whose router.epp.flags.secure-serving \"False\" leaves the chart's Envoy proxy speaking TLS to a plaintext picker",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, epp: { flags: { "secure-serving": "False" } } } };
+      return addLike(doc, like, "router-proxy", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values });
+    },
+  },
 ];

@@ -193,3 +193,21 @@ test("inference-pool-epp: router.epp.flags.grpc-health-port, rendered after the 
   // The flag's port is the one the picker binds: it clashes with a sidecar there, not the chart's value.
   assert.match((await messages(router({ epp: { flags: { "grpc-health-port": 8000 } }, latencyPredictor: { enabled: true } }))).join("\n"), /the latency predictor's training server port \(router.latencyPredictor.trainingServer.port\) and the picker's gRPC health port \(router.epp.flags.grpc-health-port\) are both 8000/);
 });
+
+test("inference-pool-epp: llm-d-router-standalone's Envoy proxy (its preset) speaks TLS to the picker unless secure-serving is exactly \"false\", and dials 9002", async () => {
+  const standalone = (flags: Record<string, unknown>, proxy: Record<string, unknown> = {}) => router({ inferencePool: { create: false }, epp: { flags }, proxy });
+  // routerlib _helpers.tpl eppSecureServing compares toString of the flag with "false"; pflag's ParseBool also reads False, 0, f.
+  assert.deepEqual(await messages(standalone({ "secure-serving": false }), "llm-d-router-standalone"), []);
+  assert.deepEqual(await messages(standalone({ "secure-serving": "false" }), "llm-d-router-standalone"), []);
+  const odd = await messages(standalone({ "secure-serving": "False" }), "llm-d-router-standalone");
+  assert.equal(odd.length, 1, odd.join("\n"));
+  assert.match(odd[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-standalone\) on a: router.epp.flags.secure-serving "False" makes the picker serve ext-proc in plaintext \(--secure-serving=False, which pflag reads as false\), but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod\) still calls it over TLS \(routerlib _helpers.tpl eppSecureServing turns its TLS off only for the exact text "false"\), so the handshake fails/);
+  assert.equal((await messages(standalone({ "secure-serving": 0 }), "llm-d-router-standalone")).length, 1);
+  // In sidecar mode the proxy dials localhost:9002, where a grpc-port flag no longer serves.
+  assert.match((await messages(standalone({ "grpc-port": 9012 }), "llm-d-router-standalone")).join("\n"), /router.epp.flags.grpc-port 9012 moves the picker's ext-proc server off 9002, but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod\) sends its ext_proc calls to localhost:9002/);
+  // A proxy off, of another type, or given a config of the values' own is not judged; the gateway chart runs none by default.
+  for (const proxy of [{ enabled: false }, { proxyType: "agentgateway" }, { configMap: { name: "mine", data: { "envoy.yaml": "{}" } } }]) {
+    assert.deepEqual(await messages(standalone({ "secure-serving": "False", "grpc-port": 9012 }, proxy), "llm-d-router-standalone"), [], JSON.stringify(proxy));
+  }
+  assert.deepEqual((await messages(router({ epp: { flags: { "secure-serving": "False" } } }))).filter((m) => /Envoy proxy/.test(m)), []);
+});
