@@ -59,3 +59,9 @@ export function flagsListProblem(values: unknown, epp: string, gie: boolean): st
   const first = gie ? `"--0", "${goPrintV(given[0])}"` : `"--0=${goPrintV(given[0])}"`;
   return `${epp}.flags is a list, but ${gie ? "epplib" : "routerlib"} _deployment.yaml ranges over it as over a map, so each item is rendered with its index as the flag's name (${first}), a flag the picker does not define: pflag stops at it (unknown flag: --0)`;
 }
+
+/** The picker flags a chart renders from `<epp>.flags`: a map's entries but those Helm drops (null). */
+export function givenFlags(values: unknown, epp: string): Record<string, unknown> {
+  const given = dig(values, `${epp}.flags`);
+  return isObject(given) ? Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined)) : {};
+}

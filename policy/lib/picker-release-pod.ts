@@ -8,7 +8,7 @@
 import { dig } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { giePickerArgs } from "./picker-release-gie";
-import { goPrintV, llmdPickerArgs } from "./picker-release-flags";
+import { givenFlags, goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 
@@ -28,7 +28,7 @@ const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && 
 export function checkPodPorts(rel: ChartRelease, report: Report): void {
   const v = rel.values;
   const root = rel.gie ? "inferenceExtension" : "router";
-  const flags = isObject(dig(v, `${rel.epp}.flags`)) ? (dig(v, `${rel.epp}.flags`) as Record<string, unknown>) : {};
+  const flags = givenFlags(v, rel.epp);
   // llm-d's chart passes router.epp.grpcHealthPort as --grpc-health-port and probes it, then the flags (pflag: the last wins).
   const probed = rel.gie ? 9003 : num(orDefault(dig(v, "router.epp.grpcHealthPort"), 9003));
   const flagged = rel.gie ? undefined : flagValue({ args: llmdPickerArgs(v) }, "grpc-health-port");

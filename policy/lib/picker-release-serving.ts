@@ -17,6 +17,7 @@ import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules
 import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
+import { givenFlags } from "./picker-release-flags";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
 import { giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
@@ -114,7 +115,7 @@ const servesOwnPool = (rel: ChartRelease) =>
  */
 function checkExtProcPort(rel: ChartRelease, report: Report): void {
   const port = Number(orDefault(dig(rel.values, `${rel.epp}.extProcPort`), 9002));
-  const flags = isObject(dig(rel.values, `${rel.epp}.flags`)) ? (dig(rel.values, `${rel.epp}.flags`) as Record<string, unknown>) : {};
+  const flags = givenFlags(rel.values, rel.epp);
   const listens = "grpc-port" in flags ? Number(flags["grpc-port"]) : 9002;
   if (!Number.isInteger(port) || !Number.isInteger(listens) || port === listens) return;
   const other = [[9003, "gRPC health"], [9090, "metrics"]].find(([p]) => p === port);

@@ -211,3 +211,8 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy (its preset) spe
   }
   assert.deepEqual((await messages(router({ epp: { flags: { "secure-serving": "False" } } }))).filter((m) => /Envoy proxy/.test(m)), []);
 });
+
+test("inference-pool-epp: a null router.epp.flags entry is dropped, as Helm drops it, not read as port 0", async () => {
+  assert.deepEqual(await messages(router({ epp: { flags: { "grpc-port": null, "metrics-port": null } } })), []);
+  assert.match((await messages(router({ epp: { extProcPort: 9012, flags: { "grpc-port": null } } }))).join("\n"), /router.epp.extProcPort 9012 is the port of the chart's picker Service .* which serves ext-proc on 9002/);
+});
