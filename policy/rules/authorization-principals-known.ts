@@ -41,7 +41,7 @@ function refusedSourceMix(source: unknown): string | undefined {
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain and names a ServiceAccount the stack renders, no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain (for a policy bound by targetRefs, which a waypoint or gateway enforces, also cluster.local or one of istiod's meshConfig.trustDomainAliases, which istiod rewrites into it there; ztunnel matches principals as written) and names a ServiceAccount the stack renders, no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -65,6 +65,11 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
     // Unless the account is allow-listed or rendered by the stack itself.
     for (const id of [...allowedServiceAccounts, ...k8s.filter((r) => r.type === T.serviceAccount).map((r) => `${meta(r.props).namespace}/${meta(r.props).name}`)]) ownedByNone.delete(id);
     const trustDomains = new Set<string>();
+    // What a waypoint's or gateway's Envoy also reads as the mesh's: istiod's builder rewrites a
+    // principal in cluster.local or an alias into the trust domain and each alias (Istio 1.30.3
+    // pilot/pkg/security/trustdomain/bundle.go ReplaceTrustDomainAliases); ztunnel gets the
+    // principal as written (ambient/authorization.go stringToMatch) and matches it literally.
+    const envoyTrustDomains = new Set<string>(["cluster.local"]);
     // istiod releases whose trust domain this preview cannot read: a principal outside the known ones may be in theirs.
     const unknownTrustDomains: string[] = [];
     // Istio installed as objects (a v4 Chart's) stands in as its release, read per cluster.
@@ -80,6 +85,12 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
       // istiod without meshConfig.trustDomain uses the chart's default.
       else if (td.known && td.value === undefined && chart.known && chart.value === "istiod") trustDomains.add("cluster.local");
       else if (!td.known && (!chart.known || chart.value === "istiod")) unknownTrustDomains.push(`the trust domain of Helm release ${r.name}`);
+      // Aliases stand for the mesh's trust domain at waypoints and gateways only (a refused mesh config drops them).
+      const aliases = probe(() => list(dig(r.props.values, "meshConfig.trustDomainAliases") as unknown[]).filter((a): a is string => typeof a === "string"));
+      if (chart.known && chart.value === "istiod" && !refused) {
+        if (aliases.known) for (const a of aliases.value) envoyTrustDomains.add(a);
+        else unknownTrustDomains.push(`the trust domain aliases of Helm release ${r.name}`);
+      }
     }
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
     const pending: string[] = [];
@@ -141,10 +152,18 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
                 continue;
               }
               // A wildcard trust domain (`*/ns/…`) takes in the mesh's own: only one that cannot is outside.
-              if (![...trustDomains].some((td) => trustDomainMatches(reach.trustDomain, td))) {
+              const inMesh = (domains: Iterable<string>) => [...domains].some((td) => trustDomainMatches(reach.trustDomain, td));
+              if (!inMesh(trustDomains)) {
                 const which = "exact" in reach.trustDomain ? "" : ` (${describeTrustDomains(reach.trustDomain)})`;
+                // Bound by targetRefs, the policy is a waypoint's or gateway's, which read aliases as the mesh's.
+                const aliased = inMesh(envoyTrustDomains);
                 if (unknownTrustDomains.length > 0) pending.push(`whether principal ${p} of ${policy} is in the mesh trust domain (${unknownTrustDomains.join(", ")} is not known yet)`);
-                else if (trustDomains.size > 0) report(`${policy}: principal ${p}${which} is outside the mesh trust domain (${[...trustDomains].join(", ")})`, r.urn);
+                else if (aliased && !refs.known) pending.push(`whether ${policy} on cluster ${cluster} binds a waypoint or gateway (its targetRefs), which decides whether principal ${p} is the mesh's`);
+                // At a waypoint or gateway it is rewritten into the mesh's trust domain: no finding.
+                else if (!(aliased && refs.known && refs.value.length > 0) && trustDomains.size > 0) {
+                  const why = aliased ? ": ztunnel, which enforces this policy (it has no targetRefs), matches it as written, while istiod reads cluster.local and trust domain aliases as the mesh's only for waypoints and gateways" : "";
+                  report(`${policy}: principal ${p}${which} is outside the mesh trust domain (${[...trustDomains].join(", ")})${why}`, r.urn);
+                }
               }
               // Callers across namespaces are authorization-sources-restricted's finding (as principals).
               if (reach.kind === "across") continue;

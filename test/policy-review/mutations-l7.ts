@@ -1,6 +1,6 @@
 /** Policy-review mutations of L7 authorization: policies bound through targetRefs and enforced by waypoints, waypoint enrolment (use-waypoint, waypoint-for), and what binds nothing. */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, withSpec, firstSource, onFirst, removeAll, unconfiguredAgent, addLike } from "./mutations-support";
+import { Mutation, resources, isKind, edit, withSpec, firstSource, onFirst, removeAll, unconfiguredAgent, addLike, istiod } from "./mutations-support";
 
 export const l7Mutations: Mutation[] = [
   {
@@ -200,6 +200,22 @@ export const l7Mutations: Mutation[] = [
       if (!like) return undefined;
       const spec = { action: "CUSTOM", provider: { name: "ext-authz" }, selector: { matchLabels: { app: "calculator" } }, rules: [{ to: [{ operation: { ports: ["8000"] } }] }] };
       return addLike(doc, like, "ext-authz", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "ext-authz", namespace: "tools" }, spec });
+    },
+  },
+  {
+    // istiod rewrites cluster.local and alias principals into the mesh's trust domain for waypoints and gateways only; ztunnel matches them as written.
+    name: "istiod given trustDomainAliases [old.example] and a selector-bound ALLOW naming its caller under the alias (ztunnel matches no one)",
+    policy: "authorization-principals-known",
+    apply: (doc) => {
+      const istiods = resources(doc).filter(istiod);
+      if (istiods.length === 0) return undefined;
+      const urn = onFirst(doc, (r) => isKind(r, "AuthorizationPolicy") && !withSpec(r).targetRefs && String(firstSource(r)?.principals?.[0] ?? "").includes("/sa/"), (o) => {
+        const src = o.spec.rules[0].from[0].source;
+        src.principals = [src.principals[0].replace(/^[^/]+/, "old.example")];
+      });
+      if (!urn) return undefined;
+      for (const r of istiods) edit(r, (o) => (o.values.meshConfig = { ...o.values.meshConfig, trustDomainAliases: ["old.example"] }));
+      return urn;
     },
   },
 ];

@@ -195,3 +195,23 @@ test("authorization-principals-known: a null rule or source in one policy (a han
   assert.equal(r.violations.length, 1, r.violations.map((v) => v.message).join("\n"));
   assert.match(r.violations[0].message, /AuthorizationPolicy inference\/callers: principal cluster\.local\/ns\/agents\/sa\/research-agnet-v1 names no ServiceAccount/);
 });
+
+// Waypoints and gateways read a principal's trust domain as istiod's Envoy builder rewrites it
+// (Istio 1.30.3 trustdomain/bundle.go ReplaceTrustDomainAliases: cluster.local and each
+// meshConfig.trustDomainAliases entry stand for the mesh's trust domain and its aliases); ztunnel
+// gets the principal as written (ambient/authorization.go stringToMatch) and matches it literally.
+test("authorization-principals-known: cluster.local and trust domain aliases are the mesh's at a waypoint (targetRefs), not at ztunnel (selector)", async () => {
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", meshConfig: { trustDomain: "prod.example", trustDomainAliases: ["old.example"] } } });
+  const base = [istiod, sa("agents", "research-agent-v1"), gw("tools", "waypoint", "istio-waypoint")];
+  const principals = ["cluster.local/ns/agents/sa/research-agent-v1", "old.example/ns/agents/sa/research-agent-v1", "prod.example/ns/agents/sa/research-agent-v1"];
+  const atWaypoint = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "callers", { ...allowFrom(...principals), targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] })]);
+  assert.deepEqual(atWaypoint.violations, []);
+  const atZtunnel = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "callers", { ...allowFrom(...principals), selector: { matchLabels: { app: "calculator" } } })]);
+  assert.deepEqual(atZtunnel.violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/callers: principal cluster.local/ns/agents/sa/research-agent-v1 is outside the mesh trust domain (prod.example): ztunnel, which enforces this policy (it has no targetRefs), matches it as written, while istiod reads cluster.local and trust domain aliases as the mesh's only for waypoints and gateways",
+    "AuthorizationPolicy tools/callers: principal old.example/ns/agents/sa/research-agent-v1 is outside the mesh trust domain (prod.example): ztunnel, which enforces this policy (it has no targetRefs), matches it as written, while istiod reads cluster.local and trust domain aliases as the mesh's only for waypoints and gateways",
+  ]);
+  // Another trust domain is outside wherever the policy binds.
+  const foreign = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "callers", { ...allowFrom("corp.example/ns/agents/sa/research-agent-v1"), targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] })]);
+  assert.match(foreign.violations[0]?.message ?? "", /principal corp\.example\/ns\/agents\/sa\/research-agent-v1 is outside the mesh trust domain \(prod\.example\)$/);
+});
