@@ -130,3 +130,18 @@ test("sensitive-values-secret names a release without a namespace in its provide
   assert.match((await judgeOn({ namespace: "monitoring" }))[0] ?? "", /^Helm release monitoring\/grafana \(app\): values\.adminPassword holds/);
   assert.match((await judgeOn({ kubeconfig: "/home/me/.kube/config" }))[0] ?? "", /^Helm release \?\/grafana \(app\): values\.adminPassword holds/);
 });
+
+test("inference-pool-epp: a chart picker's flags set only in a release's valueYamlFiles are the ones it runs with", async () => {
+  const rule = pack("inference-pool-epp") as StackValidationPolicy;
+  const router = on(REL, "a-router", { name: "llama", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", namespace: "inference", values: { router: { modelServers: { matchLabels: { app: "llama" } }, inferencePool: { create: false } } } });
+  assert.deepEqual(messages(await runStack(rule, [router])), []);
+  // routerlib renders router.epp.flags after the chart's own args; a file's flags are as good as the values'.
+  const listed = await runStack(rule, [withFiles(router, text("router:\n  epp:\n    flags:\n      secure-serving: \"False\"\n"))]);
+  assert.match(messages(listed).join("\n"), /router.epp.flags.secure-serving "False" makes the picker serve ext-proc in plaintext/);
+  const both = await runStack(rule, [withFiles(router, text("router:\n  epp:\n    flags:\n      config-text: \"apiVersion: llm-d.ai/v1alpha1\\nkind: EndpointPickerConfig\\n\"\n"))]);
+  assert.match(messages(both).join("\n"), /router.epp.flags.config-text gives the picker --config-text beside the --config-file \/config\/default-plugins.yaml/);
+  // A file held by path may set them: can't judge, not a pass.
+  const unread = await runStack(rule, [withFiles(router, file("values/router.yaml"))]);
+  assert.deepEqual(messages(unread), []);
+  assert.ok(unread.unknown.length > 0, "a values file the state holds by path leaves the picker's flags unknown");
+});
