@@ -103,10 +103,10 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 
 /**
- * A command writing its standard input to the file `target` matches (`cat >`, `tee`, `tee -a`,
+ * A command writing its standard input to the file `target` matches (`cat >`, `tee` among its files and options,
  * `install … /dev/stdin`, `cp /dev/stdin`, `dd of=`), sudo or not.
  */
-const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+-a)?\\s+|(?:install\\b[^\\n|;&<>]*?|cp\\s+)/dev/stdin\\s+|dd\\s+[^\\n|;&<>]*?of=)${target}`;
+const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|;&<>]+)*?\\s+|(?:install\\b[^\\n|;&<>]*?|cp\\s+)/dev/stdin\\s+|dd\\s+[^\\n|;&<>]*?of=)${target}`;
 
 /**
  * Whether the script writes a literal into the token file at `path`: `echo`/`printf` redirected or
@@ -118,8 +118,8 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+-a)?\\
 function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
-  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `>>`, `>|`, `&>` or a command reading stdin.
-  const redirect = new RegExp(`^\\s*(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:&?>[>|]?${target}|\\|\\s*${stdinTo(target)})`);
+  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin.
+  const redirect = new RegExp(`^\\s*(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}|\\|\\s*${stdinTo(target)})`);
   for (const m of text.matchAll(/\b(echo|printf)[ \t]+/g)) {
     // A commented-out line runs nothing.
     if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", m.index!) + 1, m.index))) continue;

@@ -167,3 +167,14 @@ test("sensitive-values-secret: a backslash-newline continuing a command is no wo
   assert.equal(scriptCredential(TOKEN_FILE + 'T=$(cat /run/secrets/k3s)\necho \\\n  "$T" > /etc/rancher/k3s/token\n'), undefined);
   assert.match(scriptCredential("printf '%s: %s\\n' \\\n  server https://10.0.0.2:6443 \\\n  token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n") ?? "", TOKEN);
 });
+
+// Before, these passed: `tee` writes every file it names, options or not (`tee /tmp/log <token file>`,
+// `tee --append`), and `1>` is `>` with its file descriptor written out (3.6.2 Redirecting Output).
+test("sensitive-values-secret: tee naming several files and 1> write the token file too", () => {
+  for (const [name, script] of Object.entries({
+    teeFiles: TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w | tee /var/log/join.log /etc/rancher/k3s/token\n",
+    teeAppend: TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w | sudo tee --append /etc/rancher/k3s/token > /dev/null\n",
+    fd: TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w 1> /etc/rancher/k3s/token\n",
+  })) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, name);
+  assert.equal(scriptCredential(TOKEN_FILE + "echo Zq8vN3pL0xR7sT2w 2> /etc/rancher/k3s/token\n"), undefined);
+});
