@@ -66,6 +66,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "a registry password echoed into docker login --password-stdin by the k3s agents' startup script",
     "echo 'ghp_0123456789abcdef' | docker login -u ci-bot --password-stdin ghcr.io\n",
   ],
+  [
+    // tee writes every file it names: the token file among them gets the token.
+    "the k3s agents' join token piped to tee naming a log file and the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\necho Zq8vN3pL0xR7sT2w | tee /var/log/join.log /etc/rancher/k3s/token\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
