@@ -14,12 +14,18 @@
  *   number, so a negative one wraps: a bucket smaller than its refill, which
  *   the proxy refuses ("max tokens cannot be less than the refill amount",
  *   http/localratelimit.rs), or one of nearly 2^64 that never runs dry. Either way nothing is limited.
+ * - A `global` descriptor's entry `expression` or `cost` that does not parse as CEL is passed on
+ *   by the controller (traffic_plugin.go processRateLimitDescriptor: status Accepted, reason
+ *   PartiallyValid), and the proxy swaps it for an expression that always fails
+ *   (types/agent_xds.rs permissive_cel_expression); a descriptor whose entry or cost fails to
+ *   evaluate is skipped (http/remoteratelimit.rs build_request), on every request, so its limit is never applied.
  * - The CRD refuses (the API server rejects the policy): none of `local`/`global`/`conditional`,
  *   `conditional` beside either of the others, a conditional policy with neither `local` nor
  *   `global`, a local entry with both or neither of `requests` and `tokens`, a `requests` or
  *   `tokens` below 1, a `unit` other than Seconds, Minutes or Hours.
  */
 import { probe } from "./values";
+import { celSyntaxError } from "./cel-syntax";
 
 const UNITS = new Set(["Seconds", "Minutes", "Hours"]);
 const REFUSED = "the CRD's validation refuses it, so the API server rejects the policy";
@@ -82,6 +88,30 @@ function judgeLocal(list: unknown, at: string, found: [string, string][], unknow
   }
 }
 
+/** Why the proxy skips a descriptor whose CEL does not parse (`at` is the descriptor's path). */
+const skipped = (at: string) =>
+  `agentgateway v1.4.1's controller passes it on (traffic_plugin.go processRateLimitDescriptor: the policy stays Accepted, reason PartiallyValid) and the proxy replaces it with an expression that always fails (agent_xds.rs permissive_cel_expression), so ${at.slice(at.lastIndexOf(".") + 1)} is skipped on every request (remoteratelimit.rs build_request) and no request is ever counted against its limit: fix the expression`;
+
+/** Each descriptor entry and cost of one `global` value at `at` that does not parse as CEL. */
+function judgeGlobal(global: unknown, at: string, found: [string, string][], unknown: string[]): void {
+  const descriptors = probe(() => (global && typeof global === "object" ? (global as Record<string, unknown>).descriptors : undefined));
+  if (!descriptors.known) return void unknown.push(`${at}.descriptors`);
+  if (!Array.isArray(descriptors.value)) return;
+  descriptors.value.forEach((_, i) => {
+    const where = `${at}.descriptors[${i}]`;
+    const d = probe(() => JSON.parse(JSON.stringify((descriptors.value as unknown[])[i]) ?? "null") as unknown);
+    if (!d.known) return void unknown.push(where);
+    if (!d.value || typeof d.value !== "object") return;
+    const { entries, cost } = d.value as { entries?: unknown; cost?: unknown };
+    const expressions: [string, unknown][] = (Array.isArray(entries) ? entries : []).map((e, j) => [`${where}.entries[${j}].expression`, (e as { expression?: unknown } | null)?.expression]);
+    if (isSet(cost)) expressions.push([`${where}.cost`, cost]);
+    for (const [path, expr] of expressions) {
+      const error = typeof expr === "string" ? celSyntaxError(expr) : undefined;
+      if (error) found.push([path, `${JSON.stringify(expr)} ${error}: ${skipped(where)}`]);
+    }
+  });
+}
+
 /**
  * Each finding on a `traffic.rateLimit` value, as [path, why]: a path under `at` the CRD refuses,
  * a local limit agentgateway v1.4.1 drops, or a burst that wraps. What this run cannot read is
@@ -106,6 +136,7 @@ export function rateLimitFindings(rateLimit: unknown, at: string, unknown: strin
     found.push([at, `sets conditional beside ${[isSet(local) && "local", isSet(global) && "global"].filter(Boolean).join(" and ")} ("conditional cannot be set with any other field"): ${REFUSED}`]);
   }
   judgeLocal(local, `${at}.local`, found, unknown);
+  judgeGlobal(global, `${at}.global`, found, unknown);
   if (!Array.isArray(conditional)) return found;
   for (let i = 0; i < conditional.length; i++) {
     const policy = probe(() => (conditional[i] as { policy?: Record<string, unknown> } | null)?.policy);
@@ -124,6 +155,7 @@ export function rateLimitFindings(rateLimit: unknown, at: string, unknown: strin
       found.push([`${at}.conditional[${i}].policy`, `sets neither local nor global ("at least one of the fields in [global local] must be set"): ${REFUSED}`]);
     }
     judgeLocal(inner.value.local, `${at}.conditional[${i}].policy.local`, found, unknown);
+    judgeGlobal(inner.value.global, `${at}.conditional[${i}].policy.global`, found, unknown);
   }
   return found;
 }

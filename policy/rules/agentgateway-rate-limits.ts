@@ -7,13 +7,14 @@ import { orUnknown, probe } from "../lib/values";
 /**
  * A rate limit written in an AgentgatewayPolicy is a promise to whoever pays for the model
  * behind the route: agentgateway v1.4.1 enforces only the first `local` limit and drops the rest
- * without a word, and a negative `burst` wraps into no limit at all (lib/rate-limits.ts). What the
+ * without a word, a negative `burst` wraps into no limit at all, and a global descriptor whose CEL
+ * does not parse is skipped on every request (lib/rate-limits.ts). What the
  * CRD refuses is judged too, since schema checks of a fork's edits come only at `pulumi up`.
  */
 export const agentgatewayRateLimits: ResourceValidationPolicy = {
   name: "agentgateway-rate-limits",
   description:
-    "Every AgentgatewayPolicy's traffic.rateLimit is enforced as written by agentgateway v1.4.1: a local list (top-level or in a conditional entry's policy) holds one limit, since the controller translates only local[0] and drops the others without an error (a per-minute limit after a per-second one is never enforced); the applied limit's burst is not negative, which the CRD admits and the controller wraps into a bucket the proxy refuses or one that never runs dry; and nothing the CRD refuses (none of local/global/conditional, conditional beside them, a conditional policy without either, a local entry without exactly one of requests and tokens, an amount below 1, a unit other than Seconds/Minutes/Hours). An AgentgatewayPolicyPatch is judged for the rate limit it sets, its local list replacing the policy's (the CRD's lists are atomic to server-side apply), what it leaves out being the policy's own.",
+    "Every AgentgatewayPolicy's traffic.rateLimit is enforced as written by agentgateway v1.4.1: a local list (top-level or in a conditional entry's policy) holds one limit, since the controller translates only local[0] and drops the others without an error (a per-minute limit after a per-second one is never enforced); the applied limit's burst is not negative, which the CRD admits and the controller wraps into a bucket the proxy refuses or one that never runs dry; every global descriptor's entry expression and cost parse as CEL (the controller passes a broken one on and the proxy skips that descriptor on every request); and nothing the CRD refuses (none of local/global/conditional, conditional beside them, a conditional policy without either, a local entry without exactly one of requests and tokens, an amount below 1, a unit other than Seconds/Minutes/Hours). An AgentgatewayPolicyPatch is judged for the rate limit it sets, its local list replacing the policy's (the CRD's lists are atomic to server-side apply), what it leaves out being the policy's own.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     // An AgentgatewayPolicyPatch's atomic local list replaces the policy's: judged like the policy's own.

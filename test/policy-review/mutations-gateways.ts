@@ -11,7 +11,8 @@
  * and of a pod running under the agent gateway's ServiceAccount (admitted as the gateway), or a
  * Gateway whose class's parameters run it so; and an
  * agent route mirroring every request to its canary (agentgateway v1.4.1 implements RequestMirror);
- * and of a rate limit agentgateway v1.4.1 drops (it enforces the first local limit only).
+ * and of a rate limit agentgateway v1.4.1 drops (it enforces the first local limit only) or skips
+ * (a global descriptor whose CEL does not parse).
  */
 import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike, splitRoute, weightedPair } from "./mutations-support";
 
@@ -238,6 +239,14 @@ export const gatewayMutations: Mutation[] = [
       onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && Array.isArray(withSpec(r).traffic?.rateLimit?.local), (o) => o.spec.traffic.rateLimit.local.push({ requests: 60, unit: "Minutes" })),
   },
   {
+    // agentgateway v1.4.1's proxy swaps a descriptor's unparsable CEL for one that always fails and skips the descriptor (remoteratelimit.rs build_request).
+    name: "the LLM route's token limit given a global per-user limit whose descriptor's CEL does not parse (a template, not CEL), which agentgateway skips on every request",
+    policy: "agentgateway-rate-limits",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && Array.isArray(withSpec(r).traffic?.rateLimit?.local), (o) => {
+        o.spec.traffic.rateLimit.global = { backendRef: { name: "ratelimit", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "user", expression: "user_{{jwt.sub}}" }] }] };
+      }),
+  },  {
     // agentgateway v1.4.1 CRD: "strategy.inheritance may only be set on traffic policies" (no frontend or backend beside it).
     name: "the MCP gateway's callers policy given strategy.inheritance Override beside a backend section (the API server refuses the whole policy)",
     policy: "agent-call-graph",

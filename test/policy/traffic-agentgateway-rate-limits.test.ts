@@ -67,6 +67,19 @@ test("agentgateway-rate-limits: an entry not known yet is can't judge, and the v
   assert.match(whole.unknown.join(), /spec\.traffic\.rateLimit of AgentgatewayPolicy agents\/llm-limit/);
 });
 
+// Before, no policy read a global descriptor's CEL: each of these passed the pack.
+test("agentgateway-rate-limits: a global descriptor's entry or cost that does not parse as CEL skips the descriptor on every request", async () => {
+  const global = (descriptors: unknown) => ({ backendRef: { name: "rls", port: 8081 }, domain: "llm", descriptors });
+  const top = await messages({ global: global([{ entries: [{ name: "user", expression: "jwt.sub" }, { name: "ua", expression: 'foolen_{{request.headers["user-agent"]}}' }] }, { entries: [{ name: "ip", expression: "source.address" }], cost: "llm.inputTokens +", unit: "Tokens" }]) });
+  assert.equal(top.length, 2);
+  assert.match(top[0], /^AgentgatewayPolicy agents\/llm-limit: spec\.traffic\.rateLimit\.global\.descriptors\[0\]\.entries\[1\]\.expression "foolen_\{\{request\.headers\[\\"user-agent\\"\]\}\}" does not parse as CEL at character 9: expected a field name, found "\{": agentgateway v1\.4\.1's controller passes it on .*PartiallyValid.* the proxy replaces it with an expression that always fails .* so descriptors\[0\] is skipped on every request .*no request is ever counted against its limit/);
+  assert.match(top[1], /global\.descriptors\[1\]\.cost "llm\.inputTokens \+" does not parse as CEL at character 18: expected an operand, found the end of the expression: /);
+  const conditional = await messages({ conditional: [{ condition: "true", policy: { global: global([{ entries: [{ name: "user", expression: "jwt.sub = 'a'" }] }]) } }] });
+  assert.match(conditional.join(), /conditional\[0\]\.policy\.global\.descriptors\[0\]\.entries\[0\]\.expression "jwt\.sub = 'a'" does not parse as CEL at character 9/);
+  const unknown = await runResource(agentgatewayRateLimits, policy({ global: global([{ entries: [{ name: "user", expression: UNKNOWN }] }, { entries: [{ name: "ip", expression: "source.address)" }] }]) }));
+  assert.match(unknown.violations.map((v) => v.message).join(), /descriptors\[1\]\.entries\[0\]\.expression "source\.address\)" does not parse/);
+  assert.match(unknown.unknown.join(), /spec\.traffic\.rateLimit\.global\.descriptors\[0\] of AgentgatewayPolicy/);
+});
 test("agentgateway-rate-limits: an AgentgatewayPolicyPatch is judged for the rate limit it sets over the policy's", async () => {
   const patched = (rateLimit: unknown) => ({ ...policy(rateLimit), type: `${POLICY}Patch`, name: "agents-llm-limit-patch" });
   // local is an atomic list: the patch's replaces the policy's, so its second limit is dropped too.
