@@ -7,12 +7,14 @@
  * (requestcontrol/screener/disaggregatedsetrollout/plugin.go Factory, config.go Validate). The
  * loader hands a factory no decoder at all when a plugin has no parameters (registry.go
  * StrictDecoder returns nil for empty raw parameters): three of them refuse that, and the reporter
- * calls Decode on the nil decoder and panics. Pure: a plugin's parameters in, problems out.
+ * calls Decode on the nil decoder and panics. The reporter's factory also compiles its expression
+ * and condition with cel-go and refuses one that does not compile (only their syntax is read here). Pure: a plugin's parameters in, problems out.
  */
 import type { Field } from "./go-json-decode";
 import { param } from "./go-json-decode";
 import { isObject, list } from "./values";
 import { labelSelectorError } from "./label-selector-text";
+import { celSyntaxError } from "./cel-syntax";
 
 /** Each type's parameter struct, as its factory decodes it (the screener's header selectors through their own strict decoder). */
 export const REQUIRED_PARAMETER_FIELDS: Record<string, Record<string, Field>> = {
@@ -101,6 +103,12 @@ export function requiredParameterProblems(type: string, p: Record<string, unknow
     if (attributes.length !== 1) return [`${at}.attributes holds ${attributes.length} entries, which ${factory} refuses ("attributes must contain exactly one entry")`];
     if (text(section(attributes[0], "key"), "name") === "") out.push(`${at}.attributes[0].key.name is empty or unset, which ${factory} refuses ("attributeKey.name cannot be empty")`);
     if (text(attributes[0], "expression") === "") out.push(`${at}.attributes[0].expression is empty or unset, which ${factory} refuses ("expression cannot be empty")`);
+    // New compiles both with cel-go (env.Compile) and returns the first failure: each is reported here, syntax only.
+    for (const key of ["expression", "condition"]) {
+      const expr = text(attributes[0], key);
+      const error = expr === "" ? undefined : celSyntaxError(expr);
+      if (error) out.push(`${at}.attributes[0].${key} ${JSON.stringify(expr)} ${error}, which ${factory} refuses ("failed to compile ${key}"): the picker exits at start`);
+    }
   } else if (type === "disaggregatedset-rollout-screener") {
     screenerProblems(p, at, factory, out);
   }

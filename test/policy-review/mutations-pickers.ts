@@ -102,6 +102,15 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // v0.10.0 requestcontrol/requestattributereporter/plugin.go New compiles the expression with cel-go and refuses one that does not: the picker exits at start.
+    name: "an endpoint picker's config adding a request-attribute-reporter whose expression does not parse as CEL",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      editPickerConfig(doc, (config) => {
+        config.plugins.push({ type: "request-attribute-reporter", parameters: { attributes: [{ key: { name: "completion-tokens" }, expression: "usage.completion_tokens +" }] } });
+      }),
+  },
+  {
     // v0.10.0 datalayer/runtime.go registerSource refuses a second notification source of one GVK: the picker exits at start.
     name: "an endpoint picker's config whose data layer takes two k8s-notification-sources watching Pods",
     policy: "inference-pool-epp",

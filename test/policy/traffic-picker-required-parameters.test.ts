@@ -32,6 +32,13 @@ test("picker config: parameters of the plugins that require them, refused at sta
   assert.deepEqual(at("request-attribute-reporter", { attributes: [] }), ['plugins[5].parameters.attributes holds 0 entries, which request-attribute-reporter\'s factory refuses ("attributes must contain exactly one entry")']);
   assert.match(at("request-attribute-reporter", { attributes: [{ key: { namespace: "envoy.lb" }, expression: "1" }] }).join("\n"), /attributes\[0\]\.key\.name is empty or unset/);
   assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expr: "1" }] }).join("\n"), /expr is not a parameter request-attribute-reporter's factory decodes/);
+  // Before, the expressions were never read: both of these passed.
+  assert.deepEqual(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "usage.completion_tokens +", condition: "has(usage.completion_tokens)" }] }), [
+    'plugins[5].parameters.attributes[0].expression "usage.completion_tokens +" does not parse as CEL at character 26: expected an operand, found the end of the expression, which request-attribute-reporter\'s factory refuses ("failed to compile expression"): the picker exits at start',
+  ]);
+  assert.deepEqual(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "usage.prompt_tokens", condition: "usage.prompt_tokens = 0" }] }), [
+    'plugins[5].parameters.attributes[0].condition "usage.prompt_tokens = 0" does not parse as CEL at character 21: unexpected character "=", which request-attribute-reporter\'s factory refuses ("failed to compile condition"): the picker exits at start',
+  ]);
   assert.deepEqual(at("disaggregatedset-rollout-screener", { scope: { labelSelector: "app=vllm" } }), ['plugins[5].parameters.revisionGating is unset, which disaggregatedset-rollout-screener\'s factory refuses ("revisionGating is required"; mode disabled turns gating off)']);
   assert.match(at("disaggregatedset-rollout-screener", screener({ scope: { labelSelector: "app=(vllm)" } })).join("\n"), /scope\.labelSelector "app=\(vllm\)" is not a Kubernetes label selector/);
   assert.match(at("disaggregatedset-rollout-screener", screener({ scope: {} })).join("\n"), /scope\.labelSelector is empty or unset/);
