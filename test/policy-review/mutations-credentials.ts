@@ -71,6 +71,16 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token piped to tee naming a log file and the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\necho Zq8vN3pL0xR7sT2w | tee /var/log/join.log /etc/rancher/k3s/token\n",
   ],
+  [
+    // echo -e takes \x22 as a double quote (Bash Reference Manual 4.2, echo): the JSON written holds the login.
+    "a registry login echoed by echo -e with its quotes as \\x22 escapes into the k3s agents' Docker config.json",
+    `echo -e '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\\x22}}}' > /root/.docker/config.json\n`,
+  ],
+  [
+    // <<\EOF quotes the delimiter like <<'EOF' (Bash Reference Manual 3.6.6): the body is written as is.
+    "the k3s agents' join token written by a heredoc with a backslash-quoted delimiter (<<\\EOF) into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\ncat > /etc/rancher/k3s/token <<\\EOF\nZq8vN3pL0xR7sT2w\nEOF\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
