@@ -150,3 +150,14 @@ export function customEnforcedNowhere(namespace: string, resources: PolicyResour
   if (gateways.some((g) => g.props.spec?.gatewayClassName !== WAYPOINT_CLASS && (agw.unknown.length > 0 || !agw.classes.has(g.props.spec?.gatewayClassName)))) return false;
   return !resources.some((r) => isHelmInstall(r.type) && releaseNamespace(r) === namespace);
 }
+
+/** A CUSTOM policy without targetRefs that nothing enforces ({@link customEnforcedNowhere}): its message, "unknown", or undefined. */
+export function customUnenforced(r: PolicyResource, policy: string, namespace: string, resources: PolicyResource[]): string | "unknown" | undefined {
+  const read = probe(() => {
+    if (r.props.spec?.action !== "CUSTOM" || !customEnforcedNowhere(namespace, resources)) return undefined;
+    return r.props.spec?.selector ? "by selector" : "namespace-wide";
+  });
+  if (!read.known) return "unknown";
+  if (!read.value) return undefined;
+  return `${policy} is CUSTOM and bound ${read.value}, not targetRefs, in ambient namespace ${namespace}, where the stack runs no gateway: ztunnel does not support the CUSTOM action (istiod hands it none) and waypoints take only targetRefs policies, so nothing enforces it; bind it with targetRefs to the waypoint (or the Service) whose traffic it guards`;
+}

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, customEnforcedNowhere, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
+import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
 import { admitsNamespace } from "../lib/listener-routes";
 import { isKindOrPatch, isPatch } from "../lib/patches";
@@ -30,7 +30,7 @@ const AGW_WHY = "which takes no Istio AuthorizationPolicy (its controller hands 
 export const authorizationTargetsEnforced: StackValidationPolicy = {
   name: "authorization-targets-enforced",
   description:
-    "No AuthorizationPolicy (or AuthorizationPolicyPatch, read over the policy it patches) sets more than one of selector, targetRef and targetRefs (the CRD refuses it, so nothing enforces it), and no CUSTOM one is bound by selector or namespace-wide outside Istio's root namespace in an ambient namespace where the stack runs no gateway (ztunnel does not support CUSTOM and waypoints take only targetRefs policies); every targetRef of one binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
+    "No AuthorizationPolicy (or AuthorizationPolicyPatch, read over the policy it patches) sets more than one of selector, targetRef and targetRefs (the CRD refuses it, so nothing enforces it), and no CUSTOM one is bound by selector or namespace-wide outside Istio's root namespace in an ambient namespace where the stack runs no gateway (ztunnel does not support CUSTOM and waypoints take only targetRefs policies); every targetRef of one binds a proxy that enforces Istio authorization: no namespace (the CRD refuses one), a kind Istio accepts (core Service, networking.istio.io ServiceEntry, gateway.networking.k8s.io Gateway or GatewayClass; istiod's webhook refuses others, a Gateway without its group included); no Gateway of an agentgateway class (agentgateway, istio-agentgateway, a class its chart renames or a GatewayClass of their controllers), no Service or ServiceEntry whose waypoint is one, nor one no waypoint serves (its own and its rendered namespace's istio.io/use-waypoint; an agentgateway proxy's Service, named after its Gateway (agentgateway's controller shortens a name past 63 characters), wears the Gateway's spec.infrastructure.labels) or whose waypoint the stack does not render in a namespace it creates or, in another namespace, does not take it (its HBONE listener's allowedRoutes), or that takes no Service traffic (istio.io/waypoint-for workload or none); no waypoint Gateway targeted itself that takes no traffic at all (istio.io/waypoint-for none or a value Istio does not know) — agentgateway takes no Istio AuthorizationPolicy, use an AgentgatewayPolicy traffic.authorization; a GatewayClass only istio-waypoint from Istio's root namespace.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -91,17 +91,6 @@ function boundBy(r: PolicyResource, resources: PolicyResource[]): string[] {
     const value = JSON.parse(JSON.stringify(field(key) ?? null));
     return value !== null && (key !== "targetRefs" || (Array.isArray(value) && value.length > 0));
   });
-}
-
-/** A CUSTOM policy without targetRefs that nothing enforces ({@link customEnforcedNowhere}): its message, "unknown", or undefined. */
-function customUnenforced(r: PolicyResource, policy: string, namespace: string, resources: PolicyResource[]): string | "unknown" | undefined {
-  const read = probe(() => {
-    if (r.props.spec?.action !== "CUSTOM" || !customEnforcedNowhere(namespace, resources)) return undefined;
-    return r.props.spec?.selector ? "by selector" : "namespace-wide";
-  });
-  if (!read.known) return "unknown";
-  if (!read.value) return undefined;
-  return `${policy} is CUSTOM and bound ${read.value}, not targetRefs, in ambient namespace ${namespace}, where the stack runs no gateway: ztunnel does not support the CUSTOM action (istiod hands it none) and waypoints take only targetRefs policies, so nothing enforces it; bind it with targetRefs to the waypoint (or the Service) whose traffic it guards`;
 }
 
 function describeRef(ref: Ref): string {
@@ -234,12 +223,7 @@ function noServiceTraffic(key: string, ctx: Ctx): string | undefined {
   const [namespace, name] = key.split("/");
   const gw = ctx.resources.find((x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, false));
   if (!gw) return undefined;
-  const traffic = probe(() => {
-    const own = meta(gw.props).labels?.[WAYPOINT_FOR] as string | undefined;
-    if (own !== undefined) return { value: own, from: "the Gateway" };
-    const inherited = meta(classOf(gw, ctx)?.props ?? {}).labels?.[WAYPOINT_FOR] as string | undefined;
-    return inherited === undefined ? undefined : { value: inherited, from: `GatewayClass ${gw.props.spec?.gatewayClassName}` };
-  });
+  const traffic = probe(() => waypointTraffic(gw, ctx));
   if (!traffic.known) {
     ctx.pending.push(`the ${WAYPOINT_FOR} of waypoint ${key} on cluster ${ctx.cluster} (or its class), which decides whether it serves Services`);
     return undefined;
@@ -248,7 +232,31 @@ function noServiceTraffic(key: string, ctx: Ctx): string | undefined {
   return `which takes no Service traffic (${WAYPOINT_FOR}: ${traffic.value.value} on ${traffic.value.from}): istiod binds no Service or ServiceEntry to it (ambient/waypoints.go fetchWaypointForService: UnsupportedTrafficType), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; label the waypoint ${WAYPOINT_FOR}: service (or all)`;
 }
 
-/** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class. */
+/** The waypoint-for label istiod reads for a waypoint: the Gateway's, else its rendered class's (throws while not known, inside a probe). */
+function waypointTraffic(gw: PolicyResource, ctx: Ctx): { value: string; from: string } | undefined {
+  const own = meta(gw.props).labels?.[WAYPOINT_FOR] as string | undefined;
+  if (own !== undefined) return { value: own, from: "the Gateway" };
+  const inherited = meta(classOf(gw, ctx)?.props ?? {}).labels?.[WAYPOINT_FOR] as string | undefined;
+  return inherited === undefined ? undefined : { value: inherited, from: `GatewayClass ${gw.props.spec?.gatewayClassName}` };
+}
+
+/**
+ * Why a waypoint targeted itself serves no traffic: istiod binds it to Services only for service or
+ * all, to workloads only for workload or all (unset is service; Istio 1.30.3 ambient/waypoints.go
+ * fetchWaypointForService, fetchWaypointForWorkload), so none, or a value it does not know, leaves
+ * it idle and a policy on it guards nothing.
+ */
+function idleWaypoint(gw: PolicyResource, key: string, ctx: Ctx): string | undefined {
+  const traffic = probe(() => (gw.props.spec?.gatewayClassName === WAYPOINT_CLASS ? waypointTraffic(gw, ctx) : undefined));
+  if (!traffic.known) {
+    ctx.pending.push(`the class or ${WAYPOINT_FOR} of Gateway ${key} on cluster ${ctx.cluster}, which decides whether it takes traffic`);
+    return undefined;
+  }
+  if (!traffic.value || ["service", "workload", "all"].includes(traffic.value.value)) return undefined;
+  return `binds waypoint ${key}, which takes no traffic (${WAYPOINT_FOR}: ${traffic.value.value} on ${traffic.value.from}): istiod binds neither Services nor workloads to it (ambient/waypoints.go: UnsupportedTrafficType), so nothing passes it and nothing enforces this policy; label it ${WAYPOINT_FOR}: service, workload or all`;
+}
+
+/** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class, or (targeted itself) a waypoint that takes no traffic. */
 function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined {
   const gw = ctx.resources.find((x) => isGateway(x.type) && orUnknown(() => `${meta(x.props).namespace}/${meta(x.props).name}` === key, false));
   if (!gw) return undefined;
@@ -258,7 +266,7 @@ function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined
     return undefined;
   }
   const agw = typeof cls.value === "string" ? agentgatewayClass(cls.value, ctx) : undefined;
-  if (!agw || agw === "unknown") return undefined;
+  if (!agw || agw === "unknown") return role === "" ? idleWaypoint(gw, key, ctx) : undefined;
   return `binds Gateway ${key}${role} of class ${cls.value}, an agentgateway proxy (${agw}) ${AGW_WHY}; ${AGW_REMEDY}`;
 }
 

@@ -218,4 +218,18 @@ export const l7Mutations: Mutation[] = [
       return urn;
     },
   },
+  {
+    // istiod binds a waypoint labelled istio.io/waypoint-for: none to neither Services nor workloads: a policy on it guards nothing.
+    name: "a second waypoint in tools labelled istio.io/waypoint-for: none, with an ALLOW policy targeting it",
+    policy: "authorization-targets-enforced",
+    apply: (doc) => {
+      const waypoint = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).gatewayClassName === "istio-waypoint");
+      const like = waypoint && resources(doc).find((r) => isKind(r, "AuthorizationPolicy") && r.provider === waypoint.provider && (r.inputs as any)?.metadata?.namespace === "tools" && !!withSpec(r).targetRefs && !!firstSource(r)?.principals);
+      if (!waypoint || !like) return undefined;
+      const gw = JSON.parse(JSON.stringify(waypoint.inputs));
+      addLike(doc, waypoint, "idle", waypoint.type, { ...gw, metadata: { ...gw.metadata, name: "idle-waypoint", labels: { ...(gw.metadata.labels ?? {}), "istio.io/waypoint-for": "none" } } });
+      const spec = { action: "ALLOW", targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "idle-waypoint" }], rules: [{ from: [{ source: { principals: firstSource(like).principals } }] }] };
+      return addLike(doc, like, "idle-callers", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "idle-callers", namespace: "tools" }, spec });
+    },
+  },
 ];

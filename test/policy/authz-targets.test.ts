@@ -227,3 +227,24 @@ test("authorization-targets-enforced: the Service of an agentgateway proxy wears
   // Enrolled with the namespace's waypoint, the waypoint enforces it for traffic to that Service.
   assert.deepEqual(await run({}), []);
 });
+
+// istiod binds a waypoint only for the traffic its istio.io/waypoint-for names (the Gateway's
+// label, else its class's, service by default; Istio 1.30.3 ambient/waypoints.go): none, or a
+// value it does not know, binds it to nothing, so a policy on the waypoint itself guards nothing.
+test("authorization-targets-enforced: a policy on a waypoint that takes no traffic (istio.io/waypoint-for none or unknown) binds nothing", async () => {
+  const waypoint = (labels: Record<string, string>) =>
+    on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-waypoint", { metadata: { name: "waypoint", namespace: "tools", labels }, spec: { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] } });
+  const policy = ap("tools", "callers", to({ group: GW, kind: "Gateway", name: "waypoint" }));
+  for (const traffic of ["service", "workload", "all"]) {
+    assert.deepEqual((await runStack(authorizationTargetsEnforced, [ns("tools"), waypoint({ "istio.io/waypoint-for": traffic }), policy])).violations, [], traffic);
+  }
+  assert.deepEqual((await runStack(authorizationTargetsEnforced, [ns("tools"), waypoint({}), policy])).violations, []);
+  for (const traffic of ["none", "services"]) {
+    const idle = await runStack(authorizationTargetsEnforced, [ns("tools"), waypoint({ "istio.io/waypoint-for": traffic }), policy]);
+    assert.match(idle.violations[0]?.message ?? "", new RegExp(`^AuthorizationPolicy tools/callers: targetRef gateway.networking.k8s.io/Gateway waypoint binds waypoint tools/waypoint, which takes no traffic \\(istio.io/waypoint-for: ${traffic} on the Gateway\\)`), traffic);
+  }
+  // Inherited from a GatewayClass the stack renders.
+  const cls = on(`kubernetes:${GW}/v1:GatewayClass`, "gc-istio-waypoint", { metadata: { name: "istio-waypoint", labels: { "istio.io/waypoint-for": "none" } }, spec: { controllerName: "istio.io/mesh-controller" } });
+  const inherited = await runStack(authorizationTargetsEnforced, [ns("tools"), cls, waypoint({}), policy]);
+  assert.match(inherited.violations[0]?.message ?? "", /takes no traffic \(istio\.io\/waypoint-for: none on GatewayClass istio-waypoint\)/);
+});
