@@ -1,91 +1,11 @@
 /**
- * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets and
- * startup scripts kept secret, EKS endpoints, the root of trust each istiod actually reads, and the
- * service account GCE VMs hand their pods.
+ * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets kept
+ * secret, EKS endpoints, the root of trust each istiod actually reads, and the service account GCE
+ * VMs hand their pods (what the k3s agents' boot scripts write: mutations-boot-scripts.ts).
  */
-import { gzipSync } from "zlib";
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
-import type { ExportedDeployment } from "../../scripts/lib/review-wire";
+import { bootScriptMutations } from "./mutations-boot-scripts";
 import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs, onFirst, isKind, withSpec } from "./mutations-support";
-
-/** The k3s agents' instance template with `metadata` set over its own (a startup script, cloud-init user-data). */
-function withAgentMetadata(doc: ExportedDeployment, metadata: Record<string, string>) {
-  const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
-  return t && edit(t, (o) => (o.metadata = { ...o.metadata, ...metadata }));
-}
-
-/** A startup script for the k3s agents, as bash runs it, each writing a credential in a way bash reads alike. */
-const AGENT_SCRIPTS: [string, string][] = [
-  [
-    // In double quotes `\"` does not end the string (Bash Reference Manual 3.1.2.3): the whole login is encoded.
-    "a registry login whose password holds an escaped quote, base64-encoded by the k3s agents' startup script into registries.yaml",
-    `AUTH=$(echo -n "ci-bot:pa\\"ss|word" | base64 -w0)\necho "auth: $AUTH" >> /etc/rancher/k3s/registries.yaml\n`,
-  ],
-  [
-    // printf -v assigns what it would print (Bash Reference Manual 4.2, printf): echoed into config.json, it is the login.
-    "a registry login printed into a variable by printf -v, then echoed into the k3s agents' Docker config.json by their startup script",
-    `printf -v CFG '{"auths":{"ghcr.io":{"auth":"%s"}}}' ${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\necho "$CFG" > /root/.docker/config.json\n`,
-  ],
-  [
-    // %b takes its argument's escapes (\x22 is a double quote): the JSON printed holds the login under auth.
-    "a registry login printed by printf %b with its quotes as \\x22 escapes into the k3s agents' Docker config.json",
-    `printf '%b' '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\\x22}}}' > /root/.docker/config.json\n`,
-  ],
-  [
-    // printf reuses its format while arguments remain: the second pass prints `token: <literal>`.
-    "the k3s agents' join token printed by printf reusing its format for key/value pairs into their config.yaml",
-    "printf '%s: %s\\n' server https://10.0.0.2:6443 token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",
-  ],
-  [
-    // ${VAR:-word} gives its word when VAR is unset, as on a fresh VM (Bash Reference Manual 3.5.3).
-    "the k3s agents' join token given as the default of ${K3S_TOKEN:-…} in their startup script",
-    'curl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443 --token "${K3S_TOKEN:-Zq8vN3pL0xR7sT2w}"\n',
-  ],
-  [
-    // $'…' is the string with its escapes taken off (Bash Reference Manual 3.1.2.4).
-    "the k3s agents' join token given ANSI-C quoted ($'…') in their startup script",
-    "export K3S_TOKEN=$'Zq8v\\x4e3pL0xR7sT2w'\n",
-  ],
-  [
-    // A here-string is the command's standard input (Bash Reference Manual 3.6.7): install writes it to the token file.
-    "the k3s agents' join token written by install /dev/stdin from a here-string into the file token-file names",
-    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\ninstall -m 600 /dev/stdin /etc/rancher/k3s/token <<< 'Zq8vN3pL0xR7sT2w'\n",
-  ],
-  [
-    // read assigns its here-string's word to the variable the install line passes as --token.
-    "the k3s agents' join token assigned by read from a here-string, then passed as --token in their startup script",
-    `IFS= read -r T <<< 'Zq8vN3pL0xR7sT2w'\ncurl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443 --token "$T"\n`,
-  ],
-  [
-    // base64 -d only reshapes what echo prints: the token file gets the token itself.
-    "the k3s agents' join token echoed base64-encoded through base64 -d into the file token-file names",
-    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\necho WnE4dk4zcEwweFI3c1Qydw== | base64 -d > /etc/rancher/k3s/token\n",
-  ],
-  [
-    // --password-stdin reads the password from the pipe: echoed there, it is written in the script.
-    "a registry password echoed into docker login --password-stdin by the k3s agents' startup script",
-    "echo 'ghp_0123456789abcdef' | docker login -u ci-bot --password-stdin ghcr.io\n",
-  ],
-  [
-    // tee writes every file it names: the token file among them gets the token.
-    "the k3s agents' join token piped to tee naming a log file and the file token-file names",
-    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\necho Zq8vN3pL0xR7sT2w | tee /var/log/join.log /etc/rancher/k3s/token\n",
-  ],
-  [
-    // echo -e takes \x22 as a double quote (Bash Reference Manual 4.2, echo): the JSON written holds the login.
-    "a registry login echoed by echo -e with its quotes as \\x22 escapes into the k3s agents' Docker config.json",
-    `echo -e '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\\x22}}}' > /root/.docker/config.json\n`,
-  ],
-  [
-    // <<\EOF quotes the delimiter like <<'EOF' (Bash Reference Manual 3.6.6): the body is written as is.
-    "the k3s agents' join token written by a heredoc with a backslash-quoted delimiter (<<\\EOF) into the file token-file names",
-    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\ncat > /etc/rancher/k3s/token <<\\EOF\nZq8vN3pL0xR7sT2w\nEOF\n",
-  ],
-];
-
-/** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
-const shellMutations = (): Mutation[] =>
-  AGENT_SCRIPTS.map(([name, script]) => ({ name, policy: "sensitive-values-secret", apply: (doc) => withAgentMetadata(doc, { "startup-script": `#!/bin/bash\n${script}` }) }));
 
 export const credentialsMutations: Mutation[] = [
   {
@@ -132,31 +52,7 @@ export const credentialsMutations: Mutation[] = [
       });
     },
   },
-  {
-    // A regional template holds the same startup script as the instance template it replaces.
-    name: "the k3s agents' instance template made regional, its startup script (join token) in plaintext",
-    policy: "sensitive-values-secret",
-    apply: (doc) => {
-      const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
-      if (!t) return undefined;
-      t.type = "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate";
-      t.urn = t.urn.replace("gcp:compute/instanceTemplate:InstanceTemplate", t.type);
-      (t as any).additionalSecretOutputs = [];
-      return edit(t, (o) => (o.metadata = { ...o.metadata, "startup-script": "#!/bin/bash\nK3S_TOKEN=0123456789abcdef sh /opt/k3s-install.sh agent\n" }));
-    },
-  },
-  {
-    // cloud-init uncompresses gzip user-data, which GCE hands it base64-decoded (user-data-encoding):
-    // a bare-password token written to the file token-file names is as plain in the template's
-    // metadata, which is not declared secret, as it would be in clear.
-    name: "the k3s agents' join token (a bare password, in the file token-file names) moved into base64+gzip cloud-init user-data",
-    policy: "sensitive-values-secret",
-    apply: (doc) => {
-      const cloudConfig = "#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/token\n  content: Zq8vN3pL0xR7sT2w\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    token-file: /etc/rancher/k3s/token\n";
-      const userData = gzipSync(Buffer.from(cloudConfig)).toString("base64");
-      return withAgentMetadata(doc, { "user-data": userData, "user-data-encoding": "base64" });
-    },
-  },
+  ...bootScriptMutations,
   {
     // The vLLM servers take HF_TOKEN from the hf-token Secret: given as a literal instead, the token
     // sits in the Deployment's state and in its pod spec for every reader of Deployments.
@@ -182,52 +78,6 @@ export const credentialsMutations: Mutation[] = [
       });
     },
   },
-  {
-    // k3s reads its registry logins from /etc/rancher/k3s/registries.yaml, whose `auth` is
-    // user:password base64-encoded (docs.k3s.io Private Registry Configuration): written by
-    // cloud-init from the template's metadata, which is not declared secret, it is plaintext.
-    name: "a registry login (base64 user:password under auth) written to the k3s agents' registries.yaml by cloud-init user-data",
-    policy: "sensitive-values-secret",
-    apply: (doc) => {
-      const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
-      const cloudConfig = `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/registries.yaml\n  content: |\n    configs:\n      ghcr.io:\n        auth:\n          auth: ${auth}\n`;
-      return withAgentMetadata(doc, { "user-data": cloudConfig });
-    },
-  },
-  {
-    // k3s reads registries.yaml's `auth` as base64 user:password (docs.k3s.io Private Registry
-    // Configuration): a script encoding a password it holds itself carries that password in clear.
-    name: "a registry login the k3s agents' startup script base64-encodes itself (AUTH=$(echo -n user:password | base64)) into registries.yaml",
-    policy: "sensitive-values-secret",
-    apply: (doc) => {
-      const script = `#!/bin/bash\nAUTH=$(echo -n "ci-bot:ghp_0123456789abcdefABCDEF" | base64 -w0)\ncat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      auth: $AUTH\nEOF\n`;
-      return withAgentMetadata(doc, { "startup-script": script });
-    },
-  },
-  {
-    // Docker reads ~/.docker/config.json's auths.<registry>.auth as base64 user:password (docker/cli
-    // AuthConfig): written from a double-quoted string, its quotes escaped, it is as plain in the
-    // template's metadata, which is not declared secret, as JSON in clear.
-    name: "a registry login written to the k3s agents' Docker config.json as JSON escaped in a double-quoted string by their startup script",
-    policy: "sensitive-values-secret",
-    apply: (doc) => {
-      const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
-      const script = `#!/bin/bash\nmkdir -p /root/.docker\necho "{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"${auth}\\"}}}" > /root/.docker/config.json\n`;
-      return withAgentMetadata(doc, { "startup-script": script });
-    },
-  },
-  {
-    // printf prints its argument where the format's %s stands: the login given as that argument
-    // lands under auth in config.json, and sits in the template's metadata in plaintext.
-    name: "a registry login passed as printf's argument into the k3s agents' Docker config.json by their startup script",
-    policy: "sensitive-values-secret",
-    apply: (doc) => {
-      const auth = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
-      const script = `#!/bin/bash\nmkdir -p /root/.docker\nprintf '{"auths":{"ghcr.io":{"auth":"%s"}}}\\n' ${auth} > /root/.docker/config.json\n`;
-      return withAgentMetadata(doc, { "startup-script": script });
-    },
-  },
-  ...shellMutations(),
   {
     // agentgateway's auth.key is "the least secure" way to give a backend its key (its CRDs): an
     // LLM provider's key put there is plaintext in state and to every reader of the backend.
