@@ -28,6 +28,7 @@ import { kubernetesClusterBinding } from "./rules/kubernetes-cluster-binding";
 import { sensitiveValuesSecret } from "./rules/sensitive-values-secret";
 import { agentgatewayApiKeySources } from "./rules/agentgateway-api-key-sources";
 import { agentgatewayRateLimits } from "./rules/agentgateway-rate-limits";
+import { agentgatewayTokenLimits } from "./rules/agentgateway-token-limits";
 import { eksEndpointPrivate } from "./rules/eks-endpoint-private";
 import { gceServiceAccountDedicated } from "./rules/gce-service-account-dedicated";
 import { meshIdentityConsistent } from "./rules/mesh-identity-consistent";
@@ -57,6 +58,7 @@ const rules: Policies = [
   sensitiveValuesSecret,
   agentgatewayApiKeySources,
   agentgatewayRateLimits,
+  agentgatewayTokenLimits,
   eksEndpointPrivate,
   gceServiceAccountDedicated,
   meshIdentityConsistent,

@@ -1,0 +1,130 @@
+/**
+ * Where an AgentgatewayPolicy's token limit (`traffic.rateLimit.local` entry with `tokens`) can
+ * bite. agentgateway v1.4.1 counts tokens only on a request to an LLM provider: the local limiter
+ * passes every plain request through a `tokens` limit (crates/agentgateway/src/http/localratelimit.rs
+ * `check_request` acts on `requests` limits only), and `check_llm_request` runs from
+ * proxy/httpproxy.rs `apply_llm_request_policies`, which the proxy calls only when the backend
+ * has an `llm_provider`, that is an AgentgatewayBackend with `spec.ai`. So a token limit whose
+ * targets reach only Services, MCP or A2A backends limits nothing, with no word on any status.
+ * Read by agentgateway-token-limits.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
+import { list, orUnknown, probe } from "./values";
+import { parentRefsTo } from "./agw-authorization";
+import { listenersServing } from "./listener-routes";
+
+const AGW_GROUP = "agentgateway.dev";
+
+/** What a target's traffic reaches: each backend named, or why the review cannot tell. */
+export interface Reach {
+  /** `Service tools/x`, `AgentgatewayBackend agents/y (mcp)`: backends that are not LLM providers. */
+  plain: string[];
+  /** Some traffic reaches an LLM provider, or a backend this review cannot classify: no verdict. */
+  llmOrUnsure: boolean;
+  /** Values not known in this preview. */
+  unknown: string[];
+}
+
+/**
+ * The applied `tokens` limits of a rateLimit value, as paths under `at`: `local[0]` of the
+ * top-level list and of each conditional entry's policy (the controller translates only the
+ * first entry of a list, agentgateway-rate-limits reports the rest).
+ */
+export function tokenLimitPaths(rateLimit: unknown, at: string): string[] {
+  if (!rateLimit || typeof rateLimit !== "object") return [];
+  const rl = rateLimit as { local?: unknown; conditional?: unknown };
+  const first = (local: unknown) => (Array.isArray(local) && local[0] && typeof local[0] === "object" ? (local[0] as Record<string, unknown>) : undefined);
+  const hasTokens = (local: unknown) => {
+    const e = first(local);
+    return !!e && e.tokens !== undefined && e.tokens !== null && (e.requests === undefined || e.requests === null);
+  };
+  const out = hasTokens(rl.local) ? [`${at}.local[0]`] : [];
+  list(rl.conditional as { policy?: { local?: unknown } }[]).forEach((c, i) => {
+    if (hasTokens(c?.policy?.local)) out.push(`${at}.conditional[${i}].policy.local[0]`);
+  });
+  return out;
+}
+
+interface Target {
+  group?: string;
+  kind: string;
+  name?: string;
+  matchLabels?: Record<string, string>;
+  sectionName?: string;
+}
+
+/** The AgentgatewayBackend (or Service) a backendRef of a route in `namespace` names, as reach. */
+function classify(ref: { group?: string; kind?: string; name?: string; namespace?: string }, namespace: string, resources: PolicyResource[], reach: Reach): void {
+  const kind = ref.kind ?? "Service";
+  const ns = ref.namespace ?? namespace;
+  if (kind === "Service" && ["", "core"].includes(ref.group ?? "")) return void reach.plain.push(`Service ${ns}/${ref.name}`);
+  if (kind !== "AgentgatewayBackend" || ref.group !== AGW_GROUP) return void (reach.llmOrUnsure = true);
+  const backend = resources.find((r) => isKind(r.type, AGW_GROUP, "AgentgatewayBackend") && orUnknown(() => meta(r.props).namespace === ns && meta(r.props).name === ref.name, false));
+  if (!backend) return void (reach.llmOrUnsure = true); // not in the stack: its type is not ours to guess
+  const spec = probe(() => JSON.parse(JSON.stringify(backend.props.spec ?? {})) as Record<string, unknown>);
+  if (!spec.known) return void reach.unknown.push(`spec of AgentgatewayBackend ${ns}/${ref.name}`);
+  if (spec.value.ai !== undefined && spec.value.ai !== null) return void (reach.llmOrUnsure = true);
+  const type = Object.keys(spec.value).filter((k) => k !== "policies");
+  reach.plain.push(`AgentgatewayBackend ${ns}/${ref.name}${type.length > 0 ? ` (${type.join(", ")})` : ""}`);
+}
+
+/** The backends of a route's rules (of the rule named `section` alone, where set). */
+function routeReach(route: PolicyResource, section: string | undefined, resources: PolicyResource[], reach: Reach): void {
+  const what = `${route.type.split(":").pop()} ${orUnknown(() => `${meta(route.props).namespace}/${meta(route.props).name}`, route.name)}`;
+  const rules = probe(() => JSON.parse(JSON.stringify(list(route.props.spec?.rules as unknown[]))) as { name?: string; backendRefs?: any[] }[]);
+  if (!rules.known) return void reach.unknown.push(`the rules of ${what}`);
+  const namespace = meta(route.props).namespace as string;
+  for (const rule of rules.value.filter((r) => section === undefined || r?.name === section)) {
+    for (const ref of list(rule?.backendRefs)) classify(ref ?? {}, namespace, resources, reach);
+  }
+}
+
+/** Whether `r` (a Gateway or route) is what target `t` of a policy in `namespace` names or selects. */
+function named(t: Target, r: PolicyResource, namespace: string): boolean | "unknown" {
+  const read = probe(() => ({ ns: meta(r.props).namespace, name: meta(r.props).name, labels: { ...meta(r.props).labels } as Record<string, string> }));
+  if (!read.known) return "unknown";
+  if (read.value.ns !== namespace) return false;
+  return t.matchLabels !== undefined ? matchesLabels(t.matchLabels, read.value.labels) : read.value.name === t.name;
+}
+
+/**
+ * What the traffic of a policy in `namespace` with these targets reaches: a Gateway's (or one
+ * listener's, by sectionName) attached routes, a route (or one rule), an AgentgatewayBackend
+ * itself. A target of another kind (ListenerSet, Service) leaves the verdict open.
+ */
+export function targetsReach(targets: Target[], namespace: string, resources: PolicyResource[]): Reach {
+  const reach: Reach = { plain: [], llmOrUnsure: false, unknown: [] };
+  const routes = resources.filter((r) => isRoute(r.type));
+  for (const t of targets) {
+    const kind = t?.kind;
+    if (t?.group === GATEWAY_GROUP && kind === "Gateway") {
+      for (const gw of resources.filter((r) => isGateway(r.type))) {
+        const hit = named(t, gw, namespace);
+        if (hit === "unknown") reach.unknown.push(`Gateway ${gw.name}`);
+        if (hit !== true) continue;
+        for (const route of routes) {
+          const refs = probe(() => parentRefsTo(route, { namespace, name: meta(gw.props).name }));
+          if (!refs.known) {
+            reach.unknown.push(`the parentRefs of route ${route.name}`);
+            continue;
+          }
+          if (refs.value.length === 0) continue;
+          const serving = listenersServing(gw, route, refs.value, resources);
+          if (serving === "unknown") reach.unknown.push(`the listeners of Gateway ${namespace}/${meta(gw.props).name} serving route ${route.name}`);
+          else if (serving === null || (t.sectionName === undefined ? serving.length > 0 : serving.includes(t.sectionName))) routeReach(route, undefined, resources, reach);
+        }
+      }
+    } else if (t?.group === GATEWAY_GROUP && (kind === "HTTPRoute" || kind === "GRPCRoute")) {
+      for (const route of routes.filter((r) => r.type.endsWith(`:${kind}`))) {
+        const hit = named(t, route, namespace);
+        if (hit === "unknown") reach.unknown.push(`route ${route.name}`);
+        if (hit === true) routeReach(route, t.sectionName, resources, reach);
+      }
+    } else if (t?.group === AGW_GROUP && kind === "AgentgatewayBackend") {
+      if (t.matchLabels !== undefined) reach.llmOrUnsure = true;
+      else classify({ group: AGW_GROUP, kind, name: t.name }, namespace, resources, reach);
+    } else reach.llmOrUnsure = true;
+  }
+  return reach;
+}
