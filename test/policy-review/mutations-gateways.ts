@@ -246,6 +246,17 @@ export const gatewayMutations: Mutation[] = [
       onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && Array.isArray(withSpec(r).traffic?.rateLimit?.local), (o) => {
         o.spec.traffic.rateLimit.global = { backendRef: { name: "ratelimit", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "user", expression: "user_{{jwt.sub}}" }] }] };
       }),
+  },
+  {
+    // agentgateway v1.4.1 counts tokens only on requests to an LLM backend (httpproxy.rs apply_llm_request_policies): an agent route's token limit limits nothing.
+    name: "the LLM token limit moved onto an agent (A2A) route, whose Service backends agentgateway never counts tokens for",
+    policy: "agentgateway-token-limits",
+    apply: (doc) => {
+      const agent = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.rules?.every((rule: any) => (rule.backendRefs ?? []).every((b: any) => (b.kind ?? "Service") === "Service")));
+      const name = (agent?.inputs as any)?.metadata?.name;
+      if (!agent || !name) return undefined;
+      return onFirst(doc, (r) => isKind(r, "AgentgatewayPolicy") && r.provider === agent.provider && !!withSpec(r).traffic?.rateLimit?.local?.[0]?.tokens, (o) => (o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name }]));
+    },
   },  {
     // agentgateway v1.4.1 CRD: "strategy.inheritance may only be set on traffic policies" (no frontend or backend beside it).
     name: "the MCP gateway's callers policy given strategy.inheritance Override beside a backend section (the API server refuses the whole policy)",
