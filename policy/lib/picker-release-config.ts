@@ -21,7 +21,7 @@ import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
-import { flagsListProblem, llmdPickerArgs } from "./picker-release-flags";
+import { flagsListProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
@@ -236,8 +236,15 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
       const values = r.props.values ?? {};
       const lead = `the endpoint picker of Helm release ${releaseLabel(r)} (chart ${chart}) on ${cluster}`;
       const exits = "so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker)";
-            const listed = flagsListProblem(values, GIE_CHARTS.includes(chart) ? "inferenceExtension" : "router.epp", GIE_CHARTS.includes(chart));
-      if (listed && (!GIE_CHARTS.includes(chart) || isGieChartVersion(r.props.version))) {
+      const gie = GIE_CHARTS.includes(chart);
+      const judged = !gie || isGieChartVersion(r.props.version);
+      const scalar = flagsScalarProblem(values, gie ? "inferenceExtension" : "router.epp", gie);
+      if (scalar && judged) {
+        report(`${lead}: ${scalar}; give the flags as a map (<flag>: <value>)`, r.urn);
+        return;
+      }
+      const listed = flagsListProblem(values, gie ? "inferenceExtension" : "router.epp", gie);
+      if (listed && judged) {
         report(`${lead}: ${listed}, ${exits}; give the flags as a map (<flag>: <value>)`, r.urn);
         return;
       }

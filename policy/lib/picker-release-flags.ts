@@ -60,6 +60,20 @@ export function flagsListProblem(values: unknown, epp: string, gie: boolean): st
   return `${epp}.flags is a list, but ${gie ? "epplib" : "routerlib"} _deployment.yaml ranges over it as over a map, so each item is rendered with its index as the flag's name (${first}), a flag the picker does not define: pflag stops at it (unknown flag: --0)`;
 }
 
+/**
+ * Flags given as a scalar: routerlib reads `router.epp.flags | default dict`, so only a Go-empty one
+ * (`""`, false, 0) becomes a map; epplib ranges over inferenceExtension.flags as given (Helm keeps a
+ * scalar over the chart's `v: 1` table, warning only). Go's text/template refuses to range over a
+ * string, bool or number, so the chart does not render. Undefined for a map, list or null.
+ */
+export function flagsScalarProblem(values: unknown, epp: string, gie: boolean): string | undefined {
+  const given = dig(values, `${epp}.flags`);
+  if (given === null || given === undefined || typeof given === "object") return undefined;
+  if (!gie && (given === "" || given === false || given === 0)) return undefined;
+  const kind = typeof given === "string" ? "a string" : typeof given === "boolean" ? "a boolean" : typeof given === "number" ? "a number" : typeof given;
+  return `${epp}.flags is ${kind} (${JSON.stringify(given)}), not a map of flag names to values: ${gie ? "epplib" : "routerlib"} _deployment.yaml ranges over it (range $key, $value), which Go templates refuse for ${kind} (range can't iterate over ${goPrintV(given)}), so Helm cannot render the chart and the release fails to install (pulumi up fails)`;
+}
+
 /** The picker flags a chart renders from `<epp>.flags`: a map's entries but those Helm drops (null). */
 export function givenFlags(values: unknown, epp: string): Record<string, unknown> {
   const given = dig(values, `${epp}.flags`);

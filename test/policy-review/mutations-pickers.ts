@@ -247,6 +247,17 @@ export const pickerMutations: Mutation[] = [
     },
   },
   {
+    // routerlib ranges over `router.epp.flags | default dict`: a non-empty string is not a map, Go's template refuses it, the chart does not render.
+    name: "an llm-d-router-gateway Helm release whose router.epp.flags is a plain string, which the chart cannot range over",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: "--v=2" } } };
+      return addLike(doc, like, "router-flags-text", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
+    },
+  },
+  {
     // routerlib v0.10.0 _deployment.yaml passes --grpc-health-port <router.epp.grpcHealthPort> and probes it, then router.epp.flags
     // as --<key>=<value>: a flag's grpc-health-port wins (pflag), and the probes check a port nothing serves.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.grpc-health-port moves the picker's health server off the port its probes check",

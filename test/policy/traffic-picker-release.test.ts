@@ -85,3 +85,17 @@ test("inference-pool-epp: picker flags given as a list render --<index> flags th
   const gie = await messages({ inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" }, flags: ["--v=3"] } }, { chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0" });
   assert.match(gie.join("\n"), /inferenceExtension.flags is a list, but epplib _deployment.yaml ranges over it as over a map, so each item is rendered with its index as the flag's name \("--0", "--v=3"\), a flag the picker does not define/);
 });
+
+test("inference-pool-epp: picker flags given as a plain string (or other scalar) fail the chart's render", async () => {
+  // routerlib reads `router.epp.flags | default dict`: a Go-empty scalar is an empty map; any other is ranged over and refused.
+  const llmd = await messages(epp({ flags: "--v=2" }));
+  assert.equal(llmd.length, 1, llmd.join("\n"));
+  assert.match(llmd[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.flags is a string \("--v=2"\), not a map of flag names to values: routerlib _deployment.yaml ranges over it \(range \$key, \$value\), which Go templates refuse for a string \(range can't iterate over --v=2\), so Helm cannot render the chart and the release fails to install \(pulumi up fails\)/);
+  for (const empty of ["", false, 0]) assert.deepEqual(await messages(epp({ flags: empty })), [], JSON.stringify(empty));
+  // epplib ranges over inferenceExtension.flags with no default: even an empty string is refused.
+  const gie = (flags: unknown) =>
+    messages({ inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" }, flags } }, { chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0" });
+  assert.match((await gie("")).join("\n"), /inferenceExtension.flags is a string \(""\), not a map of flag names to values: epplib _deployment.yaml ranges over it .*range can't iterate over /);
+  assert.match((await gie(true)).join("\n"), /inferenceExtension.flags is a boolean \(true\)/);
+  assert.deepEqual(await gie(null), []);
+});
