@@ -20,7 +20,7 @@ import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-c
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-serving";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
-import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
+import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
 import { flagsListProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
@@ -233,8 +233,11 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
     const read = probe(() => {
       const chart = helmChartName(r.props);
       if (!chart || (!CHARTS.includes(chart) && !GIE_CHARTS.includes(chart))) return;
+      // A chart called standalone from another project's repository is not GIE's.
+      const origin = chart === "standalone" ? gieChartOrigin(r.props) : {};
+      if (!origin) return;
       const values = r.props.values ?? {};
-      const lead = `the endpoint picker of Helm release ${releaseLabel(r)} (chart ${chart}) on ${cluster}`;
+      const lead = `the endpoint picker of Helm release ${releaseLabel(r)} (chart ${gieChartLabel(chart, origin)}) on ${cluster}`;
       const exits = "so it exits at start and crash-loops, and every request to its pool fails (or, FailOpen, skips the picker)";
       const gie = GIE_CHARTS.includes(chart);
       const judged = !gie || isGieChartVersion(r.props.version);

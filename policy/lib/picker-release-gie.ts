@@ -8,7 +8,7 @@
 import * as yaml from "js-yaml";
 import { dig } from "./k8s";
 import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
-import { goTruthy, isObject } from "./values";
+import { goTruthy, isObject, isUnknownError } from "./values";
 import { goPrintV } from "./picker-release-flags";
 
 /**
@@ -32,6 +32,32 @@ export function gieStandaloneMode(values: unknown, chart = "inferencepool"): boo
   const create = dig(values, "inferenceExtension.endpointsServer.createInferencePool");
   return create !== undefined && !goTruthy(create);
 }
+
+/**
+ * Whether a release of a chart called `standalone` is GIE's, a name other projects may use for a
+ * chart of their own whose values mean something else. GIE publishes it at
+ * oci://<registry>/gateway-api-inference-extension/charts (hack/push-chart.sh; staging, then
+ * registry.k8s.io), so an OCI or URL chart path, or repositoryOpts.repo, naming that project is GIE's
+ * and one naming another place is not (undefined). Where neither is given (a local chart, a repo
+ * alias) or the repository is not known yet, the chart is read by its name and `byName` says so.
+ */
+export function gieChartOrigin(props: Record<string, any>): { byName?: string } | undefined {
+  const gie = (place: string) => /(^|\/)gateway-api-inference-extension(\/|$)/.test(place.replace(/\/+$/, ""));
+  const chart = typeof props?.chart === "string" ? props.chart : "";
+  if (/^(oci|https?):\/\//i.test(chart)) return gie(chart.replace(/\/[^/]*\/*$/, "")) ? {} : undefined;
+  let repo: unknown;
+  try {
+    repo = props?.repositoryOpts?.repo;
+  } catch (err) {
+    if (isUnknownError(err)) return { byName: "taken for GIE v1.5.0's by its name only: its repository is not known yet" };
+    throw err;
+  }
+  if (typeof repo === "string" && repo.trim() !== "") return gie(repo.trim()) ? {} : undefined;
+  return { byName: "taken for GIE v1.5.0's by its name only: the release names no repository or OCI path" };
+}
+
+/** A release's chart as named in verdicts: GIE's standalone read by its name only says so. */
+export const gieChartLabel = (chart: string, origin: { byName?: string }) => (origin.byName ? `${chart}, ${origin.byName}` : chart);
 
 /** The chart versions read: GIE's last release of it (v1.6.0 ships no chart); an unpinned release pulls it too. */
 export const isGieChartVersion = (version: unknown) => version === undefined || version === null || version === "" || /^v?1\.5\.0$/.test(String(version).trim());

@@ -19,7 +19,7 @@ import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { givenFlags } from "./picker-release-flags";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
-import { giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
+import { gieChartLabel, gieChartOrigin, giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
 
 /**
@@ -93,9 +93,12 @@ function chartReleases(resources: PolicyResource[], cluster: string): ChartRelea
   for (const r of resources.filter((x) => x.type === T.helmRelease)) {
     const chart = helmChartName(r.props);
     if (!chart || !Object.prototype.hasOwnProperty.call(CHARTS, chart)) continue;
+    // A chart called standalone from another project's repository is not GIE's.
+    const origin = chart === "standalone" ? gieChartOrigin(r.props) : {};
+    if (!origin) continue;
     const name = typeof r.props.name === "string" && r.props.name !== "" ? (r.props.name as string) : undefined;
     const namespace = releaseNamespace(r);
-    out.push({ resource: r, chart, ...CHARTS[chart], name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${chart}) on ${cluster}` });
+    out.push({ resource: r, chart, ...CHARTS[chart], name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${gieChartLabel(chart, origin)}) on ${cluster}` });
   }
   return out;
 }

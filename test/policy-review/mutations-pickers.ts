@@ -247,6 +247,19 @@ export const pickerMutations: Mutation[] = [
     },
   },
   {
+    // A chart called standalone is GIE's only from GIE's repository (or read by name where none is given); named beside
+    // repositoryOpts.repo, GIE's staging registry, its picker Service port is read as epplib renders it: off the picker's 9002.
+    name: "a Helm release of chart standalone from GIE's repository (repositoryOpts.repo) whose inferenceExtension.extProcPort moves its picker Service off the picker's port",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } };
+      const repositoryOpts = { repo: "oci://us-central1-docker.pkg.dev/k8s-staging-images/gateway-api-inference-extension/charts" };
+      return addLike(doc, like, "gie-repo", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "standalone", repositoryOpts, version: "v1.5.0", values });
+    },
+  },
+  {
     // routerlib ranges over `router.epp.flags | default dict`: a non-empty string is not a map, Go's template refuses it, the chart does not render.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags is a plain string, which the chart cannot range over",
     policy: "inference-pool-epp",

@@ -75,3 +75,18 @@ test("inference-pool-epp: GIE's standalone chart's Envoy sidecar (on by default)
   // The inferencepool chart's sidecar is off unless its values turn it on (and then give all of it).
   assert.deepEqual(await messages({ extProcPort: 9012, flags: { "grpc-port": 9012 } }, {}, "inferencepool"), []);
 });
+
+test("inference-pool-epp: a chart named standalone is read as GIE's only from GIE's repository, and by name (said so) where none is given", async () => {
+  const at = (chart: string, repositoryOpts?: Record<string, unknown>) =>
+    on(RELEASE, "gie", { name: "llama", namespace: "inference", chart, ...(repositoryOpts ? { repositoryOpts } : {}), version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: ROUTER_PICKER, extProcPort: 9012 } } });
+  const run = async (r: unknown) => (await runStack(inferencePoolEpp, [r] as any)).violations.map((v) => v.message);
+  // GIE's own places: its OCI path, or the chart name beside GIE's repository (promoted or staging).
+  assert.match((await run(at("standalone", { repo: "oci://us-central1-docker.pkg.dev/k8s-staging-images/gateway-api-inference-extension/charts" }))).join("\n"), new RegExp(`^${LEAD_RE}: inferenceExtension.extProcPort 9012`));
+  // Another project's chart that is also called standalone is not GIE's: its values mean something else.
+  assert.deepEqual(await run(at("oci://ghcr.io/example/charts/standalone")), []);
+  assert.deepEqual(await run(at("standalone", { repo: "https://charts.example.com" })), []);
+  // No repository given (a local chart or a repo alias): read by name, and the verdict says so.
+  const byName = await run(at("standalone"));
+  assert.equal(byName.length, 1, byName.join("\n"));
+  assert.match(byName[0], /^the endpoint picker of Helm release inference\/llama \(chart standalone, taken for GIE v1.5.0's by its name only: the release names no repository or OCI path\) on a: inferenceExtension.extProcPort 9012/);
+});
