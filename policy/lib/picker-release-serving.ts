@@ -18,6 +18,7 @@ import { istioParents } from "./inference-extension";
 import { gatewayPodLabels, parseGoBool } from "./istio";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { givenFlags } from "./picker-release-flags";
+import { checkPoolFlags } from "./picker-release-pool";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
 import { gieChartLabel, gieChartOrigin, giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
@@ -243,9 +244,12 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
 
 /** Each llm-d-router chart release of the cluster, judged on how its rendered picker is reached. */
 export function checkReleasePickerServing(resources: PolicyResource[], cluster: string, roots: Probe<string[]>, report: Report, pending: string[]): void {
-  for (const rel of chartReleases(resources, cluster)) {
+  const releases = chartReleases(resources, cluster);
+  const chartPools = releases.filter((rel) => rel.name && servesOwnPool(rel)).map((rel) => `${rel.namespace}/${rel.name}`);
+  for (const rel of releases) {
     const read = probe(() => {
       if (servesOwnPool(rel)) checkExtProcPort(rel, report);
+      checkPoolFlags(rel, resources, chartPools, report);
       checkChartTls(rel, report);
       checkPodPorts(rel, report);
       checkGieSidecarCalls(rel, report);

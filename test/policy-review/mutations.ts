@@ -16,6 +16,7 @@ import { workloadsMutations } from "./mutations-workloads";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { pickerMutations } from "./mutations-pickers";
+import { pickerReleaseMutations } from "./mutations-picker-releases";
 import { gatewayMutations } from "./mutations-gateways";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
@@ -116,6 +117,7 @@ export const mutations: Mutation[] = [
   ...credentialsMutations,
   ...poolsGpuMutations,
   ...pickerMutations,
+  ...pickerReleaseMutations,
   ...gatewayMutations,
   ...spellingMutations,
   ...refusedMutations,
