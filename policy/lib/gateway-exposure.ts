@@ -5,10 +5,11 @@
  * client addresses. Read by gateway-listeners-tls; unknown values come back as "unknown" (Tri).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isAuthorizationPolicy, isKind, matchesSelector, meta, unknownValueError } from "./k8s";
+import { isAuthorizationPolicy, isKind, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { parameterLayers } from "./agentgateway-params";
 import { agentgatewayProxyName, isOwnAgentgatewayClass } from "./authz-targets";
-import { gatewayPodLabels } from "./istio";
+import { gatewayPodLabels, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
+import { withRenderedIstio } from "./istio-rendered";
 import { istioServiceClusterIp } from "./gateway-service-type";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
 import { andTri, list, notTri, orTri, orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
@@ -74,13 +75,18 @@ export interface Outsiders {
 export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outsiders {
   const { namespace, name } = meta(gw.props);
   const out: Outsiders = { all: false, ports: new Set(), policies: [], bound: false, unknown: [] };
+  const bySelector = selectorPoliciesBindGateways(resources);
   for (const ap of resources.filter((r) => isAuthorizationPolicy(r.type))) {
     // Each policy read apart: one not known yet may bind the Gateway and open a port, or close it.
     const read = probe(() => {
       if (meta(ap.props).namespace !== namespace) return undefined;
       const spec = JSON.parse(JSON.stringify(ap.props.spec ?? {})) as AuthzSpec;
-      const namespaceWide = !spec.selector && targetRefsOf(spec).length === 0;
-      if (actionOf(spec) !== "ALLOW" || !(namespaceWide || targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name))) return undefined;
+      const noTargets = targetRefsOf(spec).length === 0;
+      const namespaceWide = !spec.selector && noTargets;
+      // Unlike ztunnel, the gateway's Envoy reads an empty or absent matchLabels as selecting every pod.
+      const selected = noTargets && !!spec.selector && matchesLabels(spec.selector.matchLabels ?? {}, gatewayPodLabels(gw));
+      if (selected && bySelector === "unknown") throw unknownValueError(["<whether istiod attaches selector-bound policies to Gateway API gateways>"]);
+      if (actionOf(spec) !== "ALLOW" || !(namespaceWide || (selected && bySelector) || targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name))) return undefined;
       let all = false;
       const ports: string[] = [];
       let admits = false;
@@ -108,6 +114,26 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
     for (const p of read.value.ports) out.ports.add(p);
   }
   return out;
+}
+
+/**
+ * Whether istiod attaches policies bound by selector (no targetRefs) to Gateway API gateways: yes
+ * unless its ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is false (Istio 1.30.3
+ * pilot/pkg/features/pilot.go, true by default; model/policyattachment.go ShouldAttachPolicy).
+ * With several istiods, one attaching them is enough for this to hold (the gateway may be its).
+ */
+function selectorPoliciesBindGateways(resources: PolicyResource[]): Tri {
+  const istiods = withRenderedIstio(resources).filter(isIstiodRelease);
+  if (istiods.length === 0) return true;
+  return someTri(istiods, (r) =>
+    tri(() => {
+      const v = istiodEnv(r.props.values, "ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY");
+      // Read from a ConfigMap or field the stack does not show: not known here.
+      if (v === null) throw unknownValueError(["<istiod's ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, set by valueFrom>"]);
+      // istiod's env.Register reads a value strconv.ParseBool refuses as the default.
+      return v === undefined || parseGoBool(v) !== false;
+    }),
+  );
 }
 
 /** Whether callers without a mesh identity reach `port` (unknown: its number is not known yet). */

@@ -232,4 +232,20 @@ export const l7Mutations: Mutation[] = [
       return addLike(doc, like, "idle-callers", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "idle-callers", namespace: "tools" }, spec });
     },
   },
+  {
+    // ztunnel binds `selector: {}` to no workload, but a gateway's Envoy reads it as selecting every pod of the namespace (policyattachment.go isSelected).
+    name: "a `selector: {}` ALLOW in the inference gateway's namespace admitting callers without a mesh identity, its own policy narrowed to 443 and its NetworkPolicy dropped",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => {
+      // On every cluster, as each runs the gateway.
+      const likes = resources(doc).filter((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"));
+      removeAll(doc, (r) => isKind(r, "NetworkPolicy") && (r.inputs as any)?.metadata?.name === "inference-gateway-callers");
+      const spec = { selector: {}, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
+      return likes.map((like) => {
+        edit(like, (o) => o.spec.rules.forEach((rule: any) => rule.to?.forEach((t: any) => t.operation?.ports && (t.operation.ports = ["443"]))));
+        const namespace = (like.inputs as any).metadata.namespace;
+        return addLike(doc, like, "empty-selector", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "gateway-open", namespace }, spec });
+      })[0];
+    },
+  },
 ];

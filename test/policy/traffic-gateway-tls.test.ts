@@ -304,3 +304,32 @@ test("gateway-listeners-tls: a Gateway's Service type is can't judge while the n
   assert.deepEqual(result.violations, []);
   assert.notDeepEqual(result.unknown, []);
 });
+
+// An Envoy gateway takes selector-bound policies too: istiod attaches a policy without targetRefs
+// to a Gateway API gateway's pods when its matchLabels are a subset of their labels (an empty or
+// absent matchLabels is), unless istiod's ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is false (Istio
+// 1.30.3 pilot/pkg/model/policyattachment.go ShouldAttachPolicy, isSelected). ztunnel binds
+// `selector: {}` to no workload, but the gateway's Envoy is not ztunnel.
+test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's pods match (selector: {} too) admits outsiders to the in-mesh listener", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
+  const callers = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+  });
+  const open = (selector: unknown, rules: unknown[] = [{ from: [{ source: { notPrincipals: ["*"] } }] }]) => on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector, rules } });
+  for (const selector of [{}, { matchLabels: {} }, { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } }]) {
+    const r = await runStack(gatewayListenersTls, [gwMesh, callers, open(selector)]);
+    assert.equal(r.violations.length, 1, JSON.stringify(selector));
+    assert.match(r.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy inference-gateway-callers, open admits callers without a mesh identity on every port/);
+  }
+  // A selector the gateway's pods do not match binds other workloads only.
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open({ matchLabels: { app: "vllm" } })])).violations, []);
+  // Alone and admitting only mesh identities, `selector: {}` binds the gateway: Istio no longer admits everyone.
+  const meshOnly = open({}, [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"] } }] }]);
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, meshOnly])).violations, []);
+  // istiod told to ignore selector-bound policies at Gateway API gateways.
+  const off = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", pilot: { env: { ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY: "false" } } } });
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), off])).violations, []);
+});
