@@ -84,7 +84,12 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
       const noTargets = targetRefsOf(spec).length === 0;
       const namespaceWide = !spec.selector && noTargets;
       // Unlike ztunnel, the gateway's Envoy reads an empty or absent matchLabels as selecting every pod.
-      const selected = noTargets && !!spec.selector && matchesLabels(spec.selector.matchLabels ?? {}, gatewayPodLabels(gw));
+      const pods = gatewayPodLabels(gw);
+      const wanted = Object.entries(spec.selector?.matchLabels ?? {});
+      // Labels Istio's template also sets (kube-gateway.yaml) that gatewayPodLabels does not model.
+      const unmodelled = wanted.filter(([k]) => CANONICAL_LABELS.includes(k) && !(k in pods));
+      const selected = noTargets && !!spec.selector && matchesLabels(Object.fromEntries(wanted.filter((e) => !unmodelled.includes(e))), pods);
+      if (selected && unmodelled.length > 0) throw unknownValueError([`<whether the Gateway's pods carry ${unmodelled.map(([k, v]) => `${k}=${v}`).join(", ")}>`]);
       if (selected && bySelector === "unknown") throw unknownValueError(["<whether istiod attaches selector-bound policies to Gateway API gateways>"]);
       if (actionOf(spec) !== "ALLOW" || !(namespaceWide || (selected && bySelector) || targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name))) return undefined;
       let all = false;
@@ -115,6 +120,9 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
   }
   return out;
 }
+
+/** Pod labels Istio 1.30.3's kube-gateway.yaml sets from the Deployment's name and revision. */
+const CANONICAL_LABELS = ["service.istio.io/canonical-name", "service.istio.io/canonical-revision"];
 
 /**
  * Whether istiod attaches policies bound by selector (no targetRefs) to Gateway API gateways: yes

@@ -333,3 +333,18 @@ test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's p
   const off = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", pilot: { env: { ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY: "false" } } } });
   assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), off])).violations, []);
 });
+
+// Istio's kube-gateway.yaml also labels the pods service.istio.io/canonical-name (the Deployment's
+// name) and canonical-revision, which this pack does not model: a selector on them may bind the gateway.
+test("gateway-listeners-tls: a selector on the gateway pods' canonical-name label is can't judge, not passed over", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const callers = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+  });
+  const open = on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector: { matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } }, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
+  const r = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [https, mesh]), callers, open]);
+  assert.deepEqual(r.violations, []);
+  assert.match(r.unknown.join("\n"), /http-mesh/);
+});
