@@ -8,7 +8,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isAuthorizationPolicy, isKind, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { parameterLayers } from "./agentgateway-params";
 import { agentgatewayProxyName, isOwnAgentgatewayClass } from "./authz-targets";
-import { gatewayPodLabels, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
+import { gatewayPodLabels, istioRootNamespaces, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
 import { istioServiceClusterIp } from "./gateway-service-type";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
@@ -76,10 +76,14 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
   const { namespace, name } = meta(gw.props);
   const out: Outsiders = { all: false, ports: new Set(), policies: [], bound: false, unknown: [] };
   const bySelector = selectorPoliciesBindGateways(resources);
+  // Envoy reads the root namespace's policies beside its own (Istio 1.30.3 model/authorization.go ListAuthorizationPolicies).
+  const roots = istioRootNamespaces(resources, "istio-system");
   for (const ap of resources.filter((r) => isAuthorizationPolicy(r.type))) {
     // Each policy read apart: one not known yet may bind the Gateway and open a port, or close it.
     const read = probe(() => {
-      if (meta(ap.props).namespace !== namespace) return undefined;
+      const here = meta(ap.props).namespace === namespace;
+      const inRoot = roots.roots.some((r) => r.namespace === meta(ap.props).namespace);
+      if (!here && !inRoot && roots.unknown.length === 0) return undefined;
       const spec = JSON.parse(JSON.stringify(ap.props.spec ?? {})) as AuthzSpec;
       const noTargets = targetRefsOf(spec).length === 0;
       const namespaceWide = !spec.selector && noTargets;
@@ -91,7 +95,10 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
       const selected = noTargets && !!spec.selector && matchesLabels(Object.fromEntries(wanted.filter((e) => !unmodelled.includes(e))), pods);
       if (selected && unmodelled.length > 0) throw unknownValueError([`<whether the Gateway's pods carry ${unmodelled.map(([k, v]) => `${k}=${v}`).join(", ")}>`]);
       if (selected && bySelector === "unknown") throw unknownValueError(["<whether istiod attaches selector-bound policies to Gateway API gateways>"]);
-      if (actionOf(spec) !== "ALLOW" || !(namespaceWide || (selected && bySelector) || targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name))) return undefined;
+      // A targetRef binds a Gateway of the policy's own namespace only.
+      const targeted = here && targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name);
+      if (actionOf(spec) !== "ALLOW" || !(namespaceWide || (selected && bySelector) || targeted)) return undefined;
+      if (!here && !inRoot) throw unknownValueError([`<whether ${meta(ap.props).namespace} is Istio's root namespace (${roots.unknown.join(", ")} not known yet)>`]);
       let all = false;
       const ports: string[] = [];
       let admits = false;

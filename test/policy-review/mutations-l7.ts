@@ -236,16 +236,28 @@ export const l7Mutations: Mutation[] = [
     // ztunnel binds `selector: {}` to no workload, but a gateway's Envoy reads it as selecting every pod of the namespace (policyattachment.go isSelected).
     name: "a `selector: {}` ALLOW in the inference gateway's namespace admitting callers without a mesh identity, its own policy narrowed to 443 and its NetworkPolicy dropped",
     policy: "gateway-listeners-tls",
-    apply: (doc) => {
-      // On every cluster, as each runs the gateway.
-      const likes = resources(doc).filter((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"));
-      removeAll(doc, (r) => isKind(r, "NetworkPolicy") && (r.inputs as any)?.metadata?.name === "inference-gateway-callers");
-      const spec = { selector: {}, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
-      return likes.map((like) => {
-        edit(like, (o) => o.spec.rules.forEach((rule: any) => rule.to?.forEach((t: any) => t.operation?.ports && (t.operation.ports = ["443"]))));
-        const namespace = (like.inputs as any).metadata.namespace;
-        return addLike(doc, like, "empty-selector", like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "gateway-open", namespace }, spec });
-      })[0];
-    },
+    apply: (doc) => openGatewayBeside(doc, "gateway-open", (ns) => ns, { selector: {} }),
+  },
+  {
+    // Envoy reads Istio's root namespace's policies beside its own (authorization.go ListAuthorizationPolicies).
+    name: "a namespace-wide ALLOW in Istio's root namespace (istio-system) admitting callers without a mesh identity, the inference gateway's own policy narrowed to 443 and its NetworkPolicy dropped",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => openGatewayBeside(doc, "mesh-open", () => "istio-system", {}),
   },
 ];
+
+/**
+ * On every cluster: the inference gateway's own policy narrowed to 443 (the in-mesh port 80 no
+ * longer admits outsiders by it) and its NetworkPolicy dropped, with an ALLOW admitting callers
+ * without a mesh identity added in `namespaceOf(<the gateway's namespace>)`, bound by `binding`.
+ */
+function openGatewayBeside(doc: Parameters<Mutation["apply"]>[0], name: string, namespaceOf: (ns: string) => string, binding: Record<string, unknown>): string | undefined {
+  const likes = resources(doc).filter((r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"));
+  removeAll(doc, (r) => isKind(r, "NetworkPolicy") && (r.inputs as any)?.metadata?.name === "inference-gateway-callers");
+  const spec = { ...binding, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] };
+  return likes.map((like) => {
+    edit(like, (o) => o.spec.rules.forEach((rule: any) => rule.to?.forEach((t: any) => t.operation?.ports && (t.operation.ports = ["443"]))));
+    const namespace = namespaceOf((like.inputs as any).metadata.namespace);
+    return addLike(doc, like, name, like.type, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name, namespace }, spec });
+  })[0];
+}

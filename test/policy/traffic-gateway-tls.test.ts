@@ -330,8 +330,10 @@ test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's p
   const meshOnly = open({}, [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"] } }] }]);
   assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, meshOnly])).violations, []);
   // istiod told to ignore selector-bound policies at Gateway API gateways.
-  const off = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", values: { profile: "ambient", pilot: { env: { ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY: "false" } } } });
+  const off = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", pilot: { env: { ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY: "false" } } } });
   assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), off])).violations, []);
+  const on_ = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient" } });
+  assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), on_])).violations.length, 1);
 });
 
 // Istio's kube-gateway.yaml also labels the pods service.istio.io/canonical-name (the Deployment's
@@ -347,4 +349,27 @@ test("gateway-listeners-tls: a selector on the gateway pods' canonical-name labe
   const r = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [https, mesh]), callers, open]);
   assert.deepEqual(r.violations, []);
   assert.match(r.unknown.join("\n"), /http-mesh/);
+});
+
+// Envoy reads the policies of Istio's root namespace beside its own (Istio 1.30.3
+// pilot/pkg/model/authorization.go ListAuthorizationPolicies): namespace-wide or selector-bound
+// ones there bind every gateway they select.
+test("gateway-listeners-tls: a root-namespace ALLOW admitting outsiders binds the gateway's Envoy too", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
+  const callers = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+  });
+  const open = (namespace: string) => on(AP, `open-${namespace}`, { metadata: { name: "open", namespace }, spec: { rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
+  const root = await runStack(gatewayListenersTls, [gwMesh, callers, open("istio-system")]);
+  assert.equal(root.violations.length, 1);
+  assert.match(root.violations[0].message, /AuthorizationPolicy inference-gateway-callers, open admits callers without a mesh identity on every port/);
+  // istiod moving the root elsewhere: istio-system is then an ordinary namespace.
+  const moved = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", meshConfig: { rootNamespace: "mesh-root" } } });
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open("istio-system"), moved])).violations, []);
+  assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers, open("mesh-root"), moved])).violations.length, 1);
+  // Another ordinary namespace's policy binds nothing here.
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open("agents")])).violations, []);
 });
