@@ -2,8 +2,9 @@
  * The ports the containers of a chart-rendered picker's pod listen on, read from a release's values
  * as the chart renders the pod: llm-d-router v0.10.0's routerlib (_deployment.yaml,
  * _latency-predictor.tpl) from router.*, GIE v1.5.0's epplib (the same templates) from
- * inferenceExtension.*, and the Envoy sidecar GIE's standalone chart runs beside its picker. Read
- * by picker-release-serving.ts for inference-pool-epp.
+ * inferenceExtension.*, the Envoy sidecar GIE's standalone chart runs beside its picker, and the
+ * proxy llm-d-router-standalone runs from its envoy or agentgateway preset. Read by
+ * picker-release-serving.ts for inference-pool-epp.
  */
 import { dig } from "./k8s";
 import { flagValue, pflagBool, type Report } from "./picker-service";
@@ -52,7 +53,20 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
     for (let i = 0; i < count && start !== undefined; i++) ports.push({ port: start + i, what: `prediction server ${i + 1}'s port (${root}.latencyPredictor.predictionServers.startPort + ${i})` });
   }
   if (gieDefaultSidecar(rel)) {
-    ports.push({ port: 8081, what: "the Envoy sidecar's listener port (its envoy.yaml's listener vllm)" }, { port: 19001, what: "the Envoy sidecar's readiness listener port (its envoy.yaml's listener envoy-proxy-ready)" });
+    ports.push(
+      { port: 8081, what: "the Envoy sidecar's listener port (its envoy.yaml's listener vllm)" },
+      { port: 19001, what: "the Envoy sidecar's readiness listener port (its envoy.yaml's listener envoy-proxy-ready)" },
+      { port: 19000, what: "the Envoy sidecar's admin port (its envoy.yaml's admin, 127.0.0.1:19000)" },
+    );
+  }
+  // llm-d-router-standalone's envoy preset (its values.yaml router.proxy.presets.envoy) binds the same three in sidecar mode.
+  const proxy = llmdProxy(rel);
+  if (proxy?.sidecar && proxy.type === "envoy") {
+    ports.push(
+      { port: 8081, what: "the Envoy proxy's listener port (its envoy preset's listener)" },
+      { port: 19001, what: "the Envoy proxy's readiness listener port (its envoy preset's listener envoy-proxy-ready)" },
+      { port: 19000, what: "the Envoy proxy's admin port (its envoy preset's admin, 127.0.0.1:19000)" },
+    );
   }
   const seen = new Map<number, string>();
   for (const { port, what } of ports) {
@@ -128,33 +142,59 @@ export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
 }
 
 /**
- * llm-d-router-standalone runs an Envoy proxy (router.proxy: on, type envoy, a sidecar, by default)
- * from the chart's preset envoy.yaml, whose ext_proc cluster dials the picker on port 9002
- * (localhost in sidecar mode) and carries TLS unless routerlib _helpers.tpl eppSecureServing finds
- * router.epp.flags.secure-serving printing as exactly "false". The picker reads the flag with
- * strconv.ParseBool, which also takes False, FALSE, f, F and 0: it then serves plaintext that the
- * proxy's TLS handshake fails on. A proxy given a configMap of the values' own is not read here.
+ * The proxy llm-d-router-standalone runs from a preset of its values.yaml (router.proxy: on, type
+ * envoy, a sidecar, by default): undefined where it is off, or given a configMap of the values' own
+ * (not read here). routerlib _helpers.tpl proxyType/proxyMode lower-case both.
+ */
+function llmdProxy(rel: ChartRelease): { type: string; sidecar: boolean } | undefined {
+  if (rel.chart !== "llm-d-router-standalone") return undefined;
+  const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
+  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
+  const type = goTruthy(at("proxyType")) ? String(at("proxyType")).toLowerCase() : "envoy";
+  if ((type !== "envoy" && type !== "agentgateway") || at("configMap") !== undefined) return undefined;
+  return { type, sidecar: (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar" };
+}
+
+/**
+ * llm-d-router-standalone's proxy against its picker. The envoy preset's ext_proc cluster dials port
+ * 9002 (a literal) and the agentgateway preset's endpointPicker dials router.epp.extProcPort (default
+ * 9002), both at routerlib _helpers.tpl proxy.extProcHost: 127.0.0.1 in sidecar mode, the picker
+ * Service's FQDN in service mode, whose port is router.epp.extProcPort with no targetPort (so the
+ * picker must serve that port). Envoy carries TLS unless eppSecureServing finds
+ * router.epp.flags.secure-serving printing as exactly "false", while the picker reads the flag with
+ * strconv.ParseBool (False, FALSE, f, F, 0 too) and then serves plaintext; agentgateway's preset is
+ * plaintext and the chart turns secure-serving off for it (or refuses to render otherwise).
  */
 export function checkLlmdProxyCalls(rel: ChartRelease, report: Report): void {
-  if (rel.chart !== "llm-d-router-standalone") return;
-  const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
-  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return;
-  const type = goTruthy(at("proxyType")) ? String(at("proxyType")).toLowerCase() : "envoy";
-  if (type !== "envoy" || at("configMap") !== undefined) return;
-  const sidecar = (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar";
-  const proxy = `the chart's Envoy proxy (router.proxy, ${sidecar ? "a sidecar of the picker's pod" : "a Deployment of its own"})`;
-  const outcome = "so its ext_proc calls fail and every request through it skips the picker (router.proxy.failOpen, the chart's default) or fails";
+  const p = llmdProxy(rel);
+  if (!p) return;
+  const envoy = p.type === "envoy";
+  const proxy = `the chart's ${envoy ? "Envoy" : "agentgateway"} proxy (router.proxy, ${p.sidecar ? "a sidecar of the picker's pod" : "a Deployment of its own"})`;
+  const outcome = `so its ${envoy ? "ext_proc" : "endpoint picker"} calls fail and every request through it fails (router.proxy.failOpen false, the sidecar-mode default) or skips the picker (true, the service-mode default)`;
   const container = { args: llmdPickerArgs(rel.values) };
   const flags = dig(rel.values, "router.epp.flags");
   const given = isObject(flags) ? flags["secure-serving"] : undefined;
-  if (given !== undefined && given !== null && goPrintV(given) !== "false" && pflagBool(container, "secure-serving") === false) {
+  if (envoy && given !== undefined && given !== null && goPrintV(given) !== "false" && pflagBool(container, "secure-serving") === false) {
     report(
       `${rel.lead}: router.epp.flags.secure-serving ${JSON.stringify(given)} makes the picker serve ext-proc in plaintext (--secure-serving=${goPrintV(given)}, which pflag reads as false), but ${proxy} still calls it over TLS (routerlib _helpers.tpl eppSecureServing turns its TLS off only for the exact text "false"), so the handshake fails, ${outcome.slice(3)}; write secure-serving: false`,
       rel.resource.urn,
     );
   }
-  const port = flagValue(container, "grpc-port");
-  if (sidecar && port !== undefined && port.trim() !== "9002") {
-    report(`${rel.lead}: router.epp.flags.grpc-port ${port} moves the picker's ext-proc server off 9002, but ${proxy} sends its ext_proc calls to localhost:9002 (the chart's envoy preset), ${outcome}; leave grpc-port at 9002, or give router.proxy a configMap of your own that calls the picker's port`, rel.resource.urn);
+  const flagged = flagValue(container, "grpc-port");
+  const serves = flagged === undefined ? 9002 : num(flagged.trim());
+  const servicePort = num(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
+  const dials = envoy ? 9002 : servicePort;
+  if (serves === undefined || dials === undefined || servicePort === undefined) return;
+  const host = p.sidecar ? "127.0.0.1" : `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(dig(rel.values, "router.clusterDomain")) ? String(dig(rel.values, "router.clusterDomain")) : "cluster.local"}`;
+  const target = envoy ? "(the chart's envoy preset)" : "(router.epp.extProcPort, the chart's agentgateway preset)";
+  const fix = envoy ? "or give router.proxy a configMap of your own that calls it" : "or set router.epp.extProcPort to the port it serves";
+  if (p.sidecar || dials === servicePort) {
+    // Sidecar: the proxy dials the picker itself; service: the Service's port forwards to the same port of the picker.
+    if (dials !== serves) {
+      const what = flagged !== undefined ? `router.epp.flags.grpc-port ${flagged} moves the picker's ext-proc server off ${dials}` : `the picker serves ext-proc on 9002 (no router.epp.flags.grpc-port)`;
+      report(`${rel.lead}: ${what}, but ${proxy} ${envoy ? "sends its ext_proc calls to" : "calls its endpoint picker at"} ${host}:${dials} ${target}, ${outcome}; serve ${dials} (router.epp.flags.grpc-port), ${fix}`, rel.resource.urn);
+    }
+    return;
   }
+  report(`${rel.lead}: router.epp.extProcPort ${servicePort} is the port of the picker Service, but ${proxy} sends its ext_proc calls to ${host}:${dials} ${target}, a port the Service does not have, ${outcome}; leave router.epp.extProcPort at ${dials}, ${fix}`, rel.resource.urn);
 }

@@ -177,4 +177,16 @@ export const pickerReleaseMutations: Mutation[] = [
       return addLike(doc, like, "router-proxy", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values });
     },
   },
+  {
+    // routerlib v0.10.0: in service mode the envoy preset's ext_proc cluster dials <release>-epp.<ns>.svc:9002 (a literal), while
+    // the picker Service serves router.epp.extProcPort: the proxy reaches no picker.
+    name: "an llm-d-router-standalone Helm release in proxy service mode whose router.epp.extProcPort moves the picker Service off the 9002 its Envoy preset dials",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      if (!like) return undefined;
+      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { mode: "service" }, epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } } };
+      return addLike(doc, like, "router-proxy-service", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values });
+    },
+  },
 ];

@@ -68,6 +68,8 @@ test("inference-pool-epp: GIE's standalone chart's Envoy sidecar (on by default)
   assert.equal(clash.length, 1, clash.join("\n"));
   assert.match(clash[0], /the Envoy sidecar's listener port \(its envoy.yaml's listener vllm\) and the picker's metrics port \(--metrics-port\) are both 8081, in one pod/);
   assert.match((await messages({ flags: { "grpc-health-port": 19001 } })).join("\n"), /the Envoy sidecar's readiness listener port \(its envoy.yaml's listener envoy-proxy-ready\) and the picker's gRPC health port \(--grpc-health-port\) are both 19001/);
+  // Its admin listens on 127.0.0.1:19000 in the same pod (standalone/values.yaml envoy.yaml admin).
+  assert.match((await messages({ flags: { "metrics-port": 19000 } })).join("\n"), /the Envoy sidecar's admin port \(its envoy.yaml's admin, 127.0.0.1:19000\) and the picker's metrics port \(--metrics-port\) are both 19000, in one pod/);
   // The sidecar turned off, or given a config of the values' own, is not judged.
   for (const sidecar of [{ enabled: false }, { configMap: { data: { "envoy.yaml": "static_resources: {}\n" } } }]) {
     assert.deepEqual(await messages({ extProcPort: 9012, flags: { "grpc-port": 9012, "metrics-port": 8081 }, sidecar }), [], JSON.stringify(sidecar));

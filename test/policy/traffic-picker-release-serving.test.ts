@@ -203,10 +203,10 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy (its preset) spe
   assert.equal(odd.length, 1, odd.join("\n"));
   assert.match(odd[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-standalone\) on a: router.epp.flags.secure-serving "False" makes the picker serve ext-proc in plaintext \(--secure-serving=False, which pflag reads as false\), but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod\) still calls it over TLS \(routerlib _helpers.tpl eppSecureServing turns its TLS off only for the exact text "false"\), so the handshake fails/);
   assert.equal((await messages(standalone({ "secure-serving": 0 }), "llm-d-router-standalone")).length, 1);
-  // In sidecar mode the proxy dials localhost:9002, where a grpc-port flag no longer serves.
-  assert.match((await messages(standalone({ "grpc-port": 9012 }), "llm-d-router-standalone")).join("\n"), /router.epp.flags.grpc-port 9012 moves the picker's ext-proc server off 9002, but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod\) sends its ext_proc calls to localhost:9002/);
-  // A proxy off, of another type, or given a config of the values' own is not judged; the gateway chart runs none by default.
-  for (const proxy of [{ enabled: false }, { proxyType: "agentgateway" }, { configMap: { name: "mine", data: { "envoy.yaml": "{}" } } }]) {
+  // In sidecar mode the proxy dials 127.0.0.1:9002 (routerlib _helpers.tpl proxy.extProcHost), where a grpc-port flag no longer serves.
+  assert.match((await messages(standalone({ "grpc-port": 9012 }), "llm-d-router-standalone")).join("\n"), /router.epp.flags.grpc-port 9012 moves the picker's ext-proc server off 9002, but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod\) sends its ext_proc calls to 127.0.0.1:9002/);
+  // A proxy off or given a config of the values' own is not judged (agentgateway's preset: the next test); the gateway chart runs none by default.
+  for (const proxy of [{ enabled: false }, { configMap: { name: "mine", data: { "envoy.yaml": "{}" } } }]) {
     assert.deepEqual(await messages(standalone({ "secure-serving": "False", "grpc-port": 9012 }, proxy), "llm-d-router-standalone"), [], JSON.stringify(proxy));
   }
   assert.deepEqual((await messages(router({ epp: { flags: { "secure-serving": "False" } } }))).filter((m) => /Envoy proxy/.test(m)), []);
@@ -215,4 +215,22 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy (its preset) spe
 test("inference-pool-epp: a null router.epp.flags entry is dropped, as Helm drops it, not read as port 0", async () => {
   assert.deepEqual(await messages(router({ epp: { flags: { "grpc-port": null, "metrics-port": null } } })), []);
   assert.match((await messages(router({ epp: { extProcPort: 9012, flags: { "grpc-port": null } } }))).join("\n"), /router.epp.extProcPort 9012 is the port of the chart's picker Service .* which serves ext-proc on 9002/);
+});
+
+test("inference-pool-epp: llm-d-router-standalone's proxy in service mode, its agentgateway preset, and the Envoy sidecar's admin port", async () => {
+  const standalone = (r: Record<string, unknown>) => messages(router({ inferencePool: { create: false }, ...r }), "llm-d-router-standalone");
+  // Service mode: the Envoy preset dials <release>-epp.<ns>.svc:9002 (a literal), the Service serves router.epp.extProcPort.
+  const svc = await standalone({ proxy: { mode: "service" }, epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } });
+  assert.equal(svc.length, 1, svc.join("\n"));
+  assert.match(svc[0], /router.epp.extProcPort 9012 is the port of the picker Service, but the chart's Envoy proxy \(router.proxy, a Deployment of its own\) sends its ext_proc calls to llama-epp.inference.svc.cluster.local:9002 \(the chart's envoy preset\)/);
+  // The agentgateway preset dials <host>:router.epp.extProcPort in plaintext; the picker serves --grpc-port.
+  const agw = await standalone({ proxy: { proxyType: "agentgateway" }, epp: { flags: { "grpc-port": 9012 } } });
+  assert.equal(agw.length, 1, agw.join("\n"));
+  assert.match(agw[0], /router.epp.flags.grpc-port 9012 moves the picker's ext-proc server off 9002, but the chart's agentgateway proxy \(router.proxy, a sidecar of the picker's pod\) calls its endpoint picker at 127.0.0.1:9002 \(router.epp.extProcPort, the chart's agentgateway preset\)/);
+  assert.deepEqual(await standalone({ proxy: { proxyType: "agentgateway", mode: "service" }, epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } }), []);
+  // Sidecar mode: Envoy's admin (127.0.0.1:19000), readiness (19001) and listener (8081) ports share the picker's pod.
+  const admin = await standalone({ epp: { flags: { "metrics-port": 19000 } } });
+  assert.equal(admin.length, 1, admin.join("\n"));
+  assert.match(admin[0], /the picker's metrics port \(--metrics-port\) and the Envoy proxy's admin port \(its envoy preset's admin, 127.0.0.1:19000\) are both 19000, in one pod|the Envoy proxy's admin port \(its envoy preset's admin, 127.0.0.1:19000\) and the picker's metrics port \(--metrics-port\) are both 19000, in one pod/);
+  assert.deepEqual(await standalone({ proxy: { mode: "service" }, epp: { flags: { "metrics-port": 19000 } } }), []);
 });
