@@ -9,6 +9,10 @@ export const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 
 export const https = { name: "https", port: 443, protocol: "HTTPS", hostname: "inference.example.com", tls: { mode: "Terminate", certificateRefs: [{ name: "tls" }] } };
 
+/** A Gateway in namespace `inference` of class `gatewayClassName`, with `extra` metadata and spec merged in. */
+export const gateway = (name: string, gatewayClassName: string, listeners: unknown[], extra: Record<string, unknown> = {}) =>
+  on(GW, `gw-${name}`, { metadata: { name, namespace: "inference", ...((extra.metadata as object) ?? {}) }, spec: { gatewayClassName, listeners, ...((extra.spec as object) ?? {}) } });
+
 export const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 
 /** A manifest object as the inference component renders it. */

@@ -1,0 +1,79 @@
+/**
+ * Policy tests for gateway-listeners-tls: which AuthorizationPolicies bind an Envoy gateway's pods
+ * besides its targetRefs (selector-bound ones its pods match, the root namespace's), and so may
+ * admit outside callers to an in-mesh plaintext listener.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
+import { runStack } from "../support/policy";
+import { on, https, gateway } from "./traffic-support";
+
+// An Envoy gateway takes selector-bound policies too: istiod attaches a policy without targetRefs
+// to a Gateway API gateway's pods when its matchLabels are a subset of their labels (an empty or
+// absent matchLabels is), unless istiod's ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is false (Istio
+// 1.30.3 pilot/pkg/model/policyattachment.go ShouldAttachPolicy, isSelected). ztunnel binds
+// `selector: {}` to no workload, but the gateway's Envoy is not ztunnel.
+test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's pods match (selector: {} too) admits outsiders to the in-mesh listener", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
+  const callers = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+  });
+  const open = (selector: unknown, rules: unknown[] = [{ from: [{ source: { notPrincipals: ["*"] } }] }]) => on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector, rules } });
+  for (const selector of [{}, { matchLabels: {} }, { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } }]) {
+    const r = await runStack(gatewayListenersTls, [gwMesh, callers, open(selector)]);
+    assert.equal(r.violations.length, 1, JSON.stringify(selector));
+    assert.match(r.violations[0].message, /listener http-mesh \(port 80\) is HTTP for in-mesh callers, but AuthorizationPolicy inference-gateway-callers, open admits callers without a mesh identity on every port/);
+  }
+  // A selector the gateway's pods do not match binds other workloads only.
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open({ matchLabels: { app: "vllm" } })])).violations, []);
+  // Alone and admitting only mesh identities, `selector: {}` binds the gateway: Istio no longer admits everyone.
+  const meshOnly = open({}, [{ from: [{ source: { principals: ["cluster.local/ns/agents/sa/bot"] } }] }]);
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, meshOnly])).violations, []);
+  // istiod told to ignore selector-bound policies at Gateway API gateways.
+  const off = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", pilot: { env: { ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY: "false" } } } });
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), off])).violations, []);
+  const on_ = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient" } });
+  assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), on_])).violations.length, 1);
+});
+
+// Istio's kube-gateway.yaml also labels the pods service.istio.io/canonical-name (the Deployment's
+// name) and canonical-revision, which this pack does not model: a selector on them may bind the gateway.
+test("gateway-listeners-tls: a selector on the gateway pods' canonical-name label is can't judge, not passed over", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const callers = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+  });
+  const open = on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector: { matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } }, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
+  const r = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [https, mesh]), callers, open]);
+  assert.deepEqual(r.violations, []);
+  assert.match(r.unknown.join("\n"), /http-mesh/);
+});
+
+// Envoy reads the policies of Istio's root namespace beside its own (Istio 1.30.3
+// pilot/pkg/model/authorization.go ListAuthorizationPolicies): namespace-wide or selector-bound
+// ones there bind every gateway they select.
+test("gateway-listeners-tls: a root-namespace ALLOW admitting outsiders binds the gateway's Envoy too", async () => {
+  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
+  const callers = on(AP, "callers", {
+    metadata: { name: "inference-gateway-callers", namespace: "inference" },
+    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+  });
+  const open = (namespace: string) => on(AP, `open-${namespace}`, { metadata: { name: "open", namespace }, spec: { rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
+  const root = await runStack(gatewayListenersTls, [gwMesh, callers, open("istio-system")]);
+  assert.equal(root.violations.length, 1);
+  assert.match(root.violations[0].message, /AuthorizationPolicy inference-gateway-callers, open admits callers without a mesh identity on every port/);
+  // istiod moving the root elsewhere: istio-system is then an ordinary namespace.
+  const moved = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", meshConfig: { rootNamespace: "mesh-root" } } });
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open("istio-system"), moved])).violations, []);
+  assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers, open("mesh-root"), moved])).violations.length, 1);
+  // Another ordinary namespace's policy binds nothing here.
+  assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open("agents")])).violations, []);
+});
