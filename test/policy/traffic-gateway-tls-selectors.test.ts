@@ -9,19 +9,21 @@ import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
 import { runStack } from "../support/policy";
 import { on, https, gateway } from "./traffic-support";
 
+const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+/** The inference gateway with an in-mesh plaintext listener, and its own policy admitting outsiders on 443 only. */
+const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
+const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
+const callers = on(AP, "callers", {
+  metadata: { name: "inference-gateway-callers", namespace: "inference" },
+  spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
+});
+
 // An Envoy gateway takes selector-bound policies too: istiod attaches a policy without targetRefs
 // to a Gateway API gateway's pods when its matchLabels are a subset of their labels (an empty or
 // absent matchLabels is), unless istiod's ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is false (Istio
 // 1.30.3 pilot/pkg/model/policyattachment.go ShouldAttachPolicy, isSelected). ztunnel binds
 // `selector: {}` to no workload, but the gateway's Envoy is not ztunnel.
 test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's pods match (selector: {} too) admits outsiders to the in-mesh listener", async () => {
-  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
-  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
-  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
-  const callers = on(AP, "callers", {
-    metadata: { name: "inference-gateway-callers", namespace: "inference" },
-    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
-  });
   const open = (selector: unknown, rules: unknown[] = [{ from: [{ source: { notPrincipals: ["*"] } }] }]) => on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector, rules } });
   for (const selector of [{}, { matchLabels: {} }, { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } }]) {
     const r = await runStack(gatewayListenersTls, [gwMesh, callers, open(selector)]);
@@ -43,14 +45,8 @@ test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's p
 // Istio's kube-gateway.yaml also labels the pods service.istio.io/canonical-name (the Deployment's
 // name) and canonical-revision, which this pack does not model: a selector on them may bind the gateway.
 test("gateway-listeners-tls: a selector on the gateway pods' canonical-name label is can't judge, not passed over", async () => {
-  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
-  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
-  const callers = on(AP, "callers", {
-    metadata: { name: "inference-gateway-callers", namespace: "inference" },
-    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
-  });
   const open = on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector: { matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } }, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
-  const r = await runStack(gatewayListenersTls, [gateway("inference-gateway", "istio", [https, mesh]), callers, open]);
+  const r = await runStack(gatewayListenersTls, [gwMesh, callers, open]);
   assert.deepEqual(r.violations, []);
   assert.match(r.unknown.join("\n"), /http-mesh/);
 });
@@ -59,13 +55,6 @@ test("gateway-listeners-tls: a selector on the gateway pods' canonical-name labe
 // pilot/pkg/model/authorization.go ListAuthorizationPolicies): namespace-wide or selector-bound
 // ones there bind every gateway they select.
 test("gateway-listeners-tls: a root-namespace ALLOW admitting outsiders binds the gateway's Envoy too", async () => {
-  const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
-  const mesh = { name: "http-mesh", port: 80, protocol: "HTTP", hostname: "inference-gateway-istio.inference.svc.cluster.local" };
-  const gwMesh = gateway("inference-gateway", "istio", [https, mesh]);
-  const callers = on(AP, "callers", {
-    metadata: { name: "inference-gateway-callers", namespace: "inference" },
-    spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["443"] } }] }] },
-  });
   const open = (namespace: string) => on(AP, `open-${namespace}`, { metadata: { name: "open", namespace }, spec: { rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
   const root = await runStack(gatewayListenersTls, [gwMesh, callers, open("istio-system")]);
   assert.equal(root.violations.length, 1);
