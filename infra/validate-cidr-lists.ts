@@ -9,10 +9,11 @@
  * keep one copy. An entry inside a wider one of the same list (two CIDR blocks either nest or are
  * disjoint) reaches the cloud but changes nothing. Either way the entry is a slip, most often a
  * copy left unedited or a prefix wider than meant, and whoever reads the list believes it admits
- * a network it does not. So both are refused at the entry's path.
+ * a network it does not. So both are refused at the entry's path. A public EKS endpoint's entry
+ * inside a reserved range (private, loopback, link-local…) is refused there too: EKS takes none.
  */
 import { PlatformConfig } from "./schema";
-import { cidrsOverlap, parseCidr } from "./net";
+import { Cidr, cidrsOverlap, parseCidr } from "./net";
 import { eachItem, Report, unlessBroken } from "./validate-support";
 
 /** Why a repeated entry never reaches the cloud, per list. */
@@ -56,9 +57,55 @@ function checkList(report: Report, ci: number, field: string, texts: readonly st
   }
 }
 
+/**
+ * Address blocks no internet client has, so none is a source a public EKS endpoint ever sees: the
+ * EKS user guide (config-cluster-endpoint, "Configure endpoint access") says the publicAccessCidrs
+ * blocks "cannot include reserved addresses", and EKS refuses them ("The following CIDRs are invalid
+ * in publicAccessCidrs"). The documentation ranges (TEST-NET-1..3) are left alone: the guide's own
+ * example is 203.0.113.5/32. Only an entry inside one of these is judged: a wider public block that
+ * happens to hold one (0.0.0.0/1) is the open-range rules' business.
+ */
+const NON_INTERNET_RANGES: [string, Cidr][] = (
+  [
+    ["'this' network, RFC 1122", "0.0.0.0/8"],
+    ["private network, RFC 1918", "10.0.0.0/8"],
+    ["shared address space for carrier-grade NAT, RFC 6598", "100.64.0.0/10"],
+    ["loopback, RFC 1122", "127.0.0.0/8"],
+    ["link-local, RFC 3927", "169.254.0.0/16"],
+    ["private network, RFC 1918", "172.16.0.0/12"],
+    ["IETF protocol assignments, RFC 6890", "192.0.0.0/24"],
+    ["private network, RFC 1918", "192.168.0.0/16"],
+    ["benchmarking, RFC 2544", "198.18.0.0/15"],
+    ["multicast, RFC 5771", "224.0.0.0/4"],
+    ["reserved class E and limited broadcast, RFC 1112", "240.0.0.0/4"],
+  ] as const
+).map(([what, text]) => [what, parseCidr(text) as Cidr]);
+
+/** The reserved range an entry lies in (equal to or inside it), if any. */
+function reservedRangeOf(cidr: Cidr): [string, Cidr] | undefined {
+  return NON_INTERNET_RANGES.find(([, r]) => r.bits <= cidr.bits && cidrsOverlap(r, cidr));
+}
+
+function checkPublicSources(report: Report, ci: number, texts: readonly string[]): void {
+  texts.forEach((text, i) => {
+    const cidr = parseCidr(text);
+    const hit = typeof cidr === "string" ? undefined : reservedRangeOf(cidr);
+    if (!hit) return;
+    report(
+      ["clusters", ci, "publicAccessCidrs", i],
+      `${text} lies in ${hit[1].text} (${hit[0]}), a reserved range no internet client has: EKS takes public (internet-routable) IPv4 blocks only ` +
+        `(its user guide: the blocks cannot include reserved addresses; EKS refuses the cluster with "The following CIDRs are invalid in publicAccessCidrs"), ` +
+        `and the public endpoint never sees a request from such an address; list the public addresses your clients reach the internet from (their NAT or proxy egress IPs), ` +
+        `or keep endpointPublicAccess false and reach the private endpoint over the VPC, peering or a VPN`,
+    );
+  });
+}
+
 export function checkCidrLists(report: Report, cfg: PlatformConfig): void {
   eachItem(cfg.clusters, (c, ci) => {
     if (c.cloud === "aws") unlessBroken(() => checkList(report, ci, "publicAccessCidrs", c.publicAccessCidrs, "eks"));
+    // A private endpoint's list is refused whole (validate-clusters.ts).
+    if (c.cloud === "aws") unlessBroken(() => c.endpointPublicAccess && checkPublicSources(report, ci, c.publicAccessCidrs));
     if (c.cloud !== "gcp") return;
     for (const field of ["apiAllowedCidrs", "hbonePeerCidrs", "gatewayAllowedCidrs"] as const) {
       unlessBroken(() => checkList(report, ci, field, c[field] ?? [], "gce"));
