@@ -133,19 +133,25 @@ function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges:
 }
 
 /**
- * Ranges a GCE subnet may not overlap (VPC docs, Subnets, "Prohibited IPv4 subnet ranges"): the
- * network creates the subnet inside `pulumi up` and fails there. Google's own public ranges are
- * prohibited too, but change over time and are not listed here.
+ * Ranges a GCE subnet may not overlap, as Google lists them (VPC docs, Subnets, "Prohibited IPv4
+ * subnet ranges"), each with the table's own description: the network creates the subnet inside
+ * `pulumi up` and fails there. The table's first row, the public IP addresses of Google APIs and
+ * services (Google Cloud netblocks included), changes over time and is not listed here. Every other
+ * range is valid, as the same page's "Valid IPv4 ranges" says: RFC 1918, 100.64.0.0/10,
+ * 192.0.0.0/24, the documentation ranges, 192.88.99.0/24, 198.18.0.0/15, class E 240.0.0.0/4 and
+ * privately used public ranges.
  */
-const GCE_PROHIBITED_SUBNET_RANGES: [string, Cidr][] = [
-  ["'this' network", parseCidr("0.0.0.0/8") as Cidr],
-  ["loopback", parseCidr("127.0.0.0/8") as Cidr],
-  ["link-local", parseCidr("169.254.0.0/16") as Cidr],
-  ["restricted.googleapis.com", parseCidr("199.36.153.4/30") as Cidr],
-  ["private.googleapis.com", parseCidr("199.36.153.8/30") as Cidr],
-  ["multicast", parseCidr("224.0.0.0/4") as Cidr],
-  ["broadcast", parseCidr("255.255.255.255/32") as Cidr],
-];
+const GCE_PROHIBITED_SUBNET_RANGES: [string, Cidr][] = (
+  [
+    ["Private Google Access-specific virtual IP addresses", "199.36.153.4/30"],
+    ["Private Google Access-specific virtual IP addresses", "199.36.153.8/30"],
+    ["current (local) network, RFC 1122", "0.0.0.0/8"],
+    ["local host, RFC 1122", "127.0.0.0/8"],
+    ["link-local, RFC 3927", "169.254.0.0/16"],
+    ["multicast (Class D), RFC 5771", "224.0.0.0/4"],
+    ["limited broadcast destination address, RFC 8190 and RFC 919", "255.255.255.255/32"],
+  ] as const
+).map(([what, text]) => [what, parseCidr(text) as Cidr]);
 
 const K3S_INTERNAL_RANGES: [string, Cidr][] = [
   ["pod range (cluster-cidr)", parseCidr("10.42.0.0/16") as Cidr],

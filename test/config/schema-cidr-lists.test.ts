@@ -70,15 +70,19 @@ test("one problem per redundant entry: a range listed three times is reported tw
   );
 });
 
-// Before, a k3s subnet in a range GCE takes in no subnet (VPC "Prohibited IPv4 subnet ranges":
-// 0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 255.255.255.255/32, Private Google
-// Access's 199.36.153.4/30 and 199.36.153.8/30) passed, and the subnet failed inside `pulumi up`.
+// Before, a k3s subnet in a range GCE takes in no subnet passed, and the subnet failed inside
+// `pulumi up`. The ranges and their names are Google's (VPC docs, Subnets, "Prohibited IPv4 subnet
+// ranges"): 199.36.153.4/30 and 199.36.153.8/30 (Private Google Access-specific virtual IP
+// addresses), 0.0.0.0/8 (current (local) network), 127.0.0.0/8 (local host), 169.254.0.0/16
+// (link-local), 224.0.0.0/4 (multicast (Class D)), 255.255.255.255/32 (limited broadcast).
 testRejections([
-  ["link-local", "169.254.0.0/20", /169\.254\.0\.0\/20 overlaps 169\.254\.0\.0\/16 \(link-local\), which GCE takes in no subnet/],
-  ["loopback", "127.0.0.0/24", /overlaps 127\.0\.0\.0\/8 \(loopback\)/],
-  ["'this' network", "0.0.0.0/20", /overlaps 0\.0\.0\.0\/8/],
-  ["multicast", "224.0.0.0/20", /overlaps 224\.0\.0\.0\/4 \(multicast\)/],
-  ["Private Google Access VIP", "199.36.153.0/24", /overlaps 199\.36\.153\.4\/30 \(restricted\.googleapis\.com\)/],
+  ["link-local", "169.254.0.0/20", /169\.254\.0\.0\/20 overlaps 169\.254\.0\.0\/16 \(link-local, RFC 3927\), which GCE takes in no subnet/],
+  ["local host", "127.0.0.0/24", /overlaps 127\.0\.0\.0\/8 \(local host, RFC 1122\)/],
+  ["current (local) network", "0.0.0.0/20", /overlaps 0\.0\.0\.0\/8 \(current \(local\) network, RFC 1122\)/],
+  ["multicast", "224.0.0.0/20", /overlaps 224\.0\.0\.0\/4 \(multicast \(Class D\), RFC 5771\)/],
+  ["Private Google Access VIP", "199.36.153.0/24", /overlaps 199\.36\.153\.4\/30 \(Private Google Access-specific virtual IP addresses\)/],
+  ["second Private Google Access VIP", "199.36.153.8/29", /overlaps 199\.36\.153\.8\/30 \(Private Google Access-specific virtual IP addresses\)/],
+  ["limited broadcast", "255.255.255.0/24", /overlaps 255\.255\.255\.255\/32 \(limited broadcast destination address, RFC 8190 and RFC 919\)/],
 ].map(([what, range, message]) => ({
   name: `a k3s subnet in the ${what} range`,
   mutate: (p: any) => (p.clusters[2].subnetCidr = range),
@@ -86,8 +90,8 @@ testRejections([
   message: message as RegExp,
 })));
 
-test("a k3s subnet outside the ranges GCE refuses passes (RFC 1918, 100.64.0.0/10, class E)", () => {
-  for (const range of ["192.168.10.0/24", "100.64.0.0/20", "240.0.0.0/20"]) {
+test("a k3s subnet in a range Google lists as valid passes (RFC 1918, 100.64.0.0/10, 192.0.0.0/24, 192.88.99.0/24, 198.18.0.0/15, class E)", () => {
+  for (const range of ["192.168.10.0/24", "100.64.0.0/20", "192.0.0.0/24", "192.88.99.0/24", "198.18.0.0/20", "240.0.0.0/20"]) {
     const p = shippedPlatform("prod");
     p.clusters[2].subnetCidr = range;
     assert.doesNotThrow(() => parsePlatform(p, "prod"), range);
