@@ -89,11 +89,12 @@ function reservedRangeOf(cidr: Cidr): [string, Cidr] | undefined {
 function checkPublicSources(report: Report, ci: number, texts: readonly string[]): void {
   texts.forEach((text, i) => {
     const cidr = parseCidr(text);
-    const hit = typeof cidr === "string" ? undefined : reservedRangeOf(cidr);
+    if (typeof cidr === "string") return; // reported by the schema
+    const hit = reservedRangeOf(cidr);
     if (!hit) return;
     report(
       ["clusters", ci, "publicAccessCidrs", i],
-      `${text} lies in ${hit[1].text} (${hit[0]}), a reserved range no internet client has: EKS takes public (internet-routable) IPv4 blocks only ` +
+      `${text} ${hit[1].bits === cidr.bits ? "is" : "lies in"} ${hit[1].text} (${hit[0]}), a reserved range no internet client has: EKS takes public (internet-routable) IPv4 blocks only ` +
         `(its user guide: the blocks cannot include reserved addresses; EKS refuses the cluster with "The following CIDRs are invalid in publicAccessCidrs"), ` +
         `and the public endpoint never sees a request from such an address; list the public addresses your clients reach the internet from (their NAT or proxy egress IPs), ` +
         `or keep endpointPublicAccess false and reach the private endpoint over the VPC, peering or a VPN`,

@@ -33,7 +33,7 @@ testRejections(
     name: `a ${what} block in a public EKS endpoint's publicAccessCidrs`,
     mutate: (p: any) => publicEks(p, ["203.0.113.0/24", cidr]),
     path: "inference-mesh:platform.clusters[0].publicAccessCidrs[1]",
-    message: new RegExp(`: ${cidr.replace(/\./g, "\\.")} lies in ${range.replace(/\./g, "\\.")} \\(.+\\), a reserved range no internet client has: EKS takes public \\(internet-routable\\) IPv4 blocks only`),
+    message: new RegExp(`: ${cidr.replace(/\./g, "\\.")} ${cidr === range ? "is" : "lies in"} ${range.replace(/\./g, "\\.")} \\(.+\\), a reserved range no internet client has: EKS takes public \\(internet-routable\\) IPv4 blocks only`),
   })),
 );
 
