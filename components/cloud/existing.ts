@@ -62,7 +62,8 @@ export class KubeconfigProblem extends Error {
  * refuses (client-go clientcmd DirectClientConfig.ConfirmUsable, validateClusterInfo) a context
  * the file lacks ("context was not found for specified context"), no context at all or a context
  * whose cluster the file lacks ("no configuration has been provided"), and a cluster without a
- * server ("no server found for cluster"). The provider marks such a cluster unreachable and
+ * server ("no server found for cluster"); and a server whose scheme is not http or https, which the
+ * client sends nothing to (see foreignScheme). The provider marks such a cluster unreachable and
  * `pulumi up` fails on its first object, so the same is refused here, naming the field to fix.
  */
 export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
@@ -115,7 +116,26 @@ export function readKubeconfigCluster(file: string, context?: string): { server:
   if (typeof server !== "string" || server === "") {
     throw new KubeconfigProblem(`kubeconfig ${file}: cluster '${clusterName}' of ${which} has no server; the Kubernetes provider would have no API server to reach`, "kubeconfig");
   }
+  const scheme = foreignScheme(server);
+  if (scheme) {
+    throw new KubeconfigProblem(
+      `kubeconfig ${file}: cluster '${clusterName}' of ${which} has the server ${server}, whose scheme '${scheme}' no Kubernetes client speaks ` +
+        `(client-go sends requests over https or http only); write https://<host>:<port>`,
+      "kubeconfig",
+    );
+  }
   return { server, caData: cluster.cluster["certificate-authority-data"] ?? "" };
+}
+
+/**
+ * The scheme of a server URL that is neither http nor https. client-go (rest.DefaultServerURL)
+ * keeps a server with a scheme and a host as written, adding https:// (or http://) only to one
+ * without (a bare host:port), and Go's net/http refuses every other scheme ("unsupported protocol
+ * scheme"). Go lowercases a URL's scheme.
+ */
+function foreignScheme(server: string): string | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/[^/?#]/.exec(server)?.[1];
+  return scheme && !["http", "https"].includes(scheme.toLowerCase()) ? scheme : undefined;
 }
 
 /**

@@ -1,0 +1,44 @@
+/**
+ * An existing cluster's kubeconfig server is a URL the Kubernetes client can send requests to.
+ * client-go (rest.DefaultServerURL) takes a server with a scheme and a host as written, and adds
+ * https:// (http:// without TLS) only to a bare host:port; Go's net/http then sends requests over
+ * http and https only ("unsupported protocol scheme" otherwise). So a server such as
+ * ftp://k3s.lan:6443 passed the render and `pulumi up` failed on the cluster's first object.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parsePlatform } from "../../infra/config";
+import { problemsOf } from "../support/config";
+import { shippedPlatform } from "../support/render";
+import { tempDir } from "../support/tmp";
+
+const kubeconfigWith = (dir: string, name: string, server: string) => {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `current-context: c\ncontexts:\n- {name: c, context: {cluster: k, user: u}}\nclusters:\n- {name: k, cluster: {server: "${server}"}}\nusers:\n- {name: u, user: {token: t}}\n`);
+  return file;
+};
+const local = (kubeconfig: string) => {
+  const p = shippedPlatform("local");
+  p.clusters[0].kubeconfig = kubeconfig;
+  return p;
+};
+
+test("a kubeconfig server with a scheme other than http or https is refused at kubeconfig", () => {
+  const dir = tempDir("im-kc-scheme-");
+  for (const server of ["ftp://k3s.lan:6443", "tcp://10.0.0.5:6443", "htps://10.0.0.5:6443"]) {
+    const file = kubeconfigWith(dir, server.split(":")[0], server);
+    assert.deepEqual(problemsOf(local(file)), [
+      `inference-mesh:platform.clusters[0].kubeconfig: kubeconfig ${file}: cluster 'k' of its current context 'c' has the server ${server}, ` +
+        `whose scheme '${server.split(":")[0]}' no Kubernetes client speaks (client-go sends requests over https or http only); write https://<host>:<port>`,
+    ]);
+  }
+});
+
+test("https, http (any case) and a bare host:port, which client-go completes, pass", () => {
+  const dir = tempDir("im-kc-scheme-ok-");
+  for (const [i, server] of ["https://10.0.0.5:6443", "HTTPS://k3s.lan:6443", "http://127.0.0.1:8080", "127.0.0.1:6443", "localhost:6443", "k3s.lan:6443"].entries()) {
+    assert.doesNotThrow(() => parsePlatform(local(kubeconfigWith(dir, `ok${i}`, server)), "local"), server);
+  }
+});
