@@ -7,7 +7,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
 import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
-import { list, orUnknown, probe, someTri, Tri } from "./values";
+import { list, orUnknown, probe, Tri } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 
@@ -23,6 +23,13 @@ export interface AgwAuthorization {
   override: boolean;
   /** `traffic.phase: PreRouting`: a set of its own, run before route selection, which inheritance does not touch. */
   preRouting: boolean;
+  /** Where a policy not on the Gateway binds: each route (`ns/name`), whole or by a rule's sectionName (agw-inheritance.ts drops a rule's under its route's Override). */
+  routes?: RouteBinding[];
+}
+
+export interface RouteBinding {
+  route: string;
+  rule: boolean;
 }
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
@@ -72,10 +79,11 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     const refs = list(read.value.refs as { group?: string; kind: string; name: string; sectionName?: string }[]);
     const selectors = list(read.value.selectors as { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[]);
     // A sectionName naming no listener of the Gateway (no rule of the route) binds nothing: agentgateway keys the policy to that section.
-    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }): Tri => {
-      const inSection = (section?: string) => section === undefined || target.sections === undefined || target.sections.includes(section);
+    // `sectioned`: only targets naming a section (true), only those naming none (false), or either (undefined).
+    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }, sectioned?: boolean): Tri => {
+      const inSection = (section?: string) => (sectioned === undefined || sectioned === (typeof section === "string")) && (section === undefined || target.sections === undefined || target.sections.includes(section));
       if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name && inSection(ref.sectionName))) return true;
-      const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind));
+      const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind) && inSection(s.sectionName));
       if (bySelector.length === 0) return false;
       return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
     };
@@ -87,18 +95,26 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     // Read inside the probe: touching a value not known yet throws, which would end the whole policy.
     const names = (xs: () => unknown) => orUnknown(() => list(xs() as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
     const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: gateway ? names(() => gateway.props.spec?.listeners) : undefined }) : false;
-    const onRoute = someTri(
-      routes.filter((route) => meta(route.props).namespace === namespace),
-      (route) => hits(isRouteKind, { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(() => route.props.spec?.rules) }),
-    );
-    if (onGateway === "unknown" || onRoute === "unknown") return "unknown";
+    const bindings: RouteBinding[] = [];
+    let unsure = false;
+    for (const route of routes.filter((x) => meta(x.props).namespace === namespace)) {
+      const target = { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(() => route.props.spec?.rules) };
+      // A target naming a rule (sectionName) binds that rule; one without, the whole route (store/binds.rs as_route_rule_target_ref, as_route_target_ref).
+      const whole = hits(isRouteKind, target, false);
+      const rule = hits(isRouteKind, target, true);
+      if (whole === "unknown" || rule === "unknown") unsure = true;
+      if (whole === true) bindings.push({ route: `${namespace}/${target.name}`, rule: false });
+      if (rule === true) bindings.push({ route: `${namespace}/${target.name}`, rule: true });
+    }
+    const onRoute = bindings.length > 0;
+    if (onGateway === "unknown" || unsure) return "unknown";
     const preRouting = read.value.phase === "PreRouting";
     // The CRD refuses a PreRouting policy aimed at a route: it never reaches the proxy.
     if (preRouting && (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind)))) continue;
     if (onGateway || onRoute) {
       const listeners = onGateway ? narrowedTo(refs, selectors, gw) : undefined;
       const override = read.value.inheritance === "Override";
-      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}), override, preRouting });
+      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}), override, preRouting, ...(onGateway ? {} : { routes: bindings }) });
     }
   }
   return out;

@@ -14,8 +14,11 @@
  * - PreRouting (gateway_policies): every policy on the listener and the Gateway applies, whatever
  *   its inheritance, as a set of its own run before the route's; a request must pass both.
  *
- * A route-level Override drops its own rules' policies only; that is not modelled (a rule's open
- * Allow it would drop is still counted), which can only add findings.
+ * - Below the listener the proxy collects, for the route a request takes, the policies on the
+ *   route, then those on its rule (sectionName): an Override on the route drops its rules' ones for
+ *   that route alone; one on a rule drops nothing more specific. The route's other policies, taken
+ *   in hash order beside it, are kept: only an Allow on a route can open the gateway (a route's
+ *   Require is not counted as a guard), and keeping them is the outcome that may.
  */
 import type { AgwAuthorization } from "./agw-authorization";
 
@@ -50,5 +53,18 @@ export function authorizationSets(auths: AgwAuthorization[]): AuthorizationSets 
     const lockNote = what.length ? `${overrides.map(shown).join(", ")} sets strategy.inheritance Override on the ${i === 0 ? "Gateway" : "listener"}, so agentgateway v1.4.1 ${what.join(" and ")} from the route-phase authorization (store/binds.rs route_policies)` : "";
     return { preRouting, routePhase: sets, lockNote };
   }
-  return { preRouting, routePhase: [route], lockNote: "" };
+  return { preRouting, ...routeLocks(route) };
+}
+
+/** The route-phase set when no Override above the routes stopped the merge: each route's Override drops that route's rule-level bindings. */
+function routeLocks(route: AgwAuthorization[]): Omit<AuthorizationSets, "preRouting"> {
+  const locked = new Set(route.flatMap((a) => (a.override ? (a.routes ?? []).filter((b) => !b.rule).map((b) => b.route) : [])));
+  if (locked.size === 0) return { routePhase: [route], lockNote: "" };
+  const kept = route.filter((a) => a.onGateway || (a.routes ?? []).some((b) => !b.rule || !locked.has(b.route)));
+  const dropped = route.filter((a) => !kept.includes(a));
+  const lockers = route.filter((a) => a.override && (a.routes ?? []).some((b) => !b.rule));
+  const lockNote = dropped.length
+    ? `${lockers.map(shown).join(", ")} sets strategy.inheritance Override on route ${[...locked].join(", ")}, so agentgateway v1.4.1 drops ${dropped.map(shown).join(", ")} (on its rules) from that route's authorization (store/binds.rs route_policies)`
+    : "";
+  return { routePhase: [kept], lockNote };
 }

@@ -80,3 +80,17 @@ test("agent-call-graph: strategy.inheritance on a policy that also sets backend 
   // On a traffic-only policy it is taken.
   assert.deepEqual(await run(authz("callers", onGw, "Allow", agents, { override: true })), []);
 });
+
+test("agent-call-graph: a route-level Override drops that route's rules' authorization (binds.rs collects the route, then its rules), not the Gateway's nor another route's", async () => {
+  const ruled = (name: string, rule: string) =>
+    on(`kubernetes:${GW}/v1:HTTPRoute`, `tools-route-${name}`, { metadata: { name, namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ name: rule }] } });
+  const onRule = (route: string, rule: string): Target => ({ kind: "HTTPRoute", name: route, sectionName: rule });
+  const base = [ruled("rt", "r1"), authz("callers", onGw, "Allow", agents)];
+  // Without Override, the rule's open Allow is merged in for requests on that rule.
+  assert.match((await run(...base, authz("open-rule", onRule("rt", "r1"), "Allow", "true"))).join("\n"), /tools\/open-rule allows "true"/);
+  // The route's Override is taken before its rules' policies: the proxy drops the rule's open Allow.
+  assert.deepEqual(await run(...base, authz("lock", { kind: "HTTPRoute", name: "rt" }, "Allow", agents, { override: true }), authz("open-rule", onRule("rt", "r1"), "Allow", "true")), []);
+  // Another route's rule is not below that Override: its open Allow still admits everyone there.
+  const found = await run(...base, ruled("other", "r2"), authz("lock", { kind: "HTTPRoute", name: "rt" }, "Allow", agents, { override: true }), authz("open-rule", onRule("other", "r2"), "Allow", "true"));
+  assert.match(found.join("\n"), /tools\/open-rule allows "true"/);
+});
