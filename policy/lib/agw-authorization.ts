@@ -10,6 +10,7 @@ import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "
 import { list, orUnknown, probe, Tri } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
+import { patchesOf, patchedNote } from "./agw-policy-patches";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -23,6 +24,8 @@ export interface AgwAuthorization {
   override: boolean;
   /** `traffic.phase: PreRouting`: a set of its own, run before route selection, which inheritance does not touch. */
   preRouting: boolean;
+  /** ` (with AgentgatewayPolicyPatch … applied)` when patches changed the policy, for messages; else "". */
+  patched: string;
   /** Where a policy not on the Gateway binds: each route (`ns/name`), whole or by a rule's sectionName (agw-inheritance.ts drops a rule's under its route's Override). */
   routes?: RouteBinding[];
 }
@@ -114,7 +117,7 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     if (onGateway || onRoute) {
       const listeners = onGateway ? narrowedTo(refs, selectors, gw) : undefined;
       const override = read.value.inheritance === "Override";
-      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}), override, preRouting, ...(onGateway ? {} : { routes: bindings }) });
+      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}), override, preRouting, patched: patchedNote(r), ...(onGateway ? {} : { routes: bindings }) });
     }
   }
   return out;
@@ -169,5 +172,21 @@ export function misplaced(g: Graph, gw: GatewayProxy): string {
   const named = g.resources.filter((r) => isAgentgatewayPolicy(r.type) && orUnknown(() => meta(r.props).namespace === gw.namespace && !!r.props.spec?.traffic?.authorization, false)).flatMap((r) =>
     orUnknown(() => list(r.props.spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string" && !listeners.includes(ref.sectionName)).map((ref) => `AgentgatewayPolicy ${gw.namespace}/${meta(r.props).name} names sectionName ${String(ref.sectionName)}, which no listener of it has`), []),
   );
+  return named.length > 0 ? ` (${named.join("; ")})` : "";
+}
+
+/** The AgentgatewayPolicyPatches that take away the traffic.authorization a policy had on the Gateway (removing it, or retargeting the policy off it), for the message. */
+export function patchedAway(g: Graph, gw: GatewayProxy): string {
+  const onGw = (spec: any) => !!spec?.traffic?.authorization && list(spec?.targetRefs as { kind?: unknown; name?: unknown }[]).some((ref) => ref?.kind === "Gateway" && ref.name === gw.name);
+  const named = g.resources
+    .filter((r) => isAgentgatewayPolicy(r.type) && patchesOf(r).length > 0 && orUnknown(() => meta(r.props).namespace === gw.namespace, false))
+    .flatMap((r) =>
+      orUnknown(() => {
+        const ps = patchesOf(r);
+        if (!onGw(ps[0].before.spec) || onGw(r.props.spec)) return [];
+        const what = r.props.spec?.traffic?.authorization ? "retargets AgentgatewayPolicy" : "removes the traffic.authorization of AgentgatewayPolicy";
+        return [`${ps.map((p) => p.shown).join(", ")} ${what} ${gw.namespace}/${meta(r.props).name}`];
+      }, [] as string[]),
+    );
   return named.length > 0 ? ` (${named.join("; ")})` : "";
 }

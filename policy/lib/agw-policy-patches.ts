@@ -21,6 +21,28 @@ const isPolicyPatch = (type: string) => isKind(type, GROUP, "AgentgatewayPolicyP
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** A patch applied to a policy, for messages: `AgentgatewayPolicyPatch ns/name (urn)`, and the policy's props before it. */
+export interface AppliedPatch {
+  shown: string;
+  before: Record<string, any>;
+}
+const applied = new WeakMap<PolicyResource, AppliedPatch[]>();
+
+/** The patches applied to a resource withAgentgatewayPolicyPatches returned, in order (none for one it left as it was). */
+export const patchesOf = (r: PolicyResource): AppliedPatch[] => applied.get(r) ?? [];
+
+/** ` (with AgentgatewayPolicyPatch … applied)` for a patched policy, else "": so a finding on the policy names what changed it. */
+export const patchedNote = (r: PolicyResource): string => {
+  const ps = patchesOf(r);
+  return ps.length > 0 ? ` (with ${ps.map((p) => p.shown).join(", ")} applied)` : "";
+};
+
+/** `r` (the policy `from` became with the patch `shown` applied) with the patches recorded: `from`'s, then this one. */
+const record = (r: PolicyResource, from: PolicyResource | undefined, shown: string): PolicyResource => {
+  applied.set(r, [...(from ? patchesOf(from) : []), { shown, before: from?.props ?? {} }]);
+  return r;
+};
+
 /** `patch` applied over `base` as server-side apply merges a custom resource without list types. */
 export function applyPatch(base: unknown, patch: unknown): unknown {
   if (!isMap(patch)) return patch;
@@ -48,14 +70,15 @@ export function withAgentgatewayPolicyPatches(resources: PolicyResource[], pendi
       continue;
     }
     const { ns, name, props } = read.value;
+    const shown = `AgentgatewayPolicyPatch ${ns}/${name} (${p.urn})`;
     const i = out.findIndex((r) => isPolicy(r.type) && orUnknown(() => meta(r.props).namespace === ns && meta(r.props).name === name, false));
     if (i < 0) {
-      out.push({ ...p, type: patchedType(p.type), props: props as Record<string, any> });
+      out.push(record({ ...p, type: patchedType(p.type), props: props as Record<string, any> }, undefined, shown));
       continue;
     }
     const merged = probe(() => applyPatch(JSON.parse(JSON.stringify(out[i].props)), props) as Record<string, any>);
     if (!merged.known) pending.push(`AgentgatewayPolicy ${ns}/${name} on cluster ${cluster}, which AgentgatewayPolicyPatch ${p.name} changes`);
-    else out[i] = { ...out[i], props: merged.value };
+    else out[i] = record({ ...out[i], props: merged.value }, out[i], shown);
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { GatewayProxy, mayBeProxyOf } from "./gateway-proxies";
 import { celIdentityBound } from "./cel";
 import { andTri, everyTri, list, notTri, someTri, Tri } from "./values";
 import { Allow, bindsWaypoint, Bound, Config, enrolledWith, Graph, isServiceRef, once, selects, ServiceInfo, WAYPOINT_FOR } from "./call-graph";
-import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, servingListeners } from "./agw-authorization";
+import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, patchedAway, servingListeners } from "./agw-authorization";
 import { Caller, ruleCallers } from "./callers";
 import { authorizationSets } from "./agw-inheritance";
 
@@ -147,11 +147,11 @@ function listenerProblem(g: Graph, gw: GatewayProxy, auths: AgwAuthorization[], 
   if (!auths.some((a) => a.onGateway && a.action === "Allow" && a.expressions.length > 0)) {
     return (
       undecided ??
-      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount)${note || misplaced(g, gw)}, so every mesh workload reaches the tools through it`
+      `no AgentgatewayPolicy with traffic.authorization targets ${where} to restrict its callers to agent identities (source.identity namespace and serviceAccount)${note || misplaced(g, gw)}${patchedAway(g, gw)}, so every mesh workload reaches the tools through it`
     );
   }
   const allows = auths.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
-  const open = allows.filter((x) => x.restricted === false).map(({ a, e }) => `AgentgatewayPolicy ${a.namespace}/${a.name} allows ${JSON.stringify(e)}`);
+  const open = allows.filter((x) => x.restricted === false).map(({ a, e }) => `AgentgatewayPolicy ${a.namespace}/${a.name}${a.patched} allows ${JSON.stringify(e)}`);
   if (open.length > 0) {
     return (
       undecided ?? `${open.join("; ")}, which does not restrict callers to agent identities (source.identity namespace and serviceAccount), and agentgateway allows a request any Allow rule on ${where} or its routes matches`

@@ -43,9 +43,12 @@ test("agent-call-graph: an AgentgatewayPolicyPatch opening or removing the MCP g
   const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
   assert.deepEqual(await run(), []);
   // matchExpressions is an atomic list: the patch's replaces the policy's.
-  assert.match((await run(patch("tools", "mcp-gateway-callers", { traffic: { authorization: { policy: { matchExpressions: ["true"] } } } }))).join("\n"), /tools\/mcp-gateway-callers allows "true"/);
+  assert.match((await run(patch("tools", "mcp-gateway-callers", { traffic: { authorization: { policy: { matchExpressions: ["true"] } } } }))).join("\n"), /tools\/mcp-gateway-callers \(with AgentgatewayPolicyPatch tools\/mcp-gateway-callers \(urn:[^)]*\) applied\) allows "true"/);
   // null removes the field from the applied object.
-  assert.match((await run(patch("tools", "mcp-gateway-callers", { traffic: { authorization: null } }))).join("\n"), /no AgentgatewayPolicy with traffic\.authorization targets Gateway tools\/mcp-gateway/);
+  const removed = (await run(patch("tools", "mcp-gateway-callers", { traffic: { authorization: null } }))).join("\n");
+  assert.match(removed, /no AgentgatewayPolicy with traffic\.authorization targets Gateway tools\/mcp-gateway/);
+  // The reviewer is told which patch took it away: the policy itself still shows its authorization.
+  assert.match(removed, /AgentgatewayPolicyPatch tools\/mcp-gateway-callers \(urn:pulumi:[^)]*AgentgatewayPolicyPatch::a-tools-patch-mcp-gateway-callers\) removes the traffic\.authorization of AgentgatewayPolicy tools\/mcp-gateway-callers/);
   // Retargeted by the patch to a listener the Gateway does not have.
   assert.match((await run(patch("tools", "mcp-gateway-callers", { targetRefs: [{ group: GW, kind: "Gateway", name: "mcp-gateway", sectionName: "https" }] }))).join("\n"), /names sectionName https/);
 });
