@@ -4,9 +4,14 @@
  * passes every plain request through a `tokens` limit (crates/agentgateway/src/http/localratelimit.rs
  * `check_request` acts on `requests` limits only), and `check_llm_request` runs from
  * proxy/httpproxy.rs `apply_llm_request_policies`, which the proxy calls only when the backend
- * has an `llm_provider`, that is an AgentgatewayBackend with `spec.ai`. So a token limit whose
- * targets reach only Services, MCP or A2A backends limits nothing, with no word on any status.
- * Read by agentgateway-token-limits.
+ * has an `llm_provider`, that is an AgentgatewayBackend with `spec.ai`. A `global` descriptor
+ * with `unit: Tokens` is sent to the rate-limit service from the same place only
+ * (http/remoteratelimit.rs `check_llm`; `check` on the request path sends `Requests` descriptors
+ * alone). An InferencePool, as a route's backendRef or as a policy's target (the controller's
+ * `utils.InferencePoolTarget`: a Service target), is served as a Service backend, never one with
+ * an `llm_provider` (set only for `Backend::AI`, httpproxy.rs `make_backend_call`). So a token
+ * limit whose targets reach only Services, InferencePools, MCP or A2A backends limits nothing,
+ * with no word on any status. Read by agentgateway-token-limits.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
@@ -15,6 +20,8 @@ import { parentRefsTo } from "./agw-authorization";
 import { listenersServing } from "./listener-routes";
 
 const AGW_GROUP = "agentgateway.dev";
+/** The GIE v1 group agentgateway v1.4.1 resolves InferencePools in (wellknown.InferencePoolGVK). */
+const POOL_GROUP = "inference.networking.k8s.io";
 
 /** What a target's traffic reaches: each backend named, or why the review cannot tell. */
 export interface Reach {
@@ -27,22 +34,25 @@ export interface Reach {
 }
 
 /**
- * The applied `tokens` limits of a rateLimit value, as paths under `at`: `local[0]` of the
- * top-level list and of each conditional entry's policy (the controller translates only the
- * first entry of a list, agentgateway-rate-limits reports the rest).
+ * The applied token limits of a rateLimit value, as paths under `at`: `local[0]` of the top-level
+ * list and of each conditional entry's policy when it counts `tokens` (the controller translates
+ * only the first entry of a list, agentgateway-rate-limits reports the rest), and each `global`
+ * descriptor with `unit: Tokens`, top-level and in each conditional entry's policy.
  */
 export function tokenLimitPaths(rateLimit: unknown, at: string): string[] {
   if (!rateLimit || typeof rateLimit !== "object") return [];
-  const rl = rateLimit as { local?: unknown; conditional?: unknown };
-  const first = (local: unknown) => (Array.isArray(local) && local[0] && typeof local[0] === "object" ? (local[0] as Record<string, unknown>) : undefined);
-  const hasTokens = (local: unknown) => {
-    const e = first(local);
-    return !!e && e.tokens !== undefined && e.tokens !== null && (e.requests === undefined || e.requests === null);
+  const set = (v: unknown) => v !== undefined && v !== null;
+  const paths = (policy: { local?: unknown; global?: { descriptors?: unknown } } | undefined, where: string): string[] => {
+    const first = Array.isArray(policy?.local) && policy.local[0] && typeof policy.local[0] === "object" ? (policy.local[0] as Record<string, unknown>) : undefined;
+    const out = first && set(first.tokens) && !set(first.requests) ? [`${where}.local[0]`] : [];
+    list(policy?.global?.descriptors as { unit?: unknown }[]).forEach((d, i) => {
+      if (d?.unit === "Tokens") out.push(`${where}.global.descriptors[${i}]`);
+    });
+    return out;
   };
-  const out = hasTokens(rl.local) ? [`${at}.local[0]`] : [];
-  list(rl.conditional as { policy?: { local?: unknown } }[]).forEach((c, i) => {
-    if (hasTokens(c?.policy?.local)) out.push(`${at}.conditional[${i}].policy.local[0]`);
-  });
+  const rl = rateLimit as { conditional?: unknown };
+  const out = paths(rateLimit as never, at);
+  list(rl.conditional as { policy?: never }[]).forEach((c, i) => out.push(...paths(c?.policy, `${at}.conditional[${i}].policy`)));
   return out;
 }
 
@@ -59,6 +69,7 @@ function classify(ref: { group?: string; kind?: string; name?: string; namespace
   const kind = ref.kind ?? "Service";
   const ns = ref.namespace ?? namespace;
   if (kind === "Service" && ["", "core"].includes(ref.group ?? "")) return void reach.plain.push(`Service ${ns}/${ref.name}`);
+  if (kind === "InferencePool" && ref.group === POOL_GROUP) return void reach.plain.push(`InferencePool ${ns}/${ref.name}`);
   if (kind !== "AgentgatewayBackend" || ref.group !== AGW_GROUP) return void (reach.llmOrUnsure = true);
   const backend = resources.find((r) => isKind(r.type, AGW_GROUP, "AgentgatewayBackend") && orUnknown(() => meta(r.props).namespace === ns && meta(r.props).name === ref.name, false));
   if (!backend) return void (reach.llmOrUnsure = true); // not in the stack: its type is not ours to guess
@@ -90,8 +101,8 @@ function named(t: Target, r: PolicyResource, namespace: string): boolean | "unkn
 
 /**
  * What the traffic of a policy in `namespace` with these targets reaches: a Gateway's (or one
- * listener's, by sectionName) attached routes, a route (or one rule), an AgentgatewayBackend
- * itself. A target of another kind (ListenerSet, Service) leaves the verdict open.
+ * listener's, by sectionName) attached routes, a route (or one rule), an InferencePool or an
+ * AgentgatewayBackend itself. A target of another kind (ListenerSet, Service) leaves the verdict open.
  */
 export function targetsReach(targets: Target[], namespace: string, resources: PolicyResource[]): Reach {
   const reach: Reach = { plain: [], llmOrUnsure: false, unknown: [] };
@@ -120,6 +131,13 @@ export function targetsReach(targets: Target[], namespace: string, resources: Po
         const hit = named(t, route, namespace);
         if (hit === "unknown") reach.unknown.push(`route ${route.name}`);
         if (hit === true) routeReach(route, t.sectionName, resources, reach);
+      }
+    } else if (t?.group === POOL_GROUP && kind === "InferencePool") {
+      if (t.matchLabels === undefined) classify({ group: POOL_GROUP, kind, name: t.name }, namespace, resources, reach);
+      for (const pool of t.matchLabels === undefined ? [] : resources.filter((r) => isKind(r.type, POOL_GROUP, kind))) {
+        const hit = named(t, pool, namespace);
+        if (hit === "unknown") reach.unknown.push(`InferencePool ${pool.name}`);
+        if (hit === true) classify({ group: POOL_GROUP, kind, name: meta(pool.props).name }, namespace, resources, reach);
       }
     } else if (t?.group === AGW_GROUP && kind === "AgentgatewayBackend") {
       if (t.matchLabels !== undefined) reach.llmOrUnsure = true;

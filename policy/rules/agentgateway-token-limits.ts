@@ -14,7 +14,7 @@ import { orUnknown, probe } from "../lib/values";
 export const agentgatewayTokenLimits: StackValidationPolicy = {
   name: "agentgateway-token-limits",
   description:
-    "Every AgentgatewayPolicy (with its AgentgatewayPolicyPatch applied) whose applied traffic.rateLimit local limit counts tokens covers traffic of which some reaches an LLM provider (an AgentgatewayBackend with spec.ai): agentgateway v1.4.1 runs token limits only from the LLM request path (httpproxy.rs apply_llm_request_policies, called only for a backend with an llm_provider; localratelimit.rs check_request passes plain requests), so a token limit whose Gateway, listener, route or rule targets reach only Services, MCP or A2A backends limits nothing. A target the stack does not show, or a backend of another kind, is not judged.",
+    "Every AgentgatewayPolicy (with its AgentgatewayPolicyPatch applied) whose applied traffic.rateLimit local limit counts tokens, or one of whose global descriptors has unit Tokens, covers traffic of which some reaches an LLM provider (an AgentgatewayBackend with spec.ai), in the PostRouting phase: agentgateway v1.4.1 runs token limits only from the LLM request path (httpproxy.rs apply_llm_request_policies, called only for a backend with an llm_provider; localratelimit.rs check_request passes plain requests; remoteratelimit.rs check sends Requests descriptors alone), so a token limit whose Gateway, listener, route, rule or InferencePool targets reach only Services, InferencePools, MCP or A2A backends limits nothing, and a PreRouting one limits nothing at all (store/binds.rs gateway_policies keeps no rate limit). A target the stack does not show, or a backend of another kind, is not judged.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const pending: string[] = [];
@@ -24,7 +24,7 @@ export const agentgatewayTokenLimits: StackValidationPolicy = {
         const what = `AgentgatewayPolicy ${orUnknown(() => meta(p.props).namespace, "?")}/${orUnknown(() => meta(p.props).name, p.name)} on cluster ${cluster}`;
         const read = probe(() => {
           const spec = p.props.spec ?? {};
-          return JSON.parse(JSON.stringify({ ns: meta(p.props).namespace, rl: spec.traffic?.rateLimit, targets: [...(spec.targetRefs ?? []), ...(spec.targetSelectors ?? [])] })) as { ns: string; rl: unknown; targets: any[] };
+          return JSON.parse(JSON.stringify({ ns: meta(p.props).namespace, rl: spec.traffic?.rateLimit, phase: spec.traffic?.phase, targets: [...(spec.targetRefs ?? []), ...(spec.targetSelectors ?? [])] })) as { ns: string; rl: unknown; phase?: unknown; targets: any[] };
         });
         if (!read.known) {
           pending.push(`the rate limit and targets of ${what}`);
@@ -32,6 +32,14 @@ export const agentgatewayTokenLimits: StackValidationPolicy = {
         }
         const paths = tokenLimitPaths(read.value.rl, "spec.traffic.rateLimit");
         if (paths.length === 0) continue;
+        const limits = `${paths.join(", ")} ${paths.length === 1 ? "is a token limit" : "are token limits"}`;
+        if (read.value.phase === "PreRouting") {
+          report(
+            `${what}: ${limits} in a traffic.phase PreRouting policy: agentgateway v1.4.1 applies no rate limit before routing (store/binds.rs gateway_policies keeps CORS, OIDC, JWT, basic auth, API key, authorization, ext authz, ext proc and transformation, and drops any other policy as "unexpected gateway policy"; route_policies reads route-phase policies only), so nothing is limited; leave phase unset (PostRouting) and aim the limit at the route to the AI backend`,
+            p.urn,
+          );
+          continue;
+        }
         const reach = targetsReach(read.value.targets, read.value.ns, resources);
         // Some of its traffic may be token-limited: it limits that.
         if (reach.llmOrUnsure) continue;
@@ -41,7 +49,7 @@ export const agentgatewayTokenLimits: StackValidationPolicy = {
         }
         if (reach.plain.length === 0) continue; // no traffic at all: not this policy's to say
         report(
-          `${what}: ${paths.join(", ")} ${paths.length === 1 ? "is a token limit" : "are token limits"}, but the traffic it targets reaches only ${[...new Set(reach.plain)].join(", ")}, none an LLM provider (an AgentgatewayBackend with spec.ai): agentgateway v1.4.1 counts tokens only on LLM requests (httpproxy.rs apply_llm_request_policies, called only for a backend with an llm_provider; localratelimit.rs check_request lets every other request through a tokens limit), so nothing is limited; aim it at the route to the AI backend, or limit requests instead`,
+          `${what}: ${limits}, but the traffic it targets reaches only ${[...new Set(reach.plain)].join(", ")}, none an LLM provider (an AgentgatewayBackend with spec.ai): agentgateway v1.4.1 counts tokens only on LLM requests (httpproxy.rs apply_llm_request_policies, called only for a backend with an llm_provider; localratelimit.rs check_request lets every other request through a tokens limit, and remoteratelimit.rs check sends Requests descriptors alone), so nothing is limited; aim it at the route to the AI backend, or limit requests instead`,
           p.urn,
         );
       }

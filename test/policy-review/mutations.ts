@@ -18,6 +18,7 @@ import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { pickerMutations } from "./mutations-pickers";
 import { pickerReleaseMutations } from "./mutations-picker-releases";
 import { gatewayMutations } from "./mutations-gateways";
+import { tokenLimitMutations } from "./mutations-token-limits";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
 
@@ -119,6 +120,7 @@ export const mutations: Mutation[] = [
   ...pickerMutations,
   ...pickerReleaseMutations,
   ...gatewayMutations,
+  ...tokenLimitMutations,
   ...spellingMutations,
   ...refusedMutations,
 ];
