@@ -7,8 +7,8 @@
 import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
-import { commandEnd } from "./shell-scan";
-import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printedOutputs, unquote, VALUE, words } from "./shell-values";
+import { heredocs, literalBodies } from "./shell-heredoc";
+import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
 /**
  * EC2 types whose user data cloud-init runs, and the properties holding it (@pulumi/aws 7.48.0
@@ -120,20 +120,17 @@ function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
   // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin.
   const redirect = new RegExp(`^\\s*(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}|\\|\\s*${stdinTo(target)})`);
-  for (const m of text.matchAll(/\b(echo|printf)[ \t]+/g)) {
+  for (const run of printCommands(text)) {
     // A commented-out line runs nothing.
-    if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", m.index!) + 1, m.index))) continue;
-    const from = m.index! + m[0].length;
-    const end = commandEnd(text, from);
-    if (!redirect.test(text.slice(end))) continue;
-    let args = words(text.slice(from, end)).filter((w) => !/^-[neE]+$/.test(w));
-    if (m[1] === "printf" && args.length > 1 && args[0].includes("%")) args = args.slice(1);
-    if (args.some((a) => literalCredential(a, "token", text))) return true;
+    if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", run.from) + 1, run.from)) || run.variable !== undefined) continue;
+    if (!redirect.test(text.slice(run.end))) continue;
+    // What it prints, and each word of that: `echo "$T"` prints T's value, `echo -e '\x24T'` the text `$T`.
+    if ([run.output, ...run.output.split(/\s+/)].some((a) => literalCredential(a, "token", text))) return true;
   }
-  const delimiter = `<<-?\\s*(['"]|\\\\)?(\\w+)['"]?[^\\n]*\\n([\\s\\S]*?)\\n\\s*\\2\\s*(?:\\n|$)`;
-  const heredocs = [new RegExp(`\\b${stdinTo(target)}[^\\n<]*${delimiter}`, "g"), new RegExp(`\\bcat\\s*${delimiter.replace("[^\\n]*", `\\s*>>?${target}[^\\n]*`)}`, "g")];
-  for (const re of heredocs) {
-    for (const m of text.matchAll(re)) if (m[1] ? m[3].trim() !== "" : literalCredential(m[3], "token", text)) return true;
+  // A heredoc given to a command writing the file; a quoted one's `$` is written as is.
+  for (const h of heredocs(text)) {
+    const line = text.slice(text.lastIndexOf("\n", h.operator - 1) + 1, h.operator) + text.slice(h.wordEnd, h.bodyStart);
+    if (new RegExp(`\\b${stdinTo(target)}`).test(line) && literalCredential(h.body, "token", text)) return true;
   }
   const hereStrings = [new RegExp(`\\b${stdinTo(target)}[^\\n<]*<<<\\s*(${VALUE})`, "g"), new RegExp(`\\bcat\\s*<<<\\s*(${VALUE})\\s*>>?${target}`, "g")];
   for (const re of hereStrings) {
@@ -175,12 +172,16 @@ const LOGIN_COMMAND = /\b(?:docker|nerdctl|podman|oras|skopeo|helm\s+registry|cr
 
 /**
  * Where a credential is given in one text (comment lines left out), or undefined; `context`, the
- * text with every layer, is where a variable the value names is looked up.
+ * text with every layer, is where a variable the value names is looked up. In the script as written
+ * (`asWritten`), the words of an echo -e or printf are left to the reading of what it prints, since
+ * bash prints their escapes taken and expands nothing after (`echo -e '\x24T'` prints `$T`).
  */
-function givenCredential(text: string, context: string): string | undefined {
+function givenCredential(text: string, context: string, asWritten: boolean): string | undefined {
   const live = text.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  const spans = asWritten ? printCommands(live).filter((run) => run.escapes) : [];
+  const judged = (m: RegExpMatchArray) => !spans.some((run) => m.index! + m[0].length >= run.from && m.index! + m[0].length < run.end);
   for (const m of live.matchAll(new RegExp(`(?:^|\\s)--([\\w-]+)(?:=|[ \\t]+)(?=(${VALUE}))`, "gm"))) {
-    if (secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as --${m[1]})`;
+    if (judged(m) && secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as --${m[1]})`;
   }
   for (const line of live.split("\n").filter((l) => K3S_COMMAND.test(l))) {
     const short = new RegExp(`(?:^|\\s)-t(?:=|[ \\t]+)(${VALUE})`).exec(line);
@@ -197,12 +198,13 @@ function givenCredential(text: string, context: string): string | undefined {
   }
   const env = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?([A-Za-z_]\\w*)=(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(env)) {
-    if (secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as ${m[1]}=)`;
+    if (judged(m) && secretName(m[1]) && literalCredential(m[2], m[1], context)) return `a credential (given as ${m[1]}=)`;
   }
   // YAML or JSON keys: at a line's start (a k3s config.yaml, cloud-config), or inside a string a
   // script writes (`echo 'token: …'`, `printf '…\ntoken: …'`, `{"token":"…"}`).
   const key = new RegExp(`(?:^[ \\t]*(?:-[ \\t]+)?|(?:['",]|(?<!\\$)\\{)[ \\t]*|\\\\n)["']?([\\w-]+)["']?[ \\t]*:[ \\t]*(?=(${VALUE}))`, "gm");
   for (const m of live.matchAll(key)) {
+    if (!judged(m)) continue;
     const value = m[2].replace(/\\n.*$/, "");
     if (secretName(m[1]) && literalCredential(value, m[1], context)) return `a credential (under ${m[1]}:)`;
     if (registryAuth(unquote(value), m[1])) return REGISTRY_AUTH;
@@ -210,9 +212,9 @@ function givenCredential(text: string, context: string): string | undefined {
     if (login === "literal") return REGISTRY_AUTH;
     if (login === "encoded") return encodedLogin("under auth, as a registry login in Docker's config.json and k3s's registries.yaml");
   }
-  const bearer = new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(?=(${VALUE}))`, "i").exec(live);
+  const bearer = [...live.matchAll(new RegExp(`Authorization:[ \\t]*(?:Bearer|Basic)[ \\t]+(?=(${VALUE}))`, "gi"))].find(judged);
   if (bearer && literalCredential(bearer[1], "token", context)) return "a credential (in an Authorization header)";
-  if (bearer && /Basic[ \t]+$/i.test(bearer[0]) && loginInScript(live.slice(bearer.index + bearer[0].length), context) === "encoded") return encodedLogin("in a Basic Authorization header");
+  if (bearer && /Basic[ \t]+$/i.test(bearer[0]) && loginInScript(live.slice(bearer.index! + bearer[0].length), context) === "encoded") return encodedLogin("in a Basic Authorization header");
   if (URL_PASSWORD.test(live)) return "a credential (a password in a URL, user:password@)";
   return undefined;
 }
@@ -230,17 +232,19 @@ export function scriptCredential(script: unknown): string | undefined {
   // Each layer is read as written, as the shell unescapes it where it escapes quotes (JSON written
   // from a double-quoted string: `echo "{\"auth\":\"…\"}"`) and as its printf commands print it
   // (`%s` filled), so the readers below see the keys and the values under them.
+  // A quoted heredoc's body is written as is: its `$` stays a `$` (literalBodies).
   const layers = bootLayers(script).flatMap((layer) => {
-    const readings = [layer.text, doubleQuoteUnescaped(layer.text), printedOutputs(layer.text)];
-    return readings.filter((text, i) => text !== "" && readings.indexOf(text) === i).map((text) => ({ ...layer, text }));
+    const written = literalBodies(layer.text);
+    const readings = [written, doubleQuoteUnescaped(written), printedOutputs(written)];
+    return readings.flatMap((text, i) => (text !== "" && readings.indexOf(text) === i ? [{ ...layer, text, asWritten: i < 2 }] : []));
   });
   // One text for what refers across layers (a variable set in the script, a file named in a decoded config).
   const all = layers.map((l) => l.text).join("\n");
   const where = (how: string) => (how ? ` (in its ${how} content)` : "");
-  for (const { text, how } of layers) {
+  for (const { text, how, asWritten } of layers) {
     if (PRIVATE_KEY.test(text)) return `a private key${where(how)}`;
     if (K3S_FULL_TOKEN.test(text)) return `a k3s join token${where(how)}`;
-    const given = givenCredential(text, all);
+    const given = givenCredential(text, all, asWritten);
     if (given) return `${given}${where(how)}`;
   }
   for (const m of all.matchAll(TOKEN_FILE)) {

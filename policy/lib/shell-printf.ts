@@ -5,13 +5,19 @@
  * remain, and `-v VAR` assigning the output to VAR. Read by shell-values.ts.
  */
 
+import { LITERAL_DOLLAR } from "./shell-scan";
+
 const SIMPLE: Record<string, string> = { a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+
+/** A character an escape gives, a `$` as LITERAL_DOLLAR. */
+const literal = (c: string) => (c === "$" ? LITERAL_DOLLAR : c);
 
 /**
  * `text` with the backslash escapes printf takes off: `\n` and the like, `\xHH`, `\uHHHH`,
  * `\UHHHHHHHH` and octal. In a format an octal escape is `\NNN` (one to three digits); in a `%b`
  * argument it is `\0NNN` (a zero and up to three more) or `\NNN` from 1, and `\c` ends all output,
- * as bash's `echo -e` reads them. An escape it does not know keeps its backslash.
+ * as bash's `echo -e` reads them. An escape it does not know keeps its backslash. A `$` an escape
+ * gives is printed as is, nothing expanding it after: it comes out as a LITERAL_DOLLAR.
  */
 export function unescaped(text: string, argument = false): { text: string; stop: boolean } {
   let out = "";
@@ -25,11 +31,11 @@ export function unescaped(text: string, argument = false): { text: string; stop:
     const hex = /^(?:x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})|U([0-9A-Fa-f]{1,8}))/.exec(rest);
     if (argument && rest[0] === "c") return { text: out, stop: true };
     if (octal) {
-      out += String.fromCharCode(parseInt(octal[1] ?? octal[2] ?? "", 8) & 0xff || 0);
+      out += literal(String.fromCharCode(parseInt(octal[1] ?? octal[2] ?? "", 8) & 0xff || 0));
       i += octal[0].length;
     } else if (hex) {
       const code = parseInt(hex[1] ?? hex[2] ?? hex[3], 16);
-      out += code <= 0x10ffff ? String.fromCodePoint(code) : "";
+      out += code <= 0x10ffff ? literal(String.fromCodePoint(code)) : "";
       i += hex[0].length;
     } else if (rest[0] in SIMPLE) {
       out += SIMPLE[rest[0]];

@@ -15,6 +15,16 @@ export const DOUBLE_QUOTED = String.raw`"(?:[^"\\\n]|\\[\s\S])*"`;
 /** An ANSI-C quoted string, `$'…'`, where `\'` does not end it (3.1.2.4 ANSI-C Quoting). */
 export const ANSI_C_QUOTED = String.raw`\$'(?:[^'\\\n]|\\[\s\S])*'`;
 
+/**
+ * A `$` the shell writes as is, never expanding it: one inside single quotes, escaped (`\$`), given
+ * by an escape (`\x24` in `$'…'`, printf's format, `%b`, `echo -e`) or in a quoted heredoc's body.
+ * The readers put this character in its place, so `$VAR` written literally is not taken for VAR's value.
+ */
+export const LITERAL_DOLLAR = "\uFF04";
+
+/** The text with each `$` a LITERAL_DOLLAR, for text the shell writes as is. */
+export const literalDollars = (text: string) => text.replace(/\$/g, LITERAL_DOLLAR);
+
 const opensExpansion = (s: string, i: number) => s[i] === "$" && (s[i + 1] === "(" || s[i + 1] === "{");
 
 /**

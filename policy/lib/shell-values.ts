@@ -6,16 +6,21 @@
  * boot-scripts.ts.
  */
 import { namesNoCredential, registryAuth } from "./credentials";
-import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, pipeline, segments, substitution, words } from "./shell-scan";
+import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, LITERAL_DOLLAR, literalDollars, pipeline, segments, substitution, words } from "./shell-scan";
 import { printfCommand, unescaped } from "./shell-printf";
+import { heredocs } from "./shell-heredoc";
 
 export { words };
 
 /** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
 export const VALUE = `${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
 
-/** A value without its quotes; an ANSI-C quoted one (`$'…'`) with its escapes taken off too. */
-export const unquote = (v: string) => (/^\$'[\s\S]*'$/.test(v) ? unescaped(v.slice(2, -1)).text : v.replace(/^(["'])([\s\S]*)\1$/, "$2"));
+/**
+ * A value without its quotes; an ANSI-C quoted one (`$'…'`) with its escapes taken off too. A `$`
+ * in single quotes is no expansion (Bash Reference Manual 3.1.2.2): it is a LITERAL_DOLLAR.
+ */
+export const unquote = (v: string) =>
+  /^\$'[\s\S]*'$/.test(v) ? literalDollars(unescaped(v.slice(2, -1)).text) : /^'[\s\S]*'$/.test(v) ? literalDollars(v.slice(1, -1)) : v.replace(/^"([\s\S]*)"$/, "$1");
 
 /**
  * A parameter expansion with a word (Bash Reference Manual 3.5.3): `${NAME:-word}` and
@@ -62,7 +67,8 @@ function assignments(text: string, name: string): { rest: string; value?: string
  */
 export function literalCredential(raw: string, key: string, text: string, depth = 0): boolean {
   const v = unquote(raw.trim()).trim();
-  if (v === "") return false;
+  // A `$` written as is (`'$T'`, a quoted heredoc's `$T`, one an escape gives) starts a placeholder, not a credential.
+  if (v === "" || v.startsWith(LITERAL_DOLLAR)) return false;
   const ref = VARIABLE.exec(v);
   if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
   const expansion = PARAMETER_WORD.exec(v);
@@ -85,9 +91,8 @@ function assignedLiterally(text: string, name: string, key: string, depth: numbe
 export const wordValue = (word: string) =>
   segments(word)
     .map((part) => {
-      if (part.startsWith("'")) return part.slice(1, -1);
+      if (part.startsWith("'") || part.startsWith("$'")) return unquote(part);
       if (part.startsWith('"')) return doubleQuoteUnescaped(part.slice(1, part.endsWith('"') && part.length > 1 ? -1 : undefined));
-      if (part.startsWith("$'")) return unescaped(part.slice(2, -1)).text;
       // An escaped character stands for itself; a backslash-newline is a line continuation, nothing.
       return part === "\\\n" ? "" : part.startsWith("\\") ? part.slice(1) : part;
     })
@@ -96,17 +101,49 @@ export const wordValue = (word: string) =>
 /** A command that base64-encodes its input (not one decoding it: `base64 -d`). */
 const ENCODER = /^(?:sudo\s+)?(?:base64|openssl\s+(?:base64|enc\s+-(?:base64|a)))\b(?![^|]*\s(?:-d|--decode|-D)\b)/;
 
+/** An echo or printf command: what it prints, where its words start and end, and whether its escapes are taken. */
+export interface Printed {
+  from: number;
+  end: number;
+  output: string;
+  /** The variable `printf -v` assigns the output to instead of printing it. */
+  variable?: string;
+  /** Whether the command takes its escapes (printf, `echo -e`): then what it prints, not its words, is judged. */
+  escapes: boolean;
+}
+
 /**
- * What `echo`/`printf` prints on its standard output (printf as shell-printf.ts reads it), each
- * word unquoted, its last newline left out; undefined for any other command, or a `printf -v`.
+ * What `echo`/`printf` with these argument words prints (printf as shell-printf.ts reads it), each
+ * word unquoted, its last newlines left out; echo takes escapes with `-e` as its first word.
  */
+function printedBy(command: string, argsText: string): Omit<Printed, "from" | "end"> | undefined {
+  const args = words(argsText).map(wordValue);
+  if (command === "printf") {
+    const run = printfCommand(args);
+    return run && { ...run, output: run.output.replace(/\n+$/, ""), escapes: true };
+  }
+  let escapes = false;
+  let i = 0;
+  if (/^-[neE]+$/.test(args[0] ?? "")) escapes = /^-[nE]*e[nE]*$/.test(args[i++]);
+  const text = args.slice(i).join(" ");
+  return { output: (escapes ? unescaped(text, true).text : text).replace(/\n+$/, ""), escapes };
+}
+
+/** The script's echo and printf commands, each with what it prints. */
+export function printCommands(text: string): Printed[] {
+  return [...text.matchAll(/\b(printf|echo)[ \t]+/g)].flatMap((m) => {
+    const from = m.index! + m[0].length;
+    const end = commandEnd(text, from);
+    const run = printedBy(m[1], text.slice(from, end));
+    return run ? [{ ...run, from, end }] : [];
+  });
+}
+
+/** What an echo/printf command line prints on its standard output; undefined for any other command, or a `printf -v`. */
 function printed(command: string): string | undefined {
   const m = /^(echo|printf)\s+([\s\S]*)$/.exec(command);
-  if (!m) return undefined;
-  const args = words(m[2]).map(wordValue);
-  if (m[1] === "echo") return args.filter((w, i) => i > 0 || !/^-[neE]+$/.test(w)).join(" ").replace(/\\n$/, "");
-  const run = printfCommand(args);
-  return run && run.variable === undefined ? run.output.replace(/\n$/, "") : undefined;
+  const run = m ? printedBy(m[1], m[2]) : undefined;
+  return run && run.variable === undefined ? run.output : undefined;
 }
 
 /**
@@ -123,18 +160,10 @@ const PRINTF_CONVERSION = /^%[-+ #0]*\d*(?:\.\d+)?[sbdiouxXc](?:\\n)*$/;
  * text: a later `echo "$VAR" > config.json` writes it.
  */
 export function printedOutputs(text: string): string {
-  const outputs: string[] = [];
-  for (const m of text.matchAll(/\b(printf|echo)[ \t]+/g)) {
-    const from = m.index! + m[0].length;
-    const args = words(text.slice(from, commandEnd(text, from))).map(wordValue);
-    const echo = m[1] === "echo" && /^-[nE]*e[nE]*$/.test(args[0] ?? "") ? { output: unescaped(args.slice(1).join(" "), true).text } : undefined;
-    const run = m[1] === "echo" ? echo : printfCommand(args);
-    if (!run || run.output.trim() === "") continue;
-    const output = run.output.replace(/\n+$/, "");
-    const variable = "variable" in run ? run.variable : undefined;
-    outputs.push(variable !== undefined && !/[\n']/.test(output) ? `${variable}='${output}'` : output);
-  }
-  return outputs.join("\n");
+  return printCommands(text)
+    .filter((run) => run.escapes && run.output.trim() !== "")
+    .map(({ output, variable }) => (variable !== undefined && !/[\n']/.test(output) ? `${variable}='${output}'` : output))
+    .join("\n");
 }
 
 /**
@@ -151,15 +180,13 @@ export function fedToStdin(text: string, start: number): string[] {
     const out = printed(stages[stages.length - 2].split(/&&|\|\||;/).pop()!.trim());
     if (out !== undefined) fed.push(out);
   }
-  const after = text.slice(commandEnd(text, start));
+  const end = commandEnd(text, start);
+  const after = text.slice(end);
   const here = new RegExp(`^[ \\t]*<<<[ \\t]*(${VALUE})`).exec(after);
   if (here) fed.push(here[1]);
-  const doc = /^[ \t]*<<(-?)[ \t]*(?:['"]|\\)?(\w+)['"]?[^\n]*\n/.exec(after);
-  if (doc) {
-    // The body ends at the delimiter alone on a line (`<<-` strips leading tabs first).
-    const end = new RegExp(`^${doc[1] ? "\\t*" : ""}${doc[2]}[ \\t]*$`, "m").exec(after.slice(doc[0].length));
-    fed.push(after.slice(doc[0].length, doc[0].length + (end?.index ?? after.length - doc[0].length)));
-  }
+  // Its heredoc: one opened on its line after the command, before any other command there.
+  const doc = heredocs(text).find((h) => h.operator >= end && !/[\n;&|]/.test(text.slice(end, h.operator)));
+  if (doc) fed.push(doc.body);
   return fed;
 }
 
@@ -208,7 +235,7 @@ export function loginInScript(value: string, text: string, depth = 0): "encoded"
   const login = held ? assignments(text, held[1] ?? held[2]).map(({ value }) => unquote(value ?? "")).find((l) => l.includes(":")) : printed;
   if (login === undefined || !login.includes(":")) return undefined;
   const password = login.slice(login.indexOf(":") + 1);
-  if (password === "" || password.includes("$(") || password.includes("`")) return undefined;
+  if (password === "" || password.startsWith(LITERAL_DOLLAR) || password.includes("$(") || password.includes("`")) return undefined;
   if (VARIABLE.test(password)) return literalCredential(password, "password", text, depth) ? "encoded" : undefined;
   return !password.includes("$") && !namesNoCredential(password, "password") ? "encoded" : undefined;
 }

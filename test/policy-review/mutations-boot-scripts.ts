@@ -21,6 +21,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     `AUTH=$(echo -n "ci-bot:pa\\"ss|word" | base64 -w0)\necho "auth: $AUTH" >> /etc/rancher/k3s/registries.yaml\n`,
   ],
   [
+    // A `$` in single quotes is a character (Bash Reference Manual 3.1.2.2): the password is all in the script.
+    "a registry login whose password holds a single-quoted $, base64-encoded by the k3s agents' startup script into registries.yaml",
+    "AUTH=$(echo -n 'ci-bot:pa$$w0rd-Plain' | base64 -w0)\necho \"auth: $AUTH\" >> /etc/rancher/k3s/registries.yaml\n",
+  ],
+  [
     // printf -v assigns what it would print (Bash Reference Manual 4.2, printf): echoed into config.json, it is the login.
     "a registry login printed into a variable by printf -v, then echoed into the k3s agents' Docker config.json by their startup script",
     `printf -v CFG '{"auths":{"ghcr.io":{"auth":"%s"}}}' ${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\necho "$CFG" > /root/.docker/config.json\n`,

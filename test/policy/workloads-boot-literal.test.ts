@@ -1,0 +1,70 @@
+/**
+ * sensitive-values-secret on what bash 5.2 writes literally (Bash Reference Manual 3.6.6 Here
+ * Documents, 3.1.2 Quoting, 4.2 echo): a quoted heredoc's body is not expanded, `echo -e` and
+ * printf print a `$` an escape gives as a `$` (nothing is expanded after escape processing), and a
+ * heredoc ends only at a line that is exactly its delimiter (`<<-` stripping leading tabs first).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
+
+const TOKEN = /^a credential \(under token:\)/;
+const CONFIG = "/etc/rancher/k3s/config.yaml";
+/** A variable set to a literal token elsewhere in the script, under a name that says nothing. */
+const SET = "T=Zq8vN3pL0xR7sT2w\n";
+
+// Before, every heredoc body was read as if expanded: `$T` in a quoted one was taken for T's value,
+// though bash writes the text `$T` ("If any part of word is quoted … the lines in the here-document
+// are not expanded"), and `<<E"OF"` was read as the delimiter `E`.
+test("sensitive-values-secret: a quoted heredoc's body names no variable's value; a literal there still counts", () => {
+  for (const word of ["'EOF'", '"EOF"', 'E"OF"', "\\EOF", " 'EOF'", "-'EOF'"]) {
+    const script = `${SET}cat > ${CONFIG} <<${word}\ntoken: $T\nEOF\n`;
+    assert.equal(scriptCredential(script), undefined, script);
+    assert.match(scriptCredential(`cat > ${CONFIG} <<${word}\ntoken: Zq8vN3pL0xR7sT2w\nEOF\n`) ?? "", TOKEN, word);
+  }
+  assert.match(scriptCredential(`${SET}cat > ${CONFIG} <<EOF\ntoken: $T\nEOF\n`) ?? "", TOKEN, "unquoted");
+  // The token file gets the text `$T` from a quoted heredoc, T's value from an unquoted one.
+  const tokenFile = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+  assert.equal(scriptCredential(`${tokenFile}${SET}cat > /etc/rancher/k3s/token <<'EOF'\n$T\nEOF\n`), undefined);
+  assert.match(scriptCredential(`${tokenFile}${SET}cat > /etc/rancher/k3s/token <<EOF\n$T\nEOF\n`) ?? "", /^a join token \(written to/);
+});
+
+// Before, the script was read as written beside what echo -e and printf print: `\x24VAR` was a
+// literal under token:, and what they print, `$VAR`, was taken for VAR's value. Bash prints `$VAR`,
+// as it does a single-quoted `$VAR` (3.1.2.2 Single Quotes), which was taken for VAR's value too,
+// while a single-quoted `$` inside a password made it look read at run time.
+test("sensitive-values-secret: a $ that echo -e's or printf's escapes give, or single quotes hold, is printed as is", () => {
+  for (const script of [
+    `echo -e 'token: \\x24VAR' > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\necho -e 'token: \\x24VAR' > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\necho -e "token: \\0044VAR" > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\nprintf 'token: \\x24VAR\\n' > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\nprintf '%b\\n' 'token: \\044VAR' > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\nprintf 'token: %s\\n' '$VAR' > ${CONFIG}\n`,
+    `PASS=hunter2-Plain\nAUTH=$(echo -n 'ci-bot:$PASS' | base64 -w0)\necho "auth: $AUTH" >> /etc/rancher/k3s/registries.yaml\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+  // A single-quoted `$` inside a password is a character of it: the login is in the script.
+  const login = "AUTH=$(echo -n 'ci-bot:pa$$w0rd-Plain' | base64 -w0)\necho \"auth: $AUTH\" >> /etc/rancher/k3s/registries.yaml\n";
+  assert.match(scriptCredential(login) ?? "", /^a login the script base64-encodes itself/);
+  for (const script of [
+    `echo -e 'token: \\x5aq8vN3pL0xR7sT2w' > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\necho -e "token: $VAR" > ${CONFIG}\n`,
+    `VAR=Zq8vN3pL0xR7sT2w\nprintf 'token: %s\\n' "$VAR" > ${CONFIG}\n`,
+  ]) assert.match(scriptCredential(script) ?? "", TOKEN, script);
+});
+
+// Before, a line holding the delimiter with blanks around it ended any heredoc. Bash ends `<<EOF`
+// only at a line that is `EOF` alone, and `<<-EOF` at one after leading tabs, not spaces.
+test("sensitive-values-secret: a heredoc ends at its delimiter alone on a line, after tabs only for <<-", () => {
+  const after = `echo "token: $T" > ${CONFIG}\n`;
+  // Still in the quoted body: the echo is text cat writes, not a command.
+  for (const [op, close] of [["", "  EOF"], ["", "EOF "], ["-", "  EOF"], ["", "\tEOF"]]) {
+    const script = `${SET}cat > /etc/motd <<${op}'EOF'\nwelcome\n${close}\n${after}EOF\n`;
+    assert.equal(scriptCredential(script), undefined, JSON.stringify(script));
+  }
+  // Past the body: the echo runs.
+  for (const [op, close] of [["", "EOF"], ["-", "\t\tEOF"]]) {
+    const script = `${SET}cat > /etc/motd <<${op}'EOF'\n\twelcome\n${close}\n${after}`;
+    assert.match(scriptCredential(script) ?? "", TOKEN, JSON.stringify(script));
+  }
+});
