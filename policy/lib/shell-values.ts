@@ -37,9 +37,9 @@ const PARAMETER_WORD = /^\$\{(\w+)(:?[-=+?])([\s\S]*)\}$/;
  * JSON it writes. Taken off everywhere, not only between double quotes: outside quotes the shell
  * removes them too, and inside single quotes or a heredoc (where `\"` keeps its backslash, 2.7.4)
  * the file written keeps them and may not parse, yet the value is in the script all the same,
- * which is what a boot script is judged on.
+ * which is what a boot script is judged on. An escaped `$` is written as is: a LITERAL_DOLLAR.
  */
-export const doubleQuoteUnescaped = (text: string) => text.replace(/\\(?:\n|([\\"$`]))/g, (_escape, char: string | undefined) => char ?? "");
+export const doubleQuoteUnescaped = (text: string) => text.replace(/\\(?:\n|([\\"$`]))/g, (_escape, char: string | undefined) => (char === "$" ? LITERAL_DOLLAR : (char ?? "")));
 
 /** A reference to one shell variable, `$NAME` or `${NAME}`, as the whole value. */
 const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
@@ -67,8 +67,8 @@ function assignments(text: string, name: string): { rest: string; value?: string
  */
 export function literalCredential(raw: string, key: string, text: string, depth = 0): boolean {
   const v = unquote(raw.trim()).trim();
-  // A `$` written as is (`'$T'`, a quoted heredoc's `$T`, one an escape gives) starts a placeholder, not a credential.
-  if (v === "" || v.startsWith(LITERAL_DOLLAR)) return false;
+  // A `$` written as is (`'$T'`, `\$T`, a quoted heredoc's `$T`) starts a placeholder, not a credential.
+  if (v === "" || v.startsWith(LITERAL_DOLLAR) || v.startsWith("\\$")) return false;
   const ref = VARIABLE.exec(v);
   if (ref) return depth < 3 && assignedLiterally(text, ref[1] ?? ref[2], key, depth + 1);
   const expansion = PARAMETER_WORD.exec(v);
@@ -93,8 +93,8 @@ export const wordValue = (word: string) =>
     .map((part) => {
       if (part.startsWith("'") || part.startsWith("$'")) return unquote(part);
       if (part.startsWith('"')) return doubleQuoteUnescaped(part.slice(1, part.endsWith('"') && part.length > 1 ? -1 : undefined));
-      // An escaped character stands for itself; a backslash-newline is a line continuation, nothing.
-      return part === "\\\n" ? "" : part.startsWith("\\") ? part.slice(1) : part;
+      // An escaped character stands for itself (`\$` as LITERAL_DOLLAR); a backslash-newline is a line continuation, nothing.
+      return part === "\\\n" ? "" : part.startsWith("\\") ? doubleQuoteUnescaped(part).replace(/^\\/, "") : part;
     })
     .join("");
 
@@ -114,7 +114,8 @@ export interface Printed {
 
 /**
  * What `echo`/`printf` with these argument words prints (printf as shell-printf.ts reads it), each
- * word unquoted, its last newlines left out; echo takes escapes with `-e` as its first word.
+ * word unquoted, its last newlines left out. Echo takes each leading word of `n`, `e` and `E` alone
+ * as options, the last `e` or `E` deciding whether it takes escapes (bash 5.2 builtins/echo.def).
  */
 function printedBy(command: string, argsText: string): Omit<Printed, "from" | "end"> | undefined {
   const args = words(argsText).map(wordValue);
@@ -124,7 +125,7 @@ function printedBy(command: string, argsText: string): Omit<Printed, "from" | "e
   }
   let escapes = false;
   let i = 0;
-  if (/^-[neE]+$/.test(args[0] ?? "")) escapes = /^-[nE]*e[nE]*$/.test(args[i++]);
+  for (; i < args.length && /^-[neE]+$/.test(args[i]); i++) escapes = /e[^E]*$/.test(args[i]) || (escapes && !/E[^e]*$/.test(args[i]));
   const text = args.slice(i).join(" ");
   return { output: (escapes ? unescaped(text, true).text : text).replace(/\n+$/, ""), escapes };
 }

@@ -36,6 +36,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     `printf '%b' '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\\x22}}}' > /root/.docker/config.json\n`,
   ],
   [
+    // echo takes every leading word of n, e and E alone as options (bash 5.2 builtins/echo.def): `-n -e` takes the escapes.
+    "a registry login printed by echo -n -e with its quotes as \\x22 escapes into the k3s agents' Docker config.json",
+    `echo -n -e '{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64")}\\x22}}}' > /root/.docker/config.json\n`,
+  ],
+  [
     // printf reuses its format while arguments remain: the second pass prints `token: <literal>`.
     "the k3s agents' join token printed by printf reusing its format for key/value pairs into their config.yaml",
     "printf '%s: %s\\n' server https://10.0.0.2:6443 token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/config.yaml\n",

@@ -68,3 +68,27 @@ test("sensitive-values-secret: a heredoc ends at its delimiter alone on a line, 
     assert.match(scriptCredential(script) ?? "", TOKEN, JSON.stringify(script));
   }
 });
+
+const AUTH = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
+
+// Before, echo took only its first word as options, so `echo -n -e` printed nothing to read and its
+// `\x22` quotes hid the login (bash 5.2 builtins/echo.def takes every leading word of n, e and E alone).
+test("sensitive-values-secret: echo with its options in several words, -e among them, takes escapes", () => {
+  const json = `'{\\x22auths\\x22:{\\x22ghcr.io\\x22:{\\x22auth\\x22:\\x22${AUTH}\\x22}}}'`;
+  assert.match(scriptCredential(`echo -n -e ${json} > /root/.docker/config.json\n`) ?? "", /^registry credentials/);
+  assert.match(scriptCredential(`echo -E -n -e ${json} > /root/.docker/config.json\n`) ?? "", /^registry credentials/);
+  // The last of -e and -E decides: `-e -E` prints the escapes as written, and `\x22` is no quote.
+  assert.equal(scriptCredential(`echo -e -E ${json} > /root/.docker/config.json\n`), undefined);
+});
+
+// Before, an escaped `\$T` was read as a literal token in the script as written, and as T's value once
+// unescaped: bash writes the text `$T` (3.1.2.1 Escape Character; in an unquoted heredoc a backslash
+// quotes `$`, 3.6.6), a placeholder, so no alarm; as it does a single-quoted `$T` (3.1.2.2).
+test("sensitive-values-secret: a $ written as is, escaped or single-quoted, is text, not an expansion", () => {
+  for (const script of [
+    `${SET}K3S_TOKEN='$T'\n`,
+    `${SET}cat > ${CONFIG} <<EOF\ntoken: \\$T\nEOF\n`,
+    `${SET}echo "token: \\$T" > ${CONFIG}\n`,
+    `${SET}echo token: \\$T > ${CONFIG}\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
