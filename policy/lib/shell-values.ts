@@ -170,16 +170,21 @@ export function printedOutputs(text: string): string {
 /**
  * What the shell feeds the standard input of the command starting at `start` (Bash Reference
  * Manual 3.2.3 Pipelines, 3.6.6 Here Documents, 3.6.7 Here Strings): what an echo/printf piped into
- * it prints, its here-string's word (quotes kept), its heredoc's body. A file or another command's
- * output is nothing the script holds.
+ * it prints, or the heredoc of a `cat` piped into it, its here-string's word (quotes kept), its
+ * heredoc's body. A file or another command's output is nothing the script holds.
  */
 export function fedToStdin(text: string, start: number): string[] {
   const fed: string[] = [];
-  const stages = pipeline(text.slice(text.lastIndexOf("\n", start - 1) + 1, start));
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const stages = pipeline(text.slice(lineStart, start));
   if (stages.length > 1 && /^(?:sudo(?:\s+-\S+)*)?$/.test(stages[stages.length - 1])) {
     // The stage before the pipe, after any `&&`, `||` or `;` it follows.
-    const out = printed(stages[stages.length - 2].split(/&&|\|\||;/).pop()!.trim());
+    const before = stages[stages.length - 2].split(/&&|\|\||;/).pop()!.trim();
+    const out = printed(before);
     if (out !== undefined) fed.push(out);
+    // `cat <<EOF | login …`: cat prints its heredoc, the only one on the line before the login.
+    const doc = heredocs(text).filter((h) => h.operator >= lineStart && h.operator < start);
+    if (/^cat(?:\s+-)?\s*<</.test(before) && doc.length === 1) fed.push(doc[0].body);
   }
   const end = commandEnd(text, start);
   const after = text.slice(end);

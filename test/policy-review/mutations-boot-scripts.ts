@@ -90,6 +90,16 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token written by a heredoc with a backslash-quoted delimiter (<<\\EOF) into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\ncat > /etc/rancher/k3s/token <<\\EOF\nZq8vN3pL0xR7sT2w\nEOF\n",
   ],
+  [
+    // exec 3>file opens the file on descriptor 3 for the rest of the script (Bash Reference Manual 3.6.8, 4.1 exec): >&3 writes it.
+    "the k3s agents' join token echoed into a descriptor exec opened on the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nexec 3>/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
+  ],
+  [
+    // cat prints its heredoc into the pipe, which --password-stdin reads (Bash Reference Manual 3.2.3, 3.6.6).
+    "a registry password given as the heredoc of a cat piped into docker login --password-stdin by the k3s agents' startup script",
+    "cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\nghp_0123456789abcdef\nEOF\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

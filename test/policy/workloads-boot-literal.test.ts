@@ -92,3 +92,18 @@ test("sensitive-values-secret: a $ written as is, escaped or single-quoted, is t
     `${SET}echo token: \\$T > ${CONFIG}\n`,
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+
+// Before, these passed though bash writes the secret: `exec 3>file` opens the file on descriptor 3
+// for the rest of the script and `>&3` writes there (3.6.8 Duplicating File Descriptors; exec
+// without a command, 4.1), and a heredoc given to `cat` piped into a login is the login's input.
+test("sensitive-values-secret: echo into a descriptor exec opened on the token file, a heredoc cat pipes into a login", () => {
+  for (const [name, script] of Object.entries({
+    exec: `${TOKEN_FILE}exec 3>/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n`,
+    execFd: `${TOKEN_FILE}exec 4>> /etc/rancher/k3s/token\nprintf '%s\\n' Zq8vN3pL0xR7sT2w 1>&4\n`,
+  })) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, name);
+  assert.equal(scriptCredential(`${TOKEN_FILE}exec 3>/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >&4\n`), undefined);
+  assert.match(scriptCredential("cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\nghp_0123456789abcdef\nEOF\n") ?? "", /^a registry password \(fed to login's --password-stdin\)/);
+  assert.equal(scriptCredential("cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\n$(cat /run/secrets/pw)\nEOF\n"), undefined);
+});
