@@ -21,14 +21,32 @@ export function programmedWaitFor(cluster: ClusterSpec): Record<string, string> 
 
 export const eastWestOptionsName = `${eastWestGatewayName}-options`;
 
+/** The AWS cloud provider's load balancer type annotation (cloud-provider-aws, pkg/providers/v1/aws.go). */
+export const awsLoadBalancerTypeAnnotation = "service.beta.kubernetes.io/aws-load-balancer-type";
+
 /**
- * On k3s ServiceLB, every LoadBalancer port is a host port of the node: the inference gateway's
- * Service and this one would both ask for Istio's status port 15021, and the second would never
- * get an address. The east-west gateway drops it (nothing probes it through ServiceLB): Istio
- * applies the ConfigMap's `service` as a strategic merge patch to the Service it generates.
+ * What the east-west gateway's Service needs beyond Istio's default, per platform (undefined:
+ * nothing). Istio applies the options ConfigMap's `service` to the Service it generates as a
+ * strategic merge patch.
+ *
+ * - k3s ServiceLB binds every LoadBalancer port as a host port of the node: the inference
+ *   gateway's Service and this one would both ask for Istio's status port 15021, and the second
+ *   would never get an address. The east-west gateway drops it (nothing probes it through ServiceLB).
+ * - EKS (no AWS Load Balancer Controller installed): the AWS cloud provider makes a Classic ELB for
+ *   a LoadBalancer Service unless it is annotated `nlb`. An NLB forwards the HBONE connections at
+ *   L4, internet-facing (the provider's default scheme; the other networks reach it over the
+ *   internet). Its status is a DNS name, which istiod hands to the other clusters as a hostname
+ *   network gateway and their ztunnels resolve (README, "The mesh").
  */
+export function eastWestServicePatch(cluster: ClusterSpec): object | undefined {
+  if (usesK3sServiceLb(cluster)) return { spec: { ports: [{ port: istioGatewayStatusPort, $patch: "delete" }] } };
+  if (cluster.cloud === "aws") return { metadata: { annotations: { [awsLoadBalancerTypeAnnotation]: "nlb" } } };
+  return undefined;
+}
+
 export function eastWestOptionsManifest(cluster: ClusterSpec, istioVersion: string): Manifest | undefined {
-  if (!usesK3sServiceLb(cluster)) return undefined;
+  const patch = eastWestServicePatch(cluster);
+  if (!patch) return undefined;
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -37,7 +55,7 @@ export function eastWestOptionsManifest(cluster: ClusterSpec, istioVersion: stri
       namespace: "istio-system",
       labels: appLabels({ name: eastWestGatewayName, instance: `${cluster.name}-${eastWestGatewayName}`, version: istioVersion, component: "east-west-gateway" }),
     },
-    data: { service: yaml.dump({ spec: { ports: [{ port: istioGatewayStatusPort, $patch: "delete" }] } }) },
+    data: { service: yaml.dump(patch) },
   };
 }
 
@@ -56,7 +74,7 @@ export function eastWestGatewayManifest(cluster: ClusterSpec, istioVersion: stri
     },
     spec: {
       gatewayClassName: "istio-east-west",
-      ...(usesK3sServiceLb(cluster) ? { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: eastWestOptionsName } } } : {}),
+      ...(eastWestServicePatch(cluster) ? { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: eastWestOptionsName } } } : {}),
       listeners: [
         {
           name: "mesh",

@@ -21,9 +21,14 @@ import { certFingerprintSha256, rootFingerprintAnnotation, caFingerprintAnnotati
  * computed with infra/gateway-ports.ts (the code under test): `waitsForAddress` where a
  * LoadBalancer gets an address (cloud clusters, k3s/k3d ServiceLB), so Pulumi waits for
  * `Programmed`; not on an existing cluster of another kind (kind, minikube: maybe no load
- * balancer at all). `serviceLb` on k3s ServiceLB (GCP k3s, existing k3s/k3d).
+ * balancer at all). `servicePatch`: the patch Istio applies to the gateway's Service (through the
+ * options ConfigMap), or none: on k3s ServiceLB (GCP k3s, existing k3s/k3d) it drops the status
+ * port, on EKS it asks the AWS cloud provider for a Network Load Balancer.
  */
-type GatewayExpectation = { waitsForAddress: boolean; serviceLb: boolean };
+type GatewayExpectation = { waitsForAddress: boolean; servicePatch?: object };
+
+const dropStatusPort = { spec: { ports: [{ port: 15021, $patch: "delete" }] } };
+const awsNlb = { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } } };
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -105,9 +110,9 @@ async function assertMesh(r: Rendered, clusters: { name: string; network: string
     // …where a load balancer can give it one (not on an existing cluster that may have none).
     assert.equal(eastWest.metadata.annotations?.["pulumi.com/waitFor"], expected.waitsForAddress ? "condition=Programmed" : undefined, `${name}: waitFor`);
     const options = find("ConfigMap", "istio-system", "istio-eastwestgateway-options");
-    if (expected.serviceLb) {
+    if (expected.servicePatch) {
       assert.deepEqual(eastWest.spec.infrastructure?.parametersRef, { group: "", kind: "ConfigMap", name: "istio-eastwestgateway-options" });
-      assert.deepEqual((require("js-yaml") as typeof import("js-yaml")).load(options.data.service), { spec: { ports: [{ port: 15021, $patch: "delete" }] } });
+      assert.deepEqual((require("js-yaml") as typeof import("js-yaml")).load(options.data.service), expected.servicePatch, `${name}: the Service patch`);
       const ew = resource(r, "kubernetes:gateway.networking.k8s.io/v1:Gateway", `${name}-istio-system-gateway-istio-eastwestgateway`);
       assert.ok(ew.dependencies.includes(resource(r, "kubernetes:core/v1:ConfigMap", `${name}-istio-system-configmap-istio-eastwestgateway-options`).urn), "the patch exists before the gateway");
     } else {
@@ -176,9 +181,9 @@ test("three clusters: a multi-network mesh with east-west gateways and pairwise 
   // east and west declare k3s (ServiceLB gives addresses); edge declares no platform, so it may
   // have no load balancer: no wait there.
   await assertMesh(r, platform.clusters, {
-    east: { waitsForAddress: true, serviceLb: true },
-    west: { waitsForAddress: true, serviceLb: true },
-    edge: { waitsForAddress: false, serviceLb: false },
+    east: { waitsForAddress: true, servicePatch: dropStatusPort },
+    west: { waitsForAddress: true, servicePatch: dropStatusPort },
+    edge: { waitsForAddress: false },
   });
   const edge = r.releases("edge").find((x) => x.name === "istio-cni")!.values as any;
   assert.equal(edge.global.platform, undefined, "no platform for a cluster that declares none");
@@ -191,10 +196,11 @@ test("three clusters: a multi-network mesh with east-west gateways and pairwise 
 });
 
 test("prod renders the multi-network mesh on every cluster", async () => {
-  // Cloud clusters all get load balancer addresses; gcp-usc1 is k3s on GCP VMs (ServiceLB).
+  // Cloud clusters all get load balancer addresses; gcp-usc1 is k3s on GCP VMs (ServiceLB); the
+  // EKS clusters' gateways are NLBs (the cloud provider would make a Classic ELB otherwise).
   await assertMesh(renderShipped("prod"), shippedPlatform("prod").clusters, {
-    "aws-use1": { waitsForAddress: true, serviceLb: false },
-    "aws-euw1": { waitsForAddress: true, serviceLb: false },
-    "gcp-usc1": { waitsForAddress: true, serviceLb: true },
+    "aws-use1": { waitsForAddress: true, servicePatch: awsNlb },
+    "aws-euw1": { waitsForAddress: true, servicePatch: awsNlb },
+    "gcp-usc1": { waitsForAddress: true, servicePatch: dropStatusPort },
   });
 });

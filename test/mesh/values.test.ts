@@ -4,11 +4,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as yaml from "js-yaml";
 import { parsePlatform, PlatformSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { validateObject } from "../support/schemas";
 import { istioReleases, istiodValues, ztunnelValues, cniValues, baseValues, istioPlatform, dataPlaneNamespace } from "../../components/mesh/istio";
-import { eastWestGatewayManifest } from "../../components/mesh/eastwest";
+import { eastWestGatewayManifest, eastWestOptionsManifest } from "../../components/mesh/eastwest";
 import { meshWidePeerAuthentication } from "../../components/mesh/peer-authn";
 import { waypointManifest, waypointNamespaces, waypointName } from "../../components/mesh/waypoints";
 import { namespaceManifests } from "../../components/mesh/namespaces";
@@ -192,4 +193,26 @@ test("east-west gateway: Pulumi waits for Programmed on cloud clusters and k3s/k
     [undefined, undefined],
   ];
   for (const [platform, wait] of expected) assert.equal(waitFor(existing(platform)), wait, `existing cluster, platform ${platform ?? "(none)"}`);
+});
+
+test("east-west gateway on EKS: an NLB (internet-facing, the AWS cloud provider's default scheme) through the options ConfigMap", async () => {
+  // cloud-provider-aws v1.33.4 (pkg/providers/v1/aws.go): a LoadBalancer Service is a Classic ELB
+  // unless `service.beta.kubernetes.io/aws-load-balancer-type` is "nlb"; internal only with
+  // `…-aws-load-balancer-internal`. Either way its status is the DNS name, which Istio 1.30.3 hands
+  // on as a hostname network gateway that ztunnel resolves (README, "The mesh").
+  for (const cluster of spec("prod").clusters.filter((c) => c.kind === "eks")) {
+    const options = eastWestOptionsManifest(cluster, "1.30.3") as any;
+    assert.ok(options, cluster.name);
+    assert.deepEqual(yaml.load(options.data.service), { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } } }, cluster.name);
+    assert.equal(options.data.service.includes("aws-load-balancer-internal"), false, "internet-facing: the other networks reach it over the internet");
+    const gw = eastWestGatewayManifest(cluster, "1.30.3") as any;
+    assert.deepEqual(gw.spec.infrastructure, { parametersRef: { group: "", kind: "ConfigMap", name: options.metadata.name } });
+    assert.deepEqual((await validateObject(options)).errors, []);
+  }
+  const gcp = spec("prod").clusters.find((c) => c.kind === "k3s")!;
+  assert.deepEqual(yaml.load((eastWestOptionsManifest(gcp, "1.30.3") as any).data.service), { spec: { ports: [{ port: 15021, $patch: "delete" }] } });
+  const kind = { ...spec("local").clusters[0] } as any;
+  delete kind.platform;
+  assert.equal(eastWestOptionsManifest(kind, "1.30.3"), undefined, "no patch where the load balancer is unknown");
+  assert.equal((eastWestGatewayManifest(kind, "1.30.3") as any).spec.infrastructure, undefined);
 });
