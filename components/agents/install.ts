@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { ClusterSpec, PlatformSpec } from "../../infra/config";
 import { upstreamSources } from "../../infra/versions";
 import { controllerNamespace } from "./names";
+import { applyManifest, Manifest } from "../k8s/apply";
 
 /** A Helm release as the pure core describes it; the shell turns it into a `helm.v3.Release`. */
 export interface ReleaseSpec {
@@ -25,6 +26,22 @@ export function chartRef(chart: "agentgateway-crds" | "agentgateway"): string {
   return `${upstreamSources.agentgatewayChartRepo}/${chart}`;
 }
 
+/**
+ * The controller's namespace, made by the stack rather than by Helm's `--create-namespace`: Helm
+ * creates that namespace outside the release (helm v3.20.2 `pkg/action/install.go`) and
+ * pulumi-kubernetes deletes a Release with a plain `helm uninstall`, so it would outlive
+ * `pulumi destroy` (with the controller's leader-election Lease and JWKS ConfigMaps in it). As a
+ * resource the releases depend on, it is deleted after them; nothing there carries a finalizer
+ * (agentgateway v1.4.1's controller sets none), so its deletion does not hang.
+ */
+export function controllerNamespaceManifest(): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: controllerNamespace, labels: { "app.kubernetes.io/part-of": "inference-mesh", "app.kubernetes.io/managed-by": "pulumi" } },
+  };
+}
+
 /** The `agentgateway-crds` release: AgentgatewayBackend/Policy/Parameters/Model. */
 export function crdRelease(spec: PlatformSpec): ReleaseSpec {
   return {
@@ -32,7 +49,7 @@ export function crdRelease(spec: PlatformSpec): ReleaseSpec {
     chart: chartRef("agentgateway-crds"),
     version: spec.versions.agentgateway,
     namespace: controllerNamespace,
-    createNamespace: true,
+    createNamespace: false,
     values: {},
   };
 }
@@ -80,7 +97,7 @@ export function controllerRelease(spec: PlatformSpec, cluster: ClusterSpec): Rel
     chart: chartRef("agentgateway"),
     version: spec.versions.agentgateway,
     namespace: controllerNamespace,
-    createNamespace: true,
+    createNamespace: false,
     values: controllerValues(spec, cluster),
   };
 }
@@ -116,8 +133,9 @@ export class AgentgatewayInstall extends pulumi.ComponentResource {
         },
         { provider: args.provider, parent: this, dependsOn },
       );
-    this.crds = release("agentgateway-crds", crdRelease(args.spec), args.dependsOn);
-    this.controller = release("agentgateway", controllerRelease(args.spec, args.cluster), [...args.dependsOn, this.crds]);
+    const namespace = applyManifest(args.cluster.name, controllerNamespaceManifest(), { provider: args.provider, parent: this, dependsOn: args.dependsOn });
+    this.crds = release("agentgateway-crds", crdRelease(args.spec), [...args.dependsOn, namespace]);
+    this.controller = release("agentgateway", controllerRelease(args.spec, args.cluster), [...args.dependsOn, namespace, this.crds]);
     this.ready = [this.crds, this.controller];
     this.registerOutputs({ crds: this.crds.status, controller: this.controller.status });
   }

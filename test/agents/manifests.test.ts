@@ -104,6 +104,23 @@ test("install: pinned OCI charts, CRDs then controller, Istio ambient integratio
   assert.deepEqual(releases.filter((r) => r.startsWith("agentgateway")), ["agentgateway-crds", "agentgateway"]);
 });
 
+test("agentgateway-system is a Namespace of the stack, before both releases: destroy deletes it after them", () => {
+  // Helm's --create-namespace makes the namespace outside the release (helm v3.20.2
+  // pkg/action/install.go), and pulumi-kubernetes deletes a Release with a plain `helm uninstall`
+  // (helm_release.go Delete), so a namespace Helm made outlives `pulumi destroy`.
+  const r = renderShipped("local");
+  const urn = (type: string, name: string) => r.resources.find((x) => x.type === type && x.urn.endsWith(`::${name}`))?.urn;
+  const ns = urn("kubernetes:core/v1:Namespace", "local-namespace-agentgateway-system");
+  assert.ok(ns, "the stack creates agentgateway-system");
+  const releases = r.ofType("kubernetes:helm.sh/v3:Release").filter((x) => (x.inputs as any).namespace === "agentgateway-system");
+  assert.deepEqual(releases.map((x) => (x.inputs as any).name).sort(), ["agentgateway", "agentgateway-crds"]);
+  for (const rel of releases) {
+    assert.notEqual((rel.inputs as any).createNamespace, true, `${(rel.inputs as any).name}: Helm does not create it`);
+    assert.ok(rel.dependencies.includes(ns), `${(rel.inputs as any).name} waits for the namespace (and is deleted before it)`);
+  }
+  for (const rel of [crdRelease(shippedSpec("local")), controllerRelease(shippedSpec("local"), shippedSpec("local").clusters[0])]) assert.equal(rel.createNamespace, false);
+});
+
 test("gateways: agent-gateway terminates TLS for the agents' wildcard; mcp-gateway is internal and terminates HBONE", () => {
   const spec = shippedSpec("prod");
   const agw = agentGatewayManifest(spec) as any;
