@@ -3,7 +3,37 @@
  * llm-d-router-gateway and -standalone, GIE v1.5.0's inferencepool and standalone): each a release
  * whose values render a picker inference-pool-epp must fail. Split from mutations-pickers.ts by size.
  */
+import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, addLike } from "./mutations-support";
+
+/** Each chart a mutation installs: the release's name, the chart's reference and its version. */
+const PICKER_CHARTS = {
+  "llm-d-router-gateway": { release: "llama-router", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0" },
+  "llm-d-router-standalone": { release: "llama-router", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0" },
+  inferencepool: { release: "llama-gie", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0" },
+  standalone: { release: "llama-gie", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0" },
+} as const;
+
+/**
+ * Adds a Helm Release of `chart` in namespace inference beside the stack's picker ConfigMap (the
+ * one holding default-plugins.yaml), on its cluster, named `-<name>` after it; `values` may be read
+ * from that ConfigMap. Given `repositoryOpts`, the chart is named bare (its name) beside them.
+ * Undefined where the stack has no picker ConfigMap.
+ */
+function addPickerRelease(
+  doc: ExportedDeployment,
+  name: string,
+  chart: keyof typeof PICKER_CHARTS,
+  values: Record<string, unknown> | ((pickerConfig: ExportedResource) => Record<string, unknown>),
+  opts: { repositoryOpts?: Record<string, unknown> } = {},
+): string | undefined {
+  const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+  if (!like) return undefined;
+  const c = PICKER_CHARTS[chart];
+  const source = opts.repositoryOpts ? { chart, repositoryOpts: opts.repositoryOpts } : { chart: c.chart };
+  const given = typeof values === "function" ? values(like) : values;
+  return addLike(doc, like, name, "kubernetes:helm.sh/v3:Release", { name: c.release, namespace: "inference", ...source, version: c.version, values: given });
+}
 
 export const pickerReleaseMutations: Mutation[] = [
   {
@@ -11,63 +41,39 @@ export const pickerReleaseMutations: Mutation[] = [
     // router.epp.flags.allow-experimental-plugins the rendered picker exits at start.
     name: "an llm-d-router-gateway Helm release whose picker runs the chart's payload-agnostic.yaml without --allow-experimental-plugins",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { pluginsConfigFile: "payload-agnostic.yaml" } } };
-      return addLike(doc, like, "router", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { pluginsConfigFile: "payload-agnostic.yaml" } } }),
   },
   {
     // llm-d-router v0.10.0 routerlib _service.yaml/_inferencepool.yaml give the Service (no targetPort) and the pool
     // router.epp.extProcPort, but _deployment.yaml never passes it to the picker, which serves ext-proc on 9002.
     name: "an llm-d-router-gateway Helm release whose router.epp.extProcPort moves the picker Service off the port its picker serves",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { extProcPort: 9012 } } };
-      return addLike(doc, like, "router-port", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-port", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { extProcPort: 9012 } } }),
   },
   {
     // llm-d-router v0.10.0 routerlib _inferencepool.yaml points a preferredBackends pool at <release>-epp-backup, which
     // llm-d-router-gateway/templates/istio.yaml's DestinationRule (host <release>-epp) does not cover: no TLS to the picker.
     name: "an llm-d-router-gateway Helm release with provider istio and GKE preferredBackends, routed through the Istio inference gateway",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = {
+    apply: (doc) =>
+      addPickerRelease(doc, "router-backup", "llm-d-router-gateway", {
         router: { modelServers: { matchLabels: { app: "llama-router" } } },
         provider: { name: "istio", gke: { preferredBackends: { enabled: true } } },
         httpRoute: { create: true, inferenceGatewayName: "inference-gateway", inferenceGatewayNamespace: "inference" },
-      };
-      return addLike(doc, like, "router-backup", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+      }),
   },
   {
     // GIE v1.5.0 epplib _service.yaml/inferencepool.yaml give the Service and pool inferenceExtension.extProcPort, which
     // _deployment.yaml never passes to the picker (it serves ext-proc on 9002).
     name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.extProcPort moves the picker Service off the port its picker serves",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } };
-      return addLike(doc, like, "gie-port", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "gie-port", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } }),
   },
   {
     // GIE v1.5.0 epplib _deployment.yaml passes inferenceExtension.flags to the picker but probes gRPC health on 9003 literally.
     name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.flags.grpc-health-port moves the picker's health server off the 9003 its probes check",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "grpc-health-port": 9013 } } };
-      return addLike(doc, like, "gie-health", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "gie-health", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "grpc-health-port": 9013 } } }),
   },
   {
     // GIE v1.5.0's standalone chart runs epplib's picker; createInferencePool false runs it standalone, where _deployment.yaml passes
@@ -75,11 +81,8 @@ export const pickerReleaseMutations: Mutation[] = [
     name: "a Helm release of GIE's standalone chart running llm-d-router's picker standalone for sglang servers, for which the chart passes metric flags it refuses",
     policy: "inference-pool-epp",
     apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
       const image = { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" };
-      const values = { inferenceExtension: { image, endpointsServer: { createInferencePool: false, endpointSelector: "app=llama-gie", modelServerType: "sglang" } } };
-      return addLike(doc, like, "gie-standalone", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values });
+      return addPickerRelease(doc, "gie-standalone", "standalone", { inferenceExtension: { image, endpointsServer: { createInferencePool: false, endpointSelector: "app=llama-gie", modelServerType: "sglang" } } });
     },
   },
   {
@@ -87,35 +90,20 @@ export const pickerReleaseMutations: Mutation[] = [
     // a flag keyed secure-serving=false (rendered --secure-serving=false) makes the picker answer in plaintext.
     name: "a Helm release of GIE's standalone chart whose picker serves plaintext while the chart's Envoy sidecar calls it over TLS",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "secure-serving=false": "" } } };
-      return addLike(doc, like, "gie-sidecar", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "secure-serving=false": "" } } }),
   },
   {
     // llm-d-router v0.10.0 routerlib _deployment.yaml passes --config-file /config/<pluginsConfigFile> and then router.epp.flags as
     // --<key>=<value>; a config-text flag beside it is refused by Validate (pkg/epp/server/options.go): the picker exits at start.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.config-text sits beside the --config-file the chart always passes",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "config-text": (like.inputs as any).data["default-plugins.yaml"] } } } };
-      return addLike(doc, like, "router-text", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-text", "llm-d-router-gateway", (config) => ({ router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "config-text": (config.inputs as any).data["default-plugins.yaml"] } } } })),
   },
   {
     // routerlib _deployment.yaml ranges over router.epp.flags as over a map: a list renders --0=<item>, which pflag refuses.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags is a list, rendered as --0=<item>",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: ["--v=2"] } } };
-      return addLike(doc, like, "router-list", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-list", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: ["--v=2"] } } }),
   },
   {
     // A chart called standalone is GIE's only from GIE's repository (or read by name where none is given); named beside
@@ -123,11 +111,8 @@ export const pickerReleaseMutations: Mutation[] = [
     name: "a Helm release of chart standalone from GIE's repository (repositoryOpts.repo) whose inferenceExtension.extProcPort moves its picker Service off the picker's port",
     policy: "inference-pool-epp",
     apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } };
       const repositoryOpts = { repo: "oci://us-central1-docker.pkg.dev/k8s-staging-images/gateway-api-inference-extension/charts" };
-      return addLike(doc, like, "gie-repo", "kubernetes:helm.sh/v3:Release", { name: "llama-gie", namespace: "inference", chart: "standalone", repositoryOpts, version: "v1.5.0", values });
+      return addPickerRelease(doc, "gie-repo", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { extProcPort: 9012 } }, { repositoryOpts });
     },
   },
   {
@@ -135,58 +120,33 @@ export const pickerReleaseMutations: Mutation[] = [
     // pool nobody renders, never syncs, and its health server stays NOT_SERVING (cmd/epp/runner/health.go).
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.pool-name names an InferencePool the stack does not render",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "pool-name": "llama-router-missing" } } } };
-      return addLike(doc, like, "router-pool-name", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-pool-name", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "pool-name": "llama-router-missing" } } } }),
   },
   {
     // routerlib ranges over `router.epp.flags | default dict`: a non-empty string is not a map, Go's template refuses it, the chart does not render.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags is a plain string, which the chart cannot range over",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: "--v=2" } } };
-      return addLike(doc, like, "router-flags-text", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-flags-text", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: "--v=2" } } }),
   },
   {
     // routerlib v0.10.0 _deployment.yaml passes --grpc-health-port <router.epp.grpcHealthPort> and probes it, then router.epp.flags
     // as --<key>=<value>: a flag's grpc-health-port wins (pflag), and the probes check a port nothing serves.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.grpc-health-port moves the picker's health server off the port its probes check",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "grpc-health-port": 9013 } } } };
-      return addLike(doc, like, "router-health", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-health", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "grpc-health-port": 9013 } } } }),
   },
   {
     // routerlib v0.10.0 _helpers.tpl eppSecureServing drops the Envoy proxy's TLS only for secure-serving printing "false";
     // pflag reads "False" as false too, so the picker serves plaintext to a proxy still speaking TLS.
     name: "an llm-d-router-standalone Helm release whose router.epp.flags.secure-serving \"False\" leaves the chart's Envoy proxy speaking TLS to a plaintext picker",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, epp: { flags: { "secure-serving": "False" } } } };
-      return addLike(doc, like, "router-proxy", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-proxy", "llm-d-router-standalone", { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, epp: { flags: { "secure-serving": "False" } } } }),
   },
   {
     // routerlib v0.10.0: in service mode the envoy preset's ext_proc cluster dials <release>-epp.<ns>.svc:9002 (a literal), while
     // the picker Service serves router.epp.extProcPort: the proxy reaches no picker.
     name: "an llm-d-router-standalone Helm release in proxy service mode whose router.epp.extProcPort moves the picker Service off the 9002 its Envoy preset dials",
     policy: "inference-pool-epp",
-    apply: (doc) => {
-      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
-      if (!like) return undefined;
-      const values = { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { mode: "service" }, epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } } };
-      return addLike(doc, like, "router-proxy-service", "kubernetes:helm.sh/v3:Release", { name: "llama-router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values });
-    },
+    apply: (doc) => addPickerRelease(doc, "router-proxy-service", "llm-d-router-standalone", { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { mode: "service" }, epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } } }),
   },
 ];
