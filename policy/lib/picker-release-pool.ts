@@ -5,7 +5,9 @@
  * <selector>`, then the values' flags, which pflag lets replace the chart's. Both pickers' Validate
  * (pkg/epp/server/options.go) takes exactly one of a pool name and a selector, and their health
  * server (cmd/epp/runner/health.go) answers NOT_SERVING until the pool named is synced, so a picker
- * watching a pool nobody renders is never Ready. Read by picker-release-serving.ts.
+ * watching a pool nobody renders is never Ready; one watching another pool of the stack picks, for the
+ * chart's own pool (whose endpointPickerRef names its Service), among that pool's model servers (the
+ * picker's datastore holds the pods of the one pool its flags name). Read by picker-release-serving.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, isInferencePool, meta } from "./k8s";
@@ -32,9 +34,11 @@ function chartSelector(rel: ChartRelease): { selector: string; why: string } | u
 /**
  * A chart release's picker against the pool its args name: refused at start where it is given both a
  * pool and a selector, or neither; never Ready where it watches a pool neither a hand-written
- * InferencePool nor a chart release (`chartPools`, namespace/name) of the cluster renders.
+ * InferencePool nor a chart release (`chartPools`, namespace/name) of the cluster renders; and, where
+ * the chart renders its own pool (whose endpointPickerRef names `ownPickerRef`, the picker's Service),
+ * picking that pool's requests among another pool's servers where it watches another pool of the stack.
  */
-export function checkPoolFlags(rel: ChartRelease, resources: PolicyResource[], chartPools: string[], report: Report): void {
+export function checkPoolFlags(rel: ChartRelease, resources: PolicyResource[], chartPools: string[], ownPickerRef: string | undefined, report: Report): void {
   const flags = givenFlags(rel.values, rel.epp);
   const at = (k: string) => `${rel.epp}.flags.${k}`;
   const str = (k: string) => (k in flags ? goPrintV(flags[k]) : undefined);
@@ -68,11 +72,22 @@ export function checkPoolFlags(rel: ChartRelease, resources: PolicyResource[], c
   const group = str("pool-group") || GROUP;
   if (name === own && namespace === rel.namespace && group === GROUP && chartPools.includes(`${rel.namespace}/${own}`)) return;
   const handWritten = resources.some((r) => isInferencePool(r.type) && r.type.split(":")[1].startsWith(`${group}/`) && meta(r.props).name === name && (meta(r.props).namespace ?? "default") === namespace);
-  if (handWritten || (group === GROUP && chartPools.includes(`${namespace}/${name}`))) return;
+  const byChart = group === GROUP && chartPools.includes(`${namespace}/${name}`);
   const by = ["pool-name", "pool-namespace", "pool-group"].filter((k) => str(k)).map((k) => `${at(k)} ${JSON.stringify(str(k))}`);
   const replaced = "pool-name" in flags ? `replaces the --pool-name ${own} the chart passes (pflag keeps the last)` : `replaces the chart's --pool-namespace ${rel.namespace} or --pool-group ${GROUP} (pflag keeps the last)`;
+  const watched = `InferencePool ${namespace}/${name}${group === GROUP ? "" : ` (group ${group})`}`;
+  if (!handWritten && !byChart) {
+    report(
+      `${rel.lead}: ${by.join(" and ")} ${replaced}, so the picker watches ${watched}, which this stack does not render: its datastore never syncs a pool, its health server answers NOT_SERVING (cmd/epp/runner/health.go), so its probes fail, the pod is never Ready and is restarted, and every request to the chart's pool fails (or, FailOpen, skips the picker); drop the flag, or render that pool`,
+      rel.resource.urn,
+    );
+    return;
+  }
+  // A picker with no pool of its own (standalone) is named by no pool's endpointPickerRef: it may watch any pool.
+  if (ownPickerRef === undefined) return;
+  const whose = handWritten ? "a hand-written one" : `Helm release ${namespace}/${name}'s`;
   report(
-    `${rel.lead}: ${by.join(" and ")} ${replaced}, so the picker watches InferencePool ${namespace}/${name}${group === GROUP ? "" : ` (group ${group})`}, which this stack does not render: its datastore never syncs a pool, its health server answers NOT_SERVING (cmd/epp/runner/health.go), so its probes fail, the pod is never Ready and is restarted, and every request to the chart's pool fails (or, FailOpen, skips the picker); drop the flag, or render that pool`,
+    `${rel.lead}: ${by.join(" and ")} ${replaced}, so the picker watches ${watched} (${whose}), not the chart's own InferencePool ${rel.namespace}/${own}, whose endpointPickerRef names this picker's Service ${ownPickerRef}: it picks among ${namespace}/${name}'s model servers, so the requests a gateway sends to ${rel.namespace}/${own} go to them (and ${namespace}/${name}'s objectives and rewrites, not its own, apply to them); drop the flag (the chart passes --pool-name ${own} --pool-namespace ${rel.namespace}), or route to ${namespace}/${name} instead`,
     rel.resource.urn,
   );
 }

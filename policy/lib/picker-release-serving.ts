@@ -249,7 +249,8 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
   for (const rel of releases) {
     const read = probe(() => {
       if (servesOwnPool(rel)) checkExtProcPort(rel, report);
-      checkPoolFlags(rel, resources, chartPools, report);
+      const ownPickerRef = rel.name && servesOwnPool(rel) ? chartPickerServices(rel.name, rel.values, rel.gie)?.poolRef : undefined;
+      checkPoolFlags(rel, resources, chartPools, ownPickerRef, report);
       checkChartTls(rel, report);
       checkPodPorts(rel, report);
       checkGieSidecarCalls(rel, report);

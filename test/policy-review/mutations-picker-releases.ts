@@ -17,14 +17,14 @@ const PICKER_CHARTS = {
 /**
  * Adds a Helm Release of `chart` in namespace inference beside the stack's picker ConfigMap (the
  * one holding default-plugins.yaml), on its cluster, named `-<name>` after it; `values` may be read
- * from that ConfigMap. Given `repositoryOpts`, the chart is named bare (its name) beside them.
- * Undefined where the stack has no picker ConfigMap.
+ * from that ConfigMap (undefined: nothing to add). Given `repositoryOpts`, the chart is named bare
+ * (its name) beside them. Undefined where the stack has no picker ConfigMap.
  */
 function addPickerRelease(
   doc: ExportedDeployment,
   name: string,
   chart: keyof typeof PICKER_CHARTS,
-  values: Record<string, unknown> | ((pickerConfig: ExportedResource) => Record<string, unknown>),
+  values: Record<string, unknown> | ((pickerConfig: ExportedResource) => Record<string, unknown> | undefined),
   opts: { repositoryOpts?: Record<string, unknown> } = {},
 ): string | undefined {
   const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
@@ -32,6 +32,7 @@ function addPickerRelease(
   const c = PICKER_CHARTS[chart];
   const source = opts.repositoryOpts ? { chart, repositoryOpts: opts.repositoryOpts } : { chart: c.chart };
   const given = typeof values === "function" ? values(like) : values;
+  if (!given) return undefined;
   return addLike(doc, like, name, "kubernetes:helm.sh/v3:Release", { name: c.release, namespace: "inference", ...source, version: c.version, values: given });
 }
 
@@ -121,6 +122,17 @@ export const pickerReleaseMutations: Mutation[] = [
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.pool-name names an InferencePool the stack does not render",
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "router-pool-name", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "pool-name": "llama-router-missing" } } } }),
+  },
+  {
+    // routerlib v0.10.0 passes --pool-name <release> before router.epp.flags, whose pool-name wins (pflag): the picker behind the
+    // chart's own pool's endpointPickerRef watches another pool of the stack and picks that pool's model servers for it.
+    name: "an llm-d-router-gateway Helm release whose router.epp.flags.pool-name names another InferencePool of the stack",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-pool-other", "llm-d-router-gateway", (config) => {
+        const pool = resources(doc).find((r) => isKind(r, "InferencePool") && r.provider === config.provider && (r.inputs as any)?.metadata?.namespace === "inference");
+        return pool && { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "pool-name": (pool.inputs as any).metadata.name } } } };
+      }),
   },
   {
     // routerlib ranges over `router.epp.flags | default dict`: a non-empty string is not a map, Go's template refuses it, the chart does not render.
