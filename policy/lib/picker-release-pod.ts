@@ -3,7 +3,7 @@
  * as the chart renders the pod: llm-d-router v0.10.0's routerlib (_deployment.yaml,
  * _latency-predictor.tpl) from router.*, GIE v1.5.0's epplib (the same templates) from
  * inferenceExtension.*, the Envoy sidecar GIE's standalone chart runs beside its picker, and the
- * proxy llm-d-router-standalone runs from its envoy or agentgateway preset. Read by
+ * proxy llm-d-router-standalone runs from its envoy or agentgateway preset (in sidecar mode). Read by
  * picker-release-serving.ts for inference-pool-epp.
  */
 import { dig } from "./k8s";
@@ -66,6 +66,14 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
       { port: 8081, what: "the Envoy proxy's listener port (its envoy preset's listener)" },
       { port: 19001, what: "the Envoy proxy's readiness listener port (its envoy preset's listener envoy-proxy-ready)" },
       { port: 19000, what: "the Envoy proxy's admin port (its envoy preset's admin, 127.0.0.1:19000)" },
+    );
+  }
+  // Its agentgateway preset's config.yaml (routerlib _helpers.tpl proxy.agentgatewayConfig) binds three in sidecar mode.
+  if (proxy?.sidecar && proxy.type === "agentgateway") {
+    ports.push(
+      { port: agentgatewayListenerPort(v), what: "the agentgateway proxy's listener port (router.extraServicePorts' port named http, its agentgateway preset's bind)" },
+      { port: 15020, what: "the agentgateway proxy's stats port (its agentgateway preset's config.statsAddr, 0.0.0.0:15020)" },
+      { port: 15021, what: "the agentgateway proxy's readiness port (its agentgateway preset's config.readinessAddr, 0.0.0.0:15021)" },
     );
   }
   const seen = new Map<number, string>();
@@ -139,6 +147,21 @@ export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
       rel.resource.urn,
     );
   }
+}
+
+/**
+ * The port llm-d-router-standalone's agentgateway preset binds its listener on: the `port` of the one
+ * entry of router.extraServicePorts named http (routerlib _helpers.tpl standaloneProxyListenerPort;
+ * values.yaml's list, `http` on 8081, unless the values give their own, which Helm takes whole).
+ * Undefined where the chart refuses to render (no such entry, or two, or a port not a number).
+ */
+function agentgatewayListenerPort(values: unknown): number | undefined {
+  const given = dig(values, "router.extraServicePorts");
+  if (given === undefined) return 8081;
+  if (!Array.isArray(given)) return undefined;
+  const http = given.filter((p) => isObject(p) && goPrintV(p.name) === "http");
+  const port = http.length === 1 ? num(typeof http[0].port === "string" ? http[0].port.trim() : http[0].port) : undefined;
+  return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
 }
 
 /**

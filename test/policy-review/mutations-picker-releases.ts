@@ -161,4 +161,14 @@ export const pickerReleaseMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "router-proxy-service", "llm-d-router-standalone", { router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { mode: "service" }, epp: { extProcPort: 9012, flags: { "grpc-port": 9012 } } } }),
   },
+  {
+    // routerlib v0.10.0 _helpers.tpl proxy.agentgatewayConfig: the agentgateway sidecar binds config.statsAddr 0.0.0.0:15020 in the
+    // picker's pod, where router.epp.flags.metrics-port 15020 moves the picker's metrics server: the second to bind crash-loops.
+    name: "an llm-d-router-standalone Helm release whose agentgateway sidecar's stats port 15020 is its picker's --metrics-port too",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-agw-ports", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { proxyType: "agentgateway" }, epp: { flags: { "metrics-port": 15020 } } },
+      }),
+  },
 ];

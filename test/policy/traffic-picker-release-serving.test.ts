@@ -234,3 +234,19 @@ test("inference-pool-epp: llm-d-router-standalone's proxy in service mode, its a
   assert.match(admin[0], /the picker's metrics port \(--metrics-port\) and the Envoy proxy's admin port \(its envoy preset's admin, 127.0.0.1:19000\) are both 19000, in one pod|the Envoy proxy's admin port \(its envoy preset's admin, 127.0.0.1:19000\) and the picker's metrics port \(--metrics-port\) are both 19000, in one pod/);
   assert.deepEqual(await standalone({ proxy: { mode: "service" }, epp: { flags: { "metrics-port": 19000 } } }), []);
 });
+
+test("inference-pool-epp: llm-d-router-standalone's agentgateway preset binds its listener, stats and readiness ports in the picker's pod", async () => {
+  // routerlib v0.10.0 _helpers.tpl proxy.agentgatewayConfig: binds router.extraServicePorts' port named http (8081 in
+  // llm-d-router-standalone/values.yaml), config.statsAddr 0.0.0.0:15020 and config.readinessAddr 0.0.0.0:15021.
+  const agw = (r: Record<string, unknown>, proxy: Record<string, unknown> = {}) => messages(router({ inferencePool: { create: false }, proxy: { proxyType: "agentgateway", ...proxy }, ...r }), "llm-d-router-standalone");
+  const stats = await agw({ epp: { flags: { "metrics-port": 15020 } } });
+  assert.equal(stats.length, 1, stats.join("\n"));
+  assert.match(stats[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-standalone\) on a: the agentgateway proxy's stats port \(its agentgateway preset's config.statsAddr, 0.0.0.0:15020\) and the picker's metrics port \(--metrics-port\) are both 15020, in one pod/);
+  assert.match((await agw({ epp: { grpcHealthPort: 15021 } })).join("\n"), /the agentgateway proxy's readiness port \(its agentgateway preset's config.readinessAddr, 0.0.0.0:15021\) and the picker's gRPC health port \(router.epp.grpcHealthPort\) are both 15021/);
+  assert.match((await agw({ tokenizer: { enabled: true, port: 8081 } })).join("\n"), /the agentgateway proxy's listener port \(router.extraServicePorts' port named http, its agentgateway preset's bind\) and the vllm-render tokenizer's port \(router.tokenizer.port\) are both 8081/);
+  // The listener follows the values' http Service port (Helm replaces the chart's list): 9090 is the picker's metrics port.
+  assert.match((await agw({ extraServicePorts: [{ name: "http", port: 9090 }] })).join("\n"), /the agentgateway proxy's listener port .* and the picker's metrics port \(--metrics-port\) are both 9090/);
+  assert.deepEqual(await agw({ extraServicePorts: [{ name: "http", port: 8000 }] }), []);
+  // In service mode the proxy runs in a pod of its own.
+  assert.deepEqual(await agw({ epp: { flags: { "metrics-port": 15020 } } }, { mode: "service" }), []);
+});
