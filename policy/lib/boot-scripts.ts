@@ -122,8 +122,9 @@ function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   // (Bash Reference Manual 3.6.8 Duplicating File Descriptors; exec without a command, 4.1).
   const fds = [...text.matchAll(new RegExp(`\\bexec\\s+(\\d+)>>?${target}`, "g"))].map((m) => m[1]);
   const toFd = fds.length ? `|1?>&(?:${fds.join("|")})(?!\\d)` : "";
-  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin.
-  const redirect = new RegExp(`^\\s*(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}${toFd}|\\|\\s*${stdinTo(target)})`);
+  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin;
+  // the last command of a `{ …; }` group or `( … )` subshell, whose redirection applies to all of it (3.2.5.3 Grouping Commands).
+  const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}${toFd}|\\|\\s*${stdinTo(target)})`);
   for (const run of printCommands(text)) {
     // A commented-out line runs nothing.
     if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", run.from) + 1, run.from)) || run.variable !== undefined) continue;

@@ -96,6 +96,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nexec 3>/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
   ],
   [
+    // A group's redirection applies to every command in it (Bash Reference Manual 3.2.5.3): the echo writes the token file.
+    "the k3s agents' join token echoed in a { …; } group redirected into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n{ echo Zq8vN3pL0xR7sT2w; } > /etc/rancher/k3s/token\n",
+  ],
+  [
     // cat prints its heredoc into the pipe, which --password-stdin reads (Bash Reference Manual 3.2.3, 3.6.6).
     "a registry password given as the heredoc of a cat piped into docker login --password-stdin by the k3s agents' startup script",
     "cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\nghp_0123456789abcdef\nEOF\n",

@@ -107,3 +107,13 @@ test("sensitive-values-secret: echo into a descriptor exec opened on the token f
   assert.match(scriptCredential("cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\nghp_0123456789abcdef\nEOF\n") ?? "", /^a registry password \(fed to login's --password-stdin\)/);
   assert.equal(scriptCredential("cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\n$(cat /run/secrets/pw)\nEOF\n"), undefined);
 });
+
+// Before, an echo ending a `{ …; }` group or a `( … )` subshell redirected as a whole passed: the
+// group's redirection applies to every command in it (3.2.5.3 Grouping Commands).
+test("sensitive-values-secret: echo in a { …; } group or ( … ) subshell redirected into the token file", () => {
+  for (const script of [
+    `${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w; } > /etc/rancher/k3s/token\n`,
+    `${TOKEN_FILE}(umask 077; echo Zq8vN3pL0xR7sT2w) > /etc/rancher/k3s/token\n`,
+  ]) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, script);
+  assert.equal(scriptCredential(`${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w; } 2> /etc/rancher/k3s/token\n`), undefined);
+});
