@@ -26,6 +26,15 @@ export function parseCidr(text: string): Cidr | string {
   return { base, bits, text };
 }
 
+/** Named ranges written as canonical CIDR text in the source (a table of fixed ranges), parsed. */
+export function namedRanges(entries: readonly (readonly [name: string, cidr: string])[]): [string, Cidr][] {
+  return entries.map(([name, text]) => {
+    const cidr = parseCidr(text);
+    if (typeof cidr === "string") throw new Error(`${text}: ${cidr}`);
+    return [name, cidr];
+  });
+}
+
 function formatAddress(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }

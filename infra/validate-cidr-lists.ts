@@ -13,7 +13,7 @@
  * inside a reserved range (private, loopback, link-local…) is refused there too: EKS takes none.
  */
 import { PlatformConfig } from "./schema";
-import { Cidr, cidrsOverlap, parseCidr } from "./net";
+import { Cidr, cidrsOverlap, namedRanges, parseCidr } from "./net";
 import { eachItem, Report, unlessBroken } from "./validate-support";
 
 /** Why a repeated entry never reaches the cloud, per list. */
@@ -65,21 +65,19 @@ function checkList(report: Report, ci: number, field: string, texts: readonly st
  * example is 203.0.113.5/32. Only an entry inside one of these is judged: a wider public block that
  * happens to hold one (0.0.0.0/1) is the open-range rules' business.
  */
-const NON_INTERNET_RANGES: [string, Cidr][] = (
-  [
-    ["'this' network, RFC 1122", "0.0.0.0/8"],
-    ["private network, RFC 1918", "10.0.0.0/8"],
-    ["shared address space for carrier-grade NAT, RFC 6598", "100.64.0.0/10"],
-    ["loopback, RFC 1122", "127.0.0.0/8"],
-    ["link-local, RFC 3927", "169.254.0.0/16"],
-    ["private network, RFC 1918", "172.16.0.0/12"],
-    ["IETF protocol assignments, RFC 6890", "192.0.0.0/24"],
-    ["private network, RFC 1918", "192.168.0.0/16"],
-    ["benchmarking, RFC 2544", "198.18.0.0/15"],
-    ["multicast, RFC 5771", "224.0.0.0/4"],
-    ["reserved class E and limited broadcast, RFC 1112", "240.0.0.0/4"],
-  ] as const
-).map(([what, text]) => [what, parseCidr(text) as Cidr]);
+const NON_INTERNET_RANGES: [string, Cidr][] = namedRanges([
+  ["'this' network, RFC 1122", "0.0.0.0/8"],
+  ["private network, RFC 1918", "10.0.0.0/8"],
+  ["shared address space for carrier-grade NAT, RFC 6598", "100.64.0.0/10"],
+  ["loopback, RFC 1122", "127.0.0.0/8"],
+  ["link-local, RFC 3927", "169.254.0.0/16"],
+  ["private network, RFC 1918", "172.16.0.0/12"],
+  ["IETF protocol assignments, RFC 6890", "192.0.0.0/24"],
+  ["private network, RFC 1918", "192.168.0.0/16"],
+  ["benchmarking, RFC 2544", "198.18.0.0/15"],
+  ["multicast, RFC 5771", "224.0.0.0/4"],
+  ["reserved class E and limited broadcast, RFC 1112", "240.0.0.0/4"],
+]);
 
 /** The reserved range an entry lies in (equal to or inside it), if any. */
 function reservedRangeOf(cidr: Cidr): [string, Cidr] | undefined {

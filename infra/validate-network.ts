@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { PlatformConfig } from "./schema";
-import { Cidr, cidrsOverlap, coverAllIpv4, parseCidr } from "./net";
+import { Cidr, cidrsOverlap, coverAllIpv4, namedRanges, parseCidr } from "./net";
 import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
@@ -141,22 +141,20 @@ function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges:
  * 192.0.0.0/24, the documentation ranges, 192.88.99.0/24, 198.18.0.0/15, class E 240.0.0.0/4 and
  * privately used public ranges.
  */
-const GCE_PROHIBITED_SUBNET_RANGES: [string, Cidr][] = (
-  [
-    ["Private Google Access-specific virtual IP addresses", "199.36.153.4/30"],
-    ["Private Google Access-specific virtual IP addresses", "199.36.153.8/30"],
-    ["current (local) network, RFC 1122", "0.0.0.0/8"],
-    ["local host, RFC 1122", "127.0.0.0/8"],
-    ["link-local, RFC 3927", "169.254.0.0/16"],
-    ["multicast (Class D), RFC 5771", "224.0.0.0/4"],
-    ["limited broadcast destination address, RFC 8190 and RFC 919", "255.255.255.255/32"],
-  ] as const
-).map(([what, text]) => [what, parseCidr(text) as Cidr]);
+const GCE_PROHIBITED_SUBNET_RANGES: [string, Cidr][] = namedRanges([
+  ["Private Google Access-specific virtual IP addresses", "199.36.153.4/30"],
+  ["Private Google Access-specific virtual IP addresses", "199.36.153.8/30"],
+  ["current (local) network, RFC 1122", "0.0.0.0/8"],
+  ["local host, RFC 1122", "127.0.0.0/8"],
+  ["link-local, RFC 3927", "169.254.0.0/16"],
+  ["multicast (Class D), RFC 5771", "224.0.0.0/4"],
+  ["limited broadcast destination address, RFC 8190 and RFC 919", "255.255.255.255/32"],
+]);
 
-const K3S_INTERNAL_RANGES: [string, Cidr][] = [
-  ["pod range (cluster-cidr)", parseCidr("10.42.0.0/16") as Cidr],
-  ["service range (service-cidr)", parseCidr("10.43.0.0/16") as Cidr],
-];
+const K3S_INTERNAL_RANGES: [string, Cidr][] = namedRanges([
+  ["pod range (cluster-cidr)", "10.42.0.0/16"],
+  ["service range (service-cidr)", "10.43.0.0/16"],
+]);
 
 /** Hosts that are this machine wherever the URL is used: the other clusters' istiod would dial themselves. */
 function isLoopbackUrl(url: string): boolean {
