@@ -38,8 +38,9 @@ export function expandHome(p: string): string {
 
 interface KubeconfigFile {
   "current-context"?: unknown;
-  contexts?: { name?: unknown; context?: { cluster?: string } }[];
+  contexts?: { name?: unknown; context?: { cluster?: string; user?: unknown } }[];
   clusters?: { name?: unknown; cluster: { server?: unknown; "certificate-authority-data"?: string } }[];
+  users?: { name?: unknown }[];
 }
 
 /** What is wrong with an existing cluster's kubeconfig, and the config field that fixes it. */
@@ -63,7 +64,9 @@ export class KubeconfigProblem extends Error {
  * the file lacks ("context was not found for specified context"), no context at all or a context
  * whose cluster the file lacks ("no configuration has been provided"), and a cluster without a
  * server ("no server found for cluster"); and a server whose scheme is not http or https, which the
- * client sends nothing to (see foreignScheme). The provider marks such a cluster unreachable and
+ * client sends nothing to (see foreignScheme). A context naming a user the file lacks passes
+ * ConfirmUsable (getAuthInfo goes on with an empty user unless an override names it), so every
+ * request would go without credentials: refused too. The provider marks such a cluster unreachable and
  * `pulumi up` fails on its first object, so the same is refused here, naming the field to fix.
  */
 export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
@@ -121,6 +124,15 @@ export function readKubeconfigCluster(file: string, context?: string): { server:
     throw new KubeconfigProblem(
       `kubeconfig ${file}: cluster '${clusterName}' of ${which} has the server ${server}, whose scheme '${scheme}' no Kubernetes client speaks ` +
         `(client-go sends requests over https or http only); write https://<host>:<port>`,
+      "kubeconfig",
+    );
+  }
+  const user = contexts.find((c) => c?.name === ctxName)?.context?.user;
+  const users = Array.isArray(doc.users) ? doc.users.map((u) => u?.name).filter((n): n is string => typeof n === "string") : [];
+  if (typeof user === "string" && user !== "" && !users.includes(user)) {
+    throw new KubeconfigProblem(
+      `kubeconfig ${file}: ${which} names user '${user}', which the file does not define (users: ${users.join(", ") || "none"}); ` +
+        "the Kubernetes provider would send its requests without credentials, and the API server refuse them",
       "kubeconfig",
     );
   }

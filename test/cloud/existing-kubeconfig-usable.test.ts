@@ -1,5 +1,8 @@
 /**
- * An existing cluster's kubeconfig server is a URL the Kubernetes client can send requests to.
+ * An existing cluster's kubeconfig is one the Kubernetes provider can use: its server is a URL the
+ * client can send requests to, and its context's user is one the file defines.
+ *
+ * The server:
  * client-go (rest.DefaultServerURL) takes a server with a scheme and a host as written, and adds
  * https:// (http:// without TLS) only to a bare host:port; Go's net/http then sends requests over
  * http and https only ("unsupported protocol scheme" otherwise). So a server such as
@@ -41,4 +44,21 @@ test("https, http (any case) and a bare host:port, which client-go completes, pa
   for (const [i, server] of ["https://10.0.0.5:6443", "HTTPS://k3s.lan:6443", "http://127.0.0.1:8080", "127.0.0.1:6443", "localhost:6443", "k3s.lan:6443"].entries()) {
     assert.doesNotThrow(() => parsePlatform(local(kubeconfigWith(dir, `ok${i}`, server)), "local"), server);
   }
+});
+
+// A context naming a user the file does not define: client-go's ConfirmUsable does not refuse it
+// (DirectClientConfig.getAuthInfo looks the user up and, unless an override names it, goes on with
+// an empty one), so the provider would send every request without credentials and `pulumi up` fail
+// on the cluster's first object (401 or 403). Before, the render passed it.
+test("a context whose user the kubeconfig does not define is refused at kubeconfig", () => {
+  const dir = tempDir("im-kc-user-");
+  const file = path.join(dir, "kubeconfig");
+  fs.writeFileSync(file, "current-context: c\ncontexts:\n- {name: c, context: {cluster: k, user: admin}}\nclusters:\n- {name: k, cluster: {server: https://10.0.0.5:6443}}\nusers:\n- {name: default, user: {token: t}}\n");
+  assert.deepEqual(problemsOf(local(file)), [
+    `inference-mesh:platform.clusters[0].kubeconfig: kubeconfig ${file}: its current context 'c' names user 'admin', which the file does not define (users: default); ` +
+      "the Kubernetes provider would send its requests without credentials, and the API server refuse them",
+  ]);
+  const fixed = path.join(dir, "fixed");
+  fs.writeFileSync(fixed, fs.readFileSync(file, "utf8").replace("user: admin", "user: default"));
+  assert.doesNotThrow(() => parsePlatform(local(fixed), "local"));
 });
