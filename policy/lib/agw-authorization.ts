@@ -11,6 +11,7 @@ import { list, orUnknown, probe, Tri } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
+import { setListenersServing, SetListeners } from "./listener-sets";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -50,9 +51,16 @@ export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | 
  * merges them (store/binds.rs route_policies and gateway_policies) unless a strategy.inheritance
  * Override stops the merge (agw-inheritance.ts), each matchExpression its own rule (controller
  * traffic_plugin.go TranslateAuthorization), and any matching Allow rule allows
- * (http/authorization.rs RuleSets::validate).
+ * (http/authorization.rs RuleSets::validate). A ListenerSet attached to the Gateway adds listeners
+ * and routes of the Gateway (listener-sets.ts); a policy on the ListenerSet reaches them in the
+ * PreRouting phase only (binds.rs gateway_policies; route_policies never looks one up), a
+ * route-phase one there is collected in `inert` by listener, for the message. A policy on an
+ * InferencePool (or Service) is read by the controller as a Service target (reference_indexes.go,
+ * the pool's inference hostname), which route_policies applies only to a request routed for that
+ * service as its waypoint (RoutePath.service, http/route.rs): never to the gateway's own callers,
+ * so it is not read here.
  */
-export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAuthorization[] | "unknown" {
+export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy, inert?: Map<string, string[]>): AgwAuthorization[] | "unknown" {
   const routes: PolicyResource[] = [];
   // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
   const undecided = new Set<string>();
@@ -64,7 +72,11 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     if (served === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
     else if (served.length > 0) routes.push(r);
   }
-  const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace)]);
+  // A ListenerSet's listeners are the Gateway's, and so are the routes they serve (listener-sets.ts).
+  const viaSets = gateway ? setListenersServing(gateway, g.resources, isRoute) : { sets: [], serving: [], routes: [] };
+  if (viaSets === "unknown") return "unknown";
+  routes.push(...viaSets.routes.filter((r) => !routes.includes(r)));
+  const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace), ...viaSets.sets.map((s) => s.namespace)]);
   const out: AgwAuthorization[] = [];
   for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
     const { namespace, name } = meta(r.props);
@@ -97,7 +109,11 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     }
     // Read inside the probe: touching a value not known yet throws, which would end the whole policy.
     const names = (xs: () => unknown) => orUnknown(() => list(xs() as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
-    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: gateway ? names(() => gateway.props.spec?.listeners) : undefined }) : false;
+    // A ListenerSet listener is keyed by its own name under the parent Gateway (types/agent.rs ListenerName as_listener_target_ref): a Gateway sectionName naming it binds it.
+    const own = gateway ? names(() => gateway.props.spec?.listeners) : undefined;
+    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: own && [...own, ...viaSets.sets.flatMap((s) => s.listeners)] }) : false;
+    const onSets = setTargets(refs, selectors, namespace, viaSets);
+    if (onSets === "unknown") return "unknown";
     const bindings: RouteBinding[] = [];
     let unsure = false;
     for (const route of routes.filter((x) => meta(x.props).namespace === namespace)) {
@@ -114,11 +130,37 @@ export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy): AgwAutho
     const preRouting = read.value.phase === "PreRouting";
     // The CRD refuses a PreRouting policy aimed at a route: it never reaches the proxy.
     if (preRouting && (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind)))) continue;
-    if (onGateway || onRoute) {
-      const listeners = onGateway ? narrowedTo(refs, selectors, gw) : undefined;
-      const override = read.value.inheritance === "Override";
-      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway, ...(listeners ? { listeners } : {}), override, preRouting, patched: patchedNote(r), ...(onGateway ? {} : { routes: bindings }) });
+    // store/binds.rs route_policies never looks a ListenerSet target up: only PreRouting (gateway_policies) applies one.
+    if (!preRouting && onSets.length > 0 && inert) {
+      for (const l of onSets) inert.set(l, [...(inert.get(l) ?? []), `AgentgatewayPolicy ${namespace}/${name} targets ListenerSet ${namespace}/${viaSets.sets.find((s) => s.listeners.includes(l))?.name} in the route phase, where agentgateway v1.4.1 never applies it (only a traffic.phase PreRouting one)`]);
     }
+    const onSet = preRouting && onSets.length > 0;
+    if (onGateway || onRoute || onSet) {
+      const narrowed = onGateway ? narrowedTo(refs, selectors, gw) : onSet ? [] : undefined;
+      const listeners = narrowed && onSet ? [...narrowed, ...onSets] : narrowed;
+      const override = read.value.inheritance === "Override";
+      out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway: onGateway || onSet, ...(listeners ? { listeners } : {}), override, preRouting, patched: patchedNote(r), ...(onGateway || onSet ? {} : { routes: bindings }) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The listeners of the Gateway's ListenerSets a policy of `namespace` targets (a ListenerSet, or by
+ * sectionName one listener of it: controller reference_indexes.go ListenerSetTarget, proxy
+ * binds.rs gateway_policies); "unknown" while a selected ListenerSet's labels are not known.
+ */
+function setTargets(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], namespace: string, viaSets: SetListeners): string[] | "unknown" {
+  const out: string[] = [];
+  const isSet = (t: { group?: string; kind: string }) => t.group === GATEWAY_GROUP && t.kind === "ListenerSet";
+  for (const set of viaSets.sets.filter((s) => s.namespace === namespace)) {
+    const take = (section?: string) => out.push(...set.listeners.filter((l) => (section === undefined || section === l) && !out.includes(l)));
+    for (const ref of refs.filter((t) => isSet(t) && t.name === set.name)) take(ref.sectionName);
+    const bySelector = selectors.filter(isSet);
+    if (bySelector.length === 0) continue;
+    const labels = orUnknown(() => ({ ...meta(set.set.props).labels }) as Record<string, string>, undefined);
+    if (labels === undefined) return "unknown";
+    for (const sel of bySelector.filter((x) => matchesLabels(x.matchLabels ?? {}, labels))) take(sel.sectionName);
   }
   return out;
 }
@@ -146,7 +188,9 @@ export function servingListeners(g: Graph, gw: GatewayProxy): string[] | "unknow
   const all = probe(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).flatMap((l) => (typeof l?.name === "string" ? [l.name] : [])));
   if (!all.known) return "unknown";
   if (!gateway) return all.value;
-  const serving = new Set<string>();
+  const viaSets = setListenersServing(gateway, g.resources, isRoute);
+  if (viaSets === "unknown") return "unknown";
+  const serving = new Set<string>(viaSets.serving);
   for (const r of g.resources.filter((x) => isRoute(x.type))) {
     const refs = probe(() => parentRefsTo(r, gw));
     if (!refs.known) return "unknown";

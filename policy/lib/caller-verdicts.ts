@@ -103,13 +103,19 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
  * serves routes is judged by the policies that reach it.
  */
 function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
-  const auths = agentgatewayAuthorizations(g, gw);
+  // Route-phase policies on a ListenerSet, which v1.4.1 never applies: named on the listeners they seem to guard.
+  const inert = new Map<string, string[]>();
+  const auths = agentgatewayAuthorizations(g, gw, inert);
+  const inertNote = (ls: string[]) => {
+    const named = [...new Set(ls.flatMap((l) => inert.get(l) ?? []))];
+    return named.length > 0 ? ` (${named.join("; ")})` : "";
+  };
   const where = `Gateway ${gw.namespace}/${gw.name}`;
   if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
-  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return setsProblem(g, gw, auths, where, "");
+  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return setsProblem(g, gw, auths, where, inertNote([...inert.keys()]));
   const listeners = servingListeners(g, gw);
   if (listeners === "unknown") return { unknown: `the listeners of ${where} and the routes on them, which decide which listeners its AgentgatewayPolicies narrowed by sectionName guard` };
-  const whys = listeners.map((l) => setsProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l)));
+  const whys = listeners.map((l) => setsProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l) + inertNote([l])));
   const found = whys.find((why): why is string => typeof why === "string");
   if (found) return found;
   return whys.find(isUnknown);

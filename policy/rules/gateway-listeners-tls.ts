@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isGateway, isKind, meta } from "../lib/k8s";
-import { admitsNamespace } from "../lib/listener-routes";
+import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { listenerSetShown, listenerSetsOf } from "../lib/listener-sets";
 import { admitsOutsidersOn, clusterInternal, exposingServices, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";
 import { hostnameSuffix, objectName, setOf } from "../lib/config-schema";
@@ -35,33 +35,18 @@ interface ListenerOf {
 }
 
 /**
- * The Gateway's listeners and those ListenerSets attach to it: a ListenerSet whose parentRef names
- * the Gateway counts when the Gateway's `allowedListeners.namespaces.from` admits its namespace
- * (`Same`, `All`, or `Selector` over the namespace's labels; absent or `None` admits none). Istio
- * adds their ports to the Gateway's Service (gatewaycommon/deploymentcontroller.go). `unknown`
- * names the lists this preview cannot read.
+ * The Gateway's listeners and those ListenerSets attach to it (listener-sets.ts). Istio adds their
+ * ports to the Gateway's Service (gatewaycommon/deploymentcontroller.go). `unknown` names the lists
+ * this preview cannot read.
  */
 function listenersOf(gw: PolicyResource, resources: PolicyResource[]): { listeners: ListenerOf[]; unknown: string[] } {
   const { namespace, name } = meta(gw.props);
   const unknown: string[] = [];
   const own = probe(() => (list(gw.props.spec?.listeners) as Record<string, any>[]).map((listener): ListenerOf => ({ listener, from: `Gateway ${namespace}/${name}`, urn: gw.urn, attached: true })));
   if (!own.known) unknown.push(`the listeners of Gateway ${namespace}/${name}`);
-  const labels = (ns: string) => () => {
-    const nsObj = resources.find((r) => isKind(r.type, "core", "Namespace") && meta(r.props).name === ns);
-    return nsObj ? meta(nsObj.props).labels : {};
-  };
-  const admits = (ns: string): Tri => tri(() => admitsNamespace(gw.props.spec?.allowedListeners?.namespaces, namespace, ns, labels(ns), { unset: "None", noSelector: true }));
   const attached: ListenerOf[] = [];
-  for (const set of resources.filter((r) => isKind(r.type, "gateway.networking.k8s.io", "ListenerSet") || isKind(r.type, "gateway.networking.x-k8s.io", "XListenerSet"))) {
-    const setNs = probe(() => meta(set.props).namespace);
-    const attaches = tri(() => {
-      const ref = set.props.spec?.parentRef ?? {};
-      if (!((ref.kind ?? "Gateway") === "Gateway" && ref.name === name)) return false;
-      if (!setNs.known) return "unknown";
-      return (ref.namespace ?? setNs.value) === namespace ? admits(setNs.value) : false;
-    });
-    if (attaches === false) continue;
-    const from = `ListenerSet ${orUnknown(() => `${meta(set.props).namespace}/${meta(set.props).name}`, set.name)}`;
+  for (const { set, attaches } of listenerSetsOf(gw, resources)) {
+    const from = listenerSetShown(set);
     const listeners = probe(() => list(set.props.spec?.listeners) as Record<string, any>[]);
     if (!listeners.known) unknown.push(`the listeners of ${from}${attaches === true ? "" : ", which may attach to Gateway " + `${namespace}/${name}`}`);
     else attached.push(...listeners.value.map((listener) => ({ listener, from, urn: set.urn, attached: attaches })));
