@@ -2,151 +2,48 @@
  * A syntax-only CEL reader, written from the grammar of cel-spec's doc/langdef.md: it answers
  * whether an expression parses and, if not, where it first fails. It never type-checks (a
  * misspelt variable or function parses fine). A false alarm costs more than a miss, so where the
- * grammar and the implementations part ways it accepts: the optional-field syntax (`a.?b`, `[?x]`,
- * `{?k: v}`) and backquoted field names, which cel-go and others take as extensions, parse here.
+ * grammar and the implementations part ways it accepts: backquoted field names parse here.
+ *
+ * Past the grammar it reads as the parser that evaluates the expression (the dialect):
+ * - `cel-go` (the picker's reporters: llm-d-router v0.10.0 pins cel-go v0.29.2; parser/parser.go):
+ *   a reserved word (`reservedIds`) is no identifier nor function name ("reserved identifier"); an
+ *   int literal, its sign included, and a uint literal must fit 64 bits (`VisitInt` strconv.ParseInt
+ *   with the sign, `VisitUint` ParseUint: "invalid int literal", "invalid uint literal"). The
+ *   optional syntax (`a.?b`, `[?x]`, `{?k: v}`) is accepted: an environment may enable it.
+ * - `agentgateway` (v1.4.1's proxy compiles with its own fork of the `cel` crate, 0.13.0,
+ *   crates/cel-fork/cel: `Program::compile` with `Parser::default()`; parser/parser.rs): no
+ *   reserved-word check, so `if` or `namespace` is a name; the same 64-bit ranges, but `visit_Int`
+ *   parses the literal's text sign and all and strips `0x` only from its front, so a signed hex
+ *   literal (`-0x10`) is an invalid int literal; `enable_optional_syntax` is false, so every
+ *   optional form is "unsupported syntax".
+ * A run of two or more minus signs before an int literal may leave it unsigned or signed (the
+ * grammar's Negate and signed literal overlap): either reading that parses is taken.
  */
+import { SyntaxError, type Token, tokenize } from "./cel-lexer";
 
 export type CelSyntax = { ok: true } | { ok: false; at: number; message: string };
+export type CelDialect = "cel-go" | "agentgateway";
+
+const INT_MAX = 2n ** 63n - 1n;
+const UINT_MAX = 2n ** 64n - 1n;
 
 /** Language keywords: never a field name nor an identifier. */
 const KEYWORDS = new Set(["true", "false", "null", "in"]);
-/** Reserved for future use: a field name may be one, an identifier may not. */
+/** Reserved for future use: to cel-go a field name may be one, an identifier may not. */
 const RESERVED = new Set(["as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
-/** Longest first, so `<=` is read before `<`. */
-const PUNCTUATION = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "+", "-", "*", "/", "%", "?", ":", ".", ",", "(", ")", "[", "]", "{", "}"];
 const RELATIONS = new Set(["<", "<=", ">", ">=", "==", "!=", "in"]);
-
-type Token = { kind: "ident" | "literal" | "punct" | "end"; text: string; at: number };
-
-class SyntaxError extends Error {
-  constructor(readonly at: number, message: string) {
-    super(message);
-  }
-}
-
-const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
-const isHex = (c: string | undefined) => c !== undefined && /^[0-9a-fA-F]$/.test(c);
-const isIdentStart = (c: string | undefined) => c !== undefined && /^[_a-zA-Z]$/.test(c);
-const isIdentPart = (c: string | undefined) => c !== undefined && /^[_a-zA-Z0-9]$/.test(c);
-
-/** The end of the escape sequence starting at `i` (a backslash) in a quoted, non-raw literal. */
-function escapeEnd(src: string, i: number): number {
-  const c = src[i + 1];
-  const digits = (from: number, n: number, ok: (d: string | undefined) => boolean) => {
-    for (let k = 0; k < n; k++) if (!ok(src[from + k])) throw new SyntaxError(i, `invalid escape sequence \\${src.slice(i + 1, from + n)}`);
-    return from + n;
-  };
-  if (c !== undefined && `abfnrtv"'\\?\``.includes(c)) return i + 2;
-  if (c === "x" || c === "X") return digits(i + 2, 2, isHex);
-  if (c === "u") return digits(i + 2, 4, isHex);
-  if (c === "U") return digits(i + 2, 8, isHex);
-  if (c !== undefined && c >= "0" && c <= "3") return digits(i + 2, 2, (d) => d !== undefined && d >= "0" && d <= "7");
-  throw new SyntaxError(i, `invalid escape sequence \\${c ?? ""}`);
-}
-
-/** The end of the string or bytes literal whose prefix starts at `start` and whose quote is at `q`. */
-function stringEnd(src: string, start: number, q: number): number {
-  const raw = /r/i.test(src.slice(start, q));
-  const quote = src[q];
-  const triple = src.startsWith(quote.repeat(3), q);
-  const close = triple ? quote.repeat(3) : quote;
-  let i = q + close.length;
-  while (i < src.length) {
-    if (src.startsWith(close, i)) return i + close.length;
-    const c = src[i];
-    if (!triple && (c === "\n" || c === "\r")) break;
-    if (c === "\\" && !raw) i = escapeEnd(src, i);
-    else i++;
-  }
-  throw new SyntaxError(start, "unterminated string literal");
-}
-
-/** The end of the number starting at `i` (a digit, or a dot before a digit). */
-function numberEnd(src: string, i: number): number {
-  if (src[i] === "0" && (src[i + 1] === "x" || src[i + 1] === "X")) {
-    let j = i + 2;
-    while (isHex(src[j])) j++;
-    if (j === i + 2) throw new SyntaxError(i, "invalid hex literal");
-    return src[j] === "u" || src[j] === "U" ? j + 1 : j;
-  }
-  let j = i;
-  while (isDigit(src[j])) j++;
-  let float = false;
-  if (src[j] === "." && isDigit(src[j + 1])) {
-    float = true;
-    j++;
-    while (isDigit(src[j])) j++;
-  }
-  if ((src[j] === "e" || src[j] === "E") && (isDigit(src[j + 1]) || ((src[j + 1] === "+" || src[j + 1] === "-") && isDigit(src[j + 2])))) {
-    float = true;
-    j += src[j + 1] === "+" || src[j + 1] === "-" ? 2 : 1;
-    while (isDigit(src[j])) j++;
-  }
-  if (!float && (src[j] === "u" || src[j] === "U")) j++;
-  return j;
-}
-
-function tokenize(src: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i];
-    if (" \t\n\r\f".includes(c)) {
-      i++;
-      continue;
-    }
-    if (src.startsWith("//", i)) {
-      while (i < src.length && src[i] !== "\n") i++;
-      continue;
-    }
-    const prefix = /^(?:[rR][bB]?|[bB][rR]?)?(?=["'])/.exec(src.slice(i, i + 3));
-    if (c === '"' || c === "'" || (prefix && prefix[0] !== "")) {
-      const q = i + (prefix?.[0].length ?? 0);
-      const end = stringEnd(src, i, q);
-      tokens.push({ kind: "literal", text: src.slice(i, end), at: i });
-      i = end;
-      continue;
-    }
-    if (isDigit(c) || (c === "." && isDigit(src[i + 1]) && !(tokens.length && isMemberEnd(tokens[tokens.length - 1])))) {
-      const end = numberEnd(src, i);
-      if (isIdentPart(src[end])) throw new SyntaxError(end, `unexpected ${JSON.stringify(src[end])} after a number`);
-      tokens.push({ kind: "literal", text: src.slice(i, end), at: i });
-      i = end;
-      continue;
-    }
-    if (isIdentStart(c)) {
-      let j = i + 1;
-      while (isIdentPart(src[j])) j++;
-      const word = src.slice(i, j);
-      tokens.push({ kind: word === "true" || word === "false" || word === "null" ? "literal" : "ident", text: word, at: i });
-      i = j;
-      continue;
-    }
-    if (c === "`") {
-      // A backquoted field name (an extension cel-go and cel-spec's newer grammar take): accepted.
-      const end = src.indexOf("`", i + 1);
-      if (end < 0 || /[\r\n]/.test(src.slice(i, end))) throw new SyntaxError(i, "unterminated quoted identifier");
-      tokens.push({ kind: "ident", text: src.slice(i, end + 1), at: i });
-      i = end + 1;
-      continue;
-    }
-    const p = PUNCTUATION.find((op) => src.startsWith(op, i));
-    if (!p) throw new SyntaxError(i, `unexpected character ${JSON.stringify(c)}`);
-    tokens.push({ kind: "punct", text: p, at: i });
-    i += p.length;
-  }
-  tokens.push({ kind: "end", text: "", at: src.length });
-  return tokens;
-}
-
-/** Whether a token can end an operand, so a following `.5` is a member access, not a number. */
-function isMemberEnd(t: Token): boolean {
-  return t.kind === "ident" || t.kind === "literal" || t.text === ")" || t.text === "]" || t.text === "}";
-}
-
 class Parser {
   private pos = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly dialect: CelDialect,
+  ) {}
+
+  /** `?` of the optional syntax (at token `at`), which agentgateway's parser has turned off. */
+  private optional(at: Token, what: string): void {
+    if (!this.accept("?")) return;
+    if (this.dialect === "agentgateway") throw new SyntaxError(at.at, `unsupported syntax '${what}': agentgateway's CEL parser has optional syntax off`);
+  }
 
   private peek(): Token {
     return this.tokens[this.pos];
@@ -201,28 +98,51 @@ class Parser {
   }
 
   private unary(): void {
+    const start = this.pos;
     while (this.is("!") || this.is("-")) this.pos++;
+    let minuses = 0;
+    while (this.pos - minuses > start && this.tokens[this.pos - minuses - 1].text === "-") minuses++;
+    this.integerRange(minuses);
     this.member();
+  }
+
+  /** An int or uint literal next, `minuses` minus signs before it: within 64 bits, as the dialect's parser reads it. */
+  private integerRange(minuses: number): void {
+    const t = this.peek();
+    const hex = t.text.startsWith("0x");
+    if (t.kind !== "literal" || !/^[0-9]/.test(t.text) || (!hex && /[.eE]/.test(t.text))) return;
+    if (/[uU]$/.test(t.text)) {
+      if (BigInt(t.text.slice(0, -1)) > UINT_MAX) throw new SyntaxError(t.at, `invalid uint literal: ${t.text} does not fit 64 bits`);
+      return;
+    }
+    // One minus is the literal's own sign; with more, either reading may be the parser's.
+    const sign = minuses === 1 ? this.tokens[this.pos - 1] : undefined;
+    const signedHexFails = hex && this.dialect === "agentgateway";
+    // cel-go reports at the literal's start (its sign), agentgateway's parser at the number token.
+    const at = this.dialect === "cel-go" ? (sign ?? t).at : t.at;
+    if (sign && signedHexFails) throw new SyntaxError(at, `invalid int literal: agentgateway's parser reads -${t.text} as one decimal number`);
+    const max = sign || (minuses > 1 && !signedHexFails) ? INT_MAX + 1n : INT_MAX;
+    if (BigInt(t.text) > max) throw new SyntaxError(at, `invalid int literal: ${sign ? "-" : ""}${t.text} does not fit a 64-bit int`);
   }
 
   private member(): void {
     let qualified = this.primary();
     for (;;) {
       if (this.accept(".")) {
-        this.accept("?");
+        this.optional(this.tokens[this.pos - 1], ".?");
         this.selector();
         if (this.accept("(")) {
           this.list(")", () => this.expr());
           qualified = false;
         }
       } else if (this.accept("[")) {
-        this.accept("?");
+        this.optional(this.tokens[this.pos - 1], "[?");
         this.expr();
         this.expect("]");
         qualified = false;
       } else if (qualified && this.accept("{")) {
         this.list("}", () => {
-          this.accept("?");
+          this.optional(this.peek(), "?");
           this.selector();
           this.expect(":");
           this.expr();
@@ -259,14 +179,14 @@ class Parser {
     }
     if (this.accept("[")) {
       this.list("]", () => {
-        this.accept("?");
+        this.optional(this.peek(), "?");
         this.expr();
       });
       return false;
     }
     if (this.accept("{")) {
       this.list("}", () => {
-        this.accept("?");
+        this.optional(this.peek(), "?");
         this.expr();
         this.expect(":");
         this.expr();
@@ -278,7 +198,7 @@ class Parser {
 
   private identifier(): boolean {
     const t = this.peek();
-    if (KEYWORDS.has(t.text) || RESERVED.has(t.text)) this.fail(`${JSON.stringify(t.text)} is a reserved word, not an identifier`);
+    if (KEYWORDS.has(t.text) || (RESERVED.has(t.text) && this.dialect === "cel-go")) this.fail(`${JSON.stringify(t.text)} is a reserved word, not an identifier`);
     this.pos++;
     if (this.accept("(")) {
       this.list(")", () => this.expr());
@@ -299,10 +219,13 @@ class Parser {
   }
 }
 
-/** Whether `expression` is CEL by the grammar, or where (a character offset) and why it first fails. */
-export function celSyntax(expression: string): CelSyntax {
+/**
+ * Whether `expression` is CEL to the parser of `dialect` (cel-go unless said), or where (a
+ * character offset) and why it first fails.
+ */
+export function celSyntax(expression: string, dialect: CelDialect = "cel-go"): CelSyntax {
   try {
-    new Parser(tokenize(expression)).whole();
+    new Parser(tokenize(expression), dialect).whole();
     return { ok: true };
   } catch (e) {
     if (e instanceof SyntaxError) return { ok: false, at: e.at, message: e.message };
@@ -311,7 +234,7 @@ export function celSyntax(expression: string): CelSyntax {
 }
 
 /** `"… at character N: why"`, or undefined when the expression parses. */
-export function celSyntaxError(expression: string): string | undefined {
-  const r = celSyntax(expression);
+export function celSyntaxError(expression: string, dialect: CelDialect = "cel-go"): string | undefined {
+  const r = celSyntax(expression, dialect);
   return r.ok ? undefined : `does not parse as CEL at character ${r.at + 1}: ${r.message}`;
 }

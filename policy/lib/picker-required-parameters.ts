@@ -106,7 +106,7 @@ export function requiredParameterProblems(type: string, p: Record<string, unknow
     // New compiles both with cel-go (env.Compile) and returns the first failure: each is reported here, syntax only.
     for (const key of ["expression", "condition"]) {
       const expr = text(attributes[0], key);
-      const error = expr === "" ? undefined : celSyntaxError(expr);
+      const error = expr === "" ? undefined : celSyntaxError(expr, "cel-go");
       if (error) out.push(`${at}.attributes[0].${key} ${JSON.stringify(expr)} ${error}, which ${factory} refuses ("failed to compile ${key}"): the picker exits at start`);
     }
   } else if (type === "disaggregatedset-rollout-screener") {

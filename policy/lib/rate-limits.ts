@@ -14,7 +14,8 @@
  *   number, so a negative one wraps: a bucket smaller than its refill, which
  *   the proxy refuses ("max tokens cannot be less than the refill amount",
  *   http/localratelimit.rs), or one of nearly 2^64 that never runs dry. Either way nothing is limited.
- * - A `global` descriptor's entry `expression` or `cost` that does not parse as CEL is passed on
+ * - A `global` descriptor's entry `expression` or `cost` that does not parse as CEL (read by the
+ *   proxy's parser, its cel fork: optional syntax off, no reserved words; cel-syntax.ts) is passed on
  *   by the controller (traffic_plugin.go processRateLimitDescriptor: status Accepted, reason
  *   PartiallyValid), and the proxy swaps it for an expression that always fails
  *   (types/agent_xds.rs permissive_cel_expression); a descriptor whose entry or cost fails to
@@ -106,7 +107,7 @@ function judgeGlobal(global: unknown, at: string, found: [string, string][], unk
     const expressions: [string, unknown][] = (Array.isArray(entries) ? entries : []).map((e, j) => [`${where}.entries[${j}].expression`, (e as { expression?: unknown } | null)?.expression]);
     if (isSet(cost)) expressions.push([`${where}.cost`, cost]);
     for (const [path, expr] of expressions) {
-      const error = typeof expr === "string" ? celSyntaxError(expr) : undefined;
+      const error = typeof expr === "string" ? celSyntaxError(expr, "agentgateway") : undefined;
       if (error) found.push([path, `${JSON.stringify(expr)} ${error}: ${skipped(where)}`]);
     }
   });

@@ -111,6 +111,15 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // cel-go's parser (VisitInt: strconv.ParseInt) refuses an int literal past 64 bits: New's env.Compile fails and the picker exits at start.
+    name: "an endpoint picker's config adding a request-attribute-reporter whose condition compares with an int literal past 64 bits",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      editPickerConfig(doc, (config) => {
+        config.plugins.push({ type: "request-attribute-reporter", parameters: { attributes: [{ key: { name: "completion-tokens" }, expression: "usage.completion_tokens", condition: "usage.completion_tokens < 18446744073709551616" }] } });
+      }),
+  },
+  {
     // v0.10.0 datalayer/runtime.go registerSource refuses a second notification source of one GVK: the picker exits at start.
     name: "an endpoint picker's config whose data layer takes two k8s-notification-sources watching Pods",
     policy: "inference-pool-epp",

@@ -18,7 +18,7 @@ import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { pickerMutations } from "./mutations-pickers";
 import { pickerReleaseMutations } from "./mutations-picker-releases";
 import { gatewayMutations } from "./mutations-gateways";
-import { tokenLimitMutations } from "./mutations-token-limits";
+import { rateLimitMutations } from "./mutations-rate-limits";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
 
@@ -120,7 +120,7 @@ export const mutations: Mutation[] = [
   ...pickerMutations,
   ...pickerReleaseMutations,
   ...gatewayMutations,
-  ...tokenLimitMutations,
+  ...rateLimitMutations,
   ...spellingMutations,
   ...refusedMutations,
 ];

@@ -9,7 +9,7 @@ import { celExpression, mcpCallersExpression, mcpToolAccessExpression } from "..
 
 const VALID = [
   // literals
-  "1", "-1", "0x1F", "0XaB", "42u", "0x10U", "1.5", ".5", "1e3", "1.5E-3", "2e+10", "true", "false", "null",
+  "1", "-1", "0x1F", "0xaB", "42u", "0x10U", "1.5", ".5", "1e3", "1.5E-3", "2e+10", "true", "false", "null",
   `"a"`, `'a'`, `""`, `''`, `"""multi\nline "quoted" """`, `'''it's'''`, String.raw`r"\d+\."`, String.raw`R'\w'`, String.raw`b"\xff\000"`, `B'abc'`, String.raw`rb"\x"`, String.raw`bR'\\'`, `Br"a"`,
   '"\\a\\b\\f\\n\\r\\t\\v\\\\\\?\\"\\\'\\`"', String.raw`"\x41\X42\u00e9\U0001F600\101"`, `"é ü 😀"`,
   // operators and precedence
@@ -23,7 +23,7 @@ const VALID = [
   "[]", "[1, 2, 3,]", "{}", "{1: 'a', 'b': 2,}", "{'a': [1, {'b': true}]}", "google.protobuf.Struct{}", "TestAllTypes{single_int64: 1, repeated_string: ['a'],}", ".pkg.Msg{f: 1}",
   // whitespace and comments
   "a // trailing comment", "a\n&& // c\n b", "\t1\r\n+\f2",
-  // extensions cel-go and agentgateway take: optional selection and construction, quoted fields
+  // extensions cel-go may take (an environment enables the optional ones; agentgateway's parser has them off): optional selection and construction, quoted fields
   "a.?b", "a[?0]", "[?a, b]", "{?'k': v}", "Msg{?f: x}", "a.`b-c`",
   // what the policies read
   "usage.completion_tokens", "has(usage.completion_tokens)", "source.address", "jwt.sub", "llm.inputTokens + llm.outputTokens", `request.path.startsWith("/v1") ? 1 : 0`,
@@ -85,5 +85,50 @@ test("cel-syntax: the authorization expressions the platform renders parse", () 
   const clause = { trustDomain: "cluster.local", namespace: "agents", serviceAccounts: ["a", "b"], toolTarget: "tools" };
   for (const expr of [celExpression([clause]), mcpToolAccessExpression("cluster.local", agents as any), mcpCallersExpression("cluster.local", agents as any)]) {
     assert.deepEqual(celSyntax(expr), { ok: true }, expr);
+  }
+});
+
+// cel-go (the picker's reporters; llm-d-router v0.10.0 pins cel-go v0.29.2) refuses reserved words
+// as identifiers (parser.go reservedIds) and integer literals past 64 bits (VisitInt/VisitUint:
+// strconv.ParseInt with the sign, ParseUint). agentgateway v1.4.1 compiles with its cel fork
+// (crates/cel-fork/cel 0.13.0, Parser::default()): no reserved-word check, the same ranges, but
+// its visit_Int parses the literal's text with the sign, so a signed hex literal fails, and
+// optional syntax is off (enable_optional_syntax false).
+test("cel-syntax: integer literals past 64 bits fail for both parsers; -2^63 parses", () => {
+  for (const dialect of ["cel-go", "agentgateway"] as const) {
+    for (const expr of ["9223372036854775807", "-9223372036854775808", "- 9223372036854775808", "18446744073709551615u", "0xFFFFFFFFFFFFFFFFu", "0x7FFFFFFFFFFFFFFF", "a - 9223372036854775807", "4--4"]) {
+      assert.deepEqual(celSyntax(expr, dialect), { ok: true }, `${dialect}: ${expr}`);
+    }
+    for (const [expr, at] of [["9223372036854775808", 0], ["x + 9223372036854775808", 4], ["18446744073709551616u", 0], ["0x8000000000000000", 0], ["0x10000000000000000u", 0], ["[1, 99999999999999999999]", 4]] as const) {
+      const r = celSyntax(expr, dialect);
+      assert.equal(r.ok, false, `${dialect}: ${expr}`);
+      if (!r.ok) assert.equal(r.at, at, `${dialect}: ${expr}: ${r.message}`);
+    }
+  }
+  assert.match(celSyntaxError("9223372036854775808", "agentgateway")!, /invalid int literal/);
+  // cel-go reports at the literal's sign, agentgateway's parser at its number token.
+  assert.deepEqual(celSyntax("-9223372036854775809", "cel-go"), { ok: false, at: 0, message: "invalid int literal: -9223372036854775809 does not fit a 64-bit int" });
+  assert.equal((celSyntax("-9223372036854775809", "agentgateway") as { at: number }).at, 1);
+  assert.match(celSyntaxError("18446744073709551616u", "cel-go")!, /invalid uint literal/);
+  // A hex digit run is lower-case 0x only in the grammar (NUM_INT: '0x' HEXDIGIT+).
+  assert.equal(celSyntax("0XaB").ok, false);
+});
+
+test("cel-syntax: agentgateway's parser takes reserved words as identifiers and refuses signed hex and optional syntax", () => {
+  for (const expr of ["if", "let + 1", "namespace.x", "as(1)", "while && void"]) {
+    assert.equal(celSyntax(expr, "cel-go").ok, false, `cel-go: ${expr}`);
+  }
+  for (const expr of ["if", "let + 1", "namespace.x", "as(1)", "while && void"]) assert.deepEqual(celSyntax(expr, "agentgateway"), { ok: true }, expr);
+  assert.deepEqual(celSyntax("-0x10", "cel-go"), { ok: true });
+  assert.deepEqual(celSyntax("-0x8000000000000000", "cel-go"), { ok: true });
+  assert.match(celSyntaxError("-0x10", "agentgateway")!, /at character 2: .*invalid int literal/);
+  // Keywords stay keywords in both (the lexer's tokens).
+  for (const expr of ["in", "a.in", "a.true"]) assert.equal(celSyntax(expr, "agentgateway").ok, false, expr);
+  for (const [expr, at] of [["a.?b", 1], ["a[?0]", 1], ["[?a, b]", 1], ["{?'k': v}", 1], ["Msg{?f: x}", 4]] as const) {
+    assert.deepEqual(celSyntax(expr, "cel-go"), { ok: true }, expr);
+    const r = celSyntax(expr, "agentgateway");
+    assert.equal(r.ok, false, expr);
+    if (!r.ok) assert.match(r.message, /unsupported syntax/, expr);
+    if (!r.ok) assert.equal(r.at, at, expr);
   }
 });

@@ -80,6 +80,17 @@ test("agentgateway-rate-limits: a global descriptor's entry or cost that does no
   assert.match(unknown.violations.map((v) => v.message).join(), /descriptors\[1\]\.entries\[0\]\.expression "source\.address\)" does not parse/);
   assert.match(unknown.unknown.join(), /spec\.traffic\.rateLimit\.global\.descriptors\[0\] of AgentgatewayPolicy/);
 });
+// agentgateway v1.4.1's proxy compiles descriptors with its cel fork (Parser::default(): optional
+// syntax off, no reserved-word check), not cel-go: read as that parser reads them.
+test("agentgateway-rate-limits: a descriptor is read by agentgateway's CEL parser: optional syntax and out-of-range ints fail, reserved words pass", async () => {
+  const global = (descriptors: unknown) => ({ backendRef: { name: "rls", port: 8081 }, domain: "llm", descriptors });
+  const found = await messages({ global: global([{ entries: [{ name: "user", expression: 'jwt.?sub.orValue("anonymous")' }] }, { entries: [{ name: "ip", expression: "source.address" }], cost: "llm.inputTokens * 18446744073709551616", unit: "Tokens" }]) });
+  assert.equal(found.length, 2);
+  assert.match(found[0], /descriptors\[0\]\.entries\[0\]\.expression "jwt\.\?sub\.orValue\(\\"anonymous\\"\)" does not parse as CEL at character 4: unsupported syntax '\.\?'/);
+  assert.match(found[1], /descriptors\[1\]\.cost .* does not parse as CEL at character 19: invalid int literal/);
+  // cel-go refuses `namespace` as an identifier; agentgateway's parser takes it (it is then an unknown variable at runtime, not a parse error).
+  assert.deepEqual(await messages({ global: global([{ entries: [{ name: "ns", expression: "namespace" }] }]) }), []);
+});
 test("agentgateway-rate-limits: an AgentgatewayPolicyPatch is judged for the rate limit it sets over the policy's", async () => {
   const patched = (rateLimit: unknown) => ({ ...policy(rateLimit), type: `${POLICY}Patch`, name: "agents-llm-limit-patch" });
   // local is an atomic list: the patch's replaces the policy's, so its second limit is dropped too.

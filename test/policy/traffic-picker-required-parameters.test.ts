@@ -39,6 +39,9 @@ test("picker config: parameters of the plugins that require them, refused at sta
   assert.deepEqual(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "usage.prompt_tokens", condition: "usage.prompt_tokens = 0" }] }), [
     'plugins[5].parameters.attributes[0].condition "usage.prompt_tokens = 0" does not parse as CEL at character 21: unexpected character "=", which request-attribute-reporter\'s factory refuses ("failed to compile condition"): the picker exits at start',
   ]);
+  // cel-go (parser.go VisitInt: strconv.ParseInt) refuses an int literal past 64 bits, and a reserved word as a name (reservedIds).
+  assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "usage.prompt_tokens", condition: "usage.prompt_tokens > 9223372036854775808" }] }).join("\n"), /condition .* does not parse as CEL at character 23: invalid int literal/);
+  assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "namespace" }] }).join("\n"), /expression "namespace" does not parse as CEL at character 1: "namespace" is a reserved word/);
   assert.deepEqual(at("disaggregatedset-rollout-screener", { scope: { labelSelector: "app=vllm" } }), ['plugins[5].parameters.revisionGating is unset, which disaggregatedset-rollout-screener\'s factory refuses ("revisionGating is required"; mode disabled turns gating off)']);
   assert.match(at("disaggregatedset-rollout-screener", screener({ scope: { labelSelector: "app=(vllm)" } })).join("\n"), /scope\.labelSelector "app=\(vllm\)" is not a Kubernetes label selector/);
   assert.match(at("disaggregatedset-rollout-screener", screener({ scope: {} })).join("\n"), /scope\.labelSelector is empty or unset/);

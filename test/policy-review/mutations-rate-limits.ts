@@ -3,7 +3,8 @@
  * made PreRouting (store/binds.rs gateway_policies keeps no rate limit), replaced by a `global`
  * descriptor counting `Tokens` on an agent route (remoteratelimit.rs check_llm runs only for a
  * backend with an llm_provider), or aimed at an InferencePool (served as a Service backend, never
- * an LLM provider).
+ * an LLM provider); and given a global descriptor in CEL that cel-go reads but agentgateway's own
+ * parser (its cel fork, optional syntax off) does not, which the proxy skips.
  */
 import { Mutation, resources, isKind, onFirst, withSpec } from "./mutations-support";
 
@@ -13,7 +14,7 @@ type Doc = Parameters<Mutation["apply"]>[0];
 const tokenLimit = (r: ReturnType<typeof resources>[number]) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.rateLimit?.local?.[0]?.tokens;
 const onTokenLimit = (doc: Doc, fn: (o: any) => void) => onFirst(doc, tokenLimit, fn);
 
-export const tokenLimitMutations: Mutation[] = [
+export const rateLimitMutations: Mutation[] = [
   {
     name: "the LLM token limit moved to the agent gateway in the PreRouting phase, where agentgateway applies no rate limit",
     policy: "agentgateway-token-limits",
@@ -54,5 +55,13 @@ export const tokenLimitMutations: Mutation[] = [
         o.spec.targetRefs = [{ group: "inference.networking.k8s.io", kind: "InferencePool", name }];
       });
     },
+  },
+  {
+    name: "the LLM route's token limit given a global per-user descriptor in CEL's optional syntax (jwt.?sub), which agentgateway's parser has off and the proxy skips",
+    policy: "agentgateway-rate-limits",
+    apply: (doc) =>
+      onTokenLimit(doc, (o) => {
+        o.spec.traffic.rateLimit.global = { backendRef: { name: "ratelimit", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "user", expression: 'jwt.?sub.orValue("anonymous")' }] }] };
+      }),
   },
 ];
