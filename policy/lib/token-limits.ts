@@ -34,19 +34,21 @@ export interface Reach {
 }
 
 /**
- * The applied token limits of a rateLimit value, as paths under `at`: `local[0]` of the top-level
- * list and of each conditional entry's policy when it counts `tokens` (the controller translates
- * only the first entry of a list, agentgateway-rate-limits reports the rest), and each `global`
- * descriptor with `unit: Tokens`, top-level and in each conditional entry's policy.
+ * The applied limits of a rateLimit value that count `counts`, as paths under `at`: `local[0]` of
+ * the top-level list and of each conditional entry's policy (the controller translates only the
+ * first entry of a list, agentgateway-rate-limits reports the rest; it is a request limit when
+ * `requests` is set, as processLocalRateLimitTraffic reads it), and each `global` descriptor of
+ * that unit (`Requests` unless `unit: Tokens`), top-level and in each conditional entry's policy.
  */
-export function tokenLimitPaths(rateLimit: unknown, at: string): string[] {
+export function appliedLimitPaths(rateLimit: unknown, at: string, counts: "tokens" | "requests"): string[] {
   if (!rateLimit || typeof rateLimit !== "object") return [];
   const set = (v: unknown) => v !== undefined && v !== null;
   const paths = (policy: { local?: unknown; global?: { descriptors?: unknown } } | undefined, where: string): string[] => {
     const first = Array.isArray(policy?.local) && policy.local[0] && typeof policy.local[0] === "object" ? (policy.local[0] as Record<string, unknown>) : undefined;
-    const out = first && set(first.tokens) && !set(first.requests) ? [`${where}.local[0]`] : [];
+    const kind = !first ? undefined : set(first.requests) ? "requests" : set(first.tokens) ? "tokens" : undefined;
+    const out = kind === counts ? [`${where}.local[0]`] : [];
     list(policy?.global?.descriptors as { unit?: unknown }[]).forEach((d, i) => {
-      if (d?.unit === "Tokens") out.push(`${where}.global.descriptors[${i}]`);
+      if (d && typeof d === "object" && (d.unit === "Tokens" ? "tokens" : "requests") === counts) out.push(`${where}.global.descriptors[${i}]`);
     });
     return out;
   };
@@ -55,6 +57,13 @@ export function tokenLimitPaths(rateLimit: unknown, at: string): string[] {
   list(rl.conditional as { policy?: never }[]).forEach((c, i) => out.push(...paths(c?.policy, `${at}.conditional[${i}].policy`)));
   return out;
 }
+
+/** The token limits among them (`local[0]` counting `tokens`, descriptors with `unit: Tokens`). */
+export const tokenLimitPaths = (rateLimit: unknown, at: string) => appliedLimitPaths(rateLimit, at, "tokens");
+
+/** Why a rate limit in a `traffic.phase: PreRouting` policy limits nothing (agentgateway v1.4.1). */
+export const PRE_ROUTING_DROPS =
+  'agentgateway v1.4.1 applies no rate limit before routing (store/binds.rs gateway_policies keeps CORS, OIDC, JWT, basic auth, API key, authorization, ext authz, ext proc and transformation, and drops any other policy as "unexpected gateway policy"; route_policies reads route-phase policies only), so nothing is limited';
 
 interface Target {
   group?: string;

@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, isKind, meta } from "../lib/k8s";
 import { withAgentgatewayPolicyPatches } from "../lib/agw-policy-patches";
-import { targetsReach, tokenLimitPaths } from "../lib/token-limits";
+import { PRE_ROUTING_DROPS, targetsReach, tokenLimitPaths } from "../lib/token-limits";
 import { orUnknown, probe } from "../lib/values";
 
 /**
@@ -35,7 +35,7 @@ export const agentgatewayTokenLimits: StackValidationPolicy = {
         const limits = `${paths.join(", ")} ${paths.length === 1 ? "is a token limit" : "are token limits"}`;
         if (read.value.phase === "PreRouting") {
           report(
-            `${what}: ${limits} in a traffic.phase PreRouting policy: agentgateway v1.4.1 applies no rate limit before routing (store/binds.rs gateway_policies keeps CORS, OIDC, JWT, basic auth, API key, authorization, ext authz, ext proc and transformation, and drops any other policy as "unexpected gateway policy"; route_policies reads route-phase policies only), so nothing is limited; leave phase unset (PostRouting) and aim the limit at the route to the AI backend`,
+            `${what}: ${limits} in a traffic.phase PreRouting policy: ${PRE_ROUTING_DROPS}; leave phase unset (PostRouting) and aim the limit at the route to the AI backend`,
             p.urn,
           );
           continue;

@@ -14,16 +14,21 @@ type Doc = Parameters<Mutation["apply"]>[0];
 const tokenLimit = (r: ReturnType<typeof resources>[number]) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.rateLimit?.local?.[0]?.tokens;
 const onTokenLimit = (doc: Doc, fn: (o: any) => void) => onFirst(doc, tokenLimit, fn);
 
+/** The Gateway the LLM route (to an AgentgatewayBackend) is attached to, by its first parentRef. */
+function llmGateway(doc: Doc): string | undefined {
+  const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.spec?.rules?.some((rule: any) => (rule.backendRefs ?? []).some((b: any) => b.kind === "AgentgatewayBackend")));
+  return (route?.inputs as any)?.spec?.parentRefs?.[0]?.name;
+}
+
 export const rateLimitMutations: Mutation[] = [
   {
     name: "the LLM token limit moved to the agent gateway in the PreRouting phase, where agentgateway applies no rate limit",
     policy: "agentgateway-token-limits",
     apply: (doc) => {
-      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.spec?.rules?.some((rule: any) => (rule.backendRefs ?? []).some((b: any) => b.kind === "AgentgatewayBackend")));
-      const parent = (route?.inputs as any)?.spec?.parentRefs?.[0];
-      if (!parent?.name) return undefined;
+      const gateway = llmGateway(doc);
+      if (!gateway) return undefined;
       return onTokenLimit(doc, (o) => {
-        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: parent.name }];
+        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway }];
         o.spec.traffic.phase = "PreRouting";
       });
     },
@@ -63,5 +68,19 @@ export const rateLimitMutations: Mutation[] = [
       onTokenLimit(doc, (o) => {
         o.spec.traffic.rateLimit.global = { backendRef: { name: "ratelimit", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "user", expression: 'jwt.?sub.orValue("anonymous")' }] }] };
       }),
+  },
+  {
+    // store/binds.rs gateway_policies keeps no rate limit: a PreRouting request limit is dropped.
+    name: "the LLM route's token limit swapped for a request limit on the agent gateway in the PreRouting phase, where agentgateway applies no rate limit",
+    policy: "agentgateway-rate-limits",
+    apply: (doc) => {
+      const gateway = llmGateway(doc);
+      if (!gateway) return undefined;
+      return onTokenLimit(doc, (o) => {
+        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway }];
+        o.spec.traffic.phase = "PreRouting";
+        o.spec.traffic.rateLimit = { local: [{ requests: 60, unit: "Minutes" }] };
+      });
+    },
   },
 ];

@@ -102,3 +102,19 @@ test("agentgateway-rate-limits: an AgentgatewayPolicyPatch is judged for the rat
   assert.deepEqual((await runResource(agentgatewayRateLimits, patched({}))).violations, []);
   assert.deepEqual((await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 1000, unit: "Minutes" }] }))).violations, []);
 });
+
+// store/binds.rs gateway_policies keeps no rate limit: a PreRouting one is dropped by the proxy.
+test("agentgateway-rate-limits: a request limit in a PreRouting policy limits nothing (its token limits are agentgateway-token-limits')", async () => {
+  const pre = (rateLimit: unknown, phase = "PreRouting") => {
+    const p = policy(rateLimit);
+    (p.props.spec as any).targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }];
+    (p.props.spec as any).traffic.phase = phase;
+    return p;
+  };
+  const global = { backendRef: { name: "rls", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "ip", expression: "source.address" }] }, { entries: [{ name: "user", expression: "jwt.sub" }], unit: "Tokens" }] };
+  const found = (await runResource(agentgatewayRateLimits, pre({ local: [{ requests: 100, unit: "Seconds" }], global }))).violations.map((v) => v.message);
+  assert.equal(found.length, 1);
+  assert.match(found[0], /^AgentgatewayPolicy agents\/llm-limit: spec\.traffic\.rateLimit\.local\[0\], spec\.traffic\.rateLimit\.global\.descriptors\[0\] are request limits in a traffic\.phase PreRouting policy: agentgateway v1\.4\.1 applies no rate limit before routing \(store\/binds\.rs gateway_policies/);
+  assert.deepEqual((await runResource(agentgatewayRateLimits, pre({ local: [{ tokens: 100, unit: "Minutes" }] }))).violations, []);
+  assert.deepEqual((await runResource(agentgatewayRateLimits, pre({ local: [{ requests: 100, unit: "Seconds" }] }, "PostRouting"))).violations, []);
+});
