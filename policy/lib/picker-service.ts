@@ -160,6 +160,17 @@ export function checkServiceWiring(svc: PolicyResource, port: number, resources:
   const { namespace, name } = meta(svc.props);
   const spec = svc.props.spec ?? {};
   const entry = list(spec.ports as ServicePort[]).find((p) => servesPicker(p, port))!;
+  if (spec.type === "ExternalName") {
+    // Kubernetes ignores an ExternalName Service's selector and gives it no endpoints (k8s.io/api
+    // v0.33 core/v1 ServiceSpec.selector); Istio 1.30.3 makes it a mesh-external alias of
+    // spec.externalName (serviceregistry/kube/conversion.go ConvertService), so the picker pods are never called.
+    const host = typeof spec.externalName === "string" && spec.externalName ? spec.externalName : "no host (externalName is empty)";
+    report(
+      `${where}: Service ${namespace}/${name} is of type ExternalName (an alias of ${host}): Kubernetes ignores its selector and gives it no endpoints, and Istio takes it as that external host, so the gateway sends its ext-proc calls (each request's headers and body) to ${host}, not to the endpoint picker; make it a ClusterIP Service selecting the picker's pods`,
+      poolUrn,
+    );
+    return;
+  }
   const selector = (spec.selector ?? {}) as Record<string, string>;
   if (Object.keys(selector).length === 0) {
     // Without a selector Kubernetes manages no endpoints: only hand-made ones can back it.

@@ -1,10 +1,11 @@
 /**
- * Review mutations of the endpoint pickers' configs and of pickers installed by llm-d-router's own
- * charts (llm-d-router-gateway v0.10.0 Helm releases): each a change inference-pool-epp must fail.
+ * Review mutations of the endpoint pickers' configs and Services, and of pickers installed by
+ * llm-d-router's own charts (llm-d-router-gateway v0.10.0 Helm releases): each a change
+ * inference-pool-epp must fail.
  * Split from mutations-pools-gpu.ts by concept.
  */
 import * as yaml from "js-yaml";
-import { Mutation, resources, isKind, onFirst, edit, podSpecs } from "./mutations-support";
+import { Mutation, resources, isKind, onFirst, edit, podSpecs, eppService } from "./mutations-support";
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 
 type PickerConfig = { plugins: { name?: string; type: string; parameters?: unknown }[]; dataLayer?: { sources?: unknown[] } };
@@ -19,6 +20,13 @@ function editPickerConfig(doc: ExportedDeployment, change: (config: PickerConfig
 }
 
 export const pickerMutations: Mutation[] = [
+  {
+    // Kubernetes ignores an ExternalName Service's selector (k8s.io/api v0.33 ServiceSpec); Istio 1.30.3
+    // aliases the Service to its external host, so the gateway's ext-proc calls (request bodies) go there.
+    name: "the EPP Service made type ExternalName (its selector and ports kept), aliasing an external host",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, eppService, (o) => Object.assign(o.spec, { type: "ExternalName", externalName: "picker.example.com" })),
+  },
   {
     // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.
     name: "an endpoint picker's EndpointPickerConfig naming a plugin type its release does not register",

@@ -65,6 +65,18 @@ test("inference-pool-epp: a picker Service port landing on the picker's metrics 
   assert.ok(flag.every((m) => m.includes("qwen3-32b-v1 ")));
 });
 
+test("inference-pool-epp: a picker Service of type ExternalName fails, its selector and ports kept (Kubernetes ignores the selector; Istio aliases the Service to the external host)", async () => {
+  // Before: it passed, since its selector still matched the picker's pods.
+  const external = await review((objects) => Object.assign(named(objects, "Service", "qwen3-32b-v1-epp").spec, { type: "ExternalName", externalName: "picker.example.com" }));
+  assert.equal(external.length, 1, external.join("\n"));
+  assert.match(
+    external[0],
+    /^InferencePool inference\/qwen3-32b-v1 on a: Service inference\/qwen3-32b-v1-epp is of type ExternalName \(an alias of picker\.example\.com\): Kubernetes ignores its selector and gives it no endpoints, and Istio takes it as that external host, so the gateway sends its ext-proc calls \(each request's headers and body\) to picker\.example\.com, not to the endpoint picker/,
+  );
+  // The other pools' pickers are still judged on their own.
+  assert.ok(external.every((m) => m.includes("qwen3-32b-v1 ")));
+});
+
 const dropRule = (objects: Obj[]) => objects.splice(objects.indexOf(named(objects, "DestinationRule", "qwen3-32b-v1-epp")), 1);
 
 test("inference-pool-epp: a picker run with --secure-serving=false answers in plaintext, so a TLS DestinationRule breaks it and none is needed", async () => {
