@@ -20,18 +20,22 @@ function llmGateway(doc: Doc): string | undefined {
   return (route?.inputs as any)?.spec?.parentRefs?.[0]?.name;
 }
 
+/** The token-limit policy moved to the LLM route's Gateway in the PreRouting phase, then `fn`. */
+function atPreRouting(doc: Doc, fn: (o: any) => void = () => {}) {
+  const gateway = llmGateway(doc);
+  if (!gateway) return undefined;
+  return onTokenLimit(doc, (o) => {
+    o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway }];
+    o.spec.traffic.phase = "PreRouting";
+    fn(o);
+  });
+}
+
 export const rateLimitMutations: Mutation[] = [
   {
     name: "the LLM token limit moved to the agent gateway in the PreRouting phase, where agentgateway applies no rate limit",
     policy: "agentgateway-token-limits",
-    apply: (doc) => {
-      const gateway = llmGateway(doc);
-      if (!gateway) return undefined;
-      return onTokenLimit(doc, (o) => {
-        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway }];
-        o.spec.traffic.phase = "PreRouting";
-      });
-    },
+    apply: (doc) => atPreRouting(doc),
   },
   {
     name: "the LLM token limit replaced by a global per-user Tokens descriptor on an agent route, whose Service backends agentgateway never counts tokens for",
@@ -73,14 +77,9 @@ export const rateLimitMutations: Mutation[] = [
     // store/binds.rs gateway_policies keeps no rate limit: a PreRouting request limit is dropped.
     name: "the LLM route's token limit swapped for a request limit on the agent gateway in the PreRouting phase, where agentgateway applies no rate limit",
     policy: "agentgateway-rate-limits",
-    apply: (doc) => {
-      const gateway = llmGateway(doc);
-      if (!gateway) return undefined;
-      return onTokenLimit(doc, (o) => {
-        o.spec.targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway }];
-        o.spec.traffic.phase = "PreRouting";
+    apply: (doc) =>
+      atPreRouting(doc, (o) => {
         o.spec.traffic.rateLimit = { local: [{ requests: 60, unit: "Minutes" }] };
-      });
-    },
+      }),
   },
 ];
