@@ -214,3 +214,28 @@ export function parsePrincipal(p: string): { trustDomain: string; namespace: str
   const m = /^(.+)\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(p);
   return m ? { trustDomain: m[1], namespace: m[2], serviceAccount: m[3] } : undefined;
 }
+
+/**
+ * The `when` keys that name callers by their mesh identity. Istio 1.30.3 builds each with the
+ * generator of the source field of that name (security/authz/model/model.go New), so it matches
+ * them as it matches from.source.principals, namespaces and serviceAccounts: against the peer's
+ * SPIFFE identity. `request.auth.principal` is a JWT's `iss/sub`, no mesh identity.
+ */
+const identityWhenKeys = ["source.principal", "source.namespace", "source.serviceAccount"];
+
+/** The identity keys (as {@link identityWhenKeys}) a rule's `when` conditions set values or notValues for. */
+export function identityConditions(rule: Rule): string[] {
+  const keys = list(rule.when).filter((w) => typeof w?.key === "string" && identityWhenKeys.includes(w.key) && list(w.values).length + list(w.notValues).length > 0);
+  return [...new Set(keys.map((w) => w.key))];
+}
+
+/**
+ * The principals a rule's `when` conditions on `source.principal` name (values and notValues).
+ * Istio 1.30.3 matches them exactly as it matches from.source.principals: ztunnel gets both as one
+ * StringMatch list (pilot/pkg/serviceregistry/ambient/authorization.go handleRule, whenMatch with
+ * stringToMatch; ztunnel src/rbac.rs matches_principal), a waypoint's or gateway's Envoy builds both
+ * with srcPrincipalGenerator and rewrites both for trust domain aliases (model.go MigrateTrustDomain).
+ */
+export function principalConditions(rule: Rule): unknown[] {
+  return list(rule.when).flatMap((w) => (w?.key === "source.principal" ? [...list(w.values), ...list(w.notValues)] : []));
+}

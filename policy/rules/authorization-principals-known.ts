@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, describeNamespaceReach, describeTrustDomains, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
+import { AuthzSpec, describeNamespaceReach, describeTrustDomains, identityConditions, principalConditions, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
 import { gatewaysOfUnknownClass, gatewaysOwnedByNone, ISTIO_INGRESS, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T } from "../lib/k8s";
 import { isKindOrPatch, isPatch } from "../lib/patches";
@@ -41,7 +41,7 @@ function refusedSourceMix(source: unknown): string | undefined {
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch) is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain (for a policy bound by targetRefs, which a waypoint or gateway enforces, also cluster.local or one of istiod's meshConfig.trustDomainAliases, which istiod rewrites into it there; ztunnel matches principals as written) and names a ServiceAccount the stack renders, no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities, which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch), in a source or a rule's `when` condition on source.principal (values and notValues, which Istio matches as principals), is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain (for a policy bound by targetRefs, which a waypoint or gateway enforces, also cluster.local or one of istiod's meshConfig.trustDomainAliases, which istiod rewrites into it there; ztunnel matches principals as written) and names a ServiceAccount the stack renders, no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities (in sources or in when conditions on source.principal, source.namespace or source.serviceAccount), which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -110,11 +110,66 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
         const istioIngress = refs.known
           ? { only: targetsOnlyGatewaysOfClass(refs.value, namespace, resources, [ISTIO_INGRESS]), names: refs.value.map((ref) => `${ref.name} (class ${classOf(ref.name)})`) }
           : { only: "unknown" as Tri, names: [] };
+        const unknownIdentity = (id: string) => {
+          const unowned = ownedByNone.get(id);
+          if (unowned) {
+            pending.push(`whether ${id}, named by ${policy}, exists: it is the proxy account of Gateway ${unowned}, whose istio.io/rev (its own or its namespace's) no istiod of the stack answers to, and Istio 1.30.3 deploys a Gateway's proxy only from an istiod owning it`);
+            return true;
+          }
+          if (!mayBeProxyOf(id, unknownClass)) return false;
+          pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
+          return true;
+        };
+        // One principal (a source's, or a when condition's value) read as Istio matches it; `where` opens its messages.
+        const judgePrincipal = (p: unknown, where: string) => {
+          // Read as Istio matches it: exact, or a suffix (leading `*`) or prefix (trailing `*`) match.
+          const reach = principalReach(p);
+          if (reach.kind === "any") return; // open sources are authorization-sources-restricted's finding
+          if (reach.kind === "none") {
+            report(`${where}: principal ${JSON.stringify(p)} ${reach.why}`, r.urn);
+            return;
+          }
+          // A wildcard trust domain (`*/ns/…`) takes in the mesh's own: only one that cannot is outside.
+          const inMesh = (domains: Iterable<string>) => [...domains].some((td) => trustDomainMatches(reach.trustDomain, td));
+          if (!inMesh(trustDomains)) {
+            const which = "exact" in reach.trustDomain ? "" : ` (${describeTrustDomains(reach.trustDomain)})`;
+            // Bound by targetRefs, the policy is a waypoint's or gateway's, which read aliases as the mesh's.
+            const aliased = inMesh(envoyTrustDomains);
+            if (unknownTrustDomains.length > 0) pending.push(`whether principal ${p} of ${policy} is in the mesh trust domain (${unknownTrustDomains.join(", ")} is not known yet)`);
+            else if (aliased && !refs.known) pending.push(`whether ${policy} on cluster ${cluster} binds a waypoint or gateway (its targetRefs), which decides whether principal ${p} is the mesh's`);
+            // At a waypoint or gateway it is rewritten into the mesh's trust domain: no finding.
+            else if (!(aliased && refs.known && refs.value.length > 0) && trustDomains.size > 0) {
+              const why = aliased ? ": ztunnel, which enforces this policy (it has no targetRefs), matches it as written, while istiod reads cluster.local and trust domain aliases as the mesh's only for waypoints and gateways" : "";
+              report(`${where}: principal ${p}${which} is outside the mesh trust domain (${[...trustDomains].join(", ")})${why}`, r.urn);
+            }
+          }
+          // Callers across namespaces are authorization-sources-restricted's finding (as principals).
+          if (reach.kind === "across") return;
+          if (reach.kind === "serviceAccount") {
+            const id = `${reach.namespace}/${reach.serviceAccount}`;
+            if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) {
+              report(`${where}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+            }
+            return;
+          }
+          // A namespace-wide pattern names the ServiceAccounts it can match: it needs one of the stack's.
+          const head = `${reach.namespace}/${reach.serviceAccountPrefix}`;
+          if ([...known].some((id) => id.startsWith(head))) return;
+          // The proxy of a Gateway whose class is not known yet runs as `<name>` or `<name>-<class>`.
+          if (unknownClass.some((g) => `${g.namespace}/${g.name}`.startsWith(head) || head.startsWith(`${g.namespace}/${g.name}`))) {
+            pending.push(`whether ${p}, named by ${policy}, matches the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
+            return;
+          }
+          report(`${where}: principal ${p} matches ${describeNamespaceReach(reach)}, and this stack has none (add one to allowedServiceAccounts if a controller creates it)`, r.urn);
+        };
         for (const [i, rule] of list(rules.value).entries()) {
           // A rule or source that is no object names no principal (a hand-edited state can hold a
           // null): skipped here, so the policies after it are still judged.
           if (!isObject(rule)) continue;
-          const byIdentity = list(rule.from).filter(isObject).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0));
+          const byIdentity = [
+            ...list(rule.from).filter(isObject).flatMap((f) => (["principals", "namespaces", "serviceAccounts"] as const).filter((k) => list(f.source?.[k]).length > 0)),
+            ...identityConditions(rule).map((key) => `when ${key}`),
+          ];
           if (byIdentity.length && istioIngress.only === true) {
             report(
               `${policy} rule ${i}: names callers by ${[...new Set(byIdentity)].join(" and ")}, but it binds only Istio ingress Gateway ${istioIngress.names.join(", ")}, which Istio keeps out of the ambient data plane: in-mesh callers reach it without a mesh identity, so the rule never matches them (restrict who reaches the gateway's pods with a NetworkPolicy instead)`,
@@ -123,16 +178,6 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           } else if (byIdentity.length && istioIngress.only === "unknown") {
             pending.push(`whether ${policy} on cluster ${cluster} binds only Istio ingress Gateways (its targetRefs or their classes), which decides rule ${i}`);
           }
-          const unknownIdentity = (id: string) => {
-            const unowned = ownedByNone.get(id);
-            if (unowned) {
-              pending.push(`whether ${id}, named by ${policy}, exists: it is the proxy account of Gateway ${unowned}, whose istio.io/rev (its own or its namespace's) no istiod of the stack answers to, and Istio 1.30.3 deploys a Gateway's proxy only from an istiod owning it`);
-              return true;
-            }
-            if (!mayBeProxyOf(id, unknownClass)) return false;
-            pending.push(`whether ${id}, named by ${policy}, is the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
-            return true;
-          };
           for (const [j, from] of list(rule.from).entries()) {
             if (!isObject(from)) continue;
             const clash = refusedSourceMix(from.source);
@@ -143,48 +188,10 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
               const id = sa.includes("/") ? sa : `${namespace}/${sa}`;
               if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) report(`${policy}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
             }
-            for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) {
-              // Read as Istio matches it: exact, or a suffix (leading `*`) or prefix (trailing `*`) match.
-              const reach = principalReach(p);
-              if (reach.kind === "any") continue; // open sources are authorization-sources-restricted's finding
-              if (reach.kind === "none") {
-                report(`${policy}: principal ${JSON.stringify(p)} ${reach.why}`, r.urn);
-                continue;
-              }
-              // A wildcard trust domain (`*/ns/…`) takes in the mesh's own: only one that cannot is outside.
-              const inMesh = (domains: Iterable<string>) => [...domains].some((td) => trustDomainMatches(reach.trustDomain, td));
-              if (!inMesh(trustDomains)) {
-                const which = "exact" in reach.trustDomain ? "" : ` (${describeTrustDomains(reach.trustDomain)})`;
-                // Bound by targetRefs, the policy is a waypoint's or gateway's, which read aliases as the mesh's.
-                const aliased = inMesh(envoyTrustDomains);
-                if (unknownTrustDomains.length > 0) pending.push(`whether principal ${p} of ${policy} is in the mesh trust domain (${unknownTrustDomains.join(", ")} is not known yet)`);
-                else if (aliased && !refs.known) pending.push(`whether ${policy} on cluster ${cluster} binds a waypoint or gateway (its targetRefs), which decides whether principal ${p} is the mesh's`);
-                // At a waypoint or gateway it is rewritten into the mesh's trust domain: no finding.
-                else if (!(aliased && refs.known && refs.value.length > 0) && trustDomains.size > 0) {
-                  const why = aliased ? ": ztunnel, which enforces this policy (it has no targetRefs), matches it as written, while istiod reads cluster.local and trust domain aliases as the mesh's only for waypoints and gateways" : "";
-                  report(`${policy}: principal ${p}${which} is outside the mesh trust domain (${[...trustDomains].join(", ")})${why}`, r.urn);
-                }
-              }
-              // Callers across namespaces are authorization-sources-restricted's finding (as principals).
-              if (reach.kind === "across") continue;
-              if (reach.kind === "serviceAccount") {
-                const id = `${reach.namespace}/${reach.serviceAccount}`;
-                if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) {
-                  report(`${policy}: principal ${p} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
-                }
-                continue;
-              }
-              // A namespace-wide pattern names the ServiceAccounts it can match: it needs one of the stack's.
-              const head = `${reach.namespace}/${reach.serviceAccountPrefix}`;
-              if ([...known].some((id) => id.startsWith(head))) continue;
-              // The proxy of a Gateway whose class is not known yet runs as `<name>` or `<name>-<class>`.
-              if (unknownClass.some((g) => `${g.namespace}/${g.name}`.startsWith(head) || head.startsWith(`${g.namespace}/${g.name}`))) {
-                pending.push(`whether ${p}, named by ${policy}, matches the proxy of a Gateway whose class or proxy ServiceAccount is not known yet`);
-                continue;
-              }
-              report(`${policy}: principal ${p} matches ${describeNamespaceReach(reach)}, and this stack has none (add one to allowedServiceAccounts if a controller creates it)`, r.urn);
-            }
+            for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) judgePrincipal(p, policy);
           }
+          // A `when` on source.principal is matched as principals are, by ztunnel and Envoy alike.
+          for (const p of principalConditions(rule)) judgePrincipal(p, `${policy} rule ${i} when source.principal`);
         }
       }
     }

@@ -1,6 +1,7 @@
 /** Policy-review mutations of authorization: ALLOW coverage of workload namespaces, rule sources and principals, the agent call graph (L7 rules, their targets and waypoints: mutations-l7.ts). */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, podSpecs, withSpec, firstSource, principalRule, serviceAccountRule, onFirst, removeAll, unconfiguredAgent, addLike, addNamespaceWithWorkload } from "./mutations-support";
+import { Mutation, resources, isKind, edit, podSpecs, withSpec, firstSource, principalRule, onFirst, removeAll, unconfiguredAgent, addLike, addNamespaceWithWorkload } from "./mutations-support";
+import { authzPrincipalMutations } from "./mutations-authz-principals";
 
 export const authzMutations: Mutation[] = [
   {
@@ -78,37 +79,7 @@ export const authzMutations: Mutation[] = [
     policy: "workload-namespaces-authorized",
     apply: (doc) => removeAll(doc, (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.metadata?.namespace === "agents"),
   },
-  {
-    name: "a principal naming no rendered ServiceAccount",
-    policy: "authorization-principals-known",
-    apply: (doc) =>
-      onFirst(doc, serviceAccountRule, (o) => {
-        const src = o.spec.rules[0].from[0].source;
-        src.principals = [src.principals[0].replace(/\/sa\/.*$/, "/sa/ghost")];
-      }),
-  },
-  {
-    name: "a principal in a foreign trust domain",
-    policy: "authorization-principals-known",
-    apply: (doc) =>
-      onFirst(doc, serviceAccountRule, (o) => {
-        const src = o.spec.rules[0].from[0].source;
-        src.principals = [src.principals[0].replace(/^[^/]+/, "evil.example")];
-      }),
-  },
-  {
-    name: "the inference gateway's policy naming the agents' principals (Istio's gateways never see them)",
-    policy: "authorization-principals-known",
-    apply: (doc) => {
-      const agent = resources(doc).find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && (r.inputs as any)?.metadata?.namespace === "agents");
-      if (!agent) return undefined;
-      return onFirst(
-        doc,
-        (r) => isKind(r, "AuthorizationPolicy") && (r.inputs as any)?.spec?.targetRefs?.some((t: any) => t.kind === "Gateway" && t.name === "inference-gateway"),
-        (o) => o.spec.rules.push({ from: [{ source: { principals: [`cluster.local/ns/agents/sa/${(agent.inputs as any).metadata.name}`] } }] }),
-      );
-    },
-  },
+  ...authzPrincipalMutations,
   {
     name: "a root-namespace ALLOW policy letting the agent gateway reach the tools",
     policy: "agent-call-graph",
