@@ -8,6 +8,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isAuthorizationPolicy, isKind, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { parameterLayers } from "./agentgateway-params";
 import { agentgatewayProxyName, isOwnAgentgatewayClass } from "./authz-targets";
+import { istioGatewayPodLabels } from "./istio-classes";
 import { gatewayPodLabels, istioRootNamespaces, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
 import { istioServiceClusterIp } from "./gateway-service-type";
@@ -88,12 +89,12 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
       const noTargets = targetRefsOf(spec).length === 0;
       const namespaceWide = !spec.selector && noTargets;
       // Unlike ztunnel, the gateway's Envoy reads an empty or absent matchLabels as selecting every pod.
-      const pods = gatewayPodLabels(gw);
+      const pods = noTargets && spec.selector ? istioGatewayPodLabels(gw, resources) : { labels: {}, unknown: [] };
       const wanted = Object.entries(spec.selector?.matchLabels ?? {});
-      // Labels Istio's template also sets (kube-gateway.yaml) that gatewayPodLabels does not model.
-      const unmodelled = wanted.filter(([k]) => CANONICAL_LABELS.includes(k) && !(k in pods));
-      const selected = noTargets && !!spec.selector && matchesLabels(Object.fromEntries(wanted.filter((e) => !unmodelled.includes(e))), pods);
-      if (selected && unmodelled.length > 0) throw unknownValueError([`<whether the Gateway's pods carry ${unmodelled.map(([k, v]) => `${k}=${v}`).join(", ")}>`]);
+      // Labels whose value this preview cannot know yet (the Deployment's name while the Gateway's kind is not known).
+      const unsure = wanted.filter(([k]) => pods.unknown.includes(k));
+      const selected = noTargets && !!spec.selector && matchesLabels(Object.fromEntries(wanted.filter((e) => !unsure.includes(e))), pods.labels);
+      if (selected && unsure.length > 0) throw unknownValueError([`<whether the Gateway's pods carry ${unsure.map(([k, v]) => `${k}=${v}`).join(", ")}>`]);
       if (selected && bySelector === "unknown") throw unknownValueError(["<whether istiod attaches selector-bound policies to Gateway API gateways>"]);
       // A targetRef binds a Gateway of the policy's own namespace only.
       const targeted = here && targetRefsOf(spec).some((t) => t.kind === "Gateway" && t.name === name);
@@ -127,9 +128,6 @@ export function outsiders(gw: PolicyResource, resources: PolicyResource[]): Outs
   }
   return out;
 }
-
-/** Pod labels Istio 1.30.3's kube-gateway.yaml sets from the Deployment's name and revision. */
-const CANONICAL_LABELS = ["service.istio.io/canonical-name", "service.istio.io/canonical-revision"];
 
 /**
  * Whether istiod attaches policies bound by selector (no targetRefs) to Gateway API gateways: yes

@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterResolver, isGateway, meta, T } from "./k8s";
-import { istioGatewayKind } from "./istio-classes";
+import { istioDefaultName, istioGatewayKind } from "./istio-classes";
 import { agentgatewayProxyName, isOwnAgentgatewayClass as isAgentgatewayClass } from "./authz-targets";
 import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
 import { istiodsOf, istiodsServing } from "./istiod-revisions";
@@ -42,7 +42,7 @@ function proxyServiceAccount(r: PolicyResource, cls: string, cluster: PolicyReso
   if (!kind.known) return kind;
   if (kind.value === undefined) return otherControllerAccount(r, cls, cluster);
   if (kind.value === "remote") return { known: true, value: undefined };
-  const byName = kind.value === "ingress" ? `${name}-${cls}` : name;
+  const byName = istioDefaultName(kind.value, name, cls);
   const annotated = probe(() => meta(r.props).annotations[SERVICE_ACCOUNT_ANNOTATION] as unknown);
   if (!annotated.known) return annotated;
   return { known: true, value: typeof annotated.value === "string" && annotated.value !== "" ? annotated.value : byName };

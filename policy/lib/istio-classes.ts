@@ -23,7 +23,8 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, isKind, meta } from "./k8s";
 import { DEFAULT_CLASS_NAMES, istiodClassNames, istiodsOf, istiodsServing } from "./istiod-revisions";
-import { isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { gatewayPodLabels, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { probe } from "./values";
 
 export type IstioGatewayKind = "ingress" | "waypoint" | "east-west" | "agentgateway" | "remote";
 
@@ -132,4 +133,44 @@ export function unservedIstioGateway(gw: PolicyResource, resources: PolicyResour
   const owners = istiodsServing(gw, resources);
   if (owners.length === 0 || owners.some((o) => kindFor(classNamesOf(o), cls, object) !== undefined)) return undefined;
   return { kind, owners, needs };
+}
+
+/**
+ * The name Istio 1.30.3 gives a Gateway's Deployment and ServiceAccount unless annotated otherwise
+ * (gatewaycommon/gateway_utils.go GetDefaultName): `<name>-<class>` for its ingress kind, the bare
+ * name for the kinds whose ClassInfo sets DisableNameSuffix (waypoint, east-west, agentgateway).
+ */
+export function istioDefaultName(kind: IstioGatewayKind, name: string, cls: string): string {
+  return kind === "ingress" ? `${name}-${cls}` : name;
+}
+
+const CANONICAL_NAME = "service.istio.io/canonical-name";
+const NAME_OVERRIDE = "gateway.istio.io/name-override";
+
+/**
+ * The labels of a Gateway's proxy pods as Istio 1.30.3's deployment controller renders them for
+ * its kinds (istio-discovery files/kube-gateway.yaml, waypoint.yaml, agentgateway.yaml; merged in
+ * order, later maps winning, pkg/kube/inject/template.go mergeMaps): first `service.istio.io/
+ * canonical-name`, the Deployment's name (the `gateway.istio.io/name-override` annotation when set
+ * and not empty, else {@link istioDefaultName}; deploymentcontroller.go GetOrDefault), and
+ * `service.istio.io/canonical-revision: latest`, then the Gateway's infrastructure labels and the
+ * controller's own ({@link gatewayPodLabels}). `istio.io/rev` is a pod annotation there, a label
+ * only when the Gateway's labels carry it. `unknown`: the keys whose value this preview cannot know
+ * (the Deployment's name while the Gateway's kind or annotations are not known); a Gateway Istio
+ * does not deploy gets the controller's labels alone.
+ */
+export function istioGatewayPodLabels(gw: PolicyResource, resources: PolicyResource[]): { labels: Record<string, string>; unknown: string[] } {
+  const own = gatewayPodLabels(gw);
+  const kind = probe(() => istioGatewayKind(gw, resources));
+  if (kind.known && (kind.value === undefined || kind.value === "remote")) return { labels: own, unknown: [] };
+  const { name } = meta(gw.props);
+  const deployment = probe((): string | undefined => {
+    const override: unknown = meta(gw.props).annotations[NAME_OVERRIDE];
+    if (typeof override === "string" && override !== "") return override;
+    return kind.known && kind.value ? istioDefaultName(kind.value, name, String(gw.props.spec?.gatewayClassName)) : undefined;
+  });
+  const named = deployment.known ? deployment.value : undefined;
+  const canonical = { ...(named !== undefined ? { [CANONICAL_NAME]: named } : {}), "service.istio.io/canonical-revision": "latest" };
+  const labels = { ...canonical, ...own };
+  return { labels, unknown: CANONICAL_NAME in labels ? [] : [CANONICAL_NAME] };
 }

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { on, https, gateway } from "./traffic-support";
 
 const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
@@ -42,13 +42,33 @@ test("gateway-listeners-tls: an ALLOW policy bound by a selector the gateway's p
   assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers, open({}), on_])).violations.length, 1);
 });
 
-// Istio's kube-gateway.yaml also labels the pods service.istio.io/canonical-name (the Deployment's
-// name) and canonical-revision, which this pack does not model: a selector on them may bind the gateway.
-test("gateway-listeners-tls: a selector on the gateway pods' canonical-name label is can't judge, not passed over", async () => {
-  const open = on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector: { matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } }, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
-  const r = await runStack(gatewayListenersTls, [gwMesh, callers, open]);
-  assert.deepEqual(r.violations, []);
-  assert.match(r.unknown.join("\n"), /http-mesh/);
+// Istio 1.30.3's gateway templates (istio-discovery files/kube-gateway.yaml, waypoint.yaml,
+// agentgateway.yaml) label the proxy pods service.istio.io/canonical-name with the Deployment's
+// name (the gateway.istio.io/name-override annotation, else GetDefaultName: `<name>-<class>` for the
+// ingress kind, the bare name for the others) and canonical-revision `latest`, both overridden by
+// the Gateway's own (infrastructure) labels; istio.io/rev goes on the pods as an annotation only.
+test("gateway-listeners-tls: a selector on the gateway pods' canonical-name, canonical-revision or istio.io/rev label is judged from Istio's template", async () => {
+  const open = (matchLabels: Record<string, string>) => on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { selector: { matchLabels }, rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
+  const verdicts = async (matchLabels: Record<string, string>, gw = gwMesh) => (await runStack(gatewayListenersTls, [gw, callers, open(matchLabels)])).violations.length;
+  // The ingress kind's Deployment is <name>-<class>; every gateway's canonical revision is latest.
+  assert.equal(await verdicts({ "service.istio.io/canonical-name": "inference-gateway-istio" }), 1);
+  assert.equal(await verdicts({ "service.istio.io/canonical-name": "inference-gateway-istio", "service.istio.io/canonical-revision": "latest" }), 1);
+  assert.equal(await verdicts({ "service.istio.io/canonical-name": "inference-gateway" }), 0);
+  assert.equal(await verdicts({ "service.istio.io/canonical-revision": "v2" }), 0);
+  // gateway.istio.io/name-override renames the Deployment; the Gateway's own label overrides the template's.
+  const renamed = gateway("inference-gateway", "istio", [https, mesh], { metadata: { annotations: { "gateway.istio.io/name-override": "edge" } } });
+  assert.equal(await verdicts({ "service.istio.io/canonical-name": "edge" }, renamed), 1);
+  assert.equal(await verdicts({ "service.istio.io/canonical-name": "inference-gateway-istio" }, renamed), 0);
+  const labelled = gateway("inference-gateway", "istio", [https, mesh], { metadata: { labels: { "service.istio.io/canonical-name": "edge", "istio.io/rev": "canary" } } });
+  assert.equal(await verdicts({ "service.istio.io/canonical-name": "edge" }, labelled), 1);
+  // istio.io/rev is a label of the pods only when the Gateway's labels carry it.
+  assert.equal(await verdicts({ "istio.io/rev": "canary" }), 0);
+  assert.equal(await verdicts({ "istio.io/rev": "canary" }, labelled), 1);
+  // A class renamed by istiod's env not known yet: the Deployment's name is not known either.
+  const istiod = on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", pilot: { env: { PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME: UNKNOWN } } } });
+  const later = await runStack(gatewayListenersTls, [gwMesh, callers, open({ "service.istio.io/canonical-name": "inference-gateway-istio" }), istiod]);
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /http-mesh/);
 });
 
 // Envoy reads the policies of Istio's root namespace beside its own (Istio 1.30.3
