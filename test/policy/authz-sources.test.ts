@@ -250,3 +250,17 @@ test("authorization-sources-restricted: a selector or namespace policy is judged
   assert.deepEqual(preview.violations, []);
   assert.match(preview.unknown[0], /whether AuthorizationPolicy inference\/td on cluster a is enforced by ztunnel/);
 });
+
+// Istio 1.30.3: a selector without matchLabels is a WORKLOAD_SELECTOR policy with no label selector
+// (ambient/authorization.go convertAuthorizationPolicy), which buildWorkloadPolicies (workloads.go)
+// attaches to no workload, while Envoy's isSelected (model/policyattachment.go) reads an empty
+// matchLabels as a subset of every pod's labels; an empty matchLabels selects every workload there
+// and at ztunnel (krt FilterSelects: an empty selector matches).
+test("l7-authorization-target-refs: an empty selector is named for what it binds, not as a selector", async () => {
+  const l7 = (selector: unknown) => ({ type: AP, props: { metadata: { name: "l7", namespace: "tools" }, spec: { selector, rules: [{ to: [{ operation: { methods: ["POST"] } }] }] } } });
+  const bad = await runResource(l7AuthorizationTargetRefs, [l7({}), l7({ matchLabels: {} })]);
+  assert.deepEqual(bad.violations.map((v) => v.message), [
+    "AuthorizationPolicy tools/l7 uses to.operation.methods but attaches through an empty selector (no matchLabels), which ztunnel enforces on no workload (istiod hands it only to the workloads a matchLabels selects) while the Envoy of an Istio gateway in namespace tools reads it as selecting every pod: it guards none of the namespace's ambient workloads; attach it with targetRefs to the waypoint or Gateway",
+    "AuthorizationPolicy tools/l7 uses to.operation.methods but attaches through an empty selector (matchLabels {}), which selects every workload in namespace tools: ztunnel enforces it on each of them at L4 only (istiod drops an ALLOW rule's L7 attributes with the rule, a DENY rule's HTTP fields alone); attach it with targetRefs to the waypoint or Gateway",
+  ]);
+});
