@@ -9,7 +9,7 @@ import { isAuthorizationPolicy, isKind, matchesLabels, matchesSelector, meta, un
 import { parameterLayers } from "./agentgateway-params";
 import { agentgatewayProxyName, isOwnAgentgatewayClass } from "./authz-targets";
 import { istioGatewayPodLabels } from "./istio-classes";
-import { gatewayPodLabels, istioRootNamespaces, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
+import { istioRootNamespaces, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
 import { istioServiceClusterIp } from "./gateway-service-type";
 import { actionOf, AuthzSpec, isUnauthenticatedOnly, openness, Source, targetRefsOf } from "./authz";
@@ -163,14 +163,15 @@ export function admitsOutsidersOn(o: Outsiders, port: Probe<unknown>): Tri {
  * one selects those pods for ingress, and every rule of every one that does and covers the port
  * names pod or namespace peers only (a rule without peers, or with an ipBlock, admits addresses
  * outside the cluster; policies add up, so one open rule opens the port). The pods carry the
- * labels Istio's controller gives them (gatewayPodLabels). NetworkPolicy implementations always
+ * labels Istio's controller gives them (istioGatewayPodLabels). NetworkPolicy implementations always
  * admit a pod's own node, and with `externalTrafficPolicy: Cluster` kube-proxy rewrites load
  * balancer traffic to the receiving node's address: so the Service must keep client addresses
  * (`Local`), set through the Gateway's options (keepsClientAddress).
  */
 export function networkPolicyKeepsInCluster(gw: PolicyResource, port: Probe<unknown>, resources: PolicyResource[]): { restricted: Tri; policies: string[] } {
   const { namespace } = meta(gw.props);
-  const podLabels = probe(() => gatewayPodLabels(gw));
+  // A label whose value is not known yet (the Deployment's name, while the Gateway's kind is not) is left out.
+  const podLabels = probe(() => istioGatewayPodLabels(gw, resources).labels);
   const policies = resources.filter((r) => isKind(r.type, "networking.k8s.io", "NetworkPolicy"));
   const selects = (np: PolicyResource): Tri =>
     tri(() => {
@@ -233,14 +234,14 @@ export function keepsClientAddress(gw: PolicyResource, resources: PolicyResource
  * whatever it is called) gives them its selector labels (v1.4.1 helm/agentgateway _helpers.tpl:
  * app.kubernetes.io/name and instance and the gateway-name label, the Gateway's name shortened
  * past 63 characters as agentgatewayProxyName) and the class; Istio's controller its own
- * (gatewayPodLabels). Throws while the class's controller is not known.
+ * (istioGatewayPodLabels). Throws while the class's controller is not known.
  */
 function proxyPodLabels(gw: PolicyResource, resources: PolicyResource[]): Record<string, string> {
   const name = agentgatewayProxyName(meta(gw.props).name);
   const cls = String(gw.props.spec?.gatewayClassName ?? "");
   const agw = isOwnAgentgatewayClass(cls, resources);
   if (!agw.known) throw unknownValueError([`<whether class ${cls} is agentgateway's>`]);
-  if (!agw.value && gw.props.spec?.infrastructure?.parametersRef?.kind !== "AgentgatewayParameters") return gatewayPodLabels(gw);
+  if (!agw.value && gw.props.spec?.infrastructure?.parametersRef?.kind !== "AgentgatewayParameters") return istioGatewayPodLabels(gw, resources).labels;
   const infra = Object.entries((gw.props.spec?.infrastructure?.labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
   return {
     ...Object.fromEntries(infra),

@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
+import { exposingServices } from "../../policy/lib/gateway-exposure";
 import { runStack, UNKNOWN } from "../support/policy";
 import { on, https, gateway } from "./traffic-support";
 
@@ -85,4 +86,20 @@ test("gateway-listeners-tls: a root-namespace ALLOW admitting outsiders binds th
   assert.equal((await runStack(gatewayListenersTls, [gwMesh, callers, open("mesh-root"), moved])).violations.length, 1);
   // Another ordinary namespace's policy binds nothing here.
   assert.deepEqual((await runStack(gatewayListenersTls, [gwMesh, callers, open("agents")])).violations, []);
+});
+
+// The same template labels select the pods for NetworkPolicies (and for Services added beside the Gateway).
+test("gateway-listeners-tls: a NetworkPolicy or a LoadBalancer Service selecting the gateway's pods by canonical-name applies to them", async () => {
+  const options = { spec: { infrastructure: { parametersRef: { group: "", kind: "ConfigMap", name: "options" } } } };
+  const gw = gateway("inference-gateway", "istio", [https, mesh], options);
+  const local = on("kubernetes:core/v1:ConfigMap", "options", { metadata: { name: "options", namespace: "inference" }, data: { service: "spec:\n  externalTrafficPolicy: Local\n" } });
+  const open = on(AP, "open", { metadata: { name: "open", namespace: "inference" }, spec: { targetRefs: [{ kind: "Gateway", name: "inference-gateway" }], rules: [{ from: [{ source: { notPrincipals: ["*"] } }] }] } });
+  const byName = (name: string) => ({ "service.istio.io/canonical-name": name });
+  const netpol = (name: string) => on("kubernetes:networking.k8s.io/v1:NetworkPolicy", "np", { metadata: { name: "np", namespace: "inference" }, spec: { podSelector: { matchLabels: byName(name) }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } });
+  assert.deepEqual((await runStack(gatewayListenersTls, [gw, local, open, netpol("inference-gateway-istio")])).violations, []);
+  assert.match((await runStack(gatewayListenersTls, [gw, local, open, netpol("inference-gateway")])).violations[0]?.message ?? "", /no NetworkPolicy keeps the port to pods inside the cluster/);
+  // A LoadBalancer Service beside the Gateway selecting its pods by canonical-name exposes them.
+  const lb = (name: string) => on("kubernetes:core/v1:Service", "lb", { metadata: { name: "lb", namespace: "inference" }, spec: { type: "LoadBalancer", selector: byName(name), ports: [{ port: 80, targetPort: 80 }] } });
+  assert.deepEqual(exposingServices(gw, [gw, lb("inference-gateway-istio")]).services, ["lb (LoadBalancer)"]);
+  assert.deepEqual(exposingServices(gw, [gw, lb("inference-gateway")]).services, []);
 });
