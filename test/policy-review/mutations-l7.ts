@@ -239,6 +239,12 @@ export const l7Mutations: Mutation[] = [
     apply: (doc) => openGatewayBeside(doc, "gateway-open", (ns) => ns, { selector: {} }),
   },
   {
+    // Istio 1.30.3's kube-gateway.yaml labels the pods service.istio.io/canonical-name with the Deployment's name, <name>-<class> (gateway_utils.go GetDefaultName).
+    name: "an ALLOW selecting the inference gateway's pods by service.istio.io/canonical-name admitting callers without a mesh identity, its own policy narrowed to 443 and its NetworkPolicy dropped",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => openGatewayBeside(doc, "canonical-open", (ns) => ns, { selector: { matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } } }),
+  },
+  {
     // Envoy reads Istio's root namespace's policies beside its own (authorization.go ListAuthorizationPolicies).
     name: "a namespace-wide ALLOW in Istio's root namespace (istio-system) admitting callers without a mesh identity, the inference gateway's own policy narrowed to 443 and its NetworkPolicy dropped",
     policy: "gateway-listeners-tls",
