@@ -9,7 +9,9 @@
  *   a reserved word (`reservedIds`) is no identifier nor function name ("reserved identifier"); an
  *   int literal, its sign included, and a uint literal must fit 64 bits (`VisitInt` strconv.ParseInt
  *   with the sign, `VisitUint` ParseUint: "invalid int literal", "invalid uint literal"). The
- *   optional syntax (`a.?b`, `[?x]`, `{?k: v}`) is accepted: an environment may enable it.
+ *   optional syntax (`a.?b`, `[?x]`, `{?k: v}`) is "unsupported syntax": only `cel.OptionalTypes()`
+ *   turns on `parser.EnableOptionalSyntax` (cel/library.go), and the reporter's `cel.NewEnv` takes
+ *   just its `usage` variable (requestattributereporter/plugin.go).
  * - `agentgateway` (v1.4.1's proxy compiles with its own fork of the `cel` crate, 0.13.0,
  *   crates/cel-fork/cel: `Program::compile` with `Parser::default()`; parser/parser.rs): no
  *   reserved-word check, so `if` or `namespace` is a name; the same 64-bit ranges, but `visit_Int`
@@ -39,10 +41,11 @@ class Parser {
     private readonly dialect: CelDialect,
   ) {}
 
-  /** `?` of the optional syntax (at token `at`), which agentgateway's parser has turned off. */
+  /** `?` of the optional syntax (at token `at`), which both parsers have turned off. */
   private optional(at: Token, what: string): void {
     if (!this.accept("?")) return;
-    if (this.dialect === "agentgateway") throw new SyntaxError(at.at, `unsupported syntax '${what}': agentgateway's CEL parser has optional syntax off`);
+    const whose = this.dialect === "agentgateway" ? "agentgateway's CEL parser" : "the picker's CEL environment (no cel.OptionalTypes)";
+    throw new SyntaxError(at.at, `unsupported syntax '${what}': ${whose} has optional syntax off`);
   }
 
   private peek(): Token {

@@ -128,6 +128,15 @@ export const pickerMutations: Mutation[] = [
       }),
   },
   {
+    // v0.10.0 requestattributereporter/plugin.go: cel.NewEnv without cel.OptionalTypes(), so cel-go's parser (no EnableOptionalSyntax) refuses `.?`.
+    name: "an endpoint picker's config adding a request-attribute-reporter whose expression uses CEL's optional syntax",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      editPickerConfig(doc, (config) => {
+        config.plugins.push({ type: "request-attribute-reporter", parameters: { attributes: [{ key: { name: "completion-tokens" }, expression: "usage.?completion_tokens.orValue(0)" }] } });
+      }),
+  },
+  {
     // v0.10.0 datalayer/runtime.go registerSource refuses a second notification source of one GVK: the picker exits at start.
     name: "an endpoint picker's config whose data layer takes two k8s-notification-sources watching Pods",
     policy: "inference-pool-epp",

@@ -42,6 +42,11 @@ test("picker config: parameters of the plugins that require them, refused at sta
   // cel-go (parser.go VisitInt: strconv.ParseInt) refuses an int literal past 64 bits, and a reserved word as a name (reservedIds).
   assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "usage.prompt_tokens", condition: "usage.prompt_tokens > 9223372036854775808" }] }).join("\n"), /condition .* does not parse as CEL at character 23: invalid int literal/);
   assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "namespace" }] }).join("\n"), /expression "namespace" does not parse as CEL at character 1: "namespace" is a reserved word/);
+  // llm-d-router v0.10.0 requestattributereporter/plugin.go builds its env with cel.NewEnv(cel.Variable("usage", ...)) only:
+  // no cel.OptionalTypes(), the one option that turns on parser.EnableOptionalSyntax (cel-go cel/library.go), so
+  // cel-go's parser reports each optional form as "unsupported syntax" (parser/parser.go).
+  assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "usage.?completion_tokens.orValue(0)" }] }).join("\n"), /expression "usage\.\?completion_tokens\.orValue\(0\)" does not parse as CEL at character 6: unsupported syntax '\.\?'/);
+  assert.match(at("request-attribute-reporter", { attributes: [{ key: { name: "n" }, expression: "1", condition: "[?usage.x].size() > 0" }] }).join("\n"), /condition .* does not parse as CEL at character 2: unsupported syntax '\?'/);
   assert.deepEqual(at("disaggregatedset-rollout-screener", { scope: { labelSelector: "app=vllm" } }), ['plugins[5].parameters.revisionGating is unset, which disaggregatedset-rollout-screener\'s factory refuses ("revisionGating is required"; mode disabled turns gating off)']);
   assert.match(at("disaggregatedset-rollout-screener", screener({ scope: { labelSelector: "app=(vllm)" } })).join("\n"), /scope\.labelSelector "app=\(vllm\)" is not a Kubernetes label selector/);
   assert.match(at("disaggregatedset-rollout-screener", screener({ scope: {} })).join("\n"), /scope\.labelSelector is empty or unset/);
