@@ -77,6 +77,15 @@ test("inference-pool-epp: a picker Service of type ExternalName fails, its selec
   assert.ok(external.every((m) => m.includes("qwen3-32b-v1 ")));
 });
 
+test("inference-pool-epp: a headless picker Service (clusterIP: None) passes: the gateway still load-balances the picker's pods", async () => {
+  // Istio 1.30.3: a headless Service has resolution Passthrough (serviceregistry/kube/conversion.go), but
+  // convertResolution (networking/core/cluster.go) gives a gateway (Router) an EDS cluster for it, not
+  // ORIGINAL_DST, and the endpoint builder serves it (xds/endpoints/endpoint_builder.go). The ext_proc
+  // override names that cluster, outbound|<port>||<epp host> (networking/core/route/route.go), so the
+  // gateway's gRPC calls reach the picker pods through EDS as for a ClusterIP Service.
+  assert.deepEqual(await review((objects) => (named(objects, "Service", "qwen3-32b-v1-epp").spec.clusterIP = "None")), []);
+});
+
 const dropRule = (objects: Obj[]) => objects.splice(objects.indexOf(named(objects, "DestinationRule", "qwen3-32b-v1-epp")), 1);
 
 test("inference-pool-epp: a picker run with --secure-serving=false answers in plaintext, so a TLS DestinationRule breaks it and none is needed", async () => {
