@@ -8,6 +8,7 @@ import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { heredocs, literalBodies } from "./shell-heredoc";
+import { boundFunctionCalls, stdoutTo } from "./shell-structure";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
 /**
@@ -109,13 +110,11 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|;&<>]+)*?\\s+|(?:install\\b[^\\n|;&<>]*?|cp\\s+)/dev/stdin\\s+|dd\\s+[^\\n|;&<>]*?of=)${target}`;
 
 /**
- * Whether the script writes a literal into the token file at `path`: `echo`/`printf` redirected or
- * piped there (to `tee`, `install /dev/stdin`), a heredoc or here-string given to a command writing
- * it, or a cloud-init `write_files` entry for it. A heredoc with a quoted delimiter (`'EOF'`,
- * `"EOF"`, `\EOF`) is written as is; an unquoted one expands its variables (Bash Reference Manual
- * 3.6.6 Here Documents, 3.6.7 Here Strings).
+ * Whether this shell text writes a literal (looked up in `context`) into the token file at `path`:
+ * `echo`/`printf` redirected or piped there — by themselves, by a group or subshell holding them, or
+ * by an `exec` before them — or a heredoc or here-string given to a command writing it.
  */
-function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
+function shellWrites(text: string, path: string, context: string): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
   // `exec 3>file` opens the file on descriptor 3 for the rest of the script: `>&3` writes it too
@@ -124,23 +123,38 @@ function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   const toFd = fds.length ? `|1?>&(?:${fds.join("|")})(?!\\d)` : "";
   // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin;
   // the last command of a `{ …; }` group or `( … )` subshell, whose redirection applies to all of it (3.2.5.3 Grouping Commands).
-  const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}${toFd}|\\|\\s*${stdinTo(target)})`);
+  const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}${toFd}|\\|\\s*${stdinTo(target)})`;
+  const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?${into}`);
+  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path);
   for (const run of printCommands(text)) {
     // A commented-out line runs nothing.
     if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", run.from) + 1, run.from)) || run.variable !== undefined) continue;
-    if (!redirect.test(text.slice(run.end))) continue;
+    if (!redirect.test(text.slice(run.end)) && !output(run)) continue;
     // What it prints, and each word of that: `echo "$T"` prints T's value, `echo -e '\x24T'` the text `$T`.
-    if ([run.output, ...run.output.split(/\s+/)].some((a) => literalCredential(a, "token", text))) return true;
+    if ([run.output, ...run.output.split(/\s+/)].some((a) => literalCredential(a, "token", context))) return true;
   }
   // A heredoc given to a command writing the file; a quoted one's `$` is written as is.
   for (const h of heredocs(text)) {
     const line = text.slice(text.lastIndexOf("\n", h.operator - 1) + 1, h.operator) + text.slice(h.wordEnd, h.bodyStart);
-    if (new RegExp(`\\b${stdinTo(target)}`).test(line) && literalCredential(h.body, "token", text)) return true;
+    if (new RegExp(`\\b${stdinTo(target)}`).test(line) && literalCredential(h.body, "token", context)) return true;
   }
   const hereStrings = [new RegExp(`\\b${stdinTo(target)}[^\\n<]*<<<\\s*(${VALUE})`, "g"), new RegExp(`\\bcat\\s*<<<\\s*(${VALUE})\\s*>>?${target}`, "g")];
   for (const re of hereStrings) {
-    for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", text)) return true;
+    for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", context)) return true;
   }
+  return false;
+}
+
+/**
+ * Whether the script writes a literal into the token file at `path`: `echo`/`printf` redirected or
+ * piped there (to `tee`, `install /dev/stdin`), a heredoc or here-string given to a command writing
+ * it, or a cloud-init `write_files` entry for it. A heredoc with a quoted delimiter (`'EOF'`,
+ * `"EOF"`, `\EOF`) is written as is; an unquoted one expands its variables (Bash Reference Manual
+ * 3.6.6 Here Documents, 3.6.7 Here Strings).
+ */
+function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
+  // The script as written, and each shell function's body as a call of it runs (its arguments bound).
+  if ([text, ...boundFunctionCalls(text)].some((run) => shellWrites(run, path, text))) return true;
   // cloud-init writes `content` as given (or decoded by its `encoding`): anything there is the token.
   for (const { text: layer } of layers) {
     if (!/^#cloud-config/.test(layer)) continue;

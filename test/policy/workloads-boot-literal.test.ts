@@ -117,3 +117,48 @@ test("sensitive-values-secret: echo in a { …; } group or ( … ) subshell redi
   ]) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, script);
   assert.equal(scriptCredential(`${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w; } 2> /etc/rancher/k3s/token\n`), undefined);
 });
+
+// Before, these passed though bash writes the token: a function's arguments become its positional
+// parameters while it runs (Bash Reference Manual 3.3 Shell Functions), so `$1` in its heredoc is
+// the literal it is called with.
+test("sensitive-values-secret: a function writing the token file from $1, called with the token", () => {
+  for (const [name, script] of Object.entries({
+    heredoc: `${TOKEN_FILE}write_token() {\n  cat > /etc/rancher/k3s/token <<EOF\n$1\nEOF\n}\nwrite_token "Zq8vN3pL0xR7sT2w"\n`,
+    keyword: `${TOKEN_FILE}function write_token {\n  cat > /etc/rancher/k3s/token <<EOF\n\${2}\nEOF\n}\nwrite_token server Zq8vN3pL0xR7sT2w\n`,
+    echo: `${TOKEN_FILE}write_token() { echo "$1" > /etc/rancher/k3s/token; }\nwrite_token 'Zq8vN3pL0xR7sT2w'\n`,
+  })) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, name);
+  // Called with what the script reads when it runs, with another argument, or a quoted heredoc's `$1`: no literal.
+  for (const script of [
+    `${TOKEN_FILE}write_token() {\n  cat > /etc/rancher/k3s/token <<EOF\n$1\nEOF\n}\nwrite_token "$(gcloud secrets versions access latest --secret=k3s-token)"\n`,
+    `${TOKEN_FILE}write_token() {\n  cat > /etc/rancher/k3s/token <<EOF\n$1\nEOF\n}\nwrite_token "$(cat /run/t)" Zq8vN3pL0xR7sT2w\n`,
+    `${TOKEN_FILE}write_token() {\n  cat > /etc/rancher/k3s/token <<'EOF'\n$1\nEOF\n}\nwrite_token Zq8vN3pL0xR7sT2w\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
+
+// Before, these passed: `exec` without a command applies its redirections to the shell itself
+// (Bash Reference Manual 4.1, exec), so every later command's output goes to the file.
+test("sensitive-values-secret: echo after exec > the token file", () => {
+  for (const script of [
+    `${TOKEN_FILE}exec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\n`,
+    `${TOKEN_FILE}exec 1> "/etc/rancher/k3s/token"\nprintf '%s\\n' Zq8vN3pL0xR7sT2w\n`,
+  ]) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, script);
+  for (const script of [
+    `${TOKEN_FILE}exec >/etc/rancher/k3s/token\nexec >/var/log/boot.log\necho Zq8vN3pL0xR7sT2w\n`,
+    `${TOKEN_FILE}echo Zq8vN3pL0xR7sT2w\nexec >/etc/rancher/k3s/token\n`,
+    `${TOKEN_FILE}exec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >/dev/null\nX=$(echo Zq8vN3pL0xR7sT2w)\n`,
+    `${TOKEN_FILE}exec 2>/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
+
+// Before, only the last command of a group was read: a group's redirection applies to every
+// command in its list (Bash Reference Manual 3.2.5.3 Grouping Commands).
+test("sensitive-values-secret: every command of a { …; } group or ( … ) subshell redirected into the token file", () => {
+  for (const script of [
+    `${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w; chmod 600 /etc/rancher/k3s/token; } > /etc/rancher/k3s/token\n`,
+    `${TOKEN_FILE}(\n  printf '%s\\n' Zq8vN3pL0xR7sT2w\n  umask 077\n) >> /etc/rancher/k3s/token\n`,
+  ]) assert.match(scriptCredential(script) ?? "", /^a join token \(written to/, script);
+  for (const script of [
+    `${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w > /var/log/x; chmod 600 /etc/rancher/k3s/token; } > /etc/rancher/k3s/token\n`,
+    `${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w; chmod 600 /etc/rancher/k3s/token; } 2> /etc/rancher/k3s/token\n`,
+  ]) assert.equal(scriptCredential(script), undefined, script);
+});
