@@ -105,6 +105,21 @@ const AGENT_SCRIPTS: [string, string][] = [
     "a registry password given as the heredoc of a cat piped into docker login --password-stdin by the k3s agents' startup script",
     "cat <<EOF | docker login -u ci-bot --password-stdin ghcr.io\nghp_0123456789abcdef\nEOF\n",
   ],
+  [
+    // A function's arguments become its positional parameters while it runs (Bash Reference Manual 3.3): its heredoc's $1 is the token.
+    "the k3s agents' join token passed to a shell function whose heredoc writes its $1 into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nwrite_token() {\n  cat > /etc/rancher/k3s/token <<EOF\n$1\nEOF\n}\nwrite_token 'Zq8vN3pL0xR7sT2w'\n",
+  ],
+  [
+    // exec without a command redirects the shell's own output from then on (Bash Reference Manual 4.1, exec): the echo writes the token file.
+    "the k3s agents' join token echoed after exec > redirected their startup script's output into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nexec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\nexec >/dev/null\n",
+  ],
+  [
+    // A group's redirection applies to every command of its list (Bash Reference Manual 3.2.5.3), not only its last.
+    "the k3s agents' join token echoed first in a { …; } group redirected into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n{ echo Zq8vN3pL0xR7sT2w; chmod 600 /etc/rancher/k3s/token; } > /etc/rancher/k3s/token\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */
