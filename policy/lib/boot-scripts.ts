@@ -254,7 +254,8 @@ export function scriptCredential(script: unknown): string | undefined {
   // A quoted heredoc's body is written as is: its `$` stays a `$` (literalBodies).
   const layers = bootLayers(script).flatMap((layer) => {
     const written = literalBodies(layer.text);
-    const readings = [written, doubleQuoteUnescaped(written), printedOutputs(written)];
+    // Each shell function's body as a call runs it, its `$1`… the call's arguments (Bash Reference Manual 3.3).
+    const readings = [written, doubleQuoteUnescaped(written), printedOutputs(written), ...boundFunctionCalls(written)];
     return readings.flatMap((text, i) => (text !== "" && readings.indexOf(text) === i ? [{ ...layer, text, asWritten: i < 2 }] : []));
   });
   // One text for what refers across layers (a variable set in the script, a file named in a decoded config).

@@ -120,6 +120,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token echoed first in a { …; } group redirected into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n{ echo Zq8vN3pL0xR7sT2w; chmod 600 /etc/rancher/k3s/token; } > /etc/rancher/k3s/token\n",
   ],
+  [
+    // Bound to the call's argument (Bash Reference Manual 3.3), the function's `password: $1` is the literal the script passes.
+    "a registry password passed to a shell function whose heredoc writes it as $1 into the k3s agents' registries.yaml",
+    "write_registry() {\n  cat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      username: ci-bot\n      password: $1\nEOF\n}\nwrite_registry 'ghp_0123456789abcdef'\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

@@ -162,3 +162,13 @@ test("sensitive-values-secret: every command of a { …; } group or ( … ) subs
     `${TOKEN_FILE}{ echo Zq8vN3pL0xR7sT2w; chmod 600 /etc/rancher/k3s/token; } 2> /etc/rancher/k3s/token\n`,
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
+
+// Before, a function's `$1` under a credential's key passed: bound to the call's literal, it is one.
+test("sensitive-values-secret: a function writing registries.yaml or passing --token from $1, called with a literal", () => {
+  const reg = "write_registry() {\n  cat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      username: ci-bot\n      password: $1\nEOF\n}\n";
+  assert.match(scriptCredential(`${reg}write_registry 'ghp_0123456789abcdef'\n`) ?? "", /^a credential \(under password:\)/);
+  assert.equal(scriptCredential(`${reg}write_registry "$(gcloud secrets versions access latest --secret=ghcr)"\n`), undefined);
+  const join = 'join() { curl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443 --token "$1"; }\n';
+  assert.match(scriptCredential(`${join}join Zq8vN3pL0xR7sT2w\n`) ?? "", /^a credential \(given as --token\)/);
+  assert.equal(scriptCredential(`${join}join "$(curl -s -H 'Metadata-Flavor: Google' http://metadata/computeMetadata/v1/instance/attributes/t)"\n`), undefined);
+});
