@@ -23,7 +23,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, isKind, meta } from "./k8s";
 import { DEFAULT_CLASS_NAMES, istiodClassNames, istiodsOf, istiodsServing } from "./istiod-revisions";
-import { gatewayPodLabels, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { gatewayPodLabels, GatewayPodTemplate, INGRESS_POD_TEMPLATE, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
 import { probe } from "./values";
 
 export type IstioGatewayKind = "ingress" | "waypoint" | "east-west" | "agentgateway" | "remote";
@@ -148,21 +148,50 @@ const CANONICAL_NAME = "service.istio.io/canonical-name";
 const NAME_OVERRIDE = "gateway.istio.io/name-override";
 
 /**
+ * The template Istio 1.30.3 renders each deploying kind's pods from (gatewaycommon/classinfo.go
+ * Templates and ControllerLabel; istio-discovery files/*.yaml): the east-west kind is a waypoint
+ * with its own ControllerLabel. A Gateway Istio does not deploy is read as the ingress kind's.
+ */
+const POD_TEMPLATES: Partial<Record<IstioGatewayKind, GatewayPodTemplate>> = {
+  ingress: INGRESS_POD_TEMPLATE,
+  waypoint: { managed: "istio.io-mesh-controller", waypoint: true },
+  "east-west": { managed: "istio.io-eastwest-controller", waypoint: true },
+  agentgateway: { managed: "istio.io-agentgateway-controller", waypoint: false },
+};
+
+/**
+ * The controller's own labels ({@link gatewayPodLabels}) for the Gateway's kind and its owning
+ * istiod's ambient waypoints flag (Istio's default, on, where no istiod of the stack owns it);
+ * where either is not known, the labels every reading agrees on, and `unknown` the others' keys.
+ */
+function controllerPodLabels(gw: PolicyResource, resources: PolicyResource[], kind: { known: boolean; value?: IstioGatewayKind }): { labels: Record<string, string>; unknown: string[] } {
+  const ambient = probe(() => {
+    const owner = istiodsServing(gw, resources)[0];
+    return owner ? classNamesOf(owner).served.has("istio.io/mesh-controller") : true;
+  });
+  const templates = kind.known ? [POD_TEMPLATES[kind.value!] ?? INGRESS_POD_TEMPLATE] : Object.values(POD_TEMPLATES);
+  const readings = templates.flatMap((t) => (ambient.known ? [ambient.value] : [true, false]).map((a) => gatewayPodLabels(gw, t, a)));
+  const keys = new Set(readings.flatMap((r) => Object.keys(r)));
+  const unknown = [...keys].filter((k) => readings.some((r) => r[k] !== readings[0][k]));
+  return { labels: Object.fromEntries(Object.entries(readings[0]).filter(([k]) => !unknown.includes(k))), unknown };
+}
+
+/**
  * The labels of a Gateway's proxy pods as Istio 1.30.3's deployment controller renders them for
  * its kinds (istio-discovery files/kube-gateway.yaml, waypoint.yaml, agentgateway.yaml; merged in
  * order, later maps winning, pkg/kube/inject/template.go mergeMaps): first `service.istio.io/
  * canonical-name`, the Deployment's name (the `gateway.istio.io/name-override` annotation when set
  * and not empty, else {@link istioDefaultName}; deploymentcontroller.go GetOrDefault), and
  * `service.istio.io/canonical-revision: latest`, then the Gateway's infrastructure labels and the
- * controller's own ({@link gatewayPodLabels}). `istio.io/rev` is a pod annotation there, a label
+ * controller's own for its kind's template ({@link controllerPodLabels}). `istio.io/rev` is a pod annotation there, a label
  * only when the Gateway's labels carry it. `unknown`: the keys whose value this preview cannot know
- * (the Deployment's name while the Gateway's kind or annotations are not known); a Gateway Istio
- * does not deploy gets the controller's labels alone.
+ * (the Deployment's name, the managed mark and dataplane mode while the Gateway's kind, annotations
+ * or istiod's flags are not known); a Gateway Istio does not deploy gets the controller's labels alone.
  */
 export function istioGatewayPodLabels(gw: PolicyResource, resources: PolicyResource[]): { labels: Record<string, string>; unknown: string[] } {
-  const own = gatewayPodLabels(gw);
   const kind = probe(() => istioGatewayKind(gw, resources));
-  if (kind.known && (kind.value === undefined || kind.value === "remote")) return { labels: own, unknown: [] };
+  const own = controllerPodLabels(gw, resources, kind);
+  if (kind.known && (kind.value === undefined || kind.value === "remote")) return own;
   const { name } = meta(gw.props);
   const deployment = probe((): string | undefined => {
     const override: unknown = meta(gw.props).annotations[NAME_OVERRIDE];
@@ -171,6 +200,6 @@ export function istioGatewayPodLabels(gw: PolicyResource, resources: PolicyResou
   });
   const named = deployment.known ? deployment.value : undefined;
   const canonical = { ...(named !== undefined ? { [CANONICAL_NAME]: named } : {}), "service.istio.io/canonical-revision": "latest" };
-  const labels = { ...canonical, ...own };
-  return { labels, unknown: CANONICAL_NAME in labels ? [] : [CANONICAL_NAME] };
+  const labels = { ...canonical, ...own.labels };
+  return { labels, unknown: [...own.unknown, ...(CANONICAL_NAME in labels ? [] : [CANONICAL_NAME])] };
 }

@@ -158,20 +158,48 @@ export function istioRootNamespaces(resources: PolicyResource[], configured: str
   return { roots: [...roots].map(([namespace, release]) => ({ namespace, release })), unknown };
 }
 
-/** The labels Istio's deployment controller puts on a Gateway's proxy pods (1.30.3 kube-gateway.yaml, gatewaycommon/deploymentcontroller.go). */
-export function gatewayPodLabels(gw: { props: Record<string, any> }): Record<string, string> {
+/**
+ * What an Istio 1.30.3 gateway template sets on the proxy pods around the Gateway's infrastructure
+ * labels: the `gateway.istio.io/managed` value (kube-gateway.yaml `istio.io-gateway-controller`,
+ * agentgateway.yaml `istio.io-agentgateway-controller`, waypoint.yaml the class's ControllerLabel,
+ * gatewaycommon/classinfo.go) and whether it starts from `istio.io/dataplane-mode: none`
+ * (waypoint.yaml only, before the infrastructure labels, which override it).
+ */
+export interface GatewayPodTemplate {
+  managed: string;
+  waypoint: boolean;
+}
+
+/** kube-gateway.yaml, the template of Istio's ingress kind. */
+export const INGRESS_POD_TEMPLATE: GatewayPodTemplate = { managed: "istio.io-gateway-controller", waypoint: false };
+
+const DATAPLANE_MODE = "istio.io/dataplane-mode";
+
+/**
+ * The labels Istio 1.30.3's deployment controller puts on a Gateway's proxy pods from `template`
+ * (gatewaycommon/deploymentcontroller.go): `spec.infrastructure.labels` when set, else the
+ * Gateway's own labels (never the reserved gateway.networking.k8s.io/ prefix), between the
+ * template's own labels and its gateway-name, class-name and managed marks. Where istiod runs
+ * ambient waypoints (`ambientWaypoints`: PILOT_ENABLE_AMBIENT and PILOT_ENABLE_AMBIENT_WAYPOINTS)
+ * setLabelOverrides adds `istio.io/dataplane-mode: none` to the infrastructure labels of a class
+ * whose name contains neither "waypoint" nor "east-west", unless the Gateway's labels or its
+ * infrastructure labels already have the key.
+ */
+export function gatewayPodLabels(gw: { props: Record<string, any> }, template: GatewayPodTemplate = INGRESS_POD_TEMPLATE, ambientWaypoints = true): Record<string, string> {
   const { name, labels } = meta(gw.props);
   const spec = gw.props.spec ?? {};
-  // spec.infrastructure.labels when set, else the Gateway's own labels; never the reserved prefix.
-  const infra = Object.entries((spec.infrastructure?.labels ?? labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/"));
+  const cls = String(spec.gatewayClassName ?? "");
+  const infra = Object.fromEntries(Object.entries((spec.infrastructure?.labels ?? labels ?? {}) as Record<string, string>).filter(([k]) => !k.startsWith("gateway.networking.k8s.io/")));
+  const hasMode = DATAPLANE_MODE in infra || DATAPLANE_MODE in (labels ?? {});
+  const outOfAmbient = ambientWaypoints && !hasMode && !cls.includes("waypoint") && !cls.includes("east-west");
   return {
     "sidecar.istio.io/inject": "false",
-    ...Object.fromEntries(infra),
+    ...(template.waypoint ? { [DATAPLANE_MODE]: "none" } : {}),
+    ...infra,
+    ...(outOfAmbient ? { [DATAPLANE_MODE]: "none" } : {}),
     "gateway.networking.k8s.io/gateway-name": name,
-    "gateway.networking.k8s.io/gateway-class-name": String(spec.gatewayClassName ?? ""),
-    "gateway.istio.io/managed": "istio.io-gateway-controller",
-    // Istio keeps its gateways (not waypoints or east-west) out of ambient unless labelled otherwise.
-    ...(["istio-waypoint", "istio-east-west"].includes(String(spec.gatewayClassName)) || Object.fromEntries(infra)["istio.io/dataplane-mode"] ? {} : { "istio.io/dataplane-mode": "none" }),
+    "gateway.networking.k8s.io/gateway-class-name": cls,
+    "gateway.istio.io/managed": template.managed,
   };
 }
 
