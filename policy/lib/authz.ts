@@ -239,3 +239,13 @@ export function identityConditions(rule: Rule): string[] {
 export function principalConditions(rule: Rule): unknown[] {
   return list(rule.when).flatMap((w) => (w?.key === "source.principal" ? [...list(w.values), ...list(w.notValues)] : []));
 }
+
+/**
+ * The ServiceAccounts a rule's `when` conditions on `source.serviceAccount` name (values and
+ * notValues): `<namespace>/<name>`, or a bare name in the policy's namespace, as from.source
+ * serviceAccounts are read (Istio 1.30.3 security/authz/model/model.go New builds both with
+ * srcServiceAccountGenerator; generator.go serviceAccountRegex).
+ */
+export function serviceAccountConditions(rule: Rule): unknown[] {
+  return list(rule.when).flatMap((w) => (w?.key === "source.serviceAccount" ? [...list(w.values), ...list(w.notValues)] : []));
+}

@@ -1,5 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { AuthzSpec, describeNamespaceReach, describeTrustDomains, identityConditions, principalConditions, principalReach, Rule, targetRefsOf, trustDomainMatches } from "../lib/authz";
+import { AuthzSpec, describeNamespaceReach, describeTrustDomains, identityConditions, principalConditions, principalReach, Rule, serviceAccountConditions, targetRefsOf, trustDomainMatches } from "../lib/authz";
 import { gatewaysOfUnknownClass, gatewaysOwnedByNone, ISTIO_INGRESS, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
 import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T } from "../lib/k8s";
 import { isKindOrPatch, isPatch } from "../lib/patches";
@@ -41,7 +41,7 @@ function refusedSourceMix(source: unknown): string | undefined {
 export const authorizationPrincipalsKnown: StackValidationPolicy = {
   name: "authorization-principals-known",
   description:
-    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch), in a source or a rule's `when` condition on source.principal (values and notValues, which Istio matches as principals), is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain (for a policy bound by targetRefs, which a waypoint or gateway enforces, also cluster.local or one of istiod's meshConfig.trustDomainAliases, which istiod rewrites into it there; ztunnel matches principals as written) and names a ServiceAccount the stack renders, no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities (in sources or in when conditions on source.principal, source.namespace or source.serviceAccount), which those gateways never see from ambient callers.",
+    "Every principal in an AuthorizationPolicy (or AuthorizationPolicyPatch), in a source or a rule's `when` condition on source.principal (values and notValues, which Istio matches as principals), is `<trustDomain>/ns/<ns>/sa/<sa>` in the mesh's trust domain (for a policy bound by targetRefs, which a waypoint or gateway enforces, also cluster.local or one of istiod's meshConfig.trustDomainAliases, which istiod rewrites into it there; ztunnel matches principals as written) and names a ServiceAccount the stack renders (so do serviceAccounts entries and the values and notValues of a `when` condition on source.serviceAccount, `ns/sa` or a bare name in the policy's namespace), no source sets serviceAccounts beside principals or namespaces (the CRD refuses the policy) (or one a gateway controller runs a rendered Gateway's proxy under, or an allow-listed one; an agentgateway proxy runs under the ServiceAccount its AgentgatewayParameters overlays set, so policies naming its Gateway's name then refuse it; a Gateway whose istio.io/rev no istiod of the stack answers to gets no proxy from it, so its account is can't judge); principals are read as Istio matches them: a leading `*` is a suffix match (`*/ns/<ns>/sa/<sa>` names that ServiceAccount in any trust domain, the mesh's included), a trailing `*` a prefix match (`<td>/ns/<ns>/*` must match one of the stack's ServiceAccounts of that namespace), and a pattern no identity can match (a `*` elsewhere, a malformed one) is reported; policies bound only to Istio ingress Gateways (class istio, or the class the stack's istiod serves as its ingress kind when PILOT_GATEWAY_API_DEFAULT_GATEWAYCLASS_NAME renames it or a GatewayClass names its controller) name no mesh identities (in sources or in when conditions on source.principal, source.namespace or source.serviceAccount), which those gateways never see from ambient callers.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -162,6 +162,13 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
           }
           report(`${where}: principal ${p} matches ${describeNamespaceReach(reach)}, and this stack has none (add one to allowedServiceAccounts if a controller creates it)`, r.urn);
         };
+        // Istio 1.30's serviceAccounts (a source's, or a when condition's on source.serviceAccount):
+        // `namespace/name`, or a bare name in the policy's namespace (model/generator.go serviceAccountRegex).
+        const judgeServiceAccount = (sa: unknown, what: string) => {
+          if (typeof sa !== "string" || sa === "*") return;
+          const id = sa.includes("/") ? sa : `${namespace}/${sa}`;
+          if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) report(`${what} ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
+        };
         for (const [i, rule] of list(rules.value).entries()) {
           // A rule or source that is no object names no principal (a hand-edited state can hold a
           // null): skipped here, so the policies after it are still judged.
@@ -182,16 +189,13 @@ export const authorizationPrincipalsKnown: StackValidationPolicy = {
             if (!isObject(from)) continue;
             const clash = refusedSourceMix(from.source);
             if (clash) report(`${policy} rule ${i} from ${j}: sets ${clash}: the API server refuses the policy (Cannot set serviceAccounts with namespaces or principals), so none of its rules applies; name the callers by serviceAccounts or by principals, in separate sources`, r.urn);
-            // Istio 1.30's serviceAccounts: `namespace/name`, or a bare name in the policy's namespace.
-            for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) {
-              if (sa === "*") continue;
-              const id = sa.includes("/") ? sa : `${namespace}/${sa}`;
-              if ((!known.has(id) || ownedByNone.has(id)) && !unknownIdentity(id)) report(`${policy}: serviceAccounts entry ${JSON.stringify(sa)} names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)`, r.urn);
-            }
+            for (const sa of [...list(from.source?.serviceAccounts), ...list(from.source?.notServiceAccounts)]) judgeServiceAccount(sa, `${policy}: serviceAccounts entry`);
             for (const p of [...list(from.source?.principals), ...list(from.source?.notPrincipals)]) judgePrincipal(p, policy);
           }
           // A `when` on source.principal is matched as principals are, by ztunnel and Envoy alike.
           for (const p of principalConditions(rule)) judgePrincipal(p, `${policy} rule ${i} when source.principal`);
+          // So is a `when` on source.serviceAccount, as serviceAccounts are.
+          for (const sa of serviceAccountConditions(rule)) judgeServiceAccount(sa, `${policy} rule ${i} when source.serviceAccount: serviceAccount`);
         }
       }
     }

@@ -46,4 +46,15 @@ export const authzPrincipalMutations: Mutation[] = [
         rule.when = [...(rule.when ?? []), { key: "source.principal", values: [ghost(rule.from[0].source.principals[0])] }];
       }),
   },
+  {
+    // Istio 1.30.3 builds a when condition on source.serviceAccount as from.source.serviceAccounts (model.go New, srcServiceAccountGenerator): `<ns>/<name>`.
+    name: "a when condition on source.serviceAccount naming no rendered ServiceAccount",
+    policy: "authorization-principals-known",
+    apply: (doc) =>
+      onFirst(doc, serviceAccountRule, (o) => {
+        const rule = o.spec.rules[0];
+        const ns = String(rule.from[0].source.principals[0]).split("/ns/")[1].split("/")[0];
+        rule.when = [...(rule.when ?? []), { key: "source.serviceAccount", values: [`${ns}/ghost`] }];
+      }),
+  },
 ];

@@ -55,3 +55,20 @@ test("authorization-principals-known: a when on the caller's identity at an Isti
     ]);
   }
 });
+
+// Istio 1.30.3 builds a when condition on source.serviceAccount with the generator of
+// from.source.serviceAccounts (security/authz/model/model.go New, srcServiceAccountGenerator):
+// `<namespace>/<name>`, or a bare name in the policy's namespace (generator.go serviceAccountRegex).
+test("authorization-principals-known: when source.serviceAccount values and notValues name rendered ServiceAccounts, like serviceAccounts", async () => {
+  const atWaypoint = { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] };
+  const ok = await runStack(authorizationPrincipalsKnown, [...base, sa("tools", "calculator"), ap("tools", "callers", { ...when("source.serviceAccount", ["agents/research-agent-v1"], ["calculator"]), ...atWaypoint })]);
+  assert.deepEqual(ok.violations, []);
+  const bad = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "callers", { ...when("source.serviceAccount", ["agents/research-agnet-v1"], ["research-agent-v1"]), ...atWaypoint })]);
+  assert.deepEqual(messages(bad), [
+    'AuthorizationPolicy tools/callers rule 0 when source.serviceAccount: serviceAccount "agents/research-agnet-v1" names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)',
+    'AuthorizationPolicy tools/callers rule 0 when source.serviceAccount: serviceAccount "research-agent-v1" names no ServiceAccount of this stack (add it to allowedServiceAccounts if a controller creates it)',
+  ]);
+  // allowedServiceAccounts vouches for it as for principals.
+  const allowed = await runStack(authorizationPrincipalsKnown, [...base, ap("tools", "callers", { ...when("source.serviceAccount", ["agents/research-agnet-v1"]), ...atWaypoint })], { allowedServiceAccounts: ["agents/research-agnet-v1"] });
+  assert.deepEqual(allowed.violations, []);
+});
