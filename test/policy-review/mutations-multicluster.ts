@@ -119,4 +119,21 @@ export const multiclusterMutations: Mutation[] = [
     policy: "mesh-identity-consistent",
     apply: (doc) => istiodLeftToProvider(doc, "inference"),
   },
+  {
+    // Istio 1.30.3 renders an east-west gateway from waypoint.yaml (gatewaycommon/classinfo.go), whose pods carry
+    // gateway.istio.io/managed istio.io-eastwest-controller (its ControllerLabel): a selector on it binds their Envoy.
+    name: "an east-west gateway given an in-mesh plaintext listener, its own policy admitting outsiders on 15008 only, and an ALLOW selecting its pods by gateway.istio.io/managed admitting them everywhere",
+    policy: "gateway-listeners-tls",
+    apply: (doc) => {
+      const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
+      if (!gw) return undefined;
+      const { name, namespace } = (gw.inputs as any).metadata;
+      edit(gw, (o) => o.spec.listeners.push({ name: "http-mesh", port: 8080, protocol: "HTTP", hostname: `${name}.${namespace}.svc.cluster.local` }));
+      const outsiders = [{ from: [{ source: { notPrincipals: ["*"] } }] }];
+      const policy = (suffix: string, spec: Record<string, unknown>) => ({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: `${name}-${suffix}`, namespace }, spec });
+      const type = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+      addLike(doc, gw, `${name}-own`, type, policy("own", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }], rules: [{ ...outsiders[0], to: [{ operation: { ports: ["15008"] } }] }] }));
+      return addLike(doc, gw, `${name}-by-managed`, type, policy("by-managed", { selector: { matchLabels: { "gateway.istio.io/managed": "istio.io-eastwest-controller" } }, rules: outsiders }));
+    },
+  },
 ];
