@@ -31,6 +31,9 @@ export interface AgwAuthorization {
   routes?: RouteBinding[];
 }
 
+/** What the merge reads of the Gateway: the MCP gateway's proxy, or (topology matrix) any agentgateway Gateway. */
+export type AgwGateway = Pick<GatewayProxy, "namespace" | "name" | "labels">;
+
 export interface RouteBinding {
   route: string;
   rule: boolean;
@@ -60,7 +63,7 @@ export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | 
  * service as its waypoint (RoutePath.service, http/route.rs): never to the gateway's own callers,
  * so it is not read here.
  */
-export function agentgatewayAuthorizations(g: Graph, gw: GatewayProxy, inert?: Map<string, string[]>): AgwAuthorization[] | "unknown" {
+export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwGateway, inert?: Map<string, string[]>): AgwAuthorization[] | "unknown" {
   const routes: PolicyResource[] = [];
   // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
   const undecided = new Set<string>();
@@ -166,7 +169,7 @@ function setTargets(refs: { group?: string; kind: string; name: string; sectionN
 }
 
 /** The sectionNames a policy's Gateway targets name, or undefined when one binds the whole Gateway (controller reference_indexes.go keys a section to its listener). */
-function narrowedTo(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], gw: GatewayProxy): string[] | undefined {
+function narrowedTo(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], gw: AgwGateway): string[] | undefined {
   const sections: string[] = [];
   const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && s.kind === "Gateway" && gw.labels !== undefined && matchesLabels(s.matchLabels ?? {}, gw.labels));
   for (const t of [...refs.filter((ref) => ref.group === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === gw.name), ...bySelector]) {
@@ -183,7 +186,7 @@ function narrowedTo(refs: { group?: string; kind: string; name: string; sectionN
  * listener hands each connection to the listener of its port: proxy/gateway.rs
  * serve_gateway_connect) meets the policies of the listener that serves it.
  */
-export function servingListeners(g: Graph, gw: GatewayProxy): string[] | "unknown" {
+export function servingListeners(g: Pick<Graph, "resources">, gw: AgwGateway): string[] | "unknown" {
   const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
   const all = probe(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).flatMap((l) => (typeof l?.name === "string" ? [l.name] : [])));
   if (!all.known) return "unknown";

@@ -1,7 +1,8 @@
 /**
  * Which AgentgatewayPolicy traffic.authorization sets the agentgateway v1.4.1 proxy runs for one
  * listener of a Gateway, given `strategy.inheritance: Override`. Read by caller-verdicts.ts (the
- * MCP gateway's verdict) and mirrored by the topology matrix (scripts/lib/topology-agw.ts).
+ * MCP gateway's verdict) and by the topology matrix (scripts/lib/topology-agw.ts), which draws
+ * what it drops as not enforced.
  *
  * - Route phase (store/binds.rs route_policies): authorization is not replaced level by level as
  *   JWT is; every policy is collected, Gateway first, then the listener, then the routes and their

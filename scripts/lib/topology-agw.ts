@@ -1,53 +1,41 @@
 /**
  * agentgateway's own authorization for the who-may-call-whom matrix. Its proxies read no Istio
- * AuthorizationPolicy; who may call them is their AgentgatewayPolicies' `traffic.authorization` (on
- * the Gateway, one of its listeners by `sectionName`, or a route attached to it: agentgateway v1.4.1
- * merges them, store/binds.rs route_policies), and which MCP tool a caller may use through them is
+ * AuthorizationPolicy; who may call them is their AgentgatewayPolicies' `traffic.authorization`,
+ * merged by the pack's own code (policy/lib/agw-authorization.ts, agw-inheritance.ts) as
+ * agentgateway v1.4.1 merges it (store/binds.rs route_policies, gateway_policies): the Gateway, its
+ * listeners by `sectionName`, the listeners of ListenerSets attached to it and the routes (and their
+ * rules) on any of them, a `strategy.inheritance: Override` dropping the more specific route-phase
+ * authorization after it (drawn as not enforced). Which MCP tool a caller may use through them is
  * `backend.mcp.authorization` (`mcp.tool.target` per clause). Each matchExpression is a rule of its
  * own, evaluated as v1.4.1's http/authorization.rs RuleSets::validate does: a matching Deny rule
  * denies, every Require rule must match, then a matching Allow rule allows, and where Allow rules
  * exist and none matches the call is denied. The matrix already evaluates DENY before ALLOW and
  * deny-by-default once an ALLOW applies, so each rule becomes edges of those two actions (a Require
  * rule a DENY of everyone it does not pin). PreRouting authorization runs as a set of its own before
- * the route's (store/binds.rs gateway_policies), so its Allow rules, pinned to identities, are a
- * DENY of everyone none of them pins. Identities are read with the pack's CEL reader
- * (policy/lib/cel.ts): an expression not pinned to namespace and ServiceAccount is a row of its own.
+ * the route's, so its Allow rules, pinned to identities, are a DENY of everyone none of them pins.
+ * Identities are read with the pack's CEL reader (policy/lib/cel.ts): an expression not pinned to
+ * namespace and ServiceAccount is a row of its own.
  */
 import type { KubernetesObject } from "./outputs";
 import type { AccessEdge } from "./topology-access";
+import type { PolicyResource } from "@pulumi/policy";
 import { celIdentityBound, celToolGrants, ToolGrant } from "../../policy/lib/cel";
+import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, servingListeners } from "../../policy/lib/agw-authorization";
+import { authorizationSets } from "../../policy/lib/agw-inheritance";
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
 /** The class agentgateway's own controller serves (Istio's istio-agentgateway reads no AgentgatewayPolicy). */
 const AGENTGATEWAY_CLASS = "agentgateway";
 
 interface TargetRef {
-  group?: string;
   kind?: string;
   name?: string;
-  sectionName?: string;
   matchLabels?: Record<string, string>;
 }
 const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
 const spec = (o: KubernetesObject) => (o.spec ?? {}) as Record<string, any>;
 const labelsOf = (o: KubernetesObject) => (o.metadata.labels ?? {}) as Record<string, string>;
 const isAgwPolicy = (o: KubernetesObject) => o.kind === "AgentgatewayPolicy" && o.apiVersion.startsWith("agentgateway.dev/");
-
-/** The targets of a policy that name `o` (by targetRefs, or targetSelectors whose matchLabels its labels hold), in the policy's namespace. */
-function refsTo(policy: KubernetesObject, group: string, kind: string, o: KubernetesObject): TargetRef[] {
-  if ((policy.metadata.namespace ?? "default") !== (o.metadata.namespace ?? "default")) return [];
-  const named = list<TargetRef>(spec(policy).targetRefs).filter((r) => r?.group === group && r.kind === kind && r.name === o.metadata.name);
-  const selected = list<TargetRef>(spec(policy).targetSelectors).filter(
-    (s) => s?.group === group && s.kind === kind && Object.entries(s.matchLabels ?? {}).every(([k, v]) => labelsOf(o)[k] === v),
-  );
-  return [...named, ...selected];
-}
-
-/** Whether a route names the Gateway among its parents. */
-const attachedTo = (route: KubernetesObject, gw: KubernetesObject) =>
-  list<{ group?: string; kind?: string; name?: string; namespace?: string }>(spec(route).parentRefs).some(
-    (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.metadata.name && (p.namespace ?? route.metadata.namespace ?? "default") === (gw.metadata.namespace ?? "default"),
-  );
 
 interface Rule {
   action: string;
@@ -76,57 +64,82 @@ function ruleEdges(rules: Rule[], base: Omit<AccessEdge, "action" | "caller" | "
   });
 }
 
-const authRules = (auth: Record<string, any>, read: (expr: string) => Set<string> | undefined): Rule[] =>
-  list<unknown>(auth.policy?.matchExpressions).map((e) => ({ action: String(auth.action ?? "Allow"), ids: read(String(e)), expression: String(e) }));
-
-const isPreRouting = (p: KubernetesObject) => spec(p).traffic?.phase === "PreRouting";
-
-/**
- * Why the route-phase authorization on the Gateway's listeners and routes never runs, or undefined:
- * agentgateway v1.4.1 collects it Gateway first and stops at a policy whose strategy.inheritance is
- * Override (store/binds.rs route_policies, `authz_locked`), as policy/lib/agw-inheritance.ts reads it.
- */
-function lockedBy(policies: KubernetesObject[], gw: KubernetesObject): string | undefined {
-  const locking = policies.filter((p) => !isPreRouting(p) && spec(p).strategy?.inheritance === "Override" && refsTo(p, GATEWAY_GROUP, "Gateway", gw).some((r) => !r.sectionName));
-  if (!locking.length) return undefined;
-  const names = locking.map((p) => `AgentgatewayPolicy ${p.metadata.namespace ?? "default"}/${p.metadata.name}`).join(", ");
-  return `${names} sets strategy.inheritance Override on the Gateway, and agentgateway v1.4.1 takes no listener's or route's authorization after it`;
+/** The rendered objects as the pack's resources, so that the matrix reads them with the policy's own merge. */
+function asResources(objects: KubernetesObject[]): PolicyResource[] {
+  return objects.map((o): PolicyResource => {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
+    const type = `kubernetes:${group}/${version}:${o.kind}`;
+    const name = `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    return {
+      type, props: o, urn: `${type}::${name}`, name, dependencies: [], propertyDependencies: {},
+      opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+      isType: () => false, asType: () => undefined,
+    };
+  });
 }
 
-/** Who may call each agentgateway Gateway of the cluster, by its AgentgatewayPolicies' traffic.authorization. */
+/**
+ * Each authorization once per route binding, so that a route's Override drops the bindings on that
+ * route's rules alone (agw-inheritance.ts reads one authorization's bindings together).
+ */
+const perBinding = (auths: AgwAuthorization[]): AgwAuthorization[] => auths.flatMap((a) => (a.onGateway || !a.routes ? [a] : a.routes.map((b) => ({ ...a, routes: [b] }))));
+
+/**
+ * Why each route-phase authorization never runs (in none of the sets the proxy may run, on any
+ * listener it reaches), by the policy's merge: agentgateway v1.4.1 store/binds.rs route_policies
+ * stops at an Override (agw-inheritance.ts). Listener-narrowed ones are judged per serving listener.
+ */
+function droppedBy(resources: PolicyResource[], gw: AgwGateway, auths: AgwAuthorization[]): Map<AgwAuthorization, string> {
+  const listeners = auths.some((a) => a.onGateway && a.listeners !== undefined) ? servingListeners({ resources }, gw) : undefined;
+  const groups = listeners === undefined || listeners === "unknown" ? [auths] : listeners.map((l) => auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)));
+  const taken = new Set<AgwAuthorization>();
+  const dropped = new Map<AgwAuthorization, string>();
+  for (const group of groups) {
+    const sets = authorizationSets(group);
+    for (const a of group.filter((x) => !x.preRouting)) {
+      if (sets.routePhase.some((set) => set.includes(a))) taken.add(a);
+      else dropped.set(a, sets.lockNote);
+    }
+  }
+  for (const a of taken) dropped.delete(a);
+  return dropped;
+}
+
+/** Where an authorization binds, as the conditions of its edges: the whole Gateway, listeners, or each route (or a rule of it). */
+const placesOf = (a: AgwAuthorization): string[][] =>
+  a.onGateway ? [a.listeners ? [`listener ${a.listeners.join(",")} only`] : []] : (a.routes ?? []).map((b) => [`${b.rule ? "a rule of route" : "route"} ${b.route} only`]);
+
+/**
+ * Who may call each agentgateway Gateway of the cluster, by the AgentgatewayPolicies'
+ * traffic.authorization that reaches it, merged as the pack merges it (policy/lib/agw-authorization.ts:
+ * the Gateway, its listeners, its ListenerSets' listeners and the routes on all of them).
+ */
 function gatewayEdges(cluster: string, objects: KubernetesObject[], identities: Map<string, string>): AccessEdge[] {
-  const policies = objects.filter((o) => isAgwPolicy(o) && spec(o).traffic?.authorization);
-  const routes = objects.filter((o) => (o.kind === "HTTPRoute" || o.kind === "GRPCRoute") && o.apiVersion.startsWith(`${GATEWAY_GROUP}/`));
+  const resources = asResources(objects);
   const out: AccessEdge[] = [];
-  for (const gw of agentgateways(objects)) {
-    const target = `Gateway ${gw.metadata.namespace ?? "default"}/${gw.metadata.name}`;
+  for (const g of agentgateways(objects)) {
+    const gw: AgwGateway = { namespace: g.metadata.namespace ?? "default", name: g.metadata.name, labels: labelsOf(g) };
+    const target = `Gateway ${gw.namespace}/${gw.name}`;
     const via = `agentgateway ${target}`;
-    const locked = lockedBy(policies, gw);
+    const merged = agentgatewayAuthorizations({ resources }, gw);
+    // A render knows every value; "unknown" is for previews.
+    const auths = merged === "unknown" ? [] : perBinding(merged);
+    const dropped = droppedBy(resources, gw, auths);
     const preAllows = new Map<string, { policies: string[]; rules: Rule[]; conditions?: string[] }>();
-    for (const p of policies) {
-      const policy = `AgentgatewayPolicy ${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
-      const rules = authRules(spec(p).traffic.authorization, celIdentityBound);
-      const onGateway = refsTo(p, GATEWAY_GROUP, "Gateway", gw);
+    for (const a of auths) {
+      const policy = `AgentgatewayPolicy ${a.namespace}/${a.name}`;
+      const rules = a.expressions.map((e) => ({ action: a.action, ids: celIdentityBound(e), expression: e }));
       // PreRouting Allow rules are a set a request must pass before the route phase: drawn once per listener set, below.
-      if (isPreRouting(p) && onGateway.length && rules.every((r) => r.action === "Allow" && r.ids)) {
-        const sections = onGateway.some((r) => !r.sectionName) ? [] : [...new Set(onGateway.map((r) => r.sectionName!))];
-        const key = sections.join(",");
-        const group = preAllows.get(key) ?? { policies: [], rules: [], ...(sections.length ? { conditions: [`listener ${key} only`] } : {}) };
+      if (a.preRouting && rules.every((r) => r.action === "Allow" && r.ids)) {
+        const key = (a.listeners ?? []).join(",");
+        const group = preAllows.get(key) ?? { policies: [], rules: [], ...(key ? { conditions: [`listener ${key} only`] } : {}) };
         group.policies.push(policy);
         group.rules.push(...rules);
         preAllows.set(key, group);
         continue;
       }
-      // Dropped below the Gateway's Override in the route phase; PreRouting is a phase of its own.
-      const unenforced = locked && !isPreRouting(p) ? { unenforced: locked } : {};
-      if (onGateway.length) {
-        // A sectionName keys the policy to that listener alone (controller plugins/reference_indexes.go).
-        const sections = onGateway.some((r) => !r.sectionName) ? [] : [...new Set(onGateway.map((r) => r.sectionName!))];
-        out.push(...ruleEdges(rules, { cluster, policy, target, via, ...(sections.length ? { conditions: [`listener ${sections.join(",")} only`], ...unenforced } : {}) }, identities));
-      }
-      for (const route of routes.filter((r) => attachedTo(r, gw) && refsTo(p, GATEWAY_GROUP, r.kind, r).length)) {
-        out.push(...ruleEdges(rules, { cluster, policy, target, via, conditions: [`route ${route.metadata.namespace ?? "default"}/${route.metadata.name} only`], ...unenforced }, identities));
-      }
+      const unenforced = dropped.has(a) ? { unenforced: dropped.get(a)! } : {};
+      for (const conditions of placesOf(a)) out.push(...ruleEdges(rules, { cluster, policy, target, via, ...(conditions.length ? { conditions } : {}), ...unenforced }, identities));
     }
     // Passing them is a Require of their union: the route phase's Allow rules still have to admit the caller.
     for (const { policies: names, rules, conditions } of preAllows.values()) {

@@ -97,7 +97,7 @@ test("a Gateway-level Override authorization drops the listener's and the routes
   const locked = render(agwPolicy("gw", { ...onGateway("Allow", id("agents", "a")), strategy: { inheritance: "Override" } }), routeAllow);
   assert.equal(locked.m.get("agents/a")?.get("Gateway tools/mcp"), "✓");
   assert.notEqual(locked.m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/mcp only", "agentgateway v1.4.1 skips the route's authorization once the Gateway's Override is taken");
-  assert.match(locked.md, /policy `AgentgatewayPolicy tools\/route` \(not enforced: AgentgatewayPolicy tools\/gw sets strategy\.inheritance Override on the Gateway/);
+  assert.match(locked.md, /policy `AgentgatewayPolicy tools\/route` \(not enforced: tools\/gw sets strategy\.inheritance Override on the Gateway, so agentgateway v1\.4\.1 drops tools\/route/);
   // A PreRouting policy is a phase of its own: Override does not drop it.
   const pre = render(agwPolicy("gw", { ...onGateway("Allow", id("agents", "a")), strategy: { inheritance: "Override" } }), agwPolicy("pre", { ...onGateway("Deny", id("agents", "b")), traffic: { phase: "PreRouting", authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }));
   assert.equal(pre.m.get("agents/b")?.get("Gateway tools/mcp"), "✗");
@@ -116,4 +116,42 @@ test("PreRouting Allow rules are a set of their own: a caller they do not name i
   // Alone, the PreRouting Allow rules admit whom they name.
   assert.equal(render(pre).m.get("agents/b")?.get("Gateway tools/mcp"), "✗");
   assert.notEqual(render(pre).m.get("agents/a")?.get("Gateway tools/mcp"), "✗");
+});
+
+const allowOn = (targetRefs: object[], ...ids: string[]) => ({ targetRefs, traffic: { authorization: { action: "Allow", policy: { matchExpressions: ids } } } });
+const routeRef = (name: string, sectionName?: string) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name, ...(sectionName ? { sectionName } : {}) });
+
+test("a route-level Override drops the authorization on that route's rules, as agentgateway v1.4.1 route_policies does (the policy's merge)", () => {
+  const ruled = { ...route, metadata: { name: "ruled", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp" }], rules: [{ name: "r0" }] } };
+  const onRule = agwPolicy("rule", allowOn([routeRef("ruled", "r0")], id("lab", "c")));
+  const locked = render(ruled, agwPolicy("route", { ...allowOn([routeRef("ruled")], id("agents", "a")), strategy: { inheritance: "Override" } }), onRule);
+  assert.match(locked.m.get("agents/a")?.get("Gateway tools/mcp") ?? "", /^✓/);
+  assert.doesNotMatch(locked.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /✓/, "the rule's Allow is dropped under its route's Override");
+  assert.match(locked.md, /policy `AgentgatewayPolicy tools\/rule` \(not enforced: tools\/route sets strategy\.inheritance Override on route tools\/ruled/);
+  // Without the Override the rule's Allow is merged in, and says it binds a rule.
+  const merged = render(ruled, agwPolicy("route", allowOn([routeRef("ruled")], id("agents", "a"))), onRule);
+  assert.match(merged.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /^✓ .*a rule of route tools\/ruled only/);
+});
+
+test("a ListenerSet's listeners and routes are the Gateway's: its routes' authorization and its PreRouting policies guard the Gateway", () => {
+  const gw = { ...gateway, spec: { ...gateway.spec, allowedListeners: { namespaces: { from: "Same" } } } };
+  const set = { apiVersion: "gateway.networking.k8s.io/v1", kind: "ListenerSet", metadata: { name: "extra", namespace: "tools" }, spec: { parentRef: { name: "mcp" }, listeners: [{ name: "extra-http", port: 8080, protocol: "HTTP" }] } };
+  const setRoute = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "via-set", namespace: "tools" }, spec: { parentRefs: [{ kind: "ListenerSet", name: "extra" }], rules: [{}] } };
+  const setRef = [{ group: "gateway.networking.k8s.io", kind: "ListenerSet", name: "extra" }];
+  const md = topologyMarkdown(
+    {
+      deployment: {
+        resources: [
+          sa("agents", "a"), sa("agents", "b"), sa("lab", "c"), gw, set, setRoute,
+          agwPolicy("on-set-route", allowOn([routeRef("via-set")], id("lab", "c"))),
+          agwPolicy("pre-on-set", { targetRefs: setRef, traffic: { phase: "PreRouting", authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }),
+        ].map((o) => capturedObject("c1", o)),
+      },
+    },
+    "prod",
+  );
+  const m = matrixOf(md);
+  assert.equal(m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/via-set only", "a route served by the ListenerSet's listener is a route of the Gateway");
+  assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http only", "a PreRouting policy on the ListenerSet runs on its listeners");
+  assert.doesNotMatch(md, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp`/);
 });
