@@ -33,6 +33,8 @@ export interface AuthorizationSets {
 }
 
 const shown = (a: AgwAuthorization) => `${a.namespace}/${a.name}`;
+/** The policies' names, each once (the topology matrix passes a policy once per route it binds). */
+const named = (as: AgwAuthorization[]) => [...new Set(as.map(shown))].join(", ");
 
 /** The sets for one listener, from the authorization that reaches it (listener-narrowed ones already filtered to it). */
 export function authorizationSets(auths: AgwAuthorization[]): AuthorizationSets {
@@ -48,10 +50,10 @@ export function authorizationSets(auths: AgwAuthorization[]): AuthorizationSets 
     const dropped = levels.slice(i + 1).flat();
     const maybe = others.filter((a) => a.action !== "Allow");
     const what = [
-      ...(dropped.length ? [`drops ${dropped.map(shown).join(", ")} (more specific)`] : []),
-      ...(maybe.length ? [`may drop ${maybe.map(shown).join(", ")} (same level, taken in hash order)`] : []),
+      ...(dropped.length ? [`drops ${named(dropped)} (more specific)`] : []),
+      ...(maybe.length ? [`may drop ${named(maybe)} (same level, taken in hash order)`] : []),
     ];
-    const lockNote = what.length ? `${overrides.map(shown).join(", ")} sets strategy.inheritance Override on the ${i === 0 ? "Gateway" : "listener"}, so agentgateway v1.4.1 ${what.join(" and ")} from the route-phase authorization (store/binds.rs route_policies)` : "";
+    const lockNote = what.length ? `${named(overrides)} sets strategy.inheritance Override on the ${i === 0 ? "Gateway" : "listener"}, so agentgateway v1.4.1 ${what.join(" and ")} from the route-phase authorization (store/binds.rs route_policies)` : "";
     return { preRouting, routePhase: sets, lockNote };
   }
   return { preRouting, ...routeLocks(route) };
@@ -65,7 +67,7 @@ function routeLocks(route: AgwAuthorization[]): Omit<AuthorizationSets, "preRout
   const dropped = route.filter((a) => !kept.includes(a));
   const lockers = route.filter((a) => a.override && (a.routes ?? []).some((b) => !b.rule));
   const lockNote = dropped.length
-    ? `${lockers.map(shown).join(", ")} sets strategy.inheritance Override on route ${[...locked].join(", ")}, so agentgateway v1.4.1 drops ${dropped.map(shown).join(", ")} (on its rules) from that route's authorization (store/binds.rs route_policies)`
+    ? `${named(lockers)} sets strategy.inheritance Override on route ${[...locked].join(", ")}, so agentgateway v1.4.1 drops ${named(dropped)} (on its rules) from that route's authorization (store/binds.rs route_policies)`
     : "";
   return { routePhase: [kept], lockNote };
 }

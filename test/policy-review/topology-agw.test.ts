@@ -155,3 +155,9 @@ test("a ListenerSet's listeners and routes are the Gateway's: its routes' author
   assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http only", "a PreRouting policy on the ListenerSet runs on its listeners");
   assert.doesNotMatch(md, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp`/);
 });
+
+test("a policy bound to several routes under a Gateway-level Override is named once in why it is not enforced", () => {
+  const other = { ...route, metadata: { name: "other", namespace: "tools" } };
+  const { md } = render(other, agwPolicy("gw", { ...onGateway("Allow", id("agents", "a")), strategy: { inheritance: "Override" } }), agwPolicy("routes", allowOn([routeRef("mcp"), routeRef("other")], id("lab", "c"))));
+  assert.match(md, /not enforced: tools\/gw sets strategy\.inheritance Override on the Gateway, so agentgateway v1\.4\.1 drops tools\/routes \(more specific\)/);
+});
