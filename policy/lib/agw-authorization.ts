@@ -34,6 +34,12 @@ export interface AgwAuthorization {
 /** What the merge reads of the Gateway: the MCP gateway's proxy, or (topology matrix) any agentgateway Gateway. */
 export type AgwGateway = Pick<GatewayProxy, "namespace" | "name" | "labels">;
 
+/** A route-phase policy on a ListenerSet, which the proxy never applies, and why (for the topology matrix). */
+export interface InertAuthorization {
+  auth: AgwAuthorization;
+  why: string;
+}
+
 export interface RouteBinding {
   route: string;
   rule: boolean;
@@ -63,7 +69,7 @@ export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | 
  * service as its waypoint (RoutePath.service, http/route.rs): never to the gateway's own callers,
  * so it is not read here.
  */
-export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwGateway, inert?: Map<string, string[]>): AgwAuthorization[] | "unknown" {
+export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwGateway, inert?: Map<string, string[]>, inertAuths?: InertAuthorization[]): AgwAuthorization[] | "unknown" {
   const routes: PolicyResource[] = [];
   // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
   const undecided = new Set<string>();
@@ -134,8 +140,11 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
     // The CRD refuses a PreRouting policy aimed at a route: it never reaches the proxy.
     if (preRouting && (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind)))) continue;
     // store/binds.rs route_policies never looks a ListenerSet target up: only PreRouting (gateway_policies) applies one.
-    if (!preRouting && onSets.length > 0 && inert) {
-      for (const l of onSets) inert.set(l, [...(inert.get(l) ?? []), `AgentgatewayPolicy ${namespace}/${name} targets ListenerSet ${namespace}/${viaSets.sets.find((s) => s.listeners.includes(l))?.name} in the route phase, where agentgateway v1.4.1 never applies it (only a traffic.phase PreRouting one)`]);
+    if (!preRouting && onSets.length > 0) {
+      const why = (l: string) => `AgentgatewayPolicy ${namespace}/${name} targets ListenerSet ${namespace}/${viaSets.sets.find((s) => s.listeners.includes(l))?.name} in the route phase, where agentgateway v1.4.1 never applies it (only a traffic.phase PreRouting one)`;
+      for (const l of onSets) inert?.set(l, [...(inert.get(l) ?? []), why(l)]);
+      const held = { namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway: true, listeners: onSets, override: read.value.inheritance === "Override", preRouting, patched: patchedNote(r) };
+      inertAuths?.push({ auth: held, why: [...new Set(onSets.map(why))].join("; ") });
     }
     const onSet = preRouting && onSets.length > 0;
     if (onGateway || onRoute || onSet) {

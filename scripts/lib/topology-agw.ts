@@ -20,7 +20,7 @@ import type { KubernetesObject } from "./outputs";
 import type { AccessEdge } from "./topology-access";
 import type { PolicyResource } from "@pulumi/policy";
 import { celIdentityBound, celToolGrants, ToolGrant } from "../../policy/lib/cel";
-import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, servingListeners } from "../../policy/lib/agw-authorization";
+import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, InertAuthorization, servingListeners } from "../../policy/lib/agw-authorization";
 import { authorizationSets } from "../../policy/lib/agw-inheritance";
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
@@ -121,10 +121,16 @@ function gatewayEdges(cluster: string, objects: KubernetesObject[], identities: 
     const gw: AgwGateway = { namespace: g.metadata.namespace ?? "default", name: g.metadata.name, labels: labelsOf(g) };
     const target = `Gateway ${gw.namespace}/${gw.name}`;
     const via = `agentgateway ${target}`;
-    const merged = agentgatewayAuthorizations({ resources }, gw);
+    const inert: InertAuthorization[] = [];
+    const merged = agentgatewayAuthorizations({ resources }, gw, undefined, inert);
     // A render knows every value; "unknown" is for previews.
     const auths = merged === "unknown" ? [] : perBinding(merged);
     const dropped = droppedBy(resources, gw, auths);
+    // Route-phase policies on a ListenerSet: drawn where they seem to guard, as never applied.
+    for (const { auth, why } of merged === "unknown" ? [] : inert) {
+      auths.push(auth);
+      dropped.set(auth, why);
+    }
     const preAllows = new Map<string, { policies: string[]; rules: Rule[]; conditions?: string[] }>();
     for (const a of auths) {
       const policy = `AgentgatewayPolicy ${a.namespace}/${a.name}`;
@@ -183,9 +189,9 @@ export function agentgatewayEdges(cluster: string, objects: KubernetesObject[], 
   return [...gatewayEdges(cluster, objects, identities), ...toolEdges(cluster, objects, identities)];
 }
 
-/** The legend lines for agentgateway's columns, and the agentgateway Gateways no authorization guards (every caller that reaches them passes). */
+/** The legend lines for agentgateway's columns, and the agentgateway Gateways no enforced authorization guards (every caller that reaches them passes). */
 export function agentgatewayLegend(objects: Map<string, KubernetesObject[]>, edges: AccessEdge[], istioClassGateways: string[]): string[] {
-  const guarded = new Set(edges.filter((e) => e.policy.startsWith("AgentgatewayPolicy ")).map((e) => `${e.cluster}\u0000${e.target}`));
+  const guarded = new Set(edges.filter((e) => e.policy.startsWith("AgentgatewayPolicy ") && !e.unenforced).map((e) => `${e.cluster}\u0000${e.target}`));
   const open = [...objects].flatMap(([cluster, objs]) =>
     agentgateways(objs).map((g) => `Gateway ${g.metadata.namespace ?? "default"}/${g.metadata.name}`).filter((t) => !guarded.has(`${cluster}\u0000${t}`)).map((t) => `\`${t.slice(8)}\` on \`${cluster}\``),
   );

@@ -55,10 +55,12 @@ const onGateway = (action: string, ...matchExpressions: string[]) => ({
 });
 const id = (ns: string, name: string) => `source.identity.namespace == "${ns}" && source.identity.serviceAccount == "${name}"`;
 
-function render(...objects: any[]): { md: string; m: Map<string, Map<string, string>> } {
-  const md = topologyMarkdown({ deployment: { resources: [sa("agents", "a"), sa("agents", "b"), sa("lab", "c"), gateway, route, ...objects].map((o) => capturedObject("c1", o)) } }, "prod");
+/** topology.md and its matrix for three ServiceAccounts and the objects (`gw` the agentgateway Gateway). */
+function renderOn(gw: object, ...objects: any[]): { md: string; m: Map<string, Map<string, string>> } {
+  const md = topologyMarkdown({ deployment: { resources: [sa("agents", "a"), sa("agents", "b"), sa("lab", "c"), gw, ...objects].map((o) => capturedObject("c1", o)) } }, "prod");
   return { md, m: matrixOf(md) };
 }
+const render = (...objects: any[]) => renderOn(gateway, route, ...objects);
 
 test("a Deny rule denies the identities it pins, before any Allow rule; without Allow rules the others are open (denylist)", () => {
   const { m } = render(agwPolicy("deny-b", onGateway("Deny", id("agents", "b"))));
@@ -133,27 +135,28 @@ test("a route-level Override drops the authorization on that route's rules, as a
   assert.match(merged.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /^✓ .*a rule of route tools\/ruled only/);
 });
 
+/** The Gateway admitting ListenerSets of its namespace, and one adding listener extra-http. */
+const setGateway = { ...gateway, spec: { ...gateway.spec, allowedListeners: { namespaces: { from: "Same" } } } };
+const listenerSet = { apiVersion: "gateway.networking.k8s.io/v1", kind: "ListenerSet", metadata: { name: "extra", namespace: "tools" }, spec: { parentRef: { name: "mcp" }, listeners: [{ name: "extra-http", port: 8080, protocol: "HTTP" }] } };
+const setRef = [{ group: "gateway.networking.k8s.io", kind: "ListenerSet", name: "extra" }];
+
 test("a ListenerSet's listeners and routes are the Gateway's: its routes' authorization and its PreRouting policies guard the Gateway", () => {
-  const gw = { ...gateway, spec: { ...gateway.spec, allowedListeners: { namespaces: { from: "Same" } } } };
-  const set = { apiVersion: "gateway.networking.k8s.io/v1", kind: "ListenerSet", metadata: { name: "extra", namespace: "tools" }, spec: { parentRef: { name: "mcp" }, listeners: [{ name: "extra-http", port: 8080, protocol: "HTTP" }] } };
   const setRoute = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "via-set", namespace: "tools" }, spec: { parentRefs: [{ kind: "ListenerSet", name: "extra" }], rules: [{}] } };
-  const setRef = [{ group: "gateway.networking.k8s.io", kind: "ListenerSet", name: "extra" }];
-  const md = topologyMarkdown(
-    {
-      deployment: {
-        resources: [
-          sa("agents", "a"), sa("agents", "b"), sa("lab", "c"), gw, set, setRoute,
-          agwPolicy("on-set-route", allowOn([routeRef("via-set")], id("lab", "c"))),
-          agwPolicy("pre-on-set", { targetRefs: setRef, traffic: { phase: "PreRouting", authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }),
-        ].map((o) => capturedObject("c1", o)),
-      },
-    },
-    "prod",
+  const { md, m } = renderOn(
+    setGateway, listenerSet, setRoute,
+    agwPolicy("on-set-route", allowOn([routeRef("via-set")], id("lab", "c"))),
+    agwPolicy("pre-on-set", { targetRefs: setRef, traffic: { phase: "PreRouting", authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }),
   );
-  const m = matrixOf(md);
   assert.equal(m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/via-set only", "a route served by the ListenerSet's listener is a route of the Gateway");
   assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http only", "a PreRouting policy on the ListenerSet runs on its listeners");
   assert.doesNotMatch(md, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp`/);
+});
+
+test("a route-phase policy on a ListenerSet is drawn as not enforced: agentgateway v1.4.1 route_policies never looks a ListenerSet target up", () => {
+  const { md, m } = renderOn(setGateway, listenerSet, agwPolicy("on-set", { targetRefs: setRef, traffic: { authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }));
+  assert.notEqual(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http only");
+  assert.match(md, /policy `AgentgatewayPolicy tools\/on-set` \(not enforced: AgentgatewayPolicy tools\/on-set targets ListenerSet tools\/extra in the route phase/);
+  assert.match(md, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp` on `c1`/, "a policy never applied guards nothing");
 });
 
 test("a policy bound to several routes under a Gateway-level Override is named once in why it is not enforced", () => {
