@@ -2,7 +2,8 @@
  * agentgateway's own authorization in topology.md's who-may-call-whom matrix: the AgentgatewayPolicies'
  * `traffic.authorization` on an agentgateway Gateway (or a route on it) and `backend.mcp.authorization`
  * per MCP tool, evaluated as agentgateway v1.4.1 does (Deny, then every Require, then Allow; allowlist
- * once Allow rules exist), on the rendered prod stack and on policies a fork may write.
+ * once Allow rules exist), on the rendered prod stack and on policies a fork may write; merged by
+ * the pack's own code (Gateway and route Overrides, ListenerSets, PreRouting sets).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
