@@ -1,0 +1,54 @@
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet) and the agent gateway's proxy identity. */
+import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
+
+export const authzAgentgatewayMutations: Mutation[] = [
+  {
+    // agentgateway v1.4.1 runs the proxy as the overlay's serviceAccountName: the agents' ALLOW policies still name agent-gateway.
+    name: "the agent gateway's AgentgatewayParameters running its proxy as another ServiceAccount (agw-proxy)",
+    policy: "authorization-principals-known",
+    // Every cluster's: the mesh's identities are shared, so one cluster's agent-gateway would still be a known account.
+    apply: (doc) =>
+      resources(doc)
+        .filter((r) => isKind(r, "AgentgatewayParameters") && (r.inputs as any)?.metadata?.name === "agent-gateway")
+        .map((r) =>
+          edit(r, (o) => {
+            const template = o.spec.deployment?.spec?.template ?? {};
+            o.spec.deployment = { ...o.spec.deployment, spec: { ...o.spec.deployment?.spec, template: { ...template, spec: { ...template.spec, serviceAccountName: "agw-proxy" } } } };
+          }),
+        )[0],
+  },
+  {
+    name: "the MCP gateway's agentgateway authorization given an identity-free Allow expression",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools",
+        (o) => o.spec.traffic.authorization.policy.matchExpressions.push("true"),
+      ),
+  },
+  {
+    // agentgateway v1.4.1: a ListenerSet's listener is the Gateway's, guarded by the Gateway's policies, not by one narrowed to another listener.
+    name: "a ListenerSet adding a listener to the MCP gateway, with a route on it, while the gateway's authorization is narrowed to its http listener",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!mcp || !callers) return undefined;
+      const gwName = (mcp.inputs as any).metadata.name;
+      const group = "gateway.networking.k8s.io";
+      edit(mcp, (o) => (o.spec.allowedListeners = { namespaces: { from: "Same" } }));
+      edit(callers, (o) => (o.spec.targetRefs = o.spec.targetRefs.map((ref: any) => (ref.kind === "Gateway" ? { ...ref, sectionName: "http" } : ref))));
+      const set = { apiVersion: `${group}/v1`, kind: "ListenerSet", metadata: { name: "side", namespace: "tools" }, spec: { parentRef: { group, kind: "Gateway", name: gwName }, listeners: [{ name: "side", port: 8081, protocol: "HTTP" }] } };
+      addLike(doc, mcp, "side-listeners", `kubernetes:${group}/v1:ListenerSet`, set);
+      const route = { apiVersion: `${group}/v1`, kind: "HTTPRoute", metadata: { name: "side", namespace: "tools" }, spec: { parentRefs: [{ group, kind: "ListenerSet", name: "side" }], rules: [{}] } };
+      addLike(doc, mcp, "side-route", `kubernetes:${group}/v1:HTTPRoute`, route);
+      return callers.urn;
+    },
+  },
+  {
+    name: "the MCP gateway's agentgateway authorization removed",
+    policy: "agent-call-graph",
+    apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools"),
+  },
+];
