@@ -10,7 +10,7 @@ import type { ClusterSpec, GatewaySpec } from "../../infra/schema";
 import { Manifest, appLabels } from "../k8s/apply";
 import { selfSignedTlsSecret } from "../k8s/tls-secret";
 import { gatewayClusterHost, gatewayName, inferenceNamespace, ports } from "./names";
-import { programmedWaitFor } from "../mesh/eastwest";
+import { awsNlbServicePatch, programmedWaitFor } from "../mesh/eastwest";
 
 /**
  * Secret holding the listener certificate when the stack asks for a self-signed one. Never a name
@@ -54,13 +54,21 @@ export const gatewayOptionsName = `${gatewayName}-options`;
  * the default `Cluster`, kube-proxy rewrites load-balancer traffic to the receiving node's
  * address, which NetworkPolicy implementations always admit to that node's pods: outside clients
  * would pass the NetworkPolicy that keeps the in-mesh listener to the agents.
+ *
+ * On EKS the patch also annotates the Service for a Network Load Balancer, as the east-west
+ * gateway's ({@link awsNlbServicePatch}): the program installs no AWS Load Balancer Controller, and
+ * the AWS cloud provider would otherwise make a Classic ELB. With `externalTrafficPolicy: Local`
+ * the provider health-checks the NLB's targets on the Service's `healthCheckNodePort` over HTTP
+ * (cloud-provider-aws v1.33.4 `pkg/providers/v1/aws.go`), so only nodes running a gateway pod
+ * receive traffic. Istio 1.30.3 strategic-merges the `service` overlay into the Service it
+ * renders, annotations included (`gatewaycommon/deploymentcontroller.go` `applyOverlay`).
  */
-export function gatewayOptionsManifest(): Manifest {
+export function gatewayOptionsManifest(cluster: ClusterSpec): Manifest {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
     metadata: { name: gatewayOptionsName, namespace: inferenceNamespace, labels },
-    data: { service: yaml.dump({ spec: { externalTrafficPolicy: "Local" } }) },
+    data: { service: yaml.dump({ ...awsNlbServicePatch(cluster), spec: { externalTrafficPolicy: "Local" } }) },
   };
 }
 

@@ -85,7 +85,7 @@ export function clusterInferencePlan(spec: PlatformSpec, cluster: string): Clust
   // Where agents run, the agent layer renders the gateway's access with them as callers.
   const gatewayAccess = agentsOn(spec, cluster).length === 0 ? inferenceGatewayAccess(spec, []) : [];
   const manifests = [
-    gatewayOptionsManifest(),
+    gatewayOptionsManifest(clusterSpec),
     gatewayManifest(spec.gateways.inference!, clusterSpec),
     ...gatewayAccess,
     ...bbrManifests(models, spec.versions),

@@ -25,6 +25,15 @@ export const eastWestOptionsName = `${eastWestGatewayName}-options`;
 export const awsLoadBalancerTypeAnnotation = "service.beta.kubernetes.io/aws-load-balancer-type";
 
 /**
+ * The Service patch asking EKS's AWS cloud provider for a Network Load Balancer (instance targets
+ * on the node ports, internet-facing unless `…-aws-load-balancer-internal` is set) rather than
+ * the Classic ELB it makes for an unannotated LoadBalancer Service; undefined off AWS.
+ */
+export function awsNlbServicePatch(cluster: ClusterSpec): { metadata: { annotations: Record<string, string> } } | undefined {
+  return cluster.cloud === "aws" ? { metadata: { annotations: { [awsLoadBalancerTypeAnnotation]: "nlb" } } } : undefined;
+}
+
+/**
  * What the east-west gateway's Service needs beyond Istio's default, per platform (undefined:
  * nothing). Istio applies the options ConfigMap's `service` to the Service it generates as a
  * strategic merge patch.
@@ -40,8 +49,7 @@ export const awsLoadBalancerTypeAnnotation = "service.beta.kubernetes.io/aws-loa
  */
 export function eastWestServicePatch(cluster: ClusterSpec): object | undefined {
   if (usesK3sServiceLb(cluster)) return { spec: { ports: [{ port: istioGatewayStatusPort, $patch: "delete" }] } };
-  if (cluster.cloud === "aws") return { metadata: { annotations: { [awsLoadBalancerTypeAnnotation]: "nlb" } } };
-  return undefined;
+  return awsNlbServicePatch(cluster);
 }
 
 export function eastWestOptionsManifest(cluster: ClusterSpec, istioVersion: string): Manifest | undefined {

@@ -239,7 +239,24 @@ test("the inference gateway's Service keeps client addresses (externalTrafficPol
       assert.deepEqual(gateway.spec.infrastructure, { parametersRef: { group: "", kind: "ConfigMap", name: "inference-gateway-options" } }, `${stack}/${cluster.name}`);
       const options = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "inference-gateway-options");
       assert.equal(options.metadata.namespace, "inference");
-      assert.deepEqual(yaml.load(options.data.service), { spec: { externalTrafficPolicy: "Local" } }, `${stack}/${cluster.name}`);
+      // On EKS also a Network Load Balancer: cloud-provider-aws v1.33.4 (pkg/providers/v1/aws.go,
+      // aws_loadbalancer.go isNLB) makes a Classic ELB for a LoadBalancer Service unless
+      // `service.beta.kubernetes.io/aws-load-balancer-type` is "nlb"; internet-facing (no `…-internal`).
+      const nlb = cluster.kind === "eks" ? { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } } } : {};
+      assert.deepEqual(yaml.load(options.data.service), { ...nlb, spec: { externalTrafficPolicy: "Local" } }, `${stack}/${cluster.name}`);
+      assert.equal(options.data.service.includes("aws-load-balancer-internal"), false, "internet-facing: clients outside the cluster reach it");
     }
   }
+});
+
+test("the inference gateway on EKS is an NLB, on every other cluster kind no AWS annotation", () => {
+  const prod = parsePlatform(shippedPlatform("prod"), "prod");
+  const kinds = new Set<string>();
+  for (const cluster of prod.clusters.filter((c) => modelsOnCluster(prod, c.name).length > 0)) {
+    kinds.add(cluster.kind);
+    const options = (clusterInferenceManifests(prod, cluster.name) as any[]).find((o) => o.kind === "ConfigMap" && o.metadata.name === "inference-gateway-options");
+    const annotations = (yaml.load(options.data.service) as any).metadata?.annotations;
+    assert.equal(annotations?.["service.beta.kubernetes.io/aws-load-balancer-type"], cluster.kind === "eks" ? "nlb" : undefined, cluster.name);
+  }
+  assert.ok(kinds.has("eks") && kinds.size > 1, "prod has EKS and other clusters serving models");
 });
