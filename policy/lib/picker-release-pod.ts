@@ -3,7 +3,8 @@
  * as the chart renders the pod: llm-d-router v0.10.0's routerlib (_deployment.yaml,
  * _latency-predictor.tpl) from router.*, GIE v1.5.0's epplib (the same templates) from
  * inferenceExtension.*, the Envoy sidecar GIE's standalone chart runs beside its picker, and the
- * proxy llm-d-router-standalone runs from its envoy or agentgateway preset (in sidecar mode). Read by
+ * proxy llm-d-router-standalone runs from its envoy or agentgateway preset, or from an envoy.yaml of
+ * the values' own (in sidecar mode; picker-release-proxy.ts). Read by
  * picker-release-serving.ts for inference-pool-epp.
  */
 import { dig } from "./k8s";
@@ -12,6 +13,7 @@ import { giePickerArgs } from "./picker-release-gie";
 import { givenFlags, goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
+import { llmdProxy, presetExtProcHost } from "./picker-release-proxy";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -59,15 +61,10 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
       { port: 19000, what: "the Envoy sidecar's admin port (its envoy.yaml's admin, 127.0.0.1:19000)" },
     );
   }
-  // llm-d-router-standalone's envoy preset (its values.yaml router.proxy.presets.envoy) binds the same three in sidecar mode.
+  // llm-d-router-standalone's Envoy proxy in sidecar mode: its envoy preset (values.yaml router.proxy.presets.envoy)
+  // binds the same three; an envoy.yaml of the values' own (router.proxy.configMap.data) binds its admin and listeners.
   const proxy = llmdProxy(rel);
-  if (proxy?.sidecar && proxy.type === "envoy") {
-    ports.push(
-      { port: 8081, what: "the Envoy proxy's listener port (its envoy preset's listener)" },
-      { port: 19001, what: "the Envoy proxy's readiness listener port (its envoy preset's listener envoy-proxy-ready)" },
-      { port: 19000, what: "the Envoy proxy's admin port (its envoy preset's admin, 127.0.0.1:19000)" },
-    );
-  }
+  if (proxy?.sidecar && proxy.envoy) ports.push(...proxy.envoy.binds);
   // Its agentgateway preset's config.yaml (routerlib _helpers.tpl proxy.agentgatewayConfig) binds three in sidecar mode.
   if (proxy?.sidecar && proxy.type === "agentgateway") {
     ports.push(
@@ -165,20 +162,6 @@ function agentgatewayListenerPort(values: unknown): number | undefined {
 }
 
 /**
- * The proxy llm-d-router-standalone runs from a preset of its values.yaml (router.proxy: on, type
- * envoy, a sidecar, by default): undefined where it is off, or given a configMap of the values' own
- * (not read here). routerlib _helpers.tpl proxyType/proxyMode lower-case both.
- */
-function llmdProxy(rel: ChartRelease): { type: string; sidecar: boolean } | undefined {
-  if (rel.chart !== "llm-d-router-standalone") return undefined;
-  const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
-  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
-  const type = goTruthy(at("proxyType")) ? String(at("proxyType")).toLowerCase() : "envoy";
-  if ((type !== "envoy" && type !== "agentgateway") || at("configMap") !== undefined) return undefined;
-  return { type, sidecar: (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar" };
-}
-
-/**
  * llm-d-router-standalone's proxy against its picker. The envoy preset's ext_proc cluster dials port
  * 9002 (a literal) and the agentgateway preset's endpointPicker dials router.epp.extProcPort (default
  * 9002), both at routerlib _helpers.tpl proxy.extProcHost: 127.0.0.1 in sidecar mode, the picker
@@ -186,18 +169,24 @@ function llmdProxy(rel: ChartRelease): { type: string; sidecar: boolean } | unde
  * picker must serve that port). Envoy carries TLS unless eppSecureServing finds
  * router.epp.flags.secure-serving printing as exactly "false", while the picker reads the flag with
  * strconv.ParseBool (False, FALSE, f, F, 0 too) and then serves plaintext; agentgateway's preset is
- * plaintext and the chart turns secure-serving off for it (or refuses to render otherwise).
+ * plaintext and the chart turns secure-serving off for it (or refuses to render otherwise). An
+ * envoy.yaml of the values' own (router.proxy.configMap.data) is read instead of the preset: its
+ * ext_proc cluster's endpoint, where it is the picker (loopback in sidecar mode, the picker Service
+ * in service mode), and its TLS transport socket against the TLS the picker serves.
  */
 export function checkLlmdProxyCalls(rel: ChartRelease, report: Report): void {
   const p = llmdProxy(rel);
   if (!p) return;
   const envoy = p.type === "envoy";
-  const proxy = `the chart's ${envoy ? "Envoy" : "agentgateway"} proxy (router.proxy, ${p.sidecar ? "a sidecar of the picker's pod" : "a Deployment of its own"})`;
+  if (envoy && !p.envoy?.extProc) return;
+  const own = envoy && !p.envoy!.preset;
+  const proxy = `the chart's ${envoy ? "Envoy" : "agentgateway"} proxy (router.proxy, ${p.sidecar ? "a sidecar of the picker's pod" : "a Deployment of its own"}${own ? `, its envoy.yaml from ${p.envoy!.from}` : ""})`;
   const outcome = `so its ${envoy ? "ext_proc" : "endpoint picker"} calls fail and every request through it fails (router.proxy.failOpen false, the sidecar-mode default) or skips the picker (true, the service-mode default)`;
   const container = { args: llmdPickerArgs(rel.values) };
   const flags = dig(rel.values, "router.epp.flags");
   const given = isObject(flags) ? flags["secure-serving"] : undefined;
-  if (envoy && given !== undefined && given !== null && goPrintV(given) !== "false" && pflagBool(container, "secure-serving") === false) {
+  const plaintext = pflagBool(container, "secure-serving") === false;
+  if (envoy && !own && given !== undefined && given !== null && goPrintV(given) !== "false" && plaintext) {
     report(
       `${rel.lead}: router.epp.flags.secure-serving ${JSON.stringify(given)} makes the picker serve ext-proc in plaintext (--secure-serving=${goPrintV(given)}, which pflag reads as false), but ${proxy} still calls it over TLS (routerlib _helpers.tpl eppSecureServing turns its TLS off only for the exact text "false"), so the handshake fails, ${outcome.slice(3)}; write secure-serving: false`,
       rel.resource.urn,
@@ -206,11 +195,24 @@ export function checkLlmdProxyCalls(rel: ChartRelease, report: Report): void {
   const flagged = flagValue(container, "grpc-port");
   const serves = flagged === undefined ? 9002 : num(flagged.trim());
   const servicePort = num(orDefault(dig(rel.values, "router.epp.extProcPort"), 9002));
-  const dials = envoy ? 9002 : servicePort;
+  const calls = envoy ? p.envoy!.extProc! : { host: presetExtProcHost(rel, p.sidecar), port: servicePort, tls: false };
+  const dials = calls.port;
   if (serves === undefined || dials === undefined || servicePort === undefined) return;
-  const host = p.sidecar ? "127.0.0.1" : `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(dig(rel.values, "router.clusterDomain")) ? String(dig(rel.values, "router.clusterDomain")) : "cluster.local"}`;
-  const target = envoy ? "(the chart's envoy preset)" : "(router.epp.extProcPort, the chart's agentgateway preset)";
-  const fix = envoy ? "or give router.proxy a configMap of your own that calls it" : "or set router.epp.extProcPort to the port it serves";
+  const host = calls.host;
+  if (own) {
+    // Only a call to the picker is judged: loopback beside it, or its Service in service mode.
+    const svc = presetExtProcHost(rel, false);
+    const picker = p.sidecar ? ["127.0.0.1", "localhost", "::1"] : [svc, svc.split(".").slice(0, 2).join("."), svc.split(".").slice(0, 3).join(".")];
+    if (!picker.includes(host.toLowerCase())) return;
+    if (calls.tls === plaintext) {
+      const how = calls.tls
+        ? `calls it over TLS (its ext_proc cluster's TLS transport socket), but the picker serves plaintext (--secure-serving=false)`
+        : `calls it in plaintext (its ext_proc cluster has no TLS transport socket), but the picker serves TLS (--secure-serving, true unless router.epp.flags sets it false)`;
+      report(`${rel.lead}: ${proxy} ${how}, so the ext_proc connection fails, ${outcome.slice(3)}; make the envoy.yaml's ext_proc cluster speak ${plaintext ? "plaintext" : "TLS"}, or set router.epp.flags.secure-serving ${calls.tls ? "true" : "false"}`, rel.resource.urn);
+    }
+  }
+  const target = !envoy ? "(router.epp.extProcPort, the chart's agentgateway preset)" : own ? `(its ext_proc cluster in ${p.envoy!.from})` : "(the chart's envoy preset)";
+  const fix = !envoy ? "or set router.epp.extProcPort to the port it serves" : own ? "or point the envoy.yaml's ext_proc cluster at it" : "or give router.proxy a configMap of your own that calls it";
   if (p.sidecar || dials === servicePort) {
     // Sidecar: the proxy dials the picker itself; service: the Service's port forwards to the same port of the picker.
     if (dials !== serves) {

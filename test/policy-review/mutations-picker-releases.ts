@@ -36,6 +36,25 @@ function addPickerRelease(
   return addLike(doc, like, name, "kubernetes:helm.sh/v3:Release", { name: c.release, namespace: "inference", ...source, version: c.version, values: given });
 }
 
+/** An Envoy bootstrap whose ext_proc filter calls the picker beside it (127.0.0.1:9002) without TLS. */
+const plaintextEnvoyYaml = [
+  "static_resources:",
+  "  listeners:",
+  "  - name: proxy",
+  "    address: { socket_address: { address: 0.0.0.0, port_value: 8081 } }",
+  "    filter_chains:",
+  "    - filters:",
+  "      - name: envoy.filters.network.http_connection_manager",
+  "        typed_config:",
+  "          '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+  "          http_filters:",
+  "          - name: envoy.filters.http.ext_proc",
+  "            typed_config: { '@type': type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor, grpc_service: { envoy_grpc: { cluster_name: picker } } }",
+  "  clusters:",
+  "  - name: picker",
+  "    load_assignment: { cluster_name: picker, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9002 } } } }] }] }",
+].join("\n");
+
 export const pickerReleaseMutations: Mutation[] = [
   {
     // The chart's payload-agnostic.yaml holds session-affinity-scorer, Alpha in llm-d-router v0.10.0 (runner.go): without
@@ -169,6 +188,16 @@ export const pickerReleaseMutations: Mutation[] = [
     apply: (doc) =>
       addPickerRelease(doc, "router-agw-ports", "llm-d-router-standalone", {
         router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { proxyType: "agentgateway" }, epp: { flags: { "metrics-port": 15020 } } },
+      }),
+  },
+  {
+    // routerlib v0.10.0 _helpers.tpl llm-d-router.proxy lays router.proxy.configMap over the envoy preset's: an envoy.yaml of
+    // the values' own whose ext_proc cluster has no TLS transport socket calls the picker, which serves TLS by default, in plaintext.
+    name: "an llm-d-router-standalone Helm release whose own envoy.yaml (router.proxy.configMap.data) calls its TLS picker in plaintext",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-own", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { data: { "envoy.yaml": plaintextEnvoyYaml } } } },
       }),
   },
 ];

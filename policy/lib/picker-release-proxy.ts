@@ -1,0 +1,151 @@
+/**
+ * The proxy llm-d-router-standalone v0.10.0 runs in front of its picker, and the config it runs
+ * with. routerlib _helpers.tpl `llm-d-router.proxy` lays `router.proxy` over the preset of its
+ * type (mergeOverwrite: maps merge, lists and scalars of the values win), so `router.proxy.configMap`
+ * (`name`, `data`) renames or refills the ConfigMap the chart renders for the proxy (routerlib
+ * _config.yaml; the chart runs an envoy.yaml of the values through `tpl`; agentgateway's config.yaml
+ * it always generates itself, over the values' key). The envoy preset mounts ConfigMap `envoy` (its
+ * volume `config`, key envoy.yaml) at /etc/envoy and runs `-c /etc/envoy/envoy.yaml`. Read by
+ * picker-release-pod.ts.
+ */
+import * as yaml from "js-yaml";
+import { dig } from "./k8s";
+import { goTruthy, isObject, list } from "./values";
+import type { ChartRelease } from "./picker-release-serving";
+
+/** A port a container of the proxy binds, and what binds it. */
+export type Bind = { port: number | undefined; what: string };
+
+/**
+ * What an Envoy proxy's config says: the ports it binds and where its ext_proc filter calls the
+ * picker (the one endpoint of its `envoy_grpc` cluster, over TLS where that cluster has a TLS
+ * transport socket). `preset` where it is the envoy preset's own envoy.yaml.
+ */
+export interface EnvoyView {
+  preset: boolean;
+  from: string;
+  binds: Bind[];
+  extProc?: { host: string; port: number; tls: boolean };
+}
+
+export interface LlmdProxy {
+  type: string;
+  sidecar: boolean;
+  /** The Envoy proxy's config; undefined for agentgateway, or where it is not read here. */
+  envoy?: EnvoyView;
+}
+
+const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
+
+/** The picker host the presets dial (routerlib _helpers.tpl proxy.extProcHost). */
+export function presetExtProcHost(rel: ChartRelease, sidecar: boolean): string {
+  if (sidecar) return "127.0.0.1";
+  const domain = dig(rel.values, "router.clusterDomain");
+  return `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(domain) ? String(domain) : "cluster.local"}`;
+}
+
+/**
+ * The envoy.yaml the Envoy proxy reads: `preset` for the preset's own, the text of
+ * `router.proxy.configMap.data` where the values give one for the key its volume maps, undefined
+ * where this run does not see it (its command, args or mounts replaced; a volume the values
+ * template, or mounting a ConfigMap other than the chart's; text with template directives, which
+ * the chart renders first).
+ */
+function envoyConfigText(rel: ChartRelease): "preset" | { text: string; from: string } | undefined {
+  const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
+  if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined)) return undefined;
+  const given = at("volumes");
+  if (given !== undefined && JSON.stringify(given).includes("{{")) return undefined;
+  type Volume = { name?: unknown; configMap?: { name?: unknown; items?: { key?: unknown; path?: unknown }[] } };
+  const volume: Volume | undefined =
+    given === undefined ? { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } } : list(given as Volume[]).find((v) => isObject(v) && v.name === "config");
+  const configMap = isObject(at("configMap")) ? (at("configMap") as Record<string, unknown>) : {};
+  const rendered = goTruthy(configMap.name) ? String(configMap.name) : "envoy";
+  if (!volume?.configMap || volume.configMap.name !== rendered) return undefined;
+  const items = list(volume.configMap.items);
+  const key = items.length > 0 ? items.find((i) => i?.path === "envoy.yaml")?.key : "envoy.yaml";
+  if (typeof key !== "string") return undefined;
+  const data = configMap.data;
+  if (isObject(data) && data[key] !== undefined && data[key] !== null) {
+    const text = data[key];
+    return typeof text === "string" && !text.includes("{{") ? { text, from: `router.proxy.configMap.data["${key}"]` } : undefined;
+  }
+  return key === "envoy.yaml" ? "preset" : undefined;
+}
+
+/** The envoy preset's envoy.yaml, as its values.yaml writes it and routerlib fills it in. */
+function presetView(rel: ChartRelease, sidecar: boolean): EnvoyView {
+  const flags = dig(rel.values, "router.epp.flags");
+  const given = isObject(flags) ? flags["secure-serving"] : undefined;
+  return {
+    preset: true,
+    from: "the chart's envoy preset",
+    binds: [
+      { port: 8081, what: "the Envoy proxy's listener port (its envoy preset's listener)" },
+      { port: 19001, what: "the Envoy proxy's readiness listener port (its envoy preset's listener envoy-proxy-ready)" },
+      { port: 19000, what: "the Envoy proxy's admin port (its envoy preset's admin, 127.0.0.1:19000)" },
+    ],
+    // routerlib _helpers.tpl eppSecureServing: TLS unless the flag prints as exactly "false".
+    extProc: { host: presetExtProcHost(rel, sidecar), port: 9002, tls: given === undefined || given === null || String(given) !== "false" },
+  };
+}
+
+const socketPort = (a: unknown) => num(dig(a, "socket_address.port_value"));
+
+/** An envoy.yaml of the values' own, read as Envoy's bootstrap (static_resources). Undefined where it does not parse. */
+function parseEnvoy(text: string, from: string): EnvoyView | undefined {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(doc)) return undefined;
+  const binds: Bind[] = [];
+  const admin = socketPort(dig(doc, "admin.address"));
+  if (admin !== undefined) binds.push({ port: admin, what: `the Envoy proxy's admin port (${from}: admin)` });
+  const listeners = list(dig(doc, "static_resources.listeners") as Record<string, unknown>[]).filter(isObject);
+  let cluster: unknown;
+  for (const l of listeners) {
+    const ports = new Set([socketPort(l.address), ...list(l.additional_addresses as unknown[]).map((a) => socketPort(dig(a, "address")))]);
+    for (const port of ports) if (port !== undefined) binds.push({ port, what: `the Envoy proxy's listener ${String(l.name ?? "")} port (${from})` });
+    for (const chain of list(l.filter_chains as unknown[])) {
+      for (const f of list(dig(chain, "filters") as unknown[])) {
+        for (const h of list(dig(f, "typed_config.http_filters") as unknown[])) {
+          if (!String(dig(h, "typed_config.@type") ?? "").endsWith(".ExternalProcessor")) continue;
+          cluster ??= dig(h, "typed_config.grpc_service.envoy_grpc.cluster_name");
+        }
+      }
+    }
+  }
+  const view: EnvoyView = { preset: false, from, binds };
+  const c = list(dig(doc, "static_resources.clusters") as Record<string, unknown>[]).find((x) => isObject(x) && typeof cluster === "string" && x.name === cluster);
+  if (!c) return view;
+  const endpoints = list(dig(c, "load_assignment.endpoints") as unknown[]).flatMap((e) => list(dig(e, "lb_endpoints") as unknown[]));
+  const socket = endpoints.length === 1 ? dig(endpoints[0], "endpoint.address.socket_address") : undefined;
+  const port = num(dig(socket, "port_value"));
+  const host = dig(socket, "address");
+  if (typeof host !== "string" || port === undefined) return view;
+  const transport = c.transport_socket;
+  const tls = isObject(transport) && (transport.name === "envoy.transport_sockets.tls" || String(dig(transport, "typed_config.@type") ?? "").endsWith(".UpstreamTlsContext"));
+  return { ...view, extProc: { host, port, tls } };
+}
+
+/**
+ * The proxy llm-d-router-standalone runs (router.proxy: on, type envoy, a sidecar, by default):
+ * undefined where it is off or of a type the chart has no preset for. routerlib _helpers.tpl
+ * proxyType/proxyMode lower-case both.
+ */
+export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
+  if (rel.chart !== "llm-d-router-standalone") return undefined;
+  const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
+  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
+  const type = goTruthy(at("proxyType")) ? String(at("proxyType")).toLowerCase() : "envoy";
+  if (type !== "envoy" && type !== "agentgateway") return undefined;
+  const sidecar = (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar";
+  // Its config.yaml the chart generates over any the values give; only other args make it read another.
+  if (type === "agentgateway") return at("command") === undefined && at("args") === undefined ? { type, sidecar } : undefined;
+  const config = envoyConfigText(rel);
+  const envoy = config === "preset" ? presetView(rel, sidecar) : config && parseEnvoy(config.text, config.from);
+  return { type, sidecar, envoy };
+}
