@@ -10,7 +10,8 @@
  * disjoint) reaches the cloud but changes nothing. Either way the entry is a slip, most often a
  * copy left unedited or a prefix wider than meant, and whoever reads the list believes it admits
  * a network it does not. So both are refused at the entry's path. A public EKS endpoint's entry
- * inside a reserved range (private, loopback, link-local…) is refused there too: EKS takes none.
+ * inside a reserved range (private, loopback, link-local…) or holding one is refused there too:
+ * EKS takes none.
  */
 import { PlatformConfig } from "./schema";
 import { Cidr, cidrsOverlap, namedRanges, parseCidr } from "./net";
@@ -62,8 +63,10 @@ function checkList(report: Report, ci: number, field: string, texts: readonly st
  * EKS user guide (config-cluster-endpoint, "Configure endpoint access") says the publicAccessCidrs
  * blocks "cannot include reserved addresses", and EKS refuses them ("The following CIDRs are invalid
  * in publicAccessCidrs"). The documentation ranges (TEST-NET-1..3) are left alone: the guide's own
- * example is 203.0.113.5/32. Only an entry inside one of these is judged: a wider public block that
- * happens to hold one (0.0.0.0/1) is the open-range rules' business.
+ * example is 203.0.113.5/32. A block "includes" reserved addresses when it lies in one of these or
+ * holds one (0.0.0.0/1 holds 10.0.0.0/8, 96.0.0.0/3 holds 100.64.0.0/10): both are refused. The one
+ * block EKS takes whole is 0.0.0.0/0, its own default (the guide: no blocks means every address),
+ * which the open-range rule refuses on its own.
  */
 const NON_INTERNET_RANGES: [string, Cidr][] = namedRanges([
   ["'this' network, RFC 1122", "0.0.0.0/8"],
@@ -79,24 +82,41 @@ const NON_INTERNET_RANGES: [string, Cidr][] = namedRanges([
   ["reserved class E and limited broadcast, RFC 1112", "240.0.0.0/4"],
 ]);
 
-/** The reserved range an entry lies in (equal to or inside it), if any. */
-function reservedRangeOf(cidr: Cidr): [string, Cidr] | undefined {
-  return NON_INTERNET_RANGES.find(([, r]) => r.bits <= cidr.bits && cidrsOverlap(r, cidr));
+/**
+ * How an entry includes reserved addresses: the reserved range it lies in (equal to or inside it),
+ * else the reserved ranges it holds; none for 0.0.0.0/0.
+ */
+function reservedOverlap(cidr: Cidr): { within?: [string, Cidr]; holds: [string, Cidr][] } {
+  if (cidr.bits === 0) return { holds: [] };
+  const within = NON_INTERNET_RANGES.find(([, r]) => r.bits <= cidr.bits && cidrsOverlap(r, cidr));
+  return { within, holds: within ? [] : NON_INTERNET_RANGES.filter(([, r]) => r.bits > cidr.bits && cidrsOverlap(r, cidr)) };
 }
+
+const EKS_REFUSES =
+  `(its user guide: the blocks cannot include reserved addresses; EKS refuses the cluster with "The following CIDRs are invalid in publicAccessCidrs")`;
+const LIST_INSTEAD =
+  `list the public addresses your clients reach the internet from (their NAT or proxy egress IPs), ` +
+  `or keep endpointPublicAccess false and reach the private endpoint over the VPC, peering or a VPN`;
 
 function checkPublicSources(report: Report, ci: number, texts: readonly string[]): void {
   texts.forEach((text, i) => {
     const cidr = parseCidr(text);
     if (typeof cidr === "string") return; // reported by the schema
-    const hit = reservedRangeOf(cidr);
-    if (!hit) return;
-    report(
-      ["clusters", ci, "publicAccessCidrs", i],
-      `${text} ${hit[1].bits === cidr.bits ? "is" : "lies in"} ${hit[1].text} (${hit[0]}), a reserved range no internet client has: EKS takes public (internet-routable) IPv4 blocks only ` +
-        `(its user guide: the blocks cannot include reserved addresses; EKS refuses the cluster with "The following CIDRs are invalid in publicAccessCidrs"), ` +
-        `and the public endpoint never sees a request from such an address; list the public addresses your clients reach the internet from (their NAT or proxy egress IPs), ` +
-        `or keep endpointPublicAccess false and reach the private endpoint over the VPC, peering or a VPN`,
-    );
+    const { within, holds } = reservedOverlap(cidr);
+    const at = ["clusters", ci, "publicAccessCidrs", i];
+    if (within) {
+      report(
+        at,
+        `${text} ${within[1].bits === cidr.bits ? "is" : "lies in"} ${within[1].text} (${within[0]}), a reserved range no internet client has: EKS takes public (internet-routable) IPv4 blocks only ` +
+          `${EKS_REFUSES}, and the public endpoint never sees a request from such an address; ${LIST_INSTEAD}`,
+      );
+    } else if (holds.length > 0) {
+      report(
+        at,
+        `${text} holds ${holds.map(([name, r]) => `${r.text} (${name})`).join(", ")}, reserved range(s) no internet client has: EKS takes no block that includes reserved addresses ` +
+          `${EKS_REFUSES}, 0.0.0.0/0 alone excepted; split it into the public blocks around them, or ${LIST_INSTEAD}`,
+      );
+    }
   });
 }
 

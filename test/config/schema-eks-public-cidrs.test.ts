@@ -37,15 +37,48 @@ testRejections(
   })),
 );
 
+/**
+ * A wider block holding a reserved range "includes reserved addresses" as much as one inside it:
+ * EKS refuses it too. 0.0.0.0/0, EKS's own default, is the one exception (refused on its own by
+ * the open-range rule, not as reserved).
+ */
+const holding: [cidr: string, ranges: string[]][] = [
+  ["0.0.0.0/1", ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8"]],
+  ["10.0.0.0/7", ["10.0.0.0/8"]],
+  ["96.0.0.0/3", ["100.64.0.0/10", "127.0.0.0/8"]],
+  ["192.0.0.0/16", ["192.0.0.0/24"]],
+  ["224.0.0.0/3", ["224.0.0.0/4", "240.0.0.0/4"]],
+];
+
+testRejections(
+  holding.map(([cidr, ranges]) => ({
+    name: `a public EKS endpoint's publicAccessCidrs entry ${cidr} holding reserved ranges`,
+    mutate: (p: any) => publicEks(p, ["203.0.113.0/24", cidr]),
+    path: "inference-mesh:platform.clusters[0].publicAccessCidrs[1]",
+    message: new RegExp(
+      `: ${cidr.replace(/\./g, "\\.")} holds ${ranges.map((r) => `${r.replace(/\./g, "\\.")} \\(.+?\\)`).join(", ")}, reserved range\\(s\\) no internet client has: EKS takes no block that includes reserved addresses`,
+    ),
+  })),
+);
+
+test("0.0.0.0/0 is refused as the whole internet, not as a block holding reserved ranges", () => {
+  const p = shippedPlatform("prod");
+  publicEks(p, ["0.0.0.0/0"]);
+  assert.throws(
+    () => parsePlatform(p, "prod"),
+    (e: Error) => /publicAccessCidrs\[0\]: 0\.0\.0\.0\/0 opens the EKS API to the whole internet/.test(e.message) && !/reserved range/.test(e.message),
+  );
+});
+
 test("the message says what to list instead", () => {
   const p = shippedPlatform("prod");
   publicEks(p, ["10.0.0.0/16"]);
   assert.throws(() => parsePlatform(p, "prod"), /publicAccessCidrs\[0\]: .*list the public addresses your clients reach the internet from.*or keep endpointPublicAccess false/);
 });
 
-test("public blocks pass, documentation ranges (the EKS guide's own example is 203.0.113.5/32) too", () => {
+test("public blocks pass, wide ones holding no reserved range too, documentation ranges (the EKS guide's own example is 203.0.113.5/32) too", () => {
   const p = shippedPlatform("prod");
-  publicEks(p, ["203.0.113.5/32", "198.51.100.0/24", "192.0.2.0/24", "8.8.8.0/24", "100.128.0.0/16", "172.32.0.0/16"]);
+  publicEks(p, ["203.0.113.5/32", "198.51.100.0/24", "192.0.2.0/24", "8.8.8.0/24", "100.128.0.0/16", "172.32.0.0/16", "64.0.0.0/3", "11.0.0.0/8"]);
   assert.doesNotThrow(() => parsePlatform(p, "prod"));
 });
 
