@@ -5,7 +5,8 @@
  */
 import * as path from "node:path";
 import { PlatformConfig } from "./schema";
-import { Cidr, cidrsOverlap, coverAllIpv4, namedRanges, parseCidr } from "./net";
+import { Cidr, cidrsOverlap, coverAllIpv4, parseCidr } from "./net";
+import { AWS_PROHIBITED_VPC_RANGES, GCE_PROHIBITED_SUBNET_RANGES, K3S_INTERNAL_RANGES, prohibitedRangeProblem } from "./cluster-ranges";
 import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
@@ -83,12 +84,14 @@ export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
       for (const [what, range] of K3S_INTERNAL_RANGES) {
         if (cidrsOverlap(range, cidr)) report(["clusters", ci, field], `${cidr.text} overlaps k3s's ${what} ${range.text}; pick a subnet outside it`);
       }
-      const prohibited = GCE_PROHIBITED_SUBNET_RANGES.find(([, range]) => cidrsOverlap(range, cidr));
-      if (prohibited) report(["clusters", ci, field], `${cidr.text} overlaps ${prohibited[1].text} (${prohibited[0]}), which GCE takes in no subnet; pick a private range such as 10.128.0.0/20`);
+      const prohibited = prohibitedRangeProblem(GCE_PROHIBITED_SUBNET_RANGES, cidr, "which GCE takes in no subnet", "10.128.0.0/20");
+      if (prohibited) report(["clusters", ci, field], prohibited);
       const problem = k3sSubnetProblem(cidr, c.nodeGroups.reduce((n, g) => n + g.maxSize, 0));
       if (problem) report(["clusters", ci, field], problem);
     }
     if (c.cloud === "aws") {
+      const prohibited = prohibitedRangeProblem(AWS_PROHIBITED_VPC_RANGES, cidr, "which AWS assigns to no VPC (the VPC user guide reserves it; CreateVpc would fail)", "10.0.0.0/16");
+      if (prohibited) report(["clusters", ci, field], prohibited);
       const problem = awsVpcProblem(cidr, c.availabilityZones);
       if (problem) report(["clusters", ci, field], problem);
     }
@@ -131,30 +134,6 @@ function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges:
     });
   });
 }
-
-/**
- * Ranges a GCE subnet may not overlap, as Google lists them (VPC docs, Subnets, "Prohibited IPv4
- * subnet ranges"), each with the table's own description: the network creates the subnet inside
- * `pulumi up` and fails there. The table's first row, the public IP addresses of Google APIs and
- * services (Google Cloud netblocks included), changes over time and is not listed here. Every other
- * range is valid, as the same page's "Valid IPv4 ranges" says: RFC 1918, 100.64.0.0/10,
- * 192.0.0.0/24, the documentation ranges, 192.88.99.0/24, 198.18.0.0/15, class E 240.0.0.0/4 and
- * privately used public ranges.
- */
-const GCE_PROHIBITED_SUBNET_RANGES: [string, Cidr][] = namedRanges([
-  ["Private Google Access-specific virtual IP addresses", "199.36.153.4/30"],
-  ["Private Google Access-specific virtual IP addresses", "199.36.153.8/30"],
-  ["current (local) network, RFC 1122", "0.0.0.0/8"],
-  ["local host, RFC 1122", "127.0.0.0/8"],
-  ["link-local, RFC 3927", "169.254.0.0/16"],
-  ["multicast (Class D), RFC 5771", "224.0.0.0/4"],
-  ["limited broadcast destination address, RFC 8190 and RFC 919", "255.255.255.255/32"],
-]);
-
-const K3S_INTERNAL_RANGES: [string, Cidr][] = namedRanges([
-  ["pod range (cluster-cidr)", "10.42.0.0/16"],
-  ["service range (service-cidr)", "10.43.0.0/16"],
-]);
 
 /** Hosts that are this machine wherever the URL is used: the other clusters' istiod would dial themselves. */
 function isLoopbackUrl(url: string): boolean {
