@@ -1,8 +1,17 @@
 /**
- * Fixed address ranges the clusters' networks are judged against (validate-network.ts): what each
- * cloud takes in no VPC or subnet, and k3s's own pod and service ranges. Pure.
+ * Fixed address ranges the clusters' networks are judged against (validate-network.ts,
+ * validate-service-ranges.ts): what each cloud takes in no VPC or subnet, k3s's own pod and
+ * service ranges, and the service range EKS picks for a cluster. Pure.
  */
 import { Cidr, cidrsOverlap, namedRanges } from "./net";
+
+/** A cluster's own network as configured: an EKS vpcCidr or a k3s subnetCidr, parsed. */
+export interface ClusterRange {
+  ci: number;
+  field: string;
+  cidr: Cidr;
+  cluster: string;
+}
 
 /**
  * Ranges a GCE subnet may not overlap, as Google lists them (VPC docs, Subnets, "Prohibited IPv4
@@ -37,6 +46,25 @@ export const K3S_INTERNAL_RANGES: [string, Cidr][] = namedRanges([
   ["pod range (cluster-cidr)", "10.42.0.0/16"],
   ["service range (service-cidr)", "10.43.0.0/16"],
 ]);
+
+const [TEN_SLASH_EIGHT, EKS_SERVICES_BESIDE_TEN, EKS_SERVICES_ELSE] = namedRanges([
+  ["RFC 1918 10/8", "10.0.0.0/8"],
+  ["EKS service range for a VPC in 10.0.0.0/8", "172.20.0.0/16"],
+  ["EKS service range for any other VPC", "10.100.0.0/16"],
+]).map(([, cidr]) => cidr);
+
+/**
+ * The Kubernetes service range EKS gives a cluster created without
+ * kubernetesNetworkConfig.serviceIpv4Cidr, as components/cloud/aws/eks.ts creates it: 10.100.0.0/16
+ * or 172.20.0.0/16 (EKS API, KubernetesNetworkConfigRequest.serviceIpv4Cidr), the latter when the
+ * VPC's CIDR lies in 10.0.0.0/8, so that the two never meet (the EKS node bootstrap picks the
+ * cluster DNS address 172.20.0.10 or 10.100.0.10 by the same rule: awslabs/amazon-eks-ami
+ * files/bootstrap.sh).
+ */
+export function eksDefaultServiceRange(vpc: Cidr): { range: Cidr; vpcInTen: boolean } {
+  const vpcInTen = vpc.bits >= TEN_SLASH_EIGHT.bits && cidrsOverlap(vpc, TEN_SLASH_EIGHT);
+  return { range: vpcInTen ? EKS_SERVICES_BESIDE_TEN : EKS_SERVICES_ELSE, vpcInTen };
+}
 
 /**
  * What is wrong with a network overlapping one of the ranges its cloud takes in no network

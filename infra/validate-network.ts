@@ -6,7 +6,8 @@
 import * as path from "node:path";
 import { PlatformConfig } from "./schema";
 import { Cidr, cidrsOverlap, coverAllIpv4, parseCidr } from "./net";
-import { AWS_PROHIBITED_VPC_RANGES, GCE_PROHIBITED_SUBNET_RANGES, K3S_INTERNAL_RANGES, prohibitedRangeProblem } from "./cluster-ranges";
+import { AWS_PROHIBITED_VPC_RANGES, ClusterRange, GCE_PROHIBITED_SUBNET_RANGES, K3S_INTERNAL_RANGES, prohibitedRangeProblem } from "./cluster-ranges";
+import { checkPeersClearOfEksServiceRanges } from "./validate-service-ranges";
 import { expandHome, KubeconfigReading } from "../components/cloud/existing";
 import { serverHostNumber, usableHosts } from "../components/cloud/gcp/network";
 import { eachItem, readable, Report, unlessBroken } from "./validate-support";
@@ -68,7 +69,7 @@ function k3sSubnetProblem(cidr: Cidr, agents: number): string | undefined {
  * ranges must stay clear of its subnet. Each range must also hold what is carved out of it.
  */
 export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
-  const ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[] = [];
+  const ranges: ClusterRange[] = [];
   eachItem(cfg.clusters, (c, ci) => {
     if (c.cloud === "existing") return;
     const [field, text] = c.cloud === "aws" ? ["vpcCidr", c.vpcCidr] : ["subnetCidr", c.subnetCidr];
@@ -97,6 +98,7 @@ export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
     }
   });
   checkPeersClearOfK3sRanges(report, cfg, ranges);
+  checkPeersClearOfEksServiceRanges(report, cfg, ranges);
 }
 
 /**
@@ -109,7 +111,7 @@ export function checkAddressRanges(report: Report, cfg: PlatformConfig): void {
  * which kube-proxy rewrites. A k3s subnet in them is reported on its own; here: EKS VPCs and a k3s
  * cluster's hbonePeerCidrs.
  */
-function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges: { ci: number; field: string; cidr: Cidr; cluster: string }[]): void {
+function checkPeersClearOfK3sRanges(report: Report, cfg: PlatformConfig, ranges: ClusterRange[]): void {
   const hit = (cidr: Cidr) => K3S_INTERNAL_RANGES.filter(([, range]) => cidrsOverlap(range, cidr)).map(([what, range]) => `${what} ${range.text}`).join(" and ");
   const k3s = ranges.filter((r) => cfg.clusters[r.ci]?.cloud === "gcp").map((r) => `'${r.cluster}'`);
   if (k3s.length === 0) return;
