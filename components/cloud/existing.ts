@@ -67,7 +67,10 @@ export class KubeconfigProblem extends Error {
  * client sends nothing to (see foreignScheme). A context naming a user the file lacks passes
  * ConfirmUsable (getAuthInfo goes on with an empty user unless an override names it), so every
  * request would go without credentials: refused too. The provider marks such a cluster unreachable and
- * `pulumi up` fails on its first object, so the same is refused here, naming the field to fix.
+ * `pulumi up` fails on its first object, so the same is refused here, naming the field to fix. A
+ * context with no user at all passes ConfirmUsable as well (only clientcmd.Validate reports "user was
+ * not specified for context"), and is left alone: it is how a kubeconfig for `kubectl proxy`, which
+ * adds the credentials, is written.
  */
 export function readKubeconfigCluster(file: string, context?: string): { server: string; caData: string } {
   if (!fs.existsSync(file)) return { server: "", caData: "" };

@@ -1,6 +1,6 @@
 /**
  * An existing cluster's kubeconfig is one the Kubernetes provider can use: its server is a URL the
- * client can send requests to, and its context's user is one the file defines.
+ * client can send requests to, and a user its context names is one the file defines.
  *
  * The server:
  * client-go (rest.DefaultServerURL) takes a server with a scheme and a host as written, and adds
@@ -61,4 +61,24 @@ test("a context whose user the kubeconfig does not define is refused at kubeconf
   const fixed = path.join(dir, "fixed");
   fs.writeFileSync(fixed, fs.readFileSync(file, "utf8").replace("user: admin", "user: default"));
   assert.doesNotThrow(() => parsePlatform(local(fixed), "local"));
+});
+
+// A context with no user at all is another case: client-go's ClientConfig, which the provider
+// (and Helm, through the kubeconfig file the provider writes) builds its client with, does not
+// refuse it. DirectClientConfig.ConfirmUsable validates the context's auth info and cluster, not
+// the context itself: the "user was not specified for context" error of validation.go's
+// validateContext is reached only through clientcmd.Validate and the package-level
+// clientcmd.ConfirmUsable, which neither calls (client-go v0.36.2, pulumi-kubernetes' go.mod).
+// The client then sends no credentials, which is how a kubeconfig for `kubectl proxy`
+// (http://127.0.0.1:8001, the proxy adding them) is written; so it passes, as client-go takes it.
+test("a context with no user at all passes, as client-go's ClientConfig takes it (a kubectl proxy kubeconfig is one)", () => {
+  const dir = tempDir("im-kc-nouser-");
+  for (const [i, [context, server]] of [
+    ["{cluster: k}", "http://127.0.0.1:8001"],
+    ["{cluster: k, user: ''}", "https://10.0.0.5:6443"],
+  ].entries()) {
+    const file = path.join(dir, `kubeconfig${i}`);
+    fs.writeFileSync(file, `current-context: c\ncontexts:\n- {name: c, context: ${context}}\nclusters:\n- {name: k, cluster: {server: "${server}"}}\n`);
+    assert.doesNotThrow(() => parsePlatform(local(file), "local"), context);
+  }
 });
