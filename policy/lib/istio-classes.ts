@@ -23,7 +23,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, isKind, meta } from "./k8s";
 import { DEFAULT_CLASS_NAMES, istiodClassNames, istiodsOf, istiodsServing } from "./istiod-revisions";
-import { gatewayPodLabels, GatewayPodTemplate, INGRESS_POD_TEMPLATE, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { DEFAULT_GATEWAY_ISTIOD, descopedValue, gatewayPodLabels, GatewayIstiod, GatewayPodTemplate, INGRESS_POD_TEMPLATE, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
 import { probe } from "./values";
 
 export type IstioGatewayKind = "ingress" | "waypoint" | "east-west" | "agentgateway" | "remote";
@@ -160,17 +160,40 @@ const POD_TEMPLATES: Partial<Record<IstioGatewayKind, GatewayPodTemplate>> = {
 };
 
 /**
+ * What the Gateway's owning istiod ({@link istiodsServing}) sets that its pods' labels depend on
+ * ({@link GatewayIstiod}): whether it serves waypoints, PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS
+ * (pkg/env ParseBool, true by default) and its values' `global.network` (the injection config the
+ * deployment controller reads, istiod-injector-configmap.yaml). Istio's defaults where no istiod of
+ * the stack owns it.
+ */
+function gatewayIstiod(gw: PolicyResource, resources: PolicyResource[]): GatewayIstiod {
+  const owner = istiodsServing(gw, resources)[0];
+  if (!owner) return DEFAULT_GATEWAY_ISTIOD;
+  const network = descopedValue(owner.props.values, "global", "network");
+  return {
+    ambientWaypoints: classNamesOf(owner).served.has("istio.io/mesh-controller"),
+    copyLabels: flag(owner, "PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS", true),
+    network: network === undefined || network === null ? "" : String(network),
+  };
+}
+
+/** Stands for a network name not known in this preview: differs from every reading's, so the key is counted unknown. */
+const UNKNOWN_NETWORK = "\u0000unknown";
+
+/** Every reading of an istiod not known in this preview. */
+const ANY_ISTIOD: GatewayIstiod[] = [true, false].flatMap((ambientWaypoints) =>
+  [true, false].flatMap((copyLabels) => ["", UNKNOWN_NETWORK].map((network) => ({ ambientWaypoints, copyLabels, network }))),
+);
+
+/**
  * The controller's own labels ({@link gatewayPodLabels}) for the Gateway's kind and its owning
- * istiod's ambient waypoints flag (Istio's default, on, where no istiod of the stack owns it);
- * where either is not known, the labels every reading agrees on, and `unknown` the others' keys.
+ * istiod ({@link gatewayIstiod}); where either is not known, the labels every reading agrees on,
+ * and `unknown` the others' keys.
  */
 function controllerPodLabels(gw: PolicyResource, resources: PolicyResource[], kind: { known: boolean; value?: IstioGatewayKind }): { labels: Record<string, string>; unknown: string[] } {
-  const ambient = probe(() => {
-    const owner = istiodsServing(gw, resources)[0];
-    return owner ? classNamesOf(owner).served.has("istio.io/mesh-controller") : true;
-  });
+  const istiod = probe(() => gatewayIstiod(gw, resources));
   const templates = kind.known ? [POD_TEMPLATES[kind.value!] ?? INGRESS_POD_TEMPLATE] : Object.values(POD_TEMPLATES);
-  const readings = templates.flatMap((t) => (ambient.known ? [ambient.value] : [true, false]).map((a) => gatewayPodLabels(gw, t, a)));
+  const readings = templates.flatMap((t) => (istiod.known ? [istiod.value] : ANY_ISTIOD).map((i) => gatewayPodLabels(gw, t, i)));
   const keys = new Set(readings.flatMap((r) => Object.keys(r)));
   const unknown = [...keys].filter((k) => readings.some((r) => r[k] !== readings[0][k]));
   return { labels: Object.fromEntries(Object.entries(readings[0]).filter(([k]) => !unknown.includes(k))), unknown };
@@ -185,8 +208,8 @@ function controllerPodLabels(gw: PolicyResource, resources: PolicyResource[], ki
  * `service.istio.io/canonical-revision: latest`, then the Gateway's infrastructure labels and the
  * controller's own for its kind's template ({@link controllerPodLabels}). `istio.io/rev` is a pod annotation there, a label
  * only when the Gateway's labels carry it. `unknown`: the keys whose value this preview cannot know
- * (the Deployment's name, the managed mark and dataplane mode while the Gateway's kind, annotations
- * or istiod's flags are not known); a Gateway Istio does not deploy gets the controller's labels alone.
+ * (the Deployment's name, the managed mark, dataplane mode, network and copied labels while the
+ * Gateway's kind, annotations or istiod's flags and values are not known); a Gateway Istio does not deploy gets the controller's labels alone.
  */
 export function istioGatewayPodLabels(gw: PolicyResource, resources: PolicyResource[]): { labels: Record<string, string>; unknown: string[] } {
   const kind = probe(() => istioGatewayKind(gw, resources));

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gatewayListenersTls } from "../../policy/rules/gateway-listeners-tls";
 import { istioGatewayPodLabels } from "../../policy/lib/istio-classes";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { on, https, gateway } from "./traffic-support";
 
 const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
@@ -69,4 +69,52 @@ test("gateway-listeners-tls: an ingress gateway's pods are labelled dataplane-mo
   assert.equal(await verdicts(own, none, [ambient]), 0);
   assert.equal(await verdicts(own, { "istio.io/dataplane-mode": "ambient" }, [ambient]), 0);
   assert.equal(await verdicts(own, { team: "ml" }, [ambient]), 1);
+});
+
+// setLabelOverrides (Istio 1.30.3 deploymentcontroller.go) adds `topology.istio.io/network:
+// <global.network>` to the infrastructure labels of a class whose name contains "waypoint" or
+// "east-west", when the injection values' global.network is set and the Gateway's own labels lack
+// the key (an infrastructure label of that key is overwritten); waypoint.yaml copies the
+// infrastructure labels onto the pods. kube-gateway.yaml's pods get no such label.
+test("istioGatewayPodLabels: waypoint and east-west pods carry the istiod's global.network as topology.istio.io/network", () => {
+  const NET = "topology.istio.io/network";
+  const networked = istiod({ profile: "ambient", global: { network: "net-a" }, pilot: { env: { AMBIENT_ENABLE_MULTI_NETWORK: "true" } } });
+  const pods = (cls: string, extra: Record<string, unknown> = {}, resources = [networked]) => {
+    const gw = gateway("gw", cls, [], extra);
+    return istioGatewayPodLabels(gw, [gw, ...resources]);
+  };
+  assert.equal(pods("istio-waypoint").labels[NET], "net-a");
+  assert.equal(pods("istio-east-west").labels[NET], "net-a");
+  assert.equal(pods("istio").labels[NET], undefined);
+  assert.equal(pods("istio-waypoint", {}, [ambient]).labels[NET], undefined, "no global.network, no label");
+  assert.equal(pods("istio-waypoint", { metadata: { labels: { [NET]: "net-b" } } }).labels[NET], "net-b");
+  assert.equal(pods("istio-waypoint", { spec: { infrastructure: { labels: { [NET]: "net-b" } } } }).labels[NET], "net-a", "only the Gateway's own label keeps it");
+  // An istiod whose values are not known yet: the key is not known either.
+  const pending = istiod({ profile: "ambient", global: { network: UNKNOWN } });
+  assert.ok(pods("istio-waypoint", {}, [pending]).unknown.includes(NET));
+});
+
+test("gateway-listeners-tls: a selector on the network label binds an east-west gateway's pods", async () => {
+  const ew = gateway("inference-gateway", "istio-east-west", [https, mesh]);
+  const networked = istiod({ profile: "ambient", global: { network: "net-a" }, pilot: { env: { AMBIENT_ENABLE_MULTI_NETWORK: "true" } } });
+  assert.equal(await verdicts(ew, { "topology.istio.io/network": "net-a" }, [networked]), 1);
+  assert.equal(await verdicts(ew, { "topology.istio.io/network": "net-b" }, [networked]), 0);
+});
+
+// extractInfrastructureMetadata copies the Gateway's own labels (without spec.infrastructure.labels)
+// only while PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS is true (pilot/pkg/features
+// experimental.go: true by default; the platform's istiod values leave it unset).
+test("gateway-listeners-tls: the Gateway's own labels reach its pods only while istiod copies them", async () => {
+  const gw = gateway("inference-gateway", "istio", [https, mesh], { metadata: { labels: { team: "ml" } } });
+  const copying = (v?: string) => istiod({ profile: "ambient", ...(v === undefined ? {} : { pilot: { env: { PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS: v } } }) });
+  assert.equal(await verdicts(gw, { team: "ml" }, [copying()]), 1);
+  assert.equal(await verdicts(gw, { team: "ml" }, [copying("true")]), 1);
+  assert.equal(await verdicts(gw, { team: "ml" }, [copying("false")]), 0);
+  // Infrastructure labels are the template's input either way.
+  const infra = gateway("inference-gateway", "istio", [https, mesh], { metadata: { labels: { team: "ml" } }, spec: { infrastructure: { labels: { tier: "edge" } } } });
+  assert.equal(await verdicts(infra, { tier: "edge" }, [copying("false")]), 1);
+  // Not copied, the Gateway's dataplane-mode label still keeps the `none` override away.
+  const own = gateway("inference-gateway", "istio", [https, mesh], { metadata: { labels: { "istio.io/dataplane-mode": "ambient" } } });
+  assert.equal(await verdicts(own, { "istio.io/dataplane-mode": "none" }, [copying("false")]), 0);
+  assert.equal(await verdicts(own, { "istio.io/dataplane-mode": "ambient" }, [copying("false")]), 0);
 });
