@@ -5,7 +5,7 @@
  * push_context.go setDestinationRules / destinationRule, sidecar.go DestinationRule).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isDestinationRule, matchesLabels, meta } from "./k8s";
+import { cannotJudge, isDestinationRule, matchesLabels, meta } from "./k8s";
 import { list } from "./values";
 
 /** istiod's domain suffix (`--domain`, `cluster.local` unless the mesh was installed otherwise). */
@@ -79,6 +79,23 @@ function mostSpecific(rules: Rule[], hostname: string): Rule[] {
 export interface ProxyView {
   namespace: string;
   labels?: Record<string, string>;
+  /** Label keys whose value on the proxy's pods this preview cannot know (left out of `labels`). */
+  unknownLabels?: string[];
+  /** The proxy, as a phrase, for a "can't judge" note. */
+  what?: string;
+}
+
+/**
+ * Whether a workloadSelector's labels select the proxy (istiod's labels.Instance SubsetOf: an
+ * empty map selects every proxy). Throws "can't judge" where only labels not known yet decide it.
+ */
+function selects(selector: Record<string, string>, proxy: ProxyView): boolean {
+  if (!proxy.labels) return false;
+  const unsure = Object.keys(selector).filter((k) => proxy.unknownLabels?.includes(k));
+  const known = Object.fromEntries(Object.entries(selector).filter(([k]) => !unsure.includes(k)));
+  if (!matchesLabels(known, proxy.labels)) return false;
+  if (unsure.length > 0) return cannotJudge([`whether the pods of ${proxy.what ?? "the proxy"} carry ${unsure.map((k) => `${k}=${selector[k]}`).join(", ")}`]);
+  return true;
 }
 
 export interface Lookup {
@@ -114,7 +131,7 @@ export function destinationRuleFor(resources: PolicyResource[], hostname: string
     const matched = step();
     if (matched.length === 0) continue;
     // A workloadSelector rule applies only in its own namespace, to the proxies it selects.
-    const selecting = matched.filter((r) => r.selector && r.namespace === proxy.namespace && proxy.labels && matchesLabels(r.selector, proxy.labels));
+    const selecting = matched.filter((r) => r.selector && r.namespace === proxy.namespace && selects(r.selector, proxy));
     const chosen = selecting.length > 0 ? selecting : matched.filter((r) => !r.selector);
     return { rules: chosen.map((r) => r.resource), matched: matched.map((r) => r.resource) };
   }

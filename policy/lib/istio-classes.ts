@@ -226,3 +226,14 @@ export function istioGatewayPodLabels(gw: PolicyResource, resources: PolicyResou
   const labels = { ...canonical, ...own.labels };
   return { labels, unknown: [...own.unknown, ...(CANONICAL_NAME in labels ? [] : [CANONICAL_NAME])] };
 }
+
+/**
+ * A Gateway's pods as a DestinationRule lookup sees them: the labels of its kind's template and its
+ * owning istiod ({@link istioGatewayPodLabels}), with the keys not known yet; none where the stack
+ * does not hold the Gateway (no workloadSelector rule is then taken to select it).
+ */
+export function gatewayProxyLabels(gw: PolicyResource | undefined, resources: PolicyResource[]): { labels?: Record<string, string>; unknownLabels?: string[] } {
+  if (!gw) return {};
+  const { labels, unknown } = istioGatewayPodLabels(gw, resources);
+  return { labels, unknownLabels: unknown };
+}

@@ -13,9 +13,10 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isRoute, meta, T } from "./k8s";
 import { releaseNamespace } from "./release-namespace";
-import { destinationRuleFor, serviceFqdn, tlsForPort } from "./destination-rules";
+import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "./destination-rules";
 import { istioParents } from "./inference-extension";
-import { gatewayPodLabels, parseGoBool } from "./istio";
+import { parseGoBool } from "./istio";
+import { gatewayProxyLabels } from "./istio-classes";
 import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { givenFlags } from "./picker-release-flags";
 import { checkPoolFlags } from "./picker-release-pool";
@@ -211,12 +212,12 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
     own.push({ ...rel.resource, type: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", props: { metadata: { name, namespace }, spec: { parentRefs: [parent], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name }] }] } } });
   }
   const all = [...resources, ...own];
-  const clients = new Map<string, { namespace: string; labels?: Record<string, string>; what: string }>();
+  const clients = new Map<string, ProxyView & { what: string }>();
   for (const route of all.filter((r) => isRoute(r.type))) {
     const routeNs = meta(route.props).namespace;
     const sends = list(route.props.spec?.rules as { backendRefs?: any[] }[]).some((rule) => list(rule.backendRefs).some((b) => b?.kind === "InferencePool" && b.name === name && (b.namespace ?? routeNs) === namespace));
     if (!sends) continue;
-    for (const p of istioParents(route, all)) clients.set(`${p.namespace}/${p.name}`, { namespace: p.namespace, labels: p.gw && gatewayPodLabels(p.gw), what: `Gateway ${p.namespace}/${p.name}` });
+    for (const p of istioParents(route, all)) clients.set(`${p.namespace}/${p.name}`, { namespace: p.namespace, ...gatewayProxyLabels(p.gw, all), what: `Gateway ${p.namespace}/${p.name}` });
   }
   for (const client of clients.values()) {
     const lookups = roots.map((root) => destinationRuleFor(all, host, namespace, client, root));

@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isRoute, meta, T } from "./k8s";
-import { gatewayPodLabels } from "./istio";
+import { gatewayProxyLabels } from "./istio-classes";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "./destination-rules";
 import { list } from "./values";
 import { pickerPlaintext, servesPicker, type Report, type ServicePort } from "./picker-service";
@@ -36,7 +36,7 @@ function pickerClients(pool: PolicyResource, resources: PolicyResource[]): (Prox
     if (gatewayParents(route).length > 0 || meshParents(route).length > 0) routed = true;
     // Another implementation's Gateway is not Istio's to program, and its DestinationRules do not reach it.
     for (const { name: gwName, namespace: gwNs, gw } of istioParents(route, resources)) {
-      out.set(`${gwNs}/${gwName}`, { namespace: gwNs, labels: gw && gatewayPodLabels(gw), what: `Gateway ${gwNs}/${gwName}` });
+      out.set(`${gwNs}/${gwName}`, { namespace: gwNs, ...gatewayProxyLabels(gw, resources), what: `Gateway ${gwNs}/${gwName}` });
     }
   }
   return out.size > 0 || routed ? [...out.values()] : [{ namespace, what: `a gateway in ${namespace}` }];

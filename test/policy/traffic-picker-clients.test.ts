@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { on, GW, https, ROUTE } from "./traffic-support";
 
 const servers = { "app.kubernetes.io/instance": "llama-v1" };
@@ -94,4 +94,46 @@ test("inference-pool-epp: the picker's Service port must be TCP, the protocol of
   const udp = (await runStack(inferencePoolEpp, withPorts([{ port: 9002, targetPort: 9002, protocol: "UDP" }]))).violations;
   assert.equal(udp.length, 1);
   assert.match(udp[0].message, /Service inference\/llama-v1-epp does not expose port 9002 over TCP \(it is UDP\)/);
+});
+
+// The DestinationRule istiod applies to a calling gateway is picked by its pods' labels (Istio 1.30.3
+// model/sidecar.go DestinationRule: a workloadSelector rule of the gateway's namespace whose
+// matchLabels are a labels.Instance SubsetOf the proxy's). Those labels are the ones Istio's
+// template for the Gateway's kind gives its pods, under its owning istiod's flags
+// (gatewaycommon/deploymentcontroller.go): `service.istio.io/canonical-name` `<name>-<class>` for the
+// ingress kind, and the Gateway's own labels only while PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS holds.
+const selectingRule = (workloadSelector: unknown) =>
+  on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: fqdn, workloadSelector, trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } });
+const routed = (gwExtra: Record<string, unknown>, rule: ReturnType<typeof on>, more: ReturnType<typeof on>[] = []) => [
+  ...base.filter((r) => r.name !== "a-epp-dr" && r.name !== "a-gw-inference"),
+  rule,
+  on(GW, "gw-inference", { metadata: { name: "inference-gateway", namespace: "inference", ...gwExtra }, spec: { gatewayClassName: "istio", listeners: [https] } }),
+  on(ROUTE, "route", { metadata: { name: "llama", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-v1" }] }] } }),
+  ...more,
+];
+const tlsVerdicts = async (resources: ReturnType<typeof on>[]) => (await runStack(inferencePoolEpp, resources)).violations.map((v) => v.message).filter((m) => /DestinationRule/.test(m));
+
+test("inference-pool-epp: a workloadSelector DestinationRule is matched against the calling Gateway's pod labels as Istio renders them", async () => {
+  // Before: the ingress template's labels without canonical-name, so this rule selected no gateway.
+  assert.deepEqual(await tlsVerdicts(routed({}, selectingRule({ matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } }))), []);
+  const other = await tlsVerdicts(routed({}, selectingRule({ matchLabels: { "service.istio.io/canonical-name": "inference-gateway" } })));
+  assert.equal(other.length, 1, other.join("\n"));
+  assert.match(other[0], /for Gateway inference\/inference-gateway no DestinationRule applies \(inference\/llama-v1-epp match the host there but select other workloads/);
+  // A Gateway label reaches the pods only while istiod copies it.
+  const team = selectingRule({ matchLabels: { team: "ml" } });
+  const istiod = (env: Record<string, string>) => on("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", pilot: { env } } });
+  assert.deepEqual(await tlsVerdicts(routed({ labels: { team: "ml" } }, team, [istiod({})])), []);
+  assert.equal((await tlsVerdicts(routed({ labels: { team: "ml" } }, team, [istiod({ PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS: "false" })]))).length, 1);
+  // A Deployment name not known yet (its name-override annotation): which rule applies is can't judge, not a verdict.
+  const pending = await runStack(inferencePoolEpp, routed({ annotations: { "gateway.istio.io/name-override": UNKNOWN } }, selectingRule({ matchLabels: { "service.istio.io/canonical-name": "inference-gateway-istio" } })));
+  assert.deepEqual(pending.violations, []);
+  assert.equal(pending.unknown.length, 1);
+});
+
+// An empty workloadSelector (`{}` or `matchLabels: {}`) is still a selector: istiod keeps the rule
+// private to its namespace and applies it to every proxy there (labels.Instance SubsetOf: an empty
+// map is a subset of any labels; pkg/config/validation only warns "workload selector specified
+// without labels").
+test("inference-pool-epp: an empty workloadSelector selects every gateway of its namespace", async () => {
+  for (const selector of [{}, { matchLabels: {} }]) assert.deepEqual(await tlsVerdicts(routed({}, selectingRule(selector))), [], JSON.stringify(selector));
 });

@@ -301,3 +301,16 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy with an envoy.ya
   assert.deepEqual(await standalone({}, envoyYaml({ port: 9012, tls: false, host: "elsewhere.example" }), { mode: "service" }), []);
   assert.deepEqual(await standalone({}, envoyYaml({ port: 9012, tls: true }).replace("port_value: 9012", 'port_value: {{ .Values.router.epp.extProcPort | default 9002 }}')), []);
 });
+
+// The gateway's pod labels are those of its kind's template (Istio 1.30.3 kube-gateway.yaml:
+// `service.istio.io/canonical-name` `<name>-<class>`), so a rule selecting them applies to it.
+test("inference-pool-epp: a workloadSelector rule for a chart picker is matched against the calling Gateway's rendered pod labels", async () => {
+  const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+  const gw = on(GW, "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "route", { metadata: { name: "llama", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama" }] }] } });
+  const rule = (name: string) =>
+    on("kubernetes:networking.istio.io/v1:DestinationRule", "dr", { metadata: { name: "llama-epp", namespace: "inference" }, spec: { host: "llama-epp.inference.svc.cluster.local", workloadSelector: { matchLabels: { "service.istio.io/canonical-name": name } }, trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } });
+  const tls = async (r: ReturnType<typeof on>) => (await messages(router({}), undefined, [gw, route, r])).filter((x) => /calls the picker/.test(x));
+  assert.deepEqual(await tls(rule("inference-gateway-istio")), []);
+  assert.equal((await tls(rule("inference-gateway"))).length, 1);
+});
