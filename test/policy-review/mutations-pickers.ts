@@ -5,7 +5,7 @@
  * Split from mutations-pools-gpu.ts by concept.
  */
 import * as yaml from "js-yaml";
-import { Mutation, resources, isKind, onFirst, edit, podSpecs, eppService } from "./mutations-support";
+import { Mutation, resources, isKind, onFirst, edit, podSpecs, eppService, eppRule, istiod } from "./mutations-support";
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 
 type PickerConfig = { plugins: { name?: string; type: string; parameters?: unknown }[]; dataLayer?: { sources?: unknown[] } };
@@ -159,6 +159,20 @@ export const pickerMutations: Mutation[] = [
         const selector = { name: "slice", headerName: "x-disagg-slice", labelKey: "disaggregatedset.x-k8s.io/slice", mode: "prefer" };
         config.plugins.push({ type: "disaggregatedset-rollout-screener", parameters: { scope: { labelSelector: "app=vllm" }, headerSelectors: [selector], revisionGating: { mode: "disabled" } } });
       });
+    },
+  },
+  {
+    // Istio 1.30.3 deploymentcontroller.go extractInfrastructureMetadata: without spec.infrastructure.labels the
+    // Gateway's own labels reach its pods only while PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS holds, so
+    // a workloadSelector on one (model/sidecar.go DestinationRule) then selects no gateway and no rule applies.
+    name: "the pickers' TLS DestinationRules narrowed to the inference gateway's own label app.kubernetes.io/name while istiod stops copying Gateway labels onto its pods",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const rules = resources(doc).filter(eppRule);
+      const istiods = resources(doc).filter(istiod);
+      if (rules.length === 0 || istiods.length === 0) return undefined;
+      istiods.forEach((r) => edit(r, (o) => (o.values.env = { ...o.values.env, PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS: "false" })));
+      return rules.map((r) => edit(r, (o) => (o.spec.workloadSelector = { matchLabels: { "app.kubernetes.io/name": "inference-gateway" } })))[0];
     },
   },
 ];
