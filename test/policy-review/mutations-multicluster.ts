@@ -3,7 +3,7 @@
  * east-west gateways, istiod's multi-network switch; and of what istiod reads in its own namespace
  * (cacerts, the network label) when its release leaves that namespace to its provider.
  */
-import type { ExportedResource } from "../../scripts/lib/review-wire";
+import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, addLike, withSpec, istiodLeftToProvider } from "./mutations-support";
 
 const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
@@ -124,16 +124,37 @@ export const multiclusterMutations: Mutation[] = [
     // gateway.istio.io/managed istio.io-eastwest-controller (its ControllerLabel): a selector on it binds their Envoy.
     name: "an east-west gateway given an in-mesh plaintext listener, its own policy admitting outsiders on 15008 only, and an ALLOW selecting its pods by gateway.istio.io/managed admitting them everywhere",
     policy: "gateway-listeners-tls",
-    apply: (doc) => {
-      const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
-      if (!gw) return undefined;
-      const { name, namespace } = (gw.inputs as any).metadata;
-      edit(gw, (o) => o.spec.listeners.push({ name: "http-mesh", port: 8080, protocol: "HTTP", hostname: `${name}.${namespace}.svc.cluster.local` }));
-      const outsiders = [{ from: [{ source: { notPrincipals: ["*"] } }] }];
-      const policy = (suffix: string, spec: Record<string, unknown>) => ({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: `${name}-${suffix}`, namespace }, spec });
-      const type = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
-      addLike(doc, gw, `${name}-own`, type, policy("own", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }], rules: [{ ...outsiders[0], to: [{ operation: { ports: ["15008"] } }] }] }));
-      return addLike(doc, gw, `${name}-by-managed`, type, policy("by-managed", { selector: { matchLabels: { "gateway.istio.io/managed": "istio.io-eastwest-controller" } }, rules: outsiders }));
-    },
+    apply: (doc) => openEastWest(doc, "by-managed", () => ({ "gateway.istio.io/managed": "istio.io-eastwest-controller" })),
+  },
+  {
+    // deploymentcontroller.go setLabelOverrides gives an east-west (or waypoint) class's pods topology.istio.io/network,
+    // the istiod's global.network, where the Gateway's own labels do not set it: a selector on it binds their Envoy.
+    name: "an east-west gateway without its own topology.istio.io/network label given an in-mesh plaintext listener, its own policy admitting outsiders on 15008 only, and an ALLOW selecting its pods by the network istiod labels them with admitting them everywhere",
+    policy: "gateway-listeners-tls",
+    apply: (doc) =>
+      openEastWest(doc, "by-network", (gw) => {
+        const network = (resources(doc).find((r) => istiod(r) && r.provider === gw.provider)?.inputs as any)?.values?.global?.network;
+        if (typeof network !== "string" || network === "") return undefined;
+        edit(gw, (o) => delete o.metadata.labels?.["topology.istio.io/network"]);
+        return { "topology.istio.io/network": network };
+      }),
   },
 ];
+
+/**
+ * The first east-west gateway given an in-mesh plaintext listener, a policy of its own admitting
+ * outsiders on 15008 only, and an ALLOW admitting them everywhere bound by a selector on `labels`
+ * (of the gateway, which it may edit; undefined: no mutation).
+ */
+function openEastWest(doc: ExportedDeployment, suffix: string, labels: (gw: ExportedResource) => Record<string, string> | undefined): string | undefined {
+  const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
+  const matchLabels = gw && labels(gw);
+  if (!gw || !matchLabels) return undefined;
+  const { name, namespace } = (gw.inputs as any).metadata;
+  edit(gw, (o) => o.spec.listeners.push({ name: "http-mesh", port: 8080, protocol: "HTTP", hostname: `${name}.${namespace}.svc.cluster.local` }));
+  const outsiders = [{ from: [{ source: { notPrincipals: ["*"] } }] }];
+  const policy = (tail: string, spec: Record<string, unknown>) => ({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: `${name}-${tail}`, namespace }, spec });
+  const type = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+  addLike(doc, gw, `${name}-own`, type, policy("own", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }], rules: [{ ...outsiders[0], to: [{ operation: { ports: ["15008"] } }] }] }));
+  return addLike(doc, gw, `${name}-${suffix}`, type, policy(suffix, { selector: { matchLabels }, rules: outsiders }));
+}
