@@ -9,9 +9,11 @@
  * picker-release-pod.ts.
  */
 import * as yaml from "js-yaml";
-import { dig } from "./k8s";
+import { dig, helmChartName, meta, T } from "./k8s";
+import { releaseNamespace } from "./release-namespace";
 import { goTruthy, isObject, list } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
+import type { Report } from "./picker-service";
 
 /** A port a container of the proxy binds, and what binds it. */
 export type Bind = { port: number | undefined; what: string };
@@ -33,6 +35,8 @@ export interface LlmdProxy {
   sidecar: boolean;
   /** The Envoy proxy's config; undefined for agentgateway, or where it is not read here. */
   envoy?: EnvoyView;
+  /** The ConfigMap the Envoy preset's volume mounts that nothing renders, beside the one the chart renders. */
+  missing?: { mounted: string; rendered: string };
 }
 
 const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
@@ -44,27 +48,68 @@ export function presetExtProcHost(rel: ChartRelease, sidecar: boolean): string {
   return `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(domain) ? String(domain) : "cluster.local"}`;
 }
 
+type Volume = { name?: unknown; configMap?: { name?: unknown; items?: { key?: unknown; path?: unknown }[] } };
+
+/** The envoy preset's volume (values.yaml router.proxy.presets.envoy.volumes): ConfigMap `envoy`, a literal. */
+const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } };
+
+/**
+ * The ConfigMap a standalone release renders for its proxy (routerlib _config.yaml: the merged
+ * router.proxy.configMap.name, the preset's `envoy` or `agentgateway` unless the values rename it);
+ * undefined where its proxy is off.
+ */
+function renderedConfigMapName(values: unknown): string | undefined {
+  const at = (k: string) => dig(values, `router.proxy.${k}`);
+  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
+  const given = at("configMap.name");
+  if (goTruthy(given)) return String(given);
+  return goTruthy(at("proxyType")) && String(at("proxyType")).toLowerCase() === "agentgateway" ? "agentgateway" : "envoy";
+}
+
+/** The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object, or another standalone release's proxy ConfigMap. */
+function stackConfigMap(rel: ChartRelease, name: string): { data: unknown } | "release" | undefined {
+  const stack = rel.stack ?? [];
+  const cm = stack.find((r) => r.type === T.configMap && meta(r.props).name === name && meta(r.props).namespace === rel.namespace);
+  if (cm) return { data: cm.props.data };
+  const other = stack.some(
+    (r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === rel.chart && releaseNamespace(r) === rel.namespace && renderedConfigMapName(r.props.values ?? {}) === name,
+  );
+  return other ? "release" : undefined;
+}
+
+type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered: string } | undefined;
+
 /**
  * The envoy.yaml the Envoy proxy reads: `preset` for the preset's own, the text of
- * `router.proxy.configMap.data` where the values give one for the key its volume maps, undefined
- * where this run does not see it (its command, args or mounts replaced; a volume the values
- * template, or mounting a ConfigMap other than the chart's; text with template directives, which
- * the chart renders first).
+ * `router.proxy.configMap.data` where the values give one for the key its volume maps, or of the
+ * stack's ConfigMap of the release's namespace its volume mounts instead; `missing` where the preset's
+ * volume mounts ConfigMap `envoy` after the values renamed the chart's (routerlib mounts
+ * router.proxy.volumes as given) and the stack renders none of that name there; undefined where
+ * this run does not see it (its command, args or mounts replaced; a volume the values template, or
+ * mounting a ConfigMap the stack does not hold; text with template directives, which the chart
+ * renders first).
  */
-function envoyConfigText(rel: ChartRelease): "preset" | { text: string; from: string } | undefined {
+function envoyConfigText(rel: ChartRelease): ConfigSource {
   const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
-  if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined)) return undefined;
   const given = at("volumes");
   if (given !== undefined && JSON.stringify(given).includes("{{")) return undefined;
-  type Volume = { name?: unknown; configMap?: { name?: unknown; items?: { key?: unknown; path?: unknown }[] } };
-  const volume: Volume | undefined =
-    given === undefined ? { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } } : list(given as Volume[]).find((v) => isObject(v) && v.name === "config");
+  const volume = given === undefined ? PRESET_VOLUME : list(given as Volume[]).find((v) => isObject(v) && v.name === "config");
   const configMap = isObject(at("configMap")) ? (at("configMap") as Record<string, unknown>) : {};
-  const rendered = goTruthy(configMap.name) ? String(configMap.name) : "envoy";
-  if (!volume?.configMap || volume.configMap.name !== rendered) return undefined;
-  const items = list(volume.configMap.items);
+  const rendered = renderedConfigMapName(rel.values) ?? "envoy";
+  const mounted = volume?.configMap?.name;
+  if (typeof mounted !== "string") return undefined;
+  const elsewhere = mounted === rendered ? undefined : stackConfigMap(rel, mounted);
+  // The kubelet sets up every volume of the pod, whatever mounts it: judged before the mounts are.
+  if (mounted !== rendered && elsewhere === undefined) return given === undefined ? { missing: mounted, rendered } : undefined;
+  if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined) || elsewhere === "release") return undefined;
+  const items = list(volume!.configMap!.items);
   const key = items.length > 0 ? items.find((i) => i?.path === "envoy.yaml")?.key : "envoy.yaml";
   if (typeof key !== "string") return undefined;
+  // A ConfigMap of the stack is mounted as it is: its text is not run through the chart's tpl.
+  if (elsewhere) {
+    const text = isObject(elsewhere.data) ? elsewhere.data[key] : undefined;
+    return typeof text === "string" ? { text, from: `ConfigMap ${rel.namespace}/${mounted}'s ${key}` } : undefined;
+  }
   const data = configMap.data;
   if (isObject(data) && data[key] !== undefined && data[key] !== null) {
     const text = data[key];
@@ -146,6 +191,26 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   // Its config.yaml the chart generates over any the values give; only other args make it read another.
   if (type === "agentgateway") return at("command") === undefined && at("args") === undefined ? { type, sidecar } : undefined;
   const config = envoyConfigText(rel);
+  if (config !== undefined && config !== "preset" && "missing" in config) return { type, sidecar, missing: { mounted: config.missing, rendered: config.rendered } };
   const envoy = config === "preset" ? presetView(rel, sidecar) : config && parseEnvoy(config.text, config.from);
   return { type, sidecar, envoy };
+}
+
+/**
+ * The Envoy preset's volume mounting ConfigMap `envoy` after router.proxy.configMap.name renamed
+ * the one the chart renders (routerlib _config.yaml names it from the merged configMap.name, while
+ * _deployment.yaml and _proxy-deployment.yaml render router.proxy.volumes as given): with no such
+ * ConfigMap in the namespace the kubelet cannot set the volume up and the pod never starts.
+ */
+export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void {
+  const p = llmdProxy(rel);
+  if (!p?.missing) return;
+  const { mounted, rendered } = p.missing;
+  const outcome = p.sidecar
+    ? "the picker's pod (the proxy is its sidecar) never starts, so the picker Service has no endpoint and every request through the proxy fails"
+    : "the proxy's pods (router.proxy.mode service) never start, so every request sent to the proxy fails";
+  report(
+    `${rel.lead}: router.proxy.configMap.name "${rendered}" renames the ConfigMap the chart renders for its Envoy proxy, but the proxy's volume config (the envoy preset's router.proxy.volumes) still mounts ConfigMap ${rel.namespace}/${mounted}, which neither the chart nor the stack renders, so the kubelet cannot mount it and ${outcome} (routerlib _config.yaml names the ConfigMap from router.proxy.configMap.name, _deployment.yaml mounts router.proxy.volumes as given); give router.proxy.volumes a volume config mounting ConfigMap ${rendered} (key envoy.yaml at path envoy.yaml), or drop router.proxy.configMap.name`,
+    rel.resource.urn,
+  );
 }

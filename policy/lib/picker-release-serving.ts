@@ -21,6 +21,7 @@ import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { givenFlags } from "./picker-release-flags";
 import { checkPoolFlags } from "./picker-release-pool";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
+import { checkLlmdProxyConfigMap } from "./picker-release-proxy";
 import { gieChartLabel, gieChartOrigin, giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
 
@@ -88,6 +89,8 @@ export interface ChartRelease {
   namespace: string;
   values: unknown;
   lead: string;
+  /** The resources of the release's cluster (the ConfigMaps its proxy may mount). */
+  stack?: PolicyResource[];
 }
 
 function chartReleases(resources: PolicyResource[], cluster: string): ChartRelease[] {
@@ -100,7 +103,7 @@ function chartReleases(resources: PolicyResource[], cluster: string): ChartRelea
     if (!origin) continue;
     const name = typeof r.props.name === "string" && r.props.name !== "" ? (r.props.name as string) : undefined;
     const namespace = releaseNamespace(r);
-    out.push({ resource: r, chart, ...CHARTS[chart], name, namespace, values: r.props.values ?? {}, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${gieChartLabel(chart, origin)}) on ${cluster}` });
+    out.push({ resource: r, chart, ...CHARTS[chart], name, namespace, values: r.props.values ?? {}, stack: resources, lead: `the endpoint picker of Helm release ${namespace}/${name ?? r.name} (chart ${gieChartLabel(chart, origin)}) on ${cluster}` });
   }
   return out;
 }
@@ -256,6 +259,7 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
       checkPodPorts(rel, report);
       checkGieSidecarCalls(rel, report);
       checkLlmdProxyCalls(rel, report);
+      checkLlmdProxyConfigMap(rel, report);
     });
     if (!read.known) pending.push(`the endpoint picker Service and pod of Helm release ${rel.resource.name} on ${cluster}`);
     if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);

@@ -200,4 +200,14 @@ export const pickerReleaseMutations: Mutation[] = [
         router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { data: { "envoy.yaml": plaintextEnvoyYaml } } } },
       }),
   },
+  {
+    // routerlib v0.10.0 _config.yaml renders the proxy's ConfigMap under router.proxy.configMap.name, but _deployment.yaml
+    // mounts router.proxy.volumes as given: the envoy preset's volume still names ConfigMap envoy, which nothing renders.
+    name: "an llm-d-router-standalone Helm release renaming router.proxy.configMap while its Envoy preset's volume still mounts ConfigMap envoy",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-renamed", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { name: "llama-router-envoy" } } },
+      }),
+  },
 ];

@@ -206,7 +206,8 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy (its preset) spe
   // In sidecar mode the proxy dials 127.0.0.1:9002 (routerlib _helpers.tpl proxy.extProcHost), where a grpc-port flag no longer serves.
   assert.match((await messages(standalone({ "grpc-port": 9012 }), "llm-d-router-standalone")).join("\n"), /router.epp.flags.grpc-port 9012 moves the picker's ext-proc server off 9002, but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod\) sends its ext_proc calls to 127.0.0.1:9002/);
   // A proxy off or given a config of the values' own is not judged (agentgateway's preset: the next test); the gateway chart runs none by default.
-  for (const proxy of [{ enabled: false }, { configMap: { name: "mine", data: { "envoy.yaml": "{}" } } }]) {
+  // A renamed configMap with a volume mounting it (the preset's mounts ConfigMap envoy: traffic-picker-release-proxy-configmap.test.ts).
+  for (const proxy of [{ enabled: false }, { configMap: { name: "mine", data: { "envoy.yaml": "{}" } }, volumes: [{ name: "config", configMap: { name: "mine" } }] }]) {
     assert.deepEqual(await messages(standalone({ "secure-serving": "False", "grpc-port": 9012 }, proxy), "llm-d-router-standalone"), [], JSON.stringify(proxy));
   }
   assert.deepEqual((await messages(router({ epp: { flags: { "secure-serving": "False" } } }))).filter((m) => /Envoy proxy/.test(m)), []);

@@ -1,0 +1,89 @@
+/**
+ * Policy tests for the ConfigMap llm-d-router-standalone v0.10.0's Envoy proxy mounts: routerlib
+ * _config.yaml renders the proxy's ConfigMap under router.proxy.configMap.name, but the proxy's
+ * volume is router.proxy.volumes (the envoy preset's mounts ConfigMap `envoy`, a literal the rename
+ * does not follow: _deployment.yaml, _proxy-deployment.yaml). A volume mounting a ConfigMap of the
+ * stack (same namespace) is read as the proxy's config.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const LEAD = "the endpoint picker of Helm release inference/llama (chart llm-d-router-standalone) on a";
+const release = (proxy: Record<string, unknown>, epp: Record<string, unknown> = {}) =>
+  on(RELEASE, "router", {
+    name: "llama",
+    namespace: "inference",
+    chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone",
+    version: "v0.10.0",
+    values: { router: { modelServers: { matchLabels: { app: "llama" } }, inferencePool: { create: false }, epp, proxy } },
+  });
+const configMap = (name: string, data: Record<string, string>, namespace = "inference") =>
+  on("kubernetes:core/v1:ConfigMap", `cm-${namespace}-${name}`, { metadata: { name, namespace }, data });
+const messages = async (...resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+
+/** An Envoy bootstrap whose ext_proc filter calls 127.0.0.1:`port`, over TLS where `tls`, and whose admin binds `admin`. */
+const envoyYaml = (port: number, tls: boolean, admin = 19000) =>
+  [
+    `admin: { address: { socket_address: { address: 127.0.0.1, port_value: ${admin} } } }`,
+    "static_resources:",
+    "  listeners:",
+    "  - name: proxy",
+    "    address: { socket_address: { address: 0.0.0.0, port_value: 8081 } }",
+    "    filter_chains:",
+    "    - filters:",
+    "      - name: envoy.filters.network.http_connection_manager",
+    "        typed_config:",
+    "          '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+    "          http_filters:",
+    "          - name: envoy.filters.http.ext_proc",
+    "            typed_config: { '@type': type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor, grpc_service: { envoy_grpc: { cluster_name: picker } } }",
+    "  clusters:",
+    "  - name: picker",
+    `    load_assignment: { cluster_name: picker, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }] }`,
+    ...(tls ? ["    transport_socket: { name: envoy.transport_sockets.tls, typed_config: { '@type': type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext } }"] : []),
+  ].join("\n");
+
+const volume = (name: string, key = "envoy.yaml") => [{ name: "config", configMap: { name, items: [{ key, path: "envoy.yaml" }] } }];
+
+test("inference-pool-epp: router.proxy.configMap.name renamed while the envoy preset's volume still mounts ConfigMap envoy", async () => {
+  const renamed = await messages(release({ configMap: { name: "llama-envoy" } }));
+  assert.equal(renamed.length, 1, renamed.join("\n"));
+  assert.match(
+    renamed[0],
+    new RegExp(
+      `^${LEAD.replace(/[()/]/g, "\\$&")}: router.proxy.configMap.name "llama-envoy" renames the ConfigMap the chart renders for its Envoy proxy, but the proxy's volume config \\(the envoy preset's router.proxy.volumes\\) still mounts ConfigMap inference/envoy, which neither the chart nor the stack renders, so the kubelet cannot mount it and the picker's pod \\(the proxy is its sidecar\\) never starts`,
+    ),
+  );
+  assert.match((await messages(release({ configMap: { name: "llama-envoy" }, mode: "service" }))).join("\n"), /the proxy's pods \(router.proxy.mode service\) never start/);
+  // Quiet: no rename, the volume renamed with it, agentgateway (whose volume the chart builds from the name), the proxy off.
+  for (const proxy of [{}, { configMap: { name: "envoy" } }, { configMap: { name: "llama-envoy" }, volumes: volume("llama-envoy") }, { proxyType: "agentgateway", configMap: { name: "llama-agw" } }, { enabled: false, configMap: { name: "x" } }]) {
+    assert.deepEqual(await messages(release(proxy)), [], JSON.stringify(proxy));
+  }
+  // A ConfigMap envoy of the stack in the release's namespace is mounted (and read): no missing volume. In another namespace it is not.
+  assert.deepEqual(await messages(release({ configMap: { name: "llama-envoy" } }), configMap("envoy", { "envoy.yaml": envoyYaml(9002, true) })), []);
+  assert.equal((await messages(release({ configMap: { name: "llama-envoy" } }), configMap("envoy", { "envoy.yaml": envoyYaml(9002, true) }, "other"))).length, 1);
+  // Nor where another standalone release of the namespace renders its proxy's ConfigMap envoy (the preset's name).
+  const other = on(RELEASE, "other", { name: "other", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "other" } }, inferencePool: { create: false } } } });
+  assert.deepEqual(await messages(release({ configMap: { name: "llama-envoy" } }), other), []);
+});
+
+test("inference-pool-epp: a proxy volume mounting a ConfigMap of the stack is judged on that ConfigMap's envoy.yaml", async () => {
+  const own = (cm: unknown, proxy: Record<string, unknown> = { volumes: volume("my-envoy") }, epp: Record<string, unknown> = {}) => messages(release(proxy, epp), cm);
+  assert.deepEqual(await own(configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, true) })), []);
+  // Plaintext against the TLS picker.
+  const plain = await own(configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, false) }));
+  assert.equal(plain.length, 1, plain.join("\n"));
+  assert.match(plain[0], /the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod, its envoy.yaml from ConfigMap inference\/my-envoy's envoy.yaml\) calls it in plaintext/);
+  // The port it dials against the picker's --grpc-port.
+  assert.match((await own(configMap("my-envoy", { "envoy.yaml": envoyYaml(9012, true) }))).join("\n"), /sends its ext_proc calls to 127.0.0.1:9012 \(its ext_proc cluster in ConfigMap inference\/my-envoy's envoy.yaml\)/);
+  // Its admin port clashing with the picker's metrics port, in one pod.
+  assert.match((await own(configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, true, 9090) }))).join("\n"), /the Envoy proxy's admin port \(ConfigMap inference\/my-envoy's envoy.yaml: admin\) are both 9090|are both 9090, in one pod/);
+  // The key the volume maps to envoy.yaml is the one read.
+  assert.equal((await own(configMap("my-envoy", { "proxy.yaml": envoyYaml(9002, false) }), { volumes: volume("my-envoy", "proxy.yaml") })).length, 1);
+  // A ConfigMap of another namespace, or none in the stack, is not read.
+  assert.deepEqual(await own(configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, false) }, "other")), []);
+});
