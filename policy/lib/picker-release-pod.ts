@@ -170,7 +170,8 @@ function agentgatewayListenerPort(values: unknown): number | undefined {
  * router.epp.flags.secure-serving printing as exactly "false", while the picker reads the flag with
  * strconv.ParseBool (False, FALSE, f, F, 0 too) and then serves plaintext; agentgateway's preset is
  * plaintext and the chart turns secure-serving off for it (or refuses to render otherwise). An
- * envoy.yaml of the values' own (router.proxy.configMap.data) is read instead of the preset: its
+ * envoy.yaml of the values' own (router.proxy.configMap.data, or a ConfigMap of the stack its volume
+ * mounts) is read instead of the preset: its
  * ext_proc cluster's endpoint, where it is the picker (loopback in sidecar mode, the picker Service
  * in service mode), and its TLS transport socket against the TLS the picker serves.
  */

@@ -5,7 +5,9 @@
  * (`name`, `data`) renames or refills the ConfigMap the chart renders for the proxy (routerlib
  * _config.yaml; the chart runs an envoy.yaml of the values through `tpl`; agentgateway's config.yaml
  * it always generates itself, over the values' key). The envoy preset mounts ConfigMap `envoy` (its
- * volume `config`, key envoy.yaml) at /etc/envoy and runs `-c /etc/envoy/envoy.yaml`. Read by
+ * volume `config`, key envoy.yaml) at /etc/envoy and runs `-c /etc/envoy/envoy.yaml`; that volume
+ * is router.proxy.volumes as given (_deployment.yaml, _proxy-deployment.yaml), so it does not follow a
+ * renamed configMap, and a volume mounting a ConfigMap of the stack reads that one. Read by
  * picker-release-pod.ts.
  */
 import * as yaml from "js-yaml";
