@@ -3,7 +3,8 @@
  * _config.yaml renders the proxy's ConfigMap under router.proxy.configMap.name, but the proxy's
  * volume is router.proxy.volumes (the envoy preset's mounts ConfigMap `envoy`, a literal the rename
  * does not follow: _deployment.yaml, _proxy-deployment.yaml). A volume mounting a ConfigMap of the
- * stack (same namespace) is read as the proxy's config.
+ * stack (same namespace) is read as the proxy's config, and so is an envoy.yaml given in
+ * router.proxy.configMap.data.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -25,8 +26,8 @@ const configMap = (name: string, data: Record<string, string>, namespace = "infe
   on("kubernetes:core/v1:ConfigMap", `cm-${namespace}-${name}`, { metadata: { name, namespace }, data });
 const messages = async (...resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
 
-/** An Envoy bootstrap whose ext_proc filter calls 127.0.0.1:`port`, over TLS where `tls`, and whose admin binds `admin`. */
-const envoyYaml = (port: number, tls: boolean, admin = 19000) =>
+/** An Envoy bootstrap whose ext_proc filter calls `host`:`port` (127.0.0.1 unless given), over TLS where `tls`, and whose admin binds `admin`. */
+const envoyYaml = (port: number, tls: boolean, admin = 19000, host = "127.0.0.1") =>
   [
     `admin: { address: { socket_address: { address: 127.0.0.1, port_value: ${admin} } } }`,
     "static_resources:",
@@ -43,7 +44,7 @@ const envoyYaml = (port: number, tls: boolean, admin = 19000) =>
     "            typed_config: { '@type': type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor, grpc_service: { envoy_grpc: { cluster_name: picker } } }",
     "  clusters:",
     "  - name: picker",
-    `    load_assignment: { cluster_name: picker, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${port} } } } }] }] }`,
+    `    load_assignment: { cluster_name: picker, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: ${host}, port_value: ${port} } } } }] }] }`,
     ...(tls ? ["    transport_socket: { name: envoy.transport_sockets.tls, typed_config: { '@type': type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext } }"] : []),
   ].join("\n");
 
@@ -86,4 +87,29 @@ test("inference-pool-epp: a proxy volume mounting a ConfigMap of the stack is ju
   assert.equal((await own(configMap("my-envoy", { "proxy.yaml": envoyYaml(9002, false) }), { volumes: volume("my-envoy", "proxy.yaml") })).length, 1);
   // A ConfigMap of another namespace, or none in the stack, is not read.
   assert.deepEqual(await own(configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, false) }, "other")), []);
+});
+
+test("inference-pool-epp: llm-d-router-standalone's Envoy proxy with an envoy.yaml of the values' own (router.proxy.configMap.data) is judged on that config, not the preset's", async () => {
+  // routerlib v0.10.0 _helpers.tpl llm-d-router.proxy lays router.proxy over the envoy preset (mergeOverwrite), so
+  // router.proxy.configMap.data["envoy.yaml"] replaces the preset's text in the ConfigMap `envoy` its volume mounts.
+  const standalone = (flags: Record<string, unknown>, envoy: string, proxy: Record<string, unknown> = {}) =>
+    messages(release({ configMap: { data: { "envoy.yaml": envoy } }, ...proxy }, { flags }));
+  // Its own config dials the picker where the flags move it, in plaintext: right, though the preset would dial 9002 over TLS.
+  assert.deepEqual(await standalone({ "grpc-port": 9012, "secure-serving": false }, envoyYaml(9012, false)), []);
+  assert.deepEqual(await standalone({}, envoyYaml(9002, true)), []);
+  // And is named where it misses the picker the preset would have reached.
+  const port = await standalone({}, envoyYaml(9012, true));
+  assert.equal(port.length, 1, port.join("\n"));
+  assert.match(port[0], /the picker serves ext-proc on 9002 \(no router.epp.flags.grpc-port\), but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod, its envoy.yaml from router.proxy.configMap.data\["envoy.yaml"\]\) sends its ext_proc calls to 127.0.0.1:9012 \(its ext_proc cluster in router.proxy.configMap.data\["envoy.yaml"\]\)/);
+  const plain = await standalone({}, envoyYaml(9002, false));
+  assert.equal(plain.length, 1, plain.join("\n"));
+  assert.match(plain[0], /calls it in plaintext \(its ext_proc cluster has no TLS transport socket\), but the picker serves TLS/);
+  assert.match((await standalone({ "secure-serving": false }, envoyYaml(9002, true))).join("\n"), /calls it over TLS \(its ext_proc cluster's TLS transport socket\), but the picker serves plaintext/);
+  // Its admin port shares the picker's pod in sidecar mode; the preset's 19000 is then free.
+  assert.match((await standalone({ "metrics-port": 19100 }, envoyYaml(9002, true, 19100))).join("\n"), /both 19100, in one pod/);
+  assert.deepEqual(await standalone({ "metrics-port": 19000 }, envoyYaml(9002, true, 19100)), []);
+  // Service mode: its cluster names the picker Service; another host, or text the chart templates first, is not judged.
+  assert.match((await standalone({}, envoyYaml(9012, true, 19000, "llama-epp.inference.svc.cluster.local"), { mode: "service" })).join("\n"), /sends its ext_proc calls to llama-epp.inference.svc.cluster.local:9012 .*a port the Service does not have/);
+  assert.deepEqual(await standalone({}, envoyYaml(9012, false, 19000, "elsewhere.example"), { mode: "service" }), []);
+  assert.deepEqual(await standalone({}, envoyYaml(9012, true).replace("port_value: 9012", 'port_value: {{ .Values.router.epp.extProcPort | default 9002 }}')), []);
 });

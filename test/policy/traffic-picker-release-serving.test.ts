@@ -252,57 +252,6 @@ test("inference-pool-epp: llm-d-router-standalone's agentgateway preset binds it
   assert.deepEqual(await agw({ epp: { flags: { "metrics-port": 15020 } } }, { mode: "service" }), []);
 });
 
-test("inference-pool-epp: llm-d-router-standalone's Envoy proxy with an envoy.yaml of the values' own (router.proxy.configMap.data) is judged on that config, not the preset's", async () => {
-  // routerlib v0.10.0 _helpers.tpl llm-d-router.proxy lays router.proxy over the envoy preset (mergeOverwrite), so
-  // router.proxy.configMap.data["envoy.yaml"] replaces the preset's text in the ConfigMap `envoy` its volume mounts.
-  const envoyYaml = (o: { port: number; tls: boolean; admin?: number; host?: string }) =>
-    [
-      "admin:",
-      `  address: { socket_address: { address: 127.0.0.1, port_value: ${o.admin ?? 19000} } }`,
-      "static_resources:",
-      "  listeners:",
-      "  - name: proxy",
-      "    address: { socket_address: { address: 0.0.0.0, port_value: 8081 } }",
-      "    filter_chains:",
-      "    - filters:",
-      "      - name: envoy.filters.network.http_connection_manager",
-      "        typed_config:",
-      "          '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-      "          http_filters:",
-      "          - name: envoy.filters.http.ext_proc",
-      "            typed_config:",
-      "              '@type': type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-      "              grpc_service: { envoy_grpc: { cluster_name: picker } }",
-      "  clusters:",
-      "  - name: picker",
-      "    type: STATIC",
-      ...(o.tls ? ["    transport_socket:", "      name: envoy.transport_sockets.tls", "      typed_config: { '@type': type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext }"] : []),
-      "    load_assignment:",
-      "      cluster_name: picker",
-      `      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: ${o.host ?? "127.0.0.1"}, port_value: ${o.port} } } } }] }]`,
-    ].join("\n");
-  const standalone = (flags: Record<string, unknown>, envoy: string, proxy: Record<string, unknown> = {}) =>
-    messages(router({ inferencePool: { create: false }, epp: { flags }, proxy: { configMap: { data: { "envoy.yaml": envoy } }, ...proxy } }), "llm-d-router-standalone");
-  // Its own config dials the picker where the flags move it, in plaintext: right, though the preset would dial 9002 over TLS.
-  assert.deepEqual(await standalone({ "grpc-port": 9012, "secure-serving": false }, envoyYaml({ port: 9012, tls: false })), []);
-  assert.deepEqual(await standalone({}, envoyYaml({ port: 9002, tls: true })), []);
-  // And is named where it misses the picker the preset would have reached.
-  const port = await standalone({}, envoyYaml({ port: 9012, tls: true }));
-  assert.equal(port.length, 1, port.join("\n"));
-  assert.match(port[0], /the picker serves ext-proc on 9002 \(no router.epp.flags.grpc-port\), but the chart's Envoy proxy \(router.proxy, a sidecar of the picker's pod, its envoy.yaml from router.proxy.configMap.data\["envoy.yaml"\]\) sends its ext_proc calls to 127.0.0.1:9012 \(its ext_proc cluster in router.proxy.configMap.data\["envoy.yaml"\]\)/);
-  const plain = await standalone({}, envoyYaml({ port: 9002, tls: false }));
-  assert.equal(plain.length, 1, plain.join("\n"));
-  assert.match(plain[0], /calls it in plaintext \(its ext_proc cluster has no TLS transport socket\), but the picker serves TLS/);
-  assert.match((await standalone({ "secure-serving": false }, envoyYaml({ port: 9002, tls: true }))).join("\n"), /calls it over TLS \(its ext_proc cluster's TLS transport socket\), but the picker serves plaintext/);
-  // Its admin port shares the picker's pod in sidecar mode; the preset's 19000 is then free.
-  assert.match((await standalone({ "metrics-port": 19100 }, envoyYaml({ port: 9002, tls: true, admin: 19100 }))).join("\n"), /both 19100, in one pod/);
-  assert.deepEqual(await standalone({ "metrics-port": 19000 }, envoyYaml({ port: 9002, tls: true, admin: 19100 })), []);
-  // Service mode: its cluster names the picker Service; another host, or text the chart templates first, is not judged.
-  assert.match((await standalone({}, envoyYaml({ port: 9012, tls: true, host: "llama-epp.inference.svc.cluster.local" }), { mode: "service" })).join("\n"), /sends its ext_proc calls to llama-epp.inference.svc.cluster.local:9012 .*a port the Service does not have/);
-  assert.deepEqual(await standalone({}, envoyYaml({ port: 9012, tls: false, host: "elsewhere.example" }), { mode: "service" }), []);
-  assert.deepEqual(await standalone({}, envoyYaml({ port: 9012, tls: true }).replace("port_value: 9012", 'port_value: {{ .Values.router.epp.extProcPort | default 9002 }}')), []);
-});
-
 // The gateway's pod labels are those of its kind's template (Istio 1.30.3 kube-gateway.yaml:
 // `service.istio.io/canonical-name` `<name>-<class>`), so a rule selecting them applies to it.
 test("inference-pool-epp: a workloadSelector rule for a chart picker is matched against the calling Gateway's rendered pod labels", async () => {
