@@ -2,7 +2,10 @@
  * Where a shell word's quoting ends, as bash reads it (Bash Reference Manual 3.1.2 Quoting, 3.5.4
  * Command Substitution): the one scanner every reader of a boot script's quoted strings, command
  * substitutions, pipelines, words and commands goes through, so none ends a double-quoted string at
- * an escaped `\"` or a `$(…)` at a `)` inside its quotes. Read by shell-values.ts and shell-printf.ts.
+ * an escaped `\"` or a `$(…)` at a `)` inside its quotes; and walk, the one pass over a script that
+ * steps over its escapes, strings, substitutions, comments and heredoc bodies (3.1.3 Comments, 3.6.6
+ * Here Documents), from which the heredoc and structure readers take them. Read by shell-values.ts,
+ * shell-printf.ts, shell-heredoc.ts and shell-structure.ts.
  */
 
 /**
@@ -81,6 +84,127 @@ export function substitution(s: string): string | undefined {
   return end < 0 ? undefined : s.slice(s[0] === "`" ? 1 : 2, end - 1);
 }
 
+/** Whether `i` opens a quoted string or an expansion quotedEnd reads: `'`, `"`, a backquote, `$'`, `$(`, `${`. */
+const opensQuoted = (s: string, i: number) => s[i] === "'" || s[i] === '"' || s[i] === "`" || (s[i] === "$" && /['({]/.test(s[i + 1] ?? ""));
+
+/** Whether `i` starts a word, where a `#` opens a comment (Bash Reference Manual 3.1.3 Comments). */
+const wordStart = (s: string, i: number) => i === 0 || /[\s;&|()]/.test(s[i - 1]);
+
+/**
+ * A span of a script no command starts in: an escaped character (`\c`), a quoted string or
+ * expansion (`'…'`, `"…"`, `$'…'`, a backquoted command, `$(…)`, `${…}`), a comment (up to its
+ * line's end) or a heredoc's body (from the line after its operator up to its delimiter line).
+ */
+export interface Span {
+  kind: "escape" | "quoted" | "comment" | "heredoc";
+  from: number;
+  to: number;
+  /** For a heredoc body: where its `<<` stands, the index past its word, the word as written, and whether it is `<<-`. */
+  heredoc?: { operator: number; wordEnd: number; word: string; strip: boolean };
+}
+
+export interface WalkOptions {
+  /** Where to start (0). */
+  from?: number;
+  /** Whether a `#` starting a word opens a comment (false: a word's `#` is a character). */
+  comments?: boolean;
+  /** Whether `<<word` opens a heredoc whose body is a span (3.6.6 Here Documents). */
+  heredocs?: boolean;
+  /**
+   * An unclosed quote: "rest" makes it run to the text's end, as bash reads a script up to its end
+   * looking for the close; "char" takes the quote as a character and reads on (for readings of a
+   * script whose quotes may no longer pair up).
+   */
+  unclosed: "rest" | "char";
+}
+
+/** The word with its quotes removed, as bash takes a heredoc's delimiter. */
+function quoteRemoved(word: string): string {
+  return segments(word)
+    .map((part) => {
+      if (part.startsWith("$'")) return part.slice(2, -1);
+      if (part.startsWith("'")) return part.slice(1, -1);
+      if (part.startsWith('"')) return part.slice(1, -1).replace(/\\([\\"$`])/g, "$1");
+      return part.startsWith("\\") ? part.slice(1) : part;
+    })
+    .join("");
+}
+
+/** The heredoc word after the operator ending at `from`: blanks skipped, up to a blank or an operator. */
+function heredocWord(s: string, from: number): { word: string; end: number } {
+  let i = from;
+  while (s[i] === " " || s[i] === "\t") i++;
+  const start = i;
+  while (i < s.length && !/[\s;&|<>()]/.test(s[i])) {
+    const end = s[i] === "\\" ? i + 2 : quotedEnd(s, i);
+    i = end < 0 ? s.length : end;
+  }
+  return { word: s.slice(start, i), end: i };
+}
+
+/**
+ * Reads `s` once, as bash's reader steps over what it does not split into commands: yields, in
+ * order, the index of each character outside every span, and each Span. A heredoc's body starts on
+ * the line after its operator, each pending body in turn, and ends at a line that is the delimiter
+ * alone (`<<-` strips leading tabs first); reading goes on past that line.
+ */
+export function* walk(s: string, o: WalkOptions): Generator<number | Span> {
+  let pending: { operator: number; wordEnd: number; word: string; strip: boolean }[] = [];
+  // A quote left open in a heredoc's word runs to the text's end in either mode: the word takes it all.
+  let word = -1;
+  for (let i = o.from ?? 0; i < s.length; ) {
+    const c = s[i];
+    if (c === "\n" && pending.length) {
+      yield i;
+      let at = i + 1;
+      for (const p of pending) {
+        const delimiter = quoteRemoved(p.word);
+        const from = at;
+        let to = s.length;
+        while (at < s.length) {
+          const eol = s.indexOf("\n", at);
+          const line = s.slice(at, eol < 0 ? s.length : eol);
+          const next = eol < 0 ? s.length : eol + 1;
+          if ((p.strip ? line.replace(/^\t+/, "") : line) === delimiter) {
+            to = at;
+            at = next;
+            break;
+          }
+          at = next;
+        }
+        yield { kind: "heredoc", from, to, heredoc: p };
+      }
+      pending = [];
+      i = at;
+      continue;
+    }
+    let end = -1;
+    let kind: Span["kind"] = "quoted";
+    if (c === "\\") [end, kind] = [Math.min(i + 2, s.length), "escape"];
+    else if (o.comments && c === "#" && wordStart(s, i)) {
+      const eol = s.indexOf("\n", i);
+      [end, kind] = [eol < 0 ? s.length : eol, "comment"];
+    } else if (opensQuoted(s, i)) {
+      end = quotedEnd(s, i);
+      if (end < 0 && (o.unclosed === "rest" || i < word)) end = s.length;
+    } else if (o.heredocs && s.startsWith("<<", i) && s[i + 2] !== "<") {
+      const strip = s[i + 2] === "-";
+      const { word: w, end: wordEnd } = heredocWord(s, i + (strip ? 3 : 2));
+      if (w !== "") pending.push({ operator: i, wordEnd, word: w, strip });
+      word = wordEnd;
+    } else if (o.heredocs && s.startsWith("<<<", i)) {
+      // A here-string's operator, no heredoc's: its three characters are plain.
+      yield i++;
+      yield i++;
+    }
+    if (end < 0) yield i++;
+    else {
+      yield { kind, from: i, to: end };
+      i = end;
+    }
+  }
+}
+
 /**
  * Scans `s` from `from`, stepping over quoted strings, expansions and escaped characters, and
  * returns the index of the first character outside them `stop` accepts (given the depth of plain
@@ -88,22 +212,11 @@ export function substitution(s: string): string | undefined {
  */
 function scanTo(s: string, from: number, stop: (i: number, depth: number) => boolean): number {
   let depth = 0;
-  for (let i = from; i < s.length; ) {
-    const c = s[i];
-    if (c === "\\") {
-      i += 2;
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`" || opensExpansion(s, i) || (c === "$" && s[i + 1] === "'")) {
-      const end = quotedEnd(s, i);
-      if (end < 0) return s.length;
-      i = end;
-      continue;
-    }
+  for (const i of walk(s, { from, unclosed: "rest" })) {
+    if (typeof i !== "number") continue;
     if (stop(i, depth)) return i;
-    if (c === "(") depth++;
-    else if (c === ")") depth--;
-    i++;
+    if (s[i] === "(") depth++;
+    else if (s[i] === ")") depth--;
   }
   return s.length;
 }
@@ -153,20 +266,13 @@ export function words(args: string): string[] {
 export function segments(word: string): string[] {
   const out: string[] = [];
   let plain = "";
-  for (let i = 0; i < word.length; ) {
-    const c = word[i];
-    const quoted = c === "'" || c === '"' || c === "`" || opensExpansion(word, i) || (c === "$" && word[i + 1] === "'");
-    const end = c === "\\" ? Math.min(i + 2, word.length) : quoted ? quotedEnd(word, i) : i + 1;
-    if (!quoted && c !== "\\") {
-      plain += c;
-      i++;
-      continue;
+  for (const x of walk(word, { unclosed: "rest" })) {
+    if (typeof x === "number") plain += word[x];
+    else {
+      if (plain) out.push(plain);
+      plain = "";
+      out.push(word.slice(x.from, x.to));
     }
-    if (plain) out.push(plain);
-    plain = "";
-    const to = end < 0 ? word.length : end;
-    out.push(word.slice(i, to));
-    i = to;
   }
   return plain ? [...out, plain] : out;
 }

@@ -7,7 +7,7 @@
  * Read by boot-scripts.ts.
  */
 import { heredocs } from "./shell-heredoc";
-import { commandEnd, quotedEnd, words } from "./shell-scan";
+import { commandEnd, quotedEnd, walk, words } from "./shell-scan";
 import { wordValue } from "./shell-values";
 
 /** A group or subshell: where its `{` or `(` and its closing `}` or `)` stand. */
@@ -29,42 +29,37 @@ export function atCommandStart(text: string, i: number): boolean {
   return /(?:^|[;&|{()]|(?:^|[\s;&|])(?:then|do|else|elif|!|function[ \t]+[\w.:-]+))[ \t]*$/.test(before) && !/(?:\$\(|\$\(\()[ \t]*$/.test(before);
 }
 
-/** The groups of a script and the spans no command starts in. */
+/** The groups of a script and the spans no command starts in, read in one walk. */
 export function structure(text: string): Structure {
-  const opaque: [number, number][] = heredocs(text).map((h) => [h.bodyStart, h.bodyEnd]);
+  const opaque: [number, number][] = [];
   const groups: Group[] = [];
   const stack: { at: number; brace: boolean }[] = [];
-  for (let i = 0; i < text.length; ) {
-    const body = opaque.find(([from, to]) => i >= from && i < to);
-    if (body) {
-      i = body[1];
+  for (const i of walk(text, { comments: true, heredocs: true, unclosed: "rest" })) {
+    if (typeof i !== "number") {
+      if (i.kind !== "escape") opaque.push([i.from, i.to]);
       continue;
     }
     const c = text[i];
-    if (c === "\\") i += 2;
-    else if (c === "#" && (i === 0 || /[\s;&|()]/.test(text[i - 1]))) {
-      const eol = text.indexOf("\n", i);
-      opaque.push([i, eol < 0 ? text.length : eol]);
-      i = eol < 0 ? text.length : eol;
-    } else if (c === "'" || c === '"' || c === "`" || (c === "$" && /['({]/.test(text[i + 1] ?? ""))) {
-      const end = quotedEnd(text, i);
-      opaque.push([i, end < 0 ? text.length : end]);
-      i = end < 0 ? text.length : end;
-    } else {
-      // `{` and `}` are reserved words: a word of their own where a command starts (3.2.5.3).
-      const brace = (c === "{" && /\s/.test(text[i + 1] ?? "")) || c === "}";
-      if ((c === "(" || (brace && c === "{")) && (c === "(" || atCommandStart(text, i))) stack.push({ at: i, brace: c === "{" });
-      else if ((c === ")" || (c === "}" && atCommandStart(text, i))) && stack.length && stack[stack.length - 1].brace === (c === "}")) {
-        groups.push({ open: stack.pop()!.at, close: i });
-      }
-      i++;
+    // `{` and `}` are reserved words: a word of their own where a command starts (3.2.5.3).
+    const brace = (c === "{" && /\s/.test(text[i + 1] ?? "")) || c === "}";
+    if ((c === "(" || (brace && c === "{")) && (c === "(" || atCommandStart(text, i))) stack.push({ at: i, brace: c === "{" });
+    else if ((c === ")" || (c === "}" && atCommandStart(text, i))) && stack.length && stack[stack.length - 1].brace === (c === "}")) {
+      groups.push({ open: stack.pop()!.at, close: i });
     }
   }
   return { groups, opaque };
 }
 
-/** Whether `i` is outside every string, substitution, comment and heredoc body. */
-export const topLevel = (s: Structure, i: number) => !s.opaque.some(([from, to]) => i >= from && i < to);
+/** Whether `i` is outside every string, substitution, comment and heredoc body (the spans are in order, apart). */
+export function topLevel(s: Structure, i: number): boolean {
+  let [lo, hi] = [0, s.opaque.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (s.opaque[mid][1] <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === s.opaque.length || i < s.opaque[lo][0];
+}
 
 /** The groups holding `i`, innermost first. */
 export const enclosing = (s: Structure, i: number) => s.groups.filter((g) => g.open < i && i < g.close).sort((a, b) => b.open - a.open);
@@ -94,11 +89,11 @@ function bindPositional(body: string, args: string[]): string {
   // A literal argument stands for itself; one the shell expands (`"$T"`, `"$(…)"`) keeps its expansion.
   const given = args.map((a) => (wordValue(a).includes("$") ? a.replace(/^"([\s\S]*)"$/, "$1") : wordValue(a)));
   const value = (n: string) => (n === "@" || n === "*" ? given.join(" ") : (given[Number(n) - 1] ?? ""));
-  const docs = heredocs(body);
+  const docs = new Map(heredocs(body).filter((d) => d.bodyEnd > d.bodyStart).map((d) => [d.bodyStart, d]));
   let out = "";
   let double = false;
   for (let i = 0; i < body.length; ) {
-    const doc = docs.find((d) => d.bodyStart === i && d.bodyEnd > i);
+    const doc = docs.get(i);
     const positional = /^\$(?:\{([1-9]\d*|[@*])\}|([1-9@*]))/.exec(body.slice(i, i + 16));
     let end = i + 1;
     if (doc) end = doc.bodyEnd;
