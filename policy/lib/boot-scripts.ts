@@ -8,7 +8,8 @@ import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { heredocs, literalBodies } from "./shell-heredoc";
-import { boundFunctionCalls, stdoutTo } from "./shell-structure";
+import { Descriptors, outputAt, START, stdoutTo } from "./shell-output";
+import { boundFunctionCalls, functionCalls, structure } from "./shell-structure";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
 /**
@@ -24,10 +25,11 @@ export const EC2_USER_DATA: ReadonlyMap<string, string[]> = new Map<string, stri
   ["aws:ec2/launchTemplate:LaunchTemplate", ["userData"]],
 ]);
 
-/** A boot text, or a layer decoded from it, and how it was reached ("" for the text itself). */
+/** A boot text, or a layer decoded from it, and how it was reached ("" for the text itself); `call` for a function's body as a call runs it. */
 interface Layer {
   text: string;
   how: string;
+  call?: boolean;
 }
 
 /** A run of base64 long enough to hide a key or a script in; shorter words are left alone. */
@@ -112,9 +114,11 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|
 /**
  * Whether this shell text writes a literal (looked up in `context`) into the token file at `path`:
  * `echo`/`printf` redirected or piped there — by themselves, by a group or subshell holding them, or
- * by an `exec` before them — or a heredoc or here-string given to a command writing it.
+ * by an `exec` before them — or a heredoc or here-string given to a command writing it; the text
+ * starting with the descriptors `start`. Each shell function called runs its body there and then,
+ * with the descriptors of the call (Bash Reference Manual 3.3 Shell Functions).
  */
-function shellWrites(text: string, path: string, context: string): boolean {
+function shellWrites(text: string, path: string, context: string, start: Descriptors = START): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
   // `exec 3>file` opens the file on descriptor 3 for the rest of the script: `>&3` writes it too
@@ -125,7 +129,8 @@ function shellWrites(text: string, path: string, context: string): boolean {
   // the last command of a `{ …; }` group or `( … )` subshell, whose redirection applies to all of it (3.2.5.3 Grouping Commands).
   const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}${toFd}|\\|\\s*${stdinTo(target)})`;
   const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?${into}`);
-  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path);
+  const s = structure(text);
+  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s);
   for (const run of printCommands(text)) {
     // A commented-out line runs nothing.
     if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", run.from) + 1, run.from)) || run.variable !== undefined) continue;
@@ -142,7 +147,8 @@ function shellWrites(text: string, path: string, context: string): boolean {
   for (const re of hereStrings) {
     for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", context)) return true;
   }
-  return false;
+  const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s);
+  return functionCalls(text, s).some((call) => shellWrites(call.run, path, context, at(call.at, start)));
 }
 
 /**
@@ -153,8 +159,8 @@ function shellWrites(text: string, path: string, context: string): boolean {
  * 3.6.6 Here Documents, 3.6.7 Here Strings).
  */
 function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
-  // The script as written, and each shell function's body as a call of it runs (its arguments bound).
-  if ([text, ...boundFunctionCalls(text)].some((run) => shellWrites(run, path, text))) return true;
+  // Each reading of the script on its own (shellWrites follows its function calls, each where it stands).
+  if (layers.some((layer) => !layer.call && shellWrites(layer.text, path, text))) return true;
   // cloud-init writes `content` as given (or decoded by its `encoding`): anything there is the token.
   for (const { text: layer } of layers) {
     if (!/^#cloud-config/.test(layer)) continue;
@@ -256,7 +262,7 @@ export function scriptCredential(script: unknown): string | undefined {
     const written = literalBodies(layer.text);
     // Each shell function's body as a call runs it, its `$1`… the call's arguments (Bash Reference Manual 3.3).
     const readings = [written, doubleQuoteUnescaped(written), printedOutputs(written), ...boundFunctionCalls(written)];
-    return readings.flatMap((text, i) => (text !== "" && readings.indexOf(text) === i ? [{ ...layer, text, asWritten: i < 2 }] : []));
+    return readings.flatMap((text, i) => (text !== "" && readings.indexOf(text) === i ? [{ ...layer, text, asWritten: i < 2, call: i > 2 }] : []));
   });
   // One text for what refers across layers (a variable set in the script, a file named in a decoded config).
   const all = layers.map((l) => l.text).join("\n");

@@ -3,17 +3,18 @@
  * whose redirections apply to every command of their list (Bash Reference Manual 3.2.5.3 Grouping
  * Commands); shell functions, whose arguments become the positional parameters while they run
  * (3.3 Shell Functions: `fname () compound-command [redirections]`, `function fname [()] …`); and
- * `exec` without a command, whose redirections apply to the shell itself from then on (4.1, exec).
- * Read by boot-scripts.ts.
+ * `case word in [(]pattern) list ;; … esac`, whose patterns' parentheses open and close no group
+ * (3.2.5.2 Conditional Constructs). Read by shell-output.ts and boot-scripts.ts.
  */
 import { heredocs } from "./shell-heredoc";
 import { commandEnd, quotedEnd, walk, words } from "./shell-scan";
 import { wordValue } from "./shell-values";
 
-/** A group or subshell: where its `{` or `(` and its closing `}` or `)` stand. */
+/** A group or subshell: where its `{` or `(` and its closing `}` or `)` stand, and whether it is a subshell. */
 export interface Group {
   open: number;
   close: number;
+  subshell: boolean;
 }
 
 /** The structure of a script: its groups, and the spans no command starts in (strings, substitutions, comments, heredoc bodies). */
@@ -29,22 +30,37 @@ export function atCommandStart(text: string, i: number): boolean {
   return /(?:^|[;&|{()]|(?:^|[\s;&|])(?:then|do|else|elif|!|function[ \t]+[\w.:-]+))[ \t]*$/.test(before) && !/(?:\$\(|\$\(\()[ \t]*$/.test(before);
 }
 
+/** Whether the reserved word `word` stands at `i`, a word of its own. */
+const reserved = (text: string, i: number, word: string) => text.startsWith(word, i) && /^(?:[\s;&|()]|$)/.test(text[i + word.length] ?? "") && (i === 0 || /[\s;&|()]/.test(text[i - 1]));
+
+/** An open `{`, `(` or `case`; a case reads patterns after its `in` and each `;;`, `;&` or `;;&`, up to each pattern's `)`. */
+type Open = { at: number; kind: "{" | "(" } | { at: number; kind: "case"; in: boolean; pattern: boolean };
+
 /** The groups of a script and the spans no command starts in, read in one walk. */
 export function structure(text: string): Structure {
   const opaque: [number, number][] = [];
   const groups: Group[] = [];
-  const stack: { at: number; brace: boolean }[] = [];
+  const stack: Open[] = [];
   for (const i of walk(text, { comments: true, heredocs: true, unclosed: "rest" })) {
     if (typeof i !== "number") {
       if (i.kind !== "escape") opaque.push([i.from, i.to]);
       continue;
     }
     const c = text[i];
+    const top = stack[stack.length - 1];
+    if (top?.kind === "case") {
+      if ((top.pattern || atCommandStart(text, i)) && reserved(text, i, "esac")) stack.pop();
+      else if (!top.in && reserved(text, i, "in")) top.in = top.pattern = true;
+      else if (top.pattern && (c === "(" || c === ")")) top.pattern = c === "(";
+      else if (top.in && !top.pattern && c === ";" && /[;&]/.test(text[i + 1] ?? "")) top.pattern = true;
+      if (top !== stack[stack.length - 1] || top.pattern || c === ")" || (c === "(" && !atCommandStart(text, i))) continue;
+    }
+    if (reserved(text, i, "case") && atCommandStart(text, i)) stack.push({ at: i, kind: "case", in: false, pattern: false });
     // `{` and `}` are reserved words: a word of their own where a command starts (3.2.5.3).
     const brace = (c === "{" && /\s/.test(text[i + 1] ?? "")) || c === "}";
-    if ((c === "(" || (brace && c === "{")) && (c === "(" || atCommandStart(text, i))) stack.push({ at: i, brace: c === "{" });
-    else if ((c === ")" || (c === "}" && atCommandStart(text, i))) && stack.length && stack[stack.length - 1].brace === (c === "}")) {
-      groups.push({ open: stack.pop()!.at, close: i });
+    if ((c === "(" || (brace && c === "{")) && (c === "(" || atCommandStart(text, i))) stack.push({ at: i, kind: c });
+    else if ((c === ")" || (c === "}" && atCommandStart(text, i))) && stack[stack.length - 1]?.kind === (c === "}" ? "{" : "(")) {
+      groups.push({ open: stack.pop()!.at, close: i, subshell: c === ")" });
     }
   }
   return { groups, opaque };
@@ -63,26 +79,6 @@ export function topLevel(s: Structure, i: number): boolean {
 
 /** The groups holding `i`, innermost first. */
 export const enclosing = (s: Structure, i: number) => s.groups.filter((g) => g.open < i && i < g.close).sort((a, b) => b.open - a.open);
-
-/**
- * Where `exec` without a command moves the shell's standard output, in order: the index past its
- * redirections, and the file it now goes to (undefined once it goes to a descriptor or is closed).
- */
-export function stdoutExecs(text: string, s: Structure): { at: number; file?: string }[] {
-  const out: { at: number; file?: string }[] = [];
-  for (const m of text.matchAll(/\bexec\b/g)) {
-    if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!)) continue;
-    const rest = text.slice(m.index! + 4);
-    const redirections = /^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:"[^"\n]*"|'[^'\n]*'|[^\s;&|<>]+))+[ \t]*(?=$|[\n;&#])/.exec(rest);
-    if (!redirections) continue;
-    for (const r of redirections[0].matchAll(/(\d+|&)?(<>|>>|>\||>&|<&|>|<)[ \t]*("[^"\n]*"|'[^'\n]*'|[^\s;&|<>]+)/g)) {
-      const [, fd, op, target] = r;
-      if (!op.startsWith(">") || (fd !== undefined && fd !== "1" && fd !== "&")) continue;
-      out.push({ at: m.index! + 4 + redirections[0].length, file: op === ">&" && /^(?:\d+|-)$/.test(target) ? undefined : wordValue(target) });
-    }
-  }
-  return out;
-}
 
 /** The positional parameters of a body bound to `args` (each a word as written): `$1`, `${10}`, `$@`, `$*`; not in single quotes or a quoted heredoc. */
 function bindPositional(body: string, args: string[]): string {
@@ -112,11 +108,11 @@ function bindPositional(body: string, args: string[]): string {
 }
 
 /**
- * Each shell function's body bound to the arguments of each call of it (at a command's start,
- * outside strings), with the redirections written after its body: what the call runs.
+ * Each call of a shell function (at a command's start, outside strings): where it stands, and the
+ * function's body bound to its arguments, with the redirections written after the body: what it runs.
  */
-export function boundFunctionCalls(text: string, s: Structure = structure(text)): string[] {
-  const out: string[] = [];
+export function functionCalls(text: string, s: Structure = structure(text)): { at: number; run: string }[] {
+  const out: { at: number; run: string }[] = [];
   const definition = /(?:^|[\s;&|])(?:function[ \t]+([\w.:-]+)(?:[ \t]*\([ \t]*\))?|([\w.:-]+)[ \t]*\([ \t]*\))\s*(?=[{(])/g;
   for (const m of text.matchAll(definition)) {
     const name = m[1] ?? m[2];
@@ -128,33 +124,11 @@ export function boundFunctionCalls(text: string, s: Structure = structure(text))
     for (const call of text.matchAll(new RegExp(`(?<![\\w.:-])${name.replace(/[.]/g, "\\.")}(?![\\w.:-]|[ \\t]*\\()`, "g"))) {
       const from = call.index! + name.length;
       if (!atCommandStart(text, call.index!) || !topLevel(s, call.index!) || (call.index! > group.open && call.index! < group.close)) continue;
-      out.push(bindPositional(body, words(text.slice(from, commandEnd(text, from)))));
+      out.push({ at: call.index!, run: bindPositional(body, words(text.slice(from, commandEnd(text, from)))) });
     }
   }
   return out;
 }
 
-/** A command's own redirection of its standard output, among its redirections, or a pipe taking it. */
-const OWN_STDOUT = /^(?:[ \t]*\d*[<>][&>|]?[ \t]*[^\s;&|<>]+)*?[ \t]*(?:[&1]?>|\|(?!\|))/;
-
-/**
- * For the echo/printf commands of `text` (`from` where their words start, `end` where the command
- * ends), whether their standard output goes where `into` (matched after a group's close) or an
- * `exec` before them sends it, into the file `path`: a command redirecting its own output goes
- * there instead, and the innermost group redirecting its output decides over any outside it.
- */
-export function stdoutTo(text: string, into: RegExp, path: string): (run: { from: number; end: number }) => boolean {
-  const s = structure(text);
-  const execs = stdoutExecs(text, s);
-  return ({ from, end }) => {
-    const word = /(?:printf|echo)[ \t]+$/.exec(text.slice(Math.max(0, from - 64), from));
-    const start = from - (word?.[0].length ?? 0);
-    if (!word || !topLevel(s, start) || !atCommandStart(text, start) || OWN_STDOUT.test(text.slice(end))) return false;
-    for (const g of enclosing(s, start)) {
-      const after = text.slice(g.close + 1);
-      if (into.test(after)) return true;
-      if (OWN_STDOUT.test(after)) return false;
-    }
-    return execs.filter((e) => e.at <= start).pop()?.file === path;
-  };
-}
+/** What each call of a shell function runs (functionCalls). */
+export const boundFunctionCalls = (text: string, s?: Structure): string[] => functionCalls(text, s).map((c) => c.run);

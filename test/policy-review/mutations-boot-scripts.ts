@@ -125,6 +125,26 @@ const AGENT_SCRIPTS: [string, string][] = [
     "a registry password passed to a shell function whose heredoc writes it as $1 into the k3s agents' registries.yaml",
     "write_registry() {\n  cat > /etc/rancher/k3s/registries.yaml <<EOF\nconfigs:\n  ghcr.io:\n    auth:\n      username: ci-bot\n      password: $1\nEOF\n}\nwrite_registry 'ghp_0123456789abcdef'\n",
   ],
+  [
+    // exec 1>&3 makes the shell's output a copy of descriptor 3 (Bash Reference Manual 3.6.8, 4.1 exec), which exec 3> opened on the token file.
+    "the k3s agents' join token echoed after exec 1>&3 sent their startup script's output to a descriptor opened on the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nexec 3>/etc/rancher/k3s/token\nexec 1>&3\necho Zq8vN3pL0xR7sT2w\nexec 1>/dev/null 3>&-\n",
+  ],
+  [
+    // An exec inside ( … ) redirects that subshell from then on (Bash Reference Manual 3.2.5.3, 3.7.3): the echo after it writes the token file.
+    "the k3s agents' join token echoed inside a ( … ) subshell after an exec > there sent its output into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n(\n  umask 077\n  exec >/etc/rancher/k3s/token\n  echo Zq8vN3pL0xR7sT2w\n)\n",
+  ],
+  [
+    // A function runs where it is called (Bash Reference Manual 3.3): defined before exec >, called after it, its echo writes the token file.
+    "the k3s agents' join token echoed by a shell function defined before exec > sent the startup script's output into the file token-file names and called after",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nwrite_token() {\n  echo Zq8vN3pL0xR7sT2w\n}\nexec >/etc/rancher/k3s/token\nwrite_token\nexec >/dev/null\n",
+  ],
+  [
+    // A case pattern's `)` closes no group (Bash Reference Manual 3.2.5.2): the clause's echo is inside the subshell redirected to the token file.
+    "the k3s agents' join token echoed by a case clause inside a ( … ) subshell redirected into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n(\n  case \"$(hostname)\" in\n    *agent*) echo Zq8vN3pL0xR7sT2w;;\n    *) true;;\n  esac\n) > /etc/rancher/k3s/token\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

@@ -1,0 +1,76 @@
+/**
+ * sensitive-values-secret on where `exec` sends a boot script's output, as bash 5.2 runs it: `exec`
+ * without a command redirects the shell itself from then on (Bash Reference Manual 4.1, exec),
+ * `[n]>&word` makes n a copy of descriptor word (3.6.8 Duplicating File Descriptors), a `( … )`
+ * subshell's changes end with it (3.2.5.3 Grouping Commands, 3.7.3 Command Execution Environment),
+ * a function runs in the caller's context when called (3.3 Shell Functions), and a case pattern's
+ * `)` closes no group (3.2.5.2 Conditional Constructs).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
+
+const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
+const T = "Zq8vN3pL0xR7sT2w";
+
+const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
+const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
+
+// Before, these passed: `exec 1>&3` makes the shell's output a copy of descriptor 3, which an
+// earlier `exec 3>file` opened on the token file, so every later echo writes it.
+test("sensitive-values-secret: echo after exec 1>&3 duplicated the shell's output onto a descriptor opened on the token file", () => {
+  writes([
+    `exec 3>/etc/rancher/k3s/token\nexec 1>&3\necho ${T}\n`,
+    `exec 3>/etc/rancher/k3s/token; exec >&3; echo ${T}\n`,
+    `exec 4>>/etc/rancher/k3s/token 1>&4\nprintf '%s\\n' ${T}\n`,
+  ]);
+  clean([
+    `exec 3>/etc/rancher/k3s/token\nexec 1>&4\necho ${T}\n`,
+    `exec 3>/etc/rancher/k3s/token\nexec 3>&-\nexec 4>/var/log/boot.log\nexec >&4\necho ${T}\n`,
+    `exec 3>/etc/rancher/k3s/token\nexec 1>&3\nexec >/var/log/boot.log\necho ${T}\n`,
+  ]);
+});
+
+// Before, the first of these was reported: an `exec` inside `( … )` redirects only that subshell,
+// so the echo after it prints where the script's output goes. Inside, the echo writes the file.
+test("sensitive-values-secret: exec > the token file inside a ( … ) subshell redirects only that subshell", () => {
+  clean([
+    `(exec >/etc/rancher/k3s/token; chmod 600 /etc/rancher/k3s/token)\necho ${T}\n`,
+    `(\n  exec 3>/etc/rancher/k3s/token\n)\nexec 1>&3\necho ${T}\n`,
+  ]);
+  writes([
+    `(exec >/etc/rancher/k3s/token; echo ${T})\n`,
+    `{ exec >/etc/rancher/k3s/token; }\necho ${T}\n`,
+    `(\n  exec >/etc/rancher/k3s/token\n  (echo ${T})\n)\n`,
+  ]);
+});
+
+// A function writes where the shell's output goes when it is called, after the `exec` that sent it
+// to the token file, wherever it was defined. Before, a body was judged after every `exec` of the
+// script, wherever the call stood: the second of these passed and the first clean one was reported.
+test("sensitive-values-secret: a function defined before exec > the token file and called after it", () => {
+  writes([
+    `write_token() {\n  echo ${T}\n}\nexec >/etc/rancher/k3s/token\nwrite_token\n`,
+    `write_token() { printf '%s\\n' "$1"; }\nexec 3>/etc/rancher/k3s/token\nexec >&3\nwrite_token ${T}\n`,
+    `write_token() { echo ${T}; }\n(\n  exec >/etc/rancher/k3s/token\n  write_token\n)\n`,
+  ]);
+  clean([
+    `write_token() { echo ${T}; }\nwrite_token\nexec >/etc/rancher/k3s/token\n`,
+    `write_token() { echo ${T}; }\n(exec >/etc/rancher/k3s/token)\nwrite_token\n`,
+  ]);
+});
+
+// Before, a case pattern's `)` closed the subshell holding it: the first echo was taken as outside
+// the group redirected into the token file, and the last clean one's exec as the whole script's.
+test("sensitive-values-secret: case … esac inside a ( … ) subshell redirected into the token file", () => {
+  writes([
+    `(\n  case "$ROLE" in\n    agent) echo ${T};;\n    *) true;;\n  esac\n) > /etc/rancher/k3s/token\n`,
+    `(case $ROLE in (server|agent) echo ${T};; esac) > /etc/rancher/k3s/token\n`,
+    `(case $ROLE in agent) true;; esac; exec >/etc/rancher/k3s/token; echo ${T})\n`,
+  ]);
+  clean([
+    `(case $ROLE in agent) true;; esac; exec >/etc/rancher/k3s/token)\necho ${T}\n`,
+    `(\n  case $ROLE in\n    agent) exec >/etc/rancher/k3s/token;;\n  esac\n  chmod 600 /etc/rancher/k3s/token\n)\necho ${T}\n`,
+  ]);
+});
