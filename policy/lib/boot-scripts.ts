@@ -8,7 +8,7 @@ import { constants, gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { heredocs, literalBodies } from "./shell-heredoc";
-import { Descriptors, outputAt, START, stdoutTo } from "./shell-output";
+import { Descriptors, outputAt, redirected, START, stdoutTo } from "./shell-output";
 import { boundFunctionCalls, functionCalls, structure } from "./shell-structure";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
@@ -147,8 +147,13 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
   for (const re of hereStrings) {
     for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", context)) return true;
   }
+  // A call runs its body with the call's redirections applied over the shell's descriptors there.
   const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s);
-  return functionCalls(text, s).some((call) => shellWrites(call.run, path, context, at(call.at, start)));
+  return functionCalls(text, s).some((call) => {
+    const fds = new Map(at(call.at, start));
+    redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path);
+    return shellWrites(call.run, path, context, fds);
+  });
 }
 
 /**

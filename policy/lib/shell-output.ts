@@ -60,7 +60,16 @@ function execChanges(text: string, s: Structure): Change[] {
 }
 
 /** A command's own redirection of its standard output, among its redirections, or a pipe taking it. */
-export const OWN_STDOUT = /^(?:[ \t]*\d*[<>][&>|]?[ \t]*[^\s;&|<>]+)*?[ \t]*(?:[&1]?>|\|(?!\|))/;
+const OWN_STDOUT = /^(?:[ \t]*\d*[<>][&>|]?[ \t]*[^\s;&|<>]+)*?[ \t]*(?:[&1]?>|\|(?!\|))/;
+
+/**
+ * Applies the redirections written after a command (`after`, from where its words end) to its
+ * standard output: into `path` where `into` matches them, elsewhere where they redirect it otherwise.
+ */
+export function redirected(fds: Map<string, string | undefined>, after: string, into: RegExp, path: string): void {
+  if (into.test(after)) fds.set("1", path);
+  else if (OWN_STDOUT.test(after)) fds.set("1", undefined);
+}
 
 /**
  * Where the standard output of a command at a position of `text` goes, given the descriptors the
@@ -69,15 +78,7 @@ export const OWN_STDOUT = /^(?:[ \t]*\d*[<>][&>|]?[ \t]*[^\s;&|<>]+)*?[ \t]*(?:[
  * that reaches it leaves it; later changes decide over earlier ones, an inner group over an outer.
  */
 export function outputAt(text: string, into: RegExp, path: string, s: Structure = structure(text)): (at: number, start?: Descriptors) => Descriptors {
-  const groups: Change[] = s.groups.map((g) => ({
-    at: g.open,
-    scope: g,
-    apply: (fds) => {
-      const after = text.slice(g.close + 1);
-      if (into.test(after)) fds.set("1", path);
-      else if (OWN_STDOUT.test(after)) fds.set("1", undefined);
-    },
-  }));
+  const groups: Change[] = s.groups.map((g) => ({ at: g.open, scope: g, apply: (fds) => redirected(fds, text.slice(g.close + 1), into, path) }));
   const changes = [...groups, ...execChanges(text, s)].sort((a, b) => a.at - b.at);
   return (at, start = START) => {
     const fds = new Map(start);

@@ -108,11 +108,12 @@ function bindPositional(body: string, args: string[]): string {
 }
 
 /**
- * Each call of a shell function (at a command's start, outside strings): where it stands, and the
- * function's body bound to its arguments, with the redirections written after the body: what it runs.
+ * Each call of a shell function (at a command's start, outside strings): where it stands, where its
+ * words end (its redirections follow), and the function's body bound to its arguments, with the
+ * redirections written after the body: what it runs.
  */
-export function functionCalls(text: string, s: Structure = structure(text)): { at: number; run: string }[] {
-  const out: { at: number; run: string }[] = [];
+export function functionCalls(text: string, s: Structure = structure(text)): { at: number; end: number; run: string }[] {
+  const out: { at: number; end: number; run: string }[] = [];
   const definition = /(?:^|[\s;&|])(?:function[ \t]+([\w.:-]+)(?:[ \t]*\([ \t]*\))?|([\w.:-]+)[ \t]*\([ \t]*\))\s*(?=[{(])/g;
   for (const m of text.matchAll(definition)) {
     const name = m[1] ?? m[2];
@@ -124,7 +125,8 @@ export function functionCalls(text: string, s: Structure = structure(text)): { a
     for (const call of text.matchAll(new RegExp(`(?<![\\w.:-])${name.replace(/[.]/g, "\\.")}(?![\\w.:-]|[ \\t]*\\()`, "g"))) {
       const from = call.index! + name.length;
       if (!atCommandStart(text, call.index!) || !topLevel(s, call.index!) || (call.index! > group.open && call.index! < group.close)) continue;
-      out.push({ at: call.index!, run: bindPositional(body, words(text.slice(from, commandEnd(text, from)))) });
+      const end = commandEnd(text, from);
+      out.push({ at: call.index!, end, run: bindPositional(body, words(text.slice(from, end))) });
     }
   }
   return out;

@@ -145,6 +145,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token echoed by a case clause inside a ( … ) subshell redirected into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n(\n  case \"$(hostname)\" in\n    *agent*) echo Zq8vN3pL0xR7sT2w;;\n    *) true;;\n  esac\n) > /etc/rancher/k3s/token\n",
   ],
+  [
+    // A function call's redirections apply to the commands of its body (Bash Reference Manual 3.3, 3.6): its echo of $1 writes the token file.
+    "the k3s agents' join token passed to a shell function echoing its $1, called with its output redirected into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nwrite_token() {\n  echo \"$1\"\n}\nwrite_token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/token\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

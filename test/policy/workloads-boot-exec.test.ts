@@ -74,3 +74,17 @@ test("sensitive-values-secret: case … esac inside a ( … ) subshell redirecte
     `(\n  case $ROLE in\n    agent) exec >/etc/rancher/k3s/token;;\n  esac\n  chmod 600 /etc/rancher/k3s/token\n)\necho ${T}\n`,
   ]);
 });
+
+// Before, the first two passed and the first clean one was reported: a function call's own
+// redirections apply to its body's commands (Bash Reference Manual 3.3 Shell Functions, 3.6),
+// over where the shell's output went at the call.
+test("sensitive-values-secret: a function called with its output redirected or piped into the token file", () => {
+  writes([
+    `write_token() { echo "$1"; }\nwrite_token ${T} > /etc/rancher/k3s/token\n`,
+    `write_token() {\n  printf '%s\\n' "$1"\n}\nwrite_token ${T} | sudo tee /etc/rancher/k3s/token\n`,
+  ]);
+  clean([
+    `write_token() { echo "$1"; }\nexec >/etc/rancher/k3s/token\nwrite_token ${T} > /dev/null\n`,
+    `write_token() { echo "$1"; }\nwrite_token ${T} 2> /etc/rancher/k3s/token\n`,
+  ]);
+});
