@@ -7,7 +7,8 @@
  * command of its list (3.2.5.3 Grouping Commands), and what an `exec` changes inside a subshell ends
  * with it (3.7.3 Command Execution Environment). Read by boot-scripts.ts.
  */
-import { Group, Structure, atCommandStart, enclosing, structure, topLevel } from "./shell-structure";
+import { atCommandStart } from "./shell-commands";
+import { Group, Structure, enclosing, structure, topLevel } from "./shell-structure";
 import { wordValue } from "./shell-values";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */

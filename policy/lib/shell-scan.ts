@@ -2,11 +2,13 @@
  * Where a shell word's quoting ends, as bash reads it (Bash Reference Manual 3.1.2 Quoting, 3.5.4
  * Command Substitution): the one scanner every reader of a boot script's quoted strings, command
  * substitutions, pipelines, words and commands goes through, so none ends a double-quoted string at
- * an escaped `\"` or a `$(…)` at a `)` inside its quotes; and walk, the one pass over a script that
+ * an escaped `\"` or a `$(…)` at a `)` inside its quotes or closing a case pattern in it (bash 5.2
+ * parses a `$(…)` as commands, its NEWS 1c); and walk, the one pass over a script that
  * steps over its escapes, strings, substitutions, comments and heredoc bodies (3.1.3 Comments, 3.6.6
  * Here Documents), from which the heredoc and structure readers take them. Read by shell-values.ts,
  * shell-printf.ts, shell-heredoc.ts and shell-structure.ts.
  */
+import { atCommandStart, CaseFrame, caseReads } from "./shell-commands";
 
 /**
  * A double-quoted string as a regular expression, for readers matching a value inside a larger
@@ -47,7 +49,9 @@ export function quotedEnd(s: string, i: number): number {
   if (c === '"') return closing(s, i + 1, '"', true);
   if (!opensExpansion(s, i)) return i + 1;
   const [open, close] = s[i + 1] === "(" ? ["(", ")"] : ["{", "}"];
-  let depth = 0;
+  // A `$(…)` is parsed as commands (bash 5.2 NEWS 1c): a case pattern's `)` does not close it.
+  const stack: ({ kind: string } | CaseFrame)[] = [];
+  const start = (j: number) => atCommandStart(s, j) || /^\$\([ \t]*$/.test(s.slice(i, j));
   for (let j = i + 1; j < s.length; ) {
     const d = s[j];
     if (d === "\\") j += 2;
@@ -55,9 +59,10 @@ export function quotedEnd(s: string, i: number): number {
       j = quotedEnd(s, j);
       if (j < 0) return -1;
     } else {
-      if (d === open) depth++;
-      else if (d === close && --depth === 0) return j + 1;
-      j++;
+      if (open === "(" && caseReads(s, j, stack, start)) j++;
+      else if (d === open) stack.push({ kind: open }), j++;
+      else if (d === close && stack[stack.length - 1]?.kind === open && (stack.pop(), stack.length === 0)) return j + 1;
+      else j++;
     }
   }
   return -1;

@@ -7,6 +7,7 @@
  * (3.2.5.2 Conditional Constructs). Read by shell-output.ts and boot-scripts.ts.
  */
 import { heredocs } from "./shell-heredoc";
+import { atCommandStart, CaseFrame, caseReads } from "./shell-commands";
 import { commandEnd, quotedEnd, walk, words } from "./shell-scan";
 import { wordValue } from "./shell-values";
 
@@ -23,39 +24,21 @@ export interface Structure {
   opaque: [number, number][];
 }
 
-/** Whether `i` stands where a command starts: after a line's start, an operator, `{`, `(` or a reserved word taking a list. */
-export function atCommandStart(text: string, i: number): boolean {
-  const before = text.slice(text.lastIndexOf("\n", i - 1) + 1, i);
-  // `)` ends a function's `()` or a case pattern; `function fname` comes before a body too.
-  return /(?:^|[;&|{()]|(?:^|[\s;&|])(?:then|do|else|elif|!|function[ \t]+[\w.:-]+))[ \t]*$/.test(before) && !/(?:\$\(|\$\(\()[ \t]*$/.test(before);
-}
-
-/** Whether the reserved word `word` stands at `i`, a word of its own. */
-const reserved = (text: string, i: number, word: string) => text.startsWith(word, i) && /^(?:[\s;&|()]|$)/.test(text[i + word.length] ?? "") && (i === 0 || /[\s;&|()]/.test(text[i - 1]));
-
-/** An open `{`, `(` or `case`; a case reads patterns after its `in` and each `;;`, `;&` or `;;&`, up to each pattern's `)`. */
-type Open = { at: number; kind: "{" | "(" } | { at: number; kind: "case"; in: boolean; pattern: boolean };
+/** An open `{` or `(`. */
+type Open = { at: number; kind: "{" | "(" };
 
 /** The groups of a script and the spans no command starts in, read in one walk. */
 export function structure(text: string): Structure {
   const opaque: [number, number][] = [];
   const groups: Group[] = [];
-  const stack: Open[] = [];
+  const stack: (Open | CaseFrame)[] = [];
   for (const i of walk(text, { comments: true, heredocs: true, unclosed: "rest" })) {
     if (typeof i !== "number") {
       if (i.kind !== "escape") opaque.push([i.from, i.to]);
       continue;
     }
     const c = text[i];
-    const top = stack[stack.length - 1];
-    if (top?.kind === "case") {
-      if ((top.pattern || atCommandStart(text, i)) && reserved(text, i, "esac")) stack.pop();
-      else if (!top.in && reserved(text, i, "in")) top.in = top.pattern = true;
-      else if (top.pattern && (c === "(" || c === ")")) top.pattern = c === "(";
-      else if (top.in && !top.pattern && c === ";" && /[;&]/.test(text[i + 1] ?? "")) top.pattern = true;
-      if (top !== stack[stack.length - 1] || top.pattern || c === ")" || (c === "(" && !atCommandStart(text, i))) continue;
-    }
-    if (reserved(text, i, "case") && atCommandStart(text, i)) stack.push({ at: i, kind: "case", in: false, pattern: false });
+    if (caseReads(text, i, stack, (j) => atCommandStart(text, j))) continue;
     // `{` and `}` are reserved words: a word of their own where a command starts (3.2.5.3).
     const brace = (c === "{" && /\s/.test(text[i + 1] ?? "")) || c === "}";
     if ((c === "(" || (brace && c === "{")) && (c === "(" || atCommandStart(text, i))) stack.push({ at: i, kind: c });

@@ -150,6 +150,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token passed to a shell function echoing its $1, called with its output redirected into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nwrite_token() {\n  echo \"$1\"\n}\nwrite_token Zq8vN3pL0xR7sT2w > /etc/rancher/k3s/token\n",
   ],
+  [
+    // bash 5.2 parses $(…) as commands (its NEWS, 1c): the case pattern's `)` inside it ends neither it nor the subshell redirected to the token file.
+    "the k3s agents' join token echoed inside a ( … ) subshell redirected into the file token-file names, after a $(case … esac) there",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n(\n  ROLE=$(case \"$(hostname)\" in *agent*) echo agent;; *) echo server;; esac)\n  echo Zq8vN3pL0xR7sT2w\n  chmod 600 /etc/rancher/k3s/token\n) > /etc/rancher/k3s/token\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

@@ -88,3 +88,12 @@ test("sensitive-values-secret: a function called with its output redirected or p
     `write_token() { echo "$1"; }\nwrite_token ${T} 2> /etc/rancher/k3s/token\n`,
   ]);
 });
+
+// bash 5.2 parses a `$(…)` as commands (its NEWS, 1c): a case pattern's `)` inside one does not
+// end it. Before, the echo after such a `$(…)` was taken as outside the subshell redirected into
+// the token file, and the `echo agent` inside one as printed where `exec` had sent the output.
+test("sensitive-values-secret: case … esac inside a $(…) command substitution", () => {
+  const role = `ROLE=$(case "$(hostname)" in *agent*) echo agent;; *) echo server;; esac)`;
+  writes([`(\n  ${role}\n  echo ${T}\n  chmod 600 /etc/rancher/k3s/token\n) > /etc/rancher/k3s/token\n`]);
+  clean([`exec >/etc/rancher/k3s/token\n${role}\nexec >/dev/null\n`]);
+});
