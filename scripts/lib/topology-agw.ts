@@ -22,6 +22,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { celIdentityBound, celToolGrants, ToolGrant } from "../../policy/lib/cel";
 import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, InertAuthorization, servingListeners } from "../../policy/lib/agw-authorization";
 import { authorizationSets } from "../../policy/lib/agw-inheritance";
+import { policyResource } from "../../policy/lib/policy-resource";
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
 /** The class agentgateway's own controller serves (Istio's istio-agentgateway reads no AgentgatewayPolicy). */
@@ -70,11 +71,7 @@ function asResources(objects: KubernetesObject[]): PolicyResource[] {
     const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
     const type = `kubernetes:${group}/${version}:${o.kind}`;
     const name = `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    return {
-      type, props: o, urn: `${type}::${name}`, name, dependencies: [], propertyDependencies: {},
-      opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
-      isType: () => false, asType: () => undefined,
-    };
+    return policyResource({ type, props: o, urn: `${type}::${name}`, name });
   });
 }
 

@@ -19,6 +19,7 @@ import * as policyServer from "@pulumi/policy/server";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { schemaDefaults } from "../../policy/lib/values";
+import { defaultResourceOptions, policyResource } from "../../policy/lib/policy-resource";
 import type { DeploymentExport } from "../../scripts/lib/engine";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -94,7 +95,7 @@ export function resourceArgs(input: ResourceInput, config: () => any = () => ({}
     props,
     urn,
     name,
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: input.additionalSecretOutputs ?? [] },
+    opts: defaultResourceOptions(input.additionalSecretOutputs),
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
@@ -133,18 +134,7 @@ export async function runResource(policy: ResourceValidationPolicy, inputs: Reso
 /** A stack resource (props = outputs) as the server builds it. */
 export function stackResource(input: ResourceInput): PolicyResource {
   const args = resourceArgs(input);
-  return {
-    type: args.type,
-    props: args.props,
-    urn: args.urn,
-    name: args.name,
-    opts: args.opts,
-    provider: args.provider,
-    dependencies: [],
-    propertyDependencies: {},
-    isType: () => false,
-    asType: () => undefined,
-  };
+  return policyResource({ type: args.type, props: args.props, urn: args.urn, name: args.name, opts: args.opts, provider: args.provider });
 }
 
 export async function runStack(policy: StackValidationPolicy, resources: PolicyResource[], config?: Record<string, unknown> | null): Promise<Outcome> {
