@@ -11,7 +11,7 @@ import { list, orUnknown, probe, Tri } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
-import { setListenersServing, SetListeners } from "./listener-sets";
+import { setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -141,15 +141,15 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
     if (preRouting && (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind)))) continue;
     // store/binds.rs route_policies never looks a ListenerSet target up: only PreRouting (gateway_policies) applies one.
     if (!preRouting && onSets.length > 0) {
-      const why = (l: string) => `AgentgatewayPolicy ${namespace}/${name} targets ListenerSet ${namespace}/${viaSets.sets.find((s) => s.listeners.includes(l))?.name} in the route phase, where agentgateway v1.4.1 never applies it (only a traffic.phase PreRouting one)`;
-      for (const l of onSets) inert?.set(l, [...(inert.get(l) ?? []), why(l)]);
-      const held = { namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway: true, listeners: onSets, override: read.value.inheritance === "Override", preRouting, patched: patchedNote(r) };
+      const why = (l: OnSet) => `AgentgatewayPolicy ${namespace}/${name} targets ListenerSet ${namespace}/${l.set} in the route phase, where agentgateway v1.4.1 never applies it (only a traffic.phase PreRouting one)`;
+      for (const l of onSets) inert?.set(l.key, [...(inert.get(l.key) ?? []), why(l)]);
+      const held = { namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway: true, listeners: onSets.map((l) => l.key), override: read.value.inheritance === "Override", preRouting, patched: patchedNote(r) };
       inertAuths?.push({ auth: held, why: [...new Set(onSets.map(why))].join("; ") });
     }
     const onSet = preRouting && onSets.length > 0;
     if (onGateway || onRoute || onSet) {
-      const narrowed = onGateway ? narrowedTo(refs, selectors, gw) : onSet ? [] : undefined;
-      const listeners = narrowed && onSet ? [...narrowed, ...onSets] : narrowed;
+      const narrowed = onGateway ? narrowedTo(refs, selectors, gw, viaSets) : onSet ? [] : undefined;
+      const listeners = narrowed && onSet ? [...narrowed, ...onSets.map((l) => l.key).filter((l) => !narrowed.includes(l))] : narrowed;
       const override = read.value.inheritance === "Override";
       out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway: onGateway || onSet, ...(listeners ? { listeners } : {}), override, preRouting, patched: patchedNote(r), ...(onGateway || onSet ? {} : { routes: bindings }) });
     }
@@ -157,16 +157,23 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
   return out;
 }
 
+/** A ListenerSet listener a policy targets: its key (listener-sets.ts setListenerKey) and its ListenerSet's name. */
+interface OnSet {
+  key: string;
+  set: string;
+}
+
 /**
  * The listeners of the Gateway's ListenerSets a policy of `namespace` targets (a ListenerSet, or by
  * sectionName one listener of it: controller reference_indexes.go ListenerSetTarget, proxy
  * binds.rs gateway_policies); "unknown" while a selected ListenerSet's labels are not known.
  */
-function setTargets(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], namespace: string, viaSets: SetListeners): string[] | "unknown" {
-  const out: string[] = [];
+function setTargets(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], namespace: string, viaSets: SetListeners): OnSet[] | "unknown" {
+  const out: OnSet[] = [];
   const isSet = (t: { group?: string; kind: string }) => t.group === GATEWAY_GROUP && t.kind === "ListenerSet";
   for (const set of viaSets.sets.filter((s) => s.namespace === namespace)) {
-    const take = (section?: string) => out.push(...set.listeners.filter((l) => (section === undefined || section === l) && !out.includes(l)));
+    const take = (section?: string) =>
+      out.push(...set.listeners.filter((l) => section === undefined || section === l).map((l) => ({ key: setListenerKey(set.namespace, set.name, l), set: set.name })).filter((l) => !out.some((o) => o.key === l.key)));
     for (const ref of refs.filter((t) => isSet(t) && t.name === set.name)) take(ref.sectionName);
     const bySelector = selectors.filter(isSet);
     if (bySelector.length === 0) continue;
@@ -177,13 +184,20 @@ function setTargets(refs: { group?: string; kind: string; name: string; sectionN
   return out;
 }
 
-/** The sectionNames a policy's Gateway targets name, or undefined when one binds the whole Gateway (controller reference_indexes.go keys a section to its listener). */
-function narrowedTo(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], gw: AgwGateway): string[] | undefined {
+/**
+ * The listeners a policy's Gateway targets name by sectionName, or undefined when one binds the
+ * whole Gateway (controller reference_indexes.go keys a section to its listener): the Gateway's
+ * listener of that name and every ListenerSet listener of that name, which agentgateway v1.4.1
+ * looks up by the name alone (types/agent.rs as_listener_target_ref).
+ */
+function narrowedTo(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], gw: AgwGateway, viaSets: SetListeners): string[] | undefined {
   const sections: string[] = [];
   const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && s.kind === "Gateway" && gw.labels !== undefined && matchesLabels(s.matchLabels ?? {}, gw.labels));
   for (const t of [...refs.filter((ref) => ref.group === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === gw.name), ...bySelector]) {
     if (typeof t.sectionName !== "string") return undefined;
-    sections.push(t.sectionName);
+    const section = t.sectionName;
+    const named = [section, ...viaSets.sets.flatMap((s) => (s.listeners.includes(section) ? [setListenerKey(s.namespace, s.name, section)] : []))];
+    sections.push(...named.filter((l) => !sections.includes(l)));
   }
   return sections;
 }

@@ -45,7 +45,17 @@ export function parentRefsToSet(r: PolicyResource, set: PolicyResource): { secti
   );
 }
 
-/** The ListenerSets attached to the Gateway with their listeners' names, and which of those serve routes (listenersServing), with the routes. */
+/**
+ * A ListenerSet listener as the pack keys it beside the Gateway's own listeners (keyed by their
+ * bare name): agentgateway v1.4.1 names it by the parent Gateway, its own name and the ListenerSet
+ * (types/agent.rs ListenerName.listener_set, set by the controller's syncer.go
+ * buildListenerFromGateway), so a Gateway listener and a ListenerSet listener of one name are two
+ * listeners; a policy on the ListenerSet (binds.rs as_listenerset_listener_target_ref) reaches the
+ * latter alone, while a Gateway sectionName reaches both (as_listener_target_ref keys by the name).
+ */
+export const setListenerKey = (namespace: string, name: string, listener: string) => `${listener} of ListenerSet ${namespace}/${name}`;
+
+/** The ListenerSets attached to the Gateway with their listeners' names, and which of those serve routes (listenersServing, as setListenerKey keys), with the routes. */
 export interface SetListeners {
   sets: { set: PolicyResource; namespace: string; name: string; listeners: string[] }[];
   serving: string[];
@@ -66,7 +76,8 @@ export function setListenersServing(gw: PolicyResource, resources: PolicyResourc
       const on = listenersServing(set, r, refs.value, resources);
       if (on === "unknown") return "unknown";
       if (on === null || on.length === 0) continue;
-      out.serving.push(...on.filter((l) => !out.serving.includes(l)));
+      const keys = on.map((l) => setListenerKey(read.value.namespace, read.value.name, l));
+      out.serving.push(...keys.filter((l) => !out.serving.includes(l)));
       out.routes.push(r);
     }
   }

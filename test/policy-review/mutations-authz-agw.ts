@@ -31,20 +31,17 @@ export const authzAgentgatewayMutations: Mutation[] = [
     // agentgateway v1.4.1: a ListenerSet's listener is the Gateway's, guarded by the Gateway's policies, not by one narrowed to another listener.
     name: "a ListenerSet adding a listener to the MCP gateway, with a route on it, while the gateway's authorization is narrowed to its http listener",
     policy: "agent-call-graph",
-    apply: (doc) => {
-      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
-      const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
-      if (!mcp || !callers) return undefined;
-      const gwName = (mcp.inputs as any).metadata.name;
-      const group = "gateway.networking.k8s.io";
-      edit(mcp, (o) => (o.spec.allowedListeners = { namespaces: { from: "Same" } }));
-      edit(callers, (o) => (o.spec.targetRefs = o.spec.targetRefs.map((ref: any) => (ref.kind === "Gateway" ? { ...ref, sectionName: "http" } : ref))));
-      const set = { apiVersion: `${group}/v1`, kind: "ListenerSet", metadata: { name: "side", namespace: "tools" }, spec: { parentRef: { group, kind: "Gateway", name: gwName }, listeners: [{ name: "side", port: 8081, protocol: "HTTP" }] } };
-      addLike(doc, mcp, "side-listeners", `kubernetes:${group}/v1:ListenerSet`, set);
-      const route = { apiVersion: `${group}/v1`, kind: "HTTPRoute", metadata: { name: "side", namespace: "tools" }, spec: { parentRefs: [{ group, kind: "ListenerSet", name: "side" }], rules: [{}] } };
-      addLike(doc, mcp, "side-route", `kubernetes:${group}/v1:HTTPRoute`, route);
-      return callers.urn;
-    },
+    apply: (doc) => withListenerSet(doc, "side", (callers) => (callers.spec.targetRefs = callers.spec.targetRefs.map((ref: any) => (ref.kind === "Gateway" ? { ...ref, sectionName: "http" } : ref)))),
+  },
+  {
+    // agentgateway v1.4.1 keys a ListenerSet listener by its ListenerSet too (types/agent.rs ListenerName.listener_set): a policy on it leaves the Gateway's `http` open.
+    name: "the MCP gateway's authorization moved (PreRouting) to the listener `http` of a ListenerSet, named like the Gateway's own",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      withListenerSet(doc, "http", (callers) => {
+        callers.spec.targetRefs = [{ group: GATEWAY_GROUP, kind: "ListenerSet", name: "side", sectionName: "http" }];
+        callers.spec.traffic.phase = "PreRouting";
+      }),
   },
   {
     name: "the MCP gateway's agentgateway authorization removed",
@@ -52,3 +49,23 @@ export const authzAgentgatewayMutations: Mutation[] = [
     apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools"),
   },
 ];
+
+const GATEWAY_GROUP = "gateway.networking.k8s.io";
+
+/**
+ * The MCP gateway given a ListenerSet `side` (one listener, `listener`, on port 8081) with a route
+ * on it, and its callers policy edited by `retarget`; the callers policy's URN, or undefined.
+ */
+function withListenerSet(doc: Parameters<Mutation["apply"]>[0], listener: string, retarget: (callers: any) => void): string | undefined {
+  const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+  const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+  if (!mcp || !callers) return undefined;
+  const gwName = (mcp.inputs as any).metadata.name;
+  edit(mcp, (o) => (o.spec.allowedListeners = { namespaces: { from: "Same" } }));
+  edit(callers, retarget);
+  const set = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "ListenerSet", metadata: { name: "side", namespace: "tools" }, spec: { parentRef: { group: GATEWAY_GROUP, kind: "Gateway", name: gwName }, listeners: [{ name: listener, port: 8081, protocol: "HTTP" }] } };
+  addLike(doc, mcp, "side-listeners", `kubernetes:${GATEWAY_GROUP}/v1:ListenerSet`, set);
+  const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "HTTPRoute", metadata: { name: "side", namespace: "tools" }, spec: { parentRefs: [{ group: GATEWAY_GROUP, kind: "ListenerSet", name: "side" }], rules: [{}] } };
+  addLike(doc, mcp, "side-route", `kubernetes:${GATEWAY_GROUP}/v1:HTTPRoute`, route);
+  return callers.urn;
+}

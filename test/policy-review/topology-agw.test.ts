@@ -149,13 +149,13 @@ test("a ListenerSet's listeners and routes are the Gateway's: its routes' author
     agwPolicy("pre-on-set", { targetRefs: setRef, traffic: { phase: "PreRouting", authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }),
   );
   assert.equal(m.get("lab/c")?.get("Gateway tools/mcp"), "✓ route tools/via-set only", "a route served by the ListenerSet's listener is a route of the Gateway");
-  assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http only", "a PreRouting policy on the ListenerSet runs on its listeners");
+  assert.equal(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http of ListenerSet tools/extra only", "a PreRouting policy on the ListenerSet runs on its listeners");
   assert.doesNotMatch(md, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp`/);
 });
 
 test("a route-phase policy on a ListenerSet is drawn as not enforced: agentgateway v1.4.1 route_policies never looks a ListenerSet target up", () => {
   const { md, m } = renderOn(setGateway, listenerSet, agwPolicy("on-set", { targetRefs: setRef, traffic: { authorization: { action: "Deny", policy: { matchExpressions: [id("agents", "b")] } } } }));
-  assert.notEqual(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http only");
+  assert.notEqual(m.get("agents/b")?.get("Gateway tools/mcp"), "✗ listener extra-http of ListenerSet tools/extra only");
   assert.match(md, /policy `AgentgatewayPolicy tools\/on-set` \(not enforced: AgentgatewayPolicy tools\/on-set targets ListenerSet tools\/extra in the route phase/);
   assert.match(md, /No traffic\.authorization guards the agentgateway Gateways `tools\/mcp` on `c1`/, "a policy never applied guards nothing");
 });

@@ -58,3 +58,23 @@ test("agent-call-graph: authorization on a ListenerSet applies only in the PreRo
   const open = await run(mcp(same), authz("side", { kind: "ListenerSet", name: "extra" }, agents, true));
   assert.match(open.join("\n"), /Gateway tools\/mcp-gateway listener http/);
 });
+
+test("agent-call-graph: a ListenerSet listener named like a Gateway listener is another listener (agentgateway v1.4.1 ListenerName carries its listener_set)", async () => {
+  const twin = on(`kubernetes:${GW}/v1:ListenerSet`, "tools-ls-twin", {
+    metadata: { name: "twin", namespace: "tools" },
+    spec: { parentRef: { group: GW, kind: "Gateway", name: "mcp-gateway" }, listeners: [{ name: "http", port: 8080, protocol: "HTTP" }] },
+  });
+  const twinRoute = on(`kubernetes:${GW}/v1:HTTPRoute`, "tools-route-twin", { metadata: { name: "twin", namespace: "tools" }, spec: { parentRefs: [{ group: GW, kind: "ListenerSet", name: "twin" }], rules: [{}] } });
+  const runTwin = async (...more: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet.filter((r) => r !== extra && r !== sideRoute), twin, twinRoute, mcp(same), ...more], { requireAgentJwt: false })).violations.map((v) => v.message);
+  // A PreRouting policy on the ListenerSet's listener `http` guards that listener, not the Gateway's own `http`.
+  for (const target of [{ kind: "ListenerSet", name: "twin", sectionName: "http" }, { kind: "ListenerSet", name: "twin" }]) {
+    const found = await runTwin(authz("twin", target, agents, true));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /no AgentgatewayPolicy with traffic\.authorization targets Gateway tools\/mcp-gateway listener http to restrict its callers/);
+    assert.match(found[0], /AgentgatewayPolicy tools\/twin targets only listener http of ListenerSet tools\/twin/);
+  }
+  // The Gateway's policy naming `http` by sectionName binds both (types/agent.rs as_listener_target_ref keys by the name alone).
+  assert.deepEqual(await runTwin(onHttp), []);
+  // Beside it, a PreRouting one on the ListenerSet's `http` restricts that listener further and opens nothing.
+  assert.deepEqual(await runTwin(onHttp, authz("twin", { kind: "ListenerSet", name: "twin", sectionName: "http" }, agents, true)), []);
+});
