@@ -235,12 +235,24 @@ export function narrowedNote(auths: AgwAuthorization[], listener: string): strin
   return elsewhere.length > 0 ? ` (${elsewhere.join("; ")}: a targetRef's sectionName limits a policy to that listener)` : "";
 }
 
-/** AgentgatewayPolicies whose traffic.authorization names the Gateway with a sectionName none of its listeners has (they bind nothing), for the message. */
+/**
+ * AgentgatewayPolicies whose traffic.authorization names the Gateway with a sectionName none of its
+ * listeners has (they bind nothing), for the message; one an AgentgatewayPolicyPatch retargeted
+ * there (the policy's own targetRefs did not name it) is told as that patch's doing, as patchedAway does.
+ */
 export function misplaced(g: Graph, gw: GatewayProxy): string {
   const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
   const listeners = orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]);
+  const sections = (spec: any) => list(spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string").map((ref) => String(ref.sectionName));
   const named = g.resources.filter((r) => isAgentgatewayPolicy(r.type) && orUnknown(() => meta(r.props).namespace === gw.namespace && !!r.props.spec?.traffic?.authorization, false)).flatMap((r) =>
-    orUnknown(() => list(r.props.spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string" && !listeners.includes(ref.sectionName)).map((ref) => `AgentgatewayPolicy ${gw.namespace}/${meta(r.props).name} names sectionName ${String(ref.sectionName)}, which no listener of it has`), []),
+    orUnknown(() => {
+      const policy = `AgentgatewayPolicy ${gw.namespace}/${meta(r.props).name}`;
+      const ps = patchesOf(r);
+      const own = ps.length > 0 ? sections(ps[0].before.spec) : undefined;
+      return sections(r.props.spec)
+        .filter((s) => !listeners.includes(s))
+        .map((s) => (own && !own.includes(s) ? `${ps.map((p) => p.shown).join(", ")} retargets ${policy} to sectionName ${s}, which no listener of it has` : `${policy} names sectionName ${s}, which no listener of it has`));
+    }, [] as string[]),
   );
   return named.length > 0 ? ` (${named.join("; ")})` : "";
 }

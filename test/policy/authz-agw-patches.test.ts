@@ -49,6 +49,12 @@ test("agent-call-graph: an AgentgatewayPolicyPatch opening or removing the MCP g
   assert.match(removed, /no AgentgatewayPolicy with traffic\.authorization targets Gateway tools\/mcp-gateway/);
   // The reviewer is told which patch took it away: the policy itself still shows its authorization.
   assert.match(removed, /AgentgatewayPolicyPatch tools\/mcp-gateway-callers \(urn:pulumi:[^)]*AgentgatewayPolicyPatch::a-tools-patch-mcp-gateway-callers\) removes the traffic\.authorization of AgentgatewayPolicy tools\/mcp-gateway-callers/);
-  // Retargeted by the patch to a listener the Gateway does not have.
-  assert.match((await run(patch("tools", "mcp-gateway-callers", { targetRefs: [{ group: GW, kind: "Gateway", name: "mcp-gateway", sectionName: "https" }] }))).join("\n"), /names sectionName https/);
+  // Retargeted by the patch to a listener the Gateway does not have: the patch is named, as for one removing the authorization.
+  const moved = (await run(patch("tools", "mcp-gateway-callers", { targetRefs: [{ group: GW, kind: "Gateway", name: "mcp-gateway", sectionName: "https" }] }))).join("\n");
+  assert.match(moved, /AgentgatewayPolicyPatch tools\/mcp-gateway-callers \(urn:pulumi:[^)]*AgentgatewayPolicyPatch::a-tools-patch-mcp-gateway-callers\) retargets AgentgatewayPolicy tools\/mcp-gateway-callers to sectionName https, which no listener of it has/);
+  // The policy's own sectionName, which no patch set, names no patch.
+  const own = on(AGP, "tools-agpol-mcp-gateway-callers", { ...callers.props, spec: { ...(callers.props as any).spec, targetRefs: [{ group: GW, kind: "Gateway", name: "mcp-gateway", sectionName: "https" }] } });
+  const unpatched = (await runStack(agentCallGraph, [...fleet.filter((r) => r !== callers), own], { requireAgentJwt: false })).violations.map((v) => v.message).join("\n");
+  assert.match(unpatched, /AgentgatewayPolicy tools\/mcp-gateway-callers names sectionName https, which no listener of it has/);
+  assert.doesNotMatch(unpatched, /AgentgatewayPolicyPatch/);
 });
