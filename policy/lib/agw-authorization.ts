@@ -43,6 +43,8 @@ export interface InertAuthorization {
 export interface RouteBinding {
   route: string;
   rule: boolean;
+  /** For a rule binding: the rules' names (the targets' sectionNames, sorted), for the topology's label. */
+  rules?: string[];
 }
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
@@ -112,6 +114,14 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
       return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
     };
     const isRouteKind = (k: string) => k === "HTTPRoute" || k === "GRPCRoute";
+    // The rules of a route its targets name by sectionName (those the route has).
+    const ruleNames = (target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }) => {
+      const named = [
+        ...refs.filter((ref) => ref.group === GATEWAY_GROUP && isRouteKind(ref.kind) && ref.name === target.name),
+        ...selectors.filter((sel) => sel.group === GATEWAY_GROUP && isRouteKind(sel.kind) && target.labels !== undefined && matchesLabels(sel.matchLabels ?? {}, target.labels)),
+      ].map((t) => t.sectionName);
+      return [...new Set(named.filter((x): x is string => typeof x === "string" && (target.sections === undefined || target.sections.includes(x))))].sort();
+    };
     // A policy on a route whose parents are not known yet may reach the gateway.
     if (undecided.has(namespace) || undecided.has("*")) {
       if (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind))) return "unknown";
@@ -132,7 +142,7 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
       const rule = hits(isRouteKind, target, true);
       if (whole === "unknown" || rule === "unknown") unsure = true;
       if (whole === true) bindings.push({ route: `${namespace}/${target.name}`, rule: false });
-      if (rule === true) bindings.push({ route: `${namespace}/${target.name}`, rule: true });
+      if (rule === true) bindings.push({ route: `${namespace}/${target.name}`, rule: true, rules: ruleNames(target) });
     }
     const onRoute = bindings.length > 0;
     if (onGateway === "unknown" || unsure) return "unknown";

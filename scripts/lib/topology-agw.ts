@@ -20,7 +20,7 @@ import type { KubernetesObject } from "./outputs";
 import type { AccessEdge } from "./topology-access";
 import type { PolicyResource } from "@pulumi/policy";
 import { celIdentityBound, celToolGrants, ToolGrant } from "../../policy/lib/cel";
-import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, InertAuthorization, servingListeners } from "../../policy/lib/agw-authorization";
+import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, InertAuthorization, RouteBinding, servingListeners } from "../../policy/lib/agw-authorization";
 import { authorizationSets } from "../../policy/lib/agw-inheritance";
 import { policyResource } from "../../policy/lib/policy-resource";
 
@@ -102,9 +102,12 @@ function droppedBy(resources: PolicyResource[], gw: AgwGateway, auths: AgwAuthor
   return dropped;
 }
 
-/** Where an authorization binds, as the conditions of its edges: the whole Gateway, listeners, or each route (or a rule of it). */
+/** `rule r0 of route`, `rules r0, r1 of route` (the rules a policy names by sectionName), or `route`. */
+const boundTo = (b: RouteBinding): string => (!b.rule ? "route" : !b.rules?.length ? "a rule of route" : `${b.rules.length > 1 ? "rules" : "rule"} ${b.rules.join(", ")} of route`);
+
+/** Where an authorization binds, as the conditions of its edges: the whole Gateway, listeners, or each route (or rules of it). */
 const placesOf = (a: AgwAuthorization): string[][] =>
-  a.onGateway ? [a.listeners ? [`listener ${a.listeners.join(",")} only`] : []] : (a.routes ?? []).map((b) => [`${b.rule ? "a rule of route" : "route"} ${b.route} only`]);
+  a.onGateway ? [a.listeners ? [`listener ${a.listeners.join(",")} only`] : []] : (a.routes ?? []).map((b) => [`${boundTo(b)} ${b.route} only`]);
 
 /**
  * Who may call each agentgateway Gateway of the cluster, by the AgentgatewayPolicies'

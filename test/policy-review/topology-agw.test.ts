@@ -131,9 +131,13 @@ test("a route-level Override drops the authorization on that route's rules, as a
   assert.match(locked.m.get("agents/a")?.get("Gateway tools/mcp") ?? "", /^✓/);
   assert.doesNotMatch(locked.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /✓/, "the rule's Allow is dropped under its route's Override");
   assert.match(locked.md, /policy `AgentgatewayPolicy tools\/rule` \(not enforced: tools\/route sets strategy\.inheritance Override on route tools\/ruled/);
-  // Without the Override the rule's Allow is merged in, and says it binds a rule.
+  // Without the Override the rule's Allow is merged in, and says which rule it binds.
   const merged = render(ruled, agwPolicy("route", allowOn([routeRef("ruled")], id("agents", "a"))), onRule);
-  assert.match(merged.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /^✓ .*a rule of route tools\/ruled only/);
+  assert.match(merged.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /^✓ .*rule r0 of route tools\/ruled only/);
+  // Several rules of the route named by one policy are each named.
+  const two = { ...ruled, spec: { ...ruled.spec, rules: [{ name: "r0" }, { name: "r1" }, { name: "r2" }] } };
+  const both = render(two, agwPolicy("rule", allowOn([routeRef("ruled", "r1"), routeRef("ruled", "r0")], id("lab", "c"))));
+  assert.match(both.m.get("lab/c")?.get("Gateway tools/mcp") ?? "", /^✓ .*rules r0, r1 of route tools\/ruled only/);
 });
 
 /** The Gateway admitting ListenerSets of its namespace, and one adding listener extra-http. */
