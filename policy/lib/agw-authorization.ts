@@ -12,6 +12,7 @@ import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
 import { setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
+import { delegatedRoutes } from "./route-delegation";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -87,6 +88,10 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
   const viaSets = gateway ? setListenersServing(gateway, g.resources, isRoute) : { sets: [], serving: [], routes: [] };
   if (viaSets === "unknown") return "unknown";
   routes.push(...viaSets.routes.filter((r) => !routes.includes(r)));
+  // HTTPRoutes the served ones delegate to run on the Gateway too, with their policies (route-delegation.ts).
+  const children = delegatedRoutes(routes, g.resources);
+  if (children === "unknown") return "unknown";
+  routes.push(...children);
   const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace), ...viaSets.sets.map((s) => s.namespace)]);
   const out: AgwAuthorization[] = [];
   for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {

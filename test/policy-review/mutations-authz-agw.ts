@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet) and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet or a delegated HTTPRoute) and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -42,6 +42,22 @@ export const authzAgentgatewayMutations: Mutation[] = [
         callers.spec.targetRefs = [{ group: GATEWAY_GROUP, kind: "ListenerSet", name: "side", sectionName: "http" }];
         callers.spec.traffic.phase = "PreRouting";
       }),
+  },
+  {
+    // agentgateway v1.4.1 delegates to a child HTTPRoute (a backendRef of kind HTTPRoute) and applies the child's policies (httpproxy.rs select_route_chain).
+    name: "an HTTPRoute the MCP route delegates to (a backendRef of kind HTTPRoute), whose own AgentgatewayPolicy allows every caller",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name === "mcp");
+      if (!route) return undefined;
+      const rule = { matches: [{ path: { type: "PathPrefix", value: "/delegated" } }], backendRefs: [{ group: GATEWAY_GROUP, kind: "HTTPRoute", name: "delegated" }] };
+      edit(route, (o) => (o.spec.rules = [...o.spec.rules, rule]));
+      const backendRefs = (route.inputs as any).spec.rules[0].backendRefs;
+      const child = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "HTTPRoute", metadata: { name: "delegated", namespace: "tools" }, spec: { rules: [{ backendRefs }] } };
+      addLike(doc, route, "delegated", `kubernetes:${GATEWAY_GROUP}/v1:HTTPRoute`, child);
+      const open = { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "delegated-open", namespace: "tools" }, spec: { targetRefs: [{ group: GATEWAY_GROUP, kind: "HTTPRoute", name: "delegated" }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: ["true"] } } } } };
+      return addLike(doc, route, "delegated-open", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", open);
+    },
   },
   {
     name: "the MCP gateway's agentgateway authorization removed",

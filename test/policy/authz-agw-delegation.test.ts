@@ -1,0 +1,44 @@
+/**
+ * agent-call-graph on HTTPRoute delegation, which agentgateway v1.4.1 supports: a rule's backendRef
+ * of kind HTTPRoute hands requests to child routes (controller translator/route_collections.go,
+ * conversion.go), and the proxy applies the policies of every route on the chain
+ * (proxy/httpproxy.rs select_route_chain, store/binds.rs route_policies), so a child's
+ * authorization reaches the parent's Gateway.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { runStack } from "../support/policy";
+import { ap, allowFrom, gw, on, sa } from "./authz-support";
+
+const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const GW = "gateway.networking.k8s.io";
+const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp-gateway", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+const agents = 'source.identity.namespace == "agents" && source.identity.serviceAccount == "research-agent-v1"';
+const allow = (name: string, target: Record<string, unknown>, expr: string) =>
+  on(AGP, `tools-agpol-${name}`, { metadata: { name, namespace: "tools" }, spec: { targetRefs: [{ group: GW, ...target }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [expr] } } } } });
+const callers = allow("callers", { kind: "Gateway", name: "mcp-gateway" }, agents);
+const route = (name: string, spec: Record<string, unknown>, labels?: Record<string, string>) => on(`kubernetes:${GW}/v1:HTTPRoute`, `tools-route-${name}`, { metadata: { name, namespace: "tools", ...(labels ? { labels } : {}) }, spec });
+const parent = (to: Record<string, unknown>) => route("parent", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ group: GW, kind: "HTTPRoute", ...to }] }] });
+const child = (parentRefs?: unknown[]) => route("child", { ...(parentRefs ? { parentRefs } : {}), rules: [{ backendRefs: [{ name: "calculator", port: 8080 }] }] }, { team: "math" });
+const open = allow("child-open", { kind: "HTTPRoute", name: "child" }, "true");
+const fleet = [mcp, callers, gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1"), ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/mcp-gateway"))];
+const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
+
+test("agent-call-graph: an open Allow on a delegated child HTTPRoute opens the MCP gateway (agentgateway v1.4.1 applies the child's policies)", async () => {
+  for (const to of [{ name: "child" }, { name: "*" }, { name: "team=math" }, { name: "child", namespace: "tools" }]) {
+    const found = await run(parent(to), child(), open);
+    assert.equal(found.length, 1, `${JSON.stringify(to)}: ${found.join("\n")}`);
+    assert.match(found[0], /tools\/child-open allows "true"/);
+  }
+  // A child naming its parent by an HTTPRoute parentRef is delegated to as well; one naming another parent is not.
+  assert.equal((await run(parent({ name: "*" }), child([{ group: GW, kind: "HTTPRoute", name: "parent" }]), open)).length, 1);
+  assert.deepEqual(await run(parent({ name: "*" }), child([{ group: GW, kind: "HTTPRoute", name: "other" }]), open), []);
+  // A child attached to a Gateway itself is no delegated child; a backendRef without the group is a Service; another label or namespace matches nothing.
+  assert.deepEqual(await run(parent({ name: "*" }), child([{ name: "other-gateway" }]), open), []);
+  assert.deepEqual(await run(route("parent", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ kind: "HTTPRoute", name: "child" }] }] }), child(), open), []);
+  assert.deepEqual(await run(parent({ name: "team=physics" }), child(), open), []);
+  assert.deepEqual(await run(parent({ name: "*", namespace: "agents" }), child(), open), []);
+  // Without the open policy the delegation changes nothing.
+  assert.deepEqual(await run(parent({ name: "*" }), child()), []);
+});
