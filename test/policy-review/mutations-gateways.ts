@@ -14,7 +14,7 @@
  * and of a rate limit agentgateway v1.4.1 drops (it enforces the first local limit only) or skips
  * (a global descriptor whose CEL does not parse).
  */
-import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike, splitRoute, weightedPair } from "./mutations-support";
+import { Mutation, resources, isKind, edit, gatewayOptions, onFirst, withSpec, addLike, splitRoute, weightedPair, patchPolicy } from "./mutations-support";
 
 export const gatewayMutations: Mutation[] = [
   {
@@ -288,11 +288,3 @@ export const gatewayMutations: Mutation[] = [
     apply: (doc) => patchPolicy(doc, (r) => Array.isArray(withSpec(r).traffic?.rateLimit?.local), { traffic: { rateLimit: { local: [{ tokens: 200000, unit: "Minutes" }, { requests: 60, unit: "Minutes" }] } } }),
   },
 ];
-
-/** Adds an AgentgatewayPolicyPatch of the first AgentgatewayPolicy `pick` takes, setting `spec`; its URN, or undefined. */
-function patchPolicy(doc: Parameters<Mutation["apply"]>[0], pick: (r: ReturnType<typeof resources>[number]) => boolean, spec: Record<string, unknown>): string | undefined {
-  const target = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && pick(r));
-  if (!target) return undefined;
-  const { name, namespace } = (target.inputs as any).metadata;
-  return addLike(doc, target, "patch", `${target.type}Patch`, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name, namespace }, spec });
-}

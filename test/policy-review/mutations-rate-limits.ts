@@ -4,9 +4,10 @@
  * descriptor counting `Tokens` on an agent route (remoteratelimit.rs check_llm runs only for a
  * backend with an llm_provider), or aimed at an InferencePool (served as a Service backend, never
  * an LLM provider); and given a global descriptor in CEL that cel-go reads but agentgateway's own
- * parser (its cel fork, optional syntax off) does not, which the proxy skips.
+ * parser (its cel fork, optional syntax off) does not, which the proxy skips; or made a request
+ * limit that an AgentgatewayPolicyPatch moves to the PreRouting phase.
  */
-import { Mutation, resources, isKind, onFirst, withSpec } from "./mutations-support";
+import { Mutation, resources, isKind, onFirst, withSpec, patchPolicy } from "./mutations-support";
 
 type Doc = Parameters<Mutation["apply"]>[0];
 
@@ -81,5 +82,17 @@ export const rateLimitMutations: Mutation[] = [
       atPreRouting(doc, (o) => {
         o.spec.traffic.rateLimit = { local: [{ requests: 60, unit: "Minutes" }] };
       }),
+  },
+  {
+    // The phase agentgateway runs is the policy's with the patch applied (server-side apply merges traffic key by key).
+    name: "the LLM route's token limit swapped for a request limit on the agent gateway, and an AgentgatewayPolicyPatch setting its phase PreRouting",
+    policy: "agentgateway-rate-limits",
+    apply: (doc) => {
+      const moved = atPreRouting(doc, (o) => {
+        o.spec.traffic.rateLimit = { local: [{ requests: 60, unit: "Minutes" }] };
+        delete o.spec.traffic.phase;
+      });
+      return moved && patchPolicy(doc, (r) => withSpec(r).traffic?.rateLimit?.local?.[0]?.requests === 60, { traffic: { phase: "PreRouting" } });
+    },
   },
 ];

@@ -164,3 +164,11 @@ export function addPoolRewriteSplit(doc: ExportedDeployment, weights: [number, n
     spec: { poolRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: v1 }, rules: [{ targets: [{ modelRewrite: v1, weight: weights[0] }, { modelRewrite: v2, weight: weights[1] }] }] },
   });
 }
+
+/** Adds an AgentgatewayPolicyPatch of the first AgentgatewayPolicy `pick` takes, setting `spec`; its URN, or undefined. */
+export function patchPolicy(doc: ExportedDeployment, pick: (r: ReturnType<typeof resources>[number]) => boolean, spec: Record<string, unknown>): string | undefined {
+  const target = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && pick(r));
+  if (!target) return undefined;
+  const { name, namespace } = (target.inputs as any).metadata;
+  return addLike(doc, target, "patch", `${target.type}Patch`, { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name, namespace }, spec });
+}

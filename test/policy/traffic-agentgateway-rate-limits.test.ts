@@ -7,7 +7,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentgatewayRateLimits } from "../../policy/rules/agentgateway-rate-limits";
 import { llmTokenLimitManifest } from "../../components/agents/llm";
-import { runResource, UNKNOWN } from "../support/policy";
+import { ResourceInput, runStack, stackResource, UNKNOWN } from "../support/policy";
+
+/** The stack policy over these resources alone (each on the test cluster's provider). */
+const runRateLimits = (inputs: ResourceInput | ResourceInput[]) => runStack(agentgatewayRateLimits, [inputs].flat().map(stackResource));
 
 const POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
 const policy = (rateLimit: unknown) => ({
@@ -15,15 +18,15 @@ const policy = (rateLimit: unknown) => ({
   name: "agents-llm-limit",
   props: { metadata: { name: "llm-limit", namespace: "agents" }, spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "llm" }], traffic: { rateLimit } } },
 });
-const messages = async (rateLimit: unknown) => (await runResource(agentgatewayRateLimits, policy(rateLimit))).violations.map((v) => v.message);
+const messages = async (rateLimit: unknown) => (await runRateLimits(policy(rateLimit))).violations.map((v) => v.message);
 
 test("agentgateway-rate-limits: one local limit per list, the platform's LLM token limit, and global descriptors pass", async () => {
   const platform = llmTokenLimitManifest({ agents: [{}], gateways: { agents: { llm: { tokensPerMinute: 200000, subdomain: "llm" } } } } as any)!;
-  assert.deepEqual((await runResource(agentgatewayRateLimits, { type: POLICY, name: "llm", props: platform })).violations, []);
+  assert.deepEqual((await runRateLimits({ type: POLICY, name: "llm", props: platform })).violations, []);
   assert.deepEqual(await messages({ local: [{ requests: 10, unit: "Seconds", burst: 5 }], global: { backendRef: { name: "rls", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "user", expression: "jwt.sub" }] }] } }), []);
   assert.deepEqual(await messages({ conditional: [{ condition: "jwt.sub == 'batch'", policy: { local: [{ tokens: 1000, unit: "Minutes" }] } }, { policy: { local: [{ requests: 5, unit: "Seconds", burst: 0 }] } }] }), []);
   // Not a rate limit at all: another traffic policy, another kind.
-  assert.deepEqual((await runResource(agentgatewayRateLimits, { type: POLICY, name: "cors", props: { metadata: { name: "cors", namespace: "agents" }, spec: { traffic: { cors: {} } } } })).violations, []);
+  assert.deepEqual((await runRateLimits({ type: POLICY, name: "cors", props: { metadata: { name: "cors", namespace: "agents" }, spec: { traffic: { cors: {} } } } })).violations, []);
 });
 
 // Before, no policy read rateLimit: each of these passed the pack.
@@ -59,10 +62,10 @@ test("agentgateway-rate-limits: what the CRD refuses", async () => {
 });
 
 test("agentgateway-rate-limits: an entry not known yet is can't judge, and the verdicts beside it stand", async () => {
-  const out = await runResource(agentgatewayRateLimits, policy({ local: [{ requests: 10, unit: "Seconds" }, { requests: UNKNOWN, unit: "Minutes" }] }));
+  const out = await runRateLimits(policy({ local: [{ requests: 10, unit: "Seconds" }, { requests: UNKNOWN, unit: "Minutes" }] }));
   assert.match(out.violations.map((v) => v.message).join(), /holds 2 limits.* so a limit not known yet is never enforced/);
   assert.match(out.unknown.join(), /spec\.traffic\.rateLimit\.local\[1\] of AgentgatewayPolicy agents\/llm-limit/);
-  const whole = await runResource(agentgatewayRateLimits, policy(UNKNOWN));
+  const whole = await runRateLimits(policy(UNKNOWN));
   assert.deepEqual(whole.violations, []);
   assert.match(whole.unknown.join(), /spec\.traffic\.rateLimit of AgentgatewayPolicy agents\/llm-limit/);
 });
@@ -76,7 +79,7 @@ test("agentgateway-rate-limits: a global descriptor's entry or cost that does no
   assert.match(top[1], /global\.descriptors\[1\]\.cost "llm\.inputTokens \+" does not parse as CEL at character 18: expected an operand, found the end of the expression: /);
   const conditional = await messages({ conditional: [{ condition: "true", policy: { global: global([{ entries: [{ name: "user", expression: "jwt.sub = 'a'" }] }]) } }] });
   assert.match(conditional.join(), /conditional\[0\]\.policy\.global\.descriptors\[0\]\.entries\[0\]\.expression "jwt\.sub = 'a'" does not parse as CEL at character 9/);
-  const unknown = await runResource(agentgatewayRateLimits, policy({ global: global([{ entries: [{ name: "user", expression: UNKNOWN }] }, { entries: [{ name: "ip", expression: "source.address)" }] }]) }));
+  const unknown = await runRateLimits(policy({ global: global([{ entries: [{ name: "user", expression: UNKNOWN }] }, { entries: [{ name: "ip", expression: "source.address)" }] }]) }));
   assert.match(unknown.violations.map((v) => v.message).join(), /descriptors\[1\]\.entries\[0\]\.expression "source\.address\)" does not parse/);
   assert.match(unknown.unknown.join(), /spec\.traffic\.rateLimit\.global\.descriptors\[0\] of AgentgatewayPolicy/);
 });
@@ -94,13 +97,13 @@ test("agentgateway-rate-limits: a descriptor is read by agentgateway's CEL parse
 test("agentgateway-rate-limits: an AgentgatewayPolicyPatch is judged for the rate limit it sets over the policy's", async () => {
   const patched = (rateLimit: unknown) => ({ ...policy(rateLimit), type: `${POLICY}Patch`, name: "agents-llm-limit-patch" });
   // local is an atomic list: the patch's replaces the policy's, so its second limit is dropped too.
-  const second = (await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 200000, unit: "Minutes" }, { requests: 100, unit: "Seconds" }] }))).violations.map((v) => v.message);
+  const second = (await runRateLimits(patched({ local: [{ tokens: 200000, unit: "Minutes" }, { requests: 100, unit: "Seconds" }] }))).violations.map((v) => v.message);
   assert.equal(second.length, 1);
   assert.match(second[0], /spec\.traffic\.rateLimit\.local holds 2 limits/);
-  assert.equal((await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 100, unit: "Minutes", burst: -200 }] }))).violations.length, 1);
+  assert.equal((await runRateLimits(patched({ local: [{ tokens: 100, unit: "Minutes", burst: -200 }] }))).violations.length, 1);
   // A patch holds only the fields it sets: one leaving local, global and conditional to the policy refuses nothing.
-  assert.deepEqual((await runResource(agentgatewayRateLimits, patched({}))).violations, []);
-  assert.deepEqual((await runResource(agentgatewayRateLimits, patched({ local: [{ tokens: 1000, unit: "Minutes" }] }))).violations, []);
+  assert.deepEqual((await runRateLimits(patched({}))).violations, []);
+  assert.deepEqual((await runRateLimits(patched({ local: [{ tokens: 1000, unit: "Minutes" }] }))).violations, []);
 });
 
 // store/binds.rs gateway_policies keeps no rate limit: a PreRouting one is dropped by the proxy.
@@ -112,9 +115,24 @@ test("agentgateway-rate-limits: a request limit in a PreRouting policy limits no
     return p;
   };
   const global = { backendRef: { name: "rls", port: 8081 }, domain: "llm", descriptors: [{ entries: [{ name: "ip", expression: "source.address" }] }, { entries: [{ name: "user", expression: "jwt.sub" }], unit: "Tokens" }] };
-  const found = (await runResource(agentgatewayRateLimits, pre({ local: [{ requests: 100, unit: "Seconds" }], global }))).violations.map((v) => v.message);
+  const found = (await runRateLimits(pre({ local: [{ requests: 100, unit: "Seconds" }], global }))).violations.map((v) => v.message);
   assert.equal(found.length, 1);
   assert.match(found[0], /^AgentgatewayPolicy agents\/llm-limit: spec\.traffic\.rateLimit\.local\[0\], spec\.traffic\.rateLimit\.global\.descriptors\[0\] are request limits in a traffic\.phase PreRouting policy: agentgateway v1\.4\.1 applies no rate limit before routing \(store\/binds\.rs gateway_policies/);
-  assert.deepEqual((await runResource(agentgatewayRateLimits, pre({ local: [{ tokens: 100, unit: "Minutes" }] }))).violations, []);
-  assert.deepEqual((await runResource(agentgatewayRateLimits, pre({ local: [{ requests: 100, unit: "Seconds" }] }, "PostRouting"))).violations, []);
+  assert.deepEqual((await runRateLimits(pre({ local: [{ tokens: 100, unit: "Minutes" }] }))).violations, []);
+  assert.deepEqual((await runRateLimits(pre({ local: [{ requests: 100, unit: "Seconds" }] }, "PostRouting"))).violations, []);
+});
+
+test("agentgateway-rate-limits: the phase is read after AgentgatewayPolicyPatches: a patch setting PreRouting drops the policy's request limit", async () => {
+  const onGateway = { ...policy({ local: [{ requests: 100, unit: "Seconds" }] }) };
+  (onGateway.props.spec as any).targetRefs = [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "agent-gateway" }];
+  const patch = (spec: Record<string, unknown>) => ({ type: `${POLICY}Patch`, name: "agents-llm-limit-phase", props: { metadata: { name: "llm-limit", namespace: "agents" }, spec } });
+  assert.deepEqual((await runRateLimits(onGateway)).violations, []);
+  const found = (await runRateLimits([onGateway, patch({ traffic: { phase: "PreRouting" } })])).violations;
+  assert.equal(found.length, 1, found.map((v) => v.message).join("\n"));
+  assert.match(found[0].message, /^AgentgatewayPolicy agents\/llm-limit \(with AgentgatewayPolicyPatch agents\/llm-limit \(urn:[^)]*\) applied\): spec\.traffic\.rateLimit\.local\[0\] is a request limit in a traffic\.phase PreRouting policy/);
+  assert.equal(found[0].urn, stackResource(onGateway).urn, "reported on the policy");
+  // A patch giving a PreRouting policy a request limit is judged likewise; one setting PostRouting back clears it.
+  const pre = { ...onGateway, props: { ...onGateway.props, spec: { ...onGateway.props.spec, traffic: { phase: "PreRouting", cors: {} } } } };
+  assert.equal((await runRateLimits([pre, patch({ traffic: { rateLimit: { local: [{ requests: 5, unit: "Seconds" }] } } })])).violations.length, 1);
+  assert.deepEqual((await runRateLimits([{ ...onGateway, props: { ...onGateway.props, spec: { ...onGateway.props.spec, traffic: { ...(onGateway.props.spec as any).traffic, phase: "PreRouting" } } } }, patch({ traffic: { phase: "PostRouting" } })])).violations, []);
 });
