@@ -10,7 +10,7 @@
  *   `.<stack>+tmp-<pid>-<random>`  a tree being written
  *   `.<stack>+old-<pid>`           the previous tree, during the swap
  *   `.<stack>+lock`                held (by pid) while a render swaps (out-lock.ts)
- *   `.<stack>+lock-takeover`       held while a render takes over a stale lock
+ *   `.<stack>+lock-takeover-<id>-<n>`  held while a render takes over the stale lock `<id>`
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
