@@ -1,7 +1,8 @@
 /**
  * `npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]`
  *
- * Without `--config`, the `policy-config.json` a render wrote beside the state file applies, else
+ * Without `--config`, the `policy-config.json` a render wrote beside the state file applies (not
+ * to an export copied there of another stack or project than its stack.json's), else
  * the pack's `config.<stack>.{json,yaml}` when it exists and the export's URNs name that stack of
  * this repository's project (pack-config-choice.ts).
  *
@@ -12,11 +13,11 @@
  * instead of the text) and exits 1 on any mandatory violation (2 when the review itself could not
  * run).
  */
-import { forCaller, fromCaller, makeDirectories, parseCommandLine } from "./lib/cli";
+import { forCaller, fromCaller, makeDirectories, parseCommandLine, sameFile } from "./lib/cli";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readDeploymentFile, reviewDeployment, formatReport, PolicyReport, defaultPackDir } from "./lib/review";
-import { packConfigForExport } from "./lib/pack-config-choice";
+import { besideConfigMismatch, packConfigForExport } from "./lib/pack-config-choice";
 import { loadProject } from "./lib/stack-config";
 import { readPolicyConfigFile } from "./lib/policy-config";
 import { decryptPassphraseSecrets } from "./lib/export-decrypt";
@@ -34,17 +35,6 @@ function writeAtomically(file: string, content: string): void {
 }
 
 const usage = "usage: npm run policy -- --state FILE [--config FILE] [--out FILE|-] [--pack DIR] [--json]";
-
-/** The same file, by path or, where both exist, by device and inode (a symlink or hard link to it). */
-function sameFile(a: string, b: string): boolean {
-  if (path.resolve(a) === path.resolve(b)) return true;
-  try {
-    const [x, y] = [fs.statSync(a), fs.statSync(b)];
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Why the report cannot go to `out`, known before the review runs: the report would replace one of
@@ -109,14 +99,18 @@ async function main(): Promise<number> {
     const packDir = path.resolve(values.pack ?? defaultPackDir);
     // Without --config: the effective config a render wrote beside its stack.json, else the
     // pack's config file for the export's stack, where the export is of this project.
-    const fromPack = values.config || (besideState && fs.existsSync(besideState)) ? undefined : packConfigForExport(exported, packDir, () => loadProject().name);
-    const configFile = values.config ? path.resolve(values.config) : (besideState && fs.existsSync(besideState)) ? besideState : fromPack!.file;
+    // ... where it is that render's config for the export's stack (an export copied beside another's is not).
+    const beside = !values.config && besideState && fs.existsSync(besideState) ? besideState : undefined;
+    const notTheExports = beside && besideConfigMismatch(exported, path.resolve(values.state), beside, readDeploymentFile);
+    const fromPack = values.config || (beside && !notTheExports) ? undefined : packConfigForExport(exported, packDir, () => loadProject().name);
+    const configFile = values.config ? path.resolve(values.config) : beside && !notTheExports ? beside : fromPack!.file;
     // After the state is read (a report passed as --state is named as not an export), before the review.
     const outProblem = out === "-" ? undefined : reportPathProblem(path.resolve(out), [["state file (--state)", values.state], ["policy config", configFile]]);
     if (outProblem) {
       console.error(`policy: the report ${forCaller(path.resolve(out))}${values.out ? "" : " (policy.json beside the state file, when no --out is given)"} ${outProblem}`);
       return 2;
     }
+    if (notTheExports) console.error(`warning: ${forCaller(beside!)} is not used: ${notTheExports}; pass --config ${forCaller(beside!)} to review with it anyway`);
     // A passphrase-encrypted export is read with the stack's passphrase when the environment has
     // it, as the CLI loads the state before a preview; otherwise its secrets stay unknowns.
     const { warning } = decryptPassphraseSecrets(exported, path.resolve(values.state));
@@ -128,7 +122,7 @@ async function main(): Promise<number> {
       console.error(`note: ${forCaller(configFile!)} is YAML, which only this offline review reads: pulumi preview --policy-pack-config reads JSON (a render writes the JSON as out/<stack>/policy-config.json)`);
     }
     // An export does not carry the stack's `policy:` settings; say which knobs the verdicts used.
-    if (!configFile) console.error(`policy config: none (no --config, no policy-config.json beside the state, and ${fromPack!.why}): the pack's defaults apply, not the stack's \`policy:\` settings; pass --config out/<stack>/policy-config.json from a render`);
+    if (!configFile) console.error(`policy config: none (no --config, ${notTheExports ? "the policy-config.json beside the state not the export's" : "no policy-config.json beside the state"}, and ${fromPack!.why}): the pack's defaults apply, not the stack's \`policy:\` settings; pass --config out/<stack>/policy-config.json from a render`);
     const { report, mandatoryViolations } = await reviewDeployment(exported, { packDir, config, environments: read?.environments, configSource: configFile && `policy config ${configFile}` });
     const json = JSON.stringify(report, null, 2) + "\n";
     process.stdout.write(values.json ? json : formatReport(report as PolicyReport));

@@ -106,3 +106,14 @@ export function makeDirectories(dir: string): void {
     }
   }
 }
+
+/** The same file, by path or, where both exist, by device and inode (a symlink or hard link to it). */
+export function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}

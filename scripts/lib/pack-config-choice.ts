@@ -5,11 +5,12 @@
  * createUrn makes them) must name both that stack and this project: another project's stack of
  * the same name (`pulumi stack export` of its `dev`) is not ours to configure.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ExportedDeployment } from "./review-wire";
 import { stackOfUrn } from "./review-wire";
 import { POLICY_CONFIG_EXTENSIONS, policyConfigFor } from "./review";
-import { forCaller } from "./cli";
+import { forCaller, sameFile } from "./cli";
 
 export interface PackConfigChoice {
   /** The config file to review with, if any. */
@@ -22,15 +23,50 @@ export interface PackConfigChoice {
  * `ourProject` gives this repository's project name, or throws where Pulumi.yaml cannot be read
  * (the choice then names that instead of guessing).
  */
-export function packConfigForExport(exported: ExportedDeployment, packDir: string, ourProject: () => string): PackConfigChoice {
+type StackOf = { stack: string; project: string } | { not: string; empty: boolean };
+
+/** The one stack and project an export's URNs all name, or what they name instead. */
+export function stackOfExport(exported: ExportedDeployment): StackOf {
   const identities = new Set((exported.deployment?.resources ?? []).map((r) => (typeof r?.urn === "string" ? JSON.stringify(stackOfUrn(r.urn)) : "")));
-  const pattern = `${forCaller(path.join(packDir, "config.<stack>"))}.*`;
-  if (identities.size === 0) return { why: `the export holds no resources, so its URNs name no stack to pick ${pattern} by` };
+  if (identities.size === 0) return { not: "no stack", empty: true };
   if (identities.size > 1 || identities.has("")) {
     const named = [...identities].filter((i) => i !== "").map((i) => JSON.parse(i) as { stack: string; project: string });
-    return { why: `the export's URNs name ${named.length > 1 ? `${named.length} stacks (${named.map((n) => `'${n.stack}' of project '${n.project}'`).join(", ")})` : "no single stack"}, so no ${pattern} is picked` };
+    return { not: named.length > 1 ? `${named.length} stacks (${named.map((n) => `'${n.stack}' of project '${n.project}'`).join(", ")})` : "no single stack", empty: false };
   }
-  const { stack, project } = JSON.parse([...identities][0]) as { stack: string; project: string };
+  return JSON.parse([...identities][0]) as { stack: string; project: string };
+}
+
+function describe(of: StackOf): string {
+  return "not" in of ? of.not : `stack '${of.stack}' of project '${of.project}'`;
+}
+
+/**
+ * Why the `policy-config.json` beside the state file is not the export's (step 2 of "Which pack
+ * config a review uses"), or undefined where it is taken. A render writes it beside its
+ * `stack.json`, so where a `stack.json` other than the state itself lies there (an export copied
+ * into a render's directory), the config is for the stack and project that file's URNs name, and
+ * an export whose URNs name another is not reviewed with it. Beside the render's own `stack.json`,
+ * or with no `stack.json` there (a config put beside an export on purpose), it is taken.
+ */
+export function besideConfigMismatch(exported: ExportedDeployment, state: string, besideConfig: string, read: (file: string) => ExportedDeployment): string | undefined {
+  const sibling = path.join(path.dirname(besideConfig), "stack.json");
+  if (!fs.existsSync(sibling) || sameFile(sibling, state)) return undefined;
+  let rendered: StackOf;
+  try {
+    rendered = stackOfExport(read(sibling));
+  } catch (err) {
+    return `it lies beside ${forCaller(sibling)}, which cannot be read (${err instanceof Error ? err.message : String(err)}), so which stack it is the config of is not known`;
+  }
+  const exportOf = stackOfExport(exported);
+  if (!("not" in rendered) && !("not" in exportOf) && rendered.stack === exportOf.stack && rendered.project === exportOf.project) return undefined;
+  return `it is the config of ${describe(rendered)} (the URNs of ${forCaller(sibling)}, which the render wrote beside it), and the URNs of ${forCaller(state)} name ${describe(exportOf)}`;
+}
+
+export function packConfigForExport(exported: ExportedDeployment, packDir: string, ourProject: () => string): PackConfigChoice {
+  const named = stackOfExport(exported);
+  const pattern = `${forCaller(path.join(packDir, "config.<stack>"))}.*`;
+  if ("not" in named) return { why: named.empty ? `the export holds no resources, so its URNs name no stack to pick ${pattern} by` : `the export's URNs name ${named.not}, so no ${pattern} is picked` };
+  const { stack, project } = named;
   let ours: string;
   try {
     ours = ourProject();

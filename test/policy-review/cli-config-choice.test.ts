@@ -65,6 +65,52 @@ test("an export whose URNs name two projects, or no resources at all, picks no c
   assert.match(empty.stderr, /policy config: none \(.*the export holds no resources, so its URNs name no stack to pick .*config\.<stack>\.\* by\)/);
 });
 
+/**
+ * A render's directory for stack `qa` of this project (its stack.json and the policy-config.json it
+ * wrote, lowering the fixture's mandatory violation) with an export of `stack` of `project` copied
+ * into it as copy.json.
+ */
+function copiedBesideRender(stack: string, project: string): { copy: string; config: string } {
+  const dir = path.dirname(exportOf("qa", [ourProject]));
+  fs.renameSync(path.join(dir, "export.json"), path.join(dir, "stack.json"));
+  const config = path.join(dir, "policy-config.json");
+  fs.writeFileSync(config, '{"all": "advisory"}\n');
+  const copy = path.join(dir, "copy.json");
+  fs.renameSync(exportOf(stack, [project]), copy);
+  return { copy, config };
+}
+
+/** `file` as the command names it (from where `npm run` was called), escaped for a RegExp. */
+const esc = (file: string) => path.relative(repoRoot, file).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+test("a policy-config.json beside the state is taken for an export of the stack and project its render's stack.json names", () => {
+  const { copy, config } = copiedBesideRender("qa", ourProject);
+  const res = policy(copy);
+  assert.equal(res.status, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, new RegExp(`^policy config: ${esc(config)}$`, "m"));
+  assert.doesNotMatch(res.stderr, /is not used/);
+  const own = policy(path.join(path.dirname(copy), "stack.json"));
+  assert.equal(own.status, 0, "the render's own stack.json takes it too\n" + own.stdout + own.stderr);
+});
+
+test("a policy-config.json beside an export of another stack or project is not used: a warning names both files, and the pack's config.<stack> or none applies", () => {
+  for (const [stack, project] of [["other", ourProject], ["qa", "shop"]]) {
+    const { copy, config } = copiedBesideRender(stack, project);
+    const res = policy(copy);
+    assert.equal(res.status, 1, `the pack's defaults: the mandatory violation stands\n${res.stdout}${res.stderr}`);
+    assert.doesNotMatch(res.stdout, /^policy config:/m);
+    const sibling = path.join(path.dirname(copy), "stack.json");
+    assert.match(res.stderr, new RegExp(`^warning: ${esc(config)} is not used: it is the config of stack 'qa' of project '${ourProject}' \\(the URNs of ${esc(sibling)}, which the render wrote beside it\\), and the URNs of ${esc(copy)} name stack '${stack}' of project '${project}'; pass --config ${esc(config)} to review with it anyway$`, "m"));
+    assert.match(res.stderr, /^policy config: none \(no --config, the policy-config\.json beside the state not the export's, and /m);
+  }
+  // Past the beside config, the pack's config.staging.json applies to an export of staging of this project.
+  const { copy } = copiedBesideRender("staging", ourProject);
+  const res = policy(copy);
+  assert.equal(res.status, 0, res.stdout + res.stderr);
+  assert.match(res.stdout, /^policy config: .*\/pack\/config\.staging\.json \(the pack's config for stack 'staging'/m);
+  assert.match(res.stderr, /^warning: .*policy-config\.json is not used: /m);
+});
+
 test("a stack of this project without a config.<stack> file is named", () => {
   const res = policy(exportOf("qa", [ourProject]));
   assert.equal(res.status, 1, res.stdout + res.stderr);
@@ -113,5 +159,5 @@ test("README says which config a review uses as this file checks it", () => {
   assert.ok(steps.every((at, i) => at >= 0 && (i === 0 || at > steps[i - 1])), `the four steps in order: ${steps}`);
   assert.match(section, /`config\.<stack>\.json`, else `config\.<stack>\.yaml`, else `config\.<stack>\.yml`/);
   assert.match(section, /this repository's \(Pulumi\.yaml's `name:`\)/);
-  for (const why of ["another project's stack of the same name", "no resources", "several stacks or projects", "Pulumi.yaml cannot be read"]) assert.ok(section.includes(why), why);
+  for (const why of ["another project's stack of the same name", "no resources", "several stacks or projects", "Pulumi.yaml cannot be read", "copied into the render directory of another stack or project"]) assert.ok(section.includes(why), why);
 });
