@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { constants } from "node:buffer";
 import { forCaller } from "./cli";
 import { SECRET_SIG, SIG_KEY } from "./review-wire";
+import { tooDeeplyNested } from "./export-shape";
 import type { ExportedDeployment, ExportedResource } from "./review-wire";
 
 /** The newest deployment schema the CLI reads (DeploymentSchemaVersionLatest). */
@@ -263,7 +264,8 @@ export function readDeploymentFile(file: string): ExportedDeployment {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+    const what = text.trim() === "" ? `is empty` : `not valid JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)})`;
+    throw new Error(`${file}: ${what}; ${expected}, a deployment export (out/<stack>/stack.json or \`pulumi stack export\` output)`);
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: not a deployment export (${expected})`);
   const doc = upToVersion3(raw as Record<string, unknown>, file);
@@ -278,6 +280,8 @@ export function readDeploymentFile(file: string): ExportedDeployment {
     for (const side of ["inputs", "outputs"] as const) {
       if (r[side] === null) delete r[side];
       if (r[side] !== undefined && (typeof r[side] !== "object" || Array.isArray(r[side]))) throw new Error(`${where} (${r.urn}) ${side} is not an object`);
+      const deep = tooDeeplyNested(r[side], side);
+      if (deep) throw new Error(`${where} (${r.urn}) ${deep}`);
       const secret = malformedSecret(r[side], side);
       if (secret) {
         throw new Error(`${where} (${r.urn}) ${secret}: malformed secret value: exactly one of \`ciphertext\` or \`plaintext\` (a JSON-encoded string) must be supplied, as the CLI requires to load the state`);
@@ -304,14 +308,4 @@ export function pendingOperationsNote(exported: ExportedDeployment): string | un
     return `${typeof urn === "string" ? urn : "(no urn)"}, interrupted while ${typeof type === "string" ? type : "(unknown operation)"}`;
   });
   return `${ops.length} pending operation(s) from an interrupted deployment were not judged (${listed.join("; ")}): the cluster may hold those objects in a state this export does not record; once \`pulumi refresh\` has cleared them, export and review again`;
-}
-
-/** `, of stack 's' of project 'p'` for a document shaped as a deployment export; undefined otherwise. */
-export function deploymentExportIdentity(document: unknown): string | undefined {
-  if (!document || typeof document !== "object" || Array.isArray(document)) return undefined;
-  const doc = document as { version?: unknown; deployment?: unknown };
-  if (typeof doc.version !== "number" || !("deployment" in doc)) return undefined;
-  const urn = (doc.deployment as { resources?: { urn?: unknown }[] } | null)?.resources?.[0]?.urn;
-  const [stack, project] = typeof urn === "string" ? urn.replace(/^urn:pulumi:/, "").split("::") : [];
-  return project !== undefined ? `, of stack '${stack}' of project '${project}'` : "";
 }

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { yamlScalars } from "./yaml-file";
-import { deploymentExportIdentity } from "./deployment-file";
+import { deploymentExportIdentity } from "./export-shape";
 
 /** Go's strings.TrimSpace white space (unicode.IsSpace: NEL and NO-BREAK SPACE too, not a BOM). */
 const blank = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;

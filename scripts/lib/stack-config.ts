@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { deploymentExportIdentity } from "./deployment-file";
+import { deploymentExportIdentity } from "./export-shape";
 import { LeadingZeroInteger, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
