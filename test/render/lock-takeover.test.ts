@@ -21,6 +21,7 @@ class Render {
   private readonly waiting: Array<() => void> = [];
   private stderr = "";
   private seen = 0;
+  private closed = false;
   last = "";
 
   constructor(
@@ -38,7 +39,11 @@ class Render {
       this.waiting.splice(0).forEach((wake) => wake());
     });
     this.child.stderr!.on("data", (d) => (this.stderr += d));
-    this.child.on("exit", () => this.waiting.splice(0).forEach((wake) => wake()));
+    // `close`, not `exit`: it comes after the last of its output has been read.
+    this.child.on("close", () => {
+      this.closed = true;
+      this.waiting.splice(0).forEach((wake) => wake());
+    });
   }
 
   get done(): boolean {
@@ -51,7 +56,7 @@ class Render {
     const paused = this.last.match(/^pause (\d+) /);
     if (paused) fs.writeFileSync(path.join(this.ctl, `${this.name}-${paused[1]}`), "");
     while (this.lines.length <= this.seen) {
-      assert.equal(this.child.exitCode, null, `render ${this.name} exited before reporting: ${this.stderr}`);
+      assert.ok(!this.closed, `render ${this.name} exited before reporting: ${this.stderr}`);
       await new Promise<void>((wake) => this.waiting.push(wake));
     }
     this.last = this.lines[this.seen++];
