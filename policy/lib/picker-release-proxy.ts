@@ -39,7 +39,11 @@ export interface LlmdProxy {
   envoy?: EnvoyView;
   /** The ConfigMap the Envoy preset's volume mounts that nothing renders, beside the one the chart renders. */
   missing?: { mounted: string; rendered: string };
+  /** A key the proxy's volume maps that its ConfigMap lacks; `chartKeys` where that ConfigMap is the chart's own. */
+  missingKey?: MissingKey;
 }
+
+type MissingKey = { configMap: string; key: string; chartKeys?: string[] };
 
 const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
 
@@ -50,7 +54,7 @@ export function presetExtProcHost(rel: ChartRelease, sidecar: boolean): string {
   return `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(domain) ? String(domain) : "cluster.local"}`;
 }
 
-type Volume = { name?: unknown; configMap?: { name?: unknown; items?: { key?: unknown; path?: unknown }[] } };
+type Volume = { name?: unknown; configMap?: { name?: unknown; optional?: unknown; items?: { key?: unknown; path?: unknown }[] } };
 
 /** The envoy preset's volume (values.yaml router.proxy.presets.envoy.volumes): ConfigMap `envoy`, a literal. */
 const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } };
@@ -68,18 +72,39 @@ function renderedConfigMapName(values: unknown): string | undefined {
   return goTruthy(at("proxyType")) && String(at("proxyType")).toLowerCase() === "agentgateway" ? "agentgateway" : "envoy";
 }
 
-/** The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object, or another standalone release's proxy ConfigMap. */
-function stackConfigMap(rel: ChartRelease, name: string): { data: unknown } | "release" | undefined {
+/** The keys of a ConfigMap's maps (data, binaryData); undefined where one is not a map this run can read. */
+const keysOf = (...maps: unknown[]): Set<string> | undefined =>
+  maps.every((m) => m === undefined || m === null || isObject(m)) ? new Set(maps.flatMap((m) => (isObject(m) ? Object.keys(m) : []))) : undefined;
+
+/**
+ * The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object (its data
+ * and keys), or another standalone release's proxy ConfigMap.
+ */
+function stackConfigMap(rel: ChartRelease, name: string): { data: unknown; keys?: Set<string> } | "release" | undefined {
   const stack = rel.stack ?? [];
   const cm = stack.find((r) => r.type === T.configMap && meta(r.props).name === name && meta(r.props).namespace === rel.namespace);
-  if (cm) return { data: cm.props.data };
+  if (cm) return { data: cm.props.data, keys: keysOf(cm.props.data, cm.props.binaryData) };
   const other = stack.some(
     (r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === rel.chart && releaseNamespace(r) === rel.namespace && renderedConfigMapName(r.props.values ?? {}) === name,
   );
   return other ? "release" : undefined;
 }
 
-type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered: string } | undefined;
+type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered: string } | { missingKey: MissingKey } | undefined;
+
+/**
+ * The first key of the volume's items its ConfigMap lacks (kubelet configmap MakePayload fails the
+ * mount on one, unless the volume is optional). `stack` is the stack's ConfigMap it mounts; without
+ * one, the chart's own, whose data (routerlib proxyConfigMapData) is the envoy preset's (envoy.yaml)
+ * merged with router.proxy.configMap.data. Undefined where the keys are not known here.
+ */
+function absentKey(volume: Volume, stack: { keys?: Set<string> } | undefined, data: unknown): MissingKey | undefined {
+  const chart = stack ? undefined : keysOf(data)?.add("envoy.yaml");
+  const have = stack ? stack.keys : chart;
+  if (!have || volume.configMap?.optional === true) return undefined;
+  const key = list(volume.configMap?.items).map((i) => i?.key).find((k): k is string => typeof k === "string" && !have.has(k));
+  return key === undefined ? undefined : { configMap: String(volume.configMap?.name), key, chartKeys: chart && [...chart].sort() };
+}
 
 /**
  * The envoy.yaml the Envoy proxy reads: `preset` for the preset's own, the text of
@@ -103,6 +128,8 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
   const elsewhere = mounted === rendered ? undefined : stackConfigMap(rel, mounted);
   // The kubelet sets up every volume of the pod, whatever mounts it: judged before the mounts are.
   if (mounted !== rendered && elsewhere === undefined) return given === undefined ? { missing: mounted, rendered } : undefined;
+  const missingKey = elsewhere === "release" ? undefined : absentKey(volume!, elsewhere, configMap.data);
+  if (missingKey) return { missingKey };
   if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined) || elsewhere === "release") return undefined;
   const items = list(volume!.configMap!.items);
   const key = items.length > 0 ? items.find((i) => i?.path === "envoy.yaml")?.key : "envoy.yaml";
@@ -194,6 +221,7 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   if (type === "agentgateway") return at("command") === undefined && at("args") === undefined ? { type, sidecar } : undefined;
   const config = envoyConfigText(rel);
   if (config !== undefined && config !== "preset" && "missing" in config) return { type, sidecar, missing: { mounted: config.missing, rendered: config.rendered } };
+  if (config !== undefined && config !== "preset" && "missingKey" in config) return { type, sidecar, missingKey: config.missingKey };
   const envoy = config === "preset" ? presetView(rel, sidecar) : config && parseEnvoy(config.text, config.from);
   return { type, sidecar, envoy };
 }
@@ -202,15 +230,27 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
  * The Envoy preset's volume mounting ConfigMap `envoy` after router.proxy.configMap.name renamed
  * the one the chart renders (routerlib _config.yaml names it from the merged configMap.name, while
  * _deployment.yaml and _proxy-deployment.yaml render router.proxy.volumes as given): with no such
- * ConfigMap in the namespace the kubelet cannot set the volume up and the pod never starts.
+ * ConfigMap in the namespace the kubelet cannot set the volume up and the pod never starts. Likewise
+ * where the volume's items map a key its ConfigMap (the stack's, or the chart's own) lacks and it is
+ * not optional: kubelet pkg/volume/configmap MakePayload fails the mount on it.
  */
 export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void {
   const p = llmdProxy(rel);
-  if (!p?.missing) return;
-  const { mounted, rendered } = p.missing;
+  if (!p) return;
   const outcome = p.sidecar
     ? "the picker's pod (the proxy is its sidecar) never starts, so the picker Service has no endpoint and every request through the proxy fails"
     : "the proxy's pods (router.proxy.mode service) never start, so every request sent to the proxy fails";
+  if (p.missingKey) {
+    const { configMap, key, chartKeys } = p.missingKey;
+    const whose = chartKeys ? `the one the chart renders for its Envoy proxy, with keys ${chartKeys.join(", ")}` : "the stack's";
+    const fix = chartKeys ? `give router.proxy.configMap.data a key ${key}` : `give ConfigMap ${configMap} a key ${key}`;
+    report(
+      `${rel.lead}: the proxy's volume config (router.proxy.volumes) maps key ${key} of ConfigMap ${rel.namespace}/${configMap} (${whose}), which has no such key (and the volume is not optional), so the kubelet cannot mount it and ${outcome} (kubelet configmap volume MakePayload: "references non-existent config key"); map a key it has, ${fix}, or mark the volume optional`,
+      rel.resource.urn,
+    );
+  }
+  if (!p.missing) return;
+  const { mounted, rendered } = p.missing;
   report(
     `${rel.lead}: router.proxy.configMap.name "${rendered}" renames the ConfigMap the chart renders for its Envoy proxy, but the proxy's volume config (the envoy preset's router.proxy.volumes) still mounts ConfigMap ${rel.namespace}/${mounted}, which neither the chart nor the stack renders, so the kubelet cannot mount it and ${outcome} (routerlib _config.yaml names the ConfigMap from router.proxy.configMap.name, _deployment.yaml mounts router.proxy.volumes as given); give router.proxy.volumes a volume config mounting ConfigMap ${rendered} (key envoy.yaml at path envoy.yaml), or drop router.proxy.configMap.name`,
     rel.resource.urn,

@@ -210,4 +210,18 @@ export const pickerReleaseMutations: Mutation[] = [
         router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { name: "llama-router-envoy" } } },
       }),
   },
+  {
+    // The chart's proxy ConfigMap holds the envoy preset's envoy.yaml and router.proxy.configMap.data (routerlib v0.10.0
+    // proxyConfigMapData); a volume mapping another key of it fails kubelet configmap MakePayload, so the pod never starts.
+    name: "an llm-d-router-standalone Helm release whose proxy volume maps a key (proxy.yaml) its chart-rendered ConfigMap envoy lacks",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-key", "llm-d-router-standalone", {
+        router: {
+          modelServers: { matchLabels: { app: "llama-router" } },
+          inferencePool: { create: false },
+          proxy: { volumes: [{ name: "config", configMap: { name: "envoy", items: [{ key: "proxy.yaml", path: "envoy.yaml" }] } }] },
+        },
+      }),
+  },
 ];

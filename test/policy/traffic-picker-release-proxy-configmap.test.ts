@@ -113,3 +113,28 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy with an envoy.ya
   assert.deepEqual(await standalone({}, envoyYaml(9012, false, 19000, "elsewhere.example"), { mode: "service" }), []);
   assert.deepEqual(await standalone({}, envoyYaml(9012, true).replace("port_value: 9012", 'port_value: {{ .Values.router.epp.extProcPort | default 9002 }}')), []);
 });
+
+test("inference-pool-epp: a proxy volume mapping a key its ConfigMap does not have (kubelet MakePayload: references non-existent config key)", async () => {
+  const missing = (proxy: Record<string, unknown>, ...stack: unknown[]) => messages(release(proxy), ...stack);
+  // A ConfigMap of the stack without the key the volume maps.
+  const own = await missing({ volumes: volume("my-envoy", "proxy.yaml") }, configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, true) }));
+  assert.equal(own.length, 1, own.join("\n"));
+  assert.match(
+    own[0],
+    /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-standalone\) on a.*: the proxy's volume config \(router.proxy.volumes\) maps key proxy.yaml of ConfigMap inference\/my-envoy \(the stack's\), which has no such key \(and the volume is not optional\), so the kubelet cannot mount it and the picker's pod \(the proxy is its sidecar\) never starts/,
+  );
+  // The chart's own ConfigMap, rendered from the envoy preset's data (envoy.yaml only) and router.proxy.configMap.data.
+  const chart = await missing({ volumes: volume("envoy", "proxy.yaml") });
+  assert.equal(chart.length, 1, chart.join("\n"));
+  assert.match(chart[0], /maps key proxy.yaml of ConfigMap inference\/envoy \(the one the chart renders for its Envoy proxy, with keys envoy.yaml\), which has no such key/);
+  assert.match((await missing({ mode: "service", volumes: volume("envoy", "proxy.yaml") })).join("\n"), /the proxy's pods \(router.proxy.mode service\) never start/);
+  // Quiet: the key there (data or binaryData), the volume optional, the values giving the key, another namespace's ConfigMap (not the stack's).
+  const binary = on("kubernetes:core/v1:ConfigMap", "cm-bin", { metadata: { name: "my-envoy", namespace: "inference" }, binaryData: { "proxy.yaml": "Zm9v" } });
+  assert.deepEqual(await missing({ volumes: volume("my-envoy", "proxy.yaml") }, binary), []);
+  const optional = [{ name: "config", configMap: { name: "my-envoy", optional: true, items: [{ key: "proxy.yaml", path: "envoy.yaml" }] } }];
+  assert.deepEqual(await missing({ volumes: optional }, configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, true) })), []);
+  assert.deepEqual(await missing({ volumes: volume("envoy", "proxy.yaml"), configMap: { data: { "proxy.yaml": envoyYaml(9002, true) } } }), []);
+  assert.deepEqual(await missing({ volumes: volume("my-envoy", "proxy.yaml") }, configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, true) }, "other")), []);
+  // Judged whatever mounts the volume: replaced volumeMounts do not hide it.
+  assert.equal((await missing({ volumes: volume("envoy", "proxy.yaml"), volumeMounts: [] })).length, 1);
+});
