@@ -39,11 +39,11 @@ export interface LlmdProxy {
   envoy?: EnvoyView;
   /** The ConfigMap the Envoy preset's volume mounts that nothing renders, beside the one the chart renders. */
   missing?: { mounted: string; rendered: string };
-  /** A key the proxy's volume maps that its ConfigMap lacks; `chartKeys` where that ConfigMap is the chart's own. */
+  /** A key the proxy's volume maps that its ConfigMap lacks; `whose` says whose ConfigMap, `fix` where to add the key. */
   missingKey?: MissingKey;
 }
 
-type MissingKey = { configMap: string; key: string; chartKeys?: string[] };
+type MissingKey = { configMap: string; key: string; whose: string; fix: string };
 
 const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
 
@@ -77,17 +77,30 @@ const keysOf = (...maps: unknown[]): Set<string> | undefined =>
   maps.every((m) => m === undefined || m === null || isObject(m)) ? new Set(maps.flatMap((m) => (isObject(m) ? Object.keys(m) : []))) : undefined;
 
 /**
- * The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object (its data
- * and keys), or another standalone release's proxy ConfigMap.
+ * The keys of the ConfigMap a standalone release renders for its proxy (routerlib _helpers.tpl
+ * proxyConfigMapData): router.proxy.configMap.data's over its preset's, envoy.yaml (the envoy
+ * preset's data) or config.yaml (which the chart generates for agentgateway).
  */
-function stackConfigMap(rel: ChartRelease, name: string): { data: unknown; keys?: Set<string> } | "release" | undefined {
+function renderedKeys(values: unknown): Set<string> | undefined {
+  const type = goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy";
+  const own = type === "envoy" ? "envoy.yaml" : type === "agentgateway" ? "config.yaml" : undefined;
+  return own === undefined ? undefined : keysOf(dig(values, "router.proxy.configMap.data"))?.add(own);
+}
+
+type StackConfigMap = { data: unknown; keys?: Set<string>; release?: string };
+
+/**
+ * The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object (its data
+ * and keys), or another standalone release's proxy ConfigMap (`release` naming it; its data not read).
+ */
+function stackConfigMap(rel: ChartRelease, name: string): StackConfigMap | undefined {
   const stack = rel.stack ?? [];
   const cm = stack.find((r) => r.type === T.configMap && meta(r.props).name === name && meta(r.props).namespace === rel.namespace);
   if (cm) return { data: cm.props.data, keys: keysOf(cm.props.data, cm.props.binaryData) };
-  const other = stack.some(
+  const other = stack.find(
     (r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === rel.chart && releaseNamespace(r) === rel.namespace && renderedConfigMapName(r.props.values ?? {}) === name,
   );
-  return other ? "release" : undefined;
+  return other && { data: undefined, keys: renderedKeys(other.props.values ?? {}), release: `${rel.namespace}/${String(other.props.name ?? other.urn.split("::").pop())}` };
 }
 
 type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered: string } | { missingKey: MissingKey } | undefined;
@@ -95,15 +108,18 @@ type ConfigSource = "preset" | { text: string; from: string } | { missing: strin
 /**
  * The first key of the volume's items its ConfigMap lacks (kubelet configmap MakePayload fails the
  * mount on one, unless the volume is optional). `stack` is the stack's ConfigMap it mounts; without
- * one, the chart's own, whose data (routerlib proxyConfigMapData) is the envoy preset's (envoy.yaml)
- * merged with router.proxy.configMap.data. Undefined where the keys are not known here.
+ * one, the chart's own (renderedKeys). Undefined where the keys are not known here.
  */
-function absentKey(volume: Volume, stack: { keys?: Set<string> } | undefined, data: unknown): MissingKey | undefined {
-  const chart = stack ? undefined : keysOf(data)?.add("envoy.yaml");
-  const have = stack ? stack.keys : chart;
+function absentKey(rel: ChartRelease, volume: Volume, stack: StackConfigMap | undefined): MissingKey | undefined {
+  const have = stack ? stack.keys : renderedKeys(rel.values);
   if (!have || volume.configMap?.optional === true) return undefined;
   const key = list(volume.configMap?.items).map((i) => i?.key).find((k): k is string => typeof k === "string" && !have.has(k));
-  return key === undefined ? undefined : { configMap: String(volume.configMap?.name), key, chartKeys: chart && [...chart].sort() };
+  if (key === undefined) return undefined;
+  const keys = [...have].sort().join(", ");
+  const configMap = String(volume.configMap?.name);
+  if (!stack) return { configMap, key, whose: `the one the chart renders for its Envoy proxy, with keys ${keys}`, fix: `give router.proxy.configMap.data a key ${key}` };
+  if (!stack.release) return { configMap, key, whose: "the stack's", fix: `give ConfigMap ${configMap} a key ${key}` };
+  return { configMap, key, whose: `the one Helm release ${stack.release} renders for its proxy, with keys ${keys}`, fix: `give that release's router.proxy.configMap.data a key ${key}` };
 }
 
 /**
@@ -128,9 +144,9 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
   const elsewhere = mounted === rendered ? undefined : stackConfigMap(rel, mounted);
   // The kubelet sets up every volume of the pod, whatever mounts it: judged before the mounts are.
   if (mounted !== rendered && elsewhere === undefined) return given === undefined ? { missing: mounted, rendered } : undefined;
-  const missingKey = elsewhere === "release" ? undefined : absentKey(volume!, elsewhere, configMap.data);
+  const missingKey = absentKey(rel, volume!, elsewhere);
   if (missingKey) return { missingKey };
-  if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined) || elsewhere === "release") return undefined;
+  if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined) || elsewhere?.release) return undefined;
   const items = list(volume!.configMap!.items);
   const key = items.length > 0 ? items.find((i) => i?.path === "envoy.yaml")?.key : "envoy.yaml";
   if (typeof key !== "string") return undefined;
@@ -241,9 +257,7 @@ export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void
     ? "the picker's pod (the proxy is its sidecar) never starts, so the picker Service has no endpoint and every request through the proxy fails"
     : "the proxy's pods (router.proxy.mode service) never start, so every request sent to the proxy fails";
   if (p.missingKey) {
-    const { configMap, key, chartKeys } = p.missingKey;
-    const whose = chartKeys ? `the one the chart renders for its Envoy proxy, with keys ${chartKeys.join(", ")}` : "the stack's";
-    const fix = chartKeys ? `give router.proxy.configMap.data a key ${key}` : `give ConfigMap ${configMap} a key ${key}`;
+    const { configMap, key, whose, fix } = p.missingKey;
     report(
       `${rel.lead}: the proxy's volume config (router.proxy.volumes) maps key ${key} of ConfigMap ${rel.namespace}/${configMap} (${whose}), which has no such key (and the volume is not optional), so the kubelet cannot mount it and ${outcome} (kubelet configmap volume MakePayload: "references non-existent config key"); map a key it has, ${fix}, or mark the volume optional`,
       rel.resource.urn,

@@ -138,3 +138,14 @@ test("inference-pool-epp: a proxy volume mapping a key its ConfigMap does not ha
   // Judged whatever mounts the volume: replaced volumeMounts do not hide it.
   assert.equal((await missing({ volumes: volume("envoy", "proxy.yaml"), volumeMounts: [] })).length, 1);
 });
+
+test("inference-pool-epp: a proxy volume mapping a key another standalone release's proxy ConfigMap does not render", async () => {
+  const other = (proxy: Record<string, unknown>) =>
+    on(RELEASE, "other", { name: "other", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "other" } }, inferencePool: { create: false }, proxy } } });
+  // routerlib proxyConfigMapData: release other's ConfigMap other-envoy holds the preset's envoy.yaml and its router.proxy.configMap.data keys.
+  const got = await messages(release({ volumes: volume("other-envoy", "proxy.yaml") }), other({ configMap: { name: "other-envoy" } }));
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(got[0], /maps key proxy.yaml of ConfigMap inference\/other-envoy \(the one Helm release inference\/other renders for its proxy, with keys envoy.yaml\), which has no such key/);
+  assert.deepEqual(await messages(release({ volumes: volume("other-envoy", "proxy.yaml") }), other({ configMap: { name: "other-envoy", data: { "proxy.yaml": "x" } } })), []);
+  assert.deepEqual(await messages(release({ volumes: volume("other-envoy") }), other({ configMap: { name: "other-envoy" } })), []);
+});
