@@ -5,6 +5,7 @@
  */
 import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, addLike } from "./mutations-support";
+import { envoyYaml } from "../support/envoy-bootstrap";
 
 /** Each chart a mutation installs: the release's name, the chart's reference and its version. */
 const PICKER_CHARTS = {
@@ -35,25 +36,6 @@ function addPickerRelease(
   if (!given) return undefined;
   return addLike(doc, like, name, "kubernetes:helm.sh/v3:Release", { name: c.release, namespace: "inference", ...source, version: c.version, values: given });
 }
-
-/** An Envoy bootstrap whose ext_proc filter calls the picker beside it (127.0.0.1:9002) without TLS. */
-const plaintextEnvoyYaml = [
-  "static_resources:",
-  "  listeners:",
-  "  - name: proxy",
-  "    address: { socket_address: { address: 0.0.0.0, port_value: 8081 } }",
-  "    filter_chains:",
-  "    - filters:",
-  "      - name: envoy.filters.network.http_connection_manager",
-  "        typed_config:",
-  "          '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-  "          http_filters:",
-  "          - name: envoy.filters.http.ext_proc",
-  "            typed_config: { '@type': type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor, grpc_service: { envoy_grpc: { cluster_name: picker } } }",
-  "  clusters:",
-  "  - name: picker",
-  "    load_assignment: { cluster_name: picker, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 9002 } } } }] }] }",
-].join("\n");
 
 export const pickerReleaseMutations: Mutation[] = [
   {
@@ -197,7 +179,7 @@ export const pickerReleaseMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) =>
       addPickerRelease(doc, "router-proxy-own", "llm-d-router-standalone", {
-        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { data: { "envoy.yaml": plaintextEnvoyYaml } } } },
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { data: { "envoy.yaml": envoyYaml(9002, false) } } } },
       }),
   },
   {

@@ -11,6 +11,7 @@ import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
 import { runStack } from "../support/policy";
 import { on } from "./traffic-support";
+import { envoyYaml } from "../support/envoy-bootstrap";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const LEAD = "the endpoint picker of Helm release inference/llama (chart llm-d-router-standalone) on a";
@@ -25,28 +26,6 @@ const release = (proxy: Record<string, unknown>, epp: Record<string, unknown> = 
 const configMap = (name: string, data: Record<string, string>, namespace = "inference") =>
   on("kubernetes:core/v1:ConfigMap", `cm-${namespace}-${name}`, { metadata: { name, namespace }, data });
 const messages = async (...resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
-
-/** An Envoy bootstrap whose ext_proc filter calls `host`:`port` (127.0.0.1 unless given), over TLS where `tls`, and whose admin binds `admin`. */
-const envoyYaml = (port: number, tls: boolean, admin = 19000, host = "127.0.0.1") =>
-  [
-    `admin: { address: { socket_address: { address: 127.0.0.1, port_value: ${admin} } } }`,
-    "static_resources:",
-    "  listeners:",
-    "  - name: proxy",
-    "    address: { socket_address: { address: 0.0.0.0, port_value: 8081 } }",
-    "    filter_chains:",
-    "    - filters:",
-    "      - name: envoy.filters.network.http_connection_manager",
-    "        typed_config:",
-    "          '@type': type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-    "          http_filters:",
-    "          - name: envoy.filters.http.ext_proc",
-    "            typed_config: { '@type': type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor, grpc_service: { envoy_grpc: { cluster_name: picker } } }",
-    "  clusters:",
-    "  - name: picker",
-    `    load_assignment: { cluster_name: picker, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: ${host}, port_value: ${port} } } } }] }] }`,
-    ...(tls ? ["    transport_socket: { name: envoy.transport_sockets.tls, typed_config: { '@type': type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext } }"] : []),
-  ].join("\n");
 
 const volume = (name: string, key = "envoy.yaml") => [{ name: "config", configMap: { name, items: [{ key, path: "envoy.yaml" }] } }];
 
