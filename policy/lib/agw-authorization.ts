@@ -11,7 +11,7 @@ import { list, orUnknown, probe, Tri } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
-import { setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
+import { listenerSetsOf, setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
 import { delegatedRoutes } from "./route-delegation";
 
 export interface AgwAuthorization {
@@ -252,12 +252,14 @@ export function narrowedNote(auths: AgwAuthorization[], listener: string): strin
 
 /**
  * AgentgatewayPolicies whose traffic.authorization names the Gateway with a sectionName none of its
- * listeners has (they bind nothing), for the message; one an AgentgatewayPolicyPatch retargeted
+ * listeners has, nor those of the ListenerSets that may attach to it (they bind nothing), for the message; one an AgentgatewayPolicyPatch retargeted
  * there (the policy's own targetRefs did not name it) is told as that patch's doing, as patchedAway does.
  */
 export function misplaced(g: Graph, gw: GatewayProxy): string {
   const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
-  const listeners = orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]);
+  // A ListenerSet listener is the Gateway's too, and a Gateway sectionName naming it binds it (types/agent.rs as_listener_target_ref keys by the name alone); one whose attachment is not known yet may exist.
+  const ofSets = gateway ? listenerSetsOf(gateway, g.resources).flatMap(({ set }) => orUnknown(() => list(set.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[])) : [];
+  const listeners = [...orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]), ...ofSets];
   const sections = (spec: any) => list(spec?.targetRefs as { kind?: unknown; name?: unknown; sectionName?: unknown }[]).filter((ref) => ref?.kind === "Gateway" && ref.name === gw.name && typeof ref.sectionName === "string").map((ref) => String(ref.sectionName));
   const named = g.resources.filter((r) => isAgentgatewayPolicy(r.type) && orUnknown(() => meta(r.props).namespace === gw.namespace && !!r.props.spec?.traffic?.authorization, false)).flatMap((r) =>
     orUnknown(() => {

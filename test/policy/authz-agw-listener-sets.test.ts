@@ -78,3 +78,16 @@ test("agent-call-graph: a ListenerSet listener named like a Gateway listener is 
   // Beside it, a PreRouting one on the ListenerSet's `http` restricts that listener further and opens nothing.
   assert.deepEqual(await runTwin(onHttp, authz("twin", { kind: "ListenerSet", name: "twin", sectionName: "http" }, agents, true)), []);
 });
+
+test("agent-call-graph: a Gateway sectionName naming a ListenerSet listener names an existing listener (agentgateway v1.4.1 as_listener_target_ref keys by the listener name)", async () => {
+  const deny = on(AGP, "tools-agpol-side", {
+    metadata: { name: "side", namespace: "tools" },
+    spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "mcp-gateway", sectionName: "side" }], traffic: { authorization: { action: "Deny", policy: { matchExpressions: ["false"] } } } },
+  });
+  const found = await run(mcp(same), deny);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /listener side of ListenerSet tools\/extra to restrict its callers/);
+  assert.doesNotMatch(found[0], /which no listener of it has/);
+  // Where the ListenerSet does not attach, no listener has the name.
+  assert.match((await run(mcp(), authz("side", { kind: "Gateway", name: "mcp-gateway", sectionName: "side" }, agents))).join("\n"), /names sectionName side, which no listener of it has/);
+});
