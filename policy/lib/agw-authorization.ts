@@ -12,7 +12,7 @@ import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
 import { listenerSetsOf, setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
-import { delegatedRoutes } from "./route-delegation";
+import { DelegatedFrom, delegatedRoutes, delegationChains } from "./route-delegation";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -46,6 +46,8 @@ export interface RouteBinding {
   rule: boolean;
   /** For a rule binding: the rules' names (the targets' sectionNames, sorted), for the topology's label. */
   rules?: string[];
+  /** For a delegated child route: each chain of routes (and their rules) handing requests down to it, parent first, whose policies the proxy collects before its own (route-delegation.ts). */
+  chains?: DelegatedFrom[][];
 }
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
@@ -91,7 +93,7 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
   // HTTPRoutes the served ones delegate to run on the Gateway too, with their policies (route-delegation.ts).
   const children = delegatedRoutes(routes, g.resources);
   if (children === "unknown") return "unknown";
-  routes.push(...children);
+  routes.push(...children.routes);
   const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace), ...viaSets.sets.map((s) => s.namespace)]);
   const out: AgwAuthorization[] = [];
   for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
@@ -146,8 +148,11 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
       const whole = hits(isRouteKind, target, false);
       const rule = hits(isRouteKind, target, true);
       if (whole === "unknown" || rule === "unknown") unsure = true;
-      if (whole === true) bindings.push({ route: `${namespace}/${target.name}`, rule: false });
-      if (rule === true) bindings.push({ route: `${namespace}/${target.name}`, rule: true, rules: ruleNames(target) });
+      const key = `${namespace}/${target.name}`;
+      const chains = delegationChains(children.parents, key);
+      const chain = chains.length > 0 ? { chains } : {};
+      if (whole === true) bindings.push({ route: key, rule: false, ...chain });
+      if (rule === true) bindings.push({ route: key, rule: true, rules: ruleNames(target), ...chain });
     }
     const onRoute = bindings.length > 0;
     if (onGateway === "unknown" || unsure) return "unknown";

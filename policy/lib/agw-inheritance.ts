@@ -21,7 +21,8 @@
  *   in hash order beside it, are kept: only an Allow on a route can open the gateway (a route's
  *   Require is not counted as a guard), and keeping them is the outcome that may.
  */
-import type { AgwAuthorization } from "./agw-authorization";
+import type { AgwAuthorization, RouteBinding } from "./agw-authorization";
+import type { DelegatedFrom } from "./route-delegation";
 
 export interface AuthorizationSets {
   /** PreRouting authorization on the Gateway or listener: empty when there is none. */
@@ -59,15 +60,24 @@ export function authorizationSets(auths: AgwAuthorization[]): AuthorizationSets 
   return { preRouting, ...routeLocks(route) };
 }
 
-/** The route-phase set when no Override above the routes stopped the merge: each route's Override drops that route's rule-level bindings. */
+/**
+ * The route-phase set when no Override above the routes stopped the merge. The proxy collects each
+ * route on the delegation chain parent first, its policies then its rule's (route-delegation.ts):
+ * a route's Override drops that route's rule-level bindings and everything on the children it
+ * delegates to, an Override on its delegating rule the children's; a child another chain reaches
+ * without an Override keeps its policies.
+ */
 function routeLocks(route: AgwAuthorization[]): Omit<AuthorizationSets, "preRouting"> {
-  const locked = new Set(route.flatMap((a) => (a.override ? (a.routes ?? []).filter((b) => !b.rule).map((b) => b.route) : [])));
-  if (locked.size === 0) return { routePhase: [route], lockNote: "" };
-  const kept = route.filter((a) => a.onGateway || (a.routes ?? []).some((b) => !b.rule || !locked.has(b.route)));
-  const dropped = route.filter((a) => !kept.includes(a));
-  const lockers = route.filter((a) => a.override && (a.routes ?? []).some((b) => !b.rule));
-  const lockNote = dropped.length
-    ? `${named(lockers)} sets strategy.inheritance Override on route ${[...locked].join(", ")}, so agentgateway v1.4.1 drops ${named(dropped)} (on its rules) from that route's authorization (store/binds.rs route_policies)`
-    : "";
+  const lockers = route.filter((a) => a.override);
+  const locked = new Set(lockers.flatMap((a) => (a.routes ?? []).filter((b) => !b.rule).map((b) => b.route)));
+  const lockedRules = new Set(lockers.flatMap((a) => (a.routes ?? []).filter((b) => b.rule).flatMap((b) => (b.rules ?? []).map((r) => `${b.route}#${r}`))));
+  const cuts = (f: DelegatedFrom) => locked.has(f.route) || (f.rule !== undefined && lockedRules.has(`${f.route}#${f.rule}`));
+  const dropped = (b: RouteBinding) => (b.rule && locked.has(b.route)) || (b.chains !== undefined && b.chains.every((c) => c.some(cuts)));
+  const kept = route.filter((a) => a.onGateway || (a.routes ?? []).some((b) => !dropped(b)));
+  const gone = route.filter((a) => !kept.includes(a));
+  if (gone.length === 0) return { routePhase: [route], lockNote: "" };
+  const by = lockers.filter((a) => (a.routes ?? []).some((b) => locked.has(b.route) || (b.rules ?? []).some((r) => lockedRules.has(`${b.route}#${r}`))));
+  const on = [...locked, ...lockedRules].map((r) => r.replace("#", " rule "));
+  const lockNote = `${named(by)} sets strategy.inheritance Override on route ${on.join(", ")}, so agentgateway v1.4.1 drops ${named(gone)} (on its rules or on the routes it delegates to) from that route's authorization (store/binds.rs route_policies, proxy/httpproxy.rs select_route_chain)`;
   return { routePhase: [kept], lockNote };
 }

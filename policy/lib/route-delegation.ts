@@ -9,7 +9,10 @@
  * of them (childAllowsParent). Its rules run on the parent's Gateway, and the proxy applies the
  * policies of every route on the chain (proxy/httpproxy.rs select_route_chain, store/binds.rs
  * route_policies), so a policy on the child reaches the parent's Gateway. A child may delegate in
- * turn (resolveGateways walks up to the Gateway).
+ * turn (resolveGateways walks up to the Gateway). The proxy walks the chain parent first
+ * (select_route_chain pushes each child after its parent) and route_policies collects each route's
+ * policies, then its rule's, in that order, so an Override on a parent (or on its delegating rule)
+ * drops the children's authorization (agw-inheritance.ts); the parents are kept for that.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { GATEWAY_GROUP, isKind, meta } from "./k8s";
@@ -24,11 +27,13 @@ interface Ref {
   namespace?: string;
 }
 
-/** The route groups a route's rules delegate to: namespace and name (`*`, a name or `key=value`). */
-function delegations(r: PolicyResource): { namespace: string; name: string }[] {
+/** The route groups a route's rules delegate to: namespace and name (`*`, a name or `key=value`), with the delegating rule's name. */
+function delegations(r: PolicyResource): { namespace: string; name: string; rule?: string }[] {
   const ns = meta(r.props).namespace as string;
-  return list(r.props.spec?.rules as { backendRefs?: Ref[] }[]).flatMap((rule) =>
-    list(rule?.backendRefs).filter((b) => b?.group === GATEWAY_GROUP && b.kind === "HTTPRoute" && typeof b.name === "string").map((b) => ({ namespace: b.namespace ?? ns, name: b.name! })),
+  return list(r.props.spec?.rules as { name?: unknown; backendRefs?: Ref[] }[]).flatMap((rule) =>
+    list(rule?.backendRefs)
+      .filter((b) => b?.group === GATEWAY_GROUP && b.kind === "HTTPRoute" && typeof b.name === "string")
+      .map((b) => ({ namespace: b.namespace ?? ns, name: b.name!, ...(typeof rule?.name === "string" ? { rule: rule.name } : {}) })),
   );
 }
 
@@ -45,25 +50,50 @@ function takes(child: PolicyResource, parent: { namespace: string; name: string 
   return parents.includes(`${parent.namespace}/${parent.name}`);
 }
 
+/** A route delegating to a child (`ns/name`), through its rule of that name where the rule has one. */
+export interface DelegatedFrom {
+  route: string;
+  rule?: string;
+}
+
+/** The delegated children: the routes, and for each (`ns/name`) the routes and rules handing requests to it. */
+export interface Delegated {
+  routes: PolicyResource[];
+  parents: Map<string, DelegatedFrom[]>;
+}
+
 /** The HTTPRoutes `served` delegate to, directly or through other children (not those in `served`); "unknown" while a route is not known yet. */
-export function delegatedRoutes(served: PolicyResource[], resources: PolicyResource[]): PolicyResource[] | "unknown" {
+export function delegatedRoutes(served: PolicyResource[], resources: PolicyResource[]): Delegated | "unknown" {
   const routes = resources.filter((r) => isHttpRoute(r.type));
-  const out: PolicyResource[] = [];
+  const out: Delegated = { routes: [], parents: new Map() };
   const queue = served.filter((r) => isHttpRoute(r.type));
   for (let i = 0; i < queue.length; i++) {
     const parent = queue[i];
     const groups = probe(() => ({ self: { namespace: meta(parent.props).namespace as string, name: meta(parent.props).name as string }, to: delegations(parent) }));
     if (!groups.known) return "unknown";
+    const self = groups.value.self;
     for (const group of groups.value.to) {
-      for (const child of routes.filter((c) => !served.includes(c) && !out.includes(c))) {
-        const hit = probe(() => takes(child, groups.value.self, group));
+      for (const child of routes.filter((c) => !served.includes(c))) {
+        const hit = probe(() => takes(child, self, group));
         if (!hit.known) return "unknown";
-        if (hit.value) {
-          out.push(child);
-          queue.push(child);
-        }
+        if (!hit.value) continue;
+        // Every parent is kept: an Override on one of them cuts the chain through it alone (agw-inheritance.ts).
+        const key = `${meta(child.props).namespace}/${meta(child.props).name}`;
+        const from: DelegatedFrom = { route: `${self.namespace}/${self.name}`, ...(group.rule !== undefined ? { rule: group.rule } : {}) };
+        const known = out.parents.get(key) ?? [];
+        if (!known.some((f) => f.route === from.route && f.rule === from.rule)) out.parents.set(key, [...known, from]);
+        if (out.routes.includes(child)) continue;
+        out.routes.push(child);
+        queue.push(child);
       }
     }
   }
   return out;
+}
+
+/** Each chain of delegations from a route on the Gateway down to the child `key` (`ns/name`), parent first; none for a route that is not a delegated child. */
+export function delegationChains(parents: Map<string, DelegatedFrom[]>, key: string, seen: string[] = []): DelegatedFrom[][] {
+  return (parents.get(key) ?? [])
+    .filter((f) => f.route !== key && !seen.includes(f.route))
+    .flatMap((f) => (parents.has(f.route) ? delegationChains(parents, f.route, [...seen, key]).map((c) => [...c, f]) : [[f]]));
 }

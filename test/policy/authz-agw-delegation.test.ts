@@ -42,3 +42,36 @@ test("agent-call-graph: an open Allow on a delegated child HTTPRoute opens the M
   // Without the open policy the delegation changes nothing.
   assert.deepEqual(await run(parent({ name: "*" }), child()), []);
 });
+
+const override = (name: string, target: Record<string, unknown>, expr: string) =>
+  on(AGP, `tools-agpol-${name}`, {
+    metadata: { name, namespace: "tools" },
+    spec: { targetRefs: [{ group: GW, ...target }], strategy: { inheritance: "Override" }, traffic: { authorization: { action: "Allow", policy: { matchExpressions: [expr] } } } },
+  });
+
+test("agent-call-graph: an Override on the parent HTTPRoute drops its delegated children's authorization (agentgateway v1.4.1 collects the chain parent first)", async () => {
+  const onParent = override("parent-lock", { kind: "HTTPRoute", name: "parent" }, agents);
+  assert.deepEqual(await run(parent({ name: "child" }), child(), open, onParent), []);
+  // Through a grandchild too: the lock holds down the whole chain.
+  const middle = route("middle", { rules: [{ backendRefs: [{ group: GW, kind: "HTTPRoute", name: "child" }] }] });
+  assert.deepEqual(await run(parent({ name: "middle" }), middle, child(), open, onParent), []);
+  // An Override on the parent's delegating rule (sectionName) drops them as well; one on another rule does not.
+  const named = route("parent", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ name: "to-child", backendRefs: [{ group: GW, kind: "HTTPRoute", name: "child" }] }, { name: "other", backendRefs: [{ name: "calculator", port: 8080 }] }] });
+  assert.deepEqual(await run(named, child(), open, override("rule-lock", { kind: "HTTPRoute", name: "parent", sectionName: "to-child" }, agents)), []);
+  const other = await run(named, child(), open, override("rule-lock", { kind: "HTTPRoute", name: "parent", sectionName: "other" }, agents));
+  assert.equal(other.length, 1, other.join("\n"));
+  assert.match(other[0], /tools\/child-open allows "true"/);
+  // A child another parent delegates to without an Override still opens the gateway there.
+  const second = route("second", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ group: GW, kind: "HTTPRoute", name: "child" }] }] });
+  const found = await run(parent({ name: "child" }), second, child(), open, onParent);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /tools\/child-open allows "true"/);
+});
+
+test("agent-call-graph: an Override on a delegated child HTTPRoute keeps its parent's authorization (the parent's comes first in the chain)", async () => {
+  const onChild = override("child-lock", { kind: "HTTPRoute", name: "child" }, agents);
+  const found = await run(parent({ name: "child" }), child(), onChild, allow("parent-open", { kind: "HTTPRoute", name: "parent" }, "true"));
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /tools\/parent-open allows "true"/);
+  assert.deepEqual(await run(parent({ name: "child" }), child(), onChild), []);
+});
