@@ -8,7 +8,7 @@
  * with it (3.7.3 Command Execution Environment). Read by boot-scripts.ts.
  */
 import { atCommandStart } from "./shell-commands";
-import { Group, Structure, enclosing, structure, topLevel } from "./shell-structure";
+import { Group, Structure, enclosing, shellFunctions, structure, topLevel } from "./shell-structure";
 import { wordValue } from "./shell-values";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */
@@ -45,9 +45,16 @@ function redirect(fds: Map<string, string | undefined>, fd: string | undefined, 
   return true;
 }
 
-/** Each `exec` without a command at a command's start: its redirections, scoped to the subshell holding it. */
+/**
+ * Each `exec` without a command at a command's start: its redirections, scoped to the subshell
+ * holding it. One in a function's body takes effect where the function is called, not where it is
+ * defined, and stays after the call in the calling shell unless a subshell holds it (3.3 Shell
+ * Functions: run in the current shell; 3.7.3); a call inside another body is left to that body's reading.
+ */
 function execChanges(text: string, s: Structure): Change[] {
   const out: Change[] = [];
+  const functions = shellFunctions(text, s);
+  const inBody = (i: number) => functions.filter((f) => f.body.open < i && i < f.body.close).sort((a, b) => b.body.open - a.body.open);
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)])`);
   for (const m of text.matchAll(/\bexec\b/g)) {
     if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!)) continue;
@@ -55,7 +62,13 @@ function execChanges(text: string, s: Structure): Change[] {
     if (!redirections) continue;
     const scope = enclosing(s, m.index!).find((g) => g.subshell);
     const each = [...redirections[0].matchAll(new RegExp(OPERATOR, "g"))];
-    out.push({ at: m.index!, scope, apply: (fds) => void each.every(([, fd, op, target]) => redirect(fds, fd, op, target)) });
+    const apply = (fds: Map<string, string | undefined>) => void each.every(([, fd, op, target]) => redirect(fds, fd, op, target));
+    const owner = inBody(m.index!)[0];
+    if (!owner) out.push({ at: m.index!, scope, apply });
+    // Only an exec the body's own shell runs (no subshell between them) reaches the caller.
+    else if (!scope || scope.open < owner.body.open) {
+      for (const call of owner.calls.filter((c) => !inBody(c.at).length)) out.push({ at: call.at, scope: enclosing(s, call.at).find((g) => g.subshell), apply });
+    }
   }
   return out;
 }

@@ -90,29 +90,43 @@ function bindPositional(body: string, args: string[]): string {
   return out;
 }
 
-/**
- * Each call of a shell function (at a command's start, outside strings): where it stands, where its
- * words end (its redirections follow), and the function's body bound to its arguments, with the
- * redirections written after the body: what it runs.
- */
-export function functionCalls(text: string, s: Structure = structure(text)): { at: number; end: number; run: string }[] {
-  const out: { at: number; end: number; run: string }[] = [];
+/** A shell function: its body's group, and each call of it (at a command's start, outside strings and its body): where it stands and where its words end. */
+export interface ShellFunction {
+  name: string;
+  body: Group;
+  calls: { at: number; end: number }[];
+}
+
+/** The shell functions a script defines (`fname () compound-command`, `function fname [()] …`), with their calls. */
+export function shellFunctions(text: string, s: Structure = structure(text)): ShellFunction[] {
+  const out: ShellFunction[] = [];
   const definition = /(?:^|[\s;&|])(?:function[ \t]+([\w.:-]+)(?:[ \t]*\([ \t]*\))?|([\w.:-]+)[ \t]*\([ \t]*\))\s*(?=[{(])/g;
   for (const m of text.matchAll(definition)) {
     const name = m[1] ?? m[2];
     const at = m.index! + m[0].length;
-    const group = s.groups.find((g) => g.open === at);
-    if (!group || !topLevel(s, m.index! + m[0].indexOf(name))) continue;
-    const eol = text.indexOf("\n", group.close);
-    const body = text.slice(group.open, eol < 0 ? text.length : eol);
+    const body = s.groups.find((g) => g.open === at);
+    if (!body || !topLevel(s, m.index! + m[0].indexOf(name))) continue;
+    const calls: { at: number; end: number }[] = [];
     for (const call of text.matchAll(new RegExp(`(?<![\\w.:-])${name.replace(/[.]/g, "\\.")}(?![\\w.:-]|[ \\t]*\\()`, "g"))) {
-      const from = call.index! + name.length;
-      if (!atCommandStart(text, call.index!) || !topLevel(s, call.index!) || (call.index! > group.open && call.index! < group.close)) continue;
-      const end = commandEnd(text, from);
-      out.push({ at: call.index!, end, run: bindPositional(body, words(text.slice(from, end))) });
+      if (!atCommandStart(text, call.index!) || !topLevel(s, call.index!) || (call.index! > body.open && call.index! < body.close)) continue;
+      calls.push({ at: call.index!, end: commandEnd(text, call.index! + name.length) });
     }
+    out.push({ name, body, calls });
   }
   return out;
+}
+
+/**
+ * Each call of a shell function: where it stands, where its words end (its redirections follow),
+ * and the function's body bound to its arguments, with the redirections written after the body:
+ * what it runs.
+ */
+export function functionCalls(text: string, s: Structure = structure(text)): { at: number; end: number; run: string }[] {
+  return shellFunctions(text, s).flatMap(({ name, body, calls }) => {
+    const eol = text.indexOf("\n", body.close);
+    const run = text.slice(body.open, eol < 0 ? text.length : eol);
+    return calls.map(({ at, end }) => ({ at, end, run: bindPositional(run, words(text.slice(at + name.length, end))) }));
+  });
 }
 
 /** What each call of a shell function runs (functionCalls). */

@@ -141,6 +141,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nwrite_token() {\n  echo Zq8vN3pL0xR7sT2w\n}\nexec >/etc/rancher/k3s/token\nwrite_token\nexec >/dev/null\n",
   ],
   [
+    // A function runs in the calling shell when called (Bash Reference Manual 3.3): the exec > in its body redirects the script from the call on, after exec > elsewhere.
+    "the k3s agents' join token echoed after a call of a shell function whose body's exec > sends the startup script's output into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nto_token() {\n  exec >/etc/rancher/k3s/token\n}\nexec >/var/log/boot.log\nto_token\necho Zq8vN3pL0xR7sT2w\nexec >/dev/null\n",
+  ],
+  [
     // A case pattern's `)` closes no group (Bash Reference Manual 3.2.5.2): the clause's echo is inside the subshell redirected to the token file.
     "the k3s agents' join token echoed by a case clause inside a ( … ) subshell redirected into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n(\n  case \"$(hostname)\" in\n    *agent*) echo Zq8vN3pL0xR7sT2w;;\n    *) true;;\n  esac\n) > /etc/rancher/k3s/token\n",

@@ -97,3 +97,22 @@ test("sensitive-values-secret: case … esac inside a $(…) command substitutio
   writes([`(\n  ${role}\n  echo ${T}\n  chmod 600 /etc/rancher/k3s/token\n) > /etc/rancher/k3s/token\n`]);
   clean([`exec >/etc/rancher/k3s/token\n${role}\nexec >/dev/null\n`]);
 });
+
+// A function's body runs when it is called, in the calling shell (Bash Reference Manual 3.3 Shell
+// Functions): an `exec` in a `{ … }` body redirects the shell from the call on, and still after the
+// call returns; a `( … )` body is a subshell whose changes end with it (3.7.3). Before, such an exec
+// took effect where the function was defined: the last was missed and the clean ones outside a subshell reported.
+test("sensitive-values-secret: exec > the token file inside a function body takes effect where it is called", () => {
+  writes([
+    `f() { exec >/etc/rancher/k3s/token; }\necho safe\nf\necho ${T}\n`,
+    `redirect() {\n  exec 3>/etc/rancher/k3s/token\n  exec 1>&3\n}\nredirect\nprintf '%s\\n' ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\n(f; echo ${T})\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\nexec >/var/log/boot.log\nf\necho ${T}\n`,
+  ]);
+  clean([
+    `f() { exec >/etc/rancher/k3s/token; }\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\necho ${T}\nf\n`,
+    `f() ( exec >/etc/rancher/k3s/token )\nf\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\n(f)\necho ${T}\n`,
+  ]);
+});
