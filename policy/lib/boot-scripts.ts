@@ -121,13 +121,9 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|
 function shellWrites(text: string, path: string, context: string, start: Descriptors = START): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
-  // `exec 3>file` opens the file on descriptor 3 for the rest of the script: `>&3` writes it too
-  // (Bash Reference Manual 3.6.8 Duplicating File Descriptors; exec without a command, 4.1).
-  const fds = [...text.matchAll(new RegExp(`\\bexec\\s+(\\d+)>>?${target}`, "g"))].map((m) => m[1]);
-  const toFd = fds.length ? `|1?>&(?:${fds.join("|")})(?!\\d)` : "";
   // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin;
   // the last command of a `{ …; }` group or `( … )` subshell, whose redirection applies to all of it (3.2.5.3 Grouping Commands).
-  const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}${toFd}|\\|\\s*${stdinTo(target)})`;
+  const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}|\\|\\s*${stdinTo(target)})`;
   const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?${into}`);
   const s = structure(text);
   const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s);

@@ -73,16 +73,24 @@ function execChanges(text: string, s: Structure): Change[] {
   return out;
 }
 
-/** A command's own redirection of its standard output, among its redirections, or a pipe taking it. */
-const OWN_STDOUT = /^(?:[ \t]*\d*[<>][&>|]?[ \t]*[^\s;&|<>]+)*?[ \t]*(?:[&1]?>|\|(?!\|))/;
+/** A command's own redirections, at the start of what follows its words. */
+const OWN = new RegExp(String.raw`^(?:[ \t]*(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+`);
+
+/** Applies a command's own redirections (at the start of `after`) to `fds`, as bash does; a pipe after them takes its output. */
+function applyOwn(fds: Map<string, string | undefined>, after: string): void {
+  const own = OWN.exec(after)?.[0] ?? "";
+  void [...own.matchAll(new RegExp(OPERATOR, "g"))].every(([, fd, op, target]) => redirect(fds, fd, op, target));
+  if (/^[ \t]*\|(?!\|)/.test(after.slice(own.length))) fds.set("1", undefined);
+}
 
 /**
  * Applies the redirections written after a command (`after`, from where its words end) to its
- * standard output: into `path` where `into` matches them, elsewhere where they redirect it otherwise.
+ * standard output: into `path` where `into` matches them, else as bash applies them over `fds`
+ * (`>&3` a copy of descriptor 3, wherever an earlier exec opened it).
  */
 export function redirected(fds: Map<string, string | undefined>, after: string, into: RegExp, path: string): void {
   if (into.test(after)) fds.set("1", path);
-  else if (OWN_STDOUT.test(after)) fds.set("1", undefined);
+  else applyOwn(fds, after);
 }
 
 /**
@@ -104,15 +112,17 @@ export function outputAt(text: string, into: RegExp, path: string, s: Structure 
 /**
  * For the echo/printf commands of `text` (`from` where their words start, `end` where the command
  * ends), whether their standard output goes into the file `path` (outputAt), the text starting
- * with the descriptors `start` (a function's body, those of its call): a command redirecting its
- * own output goes there instead.
+ * with the descriptors `start` (a function's body, those of its call), with the command's own
+ * redirections applied over them.
  */
 export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text)): (run: { from: number; end: number }) => boolean {
   const at = outputAt(text, into, path, s);
   return ({ from, end }) => {
     const word = /(?:printf|echo)[ \t]+$/.exec(text.slice(Math.max(0, from - 64), from));
     const begin = from - (word?.[0].length ?? 0);
-    if (!word || !topLevel(s, begin) || !atCommandStart(text, begin) || OWN_STDOUT.test(text.slice(end))) return false;
-    return at(begin, start).get("1") === path;
+    if (!word || !topLevel(s, begin) || !atCommandStart(text, begin)) return false;
+    const fds = new Map(at(begin, start));
+    applyOwn(fds, text.slice(end));
+    return fds.get("1") === path;
   };
 }

@@ -116,3 +116,15 @@ test("sensitive-values-secret: exec > the token file inside a function body take
     `f() { exec >/etc/rancher/k3s/token; }\n(f)\necho ${T}\n`,
   ]);
 });
+
+// `>&3` writes where descriptor 3 is open at that command (3.6.8): an `exec 3>` in a function never
+// called, in a subshell that has ended, or after the command opens nothing there. Before, any
+// `exec 3>` on the token file anywhere in the script made every `>&3` write it: these were reported.
+test("sensitive-values-secret: >&3 writes the token file only where an exec 3> before it reaches it", () => {
+  writes([`f() { exec 3>/etc/rancher/k3s/token; }\nf\necho ${T} >&3\n`, `exec 3>/etc/rancher/k3s/token\n{ echo ${T}; } >&3\n`]);
+  clean([
+    `f() { exec 3>/etc/rancher/k3s/token; }\necho ${T} >&3\n`,
+    `(exec 3>/etc/rancher/k3s/token)\necho ${T} >&3\n`,
+    `echo ${T} >&3\nexec 3>/etc/rancher/k3s/token\n`,
+  ]);
+});
