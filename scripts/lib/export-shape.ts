@@ -10,8 +10,12 @@
  */
 export const MAX_VALUE_DEPTH = 256;
 
-/** `<side>.<path>: …` where `value` nests deeper than MAX_VALUE_DEPTH; undefined otherwise. Iterative. */
-export function tooDeeplyNested(value: unknown, side: string): string | undefined {
+/**
+ * The path (`<side>.<path>`, cut to 120 characters) of the first object or list found nested more
+ * than MAX_VALUE_DEPTH levels deep in `value`; undefined where none is. Iterative, so a value of any
+ * depth is walked without running out of stack.
+ */
+export function overDeepPath(value: unknown, side: string): string | undefined {
   type At = { value: unknown; depth: number; key?: string; parent?: At; list?: boolean };
   const stack: At[] = [{ value, depth: 0 }];
   const pathOf = (at: At): string => (at.parent ? `${pathOf(at.parent)}${at.list ? `[${at.key}]` : `.${at.key}`}` : side);
@@ -20,12 +24,18 @@ export function tooDeeplyNested(value: unknown, side: string): string | undefine
     if (!at.value || typeof at.value !== "object") continue;
     if (at.depth >= MAX_VALUE_DEPTH) {
       const where = pathOf(at);
-      return `${where.length > 120 ? `${where.slice(0, 120)}…` : where}: values nested more than ${MAX_VALUE_DEPTH} levels deep, more than this review reads; expected at most ${MAX_VALUE_DEPTH} (a Kubernetes object or Helm values nest a few dozen)`;
+      return where.length > 120 ? `${where.slice(0, 120)}…` : where;
     }
     const list = Array.isArray(at.value);
     for (const [key, v] of Object.entries(at.value)) if (v && typeof v === "object") stack.push({ value: v, depth: at.depth + 1, key, parent: at, list });
   }
   return undefined;
+}
+
+/** `<side>.<path>: …` where `value` nests deeper than MAX_VALUE_DEPTH; undefined otherwise. */
+export function tooDeeplyNested(value: unknown, side: string): string | undefined {
+  const where = overDeepPath(value, side);
+  return where && `${where}: values nested more than ${MAX_VALUE_DEPTH} levels deep, more than this review reads; expected at most ${MAX_VALUE_DEPTH} (a Kubernetes object or Helm values nest a few dozen)`;
 }
 
 /** `, of stack 's' of project 'p'` for a document shaped as a deployment export; undefined otherwise. */

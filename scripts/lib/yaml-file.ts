@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import { constants } from "node:buffer";
 import * as yaml from "js-yaml";
+import { MAX_VALUE_DEPTH, overDeepPath } from "./export-shape";
 
 /**
  * A plain integer written with a leading zero (`010`) in a stack file. The Pulumi CLI reads stack
@@ -102,13 +103,28 @@ function firstNonUtf8Byte(bytes: Buffer): number {
   return 0;
 }
 
-/** A YAML (or JSON) file's content; a missing or unparsable file is reported by name. */
+/** What a YAML file read here may nest: the state files' limit, far above a platform config's dozen levels. */
+const DEPTH_ALLOWED = `expected at most ${MAX_VALUE_DEPTH} levels of mappings and lists (a platform config nests about a dozen)`;
+
+/**
+ * A YAML (or JSON) file's content; a missing or unparsable file is reported by name, as is one
+ * nesting more than MAX_VALUE_DEPTH levels: js-yaml reads nesting by recursion and runs out of stack
+ * some 1,800 levels down (the Pulumi CLI's yaml.v3 takes 10000: scannerc.go max_flow_level,
+ * max_indents), and the readers after it walk values recursively too.
+ */
 export function readYamlFile(file: string, what: string, schema?: yaml.Schema): unknown {
   if (!fs.existsSync(file)) throw new Error(`${what} ${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${what} ${file} is a directory, not a file`);
+  let document: unknown;
   try {
-    return yaml.load(readYamlText(file), schema ? { schema } : undefined);
+    document = yaml.load(readYamlText(file), schema ? { schema } : undefined);
   } catch (err) {
+    if (err instanceof RangeError && /call stack/.test(err.message)) {
+      throw new Error(`${what} ${file} nests its values too deeply to read (past the YAML reader's recursion); ${DEPTH_ALLOWED}`);
+    }
     throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, { cause: err });
   }
+  const deep = overDeepPath(document, "");
+  if (deep !== undefined) throw new Error(`${what} ${file}: ${deep.replace(/^\./, "")}: values nested more than ${MAX_VALUE_DEPTH} levels deep; ${DEPTH_ALLOWED}`);
+  return document;
 }
