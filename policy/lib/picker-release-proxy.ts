@@ -14,6 +14,7 @@ import * as yaml from "js-yaml";
 import { dig, helmChartName, meta, T } from "./k8s";
 import { releaseNamespace } from "./release-namespace";
 import { goTruthy, isObject, list } from "./values";
+import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
 
@@ -46,6 +47,9 @@ export interface LlmdProxy {
 type MissingKey = { configMap: string; key: string; whose: string; fix: string };
 
 const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
+
+/** What the chart's `tpl` reads of the release: its name (where the stack gives it), namespace and values. */
+const tplScope = (rel: ChartRelease): TplScope => ({ releaseName: rel.name, namespace: rel.namespace, values: rel.values });
 
 /** The picker host the presets dial (routerlib _helpers.tpl proxy.extProcHost). */
 export function presetExtProcHost(rel: ChartRelease, sidecar: boolean): string {
@@ -128,14 +132,16 @@ function absentKey(rel: ChartRelease, volume: Volume, stack: StackConfigMap | un
  * stack's ConfigMap of the release's namespace its volume mounts instead; `missing` where the preset's
  * volume mounts ConfigMap `envoy` after the values renamed the chart's (routerlib mounts
  * router.proxy.volumes as given) and the stack renders none of that name there; undefined where
- * this run does not see it (its command, args or mounts replaced; a volume the values template, or
- * mounting a ConfigMap the stack does not hold; text with template directives, which the chart
- * renders first).
+ * this run does not see it (its command, args or mounts replaced; a volume mounting a ConfigMap the
+ * stack does not hold; volumes or envoy.yaml text with template actions the chart's `tpl` renders
+ * and helm-tpl.ts does not: see there).
  */
 function envoyConfigText(rel: ChartRelease): ConfigSource {
   const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
-  const given = at("volumes");
-  if (given !== undefined && JSON.stringify(given).includes("{{")) return undefined;
+  // routerlib renders router.proxy.volumes through `tpl (toYaml .) $`.
+  const written = at("volumes");
+  const given = written === undefined ? undefined : tplYamlValue(written, tplScope(rel));
+  if (written !== undefined && given === undefined) return undefined;
   const volume = given === undefined ? PRESET_VOLUME : list(given as Volume[]).find((v) => isObject(v) && v.name === "config");
   const configMap = isObject(at("configMap")) ? (at("configMap") as Record<string, unknown>) : {};
   const rendered = renderedConfigMapName(rel.values) ?? "envoy";
@@ -157,8 +163,10 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
   }
   const data = configMap.data;
   if (isObject(data) && data[key] !== undefined && data[key] !== null) {
-    const text = data[key];
-    return typeof text === "string" && !text.includes("{{") ? { text, from: `router.proxy.configMap.data["${key}"]` } : undefined;
+    // proxyConfigMapData renders the envoy.yaml key through `tpl`; other keys stay literal (and templated ones are not read).
+    const written = data[key];
+    const text = typeof written !== "string" ? undefined : key === "envoy.yaml" ? tplText(written, tplScope(rel)) : written.includes("{{") ? undefined : written;
+    return text !== undefined ? { text, from: `router.proxy.configMap.data["${key}"]` } : undefined;
   }
   return key === "envoy.yaml" ? "preset" : undefined;
 }

@@ -206,4 +206,19 @@ export const pickerReleaseMutations: Mutation[] = [
         },
       }),
   },
+  {
+    // routerlib v0.10.0 _helpers.tpl proxyConfigMapData runs the envoy.yaml of router.proxy.configMap.data through `tpl`: an
+    // ext_proc cluster written as {{ .Release.Name }}-epp.{{ .Release.Namespace }}.svc dials the picker Service, on 9012, a
+    // port that Service (router.epp.extProcPort 9002) does not have.
+    name: "an llm-d-router-standalone Helm release in proxy service mode whose own envoy.yaml names the picker Service by {{ .Release.Name }}-epp.{{ .Release.Namespace }} on a port the Service does not have",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-tpl", "llm-d-router-standalone", {
+        router: {
+          modelServers: { matchLabels: { app: "llama-router" } },
+          inferencePool: { create: false },
+          proxy: { mode: "service", configMap: { data: { "envoy.yaml": envoyYaml(9012, true, 19000, "{{ .Release.Name }}-epp.{{ .Release.Namespace }}.svc.cluster.local") } } },
+        },
+      }),
+  },
 ];
