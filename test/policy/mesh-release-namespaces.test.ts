@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
 import { meshRootCaShared } from "../../policy/rules/mesh-root-ca-shared";
 import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
+import { kubeconfigNamespace } from "../../policy/lib/release-namespace";
 import { k8sProvider, runStack, stackResource } from "../support/policy";
 import { NS, REL, messages, kubeconfigFor, wiredCluster } from "./mesh-support";
 import { cacertsFilesFor, intermediateCa, rootCa } from "../support/ca-bundle";
@@ -93,4 +94,17 @@ test("mesh-multicluster-wiring: an istiod release naming no namespace reads remo
   const path = await runStack(meshMulticlusterWiring, wiredOn((c) => (c === "a" ? { kubeconfig: "~/.kube/config" } : { namespace: "istio-system", kubeconfig: kubeconfigFor(c) })));
   assert.deepEqual(path.violations, []);
   assert.match(path.unknown.join("\n"), /the cluster name and namespace of istiod on cluster a/);
+});
+
+test("release namespace: only an inline kubeconfig that is a YAML mapping names a context's namespace", async () => {
+  assert.equal(kubeconfigNamespace(kubeconfig("a", "mesh"), undefined), "mesh");
+  assert.equal(kubeconfigNamespace(kubeconfig("a"), undefined), "default");
+  // A path (a YAML string), a list, a number, an empty document, text that is not YAML: no namespace to read.
+  for (const text of ["~/.kube/config", "- name: a\n  context: {namespace: mesh}\n", "6443", "~\n", "contexts: [\n"]) {
+    assert.equal(kubeconfigNamespace(text, undefined), undefined, text);
+  }
+  // On a stack: that istiod's namespace can't be judged, and nothing crashes.
+  const unread = await runStack(meshRootCaShared, [istiod("a", { namespace: "istio" }), istiod("b", { kubeconfig: "contexts: [\n" }), cacerts("a", "istio", await bundle("a"))]);
+  assert.deepEqual(unread.violations, []);
+  assert.match(unread.unknown.join("\n"), /the namespace of istiod on cluster b/);
 });

@@ -9,6 +9,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
+import { refusedAuth } from "../../policy/lib/remote-kubeconfig";
 import { runStack, UNKNOWN } from "../support/policy";
 import { kubeconfigFor, messages, wiredCluster } from "./mesh-support";
 
@@ -53,4 +54,11 @@ test("mesh-multicluster-wiring: authentication istiod refuses in a remote secret
   assert.deepEqual(messages(await meshWith(kubeconfigFor("b", undefined, { "auth-provider": { name: "oidc", config: { "id-token": "x" } } }))), []);
   assert.match(messages(await meshWith(kubeconfigFor("b", undefined, { "client-certificate": "/etc/b.crt", "client-key": "/etc/b.key" }))).join("\n"), /authenticates with client-key \(a file\), client-certificate \(a file\), /);
   assert.deepEqual(messages(await meshWith(kubeconfigFor("b", undefined, { "client-certificate-data": "Y2VydA==", "client-key-data": "a2V5" }))), []);
+});
+
+test("remote kubeconfig: refused authentication is read only from a kubeconfig that is a YAML mapping", () => {
+  const exec = "users:\n- name: b\n  user: {exec: {command: aws}}\n";
+  assert.deepEqual(refusedAuth(exec, new Set()), ["exec"]);
+  // A list of it, a scalar, text that is not YAML (reported as such by kubeconfigServer): nothing more to name.
+  for (const text of [`- ${exec.replace(/\n(?=.)/g, "\n  ")}`, "exec", "users: [\n"]) assert.deepEqual(refusedAuth(text, new Set()), [], text);
 });

@@ -26,7 +26,11 @@ test("picker config: null sections the loader takes as left out pass", () => {
 });
 
 test("picker config: null sections the factories refuse or crash on are reported", () => {
-  assert.match(pickerConfigProblems(" \n", false).join("\n"), /not a YAML mapping/);
+  // Whitespace, a list or a scalar decodes to no EndpointPickerConfig object; text that is not YAML is named with the parser's reason.
+  const notMapping = ["it is not a YAML mapping (an EndpointPickerConfig object), so the loader cannot decode it"];
+  for (const text of [" \n", `- ${head.replace("\n", "\n  ")}`, "default-plugins.yaml", "42\n"]) assert.deepEqual(pickerConfigProblems(text, false), notMapping, text);
+  assert.equal(pickerConfigProblems(`${head}plugins: [\n`, false).length, 1);
+  assert.match(pickerConfigProblems(`${head}plugins: [\n`, false)[0], /^it is not YAML \(.+\), so the loader cannot decode it$/);
   assert.deepEqual(at("precise-prefix-cache-producer", { indexerConfig: null }), [
     "plugins[5].parameters.indexerConfig is null, which precise-prefix-cache-producer's factory refuses (\"indexerConfig is required\"): null replaces the default indexer config",
   ]);

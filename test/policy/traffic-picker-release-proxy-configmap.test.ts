@@ -90,6 +90,14 @@ test("inference-pool-epp: llm-d-router-standalone's Envoy proxy with an envoy.ya
   // Service mode: its cluster names the picker Service; another host, or text the chart templates first, is not judged.
   assert.match((await standalone({}, envoyYaml(9012, true, 19000, "llama-epp.inference.svc.cluster.local"), { mode: "service" })).join("\n"), /sends its ext_proc calls to llama-epp.inference.svc.cluster.local:9012 .*a port the Service does not have/);
   assert.deepEqual(await standalone({}, envoyYaml(9012, false, 19000, "elsewhere.example"), { mode: "service" }), []);
+  // An envoy.yaml that is no YAML mapping (a list, a scalar) or not YAML at all is not read, nor judged as the preset,
+  // which would dial 9002 where the picker serves 9012, and bind 19000 beside its metrics port.
+  assert.match((await messages(release({}, { flags: { "grpc-port": 9012 } }))).join("\n"), /grpc-port 9012 moves .* to 127.0.0.1:9002 \(the chart's envoy preset\)/);
+  assert.match((await messages(release({}, { flags: { "metrics-port": 19000 } }))).join("\n"), /both 19000, in one pod/);
+  for (const unread of [envoyYaml(9012, true).replace(/^/gm, "  ").replace(/^  /, "- "), "envoy.yaml", "static_resources: [\n"]) {
+    assert.deepEqual(await standalone({ "grpc-port": 9012 }, unread), [], unread);
+    assert.deepEqual(await standalone({ "metrics-port": 19000 }, unread), [], unread);
+  }
   assert.deepEqual(await standalone({}, envoyYaml(9012, true).replace("port_value: 9012", 'port_value: {{ .Values.router.epp.extProcPort | default 9002 }}')), []);
 });
 

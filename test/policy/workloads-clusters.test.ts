@@ -11,6 +11,7 @@ import { eksEndpointPrivate } from "../../policy/rules/eks-endpoint-private";
 import { kubernetesClusterBinding } from "../../policy/rules/kubernetes-cluster-binding";
 import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
 import { byCluster } from "../../policy/lib/k8s";
+import { providerTarget } from "../../policy/lib/provider-targets";
 import { k8sProvider, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 
 test("explicit-kubernetes-provider: every Kubernetes resource on an explicit provider", async () => {
@@ -261,4 +262,14 @@ test("eks-endpoint-private: a GCE firewall opening the k3s API (6443) to every a
   const later = await runResource(eksEndpointPrivate, fw("peers", { allows: [api], sourceRanges: UNKNOWN }));
   assert.deepEqual(later.violations, []);
   assert.match(later.unknown[0] ?? "", /firewall peers/);
+});
+
+test("provider target: an inline kubeconfig is read only as a YAML mapping", () => {
+  const server = "apiVersion: v1\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: a}\nclusters:\n- name: a\n  cluster: {server: https://A.example.com:6443/}\n";
+  assert.equal(providerTarget({ kubeconfig: server }), "https://a.example.com:6443");
+  // A list of it, a scalar, an empty document, text that is not YAML: no server to name.
+  for (const kubeconfig of [`- ${server.replace(/\n(?=.)/g, "\n  ")}`, "apiVersion\n", "~\n", "clusters: [\n"]) {
+    assert.equal(providerTarget({ kubeconfig }), undefined, kubeconfig);
+    assert.equal(providerTarget({ kubeconfig, cluster: "a" }), undefined, kubeconfig);
+  }
 });
