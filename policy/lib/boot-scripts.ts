@@ -5,11 +5,11 @@
  * script does itself (`base64 -d | gunzip`). Read by sensitive-values-secret.
  */
 import { constants, gunzipSync } from "zlib";
-import * as yaml from "js-yaml";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { heredocs, literalBodies } from "./shell-heredoc";
 import { Descriptors, outputAt, redirected, START, stdoutTo } from "./shell-output";
 import { boundFunctionCalls, functionCalls, structure } from "./shell-structure";
+import { yamlMapping } from "./values";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
 /**
@@ -165,13 +165,7 @@ function writesTokenFile(layers: Layer[], path: string, text: string): boolean {
   // cloud-init writes `content` as given (or decoded by its `encoding`): anything there is the token.
   for (const { text: layer } of layers) {
     if (!/^#cloud-config/.test(layer)) continue;
-    let config: unknown;
-    try {
-      config = yaml.load(layer);
-    } catch {
-      continue;
-    }
-    const files = (config as { write_files?: unknown })?.write_files;
+    const files = yamlMapping(layer)?.write_files;
     if (Array.isArray(files) && files.some((f) => f?.path === path && typeof f.content === "string" && f.content.trim() !== "")) return true;
   }
   return false;

@@ -10,10 +10,9 @@
  * renamed configMap, and a volume mounting a ConfigMap of the stack reads that one. Read by
  * picker-release-pod.ts.
  */
-import * as yaml from "js-yaml";
 import { dig, helmChartName, meta, T } from "./k8s";
 import { releaseNamespace } from "./release-namespace";
-import { goTruthy, isObject, list } from "./values";
+import { goTruthy, isObject, list, yamlMapping } from "./values";
 import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
@@ -192,13 +191,8 @@ const socketPort = (a: unknown) => num(dig(a, "socket_address.port_value"));
 
 /** An envoy.yaml of the values' own, read as Envoy's bootstrap (static_resources). Undefined where it does not parse. */
 function parseEnvoy(text: string, from: string): EnvoyView | undefined {
-  let doc: unknown;
-  try {
-    doc = yaml.load(text);
-  } catch {
-    return undefined;
-  }
-  if (!isObject(doc)) return undefined;
+  const doc = yamlMapping(text);
+  if (!doc) return undefined;
   const binds: Bind[] = [];
   const admin = socketPort(dig(doc, "admin.address"));
   if (admin !== undefined) binds.push({ port: admin, what: `the Envoy proxy's admin port (${from}: admin)` });

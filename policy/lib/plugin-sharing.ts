@@ -6,8 +6,7 @@
  * limiting nvidia.com/gpu find no node offering it. Other renames are ignored by the plugin
  * (config.go DisableResourceNamingInConfig), so this is the only way a config renames the GPUs.
  */
-import * as yaml from "js-yaml";
-import { goTruthy, isObject } from "./values";
+import { goTruthy, isObject, yamlMapping } from "./values";
 
 /**
  * The config a node without the `nvidia.com/device-plugin.config` label gets (config-manager
@@ -28,13 +27,8 @@ export function selectedConfig(config: Record<string, unknown>): string | undefi
 
 /** The resources a plugin config file advertises as `<name>.shared`, with the setting that does it; none when it cannot be read. */
 export function sharedRenames(file: unknown): { resource: string; where: string }[] {
-  let doc: unknown;
-  try {
-    doc = typeof file === "string" ? yaml.load(file) : undefined;
-  } catch {
-    return [];
-  }
-  const sharing = isObject(doc) && isObject(doc.sharing) ? doc.sharing : {};
+  const doc = typeof file === "string" ? yamlMapping(file) : undefined;
+  const sharing = isObject(doc?.sharing) ? doc.sharing : {};
   return (["timeSlicing", "mps"] as const).flatMap((id) => {
     const s = sharing[id];
     if (!isObject(s) || s.renameByDefault !== true || !Array.isArray(s.resources)) return [];

@@ -4,8 +4,7 @@
  * and `cluster` in place of that context's cluster. Two providers of the stack that reach the same
  * API server are one cluster, whatever their names say.
  */
-import * as yaml from "js-yaml";
-import { probe } from "./values";
+import { probe, yamlMapping } from "./values";
 
 type Named = { name?: unknown; [k: string]: unknown };
 
@@ -31,13 +30,9 @@ export function providerTarget(props: Record<string, any>): string | undefined {
   if (typeof render === "string" && render.trim() !== "") return undefined;
   if (typeof kubeconfig !== "string" || kubeconfig.trim() === "") return undefined;
   if (!inline(kubeconfig)) return `kubeconfig file ${kubeconfig.trim()}, ${context ? `context ${context}` : "its current context"}${cluster ? `, cluster ${cluster}` : ""}`;
-  let doc: Record<string, unknown>;
-  try {
-    doc = (yaml.load(kubeconfig) ?? {}) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== "object") return undefined;
+  // Anything but a mapping (an empty document, a list, text that does not parse) names no server.
+  const doc = yamlMapping(kubeconfig);
+  if (!doc) return undefined;
   const name = cluster ?? (entry(doc.contexts, context ?? doc["current-context"])?.context as Record<string, unknown> | undefined)?.cluster;
   const server = (entry(doc.clusters, name)?.cluster as Record<string, unknown> | undefined)?.server;
   return typeof server === "string" && server.trim() !== "" ? server.trim().toLowerCase().replace(/\/+$/, "") : undefined;

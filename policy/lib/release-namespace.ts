@@ -7,9 +7,8 @@
  * "default").
  */
 import type { PolicyResource } from "@pulumi/policy";
-import * as yaml from "js-yaml";
 import { cannotJudge } from "./k8s";
-import { isObject } from "./values";
+import { isObject, yamlMapping } from "./values";
 
 /**
  * The namespace of the context an inline kubeconfig selects (`context`, else its current-context),
@@ -18,14 +17,9 @@ import { isObject } from "./values";
  */
 export function kubeconfigNamespace(kubeconfig: unknown, context: unknown): string | undefined {
   if (typeof kubeconfig !== "string" || kubeconfig === "") return undefined;
-  let doc: unknown;
-  try {
-    doc = yaml.load(kubeconfig);
-  } catch {
-    return undefined;
-  }
   // A path parses as a YAML string, not a mapping.
-  if (!isObject(doc)) return undefined;
+  const doc = yamlMapping(kubeconfig);
+  if (!doc) return undefined;
   const name = typeof context === "string" && context !== "" ? context : doc["current-context"];
   const entry = Array.isArray(doc.contexts) ? doc.contexts.find((c: unknown) => isObject(c) && c.name === name) : undefined;
   const namespace = isObject(entry) && isObject(entry.context) ? entry.context.namespace : undefined;

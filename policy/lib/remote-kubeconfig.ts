@@ -5,6 +5,7 @@
  * judged: a remote secret is a Pulumi secret, so offline it needs the export's passphrase.
  */
 import * as yaml from "js-yaml";
+import { yamlMapping } from "./values";
 
 type Named = { name?: unknown; [k: string]: unknown };
 
@@ -40,13 +41,7 @@ export function kubeconfigServer(text: string): { server: string } | { problem: 
  * from files (client-key, client-certificate, tokenFile).
  */
 export function refusedAuth(text: string, allowed: ReadonlySet<string>): string[] {
-  let doc: unknown;
-  try {
-    doc = yaml.load(text);
-  } catch {
-    return [];
-  }
-  const users = doc && typeof doc === "object" ? (doc as Record<string, unknown>).users : undefined;
+  const users = yamlMapping(text)?.users;
   const refused: string[] = [];
   for (const u of Array.isArray(users) ? (users as Named[]) : []) {
     const user = (u?.user ?? {}) as Record<string, unknown>;

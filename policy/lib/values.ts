@@ -4,6 +4,7 @@
  * or a secret the offline review cannot decrypt). Policies use these helpers so that an unknown
  * value never turns into a silent pass or a crash.
  */
+import * as yaml from "js-yaml";
 
 /** True for the SDK's `UnknownValueError` (matched by shape: the pack and its tests may load different copies). */
 export function isUnknownError(err: unknown): boolean {
@@ -142,6 +143,21 @@ export function configWithDefaults<T extends object>(args: { getConfig<C extends
 
 /** A JSON object (a map of a Helm value or manifest field), not null or an array. */
 export const isObject = <T>(v: T): v is T & Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * One YAML (or JSON) document read as a mapping: undefined where it is anything else (a list, a
+ * scalar such as a file's path, an empty document) or does not parse. For the readers that judge
+ * only what a mapping says; one that reports a parse error, or reads several documents, parses itself.
+ */
+export function yamlMapping(text: string): Record<string, unknown> | undefined {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch {
+    return undefined;
+  }
+  return isObject(doc) ? doc : undefined;
+}
 
 /**
  * Go template truthiness, as a chart's `{{ if .Values.x }}` reads a value: false, 0, nil and empty
