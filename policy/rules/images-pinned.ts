@@ -8,11 +8,12 @@ import { istioGatewayConfigMapPodSpecs, istiodGatewayClassPodSpecs } from "../li
 import { isObject, orUnknown, probe, Tri } from "../lib/values";
 import { mergeHelmValues, readValueFiles } from "../lib/helm-value-files";
 import { givenHelmValues } from "../lib/helm-values";
+import { floatingTag, movingName } from "../lib/image-tags";
 
 /** A whole digest: `sha256:` and 64 hex digits, or `sha512:` and 128 (a short one is no digest at all). */
 const wholeDigest = (digest: string) => /^sha256:[0-9a-f]{64}$/.test(digest) || /^sha512:[0-9a-f]{128}$/.test(digest);
 
-/** Why an image reference is not pinned, or undefined when it names a tag or digest. */
+/** Why an image reference is not pinned, or undefined when a whole digest or a release tag pins it (lib/image-tags.ts). */
 export function unpinned(image: string | undefined): string | undefined {
   if (!image) return "has no image";
   const at = image.indexOf("@");
@@ -26,7 +27,8 @@ export function unpinned(image: string | undefined): string | undefined {
   if (colon < 0) return `${image} has no tag or digest (resolves to latest)`;
   const tag = lastSegment.slice(colon + 1);
   if (tag === "" || tag.toLowerCase() === "latest") return `${image} uses the latest tag`;
-  return undefined;
+  const floating = floatingTag(tag);
+  return floating && `${image} has a floating tag: ${floating}`;
 }
 
 /**
@@ -85,8 +87,12 @@ export function unpinnedHelmValues(values: unknown, path = "values", unknown: st
     const at = `${path}.${key}`;
     if (skip(at)) continue;
     const versionOfImage = key === "version" && typeof obj.image === "string";
-    if ((key === "tag" || versionOfImage) && scalar(value)?.trim().toLowerCase() === "latest") {
+    const tag = key === "tag" || versionOfImage ? scalar(value)?.trim() : undefined;
+    // An empty tag is the chart's appVersion. A digest beside it is no excuse: not every chart reads one.
+    if (tag?.toLowerCase() === "latest") {
       found.push(`${at} is '${value}' (the newest image, not a reviewed one)`);
+    } else if (tag && floatingTag(tag)) {
+      found.push(`${at} is '${value}': ${floatingTag(tag)}`);
     } else if (key === "image" && typeof value === "string" && /[/:@]/.test(value)) {
       const why = unpinned(value);
       const siblings = why ? siblingPin(obj) : undefined;
@@ -116,7 +122,8 @@ export function unpinnedAgentgatewayImage(image: unknown): string | undefined {
   if (typeof tag !== "string") return undefined;
   if (tag.trim() === "") return "spec.image.tag is empty: the proxy image is pulled without a tag (latest) instead of the controller's release";
   if (tag.trim().toLowerCase() === "latest") return `spec.image.tag is '${tag}' (the newest proxy image, not a reviewed one)`;
-  return undefined;
+  const floating = floatingTag(tag.trim());
+  return floating && `spec.image.tag ${floating}`;
 }
 
 /**
@@ -151,7 +158,7 @@ function judgeContainers(read: () => Container[], what: string, overlay: boolean
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",
   description:
-    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Pod or LeaderWorkerSet (its leader and worker templates; and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a tag other than latest, or a digest; an AgentgatewayParameters spec.image sets no empty or latest tag nor a malformed digest; every Helm release pins its chart version and sets no image tag to latest (its valueYamlFiles merged under its values), so what runs is what was reviewed.",
+    "Every container image of a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Pod or LeaderWorkerSet (its leader and worker templates; and of an AgentgatewayParameters deployment/daemonSet overlay, an Istio gateway ConfigMap's data.deployment overlay, or an istiod chart gatewayClasses.<class>.deployment overlay) names a release tag (a version of at least major.minor without a moving name such as latest, nightly, main, dev or stable as a word of it), or a digest; an AgentgatewayParameters spec.image sets no empty or floating tag nor a malformed digest; every Helm release pins its chart version to one release (no range, no moving pre-release such as 0.0.0-latest-dev) and sets no floating image tag (its valueYamlFiles merged under its values), so what runs is what was reviewed.",
   enforcementLevel: "mandatory",
   validateResource: async (args, report) => {
     // What this preview cannot know yet: reported as "can't judge" after every known verdict.
@@ -175,7 +182,9 @@ export const imagesPinned: ResourceValidationPolicy = {
             ? `${release} has no chart version: helm installs the newest chart and its images; pin version`
             : !exactChartVersion(version.value)
               ? `${release} chart version '${version.value}' is a range: helm resolves it to the newest matching chart at install time; pin one exact version (e.g. 1.4.1)`
-              : undefined;
+              : movingName(version.value)
+                ? `${release} chart version '${version.value}' is a moving version ('${movingName(version.value)}' is re-pushed to newer charts); pin one release (e.g. 1.4.1)`
+                : undefined;
         if (!version.known) pending.push(`the chart version of ${release}`);
         else if (why && local === false) report(why);
         else if (why) pending.push(`the chart of ${release} (a local chart carries its own version), which decides: ${why}`);

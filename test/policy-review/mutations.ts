@@ -13,6 +13,7 @@ import { authzMutations } from "./mutations-authz";
 import { l7Mutations } from "./mutations-l7";
 import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
+import { imageMutations } from "./mutations-images";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { pickerMutations } from "./mutations-pickers";
@@ -115,6 +116,7 @@ export const mutations: Mutation[] = [
   ...l7Mutations,
   ...trafficMutations,
   ...workloadsMutations,
+  ...imageMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
   ...pickerMutations,
