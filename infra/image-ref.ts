@@ -24,3 +24,11 @@ export function imageReferenceProblem(ref: string): string | undefined {
   if (!IMAGE_PATH.test(path)) return `has an invalid repository '${path}' (lowercase letters, digits and separators . _ __ -)`;
   return undefined;
 }
+
+/** The tag of a reference without a digest (`registry:5000/repo:tag` → `tag`), or undefined when it has none. */
+export function imageTagOf(ref: string): string | undefined {
+  if (ref.includes("@")) return undefined;
+  const lastSegment = ref.slice(ref.lastIndexOf("/") + 1);
+  const colon = lastSegment.lastIndexOf(":");
+  return colon < 0 ? undefined : lastSegment.slice(colon + 1);
+}

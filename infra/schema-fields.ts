@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./net";
-import { imageReferenceProblem } from "./image-ref";
+import { imageReferenceProblem, imageTagOf } from "./image-ref";
+import { floatingTag, RELEASE_TAG_RULE } from "../policy/lib/image-tags";
 
 /** Dot-separated RFC 1123 labels of a-z, 0-9 and inner '-' (a DNS subdomain, without its length limits). */
 export const DNS_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
@@ -35,7 +36,13 @@ export const image = z
   .refine((s) => /@sha256:[a-f0-9]{64}$/.test(s) || /:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s.split("/").pop() ?? ""), {
     message: "must pin a tag or a digest (registry/repo:tag or repo@sha256:…)",
   })
-  .refine((s) => s.includes("@") || !/:latest$/i.test(s), { message: "must not use the 'latest' tag: pin a version or a digest" });
+  .refine((s) => s.includes("@") || !/:latest$/i.test(s), { message: "must not use the 'latest' tag: pin a version or a digest", abort: true })
+  // Any other tag a registry moves (the policy pack's images-pinned reads the same rule); a digest pins it.
+  .superRefine((ref, ctx) => {
+    const tag = imageTagOf(ref);
+    const floating = tag && floatingTag(tag);
+    if (floating) ctx.addIssue({ code: "custom", message: `must pin a release tag or a digest: ${floating}; a release tag is ${RELEASE_TAG_RULE}; a digest is repo@sha256:<64 hex digits>` });
+  });
 
 
 /**

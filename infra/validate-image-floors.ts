@@ -3,8 +3,9 @@
  * body-based router and simulator run with arguments (and, for the EPP, an EndpointPickerConfig)
  * that older releases refuse at start, so their pods crash-loop and `pulumi up` waits on them.
  * Only the upstream repositories are recognised (by name, so a mirror keeping it still is), and
- * only a tag that is a release version is compared: a digest-only pin, or a tag such as `main`,
- * names no release and is the operator's to vouch for. Each floor names the upstream fact behind it.
+ * only a tag that is a release version is compared: a digest-only pin, or a tag such as `main`
+ * behind a digest (the schema refuses it without one), names no release and is the operator's to
+ * vouch for. Each floor names the upstream fact behind it.
  */
 import { PlatformConfig } from "./schema";
 import { defaultVersions } from "./versions";

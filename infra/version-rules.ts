@@ -3,11 +3,24 @@
  * release version, never a moving tag, and per key the stricter form its consumer reads.
  */
 import { z } from "zod";
+import { movingName } from "../policy/lib/image-tags";
+
+/**
+ * A version shaped like a release but naming a build upstream re-pushes: agentgateway's nightly
+ * pushes its chart as `0.0.0-latest-dev` and its image as `latest-dev` every night (v1.4.1
+ * .github/workflows/nightly.yml), Istio tags its branch builds `1.30-dev`. The image tag rule's
+ * moving names (policy/lib/image-tags.ts) as a word of the version.
+ */
+const notMoving = (rule: z.ZodString) =>
+  rule.superRefine((v, ctx) => {
+    const moving = movingName(v);
+    if (moving) ctx.addIssue({ code: "custom", message: `must be a release, not a moving build: '${v}' carries the moving name '${moving}', which upstream re-pushes to newer builds; pin a release version` });
+  });
 
 /** A release version (`1.30.3`, `v1.5.1`, `v1.33.5+k3s1`, a driver branch `580`), never a moving tag. */
-export const pinnedVersion = z
-  .string()
-  .regex(/^v?\d+(\.\d+)*([-+][0-9A-Za-z.+-]+)?$/, "must be a release version such as 1.30.3 or v1.5.1 (not a moving tag like 'latest')");
+export const pinnedVersion = notMoving(
+  z.string().regex(/^v?\d+(\.\d+)*([-+][0-9A-Za-z.+-]+)?$/, { message: "must be a release version such as 1.30.3 or v1.5.1 (not a moving tag like 'latest')", abort: true }),
+);
 
 /**
  * A SemVer pre-release, as Helm's semver library (Masterminds/semver v3, NewVersion and
@@ -28,14 +41,16 @@ const exactRelease = z
   .regex(new RegExp(`^v?\\d+\\.\\d+\\.\\d+${PRERELEASE}$`), {
     message: `must be one exact release, major.minor.patch such as 1.30.3 or v1.5.1 (Helm reads anything shorter as a range)${prereleaseHint("1.30.0-rc.0")}`,
     abort: true,
-  });
+  })
+  .apply(notMoving);
 /** GitHub release tags the pinned manifests are downloaded from: `v` + major.minor.patch. */
 const releaseTag = z
   .string()
   .regex(new RegExp(`^v\\d+\\.\\d+\\.\\d+${PRERELEASE}$`), {
     message: `must be the release tag, 'v' + major.minor.patch such as v1.5.1 (the download URL uses the tag)${prereleaseHint("v1.5.0-rc.1")}`,
     abort: true,
-  });
+  })
+  .apply(notMoving);
 
 /**
  * Versions that also label objects (`app.kubernetes.io/version` on the waypoints and east-west

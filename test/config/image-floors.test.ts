@@ -35,12 +35,13 @@ test("an endpoint picker older than llm-d-router v0.9.0 (no llm-d.ai/v1alpha1 En
   assert.match(refused("local", { eppImage: "mirror.example.com/llm-d/llm-d-router-endpoint-picker:v0.8.0@sha256:" + "a".repeat(64) }), /versions\.eppImage/);
 });
 
-test("an endpoint picker at v0.9.0 or a pre-release of it, by digest only, or on a tag naming no release passes", () => {
+test("an endpoint picker at v0.9.0 or a pre-release of it, by digest only, or on a tag naming no release behind a digest passes", () => {
   for (const eppImage of [
     "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0",
     "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0-rc.1",
     "ghcr.io/llm-d/llm-d-router-endpoint-picker@sha256:" + "b".repeat(64),
-    "ghcr.io/llm-d/llm-d-router-endpoint-picker:main",
+    // A tag naming no release is refused unless a digest pins it (schema-image-tags.test.ts); then not compared.
+    "ghcr.io/llm-d/llm-d-router-endpoint-picker:main@sha256:" + "c".repeat(64),
     "ghcr.io/example/own-picker:v0.1.0",
   ]) {
     accepted("prod", { eppImage });

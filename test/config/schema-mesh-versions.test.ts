@@ -156,7 +156,7 @@ const cases: RejectCase[] = [
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
-  for (const ok of ["localhost:5000/team/img:1.2.3", "registry.k8s.io/pause:3.10", "a/b__c/d--e:1", `busybox:latest@sha256:${"a".repeat(64)}`]) {
+  for (const ok of ["localhost:5000/team/img:1.2.3", "registry.k8s.io/pause:3.10", "a/b__c/d--e:1.0", `busybox:latest@sha256:${"a".repeat(64)}`]) {
     const p = shippedPlatform("prod");
     p.tools[0].image = ok;
     assert.doesNotThrow(() => parsePlatform(p, "test"), ok);
