@@ -55,10 +55,16 @@ const cases: RejectCase[] = [
     message: /'1' names a release line, not a release/,
   },
   {
-    name: "a tool image on a commit name",
-    mutate: (p) => (p.tools[0].image = "ghcr.io/example/tool:sha-1a2b3c4"),
+    name: "a tool image on a flavour name",
+    mutate: (p) => (p.tools[0].image = "ghcr.io/example/tool:slim"),
     path: "inference-mesh:platform.tools[0].image",
-    message: /'sha-1a2b3c4' is not a release version/,
+    message: /'slim' is not a release version/,
+  },
+  {
+    name: "a tool image on a moving name followed by a word that names no build",
+    mutate: (p) => (p.tools[0].image = "ghcr.io/example/tool:nightly-cafebabe-x"),
+    path: "inference-mesh:platform.tools[0].image",
+    message: /'nightly-cafebabe-x' is a moving tag/,
   },
   {
     // agentgateway v1.4.1 .github/workflows/nightly.yml pushes its chart as 0.0.0-latest-dev every night.
@@ -78,7 +84,9 @@ const cases: RejectCase[] = [
 testRejections(cases);
 
 test("release tags and digest-pinned moving tags are accepted", () => {
-  for (const image of ["nvcr.io/nvidia/cuda:12.4.1-devel-ubuntu22.04", "registry.k8s.io/pause:3.10", "ghcr.io/x/t:0.11.1.dev0", `vllm/vllm-openai:nightly@${digest}`, `ghcr.io/x/t:sha-1a2b3c4@${digest}`]) {
+  for (const image of ["nvcr.io/nvidia/cuda:12.4.1-devel-ubuntu22.04", "registry.k8s.io/pause:3.10", "ghcr.io/x/t:0.11.1.dev0", `vllm/vllm-openai:nightly@${digest}`, `ghcr.io/x/t:sha-1a2b3c4@${digest}`,
+    // One build, named by its commit (docker/metadata-action's type=sha) or build number.
+    "ghcr.io/x/t:sha-1a2b3c4", "ghcr.io/x/t:1a2b3c4d", "vllm/vllm-openai:nightly-d223c90", "ghcr.io/x/t:1.2.0-canary.3"]) {
     const p = shippedPlatform("prod");
     p.tools[0].image = image;
     assert.doesNotThrow(() => parsePlatform(p, "test"), image);

@@ -33,8 +33,9 @@ test("images-pinned: moving tags upstream publishes float, prefixed or suffixed 
   // No release version names the build: a bare major, a branch or commit name.
   assert.match(unpinned("postgres:16")!, /'16' names a release line/);
   assert.match(unpinned("ghcr.io/x/agent:v1")!, /'v1' names a release line/);
-  assert.match(unpinned("ghcr.io/x/agent:sha-1a2b3c4")!, /'sha-1a2b3c4' is not a release version/);
-  assert.match(unpinned("vllm/vllm-openai:nightly-d223c90")!, /moving tag/);
+  assert.match(unpinned("ghcr.io/x/agent:slim")!, /'slim' is not a release version/);
+  assert.match(unpinned("ghcr.io/x/agent:deadbeef")!, /'deadbeef' is not a release version/); // hex, but no digit
+  assert.match(unpinned("vllm/vllm-openai:nightly-abc")!, /moving tag/);
   for (const image of [
     "vllm/vllm-openai:v0.21.0",
     "registry.k8s.io/pause:3.10",
@@ -43,6 +44,11 @@ test("images-pinned: moving tags upstream publishes float, prefixed or suffixed 
     "ghcr.io/x/model-server:0.11.1.dev0",
     `vllm/vllm-openai:nightly@${digest}`, // a digest pins whatever tag stands beside it
     `ghcr.io/x/agent:sha-1a2b3c4@${digest}`,
+    // One build named by its commit or build number is never re-pushed.
+    "ghcr.io/x/agent:sha-1a2b3c4",
+    "ghcr.io/x/agent:git-1a2b3c4d5e6f",
+    "vllm/vllm-openai:nightly-d223c90", // vLLM's per-commit nightly
+    "ghcr.io/x/agent:1.2.0-canary.3",
   ]) {
     assert.equal(unpinned(image), undefined, image);
   }
