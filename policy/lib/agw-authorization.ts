@@ -4,15 +4,14 @@
  * targetRef names a sectionName to that listener alone (controller
  * plugins/reference_indexes.go PolicyTargets, proxy store/binds.rs route_policies).
  */
-import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
 import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
-import { list, orUnknown, probe, Tri } from "./values";
+import { list, orUnknown, probe } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
 import { listenerSetsOf, setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
-import { DelegatedFrom, delegatedRoutes, delegationChains } from "./route-delegation";
+import { gatewayRoutes, hits, parentRefsTo, PolicyTargets, RouteBinding, routeBindings, sectionNames, targetsRoutes } from "./agw-route-bindings";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -41,23 +40,7 @@ export interface InertAuthorization {
   why: string;
 }
 
-export interface RouteBinding {
-  route: string;
-  rule: boolean;
-  /** For a rule binding: the rules' names (the targets' sectionNames, sorted), for the topology's label. */
-  rules?: string[];
-  /** For a delegated child route: each chain of routes (and their rules) handing requests down to it, parent first, whose policies the proxy collects before its own (route-delegation.ts). */
-  chains?: DelegatedFrom[][];
-}
-
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
-
-/** The route's parentRefs naming the Gateway. */
-export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | "namespace">): { sectionName?: string }[] {
-  return list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[]).filter(
-    (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
-  );
-}
 
 /**
  * The `traffic.authorization` of the AgentgatewayPolicies that reach the Gateway's requests: those
@@ -75,25 +58,13 @@ export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | 
  * so it is not read here.
  */
 export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwGateway, inert?: Map<string, string[]>, inertAuths?: InertAuthorization[]): AgwAuthorization[] | "unknown" {
-  const routes: PolicyResource[] = [];
-  // Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace).
-  const undecided = new Set<string>();
   const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
-  for (const r of g.resources.filter((x) => isRoute(x.type))) {
-    const refs = probe(() => parentRefsTo(r, gw));
-    // A route no listener takes (allowedRoutes) is not served: its policies reach nothing here.
-    const served = !refs.known ? "unknown" : refs.value.length === 0 ? [] : ((gateway && listenersServing(gateway, r, refs.value, g.resources)) ?? ["?"]);
-    if (served === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
-    else if (served.length > 0) routes.push(r);
-  }
   // A ListenerSet's listeners are the Gateway's, and so are the routes they serve (listener-sets.ts).
   const viaSets = gateway ? setListenersServing(gateway, g.resources, isRoute) : { sets: [], serving: [], routes: [] };
   if (viaSets === "unknown") return "unknown";
-  routes.push(...viaSets.routes.filter((r) => !routes.includes(r)));
-  // HTTPRoutes the served ones delegate to run on the Gateway too, with their policies (route-delegation.ts).
-  const children = delegatedRoutes(routes, g.resources);
-  if (children === "unknown") return "unknown";
-  routes.push(...children.routes);
+  const on = gatewayRoutes(g.resources, gw, gateway, viaSets);
+  if (on === "unknown") return "unknown";
+  const { routes, undecided } = on;
   const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace), ...viaSets.sets.map((s) => s.namespace)]);
   const out: AgwAuthorization[] = [];
   for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
@@ -109,56 +80,21 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
     if (!read.known) return "unknown";
     const auth = read.value.auth;
     if (!auth) continue;
-    const refs = list(read.value.refs as { group?: string; kind: string; name: string; sectionName?: string }[]);
-    const selectors = list(read.value.selectors as { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[]);
-    // A sectionName naming no listener of the Gateway (no rule of the route) binds nothing: agentgateway keys the policy to that section.
-    // `sectioned`: only targets naming a section (true), only those naming none (false), or either (undefined).
-    const hits = (kind: (k: string) => boolean, target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }, sectioned?: boolean): Tri => {
-      const inSection = (section?: string) => (sectioned === undefined || sectioned === (typeof section === "string")) && (section === undefined || target.sections === undefined || target.sections.includes(section));
-      if (refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name && inSection(ref.sectionName))) return true;
-      const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind) && inSection(s.sectionName));
-      if (bySelector.length === 0) return false;
-      return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
-    };
-    const isRouteKind = (k: string) => k === "HTTPRoute" || k === "GRPCRoute";
-    // The rules of a route its targets name by sectionName (those the route has).
-    const ruleNames = (target: { name: string; labels: Record<string, string> | undefined; sections?: string[] }) => {
-      const named = [
-        ...refs.filter((ref) => ref.group === GATEWAY_GROUP && isRouteKind(ref.kind) && ref.name === target.name),
-        ...selectors.filter((sel) => sel.group === GATEWAY_GROUP && isRouteKind(sel.kind) && target.labels !== undefined && matchesLabels(sel.matchLabels ?? {}, target.labels)),
-      ].map((t) => t.sectionName);
-      return [...new Set(named.filter((x): x is string => typeof x === "string" && (target.sections === undefined || target.sections.includes(x))))].sort();
-    };
+    const t: PolicyTargets = { refs: list(read.value.refs as PolicyTargets["refs"]), selectors: list(read.value.selectors as PolicyTargets["selectors"]) };
+    const { refs, selectors } = t;
     // A policy on a route whose parents are not known yet may reach the gateway.
-    if (undecided.has(namespace) || undecided.has("*")) {
-      if (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind))) return "unknown";
-    }
-    // Read inside the probe: touching a value not known yet throws, which would end the whole policy.
-    const names = (xs: () => unknown) => orUnknown(() => list(xs() as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
+    if ((undecided.has(namespace) || undecided.has("*")) && targetsRoutes(t)) return "unknown";
     // A ListenerSet listener is keyed by its own name under the parent Gateway (types/agent.rs ListenerName as_listener_target_ref): a Gateway sectionName naming it binds it.
-    const own = gateway ? names(() => gateway.props.spec?.listeners) : undefined;
-    const onGateway = namespace === gw.namespace ? hits((k) => k === "Gateway", { ...gw, sections: own && [...own, ...viaSets.sets.flatMap((s) => s.listeners)] }) : false;
+    const own = gateway ? sectionNames(() => gateway.props.spec?.listeners) : undefined;
+    const onGateway = namespace === gw.namespace ? hits(t, (k) => k === "Gateway", { ...gw, sections: own && [...own, ...viaSets.sets.flatMap((s) => s.listeners)] }) : false;
     const onSets = setTargets(refs, selectors, namespace, viaSets);
     if (onSets === "unknown") return "unknown";
-    const bindings: RouteBinding[] = [];
-    let unsure = false;
-    for (const route of routes.filter((x) => meta(x.props).namespace === namespace)) {
-      const target = { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: names(() => route.props.spec?.rules) };
-      // A target naming a rule (sectionName) binds that rule; one without, the whole route (store/binds.rs as_route_rule_target_ref, as_route_target_ref).
-      const whole = hits(isRouteKind, target, false);
-      const rule = hits(isRouteKind, target, true);
-      if (whole === "unknown" || rule === "unknown") unsure = true;
-      const key = `${namespace}/${target.name}`;
-      const chains = delegationChains(children.parents, key);
-      const chain = chains.length > 0 ? { chains } : {};
-      if (whole === true) bindings.push({ route: key, rule: false, ...chain });
-      if (rule === true) bindings.push({ route: key, rule: true, rules: ruleNames(target), ...chain });
-    }
+    const bindings = routeBindings(t, namespace, on);
+    if (onGateway === "unknown" || bindings === "unknown") return "unknown";
     const onRoute = bindings.length > 0;
-    if (onGateway === "unknown" || unsure) return "unknown";
     const preRouting = read.value.phase === "PreRouting";
     // The CRD refuses a PreRouting policy aimed at a route: it never reaches the proxy.
-    if (preRouting && (refs.some((ref) => isRouteKind(ref.kind)) || selectors.some((s) => isRouteKind(s.kind)))) continue;
+    if (preRouting && targetsRoutes(t)) continue;
     // store/binds.rs route_policies never looks a ListenerSet target up: only PreRouting (gateway_policies) applies one.
     if (!preRouting && onSets.length > 0) {
       const why = (l: OnSet) => `AgentgatewayPolicy ${namespace}/${name} targets ListenerSet ${namespace}/${l.set} in the route phase, where agentgateway v1.4.1 never applies it (only a traffic.phase PreRouting one)`;
@@ -188,7 +124,7 @@ interface OnSet {
  * sectionName one listener of it: controller reference_indexes.go ListenerSetTarget, proxy
  * binds.rs gateway_policies); "unknown" while a selected ListenerSet's labels are not known.
  */
-function setTargets(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], namespace: string, viaSets: SetListeners): OnSet[] | "unknown" {
+function setTargets(refs: PolicyTargets["refs"], selectors: PolicyTargets["selectors"], namespace: string, viaSets: SetListeners): OnSet[] | "unknown" {
   const out: OnSet[] = [];
   const isSet = (t: { group?: string; kind: string }) => t.group === GATEWAY_GROUP && t.kind === "ListenerSet";
   for (const set of viaSets.sets.filter((s) => s.namespace === namespace)) {
@@ -210,7 +146,7 @@ function setTargets(refs: { group?: string; kind: string; name: string; sectionN
  * listener of that name and every ListenerSet listener of that name, which agentgateway v1.4.1
  * looks up by the name alone (types/agent.rs as_listener_target_ref).
  */
-function narrowedTo(refs: { group?: string; kind: string; name: string; sectionName?: string }[], selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[], gw: AgwGateway, viaSets: SetListeners): string[] | undefined {
+function narrowedTo(refs: PolicyTargets["refs"], selectors: PolicyTargets["selectors"], gw: AgwGateway, viaSets: SetListeners): string[] | undefined {
   const sections: string[] = [];
   const bySelector = selectors.filter((s) => s.group === GATEWAY_GROUP && s.kind === "Gateway" && gw.labels !== undefined && matchesLabels(s.matchLabels ?? {}, gw.labels));
   for (const t of [...refs.filter((ref) => ref.group === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === gw.name), ...bySelector]) {

@@ -21,7 +21,8 @@
  *   in hash order beside it, are kept: only an Allow on a route can open the gateway (a route's
  *   Require is not counted as a guard), and keeping them is the outcome that may.
  */
-import type { AgwAuthorization, RouteBinding } from "./agw-authorization";
+import type { AgwAuthorization } from "./agw-authorization";
+import type { RouteBinding } from "./agw-route-bindings";
 import type { DelegatedFrom } from "./route-delegation";
 
 export interface AuthorizationSets {

@@ -22,7 +22,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
-import { parentRefsTo } from "./agw-authorization";
+import { parentRefsTo } from "./agw-route-bindings";
 import { isGateway, isKind, isRoute, matchesLabels, matchesSelector, meta } from "./k8s";
 import { listenersServing } from "./listener-routes";
 import { list, orUnknown, probe } from "./values";

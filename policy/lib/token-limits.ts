@@ -16,7 +16,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
 import { list, orUnknown, probe } from "./values";
-import { parentRefsTo } from "./agw-authorization";
+import { parentRefsTo } from "./agw-route-bindings";
 import { listenersServing } from "./listener-routes";
 
 const AGW_GROUP = "agentgateway.dev";

@@ -20,7 +20,8 @@ import type { KubernetesObject } from "./outputs";
 import type { AccessEdge } from "./topology-access";
 import type { PolicyResource } from "@pulumi/policy";
 import { celIdentityBound, celToolGrants, ToolGrant } from "../../policy/lib/cel";
-import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, InertAuthorization, RouteBinding, servingListeners } from "../../policy/lib/agw-authorization";
+import { agentgatewayAuthorizations, AgwAuthorization, AgwGateway, InertAuthorization, servingListeners } from "../../policy/lib/agw-authorization";
+import type { RouteBinding } from "../../policy/lib/agw-route-bindings";
 import { authorizationSets } from "../../policy/lib/agw-inheritance";
 import { policyResource } from "../../policy/lib/policy-resource";
 

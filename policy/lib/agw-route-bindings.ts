@@ -1,0 +1,130 @@
+/**
+ * Where an AgentgatewayPolicy binds below a Gateway's listeners, as agentgateway v1.4.1 keys it:
+ * the routes on the Gateway (attached to it or to its ListenerSets, and the HTTPRoutes they
+ * delegate to: route-delegation.ts), each whole (a targetRef without sectionName,
+ * types/agent.rs as_route_target_ref) or by a rule's name (as_route_rule_target_ref), with the
+ * delegation chains the proxy walks to reach a child (proxy/httpproxy.rs select_route_chain,
+ * store/binds.rs route_policies). Read by agw-authorization.ts.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import type { GatewayProxy } from "./gateway-proxies";
+import { GATEWAY_GROUP, isRoute, matchesLabels, meta } from "./k8s";
+import { list, orUnknown, probe, Tri } from "./values";
+import { listenersServing } from "./listener-routes";
+import type { SetListeners } from "./listener-sets";
+import { DelegatedFrom, delegatedRoutes, delegationChains } from "./route-delegation";
+
+export interface RouteBinding {
+  route: string;
+  rule: boolean;
+  /** For a rule binding: the rules' names (the targets' sectionNames, sorted), for the topology's label. */
+  rules?: string[];
+  /** For a delegated child route: each chain of routes (and their rules) handing requests down to it, parent first, whose policies the proxy collects before its own (route-delegation.ts). */
+  chains?: DelegatedFrom[][];
+}
+
+/** A policy's `targetRefs` and `targetSelectors`, as read. */
+export interface PolicyTargets {
+  refs: { group?: string; kind: string; name: string; sectionName?: string }[];
+  selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[];
+}
+
+/** An object a policy may target: its name, labels (undefined: not known yet) and the sections it has (undefined: not known yet). */
+export interface Targetable {
+  name: string;
+  labels: Record<string, string> | undefined;
+  sections?: string[];
+}
+
+export const isRouteKind = (k: string) => k === "HTTPRoute" || k === "GRPCRoute";
+
+/** Whether the policy targets a route at all (by name or by selector). */
+export const targetsRoutes = (t: PolicyTargets) => t.refs.some((ref) => isRouteKind(ref.kind)) || t.selectors.some((s) => isRouteKind(s.kind));
+
+/** The route's parentRefs naming the Gateway. */
+export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | "namespace">): { sectionName?: string }[] {
+  return list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[]).filter(
+    (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
+  );
+}
+
+/** The names of a list of named items (listeners, rules), or undefined while they are not known; read inside the probe, since touching a value not known yet throws. */
+export const sectionNames = (xs: () => unknown) => orUnknown(() => list(xs() as { name?: unknown }[]).flatMap((x) => (typeof x?.name === "string" ? [x.name] : [])), undefined);
+
+/**
+ * Whether the policy targets `target` of a kind `kind` takes. A sectionName naming no section of
+ * the target binds nothing: agentgateway keys the policy to that section. `sectioned`: only
+ * targets naming a section (true), only those naming none (false), or either (undefined).
+ */
+export function hits(t: PolicyTargets, kind: (k: string) => boolean, target: Targetable, sectioned?: boolean): Tri {
+  const inSection = (section?: string) => (sectioned === undefined || sectioned === (typeof section === "string")) && (section === undefined || target.sections === undefined || target.sections.includes(section));
+  if (t.refs.some((ref) => ref.group === GATEWAY_GROUP && kind(ref.kind) && ref.name === target.name && inSection(ref.sectionName))) return true;
+  const bySelector = t.selectors.filter((s) => s.group === GATEWAY_GROUP && kind(s.kind) && inSection(s.sectionName));
+  if (bySelector.length === 0) return false;
+  return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
+}
+
+/** The rules of a route its targets name by sectionName (those the route has). */
+function ruleNames(t: PolicyTargets, target: Targetable): string[] {
+  const named = [
+    ...t.refs.filter((ref) => ref.group === GATEWAY_GROUP && isRouteKind(ref.kind) && ref.name === target.name),
+    ...t.selectors.filter((sel) => sel.group === GATEWAY_GROUP && isRouteKind(sel.kind) && target.labels !== undefined && matchesLabels(sel.matchLabels ?? {}, target.labels)),
+  ].map((x) => x.sectionName);
+  return [...new Set(named.filter((x): x is string => typeof x === "string" && (target.sections === undefined || target.sections.includes(x))))].sort();
+}
+
+/** The routes on a Gateway, with what the bindings need of them. */
+export interface GatewayRoutes {
+  routes: PolicyResource[];
+  /** Namespaces of routes that may attach to the gateway but whose parents are not known yet ("*": nor their namespace). */
+  undecided: Set<string>;
+  /** For each delegated child (`ns/name`), the routes and rules handing requests to it (route-delegation.ts). */
+  parents: Map<string, DelegatedFrom[]>;
+}
+
+/**
+ * The routes whose requests the Gateway serves: attached to it and taken by a listener
+ * (allowedRoutes), attached to its ListenerSets (`viaSets`), and the HTTPRoutes those delegate to;
+ * "unknown" while a delegation is not known yet.
+ */
+export function gatewayRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "name" | "namespace">, gateway: PolicyResource | undefined, viaSets: SetListeners): GatewayRoutes | "unknown" {
+  const routes: PolicyResource[] = [];
+  const undecided = new Set<string>();
+  for (const r of resources.filter((x) => isRoute(x.type))) {
+    const refs = probe(() => parentRefsTo(r, gw));
+    // A route no listener takes (allowedRoutes) is not served: its policies reach nothing here.
+    const served = !refs.known ? "unknown" : refs.value.length === 0 ? [] : ((gateway && listenersServing(gateway, r, refs.value, resources)) ?? ["?"]);
+    if (served === "unknown") undecided.add(orUnknown(() => meta(r.props).namespace, "*"));
+    else if (served.length > 0) routes.push(r);
+  }
+  // A ListenerSet's listeners are the Gateway's, and so are the routes they serve (listener-sets.ts).
+  routes.push(...viaSets.routes.filter((r) => !routes.includes(r)));
+  // HTTPRoutes the served ones delegate to run on the Gateway too, with their policies (route-delegation.ts).
+  const children = delegatedRoutes(routes, resources);
+  if (children === "unknown") return "unknown";
+  routes.push(...children.routes);
+  return { routes, undecided, parents: children.parents };
+}
+
+/**
+ * Where a policy of `namespace` binds among the Gateway's routes of its namespace: each route it
+ * targets whole, and each whose rules it names by sectionName; "unknown" while a selected route's
+ * labels are not known yet.
+ */
+export function routeBindings(t: PolicyTargets, namespace: string, on: GatewayRoutes): RouteBinding[] | "unknown" {
+  const bindings: RouteBinding[] = [];
+  let unsure = false;
+  for (const route of on.routes.filter((x) => meta(x.props).namespace === namespace)) {
+    const target = { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: sectionNames(() => route.props.spec?.rules) };
+    // A target naming a rule (sectionName) binds that rule; one without, the whole route (store/binds.rs as_route_rule_target_ref, as_route_target_ref).
+    const whole = hits(t, isRouteKind, target, false);
+    const rule = hits(t, isRouteKind, target, true);
+    if (whole === "unknown" || rule === "unknown") unsure = true;
+    const key = `${namespace}/${target.name}`;
+    const chains = delegationChains(on.parents, key);
+    const chain = chains.length > 0 ? { chains } : {};
+    if (whole === true) bindings.push({ route: key, rule: false, ...chain });
+    if (rule === true) bindings.push({ route: key, rule: true, rules: ruleNames(t, target), ...chain });
+  }
+  return unsure ? "unknown" : bindings;
+}
