@@ -77,8 +77,19 @@ function routeLocks(route: AgwAuthorization[]): Omit<AuthorizationSets, "preRout
   const kept = route.filter((a) => a.onGateway || (a.routes ?? []).some((b) => !dropped(b)));
   const gone = route.filter((a) => !kept.includes(a));
   if (gone.length === 0) return { routePhase: [route], lockNote: "" };
-  const by = lockers.filter((a) => (a.routes ?? []).some((b) => locked.has(b.route) || (b.rules ?? []).some((r) => lockedRules.has(`${b.route}#${r}`))));
-  const on = [...locked, ...lockedRules].map((r) => r.replace("#", " rule "));
+  // Only the Overrides that drop them are named: on each path to a dropped binding (a chain, then its own route for a rule binding) the first route or rule with one, where the proxy stops.
+  const stops = new Set(
+    gone.flatMap((a) =>
+      (a.routes ?? []).flatMap((b) =>
+        (b.chains ?? [[]]).flatMap((c) => {
+          const at = [...c, ...(b.rule ? [{ route: b.route }] : [])].find(cuts);
+          return at === undefined ? [] : [locked.has(at.route) ? at.route : `${at.route}#${at.rule}`];
+        }),
+      ),
+    ),
+  );
+  const by = lockers.filter((a) => (a.routes ?? []).some((b) => (b.rule ? (b.rules ?? []).some((r) => stops.has(`${b.route}#${r}`)) : stops.has(b.route))));
+  const on = [...stops].map((r) => r.replace("#", " rule "));
   const lockNote = `${named(by)} sets strategy.inheritance Override on route ${on.join(", ")}, so agentgateway v1.4.1 drops ${named(gone)} (on its rules or on the routes it delegates to) from that route's authorization (store/binds.rs route_policies, proxy/httpproxy.rs select_route_chain)`;
   return { routePhase: [kept], lockNote };
 }

@@ -75,3 +75,21 @@ test("agent-call-graph: an Override on a delegated child HTTPRoute keeps its par
   assert.match(found[0], /tools\/parent-open allows "true"/);
   assert.deepEqual(await run(parent({ name: "child" }), child(), onChild), []);
 });
+
+test("agent-call-graph: the Override note names only the Overrides that drop the child's authorization (binds.rs route_policies stops at the first one on the chain)", async () => {
+  const named = route("parent", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ name: "to-child", backendRefs: [{ group: GW, kind: "HTTPRoute", name: "child" }] }, { name: "other", backendRefs: [{ name: "calculator", port: 8080 }] }] });
+  const pin = allow("child-pin", { kind: "HTTPRoute", name: "child" }, agents);
+  const note = (found: string[]) => {
+    assert.equal(found.length, 1, found.join("\n"));
+    return found[0].slice(found[0].lastIndexOf("(", found[0].indexOf(" sets strategy.inheritance Override")) + 1);
+  };
+  // An Override on a rule that does not lead to the child drops nothing of it: only the delegating rule's is named.
+  const openRule = override("rule-lock", { kind: "HTTPRoute", name: "parent", sectionName: "to-child" }, "true");
+  const otherRule = override("other-lock", { kind: "HTTPRoute", name: "parent", sectionName: "other" }, agents);
+  const beside = note(await run(named, child(), pin, openRule, otherRule));
+  assert.match(beside, /^tools\/rule-lock sets strategy\.inheritance Override on route tools\/parent rule to-child, so agentgateway v1\.4\.1 drops tools\/child-pin /);
+  // The parent route's Override is taken before its rule's: the rule's Override is dropped itself and drops nothing.
+  const openRoute = override("parent-lock", { kind: "HTTPRoute", name: "parent" }, "true");
+  const nearer = note(await run(named, child(), pin, openRoute, override("rule-lock", { kind: "HTTPRoute", name: "parent", sectionName: "to-child" }, agents)));
+  assert.match(nearer, /^tools\/parent-lock sets strategy\.inheritance Override on route tools\/parent, so agentgateway v1\.4\.1 drops tools\/child-pin, tools\/rule-lock /);
+});
