@@ -2,13 +2,14 @@
  * Where an AgentgatewayPolicy binds below a Gateway's listeners, as agentgateway v1.4.1 keys it:
  * the routes on the Gateway (attached to it or to its ListenerSets, and the HTTPRoutes they
  * delegate to: route-delegation.ts), each whole (a targetRef without sectionName,
- * types/agent.rs as_route_target_ref) or by a rule's name (as_route_rule_target_ref), with the
+ * types/agent.rs as_route_target_ref) or by a rule's name (as_route_rule_target_ref), keyed by the
+ * route's kind as well as its name (PolicyTargetRef::Route.kind), with the
  * delegation chains the proxy walks to reach a child (proxy/httpproxy.rs select_route_chain,
  * store/binds.rs route_policies). Read by agw-authorization.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
-import { GATEWAY_GROUP, isRoute, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, isRoute, kindName, matchesLabels, meta } from "./k8s";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
 import type { SetListeners } from "./listener-sets";
@@ -64,11 +65,11 @@ export function hits(t: PolicyTargets, kind: (k: string) => boolean, target: Tar
   return target.labels === undefined ? "unknown" : bySelector.some((s) => matchesLabels(s.matchLabels ?? {}, target.labels!));
 }
 
-/** The rules of a route its targets name by sectionName (those the route has). */
-function ruleNames(t: PolicyTargets, target: Targetable): string[] {
+/** The rules of a route (of kind `kind`) its targets name by sectionName (those the route has). */
+function ruleNames(t: PolicyTargets, kind: string, target: Targetable): string[] {
   const named = [
-    ...t.refs.filter((ref) => ref.group === GATEWAY_GROUP && isRouteKind(ref.kind) && ref.name === target.name),
-    ...t.selectors.filter((sel) => sel.group === GATEWAY_GROUP && isRouteKind(sel.kind) && target.labels !== undefined && matchesLabels(sel.matchLabels ?? {}, target.labels)),
+    ...t.refs.filter((ref) => ref.group === GATEWAY_GROUP && ref.kind === kind && ref.name === target.name),
+    ...t.selectors.filter((sel) => sel.group === GATEWAY_GROUP && sel.kind === kind && target.labels !== undefined && matchesLabels(sel.matchLabels ?? {}, target.labels)),
   ].map((x) => x.sectionName);
   return [...new Set(named.filter((x): x is string => typeof x === "string" && (target.sections === undefined || target.sections.includes(x))))].sort();
 }
@@ -117,14 +118,16 @@ export function routeBindings(t: PolicyTargets, namespace: string, on: GatewayRo
   for (const route of on.routes.filter((x) => meta(x.props).namespace === namespace)) {
     const target = { name: meta(route.props).name, labels: orUnknown(() => ({ ...meta(route.props).labels }), undefined), sections: sectionNames(() => route.props.spec?.rules) };
     // A target naming a rule (sectionName) binds that rule; one without, the whole route (store/binds.rs as_route_rule_target_ref, as_route_target_ref).
-    const whole = hits(t, isRouteKind, target, false);
-    const rule = hits(t, isRouteKind, target, true);
+    // The key holds the route's kind (types/agent.rs RouteName.kind, controller RouteTarget): a GRPCRoute target binds no HTTPRoute of that name.
+    const kind = kindName(route.type);
+    const whole = hits(t, (k) => k === kind, target, false);
+    const rule = hits(t, (k) => k === kind, target, true);
     if (whole === "unknown" || rule === "unknown") unsure = true;
     const key = `${namespace}/${target.name}`;
     const chains = delegationChains(on.parents, key);
     const chain = chains.length > 0 ? { chains } : {};
     if (whole === true) bindings.push({ route: key, rule: false, ...chain });
-    if (rule === true) bindings.push({ route: key, rule: true, rules: ruleNames(t, target), ...chain });
+    if (rule === true) bindings.push({ route: key, rule: true, rules: ruleNames(t, kind, target), ...chain });
   }
   return unsure ? "unknown" : bindings;
 }

@@ -60,6 +60,28 @@ export const authzAgentgatewayMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1 keys a route target by kind as well as name (types/agent.rs PolicyTargetRef::Route.kind): an Override aimed at a GRPCRoute `mcp` drops nothing of the HTTPRoute `mcp`.
+    name: "an open Allow on the MCP HTTPRoute's rule beside an Override policy on a GRPCRoute of the same name",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name === "mcp");
+      if (!route) return undefined;
+      edit(route, (o) => (o.spec.rules[0].name = "tools"));
+      const policy = (name: string, target: Record<string, unknown>, expr: string, extra: Record<string, unknown> = {}) => ({
+        apiVersion: "agentgateway.dev/v1alpha1",
+        kind: "AgentgatewayPolicy",
+        metadata: { name, namespace: "tools" },
+        spec: { targetRefs: [{ group: GATEWAY_GROUP, name: "mcp", ...target }], traffic: { authorization: { action: "Allow", policy: { matchExpressions: [expr] } } }, ...extra },
+      });
+      // The Override pins callers as the gateway's own policy does, so only the open Allow it fails to drop opens the gateway.
+      const callers = resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === route.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!callers) return undefined;
+      const agents = withSpec(callers).traffic.authorization.policy.matchExpressions[0];
+      addLike(doc, route, "grpc-lock", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", policy("mcp-grpc-lock", { kind: "GRPCRoute" }, agents, { strategy: { inheritance: "Override" } }));
+      return addLike(doc, route, "rule-open", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", policy("mcp-rule-open", { kind: "HTTPRoute", sectionName: "tools" }, "true"));
+    },
+  },
+  {
     name: "the MCP gateway's agentgateway authorization removed",
     policy: "agent-call-graph",
     apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools"),

@@ -94,3 +94,16 @@ test("agent-call-graph: a route-level Override drops that route's rules' authori
   const found = await run(...base, ruled("other", "r2"), authz("lock", { kind: "HTTPRoute", name: "rt" }, "Allow", agents, { override: true }), authz("open-rule", onRule("other", "r2"), "Allow", "true"));
   assert.match(found.join("\n"), /tools\/open-rule allows "true"/);
 });
+
+test("agent-call-graph: a policy on a GRPCRoute binds no HTTPRoute of the same name (binds.rs keys a route target by its kind)", async () => {
+  const ruled = on(`kubernetes:${GW}/v1:HTTPRoute`, "tools-route-rt", { metadata: { name: "rt", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ name: "r1" }] } });
+  const base = [ruled, authz("callers", onGw, "Allow", agents)];
+  const openRule = authz("open-rule", { kind: "HTTPRoute", name: "rt", sectionName: "r1" }, "Allow", "true");
+  // An Override meant for a GRPCRoute rt does not drop the HTTPRoute rt's rule policies: the open Allow still admits everyone.
+  assert.match((await run(...base, openRule, authz("grpc-lock", { kind: "GRPCRoute", name: "rt" }, "Allow", agents, { override: true }))).join("\n"), /tools\/open-rule allows "true"/);
+  // An open Allow on a GRPCRoute the Gateway does not serve reaches none of its requests, whatever HTTPRoute shares the name.
+  assert.deepEqual(await run(...base, authz("grpc-open", { kind: "GRPCRoute", name: "rt" }, "Allow", "true")), []);
+  // On the GRPCRoute of that name, it does.
+  const grpc = on(`kubernetes:${GW}/v1:GRPCRoute`, "tools-grpcroute-rt", { metadata: { name: "rt", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{}] } });
+  assert.match((await run(...base, grpc, authz("grpc-open", { kind: "GRPCRoute", name: "rt" }, "Allow", "true"))).join("\n"), /tools\/grpc-open allows "true"/);
+});
