@@ -13,7 +13,8 @@ import { giePickerArgs } from "./picker-release-gie";
 import { givenFlags, goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
-import { llmdProxy, presetExtProcHost } from "./picker-release-proxy";
+import { llmdProxy } from "./picker-release-proxy";
+import { presetExtProcHost } from "./picker-release-envoy";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);

@@ -8,29 +8,15 @@
  * volume `config`, key envoy.yaml) at /etc/envoy and runs `-c /etc/envoy/envoy.yaml`; that volume
  * is router.proxy.volumes as given (_deployment.yaml, _proxy-deployment.yaml), so it does not follow a
  * renamed configMap, and a volume mounting a ConfigMap of the stack reads that one. Read by
- * picker-release-pod.ts.
+ * picker-release-pod.ts; the Envoy configs themselves are read by picker-release-envoy.ts.
  */
 import { dig, helmChartName, meta, T } from "./k8s";
 import { releaseNamespace } from "./release-namespace";
-import { goTruthy, isObject, list, yamlMapping } from "./values";
+import { goTruthy, isObject, list } from "./values";
 import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
-
-/** A port a container of the proxy binds, and what binds it. */
-export type Bind = { port: number | undefined; what: string };
-
-/**
- * What an Envoy proxy's config says: the ports it binds and where its ext_proc filter calls the
- * picker (the one endpoint of its `envoy_grpc` cluster, over TLS where that cluster has a TLS
- * transport socket). `preset` where it is the envoy preset's own envoy.yaml.
- */
-export interface EnvoyView {
-  preset: boolean;
-  from: string;
-  binds: Bind[];
-  extProc?: { host: string; port: number; tls: boolean };
-}
+import { parseEnvoy, presetView, type EnvoyView } from "./picker-release-envoy";
 
 export interface LlmdProxy {
   type: string;
@@ -45,17 +31,8 @@ export interface LlmdProxy {
 
 type MissingKey = { configMap: string; key: string; whose: string; fix: string };
 
-const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && /^[0-9]+$/.test(x)) ? Number(x) : undefined);
-
 /** What the chart's `tpl` reads of the release: its name (where the stack gives it), namespace and values. */
 const tplScope = (rel: ChartRelease): TplScope => ({ releaseName: rel.name, namespace: rel.namespace, values: rel.values });
-
-/** The picker host the presets dial (routerlib _helpers.tpl proxy.extProcHost). */
-export function presetExtProcHost(rel: ChartRelease, sidecar: boolean): string {
-  if (sidecar) return "127.0.0.1";
-  const domain = dig(rel.values, "router.clusterDomain");
-  return `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(domain) ? String(domain) : "cluster.local"}`;
-}
 
 type Volume = { name?: unknown; configMap?: { name?: unknown; optional?: unknown; items?: { key?: unknown; path?: unknown }[] } };
 
@@ -168,59 +145,6 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
     return text !== undefined ? { text, from: `router.proxy.configMap.data["${key}"]` } : undefined;
   }
   return key === "envoy.yaml" ? "preset" : undefined;
-}
-
-/** The envoy preset's envoy.yaml, as its values.yaml writes it and routerlib fills it in. */
-function presetView(rel: ChartRelease, sidecar: boolean): EnvoyView {
-  const flags = dig(rel.values, "router.epp.flags");
-  const given = isObject(flags) ? flags["secure-serving"] : undefined;
-  return {
-    preset: true,
-    from: "the chart's envoy preset",
-    binds: [
-      { port: 8081, what: "the Envoy proxy's listener port (its envoy preset's listener)" },
-      { port: 19001, what: "the Envoy proxy's readiness listener port (its envoy preset's listener envoy-proxy-ready)" },
-      { port: 19000, what: "the Envoy proxy's admin port (its envoy preset's admin, 127.0.0.1:19000)" },
-    ],
-    // routerlib _helpers.tpl eppSecureServing: TLS unless the flag prints as exactly "false".
-    extProc: { host: presetExtProcHost(rel, sidecar), port: 9002, tls: given === undefined || given === null || String(given) !== "false" },
-  };
-}
-
-const socketPort = (a: unknown) => num(dig(a, "socket_address.port_value"));
-
-/** An envoy.yaml of the values' own, read as Envoy's bootstrap (static_resources). Undefined where it does not parse. */
-function parseEnvoy(text: string, from: string): EnvoyView | undefined {
-  const doc = yamlMapping(text);
-  if (!doc) return undefined;
-  const binds: Bind[] = [];
-  const admin = socketPort(dig(doc, "admin.address"));
-  if (admin !== undefined) binds.push({ port: admin, what: `the Envoy proxy's admin port (${from}: admin)` });
-  const listeners = list(dig(doc, "static_resources.listeners") as Record<string, unknown>[]).filter(isObject);
-  let cluster: unknown;
-  for (const l of listeners) {
-    const ports = new Set([socketPort(l.address), ...list(l.additional_addresses as unknown[]).map((a) => socketPort(dig(a, "address")))]);
-    for (const port of ports) if (port !== undefined) binds.push({ port, what: `the Envoy proxy's listener ${String(l.name ?? "")} port (${from})` });
-    for (const chain of list(l.filter_chains as unknown[])) {
-      for (const f of list(dig(chain, "filters") as unknown[])) {
-        for (const h of list(dig(f, "typed_config.http_filters") as unknown[])) {
-          if (!String(dig(h, "typed_config.@type") ?? "").endsWith(".ExternalProcessor")) continue;
-          cluster ??= dig(h, "typed_config.grpc_service.envoy_grpc.cluster_name");
-        }
-      }
-    }
-  }
-  const view: EnvoyView = { preset: false, from, binds };
-  const c = list(dig(doc, "static_resources.clusters") as Record<string, unknown>[]).find((x) => isObject(x) && typeof cluster === "string" && x.name === cluster);
-  if (!c) return view;
-  const endpoints = list(dig(c, "load_assignment.endpoints") as unknown[]).flatMap((e) => list(dig(e, "lb_endpoints") as unknown[]));
-  const socket = endpoints.length === 1 ? dig(endpoints[0], "endpoint.address.socket_address") : undefined;
-  const port = num(dig(socket, "port_value"));
-  const host = dig(socket, "address");
-  if (typeof host !== "string" || port === undefined) return view;
-  const transport = c.transport_socket;
-  const tls = isObject(transport) && (transport.name === "envoy.transport_sockets.tls" || String(dig(transport, "typed_config.@type") ?? "").endsWith(".UpstreamTlsContext"));
-  return { ...view, extProc: { host, port, tls } };
 }
 
 /**
