@@ -7,7 +7,11 @@
  * it always generates itself, over the values' key). The envoy preset mounts ConfigMap `envoy` (its
  * volume `config`, key envoy.yaml) at /etc/envoy and runs `-c /etc/envoy/envoy.yaml`; that volume
  * is router.proxy.volumes as given (_deployment.yaml, _proxy-deployment.yaml), so it does not follow a
- * renamed configMap, and a volume mounting a ConfigMap of the stack reads that one. Read by
+ * renamed configMap, and a volume mounting a ConfigMap of the stack reads that one. A null under
+ * router.proxy.configMap reaches the templates: Helm v3.20.2 chartutil coalesce drops a user's null
+ * only over a default of the chart's values, which have none there (the preset's is under
+ * router.proxy.presets), and mergeOverwrite (mergo v1.0.1, overwriting) sets it over the preset's
+ * value. Read by
  * picker-release-pod.ts; the Envoy configs themselves are read by picker-release-envoy.ts.
  */
 import { dig, helmChartName, meta, T } from "./k8s";
@@ -23,8 +27,10 @@ export interface LlmdProxy {
   sidecar: boolean;
   /** The Envoy proxy's config; undefined for agentgateway, or where it is not read here. */
   envoy?: EnvoyView;
-  /** The ConfigMap the Envoy preset's volume mounts that nothing renders, beside the one the chart renders. */
-  missing?: { mounted: string; rendered: string };
+  /** The ConfigMap the Envoy preset's volume mounts that nothing renders, beside the one the chart renders (none: router.proxy.configMap null). */
+  missing?: { mounted: string; rendered?: string };
+  /** router.proxy.configMap.data["envoy.yaml"] null, which the chart renders as the text "<nil>". */
+  nilConfig?: boolean;
   /** A key the proxy's volume maps that its ConfigMap lacks; `whose` says whose ConfigMap, `fix` where to add the key. */
   missingKey?: MissingKey;
 }
@@ -42,11 +48,12 @@ const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", item
 /**
  * The ConfigMap a standalone release renders for its proxy (routerlib _config.yaml: the merged
  * router.proxy.configMap.name, the preset's `envoy` or `agentgateway` unless the values rename it);
- * undefined where its proxy is off.
+ * undefined where its proxy is off, or router.proxy.configMap is null (the merged configMap is
+ * then null, and _config.yaml renders the ConfigMap only `if and $proxy.enabled $proxy.configMap`).
  */
 function renderedConfigMapName(values: unknown): string | undefined {
   const at = (k: string) => dig(values, `router.proxy.${k}`);
-  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
+  if ((at("enabled") !== undefined && !goTruthy(at("enabled"))) || at("configMap") === null) return undefined;
   const given = at("configMap.name");
   if (goTruthy(given)) return String(given);
   return goTruthy(at("proxyType")) && String(at("proxyType")).toLowerCase() === "agentgateway" ? "agentgateway" : "envoy";
@@ -59,13 +66,19 @@ const keysOf = (...maps: unknown[]): Set<string> | undefined =>
 /**
  * The keys of the ConfigMap a standalone release renders for its proxy (routerlib _helpers.tpl
  * proxyConfigMapData): router.proxy.configMap.data's over its preset's, envoy.yaml (the envoy
- * preset's data) or config.yaml (which the chart generates for agentgateway).
+ * preset's data) or config.yaml (which the chart generates for agentgateway). A null data replaces
+ * the envoy preset's (`index $configMap "data" | default dict`: no key); a null entry is still a key.
  */
 function renderedKeys(values: unknown): Set<string> | undefined {
   const type = goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy";
   const own = type === "envoy" ? "envoy.yaml" : type === "agentgateway" ? "config.yaml" : undefined;
-  return own === undefined ? undefined : keysOf(dig(values, "router.proxy.configMap.data"))?.add(own);
+  const data = dig(values, "router.proxy.configMap.data");
+  const keys = own === undefined ? undefined : keysOf(data);
+  return keys && (data === null && type === "envoy" ? keys : keys.add(own!));
 }
+
+/** How a ConfigMap's keys read in a message. */
+const withKeys = (keys: Set<string>) => (keys.size > 0 ? `with keys ${[...keys].sort().join(", ")}` : "with no key");
 
 type StackConfigMap = { data: unknown; keys?: Set<string>; release?: string };
 
@@ -83,7 +96,7 @@ function stackConfigMap(rel: ChartRelease, name: string): StackConfigMap | undef
   return other && { data: undefined, keys: renderedKeys(other.props.values ?? {}), release: `${rel.namespace}/${String(other.props.name ?? other.urn.split("::").pop())}` };
 }
 
-type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered: string } | { missingKey: MissingKey } | undefined;
+type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered?: string } | { missingKey: MissingKey } | { nil: true } | undefined;
 
 /**
  * The first key of the volume's items its ConfigMap lacks (kubelet configmap MakePayload fails the
@@ -95,11 +108,13 @@ function absentKey(rel: ChartRelease, volume: Volume, stack: StackConfigMap | un
   if (!have || volume.configMap?.optional === true) return undefined;
   const key = list(volume.configMap?.items).map((i) => i?.key).find((k): k is string => typeof k === "string" && !have.has(k));
   if (key === undefined) return undefined;
-  const keys = [...have].sort().join(", ");
   const configMap = String(volume.configMap?.name);
-  if (!stack) return { configMap, key, whose: `the one the chart renders for its Envoy proxy, with keys ${keys}`, fix: `give router.proxy.configMap.data a key ${key}` };
+  if (!stack) {
+    const nulled = dig(rel.values, "router.proxy.configMap.data") === null ? ": router.proxy.configMap.data is null, which replaces the envoy preset's data" : "";
+    return { configMap, key, whose: `the one the chart renders for its Envoy proxy, ${withKeys(have)}${nulled}`, fix: nulled ? `drop the null router.proxy.configMap.data (the preset's envoy.yaml is then rendered)` : `give router.proxy.configMap.data a key ${key}` };
+  }
   if (!stack.release) return { configMap, key, whose: "the stack's", fix: `give ConfigMap ${configMap} a key ${key}` };
-  return { configMap, key, whose: `the one Helm release ${stack.release} renders for its proxy, with keys ${keys}`, fix: `give that release's router.proxy.configMap.data a key ${key}` };
+  return { configMap, key, whose: `the one Helm release ${stack.release} renders for its proxy, ${withKeys(have)}`, fix: `give that release's router.proxy.configMap.data a key ${key}` };
 }
 
 /**
@@ -107,7 +122,9 @@ function absentKey(rel: ChartRelease, volume: Volume, stack: StackConfigMap | un
  * `router.proxy.configMap.data` where the values give one for the key its volume maps, or of the
  * stack's ConfigMap of the release's namespace its volume mounts instead; `missing` where the preset's
  * volume mounts ConfigMap `envoy` after the values renamed the chart's (routerlib mounts
- * router.proxy.volumes as given) and the stack renders none of that name there; undefined where
+ * router.proxy.volumes as given), or router.proxy.configMap is null (no ConfigMap rendered), and the
+ * stack renders none of that name there; `nil` where router.proxy.configMap.data["envoy.yaml"] is
+ * null (proxyConfigMapData runs it through `tpl (toString ...)`: the text "<nil>"); undefined where
  * this run does not see it (its command, args or mounts replaced; a volume mounting a ConfigMap the
  * stack does not hold; volumes or envoy.yaml text with template actions the chart's `tpl` renders
  * and helm-tpl.ts does not: see there).
@@ -120,7 +137,7 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
   if (written !== undefined && given === undefined) return undefined;
   const volume = given === undefined ? PRESET_VOLUME : list(given as Volume[]).find((v) => isObject(v) && v.name === "config");
   const configMap = isObject(at("configMap")) ? (at("configMap") as Record<string, unknown>) : {};
-  const rendered = renderedConfigMapName(rel.values) ?? "envoy";
+  const rendered = renderedConfigMapName(rel.values);
   const mounted = volume?.configMap?.name;
   if (typeof mounted !== "string") return undefined;
   const elsewhere = mounted === rendered ? undefined : stackConfigMap(rel, mounted);
@@ -138,7 +155,8 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
     return typeof text === "string" ? { text, from: `ConfigMap ${rel.namespace}/${mounted}'s ${key}` } : undefined;
   }
   const data = configMap.data;
-  if (isObject(data) && data[key] !== undefined && data[key] !== null) {
+  if (isObject(data) && data[key] === null) return key === "envoy.yaml" ? { nil: true } : undefined;
+  if (isObject(data) && data[key] !== undefined) {
     // proxyConfigMapData renders the envoy.yaml key through `tpl`; other keys stay literal (and templated ones are not read).
     const written = data[key];
     const text = typeof written !== "string" ? undefined : key === "envoy.yaml" ? tplText(written, tplScope(rel)) : written.includes("{{") ? undefined : written;
@@ -164,6 +182,7 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   const config = envoyConfigText(rel);
   if (config !== undefined && config !== "preset" && "missing" in config) return { type, sidecar, missing: { mounted: config.missing, rendered: config.rendered } };
   if (config !== undefined && config !== "preset" && "missingKey" in config) return { type, sidecar, missingKey: config.missingKey };
+  if (config !== undefined && config !== "preset" && "nil" in config) return { type, sidecar, nilConfig: true };
   const envoy = config === "preset" ? presetView(rel, sidecar) : config && parseEnvoy(config.text, config.from);
   return { type, sidecar, envoy };
 }
@@ -174,7 +193,9 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
  * _deployment.yaml and _proxy-deployment.yaml render router.proxy.volumes as given): with no such
  * ConfigMap in the namespace the kubelet cannot set the volume up and the pod never starts. Likewise
  * where the volume's items map a key its ConfigMap (the stack's, or the chart's own) lacks and it is
- * not optional: kubelet pkg/volume/configmap MakePayload fails the mount on it.
+ * not optional: kubelet pkg/volume/configmap MakePayload fails the mount on it. And an envoy.yaml
+ * the chart renders as "<nil>" (a null router.proxy.configMap.data["envoy.yaml"]): Envoy's
+ * MessageUtil::loadFromYaml refuses a bootstrap that is no map, and Envoy exits at start.
  */
 export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void {
   const p = llmdProxy(rel);
@@ -189,8 +210,24 @@ export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void
       rel.resource.urn,
     );
   }
+  if (p.nilConfig) {
+    const never = p.sidecar
+      ? "the picker's pod (the proxy is its sidecar) is never Ready, so the picker Service has no endpoint and every request through the proxy fails"
+      : "the proxy's pods (router.proxy.mode service) are never Ready, so every request sent to the proxy fails";
+    report(
+      `${rel.lead}: router.proxy.configMap.data["envoy.yaml"] is null, which Helm v3 keeps (the chart's values have no default there; chartutil coalesce drops a null only over one) and routerlib's mergeOverwrite lays over the envoy preset's envoy.yaml, so proxyConfigMapData renders it through tpl as the text "<nil>" (sprig toString of a nil), and the Envoy proxy, reading that as its bootstrap (-c /etc/envoy/envoy.yaml), exits at start ("Unable to convert YAML as JSON: <nil>") and crash-loops, so ${never}; drop the entry to run the preset's envoy.yaml, or give it an envoy.yaml of your own`,
+      rel.resource.urn,
+    );
+  }
   if (!p.missing) return;
   const { mounted, rendered } = p.missing;
+  if (rendered === undefined) {
+    report(
+      `${rel.lead}: router.proxy.configMap is null, which Helm v3 keeps (the chart's values have no default there) and routerlib's mergeOverwrite lays over the envoy preset's configMap, so the chart renders no ConfigMap for its Envoy proxy (_config.yaml renders one only for a configMap), but the proxy's volume config (the envoy preset's router.proxy.volumes) still mounts ConfigMap ${rel.namespace}/${mounted}, which neither the chart nor the stack renders, so the kubelet cannot mount it and ${outcome}; drop the null router.proxy.configMap, or add ConfigMap ${mounted} (key envoy.yaml) to the stack in namespace ${rel.namespace}`,
+      rel.resource.urn,
+    );
+    return;
+  }
   report(
     `${rel.lead}: router.proxy.configMap.name "${rendered}" renames the ConfigMap the chart renders for its Envoy proxy, but the proxy's volume config (the envoy preset's router.proxy.volumes) still mounts ConfigMap ${rel.namespace}/${mounted}, which neither the chart nor the stack renders, so the kubelet cannot mount it and ${outcome} (routerlib _config.yaml names the ConfigMap from router.proxy.configMap.name, _deployment.yaml mounts router.proxy.volumes as given); give router.proxy.volumes a volume config mounting ConfigMap ${rendered} (key envoy.yaml at path envoy.yaml), or drop router.proxy.configMap.name`,
     rel.resource.urn,

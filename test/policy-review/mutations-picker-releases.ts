@@ -221,4 +221,25 @@ export const pickerReleaseMutations: Mutation[] = [
         },
       }),
   },
+  {
+    // Helm v3.20.2 chartutil coalesce keeps a null the chart's values have no default for (router.proxy.configMap has none);
+    // routerlib v0.10.0's mergeOverwrite lays it over the envoy preset's envoy.yaml and proxyConfigMapData renders tpl (toString nil):
+    // the text "<nil>", which Envoy refuses as its bootstrap ("Unable to convert YAML as JSON"), so the proxy crash-loops.
+    name: "an llm-d-router-standalone Helm release whose null router.proxy.configMap.data envoy.yaml renders the Envoy proxy's config as the text <nil>",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-nil", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { data: { "envoy.yaml": null } } } },
+      }),
+  },
+  {
+    // The same null on router.proxy.configMap: the merged configMap is null, so routerlib _config.yaml renders no proxy ConfigMap,
+    // while the envoy preset's volume still mounts ConfigMap envoy, which nothing renders.
+    name: "an llm-d-router-standalone Helm release whose null router.proxy.configMap leaves its Envoy preset's volume mounting a ConfigMap nothing renders",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-nocm", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: null } },
+      }),
+  },
 ];

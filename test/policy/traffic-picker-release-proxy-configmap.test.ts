@@ -136,3 +136,31 @@ test("inference-pool-epp: a proxy volume mapping a key another standalone releas
   assert.deepEqual(await messages(release({ volumes: volume("other-envoy", "proxy.yaml") }), other({ configMap: { name: "other-envoy", data: { "proxy.yaml": "x" } } })), []);
   assert.deepEqual(await messages(release({ volumes: volume("other-envoy") }), other({ configMap: { name: "other-envoy" } })), []);
 });
+
+test("inference-pool-epp: nulls in router.proxy.configMap, as Helm v3 keeps them and routerlib renders them", async () => {
+  // Helm v3.20.2 chartutil coalesce drops a user's null only over a chart default, and router.proxy.configMap has none (the
+  // preset's is router.proxy.presets.envoy.configMap): the null reaches routerlib, whose mergeOverwrite (mergo) sets it over the preset's.
+  // data["envoy.yaml"] null: proxyConfigMapData runs it through tpl (toString) as the text "<nil>", which Envoy cannot load.
+  const nil = await messages(release({ configMap: { data: { "envoy.yaml": null } } }));
+  assert.equal(nil.length, 1, nil.join("\n"));
+  assert.match(
+    nil[0],
+    /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-standalone\) on a.*: router.proxy.configMap.data\["envoy.yaml"\] is null, .* renders it through tpl as the text "<nil>".*exits at start \("Unable to convert YAML as JSON: <nil>"\) and crash-loops, so the picker's pod \(the proxy is its sidecar\) is never Ready/,
+  );
+  assert.match((await messages(release({ mode: "service", configMap: { data: { "envoy.yaml": null } } }))).join("\n"), /the proxy's pods \(router.proxy.mode service\) are never Ready/);
+  // data null: the chart's ConfigMap envoy has no key at all, and the preset's volume maps envoy.yaml.
+  const data = await messages(release({ configMap: { data: null } }));
+  assert.equal(data.length, 1, data.join("\n"));
+  assert.match(data[0], /maps key envoy.yaml of ConfigMap inference\/envoy \(the one the chart renders for its Envoy proxy, with no key: router.proxy.configMap.data is null, which replaces the envoy preset's data\), which has no such key/);
+  // configMap null: the chart renders no proxy ConfigMap (_config.yaml), while the preset's volume still mounts ConfigMap envoy.
+  const cm = await messages(release({ configMap: null }));
+  assert.equal(cm.length, 1, cm.join("\n"));
+  assert.match(cm[0], /router.proxy.configMap is null, .*so the chart renders no ConfigMap for its Envoy proxy .*but the proxy's volume config \(the envoy preset's router.proxy.volumes\) still mounts ConfigMap inference\/envoy, which neither the chart nor the stack renders/);
+  // Quiet: a null key other than the one the volume maps, a stack ConfigMap envoy beside configMap null, agentgateway (its config.yaml generated).
+  assert.deepEqual(await messages(release({ configMap: { data: { "extra.yaml": null } } })), []);
+  assert.deepEqual(await messages(release({ configMap: null }), configMap("envoy", { "envoy.yaml": envoyYaml(9002, true) })), []);
+  assert.deepEqual(await messages(release({ proxyType: "agentgateway", configMap: { data: null } })), []);
+  // Another release's proxy ConfigMap, its data null, has no key either.
+  const other = on(RELEASE, "other", { name: "other", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "other" } }, inferencePool: { create: false }, proxy: { configMap: { name: "other-envoy", data: null } } } } });
+  assert.match((await messages(release({ volumes: volume("other-envoy") }), other)).join("\n"), /maps key envoy.yaml of ConfigMap inference\/other-envoy \(the one Helm release inference\/other renders for its proxy, with no key\), which has no such key/);
+});
