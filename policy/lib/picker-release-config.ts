@@ -18,7 +18,7 @@ import { judgedPickerTag } from "./picker-plugins";
 import { pickerConfigProblems } from "./picker-config";
 import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
 import { flagValue, pflagBool, type Report } from "./picker-service";
-import { chartPickerName } from "./picker-release-serving";
+import { chartPickerName } from "./picker-release-names";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
 import { flagsListProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";

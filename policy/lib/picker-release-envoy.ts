@@ -7,6 +7,7 @@
 import { dig } from "./k8s";
 import { goTruthy, isObject, list, yamlMapping } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
+import { chartPickerName } from "./picker-release-names";
 
 /** A port a container of the proxy binds, and what binds it. */
 export type Bind = { port: number | undefined; what: string };
@@ -29,7 +30,7 @@ const num = (x: unknown) => (typeof x === "number" || (typeof x === "string" && 
 export function presetExtProcHost(rel: ChartRelease, sidecar: boolean): string {
   if (sidecar) return "127.0.0.1";
   const domain = dig(rel.values, "router.clusterDomain");
-  return `${String(rel.name ?? "<release>").toLowerCase().trim().slice(0, 40)}-epp.${rel.namespace}.svc.${goTruthy(domain) ? String(domain) : "cluster.local"}`;
+  return `${chartPickerName(String(rel.name ?? "<release>"))}.${rel.namespace}.svc.${goTruthy(domain) ? String(domain) : "cluster.local"}`;
 }
 
 /** The envoy preset's envoy.yaml, as its values.yaml writes it and routerlib fills it in. */

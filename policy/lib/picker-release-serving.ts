@@ -22,6 +22,7 @@ import { givenFlags } from "./picker-release-flags";
 import { checkPoolFlags } from "./picker-release-pool";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
 import { checkLlmdProxyConfigMap } from "./picker-release-proxy";
+import { chartPickerName } from "./picker-release-names";
 import { gieChartLabel, gieChartOrigin, giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
 
@@ -42,9 +43,6 @@ const CHARTS: Record<string, { epp: string; gateway: boolean; gie: boolean }> = 
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
-
-/** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
-export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
 
 /** A count the chart reads through `| default 1 | int`: Go-empty is 1; a number or a numeric string as cast.ToInt takes it. */
 const countOf = (v: unknown): number | undefined => {
