@@ -21,6 +21,7 @@ import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
 import { parseEnvoy, presetView, type EnvoyView } from "./picker-release-envoy";
+import { chartPickerConfigMaps } from "./picker-release-names";
 
 export interface LlmdProxy {
   type: string;
@@ -45,6 +46,12 @@ type Volume = { name?: unknown; configMap?: { name?: unknown; optional?: unknown
 /** The envoy preset's volume (values.yaml router.proxy.presets.envoy.volumes): ConfigMap `envoy`, a literal. */
 const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } };
 
+/** Whether a standalone release's proxy is on (router.proxy.enabled, true unless Go-false). */
+const proxyOn = (values: unknown) => dig(values, "router.proxy.enabled") === undefined || goTruthy(dig(values, "router.proxy.enabled"));
+
+/** Its type, lower-cased (routerlib _helpers.tpl proxyType), envoy unless set. */
+const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy");
+
 /**
  * The ConfigMap a standalone release renders for its proxy (routerlib _config.yaml: the merged
  * router.proxy.configMap.name, the preset's `envoy` or `agentgateway` unless the values rename it);
@@ -52,11 +59,10 @@ const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", item
  * then null, and _config.yaml renders the ConfigMap only `if and $proxy.enabled $proxy.configMap`).
  */
 function renderedConfigMapName(values: unknown): string | undefined {
-  const at = (k: string) => dig(values, `router.proxy.${k}`);
-  if ((at("enabled") !== undefined && !goTruthy(at("enabled"))) || at("configMap") === null) return undefined;
-  const given = at("configMap.name");
+  if (!proxyOn(values) || dig(values, "router.proxy.configMap") === null) return undefined;
+  const given = dig(values, "router.proxy.configMap.name");
   if (goTruthy(given)) return String(given);
-  return goTruthy(at("proxyType")) && String(at("proxyType")).toLowerCase() === "agentgateway" ? "agentgateway" : "envoy";
+  return proxyType(values) === "agentgateway" ? "agentgateway" : "envoy";
 }
 
 /** The keys of a ConfigMap's maps (data, binaryData); undefined where one is not a map this run can read. */
@@ -70,7 +76,7 @@ const keysOf = (...maps: unknown[]): Set<string> | undefined =>
  * the envoy preset's (`index $configMap "data" | default dict`: no key); a null entry is still a key.
  */
 function renderedKeys(values: unknown): Set<string> | undefined {
-  const type = goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy";
+  const type = proxyType(values);
   const own = type === "envoy" ? "envoy.yaml" : type === "agentgateway" ? "config.yaml" : undefined;
   const data = dig(values, "router.proxy.configMap.data");
   const keys = own === undefined ? undefined : keysOf(data);
@@ -173,8 +179,8 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
 export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   if (rel.chart !== "llm-d-router-standalone") return undefined;
   const at = (k: string) => dig(rel.values, `router.proxy.${k}`);
-  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
-  const type = goTruthy(at("proxyType")) ? String(at("proxyType")).toLowerCase() : "envoy";
+  if (!proxyOn(rel.values)) return undefined;
+  const type = proxyType(rel.values);
   if (type !== "envoy" && type !== "agentgateway") return undefined;
   const sidecar = (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar";
   // Its config.yaml the chart generates over any the values give; only other args make it read another.
@@ -185,6 +191,30 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   if (config !== undefined && config !== "preset" && "nil" in config) return { type, sidecar, nilConfig: true };
   const envoy = config === "preset" ? presetView(rel, sidecar) : config && parseEnvoy(config.text, config.from);
   return { type, sidecar, envoy };
+}
+
+/**
+ * The ConfigMaps that the proxy's volumes the values give (router.proxy.volumes: every configMap
+ * volume not optional, which _deployment.yaml in sidecar mode and _proxy-deployment.yaml in service
+ * mode render) mount in the release's namespace and that neither the chart renders (its proxy's,
+ * its picker's, its latency predictor's: routerlib _config.yaml) nor the stack holds. The kubelet
+ * keeps the pod in ContainerCreating until such a ConfigMap exists, but one applied outside the stack
+ * (by hand, another tool, a chart whose objects a review does not see) would do: "can't judge", not
+ * a verdict. Volumes the values template (the chart runs them through `tpl`) are not read.
+ */
+export function unseenProxyConfigMaps(rel: ChartRelease): string[] {
+  const given = dig(rel.values, "router.proxy.volumes");
+  if (rel.chart !== "llm-d-router-standalone" || !proxyOn(rel.values) || !["envoy", "agentgateway"].includes(proxyType(rel.values))) return [];
+  if (!Array.isArray(given) || JSON.stringify(given).includes("{{")) return [];
+  const chart = [renderedConfigMapName(rel.values), ...(rel.name ? chartPickerConfigMaps(rel.name, rel.values) : [])];
+  // An auto-named release's picker ConfigMaps are not known here: a name like theirs is left alone.
+  const maybeChart = (n: string) => chart.includes(n) || (!rel.name && /-epp(-latency-predictor-(training|prediction))?$/.test(n));
+  const mounted = list(given as Volume[]).filter((v) => isObject(v) && isObject(v.configMap) && v.configMap.optional !== true).map((v) => v.configMap!.name);
+  const sidecar = (goTruthy(dig(rel.values, "router.proxy.mode")) ? String(dig(rel.values, "router.proxy.mode")).toLowerCase() : "sidecar") === "sidecar";
+  const pod = sidecar ? "the picker's pod, whose sidecar the proxy is," : "the proxy's pods (router.proxy.mode service)";
+  return [...new Set(mounted.filter((n): n is string => typeof n === "string"))]
+    .filter((n) => !maybeChart(n) && stackConfigMap(rel, n) === undefined)
+    .map((n) => `ConfigMap ${rel.namespace}/${n}, which the proxy's volume config (router.proxy.volumes) of Helm release ${rel.namespace}/${rel.name ?? rel.resource.name} mounts and neither the chart nor the stack renders: the kubelet keeps ${pod} in ContainerCreating until it exists, which a ConfigMap made outside the stack may satisfy`);
 }
 
 /**

@@ -164,3 +164,31 @@ test("inference-pool-epp: nulls in router.proxy.configMap, as Helm v3 keeps them
   const other = on(RELEASE, "other", { name: "other", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "other" } }, inferencePool: { create: false }, proxy: { configMap: { name: "other-envoy", data: null } } } } });
   assert.match((await messages(release({ volumes: volume("other-envoy") }), other)).join("\n"), /maps key envoy.yaml of ConfigMap inference\/other-envoy \(the one Helm release inference\/other renders for its proxy, with no key\), which has no such key/);
 });
+
+test("inference-pool-epp: a proxy volume mounting a ConfigMap neither the chart nor the stack renders is can't judge (it may be made outside the stack)", async () => {
+  // The kubelet keeps the pod in ContainerCreating until a non-optional configMap volume's ConfigMap exists, but one
+  // applied by hand, by another tool or by a chart whose objects the review does not see would do.
+  const judged = (proxy: Record<string, unknown>, ...more: unknown[]) => runStack(inferencePoolEpp, [release(proxy), ...more] as any);
+  const out = await judged({ volumes: volume("my-envoy") });
+  assert.deepEqual(out.violations, []);
+  assert.equal(out.unknown.length, 1, out.unknown.join("\n"));
+  assert.match(out.unknown[0], /ConfigMap inference\/my-envoy, which the proxy's volume config \(router.proxy.volumes\) of Helm release inference\/llama mounts and neither the chart nor the stack renders/);
+  // Every configMap volume of router.proxy.volumes, in service mode too, and for agentgateway.
+  const extra = [...volume("envoy"), { name: "certs", configMap: { name: "proxy-certs" } }];
+  assert.match((await judged({ mode: "service", volumes: extra })).unknown.join("\n"), /ConfigMap inference\/proxy-certs, which the proxy's volume config/);
+  assert.match((await judged({ proxyType: "agentgateway", volumes: [{ name: "certs", configMap: { name: "proxy-certs" } }] })).unknown.join("\n"), /ConfigMap inference\/proxy-certs/);
+  // Known: optional, the chart's own (its proxy's, its picker's <release>-epp, its latency predictor's), the stack's, another release's proxy ConfigMap; a templated or no proxy.
+  const quiet = async (proxy: Record<string, unknown>, ...more: unknown[]) => assert.deepEqual((await judged(proxy, ...more)).unknown, [], JSON.stringify(proxy));
+  await quiet({ volumes: [{ name: "config", configMap: { name: "my-envoy", optional: true, items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } }] });
+  await quiet({ volumes: [...volume("envoy"), { name: "plugins", configMap: { name: "llama-epp" } }] });
+  await quiet({ volumes: volume("my-envoy") }, configMap("my-envoy", { "envoy.yaml": envoyYaml(9002, true) }));
+  await quiet({ volumes: volume("{{ .Release.Name }}-envoy") });
+  await quiet({ enabled: false, volumes: volume("my-envoy") });
+  const other = on(RELEASE, "other", { name: "other", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "other" } }, inferencePool: { create: false }, proxy: { configMap: { name: "other-envoy" } } } } });
+  await quiet({ volumes: volume("other-envoy") }, other);
+  // The latency predictor's ConfigMaps are the chart's only with router.latencyPredictor.enabled.
+  const predictor = (enabled: boolean) =>
+    on(RELEASE, "router", { name: "llama", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "llama" } }, inferencePool: { create: false }, latencyPredictor: { enabled }, proxy: { volumes: [...volume("envoy"), { name: "lp", configMap: { name: "llama-epp-latency-predictor-training" } }] } } } });
+  assert.deepEqual((await runStack(inferencePoolEpp, [predictor(true)] as any)).unknown, []);
+  assert.match((await runStack(inferencePoolEpp, [predictor(false)] as any)).unknown.join("\n"), /ConfigMap inference\/llama-epp-latency-predictor-training, which the proxy's volume config/);
+});
