@@ -21,7 +21,7 @@ import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-names";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
-import { flagsListProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";
+import { flagsListProblem, flagsNullProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
@@ -249,6 +249,11 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
       const listed = flagsListProblem(values, gie ? "inferenceExtension" : "router.epp", gie);
       if (listed && judged) {
         report(`${lead}: ${listed}, ${exits}; give the flags as a map (<flag>: <value>)`, r.urn);
+        return;
+      }
+      const nulled = gie ? undefined : flagsNullProblem(values);
+      if (nulled) {
+        report(`${lead}: ${nulled}, ${exits}; drop the entry (the picker's default) or give it a value`, r.urn);
         return;
       }
       const say = (m: string) => report(`${lead}: ${m}`, r.urn);

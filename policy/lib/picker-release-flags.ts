@@ -33,8 +33,9 @@ function goFloat(f: number): string {
 
 /**
  * The picker args that choose its config, as routerlib _deployment.yaml renders them: the chart's
- * `--config-file`, then each of router.epp.flags as `--<key>=<%v value>` (a null drops a key, as
- * Helm does). Flags that are not a map render nothing here (see {@link flagsListProblem}).
+ * `--config-file`, then each of router.epp.flags as `--<key>=<%v value>`. A null entry is left out
+ * here, though Helm keeps it and the chart renders `--<key>=<nil>`: a typed flag's is reported by
+ * flagsNullProblem, and the picker then never starts. Flags that are not a map render nothing here (see {@link flagsListProblem}).
  */
 export function llmdPickerArgs(values: unknown): string[] {
   const file = dig(values, "router.epp.pluginsConfigFile");
@@ -74,7 +75,36 @@ export function flagsScalarProblem(values: unknown, epp: string, gie: boolean): 
   return `${epp}.flags is ${kind} (${JSON.stringify(given)}), not a map of flag names to values: ${gie ? "epplib" : "routerlib"} _deployment.yaml ranges over it (range $key, $value), which Go templates refuse for ${kind} (range can't iterate over ${goPrintV(given)}), so Helm cannot render the chart and the release fails to install (pulumi up fails)`;
 }
 
-/** The picker flags a chart renders from `<epp>.flags`: a map's entries but those Helm drops (null). */
+/**
+ * The picker flags of llm-d-router v0.10.0 (pkg/epp/server/options.go AddFlags) that are not
+ * strings, by pflag type: a value their Set cannot parse stops pflag.CommandLine (ExitOnError,
+ * cmd/epp/runner runner.go pflag.Parse), and the picker exits.
+ */
+const TYPED_FLAGS: Record<string, string> = {
+  ...Object.fromEntries(["grpc-port", "metrics-port", "grpc-health-port"].map((f) => [f, "an int"])),
+  ...Object.fromEntries(["drain-timeout", "refresh-metrics-interval", "refresh-prometheus-metrics-interval", "metrics-staleness-threshold"].map((f) => [f, "a duration"])),
+  ...Object.fromEntries(
+    ["ha-enable-leader-election", "disable-endpoint-subset-filter", "emit-endpoint-scores", "tracing", "health-checking", "enable-pprof", "enable-cert-reload", "enable-grpc-stream-metrics", "secure-serving", "metrics-endpoint-auth", "allow-experimental-plugins"].map((f) => [f, "a bool"]),
+  ),
+  "endpoint-target-ports": "an int list",
+};
+
+/**
+ * A null router.epp.flags entry of a typed flag: Helm v3.20.2 chartutil coalesce drops a user's null
+ * only over a default of the chart's values, and neither llm-d-router chart has one under
+ * router.epp.flags, so routerlib _deployment.yaml ranges over it and prints `--<key>=<nil>` (printf
+ * %v of a nil), which pflag refuses for such a flag. Undefined where there is none (a string flag
+ * takes "<nil>" as its value; a flag not of options.go is not read here).
+ */
+export function flagsNullProblem(values: unknown): string | undefined {
+  const given = dig(values, "router.epp.flags");
+  if (!isObject(given)) return undefined;
+  const key = Object.keys(given).sort().find((k) => given[k] === null && k in TYPED_FLAGS);
+  if (key === undefined) return undefined;
+  return `router.epp.flags.${key} is null, which Helm v3 keeps (neither chart's values have a default under router.epp.flags, and chartutil coalesce drops a null only over one), so routerlib _deployment.yaml renders it as "--${key}=<nil>" (printf %v of a nil), which pflag refuses for ${TYPED_FLAGS[key]} flag (invalid argument "<nil>" for "--${key}" flag)`;
+}
+
+/** The picker flags a chart renders from `<epp>.flags`: a map's entries but null ones (see llmdPickerArgs). */
 export function givenFlags(values: unknown, epp: string): Record<string, unknown> {
   const given = dig(values, `${epp}.flags`);
   return isObject(given) ? Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined)) : {};

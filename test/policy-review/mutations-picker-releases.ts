@@ -242,4 +242,11 @@ export const pickerReleaseMutations: Mutation[] = [
         router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: null } },
       }),
   },
+  {
+    // Helm v3.20.2 chartutil coalesce keeps a null no chart default covers (neither chart has router.epp.flags); routerlib
+    // v0.10.0 _deployment.yaml prints it "--grpc-port=<nil>", which pflag cannot parse as an int: the picker exits at start.
+    name: "an llm-d-router-gateway Helm release whose null router.epp.flags.grpc-port renders --grpc-port=<nil>, which the picker refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "router-flag-nil", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "grpc-port": null } } } }),
+  },
 ];

@@ -99,3 +99,18 @@ test("inference-pool-epp: picker flags given as a plain string (or other scalar)
   assert.match((await gie(true)).join("\n"), /inferenceExtension.flags is a boolean \(true\)/);
   assert.deepEqual(await gie(null), []);
 });
+
+test("inference-pool-epp: a null router.epp.flags entry of a typed flag renders --<flag>=<nil>, which the picker refuses", async () => {
+  // Helm v3.20.2 chartutil coalesce keeps a null the chart's values have no default for (neither chart has router.epp.flags);
+  // routerlib _deployment.yaml prints it with printf "--%s=%v": "<nil>", which pflag cannot parse as an int, bool, duration or int list.
+  const port = await messages(epp({ flags: { "grpc-port": null } }));
+  assert.equal(port.length, 1, port.join("\n"));
+  assert.match(
+    port[0],
+    /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.flags.grpc-port is null, which Helm v3 keeps .* so routerlib _deployment.yaml renders it as "--grpc-port=<nil>" \(printf %v of a nil\), which pflag refuses for an int flag \(invalid argument "<nil>" for "--grpc-port" flag\), so it exits at start and crash-loops/,
+  );
+  assert.match((await messages(epp({ flags: { "secure-serving": null, v: 2 } }))).join("\n"), /router.epp.flags.secure-serving is null, .*refuses for a bool flag/);
+  assert.match((await messages(epp({ flags: { "drain-timeout": null } }), { chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone" })).join("\n"), /refuses for a duration flag/);
+  // A string flag takes "<nil>" as its value, and a flag the picker's options do not define is not read here.
+  assert.deepEqual(await messages(epp({ flags: { "tls-min-version": null, "zap-log-level": null } })), []);
+});
