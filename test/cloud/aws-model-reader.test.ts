@@ -11,6 +11,7 @@ import { parsePlatform } from "../../infra/config";
 import { renderPlatform, shippedPlatform } from "../support/render";
 import { podIdentityTrustPolicy, s3ModelReads, s3ReadPolicy } from "../../components/cloud/aws/model-reader";
 import { s3RegionEnv } from "../../components/inference/model-server";
+import { labelSelectorMatches } from "../../components/k8s/selectors";
 
 const nameOf = (urn: string) => urn.split("::").pop()!;
 
@@ -117,4 +118,26 @@ test("mock engine: the EKS cluster serving an S3 model gets its reader role, the
   }
   const onEuw1 = r.resources.filter((x) => /^aws:(iam|eks)\/(role|rolePolicy|addon|podIdentityAssociation):/.test(x.type) && nameOf(x.urn).startsWith("aws-euw1-"));
   assert.deepEqual(onEuw1.map((x) => nameOf(x.urn)), ["aws-euw1-node-role"], "no reader where no S3 model runs");
+});
+
+test("mock engine: no NetworkPolicy limits the egress of the vLLM pods that take Pod Identity credentials (the agent at 169.254.170.23:80 and S3 stay reachable)", () => {
+  // In ambient mode istio-cni 1.30.3 redirects every outbound TCP connection of an enrolled pod
+  // to ztunnel, link-local ones included (cni/pkg/iptables/iptables.go: only 127.0.0.1 and its
+  // own probe address 169.254.7.127 are left alone), and ztunnel forwards a destination it knows
+  // no workload or service for as plain TCP from a socket in the pod's own network namespace
+  // (ztunnel 1.30.3 src/proxy/outbound.rs, passthrough; src/inpod/config.rs): the agent sees the
+  // pod's address and the unchanged HTTP request, so the credentials call works as long as the
+  // pod may send to the agent. A NetworkPolicy with egress rules selecting these pods would have
+  // to admit 169.254.170.23/32 and [fd00:ec2::23]/128 on TCP 80, DNS and S3.
+  const r = renderPlatform("s3-models", s3Platform());
+  const objects = r.objects("aws-use1") as any[];
+  const readers = objects.filter((o) => o.kind === "Deployment" && o.spec.template.spec.containers[0].env?.some((e: any) => e.name === "AWS_REGION"));
+  assert.deepEqual(readers.map((d) => d.metadata.name), ["llama-3-1-8b-v1", "llama-3-1-8b-v2"]);
+  const limitsEgress = (np: any) => (np.spec.policyTypes ?? (np.spec.egress ? ["Ingress", "Egress"] : ["Ingress"])).includes("Egress");
+  const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+  assert.ok(policies.length > 0, "the cluster renders NetworkPolicies (the inference gateway's), so the check has something to read");
+  for (const d of readers) {
+    const selecting = policies.filter((np) => np.metadata.namespace === d.metadata.namespace && limitsEgress(np) && labelSelectorMatches(np.spec.podSelector, d.spec.template.metadata.labels));
+    assert.deepEqual(selecting.map((np) => np.metadata.name), [], `${d.metadata.name}: egress limited by a NetworkPolicy`);
+  }
 });
