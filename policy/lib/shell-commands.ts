@@ -6,6 +6,15 @@
  * shell-output.ts.
  */
 
+/** A redirection's target word: quoted, or up to a blank or an operator. */
+export const TARGET = String.raw`"[^"\n]*"|'[^'\n]*'|[^\s;&|<>()]+`;
+
+/** One redirection (3.6 Redirections): its descriptor (or `&`), its operator and its target, each captured. */
+export const OPERATOR = String.raw`(\d+|&)?(<>|>>|>\||>&|<&|>|<)[ \t]*(${TARGET})`;
+
+/** A command's own redirections, at the start of what follows its words (a function definition's, after its body). */
+export const OWN = new RegExp(String.raw`^(?:[ \t]*(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+`);
+
 /** Whether `i` stands where a command starts: after a line's start, an operator, `{`, `(` or a reserved word taking a list. */
 export function atCommandStart(text: string, i: number): boolean {
   const before = text.slice(text.lastIndexOf("\n", i - 1) + 1, i);

@@ -5,106 +5,137 @@
  * closes it, `digit-` moves it (3.6.8 Duplicating, 3.6.9 Moving File Descriptors), `[n]<>word`
  * opens the file on n (3.6.10); a `{ …; }` group or `( … )` subshell's redirections apply to every
  * command of its list (3.2.5.3 Grouping Commands), and what an `exec` changes inside a subshell ends
- * with it (3.7.3 Command Execution Environment). Read by boot-scripts.ts.
+ * with it (3.7.3 Command Execution Environment). The redirections of a compound command or a
+ * function call are undone when it ends, each descriptor they set back to what it was (bash 5.2
+ * execute_cmd.c: execute_command_internal's my_undo_list, execute_builtin_or_function's
+ * saved_undo_list, kept only for `exec`), over whatever an `exec` inside set it to. Read by boot-scripts.ts.
  */
-import { atCommandStart } from "./shell-commands";
-import { Group, Structure, enclosing, shellFunctions, structure, topLevel } from "./shell-structure";
+import { atCommandStart, OPERATOR, OWN, TARGET } from "./shell-commands";
+import { Structure, functionCalls, shellFunctions, structure, topLevel } from "./shell-structure";
 import { wordValue } from "./shell-values";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */
 export type Descriptors = ReadonlyMap<string, string | undefined>;
+type Fds = Map<string, string | undefined>;
 
 /** A script's own descriptors when it starts: standard input, output and error, none a file. */
 export const START: Descriptors = new Map([["0", undefined], ["1", undefined], ["2", undefined]]);
 
-/** A change to the descriptors from `at` on, for the commands inside `scope` (everywhere after `at` when none). */
-interface Change {
-  at: number;
-  scope?: Group;
-  apply: (fds: Map<string, string | undefined>) => void;
-}
-
-const TARGET = String.raw`"[^"\n]*"|'[^'\n]*'|[^\s;&|<>()]+`;
-const OPERATOR = String.raw`(\d+|&)?(<>|>>|>\||>&|<&|>|<)[ \t]*(${TARGET})`;
-
-/** Applies one redirection to `fds` as bash does, or returns false on a redirection error (which ends the command's redirections). */
-function redirect(fds: Map<string, string | undefined>, fd: string | undefined, op: string, target: string): boolean {
+/**
+ * Applies one redirection to `fds` as bash does, or returns false on a redirection error (which
+ * ends the command's redirections); each descriptor it sets or closes goes into `touched`.
+ */
+function redirect(fds: Fds, fd: string | undefined, op: string, target: string, touched?: Set<string>): boolean {
   const n = fd ?? (op.startsWith("<") ? "0" : "1");
   if (op === ">&" || op === "<&") {
     const dup = /^(\d+)(-?)$/.exec(target);
     if (target === "-") fds.delete(n);
     else if (dup && fds.has(dup[1])) {
       fds.set(n, fds.get(dup[1]));
-      if (dup[2]) fds.delete(dup[1]);
+      // A move closes its source too, which the undo reopens (redir.c: r_move_output's r_close_this).
+      if (dup[2]) fds.delete(dup[1]), touched?.add(dup[1]);
     } else if (op === ">&" && fd === undefined && !dup) fd = "&";
     else return false;
-    if (fd !== "&") return true;
+    if (fd !== "&") return touched?.add(n), true;
   }
   const file = op === "<" || op === "<&" ? undefined : wordValue(target);
-  for (const d of fd === "&" ? ["1", "2"] : [n]) fds.set(d, file);
+  for (const d of fd === "&" ? ["1", "2"] : [n]) fds.set(d, file), touched?.add(d);
   return true;
 }
 
-/**
- * Each `exec` without a command at a command's start: its redirections, scoped to the subshell
- * holding it. One in a function's body takes effect where the function is called, not where it is
- * defined, and stays after the call in the calling shell unless a subshell holds it (3.3 Shell
- * Functions: run in the current shell; 3.7.3); a call inside another body is left to that body's reading.
- */
-function execChanges(text: string, s: Structure): Change[] {
-  const out: Change[] = [];
-  const functions = shellFunctions(text, s);
-  const inBody = (i: number) => functions.filter((f) => f.body.open < i && i < f.body.close).sort((a, b) => b.body.open - a.body.open);
-  const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)])`);
-  for (const m of text.matchAll(/\bexec\b/g)) {
-    if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!)) continue;
-    const redirections = only.exec(text.slice(m.index! + 4));
-    if (!redirections) continue;
-    const scope = enclosing(s, m.index!).find((g) => g.subshell);
-    const each = [...redirections[0].matchAll(new RegExp(OPERATOR, "g"))];
-    const apply = (fds: Map<string, string | undefined>) => void each.every(([, fd, op, target]) => redirect(fds, fd, op, target));
-    const owner = inBody(m.index!)[0];
-    if (!owner) out.push({ at: m.index!, scope, apply });
-    // Only an exec the body's own shell runs (no subshell between them) reaches the caller.
-    else if (!scope || scope.open < owner.body.open) {
-      for (const call of owner.calls.filter((c) => !inBody(c.at).length)) out.push({ at: call.at, scope: enclosing(s, call.at).find((g) => g.subshell), apply });
-    }
-  }
-  return out;
-}
-
-/** A command's own redirections, at the start of what follows its words. */
-const OWN = new RegExp(String.raw`^(?:[ \t]*(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+`);
-
 /** Applies a command's own redirections (at the start of `after`) to `fds`, as bash does; a pipe after them takes its output. */
-function applyOwn(fds: Map<string, string | undefined>, after: string): void {
+function applyOwn(fds: Fds, after: string, touched?: Set<string>): void {
   const own = OWN.exec(after)?.[0] ?? "";
-  void [...own.matchAll(new RegExp(OPERATOR, "g"))].every(([, fd, op, target]) => redirect(fds, fd, op, target));
-  if (/^[ \t]*\|(?!\|)/.test(after.slice(own.length))) fds.set("1", undefined);
+  void [...own.matchAll(new RegExp(OPERATOR, "g"))].every(([, fd, op, target]) => redirect(fds, fd, op, target, touched));
+  if (/^[ \t]*\|(?!\|)/.test(after.slice(own.length))) fds.set("1", undefined), touched?.add("1");
 }
 
 /**
  * Applies the redirections written after a command (`after`, from where its words end) to its
  * standard output: into `path` where `into` matches them, else as bash applies them over `fds`
- * (`>&3` a copy of descriptor 3, wherever an earlier exec opened it).
+ * (`>&3` a copy of descriptor 3, wherever an earlier exec opened it); the descriptors set go into `touched`.
  */
-export function redirected(fds: Map<string, string | undefined>, after: string, into: RegExp, path: string): void {
-  if (into.test(after)) fds.set("1", path);
-  else applyOwn(fds, after);
+export function redirected(fds: Fds, after: string, into: RegExp, path: string, touched?: Set<string>): void {
+  if (into.test(after)) fds.set("1", path), touched?.add("1");
+  else applyOwn(fds, after, touched);
+}
+
+/** Sets each descriptor of `touched` back to what `before` held, as bash's undo list does. */
+function restore(fds: Fds, before: Descriptors, touched: Iterable<string>): void {
+  for (const n of touched) void (before.has(n) ? fds.set(n, before.get(n)) : fds.delete(n));
+}
+
+/** Makes `fds` what `to` holds. */
+const replace = (fds: Fds, to: Descriptors) => restore(fds, to, new Set([...fds.keys(), ...to.keys()]));
+
+/**
+ * What runs at a place of the script and changes the descriptors after it: a group's redirections
+ * where it opens, undone where it closes (a subshell's every change undone); an `exec`'s;
+ * a function call's, with what its body leaves changed (`apply`).
+ */
+type Step = { at: number; close: number; subshell: boolean; after: string } | { at: number; apply: (fds: Fds) => void };
+
+/**
+ * The steps of a text: its groups, and each `exec` without a command and each function call at a
+ * command's start outside every function body (a body runs where its function is called: 3.3 Shell
+ * Functions). A call runs its body (with the redirections written after it) over the descriptors
+ * there with the call's own redirections applied, then undoes those.
+ */
+function steps(text: string, s: Structure, into: RegExp, path: string): Step[] {
+  const functions = shellFunctions(text, s);
+  const outside = (i: number) => !functions.some((f) => f.body.open < i && i < f.body.close);
+  const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)])`);
+  const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell, after: text.slice(g.close + 1) }));
+  for (const m of text.matchAll(/\bexec\b/g)) {
+    if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!) || !outside(m.index!)) continue;
+    const redirections = only.exec(text.slice(m.index! + 4));
+    if (!redirections) continue;
+    const each = [...redirections[0].matchAll(new RegExp(OPERATOR, "g"))];
+    out.push({ at: m.index!, apply: (fds) => void each.every(([, fd, op, target]) => redirect(fds, fd, op, target)) });
+  }
+  for (const call of functionCalls(text, s).filter((c) => outside(c.at))) {
+    let body: ((at: number, start?: Descriptors) => Descriptors) | undefined;
+    out.push({
+      at: call.at,
+      apply: (fds) => {
+        const [before, touched] = [new Map(fds), new Set<string>()];
+        redirected(fds, text.slice(call.end), into, path, touched);
+        body ??= outputAt(call.run, into, path);
+        replace(fds, body(call.run.length, fds));
+        restore(fds, before, touched);
+      },
+    });
+  }
+  return out.sort((a, b) => a.at - b.at);
 }
 
 /**
  * Where the standard output of a command at a position of `text` goes, given the descriptors the
- * text starts with: into `path` when a group holding it is redirected as `into` matches (after the
- * group's close), elsewhere when the group redirects it otherwise, and as each `exec` before it
- * that reaches it leaves it; later changes decide over earlier ones, an inner group over an outer.
+ * text starts with: the steps before it run in order, a group's redirections applied where it
+ * opens (into `path` when they match `into`) and undone where it closes.
  */
 export function outputAt(text: string, into: RegExp, path: string, s: Structure = structure(text)): (at: number, start?: Descriptors) => Descriptors {
-  const groups: Change[] = s.groups.map((g) => ({ at: g.open, scope: g, apply: (fds) => redirected(fds, text.slice(g.close + 1), into, path) }));
-  const changes = [...groups, ...execChanges(text, s)].sort((a, b) => a.at - b.at);
+  const all = steps(text, s, into, path);
   return (at, start = START) => {
-    const fds = new Map(start);
-    for (const c of changes) if (c.at < at && (!c.scope || (c.scope.open < at && at < c.scope.close))) c.apply(fds);
+    const fds: Fds = new Map(start);
+    const open: { close: number; before: Descriptors; touched?: Set<string> }[] = [];
+    const unwind = (to: number) => {
+      for (let g = open[open.length - 1]; g && g.close < to; g = open[open.length - 1]) {
+        open.pop();
+        if (g.touched) restore(fds, g.before, g.touched);
+        else replace(fds, g.before);
+      }
+    };
+    for (const step of all.filter((x) => x.at < at)) {
+      unwind(step.at);
+      if ("apply" in step) step.apply(fds);
+      else {
+        const [before, touched] = [new Map(fds), new Set<string>()];
+        redirected(fds, step.after, into, path, touched);
+        open.push({ close: step.close, before, touched: step.subshell ? undefined : touched });
+      }
+    }
+    unwind(at);
     return fds;
   };
 }

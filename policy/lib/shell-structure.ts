@@ -7,7 +7,7 @@
  * (3.2.5.2 Conditional Constructs). Read by shell-output.ts and boot-scripts.ts.
  */
 import { heredocs } from "./shell-heredoc";
-import { atCommandStart, CaseFrame, caseReads } from "./shell-commands";
+import { atCommandStart, CaseFrame, caseReads, OWN } from "./shell-commands";
 import { commandEnd, quotedEnd, walk, words } from "./shell-scan";
 import { wordValue } from "./shell-values";
 
@@ -123,8 +123,8 @@ export function shellFunctions(text: string, s: Structure = structure(text)): Sh
  */
 export function functionCalls(text: string, s: Structure = structure(text)): { at: number; end: number; run: string }[] {
   return shellFunctions(text, s).flatMap(({ name, body, calls }) => {
-    const eol = text.indexOf("\n", body.close);
-    const run = text.slice(body.open, eol < 0 ? text.length : eol);
+    // The body and the redirections written after it, which apply to it at each call (3.3).
+    const run = text.slice(body.open, body.close + 1 + (OWN.exec(text.slice(body.close + 1))?.[0].length ?? 0));
     return calls.map(({ at, end }) => ({ at, end, run: bindPositional(run, words(text.slice(at + name.length, end))) }));
   });
 }

@@ -160,6 +160,12 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token echoed inside a ( … ) subshell redirected into the file token-file names, after a $(case … esac) there",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n(\n  ROLE=$(case \"$(hostname)\" in *agent*) echo agent;; *) echo server;; esac)\n  echo Zq8vN3pL0xR7sT2w\n  chmod 600 /etc/rancher/k3s/token\n) > /etc/rancher/k3s/token\n",
   ],
+  [
+    // A call's redirections apply while its body runs and are undone after (bash 5.2 execute_cmd.c execute_builtin_or_function):
+    // the body's exec 3>&1 copies the call's output, the token file, onto descriptor 3, which no undo touches.
+    "the k3s agents' join token echoed to descriptor 3, which a shell function's exec 3>&1 copied from its call's output redirected into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nsave_output() {\n  exec 3>&1\n}\nsave_output > /etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

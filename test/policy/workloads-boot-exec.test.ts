@@ -128,3 +128,24 @@ test("sensitive-values-secret: >&3 writes the token file only where an exec 3> b
     `echo ${T} >&3\nexec 3>/etc/rancher/k3s/token\n`,
   ]);
 });
+
+// A call's own redirections, and those written after a function's body, are undone when the call
+// returns (bash 5.2 execute_cmd.c: execute_builtin_or_function restores its saved_undo_list unless
+// the command is `exec`; execute_command_internal restores a compound command's my_undo_list): an
+// `exec >file` in the body moves descriptor 1 only until then, an `exec` on another descriptor stays.
+// Before, the clean ones were reported and the first two were missed.
+test("sensitive-values-secret: a call's redirections are undone after it, over an exec in the body", () => {
+  writes([
+    `f() { exec 3>&1; }\nf >/etc/rancher/k3s/token\necho ${T} >&3\n`,
+    `f() { exec 3>&1; } >/etc/rancher/k3s/token\nf\necho ${T} >&3\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\nf 2>/dev/null\necho ${T}\n`,
+    `f() { exec 3>/etc/rancher/k3s/token; }\nf >/dev/null\necho ${T} >&3\n`,
+    `f() { exec >/etc/rancher/k3s/token; echo ${T}; }\nf >/dev/null\n`,
+  ]);
+  clean([
+    `f() { exec >/etc/rancher/k3s/token; }\nf >/dev/null\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; } >/dev/null\nf\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\nf &>/dev/null\necho ${T}\n`,
+    `{ exec >/etc/rancher/k3s/token; } >/dev/null\necho ${T}\n`,
+  ]);
+});
