@@ -8,7 +8,7 @@ import { constants, gunzipSync } from "zlib";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { heredocs, literalBodies } from "./shell-heredoc";
 import { Descriptors, outputAt, redirected, START, stdoutTo } from "./shell-output";
-import { boundFunctionCalls, functionCalls, structure } from "./shell-structure";
+import { boundFunctionCalls, functionCalls, Known, knownFunctions, structure } from "./shell-structure";
 import { yamlMapping } from "./values";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
 
@@ -116,9 +116,11 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|
  * `echo`/`printf` redirected or piped there — by themselves, by a group or subshell holding them, or
  * by an `exec` before them — or a heredoc or here-string given to a command writing it; the text
  * starting with the descriptors `start`. Each shell function called runs its body there and then,
- * with the descriptors of the call (Bash Reference Manual 3.3 Shell Functions).
+ * with the descriptors of the call (Bash Reference Manual 3.3 Shell Functions), one the text
+ * defines or an `outer` one (the text a body, calling another function of the script), but one
+ * being called already (`seen`).
  */
-function shellWrites(text: string, path: string, context: string, start: Descriptors = START): boolean {
+function shellWrites(text: string, path: string, context: string, start: Descriptors = START, outer: Known[] = [], seen: string[] = []): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
   // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin;
@@ -126,7 +128,7 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
   const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}|\\|\\s*${stdinTo(target)})`;
   const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?${into}`);
   const s = structure(text);
-  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s);
+  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s, outer, seen);
   for (const run of printCommands(text)) {
     // A commented-out line runs nothing.
     if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", run.from) + 1, run.from)) || run.variable !== undefined) continue;
@@ -144,11 +146,12 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
     for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", context)) return true;
   }
   // A call runs its body with the call's redirections applied over the shell's descriptors there.
-  const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s);
-  return functionCalls(text, s).some((call) => {
+  const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s, outer, seen);
+  const known = knownFunctions(text, s, outer);
+  return functionCalls(text, s, outer, seen).some((call) => {
     const fds = new Map(at(call.at, start));
     redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path);
-    return shellWrites(call.run, path, context, fds);
+    return shellWrites(call.run, path, context, fds, known, [...seen, call.name]);
   });
 }
 

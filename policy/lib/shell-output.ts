@@ -11,7 +11,7 @@
  * saved_undo_list, kept only for `exec`), over whatever an `exec` inside set it to. Read by boot-scripts.ts.
  */
 import { atCommandStart, OPERATOR, OWN, TARGET } from "./shell-commands";
-import { Structure, functionCalls, shellFunctions, structure, topLevel } from "./shell-structure";
+import { Known, Structure, functionCalls, knownFunctions, shellFunctions, structure, topLevel } from "./shell-structure";
 import { wordValue } from "./shell-values";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */
@@ -78,10 +78,11 @@ type Step = { at: number; close: number; subshell: boolean; after: string } | { 
 /**
  * The steps of a text: its groups, and each `exec` without a command and each function call at a
  * command's start outside every function body (a body runs where its function is called: 3.3 Shell
- * Functions). A call runs its body (with the redirections written after it) over the descriptors
- * there with the call's own redirections applied, then undoes those.
+ * Functions), of a function it defines or an `outer` one. A call runs its body (with the
+ * redirections written after it, and the calls in it) over the descriptors there with the call's
+ * own redirections applied, then undoes those; a call of a function being called (`seen`) is not followed.
  */
-function steps(text: string, s: Structure, into: RegExp, path: string): Step[] {
+function steps(text: string, s: Structure, into: RegExp, path: string, outer: Known[], seen: string[]): Step[] {
   const functions = shellFunctions(text, s);
   const outside = (i: number) => !functions.some((f) => f.body.open < i && i < f.body.close);
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)])`);
@@ -93,14 +94,15 @@ function steps(text: string, s: Structure, into: RegExp, path: string): Step[] {
     const each = [...redirections[0].matchAll(new RegExp(OPERATOR, "g"))];
     out.push({ at: m.index!, apply: (fds) => void each.every(([, fd, op, target]) => redirect(fds, fd, op, target)) });
   }
-  for (const call of functionCalls(text, s).filter((c) => outside(c.at))) {
+  const known = knownFunctions(text, s, outer);
+  for (const call of functionCalls(text, s, outer, seen).filter((c) => outside(c.at))) {
     let body: ((at: number, start?: Descriptors) => Descriptors) | undefined;
     out.push({
       at: call.at,
       apply: (fds) => {
         const [before, touched] = [new Map(fds), new Set<string>()];
         redirected(fds, text.slice(call.end), into, path, touched);
-        body ??= outputAt(call.run, into, path);
+        body ??= outputAt(call.run, into, path, structure(call.run), known, [...seen, call.name]);
         replace(fds, body(call.run.length, fds));
         restore(fds, before, touched);
       },
@@ -114,8 +116,8 @@ function steps(text: string, s: Structure, into: RegExp, path: string): Step[] {
  * text starts with: the steps before it run in order, a group's redirections applied where it
  * opens (into `path` when they match `into`) and undone where it closes.
  */
-export function outputAt(text: string, into: RegExp, path: string, s: Structure = structure(text)): (at: number, start?: Descriptors) => Descriptors {
-  const all = steps(text, s, into, path);
+export function outputAt(text: string, into: RegExp, path: string, s = structure(text), outer: Known[] = [], seen: string[] = []): (at: number, start?: Descriptors) => Descriptors {
+  const all = steps(text, s, into, path, outer, seen);
   return (at, start = START) => {
     const fds: Fds = new Map(start);
     const open: { close: number; before: Descriptors; touched?: Set<string> }[] = [];
@@ -142,12 +144,12 @@ export function outputAt(text: string, into: RegExp, path: string, s: Structure 
 
 /**
  * For the echo/printf commands of `text` (`from` where their words start, `end` where the command
- * ends), whether their standard output goes into the file `path` (outputAt), the text starting
- * with the descriptors `start` (a function's body, those of its call), with the command's own
- * redirections applied over them.
+ * ends), whether their standard output goes into the file `path` (outputAt, `outer` and `seen` as
+ * there), the text starting with the descriptors `start` (a function's body, those of its call),
+ * with the command's own redirections applied over them.
  */
-export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text)): (run: { from: number; end: number }) => boolean {
-  const at = outputAt(text, into, path, s);
+export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text), outer: Known[] = [], seen: string[] = []): (run: { from: number; end: number }) => boolean {
+  const at = outputAt(text, into, path, s, outer, seen);
   return ({ from, end }) => {
     const word = /(?:printf|echo)[ \t]+$/.exec(text.slice(Math.max(0, from - 64), from));
     const begin = from - (word?.[0].length ?? 0);

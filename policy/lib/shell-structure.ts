@@ -90,11 +90,30 @@ function bindPositional(body: string, args: string[]): string {
   return out;
 }
 
-/** A shell function: its body's group, and each call of it (at a command's start, outside strings and its body): where it stands and where its words end. */
-export interface ShellFunction {
+/**
+ * A function known where a text is read, defined there or in the script around it (a body calling
+ * another function of the script): its name and what a call of it runs, its body with the
+ * redirections written after it, which apply to it at each call (3.3), `$1`… unbound.
+ */
+export interface Known {
   name: string;
+  run: string;
+}
+
+/** A shell function a text defines: its body's group, and each call of it (at a command's start, outside strings and its body): where it stands and where its words end. */
+export interface ShellFunction extends Known {
   body: Group;
   calls: { at: number; end: number }[];
+}
+
+/** The calls of the function `name` in `text` (at a command's start, outside strings), but inside `body`: where each stands and where its words end. */
+function callsOf(text: string, s: Structure, name: string, body?: Group): { at: number; end: number }[] {
+  const calls: { at: number; end: number }[] = [];
+  for (const call of text.matchAll(new RegExp(`(?<![\\w.:-])${name.replace(/[.]/g, "\\.")}(?![\\w.:-]|[ \\t]*\\()`, "g"))) {
+    if (!atCommandStart(text, call.index!) || !topLevel(s, call.index!) || (body && call.index! > body.open && call.index! < body.close)) continue;
+    calls.push({ at: call.index!, end: commandEnd(text, call.index! + name.length) });
+  }
+  return calls;
 }
 
 /** The shell functions a script defines (`fname () compound-command`, `function fname [()] …`), with their calls. */
@@ -106,27 +125,35 @@ export function shellFunctions(text: string, s: Structure = structure(text)): Sh
     const at = m.index! + m[0].length;
     const body = s.groups.find((g) => g.open === at);
     if (!body || !topLevel(s, m.index! + m[0].indexOf(name))) continue;
-    const calls: { at: number; end: number }[] = [];
-    for (const call of text.matchAll(new RegExp(`(?<![\\w.:-])${name.replace(/[.]/g, "\\.")}(?![\\w.:-]|[ \\t]*\\()`, "g"))) {
-      if (!atCommandStart(text, call.index!) || !topLevel(s, call.index!) || (call.index! > body.open && call.index! < body.close)) continue;
-      calls.push({ at: call.index!, end: commandEnd(text, call.index! + name.length) });
-    }
-    out.push({ name, body, calls });
+    const run = text.slice(body.open, body.close + 1 + (OWN.exec(text.slice(body.close + 1))?.[0].length ?? 0));
+    out.push({ name, run, body, calls: callsOf(text, s, name, body) });
   }
   return out;
 }
 
+/** The functions known in `text`: those it defines, over the `outer` ones of the same name. */
+export function knownFunctions(text: string, s: Structure = structure(text), outer: Known[] = []): Known[] {
+  const own = shellFunctions(text, s).map(({ name, run }) => ({ name, run }));
+  return [...outer.filter((o) => !own.some((f) => f.name === o.name)), ...own];
+}
+
+/** How deep calls inside function bodies are followed. */
+const CALL_DEPTH = 8;
+
 /**
- * Each call of a shell function: where it stands, where its words end (its redirections follow),
- * and the function's body bound to its arguments, with the redirections written after the body:
- * what it runs.
+ * Each call of a shell function the text defines or of an `outer` one (the text a body another
+ * function calls): the function's name, where the call stands, where its words end (its
+ * redirections follow), and the function's run bound to its arguments: what it runs. Calls of the
+ * functions being called already (`seen`, the text read inside their calls) are left out: the
+ * recursion guard.
  */
-export function functionCalls(text: string, s: Structure = structure(text)): { at: number; end: number; run: string }[] {
-  return shellFunctions(text, s).flatMap(({ name, body, calls }) => {
-    // The body and the redirections written after it, which apply to it at each call (3.3).
-    const run = text.slice(body.open, body.close + 1 + (OWN.exec(text.slice(body.close + 1))?.[0].length ?? 0));
-    return calls.map(({ at, end }) => ({ at, end, run: bindPositional(run, words(text.slice(at + name.length, end))) }));
-  });
+export function functionCalls(text: string, s: Structure = structure(text), outer: Known[] = [], seen: string[] = []): { name: string; at: number; end: number; run: string }[] {
+  if (seen.length >= CALL_DEPTH) return [];
+  const own = shellFunctions(text, s).filter((f) => !seen.includes(f.name));
+  const others = outer.filter((o) => !own.some((f) => f.name === o.name) && !seen.includes(o.name)).map((o) => ({ ...o, calls: callsOf(text, s, o.name) }));
+  return [...own, ...others].flatMap(({ name, run, calls }) =>
+    calls.map(({ at, end }) => ({ name, at, end, run: bindPositional(run, words(text.slice(at + name.length, end))) })),
+  );
 }
 
 /** What each call of a shell function runs (functionCalls). */

@@ -166,6 +166,11 @@ const AGENT_SCRIPTS: [string, string][] = [
     "the k3s agents' join token echoed to descriptor 3, which a shell function's exec 3>&1 copied from its call's output redirected into the file token-file names",
     "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nsave_output() {\n  exec 3>&1\n}\nsave_output > /etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
   ],
+  [
+    // A body runs the functions it calls in the same shell (Bash Reference Manual 3.3): to_token's exec > outlasts setup_join's call too.
+    "the k3s agents' join token echoed after a call of a shell function calling another whose body's exec > sends the startup script's output into the file token-file names",
+    "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\nto_token() {\n  exec >/etc/rancher/k3s/token\n}\nsetup_join() {\n  umask 077\n  to_token\n}\nsetup_join\necho Zq8vN3pL0xR7sT2w\nexec >/dev/null\n",
+  ],
 ];
 
 /** Each of AGENT_SCRIPTS as the k3s agents' startup script. */

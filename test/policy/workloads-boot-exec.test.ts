@@ -149,3 +149,26 @@ test("sensitive-values-secret: a call's redirections are undone after it, over a
     `{ exec >/etc/rancher/k3s/token; } >/dev/null\necho ${T}\n`,
   ]);
 });
+
+// A function's body runs the functions it calls there and then, in the same shell (Bash Reference
+// Manual 3.3): an `exec` in f reaches g's later commands and g's callers. Before, a call inside
+// another body was left to that body's reading, which knew no f: the ones written were missed.
+test("sensitive-values-secret: an exec in a function called from another function's body", () => {
+  writes([
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { f; }\ng\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\ng() {\n  f\n  echo ${T}\n}\ng\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { f; }\nh() { g; }\nh\necho ${T}\n`,
+    `put() { echo "$1"; }\nsave() { put "$1"; }\nsave ${T} >/etc/rancher/k3s/token\n`,
+    // Each calls the other (f calls g again once): a call of a function being called is not followed, and the exec still reaches the caller.
+    `f() {\n  exec >/etc/rancher/k3s/token\n  [ -n "$1" ] || g again\n}\ng() { f "$1"; }\ng\necho ${T}\n`,
+  ]);
+  clean([
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { f; }\necho ${T}\ng\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { f; }\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { (f); }\ng\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { f; }\ng >/dev/null\necho ${T}\n`,
+    `f() { exec >/etc/rancher/k3s/token; }\ng() { f >/dev/null; echo ${T}; }\ng\n`,
+    // Endless recursion (bash dies of it): the reading ends.
+    `f() { g; }\ng() { f; }\ng\necho ${T}\n`,
+  ]);
+});
