@@ -76,7 +76,18 @@ const replace = (fds: Fds, to: Descriptors) => restore(fds, to, new Set([...fds.
 type Step = { at: number; close: number; subshell: boolean; after: string } | { at: number; apply: (fds: Fds) => void };
 
 /**
- * The steps of a text: its groups, and each `exec` without a command and each function call at a
+ * Whether the command standing at `at` in `text`, its words ending at `end`, runs in a subshell of
+ * its own: an element of a multi-command pipeline (`|`, `|&`; not `||`), or ended by `&` (not
+ * `&&`), after its redirections (3.2.3 Pipelines, 3.2.4 Lists; `shopt -s lastpipe` not read).
+ */
+function apart(text: string, at: number, end: number): boolean {
+  const after = text.slice(end);
+  return /(?:^|[^|])\|\s*$/.test(text.slice(Math.max(0, at - 256), at)) || /^[ \t]*(?:\|(?!\|)|&(?!&))/.test(after.slice(OWN.exec(after)?.[0].length ?? 0));
+}
+
+/**
+ * The steps of a text: its groups (one in a pipeline or the background a subshell), and each `exec`
+ * without a command and each function call (but one in a pipeline or the background) at a
  * command's start outside every function body (a body runs where its function is called: 3.3 Shell
  * Functions), of a function it defines or an `outer` one. A call runs its body (with the
  * redirections written after it, and the calls in it) over the descriptors there with the call's
@@ -86,7 +97,7 @@ function steps(text: string, s: Structure, into: RegExp, path: string, outer: Kn
   const functions = shellFunctions(text, s);
   const outside = (i: number) => !functions.some((f) => f.body.open < i && i < f.body.close);
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)])`);
-  const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell, after: text.slice(g.close + 1) }));
+  const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell || apart(text, g.open, g.close + 1), after: text.slice(g.close + 1) }));
   for (const m of text.matchAll(/\bexec\b/g)) {
     if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!) || !outside(m.index!)) continue;
     const redirections = only.exec(text.slice(m.index! + 4));
@@ -95,7 +106,7 @@ function steps(text: string, s: Structure, into: RegExp, path: string, outer: Kn
     out.push({ at: m.index!, apply: (fds) => void each.every(([, fd, op, target]) => redirect(fds, fd, op, target)) });
   }
   const known = knownFunctions(text, s, outer);
-  for (const call of functionCalls(text, s, outer, seen).filter((c) => outside(c.at))) {
+  for (const call of functionCalls(text, s, outer, seen).filter((c) => outside(c.at) && !apart(text, c.at, c.end))) {
     let body: ((at: number, start?: Descriptors) => Descriptors) | undefined;
     out.push({
       at: call.at,

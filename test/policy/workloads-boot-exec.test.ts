@@ -172,3 +172,20 @@ test("sensitive-values-secret: an exec in a function called from another functio
     `f() { g; }\ng() { f; }\ng\necho ${T}\n`,
   ]);
 });
+
+// Each command of a multi-command pipeline runs in its own subshell, and one ended by `&` in a
+// subshell in the background (Bash Reference Manual 3.2.3 Pipelines, 3.2.4 Lists): what an `exec`
+// in such a group or call changes ends with it. Before, the clean ones were reported.
+test("sensitive-values-secret: an exec in a group or function call piped or sent to the background", () => {
+  clean([
+    `f() { exec 3>/etc/rancher/k3s/token; }\nf | cat\necho ${T} >&3\n`,
+    `{ exec 3>/etc/rancher/k3s/token; } | cat\necho ${T} >&3\n`,
+    `echo go | { exec 3>/etc/rancher/k3s/token; }\necho ${T} >&3\n`,
+    `f() { exec 3>/etc/rancher/k3s/token; }\nf &\nwait\necho ${T} >&3\n`,
+  ]);
+  writes([
+    `f() { exec 3>/etc/rancher/k3s/token; }\nf || true\necho ${T} >&3\n`,
+    `{ exec 3>/etc/rancher/k3s/token; } && true\necho ${T} >&3\n`,
+    `{ exec 3>/etc/rancher/k3s/token; echo ${T} >&3; } | cat\n`,
+  ]);
+});
