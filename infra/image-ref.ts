@@ -7,6 +7,15 @@ const IMAGE_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[.
 const IMAGE_REGISTRY = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::\d+)?$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+/**
+ * The longest repository path a runtime takes: distribution/reference v0.6.0 refuses a path (the
+ * name without its registry) over RepositoryNameTotalLengthMax, 255, with ErrNameTooLong. The
+ * kubelet parses every container image with ParseNormalizedNamed first, which puts a Docker Hub
+ * name of one component under `library/`, and a pod whose image fails it never starts
+ * (InvalidImageName), so its Deployment never becomes available.
+ */
+const REPOSITORY_PATH_MAX = 255;
+const DOCKER_HUB = new Set(["docker.io", "index.docker.io"]);
 
 /** Why `ref` is not a valid image reference, or undefined when it is one. */
 export function imageReferenceProblem(ref: string): string | undefined {
@@ -22,6 +31,12 @@ export function imageReferenceProblem(ref: string): string | undefined {
   if (hasRegistry && !IMAGE_REGISTRY.test(first)) return `has an invalid registry '${first}'`;
   const path = hasRegistry ? rest.join("/") : name;
   if (!IMAGE_PATH.test(path)) return `has an invalid repository '${path}' (lowercase letters, digits and separators . _ __ -)`;
+  const official = (!hasRegistry || DOCKER_HUB.has(first)) && !path.includes("/");
+  const normalized = official ? `library/${path}` : path;
+  if (normalized.length > REPOSITORY_PATH_MAX) {
+    const hub = official ? ", with the library/ the kubelet puts before a one-part Docker Hub name" : "";
+    return `has a repository path of ${normalized.length} characters (the name without its registry${hub}); container runtimes take at most ${REPOSITORY_PATH_MAX}, and the kubelet fails the pod with InvalidImageName: shorten it`;
+  }
   return undefined;
 }
 

@@ -148,6 +148,19 @@ const cases: RejectCase[] = [
     message: /invalid repository 'Inference-Mesh\/tool'/,
   },
   {
+    // distribution/reference v0.6.0 ErrNameTooLong: the kubelet's ParseNormalizedNamed refuses it (InvalidImageName).
+    name: "an image whose repository path, without its registry, is over 255 characters",
+    mutate: (p) => (p.tools[0].image = `ghcr.io/inference-mesh/${"t".repeat(242)}:1.0.0`),
+    path: "inference-mesh:platform.tools[0].image",
+    message: /has a repository path of 257 characters \(the name without its registry\); container runtimes take at most 255/,
+  },
+  {
+    name: "a one-part Docker Hub image, which the kubelet reads under library/, over 255 characters",
+    mutate: (p) => (p.agents[0].versions[0].image = `${"a".repeat(250)}:1.0.0`),
+    path: "inference-mesh:platform.agents[0].versions[0].image",
+    message: /has a repository path of 258 characters \(the name without its registry, with the library\/ the kubelet puts before a one-part Docker Hub name\)/,
+  },
+  {
     name: "an image with a malformed digest",
     mutate: (p) => (p.agents[0].versions[0].image = "ghcr.io/x/agent@sha256:abc"),
     path: "inference-mesh:platform.agents[0].versions[0].image",
@@ -156,12 +169,14 @@ const cases: RejectCase[] = [
 ];
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
-  for (const ok of ["localhost:5000/team/img:1.2.3", "registry.k8s.io/pause:3.10", "a/b__c/d--e:1.0", `busybox:latest@sha256:${"a".repeat(64)}`]) {
+  // 255 characters of path are taken, however long the registry (distribution/reference counts the path alone).
+  const longest = [`ghcr.io/${"p".repeat(255)}:1`, `${"r".repeat(60)}.example.com/${"p".repeat(255)}:1`, `docker.io/${"p".repeat(247)}:1`];
+  for (const ok of ["localhost:5000/team/img:1.2.3", "registry.k8s.io/pause:3.10", "a/b__c/d--e:1.0", `busybox:latest@sha256:${"a".repeat(64)}`, ...longest]) {
     const p = shippedPlatform("prod");
     p.tools[0].image = ok;
     assert.doesNotThrow(() => parsePlatform(p, "test"), ok);
   }
-  for (const bad of ["busybox:LATEST", "Foo/bar:1", "a/-b:1", "a:b:c"]) {
+  for (const bad of ["busybox:LATEST", "Foo/bar:1", "a/-b:1", "a:b:c", `docker.io/${"p".repeat(248)}:1`, `index.docker.io/${"p".repeat(248)}:1`]) {
     const p = shippedPlatform("prod");
     p.tools[0].image = bad;
     assert.ok(problemsOf(p).some((l) => l.startsWith("inference-mesh:platform.tools[0].image")), bad);
