@@ -21,6 +21,7 @@ import { noteDefaultedValues } from "./default-notes";
 import { missingNumberHint, missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
 import { closestName } from "./closest";
 import { checkIgnoredSettings } from "./validate-ignored";
+import { misplacedKeyHint, misplacedPlatformKeys } from "./config-keys";
 
 export * from "./schema";
 
@@ -292,8 +293,9 @@ export function renamedProjectHint(project: string): string | undefined {
 
 /** Reads and validates `inference-mesh:platform` from the running stack's Pulumi config. */
 export function loadPlatformSpec(): PlatformSpec {
-  const stray = platformPathKeys(Object.keys(pulumi.runtime.allConfig()));
-  if (stray.length > 0) throw new ConfigError(stray.map((k) => ({ path: [], message: `the program reads no key ${k}: ${platformPathKeyHint}` })));
+  const keys = Object.keys(pulumi.runtime.allConfig());
+  const stray = [...platformPathKeys(keys).map((k) => `${k}: ${platformPathKeyHint}`), ...misplacedPlatformKeys(keys, PROJECT).map((k) => `${k}: ${misplacedKeyHint(k, PROJECT, PLATFORM_KEY)}`)];
+  if (stray.length > 0) throw new ConfigError(stray.map((s) => ({ path: [], message: `the program reads no key ${s}` })));
   const config = new pulumi.Config(PROJECT);
   const raw = platformFromConfigString(config.get(PLATFORM_KEY), renamedProjectHint(pulumi.getProject()) ?? "set it in stacks/Pulumi.<stack>.yaml (see README, Config reference)");
   return parsePlatform(raw, pulumi.getStack());

@@ -10,6 +10,7 @@ import { deploymentExportIdentity } from "./export-shape";
 import { LeadingZeroInteger, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
+import { misplacedKeyHint, misplacedPlatformKeys } from "../../infra/config-keys";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -243,11 +244,13 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
   // is the likely cause; beside it, other keys are left alone as `pulumi up` leaves them (a fork's
   // scripts may read their own with `pulumi config get`), all but a platform path set as a key.
   const declared = new Set(Object.keys(project.config ?? {}).map((k) => qualify(project.name, k)));
+  // So is a platform field set beside the platform (infra/config-keys.ts), which `pulumi up` refuses too.
   const stray = new Set(platformPathKeys(setBy.keys()));
-  const unread = [...setBy].filter(([qualified]) => qualified.startsWith(`${project.name}:`) && !declared.has(qualified) && (stray.has(qualified) || config[CONFIG_ROOT] === undefined));
+  const misplaced = new Set(misplacedPlatformKeys(setBy.keys(), PROJECT));
+  const unread = [...setBy].filter(([qualified]) => qualified.startsWith(`${project.name}:`) && !declared.has(qualified) && (stray.has(qualified) || misplaced.has(qualified) || config[CONFIG_ROOT] === undefined));
   if (unread.length > 0) {
     const [qualified, key] = unread[0];
-    const hint = stray.has(qualified) ? `: ${platformPathKeyHint}` : ": remove it or fix the spelling";
+    const hint = stray.has(qualified) ? `: ${platformPathKeyHint}` : misplaced.has(qualified) ? `: ${misplacedKeyHint(qualified, PROJECT, PLATFORM_KEY)}` : ": remove it or fix the spelling";
     throw new Error(
       `stack config ${qualified}: the program reads no such key${key === qualified ? "" : ` ('${key}' in ${file})`}; in the ${project.name} namespace it reads ${[...declared].filter((k) => k.startsWith(`${project.name}:`)).join(", ")} (Pulumi.yaml's config)${hint}`,
     );
