@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { loadStackConfig, Project, repoRoot } from "./stack-config";
+import { loadStackConfig, Project, repoRoot, STACK_FILE_KEYS } from "./stack-config";
+import { closestName } from "../../infra/closest";
 import { startMockEngine, runProgram, toDeploymentExport, toPreviewDeployment, DeploymentExport } from "./engine";
 import { manifestsByCluster, manifestFiles, releasesByCluster } from "./outputs";
 import { reviewDeployment, ReviewResult, packAvailable, defaultPackDir, policyConfigFor } from "./review";
@@ -61,7 +62,10 @@ export function validateStack(options: RenderOptions) {
   const where = path.relative(repoRoot, stackConfig.file);
   // ESC environments hand `pulumi up` config from Pulumi Cloud; nothing here can open them.
   const esc = stackConfig.environments.length ? `; its \`environment:\` (${stackConfig.environments.join(", ")}) may set it for \`pulumi up\`, but the offline render opens no ESC environment, so set it in the file itself to render` : "";
-  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], renamedProjectHint(stackConfig.project) ?? `set it in ${where}${esc}`);
+  // A misspelt `config:` (`confg:`) is a top-level key the CLI reads nothing from: the likely cause.
+  const stray = stackConfig.unknownKeys.map((k) => `'${k}'${closestName(k, STACK_FILE_KEYS, 2) ? ` (did you mean '${closestName(k, STACK_FILE_KEYS, 2)}'?)` : ""}`);
+  const top = stray.length ? `; its top-level ${stray.join(", ")} ${stray.length > 1 ? "are no keys" : "is no key"} a stack file takes (${STACK_FILE_KEYS.join(", ")}), so nothing under ${stray.length > 1 ? "them" : "it"} is read` : "";
+  const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], renamedProjectHint(stackConfig.project) ?? `set it in ${where}${top}${esc}`);
   // A config too large for the CLI to start the program with is reported with the others.
   const sizeProblems = configSizeProblems(stackConfig.config, raw);
   let spec: ReturnType<typeof parsePlatform>;

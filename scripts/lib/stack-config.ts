@@ -23,7 +23,12 @@ export interface StackConfig {
   file: string;
   /** The Pulumi ESC environments the stack file imports (`environment:`), whose config only `pulumi up` can open. */
   environments: string[];
+  /** Top-level keys of the stack file that are none a stack file takes (STACK_FILE_KEYS), such as a misspelt `confg:`. */
+  unknownKeys: string[];
 }
+
+/** What a stack file holds: pulumi v3.248.0 workspace.ProjectStack's fields (sdk/go/common/workspace/project.go). */
+export const STACK_FILE_KEYS = ["secretsprovider", "encryptedkey", "encryptionsalt", "config", "environment"] as const;
 
 /**
  * The names an `environment:` block imports: a list of names, or an inline ESC definition with
@@ -264,5 +269,6 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
       `stack config ${qualified}: the program reads no such key (${key === qualified ? "" : `'${key}' `}in ${file}); it reads the platform from ${CONFIG_ROOT}, in the namespace of Pulumi.yaml's project name (${project.name}), not ${qualified.slice(0, qualified.indexOf(":"))}: rename the key to ${CONFIG_ROOT} (or ${PLATFORM_KEY})`,
     );
   }
-  return { project: project.name, stack, config, file, environments: environmentImports(doc.environment) };
+  const unknownKeys = Object.keys(doc).filter((k) => !(STACK_FILE_KEYS as readonly string[]).includes(k));
+  return { project: project.name, stack, config, file, environments: environmentImports(doc.environment), unknownKeys };
 }

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { validateStack } from "../../scripts/lib/render";
 import { CONFIG_ROOT, ConfigError, loadPlatformSpec } from "../../infra/config";
 import { shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
@@ -57,4 +58,14 @@ test("the program refuses a platform field set beside the platform, as the rende
   } finally {
     pulumi.runtime.setAllConfig(saved);
   }
+});
+
+test("where the platform is missing, a top-level key no stack file takes (a misspelt config:) is named as the likely cause", () => {
+  const file = path.join(tempDir("im-toplevel-"), "Pulumi.confg.yaml");
+  fs.writeFileSync(file, yaml.dump({ confg: { [CONFIG_ROOT]: shippedPlatform("local") } }));
+  assert.throws(() => validateStack({ stack: "confg", stackFile: file }), (err: Error) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.match(err.message.split("\n")[1], /^ {2}inference-mesh:platform: missing: set it in .*Pulumi\.confg\.yaml; its top-level 'confg' \(did you mean 'config'\?\) is no key a stack file takes \(secretsprovider, encryptedkey, encryptionsalt, config, environment\), so nothing under it is read$/);
+    return true;
+  });
 });
