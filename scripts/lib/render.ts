@@ -63,7 +63,7 @@ export function validateStack(options: RenderOptions) {
   // ESC environments hand `pulumi up` config from Pulumi Cloud; nothing here can open them.
   const esc = stackConfig.environments.length ? `; its \`environment:\` (${stackConfig.environments.join(", ")}) may set it for \`pulumi up\`, but the offline render opens no ESC environment, so set it in the file itself to render` : "";
   // A misspelt `config:` (`confg:`) is a top-level key the CLI reads nothing from: the likely cause.
-  const stray = stackConfig.unknownKeys.map((k) => `'${k}'${closestName(k, STACK_FILE_KEYS, 2) ? ` (did you mean '${closestName(k, STACK_FILE_KEYS, 2)}'?)` : ""}`);
+  const stray = stackConfig.unknownKeys.map((k) => [k, closestName(k, STACK_FILE_KEYS, 2)]).map(([k, near]) => `'${k}'${near ? ` (did you mean '${near}'?)` : ""}`);
   const top = stray.length ? `; its top-level ${stray.join(", ")} ${stray.length > 1 ? "are no keys" : "is no key"} a stack file takes (${STACK_FILE_KEYS.join(", ")}), so nothing under ${stray.length > 1 ? "them" : "it"} is read` : "";
   const raw = platformFromConfigString(stackConfig.config[CONFIG_ROOT], renamedProjectHint(stackConfig.project) ?? `set it in ${where}${top}${esc}`);
   // A config too large for the CLI to start the program with is reported with the others.
