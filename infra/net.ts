@@ -14,6 +14,11 @@ export interface Cidr {
 export function parseCidr(text: string): Cidr | string {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
   if (!m) return "must be an IPv4 CIDR such as 10.0.0.0/16";
+  // Go's net.ParseCIDR refuses an octet with a leading zero (Go 1.17 on), and the AWS provider's
+  // CIDR check runs it (terraform-provider-aws verify.ValidateIPv4CIDRBlock); inet_aton-style
+  // parsers read such an octet as octal (010 is 8), so the range would not be the one checked here.
+  const padded = m.slice(1, 5).find((o) => /^0\d/.test(o));
+  if (padded) return `octet '${padded}' has a leading zero, which Go's net.ParseCIDR (the AWS provider's CIDR check) refuses and inet_aton-style parsers read as octal: write ${Number(padded)}`;
   const octets = m.slice(1, 5).map(Number);
   const bad = octets.findIndex((o) => o > 255);
   if (bad >= 0) return `octet ${octets[bad]} is over 255`;

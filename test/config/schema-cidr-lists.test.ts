@@ -16,6 +16,19 @@ const publicEks = (p: any, cidrs: string[]) => {
 };
 
 testRejections([
+  // Go's net.ParseCIDR (Go 1.17 on) refuses it, and so the AWS provider's CIDR check; inet_aton reads 010 as 8.
+  {
+    name: "a CIDR octet with a leading zero in a VPC range",
+    mutate: (p) => (p.clusters[0].vpcCidr = "010.10.0.0/16"),
+    path: "inference-mesh:platform.clusters[0].vpcCidr",
+    message: /: '010\.10\.0\.0\/16' octet '010' has a leading zero, which Go's net\.ParseCIDR \(the AWS provider's CIDR check\) refuses and inet_aton-style parsers read as octal: write 10$/,
+  },
+  {
+    name: "a CIDR octet with a leading zero in a source-range list",
+    mutate: (p) => (p.clusters[2].apiAllowedCidrs = ["10.10.0.0/16", "198.051.100.0/24"]),
+    path: "inference-mesh:platform.clusters[2].apiAllowedCidrs[1]",
+    message: /octet '051' has a leading zero.*write 51$/,
+  },
   {
     name: "a public EKS endpoint's CIDR listed twice",
     mutate: (p) => publicEks(p, ["203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"]),
