@@ -139,11 +139,16 @@ export function destinationRuleFor(resources: PolicyResource[], hostname: string
 }
 
 /**
- * The client TLS settings a DestinationRule gives one service port: a portLevelSettings entry for
- * the port replaces the rule-wide policy without inheriting from it (GetPortLevelTrafficPolicy),
- * so an entry without `tls` means no TLS.
+ * The traffic policy a DestinationRule gives one service port (GetPortLevelTrafficPolicy): a
+ * portLevelSettings entry for the port (its connectionPool, loadBalancer, outlierDetection and tls)
+ * replaces the rule-wide policy without inheriting from it, so a field it leaves out is the default.
  */
+export function policyForPort(trafficPolicy: Record<string, any> | undefined, port: number): { policy: Record<string, any> | undefined; portLevel: boolean } {
+  const portLevel = list(trafficPolicy?.portLevelSettings as { port?: { number?: number } }[]).find((p) => p?.port?.number === port) as Record<string, any> | undefined;
+  return { policy: portLevel ?? trafficPolicy, portLevel: portLevel !== undefined };
+}
+
+/** The client TLS settings a DestinationRule gives one service port: an entry without `tls` means no TLS. */
 export function tlsForPort(trafficPolicy: Record<string, any> | undefined, port: number): Record<string, any> | undefined {
-  const portLevel = list(trafficPolicy?.portLevelSettings as { port?: { number?: number }; tls?: Record<string, any> }[]).find((p) => p.port?.number === port);
-  return portLevel ? portLevel.tls : trafficPolicy?.tls;
+  return policyForPort(trafficPolicy, port).policy?.tls;
 }

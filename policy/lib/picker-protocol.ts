@@ -13,7 +13,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { dig } from "./k8s";
 import { isIstiodRelease } from "./istio";
 import { withRenderedIstio } from "./istio-rendered";
-import { list, probe } from "./values";
+import { probe } from "./values";
+import { policyForPort } from "./destination-rules";
 import type { Report } from "./picker-service";
 
 type Port = { port?: number; name?: unknown; appProtocol?: unknown; protocol?: unknown };
@@ -39,10 +40,7 @@ export function istioPortProtocol(p: Port): string {
 const HTTP2 = ["HTTP2", "GRPC", "GRPC-Web"];
 
 /** The connection pool a DestinationRule gives one port: a portLevelSettings entry replaces the rule-wide policy. */
-function httpPool(trafficPolicy: Record<string, any> | undefined, port: number): Record<string, any> | undefined {
-  const portLevel = list(trafficPolicy?.portLevelSettings as { port?: { number?: number } }[]).find((p) => p?.port?.number === port) as Record<string, any> | undefined;
-  return (portLevel ?? trafficPolicy)?.connectionPool?.http;
-}
+const httpPool = (trafficPolicy: Record<string, any> | undefined, port: number): Record<string, any> | undefined => policyForPort(trafficPolicy, port).policy?.connectionPool?.http;
 
 /** Whether an istiod of the cluster sets meshConfig.h2UpgradePolicy UPGRADE (HTTP ports only); throws while one is not known. */
 function meshUpgrades(resources: PolicyResource[]): boolean {

@@ -28,6 +28,14 @@ export const pickerMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, eppService, (o) => Object.assign(o.spec, { type: "ExternalName", externalName: "picker.example.com" })),
   },
   {
+    // Istio 1.30.3 applyLoadBalancer makes PASSTHROUGH an ORIGINAL_DST cluster, whose host Envoy's
+    // original_dst_cluster.cc chooseHost takes from the downstream connection: the gateway's ext_proc
+    // stream (an async client call) has none, so every call to the picker finds no host.
+    name: "the first picker's TLS DestinationRule given loadBalancer.simple PASSTHROUGH (an ORIGINAL_DST cluster)",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, eppRule, (o) => (o.spec.trafficPolicy.loadBalancer = { simple: "PASSTHROUGH" })),
+  },
+  {
     // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.
     name: "an endpoint picker's EndpointPickerConfig naming a plugin type its release does not register",
     policy: "inference-pool-epp",

@@ -1,0 +1,69 @@
+/**
+ * inference-pool-epp: the load balancing a DestinationRule gives the gateway's cluster for the
+ * endpoint picker. Istio 1.30.3 builds `loadBalancer.simple: PASSTHROUGH` as an ORIGINAL_DST cluster
+ * (networking/core/cluster_traffic_policy.go applyLoadBalancer) with no original_dst_lb_config
+ * (cluster_builder.go), whose host Envoy takes from the downstream connection's restored local
+ * address or a filter state it is handed (original_dst_cluster.cc chooseHost): the gateway's ext_proc
+ * stream is an async client call with neither (async_client_impl.h connection() is empty; ext_proc's
+ * client_impl.cc passes no filter state), so every call to the picker finds no host.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const servers = { "app.kubernetes.io/instance": "llama-v1" };
+const eppLabels = { "app.kubernetes.io/instance": "llama-v1-epp" };
+const fqdn = "llama-v1-epp.inference.svc.cluster.local";
+const skipVerify = { mode: "SIMPLE", insecureSkipVerify: true };
+
+/** A pool, its model server and its picker (9002 ext-proc), `args` the picker's flags, `rule` its DestinationRule's spec. */
+const stack = (rule: Record<string, unknown>, args: string[] = []) => [
+  on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
+    metadata: { name: "llama-v1", namespace: "inference" },
+    spec: { selector: { matchLabels: servers }, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: 9002 }, failureMode: "FailClose" } },
+  }),
+  on("kubernetes:apps/v1:Deployment", "vllm", {
+    metadata: { name: "llama-v1", namespace: "inference" },
+    spec: { template: { metadata: { labels: servers }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
+  }),
+  on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { selector: eppLabels, ports: [{ name: "grpc-ext-proc", port: 9002, targetPort: 9002 }] } }),
+  on("kubernetes:apps/v1:Deployment", "epp", {
+    metadata: { name: "llama-v1-epp", namespace: "inference" },
+    spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", args: ["--pool-name", "llama-v1", "--pool-namespace", "inference", ...args], ports: [{ containerPort: 9002 }] }] } } },
+  }),
+  on("kubernetes:rbac.authorization.k8s.io/v1:Role", "epp-role", { metadata: { name: "llama-v1-epp", namespace: "inference" }, rules: [{ apiGroups: ["", "inference.networking.k8s.io"], resources: ["pods", "inferencepools"], verbs: ["get", "list", "watch"] }] }),
+  on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "epp-rb", { metadata: { name: "llama-v1-epp", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: "inference" }], roleRef: { kind: "Role", name: "llama-v1-epp" } }),
+  on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: fqdn, ...rule } }),
+];
+
+const verdicts = async (rule: Record<string, unknown>, args?: string[]) => (await runStack(inferencePoolEpp, stack(rule, args))).violations.map((v) => v.message);
+
+test("inference-pool-epp: a picker DestinationRule's loadBalancer PASSTHROUGH leaves the gateway's ext_proc calls no host", async () => {
+  const passthrough = await verdicts({ trafficPolicy: { tls: skipVerify, loadBalancer: { simple: "PASSTHROUGH" } } });
+  assert.equal(passthrough.length, 1, passthrough.join("\n"));
+  assert.match(
+    passthrough[0],
+    /^InferencePool inference\/llama-v1 on a: for a gateway in inference, the picker llama-v1-epp\.inference\.svc\.cluster\.local: DestinationRule inference\/llama-v1-epp gives port 9002 loadBalancer\.simple PASSTHROUGH, .*ORIGINAL_DST.*no downstream connection.*failureMode/,
+  );
+  // A port-level entry for the picker's port sets it there, and replaces the rule-wide one.
+  const portLevel = await verdicts({ trafficPolicy: { tls: skipVerify, portLevelSettings: [{ port: { number: 9002 }, tls: skipVerify, loadBalancer: { simple: "PASSTHROUGH" } }] } });
+  assert.match(portLevel.join("\n"), /gives port 9002 loadBalancer\.simple PASSTHROUGH \(its portLevelSettings entry for the port\)/);
+  assert.deepEqual(await verdicts({ trafficPolicy: { tls: skipVerify, loadBalancer: { simple: "PASSTHROUGH" }, portLevelSettings: [{ port: { number: 9002 }, tls: skipVerify }] } }), []);
+  assert.deepEqual(await verdicts({ trafficPolicy: { tls: skipVerify, portLevelSettings: [{ port: { number: 9090 }, loadBalancer: { simple: "PASSTHROUGH" } }] } }), []);
+  // A plaintext picker (no TLS rule needed) is broken by it all the same.
+  const plaintext = await verdicts({ trafficPolicy: { loadBalancer: { simple: "PASSTHROUGH" } } }, ["--secure-serving=false"]);
+  assert.equal(plaintext.length, 1, plaintext.join("\n"));
+  assert.match(plaintext[0], /loadBalancer\.simple PASSTHROUGH/);
+});
+
+test("inference-pool-epp: other load balancing, and a subset's PASSTHROUGH, leave the picker reachable", async () => {
+  // ROUND_ROBIN, LEAST_REQUEST and RANDOM pick among the EDS endpoints; a consistent hash without a
+  // hash key (the async call has no hash policy) picks at random; the ext_proc call uses the
+  // subset-less cluster (route.go BuildSubsetKey with no subset), so a subset's policy never reaches it.
+  for (const loadBalancer of [{ simple: "ROUND_ROBIN" }, { simple: "LEAST_REQUEST" }, { simple: "RANDOM" }, { consistentHash: { httpHeaderName: "x-user" } }]) {
+    assert.deepEqual(await verdicts({ trafficPolicy: { tls: skipVerify, loadBalancer } }), [], JSON.stringify(loadBalancer));
+  }
+  assert.deepEqual(await verdicts({ trafficPolicy: { tls: skipVerify }, subsets: [{ name: "direct", labels: eppLabels, trafficPolicy: { loadBalancer: { simple: "PASSTHROUGH" } } }] }), []);
+});
