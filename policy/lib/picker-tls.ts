@@ -12,7 +12,7 @@ import { list } from "./values";
 import { pickerPlaintext, servesPicker, type Report, type ServicePort } from "./picker-service";
 import { gatewayParents, istioParents, meshParents } from "./inference-extension";
 import { checkPickerProtocol } from "./picker-protocol";
-import { checkPickerLoadBalancer } from "./picker-load-balancer";
+import { checkPickerCluster } from "./picker-cluster";
 
 /**
  * The Istio gateway proxies that call the pool's picker: Gateways a route that sends to the pool
@@ -61,7 +61,7 @@ export function checkPickerTls(pool: PolicyResource, svcName: string, port: numb
     const lookups = roots.map((root) => destinationRuleFor(resources, host, namespace, client, root));
     const found = lookups.find((l) => l.rules.length > 0) ?? lookups.find((l) => l.matched.length > 0) ?? { rules: [], matched: [] };
     if (svcPort) checkPickerProtocol(svcPort, found.rules, resources, `${where}: for ${client.what}, the picker ${host}`, report, pool.urn, pending);
-    checkPickerLoadBalancer(found.rules, port, `${where}: for ${client.what}, the picker ${host}`, report, pool.urn);
+    checkPickerCluster(found.rules, port, `${where}: for ${client.what}, the picker ${host}`, report, pool.urn);
     if (plaintext) {
       // No rule, or one without TLS, is right here: the mesh (HBONE) carries the plaintext call.
       for (const rule of found.rules) {

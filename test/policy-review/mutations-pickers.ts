@@ -36,6 +36,13 @@ export const pickerMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, eppRule, (o) => (o.spec.trafficPolicy.loadBalancer = { simple: "PASSTHROUGH" })),
   },
   {
+    // Istio 1.30.3 applyUpstreamProxyProtocol opens each connection to the picker with a PROXY header,
+    // which llm-d-router v0.10.0's gRPC listener (internal/runnable/grpc.go) does not read.
+    name: "the first picker's TLS DestinationRule given trafficPolicy.proxyProtocol V2",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, eppRule, (o) => (o.spec.trafficPolicy.proxyProtocol = { version: "V2" })),
+  },
+  {
     // llm-d-router v0.10.0's loader refuses a type it does not register: the picker exits at start and crash-loops.
     name: "an endpoint picker's EndpointPickerConfig naming a plugin type its release does not register",
     policy: "inference-pool-epp",

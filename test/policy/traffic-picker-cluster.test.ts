@@ -1,5 +1,5 @@
 /**
- * inference-pool-epp: the load balancing a DestinationRule gives the gateway's cluster for the
+ * inference-pool-epp: what a DestinationRule does to the gateway's cluster for the
  * endpoint picker. Istio 1.30.3 builds `loadBalancer.simple: PASSTHROUGH` as an ORIGINAL_DST cluster
  * (networking/core/cluster_traffic_policy.go applyLoadBalancer) with no original_dst_lb_config
  * (cluster_builder.go), whose host Envoy takes from the downstream connection's restored local
@@ -66,4 +66,22 @@ test("inference-pool-epp: other load balancing, and a subset's PASSTHROUGH, leav
     assert.deepEqual(await verdicts({ trafficPolicy: { tls: skipVerify, loadBalancer } }), [], JSON.stringify(loadBalancer));
   }
   assert.deepEqual(await verdicts({ trafficPolicy: { tls: skipVerify }, subsets: [{ name: "direct", labels: eppLabels, trafficPolicy: { loadBalancer: { simple: "PASSTHROUGH" } } }] }), []);
+});
+
+// Istio 1.30.3 wraps the cluster's transport socket in Envoy's upstream PROXY protocol one for a
+// trafficPolicy.proxyProtocol (cluster_traffic_policy.go applyUpstreamProxyProtocol), so each
+// connection to the picker opens with a PROXY header; llm-d-router v0.10.0's picker serves ext-proc
+// on a plain TCP listener (internal/runnable/grpc.go, pkg/epp/server/runserver.go), where that header
+// is neither a TLS ClientHello nor the HTTP/2 preface.
+test("inference-pool-epp: a picker DestinationRule's proxyProtocol opens every connection to the picker with a header it cannot read", async () => {
+  for (const proxyProtocol of [{ version: "V1" }, { version: "V2" }, {}]) {
+    const found = await verdicts({ trafficPolicy: { tls: skipVerify, proxyProtocol } });
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^InferencePool inference\/llama-v1 on a: for a gateway in inference, the picker llama-v1-epp\.inference\.svc\.cluster\.local: DestinationRule inference\/llama-v1-epp sets trafficPolicy\.proxyProtocol \(V[12]\), .*PROXY V[12] header/);
+  }
+  const plaintext = await verdicts({ trafficPolicy: { proxyProtocol: { version: "V2" } } }, ["--secure-serving=false"]);
+  assert.equal(plaintext.length, 1, plaintext.join("\n"));
+  assert.match(plaintext[0], /proxyProtocol/);
+  // A port-level entry for the picker's port replaces the policy, and carries no proxyProtocol (GetPortLevelTrafficPolicy).
+  assert.deepEqual(await verdicts({ trafficPolicy: { proxyProtocol: { version: "V1" }, portLevelSettings: [{ port: { number: 9002 }, tls: skipVerify }] } }), []);
 });
