@@ -14,6 +14,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isRoute, meta, T } from "./k8s";
 import { releaseNamespace } from "./release-namespace";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "./destination-rules";
+import { checkPickerCluster } from "./picker-cluster";
 import { istioParents } from "./inference-extension";
 import { parseGoBool } from "./istio";
 import { gatewayProxyLabels } from "./istio-classes";
@@ -186,10 +187,11 @@ function servesTls(rel: ChartRelease): string {
  * true: self-signed) must each get a DestinationRule for its Service with tls.mode SIMPLE that skips
  * verification or names a CA, as for a hand-written picker: the chart's own (provider.name istio)
  * or one of the stack's, looked up as istiod does. The callers are the stack's routes to the chart's
- * pool and the chart's own HTTPRoute (httpRoute.create) through an Istio Gateway.
+ * pool and the chart's own HTTPRoute (httpRoute.create) through an Istio Gateway. Whatever the
+ * picker serves, no rule may break the gateway's cluster for it (picker-cluster.ts).
  */
 function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: string[], report: Report): void {
-  if (!rel.name || !servesOwnPool(rel) || plaintext(rel)) return;
+  if (!rel.name || !servesOwnPool(rel)) return;
   const [name, namespace] = [rel.name, rel.namespace];
   const svc = chartPickerName(name);
   const rendered = chartPickerServices(name, rel.values, rel.gie);
@@ -223,6 +225,8 @@ function checkClientTls(rel: ChartRelease, resources: PolicyResource[], roots: s
   for (const client of clients.values()) {
     const lookups = roots.map((root) => destinationRuleFor(all, host, namespace, client, root));
     const rules = (lookups.find((l) => l.rules.length > 0) ?? { rules: [] }).rules;
+    checkPickerCluster(rules, port, `${rel.lead}: for ${client.what}, the picker ${host}`, report, rel.resource.urn);
+    if (plaintext(rel)) continue;
     const right = (r: PolicyResource) => {
       const tls = tlsForPort(r.props.spec?.trafficPolicy, port);
       return tls?.mode === "SIMPLE" && (tls.insecureSkipVerify === true || !!tls.caCertificates || !!tls.credentialName);

@@ -65,6 +65,22 @@ export const pickerReleaseMutations: Mutation[] = [
       }),
   },
   {
+    // Istio 1.30.3 applyLoadBalancer: PASSTHROUGH is an ORIGINAL_DST cluster, whose host the gateway's ext_proc
+    // stream (an Envoy async call, no downstream connection) never has; the chart's picker is reached the same way.
+    name: "an llm-d-router-gateway Helm release routed through the Istio inference gateway, its picker's TLS DestinationRule given loadBalancer.simple PASSTHROUGH",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const like = resources(doc).find((r) => isKind(r, "ConfigMap") && typeof (r.inputs as any)?.data?.["default-plugins.yaml"] === "string");
+      const added = addPickerRelease(doc, "router-passthrough", "llm-d-router-gateway", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } } },
+        httpRoute: { create: true, inferenceGatewayName: "inference-gateway", inferenceGatewayNamespace: "inference" },
+      });
+      if (!like || !added) return undefined;
+      const spec = { host: "llama-router-epp", trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true }, loadBalancer: { simple: "PASSTHROUGH" } } };
+      return addLike(doc, like, "router-passthrough-dr", "kubernetes:networking.istio.io/v1:DestinationRule", { apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata: { name: "llama-router-epp", namespace: "inference" }, spec });
+    },
+  },
+  {
     // GIE v1.5.0 epplib _service.yaml/inferencepool.yaml give the Service and pool inferenceExtension.extProcPort, which
     // _deployment.yaml never passes to the picker (it serves ext-proc on 9002).
     name: "a Helm release of GIE's legacy inferencepool chart whose inferenceExtension.extProcPort moves the picker Service off the port its picker serves",

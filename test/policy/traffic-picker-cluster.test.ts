@@ -85,3 +85,21 @@ test("inference-pool-epp: a picker DestinationRule's proxyProtocol opens every c
   // A port-level entry for the picker's port replaces the policy, and carries no proxyProtocol (GetPortLevelTrafficPolicy).
   assert.deepEqual(await verdicts({ trafficPolicy: { proxyProtocol: { version: "V1" }, portLevelSettings: [{ port: { number: 9002 }, tls: skipVerify }] } }), []);
 });
+
+// A picker llm-d-router's llm-d-router-gateway chart renders is reached through the same cluster:
+// a stack rule giving it PASSTHROUGH breaks it, whether the picker serves TLS or plaintext.
+test("inference-pool-epp: a chart release's picker is judged for the same DestinationRule settings", async () => {
+  const release = (values: Record<string, unknown>) =>
+    on("kubernetes:helm.sh/v3:Release", "router", { name: "llama", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "llama" } }, ...values } } });
+  const gw = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gw", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const route = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "route", { metadata: { name: "llama", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama" }] }] } });
+  const rule = (trafficPolicy: Record<string, unknown>) => on("kubernetes:networking.istio.io/v1:DestinationRule", "dr", { metadata: { name: "llama-epp", namespace: "inference" }, spec: { host: "llama-epp", trafficPolicy } });
+  const of = async (values: Record<string, unknown>, policy: Record<string, unknown>) =>
+    (await runStack(inferencePoolEpp, [release(values), gw, route, rule(policy)] as any)).violations.map((v) => v.message).filter((m) => /loadBalancer|proxyProtocol/.test(m));
+  const tls = await of({}, { tls: skipVerify, loadBalancer: { simple: "PASSTHROUGH" } });
+  assert.equal(tls.length, 1, tls.join("\n"));
+  assert.match(tls[0], /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: for Gateway inference\/inference-gateway, the picker llama-epp\.inference\.svc\.cluster\.local: DestinationRule inference\/llama-epp gives port 9002 loadBalancer\.simple PASSTHROUGH/);
+  const plain = await of({ epp: { flags: { "secure-serving": false } } }, { proxyProtocol: { version: "V1" } });
+  assert.match(plain.join("\n"), /DestinationRule inference\/llama-epp sets trafficPolicy\.proxyProtocol \(V1\)/);
+  assert.deepEqual(await of({}, { tls: skipVerify, loadBalancer: { simple: "LEAST_REQUEST" } }), []);
+});
