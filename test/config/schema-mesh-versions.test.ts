@@ -170,7 +170,7 @@ const cases: RejectCase[] = [
 
 test("image references: registries with ports, nested paths, digests; latest is allowed only behind a digest", () => {
   // 255 characters of path are taken, however long the registry (distribution/reference counts the path alone).
-  const longest = [`ghcr.io/${"p".repeat(255)}:1`, `${"r".repeat(60)}.example.com/${"p".repeat(255)}:1`, `docker.io/${"p".repeat(247)}:1`];
+  const longest = [`ghcr.io/${"p".repeat(255)}:1.0`, `${"r".repeat(60)}.example.com/${"p".repeat(255)}:1.0`, `docker.io/${"p".repeat(247)}:1.0`];
   for (const ok of ["localhost:5000/team/img:1.2.3", "registry.k8s.io/pause:3.10", "a/b__c/d--e:1.0", `busybox:latest@sha256:${"a".repeat(64)}`, ...longest]) {
     const p = shippedPlatform("prod");
     p.tools[0].image = ok;
