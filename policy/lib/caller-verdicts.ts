@@ -14,6 +14,7 @@ import { Allow, bindsWaypoint, Bound, Config, enrolledWith, Graph, isServiceRef,
 import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, patchedAway, servingListeners } from "./agw-authorization";
 import { Caller, ruleCallers } from "./callers";
 import { authorizationSets } from "./agw-inheritance";
+import { streamRouteProblem } from "./agw-tcp-routes";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -111,15 +112,28 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
     return named.length > 0 ? ` (${named.join("; ")})` : "";
   };
   const where = `Gateway ${gw.namespace}/${gw.name}`;
+  // TCPRoutes and TLSRoutes meet none of that authorization: only the listener's networkAuthorization.
+  const streams = () => streamRouteProblem(g.resources, gw, g.config.toolsNamespace, restrictsTo(g, g.config.toolsNamespace), "every mesh workload reaches the tools through it");
   if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
-  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return setsProblem(g, gw, auths, where, inertNote([...inert.keys()]));
+  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return firstProblem([setsProblem(g, gw, auths, where, inertNote([...inert.keys()])), streams()]);
   const listeners = servingListeners(g, gw);
   if (listeners === "unknown") return { unknown: `the listeners of ${where} and the routes on them, which decide which listeners its AgentgatewayPolicies narrowed by sectionName guard` };
   const whys = listeners.map((l) => setsProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l) + inertNote([l])));
-  const found = whys.find((why): why is string => typeof why === "string");
-  if (found) return found;
-  return whys.find(isUnknown);
+  return firstProblem([...whys, streams()]);
 }
+
+/** The first finding among verdicts, else the first thing not known yet, else undefined. */
+function firstProblem(whys: Why[]): Why {
+  return whys.find((why): why is string => typeof why === "string") ?? whys.find(isUnknown);
+}
+
+/** Whether a CEL expression pins the caller to identities the call graph allows into `target` (proxies not counting). */
+const restrictsTo =
+  (g: Graph, target: string) =>
+  (expr: string): Tri => {
+    const ids = celIdentityBound(expr);
+    return ids === undefined ? false : everyTri(ids, (id) => asTri(verdict(g, target, { kind: "identity", shown: id, id }, [], false)));
+  };
 
 /**
  * The verdict on the MCP gateway (or one of its listeners, `where`) from the authorization that
@@ -141,11 +155,7 @@ function setsProblem(g: Graph, gw: GatewayProxy, auths: AgwAuthorization[], wher
 
 /** The verdict on one set of authorization the proxy runs for the MCP gateway (or one of its listeners, `where`). */
 function listenerProblem(g: Graph, gw: GatewayProxy, auths: AgwAuthorization[], where: string, note: string): Why {
-  const tools = g.config.toolsNamespace;
-  const restricts = (expr: string): Tri => {
-    const ids = celIdentityBound(expr);
-    return ids === undefined ? false : everyTri(ids, (id) => asTri(verdict(g, tools, { kind: "identity", shown: id, id }, [], false)));
-  };
+  const restricts = restrictsTo(g, g.config.toolsNamespace);
   // Every Require rule must hold: one pinning the caller to agents restricts whatever Allow rules say.
   const required = someTri(auths, (a) => a.onGateway && a.action === "Require" && someTri(a.expressions, restricts));
   if (required === true) return undefined;
@@ -200,7 +210,13 @@ export function verdict(g: Graph, target: string, caller: Caller, workloads: Bou
     const why = waypointProblem(g, target, proxy, workloads);
     return typeof why === "string" ? `${rule}: ${why}` : why;
   }
-  if (target === config.agentsNamespace) return id === config.agentGateway ? undefined : rule;
+  if (target === config.agentsNamespace) {
+    if (id !== config.agentGateway) return rule;
+    // Its TCPRoutes and TLSRoutes to agents skip its JWT and authorization: only networkAuthorization guards them.
+    if (!proxy || !viaProxies || !proxy.byAgentgateway) return undefined;
+    const why = once(g, `agentgateway streams ${proxy.identity}`, () => streamRouteProblem(g.resources, proxy, target, restrictsTo(g, target), "every caller reaching the gateway reaches the agents unauthenticated"));
+    return typeof why === "string" ? `${rule}: ${why}` : why;
+  }
   // target === toolsNamespace
   if (id === config.agentGateway) return `${rule} (the agent gateway is not an agent)`;
   if (proxy) {

@@ -56,8 +56,9 @@ export const isRoute = (type: string) =>
  * TCPRoute (experimental in v1.5.1, standard from v1.6), which Istio 1.30 programs with their
  * weights too (buildTCPDestination) and agentgateway serves.
  */
-export const isWeightedRoute = (type: string) =>
-  isRoute(type) || isKind(type, "gateway.networking.k8s.io", "TLSRoute") || isKind(type, "gateway.networking.k8s.io", "TCPRoute");
+export const isWeightedRoute = (type: string) => isRoute(type) || isStreamRoute(type);
+/** TLSRoute and TCPRoute: routes of connections, not requests (no HTTP policy runs on them). */
+export const isStreamRoute = (type: string) => isKind(type, "gateway.networking.k8s.io", "TLSRoute") || isKind(type, "gateway.networking.k8s.io", "TCPRoute");
 export const isInferencePool = (type: string) =>
   isKind(type, "inference.networking.k8s.io", "InferencePool") || isKind(type, "inference.networking.x-k8s.io", "InferencePool");
 

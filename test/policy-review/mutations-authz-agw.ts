@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet or a delegated HTTPRoute) and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute) and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -79,6 +79,20 @@ export const authzAgentgatewayMutations: Mutation[] = [
       const agents = withSpec(callers).traffic.authorization.policy.matchExpressions[0];
       addLike(doc, route, "grpc-lock", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", policy("mcp-grpc-lock", { kind: "GRPCRoute" }, agents, { strategy: { inheritance: "Override" } }));
       return addLike(doc, route, "rule-open", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", policy("mcp-rule-open", { kind: "HTTPRoute", sectionName: "tools" }, "true"));
+    },
+  },
+  {
+    // agentgateway v1.4.1 proxies a TCPRoute's connections in proxy/tcpproxy.rs: only the listener's frontend.networkAuthorization runs, no traffic.authorization.
+    name: "a TCP listener on the MCP gateway with a TCPRoute straight to a tool's Service (past its traffic.authorization)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const tool = mcp && resources(doc).find((r) => isKind(r, "Service") && r.provider === mcp.provider && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name !== (mcp.inputs as any).metadata.name);
+      if (!mcp || !tool) return undefined;
+      edit(mcp, (o) => o.spec.listeners.push({ name: "raw", port: 9000, protocol: "TCP" }));
+      const port = (tool.inputs as any).spec?.ports?.[0]?.port ?? 8000;
+      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-raw-tcp", namespace: "tools" }, spec: { parentRefs: [{ name: (mcp.inputs as any).metadata.name, sectionName: "raw" }], rules: [{ backendRefs: [{ name: (tool.inputs as any).metadata.name, port }] }] } };
+      return addLike(doc, mcp, "raw-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
     },
   },
   {

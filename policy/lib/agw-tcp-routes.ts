@@ -1,0 +1,176 @@
+/**
+ * TCPRoutes and TLSRoutes on an agentgateway Gateway, and the only authorization agentgateway
+ * v1.4.1 runs on them. A listener of protocol TCP takes TCPRoutes, TLS takes TLSRoutes (and
+ * TCPRoutes when it terminates) (controller translator/conditions.go GenerateSupportedKinds,
+ * listener-routes.ts); their connections go through proxy/tcpproxy.rs, which applies the
+ * listener's frontend policies and, of authorization, `networkAuthorization` alone: no
+ * traffic.authorization, jwtAuthentication nor any other traffic policy of the Gateway, listener or
+ * route. The proxy takes, field by field, the first frontend policy of the listener (a Gateway
+ * targetRef naming it by sectionName), the ListenerSet listener, the ListenerSet, the Gateway's
+ * port, then the Gateway (store/binds.rs listener_frontend_policies, set_if_empty); the controller
+ * turns each matchExpression of `frontend.networkAuthorization` into a rule of its action
+ * (plugins/frontend_policies.go translateFrontendNetworkAuthorization), any matching Allow rule
+ * allowing and every Require rule required, as for traffic.authorization. Read by caller-verdicts.ts.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import type { GatewayProxy } from "./gateway-proxies";
+import { GATEWAY_GROUP, isGateway, isKind, isStreamRoute, kindName, matchesLabels, meta } from "./k8s";
+import { list, orUnknown, probe, someTri, Tri } from "./values";
+import { listenersServing } from "./listener-routes";
+import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets";
+import { parentRefsTo } from "./agw-route-bindings";
+
+const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
+
+type Target = { group?: string; kind?: string; name?: string; sectionName?: string; port?: number; matchLabels?: Record<string, string> };
+
+/** A listener of the Gateway serving a stream route: its shown name, its own name and port, and its ListenerSet if any. */
+interface StreamListener {
+  shown: string;
+  name: string;
+  port: unknown;
+  set?: { namespace: string; name: string; labels: Record<string, string> | undefined };
+}
+
+/** A frontend.networkAuthorization as read: the policy, its action and expressions, and its targets. */
+interface NetworkAuthorization {
+  namespace: string;
+  name: string;
+  action: string;
+  expressions: string[];
+  refs: Target[];
+  selectors: Target[];
+}
+
+/** How specific a policy's binding to the listener is (0 most, as listener_frontend_policies looks them up), or undefined when it does not bind it; "unknown" while a selected object's labels are not known. */
+function specificity(p: NetworkAuthorization, gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, l: StreamListener): number | "unknown" | undefined {
+  const levels: number[] = [];
+  let unsure = false;
+  const consider = (t: Target, byName: boolean, kind: string, name: string, labels: Record<string, string> | undefined, level: (t: Target) => number | undefined) => {
+    if ((t.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || t.kind !== kind) return;
+    if (byName ? t.name !== name : labels === undefined ? ((unsure = true), false) : !matchesLabels(t.matchLabels ?? {}, labels)) return;
+    const at = level(t);
+    if (at !== undefined) levels.push(at);
+  };
+  const onGateway = (t: Target) => (t.sectionName !== undefined ? (t.sectionName === l.name ? 0 : undefined) : t.port !== undefined ? (t.port === l.port ? 3 : undefined) : 4);
+  const onSet = (t: Target) => (t.sectionName !== undefined ? (t.sectionName === l.name ? 1 : undefined) : 2);
+  for (const [targets, byName] of [[p.refs, true], [p.selectors, false]] as const) {
+    for (const t of targets) {
+      if (p.namespace === gw.namespace) consider(t, byName, "Gateway", gw.name, gw.labels, onGateway);
+      if (l.set && p.namespace === l.set.namespace) consider(t, byName, "ListenerSet", l.set.name, l.set.labels, onSet);
+    }
+  }
+  if (levels.length > 0) return Math.min(...levels);
+  return unsure ? "unknown" : undefined;
+}
+
+/** The frontend.networkAuthorization policies that may bind the Gateway's listeners; "unknown" while one is not known yet. */
+function networkAuthorizations(resources: PolicyResource[], namespaces: Set<string>): NetworkAuthorization[] | "unknown" {
+  const out: NetworkAuthorization[] = [];
+  for (const r of resources.filter((x) => isAgentgatewayPolicy(x.type))) {
+    const ns = probe(() => meta(r.props).namespace);
+    if (ns.known && !namespaces.has(ns.value)) continue;
+    const read = probe(() => {
+      const spec = r.props.spec ?? {};
+      return JSON.parse(JSON.stringify({ auth: spec.frontend?.networkAuthorization, refs: spec.targetRefs, selectors: spec.targetSelectors })) as Record<string, any>;
+    });
+    if (!ns.known || !read.known) return "unknown";
+    const auth = read.value.auth;
+    if (!auth) continue;
+    out.push({ namespace: ns.value, name: meta(r.props).name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), refs: list(read.value.refs), selectors: list(read.value.selectors) });
+  }
+  return out;
+}
+
+/** A stream route on the Gateway sending to a Service of `target`, with the listeners serving it. */
+interface StreamRoute {
+  route: PolicyResource;
+  shown: string;
+  services: string[];
+  listeners: StreamListener[];
+}
+
+/** The Services of namespace `target` a stream route's rules send to (backendRefs of kind Service, the default). */
+function servicesIn(r: PolicyResource, target: string): string[] {
+  const ns = meta(r.props).namespace;
+  const refs = list(r.props.spec?.rules as { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[] }[]).flatMap((rule) => list(rule?.backendRefs));
+  const names = refs.filter((b) => (b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service" && (b?.namespace ?? ns) === target).map((b) => `${target}/${b.name}`);
+  return [...new Set(names)];
+}
+
+/** The TCPRoutes and TLSRoutes on the Gateway (its listeners', its ListenerSets') sending to Services of `target`; "unknown" while their parents, backends or listeners are not known yet. */
+function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name">, target: string): StreamRoute[] | "unknown" {
+  const gateway = resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  if (!gateway) return [];
+  const sets = listenerSetsOf(gateway, resources);
+  if (sets.some((s) => s.attaches === "unknown")) return "unknown";
+  const out: StreamRoute[] = [];
+  for (const r of resources.filter((x) => isStreamRoute(x.type))) {
+    const read = probe(() => {
+      const services = servicesIn(r, target);
+      if (services.length === 0) return undefined;
+      const listeners: StreamListener[] | "unknown" = [];
+      const own = listenersServing(gateway, r, parentRefsTo(r, gw), resources);
+      if (own === "unknown") return "unknown";
+      const port = (from: PolicyResource, name: string) => list(from.props.spec?.listeners as { name?: string; port?: unknown }[]).find((l) => l?.name === name)?.port;
+      listeners.push(...(own ?? []).map((name) => ({ shown: name, name, port: port(gateway, name) })));
+      for (const { set } of sets) {
+        const on = listenersServing(set, r, parentRefsToSet(r, set), resources);
+        if (on === "unknown") return "unknown";
+        const { namespace, name } = meta(set.props);
+        const labels = orUnknown(() => ({ ...meta(set.props).labels }), undefined);
+        listeners.push(...(on ?? []).map((l) => ({ shown: setListenerKey(namespace, name, l), name: l, port: port(set, l), set: { namespace, name, labels } })));
+      }
+      return { route: r, shown: `${kindName(r.type)} ${meta(r.props).namespace}/${meta(r.props).name}`, services, listeners };
+    });
+    if (!read.known || read.value === "unknown") return "unknown";
+    if (read.value && read.value.listeners.length > 0) out.push(read.value);
+  }
+  return out;
+}
+
+/**
+ * Why the Gateway's TCPRoutes and TLSRoutes to Services of `target` let in callers `restricts`
+ * does not hold to (a string), undefined when each listener serving one admits only such callers
+ * by its frontend.networkAuthorization, or what this preview cannot know yet. `restricts` says
+ * whether a CEL expression pins the caller to identities the call graph allows into `target`;
+ * `callers` names who gets in otherwise, for the message.
+ */
+export function streamRouteProblem(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, target: string, restricts: (expr: string) => Tri, callers: string): string | undefined | { unknown: string } {
+  const where = `Gateway ${gw.namespace}/${gw.name}`;
+  const routes = streamRoutes(resources, gw, target);
+  if (routes === "unknown") return { unknown: `the TCPRoutes and TLSRoutes on ${where} and the listeners serving them` };
+  if (routes.length === 0) return undefined;
+  const namespaces = new Set([gw.namespace, ...routes.flatMap((r) => r.listeners.flatMap((l) => (l.set ? [l.set.namespace] : [])))]);
+  const auths = networkAuthorizations(resources, namespaces);
+  if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may set frontend.networkAuthorization on ${where}` };
+  const bypass = "agentgateway v1.4.1 runs no traffic.authorization or jwtAuthentication on a TCP or TLS route, only the listener's frontend.networkAuthorization (proxy/tcpproxy.rs)";
+  const undecided: string[] = [];
+  for (const { shown, services, listeners } of routes) {
+    for (const l of listeners) {
+      const what = `${shown} on ${where} listener ${l.shown} sends connections to Service ${services.join(", ")}, and ${bypass}`;
+      const levels = auths.map((a) => ({ a, at: specificity(a, gw, l) }));
+      if (levels.some((x) => x.at === "unknown")) {
+        undecided.push(`the labels of the objects AgentgatewayPolicies select, which decide the frontend.networkAuthorization of ${where} listener ${l.shown}`);
+        continue;
+      }
+      const bound = levels.filter((x): x is { a: NetworkAuthorization; at: number } => typeof x.at === "number");
+      // The most specific level decides: the proxy takes the first policy setting the field.
+      const top = bound.length > 0 ? Math.min(...bound.map((x) => x.at)) : undefined;
+      const deciding = bound.filter((x) => x.at === top).map((x) => x.a);
+      if (deciding.length === 0) return `${what}, and no AgentgatewayPolicy frontend.networkAuthorization reaching that listener restricts its callers, so ${callers}`;
+      const required = someTri(deciding, (a) => a.action === "Require" && someTri(a.expressions, restricts));
+      if (required === true) continue;
+      if (required === "unknown") {
+        undecided.push(`whether the Require rules of the frontend.networkAuthorization on ${where} listener ${l.shown} restrict its callers`);
+        continue;
+      }
+      const allows = deciding.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
+      const open = allows.filter((x) => x.restricted === false).map(({ a, e }) => `AgentgatewayPolicy ${a.namespace}/${a.name} frontend.networkAuthorization allows ${JSON.stringify(e)}`);
+      if (open.length > 0) return `${what}; ${open.join("; ")}, which does not restrict callers to them, so ${callers}`;
+      if (allows.length === 0) return `${what}, and the frontend.networkAuthorization reaching that listener (${deciding.map((a) => `AgentgatewayPolicy ${a.namespace}/${a.name}`).join(", ")}) has no Allow or Require rule restricting its callers, so ${callers}`;
+      if (allows.some((x) => x.restricted === "unknown")) undecided.push(`whether the Allow rules of the frontend.networkAuthorization on ${where} listener ${l.shown} restrict its callers`);
+    }
+  }
+  return undecided.length > 0 ? { unknown: undecided.join("; ") } : undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * agent-call-graph on TCPRoutes and TLSRoutes on the agentgateway Gateways: agentgateway v1.4.1
+ * proxies their connections in proxy/tcpproxy.rs, which runs the listener's
+ * frontend.networkAuthorization and no traffic policy (authorization, jwtAuthentication), so such a
+ * route to a tool or an agent Service is guarded by networkAuthorization alone (store/binds.rs
+ * listener_frontend_policies: the listener's policy, then the ListenerSet's, the port's, the Gateway's).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { runStack } from "../support/policy";
+import { ap, allowFrom, gw, on, sa } from "./authz-support";
+
+const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const GW = "gateway.networking.k8s.io";
+const listeners = [
+  { name: "http", port: 80, protocol: "HTTP" },
+  { name: "raw", port: 9000, protocol: "TCP" },
+];
+const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp-gateway", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", allowedListeners: { namespaces: { from: "Same" } }, listeners } });
+const agents = 'source.identity.namespace == "agents" && source.identity.serviceAccount == "research-agent-v1"';
+type Target = { kind: string; name: string; sectionName?: string };
+const policy = (ns: string, name: string, target: Target, field: "traffic" | "frontend", expr: string, action = "Allow") => {
+  const rule = { action, policy: { matchExpressions: [expr] } };
+  return on(AGP, `${ns}-agpol-${name}`, { metadata: { name, namespace: ns }, spec: { targetRefs: [{ group: GW, ...target }], ...(field === "traffic" ? { traffic: { authorization: rule } } : { frontend: { networkAuthorization: rule } }) } });
+};
+const callers = policy("tools", "callers", { kind: "Gateway", name: "mcp-gateway" }, "traffic", agents);
+const httpRoute = on(`kubernetes:${GW}/v1:HTTPRoute`, "tools-route-mcp", { metadata: { name: "mcp", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ name: "calculator", port: 8080 }] }] } });
+const stream = (kind: "TCPRoute" | "TLSRoute", ns: string, parentRef: Record<string, unknown>, to: string) =>
+  on(`kubernetes:${GW}/v1:${kind}`, `${ns}-${kind}-raw`, { metadata: { name: "raw", namespace: ns }, spec: { parentRefs: [parentRef], rules: [{ backendRefs: [{ name: to, port: 8080 }] }] } });
+const tcp = stream("TCPRoute", "tools", { name: "mcp-gateway", sectionName: "raw" }, "calculator");
+const fleet = [mcp, httpRoute, callers, gw("agents", "agent-gateway", "agentgateway"), sa("agents", "research-agent-v1"), ap("tools", "calculator", allowFrom("cluster.local/ns/tools/sa/mcp-gateway"))];
+const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...fleet, ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
+
+test("agent-call-graph: a TCPRoute on the MCP gateway to a tool meets no traffic.authorization (agentgateway v1.4.1 tcpproxy.rs)", async () => {
+  assert.deepEqual(await run(), []);
+  const found = await run(tcp);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /only agents may call tools: TCPRoute tools\/raw on Gateway tools\/mcp-gateway listener raw sends connections to Service tools\/calculator, and agentgateway v1\.4\.1 runs no traffic\.authorization/);
+  assert.match(found[0], /no AgentgatewayPolicy frontend\.networkAuthorization reaching that listener restricts its callers/);
+  // A networkAuthorization pinning callers to agents, on the Gateway or on that listener, guards it.
+  assert.deepEqual(await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
+  assert.deepEqual(await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway", sectionName: "raw" }, "frontend", agents, "Require")), []);
+  // The listener's own policy decides before the Gateway's: an open one there opens it.
+  const open = await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents), policy("tools", "net-raw", { kind: "Gateway", name: "mcp-gateway", sectionName: "raw" }, "frontend", "true"));
+  assert.equal(open.length, 1, open.join("\n"));
+  assert.match(open[0], /AgentgatewayPolicy tools\/net-raw frontend\.networkAuthorization allows "true"/);
+  // One narrowed to another listener does not reach it; a route the HTTP listener does not take, or on another Gateway, is not served here.
+  assert.equal((await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway", sectionName: "http" }, "frontend", agents))).length, 1);
+  assert.deepEqual(await run(stream("TCPRoute", "tools", { name: "mcp-gateway", sectionName: "http" }, "calculator")), []);
+  assert.deepEqual(await run(stream("TCPRoute", "tools", { name: "other-gateway" }, "calculator")), []);
+});
+
+test("agent-call-graph: a TLSRoute on a ListenerSet listener of the MCP gateway is guarded by that listener's networkAuthorization only", async () => {
+  const set = on(`kubernetes:${GW}/v1:ListenerSet`, "tools-ls-extra", {
+    metadata: { name: "extra", namespace: "tools" },
+    spec: { parentRef: { group: GW, kind: "Gateway", name: "mcp-gateway" }, listeners: [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Passthrough" } }] },
+  });
+  const tls = stream("TLSRoute", "tools", { group: GW, kind: "ListenerSet", name: "extra" }, "calculator");
+  const found = await run(set, tls);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /TLSRoute tools\/raw on Gateway tools\/mcp-gateway listener tls of ListenerSet tools\/extra sends connections to Service tools\/calculator/);
+  assert.deepEqual(await run(set, tls, policy("tools", "net", { kind: "ListenerSet", name: "extra" }, "frontend", agents)), []);
+  // A TCPRoute on a Passthrough TLS listener is not taken (GenerateSupportedKinds): nothing reaches the tool.
+  assert.deepEqual(await run(set, stream("TCPRoute", "tools", { group: GW, kind: "ListenerSet", name: "extra" }, "calculator")), []);
+});
+
+test("agent-call-graph: a TCPRoute on the agent gateway to an agent skips its JWT and authorization", async () => {
+  const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners } });
+  const base = [mcp, httpRoute, callers, agentGw, sa("agents", "research-agent-v1"), ap("agents", "research", allowFrom("cluster.local/ns/agents/sa/agent-gateway"))];
+  const runAgents = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...base, ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
+  const route = stream("TCPRoute", "agents", { name: "agent-gateway" }, "research-agent");
+  assert.deepEqual(await runAgents(), []);
+  const found = await runAgents(route);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /only the agent gateway \(agents\/agent-gateway\) may call agents: TCPRoute agents\/raw on Gateway agents\/agent-gateway listener raw sends connections to Service agents\/research-agent/);
+  // Only callers the call graph lets into agents (extraCallers) count as restricted.
+  const net = policy("agents", "net", { kind: "Gateway", name: "agent-gateway" }, "frontend", 'source.identity.namespace == "batch" && source.identity.serviceAccount == "runner"');
+  assert.equal((await runAgents(route, net)).length, 1);
+  const allowed = (await runStack(agentCallGraph, [...base, route, net], { requireAgentJwt: false, extraCallers: { agents: ["batch/runner"] } })).violations;
+  assert.deepEqual(allowed, []);
+});
