@@ -8,28 +8,12 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
 import { runStack, UNKNOWN } from "../support/policy";
-import { on, GW, https, ROUTE } from "./traffic-support";
+import { on, GW, https, ROUTE, pickedPool } from "./traffic-support";
 
-const servers = { "app.kubernetes.io/instance": "llama-v1" };
-const eppLabels = { "app.kubernetes.io/instance": "llama-v1-epp" };
 const fqdn = "llama-v1-epp.inference.svc.cluster.local";
 
 const base = [
-  on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
-    metadata: { name: "llama-v1", namespace: "inference" },
-    spec: { selector: { matchLabels: servers }, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: 9002 }, failureMode: "FailClose" } },
-  }),
-  on("kubernetes:apps/v1:Deployment", "vllm", {
-    metadata: { name: "llama-v1", namespace: "inference" },
-    spec: { template: { metadata: { labels: servers }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
-  }),
-  on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { selector: eppLabels, ports: [{ name: "grpc-ext-proc", port: 9002, targetPort: 9002 }] } }),
-  on("kubernetes:apps/v1:Deployment", "epp", {
-    metadata: { name: "llama-v1-epp", namespace: "inference" },
-    spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", ports: [{ containerPort: 9002 }] }] } } },
-  }),
-  on("kubernetes:rbac.authorization.k8s.io/v1:Role", "epp-role", { metadata: { name: "llama-v1-epp", namespace: "inference" }, rules: [{ apiGroups: ["", "inference.networking.k8s.io"], resources: ["pods", "inferencepools"], verbs: ["get", "list", "watch"] }] }),
-  on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "epp-rb", { metadata: { name: "llama-v1-epp", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: "inference" }], roleRef: { kind: "Role", name: "llama-v1-epp" } }),
+  ...pickedPool(),
   // The picker's TLS rule, visible to the inference namespace only.
   on("kubernetes:networking.istio.io/v1:DestinationRule", "epp-dr", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { host: fqdn, exportTo: ["."], trafficPolicy: { tls: { mode: "SIMPLE", insecureSkipVerify: true } } } }),
   on(GW, "gw-inference", { metadata: { name: "inference-gateway", namespace: "inference" }, spec: { gatewayClassName: "istio", listeners: [https] } }),

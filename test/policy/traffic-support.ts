@@ -27,3 +27,29 @@ export function prodInference(edit: (objects: InferenceObject[]) => void = () =>
     return on(`kubernetes:${group}/${version}:${o.kind}`, `${o.kind}-${o.metadata.name}`, o);
   });
 }
+
+/**
+ * Pool `llama-v1` in `inference`, its vLLM Deployment (port 8000) and its picker `llama-v1-epp`
+ * (Service 9002 `grpc-ext-proc`, Deployment started with `pickerArgs`, Role and RoleBinding).
+ */
+export function pickedPool(pickerArgs: string[] = []) {
+  const servers = { "app.kubernetes.io/instance": "llama-v1" };
+  const eppLabels = { "app.kubernetes.io/instance": "llama-v1-epp" };
+  return [
+    on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "pool", {
+      metadata: { name: "llama-v1", namespace: "inference" },
+      spec: { selector: { matchLabels: servers }, targetPorts: [{ number: 8000 }], endpointPickerRef: { kind: "Service", name: "llama-v1-epp", port: { number: 9002 }, failureMode: "FailClose" } },
+    }),
+    on("kubernetes:apps/v1:Deployment", "vllm", {
+      metadata: { name: "llama-v1", namespace: "inference" },
+      spec: { template: { metadata: { labels: servers }, spec: { containers: [{ name: "vllm", image: "v:1", ports: [{ containerPort: 8000 }] }] } } },
+    }),
+    on("kubernetes:core/v1:Service", "epp-svc", { metadata: { name: "llama-v1-epp", namespace: "inference" }, spec: { selector: eppLabels, ports: [{ name: "grpc-ext-proc", port: 9002, targetPort: 9002 }] } }),
+    on("kubernetes:apps/v1:Deployment", "epp", {
+      metadata: { name: "llama-v1-epp", namespace: "inference" },
+      spec: { template: { metadata: { labels: eppLabels }, spec: { containers: [{ name: "epp", image: "e:1", ...(pickerArgs.length ? { args: pickerArgs } : {}), ports: [{ containerPort: 9002 }] }] } } },
+    }),
+    on("kubernetes:rbac.authorization.k8s.io/v1:Role", "epp-role", { metadata: { name: "llama-v1-epp", namespace: "inference" }, rules: [{ apiGroups: ["", "inference.networking.k8s.io"], resources: ["pods", "inferencepools"], verbs: ["get", "list", "watch"] }] }),
+    on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "epp-rb", { metadata: { name: "llama-v1-epp", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: "inference" }], roleRef: { kind: "Role", name: "llama-v1-epp" } }),
+  ];
+}
