@@ -59,11 +59,22 @@ const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxy
  * then null, and _config.yaml renders the ConfigMap only `if and $proxy.enabled $proxy.configMap`).
  */
 function renderedConfigMapName(values: unknown): string | undefined {
-  if (!proxyOn(values) || dig(values, "router.proxy.configMap") === null) return undefined;
+  if (!proxyOn(values) || dig(values, "router.proxy.configMap") === null || unnamedConfigMap(values)) return undefined;
   const given = dig(values, "router.proxy.configMap.name");
   if (goTruthy(given)) return String(given);
   return proxyType(values) === "agentgateway" ? "agentgateway" : "envoy";
 }
+
+/**
+ * router.proxy.configMap.name null or "" where the proxy is on: mergeOverwrite (mergo v1.0.1,
+ * overwriting) lays either over the preset's name, the merged configMap stays a map (so _config.yaml
+ * renders it), and `name: {{ $proxy.configMap.name }}` (no default) prints "" (Helm's engine turns
+ * the `<no value>` of a nil into ""): a ConfigMap without a name.
+ */
+const unnamedConfigMap = (values: unknown): boolean => {
+  const configMap = dig(values, "router.proxy.configMap");
+  return proxyOn(values) && isObject(configMap) && "name" in configMap && (configMap.name === null || configMap.name === "");
+};
 
 /** The keys of a ConfigMap's maps (data, binaryData); undefined where one is not a map this run can read. */
 const keysOf = (...maps: unknown[]): Set<string> | undefined =>
@@ -228,6 +239,15 @@ export function unseenProxyConfigMaps(rel: ChartRelease): string[] {
  * MessageUtil::loadFromYaml refuses a bootstrap that is no map, and Envoy exits at start.
  */
 export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void {
+  if (rel.chart === "llm-d-router-standalone" && unnamedConfigMap(rel.values)) {
+    const type = proxyType(rel.values);
+    const preset = type === "envoy" || type === "agentgateway" ? `the ${type} preset's name ${type}` : "the values' proxy";
+    report(
+      `${rel.lead}: router.proxy.configMap.name is ${dig(rel.values, "router.proxy.configMap.name") === null ? "null" : '""'}, which routerlib's mergeOverwrite lays over ${preset}, so _config.yaml (name: {{ $proxy.configMap.name }}, no default; Helm v3 prints a nil as "") renders the proxy's ConfigMap with an empty metadata.name, and Helm cannot install the release ("resource name may not be empty", from its check for objects that already exist), so nothing of it (picker, proxy, Services) is created; drop router.proxy.configMap.name to keep the preset's, or give it a name`,
+      rel.resource.urn,
+    );
+    return;
+  }
   const p = llmdProxy(rel);
   if (!p) return;
   const outcome = p.sidecar

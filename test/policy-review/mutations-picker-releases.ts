@@ -259,6 +259,16 @@ export const pickerReleaseMutations: Mutation[] = [
       }),
   },
   {
+    // A null router.proxy.configMap.name: routerlib v0.10.0's mergeOverwrite lays it over the preset's name, and _config.yaml
+    // prints `name: {{ $proxy.configMap.name }}` with no default, which Helm v3.20.2's engine renders as "": Helm cannot install it.
+    name: "an llm-d-router-standalone Helm release whose null router.proxy.configMap.name renders its proxy's ConfigMap without a name",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-noname", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { name: null } } },
+      }),
+  },
+  {
     // Helm v3.20.2 chartutil coalesce keeps a null no chart default covers (neither chart has router.epp.flags); routerlib
     // v0.10.0 _deployment.yaml prints it "--grpc-port=<nil>", which pflag cannot parse as an int: the picker exits at start.
     name: "an llm-d-router-gateway Helm release whose null router.epp.flags.grpc-port renders --grpc-port=<nil>, which the picker refuses",

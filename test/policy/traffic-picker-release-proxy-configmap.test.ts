@@ -192,3 +192,22 @@ test("inference-pool-epp: a proxy volume mounting a ConfigMap neither the chart 
   assert.deepEqual((await runStack(inferencePoolEpp, [predictor(true)] as any)).unknown, []);
   assert.match((await runStack(inferencePoolEpp, [predictor(false)] as any)).unknown.join("\n"), /ConfigMap inference\/llama-epp-latency-predictor-training, which the proxy's volume config/);
 });
+
+test("inference-pool-epp: a null or empty router.proxy.configMap.name renders the proxy's ConfigMap with no name, which Helm cannot install", async () => {
+  // routerlib v0.10.0 _config.yaml prints `name: {{ $proxy.configMap.name }}` (no default); mergeOverwrite (mergo v1.0.1,
+  // overwriting) lays a null or "" over the preset's name, and Helm v3.20.2's engine prints the missing value as "".
+  for (const name of [null, ""]) {
+    const got = await messages(release({ configMap: { name } }));
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(
+      got[0],
+      new RegExp(
+        `^${LEAD.replace(/[()/]/g, "\\$&")}.*: router.proxy.configMap.name is ${name === null ? "null" : '""'}, which routerlib's mergeOverwrite lays over the envoy preset's name envoy, so _config.yaml .* renders the proxy's ConfigMap with an empty metadata.name, and Helm cannot install the release \\("resource name may not be empty"`,
+      ),
+    );
+    assert.match((await messages(release({ proxyType: "agentgateway", configMap: { name } }))).join("\n"), /router.proxy.configMap.name is .* over the agentgateway preset's name agentgateway/);
+  }
+  // Quiet: the proxy off, the whole configMap null (nothing rendered: judged above as such), a name given.
+  assert.deepEqual(await messages(release({ enabled: false, configMap: { name: null } })), []);
+  assert.deepEqual(await messages(release({ configMap: { name: "envoy" } })), []);
+});
