@@ -21,7 +21,6 @@ import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
 import { parseEnvoy, presetView, type EnvoyView } from "./picker-release-envoy";
-import { chartPickerConfigMaps } from "./picker-release-names";
 
 export interface LlmdProxy {
   type: string;
@@ -41,16 +40,16 @@ type MissingKey = { configMap: string; key: string; whose: string; fix: string }
 /** What the chart's `tpl` reads of the release: its name (where the stack gives it), namespace and values. */
 const tplScope = (rel: ChartRelease): TplScope => ({ releaseName: rel.name, namespace: rel.namespace, values: rel.values });
 
-type Volume = { name?: unknown; configMap?: { name?: unknown; optional?: unknown; items?: { key?: unknown; path?: unknown }[] } };
+export type Volume = { name?: unknown; configMap?: { name?: unknown; optional?: unknown; items?: { key?: unknown; path?: unknown }[] } };
 
 /** The envoy preset's volume (values.yaml router.proxy.presets.envoy.volumes): ConfigMap `envoy`, a literal. */
 const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } };
 
 /** Whether a standalone release's proxy is on (router.proxy.enabled, true unless Go-false). */
-const proxyOn = (values: unknown) => dig(values, "router.proxy.enabled") === undefined || goTruthy(dig(values, "router.proxy.enabled"));
+export const proxyOn = (values: unknown) => dig(values, "router.proxy.enabled") === undefined || goTruthy(dig(values, "router.proxy.enabled"));
 
 /** Its type, lower-cased (routerlib _helpers.tpl proxyType), envoy unless set. */
-const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy");
+export const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy");
 
 /**
  * The ConfigMap a standalone release renders for its proxy (routerlib _config.yaml: the merged
@@ -58,7 +57,7 @@ const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxy
  * undefined where its proxy is off, or router.proxy.configMap is null (the merged configMap is
  * then null, and _config.yaml renders the ConfigMap only `if and $proxy.enabled $proxy.configMap`).
  */
-function renderedConfigMapName(values: unknown): string | undefined {
+export function renderedConfigMapName(values: unknown): string | undefined {
   if (!proxyOn(values) || dig(values, "router.proxy.configMap") === null || unnamedConfigMap(values)) return undefined;
   const given = dig(values, "router.proxy.configMap.name");
   if (goTruthy(given)) return String(given);
@@ -103,12 +102,12 @@ type StackConfigMap = { data: unknown; keys?: Set<string>; release?: string };
  * The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object (its data
  * and keys), or another standalone release's proxy ConfigMap (`release` naming it; its data not read).
  */
-function stackConfigMap(rel: ChartRelease, name: string): StackConfigMap | undefined {
+export function stackConfigMap(rel: ChartRelease, name: string): StackConfigMap | undefined {
   const stack = rel.stack ?? [];
   const cm = stack.find((r) => r.type === T.configMap && meta(r.props).name === name && meta(r.props).namespace === rel.namespace);
   if (cm) return { data: cm.props.data, keys: keysOf(cm.props.data, cm.props.binaryData) };
   const other = stack.find(
-    (r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === rel.chart && releaseNamespace(r) === rel.namespace && renderedConfigMapName(r.props.values ?? {}) === name,
+    (r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === "llm-d-router-standalone" && releaseNamespace(r) === rel.namespace && renderedConfigMapName(r.props.values ?? {}) === name,
   );
   return other && { data: undefined, keys: renderedKeys(other.props.values ?? {}), release: `${rel.namespace}/${String(other.props.name ?? other.urn.split("::").pop())}` };
 }
@@ -202,30 +201,6 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   if (config !== undefined && config !== "preset" && "nil" in config) return { type, sidecar, nilConfig: true };
   const envoy = config === "preset" ? presetView(rel, sidecar) : config && parseEnvoy(config.text, config.from);
   return { type, sidecar, envoy };
-}
-
-/**
- * The ConfigMaps that the proxy's volumes the values give (router.proxy.volumes: every configMap
- * volume not optional, which _deployment.yaml in sidecar mode and _proxy-deployment.yaml in service
- * mode render) mount in the release's namespace and that neither the chart renders (its proxy's,
- * its picker's, its latency predictor's: routerlib _config.yaml) nor the stack holds. The kubelet
- * keeps the pod in ContainerCreating until such a ConfigMap exists, but one applied outside the stack
- * (by hand, another tool, a chart whose objects a review does not see) would do: "can't judge", not
- * a verdict. Volumes the values template (the chart runs them through `tpl`) are not read.
- */
-export function unseenProxyConfigMaps(rel: ChartRelease): string[] {
-  const given = dig(rel.values, "router.proxy.volumes");
-  if (rel.chart !== "llm-d-router-standalone" || !proxyOn(rel.values) || !["envoy", "agentgateway"].includes(proxyType(rel.values))) return [];
-  if (!Array.isArray(given) || JSON.stringify(given).includes("{{")) return [];
-  const chart = [renderedConfigMapName(rel.values), ...(rel.name ? chartPickerConfigMaps(rel.name, rel.values) : [])];
-  // An auto-named release's picker ConfigMaps are not known here: a name like theirs is left alone.
-  const maybeChart = (n: string) => chart.includes(n) || (!rel.name && /-epp(-latency-predictor-(training|prediction))?$/.test(n));
-  const mounted = list(given as Volume[]).filter((v) => isObject(v) && isObject(v.configMap) && v.configMap.optional !== true).map((v) => v.configMap!.name);
-  const sidecar = (goTruthy(dig(rel.values, "router.proxy.mode")) ? String(dig(rel.values, "router.proxy.mode")).toLowerCase() : "sidecar") === "sidecar";
-  const pod = sidecar ? "the picker's pod, whose sidecar the proxy is," : "the proxy's pods (router.proxy.mode service)";
-  return [...new Set(mounted.filter((n): n is string => typeof n === "string"))]
-    .filter((n) => !maybeChart(n) && stackConfigMap(rel, n) === undefined)
-    .map((n) => `ConfigMap ${rel.namespace}/${n}, which the proxy's volume config (router.proxy.volumes) of Helm release ${rel.namespace}/${rel.name ?? rel.resource.name} mounts and neither the chart nor the stack renders: the kubelet keeps ${pod} in ContainerCreating until it exists, which a ConfigMap made outside the stack may satisfy`);
 }
 
 /**

@@ -22,7 +22,8 @@ import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { givenFlags } from "./picker-release-flags";
 import { checkPoolFlags } from "./picker-release-pool";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
-import { checkLlmdProxyConfigMap, unseenProxyConfigMaps } from "./picker-release-proxy";
+import { checkLlmdProxyConfigMap } from "./picker-release-proxy";
+import { unseenReleaseConfigMaps } from "./picker-release-volumes";
 import { chartPickerName } from "./picker-release-names";
 import { gieChartLabel, gieChartOrigin, giePickerArgs, gieStandaloneMode } from "./picker-release-gie";
 import { pflagBool, type Report } from "./picker-service";
@@ -262,7 +263,7 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
       checkGieSidecarCalls(rel, report);
       checkLlmdProxyCalls(rel, report);
       checkLlmdProxyConfigMap(rel, report);
-      for (const unseen of unseenProxyConfigMaps(rel)) pending.push(`${unseen} (on ${cluster})`);
+      for (const unseen of unseenReleaseConfigMaps(rel)) pending.push(`${unseen} (on ${cluster})`);
     });
     if (!read.known) pending.push(`the endpoint picker Service and pod of Helm release ${rel.resource.name} on ${cluster}`);
     if (!roots.known) pending.push(`the TLS Istio gateways speak to the endpoint picker of Helm release ${rel.resource.name} on ${cluster} (Istio's root namespace, which an istiod release not known yet sets)`);

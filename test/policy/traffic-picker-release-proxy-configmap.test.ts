@@ -175,7 +175,7 @@ test("inference-pool-epp: a proxy volume mounting a ConfigMap neither the chart 
   assert.match(out.unknown[0], /ConfigMap inference\/my-envoy, which the proxy's volume config \(router.proxy.volumes\) of Helm release inference\/llama mounts and neither the chart nor the stack renders/);
   // Every configMap volume of router.proxy.volumes, in service mode too, and for agentgateway.
   const extra = [...volume("envoy"), { name: "certs", configMap: { name: "proxy-certs" } }];
-  assert.match((await judged({ mode: "service", volumes: extra })).unknown.join("\n"), /ConfigMap inference\/proxy-certs, which the proxy's volume config/);
+  assert.match((await judged({ mode: "service", volumes: extra })).unknown.join("\n"), /ConfigMap inference\/proxy-certs, which the proxy's volume certs \(router.proxy.volumes\)/);
   assert.match((await judged({ proxyType: "agentgateway", volumes: [{ name: "certs", configMap: { name: "proxy-certs" } }] })).unknown.join("\n"), /ConfigMap inference\/proxy-certs/);
   // Known: optional, the chart's own (its proxy's, its picker's <release>-epp, its latency predictor's), the stack's, another release's proxy ConfigMap; a templated or no proxy.
   const quiet = async (proxy: Record<string, unknown>, ...more: unknown[]) => assert.deepEqual((await judged(proxy, ...more)).unknown, [], JSON.stringify(proxy));
@@ -190,7 +190,7 @@ test("inference-pool-epp: a proxy volume mounting a ConfigMap neither the chart 
   const predictor = (enabled: boolean) =>
     on(RELEASE, "router", { name: "llama", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "llama" } }, inferencePool: { create: false }, latencyPredictor: { enabled }, proxy: { volumes: [...volume("envoy"), { name: "lp", configMap: { name: "llama-epp-latency-predictor-training" } }] } } } });
   assert.deepEqual((await runStack(inferencePoolEpp, [predictor(true)] as any)).unknown, []);
-  assert.match((await runStack(inferencePoolEpp, [predictor(false)] as any)).unknown.join("\n"), /ConfigMap inference\/llama-epp-latency-predictor-training, which the proxy's volume config/);
+  assert.match((await runStack(inferencePoolEpp, [predictor(false)] as any)).unknown.join("\n"), /ConfigMap inference\/llama-epp-latency-predictor-training, which the proxy's volume lp/);
 });
 
 test("inference-pool-epp: a null or empty router.proxy.configMap.name renders the proxy's ConfigMap with no name, which Helm cannot install", async () => {
@@ -210,4 +210,22 @@ test("inference-pool-epp: a null or empty router.proxy.configMap.name renders th
   // Quiet: the proxy off, the whole configMap null (nothing rendered: judged above as such), a name given.
   assert.deepEqual(await messages(release({ enabled: false, configMap: { name: null } })), []);
   assert.deepEqual(await messages(release({ configMap: { name: "envoy" } })), []);
+});
+
+test("inference-pool-epp: a picker volume (router.epp.volumes) mounting a ConfigMap neither the chart nor the stack renders is can't judge", async () => {
+  // routerlib v0.10.0 _deployment.yaml renders router.epp.volumes (toYaml, no tpl) as volumes of the picker's pod, in either chart.
+  const certs = [{ name: "certs", configMap: { name: "picker-certs" } }];
+  const standalone = await runStack(inferencePoolEpp, [release({}, { volumes: certs })] as any);
+  assert.deepEqual(standalone.violations, []);
+  assert.equal(standalone.unknown.length, 1, standalone.unknown.join("\n"));
+  assert.match(standalone.unknown[0], /ConfigMap inference\/picker-certs, which the picker's volume certs \(router.epp.volumes\) of Helm release inference\/llama mounts and neither the chart nor the stack renders: the kubelet keeps the picker's pod in ContainerCreating until it exists/);
+  const gateway = on(RELEASE, "gw", { name: "llama", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "llama" } }, epp: { volumes: certs } } } });
+  assert.match((await runStack(inferencePoolEpp, [gateway] as any)).unknown.join("\n"), /ConfigMap inference\/picker-certs, which the picker's volume certs \(router.epp.volumes\)/);
+  // Known: optional, the stack's, the chart's own (the picker's plugins config, the standalone proxy's).
+  for (const volumes of [[{ name: "certs", configMap: { name: "picker-certs", optional: true } }], [{ name: "plugins", configMap: { name: "llama-epp" } }], [{ name: "proxy", configMap: { name: "envoy" } }]]) {
+    assert.deepEqual((await runStack(inferencePoolEpp, [release({}, { volumes })] as any)).unknown, [], JSON.stringify(volumes));
+  }
+  assert.deepEqual((await runStack(inferencePoolEpp, [release({}, { volumes: certs }), configMap("picker-certs", { "ca.crt": "x" })] as any)).unknown, []);
+  // The proxy off, a picker volume mounting ConfigMap envoy: the chart renders none then.
+  assert.match((await runStack(inferencePoolEpp, [release({ enabled: false }, { volumes: [{ name: "proxy", configMap: { name: "envoy" } }] })] as any)).unknown.join("\n"), /ConfigMap inference\/envoy, which the picker's volume proxy/);
 });

@@ -1,0 +1,57 @@
+/**
+ * ConfigMaps the volumes an llm-d-router v0.10.0 chart release's values give mount, where neither
+ * the chart nor the stack renders them: routerlib _deployment.yaml renders router.epp.volumes (toYaml,
+ * as written) as volumes of the picker's pod in either chart, and, in llm-d-router-standalone,
+ * router.proxy.volumes (through `tpl`) in the picker's pod where the proxy is its sidecar, or in the
+ * proxy's own (_proxy-deployment.yaml) in service mode. The kubelet sets up every volume of a pod,
+ * whatever mounts it, and keeps the pod in ContainerCreating until a non-optional configMap volume's
+ * ConfigMap exists, but one applied outside the stack (by hand, another tool, a chart whose objects a
+ * review does not see) would do: "can't judge", not a verdict. Split from picker-release-proxy.ts.
+ */
+import { dig } from "./k8s";
+import { goTruthy, isObject, list } from "./values";
+import type { ChartRelease } from "./picker-release-serving";
+import { proxyOn, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-proxy";
+import { chartPickerConfigMaps } from "./picker-release-names";
+
+/** Whose volumes a release's values give: their values path, the pod they land in, whether the chart runs them through `tpl`. */
+type VolumeSource = { path: string; whose: string; pod: string; templated: boolean };
+
+/** The volume lists of a release's values routerlib renders, with the pod each lands in. */
+function volumeSources(rel: ChartRelease): VolumeSource[] {
+  const sources: VolumeSource[] = [{ path: "router.epp.volumes", whose: "picker's", pod: "the picker's pod", templated: false }];
+  if (rel.chart !== "llm-d-router-standalone" || !proxyOn(rel.values) || !["envoy", "agentgateway"].includes(proxyType(rel.values))) return sources;
+  const sidecar = (goTruthy(dig(rel.values, "router.proxy.mode")) ? String(dig(rel.values, "router.proxy.mode")).toLowerCase() : "sidecar") === "sidecar";
+  const pod = sidecar ? "the picker's pod, whose sidecar the proxy is," : "the proxy's pods (router.proxy.mode service)";
+  return [...sources, { path: "router.proxy.volumes", whose: "proxy's", pod, templated: true }];
+}
+
+/**
+ * The ConfigMaps the non-optional configMap volumes of router.epp.volumes and router.proxy.volumes
+ * mount in the release's namespace that neither the chart renders (its standalone proxy's, its
+ * picker's, its latency predictor's: routerlib _config.yaml) nor the stack holds, each named with
+ * the volume and the pod it stops. Proxy volumes the values template (`tpl`) are not read.
+ */
+export function unseenReleaseConfigMaps(rel: ChartRelease): string[] {
+  if (rel.chart !== "llm-d-router-standalone" && rel.chart !== "llm-d-router-gateway") return [];
+  const proxy = rel.chart === "llm-d-router-standalone" ? renderedConfigMapName(rel.values) : undefined;
+  const chart = [proxy, ...(rel.name ? chartPickerConfigMaps(rel.name, rel.values) : [])];
+  // An auto-named release's picker ConfigMaps are not known here: a name like theirs is left alone.
+  const maybeChart = (n: string) => chart.includes(n) || (!rel.name && /-epp(-latency-predictor-(training|prediction))?$/.test(n));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const { path, whose, pod, templated } of volumeSources(rel)) {
+    const given = dig(rel.values, path);
+    if (!Array.isArray(given) || (templated && JSON.stringify(given).includes("{{"))) continue;
+    for (const v of list(given as Volume[])) {
+      if (!isObject(v) || !isObject(v.configMap) || v.configMap.optional === true) continue;
+      const name = v.configMap.name;
+      if (typeof name !== "string" || seen.has(name) || maybeChart(name) || stackConfigMap(rel, name) !== undefined) continue;
+      seen.add(name);
+      out.push(
+        `ConfigMap ${rel.namespace}/${name}, which the ${whose} volume ${String(v.name)} (${path}) of Helm release ${rel.namespace}/${rel.name ?? rel.resource.name} mounts and neither the chart nor the stack renders: the kubelet keeps ${pod} in ContainerCreating until it exists, which a ConfigMap made outside the stack may satisfy`,
+      );
+    }
+  }
+  return out;
+}
