@@ -43,6 +43,9 @@ function configOf(w: PolicyResource, c: Container, resources: PolicyResource[]):
   const key = items.length > 0 ? items.find((i) => i?.path === file)?.key : file;
   const where = `ConfigMap ${namespace}/${volume.configMap.name}`;
   const data = { ...(isObject(cm.props.binaryData) ? cm.props.binaryData : {}), ...(isObject(cm.props.data) ? cm.props.data : {}) } as Record<string, unknown>;
+  // The API server decodes a null entry of data or binaryData (encoding/json: a null leaves a string or []byte element
+  // its zero value) as an empty one: the key is there, its file empty.
+  if (key !== undefined && data[key] === null) data[key] = "";
   if (key === undefined || typeof data[key] !== "string") {
     const keys = Object.keys(data).join(", ") || "none";
     return { missing: `its --config-file ${path} is mounted from ${where} (volume ${String(mount.name)}), which holds no such file (${items.length > 0 ? "its volume's items map no key to it" : `no key ${file}`}; keys: ${keys})` };

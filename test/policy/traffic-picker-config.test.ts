@@ -139,6 +139,10 @@ test("inference-pool-epp: the picker's EndpointPickerConfig, read from the Confi
   const renamed = await messages(picker(yaml.dump(base), { args: ["--config-file", "/config/plugins.yaml"] }));
   assert.equal(renamed.length, 1, renamed.join("\n"));
   assert.match(renamed[0], /its --config-file \/config\/plugins.yaml is mounted from ConfigMap inference\/llama-v1-epp \(volume config\), which holds no such file \(no key plugins.yaml; keys: default-plugins.yaml\); it cannot read its config/);
+  // A null entry is a key all the same: the API server decodes data (map[string]string) with encoding/json, where a null
+  // leaves the element's zero value, "", so the file is there, empty, and read as an empty config is.
+  const nulled = picker("").map((r: any) => (r.type === "kubernetes:core/v1:ConfigMap" ? { ...r, props: { ...r.props, data: { "default-plugins.yaml": null } } } : r));
+  assert.deepEqual(await messages(nulled), await messages(picker("")));
   // Mapped by items or mounted by subPath: the same file.
   assert.deepEqual(await messages(picker(yaml.dump(base), { args: ["--config-file", "/config/p.yaml"], items: [{ key: "default-plugins.yaml", path: "p.yaml" }] })), []);
   assert.deepEqual(await messages(picker(bad, { args: ["--config-file", "/etc/epp.yaml"], mount: { name: "config", mountPath: "/etc/epp.yaml", subPath: "default-plugins.yaml" } })).then((m) => m.length), 1);
