@@ -10,7 +10,9 @@
  * port, then the Gateway (store/binds.rs listener_frontend_policies, set_if_empty); the controller
  * turns each matchExpression of `frontend.networkAuthorization` into a rule of its action
  * (plugins/frontend_policies.go translateFrontendNetworkAuthorization), any matching Allow rule
- * allowing and every Require rule required, as for traffic.authorization. Read by caller-verdicts.ts.
+ * allowing and every Require rule required, as for traffic.authorization. The same policy guards
+ * HTTP listeners too (httpNetworkGuards), where the proxy looks up only the Gateway port's and the
+ * Gateway's. Read by caller-verdicts.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
@@ -42,8 +44,8 @@ interface NetworkAuthorization {
   selectors: Target[];
 }
 
-/** How specific a policy's binding to the listener is (0 most, as listener_frontend_policies looks them up), or undefined when it does not bind it; "unknown" while a selected object's labels are not known. */
-function specificity(p: NetworkAuthorization, gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, l: StreamListener): number | "unknown" | undefined {
+/** How specific a policy's binding to the listener is (0 most, as listener_frontend_policies looks them up), or undefined when it does not bind it; "unknown" while a selected object's labels are not known. `bindOnly`: an HTTP connection's lookup (frontend_policies), which takes the Gateway's port and the Gateway alone. */
+function specificity(p: NetworkAuthorization, gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, l: StreamListener, bindOnly = false): number | "unknown" | undefined {
   const levels: number[] = [];
   let unsure = false;
   const consider = (t: Target, byName: boolean, kind: string, name: string, labels: Record<string, string> | undefined, level: (t: Target) => number | undefined) => {
@@ -52,12 +54,12 @@ function specificity(p: NetworkAuthorization, gw: Pick<GatewayProxy, "namespace"
     const at = level(t);
     if (at !== undefined) levels.push(at);
   };
-  const onGateway = (t: Target) => (t.sectionName !== undefined ? (t.sectionName === l.name ? 0 : undefined) : t.port !== undefined ? (t.port === l.port ? 3 : undefined) : 4);
+  const onGateway = (t: Target) => (t.sectionName !== undefined ? (!bindOnly && t.sectionName === l.name ? 0 : undefined) : t.port !== undefined ? (t.port === l.port ? 3 : undefined) : 4);
   const onSet = (t: Target) => (t.sectionName !== undefined ? (t.sectionName === l.name ? 1 : undefined) : 2);
   for (const [targets, byName] of [[p.refs, true], [p.selectors, false]] as const) {
     for (const t of targets) {
       if (p.namespace === gw.namespace) consider(t, byName, "Gateway", gw.name, gw.labels, onGateway);
-      if (l.set && p.namespace === l.set.namespace) consider(t, byName, "ListenerSet", l.set.name, l.set.labels, onSet);
+      if (l.set && !bindOnly && p.namespace === l.set.namespace) consider(t, byName, "ListenerSet", l.set.name, l.set.labels, onSet);
     }
   }
   if (levels.length > 0) return Math.min(...levels);
@@ -129,6 +131,77 @@ function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "names
   return out;
 }
 
+/** The policies whose networkAuthorization the proxy takes for the listener: those of the most specific level binding it (it takes the first policy setting the field); "unknown" while a selected object's labels are not known. */
+function decidingAt(auths: NetworkAuthorization[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, l: StreamListener, bindOnly = false): NetworkAuthorization[] | "unknown" {
+  const levels = auths.map((a) => ({ a, at: specificity(a, gw, l, bindOnly) }));
+  if (levels.some((x) => x.at === "unknown")) return "unknown";
+  const bound = levels.filter((x): x is { a: NetworkAuthorization; at: number } => typeof x.at === "number");
+  const top = Math.min(...bound.map((x) => x.at));
+  return bound.filter((x) => x.at === top).map((x) => x.a);
+}
+
+/**
+ * Whether the deciding networkAuthorization admits only callers `restricts` holds to (true), which
+ * kind of its rules is not known yet to, or its Allow rules that let others in (none: no Allow or
+ * Require rule restricts). Every Require rule must hold and any Allow rule admits (Deny rules only narrow).
+ */
+function judge(deciding: NetworkAuthorization[], restricts: (expr: string) => Tri): true | { unknown: "Require" | "Allow" } | { open: string[] } {
+  const required = someTri(deciding, (a) => a.action === "Require" && someTri(a.expressions, restricts));
+  if (required === true) return true;
+  if (required === "unknown") return { unknown: "Require" };
+  const allows = deciding.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
+  const open = allows.filter((x) => x.restricted === false).map(({ a, e }) => `AgentgatewayPolicy ${a.namespace}/${a.name} frontend.networkAuthorization allows ${JSON.stringify(e)}`);
+  if (open.length > 0 || allows.length === 0) return { open };
+  return allows.some((x) => x.restricted === "unknown") ? { unknown: "Allow" } : true;
+}
+
+/**
+ * Which of the Gateway's HTTP listeners (as `servingListeners` keys them: a Gateway listener by its
+ * name, a ListenerSet's by setListenerKey) a frontend.networkAuthorization admitting only callers
+ * `restricts` holds to guards: agentgateway v1.4.1 runs it on each HTTP connection before any
+ * request (proxy/gateway.rs `proxy`), on the `source` traffic.authorization reads too (the
+ * HBONE/mTLS peer's identity), taking an HTTP connection's frontend policies from its bind, the
+ * Gateway's port then the Gateway (`frontend_policies_for_bind`, store/binds.rs
+ * `frontend_policies`), never a listener's or a ListenerSet's. Tri per key (of `keysOf`, read only
+ * where needed), with a note naming the policies aimed at the listener that it does not read; undefined where no
+ * AgentgatewayPolicy of the Gateway's namespace sets networkAuthorization; "unknown" while not known yet.
+ */
+export function httpNetworkGuards(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, keysOf: () => string[] | "unknown", restricts: (expr: string) => Tri): { guards: Map<string, Tri>; notes: Map<string, string> } | "unknown" | undefined {
+  const auths = networkAuthorizations(resources, new Set([gw.namespace]));
+  if (auths === "unknown") return "unknown";
+  if (auths.length === 0) return undefined;
+  const keys = keysOf();
+  if (keys === "unknown") return "unknown";
+  const gateway = resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const read = probe(() => {
+    const byKey = new Map<string, StreamListener>();
+    const from = (r: PolicyResource, set?: StreamListener["set"]) =>
+      list(r.props.spec?.listeners as { name?: string; port?: unknown }[]).forEach((l) => {
+        if (typeof l?.name !== "string") return;
+        const shown = set ? setListenerKey(set.namespace, set.name, l.name) : l.name;
+        byKey.set(shown, { shown, name: l.name, port: l.port, set });
+      });
+    if (gateway) {
+      from(gateway);
+      for (const { set } of listenerSetsOf(gateway, resources)) from(set, { namespace: meta(set.props).namespace, name: meta(set.props).name, labels: orUnknown(() => ({ ...meta(set.props).labels }), undefined) });
+    }
+    return byKey;
+  });
+  if (!read.known) return "unknown";
+  const guards = new Map<string, Tri>();
+  const notes = new Map<string, string>();
+  for (const key of keys) {
+    const l = read.value.get(key) ?? { shown: key, name: key, port: undefined };
+    const deciding = decidingAt(auths, gw, l, true);
+    const judged = deciding === "unknown" || deciding.length === 0 ? deciding : judge(deciding, restricts);
+    guards.set(key, judged === true ? true : judged === "unknown" || (typeof judged === "object" && "unknown" in judged) ? "unknown" : false);
+    // Named, so the reader sees why a networkAuthorization aimed at the listener guards nothing there.
+    const unread = auths.filter((a) => typeof specificity(a, gw, l) === "number" && specificity(a, gw, l, true) === undefined).map((a) => `AgentgatewayPolicy ${a.namespace}/${a.name}`);
+    if (unread.length > 0) notes.set(key, ` (the frontend.networkAuthorization of ${unread.join(", ")} targets the listener or its ListenerSet, which agentgateway v1.4.1 does not look up for an HTTP connection: it takes the Gateway port's, then the Gateway's)`);
+  }
+  return { guards, notes };
+}
+
 /**
  * Why the Gateway's TCPRoutes and TLSRoutes to Services of `target` let in callers `restricts`
  * does not hold to (a string), undefined when each listener serving one admits only such callers
@@ -149,27 +222,20 @@ export function streamRouteProblem(resources: PolicyResource[], gw: Pick<Gateway
   for (const { shown, services, listeners } of routes) {
     for (const l of listeners) {
       const what = `${shown} on ${where} listener ${l.shown} sends connections to Service ${services.join(", ")}, and ${bypass}`;
-      const levels = auths.map((a) => ({ a, at: specificity(a, gw, l) }));
-      if (levels.some((x) => x.at === "unknown")) {
+      const deciding = decidingAt(auths, gw, l);
+      if (deciding === "unknown") {
         undecided.push(`the labels of the objects AgentgatewayPolicies select, which decide the frontend.networkAuthorization of ${where} listener ${l.shown}`);
         continue;
       }
-      const bound = levels.filter((x): x is { a: NetworkAuthorization; at: number } => typeof x.at === "number");
-      // The most specific level decides: the proxy takes the first policy setting the field.
-      const top = bound.length > 0 ? Math.min(...bound.map((x) => x.at)) : undefined;
-      const deciding = bound.filter((x) => x.at === top).map((x) => x.a);
       if (deciding.length === 0) return `${what}, and no AgentgatewayPolicy frontend.networkAuthorization reaching that listener restricts its callers, so ${callers}`;
-      const required = someTri(deciding, (a) => a.action === "Require" && someTri(a.expressions, restricts));
-      if (required === true) continue;
-      if (required === "unknown") {
-        undecided.push(`whether the Require rules of the frontend.networkAuthorization on ${where} listener ${l.shown} restrict its callers`);
+      const judged = judge(deciding, restricts);
+      if (judged === true) continue;
+      if ("unknown" in judged) {
+        undecided.push(`whether the ${judged.unknown} rules of the frontend.networkAuthorization on ${where} listener ${l.shown} restrict its callers`);
         continue;
       }
-      const allows = deciding.filter((a) => a.action === "Allow").flatMap((a) => a.expressions.map((e) => ({ a, e, restricted: restricts(e) })));
-      const open = allows.filter((x) => x.restricted === false).map(({ a, e }) => `AgentgatewayPolicy ${a.namespace}/${a.name} frontend.networkAuthorization allows ${JSON.stringify(e)}`);
-      if (open.length > 0) return `${what}; ${open.join("; ")}, which does not restrict callers to them, so ${callers}`;
-      if (allows.length === 0) return `${what}, and the frontend.networkAuthorization reaching that listener (${deciding.map((a) => `AgentgatewayPolicy ${a.namespace}/${a.name}`).join(", ")}) has no Allow or Require rule restricting its callers, so ${callers}`;
-      if (allows.some((x) => x.restricted === "unknown")) undecided.push(`whether the Allow rules of the frontend.networkAuthorization on ${where} listener ${l.shown} restrict its callers`);
+      if (judged.open.length > 0) return `${what}; ${judged.open.join("; ")}, which does not restrict callers to them, so ${callers}`;
+      return `${what}, and the frontend.networkAuthorization reaching that listener (${deciding.map((a) => `AgentgatewayPolicy ${a.namespace}/${a.name}`).join(", ")}) has no Allow or Require rule restricting its callers, so ${callers}`;
     }
   }
   return undecided.length > 0 ? { unknown: undecided.join("; ") } : undefined;

@@ -14,7 +14,7 @@ import { Allow, bindsWaypoint, Bound, Config, enrolledWith, Graph, isServiceRef,
 import { agentgatewayAuthorizations, AgwAuthorization, misplaced, narrowedNote, patchedAway, servingListeners } from "./agw-authorization";
 import { Caller, ruleCallers } from "./callers";
 import { authorizationSets } from "./agw-inheritance";
-import { streamRouteProblem } from "./agw-tcp-routes";
+import { httpNetworkGuards, streamRouteProblem } from "./agw-tcp-routes";
 
 const whoMay = (target: string, config: Config) =>
   target === config.agentsNamespace ? `only the agent gateway (${config.agentGateway}) may call agents` : target === config.toolsNamespace ? "only agents may call tools" : "";
@@ -101,7 +101,8 @@ function waypointProblem(g: Graph, target: string, wp: GatewayProxy, workloads: 
  * tools, or undefined: it passes on every request its authorization lets through, under its own
  * identity, so it is a legitimate caller only while its authorization admits agents alone. A
  * policy narrowed to a listener by sectionName guards that listener alone, so each listener that
- * serves routes is judged by the policies that reach it.
+ * serves routes is judged by the policies that reach it; one whose frontend.networkAuthorization
+ * admits agents alone needs no traffic.authorization (agw-tcp-routes.ts httpNetworkGuards).
  */
 function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   // Route-phase policies on a ListenerSet, which v1.4.1 never applies: named on the listeners they seem to guard.
@@ -115,10 +116,23 @@ function agentgatewayProblem(g: Graph, gw: GatewayProxy): Why {
   // TCPRoutes and TLSRoutes meet none of that authorization: only the listener's networkAuthorization.
   const streams = () => streamRouteProblem(g.resources, gw, g.config.toolsNamespace, restrictsTo(g, g.config.toolsNamespace), "every mesh workload reaches the tools through it");
   if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may reach ${where}` };
-  if (!auths.some((a) => a.onGateway && a.listeners !== undefined)) return firstProblem([setsProblem(g, gw, auths, where, inertNote([...inert.keys()])), streams()]);
-  const listeners = servingListeners(g, gw);
-  if (listeners === "unknown") return { unknown: `the listeners of ${where} and the routes on them, which decide which listeners its AgentgatewayPolicies narrowed by sectionName guard` };
-  const whys = listeners.map((l) => setsProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l) + inertNote([l])));
+  const narrowed = auths.some((a) => a.onGateway && a.listeners !== undefined);
+  let served: string[] | "unknown" | undefined;
+  const serving = () => (served ??= servingListeners(g, gw));
+  // A networkAuthorization admitting agents alone refuses every other connection before any request: the listeners it guards need no more.
+  const net = httpNetworkGuards(g.resources, gw, serving, restrictsTo(g, g.config.toolsNamespace));
+  const guards = net === "unknown" ? net : net?.guards;
+  const netNote = (ls: string[]) => [...new Set(ls.map((l) => (net === "unknown" ? undefined : net?.notes.get(l)) ?? ""))].join("");
+  const listeners = guards === "unknown" ? "unknown" : narrowed || guards ? serving() : undefined;
+  if (served === "unknown") return { unknown: `the listeners of ${where} and the routes on them, which decide which listeners its AgentgatewayPolicies ${narrowed ? "narrowed by sectionName" : "setting frontend.networkAuthorization"} guard` };
+  if (guards === "unknown" || listeners === "unknown") return { unknown: `the AgentgatewayPolicies that may set frontend.networkAuthorization on ${where}` };
+  const open = listeners?.filter((l) => guards?.get(l) !== true);
+  // A listener whose networkAuthorization is not known yet may be guarded by it.
+  const unless = (ls: string[], why: Why): Why =>
+    typeof why === "string" && ls.some((l) => guards?.get(l) === "unknown") ? { unknown: `whether the frontend.networkAuthorization on ${where} admits agents alone` } : why;
+  // Where networkAuthorization guards some listeners only, the others are named.
+  if (!narrowed && open?.length === listeners?.length) return firstProblem([unless(open ?? [], setsProblem(g, gw, auths, where, inertNote([...inert.keys()]) + netNote(open ?? []))), streams()]);
+  const whys = open!.map((l) => unless([l], setsProblem(g, gw, auths.filter((a) => !a.onGateway || a.listeners === undefined || a.listeners.includes(l)), `${where} listener ${l}`, narrowedNote(auths, l) + inertNote([l]) + netNote([l]))));
   return firstProblem([...whys, streams()]);
 }
 

@@ -96,6 +96,22 @@ export const authzAgentgatewayMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1 gives an HTTP connection its bind's frontend policies (proxy/gateway.rs frontend_policies_for_bind: the Gateway port's, then the Gateway's), never a listener's.
+    name: "the MCP gateway's callers policy moved to a frontend.networkAuthorization narrowed by sectionName to its HTTP listener",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      const listener = mcp && (mcp.inputs as any).spec?.listeners?.find((l: any) => l?.protocol === "HTTP" || l?.protocol === "HTTPS")?.name;
+      if (!callers || !listener) return undefined;
+      return edit(callers, (o) => {
+        o.spec.frontend = { networkAuthorization: o.spec.traffic?.authorization };
+        delete o.spec.traffic;
+        o.spec.targetRefs = o.spec.targetRefs?.map((t: any) => ({ ...t, sectionName: listener }));
+      });
+    },
+  },
+  {
     name: "the MCP gateway's agentgateway authorization removed",
     policy: "agent-call-graph",
     apply: (doc) => removeAll(doc, (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools"),
