@@ -5,12 +5,14 @@
  * listener-routes.ts); their connections go through proxy/tcpproxy.rs, which applies the
  * listener's frontend policies and, of authorization, `networkAuthorization` alone: no
  * traffic.authorization, jwtAuthentication nor any other traffic policy of the Gateway, listener or
- * route. The proxy takes, field by field, the first frontend policy of the listener (a Gateway
- * targetRef naming it by sectionName), the ListenerSet listener, the ListenerSet, the Gateway's
- * port, then the Gateway (store/binds.rs listener_frontend_policies, set_if_empty); the controller
+ * route. The proxy reads the frontend policies of the listener (a Gateway targetRef naming it by
+ * sectionName), the ListenerSet listener, the ListenerSet, the Gateway's port and the Gateway
+ * (store/binds.rs listener_frontend_policies, set_if_empty); the controller
  * turns each matchExpression of `frontend.networkAuthorization` into a rule of its action
  * (plugins/frontend_policies.go translateFrontendNetworkAuthorization), any matching Allow rule
- * allowing and every Require rule required, as for traffic.authorization. The same policy guards
+ * allowing and every Require rule required, as for traffic.authorization; the proxy runs the rule
+ * sets of every level together (set_if_empty appends networkAuthorization rather than taking the
+ * first: any Deny denies, every Require must hold, any Allow admits). The same policy guards
  * HTTP listeners too (httpNetworkGuards), where the proxy looks up only the Gateway port's and the
  * Gateway's. Read by caller-verdicts.ts.
  */
@@ -44,7 +46,7 @@ interface NetworkAuthorization {
   selectors: Target[];
 }
 
-/** How specific a policy's binding to the listener is (0 most, as listener_frontend_policies looks them up), or undefined when it does not bind it; "unknown" while a selected object's labels are not known. `bindOnly`: an HTTP connection's lookup (frontend_policies), which takes the Gateway's port and the Gateway alone. */
+/** How specific a policy's binding to the listener is (0 most, in listener_frontend_policies' order), or undefined when it does not bind it; "unknown" while a selected object's labels are not known. `bindOnly`: an HTTP connection's lookup (frontend_policies), which takes the Gateway's port and the Gateway alone. */
 function specificity(p: NetworkAuthorization, gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, l: StreamListener, bindOnly = false): number | "unknown" | undefined {
   const levels: number[] = [];
   let unsure = false;
@@ -131,13 +133,11 @@ function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "names
   return out;
 }
 
-/** The policies whose networkAuthorization the proxy takes for the listener: those of the most specific level binding it (it takes the first policy setting the field); "unknown" while a selected object's labels are not known. */
+/** The policies whose networkAuthorization the proxy runs for the listener: those of every level binding it, whose rule sets it merges (store/binds.rs set_if_empty appends each to the set); "unknown" while a selected object's labels are not known. */
 function decidingAt(auths: NetworkAuthorization[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, l: StreamListener, bindOnly = false): NetworkAuthorization[] | "unknown" {
   const levels = auths.map((a) => ({ a, at: specificity(a, gw, l, bindOnly) }));
   if (levels.some((x) => x.at === "unknown")) return "unknown";
-  const bound = levels.filter((x): x is { a: NetworkAuthorization; at: number } => typeof x.at === "number");
-  const top = Math.min(...bound.map((x) => x.at));
-  return bound.filter((x) => x.at === top).map((x) => x.a);
+  return levels.filter((x) => typeof x.at === "number").map((x) => x.a);
 }
 
 /**
@@ -162,7 +162,7 @@ function judge(deciding: NetworkAuthorization[], restricts: (expr: string) => Tr
  * request (proxy/gateway.rs `proxy`), on the `source` traffic.authorization reads too (the
  * HBONE/mTLS peer's identity), taking an HTTP connection's frontend policies from its bind, the
  * Gateway's port then the Gateway (`frontend_policies_for_bind`, store/binds.rs
- * `frontend_policies`), never a listener's or a ListenerSet's. Tri per key (of `keysOf`, read only
+ * `frontend_policies`, rule sets merged), never a listener's or a ListenerSet's. Tri per key (of `keysOf`, read only
  * where needed), with a note naming the policies aimed at the listener that it does not read; undefined where no
  * AgentgatewayPolicy of the Gateway's namespace sets networkAuthorization; "unknown" while not known yet.
  */
@@ -197,7 +197,7 @@ export function httpNetworkGuards(resources: PolicyResource[], gw: Pick<GatewayP
     guards.set(key, judged === true ? true : judged === "unknown" || (typeof judged === "object" && "unknown" in judged) ? "unknown" : false);
     // Named, so the reader sees why a networkAuthorization aimed at the listener guards nothing there.
     const unread = auths.filter((a) => typeof specificity(a, gw, l) === "number" && specificity(a, gw, l, true) === undefined).map((a) => `AgentgatewayPolicy ${a.namespace}/${a.name}`);
-    if (unread.length > 0) notes.set(key, ` (the frontend.networkAuthorization of ${unread.join(", ")} targets the listener or its ListenerSet, which agentgateway v1.4.1 does not look up for an HTTP connection: it takes the Gateway port's, then the Gateway's)`);
+    if (unread.length > 0) notes.set(key, ` (the frontend.networkAuthorization of ${unread.join(", ")} targets the listener or its ListenerSet, which agentgateway v1.4.1 does not look up for an HTTP connection: it runs the Gateway port's and the Gateway's)`);
   }
   return { guards, notes };
 }

@@ -4,7 +4,7 @@
  * `proxy`), on the same `source` (the HBONE/mTLS peer's `source.identity`) traffic.authorization
  * reads, so one pinning callers to agents guards the listener whatever traffic.authorization says.
  * An HTTP connection takes the frontend policies of its bind (`frontend_policies_for_bind`: the
- * Gateway's port, then the Gateway; store/binds.rs `frontend_policies`), never a listener's
+ * Gateway's port and the Gateway, their rule sets merged; store/binds.rs `frontend_policies`), never a listener's
  * (sectionName) or a ListenerSet's, which only TCP/TLS routes and waypoints look up.
  */
 import { test } from "node:test";
@@ -35,8 +35,10 @@ test("agent-call-graph: the MCP gateway's networkAuthorization pinning agents gu
   assert.deepEqual(await run(policy("net", { ...gateway, port: 80 }, "frontend", agents, "Require")), []);
   // An open traffic.authorization beside it admits no one more: the connection is refused first.
   assert.deepEqual(await run(policy("net", gateway, "frontend", agents), policy("callers", gateway, "traffic", "true")), []);
-  // The Gateway port's policy decides before the Gateway's, and another port's does not reach the listener.
+  // The proxy merges every level's networkAuthorization (store/binds.rs set_if_empty appends rule sets): an open Allow
+  // on the port beside the Gateway's Allow admits everyone, beside the Gateway's Require no one more; another port's does not reach the listener.
   assert.equal((await run(policy("net", gateway, "frontend", agents), policy("net-80", { ...gateway, port: 80 }, "frontend", "true"))).length, 1);
+  assert.deepEqual(await run(policy("net", gateway, "frontend", agents, "Require"), policy("net-80", { ...gateway, port: 80 }, "frontend", "true")), []);
   assert.deepEqual(await run(policy("net", gateway, "frontend", agents), policy("net-81", { ...gateway, port: 81 }, "frontend", "true")), []);
   assert.equal((await run(policy("net", { ...gateway, port: 81 }, "frontend", agents))).length, 1);
 });

@@ -3,7 +3,7 @@
  * proxies their connections in proxy/tcpproxy.rs, which runs the listener's
  * frontend.networkAuthorization and no traffic policy (authorization, jwtAuthentication), so such a
  * route to a tool or an agent Service is guarded by networkAuthorization alone (store/binds.rs
- * listener_frontend_policies: the listener's policy, then the ListenerSet's, the port's, the Gateway's).
+ * listener_frontend_policies: the listener's, the ListenerSet's, the port's and the Gateway's, their rule sets merged).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -41,7 +41,9 @@ test("agent-call-graph: a TCPRoute on the MCP gateway to a tool meets no traffic
   // A networkAuthorization pinning callers to agents, on the Gateway or on that listener, guards it.
   assert.deepEqual(await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
   assert.deepEqual(await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway", sectionName: "raw" }, "frontend", agents, "Require")), []);
-  // The listener's own policy decides before the Gateway's: an open one there opens it.
+  // The proxy merges the networkAuthorization of every level (store/binds.rs set_if_empty appends rule sets): a Require
+  // pinning agents on the Gateway holds beside an open Allow on the listener, while an Allow there admits whom it matches.
+  assert.deepEqual(await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents, "Require"), policy("tools", "net-raw", { kind: "Gateway", name: "mcp-gateway", sectionName: "raw" }, "frontend", "true")), []);
   const open = await run(tcp, policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents), policy("tools", "net-raw", { kind: "Gateway", name: "mcp-gateway", sectionName: "raw" }, "frontend", "true"));
   assert.equal(open.length, 1, open.join("\n"));
   assert.match(open[0], /AgentgatewayPolicy tools\/net-raw frontend\.networkAuthorization allows "true"/);
