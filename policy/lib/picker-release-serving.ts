@@ -7,8 +7,7 @@
  * makes on a hand-written picker are made here on what the values render. Also names the chart
  * release whose picker Service a hand-written pool points at. GIE's legacy `inferencepool` chart
  * and its `standalone` chart (v1.5.0) render their picker alike from inferenceExtension.* and are
- * read the same way. Read by
- * inference-pool-epp.
+ * read the same way. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isRoute, meta, T } from "./k8s";
