@@ -51,6 +51,9 @@ export const proxyOn = (values: unknown) => dig(values, "router.proxy.enabled") 
 /** Its type, lower-cased (routerlib _helpers.tpl proxyType), envoy unless set. */
 export const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy");
 
+/** Whether it runs as the picker's sidecar (routerlib _helpers.tpl proxyMode, lower-cased), as it does unless router.proxy.mode says otherwise. */
+export const proxySidecar = (values: unknown) => (goTruthy(dig(values, "router.proxy.mode")) ? String(dig(values, "router.proxy.mode")).toLowerCase() : "sidecar") === "sidecar";
+
 /**
  * The ConfigMap a standalone release renders for its proxy (routerlib _config.yaml: the merged
  * router.proxy.configMap.name, the preset's `envoy` or `agentgateway` unless the values rename it);
@@ -192,7 +195,7 @@ export function llmdProxy(rel: ChartRelease): LlmdProxy | undefined {
   if (!proxyOn(rel.values)) return undefined;
   const type = proxyType(rel.values);
   if (type !== "envoy" && type !== "agentgateway") return undefined;
-  const sidecar = (goTruthy(at("mode")) ? String(at("mode")).toLowerCase() : "sidecar") === "sidecar";
+  const sidecar = proxySidecar(rel.values);
   // Its config.yaml the chart generates over any the values give; only other args make it read another.
   if (type === "agentgateway") return at("command") === undefined && at("args") === undefined ? { type, sidecar } : undefined;
   const config = envoyConfigText(rel);

@@ -9,9 +9,9 @@
  * review does not see) would do: "can't judge", not a verdict. Split from picker-release-proxy.ts.
  */
 import { dig } from "./k8s";
-import { goTruthy, isObject, list } from "./values";
+import { isObject, list } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
-import { proxyOn, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-proxy";
+import { proxyOn, proxySidecar, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-proxy";
 import { chartPickerConfigMaps } from "./picker-release-names";
 
 /** Whose volumes a release's values give: their values path, the pod they land in, whether the chart runs them through `tpl`. */
@@ -21,8 +21,7 @@ type VolumeSource = { path: string; whose: string; pod: string; templated: boole
 function volumeSources(rel: ChartRelease): VolumeSource[] {
   const sources: VolumeSource[] = [{ path: "router.epp.volumes", whose: "picker's", pod: "the picker's pod", templated: false }];
   if (rel.chart !== "llm-d-router-standalone" || !proxyOn(rel.values) || !["envoy", "agentgateway"].includes(proxyType(rel.values))) return sources;
-  const sidecar = (goTruthy(dig(rel.values, "router.proxy.mode")) ? String(dig(rel.values, "router.proxy.mode")).toLowerCase() : "sidecar") === "sidecar";
-  const pod = sidecar ? "the picker's pod, whose sidecar the proxy is," : "the proxy's pods (router.proxy.mode service)";
+  const pod = proxySidecar(rel.values) ? "the picker's pod, whose sidecar the proxy is," : "the proxy's pods (router.proxy.mode service)";
   return [...sources, { path: "router.proxy.volumes", whose: "proxy's", pod, templated: true }];
 }
 
