@@ -148,11 +148,13 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
   // A call runs its body with the call's redirections applied over the shell's descriptors there.
   const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s, outer, seen);
   const known = knownFunctions(text, s, outer);
-  return functionCalls(text, s, outer, seen).some((call) => {
-    const fds = new Map(at(call.at, start));
-    redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path);
-    return shellWrites(call.run, path, context, fds, known, [...seen, call.name]);
-  });
+  return functionCalls(text, s, outer, seen).some((call) =>
+    at(call.at, start).some((before) => {
+      const fds = new Map(before);
+      redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path);
+      return shellWrites(call.run, path, context, fds, known, [...seen, call.name]);
+    }),
+  );
 }
 
 /**

@@ -2,8 +2,8 @@
  * Where a boot script's commands start, as bash 5.2 reads them, and its `case` commands (Bash
  * Reference Manual 3.2.5.2 Conditional Constructs: `case word in [(]pattern [| pattern]…) list ;;
  * … esac`, each clause ended by `;;`, `;&` or `;;&`), whose patterns' parentheses open and close no
- * group or command substitution. Read by shell-scan.ts (quotedEnd), shell-structure.ts and
- * shell-output.ts.
+ * group or command substitution. Read by shell-scan.ts (quotedEnd), shell-structure.ts,
+ * shell-flow.ts and shell-output.ts.
  */
 
 /** A redirection's target word: quoted, or up to a blank or an operator. */
@@ -23,7 +23,7 @@ export function atCommandStart(text: string, i: number): boolean {
 }
 
 /** Whether the reserved word `word` stands at `i`, a word of its own. */
-const reserved = (text: string, i: number, word: string) => text.startsWith(word, i) && /^(?:[\s;&|()]|$)/.test(text[i + word.length] ?? "") && (i === 0 || /[\s;&|()]/.test(text[i - 1]));
+export const reserved = (text: string, i: number, word: string) => text.startsWith(word, i) && /^(?:[\s;&|()]|$)/.test(text[i + word.length] ?? "") && (i === 0 || /[\s;&|()]/.test(text[i - 1]));
 
 /** An open `case` (3.2.5.2 Conditional Constructs): whether its `in` is read, and whether a pattern is (after `in`, `;;`, `;&`, `;;&`, up to its `)`). */
 export interface CaseFrame {

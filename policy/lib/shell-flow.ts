@@ -1,0 +1,133 @@
+/**
+ * A boot script's control flow, as bash 5.2 runs it: which parts of it may run or not, and which
+ * run again. `if list; then list; [elif list; then list;]… [else list;] fi` runs one branch or,
+ * without `else`, none (Bash Reference Manual 3.2.5.2); `case` runs the clause whose pattern
+ * matches, or none without a `*)` clause, `;&` going on into the next clause's list and `;;&`
+ * testing the next patterns (read as may go on); `while`/`until`/`for`/`select` run their body
+ * none or many times (3.2.5.1, the `while`/`until` test with it); the command after `&&` or `||`
+ * runs only as the one before it ends (3.2.4 Lists). And whether `shopt -s lastpipe` is on, under
+ * which, job control being off in a script, a pipeline's last element runs in the shell itself
+ * (3.2.3 Pipelines, 4.3.2 lastpipe). Read by shell-output.ts.
+ */
+import { atCommandStart, CaseFrame, caseReads, reserved } from "./shell-commands";
+import { walk } from "./shell-scan";
+import { Structure } from "./shell-structure";
+
+/**
+ * A part of a script that runs conditionally: from `at` to `end`, its `head` (an `if`'s or `case`'s
+ * test, run first), then one of its `arms` or (unless `exhaustive`) none; a `loop` runs its one arm
+ * any number of times. The arms are [from, to) spans of the text.
+ */
+export interface Flow {
+  at: number;
+  end: number;
+  head: [number, number];
+  arms: [number, number][];
+  exhaustive: boolean;
+  loop: boolean;
+}
+
+type Mark = { word: string; at: number };
+/** An open `case`, with its clauses read so far (each [from, to), and whether it goes on into the next) and where its current pattern started. */
+type Case = CaseFrame & { arms?: [number, number][]; falls?: boolean[]; open?: number; from?: number; star?: boolean };
+type Frame = { kind: "if"; at: number; marks: Mark[] } | { kind: "loop"; at: number; body?: number } | Case;
+
+const LOOPS = ["while", "until", "for", "select"];
+
+/** The flow of an `if` from its marks (then, elif, else, fi), its `elif`s each the flow of its own arm. */
+function ifFlows(at: number, marks: Mark[], out: Flow[]): void {
+  const then = marks.findIndex((m) => m.word === "then");
+  const next = marks.findIndex((m, i) => i > then && m.word !== "then");
+  if (then < 0 || next < 0) return;
+  const fi = marks[marks.length - 1].at;
+  const rest = marks[next];
+  const arms: [number, number][] = [[marks[then].at + 4, rest.at]];
+  if (rest.word === "elif") ifFlows(rest.at, marks.slice(next + 1), out), arms.push([rest.at, fi + 2]);
+  else if (rest.word === "else") arms.push([rest.at + 4, fi]);
+  out.push({ at, end: fi + 2, head: [at, marks[then].at], arms, exhaustive: rest.word !== "fi", loop: false });
+}
+
+/** The conditional parts of a script (Flow), outer ones before those they hold; `s` for its groups (a `&&`'s command may be one). */
+export function flows(text: string, s: Structure): Flow[] {
+  const out: Flow[] = [];
+  const stack: Frame[] = [];
+  const start = (j: number) => atCommandStart(text, j);
+  for (const i of walk(text, { comments: true, heredocs: true, unclosed: "rest" })) {
+    if (typeof i !== "number") continue;
+    const top = stack[stack.length - 1];
+    const c = top?.kind === "case" ? (top as Case) : undefined;
+    const wasPattern = c?.pattern;
+    if (caseReads(text, i, stack as { kind: string }[], start)) {
+      const now = stack[stack.length - 1] as Case | undefined;
+      if (now?.kind === "case" && now !== c && now.arms === undefined) Object.assign(now, { arms: [], falls: [], star: false });
+      if (!c || !c.arms || !c.falls) continue;
+      if (now !== c) {
+        // esac: the clause still open ends here.
+        if (c.open !== undefined) c.arms.push([c.open, i]), c.falls.push(false);
+        out.push({ at: c.at, end: i + 4, head: [c.at, c.arms[0]?.[0] ?? i], arms: fallThrough(c.arms, c.falls), exhaustive: !!c.star, loop: false });
+      } else if (!wasPattern && c.pattern) {
+        // `in`, or a clause's `;;`, `;&`, `;;&`: a pattern starts.
+        if (c.open !== undefined) c.arms.push([c.open, i]), c.falls.push(/^;(?:&|;&)/.test(text.slice(i, i + 3)));
+        [c.open, c.from] = [undefined, i];
+      } else if (wasPattern && !c.pattern) {
+        const words = text.slice(c.from ?? i, i).replace(/^(?:in|;;&|;;|;&)/, "").trim().replace(/^\(/, "").split("|");
+        c.star ||= words.some((w) => w.trim() === "*");
+        c.open = i + 1;
+      }
+      continue;
+    }
+    // A reserved word where a command starts (its own word first: the cheaper test).
+    const word = ["if", "then", "elif", "else", "fi", "do", "done", ...LOOPS].find((w) => reserved(text, i, w));
+    if (!word || !start(i)) continue;
+    if (word === "if") stack.push({ kind: "if", at: i, marks: [] });
+    else if (LOOPS.includes(word)) stack.push({ kind: "loop", at: i, body: word === "while" || word === "until" ? i + word.length : undefined });
+    else if (top?.kind === "if" && word !== "do" && word !== "done") {
+      top.marks.push({ word, at: i });
+      if (word === "fi") stack.pop(), ifFlows(top.at, top.marks, out);
+    } else if (top?.kind === "loop" && word === "do") top.body ??= i + 2;
+    else if (top?.kind === "loop" && word === "done") {
+      stack.pop();
+      const body = top.body ?? i;
+      out.push({ at: top.at, end: i + 4, head: [top.at, body], arms: [[body, i]], exhaustive: false, loop: true });
+    }
+  }
+  out.push(...andOr(text, s, out));
+  return out.sort((a, b) => a.at - b.at || b.end - a.end);
+}
+
+/** A case's arms, a clause ended by `;&` or `;;&` (`falls`) also run on into the next ones (read as may). */
+function fallThrough(arms: [number, number][], falls: boolean[]): [number, number][] {
+  return arms.flatMap((a, k) => {
+    let last = k;
+    while (falls[last] && last + 1 < arms.length) last++;
+    return last > k ? [a, [a[0], arms[last][1]] as [number, number]] : [a];
+  });
+}
+
+/** The command after each `&&` and `||` (up to its group's or compound command's end), each an arm that may not run. */
+function andOr(text: string, s: Structure, compound: Flow[]): Flow[] {
+  const out: Flow[] = [];
+  for (const i of walk(text, { comments: true, heredocs: true, unclosed: "rest" })) {
+    if (typeof i !== "number" || !/^(?:&&|\|\|)/.test(text.slice(i, i + 2)) || (i > 0 && /[&|]/.test(text[i - 1]))) continue;
+    const at = i + 2 + (/^\s*/.exec(text.slice(i + 2))?.[0].length ?? 0);
+    const end = s.groups.find((g) => g.open === at)?.close ?? compound.find((f) => f.at === at)?.end ?? at;
+    out.push({ at, end: end + 1, head: [at, at], arms: [[at, end + 1]], exhaustive: false, loop: false });
+  }
+  return out;
+}
+
+/**
+ * Whether `shopt -s lastpipe` is on at `at`: "maybe" where a `shopt` that sets or unsets it may not
+ * have run (in a flow's arm not holding `at`); only those whose change `reaches` `at` count (not one in a
+ * subshell or a function body that does not hold it).
+ */
+export function lastpipeAt(text: string, all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
+  let on: boolean | "maybe" = false;
+  for (const m of text.matchAll(/\bshopt[ \t]+-([su])\b[^\n;&|)]*\blastpipe\b/g)) {
+    if (m.index! >= at || !atCommandStart(text, m.index!) || !reaches(m.index!)) continue;
+    const set = m[1] === "s";
+    const sure = !all.some((f) => f.arms.some(([from, to]) => from <= m.index! && m.index! < to && !(from <= at && at < to)));
+    on = sure ? set : on === set ? on : "maybe";
+  }
+  return on;
+}

@@ -1,0 +1,87 @@
+/**
+ * sensitive-values-secret on where a boot script's output goes through its control flow, as bash 5.2
+ * runs it: an `if`/`elif`/`else` runs one branch or none (Bash Reference Manual 3.2.5.2), a `case`
+ * one clause (`;&` falling into the next), a `while`/`until`/`for` body none or many times (3.2.5.1),
+ * the command after `&&`/`||` only as the one before it ends (3.2.4 Lists); with `shopt -s
+ * lastpipe` and job control off, as in a script, a pipeline's last element runs in the shell itself
+ * (3.2.3, 4.3.2); and an `exec` whose redirection fails undoes those before it (bash 5.2
+ * execute_cmd.c execute_builtin_or_function: undo_partial_redirects). A literal the script sends to
+ * the token file on a path bash may take is the token on that path: the script carries it.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
+
+const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
+const T = "Zq8vN3pL0xR7sT2w";
+const TOKEN = "/etc/rancher/k3s/token";
+
+const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
+const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
+
+// Before, these passed: an `exec` in a branch that may not run was taken as run, so the later one
+// moving the output away hid the path where the output still goes into the token file.
+test("sensitive-values-secret: an exec moving the output away in a branch that may not run", () => {
+  writes([
+    `exec >${TOKEN}\nif [ -n "$QUIET" ]; then\n  exec >/dev/null\nfi\necho ${T}\n`,
+    `if [ -s ${TOKEN} ]; then exec >${TOKEN}; else exec >/var/log/boot.log; fi\necho ${T}\n`,
+    `if [ "$ROLE" = server ]; then exec >/dev/null\nelif [ "$ROLE" = agent ]; then exec >${TOKEN}\nelse exec >/var/log/boot.log\nfi\necho ${T}\n`,
+    `exec >${TOKEN}\ncase "$ROLE" in\n  server) exec >/dev/null;;\nesac\necho ${T}\n`,
+    `case "$ROLE" in\n  agent) exec >${TOKEN};;\n  *) exec >/dev/null;;\nesac\necho ${T}\n`,
+    `exec >${TOKEN}\n[ -n "$QUIET" ] && exec >/dev/null\necho ${T}\n`,
+    `exec >${TOKEN}\ntest -w /var/log || exec >/dev/null\necho ${T}\n`,
+    `exec >${TOKEN}\nwhile read -r line; do exec >/dev/null; done < /etc/hosts\necho ${T}\n`,
+    `exec >${TOKEN}\nfor f in /etc/profile.d/*.sh; do { exec >/dev/null; }; done\necho ${T}\n`,
+  ]);
+  // Every path moves it: each branch of an `if` with an `else`, a `case` with a `*)` clause.
+  clean([
+    `exec >${TOKEN}\nif [ -w /var/log ]; then exec >/var/log/boot.log; else exec >/dev/null; fi\necho ${T}\n`,
+    `exec >${TOKEN}\ncase "$ROLE" in\n  server) exec >/dev/null;;\n  *) exec >/var/log/boot.log;;\nesac\necho ${T}\n`,
+    `exec >${TOKEN}\nif true; then :; fi\nexec >/dev/null\necho ${T}\n`,
+  ]);
+});
+
+// A loop's body runs again after its end: the echo before the exec writes the token file on the
+// second pass. Before, this passed.
+test("sensitive-values-secret: a loop body writes after the exec of its previous pass", () => {
+  writes([`for i in 1 2; do\n  echo ${T}\n  exec >${TOKEN}\ndone\n`, `until [ -s ${TOKEN} ]; do echo ${T}; exec >${TOKEN}; done\n`]);
+  clean([`for i in 1 2; do\n  echo ${T}\ndone\nexec >${TOKEN}\n`]);
+});
+
+// Without lastpipe each element of a multi-command pipeline runs in a subshell (3.2.3): before, an
+// exec as the last element was taken as the shell's, and the first of these was reported.
+test("sensitive-values-secret: shopt -s lastpipe keeps a pipeline's last exec, group or call in the shell", () => {
+  clean([
+    `echo go | exec >${TOKEN}\necho ${T}\n`,
+    `shopt -s lastpipe\nshopt -u lastpipe\necho go | { exec >${TOKEN}; }\necho ${T}\n`,
+    `shopt -s lastpipe\necho go | exec >${TOKEN} | cat\necho ${T}\n`,
+  ]);
+  writes([
+    `shopt -s lastpipe\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `shopt -s extglob lastpipe\necho go | { exec 3>${TOKEN}; }\necho ${T} >&3\n`,
+    `f() { exec >${TOKEN}; }\nshopt -s lastpipe\necho go | f\necho ${T}\n`,
+    // lastpipe may be on: the exec may persist.
+    `[ -n "$BASH" ] && shopt -s lastpipe\necho go | exec >${TOKEN}\necho ${T}\n`,
+  ]);
+});
+
+// A failed redirection on `exec` undoes those before it on the same command (bash 5.2
+// execute_cmd.c execute_builtin_or_function, redir.c do_redirections): descriptor 7 is not open,
+// so `>&7` fails and the output stays where it was. Before, the first was reported.
+test("sensitive-values-secret: an exec whose later redirection fails changes nothing", () => {
+  clean([`exec >${TOKEN} 4>&7\necho ${T}\n`, `exec 3>${TOKEN} 1>&3 5<&9\necho ${T}\n`]);
+  writes([`exec 4>&7\nexec >${TOKEN}\necho ${T}\n`, `exec 3>${TOKEN} 1>&3 5>&3\necho ${T}\n`]);
+});
+
+// One branch of an `if` or `case` runs, not the others (3.2.5.2): before, an exec in the `then` branch
+// was taken as run before the `else` branch's echo, and the clean ones were reported; `;&` runs on
+// into the next clause's list.
+test("sensitive-values-secret: an exec in one branch reaches that branch and what follows, not the other branches", () => {
+  writes([
+    `if [ -n "$R" ]; then exec >${TOKEN}; echo ${T}; fi\n`,
+    `case $R in a) exec >${TOKEN};& b) echo ${T};; esac\n`,
+    `f() {\n  if [ -n "$1" ]; then exec >${TOKEN}; fi\n}\nf x\necho ${T}\n`,
+  ]);
+  clean([`if [ -n "$R" ]; then exec >${TOKEN}; else echo ${T}; fi\n`, `case $R in a) exec >${TOKEN};; b) echo ${T};; esac\n`]);
+});
