@@ -9,10 +9,11 @@ import { goTruthy } from "./values";
 export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
 
 /**
- * The ConfigMaps routerlib _config.yaml renders beside the proxy's: the picker's plugins config
- * (llm-d-router.name) and, with router.latencyPredictor.enabled, its training and prediction ones.
+ * The ConfigMaps routerlib _config.yaml renders beside the proxy's (epplib's alike, from
+ * inferenceExtension: `root`): the picker's plugins config (llm-d-router.name) and, with
+ * <root>.latencyPredictor.enabled, its training and prediction ones.
  */
-export const chartPickerConfigMaps = (release: string, values: unknown): string[] => {
+export const chartPickerConfigMaps = (release: string, values: unknown, root = "router"): string[] => {
   const name = chartPickerName(release);
-  return goTruthy(dig(values, "router.latencyPredictor.enabled")) ? [name, `${name}-latency-predictor-training`, `${name}-latency-predictor-prediction`] : [name];
+  return goTruthy(dig(values, `${root}.latencyPredictor.enabled`)) ? [name, `${name}-latency-predictor-training`, `${name}-latency-predictor-prediction`] : [name];
 };

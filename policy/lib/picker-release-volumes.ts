@@ -3,13 +3,16 @@
  * the chart nor the stack renders them: routerlib _deployment.yaml renders router.epp.volumes (toYaml,
  * as written) as volumes of the picker's pod in either chart, and, in llm-d-router-standalone,
  * router.proxy.volumes (through `tpl`) in the picker's pod where the proxy is its sidecar, or in the
- * proxy's own (_proxy-deployment.yaml) in service mode. The kubelet sets up every volume of a pod,
- * whatever mounts it, and keeps the pod in ContainerCreating until a non-optional configMap volume's
- * ConfigMap exists, but one applied outside the stack (by hand, another tool, a chart whose objects a
- * review does not see) would do: "can't judge", not a verdict. Split from picker-release-proxy.ts.
+ * proxy's own (_proxy-deployment.yaml) in service mode. GIE v1.5.0's epplib (its inferencepool and
+ * standalone charts) renders inferenceExtension.volumes (toYaml) and inferenceExtension.sidecar.volumes
+ * (through `tpl`, whether the sidecar is on or not) as volumes of the picker's pod alike. The kubelet
+ * sets up every volume of a pod, whatever mounts it, and keeps the pod in ContainerCreating until a
+ * non-optional configMap volume's ConfigMap exists, but one applied outside the stack (by hand,
+ * another tool, a chart whose objects a review does not see) would do: "can't judge", not a verdict.
+ * Split from picker-release-proxy.ts.
  */
 import { dig } from "./k8s";
-import { isObject, list } from "./values";
+import { goTruthy, isObject, list } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 import { proxyOn, proxySidecar, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-proxy";
 import { chartPickerConfigMaps } from "./picker-release-names";
@@ -17,8 +20,14 @@ import { chartPickerConfigMaps } from "./picker-release-names";
 /** Whose volumes a release's values give: their values path, the pod they land in, whether the chart runs them through `tpl`. */
 type VolumeSource = { path: string; whose: string; pod: string; templated: boolean };
 
-/** The volume lists of a release's values routerlib renders, with the pod each lands in. */
+/** The volume lists of a release's values routerlib (or epplib) renders, with the pod each lands in. */
 function volumeSources(rel: ChartRelease): VolumeSource[] {
+  if (rel.gie) {
+    return [
+      { path: "inferenceExtension.volumes", whose: "picker's", pod: "the picker's pod", templated: false },
+      { path: "inferenceExtension.sidecar.volumes", whose: "sidecar's", pod: "the picker's pod", templated: true },
+    ];
+  }
   const sources: VolumeSource[] = [{ path: "router.epp.volumes", whose: "picker's", pod: "the picker's pod", templated: false }];
   if (rel.chart !== "llm-d-router-standalone" || !proxyOn(rel.values) || !["envoy", "agentgateway"].includes(proxyType(rel.values))) return sources;
   const pod = proxySidecar(rel.values) ? "the picker's pod, whose sidecar the proxy is," : "the proxy's pods (router.proxy.mode service)";
@@ -26,15 +35,29 @@ function volumeSources(rel: ChartRelease): VolumeSource[] {
 }
 
 /**
+ * The ConfigMap epplib _config.yaml renders for GIE's Envoy sidecar: `if .Values.inferenceExtension.
+ * sidecar.enabled`, named sidecar.configMap.name, over values.yaml's (the standalone chart's sidecar
+ * is on, its ConfigMap `envoy`; the inferencepool chart's is off). A null reads as deleting the default.
+ */
+function gieSidecarConfigMap(rel: ChartRelease): string | undefined {
+  const at = (k: string) => dig(rel.values, `inferenceExtension.sidecar.${k}`);
+  const standalone = rel.chart === "standalone";
+  if (!(at("enabled") === undefined ? standalone : goTruthy(at("enabled")))) return undefined;
+  const name = at("configMap.name");
+  return name === undefined ? (standalone ? "envoy" : undefined) : goTruthy(name) ? String(name) : undefined;
+}
+
+/**
  * The ConfigMaps the non-optional configMap volumes of router.epp.volumes and router.proxy.volumes
- * mount in the release's namespace that neither the chart renders (its standalone proxy's, its
- * picker's, its latency predictor's: routerlib _config.yaml) nor the stack holds, each named with
- * the volume and the pod it stops. Proxy volumes the values template (`tpl`) are not read.
+ * (GIE's inferenceExtension.volumes and sidecar.volumes) mount in the release's namespace that
+ * neither the chart renders (its standalone proxy's or GIE's sidecar's, its picker's, its latency
+ * predictor's: routerlib and epplib _config.yaml) nor the stack holds, each named with the volume and
+ * the pod it stops. Volumes the values template (`tpl`) are not read.
  */
 export function unseenReleaseConfigMaps(rel: ChartRelease): string[] {
-  if (rel.chart !== "llm-d-router-standalone" && rel.chart !== "llm-d-router-gateway") return [];
-  const proxy = rel.chart === "llm-d-router-standalone" ? renderedConfigMapName(rel.values) : undefined;
-  const chart = [proxy, ...(rel.name ? chartPickerConfigMaps(rel.name, rel.values) : [])];
+  const root = rel.gie ? "inferenceExtension" : "router";
+  const proxy = rel.gie ? gieSidecarConfigMap(rel) : rel.chart === "llm-d-router-standalone" ? renderedConfigMapName(rel.values) : undefined;
+  const chart = [proxy, ...(rel.name ? chartPickerConfigMaps(rel.name, rel.values, root) : [])];
   // An auto-named release's picker ConfigMaps are not known here: a name like theirs is left alone.
   const maybeChart = (n: string) => chart.includes(n) || (!rel.name && /-epp(-latency-predictor-(training|prediction))?$/.test(n));
   const seen = new Set<string>();

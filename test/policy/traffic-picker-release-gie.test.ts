@@ -105,3 +105,26 @@ test("inference-pool-epp: GIE's inferencepool chart passes legacy metric flags f
   const engine = { ...good, plugins: (good.plugins as { type: string }[]).map((p) => (p.type === "core-metrics-extractor" ? { ...p, parameters: { defaultEngine: "sglang" } } : p)) };
   assert.deepEqual(await messages({ pluginsConfigFile: "sglang.yaml", pluginsCustomConfig: { "sglang.yaml": yaml.dump(engine) } }), []);
 });
+
+test("inference-pool-epp: a picker volume of GIE's charts (inferenceExtension.volumes, sidecar.volumes) mounting a ConfigMap nothing renders is can't judge", async () => {
+  // GIE v1.5.0 epplib _deployment.yaml renders inferenceExtension.volumes (toYaml) and inferenceExtension.sidecar.volumes
+  // (tpl, whether the sidecar is on or not) as volumes of the picker's pod, as routerlib renders router.epp.volumes.
+  const judged = (inferenceExtension: Record<string, unknown>, ...more: unknown[]) => runStack(inferencePoolEpp, [release(inferenceExtension), ...more] as any);
+  const certs = [{ name: "certs", configMap: { name: "picker-certs" } }];
+  const out = await judged({ volumes: certs, volumeMounts: [{ name: "certs", mountPath: "/certs" }] });
+  assert.deepEqual(out.violations, []);
+  assert.equal(out.unknown.length, 1, out.unknown.join("\n"));
+  assert.match(out.unknown[0], /ConfigMap inference\/picker-certs, which the picker's volume certs \(inferenceExtension.volumes\) of Helm release inference\/llama mounts and neither the chart nor the stack renders: the kubelet keeps the picker's pod in ContainerCreating until it exists/);
+  assert.match((await judged({ sidecar: { volumes: certs } })).unknown.join("\n"), /ConfigMap inference\/picker-certs, which the sidecar's volume certs \(inferenceExtension.sidecar.volumes\)/);
+  // Known: optional, the stack's, the chart's own (<release>-epp; the latency predictor's when it is on; the sidecar's when it is on), a templated sidecar volume.
+  const quiet = async (inferenceExtension: Record<string, unknown>, ...more: unknown[]) => assert.deepEqual((await judged(inferenceExtension, ...more)).unknown, [], JSON.stringify(inferenceExtension));
+  await quiet({ volumes: [{ name: "certs", configMap: { name: "picker-certs", optional: true } }] });
+  await quiet({ volumes: [{ name: "plugins", configMap: { name: "llama-epp" } }] });
+  await quiet({ volumes: certs }, on("kubernetes:core/v1:ConfigMap", "certs", { metadata: { name: "picker-certs", namespace: "inference" }, data: { "ca.crt": "x" } }));
+  await quiet({ latencyPredictor: { enabled: true }, volumes: [{ name: "lp", configMap: { name: "llama-epp-latency-predictor-training" } }] });
+  await quiet({ sidecar: { enabled: true, configMap: { name: "my-envoy" }, volumes: [{ name: "config", configMap: { name: "my-envoy" } }] } });
+  await quiet({ sidecar: { volumes: [{ name: "config", configMap: { name: "{{ .Release.Name }}-envoy" } }] } });
+  assert.match((await judged({ volumes: [{ name: "lp", configMap: { name: "llama-epp-latency-predictor-training" } }] })).unknown.join("\n"), /ConfigMap inference\/llama-epp-latency-predictor-training/);
+  // The inferencepool chart's sidecar is off by default: its ConfigMap is not rendered.
+  assert.match((await judged({ sidecar: { configMap: { name: "my-envoy" }, volumes: [{ name: "config", configMap: { name: "my-envoy" } }] } })).unknown.join("\n"), /ConfigMap inference\/my-envoy/);
+});
