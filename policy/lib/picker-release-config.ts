@@ -131,14 +131,22 @@ function llmdPickerConfig(r: PolicyResource, values: unknown, report: (message: 
   const path = flagValue(container, "config-file") ?? "";
   const text = flagValue(container, "config-text") ?? "";
   const byFlag = "config-file" in flags && flags["config-file"] !== null;
+  const kept = "which Helm v3 keeps (neither chart's values have a default under router.epp.flags, and chartutil coalesce drops a null only over one)";
   if (text !== "") {
     if (path !== "") {
+      const nil = flags["config-text"] === null ? "router.epp.flags.config-text is null, which Helm v3 keeps and routerlib renders as --config-text=<nil>: it" : "router.epp.flags.config-text";
       report(
-        `router.epp.flags.config-text gives the picker --config-text beside the --config-file ${path} ${byFlag ? "router.epp.flags.config-file gives it" : "the chart always passes (routerlib _deployment.yaml)"}, and llm-d-router ${tag} refuses the two together (Validate, pkg/epp/server/options.go: both the "config-file" and "config-text" flags cannot be set at the same time), ${exits}; set router.epp.flags.config-file "" beside it (rendered after the chart's, so it wins), or give the config as a file of router.epp.pluginsCustomConfig named by router.epp.pluginsConfigFile`,
+        `${nil} gives the picker --config-text beside the --config-file ${path} ${byFlag ? "router.epp.flags.config-file gives it" : "the chart always passes (routerlib _deployment.yaml)"}, and llm-d-router ${tag} refuses the two together (Validate, pkg/epp/server/options.go: both the "config-file" and "config-text" flags cannot be set at the same time), ${exits}; set router.epp.flags.config-file "" beside it (rendered after the chart's, so it wins), or give the config as a file of router.epp.pluginsCustomConfig named by router.epp.pluginsConfigFile`,
       );
       return undefined;
     }
     return { tag, file: { text, from: "router.epp.flags.config-text (its --config-text)" }, allowExperimental, allowHint };
+  }
+  if (flags["config-file"] === null) {
+    report(
+      `router.epp.flags.config-file is null, ${kept}, so routerlib _deployment.yaml renders it as "--config-file=<nil>" after the chart's --config-file /config/${typeof dig(values, "router.epp.pluginsConfigFile") === "string" ? dig(values, "router.epp.pluginsConfigFile") : "default-plugins.yaml"} (printf %v of a nil; pflag keeps the last), and the picker reads its config from a file named <nil> in its working directory, / (Dockerfile.epp WORKDIR; cmd/epp/runner/runner.go os.ReadFile), which holds none: "failed to load config from a file '<nil>'", ${exits}; drop the entry (the chart's file is then read) or name a file`,
+    );
+    return undefined;
   }
   // No config at all: the loader's built-in default, not read here; a file outside the chart's /config mount: not known here.
   if (path === "" || !path.startsWith("/config/")) return undefined;

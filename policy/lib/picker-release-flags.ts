@@ -33,14 +33,14 @@ function goFloat(f: number): string {
 
 /**
  * The picker args that choose its config, as routerlib _deployment.yaml renders them: the chart's
- * `--config-file`, then each of router.epp.flags as `--<key>=<%v value>`. A null entry is left out
- * here, though Helm keeps it and the chart renders `--<key>=<nil>`: a typed flag's is reported by
- * flagsNullProblem, and the picker then never starts. Flags that are not a map render nothing here (see {@link flagsListProblem}).
+ * `--config-file`, then each of router.epp.flags as `--<key>=<%v value>`. A null entry is kept, as
+ * Helm keeps it (see {@link flagsNullProblem}), and rendered `--<key>=<nil>`: a string flag takes
+ * the text "<nil>" as its value (a config-file null reads a file named `<nil>`), a typed flag's is
+ * reported by flagsNullProblem. Flags that are not a map render nothing here (see {@link flagsListProblem}).
  */
 export function llmdPickerArgs(values: unknown): string[] {
   const file = dig(values, "router.epp.pluginsConfigFile");
-  const given = dig(values, "router.epp.flags");
-  const flags = Object.entries(isObject(given) ? given : {}).filter(([, v]) => v !== null && v !== undefined);
+  const flags = Object.entries(givenFlags(values, "router.epp"));
   return [
     "--config-file",
     `/config/${typeof file === "string" ? file : "default-plugins.yaml"}`,
@@ -104,8 +104,14 @@ export function flagsNullProblem(values: unknown): string | undefined {
   return `router.epp.flags.${key} is null, which Helm v3 keeps (neither chart's values have a default under router.epp.flags, and chartutil coalesce drops a null only over one), so routerlib _deployment.yaml renders it as "--${key}=<nil>" (printf %v of a nil), which pflag refuses for ${TYPED_FLAGS[key]} flag (invalid argument "<nil>" for "--${key}" flag)`;
 }
 
-/** The picker flags a chart renders from `<epp>.flags`: a map's entries but null ones (see llmdPickerArgs). */
+/**
+ * The picker flags a chart renders from `<epp>.flags`, a map's entries: routerlib prints a null one
+ * (router.epp.flags) as "<nil>", kept here as that text; epplib's (inferenceExtension.flags), which it
+ * renders as an empty value (picker-release-gie.ts giePickerArgs), are left out, as is an undefined one.
+ */
 export function givenFlags(values: unknown, epp: string): Record<string, unknown> {
   const given = dig(values, `${epp}.flags`);
-  return isObject(given) ? Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined)) : {};
+  if (!isObject(given)) return {};
+  const nil = epp === "router.epp" ? goPrintV(null) : undefined;
+  return Object.fromEntries(Object.entries(given).flatMap(([k, v]) => (v !== null && v !== undefined ? [[k, v]] : v === null && nil !== undefined ? [[k, nil]] : [])));
 }

@@ -95,9 +95,13 @@ export function quotedArg(text: string): string | undefined {
 
 /**
  * The picker's args that choose its config, as _deployment.yaml writes them: `--config-file
- * "/config/<pluginsConfigFile>"`, then each of inferenceExtension.flags (over the chart's `v: 1`; a
- * null drops it, as Helm does; the standalone chart has no default flags) in Go's sorted key order as `--<key>` and `"<value>"`: two args, so a
- * bool flag (pflag) takes no value from the second, which is left over as a positional argument.
+ * "/config/<pluginsConfigFile>"`, then each of inferenceExtension.flags (over the inferencepool
+ * chart's `v: 1`; the standalone chart has no default flags) in Go's sorted key order as `--<key>` and
+ * `"<value>"`: two args, so a bool flag (pflag) takes no value from the second, which is left over as a
+ * positional argument. A null is kept: Helm v3.20.2 chartutil coalesce keeps a null no default covers,
+ * and one over `v`, whose default only the parent chart's values.yaml gives under its subchart's key
+ * (childChartMergeTrue coalesces that key merging, and epplib's own values.yaml has no flags; helm#31919),
+ * and `{{ $value }}` of a nil prints Go's "<no value>", which Helm's engine replaces with "": an empty value.
  * `unrendered` names a value whose quoted form is not YAML; undefined where a value choosing the config
  * is a list or mapping, which Go prints in a form of its own, not read here.
  */
@@ -106,17 +110,17 @@ export function giePickerArgs(values: unknown, chart = "inferencepool"): { args:
   const given = dig(values, "inferenceExtension.flags");
   // The inferencepool chart's values.yaml sets flags `v: 1`; the standalone chart's sets none.
   const defaults = chart === "standalone" ? {} : { v: 1 };
-  const flags = Object.entries({ ...defaults, ...(isObject(given) ? given : {}) }).filter(([, v]) => v !== null && v !== undefined);
+  const flags = Object.entries({ ...defaults, ...(isObject(given) ? given : {}) }).filter(([, v]) => v !== undefined);
   const args: string[] = [];
   for (const [key, raw, path] of [
     ["config-file", `/config/${file === undefined ? "default-plugins.yaml" : file}`, "inferenceExtension.pluginsConfigFile"],
     ...flags.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, v, `inferenceExtension.flags.${k}`]),
   ] as [string, unknown, string][]) {
-    if (typeof raw === "object") {
+    if (typeof raw === "object" && raw !== null) {
       if (CONFIG_FLAGS.includes(key)) return undefined;
       continue;
     }
-    const value = quotedArg(goPrintV(raw));
+    const value = quotedArg(raw === null ? "" : goPrintV(raw));
     if (value === undefined) return { unrendered: `${path} is written into the picker's args between double quotes, unescaped ("{{ $value }}", epplib _deployment.yaml), and what that renders is not YAML (a \`"\` in it ends the quoted value, or a \`\\\` starts no escape YAML knows), so Helm cannot read the chart's Deployment and the release fails to install` };
     args.push(`--${key}`, value);
   }

@@ -275,4 +275,11 @@ export const pickerReleaseMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "router-flag-nil", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "grpc-port": null } } } }),
   },
+  {
+    // A string flag's null is kept and printed alike: "--config-file=<nil>" after the chart's own (pflag keeps the last), and
+    // llm-d-router v0.10.0's runner reads its config with os.ReadFile("<nil>") from / (Dockerfile.epp WORKDIR): it exits at start.
+    name: "an llm-d-router-gateway Helm release whose null router.epp.flags.config-file renders --config-file=<nil>, a file the picker cannot read",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "router-file-nil", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "config-file": null } } } }),
+  },
 ];

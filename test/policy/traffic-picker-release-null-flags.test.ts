@@ -1,0 +1,58 @@
+/**
+ * Policy tests for inference-pool-epp's reading of null picker flags as Helm v3.20.2 renders them:
+ * llm-d-router v0.10.0's routerlib prints router.epp.flags with printf "--%s=%v" (a null: "<nil>");
+ * GIE v1.5.0's epplib writes inferenceExtension.flags as `--<key>` and "{{ $value }}" (a null prints
+ * Go's "<no value>", which Helm's engine turns into ""). Helm keeps a null no default of the chart's
+ * own values covers, and one under the inferencepool chart's subchart key (inferenceExtension) whose
+ * default only the parent's values.yaml gives (chartutil coalesce: childChartMergeTrue; helm#31919).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
+import { runStack } from "../support/policy";
+import { on } from "./traffic-support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const ROUTER_PICKER = { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" };
+const messages = async (...resources: unknown[]) => (await runStack(inferencePoolEpp, resources as any)).violations.map((v) => v.message);
+const llmd = (flags: Record<string, unknown>, epp: Record<string, unknown> = {}) =>
+  on(RELEASE, "router", { name: "llama", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "llama" } }, epp: { flags, ...epp } } } });
+const gie = (flags: Record<string, unknown>, inferenceExtension: Record<string, unknown> = {}) =>
+  on(RELEASE, "gie", {
+    name: "llama",
+    namespace: "inference",
+    chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool",
+    version: "v1.5.0",
+    values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: ROUTER_PICKER, flags, ...inferenceExtension } },
+  });
+const LLMD = "the endpoint picker of Helm release inference/llama (chart llm-d-router-gateway) on a";
+
+test("inference-pool-epp: a null router.epp.flags string flag renders --<flag>=<nil>, which the picker takes literally", async () => {
+  // config-file null: "--config-file=<nil>" after the chart's --config-file; pflag keeps the last, and the picker's
+  // runner (cmd/epp/runner/runner.go) reads its config with os.ReadFile("<nil>"), which fails, so it exits at start.
+  const file = await messages(llmd({ "config-file": null }));
+  assert.equal(file.length, 1, file.join("\n"));
+  assert.match(
+    file[0],
+    new RegExp(`^${LLMD.replace(/[()/]/g, "\\$&")}: router.epp.flags.config-file is null, which Helm v3 keeps .* renders it as "--config-file=<nil>" after the chart's --config-file /config/default-plugins.yaml .* the picker reads its config from a file named <nil> .*failed to load config from a file '<nil>'.*, so it exits at start and crash-loops`),
+  );
+  // config-text null: "--config-text=<nil>" beside the chart's --config-file, which Validate refuses.
+  const text = await messages(llmd({ "config-text": null }));
+  assert.equal(text.length, 1, text.join("\n"));
+  assert.match(text[0], /router.epp.flags.config-text is null, which Helm v3 keeps and routerlib renders as --config-text=<nil>: it gives the picker --config-text beside the --config-file \/config\/default-plugins.yaml the chart always passes .* refuses the two together/);
+  // pool-name null: the picker watches InferencePool "<nil>", which nothing renders.
+  assert.match((await messages(llmd({ "pool-name": null }))).join("\n"), /router.epp.flags.pool-name "<nil>" replaces the --pool-name llama the chart passes .* InferencePool inference\/<nil>, which this stack does not render/);
+  // Quiet: a string flag the pack does not read.
+  assert.deepEqual(await messages(llmd({ "tls-min-version": null })), []);
+});
+
+test("inference-pool-epp: a null inferenceExtension.flags entry renders an empty value (GIE's epplib writes \"{{ $value }}\")", async () => {
+  // The chart's default-plugins.yaml, made refused by its metrics scheme, is what the picker would run.
+  const bad = { metricsDataSource: { scheme: "HTTPS" } };
+  assert.match((await messages(gie({}, bad))).join("\n"), /default-plugins.yaml, rendered from inferenceExtension and inferencePool, is one .*scheme "HTTPS"/);
+  // config-file null: `--config-file ""` after the chart's: no config file and no text, the loader's built-in default, not the chart's file.
+  assert.deepEqual(await messages(gie({ "config-file": null }, bad)), []);
+  // config-text null: `--config-text ""`, no text: the chart's file is still judged, and nothing is refused beside it.
+  assert.match((await messages(gie({ "config-text": null }, bad))).join("\n"), /default-plugins.yaml, rendered from inferenceExtension and inferencePool, is one .*scheme "HTTPS"/);
+  assert.doesNotMatch((await messages(gie({ "config-text": null }))).join("\n"), /refuses the two together/);
+});
