@@ -30,6 +30,12 @@
  * `Provider::from_jwks`, `validate_aud = false`; the xDS side reads an empty list as none,
  * types/agent_xds.rs), and the CRD says "If unset, any audience is allowed". A token a shared
  * identity provider issued to any other application would open the fleet's front door.
+ *
+ * A listener whose HTTP connections meet a `frontend.networkAuthorization` (the Gateway port's and
+ * the Gateway's, merged: agw-tcp-routes.ts httpNetworkGuards) admitting only identities the call
+ * graph lets into the agents is closed all the same: v1.4.1 runs it on the connection before any
+ * request (proxy/gateway.rs `proxy`), on the peer's mesh identity, which a caller from outside the
+ * mesh does not have, so no one gets in without a token who could not call the agents directly.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
@@ -37,6 +43,7 @@ import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenerTakes, selectsListener } from "./listener-routes";
 import type { Config } from "./call-graph";
+import { httpNetworkGuards } from "./agw-tcp-routes";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -96,7 +103,7 @@ function anyAudienceIssuers(providers: { issuer?: unknown; audiences?: unknown }
  * what the route serves, when the gateway is reachable from outside the cluster. Values this
  * run cannot read go to `pending` (can't judge during preview).
  */
-export function reportAgentGatewayJwt(resources: PolicyResource[], config: Config, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
+export function reportAgentGatewayJwt(resources: PolicyResource[], config: Config, cluster: string, report: (message: string, urn?: string) => void, pending: string[], restricts?: (expr: string) => Tri): void {
   if (!config.requireAgentJwt) return;
   const [namespace, name] = config.agentGateway.split("/");
   const gw = resources.find((r) => isGateway(r.type) && orUnknown(() => meta(r.props).namespace === namespace && meta(r.props).name === name, false));
@@ -132,6 +139,10 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
   const byListener = policies.some((p) => p.namespace === namespace && p.refs.some((ref) => (ref.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && ref.kind === "Gateway" && ref.name === name && typeof ref.sectionName === "string"));
   if (!listed.known && byListener) return void pending.push(`the listeners of the ${where}, which decide the routes its JWT policies narrowed to a listener cover`);
   const listeners = listed.known ? listed.value : [];
+  // Listeners whose networkAuthorization lets in only callers the agents admit (a route on no known listener: the Gateway's own).
+  const labels = orUnknown(() => ({ ...meta(gw.props).labels }) as Record<string, string>, undefined);
+  const net = restricts && httpNetworkGuards(resources, { namespace, name, labels }, () => [...listeners.map((l) => l.name), ""], restricts);
+  const held = (listener?: string): Tri | undefined => (net === "unknown" ? net : net?.guards.get(listener ?? ""));
 
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
@@ -161,7 +172,9 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
     // another namespace has its own), the listener's, the Gateway's; unless a less specific level
     // holds an Override policy.
     let open: { deciding: JwtPolicy[]; level: string; listener?: string; rule?: string } | undefined;
+    let unsure = false;
     for (const listener of r.listeners) {
+      if (held(listener) === true) continue;
       for (const rule of r.rules) {
         const levels: [string, JwtPolicy[]][] = [
           [`the route rule ${rule}'s`, rule !== undefined ? targeting(r.namespace, r.kind, r.name, rule) : []],
@@ -181,10 +194,14 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
         const [preLevel, preDeciding] = preLevels.find(([, ps]) => ps.length > 0) ?? ["", []];
         const closes = (ps: JwtPolicy[]) => ps.length > 0 && ps.every(authenticates);
         if (closes(deciding) || closes(preDeciding)) continue;
-        open ??= deciding.length === 0 && preDeciding.length > 0 ? { deciding: preDeciding, level: preLevel, listener, rule } : { deciding, level, listener, rule };
+        if (held(listener) === "unknown") unsure = true;
+        else open ??= deciding.length === 0 && preDeciding.length > 0 ? { deciding: preDeciding, level: preLevel, listener, rule } : { deciding, level, listener, rule };
       }
     }
-    if (!open) continue;
+    if (!open) {
+      if (unsure) pending.push(`whether the frontend.networkAuthorization of the ${where} admits only callers the agents admit, which decides whether route ${route.name} is open without a token`);
+      continue;
+    }
     const exposure = internal === true ? ` (ClusterIP, but Service ${exposed.join(", ")} exposes it)` : " (its Service is a load balancer)";
     // Policies narrowed to another listener or rule of this Gateway or route, named so the reader sees why they do not count.
     const elsewhere = policies.flatMap((p) =>
@@ -202,9 +219,10 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
         : audienceOnly
           ? `${open.level} JWT authentication ${shownAudiences(open.deciding.filter((p) => !authenticates(p)))} lists no audiences${at}, and agentgateway v1.4.1 then skips the aud check`
           : `${open.level} JWT authentication ${shown(open.deciding.filter((p) => !isStrict(p)))} is not Strict${at}, and agentgateway lets a request without a valid token through in any other mode`;
+    const unread = net && net !== "unknown" ? (net.notes.get(open.listener ?? "") ?? "") : "";
     const who = audienceOnly ? "every holder of a token that issuer signed for any application reaches what the route serves" : "every caller reaches what the route serves without a token";
     report(
-      `${r.kind} ${r.namespace}/${r.name} is served by the ${where}, which is reachable from outside the cluster${exposure}, and ${why}: ${who}. Target the Gateway with an AgentgatewayPolicy whose traffic.jwtAuthentication mode is Strict and whose every provider lists the gateway's audiences (or set requireAgentJwt false where the gateway is meant to be open)`,
+      `${r.kind} ${r.namespace}/${r.name} is served by the ${where}, which is reachable from outside the cluster${exposure}, and ${why}${unread}: ${who}. Target the Gateway with an AgentgatewayPolicy whose traffic.jwtAuthentication mode is Strict and whose every provider lists the gateway's audiences (or set requireAgentJwt false where the gateway is meant to be open)`,
       route.urn,
     );
   }

@@ -142,7 +142,7 @@ function firstProblem(whys: Why[]): Why {
 }
 
 /** Whether a CEL expression pins the caller to identities the call graph allows into `target` (proxies not counting). */
-const restrictsTo =
+export const restrictsTo =
   (g: Graph, target: string) =>
   (expr: string): Tri => {
     const ids = celIdentityBound(expr);

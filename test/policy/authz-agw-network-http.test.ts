@@ -5,7 +5,9 @@
  * reads, so one pinning callers to agents guards the listener whatever traffic.authorization says.
  * An HTTP connection takes the frontend policies of its bind (`frontend_policies_for_bind`: the
  * Gateway's port and the Gateway, their rule sets merged; store/binds.rs `frontend_policies`), never a listener's
- * (sectionName) or a ListenerSet's, which only TCP/TLS routes and waypoints look up.
+ * (sectionName) or a ListenerSet's, which only TCP/TLS routes and waypoints look up. On the public
+ * agent gateway, one admitting only identities the agents admit closes a listener to callers
+ * without a token as a Strict JWT policy would (an outside caller has no mesh identity).
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -68,4 +70,26 @@ test("agent-call-graph: a networkAuthorization letting an extra caller in change
   assert.deepEqual(await run(callers, policy("net", gateway, "frontend", 'source.identity.namespace == "batch"', "Deny")), []);
   // Both open: still reported.
   assert.equal((await run(policy("callers", gateway, "traffic", "true"), policy("net", gateway, "frontend", "true"))).length, 1);
+});
+
+test("agent-call-graph: the public agent gateway's networkAuthorization admitting only callers the agents admit closes its HTTP routes without JWT (v1.4.1 runs it before any request)", async () => {
+  const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const a2a = on(`kubernetes:${GW}/v1:HTTPRoute`, "agents-route-research", { metadata: { name: "research", namespace: "agents" }, spec: { parentRefs: [{ name: "agent-gateway" }], rules: [] } });
+  const net = (target: Target) =>
+    on(AGP, "agents-agpol-net", { metadata: { name: "net", namespace: "agents" }, spec: { targetRefs: [{ group: GW, ...target }], frontend: { networkAuthorization: { action: "Allow", policy: { matchExpressions: ['source.identity.namespace == "batch" && source.identity.serviceAccount == "runner"'] } } } } });
+  const agentGateway: Target = { kind: "Gateway", name: "agent-gateway" };
+  const runJwt = async (extraCallers: Record<string, string[]>, ...extra: ReturnType<typeof on>[]) =>
+    (await runStack(agentCallGraph, [agentGw, a2a, ...extra], { extraCallers })).violations.map((v) => v.message);
+  const open = await runJwt({});
+  assert.equal(open.length, 1, open.join("\n"));
+  assert.match(open[0], /HTTPRoute agents\/research is served by the agent gateway agents\/agent-gateway .* no AgentgatewayPolicy with traffic\.jwtAuthentication/);
+  // Only batch/runner connects, which the call graph lets call the agents anyway: no caller without a token gets further.
+  assert.deepEqual(await runJwt({ agents: ["batch/runner"] }, net(agentGateway)), []);
+  assert.deepEqual(await runJwt({ agents: ["batch/runner"] }, net({ ...agentGateway, port: 80 })), []);
+  // A caller the agents do not admit is let in without a token: still reported.
+  assert.equal((await runJwt({}, net(agentGateway))).length, 1);
+  // Narrowed to the listener, agentgateway does not read it for an HTTP connection: reported, and named.
+  const narrowed = await runJwt({ agents: ["batch/runner"] }, net({ ...agentGateway, sectionName: "http" }));
+  assert.equal(narrowed.length, 1, narrowed.join("\n"));
+  assert.match(narrowed[0], /the frontend\.networkAuthorization of AgentgatewayPolicy agents\/net targets the listener or its ListenerSet, which agentgateway v1\.4\.1 does not look up for an HTTP connection/);
 });
