@@ -103,6 +103,61 @@ function firstNonUtf8Byte(bytes: Buffer): number {
   return 0;
 }
 
+/**
+ * Why the Pulumi CLI's yaml.v3 would refuse a document's aliases, or undefined. js-yaml shares an
+ * anchored list or mapping among its aliases, so a "billion laughs" file (anchors of ten aliases
+ * of the one before, nine deep) loads at once and expands to 10^9 values only in whoever walks it
+ * next. yaml.v3 expands as it decodes and refuses a document where too much comes from aliases
+ * (v3.0.1 decode.go: past 100 aliased of 1000 values read, more than 99% aliased, falling to 10%
+ * from 400,000 to 4,000,000 values: "document contains excessive aliasing"), and an anchor whose
+ * value holds its own alias ("anchor '…' value contains itself"), which js-yaml reads as a cycle.
+ * Counted as yaml.v3 counts (the document, every key and value, an alias and what it expands to)
+ * and stopped at the first value past the limit. A scalar's alias is not told apart here, nor a
+ * merge key's copied entries: counted as written, they can only make the count smaller.
+ */
+export function aliasProblem(document: unknown): string | undefined {
+  const allowedRatio = (n: number) => (n <= 400_000 ? 0.99 : n >= 4_000_000 ? 0.1 : 0.99 - 0.89 * ((n - 400_000) / 3_600_000));
+  const seen = new Set<object>();
+  const open = new Set<object>();
+  let decoded = 1;
+  let aliased = 0;
+  type Step = { value: unknown; depth: number } | { close: object };
+  const stack: Step[] = [{ value: document, depth: 0 }];
+  const count = (depth: number) => {
+    decoded++;
+    if (depth > 0) aliased++;
+    return aliased > 100 && decoded > 1000 && aliased / decoded > allowedRatio(decoded);
+  };
+  const excessive = () =>
+    `its anchors and aliases expand to more values than the Pulumi CLI's YAML reader (yaml.v3) takes ("document contains excessive aliasing": ${aliased} of the first ${decoded} values read come from aliases, where it allows at most ${Math.round(allowedRatio(decoded) * 100)}%, a guard against alias bombs); write the values out or alias less`;
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    if ("close" in step) {
+      open.delete(step.close);
+      continue;
+    }
+    const value = step.value;
+    let depth = step.depth;
+    if (count(depth)) return excessive();
+    if (value === null || typeof value !== "object" || value instanceof Date || value instanceof LeadingZeroInteger || ArrayBuffer.isView(value)) continue;
+    if (open.has(value)) return `an anchor's value contains its own alias, which the Pulumi CLI's YAML reader (yaml.v3) refuses ("anchor '…' value contains itself"); alias the anchor only after its value ends`;
+    if (seen.has(value)) {
+      // An alias: the alias itself is counted above, what it expands to below it.
+      depth++;
+      if (count(depth)) return excessive();
+    }
+    seen.add(value);
+    open.add(value);
+    stack.push({ close: value });
+    const entries = Array.isArray(value) ? value.map((v) => [undefined, v] as const) : Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      stack.push({ value: entries[i][1], depth });
+      if (entries[i][0] !== undefined) stack.push({ value: entries[i][0], depth });
+    }
+  }
+  return undefined;
+}
+
 /** What a YAML file read here may nest: the state files' limit, far above a platform config's dozen levels. */
 const DEPTH_ALLOWED = `expected at most ${MAX_VALUE_DEPTH} levels of mappings and lists (a platform config nests about a dozen)`;
 
@@ -124,6 +179,8 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
     }
     throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, { cause: err });
   }
+  const aliases = aliasProblem(document);
+  if (aliases !== undefined) throw new Error(`${what} ${file}: ${aliases}`);
   const deep = overDeepPath(document, "");
   if (deep !== undefined) throw new Error(`${what} ${file}: ${deep.replace(/^\./, "")}: values nested more than ${MAX_VALUE_DEPTH} levels deep; ${DEPTH_ALLOWED}`);
   return document;
