@@ -105,5 +105,16 @@ export const refusedMutations: Mutation[] = [
         from.source.serviceAccounts = [`${ns}/${account}`];
       }),
   },
-
+  {
+    // Looped over entry by entry, an empty list had no port to find wrong (GIE v1.6.0's CRD: minItems 1).
+    name: "an InferencePool with an empty targetPorts list (the CRD requires 1 to 8)",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.targetPorts = [])),
+  },
+  {
+    // Each entry matched a container port, so the duplicate passed (the CRD's CEL rule: numbers unique).
+    name: "an InferencePool listing its target port twice (the CRD refuses duplicate port numbers)",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.targetPorts = [...o.spec.targetPorts, ...o.spec.targetPorts])),
+  },
 ];

@@ -169,3 +169,21 @@ test("inference-pool-epp: the picker's ServiceAccount is read as the API server 
   assert.equal(both.length, 1, both.join("\n"));
   assert.match(both[0], /runs as ServiceAccount inference\/other, which no Role or ClusterRole bound in the stack allows/);
 });
+
+test("inference-pool-epp: a pool lists its target ports, each once (GIE v1.6.0's CRD: 1 to 8, unique numbers)", async () => {
+  const withPorts = (ports: unknown) => {
+    const p = pool("v1") as any;
+    if (ports === undefined) delete p.props.spec.targetPorts;
+    else p.props.spec.targetPorts = ports;
+    return p;
+  };
+  const rest = [servers("v1"), ...picker("v1")];
+  for (const ports of [[], undefined]) {
+    const found = await messages([withPorts(ports), ...rest]);
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^InferencePool inference\/llama-v1 on a lists no spec\.targetPorts, so the pool exposes no endpoint on its servers \(the API server refuses it: the CRD requires 1 to 8\)/);
+  }
+  const twice = await messages([withPorts([{ number: 8000 }, { number: 8000 }]), ...rest]);
+  assert.equal(twice.length, 1, twice.join("\n"));
+  assert.match(twice[0], /^InferencePool inference\/llama-v1 on a lists target port 8000 twice in spec\.targetPorts \(the API server refuses it: port numbers must be unique\)/);
+});
