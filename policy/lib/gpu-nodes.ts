@@ -231,6 +231,7 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
     return;
   }
   if (!evidence.value) return;
+  judgeGceGpuMaintenance(`${kind} ${name}`, type, evidence.value, props, report, pending);
   const boot = probe(() => k3sBootScript(props));
   if (!boot.known || !boot.value) return;
   const { script, from, plural } = boot.value;
@@ -246,5 +247,25 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   if (given.length > 0 && given.every((t) => t === wanted)) return;
   report(
     `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its ${from} ${plural ? "do" : "does"} not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,
+  );
+}
+
+/**
+ * A GCE VM with GPUs cannot live-migrate: Compute Engine stops it for host maintenance and refuses
+ * to create one set to MIGRATE ("Instances with guest accelerators do not support live
+ * migration"), which is also the default of a standard VM; a Spot or preemptible VM always
+ * terminates. An instance made from a template takes the template's setting when it gives none.
+ */
+function judgeGceGpuMaintenance(what: string, type: string, evidence: string, props: Record<string, any>, report: (message: string) => void, pending: string[]): void {
+  const read = probe(() => ({ policy: props.scheduling?.onHostMaintenance as unknown, spot: props.scheduling?.preemptible === true || props.scheduling?.provisioningModel === "SPOT" }));
+  if (!read.known) {
+    pending.push(`the scheduling (onHostMaintenance) of ${what}, which has NVIDIA GPUs`);
+    return;
+  }
+  const { policy, spot } = read.value;
+  const unset = policy === undefined || policy === null || policy === "";
+  if (policy === "TERMINATE" || (unset && (spot || type === "gcp:compute/instanceFromTemplate:InstanceFromTemplate"))) return;
+  report(
+    `${what} has NVIDIA GPUs (${evidence}) but scheduling.onHostMaintenance is ${unset ? "not set (MIGRATE, the default for a standard VM)" : String(policy)}: Compute Engine cannot live-migrate a VM with GPUs and refuses to create it ("Instances with guest accelerators do not support live migration"); set scheduling.onHostMaintenance: "TERMINATE"`,
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Values the API server refuses, written into an export by a reviewer, in fields a policy reads to
  * reach its verdict: a CRD enum matched exactly (Gateway API's tls.mode), a toleration operator
- * Kubernetes' validation does not take, a weight outside the CRD's integer range. Each must be reported
+ * Kubernetes' validation does not take, a weight outside the CRD's integer range, a fractional GPU
+ * count, a GCE GPU VM set to live-migrate (which Compute Engine refuses). Each must be reported
  * as refused, never read as another value that passes.
  */
 import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, resources, addLike } from "./mutations-support";
@@ -116,5 +117,21 @@ export const refusedMutations: Mutation[] = [
     name: "an InferencePool listing its target port twice (the CRD refuses duplicate port numbers)",
     policy: "inference-pool-epp",
     apply: (doc) => onFirst(doc, (r) => isKind(r, "InferencePool"), (o) => (o.spec.targetPorts = [...o.spec.targetPorts, ...o.spec.targetPorts])),
+  },
+  {
+    // Kubernetes ValidateResourceQuantityValue: an extended resource takes whole units; read as 1.5 GPUs, it passed.
+    name: "a vLLM server limiting and requesting nvidia.com/gpu \"1.5\" (not a whole number)",
+    policy: "gpu-scheduling",
+    apply: (doc) =>
+      onFirst(doc, gpuDeployment, (o) => {
+        const resources = o.spec.template.spec.containers[0].resources;
+        resources.limits["nvidia.com/gpu"] = resources.requests["nvidia.com/gpu"] = "1.5";
+      }),
+  },
+  {
+    // Compute Engine: a VM with GPUs cannot live-migrate ("Instances with guest accelerators do not support live migration").
+    name: "a k3s GPU agent template set to onHostMaintenance MIGRATE",
+    policy: "gpu-scheduling",
+    apply: (doc) => onFirst(doc, (r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate" && (r.inputs as any)?.scheduling?.onHostMaintenance === "TERMINATE", (o) => (o.scheduling.onHostMaintenance = "MIGRATE")),
   },
 ];

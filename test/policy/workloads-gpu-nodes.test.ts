@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 // or beside a second taint of the key, which k3s and EKS register too (NoExecute evicts the GPU
 // pods, which tolerate nvidia.com/gpu with NoSchedule only).
 test("gpu-scheduling: the GPU taint counts only where it is registered, and alone of its key (k3s startup scripts, EKS node groups)", async () => {
-  const vm = (name: string, script: string) => ({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name, props: { machineType: "a2-ultragpu-4g", metadataStartupScript: script }, provider: null });
+  const vm = (name: string, script: string) => ({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name, props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: script }, provider: null });
   const config = (body: string) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\n${body}EOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
   const ok = await runResource(gpuScheduling, [
     vm("listed", config("node-taint:\n  - nvidia.com/gpu=present:NoSchedule\n")),
@@ -41,7 +41,7 @@ test("gpu-scheduling: a k3s script's taint counts only under the whole configure
   const vm = (name: string, taint: string) => ({
     type: "gcp:compute/instanceTemplate:InstanceTemplate",
     name,
-    props: { machineType: "a2-ultragpu-4g", metadataStartupScript: `#!/bin/bash\ncurl -sfL https://get.k3s.io | sh -s - agent --node-taint ${taint}\n` },
+    props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\ncurl -sfL https://get.k3s.io | sh -s - agent --node-taint ${taint}\n` },
     provider: null,
   });
   const config = { gpuTaintKey: "gpu", gpuTaintValue: "present" };
@@ -84,7 +84,7 @@ test("gpu-scheduling: an EKS node group of NVIDIA instances runs an AMI type wit
 test("gpu-scheduling: a GCE GPU VM that joins k3s through cloud-init user-data registers the GPU taint there", async () => {
   const userData = (taints: string) =>
     `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    server: https://10.12.0.10:6443\n${taints}runcmd:\n- curl -sfL https://get.k3s.io | sh -s - agent\n`;
-  const vm = (name: string, metadata: Record<string, unknown>) => ({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name, props: { machineType: "a2-ultragpu-4g", metadata }, provider: null });
+  const vm = (name: string, metadata: Record<string, unknown>) => ({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name, props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadata }, provider: null });
   const ok = await runResource(gpuScheduling, [
     vm("tainted", { "user-data": userData("    node-taint:\n    - nvidia.com/gpu=present:NoSchedule\n") }),
     vm("not-k3s", { "user-data": "#cloud-config\nruncmd:\n- echo hello\n" }),
@@ -110,7 +110,7 @@ test("gpu-scheduling: a k3s config in base64+gzip user-data is read as cloud-ini
   const vm = (name: string, taints: string) => ({
     type: "gcp:compute/instanceTemplate:InstanceTemplate",
     name,
-    props: { machineType: "a2-ultragpu-4g", metadata: { "user-data": packed(cloudConfig(taints)), "user-data-encoding": "base64" } },
+    props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadata: { "user-data": packed(cloudConfig(taints)), "user-data-encoding": "base64" } },
     provider: null,
   });
   assert.deepEqual((await runResource(gpuScheduling, vm("tainted", "    node-taint:\n    - nvidia.com/gpu=present:NoSchedule\n"))).violations, []);

@@ -119,7 +119,7 @@ test("gpu-scheduling: EKS node groups with NVIDIA GPUs taint their nodes nvidia.
 test("gpu-scheduling: GCE VMs with NVIDIA GPUs that join k3s register the taint nvidia.com/gpu=present:NoSchedule in their startup script", async () => {
   const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
   const k3sScript = (taints: string[]) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-taint: ${JSON.stringify(taints)}\nEOF\ncurl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=v1.33.5+k3s1 sh -s - agent\n`;
-  const vm = (name: string, props: Record<string, unknown>, type = TEMPLATE) => ({ type, name, props: { machineType: "a2-ultragpu-4g", guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], ...props }, provider: null });
+  const vm = (name: string, props: Record<string, unknown>, type = TEMPLATE) => ({ type, name, props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], ...props }, provider: null });
   const ok = await runResource(gpuScheduling, [
     vm("gpu", { metadataStartupScript: k3sScript(["nvidia.com/gpu=present:NoSchedule"]) }),
     vm("cpu", { machineType: "e2-standard-8", guestAccelerators: [], metadataStartupScript: k3sScript([]) }),
