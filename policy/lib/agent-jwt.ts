@@ -39,7 +39,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";
-import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
+import { isKind, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenerTakes, selectsListener } from "./listener-routes";
 import type { Config } from "./call-graph";
@@ -106,7 +107,7 @@ function anyAudienceIssuers(providers: { issuer?: unknown; audiences?: unknown }
 export function reportAgentGatewayJwt(resources: PolicyResource[], config: Config, cluster: string, report: (message: string, urn?: string) => void, pending: string[], restricts?: (expr: string) => Tri): void {
   if (!config.requireAgentJwt) return;
   const [namespace, name] = config.agentGateway.split("/");
-  const gw = resources.find((r) => isGateway(r.type) && orUnknown(() => meta(r.props).namespace === namespace && meta(r.props).name === name, false));
+  const gw = gatewayResource(resources, namespace, name);
   if (!gw) return;
   const where = `agent gateway ${namespace}/${name} on cluster ${cluster}`;
   const internal: Tri = clusterInternal(gw, probe(() => gw.props.spec?.gatewayClassName as string | undefined), resources);

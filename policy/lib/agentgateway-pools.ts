@@ -9,7 +9,8 @@
  * inference Gateway to class `agentgateway` (which takes InferencePool backends) must turn it on.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, GATEWAY_GROUP, helmChartName, isGateway, isHelmInstall, isKind, isRoute, meta } from "./k8s";
+import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { goTruthy, list, probe } from "./values";
 import { gatewayParents } from "./inference-extension";
 import { listenersServing } from "./listener-routes";
@@ -68,7 +69,7 @@ export function checkAgentgatewayInferenceExtension(resources: PolicyResource[],
         .find((b) => b?.kind === "InferencePool");
       if (!pool) return;
       for (const parent of gatewayParents(route)) {
-        const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === parent.name && meta(r.props).namespace === parent.namespace);
+        const gw = gatewayResource(resources, parent.namespace, parent.name, "unknown");
         if (!gw) continue;
         const controller = controllerOf(String(gw.props.spec?.gatewayClassName), resources, releases);
         const serving = listenersServing(gw, route, [parent.ref], resources);

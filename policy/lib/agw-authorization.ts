@@ -5,7 +5,8 @@
  * plugins/reference_indexes.go PolicyTargets, proxy store/binds.rs route_policies).
  */
 import type { GatewayProxy } from "./gateway-proxies";
-import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
+import { isKind, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { list, orUnknown, probe } from "./values";
 import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
@@ -58,7 +59,7 @@ const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", 
  * so it is not read here.
  */
 export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwGateway, inert?: Map<string, string[]>, inertAuths?: InertAuthorization[]): AgwAuthorization[] | "unknown" {
-  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const gateway = gatewayResource(g.resources, gw.namespace, gw.name);
   // A ListenerSet's listeners are the Gateway's, and so are the routes they serve (listener-sets.ts).
   const viaSets = gateway ? setListenersServing(gateway, g.resources, isRoute) : { sets: [], serving: [], routes: [] };
   if (viaSets === "unknown") return "unknown";
@@ -166,7 +167,7 @@ function narrowedTo(refs: PolicyTargets["refs"], selectors: PolicyTargets["selec
  * serve_gateway_connect) meets the policies of the listener that serves it.
  */
 export function servingListeners(g: Pick<Graph, "resources">, gw: AgwGateway): string[] | "unknown" {
-  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const gateway = gatewayResource(g.resources, gw.namespace, gw.name);
   const all = probe(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).flatMap((l) => (typeof l?.name === "string" ? [l.name] : [])));
   if (!all.known) return "unknown";
   if (!gateway) return all.value;
@@ -197,7 +198,7 @@ export function narrowedNote(auths: AgwAuthorization[], listener: string): strin
  * there (the policy's own targetRefs did not name it) is told as that patch's doing, as patchedAway does.
  */
 export function misplaced(g: Graph, gw: GatewayProxy): string {
-  const gateway = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const gateway = gatewayResource(g.resources, gw.namespace, gw.name);
   // A ListenerSet listener is the Gateway's too, and a Gateway sectionName naming it binds it (types/agent.rs as_listener_target_ref keys by the name alone); one whose attachment is not known yet may exist.
   const ofSets = gateway ? listenerSetsOf(gateway, g.resources).flatMap(({ set }) => orUnknown(() => list(set.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[])) : [];
   const listeners = [...orUnknown(() => list(gateway?.props.spec?.listeners as { name?: unknown }[]).map((l) => l?.name), [] as unknown[]), ...ofSets];

@@ -9,7 +9,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
-import { GATEWAY_GROUP, isRoute, kindName, matchesLabels, meta } from "./k8s";
+import { kindName, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, isRoute } from "./gateways";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
 import type { SetListeners } from "./listener-sets";

@@ -18,7 +18,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
-import { GATEWAY_GROUP, isGateway, isKind, isStreamRoute, kindName, matchesLabels, meta } from "./k8s";
+import { isKind, kindName, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, gatewayResource, isStreamRoute } from "./gateways";
 import { list, orUnknown, probe, someTri, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
 import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets";
@@ -104,7 +105,7 @@ function servicesIn(r: PolicyResource, target: string): string[] {
 
 /** The TCPRoutes and TLSRoutes on the Gateway (its listeners', its ListenerSets') sending to Services of `target`; "unknown" while their parents, backends or listeners are not known yet. */
 function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name">, target: string): StreamRoute[] | "unknown" {
-  const gateway = resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const gateway = gatewayResource(resources, gw.namespace, gw.name);
   if (!gateway) return [];
   const sets = listenerSetsOf(gateway, resources);
   if (sets.some((s) => s.attaches === "unknown")) return "unknown";
@@ -172,7 +173,7 @@ export function httpNetworkGuards(resources: PolicyResource[], gw: Pick<GatewayP
   if (auths.length === 0) return undefined;
   const keys = keysOf();
   if (keys === "unknown") return "unknown";
-  const gateway = resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === gw.namespace && meta(x.props).name === gw.name, false));
+  const gateway = gatewayResource(resources, gw.namespace, gw.name);
   const read = probe(() => {
     const byKey = new Map<string, StreamListener>();
     const from = (r: PolicyResource, set?: StreamListener["set"]) =>

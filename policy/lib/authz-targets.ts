@@ -4,7 +4,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { createHash } from "crypto";
-import { dig, GATEWAY_GROUP, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { GATEWAY_GROUP, gatewayResource } from "./gateways";
 import { probe, Probe } from "./values";
 import { releaseNamespace } from "./release-namespace";
 
@@ -128,6 +129,12 @@ export function waypointOf(own: Record<string, string>, namespaceLabels: Record<
     return name === "none" ? undefined : `${labels[USE_WAYPOINT_NAMESPACE] ?? namespace}/${name}`;
   }
   return undefined;
+}
+
+/** The stack's waypoint Gateway a {@link waypointOf} answer (`namespace/name`) names, or undefined where it holds none (unknown while a Gateway's name is). */
+export function waypointGateway(resources: readonly PolicyResource[], waypoint: string): PolicyResource | undefined {
+  const slash = waypoint.indexOf("/");
+  return gatewayResource(resources, waypoint.slice(0, slash), waypoint.slice(slash + 1), "unknown");
 }
 
 /**

@@ -12,7 +12,8 @@
  * gatewaycommon/deploymentcontroller.go runs the proxy under that account).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, isWorkload, kindName, meta } from "./k8s";
+import { isWorkload, kindName, meta } from "./k8s";
+import { gatewayResource, isGateway } from "./gateways";
 import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
 import { gatewayProxies, gatewayProxiesSharing } from "./gateway-proxies";
 import { agentgatewayProxyName } from "./authz-targets";
@@ -67,7 +68,7 @@ export function reportBorrowedGatewayIdentities(resources: PolicyResource[], con
     const what = trusted.get(id);
     if (!what) continue;
     for (const p of sharers.slice(1).filter((x) => !x.byAgentgateway)) {
-      const gw = resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === p.namespace && meta(x.props).name === p.name, false));
+      const gw = gatewayResource(resources, p.namespace, p.name);
       const annotated = orUnknown(() => !!meta(gw!.props).annotations?.["gateway.istio.io/service-account"], false);
       const how = annotated ? "its gateway.istio.io/service-account annotation names it" : `its controller names the proxy's account so for class ${p.gatewayClassName}`;
       report(`Gateway ${p.namespace}/${p.name} on cluster ${cluster} runs its proxy as ${id} (${how}), ${what} as that gateway, ${fix}`, gw?.urn);

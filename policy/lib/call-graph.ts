@@ -7,7 +7,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { actionOf, AuthzSpec, targetRefsOf } from "./authz";
 import { gatewayProxiesSharing, GatewayProxy, gatewaysOfUnknownClass } from "./gateway-proxies";
 import { istioRootNamespaces } from "./istio";
-import { GATEWAY_GROUP, isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, podServiceAccount, podSpecOf, T } from "./k8s";
+import { isAuthorizationPolicy, isWorkload, matchesLabels, meta, podMetadata, podServiceAccount, podSpecOf, T } from "./k8s";
+import { GATEWAY_GROUP } from "./gateways";
 import { orUnknown, Probe, probe, someTri, tri, Tri } from "./values";
 import { isDryRun, selectorBindsNothing } from "./ztunnel";
 

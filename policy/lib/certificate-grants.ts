@@ -7,7 +7,8 @@
  * none left the listener keeps tls SIMPLE and no credential, as with no certificateRefs at all.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { GATEWAY_GROUP, isKind, meta } from "./k8s";
+import { isKind, meta } from "./k8s";
+import { GATEWAY_GROUP } from "./gateways";
 import { list } from "./values";
 
 

@@ -5,7 +5,8 @@
  * in pairs.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, meta, T } from "./k8s";
+import { meta, T } from "./k8s";
+import { isGateway } from "./gateways";
 import { list, probe, Probe } from "./values";
 import { istioServiceReachableOffCluster } from "./gateway-service-type";
 import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";

@@ -4,7 +4,8 @@
  * which Gateways a policy's targetRefs bind. The authorization-rule readers are in authz.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { clusterResolver, isGateway, meta, T } from "./k8s";
+import { clusterResolver, meta, T } from "./k8s";
+import { gatewayResource, isGateway } from "./gateways";
 import { istioDefaultName, istioGatewayKind } from "./istio-classes";
 import { agentgatewayProxyName, isOwnAgentgatewayClass as isAgentgatewayClass } from "./authz-targets";
 import { layeredServiceAccount, parameterLayers } from "./agentgateway-params";
@@ -199,7 +200,7 @@ export function targetsOnlyGatewaysOfClass(refs: { kind: string; name: string }[
   if (refs.length === 0) return false;
   return everyTri(refs, (ref) => {
     if (ref.kind !== "Gateway") return false;
-    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === ref.name && meta(r.props).namespace === namespace);
+    const gw = gatewayResource(resources, namespace, ref.name, "unknown");
     if (!gw) return false;
     const cls = gw.props.spec?.gatewayClassName;
     if (classes.filter((c) => c !== ISTIO_INGRESS).includes(cls)) return true;

@@ -9,9 +9,9 @@
  * gatewaycommon/deploymentcontroller.go extractInfrastructureMetadata, files/waypoint.yaml).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, meta, T } from "./k8s";
+import { meta, T } from "./k8s";
 import { isObject, probe, type Probe } from "./values";
-import { waypointOf } from "./authz-targets";
+import { waypointGateway, waypointOf } from "./authz-targets";
 
 const GLOBAL = "istio.io/global";
 
@@ -37,7 +37,7 @@ export function globalServicesBehindLocalWaypoints(cluster: string, resources: P
       const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === namespace);
       const waypoint = waypointOf(labels ?? {}, ns ? (meta(ns.props).labels ?? {}) : {}, namespace);
       if (!waypoint) return undefined;
-      const gw = resources.find((r) => isGateway(r.type) && `${meta(r.props).namespace}/${meta(r.props).name}` === waypoint);
+      const gw = waypointGateway(resources, waypoint);
       if (!gw || waypointServiceLabels(gw)[GLOBAL] === "true") return undefined;
       return { what: `${namespace}/${name}`, waypoint };
     });

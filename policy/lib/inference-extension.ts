@@ -8,8 +8,9 @@
  * and its deployment controller, both on by default and a fork's to turn off.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, isKind, isRoute, meta, T } from "./k8s";
-import { waypointOf } from "./authz-targets";
+import { isKind, meta, T } from "./k8s";
+import { gatewayResource, isRoute } from "./gateways";
+import { waypointGateway, waypointOf } from "./authz-targets";
 import { istiodEnv, parseGoBool } from "./istio";
 import { isIstioGateway, istiodsOf, istiodsServing } from "./istiod-revisions";
 import { list, probe } from "./values";
@@ -34,7 +35,7 @@ export function gatewayParents(route: PolicyResource): { name: string; namespace
  */
 export function istioParents(route: PolicyResource, resources: PolicyResource[]): { name: string; namespace: string; gw?: PolicyResource }[] {
   return gatewayParents(route).flatMap(({ name, namespace, ref }) => {
-    const gw = resources.find((r) => isGateway(r.type) && meta(r.props).name === name && meta(r.props).namespace === namespace);
+    const gw = gatewayResource(resources, namespace, name, "unknown");
     if (gw && !isIstioGateway(gw, resources)) return [];
     const serving = gw && listenersServing(gw, route, [ref], resources);
     return Array.isArray(serving) && serving.length === 0 ? [] : [{ name, namespace, gw }];
@@ -70,7 +71,7 @@ function waypointFor(parent: { kind: string; name: string; namespace: string }, 
   const target = resources.find((r) => (type ? r.type === type : isKind(r.type, "networking.istio.io", "ServiceEntry")) && meta(r.props).name === parent.name && meta(r.props).namespace === parent.namespace);
   const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === parent.namespace);
   const waypoint = waypointOf(target ? meta(target.props).labels : {}, ns ? meta(ns.props).labels : {}, parent.namespace);
-  return waypoint ? resources.find((r) => isGateway(r.type) && `${meta(r.props).namespace}/${meta(r.props).name}` === waypoint) : undefined;
+  return waypoint ? waypointGateway(resources, waypoint) : undefined;
 }
 
 /**

@@ -47,18 +47,6 @@ export function isKind(type: string, group: string, kind: string): boolean {
 export const isPeerAuthentication = (type: string) => isKind(type, "security.istio.io", "PeerAuthentication");
 export const isAuthorizationPolicy = (type: string) => isKind(type, "security.istio.io", "AuthorizationPolicy");
 export const isDestinationRule = (type: string) => isKind(type, "networking.istio.io", "DestinationRule");
-export const isGateway = (type: string) => isKind(type, "gateway.networking.k8s.io", "Gateway");
-export const isRoute = (type: string) =>
-  isKind(type, "gateway.networking.k8s.io", "HTTPRoute") || isKind(type, "gateway.networking.k8s.io", "GRPCRoute");
-/**
- * Route kinds whose rules split traffic by backendRef weight, all with Gateway API's one BackendRef
- * (weight default 1, 0 to 1000000): HTTPRoute and GRPCRoute, and TLSRoute (standard from v1.5) and
- * TCPRoute (experimental in v1.5.1, standard from v1.6), which Istio 1.30 programs with their
- * weights too (buildTCPDestination) and agentgateway serves.
- */
-export const isWeightedRoute = (type: string) => isRoute(type) || isStreamRoute(type);
-/** TLSRoute and TCPRoute: routes of connections, not requests (no HTTP policy runs on them). */
-export const isStreamRoute = (type: string) => isKind(type, "gateway.networking.k8s.io", "TLSRoute") || isKind(type, "gateway.networking.k8s.io", "TCPRoute");
 export const isInferencePool = (type: string) =>
   isKind(type, "inference.networking.k8s.io", "InferencePool") || isKind(type, "inference.networking.x-k8s.io", "InferencePool");
 
@@ -190,12 +178,6 @@ export function clusterResolver(resources: PolicyResource[]): (r: Pick<PolicyRes
   }
   return (r) => (r.provider ? (aliases.get(r.provider.urn) ?? clusterOfProvider(r.provider)) : undefined);
 }
-
-/** agentgateway's per-Gateway (or per-GatewayClass) proxy settings: image, overlays, Istio identity. */
-export const isAgentgatewayParameters = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayParameters");
-
-/** Gateway API's group: routes, Gateways, ReferenceGrants, and the default of their references. */
-export const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 /** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */
 export function isDefaultProvider(nameOrUrn: string): boolean {

@@ -8,7 +8,8 @@
  * referenceAllowed, namespacesFromSelector, conditions.go generateSupportedKinds).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { GATEWAY_GROUP, isKind, matchesSelector, meta } from "./k8s";
+import { isKind, matchesSelector, meta } from "./k8s";
+import { GATEWAY_GROUP } from "./gateways";
 import { list, probe, tri, Tri } from "./values";
 
 /**

@@ -6,7 +6,8 @@
  * admits none). Read by gateway-listeners-tls and by the MCP gateway's authorization (agw-authorization.ts).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { GATEWAY_GROUP, isKind, meta } from "./k8s";
+import { isKind, meta } from "./k8s";
+import { GATEWAY_GROUP } from "./gateways";
 import { admitsNamespace, listenersServing } from "./listener-routes";
 import { list, orUnknown, probe, tri, Tri } from "./values";
 

@@ -23,9 +23,10 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { parentRefsTo } from "./agw-route-bindings";
-import { isGateway, isKind, isRoute, matchesLabels, matchesSelector, meta } from "./k8s";
+import { isKind, matchesLabels, matchesSelector, meta } from "./k8s";
+import { gatewayResource, isRoute } from "./gateways";
 import { listenersServing } from "./listener-routes";
-import { list, orUnknown, probe } from "./values";
+import { list, probe } from "./values";
 
 const MCP_APP_PROTOCOLS = ["agentgateway.dev/mcp", "agentgateway.dev/mcp-sse", "kgateway.dev/mcp", "kgateway.dev/mcp-sse"];
 const TARGET_NAME = "agentgateway.dev/mcp-target-name";
@@ -113,7 +114,7 @@ function routeBackends(route: PolicyResource, ns: string, section?: string): str
  * which listeners take a route is not known.
  */
 function gatewayBackends(g: Graph, gateway: { name: string; namespace: string }, ns: string, section?: string): string[] | "all" {
-  const gw = g.resources.find((x) => isGateway(x.type) && meta(x.props).namespace === gateway.namespace && meta(x.props).name === gateway.name);
+  const gw = gatewayResource(g.resources, gateway.namespace, gateway.name, "unknown");
   const out: string[] = [];
   for (const route of g.resources.filter((x) => isRoute(x.type))) {
     const refs = parentRefsTo(route, gateway);
@@ -189,7 +190,7 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
       const on = proxies.map((p) => {
         const refs = parentRefsTo(r, p);
         if (refs.length === 0) return [];
-        const gw = g.resources.find((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === p.namespace && meta(x.props).name === p.name, false));
+        const gw = gatewayResource(g.resources, p.namespace, p.name);
         return gw ? listenersServing(gw, r, refs, g.resources) : null;
       });
       if (on.includes("unknown")) return "unknown" as const;

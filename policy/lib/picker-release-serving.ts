@@ -10,7 +10,8 @@
  * read the same way. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isRoute, meta, T } from "./k8s";
+import { dig, helmChartName, meta, T } from "./k8s";
+import { isRoute } from "./gateways";
 import { releaseNamespace } from "./release-namespace";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "./destination-rules";
 import { checkPickerCluster } from "./picker-cluster";

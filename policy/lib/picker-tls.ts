@@ -5,7 +5,8 @@
  * Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isRoute, meta, T } from "./k8s";
+import { meta, T } from "./k8s";
+import { isRoute } from "./gateways";
 import { gatewayProxyLabels } from "./istio-classes";
 import { destinationRuleFor, ProxyView, serviceFqdn, tlsForPort } from "./destination-rules";
 import { list } from "./values";

@@ -4,7 +4,8 @@
  * model-server workload's pods are members of two pools. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isInferencePool, isRoute, kindName, meta, podMetadata, podSpecOf } from "./k8s";
+import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf } from "./k8s";
+import { isRoute } from "./gateways";
 import { declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
 import { list, orUnknown, probe } from "./values";
 

@@ -15,7 +15,8 @@
  * drops the children's authorization (agw-inheritance.ts); the parents are kept for that.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { GATEWAY_GROUP, isKind, meta } from "./k8s";
+import { isKind, meta } from "./k8s";
+import { GATEWAY_GROUP } from "./gateways";
 import { list, probe } from "./values";
 
 const isHttpRoute = (type: string) => isKind(type, GATEWAY_GROUP, "HTTPRoute");

@@ -14,7 +14,8 @@
  * with no word on any status. Read by agentgateway-token-limits.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { GATEWAY_GROUP, isGateway, isKind, isRoute, matchesLabels, meta } from "./k8s";
+import { isKind, matchesLabels, meta } from "./k8s";
+import { GATEWAY_GROUP, isGateway, isRoute } from "./gateways";
 import { list, orUnknown, probe } from "./values";
 import { parentRefsTo } from "./agw-route-bindings";
 import { listenersServing } from "./listener-routes";

@@ -13,7 +13,8 @@ import { targetRefsOf } from "./authz";
 import { celToolGrants, ToolGrant } from "./cel";
 import { appliesIn, boundWorkloads, Graph, selects } from "./call-graph";
 import { ruleCallers } from "./callers";
-import { isGateway, isKind, meta } from "./k8s";
+import { isKind, meta } from "./k8s";
+import { gatewayResource } from "./gateways";
 import { andTri, list, notTri, probe, someTri } from "./values";
 import { backendsReached, McpBackend, plainToolRoutes, readMcpBackends } from "./mcp-targets";
 import { reportVersionGrants } from "./version-grants";
@@ -222,7 +223,7 @@ export function reportToolGrants(g: Graph, cluster: string, report: (message: st
 function reportNoMcpAuthorization(g: Graph, cluster: string, tools: string[], mesh: Map<string, Map<string, string>>, report: (message: string, urn?: string) => void): void {
   const mcp = [...g.proxies.values()].find((p) => p.namespace === g.config.toolsNamespace && p.byAgentgateway);
   if (!mcp) return;
-  const gw = g.resources.find((r) => isGateway(r.type) && meta(r.props).namespace === mcp.namespace && meta(r.props).name === mcp.name);
+  const gw = gatewayResource(g.resources, mcp.namespace, mcp.name, "unknown");
   const agents = new Set([...mesh.values()].flatMap((m) => [...m.keys()]));
   for (const tool of tools) {
     const denied = [...agents].filter((id) => !mesh.get(tool)?.has(id)).sort();

@@ -5,7 +5,8 @@
  * through a principal naming their proxy.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isGateway, meta } from "./k8s";
+import { meta } from "./k8s";
+import { isGateway } from "./gateways";
 import { orUnknown, probe } from "./values";
 import { isAmbientIstiod } from "./istio";
 import { istiodRevision } from "./istiod-revisions";

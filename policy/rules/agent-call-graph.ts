@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { refusedAgentgatewayActions, refusedAgentgatewayStrategy, refusedAgentgatewayTargetFields, refusedAgentgatewayTrafficTargets } from "../lib/agentgateway-actions";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, meta } from "../lib/k8s";
+import { isGateway } from "../lib/gateways";
 import { configWithDefaults, everyTri, list, Tri } from "../lib/values";
 import { agentIdentities, appliesIn, boundWorkloads, Config, defaults, graphOf, remoteAgents } from "../lib/call-graph";
 import { ruleCallers } from "../lib/callers";

@@ -1,7 +1,8 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, describeNamespaceReach, describeTrustDomains, identityConditions, principalConditions, principalReach, Rule, serviceAccountConditions, targetRefsOf, trustDomainMatches } from "../lib/authz";
 import { gatewaysOfUnknownClass, gatewaysOwnedByNone, ISTIO_INGRESS, knownServiceAccounts, mayBeProxyOf, targetsOnlyGatewaysOfClass } from "../lib/gateway-proxies";
-import { byCluster, cannotJudge, dig, helmChartName, isGateway, isHelmInstall, meta, T } from "../lib/k8s";
+import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
+import { isGateway } from "../lib/gateways";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { renderedIstio } from "../lib/istio-rendered";
 import { refusedTrustDomains } from "../lib/istio";

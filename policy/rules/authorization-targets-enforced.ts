@@ -1,7 +1,8 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
-import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, meta } from "../lib/k8s";
+import { isGateway } from "../lib/gateways";
 import { admitsNamespace } from "../lib/listener-routes";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { istioRootNamespaces } from "../lib/istio";

@@ -1,5 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isWeightedRoute, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, meta } from "../lib/k8s";
+import { isWeightedRoute } from "../lib/gateways";
 import { patchedType } from "../lib/patches";
 import { configWithDefaults, list, orUnknown, probe, readApart } from "../lib/values";
 import { backendWeights, canaryDeclarations, defaults, invalidWeightRefs, isCanaryDoor, reportMirrors, type RouteRule } from "./canary-weight-limit";

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, isRoute, isWeightedRoute, meta } from "../lib/k8s";
+import { cannotJudge, meta } from "../lib/k8s";
+import { isRoute, isWeightedRoute } from "../lib/gateways";
 import { isModelRewrite, judgeModelRewrite } from "../lib/model-rewrite";
 import { mirroredShares, shareOver, type MirrorFilter } from "../lib/canary-shares";
 import { patchedType } from "../lib/patches";

@@ -1,5 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, isGateway, meta } from "../lib/k8s";
+import { byCluster, cannotJudge, meta } from "../lib/k8s";
+import { isGateway } from "../lib/gateways";
 import { listenerSetShown, listenerSetsOf } from "../lib/listener-sets";
 import { admitsOutsidersOn, clusterInternal, exposingServices, keepsClientAddress, networkPolicyKeepsInCluster, optionsOf, outsiders, Outsiders } from "../lib/gateway-exposure";
 import { andTri, configWithDefaults, list, notTri, orTri, orUnknown, probe, tri, Tri } from "../lib/values";

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, containersOf, dig, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
+import { cannotJudge, containersOf, dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
+import { isAgentgatewayParameters } from "../lib/gateways";
 import type { Container } from "../lib/k8s";
 import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
 import { quantityValue } from "../lib/quantity";

@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, containersOf, helmChartName, isAgentgatewayParameters, isHelmInstall, isKind, kindName, meta, podSpecOf, T } from "../lib/k8s";
+import { cannotJudge, containersOf, helmChartName, isHelmInstall, isKind, kindName, meta, podSpecOf, T } from "../lib/k8s";
+import { isAgentgatewayParameters } from "../lib/gateways";
 import { isPatch, isWorkloadOrPatch, patchedType } from "../lib/patches";
 import { isLeaderWorkerSet, lwsTemplates } from "../lib/leader-worker-sets";
 import type { Container } from "../lib/k8s";
