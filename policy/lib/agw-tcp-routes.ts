@@ -37,6 +37,27 @@ interface StreamListener {
   set?: { namespace: string; name: string; labels: Record<string, string> | undefined };
 }
 
+/**
+ * The listeners of the Gateway and of its ListenerSets (`sets`), keyed as servingListeners keys
+ * them (a Gateway listener by its name, a ListenerSet's by setListenerKey), each with its port and
+ * ListenerSet: what both a stream route's and an HTTP connection's lookup of frontend policies read.
+ * Throws what this preview cannot read yet.
+ */
+function listenerTable(gateway: PolicyResource, sets: PolicyResource[]): Map<string, StreamListener> {
+  const byKey = new Map<string, StreamListener>();
+  const add = (from: PolicyResource, set?: StreamListener["set"]) => {
+    for (const l of list(from.props.spec?.listeners as { name?: unknown; port?: unknown }[])) {
+      if (typeof l?.name !== "string") continue;
+      const shown = set ? setListenerKey(set.namespace, set.name, l.name) : l.name;
+      // Gateway API keys listeners by name (the API server takes no two of one name): the first is it.
+      if (!byKey.has(shown)) byKey.set(shown, { shown, name: l.name, port: l.port, set });
+    }
+  };
+  add(gateway);
+  for (const set of sets) add(set, { namespace: meta(set.props).namespace, name: meta(set.props).name, labels: orUnknown(() => ({ ...meta(set.props).labels }), undefined) });
+  return byKey;
+}
+
 /** A frontend.networkAuthorization as read: the policy, its action and expressions, and its targets. */
 interface NetworkAuthorization {
   namespace: string;
@@ -110,6 +131,9 @@ function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "names
   const sets = listenerSetsOf(gateway, resources);
   if (sets.some((s) => s.attaches === "unknown")) return "unknown";
   const out: StreamRoute[] = [];
+  // Read once a route needs it, so listeners not known yet hold up only a Gateway with stream routes to `target`.
+  let table: Map<string, StreamListener> | undefined;
+  const listener = (key: string, name: string, set?: StreamListener["set"]) => (table ??= listenerTable(gateway, sets.map((s) => s.set))).get(key) ?? { shown: key, name, port: undefined, set };
   for (const r of resources.filter((x) => isStreamRoute(x.type))) {
     const read = probe(() => {
       const services = servicesIn(r, target);
@@ -117,14 +141,12 @@ function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "names
       const listeners: StreamListener[] | "unknown" = [];
       const own = listenersServing(gateway, r, parentRefsTo(r, gw), resources);
       if (own === "unknown") return "unknown";
-      const port = (from: PolicyResource, name: string) => list(from.props.spec?.listeners as { name?: string; port?: unknown }[]).find((l) => l?.name === name)?.port;
-      listeners.push(...(own ?? []).map((name) => ({ shown: name, name, port: port(gateway, name) })));
+      listeners.push(...(own ?? []).map((name) => listener(name, name)));
       for (const { set } of sets) {
         const on = listenersServing(set, r, parentRefsToSet(r, set), resources);
         if (on === "unknown") return "unknown";
         const { namespace, name } = meta(set.props);
-        const labels = orUnknown(() => ({ ...meta(set.props).labels }), undefined);
-        listeners.push(...(on ?? []).map((l) => ({ shown: setListenerKey(namespace, name, l), name: l, port: port(set, l), set: { namespace, name, labels } })));
+        listeners.push(...(on ?? []).map((l) => listener(setListenerKey(namespace, name, l), l, { namespace, name, labels: orUnknown(() => ({ ...meta(set.props).labels }), undefined) })));
       }
       return { route: r, shown: `${kindName(r.type)} ${meta(r.props).namespace}/${meta(r.props).name}`, services, listeners };
     });
@@ -174,20 +196,7 @@ export function httpNetworkGuards(resources: PolicyResource[], gw: Pick<GatewayP
   const keys = keysOf();
   if (keys === "unknown") return "unknown";
   const gateway = gatewayResource(resources, gw.namespace, gw.name);
-  const read = probe(() => {
-    const byKey = new Map<string, StreamListener>();
-    const from = (r: PolicyResource, set?: StreamListener["set"]) =>
-      list(r.props.spec?.listeners as { name?: string; port?: unknown }[]).forEach((l) => {
-        if (typeof l?.name !== "string") return;
-        const shown = set ? setListenerKey(set.namespace, set.name, l.name) : l.name;
-        byKey.set(shown, { shown, name: l.name, port: l.port, set });
-      });
-    if (gateway) {
-      from(gateway);
-      for (const { set } of listenerSetsOf(gateway, resources)) from(set, { namespace: meta(set.props).namespace, name: meta(set.props).name, labels: orUnknown(() => ({ ...meta(set.props).labels }), undefined) });
-    }
-    return byKey;
-  });
+  const read = probe(() => (gateway ? listenerTable(gateway, listenerSetsOf(gateway, resources).map((s) => s.set)) : new Map<string, StreamListener>()));
   if (!read.known) return "unknown";
   const guards = new Map<string, Tri>();
   const notes = new Map<string, string>();
