@@ -14,7 +14,8 @@
  * sets of every level together (set_if_empty appends networkAuthorization rather than taking the
  * first: any Deny denies, every Require must hold, any Allow admits). The same policy guards
  * HTTP listeners too (httpNetworkGuards), where the proxy looks up only the Gateway port's and the
- * Gateway's. Read by caller-verdicts.ts.
+ * Gateway's. A route reaches a Service by a backendRef to it or to an AgentgatewayBackend whose
+ * static or a2a host names it (reachedIn). Read by caller-verdicts.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
@@ -24,6 +25,7 @@ import { list, orUnknown, probe, someTri, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
 import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets";
 import { parentRefsTo } from "./agw-route-bindings";
+import { hostBackendService } from "./mcp-targets";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -112,19 +114,34 @@ function networkAuthorizations(resources: PolicyResource[], namespaces: Set<stri
 interface StreamRoute {
   route: PolicyResource;
   shown: string;
-  services: string[];
+  /** What it sends to in `target`, as shown: `Service ns/name`, or the AgentgatewayBackend naming one. */
+  reached: string[];
   listeners: StreamListener[];
 }
 
-/** The Services of namespace `target` a stream route's rules send to (backendRefs of kind Service, the default). */
-function servicesIn(r: PolicyResource, target: string): string[] {
+/**
+ * What of namespace `target` a stream route's rules send to: a Service (kind Service, the
+ * default), or an AgentgatewayBackend whose `static` or `a2a` host names one. The controller
+ * resolves a TCPRoute's or TLSRoute's backendRefs as an HTTPRoute's (translator/conversion.go
+ * buildAgwTCPDestination, buildAgwDestination), and the TCP proxy dials a static backend's host as
+ * it is (proxy/tcpproxy.rs build_backend_call, SimpleBackend::Opaque), under the gateway's own
+ * identity; an mcp, ai or dynamicForwardProxy backend it refuses (types/agent.rs SimpleBackend
+ * try_from: InvalidBackendType), an aws one reaches AWS, another kind is refused by the controller.
+ */
+function reachedIn(r: PolicyResource, target: string, resources: PolicyResource[]): string[] {
   const ns = meta(r.props).namespace;
   const refs = list(r.props.spec?.rules as { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[] }[]).flatMap((rule) => list(rule?.backendRefs));
-  const names = refs.filter((b) => (b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service" && (b?.namespace ?? ns) === target).map((b) => `${target}/${b.name}`);
-  return [...new Set(names)];
+  const reached = refs.flatMap((b) => {
+    const at = b?.namespace ?? ns;
+    if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return at === target ? [`Service ${target}/${b.name}`] : [];
+    if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
+    const host = hostBackendService(resources, at, b.name);
+    return host?.service.startsWith(`${target}/`) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];
+  });
+  return [...new Set(reached)];
 }
 
-/** The TCPRoutes and TLSRoutes on the Gateway (its listeners', its ListenerSets') sending to Services of `target`; "unknown" while their parents, backends or listeners are not known yet. */
+/** The TCPRoutes and TLSRoutes on the Gateway (its listeners', its ListenerSets') sending to Services of `target` (reachedIn); "unknown" while their parents, backends or listeners are not known yet. */
 function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name">, target: string): StreamRoute[] | "unknown" {
   const gateway = gatewayResource(resources, gw.namespace, gw.name);
   if (!gateway) return [];
@@ -136,8 +153,8 @@ function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "names
   const listener = (key: string, name: string, set?: StreamListener["set"]) => (table ??= listenerTable(gateway, sets.map((s) => s.set))).get(key) ?? { shown: key, name, port: undefined, set };
   for (const r of resources.filter((x) => isStreamRoute(x.type))) {
     const read = probe(() => {
-      const services = servicesIn(r, target);
-      if (services.length === 0) return undefined;
+      const reached = reachedIn(r, target, resources);
+      if (reached.length === 0) return undefined;
       const listeners: StreamListener[] | "unknown" = [];
       const own = listenersServing(gateway, r, parentRefsTo(r, gw), resources);
       if (own === "unknown") return "unknown";
@@ -148,7 +165,7 @@ function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "names
         const { namespace, name } = meta(set.props);
         listeners.push(...(on ?? []).map((l) => listener(setListenerKey(namespace, name, l), l, { namespace, name, labels: orUnknown(() => ({ ...meta(set.props).labels }), undefined) })));
       }
-      return { route: r, shown: `${kindName(r.type)} ${meta(r.props).namespace}/${meta(r.props).name}`, services, listeners };
+      return { route: r, shown: `${kindName(r.type)} ${meta(r.props).namespace}/${meta(r.props).name}`, reached, listeners };
     });
     if (!read.known || read.value === "unknown") return "unknown";
     if (read.value && read.value.listeners.length > 0) out.push(read.value);
@@ -229,9 +246,9 @@ export function streamRouteProblem(resources: PolicyResource[], gw: Pick<Gateway
   if (auths === "unknown") return { unknown: `the AgentgatewayPolicies that may set frontend.networkAuthorization on ${where}` };
   const bypass = "agentgateway v1.4.1 runs no traffic.authorization or jwtAuthentication on a TCP or TLS route, only the listener's frontend.networkAuthorization (proxy/tcpproxy.rs)";
   const undecided: string[] = [];
-  for (const { shown, services, listeners } of routes) {
+  for (const { shown, reached, listeners } of routes) {
     for (const l of listeners) {
-      const what = `${shown} on ${where} listener ${l.shown} sends connections to Service ${services.join(", ")}, and ${bypass}`;
+      const what = `${shown} on ${where} listener ${l.shown} sends connections to ${reached.join(", ")}, and ${bypass}`;
       const deciding = decidingAt(auths, gw, l);
       if (deciding === "unknown") {
         undecided.push(`the labels of the objects AgentgatewayPolicies select, which decide the frontend.networkAuthorization of ${where} listener ${l.shown}`);

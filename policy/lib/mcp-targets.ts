@@ -57,6 +57,19 @@ function staticService(target: Record<string, any>, namespace: string): string |
 }
 
 /**
+ * The AgentgatewayBackend `namespace/name` of the stack and the Service (`namespace/name`) its
+ * `static` or `a2a` host names, which agentgateway v1.4.1 dials as a plain host (controller
+ * syncer/backend/backend_plugin.go BuildAgwBackend: both a static backend), with what names it
+ * (`static host …`); undefined for one the stack lacks, another kind of backend or a host that is no Service name.
+ */
+export function hostBackendService(resources: PolicyResource[], namespace: string, name: unknown): { service: string; shown: string } | undefined {
+  const be = resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === namespace && meta(x.props).name === name);
+  const field = be?.props.spec?.static ? "static" : be?.props.spec?.a2a ? "a2a" : undefined;
+  const service = field ? staticService(be!.props.spec[field], namespace) : undefined;
+  return field && service ? { service, shown: `${field} host ${be!.props.spec[field].host}` } : undefined;
+}
+
+/**
  * The MCP AgentgatewayBackends of the tools namespace; undefined (and `pending` told why) while one
  * of them, or a Service or namespace they select, cannot be read in this preview.
  */
@@ -203,8 +216,7 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
           if (ns === tools) reached.add(String(b.name));
         } else if (b?.kind === "AgentgatewayBackend" && ns === m.namespace) {
           const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
-          const host = be?.props.spec?.static ?? be?.props.spec?.a2a;
-          const key = host ? staticService(host, ns) : undefined;
+          const key = hostBackendService(g.resources, ns, b.name)?.service;
           if (key?.startsWith(`${tools}/`)) reached.add(key.slice(tools.length + 1));
           // It dials whatever host the request names (CRD: "can send requests to arbitrary destinations"): every tool.
           if (be?.props.spec?.dynamicForwardProxy) g.services.filter((svc) => svc.namespace === tools).forEach((svc) => reached.add(svc.name));

@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute) and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute), the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -93,6 +93,22 @@ export const authzAgentgatewayMutations: Mutation[] = [
       const port = (tool.inputs as any).spec?.ports?.[0]?.port ?? 8000;
       const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-raw-tcp", namespace: "tools" }, spec: { parentRefs: [{ name: (mcp.inputs as any).metadata.name, sectionName: "raw" }], rules: [{ backendRefs: [{ name: (tool.inputs as any).metadata.name, port }] }] } };
       return addLike(doc, mcp, "raw-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+    },
+  },
+  {
+    // agentgateway v1.4.1 resolves a TCPRoute's AgentgatewayBackend as an HTTPRoute's, and its TCP proxy dials a static backend's host (proxy/tcpproxy.rs): no JWT, no traffic.authorization.
+    name: "a TCP listener on the agent gateway with a TCPRoute to an AgentgatewayBackend whose static host is an agent's Service (past its JWT)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const agw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const agent = agw && resources(doc).find((r) => isKind(r, "Service") && r.provider === agw.provider && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.metadata?.name !== (agw.inputs as any).metadata.name);
+      if (!agw || !agent) return undefined;
+      edit(agw, (o) => o.spec.listeners.push({ name: "raw", port: 9000, protocol: "TCP" }));
+      const { name } = (agent.inputs as any).metadata;
+      const backend = { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayBackend", metadata: { name: "agent-raw", namespace: "agents" }, spec: { static: { host: `${name}.agents.svc.cluster.local`, port: (agent.inputs as any).spec?.ports?.[0]?.port ?? 8080 } } };
+      addLike(doc, agw, "agent-raw-backend", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", backend);
+      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "agent-raw-tcp", namespace: "agents" }, spec: { parentRefs: [{ name: (agw.inputs as any).metadata.name, sectionName: "raw" }], rules: [{ backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "agent-raw" }] }] } };
+      return addLike(doc, agw, "agent-raw-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
     },
   },
   {

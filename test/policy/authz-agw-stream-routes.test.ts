@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { ap, allowFrom, gw, on, sa } from "./authz-support";
 
 const AGP = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
@@ -81,4 +81,31 @@ test("agent-call-graph: a TCPRoute on the agent gateway to an agent skips its JW
   assert.equal((await runAgents(route, net)).length, 1);
   const allowed = (await runStack(agentCallGraph, [...base, route, net], { requireAgentJwt: false, extraCallers: { agents: ["batch/runner"] } })).violations;
   assert.deepEqual(allowed, []);
+});
+
+test("agent-call-graph: a TCPRoute or TLSRoute to an AgentgatewayBackend whose static or a2a host is a tool's or an agent's Service reaches it as the Service would (v1.4.1 tcpproxy.rs dials a static host)", async () => {
+  const backend = (ns: string, name: string, spec: Record<string, unknown>) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `${ns}-agbe-${name}`, { metadata: { name, namespace: ns }, spec });
+  const toBackend = (kind: "TCPRoute" | "TLSRoute", ns: string, parentRef: Record<string, unknown>, to: string) =>
+    on(`kubernetes:${GW}/v1:${kind}`, `${ns}-${kind}-be`, { metadata: { name: "be", namespace: ns }, spec: { parentRefs: [parentRef], rules: [{ backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: to }] }] } });
+  const tcpBe = toBackend("TCPRoute", "tools", { name: "mcp-gateway", sectionName: "raw" }, "calc");
+  const found = await run(tcpBe, backend("tools", "calc", { static: { host: "calculator.tools.svc.cluster.local", port: 8080 } }));
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /only agents may call tools: TCPRoute tools\/be on Gateway tools\/mcp-gateway listener raw sends connections to AgentgatewayBackend tools\/calc \(static host calculator\.tools\.svc\.cluster\.local: Service tools\/calculator\), and agentgateway v1\.4\.1 runs no traffic\.authorization/);
+  assert.equal((await run(tcpBe, backend("tools", "calc", { a2a: { host: "calculator", port: 8080 } }))).length, 1);
+  // A networkAuthorization pinning agents guards it as it guards a Service.
+  assert.deepEqual(await run(tcpBe, backend("tools", "calc", { static: { host: "calculator.tools", port: 8080 } }), policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
+  // The TCP proxy takes only static (and aws) backends: an mcp, ai or dynamicForwardProxy one is refused (InvalidBackendType), a host outside the namespace is no tool.
+  assert.deepEqual(await run(tcpBe, backend("tools", "calc", { mcp: { targets: [{ name: "calc", static: { host: "calculator", port: 8080 } }] } })), []);
+  assert.deepEqual(await run(tcpBe, backend("tools", "calc", { dynamicForwardProxy: {} })), []);
+  assert.deepEqual(await run(tcpBe, backend("tools", "calc", { static: { host: "example.com", port: 443 } })), []);
+  // A backend this preview cannot read yet: can't judge.
+  const unread = await runStack(agentCallGraph, [...fleet, tcpBe, backend("tools", "calc", { static: { host: UNKNOWN, port: 8080 } })], { requireAgentJwt: false });
+  assert.deepEqual(unread.violations, []);
+  assert.equal(unread.unknown.length, 1);
+  // On the agent gateway, a TLSRoute to an a2a backend naming an agent's Service skips its JWT.
+  const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Passthrough" } }] } });
+  const base = [mcp, httpRoute, callers, agentGw, sa("agents", "research-agent-v1"), ap("agents", "research", allowFrom("cluster.local/ns/agents/sa/agent-gateway"))];
+  const viaA2a = await runStack(agentCallGraph, [...base, toBackend("TLSRoute", "agents", { name: "agent-gateway" }, "research"), backend("agents", "research", { a2a: { host: "research-agent.agents.svc.cluster.local", port: 8080 } })], { requireAgentJwt: false });
+  assert.equal(viaA2a.violations.length, 1, viaA2a.violations.map((v) => v.message).join("\n"));
+  assert.match(viaA2a.violations[0].message, /TLSRoute agents\/be on Gateway agents\/agent-gateway listener tls sends connections to AgentgatewayBackend agents\/research \(a2a host research-agent\.agents\.svc\.cluster\.local: Service agents\/research-agent\)/);
 });
