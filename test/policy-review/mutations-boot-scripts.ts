@@ -8,7 +8,7 @@ import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { Mutation, resources, edit } from "./mutations-support";
 
 /** The k3s agents' instance template with `metadata` set over its own (a startup script, cloud-init user-data). */
-function withAgentMetadata(doc: ExportedDeployment, metadata: Record<string, string>) {
+export function withAgentMetadata(doc: ExportedDeployment, metadata: Record<string, string>) {
   const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate");
   return t && edit(t, (o) => (o.metadata = { ...o.metadata, ...metadata }));
 }

@@ -1,10 +1,12 @@
 /**
  * Policy-review mutations of who holds the keys: providers and their kubeconfigs, Secrets kept
  * secret, EKS endpoints, the root of trust each istiod actually reads, and the service account GCE
- * VMs hand their pods (what the k3s agents' boot scripts write: mutations-boot-scripts.ts).
+ * VMs hand their pods (what the k3s agents' boot scripts write: mutations-boot-scripts.ts, and
+ * through bash's control flow: mutations-boot-flow.ts).
  */
 import { SIG_KEY, ASSET_SIG } from "../../scripts/lib/state-signatures";
 import { bootScriptMutations } from "./mutations-boot-scripts";
+import { bootFlowMutations } from "./mutations-boot-flow";
 import { Mutation, resources, edit, istiod, addLike, cacerts, gpuDeployment, podSpecs, onFirst, isKind, withSpec } from "./mutations-support";
 
 export const credentialsMutations: Mutation[] = [
@@ -53,6 +55,7 @@ export const credentialsMutations: Mutation[] = [
     },
   },
   ...bootScriptMutations,
+  ...bootFlowMutations,
   {
     // The vLLM servers take HF_TOKEN from the hf-token Secret: given as a literal instead, the token
     // sits in the Deployment's state and in its pod spec for every reader of Deployments.

@@ -1,0 +1,48 @@
+/**
+ * Policy-review mutations of the k3s agents' startup scripts through bash 5.2's control flow
+ * (policy/lib/shell-flow.ts): a join token reaching the file token-file names on one path bash may
+ * take, past an `exec` that moves the output away only on another (an `if`, a `case` clause, an
+ * `&&` arm), on a loop's next pass, or through the last element of a pipeline that `shopt -s
+ * lastpipe` runs in the shell itself. Each is in the instance template's metadata, not declared secret.
+ */
+import { Mutation } from "./mutations-support";
+import { withAgentMetadata } from "./mutations-boot-scripts";
+
+const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+
+/** A startup script for the k3s agents, each sending the join token into the token file on some path bash may take. */
+const FLOW_SCRIPTS: [string, string][] = [
+  [
+    // An `if` without `else` may run no branch (Bash Reference Manual 3.2.5.2): without QUIET the output stays on the token file.
+    "the k3s agents' join token echoed after exec > sent their startup script's output into the file token-file names, an exec >/dev/null only in an if that may not run",
+    "exec >/etc/rancher/k3s/token\nif [ -n \"$QUIET\" ]; then\n  exec >/dev/null\nfi\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+  ],
+  [
+    // A `case` runs the clause whose pattern matches (3.2.5.2): on an agent the exec > there sends the echo to the token file.
+    "the k3s agents' join token echoed after a case clause's exec > sent their startup script's output into the file token-file names on agents",
+    "case \"$(hostname)\" in\n  *agent*) exec >/etc/rancher/k3s/token;;\n  *) exec >/var/log/boot.log;;\nesac\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+  ],
+  [
+    // The command after `&&` runs only as the one before it succeeds (3.2.4 Lists): without QUIET the exec >/dev/null does not run.
+    "the k3s agents' join token echoed after exec > sent their startup script's output into the file token-file names, an exec >/dev/null only after a && that may fail",
+    "exec >/etc/rancher/k3s/token\n[ -n \"$QUIET\" ] && exec >/dev/null\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+  ],
+  [
+    // A loop's body runs again (3.2.5.1): on the second pass the echo follows the first pass's exec >.
+    "the k3s agents' join token echoed by an until loop's body before the exec > that sends the next pass's output into the file token-file names",
+    "until [ -s /etc/rancher/k3s/token ]; do\n  echo Zq8vN3pL0xR7sT2w\n  exec >/etc/rancher/k3s/token\ndone\nexec >/var/log/boot.log\n",
+  ],
+  [
+    // With lastpipe on and job control off, as in a script, a pipeline's last element runs in the shell (3.2.3, 4.3.2 shopt):
+    // the group's exec 3> opens the token file on descriptor 3 for what follows.
+    "the k3s agents' join token echoed to descriptor 3, which a { …; } group ending a pipeline opened on the file token-file names under shopt -s lastpipe",
+    "shopt -s lastpipe\necho join | { exec 3>/etc/rancher/k3s/token; }\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
+  ],
+];
+
+/** Each of FLOW_SCRIPTS as the k3s agents' startup script. */
+export const bootFlowMutations: Mutation[] = FLOW_SCRIPTS.map(([name, script]) => ({
+  name,
+  policy: "sensitive-values-secret",
+  apply: (doc) => withAgentMetadata(doc, { "startup-script": `#!/bin/bash\n${TOKEN_FILE}${script}` }),
+}));
