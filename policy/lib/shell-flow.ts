@@ -6,8 +6,8 @@
  * testing the next patterns (read as may go on); `while`/`until`/`for`/`select` run their body
  * none or many times (3.2.5.1, the `while`/`until` test with it); the command after `&&` or `||`
  * runs only as the one before it ends (3.2.4 Lists). And whether `shopt -s lastpipe` is on, under
- * which, job control being off in a script, a pipeline's last element runs in the shell itself
- * (3.2.3 Pipelines, 4.3.2 lastpipe). Read by shell-output.ts.
+ * which, job control being off in a script (until `set -m`), a pipeline's last element runs in the
+ * shell itself (3.2.3 Pipelines, 4.3.2 lastpipe). Read by shell-output.ts.
  */
 import { atCommandStart, CaseFrame, caseReads, reserved } from "./shell-commands";
 import { walk } from "./shell-scan";
@@ -116,18 +116,57 @@ function andOr(text: string, s: Structure, compound: Flow[]): Flow[] {
   return out;
 }
 
+/** A command turning an option on or off, where it stands. */
+type Change = { at: number; on: boolean };
+
+/** The `shopt -s`/`-u` commands naming `lastpipe` (4.3.2 The Shopt Builtin). */
+const lastpipeChanges = (text: string): Change[] =>
+  [...text.matchAll(/\bshopt[ \t]+-([su])\b[^\n;&|)]*\blastpipe\b/g)].map((m) => ({ at: m.index!, on: m[1] === "s" }));
+
 /**
- * Whether `shopt -s lastpipe` is on at `at`: "maybe" where a `shopt` that sets or unsets it may not
- * have run (in a flow's arm not holding `at`); only those whose change `reaches` `at` count (not one in a
- * subshell or a function body that does not hold it).
+ * The `set` commands turning job control on or off (4.3.1 The Set Builtin): `m` in a `-`/`+` option
+ * word (`-m`, `-eum`), or `monitor` after one holding `o` (`-o monitor`, `-eo monitor`), the last
+ * one written deciding; `--`, `-` or a word that is no option ends the options.
  */
-export function lastpipeAt(text: string, all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
+function monitorChanges(text: string): Change[] {
+  const out: Change[] = [];
+  for (const m of text.matchAll(/\bset[ \t]+([^\n;&|)#]*)/g)) {
+    const words = m[1].trim().split(/[ \t]+/);
+    let on: boolean | undefined;
+    for (let k = 0; k < words.length; k++) {
+      const w = /^([-+])([a-zA-Z]+)$/.exec(words[k]);
+      if (!w) break;
+      if (w[2].includes("m")) on = w[1] === "-";
+      if (w[2].includes("o") && words[k + 1] !== undefined) if (words[++k] === "monitor") on = w[1] === "-";
+    }
+    if (on !== undefined) out.push({ at: m.index!, on });
+  }
+  return out;
+}
+
+/**
+ * Whether an option is on at `at` after its `changes` (off at the start): "maybe" where one that
+ * sets or unsets it may not have run (in a flow's arm not holding `at`); only those whose change
+ * `reaches` `at` count (not one in a subshell or a function body that does not hold it).
+ */
+function optionAt(text: string, changes: Change[], all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
   let on: boolean | "maybe" = false;
-  for (const m of text.matchAll(/\bshopt[ \t]+-([su])\b[^\n;&|)]*\blastpipe\b/g)) {
-    if (m.index! >= at || !atCommandStart(text, m.index!) || !reaches(m.index!)) continue;
-    const set = m[1] === "s";
-    const sure = !all.some((f) => f.arms.some(([from, to]) => from <= m.index! && m.index! < to && !(from <= at && at < to)));
-    on = sure ? set : on === set ? on : "maybe";
+  for (const c of changes) {
+    if (c.at >= at || !atCommandStart(text, c.at) || !reaches(c.at)) continue;
+    const sure = !all.some((f) => f.arms.some(([from, to]) => from <= c.at && c.at < to && !(from <= at && at < to)));
+    on = sure ? c.on : on === c.on ? on : "maybe";
   }
   return on;
+}
+
+/**
+ * Whether a pipeline's last element at `at` runs in the shell itself: `shopt -s lastpipe` is on and
+ * job control off (4.3.2: lastpipe takes effect only when job control is not active; bash 5.2
+ * execute_cmd.c execute_pipeline tests `lastpipe_opt && job_control == 0`), which a script starts
+ * with and `set -m` turns on; "maybe" where either may be so (optionAt).
+ */
+export function lastpipeAt(text: string, all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
+  const lastpipe = optionAt(text, lastpipeChanges(text), all, at, reaches);
+  const monitor = lastpipe === false ? false : optionAt(text, monitorChanges(text), all, at, reaches);
+  return monitor === true ? false : monitor === "maybe" ? "maybe" : lastpipe;
 }

@@ -85,3 +85,26 @@ test("sensitive-values-secret: an exec in one branch reaches that branch and wha
   ]);
   clean([`if [ -n "$R" ]; then exec >${TOKEN}; else echo ${T}; fi\n`, `case $R in a) exec >${TOKEN};; b) echo ${T};; esac\n`]);
 });
+
+// lastpipe takes effect only while job control is off (Bash Reference Manual 4.3.2 shopt lastpipe;
+// bash 5.2 execute_cmd.c execute_pipeline: `lastpipe_opt && job_control == 0`): after `set -m` (or
+// `-o monitor`) the last element runs in a subshell again, its exec reaching nothing after it
+// (checked on bash 5.2.15). Before, these were reported.
+test("sensitive-values-secret: set -m turns lastpipe's effect off until set +m", () => {
+  clean([
+    `set -m\nshopt -s lastpipe\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `shopt -s lastpipe\nset -o monitor\necho go | { exec 3>${TOKEN}; }\necho ${T} >&3\n`,
+    `shopt -s lastpipe\nset -eum\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `shopt -s lastpipe\nset -eo monitor -u\necho go | exec >${TOKEN}\necho ${T}\n`,
+  ]);
+  writes([
+    `set -m\nset +m\nshopt -s lastpipe\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `shopt -s lastpipe\nset -m\nset +o monitor\necho go | exec >${TOKEN}\necho ${T}\n`,
+    // Job control may be on or off: the exec may persist.
+    `shopt -s lastpipe\n[ -t 0 ] && set -m\necho go | exec >${TOKEN}\necho ${T}\n`,
+    // set -m in a subshell ends with it (3.7.3).
+    `shopt -s lastpipe\n( set -m )\necho go | exec >${TOKEN}\necho ${T}\n`,
+    // -- ends the options: -m after it is a positional parameter.
+    `shopt -s lastpipe\nset -- -m\necho go | exec >${TOKEN}\necho ${T}\n`,
+  ]);
+});
