@@ -18,6 +18,7 @@ import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { pickerMutations } from "./mutations-pickers";
 import { pickerReleaseMutations } from "./mutations-picker-releases";
+import { pickerNullMutations } from "./mutations-picker-nulls";
 import { gatewayMutations } from "./mutations-gateways";
 import { rateLimitMutations } from "./mutations-rate-limits";
 import { spellingMutations } from "./mutations-spellings";
@@ -121,6 +122,7 @@ export const mutations: Mutation[] = [
   ...poolsGpuMutations,
   ...pickerMutations,
   ...pickerReleaseMutations,
+  ...pickerNullMutations,
   ...gatewayMutations,
   ...rateLimitMutations,
   ...spellingMutations,

@@ -1,0 +1,57 @@
+/**
+ * Review mutations of chart-installed endpoint pickers whose values hold a null, as Helm v3.20.2
+ * keeps it (chartutil coalesce drops a user's null only over a default of the chart's own values,
+ * and keeps every null under a subchart's key, which it coalesces merging) and the chart renders
+ * it: llm-d-router v0.10.0's routerlib and GIE v1.5.0's epplib. Split from
+ * mutations-picker-releases.ts by concept (and size), whose addPickerRelease installs each release.
+ */
+import type { Mutation } from "./mutations-support";
+import { addPickerRelease } from "./mutations-picker-releases";
+
+export const pickerNullMutations: Mutation[] = [
+  {
+    // Helm v3.20.2 chartutil coalesce keeps a null the chart's values have no default for (router.proxy.configMap has none);
+    // routerlib v0.10.0's mergeOverwrite lays it over the envoy preset's envoy.yaml and proxyConfigMapData renders tpl (toString nil):
+    // the text "<nil>", which Envoy refuses as its bootstrap ("Unable to convert YAML as JSON"), so the proxy crash-loops.
+    name: "an llm-d-router-standalone Helm release whose null router.proxy.configMap.data envoy.yaml renders the Envoy proxy's config as the text <nil>",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-nil", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { data: { "envoy.yaml": null } } } },
+      }),
+  },
+  {
+    // The same null on router.proxy.configMap: the merged configMap is null, so routerlib _config.yaml renders no proxy ConfigMap,
+    // while the envoy preset's volume still mounts ConfigMap envoy, which nothing renders.
+    name: "an llm-d-router-standalone Helm release whose null router.proxy.configMap leaves its Envoy preset's volume mounting a ConfigMap nothing renders",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-nocm", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: null } },
+      }),
+  },
+  {
+    // A null router.proxy.configMap.name: routerlib v0.10.0's mergeOverwrite lays it over the preset's name, and _config.yaml
+    // prints `name: {{ $proxy.configMap.name }}` with no default, which Helm v3.20.2's engine renders as "": Helm cannot install it.
+    name: "an llm-d-router-standalone Helm release whose null router.proxy.configMap.name renders its proxy's ConfigMap without a name",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "router-proxy-noname", "llm-d-router-standalone", {
+        router: { modelServers: { matchLabels: { app: "llama-router" } }, inferencePool: { create: false }, proxy: { configMap: { name: null } } },
+      }),
+  },
+  {
+    // Helm v3.20.2 chartutil coalesce keeps a null no chart default covers (neither chart has router.epp.flags); routerlib
+    // v0.10.0 _deployment.yaml prints it "--grpc-port=<nil>", which pflag cannot parse as an int: the picker exits at start.
+    name: "an llm-d-router-gateway Helm release whose null router.epp.flags.grpc-port renders --grpc-port=<nil>, which the picker refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "router-flag-nil", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "grpc-port": null } } } }),
+  },
+  {
+    // A string flag's null is kept and printed alike: "--config-file=<nil>" after the chart's own (pflag keeps the last), and
+    // llm-d-router v0.10.0's runner reads its config with os.ReadFile("<nil>") from / (Dockerfile.epp WORKDIR): it exits at start.
+    name: "an llm-d-router-gateway Helm release whose null router.epp.flags.config-file renders --config-file=<nil>, a file the picker cannot read",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "router-file-nil", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "config-file": null } } } }),
+  },
+];
