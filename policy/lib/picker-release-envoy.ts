@@ -2,8 +2,10 @@
  * Envoy configs of llm-d-router-standalone v0.10.0's proxy, read as Envoy reads its bootstrap: the
  * envoy preset's envoy.yaml (values.yaml router.proxy.presets.envoy, as routerlib _helpers.tpl fills
  * in its ext_proc host and TLS) and an envoy.yaml of the values' or the stack's own. Split from
- * picker-release-proxy.ts, which decides which of them the proxy runs.
+ * picker-release-proxy.ts, which decides which of them the proxy runs. Also what Envoy makes of an
+ * envoy.yaml holding no bootstrap at all, there and in GIE v1.5.0's standalone chart's sidecar.
  */
+import * as yaml from "js-yaml";
 import { dig } from "./k8s";
 import { goTruthy, isObject, list, yamlMapping } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
@@ -85,3 +87,21 @@ export function parseEnvoy(text: string, from: string): EnvoyView | undefined {
   const tls = isObject(transport) && (transport.name === "envoy.transport_sockets.tls" || String(dig(transport, "typed_config.@type") ?? "").endsWith(".UpstreamTlsContext"));
   return { ...view, extProc: { host, port, tls } };
 }
+
+/**
+ * Whether an envoy.yaml holds no bootstrap: Envoy's MessageUtil::loadFromYaml (MessageUtil::
+ * loadFromFile of its -c path) converts only a YAML map or list into the Bootstrap, and refuses an
+ * empty document (empty text, only blanks or comments, a YAML null) or a scalar (such as the text
+ * "<nil>"). Text that is not YAML is refused otherwise, and not read here (false).
+ */
+export function noBootstrap(text: string): boolean {
+  try {
+    const doc = yaml.load(text);
+    return doc === null || doc === undefined || typeof doc !== "object";
+  } catch {
+    return false;
+  }
+}
+
+/** What Envoy does with such a bootstrap, as the verdicts say it. */
+export const bootstrapRefused = (text: string) => `exits at start ("Unable to convert YAML as JSON: ${text.trim()}") and crash-loops`;

@@ -14,7 +14,7 @@ import { givenFlags, goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 import { llmdProxy } from "./picker-release-proxy";
-import { presetExtProcHost } from "./picker-release-envoy";
+import { bootstrapRefused, noBootstrap, presetExtProcHost } from "./picker-release-envoy";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -104,29 +104,55 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
 }
 
 /**
- * Whether the pod runs the Envoy sidecar of GIE v1.5.0's standalone chart with the chart's own
- * envoy.yaml (standalone/values.yaml inferenceExtension.sidecar: enabled, its ConfigMap `envoy`
- * mounted at /etc/envoy, run with `-c /etc/envoy/envoy.yaml`). A sidecar whose config, command,
- * args or volumes the values replace runs a config not read here. Helm reads a null `enabled` as
- * deleting the default, so off.
+ * The envoy.yaml the Envoy sidecar of GIE v1.5.0's standalone chart runs with, where the values
+ * leave the rest of the sidecar as standalone/values.yaml has it (inferenceExtension.sidecar:
+ * enabled, its ConfigMap `envoy` mounted at /etc/envoy, run with `-c /etc/envoy/envoy.yaml`):
+ * `chart` for the chart's own, else the text of configMap.data["envoy.yaml"], which epplib
+ * _config.yaml renders with toYaml (no tpl). A null there is kept (Helm v3.20.2 chartutil coalesces
+ * the subchart key inferenceExtension merging, childChartMergeTrue) and rendered `envoy.yaml: null`,
+ * which the API server stores as an empty value. Undefined where the sidecar is off (Helm reads a
+ * null `enabled` as deleting the default) or its ConfigMap, command, args or volumes are replaced.
  */
-function gieDefaultSidecar(rel: ChartRelease): boolean {
-  if (rel.chart !== "standalone") return false;
+function gieSidecarEnvoy(rel: ChartRelease): "chart" | { text: string; nulled: boolean } | undefined {
+  if (rel.chart !== "standalone") return undefined;
   const at = (k: string) => dig(rel.values, `inferenceExtension.sidecar.${k}`);
-  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return false;
+  if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
+  if (!["configMap.name", "command", "args", "volumes", "volumeMounts"].every((k) => at(k) === undefined)) return undefined;
   const data = at("configMap.data");
-  if (isObject(data) && "envoy.yaml" in data) return false;
-  return ["configMap.name", "command", "args", "volumes", "volumeMounts"].every((k) => at(k) === undefined);
+  if (!isObject(data) || !("envoy.yaml" in data)) return "chart";
+  const text = data["envoy.yaml"];
+  return text === null ? { text: "", nulled: true } : typeof text === "string" ? { text, nulled: false } : undefined;
+}
+
+/** Whether the pod runs GIE's standalone chart's Envoy sidecar with the chart's own envoy.yaml. */
+const gieDefaultSidecar = (rel: ChartRelease): boolean => gieSidecarEnvoy(rel) === "chart";
+
+/**
+ * GIE's standalone chart's Envoy sidecar given an envoy.yaml of the values' own that holds no
+ * bootstrap (empty, blank, only comments, or null): Envoy exits at start, as llm-d-router-standalone's
+ * proxy does on its null envoy.yaml (picker-release-proxy.ts), and the picker's pod is never Ready.
+ */
+function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
+  const own = gieSidecarEnvoy(rel);
+  if (own === undefined || own === "chart" || !noBootstrap(own.text)) return;
+  const what = own.nulled
+    ? "null, which Helm v3 keeps (the chart's default for it sits under its subchart's key inferenceExtension, which chartutil coalesces merging: childChartMergeTrue, helm#31919), so epplib _config.yaml renders it (toYaml) as `envoy.yaml: null`, which the API server stores as an empty value"
+    : `${own.text.trim() === "" ? "empty" : "empty of config (only comments)"}, which epplib _config.yaml renders as it is (toYaml)`;
+  report(
+    `${rel.lead}: inferenceExtension.sidecar.configMap.data["envoy.yaml"] is ${what}, and the Envoy sidecar the chart runs beside the picker (inferenceExtension.sidecar, on by default) mounts ConfigMap ${rel.namespace}/envoy at /etc/envoy and reads it as its bootstrap (-c /etc/envoy/envoy.yaml): it finds no config there and ${bootstrapRefused(own.text)}, so the picker's pod is never Ready, its Service has no endpoint, and every request through the sidecar fails; drop the entry to run the chart's envoy.yaml, or give it an envoy.yaml of your own (or set inferenceExtension.sidecar.enabled false)`,
+    rel.resource.urn,
+  );
 }
 
 /**
  * The standalone chart's envoy.yaml sends every request's ext_proc call to the picker at
  * 127.0.0.1:9002 over TLS (cluster ext_proc, an UpstreamTlsContext), with no failure_mode_allow:
  * a picker moved off 9002 (--grpc-port) or serving plaintext (--secure-serving=false) fails them,
- * and with them every request through the sidecar.
+ * and with them every request through the sidecar. A sidecar given an envoy.yaml of the values' own
+ * is judged on that (checkGieSidecarConfig).
  */
 export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
-  if (!gieDefaultSidecar(rel)) return;
+  if (!gieDefaultSidecar(rel)) return checkGieSidecarConfig(rel, report);
   const rendered = giePickerArgs(rel.values, rel.chart);
   if (!rendered || !("args" in rendered)) return;
   const container = { args: rendered.args };

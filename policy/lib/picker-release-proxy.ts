@@ -20,7 +20,7 @@ import { goTruthy, isObject, list } from "./values";
 import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
-import { parseEnvoy, presetView, type EnvoyView } from "./picker-release-envoy";
+import { bootstrapRefused, parseEnvoy, presetView, type EnvoyView } from "./picker-release-envoy";
 
 export interface LlmdProxy {
   type: string;
@@ -243,7 +243,7 @@ export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void
       ? "the picker's pod (the proxy is its sidecar) is never Ready, so the picker Service has no endpoint and every request through the proxy fails"
       : "the proxy's pods (router.proxy.mode service) are never Ready, so every request sent to the proxy fails";
     report(
-      `${rel.lead}: router.proxy.configMap.data["envoy.yaml"] is null, which Helm v3 keeps (the chart's values have no default there; chartutil coalesce drops a null only over one) and routerlib's mergeOverwrite lays over the envoy preset's envoy.yaml, so proxyConfigMapData renders it through tpl as the text "<nil>" (sprig toString of a nil), and the Envoy proxy, reading that as its bootstrap (-c /etc/envoy/envoy.yaml), exits at start ("Unable to convert YAML as JSON: <nil>") and crash-loops, so ${never}; drop the entry to run the preset's envoy.yaml, or give it an envoy.yaml of your own`,
+      `${rel.lead}: router.proxy.configMap.data["envoy.yaml"] is null, which Helm v3 keeps (the chart's values have no default there; chartutil coalesce drops a null only over one) and routerlib's mergeOverwrite lays over the envoy preset's envoy.yaml, so proxyConfigMapData renders it through tpl as the text "<nil>" (sprig toString of a nil), and the Envoy proxy, reading that as its bootstrap (-c /etc/envoy/envoy.yaml), ${bootstrapRefused("<nil>")}, so ${never}; drop the entry to run the preset's envoy.yaml, or give it an envoy.yaml of your own`,
       rel.resource.urn,
     );
   }

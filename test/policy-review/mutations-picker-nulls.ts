@@ -54,4 +54,13 @@ export const pickerNullMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "router-file-nil", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "config-file": null } } } }),
   },
+  {
+    // Helm v3.20.2 keeps the null (the chart's envoy.yaml default sits under the subchart key inferenceExtension, which chartutil
+    // coalesces merging); GIE v1.5.0 epplib _config.yaml renders it with toYaml as `envoy.yaml: null`, an empty entry, and the
+    // Envoy sidecar (-c /etc/envoy/envoy.yaml) finds no bootstrap there (MessageUtil::loadFromYaml): it exits at start.
+    name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar.configMap.data envoy.yaml leaves its Envoy sidecar no bootstrap",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: { "envoy.yaml": null } } } } }),
+  },
 ];

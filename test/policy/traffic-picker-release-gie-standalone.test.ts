@@ -92,3 +92,18 @@ test("inference-pool-epp: a chart named standalone is read as GIE's only from GI
   assert.equal(byName.length, 1, byName.join("\n"));
   assert.match(byName[0], /^the endpoint picker of Helm release inference\/llama \(chart standalone, taken for GIE v1.5.0's by its name only: the release names no repository or OCI path\) on a: inferenceExtension.extProcPort 9012/);
 });
+
+test("inference-pool-epp: GIE's standalone chart's Envoy sidecar given an empty or null envoy.yaml (no bootstrap) exits at start", async () => {
+  // epplib _config.yaml renders sidecar.configMap.data with toYaml: "" as an empty entry, a null (kept: the default sits under
+  // the subchart's key, which Helm v3.20.2 coalesces merging) as `envoy.yaml: null`, which the API server stores as "".
+  for (const [text, said] of [["", "empty"], [null, "null, which Helm v3 keeps"], ["# none yet\n", "empty"]] as const) {
+    const got = await messages({ sidecar: { configMap: { data: { "envoy.yaml": text } } } });
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], new RegExp(`^${LEAD_RE}: inferenceExtension.sidecar.configMap.data\\["envoy.yaml"\\] is ${said}.* reads it as its bootstrap \\(-c /etc/envoy/envoy.yaml\\).*Unable to convert YAML as JSON.* crash-loops`), JSON.stringify(text));
+  }
+  // Off, or run with a config path of its own (its args replaced): not this verdict.
+  assert.deepEqual(await messages({ sidecar: { enabled: false, configMap: { data: { "envoy.yaml": null } } } }), []);
+  assert.deepEqual(await messages({ sidecar: { args: ["-c", "/etc/other/envoy.yaml"], configMap: { data: { "envoy.yaml": "" } } } }), []);
+  // The inferencepool chart's sidecar is off by default.
+  assert.deepEqual(await messages({ sidecar: { configMap: { data: { "envoy.yaml": "" } } } }, {}, "inferencepool"), []);
+});
