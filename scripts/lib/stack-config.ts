@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deploymentExportIdentity } from "./export-shape";
-import { LeadingZeroInteger, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
+import { LeadingZeroInteger, NonUtf8Binary, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
 import { misplacedKeyHint, misplacedPlatformKeys } from "../../infra/config-keys";
@@ -50,7 +50,8 @@ function qualify(project: string, key: string): string {
  * paths below `value`: `.inf`, `-.inf` and `.nan` (an object value reaches the program as JSON,
  * which has no such numbers: the CLI's Go encoding/json refuses to write them, and JSON.stringify
  * would turn them into a null the validation then misreports as "received null"), and integers
- * written with a leading zero, which the CLI reads as octal (yaml-file.ts).
+ * written with a leading zero, which the CLI reads as octal, and `!!binary` data that is no UTF-8
+ * text (yaml-file.ts).
  */
 function unrepresentable(value: unknown): { path: (string | number)[]; message: string }[] {
   return yamlScalars(value).flatMap(({ path: at, value: scalar }) => {
@@ -58,6 +59,13 @@ function unrepresentable(value: unknown): { path: (string | number)[]; message: 
       return [{
         path: at,
         message: `is written ${scalar.text}, which the Pulumi CLI's YAML reader takes as the octal number ${scalar.octal} (this render would read ${scalar.decimal}); write ${scalar.decimal} without the leading 0, or ${scalar.octal} if octal was meant (quote it for text)`,
+      }];
+    }
+    if (scalar instanceof NonUtf8Binary) {
+      const byte = scalar.bytes[scalar.offset].toString(16).padStart(2, "0");
+      return [{
+        path: at,
+        message: `is !!binary data that is not UTF-8 text (byte 0x${byte} at ${scalar.offset}): the Pulumi CLI decodes !!binary into the text its bytes spell and hands config on as JSON, which has no other bytes (Go's encoder writes U+FFFD for them); give the text itself, or the base64 of its UTF-8`,
       }];
     }
     if (typeof scalar === "number" && !Number.isFinite(scalar)) {

@@ -21,12 +21,30 @@ export class LeadingZeroInteger {
 }
 
 /**
+ * A `!!binary` scalar whose bytes are not UTF-8 text. The Pulumi CLI's yaml.v3 decodes a
+ * `!!binary` scalar's base64 into a Go string of its bytes (v3.0.1 decode.go, decoder.scalar), so
+ * UTF-8 bytes are the text they spell; any other bytes have no text the program could be handed
+ * as written (the CLI passes an object value on as JSON, whose Go encoder replaces them with
+ * U+FFFD). Kept as this marker and reported by path (stack-config.ts).
+ */
+export class NonUtf8Binary {
+  constructor(
+    readonly bytes: Uint8Array,
+    /** Where the first byte that is not UTF-8 is. */
+    readonly offset: number,
+  ) {}
+}
+
+/** Values the YAML readers leave as one scalar although they are objects: a marker, a Date. */
+const isScalarObject = (value: object): boolean => value instanceof Date || value instanceof LeadingZeroInteger || value instanceof NonUtf8Binary;
+
+/**
  * The scalars of a parsed YAML document with their paths (mapping keys, sequence indexes), depth
  * first: what the readers of stack and policy config files look through for values JSON cannot
  * carry. A LeadingZeroInteger and a Date count as scalars.
  */
 export function yamlScalars(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; value: unknown }[] {
-  if (value === null || typeof value !== "object" || value instanceof Date || value instanceof LeadingZeroInteger) return [{ path: at, value }];
+  if (value === null || typeof value !== "object" || isScalarObject(value)) return [{ path: at, value }];
   return Object.entries(value).flatMap(([k, v]) => yamlScalars(v, [...at, Array.isArray(value) ? Number(k) : k]));
 }
 
@@ -51,10 +69,31 @@ const leadingZeroInteger = new yaml.Type("tag:inference-mesh,2025:leading-zero-i
   instanceOf: LeadingZeroInteger,
 });
 
-/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them). */
+/**
+ * `!!binary` as yaml.v3 reads it: the text its base64 decodes to (js-yaml's own type makes a
+ * Uint8Array, which JSON turned into a mapping of byte indexes), or a NonUtf8Binary. The base64
+ * is checked and decoded by js-yaml's type, which skips line breaks as Go's decoder does.
+ */
+const BINARY_TAG = "tag:yaml.org,2002:binary";
+const defaultTypes = yaml.DEFAULT_SCHEMA as unknown as { implicit: yaml.Type[]; explicit: { tag: string; resolve(data: unknown): boolean; construct(data: string): unknown }[] };
+const jsYamlBinary = defaultTypes.explicit.find((t) => t.tag === BINARY_TAG)!;
+const binaryText = new yaml.Type(BINARY_TAG, {
+  kind: "scalar",
+  resolve: (data: unknown) => jsYamlBinary.resolve(data),
+  construct: (data: string) => {
+    const bytes = jsYamlBinary.construct(data) as Uint8Array;
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      return new NonUtf8Binary(bytes, firstNonUtf8Byte(bytes));
+    }
+  },
+});
+
+/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them) and `!!binary` read as text. */
 export const STACK_FILE_SCHEMA = new yaml.Schema({
-  implicit: [leadingZeroInteger, ...(yaml.DEFAULT_SCHEMA as unknown as { implicit: yaml.Type[] }).implicit],
-  explicit: (yaml.DEFAULT_SCHEMA as unknown as { explicit: yaml.Type[] }).explicit,
+  implicit: [leadingZeroInteger, ...defaultTypes.implicit],
+  explicit: [...(defaultTypes.explicit as unknown as yaml.Type[]).filter((t) => t !== (jsYamlBinary as unknown)), binaryText],
 });
 
 /**
@@ -92,7 +131,7 @@ function strictUtf8(bytes: Buffer): string {
 }
 
 /** Where a sequence's lead or continuation bytes first break UTF-8's shape (0 if only its values do). */
-function firstNonUtf8Byte(bytes: Buffer): number {
+function firstNonUtf8Byte(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i];
     const width = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
@@ -139,7 +178,7 @@ export function aliasProblem(document: unknown): string | undefined {
     const value = step.value;
     let depth = step.depth;
     if (count(depth)) return excessive();
-    if (value === null || typeof value !== "object" || value instanceof Date || value instanceof LeadingZeroInteger || ArrayBuffer.isView(value)) continue;
+    if (value === null || typeof value !== "object" || isScalarObject(value) || ArrayBuffer.isView(value)) continue;
     if (open.has(value)) return `an anchor's value contains its own alias, which the Pulumi CLI's YAML reader (yaml.v3) refuses ("anchor '…' value contains itself"); alias the anchor only after its value ends`;
     if (seen.has(value)) {
       // An alias: the alias itself is counted above, what it expands to below it.

@@ -1,0 +1,43 @@
+/**
+ * Tagged scalars in a stack file, read as the Pulumi CLI reads them. Its yaml.v3 (v3.0.1
+ * decode.go, decoder.scalar) decodes a `!!binary` scalar's base64 and hands on the bytes as a Go
+ * string, so `description: !!binary aGVsbG8=` is the text `hello` to `pulumi up`; js-yaml 4.1.0
+ * makes a Uint8Array of it, which reached the platform as a mapping of byte indexes.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { repoRoot } from "../support/render";
+import { tempDir } from "../support/tmp";
+
+const shipped = (stack: string) => fs.readFileSync(path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`), "utf8");
+
+/** The local stack with a line added after the first tool's port, in a stack file of its own. */
+function withToolLine(name: string, line: string): string {
+  const file = path.join(tempDir("im-tags-"), `Pulumi.${name}.yaml`);
+  fs.writeFileSync(file, shipped("local").replace("        port: 8000\n", `        port: 8000\n        ${line}\n`));
+  return file;
+}
+
+const platformOf = (file: string, stack: string) => JSON.parse(loadStackConfig(stack, file).config["inference-mesh:platform"]);
+
+test("a !!binary scalar is the text its base64 decodes to, as the CLI's yaml.v3 hands it on", () => {
+  const text = "web search, ünïcode";
+  const file = withToolLine("binary", `description: !!binary ${Buffer.from(text).toString("base64")}`);
+  assert.equal(platformOf(file, "binary").tools[0].description, text);
+  // A block scalar's line breaks are not base64 (Go's decoder skips them, js-yaml's too).
+  const long = "x".repeat(80);
+  const folded = Buffer.from(long).toString("base64").replace(/(.{60})/, "$1\n          ");
+  const block = withToolLine("binary-block", `description: !!binary |\n          ${folded}`);
+  assert.equal(platformOf(block, "binary-block").tools[0].description, long);
+});
+
+test("a !!binary scalar whose bytes are not UTF-8 text is refused at its config path", () => {
+  const file = withToolLine("binary-bytes", `description: !!binary ${Buffer.from([0x68, 0x69, 0xff, 0xfe]).toString("base64")}`);
+  assert.throws(
+    () => loadStackConfig("binary-bytes", file),
+    (err: Error) => /inference-mesh:platform\.tools\[0\]\.description: is !!binary data that is not UTF-8 text \(byte 0xff at 2\)/.test(err.message),
+  );
+});
