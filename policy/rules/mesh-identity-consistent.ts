@@ -32,6 +32,8 @@ function firstSet(...settings: Probe<string | undefined>[]): Probe<string | unde
 /** A setting with the chart's default where unset. */
 const orDefault = (s: Probe<string | undefined>, fallback: string): Probe<string> => (s.known ? { known: true, value: s.value ?? fallback } : s);
 
+const isUnset = (s: Probe<string | undefined>) => s.known && s.value === undefined;
+
 const shown = (s: Probe<string | undefined>) => (s.known ? (s.value ?? "unset") : "(not known in this preview)");
 
 /**
@@ -146,7 +148,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod, ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name, and accept no trust domain beside istiod's and its trustDomainAliases (istio.additionalTrustDomains, ADDITIONAL_TRUST_DOMAINS, SKIP_VALIDATE_TRUST_DOMAIN); no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod (in a multi-cluster mesh every istiod release sets it as global.network, the network of the waypoints and gateways it deploys), ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name, and accept no trust domain beside istiod's and its trustDomainAliases (istio.additionalTrustDomains, ADDITIONAL_TRUST_DOMAINS, SKIP_VALIDATE_TRUST_DOMAIN); no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -160,6 +162,7 @@ export const meshIdentityConsistent: StackValidationPolicy = {
     let istiods = 0;
     let istiodReleaseCount = 0;
     let revisions = false;
+    const unnetworked: { cluster: string; r: PolicyResource; network: string; namedBy: string[] }[] = [];
     for (const [cluster, objects] of byCluster(args.resources)) {
       const resources = withRenderedIstio(objects);
       const releases = resources.filter((r) => isHelmInstall(r.type));
@@ -256,9 +259,19 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       }
       if (network) add(networks, network, cluster);
       else if (unknownNetworks.length === 0) report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
+      // The proxies istiod deploys for Gateways take their network from its global.network, not the label.
+      const namedBy = [...declared].filter(([k, v]) => !k.startsWith("istiod") && v.known && v.value === network).map(([k]) => k);
+      for (const r of network ? istiodReleases.filter((x) => isUnset(value(x, "global.network"))) : []) unnetworked.push({ cluster, r, network: network!, namedBy });
       const expectedNetwork: Probe<string | undefined> = network || unknownNetworks.length === 0 ? { known: true, value: network } : { known: false };
       const aliases = probe(() => (dig(istiod.props.values, "meshConfig.trustDomainAliases") as unknown[] | undefined ?? []).map(String));
       checkAgentgateway(cluster, resources, { trustDomain: orDefault(value(istiod, "meshConfig.trustDomain"), "cluster.local"), aliases, network: expectedNetwork, clusterId }, report, unknowns);
+    }
+    // One cluster has one network and nothing to route across: its istiod may leave it to the namespace label.
+    for (const { cluster, r, network, namedBy } of istiods > 1 ? unnetworked : []) {
+      report(
+        `cluster ${cluster}: istiod release ${releaseName(r)} sets no global.network while the cluster's network is ${network} (${namedBy.join(", ")}): the waypoints and gateways istiod deploys take their network from it (Istio 1.30.3 istio-discovery waypoint.yaml and kube-gateway.yaml ISTIO_META_NETWORK), so they run with none, which istiod counts as every network (model Proxy.InNetwork) when it filters other networks' endpoints for them (xds/endpoints ep_filters.go): an Istio ingress gateway is handed them whatever AMBIENT_ENABLE_MULTI_NETWORK_INGRESS says, and an endpoint of a network without a gateway as a pod address it cannot reach; set global.network: ${network}`,
+        r.urn,
+      );
     }
     const across = revisions ? "across clusters and istiod revisions" : "across clusters";
     if (meshIds.size > 1) report(`istiod meshID differs ${across}: ${[...meshIds].map(([k, v]) => `${k} (${v.join(", ")})`).join("; ")} (meshConfig.defaultConfig.meshId where set, else global.meshID)`);

@@ -58,6 +58,16 @@ export const multiclusterMutations: Mutation[] = [
     },
   },
   {
+    // Its waypoints and gateways take their ISTIO_META_NETWORK from it (Istio 1.30.3 istio-discovery waypoint.yaml, kube-gateway.yaml).
+    name: "a cluster's istiod without global.network (its ztunnel and istio-system still name the network)",
+    policy: "mesh-identity-consistent",
+    apply: (doc) => {
+      // One cluster has nothing to route across: only a multi-cluster stack needs it.
+      const all = resources(doc).filter(istiod);
+      return all.length > 1 ? edit(all[all.length - 1], (o) => delete o.values.global.network) : undefined;
+    },
+  },
+  {
     // An unlabelled Gateway goes to the tag default, else the default revision (Istio 1.30.3 tag_watcher.go IsMine), here no istiod's.
     name: "a cluster's istiod given revision 1-30 while its base release keeps defaultRevision default (its unlabelled east-west gateway falls to no istiod)",
     policy: "mesh-multicluster-wiring",
