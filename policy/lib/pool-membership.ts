@@ -1,11 +1,13 @@
 /**
  * What the InferencePools of one cluster must agree on with the rest of the stack, beyond each
- * pool's own wiring: every route's InferencePool backendRef names a pool that exists, and no
- * model-server workload's pods are members of two pools. Read by inference-pool-epp.
+ * pool's own wiring: every route's InferencePool backendRef names a pool that exists (one in
+ * another namespace, a pool a ReferenceGrant there opens to the route), and no model-server
+ * workload's pods are members of two pools. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf } from "./k8s";
-import { isRoute } from "./gateways";
+import { GATEWAY_GROUP, isRoute } from "./gateways";
+import { referenceAllowed } from "./reference-grants";
 import { declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
 import { list, orUnknown, probe } from "./values";
 
@@ -24,6 +26,13 @@ function poolSelector(pool: PolicyResource): Record<string, string> {
  * every request the rule would send there with a 500 ("When a BackendRef refers to a resource that
  * does not exist … requests … MUST receive a 500", HTTPRoute backendRefs), so that share of the
  * model's traffic fails. A pool a Helm chart may install into the namespace gets no verdict.
+ * A pool in another namespace is one the route may not reference unless a ReferenceGrant there
+ * opens InferencePools (group inference.networking.k8s.io) to the route's kind and namespace:
+ * Istio 1.30.3 checks the grant before the pool (gateway/conversion.go buildDestination,
+ * gatewaycommon/references.go BackendAllowed) and drops the backend (RefNotPermitted), so its
+ * share gets a 500 as for a missing pool. Istio holds only routes of a Gateway to this
+ * (route_collections.go: enforceRefGrant is !mesh), so a route whose every parent is a Service or
+ * ServiceEntry is not judged here (those mesh routes to a pool are reported on their own).
  */
 export function checkRoutePools(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   const pools = probe(() => resources.filter((r) => isInferencePool(r.type)).map((p) => ({ group: groupOf(p.type), name: meta(p.props).name, namespace: meta(p.props).namespace })));
@@ -35,18 +44,34 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
     const read = probe(() => {
       const { namespace, name } = meta(route.props);
       const refs = list(route.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule.backendRefs));
-      return { namespace, name, refs: refs.filter((b) => b?.kind === "InferencePool").map((b) => ({ group: String(b.group ?? ""), name: String(b.name), namespace: String(b.namespace ?? namespace) })) };
+      const meshOnly = list(route.props.spec?.parentRefs as { kind?: string }[]).every((p) => p?.kind === "Service" || p?.kind === "ServiceEntry");
+      return { namespace, name, meshOnly, refs: refs.filter((b) => b?.kind === "InferencePool").map((b) => ({ group: String(b.group ?? ""), name: String(b.name), namespace: String(b.namespace ?? namespace) })) };
     });
     if (!read.known) {
       pending.push(`the InferencePool backendRefs of a route on ${cluster}`);
       continue;
     }
-    const { namespace, name, refs } = read.value;
+    const { namespace, name, meshOnly, refs } = read.value;
+    const kind = route.type.split(":").pop()!;
     const seen = new Set<string>();
     for (const ref of refs) {
       const key = `${ref.group}/${ref.namespace}/${ref.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      if (!meshOnly) {
+        const allowed = probe(() => referenceAllowed({ group: GATEWAY_GROUP, kind, namespace }, { group: ref.group, kind: "InferencePool", namespace: ref.namespace, name: ref.name }, resources));
+        if (!allowed.known) {
+          pending.push(`the ReferenceGrants in ${ref.namespace} that decide whether ${kind} ${namespace}/${name} on ${cluster} may reference InferencePool ${ref.namespace}/${ref.name}`);
+          continue;
+        }
+        if (!allowed.value) {
+          report(
+            `${kind} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} is in another namespace, and no ReferenceGrant in ${ref.namespace} lets ${kind}s of ${namespace} reference it, so the gateway refuses the reference (ResolvedRefs False, RefNotPermitted) and every request its rule would send there gets a 500; add a ReferenceGrant in ${ref.namespace} from ${kind} in ${namespace} to InferencePool (group ${ref.group}), or route from ${ref.namespace}`,
+            route.urn,
+          );
+          continue;
+        }
+      }
       const named = pools.value.filter((p) => p.name === ref.name && p.namespace === ref.namespace);
       if (named.some((p) => p.group === ref.group)) continue;
       if (named.length === 0 && helmInstallsInto(resources, ref.namespace)) continue;
@@ -55,7 +80,7 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
           ? `names group ${JSON.stringify(ref.group)}, but that pool is of group ${named[0].group}, so the reference resolves to nothing`
           : `is not in the stack on ${cluster}`;
       report(
-        `${route.type.split(":").pop()} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} ${why}; every request its rule would send there gets a 500 (Gateway API), so point it at a pool of this cluster (each cluster routes to its own pools)`,
+        `${kind} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} ${why}; every request its rule would send there gets a 500 (Gateway API), so point it at a pool of this cluster (each cluster routes to its own pools)`,
         route.urn,
       );
     }

@@ -23,6 +23,7 @@ import { gatewayMutations } from "./mutations-gateways";
 import { rateLimitMutations } from "./mutations-rate-limits";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
+import { routeRefMutations } from "./mutations-route-refs";
 
 export type { Mutation } from "./mutations-support";
 
@@ -120,6 +121,7 @@ export const mutations: Mutation[] = [
   ...imageMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
+  ...routeRefMutations,
   ...pickerMutations,
   ...pickerReleaseMutations,
   ...pickerNullMutations,

@@ -80,6 +80,38 @@ test("inference-pool-epp: a route's InferencePool backendRef must name a pool of
   assert.deepEqual(await messages([...fleet(), chart, route([{ name: "llama-v3", weight: 100 }])]), []);
 });
 
+test("inference-pool-epp: a route's InferencePool backendRef to another namespace needs a ReferenceGrant there (Gateway API RefNotPermitted)", async () => {
+  const GRANT = "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant";
+  const fromApps = (to: Record<string, unknown>, from: Record<string, unknown> = {}, namespace = "inference") =>
+    on(GRANT, `grant-${namespace}-${JSON.stringify({ to, from })}`, { metadata: { name: "apps-routes", namespace }, spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "apps", ...from }], to: [to] } });
+  const pools = { group: "inference.networking.k8s.io", kind: "InferencePool" };
+  // The route lives in apps and names the pools of inference; the Gateway is inference's.
+  const cross = (parentRefs: unknown[] = [{ name: "inference-gateway", namespace: "inference" }]) =>
+    on(ROUTE, "cross", {
+      metadata: { name: "llama", namespace: "apps" },
+      spec: { parentRefs, rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-v1", namespace: "inference", weight: 95 }, { group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-v2", namespace: "inference", weight: 5 }] }] },
+    });
+  const refused = await messages([...fleet(), cross()]);
+  assert.equal(refused.length, 2, refused.join("\n"));
+  assert.match(refused[0], /^HTTPRoute apps\/llama on a: backendRef InferencePool inference\/llama-v1 is in another namespace, and no ReferenceGrant in inference lets HTTPRoutes of apps reference it, so the gateway refuses the reference \(ResolvedRefs False, RefNotPermitted\) and every request its rule would send there gets a 500/);
+  for (const [what, grants] of [
+    ["every pool of inference", [fromApps(pools)]],
+    ["each pool by name", [fromApps({ ...pools, name: "llama-v1" }), fromApps({ ...pools, name: "llama-v2" })]],
+  ] as const) {
+    assert.deepEqual(await messages([...fleet(), cross(), ...grants]), [], what);
+  }
+  for (const [what, grant, count] of [
+    ["one pool by name only", fromApps({ ...pools, name: "llama-v1" }), 1],
+    ["the core group (Services), not InferencePools", fromApps({ group: "", kind: "InferencePool" }), 2],
+    ["the legacy pool group", fromApps({ ...pools, group: "inference.networking.x-k8s.io" }), 2],
+    ["GRPCRoutes, not HTTPRoutes", fromApps(pools, { kind: "GRPCRoute" }), 2],
+    ["routes of another namespace", fromApps(pools, { namespace: "agents" }), 2],
+    ["a grant in the route's namespace", fromApps(pools, {}, "apps"), 2],
+  ] as const) {
+    assert.equal((await messages([...fleet(), cross(), grant])).length, count, what);
+  }
+});
+
 test("inference-pool-epp: no model server is a member of two pools", async () => {
   // The stable pool broadened to the model: it also holds the canary's servers.
   const broad = await messages([pool("v1", { "app.kubernetes.io/name": "llama" }), servers("v1"), ...picker("v1"), pool("v2"), servers("v2"), ...picker("v2")]);
