@@ -5,7 +5,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { createHash } from "crypto";
 import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
-import { GATEWAY_GROUP, gatewayResource } from "./gateways";
+import { GATEWAY_GROUP, gatewayResource, isGateway } from "./gateways";
 import { probe, Probe } from "./values";
 import { releaseNamespace } from "./release-namespace";
 
@@ -112,6 +112,24 @@ export function agentgatewayProxyName(gatewayName: string): string {
   if (gatewayName.length <= 63) return gatewayName;
   const head = gatewayName.slice(0, 50);
   return `${head.endsWith("-") ? head.slice(0, -1) : head}-${createHash("sha256").update(gatewayName).digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * The Gateway of an agentgateway class (`classes`, {@link agentgatewayClasses}) in `namespace` whose
+ * proxy's Service is `name`: the Gateway's own name, which agentgateway's controller shortens past
+ * 63 characters ({@link agentgatewayProxyName}; Istio's experimental controller keeps it). One
+ * readable match is the one; "unknown" while none is and a Gateway this preview cannot read
+ * (namespace, name or class) may be it.
+ */
+export function agentgatewayProxy(resources: readonly PolicyResource[], namespace: string, classes: Map<string, string>, name: string): PolicyResource | undefined | "unknown" {
+  const serviceOf = (gw: PolicyResource) => (classes.get(gw.props.spec?.gatewayClassName)?.startsWith("Istio's") ? meta(gw.props).name : agentgatewayProxyName(meta(gw.props).name));
+  let unknown = false;
+  for (const gw of resources.filter((r) => isGateway(r.type))) {
+    const match = probe(() => meta(gw.props).namespace === namespace && classes.has(gw.props.spec?.gatewayClassName) && serviceOf(gw) === name);
+    if (match.known && match.value) return gw;
+    unknown ||= !match.known;
+  }
+  return unknown ? "unknown" : undefined;
 }
 
 export const USE_WAYPOINT = "istio.io/use-waypoint";

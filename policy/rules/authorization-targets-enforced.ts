@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { agentgatewayClasses, agentgatewayProxyName, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointOf } from "../lib/authz-targets";
+import { agentgatewayClasses, agentgatewayProxy, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointGateway, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, meta } from "../lib/k8s";
 import { isGateway } from "../lib/gateways";
 import { admitsNamespace } from "../lib/listener-routes";
@@ -134,7 +134,11 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
     const roots = ctx.roots.roots.map((x) => x.namespace);
     return roots.includes(ctx.namespace) ? undefined : `binds nothing from namespace ${ctx.namespace}: istiod attaches a GatewayClass target only from Istio's root namespace (${roots.join(", ")}), so nothing enforces it; move it there or target a Gateway`;
   }
-  if (ref.kind === "Gateway") return gatewayProblem(`${ctx.namespace}/${ref.name}`, ctx, "");
+  if (ref.kind === "Gateway") {
+    const key = `${ctx.namespace}/${ref.name}`;
+    const gw = gatewayAt(key, ctx, "the Gateway it targets");
+    return gw && gw !== "unknown" ? gatewayProblem(gw, key, ctx, "") : undefined;
+  }
   // A Service or ServiceEntry: only the waypoint it is enrolled with enforces it. Labels a
   // `<Kind>Patch` of the stack sets count too (server-side apply adds them to the object's).
   const [targetGroup, kind] = ref.kind === "Service" ? ["core", "Service"] : ["networking.istio.io", "ServiceEntry"];
@@ -143,7 +147,11 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
   // An agentgateway proxy's Service is its controller's, named after the Gateway and labelled with
   // the Gateway's spec.infrastructure.labels (v1.4.1 deployer agentgateway_parameters.go
   // GatewayLabels, helm templates/service.yaml).
-  const proxy = kind === "Service" && !target.some((x) => !isPatch(x.type)) ? agentgatewayProxy(ref.name, ctx) : undefined;
+  const proxy = kind === "Service" && !target.some((x) => !isPatch(x.type)) ? agentgatewayProxy(ctx.resources, ctx.namespace, ctx.classes, ref.name) : undefined;
+  if (proxy === "unknown") {
+    ctx.pending.push(`the name or class of a Gateway in namespace ${ctx.namespace} on cluster ${ctx.cluster}, which decides whether Service ${ref.name} is an agentgateway proxy's`);
+    return undefined;
+  }
   // Enrolment outside the stack cannot be judged: the object or its namespace is not rendered here.
   if ((!target.some((x) => !isPatch(x.type)) && !proxy) || !ns.some((x) => !isPatch(x.type))) return undefined;
   const labelsOf = (xs: PolicyResource[]) => Object.assign({}, ...xs.map((x) => ({ ...(meta(x.props).labels ?? {}) }))) as Record<string, string>;
@@ -153,11 +161,25 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
     return undefined;
   }
   const waypoint = waypointOf(labels.value.own, labels.value.ns, ctx.namespace);
-  const missing = waypoint && (missingWaypoint(waypoint, ctx) ?? deniedAttachment(waypoint, labels.value.ns, ctx) ?? noServiceTraffic(waypoint, ctx));
+  const gw = waypoint ? gatewayAt(waypoint, ctx, `the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name}`) : undefined;
+  if (gw === "unknown") return undefined;
+  const missing = waypoint && (gw ? (deniedAttachment(gw, waypoint, labels.value.ns, ctx) ?? noServiceTraffic(gw, waypoint, ctx)) : missingWaypoint(waypoint, ctx));
   if (missing) return `binds nothing: ${ref.kind} ${ctx.namespace}/${ref.name} is enrolled (istio.io/use-waypoint on ${USE_WAYPOINT in labels.value.own ? "it" : `namespace ${ctx.namespace}`}) with waypoint ${waypoint}, ${missing}`;
   const optOut = labels.value.own[USE_WAYPOINT] === "none" ? `it opts out with istio.io/use-waypoint: none${proxy ? `, which agentgateway's controller copies onto it from Gateway ${ctx.namespace}/${ref.name}'s spec.infrastructure.labels` : ""}` : undefined;
   if (!waypoint) return `binds nothing: no waypoint serves ${ref.kind} ${ctx.namespace}/${ref.name} (${optOut ?? `neither it nor namespace ${ctx.namespace} carries istio.io/use-waypoint`}), istiod attaches Service and ServiceEntry targets only at a waypoint and ztunnel ignores targetRefs, so nothing enforces it; ${proxy ? `its pods are agentgateway's proxy, outside the ambient data plane: ${AGW_REMEDY}` : "enroll it with a waypoint or bind the policy by selector"}`;
-  return gatewayProblem(waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
+  return gw && gatewayProblem(gw, waypoint, ctx, ` (the waypoint of ${ref.kind} ${ctx.namespace}/${ref.name})`);
+}
+
+/**
+ * The stack's Gateway `key` (`namespace/name`, {@link waypointGateway}), undefined where it holds
+ * none, or "unknown" (noted as can't judge) while a Gateway whose namespace or name this preview
+ * cannot read may be it: taking it for that Gateway, or for none, would decide the verdict.
+ */
+function gatewayAt(key: string, ctx: Ctx, role: string): PolicyResource | undefined | "unknown" {
+  const gw = probe(() => waypointGateway(ctx.resources, key));
+  if (gw.known) return gw.value;
+  ctx.pending.push(`the namespace or name of a Gateway on cluster ${ctx.cluster} that may be ${key} (${role})`);
+  return "unknown";
 }
 
 /**
@@ -165,11 +187,11 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
  * its namespace on the cluster but renders no Gateway of that name there. istiod then gives the
  * target no waypoint (Istio 1.30.3 ambient/waypoints.go fetchWaypointForTarget: WaypointIsNotReady,
  * no fallback to the namespace's), so ztunnel sends its traffic straight to the pods. Undefined
- * where the waypoint may be made elsewhere (its namespace is not the stack's) or exists.
+ * where the waypoint may be made elsewhere (its namespace is not the stack's). Called only where
+ * the stack holds no Gateway of that name ({@link gatewayAt}).
  */
 function missingWaypoint(key: string, ctx: Ctx): string | undefined {
-  const [namespace, name] = key.split("/");
-  if (ctx.resources.some((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, true))) return undefined;
+  const namespace = key.split("/")[0];
   if (!objects(ctx.resources, "core", "Namespace", undefined, namespace).some((x) => !isPatch(x.type))) return undefined;
   const here = ctx.resources.filter((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && x.props.spec?.gatewayClassName === WAYPOINT_CLASS, false));
   const others = here.length > 0 ? ` (its waypoints there: ${here.map((x) => meta(x.props).name).join(", ")})` : "";
@@ -190,11 +212,9 @@ const classOf = (gw: PolicyResource, ctx: Ctx) =>
  * waypoint (Istio 1.30.3 ambient/waypoints.go makeAllowedRoutes, AllowsAttachmentFromNamespace).
  * Not judged where an inbound-binding annotation picks another listener, or a value is unknown.
  */
-function deniedAttachment(key: string, nsLabels: Record<string, string>, ctx: Ctx): string | undefined {
+function deniedAttachment(gw: PolicyResource, key: string, nsLabels: Record<string, string>, ctx: Ctx): string | undefined {
   // No early pass for the waypoint's own namespace: istiod applies a Selector to it too (AllowsAttachmentFromNamespace).
-  const [namespace, name] = key.split("/");
-  const gw = ctx.resources.find((x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, false));
-  if (!gw) return undefined;
+  const namespace = key.split("/")[0];
   const read = probe(() => {
     if (meta(gw.props).annotations?.[WAYPOINT_INBOUND_BINDING] !== undefined) return undefined;
     // istiod reads the binding from the Gateway, else its GatewayClass (ambient/waypoints.go getGatewayOrGatewayClassAnnotation).
@@ -220,10 +240,7 @@ const WAYPOINT_FOR = "istio.io/waypoint-for";
  * no Service or ServiceEntry to it (Istio 1.30.3 ambient/waypoints.go fetchWaypointForService:
  * UnsupportedTrafficType; the policy's status says AncestorNotBound).
  */
-function noServiceTraffic(key: string, ctx: Ctx): string | undefined {
-  const [namespace, name] = key.split("/");
-  const gw = ctx.resources.find((x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === namespace && meta(x.props).name === name, false));
-  if (!gw) return undefined;
+function noServiceTraffic(gw: PolicyResource, key: string, ctx: Ctx): string | undefined {
   const traffic = probe(() => waypointTraffic(gw, ctx));
   if (!traffic.known) {
     ctx.pending.push(`the ${WAYPOINT_FOR} of waypoint ${key} on cluster ${ctx.cluster} (or its class), which decides whether it serves Services`);
@@ -257,10 +274,8 @@ function idleWaypoint(gw: PolicyResource, key: string, ctx: Ctx): string | undef
   return `binds waypoint ${key}, which takes no traffic (${WAYPOINT_FOR}: ${traffic.value.value} on ${traffic.value.from}): istiod binds neither Services nor workloads to it (ambient/waypoints.go: UnsupportedTrafficType), so nothing passes it and nothing enforces this policy; label it ${WAYPOINT_FOR}: service, workload or all`;
 }
 
-/** Why a Gateway (`namespace/name`) enforces no Istio policy: one of an agentgateway class, or (targeted itself) a waypoint that takes no traffic. */
-function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined {
-  const gw = ctx.resources.find((x) => isGateway(x.type) && orUnknown(() => `${meta(x.props).namespace}/${meta(x.props).name}` === key, false));
-  if (!gw) return undefined;
+/** Why Gateway `gw` (`key`: namespace/name) enforces no Istio policy: one of an agentgateway class, or (targeted itself) a waypoint that takes no traffic. */
+function gatewayProblem(gw: PolicyResource, key: string, ctx: Ctx, role: string): string | undefined {
   const cls = probe(() => gw.props.spec?.gatewayClassName as unknown);
   if (!cls.known) {
     ctx.pending.push(`the class of Gateway ${key} on cluster ${ctx.cluster}`);
@@ -269,21 +284,6 @@ function gatewayProblem(key: string, ctx: Ctx, role: string): string | undefined
   const agw = typeof cls.value === "string" ? agentgatewayClass(cls.value, ctx) : undefined;
   if (!agw || agw === "unknown") return role === "" ? idleWaypoint(gw, key, ctx) : undefined;
   return `binds Gateway ${key}${role} of class ${cls.value}, an agentgateway proxy (${agw}) ${AGW_WHY}; ${AGW_REMEDY}`;
-}
-
-/**
- * The Gateway of an agentgateway class in the policy's namespace whose proxy's Service is `name`:
- * its own name, which agentgateway's controller shortens past 63 characters (agentgatewayProxyName;
- * Istio's experimental controller keeps it).
- */
-function agentgatewayProxy(name: string, ctx: Ctx): PolicyResource | undefined {
-  const serviceOf = (gw: PolicyResource) => {
-    const cls = gw.props.spec?.gatewayClassName;
-    return ctx.classes.get(cls)?.startsWith("Istio's") ? meta(gw.props).name : agentgatewayProxyName(meta(gw.props).name);
-  };
-  return ctx.resources.find(
-    (x) => isGateway(x.type) && !isPatch(x.type) && orUnknown(() => meta(x.props).namespace === ctx.namespace && ctx.classes.has(x.props.spec?.gatewayClassName) && serviceOf(x) === name, false),
-  );
 }
 
 /** The agentgateway controller of a class, undefined for another, "unknown" while a class it may be is not known yet. */

@@ -248,3 +248,33 @@ test("authorization-targets-enforced: a policy on a waypoint that takes no traff
   const inherited = await runStack(authorizationTargetsEnforced, [ns("tools"), cls, waypoint({}), policy]);
   assert.match(inherited.violations[0]?.message ?? "", /takes no traffic \(istio\.io\/waypoint-for: none on GatewayClass istio-waypoint\)/);
 });
+
+test("authorization-targets-enforced: a Gateway whose namespace or name a preview cannot read is can't judge where it may be the target or its waypoint", async () => {
+  // Before, such a Gateway counted as the waypoint a Service names (missingWaypoint: a pass) and
+  // as no Gateway at all for the target's class, listeners and waypoint-for (a pass), so a policy
+  // on an agentgateway proxy passed silently.
+  const unread = (namespace: string, gatewayClassName: string, labels: Record<string, string> = {}) =>
+    on(`kubernetes:${GW}/v1:Gateway`, `gw-unread-${namespace}`, { metadata: { name: UNKNOWN, namespace, labels }, spec: { gatewayClassName, listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] } });
+  const unreadable = on(`kubernetes:${GW}/v1:Gateway`, "gw-unreadable", { metadata: UNKNOWN, spec: { gatewayClassName: "agentgateway", listeners: [] } });
+  const enrolled = [ns("jobs", { "istio.io/use-waypoint": "waypoint" }), svc("jobs", "batch"), ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" }))];
+  const cases: [ReturnType<typeof on>[], string][] = [
+    [[...enrolled, unread("jobs", "istio-waypoint", { "istio.io/waypoint-for": "none" })], "jobs/waypoint (the waypoint of Service jobs/batch)"],
+    [[...enrolled, unreadable], "jobs/waypoint (the waypoint of Service jobs/batch)"],
+    [[ns("lab"), unread("lab", "agentgateway"), ap("lab", "mcp", to({ group: GW, kind: "Gateway", name: "mcp" }))], "lab/mcp (the Gateway it targets)"],
+  ];
+  for (const [resources, which] of cases) {
+    const out = await runStack(authorizationTargetsEnforced, resources);
+    assert.deepEqual(out.violations, [], which);
+    assert.match(out.unknown.join("\n"), new RegExp(`the namespace or name of a Gateway on cluster a that may be ${which.replace(/[()]/g, "\\$&")}`), which);
+  }
+  // The Service of an agentgateway proxy the stack does not render may be that Gateway's.
+  const proxy = await runStack(authorizationTargetsEnforced, [ns("tools", { "istio.io/use-waypoint": "waypoint" }), gw("tools", "waypoint", "istio-waypoint"), unread("tools", "agentgateway"), ap("tools", "mcp", to({ group: "", kind: "Service", name: "mcp-gateway" }))]);
+  assert.match(proxy.unknown.join("\n"), /the name or class of a Gateway in namespace tools on cluster a, which decides whether Service mcp-gateway is an agentgateway proxy's/);
+  // A readable Gateway of that name decides alone, and one of a known other namespace is none of it.
+  const known = await runStack(authorizationTargetsEnforced, [...enrolled, unread("jobs", "istio-waypoint"), unread("other", "istio-waypoint"), gw("jobs", "waypoint", "agentgateway")]);
+  assert.match(known.violations[0]?.message ?? "", /binds Gateway jobs\/waypoint \(the waypoint of Service jobs\/batch\) of class agentgateway/);
+  assert.deepEqual(known.unknown, []);
+  const elsewhere = await runStack(authorizationTargetsEnforced, [...enrolled, unread("other", "istio-waypoint")]);
+  assert.match(elsewhere.violations[0]?.message ?? "", /with waypoint jobs\/waypoint, which the stack does not render in namespace jobs/);
+  assert.deepEqual(elsewhere.unknown, []);
+});
