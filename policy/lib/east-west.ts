@@ -36,15 +36,38 @@ export interface ClusterView {
  * refuses an HBONE listener elsewhere (conversion.go unexpectedEastWestWaypointListener). Gateway
  * API defaults tls.mode to Terminate.
  */
-function eastWestShape(gw: PolicyResource, network: string): "other" | "listener" | "port" | "ok" | "unknown" {
+function eastWestShape(gw: PolicyResource, network: string): "other" | "listener" | "port" | "label" | "ok" | "unknown" {
   const p = probe(() => {
     const spec = gw.props.spec ?? {};
-    if (spec.gatewayClassName !== EAST_WEST_CLASS || meta(gw.props).labels[NETWORK_LABEL] !== network) return "other";
+    if (spec.gatewayClassName !== EAST_WEST_CLASS) return "other";
     const hbone = list(spec.listeners).filter((l: any) => l?.protocol === "HBONE" && !!l?.tls && (l.tls.mode ?? "Terminate") === "Terminate");
+    // A network gateway labelled with another network (or none) is filed under that label, never this network.
+    if (meta(gw.props).labels[NETWORK_LABEL] !== network) return hbone.length > 0 ? "label" : "other";
     // One on another port is still a network gateway to Istio, which dials it on 15008.
     return hbone.some((l: any) => l.port === HBONE_PORT) ? "ok" : hbone.length > 0 ? "port" : "listener";
   });
   return p.known ? p.value : "unknown";
+}
+
+/**
+ * Reports the network gateways of a cluster labelled with another network than its own (or with
+ * none), whether or not it has a right one: the other clusters file a remote east-west gateway under
+ * its label's network alone, an unlabelled one under none (Istio 1.30.3 networks.go
+ * remoteK8sGatewayToNetworkGateways), and may hand one claiming another cluster's network out as
+ * that network's gateway. Returns whether it reported one.
+ */
+function reportMislabelled(m: ClusterView, network: string, gateways: PolicyResource[], orphaned: boolean, report: (message: string, urn?: string) => void): boolean {
+  const claims = "the other clusters take a remote east-west gateway's network from that label alone (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/networks.go remoteK8sGatewayToNetworkGateways)";
+  const lost = `${network} gets no gateway: they cannot reach its workloads`;
+  for (const gw of gateways) {
+    const label = meta(gw.props).labels?.[NETWORK_LABEL];
+    const where = `cluster ${m.cluster}: east-west gateway ${meta(gw.props).namespace}/${meta(gw.props).name}`;
+    const said = label
+      ? `${where} is labelled ${NETWORK_LABEL}: ${label}, not its cluster's network ${network} (istiod global.network): ${claims}, so they may send ${label}'s traffic to it${orphaned ? `, and ${lost}` : ""}`
+      : `${where} has no ${NETWORK_LABEL} label, while its cluster's network is ${network} (istiod global.network): ${claims}, and an unlabelled one is none${orphaned ? `, so ${lost}` : ""}`;
+    report(`${said}; label it ${NETWORK_LABEL}: ${network}`, gw.urn);
+  }
+  return gateways.length > 0;
 }
 
 /**
@@ -82,6 +105,7 @@ export function checkEastWest(m: ClusterView, network: string, report: (message:
   const shapes = gateways.map((g) => eastWestShape(g, network));
   const name = (gw: PolicyResource) => `${meta(gw.props).namespace}/${meta(gw.props).name}`;
   const fitting = gateways.filter((_, i) => shapes[i] === "ok");
+  const mislabelled = reportMislabelled(m, network, gateways.filter((_, i) => shapes[i] === "label"), fitting.length === 0, report);
   const owners = fitting.map((g) => probe(() => unownedRevision(g, m.resources)));
   if (owners.some((o) => !o.known)) unknowns.push(`the istio.io/rev labels of cluster ${m.cluster}'s east-west gateways and their namespaces (whether an istiod deploys them)`);
   for (const [i, gw] of fitting.entries()) {
@@ -116,7 +140,7 @@ export function checkEastWest(m: ClusterView, network: string, report: (message:
     `Gateway ${name(gw)} has listeners ${listenersOf(gw)}; istiod accepts HBONE only on ${HBONE_PORT} terminating TLS and the other clusters' ztunnels dial ${HBONE_PORT}, so they cannot reach its workloads`;
   const offPort = gateways.filter((_, i) => shapes[i] === "port");
   if (shaped.length > 0) for (const gw of offPort) report(`cluster ${m.cluster}: ${misfit(gw)} (Istio may hand it out as ${network}'s gateway)`, gw.urn);
-  if (unreachable.length > 0 || reach.includes(true)) return;
+  if (unreachable.length > 0 || reach.includes(true) || mislabelled) return;
   if (shapes.includes("unknown") || reach.includes("unknown")) {
     unknowns.push(`the Gateways of cluster ${m.cluster} (whether one is its east-west gateway, reachable from other networks)`);
     return;

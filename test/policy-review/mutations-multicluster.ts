@@ -40,6 +40,16 @@ export const multiclusterMutations: Mutation[] = [
       }),
   },
   {
+    // The other clusters take a remote east-west gateway's network from its label alone (Istio 1.30.3 networks.go remoteK8sGatewayToNetworkGateways).
+    name: "a cluster's east-west gateway labelled with another cluster's network",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const gw = resources(doc).find((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio-east-west");
+      const other = gw && (resources(doc).find((r) => istiod(r) && r.provider !== gw.provider)?.inputs as any)?.values?.global?.network;
+      return typeof other === "string" && other !== "" ? edit(gw!, (o) => (o.metadata.labels = { ...o.metadata.labels, "topology.istio.io/network": other })) : undefined;
+    },
+  },
+  {
     // Only the istiod owning a Gateway's istio.io/rev deploys it (Istio 1.30.3 deploymentcontroller.go Reconcile, tag_watcher.go IsMine).
     name: "a cluster's east-west gateway labelled with an istio.io/rev no istiod answers to",
     policy: "mesh-multicluster-wiring",

@@ -116,3 +116,30 @@ test("mesh-multicluster-wiring: an unlabelled east-west gateway goes to the defa
   assert.deepEqual(unknown.violations, []);
   assert.match(unknown.unknown.join("\n"), /the istio.io\/rev labels of cluster b's east-west gateways/);
 });
+
+// The other clusters take a remote east-west gateway's network from its topology.istio.io/network
+// label alone, and an unlabelled one is no network gateway (Istio 1.30.3 pilot/pkg/serviceregistry/ambient
+// networks.go remoteK8sGatewayToNetworkGateways). Before, a mislabelled one was reported on istiod as
+// "no east-west gateway", never named, and one beside the cluster's own passed.
+test("mesh-multicluster-wiring: an east-west gateway is labelled with its cluster's network", async () => {
+  const labelled = (labels: Record<string, string>, name = "istio-eastwestgateway") => ({ ...gateway({}), metadata: { ...gateway({}).metadata, name, labels } });
+  const claims = "the other clusters take a remote east-west gateway's network from that label alone (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/networks.go remoteK8sGatewayToNetworkGateways)";
+  const other = await meshWith(labelled({ "topology.istio.io/network": "net-a" }));
+  assert.deepEqual(messages(other), [
+    `cluster b: east-west gateway istio-system/istio-eastwestgateway is labelled topology.istio.io/network: net-a, not its cluster's network net-b (istiod global.network): ${claims}, so they may send net-a's traffic to it, and net-b gets no gateway: they cannot reach its workloads; label it topology.istio.io/network: net-b`,
+  ]);
+  assert.equal(other.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:gateway.networking.k8s.io/v1:Gateway::b-ew");
+  const none = await meshWith(labelled({}));
+  assert.deepEqual(messages(none), [
+    `cluster b: east-west gateway istio-system/istio-eastwestgateway has no topology.istio.io/network label, while its cluster's network is net-b (istiod global.network): ${claims}, and an unlabelled one is none, so net-b gets no gateway: they cannot reach its workloads; label it topology.istio.io/network: net-b`,
+  ]);
+  // Beside the cluster's own, a second one claiming another network may still be handed out for it.
+  const second = stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: "b-ew-2", props: labelled({ "topology.istio.io/network": "net-a" }, "ew-2"), provider: k8sProvider("b") });
+  assert.deepEqual(messages(await meshWith(gateway({}), [second])), [
+    `cluster b: east-west gateway istio-system/ew-2 is labelled topology.istio.io/network: net-a, not its cluster's network net-b (istiod global.network): ${claims}, so they may send net-a's traffic to it; label it topology.istio.io/network: net-b`,
+  ]);
+  // A label not known in a preview: can't judge.
+  const later = await meshWith(labelled({ "topology.istio.io/network": UNKNOWN }));
+  assert.deepEqual(later.violations, []);
+  assert.match(later.unknown.join("\n"), /the Gateways of cluster b/);
+});

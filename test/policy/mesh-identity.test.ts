@@ -193,12 +193,12 @@ test("mesh-multicluster-wiring: a remote secret for every ordered pair, none for
   // One cluster: nothing to wire; two: each reads the other.
   assert.deepEqual((await runStack(meshMulticlusterWiring, wiredCluster("a", [], { eastWest: null }))).violations, []);
   assert.deepEqual((await runStack(meshMulticlusterWiring, [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"])])).violations, []);
-  // Cluster c removed from the mesh, but a and b still read it; b also lost its secret for a and its east-west gateway.
+  // Cluster c removed from the mesh, but a and b still read it; b also lost its secret for a, and its east-west gateway claims a's network.
   const broken = [...wiredCluster("a", ["b", "c"]), ...wiredCluster("b", [], { eastWest: { metadata: { name: "istio-eastwestgateway", namespace: "istio-system", labels: { "topology.istio.io/network": "net-a" } } } })];
   assert.deepEqual(messages(await runStack(meshMulticlusterWiring, broken)), [
     "cluster a: remote secret istio-system/istio-remote-secret-c names cluster c, which is not in this mesh (a, b): istiod keeps reading a cluster the stack no longer has; drop it (or list it in externalClusters)",
     "cluster b has no remote secret for cluster a (a Secret in istio-system labelled istio/multiCluster: \"true\" with the key a): its istiod never sees a's services and endpoints",
-    "cluster b has no east-west gateway for its network net-b (a Gateway of class istio-east-west labelled topology.istio.io/network: net-b with an HBONE listener on port 15008 in TLS mode Terminate): the other clusters get no network gateway for net-b and cannot reach its workloads",
+    "cluster b: east-west gateway istio-system/istio-eastwestgateway is labelled topology.istio.io/network: net-a, not its cluster's network net-b (istiod global.network): the other clusters take a remote east-west gateway's network from that label alone (Istio 1.30.3 pilot/pkg/serviceregistry/ambient/networks.go remoteK8sGatewayToNetworkGateways), so they may send net-a's traffic to it, and net-b gets no gateway: they cannot reach its workloads; label it topology.istio.io/network: net-b",
   ]);
   // A cluster managed outside the stack may be read when listed; an unlabelled Secret is no remote secret.
   const external = [...wiredCluster("a", ["b", "corp"]), ...wiredCluster("b", ["a"])];
