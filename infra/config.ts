@@ -16,9 +16,9 @@ import { defaultVersions, Versions } from "./versions";
 import { ClusterFit } from "../components/gpu/fit";
 import { dateHint, wrongTypeMessage } from "./cli-values";
 import { valueAtPath } from "./validate-support";
-import { isMissingSplitWeight, missingSplitWeightMessage, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
+import { isMissingSplitWeight, missingSplitWeightNote, noteDefaultedWeights, withDefaultSplitWeights } from "./split-defaults";
 import { noteDefaultedValues } from "./default-notes";
-import { missingNumberHint, missingTextHint, optionsMessage, requiredMessage } from "./required-hints";
+import { missingFieldMessage, optionsMessage } from "./required-hints";
 import { closestName } from "./closest";
 import { checkIgnoredSettings } from "./validate-ignored";
 import { misplacedKeyHint, misplacedPlatformKeys } from "./config-keys";
@@ -56,12 +56,12 @@ export function formatPath(path: readonly PropertyKey[], root: string = CONFIG_R
   );
 }
 
-/** What a discriminated union (`cloud`, `tls.mode`) accepts, from the options zod reports. */
-function discriminatorMessage(issue: z.core.$ZodIssue): string {
-  const hints: Record<string, string> = { cloud: "aws (kind eks), gcp (kind k3s), existing (kind existing)" };
+/** What a discriminated union (`cloud`, `tls.mode`) accepts, from the options zod reports; "is required" where it is left out. */
+function discriminatorMessage(issue: z.core.$ZodIssue, raw: unknown): string {
+  const hints: Record<string, string> = { cloud: "'aws' (kind 'eks'), 'gcp' (kind 'k3s'), 'existing' (kind 'existing')" };
   const key = String((issue as { discriminator?: unknown }).discriminator);
   const options = ((issue as { options?: unknown[] }).options ?? []).map((o) => `'${String(o)}'`).join(", ");
-  return `must be one of ${hints[key] ?? options}`;
+  return `${valueAtPath(raw, issue.path) === undefined ? "is required: one of" : "must be one of"} ${hints[key] ?? options}`;
 }
 
 /**
@@ -87,13 +87,6 @@ function sizeMessage(issue: z.core.$ZodIssue, raw: unknown): string | undefined 
   if (issue.code === "too_big" && issue.origin === "array") return `lists ${Array.isArray(value) ? value.length : "more"}; at most ${issue.maximum} are allowed`;
   if (issue.code === "too_small" && issue.origin === "string") return Number(issue.minimum) === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
   if (issue.code === "too_big" && issue.origin === "string") return `is ${typeof value === "string" ? value.length : "over"} characters; at most ${issue.maximum} are allowed`;
-  return undefined;
-}
-
-/** What a missing field of type `expected` takes, from its own rule (text and numbers). */
-function missingHint(expected: string, raw: unknown, path: readonly PropertyKey[]): string | undefined {
-  if (expected === "string") return missingTextHint(platformSchema, raw, path);
-  if (expected === "number") return missingNumberHint(platformSchema, raw, path);
   return undefined;
 }
 
@@ -145,12 +138,12 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
     message = sizeMessage(issue, raw) ?? boundMessage(issue, raw) ?? message;
     if (issue.code === "invalid_type") {
       message = /received undefined$/.test(issue.message)
-        ? requiredMessage(issue.expected, missingHint(issue.expected, raw, issue.path))
+        ? missingFieldMessage(platformSchema, raw, issue.path, issue.expected)
         : (wrongTypeMessage(issue.expected, raw, issue.path) ?? message);
     }
     message = optionsMessage(issue, raw) ?? message;
-    if (isMissingSplitWeight(issue)) message = missingSplitWeightMessage;
-    if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue);
+    if (isMissingSplitWeight(issue)) message = `${message}; ${missingSplitWeightNote}`;
+    if (issue.code === "invalid_union" && "discriminator" in issue) message = discriminatorMessage(issue, raw);
     const hint = dateHint(raw, issue.path);
     if (hint) message = `${message} ${hint}`;
     return { path: issue.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message };

@@ -25,7 +25,7 @@ const nodeGroup = z.strictObject({
   /** Node group name, unique within its cluster. */
   name: dnsLabel,
   /** Cloud instance/machine type; GPU types must be in the GPU catalog. */
-  instanceType: z.string().min(1),
+  instanceType: z.string().min(1).meta({ examples: ["g6e.xlarge", "g2-standard-8"] }),
   /** GPUs per node; checked against the catalog when given. */
   gpuCount: z.number().int().min(0).optional(),
   minSize: groupSize(0),
@@ -37,7 +37,7 @@ const nodeGroup = z.strictObject({
 });
 
 const systemNodeGroup = z.strictObject({
-  instanceType: z.string().min(1),
+  instanceType: z.string().min(1).meta({ examples: ["m6i.xlarge"] }),
   minSize: groupSize(1).default(2),
   desiredSize: groupSize(1).default(2),
   maxSize: groupSize(1).default(4),

@@ -64,7 +64,8 @@ export const modelSchema = z.strictObject({
     // HTTP field values carry no control characters (RFC 9110 5.5), so no request could reach a name holding one.
     .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters (line breaks, tabs, …): the body-based router writes it into the X-Gateway-Base-Model-Name header, where HTTP allows none")
     // Both servers take it as a flag value; llm-d-inference-sim ends --served-model-name's values at an argument starting with '--'.
-    .refine((s) => !s.startsWith("-"), "must not start with '-': the server would read it as a flag"),
+    .refine((s) => !s.startsWith("-"), "must not start with '-': the server would read it as a flag")
+    .meta({ examples: ["Qwen/Qwen3-32B"] }),
   server: z.enum(["vllm", "simulator"]),
   parametersBillions: numberOrDecimalText(z.number().positive()),
   /**

@@ -47,7 +47,7 @@ export function isMissingSplitWeight(issue: z.core.$ZodIssue): boolean {
 
 const DEFAULTS = `100 for one stable version, ${DEFAULT_STABLE_WEIGHT}/${DEFAULT_CANARY_WEIGHT} for one stable version and one canary`;
 
-export const missingSplitWeightMessage = `is required (number): a split gets default weights only when it writes none and is one of two shapes (${DEFAULTS})`;
+export const missingSplitWeightNote = `a split gets default weights only when it writes none and is one of two shapes (${DEFAULTS})`;
 
 /**
  * A problem about a weight the config does not hold (the canary's default 5 over a lower

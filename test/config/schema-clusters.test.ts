@@ -52,7 +52,7 @@ const cases: RejectCase[] = [
     name: "a cloud the platform does not know",
     mutate: (p) => (p.clusters[0].cloud = "azure"),
     path: "inference-mesh:platform.clusters[0].cloud",
-    message: /aws \(kind eks\), gcp \(kind k3s\), existing/,
+    message: /'aws' \(kind 'eks'\), 'gcp' \(kind 'k3s'\), 'existing'/,
   },
   {
     name: "a kind that does not match the cloud",

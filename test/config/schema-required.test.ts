@@ -36,10 +36,25 @@ test("a required text key left out is refused with what the field takes, from th
   }
 });
 
-test("a required key whose rule says no more than 'not empty' keeps the bare type, never quoting an empty value back", () => {
-  assert.equal(onlyProblem("prod", (p) => delete p.models[0].servedModelName), "inference-mesh:platform.models[0].servedModelName: is required (text)");
+test("a required key whose rule says no more than 'not empty' gives its schema's example, and a rule quoting the empty value back is read without the quote", () => {
+  assert.equal(onlyProblem("prod", (p) => delete p.models[0].servedModelName), "inference-mesh:platform.models[0].servedModelName: is required (text, such as 'Qwen/Qwen3-32B')");
+  assert.equal(onlyProblem("prod", (p) => delete p.clusters[0].systemNodeGroup.instanceType), "inference-mesh:platform.clusters[0].systemNodeGroup.instanceType: is required (text, such as 'm6i.xlarge')");
   // The kubeconfig rule quotes the value it refuses ("not ''"), which would read as if one were given.
-  assert.equal(onlyProblem("local", (p) => delete p.clusters[0].kubeconfig), "inference-mesh:platform.clusters[0].kubeconfig: is required (text)");
+  const kubeconfig = onlyProblem("local", (p) => delete p.clusters[0].kubeconfig);
+  assert.match(kubeconfig, /^inference-mesh:platform\.clusters\[0\]\.kubeconfig: is required \(text\): it must be an absolute path or start with ~\/ \(such as ~\/\.kube\/config\): /);
+  assert.doesNotMatch(kubeconfig, /''/);
+});
+
+// Before, a required list or mapping said only "is required (array)" / "(object)": not what goes in it.
+test("a required list or mapping left out is refused with what it holds: its keys, its least length, its items' rule", () => {
+  assert.equal(onlyProblem("prod", (p) => delete p.mesh), "inference-mesh:platform.mesh: is required (a mapping): it takes the keys meshId, trustDomain (required) and ca, istiodReplicas");
+  assert.equal(
+    onlyProblem("prod", (p) => delete p.models[0].versions),
+    "inference-mesh:platform.models[0].versions: is required (a list, at least 1 item): each item a mapping of name, weight (required) and image, canary, replicas, revision",
+  );
+  assert.equal(onlyProblem("prod", (p) => delete p.clusters[2].apiAllowedCidrs), "inference-mesh:platform.clusters[2].apiAllowedCidrs: is required (a list of text, at least 1 item): each must be an IPv4 CIDR such as 10.0.0.0/16");
+  assert.match(onlyProblem("prod", (p) => delete p.clusters), /^inference-mesh:platform\.clusters: is required \(a list, at least 1 item\): each item a mapping with cloud: one of 'aws', 'gcp', 'existing'/);
+  assert.equal(onlyProblem("prod", (p) => delete p.clusters[1].cloud), "inference-mesh:platform.clusters[1].cloud: is required: one of 'aws' (kind 'eks'), 'gcp' (kind 'k3s'), 'existing' (kind 'existing')");
 });
 
 test("a value outside a fixed list is refused with the list and the value given, or as missing", () => {

@@ -98,7 +98,7 @@ testRejections([
     name: "a split that weights its stable version only",
     mutate: (p) => delete p.models[0].versions[1].weight,
     path: "inference-mesh:platform.models[0].versions[1].weight",
-    message: /is required \(number\): a split gets default weights only when it writes none .*95\/5 for one stable version and one canary/,
+    message: /is required \(number\): it must be a whole number from 0 to 100; a split gets default weights only when it writes none .*95\/5 for one stable version and one canary/,
   },
   {
     name: "a default 5% canary over a lower policy.maxCanaryWeight, saying the 5 is the default",
