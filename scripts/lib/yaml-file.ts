@@ -90,11 +90,47 @@ const binaryText = new yaml.Type(BINARY_TAG, {
   },
 });
 
-/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them) and `!!binary` read as text. */
+/**
+ * A local tag (`!Ref x`, `!Platform {…}`) as yaml.v3 reads it: resolve (v3.0.1 resolve.go) leaves a
+ * tag it cannot resolve with the scalar's text as written (`!Ref 5` is the text '5'), and a tagged
+ * mapping or list decodes as an untagged one. js-yaml refused the file ("unknown tag !<!Ref>").
+ */
+const localTags = (["scalar", "sequence", "mapping"] as const).map(
+  (kind) => new yaml.Type("!", { kind, multi: true, construct: (data: unknown) => (kind === "scalar" ? (data ?? "") : data) }),
+);
+
+/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them), `!!binary` read as text and local tags dropped. */
 export const STACK_FILE_SCHEMA = new yaml.Schema({
   implicit: [leadingZeroInteger, ...defaultTypes.implicit],
-  explicit: [...(defaultTypes.explicit as unknown as yaml.Type[]).filter((t) => t !== (jsYamlBinary as unknown)), binaryText],
+  explicit: [...(defaultTypes.explicit as unknown as yaml.Type[]).filter((t) => t !== (jsYamlBinary as unknown)), binaryText, ...localTags],
 });
+
+/** A line that ends a document: `---` or `...` at its start, alone or before a space (YAML's c-forbidden, never inside a scalar). */
+const DOCUMENT_MARKER = /^(---|\.\.\.)(\s|$)/;
+
+/**
+ * The text of a YAML file's first document, as yaml.v3's Unmarshal reads it (v3.0.1 yaml.go
+ * unmarshal parses one document and nothing after it); undefined where there is only one. What
+ * follows may hold comments and markers only (a trailing `---` or `...`); a second document with
+ * content is refused naming its line, since the Pulumi CLI would never read it.
+ */
+function firstDocument(text: string): { text: string; secondAt?: number } | undefined {
+  const lines = text.split("\n");
+  let started = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    if (!started) {
+      // Directives, comments and blank lines before the first document, then its own `---`.
+      started = !/^\s*(#.*)?$/.test(line) && !line.startsWith("%");
+      continue;
+    }
+    if (!DOCUMENT_MARKER.test(line)) continue;
+    const rest = lines.slice(i);
+    const empty = rest.every((l) => /^\s*(#.*)?$/.test(l.replace(/\r$/, "")) || /^(---|\.\.\.)\s*(#.*)?$/.test(l.replace(/\r$/, "")));
+    return { text: lines.slice(0, i).join("\n"), secondAt: empty ? undefined : i + 1 };
+  }
+  return undefined;
+}
 
 /**
  * A YAML file's text as the Pulumi CLI reads it: its workspace loaders strip a UTF-8 byte-order
@@ -210,13 +246,20 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
   if (!fs.existsSync(file)) throw new Error(`${what} ${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new Error(`${what} ${file} is a directory, not a file`);
   let document: unknown;
+  let secondAt: number | undefined;
   try {
-    document = yaml.load(readYamlText(file), schema ? { schema } : undefined);
+    const text = readYamlText(file);
+    const first = firstDocument(text);
+    secondAt = first?.secondAt;
+    if (secondAt === undefined) document = yaml.load(first?.text ?? text, schema ? { schema } : undefined);
   } catch (err) {
     if (err instanceof RangeError && /call stack/.test(err.message)) {
       throw new Error(`${what} ${file} nests its values too deeply to read (past the YAML reader's recursion); ${DEPTH_ALLOWED}`);
     }
     throw new Error(`${what} ${file} is not valid YAML/JSON: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`, { cause: err });
+  }
+  if (secondAt !== undefined) {
+    throw new Error(`${what} ${file}: line ${secondAt} starts a second YAML document (---); the Pulumi CLI's YAML reader (yaml.v3 Unmarshal) reads only the first document of a file, so \`pulumi up\` would never read what follows: move it into the first document, or remove the --- line`);
   }
   const aliases = aliasProblem(document);
   if (aliases !== undefined) throw new Error(`${what} ${file}: ${aliases}`);

@@ -1,5 +1,5 @@
 /**
- * Tagged scalars in a stack file, read as the Pulumi CLI reads them. Its yaml.v3 (v3.0.1
+ * Tags and documents in a stack file, read as the Pulumi CLI reads them. Its yaml.v3 (v3.0.1
  * decode.go, decoder.scalar) decodes a `!!binary` scalar's base64 and hands on the bytes as a Go
  * string, so `description: !!binary aGVsbG8=` is the text `hello` to `pulumi up`; js-yaml 4.1.0
  * makes a Uint8Array of it, which reached the platform as a mapping of byte indexes.
@@ -40,4 +40,34 @@ test("a !!binary scalar whose bytes are not UTF-8 text is refused at its config 
     () => loadStackConfig("binary-bytes", file),
     (err: Error) => /inference-mesh:platform\.tools\[0\]\.description: is !!binary data that is not UTF-8 text \(byte 0xff at 2\)/.test(err.message),
   );
+});
+
+// yaml.v3's resolve (v3.0.1 resolve.go) leaves a tag it cannot resolve on the value as written, and
+// decodes a tagged mapping or list as an untagged one: `!Ref x` is the text 'x' to `pulumi up`,
+// `!Ref 5` the text '5'. js-yaml refused the file ("unknown tag !<!Ref>").
+test("a local tag (!Ref) is dropped as the CLI's yaml.v3 drops it: a scalar is its text as written, a mapping or list as untagged", () => {
+  const scalar = withToolLine("tag-scalar", "description: !Ref search the web");
+  assert.equal(platformOf(scalar, "tag-scalar").tools[0].description, "search the web");
+  const digits = withToolLine("tag-digits", "description: !Ref 5");
+  assert.equal(platformOf(digits, "tag-digits").tools[0].description, "5");
+  const file = path.join(tempDir("im-tags-"), "Pulumi.tag-map.yaml");
+  fs.writeFileSync(file, shipped("local").replace("  inference-mesh:platform:\n", "  inference-mesh:platform: !Platform\n").replace("    clusters:\n", "    clusters: !Clusters\n"));
+  assert.deepEqual(platformOf(file, "tag-map"), platformOf(withToolLine("untagged", "# nothing"), "untagged"));
+});
+
+// yaml.v3's Unmarshal (v3.0.1 yaml.go unmarshal) parses one document, the first, and the CLI's
+// stack loader (pulumi v3.248.0 workspace/loaders.go LoadProjectStackBytes) unmarshals the file
+// once: whatever follows a `---` is never read by `pulumi up`.
+test("a second YAML document is refused naming its line and why (pulumi up reads the first only); an empty one is read past", () => {
+  const file = path.join(tempDir("im-tags-"), "Pulumi.docs.yaml");
+  const text = shipped("local");
+  fs.writeFileSync(file, `${text}---\nconfig:\n  inference-mesh:extra: 1\n`);
+  const line = text.split("\n").length;
+  assert.throws(
+    () => loadStackConfig("docs", file),
+    (err: Error) => err.message.startsWith(`stack config ${file}: line ${line} starts a second YAML document (---)`) && /reads only the first document/.test(err.message),
+  );
+  const trailing = path.join(tempDir("im-tags-"), "Pulumi.trailing.yaml");
+  fs.writeFileSync(trailing, `---\n${text}---\n# nothing more\n...\n`);
+  assert.deepEqual(platformOf(trailing, "trailing"), platformOf(withToolLine("plain", "# nothing"), "plain"));
 });
