@@ -41,8 +41,8 @@ export function podTemplatesOf(type: string, props: Record<string, any>): PodTem
   return [{ path: "", spec: () => podSpecOf(type, props), metadata: () => podMetadata(type, props) }];
 }
 
-const podGpus = (spec: Record<string, any> | undefined, gpuResource: string): number =>
-  // A pod holds the sum of its app containers' limits (init containers run before, their GPUs freed).
+/** The GPUs one pod holds: the sum of its app containers' limits (init containers run before, their GPUs freed). */
+export const podGpus = (spec: Record<string, any> | undefined, gpuResource: string): number =>
   ((spec?.containers ?? []) as Container[]).reduce((n, c) => n + (quantityValue(c.resources?.limits?.[gpuResource]) ?? 0), 0);
 
 /**

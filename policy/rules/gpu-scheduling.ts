@@ -1,5 +1,5 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cannotJudge, containersOf, dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
+import type { ResourceValidationPolicy, StackValidation } from "@pulumi/policy";
+import { byCluster, cannotJudge, clusters, containersOf, dig, helmChartName, isHelmInstall, isKind, isWorkload, kindName, meta, podSpecOf } from "../lib/k8s";
 import { isAgentgatewayParameters } from "../lib/gateways";
 import type { Container } from "../lib/k8s";
 import { agentgatewayOverlayPodSpecs } from "../lib/overlays";
@@ -15,6 +15,7 @@ import { vllmGpusNeeded } from "../lib/vllm-gpus";
 import { judgeNodeAgent, judgeNodeAgentPods, nodeAgentCharts } from "../lib/gpu-node-agents";
 import { isLeaderWorkerSet, lwsGroupGpus, lwsTemplates } from "../lib/leader-worker-sets";
 import { releaseNamespace } from "../lib/release-namespace";
+import { reportGpuPlacement } from "../lib/gpu-placement";
 
 interface Config extends GpuKnobs {
   /**
@@ -132,11 +133,12 @@ function judgePodSpec(what: string, spec: Record<string, any>, containers: () =>
  * GPUs are the scarce resource: a GPU workload must request the device in limits (extended
  * resources are not overcommitted and requests alone are rejected) and tolerate the taint that
  * keeps everything else off GPU nodes; anything else tolerating that taint steals GPU capacity.
+ * On the stack (validateStack), a GPU workload's pods must fit some GPU node group of their cluster.
  */
-export const gpuScheduling: ResourceValidationPolicy = {
+export const gpuScheduling: ResourceValidationPolicy & { validateStack: StackValidation } = {
   name: "gpu-scheduling",
   description:
-    "EKS node groups (aws.eks.NodeGroup, or @pulumi/eks ManagedNodeGroup) with NVIDIA GPUs (an NVIDIA/GPU AMI type, @pulumi/eks gpu: true, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and a group of NVIDIA instance types runs an AMI type with the NVIDIA driver (EKS's *_NVIDIA, or AL2's *_GPU; for a ManagedNodeGroup without amiType the one @pulumi/eks resolves from operatingSystem or for the launch template it writes, NVIDIA only with gpu: true; CUSTOM and amiId are not judged, and an amiType left to EKS is not judged: which AMI type EKS picks for a GPU instance type is undocumented (CreateNodegroup names no default and asks for a GPU AMI type with a GPU instance type), so set amiType on GPU groups), and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script or cloud-init user-data and stop for host maintenance (scheduling.onHostMaintenance TERMINATE, or a Spot/preemptible VM: Compute Engine refuses to create a GPU VM set, or left by default, to MIGRATE); containers using GPUs set nvidia.com/gpu in resources.limits, a whole number (the API server refuses a fractional count of an extended resource) (a vLLM container at least its tensor × pipeline × local data parallel sizes) and their pods tolerate the nvidia.com/gpu taint; pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on LeaderWorkerSets (multi-node vLLM over Ray: the leader and worker pod templates, a vLLM container's parallel sizes held to its group's GPUs, the leader's and size − 1 workers', which Ray spans), on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
+    "EKS node groups (aws.eks.NodeGroup, or @pulumi/eks ManagedNodeGroup) with NVIDIA GPUs (an NVIDIA/GPU AMI type, @pulumi/eks gpu: true, a GPU instance type, or the nvidia.com/gpu.present label) taint their nodes nvidia.com/gpu with effect NO_SCHEDULE, and a group of NVIDIA instance types runs an AMI type with the NVIDIA driver (EKS's *_NVIDIA, or AL2's *_GPU; for a ManagedNodeGroup without amiType the one @pulumi/eks resolves from operatingSystem or for the launch template it writes, NVIDIA only with gpu: true; CUSTOM and amiId are not judged, and an amiType left to EKS is not judged: which AMI type EKS picks for a GPU instance type is undocumented (CreateNodegroup names no default and asks for a GPU AMI type with a GPU instance type), so set amiType on GPU groups), and GCE VMs with NVIDIA GPUs that join k3s register it (NoSchedule) in their startup script or cloud-init user-data and stop for host maintenance (scheduling.onHostMaintenance TERMINATE, or a Spot/preemptible VM: Compute Engine refuses to create a GPU VM set, or left by default, to MIGRATE); containers using GPUs set nvidia.com/gpu in resources.limits, a whole number (the API server refuses a fractional count of an extended resource) (a vLLM container at least its tensor × pipeline × local data parallel sizes) and their pods tolerate the nvidia.com/gpu taint and (judged on the stack, where the stack creates the cluster's GPU node groups) fit some GPU node group of their cluster, else they stay Pending forever: its labels selected by their nodeSelector and required node affinity (on EKS node.kubernetes.io/instance-type is the group's instance type), its other NoSchedule/NoExecute taints tolerated, and no more GPUs per pod than its nodes hold (an EC2 type's GPU count, a GCE VM's nvidia guestAccelerators; a count the pack does not know is can't judge, a GCE VM whose boot script cannot be read is not judged); pods that request no GPU neither tolerate it nor select GPU nodes by label (except allow-listed workloads, a DaemonSet whose containers all run the NVIDIA device plugin image, one of them the plugin itself, and one whose containers all run Istio's ztunnel or install-cni image), so GPU nodes run only GPU work. A toleration of the GPU key (or of every key) with an operator or effect Kubernetes does not take (`exists`), or a value beside Exists, is reported: the API server refuses the pod. Judged on workloads, on LeaderWorkerSets (multi-node vLLM over Ray: the leader and worker pod templates, a vLLM container's parallel sizes held to its group's GPUs, the leader's and size − 1 workers', which Ray spans), on AgentgatewayParameters deployment/daemonSet overlays, on Istio gateway deployment overlays (a gateway parameters or GatewayClass defaults ConfigMap's data.deployment, the istiod chart's gatewayClasses.<class>.deployment), and on the pod settings in the values of the agentgateway, istiod and Istio gateway charts (controller, istiod at the top level or under pilot, waypoints, the gateway). The node agents that must run on GPU nodes (the nvidia-device-plugin, ztunnel and istio-cni charts) tolerate the taint: tolerations left unset keep the charts' defaults, which do; ztunnel or istio-cni applied as a DaemonSet (a Helm v4 Chart's child) has no defaults to fall back on, and its pods tolerate it themselves.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -249,6 +251,14 @@ export const gpuScheduling: ResourceValidationPolicy = {
         if (agent) judgeNodeAgentPods(`${kind} ${namespace}/${name}`, spec, nodeAgentCharts.get(agent === "ztunnel" ? "ztunnel" : "cni")!, config, report, pending);
       }
     }
+    if (pending.length > 0) cannotJudge(pending);
+  },
+  // The pods' side of the node groups: a GPU workload's pods fit some GPU node group of their cluster.
+  validateStack: (args, report) => {
+    const config = configWithDefaults(args, defaults);
+    const perCluster = byCluster(args.resources);
+    const pending: string[] = [];
+    for (const cluster of clusters(args.resources)) reportGpuPlacement(cluster, args.resources, perCluster.get(cluster.name) ?? [], config, report, pending);
     if (pending.length > 0) cannotJudge(pending);
   },
 };

@@ -16,6 +16,7 @@ import { workloadsMutations } from "./mutations-workloads";
 import { imageMutations } from "./mutations-images";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
+import { gpuPlacementMutations } from "./mutations-gpu-placement";
 import { pickerMutations } from "./mutations-pickers";
 import { pickerReleaseMutations } from "./mutations-picker-releases";
 import { pickerNullMutations } from "./mutations-picker-nulls";
@@ -122,6 +123,7 @@ export const mutations: Mutation[] = [
   ...credentialsMutations,
   ...poolsGpuMutations,
   ...routeRefMutations,
+  ...gpuPlacementMutations,
   ...pickerMutations,
   ...pickerReleaseMutations,
   ...pickerNullMutations,

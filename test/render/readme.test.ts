@@ -40,7 +40,8 @@ test("README policy table: every policy of the pack, its kind and each config pr
   for (const p of policies) {
     const row = rows.get(p.name)!;
     assert.equal(p.enforcementLevel, "mandatory", p.name);
-    assert.equal(row.kind, "validateStack" in p ? "stack" : "resource", `${p.name}: kind`);
+    // A policy with both validations (gpu-scheduling) is both kinds; the SDK runs each.
+    assert.equal(row.kind, "validateStack" in p ? ("validateResource" in p ? "resource and stack" : "stack") : "resource", `${p.name}: kind`);
     // A remediation runs at level `remediate` only where the policy has one (remediateResource,
     // resource policies only): advice in that column would read as a fix the pack applies.
     const remediates = "remediateResource" in p && p.remediateResource !== undefined;

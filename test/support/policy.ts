@@ -178,21 +178,27 @@ export async function reviewExport(exported: { deployment: { resources: Exported
     const { enforcementLevel, ...properties } = (config[policy.name] ?? {}) as Record<string, unknown> & { enforcementLevel?: EnforcementLevel };
     const level = enforcementLevel ?? policy.enforcementLevel ?? "advisory";
     if (level === "disabled") continue;
-    let outcome: Outcome;
+    // A policy may be both (gpu-scheduling): the SDK's server runs each validation it has.
+    const outcomes: Outcome[] = [];
+    if ("validateResource" in policy && policy.validateResource) {
+      outcomes.push(
+        await runResource(
+          policy,
+          resources.map((r) => ({ type: r.type, name: name(r.urn), urn: r.urn, props: r.inputs ?? {}, provider: providerOf(r, byUrn), additionalSecretOutputs: r.additionalSecretOutputs })),
+          properties,
+        ),
+      );
+    }
     if ("validateStack" in policy) {
       const stack = resources.map((r) =>
         stackResource({ type: r.type, name: name(r.urn), urn: r.urn, props: r.outputs ?? {}, provider: providerOf(r, byUrn), additionalSecretOutputs: r.additionalSecretOutputs }),
       );
-      outcome = await runStack(policy, stack, properties);
-    } else {
-      outcome = await runResource(
-        policy,
-        resources.map((r) => ({ type: r.type, name: name(r.urn), urn: r.urn, props: r.inputs ?? {}, provider: providerOf(r, byUrn), additionalSecretOutputs: r.additionalSecretOutputs })),
-        properties,
-      );
+      outcomes.push(await runStack(policy as StackValidationPolicy, stack, properties));
     }
-    for (const v of outcome.violations) findings.push({ policy: policy.name, level, urn: v.urn, message: v.message });
-    for (const u of outcome.unknown) findings.push({ policy: policy.name, level: "advisory", message: `can't run during preview: ${u}` });
+    for (const outcome of outcomes) {
+      for (const v of outcome.violations) findings.push({ policy: policy.name, level, urn: v.urn, message: v.message });
+      for (const u of outcome.unknown) findings.push({ policy: policy.name, level: "advisory", message: `can't run during preview: ${u}` });
+    }
   }
   return findings;
 }

@@ -1,0 +1,76 @@
+/**
+ * Policy tests for gpu-scheduling's placement: a GPU workload's pods fit some GPU node group of
+ * their cluster (its labels, its other taints, its nodes' GPUs: the EC2 type's count, a GCE VM's
+ * guestAccelerators), else they stay Pending forever.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { provider, messages } from "./mesh-support";
+import { deployment, gpuToleration } from "./workloads-support";
+
+const taint = { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" };
+const labels = (group: string, product: string) => ({ "inference-mesh.io/node-group": group, "nvidia.com/gpu.present": "true", "nvidia.com/gpu.product": product });
+const nodeGroup = (name: string, props: Record<string, unknown>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name, props: { amiType: "AL2023_x86_64_NVIDIA", taints: [taint], ...props }, provider: null });
+const l40s = nodeGroup("a-gpu-l40s", { labels: labels("gpu-l40s", "NVIDIA-L40S"), instanceTypes: ["g6e.12xlarge"] });
+const system = nodeGroup("a-system", { amiType: "AL2023_x86_64_STANDARD", labels: { "inference-mesh.io/node-group": "system" }, instanceTypes: ["m6i.2xlarge"], taints: [] });
+const product = (...values: string[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values }] }] } } });
+/** A vLLM Deployment on cluster a limiting `gpus` per pod, with its pod spec's selection. */
+const vllm = (gpus: number | string, podSpec: Record<string, unknown> = {}) =>
+  stackResource({ ...deployment("vllm", { tolerations: [gpuToleration], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources: { limits: { "nvidia.com/gpu": gpus } } }], ...podSpec }), name: "a-vllm", provider: k8sProvider("a") });
+const judge = (...resources: Parameters<typeof runStack>[1]) => runStack(gpuScheduling, [provider("a"), system, ...resources]);
+
+test("gpu-scheduling: a GPU workload whose pods some GPU node group of the cluster takes passes", async () => {
+  for (const pod of [vllm(4, { affinity: product("NVIDIA-L40S") }), vllm(1, { nodeSelector: { "nvidia.com/gpu.present": "true" } }), vllm(2, { nodeSelector: { "node.kubernetes.io/instance-type": "g6e.12xlarge" } }), vllm(1)]) {
+    assert.deepEqual(messages(await judge(l40s, pod)), [], JSON.stringify(pod.props));
+  }
+  // One group of two that fits is enough; a cluster whose GPU nodes the stack does not create is not judged.
+  const h100 = nodeGroup("a-gpu-h100", { labels: labels("gpu-h100", "NVIDIA-H100-80GB-HBM3"), instanceTypes: ["p5.48xlarge"] });
+  assert.deepEqual(messages(await judge(l40s, h100, vllm(8, { affinity: product("NVIDIA-L40S", "NVIDIA-H100-80GB-HBM3") }))), []);
+  assert.deepEqual(messages(await runStack(gpuScheduling, [provider("a"), vllm(8, { affinity: product("NVIDIA-B200") })])), []);
+});
+
+test("gpu-scheduling: a GPU workload whose selection names labels no GPU node group carries, or that limits more GPUs than their nodes hold, fails", async () => {
+  // Before: each passed, and its pods stayed Pending forever.
+  const unlabelled = await judge(l40s, vllm(1, { affinity: product("NVIDIA-H100-80GB-HBM3") }));
+  assert.deepEqual(messages(unlabelled), [
+    'Deployment inference/vllm on cluster a limits 1 nvidia.com/gpu per pod, but no GPU node group of the cluster can take its pods (EKS node group a-gpu-l40s: its nodeSelector or required node affinity excludes its labels {"inference-mesh.io/node-group":"gpu-l40s","nvidia.com/gpu.present":"true","nvidia.com/gpu.product":"NVIDIA-L40S","node.kubernetes.io/instance-type":"g6e.12xlarge"}), so they stay Pending; select labels a GPU node group carries (nvidia.com/gpu.product, inference-mesh.io/node-group) and at most the GPUs its nodes hold, or add a node group that fits',
+  ]);
+  assert.equal(unlabelled.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:apps/v1:Deployment::a-vllm");
+  // The EKS group's instance type is its nodes' node.kubernetes.io/instance-type; a GKE label no k3s or EKS node has.
+  assert.equal((await judge(l40s, vllm(1, { nodeSelector: { "node.kubernetes.io/instance-type": "p4d.24xlarge" } }))).violations.length, 1);
+  assert.equal((await judge(l40s, vllm(1, { nodeSelector: { "cloud.google.com/gke-accelerator": "nvidia-l4" } }))).violations.length, 1);
+  const big = await judge(l40s, vllm("8"));
+  assert.match(messages(big)[0] ?? "", /limits 8 nvidia\.com\/gpu per pod, but no GPU node group of the cluster can take its pods \(EKS node group a-gpu-l40s: its g6e\.12xlarge nodes hold 4 GPUs each\)/);
+  // Another taint of the group that the pods do not tolerate keeps them off as surely.
+  const dedicated = nodeGroup("a-gpu-l40s", { labels: labels("gpu-l40s", "NVIDIA-L40S"), instanceTypes: ["g6e.12xlarge"], taints: [taint, { key: "dedicated", value: "batch", effect: "NO_EXECUTE" }] });
+  assert.match(messages(await judge(dedicated, vllm(1)))[0] ?? "", /its pods do not tolerate its taint dedicated=batch:NoExecute/);
+});
+
+test("gpu-scheduling: a GCE GPU VM holds its guestAccelerators' GPUs and its k3s node-labels; what is not known is can't judge", async () => {
+  const script = (nodeLabels: string[]) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label: ${JSON.stringify(nodeLabels)}\nnode-taint: ["nvidia.com/gpu=present:NoSchedule"]\nEOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const vm = (props: Record<string, unknown>) =>
+    stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], metadataStartupScript: script(["nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB"]), ...props }, provider: null });
+  assert.deepEqual(messages(await judge(vm({}), vllm(4, { affinity: product("NVIDIA-A100-SXM4-80GB") }))), []);
+  assert.match(messages(await judge(vm({}), vllm(8)))[0] ?? "", /InstanceTemplate a-gpu-a100-template: its a2-ultragpu-4g VMs hold 4 GPUs each/);
+  assert.match(messages(await judge(vm({}), vllm(1, { affinity: product("NVIDIA-L4") })))[0] ?? "", /excludes its labels \{"nvidia\.com\/gpu\.product":"NVIDIA-A100-SXM4-80GB"\}/);
+  // A GPU count unknown to us (an EC2 type we do not list, a GCE VM without guestAccelerators) is not guessed.
+  const unlisted = await judge(nodeGroup("a-gpu-b300", { labels: labels("gpu-b300", "NVIDIA-B300"), instanceTypes: ["p6-b300.48xlarge"] }), vllm(8));
+  assert.deepEqual(messages(unlisted), []);
+  assert.match(unlisted.unknown[0] ?? "", /a-gpu-b300: how many GPUs its p6-b300\.48xlarge nodes hold/);
+  const bare = await judge(vm({ guestAccelerators: [] }), vllm(8));
+  assert.deepEqual([messages(bare), bare.unknown.length], [[], 1]);
+  // So is a label k3s sets itself, and a group's labels not known yet; a known fit stands beside them.
+  const k3sLabel = await judge(vm({}), vllm(1, { nodeSelector: { "node.kubernetes.io/instance-type": "k3s" } }));
+  assert.deepEqual([messages(k3sLabel), k3sLabel.unknown.length], [[], 1]);
+  const later = await judge(nodeGroup("a-gpu-l40s", { labels: UNKNOWN, instanceTypes: ["g6e.12xlarge"] }), vllm(1, { affinity: product("NVIDIA-L40S") }));
+  assert.deepEqual([messages(later), later.unknown.length], [[], 1]);
+  assert.match(later.unknown[0], /EKS node group a-gpu-l40s: its labels, taints or node types are not known yet/);
+  assert.deepEqual((await judge(nodeGroup("a-gpu-x", { labels: UNKNOWN, instanceTypes: ["g6e.12xlarge"] }), l40s, vllm(1))).unknown, []);
+  // A VM whose boot script this run cannot read (ciphertext offline, unknown in a first preview), or that does not install k3s, is not judged.
+  for (const script of [UNKNOWN, "#!/bin/bash\nkubeadm join 10.0.0.2:6443\n"]) {
+    const sealed = await judge(vm({ metadataStartupScript: script }), l40s, vllm(8));
+    assert.deepEqual([messages(sealed), sealed.unknown], [[], []]);
+  }
+});
