@@ -16,7 +16,9 @@ import { Structure } from "./shell-structure";
 /**
  * A part of a script that runs conditionally: from `at` to `end`, its `head` (an `if`'s or `case`'s
  * test, run first), then one of its `arms` or (unless `exhaustive`) none; a `loop` runs its one arm
- * any number of times. The arms are [from, to) spans of the text.
+ * any number of times. The arms are [from, to) spans of the text. A `compound` one is a whole
+ * compound command (`if`…`fi`, `case`…`esac`, a loop to its `done`: not an `elif`'s nor an `&&` arm),
+ * whose redirections, written after its end, apply to all it runs (3.2.5 Compound Commands).
  */
 export interface Flow {
   at: number;
@@ -25,6 +27,7 @@ export interface Flow {
   arms: [number, number][];
   exhaustive: boolean;
   loop: boolean;
+  compound: boolean;
 }
 
 type Mark = { word: string; at: number };
@@ -35,16 +38,16 @@ type Frame = { kind: "if"; at: number; marks: Mark[] } | { kind: "loop"; at: num
 const LOOPS = ["while", "until", "for", "select"];
 
 /** The flow of an `if` from its marks (then, elif, else, fi), its `elif`s each the flow of its own arm. */
-function ifFlows(at: number, marks: Mark[], out: Flow[]): void {
+function ifFlows(at: number, marks: Mark[], out: Flow[], compound = true): void {
   const then = marks.findIndex((m) => m.word === "then");
   const next = marks.findIndex((m, i) => i > then && m.word !== "then");
   if (then < 0 || next < 0) return;
   const fi = marks[marks.length - 1].at;
   const rest = marks[next];
   const arms: [number, number][] = [[marks[then].at + 4, rest.at]];
-  if (rest.word === "elif") ifFlows(rest.at, marks.slice(next + 1), out), arms.push([rest.at, fi + 2]);
+  if (rest.word === "elif") ifFlows(rest.at, marks.slice(next + 1), out, false), arms.push([rest.at, fi + 2]);
   else if (rest.word === "else") arms.push([rest.at + 4, fi]);
-  out.push({ at, end: fi + 2, head: [at, marks[then].at], arms, exhaustive: rest.word !== "fi", loop: false });
+  out.push({ at, end: fi + 2, head: [at, marks[then].at], arms, exhaustive: rest.word !== "fi", loop: false, compound });
 }
 
 /** The conditional parts of a script (Flow), outer ones before those they hold; `s` for its groups (a `&&`'s command may be one). */
@@ -64,7 +67,7 @@ export function flows(text: string, s: Structure): Flow[] {
       if (now !== c) {
         // esac: the clause still open ends here.
         if (c.open !== undefined) c.arms.push([c.open, i]), c.falls.push(false);
-        out.push({ at: c.at, end: i + 4, head: [c.at, c.arms[0]?.[0] ?? i], arms: fallThrough(c.arms, c.falls), exhaustive: !!c.star, loop: false });
+        out.push({ at: c.at, end: i + 4, head: [c.at, c.arms[0]?.[0] ?? i], arms: fallThrough(c.arms, c.falls), exhaustive: !!c.star, loop: false, compound: true });
       } else if (!wasPattern && c.pattern) {
         // `in`, or a clause's `;;`, `;&`, `;;&`: a pattern starts.
         if (c.open !== undefined) c.arms.push([c.open, i]), c.falls.push(/^;(?:&|;&)/.test(text.slice(i, i + 3)));
@@ -88,7 +91,7 @@ export function flows(text: string, s: Structure): Flow[] {
     else if (top?.kind === "loop" && word === "done") {
       stack.pop();
       const body = top.body ?? i;
-      out.push({ at: top.at, end: i + 4, head: [top.at, body], arms: [[body, i]], exhaustive: false, loop: true });
+      out.push({ at: top.at, end: i + 4, head: [top.at, body], arms: [[body, i]], exhaustive: false, loop: true, compound: true });
     }
   }
   out.push(...andOr(text, s, out));
@@ -111,7 +114,7 @@ function andOr(text: string, s: Structure, compound: Flow[]): Flow[] {
     if (typeof i !== "number" || !/^(?:&&|\|\|)/.test(text.slice(i, i + 2)) || (i > 0 && /[&|]/.test(text[i - 1]))) continue;
     const at = i + 2 + (/^\s*/.exec(text.slice(i + 2))?.[0].length ?? 0);
     const end = s.groups.find((g) => g.open === at)?.close ?? compound.find((f) => f.at === at)?.end ?? at;
-    out.push({ at, end: end + 1, head: [at, at], arms: [[at, end + 1]], exhaustive: false, loop: false });
+    out.push({ at, end: end + 1, head: [at, at], arms: [[at, end + 1]], exhaustive: false, loop: false, compound: false });
   }
   return out;
 }

@@ -4,7 +4,8 @@
  * exec), left to right (3.6 Redirections); `[n]>&digits` makes n a copy of that descriptor, `-`
  * closes it, `digit-` moves it (3.6.8 Duplicating, 3.6.9 Moving File Descriptors), `[n]<>word`
  * opens the file on n (3.6.10); a `{ …; }` group or `( … )` subshell's redirections apply to every
- * command of its list (3.2.5.3 Grouping Commands), and what an `exec` changes inside a subshell ends
+ * command of its list (3.2.5.3 Grouping Commands), those written after an `if`'s `fi`, a `case`'s
+ * `esac` or a loop's `done` to all it runs (3.2.5), and what an `exec` changes inside a subshell ends
  * with it (3.7.3 Command Execution Environment). The redirections of a compound command or a
  * function call are undone when it ends, each descriptor they set back to what it was (bash 5.2
  * execute_cmd.c: execute_command_internal's my_undo_list, execute_builtin_or_function's
@@ -109,6 +110,8 @@ function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: stri
   const away = (at: number, end: number) => apart(text, at, end, lastpipeAt(text, all, at, reaches(at)));
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)|])`);
   const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell || away(g.open, g.close + 1), after: text.slice(g.close + 1) }));
+  // A compound command's redirections after its `fi`, `done` or `esac` apply as a group's (3.2.5, 3.6).
+  for (const f of all) if (f.compound) out.push({ at: f.at, close: f.end - 1, subshell: away(f.at, f.end), after: text.slice(f.end) });
   for (const m of text.matchAll(/\bexec\b/g)) {
     if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!) || !outside(m.index!)) continue;
     const redirections = only.exec(text.slice(m.index! + 4));

@@ -3,7 +3,8 @@
  * (policy/lib/shell-flow.ts): a join token reaching the file token-file names on one path bash may
  * take, past an `exec` that moves the output away only on another (an `if`, a `case` clause, an
  * `&&` arm), on a loop's next pass, or through the last element of a pipeline that `shopt -s
- * lastpipe` runs in the shell itself. Each is in the instance template's metadata, not declared secret.
+ * lastpipe` runs in the shell itself, or through the redirection written after a compound command's
+ * `fi` or `done`. Each is in the instance template's metadata, not declared secret.
  */
 import { Mutation } from "./mutations-support";
 import { withAgentMetadata } from "./mutations-boot-scripts";
@@ -37,6 +38,15 @@ const FLOW_SCRIPTS: [string, string][] = [
     // the group's exec 3> opens the token file on descriptor 3 for what follows.
     "the k3s agents' join token echoed to descriptor 3, which a { …; } group ending a pipeline opened on the file token-file names under shopt -s lastpipe",
     "shopt -s lastpipe\necho join | { exec 3>/etc/rancher/k3s/token; }\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
+  ],
+  [
+    // Redirections written after a compound command's end apply to all it runs (3.2.5 Compound Commands, 3.6 Redirections).
+    "the k3s agents' join token echoed in an if whose redirection after fi sends its output into the file token-file names",
+    "if [ ! -s /etc/rancher/k3s/token ]; then\n  umask 077\n  echo Zq8vN3pL0xR7sT2w\nfi > /etc/rancher/k3s/token\n",
+  ],
+  [
+    "the k3s agents' join token printed in a for loop whose redirection after done sends its output into the file token-file names",
+    "for attempt in 1 2 3; do\n  [ -s /etc/rancher/k3s/config.yaml ] && break\n  printf '%s\\n' Zq8vN3pL0xR7sT2w\ndone > /etc/rancher/k3s/token\n",
   ],
 ];
 

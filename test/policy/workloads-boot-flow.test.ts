@@ -108,3 +108,25 @@ test("sensitive-values-secret: set -m turns lastpipe's effect off until set +m",
     `shopt -s lastpipe\nset -- -m\necho go | exec >${TOKEN}\necho ${T}\n`,
   ]);
 });
+
+// Redirections written after a compound command's `fi`, `done` or `esac` apply to every command it
+// runs (Bash Reference Manual 3.2.5 Compound Commands, 3.6 Redirections) and are undone after it,
+// as a `{ …; }` group's (bash 5.2 execute_cmd.c execute_command_internal: my_undo_list). Before,
+// the writes passed.
+test("sensitive-values-secret: a compound command's redirection after fi, done or esac reaches the commands it runs", () => {
+  writes([
+    `if [ -n "$R" ]; then echo ${T}; fi > ${TOKEN}\n`,
+    `if [ -s /etc/hosts ]; then\n  true\nelse\n  printf '%s\\n' ${T}\nfi >${TOKEN}\n`,
+    `for i in 1; do echo ${T}; done > ${TOKEN}\n`,
+    `while :; do\n  echo ${T}\n  break\ndone >> ${TOKEN}\n`,
+    `case "$R" in\n  *agent*) echo ${T};;\nesac > ${TOKEN}\n`,
+    // exec 3>&1 inside copies the compound's output, the token file, onto descriptor 3, which no undo touches.
+    `if true; then exec 3>&1; fi > ${TOKEN}\necho ${T} >&3\n`,
+  ]);
+  clean([
+    // The compound's undo sets descriptor 1 back over the exec inside it.
+    `if true; then exec >/dev/null; fi > ${TOKEN}\necho ${T}\n`,
+    `for i in 1; do echo ${T}; done > /var/log/boot.log\n`,
+    `if [ -n "$R" ]; then echo ${T}; fi 2> ${TOKEN}\n`,
+  ]);
+});
