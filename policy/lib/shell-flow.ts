@@ -11,7 +11,7 @@
  */
 import { atCommandStart, CaseFrame, caseReads, reserved } from "./shell-commands";
 import { walk } from "./shell-scan";
-import { Structure } from "./shell-structure";
+import { CALL_DEPTH, Group, Structure } from "./shell-structure";
 
 /**
  * A part of a script that runs conditionally: from `at` to `end`, its `head` (an `if`'s or `case`'s
@@ -119,8 +119,8 @@ function andOr(text: string, s: Structure, compound: Flow[]): Flow[] {
   return out;
 }
 
-/** A command turning an option on or off, where it stands. */
-type Change = { at: number; on: boolean };
+/** A command turning an option on or off (or maybe: in a branch of a function's body called there), where it stands. */
+type Change = { at: number; on: boolean | "maybe" };
 
 /** The `shopt -s`/`-u` commands naming `lastpipe` (4.3.2 The Shopt Builtin). */
 const lastpipeChanges = (text: string): Change[] =>
@@ -147,10 +147,33 @@ function monitorChanges(text: string): Change[] {
   return out;
 }
 
+/** A shell function's body and the calls of it that run in the shell itself (not in a pipeline or the background). */
+export type Called = { body: Group; calls: { at: number }[] };
+
 /**
- * Whether an option is on at `at` after its `changes` (off at the start): "maybe" where one that
- * sets or unsets it may not have run (in a flow's arm not holding `at`); only those whose change
- * `reaches` `at` count (not one in a subshell or a function body that does not hold it).
+ * The changes, each also at every call of the function whose body makes it (the body runs there:
+ * 3.3 Shell Functions), as "maybe" where it stands in a branch of the body; a call in another
+ * body followed likewise, CALL_DEPTH deep.
+ */
+function throughCalls(changes: Change[], functions: Called[], all: Flow[]): Change[] {
+  let out = changes;
+  let frontier = changes;
+  for (let depth = 0; depth < CALL_DEPTH && frontier.length > 0; depth++) {
+    frontier = frontier.flatMap((c) => {
+      const f = functions.filter((g) => g.body.open < c.at && c.at < g.body.close).sort((a, b) => b.body.open - a.body.open)[0];
+      if (!f) return [];
+      const branch = all.some((x) => x.at > f.body.open && x.arms.some(([from, to]) => from <= c.at && c.at < to));
+      return f.calls.map((call) => ({ at: call.at, on: branch ? ("maybe" as const) : c.on }));
+    });
+    out = [...out, ...frontier];
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Whether an option is on at `at` after its `changes` (off at the start, in order): "maybe" where
+ * one that sets or unsets it may not have run (in a flow's arm not holding `at`); only those whose
+ * change `reaches` `at` count (not one in a subshell or a function body that does not hold it).
  */
 function optionAt(text: string, changes: Change[], all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
   let on: boolean | "maybe" = false;
@@ -163,13 +186,17 @@ function optionAt(text: string, changes: Change[], all: Flow[], at: number, reac
 }
 
 /**
- * Whether a pipeline's last element at `at` runs in the shell itself: `shopt -s lastpipe` is on and
- * job control off (4.3.2: lastpipe takes effect only when job control is not active; bash 5.2
+ * Whether a pipeline's last element at a place runs in the shell itself: `shopt -s lastpipe` is on
+ * and job control off (4.3.2: lastpipe takes effect only when job control is not active; bash 5.2
  * execute_cmd.c execute_pipeline tests `lastpipe_opt && job_control == 0`), which a script starts
- * with and `set -m` turns on; "maybe" where either may be so (optionAt).
+ * with and `set -m` turns on; either set in a function's body from each call of it on
+ * (throughCalls); "maybe" where either may be so (optionAt).
  */
-export function lastpipeAt(text: string, all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
-  const lastpipe = optionAt(text, lastpipeChanges(text), all, at, reaches);
-  const monitor = lastpipe === false ? false : optionAt(text, monitorChanges(text), all, at, reaches);
-  return monitor === true ? false : monitor === "maybe" ? "maybe" : lastpipe;
+export function lastpipeAt(text: string, all: Flow[], functions: Called[]): (at: number, reaches: (i: number) => boolean) => boolean | "maybe" {
+  const [lastpipes, monitors] = [lastpipeChanges(text), monitorChanges(text)].map((c) => throughCalls(c, functions, all));
+  return (at, reaches) => {
+    const lastpipe = optionAt(text, lastpipes, all, at, reaches);
+    const monitor = lastpipe === false ? false : optionAt(text, monitors, all, at, reaches);
+    return monitor === true ? false : monitor === "maybe" ? "maybe" : lastpipe;
+  };
 }

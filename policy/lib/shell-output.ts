@@ -107,7 +107,9 @@ function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: stri
   const outside = (i: number) => !functions.some((f) => f.body.open < i && i < f.body.close);
   // A `shopt` reaches `at` unless a subshell or function body holding it ends before.
   const reaches = (at: number) => (i: number) => enclosing(s, i).every((g) => (!g.subshell && !functions.some((f) => f.body === g)) || (g.open < at && at < g.close));
-  const away = (at: number, end: number) => apart(text, at, end, lastpipeAt(text, all, at, reaches(at)));
+  // A body's shopt or set reaches what follows each call of it run in the shell (not in a pipeline or the background).
+  const lastpipe = lastpipeAt(text, all, functions.map((f) => ({ body: f.body, calls: f.calls.filter((c) => apart(text, c.at, c.end, false) === false) })));
+  const away = (at: number, end: number) => apart(text, at, end, lastpipe(at, reaches(at)));
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)|])`);
   const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell || away(g.open, g.close + 1), after: text.slice(g.close + 1) }));
   // A compound command's redirections after its `fi`, `done` or `esac` apply as a group's (3.2.5, 3.6).

@@ -138,7 +138,7 @@ export function knownFunctions(text: string, s: Structure = structure(text), out
 }
 
 /** How deep calls inside function bodies are followed. */
-const CALL_DEPTH = 8;
+export const CALL_DEPTH = 8;
 
 /**
  * Each call of a shell function the text defines or of an `outer` one (the text a body another

@@ -130,3 +130,21 @@ test("sensitive-values-secret: a compound command's redirection after fi, done o
     `if [ -n "$R" ]; then echo ${T}; fi 2> ${TOKEN}\n`,
   ]);
 });
+
+// A function's body runs where it is called (3.3 Shell Functions): a `shopt -s lastpipe` or `set -m`
+// there takes effect from each call on, as bash 5.2.15 runs these, not where it is defined nor in
+// a call run in a subshell or pipeline. Before, the writes passed.
+test("sensitive-values-secret: shopt -s lastpipe and set -m in a function body take effect from its call", () => {
+  writes([
+    `lp() { shopt -s lastpipe; }\nlp\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `function lp { shopt -s lastpipe; }\nsetup() {\n  umask 077\n  lp\n}\nsetup\necho go | { exec 3>${TOKEN}; }\necho ${T} >&3\n`,
+    // Set only in a branch of the body: lastpipe may be on.
+    `lp() {\n  if [ -n "$Q" ]; then shopt -s lastpipe; fi\n}\nlp\necho go | exec >${TOKEN}\necho ${T}\n`,
+  ]);
+  clean([
+    `lp() { shopt -s lastpipe; }\necho go | exec >${TOKEN}\necho ${T}\nlp\n`,
+    `lp() { shopt -s lastpipe; }\n( lp )\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `lp() { shopt -s lastpipe; }\nlp | cat\necho go | exec >${TOKEN}\necho ${T}\n`,
+    `jc() { set -m; }\nshopt -s lastpipe\njc\necho go | exec >${TOKEN}\necho ${T}\n`,
+  ]);
+});
