@@ -7,7 +7,8 @@
 import { constants, gunzipSync } from "zlib";
 import { CREDENTIAL_NAME, K3S_FULL_TOKEN, PRIVATE_KEY, REGISTRY_AUTH, registryAuth, URL_PASSWORD } from "./credentials";
 import { heredocs, literalBodies } from "./shell-heredoc";
-import { Descriptors, outputAt, redirected, START, stdoutTo } from "./shell-output";
+import { Descriptors, outputAt, redirected, shellOptions, START, stdoutTo } from "./shell-output";
+import { flows, Options, SCRIPT_OPTIONS } from "./shell-flow";
 import { boundFunctionCalls, functionCalls, Known, knownFunctions, structure } from "./shell-structure";
 import { yamlMapping } from "./values";
 import { doubleQuoteUnescaped, fedToStdin, literalCredential, loginInScript, printCommands, printedOutputs, unquote, VALUE } from "./shell-values";
@@ -115,12 +116,12 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|
  * Whether this shell text writes a literal (looked up in `context`) into the token file at `path`:
  * `echo`/`printf` redirected or piped there — by themselves, by a group or subshell holding them, or
  * by an `exec` before them — or a heredoc or here-string given to a command writing it; the text
- * starting with the descriptors `start`. Each shell function called runs its body there and then,
- * with the descriptors of the call (Bash Reference Manual 3.3 Shell Functions), one the text
+ * starting with the descriptors `start` and shell `options`. Each shell function called runs its
+ * body there and then, with the descriptors and options of the call (Bash Reference Manual 3.3 Shell Functions), one the text
  * defines or an `outer` one (the text a body, calling another function of the script), but one
  * being called already (`seen`).
  */
-function shellWrites(text: string, path: string, context: string, start: Descriptors = START, outer: Known[] = [], seen: string[] = []): boolean {
+function shellWrites(text: string, path: string, context: string, start: Descriptors = START, outer: Known[] = [], seen: string[] = [], options: Options = SCRIPT_OPTIONS): boolean {
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
   // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin;
@@ -128,7 +129,7 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
   const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}|\\|\\s*${stdinTo(target)})`;
   const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?${into}`);
   const s = structure(text);
-  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s, outer, seen);
+  const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s, outer, seen, options);
   for (const run of printCommands(text)) {
     // A commented-out line runs nothing.
     if (/^\s*#/.test(text.slice(text.lastIndexOf("\n", run.from) + 1, run.from)) || run.variable !== undefined) continue;
@@ -146,13 +147,14 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
     for (const m of text.matchAll(re)) if (literalCredential(m[1], "token", context)) return true;
   }
   // A call runs its body with the call's redirections applied over the shell's descriptors there.
-  const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s, outer, seen);
+  const at = outputAt(text, new RegExp(`^\\s*${into}`), path, s, outer, seen, options);
+  const optionsAt = shellOptions(text, s, flows(text, s), options);
   const known = knownFunctions(text, s, outer);
   return functionCalls(text, s, outer, seen).some((call) =>
     at(call.at, start).some((before) => {
       const fds = new Map(before);
       redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path);
-      return shellWrites(call.run, path, context, fds, known, [...seen, call.name]);
+      return shellWrites(call.run, path, context, fds, known, [...seen, call.name], optionsAt(call.at));
     }),
   );
 }

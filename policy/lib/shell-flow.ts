@@ -171,12 +171,13 @@ function throughCalls(changes: Change[], functions: Called[], all: Flow[]): Chan
 }
 
 /**
- * Whether an option is on at `at` after its `changes` (off at the start, in order): "maybe" where
- * one that sets or unsets it may not have run (in a flow's arm not holding `at`); only those whose
- * change `reaches` `at` count (not one in a subshell or a function body that does not hold it).
+ * Whether an option is on at `at` after its `changes` (in order), from `start` (a function's body:
+ * as at its call): "maybe" where one that sets or unsets it may not have run (in a flow's arm not
+ * holding `at`); only those whose change `reaches` `at` count (not one in a subshell or a function
+ * body that does not hold it).
  */
-function optionAt(text: string, changes: Change[], all: Flow[], at: number, reaches: (i: number) => boolean): boolean | "maybe" {
-  let on: boolean | "maybe" = false;
+function optionAt(text: string, changes: Change[], all: Flow[], at: number, reaches: (i: number) => boolean, start: boolean | "maybe"): boolean | "maybe" {
+  let on = start;
   for (const c of changes) {
     if (c.at >= at || !atCommandStart(text, c.at) || !reaches(c.at)) continue;
     const sure = !all.some((f) => f.arms.some(([from, to]) => from <= c.at && c.at < to && !(from <= at && at < to)));
@@ -185,18 +186,24 @@ function optionAt(text: string, changes: Change[], all: Flow[], at: number, reac
   return on;
 }
 
+/** The shell options deciding where a pipeline's last element runs: `shopt` lastpipe and job control (`set -m`). */
+export type Options = { lastpipe: boolean | "maybe"; monitor: boolean | "maybe" };
+
+/** A script's when it starts: both off (job control is off in a non-interactive shell). */
+export const SCRIPT_OPTIONS: Options = { lastpipe: false, monitor: false };
+
 /**
- * Whether a pipeline's last element at a place runs in the shell itself: `shopt -s lastpipe` is on
- * and job control off (4.3.2: lastpipe takes effect only when job control is not active; bash 5.2
- * execute_cmd.c execute_pipeline tests `lastpipe_opt && job_control == 0`), which a script starts
- * with and `set -m` turns on; either set in a function's body from each call of it on
- * (throughCalls); "maybe" where either may be so (optionAt).
+ * The options at each place of a text, from `start` (a function's body: those at its call), a
+ * shopt or set in a function's body taking effect from each call of it on (throughCalls).
  */
-export function lastpipeAt(text: string, all: Flow[], functions: Called[]): (at: number, reaches: (i: number) => boolean) => boolean | "maybe" {
+export function optionsAt(text: string, all: Flow[], functions: Called[], start: Options = SCRIPT_OPTIONS): (at: number, reaches: (i: number) => boolean) => Options {
   const [lastpipes, monitors] = [lastpipeChanges(text), monitorChanges(text)].map((c) => throughCalls(c, functions, all));
-  return (at, reaches) => {
-    const lastpipe = optionAt(text, lastpipes, all, at, reaches);
-    const monitor = lastpipe === false ? false : optionAt(text, monitors, all, at, reaches);
-    return monitor === true ? false : monitor === "maybe" ? "maybe" : lastpipe;
-  };
+  return (at, reaches) => ({ lastpipe: optionAt(text, lastpipes, all, at, reaches, start.lastpipe), monitor: optionAt(text, monitors, all, at, reaches, start.monitor) });
 }
+
+/**
+ * Whether a pipeline's last element runs in the shell itself under these options: lastpipe on and
+ * job control off (4.3.2: lastpipe takes effect only when job control is not active; bash 5.2
+ * execute_cmd.c execute_pipeline tests `lastpipe_opt && job_control == 0`); "maybe" where either may be so.
+ */
+export const lastpipeOn = ({ lastpipe, monitor }: Options): boolean | "maybe" => (lastpipe === false || monitor === true ? false : monitor === "maybe" ? "maybe" : lastpipe);

@@ -15,7 +15,7 @@
  */
 import { atCommandStart, OPERATOR, OWN, TARGET } from "./shell-commands";
 import { enclosing, Known, Structure, functionCalls, knownFunctions, shellFunctions, structure, topLevel } from "./shell-structure";
-import { Flow, flows, lastpipeAt } from "./shell-flow";
+import { Flow, flows, lastpipeOn, Options, optionsAt, SCRIPT_OPTIONS } from "./shell-flow";
 import { wordValue } from "./shell-values";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */
@@ -93,6 +93,18 @@ function apart(text: string, at: number, end: number, lastpipe: boolean | "maybe
 }
 
 /**
+ * The shell options (shell-flow.ts Options) at each place of a text starting with `start`: a
+ * `shopt` or `set` reaches a place unless a subshell or function body holding it ends before, and
+ * one in a body reaches what follows each call of it run in the shell (not in a pipeline or the background).
+ */
+export function shellOptions(text: string, s: Structure, all: Flow[], start: Options): (at: number) => Options {
+  const functions = shellFunctions(text, s);
+  const reaches = (at: number) => (i: number) => enclosing(s, i).every((g) => (!g.subshell && !functions.some((f) => f.body === g)) || (g.open < at && at < g.close));
+  const read = optionsAt(text, all, functions.map((f) => ({ body: f.body, calls: f.calls.filter((c) => apart(text, c.at, c.end, false) === false) })), start);
+  return (at) => read(at, reaches(at));
+}
+
+/**
  * The steps of a text: its groups (one in a pipeline or the background a subshell), and each `exec`
  * without a command and each function call (but one in a pipeline or the background) at a
  * command's start outside every function body (a body runs where its function is called: 3.3 Shell
@@ -102,14 +114,11 @@ function apart(text: string, at: number, end: number, lastpipe: boolean | "maybe
  * followed. An `exec` one of whose redirections fails changes nothing: bash 5.2 undoes those
  * before it (execute_cmd.c execute_builtin_or_function, undo_partial_redirects).
  */
-function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: string, outer: Known[], seen: string[]): Step[] {
+function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: string, outer: Known[], seen: string[], start: Options): Step[] {
   const functions = shellFunctions(text, s);
   const outside = (i: number) => !functions.some((f) => f.body.open < i && i < f.body.close);
-  // A `shopt` reaches `at` unless a subshell or function body holding it ends before.
-  const reaches = (at: number) => (i: number) => enclosing(s, i).every((g) => (!g.subshell && !functions.some((f) => f.body === g)) || (g.open < at && at < g.close));
-  // A body's shopt or set reaches what follows each call of it run in the shell (not in a pipeline or the background).
-  const lastpipe = lastpipeAt(text, all, functions.map((f) => ({ body: f.body, calls: f.calls.filter((c) => apart(text, c.at, c.end, false) === false) })));
-  const away = (at: number, end: number) => apart(text, at, end, lastpipe(at, reaches(at)));
+  const options = shellOptions(text, s, all, start);
+  const away = (at: number, end: number) => apart(text, at, end, lastpipeOn(options(at)));
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)|])`);
   const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell || away(g.open, g.close + 1), after: text.slice(g.close + 1) }));
   // A compound command's redirections after its `fi`, `done` or `esac` apply as a group's (3.2.5, 3.6).
@@ -140,7 +149,7 @@ function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: stri
       apply: (fds) => {
         const [entry, touched] = [new Map(fds), new Set<string>()];
         redirected(entry, text.slice(call.end), into, path, touched);
-        body ??= outputAt(call.run, into, path, structure(call.run), known, [...seen, call.name]);
+        body ??= outputAt(call.run, into, path, structure(call.run), known, [...seen, call.name], options(call.at));
         return body(call.run.length, entry).map((left) => {
           const after = new Map(left);
           restore(after, fds, touched);
@@ -197,9 +206,9 @@ function runStep(paths: Path[], step: Step, into: RegExp, path: string): Path[] 
  * order, a group's redirections applied where it opens (into `path` when they match `into`) and
  * undone where it closes, each conditional part (shell-flow.ts) run one way or another.
  */
-export function outputAt(text: string, into: RegExp, path: string, s = structure(text), outer: Known[] = [], seen: string[] = []): (at: number, start?: Descriptors) => Descriptors[] {
+export function outputAt(text: string, into: RegExp, path: string, s = structure(text), outer: Known[] = [], seen: string[] = [], options = SCRIPT_OPTIONS): (at: number, start?: Descriptors) => Descriptors[] {
   const all = flows(text, s);
-  const list = steps(text, s, all, into, path, outer, seen);
+  const list = steps(text, s, all, into, path, outer, seen, options);
   // Runs the steps and flows in [from, to) before `at` over `paths`, leaving out the flows `within` (those being run).
   const run = (paths: Path[], from: number, to: number, at: number, within: Flow[]): Path[] => {
     const stop = Math.min(to, at);
@@ -238,8 +247,8 @@ export function outputAt(text: string, into: RegExp, path: string, s = structure
  * there), the text starting with the descriptors `start` (a function's body, those of its call),
  * with the command's own redirections applied over them.
  */
-export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text), outer: Known[] = [], seen: string[] = []): (run: { from: number; end: number }) => boolean {
-  const at = outputAt(text, into, path, s, outer, seen);
+export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text), outer: Known[] = [], seen: string[] = [], options = SCRIPT_OPTIONS): (run: { from: number; end: number }) => boolean {
+  const at = outputAt(text, into, path, s, outer, seen, options);
   return ({ from, end }) => {
     const word = /(?:printf|echo)[ \t]+$/.exec(text.slice(Math.max(0, from - 64), from));
     const begin = from - (word?.[0].length ?? 0);

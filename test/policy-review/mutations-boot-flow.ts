@@ -3,9 +3,9 @@
  * (policy/lib/shell-flow.ts): a join token reaching the file token-file names on one path bash may
  * take, past an `exec` that moves the output away only on another (an `if`, a `case` clause, an
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
- * lastpipe` (set by a function called before too) runs in the shell itself, or through the
- * redirection written after a compound command's `fi` or `done`. Each is in the instance
- * template's metadata, not declared secret.
+ * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
+ * too), or through the redirection written after a compound command's `fi` or `done`. Each is in
+ * the instance template's metadata, not declared secret.
  */
 import { Mutation } from "./mutations-support";
 import { withAgentMetadata } from "./mutations-boot-scripts";
@@ -44,6 +44,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // A function's body runs where it is called (3.3): its shopt -s lastpipe holds from the call on.
     "the k3s agents' join token echoed after exec > ending a pipeline sent their startup script's output into the file token-file names, lastpipe set by a shell function called before",
     "strict() {\n  set -eu\n  shopt -s lastpipe\n}\nstrict\necho join | exec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+  ],
+  [
+    // A function's body runs under the options of its call (3.3): its pipeline's last exec > is the shell's under lastpipe.
+    "the k3s agents' join token echoed after a call of a shell function whose pipeline ends in exec > into the file token-file names, under shopt -s lastpipe",
+    "shopt -s lastpipe\nto_token() {\n  echo join | exec >/etc/rancher/k3s/token\n}\nto_token\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
   ],
   [
     // Redirections written after a compound command's end apply to all it runs (3.2.5 Compound Commands, 3.6 Redirections).

@@ -148,3 +148,13 @@ test("sensitive-values-secret: shopt -s lastpipe and set -m in a function body t
     `jc() { set -m; }\nshopt -s lastpipe\njc\necho go | exec >${TOKEN}\necho ${T}\n`,
   ]);
 });
+
+// A function's body runs with the shell's options where it is called (3.3): under lastpipe there,
+// its pipeline's last exec is the shell's (bash 5.2.15). Before, the writes passed.
+test("sensitive-values-secret: a function's body runs under the lastpipe of its call", () => {
+  writes([
+    `shopt -s lastpipe\nf() { echo go | exec >${TOKEN}; }\nf\necho ${T}\n`,
+    `f() { echo go | exec >${TOKEN}; echo ${T}; }\nshopt -s lastpipe\nf\n`,
+  ]);
+  clean([`f() { echo go | exec >${TOKEN}; }\nf\nshopt -s lastpipe\necho ${T}\n`, `shopt -s lastpipe\nset -m\nf() { echo go | exec >${TOKEN}; }\nf\necho ${T}\n`]);
+});
