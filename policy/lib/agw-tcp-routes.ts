@@ -121,7 +121,8 @@ interface StreamRoute {
 
 /**
  * What of namespace `target` a stream route's rules send to: a Service (kind Service, the
- * default), or an AgentgatewayBackend whose `static` or `a2a` host names one. The controller
+ * default), or an AgentgatewayBackend whose `static` or `a2a` host names one (or is its ClusterIP:
+ * hostBackendService). The controller
  * resolves a TCPRoute's or TLSRoute's backendRefs as an HTTPRoute's (translator/conversion.go
  * buildAgwTCPDestination, buildAgwDestination), and the TCP proxy dials a static backend's host as
  * it is (proxy/tcpproxy.rs build_backend_call, SimpleBackend::Opaque), under the gateway's own
@@ -239,7 +240,7 @@ export function httpNetworkGuards(resources: PolicyResource[], gw: Pick<GatewayP
 export function streamRouteProblem(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, target: string, restricts: (expr: string) => Tri, callers: string): string | undefined | { unknown: string } {
   const where = `Gateway ${gw.namespace}/${gw.name}`;
   const routes = streamRoutes(resources, gw, target);
-  if (routes === "unknown") return { unknown: `the TCPRoutes and TLSRoutes on ${where} and the listeners serving them` };
+  if (routes === "unknown") return { unknown: `the TCPRoutes and TLSRoutes on ${where}, the backends they send to (an IP host: whose pod or Service it is) and the listeners serving them` };
   if (routes.length === 0) return undefined;
   const namespaces = new Set([gw.namespace, ...routes.flatMap((r) => r.listeners.flatMap((l) => (l.set ? [l.set.namespace] : [])))]);
   const auths = networkAuthorizations(resources, namespaces);

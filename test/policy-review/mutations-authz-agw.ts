@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute), the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute), the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -109,6 +109,23 @@ export const authzAgentgatewayMutations: Mutation[] = [
       addLike(doc, agw, "agent-raw-backend", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", backend);
       const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "agent-raw-tcp", namespace: "agents" }, spec: { parentRefs: [{ name: (agw.inputs as any).metadata.name, sectionName: "raw" }], rules: [{ backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "agent-raw" }] }] } };
       return addLike(doc, agw, "agent-raw-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+    },
+  },
+  {
+    // agentgateway v1.4.1 reads an IP static host as an address (types/agent.rs From<(&str, u16)> for Target) and dials it as a Service name's resolved address: a ClusterIP is that Service.
+    name: "a TCP listener on the agent gateway with a TCPRoute to an AgentgatewayBackend whose static host is the ClusterIP an agent's Service pins (past its JWT)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const agw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const agent = agw && resources(doc).find((r) => isKind(r, "Service") && r.provider === agw.provider && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.metadata?.name !== (agw.inputs as any).metadata.name);
+      if (!agw || !agent) return undefined;
+      const ip = "10.43.0.80";
+      edit(agent, (o) => Object.assign(o.spec, { clusterIP: ip, clusterIPs: [ip] }));
+      edit(agw, (o) => o.spec.listeners.push({ name: "raw-ip", port: 9001, protocol: "TCP" }));
+      const backend = { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayBackend", metadata: { name: "agent-ip", namespace: "agents" }, spec: { static: { host: ip, port: (agent.inputs as any).spec?.ports?.[0]?.port ?? 8080 } } };
+      addLike(doc, agw, "agent-ip-backend", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", backend);
+      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "agent-ip-tcp", namespace: "agents" }, spec: { parentRefs: [{ name: (agw.inputs as any).metadata.name, sectionName: "raw-ip" }], rules: [{ backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "agent-ip" }] }] } };
+      return addLike(doc, agw, "agent-ip-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
     },
   },
   {

@@ -109,3 +109,30 @@ test("agent-call-graph: a TCPRoute or TLSRoute to an AgentgatewayBackend whose s
   assert.equal(viaA2a.violations.length, 1, viaA2a.violations.map((v) => v.message).join("\n"));
   assert.match(viaA2a.violations[0].message, /TLSRoute agents\/be on Gateway agents\/agent-gateway listener tls sends connections to AgentgatewayBackend agents\/research \(a2a host research-agent\.agents\.svc\.cluster\.local: Service agents\/research-agent\)/);
 });
+
+test("agent-call-graph: a static host that is a tool's Service's ClusterIP reaches it as the Service's name would; an address no Service shows may be a pod's (can't judge)", async () => {
+  // agentgateway v1.4.1 reads an IP host as an address (types/agent.rs From<(&str, u16)> for
+  // Target) and dials it as it dials what a Service name resolves to: before, only names counted.
+  const backend = (host: string) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-calc", { metadata: { name: "calc", namespace: "tools" }, spec: { static: { host, port: 8080 } } });
+  const service = (ns: string, name: string, spec: Record<string, unknown>) => on("kubernetes:core/v1:Service", `${ns}-svc-${name}`, { metadata: { name, namespace: ns }, spec: { ports: [{ port: 8080 }], ...spec } });
+  const route = on(`kubernetes:${GW}/v1:TCPRoute`, "tools-TCPRoute-be", {
+    metadata: { name: "be", namespace: "tools" },
+    spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "raw" }], rules: [{ backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "calc" }] }] },
+  });
+  const services = [service("tools", "calculator", { clusterIP: "10.43.0.50", clusterIPs: ["10.43.0.50", "fd00:10:43::32"] }), service("inference", "vllm", { clusterIP: "10.43.0.60" })];
+  const review = (...extra: ReturnType<typeof on>[]) => runStack(agentCallGraph, [...fleet, route, ...services, ...extra], { requireAgentJwt: false });
+  for (const host of ["10.43.0.50", "fd00:10:43:0:0::32"]) {
+    const found = await review(backend(host));
+    assert.equal(found.violations.length, 1, host);
+    assert.match(found.violations[0].message, new RegExp(`TCPRoute tools/be on Gateway tools/mcp-gateway listener raw sends connections to AgentgatewayBackend tools/calc \\(static host ${host}: Service tools/calculator\\)`));
+  }
+  // Another namespace's ClusterIP, or an address no pod or Service takes (the proxy's own loopback), is no tool.
+  for (const host of ["10.43.0.60", "127.0.0.1", "::1"]) assert.deepEqual(await review(backend(host)), { violations: [], unknown: [], notApplicable: [] }, host);
+  // Any other address may be a tool's pod (or a Service whose address this run does not see): can't judge.
+  for (const extra of [[backend("10.42.3.7")], [backend("10.43.0.70"), service("tools", "search", { clusterIP: UNKNOWN })]]) {
+    const out = await review(...extra);
+    assert.deepEqual(out.violations, []);
+    assert.equal(out.unknown.length, 1);
+    assert.match(out.unknown[0], /the TCPRoutes and TLSRoutes on Gateway tools\/mcp-gateway, the backends they send to \(an IP host: whose pod or Service it is\)/);
+  }
+});
