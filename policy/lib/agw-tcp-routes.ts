@@ -26,6 +26,7 @@ import { listenersServing } from "./listener-routes";
 import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets";
 import { parentRefsTo } from "./agw-route-bindings";
 import { hostBackendService } from "./mcp-targets";
+import { POOL_GROUP } from "./token-limits";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -121,8 +122,12 @@ interface StreamRoute {
 
 /**
  * What of namespace `target` a stream route's rules send to: a Service (kind Service, the
- * default), or an AgentgatewayBackend whose `static` or `a2a` host names one (or is its ClusterIP:
- * hostBackendService). The controller
+ * default), an InferencePool of `target` (group inference.networking.k8s.io: the controller makes it a
+ * Service of the pods its selector takes in its namespace, plugins/reference_indexes.go
+ * DefaultRouteBackend, syncer/service.go InferencePoolBuilder, and the TCP proxy dials one of them
+ * itself, build_service_call with no endpoint picker, which only httpproxy.rs
+ * apply_inference_routing consults), or an AgentgatewayBackend whose `static` or `a2a` host names
+ * one (or is its ClusterIP: hostBackendService). The controller
  * resolves a TCPRoute's or TLSRoute's backendRefs as an HTTPRoute's (translator/conversion.go
  * buildAgwTCPDestination, buildAgwDestination), and the TCP proxy dials a static backend's host as
  * it is (proxy/tcpproxy.rs build_backend_call, SimpleBackend::Opaque), under the gateway's own
@@ -135,6 +140,7 @@ function reachedIn(r: PolicyResource, target: string, resources: PolicyResource[
   const reached = refs.flatMap((b) => {
     const at = b?.namespace ?? ns;
     if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return at === target ? [`Service ${target}/${b.name}`] : [];
+    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return at === target ? [`InferencePool ${target}/${b.name} (its pods, past its endpoint picker)`] : [];
     if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
     const host = hostBackendService(resources, at, b.name);
     return host?.service.startsWith(`${target}/`) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];

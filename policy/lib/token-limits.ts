@@ -21,8 +21,8 @@ import { parentRefsTo } from "./agw-route-bindings";
 import { listenersServing } from "./listener-routes";
 
 const AGW_GROUP = "agentgateway.dev";
-/** The GIE v1 group agentgateway v1.4.1 resolves InferencePools in (wellknown.InferencePoolGVK). */
-const POOL_GROUP = "inference.networking.k8s.io";
+/** The GIE v1 group agentgateway v1.4.1 resolves InferencePools in (wellknown.InferencePoolGVK); another is InvalidKind. */
+export const POOL_GROUP = "inference.networking.k8s.io";
 
 /** What a target's traffic reaches: each backend named, or why the review cannot tell. */
 export interface Reach {

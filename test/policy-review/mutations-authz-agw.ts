@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute), the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -93,6 +93,25 @@ export const authzAgentgatewayMutations: Mutation[] = [
       const port = (tool.inputs as any).spec?.ports?.[0]?.port ?? 8000;
       const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-raw-tcp", namespace: "tools" }, spec: { parentRefs: [{ name: (mcp.inputs as any).metadata.name, sectionName: "raw" }], rules: [{ backendRefs: [{ name: (tool.inputs as any).metadata.name, port }] }] } };
       return addLike(doc, mcp, "raw-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+    },
+  },
+  {
+    // agentgateway v1.4.1 makes an InferencePool backendRef a Service of the pool's pods (reference_indexes.go DefaultRouteBackend, syncer/service.go InferencePoolBuilder); its TCP proxy dials one of them, no picker, no traffic.authorization.
+    name: "a TCP listener on the MCP gateway with a TCPRoute to an InferencePool of a tool's pods (past its traffic.authorization)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const tool = mcp && resources(doc).find((r) => isKind(r, "Service") && r.provider === mcp.provider && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name !== (mcp.inputs as any).metadata.name && (r.inputs as any)?.spec?.selector);
+      if (!mcp || !tool) return undefined;
+      const { name } = (tool.inputs as any).metadata;
+      // An InferencePool's targetPorts are numbers: a named targetPort stands for the Service port's number.
+      const first = (tool.inputs as any).spec.ports?.[0] ?? {};
+      const port = typeof first.targetPort === "number" ? first.targetPort : (first.port ?? 8000);
+      edit(mcp, (o) => o.spec.listeners.push({ name: "raw-pool", port: 9002, protocol: "TCP" }));
+      const pool = { apiVersion: "inference.networking.k8s.io/v1", kind: "InferencePool", metadata: { name: `${name}-pool`, namespace: "tools" }, spec: { selector: { matchLabels: (tool.inputs as any).spec.selector }, targetPorts: [{ number: port }], endpointPickerRef: { name: `${name}-epp`, port: { number: 9002 } } } };
+      addLike(doc, mcp, "tool-pool", "kubernetes:inference.networking.k8s.io/v1:InferencePool", pool);
+      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-pool-tcp", namespace: "tools" }, spec: { parentRefs: [{ name: (mcp.inputs as any).metadata.name, sectionName: "raw-pool" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: `${name}-pool` }] }] } };
+      return addLike(doc, mcp, "pool-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
     },
   },
   {

@@ -136,3 +136,28 @@ test("agent-call-graph: a static host that is a tool's Service's ClusterIP reach
     assert.match(out.unknown[0], /the TCPRoutes and TLSRoutes on Gateway tools\/mcp-gateway, the backends they send to \(an IP host: whose pod or Service it is\)/);
   }
 });
+
+test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents namespace reaches its pods past the endpoint picker and the gateway's authorization", async () => {
+  // agentgateway v1.4.1 makes an InferencePool backendRef a Service of the pool's pods
+  // (reference_indexes.go DefaultRouteBackend, syncer/service.go InferencePoolBuilder) and its TCP
+  // proxy dials one of them (tcpproxy.rs build_service_call; only httpproxy.rs runs the picker): before, such a route was not judged.
+  const toPool = (ns: string, parentRef: Record<string, unknown>, group: string) =>
+    on(`kubernetes:${GW}/v1:TCPRoute`, `${ns}-TCPRoute-pool`, { metadata: { name: "pool", namespace: ns }, spec: { parentRefs: [parentRef], rules: [{ backendRefs: [{ group, kind: "InferencePool", name: "calc-pool" }] }] } });
+  const found = await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"));
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /only agents may call tools: TCPRoute tools\/pool on Gateway tools\/mcp-gateway listener raw sends connections to InferencePool tools\/calc-pool \(its pods, past its endpoint picker\), and agentgateway v1\.4\.1 runs no traffic\.authorization/);
+  assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
+  // The legacy x-k8s.io group is no backend agentgateway resolves (InvalidKind); a pool of another namespace is no tool.
+  assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.x-k8s.io")), []);
+  const elsewhere = on(`kubernetes:${GW}/v1:TCPRoute`, "tools-TCPRoute-models", {
+    metadata: { name: "models", namespace: "tools" },
+    spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "raw" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen", namespace: "inference" }] }] },
+  });
+  assert.deepEqual(await run(elsewhere), []);
+  // On the agent gateway, a pool of agent pods skips its JWT.
+  const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners } });
+  const base = [mcp, httpRoute, callers, agentGw, sa("agents", "research-agent-v1"), ap("agents", "research", allowFrom("cluster.local/ns/agents/sa/agent-gateway"))];
+  const viaPool = await runStack(agentCallGraph, [...base, toPool("agents", { name: "agent-gateway" }, "inference.networking.k8s.io")], { requireAgentJwt: false });
+  assert.equal(viaPool.violations.length, 1, viaPool.violations.map((v) => v.message).join("\n"));
+  assert.match(viaPool.violations[0].message, /only the agent gateway \(agents\/agent-gateway\) may call agents: TCPRoute agents\/pool on Gateway agents\/agent-gateway listener raw sends connections to InferencePool agents\/calc-pool/);
+});
