@@ -38,10 +38,12 @@ export function helmChartName(props: Record<string, any>): string | undefined {
 /** The last segment of a Pulumi type token (`kubernetes:apps/v1:Deployment` → `Deployment`), for messages. */
 export const kindName = (type: string): string => type.split(":").pop() ?? type;
 
-/** Istio CRD kinds are served at v1 and v1beta1; policies match either. */
+const typeParts = new Map<string, string[] | null>();
+/** Istio CRD kinds are served at v1 and v1beta1; policies match either. A token is parsed once (rules ask per resource). */
 export function isKind(type: string, group: string, kind: string): boolean {
-  const m = /^kubernetes:([^/]*)\/[^:]+:(.+)$/.exec(type);
-  return !!m && m[1] === group && m[2] === kind;
+  if (!typeParts.has(type)) typeParts.set(type, /^kubernetes:([^/]*)\/[^:]+:(.+)$/.exec(type)?.slice(1, 3) ?? null);
+  const parts = typeParts.get(type);
+  return !!parts && parts[0] === group && parts[1] === kind;
 }
 
 export const isPeerAuthentication = (type: string) => isKind(type, "security.istio.io", "PeerAuthentication");
