@@ -224,8 +224,18 @@ export function renderedIstio(resources: PolicyResource[]): PolicyResource[] {
   });
 }
 
-/** A cluster's resources with {@link renderedIstio}'s stand-ins beside them. */
+/** Per list of a cluster's resources (one policy's, one call each): what {@link withRenderedIstio} made of it. */
+const withStandIns = new WeakMap<PolicyResource[], PolicyResource[]>();
+
+/**
+ * A cluster's resources with {@link renderedIstio}'s stand-ins beside them. Made once per list: the
+ * rules ask for each pool, route and gateway (through istiodsOf), and each time read every object.
+ */
 export function withRenderedIstio(resources: PolicyResource[]): PolicyResource[] {
+  const made = withStandIns.get(resources);
+  if (made) return made;
   const standIns = renderedIstio(resources);
-  return standIns.length > 0 ? [...resources, ...standIns] : resources;
+  const out = standIns.length > 0 ? [...resources, ...standIns] : resources;
+  withStandIns.set(resources, out);
+  return out;
 }
