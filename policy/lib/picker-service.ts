@@ -15,9 +15,32 @@ export type ServicePort = { port: number; targetPort?: number | string; protocol
 /** The Service port the gateway calls the picker on: the referenced number over TCP (the default protocol). */
 export const servesPicker = (p: ServicePort, port: number) => p?.port === port && (p.protocol ?? "TCP") === "TCP";
 
-export /** Workloads of a namespace whose pods carry every label of a selector. */
+/** Per list of resources: its workloads in order, each with its namespace or the error reading it threw. */
+const workloadNamespaces = new WeakMap<PolicyResource[], { r: PolicyResource; namespace?: string; error?: unknown }[]>();
+
+export /**
+ * Workloads of a namespace whose pods carry every label of a selector. Each workload's namespace is
+ * read once per list (asked per pool and picker Service, it was read for every workload each time);
+ * one that could not be read throws where the scan meets it, as the scan of the list would.
+ */
 function selectedWorkloads(resources: PolicyResource[], namespace: string, selector: Record<string, string>): PolicyResource[] {
-  return resources.filter((r) => isWorkload(r.type) && meta(r.props).namespace === namespace && matchesLabels(selector, podMetadata(r.type, r.props).labels ?? {}));
+  let workloads = workloadNamespaces.get(resources);
+  if (!workloads) {
+    workloads = resources.filter((r) => isWorkload(r.type)).map((r) => {
+      try {
+        return { r, namespace: meta(r.props).namespace };
+      } catch (error) {
+        return { r, error };
+      }
+    });
+    workloadNamespaces.set(resources, workloads);
+  }
+  const out: PolicyResource[] = [];
+  for (const w of workloads) {
+    if ("error" in w) throw w.error;
+    if (w.namespace === namespace && matchesLabels(selector, podMetadata(w.r.type, w.r.props).labels ?? {})) out.push(w.r);
+  }
+  return out;
 }
 
 /** Whether a Helm chart installs into the namespace: its pods are not visible here, so no verdict on selection. */

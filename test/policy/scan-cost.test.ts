@@ -9,6 +9,9 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isKind } from "../../policy/lib/k8s";
 import { withRenderedIstio } from "../../policy/lib/istio-rendered";
 import { istiodsOf } from "../../policy/lib/istiod-revisions";
+import { selectedWorkloads } from "../../policy/lib/picker-service";
+import { isUnknownError } from "../../policy/lib/values";
+import { UNKNOWN } from "../support/policy";
 import { v4Chart, istiodObjects } from "./mesh-support";
 import { on } from "./authz-support";
 
@@ -73,4 +76,25 @@ test("withRenderedIstio reads a cluster's objects once per list, however many po
   const other = [...resources];
   assert.notEqual(withRenderedIstio(other), first);
   assert.deepEqual(withRenderedIstio(other).slice(resources.length).map((r) => r.props.chart), ["istiod"]);
+});
+
+test("selectedWorkloads reads each workload's namespace once per list, not once per pool or picker Service that asks", () => {
+  const deploy = (namespace: string, i: number, metadata: Record<string, unknown> = { name: `w-${i}`, namespace }) =>
+    on("kubernetes:apps/v1:Deployment", `${namespace}-w-${i}`, { metadata, spec: { template: { metadata: { labels: { app: `w-${i % 5}` } }, spec: { containers: [] } } } });
+  const namespaces = ["inference", "agents", "tools", "other"];
+  const { resources, reads } = countingReads(namespaces.flatMap((ns) => Array.from({ length: 50 }, (_, i) => deploy(ns, i))));
+  const expected = resources.filter((r) => r.name.startsWith("a-inference-") && /-w-\d*[27]$/.test(r.name));
+  assert.deepEqual(selectedWorkloads(resources, "inference", { app: "w-2" }), expected);
+  const before = reads();
+  for (let i = 0; i < 20; i++) assert.deepEqual(selectedWorkloads(resources, "inference", { app: "w-2" }), expected);
+  // Each call reads only the labels of the namespace's 50 workloads (and their pod templates), not all 200.
+  const perCall = (reads() - before) / 20;
+  assert.ok(perCall <= 50, `each call read ${perCall} workloads' props`);
+  // A workload whose namespace this preview cannot read makes every scan of the list "not known", as before.
+  const hidden = [deploy("inference", 98), deploy("tools", 99, { name: "w-99", namespace: UNKNOWN }), deploy("inference", 97)];
+  for (let i = 0; i < 2; i++) assert.throws(() => selectedWorkloads(hidden, "inference", { app: "w-3" }), (e: unknown) => isUnknownError(e));
+  // One whose labels are not known hides only its own namespace's selections.
+  const unlabelled = [deploy("tools", 2), on("kubernetes:apps/v1:Deployment", "agents-w-x", { metadata: { name: "x", namespace: "agents" }, spec: { template: { metadata: { labels: UNKNOWN }, spec: {} } } })];
+  assert.deepEqual(selectedWorkloads(unlabelled, "tools", { app: "w-2" }), [unlabelled[0]]);
+  assert.throws(() => selectedWorkloads(unlabelled, "agents", { app: "w-2" }), (e: unknown) => isUnknownError(e));
 });
