@@ -24,8 +24,9 @@ import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { parentRefsTo } from "./agw-route-bindings";
 import { isIP } from "net";
-import { isKind, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
-import { gatewayResource, isRoute } from "./gateways";
+import { isKind, kindName, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
+import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
+import { agwBackendAllowed } from "./agw-backend-refs";
 import { listenersServing } from "./listener-routes";
 import { list, probe } from "./values";
 
@@ -228,7 +229,8 @@ export interface PlainToolRoute {
 /**
  * Routes an agentgateway Gateway of the tools namespace (the MCP gateway) serves whose backendRefs
  * reach tool Services as plain HTTP: a Service, an AgentgatewayBackend whose `static` or `a2a` host
- * names one, or a `dynamicForwardProxy` one (every tool). agentgateway v1.4.1 gives MCP handling,
+ * names one (in the route's namespace, or another one agentgateway resolves it in:
+ * agw-backend-refs.ts), or a `dynamicForwardProxy` one (every tool). agentgateway v1.4.1 gives MCP handling,
  * and so `backend.mcp.authorization`, only to an `mcp` backend (a Service's MCP appProtocol counts
  * only under a selector target, controller syncer/backend/mcp.go), so any caller of the gateway
  * reaches those tools through such a route.
@@ -255,7 +257,7 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
         const ns = b?.namespace ?? m.namespace;
         if ((b?.kind ?? "Service") === "Service" && ["", "core", undefined].includes(b?.group)) {
           if (ns === tools) reached.add(String(b.name));
-        } else if (b?.kind === "AgentgatewayBackend" && ns === m.namespace) {
+        } else if (b?.kind === "AgentgatewayBackend" && agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(r.type), namespace: m.namespace }, { group: "agentgateway.dev", kind: "AgentgatewayBackend", namespace: ns, name: String(b.name) }, g.resources)) {
           const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
           const key = hostBackendService(g.resources, ns, b.name)?.service;
           if (key?.startsWith(`${tools}/`)) reached.add(key.slice(tools.length + 1));

@@ -1,9 +1,10 @@
 /**
  * Policy-review mutations of routes whose backendRefs reach into another namespace: a reference
  * Gateway API refuses without a ReferenceGrant there (ResolvedRefs False, RefNotPermitted), so the
- * gateway drops that backend and its share of the requests fails.
+ * gateway drops that backend and its share of the requests fails; and a reference a ReferenceGrant
+ * does open, which the call graph must follow into the other namespace.
  */
-import { Mutation, resources, isKind, edit, withSpec } from "./mutations-support";
+import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent } from "./mutations-support";
 
 const POOL_GROUP = "inference.networking.k8s.io";
 const sendsToPool = (rule: any) => (rule.backendRefs ?? []).some((b: any) => b.kind === "InferencePool");
@@ -24,6 +25,27 @@ export const routeRefMutations: Mutation[] = [
         for (const p of o.spec.parentRefs) p.namespace = "inference";
         for (const rule of o.spec.rules) for (const b of rule.backendRefs ?? []) if (b.kind === "InferencePool" && b.group === POOL_GROUP) b.namespace = "inference";
       });
+    },
+  },
+  {
+    // agentgateway v1.4.1 honors a grant to an AgentgatewayBackend: the MCP gateway dials the tool as plain HTTP, past backend.mcp.authorization.
+    name: "a route on the MCP gateway to an AgentgatewayBackend kept in the agents namespace (a ReferenceGrant there opening it) whose static host is a tool's Service",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      // A tool some agent of the cluster is not granted (none on local, whose one agent has every tool).
+      const found = unconfiguredAgent(doc);
+      const mcp = found && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === found.policy.provider && (r.inputs as any)?.metadata?.namespace === "tools");
+      const tool = mcp && resources(doc).find((r) => isKind(r, "Service") && r.provider === mcp.provider && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name === found!.tool);
+      if (!mcp || !tool) return undefined;
+      const { name, namespace } = (tool.inputs as any).metadata;
+      const port = withSpec(tool).ports[0].port;
+      addLike(doc, mcp, "direct-backend", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayBackend", metadata: { name: "tool-direct", namespace: "agents" }, spec: { static: { host: `${name}.${namespace}.svc.cluster.local`, port } } });
+      addLike(doc, mcp, "direct-grant", "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", {
+        apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name: "tools-routes", namespace: "agents" },
+        spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "tools" }], to: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "tool-direct" }] },
+      });
+      const spec = { parentRefs: withSpec(mcp).parentRefs, rules: [{ matches: [{ path: { type: "PathPrefix", value: "/direct" } }], backendRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "tool-direct", namespace: "agents" }] }] };
+      return addLike(doc, mcp, "direct", mcp.type, { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "tool-direct", namespace: "tools" }, spec });
     },
   },
 ];

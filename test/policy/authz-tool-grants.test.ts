@@ -172,6 +172,12 @@ test("agent-call-graph: a route on the MCP gateway straight to a tool Service pa
   // So does a static AgentgatewayBackend whose host is the tool's Service.
   const statik = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-lookup", { metadata: { name: "lookup", namespace: "tools" }, spec: { static: { host: "ticket-lookup.tools.svc.cluster.local", port: 8000 } } });
   assert.deepEqual(await run([statik, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup" })]), [direct("HTTPRoute", "lookup", "research", "ticket-lookup")]);
+  // Kept in the agents namespace, opened to the tools routes by a ReferenceGrant there (agentgateway v1.4.1 honors grants to AgentgatewayBackends): the same path.
+  const away = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-lookup", { metadata: { name: "lookup", namespace: "agents" }, spec: { static: { host: "ticket-lookup.tools.svc.cluster.local", port: 8000 } } });
+  const grant = on("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", "agents-grant", { metadata: { name: "tools-routes", namespace: "agents" }, spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "tools" }], to: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend" }] } });
+  assert.deepEqual(await run([away, grant, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup", namespace: "agents" })]), [direct("HTTPRoute", "lookup", "research", "ticket-lookup")]);
+  // Without the grant agentgateway refuses the reference (RefNotPermitted): the route reaches nothing.
+  assert.deepEqual(await run([away, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup", namespace: "agents" })]), []);
   // A dynamic forward proxy dials whatever host a request names: every tool.
   const forward = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-anywhere", { metadata: { name: "anywhere", namespace: "tools" }, spec: { dynamicForwardProxy: {} } });
   assert.deepEqual(await run([forward, route("anywhere", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "anywhere" })]), [
