@@ -10,7 +10,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
 import { kindName, matchesLabels, meta } from "./k8s";
-import { GATEWAY_GROUP, isRoute } from "./gateways";
+import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
 import type { SetListeners } from "./listener-sets";
@@ -48,6 +48,22 @@ export function parentRefsTo(r: PolicyResource, gw: Pick<GatewayProxy, "name" | 
   return list(r.props.spec?.parentRefs as { group?: string; kind?: string; name: string; namespace?: string; sectionName?: string }[]).filter(
     (p) => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? meta(r.props).namespace) === gw.namespace,
   );
+}
+
+/**
+ * Whether a listener of one of the Gateways serves the route (through its parentRefs naming that
+ * Gateway, its listeners' allowedRoutes); a Gateway the stack lacks serves what names it, as one
+ * listing no listeners does; "unknown" while the listeners or what they allow are not known.
+ */
+export function servedByGateways(r: PolicyResource, gateways: Pick<GatewayProxy, "name" | "namespace">[], resources: PolicyResource[]): Tri {
+  const on = gateways.map((p) => {
+    const refs = parentRefsTo(r, p);
+    if (refs.length === 0) return [];
+    const gw = gatewayResource(resources, p.namespace, p.name);
+    return gw ? listenersServing(gw, r, refs, resources) : null;
+  });
+  if (on.includes("unknown")) return "unknown";
+  return on.some((l) => l === null || l.length > 0);
 }
 
 /** The names of a list of named items (listeners, rules), or undefined while they are not known; read inside the probe, since touching a value not known yet throws. */

@@ -22,7 +22,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
-import { parentRefsTo } from "./agw-route-bindings";
+import { parentRefsTo, servedByGateways } from "./agw-route-bindings";
 import { isIP } from "net";
 import { isKind, kindName, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
@@ -243,14 +243,8 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
   for (const r of g.resources.filter((x) => isRoute(x.type))) {
     const read = probe(() => {
       const m = meta(r.props);
-      const on = proxies.map((p) => {
-        const refs = parentRefsTo(r, p);
-        if (refs.length === 0) return [];
-        const gw = gatewayResource(g.resources, p.namespace, p.name);
-        return gw ? listenersServing(gw, r, refs, g.resources) : null;
-      });
-      if (on.includes("unknown")) return "unknown" as const;
-      const served = on.some((l) => l === null || l.length > 0);
+      const served = servedByGateways(r, proxies, g.resources);
+      if (served === "unknown") return "unknown" as const;
       if (!served) return undefined;
       const reached = new Set<string>();
       for (const b of list(r.props.spec?.rules as Record<string, any>[]).flatMap((rule) => list(rule?.backendRefs as Record<string, any>[]))) {

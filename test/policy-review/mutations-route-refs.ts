@@ -48,4 +48,13 @@ export const routeRefMutations: Mutation[] = [
       return addLike(doc, mcp, "direct", mcp.type, { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "tool-direct", namespace: "tools" }, spec });
     },
   },
+  {
+    // agentgateway v1.4.1 buildAgwDestination: BackendAllowed fails, RefNotPermitted; the backend keeps its weight and answers 500.
+    name: "an agent route's backendRefs naming the agents' Services from another namespace (agents-canary) with no ReferenceGrant there",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => (b.kind ?? "Service") === "Service")));
+      return route && edit(route, (o) => o.spec.rules.forEach((rule: any) => rule.backendRefs?.forEach((b: any) => (b.kind ?? "Service") === "Service" && (b.namespace = "agents-canary"))));
+    },
+  },
 ];

@@ -176,8 +176,10 @@ test("agent-call-graph: a route on the MCP gateway straight to a tool Service pa
   const away = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-lookup", { metadata: { name: "lookup", namespace: "agents" }, spec: { static: { host: "ticket-lookup.tools.svc.cluster.local", port: 8000 } } });
   const grant = on("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", "agents-grant", { metadata: { name: "tools-routes", namespace: "agents" }, spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "tools" }], to: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend" }] } });
   assert.deepEqual(await run([away, grant, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup", namespace: "agents" })]), [direct("HTTPRoute", "lookup", "research", "ticket-lookup")]);
-  // Without the grant agentgateway refuses the reference (RefNotPermitted): the route reaches nothing.
-  assert.deepEqual(await run([away, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup", namespace: "agents" })]), []);
+  // Without the grant agentgateway refuses the reference (RefNotPermitted): the route reaches no tool, and is reported broken.
+  const refused = await run([away, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup", namespace: "agents" })]);
+  assert.equal(refused.length, 1, refused.join("\n"));
+  assert.match(refused[0], /^HTTPRoute tools\/lookup on cluster a, on an agentgateway Gateway: backendRef AgentgatewayBackend agents\/lookup is in another namespace, .*RefNotPermitted/);
   // A dynamic forward proxy dials whatever host a request names: every tool.
   const forward = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-anywhere", { metadata: { name: "anywhere", namespace: "tools" }, spec: { dynamicForwardProxy: {} } });
   assert.deepEqual(await run([forward, route("anywhere", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "anywhere" })]), [
