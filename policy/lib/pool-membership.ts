@@ -8,6 +8,9 @@ import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf } from "./k8s";
 import { GATEWAY_GROUP, isRoute } from "./gateways";
 import { referenceAllowed } from "./reference-grants";
+import { agwBackendAllowed } from "./agw-backend-refs";
+import { allGatewayProxies } from "./gateway-proxies";
+import { gatewayParents } from "./inference-extension";
 import { declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
 import { list, orUnknown, probe } from "./values";
 
@@ -32,7 +35,9 @@ function poolSelector(pool: PolicyResource): Record<string, string> {
  * gatewaycommon/references.go BackendAllowed) and drops the backend (RefNotPermitted), so its
  * share gets a 500 as for a missing pool. Istio holds only routes of a Gateway to this
  * (route_collections.go: enforceRefGrant is !mesh), so a route whose every parent is a Service or
- * ServiceEntry is not judged here (those mesh routes to a pool are reported on their own).
+ * ServiceEntry is not judged here (those mesh routes to a pool are reported on their own). On a
+ * Gateway agentgateway programs no grant opens a pool: v1.4.1 reads none to an InferencePool
+ * (agw-backend-refs.ts), unless its controller checks no grants.
  */
 export function checkRoutePools(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   const pools = probe(() => resources.filter((r) => isInferencePool(r.type)).map((p) => ({ group: groupOf(p.type), name: meta(p.props).name, namespace: meta(p.props).namespace })));
@@ -40,18 +45,21 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
     pending.push(`the names of the InferencePools on ${cluster}`);
     return;
   }
+  const agwGateways = new Set(allGatewayProxies(resources).filter((p) => p.byAgentgateway).map((p) => `${p.namespace}/${p.name}`));
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
       const { namespace, name } = meta(route.props);
       const refs = list(route.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule.backendRefs));
       const meshOnly = list(route.props.spec?.parentRefs as { kind?: string }[]).every((p) => p?.kind === "Service" || p?.kind === "ServiceEntry");
-      return { namespace, name, meshOnly, refs: refs.filter((b) => b?.kind === "InferencePool").map((b) => ({ group: String(b.group ?? ""), name: String(b.name), namespace: String(b.namespace ?? namespace) })) };
+      const onAgw = gatewayParents(route).filter((p) => agwGateways.has(`${p.namespace}/${p.name}`)).length;
+      const agwOnly = onAgw > 0 && onAgw === list(route.props.spec?.parentRefs as unknown[]).length;
+      return { namespace, name, meshOnly, onAgw: onAgw > 0, agwOnly, refs: refs.filter((b) => b?.kind === "InferencePool").map((b) => ({ group: String(b.group ?? ""), name: String(b.name), namespace: String(b.namespace ?? namespace) })) };
     });
     if (!read.known) {
       pending.push(`the InferencePool backendRefs of a route on ${cluster}`);
       continue;
     }
-    const { namespace, name, meshOnly, refs } = read.value;
+    const { namespace, name, meshOnly, onAgw, agwOnly, refs } = read.value;
     const kind = route.type.split(":").pop()!;
     const seen = new Set<string>();
     for (const ref of refs) {
@@ -59,14 +67,16 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
       if (seen.has(key)) continue;
       seen.add(key);
       if (!meshOnly) {
-        const allowed = probe(() => referenceAllowed({ group: GATEWAY_GROUP, kind, namespace }, { group: ref.group, kind: "InferencePool", namespace: ref.namespace, name: ref.name }, resources));
+        const from = { group: GATEWAY_GROUP, kind, namespace };
+        const to = { group: ref.group, kind: "InferencePool", namespace: ref.namespace, name: ref.name };
+        const allowed = probe(() => (!onAgw || agwBackendAllowed(from, to, resources)) && (agwOnly || referenceAllowed(from, to, resources)));
         if (!allowed.known) {
           pending.push(`the ReferenceGrants in ${ref.namespace} that decide whether ${kind} ${namespace}/${name} on ${cluster} may reference InferencePool ${ref.namespace}/${ref.name}`);
           continue;
         }
         if (!allowed.value) {
           report(
-            `${kind} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} is in another namespace, and no ReferenceGrant in ${ref.namespace} lets ${kind}s of ${namespace} reference it, so the gateway refuses the reference (ResolvedRefs False, RefNotPermitted) and every request its rule would send there gets a 500; add a ReferenceGrant in ${ref.namespace} from ${kind} in ${namespace} to InferencePool (group ${ref.group}), or route from ${ref.namespace}`,
+            `${kind} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} is in another namespace, and no ReferenceGrant in ${ref.namespace} lets ${kind}s of ${namespace} reference it, so the gateway refuses the reference (ResolvedRefs False, RefNotPermitted${onAgw ? "; agentgateway v1.4.1 reads no ReferenceGrant to an InferencePool" : ""}) and every request its rule would send there gets a 500; add a ReferenceGrant in ${ref.namespace} from ${kind} in ${namespace} to InferencePool (group ${ref.group}), or route from ${ref.namespace}`,
             route.urn,
           );
           continue;

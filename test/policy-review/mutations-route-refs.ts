@@ -9,22 +9,46 @@ import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent
 const POOL_GROUP = "inference.networking.k8s.io";
 const sendsToPool = (rule: any) => (rule.backendRefs ?? []).some((b: any) => b.kind === "InferencePool");
 
+/**
+ * A model's route moved to the agents namespace, naming its pools in inference, its Gateway's
+ * listeners opened to it; the route and its Gateway, or undefined where the stack has no model.
+ */
+function moveModelRoute(doc: Parameters<Mutation["apply"]>[0]) {
+  const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "inference" && withSpec(r).rules?.some(sendsToPool));
+  if (!route) return undefined;
+  const parent = withSpec(route).parentRefs?.[0];
+  const gw = resources(doc).find((r) => isKind(r, "Gateway") && r.provider === route.provider && (r.inputs as any)?.metadata?.name === parent?.name && (r.inputs as any)?.metadata?.namespace === "inference");
+  if (gw) edit(gw, (o) => o.spec.listeners.forEach((l: any) => (l.allowedRoutes = { namespaces: { from: "All" } })));
+  edit(route, (o) => {
+    o.metadata.namespace = "agents";
+    for (const p of o.spec.parentRefs) p.namespace = "inference";
+    for (const rule of o.spec.rules) for (const b of rule.backendRefs ?? []) if (b.kind === "InferencePool" && b.group === POOL_GROUP) b.namespace = "inference";
+  });
+  return { route, gw };
+}
+
 export const routeRefMutations: Mutation[] = [
   {
     // Istio 1.30.3 buildDestination checks BackendAllowed before the pool: no grant, RefNotPermitted, a 500 for that share.
     name: "a model's route moved to the agents namespace (the inference Gateway's listeners opened to it), naming its pools in inference with no ReferenceGrant there",
     policy: "inference-pool-epp",
+    apply: (doc) => moveModelRoute(doc)?.route.urn,
+  },
+  {
+    // agentgateway v1.4.1 DefaultReferenceTypes knows no InferencePool as a grant's `to`: the grant Istio would honor opens nothing.
+    name: "a model's route moved to the agents namespace on the inference Gateway moved to class agentgateway (inferenceExtension on), with a ReferenceGrant to its pools that agentgateway does not read",
+    policy: "inference-pool-epp",
     apply: (doc) => {
-      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "inference" && withSpec(r).rules?.some(sendsToPool));
-      if (!route) return undefined;
-      const parent = withSpec(route).parentRefs?.[0];
-      const gw = resources(doc).find((r) => isKind(r, "Gateway") && r.provider === route.provider && (r.inputs as any)?.metadata?.name === parent?.name && (r.inputs as any)?.metadata?.namespace === "inference");
-      if (gw) edit(gw, (o) => o.spec.listeners.forEach((l: any) => (l.allowedRoutes = { namespaces: { from: "All" } })));
-      return edit(route, (o) => {
-        o.metadata.namespace = "agents";
-        for (const p of o.spec.parentRefs) p.namespace = "inference";
-        for (const rule of o.spec.rules) for (const b of rule.backendRefs ?? []) if (b.kind === "InferencePool" && b.group === POOL_GROUP) b.namespace = "inference";
+      const moved = moveModelRoute(doc);
+      const release = moved?.gw && resources(doc).find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.provider === moved.route.provider && /\/agentgateway$|^agentgateway$/.test((r.inputs as any)?.chart ?? ""));
+      if (!moved?.gw || !release) return undefined;
+      edit(moved.gw, (o) => (o.spec.gatewayClassName = "agentgateway"));
+      edit(release, (o) => (o.values = { ...o.values, inferenceExtension: { enabled: true } }));
+      addLike(doc, moved.route, "pool-grant", "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", {
+        apiVersion: "gateway.networking.k8s.io/v1beta1", kind: "ReferenceGrant", metadata: { name: "agents-routes", namespace: "inference" },
+        spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "agents" }], to: [{ group: POOL_GROUP, kind: "InferencePool" }] },
       });
+      return moved.route.urn;
     },
   },
   {

@@ -110,6 +110,13 @@ test("inference-pool-epp: a route's InferencePool backendRef to another namespac
   ] as const) {
     assert.equal((await messages([...fleet(), cross(), grant])).length, count, what);
   }
+  // On an agentgateway Gateway no grant opens a pool: v1.4.1 reads none to an InferencePool (reference_indexes.go DefaultReferenceTypes), unless its controller checks none.
+  const agw = on("kubernetes:gateway.networking.k8s.io/v1:Gateway", "agw", { metadata: { name: "agw", namespace: "inference" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }] } });
+  const release = (env: Record<string, unknown>) => on("kubernetes:helm.sh/v3:Release", "agw-release", { chart: "agentgateway", namespace: "agentgateway-system", values: { inferenceExtension: { enabled: true }, controller: { extraEnv: env } } });
+  const onAgw = await messages([...fleet(), agw, release({}), cross([{ name: "agw", namespace: "inference" }]), fromApps(pools)]);
+  assert.equal(onAgw.length, 2, onAgw.join("\n"));
+  assert.match(onAgw[0], /\(ResolvedRefs False, RefNotPermitted; agentgateway v1\.4\.1 reads no ReferenceGrant to an InferencePool\) and every request its rule would send there gets a 500/);
+  assert.deepEqual(await messages([...fleet(), agw, release({ AGW_BACKEND_REF_GRANT_MODE: "none" }), cross([{ name: "agw", namespace: "inference" }])]), []);
 });
 
 test("inference-pool-epp: no model server is a member of two pools", async () => {
