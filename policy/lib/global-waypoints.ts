@@ -15,6 +15,9 @@ import { waypointGateway, waypointOf } from "./authz-targets";
 
 const GLOBAL = "istio.io/global";
 
+/** Whether a Service's labels make it global: the ambient profile's serviceScopeConfigs select `istio.io/global: "true"` (labels only, not annotations). */
+export const isGlobalService = (labels: Record<string, unknown> | undefined): boolean => labels?.[GLOBAL] === "true";
+
 /** The labels istiod puts on a waypoint's Service. */
 function waypointServiceLabels(gw: PolicyResource): Record<string, unknown> {
   const infra = gw.props.spec?.infrastructure?.labels;
@@ -33,12 +36,12 @@ export function globalServicesBehindLocalWaypoints(cluster: string, resources: P
   for (const svc of resources.filter((r) => r.type === T.service)) {
     const read = probe(() => {
       const { namespace, name, labels } = meta(svc.props);
-      if (labels?.[GLOBAL] !== "true") return undefined;
+      if (!isGlobalService(labels)) return undefined;
       const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === namespace);
       const waypoint = waypointOf(labels ?? {}, ns ? (meta(ns.props).labels ?? {}) : {}, namespace);
       if (!waypoint) return undefined;
       const gw = waypointGateway(resources, waypoint);
-      if (!gw || waypointServiceLabels(gw)[GLOBAL] === "true") return undefined;
+      if (!gw || isGlobalService(waypointServiceLabels(gw))) return undefined;
       return { what: `${namespace}/${name}`, waypoint };
     });
     if (!read.known) {
@@ -69,7 +72,7 @@ export function asymmetricGlobalWaypoints(clusters: { cluster: string; resources
     for (const service of resources.filter((r) => r.type === T.service)) {
       const key = probe(() => `${meta(service.props).namespace}/${meta(service.props).name}`);
       if (!key.known) continue; // not comparable with its copies; nothing names it yet
-      const global = probe(() => meta(service.props).labels?.[GLOBAL] === "true");
+      const global = probe(() => isGlobalService(meta(service.props).labels));
       const waypoint = probe(() => {
         const { namespace, labels } = meta(service.props);
         const ns = resources.find((r) => r.type === T.namespace && meta(r.props).name === namespace);
