@@ -125,6 +125,13 @@ export const multiclusterMutations: Mutation[] = [
         : undefined,
   },
   {
+    // An ingress gateway is handed other networks' endpoints only with AMBIENT_ENABLE_MULTI_NETWORK_INGRESS
+    // (Istio 1.30.3 pilot/pkg/features/ambient.go, false by default; xds/endpoints/ep_filters.go skips them).
+    name: "an HTTPRoute on a cluster's Istio ingress gateway to a global Service every cluster renders, that cluster's istiod without AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => ingressToGlobalService(doc),
+  },
+  {
     // istiod mounts cacerts from its own namespace (Istio 1.30.3 istio-discovery deployment.yaml), the
     // provider's default one for a release naming none: istio-system/cacerts is not read, istiod mints a root.
     name: "istiod's release namespace left to a provider whose default namespace is inference (its cacerts stay in istio-system)",
@@ -177,4 +184,26 @@ function openEastWest(doc: ExportedDeployment, suffix: string, labels: (gw: Expo
   const type = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
   addLike(doc, gw, `${name}-own`, type, policy("own", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }], rules: [{ ...outsiders[0], to: [{ operation: { ports: ["15008"] } }] }] }));
   return addLike(doc, gw, `${name}-${suffix}`, type, policy(suffix, { selector: { matchLabels }, rules: outsiders }));
+}
+
+/**
+ * A Service inference/model-direct labelled istio.io/global on every cluster with an Istio ingress
+ * Gateway inference/inference-gateway, an HTTPRoute on the first one's gateway sending to it, and
+ * that cluster's istiod without AMBIENT_ENABLE_MULTI_NETWORK_INGRESS; returns the route's URN
+ * (undefined on a stack of one cluster, which has no other network to reach).
+ */
+function ingressToGlobalService(doc: ExportedDeployment): string | undefined {
+  const gateways = resources(doc).filter((r) => isKind(r, "Gateway") && withSpec(r).gatewayClassName === "istio" && (r.inputs as any)?.metadata?.name === "inference-gateway");
+  const first = gateways[0];
+  const own = first && resources(doc).find((r) => istiod(r) && r.provider === first.provider);
+  if (gateways.length < 2 || !own) return undefined;
+  const metadata = { name: "model-direct", namespace: "inference", labels: { "istio.io/global": "true" } };
+  for (const gw of gateways) addLike(doc, gw, "model-direct", "kubernetes:core/v1:Service", { apiVersion: "v1", kind: "Service", metadata, spec: { selector: { app: "model-direct" }, ports: [{ name: "http", port: 8000 }] } });
+  edit(own, (o) => delete o.values.env.AMBIENT_ENABLE_MULTI_NETWORK_INGRESS);
+  return addLike(doc, first, "model-direct-route", "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name: "model-direct", namespace: "inference" },
+    spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ backendRefs: [{ name: "model-direct", port: 8000 }] }] },
+  });
 }
