@@ -20,7 +20,7 @@ import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-c
 import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-names";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
-import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
+import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, gieBuild, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
 import { flagsListProblem, flagsNullProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
@@ -259,7 +259,8 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
         report(`${lead}: ${listed}, ${exits}; give the flags as a map (<flag>: <value>)`, r.urn);
         return;
       }
-      const nulled = gie ? undefined : flagsNullProblem(values);
+      const build = gie && judged ? gieBuild(giePickerImage(values)) : undefined;
+      const nulled = !gie ? flagsNullProblem(values) : build ? flagsNullProblem(values, build) : undefined;
       if (nulled) {
         report(`${lead}: ${nulled}, ${exits}; drop the entry (the picker's default) or give it a value`, r.urn);
         return;

@@ -76,32 +76,55 @@ export function flagsScalarProblem(values: unknown, epp: string, gie: boolean): 
 }
 
 /**
- * The picker flags of llm-d-router v0.10.0 (pkg/epp/server/options.go AddFlags) that are not
- * strings, by pflag type: a value their Set cannot parse stops pflag.CommandLine (ExitOnError,
- * cmd/epp/runner runner.go pflag.Parse), and the picker exits.
+ * The picker flags both builds judged here type, by pflag type: pkg/epp/server/options.go AddFlags
+ * of llm-d-router v0.10.0 and of GIE v1.5.0, their logging options' `v` (IntVarP), and
+ * controller-runtime v0.23.3's zap flags (pkg/log/zap: BindFlags, added by AddGoFlagSet), whose
+ * Set refuses a value that names no encoder or level. A value their Set cannot parse stops
+ * pflag.CommandLine (ExitOnError, cmd/epp/runner runner.go pflag.Parse), and the picker exits.
  */
-const TYPED_FLAGS: Record<string, string> = {
-  ...Object.fromEntries(["grpc-port", "metrics-port", "grpc-health-port"].map((f) => [f, "an int"])),
-  ...Object.fromEntries(["drain-timeout", "refresh-metrics-interval", "refresh-prometheus-metrics-interval", "metrics-staleness-threshold"].map((f) => [f, "a duration"])),
-  ...Object.fromEntries(
-    ["ha-enable-leader-election", "disable-endpoint-subset-filter", "emit-endpoint-scores", "tracing", "health-checking", "enable-pprof", "enable-cert-reload", "enable-grpc-stream-metrics", "secure-serving", "metrics-endpoint-auth", "allow-experimental-plugins"].map((f) => [f, "a bool"]),
-  ),
+const names = (type: string, flags: string[]) => Object.fromEntries(flags.map((f) => [f, type]));
+const SHARED_TYPED: Record<string, string> = {
+  ...names("an int", ["grpc-port", "metrics-port", "grpc-health-port", "v"]),
+  ...names("a duration", ["refresh-metrics-interval", "refresh-prometheus-metrics-interval", "metrics-staleness-threshold"]),
+  ...names("a bool", ["ha-enable-leader-election", "disable-endpoint-subset-filter", "tracing", "health-checking", "enable-pprof", "enable-cert-reload", "secure-serving", "metrics-endpoint-auth", "zap-devel"]),
   "endpoint-target-ports": "an int list",
+  "zap-encoder": "an encoder (json or console)",
+  ...names("a log level", ["zap-log-level", "zap-stacktrace-level"]),
+  "zap-time-encoding": "a time encoding",
 };
 
+/** The typed flags of each picker build: llm-d-router v0.10.0's, and GIE v1.5.0's own (image gateway-api-inference-extension/epp). */
+const TYPED_FLAGS: Record<PickerBuild, Record<string, string>> = {
+  "llm-d-router": { ...SHARED_TYPED, "drain-timeout": "a duration", ...names("a bool", ["emit-endpoint-scores", "enable-grpc-stream-metrics", "allow-experimental-plugins"]) },
+  gie: { ...SHARED_TYPED, "model-server-metrics-port": "an int", "model-server-metrics-https-insecure-skip-verify": "a bool" },
+};
+
+export type PickerBuild = "llm-d-router" | "gie";
+const BUILD_NAME: Record<PickerBuild, string> = { "llm-d-router": "llm-d-router v0.10.0's picker", gie: "GIE v1.5.0's own picker" };
+
 /**
- * A null router.epp.flags entry of a typed flag: Helm v3.20.2 chartutil coalesce drops a user's null
- * only over a default of the chart's values, and neither llm-d-router chart has one under
- * router.epp.flags, so routerlib _deployment.yaml ranges over it and prints `--<key>=<nil>` (printf
- * %v of a nil), which pflag refuses for such a flag. Undefined where there is none (a string flag
- * takes "<nil>" as its value; a flag not of options.go is not read here).
+ * A null flag entry of a typed flag, which the picker refuses at start. router.epp.flags: Helm
+ * v3.20.2 chartutil coalesce drops a user's null only over a default of the chart's values, and
+ * neither llm-d-router chart has one under router.epp.flags, so routerlib _deployment.yaml ranges
+ * over it and prints `--<key>=<nil>` (printf %v of a nil), which pflag refuses for any typed flag.
+ * inferenceExtension.flags (`gie`, the build its image runs): Helm keeps the null, the flags sitting
+ * under the subchart's key (coalesced merging: childChartMergeTrue, helm#31919), even over the
+ * inferencepool chart's `v: 1`, and epplib renders `--<key>` and an empty value (picker-release-gie.ts
+ * giePickerArgs): pflag takes that as the value of any flag but a bool (which it sets true alone,
+ * leaving the empty argument over) and refuses it. Undefined where there is none (a string flag
+ * takes "<nil>" or "" as its value; a flag the build does not define is not read here).
  */
-export function flagsNullProblem(values: unknown): string | undefined {
-  const given = dig(values, "router.epp.flags");
+export function flagsNullProblem(values: unknown, gie?: PickerBuild): string | undefined {
+  const epp = gie ? "inferenceExtension" : "router.epp";
+  const given = dig(values, `${epp}.flags`);
   if (!isObject(given)) return undefined;
-  const key = Object.keys(given).sort().find((k) => given[k] === null && k in TYPED_FLAGS);
+  const types = TYPED_FLAGS[gie ?? "llm-d-router"];
+  const key = Object.keys(given).sort().find((k) => given[k] === null && k in types && !(gie && types[k] === "a bool"));
   if (key === undefined) return undefined;
-  return `router.epp.flags.${key} is null, which Helm v3 keeps (neither chart's values have a default under router.epp.flags, and chartutil coalesce drops a null only over one), so routerlib _deployment.yaml renders it as "--${key}=<nil>" (printf %v of a nil), which pflag refuses for ${TYPED_FLAGS[key]} flag (invalid argument "<nil>" for "--${key}" flag)`;
+  if (!gie) {
+    return `router.epp.flags.${key} is null, which Helm v3 keeps (neither chart's values have a default under router.epp.flags, and chartutil coalesce drops a null only over one), so routerlib _deployment.yaml renders it as "--${key}=<nil>" (printf %v of a nil), which pflag refuses for ${types[key]} flag (invalid argument "<nil>" for "--${key}" flag)`;
+  }
+  return `inferenceExtension.flags.${key} is null, which Helm v3 keeps (the flags sit under the subchart's key inferenceExtension, which chartutil coalesces merging: childChartMergeTrue, helm#31919; even over the inferencepool chart's v: 1), so epplib _deployment.yaml renders it as "--${key}" and an empty value ("{{ $value }}" of a nil prints <no value>, which Helm's engine empties), which pflag takes as the flag's value and refuses for ${types[key]} flag of ${BUILD_NAME[gie]} (invalid argument "" for "--${key}" flag)`;
 }
 
 /**

@@ -9,7 +9,8 @@ import * as yaml from "js-yaml";
 import { dig } from "./k8s";
 import { chartDefaultProfile, chartScorerPlugins, defaultTrue } from "./picker-chart-defaults";
 import { goTruthy, isObject, isUnknownError } from "./values";
-import { goPrintV } from "./picker-release-flags";
+import { goPrintV, type PickerBuild } from "./picker-release-flags";
+import { judgedPickerTag } from "./picker-plugins";
 
 /**
  * GIE's charts that run a picker from epplib's templates: the legacy `inferencepool` and
@@ -77,6 +78,9 @@ export function giePickerImage(values: unknown): string {
 
 /** GIE v1.5.0's own picker, whose flags (not its plugins) are judged: it refuses the same legacy metric flags. */
 export const isGieOwnPicker = (image: string) => /(?:^|\/)gateway-api-inference-extension\/epp:v1\.5\.0(@sha256:[0-9a-f]+)?$/.test(image);
+
+/** The build a GIE chart's picker image runs, whose flags are read: GIE v1.5.0's own, llm-d-router's judged one, else undefined. */
+export const gieBuild = (image: string): PickerBuild | undefined => (isGieOwnPicker(image) ? "gie" : judgedPickerTag(image) !== undefined ? "llm-d-router" : undefined);
 
 /**
  * What a YAML parser reads from `"<text>"`, the form in which _deployment.yaml writes the config file's

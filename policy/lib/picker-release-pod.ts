@@ -159,7 +159,8 @@ export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
   const sidecar = "the Envoy sidecar the chart runs beside it (inferenceExtension.sidecar, on by default; its envoy.yaml from the chart's values.yaml)";
   const fix = "set inferenceExtension.sidecar.enabled false, or give the sidecar an envoy.yaml of your own (inferenceExtension.sidecar.configMap.data) that";
   const port = flagValue(container, "grpc-port");
-  if (port !== undefined && port.trim() !== "9002") {
+  // An empty one (a null flag) stops the picker at start (picker-release-flags.ts flagsNullProblem): it serves no port.
+  if (port !== undefined && port.trim() !== "9002" && port !== "") {
     report(
       `${rel.lead}: inferenceExtension.flags' grpc-port ${port} moves the picker's ext-proc server off 9002, but ${sidecar} sends its ext_proc calls to 127.0.0.1:9002, so they fail and every request through the sidecar fails (its ext_proc filter does not allow failure); ${fix} calls the picker's port`,
       rel.resource.urn,

@@ -63,4 +63,12 @@ export const pickerNullMutations: Mutation[] = [
     apply: (doc) =>
       addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: { "envoy.yaml": null } } } } }),
   },
+  {
+    // Helm v3.20.2 keeps the null over the inferencepool chart's `v: 1` (the subchart key inferenceExtension is coalesced merging);
+    // GIE v1.5.0 epplib _deployment.yaml renders `--v` and "" (a nil's <no value>, emptied), which GIE's own picker (the chart's
+    // default image) parses as its int verbosity (logging options IntVarP): pflag refuses it and the picker exits at start.
+    name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.v renders --v with an empty value, which its picker refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-flag-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { v: null } } }),
+  },
 ];

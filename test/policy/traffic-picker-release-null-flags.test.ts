@@ -56,3 +56,38 @@ test("inference-pool-epp: a null inferenceExtension.flags entry renders an empty
   assert.match((await messages(gie({ "config-text": null }, bad))).join("\n"), /default-plugins.yaml, rendered from inferenceExtension and inferencePool, is one .*scheme "HTTPS"/);
   assert.doesNotMatch((await messages(gie({ "config-text": null }))).join("\n"), /refuses the two together/);
 });
+
+const GIE = "the endpoint picker of Helm release inference/llama (chart inferencepool) on a";
+const GIE_RE = GIE.replace(/[()/]/g, "\\$&");
+
+test("inference-pool-epp: a null inferenceExtension.flags entry of a flag the picker types (an int, duration, int list or zap level) renders an empty value, which pflag refuses", async () => {
+  // llm-d-router v0.10.0's picker (inferenceExtension.image): pkg/epp/server/options.go IntVar("grpc-port").
+  const port = await messages(gie({ "grpc-port": null }));
+  assert.equal(port.length, 1, port.join("\n"));
+  assert.match(
+    port[0],
+    new RegExp(`^${GIE_RE}: inferenceExtension.flags.grpc-port is null, which Helm v3 keeps .* renders it as "--grpc-port" and an empty value .* which pflag takes as the flag's value and refuses for an int flag of llm-d-router v0.10.0's picker \\(invalid argument "" for "--grpc-port" flag\\), so it exits at start and crash-loops`),
+  );
+  // GIE v1.5.0's own picker (the chart's default image): its logging options' v is an int too, and the null is kept over the chart's v: 1.
+  const own = (flags: Record<string, unknown>) => messages(on(RELEASE, "gie", { name: "llama", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { flags } } }));
+  assert.match((await own({ v: null })).join("\n"), /inferenceExtension.flags.v is null, .* refuses for an int flag of GIE v1.5.0's own picker \(invalid argument "" for "--v" flag\)/);
+  // GIE's own picker alone defines --model-server-metrics-port (an int); llm-d-router's has no such flag.
+  assert.match((await own({ "model-server-metrics-port": null })).join("\n"), /inferenceExtension.flags.model-server-metrics-port is null, .* an int flag of GIE v1.5.0's own picker/);
+  assert.doesNotMatch((await messages(gie({ "model-server-metrics-port": null }))).join("\n"), /model-server-metrics-port is null/);
+  assert.match((await messages(gie({ "refresh-metrics-interval": null }))).join("\n"), /refresh-metrics-interval is null, .* refuses for a duration flag/);
+  assert.match((await messages(gie({ "endpoint-target-ports": null }))).join("\n"), /endpoint-target-ports is null, .* refuses for an int list flag/);
+  // controller-runtime v0.23.3's zap flags (pkg/log/zap/flags.go levelFlag.Set) refuse an empty level.
+  assert.match((await messages(gie({ "zap-log-level": null }))).join("\n"), /zap-log-level is null, .* refuses for a log level flag/);
+  // A bool flag takes no value from the empty argument (pflag: a bool given alone is true), which is left over: no exit.
+  assert.deepEqual(await messages(gie({ "enable-pprof": null })), []);
+  // routerlib renders an llm-d-router-gateway release's null v as --v=<nil>, which pflag refuses for the int it is.
+  assert.match((await messages(llmd({ v: null }))).join("\n"), /router.epp.flags.v is null, .* renders it as "--v=<nil>" .* which pflag refuses for an int flag/);
+});
+
+test("inference-pool-epp: GIE's standalone chart's null grpc-port is reported once: its picker never starts, so its Envoy sidecar's 9002 is not judged against it", async () => {
+  const got = await messages(
+    on(RELEASE, "gie", { name: "llama", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { image: ROUTER_PICKER, flags: { "grpc-port": null } } } }),
+  );
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(got[0], /inferenceExtension.flags.grpc-port is null, .* so it exits at start/);
+});
