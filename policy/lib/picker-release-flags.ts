@@ -130,11 +130,12 @@ export function flagsNullProblem(values: unknown, gie?: PickerBuild): string | u
 /**
  * The picker flags a chart renders from `<epp>.flags`, a map's entries: routerlib prints a null one
  * (router.epp.flags) as "<nil>", kept here as that text; epplib's (inferenceExtension.flags), which it
- * renders as an empty value (picker-release-gie.ts giePickerArgs), are left out, as is an undefined one.
+ * renders as an empty value (picker-release-gie.ts giePickerArgs), are left out unless `gieNulls`
+ * (then kept as ""), as is an undefined one.
  */
-export function givenFlags(values: unknown, epp: string): Record<string, unknown> {
+export function givenFlags(values: unknown, epp: string, gieNulls = false): Record<string, unknown> {
   const given = dig(values, `${epp}.flags`);
   if (!isObject(given)) return {};
-  const nil = epp === "router.epp" ? goPrintV(null) : undefined;
+  const nil = epp === "router.epp" ? goPrintV(null) : gieNulls ? "" : undefined;
   return Object.fromEntries(Object.entries(given).flatMap(([k, v]) => (v !== null && v !== undefined ? [[k, v]] : v === null && nil !== undefined ? [[k, nil]] : [])));
 }

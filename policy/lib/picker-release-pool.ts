@@ -39,8 +39,10 @@ function chartSelector(rel: ChartRelease): { selector: string; why: string } | u
  * picking that pool's requests among another pool's servers where it watches another pool of the stack.
  */
 export function checkPoolFlags(rel: ChartRelease, resources: PolicyResource[], chartPools: string[], ownPickerRef: string | undefined, report: Report): void {
-  const flags = givenFlags(rel.values, rel.epp);
+  // epplib renders a null flag as an empty value, which replaces the chart's pool or selector as "" does.
+  const flags = givenFlags(rel.values, rel.epp, true);
   const at = (k: string) => `${rel.epp}.flags.${k}`;
+  const nulled = (k: string) => rel.gie && dig(rel.values, `${at(k)}`) === null;
   const str = (k: string) => (k in flags ? goPrintV(flags[k]) : undefined);
   const standalone = chartSelector(rel);
   const own = rel.name;
@@ -62,7 +64,7 @@ export function checkPoolFlags(rel: ChartRelease, resources: PolicyResource[], c
   if (name === "" && selector === "") {
     const what =
       "pool-name" in flags && !standalone
-        ? `${at("pool-name")} "" empties the --pool-name ${own} the chart passes, and with no --endpoint-selector`
+        ? `${at("pool-name")} ${nulled("pool-name") ? `is null, which epplib renders as an empty value ("{{ $value }}" of a nil prints <no value>, which Helm's engine empties; Helm v3 keeps the null under the subchart's key), so it` : '""'} empties the --pool-name ${own} the chart passes, and with no --endpoint-selector`
         : `the chart passes no --pool-name and an empty --endpoint-selector (${standalone ? `${standalone.why} and no selector given` : "by the values' flags"}), and with neither`;
     report(`${rel.lead}: ${what} the picker refuses to start ${refused}; give it a pool or a selector`, rel.resource.urn);
     return;

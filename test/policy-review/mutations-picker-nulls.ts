@@ -71,4 +71,11 @@ export const pickerNullMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-flag-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { v: null } } }),
   },
+  {
+    // epplib renders the null as `--pool-name ""` after the chart's `--pool-name <release>` (pflag keeps the last): with no
+    // --endpoint-selector either, GIE v1.5.0's picker's Validate refuses to start ("either pool-name or endpoint-selector must be set").
+    name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.pool-name empties the chart's --pool-name, leaving its picker neither a pool nor a selector",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-pool-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "pool-name": null } } }),
+  },
 ];

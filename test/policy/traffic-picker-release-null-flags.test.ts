@@ -91,3 +91,16 @@ test("inference-pool-epp: GIE's standalone chart's null grpc-port is reported on
   assert.equal(got.length, 1, got.join("\n"));
   assert.match(got[0], /inferenceExtension.flags.grpc-port is null, .* so it exits at start/);
 });
+
+test("inference-pool-epp: a null inferenceExtension.flags.pool-name renders an empty --pool-name after the chart's, and the picker, given neither a pool nor a selector, refuses to start", async () => {
+  const got = await messages(gie({ "pool-name": null }));
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(got[0], new RegExp(`^${GIE_RE}: inferenceExtension.flags.pool-name is null, which epplib renders as an empty value .* empties the --pool-name llama the chart passes, and with no --endpoint-selector the picker refuses to start .*either pool-name or endpoint-selector must be set`));
+  // Run standalone (the chart passes --endpoint-selector, no --pool-name), an empty pool name changes nothing.
+  const standalone = { endpointsServer: { createInferencePool: false, endpointSelector: "app=llama" } };
+  assert.deepEqual(await messages(gie({ "pool-name": null }, standalone)), []);
+  // There, a null endpoint-selector empties the chart's selector: neither is left.
+  assert.match((await messages(gie({ "endpoint-selector": null }, standalone))).join("\n"), /the chart passes no --pool-name and an empty --endpoint-selector .* the picker refuses to start/);
+  // A null pool-namespace is empty, which the picker reads as its NAMESPACE (the release's): no verdict.
+  assert.deepEqual(await messages(gie({ "pool-namespace": null })), []);
+});
