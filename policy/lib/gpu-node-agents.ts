@@ -43,7 +43,7 @@ export function judgeNodeAgent(what: string, values: unknown, agent: { pods: str
     const path = agent.paths.find((p) => valueSet(values, p));
     if (!path) return undefined;
     const given = dig(values, path);
-    return { path, tolerations: Array.isArray(given) ? (given as Toleration[]).map((t) => ({ key: t?.key, operator: t?.operator, value: t?.value, effect: t?.effect })) : [], given };
+    return { path, tolerations: Array.isArray(given) ? (given as Toleration[]).map((t) => ({ key: t?.key, operator: t?.operator, value: t?.value, effect: t?.effect, tolerationSeconds: t?.tolerationSeconds })) : [], given };
   });
   if (!read.known) {
     pending.push(`the tolerations of ${what}`);

@@ -1,10 +1,13 @@
 /** Pod tolerations as the scheduler matches them and the API server validates them (core/v1). */
 
+import { isLabelKey, isLabelValue } from "./label-selector-text";
+
 export interface Toleration {
   key?: string;
   operator?: string;
   value?: string;
   effect?: string;
+  tolerationSeconds?: number | null;
 }
 
 /**
@@ -26,24 +29,38 @@ export function toleratesTaint(t: Toleration, taint: { key: string; value?: stri
 }
 
 /**
- * Kubernetes' validateTolerations (pkg/apis/core/validation) takes these, matched exactly, and an
- * empty operator (Equal) or effect (every effect); with Exists, only an empty value. Lt and Gt, behind a feature gate in recent
- * releases, compare integers and never match a taint value such as `present`: not listed, not reported.
+ * What Kubernetes 1.33's ValidateTolerations (pkg/apis/core/validation/validation.go) takes: these
+ * operators and effects matched exactly, an empty operator (Equal) or effect (every effect). Lt and
+ * Gt compare integers only behind the TaintTolerationComparisonOperators gate (alpha, off by
+ * default, from 1.35); 1.33 refuses them as any other operator.
  */
-const OPERATORS = ["Equal", "Exists", "Lt", "Gt"];
+const OPERATORS = ["Equal", "Exists"];
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+const NAME_RULE = "at most 63 letters, digits, -, _ or ., beginning and ending with a letter or digit";
 
 /**
- * Why the API server refuses a toleration of the taint `key` (or of every key), one reason per
- * field; [] for a valid one or one of another key, which cannot change a verdict on `key`.
+ * Why the API server refuses a toleration that may be the GPU one: of the taint `key`, of every
+ * key (none), or with a key that is no taint's (not a qualified name, e.g. a taint written as
+ * `key=value:Effect`); one reason per rule ValidateTolerations applies. [] for a valid one or one
+ * of another valid key, which cannot change a verdict on `key`.
  */
 export function refusedToleration(t: Toleration | null | undefined, key: string): string[] {
-  if (!t || typeof t !== "object" || (t.key && t.key !== key)) return [];
-  const out: string[] = [];
+  if (!t || typeof t !== "object") return [];
   const set = (v: unknown) => v !== undefined && v !== null && v !== "";
-  if (set(t.operator) && !OPERATORS.includes(t.operator as string)) out.push(`operator ${JSON.stringify(t.operator)} is not one Kubernetes knows (Equal or Exists)`);
+  // ValidateLabelName: the key, when given, is a qualified name.
+  const badKey = set(t.key) && !isLabelKey(String(t.key));
+  if (set(t.key) && t.key !== key && !badKey) return [];
+  const out: string[] = [];
+  if (badKey) out.push(`key ${JSON.stringify(t.key)} is not a qualified name, as Kubernetes takes a key (an optional DNS subdomain and /, then ${NAME_RULE})`);
+  const knownOperator = !set(t.operator) || OPERATORS.includes(t.operator as string);
+  if (!knownOperator) out.push(`operator ${JSON.stringify(t.operator)} is not one Kubernetes knows (Equal or Exists)`);
+  // An empty key matches every taint only with Exists; Equal (or no operator) there is refused.
+  else if (!set(t.key) && t.operator !== "Exists") out.push(`has no key, with ${set(t.operator) ? `operator ${t.operator}` : "no operator (Equal)"}, which Kubernetes takes only with operator Exists (an empty key matches every key and value)`);
   // validateTolerations refuses a value beside Exists, which the scheduler would otherwise read as tolerating.
   if (t.operator === "Exists" && set(t.value)) out.push(`value ${JSON.stringify(t.value)} is set with operator Exists, which Kubernetes takes only without a value`);
+  // With Equal (or no operator) the value is a label value (IsValidLabelValue).
+  if (knownOperator && t.operator !== "Exists" && typeof t.value === "string" && !isLabelValue(t.value)) out.push(`value ${JSON.stringify(t.value)} is not a label value, as Kubernetes takes one with operator Equal (${NAME_RULE})`);
+  if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== "NoExecute") out.push(`sets tolerationSeconds ${String(t.tolerationSeconds)} with ${set(t.effect) ? `effect ${t.effect}` : "no effect"}, which Kubernetes takes only with effect NoExecute`);
   if (set(t.effect) && !EFFECTS.includes(t.effect as string)) out.push(`effect ${JSON.stringify(t.effect)} is not one Kubernetes knows (NoSchedule, PreferNoSchedule or NoExecute)`);
   return out;
 }
