@@ -1,9 +1,9 @@
 /**
  * Values the API server refuses, written into an export by a reviewer, in fields a policy reads to
  * reach its verdict: a CRD enum matched exactly (Gateway API's tls.mode), a toleration operator
- * Kubernetes' validation does not take, a weight outside the CRD's integer range, a fractional GPU
- * count, a GCE GPU VM set to live-migrate (which Compute Engine refuses). Each must be reported
- * as refused, never read as another value that passes.
+ * Kubernetes' validation does not take or a GPU toleration without its key, a weight outside the
+ * CRD's integer range, a fractional GPU count, a GCE GPU VM set to live-migrate (which Compute
+ * Engine refuses). Each must be reported as refused, never read as another value that passes.
  */
 import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, resources, addLike } from "./mutations-support";
 
@@ -126,6 +126,16 @@ export const refusedMutations: Mutation[] = [
       onFirst(doc, gpuDeployment, (o) => {
         const resources = o.spec.template.spec.containers[0].resources;
         resources.limits["nvidia.com/gpu"] = resources.requests["nvidia.com/gpu"] = "1.5";
+      }),
+  },
+  {
+    // validateTolerations: an empty key takes only operator Exists. Read as "does not tolerate", not as the refusal it is.
+    name: "a vLLM server's GPU toleration with its key dropped ({operator: Equal, effect: NoSchedule}, which the API server refuses)",
+    policy: "gpu-scheduling",
+    apply: (doc) =>
+      onFirst(doc, gpuDeployment, (o) => {
+        const spec = o.spec.template.spec;
+        spec.tolerations = spec.tolerations.map((t: any) => (t.key === "nvidia.com/gpu" ? { operator: "Equal", effect: "NoSchedule" } : t));
       }),
   },
   {
