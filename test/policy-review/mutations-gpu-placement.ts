@@ -4,7 +4,7 @@
  * GPUs per pod than the groups' nodes hold.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, onFirst } from "./mutations-support";
+import { Mutation, resources, isKind, onFirst, setGpuCount } from "./mutations-support";
 
 /** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
@@ -26,10 +26,6 @@ export const gpuPlacementMutations: Mutation[] = [
     // No GPU node of the stack holds 16 (p5.48xlarge: 8, g6e/g5.12xlarge and a2-ultragpu-4g: 4).
     name: "a vLLM Deployment limiting 16 GPUs per pod, more than any GPU node of its cluster holds",
     policy: "gpu-scheduling",
-    apply: (doc) =>
-      onFirst(doc, vllmServer, (o) => {
-        const resources = o.spec.template.spec.containers[0].resources;
-        resources.limits["nvidia.com/gpu"] = resources.requests["nvidia.com/gpu"] = "16";
-      }),
+    apply: (doc) => onFirst(doc, vllmServer, (o) => setGpuCount(o, "16")),
   },
 ];

@@ -5,7 +5,7 @@
  * CRD's integer range, a fractional GPU count, a GCE GPU VM set to live-migrate (which Compute
  * Engine refuses). Each must be reported as refused, never read as another value that passes.
  */
-import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, resources, addLike } from "./mutations-support";
+import { Mutation, isKind, onFirst, withSpec, ambientDeployment, gpuDeployment, resources, addLike, setGpuCount } from "./mutations-support";
 
 export const refusedMutations: Mutation[] = [
   {
@@ -122,11 +122,7 @@ export const refusedMutations: Mutation[] = [
     // Kubernetes ValidateResourceQuantityValue: an extended resource takes whole units; read as 1.5 GPUs, it passed.
     name: "a vLLM server limiting and requesting nvidia.com/gpu \"1.5\" (not a whole number)",
     policy: "gpu-scheduling",
-    apply: (doc) =>
-      onFirst(doc, gpuDeployment, (o) => {
-        const resources = o.spec.template.spec.containers[0].resources;
-        resources.limits["nvidia.com/gpu"] = resources.requests["nvidia.com/gpu"] = "1.5";
-      }),
+    apply: (doc) => onFirst(doc, gpuDeployment, (o) => setGpuCount(o, "1.5")),
   },
   {
     // validateTolerations: an empty key takes only operator Exists. Read as "does not tolerate", not as the refusal it is.

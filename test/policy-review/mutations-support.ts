@@ -69,6 +69,11 @@ export const istiod = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3
 /** A Deployment in one of the platform's ambient namespaces. */
 export const ambientDeployment = (r: ExportedResource) => isKind(r, "Deployment") && ["agents", "tools", "inference"].includes((r.inputs as any)?.metadata?.namespace);
 export const gpuDeployment = (r: ExportedResource) => isKind(r, "Deployment") && JSON.stringify(r.inputs).includes('"nvidia.com/gpu":');
+/** Sets a GPU Deployment's first container's nvidia.com/gpu request and limit to the quantity `count`. */
+export function setGpuCount(obj: any, count: string): void {
+  const resources = obj.spec.template.spec.containers[0].resources;
+  resources.limits["nvidia.com/gpu"] = resources.requests["nvidia.com/gpu"] = count;
+}
 /** The EPP's DestinationRule and Service (named `<pool>-epp`, the DestinationRule with TLS for the picker). */
 export const eppRule = (r: ExportedResource) => isKind(r, "DestinationRule") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && !!withSpec(r).trafficPolicy?.tls;
 export const eppService = (r: ExportedResource) => isKind(r, "Service") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? "") && withSpec(r).ports?.some((p: any) => p.port === 9002);
