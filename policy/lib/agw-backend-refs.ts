@@ -12,10 +12,12 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
-import { dig, isHelmInstall, helmChartName, kindName, meta } from "./k8s";
-import { GATEWAY_GROUP, isWeightedRoute } from "./gateways";
+import { dig, isHelmInstall, helmChartName, kindName, meta, T } from "./k8s";
+import { GATEWAY_GROUP, isGateway, isWeightedRoute } from "./gateways";
 import { referenceAllowed, type GrantFrom, type GrantTo } from "./reference-grants";
 import { servedByGateways } from "./agw-route-bindings";
+import { releaseNamespace } from "./release-namespace";
+import { mayBeProxyOf } from "./gateway-proxies";
 import { list, probe } from "./values";
 
 /** The `to` kinds agentgateway v1.4.1 reads from a ReferenceGrant for a backendRef. */
@@ -39,37 +41,75 @@ export function agwBackendAllowed(from: GrantFrom, to: GrantTo, resources: reado
   return GRANTABLE.has(`${to.group}/${to.kind}`) && referenceAllowed(from, to, resources);
 }
 
+/** A route's backendRef as agentgateway v1.4.1 reads it (translator/conversion.go NormalizeReference: kind Service of the core group unless set; the route's namespace unless set). */
+export function backendRefTarget(route: PolicyResource, b: { group?: unknown; kind?: unknown; namespace?: unknown; name?: unknown } | null | undefined): GrantTo {
+  const namespace = meta(route.props).namespace;
+  return { group: String(b?.group ?? ""), kind: String(b?.kind || "Service"), namespace: String(b?.namespace ?? namespace), name: String(b?.name) };
+}
+
+/** Whether agentgateway resolves the route's backendRef `b` ({@link agwBackendAllowed} from the route's kind and namespace): one it refuses reaches nothing. */
+export function agwRefAllowed(route: PolicyResource, b: Parameters<typeof backendRefTarget>[1], resources: readonly PolicyResource[]): boolean {
+  return agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(route.type), namespace: meta(route.props).namespace }, backendRefTarget(route, b), resources);
+}
+
+/**
+ * Why Service `namespace/name` is surely not on the cluster for agentgateway's controller to find
+ * (plugins/reference_indexes.go DefaultRouteBackend looks it up among the cluster's Services:
+ * BackendNotFound), or undefined where the stack renders it or cannot tell. Judged, as
+ * authorization-targets-enforced judges a missing waypoint, only in a namespace the stack creates
+ * on the cluster, where it installs no Helm release (whose Services a review does not see) and
+ * holds no Gateway whose controller may make a Service of that name (its proxy's: mayBeProxyOf);
+ * a Service the stack leaves unnamed may be any. Throws the SDK's unknown-value error while a name
+ * or namespace it reads is not known yet (releaseNamespace: also one this run cannot know).
+ */
+function unrenderedService(resources: readonly PolicyResource[], namespace: string, name: string): string | undefined {
+  if (!resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace)) return undefined;
+  const services = resources.filter((r) => r.type === T.service && meta(r.props).namespace === namespace);
+  if (services.some((r) => [name, ""].includes(meta(r.props).name))) return undefined;
+  const gateways = resources.filter((r) => isGateway(r.type) && meta(r.props).namespace === namespace).map((r) => ({ namespace, name: meta(r.props).name }));
+  if (mayBeProxyOf(`${namespace}/${name}`, gateways)) return undefined;
+  if (resources.some((r) => r.type === T.helmRelease && releaseNamespace(r) === namespace)) return undefined;
+  return `the stack creates namespace ${namespace} there but renders no Service ${name} in it (nor a Helm release or Gateway that would)`;
+}
+
 /**
  * Routes an agentgateway Gateway of the agents or tools namespace serves (the agent gateway, the
- * MCP gateway) whose Service or AgentgatewayBackend backendRef is in another namespace agentgateway
- * may not reference (RefNotPermitted). The route is accepted all the same and keeps that
- * backend's weight with no destination, and the proxy answers each request it picks for it with a
- * 500 (proxy/mod.rs BackendDoesNotExist): a share of an agent's or the tools' traffic fails while
- * the call graph counts the route as serving. InferencePool backendRefs are inference-pool-epp's;
- * an HTTPRoute one is delegation.
+ * MCP gateway) whose Service or AgentgatewayBackend backendRef agentgateway v1.4.1 does not
+ * resolve: one in another namespace it may not reference (RefNotPermitted), or a Service the
+ * cluster does not have ({@link unrenderedService}: BackendNotFound; the grant is checked first,
+ * translator/conversion.go buildAgwDestination). The route is accepted all the same and keeps that
+ * backend's weight with no destination, and the proxy fails each request it picks for it with a
+ * 500 (proxy/mod.rs BackendDoesNotExist, or resolve_backend ServiceNotFound for a Service no
+ * cluster object backs), a TCP or TLS route its connection: a share of an agent's or the tools'
+ * traffic fails while the call graph counts the route as serving. InferencePool backendRefs are
+ * inference-pool-epp's; an HTTPRoute one is delegation.
  */
 export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const gateways = [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));
   if (gateways.length === 0) return;
   for (const r of g.resources.filter((x) => isWeightedRoute(x.type))) {
-    const read = probe(() => {
-      if (servedByGateways(r, gateways, g.resources) !== true) return [];
-      const { namespace, name } = meta(r.props);
-      const from = { group: GATEWAY_GROUP, kind: kindName(r.type), namespace };
-      const found: string[] = [];
-      for (const b of list(r.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule?.backendRefs))) {
-        const to = { group: String(b?.group ?? ""), kind: String(b?.kind || "Service"), namespace: String(b?.namespace ?? namespace), name: String(b?.name) };
-        const known = (to.group === "" && to.kind === "Service") || (to.group === "agentgateway.dev" && to.kind === "AgentgatewayBackend");
-        if (!known) continue;
-        const shown = `backendRef ${to.kind} ${to.namespace}/${to.name}`;
-        if (!agwBackendAllowed(from, to, g.resources)) found.push(`${shown} is in another namespace, and no ReferenceGrant in ${to.namespace} lets ${from.kind}s of ${namespace} reference it`);
-      }
-      return [...new Set(found)].map(
-        (why) =>
-          `${from.kind} ${namespace}/${name} on cluster ${cluster}, on an agentgateway Gateway: ${why}, so agentgateway v1.4.1 refuses the reference (ResolvedRefs False, RefNotPermitted); the route keeps that backend's weight and the proxy answers each request it sends there with a 500, so that share of its traffic fails; add the ReferenceGrant in the backend's namespace or route to an object of the route's own`,
-      );
-    });
-    if (!read.known) pending.push(`route ${r.name} on cluster ${cluster}, its Gateway's listeners or its backendRefs, which decide whether agentgateway resolves every backend it sends to`);
-    else for (const message of read.value) report(message, r.urn);
+    const refs = probe(() => (servedByGateways(r, gateways, g.resources) === true ? list(r.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule?.backendRefs)).map((b) => backendRefTarget(r, b)) : []));
+    if (!refs.known) {
+      pending.push(`route ${r.name} on cluster ${cluster}, its Gateway's listeners or its backendRefs, which decide whether agentgateway resolves every backend it sends to`);
+      continue;
+    }
+    const { namespace, name } = meta(r.props);
+    const kind = kindName(r.type);
+    const found = new Set<string>();
+    for (const to of refs.value) {
+      const isService = to.group === "" && to.kind === "Service";
+      if (!isService && !(to.group === "agentgateway.dev" && to.kind === "AgentgatewayBackend")) continue;
+      const shown = `backendRef ${to.kind} ${to.namespace}/${to.name}`;
+      const read = probe(() => {
+        if (!agwBackendAllowed({ group: GATEWAY_GROUP, kind, namespace }, to, g.resources)) {
+          return `${shown} is in another namespace, and no ReferenceGrant in ${to.namespace} lets ${kind}s of ${namespace} reference it, so agentgateway v1.4.1 refuses the reference (ResolvedRefs False, RefNotPermitted); the route keeps that backend's weight and the proxy answers each request it sends there with a 500, so that share of its traffic fails; add the ReferenceGrant in the backend's namespace or route to an object of the route's own`;
+        }
+        const missing = isService ? unrenderedService(g.resources, to.namespace, to.name) : undefined;
+        return missing && `${shown} names a Service the cluster does not have (${missing}), so agentgateway v1.4.1 finds no backend for it (ResolvedRefs False, BackendNotFound); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; render the Service, or correct the name (a Service made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`;
+      });
+      if (!read.known) pending.push(`the ReferenceGrants of ${to.namespace}, and its Namespace, Services, Gateways and Helm releases on cluster ${cluster}, which decide whether agentgateway resolves ${kind} ${namespace}/${name}'s ${shown}`);
+      else if (read.value) found.add(read.value);
+    }
+    for (const why of found) report(`${kind} ${namespace}/${name} on cluster ${cluster}, on an agentgateway Gateway: ${why}`, r.urn);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Policy-review mutations of routes whose backendRefs reach into another namespace: a reference
  * Gateway API refuses without a ReferenceGrant there (ResolvedRefs False, RefNotPermitted), so the
- * gateway drops that backend and its share of the requests fails; and a reference a ReferenceGrant
- * does open, which the call graph must follow into the other namespace.
+ * gateway drops that backend and its share of the requests fails; one to a Service the cluster does
+ * not have (BackendNotFound), which fails alike; and a reference a ReferenceGrant does open, which
+ * the call graph must follow into the other namespace.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent } from "./mutations-support";
 
@@ -79,6 +80,15 @@ export const routeRefMutations: Mutation[] = [
     apply: (doc) => {
       const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => (b.kind ?? "Service") === "Service")));
       return route && edit(route, (o) => o.spec.rules.forEach((rule: any) => rule.backendRefs?.forEach((b: any) => (b.kind ?? "Service") === "Service" && (b.namespace = "agents-canary"))));
+    },
+  },
+  {
+    // agentgateway v1.4.1 DefaultRouteBackend: no such Service on the cluster, BackendNotFound; the backend keeps its weight and answers 500.
+    name: "an agent route's backendRef naming a Service the stack does not render in the agents namespace it creates (the stable version's Service misspelt)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => (b.kind ?? "Service") === "Service")));
+      return route && edit(route, (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => (b.kind ?? "Service") === "Service").name += "-misspelt"));
     },
   },
 ];

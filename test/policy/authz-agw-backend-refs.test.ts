@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { gw, on } from "./authz-support";
 
 const GW = "gateway.networking.k8s.io";
@@ -57,4 +57,45 @@ test("agent-call-graph: an agent route's backendRef to a Service of another name
   assert.deepEqual(await run(route({ group: GW, kind: "HTTPRoute", name: "child", namespace: "canary" })), []);
   assert.deepEqual(await run(route({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "pool", namespace: "canary" })), []);
   assert.deepEqual(await run(gw("agents", "waypoint", "istio-waypoint"), route(away, [{ name: "waypoint" }])), []);
+});
+
+test("agent-call-graph: an agent or MCP route's backendRef to a Service the stack does not render, in a namespace it creates, is BackendNotFound to agentgateway", async () => {
+  const ns = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } });
+  const svc = (namespace: string, name: unknown) => on("kubernetes:core/v1:Service", `${namespace}-svc-${String(name)}`, { metadata: { name, namespace }, spec: { ports: [{ port: 8080 }] } });
+  const v1 = svc("agents", "research-agent-v1");
+  const v2 = { name: "research-agent-v2" };
+  const missing = await run(ns("agents"), v1, route(v2));
+  assert.equal(missing.length, 1, missing.join("\n"));
+  assert.match(
+    missing[0],
+    /^HTTPRoute agents\/research-agent on cluster a, on an agentgateway Gateway: backendRef Service agents\/research-agent-v2 names a Service the cluster does not have \(the stack creates namespace agents there but renders no Service research-agent-v2 in it \(nor a Helm release or Gateway that would\)\), so agentgateway v1\.4\.1 finds no backend for it \(ResolvedRefs False, BackendNotFound\); the route keeps that backend's weight/,
+  );
+  // Rendered; a namespace the stack does not create (a Service made with it elsewhere); a Helm release there; a Gateway proxy's Service; a Service the stack leaves unnamed: not judged.
+  const release = on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: "agents", values: {} });
+  for (const [what, extra] of [
+    ["rendered", [ns("agents"), v1, svc("agents", "research-agent-v2")]],
+    ["namespace not created by the stack", [v1]],
+    ["a Helm release in the namespace", [ns("agents"), v1, release]],
+    ["a Service named by the stack's Pulumi name only", [ns("agents"), v1, on("kubernetes:core/v1:Service", "agents-svc-auto", { metadata: { namespace: "agents" } })]],
+  ] as const) {
+    assert.deepEqual(await run(...extra, route(v2)), [], what);
+  }
+  assert.deepEqual(await run(ns("agents"), v1, route({ name: "agent-gateway" })), [], "the agent gateway's own proxy Service");
+  // Another namespace: an ungranted ref is RefNotPermitted alone (the grant is checked first); a granted one to a missing Service is BackendNotFound.
+  const away = { name: "research-agent-v2", namespace: "canary" };
+  const refused = await run(ns("agents"), ns("canary"), v1, route(away));
+  assert.equal(refused.length, 1, refused.join("\n"));
+  assert.match(refused[0], /RefNotPermitted/);
+  const granted = await run(ns("agents"), ns("canary"), v1, route(away), grant({ group: "", kind: "Service" }));
+  assert.equal(granted.length, 1, granted.join("\n"));
+  assert.match(granted[0], /backendRef Service canary\/research-agent-v2 names a Service the cluster does not have .*BackendNotFound/);
+  // A TCPRoute on the MCP gateway likewise.
+  const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "tcp", port: 9000, protocol: "TCP" }] } });
+  const tcp = on(`kubernetes:${GW}/v1alpha2:TCPRoute`, "tools-tcp", { metadata: { name: "calculator-raw", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ name: "calculator", port: 8000 }] }] } });
+  const stream = await run(ns("tools"), mcp, tcp);
+  assert.ok(stream.some((m) => /^TCPRoute tools\/calculator-raw on cluster a, on an agentgateway Gateway: backendRef Service tools\/calculator names a Service the cluster does not have/.test(m)), stream.join("\n"));
+  // A Helm release whose namespace is not known yet in a preview may render it: can't judge, no verdict.
+  const preview = await runStack(agentCallGraph, [agentGateway, ns("agents"), v1, on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: UNKNOWN, values: {} }), route(v2)], { requireAgentJwt: false });
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown.join("\n"), /Services, Gateways and Helm releases on cluster a, which decide whether agentgateway resolves HTTPRoute agents\/research-agent's backendRef Service agents\/research-agent-v2/);
 });
