@@ -15,7 +15,7 @@
  * first: any Deny denies, every Require must hold, any Allow admits). The same policy guards
  * HTTP listeners too (httpNetworkGuards), where the proxy looks up only the Gateway port's and the
  * Gateway's. A route reaches a Service by a backendRef to it or to an AgentgatewayBackend whose
- * static or a2a host names it (reachedIn). Read by caller-verdicts.ts.
+ * static or a2a host names it, each one agentgateway resolves (reachedIn). Read by caller-verdicts.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
@@ -27,6 +27,7 @@ import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets
 import { parentRefsTo } from "./agw-route-bindings";
 import { hostBackendService } from "./mcp-targets";
 import { POOL_GROUP } from "./token-limits";
+import { agwRefAllowed } from "./agw-backend-refs";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -132,12 +133,15 @@ interface StreamRoute {
  * buildAgwTCPDestination, buildAgwDestination), and the TCP proxy dials a static backend's host as
  * it is (proxy/tcpproxy.rs build_backend_call, SimpleBackend::Opaque), under the gateway's own
  * identity; an mcp, ai or dynamicForwardProxy backend it refuses (types/agent.rs SimpleBackend
- * try_from: InvalidBackendType), an aws one reaches AWS, another kind is refused by the controller.
+ * try_from: InvalidBackendType), an aws one reaches AWS, another kind is refused by the controller,
+ * and so is one into another namespace no ReferenceGrant opens (agw-backend-refs.ts agwRefAllowed).
  */
 function reachedIn(r: PolicyResource, target: string, resources: PolicyResource[]): string[] {
   const ns = meta(r.props).namespace;
   const refs = list(r.props.spec?.rules as { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[] }[]).flatMap((rule) => list(rule?.backendRefs));
   const reached = refs.flatMap((b) => {
+    // A reference agentgateway refuses (RefNotPermitted, agw-backend-refs.ts) reaches nothing: reportUnresolvedAgentRoutes names it.
+    if (!agwRefAllowed(r, b, resources)) return [];
     const at = b?.namespace ?? ns;
     if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return at === target ? [`Service ${target}/${b.name}`] : [];
     if (b?.group === POOL_GROUP && b.kind === "InferencePool") return at === target ? [`InferencePool ${target}/${b.name} (its pods, past its endpoint picker)`] : [];

@@ -26,7 +26,7 @@ import { parentRefsTo, servedByGateways } from "./agw-route-bindings";
 import { isIP } from "net";
 import { isKind, kindName, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
-import { agwBackendAllowed } from "./agw-backend-refs";
+import { agwBackendAllowed, agwRefAllowed } from "./agw-backend-refs";
 import { listenersServing } from "./listener-routes";
 import { list, probe } from "./values";
 
@@ -250,7 +250,8 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
       for (const b of list(r.props.spec?.rules as Record<string, any>[]).flatMap((rule) => list(rule?.backendRefs as Record<string, any>[]))) {
         const ns = b?.namespace ?? m.namespace;
         if ((b?.kind ?? "Service") === "Service" && ["", "core", undefined].includes(b?.group)) {
-          if (ns === tools) reached.add(String(b.name));
+          // One agentgateway refuses (RefNotPermitted) reaches nothing: reportUnresolvedAgentRoutes names it.
+          if (ns === tools && agwRefAllowed(r, b, g.resources)) reached.add(String(b.name));
         } else if (b?.kind === "AgentgatewayBackend" && agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(r.type), namespace: m.namespace }, { group: "agentgateway.dev", kind: "AgentgatewayBackend", namespace: ns, name: String(b.name) }, g.resources)) {
           const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
           const key = hostBackendService(g.resources, ns, b.name)?.service;

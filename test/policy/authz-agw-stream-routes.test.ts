@@ -161,3 +161,25 @@ test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents na
   assert.equal(viaPool.violations.length, 1, viaPool.violations.map((v) => v.message).join("\n"));
   assert.match(viaPool.violations[0].message, /only the agent gateway \(agents\/agent-gateway\) may call agents: TCPRoute agents\/pool on Gateway agents\/agent-gateway listener raw sends connections to InferencePool agents\/calc-pool/);
 });
+
+test("agent-call-graph: a stream route's backendRef into the tools namespace that agentgateway refuses (no ReferenceGrant) reaches no tool, and is reported broken", async () => {
+  // agentgateway v1.4.1 buildAgwDestination: RefNotPermitted, the backend has no destination; before, the route still counted as reaching the tool.
+  const open = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp-gateway", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "raw", port: 9000, protocol: "TCP", allowedRoutes: { namespaces: { from: "All" } } }] } });
+  const runOpen = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [open, ...fleet.slice(1), ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
+  const from = (backendRef: Record<string, unknown>) => on(`kubernetes:${GW}/v1:TCPRoute`, "agents-TCPRoute-tool", { metadata: { name: "tool", namespace: "agents" }, spec: { parentRefs: [{ name: "mcp-gateway", namespace: "tools" }], rules: [{ backendRefs: [{ port: 8080, ...backendRef }] }] } });
+  const grant = on(`kubernetes:${GW}/v1beta1:ReferenceGrant`, "tools-grant", { metadata: { name: "agents-routes", namespace: "tools" }, spec: { from: [{ group: GW, kind: "TCPRoute", namespace: "agents" }], to: [{ group: "", kind: "Service" }, { group: "agentgateway.dev", kind: "AgentgatewayBackend" }] } });
+  const calc = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-calc", { metadata: { name: "calc", namespace: "tools" }, spec: { static: { host: "calculator.tools.svc.cluster.local", port: 8080 } } });
+  for (const [what, ref, extra] of [
+    ["a Service", { name: "calculator", namespace: "tools" }, []],
+    ["an AgentgatewayBackend", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "calc", namespace: "tools" }, [calc]],
+  ] as const) {
+    const refused = await runOpen(from(ref), ...extra);
+    assert.equal(refused.length, 1, `${what}: ${refused.join("\n")}`);
+    assert.match(refused[0], /^TCPRoute agents\/tool on cluster a, on an agentgateway Gateway: backendRef .* is in another namespace, .*RefNotPermitted/, what);
+    const granted = await runOpen(from(ref), ...extra, grant);
+    assert.equal(granted.length, 1, `${what}: ${granted.join("\n")}`);
+    assert.match(granted[0], /only agents may call tools: TCPRoute agents\/tool on Gateway tools\/mcp-gateway listener raw sends connections to /, what);
+  }
+  // No grant opens an InferencePool to an agentgateway route (DefaultReferenceTypes): never a path from another namespace.
+  assert.deepEqual(await runOpen(from({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool", namespace: "tools" }), grant), []);
+});

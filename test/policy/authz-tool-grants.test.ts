@@ -180,6 +180,16 @@ test("agent-call-graph: a route on the MCP gateway straight to a tool Service pa
   const refused = await run([away, route("lookup", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup", namespace: "agents" })]);
   assert.equal(refused.length, 1, refused.join("\n"));
   assert.match(refused[0], /^HTTPRoute tools\/lookup on cluster a, on an agentgateway Gateway: backendRef AgentgatewayBackend agents\/lookup is in another namespace, .*RefNotPermitted/);
+  // A route of another namespace on the MCP gateway straight to the tool's Service: refused without a grant in tools (RefNotPermitted), so no path, only reported broken; granted, the same path.
+  const fromAgents = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "agents-route-calculator", {
+    metadata: { name: "calculator", namespace: "agents" },
+    spec: { parentRefs: [{ name: "mcp-gateway", namespace: "tools" }], rules: [{ backendRefs: [{ name: "calculator", namespace: "tools", port: 8000 }] }] },
+  });
+  const ungranted = await run([fromAgents]);
+  assert.equal(ungranted.length, 1, ungranted.join("\n"));
+  assert.match(ungranted[0], /^HTTPRoute agents\/calculator on cluster a, on an agentgateway Gateway: backendRef Service tools\/calculator is in another namespace, .*RefNotPermitted/);
+  const toolsGrant = on("kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant", "tools-grant", { metadata: { name: "agents-routes", namespace: "tools" }, spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "agents" }], to: [{ group: "", kind: "Service" }] } });
+  assert.deepEqual(await run([fromAgents, toolsGrant]), [direct("HTTPRoute", "calculator", "support", "calculator").replace("tools/calculator on", "agents/calculator on")]);
   // A dynamic forward proxy dials whatever host a request names: every tool.
   const forward = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-anywhere", { metadata: { name: "anywhere", namespace: "tools" }, spec: { dynamicForwardProxy: {} } });
   assert.deepEqual(await run([forward, route("anywhere", { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "anywhere" })]), [
