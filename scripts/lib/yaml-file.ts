@@ -95,14 +95,32 @@ const binaryText = new yaml.Type(BINARY_TAG, {
  * tag it cannot resolve with the scalar's text as written (`!Ref 5` is the text '5'), and a tagged
  * mapping or list decodes as an untagged one. js-yaml refused the file ("unknown tag !<!Ref>").
  */
-const localTags = (["scalar", "sequence", "mapping"] as const).map(
-  (kind) => new yaml.Type("!", { kind, multi: true, construct: (data: unknown) => (kind === "scalar" ? (data ?? "") : data) }),
-);
+const untagged = (prefix: string) =>
+  (["scalar", "sequence", "mapping"] as const).map(
+    (kind) => new yaml.Type(prefix, { kind, multi: true, construct: (data: unknown) => (kind === "scalar" ? (data ?? "") : data) }),
+  );
+const localTags = untagged("!");
 
-/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them), `!!binary` read as text and local tags dropped. */
+/**
+ * A global tag as yaml.v3 reads it where js-yaml has no type of that tag and kind: resolve (v3.0.1
+ * resolve.go, resolvableTag) keeps a scalar under a tag it does not know (`!!foo 5`) as its text,
+ * and decoder.unmarshal (decode.go) decodes a mapping or list by its kind whatever its tag, so
+ * `!!pairs`/`!!omap` lists stay lists of mappings and `!!set` a mapping. js-yaml refused `!!foo`
+ * and built `!!pairs` as [key, value] lists; its set, omap and pairs types are left out for these.
+ */
+const YAML_TAG_PREFIX = "tag:yaml.org,2002:";
+const COLLECTION_TAGS = ["set", "omap", "pairs"].map((t) => YAML_TAG_PREFIX + t);
+const globalTags = untagged(YAML_TAG_PREFIX);
+
+/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them), `!!binary` read as text and local and unknown global tags dropped. */
 export const STACK_FILE_SCHEMA = new yaml.Schema({
   implicit: [leadingZeroInteger, ...defaultTypes.implicit],
-  explicit: [...(defaultTypes.explicit as unknown as yaml.Type[]).filter((t) => t !== (jsYamlBinary as unknown)), binaryText, ...localTags],
+  explicit: [
+    ...defaultTypes.explicit.filter((t) => t !== jsYamlBinary && !COLLECTION_TAGS.includes(t.tag)) as unknown as yaml.Type[],
+    binaryText,
+    ...localTags,
+    ...globalTags,
+  ],
 });
 
 /** A line that ends a document: `---` or `...` at its start, alone or before a space (YAML's c-forbidden, never inside a scalar). */

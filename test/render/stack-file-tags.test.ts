@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { loadStackConfig } from "../../scripts/lib/stack-config";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { readYamlFile, STACK_FILE_SCHEMA } from "../../scripts/lib/yaml-file";
 
 const shipped = (stack: string) => fs.readFileSync(path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`), "utf8");
 
@@ -70,4 +71,21 @@ test("a second YAML document is refused naming its line and why (pulumi up reads
   const trailing = path.join(tempDir("im-tags-"), "Pulumi.trailing.yaml");
   fs.writeFileSync(trailing, `---\n${text}---\n# nothing more\n...\n`);
   assert.deepEqual(platformOf(trailing, "trailing"), platformOf(withToolLine("plain", "# nothing"), "plain"));
+});
+
+// yaml.v3's resolve (v3.0.1 resolve.go, resolvableTag) keeps a scalar under a global tag it does not
+// know (`!!foo`, `!!merge`) as its text, and its decoder.unmarshal (decode.go) decodes a mapping or
+// list by its kind whatever its tag: `!!pairs`/`!!omap` lists stay lists of mappings, `!!set` a
+// mapping. js-yaml refused `!!foo` ("unknown tag") and built `!!pairs` as [key, value] pairs.
+test("global tags are read as the CLI's yaml.v3 reads them: an unknown one as the text, !!set/!!omap/!!pairs as untagged", () => {
+  const scalar = withToolLine("tag-global", "description: !!foo 5");
+  assert.equal(platformOf(scalar, "tag-global").tools[0].description, "5");
+  const file = path.join(tempDir("im-tags-"), "Pulumi.tag-coll.yaml");
+  fs.writeFileSync(file, shipped("local").replace("  inference-mesh:platform:\n", "  inference-mesh:platform: !!pairs\n").replace("    clusters:\n", "    clusters: !!omap\n"));
+  // Both tags on mappings: yaml.v3 decodes each as a mapping; js-yaml's omap/pairs refused them.
+  assert.deepEqual(platformOf(file, "tag-coll"), platformOf(withToolLine("untagged-g", "# nothing"), "untagged-g"));
+  const pairs = path.join(tempDir("im-tags-"), "Pulumi.tag-pairs.yaml");
+  fs.writeFileSync(pairs, "config:\n  inference-mesh:other: !!pairs [ {a: 1}, {a: 2} ]\n  inference-mesh:set: !!set {a: 1}\n");
+  const raw = (f: string) => readYamlFile(f, "stack config", STACK_FILE_SCHEMA) as { config: Record<string, unknown> };
+  assert.deepEqual(raw(pairs).config, { "inference-mesh:other": [{ a: 1 }, { a: 2 }], "inference-mesh:set": { a: 1 } });
 });
