@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadStackConfig } from "../../scripts/lib/stack-config";
+import { loadProject, loadStackConfig } from "../../scripts/lib/stack-config";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { readYamlFile, STACK_FILE_SCHEMA } from "../../scripts/lib/yaml-file";
@@ -88,4 +88,16 @@ test("global tags are read as the CLI's yaml.v3 reads them: an unknown one as th
   fs.writeFileSync(pairs, "config:\n  inference-mesh:other: !!pairs [ {a: 1}, {a: 2} ]\n  inference-mesh:set: !!set {a: 1}\n");
   const raw = (f: string) => readYamlFile(f, "stack config", STACK_FILE_SCHEMA) as { config: Record<string, unknown> };
   assert.deepEqual(raw(pairs).config, { "inference-mesh:other": [{ a: 1 }, { a: 2 }], "inference-mesh:set": { a: 1 } });
+});
+
+// Pulumi.yaml goes through the same reader (readYamlFile), so a second document there is refused alike.
+test("a second YAML document in Pulumi.yaml is refused naming the project file and its line", () => {
+  const root = tempDir("im-tags-project-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: inference-mesh\nruntime: nodejs\n---\nname: other\n");
+  assert.throws(
+    () => loadProject(root),
+    (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")}: line 3 starts a second YAML document (---)`) && /reads only the first document/.test(err.message),
+  );
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: inference-mesh\nruntime: nodejs\n---\n# nothing more\n");
+  assert.equal(loadProject(root).name, "inference-mesh");
 });
