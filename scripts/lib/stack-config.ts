@@ -50,7 +50,8 @@ function qualify(project: string, key: string): string {
  * paths below `value`: `.inf`, `-.inf` and `.nan` (an object value reaches the program as JSON,
  * which has no such numbers: the CLI's Go encoding/json refuses to write them, and JSON.stringify
  * would turn them into a null the validation then misreports as "received null"), and integers
- * written with a leading zero, which the CLI reads as octal, and `!!binary` data that is no UTF-8
+ * written with a leading zero, which the CLI reads as octal, timestamps (yaml.v3 makes them Go times, which
+ * its JSON writes as RFC 3339, not as written), and `!!binary` data that is no UTF-8
  * text (yaml-file.ts).
  */
 function unrepresentable(value: unknown): { path: (string | number)[]; message: string }[] {
@@ -67,6 +68,9 @@ function unrepresentable(value: unknown): { path: (string | number)[]; message: 
         path: at,
         message: `is !!binary data that is not UTF-8 text (byte 0x${byte} at ${scalar.offset}): the Pulumi CLI decodes !!binary into the text its bytes spell and hands config on as JSON, which has no other bytes (Go's encoder writes U+FFFD for them); give the text itself, or the base64 of its UTF-8`,
       }];
+    }
+    if (scalar instanceof Date) {
+      return [{ path: at, message: "is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as JSON in Go's format (2001-12-14 becomes 2001-12-14T00:00:00Z), not as written; quote it for text" }];
     }
     if (typeof scalar === "number" && !Number.isFinite(scalar)) {
       return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];

@@ -101,3 +101,17 @@ test("a second YAML document in Pulumi.yaml is refused naming the project file a
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: inference-mesh\nruntime: nodejs\n---\n# nothing more\n");
   assert.equal(loadProject(root).name, "inference-mesh");
 });
+
+// yaml.v3's resolve (v3.0.1 resolve.go, parseTimestamp) makes a plain `2001-12-14` inside an object
+// value a time.Time, which the CLI's config.Value unmarshalValue hands on through json.Marshal as
+// "2001-12-14T00:00:00Z" (an offset kept as written), not the text: js-yaml's Date rendered
+// "2001-12-14T00:00:00.000Z", neither reading what was written.
+test("a timestamp inside the platform is refused at its config path (the CLI hands on a reformatted time, not the text)", () => {
+  const file = withToolLine("timestamp", "description: 2001-12-14");
+  assert.throws(
+    () => loadStackConfig("timestamp", file),
+    (err: Error) => /inference-mesh:platform\.tools\[0\]\.description: is written as a timestamp/.test(err.message),
+  );
+  const quoted = withToolLine("timestamp-quoted", "description: '2001-12-14'");
+  assert.equal(platformOf(quoted, "timestamp-quoted").tools[0].description, "2001-12-14");
+});
