@@ -21,7 +21,7 @@ import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-names";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, gieBuild, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
-import { flagsListProblem, flagsNullProblem, flagsScalarProblem, llmdPickerArgs } from "./picker-release-flags";
+import { flagsListProblem, flagsNullProblem, flagsScalarProblem, flagsUnknownProblem, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
@@ -263,6 +263,11 @@ export function checkReleasePickerConfigs(resources: PolicyResource[], cluster: 
       const nulled = !gie ? flagsNullProblem(values) : build ? flagsNullProblem(values, build) : undefined;
       if (nulled) {
         report(`${lead}: ${nulled}, ${exits}; drop the entry (the picker's default) or give it a value`, r.urn);
+        return;
+      }
+      const unknown = !gie ? flagsUnknownProblem(values) : build ? flagsUnknownProblem(values, build) : undefined;
+      if (unknown) {
+        report(`${lead}: ${unknown}, ${exits}; drop the entry, or spell it as the picker's flag`, r.urn);
         return;
       }
       const say = (m: string) => report(`${lead}: ${m}`, r.urn);

@@ -99,6 +99,41 @@ const TYPED_FLAGS: Record<PickerBuild, Record<string, string>> = {
   gie: { ...SHARED_TYPED, "model-server-metrics-port": "an int", "model-server-metrics-https-insecure-skip-verify": "a bool" },
 };
 
+/** The metric flags llm-d-router v0.10.0 and GIE v1.5.0's picker still define but refuse when given (pkg/epp/server/options.go Validate). */
+export const DEPRECATED_METRIC_FLAGS = ["total-queued-requests-metric", "total-running-requests-metric", "kv-cache-usage-percentage-metric", "lora-info-metric", "cache-info-metric"];
+
+/**
+ * The string (and string list) flags each build defines besides: with {@link TYPED_FLAGS}, every flag
+ * of its pflag.CommandLine (cmd/epp/runner runner.go Run: opts.AddFlags, then pflag.Parse), which is
+ * options.go AddFlags's and its LoggingOptions.AddFlags's (`v` and the zap flags); nothing else adds
+ * to that FlagSet, Go's flag.CommandLine (controller-runtime's kubeconfig) included.
+ */
+const SHARED_STRING = ["pool-group", "pool-namespace", "pool-name", "endpoint-selector", ...DEPRECATED_METRIC_FLAGS, "cert-path", "config-file", "config-text"];
+const STRING_FLAGS: Record<PickerBuild, string[]> = {
+  "llm-d-router": [...SHARED_STRING, "grpc-max-recv-msg-size", "grpc-max-send-msg-size", "tls-min-version", "tls-cipher-suites", "metrics-client-ca-file", "metrics-cert-dir"],
+  gie: [...SHARED_STRING, "model-server-metrics-scheme", "model-server-metrics-path"],
+};
+
+/**
+ * A flag entry the picker does not define: routerlib passes each key of router.epp.flags as
+ * `--<key>=<value>`, epplib each of inferenceExtension.flags as `--<key>` and its value, and pflag
+ * (ExitOnError) stops at a name its FlagSet lacks ("unknown flag: --<key>"). Read against `build`'s
+ * flags (router.epp.flags: llm-d-router's). Undefined where every key is defined.
+ */
+export function flagsUnknownProblem(values: unknown, gie?: PickerBuild): string | undefined {
+  const epp = gie ? "inferenceExtension" : "router.epp";
+  const given = dig(values, `${epp}.flags`);
+  if (!isObject(given)) return undefined;
+  const build = gie ?? "llm-d-router";
+  // pflag's parseLongArg takes the name up to the first "=" (a key `secure-serving=false` sets secure-serving).
+  const name = (k: string) => k.split("=")[0];
+  const key = Object.keys(given).sort().find((k) => given[k] !== undefined && !(name(k) in TYPED_FLAGS[build]) && !STRING_FLAGS[build].includes(name(k)));
+  if (key === undefined) return undefined;
+  const rendered = gie ? `"--${key}" and its value` : `"--${key}=${goPrintV(given[key])}"`;
+  const refused = name(key) === "" || name(key).startsWith("-") ? `bad flag syntax: --${key}` : `unknown flag: --${name(key)}`;
+  return `${epp}.flags.${key} is no flag ${BUILD_NAME[build]} defines (its pkg/epp/server/options.go AddFlags, the logging options' v and controller-runtime's zap flags), but ${gie ? "epplib" : "routerlib"} _deployment.yaml passes every key of ${epp}.flags as a flag (${rendered}), and pflag stops at it (${refused})`;
+}
+
 export type PickerBuild = "llm-d-router" | "gie";
 const BUILD_NAME: Record<PickerBuild, string> = { "llm-d-router": "llm-d-router v0.10.0's picker", gie: "GIE v1.5.0's own picker" };
 

@@ -144,8 +144,7 @@ function modelServer(values: unknown, chart: string): { type: string; protocol: 
   return { type: str(`${at}.modelServerType`, "vllm"), protocol: str(`${at}.modelServerProtocol`, "http"), at };
 }
 
-/** The metric flags llm-d-router v0.10.0 and GIE v1.5.0's picker still define but refuse when given (pkg/epp/server/options.go Validate). */
-export const DEPRECATED_METRIC_FLAGS = ["total-queued-requests-metric", "total-running-requests-metric", "kv-cache-usage-percentage-metric", "lora-info-metric", "cache-info-metric"];
+export { DEPRECATED_METRIC_FLAGS } from "./picker-release-flags";
 
 /**
  * The legacy metric flags _deployment.yaml passes for a model server type (compared as written)

@@ -237,4 +237,11 @@ export const pickerReleaseMutations: Mutation[] = [
         },
       }),
   },
+  {
+    // routerlib v0.10.0 _deployment.yaml passes every key of router.epp.flags as "--<key>=<value>"; llm-d-router v0.10.0's
+    // picker defines no kv-cache-threshold (pkg/epp/server/options.go AddFlags), so pflag.Parse stops: unknown flag, exit at start.
+    name: "an llm-d-router-gateway Helm release whose router.epp.flags.kv-cache-threshold is no flag its picker defines",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "router-flag-unknown", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "kv-cache-threshold": 0.8 } } } }),
+  },
 ];
