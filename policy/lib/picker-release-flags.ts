@@ -8,6 +8,7 @@
  */
 import { dig } from "./k8s";
 import { isObject } from "./values";
+import { flagValue } from "./picker-service";
 
 /** Go's `%v` of a value Helm decoded from JSON/YAML, whose numbers are all float64 (so 10485760 prints as 1.048576e+07). */
 export function goPrintV(v: unknown): string {
@@ -173,4 +174,16 @@ export function givenFlags(values: unknown, epp: string, gieNulls = false): Reco
   if (!isObject(given)) return {};
   const nil = epp === "router.epp" ? goPrintV(null) : gieNulls ? "" : undefined;
   return Object.fromEntries(Object.entries(given).flatMap(([k, v]) => (v !== null && v !== undefined ? [[k, v]] : v === null && nil !== undefined ? [[k, nil]] : [])));
+}
+
+/**
+ * GIE v1.5.0's own picker's --model-server-metrics-scheme as the chart renders it (`args`, epplib's):
+ * its options.go Validate refuses at start any value but exactly `http` or `https`, the empty one a
+ * null entry renders included. `given` is inferenceExtension.flags' entry. Undefined where accepted or unset.
+ */
+export function gieSchemeProblem(args: string[], given: unknown): string | undefined {
+  const scheme = flagValue({ args }, "model-server-metrics-scheme");
+  if (scheme === undefined || scheme === "http" || scheme === "https") return undefined;
+  const why = given === null ? "null, which Helm v3 keeps and epplib _deployment.yaml renders as an empty value" : `rendered ${JSON.stringify(scheme)}`;
+  return `inferenceExtension.flags.model-server-metrics-scheme is ${why}, which GIE v1.5.0's own picker refuses at start: its Validate (pkg/epp/server/options.go) takes only http or https (unexpected ${JSON.stringify(scheme)} value for "model-server-metrics-scheme" flag)`;
 }

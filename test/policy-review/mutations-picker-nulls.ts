@@ -78,4 +78,11 @@ export const pickerNullMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-pool-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "pool-name": null } } }),
   },
+  {
+    // epplib renders the null as `--model-server-metrics-scheme ""`; GIE v1.5.0's own picker (the chart's default image)
+    // takes only http or https (pkg/epp/server/options.go Validate) and exits at start.
+    name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.model-server-metrics-scheme renders an empty scheme, which its picker refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-scheme-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "model-server-metrics-scheme": null } } }),
+  },
 ];

@@ -104,3 +104,13 @@ test("inference-pool-epp: a null inferenceExtension.flags.pool-name renders an e
   // A null pool-namespace is empty, which the picker reads as its NAMESPACE (the release's): no verdict.
   assert.deepEqual(await messages(gie({ "pool-namespace": null })), []);
 });
+
+test("inference-pool-epp: a null inferenceExtension.flags.model-server-metrics-scheme renders an empty scheme, which GIE's own picker's Validate refuses", async () => {
+  const own = (flags: Record<string, unknown>) => messages(on(RELEASE, "gie", { name: "llama", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { flags } } }));
+  const got = await own({ "model-server-metrics-scheme": null });
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(got[0], new RegExp(`^${GIE_RE}: inferenceExtension.flags.model-server-metrics-scheme is null, which Helm v3 keeps and epplib _deployment.yaml renders as an empty value, which GIE v1.5.0's own picker refuses at start: .*only http or https \\(unexpected "" value for "model-server-metrics-scheme" flag\\), so it exits at start`));
+  // Validate compares exactly: HTTPS is refused too; http and https are taken.
+  assert.match((await own({ "model-server-metrics-scheme": "HTTPS" })).join("\n"), /model-server-metrics-scheme is rendered "HTTPS", which GIE v1.5.0's own picker refuses/);
+  assert.deepEqual(await own({ "model-server-metrics-scheme": "https" }), []);
+});
