@@ -13,7 +13,7 @@ import { giePickerArgs } from "./picker-release-gie";
 import { givenFlags, goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
-import { llmdProxy } from "./picker-release-proxy";
+import { llmdProxy, missingKeyMessage } from "./picker-release-proxy";
 import { bootstrapRefused, noBootstrap, presetExtProcHost } from "./picker-release-envoy";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
@@ -112,13 +112,15 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
  * the subchart key inferenceExtension merging, childChartMergeTrue) and rendered `envoy.yaml: null`,
  * which the API server stores as an empty value. Undefined where the sidecar is off (Helm reads a
  * null `enabled` as deleting the default) or its ConfigMap, command, args or volumes are replaced.
+ * `nodata` where configMap.data is null, kept alike: toYaml renders `data: null`, a ConfigMap with no key.
  */
-function gieSidecarEnvoy(rel: ChartRelease): "chart" | { text: string; nulled: boolean } | undefined {
+function gieSidecarEnvoy(rel: ChartRelease): "chart" | "nodata" | { text: string; nulled: boolean } | undefined {
   if (rel.chart !== "standalone") return undefined;
   const at = (k: string) => dig(rel.values, `inferenceExtension.sidecar.${k}`);
   if (at("enabled") !== undefined && !goTruthy(at("enabled"))) return undefined;
   if (!["configMap.name", "command", "args", "volumes", "volumeMounts"].every((k) => at(k) === undefined)) return undefined;
   const data = at("configMap.data");
+  if (data === null) return "nodata";
   if (!isObject(data) || !("envoy.yaml" in data)) return "chart";
   const text = data["envoy.yaml"];
   return text === null ? { text: "", nulled: true } : typeof text === "string" ? { text, nulled: false } : undefined;
@@ -134,6 +136,14 @@ const gieDefaultSidecar = (rel: ChartRelease): boolean => gieSidecarEnvoy(rel) =
  */
 function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
   const own = gieSidecarEnvoy(rel);
+  if (own === "nodata") {
+    // The chart's sidecar volume `config` (standalone/values.yaml) maps key envoy.yaml of ConfigMap envoy, not optional.
+    const whose = "the one the chart renders for its Envoy sidecar, with no key: inferenceExtension.sidecar.configMap.data is null, which Helm v3 keeps (its default sits under the subchart key inferenceExtension, which chartutil coalesces merging: childChartMergeTrue, helm#31919), and epplib _config.yaml renders it (toYaml) as data: null";
+    const fix = "drop the null inferenceExtension.sidecar.configMap.data (the chart's envoy.yaml is then rendered), or give it an envoy.yaml";
+    const outcome = "the picker's pod (the Envoy sidecar's) never starts, so its Service has no endpoint and every request through the sidecar fails";
+    report(missingKeyMessage(rel.lead, "the sidecar's volume config (inferenceExtension.sidecar.volumes)", rel.namespace, { configMap: "envoy", key: "envoy.yaml", whose, fix }, outcome), rel.resource.urn);
+    return;
+  }
   if (own === undefined || own === "chart" || !noBootstrap(own.text)) return;
   const what = own.nulled
     ? "null, which Helm v3 keeps (the chart's default for it sits under its subchart's key inferenceExtension, which chartutil coalesces merging: childChartMergeTrue, helm#31919), so epplib _config.yaml renders it (toYaml) as `envoy.yaml: null`, which the API server stores as an empty value"

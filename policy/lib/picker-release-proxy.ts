@@ -35,7 +35,14 @@ export interface LlmdProxy {
   missingKey?: MissingKey;
 }
 
-type MissingKey = { configMap: string; key: string; whose: string; fix: string };
+export type MissingKey = { configMap: string; key: string; whose: string; fix: string };
+
+/**
+ * The verdict on a non-optional configMap volume (`volume`, as named there) mapping a key its
+ * ConfigMap lacks: kubelet configmap MakePayload fails the mount, so `outcome`.
+ */
+export const missingKeyMessage = (lead: string, volume: string, namespace: string, { configMap, key, whose, fix }: MissingKey, outcome: string) =>
+  `${lead}: ${volume} maps key ${key} of ConfigMap ${namespace}/${configMap} (${whose}), which has no such key (and the volume is not optional), so the kubelet cannot mount it and ${outcome} (kubelet configmap volume MakePayload: "references non-existent config key"); ${fix}, or mark the volume optional`;
 
 /** What the chart's `tpl` reads of the release: its name (where the stack gives it), namespace and values. */
 const tplScope = (rel: ChartRelease): TplScope => ({ releaseName: rel.name, namespace: rel.namespace, values: rel.values });
@@ -232,11 +239,8 @@ export function checkLlmdProxyConfigMap(rel: ChartRelease, report: Report): void
     ? "the picker's pod (the proxy is its sidecar) never starts, so the picker Service has no endpoint and every request through the proxy fails"
     : "the proxy's pods (router.proxy.mode service) never start, so every request sent to the proxy fails";
   if (p.missingKey) {
-    const { configMap, key, whose, fix } = p.missingKey;
-    report(
-      `${rel.lead}: the proxy's volume config (router.proxy.volumes) maps key ${key} of ConfigMap ${rel.namespace}/${configMap} (${whose}), which has no such key (and the volume is not optional), so the kubelet cannot mount it and ${outcome} (kubelet configmap volume MakePayload: "references non-existent config key"); map a key it has, ${fix}, or mark the volume optional`,
-      rel.resource.urn,
-    );
+    const mk = p.missingKey;
+    report(missingKeyMessage(rel.lead, "the proxy's volume config (router.proxy.volumes)", rel.namespace, { ...mk, fix: `map a key it has, ${mk.fix}` }, outcome), rel.resource.urn);
   }
   if (p.nilConfig) {
     const never = p.sidecar

@@ -85,4 +85,12 @@ export const pickerNullMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-scheme-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "model-server-metrics-scheme": null } } }),
   },
+  {
+    // Helm v3.20.2 keeps the null under the subchart key inferenceExtension; GIE v1.5.0 epplib _config.yaml renders it with toYaml as
+    // `data: null`, a ConfigMap envoy with no key, while the standalone chart's sidecar volume maps its key envoy.yaml (not optional):
+    // the kubelet cannot mount it (MakePayload: references non-existent config key), so the picker's pod never starts.
+    name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar.configMap.data leaves ConfigMap envoy without the envoy.yaml its sidecar's volume maps",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-nodata", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: null } } } }),
+  },
 ];

@@ -107,3 +107,12 @@ test("inference-pool-epp: GIE's standalone chart's Envoy sidecar given an empty 
   // The inferencepool chart's sidecar is off by default.
   assert.deepEqual(await messages({ sidecar: { configMap: { data: { "envoy.yaml": "" } } } }, {}, "inferencepool"), []);
 });
+
+test("inference-pool-epp: GIE's standalone chart's null sidecar.configMap.data renders ConfigMap envoy with no key, which the sidecar's volume maps (envoy.yaml): the pod never starts", async () => {
+  const got = await messages({ sidecar: { configMap: { data: null } } });
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(
+    got[0],
+    new RegExp(`^${LEAD_RE}: the sidecar's volume config \\(inferenceExtension.sidecar.volumes\\) maps key envoy.yaml of ConfigMap inference/envoy \\(the one the chart renders for its Envoy sidecar, with no key: inferenceExtension.sidecar.configMap.data is null, .*\\), which has no such key .* "references non-existent config key"\\); .*drop the null inferenceExtension.sidecar.configMap.data`),
+  );
+});
