@@ -9,7 +9,7 @@
  * inference Gateway to class `agentgateway` (which takes InferencePool backends) must turn it on.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
+import { dig, helmChartName, isHelmInstall, isKind, meta, unknownValueError } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { goTruthy, list, probe } from "./values";
 import { gatewayParents } from "./inference-extension";
@@ -93,4 +93,19 @@ export function checkAgentgatewayInferenceExtension(resources: PolicyResource[],
       release.urn,
     );
   }
+}
+
+/**
+ * Whether an agentgateway controller of the cluster may resolve InferencePool backendRefs: false
+ * when the stack installs agentgateway and every release of it leaves `inferenceExtension.enabled`
+ * off (its pool collection is then empty, so a pool backendRef reaches no pod); true otherwise (a
+ * release outside the stack may watch pools). Throws the SDK's unknown-value error while a
+ * release's chart or value is not known.
+ */
+export function agwWatchesPools(resources: PolicyResource[]): boolean {
+  const pending: string[] = [];
+  const releases = controllerReleases(resources, pending, "");
+  const values = releases.map((r) => probe(() => dig(r.release.props.values, "inferenceExtension.enabled")));
+  if (pending.length > 0 || values.some((v) => !v.known)) throw unknownValueError(["<the inferenceExtension.enabled of the cluster's agentgateway releases>"]);
+  return releases.length === 0 || values.some((v) => v.known && goTruthy(v.value));
 }

@@ -21,14 +21,18 @@
  *   access).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import type { Graph } from "./call-graph";
+import { selects, type Graph } from "./call-graph";
 import { parentRefsTo, servedByGateways } from "./agw-route-bindings";
 import { isIP } from "net";
 import { isKind, kindName, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { agwBackendAllowed, agwRefAllowed } from "./agw-backend-refs";
 import { listenersServing } from "./listener-routes";
-import { list, probe } from "./values";
+import { andTri, list, probe, someTri } from "./values";
+import { POOL_GROUP } from "./token-limits";
+import { poolSelector } from "./pool-membership";
+import { helmInstallsInto } from "./picker-service";
+import { agwWatchesPools } from "./agentgateway-pools";
 
 const MCP_APP_PROTOCOLS = ["agentgateway.dev/mcp", "agentgateway.dev/mcp-sse", "kgateway.dev/mcp", "kgateway.dev/mcp-sse"];
 const TARGET_NAME = "agentgateway.dev/mcp-target-name";
@@ -227,11 +231,39 @@ export interface PlainToolRoute {
 }
 
 /**
+ * The Services (by name) of `ns` whose pods InferencePool `ns/name` selects: agentgateway v1.4.1
+ * makes a pool backendRef a Service of the pods its selector takes (controller
+ * plugins/reference_indexes.go DefaultRouteBackend, syncer/service.go InferencePoolBuilder) and
+ * sends each request to the one its endpoint picker names (proxy/httpproxy.rs
+ * apply_inference_routing). None for a pool the stack lacks (BackendNotFound; unknown if a Helm
+ * chart installs into `ns`) or where no controller watches pools (agwWatchesPools); throws the
+ * SDK's unknown-value error while which pods it takes is not known.
+ */
+function poolServices(g: Graph, ns: string, name: string): string[] {
+  if (!agwWatchesPools(g.resources)) return [];
+  const pool = g.resources.find((x) => isKind(x.type, POOL_GROUP, "InferencePool") && meta(x.props).namespace === ns && meta(x.props).name === name);
+  if (!pool) {
+    if (helmInstallsInto(g.resources, ns)) throw unknownValueError([`<the pods of InferencePool ${ns}/${name}, which a Helm chart may install>`]);
+    return [];
+  }
+  const selector = poolSelector(pool);
+  const pods = g.workloads.filter((w) => w.namespace === ns);
+  return g.services
+    .filter((svc) => svc.namespace === ns)
+    .filter((svc) => {
+      const hit = someTri(pods, (w) => andTri(w.labels === undefined ? "unknown" : matchesLabels(selector, w.labels), selects(svc, w)));
+      if (hit === "unknown") throw unknownValueError([`<whether InferencePool ${ns}/${name} takes pods of Service ${ns}/${svc.name}>`]);
+      return hit;
+    })
+    .map((svc) => svc.name);
+}
+
+/**
  * Routes an agentgateway Gateway of the tools namespace (the MCP gateway) serves whose backendRefs
- * reach tool Services as plain HTTP: a Service, an AgentgatewayBackend whose `static` or `a2a` host
- * names one (in the route's namespace, or another one agentgateway resolves it in:
- * agw-backend-refs.ts), or a `dynamicForwardProxy` one (every tool). agentgateway v1.4.1 gives MCP handling,
- * and so `backend.mcp.authorization`, only to an `mcp` backend (a Service's MCP appProtocol counts
+ * reach tool Services as plain HTTP: a Service, an InferencePool of tool pods (poolServices), an
+ * AgentgatewayBackend whose `static` or `a2a` host names one (in the route's namespace, or another
+ * one agentgateway resolves it in: agw-backend-refs.ts), or a `dynamicForwardProxy` one (every
+ * tool). agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp` backend (a Service's MCP appProtocol counts
  * only under a selector target, controller syncer/backend/mcp.go), so any caller of the gateway
  * reaches those tools through such a route.
  * Undefined (and `pending` told why) while a route or backend cannot be read in this preview.
@@ -252,6 +284,9 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
         if ((b?.kind ?? "Service") === "Service" && ["", "core", undefined].includes(b?.group)) {
           // One agentgateway refuses (RefNotPermitted) reaches nothing: reportUnresolvedAgentRoutes names it.
           if (ns === tools && agwRefAllowed(r, b, g.resources)) reached.add(String(b.name));
+        } else if (b?.group === POOL_GROUP && b.kind === "InferencePool") {
+          const allowed = agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(r.type), namespace: m.namespace }, { group: POOL_GROUP, kind: "InferencePool", namespace: ns, name: String(b.name) }, g.resources);
+          if (allowed && ns === tools) poolServices(g, ns, String(b.name)).forEach((svc) => reached.add(svc));
         } else if (b?.kind === "AgentgatewayBackend" && agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(r.type), namespace: m.namespace }, { group: "agentgateway.dev", kind: "AgentgatewayBackend", namespace: ns, name: String(b.name) }, g.resources)) {
           const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
           const key = hostBackendService(g.resources, ns, b.name)?.service;

@@ -18,7 +18,7 @@ import { list, orUnknown, probe } from "./values";
 const groupOf = (type: string) => /^kubernetes:([^/]*)\//.exec(type)?.[1] ?? "";
 
 /** The label selector of a pool, in either served API (v1 `matchLabels`, v1alpha2 a flat map). */
-function poolSelector(pool: PolicyResource): Record<string, string> {
+export function poolSelector(pool: PolicyResource): Record<string, string> {
   const spec = pool.props.spec ?? {};
   const selector = groupOf(pool.type) === "inference.networking.x-k8s.io" ? spec.selector : spec.selector?.matchLabels;
   return (selector ?? {}) as Record<string, string>;

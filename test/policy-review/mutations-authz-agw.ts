@@ -1,5 +1,5 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
-import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike } from "./mutations-support";
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
+import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike, unconfiguredAgent } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
   {
@@ -112,6 +112,25 @@ export const authzAgentgatewayMutations: Mutation[] = [
       addLike(doc, mcp, "tool-pool", "kubernetes:inference.networking.k8s.io/v1:InferencePool", pool);
       const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-pool-tcp", namespace: "tools" }, spec: { parentRefs: [{ name: (mcp.inputs as any).metadata.name, sectionName: "raw-pool" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: `${name}-pool` }] }] } };
       return addLike(doc, mcp, "pool-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+    },
+  },
+  {
+    // agentgateway v1.4.1 sends an HTTPRoute's InferencePool share to one of the pool's pods (reference_indexes.go DefaultRouteBackend, httpproxy.rs apply_inference_routing): no MCP backend, no per-tool authorization.
+    name: "an HTTPRoute on the MCP gateway sending to an InferencePool of a tool's pods, the agentgateway release watching pools (past the per-tool authorization)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      const like = found && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === found.policy.provider && (r.inputs as any)?.metadata?.namespace === "tools");
+      const tool = like && resources(doc).find((r) => isKind(r, "Service") && r.provider === like.provider && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name === found.tool);
+      if (!found || !like || !tool || !(tool.inputs as any)?.spec?.selector) return undefined;
+      // Its controller watches pools only with inferenceExtension.enabled (else the backendRef is "not found": no bypass).
+      for (const release of resources(doc).filter((r) => isKind(r, "Release") && r.provider === like.provider && /\/agentgateway$/.test(String((r.inputs as any)?.chart)))) {
+        edit(release, (o) => (o.values = { ...o.values, inferenceExtension: { ...o.values?.inferenceExtension, enabled: true } }));
+      }
+      const pool = { apiVersion: "inference.networking.k8s.io/v1", kind: "InferencePool", metadata: { name: `${found.tool}-pool`, namespace: "tools" }, spec: { selector: { matchLabels: (tool.inputs as any).spec.selector }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: `${found.tool}-epp`, port: { number: 9002 } } } };
+      addLike(doc, like, "tool-http-pool", "kubernetes:inference.networking.k8s.io/v1:InferencePool", pool);
+      const spec = { parentRefs: (like.inputs as any).spec.parentRefs, rules: [{ matches: [{ path: { type: "PathPrefix", value: `/${found.tool}` } }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: `${found.tool}-pool` }] }] };
+      return addLike(doc, like, "pool-direct", like.type, { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: `${found.tool}-pool-direct`, namespace: "tools" }, spec });
     },
   },
   {

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
 import { celToolGrants } from "../../policy/lib/cel";
-import { runStack } from "../support/policy";
+import { runStack, UNKNOWN } from "../support/policy";
 import { on, sa, ap, gw } from "./authz-support";
 
 const td = "cluster.local";
@@ -196,6 +196,18 @@ test("agent-call-graph: a route on the MCP gateway straight to a tool Service pa
     direct("HTTPRoute", "anywhere", "support", "calculator"),
     direct("HTTPRoute", "anywhere", "research", "ticket-lookup"),
   ]);
+  // An InferencePool of the calculator's pods: agentgateway v1.4.1 sends each request to one of them (DefaultRouteBackend, apply_inference_routing).
+  const pool = (selector: unknown) => on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "tools-pool-calc", { metadata: { name: "calc", namespace: "tools" }, spec: { selector: { matchLabels: selector }, targetPorts: [{ number: 8000 }] } });
+  const toPool = route("calc", { group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc" });
+  assert.deepEqual(await run([pool({ app: "calculator" }), toPool]), [direct("HTTPRoute", "calc", "support", "calculator")]);
+  assert.deepEqual(await run([pool({ app: "nobody" }), toPool]), []);
+  // An agentgateway release leaving inferenceExtension.enabled off watches no pool: the backendRef is "not found", no tool reached.
+  const release = (enabled: unknown) => on("kubernetes:helm.sh/v3:Release", "agentgateway", { chart: "oci://cr.agentgateway.dev/charts/agentgateway", namespace: "agentgateway-system", values: { inferenceExtension: { enabled } } });
+  assert.deepEqual(await run([release(false), pool({ app: "calculator" }), toPool]), []);
+  assert.deepEqual(await run([release(true), pool({ app: "calculator" }), toPool]), [direct("HTTPRoute", "calc", "support", "calculator")]);
+  // Whose pods it selects is not known yet: can't judge, no verdict either way.
+  const unread = await runStack(agentCallGraph, [...backedFleet, mcpSvc("calculator"), mcpSvc("ticket-lookup"), backend, granted, pool({ app: UNKNOWN }), toPool]);
+  assert.deepEqual([unread.violations.length, unread.unknown.length > 0], [0, true]);
   // A route on another Gateway (the waypoint) is not the MCP gateway's.
   const elsewhere = on("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "tools-route-calculator", {
     metadata: { name: "calculator", namespace: "tools" },
