@@ -8,7 +8,8 @@
  *   `agentgateway.dev/mcp-target-name` annotation, else `<service>-<port name>` (`<service>-<port>`
  *   without a name) (controller/pkg/syncer/backend/mcp.go TranslateMCPSelectorTargets). So the
  *   name a CEL clause grants is the Service's annotation, which another tool's Service may carry.
- * - A `static` target keeps its `name` and dials its host (or its `backendRef` Service).
+ * - A `static` target keeps its `name` and dials its host (or its `backendRef` Service); an IP host
+ *   is the Service showing that ClusterIP (clusterIpService), another address can't be judged.
  * - An AgentgatewayPolicy (by targetRefs, or the objects its targetSelectors match) reaches a
  *   backend it targets, but not through one MCP target of it (a sectionName): the MCP router takes
  *   authorization from the whole backend's policies only (mcp/router.rs serve). It also reaches
@@ -135,7 +136,7 @@ export function readMcpBackends(g: Graph, cluster: string, pending: string[]): M
       };
       for (const t of list(r.props.spec.mcp.targets as Record<string, any>[])) {
         if (t?.static) {
-          const key = staticService(t.static, m.namespace);
+          const key = staticService(t.static, m.namespace, { all: g.resources, backend: `AgentgatewayBackend ${m.namespace}/${m.name} target ${String(t.name)}` });
           if (key) add(key, [String(t.name)]);
           continue;
         }
@@ -149,7 +150,7 @@ export function readMcpBackends(g: Graph, cluster: string, pending: string[]): M
       return { r, name: m.name, targets };
     });
     if (!read.known) {
-      pending.push(`AgentgatewayBackend ${r.name} on cluster ${cluster} or the Services it selects, which decide which tool each MCP target name stands for`);
+      pending.push(`AgentgatewayBackend ${r.name} on cluster ${cluster} or the Services it selects (or whose ClusterIP a static host is), which decide which tool each MCP target name stands for`);
       return undefined;
     }
     if (read.value) out.push(read.value);

@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike, unconfiguredAgent } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -131,6 +131,22 @@ export const authzAgentgatewayMutations: Mutation[] = [
       addLike(doc, like, "tool-http-pool", "kubernetes:inference.networking.k8s.io/v1:InferencePool", pool);
       const spec = { parentRefs: (like.inputs as any).spec.parentRefs, rules: [{ matches: [{ path: { type: "PathPrefix", value: `/${found.tool}` } }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: `${found.tool}-pool` }] }] };
       return addLike(doc, like, "pool-direct", like.type, { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: `${found.tool}-pool-direct`, namespace: "tools" }, spec });
+    },
+  },
+  {
+    // agentgateway v1.4.1 dials an IP static host as the address a Service name resolves to (types/agent.rs From<(&str, u16)> for Target): the tool whose ClusterIP it is answers to the target's name.
+    name: "the MCP backend's target of one tool made a static target whose host is the ClusterIP another tool's Service pins (its grantees reach that tool)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const found = unconfiguredAgent(doc);
+      const backend = found && resources(doc).find((r) => isKind(r, "AgentgatewayBackend") && r.provider === found.policy.provider && withSpec(r).mcp?.targets?.length > 1);
+      const tool = backend && resources(doc).find((r) => isKind(r, "Service") && r.provider === backend.provider && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name === found.tool);
+      const other = backend && withSpec(backend).mcp.targets.findIndex((t: any) => t?.name !== found.tool);
+      if (!found || !backend || !tool || other === undefined || other < 0) return undefined;
+      const ip = "10.43.0.82";
+      edit(backend, (o) => (o.spec.mcp.targets[other] = { name: o.spec.mcp.targets[other].name, static: { host: ip, port: 8000, path: "/mcp" } }));
+      // The tool is what the verdict names.
+      return edit(tool, (o) => Object.assign(o.spec, { clusterIP: ip, clusterIPs: [ip] }));
     },
   },
   {

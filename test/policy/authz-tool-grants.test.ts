@@ -105,6 +105,13 @@ test("agent-call-graph: the MCP gateway's grants are read by the target names ag
   assert.deepEqual(await run([mcpSvc("calculator"), mcpSvc("ticket-lookup"), staticBackend, granted]), [
     "AgentgatewayPolicy tools/mcp-tool-access on cluster a lets agent agents/support call tool calculator (MCP target 'calculator', 'ticket-lookup') through the MCP gateway, which no mesh ALLOW policy for the tool grants it: each agent may use only its configured tools, and the mesh and the MCP gateway must grant the same ones",
   ]);
+  // Its host the calculator Service's ClusterIP: the same Service (agentgateway v1.4.1 dials an IP host as the address a name resolves to).
+  const pinned = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools", labels: { tool: "calculator" }, annotations: { "agentgateway.dev/mcp-target-name": "calculator" } }, spec: { clusterIP: "10.43.0.7", selector: { app: "calculator" }, ports: [{ name: "mcp", port: 8000, appProtocol: "agentgateway.dev/mcp" }] } });
+  const byIp = (host: string) => mcpBackend("mcp-tools", [selectorTarget("calculator"), { name: "ticket-lookup", static: { host, port: 8000, path: "/mcp" } }]);
+  assert.deepEqual(await run([pinned, mcpSvc("ticket-lookup"), byIp("10.43.0.7"), granted]), await run([mcpSvc("calculator"), mcpSvc("ticket-lookup"), staticBackend, granted]));
+  // An address no Service shows may be a pod's or an unseen Service's: can't judge.
+  const unseen = await runStack(agentCallGraph, [...backedFleet, pinned, mcpSvc("ticket-lookup"), byIp("10.43.0.99"), granted]);
+  assert.deepEqual([unseen.violations.length, unseen.unknown.length > 0], [0, true]);
 });
 
 test("agent-call-graph: an MCP backend no per-tool authorization reaches opens every tool it serves", async () => {
