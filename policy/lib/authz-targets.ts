@@ -8,6 +8,7 @@ import { dig, helmChartName, isHelmInstall, isKind, meta } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isGateway } from "./gateways";
 import { probe, Probe } from "./values";
 import { releaseNamespace } from "./release-namespace";
+import { isKindOrPatch, isPatch } from "./patches";
 
 
 /**
@@ -185,4 +186,21 @@ export function customUnenforced(r: PolicyResource, policy: string, namespace: s
   if (!read.known) return "unknown";
   if (!read.value) return undefined;
   return `${policy} is CUSTOM and bound ${read.value}, not targetRefs, in ambient namespace ${namespace}, where the stack runs no gateway: ztunnel does not support the CUSTOM action (istiod hands it none) and waypoints take only targetRefs policies, so nothing enforces it; bind it with targetRefs to the waypoint (or the Service) whose traffic it guards`;
+}
+
+/**
+ * The stack's objects of a kind (and their `<Kind>Patch`es) with this namespace (undefined:
+ * cluster-scoped) and name; "unknown" while one whose name or namespace this preview cannot read
+ * may be among them: a `<Kind>Patch` always (its labels would count), an object where no readable
+ * one matches (the API server takes no two of one name).
+ */
+export function namedObjects(resources: readonly PolicyResource[], group: string, kind: string, namespace: string | undefined, name: string): PolicyResource[] | "unknown" {
+  let unread: "object" | "patch" | undefined;
+  const found = resources.filter((x) => {
+    if (!isKindOrPatch(x.type, group, kind)) return false;
+    const read = probe(() => meta(x.props).name === name && (namespace === undefined || meta(x.props).namespace === namespace));
+    if (!read.known) unread = isPatch(x.type) ? "patch" : (unread ?? "object");
+    return read.known && read.value;
+  });
+  return unread === "patch" || (unread === "object" && !found.some((x) => !isPatch(x.type))) ? "unknown" : found;
 }

@@ -1,6 +1,6 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { AuthzSpec, targetRefsOf } from "../lib/authz";
-import { agentgatewayClasses, agentgatewayProxy, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, waypointGateway, waypointOf } from "../lib/authz-targets";
+import { agentgatewayClasses, agentgatewayProxy, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, namedObjects, waypointGateway, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, meta } from "../lib/k8s";
 import { isGateway } from "../lib/gateways";
 import { admitsNamespace } from "../lib/listener-routes";
@@ -142,8 +142,9 @@ function unenforced(ref: Ref, ctx: Ctx): string | undefined {
   // A Service or ServiceEntry: only the waypoint it is enrolled with enforces it. Labels a
   // `<Kind>Patch` of the stack sets count too (server-side apply adds them to the object's).
   const [targetGroup, kind] = ref.kind === "Service" ? ["core", "Service"] : ["networking.istio.io", "ServiceEntry"];
-  const target = objects(ctx.resources, targetGroup, kind, ctx.namespace, ref.name);
-  const ns = objects(ctx.resources, "core", "Namespace", undefined, ctx.namespace);
+  const target = objects(ctx, targetGroup, kind, ctx.namespace, ref.name);
+  const ns = target && objects(ctx, "core", "Namespace", undefined, ctx.namespace);
+  if (!target || !ns) return undefined;
   // An agentgateway proxy's Service is its controller's, named after the Gateway and labelled with
   // the Gateway's spec.infrastructure.labels (v1.4.1 deployer agentgateway_parameters.go
   // GatewayLabels, helm templates/service.yaml).
@@ -192,7 +193,7 @@ function gatewayAt(key: string, ctx: Ctx, role: string): PolicyResource | undefi
  */
 function missingWaypoint(key: string, ctx: Ctx): string | undefined {
   const namespace = key.split("/")[0];
-  if (!objects(ctx.resources, "core", "Namespace", undefined, namespace).some((x) => !isPatch(x.type))) return undefined;
+  if (!objects(ctx, "core", "Namespace", undefined, namespace)?.some((x) => !isPatch(x.type))) return undefined;
   const here = ctx.resources.filter((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && x.props.spec?.gatewayClassName === WAYPOINT_CLASS, false));
   const others = here.length > 0 ? ` (its waypoints there: ${here.map((x) => meta(x.props).name).join(", ")})` : "";
   return `which the stack does not render in namespace ${namespace}${others}: istiod gives it no waypoint (ambient/waypoints.go fetchWaypointForTarget reports WaypointIsNotReady and falls back to none), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; deploy that waypoint or correct the label`;
@@ -294,9 +295,10 @@ function agentgatewayClass(name: string, ctx: Ctx): string | undefined | "unknow
   return "unknown";
 }
 
-/** The stack's objects of a kind (and their `<Kind>Patch`es) with this namespace (undefined: cluster-scoped) and name. */
-function objects(resources: PolicyResource[], group: string, kind: string, namespace: string | undefined, name: string): PolicyResource[] {
-  return resources.filter(
-    (x) => isKindOrPatch(x.type, group, kind) && orUnknown(() => meta(x.props).name === name && (namespace === undefined || meta(x.props).namespace === namespace), false),
-  );
+/** The stack's objects of a kind (namedObjects), undefined (noted as can't judge) while an unreadable one may be among them. */
+function objects(ctx: Ctx, group: string, kind: string, namespace: string | undefined, name: string): PolicyResource[] | undefined {
+  const found = namedObjects(ctx.resources, group, kind, namespace, name);
+  if (found !== "unknown") return found;
+  ctx.pending.push(`the name or namespace of a ${kind} on cluster ${ctx.cluster} that may be ${namespace === undefined ? "" : `${namespace}/`}${name} (or patch it)`);
+  return undefined;
 }

@@ -278,3 +278,24 @@ test("authorization-targets-enforced: a Gateway whose namespace or name a previe
   assert.match(elsewhere.violations[0]?.message ?? "", /with waypoint jobs\/waypoint, which the stack does not render in namespace jobs/);
   assert.deepEqual(elsewhere.unknown, []);
 });
+
+test("authorization-targets-enforced: a Service or Namespace whose name a preview cannot read is can't judge where it may be the target, its namespace or its waypoint's", async () => {
+  // Before, such an object counted as absent: the target's enrolment went unjudged (a silent pass).
+  const policy = ap("jobs", "batch", to({ group: "", kind: "Service", name: "batch" }));
+  const unread = (kind: string, props: Record<string, unknown>) => on(`kubernetes:core/v1:${kind}`, `unread-${kind}`, props);
+  const cases: [ReturnType<typeof on>[], RegExp][] = [
+    [[ns("jobs"), unread("Service", { metadata: { name: UNKNOWN, namespace: "jobs" }, spec: {} }), policy], /a Service on cluster a that may be jobs\/batch/],
+    [[unread("Namespace", { metadata: { name: UNKNOWN } }), svc("jobs", "batch"), policy], /a Namespace on cluster a that may be jobs/],
+    // The waypoint's namespace (mesh) may be the stack's, where it renders no such waypoint.
+    [[ns("jobs", { "istio.io/use-waypoint": "waypoint", "istio.io/use-waypoint-namespace": "mesh" }), unread("Namespace", { metadata: { name: UNKNOWN } }), svc("jobs", "batch"), policy], /a Namespace on cluster a that may be mesh/],
+  ];
+  for (const [resources, why] of cases) {
+    const out = await runStack(authorizationTargetsEnforced, resources);
+    assert.deepEqual(out.violations, [], String(why));
+    assert.match(out.unknown.join("\n"), why);
+  }
+  // Readable ones decide alone: a known Service in a known namespace with no waypoint binds nothing.
+  const known = await runStack(authorizationTargetsEnforced, [ns("jobs"), unread("Service", { metadata: { name: UNKNOWN, namespace: "other" }, spec: {} }), svc("jobs", "batch"), policy]);
+  assert.match(known.violations[0]?.message ?? "", /binds nothing: no waypoint serves Service jobs\/batch/);
+  assert.deepEqual(known.unknown, []);
+});
