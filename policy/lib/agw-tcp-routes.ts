@@ -28,6 +28,7 @@ import { parentRefsTo } from "./agw-route-bindings";
 import { hostBackendService } from "./mcp-targets";
 import { POOL_GROUP } from "./token-limits";
 import { agwRefAllowed } from "./agw-backend-refs";
+import { agwWatchesPools } from "./agentgateway-pools";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -127,7 +128,7 @@ interface StreamRoute {
  * Service of the pods its selector takes in its namespace, plugins/reference_indexes.go
  * DefaultRouteBackend, syncer/service.go InferencePoolBuilder, and the TCP proxy dials one of them
  * itself, build_service_call with no endpoint picker, which only httpproxy.rs
- * apply_inference_routing consults), or an AgentgatewayBackend whose `static` or `a2a` host names
+ * apply_inference_routing consults; where a controller watches pools, agwWatchesPools), or an AgentgatewayBackend whose `static` or `a2a` host names
  * one (or is its ClusterIP: hostBackendService). The controller
  * resolves a TCPRoute's or TLSRoute's backendRefs as an HTTPRoute's (translator/conversion.go
  * buildAgwTCPDestination, buildAgwDestination), and the TCP proxy dials a static backend's host as
@@ -144,7 +145,7 @@ function reachedIn(r: PolicyResource, target: string, resources: PolicyResource[
     if (!agwRefAllowed(r, b, resources)) return [];
     const at = b?.namespace ?? ns;
     if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return at === target ? [`Service ${target}/${b.name}`] : [];
-    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return at === target ? [`InferencePool ${target}/${b.name} (its pods, past its endpoint picker)`] : [];
+    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return at === target && agwWatchesPools(resources) ? [`InferencePool ${target}/${b.name} (its pods, past its endpoint picker)`] : [];
     if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
     const host = hostBackendService(resources, at, b.name);
     return host?.service.startsWith(`${target}/`) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];

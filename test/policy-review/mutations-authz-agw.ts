@@ -97,7 +97,7 @@ export const authzAgentgatewayMutations: Mutation[] = [
   },
   {
     // agentgateway v1.4.1 makes an InferencePool backendRef a Service of the pool's pods (reference_indexes.go DefaultRouteBackend, syncer/service.go InferencePoolBuilder); its TCP proxy dials one of them, no picker, no traffic.authorization.
-    name: "a TCP listener on the MCP gateway with a TCPRoute to an InferencePool of a tool's pods (past its traffic.authorization)",
+    name: "a TCP listener on the MCP gateway with a TCPRoute to an InferencePool of a tool's pods, the agentgateway release watching pools (past its traffic.authorization)",
     policy: "agent-call-graph",
     apply: (doc) => {
       const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
@@ -107,6 +107,7 @@ export const authzAgentgatewayMutations: Mutation[] = [
       // An InferencePool's targetPorts are numbers: a named targetPort stands for the Service port's number.
       const first = (tool.inputs as any).spec.ports?.[0] ?? {};
       const port = typeof first.targetPort === "number" ? first.targetPort : (first.port ?? 8000);
+      watchPools(doc, mcp);
       edit(mcp, (o) => o.spec.listeners.push({ name: "raw-pool", port: 9002, protocol: "TCP" }));
       const pool = { apiVersion: "inference.networking.k8s.io/v1", kind: "InferencePool", metadata: { name: `${name}-pool`, namespace: "tools" }, spec: { selector: { matchLabels: (tool.inputs as any).spec.selector }, targetPorts: [{ number: port }], endpointPickerRef: { name: `${name}-epp`, port: { number: 9002 } } } };
       addLike(doc, mcp, "tool-pool", "kubernetes:inference.networking.k8s.io/v1:InferencePool", pool);
@@ -123,10 +124,7 @@ export const authzAgentgatewayMutations: Mutation[] = [
       const like = found && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === found.policy.provider && (r.inputs as any)?.metadata?.namespace === "tools");
       const tool = like && resources(doc).find((r) => isKind(r, "Service") && r.provider === like.provider && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.metadata?.name === found.tool);
       if (!found || !like || !tool || !(tool.inputs as any)?.spec?.selector) return undefined;
-      // Its controller watches pools only with inferenceExtension.enabled (else the backendRef is "not found": no bypass).
-      for (const release of resources(doc).filter((r) => isKind(r, "Release") && r.provider === like.provider && /\/agentgateway$/.test(String((r.inputs as any)?.chart)))) {
-        edit(release, (o) => (o.values = { ...o.values, inferenceExtension: { ...o.values?.inferenceExtension, enabled: true } }));
-      }
+      watchPools(doc, like);
       const pool = { apiVersion: "inference.networking.k8s.io/v1", kind: "InferencePool", metadata: { name: `${found.tool}-pool`, namespace: "tools" }, spec: { selector: { matchLabels: (tool.inputs as any).spec.selector }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: `${found.tool}-epp`, port: { number: 9002 } } } };
       addLike(doc, like, "tool-http-pool", "kubernetes:inference.networking.k8s.io/v1:InferencePool", pool);
       const spec = { parentRefs: (like.inputs as any).spec.parentRefs, rules: [{ matches: [{ path: { type: "PathPrefix", value: `/${found.tool}` } }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: `${found.tool}-pool` }] }] };
@@ -206,6 +204,13 @@ export const authzAgentgatewayMutations: Mutation[] = [
 ];
 
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
+
+/** The agentgateway releases on `near`'s provider given inferenceExtension.enabled: only then does their controller watch pools (else a pool backendRef is "not found": no bypass). */
+function watchPools(doc: Parameters<Mutation["apply"]>[0], near: ReturnType<typeof resources>[number]): void {
+  for (const release of resources(doc).filter((r) => isKind(r, "Release") && r.provider === near.provider && /\/agentgateway$/.test(String((r.inputs as any)?.chart)))) {
+    edit(release, (o) => (o.values = { ...o.values, inferenceExtension: { ...o.values?.inferenceExtension, enabled: true } }));
+  }
+}
 
 /**
  * The MCP gateway given a ListenerSet `side` (one listener, `listener`, on port 8081) with a route

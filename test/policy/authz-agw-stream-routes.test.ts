@@ -147,6 +147,9 @@ test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents na
   assert.equal(found.length, 1, found.join("\n"));
   assert.match(found[0], /only agents may call tools: TCPRoute tools\/pool on Gateway tools\/mcp-gateway listener raw sends connections to InferencePool tools\/calc-pool \(its pods, past its endpoint picker\), and agentgateway v1\.4\.1 runs no traffic\.authorization/);
   assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
+  // An agentgateway release leaving inferenceExtension.enabled off watches no pool: the backendRef is "not found", nothing reached.
+  const release = on("kubernetes:helm.sh/v3:Release", "agentgateway", { chart: "oci://cr.agentgateway.dev/charts/agentgateway", namespace: "agentgateway-system", values: { inferenceExtension: { enabled: false } } });
+  assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), release), []);
   // The legacy x-k8s.io group is no backend agentgateway resolves (InvalidKind); a pool of another namespace is no tool.
   assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.x-k8s.io")), []);
   const elsewhere = on(`kubernetes:${GW}/v1:TCPRoute`, "tools-TCPRoute-models", {
