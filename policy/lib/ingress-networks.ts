@@ -10,7 +10,7 @@
  * ever reaches the local copy's endpoints.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { kindName, meta, T, unknownValueError } from "./k8s";
+import { isKind, kindName, meta, T, unknownValueError } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isWeightedRoute } from "./gateways";
 import { list, probe, type Probe } from "./values";
 import { istioGatewayKind } from "./istio-classes";
@@ -18,6 +18,7 @@ import { istiodsServing } from "./istiod-revisions";
 import { isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
 import { listenersServing } from "./listener-routes";
 import { isGlobalService } from "./global-waypoints";
+import { listenerSetsOf, parentRefsToSet } from "./listener-sets";
 
 const INGRESS_FLAG = "AMBIENT_ENABLE_MULTI_NETWORK_INGRESS";
 
@@ -57,6 +58,33 @@ function ingressParents(route: PolicyResource, resources: PolicyResource[]): Pol
     const served = listenersServing(gw, route, [ref], resources);
     if (served === "unknown") throw unknownValueError([`<the listeners of Gateway ${nsName(gw)}>`]);
     if (served === null || served.length > 0) parents.push(gw);
+  }
+  for (const gw of setParents(route, resources)) if (!parents.includes(gw)) parents.push(gw);
+  return parents;
+}
+
+/**
+ * The Istio ingress Gateways a route reaches through a ListenerSet it names: Istio 1.30.3 reads v1
+ * ListenerSets only (pilot/pkg/config/kube/gateway/controller.go, not the experimental
+ * XListenerSet), attached where the parent's class supports them (gatewaycommon/classinfo.go:
+ * the default istio class does) and its allowedListeners admits them (gateway_collection.go
+ * ListenerSetCollection); their listeners are then the Gateway's, served by its proxy.
+ */
+function setParents(route: PolicyResource, resources: PolicyResource[]): PolicyResource[] {
+  const parents: PolicyResource[] = [];
+  for (const set of resources.filter((r) => isKind(r.type, GATEWAY_GROUP, "ListenerSet"))) {
+    const refs = parentRefsToSet(route, set);
+    if (refs.length === 0) continue;
+    const ref = set.props.spec?.parentRef ?? {};
+    if ((ref.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (ref.kind ?? "Gateway") !== "Gateway") continue;
+    const gw = gatewayResource(resources, typeof ref.namespace === "string" ? ref.namespace : meta(set.props).namespace, ref.name, "unknown");
+    if (!gw || parents.includes(gw) || istioGatewayKind(gw, resources) !== "ingress") continue;
+    const attaches = listenerSetsOf(gw, resources).find((s) => s.set === set)?.attaches ?? false;
+    if (attaches === "unknown") throw unknownValueError([`<whether ${nsName(set)} attaches to Gateway ${nsName(gw)}>`]);
+    if (!attaches) continue;
+    const served = listenersServing(set, route, refs, resources);
+    if (served === "unknown") throw unknownValueError([`<the listeners of ListenerSet ${nsName(set)}>`]);
+    if (served !== null && served.length > 0) parents.push(gw);
   }
   return parents;
 }

@@ -16,8 +16,8 @@ const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 const GLOBAL = { "istio.io/global": "true" };
 const on = (cluster: string) => ({ provider: k8sProvider(cluster) });
 
-const gateway = (cluster: string, gatewayClassName = "istio") =>
-  stackResource({ type: GW, name: `${cluster}-ingress`, props: { metadata: { name: "ingress", namespace: "inference" }, spec: { gatewayClassName, listeners: [{ name: "http", port: 80, protocol: "HTTP" }, { name: "tcp", port: 9000, protocol: "TCP" }] } }, ...on(cluster) });
+const gateway = (cluster: string, gatewayClassName = "istio", extra: Record<string, unknown> = {}) =>
+  stackResource({ type: GW, name: `${cluster}-ingress`, props: { metadata: { name: "ingress", namespace: "inference" }, spec: { ...extra, gatewayClassName, listeners: [{ name: "http", port: 80, protocol: "HTTP" }, { name: "tcp", port: 9000, protocol: "TCP" }] } }, ...on(cluster) });
 const route = (cluster: string, kind = "HTTPRoute", parent: Record<string, unknown> = { name: "ingress" }) =>
   stackResource({
     type: `kubernetes:gateway.networking.k8s.io/${kind === "TCPRoute" ? "v1alpha2" : "v1"}:${kind}`,
@@ -90,4 +90,33 @@ test("mesh-multicluster-wiring: an ingress flag or a Service label not known yet
   const label = await runStack(meshMulticlusterWiring, stack("HTTPRoute", service("a", { "istio.io/global": UNKNOWN })));
   assert.deepEqual(label.violations, []);
   assert.match(label.unknown.join("\n"), /route a-route-model on cluster a, its Istio ingress Gateways and backend Services/);
+});
+
+/**
+ * A route attached through a ListenerSet of the ingress Gateway: Istio 1.30.3 serves a v1
+ * ListenerSet's listeners on its parent Gateway's proxy where the class supports it (gatewaycommon/
+ * classinfo.go: the default istio class does) and the Gateway's allowedListeners admits it
+ * (gateway/gateway_collection.go ListenerSetCollection). Before, such a route passed unjudged.
+ */
+const LS = "kubernetes:gateway.networking.k8s.io/v1:ListenerSet";
+const listenerSet = (type = LS) =>
+  stackResource({ type, name: "a-extra", props: { metadata: { name: "extra", namespace: "inference" }, spec: { parentRef: { name: "ingress" }, listeners: [{ name: "alt", port: 8080, protocol: "HTTP" }] } }, ...on("a") });
+const viaSet = (from: string | null, set = listenerSet()) =>
+  stack().map((r) => {
+    if (r.name === "a-route-model") return route("a", "HTTPRoute", { group: "gateway.networking.k8s.io", kind: "ListenerSet", name: "extra" });
+    return r.name === "a-ingress" && from !== null ? gateway("a", "istio", { allowedListeners: { namespaces: { from } } }) : r;
+  }).concat([set]);
+
+test("mesh-multicluster-wiring: a route attached through a ListenerSet of the Istio ingress gateway is judged as the Gateway's", async () => {
+  const attached = await runStack(meshMulticlusterWiring, viaSet("Same"));
+  assert.match(messages(attached).join("\n"), /^cluster a: HTTPRoute inference\/model sends Istio ingress Gateway inference\/ingress's traffic to global Service inference\/model, which cluster b/);
+  // The flag on: clean.
+  assert.deepEqual(messages(await runStack(meshMulticlusterWiring, withIstiod(viaSet("Same"), "a", ingressFlag("true")))), []);
+  // A Gateway admitting no ListenerSet (allowedListeners unset is None), or an XListenerSet, which Istio 1.30.3 does not read: not served there.
+  assert.doesNotMatch(messages(await runStack(meshMulticlusterWiring, viaSet(null))).join("\n"), INGRESS);
+  assert.doesNotMatch(messages(await runStack(meshMulticlusterWiring, viaSet("Same", listenerSet("kubernetes:gateway.networking.x-k8s.io/v1alpha1:XListenerSet")))).join("\n"), INGRESS);
+  // An admission not known yet is can't judge.
+  const unknown = await runStack(meshMulticlusterWiring, viaSet(UNKNOWN as unknown as string));
+  assert.deepEqual(unknown.violations.filter((v) => INGRESS.test(v.message)), []);
+  assert.match(unknown.unknown.join("\n"), /route a-route-model on cluster a, its Istio ingress Gateways/);
 });
