@@ -51,7 +51,7 @@ function qualify(project: string, key: string): string {
  * which has no such numbers: the CLI's Go encoding/json refuses to write them, and JSON.stringify
  * would turn them into a null the validation then misreports as "received null"), and integers
  * written with a leading zero, which the CLI reads as octal, timestamps (yaml.v3 makes them Go times, which
- * its JSON writes as RFC 3339, not as written), and `!!binary` data that is no UTF-8
+ * config/object.go unmarshalObject turns into their Go text, not as written), and `!!binary` data that is no UTF-8
  * text (yaml-file.ts).
  */
 function unrepresentable(value: unknown): { path: (string | number)[]; message: string }[] {
@@ -70,7 +70,7 @@ function unrepresentable(value: unknown): { path: (string | number)[]; message: 
       }];
     }
     if (scalar instanceof Date) {
-      return [{ path: at, message: "is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as JSON in Go's format (2001-12-14 becomes 2001-12-14T00:00:00Z), not as written; quote it for text" }];
+      return [{ path: at, message: "is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as Go's text of it (2001-12-14 becomes '2001-12-14 00:00:00 +0000 UTC'), not as written; quote it for text" }];
     }
     if (typeof scalar === "number" && !Number.isFinite(scalar)) {
       return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];

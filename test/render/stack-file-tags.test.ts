@@ -102,15 +102,17 @@ test("a second YAML document in Pulumi.yaml is refused naming the project file a
   assert.equal(loadProject(root).name, "inference-mesh");
 });
 
-// yaml.v3's resolve (v3.0.1 resolve.go, parseTimestamp) makes a plain `2001-12-14` inside an object
-// value a time.Time, which the CLI's config.Value unmarshalValue hands on through json.Marshal as
-// "2001-12-14T00:00:00Z" (an offset kept as written), not the text: js-yaml's Date rendered
-// "2001-12-14T00:00:00.000Z", neither reading what was written.
+// yaml.v3's resolve (v3.0.1 resolve.go, parseTimestamp) makes a plain `2001-12-14` a time.Time; the
+// CLI's stack loader (pulumi v3.248.0 workspace/loaders.go LoadProjectStackBytes) writes it back as
+// 2001-12-14T00:00:00Z and reads that into a config.Value, whose object.go unmarshalObject turns a
+// time.Time into its Go text (time.Time.String): the program gets "2001-12-14 00:00:00 +0000 UTC",
+// inside an object value as at the top. js-yaml's Date rendered "2001-12-14T00:00:00.000Z", neither
+// reading what was written.
 test("a timestamp inside the platform is refused at its config path (the CLI hands on a reformatted time, not the text)", () => {
   const file = withToolLine("timestamp", "description: 2001-12-14");
   assert.throws(
     () => loadStackConfig("timestamp", file),
-    (err: Error) => /inference-mesh:platform\.tools\[0\]\.description: is written as a timestamp/.test(err.message),
+    (err: Error) => /inference-mesh:platform\.tools\[0\]\.description: is written as a timestamp/.test(err.message) && err.message.includes("'2001-12-14 00:00:00 +0000 UTC'"),
   );
   const quoted = withToolLine("timestamp-quoted", "description: '2001-12-14'");
   assert.equal(platformOf(quoted, "timestamp-quoted").tools[0].description, "2001-12-14");
