@@ -70,6 +70,27 @@ const leadingZeroInteger = new yaml.Type("tag:inference-mesh,2025:leading-zero-i
 });
 
 /**
+ * Integers yaml.v3 reads that js-yaml 4.1.0 keeps as text: v3.0.1 resolve.go strips every `_` and
+ * parses with Go's strconv.ParseInt(s, 0, 64) (ParseUint past int64), whose prefixes take either
+ * case (`0X1F`, `0B101`, `0O17`), so a trailing `_` (`0x1F_`, `1_`) or an upper-case prefix is a
+ * number to `pulumi up` and was text here. Out of uint64/int64 range a prefixed one stays text.
+ */
+function goOnlyInteger(data: string): number | undefined {
+  const plain = data.replace(/_/g, "");
+  const m = /^([-+]?)0([xXbBoO])([0-9a-fA-F]+)$/.exec(plain);
+  let big: bigint | undefined;
+  if (m) {
+    const radix = { x: "0x", b: "0b", o: "0o" }[m[2].toLowerCase() as "x" | "b" | "o"];
+    try { big = BigInt(`${radix}${m[3]}`) * (m[1] === "-" ? -1n : 1n); } catch { return undefined; }
+    if (big < -(2n ** 63n) || big >= 2n ** 64n || (m[1] !== "" && big >= 2n ** 63n)) return undefined;
+  } else if (!/^[-+]?\d+$/.test(plain)) return undefined;
+  const jsInt = (defaultTypes.implicit as unknown as { tag: string; resolve(d: string): boolean }[]).find((t) => t.tag === "tag:yaml.org,2002:int")!;
+  return jsInt.resolve(data) ? undefined : Number(big ?? plain);
+}
+// A tag of its own: js-yaml's schema keeps one implicit type per tag, and its int type would replace this one.
+const goInteger = new yaml.Type("tag:inference-mesh,2025:go-int", { kind: "scalar", resolve: (data: unknown) => typeof data === "string" && goOnlyInteger(data) !== undefined, construct: (data: string) => goOnlyInteger(data) });
+
+/**
  * `!!binary` as yaml.v3 reads it: the text its base64 decodes to (js-yaml's own type makes a
  * Uint8Array, which JSON turned into a mapping of byte indexes), or a NonUtf8Binary. The base64
  * is checked and decoded by js-yaml's type, which skips line breaks as Go's decoder does.
@@ -112,9 +133,9 @@ const YAML_TAG_PREFIX = "tag:yaml.org,2002:";
 const COLLECTION_TAGS = ["set", "omap", "pairs"].map((t) => YAML_TAG_PREFIX + t);
 const globalTags = untagged(YAML_TAG_PREFIX);
 
-/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them), `!!binary` read as text and local and unknown global tags dropped. */
+/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them), the integers only yaml.v3 reads (goInteger), `!!binary` read as text and local and unknown global tags dropped. */
 export const STACK_FILE_SCHEMA = new yaml.Schema({
-  implicit: [leadingZeroInteger, ...defaultTypes.implicit],
+  implicit: [leadingZeroInteger, goInteger, ...defaultTypes.implicit],
   explicit: [
     ...defaultTypes.explicit.filter((t) => t !== jsYamlBinary && !COLLECTION_TAGS.includes(t.tag)) as unknown as yaml.Type[],
     binaryText,

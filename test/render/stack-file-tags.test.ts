@@ -117,3 +117,15 @@ test("a timestamp inside the platform is refused at its config path (the CLI han
   const quoted = withToolLine("timestamp-quoted", "description: '2001-12-14'");
   assert.equal(platformOf(quoted, "timestamp-quoted").tools[0].description, "2001-12-14");
 });
+
+// yaml.v3 (v3.0.1 resolve.go resolve) strips every `_` of a plain scalar and parses it with Go's
+// strconv.ParseInt(s, 0, 64), whose base prefixes take either case: `0X1F`, `0B101`, `0O17` and a
+// trailing `_` are integers to `pulumi up`, which hands a text field their decimal text (a number
+// field the number). js-yaml 4.1.0 read them as text, so the render showed what was not deployed.
+test("an integer only yaml.v3 reads (an upper-case 0X/0B/0O prefix, a trailing _) is the number the CLI hands on", () => {
+  const cases: [string, unknown][] = [["0X1F", 31], ["-0B101", -5], ["0O17", 15], ["0x1F_", 31], ["1_", 1], ["0x_1f", 31], ["0XG1", "0XG1"], ["0X1FFFFFFFFFFFFFFFF", "0X1FFFFFFFFFFFFFFFF"]];
+  for (const [written, read] of cases) {
+    const file = withToolLine(`int-${cases.findIndex((c) => c[0] === written)}`, `description: ${written}`);
+    assert.deepEqual(platformOf(file, path.basename(file, ".yaml").slice(7)).tools[0].description, read, written);
+  }
+});
