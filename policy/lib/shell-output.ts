@@ -16,7 +16,7 @@
 import { atCommandStart, OPERATOR, OWN, TARGET } from "./shell-commands";
 import { enclosing, Known, Structure, functionCalls, knownFunctions, shellFunctions, structure, topLevel } from "./shell-structure";
 import { Flow, flows, lastpipeOn, Options, optionsAt, SCRIPT_OPTIONS } from "./shell-flow";
-import { wordValue } from "./shell-values";
+import { wordValue } from "./shell-words";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */
 export type Descriptors = ReadonlyMap<string, string | undefined>;

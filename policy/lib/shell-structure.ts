@@ -9,7 +9,7 @@
 import { heredocs } from "./shell-heredoc";
 import { atCommandStart, CaseFrame, caseReads, OWN } from "./shell-commands";
 import { commandEnd, quotedEnd, walk, words } from "./shell-scan";
-import { wordValue } from "./shell-values";
+import { wordValue } from "./shell-words";
 
 /** A group or subshell: where its `{` or `(` and its closing `}` or `)` stand, and whether it is a subshell. */
 export interface Group {

@@ -6,21 +6,18 @@
  * boot-scripts.ts.
  */
 import { namesNoCredential, registryAuth } from "./credentials";
-import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, LITERAL_DOLLAR, literalDollars, pipeline, segments, substitution, words } from "./shell-scan";
+import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, LITERAL_DOLLAR, pipeline, substitution, words } from "./shell-scan";
 import { printfCommand, unescaped } from "./shell-printf";
+import { doubleQuoteUnescaped, unquote, wordValue } from "./shell-words";
 import { heredocs } from "./shell-heredoc";
+import { shellOptions } from "./shell-output";
+import { flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
+import { structure } from "./shell-structure";
 
-export { words };
+export { doubleQuoteUnescaped, unquote, wordValue, words };
 
 /** A shell or YAML value: a quoted string, or a word up to whitespace or a shell operator. */
 export const VALUE = `${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';|&<>)-][^\\s"';|&<>)]*`;
-
-/**
- * A value without its quotes; an ANSI-C quoted one (`$'…'`) with its escapes taken off too. A `$`
- * in single quotes is no expansion (Bash Reference Manual 3.1.2.2): it is a LITERAL_DOLLAR.
- */
-export const unquote = (v: string) =>
-  /^\$'[\s\S]*'$/.test(v) ? literalDollars(unescaped(v.slice(2, -1)).text) : /^'[\s\S]*'$/.test(v) ? literalDollars(v.slice(1, -1)) : v.replace(/^"([\s\S]*)"$/, "$1");
 
 /**
  * A parameter expansion with a word (Bash Reference Manual 3.5.3): `${NAME:-word}` and
@@ -29,28 +26,39 @@ export const unquote = (v: string) =>
  */
 const PARAMETER_WORD = /^\$\{(\w+)(:?[-=+?])([\s\S]*)\}$/;
 
-/**
- * The text with the backslash escapes of a double-quoted shell string taken off, as the shell
- * takes them off there (POSIX sh, Shell Command Language 2.2.3 Double-Quotes): the backslash before
- * `$`, a backquote, `"` or `\` removed, a backslash-newline removed with its newline; before any
- * other character (`\n` of a printf format) it stays. So `echo "{\"auth\":\"…\"}"` reads as the
- * JSON it writes. Taken off everywhere, not only between double quotes: outside quotes the shell
- * removes them too, and inside single quotes or a heredoc (where `\"` keeps its backslash, 2.7.4)
- * the file written keeps them and may not parse, yet the value is in the script all the same,
- * which is what a boot script is judged on. An escaped `$` is written as is: a LITERAL_DOLLAR.
- */
-export const doubleQuoteUnescaped = (text: string) => text.replace(/\\(?:\n|([\\"$`]))/g, (_escape, char: string | undefined) => (char === "$" ? LITERAL_DOLLAR : (char ?? "")));
-
 /** A reference to one shell variable, `$NAME` or `${NAME}`, as the whole value. */
 const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
 
 const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
 
 /**
- * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`): the
- * text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
+ * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`,
+ * `… | read NAME` under lastpipe): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
  */
 function assignments(text: string, name: string): { rest: string; value?: string }[] {
+  return [...ownAssignments(text, name), ...pipedReads(text, name)];
+}
+
+/**
+ * `… | read NAME` ending a pipeline: where lastpipe may be on (job control off), bash 5.2 runs the
+ * read in the shell itself (Bash Reference Manual 3.2.3 Pipelines, 4.3.2 lastpipe; execute_cmd.c
+ * execute_pipeline), so NAME holds the first line of what the stage before prints (fedToStdin);
+ * otherwise the read runs in a subshell and NAME stays as it was.
+ */
+function pipedReads(text: string, name: string): { rest: string; value?: string }[] {
+  const reads = [...text.matchAll(new RegExp(`(?<!\\|)\\|[ \\t]*(?=(?:\\w+=\\S*[ \\t]+)*read(?:[ \\t]+-\\w+)*[ \\t]+${name}[ \\t]*(?:$|[;&)#]|\\|\\|))`, "gm"))];
+  if (reads.length === 0) return [];
+  const s = structure(text);
+  const options = shellOptions(text, s, flows(text, s), SCRIPT_OPTIONS);
+  return reads.flatMap((m) => {
+    const at = m.index! + m[0].length;
+    if (lastpipeOn(options(at)) === false) return [];
+    return fedToStdin(text, at).map((fed) => fed.split("\n")[0]).map((value) => ({ rest: value, value }));
+  });
+}
+
+/** The assignments written as such: `NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`. */
+function ownAssignments(text: string, name: string): { rest: string; value?: string }[] {
   // `read NAME <<< word` assigns the here-string's word (Bash Reference Manual 4.2, read; 3.6.7).
   const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=|\\$\\{${name}:?=|\\bread(?:[ \\t]+-\\w+)*[ \\t]+${name}[ \\t]*<<<[ \\t]*`, "gm");
   return [...text.matchAll(assignment)].map((m) => {
@@ -86,17 +94,6 @@ export function literalCredential(raw: string, key: string, text: string, depth 
 function assignedLiterally(text: string, name: string, key: string, depth: number): boolean {
   return assignments(text, name).some(({ value }) => value !== undefined && literalCredential(value, key, text, depth));
 }
-
-/** A word as the shell gives it: each quoted part unquoted (a double-quoted one's escapes and an ANSI-C one's taken off too), an escaped character without its backslash. */
-export const wordValue = (word: string) =>
-  segments(word)
-    .map((part) => {
-      if (part.startsWith("'") || part.startsWith("$'")) return unquote(part);
-      if (part.startsWith('"')) return doubleQuoteUnescaped(part.slice(1, part.endsWith('"') && part.length > 1 ? -1 : undefined));
-      // An escaped character stands for itself (`\$` as LITERAL_DOLLAR); a backslash-newline is a line continuation, nothing.
-      return part === "\\\n" ? "" : part.startsWith("\\") ? doubleQuoteUnescaped(part).replace(/^\\/, "") : part;
-    })
-    .join("");
 
 /** A command that base64-encodes its input (not one decoding it: `base64 -d`). */
 const ENCODER = /^(?:sudo\s+)?(?:base64|openssl\s+(?:base64|enc\s+-(?:base64|a)))\b(?![^|]*\s(?:-d|--decode|-D)\b)/;

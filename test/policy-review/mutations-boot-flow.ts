@@ -4,7 +4,8 @@
  * take, past an `exec` that moves the output away only on another (an `if`, a `case` clause, an
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
  * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
- * too), or through the redirection written after a compound command's `fi` or `done`. Each is in
+ * too), through a `read` ending such a pipeline (which assigns its variable in the shell), or
+ * through the redirection written after a compound command's `fi` or `done`. Each is in
  * the instance template's metadata, not declared secret.
  */
 import { Mutation } from "./mutations-support";
@@ -54,6 +55,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // Redirections written after a compound command's end apply to all it runs (3.2.5 Compound Commands, 3.6 Redirections).
     "the k3s agents' join token echoed in an if whose redirection after fi sends its output into the file token-file names",
     "if [ ! -s /etc/rancher/k3s/token ]; then\n  umask 077\n  echo Zq8vN3pL0xR7sT2w\nfi > /etc/rancher/k3s/token\n",
+  ],
+  [
+    // Under lastpipe, job control off, a pipeline's last read runs in the shell (3.2.3, 4.3.2): V keeps what echo printed.
+    "the k3s agents' join token assigned by a read ending a pipeline under shopt -s lastpipe and echoed from it into the file token-file names",
+    "shopt -s lastpipe\necho Zq8vN3pL0xR7sT2w | IFS= read -r V\necho \"$V\" > /etc/rancher/k3s/token\n",
   ],
   [
     "the k3s agents' join token printed in a for loop whose redirection after done sends its output into the file token-file names",

@@ -158,3 +158,15 @@ test("sensitive-values-secret: a function's body runs under the lastpipe of its 
   ]);
   clean([`f() { echo go | exec >${TOKEN}; }\nf\nshopt -s lastpipe\necho ${T}\n`, `shopt -s lastpipe\nset -m\nf() { echo go | exec >${TOKEN}; }\nf\necho ${T}\n`]);
 });
+
+// Under `shopt -s lastpipe`, job control off, `read` ending a pipeline runs in the shell and assigns
+// its variable what the stage before prints (3.2.3, 4.3.2; bash 5.2.15: `shopt -s lastpipe; echo abc
+// | read V; echo "[$V]"` prints [abc], without lastpipe []). Before, only `read V <<< word` assigned.
+test("sensitive-values-secret: read ending a pipeline under shopt -s lastpipe assigns what it is fed", () => {
+  const INSTALL = "curl -sfL https://get.k3s.io | sh -s - agent";
+  writes([`shopt -s lastpipe\necho ${T} | IFS= read -r V\necho "$V" > ${TOKEN}\n`]);
+  assert.match(scriptCredential(`shopt -s lastpipe\nprintf '%s' ${T} | read -r V\n${INSTALL} --token "$V"\n`) ?? "", /^a credential \(given as --token\)/);
+  // Without lastpipe, or with read not the pipeline's last element, the read runs in a subshell: V stays unset.
+  clean([`echo ${T} | read -r V\necho "$V" > ${TOKEN}\n`, `shopt -s lastpipe\necho ${T} | read -r V | cat\necho "$V" > ${TOKEN}\n`]);
+  assert.equal(scriptCredential(`echo ${T} | read -r V\n${INSTALL} --token "$V"\n`), undefined);
+});
