@@ -33,10 +33,20 @@ const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
 
 /**
  * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`,
- * `… | read NAME` under lastpipe): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
+ * `… | read NAME` under lastpipe, `for NAME in …`): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
  */
 function assignments(text: string, name: string): { rest: string; value?: string }[] {
-  return [...ownAssignments(text, name), ...pipedReads(text, name)];
+  return [...ownAssignments(text, name), ...pipedReads(text, name), ...loopWords(text, name)];
+}
+
+/**
+ * `for NAME in WORDS; do`: the loop assigns NAME each word in turn (Bash Reference Manual 3.2.5.1),
+ * so each is a value NAME may hold, as each assignment of it is. `for NAME; do` takes the
+ * positional parameters, none here.
+ */
+function loopWords(text: string, name: string): { rest: string; value?: string }[] {
+  const loops = text.matchAll(new RegExp(`(?:^|[\\s;&|(])for[ \\t]+${name}[ \\t]+in(?=[ \\t;\\n])([^;\\n]*)`, "gm"));
+  return [...loops].flatMap((m) => words(m[1]).map((value) => ({ rest: value, value })));
 }
 
 /**

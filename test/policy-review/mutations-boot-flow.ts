@@ -4,7 +4,8 @@
  * take, past an `exec` that moves the output away only on another (an `if`, a `case` clause, an
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
  * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
- * too), through a `read` ending such a pipeline (which assigns its variable in the shell), or
+ * too), through a `read` ending such a pipeline (which assigns its variable in the shell), from a
+ * `for` loop's variable given it as a word of its list, or
  * through the redirection written after a compound command's `fi` or `done`. Each is in
  * the instance template's metadata, not declared secret.
  */
@@ -60,6 +61,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // Under lastpipe, job control off, a pipeline's last read runs in the shell (3.2.3, 4.3.2): V keeps what echo printed.
     "the k3s agents' join token assigned by a read ending a pipeline under shopt -s lastpipe and echoed from it into the file token-file names",
     "shopt -s lastpipe\necho Zq8vN3pL0xR7sT2w | IFS= read -r V\necho \"$V\" > /etc/rancher/k3s/token\n",
+  ],
+  [
+    // `for NAME in WORDS` assigns NAME each word in turn (3.2.5.1): the echo writes the token on the pass it holds it.
+    "the k3s agents' join token given as a word of a for loop's list and echoed from its variable into the file token-file names",
+    "for t in /run/k3s/token.pending Zq8vN3pL0xR7sT2w; do\n  [ -s \"$t\" ] && continue\n  echo \"$t\" > /etc/rancher/k3s/token\n  break\ndone\n",
   ],
   [
     "the k3s agents' join token printed in a for loop whose redirection after done sends its output into the file token-file names",

@@ -170,3 +170,12 @@ test("sensitive-values-secret: read ending a pipeline under shopt -s lastpipe as
   clean([`echo ${T} | read -r V\necho "$V" > ${TOKEN}\n`, `shopt -s lastpipe\necho ${T} | read -r V | cat\necho "$V" > ${TOKEN}\n`]);
   assert.equal(scriptCredential(`echo ${T} | read -r V\n${INSTALL} --token "$V"\n`), undefined);
 });
+
+// `for NAME in WORDS` assigns NAME each word in turn (3.2.5.1; bash 5.2.15: `for t in a b; do printf
+// "%s\n" "$t"; done` prints a, b): any of them may be the value. Before, nothing assigned it.
+test("sensitive-values-secret: a for loop's variable holds each word of its list", () => {
+  const INSTALL = "curl -sfL https://get.k3s.io | sh -s - agent";
+  writes([`for t in ${T}; do echo "$t" > ${TOKEN}; done\n`, `for t in none '${T}'\ndo\n  echo "$t"\ndone > ${TOKEN}\n`]);
+  assert.match(scriptCredential(`for t in /run/k3s.token ${T}; do [ -n "$t" ] && break; done\n${INSTALL} --token "$t"\n`) ?? "", /^a credential \(given as --token\)/);
+  clean([`for t in $(cat /run/secrets/k3s); do echo "$t" > ${TOKEN}; done\n`, `for t; do echo "$t" > ${TOKEN}; done\n`]);
+});
