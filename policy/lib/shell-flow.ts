@@ -6,8 +6,9 @@
  * testing the next patterns (read as may go on); `while`/`until`/`for`/`select` run their body
  * none or many times (3.2.5.1, the `while`/`until` test with it); the command after `&&` or `||`
  * runs only as the one before it ends (3.2.4 Lists). And whether `shopt -s lastpipe` is on, under
- * which, job control being off in a script (until `set -m`), a pipeline's last element runs in the
- * shell itself (3.2.3 Pipelines, 4.3.2 lastpipe). Read by shell-output.ts.
+ * which, job control being off in a script (until `set -m`, one after a `local -` in a function's
+ * body lasting only to its return), a pipeline's last element runs in the shell itself (3.2.3
+ * Pipelines, 4.3.2 lastpipe). Read by shell-output.ts.
  */
 import { atCommandStart, CaseFrame, caseReads, reserved } from "./shell-commands";
 import { walk } from "./shell-scan";
@@ -147,6 +148,14 @@ function monitorChanges(text: string): Change[] {
   return out;
 }
 
+/**
+ * Where `local -` stands at a command's start: in a function's body it saves the `set` options
+ * (job control among them), restored when the function returns (4.2 Bash Builtins, local; bash
+ * 5.2.15: `f(){ local -; set -m; }; f; echo $-` shows no m). shopt's options, lastpipe among them, are not saved.
+ */
+const localDashes = (text: string): number[] =>
+  [...text.matchAll(/\blocal[ \t]+-(?=[ \t]*(?:$|[\n;&|)#]))/gm)].map((m) => m.index!).filter((i) => atCommandStart(text, i));
+
 /** A shell function's body and the calls of it that run in the shell itself (not in a pipeline or the background). */
 export type Called = { body: Group; calls: { at: number }[] };
 
@@ -155,14 +164,18 @@ export type Called = { body: Group; calls: { at: number }[] };
  * 3.3 Shell Functions), as "maybe" where it stands in a branch of the body; a call in another
  * body followed likewise, CALL_DEPTH deep.
  */
-function throughCalls(changes: Change[], functions: Called[], all: Flow[]): Change[] {
+function throughCalls(changes: Change[], functions: Called[], all: Flow[], saved: number[] = []): Change[] {
   let out = changes;
   let frontier = changes;
   for (let depth = 0; depth < CALL_DEPTH && frontier.length > 0; depth++) {
     frontier = frontier.flatMap((c) => {
       const f = functions.filter((g) => g.body.open < c.at && c.at < g.body.close).sort((a, b) => b.body.open - a.body.open)[0];
       if (!f) return [];
-      const branch = all.some((x) => x.at > f.body.open && x.arms.some(([from, to]) => from <= c.at && c.at < to));
+      const inArm = (i: number) => all.some((x) => x.at > f.body.open && x.arms.some(([from, to]) => from <= i && i < to));
+      // A `local -` before it in the same body restores the option at the return: undone, or maybe where that `local -` may not run.
+      const restored = saved.filter((s) => f.body.open < s && s < c.at && !functions.some((g) => f.body.open < g.body.open && g.body.open < s && s < g.body.close));
+      if (restored.some((s) => !inArm(s))) return [];
+      const branch = inArm(c.at) || restored.length > 0;
       return f.calls.map((call) => ({ at: call.at, on: branch ? ("maybe" as const) : c.on }));
     });
     out = [...out, ...frontier];
@@ -197,7 +210,8 @@ export const SCRIPT_OPTIONS: Options = { lastpipe: false, monitor: false };
  * shopt or set in a function's body taking effect from each call of it on (throughCalls).
  */
 export function optionsAt(text: string, all: Flow[], functions: Called[], start: Options = SCRIPT_OPTIONS): (at: number, reaches: (i: number) => boolean) => Options {
-  const [lastpipes, monitors] = [lastpipeChanges(text), monitorChanges(text)].map((c) => throughCalls(c, functions, all));
+  const lastpipes = throughCalls(lastpipeChanges(text), functions, all);
+  const monitors = throughCalls(monitorChanges(text), functions, all, localDashes(text));
   return (at, reaches) => ({ lastpipe: optionAt(text, lastpipes, all, at, reaches, start.lastpipe), monitor: optionAt(text, monitors, all, at, reaches, start.monitor) });
 }
 

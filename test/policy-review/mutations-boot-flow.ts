@@ -5,7 +5,8 @@
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
  * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
  * too), through a `read` ending such a pipeline (which assigns its variable in the shell), from a
- * `for` loop's variable given it as a word of its list, or
+ * `for` loop's variable given it as a word of its list, past a function body's `set -m` that `local -`
+ * scopes to its call, or
  * through the redirection written after a compound command's `fi` or `done`. Each is in
  * the instance template's metadata, not declared secret.
  */
@@ -61,6 +62,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // Under lastpipe, job control off, a pipeline's last read runs in the shell (3.2.3, 4.3.2): V keeps what echo printed.
     "the k3s agents' join token assigned by a read ending a pipeline under shopt -s lastpipe and echoed from it into the file token-file names",
     "shopt -s lastpipe\necho Zq8vN3pL0xR7sT2w | IFS= read -r V\necho \"$V\" > /etc/rancher/k3s/token\n",
+  ],
+  [
+    // `local -` restores the set options at the function's return (4.2 local): its set -m does not outlast the call, so lastpipe keeps the exec in the shell.
+    "the k3s agents' join token echoed after exec > ending a pipeline sent their startup script's output into the file token-file names under shopt -s lastpipe, past a call whose body's set -m a local - scopes to it",
+    "shopt -s lastpipe\nquiet() {\n  local -\n  set -m\n}\nquiet\necho join | exec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
   ],
   [
     // `for NAME in WORDS` assigns NAME each word in turn (3.2.5.1): the echo writes the token on the pass it holds it.

@@ -179,3 +179,15 @@ test("sensitive-values-secret: a for loop's variable holds each word of its list
   assert.match(scriptCredential(`for t in /run/k3s.token ${T}; do [ -n "$t" ] && break; done\n${INSTALL} --token "$t"\n`) ?? "", /^a credential \(given as --token\)/);
   clean([`for t in $(cat /run/secrets/k3s); do echo "$t" > ${TOKEN}; done\n`, `for t; do echo "$t" > ${TOKEN}; done\n`]);
 });
+
+// `local -` in a function's body restores the `set` options at its return (4.2 local; bash 5.2.15:
+// `f(){ local -; set -m; }; f; echo $-` shows no m), not shopt's lastpipe. Before, the body's set -m
+// was taken as holding after the call, so the pipeline's last exec > was read as in a subshell.
+test("sensitive-values-secret: local - scopes a function body's set -m to the call", () => {
+  writes([
+    `shopt -s lastpipe\nquiet() { local -; set -m; }\nquiet\necho join | exec >${TOKEN}\necho ${T}\n`,
+    `strict() { local -; shopt -s lastpipe; }\nstrict\necho join | exec >${TOKEN}\necho ${T}\n`,
+  ]);
+  // A set -m before the `local -` is saved with the options, so it holds after the call.
+  clean([`shopt -s lastpipe\nquiet() { set -m; local -; }\nquiet\necho join | exec >${TOKEN}\necho ${T}\n`]);
+});
