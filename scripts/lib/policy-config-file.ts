@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { yamlScalars } from "./yaml-file";
+import { yamlScalars } from "./stack-file-schema";
 import { deploymentExportIdentity } from "./export-shape";
 
 /** Go's strings.TrimSpace white space (unicode.IsSpace: NEL and NO-BREAK SPACE too, not a BOM). */

@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { deploymentExportIdentity } from "./export-shape";
-import { LeadingZeroInteger, NonUtf8Binary, readYamlFile, readYamlText, STACK_FILE_SCHEMA, yamlScalars } from "./yaml-file";
+import { readYamlFile, readYamlText } from "./yaml-file";
+import { LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA, yamlScalars } from "./stack-file-schema";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
 import { misplacedKeyHint, misplacedPlatformKeys } from "../../infra/config-keys";

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { loadProject, loadStackConfig } from "../../scripts/lib/stack-config";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
-import { readYamlFile, STACK_FILE_SCHEMA } from "../../scripts/lib/yaml-file";
+import { readYamlFile } from "../../scripts/lib/yaml-file";
+import { STACK_FILE_SCHEMA } from "../../scripts/lib/stack-file-schema";
 
 const shipped = (stack: string) => fs.readFileSync(path.join(repoRoot, "stacks", `Pulumi.${stack}.yaml`), "utf8");
 
