@@ -1,17 +1,14 @@
 /**
  * The platform config schema, clusters: their names, clouds and kinds, address ranges (VPCs, k3s
- * subnets, pod and service ranges), regions and zones, public API endpoints, existing clusters'
- * kubeconfigs and API servers. Each broken config is rejected with a message naming its config path
- * (expectProblem, ./support).
+ * subnets, pod and service ranges), regions and zones, public API endpoints (existing clusters'
+ * kubeconfigs: schema-existing-clusters.test.ts). Each broken config is rejected with a message
+ * naming its config path (expectProblem, ./support).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { parsePlatform } from "../../infra/config";
 import { problemsOf } from "../support/config";
 import { shippedPlatform } from "../support/render";
-import { tempDir } from "../support/tmp";
 import { Region as PulumiAwsRegion } from "@pulumi/aws/types/enums";
 import { awsRegions, gcpRegions, zonesOf } from "../../infra/regions";
 import { expectEachRejected, expectProblem, pathsOf, RejectCase, Rejection, testRejections } from "./support";
@@ -228,47 +225,6 @@ test("k3s's pod and service ranges bind only where a k3s cluster reaches the net
   prod.clusters[0].vpcCidr = "10.42.0.0/16";
   // Reported once, on the VPC, not again on the k3s cluster.
   assert.deepEqual(problemsOf(prod).filter((l) => /10\.42\.0\.0\/16/.test(l)).map((l) => l.split(": ")[0]), ["inference-mesh:platform.clusters[0].vpcCidr"]);
-});
-
-test("an existing cluster's kubeconfig that is here is read at validation: a directory, bad YAML or a missing context names its path", () => {
-  const dir = tempDir("kubeconfig-");
-  const file = path.join(dir, "config");
-  fs.writeFileSync(file, "apiVersion: v1\nkind: Config\ncontexts:\n- name: laptop\n  context: {cluster: k3s}\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
-  const local = (extra: Record<string, unknown>) => {
-    const p = shippedPlatform("local");
-    Object.assign(p.clusters[0], extra);
-    return p;
-  };
-  assert.doesNotThrow(() => parsePlatform(local({ kubeconfig: file, context: "laptop" }), "local"));
-  expectProblem(local({ kubeconfig: file, context: "work" }), "inference-mesh:platform.clusters[0].context", /has no context 'work' \(contexts: laptop\)/);
-  expectProblem(local({ kubeconfig: dir }), "inference-mesh:platform.clusters[0].kubeconfig", /is a directory, not a kubeconfig file/);
-  fs.writeFileSync(path.join(dir, "broken"), "clusters: [\n");
-  expectProblem(local({ kubeconfig: path.join(dir, "broken") }), "inference-mesh:platform.clusters[0].kubeconfig", /is not valid YAML/);
-});
-
-test("an existing cluster's kubeconfig that is here must give pulumi-kubernetes an API server: a context, its cluster and the cluster's server", () => {
-  // pulumi-kubernetes builds its client from this one file (clientcmd.NewDefaultClientConfig), and
-  // client-go's ClientConfig refuses each of these: the provider marks the cluster unreachable and
-  // pulumi up fails on every object.
-  const dir = tempDir("kubeconfig-usable-");
-  const local = (content: string, context?: string) => {
-    const file = path.join(dir, `config-${fs.readdirSync(dir).length}`);
-    fs.writeFileSync(file, content);
-    const p = shippedPlatform("local");
-    Object.assign(p.clusters[0], { kubeconfig: file }, context === undefined ? {} : { context });
-    return p;
-  };
-  const ctx = "contexts:\n- name: laptop\n  context: {cluster: k3s}\n";
-  const cluster = "clusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n";
-  assert.doesNotThrow(() => parsePlatform(local(`${ctx}${cluster}current-context: laptop\n`), "local"));
-  const at = "inference-mesh:platform.clusters[0]";
-  expectProblem(local(""), `${at}.kubeconfig`, /defines no contexts, so the Kubernetes provider would have no cluster to use/);
-  expectProblem(local("apiVersion: v1\nkind: Config\n"), `${at}.kubeconfig`, /defines no contexts/);
-  expectProblem(local(`${ctx}${cluster}`), `${at}.context`, /sets no current-context, so the Kubernetes provider would have no cluster to use; set context to one of its contexts \(laptop\)/);
-  expectProblem(local(`${ctx}${cluster}current-context: work\n`), `${at}.context`, /current-context 'work' is not one of its contexts \(laptop\)/);
-  expectProblem(local(`${ctx}current-context: laptop\n`), `${at}.kubeconfig`, /its current context 'laptop' names cluster 'k3s', which the file does not define \(clusters: none\); the Kubernetes provider would have no API server to reach/);
-  expectProblem(local(`${ctx}clusters:\n- name: k3s\n  cluster: {}\n`, "laptop"), `${at}.kubeconfig`, /cluster 'k3s' of context 'laptop' has no server; the Kubernetes provider would have no API server to reach/);
-  expectProblem(local("contexts: {laptop: 1}\n"), `${at}.kubeconfig`, /is not a kubeconfig \(expected a mapping with clusters, contexts, users\)/);
 });
 
 test("a k3s subnet must hold the server's fixed host and every agent at maxSize", () => {

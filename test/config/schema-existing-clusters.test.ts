@@ -1,5 +1,5 @@
 /**
- * The platform config schema, existing clusters of a multi-cluster stack: the API server URL the
+ * The platform config schema, existing clusters: the kubeconfig read at validation, the API server URL the
  * other clusters' istiod reach each one at, and one API server per cluster. Each broken config is
  * rejected with a message naming its config path (expectProblem, ./support).
  */
@@ -142,4 +142,45 @@ test("a loopback kubeconfig server in another spelling (bare 127.0.0.1:6443, whi
     expectProblem(p, "inference-mesh:platform.clusters[1].apiServer", new RegExp(`'${server.replace(/\./g, "\\.")}' \\(the kubeconfig's server for its current context\\) is a loopback address`));
   }
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("an existing cluster's kubeconfig that is here is read at validation: a directory, bad YAML or a missing context names its path", () => {
+  const dir = tempDir("kubeconfig-");
+  const file = path.join(dir, "config");
+  fs.writeFileSync(file, "apiVersion: v1\nkind: Config\ncontexts:\n- name: laptop\n  context: {cluster: k3s}\nclusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n");
+  const local = (extra: Record<string, unknown>) => {
+    const p = shippedPlatform("local");
+    Object.assign(p.clusters[0], extra);
+    return p;
+  };
+  assert.doesNotThrow(() => parsePlatform(local({ kubeconfig: file, context: "laptop" }), "local"));
+  expectProblem(local({ kubeconfig: file, context: "work" }), "inference-mesh:platform.clusters[0].context", /has no context 'work' \(contexts: laptop\)/);
+  expectProblem(local({ kubeconfig: dir }), "inference-mesh:platform.clusters[0].kubeconfig", /is a directory, not a kubeconfig file/);
+  fs.writeFileSync(path.join(dir, "broken"), "clusters: [\n");
+  expectProblem(local({ kubeconfig: path.join(dir, "broken") }), "inference-mesh:platform.clusters[0].kubeconfig", /is not valid YAML/);
+});
+
+test("an existing cluster's kubeconfig that is here must give pulumi-kubernetes an API server: a context, its cluster and the cluster's server", () => {
+  // pulumi-kubernetes builds its client from this one file (clientcmd.NewDefaultClientConfig), and
+  // client-go's ClientConfig refuses each of these: the provider marks the cluster unreachable and
+  // pulumi up fails on every object.
+  const dir = tempDir("kubeconfig-usable-");
+  const local = (content: string, context?: string) => {
+    const file = path.join(dir, `config-${fs.readdirSync(dir).length}`);
+    fs.writeFileSync(file, content);
+    const p = shippedPlatform("local");
+    Object.assign(p.clusters[0], { kubeconfig: file }, context === undefined ? {} : { context });
+    return p;
+  };
+  const ctx = "contexts:\n- name: laptop\n  context: {cluster: k3s}\n";
+  const cluster = "clusters:\n- name: k3s\n  cluster: {server: https://127.0.0.1:6443}\n";
+  assert.doesNotThrow(() => parsePlatform(local(`${ctx}${cluster}current-context: laptop\n`), "local"));
+  const at = "inference-mesh:platform.clusters[0]";
+  expectProblem(local(""), `${at}.kubeconfig`, /defines no contexts, so the Kubernetes provider would have no cluster to use/);
+  expectProblem(local("apiVersion: v1\nkind: Config\n"), `${at}.kubeconfig`, /defines no contexts/);
+  expectProblem(local(`${ctx}${cluster}`), `${at}.context`, /sets no current-context, so the Kubernetes provider would have no cluster to use; set context to one of its contexts \(laptop\)/);
+  expectProblem(local(`${ctx}${cluster}current-context: work\n`), `${at}.context`, /current-context 'work' is not one of its contexts \(laptop\)/);
+  expectProblem(local(`${ctx}current-context: laptop\n`), `${at}.kubeconfig`, /its current context 'laptop' names cluster 'k3s', which the file does not define \(clusters: none\); the Kubernetes provider would have no API server to reach/);
+  expectProblem(local(`${ctx}clusters:\n- name: k3s\n  cluster: {}\n`, "laptop"), `${at}.kubeconfig`, /cluster 'k3s' of context 'laptop' has no server; the Kubernetes provider would have no API server to reach/);
+  expectProblem(local("contexts: {laptop: 1}\n"), `${at}.kubeconfig`, /is not a kubeconfig \(expected a mapping with clusters, contexts, users\)/);
 });
