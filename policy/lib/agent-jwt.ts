@@ -44,7 +44,7 @@ import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenerTakes, selectsListener } from "./listener-routes";
 import type { Config } from "./call-graph";
-import { httpNetworkGuards } from "./agw-tcp-routes";
+import { httpNetworkGuards, streamRouteProblem } from "./agw-tcp-routes";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
 
@@ -144,6 +144,11 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
   const labels = orUnknown(() => ({ ...meta(gw.props).labels }) as Record<string, string>, undefined);
   const net = restricts && httpNetworkGuards(resources, { namespace, name, labels }, () => [...listeners.map((l) => l.name), ""], restricts);
   const held = (listener?: string): Tri | undefined => (net === "unknown" ? net : net?.guards.get(listener ?? ""));
+  // TCPRoutes and TLSRoutes skip the JWT altogether: only networkAuthorization guards them (those to agents: the call graph's).
+  const exposure = internal === true ? ` (ClusterIP, but Service ${exposed.join(", ")} exposes it)` : " (its Service is a load balancer)";
+  const streams = restricts && streamRouteProblem(resources, { namespace, name, labels }, { except: config.agentsNamespace }, restricts, "every caller reaching it gets raw connections to that backend under the gateway's identity, without a token");
+  if (typeof streams === "string") report(`the ${where} is reachable from outside the cluster${exposure}: ${streams}. Guard the listener with a frontend.networkAuthorization admitting only the agents' callers, or remove the route`, gw.urn);
+  else if (streams) pending.push(`${streams.unknown}, which decide whether a TCPRoute or TLSRoute on the ${where} opens a backend without a token`);
 
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
@@ -203,7 +208,6 @@ export function reportAgentGatewayJwt(resources: PolicyResource[], config: Confi
       if (unsure) pending.push(`whether the frontend.networkAuthorization of the ${where} admits only callers the agents admit, which decides whether route ${route.name} is open without a token`);
       continue;
     }
-    const exposure = internal === true ? ` (ClusterIP, but Service ${exposed.join(", ")} exposes it)` : " (its Service is a load balancer)";
     // Policies narrowed to another listener or rule of this Gateway or route, named so the reader sees why they do not count.
     const elsewhere = policies.flatMap((p) =>
       p.refs

@@ -137,24 +137,28 @@ interface StreamRoute {
  * try_from: InvalidBackendType), an aws one reaches AWS, another kind is refused by the controller,
  * and so is one into another namespace no ReferenceGrant opens (agw-backend-refs.ts agwRefAllowed).
  */
-function reachedIn(r: PolicyResource, target: string, resources: PolicyResource[]): string[] {
+/** The namespaces a stream route is judged for: one (its Services), or every one but `except`. */
+export type StreamTarget = string | { except: string };
+const inTarget = (target: StreamTarget, ns: string) => (typeof target === "string" ? ns === target : ns !== target.except);
+
+function reachedIn(r: PolicyResource, target: StreamTarget, resources: PolicyResource[]): string[] {
   const ns = meta(r.props).namespace;
   const refs = list(r.props.spec?.rules as { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[] }[]).flatMap((rule) => list(rule?.backendRefs));
   const reached = refs.flatMap((b) => {
     // A reference agentgateway refuses (RefNotPermitted, agw-backend-refs.ts) reaches nothing: reportUnresolvedAgentRoutes names it.
     if (!agwRefAllowed(r, b, resources)) return [];
     const at = b?.namespace ?? ns;
-    if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return at === target ? [`Service ${target}/${b.name}`] : [];
-    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return at === target && agwWatchesPools(resources) ? [`InferencePool ${target}/${b.name} (its pods, past its endpoint picker)`] : [];
+    if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return inTarget(target, at) ? [`Service ${at}/${b.name}`] : [];
+    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return inTarget(target, at) && agwWatchesPools(resources) ? [`InferencePool ${at}/${b.name} (its pods, past its endpoint picker)`] : [];
     if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
     const host = hostBackendService(resources, at, b.name);
-    return host?.service.startsWith(`${target}/`) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];
+    return host && inTarget(target, host.service.split("/")[0]) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];
   });
   return [...new Set(reached)];
 }
 
 /** The TCPRoutes and TLSRoutes on the Gateway (its listeners', its ListenerSets') sending to Services of `target` (reachedIn); "unknown" while their parents, backends or listeners are not known yet. */
-function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name">, target: string): StreamRoute[] | "unknown" {
+function streamRoutes(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name">, target: StreamTarget): StreamRoute[] | "unknown" {
   const gateway = gatewayResource(resources, gw.namespace, gw.name);
   if (!gateway) return [];
   const sets = listenerSetsOf(gateway, resources);
@@ -248,7 +252,7 @@ export function httpNetworkGuards(resources: PolicyResource[], gw: Pick<GatewayP
  * whether a CEL expression pins the caller to identities the call graph allows into `target`;
  * `callers` names who gets in otherwise, for the message.
  */
-export function streamRouteProblem(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, target: string, restricts: (expr: string) => Tri, callers: string): string | undefined | { unknown: string } {
+export function streamRouteProblem(resources: PolicyResource[], gw: Pick<GatewayProxy, "namespace" | "name" | "labels">, target: StreamTarget, restricts: (expr: string) => Tri, callers: string): string | undefined | { unknown: string } {
   const where = `Gateway ${gw.namespace}/${gw.name}`;
   const routes = streamRoutes(resources, gw, target);
   if (routes === "unknown") return { unknown: `the TCPRoutes and TLSRoutes on ${where}, the backends they send to (an IP host: whose pod or Service it is) and the listeners serving them` };

@@ -181,6 +181,22 @@ export const authzAgentgatewayMutations: Mutation[] = [
     },
   },
   {
+    // agentgateway v1.4.1 proxies a TCPRoute's connections in proxy/tcpproxy.rs: the listener's frontend.networkAuthorization only, never the JWT.
+    name: "a TCP listener on the public agent gateway open to every namespace, with a TCPRoute in inference to the body-based router's Service (past its JWT)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const agw = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "agents" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const inInference = (r: ReturnType<typeof resources>[number]) => isKind(r, "Service") && r.provider === agw?.provider && (r.inputs as any)?.metadata?.namespace === "inference";
+      const svc = agw && (resources(doc).find((r) => inInference(r) && (r.inputs as any)?.metadata?.name === "body-based-router") ?? resources(doc).find(inInference));
+      if (!agw || !svc) return undefined;
+      edit(agw, (o) => o.spec.listeners.push({ name: "raw-inference", port: 9443, protocol: "TCP", allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "TCPRoute" }] } }));
+      const { name } = (svc.inputs as any).metadata;
+      const port = (svc.inputs as any).spec?.ports?.[0]?.port ?? 8080;
+      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "agent-gateway-raw", namespace: "inference" }, spec: { parentRefs: [{ name: (agw.inputs as any).metadata.name, namespace: "agents", sectionName: "raw-inference" }], rules: [{ backendRefs: [{ name, port }] }] } };
+      return addLike(doc, agw, "inference-raw-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+    },
+  },
+  {
     // agentgateway v1.4.1 gives an HTTP connection its bind's frontend policies (proxy/gateway.rs frontend_policies_for_bind: the Gateway port's, then the Gateway's), never a listener's.
     name: "the MCP gateway's callers policy moved to a frontend.networkAuthorization narrowed by sectionName to its HTTP listener",
     policy: "agent-call-graph",

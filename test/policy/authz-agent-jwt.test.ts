@@ -157,3 +157,30 @@ test("agent-call-graph: a route of another namespace on the agent gateway is dec
   // A policy of the agents namespace naming the route binds agents/team, not it.
   assert.deepEqual(await run(policy("agents", "team", "HTTPRoute", "team", "Optional")), []);
 });
+
+test("agent-call-graph: a TCPRoute on the public agent gateway to a Service outside the agents namespace skips its JWT (agentgateway v1.4.1 tcpproxy.rs)", async () => {
+  const GW = "gateway.networking.k8s.io";
+  const listeners = [
+    { name: "http", port: 80, protocol: "HTTP" },
+    { name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Terminate" }, allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "TCPRoute" }] } },
+  ];
+  const gateway = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners } });
+  const tcp = (ns: string, to: string, sectionName = "tls") =>
+    on(`kubernetes:${GW}/v1:TCPRoute`, `${ns}-tcp-raw`, { metadata: { name: "raw", namespace: ns }, spec: { parentRefs: [{ name: "agent-gateway", namespace: "agents", sectionName }], rules: [{ backendRefs: [{ name: to, port: 8080 }] }] } });
+  const closed = jwt("gw", "Gateway", "agent-gateway", { issuer: "https://idp", audiences: ["agents"] });
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [gateway, route("research-agent"), closed, ...extra])).violations.map((v) => v.message);
+  assert.deepEqual(await run(), []);
+  const found = await run(tcp("inference", "body-based-router"));
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /TCPRoute inference\/raw on Gateway agents\/agent-gateway listener tls sends connections to Service inference\/body-based-router, and agentgateway v1\.4\.1 runs no traffic\.authorization or jwtAuthentication/);
+  assert.match(found[0], /reachable from outside the cluster/);
+  // A networkAuthorization on the listener admitting only the agents' callers guards it; a route on the HTTP listener is not served.
+  const net = on(AGP, "agents-agpol-net", {
+    metadata: { name: "net", namespace: "agents" },
+    spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway", sectionName: "tls" }], frontend: { networkAuthorization: { action: "Allow", policy: { matchExpressions: ["true"] } } } },
+  });
+  assert.equal((await run(tcp("inference", "body-based-router"), net)).length, 1);
+  assert.deepEqual(await run(tcp("inference", "body-based-router", "http")), []);
+  // Where the gateway is meant to be open, nothing is required of it.
+  assert.deepEqual((await runStack(agentCallGraph, [gateway, route("research-agent"), closed, tcp("inference", "body-based-router")], { requireAgentJwt: false })).violations, []);
+});
