@@ -36,6 +36,12 @@
  * graph lets into the agents is closed all the same: v1.4.1 runs it on the connection before any
  * request (proxy/gateway.rs `proxy`), on the peer's mesh identity, which a caller from outside the
  * mesh does not have, so no one gets in without a token who could not call the agents directly.
+ *
+ * A TCPRoute or TLSRoute on one of its listeners gets no JWT check at all: v1.4.1's TCP proxy
+ * (proxy/tcpproxy.rs) runs only the listener's networkAuthorization before it dials the backend.
+ * One to a backend outside the agents namespace (the call graph judges those to agents) is
+ * reported unless such a networkAuthorization guards its listener (agw-tcp-routes.ts
+ * streamRouteProblem): otherwise every caller reaches that backend, tokenless, as the gateway.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { clusterInternal, exposingServices } from "./gateway-exposure";

@@ -15,7 +15,8 @@
  * first: any Deny denies, every Require must hold, any Allow admits). The same policy guards
  * HTTP listeners too (httpNetworkGuards), where the proxy looks up only the Gateway port's and the
  * Gateway's. A route reaches a Service by a backendRef to it or to an AgentgatewayBackend whose
- * static or a2a host names it, each one agentgateway resolves (reachedIn). Read by caller-verdicts.ts.
+ * static or a2a host names it, each one agentgateway resolves (reachedIn). Read by caller-verdicts.ts, and by agent-jwt.ts for
+ * the public agent gateway's stream routes to backends outside the agents namespace.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
