@@ -12,7 +12,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
-import { dig, isHelmInstall, helmChartName, kindName, meta, T } from "./k8s";
+import { dig, isHelmInstall, helmChartName, isKind, kindName, meta, T } from "./k8s";
 import { GATEWAY_GROUP, isGateway, isWeightedRoute } from "./gateways";
 import { referenceAllowed, type GrantFrom, type GrantTo } from "./reference-grants";
 import { servedByGateways } from "./agw-route-bindings";
@@ -52,31 +52,38 @@ export function agwRefAllowed(route: PolicyResource, b: Parameters<typeof backen
   return agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(route.type), namespace: meta(route.props).namespace }, backendRefTarget(route, b), resources);
 }
 
+/** The backendRef kinds agentgateway v1.4.1 looks up among the cluster's objects by name (plugins/reference_indexes.go DefaultRouteBackend), by `group/kind`. */
+const LOOKED_UP = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
+
 /**
- * Why Service `namespace/name` is surely not on the cluster for agentgateway's controller to find
- * (plugins/reference_indexes.go DefaultRouteBackend looks it up among the cluster's Services:
- * BackendNotFound), or undefined where the stack renders it or cannot tell. Judged, as
- * authorization-targets-enforced judges a missing waypoint, only in a namespace the stack creates
- * on the cluster, where it installs no Helm release (whose Services a review does not see) and
- * holds no Gateway whose controller may make a Service of that name (its proxy's: mayBeProxyOf);
- * a Service the stack leaves unnamed may be any. Throws the SDK's unknown-value error while a name
- * or namespace it reads is not known yet (releaseNamespace: also one this run cannot know).
+ * Why backend `to` (a Service or an AgentgatewayBackend) is surely not on the cluster for
+ * agentgateway's controller to find (plugins/reference_indexes.go DefaultRouteBackend looks it up
+ * among the cluster's objects of its kind: BackendNotFound), or undefined where the stack renders
+ * it, cannot tell, or `to` is of another kind. Judged, as authorization-targets-enforced judges a
+ * missing waypoint, only in a namespace the stack creates on the cluster, where it installs no Helm
+ * release (whose objects a review does not see) and, for a Service, holds no Gateway whose
+ * controller may make a Service of that name (its proxy's: mayBeProxyOf); an object of the kind the
+ * stack leaves unnamed may be any. Throws the SDK's unknown-value error while a name or namespace
+ * it reads is not known yet (releaseNamespace: also one this run cannot know).
  */
-function unrenderedService(resources: readonly PolicyResource[], namespace: string, name: string): string | undefined {
+export function unrenderedBackend(resources: readonly PolicyResource[], to: GrantTo): string | undefined {
+  const { namespace, name, kind } = to;
+  if (!LOOKED_UP.has(`${to.group}/${kind}`)) return undefined;
   if (!resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace)) return undefined;
-  const services = resources.filter((r) => r.type === T.service && meta(r.props).namespace === namespace);
-  if (services.some((r) => [name, ""].includes(meta(r.props).name))) return undefined;
+  const isService = kind === "Service";
+  const same = resources.filter((r) => (isService ? r.type === T.service : isKind(r.type, to.group, kind)) && meta(r.props).namespace === namespace);
+  if (same.some((r) => [name, ""].includes(meta(r.props).name))) return undefined;
   const gateways = resources.filter((r) => isGateway(r.type) && meta(r.props).namespace === namespace).map((r) => ({ namespace, name: meta(r.props).name }));
-  if (mayBeProxyOf(`${namespace}/${name}`, gateways)) return undefined;
+  if (isService && mayBeProxyOf(`${namespace}/${name}`, gateways)) return undefined;
   if (resources.some((r) => r.type === T.helmRelease && releaseNamespace(r) === namespace)) return undefined;
-  return `the stack creates namespace ${namespace} there but renders no Service ${name} in it (nor a Helm release or Gateway that would)`;
+  return `the stack creates namespace ${namespace} there but renders no ${kind} ${name} in it (nor a Helm release${isService ? " or Gateway" : ""} that would)`;
 }
 
 /**
  * Routes an agentgateway Gateway of the agents or tools namespace serves (the agent gateway, the
  * MCP gateway) whose Service or AgentgatewayBackend backendRef agentgateway v1.4.1 does not
- * resolve: one in another namespace it may not reference (RefNotPermitted), or a Service the
- * cluster does not have ({@link unrenderedService}: BackendNotFound; the grant is checked first,
+ * resolve: one in another namespace it may not reference (RefNotPermitted), or a Service or
+ * AgentgatewayBackend the cluster does not have ({@link unrenderedBackend}: BackendNotFound; the grant is checked first,
  * translator/conversion.go buildAgwDestination). The route is accepted all the same and keeps that
  * backend's weight with no destination, and the proxy fails each request it picks for it with a
  * 500 (proxy/mod.rs BackendDoesNotExist, or resolve_backend ServiceNotFound for a Service no
@@ -97,17 +104,17 @@ export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (
     const kind = kindName(r.type);
     const found = new Set<string>();
     for (const to of refs.value) {
-      const isService = to.group === "" && to.kind === "Service";
-      if (!isService && !(to.group === "agentgateway.dev" && to.kind === "AgentgatewayBackend")) continue;
+      if (!LOOKED_UP.has(`${to.group}/${to.kind}`)) continue;
       const shown = `backendRef ${to.kind} ${to.namespace}/${to.name}`;
       const read = probe(() => {
         if (!agwBackendAllowed({ group: GATEWAY_GROUP, kind, namespace }, to, g.resources)) {
           return `${shown} is in another namespace, and no ReferenceGrant in ${to.namespace} lets ${kind}s of ${namespace} reference it, so agentgateway v1.4.1 refuses the reference (ResolvedRefs False, RefNotPermitted); the route keeps that backend's weight and the proxy answers each request it sends there with a 500, so that share of its traffic fails; add the ReferenceGrant in the backend's namespace or route to an object of the route's own`;
         }
-        const missing = isService ? unrenderedService(g.resources, to.namespace, to.name) : undefined;
-        return missing && `${shown} names a Service the cluster does not have (${missing}), so agentgateway v1.4.1 finds no backend for it (ResolvedRefs False, BackendNotFound); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; render the Service, or correct the name (a Service made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`;
+        const missing = unrenderedBackend(g.resources, to);
+        const an = to.kind === "Service" ? "a" : "an";
+        return missing && `${shown} names ${an} ${to.kind} the cluster does not have (${missing}), so agentgateway v1.4.1 finds no backend for it (ResolvedRefs False, BackendNotFound); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`;
       });
-      if (!read.known) pending.push(`the ReferenceGrants of ${to.namespace}, and its Namespace, Services, Gateways and Helm releases on cluster ${cluster}, which decide whether agentgateway resolves ${kind} ${namespace}/${name}'s ${shown}`);
+      if (!read.known) pending.push(`the ReferenceGrants of ${to.namespace}, and its Namespace, ${to.kind}s, Gateways and Helm releases on cluster ${cluster}, which decide whether agentgateway resolves ${kind} ${namespace}/${name}'s ${shown}`);
       else if (read.value) found.add(read.value);
     }
     for (const why of found) report(`${kind} ${namespace}/${name} on cluster ${cluster}, on an agentgateway Gateway: ${why}`, r.urn);

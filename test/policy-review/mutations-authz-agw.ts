@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) or, on an open TCP listener, to a Service outside the agents namespace, and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the MCP route sent to an AgentgatewayBackend the stack does not render, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) or, on an open TCP listener, to a Service outside the agents namespace, and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike, unconfiguredAgent } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -211,6 +211,17 @@ export const authzAgentgatewayMutations: Mutation[] = [
         o.spec.targetRefs = o.spec.targetRefs?.map((t: any) => ({ ...t, sectionName: listener }));
       });
     },
+  },
+  {
+    // agentgateway v1.4.1 DefaultRouteBackend: no such AgentgatewayBackend on the cluster, BackendNotFound; the backend keeps its weight and answers 500.
+    name: "the MCP route's backendRef naming an AgentgatewayBackend the stack does not render in the tools namespace it creates (the MCP backend misspelt)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => b.kind === "AgentgatewayBackend")),
+        (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => b.kind === "AgentgatewayBackend").name += "-misspelt"),
+      ),
   },
   {
     name: "the MCP gateway's agentgateway authorization removed",

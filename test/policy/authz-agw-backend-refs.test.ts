@@ -99,3 +99,35 @@ test("agent-call-graph: an agent or MCP route's backendRef to a Service the stac
   assert.deepEqual(preview.violations, []);
   assert.match(preview.unknown.join("\n"), /Services, Gateways and Helm releases on cluster a, which decide whether agentgateway resolves HTTPRoute agents\/research-agent's backendRef Service agents\/research-agent-v2/);
 });
+
+test("agent-call-graph: an agent or MCP route's backendRef to an AgentgatewayBackend the stack does not render, in a namespace it creates, is BackendNotFound to agentgateway", async () => {
+  // agentgateway v1.4.1 plugins/reference_indexes.go DefaultRouteBackend looks an AgentgatewayBackend up among the cluster's: none, BackendNotFound.
+  const ns = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } });
+  const v1 = on("kubernetes:core/v1:Service", "agents-svc-v1", { metadata: { name: "research-agent-v1", namespace: "agents" }, spec: { ports: [{ port: 8080 }] } });
+  const backend = (namespace: string, name: unknown) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `${namespace}-agbe-${String(name)}`, { metadata: { name, namespace }, spec: { a2a: { host: "research-agent-v2.agents.svc.cluster.local", port: 8080 } } });
+  const toBackend = (namespace?: string) => ({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "research-v2", ...(namespace ? { namespace } : {}) });
+  const missing = await run(ns("agents"), v1, route(toBackend()));
+  assert.equal(missing.length, 1, missing.join("\n"));
+  assert.match(
+    missing[0],
+    /^HTTPRoute agents\/research-agent on cluster a, on an agentgateway Gateway: backendRef AgentgatewayBackend agents\/research-v2 names an AgentgatewayBackend the cluster does not have \(the stack creates namespace agents there but renders no AgentgatewayBackend research-v2 in it \(nor a Helm release that would\)\), so agentgateway v1\.4\.1 finds no backend for it \(ResolvedRefs False, BackendNotFound\); the route keeps that backend's weight/,
+  );
+  // Rendered (or left unnamed by the stack); a namespace the stack does not create; a Helm release there: not judged.
+  const release = on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: "agents", values: {} });
+  for (const [what, extra] of [
+    ["rendered", [ns("agents"), v1, backend("agents", "research-v2")]],
+    ["named by the stack's Pulumi name only", [ns("agents"), v1, backend("agents", undefined)]],
+    ["namespace not created by the stack", [v1]],
+    ["a Helm release in the namespace", [ns("agents"), v1, release]],
+  ] as const) {
+    assert.deepEqual(await run(...extra, route(toBackend())), [], what);
+  }
+  // Another namespace: ungranted, RefNotPermitted alone (the grant is checked first); granted, BackendNotFound.
+  const refused = await run(ns("agents"), ns("canary"), v1, route(toBackend("canary")));
+  assert.equal(refused.length, 1, refused.join("\n"));
+  assert.match(refused[0], /RefNotPermitted/);
+  const granted = await run(ns("agents"), ns("canary"), v1, route(toBackend("canary")), grant({ group: "agentgateway.dev", kind: "AgentgatewayBackend" }));
+  assert.equal(granted.length, 1, granted.join("\n"));
+  assert.match(granted[0], /backendRef AgentgatewayBackend canary\/research-v2 names an AgentgatewayBackend the cluster does not have .*BackendNotFound/);
+  assert.deepEqual(await run(ns("agents"), ns("canary"), v1, route(toBackend("canary")), grant({ group: "agentgateway.dev", kind: "AgentgatewayBackend" }), backend("canary", "research-v2")), []);
+});
