@@ -28,7 +28,7 @@ import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets
 import { parentRefsTo } from "./agw-route-bindings";
 import { hostBackendService } from "./mcp-targets";
 import { POOL_GROUP } from "./token-limits";
-import { agwRefAllowed } from "./agw-backend-refs";
+import { agwRefAllowed, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { agwWatchesPools } from "./agentgateway-pools";
 
 const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", "AgentgatewayPolicy");
@@ -136,7 +136,8 @@ interface StreamRoute {
  * it is (proxy/tcpproxy.rs build_backend_call, SimpleBackend::Opaque), under the gateway's own
  * identity; an mcp, ai or dynamicForwardProxy backend it refuses (types/agent.rs SimpleBackend
  * try_from: InvalidBackendType), an aws one reaches AWS, another kind is refused by the controller,
- * and so is one into another namespace no ReferenceGrant opens (agw-backend-refs.ts agwRefAllowed).
+ * and so is one into another namespace no ReferenceGrant opens (agw-backend-refs.ts agwRefAllowed);
+ * a Service the cluster does not have (BackendNotFound: unrenderedBackend) reaches nothing.
  */
 /** The namespaces a stream route is judged for: one (its Services), or every one but `except`. */
 export type StreamTarget = string | { except: string };
@@ -149,7 +150,8 @@ function reachedIn(r: PolicyResource, target: StreamTarget, resources: PolicyRes
     // A reference agentgateway refuses (RefNotPermitted, agw-backend-refs.ts) reaches nothing: reportUnresolvedAgentRoutes names it.
     if (!agwRefAllowed(r, b, resources)) return [];
     const at = b?.namespace ?? ns;
-    if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return inTarget(target, at) ? [`Service ${at}/${b.name}`] : [];
+    // One the cluster does not have (BackendNotFound, agw-backend-refs.ts unrenderedBackend) reaches nothing either: reportUnresolvedAgentRoutes names it.
+    if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return inTarget(target, at) && !unrenderedBackend(resources, backendRefTarget(r, b)) ? [`Service ${at}/${b.name}`] : [];
     if (b?.group === POOL_GROUP && b.kind === "InferencePool") return inTarget(target, at) && agwWatchesPools(resources) ? [`InferencePool ${at}/${b.name} (its pods, past its endpoint picker)`] : [];
     if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
     const host = hostBackendService(resources, at, b.name);

@@ -186,3 +186,22 @@ test("agent-call-graph: a stream route's backendRef into the tools namespace tha
   // No grant opens an InferencePool to an agentgateway route (DefaultReferenceTypes): never a path from another namespace.
   assert.deepEqual(await runOpen(from({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool", namespace: "tools" }), grant), []);
 });
+
+test("agent-call-graph: a stream route to a Service the cluster does not have reaches no tool or agent: it is reported broken, not a path", async () => {
+  // agentgateway v1.4.1 DefaultRouteBackend: no such Service, BackendNotFound, the backend has no destination; before, the route still counted as reaching it.
+  const ns = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } });
+  const missing = await run(ns("tools"), tcp);
+  assert.ok(!missing.some((m) => /sends connections to/.test(m)), missing.join("\n"));
+  assert.ok(missing.some((m) => /^TCPRoute tools\/raw on cluster a, on an agentgateway Gateway: backendRef Service tools\/calculator names a Service the cluster does not have/.test(m)), missing.join("\n"));
+  // Rendered, it is a path again.
+  const calculator = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools" }, spec: { ports: [{ port: 8080 }] } });
+  assert.match((await run(ns("tools"), calculator, tcp)).join("\n"), /only agents may call tools: TCPRoute tools\/raw on Gateway tools\/mcp-gateway listener raw sends connections to Service tools\/calculator/);
+  // On the public agent gateway, one to a missing Service outside the agents namespace skips no JWT to anything.
+  const listenersOpen = [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Terminate" }, allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "TCPRoute" }] } }];
+  const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners: listenersOpen } });
+  const toRouter = stream("TCPRoute", "inference", { name: "agent-gateway", namespace: "agents" }, "body-based-router");
+  const jwt = on(AGP, "agents-agpol-jwt", { metadata: { name: "jwt", namespace: "agents" }, spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway" }], traffic: { jwtAuthentication: { mode: "Strict", providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } } } });
+  const viaJwt = (await runStack(agentCallGraph, [mcp, httpRoute, callers, agentGw, jwt, ns("inference"), toRouter])).violations.map((v) => v.message);
+  assert.equal(viaJwt.length, 1, viaJwt.join("\n"));
+  assert.match(viaJwt[0], /^TCPRoute inference\/raw on cluster a, on an agentgateway Gateway: backendRef Service inference\/body-based-router names a Service the cluster does not have/);
+});
