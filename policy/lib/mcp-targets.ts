@@ -25,9 +25,9 @@ import type { PolicyResource } from "@pulumi/policy";
 import { selects, type Graph } from "./call-graph";
 import { parentRefsTo, servedByGateways } from "./agw-route-bindings";
 import { isIP } from "net";
-import { isKind, kindName, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
-import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
-import { agwBackendAllowed, agwRefAllowed } from "./agw-backend-refs";
+import { isKind, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
+import { gatewayResource, isRoute } from "./gateways";
+import { agwRefAllowed, backendRefTarget } from "./agw-backend-refs";
 import { listenersServing } from "./listener-routes";
 import { andTri, list, probe, someTri } from "./values";
 import { POOL_GROUP } from "./token-limits";
@@ -264,7 +264,9 @@ function poolServices(g: Graph, ns: string, name: string): string[] {
  * reach tool Services as plain HTTP: a Service, an InferencePool of tool pods (poolServices), an
  * AgentgatewayBackend whose `static` or `a2a` host names one (in the route's namespace, or another
  * one agentgateway resolves it in: agw-backend-refs.ts), or a `dynamicForwardProxy` one (every
- * tool). agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp` backend (a Service's MCP appProtocol counts
+ * tool), each read by its group and kind as agentgateway normalizes them (translator/conversion.go
+ * NormalizeReference: an unset group is the core group, so an AgentgatewayBackend without its group
+ * is InvalidKind and reaches nothing). agentgateway v1.4.1 gives MCP handling, and so `backend.mcp.authorization`, only to an `mcp` backend (a Service's MCP appProtocol counts
  * only under a selector target, controller syncer/backend/mcp.go), so any caller of the gateway
  * reaches those tools through such a route.
  * Undefined (and `pending` told why) while a route or backend cannot be read in this preview.
@@ -281,16 +283,17 @@ export function plainToolRoutes(g: Graph, cluster: string, pending: string[]): P
       if (!served) return undefined;
       const reached = new Set<string>();
       for (const b of list(r.props.spec?.rules as Record<string, any>[]).flatMap((rule) => list(rule?.backendRefs as Record<string, any>[]))) {
-        const ns = b?.namespace ?? m.namespace;
-        if ((b?.kind ?? "Service") === "Service" && ["", "core", undefined].includes(b?.group)) {
-          // One agentgateway refuses (RefNotPermitted) reaches nothing: reportUnresolvedAgentRoutes names it.
-          if (ns === tools && agwRefAllowed(r, b, g.resources)) reached.add(String(b.name));
-        } else if (b?.group === POOL_GROUP && b.kind === "InferencePool") {
-          const allowed = agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(r.type), namespace: m.namespace }, { group: POOL_GROUP, kind: "InferencePool", namespace: ns, name: String(b.name) }, g.resources);
-          if (allowed && ns === tools) poolServices(g, ns, String(b.name)).forEach((svc) => reached.add(svc));
-        } else if (b?.kind === "AgentgatewayBackend" && agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(r.type), namespace: m.namespace }, { group: "agentgateway.dev", kind: "AgentgatewayBackend", namespace: ns, name: String(b.name) }, g.resources)) {
-          const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === ns && meta(x.props).name === b.name);
-          const key = hostBackendService(g.resources, ns, b.name)?.service;
+        // Its group and kind as agentgateway normalizes them: another group (an unset one is the core group) is InvalidKind, no destination.
+        const to = backendRefTarget(r, b);
+        const ref = `${to.group}/${to.kind}`;
+        const viaBackend = ref === "agentgateway.dev/AgentgatewayBackend";
+        // A Service or pool is a tool's only in the tools namespace; one agentgateway refuses (RefNotPermitted) reaches nothing: reportUnresolvedAgentRoutes names it.
+        if ((!viaBackend && to.namespace !== tools) || !agwRefAllowed(r, b, g.resources)) continue;
+        if (ref === "/Service") reached.add(to.name);
+        else if (ref === `${POOL_GROUP}/InferencePool`) poolServices(g, to.namespace, to.name).forEach((svc) => reached.add(svc));
+        else if (viaBackend) {
+          const be = g.resources.find((x) => isKind(x.type, "agentgateway.dev", "AgentgatewayBackend") && meta(x.props).namespace === to.namespace && meta(x.props).name === to.name);
+          const key = hostBackendService(g.resources, to.namespace, to.name)?.service;
           if (key?.startsWith(`${tools}/`)) reached.add(key.slice(tools.length + 1));
           // It dials whatever host the request names (CRD: "can send requests to arbitrary destinations"): every tool.
           if (be?.props.spec?.dynamicForwardProxy) g.services.filter((svc) => svc.namespace === tools).forEach((svc) => reached.add(svc.name));

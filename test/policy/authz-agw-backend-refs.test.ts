@@ -8,6 +8,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { defaults, graphOf } from "../../policy/lib/call-graph";
+import { plainToolRoutes } from "../../policy/lib/mcp-targets";
 import { runStack, UNKNOWN } from "../support/policy";
 import { gw, on } from "./authz-support";
 
@@ -130,4 +132,25 @@ test("agent-call-graph: an agent or MCP route's backendRef to an AgentgatewayBac
   assert.equal(granted.length, 1, granted.join("\n"));
   assert.match(granted[0], /backendRef AgentgatewayBackend canary\/research-v2 names an AgentgatewayBackend the cluster does not have .*BackendNotFound/);
   assert.deepEqual(await run(ns("agents"), ns("canary"), v1, route(toBackend("canary")), grant({ group: "agentgateway.dev", kind: "AgentgatewayBackend" }), backend("canary", "research-v2")), []);
+});
+
+test("plainToolRoutes: an MCP gateway route reaches a tool only through a backendRef agentgateway resolves, its group and kind normalized as agentgateway reads them", async () => {
+  // agentgateway v1.4.1 translator/conversion.go NormalizeReference: an unset group is the core group, whatever the kind; plugins/reference_indexes.go
+  // DefaultRouteBackend knows only core Services, inference.networking.k8s.io InferencePools and agentgateway.dev AgentgatewayBackends (InvalidKind otherwise).
+  const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const lookup = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-lookup", { metadata: { name: "lookup", namespace: "tools" }, spec: { static: { host: "ticket-lookup.tools.svc.cluster.local", port: 8000 } } });
+  const toRef = (backendRef: Record<string, unknown>) =>
+    on(`kubernetes:${GW}/v1:HTTPRoute`, "tools-route-direct", { metadata: { name: "direct", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ port: 8000, ...backendRef }] }] } });
+  const reached = (...extra: ReturnType<typeof on>[]) => {
+    const pending: string[] = [];
+    const routes = plainToolRoutes(graphOf([mcp, lookup, ...extra], defaults), "a", pending);
+    assert.deepEqual(pending, []);
+    return routes!.flatMap((r) => [...r.tools]);
+  };
+  assert.deepEqual(reached(toRef({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "lookup" })), ["ticket-lookup"]);
+  assert.deepEqual(reached(toRef({ name: "calculator" })), ["calculator"]);
+  assert.deepEqual(reached(toRef({ group: "", kind: "Service", name: "calculator" })), ["calculator"]);
+  // An AgentgatewayBackend without its group, or a Service in a group named `core`: InvalidKind, no destination, no tool.
+  assert.deepEqual(reached(toRef({ kind: "AgentgatewayBackend", name: "lookup" })), []);
+  assert.deepEqual(reached(toRef({ group: "core", kind: "Service", name: "calculator" })), []);
 });
