@@ -187,6 +187,19 @@ test("agent-call-graph: a stream route's backendRef into the tools namespace tha
   assert.deepEqual(await runOpen(from({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool", namespace: "tools" }), grant), []);
 });
 
+/** The public agent gateway (a Strict JWT on it) with a TLS listener open to TCPRoutes of every namespace, and one from inference to its body-based router. */
+const publicAgentGateway = [
+  mcp,
+  httpRoute,
+  callers,
+  on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", {
+    metadata: { name: "agent-gateway", namespace: "agents" },
+    spec: { gatewayClassName: "agentgateway", listeners: [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Terminate" }, allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "TCPRoute" }] } }] },
+  }),
+  on(AGP, "agents-agpol-jwt", { metadata: { name: "jwt", namespace: "agents" }, spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway" }], traffic: { jwtAuthentication: { mode: "Strict", providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } } } }),
+];
+const toRouter = stream("TCPRoute", "inference", { name: "agent-gateway", namespace: "agents" }, "body-based-router");
+
 test("agent-call-graph: a stream route to a Service the cluster does not have reaches no tool or agent: it is reported broken, not a path", async () => {
   // agentgateway v1.4.1 DefaultRouteBackend: no such Service, BackendNotFound, the backend has no destination; before, the route still counted as reaching it.
   const ns = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } });
@@ -197,11 +210,25 @@ test("agent-call-graph: a stream route to a Service the cluster does not have re
   const calculator = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools" }, spec: { ports: [{ port: 8080 }] } });
   assert.match((await run(ns("tools"), calculator, tcp)).join("\n"), /only agents may call tools: TCPRoute tools\/raw on Gateway tools\/mcp-gateway listener raw sends connections to Service tools\/calculator/);
   // On the public agent gateway, one to a missing Service outside the agents namespace skips no JWT to anything.
-  const listenersOpen = [{ name: "tls", port: 8443, protocol: "TLS", tls: { mode: "Terminate" }, allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "TCPRoute" }] } }];
-  const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners: listenersOpen } });
-  const toRouter = stream("TCPRoute", "inference", { name: "agent-gateway", namespace: "agents" }, "body-based-router");
-  const jwt = on(AGP, "agents-agpol-jwt", { metadata: { name: "jwt", namespace: "agents" }, spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway" }], traffic: { jwtAuthentication: { mode: "Strict", providers: [{ issuer: "https://idp", audiences: ["agents"], jwks: { inline: "{}" } }] } } } });
-  const viaJwt = (await runStack(agentCallGraph, [mcp, httpRoute, callers, agentGw, jwt, ns("inference"), toRouter])).violations.map((v) => v.message);
+  const viaJwt = (await runStack(agentCallGraph, [...publicAgentGateway, ns("inference"), toRouter])).violations.map((v) => v.message);
   assert.equal(viaJwt.length, 1, viaJwt.join("\n"));
   assert.match(viaJwt[0], /^TCPRoute inference\/raw on cluster a, on an agentgateway Gateway: backendRef Service inference\/body-based-router names a Service the cluster does not have/);
+});
+
+test("agent-call-graph: a frontend.networkAuthorization pinned to the agents' callers guards a public agent gateway's stream route; one admitting another identity does not", async () => {
+  // agentgateway v1.4.1 proxy/tcpproxy.rs runs only the listener's networkAuthorization (agent-jwt.ts, streamRouteProblem).
+  const review = async (config: Record<string, unknown>, ...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...publicAgentGateway, toRouter, ...extra], config)).violations.map((v) => v.message);
+  const identity = (ns: string, sa: string) => `source.identity.namespace == "${ns}" && source.identity.serviceAccount == "${sa}"`;
+  const onListener = (expr: string) => policy("agents", "net", { kind: "Gateway", name: "agent-gateway", sectionName: "tls" }, "frontend", expr);
+  const open = await review({});
+  assert.equal(open.length, 1, open.join("\n"));
+  assert.match(open[0], /reachable from outside the cluster.*TCPRoute inference\/raw on Gateway agents\/agent-gateway listener tls sends connections to Service inference\/body-based-router/);
+  // The agents admit only the agent gateway's proxy: pinned to it, the listener is closed.
+  assert.deepEqual(await review({}, onListener(identity("agents", "agent-gateway"))), []);
+  // Another identity is no caller of the agents: the route stays open, and the message names the expression.
+  const other = await review({}, onListener(identity("batch", "runner")));
+  assert.equal(other.length, 1, other.join("\n"));
+  assert.match(other[0], /AgentgatewayPolicy agents\/net frontend\.networkAuthorization allows "source\.identity\.namespace == \\"batch\\"/);
+  // Listed in extraCallers for the agents, that identity is one of their callers: closed.
+  assert.deepEqual(await review({ extraCallers: { agents: ["batch/runner"] } }, onListener(identity("batch", "runner"))), []);
 });
