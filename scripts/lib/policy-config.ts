@@ -7,7 +7,7 @@
  */
 import Ajv from "ajv";
 import { readPolicyConfigDocument } from "./policy-config-file";
-import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./policy-pack";
+import type { AnalyzerInfo, EnforcementLevel, PolicyConfig } from "./analyzer-types";
 import { closestName as closest } from "../../infra/closest";
 
 const levels: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];

@@ -19,72 +19,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { packEntry } from "./pack-build";
 import { cpuSeconds, statusKb } from "./proc";
-
-export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
-
-const levelNames: Record<number, EnforcementLevel> = {
-  [pb.EnforcementLevel.ADVISORY]: "advisory",
-  [pb.EnforcementLevel.MANDATORY]: "mandatory",
-  [pb.EnforcementLevel.DISABLED]: "disabled",
-  [pb.EnforcementLevel.REMEDIATE]: "remediate",
-};
-const levelNumbers = Object.fromEntries(Object.entries(levelNames).map(([n, l]) => [l, Number(n)])) as Record<EnforcementLevel, number>;
-
-export function levelName(n: number): EnforcementLevel {
-  const level = levelNames[n];
-  if (!level) throw new Error(`unknown enforcement level ${n}`);
-  return level;
-}
-
-export interface PolicyInfo {
-  name: string;
-  description: string;
-  enforcementLevel: EnforcementLevel;
-  type: "resource" | "stack" | "unknown";
-  configSchema?: { properties: Record<string, Record<string, unknown>>; required: string[] };
-}
-
-export interface AnalyzerInfo {
-  name: string;
-  version: string;
-  policies: PolicyInfo[];
-  initialConfig: Record<string, PolicyConfig>;
-}
-
-/** One policy's effective config as `Configure` sends it. */
-export interface PolicyConfig {
-  enforcementLevel?: EnforcementLevel;
-  properties?: Record<string, unknown>;
-}
-
-export interface Diagnostic {
-  policyName: string;
-  policyPackName: string;
-  policyPackVersion: string;
-  description: string;
-  message: string;
-  enforcementLevel: EnforcementLevel;
-  urn: string;
-}
-
-export interface AnalyzeResult {
-  diagnostics: Diagnostic[];
-  notApplicable: { policyName: string; reason: string }[];
-}
-
-export interface PackUsage {
-  cpuSeconds: number;
-  peakRssMb: number;
-}
-
-export interface StackIdentity {
-  stack: string;
-  project: string;
-  organization?: string;
-  /** Stack config as the engine passes it to the pack (`PULUMI_CONFIG`, `ConfigureStack`). */
-  config?: Record<string, string>;
-  tags?: Record<string, string>;
-}
+import { levelName, levelNumbers, toResult, type AnalyzeResult, type AnalyzerInfo, type PackUsage, type PolicyConfig, type PolicyInfo, type StackIdentity } from "./analyzer-types";
 
 function call<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
   return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
@@ -291,19 +226,4 @@ export class PolicyPackProcess {
     this.child.kill("SIGKILL");
     await exited;
   }
-}
-
-function toResult(res: pb.AnalyzeResponse): AnalyzeResult {
-  return {
-    diagnostics: res.getDiagnosticsList().map((d) => ({
-      policyName: d.getPolicyname(),
-      policyPackName: d.getPolicypackname(),
-      policyPackVersion: d.getPolicypackversion(),
-      description: d.getDescription(),
-      message: d.getMessage(),
-      enforcementLevel: levelName(d.getEnforcementlevel()),
-      urn: d.getUrn(),
-    })),
-    notApplicable: res.getNotApplicableList().map((n) => ({ policyName: n.getPolicyName(), reason: n.getReason() })),
-  };
 }

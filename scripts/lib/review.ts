@@ -9,7 +9,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DeploymentExport } from "./engine";
-import { PolicyPackProcess, EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./policy-pack";
+import { PolicyPackProcess } from "./policy-pack";
+import type { EnforcementLevel, PolicyConfig, Diagnostic, AnalyzerInfo } from "./analyzer-types";
 import { ineffectiveExtraCallers, reconcilePolicyConfig, undeclaredPolicyProperties, unknownPolicyNames, unopenedEnvironments } from "./policy-config";
 import { RequestBuilder, ExportedDeployment, ExportedResource, sidesDisagree, stackOfUrn } from "./review-wire";
 import { FailedCall, packCallError } from "./review-errors";

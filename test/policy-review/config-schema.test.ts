@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { policies } from "../../policy/policies";
 import { ineffectiveExtraCallers, parsePolicyConfig, reconcilePolicyConfig } from "../../scripts/lib/policy-config";
-import type { AnalyzerInfo } from "../../scripts/lib/policy-pack";
+import type { AnalyzerInfo } from "../../scripts/lib/analyzer-types";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
 
