@@ -2,67 +2,20 @@
  * The offline review harness against a small fixture pack (test/policy-review/fixture-pack): the
  * engine protocol parts that the platform pack relies on — schema defaults sent by Configure,
  * overrides and `all`, secrets from `pulumi stack export` files, providers, stack policies — and
- * the CLI's exit codes. One pack process serves every review of this file.
+ * config files read as the CLI reads them. One pack process serves every review of this file; the
+ * CLI's exit codes over the same fixture are in harness-cli.test.ts.
  */
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { reviewWithPack, startPack, PolicyReport } from "../../scripts/lib/review";
 import { parsePolicyConfig, reconcilePolicyConfig, loadPolicyConfigFile, mergePolicyConfig, policyConfigDocument, policyConfigFromStack, undeclaredPolicyProperties, unknownPolicyNames } from "../../scripts/lib/policy-config";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
-import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG, ExportedDeployment } from "../../scripts/lib/review-wire";
+import { RequestBuilder, UNKNOWN, SIG_KEY, SECRET_SIG } from "../../scripts/lib/review-wire";
 import type { PolicyPackProcess } from "../../scripts/lib/policy-pack";
 import { tempDir } from "../support/tmp";
-
-const packDir = path.join(__dirname, "fixture-pack");
-const repoRoot = path.resolve(__dirname, "..", "..");
-const prefix = "urn:pulumi:staging::shop";
-const providerUrn = `${prefix}::pulumi:providers:kubernetes::k8s`;
-
-/** A `pulumi stack export` as the CLI writes it: encrypted and `--show-secrets` plaintext secrets. */
-function stackExport(opts: { tokenSecret?: "ciphertext" | "plaintext"; dropProvider?: boolean; unlabelled?: boolean } = {}): ExportedDeployment {
-  const secret =
-    opts.tokenSecret === "plaintext"
-      ? { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify({ token: "s3cr3t-token-value" }) }
-      : { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:Zm9vYmFy:cGFzc3BocmFzZQ==" };
-  const ns = {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: "apps", labels: opts.unlabelled ? {} : { "app.kubernetes.io/part-of": "shop" } },
-  };
-  const secretObj = { apiVersion: "v1", kind: "Secret", metadata: { name: "api", namespace: "apps" }, stringData: secret };
-  return {
-    version: 3,
-    deployment: {
-      manifest: { time: "2026-11-01T10:00:00Z", magic: "abc", version: "v3.200.0" },
-      secrets_providers: { type: "passphrase", state: { salt: "v1:abc" } },
-      resources: [
-        { urn: `${prefix}::pulumi:pulumi:Stack::shop-staging`, custom: false, type: "pulumi:pulumi:Stack", outputs: {} },
-        {
-          urn: providerUrn, custom: true, id: "prov-id", type: "pulumi:providers:kubernetes",
-          inputs: { kubeconfig: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:a2Vr" }, __internal: "x" },
-          outputs: { kubeconfig: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:a2Vr" } },
-          parent: `${prefix}::pulumi:pulumi:Stack::shop-staging`,
-        },
-        {
-          urn: `${prefix}::kubernetes:core/v1:Namespace::apps`, custom: true, id: "apps", type: "kubernetes:core/v1:Namespace",
-          inputs: ns, outputs: { ...ns, __initialApiVersion: "v1" }, parent: `${prefix}::pulumi:pulumi:Stack::shop-staging`,
-          ...(opts.dropProvider ? {} : { provider: `${providerUrn}::prov-id` }), dependencies: [], protect: true,
-        },
-        {
-          urn: `${prefix}::kubernetes:core/v1:Secret::api`, custom: true, id: "apps/api", type: "kubernetes:core/v1:Secret",
-          inputs: secretObj, outputs: secretObj, parent: `${prefix}::pulumi:pulumi:Stack::shop-staging`,
-          provider: `${providerUrn}::prov-id`, dependencies: [`${prefix}::kubernetes:core/v1:Namespace::apps`],
-          propertyDependencies: { metadata: [`${prefix}::kubernetes:core/v1:Namespace::apps`] },
-        },
-        // Pending deletion: the engine does not analyze it.
-        { urn: `${prefix}::kubernetes:core/v1:Namespace::old`, custom: true, type: "kubernetes:core/v1:Namespace", delete: true, inputs: { metadata: { name: "old" } } },
-      ],
-    },
-  };
-}
+import { packDir, prefix, stackExport } from "../support/review-fixture";
 
 let pack: PolicyPackProcess;
 before(async () => {
@@ -181,117 +134,12 @@ test("config files are read as pulumi preview --policy-pack-config reads them (G
   assert.throws(() => configure({ "stack-has-namespaces": { minimum: -1 }, "secret-token-length": { minLength: "8" } }), /\n  secret-token-length\.minLength: must be number \(is "8"\)\n  stack-has-namespaces\.minimum: must be >= 0 \(is -1\)/);
 });
 
-test("CLI: a --config pulumi preview would refuse exits 2 naming the file, the policy and the property, with no stack trace", () => {
-  const dir = tempDir("review-cli-config-");
-  const state = path.join(dir, "state.json");
-  fs.writeFileSync(state, JSON.stringify(stackExport()));
-  const config = path.join(dir, "cfg.json");
-  fs.writeFileSync(config, JSON.stringify({ "stack-has-namespaces": { minimum: 1.5 } }));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--config", config, "--pack", packDir, "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
-  assert.equal(res.status, 2, res.stdout + res.stderr);
-  assert.match(res.stderr, /policy review failed: policy config .*cfg\.json is invalid for policy pack review-fixture:\n  stack-has-namespaces\.minimum: must be integer \(is 1\.5\)/);
-  assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
-});
-
 test("wire form: internal keys dropped, plaintext secrets decoded, ciphertext unknown", () => {
   const inputs = { a: 1, __inputs: {}, s: { [SIG_KEY]: SECRET_SIG, plaintext: '"x"' }, c: { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x" } };
   const builder = new RequestBuilder({ version: 3, deployment: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R", inputs }] } });
   const wired = pb.AnalyzeRequest.deserializeBinary(builder.analyzeRequest(builder.resources[0])).getProperties()!.toJavaScript();
   assert.deepEqual(wired, { a: 1, s: { [SIG_KEY]: SECRET_SIG, value: "x" }, c: { [SIG_KEY]: SECRET_SIG, value: UNKNOWN } });
   assert.equal(builder.stats.undecryptableSecrets, 1);
-});
-
-test("CLI: report grouped by policy, JSON written, exit 1 on a mandatory violation", () => {
-  const dir = tempDir("review-cli-");
-  const run = (doc: ExportedDeployment, extra: string[] = []) => {
-    const state = path.join(dir, "state.json");
-    fs.writeFileSync(state, JSON.stringify(doc));
-    const out = path.join(dir, "policy.json");
-    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", out, ...extra], {
-      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-    });
-    return { code: res.status, stdout: res.stdout, stderr: res.stderr, json: fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, "utf8")) : undefined };
-  };
-  const bad = run(stackExport({ tokenSecret: "plaintext", dropProvider: true }));
-  assert.equal(bad.code, 1, bad.stderr);
-  assert.match(bad.stdout, /✗ mandatory explicit-provider \(1 violation\)\n\s+Kubernetes resources name an explicit provider\.\n\s+• kubernetes:core\/v1:Namespace apps\n\s+no explicit kubernetes provider/);
-  assert.equal(bad.json.summary.mandatory, 1);
-  // --config takes the same YAML/JSON as --policy-pack-config (parsed by loadPolicyConfigFile).
-  const configFile = path.join(dir, "cfg.yaml");
-  fs.writeFileSync(configFile, "explicit-provider: advisory\n");
-  assert.deepEqual(loadPolicyConfigFile(configFile), { "explicit-provider": { enforcementLevel: "advisory" } });
-});
-
-test("CLI: a state file that is missing, not JSON or not an export exits 2 naming the file", () => {
-  const dir = tempDir("review-cli-bad-");
-  const cases: [string, string | undefined, RegExp][] = [
-    ["missing.json", undefined, /missing\.json: no such file/],
-    ["garbage.json", "not json", /garbage\.json: not valid JSON/],
-    ["other.json", '{"a":1}', /other\.json: not a deployment export/],
-    // A state backend's checkpoint (.pulumi/stacks/<project>/<stack>.json) read as an empty stack passed every policy.
-    [
-      "checkpoint.json",
-      JSON.stringify({ version: 3, checkpoint: { stack: "organization/p/s", latest: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R" }] } } }),
-      /checkpoint\.json: a state backend's checkpoint, not a deployment export: its resources are under checkpoint\.latest/,
-    ],
-    ["versioned.json", '{"version":3,"name":"x"}', /versioned\.json: not a deployment export: it has no "deployment" \(it holds "name"/],
-    ["a-directory", undefined, /a-directory is a directory \(--state takes a deployment export/],
-    ["v5.json", '{"version":5,"deployment":{"resources":[]}}', /v5\.json: deployment export version 5 is newer than this review reads \(1 to 4/],
-    ["v3-string.json", '{"version":"3","deployment":{"resources":[]}}', /v3-string\.json: deployment export version "3"; the version is a number, 1 to 4/],
-    ["v4-feature.json", '{"version":4,"features":["teleport"],"deployment":{"resources":[]}}', /v4-feature\.json: this deployment needs support for features the review does not know: teleport/],
-    ["bad-urn.json", '{"version":3,"deployment":{"resources":[{"urn":"r1","type":"test:index:R"}]}}', /bad-urn\.json: deployment\.resources\[0\] has an invalid urn "r1"/],
-    ["no-type.json", `{"version":3,"deployment":{"resources":[{"urn":"${prefix}::test:index:R::r"}]}}`, /no-type\.json: deployment\.resources\[0\] \(.*\) has no type/],
-    [
-      "bad-sig.json",
-      JSON.stringify({ version: 3, deployment: { resources: [{ urn: `${prefix}::test:index:R::r`, type: "test:index:R", inputs: { x: { [SIG_KEY]: "deadbeef" } } }] } }),
-      /test:index:R::r inputs: unrecognized signature "deadbeef"/,
-    ],
-  ];
-  for (const [name, content, expected] of cases) {
-    const file = path.join(dir, name);
-    if (content !== undefined) fs.writeFileSync(file, content);
-    else if (name === "a-directory") fs.mkdirSync(file);
-    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", packDir], {
-      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-    });
-    assert.equal(res.status, 2, `${name}: ${res.stdout}${res.stderr}`);
-    assert.match(res.stderr, expected);
-  }
-});
-
-test("CLI: unknown options, a missing value or a directory as --config exit 2 with a usage line, not 1 (which means violations)", () => {
-  const state = path.join(tempDir("review-cli-args-"), "empty.json");
-  fs.writeFileSync(state, JSON.stringify({ version: 3, deployment: {} }));
-  const cases: [string[], RegExp][] = [
-    [["--bogus"], /Unknown option '--bogus'[\s\S]*usage: npm run policy/],
-    [["--state"], /--state[\s\S]*usage:/],
-    [["--state", state, "extra"], /Unexpected argument 'extra'/],
-    [["--state", state, "--config", path.dirname(state)], /is a directory, not a file/],
-    // An empty value (an unset shell variable) was read as no --config: the pack's defaults applied.
-    [["--state", state, "--config", ""], /option '--config' needs a value, got an empty string[\s\S]*usage: npm run policy/],
-  ];
-  for (const [args, expected] of cases) {
-    const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), ...args, "--pack", packDir], {
-      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-    });
-    assert.equal(res.status, 2, `${args.join(" ")}: ${res.stdout}${res.stderr}`);
-    assert.match(res.stderr, expected);
-    assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
-  }
-});
-
-test("CLI: an empty stack's export (no resources key, as `pulumi stack export` writes it) reviews clean", () => {
-  const file = path.join(tempDir("review-cli-empty-"), "empty.json");
-  fs.writeFileSync(file, JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-01-01T00:00:00Z", magic: "x", version: "v3.249.0" }, secrets_providers: { type: "passphrase" } } }));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--pack", packDir, "--json"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
-  assert.equal(res.status, 0, res.stderr);
-  assert.equal(JSON.parse(res.stdout).summary.resources, 0);
-  // Without --out the JSON report lands beside the state file.
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(path.dirname(file), "policy.json"), "utf8")), JSON.parse(res.stdout));
 });
 
 test("a stack's policy settings become pack config; a config file overrides them per policy", () => {
@@ -303,24 +151,6 @@ test("a stack's policy settings become pack config; a config file overrides them
     "gateway-listeners-tls": { allowPlaintextListeners: true },
     "eks-endpoint-private": { allowPublicApiEndpoints: false },
   });
-});
-
-test("CLI: a policy that throws stops the review (exit 2) naming the policy, the resource and where it threw, as pulumi preview fails with 'failed to run policy'", () => {
-  const doc = stackExport({ tokenSecret: "plaintext" });
-  const ns = doc.deployment.resources!.find((r) => r.type === "kubernetes:core/v1:Namespace" && !r.delete)!;
-  for (const side of [ns.inputs, ns.outputs] as any[]) side.metadata.annotations = { "fixture.example.com/owner": 7 };
-  const dir = tempDir("review-throw-");
-  const state = path.join(dir, "state.json");
-  fs.writeFileSync(state, JSON.stringify(doc));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
-  assert.equal(res.status, 2, res.stdout + res.stderr);
-  assert.match(
-    res.stderr,
-    /policy review failed: policy 'namespace-owner-format' \(pack review-fixture@v0\.0\.7\) threw while judging kubernetes:core\/v1:Namespace apps \(urn:pulumi:staging::shop::kubernetes:core\/v1:Namespace::apps\): TypeError: owner\.includes is not a function \(at test\/policy-review\/fixture-pack\/policies\.ts:\d+\)\. pulumi preview stops the same way/,
-  );
-  assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
 });
 
 test("a stack that configures no JWT for its agent gateway tells agent-call-graph not to require one; otherwise the pack's default (required) stands", () => {
