@@ -1,85 +1,18 @@
 /**
  * topology.md as pure functions of captured resources: clusters and networks, east-west links,
  * remote secrets, routes and pools, and the who-may-call-whom graph from AuthorizationPolicies
- * built with the platform's own builder (components/mesh/authz.ts).
+ * built with the platform's own builder (components/mesh/authz.ts). Its Mermaid diagrams are
+ * topology-mermaid.test.ts's.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import type { CapturedResource } from "../../scripts/lib/engine";
 import { capturedObject } from "../support/captured";
-import { buildTopology, accessEdges, topologyMarkdown, mermaid } from "../../scripts/lib/topology";
+import { buildTopology, accessEdges, topologyMarkdown } from "../../scripts/lib/topology";
 import { workloadsOf } from "../../scripts/lib/topology-access";
 import { allowPolicy } from "../../components/mesh/authz";
-
-const TD = "mesh.example";
+import { TD, sa, deployment, gateway, clusterObjects, fleet } from "../support/topology-fleet";
 
 const resource = capturedObject;
-
-const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
-const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
-const deployment = (namespace: string, name: string, serviceAccount: string, labels: Record<string, string>) => ({
-  apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace },
-  spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { serviceAccountName: serviceAccount, containers: [] } } },
-});
-const service = (namespace: string, name: string, selector: Record<string, string>, labels: Record<string, string> = {}) => ({
-  apiVersion: "v1", kind: "Service", metadata: { name, namespace, labels }, spec: { selector, ports: [{ port: 8000 }] },
-});
-const gateway = (namespace: string, name: string, gatewayClassName: string, listeners: any[]) => ({
-  apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace }, spec: { gatewayClassName, listeners },
-});
-
-function clusterObjects(cluster: string, network: string, peers: string[]): any[] {
-  return [
-    ns("istio-system", { "topology.istio.io/network": network }),
-    ns("agents", { "istio.io/dataplane-mode": "ambient" }),
-    ns("tools", { "istio.io/dataplane-mode": "ambient", "istio.io/use-waypoint": "waypoint" }),
-    sa("agents", "research-agent"), sa("agents", "agentgateway"), sa("tools", "web-search"), sa("tools", "calculator"),
-    deployment("agents", "research-agent-v1", "research-agent", { app: "research-agent", version: "v1" }),
-    deployment("agents", "agentgateway", "agentgateway", { app: "agentgateway" }),
-    deployment("tools", "web-search", "web-search", { app: "web-search" }),
-    deployment("tools", "calculator", "calculator", { app: "calculator" }),
-    service("tools", "web-search", { app: "web-search" }),
-    service("tools", "calculator", { app: "calculator" }, { "istio.io/use-waypoint": "none" }),
-    gateway("istio-system", "istio-eastwestgateway", "istio-east-west", [{ name: "mesh", port: 15008, protocol: "HBONE", tls: { mode: "Terminate" } }]),
-    gateway("tools", "waypoint", "istio-waypoint", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
-    gateway("inference", "inference-gateway", "istio", [{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate" } }]),
-    {
-      apiVersion: "inference.networking.k8s.io/v1", kind: "InferencePool", metadata: { name: "qwen-v1", namespace: "inference" },
-      spec: { selector: { matchLabels: { model: "qwen", version: "v1" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "qwen-v1-epp", port: { number: 9002 }, failureMode: "FailOpen" } },
-    },
-    {
-      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "qwen", namespace: "inference" },
-      spec: {
-        parentRefs: [{ name: "inference-gateway" }],
-        rules: [
-          // weight 1 on a lone backend is all of the rule's traffic, not "1%".
-          { matches: [{ headers: [{ name: "x-canary", value: "true" }] }], backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2", weight: 1 }] },
-          { backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v1", weight: 95 }, { group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen-v2", weight: 5 }] },
-        ],
-      },
-    },
-    ...peers.map((p) => ({
-      apiVersion: "v1", kind: "Secret",
-      metadata: { name: `istio-remote-secret-${p}`, namespace: "istio-system", labels: { "istio/multiCluster": "true" }, annotations: { "networking.istio.io/cluster": p } },
-    })),
-    allowPolicy({ name: "research-agent", namespace: "agents", trustDomain: TD, target: { selector: { app: "research-agent" } }, rules: [{ from: [{ namespace: "agents", serviceAccount: "agentgateway" }], ports: [8080] }] }),
-    allowPolicy({
-      name: "tools", namespace: "tools", trustDomain: TD,
-      target: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "waypoint" }] },
-      rules: [{ from: [{ namespace: "agents", serviceAccount: "research-agent" }, { namespace: "agents", serviceAccount: "ghost" }], paths: ["/mcp"] }],
-    }),
-    { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "no-ghost", namespace: "tools" }, spec: { action: "DENY", selector: { matchLabels: { app: "calculator" } }, rules: [{ from: [{ source: { principals: [`${TD}/ns/agents/sa/ghost`] } }] }] } },
-  ];
-}
-
-function fleet(networks: [string, string]): CapturedResource[] {
-  const stack: CapturedResource = {
-    urn: "urn:pulumi:prod::inference-mesh::pulumi:pulumi:Stack::inference-mesh-prod", custom: false, type: "pulumi:pulumi:Stack", inputs: {},
-    outputs: { clusters: [{ name: "east", cloud: "aws", region: "us-east-1", network: networks[0] }, { name: "west", cloud: "gcp", region: "us-west1", network: networks[1] }] },
-    dependencies: [], propertyDependencies: {},
-  };
-  return [stack, ...clusterObjects("east", networks[0], ["west"]).map((o) => resource("east", o)), ...clusterObjects("west", networks[1], ["east"]).map((o) => resource("west", o))];
-}
 
 test("clusters, networks, east-west links, remote secrets, routes and pools", () => {
   const t = buildTopology(fleet(["net-east", "net-west"]), "prod");
@@ -147,21 +80,6 @@ test("topology.md: mermaid with subgraphs and links, the matrix, the edge list, 
   assert.match(md, /- ALLOW `agents\/research-agent` → `tools\/web-search` via waypoint tools\/waypoint \[paths \/mcp\] — policy `tools\/tools` on `east`/);
   assert.match(md, /### Workloads no AuthorizationPolicy selects\n\nAny mesh workload may call these:\n\n- `agents\/agentgateway` on `east`/);
   assert.doesNotMatch(md, /`tools\/calculator` on `east`/, "calculator is selected by the DENY policy");
-});
-
-test("mermaid node ids are safe and labels quote-escaped", () => {
-  const t = buildTopology(fleet(["net-east", "net-west"]), "prod");
-  for (const line of mermaid(t).split("\n").slice(1)) {
-    const ids = line.trim().replace(/\[".*?"\]|\|".*?"\||\|[^|]*\|/g, " ").split(/\s+|-->|<==>|-\.->/).filter((x) => x && x !== "subgraph" && x !== "end" && x !== "direction" && x !== "TB");
-    for (const nodeId of ids) assert.match(nodeId, /^[A-Za-z0-9_]+$/, line);
-  }
-  // A served model name is any text: a quote in it would close its edge label early.
-  const quoted = [
-    gateway("inference", "inference-gateway", "istio", []),
-    { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ matches: [{ headers: [{ name: "X-Gateway-Base-Model-Name", value: 'org/"m"' }] }], backendRefs: [{ name: "a" }] }] } },
-  ];
-  const edges = mermaid(buildTopology(quoted.map((o) => resource("c", o)), "s")).split("\n").filter((l) => l.includes("-->"));
-  assert.deepEqual(edges, ['  c__c__gw__inference_inference_gateway -->|"X-Gateway-Base-Model-Name=org/#quot;m#quot;"| c__c__backend__Service_inference_a']);
 });
 
 test("principals of controller-provisioned gateway proxies resolve to their Gateway (Istio <name>-<class>, bare name for waypoints and agentgateway)", () => {
@@ -234,20 +152,6 @@ test("principals [\"*\"] is spelled out as any authenticated caller (any mesh id
   assert.match(md, /- ALLOW `any authenticated caller` → `tools\/web-search` via ztunnel — policy `tools\/any-identity` on `c`/);
 });
 
-test("a label starting with a backtick is written as an entity: Mermaid reads a quote and a backtick as the opening of a markdown string, and the diagram failed to lex", () => {
-  const objs: any[] = [
-    gateway("inference", "inference-gateway", "istio", []),
-    {
-      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" },
-      // Gateway API's header-name pattern allows a backtick anywhere, the first character included.
-      spec: { parentRefs: [{ name: "inference-gateway" }], rules: [{ matches: [{ headers: [{ name: "`x-h", value: "a`b" }] }], backendRefs: [{ name: "svc" }] }] },
-    },
-  ];
-  const diagram = mermaid(buildTopology(objs.map((o) => resource("c", o)), "s"));
-  assert.match(diagram, /c__c__gw__inference_inference_gateway -->\|"#96;x-h=a#96;b"\| c__c__backend__Service_inference_svc$/m);
-  assert.doesNotMatch(diagram, /`/);
-});
-
 /** Cells of a Markdown table row as GFM splits it: on every pipe not escaped with a backslash. */
 const cellsOf = (row: string) => row.replace(/\\\|/g, "").split("|").length - 2;
 
@@ -270,64 +174,6 @@ test("matrix rows keep their column count: a caller's Gateway note is pipe-escap
     "| `a\\|b/g\\|w` (proxy of Gateway a\\|b/g\\|w) | ✓ |",
   ]);
   for (const row of rows) assert.equal(cellsOf(row), 2, row);
-});
-
-test("labels hold no line break and no '%%': Mermaid cuts '%%{…' out as a directive and drops a line starting with '%%' as a comment, quotes or not, so a served model name holding either broke the diagram", () => {
-  const objs: any[] = [
-    gateway("inference", "inference-gateway", "istio", []),
-    {
-      apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" },
-      spec: {
-        parentRefs: [{ name: "inference-gateway" }],
-        // The X-Gateway-Base-Model-Name match carries the model's servedModelName, which the config takes as any text.
-        rules: [
-          { matches: [{ headers: [{ name: "X-Gateway-Base-Model-Name", value: "org/m%%{x" }] }], backendRefs: [{ name: "a" }] },
-          { matches: [{ headers: [{ name: "X-Gateway-Base-Model-Name", value: "org/a\n%%b\r\n```\u2028%%%" }] }], backendRefs: [{ name: "b" }] },
-        ],
-      },
-    },
-  ];
-  const diagram = mermaid(buildTopology(objs.map((o) => resource("c", o)), "s"));
-  const edges = diagram.split("\n").filter((l) => l.includes("-->"));
-  assert.deepEqual(edges, [
-    '  c__c__gw__inference_inference_gateway -->|"X-Gateway-Base-Model-Name=org/m%#37;{x"| c__c__backend__Service_inference_a',
-    '  c__c__gw__inference_inference_gateway -->|"X-Gateway-Base-Model-Name=org/a#10;%#37;b#13;#10;#96;#96;#96;#8232;%#37;%"| c__c__backend__Service_inference_b',
-  ]);
-  assert.doesNotMatch(diagram, /%%/);
-});
-
-test("a platform too large for one Mermaid diagram gets one per cluster (more than 500 edges failed the parse, so GitHub drew nothing), and a cluster too large alone is named, not drawn", () => {
-  const routes = (n: number) => ({
-    apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "inference" },
-    spec: { parentRefs: [{ name: "inference-gateway" }], rules: Array.from({ length: n }, (_, i) => ({ backendRefs: [{ name: `svc-${i}` }] })) },
-  });
-  const cluster = (name: string, n: number) => [
-    ns("istio-system", { "topology.istio.io/network": `net-${name}` }),
-    gateway("istio-system", "istio-eastwestgateway", "istio-east-west", [{ name: "mesh", port: 15008, protocol: "HBONE" }]),
-    gateway("inference", "inference-gateway", "istio", []),
-    routes(n),
-  ].map((o) => resource(name, o));
-  const t = buildTopology([...cluster("a", 200), ...cluster("b", 200), ...cluster("c", 200)], "s");
-  // One diagram would be 600 routes and 3 east-west links: past Mermaid's 500 edges.
-  assert.equal(mermaid(t).split("\n").filter((l) => /-->|<==>/.test(l)).length, 603);
-  const md = topologyMarkdown({ deployment: { resources: [...cluster("a", 200), ...cluster("b", 200), ...cluster("c", 200)] } }, "s");
-  const blocks = [...md.matchAll(/```mermaid\n([\s\S]*?)\n```/g)].map((m) => m[1]);
-  assert.match(md, /The platform in one diagram would have 603 edges and \d+ characters \(Mermaid draws at most 500 edges and 50000 characters in a diagram, limits a diagram cannot raise\), so each cluster has a diagram of its own\./);
-  assert.match(md, /\*\*East-west links\*\*\n\n```mermaid\nflowchart LR\n {2}subgraph c__a\["a · network net-a"\]\n {4}direction TB\n {4}c__a__gw__istio_system_istio_eastwestgateway\["east-west gateway istio-system\/istio-eastwestgateway · 15008\/HBONE"\]\n {2}end\n/);
-  assert.deepEqual(blocks.map((b) => b.split("\n").filter((l) => /-->|<==>/.test(l)).length), [3, 200, 200, 200]);
-  assert.deepEqual([...md.matchAll(/^\*\*(.*)\*\*$/gm)].map((m) => m[1]), ["East-west links", "Cluster `a`", "Cluster `b`", "Cluster `c`"]);
-  for (const b of blocks) assert.ok(b.length < 50_000);
-
-  const huge = topologyMarkdown({ deployment: { resources: [...cluster("a", 10), ...cluster("b", 600)] } }, "s");
-  assert.match(huge, /\*\*Cluster `b`\*\*\n\nNot drawn: 600 edges and \d+ characters, more than Mermaid draws; its gateways and InferencePools are in the clusters table\.\n/);
-  assert.equal([...huge.matchAll(/```mermaid\n/g)].length, 2, "the east-west links and cluster a");
-
-  // Few edges but much text: Mermaid renders more than 50000 characters as "Maximum text size in diagram exceeded".
-  const wordy = (name: string) => cluster(name, 0).concat(resource(name, { ...routes(0), metadata: { name: "wordy", namespace: "inference" }, spec: { parentRefs: [{ name: "inference-gateway" }], rules: Array.from({ length: 100 }, (_, i) => ({ backendRefs: [{ name: `svc-${i}-${"x".repeat(60)}` }] })) } }));
-  const long = topologyMarkdown({ deployment: { resources: [...wordy("a"), ...wordy("b")] } }, "s");
-  assert.match(long, /The platform in one diagram would have 201 edges and \d+ characters/);
-  assert.deepEqual([...long.matchAll(/^\*\*(.*)\*\*$/gm)].map((m) => m[1]), ["East-west links", "Cluster `a`", "Cluster `b`"]);
-  assert.doesNotMatch(long, /Not drawn/);
 });
 
 test("a workload's identity is its serviceAccountName, else the deprecated serviceAccount alias (as the API server reads them), else default", () => {
