@@ -21,7 +21,7 @@ import { flagValue, pflagBool, type Report } from "./picker-service";
 import { chartPickerName } from "./picker-release-names";
 import { releaseLabel, releaseNamespaceLabel } from "./release-namespace";
 import { DEPRECATED_METRIC_FLAGS, GIE_CHARTS, gieChartLabel, gieChartOrigin, gieCustomConfig, gieDefaultPlugins, gieLegacyMetricFlags, gieBuild, giePickerArgs, giePickerImage, isGieChartVersion, isGieOwnPicker } from "./picker-release-gie";
-import { flagsListProblem, flagsNullProblem, flagsScalarProblem, flagsUnknownProblem, gieSchemeProblem, llmdPickerArgs } from "./picker-release-flags";
+import { flagsListProblem, flagsNullProblem, flagsScalarProblem, flagsUnknownProblem, gieSchemeProblem, llmdPickerArgs, singlePodLeaderElection } from "./picker-release-flags";
 import { goTruthy, isObject, list, probe } from "./values";
 
 const CHARTS = ["llm-d-router-gateway", "llm-d-router-standalone"];
@@ -209,6 +209,8 @@ function giePickerConfig(r: PolicyResource, chart: string, values: unknown, repo
   checkLegacyMetricFlags(values, chart, rendered.args, { tag, what: tag ? `llm-d-router ${tag}'s picker` : "GIE v1.5.0's own picker" }, report, exits);
   const scheme = tag === undefined ? gieSchemeProblem(rendered.args, dig(values, "inferenceExtension.flags.model-server-metrics-scheme")) : undefined;
   if (scheme) report(`${scheme}, ${exits}; give it http or https, or drop it (http)`);
+  const leader = singlePodLeaderElection(rendered.args, values, true);
+  if (leader) report(leader);
   // GIE's own picker registers other plugins: its config is not judged.
   if (tag === undefined) return undefined;
   const container = { args: rendered.args };

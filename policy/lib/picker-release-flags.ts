@@ -8,7 +8,7 @@
  */
 import { dig } from "./k8s";
 import { isObject } from "./values";
-import { flagValue } from "./picker-service";
+import { flagValue, pflagBool } from "./picker-service";
 
 /** Go's `%v` of a value Helm decoded from JSON/YAML, whose numbers are all float64 (so 10485760 prints as 1.048576e+07). */
 export function goPrintV(v: unknown): string {
@@ -186,4 +186,46 @@ export function gieSchemeProblem(args: string[], given: unknown): string | undef
   if (scheme === undefined || scheme === "http" || scheme === "https") return undefined;
   const why = given === null ? "null, which Helm v3 keeps and epplib _deployment.yaml renders as an empty value" : `rendered ${JSON.stringify(scheme)}`;
   return `inferenceExtension.flags.model-server-metrics-scheme is ${why}, which GIE v1.5.0's own picker refuses at start: its Validate (pkg/epp/server/options.go) takes only http or https (unexpected ${JSON.stringify(scheme)} value for "model-server-metrics-scheme" flag)`;
+}
+
+/**
+ * sprig `int` (cast.ToInt) of `<epp>.replicas`, as the charts' `gt (<epp>.replicas | int) 1` reads it:
+ * undefined is the charts' values.yaml 1, a null 0, a number truncated. Undefined where not read here.
+ */
+function replicasInt(v: unknown): number | undefined {
+  if (v === undefined) return 1;
+  if (v === null) return 0;
+  if (typeof v === "number" && Number.isFinite(v)) return Math.trunc(v);
+  if (typeof v === "string" && /^[0-9]+$/.test(v.trim())) return Number(v.trim());
+  return undefined;
+}
+
+/**
+ * Leader election turned on by `<epp>.flags` in a single picker pod. Both picker builds' health
+ * servers (cmd/epp/runner/health.go Check, GIE v1.5.0 and llm-d-router v0.10.0) answer, once
+ * --ha-enable-leader-election is on, only the services liveness, readiness, "" and the ext_proc
+ * one, and SERVICE_UNKNOWN to any other; epplib and routerlib _deployment.yaml probe `liveness` and
+ * `readiness` (and pass the flag themselves; _leader-election-rbac.yaml renders the leases Role) only
+ * for `gt (replicas | int) 1`, else the service `inference-extension`, which the kubelet's gRPC probe
+ * then fails. epplib writes a flag as `--<key>` and its value as the next argument, so pflag sets a
+ * bool given without `=` true (its NoOptDefVal) whatever the value, null or false included, and
+ * leaves the value over as an argument, which the runner never reads. `args` are the flags as the
+ * chart renders them (giePickerArgs or llmdPickerArgs). Undefined where the flag is off or not given.
+ */
+export function singlePodLeaderElection(args: string[], values: unknown, gie: boolean): string | undefined {
+  const epp = gie ? "inferenceExtension" : "router.epp";
+  const given = dig(values, `${epp}.flags`);
+  const flag = "ha-enable-leader-election";
+  const key = isObject(given) ? Object.keys(given).sort().find((k) => k === flag || k.startsWith(`${flag}=`)) : undefined;
+  if (key === undefined || !isObject(given) || pflagBool({ args }, flag) !== true) return undefined;
+  const replicas = replicasInt(dig(values, `${epp}.replicas`));
+  if (replicas === undefined || replicas < 0 || replicas > 1) return undefined;
+  const value = given[key];
+  const how = !gie
+    ? `is ${JSON.stringify(value)}, which routerlib _deployment.yaml renders as "--${key}=${goPrintV(value)}", so leader election is on`
+    : key !== flag
+      ? `is given, rendered as "--${key}", so leader election is on`
+      : `is ${value === null ? "null, which Helm v3 keeps and" : `${JSON.stringify(value)}, which`} epplib _deployment.yaml renders as "--${flag}" and ${value === null ? "an empty value" : `"${goPrintV(value)}"`}: pflag sets a bool flag given without "=" true (its NoOptDefVal) and leaves the value over as an argument the picker never reads, so leader election is on`;
+  const chart = gie ? "epplib" : "routerlib";
+  return `${epp}.flags.${key} ${how}, while ${epp}.replicas ${replicas} leaves the chart's Deployment one pod (${chart} _deployment.yaml passes the flag itself, probes the health services liveness and readiness, and renders the leases Role only where replicas | int is above 1): its liveness and readiness probes ask gRPC health service inference-extension, which the picker's health server (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN once leader election is on, and no Role of the chart lets it take the lease, so the kubelet restarts it and it is never Ready, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); drop the entry, or set ${epp}.replicas 2 or more (the chart then turns leader election on itself)`;
 }

@@ -93,4 +93,12 @@ export const pickerNullMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-nodata", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: null } } } }),
   },
+  {
+    // GIE v1.5.0 epplib _deployment.yaml renders `--ha-enable-leader-election` and "": pflag sets the bool true (NoOptDefVal) and
+    // leaves "" over; with replicas 1 the chart probes gRPC health service inference-extension, which the picker's health server
+    // (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN under leader election: restarted, never Ready.
+    name: "a Helm release of GIE's legacy inferencepool chart whose null inferenceExtension.flags.ha-enable-leader-election turns leader election on in its one picker pod, whose probes then ask a health service the picker does not know",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-leader-nil", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "ha-enable-leader-election": null } } }),
+  },
 ];

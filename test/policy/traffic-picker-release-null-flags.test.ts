@@ -114,3 +114,25 @@ test("inference-pool-epp: a null inferenceExtension.flags.model-server-metrics-s
   assert.match((await own({ "model-server-metrics-scheme": "HTTPS" })).join("\n"), /model-server-metrics-scheme is rendered "HTTPS", which GIE v1.5.0's own picker refuses/);
   assert.deepEqual(await own({ "model-server-metrics-scheme": "https" }), []);
 });
+
+test("inference-pool-epp: a null inferenceExtension.flags.ha-enable-leader-election turns leader election on (a bool given alone) in GIE's single-replica pod, whose probes then ask a health service the picker does not know", async () => {
+  // epplib _deployment.yaml renders `--ha-enable-leader-election` and "": pflag's bool NoOptDefVal sets it true, the "" is left over.
+  const got = await messages(gie({ "ha-enable-leader-election": null }));
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(
+    got[0],
+    new RegExp(`^${GIE_RE}: inferenceExtension.flags.ha-enable-leader-election is null, which Helm v3 keeps and epplib _deployment.yaml renders as "--ha-enable-leader-election" and an empty value: pflag sets a bool flag given without "=" true .* so leader election is on, while inferenceExtension.replicas 1 .*probes ask gRPC health service inference-extension, which .*SERVICE_UNKNOWN`),
+  );
+  // The same rendering turns it on for a false, and for GIE v1.5.0's own picker (the chart's default image), whose health server is alike.
+  assert.match((await messages(gie({ "ha-enable-leader-election": false }))).join("\n"), /ha-enable-leader-election is false, which .* renders as "--ha-enable-leader-election" and "false": pflag sets a bool flag given without "=" true/);
+  const own = await messages(on(RELEASE, "gie", { name: "llama", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "llama" } } }, inferenceExtension: { flags: { "ha-enable-leader-election": null } } } }));
+  assert.match(own.join("\n"), /ha-enable-leader-election is null, .* SERVICE_UNKNOWN/);
+  // replicas 0 or null is still one pod (`replicas | default 1`), below the chart's `gt (replicas | int) 1`.
+  assert.match((await messages(gie({ "ha-enable-leader-election": null }, { replicas: 0 }))).join("\n"), /inferenceExtension.replicas 0 /);
+  // With more than one replica the chart passes the flag itself, renders the leases Role and probes liveness and readiness: no verdict.
+  assert.deepEqual(await messages(gie({ "ha-enable-leader-election": null }, { replicas: 2 })), []);
+  // The `=` form is read as pflag reads it: false stays off.
+  assert.deepEqual(await messages(gie({ "ha-enable-leader-election=false": null })), []);
+  // Other bool flags turned on alike change nothing the chart relies on: quiet.
+  assert.deepEqual(await messages(gie({ "secure-serving": null, "enable-pprof": null, tracing: null })), []);
+});
