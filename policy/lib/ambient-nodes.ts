@@ -16,9 +16,9 @@ import { everyTri, list, orUnknown, probe, someTri, Tri } from "./values";
 /** Labels every node has whose value the pack cannot read from a node group's settings (EKS and Kubernetes set them). */
 const AUTOMATIC = /^(kubernetes\.io|beta\.kubernetes\.io|node\.kubernetes\.io|topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io|eks\.amazonaws\.com|k8s\.io|topology\.k8s\.aws)\//;
 
-/** A node label as a node of the group carries it: true/false, or "unknown" for a label set by EKS or Kubernetes (or `other`). */
+/** A node label as a node of the group carries it: true/false, or "unknown" for a label set by EKS or Kubernetes (or `other`); a key given as undefined is one the nodes are known not to carry. */
 function label(labels: Record<string, unknown>, key: string, other?: OtherLabels): { has: Tri; value?: string } {
-  if (Object.prototype.hasOwnProperty.call(labels, key)) return { has: true, value: String(labels[key]) };
+  if (Object.prototype.hasOwnProperty.call(labels, key)) return labels[key] === undefined ? { has: false } : { has: true, value: String(labels[key]) };
   // The charts' templates pin kubernetes.io/os=linux themselves; every node of the platform is Linux.
   if (key === "kubernetes.io/os") return { has: true, value: "linux" };
   return { has: AUTOMATIC.test(key) || other?.(key) ? "unknown" : false };

@@ -188,8 +188,14 @@ const secretName = (name: string) => CREDENTIAL_NAME.test(name) || /secret[-_]ke
 /** What loginInScript finds encoded, and where, in a message. */
 const encodedLogin = (where: string) => `a login the script base64-encodes itself (user:password, its password written in the script) ${where}`;
 
+/** Where a boot script names k3s's subcommand: after `k3s`, the installer piped into `sh -s -`, or INSTALL_K3S_EXEC. */
+const K3S_LAUNCH = String.raw`(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*`;
+
 /** A k3s command line, where `-t` is `--token` (k3s's agent and server flags: `token,t`). */
-const K3S_COMMAND = /(?:\bk3s\b[\w.-]*|\bsh\s+-s\s+-|INSTALL_K3S_EXEC=["']?)\s*(?:server|agent)\b/;
+const K3S_COMMAND = new RegExp(`${K3S_LAUNCH}(?:server|agent)\\b`);
+
+/** Whether a boot script starts a k3s server (on a line that is not a `#` comment). */
+export const startsK3sServer = (script: string): boolean => script.split("\n").some((line) => !/^\s*#/.test(line) && new RegExp(`${K3S_LAUNCH}server\\b`).test(line));
 
 /**
  * A registry login's command line, where `-p` is `--password` (docker, nerdctl and podman login,

@@ -5,10 +5,12 @@
  * v1.33.5+k3s1 pkg/agent/config/config.go: CNIConfDir; data-dir /var/lib/rancher/k3s by default),
  * never /etc/cni/net.d. A node with `flannel-backend: none`, or on another runtime
  * (`container-runtime-endpoint`, `docker`), reads what its own CNI or runtime sets: not judged.
+ * Also the instance type, zone and region labels k3s's embedded cloud controller gives the nodes.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { kindName } from "./k8s";
 import { k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { startsK3sServer } from "./boot-scripts";
 import { probe } from "./values";
 
 const DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
@@ -77,4 +79,54 @@ export function k3sNodeCniDirs(nodes: PolicyResource[]): { nodes: { what: string
     if (dir) found.push({ what: `${what(node)} (its ${from} installs k3s)`, dir });
   }
   return { nodes: found, unknown: scripts.unknown.map(what) };
+}
+
+/**
+ * The node labels k3s's embedded cloud controller derives from those a node registers (k3s
+ * v1.33.5+k3s1 pkg/cloudprovider/instances.go InstanceMetadata: the instance type is the node's own
+ * node.kubernetes.io/instance-type, else "k3s"; zone and region only its own topology labels), each
+ * pair as k8s.io/cloud-provider's node controller sets it at initialization (both spellings from one
+ * value, neither where it is empty: getNodeModifiersFromCloudProvider).
+ */
+const CLOUD_LABELS: { stable: string; beta: string; fallback?: string }[] = [
+  { stable: "node.kubernetes.io/instance-type", beta: "beta.kubernetes.io/instance-type", fallback: "k3s" },
+  { stable: "topology.kubernetes.io/zone", beta: "failure-domain.beta.kubernetes.io/zone" },
+  { stable: "topology.kubernetes.io/region", beta: "failure-domain.beta.kubernetes.io/region" },
+];
+
+/**
+ * A k3s node's labels once k3s's cloud controller has initialized it, from those it registers
+ * (`node-label`): its instance type, zone and region pairs as the controller sets them, a key given
+ * as undefined being one the node does not carry. A pair whose beta label the node registers with
+ * another value, or only a beta zone or region, is left out (not known): the kubelet puts its own
+ * value back at each start and the controller's reconciliation copies beta onto stable.
+ */
+export function withK3sCloudLabels(labels: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...labels };
+  for (const { stable, beta, fallback } of CLOUD_LABELS) {
+    const value = (labels[stable] === undefined ? "" : String(labels[stable])) || fallback;
+    if (value !== undefined && (labels[beta] === undefined || String(labels[beta]) === value)) Object.assign(out, { [stable]: value, [beta]: value });
+    else if (value === undefined && labels[stable] === undefined && labels[beta] === undefined) Object.assign(out, { [stable]: undefined, [beta]: undefined });
+    else {
+      delete out[stable];
+      delete out[beta];
+    }
+  }
+  return out;
+}
+
+/**
+ * The VMs of a cluster (`nodes`: its GCE VMs, ambient-nodes.ts clusterNodes) that k3s's embedded
+ * cloud controller initializes: only where a VM of them starts a k3s server, every boot script is
+ * readable in this run, and none turns `disable-cloud-controller` on (the agents take it from the
+ * server: k3s pkg/agent/config/config.go; another cloud controller may then label the nodes); and
+ * of those the k3s VMs whose kubelet keeps `cloud-provider=external` (k3s passes it unless the
+ * controller is disabled: pkg/daemons/agent), which registers them for it.
+ */
+export function k3sCloudInitialized(nodes: PolicyResource[]): Set<PolicyResource> {
+  const scripts = k3sNodeScripts(nodes);
+  const runs = scripts.unknown.length === 0 && scripts.nodes.some(({ script }) => startsK3sServer(script)) && !scripts.nodes.some(({ script }) => k3sSwitchOn(script, "disable-cloud-controller"));
+  if (!runs) return new Set();
+  const external = (script: string) => k3sOptionEntries(script, "kubelet-arg").every((a) => !/^-{0,2}cloud-provider=/.test(a) || a.replace(/^-{0,2}cloud-provider=/, "") === "external");
+  return new Set(scripts.nodes.filter(({ script }) => external(script)).map(({ node }) => node));
 }

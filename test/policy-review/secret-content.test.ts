@@ -83,6 +83,18 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
     },
   },
   {
+    // k3s v1.33.5+k3s1's own cloud controller (pkg/cloudprovider/instances.go) labels a node's instance type k3s unless it
+    // registers one: the server's script (no disable-cloud-controller) and the agents' node-labels decide it.
+    name: "a vLLM Deployment on the k3s cluster pinned by nodeSelector to its GPU VMs' GCE machine type, while k3s labels their instance type k3s",
+    policy: "gpu-scheduling",
+    message: /Deployment inference\/\S+ on cluster gcp-usc1 limits \d+ nvidia\.com\/gpu per pod, but no GPU node group .*InstanceTemplate gcp-usc1-gpu-a100-template: its nodeSelector or required node affinity excludes its labels \{[^}]*"node\.kubernetes\.io\/instance-type":"k3s"/,
+    apply: (doc) => {
+      const machineType = (find(doc, "gcp-usc1-gpu-a100-template").inputs as any).machineType;
+      const vllm = doc.deployment.resources!.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.urn.includes("::gcp-usc1-inference-deployment-") && (r.inputs as any).spec.template.spec.containers[0].name === "vllm") as any;
+      for (const side of [vllm.inputs, vllm.outputs]) if (side?.spec) side.spec.template.spec.nodeSelector = { "node.kubernetes.io/instance-type": machineType };
+    },
+  },
+  {
     // Compute Engine's public Ubuntu image carries no NVIDIA driver: without ubuntu-drivers the agent's GPUs are never advertised.
     name: "a k3s GPU template on the stock Ubuntu image whose startup script no longer installs the NVIDIA driver",
     policy: "gpu-device-plugin",

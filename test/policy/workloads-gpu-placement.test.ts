@@ -20,6 +20,10 @@ const product = (...values: string[]) => ({ nodeAffinity: { requiredDuringSchedu
 const vllm = (gpus: number | string, podSpec: Record<string, unknown> = {}) =>
   stackResource({ ...deployment("vllm", { tolerations: [gpuToleration], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources: { limits: { "nvidia.com/gpu": gpus } } }], ...podSpec }), name: "a-vllm", provider: k8sProvider("a") });
 const judge = (...resources: Parameters<typeof runStack>[1]) => runStack(gpuScheduling, [provider("a"), system, ...resources]);
+/** A k3s agent's boot script registering `nodeLabels` and the GPU taint, and a GCE GPU VM template of cluster a running it. */
+const script = (nodeLabels: string[]) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label: ${JSON.stringify(nodeLabels)}\nnode-taint: ["nvidia.com/gpu=present:NoSchedule"]\nEOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
+const vm = (props: Record<string, unknown>) =>
+  stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], metadataStartupScript: script(["nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB"]), ...props }, provider: null });
 
 test("gpu-scheduling: a GPU workload whose pods some GPU node group of the cluster takes passes", async () => {
   for (const pod of [vllm(4, { affinity: product("NVIDIA-L40S") }), vllm(1, { nodeSelector: { "nvidia.com/gpu.present": "true" } }), vllm(2, { nodeSelector: { "node.kubernetes.io/instance-type": "g6e.12xlarge" } }), vllm(1)]) {
@@ -49,9 +53,6 @@ test("gpu-scheduling: a GPU workload whose selection names labels no GPU node gr
 });
 
 test("gpu-scheduling: a GCE GPU VM holds its guestAccelerators' GPUs and its k3s node-labels; what is not known is can't judge", async () => {
-  const script = (nodeLabels: string[]) => `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label: ${JSON.stringify(nodeLabels)}\nnode-taint: ["nvidia.com/gpu=present:NoSchedule"]\nEOF\ncurl -sfL https://get.k3s.io | sh -s - agent\n`;
-  const vm = (props: Record<string, unknown>) =>
-    stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], metadataStartupScript: script(["nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB"]), ...props }, provider: null });
   assert.deepEqual(messages(await judge(vm({}), vllm(4, { affinity: product("NVIDIA-A100-SXM4-80GB") }))), []);
   assert.match(messages(await judge(vm({}), vllm(8)))[0] ?? "", /InstanceTemplate a-gpu-a100-template: its a2-ultragpu-4g VMs hold 4 GPUs each/);
   assert.match(messages(await judge(vm({}), vllm(1, { affinity: product("NVIDIA-L4") })))[0] ?? "", /excludes its labels \{"nvidia\.com\/gpu\.product":"NVIDIA-A100-SXM4-80GB"\}/);
@@ -61,7 +62,7 @@ test("gpu-scheduling: a GCE GPU VM holds its guestAccelerators' GPUs and its k3s
   assert.match(unlisted.unknown[0] ?? "", /a-gpu-b300: how many GPUs its p6-b300\.48xlarge nodes hold/);
   const bare = await judge(vm({ guestAccelerators: [] }), vllm(8));
   assert.deepEqual([messages(bare), bare.unknown.length], [[], 1]);
-  // So is a label k3s sets itself, and a group's labels not known yet; a known fit stands beside them.
+  // So is a label k3s sets itself where no k3s server of the stack shows its cloud controller (see below), and a group's labels not known yet; a known fit stands beside them.
   const k3sLabel = await judge(vm({}), vllm(1, { nodeSelector: { "node.kubernetes.io/instance-type": "k3s" } }));
   assert.deepEqual([messages(k3sLabel), k3sLabel.unknown.length], [[], 1]);
   const later = await judge(nodeGroup("a-gpu-l40s", { labels: UNKNOWN, instanceTypes: ["g6e.12xlarge"] }), vllm(1, { affinity: product("NVIDIA-L40S") }));
@@ -73,4 +74,45 @@ test("gpu-scheduling: a GCE GPU VM holds its guestAccelerators' GPUs and its k3s
     const sealed = await judge(vm({ metadataStartupScript: script }), l40s, vllm(8));
     assert.deepEqual([messages(sealed), sealed.unknown], [[], []]);
   }
+});
+
+test("gpu-scheduling: where k3s's embedded cloud controller labels the nodes, a k3s VM's instance type is k3s (or its node-label) and it has no zone or region but its node-label's", async () => {
+  // k3s v1.33.5+k3s1 pkg/cloudprovider/instances.go InstanceMetadata: instance type "k3s" unless the
+  // node registers node.kubernetes.io/instance-type, zone and region only from its labels; the
+  // k8s.io/cloud-provider node controller sets both label spellings from them, none where empty.
+  const server = (config = "", props: Record<string, unknown> = {}) =>
+    stackResource({ type: "gcp:compute/instance:Instance", name: "a-server", props: { machineType: "c4-standard-4", metadataStartupScript: `#!/bin/bash\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\n${config}node-label: ["inference-mesh.io/node-group=server"]\nEOF\ncurl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='v1.33.5+k3s1' sh -s - server\n`, ...props }, provider: null });
+  const a100 = "nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB";
+  const select = (nodeSelector: Record<string, string>) => vllm(1, { nodeSelector });
+  // Before: each was can't judge (a label k3s sets itself), and the GCE machine type's pods stayed Pending.
+  const gce = await judge(server(), vm({}), select({ "node.kubernetes.io/instance-type": "a2-highgpu-1g" }));
+  assert.match(messages(gce)[0] ?? "", /InstanceTemplate a-gpu-a100-template: its nodeSelector or required node affinity excludes its labels \{"nvidia\.com\/gpu\.product":"NVIDIA-A100-SXM4-80GB","node\.kubernetes\.io\/instance-type":"k3s","beta\.kubernetes\.io\/instance-type":"k3s"\}/);
+  for (const nodeSelector of [{ "topology.kubernetes.io/zone": "us-central1-a" }, { "failure-domain.beta.kubernetes.io/region": "us-central1" }, { "beta.kubernetes.io/instance-type": "a2-ultragpu-4g" }] as Record<string, string>[]) {
+    assert.equal((await judge(server(), vm({}), select(nodeSelector))).violations.length, 1, JSON.stringify(nodeSelector));
+  }
+  const absent = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "DoesNotExist" }] }] } } };
+  for (const pod of [select({ "node.kubernetes.io/instance-type": "k3s" }), select({ "beta.kubernetes.io/instance-type": "k3s" }), vllm(1, { affinity: absent })]) {
+    const fits = await judge(server(), vm({}), pod);
+    assert.deepEqual([messages(fits), fits.unknown], [[], []], JSON.stringify(pod.props));
+  }
+  // A node-label of the VM's own decides them: the instance type it names replaces k3s, a zone it names is the node's.
+  const labelled = vm({ metadataStartupScript: script([a100, "node.kubernetes.io/instance-type=a2-ultragpu-4g", "topology.kubernetes.io/zone=us-central1-a"]) });
+  const own = await judge(server(), labelled, select({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g", "failure-domain.beta.kubernetes.io/zone": "us-central1-a" }));
+  assert.deepEqual([messages(own), own.unknown], [[], []]);
+  assert.equal((await judge(server(), labelled, select({ "node.kubernetes.io/instance-type": "k3s" }))).violations.length, 1);
+  // Not judged: a server that disables the cloud controller (another one may label the nodes), no
+  // k3s server in the stack or one whose script this run cannot read, a beta label beside another
+  // stable one (kubelet and controller rewrite each other), a node's hostname (k3s's node name).
+  const unjudged = [
+    [server("disable-cloud-controller: true\n"), vm({})],
+    [vm({})],
+    [server("", { metadataStartupScript: UNKNOWN }), vm({})],
+    [server(), vm({ metadataStartupScript: script([a100, "beta.kubernetes.io/instance-type=a2-ultragpu-4g"]) })],
+  ];
+  for (const nodes of unjudged) {
+    const open = await judge(...nodes, select({ "node.kubernetes.io/instance-type": "a2-highgpu-1g" }));
+    assert.deepEqual([messages(open), open.unknown.length], [[], 1], nodes.map((n) => n.name).join(", "));
+  }
+  const host = await judge(server(), vm({}), select({ "kubernetes.io/hostname": "a-gpu-a100-1" }));
+  assert.deepEqual([messages(host), host.unknown.length], [[], 1]);
 });
