@@ -26,7 +26,7 @@ import { list, orUnknown, probe, someTri, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
 import { listenerSetsOf, parentRefsToSet, setListenerKey } from "./listener-sets";
 import { parentRefsTo } from "./agw-route-bindings";
-import { hostBackendService } from "./mcp-targets";
+import { hostBackendService } from "./agw-static-hosts";
 import { POOL_GROUP } from "./token-limits";
 import { agwRefAllowed, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { agwWatchesPools } from "./agentgateway-pools";
