@@ -3,11 +3,11 @@ import { AuthzSpec, targetRefsOf } from "../lib/authz";
 import { agentgatewayClasses, agentgatewayProxy, canonicalGroup, customUnenforced, ISTIO_TARGET_KINDS, USE_WAYPOINT, WAYPOINT_CLASS, namedObjects, waypointGateway, waypointOf } from "../lib/authz-targets";
 import { byCluster, cannotJudge, meta } from "../lib/k8s";
 import { isGateway } from "../lib/gateways";
-import { admitsNamespace } from "../lib/listener-routes";
 import { isKindOrPatch, isPatch } from "../lib/patches";
 import { istioRootNamespaces } from "../lib/istio";
-import { configWithDefaults, list, orUnknown, probe } from "../lib/values";
+import { configWithDefaults, orUnknown, probe } from "../lib/values";
 import { namespaceName } from "../lib/config-schema";
+import { deniedAttachment, idleWaypoint, noServiceTraffic, type WaypointCtx } from "../lib/waypoint-traffic";
 
 interface Config {
   /** Istio's root namespace where the stack installs no istiod (else istiod's values say). */
@@ -99,15 +99,11 @@ function describeRef(ref: Ref): string {
   return `${ref.group ? `${ref.group}/` : ""}${ref.kind || "(no kind)"} ${ref.name || "(no name)"}`;
 }
 
-interface Ctx {
-  resources: PolicyResource[];
-  namespace: string;
+interface Ctx extends WaypointCtx {
   classes: Map<string, string>;
   /** What this preview cannot read of the agentgateway classes (a renamed class may be among them). */
   classesUnknown: string[];
   roots: ReturnType<typeof istioRootNamespaces>;
-  cluster: string;
-  pending: string[];
 }
 
 /** Why nothing enforces the policy at this target, or undefined (enforced, or not in the stack to judge). */
@@ -197,82 +193,6 @@ function missingWaypoint(key: string, ctx: Ctx): string | undefined {
   const here = ctx.resources.filter((x) => isGateway(x.type) && orUnknown(() => meta(x.props).namespace === namespace && x.props.spec?.gatewayClassName === WAYPOINT_CLASS, false));
   const others = here.length > 0 ? ` (its waypoints there: ${here.map((x) => meta(x.props).name).join(", ")})` : "";
   return `which the stack does not render in namespace ${namespace}${others}: istiod gives it no waypoint (ambient/waypoints.go fetchWaypointForTarget reports WaypointIsNotReady and falls back to none), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; deploy that waypoint or correct the label`;
-}
-
-const WAYPOINT_INBOUND_BINDING = "ambient.istio.io/waypoint-inbound-binding";
-
-/** The GatewayClass of `gw` where the stack renders it (throws while not known, inside a probe). */
-const classOf = (gw: PolicyResource, ctx: Ctx) =>
-  ctx.resources.find((x) => isKindOrPatch(x.type, "gateway.networking.k8s.io", "GatewayClass") && !isPatch(x.type) && meta(x.props).name === gw.props.spec?.gatewayClassName);
-
-/**
- * Why a waypoint in another namespace refuses the target: istiod admits a target from another
- * namespace only as its HBONE listener (port 15008) allows routes from it (allowedRoutes.namespaces
- * from All, or a Selector its namespace's labels match; unset is Same, Gateway API's default, as
- * is a waypoint without that listener), else it reports AttachmentDenied and gives the target no
- * waypoint (Istio 1.30.3 ambient/waypoints.go makeAllowedRoutes, AllowsAttachmentFromNamespace).
- * Not judged where an inbound-binding annotation picks another listener, or a value is unknown.
- */
-function deniedAttachment(gw: PolicyResource, key: string, nsLabels: Record<string, string>, ctx: Ctx): string | undefined {
-  // No early pass for the waypoint's own namespace: istiod applies a Selector to it too (AllowsAttachmentFromNamespace).
-  const namespace = key.split("/")[0];
-  const read = probe(() => {
-    if (meta(gw.props).annotations?.[WAYPOINT_INBOUND_BINDING] !== undefined) return undefined;
-    // istiod reads the binding from the Gateway, else its GatewayClass (ambient/waypoints.go getGatewayOrGatewayClassAnnotation).
-    if (meta(classOf(gw, ctx)?.props ?? {}).annotations?.[WAYPOINT_INBOUND_BINDING] !== undefined) return undefined;
-    const hbone = list(gw.props.spec?.listeners as Record<string, any>[]).find((l) => l?.protocol === "HBONE" && l?.port === 15008);
-    return JSON.parse(JSON.stringify({ from: hbone?.allowedRoutes?.namespaces?.from ?? "Same", selector: hbone?.allowedRoutes?.namespaces?.selector ?? null })) as { from: string; selector: Record<string, any> | null };
-  });
-  if (!read.known) {
-    ctx.pending.push(`the listeners of waypoint ${key} on cluster ${ctx.cluster}, which decide whether it serves targets in namespace ${ctx.namespace}`);
-    return undefined;
-  }
-  // A Selector without a selector admits nothing here (LabelSelectorAsSelector(nil) is labels.Nothing()).
-  if (!read.value || admitsNamespace(read.value, namespace, ctx.namespace, () => nsLabels, { unset: "Same", noSelector: false })) return undefined;
-  const allows = read.value.from === "Selector" ? `namespaces its allowedRoutes selector matches, not ${ctx.namespace}` : `namespace ${namespace} only (allowedRoutes.namespaces.from Same, Gateway API's default)`;
-  return `whose HBONE listener (port 15008) takes targets from ${allows}: istiod denies the attachment (ambient/waypoints.go AllowsAttachmentFromNamespace: AttachmentDenied) and gives it no waypoint, so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; set allowedRoutes.namespaces.from All, or a Selector matching namespace ${ctx.namespace}, on that listener`;
-}
-
-const WAYPOINT_FOR = "istio.io/waypoint-for";
-
-/**
- * Why the waypoint takes no Service traffic: its istio.io/waypoint-for (on the Gateway, else on a
- * GatewayClass the stack renders; unset is service) is neither service nor all, so istiod binds
- * no Service or ServiceEntry to it (Istio 1.30.3 ambient/waypoints.go fetchWaypointForService:
- * UnsupportedTrafficType; the policy's status says AncestorNotBound).
- */
-function noServiceTraffic(gw: PolicyResource, key: string, ctx: Ctx): string | undefined {
-  const traffic = probe(() => waypointTraffic(gw, ctx));
-  if (!traffic.known) {
-    ctx.pending.push(`the ${WAYPOINT_FOR} of waypoint ${key} on cluster ${ctx.cluster} (or its class), which decides whether it serves Services`);
-    return undefined;
-  }
-  if (!traffic.value || ["service", "all"].includes(traffic.value.value)) return undefined;
-  return `which takes no Service traffic (${WAYPOINT_FOR}: ${traffic.value.value} on ${traffic.value.from}): istiod binds no Service or ServiceEntry to it (ambient/waypoints.go fetchWaypointForService: UnsupportedTrafficType), so ztunnel sends its traffic straight to the pods and ignores targetRefs, and nothing enforces this policy; label the waypoint ${WAYPOINT_FOR}: service (or all)`;
-}
-
-/** The waypoint-for label istiod reads for a waypoint: the Gateway's, else its rendered class's (throws while not known, inside a probe). */
-function waypointTraffic(gw: PolicyResource, ctx: Ctx): { value: string; from: string } | undefined {
-  const own = meta(gw.props).labels?.[WAYPOINT_FOR] as string | undefined;
-  if (own !== undefined) return { value: own, from: "the Gateway" };
-  const inherited = meta(classOf(gw, ctx)?.props ?? {}).labels?.[WAYPOINT_FOR] as string | undefined;
-  return inherited === undefined ? undefined : { value: inherited, from: `GatewayClass ${gw.props.spec?.gatewayClassName}` };
-}
-
-/**
- * Why a waypoint targeted itself serves no traffic: istiod binds it to Services only for service or
- * all, to workloads only for workload or all (unset is service; Istio 1.30.3 ambient/waypoints.go
- * fetchWaypointForService, fetchWaypointForWorkload), so none, or a value it does not know, leaves
- * it idle and a policy on it guards nothing.
- */
-function idleWaypoint(gw: PolicyResource, key: string, ctx: Ctx): string | undefined {
-  const traffic = probe(() => (gw.props.spec?.gatewayClassName === WAYPOINT_CLASS ? waypointTraffic(gw, ctx) : undefined));
-  if (!traffic.known) {
-    ctx.pending.push(`the class or ${WAYPOINT_FOR} of Gateway ${key} on cluster ${ctx.cluster}, which decides whether it takes traffic`);
-    return undefined;
-  }
-  if (!traffic.value || ["service", "workload", "all"].includes(traffic.value.value)) return undefined;
-  return `binds waypoint ${key}, which takes no traffic (${WAYPOINT_FOR}: ${traffic.value.value} on ${traffic.value.from}): istiod binds neither Services nor workloads to it (ambient/waypoints.go: UnsupportedTrafficType), so nothing passes it and nothing enforces this policy; label it ${WAYPOINT_FOR}: service, workload or all`;
 }
 
 /** Why Gateway `gw` (`key`: namespace/name) enforces no Istio policy: one of an agentgateway class, or (targeted itself) a waypoint that takes no traffic. */
