@@ -2,24 +2,20 @@
  * A stack file read as the Pulumi CLI reads it: gopkg.in/yaml.v3 (sdk/go/common/encoding), whose
  * resolve.go parses a plain integer with strconv.ParseInt(s, 0, 64), so a leading 0 makes it
  * octal. js-yaml reads YAML 1.2 decimal: where the two differ the render refuses the value, naming
- * its path, rather than render a config `pulumi up` would not run.
+ * its path, rather than render a config `pulumi up` would not run. How `Pulumi.yaml` is read (where
+ * stacks are, its config declarations, a renamed project) is project-file.test.ts's.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { knownStacks, knownStacksText, loadProject, loadStackConfig, repoRoot, stackFile as stackFileOf } from "../../scripts/lib/stack-config";
+import { loadStackConfig } from "../../scripts/lib/stack-config";
 import { validateStack } from "../../scripts/lib/render";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ROOT, ConfigError, loadPlatformSpec } from "../../infra/config";
 import { runRender, shippedPlatform } from "../support/render";
 import { tempDir } from "../support/tmp";
-
-const stackFile = (dir: string, name: string, body: string) => {
-  const file = path.join(dir, `Pulumi.${name}.yaml`);
-  fs.writeFileSync(file, body);
-  return file;
-};
+import { stackFile } from "../support/stack-file";
 
 test("an integer written with a leading zero (octal to the Pulumi CLI) is refused at its config path; one that reads alike is not", () => {
   const dir = tempDir("im-octal-");
@@ -152,43 +148,6 @@ test("a platform missing from a stack file that imports ESC environments says th
   assert.doesNotMatch(missing("config: {}\n"), /environment/);
 });
 
-test("stack files are looked for where the Pulumi CLI looks: Pulumi.yaml's stackConfigDir, else beside it; a directory that is not there holds none", () => {
-  const root = tempDir("im-stackdir-");
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nstackConfigDir: envs\n");
-  // Not there yet (a fork that moved its stacks, or removed them): no stacks, not a crash.
-  assert.deepEqual(knownStacks(loadProject(root)), []);
-  assert.match(knownStacksText(loadProject(root)), /^no stack config files \(Pulumi\.<stack>\.yaml\) in envs\/, Pulumi\.yaml's stackConfigDir$/);
-  fs.mkdirSync(path.join(root, "envs"));
-  fs.writeFileSync(path.join(root, "envs", "Pulumi.staging.yaml"), "config: {}\n");
-  assert.deepEqual(knownStacks(loadProject(root)), ["staging"]);
-  assert.equal(stackFileOf("staging", loadProject(root)), path.join(root, "envs", "Pulumi.staging.yaml"));
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\n");
-  assert.equal(stackFileOf("staging", loadProject(root)), path.join(root, "Pulumi.staging.yaml"));
-  // A fork's broken Pulumi.yaml is named, not thrown as js-yaml's bare error.
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nname: again\n");
-  assert.throws(() => loadProject(root), (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")} is not valid YAML/JSON: duplicated mapping key`));
-  // This project's own: stacks/.
-  assert.equal(path.relative(repoRoot, stackFileOf("prod")), path.join("stacks", "Pulumi.prod.yaml"));
-});
-
-test("one reading of Pulumi.yaml serves a command's lookups: the stack file, the known stacks and the config they load", () => {
-  const root = tempDir("im-project-once-");
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nstackConfigDir: envs\nconfig:\n  platform:\n    description: the platform\n  owner:\n    default: team-a\n");
-  fs.mkdirSync(path.join(root, "envs"));
-  fs.writeFileSync(path.join(root, "envs", "Pulumi.staging.yaml"), "config:\n  fork:platform: {mesh: {meshId: m}}\n");
-  const project = loadProject(root);
-  // What the command read stands for the whole command, though the file changes (or goes) meanwhile.
-  fs.rmSync(path.join(root, "Pulumi.yaml"));
-  assert.equal(stackFileOf("staging", project), path.join(root, "envs", "Pulumi.staging.yaml"));
-  assert.equal(knownStacksText(project), "known stacks: staging");
-  const loaded = loadStackConfig("staging", undefined, project);
-  assert.equal(loaded.project, "fork");
-  assert.equal(loaded.file, path.join(root, "envs", "Pulumi.staging.yaml"));
-  assert.deepEqual(loaded.config, { "fork:owner": "team-a", "fork:platform": JSON.stringify({ mesh: { meshId: "m" } }) });
-  // A stack that is not there names the stacks of the same reading.
-  assert.throws(() => loadStackConfig("prod", undefined, project), /no stack config .*envs\/Pulumi\.prod\.yaml; known stacks: staging$/);
-});
-
 test("a stack file saved as UTF-16 or with a UTF-8 byte-order mark (Windows editors and shells) reads as the CLI reads it: by its byte-order mark", () => {
   const dir = tempDir("im-encoding-");
   const body = "config:\n  aws:region: us-east-1\n  inference-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n    clusters:\n      - name: a\n        name: b\n";
@@ -224,75 +183,6 @@ test("a stack file whose `config:` holds nothing (every key commented out) has n
   });
   // A `config:` of another shape is still refused as such.
   assert.throws(() => loadStackConfig("list", stackFile(dir, "list", "config: [a]\n")), /expected a mapping with a `config:` mapping/);
-});
-
-test("a fork that renamed its project in Pulumi.yaml is told the program reads inference-mesh:platform, not to set a platform its stack file sets", () => {
-  const root = tempDir("im-renamed-");
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8").replace(/^name: inference-mesh$/m, "name: acme-mesh"));
-  fs.mkdirSync(path.join(root, "stacks"));
-  // As `pulumi config set platform …` writes it under the renamed project.
-  const file = stackFile(path.join(root, "stacks"), "dev", "config:\n  acme-mesh:platform:\n    mesh: {meshId: m, trustDomain: cluster.local}\n");
-  assert.throws(() => validateStack({ stack: "dev", project: loadProject(root) }), (err: Error) => {
-    assert.ok(err instanceof ConfigError, String(err));
-    assert.deepEqual(err.message.split("\n").slice(1), [
-      "  inference-mesh:platform: missing: Pulumi.yaml names the project 'acme-mesh', so the stack's keys are acme-mesh:…, while the program reads inference-mesh:platform (infra/config.ts PROJECT): keep `name: inference-mesh` in Pulumi.yaml, or set PROJECT to 'acme-mesh'",
-    ]);
-    return true;
-  });
-  assert.equal(loadStackConfig("dev", file, loadProject(root)).config["acme-mesh:platform"], JSON.stringify({ mesh: { meshId: "m", trustDomain: "cluster.local" } }));
-});
-
-test("a Pulumi.yaml without a name, with a config that is no mapping, or with a declaration left empty is named, not a TypeError", () => {
-  const root = tempDir("im-project-shape-");
-  const project = (body: string) => {
-    fs.writeFileSync(path.join(root, "Pulumi.yaml"), body);
-    return () => loadProject(root);
-  };
-  assert.throws(project("runtime: nodejs\n"), { message: `project file ${path.join(root, "Pulumi.yaml")} has no \`name:\` (the project name, which namespaces every config key: inference-mesh)` });
-  assert.throws(project("name: fork\nruntime: nodejs\nconfig: [a]\n"), /: `config:` must be a mapping of config keys to their declarations/);
-  // `platform:` with nothing under it declares the key without a value, as one with a description only.
-  fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
-  assert.deepEqual(loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), project("name: fork\nruntime: nodejs\nconfig:\n  platform:\n")()).config, { "fork:platform": '{"a":1}' });
-});
-
-test("Pulumi.yaml's short-form config (`key: value` in place of a declaration) is read as the CLI reads it: the project's keys' default, other namespaces' value", () => {
-  const root = tempDir("im-project-short-");
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  platform:\n  owner: team-a\n  fork:replicas: 3\n  aws:region: us-west-2\n  pulumi:disable-default-providers: [kubernetes]\n");
-  fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
-  const project = loadProject(root);
-  assert.deepEqual(project.config, { platform: {}, owner: { default: "team-a" }, "fork:replicas": { default: 3 }, "aws:region": { value: "us-west-2" }, "pulumi:disable-default-providers": { value: ["kubernetes"] } });
-  assert.deepEqual(loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), project).config, {
-    "fork:owner": "team-a",
-    "fork:replicas": "3",
-    "aws:region": "us-west-2",
-    "pulumi:disable-default-providers": '["kubernetes"]',
-    "fork:platform": '{"a":1}',
-  });
-  // `config: <dir>` is the CLI's deprecated spelling of stackConfigDir; a float is no form the CLI takes.
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig: envs\n");
-  assert.equal(loadProject(root).stackConfigDir, path.join(root, "envs"));
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig: envs\nstackConfigDir: envs\n");
-  assert.throws(() => loadProject(root), /`config: envs` \(the deprecated spelling of stackConfigDir\) and `stackConfigDir:` are both set/);
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  ratio: 1.5\n");
-  assert.throws(() => loadProject(root), /config ratio: 1\.5 is neither a declaration .* nor a short-form value the Pulumi CLI takes \(a string, an integer, a boolean or a list\)/);
-});
-
-test("a Pulumi.yaml declaration the CLI refuses (workspace/project.go Validate) is named rather than rendered", () => {
-  const root = tempDir("im-project-decl-");
-  const refused = (decl: string, message: RegExp) => {
-    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n${decl}`);
-    assert.throws(() => loadProject(root), message);
-  };
-  refused("  aws:region:\n    default: us-west-2\n", /config aws:region: is another namespace's key, which takes value:, not default:/);
-  refused("  aws:region:\n    description: the region\n", /config aws:region: is another namespace's key, which must give value:/);
-  refused("  aws:region:\n    type: string\n    value: us-west-2\n", /config aws:region: is another namespace's key, which declares no type/);
-  refused("  owner:\n    default: a\n    value: b\n", /config owner: has both default: and value:/);
-  refused("  owner:\n    defualt: a\n", /config owner: unknown field\(s\) 'defualt': a declaration takes type, items, description, secret, default, value/);
-  refused("  tags: {team: a}\n", /config tags: unknown field\(s\) 'team': .*\(a mapping value goes under default: or value:; the short form takes a string, an integer, a boolean or a list only\)/);
-  // What the CLI takes still reads: the shipped Pulumi.yaml, a project key's default, another namespace's value.
-  assert.ok(loadProject().config?.platform);
-  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  owner:\n    type: string\n    default: a\n  aws:region:\n    value: us-west-2\n");
-  assert.deepEqual(loadProject(root).config, { owner: { type: "string", default: "a" }, "aws:region": { value: "us-west-2" } });
 });
 
 test("a stack file too large to read as one string is named with its size, not as bytes that are not UTF-8", () => {
