@@ -9,9 +9,13 @@
  * sets up every volume of a pod, whatever mounts it, and keeps the pod in ContainerCreating until a
  * non-optional configMap volume's ConfigMap exists, but one applied outside the stack (by hand,
  * another tool, a chart whose objects a review does not see) would do: "can't judge", not a verdict.
- * Split from picker-release-proxy.ts.
+ * GIE's standalone chart's own sidecar volume, left on with the sidecar off, is judged here too
+ * (checkGieSidecarOffVolume). Split from picker-release-proxy.ts.
  */
-import { dig } from "./k8s";
+import { dig, helmChartName, T } from "./k8s";
+import { releaseNamespace } from "./release-namespace";
+import type { Report } from "./picker-service";
+import { gieChartOrigin } from "./picker-release-gie";
 import { goTruthy, isObject, list } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
 import { proxyOn, proxySidecar, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-proxy";
@@ -76,4 +80,26 @@ export function unseenReleaseConfigMaps(rel: ChartRelease): string[] {
     }
   }
   return out;
+}
+
+/**
+ * GIE's standalone chart with its Envoy sidecar off (inferenceExtension.sidecar.enabled false, or a
+ * null, which Helm reads as deleting the default) and its values.yaml sidecar.volumes left as they
+ * are: epplib _config.yaml renders ConfigMap `envoy` only under sidecar.enabled, while _deployment.yaml
+ * renders sidecar.volumes whatever enabled says, and standalone/values.yaml's volume `config` mounts
+ * ConfigMap `envoy` (key envoy.yaml, not optional). Where neither the stack nor another standalone
+ * release of GIE's (its sidecar on) renders one of that name in the namespace, the picker's pod never
+ * starts. The chart's own volume is judged, as the envoy preset's is (picker-release-proxy.ts); one the
+ * values write is left to {@link unseenReleaseConfigMaps}.
+ */
+export function checkGieSidecarOffVolume(rel: ChartRelease, report: Report): void {
+  const sidecar = dig(rel.values, "inferenceExtension.sidecar");
+  if (rel.chart !== "standalone" || !isObject(sidecar) || sidecar.enabled === undefined || goTruthy(sidecar.enabled) || sidecar.volumes !== undefined) return;
+  if (stackConfigMap(rel, "envoy") !== undefined) return;
+  const others = (rel.stack ?? []).filter((r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === "standalone" && gieChartOrigin(r.props) && releaseNamespace(r) === rel.namespace);
+  if (others.some((r) => gieSidecarConfigMap({ ...rel, resource: r, values: r.props.values ?? {} }) === "envoy")) return;
+  report(
+    `${rel.lead}: inferenceExtension.sidecar.enabled ${JSON.stringify(sidecar.enabled)} turns the Envoy sidecar off, so epplib _config.yaml renders no ConfigMap envoy, but _deployment.yaml still renders inferenceExtension.sidecar.volumes (whatever enabled says), whose standalone/values.yaml volume config mounts ConfigMap ${rel.namespace}/envoy (key envoy.yaml, not optional), which neither the chart nor the stack renders: the kubelet sets up every volume of a pod and keeps the picker's pod in ContainerCreating, so the picker never starts, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); set inferenceExtension.sidecar.volumes: [] beside enabled false, or add ConfigMap envoy (key envoy.yaml) to the stack in namespace ${rel.namespace}`,
+    rel.resource.urn,
+  );
 }

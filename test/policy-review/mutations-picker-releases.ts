@@ -111,6 +111,13 @@ export const pickerReleaseMutations: Mutation[] = [
     apply: (doc) => addPickerRelease(doc, "gie-sidecar", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { flags: { "secure-serving=false": "" } } }),
   },
   {
+    // GIE v1.5.0 epplib _config.yaml renders ConfigMap envoy only under sidecar.enabled, but _deployment.yaml renders sidecar.volumes
+    // whatever enabled says, and standalone/values.yaml's volume config mounts ConfigMap envoy: nothing renders it, the pod never starts.
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar is off while its default volume still mounts ConfigMap envoy, which nothing renders",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-off", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { enabled: false } } }),
+  },
+  {
     // llm-d-router v0.10.0 routerlib _deployment.yaml passes --config-file /config/<pluginsConfigFile> and then router.epp.flags as
     // --<key>=<value>; a config-text flag beside it is refused by Validate (pkg/epp/server/options.go): the picker exits at start.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.config-text sits beside the --config-file the chart always passes",

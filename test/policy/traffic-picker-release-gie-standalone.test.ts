@@ -70,8 +70,8 @@ test("inference-pool-epp: GIE's standalone chart's Envoy sidecar (on by default)
   assert.match((await messages({ flags: { "grpc-health-port": 19001 } })).join("\n"), /the Envoy sidecar's readiness listener port \(its envoy.yaml's listener envoy-proxy-ready\) and the picker's gRPC health port \(--grpc-health-port\) are both 19001/);
   // Its admin listens on 127.0.0.1:19000 in the same pod (standalone/values.yaml envoy.yaml admin).
   assert.match((await messages({ flags: { "metrics-port": 19000 } })).join("\n"), /the Envoy sidecar's admin port \(its envoy.yaml's admin, 127.0.0.1:19000\) and the picker's metrics port \(--metrics-port\) are both 19000, in one pod/);
-  // The sidecar turned off, or given a config of the values' own, is not judged.
-  for (const sidecar of [{ enabled: false }, { configMap: { data: { "envoy.yaml": "static_resources: {}\n" } } }]) {
+  // The sidecar turned off (its volumes with it), or given a config of the values' own, is not judged.
+  for (const sidecar of [{ enabled: false, volumes: [] }, { configMap: { data: { "envoy.yaml": "static_resources: {}\n" } } }]) {
     assert.deepEqual(await messages({ extProcPort: 9012, flags: { "grpc-port": 9012, "metrics-port": 8081 }, sidecar }), [], JSON.stringify(sidecar));
   }
   // The inferencepool chart's sidecar is off unless its values turn it on (and then give all of it).
@@ -102,7 +102,7 @@ test("inference-pool-epp: GIE's standalone chart's Envoy sidecar given an empty 
     assert.match(got[0], new RegExp(`^${LEAD_RE}: inferenceExtension.sidecar.configMap.data\\["envoy.yaml"\\] is ${said}.* reads it as its bootstrap \\(-c /etc/envoy/envoy.yaml\\).*Unable to convert YAML as JSON.* crash-loops`), JSON.stringify(text));
   }
   // Off, or run with a config path of its own (its args replaced): not this verdict.
-  assert.deepEqual(await messages({ sidecar: { enabled: false, configMap: { data: { "envoy.yaml": null } } } }), []);
+  assert.deepEqual(await messages({ sidecar: { enabled: false, volumes: [], configMap: { data: { "envoy.yaml": null } } } }), []);
   assert.deepEqual(await messages({ sidecar: { args: ["-c", "/etc/other/envoy.yaml"], configMap: { data: { "envoy.yaml": "" } } } }), []);
   // The inferencepool chart's sidecar is off by default.
   assert.deepEqual(await messages({ sidecar: { configMap: { data: { "envoy.yaml": "" } } } }, {}, "inferencepool"), []);
@@ -115,4 +115,27 @@ test("inference-pool-epp: GIE's standalone chart's null sidecar.configMap.data r
     got[0],
     new RegExp(`^${LEAD_RE}: the sidecar's volume config \\(inferenceExtension.sidecar.volumes\\) maps key envoy.yaml of ConfigMap inference/envoy \\(the one the chart renders for its Envoy sidecar, with no key: inferenceExtension.sidecar.configMap.data is null, .*\\), which has no such key .* "references non-existent config key"\\); .*drop the null inferenceExtension.sidecar.configMap.data`),
   );
+});
+
+test("inference-pool-epp: GIE's standalone chart with its Envoy sidecar off still mounts ConfigMap envoy (its default sidecar.volumes), which nothing then renders: the pod never starts", async () => {
+  // epplib _config.yaml renders ConfigMap envoy only under sidecar.enabled; _deployment.yaml renders sidecar.volumes whatever enabled says.
+  const CM = "kubernetes:core/v1:ConfigMap";
+  for (const enabled of [false, null]) {
+    const got = await messages({ sidecar: { enabled } });
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(
+      got[0],
+      new RegExp(`^${LEAD_RE}: inferenceExtension.sidecar.enabled ${enabled} turns the Envoy sidecar off, so epplib _config.yaml renders no ConfigMap envoy, but _deployment.yaml still renders inferenceExtension.sidecar.volumes .* mounts ConfigMap inference/envoy .* neither the chart nor the stack renders: .*ContainerCreating`),
+    );
+  }
+  // Volumes dropped beside it, or a ConfigMap envoy of the stack in that namespace (or another standalone release's sidecar's): quiet.
+  assert.deepEqual(await messages({ sidecar: { enabled: false, volumes: [] } }), []);
+  assert.deepEqual(await messages({ sidecar: { enabled: false } }, {}, undefined, [on(CM, "envoy", { metadata: { name: "envoy", namespace: "inference" }, data: { "envoy.yaml": "{}" } })]), []);
+  const other = on(RELEASE, "gie2", { name: "other", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "other" } } }, inferenceExtension: { image: ROUTER_PICKER } } });
+  assert.deepEqual(await messages({ sidecar: { enabled: false } }, {}, undefined, [other]), []);
+  // One in another namespace does not count.
+  assert.equal((await messages({ sidecar: { enabled: false } }, {}, undefined, [on(CM, "envoy", { metadata: { name: "envoy", namespace: "tools" }, data: {} })])).length, 1);
+  // Volumes of the values' own are judged as before (a ConfigMap made outside the stack may satisfy them: can't judge); the inferencepool chart has no default ones.
+  assert.deepEqual(await messages({ sidecar: { enabled: false, volumes: [{ name: "config", configMap: { name: "envoy" } }] } }), []);
+  assert.deepEqual(await messages({ sidecar: { enabled: false } }, {}, "inferencepool"), []);
 });
