@@ -63,8 +63,16 @@ export function topLevel(s: Structure, i: number): boolean {
 /** The groups holding `i`, innermost first. */
 export const enclosing = (s: Structure, i: number) => s.groups.filter((g) => g.open < i && i < g.close).sort((a, b) => b.open - a.open);
 
+/**
+ * A `for NAME; do` or `for NAME do` (no `in`, NAME and `do` on one line or not) loops over the
+ * positional parameters (Bash Reference Manual 3.2.5.1; parse.y for_command): written as `in $@` so
+ * that bindPositional binds them to the call's arguments.
+ */
+const positionalLoops = (body: string) => body.replace(/((?:^|[\s;&|({])for[ \t]+\w+)(?=\s*(?:;\s*)?(?:do|\{)(?![\w-]))/g, "$1 in $@");
+
 /** The positional parameters of a body bound to `args` (each a word as written): `$1`, `${10}`, `$@`, `$*`; not in single quotes or a quoted heredoc. */
-function bindPositional(body: string, args: string[]): string {
+function bindPositional(run: string, args: string[]): string {
+  const body = positionalLoops(run);
   // A literal argument stands for itself; one the shell expands (`"$T"`, `"$(…)"`) keeps its expansion.
   const given = args.map((a) => (wordValue(a).includes("$") ? a.replace(/^"([\s\S]*)"$/, "$1") : wordValue(a)));
   const value = (n: string) => (n === "@" || n === "*" ? given.join(" ") : (given[Number(n) - 1] ?? ""));

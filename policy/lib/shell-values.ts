@@ -8,7 +8,7 @@
 import { namesNoCredential, registryAuth } from "./credentials";
 import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, LITERAL_DOLLAR, pipeline, substitution, words } from "./shell-scan";
 import { printfCommand, unescaped } from "./shell-printf";
-import { doubleQuoteUnescaped, unquote, wordValue } from "./shell-words";
+import { doubleQuoteUnescaped, loopList, unquote, wordValue } from "./shell-words";
 import { heredocs } from "./shell-heredoc";
 import { shellOptions } from "./shell-output";
 import { flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
@@ -41,12 +41,13 @@ function assignments(text: string, name: string): { rest: string; value?: string
 
 /**
  * `for NAME in WORDS; do`: the loop assigns NAME each word in turn (Bash Reference Manual 3.2.5.1),
- * so each is a value NAME may hold, as each assignment of it is. `for NAME; do` takes the
- * positional parameters, none here.
+ * so each is a value NAME may hold, as each assignment of it is; `in` may stand on a line of its own
+ * (parse.y for_command: `FOR WORD newline_list IN`), the list read by loopList. `for NAME; do` takes
+ * the positional parameters: a script's are none, a function's are its call's (bindPositional).
  */
 function loopWords(text: string, name: string): { rest: string; value?: string }[] {
-  const loops = text.matchAll(new RegExp(`(?:^|[\\s;&|(])for[ \\t]+${name}[ \\t]+in(?=[ \\t;\\n])([^;\\n]*)`, "gm"));
-  return [...loops].flatMap((m) => words(m[1]).map((value) => ({ rest: value, value })));
+  const loops = text.matchAll(new RegExp(`(?:^|[\\s;&|(])for[ \\t]+${name}\\s+in(?=[ \\t;\\n])`, "gm"));
+  return [...loops].flatMap((m) => loopList(text, m.index! + m[0].length).map((value) => ({ rest: value, value })));
 }
 
 /**

@@ -4,7 +4,7 @@
  * structure and output readers (shell-structure.ts, shell-output.ts), which shell-values.ts reads
  * through, take words without importing it back.
  */
-import { LITERAL_DOLLAR, literalDollars, segments } from "./shell-scan";
+import { LITERAL_DOLLAR, literalDollars, segments, walk, words } from "./shell-scan";
 import { unescaped } from "./shell-printf";
 
 /**
@@ -36,3 +36,20 @@ export const wordValue = (word: string) =>
       return part === "\\\n" ? "" : part.startsWith("\\") ? doubleQuoteUnescaped(part).replace(/^\\/, "") : part;
     })
     .join("");
+
+/**
+ * The words of a `for NAME in` list starting at `from` (quotes kept), as bash reads them (Bash
+ * Reference Manual 3.2.5.1; parse.y for_command: `in word_list list_terminator`): up to the first
+ * `;` or newline outside quotes, expansions and escapes, a backslash-newline going on with the next
+ * line (3.1.2.1), a comment (3.1.3) ending the list at its `#`.
+ */
+export function loopList(text: string, from: number): string[] {
+  let end = text.length;
+  for (const x of walk(text, { from, comments: true, unclosed: "rest" })) {
+    if (typeof x === "number" ? text[x] === ";" || text[x] === "\n" : x.kind === "comment") {
+      end = typeof x === "number" ? x : x.from;
+      break;
+    }
+  }
+  return words(text.slice(from, end));
+}

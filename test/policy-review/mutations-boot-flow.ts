@@ -5,7 +5,8 @@
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
  * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
  * too), through a `read` ending such a pipeline (which assigns its variable in the shell), from a
- * `for` loop's variable given it as a word of its list, past a function body's `set -m` that `local -`
+ * `for` loop's variable given it as a word of its list (or, without `in`, as a function's
+ * argument), past a function body's `set -m` that `local -`
  * scopes to its call, or
  * through the redirection written after a compound command's `fi` or `done`. Each is in
  * the instance template's metadata, not declared secret.
@@ -72,6 +73,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // `for NAME in WORDS` assigns NAME each word in turn (3.2.5.1): the echo writes the token on the pass it holds it.
     "the k3s agents' join token given as a word of a for loop's list and echoed from its variable into the file token-file names",
     "for t in /run/k3s/token.pending Zq8vN3pL0xR7sT2w; do\n  [ -s \"$t\" ] && continue\n  echo \"$t\" > /etc/rancher/k3s/token\n  break\ndone\n",
+  ],
+  [
+    // `for NAME; do`, without `in`, loops over the positional parameters (3.2.5.1): in a function, its call's arguments.
+    "the k3s agents' join token passed to a shell function whose for loop without in echoes each argument into the file token-file names",
+    "save() {\n  for t; do\n    echo \"$t\" > /etc/rancher/k3s/token\n  done\n}\nsave Zq8vN3pL0xR7sT2w\n",
   ],
   [
     "the k3s agents' join token printed in a for loop whose redirection after done sends its output into the file token-file names",

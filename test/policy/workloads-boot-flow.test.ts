@@ -191,3 +191,23 @@ test("sensitive-values-secret: local - scopes a function body's set -m to the ca
   // A set -m before the `local -` is saved with the options, so it holds after the call.
   clean([`shopt -s lastpipe\nquiet() { set -m; local -; }\nquiet\necho join | exec >${TOKEN}\necho ${T}\n`]);
 });
+
+// The list ends at the first `;` or newline outside quotes, a comment ending it; `in` may stand on
+// the line after NAME; without `in` NAME takes the positional parameters, a function's call
+// arguments (bash 5.2.15: `for t in /run/a';'b c` gives /run/a;b, c; `f() { for t; do echo "$t";
+// done; }; f a` prints a; `for t in a # b` gives a alone). Before, the list was cut at a quoted `;`
+// (its first word then read as a credential, the next one lost), `for t\nin` and a function's `for t;
+// do` assigned nothing, and a comment's word was taken as one of the list.
+test("sensitive-values-secret: a for loop's list read as bash reads it", () => {
+  writes([
+    `for t in /run/k3s/a';'b ${T}; do echo "$t" > ${TOKEN}; done\n`,
+    `for t\nin /run/k3s.token ${T}\ndo echo "$t" > ${TOKEN}; done\n`,
+    `f() { for t; do echo "$t" > ${TOKEN}; done; }\nf ${T}\n`,
+    `f() {\n  for t do echo "$t" > ${TOKEN}; done\n}\nf ${T}\n`,
+  ]);
+  clean([
+    `for t in "/run/k3s;/tmp"; do echo "$t" > ${TOKEN}; done\n`,
+    `for t in /run/k3s.token # ${T}\ndo echo "$t" > ${TOKEN}; done\n`,
+    `f() { for t; do echo "$t" > ${TOKEN}; done; }\nf /run/k3s.token\n`,
+  ]);
+});
