@@ -7,9 +7,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { meta, T } from "./k8s";
 import { isGateway } from "./gateways";
-import { list, probe, Probe } from "./values";
+import { list, probe } from "./values";
 import { istioServiceReachableOffCluster } from "./gateway-service-type";
-import { isAmbientIstiod, isIstiodRelease, istiodEnv, parseGoBool } from "./istio";
+import { ambientIstiodFlag, isIstiodRelease } from "./istio";
 import { defaultRevisionOf, istiodRevision, istiodsOf, istiodsServing, servesDataPlane } from "./istiod-revisions";
 
 const NETWORK_LABEL = "topology.istio.io/network";
@@ -163,21 +163,19 @@ export function checkEastWest(m: ClusterView, network: string, report: (message:
 export function checkMultiNetwork(m: ClusterView, report: (message: string, urn?: string) => void, unknowns: string[]): void {
   for (const r of m.resources.filter(isIstiodRelease)) {
     // istiod ignores the flag without ambient (and serves no ambient workloads to judge).
-    const ambient = probe(() => isAmbientIstiod(r.props.values));
-    if (ambient.known && !ambient.value) continue;
-    const setting: Probe<string | undefined | null> = ambient.known ? probe(() => istiodEnv(r.props.values, MULTI_NETWORK)) : { known: false };
-    if (!setting.known || setting.value === null) {
+    const flag = ambientIstiodFlag(r, MULTI_NETWORK);
+    if (flag === "not-ambient") continue;
+    if (flag === "unknown") {
       unknowns.push(`the ${MULTI_NETWORK} env of istiod release ${r.name} on cluster ${m.cluster}`);
       continue;
     }
-    if (parseGoBool(setting.value) === true) continue;
+    if (flag.on) continue;
     // A revision serving none of the cluster's ztunnels or Gateways (a canary beside the serving one) pushes nothing to them.
     const serves = probe(() => servesDataPlane(r, m.resources));
     if (!serves.known) unknowns.push(`whether istiod release ${r.name} on cluster ${m.cluster} serves its ztunnels or Gateways (their revisions, the default revision), having no ${MULTI_NETWORK}`);
     else if (serves.value) {
-      const given = setting.value === undefined ? `leaves env.${MULTI_NETWORK} unset (false by default)` : `sets env.${MULTI_NETWORK} to ${JSON.stringify(setting.value)}`;
       report(
-        `cluster ${m.cluster}: ambient istiod release ${r.name} ${given}: istiod then builds its ambient registry from its own cluster alone and serves no istio-east-west GatewayClass, so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed; set env.${MULTI_NETWORK}: "true"`,
+        `cluster ${m.cluster}: ambient istiod release ${r.name} ${flag.given}: istiod then builds its ambient registry from its own cluster alone and serves no istio-east-west GatewayClass, so the other clusters' workloads never reach its ztunnels and its east-west gateway is never deployed; set env.${MULTI_NETWORK}: "true"`,
         r.urn,
       );
     }

@@ -15,7 +15,7 @@ import { GATEWAY_GROUP, gatewayResource, isWeightedRoute } from "./gateways";
 import { list, probe, type Probe } from "./values";
 import { istioGatewayKind } from "./istio-classes";
 import { istiodsServing } from "./istiod-revisions";
-import { isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { ambientIstiodFlag } from "./istio";
 import { listenersServing } from "./listener-routes";
 import { isGlobalService } from "./global-waypoints";
 import { listenerSetsOf, parentRefsToSet } from "./listener-sets";
@@ -137,17 +137,15 @@ function judgeOwners(m: NetworkedCluster, network: string, reach: Reach, route: 
   }
   for (const istiod of owners.value) {
     // A sidecar istiod reaches other networks through its own network gateways, which this flag does not govern.
-    const ambient = probe(() => isAmbientIstiod(istiod.props.values));
-    if (ambient.known && !ambient.value) continue;
-    const setting: Probe<string | undefined | null> = ambient.known ? probe(() => istiodEnv(istiod.props.values, INGRESS_FLAG)) : { known: false };
-    if (!setting.known || setting.value === null) {
+    const flag = ambientIstiodFlag(istiod, INGRESS_FLAG);
+    if (flag === "not-ambient") continue;
+    if (flag === "unknown") {
       unknowns.push(`the ${INGRESS_FLAG} env of istiod release ${istiod.name} on cluster ${m.cluster}`);
       continue;
     }
-    if (parseGoBool(setting.value) === true) continue;
-    const given = setting.value === undefined ? `leaves env.${INGRESS_FLAG} unset (false by default)` : `sets env.${INGRESS_FLAG} to ${JSON.stringify(setting.value)}`;
+    if (flag.on) continue;
     report(
-      `cluster ${m.cluster}: ${reach.route} sends Istio ingress Gateway ${gw}'s traffic to global Service ${reach.service}, which cluster${reach.remote.length > 1 ? "s" : ""} ${reach.remote.join(", ")} on another network serve${reach.remote.length > 1 ? "" : "s"} too, but istiod release ${istiod.name} owning that gateway ${given}: istiod then hands an ingress gateway only the endpoints of its own network ${network} (Istio 1.30.3 pilot/pkg/xds/endpoints/ep_filters.go, features.EnableAmbientIngressMultiNetwork), so the route never reaches the other networks' endpoints; set env.${INGRESS_FLAG}: "true" on it`,
+      `cluster ${m.cluster}: ${reach.route} sends Istio ingress Gateway ${gw}'s traffic to global Service ${reach.service}, which cluster${reach.remote.length > 1 ? "s" : ""} ${reach.remote.join(", ")} on another network serve${reach.remote.length > 1 ? "" : "s"} too, but istiod release ${istiod.name} owning that gateway ${flag.given}: istiod then hands an ingress gateway only the endpoints of its own network ${network} (Istio 1.30.3 pilot/pkg/xds/endpoints/ep_filters.go, features.EnableAmbientIngressMultiNetwork), so the route never reaches the other networks' endpoints; set env.${INGRESS_FLAG}: "true" on it`,
       route.urn,
     );
   }

@@ -72,6 +72,22 @@ export function isAmbientIstiod(values: unknown): boolean {
 }
 
 /**
+ * One boolean env flag of an ambient istiod (read with strconv.ParseBool, false by default, and
+ * ignored without ambient): "not-ambient" where the release does not run ambient
+ * ({@link isAmbientIstiod}), "unknown" where its ambient switch or the flag is not known in this
+ * preview or an envVarFrom entry reads the flag from elsewhere, else whether it is on and how the
+ * values give it (`leaves env.<flag> unset (false by default)` or `sets env.<flag> to "<value>"`).
+ */
+export function ambientIstiodFlag(release: PolicyResource, flag: string): "not-ambient" | "unknown" | { on: boolean; given: string } {
+  const ambient = probe(() => isAmbientIstiod(release.props.values));
+  if (ambient.known && !ambient.value) return "not-ambient";
+  const setting = ambient.known ? probe(() => istiodEnv(release.props.values, flag)) : { known: false as const };
+  if (!setting.known || setting.value === null) return "unknown";
+  const v = setting.value;
+  return { on: parseGoBool(v) === true, given: v === undefined ? `leaves env.${flag} unset (false by default)` : `sets env.${flag} to ${JSON.stringify(v)}` };
+}
+
+/**
  * The `pilot.env` entries each istio-discovery 1.30.3 profile sets that this pack reads
  * (files/profile-ambient.yaml). zzz_profile.yaml lays the profile (`profile`, else `global.profile`:
  * sprig's coalesce) under the given values, and zzy_descope_legacy.yaml then merges `pilot.*` over
