@@ -124,6 +124,8 @@ function llmdPickerConfig(r: PolicyResource, values: unknown, report: (message: 
   const tag = judgedPickerTag(pickerImage(values, r.props.version));
   if (tag === undefined) return undefined;
   const container = { args: llmdPickerArgs(values) };
+  const leader = singlePodLeaderElection(container.args, values, false);
+  if (leader) report(leader);
   const flags = isObject(dig(values, "router.epp.flags")) ? (dig(values, "router.epp.flags") as Record<string, unknown>) : {};
   // The chart writes `--<flag>=%v`, which pflag reads with strconv.ParseBool.
   const allowExperimental = pflagBool(container, "allow-experimental-plugins") === true;

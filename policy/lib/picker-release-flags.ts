@@ -7,7 +7,7 @@
  * otherwise (picker-release-gie.ts giePickerArgs).
  */
 import { dig } from "./k8s";
-import { isObject } from "./values";
+import { goTruthy, isObject } from "./values";
 import { flagValue, pflagBool } from "./picker-service";
 
 /** Go's `%v` of a value Helm decoded from JSON/YAML, whose numbers are all float64 (so 10485760 prints as 1.048576e+07). */
@@ -209,7 +209,8 @@ function replicasInt(v: unknown): number | undefined {
  * for `gt (replicas | int) 1`, else the service `inference-extension`, which the kubelet's gRPC probe
  * then fails. epplib writes a flag as `--<key>` and its value as the next argument, so pflag sets a
  * bool given without `=` true (its NoOptDefVal) whatever the value, null or false included, and
- * leaves the value over as an argument, which the runner never reads. `args` are the flags as the
+ * leaves the value over as an argument, which the runner never reads; routerlib's `--<key>=<value>`
+ * turns it on where strconv.ParseBool reads true. `args` are the flags as the
  * chart renders them (giePickerArgs or llmdPickerArgs). Undefined where the flag is off or not given.
  */
 export function singlePodLeaderElection(args: string[], values: unknown, gie: boolean): string | undefined {
@@ -218,6 +219,8 @@ export function singlePodLeaderElection(args: string[], values: unknown, gie: bo
   const flag = "ha-enable-leader-election";
   const key = isObject(given) ? Object.keys(given).sort().find((k) => k === flag || k.startsWith(`${flag}=`)) : undefined;
   if (key === undefined || !isObject(given) || pflagBool({ args }, flag) !== true) return undefined;
+  // routerlib runs GKE preferredBackends' pickers as a StatefulSet of its own count: not read here.
+  if (!gie && goTruthy(dig(values, "provider.gke.preferredBackends.enabled"))) return undefined;
   const replicas = replicasInt(dig(values, `${epp}.replicas`));
   if (replicas === undefined || replicas < 0 || replicas > 1) return undefined;
   const value = given[key];
@@ -227,5 +230,5 @@ export function singlePodLeaderElection(args: string[], values: unknown, gie: bo
       ? `is given, rendered as "--${key}", so leader election is on`
       : `is ${value === null ? "null, which Helm v3 keeps and" : `${JSON.stringify(value)}, which`} epplib _deployment.yaml renders as "--${flag}" and ${value === null ? "an empty value" : `"${goPrintV(value)}"`}: pflag sets a bool flag given without "=" true (its NoOptDefVal) and leaves the value over as an argument the picker never reads, so leader election is on`;
   const chart = gie ? "epplib" : "routerlib";
-  return `${epp}.flags.${key} ${how}, while ${epp}.replicas ${replicas} leaves the chart's Deployment one pod (${chart} _deployment.yaml passes the flag itself, probes the health services liveness and readiness, and renders the leases Role only where replicas | int is above 1): its liveness and readiness probes ask gRPC health service inference-extension, which the picker's health server (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN once leader election is on, and no Role of the chart lets it take the lease, so the kubelet restarts it and it is never Ready, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); drop the entry, or set ${epp}.replicas 2 or more (the chart then turns leader election on itself)`;
+  return `${epp}.flags.${key} ${how}, while ${epp}.replicas ${replicas} leaves the chart's Deployment one pod (${chart} _deployment.yaml passes the flag itself and probes the health services liveness and readiness, and _leader-election-rbac.yaml renders the leases Role, only where replicas | int is above 1): its liveness and readiness probes ask gRPC health service inference-extension, which the picker's health server (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN once leader election is on, and no Role of the chart lets it take the lease, so the kubelet restarts it and it is never Ready, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); drop the entry, or set ${epp}.replicas 2 or more (the chart then turns leader election on itself)`;
 }

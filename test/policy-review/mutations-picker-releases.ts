@@ -251,4 +251,11 @@ export const pickerReleaseMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "router-flag-unknown", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "kv-cache-threshold": 0.8 } } } }),
   },
+  {
+    // routerlib v0.10.0 _deployment.yaml probes gRPC health service inference-extension unless `gt (router.epp.replicas | int) 1`
+    // (values.yaml: 1), and the picker's health server (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN to it under leader election.
+    name: "an llm-d-router-gateway Helm release whose router.epp.flags.ha-enable-leader-election true beside one replica leaves its probes asking a health service the picker does not know",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "router-leader", "llm-d-router-gateway", { router: { modelServers: { matchLabels: { app: "llama-router" } }, epp: { flags: { "ha-enable-leader-election": true } } } }),
+  },
 ];

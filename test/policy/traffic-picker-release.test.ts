@@ -116,3 +116,21 @@ test("inference-pool-epp: a null router.epp.flags entry of a typed flag renders 
   // A string flag takes "<nil>" as its value.
   assert.deepEqual(await messages(epp({ flags: { "tls-min-version": null } })), []);
 });
+
+test("inference-pool-epp: router.epp.flags.ha-enable-leader-election true beside router.epp.replicas 1 leaves the chart's probes asking a health service the picker does not know", async () => {
+  // routerlib _deployment.yaml probes service inference-extension unless `gt (router.epp.replicas | int) 1`; health.go Check answers
+  // SERVICE_UNKNOWN to it once leader election is on.
+  const got = await messages(epp({ flags: { "ha-enable-leader-election": true } }));
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(
+    got[0],
+    /^the endpoint picker of Helm release inference\/llama \(chart llm-d-router-gateway\) on a: router.epp.flags.ha-enable-leader-election is true, which routerlib _deployment.yaml renders as "--ha-enable-leader-election=true", so leader election is on, while router.epp.replicas 1 .*probes ask gRPC health service inference-extension, .*SERVICE_UNKNOWN/,
+  );
+  // The standalone chart renders the same pod spec; a "True" is what pflag's ParseBool takes too.
+  assert.match((await messages(epp({ flags: { "ha-enable-leader-election": "True" } }), { chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone" })).join("\n"), /ha-enable-leader-election is "True", .*SERVICE_UNKNOWN/);
+  // More than one replica (the chart then probes liveness and readiness), the flag false, or GKE preferredBackends (a StatefulSet): quiet.
+  assert.deepEqual(await messages(epp({ replicas: 2, flags: { "ha-enable-leader-election": true } })), []);
+  assert.deepEqual(await messages(epp({ flags: { "ha-enable-leader-election": false } })), []);
+  const gke = { ...epp({ flags: { "ha-enable-leader-election": true } }), provider: { name: "gke", gke: { preferredBackends: { enabled: true } } } };
+  assert.doesNotMatch((await messages(gke)).join("\n"), /leader election is on/);
+});
