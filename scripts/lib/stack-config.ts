@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { deploymentExportIdentity } from "./export-shape";
 import { readYamlFile, readYamlText } from "./yaml-file";
 import { LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA, yamlScalars } from "./stack-file-schema";
+import { GoTimestamp, WideInteger } from "./yaml-go-scalars";
 import { blockKeyPath } from "./yaml-key-path";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
 import { misplacedKeyHint, misplacedPlatformKeys } from "../../infra/config-keys";
@@ -52,7 +53,8 @@ function qualify(project: string, key: string): string {
  * which has no such numbers: the CLI's Go encoding/json refuses to write them, and JSON.stringify
  * would turn them into a null the validation then misreports as "received null"), and integers
  * written with a leading zero, which the CLI reads as octal, timestamps (yaml.v3 makes them Go times, which
- * config/object.go unmarshalObject turns into their Go text, not as written), and `!!binary` data that is no UTF-8
+ * config/object.go unmarshalObject turns into their Go text, not as written), integers past 2^53 inside an
+ * object (exact in the CLI's JSON, the nearest float64 to the program), and `!!binary` data that is no UTF-8
  * text (yaml-file.ts).
  */
 function unrepresentable(value: unknown): { path: (string | number)[]; message: string }[] {
@@ -70,8 +72,15 @@ function unrepresentable(value: unknown): { path: (string | number)[]; message: 
         message: `is !!binary data that is not UTF-8 text (byte 0x${byte} at ${scalar.offset}): the Pulumi CLI decodes !!binary into the text its bytes spell and hands config on as JSON, which has no other bytes (Go's encoder writes U+FFFD for them); give the text itself, or the base64 of its UTF-8`,
       }];
     }
-    if (scalar instanceof Date) {
-      return [{ path: at, message: "is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as Go's text of it (2001-12-14 becomes '2001-12-14 00:00:00 +0000 UTC'), not as written; quote it for text" }];
+    if (scalar instanceof GoTimestamp) {
+      const handed = scalar.goText === undefined ? "in the zone of the machine running pulumi (its own where the offset matches it)" : `'${scalar.goText}'`;
+      return [{ path: at, message: `is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as Go's text of it, ${handed}, not as written; quote it for text` }];
+    }
+    if (scalar instanceof WideInteger) {
+      return [{
+        path: at,
+        message: `is the integer ${scalar.value}, past 2^53: the program reads the platform as JSON in JavaScript, where it is ${Number(scalar.value)}, not the number the Pulumi CLI hands on; write a smaller number, or quote it for text`,
+      }];
     }
     if (typeof scalar === "number" && !Number.isFinite(scalar)) {
       return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];
@@ -83,6 +92,8 @@ function unrepresentable(value: unknown): { path: (string | number)[]; message: 
 /** A config value as the language host receives it: strings as they are, anything else as JSON. */
 function asConfigString(key: string, value: unknown): string {
   if (typeof value === "string") return value;
+  // The CLI hands a top-level int64 or uint64 on as its decimal digits (config/object.go MarshalString).
+  if (value instanceof WideInteger) return String(value.value);
   const bad = unrepresentable(value);
   if (bad.length > 0) {
     if (key === CONFIG_ROOT) throw new ConfigError(bad);

@@ -4,6 +4,7 @@
  * reports by path. yaml-file.ts reads files with it.
  */
 import * as yaml from "js-yaml";
+import { GoScalar, goResolve, GoTimestamp, WideInteger } from "./yaml-go-scalars";
 
 /**
  * A plain integer written with a leading zero (`010`) in a stack file. The Pulumi CLI reads stack
@@ -38,7 +39,8 @@ export class NonUtf8Binary {
 }
 
 /** Values the YAML readers leave as one scalar although they are objects: a marker, a Date. */
-export const isScalarObject = (value: object): boolean => value instanceof Date || value instanceof LeadingZeroInteger || value instanceof NonUtf8Binary;
+export const isScalarObject = (value: object): boolean =>
+  value instanceof Date || value instanceof LeadingZeroInteger || value instanceof NonUtf8Binary || value instanceof WideInteger || value instanceof GoTimestamp;
 
 /**
  * The scalars of a parsed YAML document with their paths (mapping keys, sequence indexes), depth
@@ -61,36 +63,30 @@ function leadingZeroReadings(text: string): { octal: number; decimal: number } |
   return octal === decimal ? undefined : { octal, decimal };
 }
 
-const leadingZeroInteger = new yaml.Type("tag:inference-mesh,2025:leading-zero-int", {
-  kind: "scalar",
-  resolve: (data: unknown) => typeof data === "string" && leadingZeroReadings(data) !== undefined,
-  construct: (data: string) => {
-    const { octal, decimal } = leadingZeroReadings(data)!;
-    return new LeadingZeroInteger(data, octal, decimal);
-  },
-  instanceOf: LeadingZeroInteger,
-});
-
 /**
- * Integers yaml.v3 reads that js-yaml 4.1.0 keeps as text: v3.0.1 resolve.go strips every `_` and
- * parses with Go's strconv.ParseInt(s, 0, 64) (ParseUint past int64), whose prefixes take either
- * case (`0X1F`, `0B101`, `0O17`), so a trailing `_` (`0x1F_`, `1_`) or an upper-case prefix is a
- * number to `pulumi up` and was text here. Out of uint64/int64 range a prefixed one stays text.
+ * `!!int`, `!!float` and `!!timestamp`, implicit and explicit, as yaml.v3 resolves them
+ * (yaml-go-scalars.ts) where js-yaml 4.1.0 keeps YAML 1.2's patterns: `1e5_`, `0X1F` and `!!int 0X1F`
+ * are numbers to `pulumi up` (js-yaml read text, or refused the tag), `2001-1-2` a time, and
+ * `2001-12-14 21:59:43.10 -5`, `1e400` and `0x1FFFFFFFFFFFFFFFF` text (js-yaml read a Date, an
+ * infinity, a number). An integer is a number where JavaScript holds it exactly, else a
+ * WideInteger; a leading-zero one whose octal reading differs a LeadingZeroInteger.
  */
-function goOnlyInteger(data: string): number | undefined {
-  const plain = data.replace(/_/g, "");
-  const m = /^([-+]?)0([xXbBoO])([0-9a-fA-F]+)$/.exec(plain);
-  let big: bigint | undefined;
-  if (m) {
-    const radix = { x: "0x", b: "0b", o: "0o" }[m[2].toLowerCase() as "x" | "b" | "o"];
-    try { big = BigInt(`${radix}${m[3]}`) * (m[1] === "-" ? -1n : 1n); } catch { return undefined; }
-    if (big < -(2n ** 63n) || big >= 2n ** 64n || (m[1] !== "" && big >= 2n ** 63n)) return undefined;
-  } else if (!/^[-+]?\d+$/.test(plain)) return undefined;
-  const jsInt = (defaultTypes.implicit as unknown as { tag: string; resolve(d: string): boolean }[]).find((t) => t.tag === "tag:yaml.org,2002:int")!;
-  return jsInt.resolve(data) ? undefined : Number(big ?? plain);
-}
-// A tag of its own: js-yaml's schema keeps one implicit type per tag, and its int type would replace this one.
-const goInteger = new yaml.Type("tag:inference-mesh,2025:go-int", { kind: "scalar", resolve: (data: unknown) => typeof data === "string" && goOnlyInteger(data) !== undefined, construct: (data: string) => goOnlyInteger(data) });
+const goType = (tag: "int" | "float" | "timestamp", construct: (scalar: GoScalar, data: string) => unknown) =>
+  new yaml.Type(`tag:yaml.org,2002:${tag}`, {
+    kind: "scalar",
+    resolve: (data: unknown) => typeof data === "string" && goResolve(data, tag) !== undefined,
+    construct: (data: string) => construct(goResolve(data, tag)!, data),
+  });
+const goTypes = [
+  goType("timestamp", (scalar) => (scalar as { time: GoTimestamp }).time),
+  goType("int", (scalar, data) => {
+    const { int } = scalar as { int: bigint };
+    const readings = leadingZeroReadings(data);
+    if (readings) return new LeadingZeroInteger(data, readings.octal, readings.decimal);
+    return Number.isSafeInteger(Number(int)) ? Number(int) : new WideInteger(data, int);
+  }),
+  goType("float", (scalar) => (scalar as { float: number }).float),
+];
 
 /**
  * `!!binary` as yaml.v3 reads it: the text its base64 decodes to (js-yaml's own type makes a
@@ -135,9 +131,10 @@ const YAML_TAG_PREFIX = "tag:yaml.org,2002:";
 const COLLECTION_TAGS = ["set", "omap", "pairs"].map((t) => YAML_TAG_PREFIX + t);
 const globalTags = untagged(YAML_TAG_PREFIX);
 
-/** js-yaml's default schema, with leading-zero integers resolved first (before its int type takes them), the integers only yaml.v3 reads (goInteger), `!!binary` read as text and local and unknown global tags dropped. */
+/** js-yaml's default schema, with integers, floats and timestamps resolved as yaml.v3 resolves them (goTypes), `!!binary` read as text and local and unknown global tags dropped. */
+const GO_TAGS = ["int", "float", "timestamp"].map((t) => YAML_TAG_PREFIX + t);
 export const STACK_FILE_SCHEMA = new yaml.Schema({
-  implicit: [leadingZeroInteger, goInteger, ...defaultTypes.implicit],
+  implicit: [...defaultTypes.implicit.filter((t) => !GO_TAGS.includes((t as unknown as { tag: string }).tag)), ...goTypes],
   explicit: [
     ...defaultTypes.explicit.filter((t) => t !== jsYamlBinary && !COLLECTION_TAGS.includes(t.tag)) as unknown as yaml.Type[],
     binaryText,
