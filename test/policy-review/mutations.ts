@@ -7,6 +7,7 @@
  */
 import { Mutation, resources, isKind, edit, podSpecs, onSplits } from "./mutations-support";
 import { meshMutations } from "./mutations-mesh";
+import { meshCaptureMutations } from "./mutations-mesh-capture";
 import { nodeAgentMutations } from "./mutations-node-agents";
 import { multiclusterMutations } from "./mutations-multicluster";
 import { authzMutations } from "./mutations-authz";
@@ -113,6 +114,7 @@ export const mutations: Mutation[] = [
     },
   },
   ...meshMutations,
+  ...meshCaptureMutations,
   ...nodeAgentMutations,
   ...multiclusterMutations,
   ...authzMutations,
