@@ -10,6 +10,7 @@ import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, LITERAL_DOLLAR, pipeline, sub
 import { printfCommand, unescaped } from "./shell-printf";
 import { doubleQuoteUnescaped, loopList, unquote, wordValue } from "./shell-words";
 import { heredocs } from "./shell-heredoc";
+import { readCommand, readFields } from "./shell-read";
 import { shellOptions } from "./shell-output";
 import { flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
 import { structure } from "./shell-structure";
@@ -32,11 +33,11 @@ const VARIABLE = /^\$(?:\{(\w+)\}|(\w+))$/;
 const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
 
 /**
- * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`,
- * `… | read NAME` under lastpipe, `for NAME in …`): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
+ * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read … NAME … <<< …`,
+ * `… | read … NAME …` under lastpipe, `for NAME in …`): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
  */
 function assignments(text: string, name: string): { rest: string; value?: string }[] {
-  return [...ownAssignments(text, name), ...pipedReads(text, name), ...loopWords(text, name)];
+  return [...ownAssignments(text, name), ...reads(text, name), ...loopWords(text, name)];
 }
 
 /**
@@ -50,28 +51,39 @@ function loopWords(text: string, name: string): { rest: string; value?: string }
   return [...loops].flatMap((m) => loopList(text, m.index! + m[0].length).map((value) => ({ rest: value, value })));
 }
 
+/** The assignments `IFS=…` and others written before a command (3.7.4): a word each, quoted or not. */
+const PREFIX = `(?:\\w+=(?:${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';&|<>()$]|\\$(?!'))*[ \\t]+)*`;
+
 /**
- * `… | read NAME` ending a pipeline: where lastpipe may be on (job control off), bash 5.2 runs the
- * read in the shell itself (Bash Reference Manual 3.2.3 Pipelines, 4.3.2 lastpipe; execute_cmd.c
- * execute_pipeline), so NAME holds the first line of what the stage before prints (fedToStdin);
- * otherwise the read runs in a subshell and NAME stays as it was.
+ * `read NAME…` given its input in the script: by a here-string or heredoc (Bash Reference Manual
+ * 3.6.6, 3.6.7), or ending a pipeline where lastpipe may be on (job control off), when bash 5.2 runs
+ * the read in the shell itself (3.2.3 Pipelines, 4.3.2 lastpipe; execute_cmd.c execute_pipeline), the
+ * stage before printing it (fedToStdin); elsewhere a piped read runs in a subshell and NAME stays as
+ * it was. NAME takes its field of the first line as read splits it (shell-read.ts readFields).
  */
-function pipedReads(text: string, name: string): { rest: string; value?: string }[] {
-  const reads = [...text.matchAll(new RegExp(`(?<!\\|)\\|[ \\t]*(?=(?:\\w+=\\S*[ \\t]+)*read(?:[ \\t]+-\\w+)*[ \\t]+${name}[ \\t]*(?:$|[;&)#]|\\|\\|))`, "gm"))];
-  if (reads.length === 0) return [];
+function reads(text: string, name: string): { rest: string; value?: string }[] {
+  const found = [...text.matchAll(new RegExp(`(?:^|[\\s;&|(])(${PREFIX})read(?=[ \\t])`, "gm"))].filter((m) => new RegExp(`\\b${name}\\b`).test(text.slice(m.index!, commandEnd(text, m.index! + m[0].length))));
+  if (found.length === 0) return [];
   const s = structure(text);
   const options = shellOptions(text, s, flows(text, s), SCRIPT_OPTIONS);
-  return reads.flatMap((m) => {
-    const at = m.index! + m[0].length;
-    if (lastpipeOn(options(at)) === false) return [];
-    return fedToStdin(text, at).map((fed) => fed.split("\n")[0]).map((value) => ({ rest: value, value }));
+  return found.flatMap((m) => {
+    // Where its words start (past `read`), and where the command (its prefix first) starts.
+    const from = m.index! + m[0].length;
+    const at = from - "read".length - m[1].length;
+    const end = commandEnd(text, from);
+    const command = readCommand(text.slice(from, end).replace(/\s#[\s\S]*$/, ""), m[1]);
+    const index = command?.names.indexOf(name) ?? -1;
+    if (!command || index < 0) return [];
+    const piped = /(?<!\|)\|[ \t]*$/.test(text.slice(text.lastIndexOf("\n", at - 1) + 1, at));
+    // A piped read: the pipeline's last element (not piped on), under lastpipe.
+    if (piped && (/^\|(?!\|)/.test(text.slice(end)) || lastpipeOn(options(at)) === false)) return [];
+    return fedToStdin(text, at).map((fed) => readFields(piped ? fed : unquote(fed), command)[index]).map((value) => ({ rest: value, value }));
   });
 }
 
-/** The assignments written as such: `NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read NAME <<< …`. */
+/** The assignments written as such: `NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`. */
 function ownAssignments(text: string, name: string): { rest: string; value?: string }[] {
-  // `read NAME <<< word` assigns the here-string's word (Bash Reference Manual 4.2, read; 3.6.7).
-  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=|\\$\\{${name}:?=|\\bread(?:[ \\t]+-\\w+)*[ \\t]+${name}[ \\t]*<<<[ \\t]*`, "gm");
+  const assignment = new RegExp(`(?:^|[\\s;&|("'])(?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?${name}=|\\$\\{${name}:?=`, "gm");
   return [...text.matchAll(assignment)].map((m) => {
     const rest = text.slice(m.index! + m[0].length);
     // `${NAME:=word}` assigns its word, up to the closing brace.

@@ -4,7 +4,8 @@
  * take, past an `exec` that moves the output away only on another (an `if`, a `case` clause, an
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
  * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
- * too), through a `read` ending such a pipeline (which assigns its variable in the shell), from a
+ * too), through a `read` ending such a pipeline (which assigns its variables in the shell, splitting
+ * its line on IFS), from a
  * `for` loop's variable given it as a word of its list (or, without `in`, as a function's
  * argument), past a function body's `set -m` that `local -`
  * scopes to its call, or
@@ -63,6 +64,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // Under lastpipe, job control off, a pipeline's last read runs in the shell (3.2.3, 4.3.2): V keeps what echo printed.
     "the k3s agents' join token assigned by a read ending a pipeline under shopt -s lastpipe and echoed from it into the file token-file names",
     "shopt -s lastpipe\necho Zq8vN3pL0xR7sT2w | IFS= read -r V\necho \"$V\" > /etc/rancher/k3s/token\n",
+  ],
+  [
+    // read splits its line on IFS, its prefix `IFS=:` holding for it (4.2 read, 3.5.7): the second name takes the token.
+    "the k3s agents' join token split by IFS=: from a line piped under shopt -s lastpipe into read's second name and echoed from it into the file token-file names",
+    "shopt -s lastpipe\necho \"k3s:Zq8vN3pL0xR7sT2w\" | IFS=: read -r user token\necho \"$token\" > /etc/rancher/k3s/token\n",
   ],
   [
     // `local -` restores the set options at the function's return (4.2 local): its set -m does not outlast the call, so lastpipe keeps the exec in the shell.

@@ -1,0 +1,63 @@
+/**
+ * sensitive-values-secret on a variable a boot script's `read` assigns, as bash 5.2's read assigns
+ * it (Bash Reference Manual 4.2 read, 3.5.7 Word Splitting): the first line of what it is given (a
+ * here-string, a heredoc, or the stage before it where `shopt -s lastpipe` runs it in the shell),
+ * split on IFS (a prefix `IFS=…` holding for it), each name but the last a field, the last the rest;
+ * without `-r` a backslash escapes the next character and a backslash-newline goes on with the next
+ * line. Each case was run with bash 5.2.15 here. Before, only `read NAME` with one name was followed,
+ * taking the whole line as is.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { readCommand, readFields } from "../../policy/lib/shell-read";
+
+const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
+const T = "Zq8vN3pL0xR7sT2w";
+const TOKEN = "/etc/rancher/k3s/token";
+const LASTPIPE = "shopt -s lastpipe\n";
+
+const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
+const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
+
+// bash 5.2.15: `read -r F V <<< "/run/k3s.token <token>"` leaves V the token; `IFS=: read -r U P`
+// of `k3s:<token>` gives P the token, `read -r U P` (default IFS) gives P nothing.
+test("sensitive-values-secret: each name of a read takes its field", () => {
+  writes([
+    `${LASTPIPE}echo "/run/k3s.token ${T}" | read -r F V\necho "$V" > ${TOKEN}\n`,
+    `read -r F V <<< "/run/k3s.token ${T}"\necho "$V" > ${TOKEN}\n`,
+    `read -r F V <<EOF\n/run/k3s.token ${T}\nEOF\necho "$V" > ${TOKEN}\n`,
+    `${LASTPIPE}echo "k3s:${T}" | IFS=: read -r U P\necho "$P" > ${TOKEN}\n`,
+  ]);
+  clean([`${LASTPIPE}echo "k3s:${T}" | read -r U P\necho "$P" > ${TOKEN}\n`, `${LASTPIPE}echo "${T} /run/k3s.token" | read -r V F\necho "$F" > ${TOKEN}\n`]);
+});
+
+// bash 5.2.15: without -r, `printf '/run/k3s.token \\\n%s\n' <token> | read F V` joins the lines (V the
+// token), and `echo '\/run/k3s/token' | read V` gives V the path; with -r V keeps the backslash.
+test("sensitive-values-secret: read without -r takes a backslash as an escape", () => {
+  writes([`${LASTPIPE}printf '/run/k3s.token \\\\\\n%s\\n' ${T} | read F V\necho "$V" > ${TOKEN}\n`, `${LASTPIPE}echo '\\/run/k3s/token' | read -r V\necho "$V" > ${TOKEN}\n`]);
+  clean([`${LASTPIPE}echo '\\/run/k3s/token' | read V\necho "$V" > ${TOKEN}\n`]);
+});
+
+// Each line as bash 5.2.15 here assigns it (`IFS=: read a b <<< x:y:` gives b `y`, `<<< x:y:z:` gives `y:z:`).
+test("readFields: read's field splitting as bash 5.2.15 does it", () => {
+  const fields = (prefix: string, args: string, line: string) => readFields(`${line}\n`, readCommand(args, prefix)!);
+  assert.deepEqual(fields("", "a b", "  x   y  z  "), ["x", "y  z"]);
+  assert.deepEqual(fields("", "a", "  x   y  "), ["x   y"]);
+  assert.deepEqual(fields("IFS=", "a b", "  x   y  "), ["  x   y  ", ""]);
+  assert.deepEqual(fields("IFS=:", "a b", "x:y:"), ["x", "y"]);
+  assert.deepEqual(fields("IFS=:", "a b", "x:y:z:"), ["x", "y:z:"]);
+  assert.deepEqual(fields("IFS=:", "a b", "x::y"), ["x", ":y"]);
+  assert.deepEqual(fields("IFS=:", "a b", ":x"), ["", "x"]);
+  assert.deepEqual(fields("IFS=': '", "a b", "x:y :"), ["x", "y"]);
+  assert.deepEqual(fields("IFS=:", "a b c", "x"), ["x", "", ""]);
+  assert.deepEqual(fields("IFS=:", "a b", "x\\:y:z"), ["x:y", "z"]);
+  assert.deepEqual(fields("", "a b", "x\\ y z"), ["x y", "z"]);
+  assert.deepEqual(fields("", "-r a b", "x\\ y z"), ["x\\", "y z"]);
+  assert.deepEqual(fields("", "x y", "a \\\nb c"), ["a", "b c"]);
+  assert.deepEqual(fields("", "-r x y", "a \\\nb c"), ["a", "\\"]);
+  assert.deepEqual(fields("IFS=$'\\n'", "a b", "x y"), ["x y", ""]);
+  // An array, another delimiter, a character count or descriptor: not a line read into names.
+  for (const args of ["-a A", "-d : V", "-n 4 V", "-u 3 V"]) assert.equal(readCommand(args), undefined, args);
+});
