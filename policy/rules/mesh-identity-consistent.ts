@@ -2,6 +2,7 @@ import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
 import { istiodNamespaces, refusedTrustDomains } from "../lib/istio";
 import { withRenderedIstio } from "../lib/istio-rendered";
+import { ztunnelEnvOverride } from "../lib/ztunnel-env";
 import { orUnknown, Probe, probe } from "../lib/values";
 
 const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
@@ -148,7 +149,7 @@ function checkAgentgateway(
 export const meshIdentityConsistent: StackValidationPolicy = {
   name: "mesh-identity-consistent",
   description:
-    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod (in a multi-cluster mesh every istiod release sets it as global.network, the network of the waypoints and gateways it deploys), ztunnel (which must set one when the cluster has one) and the topology.istio.io/network label of istiod's namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name, and accept no trust domain beside istiod's and its trustDomainAliases (istio.additionalTrustDomains, ADDITIONAL_TRUST_DOMAINS, SKIP_VALIDATE_TRUST_DOMAIN); no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
+    "Across clusters, and across the istiod releases (revisions) of each cluster, istiod uses one meshID (meshConfig.defaultConfig.meshId, which overrides global.meshID) and one trust domain; each cluster's network name is unique and the same in istiod (in a multi-cluster mesh every istiod release sets it as global.network, the network of the waypoints and gateways it deploys), ztunnel (which must set one when the cluster has one; its NETWORK and ISTIO_META_CLUSTER_ID as its chart renders them, where an env or meshConfig.defaultConfig.proxyMetadata entry overrides network and multiCluster.clusterName) and the topology.istio.io/network label of istiod's namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default), which that namespace, where the stack renders it, must carry; each cluster's Istio cluster name is unique and the same in every istiod and ztunnel; agentgateway's Istio settings (AgentgatewayParameters, chart values) use istiod's trust domain, network and cluster name, and accept no trust domain beside istiod's and its trustDomainAliases (istio.additionalTrustDomains, ADDITIONAL_TRUST_DOMAINS, SKIP_VALIDATE_TRUST_DOMAIN); no istiod sets a meshConfig.trustDomain (or trustDomainAliases entry) Istio refuses, such as an empty one, which makes istiod reject its whole mesh config and run on Istio's defaults.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const meshIds = new Map<string, string[]>();
@@ -210,16 +211,21 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       for (const id of clusterIdsHere.keys()) add(clusterIds, id, cluster);
       const clusterId = orDefault(value(istiod, "global.multiCluster.clusterName"), "Kubernetes");
       const ztunnel = releases.find((r) => isChart(r, "ztunnel"));
-      if (ztunnel) {
+      // A proxyMetadata or env entry of ztunnel's renders after the NETWORK its values set, and wins (lib/ztunnel-env.ts).
+      const zNet = ztunnel && probe(() => ztunnelEnvOverride(ztunnel.props.values, "NETWORK"));
+      if (ztunnel && zNet) {
         // ztunnel's chart merges global.* onto its top level, so either key sets NETWORK.
         declared.set("ztunnel global.network", value(ztunnel, "global.network"));
         const top = value(ztunnel, "network");
         if (!top.known || top.value !== undefined) declared.set("ztunnel network", top);
+        if (!zNet.known) unknowns.push({ what: `ztunnel's NETWORK on cluster ${cluster} (its env and meshConfig.defaultConfig.proxyMetadata)`, matters: always });
         // Both charts fall back to "Kubernetes" (istiod CLUSTER_ID, ztunnel ISTIO_META_CLUSTER_ID).
-        const ztunnelClusterId = orDefault(firstSet(value(ztunnel, "multiCluster.clusterName"), value(ztunnel, "global.multiCluster.clusterName")), "Kubernetes");
-        if (!ztunnelClusterId.known || !clusterId.known) unknowns.push({ what: `whether ztunnel and istiod name cluster ${cluster} alike (multiCluster.clusterName)`, matters: always });
+        const zId = probe(() => ztunnelEnvOverride(ztunnel.props.values, "ISTIO_META_CLUSTER_ID"));
+        const idKey = zId.known && zId.value ? zId.value.key : "multiCluster.clusterName";
+        const ztunnelClusterId = !zId.known ? zId : zId.value ? { known: true as const, value: zId.value.value } : orDefault(firstSet(value(ztunnel, "multiCluster.clusterName"), value(ztunnel, "global.multiCluster.clusterName")), "Kubernetes");
+        if (!ztunnelClusterId.known || !clusterId.known) unknowns.push({ what: `whether ztunnel and istiod name cluster ${cluster} alike (multiCluster.clusterName, env.ISTIO_META_CLUSTER_ID)`, matters: always });
         else if (ztunnelClusterId.value !== clusterId.value) {
-          report(`cluster ${cluster}: ztunnel multiCluster.clusterName=${ztunnelClusterId.value} but istiod global.multiCluster.clusterName=${clusterId.value}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
+          report(`cluster ${cluster}: ztunnel ${idKey}=${ztunnelClusterId.value} but istiod global.multiCluster.clusterName=${clusterId.value}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
         }
       }
       // istiod reads the network label of its own namespace (its release's), not istio-system's.
@@ -245,9 +251,13 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       // ztunnel looks a Service's address up in its own NETWORK (ztunnel 1.30.3 proxy/outbound.rs
       // build_request), the empty network when unset, while istiod files the cluster's Services
       // under the cluster's network: ztunnel then finds none of them and skips their waypoints.
-      const ztunnelNetwork = ztunnel && firstSet(value(ztunnel, "network"), value(ztunnel, "global.network"));
+      const override = zNet?.known && zNet.value ? zNet.value : undefined;
+      const ztunnelNetwork = ztunnel && zNet?.known && (override ? { known: true as const, value: override.value || undefined } : firstSet(value(ztunnel, "network"), value(ztunnel, "global.network")));
       if (network && ztunnelNetwork && ztunnelNetwork.known && ztunnelNetwork.value === undefined) {
-        report(`cluster ${cluster}: ztunnel sets no network (global.network or network) but the cluster's is ${network}: ztunnel looks Service addresses up in the empty network, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them)`, ztunnel.urn);
+        report(`cluster ${cluster}: ztunnel sets no network (${override ? `${override.key} is ""` : "global.network or network"}) but the cluster's is ${network}: ztunnel looks Service addresses up in the empty network, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them)`, ztunnel.urn);
+      }
+      if (ztunnel && network && override && override.value !== "" && override.value !== network) {
+        report(`cluster ${cluster}: ztunnel release ${releaseName(ztunnel)} sets ${override.key}=${override.value}, which its chart renders after the NETWORK it takes from its network values (the kubelet takes the later), while the cluster's network is ${network}: ztunnel looks Service addresses up in network ${override.value}, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them); drop it or set it to ${network}`, ztunnel.urn);
       }
       // istiod takes the cluster's network from that label alone (Istio 1.30.3 serviceregistry/ambient
       // networks.go LocalSystemNamespaceNetwork; the other clusters read it there too, "" when absent),

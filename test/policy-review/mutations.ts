@@ -26,6 +26,7 @@ import { rateLimitMutations } from "./mutations-rate-limits";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
 import { routeRefMutations } from "./mutations-route-refs";
+import { meshNetworkMutations } from "./mutations-mesh-network";
 
 export type { Mutation } from "./mutations-support";
 
@@ -133,4 +134,5 @@ export const mutations: Mutation[] = [
   ...rateLimitMutations,
   ...spellingMutations,
   ...refusedMutations,
+  ...meshNetworkMutations,
 ];
