@@ -112,12 +112,14 @@ function selectorsOf(text: string, what: string): unknown {
 }
 
 /**
- * An env var's literal value in the pod's containers (undefined when none sets it). One set by
- * `valueFrom` comes from an object or field the stack does not render: not known, not the chart's default.
+ * An env var's literal value in the pod's containers (undefined when none sets it): the last entry
+ * of a container naming it, which the kubelet takes (the ztunnel chart lists its `env` values after
+ * the NETWORK and ISTIO_META_CLUSTER_ID it renders). One set by `valueFrom` comes from an object or
+ * field the stack does not render: not known, not the chart's default.
  */
 function envValue(spec: Record<string, any> | undefined, name: string, what: string): unknown {
   for (const c of containersOf(spec) as { env?: { name?: unknown; value?: unknown; valueFrom?: unknown }[] }[]) {
-    const e = (Array.isArray(c.env) ? c.env : []).find((x) => x?.name === name);
+    const e = (Array.isArray(c.env) ? c.env : []).filter((x) => x?.name === name).pop();
     if (e) return e.value === undefined && e.valueFrom != null ? cannotJudge([`the ${name} of ${what}: set by valueFrom`]) : e.value;
   }
   return undefined;

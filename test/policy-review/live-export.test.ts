@@ -132,4 +132,6 @@ test("prod live export with Istio as Helm v4 Charts (components without inputs o
   assert.deepEqual(await failed(edit("::gcp-usc1-istio-cni:istio-system/istio-cni-config", (o) => (o.data.AMBIENT_ENABLED = "false"))), ["mesh-mtls-strict"]);
   assert.deepEqual(await failed(edit("::aws-use1-istiod:istio-system/values", (o) => (o.data["original-values"] = o.data["original-values"].replace('"meshID":"inference-mesh"', '"meshID":"other"')))), ["mesh-identity-consistent"]);
   assert.deepEqual(await failed(edit("::aws-euw1-istio-cni:istio-system/istio-cni-node", (o) => (o.spec.template.spec.tolerations = []))), ["gpu-scheduling"]);
+  // The ztunnel chart lists its `env` values after the NETWORK it renders; the kubelet takes the later.
+  assert.deepEqual(await failed(edit("::aws-euw1-ztunnel:istio-system/ztunnel", (o) => o.spec.template.spec.containers[0].env.push({ name: "NETWORK", value: "net-elsewhere" }))), ["mesh-identity-consistent"]);
 });

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { meshIdentityConsistent } from "../../policy/rules/mesh-identity-consistent";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
-import { REL } from "./mesh-support";
+import { REL, messages, provider, v4Chart, ztunnelObjects } from "./mesh-support";
 
 const cluster = (name: string, ztunnelExtra: Record<string, unknown>) => [
   stackResource({ type: REL, name: `${name}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: `net-${name}`, multiCluster: { clusterName: name } } } }, provider: k8sProvider(name) }),
@@ -39,4 +39,17 @@ test("mesh-identity-consistent: a ztunnel env entry not known in this preview is
   const out = await runStack(meshIdentityConsistent, [...cluster("a", { env: { NETWORK: UNKNOWN } }), ...cluster("b", {})]);
   assert.deepEqual(out.violations, []);
   assert.match(out.unknown.join("\n"), /ztunnel's NETWORK on cluster a/);
+});
+
+test("mesh-identity-consistent: ztunnel as a v4 Chart takes the last NETWORK and ISTIO_META_CLUSTER_ID its DaemonSet lists", async () => {
+  const istiod = stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", namespace: "istio-system", values: { global: { meshID: "m", network: "net-a", multiCluster: { clusterName: "a" } } } }, provider: k8sProvider("a") });
+  const review = async (extra: { name: string; value: string }[]) => {
+    const objects = ztunnelObjects({ network: "net-a", clusterName: "a" });
+    const container = objects[0].props.spec.template.spec.containers[0] as { env: unknown[] };
+    container.env = [...container.env, ...extra];
+    return messages(await runStack(meshIdentityConsistent, [provider("a"), istiod, ...v4Chart("a", "ztunnel", objects)]));
+  };
+  assert.deepEqual(await review([{ name: "NETWORK", value: "net-a" }]), []);
+  assert.match((await review([{ name: "NETWORK", value: "net-b" }])).join("\n"), /cluster a names its network inconsistently: .*ztunnel network=net-b/);
+  assert.match((await review([{ name: "ISTIO_META_CLUSTER_ID", value: "z" }])).join("\n"), /cluster a: ztunnel multiCluster.clusterName=z but istiod global.multiCluster.clusterName=a/);
 });
