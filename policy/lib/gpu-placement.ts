@@ -5,14 +5,13 @@
  * Pending forever (no autoscaler adds a node it fits). Groups are the cluster's EKS node groups and
  * GCE VMs (./node-settings reads their labels and NoSchedule/NoExecute taints; on EKS the instance
  * type is the group's, on k3s VMs that k3s's own cloud controller initializes the instance type, zone
- * and region are what it sets: ./k3s-nodes); the GPU taint itself is left to gpu-scheduling's per-pod verdict.
+ * and region are what it sets: ./node-settings clusterNodeSettings); the GPU taint itself is left to gpu-scheduling's per-pod verdict.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { isWorkload, kindName, meta } from "./k8s";
 import { EKS_NODE_GROUP_TYPES, gceGpuEvidence, gpuEvidence } from "./gpu-nodes";
 import { clusterNodes, schedulable } from "./ambient-nodes";
-import { isNodePool, nodeSettings, type Taint } from "./node-settings";
-import { k3sCloudInitialized, withK3sCloudLabels } from "./k3s-nodes";
+import { clusterNodeSettings, isNodePool, type Taint } from "./node-settings";
 import { isLeaderWorkerSet, podGpus, podTemplatesOf } from "./leader-worker-sets";
 import { toleratesTaint, type Toleration } from "./tolerations";
 import { andTri, list, orUnknown, probe, type Tri } from "./values";
@@ -42,7 +41,7 @@ export const EC2_GPUS: ReadonlyMap<string, number> = new Map([
   ...sizes("gr6", { "4xlarge": 1, "8xlarge": 1 }),
 ]);
 
-/** The label the kubelet gives a node with its instance type where the cloud provider knows it (kubernetes.io "Node Labels Populated By The Kubelet"): on EKS the EC2 type (on k3s: ./k3s-nodes withK3sCloudLabels). */
+/** The label the kubelet gives a node with its instance type where the cloud provider knows it (kubernetes.io "Node Labels Populated By The Kubelet"): on EKS the EC2 type (on k3s: ./node-settings clusterNodeSettings). */
 const INSTANCE_TYPE = "node.kubernetes.io/instance-type";
 
 /** One kind of node a group runs: its labels, GPUs per node (undefined: unknown to us) and how it is named. */
@@ -64,8 +63,8 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
   const pools: GpuPool[] = [];
   const undecided: string[] = [];
   const nodes = clusterNodes(cluster, all, isNodePool);
-  // The k3s VMs whose instance type, zone and region k3s's own cloud controller sets.
-  const initialized = k3sCloudInitialized(nodes.filter((node) => !EKS_NODE_GROUP_TYPES.has(node.type)));
+  // A k3s VM's instance type, zone and region as k3s's own cloud controller sets them, where it does.
+  const settingsOf = clusterNodeSettings(nodes);
   for (const node of nodes) {
     const eks = EKS_NODE_GROUP_TYPES.has(node.type);
     const what = `${eks ? "EKS node group" : kindName(node.type)} ${node.name}`;
@@ -75,7 +74,7 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
       continue;
     }
     if (!gpu.value) continue;
-    const settings = nodeSettings(node);
+    const settings = settingsOf(node);
     const shapes = probe((): NodeShape[] | undefined => {
       if (!settings.known || !settings.value) return undefined;
       const labels = settings.value.labels;
@@ -86,7 +85,7 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
       }
       const accelerators = list(node.props.guestAccelerators as { type?: unknown; count?: unknown }[]).filter((a) => /(^|\/)nvidia-/.test(String(a?.type)));
       const gpus = accelerators.length > 0 ? accelerators.reduce((n, a) => n + Number(a.count ?? 0), 0) : undefined;
-      return [{ labels: initialized.has(node) ? withK3sCloudLabels(labels) : labels, gpus, shape: `${String(node.props.machineType).split("/").pop()} VMs${gpus === undefined ? " (no guestAccelerators)" : ""}` }];
+      return [{ labels, gpus, shape: `${String(node.props.machineType).split("/").pop()} VMs${gpus === undefined ? " (no guestAccelerators)" : ""}` }];
     });
     if (!settings.known || !shapes.known) pools.push({ what, unknown: "its labels, taints or node types are not known yet" });
     else if (!settings.value || !shapes.value) pools.push({ what, unread: true });

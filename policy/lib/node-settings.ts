@@ -2,10 +2,13 @@
  * The labels and NoSchedule/NoExecute taints the nodes of a node pool register, as the pack can
  * read them from the pool's settings: an EKS group's (aws NodeGroup or @pulumi/eks ManagedNodeGroup
  * inputs), or the `node-label`/`node-taint` entries of a GCE VM's k3s boot script. What decides
- * whether a DaemonSet (the NVIDIA device plugin, ztunnel, istio-cni) runs on the pool's nodes.
+ * whether a DaemonSet (the NVIDIA device plugin, ztunnel, istio-cni) runs on the pool's nodes, and
+ * whether a GPU workload fits them ({@link clusterNodeSettings}: with the labels k3s's own cloud
+ * controller sets).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { k3sCloudInitialized, withK3sCloudLabels } from "./k3s-nodes";
 import { list, probe, type Probe } from "./values";
 
 /** Labels a node may carry beyond its group's settings, which the caller knows are put there by something else. */
@@ -58,4 +61,20 @@ export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefin
     return m ? [{ key: m[1], value: m[2] ?? "", effect: m[3] }] : [];
   });
   return { known: true, value: { labels, taints, other: byK3s } };
+}
+
+/**
+ * {@link nodeSettings} for the node pools of one cluster (`nodes`: ambient-nodes.ts clusterNodes),
+ * a k3s VM that k3s's embedded cloud controller initializes carrying the instance type, zone and
+ * region it sets (./k3s-nodes k3sCloudInitialized, withK3sCloudLabels): instance type k3s unless the
+ * VM's node-label gives one, zone and region only the node-label's. The one reading of a cluster's
+ * node labels for every policy matching a node selection against them.
+ */
+export function clusterNodeSettings(nodes: PolicyResource[]): (node: PolicyResource) => Probe<NodeSettings | undefined> {
+  const initialized = k3sCloudInitialized(nodes.filter((node) => GCE_NODE_TYPES.has(node.type)));
+  return (node) => {
+    const settings = nodeSettings(node);
+    if (!settings.known || !settings.value || !initialized.has(node)) return settings;
+    return { known: true, value: { ...settings.value, labels: withK3sCloudLabels(settings.value.labels) } };
+  };
 }
