@@ -4,12 +4,13 @@
  * required node affinity (both) and tolerations (both) allow, and a node without them leaves its
  * pods outside the ambient data plane. Node pools are the cluster's EKS node groups (aws NodeGroup
  * or @pulumi/eks ManagedNodeGroup) and GCE VMs that join k3s, whose labels and taints the pack
- * reads as the GPU checks do (./node-settings). The same reading of node selection tells
+ * reads as the GPU checks do (./node-settings clusterNodeSettings: a k3s VM's instance type, zone
+ * and region as k3s's own cloud controller sets them). The same reading of node selection tells
  * gpu-device-plugin whether the NVIDIA device plugin runs on the GPU node groups.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isWorkload, meta, podSpecOf } from "./k8s";
-import { isNodePool, nodeSettings, type NodeSettings, type OtherLabels, type Taint } from "./node-settings";
+import { clusterNodeSettings, isNodePool, type NodeSettings, type OtherLabels, type Taint } from "./node-settings";
 import { toleratesTaint, type Toleration } from "./tolerations";
 import { everyTri, list, orUnknown, probe, someTri, Tri } from "./values";
 
@@ -103,7 +104,9 @@ export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, 
   const meshTolerations = resources
     .filter((r) => isWorkload(r.type) && orUnknown(() => judged(meta(r.props).namespace), false))
     .map((r) => orUnknown(() => list(podSpecOf(r.type, r.props)?.tolerations as Toleration[]).filter((t) => t && typeof t === "object"), [] as Toleration[]));
-  const pools = clusterNodes(cluster, all, isNodePool).map((node) => ({ node, settings: nodeSettings(node) }));
+  const nodes = clusterNodes(cluster, all, isNodePool);
+  const settingsOf = clusterNodeSettings(nodes);
+  const pools = nodes.map((node) => ({ node, settings: settingsOf(node) }));
   if (pools.length === 0) return;
   /** The pool's nodes as the agents must reach them (its taints but the GPU one), undefined for a pool not judged. */
   const reached = (settings: NodeSettings): NodeSettings | undefined => {

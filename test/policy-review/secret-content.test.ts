@@ -95,6 +95,28 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
     },
   },
   {
+    // The same k3s cloud controller labelling: a device plugin pinned to the GCE machine type never lands on the GPU agents.
+    name: "the k3s cluster's NVIDIA device plugin pinned by nodeSelector to its GPU VMs' GCE machine type, while k3s labels their instance type k3s",
+    policy: "gpu-device-plugin",
+    message: /cluster gcp-usc1: .* but no NVIDIA device plugin runs on GPU node group gcp-usc1-gpu-a100-template \(labels \{[^}]*"node\.kubernetes\.io\/instance-type":"k3s"/,
+    apply: (doc) => {
+      const machineType = (find(doc, "gcp-usc1-gpu-a100-template").inputs as any).machineType;
+      const release = doc.deployment.resources!.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.endsWith("::gcp-usc1-nvidia-device-plugin")) as any;
+      for (const side of [release.inputs, release.outputs]) if (side?.values) side.values.nodeSelector = { "node.kubernetes.io/instance-type": machineType };
+    },
+  },
+  {
+    // And a ztunnel pinned so runs on none of the k3s nodes: their pods are outside the ambient data plane.
+    name: "the k3s cluster's ztunnel pinned by nodeSelector to its GPU VMs' GCE machine type, while k3s labels their instance type k3s",
+    policy: "mesh-mtls-strict",
+    message: /ztunnel release gcp-usc1-ztunnel on cluster gcp-usc1 does not run on node group gcp-usc1-gpu-a100-template: its nodeSelector or required node affinity excludes the group's nodes \(labels \{[^}]*"node\.kubernetes\.io\/instance-type":"k3s"/,
+    apply: (doc) => {
+      const machineType = (find(doc, "gcp-usc1-gpu-a100-template").inputs as any).machineType;
+      const release = find(doc, "gcp-usc1-ztunnel") as any;
+      for (const side of [release.inputs, release.outputs]) if (side?.values) side.values.nodeSelector = { "node.kubernetes.io/instance-type": machineType };
+    },
+  },
+  {
     // Compute Engine's public Ubuntu image carries no NVIDIA driver: without ubuntu-drivers the agent's GPUs are never advertised.
     name: "a k3s GPU template on the stock Ubuntu image whose startup script no longer installs the NVIDIA driver",
     policy: "gpu-device-plugin",

@@ -9,6 +9,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { REL, provider, pa, messages } from "./mesh-support";
+import { k3sGpuAgent, k3sServer } from "./workloads-support";
 
 const gpuLabels = { "inference-mesh.io/node-group": "gpu-a10g", "nvidia.com/gpu.present": "true" };
 const nodeGroup = (name: string, labels: Record<string, string>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name, props: { labels, instanceTypes: ["g5.12xlarge"] }, provider: null });
@@ -118,4 +119,31 @@ test("mesh-mtls-strict: ztunnel and istio-cni tolerate the taints of every group
   // With no mesh workload tolerating the other taint, the group is one dedicated to other work.
   const dedicated = await runStack(meshMtlsStrict, [prov, strict, system, group, agent("ztunnel", gpuOnly)]);
   assert.deepEqual(messages(dedicated), []);
+});
+
+// Before, a label k3s sets itself decided nothing here, though k3s's own cloud controller sets it
+// (k3s v1.33.5+k3s1 pkg/cloudprovider/instances.go InstanceMetadata; k8s.io/cloud-provider
+// getNodeModifiersFromCloudProvider), as gpu-scheduling reads it: a ztunnel pinned to the GPU VMs'
+// GCE machine type, or an istio-cni to a zone no node-label gives, passed, running on no k3s node.
+test("mesh-mtls-strict: where k3s's cloud controller labels the k3s VMs, ztunnel and istio-cni are held to instance type k3s (or the node-label) and the node-label's zone and region", async () => {
+  const [prov, strict] = mesh();
+  const vm = (r: ReturnType<typeof k3sServer>) => stackResource({ ...r, provider: null });
+  const gpu = (...labels: string[]) => vm(k3sGpuAgent(["nvidia.com/gpu.present=true", ...labels]));
+  const coverage = async (...rs: PolicyResource[]) => messages(await runStack(meshMtlsStrict, [prov, strict, ...rs])).filter((m) => m.includes("does not run on node group"));
+  const ztunnel = (nodeSelector: Record<string, string>) => agent("ztunnel", { nodeSelector });
+  const cni = (...matchExpressions: object[]) => agent("cni", { profile: "ambient", global: { platform: "k3s" }, affinity: required(...matchExpressions) });
+  const machineType = await coverage(vm(k3sServer()), gpu(), ztunnel({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g" }));
+  assert.deepEqual(machineType.map((m) => m.split(":")[0]), ["ztunnel release a-ztunnel on cluster a does not run on node group a-server", "ztunnel release a-ztunnel on cluster a does not run on node group a-gpu-a100-template"]);
+  assert.match(machineType[1], /labels \{"nvidia\.com\/gpu\.present":"true","node\.kubernetes\.io\/instance-type":"k3s","beta\.kubernetes\.io\/instance-type":"k3s"\}/);
+  assert.equal((await coverage(vm(k3sServer()), gpu(), cni({ key: "topology.kubernetes.io/zone", operator: "In", values: ["us-central1-a"] }))).length, 2);
+  // What k3s sets (or the node-label gives) is selected; a zone no node carries is absent.
+  for (const agents of [[ztunnel({ "node.kubernetes.io/instance-type": "k3s" })], [cni({ key: "failure-domain.beta.kubernetes.io/region", operator: "DoesNotExist" })]]) {
+    assert.deepEqual(await coverage(vm(k3sServer()), gpu(), ...agents), [], agents[0].name);
+  }
+  const own = await coverage(vm(k3sServer()), gpu("node.kubernetes.io/instance-type=a2-ultragpu-4g", "topology.kubernetes.io/zone=us-central1-a"), ztunnel({ "beta.kubernetes.io/instance-type": "a2-ultragpu-4g", "topology.kubernetes.io/zone": "us-central1-a" }));
+  assert.deepEqual(own.map((m) => m.split(":")[0]), ["ztunnel release a-ztunnel on cluster a does not run on node group a-server"]);
+  // Not judged where no k3s server of the stack shows the controller running (disabled, or none in the stack).
+  for (const nodes of [[vm(k3sServer("disable-cloud-controller: true\n")), gpu()], [gpu()]]) {
+    assert.deepEqual(await coverage(...nodes, ztunnel({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g" })), [], nodes.map((n) => n.name).join(", "));
+  }
 });

@@ -13,7 +13,7 @@ import { policies } from "../../policy/policies";
 import { k8sProvider, reviewExport, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { renderShipped } from "../support/render";
 import { provider, messages } from "./mesh-support";
-import { gpuToleration } from "./workloads-support";
+import { gpuToleration, k3sGpuAgent, k3sServer } from "./workloads-support";
 import { cluster, daemonSet, gpuGroup, gpuLabels, kubeconfig, nodeGroup, on, ours, release, required, systemGroup, vllm } from "./device-plugin-support";
 
 test("gpu-device-plugin: the chart or its image by hand, selecting the GPU node groups, passes", async () => {
@@ -195,6 +195,31 @@ test("gpu-device-plugin: on k3s GPU VMs the plugin selects the labels and tolera
   assert.match(messages(untolerated)[0] ?? "", /Helm release kube-system\/nvidia-device-plugin .* does not tolerate its taint team=ml:NoExecute/);
   // A script this run cannot read (ciphertext offline, unknown in a first preview) is not judged.
   assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vm(UNKNOWN), vllm, release({ ...ours, nodeSelector: { "inference-mesh.io/node-group": "cpu" } })])).violations, []);
+});
+
+// Before, a label k3s sets itself decided nothing here, though k3s's own cloud controller sets it
+// (k3s v1.33.5+k3s1 pkg/cloudprovider/instances.go InstanceMetadata; k8s.io/cloud-provider
+// getNodeModifiersFromCloudProvider), as gpu-scheduling reads it: a plugin pinned to the GPU VMs'
+// GCE machine type passed, though it never lands there and no GPU is advertised.
+test("gpu-device-plugin: where k3s's cloud controller labels the k3s VMs, the plugin is held to instance type k3s (or the node-label) and the node-label's zone and region", async () => {
+  const vm = (r: ReturnType<typeof k3sServer>) => stackResource({ ...r, provider: null });
+  const gpu = (...labels: string[]) => vm(k3sGpuAgent(["nvidia.com/gpu.present=true", ...labels]));
+  const judge = (...rs: PolicyResource[]) => runStack(gpuDevicePlugin, [provider("a"), vllm, ...rs]);
+  const pinned = await judge(vm(k3sServer()), gpu(), release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": "a2-highgpu-1g" } }));
+  assert.match(messages(pinned)[0] ?? "", /^cluster a: Deployment inference\/vllm requests nvidia\.com\/gpu, but no NVIDIA device plugin runs on GPU node group a-gpu-a100-template \(labels \{"nvidia\.com\/gpu\.present":"true","node\.kubernetes\.io\/instance-type":"k3s","beta\.kubernetes\.io\/instance-type":"k3s"\}\): the nodeSelector or required node affinity of Helm release kube-system\/nvidia-device-plugin .* excludes its nodes/);
+  const zoned = await judge(vm(k3sServer()), gpu(), release({ affinity: required({ key: "topology.kubernetes.io/region", operator: "In", values: ["us-central1"] }) }));
+  assert.equal(zoned.violations.length, 1);
+  // What k3s sets, or the node-label gives instead, is selected.
+  for (const values of [{ ...ours, nodeSelector: { "beta.kubernetes.io/instance-type": "k3s" } }, { affinity: required({ key: "topology.kubernetes.io/zone", operator: "DoesNotExist" }) }]) {
+    assert.deepEqual((await judge(vm(k3sServer()), gpu(), release(values))).violations, [], JSON.stringify(values));
+  }
+  const own = release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": "a2-ultragpu-4g", "failure-domain.beta.kubernetes.io/zone": "us-central1-a" } });
+  assert.deepEqual((await judge(vm(k3sServer()), gpu("node.kubernetes.io/instance-type=a2-ultragpu-4g", "topology.kubernetes.io/zone=us-central1-a"), own)).violations, []);
+  // Not judged where no k3s server of the stack shows the controller running (disabled, or none in the stack).
+  for (const nodes of [[vm(k3sServer("disable-cloud-controller: true\n")), gpu()], [gpu()]]) {
+    const open = await judge(...nodes, release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": "a2-highgpu-1g" } }));
+    assert.deepEqual(open.violations, [], nodes.map((n) => n.name).join(", "));
+  }
 });
 
 // Before, a k3s GPU VM was judged for its labels and taints only: one booting a stock Ubuntu image

@@ -20,3 +20,14 @@ export const configMap = (name: string, data: Record<string, unknown>, labels: R
 
 // <Kind>Patch resources: a field the patch sets is judged, a field it leaves out keeps the object's own.
 export const deploymentPatch = (template: Record<string, unknown>) => ({ type: "kubernetes:apps/v1:DeploymentPatch", name: "vllm-patch", props: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "vllm", namespace: "inference" }, spec: { template } } });
+
+/** A GCE VM of cluster a (an Instance, or an InstanceTemplate's) whose startup script writes `config` to k3s's config.yaml and installs k3s v1.33.5+k3s1 as `role`. */
+const k3sVm = (type: string, name: string, role: "server" | "agent", config: string, machineType = "e2-standard-4") => ({
+  type,
+  name,
+  props: { machineType, metadataStartupScript: `#!/bin/bash\nmkdir -p /etc/rancher/k3s\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\n${config}EOF\ncurl -sfL https://get.k3s.io | INSTALL_K3S_VERSION='v1.33.5+k3s1' sh -s - ${role}\n` },
+});
+
+/** Cluster a's k3s server VM (`config`: more of its config.yaml) and a GPU agent template registering `labels` and the GPU taint. */
+export const k3sServer = (config = "") => k3sVm("gcp:compute/instance:Instance", "a-server", "server", `${config}node-label: ["inference-mesh.io/node-group=server"]\n`);
+export const k3sGpuAgent = (labels: string[]) => k3sVm("gcp:compute/instanceTemplate:InstanceTemplate", "a-gpu-a100-template", "agent", `node-label: ${JSON.stringify(labels)}\nnode-taint: ["nvidia.com/gpu=present:NoSchedule"]\n`, "a2-ultragpu-4g");
