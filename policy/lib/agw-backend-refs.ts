@@ -19,6 +19,7 @@ import { servedByGateways } from "./agw-route-bindings";
 import { releaseNamespace } from "./release-namespace";
 import { mayBeProxyOf } from "./gateway-proxies";
 import { list, probe } from "./values";
+import { POOL_GROUP } from "./token-limits";
 
 /** The `to` kinds agentgateway v1.4.1 reads from a ReferenceGrant for a backendRef. */
 const GRANTABLE = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
@@ -55,6 +56,20 @@ export function agwRefAllowed(route: PolicyResource, b: Parameters<typeof backen
 /** The backendRef kinds agentgateway v1.4.1 looks up among the cluster's objects by name (plugins/reference_indexes.go DefaultRouteBackend), by `group/kind`. */
 const LOOKED_UP = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
 
+/** The backendRef kinds agentgateway v1.4.1 routes to (DefaultRouteBackend; any other is InvalidKind), by `group/kind`. */
+const ROUTED = new Set([...LOOKED_UP, `${POOL_GROUP}/InferencePool`]);
+
+/** Why agentgateway v1.4.1 refuses backendRef `to` of a route of kind `routeKind` as InvalidKind, or undefined for a kind it routes to (or delegation: an HTTPRoute's backendRef of kind HTTPRoute, translator/conversion.go buildAgwHTTPDestination, the only route kind that delegates). */
+function invalidKind(to: GrantTo, routeKind: string): string | undefined {
+  if (ROUTED.has(`${to.group}/${to.kind}`)) return undefined;
+  const delegates = to.group === GATEWAY_GROUP && to.kind === "HTTPRoute";
+  if (delegates && routeKind === "HTTPRoute") return undefined;
+  const fix = delegates
+    ? `only an HTTPRoute delegates to an HTTPRoute: send the ${routeKind} to the Service or AgentgatewayBackend itself`
+    : `set the group and kind of the object meant (an AgentgatewayBackend needs group agentgateway.dev, an InferencePool ${POOL_GROUP})`;
+  return `is of a group and kind agentgateway v1.4.1 does not route to (it takes core Services, ${POOL_GROUP} InferencePools and agentgateway.dev AgentgatewayBackends, reading an unset group as the core group), so it refuses the reference (ResolvedRefs False, InvalidKind); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; ${fix}`;
+}
+
 /**
  * Why backend `to` (a Service or an AgentgatewayBackend) is surely not on the cluster for
  * agentgateway's controller to find (plugins/reference_indexes.go DefaultRouteBackend looks it up
@@ -81,15 +96,16 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
 
 /**
  * Routes an agentgateway Gateway of the agents or tools namespace serves (the agent gateway, the
- * MCP gateway) whose Service or AgentgatewayBackend backendRef agentgateway v1.4.1 does not
- * resolve: one in another namespace it may not reference (RefNotPermitted), or a Service or
- * AgentgatewayBackend the cluster does not have ({@link unrenderedBackend}: BackendNotFound; the grant is checked first,
- * translator/conversion.go buildAgwDestination). The route is accepted all the same and keeps that
+ * MCP gateway) whose backendRef agentgateway v1.4.1 does not resolve: one in another namespace it
+ * may not reference (RefNotPermitted), one of a group and kind it does not route to (InvalidKind:
+ * {@link invalidKind}), or a Service or AgentgatewayBackend the cluster does not have
+ * ({@link unrenderedBackend}: BackendNotFound); the grant is checked first,
+ * translator/conversion.go buildAgwDestination. The route is accepted all the same and keeps that
  * backend's weight with no destination, and the proxy fails each request it picks for it with a
  * 500 (proxy/mod.rs BackendDoesNotExist, or resolve_backend ServiceNotFound for a Service no
  * cluster object backs), a TCP or TLS route its connection: a share of an agent's or the tools'
- * traffic fails while the call graph counts the route as serving. InferencePool backendRefs are
- * inference-pool-epp's; an HTTPRoute one is delegation.
+ * traffic fails while the call graph counts the route as serving. InferencePool backendRefs of
+ * its group are inference-pool-epp's; an HTTPRoute's HTTPRoute one is delegation.
  */
 export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const gateways = [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));
@@ -104,12 +120,16 @@ export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (
     const kind = kindName(r.type);
     const found = new Set<string>();
     for (const to of refs.value) {
-      if (!LOOKED_UP.has(`${to.group}/${to.kind}`)) continue;
-      const shown = `backendRef ${to.kind} ${to.namespace}/${to.name}`;
+      // An InferencePool of its group is inference-pool-epp's (its grant, its existence).
+      if (to.group === POOL_GROUP && to.kind === "InferencePool") continue;
+      const wrongKind = invalidKind(to, kind);
+      if (!wrongKind && !LOOKED_UP.has(`${to.group}/${to.kind}`)) continue;
+      const shown = `backendRef ${to.kind} ${to.namespace}/${to.name}${wrongKind ? ` (group ${JSON.stringify(to.group)})` : ""}`;
       const read = probe(() => {
         if (!agwBackendAllowed({ group: GATEWAY_GROUP, kind, namespace }, to, g.resources)) {
           return `${shown} is in another namespace, and no ReferenceGrant in ${to.namespace} lets ${kind}s of ${namespace} reference it, so agentgateway v1.4.1 refuses the reference (ResolvedRefs False, RefNotPermitted); the route keeps that backend's weight and the proxy answers each request it sends there with a 500, so that share of its traffic fails; add the ReferenceGrant in the backend's namespace or route to an object of the route's own`;
         }
+        if (wrongKind) return `${shown} ${wrongKind}`;
         const missing = unrenderedBackend(g.resources, to);
         const an = to.kind === "Service" ? "a" : "an";
         return missing && `${shown} names ${an} ${to.kind} the cluster does not have (${missing}), so agentgateway v1.4.1 finds no backend for it (ResolvedRefs False, BackendNotFound); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`;

@@ -154,3 +154,31 @@ test("plainToolRoutes: an MCP gateway route reaches a tool only through a backen
   assert.deepEqual(reached(toRef({ kind: "AgentgatewayBackend", name: "lookup" })), []);
   assert.deepEqual(reached(toRef({ group: "core", kind: "Service", name: "calculator" })), []);
 });
+
+test("agent-call-graph: an agent or MCP route's backendRef of a group and kind agentgateway does not route to is InvalidKind to agentgateway", async () => {
+  // agentgateway v1.4.1 translator/conversion.go NormalizeReference (an unset group is the core group) and plugins/reference_indexes.go
+  // DefaultRouteBackend: only core Services, inference.networking.k8s.io InferencePools and agentgateway.dev AgentgatewayBackends, else InvalidKind;
+  // buildAgwDestination keeps the backend with no destination (the proxy's BackendDoesNotExist). Before, such a ref reached nothing and was not reported.
+  for (const [what, ref, shown] of [
+    ["an AgentgatewayBackend without its group", { kind: "AgentgatewayBackend", name: "research-v2" }, 'AgentgatewayBackend agents/research-v2 \\(group ""\\)'],
+    ["a Service in a group named core", { group: "core", kind: "Service", name: "research-agent-v2" }, 'Service agents/research-agent-v2 \\(group "core"\\)'],
+    ["another implementation's backend", { group: "gateway.kgateway.dev", kind: "Backend", name: "research-v2" }, 'Backend agents/research-v2 \\(group "gateway.kgateway.dev"\\)'],
+    ["a pool of the legacy x-k8s.io group", { group: "inference.networking.x-k8s.io", kind: "InferencePool", name: "research" }, 'InferencePool agents/research \\(group "inference.networking.x-k8s.io"\\)'],
+  ] as const) {
+    const found = await run(route(ref));
+    assert.equal(found.length, 1, `${what}: ${found.join("\n")}`);
+    assert.match(
+      found[0],
+      new RegExp(`^HTTPRoute agents/research-agent on cluster a, on an agentgateway Gateway: backendRef ${shown} is of a group and kind agentgateway v1\\.4\\.1 does not route to .*\\(ResolvedRefs False, InvalidKind\\); the route keeps that backend's weight`),
+      what,
+    );
+  }
+  // In another namespace the grant is checked first: RefNotPermitted alone.
+  const away = await run(route({ kind: "AgentgatewayBackend", name: "research-v2", namespace: "canary" }));
+  assert.equal(away.length, 1, away.join("\n"));
+  assert.match(away[0], /RefNotPermitted/);
+  // Only an HTTPRoute delegates to an HTTPRoute: on a TCPRoute of the MCP gateway that backendRef is InvalidKind too.
+  const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "tcp", port: 9000, protocol: "TCP" }] } });
+  const tcp = on(`kubernetes:${GW}/v1alpha2:TCPRoute`, "tools-tcp", { metadata: { name: "calculator-raw", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ group: GW, kind: "HTTPRoute", name: "mcp" }] }] } });
+  assert.ok((await run(mcp, tcp)).some((m) => /^TCPRoute tools\/calculator-raw on cluster a, on an agentgateway Gateway: backendRef HTTPRoute tools\/mcp \(group "gateway\.networking\.k8s\.io"\) is of a group and kind .*\(ResolvedRefs False, InvalidKind\).*; only an HTTPRoute delegates to an HTTPRoute/.test(m)));
+});

@@ -34,9 +34,12 @@ test("agent-call-graph: an open Allow on a delegated child HTTPRoute opens the M
   // A child naming its parent by an HTTPRoute parentRef is delegated to as well; one naming another parent is not.
   assert.equal((await run(parent({ name: "*" }), child([{ group: GW, kind: "HTTPRoute", name: "parent" }]), open)).length, 1);
   assert.deepEqual(await run(parent({ name: "*" }), child([{ group: GW, kind: "HTTPRoute", name: "other" }]), open), []);
-  // A child attached to a Gateway itself is no delegated child; a backendRef without the group is a Service; another label or namespace matches nothing.
+  // A child attached to a Gateway itself is no delegated child; another label or namespace matches nothing.
   assert.deepEqual(await run(parent({ name: "*" }), child([{ name: "other-gateway" }]), open), []);
-  assert.deepEqual(await run(route("parent", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ kind: "HTTPRoute", name: "child" }] }] }), child(), open), []);
+  // A backendRef of kind HTTPRoute without the group is of the core group (NormalizeReference): no delegation, InvalidKind alone.
+  const coreKind = await run(route("parent", { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ kind: "HTTPRoute", name: "child" }] }] }), child(), open);
+  assert.equal(coreKind.length, 1, coreKind.join("\n"));
+  assert.match(coreKind[0], /^HTTPRoute tools\/parent on cluster a, on an agentgateway Gateway: backendRef HTTPRoute tools\/child \(group ""\) is of a group and kind .*InvalidKind/);
   assert.deepEqual(await run(parent({ name: "team=physics" }), child(), open), []);
   assert.deepEqual(await run(parent({ name: "*", namespace: "agents" }), child(), open), []);
   // Without the open policy the delegation changes nothing.

@@ -150,8 +150,10 @@ test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents na
   // An agentgateway release leaving inferenceExtension.enabled off watches no pool: the backendRef is "not found", nothing reached.
   const release = on("kubernetes:helm.sh/v3:Release", "agentgateway", { chart: "oci://cr.agentgateway.dev/charts/agentgateway", namespace: "agentgateway-system", values: { inferenceExtension: { enabled: false } } });
   assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), release), []);
-  // The legacy x-k8s.io group is no backend agentgateway resolves (InvalidKind); a pool of another namespace is no tool.
-  assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.x-k8s.io")), []);
+  // The legacy x-k8s.io group is no backend agentgateway resolves: no path, reported as InvalidKind; a pool of another namespace is no tool.
+  const legacy = await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.x-k8s.io"));
+  assert.equal(legacy.length, 1, legacy.join("\n"));
+  assert.match(legacy[0], /^TCPRoute tools\/pool on cluster a, on an agentgateway Gateway: backendRef InferencePool tools\/calc-pool \(group "inference\.networking\.x-k8s\.io"\) is of a group and kind .*InvalidKind/);
   const elsewhere = on(`kubernetes:${GW}/v1:TCPRoute`, "tools-TCPRoute-models", {
     metadata: { name: "models", namespace: "tools" },
     spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "raw" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen", namespace: "inference" }] }] },
