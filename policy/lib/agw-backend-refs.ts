@@ -13,7 +13,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { dig, isHelmInstall, helmChartName, isKind, kindName, meta, T } from "./k8s";
-import { GATEWAY_GROUP, isGateway, isWeightedRoute } from "./gateways";
+import { GATEWAY_GROUP, isGateway, isRoute, isWeightedRoute } from "./gateways";
 import { referenceAllowed, type GrantFrom, type GrantTo } from "./reference-grants";
 import { servedByGateways } from "./agw-route-bindings";
 import { releaseNamespace } from "./release-namespace";
@@ -53,11 +53,8 @@ export function agwRefAllowed(route: PolicyResource, b: Parameters<typeof backen
   return agwBackendAllowed({ group: GATEWAY_GROUP, kind: kindName(route.type), namespace: meta(route.props).namespace }, backendRefTarget(route, b), resources);
 }
 
-/** The backendRef kinds agentgateway v1.4.1 looks up among the cluster's objects by name (plugins/reference_indexes.go DefaultRouteBackend), by `group/kind`. */
-const LOOKED_UP = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
-
-/** The backendRef kinds agentgateway v1.4.1 routes to (DefaultRouteBackend; any other is InvalidKind), by `group/kind`. */
-const ROUTED = new Set([...LOOKED_UP, `${POOL_GROUP}/InferencePool`]);
+/** The backendRef kinds agentgateway v1.4.1 routes to, each looked up among the cluster's objects by name (plugins/reference_indexes.go DefaultRouteBackend; any other is InvalidKind), by `group/kind`. */
+const ROUTED = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend", `${POOL_GROUP}/InferencePool`]);
 
 /** Why agentgateway v1.4.1 refuses backendRef `to` of a route of kind `routeKind` as InvalidKind, or undefined for a kind it routes to (or delegation: an HTTPRoute's backendRef of kind HTTPRoute, translator/conversion.go buildAgwHTTPDestination, the only route kind that delegates). */
 function invalidKind(to: GrantTo, routeKind: string): string | undefined {
@@ -71,9 +68,9 @@ function invalidKind(to: GrantTo, routeKind: string): string | undefined {
 }
 
 /**
- * Why backend `to` (a Service or an AgentgatewayBackend) is surely not on the cluster for
- * agentgateway's controller to find (plugins/reference_indexes.go DefaultRouteBackend looks it up
- * among the cluster's objects of its kind: BackendNotFound), or undefined where the stack renders
+ * Why backend `to` (a Service, an AgentgatewayBackend or an InferencePool) is surely not on the
+ * cluster for agentgateway's controller to find (plugins/reference_indexes.go DefaultRouteBackend
+ * looks it up among the cluster's objects of its kind: BackendNotFound), or undefined where the stack renders
  * it, cannot tell, or `to` is of another kind. Judged, as authorization-targets-enforced judges a
  * missing waypoint, only in a namespace the stack creates on the cluster, where it installs no Helm
  * release (whose objects a review does not see) and, for a Service, holds no Gateway whose
@@ -83,7 +80,7 @@ function invalidKind(to: GrantTo, routeKind: string): string | undefined {
  */
 export function unrenderedBackend(resources: readonly PolicyResource[], to: GrantTo): string | undefined {
   const { namespace, name, kind } = to;
-  if (!LOOKED_UP.has(`${to.group}/${kind}`)) return undefined;
+  if (!ROUTED.has(`${to.group}/${kind}`)) return undefined;
   if (!resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace)) return undefined;
   const isService = kind === "Service";
   const same = resources.filter((r) => (isService ? r.type === T.service : isKind(r.type, to.group, kind)) && meta(r.props).namespace === namespace);
@@ -99,13 +96,16 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
  * MCP gateway) whose backendRef agentgateway v1.4.1 does not resolve: one in another namespace it
  * may not reference (RefNotPermitted), one of a group and kind it does not route to (InvalidKind:
  * {@link invalidKind}), or a Service or AgentgatewayBackend the cluster does not have
+ * (or, on a TCPRoute or TLSRoute, an InferencePool) the cluster does not have
  * ({@link unrenderedBackend}: BackendNotFound); the grant is checked first,
  * translator/conversion.go buildAgwDestination. The route is accepted all the same and keeps that
  * backend's weight with no destination, and the proxy fails each request it picks for it with a
  * 500 (proxy/mod.rs BackendDoesNotExist, or resolve_backend ServiceNotFound for a Service no
  * cluster object backs), a TCP or TLS route its connection: a share of an agent's or the tools'
- * traffic fails while the call graph counts the route as serving. InferencePool backendRefs of
- * its group are inference-pool-epp's; an HTTPRoute's HTTPRoute one is delegation.
+ * traffic fails while the call graph counts the route as serving. An HTTPRoute's or GRPCRoute's
+ * InferencePool backendRefs of its group are inference-pool-epp's (a TCPRoute's or TLSRoute's are
+ * judged here: a pool of another namespace, which no grant opens, or one the cluster does not have);
+ * an HTTPRoute's HTTPRoute one is delegation.
  */
 export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const gateways = [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));
@@ -120,14 +120,15 @@ export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (
     const kind = kindName(r.type);
     const found = new Set<string>();
     for (const to of refs.value) {
-      // An InferencePool of its group is inference-pool-epp's (its grant, its existence).
-      if (to.group === POOL_GROUP && to.kind === "InferencePool") continue;
+      // An HTTPRoute's or GRPCRoute's InferencePool of its group is inference-pool-epp's (its grant, its existence: pool-membership.ts checkRoutePools).
+      if (to.group === POOL_GROUP && to.kind === "InferencePool" && isRoute(r.type)) continue;
       const wrongKind = invalidKind(to, kind);
-      if (!wrongKind && !LOOKED_UP.has(`${to.group}/${to.kind}`)) continue;
+      if (!wrongKind && !ROUTED.has(`${to.group}/${to.kind}`)) continue;
       const shown = `backendRef ${to.kind} ${to.namespace}/${to.name}${wrongKind ? ` (group ${JSON.stringify(to.group)})` : ""}`;
       const read = probe(() => {
         if (!agwBackendAllowed({ group: GATEWAY_GROUP, kind, namespace }, to, g.resources)) {
-          return `${shown} is in another namespace, and no ReferenceGrant in ${to.namespace} lets ${kind}s of ${namespace} reference it, so agentgateway v1.4.1 refuses the reference (ResolvedRefs False, RefNotPermitted); the route keeps that backend's weight and the proxy answers each request it sends there with a 500, so that share of its traffic fails; add the ReferenceGrant in the backend's namespace or route to an object of the route's own`;
+          const grantable = GRANTABLE.has(`${to.group}/${to.kind}`);
+          return `${shown} is in another namespace, and no ReferenceGrant in ${to.namespace} lets ${kind}s of ${namespace} reference it${grantable ? "" : ` (agentgateway v1.4.1 reads none to ${/^[AEIOU]/.test(to.kind) ? "an" : "a"} ${to.kind})`}, so agentgateway v1.4.1 refuses the reference (ResolvedRefs False, RefNotPermitted); the route keeps that backend's weight and the proxy answers each request it sends there with a 500, so that share of its traffic fails; ${grantable ? "add the ReferenceGrant in the backend's namespace or route" : "route"} to an object of the route's own`;
         }
         if (wrongKind) return `${shown} ${wrongKind}`;
         const missing = unrenderedBackend(g.resources, to);

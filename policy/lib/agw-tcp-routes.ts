@@ -137,7 +137,7 @@ interface StreamRoute {
  * identity; an mcp, ai or dynamicForwardProxy backend it refuses (types/agent.rs SimpleBackend
  * try_from: InvalidBackendType), an aws one reaches AWS, another kind is refused by the controller,
  * and so is one into another namespace no ReferenceGrant opens (agw-backend-refs.ts agwRefAllowed);
- * a Service the cluster does not have (BackendNotFound: unrenderedBackend) reaches nothing.
+ * a Service or pool the cluster does not have (BackendNotFound: unrenderedBackend) reaches nothing.
  */
 /** The namespaces a stream route is judged for: one (its Services), or every one but `except`. */
 export type StreamTarget = string | { except: string };
@@ -152,7 +152,8 @@ function reachedIn(r: PolicyResource, target: StreamTarget, resources: PolicyRes
     const at = b?.namespace ?? ns;
     // One the cluster does not have (BackendNotFound, agw-backend-refs.ts unrenderedBackend) reaches nothing either: reportUnresolvedAgentRoutes names it.
     if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return inTarget(target, at) && !unrenderedBackend(resources, backendRefTarget(r, b)) ? [`Service ${at}/${b.name}`] : [];
-    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return inTarget(target, at) && agwWatchesPools(resources) ? [`InferencePool ${at}/${b.name} (its pods, past its endpoint picker)`] : [];
+    // A pool the cluster does not have reaches nothing (unrenderedBackend; inference-pool-epp names it).
+    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return inTarget(target, at) && agwWatchesPools(resources) && !unrenderedBackend(resources, backendRefTarget(r, b)) ? [`InferencePool ${at}/${b.name} (its pods, past its endpoint picker)`] : [];
     if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
     const host = hostBackendService(resources, at, b.name);
     return host && inTarget(target, host.service.split("/")[0]) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];

@@ -26,13 +26,12 @@ import { selects, type Graph } from "./call-graph";
 import { parentRefsTo, servedByGateways } from "./agw-route-bindings";
 import { isKind, matchesLabels, matchesSelector, meta, unknownValueError } from "./k8s";
 import { gatewayResource, isRoute } from "./gateways";
-import { agwRefAllowed, backendRefTarget } from "./agw-backend-refs";
+import { agwRefAllowed, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { hostBackendService, staticService } from "./agw-static-hosts";
 import { listenersServing } from "./listener-routes";
 import { andTri, list, probe, someTri } from "./values";
 import { POOL_GROUP } from "./token-limits";
 import { poolSelector } from "./pool-membership";
-import { helmInstallsInto } from "./picker-service";
 import { agwWatchesPools } from "./agentgateway-pools";
 
 const MCP_APP_PROTOCOLS = ["agentgateway.dev/mcp", "agentgateway.dev/mcp-sse", "kgateway.dev/mcp", "kgateway.dev/mcp-sse"];
@@ -174,16 +173,17 @@ export interface PlainToolRoute {
  * makes a pool backendRef a Service of the pods its selector takes (controller
  * plugins/reference_indexes.go DefaultRouteBackend, syncer/service.go InferencePoolBuilder) and
  * sends each request to the one its endpoint picker names (proxy/httpproxy.rs
- * apply_inference_routing). None for a pool the stack lacks (BackendNotFound; unknown if a Helm
- * chart installs into `ns`) or where no controller watches pools (agwWatchesPools); throws the
- * SDK's unknown-value error while which pods it takes is not known.
+ * apply_inference_routing). None for a pool the cluster surely lacks (BackendNotFound:
+ * agw-backend-refs.ts unrenderedBackend) or where no controller watches pools (agwWatchesPools);
+ * throws the SDK's unknown-value error while which pods it takes is not known (a pool the stack
+ * does not render but may not be missing).
  */
 function poolServices(g: Graph, ns: string, name: string): string[] {
   if (!agwWatchesPools(g.resources)) return [];
   const pool = g.resources.find((x) => isKind(x.type, POOL_GROUP, "InferencePool") && meta(x.props).namespace === ns && meta(x.props).name === name);
   if (!pool) {
-    if (helmInstallsInto(g.resources, ns)) throw unknownValueError([`<the pods of InferencePool ${ns}/${name}, which a Helm chart may install>`]);
-    return [];
+    if (unrenderedBackend(g.resources, { group: POOL_GROUP, kind: "InferencePool", namespace: ns, name })) return [];
+    throw unknownValueError([`<the pods of InferencePool ${ns}/${name}, which the stack does not render but a Helm release or something outside the stack may create>`]);
   }
   const selector = poolSelector(pool);
   const pods = g.workloads.filter((w) => w.namespace === ns);

@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the MCP route sent to an AgentgatewayBackend the stack does not render or through a backendRef stripped of its group, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) or, on an open TCP listener, to a Service outside the agents namespace, and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the MCP route sent to an AgentgatewayBackend the stack does not render or through a backendRef stripped of its group, a TCPRoute on the MCP gateway to an InferencePool the stack does not render, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) or, on an open TCP listener, to a Service outside the agents namespace, and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike, unconfiguredAgent } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -233,6 +233,23 @@ export const authzAgentgatewayMutations: Mutation[] = [
         (r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => b.kind === "AgentgatewayBackend")),
         (o) => delete o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => b.kind === "AgentgatewayBackend").group,
       ),
+  },
+  {
+    // agentgateway v1.4.1 DefaultRouteBackend: no such InferencePool, BackendNotFound; the TCPRoute keeps that backend's weight and its connections fail.
+    name: "a TCP listener on the MCP gateway, its networkAuthorization pinning agents, with a TCPRoute to an InferencePool the stack does not render in the tools namespace it creates",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+      const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+      if (!mcp || !callers) return undefined;
+      const gateway = (mcp.inputs as any).metadata.name;
+      watchPools(doc, mcp);
+      edit(mcp, (o) => o.spec.listeners.push({ name: "raw-missing", port: 9003, protocol: "TCP" }));
+      const guard = { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "raw-missing-callers", namespace: "tools" }, spec: { targetRefs: [{ group: GATEWAY_GROUP, kind: "Gateway", name: gateway, sectionName: "raw-missing" }], frontend: { networkAuthorization: withSpec(callers).traffic.authorization } } };
+      addLike(doc, mcp, "raw-missing-callers", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", guard);
+      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-missing-pool", namespace: "tools" }, spec: { parentRefs: [{ name: gateway, sectionName: "raw-missing" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "tools-pool-misspelt" }] }] } };
+      return addLike(doc, mcp, "missing-pool-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+    },
   },
   {
     name: "the MCP gateway's agentgateway authorization removed",

@@ -158,7 +158,9 @@ test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents na
     metadata: { name: "models", namespace: "tools" },
     spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "raw" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "qwen", namespace: "inference" }] }] },
   });
-  assert.deepEqual(await run(elsewhere), []);
+  const refused = await run(elsewhere);
+  assert.equal(refused.length, 1, refused.join("\n"));
+  assert.match(refused[0], /^TCPRoute tools\/models on cluster a, on an agentgateway Gateway: backendRef InferencePool inference\/qwen is in another namespace, .*RefNotPermitted/);
   // On the agent gateway, a pool of agent pods skips its JWT.
   const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners } });
   const base = [mcp, httpRoute, callers, agentGw, sa("agents", "research-agent-v1"), ap("agents", "research", allowFrom("cluster.local/ns/agents/sa/agent-gateway"))];
@@ -185,8 +187,11 @@ test("agent-call-graph: a stream route's backendRef into the tools namespace tha
     assert.equal(granted.length, 1, `${what}: ${granted.join("\n")}`);
     assert.match(granted[0], /only agents may call tools: TCPRoute agents\/tool on Gateway tools\/mcp-gateway listener raw sends connections to /, what);
   }
-  // No grant opens an InferencePool to an agentgateway route (DefaultReferenceTypes): never a path from another namespace.
-  assert.deepEqual(await runOpen(from({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool", namespace: "tools" }), grant), []);
+  // No grant opens an InferencePool to an agentgateway route (DefaultReferenceTypes): never a path from another namespace, and reported broken
+  // (inference-pool-epp judges only HTTPRoutes' and GRPCRoutes' pools).
+  const toPool = await runOpen(from({ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool", namespace: "tools" }), grant);
+  assert.equal(toPool.length, 1, toPool.join("\n"));
+  assert.match(toPool[0], /^TCPRoute agents\/tool on cluster a, on an agentgateway Gateway: backendRef InferencePool tools\/calc-pool is in another namespace, and no ReferenceGrant in tools lets TCPRoutes of agents reference it \(agentgateway v1\.4\.1 reads none to an InferencePool\), .*RefNotPermitted.*; route to an object of the route's own/);
 });
 
 /** The public agent gateway (a Strict JWT on it) with a TLS listener open to TCPRoutes of every namespace, and one from inference to its body-based router. */
@@ -215,6 +220,23 @@ test("agent-call-graph: a stream route to a Service the cluster does not have re
   const viaJwt = (await runStack(agentCallGraph, [...publicAgentGateway, ns("inference"), toRouter])).violations.map((v) => v.message);
   assert.equal(viaJwt.length, 1, viaJwt.join("\n"));
   assert.match(viaJwt[0], /^TCPRoute inference\/raw on cluster a, on an agentgateway Gateway: backendRef Service inference\/body-based-router names a Service the cluster does not have/);
+});
+
+test("agent-call-graph: a TCPRoute to an InferencePool the cluster does not have reaches no tool: it is reported broken, not a path", async () => {
+  // agentgateway v1.4.1 DefaultRouteBackend: no such pool among its InferencePools, BackendNotFound, no destination; before, the route still counted as
+  // reaching the tools, and nothing named the missing pool (inference-pool-epp judges HTTPRoutes' and GRPCRoutes' pools only).
+  const calculator = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools" }, spec: { ports: [{ port: 8080 }] } });
+  const ns = (name: string) => [on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } }), calculator];
+  const toPool = on(`kubernetes:${GW}/v1:TCPRoute`, "tools-TCPRoute-pool", { metadata: { name: "pool", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "raw" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool" }] }] } });
+  const missing = await run(...ns("tools"), toPool);
+  assert.equal(missing.length, 1, missing.join("\n"));
+  assert.match(missing[0], /^TCPRoute tools\/pool on cluster a, on an agentgateway Gateway: backendRef InferencePool tools\/calc-pool names an InferencePool the cluster does not have \(the stack creates namespace tools there but renders no InferencePool calc-pool in it \(nor a Helm release that would\)\), so agentgateway v1\.4\.1 finds no backend for it \(ResolvedRefs False, BackendNotFound\)/);
+  // Rendered, or where the stack does not create the namespace or a Helm release there may render it, it is a path.
+  const pool = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "tools-pool-calc", { metadata: { name: "calc-pool", namespace: "tools" }, spec: { selector: { matchLabels: { app: "calculator" } }, targetPorts: [{ number: 8080 }] } });
+  const release = on("kubernetes:helm.sh/v3:Release", "tools-chart", { chart: "some-chart", namespace: "tools", values: {} });
+  for (const [what, extra] of [["rendered", [...ns("tools"), pool]], ["namespace not created by the stack", []], ["a Helm release in the namespace", [...ns("tools"), release]]] as const) {
+    assert.match((await run(...extra, toPool)).join("\n"), /only agents may call tools: TCPRoute tools\/pool on Gateway tools\/mcp-gateway listener raw sends connections to InferencePool tools\/calc-pool/, what);
+  }
 });
 
 test("agent-call-graph: a frontend.networkAuthorization pinned to the agents' callers guards a public agent gateway's stream route; one admitting another identity does not", async () => {
