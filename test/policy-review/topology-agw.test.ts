@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import { capturedObject } from "../support/captured";
 import { renderShipped } from "../support/render";
 import { topologyMarkdown } from "../../scripts/lib/topology";
+import { sa } from "../support/topology-fleet";
 
 /** The matrix of topology.md as caller → target → cell. */
 function matrixOf(md: string): Map<string, Map<string, string>> {
@@ -46,7 +47,6 @@ test("prod: who may call the MCP gateway and use each tool is drawn from the ren
   assert.doesNotMatch(md, /Not in the matrix: who may call the agentgateway Gateways/);
 });
 
-const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
 const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "mcp", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } };
 const route = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "mcp", namespace: "tools", labels: { tier: "mcp" } }, spec: { parentRefs: [{ name: "mcp" }], rules: [{}] } };
 const agwPolicy = (name: string, spec: any, namespace = "tools") => ({ apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name, namespace }, spec });

@@ -7,10 +7,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { capturedObject } from "../support/captured";
 import { topologyMarkdown } from "../../scripts/lib/topology";
+import { ns, sa } from "../support/topology-fleet";
 
 const TD = "cluster.local";
-const ns = (name: string, labels: Record<string, string>) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
-const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
 const deployment = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
   apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace },
   spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, ...labels } }, spec: { serviceAccountName: name, containers: [] } } },

@@ -7,20 +7,16 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { capturedObject } from "../support/captured";
 import { topologyMarkdown } from "../../scripts/lib/topology";
+import { sa } from "../support/topology-fleet";
+import { deployment, policy } from "../support/topology-matrix";
 
 const TD = "cluster.local";
 const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { "istio.io/dataplane-mode": "ambient", ...labels } } });
-const sa = (namespace: string, name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
-const deployment = (namespace: string, name: string) => ({
-  apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace },
-  spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: name, containers: [] } } },
-});
 const service = (namespace: string, name: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace, labels }, spec: { selector: { app: name }, ports: [{ port: 8000 }] } });
 const waypoint = (namespace: string, name: string, labels: Record<string, string> = {}, listener: Record<string, unknown> = {}, cls = "istio-waypoint") => ({
   apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name, namespace, labels },
   spec: { gatewayClassName: cls, listeners: [{ name: "mesh", port: 15008, protocol: "HBONE", ...listener }] },
 });
-const policy = (namespace: string, name: string, spec: any) => ({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name, namespace }, spec });
 const principal = (n: string, s: string) => `${TD}/ns/${n}/sa/${s}`;
 
 /** agents/a calls tools/search through the tools namespace's waypoint; its pods admit only the waypoint. */
