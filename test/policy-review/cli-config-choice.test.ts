@@ -7,11 +7,11 @@ import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { tempDir } from "../support/tmp";
+import { repoRoot } from "../support/render";
+import { runPolicyCli } from "../support/policy-cli";
 import { POLICY_CONFIG_EXTENSIONS } from "../../scripts/lib/review";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
 const ourProject = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))![1];
 fs.mkdirSync(path.join(repoRoot, ".test-cache"), { recursive: true });
 // Inside the repository, so that the copy resolves @pulumi/policy as the fixture does.
@@ -38,9 +38,7 @@ function exportOf(stack: string, projects: string[]): string {
 }
 
 function policy(state: string) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: repoRoot },
-  });
+  return runPolicyCli(["--state", state, "--pack", packDir, "--out", "-"], { env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: repoRoot } });
 }
 
 test("the pack's config.<stack> applies to that stack of this project, and the command says which and why", () => {
@@ -119,9 +117,7 @@ test("a stack of this project without a config.<stack> file is named", () => {
 
 test("a deployment export given as --config is named as one, not refused for its `version` key", () => {
   const state = exportOf("staging", [ourProject]);
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--config", exportOf("prod", ["shop"]), "--pack", packDir, "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const res = runPolicyCli(["--state", state, "--config", exportOf("prod", ["shop"]), "--pack", packDir, "--out", "-"]);
   assert.equal(res.status, 2, res.stdout + res.stderr);
   assert.match(res.stderr, /policy config .*export\.json is a deployment export \(`pulumi stack export` output, of stack 'prod' of project 'shop'\), not a policy config \(\{"<policy>": "<level>" \| \{enforcementLevel\?, …\}\}\); review an export with npm run policy -- --state export\.json/);
   assert.doesNotMatch(res.stderr, /neither an enforcement level/);

@@ -9,16 +9,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { tempDir } from "../support/tmp";
+import { repoRoot } from "../support/render";
+import { packDir } from "../support/review-fixture";
+import { runPolicyCli, type PolicyCliOptions } from "../support/policy-cli";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
-const packDir = path.join(__dirname, "fixture-pack");
 const exportText = JSON.stringify({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", custom: false, type: "pulumi:pulumi:Stack" }] } });
 
-function policy(args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, ...args], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
-}
+const policy = (args: string[], options?: PolicyCliOptions) => runPolicyCli(["--pack", packDir, ...args], options);
 
 test("a report that would replace the state or config it reviews is refused (exit 2) and both files stay as they were", () => {
   const dir = tempDir("review-cli-out-");
@@ -94,9 +91,7 @@ test("a state piped in (--state /dev/stdin) gets no report file in /dev unless -
   const state = path.join(dir, "export.json");
   fs.writeFileSync(state, exportText);
   const fd = fs.openSync(state, "r");
-  const redirected = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, "--state", "/dev/stdin"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, stdio: [fd, "pipe", "pipe"],
-  });
+  const redirected = policy(["--state", "/dev/stdin"], { stdio: [fd, "pipe", "pipe"] });
   fs.closeSync(fd);
   assert.equal(redirected.status, 0, redirected.stdout + redirected.stderr);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "policy.json"), "utf8")).summary.mandatory, 0, "the report beside the redirected file");
@@ -105,9 +100,7 @@ test("a state piped in (--state /dev/stdin) gets no report file in /dev unless -
 
 test("a state on standard input that is a socket (a spawning program's stdin) is read, not refused with open's ENXIO", { skip: !fs.existsSync("/dev/stdin") && "no /dev/stdin here" }, () => {
   // node's spawn hands the child a socket pair, which open('/dev/stdin') cannot open.
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, "--state", "/dev/stdin"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, input: exportText,
-  });
+  const res = policy(["--state", "/dev/stdin"], { input: exportText });
   assert.equal(res.status, 0, res.stdout + res.stderr);
   assert.doesNotMatch(res.stderr, /ENXIO/);
   assert.match(res.stdout, /Policy pack review-fixture@[\d.]+ on stack p\/s: 1 resources/);
@@ -118,9 +111,7 @@ test("a --pack that is not a pack is a wrong command (exit 2) said first, before
   const dir = tempDir("review-cli-pack-");
   const state = path.join(dir, "export.json");
   fs.writeFileSync(state, exportText);
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", dir], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const res = runPolicyCli(["--state", state, "--pack", dir]);
   assert.equal(res.status, 2, res.stdout + res.stderr);
   assert.match(res.stderr, /^policy: --pack .*review-cli-pack-\w+ is not a policy pack \(no PulumiPolicy\.yaml\)\n$/);
   assert.equal(res.stdout, "");
@@ -131,9 +122,7 @@ test("a render's output directory given as --state is refused (exit 2) naming th
   const dir = tempDir("review-cli-statedir-");
   fs.mkdirSync(path.join(dir, "prod"));
   fs.writeFileSync(path.join(dir, "prod", "stack.json"), exportText);
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--pack", packDir, "--state", "prod"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: dir },
-  });
+  const res = policy(["--state", "prod"], { env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: dir } });
   assert.equal(res.status, 2, res.stdout + res.stderr);
   assert.match(res.stderr, /prod is a directory \(--state takes a deployment export: .*\); give --state prod\/stack\.json, the export the render wrote there\n/);
   assert.deepEqual(fs.readdirSync(path.join(dir, "prod")), ["stack.json"], "no report written");

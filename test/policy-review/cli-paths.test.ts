@@ -6,11 +6,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { tempDir } from "../support/tmp";
+import { packDir } from "../support/review-fixture";
+import { runPolicyCli } from "../support/policy-cli";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
-const packDir = path.join(__dirname, "fixture-pack");
 
 test("paths printed by npm run policy are relative to the directory it was called from", () => {
   const base = tempDir("review-cli-paths-");
@@ -19,11 +18,7 @@ test("paths printed by npm run policy are relative to the directory it was calle
   fs.mkdirSync(path.join(base, "state"));
   fs.writeFileSync(path.join(base, "state", "stack.json"), JSON.stringify({ version: 3, deployment: {} }));
   fs.writeFileSync(path.join(work, "cfg.yaml"), "all: advisory\n");
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", "../state/stack.json", "--config", "cfg.yaml", "--pack", packDir], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: work },
-  });
+  const res = runPolicyCli(["--state", "../state/stack.json", "--config", "cfg.yaml", "--pack", packDir], { env: { ...process.env, NODE_OPTIONS: "", INIT_CWD: work } });
   assert.ok(res.status === 0 || res.status === 1, res.stderr);
   assert.ok(fs.existsSync(path.join(base, "state", "policy.json")), "the report is written beside the state file");
   assert.match(res.stdout, /^policy config: cfg\.yaml$/m);

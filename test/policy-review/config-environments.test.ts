@@ -9,11 +9,11 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { runRender, repoRoot } from "../support/render";
+import { runRender } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { packDir } from "../support/review-fixture";
+import { runPolicyCli } from "../support/policy-cli";
 
-const packDir = path.join(__dirname, "fixture-pack");
 const ENVS = ["platform/policy-prod", "platform/registry"];
 
 test("npm run policy: a --config opening ESC environments is reviewed on the file alone, and the report notes the environments it did not open", () => {
@@ -22,9 +22,7 @@ test("npm run policy: a --config opening ESC environments is reviewed on the fil
   fs.writeFileSync(state, JSON.stringify({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:staging::shop::pulumi:pulumi:Stack::shop-staging", custom: false, type: "pulumi:pulumi:Stack", outputs: {} }] } }));
   const config = path.join(dir, "cfg.json");
   fs.writeFileSync(config, JSON.stringify({ environments: ENVS, "explicit-provider": "advisory" }));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--config", config, "--pack", packDir, "--json", "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const res = runPolicyCli(["--state", state, "--config", config, "--pack", packDir, "--json", "--out", "-"]);
   assert.equal(res.status, 0, res.stderr);
   const notes: string[] = JSON.parse(res.stdout).notes ?? [];
   assert.ok(

@@ -8,12 +8,11 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { policies } from "../../policy/policies";
 import { ineffectiveExtraCallers, parsePolicyConfig, reconcilePolicyConfig } from "../../scripts/lib/policy-config";
 import type { AnalyzerInfo } from "../../scripts/lib/analyzer-types";
-import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { runPolicyCli } from "../support/policy-cli";
 
 /** The pack's info as GetAnalyzerInfo hands it over (schemas pass through a protobuf Struct: JSON values). */
 const info: AnalyzerInfo = {
@@ -112,9 +111,7 @@ test("CLI: a malformed namespace/name in --config exits 2 naming the policy, the
   const config = path.join(dir, "cfg.json");
   fs.writeFileSync(config, JSON.stringify({ "gpu-scheduling": { allowedTolerators: ["monitoring"] } }));
   fs.writeFileSync(path.join(dir, "state.json"), JSON.stringify({ version: 3, deployment: { manifest: { time: "2026-11-01T10:00:00Z", magic: "", version: "v3.200.0" } } }));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", path.join(dir, "state.json"), "--config", config, "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const res = runPolicyCli(["--state", path.join(dir, "state.json"), "--config", config, "--out", "-"]);
   assert.equal(res.status, 2, res.stdout + res.stderr);
   assert.match(res.stderr, /is invalid for policy pack inference-mesh:\n  gpu-scheduling\.allowedTolerators\.0: must match pattern "\^.*\$" \(is "monitoring"\); allowedTolerators: `namespace\/name` of non-GPU workloads/);
 });

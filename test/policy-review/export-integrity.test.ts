@@ -9,12 +9,11 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { tempDir } from "../support/tmp";
+import { packDir } from "../support/review-fixture";
+import { runPolicyCli } from "../support/policy-cli";
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
-const packDir = path.join(__dirname, "fixture-pack");
 const p = "urn:pulumi:staging::shop";
 const stackUrn = `${p}::pulumi:pulumi:Stack::shop-staging`;
 // A provider a component made: its URN's type is qualified by the component's (`…$pulumi:providers:kubernetes`).
@@ -37,9 +36,7 @@ const exportOf = (resources: ExportedResource[]) => ({
 function review(doc: unknown) {
   const state = path.join(tempDir("review-integrity-"), "state.json");
   fs.writeFileSync(state, JSON.stringify(doc));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", state, "--pack", packDir, "--json", "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const res = runPolicyCli(["--state", state, "--pack", packDir, "--json", "--out", "-"]);
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 

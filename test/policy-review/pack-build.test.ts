@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { packEntry } from "../../scripts/lib/pack-build";
 import { PolicyPackProcess } from "../../scripts/lib/policy-pack";
+import { repoRoot } from "../support/render";
+import { packDir as fixture } from "../support/review-fixture";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
-const fixture = path.join(__dirname, "fixture-pack");
 fs.mkdirSync(path.join(repoRoot, ".test-cache"), { recursive: true });
 // Inside the repository, so that the copy resolves @pulumi/policy as the fixture does.
 const work = fs.mkdtempSync(path.join(repoRoot, ".test-cache", "pack-build-"));

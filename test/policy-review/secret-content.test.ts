@@ -8,9 +8,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { renderShipped, repoRoot } from "../support/render";
+import { renderShipped } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { runPolicyCli } from "../support/policy-cli";
 import { decrypt } from "../support/secrets";
 import { SIG_KEY, SECRET_SIG, type ExportedDeployment, type ExportedResource } from "../../scripts/lib/review-wire";
 import { encryptValue } from "../../scripts/lib/export-secrets";
@@ -36,7 +36,7 @@ function review(name: string, doc: ExportedDeployment, env: NodeJS.ProcessEnv) {
   const base: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "" };
   delete base.PULUMI_CONFIG_PASSPHRASE;
   delete base.PULUMI_CONFIG_PASSPHRASE_FILE;
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--out", "-"], { cwd: repoRoot, encoding: "utf8", env: { ...base, ...env } });
+  return runPolicyCli(["--state", file, "--out", "-"], { env: { ...base, ...env } });
 }
 
 const cases: { name: string; policy: string; message: RegExp; apply: (doc: ExportedDeployment) => void }[] = [

@@ -7,11 +7,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { readDeploymentFile } from "../../scripts/lib/review";
 import { MAX_VALUE_DEPTH } from "../../scripts/lib/export-shape";
-import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { runPolicyCli } from "../support/policy-cli";
 
 const dir = tempDir("state-bad-input-");
 const write = (name: string, text: string) => {
@@ -40,9 +39,7 @@ test("values nested deeper than the review reads are refused naming the file, re
     message: new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: deployment\\.resources\\[0\\] \\(urn:pulumi:s::p::t:m:T::n\\) inputs(\\.a)+…: values nested more than ${MAX_VALUE_DEPTH} levels deep, more than this review reads; expected at most ${MAX_VALUE_DEPTH}`),
   });
   // Deep enough to overflow the review's walk of the values (the wire encoding) but not the read.
-  const cli = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", write("deep-1000.json", nested(1000)), "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-  });
+  const cli = runPolicyCli(["--state", write("deep-1000.json", nested(1000)), "--out", "-"]);
   assert.equal(cli.status, 2, cli.stdout + cli.stderr);
   assert.match(cli.stderr, /^policy review failed: .*deep-1000\.json: deployment\.resources\[0\] .*values nested more than \d+ levels deep/m);
   assert.doesNotMatch(cli.stderr, /Maximum call stack/);

@@ -8,10 +8,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import { readDeploymentFile } from "../../scripts/lib/review";
-import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
+import { runPolicyCli } from "../support/policy-cli";
 
 const dir = tempDir("state-encoding-");
 const text = JSON.stringify({ version: 3, deployment: { resources: [{ urn: "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type: "pulumi:pulumi:Stack", custom: false }] } });
@@ -36,9 +35,7 @@ test("a state file in UTF-16 or with a UTF-8 byte-order mark is named as such, w
 
 test("CLI: such a state file exits 2 naming it, before any review", () => {
   const file = write("cli-ps5.json", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
-  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--out", "-"], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" }, timeout: 60_000,
-  });
+  const res = runPolicyCli(["--state", file, "--out", "-"], { timeout: 60_000 });
   assert.equal(res.status, 2, `${res.stdout}${res.stderr}`);
   assert.match(res.stderr, /^policy review failed: .*cli-ps5\.json: is UTF-16 .*pulumi stack export --file cli-ps5\.json/m);
   assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
