@@ -8,8 +8,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-
-const repoRoot = path.resolve(__dirname, "..", "..");
+import { repoRoot } from "../support/render";
 
 function npmRun(args: string[]) {
   // A clean npm environment: the suite itself may run under `npm test`.
