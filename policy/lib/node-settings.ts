@@ -7,7 +7,7 @@
  * controller sets).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, k3sOptionEntries, k3sOptionReadings } from "./gpu-nodes";
 import { k3sCloudInitialized, withK3sCloudLabels } from "./k3s-nodes";
 import { list, probe, type Probe } from "./values";
 
@@ -53,6 +53,9 @@ export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefin
   const boot = probe(() => k3sBootScript(node.props));
   if (!boot.known || !boot.value) return { known: true, value: undefined };
   const { script } = boot.value;
+  // An entry naming a shell variable the script sets in a way not known here (read, substituted, in a branch): can't judge.
+  const read = (option: string) => k3sOptionReadings(script, option);
+  if (["kubelet-arg", "node-label", "node-taint"].some((option) => read(option).some((e) => !e.known))) return { known: false };
   // k3s's node-label, and the kubelet's own node-labels flag handed over as a kubelet-arg.
   const kubeletLabels = k3sOptionEntries(script, "kubelet-arg").flatMap((a) => (/^-{0,2}node-labels=/.test(a) ? a.replace(/^-{0,2}node-labels=/, "").split(",") : []));
   const labels = Object.fromEntries([...k3sOptionEntries(script, "node-label"), ...kubeletLabels].map((e) => [e.split("=")[0], e.includes("=") ? e.slice(e.indexOf("=") + 1) : ""]));

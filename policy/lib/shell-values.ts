@@ -13,7 +13,7 @@ import { heredocs } from "./shell-heredoc";
 import { readCommand, readFields } from "./shell-read";
 import { shellOptions } from "./shell-output";
 import { flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
-import { structure } from "./shell-structure";
+import { enclosing, structure } from "./shell-structure";
 
 export { doubleQuoteUnescaped, unquote, wordValue, words };
 
@@ -79,6 +79,22 @@ function reads(text: string, name: string): { rest: string; value?: string }[] {
     if (piped && (/^\|(?!\|)/.test(text.slice(end)) || lastpipeOn(options(at)) === false)) return [];
     return fedToStdin(text, at).map((fed) => readFields(piped ? fed : unquote(fed), command)[index]).map((value) => ({ rest: value, value }));
   });
+}
+
+/**
+ * The value shell variable `name` holds wherever the script reads it, when that is plain: the script
+ * sets it once, as such (`NAME=`, `export NAME=`…), outside every branch, loop and subshell (shell-flow.ts
+ * flows, shell-structure.ts enclosing), to a word with no expansion of its own. Undefined when the value
+ * cannot be known so: set by a command substitution, a `read`, a loop, in a branch, more than once, or not at all.
+ */
+export function plainValue(text: string, name: string): string | undefined {
+  const found = assignments(text, name);
+  if (found.length !== 1 || found[0].value === undefined || !text.endsWith(found[0].rest)) return undefined;
+  const at = text.length - found[0].rest.length;
+  const s = structure(text);
+  if (flows(text, s).some((f) => f.arms.some(([from, to]) => from <= at && at < to)) || enclosing(s, at).some((g) => g.subshell)) return undefined;
+  const value = wordValue(found[0].value);
+  return /[$`]/.test(value) ? undefined : value;
 }
 
 /** The assignments written as such: `NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`. */

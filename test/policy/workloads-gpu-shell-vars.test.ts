@@ -1,0 +1,51 @@
+/**
+ * Policy tests for a k3s VM's node-label and node-taint given through shell variables of its boot
+ * script (`--node-taint "$T"`, `INSTALL_K3S_EXEC="agent --node-label $L"`, `$T` in a config written by
+ * an unquoted heredoc): gpu-scheduling's placement reads the value the script sets, and can't judge
+ * one it cannot know (a command substitution, a branch, a variable never set).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { k8sProvider, runStack, stackResource } from "../support/policy";
+import { provider, messages } from "./mesh-support";
+import { deployment, gpuToleration } from "./workloads-support";
+
+const A100 = "nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB";
+const vm = (script: string) =>
+  stackResource({ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "a-gpu-a100-template", props: { machineType: "a2-ultragpu-4g", guestAccelerators: [{ type: "nvidia-a100-80gb", count: 4 }], metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null });
+const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-A100-SXM4-80GB"] }] }] } } };
+const vllm = stackResource({ ...deployment("vllm", { tolerations: [gpuToleration], affinity, containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources: { limits: { "nvidia.com/gpu": 1 } } }] }), name: "a-vllm", provider: k8sProvider("a") });
+const judge = (script: string) => runStack(gpuScheduling, [provider("a"), vm(script), vllm]);
+const install = (args: string) => `curl -sfL https://get.k3s.io | sh -s - agent --node-taint nvidia.com/gpu=present:NoSchedule ${args}\n`;
+
+test("gpu-scheduling: a k3s node-label or node-taint held in a shell variable the script sets plainly is read as its value", async () => {
+  // Before: each was read as the literal `$L`, a label the pod's affinity excludes.
+  for (const script of [
+    `L=${A100}\n${install('--node-label "$L"')}`,
+    `export L='${A100}'\ncurl -sfL https://get.k3s.io | INSTALL_K3S_EXEC="agent --node-taint nvidia.com/gpu=present:NoSchedule --node-label \${L}" sh -\n`,
+    `L=${A100}\ncat > /etc/rancher/k3s/config.yaml <<EOF\nnode-label:\n  - "$L"\nnode-taint: ["nvidia.com/gpu=present:NoSchedule"]\nEOF\n${install("")}`,
+  ]) {
+    const r = await judge(script);
+    assert.deepEqual([messages(r), r.unknown.length], [[], 0], script);
+  }
+  // Before: a taint the pod does not tolerate, held in a variable, passed.
+  const wrong = await judge(`L=${A100}; D=dedicated=training:NoSchedule\n${install('--node-label "$L" --node-taint "$D"')}`);
+  assert.match(messages(wrong)[0] ?? "", /its pods do not tolerate its taint dedicated=training:NoSchedule/);
+});
+
+test("gpu-scheduling: a k3s node-label whose variable the script does not set plainly is can't judge; one written as is stays literal", async () => {
+  // Before: each was the literal `$L`, reported as a label the pod's affinity excludes.
+  for (const script of [
+    `L=$(curl -s -H 'Metadata-Flavor: Google' http://metadata/computeMetadata/v1/instance/attributes/label)\n${install('--node-label "$L"')}`,
+    `if [ -e /dev/nvidia0 ]; then\n  L=${A100}\nfi\n${install('--node-label "$L"')}`,
+    install('--node-label "$L"'),
+  ]) {
+    const r = await judge(script);
+    assert.deepEqual([messages(r), r.unknown.length], [[], 1], script);
+  }
+  // A quoted heredoc writes `$L` as is, and single quotes keep it from the shell: k3s registers the label `$L`.
+  for (const script of [`L=${A100}\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label: ["$L"]\nEOF\n${install("")}`, `L=${A100}\n${install("--node-label '$L'")}`]) {
+    assert.match(messages(await judge(script))[0] ?? "", /excludes its labels/, script);
+  }
+});
