@@ -8,9 +8,7 @@
 import { list, probe } from "./values";
 import { extendedResourceName, labelValue, qualifiedName } from "./config-schema";
 import { bootLayers } from "./boot-scripts";
-import { literalBodies } from "./shell-heredoc";
-import { LITERAL_DOLLAR } from "./shell-scan";
-import { plainValue } from "./shell-values";
+import { k3sOptionReadings } from "./k3s-options";
 
 /** How GPUs are requested and how GPU nodes are tainted: the knobs every GPU policy reads alike. */
 export interface GpuKnobs {
@@ -192,59 +190,6 @@ export function k3sBootScript(props: Record<string, any>): { script: string; fro
   return { script, from: sources.map((s) => s.what).join(" and "), plural: sources.length > 1 };
 }
 
-const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
-
-/** An entry as the script gives it: its value, and whether that is known (a shell variable in it the script sets plainly, or none). */
-export interface K3sOptionEntry {
-  value: string;
-  known: boolean;
-}
-
-/**
- * An entry with its shell variables (`$T`, `${T}`) expanded to the values the script plainly gives
- * them (shell-values.ts plainValue): unknown when one has none, or for another expansion (`$(…)`,
- * `${T:-…}`). A flag's single-quoted word (`shell`), and a `$` in a quoted heredoc's body (`script`
- * is read through literalBodies), is written as is; in an unquoted heredoc's YAML, quotes keep no `$`.
- */
-function expanded(raw: string, script: string, shell: boolean): K3sOptionEntry {
-  const v = unquote(raw);
-  if ((shell && raw.trim().startsWith("'")) || !/[$`]/.test(v)) return { value: v.split(LITERAL_DOLLAR).join("$"), known: true };
-  let known = !v.includes("`");
-  const value = v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_ref, braced?: string, bare?: string) => {
-    const held = plainValue(script, (braced ?? bare)!);
-    if (held === undefined) known = false;
-    return held ?? "";
-  });
-  return { value: value.split(LITERAL_DOLLAR).join("$"), known: known && !value.includes("$") };
-}
-
-/**
- * The entries a k3s boot script gives an option (`node-label`, `node-taint`): under `<option>:`
- * in its config YAML (a block list, a flow list or one value) and as `--<option>` flags, on lines
- * that are not `#` comments, each with its shell variables expanded ({@link expanded}).
- */
-export function k3sOptionReadings(script: string, option: string): K3sOptionEntry[] {
-  const text = literalBodies(script);
-  const lines = text.split("\n").filter((line) => !/^\s*#/.test(line));
-  const key = new RegExp(`^\\s*(?:-\\s+)?["']?${option}["']?\\s*:\\s*(.*)$`);
-  const flag = new RegExp(`--${option}[= ]("[^"]*"|'[^']*'|[^\\s"']+)`, "g");
-  const raws: { raw: string; shell: boolean }[] = [];
-  lines.forEach((line, i) => {
-    const m = key.exec(line);
-    if (m) {
-      const rest = m[1].trim();
-      if (rest.startsWith("[")) raws.push(...rest.replace(/^\[|\]$/g, "").split(",").filter((e) => unquote(e) !== "").map((raw) => ({ raw, shell: false })));
-      else if (rest !== "") raws.push({ raw: rest, shell: false });
-      else for (let j = i + 1; j < lines.length && /^\s*-\s+\S/.test(lines[j]); j++) raws.push({ raw: lines[j].replace(/^\s*-\s+/, ""), shell: false });
-    }
-    for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true });
-  });
-  return raws.map(({ raw, shell }) => expanded(raw, text, shell));
-}
-
-/** The values of {@link k3sOptionReadings}, an unknown one as far as it is known. */
-export const k3sOptionEntries = (script: string, option: string): string[] => k3sOptionReadings(script, option).map((e) => e.value);
-
 /**
  * Judges a GCE VM with NVIDIA GPUs that joins k3s: its startup script (or cloud-init user-data)
  * must register the node with the GPU taint (`node-taint` in the k3s config, or `--node-taint`)
@@ -274,7 +219,15 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   const live = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
   const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   // Only the whole key: `gpu` is not the key of nvidia.com/gpu=present:NoSchedule (key characters: [\w./-]).
-  const given = [...new Set([...live.matchAll(new RegExp(`(?<![\\w./-])${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`, "g"))].map((m) => m[0]))];
+  const taintOfKey = `${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`;
+  const written = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].map((m) => m[0]);
+  // A node-taint naming a shell variable (`--node-taint "$K=present:NoSchedule"`) as the script sets it (k3s-options.ts); one it cannot know may hold any taint.
+  const readings = k3sOptionReadings(script, "node-taint");
+  const given = [...new Set([...written, ...readings.filter((r) => r.known && new RegExp(`^${taintOfKey}$`).test(r.value)).map((r) => r.value)])];
+  if (given.every((t) => t === wanted) && readings.some((r) => !r.known)) {
+    pending.push(`the node-taint of ${kind} ${name}, which names a shell variable its ${from} does not set plainly (read, substituted, set in a branch or not at all)`);
+    return;
+  }
   if (given.length > 0 && given.every((t) => t === wanted)) return;
   report(
     `${kind} ${name} has NVIDIA GPUs (${evidence.value}) and joins k3s, but its ${from} ${plural ? "do" : "does"} not register the node with the taint ${wanted}${given.includes(wanted) ? ` alone` : ""}${given.length ? ` (it sets ${given.join(", ")})` : ""}: without it every pod that does not request a GPU can be scheduled on the node and take its capacity, and another effect or value keeps off the GPU pods, which tolerate ${taint.key} with NoSchedule; add ${wanted} to node-taint in the k3s config`,

@@ -9,7 +9,8 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { kindName } from "./k8s";
-import { k3sBootScript, k3sOptionEntries } from "./gpu-nodes";
+import { k3sBootScript } from "./gpu-nodes";
+import { k3sOptionEntries } from "./k3s-options";
 import { startsK3sServer } from "./boot-scripts";
 import { probe } from "./values";
 

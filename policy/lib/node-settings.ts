@@ -7,7 +7,8 @@
  * controller sets).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, k3sOptionEntries, k3sOptionReadings } from "./gpu-nodes";
+import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript } from "./gpu-nodes";
+import { k3sOptionEntries, k3sOptionReadings } from "./k3s-options";
 import { k3sCloudInitialized, withK3sCloudLabels } from "./k3s-nodes";
 import { list, probe, type Probe } from "./values";
 

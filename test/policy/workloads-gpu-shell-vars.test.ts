@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
-import { k8sProvider, runStack, stackResource } from "../support/policy";
+import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
 import { provider, messages } from "./mesh-support";
 import { deployment, gpuToleration } from "./workloads-support";
 
@@ -47,5 +47,20 @@ test("gpu-scheduling: a k3s node-label whose variable the script does not set pl
   // A quoted heredoc writes `$L` as is, and single quotes keep it from the shell: k3s registers the label `$L`.
   for (const script of [`L=${A100}\ncat > /etc/rancher/k3s/config.yaml <<'EOF'\nnode-label: ["$L"]\nEOF\n${install("")}`, `L=${A100}\n${install("--node-label '$L'")}`]) {
     assert.match(messages(await judge(script))[0] ?? "", /excludes its labels/, script);
+  }
+});
+
+test("gpu-scheduling: a k3s GPU VM's GPU taint held in a shell variable is judged as its value; one not known is can't judge", async () => {
+  const node = (script: string) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null }]);
+  const k3s = (args: string) => `curl -sfL https://get.k3s.io | sh -s - agent ${args}\n`;
+  // Before: the key in a variable was not seen (the taint reported missing), a wrong effect so given was not named.
+  const right = await node(`K=nvidia.com/gpu\n${k3s('--node-taint "$K=present:NoSchedule"')}`);
+  assert.deepEqual([right.violations.length, right.unknown.length], [0, 0]);
+  const wrong = await node(`K=nvidia.com/gpu\n${k3s('--node-taint "${K}=present:NoExecute"')}`);
+  assert.match(wrong.violations[0]?.message ?? "", /\(it sets nvidia\.com\/gpu=present:NoExecute\)/);
+  // Before: reported as not registering the taint, which the metadata server's value may well be.
+  for (const script of [`T=$(curl -s http://metadata/taint)\n${k3s('--node-taint "$T"')}`, `${k3s("--node-taint nvidia.com/gpu=present:NoSchedule --node-taint $EXTRA")}`]) {
+    const r = await node(script);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], script);
   }
 });

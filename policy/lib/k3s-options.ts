@@ -1,0 +1,61 @@
+/**
+ * The options a k3s boot script gives k3s (`node-label`, `node-taint`, `kubelet-arg`, `data-dir`…), as
+ * k3s receives them: from its config YAML and its command line's flags, shell variables expanded to
+ * what the script sets them to where that is known. Read by gpu-nodes.ts, k3s-nodes.ts and node-settings.ts.
+ */
+import { literalBodies } from "./shell-heredoc";
+import { LITERAL_DOLLAR } from "./shell-scan";
+import { plainValue } from "./shell-values";
+
+const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
+
+/** An entry as the script gives it: its value, and whether that is known (a shell variable in it the script sets plainly, or none). */
+export interface K3sOptionEntry {
+  value: string;
+  known: boolean;
+}
+
+/**
+ * An entry with its shell variables (`$T`, `${T}`) expanded to the values the script plainly gives
+ * them (shell-values.ts plainValue): unknown when one has none, or for another expansion (`$(…)`,
+ * `${T:-…}`). A flag's single-quoted word (`shell`), and a `$` in a quoted heredoc's body (`script`
+ * is read through literalBodies), is written as is; in an unquoted heredoc's YAML, quotes keep no `$`.
+ */
+function expanded(raw: string, script: string, shell: boolean): K3sOptionEntry {
+  const v = unquote(raw);
+  if ((shell && raw.trim().startsWith("'")) || !/[$`]/.test(v)) return { value: v.split(LITERAL_DOLLAR).join("$"), known: true };
+  let known = !v.includes("`");
+  const value = v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_ref, braced?: string, bare?: string) => {
+    const held = plainValue(script, (braced ?? bare)!);
+    if (held === undefined) known = false;
+    return held ?? "";
+  });
+  return { value: value.split(LITERAL_DOLLAR).join("$"), known: known && !value.includes("$") };
+}
+
+/**
+ * The entries a k3s boot script gives an option (`node-label`, `node-taint`): under `<option>:`
+ * in its config YAML (a block list, a flow list or one value) and as `--<option>` flags, on lines
+ * that are not `#` comments, each with its shell variables expanded ({@link expanded}).
+ */
+export function k3sOptionReadings(script: string, option: string): K3sOptionEntry[] {
+  const text = literalBodies(script);
+  const lines = text.split("\n").filter((line) => !/^\s*#/.test(line));
+  const key = new RegExp(`^\\s*(?:-\\s+)?["']?${option}["']?\\s*:\\s*(.*)$`);
+  const flag = new RegExp(`--${option}[= ]("[^"]*"|'[^']*'|[^\\s"']+)`, "g");
+  const raws: { raw: string; shell: boolean }[] = [];
+  lines.forEach((line, i) => {
+    const m = key.exec(line);
+    if (m) {
+      const rest = m[1].trim();
+      if (rest.startsWith("[")) raws.push(...rest.replace(/^\[|\]$/g, "").split(",").filter((e) => unquote(e) !== "").map((raw) => ({ raw, shell: false })));
+      else if (rest !== "") raws.push({ raw: rest, shell: false });
+      else for (let j = i + 1; j < lines.length && /^\s*-\s+\S/.test(lines[j]); j++) raws.push({ raw: lines[j].replace(/^\s*-\s+/, ""), shell: false });
+    }
+    for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true });
+  });
+  return raws.map(({ raw, shell }) => expanded(raw, text, shell));
+}
+
+/** The values of {@link k3sOptionReadings}, an unknown one as far as it is known. */
+export const k3sOptionEntries = (script: string, option: string): string[] => k3sOptionReadings(script, option).map((e) => e.value);
