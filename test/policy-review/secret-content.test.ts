@@ -65,6 +65,16 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
     apply: (doc) => editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) => s.replace("  - nvidia.com/gpu=present:NoSchedule\n", "  - nvidia.com/gpu=present:NoSchedule\n  - nvidia.com/gpu=present:NoExecute\n")),
   },
   {
+    // Bash 5.2 expands `"$K=…"` to the value the script sets K to (Bash Reference Manual 3.5.3): k3s registers nvidia.com/gpu NoExecute too.
+    name: "a k3s GPU template whose startup script adds a node-taint through a shell variable holding the GPU taint's key, NoExecute",
+    policy: "gpu-scheduling",
+    message: /gcp-usc1-gpu-a100-template .* does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule alone \(it sets [^)]*nvidia\.com\/gpu=present:NoExecute/,
+    apply: (doc) =>
+      editSecret(find(doc, "gcp-usc1-gpu-a100-template"), "metadataStartupScript", (s: string) =>
+        s.replace(/^(#![^\n]*\n)?/, "$1K=nvidia.com/gpu\n").replace(" sh -s - agent", ' sh -s - agent --node-taint "$K=present:NoExecute"'),
+      ),
+  },
+  {
     name: "a cluster's provider given another cluster's kubeconfig (both clusters' objects land on one)",
     policy: "kubernetes-cluster-binding",
     message: /provider aws-euw1-k8s of cluster aws-euw1 deploys to \S+, and so does aws-use1-k8s \(cluster aws-use1\)/,
