@@ -10,11 +10,11 @@
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isWorkload, meta, podSpecOf } from "./k8s";
-import { clusterNodeSettings, isNodePool, type NodeSettings, type OtherLabels, type Taint } from "./node-settings";
+import { clusterNodeSettings, isNodePool, poolLabelSets, type NodeSettings, type OtherLabels, type Taint } from "./node-settings";
 import { toleratesTaint, type Toleration } from "./tolerations";
 import { everyTri, list, orUnknown, probe, someTri, Tri } from "./values";
 
-/** Labels every node has whose value the pack cannot read from a node group's settings (EKS and Kubernetes set them). */
+/** Labels every node has whose value the pack cannot read from a node group's settings (EKS and Kubernetes set them), but where ./node-settings gives them (an EKS group's instance type, a k3s VM's cloud labels). */
 const AUTOMATIC = /^(kubernetes\.io|beta\.kubernetes\.io|node\.kubernetes\.io|topology\.kubernetes\.io|failure-domain\.beta\.kubernetes\.io|eks\.amazonaws\.com|k8s\.io|topology\.k8s\.aws)\//;
 
 /** A node label as a node of the group carries it: true/false, or "unknown" for a label set by EKS or Kubernetes (or `other`); a key given as undefined is one the nodes are known not to carry. */
@@ -145,8 +145,10 @@ export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, 
         report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its values.${tolerations!.at} do not tolerate the group's taint ${untolerated.map(showTaint).join(", ")}, which the workloads there tolerate: ${agent.without}; tolerate it, or leave values.${tolerations!.at} unset for the chart's default, which tolerates every NoSchedule and NoExecute taint`, release.urn);
         continue;
       }
-      if (schedulable(labels, nodeSelector, affinity, other) !== false) continue;
-      report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its nodeSelector or required node affinity excludes the group's nodes (labels ${JSON.stringify(labels)}): ${agent.without}`, release.urn);
+      // Every node of the group: on EKS each of its instance types' (./node-settings poolLabelSets).
+      const excluded = poolLabelSets(node, labels).find((set) => schedulable(set, nodeSelector, affinity, other) === false);
+      if (!excluded) continue;
+      report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its nodeSelector or required node affinity excludes the group's nodes (labels ${JSON.stringify(excluded)}): ${agent.without}`, release.urn);
     }
   }
 }

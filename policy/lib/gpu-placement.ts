@@ -11,7 +11,7 @@ import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { isWorkload, kindName, meta } from "./k8s";
 import { EKS_NODE_GROUP_TYPES, gceGpuEvidence, gpuEvidence } from "./gpu-nodes";
 import { clusterNodes, schedulable } from "./ambient-nodes";
-import { clusterNodeSettings, isNodePool, type Taint } from "./node-settings";
+import { clusterNodeSettings, eksInstanceShapes, isNodePool, type Taint } from "./node-settings";
 import { isLeaderWorkerSet, podGpus, podTemplatesOf } from "./leader-worker-sets";
 import { toleratesTaint, type Toleration } from "./tolerations";
 import { andTri, list, orUnknown, probe, type Tri } from "./values";
@@ -40,9 +40,6 @@ export const EC2_GPUS: ReadonlyMap<string, number> = new Map([
   ...sizes("g7e", { "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 2, "24xlarge": 4, "48xlarge": 8 }),
   ...sizes("gr6", { "4xlarge": 1, "8xlarge": 1 }),
 ]);
-
-/** The label the kubelet gives a node with its instance type where the cloud provider knows it (kubernetes.io "Node Labels Populated By The Kubelet"): on EKS the EC2 type (on k3s: ./node-settings clusterNodeSettings). */
-const INSTANCE_TYPE = "node.kubernetes.io/instance-type";
 
 /** One kind of node a group runs: its labels, GPUs per node (undefined: unknown to us) and how it is named. */
 interface NodeShape {
@@ -79,9 +76,10 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
       if (!settings.known || !settings.value) return undefined;
       const labels = settings.value.labels;
       if (eks) {
-        const types = list(node.props.instanceTypes as unknown[]).map(String);
+        // Each EC2 type's nodes carry it as node.kubernetes.io/instance-type (and its beta spelling).
+        const types = eksInstanceShapes(node, labels);
         if (types.length === 0) return [{ labels, gpus: undefined, shape: "nodes of no instanceTypes (a launch template's type)" }];
-        return types.map((t) => ({ labels: { ...labels, [INSTANCE_TYPE]: t }, gpus: EC2_GPUS.get(t), shape: `${t} nodes` }));
+        return types.map((t) => ({ labels: t.labels, gpus: EC2_GPUS.get(t.type), shape: `${t.type} nodes` }));
       }
       const accelerators = list(node.props.guestAccelerators as { type?: unknown; count?: unknown }[]).filter((a) => /(^|\/)nvidia-/.test(String(a?.type)));
       const gpus = accelerators.length > 0 ? accelerators.reduce((n, a) => n + Number(a.count ?? 0), 0) : undefined;

@@ -67,6 +67,30 @@ export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefin
   return { known: true, value: { labels, taints, other: byK3s } };
 }
 
+/** The instance-type label pair the kubelet and the cloud provider's node controller set to one value (k8s.io/cloud-provider node controller getNodeModifiersFromCloudProvider). */
+const INSTANCE_TYPE = { stable: "node.kubernetes.io/instance-type", beta: "beta.kubernetes.io/instance-type" };
+
+/**
+ * The node shapes of an EKS node group, one per EC2 type of its instanceTypes: the group's labels
+ * with node.kubernetes.io/instance-type and its beta spelling set to that type (each node carries
+ * its own type); [] where it names no instanceTypes (a launch template's type, not read here).
+ * Throws where instanceTypes are not known yet (inside a probe).
+ */
+export function eksInstanceShapes(node: PolicyResource, labels: Record<string, unknown>): { type: string; labels: Record<string, unknown> }[] {
+  return list(node.props.instanceTypes as unknown[]).map(String).map((type) => ({ type, labels: { ...labels, [INSTANCE_TYPE.stable]: type, [INSTANCE_TYPE.beta]: type } }));
+}
+
+/**
+ * The label sets a node agent (a DaemonSet that must run on every node of the pool) must select:
+ * on an EKS group each of its instance types' ({@link eksInstanceShapes}), else (no instanceTypes,
+ * or not known yet: the instance type then decides nothing) the pool's labels alone.
+ */
+export function poolLabelSets(node: PolicyResource, labels: Record<string, unknown>): Record<string, unknown>[] {
+  if (!EKS_NODE_GROUP_TYPES.has(node.type)) return [labels];
+  const shapes = probe(() => eksInstanceShapes(node, labels));
+  return shapes.known && shapes.value.length > 0 ? shapes.value.map((s) => s.labels) : [labels];
+}
+
 /**
  * {@link nodeSettings} for the node pools of one cluster (`nodes`: ambient-nodes.ts clusterNodes),
  * a k3s VM that k3s's embedded cloud controller initializes carrying the instance type, zone and

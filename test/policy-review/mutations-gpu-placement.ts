@@ -1,31 +1,46 @@
 /**
  * Policy-review mutations of GPU workloads whose pods no GPU node group of their cluster takes (they
  * stay Pending forever): a node selection naming a label the groups' nodes do not carry, and more
- * GPUs per pod than the groups' nodes hold.
+ * GPUs per pod than the groups' nodes hold; and the node agents (device plugin, ztunnel) pinned to
+ * an EC2 type an EKS group does not run, so they miss its nodes.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, onFirst, setGpuCount } from "./mutations-support";
+import { onEksDevicePlugin } from "./mutations-pools-gpu";
 
 /** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
 /** The cluster a resource is applied on: its provider `<cluster>-k8s`. */
 const clusterOf = (r: ExportedResource) => (r.provider ?? "").split("::")[3]?.replace(/-k8s$/, "");
+/** Whether the resource's cluster has an EKS node group (`<cluster>-<group>`) not running `type`. */
+const onEksWithout = (doc: Parameters<Mutation["apply"]>[0], type: string) => {
+  const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+  return (r: ExportedResource) => groups.some((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`) && !((g.inputs as any)?.instanceTypes ?? []).includes(type));
+};
 
 export const gpuPlacementMutations: Mutation[] = [
   {
     // On EKS a node's node.kubernetes.io/instance-type is its EC2 type: no node of the cluster's groups (g6e, p5, g5) is a p4d.
     name: "a vLLM Deployment on an EKS cluster pinned by nodeSelector to instance type p4d.24xlarge, which none of its node groups runs",
     policy: "gpu-scheduling",
-    apply: (doc) => {
-      const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
-      const onEks = (r: ExportedResource) => groups.some((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`) && !((g.inputs as any)?.instanceTypes ?? []).includes("p4d.24xlarge"));
-      return onFirst(doc, (r) => vllmServer(r) && onEks(r), (o) => (o.spec.template.spec.nodeSelector = { "node.kubernetes.io/instance-type": "p4d.24xlarge" }));
-    },
+    apply: (doc) => onFirst(doc, (r) => vllmServer(r) && onEksWithout(doc, "p4d.24xlarge")(r), (o) => (o.spec.template.spec.nodeSelector = { "node.kubernetes.io/instance-type": "p4d.24xlarge" })),
   },
   {
     // No GPU node of the stack holds 16 (p5.48xlarge: 8, g6e/g5.12xlarge and a2-ultragpu-4g: 4).
     name: "a vLLM Deployment limiting 16 GPUs per pod, more than any GPU node of its cluster holds",
     policy: "gpu-scheduling",
     apply: (doc) => onFirst(doc, vllmServer, (o) => setGpuCount(o, "16")),
+  },
+  {
+    // The GPU groups' nodes carry their EC2 type as node.kubernetes.io/instance-type: none is a p4d, so no plugin runs on them.
+    name: "an EKS cluster's nvidia-device-plugin release pinned by nodeSelector to instance type p4d.24xlarge, which none of its GPU node groups runs",
+    policy: "gpu-device-plugin",
+    apply: (doc) => onEksDevicePlugin(doc, (values) => (values.nodeSelector = { "node.kubernetes.io/instance-type": "p4d.24xlarge" })),
+  },
+  {
+    // Its beta spelling, which the kubelet sets alike: ztunnel then runs on none of the cluster's node groups.
+    name: "an EKS cluster's ztunnel release pinned by nodeSelector to beta.kubernetes.io/instance-type p4d.24xlarge, which none of its node groups runs",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel" && onEksWithout(doc, "p4d.24xlarge")(r), (o) => (o.values = { ...o.values, nodeSelector: { "beta.kubernetes.io/instance-type": "p4d.24xlarge" } })),
   },
 ];

@@ -20,7 +20,7 @@ const asGpuOperator = (o: Record<string, any>) => {
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
 const devicePlugin = (r: ExportedResource) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin";
 /** The device plugin of a cluster with EKS node groups (`<cluster>-nvidia-device-plugin` beside `<cluster>-<group>`), whose labels the pack reads. */
-function onEksDevicePlugin(doc: Parameters<Mutation["apply"]>[0], fn: (values: any) => void): string | undefined {
+export function onEksDevicePlugin(doc: Parameters<Mutation["apply"]>[0], fn: (values: any) => void): string | undefined {
   const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup").map((r) => r.urn.split("::").pop()!);
   const onEks = (r: ExportedResource) => groups.some((g) => g.startsWith(r.urn.split("::").pop()!.replace(/nvidia-device-plugin$/, "")));
   return onFirst(doc, (r) => devicePlugin(r) && onEks(r), (o) => fn(o.values));

@@ -34,7 +34,7 @@ test("mesh-mtls-strict: ztunnel and istio-cni left to run on every node group pa
 test("mesh-mtls-strict: a ztunnel or istio-cni whose node selection excludes a node group leaves its pods outside ambient", async () => {
   const pinned = await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { "inference-mesh.io/node-group": "system" } })));
   assert.deepEqual(messages(pinned), [
-    'ztunnel release a-ztunnel on cluster a does not run on node group a-gpu: its nodeSelector or required node affinity excludes the group\'s nodes (labels {"inference-mesh.io/node-group":"gpu-a10g","nvidia.com/gpu.present":"true"}): no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)',
+    'ztunnel release a-ztunnel on cluster a does not run on node group a-gpu: its nodeSelector or required node affinity excludes the group\'s nodes (labels {"inference-mesh.io/node-group":"gpu-a10g","nvidia.com/gpu.present":"true","node.kubernetes.io/instance-type":"g5.12xlarge","beta.kubernetes.io/instance-type":"g5.12xlarge"}): no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)',
   ]);
   assert.equal(pinned.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:helm.sh/v3:Release::a-ztunnel");
   const cni = await runStack(meshMtlsStrict, mesh(agent("cni", { profile: "ambient", cni: { affinity: required({ key: "nvidia.com/gpu.present", operator: "NotIn", values: ["true"] }) } })));
@@ -146,4 +146,21 @@ test("mesh-mtls-strict: where k3s's cloud controller labels the k3s VMs, ztunnel
   for (const nodes of [[vm(k3sServer("disable-cloud-controller: true\n")), gpu()], [gpu()]]) {
     assert.deepEqual(await coverage(...nodes, ztunnel({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g" })), [], nodes.map((n) => n.name).join(", "));
   }
+});
+
+// An EKS group's instance types are its nodes' node.kubernetes.io/instance-type (and beta spelling), as
+// gpu-scheduling reads them; ztunnel must reach the nodes of every type. Such a selector passed, undecided, before.
+test("mesh-mtls-strict: a ztunnel pinned to an EC2 type a node group does not run misses its nodes", async () => {
+  for (const key of ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]) {
+    const other = await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { [key]: "m6i.xlarge" } })));
+    assert.equal(other.violations.length, 2, key);
+    assert.match(messages(other)[1], /^ztunnel release a-ztunnel on cluster a does not run on node group a-gpu: its nodeSelector or required node affinity excludes the group's nodes \(labels .*"node\.kubernetes\.io\/instance-type":"g5\.12xlarge"/);
+    assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { [key]: "g5.12xlarge" } })))).violations, [], key);
+  }
+  // A group of several types: each must be selected.
+  const mixed = stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-gpu", props: { labels: gpuLabels, instanceTypes: ["g5.12xlarge", "g6e.12xlarge"] }, provider: null });
+  const ztunnel = (types: string[]) => agent("ztunnel", { affinity: required({ key: "node.kubernetes.io/instance-type", operator: "In", values: types }) });
+  const withMixed = (z: PolicyResource) => [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), nodeGroup("a-system", { "inference-mesh.io/node-group": "system" }), mixed, z];
+  assert.equal((await runStack(meshMtlsStrict, withMixed(ztunnel(["g5.12xlarge"])))).violations.length, 1);
+  assert.deepEqual((await runStack(meshMtlsStrict, withMixed(ztunnel(["g5.12xlarge", "g6e.12xlarge"])))).violations, []);
 });

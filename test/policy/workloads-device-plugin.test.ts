@@ -252,3 +252,20 @@ test("gpu-device-plugin: a marker file named after the driver is no driver insta
     assert.deepEqual((await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(`${script}${install}\napt-get install -y nvidia-container-toolkit\n`), release(ours)])).violations, [], install);
   }
 });
+
+// The EKS group's instance types are its nodes' node.kubernetes.io/instance-type (and beta spelling),
+// as gpu-scheduling reads them; the plugin must reach the nodes of every type. A selector on them passed, undecided, before.
+test("gpu-device-plugin: a plugin pinned to an EC2 type the GPU group does not run misses its nodes", async () => {
+  const pinned = (key: string, types: string[]) => release({ ...ours, nodeSelector: null, affinity: required({ key, operator: "In", values: types }) });
+  for (const key of ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]) {
+    const other = await runStack(gpuDevicePlugin, cluster(pinned(key, ["p4d.24xlarge"])));
+    assert.equal(other.violations.length, 1, key);
+    assert.match(messages(other)[0], /no NVIDIA device plugin runs on GPU node group a-gpu \(labels .*"node\.kubernetes\.io\/instance-type":"g5\.12xlarge".*\): the nodeSelector or required node affinity of Helm release kube-system\/nvidia-device-plugin/);
+    assert.deepEqual((await runStack(gpuDevicePlugin, cluster(pinned(key, ["g5.12xlarge"])))).violations, [], key);
+  }
+  // A group of several types: the plugin must select each of them.
+  const mixed = nodeGroup("a-gpu", { ...gpuGroup.props, instanceTypes: ["g5.12xlarge", "g6e.12xlarge"] });
+  const on = (plugin: PolicyResource) => [provider("a"), systemGroup, mixed, vllm, plugin];
+  assert.equal((await runStack(gpuDevicePlugin, on(pinned("node.kubernetes.io/instance-type", ["g5.12xlarge"])))).violations.length, 1);
+  assert.deepEqual((await runStack(gpuDevicePlugin, on(pinned("node.kubernetes.io/instance-type", ["g5.12xlarge", "g6e.12xlarge"])))).violations, []);
+});

@@ -39,7 +39,7 @@ test("gpu-scheduling: a GPU workload whose selection names labels no GPU node gr
   // Before: each passed, and its pods stayed Pending forever.
   const unlabelled = await judge(l40s, vllm(1, { affinity: product("NVIDIA-H100-80GB-HBM3") }));
   assert.deepEqual(messages(unlabelled), [
-    'Deployment inference/vllm on cluster a limits 1 nvidia.com/gpu per pod, but no GPU node group of the cluster can take its pods (EKS node group a-gpu-l40s: its nodeSelector or required node affinity excludes its labels {"inference-mesh.io/node-group":"gpu-l40s","nvidia.com/gpu.present":"true","nvidia.com/gpu.product":"NVIDIA-L40S","node.kubernetes.io/instance-type":"g6e.12xlarge"}), so they stay Pending; select labels a GPU node group carries (nvidia.com/gpu.product, inference-mesh.io/node-group) and at most the GPUs its nodes hold, or add a node group that fits',
+    'Deployment inference/vllm on cluster a limits 1 nvidia.com/gpu per pod, but no GPU node group of the cluster can take its pods (EKS node group a-gpu-l40s: its nodeSelector or required node affinity excludes its labels {"inference-mesh.io/node-group":"gpu-l40s","nvidia.com/gpu.present":"true","nvidia.com/gpu.product":"NVIDIA-L40S","node.kubernetes.io/instance-type":"g6e.12xlarge","beta.kubernetes.io/instance-type":"g6e.12xlarge"}), so they stay Pending; select labels a GPU node group carries (nvidia.com/gpu.product, inference-mesh.io/node-group) and at most the GPUs its nodes hold, or add a node group that fits',
   ]);
   assert.equal(unlabelled.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:apps/v1:Deployment::a-vllm");
   // The EKS group's instance type is its nodes' node.kubernetes.io/instance-type; a GKE label no k3s or EKS node has.
