@@ -144,19 +144,21 @@ export type StreamTarget = string | { except: string };
 const inTarget = (target: StreamTarget, ns: string) => (typeof target === "string" ? ns === target : ns !== target.except);
 
 function reachedIn(r: PolicyResource, target: StreamTarget, resources: PolicyResource[]): string[] {
-  const ns = meta(r.props).namespace;
   const refs = list(r.props.spec?.rules as { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[] }[]).flatMap((rule) => list(rule?.backendRefs));
   const reached = refs.flatMap((b) => {
     // A reference agentgateway refuses (RefNotPermitted, agw-backend-refs.ts) reaches nothing: reportUnresolvedAgentRoutes names it.
     if (!agwRefAllowed(r, b, resources)) return [];
-    const at = b?.namespace ?? ns;
+    // Its group and kind as agentgateway normalizes them (backendRefTarget), as plainToolRoutes reads them.
+    const to = backendRefTarget(r, b);
+    const ref = `${to.group}/${to.kind}`;
+    const at = to.namespace;
     // One the cluster does not have (BackendNotFound, agw-backend-refs.ts unrenderedBackend) reaches nothing either: reportUnresolvedAgentRoutes names it.
-    if ((b?.group ?? "") === "" && (b?.kind ?? "Service") === "Service") return inTarget(target, at) && !unrenderedBackend(resources, backendRefTarget(r, b)) ? [`Service ${at}/${b.name}`] : [];
+    if (ref === "/Service") return inTarget(target, at) && !unrenderedBackend(resources, to) ? [`Service ${at}/${to.name}`] : [];
     // A pool the cluster does not have reaches nothing (unrenderedBackend; inference-pool-epp names it).
-    if (b?.group === POOL_GROUP && b.kind === "InferencePool") return inTarget(target, at) && agwWatchesPools(resources) && !unrenderedBackend(resources, backendRefTarget(r, b)) ? [`InferencePool ${at}/${b.name} (its pods, past its endpoint picker)`] : [];
-    if (b?.group !== "agentgateway.dev" || b.kind !== "AgentgatewayBackend") return [];
-    const host = hostBackendService(resources, at, b.name);
-    return host && inTarget(target, host.service.split("/")[0]) ? [`AgentgatewayBackend ${at}/${b.name} (${host.shown}: Service ${host.service})`] : [];
+    if (ref === `${POOL_GROUP}/InferencePool`) return inTarget(target, at) && agwWatchesPools(resources) && !unrenderedBackend(resources, to) ? [`InferencePool ${at}/${to.name} (its pods, past its endpoint picker)`] : [];
+    if (ref !== "agentgateway.dev/AgentgatewayBackend") return [];
+    const host = hostBackendService(resources, at, to.name);
+    return host && inTarget(target, host.service.split("/")[0]) ? [`AgentgatewayBackend ${at}/${to.name} (${host.shown}: Service ${host.service})`] : [];
   });
   return [...new Set(reached)];
 }
