@@ -1,14 +1,2 @@
-/** Fixtures shared by the authz-*.test.ts policy tests. */
-import { k8sProvider, stackResource } from "../support/policy";
-
-export const AP = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
-
-export const on = (type: string, name: string, props: Record<string, unknown>, cluster = "a") => stackResource({ type, name: `${cluster}-${name}`, props, provider: k8sProvider(cluster) });
-
-export const sa = (namespace: string, name: string, cluster = "a") => on("kubernetes:core/v1:ServiceAccount", `${namespace}-sa-${name}`, { metadata: { name, namespace } }, cluster);
-
-export const ap = (namespace: string, name: string, spec: Record<string, unknown>, cluster = "a") => on(AP, `${namespace}-ap-${name}`, { metadata: { name, namespace }, spec }, cluster);
-
-export const gw = (namespace: string, name: string, gatewayClassName: string) => on("kubernetes:gateway.networking.k8s.io/v1:Gateway", `${namespace}-gw-${name}`, { metadata: { name, namespace }, spec: { gatewayClassName, listeners: [] } });
-
-export const allowFrom = (...principals: string[]) => ({ action: "ALLOW", rules: [{ from: [{ source: { principals } }] }] });
+/** Fixtures shared by the authz-*.test.ts policy tests: the objects they build, kept in test/support/authz-objects.ts. */
+export { AP, on, sa, ap, gw, allowFrom } from "../support/authz-objects";

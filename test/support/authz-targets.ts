@@ -3,7 +3,7 @@
  * targetRefs, and a fleet with the agent gateway, an agents waypoint whose HBONE listener takes
  * targets from every namespace, the inference gateway and a tool Service enrolled with that waypoint.
  */
-import { on, gw, allowFrom } from "../policy/authz-support";
+import { on, gw, allowFrom } from "./authz-objects";
 import { labelledNs, svc as service } from "./call-graph";
 
 export const GW = "gateway.networking.k8s.io";

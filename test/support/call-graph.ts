@@ -3,7 +3,7 @@
  * graph through proxies, where the agent gateway the config names, waypoints and the MCP gateway
  * count as callers only while what they let through is itself in the graph.
  */
-import { on, sa, ap, gw, allowFrom } from "../policy/authz-support";
+import { on, sa, ap, gw, allowFrom } from "./authz-objects";
 
 export const td = "cluster.local";
 

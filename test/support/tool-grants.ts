@@ -5,7 +5,7 @@
  */
 import { agentCallGraph } from "../../policy/rules/agent-call-graph";
 import { runStack } from "./policy";
-import { on, sa, ap, gw } from "../policy/authz-support";
+import { on, sa, ap, gw } from "./authz-objects";
 import { td, labelledNs, pods, svc } from "./call-graph";
 
 /** The tool's waypoint policy, as the platform renders it: the agents configured for the tool. */
