@@ -9,8 +9,8 @@ import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
-import { renderShipped, repoRoot } from "../support/render";
+import { renderShipped } from "../support/render";
+import { runPolicyCli } from "../support/policy-cli";
 import { tempDir } from "../support/tmp";
 import { reviewWithPack, startPack, defaultPackDir, policyConfigFor, PolicyReport } from "../../scripts/lib/review";
 import { loadPolicyConfigFile } from "../../scripts/lib/policy-config";
@@ -83,9 +83,7 @@ test("npm run policy on a mutated stack.json exits 1 and names the policy; the c
   const run = (doc: ExportedDeployment) => {
     const file = path.join(dir, "stack.json");
     fs.writeFileSync(file, JSON.stringify(doc));
-    return spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts", "policy.ts"), "--state", file, "--out", path.join(dir, "policy.json")], {
-      cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" },
-    });
+    return runPolicyCli(["--state", file, "--out", path.join(dir, "policy.json")]);
   };
   const clean = run(load("local"));
   assert.equal(clean.status, 0, clean.stdout + clean.stderr);
