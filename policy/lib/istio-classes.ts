@@ -23,7 +23,8 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, isKind, meta } from "./k8s";
 import { DEFAULT_CLASS_NAMES, istiodClassNames, istiodsOf, istiodsServing } from "./istiod-revisions";
-import { DEFAULT_GATEWAY_ISTIOD, descopedValue, gatewayPodLabels, GatewayIstiod, GatewayPodTemplate, INGRESS_POD_TEMPLATE, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { descopedValue, isAmbientIstiod, istiodEnv, parseGoBool } from "./istio";
+import { DEFAULT_GATEWAY_ISTIOD, gatewayPodLabels, GatewayIstiod, GatewayPodTemplate, INGRESS_POD_TEMPLATE } from "./istio-gateway-pods";
 import { probe } from "./values";
 
 export type IstioGatewayKind = "ingress" | "waypoint" | "east-west" | "agentgateway" | "remote";
