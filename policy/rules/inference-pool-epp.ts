@@ -10,7 +10,8 @@ import { checkInferenceExtension, meshRoutesToPool } from "../lib/inference-exte
 import { checkPickerTls } from "../lib/picker-tls";
 import { checkPickerConfigs } from "../lib/picker-config-source";
 import { checkAgentgatewayInferenceExtension } from "../lib/agentgateway-pools";
-import { chartPickerServiceProblem, checkReleasePickerServing } from "../lib/picker-release-serving";
+import { checkReleasePickerServing } from "../lib/picker-release-serving";
+import { chartPickerServiceProblem } from "../lib/picker-release-service-ref";
 
 interface Config {
   rootNamespace: string;
