@@ -9,7 +9,8 @@
 import type { CapturedResource, DeploymentExport } from "./engine";
 import { buildTopology, Topology, GatewayNode, ClusterNode } from "./topology-model";
 import { istiodValuesOfObjects } from "../../policy/lib/istio-rendered";
-import { accessEdges, workloadsOf, meshIdentities, AccessEdge, MeshSettings } from "./topology-access";
+import { accessEdges, workloadsOf, AccessEdge, MeshSettings } from "./topology-access";
+import { meshIdentities } from "./topology-callers";
 import { networkAccess } from "./topology-network";
 import { agentgatewayEdges, agentgatewayLegend } from "./topology-agw";
 import { accessMatrix } from "./topology-matrix";

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { authorizationPrincipalsKnown } from "../../policy/rules/authorization-principals-known";
 import { gatewayProxyIdentities } from "../../policy/lib/gateway-proxies";
 import { proxyServiceAccount } from "../../components/agents/callgraph";
-import { meshIdentities } from "../../scripts/lib/topology-access";
+import { meshIdentities } from "../../scripts/lib/topology-callers";
 import { runStack, UNKNOWN } from "../support/policy";
 import { on, sa, ap, gw, allowFrom } from "./authz-support";
 
