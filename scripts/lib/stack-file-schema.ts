@@ -143,6 +143,36 @@ export const STACK_FILE_SCHEMA = new yaml.Schema({
   ],
 });
 
+/** Separation and node properties before a node's content: blanks, line breaks, comments, tags, anchors. */
+const NODE_PROPERTIES = /(?:[ \t\r\n]+|#[^\n]*|[!&][^ \t\r\n]*)*/y;
+
+/**
+ * A js-yaml load listener reading the non-specific tag `!` as yaml.v3 v3.0.1 does: its scanner
+ * makes `!` the tag "!" (scannerc.go yaml_parser_scan_tag), and parser.node (decode.go) then
+ * resolves a plain scalar's text as if it were untagged, so `! 5` is the integer 5 and `! ~`
+ * null to `pulumi up`; a quoted or block scalar under `!` is text (Node.indicatedString), and a
+ * mapping or list is as untagged. js-yaml 4.1.0 leaves every `!` scalar as text (YAML 1.2's
+ * reading), so a plain one is resolved here by the schema's implicit types, as js-yaml resolves an
+ * untagged one; its anchor is pointed at the result. One listener per load.
+ */
+export function nonSpecificTagListener(): NonNullable<yaml.LoadOptions["listener"]> {
+  const starts: number[] = [];
+  return (event, state) => {
+    if (event === "open") return void starts.push(state.position);
+    const start = starts.pop() ?? 0;
+    const node = state as yaml.State & { tag: string | null; anchor: string | null; anchorMap: Record<string, unknown> };
+    if (node.tag !== "!" || node.kind !== "scalar" || typeof node.result !== "string") return;
+    NODE_PROPERTIES.lastIndex = start;
+    NODE_PROPERTIES.exec(node.input);
+    if ("'\"|>".includes(node.input[NODE_PROPERTIES.lastIndex])) return;
+    const type = node.implicitTypes.find((t) => t.resolve(node.result));
+    if (!type) return;
+    node.result = type.construct(node.result);
+    node.tag = (type as unknown as { tag: string }).tag;
+    if (node.anchor !== null) node.anchorMap[node.anchor] = node.result;
+  };
+}
+
 /** Where a sequence's lead or continuation bytes first break UTF-8's shape (0 if only its values do). */
 export function firstNonUtf8Byte(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; ) {

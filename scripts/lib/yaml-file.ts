@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { constants } from "node:buffer";
 import * as yaml from "js-yaml";
 import { MAX_VALUE_DEPTH, overDeepPath } from "./export-shape";
-import { firstNonUtf8Byte, isScalarObject } from "./stack-file-schema";
+import { firstNonUtf8Byte, isScalarObject, nonSpecificTagListener } from "./stack-file-schema";
 
 /** A line that ends a document: `---` or `...` at its start, alone or before a space (YAML's c-forbidden, never inside a scalar). */
 const DOCUMENT_MARKER = /^(---|\.\.\.)(\s|$)/;
@@ -138,7 +138,7 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
     const text = readYamlText(file);
     const first = firstDocument(text);
     secondAt = first?.secondAt;
-    if (secondAt === undefined) document = yaml.load(first?.text ?? text, schema ? { schema } : undefined);
+    if (secondAt === undefined) document = yaml.load(first?.text ?? text, schema ? { schema, listener: nonSpecificTagListener() } : undefined);
   } catch (err) {
     if (err instanceof RangeError && /call stack/.test(err.message)) {
       throw new Error(`${what} ${file} nests its values too deeply to read (past the YAML reader's recursion); ${DEPTH_ALLOWED}`);

@@ -130,3 +130,20 @@ test("an integer only yaml.v3 reads (an upper-case 0X/0B/0O prefix, a trailing _
     assert.deepEqual(platformOf(file, path.basename(file, ".yaml").slice(7)).tools[0].description, read, written);
   }
 });
+
+// The non-specific tag `!` (yaml.v3 v3.0.1 scannerc.go yaml_parser_scan_tag makes it the tag "!")
+// leaves a plain scalar untagged: parser.node (decode.go) resolves its text as if no tag were
+// written, so `! 5` is the integer 5, `! true` a boolean and `! ~` null to `pulumi up`; only a
+// quoted or block scalar is text (Node.indicatedString). js-yaml 4.1.0 kept every `!` scalar as text.
+test("the non-specific tag ! on a plain scalar resolves as untagged, as yaml.v3 reads it; quoted or block it is text", () => {
+  const cases: [string, unknown][] = [["! 5", 5], ["! true", true], ["! 1.5", 1.5], ["! 0X1F", 31], ["! ~", null], ["! search", "search"], ["! '5'", "5"], ["! \"true\"", "true"], ["! |-\n          5", "5"], ["&n ! 7", 7]];
+  cases.forEach(([written, read], i) => {
+    const file = withToolLine(`bang-${i}`, `description: ${written}`);
+    assert.deepEqual(platformOf(file, `bang-${i}`).tools[0].description, read, written);
+  });
+  assert.throws(() => loadStackConfig("bang-octal", withToolLine("bang-octal", "description: ! 010")), /description: is written 010, which the Pulumi CLI's YAML reader takes as the octal number 8/);
+  const raw = path.join(tempDir("im-tags-"), "Pulumi.bang-raw.yaml");
+  fs.writeFileSync(raw, "config:\n  acme:a: ! 5\n  acme:c: [&one ! 1, *one, ! x]\n  acme:d: {k: ! false}\n");
+  const { "acme:a": a, "acme:c": c, "acme:d": d } = loadStackConfig("bang-raw", raw).config;
+  assert.deepEqual([a, c, d], ["5", '[1,1,"x"]', '{"k":false}']);
+});
