@@ -8,13 +8,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { deploymentExportIdentity } from "./export-shape";
 import { readYamlFile, readYamlText } from "./yaml-file";
-import { LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA, yamlScalars } from "./stack-file-schema";
-import { GoTimestamp, WideInteger } from "./yaml-go-scalars";
+import { STACK_FILE_SCHEMA } from "./stack-file-schema";
 import { blockKeyPath } from "./yaml-key-path";
+import { asConfigString } from "./config-values";
+import { loadProject, Project } from "./project-file";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
 import { misplacedKeyHint, misplacedPlatformKeys } from "../../infra/config-keys";
 
-export const repoRoot = path.resolve(__dirname, "..", "..");
+export { loadProject, repoRoot } from "./project-file";
+export type { Project } from "./project-file";
 
 export interface StackConfig {
   project: string;
@@ -48,61 +50,6 @@ function qualify(project: string, key: string): string {
 }
 
 /**
- * Values the Pulumi CLI would hand the program otherwise than this render reads them, with their
- * paths below `value`: `.inf`, `-.inf` and `.nan` (an object value reaches the program as JSON,
- * which has no such numbers: the CLI's Go encoding/json refuses to write them, and JSON.stringify
- * would turn them into a null the validation then misreports as "received null"), and integers
- * written with a leading zero, which the CLI reads as octal, timestamps (yaml.v3 makes them Go times, which
- * config/object.go unmarshalObject turns into their Go text, not as written), integers past 2^53 inside an
- * object (exact in the CLI's JSON, the nearest float64 to the program), and `!!binary` data that is no UTF-8
- * text (yaml-file.ts).
- */
-function unrepresentable(value: unknown): { path: (string | number)[]; message: string }[] {
-  return yamlScalars(value).flatMap(({ path: at, value: scalar }) => {
-    if (scalar instanceof LeadingZeroInteger) {
-      return [{
-        path: at,
-        message: `is written ${scalar.text}, which the Pulumi CLI's YAML reader takes as the octal number ${scalar.octal} (this render would read ${scalar.decimal}); write ${scalar.decimal} without the leading 0, or ${scalar.octal} if octal was meant (quote it for text)`,
-      }];
-    }
-    if (scalar instanceof NonUtf8Binary) {
-      const byte = scalar.bytes[scalar.offset].toString(16).padStart(2, "0");
-      return [{
-        path: at,
-        message: `is !!binary data that is not UTF-8 text (byte 0x${byte} at ${scalar.offset}): the Pulumi CLI decodes !!binary into the text its bytes spell and hands config on as JSON, which has no other bytes (Go's encoder writes U+FFFD for them); give the text itself, or the base64 of its UTF-8`,
-      }];
-    }
-    if (scalar instanceof GoTimestamp) {
-      const handed = scalar.goText === undefined ? "in the zone of the machine running pulumi (its own where the offset matches it)" : `'${scalar.goText}'`;
-      return [{ path: at, message: `is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as Go's text of it, ${handed}, not as written; quote it for text` }];
-    }
-    if (scalar instanceof WideInteger) {
-      return [{
-        path: at,
-        message: `is the integer ${scalar.value}, past 2^53: the program reads the platform as JSON in JavaScript, where it is ${Number(scalar.value)}, not the number the Pulumi CLI hands on; write a smaller number, or quote it for text`,
-      }];
-    }
-    if (typeof scalar === "number" && !Number.isFinite(scalar)) {
-      return [{ path: at, message: "is .inf or .nan: the Pulumi CLI hands config to the program as JSON, which has no infinite or NaN numbers, so `pulumi up` would fail; write a finite number" }];
-    }
-    return [];
-  });
-}
-
-/** A config value as the language host receives it: strings as they are, anything else as JSON. */
-function asConfigString(key: string, value: unknown): string {
-  if (typeof value === "string") return value;
-  // The CLI hands a top-level int64 or uint64 on as its decimal digits (config/object.go MarshalString).
-  if (value instanceof WideInteger) return String(value.value);
-  const bad = unrepresentable(value);
-  if (bad.length > 0) {
-    if (key === CONFIG_ROOT) throw new ConfigError(bad);
-    throw new Error(`stack config ${key}${bad[0].path.length ? `.${bad[0].path.join(".")}` : ""}: ${bad[0].message}`);
-  }
-  return JSON.stringify(value);
-}
-
-/**
  * The stack file's YAML. A key set twice in one mapping is refused (js-yaml, and the CLI's
  * gopkg.in/yaml.v3); js-yaml names only its line and column, so where the file is block style
  * the key is named by its config path, as every other config problem is.
@@ -121,91 +68,6 @@ function readStackFile(file: string, project: string): unknown {
     if (key === CONFIG_ROOT) throw new ConfigError([{ path: at.path.slice(2), message }]);
     throw new Error(`stack config ${formatPath(at.path.slice(2), key)}: ${message}`);
   }
-}
-
-/**
- * Pulumi.yaml as the stack lookups read it, once per command: the render checks the command
- * (stackFile, knownStacksText) and then loads the stack (loadStackConfig) from one reading, so a
- * command never sees two versions of a file a fork edits.
- */
-export interface Project {
-  /** The directory holding Pulumi.yaml. */
-  root: string;
-  name: string;
-  config?: Record<string, { value?: unknown; default?: unknown }>;
-  /**
-   * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else
-   * beside Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
-   */
-  stackConfigDir: string;
-}
-
-/** Reads Pulumi.yaml, which a fork edits too: a broken one is named, not thrown as js-yaml's bare error. */
-export function loadProject(root = repoRoot): Project {
-  const file = readYamlFile(path.join(root, "Pulumi.yaml"), "project file");
-  if (!file || typeof file !== "object" || Array.isArray(file)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
-  const { name, config: written, stackConfigDir: given } = file as { name: unknown; config?: unknown; stackConfigDir?: unknown };
-  const where = `project file ${path.join(root, "Pulumi.yaml")}`;
-  // A fork's edit the CLI does not run either (a project needs a name; config is a mapping of
-  // declarations): read on, they surfaced as "… project name (undefined)", keys such as
-  // "fork:0", or a TypeError on a declaration left empty (`platform:` with nothing under it).
-  if (typeof name !== "string" || name === "") throw new Error(`${where} has no \`name:\` (the project name, which namespaces every config key: ${PROJECT})`);
-  // `config: <dir>` is the CLI's deprecated spelling of stackConfigDir (workspace/project.go
-  // RewriteConfigPathIntoStackConfigDir), refused beside a stackConfigDir.
-  if (typeof written === "string" && given !== undefined) throw new Error(`${where}: \`config: ${written}\` (the deprecated spelling of stackConfigDir) and \`stackConfigDir:\` are both set; keep stackConfigDir only`);
-  const config = typeof written === "string" ? undefined : written;
-  const dir = typeof written === "string" ? written : given;
-  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
-    throw new Error(`${where}: \`config:\` must be a mapping of config keys to their declarations (description:, value:, default:)`);
-  }
-  const declarations = Object.fromEntries(
-    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, declaration(where, name, key, decl)]),
-  ) as NonNullable<Project["config"]>;
-  return { root, name, config: declarations, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
-}
-
-/**
- * One key of Pulumi.yaml's `config:` as the CLI reads it (workspace/project.go
- * RewriteShorthandConfigValues): a string, integer, boolean or list written in place of a
- * declaration is the short form, the key's `default` when the key is the project's (no namespace,
- * or `<project>:`), else its `value` (`aws:region: us-west-2`). Any other scalar matches none of
- * the project schema's forms (project.json config additionalProperties), so the CLI refuses the file.
- */
-function declaration(where: string, project: string, key: string, decl: unknown): { value?: unknown; default?: unknown } {
-  // Left empty (`platform:` with nothing under it): declared, without a value.
-  if (decl === null || decl === undefined) return {};
-  const ownKey = !key.includes(":") || key.startsWith(`${project}:`);
-  if (typeof decl === "object" && !Array.isArray(decl) && !(decl instanceof Date)) {
-    const problem = declarationProblem(decl as Record<string, unknown>, ownKey);
-    if (problem) throw new Error(`${where}: config ${key}: ${problem}`);
-    return decl as { value?: unknown; default?: unknown };
-  }
-  const short = typeof decl === "string" || typeof decl === "boolean" || Array.isArray(decl) || (typeof decl === "number" && Number.isInteger(decl));
-  if (!short) {
-    throw new Error(`${where}: config ${key}: ${JSON.stringify(decl) ?? String(decl)} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
-  }
-  return ownKey ? { default: decl } : { value: decl };
-}
-
-/** The fields of a declaration (project.json configTypeDeclaration, additionalProperties false). */
-const DECLARATION_FIELDS = ["type", "items", "description", "secret", "default", "value"];
-
-/**
- * Why the CLI refuses a declaration (project.json's schema, then workspace/project.go
- * Project.Validate): an unknown field, both a default and a value, or, on another namespace's key
- * (`aws:region`), a type, a default, or no value. Read on, such a file rendered what `pulumi up`
- * never runs: `aws:region: { default: … }` applied as if it were the value.
- */
-function declarationProblem(decl: Record<string, unknown>, ownKey: boolean): string | undefined {
-  const unknown = Object.keys(decl).filter((f) => !DECLARATION_FIELDS.includes(f));
-  // A mapping written as the short form (`platform: { mesh: … }`) is read as a declaration too: only a string, integer, boolean or list is short.
-  if (unknown.length) return `unknown field(s) ${unknown.map((f) => `'${f}'`).join(", ")}: a declaration takes ${DECLARATION_FIELDS.join(", ")} (a mapping value goes under default: or value:; the short form takes a string, an integer, a boolean or a list only)`;
-  if (decl.default !== undefined && decl.value !== undefined) return "has both default: and value:, which the Pulumi CLI refuses; keep one";
-  if (ownKey) return undefined;
-  if (decl.type !== undefined) return "is another namespace's key, which declares no type (the Pulumi CLI refuses it): give its value: only";
-  if (decl.default !== undefined) return "is another namespace's key, which takes value:, not default: (the Pulumi CLI refuses a default there)";
-  if (decl.value === undefined) return "is another namespace's key, which must give value: (the Pulumi CLI refuses it without one)";
-  return undefined;
 }
 
 /** The stacks in the stack config directory (`Pulumi.<name>.yaml`); none when it is not there. */

@@ -119,3 +119,25 @@ test("a Pulumi.yaml declaration the CLI refuses (workspace/project.go Validate) 
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  owner:\n    type: string\n    default: a\n  aws:region:\n    value: us-west-2\n");
   assert.deepEqual(loadProject(root).config, { owner: { type: "string", default: "a" }, "aws:region": { value: "us-west-2" } });
 });
+
+// The CLI reads Pulumi.yaml with yaml.v3 too (pulumi v3.248.0 workspace/loaders.go LoadProjectBytes),
+// and workspace/config.go createConfigValue hands a default on as fmt's %v of a string, int or
+// bool and as JSON otherwise: `0X1F` is 31, an int past 2^53 its exact digits, `! true` the boolean.
+// js-yaml's own schema read `0X1F` as text, `010` as 10 (8 to the CLI) and a timestamp as a Date.
+test("Pulumi.yaml's config defaults are read as the CLI's yaml.v3 reads them and handed on as the CLI hands them", () => {
+  const root = tempDir("im-project-defaults-");
+  const project = (config: string) => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n${config}`);
+    fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
+    return () => loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), loadProject(root)).config;
+  };
+  const config = project("  hex: 0X1F\n  big:\n    default: 9007199254740993\n  flag: ! true\n  ratio:\n    default: 1.50\n  list: [1.0, 0x10, ! 2]\n  aws:region: ! us-west-2\n")();
+  assert.deepEqual(
+    [config["fork:hex"], config["fork:big"], config["fork:flag"], config["fork:ratio"], config["fork:list"], config["aws:region"]],
+    ["31", "9007199254740993", "true", "1.5", "[1,16,2]", "us-west-2"],
+  );
+  assert.throws(project("  mode: 010\n"), /config mode: default is written 010, which the Pulumi CLI's YAML reader takes as the octal number 8/);
+  assert.throws(project("  since:\n    default: [2001-12-14]\n"), /config since: default\[0\] is written as a timestamp, which the Pulumi CLI's YAML reader \(yaml\.v3\) makes a time/);
+  // A timestamp is no short form (a string, an integer, a boolean or a list): the CLI refuses the file.
+  assert.throws(project("  since: 2001-12-14\n"), /config since: 2001-12-14 is neither a declaration .* nor a short-form value/);
+});

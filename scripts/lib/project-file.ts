@@ -1,0 +1,119 @@
+/**
+ * Pulumi.yaml read as the Pulumi CLI reads it (pulumi v3.248.0 sdk/go/common/workspace/project.go,
+ * loaders.go LoadProjectBytes): its name, where its stack files are, and its `config:` declarations
+ * and short forms, refusing what the CLI refuses. stack-config.ts loads a stack's config on it.
+ */
+import * as path from "node:path";
+import { readYamlFile } from "./yaml-file";
+import { isScalarObject, LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA } from "./stack-file-schema";
+import { GoTimestamp, WideInteger } from "./yaml-go-scalars";
+import { unrepresentable } from "./config-values";
+import { formatPath, PROJECT } from "../../infra/config";
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/**
+ * Pulumi.yaml as the stack lookups read it, once per command: the render checks the command
+ * (stackFile, knownStacksText) and then loads the stack (loadStackConfig) from one reading, so a
+ * command never sees two versions of a file a fork edits.
+ */
+export interface Project {
+  /** The directory holding Pulumi.yaml. */
+  root: string;
+  name: string;
+  config?: Record<string, { value?: unknown; default?: unknown }>;
+  /**
+   * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else
+   * beside Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
+   */
+  stackConfigDir: string;
+}
+
+/**
+ * Reads Pulumi.yaml, which a fork edits too: a broken one is named, not thrown as js-yaml's bare
+ * error. Read as the CLI reads it, with yaml.v3 (workspace/loaders.go LoadProjectBytes), so its
+ * values resolve as in a stack file (`0X1F` is 31, `010` the octal 8).
+ */
+export function loadProject(root = repoRoot): Project {
+  const file = readYamlFile(path.join(root, "Pulumi.yaml"), "project file", STACK_FILE_SCHEMA);
+  if (!file || typeof file !== "object" || Array.isArray(file)) throw new Error(`project file ${path.join(root, "Pulumi.yaml")} is not a mapping (name:, runtime:, …)`);
+  const { name, config: written, stackConfigDir: given } = file as { name: unknown; config?: unknown; stackConfigDir?: unknown };
+  const where = `project file ${path.join(root, "Pulumi.yaml")}`;
+  // A fork's edit the CLI does not run either (a project needs a name; config is a mapping of
+  // declarations): read on, they surfaced as "… project name (undefined)", keys such as
+  // "fork:0", or a TypeError on a declaration left empty (`platform:` with nothing under it).
+  if (typeof name !== "string" || name === "") throw new Error(`${where} has no \`name:\` (the project name, which namespaces every config key: ${PROJECT})`);
+  // `config: <dir>` is the CLI's deprecated spelling of stackConfigDir (workspace/project.go
+  // RewriteConfigPathIntoStackConfigDir), refused beside a stackConfigDir.
+  if (typeof written === "string" && given !== undefined) throw new Error(`${where}: \`config: ${written}\` (the deprecated spelling of stackConfigDir) and \`stackConfigDir:\` are both set; keep stackConfigDir only`);
+  const config = typeof written === "string" ? undefined : written;
+  const dir = typeof written === "string" ? written : given;
+  if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
+    throw new Error(`${where}: \`config:\` must be a mapping of config keys to their declarations (description:, value:, default:)`);
+  }
+  const declarations = Object.fromEntries(
+    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, declaration(where, name, key, decl)]),
+  ) as NonNullable<Project["config"]>;
+  return { root, name, config: declarations, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
+}
+
+/**
+ * One key of Pulumi.yaml's `config:` as the CLI reads it (workspace/project.go
+ * RewriteShorthandConfigValues): a string, integer, boolean or list written in place of a
+ * declaration is the short form, the key's `default` when the key is the project's (no namespace,
+ * or `<project>:`), else its `value` (`aws:region: us-west-2`). Any other scalar matches none of
+ * the project schema's forms (project.json config additionalProperties), so the CLI refuses the file.
+ */
+function declaration(where: string, project: string, key: string, decl: unknown): { value?: unknown; default?: unknown } {
+  // Left empty (`platform:` with nothing under it): declared, without a value.
+  if (decl === null || decl === undefined) return {};
+  const ownKey = !key.includes(":") || key.startsWith(`${project}:`);
+  let read: { value?: unknown; default?: unknown };
+  if (typeof decl === "object" && !Array.isArray(decl) && !isScalarObject(decl)) {
+    const problem = declarationProblem(decl as Record<string, unknown>, ownKey);
+    if (problem) throw new Error(`${where}: config ${key}: ${problem}`);
+    read = decl as { value?: unknown; default?: unknown };
+  } else if (isShortForm(decl)) {
+    read = ownKey ? { default: decl } : { value: decl };
+  } else {
+    const text = decl instanceof GoTimestamp || decl instanceof WideInteger ? decl.text : (JSON.stringify(decl) ?? String(decl));
+    throw new Error(`${where}: config ${key}: ${text} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
+  }
+  // What the CLI would hand the program otherwise than read here (workspace/config.go createConfigValue:
+  // %v or JSON, both exact for a wide integer at the top, as asConfigString hands it on).
+  const field = read.default !== undefined ? "default" : "value";
+  const [bad] = read[field] instanceof WideInteger ? [] : unrepresentable(read[field], "project");
+  if (bad) throw new Error(`${where}: config ${key}: ${formatPath(bad.path, field)} ${bad.message}`);
+  return read;
+}
+
+/**
+ * What workspace/project.go RewriteShorthandConfigValues takes in place of a declaration
+ * (isPrimitiveValue, isArray): a Go string, int or bool, or a list. yaml.v3 makes an integer
+ * within int64 an int, beyond it a uint64 that is none; a timestamp is a time.Time, a float a float64.
+ */
+function isShortForm(decl: unknown): boolean {
+  if (decl instanceof WideInteger) return decl.value < 2n ** 63n;
+  return typeof decl === "string" || typeof decl === "boolean" || Array.isArray(decl) || decl instanceof LeadingZeroInteger || decl instanceof NonUtf8Binary || (typeof decl === "number" && Number.isInteger(decl));
+}
+
+/** The fields of a declaration (project.json configTypeDeclaration, additionalProperties false). */
+const DECLARATION_FIELDS = ["type", "items", "description", "secret", "default", "value"];
+
+/**
+ * Why the CLI refuses a declaration (project.json's schema, then workspace/project.go
+ * Project.Validate): an unknown field, both a default and a value, or, on another namespace's key
+ * (`aws:region`), a type, a default, or no value. Read on, such a file rendered what `pulumi up`
+ * never runs: `aws:region: { default: … }` applied as if it were the value.
+ */
+function declarationProblem(decl: Record<string, unknown>, ownKey: boolean): string | undefined {
+  const unknown = Object.keys(decl).filter((f) => !DECLARATION_FIELDS.includes(f));
+  // A mapping written as the short form (`platform: { mesh: … }`) is read as a declaration too: only a string, integer, boolean or list is short.
+  if (unknown.length) return `unknown field(s) ${unknown.map((f) => `'${f}'`).join(", ")}: a declaration takes ${DECLARATION_FIELDS.join(", ")} (a mapping value goes under default: or value:; the short form takes a string, an integer, a boolean or a list only)`;
+  if (decl.default !== undefined && decl.value !== undefined) return "has both default: and value:, which the Pulumi CLI refuses; keep one";
+  if (ownKey) return undefined;
+  if (decl.type !== undefined) return "is another namespace's key, which declares no type (the Pulumi CLI refuses it): give its value: only";
+  if (decl.default !== undefined) return "is another namespace's key, which takes value:, not default: (the Pulumi CLI refuses a default there)";
+  if (decl.value === undefined) return "is another namespace's key, which must give value: (the Pulumi CLI refuses it without one)";
+  return undefined;
+}
