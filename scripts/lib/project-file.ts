@@ -76,8 +76,7 @@ function declaration(where: string, project: string, key: string, decl: unknown)
   } else if (isShortForm(decl)) {
     read = ownKey ? { default: decl } : { value: decl };
   } else {
-    const text = decl instanceof GoTimestamp || decl instanceof WideInteger ? decl.text : (JSON.stringify(decl) ?? String(decl));
-    throw new Error(`${where}: config ${key}: ${text} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
+    throw new Error(`${where}: config ${key}: ${written(decl)} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
   }
   // What the CLI would hand the program otherwise than read here (workspace/config.go createConfigValue:
   // %v or JSON, both exact for a wide integer at the top, as asConfigString hands it on).
@@ -111,9 +110,70 @@ function declarationProblem(decl: Record<string, unknown>, ownKey: boolean): str
   // A mapping written as the short form (`platform: { mesh: … }`) is read as a declaration too: only a string, integer, boolean or list is short.
   if (unknown.length) return `unknown field(s) ${unknown.map((f) => `'${f}'`).join(", ")}: a declaration takes ${DECLARATION_FIELDS.join(", ")} (a mapping value goes under default: or value:; the short form takes a string, an integer, a boolean or a list only)`;
   if (decl.default !== undefined && decl.value !== undefined) return "has both default: and value:, which the Pulumi CLI refuses; keep one";
-  if (ownKey) return undefined;
+  if (ownKey) return typeProblem(decl);
   if (decl.type !== undefined) return "is another namespace's key, which declares no type (the Pulumi CLI refuses it): give its value: only";
   if (decl.default !== undefined) return "is another namespace's key, which takes value:, not default: (the Pulumi CLI refuses a default there)";
   if (decl.value === undefined) return "is another namespace's key, which must give value: (the Pulumi CLI refuses it without one)";
   return undefined;
+}
+
+/** A value as written, for messages. */
+const written = (value: unknown): string =>
+  value instanceof GoTimestamp || value instanceof WideInteger || value instanceof LeadingZeroInteger ? value.text : (JSON.stringify(value) ?? String(value));
+
+/** project.json simpleConfigType, with what ValidateConfigValue takes of each. */
+const CONFIG_TYPES: Record<string, string> = {
+  string: "text (quote it)",
+  integer: "a whole number, or text of one",
+  boolean: "true or false, or their text",
+  array: "a list",
+  object: "a mapping",
+};
+
+interface ItemsType {
+  type?: unknown;
+  items?: ItemsType;
+}
+
+/** InferFullTypeName: `array<integer>` for a list of integers. */
+const typeName = (type: string, items?: ItemsType): string => (items ? `array<${typeName(String(items.type), items.items)}>` : type);
+const typeAllows = (type: string, items?: ItemsType): string => (items ? `a list, each item ${typeAllows(String(items.type), items.items)}` : CONFIG_TYPES[type]);
+
+/** strconv.Atoi on a 64-bit machine: a sign, decimal digits, within int64. */
+const atoi = (text: string) => /^[-+]?[0-9]+$/.test(text) && BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 63n;
+
+/**
+ * workspace/project.go ValidateConfigValue on a value as yaml.v3 read it: an integer is a Go int
+ * (within int64; a uint64 is none) or a whole float64, or text Atoi reads; a boolean its text too.
+ */
+function fitsType(type: string, items: ItemsType | undefined, value: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof value === "string" || value instanceof NonUtf8Binary;
+    case "integer":
+      if (value instanceof WideInteger) return value.value < 2n ** 63n;
+      return value instanceof LeadingZeroInteger || (typeof value === "number" && Math.trunc(value) === value) || (typeof value === "string" && atoi(value));
+    case "boolean":
+      return typeof value === "boolean" || value === "true" || value === "false";
+    case "object":
+      return typeof value === "object" && value !== null && !Array.isArray(value) && !isScalarObject(value);
+    default:
+      return Array.isArray(value) && items !== undefined && value.every((item) => fitsType(String(items.type), items.items, item));
+  }
+}
+
+/**
+ * Why the CLI refuses a project key's type or default: a type project.json does not name, an
+ * array without its items' type (Project.Validate), or a default not of the type (Project.Validate,
+ * ValidateConfigValue). A default of the type is handed on as written (createConfigValue).
+ */
+function typeProblem(decl: Record<string, unknown>): string | undefined {
+  if (decl.type === undefined || decl.type === null) return undefined;
+  const type = String(decl.type);
+  if (!(type in CONFIG_TYPES) || typeof decl.type !== "string") return `type: '${type}' is none the Pulumi CLI takes: string, integer, boolean, array or object`;
+  const items = (decl.items ?? undefined) as ItemsType | undefined;
+  if (type === "array" && (!items || typeof items !== "object" || typeof items.type !== "string")) return "declares type: array without items: (its items' type, such as items: {type: string}), which the Pulumi CLI refuses";
+  const full = type === "array" ? items : undefined;
+  if (decl.default === undefined || decl.default === null || fitsType(type, full, decl.default)) return undefined;
+  return `default ${written(decl.default)} is not of its type, ${typeName(type, full)} (the Pulumi CLI refuses the file): ${typeAllows(type, full)}`;
 }

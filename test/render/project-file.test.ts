@@ -141,3 +141,25 @@ test("Pulumi.yaml's config defaults are read as the CLI's yaml.v3 reads them and
   // A timestamp is no short form (a string, an integer, a boolean or a list): the CLI refuses the file.
   assert.throws(project("  since: 2001-12-14\n"), /config since: 2001-12-14 is neither a declaration .* nor a short-form value/);
 });
+
+// Project.Validate (workspace/project.go) checks a project key's typed default with
+// ValidateConfigValue after the file's yaml.v3 round trip (so `1e3` is the int 1000), and
+// project.json's schema takes only its simpleConfigType names; an array needs its items' type.
+test("a typed default the CLI refuses (not of its type, an array without items, an unknown type) is named; one it takes is handed on", () => {
+  const root = tempDir("im-project-typed-");
+  const project = (config: string) => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n${config}`);
+    return () => loadProject(root);
+  };
+  assert.throws(project("  n:\n    type: integer\n    default: 1.5\n"), /config n: default 1\.5 is not of its type, integer \(the Pulumi CLI refuses the file\): a whole number, or text of one/);
+  assert.throws(project("  s:\n    type: string\n    default: 5\n"), /config s: default 5 is not of its type, string .*: text \(quote it\)/);
+  assert.throws(project("  b:\n    type: boolean\n    default: yes\n"), /config b: default "yes" is not of its type, boolean .*: true or false, or their text/);
+  assert.throws(project("  l:\n    type: array\n    items:\n      type: integer\n    default: [1, x]\n"), /config l: default \[1,"x"\] is not of its type, array<integer> .*: a list, each item a whole number, or text of one/);
+  assert.throws(project("  l:\n    type: array\n    default: [a]\n"), /config l: declares type: array without items: \(its items' type, such as items: \{type: string\}\), which the Pulumi CLI refuses/);
+  assert.throws(project("  t:\n    type: int\n"), /config t: type: 'int' is none the Pulumi CLI takes: string, integer, boolean, array or object/);
+  project("  n:\n    type: integer\n    default: 1e3\n  m:\n    type: integer\n    default: '42'\n  b:\n    type: boolean\n    default: 'true'\n  l:\n    type: array\n    items:\n      type: string\n    default: [a]\n  o:\n    type: object\n    default: {a: 1}\n")();
+  fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n");
+  const { platform, ...config } = Object.fromEntries(Object.entries(loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), loadProject(root)).config).map(([k, v]) => [k.slice(5), v]));
+  assert.deepEqual(config, { n: "1000", m: "42", b: "true", l: '["a"]', o: '{"a":1}' });
+  assert.equal(platform, '{"a":1}');
+});
