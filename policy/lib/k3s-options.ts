@@ -5,7 +5,7 @@
  */
 import { literalBodies } from "./shell-heredoc";
 import { LITERAL_DOLLAR } from "./shell-scan";
-import { plainValue } from "./shell-values";
+import { plainValue } from "./shell-assignments";
 
 const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
 

@@ -3,7 +3,7 @@
  * 3.5.7 Word Splitting): the first line (without `-r` a backslash escapes the next character, which
  * then splits nothing, and a backslash-newline goes on with the next line), split on IFS, each
  * name but the last taking one field and the last the rest of the line; and where a `read` command
- * names its options, names and a prefix `IFS=` assignment. Read by shell-values.ts.
+ * names its options, names and a prefix `IFS=` assignment. Read by shell-assignments.ts.
  */
 import { words } from "./shell-scan";
 import { unquote, wordValue } from "./shell-words";
@@ -24,10 +24,11 @@ const NOT_FOLLOWED = /[adnNu]/;
 
 /**
  * The `read` command whose words (after `read`) are `args`, run with the `prefix` assignments
- * written before it (`IFS=: read …`); undefined when it reads otherwise than a line into names (an
- * array, another delimiter or descriptor, a count of characters).
+ * written before it (`IFS=: read …`), else on the shell's IFS there (`shellIfs`); undefined when it
+ * reads otherwise than a line into names (an array, another delimiter or descriptor, a count of
+ * characters).
  */
-export function readCommand(args: string, prefix = ""): ReadCommand | undefined {
+export function readCommand(args: string, prefix = "", shellIfs = DEFAULT_IFS): ReadCommand | undefined {
   const ws = words(args);
   let raw = false;
   let i = 0;
@@ -52,7 +53,7 @@ export function readCommand(args: string, prefix = ""): ReadCommand | undefined 
   if (names.length === 0) names.push("REPLY");
   // A prefix `IFS=…` holds for the read alone (3.7.4); a simple word only (no expansion in it).
   const assigned = words(prefix).map((w) => /^IFS=([\s\S]*)$/.exec(w)?.[1]).filter((v) => v !== undefined).pop();
-  const ifs = assigned === undefined ? DEFAULT_IFS : /^\$'/.test(assigned) ? unquote(assigned) : wordValue(assigned);
+  const ifs = assigned === undefined ? shellIfs : /^\$'/.test(assigned) ? unquote(assigned) : wordValue(assigned);
   return ifs.includes("$") || ifs.includes("`") ? undefined : { names, raw, ifs };
 }
 

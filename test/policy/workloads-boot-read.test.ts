@@ -61,3 +61,10 @@ test("readFields: read's field splitting as bash 5.2.15 does it", () => {
   // An array, another delimiter, a character count or descriptor: not a line read into names.
   for (const args of ["-a A", "-d : V", "-n 4 V", "-u 3 V"]) assert.equal(readCommand(args), undefined, args);
 });
+
+// bash 5.2.15: `IFS=:` on a line of its own holds for every read after it (`IFS=:; read -r U P <<< k3s:tok`
+// gives P `tok`); a prefix `IFS=: true` holds for that command alone, and one set after the read does not reach it.
+test("sensitive-values-secret: a read splits on the IFS the script set before it", () => {
+  writes([`IFS=:\nread -r U P <<< "k3s:${T}"\necho "$P" > ${TOKEN}\n`, `IFS=':'; read -r U P <<EOF\nk3s:${T}\nEOF\necho "$P" > ${TOKEN}\n`]);
+  clean([`IFS=: true\nread -r U P <<< "k3s:${T}"\necho "$P" > ${TOKEN}\n`, `read -r U P <<< "k3s:${T}"\nIFS=:\necho "$P" > ${TOKEN}\n`]);
+});

@@ -1,0 +1,151 @@
+/**
+ * Where a boot script sets a shell variable (`NAME=`, `export NAME=`, `${NAME:=…}`, a `read`, a
+ * `for` loop), and the value it holds at a place of the script when that is plain (plainValue).
+ * Apart from shell-values.ts, which reads it, to keep each file to one concern.
+ */
+import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, words } from "./shell-scan";
+import { loopList, unquote, wordValue } from "./shell-words";
+import { fedToStdin, VALUE } from "./shell-input";
+import { DEFAULT_IFS, readCommand, readFields } from "./shell-read";
+import { shellOptions } from "./shell-output";
+import { Flow, flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
+import { CALL_DEPTH, enclosing, shellFunctions, structure, Structure } from "./shell-structure";
+
+/**
+ * One place setting a variable: the text after its `=` (or the value itself, for a read's or a
+ * loop's), the value it starts with (quotes kept) when that is one shell word, where it stands,
+ * and whether it is written as such (`NAME=word`), the one kind plainValue takes.
+ */
+export interface Assignment {
+  rest: string;
+  value?: string;
+  at: number;
+  plain: boolean;
+}
+
+const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
+
+/**
+ * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read … NAME … <<< …`,
+ * `… | read … NAME …` under lastpipe, `for NAME in …`): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
+ */
+export function assignments(text: string, name: string): Assignment[] {
+  return [...ownAssignments(text, name), ...reads(text, name), ...loopWords(text, name)];
+}
+
+/**
+ * `for NAME in WORDS; do`: the loop assigns NAME each word in turn (Bash Reference Manual 3.2.5.1),
+ * so each is a value NAME may hold, as each assignment of it is; `in` may stand on a line of its own
+ * (parse.y for_command: `FOR WORD newline_list IN`), the list read by loopList. `for NAME; do` takes
+ * the positional parameters: a script's are none, a function's are its call's (bindPositional).
+ */
+function loopWords(text: string, name: string): Assignment[] {
+  const loops = text.matchAll(new RegExp(`(?:^|[\\s;&|(])for[ \\t]+${name}\\s+in(?=[ \\t;\\n])`, "gm"));
+  return [...loops].flatMap((m) => loopList(text, m.index! + m[0].length).map((value) => ({ rest: value, value, at: m.index!, plain: false })));
+}
+
+/** The assignments `IFS=…` and others written before a command (3.7.4): a word each, quoted or not. */
+const PREFIX = `(?:\\w+=(?:${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';&|<>()$]|\\$(?!'))*[ \\t]+)*`;
+
+/**
+ * `read NAME…` given its input in the script: by a here-string or heredoc (Bash Reference Manual
+ * 3.6.6, 3.6.7), or ending a pipeline where lastpipe may be on (job control off), when bash 5.2 runs
+ * the read in the shell itself (3.2.3 Pipelines, 4.3.2 lastpipe; execute_cmd.c execute_pipeline), the
+ * stage before printing it (fedToStdin); elsewhere a piped read runs in a subshell and NAME stays as
+ * it was. NAME takes its field of the first line as read splits it (shell-read.ts readFields), on
+ * its prefix `IFS=…`, else on the IFS the script plainly holds there (unset: space, tab, newline).
+ */
+function reads(text: string, name: string): Assignment[] {
+  const found = [...text.matchAll(new RegExp(`(?:^|[\\s;&|(])(${PREFIX})read(?=[ \\t])`, "gm"))].filter((m) => new RegExp(`\\b${name}\\b`).test(text.slice(m.index!, commandEnd(text, m.index! + m[0].length))));
+  if (found.length === 0) return [];
+  const s = structure(text);
+  const options = shellOptions(text, s, flows(text, s), SCRIPT_OPTIONS);
+  return found.flatMap((m) => {
+    // Where its words start (past `read`), and where the command (its prefix first) starts.
+    const from = m.index! + m[0].length;
+    const at = from - "read".length - m[1].length;
+    const end = commandEnd(text, from);
+    const args = text.slice(from, end).replace(/\s#[\s\S]*$/, "");
+    const prefixed = words(m[1]).some((w) => w.startsWith("IFS="));
+    // The shell's IFS where the read runs (a read of IFS itself is not followed through it).
+    const ifs = prefixed ? DEFAULT_IFS : name === "IFS" ? undefined : plainValue(text, "IFS", at, DEFAULT_IFS);
+    const command = ifs === undefined ? undefined : readCommand(args, m[1], ifs);
+    const index = command?.names.indexOf(name) ?? -1;
+    if (!command || index < 0) return [];
+    const piped = /(?<!\|)\|[ \t]*$/.test(text.slice(text.lastIndexOf("\n", at - 1) + 1, at));
+    // A piped read: the pipeline's last element (not piped on), under lastpipe.
+    if (piped && (/^\|(?!\|)/.test(text.slice(end)) || lastpipeOn(options(at)) === false)) return [];
+    return fedToStdin(text, at).map((fed) => readFields(piped ? fed : unquote(fed), command)[index]).map((value) => ({ rest: value, value, at, plain: false }));
+  });
+}
+
+/**
+ * Whether the assignment whose name starts at `at` is a prefix of a command (`IFS=: read …`, `K=v cmd`):
+ * bash 5.2 (not in POSIX mode) sets it for that command alone (Bash Reference Manual 3.7.4; bash
+ * 5.2.15: `K=v :; echo "$K"` prints nothing), while one followed only by other assignments or
+ * redirections sets it in the shell.
+ */
+function prefixOnly(text: string, at: number): boolean {
+  return words(text.slice(at, commandEnd(text, at))).some((w) => !/^\w+=/.test(w));
+}
+
+/** The assignments written as such: `NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`; not one prefixing a command. */
+function ownAssignments(text: string, name: string): Assignment[] {
+  const assignment = new RegExp(`(?:^|[\\s;&|("'])((?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?)${name}=|\\$\\{${name}:?=`, "gm");
+  return [...text.matchAll(assignment)].flatMap((m) => {
+    const at = m.index! + m[0].length;
+    const rest = text.slice(at);
+    // `${NAME:=word}` assigns its word, up to the closing brace.
+    if (m[0].includes("${")) return [{ rest, value: /^[^}\n]*/.exec(rest)![0], at, plain: true }];
+    if (m[1] === "" && prefixOnly(text, at - name.length - 1)) return [];
+    // `NAME=` with nothing after it sets NAME empty.
+    const value = /^(?:[ \t;&|)\n]|$)/.test(rest) ? "" : LEADING_VALUE.exec(rest)?.[0];
+    return [{ rest, value, at, plain: true }];
+  });
+}
+
+/** Whether `i` is in a branch, a loop's body, an `&&`/`||` arm or a subshell that does not hold `at` too (where i may not run before `at`). */
+const apart = (all: Flow[], s: Structure, i: number, at: number) =>
+  all.some((f) => f.arms.some(([from, to]) => from <= i && i < to && !(from <= at && at < to))) || enclosing(s, i).some((g) => g.subshell && !(g.open < at && at < g.close));
+
+/** An assignment's value when it is a word with no expansion of its own. */
+function word(a: Assignment): string | undefined {
+  if (!a.plain || a.value === undefined) return undefined;
+  const value = wordValue(a.value);
+  return /[$`]/.test(value) ? undefined : value;
+}
+
+/**
+ * The value shell variable `name` holds where the script reads it, when that is plain. Without
+ * `at` (wherever it is read): the script sets it once, as such (`NAME=`, `export NAME=`…), outside
+ * every branch, loop and subshell (shell-flow.ts flows, shell-structure.ts enclosing), to a word
+ * with no expansion of its own. At `at`: the last assignment before it, written as such, that surely
+ * ran there (not in a branch or subshell apart from `at`), none after it in a loop that runs `at`
+ * again, `unset` when none precedes it (bash expands a variable as it is at that point); in a
+ * function's body, the same value at each of its calls (3.3). Undefined when the value cannot be
+ * known so: set by a command substitution, a `read`, a loop, in a branch, more than once, or not at all.
+ */
+export function plainValue(text: string, name: string, at?: number, unset?: string): string | undefined {
+  const found = assignments(text, name);
+  const s = structure(text);
+  const all = flows(text, s);
+  if (at === undefined) return found.length === 1 && !apart(all, s, found[0].at, -1) ? word(found[0]) : undefined;
+  return valueAt(text, s, all, found, at, unset, 0);
+}
+
+/** plainValue at `at` (depth: calls followed to get there). */
+function valueAt(text: string, s: Structure, all: Flow[], found: Assignment[], at: number, unset: string | undefined, depth: number): string | undefined {
+  const functions = shellFunctions(text, s);
+  const body = functions.filter((f) => f.body.open < at && at < f.body.close).sort((a, b) => b.body.open - a.body.open)[0];
+  const inBody = (i: number, f = body) => f !== undefined && f.body.open < i && i < f.body.close;
+  // An assignment in another function's body runs at that function's calls: not followed.
+  if (found.some((a) => functions.some((f) => inBody(a.at, f) && !inBody(at, f)))) return undefined;
+  if (found.some((a) => a.at > at && all.some((f) => f.loop && f.arms.some(([from, to]) => from <= at && at < to && from <= a.at && a.at < to)))) return undefined;
+  const last = found.filter((a) => a.at < at && (!body || inBody(a.at))).sort((a, b) => b.at - a.at)[0];
+  if (last) return apart(all, s, last.at, at) ? undefined : word(last);
+  if (!body) return unset;
+  // Set nowhere in the body before `at`: as it is at each call.
+  if (depth >= CALL_DEPTH || body.calls.length === 0) return undefined;
+  const values = body.calls.map((c) => valueAt(text, s, all, found, c.at, unset, depth + 1));
+  return values.every((v) => v !== undefined && v === values[0]) ? values[0] : undefined;
+}
