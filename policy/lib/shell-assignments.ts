@@ -5,8 +5,8 @@
  */
 import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, words } from "./shell-scan";
 import { loopList, unquote, wordValue } from "./shell-words";
-import { fedToStdin, VALUE } from "./shell-input";
-import { DEFAULT_IFS, readCommand, readFields } from "./shell-read";
+import { fedToStdin, redirectedInput, VALUE } from "./shell-input";
+import { DEFAULT_IFS, readCommand, readFields, readLines } from "./shell-read";
 import { shellOptions } from "./shell-output";
 import { Flow, flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
 import { CALL_DEPTH, enclosing, shellFunctions, structure, Structure } from "./shell-structure";
@@ -54,13 +54,17 @@ const PREFIX = `(?:\\w+=(?:${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';
  * stage before printing it (fedToStdin); elsewhere a piped read runs in a subshell and NAME stays as
  * it was. NAME takes its field of the first line as read splits it (shell-read.ts readFields), on
  * its prefix `IFS=…`, else on the IFS the script plainly holds there (unset: space, tab, newline).
+ * A read in a `while`/`until` loop's test takes each line of what the loop's redirection after its
+ * `done` gives (3.2.5), then nothing at its end; a read of a file, a command's output or the terminal
+ * (`read V < file`, `done < file`) sets NAME to a value the script does not hold (value undefined).
  */
 function reads(text: string, name: string): Assignment[] {
   const found = [...text.matchAll(new RegExp(`(?:^|[\\s;&|(])(${PREFIX})read(?=[ \\t])`, "gm"))].filter((m) => new RegExp(`\\b${name}\\b`).test(text.slice(m.index!, commandEnd(text, m.index! + m[0].length))));
   if (found.length === 0) return [];
   const s = structure(text);
-  const options = shellOptions(text, s, flows(text, s), SCRIPT_OPTIONS);
-  return found.flatMap((m) => {
+  const all = flows(text, s);
+  const options = shellOptions(text, s, all, SCRIPT_OPTIONS);
+  return found.flatMap((m): Assignment[] => {
     // Where its words start (past `read`), and where the command (its prefix first) starts.
     const from = m.index! + m[0].length;
     const at = from - "read".length - m[1].length;
@@ -75,7 +79,14 @@ function reads(text: string, name: string): Assignment[] {
     const piped = /(?<!\|)\|[ \t]*$/.test(text.slice(text.lastIndexOf("\n", at - 1) + 1, at));
     // A piped read: the pipeline's last element (not piped on), under lastpipe.
     if (piped && (/^\|(?!\|)/.test(text.slice(end)) || lastpipeOn(options(at)) === false)) return [];
-    return fedToStdin(text, at).map((fed) => readFields(piped ? fed : unquote(fed), command)[index]).map((value) => ({ rest: value, value, at, plain: false }));
+    const own = fedToStdin(text, at).map((fed) => readFields(piped ? fed : unquote(fed), command)[index]);
+    // In a `while`/`until` loop's test: each line of the input the loop's own redirection gives.
+    const loop = all.filter((f) => f.loop && f.compound && f.at < at && at < f.end && /^(?:while|until)\s/.test(text.slice(f.at)) && !/(?:^|[\s;&|])do(?=[\s;&|]|$)/.test(text.slice(f.at + 5, at))).pop();
+    const looped = own.length > 0 || !loop ? [] : redirectedInput(text, loop.end).flatMap((fed) => readLines(unquote(fed), command).map((fields) => fields[index]));
+    const values = [...own, ...looped];
+    // Input from a file, a command or the terminal: a value the script does not hold.
+    if (values.length === 0) return [{ rest: "", value: undefined, at, plain: false }];
+    return values.map((value) => ({ rest: value, value, at, plain: false }));
   });
 }
 

@@ -77,11 +77,18 @@ export function fedToStdin(text: string, start: number): string[] {
     const doc = heredocs(text).filter((h) => h.operator >= lineStart && h.operator < start);
     if (/^cat(?:\s+-)?\s*<</.test(before) && doc.length === 1) fed.push(doc[0].body);
   }
-  const end = commandEnd(text, start);
-  const after = text.slice(end);
-  const here = new RegExp(`^[ \\t]*<<<[ \\t]*(${VALUE})`).exec(after);
+  return [...fed, ...redirectedInput(text, commandEnd(text, start))];
+}
+
+/**
+ * The input a here-string or heredoc written at `end`, past a command's words (or a compound
+ * command's `done`, whose redirections feed every command it runs: 3.2.5), gives it: the
+ * here-string's word (quotes kept), the heredoc's body (opened on that line, before any other command there).
+ */
+export function redirectedInput(text: string, end: number): string[] {
+  const fed: string[] = [];
+  const here = new RegExp(`^[ \\t]*<<<[ \\t]*(${VALUE})`).exec(text.slice(end));
   if (here) fed.push(here[1]);
-  // Its heredoc: one opened on its line after the command, before any other command there.
   const doc = heredocs(text).find((h) => h.operator >= end && !/[\n;&|]/.test(text.slice(end, h.operator)));
   if (doc) fed.push(doc.body);
   return fed;

@@ -63,14 +63,32 @@ interface Char {
   escaped: boolean;
 }
 
-/** The first line of `input` as read reads it: without `raw`, a backslash escapes the next character and a backslash-newline is dropped. */
-function firstLine(input: string, raw: boolean): Char[] {
+/**
+ * The first line of `input` as read reads it (without `raw`, a backslash escapes the next character
+ * and a backslash-newline is dropped), and how much of the input it takes, its newline with it.
+ */
+function firstLine(input: string, raw: boolean): { line: Char[]; taken: number } {
   const line: Char[] = [];
-  for (let i = 0; i < input.length && input[i] !== "\n"; i++) {
+  let i = 0;
+  for (; i < input.length && input[i] !== "\n"; i++) {
     if (raw || input[i] !== "\\") line.push({ c: input[i], escaped: false });
     else if (input[++i] !== "\n" && i < input.length) line.push({ c: input[i], escaped: true });
   }
-  return line;
+  return { line, taken: i + 1 };
+}
+
+/**
+ * What `read` assigns its names at each run of a loop reading all of `input` (`while read …; do …;
+ * done <<< …`): each line's fields, then, at the end of the input, every name empty (bash 5.2.15:
+ * `while read -r a; do :; done <<< x` leaves a empty).
+ */
+export function readLines(input: string, command: ReadCommand): string[][] {
+  const out: string[][] = [];
+  for (let at = 0; at < input.length; ) {
+    out.push(readFields(input.slice(at), command));
+    at += firstLine(input.slice(at), command.raw).taken;
+  }
+  return [...out, command.names.map(() => "")];
 }
 
 /**
@@ -81,7 +99,7 @@ function firstLine(input: string, raw: boolean): Char[] {
  * gives b `y`, `<<< x:y:z:` gives `y:z:`, as bash 5.2.15 here); an empty IFS splits nothing.
  */
 export function readFields(input: string, { names, raw, ifs }: ReadCommand): string[] {
-  const line = firstLine(input, raw);
+  const { line } = firstLine(input, raw);
   const text = (cs: Char[]) => cs.map((x) => x.c).join("");
   if (ifs === "") return names.map((_, i) => (i === 0 ? text(line) : ""));
   const white = (x: Char | undefined) => x !== undefined && !x.escaped && ifs.includes(x.c) && DEFAULT_IFS.includes(x.c);

@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
-import { readCommand, readFields } from "../../policy/lib/shell-read";
+import { readCommand, readFields, readLines } from "../../policy/lib/shell-read";
 
 const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
 const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
@@ -67,4 +67,13 @@ test("readFields: read's field splitting as bash 5.2.15 does it", () => {
 test("sensitive-values-secret: a read splits on the IFS the script set before it", () => {
   writes([`IFS=:\nread -r U P <<< "k3s:${T}"\necho "$P" > ${TOKEN}\n`, `IFS=':'; read -r U P <<EOF\nk3s:${T}\nEOF\necho "$P" > ${TOKEN}\n`]);
   clean([`IFS=: true\nread -r U P <<< "k3s:${T}"\necho "$P" > ${TOKEN}\n`, `read -r U P <<< "k3s:${T}"\nIFS=:\necho "$P" > ${TOKEN}\n`]);
+});
+
+// bash 5.2.15: `while read -r F V; do …; done <<< "/run/x <token>"` runs its body with V the token (the
+// loop's here-string or heredoc feeds every read of its test), and leaves V empty after the loop.
+test("sensitive-values-secret: a read in a while loop's test takes each line of the loop's here-string or heredoc", () => {
+  writes([`while read -r F V; do echo "$V" > ${TOKEN}; done <<< "/run/k3s.token ${T}"\n`, `while read -r F V\ndo\n  echo "$V" > ${TOKEN}\ndone <<EOF\nfirst line\n/run/k3s.token ${T}\nEOF\n`]);
+  clean([`while read -r V F; do echo "$V" > ${TOKEN}; done <<< "/run/k3s.token ${T}"\n`]);
+  // bash 5.2.15: `while read x y; do echo "[$x][$y]"; done <<< $'a \\\nb c\nd'` prints [a][b c], [d][], then x and y are empty.
+  assert.deepEqual(readLines("a \\\nb c\nd\n", readCommand("x y")!), [["a", "b c"], ["d", ""], ["", ""]]);
 });

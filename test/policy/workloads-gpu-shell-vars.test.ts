@@ -64,3 +64,13 @@ test("gpu-scheduling: a k3s GPU VM's GPU taint held in a shell variable is judge
     assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], script);
   }
 });
+
+test("gpu-scheduling: a k3s GPU taint's variable that a read may set from a file is can't judge, not the value set before it", async () => {
+  const node = (script: string) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null }]);
+  const k3s = 'curl -sfL https://get.k3s.io | sh -s - agent --node-taint "$K=present:NoSchedule"\n';
+  // Before: K was taken as nvidia.com/gpu, though bash sets it to what the file (or the loop's last read, nothing) holds.
+  for (const script of [`K=nvidia.com/gpu\nread -r K < /etc/gpu-key\n${k3s}`, `K=nvidia.com/gpu\nwhile read -r K; do :; done < /etc/gpu-keys\n${k3s}`, `K=nvidia.com/gpu\nwhile read -r K; do :; done <<< "other.io/gpu"\n${k3s}`]) {
+    const r = await node(script);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], script);
+  }
+});
