@@ -27,7 +27,7 @@ const LEADING_VALUE = new RegExp(`^(?:${VALUE})`);
 
 /**
  * Where the script sets shell variable `name` (`NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`, `read … NAME … <<< …`,
- * `… | read … NAME …` under lastpipe, `for NAME in …`): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
+ * `… | read … NAME …` under lastpipe, `for NAME in …`, `select NAME in …`): the text after each `=`, and the value it starts with (quotes kept) when it is one shell word.
  */
 export function assignments(text: string, name: string): Assignment[] {
   return [...ownAssignments(text, name), ...reads(text, name), ...loopWords(text, name)];
@@ -38,10 +38,17 @@ export function assignments(text: string, name: string): Assignment[] {
  * so each is a value NAME may hold, as each assignment of it is; `in` may stand on a line of its own
  * (parse.y for_command: `FOR WORD newline_list IN`), the list read by loopList. `for NAME; do` takes
  * the positional parameters: a script's are none, a function's are its call's (bindPositional).
+ * `select NAME in WORDS` (3.2.5.2) sets NAME to the word its input's line numbers, or empty for
+ * any other line, and leaves it as it was at the end of input (bash 5.2.15): one of its words or
+ * nothing, never a plain value.
  */
 function loopWords(text: string, name: string): Assignment[] {
-  const loops = text.matchAll(new RegExp(`(?:^|[\\s;&|(])for[ \\t]+${name}\\s+in(?=[ \\t;\\n])`, "gm"));
-  return [...loops].flatMap((m) => loopList(text, m.index! + m[0].length).map((value) => ({ rest: value, value, at: m.index!, plain: false })));
+  const loops = text.matchAll(new RegExp(`(?:^|[\\s;&|(])(for|select)[ \\t]+${name}\\s+in(?=[ \\t;\\n])`, "gm"));
+  return [...loops].flatMap((m) => {
+    const list = loopList(text, m.index! + m[0].length);
+    // `select` sets NAME to the word whose number its input gives, empty for another line (3.2.5.2).
+    return (m[1] === "select" ? [...list, '""'] : list).map((value) => ({ rest: value, value, at: m.index!, plain: false }));
+  });
 }
 
 /** The assignments `IFS=…` and others written before a command (3.7.4): a word each, quoted or not. */

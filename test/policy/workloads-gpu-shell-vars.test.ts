@@ -17,6 +17,11 @@ const vm = (script: string) =>
 const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-A100-SXM4-80GB"] }] }] } } };
 const vllm = stackResource({ ...deployment("vllm", { tolerations: [gpuToleration], affinity, containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources: { limits: { "nvidia.com/gpu": 1 } } }] }), name: "a-vllm", provider: k8sProvider("a") });
 const judge = (script: string) => runStack(gpuScheduling, [provider("a"), vm(script), vllm]);
+/** A GPU VM (no workload), judged on its own node taint. */
+const node = (script: string) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null }]);
+const k3sAgent = (args: string) => `curl -sfL https://get.k3s.io | sh -s - agent ${args}\n`;
+/** The k3s install registering the GPU taint whose key is in `$K`. */
+const k3s = k3sAgent('--node-taint "$K=present:NoSchedule"');
 const install = (args: string) => `curl -sfL https://get.k3s.io | sh -s - agent --node-taint nvidia.com/gpu=present:NoSchedule ${args}\n`;
 
 test("gpu-scheduling: a k3s node-label or node-taint held in a shell variable the script sets plainly is read as its value", async () => {
@@ -51,26 +56,30 @@ test("gpu-scheduling: a k3s node-label whose variable the script does not set pl
 });
 
 test("gpu-scheduling: a k3s GPU VM's GPU taint held in a shell variable is judged as its value; one not known is can't judge", async () => {
-  const node = (script: string) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null }]);
-  const k3s = (args: string) => `curl -sfL https://get.k3s.io | sh -s - agent ${args}\n`;
   // Before: the key in a variable was not seen (the taint reported missing), a wrong effect so given was not named.
-  const right = await node(`K=nvidia.com/gpu\n${k3s('--node-taint "$K=present:NoSchedule"')}`);
+  const right = await node(`K=nvidia.com/gpu\n${k3s}`);
   assert.deepEqual([right.violations.length, right.unknown.length], [0, 0]);
-  const wrong = await node(`K=nvidia.com/gpu\n${k3s('--node-taint "${K}=present:NoExecute"')}`);
+  const wrong = await node(`K=nvidia.com/gpu\n${k3sAgent('--node-taint "${K}=present:NoExecute"')}`);
   assert.match(wrong.violations[0]?.message ?? "", /\(it sets nvidia\.com\/gpu=present:NoExecute\)/);
   // Before: reported as not registering the taint, which the metadata server's value may well be.
-  for (const script of [`T=$(curl -s http://metadata/taint)\n${k3s('--node-taint "$T"')}`, `${k3s("--node-taint nvidia.com/gpu=present:NoSchedule --node-taint $EXTRA")}`]) {
+  for (const script of [`T=$(curl -s http://metadata/taint)\n${k3sAgent('--node-taint "$T"')}`, `${k3sAgent("--node-taint nvidia.com/gpu=present:NoSchedule --node-taint $EXTRA")}`]) {
     const r = await node(script);
     assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], script);
   }
 });
 
 test("gpu-scheduling: a k3s GPU taint's variable that a read may set from a file is can't judge, not the value set before it", async () => {
-  const node = (script: string) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null }]);
-  const k3s = 'curl -sfL https://get.k3s.io | sh -s - agent --node-taint "$K=present:NoSchedule"\n';
   // Before: K was taken as nvidia.com/gpu, though bash sets it to what the file (or the loop's last read, nothing) holds.
   for (const script of [`K=nvidia.com/gpu\nread -r K < /etc/gpu-key\n${k3s}`, `K=nvidia.com/gpu\nwhile read -r K; do :; done < /etc/gpu-keys\n${k3s}`, `K=nvidia.com/gpu\nwhile read -r K; do :; done <<< "other.io/gpu"\n${k3s}`]) {
     const r = await node(script);
     assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], script);
   }
+});
+
+// bash 5.2.15: `K=a; select K in x y; do break; done` sets K to the word chosen on its input (`<<< 2` gives y), to
+// nothing for a number out of range (`<<< 7`), and leaves it `a` at the end of input: not a value the script holds.
+test("gpu-scheduling: a k3s GPU taint's variable a `select` loop may set is can't judge", async () => {
+  // Before: K was taken as nvidia.com/gpu.
+  const r = await node(`K=nvidia.com/gpu\nselect K in nvidia.com/gpu other.io/gpu; do break; done\n${k3s}`);
+  assert.deepEqual([r.violations.length, r.unknown.length], [0, 1]);
 });
