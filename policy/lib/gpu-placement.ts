@@ -78,7 +78,7 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
       if (eks) {
         // Each EC2 type's nodes carry it as node.kubernetes.io/instance-type (and its beta spelling).
         const types = eksInstanceShapes(node, labels);
-        if (types.length === 0) return [{ labels, gpus: undefined, shape: "nodes of no instanceTypes (a launch template's type)" }];
+        if (types.length === 0) return [{ labels, gpus: undefined, shape: "nodes of a type not known here (a launch template's, or no default EKS names for its AMI)" }];
         return types.map((t) => ({ labels: t.labels, gpus: EC2_GPUS.get(t.type), shape: `${t.type} nodes` }));
       }
       const accelerators = list(node.props.guestAccelerators as { type?: unknown; count?: unknown }[]).filter((a) => /(^|\/)nvidia-/.test(String(a?.type)));

@@ -7,7 +7,7 @@
  * controller sets).
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript } from "./gpu-nodes";
+import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, nodeGroupAmiType } from "./gpu-nodes";
 import { k3sOptionEntries, k3sOptionReadings } from "./k3s-options";
 import { k3sCloudInitialized, withK3sCloudLabels } from "./k3s-nodes";
 import { list, probe, type Probe } from "./values";
@@ -71,19 +71,42 @@ export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefin
 const INSTANCE_TYPE = { stable: "node.kubernetes.io/instance-type", beta: "beta.kubernetes.io/instance-type" };
 
 /**
- * The node shapes of an EKS node group, one per EC2 type of its instanceTypes: the group's labels
- * with node.kubernetes.io/instance-type and its beta spelling set to that type (each node carries
- * its own type); [] where it names no instanceTypes (a launch template's type, not read here).
- * Throws where instanceTypes are not known yet (inside a probe).
+ * The EC2 type EKS runs in a managed node group that names one neither in instanceTypes nor in a
+ * launch template (CreateNodegroup API, instanceTypes: "t3.medium is used, by default").
+ */
+const EKS_DEFAULT_INSTANCE_TYPE = "t3.medium";
+
+/**
+ * The EC2 types an EKS node group runs: its instanceTypes, else EKS's default t3.medium where no
+ * launch template may name one (the program's `launchTemplate`; @pulumi/eks 4.3.0's own, written
+ * for kubeletExtraArgs and the like, names none: nodes/nodegroup.ts createMNGCustomLaunchTemplate)
+ * and the AMI is x86_64 as t3.medium is (EKS refuses a type of another architecture than its amiType,
+ * and names no default for those; no amiType is EKS's x86_64 default; a custom `amiId` is not read).
+ * [] where that is not known here. Throws where an input it reads is not known yet (inside a probe).
+ */
+function eksInstanceTypes(node: PolicyResource): string[] {
+  const given = list(node.props.instanceTypes as unknown[]).map(String);
+  if (given.length > 0) return given;
+  if (node.props.launchTemplate !== undefined && node.props.launchTemplate !== null) return [];
+  if (node.props.amiId !== undefined && node.props.amiId !== null) return [];
+  const ami = nodeGroupAmiType(node.type, node.props)?.amiType;
+  return ami === undefined || /_x86_64(_|$)/.test(ami) ? [EKS_DEFAULT_INSTANCE_TYPE] : [];
+}
+
+/**
+ * The node shapes of an EKS node group, one per EC2 type it runs ({@link eksInstanceTypes}): the
+ * group's labels with node.kubernetes.io/instance-type and its beta spelling set to that type (each
+ * node carries its own type); [] where the types are not known here (a launch template's type).
+ * Throws where its inputs are not known yet (inside a probe).
  */
 export function eksInstanceShapes(node: PolicyResource, labels: Record<string, unknown>): { type: string; labels: Record<string, unknown> }[] {
-  return list(node.props.instanceTypes as unknown[]).map(String).map((type) => ({ type, labels: { ...labels, [INSTANCE_TYPE.stable]: type, [INSTANCE_TYPE.beta]: type } }));
+  return eksInstanceTypes(node).map((type) => ({ type, labels: { ...labels, [INSTANCE_TYPE.stable]: type, [INSTANCE_TYPE.beta]: type } }));
 }
 
 /**
  * The label sets a node agent (a DaemonSet that must run on every node of the pool) must select:
- * on an EKS group each of its instance types' ({@link eksInstanceShapes}), else (no instanceTypes,
- * or not known yet: the instance type then decides nothing) the pool's labels alone.
+ * on an EKS group each of its instance types' ({@link eksInstanceShapes}), else (a launch template's
+ * type, or not known yet: the instance type then decides nothing) the pool's labels alone.
  */
 export function poolLabelSets(node: PolicyResource, labels: Record<string, unknown>): Record<string, unknown>[] {
   if (!EKS_NODE_GROUP_TYPES.has(node.type)) return [labels];

@@ -2,10 +2,11 @@
  * Policy-review mutations of GPU workloads whose pods no GPU node group of their cluster takes (they
  * stay Pending forever): a node selection naming a label the groups' nodes do not carry, and more
  * GPUs per pod than the groups' nodes hold; and the node agents (device plugin, ztunnel) pinned to
- * an EC2 type an EKS group does not run, so they miss its nodes.
+ * an EC2 type an EKS group does not run (one naming no instanceTypes runs EKS's t3.medium), so they
+ * miss its nodes.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, onFirst, setGpuCount } from "./mutations-support";
+import { Mutation, resources, isKind, edit, onFirst, setGpuCount } from "./mutations-support";
 import { onEksDevicePlugin } from "./mutations-pools-gpu";
 
 /** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
@@ -42,5 +43,19 @@ export const gpuPlacementMutations: Mutation[] = [
     name: "an EKS cluster's ztunnel release pinned by nodeSelector to beta.kubernetes.io/instance-type p4d.24xlarge, which none of its node groups runs",
     policy: "mesh-mtls-strict",
     apply: (doc) => onFirst(doc, (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel" && onEksWithout(doc, "p4d.24xlarge")(r), (o) => (o.values = { ...o.values, nodeSelector: { "beta.kubernetes.io/instance-type": "p4d.24xlarge" } })),
+  },
+  {
+    // EKS runs t3.medium in a group naming no instanceTypes nor a launch template (CreateNodegroup API): the plugin pinned to the type the group named misses its nodes.
+    name: "an EKS GPU node group's instanceTypes dropped (EKS then runs t3.medium) while its cluster's nvidia-device-plugin release stays pinned by nodeSelector to the type the group named",
+    policy: "gpu-device-plugin",
+    apply: (doc) => {
+      const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((r.inputs as any)?.amiType)));
+      const plugin = resources(doc).find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "nvidia-device-plugin" && groups.some((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`)));
+      const group = plugin && groups.find((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(plugin)}-`));
+      if (!plugin || !group) return undefined;
+      const type = String((group.inputs as any).instanceTypes[0]);
+      edit(group, (o) => delete o.instanceTypes);
+      return edit(plugin, (o) => (o.values = { ...o.values, nodeSelector: { "node.kubernetes.io/instance-type": type } }));
+    },
   },
 ];

@@ -164,3 +164,16 @@ test("mesh-mtls-strict: a ztunnel pinned to an EC2 type a node group does not ru
   assert.equal((await runStack(meshMtlsStrict, withMixed(ztunnel(["g5.12xlarge"])))).violations.length, 1);
   assert.deepEqual((await runStack(meshMtlsStrict, withMixed(ztunnel(["g5.12xlarge", "g6e.12xlarge"])))).violations, []);
 });
+
+// Before, a group naming no instanceTypes left its nodes' instance type undecided, though EKS runs
+// t3.medium there (CreateNodegroup API, instanceTypes) unless a launch template names a type.
+test("mesh-mtls-strict: a node group naming no instance type runs t3.medium, which ztunnel must select", async () => {
+  const typeless = (props: Record<string, unknown>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-gpu", props: { labels: gpuLabels, ...props }, provider: null });
+  const judge = (group: PolicyResource, nodeSelector: Record<string, string>) =>
+    runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), nodeGroup("a-system", { "inference-mesh.io/node-group": "system" }), group, agent("ztunnel", { nodeSelector })]);
+  const missed = await judge(typeless({}), { "beta.kubernetes.io/instance-type": "g5.12xlarge" });
+  assert.deepEqual(messages(missed).map((m) => m.split(":")[0]), ["ztunnel release a-ztunnel on cluster a does not run on node group a-gpu"]);
+  assert.match(messages(missed)[0], /"node\.kubernetes\.io\/instance-type":"t3\.medium","beta\.kubernetes\.io\/instance-type":"t3\.medium"/);
+  // A launch template decides the type: not judged.
+  assert.deepEqual(messages(await judge(typeless({ launchTemplate: { name: "gpu", version: "$Latest" } }), { "beta.kubernetes.io/instance-type": "g5.12xlarge" })).filter((m) => m.includes("a-gpu")), []);
+});

@@ -269,3 +269,29 @@ test("gpu-device-plugin: a plugin pinned to an EC2 type the GPU group does not r
   assert.equal((await runStack(gpuDevicePlugin, on(pinned("node.kubernetes.io/instance-type", ["g5.12xlarge"])))).violations.length, 1);
   assert.deepEqual((await runStack(gpuDevicePlugin, on(pinned("node.kubernetes.io/instance-type", ["g5.12xlarge", "g6e.12xlarge"])))).violations, []);
 });
+
+// Before, a group naming no instanceTypes left the instance-type label undecided, though EKS gives
+// it t3.medium where neither instanceTypes nor a launch template names a type (CreateNodegroup
+// API, instanceTypes) and @pulumi/eks 4.3.0's own launch template names none (nodes/nodegroup.ts
+// createMNGCustomLaunchTemplate): a plugin pinned to another type passed as can't judge.
+test("gpu-device-plugin: a GPU group naming no instance type runs EKS's default t3.medium, unless a launch template or a non-x86_64 AMI decides", async () => {
+  const pinned = (type: string) => release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": type } });
+  const { instanceTypes: _, ...props } = gpuGroup.props as Record<string, unknown>;
+  const judge = (group: Record<string, unknown>, plugin: PolicyResource, type = "aws:eks/nodeGroup:NodeGroup") =>
+    runStack(gpuDevicePlugin, [provider("a"), systemGroup, stackResource({ type, name: "a-gpu", props: group, provider: null }), vllm, plugin]);
+  for (const type of ["aws:eks/nodeGroup:NodeGroup", "eks:index:ManagedNodeGroup"]) {
+    for (const group of [props, { ...props, amiType: "AL2023_x86_64_NVIDIA" }, { ...props, instanceTypes: [] }]) {
+      const other = await judge(group, pinned("g5.12xlarge"), type);
+      assert.equal(other.violations.length, 1, `${type} ${JSON.stringify(group)}`);
+      assert.match(messages(other)[0], /no NVIDIA device plugin runs on GPU node group a-gpu \(labels .*"node\.kubernetes\.io\/instance-type":"t3\.medium"/);
+      assert.deepEqual((await judge(group, pinned("t3.medium"), type)).violations, [], type);
+    }
+    // @pulumi/eks writes its own launch template for kubeletExtraArgs, without an instance type.
+    if (type === "eks:index:ManagedNodeGroup") assert.equal((await judge({ ...props, gpu: true, kubeletExtraArgs: "--v=2" }, pinned("g5.12xlarge"), type)).violations.length, 1);
+  }
+  // A launch template's type, an Arm AMI (t3.medium is x86_64) or a custom AMI: not known here.
+  for (const group of [{ ...props, launchTemplate: { id: "lt-1", version: "1" } }, { ...props, amiType: "AL2023_ARM_64_STANDARD" }]) {
+    assert.deepEqual((await judge(group, pinned("g5.12xlarge"))).violations, [], JSON.stringify(group));
+  }
+  assert.deepEqual((await judge({ ...props, amiId: "ami-1" }, pinned("g5.12xlarge"), "eks:index:ManagedNodeGroup")).violations, []);
+});
