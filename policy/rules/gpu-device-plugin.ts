@@ -172,7 +172,8 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
     // Every node of the group: on EKS each of its instance types' (../lib/node-settings poolLabelSets).
     const sets = poolLabelSets(node, labels);
     const excluded = (pods: PluginPods) => sets.find((set) => schedulable(set, pods.nodeSelector, pods.affinity, other) === false);
-    const reaches = (pods: PluginPods): Tri => (untolerated(pods).length > 0 || excluded(pods) ? false : everyTri(sets, (set) => schedulable(set, pods.nodeSelector, pods.affinity, other)));
+    // everyTri is false as soon as one set is excluded; `excluded` names that set in the finding.
+    const reaches = (pods: PluginPods): Tri => (untolerated(pods).length > 0 ? false : everyTri(sets, (set) => schedulable(set, pods.nodeSelector, pods.affinity, other)));
     if (someTri(running, ({ pods }) => everyTri([pods, ...(pods.needs ?? [])], reaches)) !== false) continue;
     const why = running.map(({ plugin, pods }) => {
       const blocked = [pods, ...(pods.needs ?? [])].find((p) => reaches(p) === false) ?? pods;
