@@ -46,7 +46,8 @@ export interface NodeSettings {
 export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefined> {
   if (EKS_NODE_GROUP_TYPES.has(node.type)) {
     return probe(() => ({
-      labels: JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>,
+      // An instance type the group labels its nodes is not what they keep (eksInstanceShapes).
+      labels: withoutInstanceType(JSON.parse(JSON.stringify(node.props.labels ?? {})) as Record<string, unknown>),
       taints: list(node.props.taints as { key?: unknown; value?: unknown; effect?: unknown }[]).flatMap((t) => (HARD_EFFECTS[String(t?.effect)] ? [{ key: String(t?.key ?? ""), value: String(t?.value ?? ""), effect: HARD_EFFECTS[String(t?.effect)] }] : [])),
       other: byNfd,
     }));
@@ -69,6 +70,9 @@ export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefin
 
 /** The instance-type label pair the kubelet and the cloud provider's node controller set to one value (k8s.io/cloud-provider node controller getNodeModifiersFromCloudProvider). */
 const INSTANCE_TYPE = { stable: "node.kubernetes.io/instance-type", beta: "beta.kubernetes.io/instance-type" };
+
+/** The labels without the instance-type pair: a selection on it is then undecided (ambient-nodes.ts AUTOMATIC). */
+const withoutInstanceType = (labels: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(labels).filter(([k]) => k !== INSTANCE_TYPE.stable && k !== INSTANCE_TYPE.beta));
 
 /**
  * The EC2 type EKS runs in a managed node group that names one neither in instanceTypes nor in a
@@ -97,10 +101,16 @@ function eksInstanceTypes(node: PolicyResource): string[] {
  * The node shapes of an EKS node group, one per EC2 type it runs ({@link eksInstanceTypes}): the
  * group's labels with node.kubernetes.io/instance-type and its beta spelling set to that type (each
  * node carries its own type); [] where the types are not known here (a launch template's type).
- * Throws where its inputs are not known yet (inside a probe).
+ * Where the group's own labels give either spelling another value, the pair is left out (undecided):
+ * the kubelet registers them from --node-labels and puts them back at each start (its initialNode and
+ * updateDefaultLabels, pkg/kubelet/kubelet_node_status.go), the cloud controller sets the EC2 type at
+ * initialization (k8s.io/cloud-provider node controller getNodeModifiersFromCloudProvider) and copies
+ * the beta value onto the stable one (reconcileNodeLabels). Throws where its inputs are not known yet (inside a probe).
  */
 export function eksInstanceShapes(node: PolicyResource, labels: Record<string, unknown>): { type: string; labels: Record<string, unknown> }[] {
-  return eksInstanceTypes(node).map((type) => ({ type, labels: { ...labels, [INSTANCE_TYPE.stable]: type, [INSTANCE_TYPE.beta]: type } }));
+  const own = [INSTANCE_TYPE.stable, INSTANCE_TYPE.beta].map((key) => (node.props.labels as Record<string, unknown> | undefined)?.[key]).filter((v) => v !== undefined && v !== null).map(String);
+  const kept = withoutInstanceType(labels);
+  return eksInstanceTypes(node).map((type) => ({ type, labels: own.every((v) => v === type) ? { ...kept, [INSTANCE_TYPE.stable]: type, [INSTANCE_TYPE.beta]: type } : kept }));
 }
 
 /**

@@ -177,3 +177,12 @@ test("mesh-mtls-strict: a node group naming no instance type runs t3.medium, whi
   // A launch template decides the type: not judged.
   assert.deepEqual(messages(await judge(typeless({ launchTemplate: { name: "gpu", version: "$Latest" } }), { "beta.kubernetes.io/instance-type": "g5.12xlarge" })).filter((m) => m.includes("a-gpu")), []);
 });
+
+// A group labelling its nodes another instance type than it runs: the kubelet's --node-labels value
+// and the cloud controller's EC2 type take turns on the Node, so neither decides. Before, the type run was taken.
+test("mesh-mtls-strict: a node group labelling another instance type than it runs leaves ztunnel's selection on it undecided", async () => {
+  const labelled = stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-gpu", props: { labels: { ...gpuLabels, "beta.kubernetes.io/instance-type": "p4d.24xlarge" }, instanceTypes: ["g5.12xlarge"] }, provider: null });
+  const judge = (nodeSelector: Record<string, string>) =>
+    runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), nodeGroup("a-system", { "inference-mesh.io/node-group": "system" }), labelled, agent("ztunnel", { nodeSelector })]);
+  for (const type of ["p4d.24xlarge", "g5.12xlarge"]) assert.deepEqual(messages(await judge({ "node.kubernetes.io/instance-type": type })).filter((m) => m.includes("node group a-gpu")), [], type);
+});

@@ -295,3 +295,22 @@ test("gpu-device-plugin: a GPU group naming no instance type runs EKS's default 
   }
   assert.deepEqual((await judge({ ...props, amiId: "ami-1" }, pinned("g5.12xlarge"), "eks:index:ManagedNodeGroup")).violations, []);
 });
+
+// A group's own labels reach the kubelet as --node-labels, which the kubelet registers and puts back
+// at each start (pkg/kubelet/kubelet_node_status.go initialNode, updateDefaultLabels), while the
+// cloud controller sets the EC2 type at initialization (k8s.io/cloud-provider node controller
+// getNodeModifiersFromCloudProvider): an instance type labelled other than the one run flips between
+// the two. Before, either reading was taken as settled: the label given, or the type run.
+test("gpu-device-plugin: an EKS group labelling its nodes another instance type than it runs leaves the label undecided", async () => {
+  const pinned = (type: string) => release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": type } });
+  const group = (labels: Record<string, string>, props: Record<string, unknown> = {}) => nodeGroup("a-gpu", { ...gpuGroup.props, labels: { ...gpuLabels, ...labels }, ...props });
+  const judge = (g: PolicyResource, plugin: PolicyResource) => runStack(gpuDevicePlugin, [provider("a"), systemGroup, g, vllm, plugin]);
+  for (const key of ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]) {
+    // Either value may be the node's: no verdict on a plugin pinned to one of them.
+    for (const type of ["p4d.24xlarge", "g5.12xlarge"]) assert.deepEqual((await judge(group({ [key]: "p4d.24xlarge" }), pinned(type))).violations, [], `${key} ${type}`);
+    // A launch template's type: the label given is not the node's either.
+    assert.deepEqual((await judge(group({ [key]: "p4d.24xlarge" }, { instanceTypes: undefined, launchTemplate: { id: "lt-1", version: "1" } }), pinned("g5.12xlarge"))).violations, [], key);
+    // The type it runs, labelled: settled.
+    assert.equal((await judge(group({ [key]: "g5.12xlarge" }), pinned("p4d.24xlarge"))).violations.length, 1, key);
+  }
+});
