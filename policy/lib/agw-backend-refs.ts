@@ -91,6 +91,9 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
   return `the stack creates namespace ${namespace} there but renders no ${kind} ${name} in it (nor a Helm release${isService ? " or Gateway" : ""} that would)`;
 }
 
+/** The agentgateway Gateways of the agents or tools namespace: the agent gateway, the MCP gateway. */
+export const agwGatewaysOfFleet = (g: Graph) => [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));
+
 /**
  * Routes an agentgateway Gateway of the agents or tools namespace serves (the agent gateway, the
  * MCP gateway) whose backendRef agentgateway v1.4.1 does not resolve: one in another namespace it
@@ -108,7 +111,7 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
  * an HTTPRoute's HTTPRoute one is delegation.
  */
 export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
-  const gateways = [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));
+  const gateways = agwGatewaysOfFleet(g);
   if (gateways.length === 0) return;
   for (const r of g.resources.filter((x) => isWeightedRoute(x.type))) {
     const refs = probe(() => (servedByGateways(r, gateways, g.resources) === true ? list(r.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule?.backendRefs)).map((b) => backendRefTarget(r, b)) : []));

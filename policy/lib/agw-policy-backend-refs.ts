@@ -1,0 +1,117 @@
+/**
+ * backendRefs inside an AgentgatewayPolicy (a remote service the proxy or its controller calls for
+ * the policy, not a route's destination) that name a Service or AgentgatewayBackend the cluster does
+ * not have, where agentgateway v1.4.1's effect breaks traffic or security:
+ *
+ * - `traffic.extAuth` (or a `conditional[].policy`): the controller keeps the policy with no target
+ *   (plugins/traffic_plugin.go buildExtAuthSpec → BuildBackendRef → reference_indexes.go
+ *   PolicyBackend, BackendNotFound; Accepted PartiallyValid), and the proxy's call to it fails
+ *   (types/agent_xds.rs resolve_simple_reference: Invalid), which http/ext_authz.rs
+ *   handle_auth_failure answers by its failureMode: FailClosed (the default) denies every request
+ *   it checks with a 403, FailOpen lets every one through never authorized.
+ * - `traffic.extProc` and `traffic.rateLimit.global` (or their `conditional[].policy`), built alike
+ *   (processExtProcTraffic, processGlobalRateLimitTraffic): FailClosed (the default) fails each request
+ *   they check (http/ext_proc.rs, http/remoteratelimit.rs check); FailOpen skips them, which leaves
+ *   the traffic flowing unprocessed or unlimited, so it is not reported.
+ * - `traffic.jwtAuthentication.providers[].jwks.remote`: the controller fetches the keys itself and
+ *   never gets them (jwks/resolver.go ResolveOwner, remotehttp resolveBackendConnection for an
+ *   AgentgatewayBackend; a Service's hostname does not resolve), so jwks/lookup.go InlineForOwner
+ *   fails and processJWTAuthenticationPolicy drops the provider: the proxy rejects every token of
+ *   that issuer with a 401 (http/jwt.rs validate_claims, UnknownKeyId) in mode Strict or Optional
+ *   (Permissive lets it through, so it is not reported).
+ *
+ * Tracing and access-log backends (frontend) only lose telemetry; backend policies' refs (tunnel,
+ * backend.extAuth, MCP authentication and guardrails) are not read here. A policy's backendRef
+ * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
+ * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant), which is not read either.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import type { Graph } from "./call-graph";
+import { isKind, meta } from "./k8s";
+import { agwGatewaysOfFleet, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
+import { patchedNote } from "./agw-policy-patches";
+import { list, probe } from "./values";
+
+const GROUP = "agentgateway.dev";
+
+/** A backendRef of a policy, where it sits and what its backend missing does to traffic. */
+interface PolicyRef {
+  field: string;
+  ref: unknown;
+  effect: string;
+}
+
+/** The concrete policy and its conditional entries' policies, each with its field path. */
+const entries = (field: string, p: any): { field: string; p: any }[] =>
+  Array.isArray(p?.conditional) ? p.conditional.map((c: any, i: number) => ({ field: `${field}.conditional[${i}].policy`, p: c?.policy })) : p ? [{ field, p }] : [];
+
+const failClosed = (p: any) => p?.failureMode !== "FailOpen";
+
+/** The backendRefs of the policy's spec whose missing backend breaks traffic or security, as read above. */
+function policyRefs(spec: any): PolicyRef[] {
+  const traffic = spec?.traffic;
+  if (!traffic) return [];
+  const out: PolicyRef[] = [];
+  for (const { field, p } of entries("traffic.extAuth", traffic.extAuth)) {
+    const effect = failClosed(p)
+      ? "the proxy denies every request the policy checks with a 403 (failureMode FailClosed, the default; http/ext_authz.rs handle_auth_failure)"
+      : "the proxy lets every request the policy checks through without authorizing it (failureMode FailOpen; http/ext_authz.rs handle_auth_failure), so the external authorization guards nothing";
+    out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect });
+  }
+  for (const { field, p } of entries("traffic.extProc", traffic.extProc)) {
+    if (failClosed(p)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: "the proxy fails every request the policy processes (failureMode FailClosed, the default; http/ext_proc.rs)" });
+  }
+  const rateLimit = traffic.rateLimit;
+  const globals = [
+    ...(rateLimit?.global ? [{ field: "traffic.rateLimit.global", p: rateLimit.global }] : []),
+    ...list(rateLimit?.conditional as any[]).map((c, i) => ({ field: `traffic.rateLimit.conditional[${i}].policy.global`, p: c?.policy?.global })).filter((x) => x.p),
+  ];
+  for (const { field, p } of globals) {
+    if (failClosed(p)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: "the proxy rejects every request the limit checks (failureMode FailClosed, the default; http/remoteratelimit.rs check)" });
+  }
+  const jwt = traffic.jwtAuthentication;
+  const mode = jwt?.mode ?? "Strict";
+  if (jwt && mode !== "Permissive") {
+    list(jwt.providers as any[]).forEach((provider, i) => {
+      const remote = provider?.jwks?.remote;
+      if (!remote) return;
+      const effect = `the controller never fetches the keys (jwks/lookup.go InlineForOwner: keyset not available) and drops the provider (plugins/traffic_plugin.go processJWTAuthenticationPolicy), so the proxy rejects every token of issuer ${JSON.stringify(provider.issuer)} with a 401 (http/jwt.rs validate_claims, UnknownKeyId; mode ${mode})`;
+      out.push({ field: `traffic.jwtAuthentication.providers[${i}].jwks.remote.backendRef`, ref: remote.backendRef, effect });
+    });
+  }
+  return out;
+}
+
+/**
+ * AgentgatewayPolicies of the namespaces of the agent and MCP gateways (agentgateway Gateways of the
+ * agents or tools namespace; a policy binds objects of its own namespace only) whose backendRef, as
+ * agentgateway v1.4.1 reads it (backendRefTarget), names a Service or AgentgatewayBackend the
+ * cluster surely does not have (unrenderedBackend), where that breaks traffic or security (above).
+ * Whether the policy attaches to anything is not judged.
+ */
+export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
+  const namespaces = new Set(agwGatewaysOfFleet(g).map((p) => p.namespace));
+  if (namespaces.size === 0) return;
+  for (const r of g.resources.filter((x: PolicyResource) => isKind(x.type, GROUP, "AgentgatewayPolicy"))) {
+    const read = probe(() => {
+      const { namespace, name } = meta(r.props);
+      if (!namespaces.has(namespace)) return [];
+      const found: string[] = [];
+      for (const { field, ref, effect } of policyRefs(r.props.spec)) {
+        if (ref === null || typeof ref !== "object") continue;
+        const to = backendRefTarget(r, ref);
+        // The kinds a policy's backendRef takes (reference_indexes.go PolicyBackend; any other is InvalidKind, not judged here).
+        if (!((to.group === "" && to.kind === "Service") || (to.group === GROUP && to.kind === "AgentgatewayBackend"))) continue;
+        const missing = unrenderedBackend(g.resources, to);
+        if (!missing) continue;
+        const an = to.kind === "Service" ? "a" : "an";
+        found.push(
+          `AgentgatewayPolicy ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${an} ${to.kind} ${to.namespace}/${to.name} the cluster does not have (${missing}), so agentgateway v1.4.1 cannot reach it (BackendNotFound): ${effect}; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`,
+        );
+      }
+      return found;
+    });
+    if (!read.known) pending.push(`AgentgatewayPolicy ${r.name} on cluster ${cluster}, its backendRefs and the Namespace, Services, AgentgatewayBackends, Gateways and Helm releases they name, which decide whether agentgateway reaches the services the policy calls`);
+    else for (const message of read.value) report(message, r.urn);
+  }
+}

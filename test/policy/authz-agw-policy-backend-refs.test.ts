@@ -1,0 +1,91 @@
+/**
+ * agent-call-graph on backendRefs inside the agent and MCP gateways' AgentgatewayPolicies (ext
+ * authorization, ext processing, a global rate limit, a remote JWKS) naming a Service or
+ * AgentgatewayBackend the cluster does not have: agentgateway v1.4.1 keeps the policy with no target
+ * (plugins/traffic_plugin.go BuildBackendRef, BackendNotFound) or drops the JWT provider, so what
+ * the policy does when it cannot reach its service happens to every request (policy/lib/agw-policy-backend-refs.ts).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { agentCallGraph } from "../../policy/rules/agent-call-graph";
+import { runStack, UNKNOWN } from "../support/policy";
+import { on } from "./authz-support";
+
+const GW = "gateway.networking.k8s.io";
+const POLICY = "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy";
+const agentGateway = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", {
+  metadata: { name: "agent-gateway", namespace: "agents" },
+  spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+});
+const ns = (name: string) => on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } });
+const svc = (namespace: string, name: string) => on("kubernetes:core/v1:Service", `${namespace}-svc-${name}`, { metadata: { name, namespace }, spec: { ports: [{ port: 9000 }] } });
+const backend = (namespace: string, name: string) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `${namespace}-agbe-${name}`, { metadata: { name, namespace }, spec: { static: { host: "auth.example.com", port: 443 } } });
+const policy = (traffic: Record<string, unknown>, namespace = "agents") =>
+  on(POLICY, `${namespace}-policy-${JSON.stringify(traffic)}`, { metadata: { name: "gw-policy", namespace }, spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway" }], traffic } });
+const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [agentGateway, ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
+
+const authz = { name: "ext-authz", port: 9000 };
+const extAuth = (more: Record<string, unknown> = {}) => ({ extAuth: { backendRef: authz, grpc: {}, ...more } });
+
+test("agent-call-graph: an agent gateway policy's traffic.extAuth backendRef to a Service the stack does not render denies every request (FailClosed) or authorizes none (FailOpen)", async () => {
+  const closed = await run(ns("agents"), policy(extAuth()));
+  assert.equal(closed.length, 1, closed.join("\n"));
+  assert.match(
+    closed[0],
+    /^AgentgatewayPolicy agents\/gw-policy on cluster a: its traffic\.extAuth\.backendRef names a Service agents\/ext-authz the cluster does not have \(the stack creates namespace agents there but renders no Service ext-authz in it \(nor a Helm release or Gateway that would\)\), so agentgateway v1\.4\.1 cannot reach it \(BackendNotFound\): the proxy denies every request the policy checks with a 403 \(failureMode FailClosed/,
+  );
+  const open = await run(ns("agents"), policy(extAuth({ failureMode: "FailOpen" })));
+  assert.equal(open.length, 1, open.join("\n"));
+  assert.match(open[0], /lets every request the policy checks through without authorizing it \(failureMode FailOpen/);
+  // A conditional entry's backendRef, and an AgentgatewayBackend's, are read alike.
+  const conditional = await run(ns("agents"), policy({ extAuth: { conditional: [{ condition: "true", policy: { backendRef: authz, grpc: {} } }] } }));
+  assert.match(conditional.join("\n"), /its traffic\.extAuth\.conditional\[0\]\.policy\.backendRef names a Service agents\/ext-authz/);
+  const toBackend = await run(ns("agents"), policy({ extAuth: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "ext-authz" }, grpc: {} } }));
+  assert.match(toBackend.join("\n"), /names an AgentgatewayBackend agents\/ext-authz the cluster does not have/);
+  // Rendered; a namespace the stack does not create; a Helm release there; another namespace's policy; a kind a policy cannot name (InvalidKind, not judged here): no verdict.
+  const release = on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: "agents", values: {} });
+  for (const [what, extra] of [
+    ["rendered", [ns("agents"), svc("agents", "ext-authz"), policy(extAuth())]],
+    ["rendered in another namespace named by the ref", [ns("agents"), ns("auth"), svc("auth", "ext-authz"), policy(extAuth({ backendRef: { ...authz, namespace: "auth" } }))]],
+    ["namespace not created by the stack", [policy(extAuth())]],
+    ["a Helm release in the namespace", [ns("agents"), release, policy(extAuth())]],
+    ["a policy of a namespace without the agent or MCP gateway", [ns("agents"), ns("other"), policy(extAuth(), "other")]],
+    ["an InferencePool, which a policy cannot name", [ns("agents"), policy(extAuth({ backendRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: "ext-authz" } }))]],
+  ] as const) {
+    assert.deepEqual(await run(...extra), [], what);
+  }
+  // Not known yet in a preview: can't judge, not a verdict.
+  const preview = await runStack(agentCallGraph, [agentGateway, ns("agents"), policy(extAuth({ backendRef: { ...authz, name: UNKNOWN } }))], { requireAgentJwt: false });
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown.join("\n"), /AgentgatewayPolicy a-agents-policy-.* on cluster a, its backendRefs/);
+});
+
+test("agent-call-graph: an agent gateway policy's extProc or global rate limit backendRef to a missing Service fails every request only where it fails closed", async () => {
+  const extProc = await run(ns("agents"), policy({ extProc: { backendRef: authz } }));
+  assert.equal(extProc.length, 1, extProc.join("\n"));
+  assert.match(extProc[0], /its traffic\.extProc\.backendRef names a Service agents\/ext-authz .*: the proxy fails every request the policy processes \(failureMode FailClosed/);
+  const global = { backendRef: { name: "ratelimit", port: 8081 }, domain: "agents", descriptors: [{ entries: [{ name: "caller", expression: "source.address" }] }] };
+  const limited = await run(ns("agents"), policy({ rateLimit: { global } }));
+  assert.equal(limited.length, 1, limited.join("\n"));
+  assert.match(limited[0], /its traffic\.rateLimit\.global\.backendRef names a Service agents\/ratelimit .*: the proxy rejects every request the limit checks/);
+  const conditional = await run(ns("agents"), policy({ rateLimit: { conditional: [{ condition: "true", policy: { global } }] } }));
+  assert.match(conditional.join("\n"), /its traffic\.rateLimit\.conditional\[0\]\.policy\.global\.backendRef names a Service agents\/ratelimit/);
+  // FailOpen: the proxy skips the processor or the limit, and the traffic flows.
+  assert.deepEqual(await run(ns("agents"), policy({ extProc: { backendRef: authz, failureMode: "FailOpen" } })), []);
+  assert.deepEqual(await run(ns("agents"), policy({ rateLimit: { global: { ...global, failureMode: "FailOpen" } } })), []);
+});
+
+test("agent-call-graph: an agent gateway JWT provider's remote JWKS backendRef to an AgentgatewayBackend the stack does not render rejects every token of its issuer", async () => {
+  const jwks = { remote: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "agent-gateway-jwks" }, jwksPath: ".well-known/jwks.json" } };
+  const jwt = (mode?: string) => ({ jwtAuthentication: { ...(mode ? { mode } : {}), providers: [{ issuer: "https://auth.example.com", audiences: ["agents"], jwks }] } });
+  const strict = await run(ns("agents"), policy(jwt()));
+  assert.equal(strict.length, 1, strict.join("\n"));
+  assert.match(
+    strict[0],
+    /its traffic\.jwtAuthentication\.providers\[0\]\.jwks\.remote\.backendRef names an AgentgatewayBackend agents\/agent-gateway-jwks the cluster does not have .*: the controller never fetches the keys .* so the proxy rejects every token of issuer "https:\/\/auth\.example\.com" with a 401 .*mode Strict\)/,
+  );
+  assert.match((await run(ns("agents"), policy(jwt("Optional")))).join("\n"), /mode Optional\)/);
+  // Permissive lets an unverified token through; rendered: no verdict.
+  assert.deepEqual(await run(ns("agents"), policy(jwt("Permissive"))), []);
+  assert.deepEqual(await run(ns("agents"), backend("agents", "agent-gateway-jwks"), policy(jwt())), []);
+});
