@@ -3,9 +3,11 @@
  * Gateway API refuses without a ReferenceGrant there (ResolvedRefs False, RefNotPermitted), so the
  * gateway drops that backend and its share of the requests fails; one to a Service the cluster does
  * not have (BackendNotFound), which fails alike; and a reference a ReferenceGrant does open, which
- * the call graph must follow into the other namespace.
+ * the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
+ * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
+ * JWKS) naming a backend the cluster does not have, which agentgateway never reaches.
  */
-import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent } from "./mutations-support";
+import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
 
 const POOL_GROUP = "inference.networking.k8s.io";
 const sendsToPool = (rule: any) => (rule.backendRefs ?? []).some((b: any) => b.kind === "InferencePool");
@@ -90,5 +92,50 @@ export const routeRefMutations: Mutation[] = [
       const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => (b.kind ?? "Service") === "Service")));
       return route && edit(route, (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => (b.kind ?? "Service") === "Service").name += "-misspelt"));
     },
+  },
+  {
+    // agentgateway v1.4.1: the controller never fetches keys from a JWKS backend it cannot find and drops the provider (traffic_plugin.go processJWTAuthenticationPolicy); every token is rejected.
+    name: "the agent gateway's JWT provider's remote JWKS backendRef naming an AgentgatewayBackend the stack does not render (agent-gateway-jwks misspelt)",
+    policy: "agent-call-graph",
+    // local signs its own tokens (an inline JWKS): nothing to change there.
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && withSpec(r).traffic.jwtAuthentication.providers.some((p: any) => p.jwks.remote),
+        (o) => o.spec.traffic.jwtAuthentication.providers.forEach((p: any) => p.jwks.remote && (p.jwks.remote.backendRef.name += "-misspelt")),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 keeps the ext authorization with no target; failing open, http/ext_authz.rs handle_auth_failure lets every request through unchecked.
+    name: "the MCP gateway's callers policy given a FailOpen traffic.extAuth whose backendRef names a Service the stack does not render in tools (ext-authz)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.authorization && (r.inputs as any).metadata.namespace === "tools",
+        (o) => (o.spec.traffic.extAuth = { backendRef: { name: "ext-authz", port: 9000 }, grpc: {}, failureMode: "FailOpen" }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 keeps the ext processing with no target; failing closed (the default), every request fails.
+    name: "the agent gateway's JWT policy given a traffic.extProc whose backendRef names a Service the stack does not render in agents (ext-proc)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication && (r.inputs as any).metadata.namespace === "agents",
+        (o) => (o.spec.traffic.extProc = { backendRef: { name: "ext-proc", port: 9000 } }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 keeps the global rate limit with no target; failing closed (the default), http/remoteratelimit.rs rejects every request it checks.
+    name: "the agent gateway's JWT policy given a traffic.rateLimit.global whose backendRef names a Service the stack does not render in agents (ratelimit)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication && (r.inputs as any).metadata.namespace === "agents",
+        (o) => (o.spec.traffic.rateLimit = { global: { backendRef: { name: "ratelimit", port: 8081 }, domain: "agents", descriptors: [{ entries: [{ name: "caller", expression: "source.address" }] }] } }),
+      ),
   },
 ];
