@@ -20,8 +20,19 @@
  *   that issuer with a 401 (http/jwt.rs validate_claims, UnknownKeyId) in mode Strict or Optional
  *   (Permissive lets it through, so it is not reported).
  *
- * Tracing and access-log backends (frontend) only lose telemetry; backend policies' refs (tunnel,
- * backend.extAuth, MCP authentication and guardrails) are not read here. A policy's backendRef
+ * - `backend.extAuth` and `backend.tunnel` (translated by plugins/backend_policies.go
+ *   translateBackendExtAuth, translateBackendTunnel through the same BuildBackendRef): ext
+ *   authorization as above for the requests to the backends the policy targets; a tunnel with no
+ *   proxy fails every one of them (proxy/httpproxy.rs build_transport: BackendDoesNotExist).
+ * - An AgentgatewayBackend's own `spec.policies.extAuth` or `spec.policies.tunnel`: any error in its
+ *   inline policies makes the controller refuse the whole backend (syncer/backend/backend_plugin.go
+ *   TranslateAgwBackend: Accepted False, TranslationError) and send the proxies none, so every
+ *   request routed to it fails (proxy/mod.rs resolve_simple_backend_with_policies: ServiceNotFound),
+ *   whatever the failureMode.
+ *
+ * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
+ * authentication and guardrails, AI prompt guards, token exchange, per-target policies) are not
+ * read here. A policy's backendRef
  * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
  * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant), which is not read either.
  */
@@ -47,17 +58,21 @@ const entries = (field: string, p: any): { field: string; p: any }[] =>
 
 const failClosed = (p: any) => p?.failureMode !== "FailOpen";
 
-/** The backendRefs of the policy's spec whose missing backend breaks traffic or security, as read above. */
+/** What ext authorization that cannot reach its service does to the requests it checks (http/ext_authz.rs handle_auth_failure). */
+const extAuthEffect = (p: any) =>
+  failClosed(p)
+    ? "the proxy denies every request the policy checks with a 403 (failureMode FailClosed, the default; http/ext_authz.rs handle_auth_failure)"
+    : "the proxy lets every request the policy checks through without authorizing it (failureMode FailOpen; http/ext_authz.rs handle_auth_failure), so the external authorization guards nothing";
+
+/** The backendRefs of an AgentgatewayPolicy's spec whose missing backend breaks traffic or security, as read above. */
 function policyRefs(spec: any): PolicyRef[] {
-  const traffic = spec?.traffic;
-  if (!traffic) return [];
   const out: PolicyRef[] = [];
-  for (const { field, p } of entries("traffic.extAuth", traffic.extAuth)) {
-    const effect = failClosed(p)
-      ? "the proxy denies every request the policy checks with a 403 (failureMode FailClosed, the default; http/ext_authz.rs handle_auth_failure)"
-      : "the proxy lets every request the policy checks through without authorizing it (failureMode FailOpen; http/ext_authz.rs handle_auth_failure), so the external authorization guards nothing";
-    out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect });
-  }
+  const backend = spec?.backend;
+  if (backend?.extAuth) out.push({ field: "backend.extAuth.backendRef", ref: backend.extAuth.backendRef, effect: extAuthEffect(backend.extAuth) });
+  if (backend?.tunnel) out.push({ field: "backend.tunnel.backendRef", ref: backend.tunnel.backendRef, effect: "the proxy fails every request to the backends the policy targets, having no tunnel proxy to dial (proxy/httpproxy.rs build_transport: BackendDoesNotExist)" });
+  const traffic = spec?.traffic;
+  if (!traffic) return out;
+  for (const { field, p } of entries("traffic.extAuth", traffic.extAuth)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: extAuthEffect(p) });
   for (const { field, p } of entries("traffic.extProc", traffic.extProc)) {
     if (failClosed(p)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: "the proxy fails every request the policy processes (failureMode FailClosed, the default; http/ext_proc.rs)" });
   }
@@ -82,9 +97,17 @@ function policyRefs(spec: any): PolicyRef[] {
   return out;
 }
 
+/** The backendRefs of an AgentgatewayBackend's own policies whose missing backend makes the controller refuse the backend, as read above. */
+function backendRefs(spec: any): PolicyRef[] {
+  const effect =
+    "the controller refuses the whole AgentgatewayBackend (syncer/backend/backend_plugin.go TranslateAgwBackend: Accepted False, TranslationError, whatever the failureMode) and sends the proxies none, so every request routed to it fails (proxy/mod.rs resolve_simple_backend_with_policies: ServiceNotFound)";
+  return ["extAuth", "tunnel"].filter((k) => spec?.policies?.[k]).map((k) => ({ field: `spec.policies.${k}.backendRef`, ref: spec.policies[k].backendRef, effect }));
+}
+
 /**
- * AgentgatewayPolicies of the namespaces of the agent and MCP gateways (agentgateway Gateways of the
- * agents or tools namespace; a policy binds objects of its own namespace only) whose backendRef, as
+ * AgentgatewayPolicies and AgentgatewayBackends of the namespaces of the agent and MCP gateways
+ * (agentgateway Gateways of the agents or tools namespace; a policy binds objects of its own
+ * namespace only) whose backendRef, as
  * agentgateway v1.4.1 reads it (backendRefTarget), names a Service or AgentgatewayBackend the
  * cluster surely does not have (unrenderedBackend), where that breaks traffic or security (above).
  * Whether the policy attaches to anything is not judged.
@@ -92,12 +115,14 @@ function policyRefs(spec: any): PolicyRef[] {
 export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const namespaces = new Set(agwGatewaysOfFleet(g).map((p) => p.namespace));
   if (namespaces.size === 0) return;
-  for (const r of g.resources.filter((x: PolicyResource) => isKind(x.type, GROUP, "AgentgatewayPolicy"))) {
+  const isPolicy = (type: string) => isKind(type, GROUP, "AgentgatewayPolicy");
+  for (const r of g.resources.filter((x: PolicyResource) => isPolicy(x.type) || isKind(x.type, GROUP, "AgentgatewayBackend"))) {
+    const kind = isPolicy(r.type) ? "AgentgatewayPolicy" : "AgentgatewayBackend";
     const read = probe(() => {
       const { namespace, name } = meta(r.props);
       if (!namespaces.has(namespace)) return [];
       const found: string[] = [];
-      for (const { field, ref, effect } of policyRefs(r.props.spec)) {
+      for (const { field, ref, effect } of kind === "AgentgatewayPolicy" ? policyRefs(r.props.spec) : backendRefs(r.props.spec)) {
         if (ref === null || typeof ref !== "object") continue;
         const to = backendRefTarget(r, ref);
         // The kinds a policy's backendRef takes (reference_indexes.go PolicyBackend; any other is InvalidKind, not judged here).
@@ -106,12 +131,12 @@ export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report
         if (!missing) continue;
         const an = to.kind === "Service" ? "a" : "an";
         found.push(
-          `AgentgatewayPolicy ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${an} ${to.kind} ${to.namespace}/${to.name} the cluster does not have (${missing}), so agentgateway v1.4.1 cannot reach it (BackendNotFound): ${effect}; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`,
+          `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${an} ${to.kind} ${to.namespace}/${to.name} the cluster does not have (${missing}), so agentgateway v1.4.1 cannot reach it (BackendNotFound): ${effect}; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`,
         );
       }
       return found;
     });
-    if (!read.known) pending.push(`AgentgatewayPolicy ${r.name} on cluster ${cluster}, its backendRefs and the Namespace, Services, AgentgatewayBackends, Gateways and Helm releases they name, which decide whether agentgateway reaches the services the policy calls`);
+    if (!read.known) pending.push(`${kind} ${r.name} on cluster ${cluster}, its backendRefs and the Namespace, Services, AgentgatewayBackends, Gateways and Helm releases they name, which decide whether agentgateway reaches the services the policy calls`);
     else for (const message of read.value) report(message, r.urn);
   }
 }

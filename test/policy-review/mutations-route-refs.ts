@@ -5,7 +5,8 @@
  * not have (BackendNotFound), which fails alike; and a reference a ReferenceGrant does open, which
  * the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
  * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
- * JWKS) naming a backend the cluster does not have, which agentgateway never reaches.
+ * JWKS, a backend tunnel) or an AgentgatewayBackend's own policies naming a backend the cluster
+ * does not have, which agentgateway never reaches.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
 
@@ -136,6 +137,28 @@ export const routeRefMutations: Mutation[] = [
         doc,
         (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).traffic?.jwtAuthentication && (r.inputs as any).metadata.namespace === "agents",
         (o) => (o.spec.traffic.rateLimit = { global: { backendRef: { name: "ratelimit", port: 8081 }, domain: "agents", descriptors: [{ entries: [{ name: "caller", expression: "source.address" }] }] } }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 translateBackendTunnel: no tunnel proxy; every request to the MCP backend fails (httpproxy.rs build_transport).
+    name: "the per-tool authorization policy given a backend.tunnel whose backendRef names a Service the stack does not render in tools (egress-proxy)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).backend?.mcp?.authorization && (r.inputs as any).metadata.namespace === "tools",
+        (o) => (o.spec.backend.tunnel = { backendRef: { name: "egress-proxy", port: 3128 } }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 TranslateAgwBackend: an inline policy's error refuses the whole backend (TranslationError), whatever the failureMode.
+    name: "the MCP AgentgatewayBackend given its own FailOpen spec.policies.extAuth whose backendRef names a Service the stack does not render in tools (ext-authz)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).mcp && (r.inputs as any).metadata.namespace === "tools",
+        (o) => (o.spec.policies = { ...o.spec.policies, extAuth: { backendRef: { name: "ext-authz", port: 9000 }, grpc: {}, failureMode: "FailOpen" } }),
       ),
   },
 ];

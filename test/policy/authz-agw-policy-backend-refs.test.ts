@@ -89,3 +89,24 @@ test("agent-call-graph: an agent gateway JWT provider's remote JWKS backendRef t
   assert.deepEqual(await run(ns("agents"), policy(jwt("Permissive"))), []);
   assert.deepEqual(await run(ns("agents"), backend("agents", "agent-gateway-jwks"), policy(jwt())), []);
 });
+
+test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a missing Service fails or opens every request to its backends; on an AgentgatewayBackend's own policies it drops the backend", async () => {
+  const onBackend = (spec: Record<string, unknown>) =>
+    on(POLICY, `agents-backend-policy-${JSON.stringify(spec)}`, { metadata: { name: "backend-policy", namespace: "agents" }, spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "llm" }], backend: spec } });
+  const extAuthOpen = await run(ns("agents"), onBackend({ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }));
+  assert.equal(extAuthOpen.length, 1, extAuthOpen.join("\n"));
+  assert.match(extAuthOpen[0], /^AgentgatewayPolicy agents\/backend-policy on cluster a: its backend\.extAuth\.backendRef names a Service agents\/ext-authz .*lets every request the policy checks through without authorizing it/);
+  const tunnel = await run(ns("agents"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }));
+  assert.equal(tunnel.length, 1, tunnel.join("\n"));
+  assert.match(tunnel[0], /its backend\.tunnel\.backendRef names a Service agents\/egress-proxy .*: the proxy fails every request to the backends the policy targets/);
+  assert.deepEqual(await run(ns("agents"), svc("agents", "egress-proxy"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } })), []);
+  // An AgentgatewayBackend's own policies: the controller refuses the whole backend, whatever the failureMode.
+  const own = (policies: Record<string, unknown>) =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `agents-agbe-own-${JSON.stringify(policies)}`, { metadata: { name: "llm", namespace: "agents" }, spec: { static: { host: "llm.example.com", port: 443 }, policies } });
+  for (const policies of [{ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }, { tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }]) {
+    const dropped = await run(ns("agents"), own(policies));
+    assert.equal(dropped.length, 1, dropped.join("\n"));
+    assert.match(dropped[0], /^AgentgatewayBackend agents\/llm on cluster a: its spec\.policies\.(extAuth|tunnel)\.backendRef names a Service .* the controller refuses the whole AgentgatewayBackend .* every request routed to it fails/);
+  }
+  assert.deepEqual(await run(ns("agents"), svc("agents", "ext-authz"), own({ extAuth: { backendRef: authz, grpc: {} } })), []);
+});
