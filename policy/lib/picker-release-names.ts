@@ -17,3 +17,17 @@ export const chartPickerConfigMaps = (release: string, values: unknown, root = "
   const name = chartPickerName(release);
   return goTruthy(dig(values, `${root}.latencyPredictor.enabled`)) ? [name, `${name}-latency-predictor-training`, `${name}-latency-predictor-prediction`] : [name];
 };
+
+/**
+ * The ConfigMap epplib _config.yaml (GIE v1.5.0) renders for a GIE chart's Envoy sidecar: `if
+ * .Values.inferenceExtension.sidecar.enabled`, named sidecar.configMap.name, over values.yaml's (the
+ * standalone chart's sidecar is on, its ConfigMap `envoy`; the inferencepool chart's is off). A null
+ * reads as deleting the default. Undefined where it renders none (or one without a name).
+ */
+export function gieSidecarConfigMap(chart: string, values: unknown): string | undefined {
+  const at = (k: string) => dig(values, `inferenceExtension.sidecar.${k}`);
+  const standalone = chart === "standalone";
+  if (!(at("enabled") === undefined ? standalone : goTruthy(at("enabled")))) return undefined;
+  const name = at("configMap.name");
+  return name === undefined ? (standalone ? "envoy" : undefined) : goTruthy(name) ? String(name) : undefined;
+}

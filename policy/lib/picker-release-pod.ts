@@ -13,9 +13,10 @@ import { giePickerArgs } from "./picker-release-gie";
 import { givenFlags, goPrintV, llmdPickerArgs } from "./picker-release-flags";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
-import { llmdProxy, missingKeyMessage } from "./picker-release-proxy";
+import { llmdProxy } from "./picker-release-proxy";
+import { missingKeyMessage } from "./picker-release-configmaps";
 import { bootstrapRefused, noBootstrap, presetExtProcHost } from "./picker-release-envoy";
-import { checkGieSidecarOffVolume } from "./picker-release-volumes";
+import { checkGieSidecarVolume } from "./picker-release-volumes";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -136,7 +137,7 @@ const gieDefaultSidecar = (rel: ChartRelease): boolean => gieSidecarEnvoy(rel) =
  * proxy does on its null envoy.yaml (picker-release-proxy.ts), and the picker's pod is never Ready.
  */
 function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
-  checkGieSidecarOffVolume(rel, report);
+  checkGieSidecarVolume(rel, report);
   const own = gieSidecarEnvoy(rel);
   if (own === "nodata") {
     // The chart's sidecar volume `config` (standalone/values.yaml) maps key envoy.yaml of ConfigMap envoy, not optional.

@@ -11,16 +11,16 @@
  * router.proxy.configMap reaches the templates: Helm v3.20.2 chartutil coalesce drops a user's null
  * only over a default of the chart's values, which have none there (the preset's is under
  * router.proxy.presets), and mergeOverwrite (mergo v1.0.1, overwriting) sets it over the preset's
- * value. Read by
- * picker-release-pod.ts; the Envoy configs themselves are read by picker-release-envoy.ts.
+ * value. Read by picker-release-pod.ts; the Envoy configs themselves are read by
+ * picker-release-envoy.ts, the ConfigMaps its volumes mount by picker-release-configmaps.ts.
  */
-import { dig, helmChartName, meta, T } from "./k8s";
-import { releaseNamespace } from "./release-namespace";
-import { goTruthy, isObject, list } from "./values";
+import { dig } from "./k8s";
+import { isObject, list } from "./values";
 import { tplText, tplYamlValue, type TplScope } from "./helm-tpl";
 import type { ChartRelease } from "./picker-release-serving";
 import type { Report } from "./picker-service";
 import { bootstrapRefused, parseEnvoy, presetView, type EnvoyView } from "./picker-release-envoy";
+import { chartVolumeConfigMap, missingKeyMessage, proxyOn, proxySidecar, proxyType, renderedConfigMapName, unnamedConfigMap, type MissingKey, type Volume } from "./picker-release-configmaps";
 
 export interface LlmdProxy {
   type: string;
@@ -35,113 +35,13 @@ export interface LlmdProxy {
   missingKey?: MissingKey;
 }
 
-export type MissingKey = { configMap: string; key: string; whose: string; fix: string };
-
-/**
- * The verdict on a non-optional configMap volume (`volume`, as named there) mapping a key its
- * ConfigMap lacks: kubelet configmap MakePayload fails the mount, so `outcome`.
- */
-export const missingKeyMessage = (lead: string, volume: string, namespace: string, { configMap, key, whose, fix }: MissingKey, outcome: string) =>
-  `${lead}: ${volume} maps key ${key} of ConfigMap ${namespace}/${configMap} (${whose}), which has no such key (and the volume is not optional), so the kubelet cannot mount it and ${outcome} (kubelet configmap volume MakePayload: "references non-existent config key"); ${fix}, or mark the volume optional`;
-
 /** What the chart's `tpl` reads of the release: its name (where the stack gives it), namespace and values. */
 const tplScope = (rel: ChartRelease): TplScope => ({ releaseName: rel.name, namespace: rel.namespace, values: rel.values });
-
-export type Volume = { name?: unknown; configMap?: { name?: unknown; optional?: unknown; items?: { key?: unknown; path?: unknown }[] } };
 
 /** The envoy preset's volume (values.yaml router.proxy.presets.envoy.volumes): ConfigMap `envoy`, a literal. */
 const PRESET_VOLUME: Volume = { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } };
 
-/** Whether a standalone release's proxy is on (router.proxy.enabled, true unless Go-false). */
-export const proxyOn = (values: unknown) => dig(values, "router.proxy.enabled") === undefined || goTruthy(dig(values, "router.proxy.enabled"));
-
-/** Its type, lower-cased (routerlib _helpers.tpl proxyType), envoy unless set. */
-export const proxyType = (values: unknown) => (goTruthy(dig(values, "router.proxy.proxyType")) ? String(dig(values, "router.proxy.proxyType")).toLowerCase() : "envoy");
-
-/** Whether it runs as the picker's sidecar (routerlib _helpers.tpl proxyMode, lower-cased), as it does unless router.proxy.mode says otherwise. */
-export const proxySidecar = (values: unknown) => (goTruthy(dig(values, "router.proxy.mode")) ? String(dig(values, "router.proxy.mode")).toLowerCase() : "sidecar") === "sidecar";
-
-/**
- * The ConfigMap a standalone release renders for its proxy (routerlib _config.yaml: the merged
- * router.proxy.configMap.name, the preset's `envoy` or `agentgateway` unless the values rename it);
- * undefined where its proxy is off, or router.proxy.configMap is null (the merged configMap is
- * then null, and _config.yaml renders the ConfigMap only `if and $proxy.enabled $proxy.configMap`).
- */
-export function renderedConfigMapName(values: unknown): string | undefined {
-  if (!proxyOn(values) || dig(values, "router.proxy.configMap") === null || unnamedConfigMap(values)) return undefined;
-  const given = dig(values, "router.proxy.configMap.name");
-  if (goTruthy(given)) return String(given);
-  return proxyType(values) === "agentgateway" ? "agentgateway" : "envoy";
-}
-
-/**
- * router.proxy.configMap.name null or "" where the proxy is on: mergeOverwrite (mergo v1.0.1,
- * overwriting) lays either over the preset's name, the merged configMap stays a map (so _config.yaml
- * renders it), and `name: {{ $proxy.configMap.name }}` (no default) prints "" (Helm's engine turns
- * the `<no value>` of a nil into ""): a ConfigMap without a name.
- */
-const unnamedConfigMap = (values: unknown): boolean => {
-  const configMap = dig(values, "router.proxy.configMap");
-  return proxyOn(values) && isObject(configMap) && "name" in configMap && (configMap.name === null || configMap.name === "");
-};
-
-/** The keys of a ConfigMap's maps (data, binaryData); undefined where one is not a map this run can read. */
-const keysOf = (...maps: unknown[]): Set<string> | undefined =>
-  maps.every((m) => m === undefined || m === null || isObject(m)) ? new Set(maps.flatMap((m) => (isObject(m) ? Object.keys(m) : []))) : undefined;
-
-/**
- * The keys of the ConfigMap a standalone release renders for its proxy (routerlib _helpers.tpl
- * proxyConfigMapData): router.proxy.configMap.data's over its preset's, envoy.yaml (the envoy
- * preset's data) or config.yaml (which the chart generates for agentgateway). A null data replaces
- * the envoy preset's (`index $configMap "data" | default dict`: no key); a null entry is still a key.
- */
-function renderedKeys(values: unknown): Set<string> | undefined {
-  const type = proxyType(values);
-  const own = type === "envoy" ? "envoy.yaml" : type === "agentgateway" ? "config.yaml" : undefined;
-  const data = dig(values, "router.proxy.configMap.data");
-  const keys = own === undefined ? undefined : keysOf(data);
-  return keys && (data === null && type === "envoy" ? keys : keys.add(own!));
-}
-
-/** How a ConfigMap's keys read in a message. */
-const withKeys = (keys: Set<string>) => (keys.size > 0 ? `with keys ${[...keys].sort().join(", ")}` : "with no key");
-
-type StackConfigMap = { data: unknown; keys?: Set<string>; release?: string };
-
-/**
- * The ConfigMap `name` of the release's namespace the stack renders: a ConfigMap object (its data
- * and keys), or another standalone release's proxy ConfigMap (`release` naming it; its data not read).
- */
-export function stackConfigMap(rel: ChartRelease, name: string): StackConfigMap | undefined {
-  const stack = rel.stack ?? [];
-  const cm = stack.find((r) => r.type === T.configMap && meta(r.props).name === name && meta(r.props).namespace === rel.namespace);
-  if (cm) return { data: cm.props.data, keys: keysOf(cm.props.data, cm.props.binaryData) };
-  const other = stack.find(
-    (r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === "llm-d-router-standalone" && releaseNamespace(r) === rel.namespace && renderedConfigMapName(r.props.values ?? {}) === name,
-  );
-  return other && { data: undefined, keys: renderedKeys(other.props.values ?? {}), release: `${rel.namespace}/${String(other.props.name ?? other.urn.split("::").pop())}` };
-}
-
 type ConfigSource = "preset" | { text: string; from: string } | { missing: string; rendered?: string } | { missingKey: MissingKey } | { nil: true } | undefined;
-
-/**
- * The first key of the volume's items its ConfigMap lacks (kubelet configmap MakePayload fails the
- * mount on one, unless the volume is optional). `stack` is the stack's ConfigMap it mounts; without
- * one, the chart's own (renderedKeys). Undefined where the keys are not known here.
- */
-function absentKey(rel: ChartRelease, volume: Volume, stack: StackConfigMap | undefined): MissingKey | undefined {
-  const have = stack ? stack.keys : renderedKeys(rel.values);
-  if (!have || volume.configMap?.optional === true) return undefined;
-  const key = list(volume.configMap?.items).map((i) => i?.key).find((k): k is string => typeof k === "string" && !have.has(k));
-  if (key === undefined) return undefined;
-  const configMap = String(volume.configMap?.name);
-  if (!stack) {
-    const nulled = dig(rel.values, "router.proxy.configMap.data") === null ? ": router.proxy.configMap.data is null, which replaces the envoy preset's data" : "";
-    return { configMap, key, whose: `the one the chart renders for its Envoy proxy, ${withKeys(have)}${nulled}`, fix: nulled ? `drop the null router.proxy.configMap.data (the preset's envoy.yaml is then rendered)` : `give router.proxy.configMap.data a key ${key}` };
-  }
-  if (!stack.release) return { configMap, key, whose: "the stack's", fix: `give ConfigMap ${configMap} a key ${key}` };
-  return { configMap, key, whose: `the one Helm release ${stack.release} renders for its proxy, ${withKeys(have)}`, fix: `give that release's router.proxy.configMap.data a key ${key}` };
-}
 
 /**
  * The envoy.yaml the Envoy proxy reads: `preset` for the preset's own, the text of
@@ -166,11 +66,11 @@ function envoyConfigText(rel: ChartRelease): ConfigSource {
   const rendered = renderedConfigMapName(rel.values);
   const mounted = volume?.configMap?.name;
   if (typeof mounted !== "string") return undefined;
-  const elsewhere = mounted === rendered ? undefined : stackConfigMap(rel, mounted);
   // The kubelet sets up every volume of the pod, whatever mounts it: judged before the mounts are.
-  if (mounted !== rendered && elsewhere === undefined) return given === undefined ? { missing: mounted, rendered } : undefined;
-  const missingKey = absentKey(rel, volume!, elsewhere);
-  if (missingKey) return { missingKey };
+  const found = chartVolumeConfigMap(rel, volume!, rendered);
+  if ("missing" in found) return given === undefined ? { missing: mounted, rendered } : undefined;
+  if ("missingKey" in found) return { missingKey: found.missingKey };
+  const elsewhere = found.at;
   if (["command", "args", "volumeMounts"].some((k) => at(k) !== undefined) || elsewhere?.release) return undefined;
   const items = list(volume!.configMap!.items);
   const key = items.length > 0 ? items.find((i) => i?.path === "envoy.yaml")?.key : "envoy.yaml";

@@ -9,17 +9,15 @@
  * sets up every volume of a pod, whatever mounts it, and keeps the pod in ContainerCreating until a
  * non-optional configMap volume's ConfigMap exists, but one applied outside the stack (by hand,
  * another tool, a chart whose objects a review does not see) would do: "can't judge", not a verdict.
- * GIE's standalone chart's own sidecar volume, left on with the sidecar off, is judged here too
- * (checkGieSidecarOffVolume). Split from picker-release-proxy.ts.
+ * GIE's standalone chart's own sidecar volume, left as it is where the chart renders no ConfigMap
+ * `envoy`, is judged here too (checkGieSidecarVolume). Split from picker-release-proxy.ts.
  */
-import { dig, helmChartName, T } from "./k8s";
-import { releaseNamespace } from "./release-namespace";
+import { dig } from "./k8s";
 import type { Report } from "./picker-service";
-import { gieChartOrigin } from "./picker-release-gie";
 import { goTruthy, isObject, list } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
-import { proxyOn, proxySidecar, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-proxy";
-import { chartPickerConfigMaps } from "./picker-release-names";
+import { chartVolumeConfigMap, missingKeyMessage, proxyOn, proxySidecar, proxyType, renderedConfigMapName, stackConfigMap, type Volume } from "./picker-release-configmaps";
+import { chartPickerConfigMaps, gieSidecarConfigMap } from "./picker-release-names";
 
 /** Whose volumes a release's values give: their values path, the pod they land in, whether the chart runs them through `tpl`. */
 type VolumeSource = { path: string; whose: string; pod: string; templated: boolean };
@@ -39,19 +37,6 @@ function volumeSources(rel: ChartRelease): VolumeSource[] {
 }
 
 /**
- * The ConfigMap epplib _config.yaml renders for GIE's Envoy sidecar: `if .Values.inferenceExtension.
- * sidecar.enabled`, named sidecar.configMap.name, over values.yaml's (the standalone chart's sidecar
- * is on, its ConfigMap `envoy`; the inferencepool chart's is off). A null reads as deleting the default.
- */
-function gieSidecarConfigMap(rel: ChartRelease): string | undefined {
-  const at = (k: string) => dig(rel.values, `inferenceExtension.sidecar.${k}`);
-  const standalone = rel.chart === "standalone";
-  if (!(at("enabled") === undefined ? standalone : goTruthy(at("enabled")))) return undefined;
-  const name = at("configMap.name");
-  return name === undefined ? (standalone ? "envoy" : undefined) : goTruthy(name) ? String(name) : undefined;
-}
-
-/**
  * The ConfigMaps the non-optional configMap volumes of router.epp.volumes and router.proxy.volumes
  * (GIE's inferenceExtension.volumes and sidecar.volumes) mount in the release's namespace that
  * neither the chart renders (its standalone proxy's or GIE's sidecar's, its picker's, its latency
@@ -60,7 +45,7 @@ function gieSidecarConfigMap(rel: ChartRelease): string | undefined {
  */
 export function unseenReleaseConfigMaps(rel: ChartRelease): string[] {
   const root = rel.gie ? "inferenceExtension" : "router";
-  const proxy = rel.gie ? gieSidecarConfigMap(rel) : rel.chart === "llm-d-router-standalone" ? renderedConfigMapName(rel.values) : undefined;
+  const proxy = rel.gie ? gieSidecarConfigMap(rel.chart, rel.values) : rel.chart === "llm-d-router-standalone" ? renderedConfigMapName(rel.values) : undefined;
   const chart = [proxy, ...(rel.name ? chartPickerConfigMaps(rel.name, rel.values, root) : [])];
   // An auto-named release's picker ConfigMaps are not known here: a name like theirs is left alone.
   const maybeChart = (n: string) => chart.includes(n) || (!rel.name && /-epp(-latency-predictor-(training|prediction))?$/.test(n));
@@ -82,24 +67,37 @@ export function unseenReleaseConfigMaps(rel: ChartRelease): string[] {
   return out;
 }
 
+/** standalone/values.yaml's inferenceExtension.sidecar.volumes: volume config, ConfigMap `envoy`, key envoy.yaml, not optional. */
+const GIE_SIDECAR_VOLUME: Volume = { name: "config", configMap: { name: "envoy", items: [{ key: "envoy.yaml", path: "envoy.yaml" }] } };
+
 /**
- * GIE's standalone chart with its Envoy sidecar off (inferenceExtension.sidecar.enabled false, or a
- * null, which Helm reads as deleting the default) and its values.yaml sidecar.volumes left as they
- * are: epplib _config.yaml renders ConfigMap `envoy` only under sidecar.enabled, while _deployment.yaml
- * renders sidecar.volumes whatever enabled says, and standalone/values.yaml's volume `config` mounts
- * ConfigMap `envoy` (key envoy.yaml, not optional). Where neither the stack nor another standalone
- * release of GIE's (its sidecar on) renders one of that name in the namespace, the picker's pod never
- * starts. The chart's own volume is judged, as the envoy preset's is (picker-release-proxy.ts); one the
- * values write is left to {@link unseenReleaseConfigMaps}.
+ * GIE's standalone chart's own sidecar volume (its values.yaml sidecar.volumes, left as they are)
+ * where the values stop the chart rendering the ConfigMap `envoy` it mounts: the sidecar off
+ * (inferenceExtension.sidecar.enabled false, or a null, which Helm reads as deleting the default:
+ * epplib _config.yaml renders the sidecar's ConfigMap only under sidecar.enabled, while _deployment.yaml
+ * renders sidecar.volumes whatever enabled says), or sidecar.configMap.name renaming it. Judged by
+ * picker-release-proxy.ts chartVolumeConfigMap, the rule of llm-d-router-standalone's envoy preset
+ * volume: no ConfigMap envoy in the namespace, from the stack or another release of either chart, is
+ * a verdict, and so is one lacking key envoy.yaml. Volumes the values write are left to
+ * {@link unseenReleaseConfigMaps}; a sidecar on with no name for its ConfigMap is not read here.
  */
-export function checkGieSidecarOffVolume(rel: ChartRelease, report: Report): void {
+export function checkGieSidecarVolume(rel: ChartRelease, report: Report): void {
   const sidecar = dig(rel.values, "inferenceExtension.sidecar");
-  if (rel.chart !== "standalone" || !isObject(sidecar) || sidecar.enabled === undefined || goTruthy(sidecar.enabled) || sidecar.volumes !== undefined) return;
-  if (stackConfigMap(rel, "envoy") !== undefined) return;
-  const others = (rel.stack ?? []).filter((r) => r !== rel.resource && r.type === T.helmRelease && helmChartName(r.props) === "standalone" && gieChartOrigin(r.props) && releaseNamespace(r) === rel.namespace);
-  if (others.some((r) => gieSidecarConfigMap({ ...rel, resource: r, values: r.props.values ?? {} }) === "envoy")) return;
+  if (rel.chart !== "standalone" || !isObject(sidecar) || sidecar.volumes !== undefined) return;
+  const on = sidecar.enabled === undefined || goTruthy(sidecar.enabled);
+  const rendered = gieSidecarConfigMap(rel.chart, rel.values);
+  if (rendered === GIE_SIDECAR_VOLUME.configMap!.name || (on && rendered === undefined)) return;
+  const found = chartVolumeConfigMap(rel, GIE_SIDECAR_VOLUME, rendered);
+  const volume = "the sidecar's volume config (inferenceExtension.sidecar.volumes)";
+  const outcome = "the picker's pod never starts, so its Service has no endpoint and every request to the pool fails (FailClose) or skips the picker (FailOpen)";
+  if ("missingKey" in found) report(missingKeyMessage(rel.lead, volume, rel.namespace, found.missingKey, outcome), rel.resource.urn);
+  if (!("missing" in found)) return;
+  const why = on
+    ? `inferenceExtension.sidecar.configMap.name ${JSON.stringify(rendered)} renames the ConfigMap epplib _config.yaml renders for the Envoy sidecar`
+    : `inferenceExtension.sidecar.enabled ${JSON.stringify(sidecar.enabled)} turns the Envoy sidecar off, so epplib _config.yaml renders no ConfigMap envoy`;
+  const fix = on ? `give inferenceExtension.sidecar.volumes a volume config mounting ConfigMap ${rendered} (key envoy.yaml at path envoy.yaml), or drop the rename` : "set inferenceExtension.sidecar.volumes: [] beside enabled false";
   report(
-    `${rel.lead}: inferenceExtension.sidecar.enabled ${JSON.stringify(sidecar.enabled)} turns the Envoy sidecar off, so epplib _config.yaml renders no ConfigMap envoy, but _deployment.yaml still renders inferenceExtension.sidecar.volumes (whatever enabled says), whose standalone/values.yaml volume config mounts ConfigMap ${rel.namespace}/envoy (key envoy.yaml, not optional), which neither the chart nor the stack renders: the kubelet sets up every volume of a pod and keeps the picker's pod in ContainerCreating, so the picker never starts, its Service has no endpoint, and every request to the pool fails (FailClose) or skips the picker (FailOpen); set inferenceExtension.sidecar.volumes: [] beside enabled false, or add ConfigMap envoy (key envoy.yaml) to the stack in namespace ${rel.namespace}`,
+    `${rel.lead}: ${why}, but _deployment.yaml still renders inferenceExtension.sidecar.volumes${on ? "" : " (whatever enabled says)"}, whose standalone/values.yaml volume config mounts ConfigMap ${rel.namespace}/envoy (key envoy.yaml, not optional), which neither the chart nor the stack renders: the kubelet sets up every volume of a pod and keeps the picker's pod in ContainerCreating, so ${outcome.slice(4)}; ${fix}, or add ConfigMap envoy (key envoy.yaml) to the stack in namespace ${rel.namespace}`,
     rel.resource.urn,
   );
 }

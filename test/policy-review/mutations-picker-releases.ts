@@ -118,6 +118,13 @@ export const pickerReleaseMutations: Mutation[] = [
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-off", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { enabled: false } } }),
   },
   {
+    // GIE v1.5.0 epplib _config.yaml names the sidecar's ConfigMap from sidecar.configMap.name, but standalone/values.yaml's
+    // sidecar.volumes (rendered as given) still mounts ConfigMap envoy, which nothing then renders: the pod never starts.
+    name: "a Helm release of GIE's standalone chart that renames its Envoy sidecar's ConfigMap while its default volume still mounts ConfigMap envoy",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-renamed", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { name: "llama-gie-envoy" } } } }),
+  },
+  {
     // llm-d-router v0.10.0 routerlib _deployment.yaml passes --config-file /config/<pluginsConfigFile> and then router.epp.flags as
     // --<key>=<value>; a config-text flag beside it is refused by Validate (pkg/epp/server/options.go): the picker exits at start.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.config-text sits beside the --config-file the chart always passes",

@@ -139,3 +139,21 @@ test("inference-pool-epp: GIE's standalone chart with its Envoy sidecar off stil
   assert.deepEqual(await messages({ sidecar: { enabled: false, volumes: [{ name: "config", configMap: { name: "envoy" } }] } }), []);
   assert.deepEqual(await messages({ sidecar: { enabled: false } }, {}, "inferencepool"), []);
 });
+
+test("inference-pool-epp: GIE's standalone chart's default sidecar volume is judged by the rule of llm-d-router's envoy preset volume: renamed ConfigMap, a ConfigMap lacking the key, another chart's", async () => {
+  const CM = (data: Record<string, string>) => on("kubernetes:core/v1:ConfigMap", "envoy", { metadata: { name: "envoy", namespace: "inference" }, data });
+  // sidecar.configMap.name renames the ConfigMap epplib _config.yaml renders, while the default sidecar.volumes still mounts envoy.
+  const renamed = await messages({ sidecar: { configMap: { name: "llama-envoy" } } });
+  assert.equal(renamed.length, 1, renamed.join("\n"));
+  assert.match(renamed[0], new RegExp(`^${LEAD_RE}: inferenceExtension.sidecar.configMap.name "llama-envoy" renames the ConfigMap epplib _config.yaml renders for the Envoy sidecar, but _deployment.yaml still renders inferenceExtension.sidecar.volumes, whose standalone/values.yaml volume config mounts ConfigMap inference/envoy .*neither the chart nor the stack renders`));
+  assert.deepEqual(await messages({ sidecar: { configMap: { name: "llama-envoy" } } }, {}, undefined, [CM({ "envoy.yaml": "{}" })]), []);
+  // A ConfigMap envoy of the stack without the key the volume maps: kubelet MakePayload fails the mount.
+  for (const sidecar of [{ enabled: false }, { configMap: { name: "llama-envoy" } }]) {
+    const got = await messages({ sidecar }, {}, undefined, [CM({ "proxy.yaml": "{}" })]);
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], /the sidecar's volume config \(inferenceExtension.sidecar.volumes\) maps key envoy.yaml of ConfigMap inference\/envoy \(the stack's\), which has no such key .*references non-existent config key/);
+  }
+  // llm-d-router-standalone's proxy ConfigMap envoy in the namespace satisfies it, as a GIE standalone release's does.
+  const router = on(RELEASE, "router", { name: "router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "x" } }, inferencePool: { create: false } } } });
+  assert.deepEqual(await messages({ sidecar: { enabled: false } }, {}, undefined, [router]), []);
+});

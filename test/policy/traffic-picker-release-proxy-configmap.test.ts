@@ -49,6 +49,13 @@ test("inference-pool-epp: router.proxy.configMap.name renamed while the envoy pr
   // Nor where another standalone release of the namespace renders its proxy's ConfigMap envoy (the preset's name).
   const other = on(RELEASE, "other", { name: "other", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "other" } }, inferencePool: { create: false } } } });
   assert.deepEqual(await messages(release({ configMap: { name: "llama-envoy" } }), other), []);
+  // Or a GIE v1.5.0 standalone release there whose Envoy sidecar is on (epplib _config.yaml renders its ConfigMap envoy): the same rule as GIE's own sidecar volume.
+  const gie = (sidecar: Record<string, unknown>) =>
+    on(RELEASE, "gie", { name: "gie", namespace: "inference", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/standalone", version: "v1.5.0", values: { inferencePool: { modelServers: { matchLabels: { app: "gie" } } }, inferenceExtension: { sidecar } } });
+  assert.deepEqual(await messages(release({ configMap: { name: "llama-envoy" } }), gie({})), []);
+  // Its sidecar off renders none; its null data renders envoy with no key, which the preset's volume maps.
+  assert.equal((await messages(release({ configMap: { name: "llama-envoy" } }), gie({ enabled: false, volumes: [] }))).length, 1);
+  assert.match((await messages(release({ configMap: { name: "llama-envoy" } }), gie({ configMap: { data: null } }))).join("\n"), /maps key envoy.yaml of ConfigMap inference\/envoy \(the one Helm release inference\/gie renders for its Envoy sidecar, with no key\), which has no such key/);
 });
 
 test("inference-pool-epp: a proxy volume mounting a ConfigMap of the stack is judged on that ConfigMap's envoy.yaml", async () => {
