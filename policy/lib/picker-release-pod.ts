@@ -16,7 +16,7 @@ import type { ChartRelease } from "./picker-release-serving";
 import { llmdProxy } from "./picker-release-proxy";
 import { missingKeyMessage } from "./picker-release-configmaps";
 import { bootstrapRefused, noBootstrap, presetExtProcHost } from "./picker-release-envoy";
-import { checkGieSidecarVolume } from "./picker-release-volumes";
+import { checkGieSidecarConfigMapName, checkGieSidecarVolume } from "./picker-release-volumes";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -165,6 +165,7 @@ function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
  * is judged on that (checkGieSidecarConfig).
  */
 export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
+  if (checkGieSidecarConfigMapName(rel, report)) return;
   if (!gieDefaultSidecar(rel)) return checkGieSidecarConfig(rel, report);
   const rendered = giePickerArgs(rel.values, rel.chart);
   if (!rendered || !("args" in rendered)) return;

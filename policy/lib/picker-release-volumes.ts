@@ -101,3 +101,36 @@ export function checkGieSidecarVolume(rel: ChartRelease, report: Report): void {
     rel.resource.urn,
   );
 }
+
+/**
+ * A GIE chart's Envoy sidecar on (the standalone chart's unless sidecar.enabled is Go-false, the
+ * inferencepool chart's where it is Go-true) whose ConfigMap has no name: epplib _config.yaml writes
+ * `name: {{ .Values.inferenceExtension.sidecar.configMap.name }}`, no default. Where sidecar.configMap
+ * is no map (the inferencepool chart gives none; a null is kept under the subchart key
+ * inferenceExtension, which Helm v3.20.2 coalesces merging: childChartMergeTrue, helm#31919), Go's
+ * template stops at `.name` ("nil pointer evaluating interface {}.name") and Helm cannot render the
+ * chart; where its name is null, "" or (no chart default) missing, Helm's engine prints the nil's
+ * `<no value>` as "" and the ConfigMap has no name, which Helm cannot install. Either way the release
+ * fails, nothing of it is created. Returns whether it reported.
+ */
+export function checkGieSidecarConfigMapName(rel: ChartRelease, report: Report): boolean {
+  const at = (k: string) => dig(rel.values, `inferenceExtension.sidecar.${k}`);
+  const standalone = rel.chart === "standalone";
+  if (!rel.gie || !(at("enabled") === undefined ? standalone : goTruthy(at("enabled")))) return false;
+  const configMap = at("configMap");
+  const fix = "give inferenceExtension.sidecar.configMap a name (and the data its volume maps), or turn the sidecar off";
+  const on = standalone ? "on by default in the standalone chart" : `turned on by inferenceExtension.sidecar.enabled ${JSON.stringify(at("enabled"))}`;
+  if (configMap === undefined ? !standalone : !isObject(configMap)) {
+    const what = configMap === undefined ? "not given (the inferencepool chart's values.yaml has none)" : configMap === null ? "null, which Helm v3 keeps (its default sits under the subchart key inferenceExtension, which chartutil coalesces merging: childChartMergeTrue, helm#31919)" : `${JSON.stringify(configMap)}, not a map`;
+    report(`${rel.lead}: inferenceExtension.sidecar.configMap is ${what}, while the Envoy sidecar is ${on}, so epplib _config.yaml cannot evaluate the sidecar ConfigMap's name (.Values.inferenceExtension.sidecar.configMap.name: nil pointer evaluating interface {}.name, or no field name in a scalar), Helm cannot render the chart and the release fails to install (pulumi up fails), nothing of it created; ${fix}`, rel.resource.urn);
+    return true;
+  }
+  const name = isObject(configMap) ? configMap.name : undefined;
+  if (!(name === null || name === "" || (name === undefined && !standalone))) return false;
+  const said = name === null ? "null" : name === "" ? '""' : "not given (the inferencepool chart's values.yaml has no default)";
+  report(
+    `${rel.lead}: inferenceExtension.sidecar.configMap.name is ${said}, while the Envoy sidecar is ${on}, so epplib _config.yaml (name: {{ .Values.inferenceExtension.sidecar.configMap.name }}, no default; Helm v3 prints a nil as "") renders the Envoy sidecar's ConfigMap with an empty metadata.name, and Helm cannot install the release ("resource name may not be empty", from its check for objects that already exist), so nothing of it (picker, sidecar, Service) is created; ${fix}`,
+    rel.resource.urn,
+  );
+  return true;
+}

@@ -64,6 +64,14 @@ export const pickerNullMutations: Mutation[] = [
       addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: { "envoy.yaml": null } } } } }),
   },
   {
+    // Helm v3.20.2 keeps the null (the subchart key inferenceExtension is coalesced merging); GIE v1.5.0 epplib _config.yaml writes
+    // `name: {{ .Values.inferenceExtension.sidecar.configMap.name }}` (no default), a nil printed as "": Helm cannot install the release.
+    name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar.configMap.name renders its Envoy sidecar's ConfigMap without a name",
+    policy: "inference-pool-epp",
+    apply: (doc) =>
+      addPickerRelease(doc, "gie-sidecar-noname", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { name: null } } } }),
+  },
+  {
     // Helm v3.20.2 keeps the null over the inferencepool chart's `v: 1` (the subchart key inferenceExtension is coalesced merging);
     // GIE v1.5.0 epplib _deployment.yaml renders `--v` and "" (a nil's <no value>, emptied), which GIE's own picker (the chart's
     // default image) parses as its int verbosity (logging options IntVarP): pflag refuses it and the picker exits at start.

@@ -157,3 +157,21 @@ test("inference-pool-epp: GIE's standalone chart's default sidecar volume is jud
   const router = on(RELEASE, "router", { name: "router", namespace: "inference", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0", values: { router: { modelServers: { matchLabels: { app: "x" } }, inferencePool: { create: false } } } });
   assert.deepEqual(await messages({ sidecar: { enabled: false } }, {}, undefined, [router]), []);
 });
+
+test("inference-pool-epp: a GIE chart's Envoy sidecar on with no name for its ConfigMap (epplib _config.yaml has no default): the release does not install", async () => {
+  // A null configMap (kept under the subchart key inferenceExtension), or the inferencepool chart's sidecar turned on without one: `.name` of a nil.
+  for (const [sidecar, chart] of [[{ configMap: null }, "standalone"], [{ enabled: true, name: "envoy", image: "envoyproxy/envoy:v1.33.2" }, "inferencepool"]] as const) {
+    const got = await messages({ sidecar }, {}, chart);
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], /inferenceExtension.sidecar.configMap is (null|not given).*nil pointer evaluating interface \{\}.name.*Helm cannot render the chart/, JSON.stringify(sidecar));
+  }
+  // A null or empty name: the ConfigMap renders without one, which Helm cannot install.
+  for (const name of [null, ""]) {
+    const got = await messages({ sidecar: { configMap: { name } } });
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], new RegExp(`^${LEAD_RE}: inferenceExtension.sidecar.configMap.name is ${name === null ? "null" : '""'}.*renders the Envoy sidecar's ConfigMap with an empty metadata.name.*resource name may not be empty`));
+  }
+  // Off, a name of its own (false prints "false", a name), or the inferencepool chart's sidecar left off: quiet here.
+  assert.deepEqual(await messages({ sidecar: { enabled: false, configMap: null, volumes: [] } }), []);
+  assert.deepEqual(await messages({ sidecar: { configMap: null } }, {}, "inferencepool"), []);
+});
