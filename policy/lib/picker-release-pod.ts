@@ -158,6 +158,23 @@ function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
 }
 
 /**
+ * A GIE chart's Envoy sidecar (on) given its command as a list: epplib _deployment.yaml writes
+ * `command:` and `- {{ . | quote }}` of a non-empty inferenceExtension.sidecar.command (standalone/
+ * values.yaml: the string "envoy"), and sprig's quote prints a list as Go's %v, one word `[a b]`,
+ * which the container runtime looks up as the executable: the sidecar never starts.
+ */
+function checkGieSidecarCommand(rel: ChartRelease, report: Report): void {
+  const sidecar = dig(rel.values, "inferenceExtension.sidecar");
+  if (!rel.gie || !isObject(sidecar) || !(sidecar.enabled === undefined ? rel.chart === "standalone" : goTruthy(sidecar.enabled))) return;
+  if (!Array.isArray(sidecar.command) || sidecar.command.length === 0) return;
+  const word = goPrintV(sidecar.command);
+  report(
+    `${rel.lead}: inferenceExtension.sidecar.command is a list, but epplib _deployment.yaml writes it as one entry of the Envoy sidecar's command ({{ . | quote }}, and sprig's quote prints a list as Go's %v), so it renders it as the one command ${JSON.stringify(word)}, which the container runtime cannot run (exec: ${JSON.stringify(word)}: executable file not found in $PATH): the sidecar never starts and is restarted, so the picker's pod is never Ready, its Service has no endpoint, and every request through the sidecar fails; give the command as a string (${JSON.stringify(goPrintV(sidecar.command[0]))}) and the rest in inferenceExtension.sidecar.args`,
+    rel.resource.urn,
+  );
+}
+
+/**
  * The standalone chart's envoy.yaml sends every request's ext_proc call to the picker at
  * 127.0.0.1:9002 over TLS (cluster ext_proc, an UpstreamTlsContext), with no failure_mode_allow:
  * a picker moved off 9002 (--grpc-port) or serving plaintext (--secure-serving=false) fails them,
@@ -166,6 +183,7 @@ function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
  */
 export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
   if (checkGieSidecarConfigMapName(rel, report)) return;
+  checkGieSidecarCommand(rel, report);
   if (!gieDefaultSidecar(rel)) return checkGieSidecarConfig(rel, report);
   const rendered = giePickerArgs(rel.values, rel.chart);
   if (!rendered || !("args" in rendered)) return;

@@ -125,6 +125,12 @@ export const pickerReleaseMutations: Mutation[] = [
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-renamed", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { name: "llama-gie-envoy" } } } }),
   },
   {
+    // GIE v1.5.0 epplib _deployment.yaml writes sidecar.command as one entry (`- {{ . | quote }}`): a list renders as "[envoy]".
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar command is a list, rendered as the one word [envoy]",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-cmd", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { command: ["envoy"] } } }),
+  },
+  {
     // llm-d-router v0.10.0 routerlib _deployment.yaml passes --config-file /config/<pluginsConfigFile> and then router.epp.flags as
     // --<key>=<value>; a config-text flag beside it is refused by Validate (pkg/epp/server/options.go): the picker exits at start.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.config-text sits beside the --config-file the chart always passes",

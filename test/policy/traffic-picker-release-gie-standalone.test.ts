@@ -175,3 +175,14 @@ test("inference-pool-epp: a GIE chart's Envoy sidecar on with no name for its Co
   assert.deepEqual(await messages({ sidecar: { enabled: false, configMap: null, volumes: [] } }), []);
   assert.deepEqual(await messages({ sidecar: { configMap: null } }, {}, "inferencepool"), []);
 });
+
+test("inference-pool-epp: a GIE chart's Envoy sidecar command given as a list is rendered as one word (sprig quote of a list), which no image holds", async () => {
+  // epplib _deployment.yaml: `command: - {{ . | quote }}` of sidecar.command (standalone/values.yaml: the string "envoy").
+  const got = await messages({ sidecar: { command: ["envoy"] } });
+  assert.equal(got.length, 1, got.join("\n"));
+  assert.match(got[0], new RegExp(`^${LEAD_RE}: inferenceExtension.sidecar.command is a list, .*renders it as the one command "\\[envoy\\]".*executable file not found`));
+  assert.match((await messages({ sidecar: { command: ["envoy", "-c", "/etc/envoy/envoy.yaml"] } })).join("\n"), /the one command "\[envoy -c \/etc\/envoy\/envoy.yaml\]"/);
+  // A string, the sidecar off, an empty list (`with` skips it: the image's entrypoint), or the inferencepool chart's sidecar off: quiet.
+  for (const sidecar of [{ command: "envoy" }, { enabled: false, volumes: [], command: ["envoy"] }, { command: [] }]) assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
+  assert.deepEqual(await messages({ sidecar: { command: ["envoy"] } }, {}, "inferencepool"), []);
+});
