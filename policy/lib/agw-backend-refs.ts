@@ -20,6 +20,7 @@ import { releaseNamespace } from "./release-namespace";
 import { mayBeProxyOf } from "./gateway-proxies";
 import { list, probe } from "./values";
 import { POOL_GROUP } from "./token-limits";
+import { poolAbsence } from "./pool-existence";
 
 /** The `to` kinds agentgateway v1.4.1 reads from a ReferenceGrant for a backendRef. */
 const GRANTABLE = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
@@ -71,7 +72,8 @@ function invalidKind(to: GrantTo, routeKind: string): string | undefined {
  * Why backend `to` (a Service, an AgentgatewayBackend or an InferencePool) is surely not on the
  * cluster for agentgateway's controller to find (plugins/reference_indexes.go DefaultRouteBackend
  * looks it up among the cluster's objects of its kind: BackendNotFound), or undefined where the stack renders
- * it, cannot tell, or `to` is of another kind. Judged, as authorization-targets-enforced judges a
+ * it, cannot tell, or `to` is of another kind. An InferencePool exists as pool-existence.ts
+ * poolAbsence says, the answer inference-pool-epp takes too. Any other kind is judged, as authorization-targets-enforced judges a
  * missing waypoint, only in a namespace the stack creates on the cluster, where it installs no Helm
  * release (whose objects a review does not see) and, for a Service, holds no Gateway whose
  * controller may make a Service of that name (its proxy's: mayBeProxyOf); an object of the kind the
@@ -81,6 +83,8 @@ function invalidKind(to: GrantTo, routeKind: string): string | undefined {
 export function unrenderedBackend(resources: readonly PolicyResource[], to: GrantTo): string | undefined {
   const { namespace, name, kind } = to;
   if (!ROUTED.has(`${to.group}/${kind}`)) return undefined;
+  // A pool: inference-pool-epp's answer (pool-existence.ts), wherever the namespace comes from.
+  if (kind === "InferencePool") return poolAbsence(resources, to) && `the stack renders no InferencePool ${name} in ${namespace} on it, nor a Helm release that would`;
   if (!resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace)) return undefined;
   const isService = kind === "Service";
   const same = resources.filter((r) => (isService ? r.type === T.service : isKind(r.type, to.group, kind)) && meta(r.props).namespace === namespace);

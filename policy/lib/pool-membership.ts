@@ -11,16 +11,15 @@ import { referenceAllowed } from "./reference-grants";
 import { agwBackendAllowed } from "./agw-backend-refs";
 import { allGatewayProxies } from "./gateway-proxies";
 import { gatewayParents } from "./inference-extension";
-import { declaredPorts, helmInstallsInto, selectedWorkloads, type Report } from "./picker-service";
+import { declaredPorts, selectedWorkloads, type Report } from "./picker-service";
+import { poolAbsence, poolGroupOf } from "./pool-existence";
 import { list, orUnknown, probe } from "./values";
 
-/** The API group of a pool's type (`inference.networking.k8s.io` or the legacy `…x-k8s.io`). */
-const groupOf = (type: string) => /^kubernetes:([^/]*)\//.exec(type)?.[1] ?? "";
 
 /** The label selector of a pool, in either served API (v1 `matchLabels`, v1alpha2 a flat map). */
 export function poolSelector(pool: PolicyResource): Record<string, string> {
   const spec = pool.props.spec ?? {};
-  const selector = groupOf(pool.type) === "inference.networking.x-k8s.io" ? spec.selector : spec.selector?.matchLabels;
+  const selector = poolGroupOf(pool.type) === "inference.networking.x-k8s.io" ? spec.selector : spec.selector?.matchLabels;
   return (selector ?? {}) as Record<string, string>;
 }
 
@@ -28,7 +27,8 @@ export function poolSelector(pool: PolicyResource): Record<string, string> {
  * A backendRef to an InferencePool the stack does not hold on that cluster: Gateway API answers
  * every request the rule would send there with a 500 ("When a BackendRef refers to a resource that
  * does not exist … requests … MUST receive a 500", HTTPRoute backendRefs), so that share of the
- * model's traffic fails. A pool a Helm chart may install into the namespace gets no verdict.
+ * model's traffic fails. Whether it exists is pool-existence.ts poolAbsence's answer (a pool a chart
+ * release renders exists; one another Helm install into the namespace may render gets no verdict).
  * A pool in another namespace is one the route may not reference unless a ReferenceGrant there
  * opens InferencePools (group inference.networking.k8s.io) to the route's kind and namespace:
  * Istio 1.30.3 checks the grant before the pool (gateway/conversion.go buildDestination,
@@ -40,11 +40,6 @@ export function poolSelector(pool: PolicyResource): Record<string, string> {
  * (agw-backend-refs.ts), unless its controller checks no grants.
  */
 export function checkRoutePools(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
-  const pools = probe(() => resources.filter((r) => isInferencePool(r.type)).map((p) => ({ group: groupOf(p.type), name: meta(p.props).name, namespace: meta(p.props).namespace })));
-  if (!pools.known) {
-    pending.push(`the names of the InferencePools on ${cluster}`);
-    return;
-  }
   const agwGateways = new Set(allGatewayProxies(resources).filter((p) => p.byAgentgateway).map((p) => `${p.namespace}/${p.name}`));
   for (const route of resources.filter((r) => isRoute(r.type))) {
     const read = probe(() => {
@@ -82,13 +77,14 @@ export function checkRoutePools(resources: PolicyResource[], cluster: string, re
           continue;
         }
       }
-      const named = pools.value.filter((p) => p.name === ref.name && p.namespace === ref.namespace);
-      if (named.some((p) => p.group === ref.group)) continue;
-      if (named.length === 0 && helmInstallsInto(resources, ref.namespace)) continue;
-      const why =
-        named.length > 0
-          ? `names group ${JSON.stringify(ref.group)}, but that pool is of group ${named[0].group}, so the reference resolves to nothing`
-          : `is not in the stack on ${cluster}`;
+      const absent = probe(() => poolAbsence(resources, ref));
+      if (!absent.known) {
+        pending.push(`the InferencePools and Helm releases in ${ref.namespace} on ${cluster} that decide whether ${kind} ${namespace}/${name}'s InferencePool ${ref.namespace}/${ref.name} exists`);
+        continue;
+      }
+      if (!absent.value) continue;
+      const { otherGroup } = absent.value;
+      const why = otherGroup ? `names group ${JSON.stringify(ref.group)}, but that pool is of group ${otherGroup}, so the reference resolves to nothing` : `is not in the stack on ${cluster}`;
       report(
         `${kind} ${namespace}/${name} on ${cluster}: backendRef InferencePool ${ref.namespace}/${ref.name} ${why}; every request its rule would send there gets a 500 (Gateway API), so point it at a pool of this cluster (each cluster routes to its own pools)`,
         route.urn,

@@ -4,8 +4,9 @@
  * versions). Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isInferencePool, isKind, meta } from "./k8s";
-import { helmInstallsInto, type Report } from "./picker-service";
+import { isKind, meta } from "./k8s";
+import type { Report } from "./picker-service";
+import { poolAbsence } from "./pool-existence";
 import { probe } from "./values";
 
 /** Both served groups: llm-d.ai (llm-d-router v0.9.0 on) and the deprecated inference.networking.x-k8s.io. */
@@ -17,9 +18,6 @@ const DEFAULT_POOL_GROUP = "inference.networking.k8s.io";
 
 const pickerObjectKind = (type: string) => PICKER_KINDS.find((kind) => PICKER_GROUPS.some((group) => isKind(type, group, kind)));
 
-/** The API group of a pool's type (`inference.networking.k8s.io` or the legacy `…x-k8s.io`). */
-const groupOf = (type: string) => /^kubernetes:([^/]*)\//.exec(type)?.[1] ?? "";
-
 /**
  * An InferenceObjective or InferenceModelRewrite whose `poolRef` names no InferencePool of the
  * stack in its own namespace on that cluster, of the group the reference gives. No picker ever
@@ -29,14 +27,9 @@ const groupOf = (type: string) => /^kubernetes:([^/]*)\//.exec(type)?.[1] ?? "";
  * inferencemodelrewrite_reconciler.go); the API server accepts the object all the same. So an
  * objective's priority silently never applies (requests naming it get the default, 0:
  * requestcontrol/director.go getInferenceObjective), and a rewrite never renames or splits its
- * model. A pool a Helm chart may install into the namespace gets no verdict.
+ * model. Whether the pool exists is pool-existence.ts poolAbsence's answer.
  */
 export function checkPickerObjectPools(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
-  const pools = probe(() => resources.filter((r) => isInferencePool(r.type)).map((p) => ({ group: groupOf(p.type), name: meta(p.props).name, namespace: meta(p.props).namespace })));
-  if (!pools.known) {
-    pending.push(`the names of the InferencePools on ${cluster}`);
-    return;
-  }
   for (const r of resources) {
     const kind = pickerObjectKind(r.type);
     if (!kind) continue;
@@ -60,13 +53,14 @@ export function checkPickerObjectPools(resources: PolicyResource[], cluster: str
       report(`${what} has no spec.poolRef.name, so no endpoint picker reads it and ${effect}; name the InferencePool (in ${namespace}) whose picker should apply it`, r.urn);
       continue;
     }
-    const named = pools.value.filter((p) => p.name === ref.name && p.namespace === namespace);
-    if (named.some((p) => p.group === ref.group)) continue;
-    if (named.length === 0 && helmInstallsInto(resources, namespace)) continue;
-    const why =
-      named.length > 0
-        ? `names group ${JSON.stringify(ref.group)}, but that pool is of group ${named[0].group}`
-        : `is not in the stack on ${cluster} (a poolRef reaches only a pool in the ${kind}'s own namespace)`;
+    const absent = probe(() => poolAbsence(resources, { ...ref, namespace }));
+    if (!absent.known) {
+      pending.push(`the InferencePools and Helm releases in ${namespace} on ${cluster} that decide whether ${what}'s poolRef names a pool`);
+      continue;
+    }
+    if (!absent.value) continue;
+    const { otherGroup } = absent.value;
+    const why = otherGroup ? `names group ${JSON.stringify(ref.group)}, but that pool is of group ${otherGroup}` : `is not in the stack on ${cluster} (a poolRef reaches only a pool in the ${kind}'s own namespace)`;
     report(
       `${what}: poolRef InferencePool ${namespace}/${ref.name} ${why}, so no endpoint picker reads it (llm-d-router takes only the objects whose poolRef name and group are its own pool's, in its namespace) and ${effect}; point poolRef at a pool of this cluster in ${namespace}`,
       r.urn,

@@ -238,18 +238,7 @@ export const authzAgentgatewayMutations: Mutation[] = [
     // agentgateway v1.4.1 DefaultRouteBackend: no such InferencePool, BackendNotFound; the TCPRoute keeps that backend's weight and its connections fail.
     name: "a TCP listener on the MCP gateway, its networkAuthorization pinning agents, with a TCPRoute to an InferencePool the stack does not render in the tools namespace it creates",
     policy: "agent-call-graph",
-    apply: (doc) => {
-      const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
-      const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
-      if (!mcp || !callers) return undefined;
-      const gateway = (mcp.inputs as any).metadata.name;
-      watchPools(doc, mcp);
-      edit(mcp, (o) => o.spec.listeners.push({ name: "raw-missing", port: 9003, protocol: "TCP" }));
-      const guard = { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "raw-missing-callers", namespace: "tools" }, spec: { targetRefs: [{ group: GATEWAY_GROUP, kind: "Gateway", name: gateway, sectionName: "raw-missing" }], frontend: { networkAuthorization: withSpec(callers).traffic.authorization } } };
-      addLike(doc, mcp, "raw-missing-callers", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", guard);
-      const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-missing-pool", namespace: "tools" }, spec: { parentRefs: [{ name: gateway, sectionName: "raw-missing" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "tools-pool-misspelt" }] }] } };
-      return addLike(doc, mcp, "missing-pool-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
-    },
+    apply: (doc) => addMissingPoolTcpRoute(doc, "tools-pool-misspelt"),
   },
   {
     name: "the MCP gateway's agentgateway authorization removed",
@@ -261,6 +250,24 @@ export const authzAgentgatewayMutations: Mutation[] = [
 const GATEWAY_GROUP = "gateway.networking.k8s.io";
 
 /** The agentgateway releases on `near`'s provider given inferenceExtension.enabled: only then does their controller watch pools (else a pool backendRef is "not found": no bypass). */
+/**
+ * A TCP listener on the MCP gateway, its networkAuthorization pinning the agents its callers policy
+ * admits, with a TCPRoute to InferencePool `pool` of the tools namespace, the agentgateway release
+ * watching pools; the route's URN, or undefined where the stack has no MCP gateway with callers.
+ */
+export function addMissingPoolTcpRoute(doc: Parameters<Mutation["apply"]>[0], pool: string): string | undefined {
+  const mcp = resources(doc).find((r) => isKind(r, "Gateway") && (r.inputs as any)?.metadata?.namespace === "tools" && (r.inputs as any)?.spec?.gatewayClassName === "agentgateway");
+  const callers = mcp && resources(doc).find((r) => isKind(r, "AgentgatewayPolicy") && r.provider === mcp.provider && !!withSpec(r).traffic?.authorization && (r.inputs as any)?.metadata?.namespace === "tools");
+  if (!mcp || !callers) return undefined;
+  const gateway = (mcp.inputs as any).metadata.name;
+  watchPools(doc, mcp);
+  edit(mcp, (o) => o.spec.listeners.push({ name: "raw-missing", port: 9003, protocol: "TCP" }));
+  const guard = { apiVersion: "agentgateway.dev/v1alpha1", kind: "AgentgatewayPolicy", metadata: { name: "raw-missing-callers", namespace: "tools" }, spec: { targetRefs: [{ group: GATEWAY_GROUP, kind: "Gateway", name: gateway, sectionName: "raw-missing" }], frontend: { networkAuthorization: withSpec(callers).traffic.authorization } } };
+  addLike(doc, mcp, "raw-missing-callers", "kubernetes:agentgateway.dev/v1alpha1:AgentgatewayPolicy", guard);
+  const route = { apiVersion: `${GATEWAY_GROUP}/v1`, kind: "TCPRoute", metadata: { name: "mcp-missing-pool", namespace: "tools" }, spec: { parentRefs: [{ name: gateway, sectionName: "raw-missing" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: pool }] }] } };
+  return addLike(doc, mcp, "missing-pool-tcp", `kubernetes:${GATEWAY_GROUP}/v1:TCPRoute`, route);
+}
+
 function watchPools(doc: Parameters<Mutation["apply"]>[0], near: ReturnType<typeof resources>[number]): void {
   for (const release of resources(doc).filter((r) => isKind(r, "Release") && r.provider === near.provider && /\/agentgateway$/.test(String((r.inputs as any)?.chart)))) {
     edit(release, (o) => (o.values = { ...o.values, inferenceExtension: { ...o.values?.inferenceExtension, enabled: true } }));

@@ -8,7 +8,7 @@ import { Mutation, resources, isKind, addLike } from "./mutations-support";
 import { envoyYaml } from "../support/envoy-bootstrap";
 
 /** Each chart a mutation installs: the release's name, the chart's reference and its version. */
-const PICKER_CHARTS = {
+export const PICKER_CHARTS = {
   "llm-d-router-gateway": { release: "llama-router", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-gateway", version: "v0.10.0" },
   "llm-d-router-standalone": { release: "llama-router", chart: "oci://ghcr.io/llm-d/charts/llm-d-router-standalone", version: "v0.10.0" },
   inferencepool: { release: "llama-gie", chart: "oci://registry.k8s.io/gateway-api-inference-extension/charts/inferencepool", version: "v1.5.0" },

@@ -9,6 +9,8 @@
  * does not have, which agentgateway never reaches.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
+import { addPickerRelease, PICKER_CHARTS } from "./mutations-picker-releases";
+import { addMissingPoolTcpRoute } from "./mutations-authz-agw";
 
 const POOL_GROUP = "inference.networking.k8s.io";
 const sendsToPool = (rule: any) => (rule.backendRefs ?? []).some((b: any) => b.kind === "InferencePool");
@@ -37,6 +39,30 @@ export const routeRefMutations: Mutation[] = [
     name: "a model's route moved to the agents namespace (the inference Gateway's listeners opened to it), naming its pools in inference with no ReferenceGrant there",
     policy: "inference-pool-epp",
     apply: (doc) => moveModelRoute(doc)?.route.urn,
+  },
+  {
+    // GIE v1.5.0 inferencepool/templates/inferencepool.yaml names its one pool {{ .Release.Name }}: the release renders no other (pool-existence.ts).
+    name: "a model's route naming InferencePool llama-gie-pool beside a Helm release llama-gie of GIE's inferencepool chart in its namespace (the chart names its pool after the release, so none of that name exists)",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const added = addPickerRelease(doc, "gie-named", "inferencepool", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } } });
+      const release = added && resources(doc).find((r) => r.urn === added);
+      const route = release && resources(doc).find((r) => isKind(r, "HTTPRoute") && r.provider === release.provider && (r.inputs as any)?.metadata?.namespace === "inference" && withSpec(r).rules?.some(sendsToPool));
+      return route && edit(route, (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => b.kind === "InferencePool").name = "llama-gie-pool"));
+    },
+  },
+  {
+    // GIE v1.5.0 names its chart's pool {{ .Release.Name }} and agentgateway v1.4.1 DefaultRouteBackend finds no other: BackendNotFound, as inference-pool-epp judges an HTTPRoute's (pool-existence.ts).
+    name: "a TCPRoute on the MCP gateway to InferencePool llama-gie-pool of the tools namespace beside a Helm release llama-gie of GIE's inferencepool chart there (whose pool is llama-gie)",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const route = addMissingPoolTcpRoute(doc, "llama-gie-pool");
+      const like = route && resources(doc).find((r) => r.urn === route);
+      if (!like) return undefined;
+      const { release: name, chart, version } = PICKER_CHARTS.inferencepool;
+      addLike(doc, like, "gie-tools", "kubernetes:helm.sh/v3:Release", { name, namespace: "tools", chart, version, values: { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } } } });
+      return route;
+    },
   },
   {
     // agentgateway v1.4.1 DefaultReferenceTypes knows no InferencePool as a grant's `to`: the grant Istio would honor opens nothing.

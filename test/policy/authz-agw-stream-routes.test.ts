@@ -143,13 +143,14 @@ test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents na
   // proxy dials one of them (tcpproxy.rs build_service_call; only httpproxy.rs runs the picker): before, such a route was not judged.
   const toPool = (ns: string, parentRef: Record<string, unknown>, group: string) =>
     on(`kubernetes:${GW}/v1:TCPRoute`, `${ns}-TCPRoute-pool`, { metadata: { name: "pool", namespace: ns }, spec: { parentRefs: [parentRef], rules: [{ backendRefs: [{ group, kind: "InferencePool", name: "calc-pool" }] }] } });
-  const found = await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"));
+  const calcPool = (ns: string) => on("kubernetes:inference.networking.k8s.io/v1:InferencePool", `${ns}-pool-calc`, { metadata: { name: "calc-pool", namespace: ns }, spec: { selector: { matchLabels: { app: "calculator" } }, targetPorts: [{ number: 8080 }] } });
+  const found = await run(calcPool("tools"), toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"));
   assert.equal(found.length, 1, found.join("\n"));
   assert.match(found[0], /only agents may call tools: TCPRoute tools\/pool on Gateway tools\/mcp-gateway listener raw sends connections to InferencePool tools\/calc-pool \(its pods, past its endpoint picker\), and agentgateway v1\.4\.1 runs no traffic\.authorization/);
-  assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
+  assert.deepEqual(await run(calcPool("tools"), toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), policy("tools", "net", { kind: "Gateway", name: "mcp-gateway" }, "frontend", agents)), []);
   // An agentgateway release leaving inferenceExtension.enabled off watches no pool: the backendRef is "not found", nothing reached.
   const release = on("kubernetes:helm.sh/v3:Release", "agentgateway", { chart: "oci://cr.agentgateway.dev/charts/agentgateway", namespace: "agentgateway-system", values: { inferenceExtension: { enabled: false } } });
-  assert.deepEqual(await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), release), []);
+  assert.deepEqual(await run(calcPool("tools"), toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.k8s.io"), release), []);
   // The legacy x-k8s.io group is no backend agentgateway resolves: no path, reported as InvalidKind; a pool of another namespace is no tool.
   const legacy = await run(toPool("tools", { name: "mcp-gateway", sectionName: "raw" }, "inference.networking.x-k8s.io"));
   assert.equal(legacy.length, 1, legacy.join("\n"));
@@ -164,7 +165,7 @@ test("agent-call-graph: a TCPRoute to an InferencePool of the tools or agents na
   // On the agent gateway, a pool of agent pods skips its JWT.
   const agentGw = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-agent-gateway", { metadata: { name: "agent-gateway", namespace: "agents" }, spec: { gatewayClassName: "agentgateway", listeners } });
   const base = [mcp, httpRoute, callers, agentGw, sa("agents", "research-agent-v1"), ap("agents", "research", allowFrom("cluster.local/ns/agents/sa/agent-gateway"))];
-  const viaPool = await runStack(agentCallGraph, [...base, toPool("agents", { name: "agent-gateway" }, "inference.networking.k8s.io")], { requireAgentJwt: false });
+  const viaPool = await runStack(agentCallGraph, [...base, calcPool("agents"), toPool("agents", { name: "agent-gateway" }, "inference.networking.k8s.io")], { requireAgentJwt: false });
   assert.equal(viaPool.violations.length, 1, viaPool.violations.map((v) => v.message).join("\n"));
   assert.match(viaPool.violations[0].message, /only the agent gateway \(agents\/agent-gateway\) may call agents: TCPRoute agents\/pool on Gateway agents\/agent-gateway listener raw sends connections to InferencePool agents\/calc-pool/);
 });
@@ -228,13 +229,16 @@ test("agent-call-graph: a TCPRoute to an InferencePool the cluster does not have
   const calculator = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools" }, spec: { ports: [{ port: 8080 }] } });
   const ns = (name: string) => [on("kubernetes:core/v1:Namespace", `ns-${name}`, { metadata: { name } }), calculator];
   const toPool = on(`kubernetes:${GW}/v1:TCPRoute`, "tools-TCPRoute-pool", { metadata: { name: "pool", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway", sectionName: "raw" }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "calc-pool" }] }] } });
-  const missing = await run(...ns("tools"), toPool);
-  assert.equal(missing.length, 1, missing.join("\n"));
-  assert.match(missing[0], /^TCPRoute tools\/pool on cluster a, on an agentgateway Gateway: backendRef InferencePool tools\/calc-pool names an InferencePool the cluster does not have \(the stack creates namespace tools there but renders no InferencePool calc-pool in it \(nor a Helm release that would\)\), so agentgateway v1\.4\.1 finds no backend for it \(ResolvedRefs False, BackendNotFound\)/);
-  // Rendered, or where the stack does not create the namespace or a Helm release there may render it, it is a path.
+  // Missing whether or not the stack creates the namespace: a pool is the stack's own (pool-existence.ts, as inference-pool-epp judges it).
+  for (const [what, extra] of [["namespace created by the stack", ns("tools")], ["namespace not created by the stack", [calculator]]] as const) {
+    const missing = await run(...extra, toPool);
+    assert.equal(missing.length, 1, `${what}: ${missing.join("\n")}`);
+    assert.match(missing[0], /^TCPRoute tools\/pool on cluster a, on an agentgateway Gateway: backendRef InferencePool tools\/calc-pool names an InferencePool the cluster does not have \(the stack renders no InferencePool calc-pool in tools on it, nor a Helm release that would\), so agentgateway v1\.4\.1 finds no backend for it \(ResolvedRefs False, BackendNotFound\)/, what);
+  }
+  // Rendered, or where a Helm release there may render it, it is a path.
   const pool = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "tools-pool-calc", { metadata: { name: "calc-pool", namespace: "tools" }, spec: { selector: { matchLabels: { app: "calculator" } }, targetPorts: [{ number: 8080 }] } });
   const release = on("kubernetes:helm.sh/v3:Release", "tools-chart", { chart: "some-chart", namespace: "tools", values: {} });
-  for (const [what, extra] of [["rendered", [...ns("tools"), pool]], ["namespace not created by the stack", []], ["a Helm release in the namespace", [...ns("tools"), release]]] as const) {
+  for (const [what, extra] of [["rendered", [...ns("tools"), pool]], ["a Helm release in the namespace", [...ns("tools"), release]]] as const) {
     assert.match((await run(...extra, toPool)).join("\n"), /only agents may call tools: TCPRoute tools\/pool on Gateway tools\/mcp-gateway listener raw sends connections to InferencePool tools\/calc-pool/, what);
   }
 });
