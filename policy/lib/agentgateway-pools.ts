@@ -10,7 +10,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, helmChartName, isHelmInstall, isKind, meta, unknownValueError } from "./k8s";
-import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
+import { GATEWAY_GROUP, gatewayResource, isStreamRoute, isWeightedRoute } from "./gateways";
 import { goTruthy, list, probe } from "./values";
 import { gatewayParents } from "./inference-extension";
 import { listenersServing } from "./listener-routes";
@@ -53,15 +53,17 @@ function controllerOf(cls: string, resources: PolicyResource[], releases: Contro
 }
 
 /**
- * Where a route sends to an InferencePool through a Gateway an agentgateway controller release of
- * the cluster programs (and a listener of it takes the route), each such release must set
+ * Where a route (an HTTPRoute or GRPCRoute, or a TCPRoute or TLSRoute, whose backendRefs the
+ * controller resolves alike) sends to an InferencePool through a Gateway an agentgateway controller
+ * release of the cluster programs (and a listener of it takes the route), each such release must set
  * `inferenceExtension.enabled`. Releases installed outside the stack are not judged.
  */
 export function checkAgentgatewayInferenceExtension(resources: PolicyResource[], cluster: string, report: Report, pending: string[]): void {
   const releases = controllerReleases(resources, pending, cluster);
   if (releases.length === 0) return;
   const needing = new Map<PolicyResource, string>();
-  for (const route of resources.filter((r) => isRoute(r.type))) {
+  // A TCPRoute's or TLSRoute's backendRefs are resolved as an HTTPRoute's (translator/conversion.go buildAgwTCPDestination, buildAgwTLSDestination → buildAgwDestination).
+  for (const route of resources.filter((r) => isWeightedRoute(r.type))) {
     const read = probe(() => {
       const { name, namespace } = meta(route.props);
       const pool = list(route.props.spec?.rules as { backendRefs?: any[] }[])
@@ -74,7 +76,7 @@ export function checkAgentgatewayInferenceExtension(resources: PolicyResource[],
         const controller = controllerOf(String(gw.props.spec?.gatewayClassName), resources, releases);
         const serving = listenersServing(gw, route, [parent.ref], resources);
         if (controller === undefined || (Array.isArray(serving) && serving.length === 0)) continue;
-        const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${parent.namespace}/${parent.name} (class ${gw.props.spec.gatewayClassName}) sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}`;
+        const text = `${route.type.split(":").pop()} ${namespace}/${name} on Gateway ${parent.namespace}/${parent.name} (class ${gw.props.spec.gatewayClassName}) sends to InferencePool ${pool.namespace ?? namespace}/${pool.name}: agentgateway v1.4.1's controller then watches no InferencePool, so that backendRef is "not found" and each ${isStreamRoute(route.type) ? "connection" : "request"} the route sends there fails`;
         for (const r of releases.filter((x) => x.controller === controller)) if (!needing.has(r.release)) needing.set(r.release, text);
       }
     });
@@ -89,7 +91,7 @@ export function checkAgentgatewayInferenceExtension(resources: PolicyResource[],
     if (goTruthy(value.value)) continue;
     const given = value.value === undefined ? "leaves inferenceExtension.enabled unset (false by default)" : `sets inferenceExtension.enabled to ${JSON.stringify(value.value)}`;
     report(
-      `cluster ${cluster}: agentgateway release ${release.name} ${given}, while ${text}: agentgateway v1.4.1's controller then watches no InferencePool, so that backendRef is "not found" and each request the route sends there fails; set inferenceExtension.enabled: true`,
+      `cluster ${cluster}: agentgateway release ${release.name} ${given}, while ${text}; set inferenceExtension.enabled: true`,
       release.urn,
     );
   }

@@ -154,7 +154,7 @@ function reachedIn(r: PolicyResource, target: StreamTarget, resources: PolicyRes
     const at = to.namespace;
     // One the cluster does not have (BackendNotFound, agw-backend-refs.ts unrenderedBackend) reaches nothing either: reportUnresolvedAgentRoutes names it.
     if (ref === "/Service") return inTarget(target, at) && !unrenderedBackend(resources, to) ? [`Service ${at}/${to.name}`] : [];
-    // A pool the cluster does not have reaches nothing (unrenderedBackend: pool-existence.ts; reportUnresolvedAgentRoutes names it).
+    // A pool the cluster does not have reaches nothing (unrenderedBackend: pool-existence.ts; reportUnresolvedAgentRoutes names it), nor one no controller watches (agwWatchesPools; inference-pool-epp names the release: agentgateway-pools.ts).
     if (ref === `${POOL_GROUP}/InferencePool`) return inTarget(target, at) && agwWatchesPools(resources) && !unrenderedBackend(resources, to) ? [`InferencePool ${at}/${to.name} (its pods, past its endpoint picker)`] : [];
     if (ref !== "agentgateway.dev/AgentgatewayBackend") return [];
     const host = hostBackendService(resources, at, to.name);

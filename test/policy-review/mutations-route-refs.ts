@@ -2,8 +2,10 @@
  * Policy-review mutations of routes whose backendRefs reach into another namespace: a reference
  * Gateway API refuses without a ReferenceGrant there (ResolvedRefs False, RefNotPermitted), so the
  * gateway drops that backend and its share of the requests fails; one to a Service the cluster does
- * not have (BackendNotFound), which fails alike; and a reference a ReferenceGrant does open, which
- * the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
+ * not have (BackendNotFound), which fails alike, a pool included (whether one exists, a chart
+ * release's pool taking the release's name, is pool-existence.ts's answer); one to a pool through an
+ * agentgateway controller that watches none (a TCPRoute too); and a reference a ReferenceGrant does
+ * open, which the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
  * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
  * JWKS, a backend tunnel) or an AgentgatewayBackend's own policies naming a backend the cluster
  * does not have, which agentgateway never reaches.
@@ -62,6 +64,22 @@ export const routeRefMutations: Mutation[] = [
       const { release: name, chart, version } = PICKER_CHARTS.inferencepool;
       addLike(doc, like, "gie-tools", "kubernetes:helm.sh/v3:Release", { name, namespace: "tools", chart, version, values: { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } } } });
       return route;
+    },
+  },
+  {
+    // agentgateway v1.4.1 resolves a TCPRoute's backendRefs as an HTTPRoute's (conversion.go buildAgwTCPDestination): without inferenceExtension.enabled its pool collection is empty, "not found".
+    name: "a Gateway of class agentgateway in the inference namespace with a TCP listener and a TCPRoute to a model's InferencePool, whose release leaves inferenceExtension off",
+    policy: "inference-pool-epp",
+    apply: (doc) => {
+      const release = resources(doc).find((r) => r.type === "kubernetes:helm.sh/v3:Release" && /\/agentgateway$/.test((r.inputs as any)?.chart ?? ""));
+      const pool = release && resources(doc).find((r) => isKind(r, "InferencePool") && r.provider === release.provider && (r.inputs as any)?.metadata?.namespace === "inference");
+      if (!release || !pool) return undefined;
+      const { name, namespace } = (pool.inputs as any).metadata;
+      const gateway = { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "raw-models", namespace }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "raw", port: 9000, protocol: "TCP" }] } };
+      addLike(doc, pool, "raw-gateway", "kubernetes:gateway.networking.k8s.io/v1:Gateway", gateway);
+      const route = { apiVersion: "gateway.networking.k8s.io/v1", kind: "TCPRoute", metadata: { name: "raw-models", namespace }, spec: { parentRefs: [{ name: "raw-models" }], rules: [{ backendRefs: [{ group: POOL_GROUP, kind: "InferencePool", name, port: withSpec(pool).targetPorts?.[0]?.number ?? 8000 }] }] } };
+      addLike(doc, pool, "raw-route", "kubernetes:gateway.networking.k8s.io/v1:TCPRoute", route);
+      return release.urn;
     },
   },
   {

@@ -56,3 +56,29 @@ test("inference-pool-epp: inferenceExtension is not required where no agentgatew
   assert.match(later.unknown.join("\n"), /the inferenceExtension\.enabled value of Helm release a-agentgateway on cluster a/);
   assert.deepEqual([goTruthy(""), goTruthy(0), goTruthy({}), goTruthy("no"), goTruthy([1]), goTruthy(NaN)], [false, false, false, true, true, true]);
 });
+
+test("inference-pool-epp: a TCPRoute or TLSRoute to an InferencePool on an agentgateway Gateway needs inferenceExtension.enabled as an HTTPRoute does", async () => {
+  // agentgateway v1.4.1 resolves a stream route's backendRefs as an HTTPRoute's (translator/conversion.go buildAgwTCPDestination,
+  // buildAgwTLSDestination → buildAgwDestination → plugins/reference_indexes.go RouteBackend): without the pool informer, "not found".
+  const GW = "gateway.networking.k8s.io";
+  const gateway = on(`kubernetes:${GW}/v1:Gateway`, "stream-gw", {
+    metadata: { name: "stream", namespace: "inference" },
+    spec: { gatewayClassName: "agentgateway", listeners: [{ name: "tcp", port: 9000, protocol: "TCP" }, { name: "tls", port: 9443, protocol: "TLS", tls: { mode: "Passthrough" } }] },
+  });
+  const pool = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "stream-pool", {
+    metadata: { name: "llama-3-1-8b-v1", namespace: "inference" },
+    spec: { selector: { matchLabels: { app: "x" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "x-epp", port: { number: 9002 } } },
+  });
+  const route = (kind: string, section: string) =>
+    on(`kubernetes:${GW}/v1:${kind}`, `stream-${kind}`, { metadata: { name: "raw", namespace: "inference" }, spec: { parentRefs: [{ name: "stream", sectionName: section }], rules: [{ backendRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "llama-3-1-8b-v1", port: 8000 }] }] } });
+  const aboutRelease = (got: string[]) => got.filter((m) => m.startsWith("cluster a: agentgateway release"));
+  for (const [kind, section] of [["TCPRoute", "tcp"], ["TLSRoute", "tls"]] as const) {
+    const got = aboutRelease(await messages([gateway, pool, route(kind, section), agw()]));
+    assert.deepEqual(got, [
+      `cluster a: agentgateway release a-agentgateway leaves inferenceExtension.enabled unset (false by default), while ${kind} inference/raw on Gateway inference/stream (class agentgateway) sends to InferencePool inference/llama-3-1-8b-v1: agentgateway v1.4.1's controller then watches no InferencePool, so that backendRef is "not found" and each connection the route sends there fails; set inferenceExtension.enabled: true`,
+    ], kind);
+    assert.deepEqual(aboutRelease(await messages([gateway, pool, route(kind, section), agw((v) => (v.inferenceExtension = { enabled: true }))])), [], `${kind}, enabled`);
+  }
+  // A listener that does not take the route's kind (a TLSRoute on the TCP listener) serves nothing: not judged here.
+  assert.deepEqual(aboutRelease(await messages([gateway, pool, route("TLSRoute", "tcp"), agw()])), []);
+});
