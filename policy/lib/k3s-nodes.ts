@@ -128,6 +128,26 @@ export function k3sCloudInitialized(nodes: PolicyResource[]): Set<PolicyResource
   const scripts = k3sNodeScripts(nodes);
   const runs = scripts.unknown.length === 0 && scripts.nodes.some(({ script }) => startsK3sServer(script)) && !scripts.nodes.some(({ script }) => k3sSwitchOn(script, "disable-cloud-controller"));
   if (!runs) return new Set();
-  const external = (script: string) => k3sOptionEntries(script, "kubelet-arg").every((a) => !/^-{0,2}cloud-provider=/.test(a) || a.replace(/^-{0,2}cloud-provider=/, "") === "external");
+  const external = (script: string) => kubeletCloudProviders(script).every((p) => p === "external");
   return new Set(scripts.nodes.filter(({ script }) => external(script)).map(({ node }) => node));
 }
+
+/** The cloud-provider values a k3s boot script hands the kubelet itself (`kubelet-arg`). */
+const kubeletCloudProviders = (script: string): string[] => k3sOptionEntries(script, "kubelet-arg").flatMap((a) => (/^-{0,2}cloud-provider=/.test(a) ? [a.replace(/^-{0,2}cloud-provider=/, "")] : []));
+
+/**
+ * The k3s VMs of `nodes` whose own kubelet-arg sets cloud-provider=external: where k3s's embedded
+ * cloud controller does not initialize them ({@link k3sCloudInitialized}), they wait, tainted
+ * node.cloudprovider.kubernetes.io/uninitialized, for another cloud controller, which sets their
+ * instance type, zone and region from what it reads (k8s.io/cloud-provider node controller
+ * getNodeModifiersFromCloudProvider). Without that arg, a disable-cloud-controller k3s hands its
+ * kubelet no cloud-provider (v1.33.5+k3s1 pkg/daemons/agent/agent_linux.go kubeletArgsAndConfig),
+ * and the node keeps the labels it registers.
+ */
+export function k3sExternalCloudNodes(nodes: PolicyResource[]): Set<PolicyResource> {
+  return new Set(k3sNodeScripts(nodes).nodes.filter(({ script }) => kubeletCloudProviders(script).includes("external")).map(({ node }) => node));
+}
+
+/** A k3s node's labels where another cloud controller sets its instance type, zone and region: those pairs undecided. */
+export const withoutK3sCloudLabels = (labels: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(labels).filter(([key]) => !CLOUD_LABELS.some(({ stable, beta }) => key === stable || key === beta)));

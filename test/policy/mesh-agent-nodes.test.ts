@@ -186,3 +186,21 @@ test("mesh-mtls-strict: a node group labelling another instance type than it run
     runStack(meshMtlsStrict, [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), nodeGroup("a-system", { "inference-mesh.io/node-group": "system" }), labelled, agent("ztunnel", { nodeSelector })]);
   for (const type of ["p4d.24xlarge", "g5.12xlarge"]) assert.deepEqual(messages(await judge({ "node.kubernetes.io/instance-type": type })).filter((m) => m.includes("node group a-gpu")), [], type);
 });
+
+// k3s with disable-cloud-controller hands its kubelet no cloud-provider, so a node-label'd instance
+// type stays (pkg/daemons/agent kubeletArgsAndConfig); a kubelet-arg cloud-provider=external leaves
+// the type, zone and region to another cloud controller. Before, the node-label was taken there too.
+test("mesh-mtls-strict: a k3s VM whose kubelet waits for another cloud controller has its instance type, zone and region undecided", async () => {
+  const [prov, strict] = mesh();
+  const vm = (r: ReturnType<typeof k3sServer>) => stackResource({ ...r, provider: null });
+  const gpu = (kubeletArgs: string[]) => {
+    const r = k3sGpuAgent(["nvidia.com/gpu.present=true", "node.kubernetes.io/instance-type=a2-ultragpu-4g", "topology.kubernetes.io/zone=us-central1-a"]);
+    return vm({ ...r, props: { ...r.props, metadataStartupScript: r.props.metadataStartupScript.replace("node-taint:", `kubelet-arg: ${JSON.stringify(kubeletArgs)}\nnode-taint:`) } });
+  };
+  const coverage = async (node: PolicyResource, nodeSelector: Record<string, string>) =>
+    messages(await runStack(meshMtlsStrict, [prov, strict, vm(k3sServer("disable-cloud-controller: true\n")), node, agent("ztunnel", { nodeSelector })])).filter((m) => m.includes("node group a-gpu-a100-template"));
+  for (const nodeSelector of [{ "node.kubernetes.io/instance-type": "a2-highgpu-1g" }, { "topology.kubernetes.io/zone": "us-central1-b" }] as Record<string, string>[]) {
+    assert.equal((await coverage(gpu([]), nodeSelector)).length, 1, JSON.stringify(nodeSelector));
+    assert.deepEqual(await coverage(gpu(["cloud-provider=external"]), nodeSelector), [], JSON.stringify(nodeSelector));
+  }
+});

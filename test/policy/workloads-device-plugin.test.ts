@@ -314,3 +314,21 @@ test("gpu-device-plugin: an EKS group labelling its nodes another instance type 
     assert.equal((await judge(group({ [key]: "g5.12xlarge" }), pinned("p4d.24xlarge"))).violations.length, 1, key);
   }
 });
+
+// With disable-cloud-controller k3s v1.33.5+k3s1 hands its kubelet no cloud-provider
+// (pkg/daemons/agent/agent_linux.go kubeletArgsAndConfig), which then registers the node-label'd
+// instance type as given and nothing overwrites it; a kubelet-arg cloud-provider=external instead
+// leaves the node to another cloud controller, which sets the type, zone and region it reads
+// (k8s.io/cloud-provider getNodeModifiersFromCloudProvider). Before, the node-label was taken there too.
+test("gpu-device-plugin: k3s with its cloud controller disabled keeps a node-label'd instance type, unless the kubelet waits for another cloud controller", async () => {
+  const vm = (r: ReturnType<typeof k3sServer>) => stackResource({ ...r, provider: null });
+  const gpu = (kubeletArgs: string[]) => {
+    const r = k3sGpuAgent(["nvidia.com/gpu.present=true", "node.kubernetes.io/instance-type=a2-ultragpu-4g"]);
+    return vm({ ...r, props: { ...r.props, metadataStartupScript: r.props.metadataStartupScript.replace("node-taint:", `kubelet-arg: ${JSON.stringify(kubeletArgs)}\nnode-taint:`) } });
+  };
+  const judge = (node: PolicyResource) => runStack(gpuDevicePlugin, [provider("a"), vllm, vm(k3sServer("disable-cloud-controller: true\n")), node, release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": "a2-highgpu-1g" } })]);
+  // No cloud controller: the node keeps the type its node-label gives, which the plugin does not select.
+  assert.equal((await judge(gpu([]))).violations.length, 1);
+  // Another cloud controller sets the type: not known here.
+  for (const arg of ["cloud-provider=external", "--cloud-provider=external"]) assert.deepEqual((await judge(gpu([arg]))).violations, [], arg);
+});
