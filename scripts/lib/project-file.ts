@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { readYamlFile } from "./yaml-file";
-import { isScalarObject, LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA } from "./stack-file-schema";
+import { FLOAT_MARKING_SCHEMA, GoFloat, isScalarObject, LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA } from "./stack-file-schema";
 import { GoTimestamp, WideInteger } from "./yaml-go-scalars";
 import { unrepresentable } from "./config-values";
 import { formatPath, PROJECT } from "../../infra/config";
@@ -51,8 +51,10 @@ export function loadProject(root = repoRoot): Project {
   if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
     throw new Error(`${where}: \`config:\` must be a mapping of config keys to their declarations (description:, value:, default:)`);
   }
+  // The same entries with every float kept a GoFloat: a short form must be a Go int, not a float64.
+  const typed = ((readYamlFile(path.join(root, "Pulumi.yaml"), "project file", FLOAT_MARKING_SCHEMA) as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>;
   const declarations = Object.fromEntries(
-    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, declaration(where, name, key, decl)]),
+    Object.entries((config ?? {}) as Record<string, unknown>).map(([key, decl]) => [key, declaration(where, name, key, typed[key] instanceof GoFloat ? typed[key] : decl)]),
   ) as NonNullable<Project["config"]>;
   return { root, name, config: declarations, stackConfigDir: path.join(root, typeof dir === "string" ? dir : "") };
 }
@@ -119,7 +121,7 @@ function declarationProblem(decl: Record<string, unknown>, ownKey: boolean): str
 
 /** A value as written, for messages. */
 const written = (value: unknown): string =>
-  value instanceof GoTimestamp || value instanceof WideInteger || value instanceof LeadingZeroInteger ? value.text : (JSON.stringify(value) ?? String(value));
+  value instanceof GoTimestamp || value instanceof WideInteger || value instanceof LeadingZeroInteger || value instanceof GoFloat ? value.text : (JSON.stringify(value) ?? String(value));
 
 /** project.json simpleConfigType, with what ValidateConfigValue takes of each. */
 const CONFIG_TYPES: Record<string, string> = {

@@ -40,7 +40,7 @@ export class NonUtf8Binary {
 
 /** Values the YAML readers leave as one scalar although they are objects: a marker, a Date. */
 export const isScalarObject = (value: object): boolean =>
-  value instanceof Date || value instanceof LeadingZeroInteger || value instanceof NonUtf8Binary || value instanceof WideInteger || value instanceof GoTimestamp;
+  value instanceof Date || value instanceof LeadingZeroInteger || value instanceof NonUtf8Binary || value instanceof WideInteger || value instanceof GoTimestamp || value instanceof GoFloat;
 
 /**
  * The scalars of a parsed YAML document with their paths (mapping keys, sequence indexes), depth
@@ -85,8 +85,20 @@ const goTypes = [
     if (readings) return new LeadingZeroInteger(data, readings.octal, readings.decimal);
     return Number.isSafeInteger(Number(int)) ? Number(int) : new WideInteger(data, int);
   }),
-  goType("float", (scalar) => (scalar as { float: number }).float),
 ];
+const goFloat = goType("float", (scalar) => (scalar as { float: number }).float);
+
+/**
+ * A scalar yaml.v3 makes a float64 (`1.0`, `1e3`, `!!float 2`), kept apart from an integer by
+ * FLOAT_MARKING_SCHEMA for a reader to which Go's type matters (project-file.ts: a short-form
+ * config value must be a Go int, workspace/project.go isPrimitiveValue).
+ */
+export class GoFloat {
+  constructor(
+    readonly text: string,
+    readonly value: number,
+  ) {}
+}
 
 /**
  * `!!binary` as yaml.v3 reads it: the text its base64 decodes to (js-yaml's own type makes a
@@ -133,8 +145,8 @@ const globalTags = untagged(YAML_TAG_PREFIX);
 
 /** js-yaml's default schema, with integers, floats and timestamps resolved as yaml.v3 resolves them (goTypes), `!!binary` read as text and local and unknown global tags dropped. */
 const GO_TAGS = ["int", "float", "timestamp"].map((t) => YAML_TAG_PREFIX + t);
-export const STACK_FILE_SCHEMA = new yaml.Schema({
-  implicit: [...defaultTypes.implicit.filter((t) => !GO_TAGS.includes((t as unknown as { tag: string }).tag)), ...goTypes],
+const goSchema = (float: yaml.Type) => new yaml.Schema({
+  implicit: [...defaultTypes.implicit.filter((t) => !GO_TAGS.includes((t as unknown as { tag: string }).tag)), ...goTypes, float],
   explicit: [
     ...defaultTypes.explicit.filter((t) => t !== jsYamlBinary && !COLLECTION_TAGS.includes(t.tag)) as unknown as yaml.Type[],
     binaryText,
@@ -142,6 +154,9 @@ export const STACK_FILE_SCHEMA = new yaml.Schema({
     ...globalTags,
   ],
 });
+export const STACK_FILE_SCHEMA = goSchema(goFloat);
+/** STACK_FILE_SCHEMA with every float a GoFloat. */
+export const FLOAT_MARKING_SCHEMA = goSchema(goType("float", (scalar, data) => new GoFloat(data, (scalar as { float: number }).float)));
 
 /** Separation and node properties before a node's content: blanks, line breaks, comments, tags, anchors. */
 const NODE_PROPERTIES = /(?:[ \t\r\n]+|#[^\n]*|[!&][^ \t\r\n]*)*/y;

@@ -100,6 +100,11 @@ test("Pulumi.yaml's short-form config (`key: value` in place of a declaration) i
   assert.throws(() => loadProject(root), /`config: envs` \(the deprecated spelling of stackConfigDir\) and `stackConfigDir:` are both set/);
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  ratio: 1.5\n");
   assert.throws(() => loadProject(root), /config ratio: 1\.5 is neither a declaration .* nor a short-form value the Pulumi CLI takes \(a string, an integer, a boolean or a list\)/);
+  // yaml.v3 makes `1.0`, `1e3` and `!!float 2` float64s, which RewriteShorthandConfigValues leaves (isPrimitiveValue takes an int), and the CLI then refuses the file.
+  for (const [float, shown] of [["1.0", "1.0"], ["1e3", "1e3"], ["!!float 2", "2"]]) {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  ratio: ${float}\n  list: [${float}]\n`);
+    assert.throws(() => loadProject(root), new RegExp(`config ratio: ${shown} is neither a declaration .* nor a short-form value`), float);
+  }
 });
 
 test("a Pulumi.yaml declaration the CLI refuses (workspace/project.go Validate) is named rather than rendered", () => {
