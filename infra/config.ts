@@ -200,7 +200,7 @@ function noteDefaults(written: unknown, validated: unknown, problems: ConfigProb
 }
 
 /** Paths of `{secure: …}` envelopes: encrypted values the Pulumi CLI decrypts, but an offline render cannot. */
-function encryptedValuePaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+export function encryptedValuePaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
   if (!value || typeof value !== "object") return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => encryptedValuePaths(v, [...path, i]));
   const entries = Object.entries(value as Record<string, unknown>);

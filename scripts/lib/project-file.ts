@@ -8,9 +8,18 @@ import { readYamlFile } from "./yaml-file";
 import { FLOAT_MARKING_SCHEMA, GoFloat, isScalarObject, LeadingZeroInteger, NonUtf8Binary, STACK_FILE_SCHEMA } from "./stack-file-schema";
 import { GoTimestamp, WideInteger } from "./yaml-go-scalars";
 import { unrepresentable } from "./config-values";
-import { formatPath, PROJECT } from "../../infra/config";
+import { encryptedValuePaths, formatPath, PROJECT } from "../../infra/config";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
+
+/** One key of Pulumi.yaml's `config:` (workspace/project.go ProjectConfigType). */
+export interface Declaration {
+  value?: unknown;
+  default?: unknown;
+  type?: unknown;
+  items?: unknown;
+  secret?: unknown;
+}
 
 /**
  * Pulumi.yaml as the stack lookups read it, once per command: the render checks the command
@@ -21,7 +30,7 @@ export interface Project {
   /** The directory holding Pulumi.yaml. */
   root: string;
   name: string;
-  config?: Record<string, { value?: unknown; default?: unknown }>;
+  config?: Record<string, Declaration>;
   /**
    * Where the Pulumi CLI looks for `Pulumi.<stack>.yaml`: Pulumi.yaml's `stackConfigDir`, else
    * beside Pulumi.yaml (sdk/go/common/workspace/paths.go ProjectStackPath). A fork may move its stack files.
@@ -178,4 +187,20 @@ function typeProblem(decl: Record<string, unknown>): string | undefined {
   const full = type === "array" ? items : undefined;
   if (decl.default === undefined || decl.default === null || fitsType(type, full, decl.default)) return undefined;
   return `default ${written(decl.default)} is not of its type, ${typeName(type, full)} (the Pulumi CLI refuses the file): ${typeAllows(type, full)}`;
+}
+
+/**
+ * Why `pulumi preview`/`up` refuses a stack's value of a project key (workspace/config.go
+ * validateStackConfigValues): a `secret: true` key whose value holds no `secure:` envelope, or a
+ * typed key's value not of its type, checked on the text the program gets or, for a list or
+ * mapping, on its JSON as Go reads it back. An encrypted value is the CLI's to check.
+ */
+export function stackValueProblem(decl: Declaration, raw: unknown, text: string): string | undefined {
+  const secure = encryptedValuePaths(raw).length > 0;
+  if (decl.secret === true && !secure) return "is declared secret: true in Pulumi.yaml, which the Pulumi CLI refuses in plaintext: set it with pulumi config set --secret";
+  if (typeof decl.type !== "string" || !(decl.type in CONFIG_TYPES) || secure) return undefined;
+  const items = decl.type === "array" ? (decl.items as ItemsType) : undefined;
+  const content = raw !== null && typeof raw === "object" && !isScalarObject(raw) ? JSON.parse(text) : text;
+  if (fitsType(decl.type, items, content)) return undefined;
+  return `${written(raw)} is not of its type in Pulumi.yaml, ${typeName(decl.type, items)} (pulumi up refuses it): ${typeAllows(decl.type, items)}`;
 }

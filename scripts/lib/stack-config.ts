@@ -11,7 +11,7 @@ import { readYamlFile, readYamlText } from "./yaml-file";
 import { STACK_FILE_SCHEMA } from "./stack-file-schema";
 import { blockKeyPath } from "./yaml-key-path";
 import { asConfigString } from "./config-values";
-import { loadProject, Project } from "./project-file";
+import { loadProject, Project, stackValueProblem } from "./project-file";
 import { ConfigError, CONFIG_ROOT, formatPath, PLATFORM_KEY, platformPathKeyHint, platformPathKeys, PROJECT } from "../../infra/config";
 import { misplacedKeyHint, misplacedPlatformKeys } from "../../infra/config-keys";
 
@@ -119,6 +119,7 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
   // into a Go map: with both `platform` and `inference-mesh:platform`, which one it keeps depends
   // on map iteration order, so `pulumi up` would run either one from run to run.
   const setBy = new Map<string, string>();
+  const declarations = new Map(Object.entries(project.config ?? {}).map(([key, decl]) => [qualify(project.name, key), decl]));
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     const qualified = qualify(project.name, key);
     const other = setBy.get(qualified);
@@ -129,6 +130,10 @@ export function loadStackConfig(stack: string, file?: string, project = loadProj
     }
     setBy.set(qualified, key);
     config[qualified] = asConfigString(qualified, value);
+    const declaration = declarations.get(qualified);
+    const problem = declaration && stackValueProblem(declaration, value, config[qualified]);
+    if (problem && qualified === CONFIG_ROOT) throw new ConfigError([{ path: [], message: problem }]);
+    if (problem) throw new Error(`stack config ${qualified}: ${problem}`);
   }
   // The CLI hands the program any key and the program reads only the ones Pulumi.yaml declares.
   // Where the platform is missing (the CLI refuses that too), a misspelt `inference-mesh:platfrom`

@@ -168,3 +168,21 @@ test("a typed default the CLI refuses (not of its type, an array without items, 
   assert.deepEqual(config, { n: "1000", m: "42", b: "true", l: '["a"]', o: '{"a":1}' });
   assert.equal(platform, '{"a":1}');
 });
+
+// workspace/config.go validateStackConfigValues (under `pulumi preview`/`up`) checks a stack's value
+// of each typed project key: a `secret: true` key must be encrypted, and the value must pass
+// ValidateConfigValue on the text the program gets, or an object value's JSON.
+test("a stack value not of its Pulumi.yaml type, or a secret key in plaintext, is refused naming the key, as pulumi up refuses it", () => {
+  const root = tempDir("im-project-stack-typed-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  platform:\n  replicas:\n    type: integer\n  zones:\n    type: array\n    items:\n      type: string\n  token:\n    secret: true\n");
+  const stack = (lines: string) => {
+    fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), `config:\n  fork:platform: {a: 1}\n${lines}`);
+    return () => loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), loadProject(root)).config;
+  };
+  assert.throws(stack("  fork:replicas: 1.5\n"), /stack config fork:replicas: 1\.5 is not of its type in Pulumi\.yaml, integer \(pulumi up refuses it\): a whole number, or text of one/);
+  // An item is checked as JSON reads it: 5 is a number, not text.
+  assert.throws(stack("  fork:zones: [a, 5]\n"), /stack config fork:zones: \["a",5\] is not of its type in Pulumi\.yaml, array<string> .*: a list, each item text/);
+  assert.throws(stack("  fork:token: abc\n"), /stack config fork:token: is declared secret: true in Pulumi\.yaml/);
+  const config = stack("  fork:replicas: '3'\n  fork:zones: [a, b]\n  fork:token:\n    secure: AAABAJ\n")();
+  assert.deepEqual([config["fork:replicas"], config["fork:zones"]], ["3", '["a","b"]']);
+});
