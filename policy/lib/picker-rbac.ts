@@ -9,16 +9,10 @@
  * inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isHelmInstall, isKind, meta, podServiceAccount, podSpecOf } from "./k8s";
+import { containersOf, isHelmInstall, meta, podServiceAccount, podSpecOf } from "./k8s";
 import { list } from "./values";
+import { accountBindings, missingGrants, type Need, type Rule } from "./rbac-grants";
 import type { Report } from "./picker-service";
-
-interface Need {
-  group: string;
-  resource: string;
-  verbs: string[];
-}
-type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
 
 const watch = ["get", "list", "watch"];
 
@@ -43,39 +37,14 @@ function needs(w: PolicyResource, poolGroup: string): Need[] {
   return out;
 }
 
-/** Whether a binding subject names the ServiceAccount (directly, as its user, or by a group it is in). */
-function names(subject: any, sa: string, ns: string, bindingNs: string | undefined): boolean {
-  if (subject?.kind === "ServiceAccount") return subject.name === sa && (subject.namespace ?? bindingNs) === ns;
-  if (subject?.kind === "User") return subject.name === `system:serviceaccount:${ns}:${sa}`;
-  if (subject?.kind === "Group") return ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"].includes(subject.name);
-  return false;
-}
-
-const grants = (rule: Rule, need: Need, verb: string) =>
-  list(rule.resourceNames).length === 0 &&
-  list(rule.apiGroups).some((g) => g === "*" || g === need.group) &&
-  list(rule.resources).some((r) => r === "*" || r === need.resource) &&
-  list(rule.verbs).some((v) => v === "*" || v === verb);
-
 /**
- * The rules the stack binds to a ServiceAccount in `ns`, or undefined when a binding names a role
- * the stack does not hold (a built-in or pre-existing one: what it grants is not visible here).
+ * The rules the stack binds to a ServiceAccount in `ns` (its namespace's RoleBindings and every
+ * ClusterRoleBinding), or undefined when a binding names a role the stack does not hold (a
+ * built-in or pre-existing one: what it grants is not visible here).
  */
 function boundRules(resources: PolicyResource[], sa: string, ns: string): Rule[] | undefined {
-  const rbac = (kind: string) => resources.filter((r) => isKind(r.type, "rbac.authorization.k8s.io", kind));
-  const rules: Rule[] = [];
-  for (const [kind, namespaced] of [["RoleBinding", true], ["ClusterRoleBinding", false]] as const) {
-    for (const b of rbac(kind)) {
-      const bindingNs = namespaced ? meta(b.props).namespace : undefined;
-      if (namespaced && bindingNs !== ns) continue;
-      if (!list(b.props.subjects as unknown[]).some((s) => names(s, sa, ns, bindingNs))) continue;
-      const ref = b.props.roleRef ?? {};
-      const role = rbac(ref.kind === "Role" ? "Role" : "ClusterRole").find((r) => meta(r.props).name === ref.name && (ref.kind !== "Role" || meta(r.props).namespace === bindingNs));
-      if (!role) return undefined;
-      rules.push(...list(role.props.rules as Rule[]));
-    }
-  }
-  return rules;
+  const bindings = accountBindings(resources, sa, ns).filter((b) => b.clusterWide || b.namespace === ns);
+  return bindings.some((b) => !b.rules) ? undefined : bindings.flatMap((b) => b.rules!);
 }
 
 const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -119,7 +88,7 @@ export function checkPickerRbac(pickers: PolicyResource[], resources: PolicyReso
     }
     const rules = boundRules(resources, sa, namespace);
     if (!rules) continue;
-    const missing = needs(w, poolGroup).flatMap((n) => n.verbs.filter((v) => !rules.some((r) => grants(r, n, v))).map((v) => `${v} ${n.resource}${n.group ? ` (${n.group})` : ""}`));
+    const missing = missingGrants(rules, needs(w, poolGroup));
     if (missing.length === 0) continue;
     report(
       `${where}: the endpoint picker ${namespace}/${name} runs as ServiceAccount ${namespace}/${sa}, which no Role or ClusterRole bound in the stack allows to ${missing.join(", ")}; the picker cannot watch what it reads, exits before serving and crash-loops, so every request to the pool fails. Bind it a Role with get/list/watch on pods, inferencepools and (llm-d-router) llm-d.ai inferenceobjectives and inferencemodelrewrites, and get/create/update on leases when it elects a leader`,
