@@ -3,7 +3,7 @@
  * them: a binding's subjects name the account itself, its username
  * (`system:serviceaccount:<ns>:<name>`) or a group it is in; a RoleBinding grants its role's rules
  * in its own namespace only, a ClusterRoleBinding everywhere. Read by picker-rbac.ts (an endpoint
- * picker's account).
+ * picker's account) and reader-accounts.ts (the account a remote secret reads a cluster as).
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isKind, meta } from "./k8s";

@@ -1,5 +1,6 @@
 /**
- * The account the other clusters' remote secrets read a cluster as: istioctl create-remote-secret
+ * The account the other clusters' remote secrets read a cluster as by default (reader-accounts.ts
+ * reads which one each kubeconfig holds): istioctl create-remote-secret
  * (Istio 1.30.3 istioctl/pkg/multicluster/remote_secret.go) mints a token for
  * `istio-reader-service-account`, which the base chart creates (templates/reader-serviceaccount.yaml)
  * and each istiod chart binds to its read-only ClusterRole (istio-discovery
@@ -22,18 +23,16 @@ const inScope = (scope: unknown, also: string) => scope === undefined || scope =
 /**
  * Why the Istio releases of one cluster give the reader account no read access, each naming the
  * release and value (empty where they do, or where the stack installs no base or istiod release
- * there: Istio installed outside it). A ServiceAccount or ClusterRoleBinding the stack renders for
- * the account itself stands in for the chart's. Throws the SDK's unknown-value error where a value
- * it reads is not known.
+ * there: Istio installed outside it): `account` where no base release renders the account (a
+ * ServiceAccount the stack renders for it stands in), `binding` where no istiod release binds it
+ * to the reader ClusterRole (a binding of the stack's own is judged by reader-accounts.ts). Throws
+ * the SDK's unknown-value error where a value it reads is not known.
  */
-export function readerRbacProblems(resources: PolicyResource[]): { message: string; urn: string }[] {
+export function readerRbacProblems(resources: PolicyResource[]): { message: string; urn: string; part: "account" | "binding" }[] {
   const bases = resources.filter((r) => isReleaseOf(r, "base"));
   const istiods = resources.filter((r) => isReleaseOf(r, "istiod"));
-  const out: { message: string; urn: string }[] = [];
+  const out: { message: string; urn: string; part: "account" | "binding" }[] = [];
   const ownAccount = resources.some((r) => isKind(r.type, "core", "ServiceAccount") && meta(r.props).name === READER_ACCOUNT);
-  const ownBinding = resources.some(
-    (r) => isKind(r.type, "rbac.authorization.k8s.io", "ClusterRoleBinding") && Array.isArray(r.props.subjects) && r.props.subjects.some((s: any) => s?.kind === "ServiceAccount" && s?.name === READER_ACCOUNT),
-  );
   const why = (read: (key: string) => unknown, also: string) => {
     const flag = read("enableReaderRBAC");
     if (!enabled(flag)) return `global.enableReaderRBAC ${JSON.stringify(flag)}`;
@@ -42,11 +41,11 @@ export function readerRbacProblems(resources: PolicyResource[]): { message: stri
   };
   if (bases.length > 0 && !ownAccount) {
     const off = bases.map((b) => [b, why((k) => dig(b.props.values, `global.${k}`), "namespace")] as const);
-    if (off.every(([, w]) => w)) out.push({ message: `base release ${off.map(([b, w]) => `${b.name} sets ${w}`).join(", ")}: the chart renders no ServiceAccount ${READER_ACCOUNT}, so the token the other clusters' remote secrets hold is never minted`, urn: bases[0].urn });
+    if (off.every(([, w]) => w)) out.push({ message: `base release ${off.map(([b, w]) => `${b.name} sets ${w}`).join(", ")}: the chart renders no ServiceAccount ${READER_ACCOUNT}, so the token the other clusters' remote secrets hold is never minted`, urn: bases[0].urn, part: "account" });
   }
-  if (istiods.length > 0 && !ownBinding) {
+  if (istiods.length > 0) {
     const off = istiods.map((r) => [r, why((k) => descopedValue(r.props.values, "global", k), "cluster")] as const);
-    if (off.every(([, w]) => w)) out.push({ message: `istiod release ${off.map(([r, w]) => `${r.name} sets ${w}`).join(", ")}: the chart binds ${READER_ACCOUNT} to no reader ClusterRole, so the other clusters' remote secrets read nothing`, urn: istiods[0].urn });
+    if (off.every(([, w]) => w)) out.push({ message: `istiod release ${off.map(([r, w]) => `${r.name} sets ${w}`).join(", ")}: the chart binds ${READER_ACCOUNT} to no reader ClusterRole, so the other clusters' remote secrets read nothing`, urn: istiods[0].urn, part: "binding" });
   }
   return out;
 }

@@ -61,3 +61,16 @@ export function allowedOptions(values: Record<string, any> | undefined): Set<str
   const raw = env.PILOT_INSECURE_MULTICLUSTER_KUBECONFIG_OPTIONS;
   return new Set(typeof raw === "string" ? raw.split(",").filter(Boolean) : []);
 }
+
+/**
+ * The bearer token of the user a kubeconfig's current context names (`users[].user.token`, what
+ * istioctl create-remote-secret writes by default), or undefined where it authenticates otherwise
+ * or names no such user.
+ */
+export function kubeconfigToken(text: string): string | undefined {
+  const config = yamlMapping(text);
+  if (!config) return undefined;
+  const context = entry(config.contexts, config["current-context"])?.context as Record<string, unknown> | undefined;
+  const user = (entry(config.users, context?.user)?.user ?? {}) as Record<string, unknown>;
+  return typeof user.token === "string" && user.token !== "" ? user.token : undefined;
+}

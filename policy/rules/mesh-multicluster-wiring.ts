@@ -6,7 +6,7 @@ import { secretDataKey, setOf } from "../lib/config-schema";
 import { withRenderedIstio } from "../lib/istio-rendered";
 import { checkEastWest, checkMultiNetwork } from "../lib/east-west";
 import { unservedGateways, type UnservedFinding } from "../lib/unserved-gateways";
-import { readerRbacProblems } from "../lib/reader-rbac";
+import { checkReaderAccounts, type RemoteRead } from "../lib/reader-accounts";
 import { releaseNamespace } from "../lib/release-namespace";
 import { asymmetricGlobalWaypoints, globalServicesBehindLocalWaypoints } from "../lib/global-waypoints";
 import { checkIngressNetworks } from "../lib/ingress-networks";
@@ -75,7 +75,7 @@ function providerServer(istiod: PolicyResource): string | undefined {
 export const meshMulticlusterWiring: StackValidationPolicy = {
   name: "mesh-multicluster-wiring",
   description:
-    "On every cluster a Gateway of Istio's istio-waypoint, istio-east-west or istio-agentgateway class (or a GatewayClass naming their controllers) is of a class its owning istiod registers (PILOT_ENABLE_AMBIENT with PILOT_ENABLE_AMBIENT_WAYPOINTS not false, with AMBIENT_ENABLE_MULTI_NETWORK true, PILOT_ENABLE_AGENTGATEWAY true), else nothing deploys it. In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default) holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); each cluster's base and istiod releases keep global.enableReaderRBAC (and resourceScope all), which render and bind istio-reader-service-account, the account those secrets read it as; and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS; none of that class with such a listener labelled with another network or none, which the other clusters file under that label alone) whose Service other networks can reach (LoadBalancer or external IPs) and whose istio.io/rev (its own, else its namespace's) names a revision or revisionTag of an istiod of the cluster (unlabelled: the tag default or the default revision, the base release's defaultRevision, is one), since only the owning istiod deploys it; a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints); and a route an Istio ingress Gateway (not a waypoint, east-west or agentgateway one) takes, itself or through a v1 ListenerSet its allowedListeners admits, sending to a global Service of its cluster that a cluster on another network renders too, has every ambient istiod owning that Gateway set env AMBIENT_ENABLE_MULTI_NETWORK_INGRESS true (false by default), else the gateway is handed its own network's endpoints alone.",
+    "On every cluster a Gateway of Istio's istio-waypoint, istio-east-west or istio-agentgateway class (or a GatewayClass naming their controllers) is of a class its owning istiod registers (PILOT_ENABLE_AMBIENT with PILOT_ENABLE_AMBIENT_WAYPOINTS not false, with AMBIENT_ENABLE_MULTI_NETWORK true, PILOT_ENABLE_AGENTGATEWAY true), else nothing deploys it. In a multi-cluster mesh every ambient istiod serving the cluster's ztunnel (by its revision) or owning one of its Gateways (istio.io/rev, revision tags, the default revision) sets env AMBIENT_ENABLE_MULTI_NETWORK true (env or pilot.env; false by default), each cluster's istiod namespace (its Helm release's; one naming none installs into its provider's default namespace: the Provider's namespace, else its inline kubeconfig context's, else default) holds a remote secret (label istio/multiCluster: \"true\") for every other cluster, keyed by its Istio cluster name, and none for a cluster outside the mesh (unless listed in externalClusters); the account each remote secret's kubeconfig reads a cluster as (the service-account-token Secret there holding its bearer token, else the token's sub claim, else the one account the stack's token Secrets there are for) is istio-reader-service-account with that cluster's base and istiod releases keeping global.enableReaderRBAC (and resourceScope all), which render it and bind it to the reader ClusterRole, or is granted list and watch on namespaces, pods, services, nodes, endpointslices, gateways and customresourcedefinitions cluster-wide by ClusterRoleBindings and ClusterRoles the stack renders, else istiod is refused that cluster's services and endpoints; and each cluster has an east-west Gateway (class istio-east-west, labelled topology.istio.io/network with its network, an HBONE listener on port 15008 terminating TLS; none of that class with such a listener labelled with another network or none, which the other clusters file under that label alone) whose Service other networks can reach (LoadBalancer or external IPs) and whose istio.io/rev (its own, else its namespace's) names a revision or revisionTag of an istiod of the cluster (unlabelled: the tag default or the default revision, the base release's defaultRevision, is one), since only the owning istiod deploys it; a Service labelled istio.io/global: \"true\" whose waypoint the stack renders on that cluster has that waypoint's Service global too (the Gateway's spec.infrastructure.labels, else its labels), else the other clusters' calls skip the waypoint and its L7 policies; a global Service has the same waypoint (or none) in every cluster that renders it (Istio assumes universal waypoints); and a route an Istio ingress Gateway (not a waypoint, east-west or agentgateway one) takes, itself or through a v1 ListenerSet its allowedListeners admits, sending to a global Service of its cluster that a cluster on another network renders too, has every ambient istiod owning that Gateway set env AMBIENT_ENABLE_MULTI_NETWORK_INGRESS true (false by default), else the gateway is handed its own network's endpoints alone.",
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -125,6 +125,8 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
     // naming another's makes istiod import that other cluster's endpoints under the wrong name.
     const servers = new Map(mesh.map((m) => [m, providerServer(m.istiod)] as const));
     const idsKnown = mesh.every((m) => m.id.known);
+    // Each kubeconfig a remote secret holds, by the cluster key it is under.
+    const reads = new Map<string, RemoteRead[]>();
     for (const reader of mesh) {
       if (!reader.id.known || !reader.namespace.known) {
         unknowns.push(`the cluster name and namespace of istiod on cluster ${reader.cluster}`);
@@ -150,6 +152,7 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
           read.add(key);
           const problem = kubeconfigs?.[key] !== undefined && kubeconfigProblem(kubeconfigs[key], key, reader, mesh, servers);
           if (problem) report(`cluster ${reader.cluster}: remote secret ${namespace}/${meta(s.props).name}: the kubeconfig for cluster ${key} ${problem}`, s.urn);
+          reads.set(key, [...(reads.get(key) ?? []), { reader: reader.cluster, secret: s, text: kubeconfigs?.[key], unusable: !!problem }]);
           if (key === reader.id.value || ids.has(key) || unseenClusters.has(key) || externalClusters.includes(key)) continue;
           if (unseen || !idsKnown) unknowns.push(`whether cluster ${key}, named by remote secret ${namespace}/${meta(s.props).name} on cluster ${reader.cluster}, is in the mesh`);
           else {
@@ -173,10 +176,8 @@ export const meshMulticlusterWiring: StackValidationPolicy = {
     unknowns.push(...asymmetric.unknown);
     for (const m of mesh) {
       checkMultiNetwork(m, report, unknowns);
-      // Every other cluster reads this one through istioctl's reader account.
-      const rbac = probe(() => readerRbacProblems(m.resources));
-      if (!rbac.known) unknowns.push(`the reader RBAC values (global.enableReaderRBAC, global.resourceScope) of cluster ${m.cluster}'s Istio releases`);
-      else for (const f of rbac.value) report(`cluster ${m.cluster}: ${f.message}: every other istiod of the mesh is refused ${m.cluster}'s services and endpoints; leave global.enableReaderRBAC true (and global.resourceScope all)`, f.urn);
+      // Every other cluster reads this one as the account its remote secret's kubeconfig names.
+      if (m.id.known) checkReaderAccounts(m.cluster, m.resources, reads.get(m.id.value) ?? [], report, unknowns);
       const behind = globalServicesBehindLocalWaypoints(m.cluster, m.resources);
       for (const f of behind.findings) report(f.message, f.service.urn);
       unknowns.push(...behind.unknown);

@@ -98,6 +98,23 @@ export const multiclusterMutations: Mutation[] = [
     },
   },
   {
+    // A fork's reader account: istiod lists and watches endpointslices on every remote cluster and
+    // waits for them to sync (Istio 1.30.3 pkg/kube/multicluster/cluster.go buildClusterCollections, Cluster.Run).
+    name: "a cluster's reader token moved to a ServiceAccount whose ClusterRole lacks endpointslices",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const token = resources(doc).find((r) => isKind(r, "Secret") && (r.inputs as any)?.type === "kubernetes.io/service-account-token");
+      if (!token) return undefined;
+      edit(token, (o) => (o.metadata.annotations = { ...o.metadata.annotations, "kubernetes.io/service-account.name": "mesh-reader" }));
+      const rbac = (kind: string, body: Record<string, unknown>) =>
+        addLike(doc, token, kind.toLowerCase(), `kubernetes:rbac.authorization.k8s.io/v1:${kind}`, { apiVersion: "rbac.authorization.k8s.io/v1", kind, metadata: { name: "mesh-reader" }, ...body });
+      const read = (apiGroups: string[], resources: string[]) => ({ apiGroups, resources, verbs: ["get", "list", "watch"] });
+      rbac("ClusterRole", { rules: [read([""], ["namespaces", "pods", "services", "nodes"]), read(["gateway.networking.k8s.io"], ["gateways"]), read(["apiextensions.k8s.io"], ["customresourcedefinitions"])] });
+      const namespace = (token.inputs as any).metadata.namespace;
+      return rbac("ClusterRoleBinding", { roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "mesh-reader" }, subjects: [{ kind: "ServiceAccount", name: "mesh-reader", namespace }] });
+    },
+  },
+  {
     // Istio 1.30.3 registers istio-waypoint only with PILOT_ENABLE_AMBIENT_WAYPOINTS (classinfo.go); Reconcile skips an unknown controller.
     name: "a cluster's istiod with PILOT_ENABLE_AMBIENT_WAYPOINTS false beside the stack's waypoints",
     policy: "mesh-multicluster-wiring",

@@ -46,7 +46,16 @@ export const kubeconfigFor = (cluster: string, server = `https://${cluster}.exam
     "",
   ].join("\n");
 
-/** One cluster of a mesh as the program renders it: istiod, its east-west gateway and a remote secret per other cluster. */
+/** The reader token Secret the program renders on each mesh cluster, as the token controller fills it: the token the others' kubeconfigs for `cluster` hold. */
+export const readerToken = (cluster: string, account = "istio-reader-service-account", token = `token-of-${cluster}`) =>
+  stackResource({
+    type: "kubernetes:core/v1:Secret",
+    name: `${cluster}-${account}-token`,
+    props: { metadata: { name: `${account}-istio-remote-secret-token`, namespace: "istio-system", annotations: { "kubernetes.io/service-account.name": account } }, type: "kubernetes.io/service-account-token", data: { token: Buffer.from(token).toString("base64") } },
+    provider: k8sProvider(cluster),
+  });
+
+/** One cluster of a mesh as the program renders it: istiod, its east-west gateway, its reader token and a remote secret per other cluster. */
 export function wiredCluster(cluster: string, others: string[], opts: { eastWest?: Record<string, unknown> | null } = {}) {
   // The cluster's provider reaches its API where the others' remote secrets do.
   const on = { provider: { ...k8sProvider(cluster), props: { kubeconfig: kubeconfigFor(cluster) } } };
@@ -57,6 +66,7 @@ export function wiredCluster(cluster: string, others: string[], opts: { eastWest
   return [
     stackResource({ type: REL, name: `${cluster}-istiod`, props: { chart: "istiod", namespace: "istio-system", values: { profile: "ambient", env: { AMBIENT_ENABLE_MULTI_NETWORK: "true" }, global: { meshID: "m", network: `net-${cluster}`, multiCluster: { clusterName: cluster } } } }, ...on }),
     ...(opts.eastWest === null ? [] : [stackResource({ type: "kubernetes:gateway.networking.k8s.io/v1:Gateway", name: `${cluster}-ew`, props: { ...eastWest, ...opts.eastWest }, ...on })]),
+    readerToken(cluster),
     ...others.map((o) =>
       stackResource({
         type: "kubernetes:core/v1:Secret",

@@ -1,0 +1,99 @@
+/**
+ * mesh-multicluster-wiring on the account a remote secret's kubeconfig reads a cluster as. istioctl
+ * create-remote-secret (Istio 1.30.3 istioctl/pkg/multicluster/remote_secret.go) takes the token of
+ * `--service-account` from a service-account-token Secret; istiod then lists and watches
+ * namespaces, pods, services, nodes, endpointslices, Gateways and CRDs on that cluster
+ * (pkg/kube/multicluster/cluster.go buildClusterCollections, Cluster.Run). Before, only the Istio
+ * releases' reader values were read, as if every kubeconfig held istio-reader-service-account's
+ * token: another account with too little RBAC passed, and one with enough was reported when the
+ * chart's reader RBAC was off.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { kubeconfigFor, messages, readerToken, REL, wiredCluster } from "./mesh-support";
+
+const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+const on = (name: string, type: string, props: Record<string, unknown>) => stackResource({ type: `${RBAC}:${type}`, name: `b-${name}`, props, provider: k8sProvider("b") });
+
+/** istio-discovery's istio-reader-clusterrole, as much of it as istiod reads a remote cluster with. */
+const READS: Rule[] = [
+  { apiGroups: [""], resources: ["endpoints", "pods", "services", "nodes", "namespaces"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list", "watch"] },
+];
+const subject = { kind: "ServiceAccount", name: "mesh-reader", namespace: "istio-system" };
+const clusterRole = (rules: Rule[]) => on("role", "ClusterRole", { metadata: { name: "mesh-reader" }, rules });
+const clusterBinding = (role = "mesh-reader", subjects: unknown[] = [subject]) => on("binding", "ClusterRoleBinding", { metadata: { name: "mesh-reader" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role }, subjects });
+
+/** Clusters a and b wired; b's reader token (the one a's kubeconfig for b holds) is `account`'s; `bExtra` rendered on b. */
+function mesh(bExtra: ReturnType<typeof stackResource>[], opts: { account?: string; bBase?: Record<string, unknown>; kubeconfig?: unknown } = {}) {
+  const b = wiredCluster("b", ["a"]).map((r) => (r.name === "b-istio-reader-service-account-token" ? readerToken("b", opts.account ?? "mesh-reader") : r));
+  const stack = [...wiredCluster("a", ["b"]), ...b, ...bExtra];
+  if (opts.bBase) stack.push(stackResource({ type: REL, name: "b-istio-base", props: { chart: "base", namespace: "istio-system", values: { global: opts.bBase } }, provider: k8sProvider("b") }));
+  if (opts.kubeconfig !== undefined) (stack.find((r) => r.name === "a-remote-b")!.props as any).stringData = opts.kubeconfig === UNKNOWN ? UNKNOWN : { b: opts.kubeconfig };
+  return runStack(meshMulticlusterWiring, stack);
+}
+
+const prefix = "cluster b: ServiceAccount istio-system/mesh-reader, the account remote secret istio-system/istio-remote-secret-b on cluster a reads it as,";
+
+test("mesh-multicluster-wiring: a remote secret's account (from its token's Secret) without a ClusterRole granting istiod's reads fails", async () => {
+  const partial = await mesh([clusterRole(READS.filter((r) => r.apiGroups[0] !== "discovery.k8s.io").map((r) => (r.apiGroups[0] === "" ? { ...r, resources: ["pods", "services", "namespaces"] } : r))), clusterBinding()]);
+  assert.deepEqual(messages(partial), [
+    `${prefix} may not list nodes, watch nodes, list endpointslices (discovery.k8s.io), watch endpointslices (discovery.k8s.io) cluster-wide: its ClusterRoleBindings (mesh-reader) do not grant that; istiod lists and watches these on every remote cluster and takes it as synced only once all are (Istio 1.30.3 pkg/kube/multicluster/cluster.go), so it is refused b's services and endpoints. Bind the account a ClusterRole (ClusterRoleBinding) with list and watch on namespaces, pods, services, nodes, endpointslices, gateways (gateway.networking.k8s.io) and customresourcedefinitions, as istiod's chart binds istio-reader-service-account to istio-reader-clusterrole`,
+  ]);
+  assert.equal(partial.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:core/v1:Secret::a-remote-b");
+  // No binding at all; a Role and RoleBinding instead of a ClusterRole (namespaced: no cluster-wide list).
+  assert.match(messages(await mesh([clusterRole(READS)])).join("\n"), /may not list namespaces, .* cluster-wide: no ClusterRoleBinding of the stack names it;/);
+  const namespaced = [
+    on("role", "Role", { metadata: { name: "mesh-reader", namespace: "istio-system" }, rules: READS }),
+    on("rb", "RoleBinding", { metadata: { name: "mesh-reader", namespace: "istio-system" }, roleRef: { kind: "Role", name: "mesh-reader" }, subjects: [subject] }),
+  ];
+  assert.match(messages(await mesh(namespaced)).join("\n"), /cluster-wide: no ClusterRoleBinding of the stack names it \(RoleBinding istio-system\/mesh-reader grants only in its namespace\);/);
+});
+
+test("mesh-multicluster-wiring: a remote secret's account granted istiod's reads passes, whatever the chart's reader RBAC", async () => {
+  assert.deepEqual((await mesh([clusterRole(READS), clusterBinding()])).violations, []);
+  // Granted through a group it is in, by a wildcard rule.
+  const wildcard = [clusterRole([{ apiGroups: ["*"], resources: ["*"], verbs: ["list", "watch"] }]), clusterBinding("mesh-reader", [{ kind: "Group", name: "system:serviceaccounts:istio-system" }])];
+  assert.deepEqual((await mesh(wildcard)).violations, []);
+  // istio-reader-service-account is not the account read: the base chart not rendering it is no fault.
+  const off = await mesh([clusterRole(READS), clusterBinding()], { bBase: { enableReaderRBAC: false } });
+  assert.deepEqual([off.violations, off.unknown], [[], []]);
+});
+
+test("mesh-multicluster-wiring: the account is read from the token's claims where no Secret of the stack holds it", async () => {
+  const jwt = (sub: string) => ["e30", Buffer.from(JSON.stringify({ iss: "kubernetes/serviceaccount", sub })).toString("base64url"), "sig"].join(".");
+  const kubeconfig = kubeconfigFor("b", undefined, { token: jwt("system:serviceaccount:istio-system:mesh-reader") });
+  assert.match(messages(await mesh([clusterRole(READS.slice(1)), clusterBinding()], { kubeconfig })).join("\n"), /^cluster b: ServiceAccount istio-system\/mesh-reader, .* may not list namespaces, watch namespaces, list pods, watch pods, list services, watch services, list nodes, watch nodes cluster-wide:/);
+  assert.deepEqual((await mesh([clusterRole(READS), clusterBinding()], { kubeconfig })).violations, []);
+});
+
+test("mesh-multicluster-wiring: an account the kubeconfig does not name, or a role the run cannot see, is can't judge", async () => {
+  const unseenRole = await mesh([clusterBinding("view")]);
+  assert.deepEqual(unseenRole.violations, []);
+  assert.match(unseenRole.unknown.join("\n"), /the ClusterRole view ClusterRoleBinding mesh-reader binds ServiceAccount istio-system\/mesh-reader to \(not rendered in the stack\)/);
+  const stranger = await mesh([], { kubeconfig: kubeconfigFor("b", undefined, { token: "opaque" }) });
+  assert.deepEqual(stranger.violations, []);
+  assert.match(stranger.unknown.join("\n"), /the account remote secret istio-system\/istio-remote-secret-b on cluster a reads cluster b as \(its token is in no service-account-token Secret of the stack there and names no ServiceAccount, and the stack renders no other token Secret on cluster b\)/);
+});
+
+test("mesh-multicluster-wiring: a kubeconfig this run cannot read is taken to hold the token of the one account the stack mints tokens for there, else can't judge", async () => {
+  const sealed = { kubeconfig: UNKNOWN };
+  assert.deepEqual((await mesh([clusterRole(READS), clusterBinding()], sealed)).violations, []);
+  assert.match(messages(await mesh([], sealed)).join("\n"), /^cluster b: ServiceAccount istio-system\/mesh-reader, .* cluster-wide: no ClusterRoleBinding of the stack names it;/);
+  // Token Secrets of two accounts there: which one the kubeconfig holds is not known.
+  const two = await mesh([readerToken("b", "other-reader", "token-of-other")], sealed);
+  assert.deepEqual(two.violations, []);
+  assert.match(two.unknown.join("\n"), /\(its kubeconfig is not readable in this run, and the token Secrets of the stack there may hold the token of more than one account\)/);
+});
+
+test("mesh-multicluster-wiring: istio-reader-service-account bound by the stack itself is judged by that binding's role", async () => {
+  const own = [clusterRole(READS.slice(0, 1)), clusterBinding("mesh-reader", [{ ...subject, name: "istio-reader-service-account" }])];
+  const istiodOff = (r: ReturnType<typeof stackResource>) => (r.name === "b-istiod" ? { ...r, props: { ...r.props, values: { ...(r.props.values as any), global: { ...(r.props.values as any).global, enableReaderRBAC: false } } } } : r);
+  const stack = [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"]).map(istiodOff), ...own];
+  assert.match(messages(await runStack(meshMulticlusterWiring, stack)).join("\n"), /^cluster b: ServiceAccount istio-system\/istio-reader-service-account, .* may not list endpointslices \(discovery.k8s.io\), watch endpointslices/);
+});
