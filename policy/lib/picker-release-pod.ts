@@ -17,6 +17,7 @@ import { llmdProxy } from "./picker-release-proxy";
 import { missingKeyMessage } from "./picker-release-configmaps";
 import { bootstrapRefused, noBootstrap, presetExtProcHost } from "./picker-release-envoy";
 import { checkGieSidecarConfigMapName, checkGieSidecarVolume } from "./picker-release-volumes";
+import { checkGieSidecarValues, gieSidecarOn } from "./picker-release-sidecar";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -165,7 +166,7 @@ function checkGieSidecarConfig(rel: ChartRelease, report: Report): void {
  */
 function checkGieSidecarCommand(rel: ChartRelease, report: Report): void {
   const sidecar = dig(rel.values, "inferenceExtension.sidecar");
-  if (!rel.gie || !isObject(sidecar) || !(sidecar.enabled === undefined ? rel.chart === "standalone" : goTruthy(sidecar.enabled))) return;
+  if (!rel.gie || !isObject(sidecar) || !gieSidecarOn(rel, sidecar)) return;
   if (!Array.isArray(sidecar.command) || sidecar.command.length === 0) return;
   const word = goPrintV(sidecar.command);
   report(
@@ -182,7 +183,9 @@ function checkGieSidecarCommand(rel: ChartRelease, report: Report): void {
  * is judged on that (checkGieSidecarConfig).
  */
 export function checkGieSidecarCalls(rel: ChartRelease, report: Report): void {
-  if (checkGieSidecarConfigMapName(rel, report)) return;
+  // A release that does not install (its sidecar's ConfigMap or container refused) is not judged further.
+  const refused = checkGieSidecarValues(rel, report);
+  if (checkGieSidecarConfigMapName(rel, report) || refused) return;
   checkGieSidecarCommand(rel, report);
   if (!gieDefaultSidecar(rel)) return checkGieSidecarConfig(rel, report);
   const rendered = giePickerArgs(rel.values, rel.chart);

@@ -186,3 +186,30 @@ test("inference-pool-epp: a GIE chart's Envoy sidecar command given as a list is
   for (const sidecar of [{ command: "envoy" }, { enabled: false, volumes: [], command: ["envoy"] }, { command: [] }]) assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
   assert.deepEqual(await messages({ sidecar: { command: ["envoy"] } }, {}, "inferencepool"), []);
 });
+
+test("inference-pool-epp: a GIE chart's Envoy sidecar values epplib renders where Kubernetes takes a name, an image or a list: the release does not install", async () => {
+  // _deployment.yaml writes the sidecar's name and image with no default: null or "" (or, in the inferencepool chart, missing) renders an empty one, which the API server refuses.
+  for (const [sidecar, chart, re] of [
+    [{ name: null }, "standalone", /inferenceExtension.sidecar.name is null.*containers\[0\].name: Required value/],
+    [{ image: "" }, "standalone", /inferenceExtension.sidecar.image is "".*containers\[0\].image: Required value/],
+    [{ enabled: true, configMap: { name: "envoy" } }, "inferencepool", /inferenceExtension.sidecar.name is not given .* and inferenceExtension.sidecar.image is not given .*Required value/],
+  ] as const) {
+    const got = await messages({ sidecar }, {}, chart);
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], re, JSON.stringify(sidecar));
+  }
+  // volumeMounts not a list: a map or a scalar where the container takes a list, which the API server cannot decode.
+  for (const volumeMounts of [{ name: "config", mountPath: "/etc/envoy" }, "/etc/envoy"]) {
+    assert.match((await messages({ sidecar: { volumeMounts } })).join("\n"), /inferenceExtension.sidecar.volumeMounts is a (map|string), not a list.*cannot unmarshal (object|string) into .*\[\]v1.VolumeMount/);
+  }
+  // volumes not a list (rendered whether the sidecar is on or not), or env a scalar: the rendered Deployment is not YAML.
+  for (const sidecar of [{ volumes: { config: { configMap: { name: "envoy" } } } }, { enabled: false, volumes: "config" }]) {
+    const got = await messages({ sidecar });
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], /inferenceExtension.sidecar.volumes is a (map|string), not a list.*Helm cannot parse/, JSON.stringify(sidecar));
+  }
+  assert.match((await messages({ sidecar: { env: "NS_NAME" } })).join("\n"), /inferenceExtension.sidecar.env is a string, not a list.*Helm cannot parse/);
+  // Lists, Go-empty values (`with` and `if` skip them), an env map (its keys land as fields of the container, which the API server drops), the sidecar off, or the inferencepool chart's off: quiet.
+  for (const sidecar of [{ env: [], volumeMounts: {}, volumes: [] }, { env: { LOG: "debug" } }, { enabled: false, volumes: [], name: null, image: null, volumeMounts: "x", env: "x" }]) assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
+  assert.deepEqual(await messages({ sidecar: { name: null, volumeMounts: "x" } }, {}, "inferencepool"), []);
+});
