@@ -95,7 +95,7 @@ export interface ChartRelease {
 }
 
 /** The stack's releases of the charts read ({@link CHARTS}) on one cluster, with where each keeps its picker's values. */
-export export function chartReleases(resources: PolicyResource[], cluster: string): ChartRelease[] {
+export function chartReleases(resources: PolicyResource[], cluster: string): ChartRelease[] {
   const out: ChartRelease[] = [];
   for (const r of resources.filter((x) => x.type === T.helmRelease)) {
     const chart = helmChartName(r.props);
