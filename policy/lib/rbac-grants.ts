@@ -4,6 +4,12 @@
  * (`system:serviceaccount:<ns>:<name>`) or a group it is in; a RoleBinding grants its role's rules
  * in its own namespace only, a ClusterRoleBinding everywhere. Read by picker-rbac.ts (an endpoint
  * picker's account) and reader-accounts.ts (the account a remote secret reads a cluster as).
+ * A ClusterRole the stack does not render as an object has known rules only where the caller
+ * passes them (a chart release's role, reader-rbac.ts) or it is a built-in one of fixed rules:
+ * `cluster-admin` (Kubernetes bootstrappolicy policy.go ClusterRoles: every verb on every
+ * resource of every group). The aggregated built-ins (`admin`, `edit`, `view`: their rules are the
+ * union of every ClusterRole of the cluster labelled `rbac.authorization.k8s.io/aggregate-to-<role>`,
+ * which the stack need not render) stay unknown.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { isKind, meta } from "./k8s";
@@ -43,8 +49,15 @@ export interface AccountBinding {
   rules: Rule[] | undefined;
 }
 
-/** Every RoleBinding (in any namespace) and ClusterRoleBinding of `resources` naming ServiceAccount `ns`/`sa`. */
-export function accountBindings(resources: PolicyResource[], sa: string, ns: string): AccountBinding[] {
+/** The built-in ClusterRoles whose rules no cluster changes (not aggregated). */
+export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, Rule[]> = new Map([["cluster-admin", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]]]);
+
+/**
+ * Every RoleBinding (in any namespace) and ClusterRoleBinding of `resources` naming ServiceAccount
+ * `ns`/`sa`; a bound ClusterRole the stack does not render takes its rules from `known` (the
+ * caller's roles rendered outside the stack's objects, e.g. by a chart release), if there.
+ */
+export function accountBindings(resources: PolicyResource[], sa: string, ns: string, known: ReadonlyMap<string, Rule[]> = new Map()): AccountBinding[] {
   const rbac = (kind: string) => resources.filter((r) => isKind(r.type, "rbac.authorization.k8s.io", kind));
   const out: AccountBinding[] = [];
   for (const [kind, namespaced] of [["RoleBinding", true], ["ClusterRoleBinding", false]] as const) {
@@ -53,7 +66,8 @@ export function accountBindings(resources: PolicyResource[], sa: string, ns: str
       if (!list(b.props.subjects as unknown[]).some((s) => names(s, sa, ns, bindingNs))) continue;
       const ref = b.props.roleRef ?? {};
       const role = rbac(ref.kind === "Role" ? "Role" : "ClusterRole").find((r) => meta(r.props).name === ref.name && (ref.kind !== "Role" || meta(r.props).namespace === bindingNs));
-      out.push({ binding: b, clusterWide: !namespaced, namespace: bindingNs, roleRef: ref, rules: role ? list(role.props.rules as Rule[]) : undefined });
+      const outside = ref.kind === "Role" ? undefined : known.get(String(ref.name));
+      out.push({ binding: b, clusterWide: !namespaced, namespace: bindingNs, roleRef: ref, rules: role ? list(role.props.rules as Rule[]) : outside });
     }
   }
   return out;

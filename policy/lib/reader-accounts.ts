@@ -25,8 +25,8 @@ import type { PolicyResource } from "@pulumi/policy";
 import { dig, isReleaseOf, meta, T } from "./k8s";
 import { probe } from "./values";
 import { kubeconfigToken } from "./remote-kubeconfig";
-import { accountBindings, missingGrants, type Need } from "./rbac-grants";
-import { READER_ACCOUNT, readerRbacProblems } from "./reader-rbac";
+import { accountBindings, BUILTIN_CLUSTER_ROLES, missingGrants, type Need } from "./rbac-grants";
+import { chartReaderClusterRoles, READER_ACCOUNT, readerRbacProblems } from "./reader-rbac";
 import { descopedValue } from "./istio";
 
 const listWatch = ["list", "watch"];
@@ -118,7 +118,8 @@ function chartReaderNamespaces(resources: PolicyResource[]): Set<string> {
  * they do; `unknown` naming a role the stack does not render where the rest does not suffice.
  */
 function bindingGaps(resources: PolicyResource[], account: Account): { gap?: string; unknown?: string } {
-  const bindings = accountBindings(resources, account.name, account.namespace);
+  const known = new Map([...BUILTIN_CLUSTER_ROLES, ...chartReaderClusterRoles(resources)]);
+  const bindings = accountBindings(resources, account.name, account.namespace, known);
   const clusterWide = bindings.filter((b) => b.clusterWide);
   const missing = missingGrants(clusterWide.flatMap((b) => b.rules ?? []), REMOTE_CLUSTER_READS);
   if (missing.length === 0) return {};

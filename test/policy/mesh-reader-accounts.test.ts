@@ -97,3 +97,24 @@ test("mesh-multicluster-wiring: istio-reader-service-account bound by the stack 
   const stack = [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"]).map(istiodOff), ...own];
   assert.match(messages(await runStack(meshMulticlusterWiring, stack)).join("\n"), /^cluster b: ServiceAccount istio-system\/istio-reader-service-account, .* may not list endpointslices \(discovery.k8s.io\), watch endpointslices/);
 });
+
+test("mesh-multicluster-wiring: an account bound to istiod's reader ClusterRole or to cluster-admin is judged by their rules, not can't judge", async () => {
+  // istio-discovery 1.30.3 reader-clusterrole.yaml: istio-reader-clusterrole[-<revision>]-<release namespace>, every read istiod needs.
+  const chartRole = await mesh([clusterBinding("istio-reader-clusterrole-istio-system")]);
+  assert.deepEqual([chartRole.violations, chartRole.unknown], [[], []]);
+  const admin = await mesh([clusterBinding("cluster-admin")]);
+  assert.deepEqual([admin.violations, admin.unknown], [[], []]);
+  // With a revision the chart's role carries it: the unsuffixed name is no role the stack renders.
+  const edited = (values: Record<string, unknown>) => (r: ReturnType<typeof stackResource>) => (r.name === "b-istiod" ? { ...r, props: { ...r.props, values: { ...(r.props.values as any), ...values } } } : r);
+  const withValues = (values: Record<string, unknown>, role: string) => runStack(meshMulticlusterWiring, [...wiredCluster("a", ["b"]), ...wiredCluster("b", ["a"]).map((r) => (r.name === "b-istio-reader-service-account-token" ? readerToken("b", "mesh-reader") : r)).map(edited(values)), clusterBinding(role)]);
+  const canary = await withValues({ revision: "canary" }, "istio-reader-clusterrole-canary-istio-system");
+  // (its east-west Gateway's revision is another question, can't judge here.)
+  assert.deepEqual([canary.violations, canary.unknown.filter((u) => /ClusterRole/.test(u))], [[], []]);
+  const unseen = /the ClusterRole istio-reader-clusterrole-istio-system ClusterRoleBinding mesh-reader binds .* \(not rendered in the stack\)/;
+  const unsuffixed = await withValues({ revision: "canary" }, "istio-reader-clusterrole-istio-system");
+  assert.deepEqual(unsuffixed.violations, []);
+  assert.match(unsuffixed.unknown.join("\n"), unseen);
+  // The chart's reader RBAC off: istiod renders no such role, so a binding to it stays can't judge.
+  const off = await withValues({ global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "b" }, enableReaderRBAC: false } }, "istio-reader-clusterrole-istio-system");
+  assert.match(off.unknown.join("\n"), unseen);
+});
