@@ -39,6 +39,14 @@ export const EKS_NODE_GROUP_TYPES: ReadonlySet<string> = new Set([EKS_NODE_GROUP
 /** EC2 families with NVIDIA GPUs (p3…p6, g4dn…g6f, gr6); g4ad carries AMD GPUs, which nvidia.com/gpu does not cover. */
 const NVIDIA_FAMILY = /^(p\d|g\d|gr\d)[a-z0-9-]*\./;
 const isNvidiaInstanceType = (t: unknown) => typeof t === "string" && NVIDIA_FAMILY.test(t) && !t.startsWith("g4ad.");
+/** An EC2 type's name, `family.size`: a family of class letters, generation digits and attributes (`t3`, `m7gd`, `mac2-m2`), as infra's machine-type rules read it. */
+const EC2_TYPE_NAME = /^[a-z]+\d+[a-z0-9-]*\.[a-z0-9-]+$/;
+/**
+ * Whether an EC2 type is of a family with no NVIDIA GPU, so its nodes hold none (a CPU family such
+ * as EKS's default t3, g4ad's AMD GPUs, Inferentia, Trainium…): the other side of the one
+ * classification gpuEvidence makes. A name that is no EC2 `family.size` is neither.
+ */
+export const isNonNvidiaInstanceType = (t: unknown) => typeof t === "string" && EC2_TYPE_NAME.test(t) && !isNvidiaInstanceType(t);
 
 /**
  * Why a node group has NVIDIA GPUs (its NVIDIA/GPU AMI type, a GPU instance type, or the

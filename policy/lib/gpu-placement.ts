@@ -9,7 +9,7 @@
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { isWorkload, kindName, meta } from "./k8s";
-import { EKS_NODE_GROUP_TYPES, gceGpuEvidence, gpuEvidence } from "./gpu-nodes";
+import { EKS_NODE_GROUP_TYPES, gceGpuEvidence, gpuEvidence, isNonNvidiaInstanceType } from "./gpu-nodes";
 import { clusterNodes, schedulable } from "./ambient-nodes";
 import { clusterNodeSettings, eksInstanceShapes, isNodePool, type Taint } from "./node-settings";
 import { isLeaderWorkerSet, podGpus, podTemplatesOf } from "./leader-worker-sets";
@@ -19,7 +19,8 @@ import { andTri, list, orUnknown, probe, type Tri } from "./values";
 /**
  * NVIDIA GPUs per EC2 instance type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws
  * ec2_instance_types.go, its GPU field; p5e.48xlarge from AWS's P5 page, as components/gpu/catalog.ts
- * has it). A type not listed has a count unknown to us, and a verdict it decides is can't judge.
+ * has it). A type of a family without NVIDIA GPUs holds none ({@link ec2Gpus}); another type not
+ * listed has a count unknown to us, and a verdict it decides is can't judge.
  */
 const sizes = (family: string, counts: Record<string, number>) => Object.entries(counts).map(([size, n]) => [`${family}.${size}`, n] as const);
 const G_SIZES = { xlarge: 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "16xlarge": 1, "12xlarge": 4, "24xlarge": 4, "48xlarge": 8 };
@@ -40,6 +41,9 @@ export const EC2_GPUS: ReadonlyMap<string, number> = new Map([
   ...sizes("g7e", { "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 2, "24xlarge": 4, "48xlarge": 8 }),
   ...sizes("gr6", { "4xlarge": 1, "8xlarge": 1 }),
 ]);
+
+/** The NVIDIA GPUs an EC2 type's nodes hold: EC2_GPUS's count, 0 for a family without NVIDIA GPUs (./gpu-nodes isNonNvidiaInstanceType), else undefined (unknown to us). */
+const ec2Gpus = (type: string): number | undefined => EC2_GPUS.get(type) ?? (isNonNvidiaInstanceType(type) ? 0 : undefined);
 
 /** One kind of node a group runs: its labels, GPUs per node (undefined: unknown to us) and how it is named. */
 interface NodeShape {
@@ -79,7 +83,7 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
         // Each EC2 type's nodes carry it as node.kubernetes.io/instance-type (and its beta spelling).
         const types = eksInstanceShapes(node, labels);
         if (types.length === 0) return [{ labels, gpus: undefined, shape: "nodes of a type not known here (a launch template's, or no default EKS names for its AMI)" }];
-        return types.map((t) => ({ labels: t.labels, gpus: EC2_GPUS.get(t.type), shape: `${t.type} nodes` }));
+        return types.map((t) => ({ labels: t.labels, gpus: ec2Gpus(t.type), shape: `${t.type} nodes` }));
       }
       const accelerators = list(node.props.guestAccelerators as { type?: unknown; count?: unknown }[]).filter((a) => /(^|\/)nvidia-/.test(String(a?.type)));
       const gpus = accelerators.length > 0 ? accelerators.reduce((n, a) => n + Number(a.count ?? 0), 0) : undefined;

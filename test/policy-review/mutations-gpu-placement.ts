@@ -3,7 +3,7 @@
  * stay Pending forever): a node selection naming a label the groups' nodes do not carry, and more
  * GPUs per pod than the groups' nodes hold; and the node agents (device plugin, ztunnel) pinned to
  * an EC2 type an EKS group does not run (one naming no instanceTypes runs EKS's t3.medium), so they
- * miss its nodes.
+ * miss its nodes; and GPU groups naming no instanceTypes, whose t3.medium nodes hold no GPU.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, setGpuCount } from "./mutations-support";
@@ -56,6 +56,19 @@ export const gpuPlacementMutations: Mutation[] = [
       const type = String((group.inputs as any).instanceTypes[0]);
       edit(group, (o) => delete o.instanceTypes);
       return edit(plugin, (o) => (o.values = { ...o.values, nodeSelector: { "node.kubernetes.io/instance-type": type } }));
+    },
+  },
+  {
+    // EKS runs t3.medium in a group naming no instanceTypes: a T3 holds no GPU, so the vLLM pods fit no group of their cluster.
+    name: "every EKS GPU node group of a vLLM Deployment's cluster with its instanceTypes dropped (EKS then runs t3.medium, which holds no GPU)",
+    policy: "gpu-scheduling",
+    apply: (doc) => {
+      const gpuGroups = resources(doc).filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((g.inputs as any)?.amiType)));
+      const of = (r: ExportedResource) => gpuGroups.filter((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`));
+      const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
+      if (!server) return undefined;
+      for (const group of of(server)) edit(group, (o) => delete o.instanceTypes);
+      return server.urn;
     },
   },
 ];

@@ -116,3 +116,25 @@ test("gpu-scheduling: where k3s's embedded cloud controller labels the nodes, a 
   const host = await judge(server(), vm({}), select({ "kubernetes.io/hostname": "a-gpu-a100-1" }));
   assert.deepEqual([messages(host), host.unknown.length], [[], 1]);
 });
+
+// A type of an EC2 family that carries no NVIDIA GPU (gpu-nodes.ts isNvidiaInstanceType, the
+// classification gpuEvidence makes too; infra's isGpuFamily alike) holds none: before, only the
+// catalogued GPU types had a count, so a GPU group naming no instanceTypes (EKS's default t3.medium)
+// or a CPU type left its pods can't judge. An NVIDIA type not catalogued, or a name that is no EC2
+// family.size, stays can't judge.
+test("gpu-scheduling: an EKS GPU group of a non-NVIDIA EC2 type (EKS's default t3.medium included) holds no GPU", async () => {
+  const group = (props: Record<string, unknown>) => nodeGroup("a-gpu", { labels: labels("gpu", "NVIDIA-L40S"), ...props });
+  for (const props of [{}, { instanceTypes: ["m5.2xlarge"] }, { instanceTypes: ["c7g.xlarge"], amiType: "AL2023_ARM_64_NVIDIA" }, { instanceTypes: ["inf2.xlarge"] }, { instanceTypes: ["g4ad.xlarge"] }]) {
+    const out = await judge(group(props), vllm(1));
+    assert.deepEqual(out.unknown, [], JSON.stringify(props));
+    assert.match(messages(out)[0] ?? "", /no GPU node group of the cluster can take its pods \(EKS node group a-gpu: its [a-z0-9]+\.[a-z0-9]+ nodes hold 0 GPUs each\)/, JSON.stringify(props));
+  }
+  assert.match(messages(await judge(group({}), vllm(1)))[0] ?? "", /t3\.medium nodes hold 0 GPUs/);
+  // Beside a group that fits, nothing to report; an uncatalogued NVIDIA size or a name of no EC2 family stays can't judge.
+  assert.deepEqual(messages(await judge(group({}), l40s, vllm(1))), []);
+  for (const type of ["g6.96xlarge", "bogus"]) {
+    const out = await judge(group({ instanceTypes: [type] }), vllm(1));
+    assert.deepEqual(out.violations, [], type);
+    assert.match(out.unknown.join(" "), new RegExp(`how many GPUs its ${type.replace(".", "\\.")} nodes hold`), type);
+  }
+});
