@@ -306,8 +306,12 @@ test("gpu-device-plugin: an EKS group labelling its nodes another instance type 
   const group = (labels: Record<string, string>, props: Record<string, unknown> = {}) => nodeGroup("a-gpu", { ...gpuGroup.props, labels: { ...gpuLabels, ...labels }, ...props });
   const judge = (g: PolicyResource, plugin: PolicyResource) => runStack(gpuDevicePlugin, [provider("a"), systemGroup, g, vllm, plugin]);
   for (const key of ["node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type"]) {
-    // Either value may be the node's: no verdict on a plugin pinned to one of them.
-    for (const type of ["p4d.24xlarge", "g5.12xlarge"]) assert.deepEqual((await judge(group({ [key]: "p4d.24xlarge" }), pinned(type))).violations, [], `${key} ${type}`);
+    // Either value may be the node's: can't judge a plugin pinned to one of them (before: passed unsaid).
+    for (const type of ["p4d.24xlarge", "g5.12xlarge"]) {
+      const out = await judge(group({ [key]: "p4d.24xlarge" }), pinned(type));
+      assert.deepEqual(out.violations, [], `${key} ${type}`);
+      assert.match(out.unknown.join(" "), /whether the NVIDIA device plugin runs on GPU node group a-gpu of cluster a /, `${key} ${type}`);
+    }
     // A launch template's type: the label given is not the node's either.
     assert.deepEqual((await judge(group({ [key]: "p4d.24xlarge" }, { instanceTypes: undefined, launchTemplate: { id: "lt-1", version: "1" } }), pinned("g5.12xlarge"))).violations, [], key);
     // The type it runs, labelled: settled.
@@ -329,6 +333,10 @@ test("gpu-device-plugin: k3s with its cloud controller disabled keeps a node-lab
   const judge = (node: PolicyResource) => runStack(gpuDevicePlugin, [provider("a"), vllm, vm(k3sServer("disable-cloud-controller: true\n")), node, release({ ...ours, nodeSelector: { "node.kubernetes.io/instance-type": "a2-highgpu-1g" } })]);
   // No cloud controller: the node keeps the type its node-label gives, which the plugin does not select.
   assert.equal((await judge(gpu([]))).violations.length, 1);
-  // Another cloud controller sets the type: not known here.
-  for (const arg of ["cloud-provider=external", "--cloud-provider=external"]) assert.deepEqual((await judge(gpu([arg]))).violations, [], arg);
+  // Another cloud controller sets the type: not known here, so can't judge (before: passed unsaid).
+  for (const arg of ["cloud-provider=external", "--cloud-provider=external"]) {
+    const out = await judge(gpu([arg]));
+    assert.deepEqual(out.violations, [], arg);
+    assert.match(out.unknown.join(" "), /whether the NVIDIA device plugin runs on GPU node group a-gpu-a100-template of cluster a /, arg);
+  }
 });
