@@ -17,16 +17,17 @@ export interface K3sOptionEntry {
 
 /**
  * An entry with its shell variables (`$T`, `${T}`) expanded to the values the script plainly gives
- * them (shell-values.ts plainValue): unknown when one has none, or for another expansion (`$(…)`,
+ * them where the entry stands, `at` (shell-assignments.ts plainValue: an assignment after it does
+ * not count, bash expanding a variable as it is there): unknown when one has none, or for another expansion (`$(…)`,
  * `${T:-…}`). A flag's single-quoted word (`shell`), and a `$` in a quoted heredoc's body (`script`
  * is read through literalBodies), is written as is; in an unquoted heredoc's YAML, quotes keep no `$`.
  */
-function expanded(raw: string, script: string, shell: boolean): K3sOptionEntry {
+function expanded(raw: string, script: string, shell: boolean, at: number): K3sOptionEntry {
   const v = unquote(raw);
   if ((shell && raw.trim().startsWith("'")) || !/[$`]/.test(v)) return { value: v.split(LITERAL_DOLLAR).join("$"), known: true };
   let known = !v.includes("`");
   const value = v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_ref, braced?: string, bare?: string) => {
-    const held = plainValue(script, (braced ?? bare)!);
+    const held = plainValue(script, (braced ?? bare)!, at);
     if (held === undefined) known = false;
     return held ?? "";
   });
@@ -40,21 +41,23 @@ function expanded(raw: string, script: string, shell: boolean): K3sOptionEntry {
  */
 export function k3sOptionReadings(script: string, option: string): K3sOptionEntry[] {
   const text = literalBodies(script);
-  const lines = text.split("\n").filter((line) => !/^\s*#/.test(line));
+  // Each line that is not a comment, with where it starts in the text.
+  let offset = 0;
+  const lines = text.split("\n").flatMap((line) => ((offset += line.length + 1), /^\s*#/.test(line) ? [] : [{ line, at: offset - line.length - 1 }]));
   const key = new RegExp(`^\\s*(?:-\\s+)?["']?${option}["']?\\s*:\\s*(.*)$`);
   const flag = new RegExp(`--${option}[= ]("[^"]*"|'[^']*'|[^\\s"']+)`, "g");
-  const raws: { raw: string; shell: boolean }[] = [];
-  lines.forEach((line, i) => {
+  const raws: { raw: string; shell: boolean; at: number }[] = [];
+  lines.forEach(({ line, at }, i) => {
     const m = key.exec(line);
     if (m) {
       const rest = m[1].trim();
-      if (rest.startsWith("[")) raws.push(...rest.replace(/^\[|\]$/g, "").split(",").filter((e) => unquote(e) !== "").map((raw) => ({ raw, shell: false })));
-      else if (rest !== "") raws.push({ raw: rest, shell: false });
-      else for (let j = i + 1; j < lines.length && /^\s*-\s+\S/.test(lines[j]); j++) raws.push({ raw: lines[j].replace(/^\s*-\s+/, ""), shell: false });
+      if (rest.startsWith("[")) raws.push(...rest.replace(/^\[|\]$/g, "").split(",").filter((e) => unquote(e) !== "").map((raw) => ({ raw, shell: false, at })));
+      else if (rest !== "") raws.push({ raw: rest, shell: false, at });
+      else for (let j = i + 1; j < lines.length && /^\s*-\s+\S/.test(lines[j].line); j++) raws.push({ raw: lines[j].line.replace(/^\s*-\s+/, ""), shell: false, at: lines[j].at });
     }
-    for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true });
+    for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true, at: at + f.index! });
   });
-  return raws.map(({ raw, shell }) => expanded(raw, text, shell));
+  return raws.map(({ raw, shell, at }) => expanded(raw, text, shell, at));
 }
 
 /** The values of {@link k3sOptionReadings}, an unknown one as far as it is known. */

@@ -83,3 +83,15 @@ test("gpu-scheduling: a k3s GPU taint's variable a `select` loop may set is can'
   const r = await node(`K=nvidia.com/gpu\nselect K in nvidia.com/gpu other.io/gpu; do break; done\n${k3s}`);
   assert.deepEqual([r.violations.length, r.unknown.length], [0, 1]);
 });
+
+// bash 5.2.15: `echo "[$K]"; K=v` prints [] (a variable is expanded as it is where it is read); a function's
+// body reads it as it is at each call (`f(){ echo "[$K]"; }; K=v; f` prints [v], `f; K=v` prints []).
+test("gpu-scheduling: a k3s GPU taint's variable set only after it is read is not taken at the later value", async () => {
+  // Before: K was taken as nvidia.com/gpu wherever it is set.
+  for (const script of [`${k3s}K=nvidia.com/gpu\n`, `f() {\n  ${k3s}}\nf\nK=nvidia.com/gpu\n`]) {
+    const r = await node(script);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], script);
+  }
+  const called = await node(`f() {\n  ${k3s}}\nK=nvidia.com/gpu\nf\n`);
+  assert.deepEqual([called.violations.length, called.unknown.length], [0, 0]);
+});
