@@ -9,6 +9,7 @@ import { list, probe } from "./values";
 import { extendedResourceName, labelValue, qualifiedName } from "./config-schema";
 import { bootLayers } from "./boot-scripts";
 import { k3sOptionReadings } from "./k3s-options";
+import { unusedAssignment } from "./shell-assignments";
 
 /** How GPUs are requested and how GPU nodes are tainted: the knobs every GPU policy reads alike. */
 export interface GpuKnobs {
@@ -228,7 +229,8 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   // Only the whole key: `gpu` is not the key of nvidia.com/gpu=present:NoSchedule (key characters: [\w./-]).
   const taintOfKey = `${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`;
-  const written = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].map((m) => m[0]);
+  // Not one held only by a shell variable the script never expands: k3s reads no environment variable for node-taint (k3s-io/docs cli/agent.md).
+  const written = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].filter((m) => unusedAssignment(live, m.index!) === undefined).map((m) => m[0]);
   // A node-taint naming a shell variable (`--node-taint "$K=present:NoSchedule"`) as the script sets it (k3s-options.ts); one it cannot know may hold any taint.
   const readings = k3sOptionReadings(script, "node-taint");
   const given = [...new Set([...written, ...readings.filter((r) => r.known && new RegExp(`^${taintOfKey}$`).test(r.value)).map((r) => r.value)])];

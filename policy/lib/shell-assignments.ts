@@ -107,9 +107,12 @@ function prefixOnly(text: string, at: number): boolean {
   return words(text.slice(at, commandEnd(text, at))).some((w) => !/^\w+=/.test(w));
 }
 
+/** Where an assignment's name may stand, and the declaration word it may follow (`export`, `local`…), captured. */
+const ASSIGNMENT_START = `(?:^|[\\s;&|("'])((?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?)`;
+
 /** The assignments written as such: `NAME=`, `export NAME=`, `local NAME=`, `${NAME:=…}`; not one prefixing a command. */
 function ownAssignments(text: string, name: string): Assignment[] {
-  const assignment = new RegExp(`(?:^|[\\s;&|("'])((?:(?:export|local|readonly|declare(?:\\s+-\\w+)*)\\s+)?)${name}=|\\$\\{${name}:?=`, "gm");
+  const assignment = new RegExp(`${ASSIGNMENT_START}${name}=|\\$\\{${name}:?=`, "gm");
   return [...text.matchAll(assignment)].flatMap((m) => {
     const at = m.index! + m[0].length;
     const rest = text.slice(at);
@@ -166,4 +169,17 @@ function valueAt(text: string, s: Structure, all: Flow[], found: Assignment[], a
   if (depth >= CALL_DEPTH || body.calls.length === 0) return undefined;
   const values = body.calls.map((c) => valueAt(text, s, all, found, c.at, unset, depth + 1));
   return values.every((v) => v !== undefined && v === values[0]) ? values[0] : undefined;
+}
+
+/**
+ * The variable whose assignment's value starts at `at` (`T=<at>…`, `T="<at>…`) when the script never
+ * expands it (no `$T`, `${T…}`, and no `${!…}` or `eval` that might), so that what it holds is given
+ * to no command; undefined otherwise, and for one exported or prefixing a command, which a program
+ * the script runs may read from its environment.
+ */
+export function unusedAssignment(text: string, at: number): string | undefined {
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const m = new RegExp(`${ASSIGNMENT_START}([A-Za-z_]\\w*)=["']?$`).exec(text.slice(lineStart, at));
+  if (!m || m[1] !== "" || prefixOnly(text, at - m[0].length + m[0].indexOf(m[2])) || /\$\{!|(?:^|[\s;&|(])eval\s|\ballexport\b|(?:^|\s)set\s+-\w*a/m.test(text)) return undefined;
+  return new RegExp(`\\$(?:${m[2]}\\b|\\{${m[2]}\\b)`).test(text) ? undefined : m[2];
 }

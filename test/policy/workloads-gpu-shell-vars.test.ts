@@ -95,3 +95,16 @@ test("gpu-scheduling: a k3s GPU taint's variable set only after it is read is no
   const called = await node(`f() {\n  ${k3s}}\nK=nvidia.com/gpu\nf\n`);
   assert.deepEqual([called.violations.length, called.unknown.length], [0, 0]);
 });
+
+// A taint held in a variable the script never expands is given to no command: k3s registers none.
+test("gpu-scheduling: a GPU taint only assigned to a shell variable the script never uses is not registered", async () => {
+  // Before: the assignment's text was counted as the taint written out.
+  for (const script of [`T=nvidia.com/gpu=present:NoSchedule\n${k3sAgent("")}`, `TAINT="nvidia.com/gpu=present:NoSchedule"\n${k3sAgent("--node-label a=b")}`]) {
+    assert.match((await node(script)).violations[0]?.message ?? "", /does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule/, script);
+  }
+  // Used: by a flag, or in INSTALL_K3S_EXEC, the taint is registered; exported, a program the script runs may read it (not judged as missing).
+  for (const script of [`T=nvidia.com/gpu=present:NoSchedule\n${k3sAgent('--node-taint "$T"')}`, `T=nvidia.com/gpu=present:NoSchedule\ncurl -sfL https://get.k3s.io | INSTALL_K3S_EXEC="agent --node-taint \${T}" sh -\n`, `export T=nvidia.com/gpu=present:NoSchedule\n${k3sAgent("")}`]) {
+    const r = await node(script);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 0], script);
+  }
+});
