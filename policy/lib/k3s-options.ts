@@ -4,7 +4,7 @@
  * what the script sets them to where that is known. Read by gpu-nodes.ts, k3s-nodes.ts and node-settings.ts.
  */
 import { literalBodies } from "./shell-heredoc";
-import { LITERAL_DOLLAR } from "./shell-scan";
+import { LITERAL_DOLLAR, literalDollars } from "./shell-scan";
 import { plainValue } from "./shell-assignments";
 
 const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
@@ -35,12 +35,38 @@ function expanded(raw: string, script: string, shell: boolean, at: number): K3sO
 }
 
 /**
+ * The text with each `$` in a cloud-config's `content:` values (a block scalar's lines, or a value on
+ * its line) a LITERAL_DOLLAR: cloud-init writes a write_files entry's content as given, decoded but
+ * never expanded (canonical/cloud-init cloudinit/config/cc_write_files.py), while its runcmd
+ * strings are run by sh (cc_runcmd.py). From a `#cloud-config` line to the next line starting `#!`.
+ */
+function literalContents(text: string): string {
+  let cloudConfig = false;
+  let block: number | undefined;
+  return text
+    .split("\n")
+    .map((line) => {
+      if (/^#cloud-config\b/.test(line) || /^#!/.test(line)) [cloudConfig, block] = [line.startsWith("#cloud-config"), undefined];
+      if (!cloudConfig) return line;
+      const indent = /^\s*/.exec(line)![0].length;
+      if (block !== undefined && (line.trim() === "" || indent > block)) return literalDollars(line);
+      block = undefined;
+      const key = /^(\s*(?:-\s+)?)content:\s*(.*)$/.exec(line);
+      if (!key) return line;
+      if (/^[|>]/.test(key[2])) block = key[1].length;
+      else return line.slice(0, line.length - key[2].length) + literalDollars(key[2]);
+      return line;
+    })
+    .join("\n");
+}
+
+/**
  * The entries a k3s boot script gives an option (`node-label`, `node-taint`): under `<option>:`
  * in its config YAML (a block list, a flow list or one value) and as `--<option>` flags, on lines
  * that are not `#` comments, each with its shell variables expanded ({@link expanded}).
  */
 export function k3sOptionReadings(script: string, option: string): K3sOptionEntry[] {
-  const text = literalBodies(script);
+  const text = literalContents(literalBodies(script));
   // Each line that is not a comment, with where it starts in the text.
   let offset = 0;
   const lines = text.split("\n").flatMap((line) => ((offset += line.length + 1), /^\s*#/.test(line) ? [] : [{ line, at: offset - line.length - 1 }]));

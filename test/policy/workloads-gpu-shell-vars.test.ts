@@ -17,8 +17,9 @@ const vm = (script: string) =>
 const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-A100-SXM4-80GB"] }] }] } } };
 const vllm = stackResource({ ...deployment("vllm", { tolerations: [gpuToleration], affinity, containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", resources: { limits: { "nvidia.com/gpu": 1 } } }] }), name: "a-vllm", provider: k8sProvider("a") });
 const judge = (script: string) => runStack(gpuScheduling, [provider("a"), vm(script), vllm]);
-/** A GPU VM (no workload), judged on its own node taint. */
-const node = (script: string) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, metadataStartupScript: `#!/bin/bash\n${script}` }, provider: null }]);
+/** A GPU VM (no workload) booting from `boot`, judged on its own node taint. */
+const gpuVm = (boot: Record<string, unknown>) => runResource(gpuScheduling, [{ type: "gcp:compute/instanceTemplate:InstanceTemplate", name: "gpu", props: { machineType: "a2-ultragpu-4g", scheduling: { onHostMaintenance: "TERMINATE" }, ...boot }, provider: null }]);
+const node = (script: string) => gpuVm({ metadataStartupScript: `#!/bin/bash\n${script}` });
 const k3sAgent = (args: string) => `curl -sfL https://get.k3s.io | sh -s - agent ${args}\n`;
 /** The k3s install registering the GPU taint whose key is in `$K`. */
 const k3s = k3sAgent('--node-taint "$K=present:NoSchedule"');
@@ -107,4 +108,15 @@ test("gpu-scheduling: a GPU taint only assigned to a shell variable the script n
     const r = await node(script);
     assert.deepEqual([r.violations.length, r.unknown.length], [0, 0], script);
   }
+});
+
+// cloud-init writes a write_files entry's content as given (canonical/cloud-init cc_write_files: decoded, never
+// expanded), while its runcmd strings run through sh: `$K` in a k3s config written so is the characters `$K`.
+test("gpu-scheduling: a shell variable in a cloud-config write_files content is written as is", async () => {
+  const userData = (content: string) => `#cloud-config\nwrite_files:\n  - path: /etc/rancher/k3s/config.yaml\n    content: |\n      node-taint:\n        - "${content}"\nruncmd:\n  - K=nvidia.com/gpu\n  - curl -sfL https://get.k3s.io | sh -s - agent\n`;
+  const vmOf = (text: string) => gpuVm({ metadata: { "user-data": text } });
+  // Before: can't judge (K set after), and before 95456e1 taken as nvidia.com/gpu.
+  assert.match((await vmOf(userData("$K=present:NoSchedule"))).violations[0]?.message ?? "", /does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule/);
+  const right = await vmOf(userData("nvidia.com/gpu=present:NoSchedule"));
+  assert.deepEqual([right.violations.length, right.unknown.length], [0, 0]);
 });
