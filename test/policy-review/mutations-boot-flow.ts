@@ -5,7 +5,7 @@
  * `&&` arm), on a loop's next pass, through the last element of a pipeline that `shopt -s
  * lastpipe` (set by a function called before too) runs in the shell itself (in a function's body
  * too), through a `read` ending such a pipeline (which assigns its variables in the shell, splitting
- * its line on IFS), from a
+ * its line on IFS, a prefix `IFS=` or one set on a line of its own before it), from a
  * `for` loop's variable given it as a word of its list (or, without `in`, as a function's
  * argument), past a function body's `set -m` that `local -`
  * scopes to its call, or
@@ -69,6 +69,11 @@ const FLOW_SCRIPTS: [string, string][] = [
     // read splits its line on IFS, its prefix `IFS=:` holding for it (4.2 read, 3.5.7): the second name takes the token.
     "the k3s agents' join token split by IFS=: from a line piped under shopt -s lastpipe into read's second name and echoed from it into the file token-file names",
     "shopt -s lastpipe\necho \"k3s:Zq8vN3pL0xR7sT2w\" | IFS=: read -r user token\necho \"$token\" > /etc/rancher/k3s/token\n",
+  ],
+  [
+    // read splits on the shell's IFS where no prefix sets it (4.2 read, 3.5.7): `IFS=:` on a line of its own holds for every read after it.
+    "the k3s agents' join token split by an IFS=: set on a line of its own into read's second name from a here-string and echoed from it into the file token-file names",
+    "IFS=:\nread -r user token <<< \"k3s:Zq8vN3pL0xR7sT2w\"\necho \"$token\" > /etc/rancher/k3s/token\n",
   ],
   [
     // `local -` restores the set options at the function's return (4.2 local): its set -m does not outlast the call, so lastpipe keeps the exec in the shell.
