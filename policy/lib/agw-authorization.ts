@@ -12,7 +12,7 @@ import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
 import { listenerSetsOf, setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
-import { gatewayRoutes, hits, parentRefsTo, PolicyTargets, RouteBinding, routeBindings, sectionNames, targetsRoutes } from "./agw-route-bindings";
+import { gatewayPlacement, mayBindOn, parentRefsTo, policyPlacement, PolicyTargets, RouteBinding, targetsRoutes, type OnSet } from "./agw-route-bindings";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -59,14 +59,9 @@ const isAgentgatewayPolicy = (type: string) => isKind(type, "agentgateway.dev", 
  * so it is not read here.
  */
 export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwGateway, inert?: Map<string, string[]>, inertAuths?: InertAuthorization[]): AgwAuthorization[] | "unknown" {
-  const gateway = gatewayResource(g.resources, gw.namespace, gw.name);
-  // A ListenerSet's listeners are the Gateway's, and so are the routes they serve (listener-sets.ts).
-  const viaSets = gateway ? setListenersServing(gateway, g.resources, isRoute) : { sets: [], serving: [], routes: [] };
-  if (viaSets === "unknown") return "unknown";
-  const on = gatewayRoutes(g.resources, gw, gateway, viaSets);
-  if (on === "unknown") return "unknown";
-  const { routes, undecided } = on;
-  const namespaces = new Set([gw.namespace, ...routes.map((r) => meta(r.props).namespace), ...viaSets.sets.map((s) => s.namespace)]);
+  const placement = gatewayPlacement(g.resources, gw);
+  if (placement === "unknown") return "unknown";
+  const { viaSets } = placement;
   const out: AgwAuthorization[] = [];
   for (const r of g.resources.filter((x) => isAgentgatewayPolicy(x.type))) {
     const { namespace, name } = meta(r.props);
@@ -75,23 +70,17 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
       const spec = r.props.spec ?? {};
       return JSON.parse(JSON.stringify({ auth: spec.traffic?.authorization, refs: spec.targetRefs, selectors: spec.targetSelectors, phase: spec.traffic?.phase, inheritance: spec.strategy?.inheritance })) as Record<string, any>;
     });
-    const mayBind = namespaces.has(namespace) || undecided.has(namespace) || undecided.has("*");
-    if (!mayBind) continue; // policies bind same-namespace targets only
+    if (!mayBindOn(placement, namespace)) continue; // policies bind same-namespace targets only
     // A policy that may bind the gateway but is not known yet: no verdict in this preview.
     if (!read.known) return "unknown";
     const auth = read.value.auth;
     if (!auth) continue;
     const t: PolicyTargets = { refs: list(read.value.refs as PolicyTargets["refs"]), selectors: list(read.value.selectors as PolicyTargets["selectors"]) };
     const { refs, selectors } = t;
-    // A policy on a route whose parents are not known yet may reach the gateway.
-    if ((undecided.has(namespace) || undecided.has("*")) && targetsRoutes(t)) return "unknown";
-    // A ListenerSet listener is keyed by its own name under the parent Gateway (types/agent.rs ListenerName as_listener_target_ref): a Gateway sectionName naming it binds it.
-    const own = gateway ? sectionNames(() => gateway.props.spec?.listeners) : undefined;
-    const onGateway = namespace === gw.namespace ? hits(t, (k) => k === "Gateway", { ...gw, sections: own && [...own, ...viaSets.sets.flatMap((s) => s.listeners)] }) : false;
-    const onSets = setTargets(refs, selectors, namespace, viaSets);
-    if (onSets === "unknown") return "unknown";
-    const bindings = routeBindings(t, namespace, on);
-    if (onGateway === "unknown" || bindings === "unknown") return "unknown";
+    // A policy on a route whose parents are not known yet may reach the gateway; so may one selecting an object whose labels are not known.
+    const placed = policyPlacement(placement, t, namespace);
+    if (placed === "unknown") return "unknown";
+    const { onGateway, onSets, bindings } = placed;
     const onRoute = bindings.length > 0;
     const preRouting = read.value.phase === "PreRouting";
     // The CRD refuses a PreRouting policy aimed at a route: it never reaches the proxy.
@@ -110,33 +99,6 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
       const override = read.value.inheritance === "Override";
       out.push({ namespace, name, action: auth.action ?? "Allow", expressions: list(auth.policy?.matchExpressions as string[]), onGateway: onGateway || onSet, ...(listeners ? { listeners } : {}), override, preRouting, patched: patchedNote(r), ...(onGateway || onSet ? {} : { routes: bindings }) });
     }
-  }
-  return out;
-}
-
-/** A ListenerSet listener a policy targets: its key (listener-sets.ts setListenerKey) and its ListenerSet's name. */
-interface OnSet {
-  key: string;
-  set: string;
-}
-
-/**
- * The listeners of the Gateway's ListenerSets a policy of `namespace` targets (a ListenerSet, or by
- * sectionName one listener of it: controller reference_indexes.go ListenerSetTarget, proxy
- * binds.rs gateway_policies); "unknown" while a selected ListenerSet's labels are not known.
- */
-function setTargets(refs: PolicyTargets["refs"], selectors: PolicyTargets["selectors"], namespace: string, viaSets: SetListeners): OnSet[] | "unknown" {
-  const out: OnSet[] = [];
-  const isSet = (t: { group?: string; kind: string }) => t.group === GATEWAY_GROUP && t.kind === "ListenerSet";
-  for (const set of viaSets.sets.filter((s) => s.namespace === namespace)) {
-    const take = (section?: string) =>
-      out.push(...set.listeners.filter((l) => section === undefined || section === l).map((l) => ({ key: setListenerKey(set.namespace, set.name, l), set: set.name })).filter((l) => !out.some((o) => o.key === l.key)));
-    for (const ref of refs.filter((t) => isSet(t) && t.name === set.name)) take(ref.sectionName);
-    const bySelector = selectors.filter(isSet);
-    if (bySelector.length === 0) continue;
-    const labels = orUnknown(() => ({ ...meta(set.set.props).labels }) as Record<string, string>, undefined);
-    if (labels === undefined) return "unknown";
-    for (const sel of bySelector.filter((x) => matchesLabels(x.matchLabels ?? {}, labels))) take(sel.sectionName);
   }
   return out;
 }

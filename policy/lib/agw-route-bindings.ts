@@ -5,7 +5,9 @@
  * types/agent.rs as_route_target_ref) or by a rule's name (as_route_rule_target_ref), keyed by the
  * route's kind as well as its name (PolicyTargetRef::Route.kind), with the
  * delegation chains the proxy walks to reach a child (proxy/httpproxy.rs select_route_chain,
- * store/binds.rs route_policies). Read by agw-authorization.ts.
+ * store/binds.rs route_policies); and on the Gateway itself, a listener of it or a ListenerSet
+ * attached to it (gatewayPlacement, policyPlacement). Read by agw-authorization.ts and
+ * agw-policy-backend-refs.ts.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { GatewayProxy } from "./gateway-proxies";
@@ -13,7 +15,7 @@ import { kindName, matchesLabels, meta } from "./k8s";
 import { GATEWAY_GROUP, gatewayResource, isRoute } from "./gateways";
 import { list, orUnknown, probe, Tri } from "./values";
 import { listenersServing } from "./listener-routes";
-import type { SetListeners } from "./listener-sets";
+import { setListenerKey, setListenersServing, type SetListeners } from "./listener-sets";
 import { DelegatedFrom, delegatedRoutes, delegationChains } from "./route-delegation";
 
 export interface RouteBinding {
@@ -147,4 +149,80 @@ export function routeBindings(t: PolicyTargets, namespace: string, on: GatewayRo
     if (rule === true) bindings.push({ route: key, rule: true, rules: ruleNames(t, kind, target), ...chain });
   }
   return unsure ? "unknown" : bindings;
+}
+
+/** A ListenerSet listener a policy targets: its key (listener-sets.ts setListenerKey) and its ListenerSet's name. */
+export interface OnSet {
+  key: string;
+  set: string;
+}
+
+/**
+ * The listeners of the Gateway's ListenerSets a policy of `namespace` targets (a ListenerSet, or by
+ * sectionName one listener of it: controller reference_indexes.go ListenerSetTarget, proxy
+ * binds.rs gateway_policies); "unknown" while a selected ListenerSet's labels are not known.
+ */
+function setTargets(t: PolicyTargets, namespace: string, viaSets: SetListeners): OnSet[] | "unknown" {
+  const out: OnSet[] = [];
+  const isSet = (x: { group?: string; kind: string }) => x.group === GATEWAY_GROUP && x.kind === "ListenerSet";
+  for (const set of viaSets.sets.filter((s) => s.namespace === namespace)) {
+    const take = (section?: string) =>
+      out.push(...set.listeners.filter((l) => section === undefined || section === l).map((l) => ({ key: setListenerKey(set.namespace, set.name, l), set: set.name })).filter((l) => !out.some((o) => o.key === l.key)));
+    for (const ref of t.refs.filter((x) => isSet(x) && x.name === set.name)) take(ref.sectionName);
+    const bySelector = t.selectors.filter(isSet);
+    if (bySelector.length === 0) continue;
+    const labels = orUnknown(() => ({ ...meta(set.set.props).labels }) as Record<string, string>, undefined);
+    if (labels === undefined) return "unknown";
+    for (const sel of bySelector.filter((x) => matchesLabels(x.matchLabels ?? {}, labels))) take(sel.sectionName);
+  }
+  return out;
+}
+
+/** What an agentgateway Gateway holds for policies to bind to: its ListenerSets' listeners, the routes it serves, and the namespaces of those (a policy binds objects of its own namespace only). */
+export interface GatewayPlacement {
+  gw: Pick<GatewayProxy, "namespace" | "name" | "labels">;
+  gateway: PolicyResource | undefined;
+  viaSets: SetListeners;
+  on: GatewayRoutes;
+  namespaces: Set<string>;
+}
+
+/** The Gateway's {@link GatewayPlacement}; "unknown" while a ListenerSet's attachment or listeners, or a delegation, are not known yet. */
+export function gatewayPlacement(resources: PolicyResource[], gw: GatewayPlacement["gw"]): GatewayPlacement | "unknown" {
+  const gateway = gatewayResource(resources, gw.namespace, gw.name);
+  // A ListenerSet's listeners are the Gateway's, and so are the routes they serve (listener-sets.ts).
+  const viaSets = gateway ? setListenersServing(gateway, resources, isRoute) : { sets: [], serving: [], routes: [] };
+  if (viaSets === "unknown") return "unknown";
+  const on = gatewayRoutes(resources, gw, gateway, viaSets);
+  if (on === "unknown") return "unknown";
+  const namespaces = new Set([gw.namespace, ...on.routes.map((r) => meta(r.props).namespace), ...viaSets.sets.map((s) => s.namespace)]);
+  return { gw, gateway, viaSets, on, namespaces };
+}
+
+/** Whether a policy of `namespace` may bind something on the Gateway (an object of its namespace there, or a route of it whose parents are not known yet). */
+export const mayBindOn = (p: GatewayPlacement, namespace: string) => p.namespaces.has(namespace) || p.on.undecided.has(namespace) || p.on.undecided.has("*");
+
+/** Where a policy binds on a Gateway: the Gateway (or a listener of it or of its ListenerSets, by sectionName), its ListenerSets' listeners, its routes and their rules. */
+export interface PolicyPlacement {
+  onGateway: boolean;
+  onSets: OnSet[];
+  bindings: RouteBinding[];
+}
+
+/**
+ * Where a policy of `namespace` with targets `t` binds on the Gateway, as agentgateway v1.4.1 keys
+ * it (a ListenerSet listener by its own name under the Gateway: types/agent.rs ListenerName
+ * as_listener_target_ref, so a Gateway sectionName naming it binds it); "unknown" while a
+ * selected object's labels are not known, or the policy targets routes and a route of its
+ * namespace may attach to the Gateway but its parents are not known yet.
+ */
+export function policyPlacement(p: GatewayPlacement, t: PolicyTargets, namespace: string): PolicyPlacement | "unknown" {
+  if ((p.on.undecided.has(namespace) || p.on.undecided.has("*")) && targetsRoutes(t)) return "unknown";
+  const own = p.gateway ? sectionNames(() => p.gateway!.props.spec?.listeners) : undefined;
+  const onGateway = namespace === p.gw.namespace ? hits(t, (k) => k === "Gateway", { ...p.gw, sections: own && [...own, ...p.viaSets.sets.flatMap((s) => s.listeners)] }) : false;
+  const onSets = setTargets(t, namespace, p.viaSets);
+  if (onSets === "unknown") return "unknown";
+  const bindings = routeBindings(t, namespace, p.on);
+  if (onGateway === "unknown" || bindings === "unknown") return "unknown";
+  return { onGateway, onSets, bindings };
 }
