@@ -30,6 +30,11 @@
  *   request routed to it fails (proxy/mod.rs resolve_simple_backend_with_policies: ServiceNotFound),
  *   whatever the failureMode.
  *
+ * Only a policy attached to something counts: agentgateway v1.4.1 sends a policy to the proxies of
+ * the Gateways its targets reach and to none where they reach nothing (plugins/traffic_plugin.go
+ * TranslateAgentgatewayPolicy, resolvePolicyAncestorRefs: Attached False, "not found" or "not
+ * attached to any Gateway"), so there its missing backend changes nothing ({@link attaches}).
+ *
  * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
  * authentication and guardrails, AI prompt guards, token exchange, per-target policies) are not
  * read here. A policy's backendRef
@@ -41,7 +46,10 @@ import type { Graph } from "./call-graph";
 import { isKind, meta } from "./k8s";
 import { agwGatewaysOfFleet, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { patchedNote } from "./agw-policy-patches";
-import { list, probe } from "./values";
+import { gatewayPlacement, mayBindOn, policyPlacement, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
+import { gatewaysOfUnknownClass } from "./gateway-proxies";
+import { POOL_GROUP } from "./token-limits";
+import { list, probe, type Tri } from "./values";
 
 const GROUP = "agentgateway.dev";
 
@@ -104,18 +112,55 @@ function backendRefs(spec: any): PolicyRef[] {
   return ["extAuth", "tunnel"].filter((k) => spec?.policies?.[k]).map((k) => ({ field: `spec.policies.${k}.backendRef`, ref: spec.policies[k].backendRef, effect }));
 }
 
+/** The targets agentgateway v1.4.1 reads as backends (reference_indexes.go PolicyTargets, IsBackendLikeTarget; an InferencePool as its Service). */
+const backendLike = (t: { group?: string; kind: string }) =>
+  (t.group === "" && t.kind === "Service") || (t.group === GROUP && t.kind === "AgentgatewayBackend") || (t.group === POOL_GROUP && t.kind === "InferencePool");
+
+/** Where policies bind on the cluster's agentgateway Gateways, and on those whose class is not known yet (`maybe`: one may be agentgateway's). */
+function placements(g: Graph): { p: GatewayPlacement | "unknown"; maybe: boolean }[] {
+  const agw = [...g.sharing.values()].flat().filter((p) => p.byAgentgateway);
+  // Whatever such a Gateway binds may be agentgateway's or not: can't judge (its labels need not be read).
+  const unsure = gatewaysOfUnknownClass(g.resources).map((x) => ({ ...x, labels: undefined }));
+  return [...agw.map((gw) => ({ gw, maybe: false })), ...unsure.map((gw) => ({ gw, maybe: true }))].map(({ gw, maybe }) => ({ p: gatewayPlacement(g.resources, gw), maybe }));
+}
+
+/**
+ * Whether an AgentgatewayPolicy of `namespace` attaches to anything, as agentgateway v1.4.1 reads
+ * its targets (TranslateAgentgatewayPolicy processTarget): a backend-like target (above) where it
+ * exists (one {@link unrenderedBackend} does not find surely missing; by targetSelectors, not
+ * resolved here, always), else an agentgateway Gateway it reaches, itself, a listener of it or of
+ * its ListenerSets, or a route it serves or a rule of one (agw-route-bindings.ts policyPlacement,
+ * as the authorization merge reads it); "unknown" where that is not known yet (a selected object's
+ * labels, a route's parents, a Gateway's class).
+ */
+function attaches(g: Graph, on: ReturnType<typeof placements>, t: PolicyTargets, namespace: string): Tri {
+  const backendRef = t.refs.some((ref) => backendLike(ref) && !unrenderedBackend(g.resources, { group: ref.group ?? "", kind: ref.kind, namespace, name: ref.name }));
+  if (backendRef || t.selectors.some(backendLike)) return true;
+  let unsure = false;
+  for (const { p, maybe } of on) {
+    if (p === "unknown") unsure = true;
+    else if (mayBindOn(p, namespace)) {
+      const placed = policyPlacement(p, t, namespace);
+      if (placed === "unknown" || (maybe && (placed.onGateway || placed.onSets.length > 0 || placed.bindings.length > 0))) unsure = true;
+      else if (placed.onGateway || placed.onSets.length > 0 || placed.bindings.length > 0) return true;
+    }
+  }
+  return unsure ? "unknown" : false;
+}
+
 /**
  * AgentgatewayPolicies and AgentgatewayBackends of the namespaces of the agent and MCP gateways
  * (agentgateway Gateways of the agents or tools namespace; a policy binds objects of its own
  * namespace only) whose backendRef, as
  * agentgateway v1.4.1 reads it (backendRefTarget), names a Service or AgentgatewayBackend the
- * cluster surely does not have (unrenderedBackend), where that breaks traffic or security (above).
- * Whether the policy attaches to anything is not judged.
+ * cluster surely does not have (unrenderedBackend), where that breaks traffic or security (above);
+ * a policy only where it attaches to something ({@link attaches}).
  */
 export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const namespaces = new Set(agwGatewaysOfFleet(g).map((p) => p.namespace));
   if (namespaces.size === 0) return;
   const isPolicy = (type: string) => isKind(type, GROUP, "AgentgatewayPolicy");
+  let on: ReturnType<typeof placements> | undefined;
   for (const r of g.resources.filter((x: PolicyResource) => isPolicy(x.type) || isKind(x.type, GROUP, "AgentgatewayBackend"))) {
     const kind = isPolicy(r.type) ? "AgentgatewayPolicy" : "AgentgatewayBackend";
     const read = probe(() => {
@@ -136,7 +181,17 @@ export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report
       }
       return found;
     });
-    if (!read.known) pending.push(`${kind} ${r.name} on cluster ${cluster}, its backendRefs and the Namespace, Services, AgentgatewayBackends, Gateways and Helm releases they name, which decide whether agentgateway reaches the services the policy calls`);
-    else for (const message of read.value) report(message, r.urn);
+    if (!read.known) {
+      pending.push(`${kind} ${r.name} on cluster ${cluster}, its backendRefs and the Namespace, Services, AgentgatewayBackends, Gateways and Helm releases they name, which decide whether agentgateway reaches the services the policy calls`);
+      continue;
+    }
+    if (read.value.length === 0) continue;
+    // An AgentgatewayBackend's own policies are its own: they attach to it.
+    const attached = probe(() =>
+      kind === "AgentgatewayBackend" ? true : attaches(g, (on ??= placements(g)), { refs: list(r.props.spec?.targetRefs as PolicyTargets["refs"]), selectors: list(r.props.spec?.targetSelectors as PolicyTargets["selectors"]) }, meta(r.props).namespace),
+    );
+    const attach = attached.known ? attached.value : "unknown";
+    if (attach === "unknown") pending.push(`${kind} ${meta(r.props).namespace}/${meta(r.props).name} on cluster ${cluster}, what it targets (a selected object's labels, a route's parents, a Gateway's class), which decides whether the policy attaches to anything and its backendRefs matter`);
+    else if (attach) for (const message of read.value) report(message, r.urn);
   }
 }

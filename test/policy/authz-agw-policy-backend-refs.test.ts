@@ -93,13 +93,14 @@ test("agent-call-graph: an agent gateway JWT provider's remote JWKS backendRef t
 test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a missing Service fails or opens every request to its backends; on an AgentgatewayBackend's own policies it drops the backend", async () => {
   const onBackend = (spec: Record<string, unknown>) =>
     on(POLICY, `agents-backend-policy-${JSON.stringify(spec)}`, { metadata: { name: "backend-policy", namespace: "agents" }, spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "llm" }], backend: spec } });
-  const extAuthOpen = await run(ns("agents"), onBackend({ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }));
+  const llm = backend("agents", "llm");
+  const extAuthOpen = await run(ns("agents"), llm, onBackend({ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }));
   assert.equal(extAuthOpen.length, 1, extAuthOpen.join("\n"));
   assert.match(extAuthOpen[0], /^AgentgatewayPolicy agents\/backend-policy on cluster a: its backend\.extAuth\.backendRef names a Service agents\/ext-authz .*lets every request the policy checks through without authorizing it/);
-  const tunnel = await run(ns("agents"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }));
+  const tunnel = await run(ns("agents"), llm, onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }));
   assert.equal(tunnel.length, 1, tunnel.join("\n"));
   assert.match(tunnel[0], /its backend\.tunnel\.backendRef names a Service agents\/egress-proxy .*: the proxy fails every request to the backends the policy targets/);
-  assert.deepEqual(await run(ns("agents"), svc("agents", "egress-proxy"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } })), []);
+  assert.deepEqual(await run(ns("agents"), llm, svc("agents", "egress-proxy"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } })), []);
   // An AgentgatewayBackend's own policies: the controller refuses the whole backend, whatever the failureMode.
   const own = (policies: Record<string, unknown>) =>
     on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `agents-agbe-own-${JSON.stringify(policies)}`, { metadata: { name: "llm", namespace: "agents" }, spec: { static: { host: "llm.example.com", port: 443 }, policies } });
@@ -109,4 +110,49 @@ test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a mis
     assert.match(dropped[0], /^AgentgatewayBackend agents\/llm on cluster a: its spec\.policies\.(extAuth|tunnel)\.backendRef names a Service .* the controller refuses the whole AgentgatewayBackend .* every request routed to it fails/);
   }
   assert.deepEqual(await run(ns("agents"), svc("agents", "ext-authz"), own({ extAuth: { backendRef: authz, grpc: {} } })), []);
+});
+
+test("agent-call-graph: a policy calling a missing Service is reported only where it attaches to something: a Gateway, listener, ListenerSet, route or rule served by an agentgateway Gateway, or a backend that may exist", async () => {
+  // The CRD takes a traffic section on Gateways and routes only: on an AgentgatewayBackend, the same ext authorization as a backend policy.
+  const targeted = (target: { targetRefs?: { kind: string }[]; targetSelectors?: unknown[] }) => {
+    const section = target.targetRefs?.[0]?.kind === "AgentgatewayBackend" ? "backend" : "traffic";
+    return on(POLICY, `agents-targeted-${JSON.stringify(target)}`, { metadata: { name: "targeted", namespace: "agents" }, spec: { ...target, [section]: extAuth() } });
+  };
+  const ref = (kind: string, name: string, more: Record<string, unknown> = {}) => ({ targetRefs: [{ group: kind === "AgentgatewayBackend" ? "agentgateway.dev" : GW, kind, name, ...more }] });
+  const route = (name: string, parent?: string) =>
+    on(`kubernetes:${GW}/v1:HTTPRoute`, `agents-route-${name}`, { metadata: { name, namespace: "agents" }, spec: { ...(parent ? { parentRefs: [{ name: parent }] } : {}), rules: [{ name: "main" }] } });
+  const labelled = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-labelled", {
+    metadata: { name: "labelled", namespace: "agents", labels: { tier: "edge" } },
+    spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
+  });
+  const reported = /^AgentgatewayPolicy agents\/targeted on cluster a: its (traffic|backend)\.extAuth\.backendRef names a Service agents\/ext-authz/;
+  for (const [what, extra] of [
+    ["the agent Gateway", [targeted(ref("Gateway", "agent-gateway"))]],
+    ["its listener", [targeted(ref("Gateway", "agent-gateway", { sectionName: "http" }))]],
+    ["a route it serves", [route("a2a", "agent-gateway"), targeted(ref("HTTPRoute", "a2a"))]],
+    ["a rule of a route it serves", [route("a2a", "agent-gateway"), targeted(ref("HTTPRoute", "a2a", { sectionName: "main" }))]],
+    ["a Gateway selected by its labels", [labelled, targeted({ targetSelectors: [{ group: GW, kind: "Gateway", matchLabels: { tier: "edge" } }] })]],
+    ["an AgentgatewayBackend the stack renders", [backend("agents", "llm"), targeted(ref("AgentgatewayBackend", "llm"))]],
+  ] as const) {
+    const found = await run(ns("agents"), ...extra);
+    assert.equal(found.length, 1, `${what}: ${found.join("\n")}`);
+    assert.match(found[0], reported, what);
+  }
+  // agentgateway v1.4.1 sends such a policy to no proxy (plugins/traffic_plugin.go TranslateAgentgatewayPolicy, resolvePolicyAncestorRefs: Attached False), so it does nothing.
+  for (const [what, extra] of [
+    ["a Gateway the stack does not render", [targeted(ref("Gateway", "other-gateway"))]],
+    ["a listener the Gateway does not have", [targeted(ref("Gateway", "agent-gateway", { sectionName: "https" }))]],
+    ["an HTTPRoute the stack does not render", [targeted(ref("HTTPRoute", "a2a"))]],
+    ["an HTTPRoute no Gateway serves", [route("a2a"), targeted(ref("HTTPRoute", "a2a"))]],
+    ["a rule the route does not have", [route("a2a", "agent-gateway"), targeted(ref("HTTPRoute", "a2a", { sectionName: "other" }))]],
+    ["a selector matching no Gateway", [labelled, targeted({ targetSelectors: [{ group: GW, kind: "Gateway", matchLabels: { tier: "core" } }] })]],
+    ["an AgentgatewayBackend the stack does not render in a namespace it creates", [targeted(ref("AgentgatewayBackend", "llm"))]],
+  ] as const) {
+    assert.deepEqual(await run(ns("agents"), ...extra), [], what);
+  }
+  // A selected Gateway whose labels are not known yet: can't judge, not a verdict.
+  const unknownLabels = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-unknown", { metadata: { name: "labelled", namespace: "agents", labels: UNKNOWN }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const preview = await runStack(agentCallGraph, [agentGateway, ns("agents"), unknownLabels, targeted({ targetSelectors: [{ group: GW, kind: "Gateway", matchLabels: { tier: "edge" } }] })], { requireAgentJwt: false });
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown.join("\n"), /AgentgatewayPolicy agents\/targeted on cluster a, what it targets/);
 });
