@@ -24,6 +24,11 @@
  *   translateBackendExtAuth, translateBackendTunnel through the same BuildBackendRef): ext
  *   authorization as above for the requests to the backends the policy targets; a tunnel with no
  *   proxy fails every one of them (proxy/httpproxy.rs build_transport: BackendDoesNotExist).
+ * - `backend.mcp.authentication.jwks` (mode Strict or Optional): the JWKS is fetched as above, but
+ *   the controller sends the policy all the same with no keys (plugins/backend_policies.go
+ *   translateMCPAuthenticationSpec), which the proxy rejects (types/agent_xds.rs
+ *   mcp_authentication_from_proto; store/binds.rs insert_xds_policy, a RejectedConfig): the backends
+ *   it targets run with no MCP authentication at all.
  * - An AgentgatewayBackend's own `spec.policies.extAuth` or `spec.policies.tunnel`: any error in its
  *   inline policies makes the controller refuse the whole backend (syncer/backend/backend_plugin.go
  *   TranslateAgwBackend: Accepted False, TranslationError) and send the proxies none, so every
@@ -36,7 +41,7 @@
  * attached to any Gateway"), so there its missing backend changes nothing ({@link attaches}).
  *
  * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
- * authentication and guardrails, AI prompt guards, token exchange, per-target policies) are not
+ * guardrails, an AgentgatewayBackend's own MCP authentication, AI prompt guards, token exchange, per-target policies) are not
  * read here. A policy's backendRef
  * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
  * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant), which is not read either.
@@ -78,6 +83,12 @@ function policyRefs(spec: any): PolicyRef[] {
   const backend = spec?.backend;
   if (backend?.extAuth) out.push({ field: "backend.extAuth.backendRef", ref: backend.extAuth.backendRef, effect: extAuthEffect(backend.extAuth) });
   if (backend?.tunnel) out.push({ field: "backend.tunnel.backendRef", ref: backend.tunnel.backendRef, effect: "the proxy fails every request to the backends the policy targets, having no tunnel proxy to dial (proxy/httpproxy.rs build_transport: BackendDoesNotExist)" });
+  const authn = backend?.mcp?.authentication;
+  const authnMode = authn?.mode ?? "Strict";
+  if (authn?.jwks && authnMode !== "Permissive") {
+    const effect = `the controller never fetches the keys and sends the MCP authentication with none (plugins/backend_policies.go translateMCPAuthenticationSpec), so the proxy rejects the MCP authentication policy (types/agent_xds.rs mcp_authentication_from_proto: jwks_inline required; store/binds.rs insert_xds_policy) and the backends it targets take MCP requests without a valid token (mode ${authnMode})`;
+    out.push({ field: "backend.mcp.authentication.jwks.backendRef", ref: authn.jwks.backendRef, effect });
+  }
   const traffic = spec?.traffic;
   if (!traffic) return out;
   for (const { field, p } of entries("traffic.extAuth", traffic.extAuth)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: extAuthEffect(p) });

@@ -7,7 +7,7 @@
  * agentgateway controller that watches none (a TCPRoute too); and a reference a ReferenceGrant does
  * open, which the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
  * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
- * JWKS, a backend tunnel) or an AgentgatewayBackend's own policies naming a backend the cluster
+ * JWKS, a backend tunnel, MCP authentication's JWKS) or an AgentgatewayBackend's own policies naming a backend the cluster
  * does not have, which agentgateway never reaches.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
@@ -192,6 +192,17 @@ export const routeRefMutations: Mutation[] = [
         doc,
         (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).backend?.mcp?.authorization && (r.inputs as any).metadata.namespace === "tools",
         (o) => (o.spec.backend.tunnel = { backendRef: { name: "egress-proxy", port: 3128 } }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 translateMCPAuthenticationSpec sends the policy without keys; the proxy rejects it (mcp_authentication_from_proto), so the MCP backend authenticates nobody.
+    name: "the per-tool authorization policy given a backend.mcp.authentication whose JWKS backendRef names an AgentgatewayBackend the stack does not render in tools (mcp-jwks)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).backend?.mcp?.authorization && (r.inputs as any).metadata.namespace === "tools",
+        (o) => (o.spec.backend.mcp.authentication = { issuer: "https://auth.example.com", audiences: ["tools"], jwks: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-jwks" }, jwksPath: "keys" } }),
       ),
   },
   {

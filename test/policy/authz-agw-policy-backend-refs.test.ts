@@ -101,6 +101,14 @@ test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a mis
   assert.equal(tunnel.length, 1, tunnel.join("\n"));
   assert.match(tunnel[0], /its backend\.tunnel\.backendRef names a Service agents\/egress-proxy .*: the proxy fails every request to the backends the policy targets/);
   assert.deepEqual(await run(ns("agents"), llm, svc("agents", "egress-proxy"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } })), []);
+  // MCP authentication whose JWKS backend is missing: the proxy rejects the policy, so the backend authenticates nobody (Strict, Optional); Permissive rejects nothing anyway.
+  const mcpAuth = (mode?: string) => ({ mcp: { authentication: { issuer: "https://auth.example.com", audiences: ["tools"], ...(mode ? { mode } : {}), jwks: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-jwks" }, jwksPath: "keys" } } } });
+  const unauthenticated = await run(ns("agents"), llm, onBackend(mcpAuth()));
+  assert.equal(unauthenticated.length, 1, unauthenticated.join("\n"));
+  assert.match(unauthenticated[0], /its backend\.mcp\.authentication\.jwks\.backendRef names an AgentgatewayBackend agents\/mcp-jwks .*: the controller never fetches the keys .* so the proxy rejects the MCP authentication policy .* and the backends it targets take MCP requests without a valid token \(mode Strict\)/);
+  assert.match((await run(ns("agents"), llm, onBackend(mcpAuth("Optional")))).join("\n"), /mode Optional\)/);
+  assert.deepEqual(await run(ns("agents"), llm, onBackend(mcpAuth("Permissive"))), []);
+  assert.deepEqual(await run(ns("agents"), llm, backend("agents", "mcp-jwks"), onBackend(mcpAuth())), []);
   // An AgentgatewayBackend's own policies: the controller refuses the whole backend, whatever the failureMode.
   const own = (policies: Record<string, unknown>) =>
     on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `agents-agbe-own-${JSON.stringify(policies)}`, { metadata: { name: "llm", namespace: "agents" }, spec: { static: { host: "llm.example.com", port: 443 }, policies } });
