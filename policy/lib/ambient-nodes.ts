@@ -64,6 +64,15 @@ export function schedulable(labels: Record<string, unknown>, nodeSelector: unkno
 }
 
 /**
+ * The can't-judge entry for pods whose nodeSelector or required node affinity `schedulable` finds
+ * "unknown" on a group: decided only by a label its settings leave undecided (one Kubernetes, EKS or
+ * k3s sets itself, an instance type another cloud controller, a launch template or the group's own
+ * labels set). `group` names it as the policy does ("node group a-gpu", "GPU node group a-gpu").
+ */
+export const undecidedPlacement = (pods: string, group: string, cluster: string) =>
+  `whether ${pods} runs on ${group} of cluster ${cluster} (its nodeSelector or required node affinity names a label the group's settings leave undecided)`;
+
+/**
  * Where each chart's DaemonSet takes its node selection and tolerations from (values laid as
  * zzy_descope_legacy.yaml lays cni.* over the top level; the first path set wins). Tolerations
  * left unset keep the charts' defaults, which tolerate every NoSchedule and NoExecute taint.
@@ -98,7 +107,8 @@ const showTaint = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.eff
  * a workload of a `judged` namespace tolerates. A pool tainted for something else holds only the
  * pods placed there on purpose (a fork's batch pool outside the mesh, say). The GPU taint itself
  * is left to gpu-scheduling, which holds both charts to tolerating it wherever the pools are. Only
- * pools whose labels and taints are known and decide it are reported.
+ * pools whose labels and taints are known and decide it are reported; a selection only a label the
+ * pool leaves undecided could decide is can't judge.
  */
 export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[], gpuTaintKey: string, judged: (namespace: string) => boolean, report: ReportViolation, pending: string[]): void {
   const meshTolerations = resources
@@ -146,8 +156,13 @@ export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, 
         continue;
       }
       // Every node of the group: on EKS each of its instance types' (./node-settings poolLabelSets).
-      const excluded = poolLabelSets(node, labels).find((set) => schedulable(set, nodeSelector, affinity, other) === false);
-      if (!excluded) continue;
+      const sets = poolLabelSets(node, labels);
+      const runs = sets.map((set) => schedulable(set, nodeSelector, affinity, other));
+      const excluded = sets[runs.indexOf(false)];
+      if (!excluded) {
+        if (runs.includes("unknown")) pending.push(undecidedPlacement(`${agent.pods} release ${release.name}`, `node group ${node.name}`, cluster.name));
+        continue;
+      }
       report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its nodeSelector or required node affinity excludes the group's nodes (labels ${JSON.stringify(excluded)}): ${agent.without}`, release.urn);
     }
   }

@@ -27,7 +27,7 @@ test("mesh-mtls-strict: ztunnel and istio-cni left to run on every node group pa
   // A group tainted for something else holds only pods placed there on purpose.
   const batch = stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-batch", props: { labels: { pool: "batch" }, taints: [{ key: "batch", value: "true", effect: "NO_SCHEDULE" }] }, provider: null });
   assert.deepEqual((await runStack(meshMtlsStrict, mesh(batch, agent("ztunnel", { affinity: required({ key: "pool", operator: "NotIn", values: ["batch"] }) })))).violations, []);
-  // A label EKS or Kubernetes sets, whose value the stack does not show, decides nothing.
+  // A label EKS or Kubernetes sets, whose value the stack does not show, decides nothing (can't judge: see below).
   assert.deepEqual((await runStack(meshMtlsStrict, mesh(agent("ztunnel", { nodeSelector: { "eks.amazonaws.com/capacityType": "ON_DEMAND" } })))).violations, []);
 });
 
@@ -87,7 +87,7 @@ test("mesh-mtls-strict: ztunnel and istio-cni reach @pulumi/eks ManagedNodeGroup
   assert.deepEqual(messages(k3s), [
     'ztunnel release a-ztunnel on cluster a does not run on node group a-gpu-a100-template: its nodeSelector or required node affinity excludes the group\'s nodes (labels {"inference-mesh.io/node-group":"gpu-a100","nvidia.com/gpu.present":"true"}): no ztunnel runs there, so its pods are outside the ambient data plane (no mTLS, no authorization)',
   ]);
-  // Labels k3s sets itself decide nothing; a script that installs no k3s (or cannot be read) is not judged.
+  // Labels k3s sets itself decide nothing (can't judge); a script that installs no k3s (or cannot be read) is not judged.
   assert.deepEqual((await runStack(meshMtlsStrict, [prov, strict, vm, agent("ztunnel", { nodeSelector: { "k3s.io/hostname": "gpu-0" } })])).violations, []);
   const other = { ...vm, props: { ...vm.props, metadataStartupScript: "#!/bin/bash\necho joined elsewhere\n" } };
   assert.deepEqual((await runStack(meshMtlsStrict, [prov, strict, other, pinned])).violations, []);
@@ -203,4 +203,39 @@ test("mesh-mtls-strict: a k3s VM whose kubelet waits for another cloud controlle
     assert.equal((await coverage(gpu([]), nodeSelector)).length, 1, JSON.stringify(nodeSelector));
     assert.deepEqual(await coverage(gpu(["cloud-provider=external"]), nodeSelector), [], JSON.stringify(nodeSelector));
   }
+});
+
+// Before, a selection that only a label the group's settings leave undecided could decide (one EKS,
+// Kubernetes or k3s sets itself, a type another cloud controller or a launch template sets, a type
+// the group labels but does not run) passed unsaid here, while gpu-device-plugin says can't judge.
+test("mesh-mtls-strict: a ztunnel or istio-cni selection that only an undecided label decides is can't judge", async () => {
+  const strict = pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } });
+  const undecided = (what: string, group: string) => new RegExp(`whether ${what} runs on node group ${group} of cluster a \\(its nodeSelector or required node affinity names a label the group's settings leave undecided\\)`);
+  const judge = async (group: PolicyResource, release: PolicyResource) => runStack(meshMtlsStrict, [provider("a"), strict, group, release]);
+  const eks = (props: Record<string, unknown>) => stackResource({ type: "aws:eks/nodeGroup:NodeGroup", name: "a-gpu", props: { labels: gpuLabels, instanceTypes: ["g5.12xlarge"], ...props }, provider: null });
+  const ztunnel = (nodeSelector: Record<string, string>) => agent("ztunnel", { nodeSelector });
+  const cases: [string, PolicyResource, PolicyResource][] = [
+    ["an EKS label", eks({}), ztunnel({ "eks.amazonaws.com/capacityType": "ON_DEMAND" })],
+    ["a type labelled but not run", eks({ labels: { ...gpuLabels, "node.kubernetes.io/instance-type": "p4d.24xlarge" } }), ztunnel({ "node.kubernetes.io/instance-type": "g5.12xlarge" })],
+    ["a launch template's type", eks({ instanceTypes: undefined, launchTemplate: { id: "lt-1", version: "1" } }), agent("cni", { profile: "ambient", affinity: required({ key: "beta.kubernetes.io/instance-type", operator: "In", values: ["g5.12xlarge"] }) })],
+  ];
+  for (const [name, group, release] of cases) {
+    const out = await judge(group, release);
+    assert.deepEqual(out.violations, [], name);
+    assert.match(out.unknown.join("\n"), undecided(`${release.name === "a-cni" ? "istio-cni" : "ztunnel"} release ${release.name}`, "a-gpu"), name);
+  }
+  // k3s: a label k3s sets itself, and a type another cloud controller sets (kubelet-arg cloud-provider=external).
+  const r = k3sGpuAgent(["nvidia.com/gpu.present=true", "node.kubernetes.io/instance-type=a2-ultragpu-4g"]);
+  const vm = (kubeletArg: string) => stackResource({ ...r, props: { ...r.props, metadataStartupScript: r.props.metadataStartupScript.replace("node-taint:", `${kubeletArg}node-taint:`) }, provider: null });
+  const server = stackResource({ ...k3sServer("disable-cloud-controller: true\n"), provider: null });
+  for (const [kubeletArg, nodeSelector] of [["", { "k3s.io/hostname": "gpu-0" }], ['kubelet-arg: ["cloud-provider=external"]\n', { "node.kubernetes.io/instance-type": "a2-ultragpu-4g" }]] as [string, Record<string, string>][]) {
+    const out = await runStack(meshMtlsStrict, [provider("a"), strict, server, vm(kubeletArg), ztunnel(nodeSelector)]);
+    assert.deepEqual(out.violations, [], kubeletArg);
+    assert.match(out.unknown.join("\n"), undecided("ztunnel release a-ztunnel", "a-gpu-a100-template"), kubeletArg);
+  }
+  // Settled: the type the group runs, or the node-label's where no cloud controller overwrites it.
+  assert.deepEqual(Object.values(await judge(eks({}), ztunnel({ "node.kubernetes.io/instance-type": "g5.12xlarge" }))).flat(), []);
+  const settled = await runStack(meshMtlsStrict, [provider("a"), strict, server, vm(""), ztunnel({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g" })]);
+  // (The server VM, with no type node-label, is left undecided by node-settings: can't judge there.)
+  assert.deepEqual([settled.violations, settled.unknown.filter((u) => u.includes("a-gpu-a100-template"))], [[], []]);
 });
