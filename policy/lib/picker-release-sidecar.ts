@@ -1,8 +1,8 @@
 /**
  * The Envoy sidecar container GIE v1.5.0's epplib writes into the picker's Deployment (its
  * inferencepool and standalone charts; config/charts/epplib/templates/_deployment.yaml), as far as the
- * values can stop the release installing: `name` and `image` written with no default, `env` and
- * `volumeMounts` (toYaml, inside the sidecar's `if`) and `volumes` (tpl of toYaml, whether the sidecar
+ * values can stop the release installing: the sidecar values no map, `name` and `image` written with no
+ * default and unquoted, `env`, `ports` and `volumeMounts` (toYaml, inside the sidecar's `if`) and `volumes` (tpl of toYaml, whether the sidecar
  * is on or not) where Kubernetes takes a list. Read by picker-release-pod.ts checkGieSidecarCalls.
  */
 import { dig } from "./k8s";
@@ -13,8 +13,14 @@ import type { ChartRelease } from "./picker-release-serving";
 /** What a value is, as a verdict names it. */
 const kindOf = (v: unknown) => (Array.isArray(v) ? "a list" : isObject(v) ? "a map" : `a ${typeof v}`);
 
-/** What encoding/json says decoding a value of that kind into a Go slice. */
-const jsonKind = (v: unknown) => (isObject(v) ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+/** What encoding/json says decoding a value of that kind into a Go slice or string. */
+const jsonKind = (v: unknown) => (Array.isArray(v) ? "array" : isObject(v) ? "object" : typeof v === "boolean" ? "bool" : typeof v);
+
+/** The name epplib gives the picker's own container, beside the sidecar in the pod. */
+const EPP_CONTAINER = "epp";
+
+/** A DNS-1123 label (apimachinery IsDNS1123Label), what the API server takes as a container's name. */
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Whether a GIE chart's sidecar is on: the standalone chart's unless enabled is Go-false, the inferencepool chart's where it is Go-true. */
 export const gieSidecarOn = (rel: ChartRelease, sidecar: Record<string, unknown>): boolean =>
@@ -41,6 +47,33 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
 }
 
 /**
+ * Why the API server refuses the sidecar's name or image as epplib writes it (`{{ ... }}`, unquoted, so
+ * Helm prints a value with Go's %v): a number, a bool or a list reads back as no string, which the API
+ * server cannot decode (json: cannot unmarshal ... of type string); a name that is not a DNS-1123
+ * label of at most 63 characters (a map printed as `map[...]` included) is refused (validateContainers,
+ * ValidateContainerName: Invalid value), and one equal to the picker container's, epp (Duplicate value).
+ * A map image is printed as text the API server takes: not judged. Null and "" are emptyFields'.
+ */
+function badFields(sidecar: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of ["name", "image"]) {
+    const v = sidecar[key];
+    const at = `inferenceExtension.sidecar.${key}`;
+    if (typeof v === "number" || typeof v === "boolean" || Array.isArray(v)) {
+      out.push(`${at} is ${kindOf(v)} (${JSON.stringify(v)}), which Helm prints unquoted and the API server cannot decode into the container's ${key} (json: cannot unmarshal ${jsonKind(v)} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
+    } else if (key === "name" && v === EPP_CONTAINER) {
+      out.push(`${at} ${JSON.stringify(v)} is the name of the picker's own container in that pod, which the API server refuses (spec.template.spec.containers[1].name: Duplicate value: "${EPP_CONTAINER}")`);
+    } else if (key === "name" && ((typeof v === "string" && v !== "") || isObject(v))) {
+      const text = typeof v === "string" ? v : "map[...]";
+      if (text.length > 63 || !DNS1123_LABEL.test(text)) {
+        out.push(`${at} ${typeof v === "string" ? JSON.stringify(v) : "(a map, printed as map[...])"} is no DNS-1123 label, which the API server refuses as a container name (spec.template.spec.containers[0].name: Invalid value: a lowercase RFC 1123 label)`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * A GIE chart's Envoy sidecar values that make the picker's Deployment one Helm cannot parse or the
  * API server refuses, so the release fails to install and no picker runs:
  * - sidecar on with no name or image (see {@link emptyFields}): `containers[0].name` / `image`
@@ -48,8 +81,11 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
  * - sidecar.volumes Go-true and no list: `tpl (toYaml ...) | nindent 8` sets a map or a scalar among
  *   the pod's volume list entries (the plugins-config-volume entry follows it), which is not YAML,
  *   whether the sidecar is on or not;
- * - sidecar on, its env a Go-true scalar: `toYaml | nindent 10` indents it as the container's own keys,
- *   where a scalar is no key: not YAML. An env map lands there as keys of the container, which the API
+ * - inferenceExtension.sidecar given but no map (null, a scalar, a list): the template's
+ *   `.Values.inferenceExtension.sidecar.enabled` fails, whether the sidecar is wanted or not;
+ * - sidecar on, its name or image no string, or its name no DNS-1123 label or epp (see {@link badFields});
+ * - sidecar on, its env or ports a Go-true scalar: `toYaml | nindent 10` indents it as the container's own
+ *   keys, where a scalar is no key: not YAML. A map lands there as keys of the container, which the API
  *   server drops as unknown fields: not judged;
  * - sidecar on, its volumeMounts Go-true and no list (`toYaml | nindent 12`): a map or scalar where
  *   Container.volumeMounts is a list, which the API server cannot decode.
@@ -57,8 +93,16 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
  */
 export function checkGieSidecarValues(rel: ChartRelease, report: Report): boolean {
   const sidecar = dig(rel.values, "inferenceExtension.sidecar");
-  if (!rel.gie || !isObject(sidecar)) return false;
+  if (!rel.gie || sidecar === undefined) return false;
   const fails = "the release fails to install (pulumi up fails) and no picker runs";
+  if (!isObject(sidecar)) {
+    const what = sidecar === null ? "null" : kindOf(sidecar);
+    report(
+      `${rel.lead}: inferenceExtension.sidecar is ${what}, not a map, and epplib _deployment.yaml reads .Values.inferenceExtension.sidecar.enabled (and .volumes) whether the sidecar is wanted or not, which Helm's template engine cannot read from ${sidecar === null ? "a nil (nil pointer evaluating interface {}.enabled)" : `${what} (can't evaluate field enabled)`}, so Helm cannot render the chart: ${fails}; give it as a map (enabled: false turns the sidecar off)`,
+      rel.resource.urn,
+    );
+    return true;
+  }
   let reported = false;
   const { volumes } = sidecar;
   if (goTruthy(volumes) && !Array.isArray(volumes)) {
@@ -79,14 +123,22 @@ export function checkGieSidecarValues(rel: ChartRelease, report: Report): boolea
     );
     reported = true;
   }
-  const { env, volumeMounts } = sidecar;
-  if (goTruthy(env) && !Array.isArray(env) && !isObject(env)) {
+  const bad = badFields(sidecar);
+  if (bad.length > 0) {
+    report(`${rel.lead}: ${bad.join(", and ")}, while the Envoy sidecar is ${on} and epplib _deployment.yaml writes it as the sidecar container's: ${fails}; give the sidecar a name (a DNS-1123 label other than ${EPP_CONTAINER}) and an image as strings`, rel.resource.urn);
+    reported = true;
+  }
+  // env and ports are both written `toYaml | nindent 10`, the indent of the container's own keys.
+  for (const [key, entries] of [["env", "name/value entries"], ["ports", "container ports (containerPort, name)"]] as const) {
+    const v = sidecar[key];
+    if (!goTruthy(v) || Array.isArray(v) || isObject(v)) continue;
     report(
-      `${rel.lead}: inferenceExtension.sidecar.env is ${kindOf(env)}, not a list, and epplib _deployment.yaml writes it (toYaml, indented as the sidecar container's own keys) under env:, where a ${typeof env} is no key, so the rendered Deployment is not YAML and Helm cannot parse it (YAML parse error on the chart's Deployment): ${fails}; give it as a list of name/value entries`,
+      `${rel.lead}: inferenceExtension.sidecar.${key} is ${kindOf(v)}, not a list, and epplib _deployment.yaml writes it (toYaml, indented as the sidecar container's own keys) under ${key}:, where a ${typeof v} is no key, so the rendered Deployment is not YAML and Helm cannot parse it (YAML parse error on the chart's Deployment): ${fails}; give it as a list of ${entries}`,
       rel.resource.urn,
     );
     reported = true;
   }
+  const { volumeMounts } = sidecar;
   if (goTruthy(volumeMounts) && !Array.isArray(volumeMounts)) {
     report(
       `${rel.lead}: inferenceExtension.sidecar.volumeMounts is ${kindOf(volumeMounts)}, not a list, and epplib _deployment.yaml writes it (toYaml) as the Envoy sidecar container's volumeMounts, which Kubernetes takes as a list, so the API server cannot decode the picker's Deployment (json: cannot unmarshal ${jsonKind(volumeMounts)} into Go struct field Container.spec.template.spec.containers.volumeMounts of type []v1.VolumeMount) and refuses it: ${fails}; give it as a list of mounts (name, mountPath)`,

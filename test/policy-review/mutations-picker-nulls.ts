@@ -102,6 +102,13 @@ export const pickerNullMutations: Mutation[] = [
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-nodata", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { configMap: { data: null } } } }),
   },
   {
+    // GIE v1.5.0 epplib _deployment.yaml reads .Values.inferenceExtension.sidecar.enabled: on a nil, Helm's template fails
+    // (nil pointer evaluating interface {}.enabled), so the chart does not render and the release does not install.
+    name: "a Helm release of GIE's standalone chart whose null inferenceExtension.sidecar fails the chart's template on sidecar.enabled",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-nil", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: null } }),
+  },
+  {
     // GIE v1.5.0 epplib _deployment.yaml renders `--ha-enable-leader-election` and "": pflag sets the bool true (NoOptDefVal) and
     // leaves "" over; with replicas 1 the chart probes gRPC health service inference-extension, which the picker's health server
     // (cmd/epp/runner/health.go Check) answers SERVICE_UNKNOWN under leader election: restarted, never Ready.

@@ -155,6 +155,12 @@ export const pickerReleaseMutations: Mutation[] = [
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-env", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { env: "NS_NAME" } } }),
   },
   {
+    // epplib names the picker's own container epp: a sidecar named so is a duplicate container name the API server refuses.
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar is named epp like the picker's container, which the API server refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-dup", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "epp" } } }),
+  },
+  {
     // llm-d-router v0.10.0 routerlib _deployment.yaml passes --config-file /config/<pluginsConfigFile> and then router.epp.flags as
     // --<key>=<value>; a config-text flag beside it is refused by Validate (pkg/epp/server/options.go): the picker exits at start.
     name: "an llm-d-router-gateway Helm release whose router.epp.flags.config-text sits beside the --config-file the chart always passes",

@@ -213,3 +213,31 @@ test("inference-pool-epp: a GIE chart's Envoy sidecar values epplib renders wher
   for (const sidecar of [{ env: [], volumeMounts: {}, volumes: [] }, { env: { LOG: "debug" } }, { enabled: false, volumes: [], name: null, image: null, volumeMounts: "x", env: "x" }]) assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
   assert.deepEqual(await messages({ sidecar: { name: null, volumeMounts: "x" } }, {}, "inferencepool"), []);
 });
+
+test("inference-pool-epp: a GIE chart's sidecar values that are no map, an on sidecar's name or image that is no string, a name no container may take, ports a scalar: the release does not install", async () => {
+  // _deployment.yaml reads .Values.inferenceExtension.sidecar.enabled whatever it holds: a null (either chart) or a scalar or list fails the template.
+  for (const [sidecar, chart, said] of [[null, "standalone", "null"], [null, "inferencepool", "null"], ["off", "standalone", "a string"], [[], "standalone", "a list"], [false, "inferencepool", "a boolean"]] as const) {
+    const got = await messages({ sidecar }, {}, chart);
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], new RegExp(`inferenceExtension.sidecar is ${said}, not a map.*sidecar.enabled.*Helm cannot render the chart`), JSON.stringify(sidecar));
+  }
+  // name and image are written unquoted: a number, bool or list reads back as no string; a name must be a DNS-1123 label, and not epp (the picker's container).
+  for (const [sidecar, re] of [
+    [{ name: 5 }, /inferenceExtension.sidecar.name is a number \(5\).*cannot unmarshal number into .*containers.name of type string/],
+    [{ image: true }, /inferenceExtension.sidecar.image is a boolean \(true\).*cannot unmarshal bool into .*containers.image of type string/],
+    [{ image: ["envoy"] }, /inferenceExtension.sidecar.image is a list .*cannot unmarshal array into/],
+    [{ name: "Envoy_Sidecar" }, /inferenceExtension.sidecar.name "Envoy_Sidecar" is no DNS-1123 label.*Invalid value/],
+    [{ name: "e".repeat(64) }, /is no DNS-1123 label/],
+    [{ name: "epp" }, /inferenceExtension.sidecar.name "epp" is the name of the picker's own container.*Duplicate value/],
+  ] as const) {
+    const got = await messages({ sidecar });
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], re, JSON.stringify(sidecar));
+  }
+  // ports is indented like env, as the container's own keys: a string there is not YAML.
+  assert.match((await messages({ sidecar: { ports: "8081" } })).join("\n"), /inferenceExtension.sidecar.ports is a string, not a list.*Helm cannot parse/);
+  // A label name, a ports list or map, an empty map, or the same values with the sidecar off: quiet.
+  for (const sidecar of [{ name: "envoy-proxy", ports: [{ containerPort: 8081 }] }, { ports: { hostNetwork: false } }, {}, { enabled: false, volumes: [], name: "epp", image: 5, ports: "8081" }]) {
+    assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
+  }
+});
