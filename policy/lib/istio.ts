@@ -7,6 +7,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { cannotJudge, dig, helmChartName, isHelmInstall, meta, T, isReleaseOf } from "./k8s";
 import { withRenderedIstio } from "./istio-rendered";
+import { isDns1123Label } from "./label-selector-text";
 import { releaseNamespace } from "./release-namespace";
 import { isObject, probe } from "./values";
 
@@ -198,14 +199,12 @@ export function istiodNamespaces(resources: PolicyResource[]): string[] | null {
   return namespaces.size > 0 ? [...namespaces] : ["istio-system"];
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** Why Istio 1.30.3 refuses a trust domain (pkg/config/validation/agent ValidateTrustDomain), or undefined when it takes it. */
 function trustDomainFault(domain: string): string | undefined {
   if (domain === "") return "empty domain name not allowed";
   const labels = domain.split(".");
   // A trailing dot (`istio.io.`) is allowed; every other label is a DNS-1123 label.
-  const bad = labels.some((l, i) => !(i === labels.length - 1 && l === "") && (l.length > 63 || !DNS1123_LABEL.test(l)));
+  const bad = labels.some((l, i) => !(i === labels.length - 1 && l === "") && !isDns1123Label(l));
   return bad ? `trust domain name ${JSON.stringify(domain)} invalid` : undefined;
 }
 

@@ -10,6 +10,10 @@ const SPECIAL = "=!(),><";
 const TOKENS = new Set([")", ",", "!", "==", "=", ">", "<", "!=", "(", "in", "notin"]);
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** apimachinery IsDNS1123Label: at most 63 lowercase letters, digits and inner `-` (container names, trust-domain labels). */
+export const isDns1123Label = (text: string): boolean => text.length <= 63 && DNS1123_LABEL.test(text);
 
 /** IsLabelKey: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
 export function isLabelKey(key: string): boolean {

@@ -6,6 +6,7 @@
  * is on or not) where Kubernetes takes a list. Read by picker-release-pod.ts checkGieSidecarCalls.
  */
 import { dig } from "./k8s";
+import { isDns1123Label } from "./label-selector-text";
 import type { Report } from "./picker-service";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
@@ -18,9 +19,6 @@ const jsonKind = (v: unknown) => (Array.isArray(v) ? "array" : isObject(v) ? "ob
 
 /** The name epplib gives the picker's own container, beside the sidecar in the pod. */
 const EPP_CONTAINER = "epp";
-
-/** A DNS-1123 label (apimachinery IsDNS1123Label), what the API server takes as a container's name. */
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Whether a GIE chart's sidecar is on: the standalone chart's unless enabled is Go-false, the inferencepool chart's where it is Go-true. */
 export const gieSidecarOn = (rel: ChartRelease, sidecar: Record<string, unknown>): boolean =>
@@ -65,7 +63,7 @@ function badFields(sidecar: Record<string, unknown>): string[] {
       out.push(`${at} ${JSON.stringify(v)} is the name of the picker's own container in that pod, which the API server refuses (spec.template.spec.containers[1].name: Duplicate value: "${EPP_CONTAINER}")`);
     } else if (key === "name" && ((typeof v === "string" && v !== "") || isObject(v))) {
       const text = typeof v === "string" ? v : "map[...]";
-      if (text.length > 63 || !DNS1123_LABEL.test(text)) {
+      if (!isDns1123Label(text)) {
         out.push(`${at} ${typeof v === "string" ? JSON.stringify(v) : "(a map, printed as map[...])"} is no DNS-1123 label, which the API server refuses as a container name (spec.template.spec.containers[0].name: Invalid value: a lowercase RFC 1123 label)`);
       }
     }
