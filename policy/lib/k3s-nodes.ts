@@ -148,6 +148,25 @@ export function k3sExternalCloudNodes(nodes: PolicyResource[]): Set<PolicyResour
   return new Set(k3sNodeScripts(nodes).nodes.filter(({ script }) => kubeletCloudProviders(script).includes("external")).map(({ node }) => node));
 }
 
+/**
+ * The k3s VMs of `nodes` no cloud controller initializes: every boot script readable, a k3s server
+ * among them with `disable-cloud-controller` on (the agents take it from the server), and the VM's
+ * kubelet given no cloud-provider of its own. k3s v1.33.5+k3s1 then hands the kubelet no
+ * cloud-provider (pkg/daemons/agent/agent_linux.go kubeletArgsAndConfig), so the kubelet sets no
+ * instance type, zone or region (pkg/kubelet/kubelet_node_status.go initialNode sets them only from
+ * a cloud) and the node carries those labels only where its node-label gives them.
+ */
+export function k3sCloudlessNodes(nodes: PolicyResource[]): Set<PolicyResource> {
+  const scripts = k3sNodeScripts(nodes);
+  const disabled = scripts.unknown.length === 0 && scripts.nodes.some(({ script }) => startsK3sServer(script)) && scripts.nodes.some(({ script }) => k3sSwitchOn(script, "disable-cloud-controller"));
+  if (!disabled) return new Set();
+  return new Set(scripts.nodes.filter(({ script }) => kubeletCloudProviders(script).length === 0).map(({ node }) => node));
+}
+
+/** A k3s node's labels where no cloud controller runs: each instance type, zone and region label its node-label does not give, one it does not carry. */
+export const withOnlyOwnCloudLabels = (labels: Record<string, unknown>): Record<string, unknown> =>
+  ({ ...Object.fromEntries(CLOUD_LABELS.flatMap(({ stable, beta }) => [[stable, undefined], [beta, undefined]])), ...labels });
+
 /** A k3s node's labels where another cloud controller sets its instance type, zone and region: those pairs undecided. */
 export const withoutK3sCloudLabels = (labels: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(labels).filter(([key]) => !CLOUD_LABELS.some(({ stable, beta }) => key === stable || key === beta)));

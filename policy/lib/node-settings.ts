@@ -9,7 +9,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, k3sBootScript, nodeGroupAmiType } from "./gpu-nodes";
 import { k3sOptionEntries, k3sOptionReadings } from "./k3s-options";
-import { k3sCloudInitialized, k3sExternalCloudNodes, withK3sCloudLabels, withoutK3sCloudLabels } from "./k3s-nodes";
+import { k3sCloudInitialized, k3sCloudlessNodes, k3sExternalCloudNodes, withK3sCloudLabels, withOnlyOwnCloudLabels, withoutK3sCloudLabels } from "./k3s-nodes";
 import { list, probe, type Probe } from "./values";
 
 /** Labels a node may carry beyond its group's settings, which the caller knows are put there by something else. */
@@ -130,18 +130,21 @@ export function poolLabelSets(node: PolicyResource, labels: Record<string, unkno
  * region it sets (./k3s-nodes k3sCloudInitialized, withK3sCloudLabels): instance type k3s unless the
  * VM's node-label gives one, zone and region only the node-label's; one that waits for another
  * cloud controller (./k3s-nodes k3sExternalCloudNodes) carrying those three undecided, whatever its
- * node-label says. The one reading of a cluster's node labels for every policy matching a node
+ * node-label says; one no cloud controller initializes (./k3s-nodes k3sCloudlessNodes) carrying
+ * only those its node-label gives. The one reading of a cluster's node labels for every policy matching a node
  * selection against them.
  */
 export function clusterNodeSettings(nodes: PolicyResource[]): (node: PolicyResource) => Probe<NodeSettings | undefined> {
   const vms = nodes.filter((node) => GCE_NODE_TYPES.has(node.type));
   const initialized = k3sCloudInitialized(vms);
   const external = k3sExternalCloudNodes(vms);
+  const cloudless = k3sCloudlessNodes(vms);
   return (node) => {
     const settings = nodeSettings(node);
     if (!settings.known || !settings.value) return settings;
     if (initialized.has(node)) return { known: true, value: { ...settings.value, labels: withK3sCloudLabels(settings.value.labels) } };
     if (external.has(node)) return { known: true, value: { ...settings.value, labels: withoutK3sCloudLabels(settings.value.labels) } };
+    if (cloudless.has(node)) return { known: true, value: { ...settings.value, labels: withOnlyOwnCloudLabels(settings.value.labels) } };
     return settings;
   };
 }

@@ -22,7 +22,7 @@ const find = (doc: ExportedDeployment, name: string) => doc.deployment.resources
 /** Rewrites the secret `key` of a resource (inputs and outputs), re-encrypted under the render's passphrase. */
 function editSecret(r: ExportedResource, key: string, fn: (value: any) => any): void {
   for (const side of [r.inputs, r.outputs] as any[]) {
-    if (!side?.[key]) continue;
+    if (!side?.[key]?.ciphertext) continue;
     side[key] = { [SIG_KEY]: SECRET_SIG, ciphertext: encryptValue(JSON.stringify(fn(decrypt(side[key].ciphertext)))) };
   }
 }
@@ -124,6 +124,27 @@ const cases: { name: string; policy: string; message: RegExp; apply: (doc: Expor
       const machineType = (find(doc, "gcp-usc1-gpu-a100-template").inputs as any).machineType;
       const release = find(doc, "gcp-usc1-ztunnel") as any;
       for (const side of [release.inputs, release.outputs]) if (side?.values) side.values.nodeSelector = { "node.kubernetes.io/instance-type": machineType };
+    },
+  },
+  {
+    // With the server's disable-cloud-controller k3s hands the kubelets no cloud-provider, so no cloud labels
+    // the nodes: the GPU agents carry no instance type, and a device plugin pinned to k3s's `k3s` misses them.
+    name: "the k3s server's cloud controller disabled while the k3s cluster's NVIDIA device plugin stays pinned by nodeSelector to instance type k3s",
+    policy: "gpu-device-plugin",
+    message: /cluster gcp-usc1: .* but no NVIDIA device plugin runs on GPU node group gcp-usc1-gpu-a100-template \(labels \{(?![^}]*instance-type)[^}]*\}\)/,
+    apply: (doc) => {
+      const config = "cat > /etc/rancher/k3s/config.yaml <<'IM_EOF'\n";
+      const disable = (script: string) => {
+        assert.ok(script.includes(config), "the server writes its k3s config");
+        return script.replace(config, `${config}disable-cloud-controller: true\n`);
+      };
+      // The server's metadata: a plain map holding the secret script in the inputs, one secret in the outputs.
+      const server = find(doc, "gcp-usc1-server") as any;
+      editSecret(server, "metadata", (metadata: Record<string, string>) => ({ ...metadata, "startup-script": disable(metadata["startup-script"]) }));
+      const script = server.inputs.metadata["startup-script"];
+      server.inputs.metadata["startup-script"] = { [SIG_KEY]: SECRET_SIG, ciphertext: encryptValue(JSON.stringify(disable(decrypt(script.ciphertext) as string))) };
+      const release = doc.deployment.resources!.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.endsWith("::gcp-usc1-nvidia-device-plugin")) as any;
+      for (const side of [release.inputs, release.outputs]) if (side?.values) side.values.nodeSelector = { "node.kubernetes.io/instance-type": "k3s" };
     },
   },
   {

@@ -100,11 +100,13 @@ test("gpu-scheduling: where k3s's embedded cloud controller labels the nodes, a 
   const own = await judge(server(), labelled, select({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g", "failure-domain.beta.kubernetes.io/zone": "us-central1-a" }));
   assert.deepEqual([messages(own), own.unknown], [[], []]);
   assert.equal((await judge(server(), labelled, select({ "node.kubernetes.io/instance-type": "k3s" }))).violations.length, 1);
-  // Not judged: a server that disables the cloud controller (another one may label the nodes), no
-  // k3s server in the stack or one whose script this run cannot read, a beta label beside another
-  // stable one (kubelet and controller rewrite each other), a node's hostname (k3s's node name).
+  // A server that disables the cloud controller: no cloud labels the VMs (another controller initializes
+  // only a kubelet registered with cloud-provider=external), so the VM carries no instance type.
+  const cloudless = await judge(server("disable-cloud-controller: true\n"), vm({}), select({ "node.kubernetes.io/instance-type": "a2-highgpu-1g" }));
+  assert.deepEqual([cloudless.violations.length, cloudless.unknown.length], [1, 0]);
+  // Not judged: no k3s server in the stack or one whose script this run cannot read, a beta label
+  // beside another stable one (kubelet and controller rewrite each other), a node's hostname (k3s's node name).
   const unjudged = [
-    [server("disable-cloud-controller: true\n"), vm({})],
     [vm({})],
     [server("", { metadataStartupScript: UNKNOWN }), vm({})],
     [server(), vm({ metadataStartupScript: script([a100, "beta.kubernetes.io/instance-type=a2-ultragpu-4g"]) })],
