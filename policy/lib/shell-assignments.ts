@@ -139,7 +139,7 @@ function word(a: Assignment): string | undefined {
 /**
  * The value shell variable `name` holds where the script reads it, when that is plain. Without
  * `at` (wherever it is read): the script sets it once, as such (`NAME=`, `export NAME=`…), outside
- * every branch, loop and subshell (shell-flow.ts flows, shell-structure.ts enclosing), to a word
+ * every branch, loop, subshell and function body (shell-flow.ts flows, shell-structure.ts enclosing), to a word
  * with no expansion of its own. At `at`: the last assignment before it, written as such, that surely
  * ran there (not in a branch or subshell apart from `at`), none after it in a loop that runs `at`
  * again, `unset` when none precedes it (bash expands a variable as it is at that point); in a
@@ -150,7 +150,8 @@ export function plainValue(text: string, name: string, at?: number, unset?: stri
   const found = assignments(text, name);
   const s = structure(text);
   const all = flows(text, s);
-  if (at === undefined) return found.length === 1 && !apart(all, s, found[0].at, -1) ? word(found[0]) : undefined;
+  // Without a place: not one in a function's body either, which runs only at the function's calls (3.3).
+  if (at === undefined) return found.length === 1 && !apart(all, s, found[0].at, -1) && !shellFunctions(text, s).some((f) => f.body.open < found[0].at && found[0].at < f.body.close) ? word(found[0]) : undefined;
   return valueAt(text, s, all, found, at, unset, 0);
 }
 

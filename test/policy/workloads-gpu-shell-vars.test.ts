@@ -10,6 +10,7 @@ import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
 import { k8sProvider, runResource, runStack, stackResource } from "../support/policy";
 import { provider, messages } from "./mesh-support";
 import { deployment, gpuToleration } from "./workloads-support";
+import { plainValue } from "../../policy/lib/shell-assignments";
 
 const A100 = "nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB";
 const vm = (script: string) =>
@@ -119,4 +120,13 @@ test("gpu-scheduling: a shell variable in a cloud-config write_files content is 
   assert.match((await vmOf(userData("$K=present:NoSchedule"))).violations[0]?.message ?? "", /does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule/);
   const right = await vmOf(userData("nvidia.com/gpu=present:NoSchedule"));
   assert.deepEqual([right.violations.length, right.unknown.length], [0, 0]);
+});
+
+// bash 5.2.15: `f() { K=nvidia.com/gpu; }; echo "[$K]"` prints [] (a function's body runs only when it is called).
+test("gpu-scheduling: a GPU taint's variable set only in a function's body is not taken as its value read anywhere", async () => {
+  // Before: plainValue without a place took the body's one assignment; at the install it stays can't judge.
+  assert.equal(plainValue(`f() {\n  K=nvidia.com/gpu\n}\n${k3s}`, "K"), undefined);
+  assert.equal(plainValue(`K=nvidia.com/gpu\n${k3s}`, "K"), "nvidia.com/gpu");
+  const r = await node(`f() {\n  K=nvidia.com/gpu\n}\n${k3s}`);
+  assert.deepEqual([r.violations.length, r.unknown.length], [0, 1]);
 });
