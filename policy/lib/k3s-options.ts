@@ -6,6 +6,7 @@
 import { literalBodies } from "./shell-heredoc";
 import { LITERAL_DOLLAR, literalDollars } from "./shell-scan";
 import { plainValue } from "./shell-assignments";
+import { yamlMapping } from "./values";
 
 const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
 
@@ -25,13 +26,35 @@ export interface K3sOptionEntry {
 function expanded(raw: string, script: string, shell: boolean, at: number): K3sOptionEntry {
   const v = unquote(raw);
   if ((shell && raw.trim().startsWith("'")) || !/[$`]/.test(v)) return { value: v.split(LITERAL_DOLLAR).join("$"), known: true };
-  let known = !v.includes("`");
+  let known = !v.includes("`") && !runsBashOnly(script);
   const value = v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_ref, braced?: string, bare?: string) => {
     const held = plainValue(script, (braced ?? bare)!, at);
     if (held === undefined) known = false;
     return held ?? "";
   });
   return { value: value.split(LITERAL_DOLLAR).join("$"), known: known && !value.includes("$") };
+}
+
+/**
+ * What only bash gives where sh is dash (Debian, Ubuntu): a here-string, `$'…'`, `[[`, `select`, an
+ * array, `shopt -s lastpipe`. dash 0.5.12 here: `<<<`, `A=(…)` and `select` are syntax errors (the
+ * script stops there, exit 2), `[[` a command not found, `$'x'` the characters `$x`.
+ */
+const BASH_ONLY = /<<<|\$'|\[\[|(?:^|[\s;&|(])select\s|\w(?:\[[^\]\n]*\])?=\(|\$\{\w+\[|\blastpipe\b/;
+
+/**
+ * Whether a `#cloud-config` of the text has a runcmd string relying on what only bash gives: cloud-init
+ * writes its runcmd strings into a script headed `#!/bin/sh` (canonical/cloud-init util.py shellify,
+ * run by cc_runcmd.py), dash on Debian and Ubuntu, so the bash reading of its variables does not hold there.
+ */
+function runsBashOnly(text: string): boolean {
+  return text
+    .split(/^(?=#cloud-config\b|#!)/m)
+    .filter((part) => part.startsWith("#cloud-config"))
+    .some((part) => {
+      const runcmd = yamlMapping(part)?.runcmd;
+      return Array.isArray(runcmd) && runcmd.some((c) => typeof c === "string" && BASH_ONLY.test(c));
+    });
 }
 
 /**

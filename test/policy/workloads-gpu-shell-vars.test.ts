@@ -130,3 +130,18 @@ test("gpu-scheduling: a GPU taint's variable set only in a function's body is no
   const r = await node(`f() {\n  K=nvidia.com/gpu\n}\n${k3s}`);
   assert.deepEqual([r.violations.length, r.unknown.length], [0, 1]);
 });
+
+// cloud-init writes runcmd strings into a script headed #!/bin/sh (util.py shellify), dash on Debian and Ubuntu.
+// dash 0.5.12: `K=$'v'` sets K to `$v`; a script with `read -r X <<< x` stops at that line (syntax error, exit 2),
+// running nothing after it: bash's reading of K does not hold.
+test("gpu-scheduling: a GPU taint's variable a cloud-config runcmd sets with a bash-only construct is can't judge", async () => {
+  const userData = (set: string) => `#cloud-config\nruncmd:\n  - ${set}\n  - curl -sfL https://get.k3s.io | sh -s - agent --node-taint "$K=present:NoSchedule"\n`;
+  const vmOf = (set: string) => gpuVm({ metadata: { "user-data": userData(set) } });
+  // Before: K taken as nvidia.com/gpu, as bash would set it.
+  for (const set of [`K=$'nvidia.com/gpu'`, `read -r X <<< x\n  - K=nvidia.com/gpu`]) {
+    const r = await vmOf(set);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], set);
+  }
+  const plain = await vmOf("K=nvidia.com/gpu");
+  assert.deepEqual([plain.violations.length, plain.unknown.length], [0, 0]);
+});
