@@ -20,6 +20,7 @@ import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { gpuPlacementMutations } from "./mutations-gpu-placement";
 import { pickerMutations } from "./mutations-pickers";
 import { pickerReleaseMutations } from "./mutations-picker-releases";
+import { pickerSidecarMutations } from "./mutations-picker-sidecars";
 import { pickerNullMutations } from "./mutations-picker-nulls";
 import { gatewayMutations } from "./mutations-gateways";
 import { rateLimitMutations } from "./mutations-rate-limits";
@@ -129,6 +130,7 @@ export const mutations: Mutation[] = [
   ...gpuPlacementMutations,
   ...pickerMutations,
   ...pickerReleaseMutations,
+  ...pickerSidecarMutations,
   ...pickerNullMutations,
   ...gatewayMutations,
   ...rateLimitMutations,
