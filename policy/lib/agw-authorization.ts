@@ -12,7 +12,7 @@ import type { Graph } from "./call-graph";
 import { listenersServing } from "./listener-routes";
 import { patchesOf, patchedNote } from "./agw-policy-patches";
 import { listenerSetsOf, setListenerKey, setListenersServing, SetListeners } from "./listener-sets";
-import { gatewayPlacement, mayBindOn, parentRefsTo, policyPlacement, PolicyTargets, RouteBinding, targetsRoutes, type OnSet } from "./agw-route-bindings";
+import { gatewayPlacement, mayBindOn, parentRefsTo, policyPlacement, policyTargets, PolicyTargets, RouteBinding, targetsRoutes, type OnSet } from "./agw-route-bindings";
 
 export interface AgwAuthorization {
   namespace: string;
@@ -75,7 +75,7 @@ export function agentgatewayAuthorizations(g: Pick<Graph, "resources">, gw: AgwG
     if (!read.known) return "unknown";
     const auth = read.value.auth;
     if (!auth) continue;
-    const t: PolicyTargets = { refs: list(read.value.refs as PolicyTargets["refs"]), selectors: list(read.value.selectors as PolicyTargets["selectors"]) };
+    const t = policyTargets(read.value.refs, read.value.selectors);
     const { refs, selectors } = t;
     // A policy on a route whose parents are not known yet may reach the gateway; so may one selecting an object whose labels are not known.
     const placed = policyPlacement(placement, t, namespace);

@@ -51,7 +51,7 @@ import type { Graph } from "./call-graph";
 import { isKind, meta } from "./k8s";
 import { agwGatewaysOfFleet, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { patchedNote } from "./agw-policy-patches";
-import { gatewayPlacement, mayBindOn, policyPlacement, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
+import { gatewayPlacement, mayBindOn, policyPlacement, policyTargets, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
 import { gatewaysOfUnknownClass } from "./gateway-proxies";
 import { POOL_GROUP } from "./token-limits";
 import { list, probe, type Tri } from "./values";
@@ -152,8 +152,12 @@ function attaches(g: Graph, on: ReturnType<typeof placements>, t: PolicyTargets,
     if (p === "unknown") unsure = true;
     else if (mayBindOn(p, namespace)) {
       const placed = policyPlacement(p, t, namespace);
-      if (placed === "unknown" || (maybe && (placed.onGateway || placed.onSets.length > 0 || placed.bindings.length > 0))) unsure = true;
-      else if (placed.onGateway || placed.onSets.length > 0 || placed.bindings.length > 0) return true;
+      if (placed === "unknown") unsure = true;
+      else if (placed.onGateway || placed.onSets.length > 0 || placed.bindings.length > 0) {
+        // On a Gateway whose class is not known yet, attaching there may or may not count.
+        if (maybe) unsure = true;
+        else return true;
+      }
     }
   }
   return unsure ? "unknown" : false;
@@ -199,7 +203,7 @@ export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report
     if (read.value.length === 0) continue;
     // An AgentgatewayBackend's own policies are its own: they attach to it.
     const attached = probe(() =>
-      kind === "AgentgatewayBackend" ? true : attaches(g, (on ??= placements(g)), { refs: list(r.props.spec?.targetRefs as PolicyTargets["refs"]), selectors: list(r.props.spec?.targetSelectors as PolicyTargets["selectors"]) }, meta(r.props).namespace),
+      kind === "AgentgatewayBackend" ? true : attaches(g, (on ??= placements(g)), policyTargets(r.props.spec?.targetRefs, r.props.spec?.targetSelectors), meta(r.props).namespace),
     );
     const attach = attached.known ? attached.value : "unknown";
     if (attach === "unknown") pending.push(`${kind} ${meta(r.props).namespace}/${meta(r.props).name} on cluster ${cluster}, what it targets (a selected object's labels, a route's parents, a Gateway's class), which decides whether the policy attaches to anything and its backendRefs matter`);

@@ -33,6 +33,9 @@ export interface PolicyTargets {
   selectors: { group?: string; kind: string; matchLabels?: Record<string, string>; sectionName?: string }[];
 }
 
+/** A policy's targets from its `targetRefs` and `targetSelectors` values (either absent: none). */
+export const policyTargets = (refs: unknown, selectors: unknown): PolicyTargets => ({ refs: list(refs as PolicyTargets["refs"]), selectors: list(selectors as PolicyTargets["selectors"]) });
+
 /** An object a policy may target: its name, labels (undefined: not known yet) and the sections it has (undefined: not known yet). */
 export interface Targetable {
   name: string;

@@ -96,12 +96,7 @@ export const meshCaptureMutations: Mutation[] = [
   {
     name: "a fork's new ambient namespace (rag) whose workload asks for a sidecar (sidecar.istio.io/inject=true)",
     policy: "ambient-no-sidecar-injection",
-    apply: (doc) => {
-      if (!addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" })) return undefined;
-      return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
-        o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "sidecar.istio.io/inject": "true" };
-      });
-    },
+    apply: (doc) => addNamespaceWithWorkload(doc, "rag", { "istio.io/dataplane-mode": "ambient" }, { "sidecar.istio.io/inject": "true" }),
   },
   {
     // Istio 1.30.3's `namespace.` injector webhook selects the namespace by istio-injection=enabled
@@ -109,12 +104,7 @@ export const meshCaptureMutations: Mutation[] = [
     // dataplane-mode: the pod gets a sidecar, which istio-cni then never enrolls in ambient.
     name: "a fork's namespace (rag) labelled istio-injection=enabled whose pods enroll themselves in ambient",
     policy: "mesh-mtls-strict",
-    apply: (doc) => {
-      if (!addNamespaceWithWorkload(doc, "rag", { "istio-injection": "enabled" })) return undefined;
-      return onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any)?.metadata?.namespace === "rag", (o) => {
-        o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, "istio.io/dataplane-mode": "ambient" };
-      });
-    },
+    apply: (doc) => addNamespaceWithWorkload(doc, "rag", { "istio-injection": "enabled" }, { "istio.io/dataplane-mode": "ambient" }),
   },
   // Only istio-cni's node agent redirects a pod into ztunnel (Istio 1.30.3 cni/pkg/cmd/root.go):
   // a pod it does not enroll speaks plaintext, however STRICT the mesh is.

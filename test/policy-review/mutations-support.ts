@@ -132,11 +132,11 @@ export function addLike(doc: ExportedDeployment, like: ExportedResource, suffix:
 }
 
 /**
- * Adds a Namespace (with `labels`) and a copy of a workload Deployment in it, on the first
- * cluster that runs one, as a fork adding its own namespace would render them; returns the
- * Namespace's URN.
+ * Adds a Namespace (with `labels`) and a copy of a workload Deployment in it (its pods given
+ * `podLabels` too), on the first cluster that runs one, as a fork adding its own namespace would
+ * render them; returns the Namespace's URN.
  */
-export function addNamespaceWithWorkload(doc: ExportedDeployment, name: string, labels: Record<string, string>): string | undefined {
+export function addNamespaceWithWorkload(doc: ExportedDeployment, name: string, labels: Record<string, string>, podLabels: Record<string, string> = {}): string | undefined {
   const all = resources(doc);
   const ns = all.find((r) => isKind(r, "Namespace") && (r.inputs as any)?.metadata?.name === "agents");
   const deployment = all.find((r) => isKind(r, "Deployment") && r.provider === ns?.provider && (r.inputs as any)?.metadata?.namespace === "agents");
@@ -153,7 +153,10 @@ export function addNamespaceWithWorkload(doc: ExportedDeployment, name: string, 
     const kept = Object.entries(o.metadata.labels ?? {}).filter(([k]) => !k.startsWith("istio.io/"));
     o.metadata = { ...o.metadata, name, labels: { ...Object.fromEntries(kept), ...labels } };
   });
-  copy(deployment, name, (o) => (o.metadata = { ...o.metadata, namespace: name }));
+  copy(deployment, name, (o) => {
+    o.metadata = { ...o.metadata, namespace: name };
+    o.spec.template.metadata.labels = { ...o.spec.template.metadata.labels, ...podLabels };
+  });
   return urn;
 }
 

@@ -8,14 +8,7 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { scriptCredential } from "../../policy/lib/boot-scripts";
-
-const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
-const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
-const T = "Zq8vN3pL0xR7sT2w";
-
-const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
-const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
+import { T, writes, clean } from "./workloads-support";
 
 // Before, these passed: `exec 1>&3` makes the shell's output a copy of descriptor 3, which an
 // earlier `exec 3>file` opened on the token file, so every later echo writes it.

@@ -11,14 +11,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { T, writes, clean } from "./workloads-support";
 
-const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
-const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
-const T = "Zq8vN3pL0xR7sT2w";
 const TOKEN = "/etc/rancher/k3s/token";
-
-const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
-const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
 
 // Before, these passed: an `exec` in a branch that may not run was taken as run, so the later one
 // moving the output away hid the path where the output still goes into the token file.

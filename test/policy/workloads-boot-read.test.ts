@@ -9,17 +9,11 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { T, writes, clean } from "./workloads-support";
 import { readCommand, readFields, readLines } from "../../policy/lib/shell-read";
 
-const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
-const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
-const T = "Zq8vN3pL0xR7sT2w";
 const TOKEN = "/etc/rancher/k3s/token";
 const LASTPIPE = "shopt -s lastpipe\n";
-
-const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
-const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
 
 // bash 5.2.15: `read -r F V <<< "/run/k3s.token <token>"` leaves V the token; `IFS=: read -r U P`
 // of `k3s:<token>` gives P the token, `read -r U P` (default IFS) gives P nothing.
