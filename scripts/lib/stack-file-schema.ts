@@ -145,8 +145,9 @@ const globalTags = untagged(YAML_TAG_PREFIX);
 
 /** js-yaml's default schema, with integers, floats and timestamps resolved as yaml.v3 resolves them (goTypes), `!!binary` read as text and local and unknown global tags dropped. */
 const GO_TAGS = ["int", "float", "timestamp"].map((t) => YAML_TAG_PREFIX + t);
-const goSchema = (float: yaml.Type) => new yaml.Schema({
-  implicit: [...defaultTypes.implicit.filter((t) => !GO_TAGS.includes((t as unknown as { tag: string }).tag)), ...goTypes, float],
+const goImplicit = (float: yaml.Type): yaml.Type[] => [...defaultTypes.implicit.filter((t) => !GO_TAGS.includes((t as unknown as { tag: string }).tag)), ...goTypes, float];
+const goSchema = (implicit: yaml.Type[]) => new yaml.Schema({
+  implicit,
   explicit: [
     ...defaultTypes.explicit.filter((t) => t !== jsYamlBinary && !COLLECTION_TAGS.includes(t.tag)) as unknown as yaml.Type[],
     binaryText,
@@ -154,9 +155,66 @@ const goSchema = (float: yaml.Type) => new yaml.Schema({
     ...globalTags,
   ],
 });
-export const STACK_FILE_SCHEMA = goSchema(goFloat);
+export const STACK_FILE_SCHEMA = goSchema(goImplicit(goFloat));
 /** STACK_FILE_SCHEMA with every float a GoFloat. */
-export const FLOAT_MARKING_SCHEMA = goSchema(goType("float", (scalar, data) => new GoFloat(data, (scalar as { float: number }).float)));
+export const FLOAT_MARKING_SCHEMA = goSchema(goImplicit(goType("float", (scalar, data) => new GoFloat(data, (scalar as { float: number }).float))));
+
+/** What yaml.v3 makes of a scalar of each tag that is no string, for messages. */
+const NON_STRING_KINDS: Record<string, string> = { null: "null", bool: "a boolean", int: "an integer", float: "a float", timestamp: "a timestamp" };
+const KEY_MARK = "\u0000";
+
+/**
+ * A scalar yaml.v3 resolves to no string, as KEY_MARKING_SCHEMA reads it. js-yaml makes every
+ * mapping key text with String() (an object of its own class is not turned into "[object Object]"
+ * first), so such a key reads as KEY_MARK, its kind and its text, which nonStringKey finds.
+ */
+class NonStringScalar {
+  constructor(
+    readonly kind: string,
+    readonly text: string,
+  ) {}
+  get [Symbol.toStringTag]() {
+    return "NonStringScalar";
+  }
+  toString() {
+    return `${KEY_MARK}${this.kind}${KEY_MARK}${this.text}`;
+  }
+}
+
+/** STACK_FILE_SCHEMA with every null, boolean, number and timestamp, explicit or implicit, a NonStringScalar: for finding the keys among them. */
+export const KEY_MARKING_SCHEMA = goSchema(
+  goImplicit(goFloat).map((type) => {
+    const tag = (type as unknown as { tag: string }).tag.slice(YAML_TAG_PREFIX.length);
+    if (!(tag in NON_STRING_KINDS)) return type;
+    return new yaml.Type(YAML_TAG_PREFIX + tag, { kind: "scalar", resolve: (data: unknown) => type.resolve(data), construct: (data: string | null) => new NonStringScalar(tag, data ?? "") });
+  }),
+);
+
+/**
+ * The first mapping key found in a document read with KEY_MARKING_SCHEMA that
+ * yaml.v3 resolves to no string (`1`, `true`, `~`, `1.5`, `2001-12-14`; a quoted, `!!str` or
+ * locally tagged key is text), with the path to it (`config.a[0].1`) and what yaml.v3 reads it as.
+ * yaml.v3 (v3.0.1 decode.go d.mapping, isStringMap) decodes a mapping holding one into a
+ * map[interface{}]interface{}; the Pulumi CLI then refuses the file (workspace/project.go
+ * SimplifyMarshalledValue: "expected only string keys"). A shared (aliased) value is looked in once.
+ */
+export function nonStringKey(document: unknown): { path: string; kind: string; text: string } | undefined {
+  const seen = new Set<object>();
+  const walk = (value: unknown, at: string): { path: string; kind: string; text: string } | undefined => {
+    if (value === null || typeof value !== "object" || value instanceof NonStringScalar || seen.has(value)) return undefined;
+    seen.add(value);
+    for (const [key, inner] of Object.entries(value)) {
+      const list = Array.isArray(value);
+      const marked = !list && key.startsWith(KEY_MARK) ? key.slice(1).split(KEY_MARK) : undefined;
+      const where = list ? `${at}[${key}]` : `${at}${at ? "." : ""}${marked ? marked.slice(1).join(KEY_MARK) : key}`;
+      if (marked) return { path: where, kind: NON_STRING_KINDS[marked[0]], text: marked.slice(1).join(KEY_MARK) };
+      const found = walk(inner, where);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(document, "");
+}
 
 /** Separation and node properties before a node's content: blanks, line breaks, comments, tags, anchors. */
 const NODE_PROPERTIES = /(?:[ \t\r\n]+|#[^\n]*|[!&][^ \t\r\n]*)*/y;

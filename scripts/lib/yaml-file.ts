@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { constants } from "node:buffer";
 import * as yaml from "js-yaml";
 import { MAX_VALUE_DEPTH, overDeepPath } from "./export-shape";
-import { firstNonUtf8Byte, isScalarObject, nonSpecificTagListener } from "./stack-file-schema";
+import { firstNonUtf8Byte, isScalarObject, KEY_MARKING_SCHEMA, nonSpecificTagListener, nonStringKey } from "./stack-file-schema";
 
 /** A line that ends a document: `---` or `...` at its start, alone or before a space (YAML's c-forbidden, never inside a scalar). */
 const DOCUMENT_MARKER = /^(---|\.\.\.)(\s|$)/;
@@ -134,11 +134,13 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
   if (fs.statSync(file).isDirectory()) throw new Error(`${what} ${file} is a directory, not a file`);
   let document: unknown;
   let secondAt: number | undefined;
+  let read = "";
   try {
     const text = readYamlText(file);
     const first = firstDocument(text);
     secondAt = first?.secondAt;
-    if (secondAt === undefined) document = yaml.load(first?.text ?? text, schema ? { schema, listener: nonSpecificTagListener() } : undefined);
+    read = first?.text ?? text;
+    if (secondAt === undefined) document = yaml.load(read, schema ? { schema, listener: nonSpecificTagListener() } : undefined);
   } catch (err) {
     if (err instanceof RangeError && /call stack/.test(err.message)) {
       throw new Error(`${what} ${file} nests its values too deeply to read (past the YAML reader's recursion); ${DEPTH_ALLOWED}`);
@@ -152,5 +154,12 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
   if (aliases !== undefined) throw new Error(`${what} ${file}: ${aliases}`);
   const deep = overDeepPath(document, "");
   if (deep !== undefined) throw new Error(`${what} ${file}: ${deep.replace(/^\./, "")}: values nested more than ${MAX_VALUE_DEPTH} levels deep; ${DEPTH_ALLOWED}`);
+  // Read with a Go-resolving schema, the file is one the CLI reads with yaml.v3, whose keys are read once more, marked.
+  const key = schema ? nonStringKey(yaml.load(read, { schema: KEY_MARKING_SCHEMA, listener: nonSpecificTagListener() })) : undefined;
+  if (key !== undefined) {
+    throw new Error(
+      `${what} ${file}: ${key.path}: a mapping key the Pulumi CLI's YAML reader (yaml.v3) reads as ${key.kind}, not a string, and the CLI refuses a file with one ("expected only string keys"); quote it ('${key.text}') to keep it as text`,
+    );
+  }
   return document;
 }

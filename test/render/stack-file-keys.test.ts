@@ -1,0 +1,63 @@
+/**
+ * Mapping keys that are not strings, in a stack file and in Pulumi.yaml. The Pulumi CLI reads both
+ * files with yaml.v3 into Go values (pulumi v3.248.0 workspace/loaders.go LoadProjectBytes,
+ * LoadProjectStackBytes): yaml.v3 (v3.0.1 decode.go d.mapping, isStringMap) decodes a mapping one
+ * of whose keys resolves to no string (`1`, `true`, `~`, `1.5`, `2001-12-14`) into a
+ * map[interface{}]interface{}, and workspace/project.go SimplifyMarshalledValue, run on the whole
+ * document before anything else, fails on it ("expected only string keys, got …"): `pulumi up`
+ * refuses the file. js-yaml made every key text, so the render read `1: x` as the key "1".
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { loadProject, loadStackConfig } from "../../scripts/lib/stack-config";
+import { repoRoot } from "../support/render";
+import { tempDir } from "../support/tmp";
+import { stackFile } from "../support/stack-file";
+
+const shipped = fs.readFileSync(path.join(repoRoot, "stacks", "Pulumi.local.yaml"), "utf8");
+
+/** The local stack with a line added after the first tool's port. */
+const withToolLine = (name: string, line: string) => stackFile(tempDir("im-keys-"), name, shipped.replace("        port: 8000\n", `        port: 8000\n        ${line}\n`));
+
+const refused = (file: string, where: string, kind: string) =>
+  assert.throws(
+    () => loadStackConfig(path.basename(file, ".yaml").slice(7), file),
+    (err: Error) => {
+      assert.ok(err.message.startsWith(`stack config ${file}: ${where}: a mapping key the Pulumi CLI's YAML reader (yaml.v3) reads as ${kind}, not a string`), err.message);
+      assert.match(err.message, /"expected only string keys"/);
+      return true;
+    },
+  );
+
+test("a mapping key that yaml.v3 reads as no string is refused at its path in a stack file, as the CLI refuses the file", () => {
+  refused(withToolLine("int-key", "1: x"), "config.inference-mesh:platform.tools[0].1", "an integer");
+  refused(withToolLine("bool-key", "true: x"), "config.inference-mesh:platform.tools[0].true", "a boolean");
+  refused(withToolLine("float-key", "labels: [{1.5: a}]"), "config.inference-mesh:platform.tools[0].labels[0].1.5", "a float");
+  refused(withToolLine("time-key", "2001-12-14: x"), "config.inference-mesh:platform.tools[0].2001-12-14", "a timestamp");
+  refused(withToolLine("bang-key", "! 5: x"), "config.inference-mesh:platform.tools[0].5", "an integer");
+  const dir = tempDir("im-keys-");
+  refused(stackFile(dir, "null-key", `${shipped}  ~: y\n`), "config.~", "null");
+  refused(stackFile(dir, "explicit-key", `${shipped}  ? 0x10\n  : y\n`), "config.0x10", "an integer");
+  refused(stackFile(dir, "top-key", `1: x\n${shipped}`), "1", "an integer");
+});
+
+test("keys yaml.v3 reads as strings still load: quoted, !!str, a local tag, words YAML 1.1 read as booleans", () => {
+  const dir = tempDir("im-keys-ok-");
+  const file = stackFile(dir, "ok", "config:\n  acme:a: {'1': x, \"true\": y, !!str 2: z, !Ref 3: w, yes: v, on: u}\n");
+  assert.equal(loadStackConfig("ok", file).config["acme:a"], JSON.stringify({ 1: "x", 2: "z", 3: "w", true: "y", yes: "v", on: "u" }));
+});
+
+test("a mapping key that is no string is refused in Pulumi.yaml too, naming the project file and its path", () => {
+  const root = tempDir("im-keys-project-");
+  const project = (config: string) => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n${config}`);
+    return () => loadProject(root);
+  };
+  const where = (at: string, kind: string) => (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")}: ${at}: a mapping key the Pulumi CLI's YAML reader (yaml.v3) reads as ${kind}, not a string`);
+  assert.throws(project("  1: x\n"), where("config.1", "an integer"));
+  assert.throws(project("  tags:\n    default: {true: a}\n"), where("config.tags.default.true", "a boolean"));
+  assert.throws(project("  null:\n"), where("config.null", "null"));
+  assert.deepEqual(project("  '1': x\n")().config?.["1"], { default: "x" });
+});
