@@ -74,6 +74,13 @@ export function loadProject(root = repoRoot): Project {
  * declaration is the short form, the key's `default` when the key is the project's (no namespace,
  * or `<project>:`), else its `value` (`aws:region: us-west-2`). Any other scalar matches none of
  * the project schema's forms (project.json config additionalProperties), so the CLI refuses the file.
+ *
+ * A uint64 (yaml.v3 reads an integer past int64 so) is no int to createConfigValue: it goes on as a
+ * JSON object value, which resource/config/map.go Map.Decrypt reads back (the CLI always passes a
+ * decrypter, never NopDecrypter; pkg/cmd/pulumi/config/io.go) through object.go unmarshalObject,
+ * where the json.Number fails Int64 and is taken as Float64, and plaintext.go marshalText writes
+ * that float with encoding/json: 9223372036854775808 reaches the program as 9223372036854776000,
+ * the float64 JSON.stringify writes alike (shortest digits, no exponent below 1e21).
  */
 function declaration(where: string, project: string, key: string, decl: unknown): { value?: unknown; default?: unknown } {
   // Left empty (`platform:` with nothing under it): declared, without a value.
@@ -90,9 +97,11 @@ function declaration(where: string, project: string, key: string, decl: unknown)
     throw new Error(`${where}: config ${key}: ${written(decl)} is neither a declaration (description:, value:, default:) nor a short-form value the Pulumi CLI takes (a string, an integer, a boolean or a list); quote it to make it a string`);
   }
   // What the CLI would hand the program otherwise than read here (workspace/config.go createConfigValue:
-  // %v or JSON, both exact for a wide integer at the top, as asConfigString hands it on).
+  // %v of an int, exact at the top as asConfigString hands it on; JSON of anything else).
   const field = read.default !== undefined ? "default" : "value";
-  const [bad] = read[field] instanceof WideInteger ? [] : unrepresentable(read[field], "project");
+  const given = read[field];
+  if (given instanceof WideInteger && given.value >= 2n ** 63n) return { ...read, [field]: Number(given.value) };
+  const [bad] = given instanceof WideInteger ? [] : unrepresentable(given, "project");
   if (bad) throw new Error(`${where}: config ${key}: ${formatPath(bad.path, field)} ${bad.message}`);
   return read;
 }

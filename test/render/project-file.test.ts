@@ -147,6 +147,25 @@ test("Pulumi.yaml's config defaults are read as the CLI's yaml.v3 reads them and
   assert.throws(project("  since: 2001-12-14\n"), /config since: 2001-12-14 is neither a declaration .* nor a short-form value/);
 });
 
+// yaml.v3 (v3.0.1 resolve.go resolve) makes an integer past int64 a uint64 (ParseInt fails, ParseUint
+// takes it). workspace/config.go createConfigValue hands an int on as %v but a uint64, no
+// isPrimitiveValue, as a JSON object value; resource/config/map.go Map.Decrypt (the CLI passes a
+// decrypter, never NopDecrypter) reads that back through object.go unmarshalObject, where the
+// json.Number fails Int64 and becomes a float64, which plaintext.go marshalText writes with
+// encoding/json: 9223372036854775808 reaches the program as 9223372036854776000.
+test("a Pulumi.yaml default or value past int64 (a uint64 to yaml.v3) is handed on as the float the CLI makes of it; int64 stays exact", () => {
+  const root = tempDir("im-project-uint64-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  platform:\n  a:\n    default: 9223372036854775808\n  b:\n    default: 18446744073709551615\n  c:\n    default: 9223372036854775807\n  aws:d:\n    value: 0x8000000000000000\n");
+  fs.writeFileSync(path.join(root, "Pulumi.s.yaml"), "config:\n  fork:platform: {a: 1}\n  acme:e: 9223372036854775808\n");
+  const config = loadStackConfig("s", path.join(root, "Pulumi.s.yaml"), loadProject(root)).config;
+  assert.deepEqual(
+    [config["fork:a"], config["fork:b"], config["fork:c"], config["aws:d"]],
+    ["9223372036854776000", "18446744073709552000", "9223372036854775807", "9223372036854776000"],
+  );
+  // A stack file's own top-level uint64 is no object value (object.go MarshalString): its digits, exact.
+  assert.equal(config["acme:e"], "9223372036854775808");
+});
+
 // Project.Validate (workspace/project.go) checks a project key's typed default with
 // ValidateConfigValue after the file's yaml.v3 round trip (so `1e3` is the int 1000), and
 // project.json's schema takes only its simpleConfigType names; an array needs its items' type.
