@@ -33,8 +33,12 @@ export function unrepresentable(value: unknown, from: "stack" | "project" = "sta
       }];
     }
     if (scalar instanceof GoTimestamp && from === "project") {
-      // workspace/config.go createConfigValue hands a Pulumi.yaml default on as JSON, where Go writes a time as RFC 3339.
-      return [{ path: at, message: "is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as JSON of it (RFC 3339, 2001-12-14T00:00:00Z for 2001-12-14), not as written; quote it for text" }];
+      // workspace/config.go createConfigValue hands a Pulumi.yaml default on as JSON, where Go writes a time as RFC 3339
+      // (Time.MarshalJSON, which fails on an offset of 24 hours or more), and Map.Decrypt hands the program that text.
+      const message = scalar.rfc3339 === undefined
+        ? "is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time with a zone offset of 24 hours or more, which the Pulumi CLI fails to hand on (Go's JSON encoder refuses it); quote it for text"
+        : `is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time, handed to the program as the RFC 3339 text '${scalar.rfc3339}', not as written; quote it for text`;
+      return [{ path: at, message }];
     }
     if (scalar instanceof GoTimestamp) {
       const handed = scalar.goText === undefined ? "in the zone of the machine running pulumi (its own where the offset matches it)" : `'${scalar.goText}'`;

@@ -15,11 +15,17 @@ export class WideInteger {
   ) {}
 }
 
-/** A scalar yaml.v3 makes a Go time.Time: `goText` is the time's String(), undefined where it depends on the machine's zone. */
+/**
+ * A scalar yaml.v3 makes a Go time.Time: `goText` is the time's String(), undefined where it depends
+ * on the machine's zone; `rfc3339` its time.RFC3339Nano text (encode.go timev, Time.MarshalJSON),
+ * which depends on the offset alone, undefined where Time.MarshalJSON refuses the time (an offset of
+ * 24 hours or more: "timezone hour outside of range [0,23]").
+ */
 export class GoTimestamp {
   constructor(
     readonly text: string,
     readonly goText: string | undefined,
+    readonly rfc3339?: string,
   ) {}
 }
 
@@ -108,8 +114,13 @@ export function goTimestamp(s: string): GoTimestamp | undefined {
   if (day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1])) return undefined;
   // No zone or Z is UTC; an offset is the machine's Local zone where that has the offset then, else a zone of no name.
   const utc = zone === undefined || zone === "Z";
-  const goText = `${m[1]}-${pad(month)}-${pad(day)} ${pad(hour)}:${pad(minute)}:${pad(second)}${fraction ? `.${fraction}` : ""} +0000 UTC`;
-  return new GoTimestamp(s, utc ? goText : undefined);
+  const date = `${m[1]}-${pad(month)}-${pad(day)}`;
+  const clockText = `${pad(hour)}:${pad(minute)}:${pad(second)}${fraction ? `.${fraction}` : ""}`;
+  const goText = `${date} ${clockText} +0000 UTC`;
+  // Go keeps a parsed offset as seconds (time.Parse takes up to 24:60) and writes it back as ±hh:mm, Z for none.
+  const offset = utc ? 0 : (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6))) * (zone![0] === "-" ? -1 : 1);
+  const offsetText = offset === 0 ? "Z" : `${offset < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return new GoTimestamp(s, utc ? goText : undefined, Math.abs(offset) < 24 * 60 ? `${date}T${clockText}${offsetText}` : undefined);
 }
 
 /**

@@ -147,6 +147,35 @@ test("Pulumi.yaml's config defaults are read as the CLI's yaml.v3 reads them and
   assert.throws(project("  since: 2001-12-14\n"), /config since: 2001-12-14 is neither a declaration .* nor a short-form value/);
 });
 
+// yaml.v3 v3.0.1 (decode.go decoder.scalar) decodes a plain timestamp into an interface{} as the
+// time.Time resolve.go parseTimestamp makes, not the text (yaml.v2 kept the text there). Pulumi.yaml's
+// round trip (workspace/loaders.go LoadProjectBytes: yaml.v3 writes it back with encode.go timev as
+// RFC 3339, then reads a time again) leaves it a time, and createConfigValue writes it as JSON
+// (time.Time.MarshalJSON: RFC 3339 with nanoseconds), which Map.Decrypt hands the program as that
+// text. Go's JSON encoder refuses a zone offset of 24 hours or more (Time.MarshalJSON), so the CLI fails there.
+test("a timestamp default is refused naming the RFC 3339 text the CLI would hand the program, or that the CLI fails on it", () => {
+  const root = tempDir("im-project-time-");
+  const refusal = (written: string) => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n  since:\n    default: ${written}\n`);
+    try {
+      loadProject(root);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    assert.fail(`${written} was taken`);
+  };
+  const cases: [string, string][] = [
+    ["2001-12-14", "2001-12-14T00:00:00Z"],
+    ["2001-12-14 21:59:43.10", "2001-12-14T21:59:43.1Z"],
+    ["2001-12-14t21:59:43.10-05:00", "2001-12-14T21:59:43.1-05:00"],
+    ["2001-1-2T3:04:05+00:00", "2001-01-02T03:04:05Z"],
+    ["2001-12-14T21:59:43.000000000123+05:60", "2001-12-14T21:59:43+06:00"],
+    ["[2001-12-14T21:59:43Z]", "2001-12-14T21:59:43Z"],
+  ];
+  for (const [written, handed] of cases) assert.ok(refusal(written).includes(`makes a time, handed to the program as the RFC 3339 text '${handed}'`), `${written}: ${refusal(written)}`);
+  assert.match(refusal("2001-12-14T21:59:43-24:00"), /makes a time with a zone offset of 24 hours or more, which the Pulumi CLI fails to hand on/);
+});
+
 // yaml.v3 (v3.0.1 resolve.go resolve) makes an integer past int64 a uint64 (ParseInt fails, ParseUint
 // takes it). workspace/config.go createConfigValue hands an int on as %v but a uint64, no
 // isPrimitiveValue, as a JSON object value; resource/config/map.go Map.Decrypt (the CLI passes a
