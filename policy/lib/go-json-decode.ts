@@ -6,12 +6,10 @@
  * checks judge that). Pure: a value and the struct's shape in, problems by path out.
  */
 import { isObject } from "./values";
+import { YAML11_BOOLS } from "./go-yaml-scalar";
 
 /** A Go field as encoding/json decodes into it; "any", one whose shape is not judged here (any value passes). */
 export type Field = "any" | "string" | "int" | "float" | "bool" | { list: Field } | { fields: Record<string, Field> };
-
-/** YAML 1.1 booleans, which the picker's YAML reader (sigs.k8s.io/yaml, go-yaml v2) takes as bools and js-yaml as strings. */
-const YAML11_BOOLS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
 function describe(v: unknown): string {
   if (Array.isArray(v)) return "a list";

@@ -7,6 +7,7 @@
  */
 import { dig } from "./k8s";
 import { isDns1123Label } from "./label-selector-text";
+import { plainScalarText, plainScalarType } from "./go-yaml-scalar";
 import type { Report } from "./picker-service";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
@@ -24,6 +25,9 @@ const EPP_CONTAINER = "epp";
 export const gieSidecarOn = (rel: ChartRelease, sidecar: Record<string, unknown>): boolean =>
   sidecar.enabled === undefined ? rel.chart === "standalone" : goTruthy(sidecar.enabled);
 
+/** Who reads the rendered Deployment's YAML, and how (./go-yaml-scalar.ts). */
+const READER = "go-yaml v2, as Helm's kube client reads the rendered Deployment";
+
 const KEPT = "which Helm v3 keeps (chartutil coalesces the subchart key inferenceExtension merging: childChartMergeTrue, helm#31919)";
 
 /**
@@ -39,6 +43,7 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
     const v = sidecar[key];
     if (v === null) out.push(`inferenceExtension.sidecar.${key} is null, ${KEPT}`);
     else if (v === "") out.push(`inferenceExtension.sidecar.${key} is ""`);
+    else if (typeof v === "string" && plainScalarType(v) === "null") out.push(`inferenceExtension.sidecar.${key} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(v)}), which YAML reads as null (${READER})`);
     else if (v === undefined && !standalone) out.push(`inferenceExtension.sidecar.${key} is not given (the inferencepool chart's values.yaml has none)`);
   }
   return out;
@@ -49,7 +54,9 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
  * Helm prints a value with Go's %v): a number, a bool or a list reads back as no string, which the API
  * server cannot decode (json: cannot unmarshal ... of type string); a name that is not a DNS-1123
  * label of at most 63 characters (a map printed as `map[...]` included) is refused (validateContainers,
- * ValidateContainerName: Invalid value), and one equal to the picker container's, epp (Duplicate value).
+ * ValidateContainerName: Invalid value), and one equal to another container's of the pod (Duplicate
+ * value): the picker's, epp. A string is written as it is, so one YAML reads as
+ * a number or bool (`123`, `1e3`, `true`, `yes`: ./go-yaml-scalar.ts) is no string either.
  * A map image is printed as text the API server takes: not judged. Null and "" are emptyFields'.
  */
 function badFields(sidecar: Record<string, unknown>): string[] {
@@ -57,12 +64,17 @@ function badFields(sidecar: Record<string, unknown>): string[] {
   for (const key of ["name", "image"]) {
     const v = sidecar[key];
     const at = `inferenceExtension.sidecar.${key}`;
+    // One YAML reads as null renders no name or image: emptyFields'.
+    if (typeof v === "string" && plainScalarType(v) === "null") continue;
     if (typeof v === "number" || typeof v === "boolean" || Array.isArray(v)) {
       out.push(`${at} is ${kindOf(v)} (${JSON.stringify(v)}), which Helm prints unquoted and the API server cannot decode into the container's ${key} (json: cannot unmarshal ${jsonKind(v)} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
-    } else if (key === "name" && v === EPP_CONTAINER) {
+    } else if (typeof v === "string" && ["int", "float", "bool"].includes(plainScalarType(v) ?? "")) {
+      const read = plainScalarType(v) === "bool" ? { what: "a bool", json: "bool" } : { what: "a number", json: "number" };
+      out.push(`${at} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(v)}), which YAML reads as ${read.what}, not a string (${READER}), so the API server cannot decode it into the container's ${key} (json: cannot unmarshal ${read.json} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
+    } else if (key === "name" && typeof v === "string" && plainScalarText(v) === EPP_CONTAINER) {
       out.push(`${at} ${JSON.stringify(v)} is the name of the picker's own container in that pod, which the API server refuses (spec.template.spec.containers[1].name: Duplicate value: "${EPP_CONTAINER}")`);
     } else if (key === "name" && ((typeof v === "string" && v !== "") || isObject(v))) {
-      const text = typeof v === "string" ? v : "map[...]";
+      const text = typeof v === "string" ? plainScalarText(v) : "map[...]";
       if (!isDns1123Label(text)) {
         out.push(`${at} ${typeof v === "string" ? JSON.stringify(v) : "(a map, printed as map[...])"} is no DNS-1123 label, which the API server refuses as a container name (spec.template.spec.containers[0].name: Invalid value: a lowercase RFC 1123 label)`);
       }
@@ -123,7 +135,7 @@ export function checkGieSidecarValues(rel: ChartRelease, report: Report): boolea
   }
   const bad = badFields(sidecar);
   if (bad.length > 0) {
-    report(`${rel.lead}: ${bad.join(", and ")}, while the Envoy sidecar is ${on} and epplib _deployment.yaml writes it as the sidecar container's: ${fails}; give the sidecar a name (a DNS-1123 label other than ${EPP_CONTAINER}) and an image as strings`, rel.resource.urn);
+    report(`${rel.lead}: ${bad.join(", and ")}, while the Envoy sidecar is ${on} and epplib _deployment.yaml writes it as the sidecar container's: ${fails}; give the sidecar a name (a DNS-1123 label other than ${EPP_CONTAINER}) and an image as strings YAML still reads as strings unquoted (no number, bool or null)`, rel.resource.urn);
     reported = true;
   }
   // env and ports are both written `toYaml | nindent 10`, the indent of the container's own keys.

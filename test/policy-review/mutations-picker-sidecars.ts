@@ -65,4 +65,10 @@ export const pickerSidecarMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-dup", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "epp" } } }),
   },
+  {
+    // epplib writes `name: {{ .Values.inferenceExtension.sidecar.name }}` unquoted: the text 123 is a number to YAML (go-yaml v2), no container name.
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar is named 123, which the chart writes unquoted and YAML reads as a number",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-num", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "123" } } }),
+  },
 ];

@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import { inferencePoolEpp } from "../../policy/rules/inference-pool-epp";
 import { runStack } from "../support/policy";
 import { on } from "./traffic-support";
+import { plainScalarType } from "../../policy/lib/go-yaml-scalar";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ROUTER_PICKER = { registry: "ghcr.io/llm-d", repository: "llm-d-router-endpoint-picker", tag: "v0.10.0" };
@@ -240,4 +241,34 @@ test("inference-pool-epp: a GIE chart's sidecar values that are no map, an on si
   for (const sidecar of [{ name: "envoy-proxy", ports: [{ containerPort: 8081 }] }, { ports: { hostNetwork: false } }, {}, { enabled: false, volumes: [], name: "epp", image: 5, ports: "8081" }]) {
     assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
   }
+});
+
+test("inference-pool-epp: a GIE chart's sidecar name or image given as text YAML reads as no string (written unquoted): the release does not install", async () => {
+  // epplib writes `name: {{ ... }}` and `image: {{ ... }}` unquoted: go-yaml v2 (Helm's reader of the rendered Deployment) resolves YAML 1.1 plain scalars.
+  for (const [sidecar, re] of [
+    [{ name: "123" }, /inferenceExtension.sidecar.name "123" is written unquoted \(name: 123\), which YAML reads as a number.*cannot unmarshal number into .*containers.name of type string/],
+    [{ name: "0x1f" }, /name "0x1f" .*reads as a number/],
+    [{ name: "1e3" }, /name "1e3" .*reads as a number/],
+    [{ name: "yes" }, /name "yes" .*reads as a bool.*cannot unmarshal bool/],
+    [{ image: "true" }, /inferenceExtension.sidecar.image "true" is written unquoted \(image: true\), which YAML reads as a bool.*containers.image of type string/],
+    [{ image: "1.5" }, /image "1.5" .*reads as a number/],
+    [{ name: "null" }, /inferenceExtension.sidecar.name "null" is written unquoted \(name: null\), which YAML reads as null.*containers\[0\].name: Required value/],
+    [{ image: "~" }, /image "~" .*reads as null.*containers\[0\].image: Required value/],
+  ] as const) {
+    const got = await messages({ sidecar });
+    assert.equal(got.length, 1, got.join("\n"));
+    assert.match(got[0], re, JSON.stringify(sidecar));
+  }
+  // Text that stays a string (a timestamp, a float past float64, letters), or blanks YAML trims: quiet.
+  for (const sidecar of [{ name: "2001-12-14" }, { name: "1e999" }, { name: "envoy-1" }, { name: " envoy ", image: "envoyproxy/envoy:v1.33.2" }]) assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
+});
+
+test("go-yaml v2 resolves a plain scalar as Helm's kube client reads a rendered manifest (YAML 1.1)", () => {
+  const table: [string, string | undefined][] = [
+    ["123", "int"], ["0123", "int"], ["08", "float"], ["0o17", "int"], ["0b101", "int"], ["-0x1F", "int"], ["1_000", "int"], ["99999999999999999999", "float"],
+    ["1e3", "float"], [".5", "float"], ["+.inf", "float"], [".NaN", "float"], ["1e999", "string"], ["._5", "string"],
+    ["on", "bool"], ["Off", "bool"], ["y", "bool"], ["TRUE", "bool"], ["tRUE", "string"], ["~", "null"], ["Null", "null"], ["  ", "null"],
+    ["2001-12-14", "string"], ["envoy", "string"], ["0x", "string"], ["a: b", undefined], ['"123"', undefined],
+  ];
+  for (const [text, type] of table) assert.equal(plainScalarType(text), type, text);
 });
