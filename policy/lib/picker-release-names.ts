@@ -19,6 +19,36 @@ export const chartPickerConfigMaps = (release: string, values: unknown, root = "
 };
 
 /**
+ * How many prediction servers _latency-predictor.tpl renders: `until (int <root>.latencyPredictor.
+ * predictionServers.count)`, sprig's int being cast.ToInt: the charts' values.yaml 1 where not given,
+ * 0 for a null (kept, or deleting the default: nil either way), 1 or 0 for a bool, a number truncated,
+ * a decimal text read. Undefined where not read here (another text, a negative count).
+ */
+export function predictionServerCount(values: unknown, root: string): number | undefined {
+  const v = dig(values, `${root}.latencyPredictor.predictionServers.count`);
+  if (v === undefined) return 1;
+  if (v === null || v === false) return 0;
+  if (v === true) return 1;
+  const n = typeof v === "number" ? Math.trunc(v) : typeof v === "string" && /^(0|[1-9][0-9]*)$/.test(v) ? Number(v) : undefined;
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
+/**
+ * Where _latency-predictor.tpl adds a container named `name` to the picker's pod (epplib's and
+ * routerlib's alike, with <root>.latencyPredictor.enabled, after the picker's own): training-server
+ * first (0), then prediction-server-1 to -<count> (1 to count). Undefined where it adds none of that
+ * name, "unknown" where the count is not read here.
+ */
+export function predictorContainerAt(values: unknown, root: string, name: string): number | "unknown" | undefined {
+  if (!goTruthy(dig(values, `${root}.latencyPredictor.enabled`))) return undefined;
+  if (name === "training-server") return 0;
+  const k = /^prediction-server-([1-9][0-9]*)$/.exec(name);
+  if (!k) return undefined;
+  const count = predictionServerCount(values, root);
+  return count === undefined ? "unknown" : Number(k[1]) <= count ? Number(k[1]) : undefined;
+}
+
+/**
  * The ConfigMap epplib _config.yaml (GIE v1.5.0) renders for a GIE chart's Envoy sidecar: `if
  * .Values.inferenceExtension.sidecar.enabled`, named sidecar.configMap.name, over values.yaml's (the
  * standalone chart's sidecar is on, its ConfigMap `envoy`; the inferencepool chart's is off). A null

@@ -8,6 +8,7 @@
 import { dig } from "./k8s";
 import { isDns1123Label } from "./label-selector-text";
 import { plainScalarText, plainScalarType } from "./go-yaml-scalar";
+import { predictorContainerAt } from "./picker-release-names";
 import type { Report } from "./picker-service";
 import { goTruthy, isObject } from "./values";
 import type { ChartRelease } from "./picker-release-serving";
@@ -55,11 +56,12 @@ function emptyFields(rel: ChartRelease, sidecar: Record<string, unknown>): strin
  * server cannot decode (json: cannot unmarshal ... of type string); a name that is not a DNS-1123
  * label of at most 63 characters (a map printed as `map[...]` included) is refused (validateContainers,
  * ValidateContainerName: Invalid value), and one equal to another container's of the pod (Duplicate
- * value): the picker's, epp. A string is written as it is, so one YAML reads as
+ * value): the picker's, epp, or, with inferenceExtension.latencyPredictor.enabled, training-server or
+ * prediction-server-<i> (epplib _latency-predictor.tpl). A string is written as it is, so one YAML reads as
  * a number or bool (`123`, `1e3`, `true`, `yes`: ./go-yaml-scalar.ts) is no string either.
  * A map image is printed as text the API server takes: not judged. Null and "" are emptyFields'.
  */
-function badFields(sidecar: Record<string, unknown>): string[] {
+function badFields(rel: ChartRelease, sidecar: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const key of ["name", "image"]) {
     const v = sidecar[key];
@@ -73,6 +75,12 @@ function badFields(sidecar: Record<string, unknown>): string[] {
       out.push(`${at} ${JSON.stringify(v)} is written unquoted (${key}: ${plainScalarText(v)}), which YAML reads as ${read.what}, not a string (${READER}), so the API server cannot decode it into the container's ${key} (json: cannot unmarshal ${read.json} into Go struct field Container.spec.template.spec.containers.${key} of type string)`);
     } else if (key === "name" && typeof v === "string" && plainScalarText(v) === EPP_CONTAINER) {
       out.push(`${at} ${JSON.stringify(v)} is the name of the picker's own container in that pod, which the API server refuses (spec.template.spec.containers[1].name: Duplicate value: "${EPP_CONTAINER}")`);
+    } else if (key === "name" && typeof v === "string" && typeof predictorContainerAt(rel.values, "inferenceExtension", plainScalarText(v)) === "number") {
+      const name = plainScalarText(v);
+      // The sidecar is containers[0], the picker [1], then the predictor's training server and prediction servers.
+      const index = 2 + (predictorContainerAt(rel.values, "inferenceExtension", name) as number);
+      const whose = name === "training-server" ? "the latency predictor's training server" : `the latency predictor's prediction server ${name.slice("prediction-server-".length)}`;
+      out.push(`${at} ${JSON.stringify(v)} is the name of ${whose}, a container epplib _latency-predictor.tpl adds to that pod (inferenceExtension.latencyPredictor.enabled), which the API server refuses (spec.template.spec.containers[${index}].name: Duplicate value: "${name}")`);
     } else if (key === "name" && ((typeof v === "string" && v !== "") || isObject(v))) {
       const text = typeof v === "string" ? plainScalarText(v) : "map[...]";
       if (!isDns1123Label(text)) {
@@ -133,9 +141,9 @@ export function checkGieSidecarValues(rel: ChartRelease, report: Report): boolea
     );
     reported = true;
   }
-  const bad = badFields(sidecar);
+  const bad = badFields(rel, sidecar);
   if (bad.length > 0) {
-    report(`${rel.lead}: ${bad.join(", and ")}, while the Envoy sidecar is ${on} and epplib _deployment.yaml writes it as the sidecar container's: ${fails}; give the sidecar a name (a DNS-1123 label other than ${EPP_CONTAINER}) and an image as strings YAML still reads as strings unquoted (no number, bool or null)`, rel.resource.urn);
+    report(`${rel.lead}: ${bad.join(", and ")}, while the Envoy sidecar is ${on} and epplib _deployment.yaml writes it as the sidecar container's: ${fails}; give the sidecar a name (a DNS-1123 label no other container of the pod has) and an image as strings YAML still reads as strings unquoted (no number, bool or null)`, rel.resource.urn);
     reported = true;
   }
   // env and ports are both written `toYaml | nindent 10`, the indent of the container's own keys.

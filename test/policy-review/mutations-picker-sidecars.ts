@@ -71,4 +71,10 @@ export const pickerSidecarMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-num", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "123" } } }),
   },
+  {
+    // With latencyPredictor.enabled epplib _latency-predictor.tpl adds container training-server to the picker's pod: a sidecar named so is a duplicate.
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar is named training-server beside the latency predictor's container of that name",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-lp", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "training-server" }, latencyPredictor: { enabled: true } } }),
+  },
 ];

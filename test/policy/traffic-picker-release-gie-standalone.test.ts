@@ -263,6 +263,17 @@ test("inference-pool-epp: a GIE chart's sidecar name or image given as text YAML
   for (const sidecar of [{ name: "2001-12-14" }, { name: "1e999" }, { name: "envoy-1" }, { name: " envoy ", image: "envoyproxy/envoy:v1.33.2" }]) assert.deepEqual(await messages({ sidecar }), [], JSON.stringify(sidecar));
 });
 
+test("inference-pool-epp: a GIE chart's sidecar named as a latency predictor container the chart adds to the pod: the release does not install", async () => {
+  // With inferenceExtension.latencyPredictor.enabled epplib _latency-predictor.tpl adds training-server and prediction-server-1..count after epp.
+  const predictor = (name: string, predictionServers?: Record<string, unknown>) => messages({ sidecar: { name }, latencyPredictor: { enabled: true, ...(predictionServers ? { predictionServers } : {}) } });
+  assert.match((await predictor("training-server")).join("\n"), /sidecar.name "training-server" is the name of the latency predictor's training server.*containers\[2\].name: Duplicate value: "training-server"/);
+  assert.match((await predictor("prediction-server-2", { count: 2 })).join("\n"), /prediction server 2.*containers\[4\].name: Duplicate value: "prediction-server-2"/);
+  // The predictor off, a server past its count (1 by default; a null count, int of nil, renders none): quiet.
+  assert.deepEqual(await messages({ sidecar: { name: "training-server" } }), []);
+  assert.deepEqual(await predictor("prediction-server-2"), []);
+  assert.deepEqual(await predictor("prediction-server-1", { count: null }), []);
+});
+
 test("go-yaml v2 resolves a plain scalar as Helm's kube client reads a rendered manifest (YAML 1.1)", () => {
   const table: [string, string | undefined][] = [
     ["123", "int"], ["0123", "int"], ["08", "float"], ["0o17", "int"], ["0b101", "int"], ["-0x1F", "int"], ["1_000", "int"], ["99999999999999999999", "float"],
