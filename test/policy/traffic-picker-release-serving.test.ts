@@ -72,6 +72,9 @@ test("inference-pool-epp: sidecars of a chart picker's pod binding one port are 
   // Prediction servers from startPort run into the picker's ext-proc port.
   assert.match((await messages(router({ latencyPredictor: { enabled: true, predictionServers: { count: 4, startPort: 9000 } } }))).join("\n"), /prediction server 3's port \(router.latencyPredictor.predictionServers.startPort \+ 2\) and the picker's ext-proc port \(--grpc-port\) are both 9002/);
   assert.deepEqual(await messages(router({ latencyPredictor: { enabled: true } })), []);
+  // `until (int count)`, sprig's int being cast.ToInt: a null count renders no prediction server, 1.5 one, true one.
+  for (const count of [null, 1.5, true]) assert.deepEqual(await messages(router({ latencyPredictor: { enabled: true, predictionServers: { count, startPort: count === null ? 9002 : 9001 } } })), [], String(count));
+  assert.match((await messages(router({ latencyPredictor: { enabled: true, predictionServers: { count: true, startPort: 9002 } } }))).join("\n"), /prediction server 1's port .* are both 9002/);
 });
 
 test("inference-pool-epp: a chart release's latency-predictor config is rendered and judged", async () => {
