@@ -93,3 +93,14 @@ test("README Layout names every file of infra/, where a fork looks for the confi
   const listed = (file: string) => line.includes(file) || (/^validate.*\.ts$/.test(file) && line.includes("validate*.ts"));
   assert.deepEqual(fs.readdirSync(path.join(repoRoot, "infra")).filter((f) => !listed(f)), []);
 });
+
+test("README test table: each folder it names exists, and the review's mutation count is the live one", async () => {
+  const rows = readme.split("\n").filter((l) => l.startsWith("| `test/"));
+  const folders = rows.flatMap((l) => [...l.split("|")[1].matchAll(/`(test\/[a-z-]+)`/g)].map((m) => m[1]));
+  assert.ok(folders.length >= 9, `read the test table (${folders.length} folders)`);
+  assert.deepEqual(folders.filter((f) => !fs.existsSync(path.join(repoRoot, f))), []);
+  const stated = /(\d+) mutations of the rendered/.exec(rows.find((l) => l.startsWith("| `test/policy-review`")) ?? "");
+  assert.ok(stated, "the test/policy-review row states its mutation count");
+  const { mutations } = await import("../policy-review/mutations");
+  assert.equal(Number(stated[1]), mutations.length, "README mutation count");
+});
