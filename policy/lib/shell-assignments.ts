@@ -5,7 +5,7 @@
  */
 import { ANSI_C_QUOTED, commandEnd, DOUBLE_QUOTED, words } from "./shell-scan";
 import { loopList, unquote, wordValue } from "./shell-words";
-import { fedToStdin, redirectedInput, VALUE } from "./shell-input";
+import { fedToStdin, pipedInput, redirectedInput, VALUE } from "./shell-input";
 import { DEFAULT_IFS, readCommand, readFields, readLines } from "./shell-read";
 import { shellOptions } from "./shell-output";
 import { Flow, flows, lastpipeOn, SCRIPT_OPTIONS } from "./shell-flow";
@@ -62,7 +62,8 @@ const PREFIX = `(?:\\w+=(?:${DOUBLE_QUOTED}|${ANSI_C_QUOTED}|'[^'\\n]*'|[^\\s"';
  * it was. NAME takes its field of the first line as read splits it (shell-read.ts readFields), on
  * its prefix `IFS=…`, else on the IFS the script plainly holds there (unset: space, tab, newline).
  * A read in a `while`/`until` loop's test takes each line of what the loop's redirection after its
- * `done` gives (3.2.5), then nothing at its end; a read of a file, a command's output or the terminal
+ * `done` gives (3.2.5), or, the loop ending a pipeline (`… | while read …`), what the stage before
+ * it prints, then nothing at its end; a read of a file, a command's output or the terminal
  * (`read V < file`, `done < file`) sets NAME to a value the script does not hold (value undefined).
  */
 function reads(text: string, name: string): Assignment[] {
@@ -87,9 +88,12 @@ function reads(text: string, name: string): Assignment[] {
     // A piped read: the pipeline's last element (not piped on), under lastpipe.
     if (piped && (/^\|(?!\|)/.test(text.slice(end)) || lastpipeOn(options(at)) === false)) return [];
     const own = fedToStdin(text, at).map((fed) => readFields(piped ? fed : unquote(fed), command)[index]);
-    // In a `while`/`until` loop's test: each line of the input the loop's own redirection gives.
+    // In a `while`/`until` loop's test: each line of the input the loop's own redirection gives, or,
+    // the loop ending a pipeline, of what the stage before it prints (quotes already taken), which it
+    // reads wherever it runs: in a subshell (bash without lastpipe, dash) or the shell (3.2.3).
     const loop = all.filter((f) => f.loop && f.compound && f.at < at && at < f.end && /^(?:while|until)\s/.test(text.slice(f.at)) && !/(?:^|[\s;&|])do(?=[\s;&|]|$)/.test(text.slice(f.at + 5, at))).pop();
-    const looped = own.length > 0 || !loop ? [] : redirectedInput(text, loop.end).flatMap((fed) => readLines(unquote(fed), command).map((fields) => fields[index]));
+    const lines = (fed: string) => readLines(fed, command).map((fields) => fields[index]);
+    const looped = own.length > 0 || !loop ? [] : [...redirectedInput(text, loop.end).flatMap((fed) => lines(unquote(fed))), ...pipedInput(text, loop.at).flatMap(lines)];
     const values = [...own, ...looped];
     // Input from a file, a command or the terminal: a value the script does not hold.
     if (values.length === 0) return [{ rest: "", value: undefined, at, plain: false }];

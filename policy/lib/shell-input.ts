@@ -65,6 +65,15 @@ export function printed(command: string): string | undefined {
  * heredoc's body. A file or another command's output is nothing the script holds.
  */
 export function fedToStdin(text: string, start: number): string[] {
+  return [...pipedInput(text, start), ...redirectedInput(text, commandEnd(text, start))];
+}
+
+/**
+ * What the pipeline the command (or compound command: `… | while read …; do …; done`) at `start`
+ * ends gives its standard input from the script (3.2.3 Pipelines): what an echo/printf piped into
+ * it prints, or the heredoc of a `cat` piped into it.
+ */
+export function pipedInput(text: string, start: number): string[] {
   const fed: string[] = [];
   const lineStart = text.lastIndexOf("\n", start - 1) + 1;
   const stages = pipeline(text.slice(lineStart, start));
@@ -77,7 +86,7 @@ export function fedToStdin(text: string, start: number): string[] {
     const doc = heredocs(text).filter((h) => h.operator >= lineStart && h.operator < start);
     if (/^cat(?:\s+-)?\s*<</.test(before) && doc.length === 1) fed.push(doc[0].body);
   }
-  return [...fed, ...redirectedInput(text, commandEnd(text, start))];
+  return fed;
 }
 
 /**

@@ -7,8 +7,8 @@
  * too), through a `read` ending such a pipeline (which assigns its variables in the shell, splitting
  * its line on IFS, a prefix `IFS=` or one set on a line of its own before it), from a
  * `for` loop's variable given it as a word of its list (or, without `in`, as a function's
- * argument), past a function body's `set -m` that `local -`
- * scopes to its call, or
+ * argument), through a `read` in the test of a `while` loop ending a pipeline, past a function
+ * body's `set -m` that `local -` scopes to its call, or
  * through the redirection written after a compound command's `fi` or `done`. Each is in
  * the instance template's metadata, not declared secret.
  */
@@ -89,6 +89,12 @@ const FLOW_SCRIPTS: [string, string][] = [
     // `for NAME; do`, without `in`, loops over the positional parameters (3.2.5.1): in a function, its call's arguments.
     "the k3s agents' join token passed to a shell function whose for loop without in echoes each argument into the file token-file names",
     "save() {\n  for t; do\n    echo \"$t\" > /etc/rancher/k3s/token\n  done\n}\nsave Zq8vN3pL0xR7sT2w\n",
+  ],
+  [
+    // A while loop ending a pipeline reads each line the stage before it prints, in a subshell or not (3.2.3, 4.2 read):
+    // its body writes what the second name takes, as bash 5.2.15 and dash 0.5.12 both do.
+    "the k3s agents' join token piped by echo into a while loop ending the pipeline, taken by its read's second name and echoed from it into the file token-file names",
+    "echo \"/run/k3s.token Zq8vN3pL0xR7sT2w\" | while read -r path token; do\n  echo \"$token\" > /etc/rancher/k3s/token\ndone\n",
   ],
   [
     "the k3s agents' join token printed in a for loop whose redirection after done sends its output into the file token-file names",

@@ -71,3 +71,16 @@ test("sensitive-values-secret: a read in a while loop's test takes each line of 
   // bash 5.2.15: `while read x y; do echo "[$x][$y]"; done <<< $'a \\\nb c\nd'` prints [a][b c], [d][], then x and y are empty.
   assert.deepEqual(readLines("a \\\nb c\nd\n", readCommand("x y")!), [["a", "b c"], ["d", ""], ["", ""]]);
 });
+
+// bash 5.2.15 and dash 0.5.12 alike: `echo "/run/x <token>" | while read -r F V; do echo "$V" > token-file; done`
+// writes the token (the loop, the pipeline's last element, reads each line the stage before it prints;
+// in a subshell without lastpipe, where the file is written all the same), as does a printf or a
+// piped `cat <<EOF`; `read -r V F` of `<token> /run/x` leaves F the path.
+test("sensitive-values-secret: a read in the test of a while loop ending a pipeline takes each line the stage before it prints", () => {
+  writes([
+    `echo "/run/k3s.token ${T}" | while read -r F V; do echo "$V" > ${TOKEN}; done\n`,
+    `printf '%s\\n' first ${T} | while IFS= read -r V\ndo\n  [ "$V" = first ] || echo "$V" > ${TOKEN}\ndone\n`,
+    `cat <<EOF | while read -r F V; do echo "$V" > ${TOKEN}; done\n/run/k3s.token ${T}\nEOF\n`,
+  ]);
+  clean([`echo "${T} /run/k3s.token" | while read -r V F; do echo "$F" > ${TOKEN}; done\n`]);
+});
