@@ -121,12 +121,14 @@ const stdinTo = (target: string) => `(?:sudo\\s+)?(?:cat\\s*>>?|tee(?:\\s+[^\\s|
  * defines or an `outer` one (the text a body, calling another function of the script), but one
  * being called already (`seen`).
  */
-function shellWrites(text: string, path: string, context: string, start: Descriptors = START, outer: Known[] = [], seen: string[] = [], options: Options = SCRIPT_OPTIONS): boolean {
+function shellWrites(text: string, path: string, context: string, start: Descriptors = START, outer: Known[] = [], seen: string[] = [], given: Options = SCRIPT_OPTIONS): boolean {
+  // A cloud-config's runcmd is a script dash runs (shell-dialect.ts), where `&>` writes no file but truncates it.
+  const options = /^#cloud-config\b/.test(text) ? { ...given, dash: true } : given;
   const p = escape(path);
   const target = `\\s*["']?${p}["']?(?![\\w./-])`;
-  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` or a command reading stdin;
+  // Through filters that only reshape it (`base64 -d`, `tr`), into the file by `>`, `1>`, `>>`, `>|`, `&>` (not under dash) or a command reading stdin;
   // the last command of a `{ …; }` group or `( … )` subshell, whose redirection applies to all of it (3.2.5.3 Grouping Commands).
-  const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:[&1]?>[>|]?${target}|\\|\\s*${stdinTo(target)})`;
+  const into = `(?:\\|\\s*(?:base64\\s+(?:-d|--decode|-D)|tr\\s[^|\\n]*)\\s*)*(?:${options.dash ? "1?" : "[&1]?"}>[>|]?${target}|\\|\\s*${stdinTo(target)})`;
   const redirect = new RegExp(`^\\s*(?:;?\\s*[})]\\s*)?${into}`);
   const s = structure(text);
   const output = stdoutTo(text, new RegExp(`^\\s*${into}`), path, start, s, outer, seen, options);
@@ -153,7 +155,7 @@ function shellWrites(text: string, path: string, context: string, start: Descrip
   return functionCalls(text, s, outer, seen).some((call) =>
     at(call.at, start).some((before) => {
       const fds = new Map(before);
-      redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path);
+      redirected(fds, text.slice(call.end), new RegExp(`^\\s*${into}`), path, undefined, options.dash);
       return shellWrites(call.run, path, context, fds, known, [...seen, call.name], optionsAt(call.at));
     }),
   );

@@ -13,6 +13,7 @@
 import { atCommandStart, CaseFrame, caseReads, reserved } from "./shell-commands";
 import { walk } from "./shell-scan";
 import { CALL_DEPTH, Group, Structure } from "./shell-structure";
+import { dashRuns } from "./shell-dialect";
 
 /**
  * A part of a script that runs conditionally: from `at` to `end`, its `head` (an `if`'s or `case`'s
@@ -199,20 +200,29 @@ function optionAt(text: string, changes: Change[], all: Flow[], at: number, reac
   return on;
 }
 
-/** The shell options deciding where a pipeline's last element runs: `shopt` lastpipe and job control (`set -m`). */
-export type Options = { lastpipe: boolean | "maybe"; monitor: boolean | "maybe" };
+/**
+ * The shell options deciding where a pipeline's last element runs: `shopt` lastpipe and job control
+ * (`set -m`); `dash` where dash runs the text (shell-dialect.ts), which has no shopt.
+ */
+export type Options = { lastpipe: boolean | "maybe"; monitor: boolean | "maybe"; dash?: boolean };
 
 /** A script's when it starts: both off (job control is off in a non-interactive shell). */
 export const SCRIPT_OPTIONS: Options = { lastpipe: false, monitor: false };
 
 /**
  * The options at each place of a text, from `start` (a function's body: those at its call), a
- * shopt or set in a function's body taking effect from each call of it on (throughCalls).
+ * shopt or set in a function's body taking effect from each call of it on (throughCalls). Where
+ * dash runs it (a cloud-config's runcmd, or all of it after `start.dash`), lastpipe is off and a
+ * `shopt` changes nothing (dash 0.5.12: `shopt: not found`).
  */
 export function optionsAt(text: string, all: Flow[], functions: Called[], start: Options = SCRIPT_OPTIONS): (at: number, reaches: (i: number) => boolean) => Options {
-  const lastpipes = throughCalls(lastpipeChanges(text), functions, all);
+  const dash = dashRuns(text, start.dash);
+  const lastpipes = throughCalls(lastpipeChanges(text).filter((c) => !dash(c.at)), functions, all);
   const monitors = throughCalls(monitorChanges(text), functions, all, localDashes(text));
-  return (at, reaches) => ({ lastpipe: optionAt(text, lastpipes, all, at, reaches, start.lastpipe), monitor: optionAt(text, monitors, all, at, reaches, start.monitor) });
+  return (at, reaches) => {
+    const monitor = optionAt(text, monitors, all, at, reaches, start.monitor);
+    return dash(at) ? { lastpipe: false, monitor, dash: true } : { lastpipe: optionAt(text, lastpipes, all, at, reaches, start.lastpipe), monitor };
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ import { atCommandStart, OPERATOR, OWN, TARGET } from "./shell-commands";
 import { enclosing, Known, Structure, functionCalls, knownFunctions, shellFunctions, structure, topLevel } from "./shell-structure";
 import { Flow, flows, lastpipeOn, Options, optionsAt, SCRIPT_OPTIONS } from "./shell-flow";
 import { wordValue } from "./shell-words";
+import { dashRedirections, dashRuns } from "./shell-dialect";
 
 /** The descriptors a shell has open, each to the file it writes, or undefined for elsewhere (a terminal, a pipe, a file read). */
 export type Descriptors = ReadonlyMap<string, string | undefined>;
@@ -47,9 +48,12 @@ function redirect(fds: Fds, fd: string | undefined, op: string, target: string, 
   return true;
 }
 
-/** Applies a command's own redirections (at the start of `after`) to `fds`, as bash does; a pipe after them takes its output. */
-function applyOwn(fds: Fds, after: string, touched?: Set<string>): void {
-  const own = OWN.exec(after)?.[0] ?? "";
+/** A command's own redirections at the start of `after`, as bash reads them or, `dash`, dash (up to an `&>`: shell-dialect.ts). */
+const ownRedirections = (after: string, dash = false): string => ((own) => (dash ? dashRedirections(own) : own))(OWN.exec(after)?.[0] ?? "");
+
+/** Applies a command's own redirections (at the start of `after`) to `fds`, as bash (or, `dash`, dash) does; a pipe after them takes its output. */
+function applyOwn(fds: Fds, after: string, touched?: Set<string>, dash = false): void {
+  const own = ownRedirections(after, dash);
   void [...own.matchAll(new RegExp(OPERATOR, "g"))].every(([, fd, op, target]) => redirect(fds, fd, op, target, touched));
   if (/^[ \t]*\|(?!\|)/.test(after.slice(own.length))) fds.set("1", undefined), touched?.add("1");
 }
@@ -59,9 +63,9 @@ function applyOwn(fds: Fds, after: string, touched?: Set<string>): void {
  * standard output: into `path` where `into` matches them, else as bash applies them over `fds`
  * (`>&3` a copy of descriptor 3, wherever an earlier exec opened it); the descriptors set go into `touched`.
  */
-export function redirected(fds: Fds, after: string, into: RegExp, path: string, touched?: Set<string>): void {
+export function redirected(fds: Fds, after: string, into: RegExp, path: string, touched?: Set<string>, dash = false): void {
   if (into.test(after)) fds.set("1", path), touched?.add("1");
-  else applyOwn(fds, after, touched);
+  else applyOwn(fds, after, touched, dash);
 }
 
 /** Sets each descriptor of `touched` back to what `before` held, as bash's undo list does. */
@@ -78,7 +82,7 @@ const replace = (fds: Fds, to: Descriptors) => restore(fds, to, new Set([...fds.
  * function call's, with what its body leaves changed (`apply`, each way it may leave them). One
  * that may run in a subshell or not (a pipeline's last element, `shopt -s lastpipe` maybe on) is `maybe`.
  */
-type Step = { at: number } & ({ close: number; subshell: boolean | "maybe"; after: string } | { apply: (fds: Fds) => Descriptors[]; maybe: boolean });
+type Step = { at: number } & ({ close: number; subshell: boolean | "maybe"; after: string; dash: boolean } | { apply: (fds: Fds) => Descriptors[]; maybe: boolean });
 
 /**
  * Whether the command standing at `at` in `text`, its words ending at `end`, runs in a subshell of
@@ -86,9 +90,9 @@ type Step = { at: number } & ({ close: number; subshell: boolean | "maybe"; afte
  * `&&`), after its redirections (3.2.3 Pipelines, 3.2.4 Lists); the last element of a pipeline
  * runs in the shell where `lastpipe` is on (4.3.2), "maybe" where it may be.
  */
-function apart(text: string, at: number, end: number, lastpipe: boolean | "maybe"): boolean | "maybe" {
+function apart(text: string, at: number, end: number, lastpipe: boolean | "maybe", dash = false): boolean | "maybe" {
   const after = text.slice(end);
-  if (/^[ \t]*(?:\|(?!\|)|&(?!&))/.test(after.slice(OWN.exec(after)?.[0].length ?? 0))) return true;
+  if (/^[ \t]*(?:\|(?!\|)|&(?!&))/.test(after.slice(ownRedirections(after, dash).length))) return true;
   return /(?:^|[^|])\|\s*$/.test(text.slice(Math.max(0, at - 256), at)) && (lastpipe === "maybe" ? "maybe" : !lastpipe);
 }
 
@@ -118,16 +122,18 @@ function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: stri
   const functions = shellFunctions(text, s);
   const outside = (i: number) => !functions.some((f) => f.body.open < i && i < f.body.close);
   const options = shellOptions(text, s, all, start);
-  const away = (at: number, end: number) => apart(text, at, end, lastpipeOn(options(at)));
+  const away = (at: number, end: number) => apart(text, at, end, lastpipeOn(options(at)), options(at).dash);
   const only = new RegExp(String.raw`^(?:[ \t]+(?:\d+|&)?(?:<>|>>|>\||>&|<&|>|<)[ \t]*(?:${TARGET}))+[ \t]*(?=$|[\n;&#)|])`);
-  const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell || away(g.open, g.close + 1), after: text.slice(g.close + 1) }));
+  const dash = (at: number) => options(at).dash === true;
+  const out: Step[] = s.groups.map((g) => ({ at: g.open, close: g.close, subshell: g.subshell || away(g.open, g.close + 1), after: text.slice(g.close + 1), dash: dash(g.open) }));
   // A compound command's redirections after its `fi`, `done` or `esac` apply as a group's (3.2.5, 3.6).
-  for (const f of all) if (f.compound) out.push({ at: f.at, close: f.end - 1, subshell: away(f.at, f.end), after: text.slice(f.end) });
+  for (const f of all) if (f.compound) out.push({ at: f.at, close: f.end - 1, subshell: away(f.at, f.end), after: text.slice(f.end), dash: dash(f.at) });
   for (const m of text.matchAll(/\bexec\b/g)) {
     if (!atCommandStart(text, m.index!) || !topLevel(s, m.index!) || !outside(m.index!)) continue;
     const redirections = only.exec(text.slice(m.index! + 4));
     const piped = away(m.index!, m.index! + 4);
-    if (!redirections || piped === true) continue;
+    // Under dash an `&>` sends the exec to the background, where its redirections end with it.
+    if (!redirections || piped === true || (dash(m.index!) && /&>/.test(redirections[0]))) continue;
     const each = [...redirections[0].matchAll(new RegExp(OPERATOR, "g"))];
     out.push({
       at: m.index!,
@@ -148,7 +154,7 @@ function steps(text: string, s: Structure, all: Flow[], into: RegExp, path: stri
       maybe: piped === "maybe",
       apply: (fds) => {
         const [entry, touched] = [new Map(fds), new Set<string>()];
-        redirected(entry, text.slice(call.end), into, path, touched);
+        redirected(entry, text.slice(call.end), into, path, touched, dash(call.at));
         body ??= outputAt(call.run, into, path, structure(call.run), known, [...seen, call.name], options(call.at));
         return body(call.run.length, entry).map((left) => {
           const after = new Map(left);
@@ -194,7 +200,7 @@ function runStep(paths: Path[], step: Step, into: RegExp, path: string): Path[] 
     unwind(p, step.at);
     if ("apply" in step) return [...(step.maybe ? [p] : []), ...step.apply(p.fds).map((fds) => ({ fds: new Map(fds), open: [...p.open] }))];
     const [fds, touched] = [new Map(p.fds), new Set<string>()];
-    redirected(fds, step.after, into, path, touched);
+    redirected(fds, step.after, into, path, touched, step.dash);
     const as = (subshell: boolean) => ({ fds: new Map(fds), open: [...p.open, { close: step.close, before: new Map(p.fds), touched: subshell ? undefined : touched }] });
     return step.subshell === "maybe" ? [as(true), as(false)] : [as(step.subshell)];
   });
@@ -249,13 +255,14 @@ export function outputAt(text: string, into: RegExp, path: string, s = structure
  */
 export function stdoutTo(text: string, into: RegExp, path: string, start: Descriptors = START, s = structure(text), outer: Known[] = [], seen: string[] = [], options = SCRIPT_OPTIONS): (run: { from: number; end: number }) => boolean {
   const at = outputAt(text, into, path, s, outer, seen, options);
+  const dash = dashRuns(text, options.dash);
   return ({ from, end }) => {
     const word = /(?:printf|echo)[ \t]+$/.exec(text.slice(Math.max(0, from - 64), from));
     const begin = from - (word?.[0].length ?? 0);
     if (!word || !topLevel(s, begin) || !atCommandStart(text, begin)) return false;
     return at(begin, start).some((before) => {
       const fds = new Map(before);
-      applyOwn(fds, text.slice(end));
+      applyOwn(fds, text.slice(end), undefined, dash(begin));
       return fds.get("1") === path;
     });
   };

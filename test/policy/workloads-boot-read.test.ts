@@ -9,7 +9,8 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { T, writes, clean } from "./workloads-support";
+import { T, WRITTEN, writes, clean } from "./workloads-support";
+import { scriptCredential } from "../../policy/lib/boot-scripts";
 import { readCommand, readFields, readLines } from "../../policy/lib/shell-read";
 
 const TOKEN = "/etc/rancher/k3s/token";
@@ -83,4 +84,18 @@ test("sensitive-values-secret: a read in the test of a while loop ending a pipel
     `cat <<EOF | while read -r F V; do echo "$V" > ${TOKEN}; done\n/run/k3s.token ${T}\nEOF\n`,
   ]);
   clean([`echo "${T} /run/k3s.token" | while read -r V F; do echo "$F" > ${TOKEN}; done\n`]);
+});
+
+// cloud-init writes runcmd into one script headed #!/bin/sh (canonical/cloud-init 26.2 util.py shellify,
+// cc_runcmd.py; run by cc_scripts_user), dash on Debian and Ubuntu. dash 0.5.12 here: `echo <token> &> file`
+// sends echo to the background and truncates the file (`&>` is `&` then `>`); `shopt` is not found, so
+// `echo <token> | read V` or `| exec > file` runs in a subshell: the file stays empty. bash 5.2.15 writes the token in each.
+test("sensitive-values-secret: a cloud-config's runcmd is read as dash runs it: no &>, no shopt -s lastpipe", () => {
+  const userData = (entries: string) => `#cloud-config\nwrite_files:\n- path: /etc/rancher/k3s/config.yaml\n  content: |\n    token-file: ${TOKEN}\nruncmd:\n${entries}`;
+  for (const entries of [`- echo ${T} &> ${TOKEN}\n`, `- |\n  echo ${T} &> ${TOKEN}\n`, `- |\n  shopt -s lastpipe\n  echo ${T} | read V\n  echo "$V" > ${TOKEN}\n`, `- |\n  shopt -s lastpipe\n  echo ${T} | exec > ${TOKEN}\n  echo ${T}\n`]) {
+    assert.equal(scriptCredential(userData(entries)), undefined, entries);
+  }
+  assert.match(scriptCredential(userData(`- echo ${T} > ${TOKEN}\n`)) ?? "", WRITTEN);
+  // The same lines in a bash script write it.
+  writes([`shopt -s lastpipe\necho ${T} | read V\necho "$V" > ${TOKEN}\n`, `echo ${T} &> ${TOKEN}\n`]);
 });

@@ -1,0 +1,30 @@
+/**
+ * Which shell runs a part of a boot text. cloud-init writes a `#cloud-config`'s runcmd into one
+ * script headed `#!/bin/sh` (canonical/cloud-init 26.2 cloudinit/util.py shellify: a string entry
+ * as written, a list entry's items single-quoted, a line each; cc_runcmd.py writes it,
+ * cc_scripts_user.py runs it), and /bin/sh is dash on Debian and Ubuntu; every other part is read as
+ * bash 5.2 runs it. Where dash 0.5.12 reads otherwise: it has no `shopt` (lastpipe is never on, so a
+ * pipeline's last element runs in a subshell), and `&>` is `&` then `>` (the command goes to the
+ * background, its output where it was; the file is only truncated). Read by shell-flow.ts,
+ * shell-output.ts, boot-scripts.ts and k3s-options.ts.
+ */
+
+/** The [from, to) spans of a text that are `#cloud-config` parts: from a `#cloud-config` line to the next line starting `#!` (a script joined after it). */
+export function cloudConfigParts(text: string): [number, number][] {
+  const parts: [number, number][] = [];
+  for (const m of text.matchAll(/^(?:#cloud-config\b|#!)/gm)) {
+    const open = parts[parts.length - 1];
+    if (open && open[1] === Infinity) open[1] = m.index!;
+    if (m[0] === "#cloud-config") parts.push([m.index!, Infinity]);
+  }
+  return parts.map(([from, to]) => [from, Math.min(to, text.length)]);
+}
+
+/** Whether dash runs what stands at a place of `text` (in a `#cloud-config` part), or everywhere where `all` (a text dash runs, a function's body called there). */
+export function dashRuns(text: string, all = false): (i: number) => boolean {
+  const parts = all ? [] : cloudConfigParts(text);
+  return (i) => all || parts.some(([from, to]) => from <= i && i < to);
+}
+
+/** A command's own redirections as dash reads them: up to an `&>`, which ends the command (`&`) and opens a redirection of its own (`>`). */
+export const dashRedirections = (own: string): string => own.slice(0, /&>/.exec(own)?.index ?? own.length);
