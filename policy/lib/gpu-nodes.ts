@@ -235,7 +235,8 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   const readings = k3sOptionReadings(script, "node-taint");
   const given = [...new Set([...written, ...readings.filter((r) => r.known && new RegExp(`^${taintOfKey}$`).test(r.value)).map((r) => r.value)])];
   if (given.every((t) => t === wanted) && readings.some((r) => !r.known)) {
-    pending.push(`the node-taint of ${kind} ${name}, which names a shell variable its ${from} does not set plainly (read, substituted, set in a branch or not at all)`);
+    const why = readings.find((r) => !r.known)?.why ?? `names a shell variable its ${from} does not set plainly (read, substituted, set in a branch or not at all)`;
+    pending.push(`the node-taint of ${kind} ${name}, which ${why}`);
     return;
   }
   if (given.length > 0 && given.every((t) => t === wanted)) return;

@@ -7,13 +7,19 @@ import { literalBodies } from "./shell-heredoc";
 import { LITERAL_DOLLAR, literalDollars } from "./shell-scan";
 import { plainValue } from "./shell-assignments";
 import { yamlMapping } from "./values";
+import { cloudConfigParts, DASH_STOPS } from "./shell-dialect";
 
 const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
 
-/** An entry as the script gives it: its value, and whether that is known (a shell variable in it the script sets plainly, or none). */
+/**
+ * An entry as the script gives it: its value, and whether that is known (a shell variable in it the
+ * script sets plainly, or none, and standing where the script runs it); `why` says what stops it
+ * being known when that is not a shell variable.
+ */
 export interface K3sOptionEntry {
   value: string;
   known: boolean;
+  why?: string;
 }
 
 /**
@@ -36,11 +42,11 @@ function expanded(raw: string, script: string, shell: boolean, at: number): K3sO
 }
 
 /**
- * What only bash gives where sh is dash (Debian, Ubuntu): a here-string, `$'…'`, `[[`, `select`, an
- * array, `shopt -s lastpipe`. dash 0.5.12 here: `<<<`, `A=(…)` and `select` are syntax errors (the
- * script stops there, exit 2), `[[` a command not found, `$'x'` the characters `$x`.
+ * What only bash gives where sh is dash (Debian, Ubuntu): what stops dash (shell-dialect.ts
+ * DASH_STOPS: a here-string, an array, `select`…), `$'…'`, `[[`, a subscripted assignment,
+ * `shopt -s lastpipe`. dash 0.5.12 here: `[[` is a command not found, `$'x'` the characters `$x`.
  */
-const BASH_ONLY = /<<<|\$'|\[\[|(?:^|[\s;&|(])select\s|\w(?:\[[^\]\n]*\])?=\(|\$\{\w+\[|\blastpipe\b/;
+const BASH_ONLY = new RegExp(`${DASH_STOPS.source}|\\$'|\\[\\[|\\w\\[[^\\]\\n]*\\]=\\(|\\blastpipe\\b`);
 
 /**
  * Whether a `#cloud-config` of the text has a runcmd string relying on what only bash gives: cloud-init
@@ -48,13 +54,39 @@ const BASH_ONLY = /<<<|\$'|\[\[|(?:^|[\s;&|(])select\s|\w(?:\[[^\]\n]*\])?=\(|\$
  * run by cc_runcmd.py), dash on Debian and Ubuntu, so the bash reading of its variables does not hold there.
  */
 function runsBashOnly(text: string): boolean {
-  return text
-    .split(/^(?=#cloud-config\b|#!)/m)
-    .filter((part) => part.startsWith("#cloud-config"))
-    .some((part) => {
-      const runcmd = yamlMapping(part)?.runcmd;
-      return Array.isArray(runcmd) && runcmd.some((c) => typeof c === "string" && BASH_ONLY.test(c));
-    });
+  return cloudConfigParts(text).some(([from, to]) => {
+    const runcmd = yamlMapping(text.slice(from, to))?.runcmd;
+    return Array.isArray(runcmd) && runcmd.some((c) => typeof c === "string" && BASH_ONLY.test(c));
+  });
+}
+
+/**
+ * The [from, to) spans of the text's cloud-config runcmd that dash never runs: from the first string
+ * entry holding what stops it (DASH_STOPS; dash 0.5.12 runs the command lines before, none after)
+ * to the end of runcmd, every entry being a line of the one script cloud-init writes (canonical/cloud-init
+ * 26.2 util.py shellify). Where the entries' lines cannot be told apart (a flow sequence), from `runcmd:`.
+ */
+function runcmdStops(text: string): [number, number][] {
+  return cloudConfigParts(text).flatMap(([from, to]): [number, number][] => {
+    const part = text.slice(from, to);
+    const runcmd = yamlMapping(part)?.runcmd;
+    const first = Array.isArray(runcmd) ? runcmd.findIndex((c) => typeof c === "string" && DASH_STOPS.test(c)) : -1;
+    const key = /^runcmd[ \t]*:[ \t]*(.*)$/m.exec(part);
+    if (!Array.isArray(runcmd) || first < 0 || !key) return [];
+    // runcmd's lines: blank, comments, indented ones or items of a sequence at column 0, up to the next key.
+    const lines = part.slice(key.index + key[0].length + 1).split("\n");
+    const count = lines.findIndex((l) => !/^(?:\s|-(?:\s|$)|#|$)/.test(l));
+    const body = count < 0 ? lines : lines.slice(0, count);
+    let at = key.index + key[0].length + 1;
+    const starts: number[] = [];
+    const indent = /^(\s*)-(?:\s|$)/.exec(body.find((l) => /^\s*-(?:\s|$)/.test(l)) ?? "")?.[1];
+    for (const line of body) {
+      if (indent !== undefined && line.startsWith(`${indent}-`) && /^-(?:\s|$)/.test(line.slice(indent.length))) starts.push(at);
+      at += line.length + 1;
+    }
+    const stop = key[1].trim() === "" && starts.length === runcmd.length ? starts[first] : key.index;
+    return [[from + stop, from + Math.min(at, part.length)]];
+  });
 }
 
 /**
@@ -106,7 +138,12 @@ export function k3sOptionReadings(script: string, option: string): K3sOptionEntr
     }
     for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true, at: at + f.index! });
   });
-  return raws.map(({ raw, shell, at }) => expanded(raw, text, shell, at));
+  const stops = runcmdStops(text);
+  const why = "stands after a runcmd entry dash stops its script at (a syntax error or bad substitution: cloud-init runs runcmd with /bin/sh), so k3s may never be given it";
+  return raws.map(({ raw, shell, at }) => {
+    const entry = expanded(raw, text, shell, at);
+    return stops.some(([from, to]) => from <= at && at < to) ? { ...entry, known: false, why } : entry;
+  });
 }
 
 /** The values of {@link k3sOptionReadings}, an unknown one as far as it is known. */

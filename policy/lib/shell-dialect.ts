@@ -5,8 +5,8 @@
  * cc_scripts_user.py runs it), and /bin/sh is dash on Debian and Ubuntu; every other part is read as
  * bash 5.2 runs it. Where dash 0.5.12 reads otherwise: it has no `shopt` (lastpipe is never on, so a
  * pipeline's last element runs in a subshell), and `&>` is `&` then `>` (the command goes to the
- * background, its output where it was; the file is only truncated). Read by shell-flow.ts,
- * shell-output.ts, boot-scripts.ts and k3s-options.ts.
+ * background, its output where it was; the file is only truncated); and a syntax error stops it
+ * (DASH_STOPS). Read by shell-flow.ts, shell-output.ts and k3s-options.ts.
  */
 
 /** The [from, to) spans of a text that are `#cloud-config` parts: from a `#cloud-config` line to the next line starting `#!` (a script joined after it). */
@@ -28,3 +28,11 @@ export function dashRuns(text: string, all = false): (i: number) => boolean {
 
 /** A command's own redirections as dash reads them: up to an `&>`, which ends the command (`&`) and opens a redirection of its own (`>`). */
 export const dashRedirections = (own: string): string => own.slice(0, /&>/.exec(own)?.index ?? own.length);
+
+/**
+ * What stops dash 0.5.12 in a script, exit 2, nothing after it running: a syntax error, met as it
+ * parses each command line before running it (`<<<`, an array assignment `A=(…)`, and where a
+ * command starts `select`, `function name` or `for ((`; `|&`), or a bad substitution (`${A[0]}`),
+ * met as it expands one.
+ */
+export const DASH_STOPS = /<<<|(?:^|[\s;&|(])[A-Za-z_]\w*=\(|(?:^|[\n;&|(])[ \t]*(?:select\s+\w+\s*(?:in\b|;|$)|function\s+[\w.:-]+|for\s*\(\()|\|&|\$\{\w+\[/;

@@ -145,3 +145,20 @@ test("gpu-scheduling: a GPU taint's variable a cloud-config runcmd sets with a b
   const plain = await vmOf("K=nvidia.com/gpu");
   assert.deepEqual([plain.violations.length, plain.unknown.length], [0, 0]);
 });
+
+// dash 0.5.12 reads its script a command line at a time: a syntax error (`read -r X <<< x`, `A=(…)`,
+// `function f {`) stops it there, exit 2, the lines before having run and none after. cloud-init writes
+// every runcmd entry into that one script (util.py shellify), so a k3s install after such an entry never
+// runs, with whatever taint it names; one before it does.
+test("gpu-scheduling: a k3s option given in a runcmd entry after one dash stops the script at is can't judge", async () => {
+  const taint = "curl -sfL https://get.k3s.io | sh -s - agent --node-taint nvidia.com/gpu=present:NoSchedule";
+  const userData = (entries: string[]) => gpuVm({ metadata: { "user-data": `#cloud-config\nruncmd:\n${entries.map((e) => `  - ${e}\n`).join("")}` } });
+  // Before: the literal taint was read as given (clean).
+  for (const stop of ["read -r X <<< x", "A=(a b)", "function wait_net { sleep 5; }"]) {
+    const r = await userData([stop, taint]);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], stop);
+    assert.match(r.unknown.join("\n"), /after a runcmd entry dash stops its script at/, stop);
+  }
+  const before = await userData([taint, "read -r X <<< x"]);
+  assert.deepEqual([before.violations.length, before.unknown.length], [0, 0]);
+});
