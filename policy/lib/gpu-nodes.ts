@@ -41,13 +41,21 @@ export const EKS_NODE_GROUP_TYPES: ReadonlySet<string> = new Set([EKS_NODE_GROUP
 const NVIDIA_FAMILY = /^(p\d|g\d|gr\d)[a-z0-9-]*\./;
 const isNvidiaInstanceType = (t: unknown) => typeof t === "string" && NVIDIA_FAMILY.test(t) && !t.startsWith("g4ad.");
 /** An EC2 type's name, `family.size`: a family of class letters, generation digits and attributes (`t3`, `m7gd`, `mac2-m2`), as infra's machine-type rules read it. */
-const EC2_TYPE_NAME = /^[a-z]+\d+[a-z0-9-]*\.[a-z0-9-]+$/;
+const EC2_TYPE_NAME = /^([a-z]+)\d+[a-z0-9-]*\.[a-z0-9-]+$/;
+/**
+ * EC2's instance classes, the letters a family starts with (`m` of m7i, `inf` of inf2): those of
+ * every type in @pulumi/aws 7.48.0's ec2 InstanceType enum (types/enums/ec2.ts), which is all a
+ * class says about GPUs (only p, g and gr carry NVIDIA ones). A name of another class (`xyz9.large`)
+ * is no type we know, so what it holds is not guessed.
+ */
+export const EC2_CLASSES: ReadonlySet<string> = new Set(["a", "c", "cc", "cg", "cr", "d", "dl", "f", "g", "gr", "h", "hi", "hpc", "hs", "i", "im", "inf", "is", "m", "mac", "p", "r", "t", "trn", "u", "vt", "x", "z"]);
 /**
  * Whether an EC2 type is of a family with no NVIDIA GPU, so its nodes hold none (a CPU family such
  * as EKS's default t3, g4ad's AMD GPUs, Inferentia, Trainium…): the other side of the one
- * classification gpuEvidence makes. A name that is no EC2 `family.size` is neither.
+ * classification gpuEvidence makes. A name that is no EC2 `family.size`, or one of a class EC2 does
+ * not have ({@link EC2_CLASSES}: a made-up or misspelt family), is neither.
  */
-export const isNonNvidiaInstanceType = (t: unknown) => typeof t === "string" && EC2_TYPE_NAME.test(t) && !isNvidiaInstanceType(t);
+export const isNonNvidiaInstanceType = (t: unknown) => typeof t === "string" && EC2_CLASSES.has(EC2_TYPE_NAME.exec(t)?.[1] ?? "") && !isNvidiaInstanceType(t);
 
 /**
  * Why a node group has NVIDIA GPUs (its NVIDIA/GPU AMI type, a GPU instance type, or the

@@ -5,7 +5,9 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import { InstanceType } from "@pulumi/aws/types/enums/ec2";
 import { gpuScheduling } from "../../policy/rules/gpu-scheduling";
+import { EC2_CLASSES } from "../../policy/lib/gpu-nodes";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { provider, messages } from "./mesh-support";
 import { deployment, gpuToleration } from "./workloads-support";
@@ -132,11 +134,17 @@ test("gpu-scheduling: an EKS GPU group of a non-NVIDIA EC2 type (EKS's default t
     assert.match(messages(out)[0] ?? "", /no GPU node group of the cluster can take its pods \(EKS node group a-gpu: its [a-z0-9]+\.[a-z0-9]+ nodes hold 0 GPUs each\)/, JSON.stringify(props));
   }
   assert.match(messages(await judge(group({}), vllm(1)))[0] ?? "", /t3\.medium nodes hold 0 GPUs/);
-  // Beside a group that fits, nothing to report; an uncatalogued NVIDIA size or a name of no EC2 family stays can't judge.
+  // Beside a group that fits, nothing to report; an uncatalogued NVIDIA size (a misspelt one: g5.xlarg) or a name of no EC2
+  // family stays can't judge, so does a family of a class EC2 does not have (before, xyz9.large held 0 GPUs and failed).
   assert.deepEqual(messages(await judge(group({}), l40s, vllm(1))), []);
-  for (const type of ["g6.96xlarge", "bogus"]) {
+  for (const type of ["g6.96xlarge", "g5.xlarg", "bogus", "xyz9.large", "ab1.large"]) {
     const out = await judge(group({ instanceTypes: [type] }), vllm(1));
     assert.deepEqual(out.violations, [], type);
     assert.match(out.unknown.join(" "), new RegExp(`how many GPUs its ${type.replace(".", "\\.")} nodes hold`), type);
   }
+});
+
+test("gpu-nodes EC2_CLASSES: every class of the installed @pulumi/aws's InstanceType enum, and only those", () => {
+  const classes = new Set(Object.values(InstanceType).map((t) => /^[a-z]+/.exec(t)![0]));
+  assert.deepEqual([...EC2_CLASSES].sort(), [...classes].sort());
 });
