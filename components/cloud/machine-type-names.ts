@@ -72,9 +72,10 @@ const upTo16ThenBy16 = (max: number) => (n: number) => [2, 4, 8, 16].includes(n)
  * The GCE machine series this table knows, from Google's machine-family pages
  * (docs.cloud.google.com/compute/docs/general-purpose-machines, …/compute-optimized-machines,
  * …/memory-optimized-machines, …/storage-optimized-machines): every predefined type and, for the
- * series that take them, the vCPU counts of custom types. A series not listed here (a newer one)
- * is checked for its format only. Arm series (T2A, C4A, N4A) and GPU series (A, G) are handled
- * before: the nodes boot x86_64 images, and GPU types come from the GPU catalog.
+ * series that take them, the vCPU counts of custom types. A series not listed here is refused (a
+ * typo, `e3-standard-8`, or a newer series, whose shapes go here). Arm series (T2A, C4A, N4A) and
+ * GPU series (A, G) are handled before: the nodes boot x86_64 images, and GPU types come from the
+ * GPU catalog.
  */
 const gceSeriesTable: Readonly<Record<string, GceSeries>> = {
   e2: {
@@ -178,6 +179,15 @@ function describeSeries(series: string, spec: GceSeries, onlyClass?: string): st
   return [...groups, ...(onlyClass === undefined ? (spec.others ?? []) : [])].join(", ");
 }
 
+/** Why a GCE machine type's series is none the table knows (a made-up or misspelt one), or undefined. */
+function unknownSeriesProblem(machineType: string, series: string): string | undefined {
+  if (Object.hasOwn(gceSeriesTable, series)) return undefined;
+  return (
+    `'${machineType}' is not a GCE machine type: Compute Engine has no series '${series}' (its x86_64 CPU series are ${Object.keys(gceSeriesTable).join(", ")}, ` +
+    `from Google's machine-family pages; GPU types come from the GPU catalog, components/gpu/catalog.ts); a newer series goes in components/cloud/machine-type-names.ts`
+  );
+}
+
 /** `c4d` → `C4D`, for messages as Google writes series names. */
 const seriesName = (series: string) => series.toUpperCase();
 
@@ -185,8 +195,9 @@ const seriesName = (series: string) => series.toUpperCase();
  * Why a GCE machine type cannot exist, or undefined: a predefined type of a known series must be
  * one Google lists (`e2-standrd-8`, `e2-standard-3` are not), a custom type must be one its series
  * takes (`custom-<vCPUs>-<MB>` for N1, `<series>-custom-<vCPUs>-<MB>[-ext]`, E2's shared-core
- * `e2-custom-{micro,small,medium}-<MB>`) with memory in multiples of 256 MB. Types of a series
- * the table lacks pass (their format is checked by the caller).
+ * `e2-custom-{micro,small,medium}-<MB>`) with memory in multiples of 256 MB, and a series the
+ * table lacks is refused. The caller checks the format first and leaves GPU, Arm and TPU types to
+ * their own checks.
  */
 export function gceMachineTypeProblem(machineType: string): string | undefined {
   const sharedCustom = /^e2-custom-(micro|small|medium)-(\d+)$/.exec(machineType);
@@ -199,7 +210,7 @@ export function gceMachineTypeProblem(machineType: string): string | undefined {
     const [vcpus, memoryMb, extended] = [Number(custom[2]), Number(custom[3]), custom[4] !== undefined];
     const spec = Object.hasOwn(gceSeriesTable, series) ? gceSeriesTable[series] : undefined;
     if (series === "n1" && custom[1] !== undefined) return `'${machineType}' is not a GCE machine type: N1 custom types are named custom-<vCPUs>-<MB> (no series prefix)`;
-    if (!spec) return undefined; // a series the table does not know; GCE judges it
+    if (!spec) return unknownSeriesProblem(machineType, series);
     if (!spec.custom) return `'${machineType}' is not a GCE machine type: ${seriesName(series)} has no custom machine types; its types are ${describeSeries(series, spec)}`;
     if (!spec.custom.vcpus(vcpus)) return `'${machineType}' is not a GCE machine type: ${seriesName(series)} custom types take ${spec.custom.rule}, not ${vcpus}`;
     if (memoryMb % 256 !== 0) return `'${machineType}' is not a GCE machine type: custom memory is given in MB, a multiple of 256 (${memoryMb} is not)`;
@@ -208,7 +219,7 @@ export function gceMachineTypeProblem(machineType: string): string | undefined {
   }
   const series = gceSeries(machineType);
   const spec = Object.hasOwn(gceSeriesTable, series) ? gceSeriesTable[series] : undefined;
-  if (!spec) return undefined;
+  if (!spec) return unknownSeriesProblem(machineType, series);
   if (spec.others?.includes(machineType)) return undefined;
   const known = Object.entries(spec.classes).some(([cls, variants]) =>
     Object.entries(variants).some(([variant, counts]) => counts.some((n) => typeName(series, cls, variant, n) === machineType)),

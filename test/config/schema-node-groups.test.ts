@@ -162,6 +162,25 @@ const cases: RejectCase[] = [
     path: "inference-mesh:platform.clusters[2].serverMachineType",
     message: /: 'c3-custom-4-8192' is not a GCE machine type: C3 has no custom machine types; its types are c3-standard-\{4,8,22,44,88,176\}/,
   },
+  // Before, a series the table lacks was checked for its format only: each passed config and GCE would refuse the VM.
+  {
+    name: "a GCE series that does not exist on a CPU agent group",
+    mutate: (p) => (p.clusters[2].nodeGroups[0].instanceType = "xyz9-standard-8"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[0].instanceType",
+    message: /: 'xyz9-standard-8' is not a GCE machine type: Compute Engine has no series 'xyz9' \(its x86_64 CPU series are e2, n1, f1, g1, n2, .*, x4, from Google's machine-family pages; GPU types come from the GPU catalog, components\/gpu\/catalog\.ts\); a newer series goes in components\/cloud\/machine-type-names\.ts$/,
+  },
+  {
+    name: "a misspelt GCE series on the k3s server",
+    mutate: (p) => (p.clusters[2].serverMachineType = "e3-standard-8"),
+    path: "inference-mesh:platform.clusters[2].serverMachineType",
+    message: /: 'e3-standard-8' is not a GCE machine type: Compute Engine has no series 'e3' /,
+  },
+  {
+    name: "a custom type of a GCE series that does not exist",
+    mutate: (p) => (p.clusters[2].nodeGroups[0].instanceType = "xyz9-custom-4-8192"),
+    path: "inference-mesh:platform.clusters[2].nodeGroups[0].instanceType",
+    message: /: 'xyz9-custom-4-8192' is not a GCE machine type: Compute Engine has no series 'xyz9' /,
+  },
 ];
 
 testRejections(cases);
@@ -176,7 +195,7 @@ test("a GPU machine type is refused as the k3s server", () => {
   }
 });
 
-test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shared-core, -lssd/-metal, custom types; an uncatalogued GCE series is format-checked only", () => {
+test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shared-core, -lssd/-metal, custom types", () => {
   for (const type of ["m6i.large", "c7i.metal-24xl", "m5zn.metal", "u-12tb1.112xlarge", "m7i-flex.large", "t3.nano", "r7i.48xlarge"]) {
     const p = shippedPlatform("prod");
     p.clusters[0].systemNodeGroup.instanceType = type;
@@ -187,8 +206,7 @@ test("real machine types pass: EC2 sizes incl. metal-<n>xl, GCE predefined, shar
   }
   const gce = ["e2-micro", "e2-medium", "f1-micro", "g1-small", "n1-standard-1", "n2d-standard-224", "n4-highmem-80", "c2d-highcpu-112", "c3-standard-8-lssd",
     "c3-highmem-192-metal", "c4-standard-288-lssd-metal", "c4d-highmem-384-lssd", "t2d-standard-60", "m3-megamem-64", "n1-megamem-96", "z3-highmem-8-highlssd",
-    "custom-1-1024", "custom-6-23040-ext", "e2-custom-4-8192", "e2-custom-medium-4096", "n2-custom-36-18432-ext", "n2d-custom-48-49152", "n4-custom-2-14336",
-    "e3-standard-8"];
+    "custom-1-1024", "custom-6-23040-ext", "e2-custom-4-8192", "e2-custom-medium-4096", "n2-custom-36-18432-ext", "n2d-custom-48-49152", "n4-custom-2-14336"];
   for (const type of gce) {
     const p = shippedPlatform("prod");
     p.clusters[2].serverMachineType = type;
