@@ -48,29 +48,63 @@ function requirement(labels: Record<string, unknown>, e: { key?: unknown; operat
   }
 }
 
-/** Whether a node of the group satisfies the pod's nodeSelector and required node affinity (terms ORed, expressions ANDed). */
-export function schedulable(labels: Record<string, unknown>, nodeSelector: unknown, affinity: unknown, other?: OtherLabels): Tri {
+/** What leaves a node selection undecided: a label the group's settings leave undecided, or a node's name (matchFields). */
+type Undecided = "label" | "name";
+
+/** `schedulable`'s answer with what leaves it "unknown", where it is. */
+function selection(labels: Record<string, unknown>, nodeSelector: unknown, affinity: unknown, other?: OtherLabels): { fit: Tri; by: Set<Undecided> } {
+  const by = new Set<Undecided>();
   const selected = everyTri(Object.entries((nodeSelector ?? {}) as Record<string, unknown>), ([k, v]) => {
     const l = label(labels, k, other);
     return l.has === "unknown" ? "unknown" : l.has && l.value === String(v);
   });
+  if (selected === "unknown") by.add("label");
   const terms = dig(affinity, "nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
-  if (terms === undefined || terms === null) return selected;
-  const termsMatch = someTri(list(terms as { matchExpressions?: unknown[]; matchFields?: unknown[] }[]), (t) =>
-    // A term without requirements matches no node (k8s.io/component-helpers nodeaffinity); one on fields needs the node's name.
-    list(t?.matchFields).length > 0 ? "unknown" : list(t?.matchExpressions).length === 0 ? false : everyTri(list(t?.matchExpressions as object[]), (e) => requirement(labels, e, other)),
-  );
-  return selected === false || termsMatch === false ? false : selected === true && termsMatch === true ? true : "unknown";
+  if (terms === undefined || terms === null) return { fit: selected, by };
+  const open = new Set<Undecided>();
+  const termsMatch = someTri(list(terms as { matchExpressions?: unknown[]; matchFields?: unknown[] }[]), (t) => {
+    // A term without requirements matches no node, and its requirements are ANDed (k8s.io/api core/v1
+    // NodeSelectorTerm; k8s.io/component-helpers nodeaffinity): matchFields names nodes by their
+    // metadata.name, the only field it takes, which no group's settings give.
+    const fields = list(t?.matchFields).length > 0;
+    const expressions = list(t?.matchExpressions as object[]);
+    if (!fields && expressions.length === 0) return false;
+    const matched = everyTri(expressions, (e) => requirement(labels, e, other));
+    if (matched === "unknown") open.add("label");
+    if (fields && matched !== false) open.add("name");
+    return fields && matched !== false ? "unknown" : matched;
+  });
+  if (termsMatch === "unknown") open.forEach((u) => by.add(u));
+  const fit: Tri = selected === false || termsMatch === false ? false : selected === true && termsMatch === true ? true : "unknown";
+  return { fit, by: fit === "unknown" ? by : new Set() };
+}
+
+/** Whether a node of the group satisfies the pod's nodeSelector and required node affinity (terms ORed, requirements ANDed). */
+export const schedulable = (labels: Record<string, unknown>, nodeSelector: unknown, affinity: unknown, other?: OtherLabels): Tri => selection(labels, nodeSelector, affinity, other).fit;
+
+/**
+ * Why `schedulable` finds the selections of `pods` "unknown" on some of a group's label sets, as a
+ * can't-judge entry says it after "nodeSelector or required node affinity": it names a label the
+ * group's settings leave undecided (one Kubernetes, EKS or k3s sets itself, an instance type another
+ * cloud controller, a launch template or the group's own labels set), or nodes by name (matchFields
+ * on metadata.name), which no settings give.
+ */
+export function undecidedSelection(sets: Record<string, unknown>[], pods: { nodeSelector?: unknown; affinity?: unknown }[], other?: OtherLabels): string {
+  const by = new Set(sets.flatMap((set) => pods.flatMap((p) => [...selection(set, p.nodeSelector, p.affinity, other).by])));
+  const why = [
+    by.has("label") ? "names a label the group's settings leave undecided" : undefined,
+    by.has("name") ? "names nodes by metadata.name (matchFields), and the group's node names are not known here" : undefined,
+  ].filter(Boolean);
+  return why.join(" and ");
 }
 
 /**
  * The can't-judge entry for pods whose nodeSelector or required node affinity `schedulable` finds
- * "unknown" on a group: decided only by a label its settings leave undecided (one Kubernetes, EKS or
- * k3s sets itself, an instance type another cloud controller, a launch template or the group's own
- * labels set). `group` names it as the policy does ("node group a-gpu", "GPU node group a-gpu").
+ * "unknown" on a group, `why` from {@link undecidedSelection}. `group` names it as the policy does
+ * ("node group a-gpu", "GPU node group a-gpu").
  */
-export const undecidedPlacement = (pods: string, group: string, cluster: string) =>
-  `whether ${pods} runs on ${group} of cluster ${cluster} (its nodeSelector or required node affinity names a label the group's settings leave undecided)`;
+export const undecidedPlacement = (pods: string, group: string, cluster: string, why: string) =>
+  `whether ${pods} runs on ${group} of cluster ${cluster} (its nodeSelector or required node affinity ${why})`;
 
 /**
  * Where each chart's DaemonSet takes its node selection and tolerations from (values laid as
@@ -160,7 +194,7 @@ export function reportAgentNodeCoverage(cluster: { name: string; urn: string }, 
       const runs = sets.map((set) => schedulable(set, nodeSelector, affinity, other));
       const excluded = sets[runs.indexOf(false)];
       if (!excluded) {
-        if (runs.includes("unknown")) pending.push(undecidedPlacement(`${agent.pods} release ${release.name}`, `node group ${node.name}`, cluster.name));
+        if (runs.includes("unknown")) pending.push(undecidedPlacement(`${agent.pods} release ${release.name}`, `node group ${node.name}`, cluster.name, undecidedSelection(sets, [{ nodeSelector, affinity }], other)));
         continue;
       }
       report(`${agent.pods} release ${release.name} on cluster ${cluster.name} does not run on node group ${node.name}: its nodeSelector or required node affinity excludes the group's nodes (labels ${JSON.stringify(excluded)}): ${agent.without}`, release.urn);

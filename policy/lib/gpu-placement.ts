@@ -10,7 +10,7 @@
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { isWorkload, kindName, meta } from "./k8s";
 import { EKS_NODE_GROUP_TYPES, gceGpuEvidence, gpuEvidence, isNonNvidiaInstanceType } from "./gpu-nodes";
-import { clusterNodes, schedulable } from "./ambient-nodes";
+import { clusterNodes, schedulable, undecidedSelection } from "./ambient-nodes";
 import { clusterNodeSettings, eksInstanceShapes, isNodePool, type Taint } from "./node-settings";
 import { isLeaderWorkerSet, podGpus, podTemplatesOf } from "./leader-worker-sets";
 import { toleratesTaint, type Toleration } from "./tolerations";
@@ -113,7 +113,7 @@ function fits(pod: PodNeeds, pool: Extract<GpuPool, { shapes: NodeShape[] }>, sh
   const room: Tri = shape.gpus === undefined ? "unknown" : shape.gpus >= pod.gpus;
   if (room === false) return { fit: false, why: `its ${shape.shape} hold ${shape.gpus} GPU${shape.gpus === 1 ? "" : "s"} each` };
   const fit = andTri(selected, room);
-  return { fit, why: fit === "unknown" ? (selected === "unknown" ? "whether it selects a label Kubernetes, EKS or k3s set itself" : `how many GPUs its ${shape.shape} hold`) : undefined };
+  return { fit, why: fit === "unknown" ? (selected === "unknown" ? `its nodeSelector or required node affinity ${undecidedSelection([shape.labels], [pod], pool.other)}` : `how many GPUs its ${shape.shape} hold`) : undefined };
 }
 
 /**

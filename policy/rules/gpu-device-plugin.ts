@@ -2,7 +2,7 @@ import type { PolicyResource, ReportViolation, StackValidationPolicy } from "@pu
 import { byCluster, cannotJudge, clusters, containersOf, isWorkload, kindName, meta } from "../lib/k8s";
 import { EKS_NODE_GROUP_TYPES, GCE_NODE_TYPES, gceGpuEvidence, gpuEvidence, gpuKnobDefaults, gpuKnobProperties, k3sBootScript, nodeGroupAmiType, type GpuKnobs } from "../lib/gpu-nodes";
 import { driverlessBoot, operatorInstallsDriver, toolkitlessBoot } from "../lib/gce-driver";
-import { clusterNodes, schedulable, undecidedPlacement } from "../lib/ambient-nodes";
+import { clusterNodes, schedulable, undecidedPlacement, undecidedSelection } from "../lib/ambient-nodes";
 import { clusterNodeSettings, isNodePool, poolLabelSets } from "../lib/node-settings";
 import { DEVICE_PLUGIN_CHART, DEVICE_PLUGIN_IMAGE, devicePlugins, type DevicePlugin, type PluginPods } from "../lib/device-plugin";
 import { quantityValue } from "../lib/quantity";
@@ -175,8 +175,9 @@ function judgeCluster(cluster: { name: string; urn: string }, all: PolicyResourc
     // everyTri is false as soon as one set is excluded; `excluded` names that set in the finding.
     const reaches = (pods: PluginPods): Tri => (untolerated(pods).length > 0 ? false : everyTri(sets, (set) => schedulable(set, pods.nodeSelector, pods.affinity, other)));
     const runs = someTri(running, ({ pods }) => everyTri([pods, ...(pods.needs ?? [])], reaches));
-    // A selection on a label the group's settings leave undecided (one Kubernetes, EKS or k3s sets, an instance type another controller sets): can't judge.
-    if (runs === "unknown") pending.push(undecidedPlacement("the NVIDIA device plugin", `GPU node group ${node.name}`, cluster.name));
+    // A selection on a label the group's settings leave undecided (one Kubernetes, EKS or k3s sets, an instance type another controller sets), or on node names: can't judge.
+    const open = running.flatMap(({ pods }) => [pods, ...(pods.needs ?? [])]).filter((p) => reaches(p) === "unknown");
+    if (runs === "unknown") pending.push(undecidedPlacement("the NVIDIA device plugin", `GPU node group ${node.name}`, cluster.name, undecidedSelection(sets, open, other)));
     if (runs !== false) continue;
     const why = running.map(({ plugin, pods }) => {
       const blocked = [pods, ...(pods.needs ?? [])].find((p) => reaches(p) === false) ?? pods;

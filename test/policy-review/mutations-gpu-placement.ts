@@ -1,6 +1,7 @@
 /**
  * Policy-review mutations of GPU workloads whose pods no GPU node group of their cluster takes (they
- * stay Pending forever): a node selection naming a label the groups' nodes do not carry, and more
+ * stay Pending forever): a node selection naming a label the groups' nodes do not carry (beside a
+ * node name, matchFields, in its term too), and more
  * GPUs per pod than the groups' nodes hold; and the node agents (device plugin, ztunnel) pinned to
  * an EC2 type an EKS group does not run (one naming no instanceTypes runs EKS's t3.medium), so they
  * miss its nodes; and GPU groups naming no instanceTypes, whose t3.medium nodes hold no GPU.
@@ -25,6 +26,16 @@ export const gpuPlacementMutations: Mutation[] = [
     name: "a vLLM Deployment on an EKS cluster pinned by nodeSelector to instance type p4d.24xlarge, which none of its node groups runs",
     policy: "gpu-scheduling",
     apply: (doc) => onFirst(doc, (r) => vllmServer(r) && onEksWithout(doc, "p4d.24xlarge")(r), (o) => (o.spec.template.spec.nodeSelector = { "node.kubernetes.io/instance-type": "p4d.24xlarge" })),
+  },
+  {
+    // A term's requirements are ANDed (k8s.io/api core/v1 NodeSelectorTerm): its node name (matchFields), unknown to a review, cannot rescue a p4d that no group runs.
+    name: "a vLLM Deployment on an EKS cluster whose required node affinity term names a node by metadata.name (matchFields) beside instance type p4d.24xlarge, which none of its node groups runs",
+    policy: "gpu-scheduling",
+    apply: (doc) =>
+      onFirst(doc, (r) => vllmServer(r) && onEksWithout(doc, "p4d.24xlarge")(r), (o) => {
+        const term = { matchFields: [{ key: "metadata.name", operator: "In", values: ["ip-10-0-1-5.ec2.internal"] }], matchExpressions: [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["p4d.24xlarge"] }] };
+        o.spec.template.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } } };
+      }),
   },
   {
     // No GPU node of the stack holds 16 (p5.48xlarge: 8, g6e/g5.12xlarge and a2-ultragpu-4g: 4).

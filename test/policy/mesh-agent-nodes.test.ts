@@ -235,6 +235,11 @@ test("mesh-mtls-strict: a ztunnel or istio-cni selection that only an undecided 
     assert.deepEqual(messages(out).filter((m) => !m.includes("node group a-server:")), [], kubeletArg);
     assert.match(out.unknown.join("\n"), undecided("ztunnel release a-ztunnel", "a-gpu-a100-template"), kubeletArg);
   }
+  // A matchFields term names nodes by metadata.name, no label: said so (before, worded as a label left undecided).
+  const named = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "NotIn", values: ["gpu-0"] }] }] } } };
+  const byName = await judge(eks({}), agent("ztunnel", { affinity: named }));
+  assert.deepEqual(byName.violations, []);
+  assert.match(byName.unknown.join("\n"), /whether ztunnel release a-ztunnel runs on node group a-gpu of cluster a \(its nodeSelector or required node affinity names nodes by metadata\.name \(matchFields\), and the group's node names are not known here\)/);
   // Settled: the type the group runs, or the node-label's where no cloud controller overwrites it.
   assert.deepEqual(Object.values(await judge(eks({}), ztunnel({ "node.kubernetes.io/instance-type": "g5.12xlarge" }))).flat(), []);
   const settled = await runStack(meshMtlsStrict, [provider("a"), strict, server, vm(""), ztunnel({ "node.kubernetes.io/instance-type": "a2-ultragpu-4g" })]);

@@ -120,6 +120,11 @@ test("gpu-device-plugin: k3s GPU VMs and the cluster's own nodes only; unknown v
   const unknownLabels = await runStack(gpuDevicePlugin, [provider("a"), nodeGroup("a-gpu", { labels: UNKNOWN, instanceTypes: ["g5.12xlarge"] }), vllm, release({ nodeSelector: { "x.io/y": "z" } })]);
   assert.deepEqual(unknownLabels.violations, []);
   assert.match(unknownLabels.unknown[0] ?? "", /the labels and taints of node group a-gpu/);
+  // A node name (matchFields, metadata.name) decides nothing, and the can't-judge entry says so (before, it named a label).
+  const named = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["gpu-0"] }] }] } } };
+  const byName = await runStack(gpuDevicePlugin, cluster(release({ ...ours, nodeSelector: null, affinity: named })));
+  assert.deepEqual(byName.violations, []);
+  assert.match(byName.unknown.join("\n"), /whether the NVIDIA device plugin runs on GPU node group a-gpu of cluster a \(its nodeSelector or required node affinity names nodes by metadata\.name \(matchFields\), and the group's node names are not known here\)/);
   // A known plugin that runs makes an unknown one irrelevant: nothing pending.
   const settled = await runStack(gpuDevicePlugin, cluster(release(ours), on("kubernetes:apps/v1:DaemonSet", "a-other", UNKNOWN as never)));
   assert.deepEqual([settled.violations, settled.unknown], [[], []]);

@@ -148,3 +148,19 @@ test("gpu-nodes EC2_CLASSES: every class of the installed @pulumi/aws's Instance
   const classes = new Set(Object.values(InstanceType).map((t) => /^[a-z]+/.exec(t)![0]));
   assert.deepEqual([...EC2_CLASSES].sort(), [...classes].sort());
 });
+
+// A node affinity term's matchFields names nodes by metadata.name (the only field it takes), which no
+// group's settings give: before, such a term was can't judge worded as a label left undecided, and
+// one whose matchExpressions exclude the group too (a term's requirements are ANDed) was can't judge as well.
+test("gpu-scheduling: a matchFields term (node names) is can't judge as such, and fails where its matchExpressions exclude every GPU group", async () => {
+  const named = (matchExpressions?: object[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["ip-10-0-1-5.ec2.internal"] }], ...(matchExpressions ? { matchExpressions } : {}) }] } } });
+  const byName = await judge(l40s, vllm(1, { affinity: named() }));
+  assert.deepEqual(messages(byName), []);
+  assert.match(byName.unknown.join("\n"), /EKS node group a-gpu-l40s: its nodeSelector or required node affinity names nodes by metadata\.name \(matchFields\), and the group's node names are not known here\)/);
+  assert.doesNotMatch(byName.unknown.join("\n"), /label/);
+  const product = [{ key: "nvidia.com/gpu.product", operator: "In", values: ["NVIDIA-H100-80GB-HBM3"] }];
+  assert.match(messages(await judge(l40s, vllm(1, { affinity: named(product) })))[0] ?? "", /no GPU node group of the cluster can take its pods \(EKS node group a-gpu-l40s: its nodeSelector or required node affinity excludes its labels/);
+  // Beside a label that decides nothing (one EKS sets), both are said.
+  const both = await judge(l40s, vllm(1, { affinity: named([{ key: "eks.amazonaws.com/capacityType", operator: "In", values: ["ON_DEMAND"] }]) }));
+  assert.match(both.unknown.join("\n"), /names a label the group's settings leave undecided and names nodes by metadata\.name/);
+});
