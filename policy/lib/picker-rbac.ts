@@ -39,12 +39,12 @@ function needs(w: PolicyResource, poolGroup: string): Need[] {
 
 /**
  * The rules the stack binds to a ServiceAccount in `ns` (its namespace's RoleBindings and every
- * ClusterRoleBinding), or undefined when a binding names a role the stack does not hold (a
- * built-in or pre-existing one: what it grants is not visible here).
+ * ClusterRoleBinding) at least, and whether they are all (not where a binding names a role the
+ * stack does not hold, a built-in or pre-existing one, or an aggregated one: rbac-grants.ts).
  */
-function boundRules(resources: PolicyResource[], sa: string, ns: string): Rule[] | undefined {
+function boundRules(resources: PolicyResource[], sa: string, ns: string): { granted: Rule[]; complete: boolean } {
   const bindings = accountBindings(resources, sa, ns).filter((b) => b.clusterWide || b.namespace === ns);
-  return bindings.some((b) => !b.rules) ? undefined : bindings.flatMap((b) => b.rules!);
+  return { granted: bindings.flatMap((b) => b.granted), complete: bindings.every((b) => b.rules) };
 }
 
 const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -86,10 +86,9 @@ export function checkPickerRbac(pickers: PolicyResource[], resources: PolicyReso
       );
       continue;
     }
-    const rules = boundRules(resources, sa, namespace);
-    if (!rules) continue;
-    const missing = missingGrants(rules, needs(w, poolGroup));
-    if (missing.length === 0) continue;
+    const bound = boundRules(resources, sa, namespace);
+    const missing = missingGrants(bound.granted, needs(w, poolGroup));
+    if (missing.length === 0 || !bound.complete) continue;
     report(
       `${where}: the endpoint picker ${namespace}/${name} runs as ServiceAccount ${namespace}/${sa}, which no Role or ClusterRole bound in the stack allows to ${missing.join(", ")}; the picker cannot watch what it reads, exits before serving and crash-loops, so every request to the pool fails. Bind it a Role with get/list/watch on pods, inferencepools and (llm-d-router) llm-d.ai inferenceobjectives and inferencemodelrewrites, and get/create/update on leases when it elects a leader`,
       poolUrn,

@@ -5,14 +5,17 @@
  * in its own namespace only, a ClusterRoleBinding everywhere. Read by picker-rbac.ts (an endpoint
  * picker's account) and reader-accounts.ts (the account a remote secret reads a cluster as).
  * A ClusterRole the stack does not render as an object has known rules only where the caller
- * passes them (a chart release's role, reader-rbac.ts) or it is a built-in one of fixed rules:
- * `cluster-admin` (Kubernetes bootstrappolicy policy.go ClusterRoles: every verb on every
- * resource of every group). The aggregated built-ins (`admin`, `edit`, `view`: their rules are the
- * union of every ClusterRole of the cluster labelled `rbac.authorization.k8s.io/aggregate-to-<role>`,
- * which the stack need not render) stay unknown.
+ * passes them (a chart release's role, reader-rbac.ts) or it is a built-in one (Kubernetes
+ * bootstrappolicy policy.go ClusterRoles): `cluster-admin` grants every verb on every resource of
+ * every group. A ClusterRole with an `aggregationRule` (the built-ins `admin`, `edit`, `view`, or
+ * one the stack renders) holds whatever rules it is written with only until the controller-manager
+ * overwrites them with the union of the rules of every other ClusterRole of the cluster one of its
+ * clusterRoleSelectors matches (pkg/controller/clusterroleaggregation syncClusterRole): its rules
+ * are at least those of the matching ClusterRoles the stack renders and the built-ins below, and
+ * ClusterRoles outside the stack may add any, so what they lack stays unknown.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { isKind, meta } from "./k8s";
+import { isKind, matchesSelector, meta } from "./k8s";
 import { list } from "./values";
 
 export type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] };
@@ -45,12 +48,81 @@ export interface AccountBinding {
   clusterWide: boolean;
   namespace: string | undefined;
   roleRef: { kind?: string; name?: string };
-  /** The rules of the role it names; undefined where the stack does not hold that role (a built-in or pre-existing one, or a chart's). */
+  /** The rules of the role it names; undefined where they are not all known (a role the stack does not hold, a built-in or pre-existing one, or a chart's; an aggregated one). */
   rules: Rule[] | undefined;
+  /** The rules it grants at least (all of `rules` where known; an aggregated role's known part). */
+  granted: Rule[];
+  /** Why `rules` is undefined: "not rendered in the stack", or "aggregated". */
+  unknown?: "not rendered in the stack" | "aggregated";
 }
 
-/** The built-in ClusterRoles whose rules no cluster changes (not aggregated). */
-export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, Rule[]> = new Map([["cluster-admin", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]]]);
+type Selector = Record<string, any>;
+interface ClusterRole {
+  name: string;
+  labels: Record<string, string>;
+  /** Its rules, all of them where `aggregate` is unset and `partial` is not true. */
+  rules: Rule[];
+  aggregate?: Selector[];
+  /** Only some of its rules are given here. */
+  partial?: boolean;
+}
+
+const BOOTSTRAP = { "kubernetes.io/bootstrapping": "rbac-defaults" };
+const to = (role: string) => ({ matchLabels: { [`rbac.authorization.k8s.io/aggregate-to-${role}`]: "true" } });
+const read = ["get", "list", "watch"];
+/**
+ * The bootstrap policy's aggregated roles and the one whose rules view aggregates (policy.go
+ * ClusterRoles; every bootstrap role labelled kubernetes.io/bootstrapping: rbac-defaults):
+ * system:aggregate-to-view's rules are given only in part, those on the core group that every
+ * release since aggregation has held (its endpointslices rule is newer, so left out).
+ */
+const BOOTSTRAP_ROLES: ClusterRole[] = [
+  { name: "cluster-admin", labels: BOOTSTRAP, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }] },
+  { name: "admin", labels: BOOTSTRAP, rules: [], aggregate: [to("admin")] },
+  { name: "edit", labels: { ...BOOTSTRAP, ...to("admin").matchLabels }, rules: [], aggregate: [to("edit")] },
+  { name: "view", labels: { ...BOOTSTRAP, ...to("edit").matchLabels }, rules: [], aggregate: [to("view")] },
+  {
+    name: "system:aggregate-to-view",
+    labels: { ...BOOTSTRAP, ...to("view").matchLabels },
+    partial: true,
+    rules: [
+      { apiGroups: [""], resources: ["pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "configmaps"], verbs: read },
+      { apiGroups: [""], resources: ["namespaces"], verbs: read },
+    ],
+  },
+];
+
+/** The bootstrap policy's aggregated ClusterRoles. */
+export const BOOTSTRAP_AGGREGATED: ReadonlySet<string> = new Set(BOOTSTRAP_ROLES.filter((r) => r.aggregate).map((r) => r.name));
+
+/** The ClusterRoles the stack renders (each read only as far as asked), and the bootstrap ones it does not replace. */
+function clusterRoles(resources: PolicyResource[]): ClusterRole[] {
+  const own = resources
+    .filter((r) => isKind(r.type, "rbac.authorization.k8s.io", "ClusterRole"))
+    .map((r): ClusterRole => ({
+      name: String(meta(r.props).name),
+      get labels() {
+        return meta(r.props).labels ?? {};
+      },
+      get rules() {
+        return list(r.props.rules as Rule[]);
+      },
+      get aggregate() {
+        const aggregation = r.props.aggregationRule;
+        return aggregation ? list(aggregation.clusterRoleSelectors as Selector[]) : undefined;
+      },
+    }));
+  return [...own, ...BOOTSTRAP_ROLES.filter((b) => !own.some((o) => o.name === b.name))];
+}
+
+/** The rules `role` grants at least, and whether they are all it grants (never for an aggregated role: a ClusterRole outside the stack may match it). */
+function roleRules(role: ClusterRole, all: ClusterRole[], seen: Set<string> = new Set()): { rules: Rule[]; complete: boolean } {
+  if (!role.aggregate) return { rules: role.rules, complete: !role.partial };
+  if (seen.has(role.name)) return { rules: [], complete: false };
+  const inner = new Set([...seen, role.name]);
+  const matched = all.filter((r) => r.name !== role.name && role.aggregate!.some((s) => matchesSelector(s ?? {}, r.labels)));
+  return { rules: matched.flatMap((r) => roleRules(r, all, inner).rules), complete: false };
+}
 
 /**
  * Every RoleBinding (in any namespace) and ClusterRoleBinding of `resources` naming ServiceAccount
@@ -60,14 +132,27 @@ export const BUILTIN_CLUSTER_ROLES: ReadonlyMap<string, Rule[]> = new Map([["clu
 export function accountBindings(resources: PolicyResource[], sa: string, ns: string, known: ReadonlyMap<string, Rule[]> = new Map()): AccountBinding[] {
   const rbac = (kind: string) => resources.filter((r) => isKind(r.type, "rbac.authorization.k8s.io", kind));
   const out: AccountBinding[] = [];
+  let roles: ClusterRole[] | undefined; // read only where a binding names the account
   for (const [kind, namespaced] of [["RoleBinding", true], ["ClusterRoleBinding", false]] as const) {
     for (const b of rbac(kind)) {
       const bindingNs = namespaced ? meta(b.props).namespace : undefined;
       if (!list(b.props.subjects as unknown[]).some((s) => names(s, sa, ns, bindingNs))) continue;
       const ref = b.props.roleRef ?? {};
-      const role = rbac(ref.kind === "Role" ? "Role" : "ClusterRole").find((r) => meta(r.props).name === ref.name && (ref.kind !== "Role" || meta(r.props).namespace === bindingNs));
-      const outside = ref.kind === "Role" ? undefined : known.get(String(ref.name));
-      out.push({ binding: b, clusterWide: !namespaced, namespace: bindingNs, roleRef: ref, rules: role ? list(role.props.rules as Rule[]) : outside });
+      const at = { binding: b, clusterWide: !namespaced, namespace: bindingNs, roleRef: ref };
+      if (ref.kind === "Role") {
+        const role = rbac("Role").find((r) => meta(r.props).name === ref.name && meta(r.props).namespace === bindingNs);
+        out.push({ ...at, rules: role ? list(role.props.rules as Rule[]) : undefined, granted: role ? list(role.props.rules as Rule[]) : [], unknown: role ? undefined : "not rendered in the stack" });
+        continue;
+      }
+      roles ??= clusterRoles(resources);
+      const role = roles.find((r) => r.name === ref.name);
+      const outside = known.get(String(ref.name));
+      if (outside && (!role || BOOTSTRAP_ROLES.includes(role))) out.push({ ...at, rules: outside, granted: outside });
+      else if (!role) out.push({ ...at, rules: undefined, granted: [], unknown: "not rendered in the stack" });
+      else {
+        const { rules, complete } = roleRules(role, roles);
+        out.push({ ...at, rules: complete ? rules : undefined, granted: rules, unknown: complete ? undefined : role.aggregate ? "aggregated" : "not rendered in the stack" });
+      }
     }
   }
   return out;

@@ -25,7 +25,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { dig, isReleaseOf, meta, T } from "./k8s";
 import { probe } from "./values";
 import { kubeconfigToken } from "./remote-kubeconfig";
-import { accountBindings, BUILTIN_CLUSTER_ROLES, missingGrants, type Need } from "./rbac-grants";
+import { accountBindings, BOOTSTRAP_AGGREGATED, missingGrants, type AccountBinding, type Need } from "./rbac-grants";
 import { chartReaderClusterRoles, READER_ACCOUNT, readerRbacProblems } from "./reader-rbac";
 import { descopedValue } from "./istio";
 
@@ -118,13 +118,17 @@ function chartReaderNamespaces(resources: PolicyResource[]): Set<string> {
  * they do; `unknown` naming a role the stack does not render where the rest does not suffice.
  */
 function bindingGaps(resources: PolicyResource[], account: Account): { gap?: string; unknown?: string } {
-  const known = new Map([...BUILTIN_CLUSTER_ROLES, ...chartReaderClusterRoles(resources)]);
+  const known = chartReaderClusterRoles(resources);
   const bindings = accountBindings(resources, account.name, account.namespace, known);
   const clusterWide = bindings.filter((b) => b.clusterWide);
-  const missing = missingGrants(clusterWide.flatMap((b) => b.rules ?? []), REMOTE_CLUSTER_READS);
+  const missing = missingGrants(clusterWide.flatMap((b) => b.granted), REMOTE_CLUSTER_READS);
   if (missing.length === 0) return {};
   const unseen = clusterWide.filter((b) => !b.rules);
-  if (unseen.length > 0) return { unknown: unseen.map((b) => `the ClusterRole ${String(b.roleRef.name)} ClusterRoleBinding ${meta(b.binding.props).name} binds ServiceAccount ${account.namespace}/${account.name} to (not rendered in the stack)`).join("; ") };
+  const why = (b: AccountBinding) =>
+    b.unknown === "aggregated"
+      ? `aggregated: its rules are those of the ClusterRoles its aggregationRule selects, and ClusterRoles outside the stack may match; those the stack renders${BOOTSTRAP_AGGREGATED.has(String(b.roleRef.name)) ? " and Kubernetes' bootstrap rules" : ""} grant no ${missingGrants(b.granted, REMOTE_CLUSTER_READS).join(", ")}`
+      : b.unknown;
+  if (unseen.length > 0) return { unknown: unseen.map((b) => `the ClusterRole ${String(b.roleRef.name)} ClusterRoleBinding ${meta(b.binding.props).name} binds ServiceAccount ${account.namespace}/${account.name} to (${why(b)})`).join("; ") };
   const local = bindings.filter((b) => !b.clusterWide).map((b) => `RoleBinding ${b.namespace}/${meta(b.binding.props).name}`);
   const how = clusterWide.length === 0 ? "no ClusterRoleBinding of the stack names it" : `its ClusterRoleBindings (${clusterWide.map((b) => meta(b.binding.props).name).join(", ")}) do not grant that`;
   return { gap: `may not ${missing.join(", ")} cluster-wide: ${how}${local.length > 0 ? ` (${local.join(", ")} grants only in its namespace)` : ""}` };

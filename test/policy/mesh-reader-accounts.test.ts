@@ -73,9 +73,9 @@ test("mesh-multicluster-wiring: the account is read from the token's claims wher
 });
 
 test("mesh-multicluster-wiring: an account the kubeconfig does not name, or a role the run cannot see, is can't judge", async () => {
-  const unseenRole = await mesh([clusterBinding("view")]);
+  const unseenRole = await mesh([clusterBinding("mesh-reader-elsewhere")]);
   assert.deepEqual(unseenRole.violations, []);
-  assert.match(unseenRole.unknown.join("\n"), /the ClusterRole view ClusterRoleBinding mesh-reader binds ServiceAccount istio-system\/mesh-reader to \(not rendered in the stack\)/);
+  assert.match(unseenRole.unknown.join("\n"), /the ClusterRole mesh-reader-elsewhere ClusterRoleBinding mesh-reader binds ServiceAccount istio-system\/mesh-reader to \(not rendered in the stack\)/);
   const stranger = await mesh([], { kubeconfig: kubeconfigFor("b", undefined, { token: "opaque" }) });
   assert.deepEqual(stranger.violations, []);
   assert.match(stranger.unknown.join("\n"), /the account remote secret istio-system\/istio-remote-secret-b on cluster a reads cluster b as \(its token is in no service-account-token Secret of the stack there and names no ServiceAccount, and the stack renders no other token Secret on cluster b\)/);
@@ -117,4 +117,48 @@ test("mesh-multicluster-wiring: an account bound to istiod's reader ClusterRole 
   // The chart's reader RBAC off: istiod renders no such role, so a binding to it stays can't judge.
   const off = await withValues({ global: { meshID: "m", network: "net-b", multiCluster: { clusterName: "b" }, enableReaderRBAC: false } }, "istio-reader-clusterrole-istio-system");
   assert.match(off.unknown.join("\n"), unseen);
+});
+
+// ClusterRole aggregation (Kubernetes pkg/controller/clusterroleaggregation syncClusterRole): the
+// controller-manager overwrites an aggregated ClusterRole's rules with the union of the rules of
+// every other ClusterRole one of its clusterRoleSelectors matches; bootstrappolicy policy.go makes
+// view, edit and admin aggregated, view's base rules coming from system:aggregate-to-view.
+const aggregated = (rules: Rule[], labels = { "example.com/aggregate-to-mesh-reader": "true" }) =>
+  on("role", "ClusterRole", { metadata: { name: "mesh-reader" }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: labels }] }, rules });
+const labelled = (name: string, labels: Record<string, string>, rules: Rule[]) => on(`role-${name}`, "ClusterRole", { metadata: { name, labels }, rules });
+/** What view's bootstrap rules lack of istiod's reads. */
+const BEYOND_VIEW: Rule[] = [
+  { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
+  ...READS.slice(1),
+];
+
+test("mesh-multicluster-wiring: an aggregated ClusterRole is judged by the rules of the ClusterRoles it aggregates, not its own", async () => {
+  // Its own rules are overwritten: with nothing of the stack aggregated into it, what it grants depends on roles outside the stack.
+  const own = await mesh([aggregated(READS), clusterBinding()]);
+  assert.deepEqual(own.violations, []);
+  assert.match(own.unknown.join("\n"), /the ClusterRole mesh-reader ClusterRoleBinding mesh-reader binds ServiceAccount istio-system\/mesh-reader to \(aggregated: its rules are those of the ClusterRoles its aggregationRule selects, and ClusterRoles outside the stack may match; those the stack renders grant no list namespaces, .* list customresourcedefinitions \(apiextensions.k8s.io\), watch customresourcedefinitions \(apiextensions.k8s.io\)\)/);
+  // Empty itself, with the stack's ClusterRoles it selects granting every read: passes.
+  const union = await mesh([aggregated([]), labelled("reads-a", { "example.com/aggregate-to-mesh-reader": "true" }, READS.slice(0, 2)), labelled("reads-b", { "example.com/aggregate-to-mesh-reader": "true" }, READS.slice(2)), clusterBinding()]);
+  assert.deepEqual([union.violations, union.unknown], [[], []]);
+  // A role of the stack the selector does not match adds nothing.
+  const other = await mesh([aggregated([]), labelled("reads", { "example.com/aggregate-to-other": "true" }, READS), clusterBinding()]);
+  assert.deepEqual(other.violations, []);
+  assert.match(other.unknown.join("\n"), /\(aggregated: .* grant no list namespaces, /);
+  // A selector matching every ClusterRole takes in cluster-admin.
+  const everything = await mesh([on("role", "ClusterRole", { metadata: { name: "mesh-reader" }, aggregationRule: { clusterRoleSelectors: [{}] } }), clusterBinding()]);
+  assert.deepEqual([everything.violations, everything.unknown], [[], []]);
+});
+
+test("mesh-multicluster-wiring: view's bootstrap rules and the stack's roles aggregated into it count; what they lack is can't judge", async () => {
+  const view = await mesh([clusterBinding("view")]);
+  assert.deepEqual(view.violations, []);
+  assert.match(view.unknown.join("\n"), /the ClusterRole view ClusterRoleBinding mesh-reader binds ServiceAccount istio-system\/mesh-reader to \(aggregated: .* grant no list nodes, watch nodes, list endpointslices \(discovery.k8s.io\), .* watch customresourcedefinitions \(apiextensions.k8s.io\)\)/);
+  // view beside a ClusterRole of the stack granting what view's bootstrap rules lack.
+  const beside = await mesh([clusterRole(BEYOND_VIEW), clusterBinding(), on("binding-view", "ClusterRoleBinding", { metadata: { name: "mesh-reader-view" }, roleRef: { kind: "ClusterRole", name: "view" }, subjects: [subject] })]);
+  assert.deepEqual([beside.violations, beside.unknown], [[], []]);
+  // A ClusterRole of the stack labelled to aggregate into view (edit takes view in, admin edit).
+  for (const role of ["view", "edit", "admin"]) {
+    const into = await mesh([labelled("mesh-reader-extra", { "rbac.authorization.k8s.io/aggregate-to-view": "true" }, BEYOND_VIEW), clusterBinding(role)]);
+    assert.deepEqual([into.violations, into.unknown], [[], []], role);
+  }
 });

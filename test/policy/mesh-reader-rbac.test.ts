@@ -33,7 +33,7 @@ test("mesh-multicluster-wiring: each cluster keeps istioctl's reader account and
     assert.match(messages(await mesh({}, values)).join("\n"), /^cluster b: istiod release b-istiod sets global\.(enableReaderRBAC|resourceScope) .*: the chart binds istio-reader-service-account to no reader ClusterRole/, JSON.stringify(values));
   }
   // A ClusterRoleBinding the stack renders for the account stands in for the chart's, judged by its
-  // role (mesh-reader-accounts.test.ts): `view` is not rendered in the stack, so can't judge.
+  // role (mesh-reader-accounts.test.ts): `view` is aggregated, its bootstrap rules lacking nodes, so can't judge.
   const binding = stackResource({ type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", name: "b-reader", props: { metadata: { name: "reader" }, roleRef: { kind: "ClusterRole", name: "view" }, subjects: [{ kind: "ServiceAccount", name: "istio-reader-service-account", namespace: "istio-system" }] }, provider: k8sProvider("b") });
   const own = await mesh({}, { global: { enableReaderRBAC: false } }, [binding]);
   assert.deepEqual(own.violations, []);

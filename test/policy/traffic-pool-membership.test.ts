@@ -160,6 +160,14 @@ test("inference-pool-epp: the picker's ServiceAccount may watch pods, its pool, 
   // A binding to a role the stack does not hold (built in, made elsewhere): what it grants is not visible, no verdict.
   const external = on("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "ext", { metadata: { name: "ext", namespace: "inference" }, subjects: [{ kind: "ServiceAccount", name: "llama-v1-epp" }], roleRef: { kind: "ClusterRole", name: "epp-reader" } });
   assert.deepEqual(await messages([pool("v1"), servers("v1"), ...picker("v1", [], false), external]), []);
+  // An aggregated ClusterRole holds the rules of the ClusterRoles it selects (Kubernetes
+  // clusterroleaggregation syncClusterRole), not its own: granted by the stack's one it selects.
+  const aggregated = (rules: unknown[]) => [
+    on("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "cr", { metadata: { name: "pickers" }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { "example.com/aggregate-to-pickers": "true" } }] }, rules }),
+    on("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "cr-part", { metadata: { name: "pickers-part", labels: { "example.com/aggregate-to-pickers": "true" } }, rules: pickerRules }),
+    clusterWide[1],
+  ];
+  assert.deepEqual(await messages([pool("v1"), servers("v1"), ...picker("v1", [], false), ...aggregated([])]), []);
 });
 
 test("inference-pool-epp: an InferenceObjective's or InferenceModelRewrite's poolRef names a pool of the stack in its own namespace (no picker reads one that does not)", async () => {
