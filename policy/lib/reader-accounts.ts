@@ -9,7 +9,9 @@
  * (`system:serviceaccount:<ns>:<name>`, Kubernetes pkg/serviceaccount LegacyClaims), else, where
  * this run cannot read the kubeconfig or the token Secrets' data (an export reviewed without its
  * passphrase), the one account every token Secret of the stack there that may hold it is for.
- * Otherwise (no such Secret, several accounts, a credential naming none) it is not known.
+ * Otherwise (no such Secret, several accounts, a credential naming none, or a user presenting a
+ * client certificate, exec plugin or auth provider beside the token, which kube-apiserver may
+ * authenticate instead: remote-kubeconfig.ts otherCredentials) it is not known.
  *
  * Every remote cluster's client lists and watches, cluster-wide, namespaces, pods, services, nodes,
  * endpointslices and Gateways (pkg/kube/multicluster/cluster.go buildClusterCollections; every
@@ -24,7 +26,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, isReleaseOf, meta, T } from "./k8s";
 import { probe } from "./values";
-import { kubeconfigToken } from "./remote-kubeconfig";
+import { kubeconfigToken, otherCredentials } from "./remote-kubeconfig";
 import { accountBindings, BOOTSTRAP_AGGREGATED, missingGrants, type AccountBinding, type Need } from "./rbac-grants";
 import { chartReaderClusterRoles, READER_ACCOUNT, readerRbacProblems } from "./reader-rbac";
 import { descopedValue } from "./istio";
@@ -86,6 +88,8 @@ function subjectAccount(token: string): Account | undefined {
 function readAccount(text: string | undefined, resources: PolicyResource[], cluster: string): { account?: Account; why?: string } {
   const token = text === undefined ? undefined : kubeconfigToken(text);
   if (text !== undefined && token === undefined) return { why: "its kubeconfig's user has no bearer token" };
+  const also = text === undefined ? [] : otherCredentials(text);
+  if (also.length > 0) return { why: `its kubeconfig's user presents ${also.join(", ")} beside its bearer token, which the API server may authenticate instead (a valid client certificate before any token: kube-apiserver's authenticator), so the token's account need not be who reads` };
   const candidates = new Set<string>();
   for (const s of resources.filter((r) => r.type === T.secret && probe(() => r.props.type).known && r.props.type === "kubernetes.io/service-account-token")) {
     const annotated = probe(() => ({ namespace: meta(s.props).namespace ?? "default", name: meta(s.props).annotations?.["kubernetes.io/service-account.name"] }));

@@ -62,15 +62,36 @@ export function allowedOptions(values: Record<string, any> | undefined): Set<str
   return new Set(typeof raw === "string" ? raw.split(",").filter(Boolean) : []);
 }
 
+/** The `user` of the entry a kubeconfig's current context names (empty where it names none). */
+function currentUser(text: string): Record<string, unknown> {
+  const config = yamlMapping(text);
+  if (!config) return {};
+  const context = entry(config.contexts, config["current-context"])?.context as Record<string, unknown> | undefined;
+  return (entry(config.users, context?.user)?.user ?? {}) as Record<string, unknown>;
+}
+
 /**
  * The bearer token of the user a kubeconfig's current context names (`users[].user.token`, what
  * istioctl create-remote-secret writes by default), or undefined where it authenticates otherwise
  * or names no such user.
  */
 export function kubeconfigToken(text: string): string | undefined {
-  const config = yamlMapping(text);
-  if (!config) return undefined;
-  const context = entry(config.contexts, config["current-context"])?.context as Record<string, unknown> | undefined;
-  const user = (entry(config.users, context?.user)?.user ?? {}) as Record<string, unknown>;
-  return typeof user.token === "string" && user.token !== "" ? user.token : undefined;
+  const token = currentUser(text).token;
+  return typeof token === "string" && token !== "" ? token : undefined;
+}
+
+/**
+ * The credentials other than a bearer token that the current context's user presents: a client
+ * certificate (inline or a file), which kube-apiserver authenticates before any bearer token
+ * (pkg/kubeapiserver/authenticator/config.go New: the x509 authenticator ahead of the token ones,
+ * the first that authenticates naming the user), an exec plugin (which may hand client-go a client
+ * certificate) or an auth provider (which sets its own token).
+ */
+export function otherCredentials(text: string): string[] {
+  const user = currentUser(text);
+  const provider = (user["auth-provider"] as { name?: unknown } | undefined)?.name;
+  return [
+    ...(["client-certificate-data", "client-certificate", "exec"] as const).filter((k) => user[k]),
+    ...(user["auth-provider"] ? [`auth-provider ${typeof provider === "string" ? provider : "(unnamed)"}`] : []),
+  ];
 }

@@ -162,3 +162,17 @@ test("mesh-multicluster-wiring: view's bootstrap rules and the stack's roles agg
     assert.deepEqual([into.violations, into.unknown], [[], []], role);
   }
 });
+
+test("mesh-multicluster-wiring: a kubeconfig whose user presents a client certificate or a plugin beside its token is not judged as the token's account", async () => {
+  // kube-apiserver's authenticator (pkg/kubeapiserver/authenticator/config.go New) tries a client
+  // certificate before a bearer token, and the first that authenticates names the user.
+  const granted = [clusterRole(READS), clusterBinding()];
+  const cert = await mesh(granted, { kubeconfig: kubeconfigFor("b", undefined, { token: "token-of-b", "client-certificate-data": "Y2VydA==", "client-key-data": "a2V5" }) });
+  assert.deepEqual(cert.violations, []);
+  assert.match(cert.unknown.join("\n"), /the account remote secret istio-system\/istio-remote-secret-b on cluster a reads cluster b as \(its kubeconfig's user presents client-certificate-data beside its bearer token, .*\)/);
+  const oidc = await mesh(granted, { kubeconfig: kubeconfigFor("b", undefined, { token: "token-of-b", "auth-provider": { name: "oidc", config: { "id-token": "x" } } }) });
+  assert.match(oidc.unknown.join("\n"), /presents auth-provider oidc beside its bearer token/);
+  // The token alone: judged as its account.
+  const token = await mesh(granted, { kubeconfig: kubeconfigFor("b", undefined, { token: "token-of-b" }) });
+  assert.deepEqual([token.violations, token.unknown], [[], []]);
+});
