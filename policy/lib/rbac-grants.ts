@@ -27,11 +27,25 @@ export interface Need {
   verbs: string[];
 }
 
-/** Whether a binding subject names the ServiceAccount (directly, as its user, or by a group it is in). */
-function names(subject: any, sa: string, ns: string, bindingNs: string | undefined): boolean {
-  if (subject?.kind === "ServiceAccount") return subject.name === sa && (subject.namespace ?? bindingNs) === ns;
-  if (subject?.kind === "User") return subject.name === `system:serviceaccount:${ns}:${sa}`;
-  if (subject?.kind === "Group") return ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"].includes(subject.name);
+/** Who the API server authenticated a request as: its user, its groups, and its ServiceAccount where it is one. */
+export interface Identity {
+  user: string;
+  groups: string[];
+  serviceAccount?: { namespace: string; name: string };
+}
+
+/** A ServiceAccount's identity (its token's user and groups, system:authenticated added by the authenticator). */
+export const accountIdentity = (sa: string, ns: string): Identity => ({
+  user: `system:serviceaccount:${ns}:${sa}`,
+  groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"],
+  serviceAccount: { namespace: ns, name: sa },
+});
+
+/** Whether a binding subject names the identity (its ServiceAccount, its user, or a group it is in). */
+function names(subject: any, who: Identity, bindingNs: string | undefined): boolean {
+  if (subject?.kind === "ServiceAccount") return !!who.serviceAccount && subject.name === who.serviceAccount.name && (subject.namespace ?? bindingNs) === who.serviceAccount.namespace;
+  if (subject?.kind === "User") return subject.name === who.user;
+  if (subject?.kind === "Group") return who.groups.includes(subject.name);
   return false;
 }
 
@@ -130,13 +144,18 @@ function roleRules(role: ClusterRole, all: ClusterRole[], seen: Set<string> = ne
  * caller's roles rendered outside the stack's objects, e.g. by a chart release), if there.
  */
 export function accountBindings(resources: PolicyResource[], sa: string, ns: string, known: ReadonlyMap<string, Rule[]> = new Map()): AccountBinding[] {
+  return identityBindings(resources, accountIdentity(sa, ns), known);
+}
+
+/** Every RoleBinding and ClusterRoleBinding of `resources` naming `who`, as accountBindings. */
+export function identityBindings(resources: PolicyResource[], who: Identity, known: ReadonlyMap<string, Rule[]> = new Map()): AccountBinding[] {
   const rbac = (kind: string) => resources.filter((r) => isKind(r.type, "rbac.authorization.k8s.io", kind));
   const out: AccountBinding[] = [];
   let roles: ClusterRole[] | undefined; // read only where a binding names the account
   for (const [kind, namespaced] of [["RoleBinding", true], ["ClusterRoleBinding", false]] as const) {
     for (const b of rbac(kind)) {
       const bindingNs = namespaced ? meta(b.props).namespace : undefined;
-      if (!list(b.props.subjects as unknown[]).some((s) => names(s, sa, ns, bindingNs))) continue;
+      if (!list(b.props.subjects as unknown[]).some((s) => names(s, who, bindingNs))) continue;
       const ref = b.props.roleRef ?? {};
       const at = { binding: b, clusterWide: !namespaced, namespace: bindingNs, roleRef: ref };
       if (ref.kind === "Role") {

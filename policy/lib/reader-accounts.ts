@@ -26,8 +26,8 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { dig, isReleaseOf, meta, T } from "./k8s";
 import { probe } from "./values";
-import { kubeconfigToken, otherCredentials } from "./remote-kubeconfig";
-import { accountBindings, BOOTSTRAP_AGGREGATED, missingGrants, type AccountBinding, type Need } from "./rbac-grants";
+import { clientCertificateUser, kubeconfigToken, otherCredentials } from "./remote-kubeconfig";
+import { accountBindings, accountIdentity, BOOTSTRAP_AGGREGATED, identityBindings, missingGrants, type AccountBinding, type Identity, type Need } from "./rbac-grants";
 import { chartReaderClusterRoles, READER_ACCOUNT, readerRbacProblems } from "./reader-rbac";
 import { descopedValue } from "./istio";
 
@@ -118,12 +118,13 @@ function chartReaderNamespaces(resources: PolicyResource[]): Set<string> {
 }
 
 /**
- * Why the stack's bindings do not let `account` read the cluster as istiod does: undefined where
- * they do; `unknown` naming a role the stack does not render where the rest does not suffice.
+ * Why the stack's bindings do not let `who` (`label` in messages) read the cluster as istiod does:
+ * undefined where they do; `unknown` naming a role the stack does not render where the rest does
+ * not suffice.
  */
-function bindingGaps(resources: PolicyResource[], account: Account): { gap?: string; unknown?: string } {
+function bindingGaps(resources: PolicyResource[], who: Identity, label: string): { gap?: string; unknown?: string } {
   const known = chartReaderClusterRoles(resources);
-  const bindings = accountBindings(resources, account.name, account.namespace, known);
+  const bindings = identityBindings(resources, who, known);
   const clusterWide = bindings.filter((b) => b.clusterWide);
   const missing = missingGrants(clusterWide.flatMap((b) => b.granted), REMOTE_CLUSTER_READS);
   if (missing.length === 0) return {};
@@ -132,7 +133,7 @@ function bindingGaps(resources: PolicyResource[], account: Account): { gap?: str
     b.unknown === "aggregated"
       ? `aggregated: its rules are those of the ClusterRoles its aggregationRule selects, and ClusterRoles outside the stack may match; those the stack renders${BOOTSTRAP_AGGREGATED.has(String(b.roleRef.name)) ? " and Kubernetes' bootstrap rules" : ""} grant no ${missingGrants(b.granted, REMOTE_CLUSTER_READS).join(", ")}`
       : b.unknown;
-  if (unseen.length > 0) return { unknown: unseen.map((b) => `the ClusterRole ${String(b.roleRef.name)} ClusterRoleBinding ${meta(b.binding.props).name} binds ServiceAccount ${account.namespace}/${account.name} to (${why(b)})`).join("; ") };
+  if (unseen.length > 0) return { unknown: unseen.map((b) => `the ClusterRole ${String(b.roleRef.name)} ClusterRoleBinding ${meta(b.binding.props).name} binds ${label} to (${why(b)})`).join("; ") };
   const local = bindings.filter((b) => !b.clusterWide).map((b) => `RoleBinding ${b.namespace}/${meta(b.binding.props).name}`);
   const how = clusterWide.length === 0 ? "no ClusterRoleBinding of the stack names it" : `its ClusterRoleBindings (${clusterWide.map((b) => meta(b.binding.props).name).join(", ")}) do not grant that`;
   return { gap: `may not ${missing.join(", ")} cluster-wide: ${how}${local.length > 0 ? ` (${local.join(", ")} grants only in its namespace)` : ""}` };
@@ -140,35 +141,71 @@ function bindingGaps(resources: PolicyResource[], account: Account): { gap?: str
 
 export type Report = (message: string, urn: string) => void;
 
+/** Who the remote secrets of `secrets` read a cluster as: a ServiceAccount, or the user their client certificate names. */
+interface Reader {
+  who: Identity;
+  label: string;
+  secrets: RemoteRead[];
+}
+
 /**
- * Judges, for cluster `cluster`, the account each remote secret in `reads` reads it as: the chart's
- * reader account by the Istio releases' values (reader-rbac.ts), and any account by the
- * ClusterRoleBindings the stack renders for it.
+ * The user a kubeconfig authenticating by an inline client certificate alone reads the cluster as
+ * (remote-kubeconfig.ts clientCertificateUser; the authenticator adds system:authenticated), `why`
+ * it is not known, or undefined where the kubeconfig authenticates otherwise.
+ */
+function certificateUser(text: string | undefined): { who: Identity; label: string } | { why: string } | undefined {
+  if (text === undefined || kubeconfigToken(text) !== undefined || otherCredentials(text).join() !== "client-certificate-data") return undefined;
+  const cert = clientCertificateUser(text)!;
+  if ("why" in cert) return cert;
+  return { who: { user: cert.user, groups: [...cert.groups, "system:authenticated"] }, label: `user ${cert.user}${cert.groups.length > 0 ? ` (groups ${cert.groups.join(", ")})` : ""}` };
+}
+
+/**
+ * Judges, for cluster `cluster`, who each remote secret in `reads` reads it as: the chart's reader
+ * account by the Istio releases' values (reader-rbac.ts), any account by the ClusterRoleBindings
+ * the stack renders for it, and the user an inline client certificate names by the bindings of
+ * the stack naming that user or one of its groups (none: granted outside the stack, if at all, so
+ * not known), a certificate of system:masters being cluster-admin (bootstrappolicy
+ * ClusterRoleBindings: cluster-admin to that group).
  */
 export function checkReaderAccounts(cluster: string, resources: PolicyResource[], reads: RemoteRead[], report: Report, unknowns: string[]): void {
-  const accounts = new Map<string, { account: Account; secrets: RemoteRead[] }>();
+  const readers = new Map<string, Reader>();
+  const add = (key: string, who: Identity, label: string, r: RemoteRead) => {
+    if (!readers.has(key)) readers.set(key, { who, label, secrets: [] });
+    readers.get(key)!.secrets.push(r);
+  };
   for (const r of reads) {
     if (r.unusable) continue;
     const where = `remote secret ${secretName(r.secret)} on cluster ${r.reader}`;
+    const cert = certificateUser(r.text);
+    if (cert) {
+      if ("why" in cert) unknowns.push(`the user ${where} reads cluster ${cluster} as (${cert.why})`);
+      else if (!cert.who.groups.includes("system:masters")) add(`user ${cert.label}`, cert.who, cert.label, r);
+      continue;
+    }
     const read = probe(() => readAccount(r.text, resources, cluster));
     if (!read.known) unknowns.push(`the service-account-token Secrets of cluster ${cluster} (which account ${where} reads it as)`);
     else if (!read.value.account) unknowns.push(`the account ${where} reads cluster ${cluster} as (${read.value.why})`);
     else {
-      const account = read.value.account;
-      const key = `${account.namespace}/${account.name}`;
-      if (!accounts.has(key)) accounts.set(key, { account, secrets: [] });
-      accounts.get(key)!.secrets.push(r);
+      const { namespace, name } = read.value.account;
+      add(`${namespace}/${name}`, accountIdentity(name, namespace), `ServiceAccount ${namespace}/${name}`, r);
     }
   }
-  for (const { account, secrets } of accounts.values()) {
+  for (const { who, label, secrets } of readers.values()) {
+    const account = who.serviceAccount;
     const judged = probe(() => {
+      if (!account) {
+        // Only a binding naming the user or one of its certificate's groups says how the stack means it to read.
+        const named = identityBindings(resources, { user: who.user, groups: who.groups.filter((g) => g !== "system:authenticated") }).length > 0;
+        return { values: [], gaps: named ? bindingGaps(resources, who, label) : { unknown: `what ${label}, whom the client certificate of remote secret ${secrets.map((r) => secretName(r.secret)).join(", ")} names, may read on cluster ${cluster}: no binding of the stack names it or its groups` } };
+      }
       const ours = account.name === READER_ACCOUNT && chartReaderNamespaces(resources).has(account.namespace);
       const chart = ours ? readerRbacProblems(resources) : [];
       // A ClusterRoleBinding the stack renders for the account stands in for the chart's, and is judged instead.
       const own = accountBindings(resources, account.name, account.namespace).some((b) => b.clusterWide);
       const values = chart.filter((f) => f.part === "account" || !own);
       const chartBinds = ours && !chart.some((f) => f.part === "binding");
-      return { values, gaps: chartBinds || values.some((f) => f.part === "binding") ? {} : bindingGaps(resources, account) };
+      return { values, gaps: chartBinds || values.some((f) => f.part === "binding") ? {} : bindingGaps(resources, who, label) };
     });
     if (!judged.known) {
       unknowns.push(`the reader RBAC values (global.enableReaderRBAC, global.resourceScope) of cluster ${cluster}'s Istio releases and the RBAC the stack renders there`);
@@ -179,8 +216,9 @@ export function checkReaderAccounts(cluster: string, resources: PolicyResource[]
     if (unknown) unknowns.push(unknown);
     if (!gap) continue;
     const by = secrets.map((r) => `${secretName(r.secret)} on cluster ${r.reader}`).join(", ");
+    const kind = account ? "account" : "user";
     report(
-      `cluster ${cluster}: ServiceAccount ${account.namespace}/${account.name}, the account remote secret${secrets.length > 1 ? "s" : ""} ${by} read${secrets.length > 1 ? "" : "s"} it as, ${gap}; istiod lists and watches these on every remote cluster and takes it as synced only once all are (Istio 1.30.3 pkg/kube/multicluster/cluster.go), so it is refused ${cluster}'s services and endpoints. Bind the account a ClusterRole (ClusterRoleBinding) with list and watch on namespaces, pods, services, nodes, endpointslices, gateways (gateway.networking.k8s.io) and customresourcedefinitions, as istiod's chart binds istio-reader-service-account to istio-reader-clusterrole`,
+      `cluster ${cluster}: ${label}, the ${kind} remote secret${secrets.length > 1 ? "s" : ""} ${by} read${secrets.length > 1 ? "" : "s"} it as, ${gap}; istiod lists and watches these on every remote cluster and takes it as synced only once all are (Istio 1.30.3 pkg/kube/multicluster/cluster.go), so it is refused ${cluster}'s services and endpoints. Bind the ${kind} a ClusterRole (ClusterRoleBinding) with list and watch on namespaces, pods, services, nodes, endpointslices, gateways (gateway.networking.k8s.io) and customresourcedefinitions, as istiod's chart binds istio-reader-service-account to istio-reader-clusterrole`,
       secrets[0].secret.urn,
     );
   }

@@ -4,6 +4,7 @@
  * leaving that cluster out of istiod's registry (logged, nothing else). Only readable content is
  * judged: a remote secret is a Pulumi secret, so offline it needs the export's passphrase.
  */
+import { X509Certificate } from "crypto";
 import * as yaml from "js-yaml";
 import { yamlMapping } from "./values";
 
@@ -94,4 +95,25 @@ export function otherCredentials(text: string): string[] {
     ...(["client-certificate-data", "client-certificate", "exec"] as const).filter((k) => user[k]),
     ...(user["auth-provider"] ? [`auth-provider ${typeof provider === "string" ? provider : "(unnamed)"}`] : []),
   ];
+}
+
+/**
+ * The user and groups the inline client certificate of the current context's user
+ * (`client-certificate-data`, base64 PEM) names, as kube-apiserver's x509 authenticator takes
+ * them (k8s.io/apiserver pkg/authentication/request/x509 CommonNameUserConversion: the subject's
+ * common name is the user, its organizations the groups; a certificate without a common name
+ * authenticates nobody); `why` where it cannot be read; undefined without one.
+ */
+export function clientCertificateUser(text: string): { user: string; groups: string[] } | { why: string } | undefined {
+  const data = currentUser(text)["client-certificate-data"];
+  if (data === undefined) return undefined;
+  try {
+    const subject = new X509Certificate(Buffer.from(String(data), "base64")).toLegacyObject().subject as unknown as Record<string, string | string[] | undefined>;
+    const all = (k: string) => [subject[k] ?? []].flat();
+    const cn = all("CN").at(-1);
+    if (!cn) return { why: "its client certificate names no common name" };
+    return { user: cn, groups: all("O") };
+  } catch {
+    return { why: "its client-certificate-data is no certificate readable here" };
+  }
 }

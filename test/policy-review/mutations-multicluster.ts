@@ -6,6 +6,24 @@
 import type { ExportedDeployment, ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, removeAll, istiod, addLike, withSpec, istiodLeftToProvider } from "./mutations-support";
 
+/** A self-signed client certificate of subject O=mesh-readers, CN=mesh-reader-user (made with openssl for these mutations). */
+const CERT = [
+  "-----BEGIN CERTIFICATE-----",
+  "MIIBuzCCAWGgAwIBAgIUFvhPWWGbLww9jEhCS1fO8C6Av9IwCgYIKoZIzj0EAwIw",
+  "MjEVMBMGA1UECgwMbWVzaC1yZWFkZXJzMRkwFwYDVQQDDBBtZXNoLXJlYWRlci11",
+  "c2VyMCAXDTI2MTIwMzE3NDY0N1oYDzIxMjYxMTA5MTc0NjQ3WjAyMRUwEwYDVQQK",
+  "DAxtZXNoLXJlYWRlcnMxGTAXBgNVBAMMEG1lc2gtcmVhZGVyLXVzZXIwWTATBgcq",
+  "hkjOPQIBBggqhkjOPQMBBwNCAARrkJ61wNCWScrMUM5Hp5GybDEVXKcW2fAktini",
+  "jvGhzIAEuSsQcIIWJAjYCLh+ijIQ5SaSkzjWLfHu1LN+Pim4o1MwUTAdBgNVHQ4E",
+  "FgQUu6ihx0rzSpF63u4j+mDwhHNegjIwHwYDVR0jBBgwFoAUu6ihx0rzSpF63u4j",
+  "+mDwhHNegjIwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAvwcA",
+  "M8En3qiBQRWy1oJGutCrKGd27Pk58d+713+USBACIHAy+CLZlvECXSGV7Qxjd9ie",
+  "x/bsf6iVPKygU8TKgp72",
+  "-----END CERTIFICATE-----",
+].join("\n");
+const certKubeconfig = (cluster: string) =>
+  ["apiVersion: v1", "kind: Config", `clusters: [{name: ${cluster}, cluster: {server: "https://10.0.0.2:6443"}}]`, `contexts: [{name: ${cluster}, context: {cluster: ${cluster}, user: reader}}]`, `current-context: ${cluster}`, `users: [{name: reader, user: {client-certificate-data: ${Buffer.from(CERT).toString("base64")}, client-key-data: a2V5}}]`, ""].join("\n");
+
 const remoteSecret = (r: ExportedResource) => isKind(r, "Secret") && (r.inputs as any)?.metadata?.labels?.["istio/multiCluster"] === "true";
 
 export const multiclusterMutations: Mutation[] = [
@@ -112,6 +130,34 @@ export const multiclusterMutations: Mutation[] = [
       rbac("ClusterRole", { rules: [read([""], ["namespaces", "pods", "services", "nodes"]), read(["gateway.networking.k8s.io"], ["gateways"]), read(["apiextensions.k8s.io"], ["customresourcedefinitions"])] });
       const namespace = (token.inputs as any).metadata.namespace;
       return rbac("ClusterRoleBinding", { roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "mesh-reader" }, subjects: [{ kind: "ServiceAccount", name: "mesh-reader", namespace }] });
+    },
+  },
+  {
+    // A client certificate names the user (its CN) and groups (its O) the API server reads as
+    // (k8s.io/apiserver x509 CommonNameUserConversion), here bound by a ClusterRole lacking endpointslices.
+    name: "every remote secret's kubeconfig authenticating by a client certificate whose group's ClusterRole lacks endpointslices",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const secrets = resources(doc).filter(remoteSecret);
+      const tokens = resources(doc).filter((r) => isKind(r, "Secret") && (r.inputs as any)?.type === "kubernetes.io/service-account-token");
+      if (secrets.length === 0 || tokens.length === 0) return undefined;
+      let urn: string | undefined;
+      for (const r of secrets) {
+        const key = (r.inputs as any).metadata.annotations["networking.istio.io/cluster"];
+        const edited = edit(r, (o) => {
+          delete o.data;
+          o.stringData = { [key]: certKubeconfig(key) };
+        });
+        urn ??= edited;
+      }
+      const read = (apiGroups: string[], resources: string[]) => ({ apiGroups, resources, verbs: ["get", "list", "watch"] });
+      for (const token of tokens) {
+        const rbac = (kind: string, body: Record<string, unknown>) =>
+          addLike(doc, token, `cert-${kind.toLowerCase()}`, `kubernetes:rbac.authorization.k8s.io/v1:${kind}`, { apiVersion: "rbac.authorization.k8s.io/v1", kind, metadata: { name: "mesh-readers" }, ...body });
+        rbac("ClusterRole", { rules: [read([""], ["namespaces", "pods", "services", "nodes"]), read(["gateway.networking.k8s.io"], ["gateways"]), read(["apiextensions.k8s.io"], ["customresourcedefinitions"])] });
+        rbac("ClusterRoleBinding", { roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "mesh-readers" }, subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "mesh-readers" }] });
+      }
+      return urn;
     },
   },
   {

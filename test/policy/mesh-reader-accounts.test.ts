@@ -8,8 +8,11 @@
  * token: another account with too little RBAC passed, and one with enough was reported when the
  * chart's reader RBAC was off.
  */
+import "reflect-metadata";
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import { webcrypto } from "node:crypto";
+import * as x509 from "@peculiar/x509";
 import { meshMulticlusterWiring } from "../../policy/rules/mesh-multicluster-wiring";
 import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
 import { kubeconfigFor, messages, readerToken, REL, wiredCluster } from "./mesh-support";
@@ -175,4 +178,31 @@ test("mesh-multicluster-wiring: a kubeconfig whose user presents a client certif
   // The token alone: judged as its account.
   const token = await mesh(granted, { kubeconfig: kubeconfigFor("b", undefined, { token: "token-of-b" }) });
   assert.deepEqual([token.violations, token.unknown], [[], []]);
+});
+
+/** A kubeconfig for b whose user authenticates by an inline client certificate of subject `name` alone. */
+async function certKubeconfig(name: string) {
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({ serialNumber: "01", name, keys, signingAlgorithm: alg, notBefore: new Date(0), notAfter: new Date(4e12) });
+  return kubeconfigFor("b", undefined, { "client-certificate-data": Buffer.from(cert.toString("pem")).toString("base64"), "client-key-data": "a2V5" });
+}
+
+test("mesh-multicluster-wiring: a kubeconfig authenticating by a client certificate reads as the user and groups it names, judged where a binding of the stack names them", async () => {
+  // k8s.io/apiserver x509 CommonNameUserConversion: the common name is the user, the organizations its groups.
+  const kubeconfig = await certKubeconfig("O=mesh-readers, CN=mesh-reader-user");
+  const byGroup = await mesh([clusterRole(READS.slice(1)), clusterBinding("mesh-reader", [{ kind: "Group", name: "mesh-readers" }])], { kubeconfig });
+  assert.deepEqual(messages(byGroup), [
+    "cluster b: user mesh-reader-user (groups mesh-readers), the user remote secret istio-system/istio-remote-secret-b on cluster a reads it as, may not list namespaces, watch namespaces, list pods, watch pods, list services, watch services, list nodes, watch nodes cluster-wide: its ClusterRoleBindings (mesh-reader) do not grant that; istiod lists and watches these on every remote cluster and takes it as synced only once all are (Istio 1.30.3 pkg/kube/multicluster/cluster.go), so it is refused b's services and endpoints. Bind the user a ClusterRole (ClusterRoleBinding) with list and watch on namespaces, pods, services, nodes, endpointslices, gateways (gateway.networking.k8s.io) and customresourcedefinitions, as istiod's chart binds istio-reader-service-account to istio-reader-clusterrole",
+  ]);
+  const byUser = await mesh([clusterRole(READS), clusterBinding("mesh-reader", [{ kind: "User", name: "mesh-reader-user" }])], { kubeconfig });
+  assert.deepEqual([byUser.violations, byUser.unknown], [[], []]);
+  // No binding of the stack names the user or its groups (a ServiceAccount's binding does not): granted elsewhere, if at all.
+  const unnamed = await mesh([clusterRole(READS), clusterBinding()], { kubeconfig });
+  assert.deepEqual(unnamed.violations, []);
+  assert.match(unnamed.unknown.join("\n"), /what user mesh-reader-user \(groups mesh-readers\), whom the client certificate of remote secret istio-system\/istio-remote-secret-b names, may read on cluster b: no binding of the stack names it or its groups/);
+  // system:masters is bound to cluster-admin by Kubernetes' bootstrap policy.
+  const admin = await mesh([], { kubeconfig: await certKubeconfig("O=system:masters, CN=admin") });
+  assert.deepEqual([admin.violations, admin.unknown], [[], []]);
 });
