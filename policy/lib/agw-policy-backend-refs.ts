@@ -29,11 +29,14 @@
  *   translateMCPAuthenticationSpec), which the proxy rejects (types/agent_xds.rs
  *   mcp_authentication_from_proto; store/binds.rs insert_xds_policy, a RejectedConfig): the backends
  *   it targets run with no MCP authentication at all.
- * - An AgentgatewayBackend's own `spec.policies.extAuth` or `spec.policies.tunnel`: any error in its
- *   inline policies makes the controller refuse the whole backend (syncer/backend/backend_plugin.go
- *   TranslateAgwBackend: Accepted False, TranslationError) and send the proxies none, so every
- *   request routed to it fails (proxy/mod.rs resolve_simple_backend_with_policies: ServiceNotFound),
- *   whatever the failureMode.
+ * - An AgentgatewayBackend's own `spec.policies.extAuth`, `spec.policies.tunnel` or
+ *   `spec.policies.mcp.authentication.jwks` (translated by plugins/backend_policies.go
+ *   TranslateInlineBackendPolicy as a policy of the backend's namespace; the JWKS fetched as above,
+ *   its failure an error of translateMCPAuthenticationSpec in any mode): any error in its inline
+ *   policies makes the controller refuse the whole backend (syncer/backend/backend_plugin.go
+ *   BuildAgwBackend, TranslateAgwBackend: Accepted False, TranslationError) and send the proxies
+ *   none, so every request routed to it fails (proxy/mod.rs resolve_simple_backend_with_policies:
+ *   ServiceNotFound), whatever the failureMode or mode.
  *
  * Only a policy attached to something counts: agentgateway v1.4.1 sends a policy to the proxies of
  * the Gateways its targets reach and to none where they reach nothing (plugins/traffic_plugin.go
@@ -41,7 +44,7 @@
  * attached to any Gateway"), so there its missing backend changes nothing ({@link attaches}).
  *
  * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
- * guardrails, an AgentgatewayBackend's own MCP authentication, AI prompt guards, token exchange, per-target policies) are not
+ * guardrails, AI prompt guards, token exchange, per-target policies) are not
  * read here. A policy's backendRef
  * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
  * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant), which is not read either.
@@ -120,7 +123,11 @@ function policyRefs(spec: any): PolicyRef[] {
 function backendRefs(spec: any): PolicyRef[] {
   const effect =
     "the controller refuses the whole AgentgatewayBackend (syncer/backend/backend_plugin.go TranslateAgwBackend: Accepted False, TranslationError, whatever the failureMode) and sends the proxies none, so every request routed to it fails (proxy/mod.rs resolve_simple_backend_with_policies: ServiceNotFound)";
-  return ["extAuth", "tunnel"].filter((k) => spec?.policies?.[k]).map((k) => ({ field: `spec.policies.${k}.backendRef`, ref: spec.policies[k].backendRef, effect }));
+  const out = ["extAuth", "tunnel"].filter((k) => spec?.policies?.[k]).map((k) => ({ field: `spec.policies.${k}.backendRef`, ref: spec.policies[k].backendRef, effect }));
+  // Its MCP authentication's keys are never fetched, so the inline policy fails to translate, whatever its mode.
+  const jwks = spec?.policies?.mcp?.authentication?.jwks;
+  if (jwks) out.push({ field: "spec.policies.mcp.authentication.jwks.backendRef", ref: jwks.backendRef, effect: `the controller never fetches the keys (plugins/backend_policies.go translateMCPAuthenticationSpec: resolveJWKSInlineForOwner fails, whatever the mode), so ${effect.replace("the controller ", "it ")}` });
+  return out;
 }
 
 /** The targets agentgateway v1.4.1 reads as backends (reference_indexes.go PolicyTargets, IsBackendLikeTarget; an InferencePool as its Service). */

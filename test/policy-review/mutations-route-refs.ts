@@ -7,7 +7,8 @@
  * agentgateway controller that watches none (a TCPRoute too); and a reference a ReferenceGrant does
  * open, which the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
  * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
- * JWKS, a backend tunnel, MCP authentication's JWKS) or an AgentgatewayBackend's own policies naming a backend the cluster
+ * JWKS, a backend tunnel, MCP authentication's JWKS) or an AgentgatewayBackend's own policies (ext
+ * authorization, a tunnel, MCP authentication's JWKS) naming a backend the cluster
  * does not have, which agentgateway never reaches.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
@@ -214,6 +215,17 @@ export const routeRefMutations: Mutation[] = [
         doc,
         (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).mcp && (r.inputs as any).metadata.namespace === "tools",
         (o) => (o.spec.policies = { ...o.spec.policies, extAuth: { backendRef: { name: "ext-authz", port: 9000 }, grpc: {}, failureMode: "FailOpen" } }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 TranslateInlineBackendPolicy → translateMCPAuthenticationSpec: the keys of a JWKS backend it cannot find never come, an error that refuses the whole backend (TranslateAgwBackend), even in mode Permissive.
+    name: "the MCP AgentgatewayBackend given its own Permissive spec.policies.mcp.authentication whose JWKS backendRef names an AgentgatewayBackend the stack does not render in tools (mcp-jwks)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).mcp && (r.inputs as any).metadata.namespace === "tools",
+        (o) => (o.spec.policies = { ...o.spec.policies, mcp: { ...o.spec.policies?.mcp, authentication: { issuer: "https://auth.example.com", mode: "Permissive", jwks: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-jwks" }, jwksPath: "keys" } } } }),
       ),
   },
 ];

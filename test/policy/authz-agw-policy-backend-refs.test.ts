@@ -118,6 +118,18 @@ test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a mis
     assert.match(dropped[0], /^AgentgatewayBackend agents\/llm on cluster a: its spec\.policies\.(extAuth|tunnel)\.backendRef names a Service .* the controller refuses the whole AgentgatewayBackend .* every request routed to it fails/);
   }
   assert.deepEqual(await run(ns("agents"), svc("agents", "ext-authz"), own({ extAuth: { backendRef: authz, grpc: {} } })), []);
+  // Its own MCP authentication's JWKS: the inline policy fails to translate (no keys), so the controller refuses the backend, in every mode (Permissive too).
+  const ownMcp = (mode?: string) =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `agents-agbe-mcp-${mode}`, {
+      metadata: { name: "tools", namespace: "agents" },
+      spec: { mcp: { targets: [{ name: "t", static: { host: "t.example.com", port: 80 } }] }, policies: { mcp: { authentication: { issuer: "https://auth.example.com", ...(mode ? { mode } : {}), jwks: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-jwks" }, jwksPath: "keys" } } } } },
+    });
+  for (const mode of [undefined, "Optional", "Permissive"]) {
+    const refused = await run(ns("agents"), ownMcp(mode));
+    assert.equal(refused.length, 1, `${mode}: ${refused.join("\n")}`);
+    assert.match(refused[0], /^AgentgatewayBackend agents\/tools on cluster a: its spec\.policies\.mcp\.authentication\.jwks\.backendRef names an AgentgatewayBackend agents\/mcp-jwks .*: the controller never fetches the keys .* so it refuses the whole AgentgatewayBackend .* every request routed to it fails/);
+  }
+  assert.deepEqual(await run(ns("agents"), backend("agents", "mcp-jwks"), ownMcp()), []);
 });
 
 test("agent-call-graph: a policy calling a missing Service is reported only where it attaches to something: a Gateway, listener, ListenerSet, route or rule served by an agentgateway Gateway, or a backend that may exist", async () => {
