@@ -1,7 +1,13 @@
 /**
  * backendRefs inside an AgentgatewayPolicy (a remote service the proxy or its controller calls for
  * the policy, not a route's destination) that name a Service or AgentgatewayBackend the cluster does
- * not have, where agentgateway v1.4.1's effect breaks traffic or security:
+ * not have, or an object of another group and kind, where agentgateway v1.4.1's effect breaks
+ * traffic or security. It takes only a core Service or an agentgateway.dev AgentgatewayBackend
+ * (plugins/reference_indexes.go PolicyBackend, through BuildBackendRef; for a JWKS,
+ * remotehttp/connection_resolver.go resolveConnection, the controller's resolvers knowing only
+ * AgentgatewayBackends: "unsupported backend kind"), and refuses any other (InvalidKind) the way it
+ * fails a missing one: the section is kept without a target (not the policy dropped), the JWT
+ * provider dropped, the MCP authentication sent without keys, the AgentgatewayBackend refused. So:
  *
  * - `traffic.extAuth` (or a `conditional[].policy`): the controller keeps the policy with no target
  *   (plugins/traffic_plugin.go buildExtAuthSpec → BuildBackendRef → reference_indexes.go
@@ -175,7 +181,8 @@ function attaches(g: Graph, on: ReturnType<typeof placements>, t: PolicyTargets,
  * (agentgateway Gateways of the agents or tools namespace; a policy binds objects of its own
  * namespace only) whose backendRef, as
  * agentgateway v1.4.1 reads it (backendRefTarget), names a Service or AgentgatewayBackend the
- * cluster surely does not have (unrenderedBackend), where that breaks traffic or security (above);
+ * cluster surely does not have (unrenderedBackend), or an object of a kind it refuses (InvalidKind),
+ * where that breaks traffic or security (above);
  * a policy only where it attaches to something ({@link attaches}).
  */
 export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
@@ -192,8 +199,13 @@ export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report
       for (const { field, ref, effect } of kind === "AgentgatewayPolicy" ? policyRefs(r.props.spec) : backendRefs(r.props.spec)) {
         if (ref === null || typeof ref !== "object") continue;
         const to = backendRefTarget(r, ref);
-        // The kinds a policy's backendRef takes (reference_indexes.go PolicyBackend; any other is InvalidKind, not judged here).
-        if (!((to.group === "" && to.kind === "Service") || (to.group === GROUP && to.kind === "AgentgatewayBackend"))) continue;
+        // The kinds a policy's backendRef takes; any other is refused (InvalidKind) with the same effect as a missing one, wherever it points.
+        if (!((to.group === "" && to.kind === "Service") || (to.group === GROUP && to.kind === "AgentgatewayBackend"))) {
+          found.push(
+            `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${to.kind} ${to.namespace}/${to.name} (group ${JSON.stringify(to.group)}), of a group and kind agentgateway v1.4.1 does not take for a policy's backendRef (a core Service or an agentgateway.dev AgentgatewayBackend, an unset group read as the core group: plugins/reference_indexes.go PolicyBackend, remotehttp/connection_resolver.go for a JWKS), so it refuses the reference (InvalidKind): ${effect}; set the group and kind of the object meant`,
+          );
+          continue;
+        }
         const missing = unrenderedBackend(g.resources, to);
         if (!missing) continue;
         const an = to.kind === "Service" ? "a" : "an";

@@ -9,7 +9,7 @@
  * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
  * JWKS, a backend tunnel, MCP authentication's JWKS) or an AgentgatewayBackend's own policies (ext
  * authorization, a tunnel, MCP authentication's JWKS) naming a backend the cluster
- * does not have, which agentgateway never reaches.
+ * does not have, or of a kind agentgateway refuses there (InvalidKind), which it never reaches.
  */
 import { Mutation, resources, isKind, edit, withSpec, addLike, unconfiguredAgent, onFirst } from "./mutations-support";
 import { addPickerRelease, PICKER_CHARTS } from "./mutations-picker-releases";
@@ -149,6 +149,18 @@ export const routeRefMutations: Mutation[] = [
         doc,
         (r) => isKind(r, "AgentgatewayPolicy") && withSpec(r).traffic.jwtAuthentication.providers.some((p: any) => p.jwks.remote),
         (o) => o.spec.traffic.jwtAuthentication.providers.forEach((p: any) => p.jwks.remote && (p.jwks.remote.backendRef.name += "-misspelt")),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 resolves a JWKS backendRef of a core Service or an agentgateway.dev AgentgatewayBackend only (remotehttp/connection_resolver.go: "unsupported backend kind"); the provider is dropped, every token rejected.
+    name: "the agent gateway's JWT provider's remote JWKS backendRef stripped of its group agentgateway.dev (AgentgatewayBackend of the core group: InvalidKind)",
+    policy: "agent-call-graph",
+    // local signs its own tokens (an inline JWKS): nothing to change there.
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && withSpec(r).traffic.jwtAuthentication.providers.some((p: any) => p.jwks.remote?.backendRef?.group === "agentgateway.dev"),
+        (o) => o.spec.traffic.jwtAuthentication.providers.forEach((p: any) => p.jwks.remote && delete p.jwks.remote.backendRef.group),
       ),
   },
   {

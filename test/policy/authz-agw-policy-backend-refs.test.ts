@@ -42,7 +42,7 @@ test("agent-call-graph: an agent gateway policy's traffic.extAuth backendRef to 
   assert.match(conditional.join("\n"), /its traffic\.extAuth\.conditional\[0\]\.policy\.backendRef names a Service agents\/ext-authz/);
   const toBackend = await run(ns("agents"), policy({ extAuth: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "ext-authz" }, grpc: {} } }));
   assert.match(toBackend.join("\n"), /names an AgentgatewayBackend agents\/ext-authz the cluster does not have/);
-  // Rendered; a namespace the stack does not create; a Helm release there; another namespace's policy; a kind a policy cannot name (InvalidKind, not judged here): no verdict.
+  // Rendered; a namespace the stack does not create; a Helm release there; another namespace's policy: no verdict.
   const release = on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: "agents", values: {} });
   for (const [what, extra] of [
     ["rendered", [ns("agents"), svc("agents", "ext-authz"), policy(extAuth())]],
@@ -50,10 +50,22 @@ test("agent-call-graph: an agent gateway policy's traffic.extAuth backendRef to 
     ["namespace not created by the stack", [policy(extAuth())]],
     ["a Helm release in the namespace", [ns("agents"), release, policy(extAuth())]],
     ["a policy of a namespace without the agent or MCP gateway", [ns("agents"), ns("other"), policy(extAuth(), "other")]],
-    ["an InferencePool, which a policy cannot name", [ns("agents"), policy(extAuth({ backendRef: { group: "inference.networking.k8s.io", kind: "InferencePool", name: "ext-authz" } }))]],
   ] as const) {
     assert.deepEqual(await run(...extra), [], what);
   }
+  // A kind agentgateway v1.4.1 does not take for a policy's backendRef (PolicyBackend: InvalidKind) leaves the policy without a target as a missing one does, wherever the namespace and whatever exists.
+  const inferencePool = { group: "inference.networking.k8s.io", kind: "InferencePool", name: "ext-authz" };
+  for (const [what, ref, extra] of [
+    ["an InferencePool", inferencePool, []],
+    ["an AgentgatewayBackend without its group", { kind: "AgentgatewayBackend", name: "ext-authz" }, [backend("agents", "ext-authz")]],
+    ["a Service of another group, in a namespace the stack does not create", { group: "example.com", kind: "Service", name: "ext-authz", port: 9000 }, [svc("agents", "ext-authz")]],
+  ] as const) {
+    const refused = await run(...(what.includes("does not create") ? [] : [ns("agents")]), ...extra, policy(extAuth({ backendRef: ref })));
+    assert.equal(refused.length, 1, `${what}: ${refused.join("\n")}`);
+    assert.match(refused[0], /^AgentgatewayPolicy agents\/gw-policy on cluster a: its traffic\.extAuth\.backendRef names \w+ agents\/ext-authz \(group "[^"]*"\), of a group and kind agentgateway v1\.4\.1 does not take for a policy's backendRef .* so it refuses the reference \(InvalidKind\): the proxy denies every request the policy checks with a 403/, what);
+  }
+  const jwksOfKind = { jwtAuthentication: { providers: [{ issuer: "https://auth.example.com", audiences: ["agents"], jwks: { remote: { backendRef: { kind: "AgentgatewayBackend", name: "jwks" }, jwksPath: "keys" } } }] } };
+  assert.match((await run(ns("agents"), backend("agents", "jwks"), policy(jwksOfKind))).join("\n"), /jwks\.remote\.backendRef names AgentgatewayBackend agents\/jwks \(group ""\).*\(InvalidKind\): the controller never fetches the keys/);
   // Not known yet in a preview: can't judge, not a verdict.
   const preview = await runStack(agentCallGraph, [agentGateway, ns("agents"), policy(extAuth({ backendRef: { ...authz, name: UNKNOWN } }))], { requireAgentJwt: false });
   assert.deepEqual(preview.violations, []);
