@@ -85,15 +85,21 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
   if (!ROUTED.has(`${to.group}/${kind}`)) return undefined;
   // A pool: inference-pool-epp's answer (pool-existence.ts), wherever the namespace comes from.
   if (kind === "InferencePool") return poolAbsence(resources, to) && `the stack renders no InferencePool ${name} in ${namespace} on it, nor a Helm release that would`;
-  if (!resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace)) return undefined;
+  if (!createsNamespace(resources, namespace)) return undefined;
   const isService = kind === "Service";
   const same = resources.filter((r) => (isService ? r.type === T.service : isKind(r.type, to.group, kind)) && meta(r.props).namespace === namespace);
   if (same.some((r) => [name, ""].includes(meta(r.props).name))) return undefined;
   const gateways = resources.filter((r) => isGateway(r.type) && meta(r.props).namespace === namespace).map((r) => ({ namespace, name: meta(r.props).name }));
   if (isService && mayBeProxyOf(`${namespace}/${name}`, gateways)) return undefined;
-  if (resources.some((r) => r.type === T.helmRelease && releaseNamespace(r) === namespace)) return undefined;
+  if (releasesInto(resources, namespace)) return undefined;
   return `the stack creates namespace ${namespace} there but renders no ${kind} ${name} in it (nor a Helm release${isService ? " or Gateway" : ""} that would)`;
 }
+
+/** Whether the stack creates namespace `namespace` on the cluster. */
+export const createsNamespace = (resources: readonly PolicyResource[], namespace: string) => resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace);
+
+/** Whether a Helm release of the cluster installs into `namespace` (objects a review does not see). Throws the SDK's unknown-value error while a release's namespace is not known yet. */
+export const releasesInto = (resources: readonly PolicyResource[], namespace: string) => resources.some((r) => r.type === T.helmRelease && releaseNamespace(r) === namespace);
 
 /** The agentgateway Gateways of the agents or tools namespace: the agent gateway, the MCP gateway. */
 export const agwGatewaysOfFleet = (g: Graph) => [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));

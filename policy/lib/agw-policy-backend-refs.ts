@@ -47,7 +47,11 @@
  * Only a policy attached to something counts: agentgateway v1.4.1 sends a policy to the proxies of
  * the Gateways its targets reach and to none where they reach nothing (plugins/traffic_plugin.go
  * TranslateAgentgatewayPolicy, resolvePolicyAncestorRefs: Attached False, "not found" or "not
- * attached to any Gateway"), so there its missing backend changes nothing ({@link attaches}).
+ * attached to any Gateway"), so there its missing backend changes nothing (agw-policy-attachment.ts
+ * attaches: a backend target only where a Gateway's route, or an attached object's backendRef,
+ * reaches it; a traffic section on a backend never, the proxy applying one only where it runs as
+ * that Service's waypoint). An AgentgatewayBackend's own policies count only where a Gateway
+ * reaches it: a refused backend nothing routes to fails nothing.
  *
  * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
  * guardrails, AI prompt guards, token exchange, per-target policies) are not
@@ -60,10 +64,9 @@ import type { Graph } from "./call-graph";
 import { isKind, meta } from "./k8s";
 import { agwGatewaysOfFleet, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { patchedNote } from "./agw-policy-patches";
-import { gatewayPlacement, mayBindOn, policyPlacement, policyTargets, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
-import { gatewaysOfUnknownClass } from "./gateway-proxies";
-import { POOL_GROUP } from "./token-limits";
-import { list, probe, type Tri } from "./values";
+import { policyTargets } from "./agw-route-bindings";
+import { attachContext, attaches, type AttachContext } from "./agw-policy-attachment";
+import { list, probe } from "./values";
 
 const GROUP = "agentgateway.dev";
 
@@ -136,46 +139,6 @@ function backendRefs(spec: any): PolicyRef[] {
   return out;
 }
 
-/** The targets agentgateway v1.4.1 reads as backends (reference_indexes.go PolicyTargets, IsBackendLikeTarget; an InferencePool as its Service). */
-const backendLike = (t: { group?: string; kind: string }) =>
-  (t.group === "" && t.kind === "Service") || (t.group === GROUP && t.kind === "AgentgatewayBackend") || (t.group === POOL_GROUP && t.kind === "InferencePool");
-
-/** Where policies bind on the cluster's agentgateway Gateways, and on those whose class is not known yet (`maybe`: one may be agentgateway's). */
-function placements(g: Graph): { p: GatewayPlacement | "unknown"; maybe: boolean }[] {
-  const agw = [...g.sharing.values()].flat().filter((p) => p.byAgentgateway);
-  // Whatever such a Gateway binds may be agentgateway's or not: can't judge (its labels need not be read).
-  const unsure = gatewaysOfUnknownClass(g.resources).map((x) => ({ ...x, labels: undefined }));
-  return [...agw.map((gw) => ({ gw, maybe: false })), ...unsure.map((gw) => ({ gw, maybe: true }))].map(({ gw, maybe }) => ({ p: gatewayPlacement(g.resources, gw), maybe }));
-}
-
-/**
- * Whether an AgentgatewayPolicy of `namespace` attaches to anything, as agentgateway v1.4.1 reads
- * its targets (TranslateAgentgatewayPolicy processTarget): a backend-like target (above) where it
- * exists (one {@link unrenderedBackend} does not find surely missing; by targetSelectors, not
- * resolved here, always), else an agentgateway Gateway it reaches, itself, a listener of it or of
- * its ListenerSets, or a route it serves or a rule of one (agw-route-bindings.ts policyPlacement,
- * as the authorization merge reads it); "unknown" where that is not known yet (a selected object's
- * labels, a route's parents, a Gateway's class).
- */
-function attaches(g: Graph, on: ReturnType<typeof placements>, t: PolicyTargets, namespace: string): Tri {
-  const backendRef = t.refs.some((ref) => backendLike(ref) && !unrenderedBackend(g.resources, { group: ref.group ?? "", kind: ref.kind, namespace, name: ref.name }));
-  if (backendRef || t.selectors.some(backendLike)) return true;
-  let unsure = false;
-  for (const { p, maybe } of on) {
-    if (p === "unknown") unsure = true;
-    else if (mayBindOn(p, namespace)) {
-      const placed = policyPlacement(p, t, namespace);
-      if (placed === "unknown") unsure = true;
-      else if (placed.onGateway || placed.onSets.length > 0 || placed.bindings.length > 0) {
-        // On a Gateway whose class is not known yet, attaching there may or may not count.
-        if (maybe) unsure = true;
-        else return true;
-      }
-    }
-  }
-  return unsure ? "unknown" : false;
-}
-
 /**
  * AgentgatewayPolicies and AgentgatewayBackends of the namespaces of the agent and MCP gateways
  * (agentgateway Gateways of the agents or tools namespace; a policy binds objects of its own
@@ -183,35 +146,39 @@ function attaches(g: Graph, on: ReturnType<typeof placements>, t: PolicyTargets,
  * agentgateway v1.4.1 reads it (backendRefTarget), names a Service or AgentgatewayBackend the
  * cluster surely does not have (unrenderedBackend), or an object of a kind it refuses (InvalidKind),
  * where that breaks traffic or security (above);
- * a policy only where it attaches to something ({@link attaches}).
+ * a policy only where it attaches to something, and an AgentgatewayBackend only where a Gateway
+ * reaches it (agw-policy-attachment.ts attaches: where none does, nothing is routed there to fail).
  */
 export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report: (message: string, urn?: string) => void, pending: string[]): void {
   const namespaces = new Set(agwGatewaysOfFleet(g).map((p) => p.namespace));
   if (namespaces.size === 0) return;
   const isPolicy = (type: string) => isKind(type, GROUP, "AgentgatewayPolicy");
-  let on: ReturnType<typeof placements> | undefined;
+  let on: AttachContext | undefined;
   for (const r of g.resources.filter((x: PolicyResource) => isPolicy(x.type) || isKind(x.type, GROUP, "AgentgatewayBackend"))) {
     const kind = isPolicy(r.type) ? "AgentgatewayPolicy" : "AgentgatewayBackend";
     const read = probe(() => {
       const { namespace, name } = meta(r.props);
       if (!namespaces.has(namespace)) return [];
-      const found: string[] = [];
+      const found: { message: string; traffic: boolean }[] = [];
       for (const { field, ref, effect } of kind === "AgentgatewayPolicy" ? policyRefs(r.props.spec) : backendRefs(r.props.spec)) {
         if (ref === null || typeof ref !== "object") continue;
         const to = backendRefTarget(r, ref);
         // The kinds a policy's backendRef takes; any other is refused (InvalidKind) with the same effect as a missing one, wherever it points.
+        const traffic = field.startsWith("traffic.");
         if (!((to.group === "" && to.kind === "Service") || (to.group === GROUP && to.kind === "AgentgatewayBackend"))) {
-          found.push(
-            `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${to.kind} ${to.namespace}/${to.name} (group ${JSON.stringify(to.group)}), of a group and kind agentgateway v1.4.1 does not take for a policy's backendRef (a core Service or an agentgateway.dev AgentgatewayBackend, an unset group read as the core group: plugins/reference_indexes.go PolicyBackend, remotehttp/connection_resolver.go for a JWKS), so it refuses the reference (InvalidKind): ${effect}; set the group and kind of the object meant`,
-          );
+          found.push({
+            traffic,
+            message: `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${to.kind} ${to.namespace}/${to.name} (group ${JSON.stringify(to.group)}), of a group and kind agentgateway v1.4.1 does not take for a policy's backendRef (a core Service or an agentgateway.dev AgentgatewayBackend, an unset group read as the core group: plugins/reference_indexes.go PolicyBackend, remotehttp/connection_resolver.go for a JWKS), so it refuses the reference (InvalidKind): ${effect}; set the group and kind of the object meant`,
+          });
           continue;
         }
         const missing = unrenderedBackend(g.resources, to);
         if (!missing) continue;
         const an = to.kind === "Service" ? "a" : "an";
-        found.push(
-          `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${an} ${to.kind} ${to.namespace}/${to.name} the cluster does not have (${missing}), so agentgateway v1.4.1 cannot reach it (BackendNotFound): ${effect}; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`,
-        );
+        found.push({
+          traffic,
+          message: `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${an} ${to.kind} ${to.namespace}/${to.name} the cluster does not have (${missing}), so agentgateway v1.4.1 cannot reach it (BackendNotFound): ${effect}; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`,
+        });
       }
       return found;
     });
@@ -220,12 +187,16 @@ export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report
       continue;
     }
     if (read.value.length === 0) continue;
-    // An AgentgatewayBackend's own policies are its own: they attach to it.
-    const attached = probe(() =>
-      kind === "AgentgatewayBackend" ? true : attaches(g, (on ??= placements(g)), policyTargets(r.props.spec?.targetRefs, r.props.spec?.targetSelectors), meta(r.props).namespace),
-    );
-    const attach = attached.known ? attached.value : "unknown";
-    if (attach === "unknown") pending.push(`${kind} ${meta(r.props).namespace}/${meta(r.props).name} on cluster ${cluster}, what it targets (a selected object's labels, a route's parents, a Gateway's class), which decides whether the policy attaches to anything and its backendRefs matter`);
-    else if (attach) for (const message of read.value) report(message, r.urn);
+    const { namespace, name } = meta(r.props);
+    // An AgentgatewayBackend's own policies are its own: they reach where it does. A traffic section on a backend-like target never reaches a Gateway's callers.
+    const t = kind === "AgentgatewayBackend" ? { refs: [{ group: GROUP, kind, name }], selectors: [] } : policyTargets(r.props.spec?.targetRefs, r.props.spec?.targetSelectors);
+    for (const traffic of [false, true]) {
+      const messages = read.value.filter((x) => x.traffic === traffic).map((x) => x.message);
+      if (messages.length === 0) continue;
+      const attached = probe(() => attaches((on ??= attachContext(g)), t, namespace, !traffic));
+      const attach = attached.known ? attached.value : "unknown";
+      if (attach === "unknown") pending.push(`${kind} ${namespace}/${name} on cluster ${cluster}, what it targets (a selected object's labels, a route's parents or backendRefs, a Gateway's class, an object made outside the stack), which decides whether the policy attaches to anything and its backendRefs matter`);
+      else if (attach) for (const message of messages) report(message, r.urn);
+    }
   }
 }

@@ -22,6 +22,9 @@ const svc = (namespace: string, name: string) => on("kubernetes:core/v1:Service"
 const backend = (namespace: string, name: string) => on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `${namespace}-agbe-${name}`, { metadata: { name, namespace }, spec: { static: { host: "auth.example.com", port: 443 } } });
 const policy = (traffic: Record<string, unknown>, namespace = "agents") =>
   on(POLICY, `${namespace}-policy-${JSON.stringify(traffic)}`, { metadata: { name: "gw-policy", namespace }, spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway" }], traffic } });
+/** An HTTPRoute of the agent gateway to AgentgatewayBackend `name` (a Gateway's route reaching it attaches a policy targeting it). */
+const routeTo = (name: string, kind = "AgentgatewayBackend", group = "agentgateway.dev") =>
+  on(`kubernetes:${GW}/v1:HTTPRoute`, `agents-route-to-${name}`, { metadata: { name: `to-${name}`, namespace: "agents" }, spec: { parentRefs: [{ name: "agent-gateway" }], rules: [{ backendRefs: [{ group, kind, name, port: 80 }] }] } });
 const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [agentGateway, ...extra], { requireAgentJwt: false })).violations.map((v) => v.message);
 
 const authz = { name: "ext-authz", port: 9000 };
@@ -105,29 +108,31 @@ test("agent-call-graph: an agent gateway JWT provider's remote JWKS backendRef t
 test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a missing Service fails or opens every request to its backends; on an AgentgatewayBackend's own policies it drops the backend", async () => {
   const onBackend = (spec: Record<string, unknown>) =>
     on(POLICY, `agents-backend-policy-${JSON.stringify(spec)}`, { metadata: { name: "backend-policy", namespace: "agents" }, spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "llm" }], backend: spec } });
-  const llm = backend("agents", "llm");
-  const extAuthOpen = await run(ns("agents"), llm, onBackend({ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }));
+  const llm = [backend("agents", "llm"), routeTo("llm")] as const;
+  const extAuthOpen = await run(ns("agents"), ...llm, onBackend({ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }));
   assert.equal(extAuthOpen.length, 1, extAuthOpen.join("\n"));
   assert.match(extAuthOpen[0], /^AgentgatewayPolicy agents\/backend-policy on cluster a: its backend\.extAuth\.backendRef names a Service agents\/ext-authz .*lets every request the policy checks through without authorizing it/);
-  const tunnel = await run(ns("agents"), llm, onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }));
+  const tunnel = await run(ns("agents"), ...llm, onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }));
   assert.equal(tunnel.length, 1, tunnel.join("\n"));
   assert.match(tunnel[0], /its backend\.tunnel\.backendRef names a Service agents\/egress-proxy .*: the proxy fails every request to the backends the policy targets/);
-  assert.deepEqual(await run(ns("agents"), llm, svc("agents", "egress-proxy"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } })), []);
+  assert.deepEqual(await run(ns("agents"), ...llm, svc("agents", "egress-proxy"), onBackend({ tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } })), []);
   // MCP authentication whose JWKS backend is missing: the proxy rejects the policy, so the backend authenticates nobody (Strict, Optional); Permissive rejects nothing anyway.
   const mcpAuth = (mode?: string) => ({ mcp: { authentication: { issuer: "https://auth.example.com", audiences: ["tools"], ...(mode ? { mode } : {}), jwks: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-jwks" }, jwksPath: "keys" } } } });
-  const unauthenticated = await run(ns("agents"), llm, onBackend(mcpAuth()));
+  const unauthenticated = await run(ns("agents"), ...llm, onBackend(mcpAuth()));
   assert.equal(unauthenticated.length, 1, unauthenticated.join("\n"));
   assert.match(unauthenticated[0], /its backend\.mcp\.authentication\.jwks\.backendRef names an AgentgatewayBackend agents\/mcp-jwks .*: the controller never fetches the keys .* so the proxy rejects the MCP authentication policy .* and the backends it targets take MCP requests without a valid token \(mode Strict\)/);
-  assert.match((await run(ns("agents"), llm, onBackend(mcpAuth("Optional")))).join("\n"), /mode Optional\)/);
-  assert.deepEqual(await run(ns("agents"), llm, onBackend(mcpAuth("Permissive"))), []);
-  assert.deepEqual(await run(ns("agents"), llm, backend("agents", "mcp-jwks"), onBackend(mcpAuth())), []);
+  assert.match((await run(ns("agents"), ...llm, onBackend(mcpAuth("Optional")))).join("\n"), /mode Optional\)/);
+  assert.deepEqual(await run(ns("agents"), ...llm, onBackend(mcpAuth("Permissive"))), []);
+  assert.deepEqual(await run(ns("agents"), ...llm, backend("agents", "mcp-jwks"), onBackend(mcpAuth())), []);
   // An AgentgatewayBackend's own policies: the controller refuses the whole backend, whatever the failureMode.
   const own = (policies: Record<string, unknown>) =>
     on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", `agents-agbe-own-${JSON.stringify(policies)}`, { metadata: { name: "llm", namespace: "agents" }, spec: { static: { host: "llm.example.com", port: 443 }, policies } });
   for (const policies of [{ extAuth: { backendRef: authz, grpc: {}, failureMode: "FailOpen" } }, { tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } }]) {
-    const dropped = await run(ns("agents"), own(policies));
+    const dropped = await run(ns("agents"), own(policies), routeTo("llm"));
     assert.equal(dropped.length, 1, dropped.join("\n"));
     assert.match(dropped[0], /^AgentgatewayBackend agents\/llm on cluster a: its spec\.policies\.(extAuth|tunnel)\.backendRef names a Service .* the controller refuses the whole AgentgatewayBackend .* every request routed to it fails/);
+    // No Gateway's route reaches it: nothing is routed there to fail.
+    assert.deepEqual(await run(ns("agents"), own(policies)), []);
   }
   assert.deepEqual(await run(ns("agents"), svc("agents", "ext-authz"), own({ extAuth: { backendRef: authz, grpc: {} } })), []);
   // Its own MCP authentication's JWKS: the inline policy fails to translate (no keys), so the controller refuses the backend, in every mode (Permissive too).
@@ -137,17 +142,17 @@ test("agent-call-graph: a backend policy's extAuth or tunnel backendRef to a mis
       spec: { mcp: { targets: [{ name: "t", static: { host: "t.example.com", port: 80 } }] }, policies: { mcp: { authentication: { issuer: "https://auth.example.com", ...(mode ? { mode } : {}), jwks: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-jwks" }, jwksPath: "keys" } } } } },
     });
   for (const mode of [undefined, "Optional", "Permissive"]) {
-    const refused = await run(ns("agents"), ownMcp(mode));
+    const refused = await run(ns("agents"), ownMcp(mode), routeTo("tools"));
     assert.equal(refused.length, 1, `${mode}: ${refused.join("\n")}`);
     assert.match(refused[0], /^AgentgatewayBackend agents\/tools on cluster a: its spec\.policies\.mcp\.authentication\.jwks\.backendRef names an AgentgatewayBackend agents\/mcp-jwks .*: the controller never fetches the keys .* so it refuses the whole AgentgatewayBackend .* every request routed to it fails/);
   }
   assert.deepEqual(await run(ns("agents"), backend("agents", "mcp-jwks"), ownMcp()), []);
 });
 
-test("agent-call-graph: a policy calling a missing Service is reported only where it attaches to something: a Gateway, listener, ListenerSet, route or rule served by an agentgateway Gateway, or a backend that may exist", async () => {
+test("agent-call-graph: a policy calling a missing Service is reported only where it attaches to something: a Gateway, listener, ListenerSet, route or rule served by an agentgateway Gateway, or a backend such a Gateway reaches", async () => {
   // The CRD takes a traffic section on Gateways and routes only: on an AgentgatewayBackend, the same ext authorization as a backend policy.
-  const targeted = (target: { targetRefs?: { kind: string }[]; targetSelectors?: unknown[] }) => {
-    const section = target.targetRefs?.[0]?.kind === "AgentgatewayBackend" ? "backend" : "traffic";
+  const targeted = (target: { targetRefs?: readonly { kind: string }[]; targetSelectors?: readonly unknown[] }) => {
+    const section = [target.targetRefs?.[0]?.kind, (target.targetSelectors?.[0] as { kind?: string })?.kind].includes("AgentgatewayBackend") ? "backend" : "traffic";
     return on(POLICY, `agents-targeted-${JSON.stringify(target)}`, { metadata: { name: "targeted", namespace: "agents" }, spec: { ...target, [section]: extAuth() } });
   };
   const ref = (kind: string, name: string, more: Record<string, unknown> = {}) => ({ targetRefs: [{ group: kind === "AgentgatewayBackend" ? "agentgateway.dev" : GW, kind, name, ...more }] });
@@ -158,13 +163,24 @@ test("agent-call-graph: a policy calling a missing Service is reported only wher
     spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
   });
   const reported = /^AgentgatewayPolicy agents\/targeted on cluster a: its (traffic|backend)\.extAuth\.backendRef names a Service agents\/ext-authz/;
+  // A policy on the agent Gateway (or `gateway`) whose ext authorization calls AgentgatewayBackend `name`.
+  const chained = (name: string, gateway = "agent-gateway") =>
+    on(POLICY, `agents-chained-${name}-${gateway}`, {
+      metadata: { name: "chained", namespace: "agents" },
+      spec: { targetRefs: [{ group: GW, kind: "Gateway", name: gateway }], traffic: { extAuth: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name }, grpc: {}, failureMode: "FailOpen" } } },
+    });
+  const labelledBackend = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-labelled", { metadata: { name: "llm", namespace: "agents", labels: { tier: "llm" } }, spec: { static: { host: "llm.example.com", port: 443 } } });
+  const pool = on("kubernetes:inference.networking.k8s.io/v1:InferencePool", "agents-pool", { metadata: { name: "pool", namespace: "agents" }, spec: { selector: { matchLabels: { app: "m" } }, targetPorts: [{ number: 8000 }], endpointPickerRef: { name: "epp", port: { number: 9002 } } } });
+  const poolPolicy = on(POLICY, "agents-pool-policy", { metadata: { name: "targeted", namespace: "agents" }, spec: { targetRefs: [{ group: "inference.networking.k8s.io", kind: "InferencePool", name: "pool" }], traffic: extAuth() } });
   for (const [what, extra] of [
     ["the agent Gateway", [targeted(ref("Gateway", "agent-gateway"))]],
     ["its listener", [targeted(ref("Gateway", "agent-gateway", { sectionName: "http" }))]],
     ["a route it serves", [route("a2a", "agent-gateway"), targeted(ref("HTTPRoute", "a2a"))]],
     ["a rule of a route it serves", [route("a2a", "agent-gateway"), targeted(ref("HTTPRoute", "a2a", { sectionName: "main" }))]],
     ["a Gateway selected by its labels", [labelled, targeted({ targetSelectors: [{ group: GW, kind: "Gateway", matchLabels: { tier: "edge" } }] })]],
-    ["an AgentgatewayBackend the stack renders", [backend("agents", "llm"), targeted(ref("AgentgatewayBackend", "llm"))]],
+    ["an AgentgatewayBackend an HTTPRoute of the Gateway sends to", [backend("agents", "llm"), routeTo("llm"), targeted(ref("AgentgatewayBackend", "llm"))]],
+    ["an AgentgatewayBackend a policy on the Gateway calls (PolicyAttachments)", [backend("agents", "llm"), chained("llm"), targeted(ref("AgentgatewayBackend", "llm"))]],
+    ["an AgentgatewayBackend selected by its labels that a route sends to", [labelledBackend, routeTo("llm"), targeted({ targetSelectors: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", matchLabels: { tier: "llm" } }] })]],
   ] as const) {
     const found = await run(ns("agents"), ...extra);
     assert.equal(found.length, 1, `${what}: ${found.join("\n")}`);
@@ -179,8 +195,28 @@ test("agent-call-graph: a policy calling a missing Service is reported only wher
     ["a rule the route does not have", [route("a2a", "agent-gateway"), targeted(ref("HTTPRoute", "a2a", { sectionName: "other" }))]],
     ["a selector matching no Gateway", [labelled, targeted({ targetSelectors: [{ group: GW, kind: "Gateway", matchLabels: { tier: "core" } }] })]],
     ["an AgentgatewayBackend the stack does not render in a namespace it creates", [targeted(ref("AgentgatewayBackend", "llm"))]],
+    ["an AgentgatewayBackend no Gateway's route or attached policy reaches", [backend("agents", "llm"), targeted(ref("AgentgatewayBackend", "llm"))]],
+    ["an AgentgatewayBackend only a policy reaching nothing calls", [backend("agents", "llm"), chained("llm", "other-gateway"), targeted(ref("AgentgatewayBackend", "llm"))]],
+    ["an AgentgatewayBackend selected by labels no route's backend has", [labelledBackend, targeted({ targetSelectors: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", matchLabels: { tier: "llm" } }] })]],
+    // The proxy applies a traffic section on a backend (an InferencePool, as its Service) only where it runs as that Service's waypoint, never to the Gateway's callers.
+    ["a traffic section on an InferencePool a route of the Gateway sends to", [pool, routeTo("pool", "InferencePool", "inference.networking.k8s.io"), poolPolicy]],
   ] as const) {
     assert.deepEqual(await run(ns("agents"), ...extra), [], what);
+  }
+  // Not rendered, in a namespace the stack does not hold whole (a Helm release there may render it): one made outside the stack may exist, so can't judge.
+  const release = on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: "agents", values: {} });
+  const calling = (target: Parameters<typeof targeted>[0]) =>
+    on(POLICY, `agents-outside-${JSON.stringify(target)}`, { metadata: { name: "outside", namespace: "agents" }, spec: { ...target, traffic: extAuth({ backendRef: { ...authz, namespace: "auth" } }) } });
+  for (const [what, target] of [
+    ["a Gateway", ref("Gateway", "other-gateway")],
+    ["an HTTPRoute", ref("HTTPRoute", "a2a")],
+    ["a Gateway by its labels", { targetSelectors: [{ group: GW, kind: "Gateway", matchLabels: { tier: "edge" } }] }],
+  ] as const) {
+    const outside = await runStack(agentCallGraph, [agentGateway, ns("agents"), ns("auth"), release, calling(target)], { requireAgentJwt: false });
+    assert.deepEqual(outside.violations, [], what);
+    assert.match(outside.unknown.join("\n"), /AgentgatewayPolicy agents\/outside on cluster a, what it targets .*an object made outside the stack/, what);
+    // The namespace held whole (no Helm release there): absent, so nothing attached.
+    assert.deepEqual((await runStack(agentCallGraph, [agentGateway, ns("agents"), ns("auth"), calling(target)], { requireAgentJwt: false })).unknown, [], what);
   }
   // A selected Gateway whose labels are not known yet: can't judge, not a verdict.
   const unknownLabels = on(`kubernetes:${GW}/v1:Gateway`, "agents-gw-unknown", { metadata: { name: "labelled", namespace: "agents", labels: UNKNOWN }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
