@@ -14,7 +14,7 @@ import { ConfigError, CONFIG_ROOT } from "../../infra/config";
  * would turn them into a null the validation then misreports as "received null"), and integers
  * written with a leading zero, which the CLI reads as octal, timestamps (yaml.v3 makes them Go times, which
  * config/object.go unmarshalObject turns into their Go text, not as written), integers past 2^53 inside an
- * object (exact in the CLI's JSON, the nearest float64 to the program), and `!!binary` data that is no UTF-8
+ * object (exact in the CLI's JSON, the nearest float64 to the program; past int64 a float64 in the CLI's own hands), and `!!binary` data that is no UTF-8
  * text (yaml-file.ts).
  */
 export function unrepresentable(value: unknown, from: "stack" | "project" = "stack"): { path: (string | number)[]; message: string }[] {
@@ -43,6 +43,14 @@ export function unrepresentable(value: unknown, from: "stack" | "project" = "sta
     if (scalar instanceof GoTimestamp) {
       const handed = scalar.goText === undefined ? "in the zone of the machine running pulumi (its own where the offset matches it)" : `'${scalar.goText}'`;
       return [{ path: at, message: `is written as a timestamp, which the Pulumi CLI's YAML reader (yaml.v3) makes a time and hands on as Go's text of it, ${handed}, not as written; quote it for text` }];
+    }
+    if (scalar instanceof WideInteger && scalar.value >= 2n ** 63n) {
+      // A uint64 to yaml.v3: the JSON the CLI keeps holds its digits, but Map.Decrypt reads that JSON back
+      // through object.go unmarshalObject, where the json.Number fails Int64 and becomes a float64.
+      return [{
+        path: at,
+        message: `is the integer ${scalar.value}, past int64: the Pulumi CLI's YAML reader (yaml.v3) makes it a uint64, which the CLI reads back as a float64 (resource/config/object.go unmarshalObject) and hands the program as ${Number(scalar.value)}, not as written; write a smaller number, or quote it for text`,
+      }];
     }
     if (scalar instanceof WideInteger) {
       return [{

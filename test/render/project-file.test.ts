@@ -195,6 +195,30 @@ test("a Pulumi.yaml default or value past int64 (a uint64 to yaml.v3) is handed 
   assert.equal(config["acme:e"], "9223372036854775808");
 });
 
+// Inside a list or mapping, the uint64 is kept in the key's JSON (createConfigValue) and read back by
+// object.go unmarshalObject as a float64 too: the CLI itself hands the program 9223372036854776000,
+// whatever language reads it, so the reason is the CLI's, not JavaScript's 2^53.
+test("a uint64 inside a Pulumi.yaml list or mapping default is refused for what the CLI hands on, the float, not as past 2^53", () => {
+  const root = tempDir("im-project-uint64-nested-");
+  const refusal = (config: string): string => {
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: fork\nruntime: nodejs\nconfig:\n  platform:\n${config}`);
+    const err = (() => {
+      try {
+        loadProject(root);
+      } catch (caught) {
+        return caught as Error;
+      }
+      assert.fail(`${config}: loaded`);
+    })();
+    assert.doesNotMatch(err.message, /2\^53|JavaScript/);
+    return err.message;
+  };
+  const handed = /is the integer 9223372036854775808, past int64: the Pulumi CLI's YAML reader \(yaml\.v3\) makes it a uint64, which the CLI reads back as a float64 \(resource\/config\/object\.go unmarshalObject\) and hands the program as 9223372036854776000, not as written/;
+  assert.match(refusal("  l:\n    default: [9223372036854775808]\n"), /config l: default\[0\] /);
+  assert.match(refusal("  l:\n    default: [9223372036854775808]\n"), handed);
+  assert.match(refusal("  m:\n    default: {a: 18446744073709551615}\n"), /config m: default\.a is the integer 18446744073709551615, past int64: .* hands the program as 18446744073709552000, not as written/);
+});
+
 // Project.Validate (workspace/project.go) checks a project key's typed default with
 // ValidateConfigValue after the file's yaml.v3 round trip (so `1e3` is the int 1000), and
 // project.json's schema takes only its simpleConfigType names; an array needs its items' type.
