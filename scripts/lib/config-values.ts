@@ -65,6 +65,22 @@ export function unrepresentable(value: unknown, from: "stack" | "project" = "sta
   });
 }
 
+/** Go's order of two strings, by their UTF-8 bytes (JavaScript's sort compares UTF-16 units, which differ past U+FFFF). */
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * A list or mapping as the CLI hands it to the program: it keeps an object value as Go values
+ * (resource/config/object.go unmarshalObject, map[string]object) and writes them with encoding/json
+ * (plaintext.go marshalText), which sorts a map's keys by their bytes (encode.go mapEncoder), at
+ * every level; the file's order is lost. An error the program lists by key (unknown keys) follows it.
+ */
+export function cliJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(cliJson).join(",")}]`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const keys = Object.keys(value).sort(byteOrder);
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${cliJson((value as Record<string, unknown>)[key])}`).join(",")}}`;
+}
+
 /** A config value as the language host receives it: strings as they are, anything else as JSON. */
 export function asConfigString(key: string, value: unknown): string {
   if (typeof value === "string") return value;
@@ -75,5 +91,5 @@ export function asConfigString(key: string, value: unknown): string {
     if (key === CONFIG_ROOT) throw new ConfigError(bad);
     throw new Error(`stack config ${key}${bad[0].path.length ? `.${bad[0].path.join(".")}` : ""}: ${bad[0].message}`);
   }
-  return JSON.stringify(value);
+  return cliJson(value);
 }

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadProject, loadStackConfig } from "../../scripts/lib/stack-config";
+import { CONFIG_ROOT, parsePlatform } from "../../infra/config";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { stackFile } from "../support/stack-file";
@@ -46,7 +47,7 @@ test("a mapping key that yaml.v3 reads as no string is refused at its path in a 
 test("keys yaml.v3 reads as strings still load: quoted, !!str, a local tag, words YAML 1.1 read as booleans", () => {
   const dir = tempDir("im-keys-ok-");
   const file = stackFile(dir, "ok", "config:\n  acme:a: {'1': x, \"true\": y, !!str 2: z, !Ref 3: w, yes: v, on: u}\n");
-  assert.equal(loadStackConfig("ok", file).config["acme:a"], JSON.stringify({ 1: "x", 2: "z", 3: "w", true: "y", yes: "v", on: "u" }));
+  assert.equal(loadStackConfig("ok", file).config["acme:a"], JSON.stringify({ 1: "x", 2: "z", 3: "w", on: "u", true: "y", yes: "v" }));
 });
 
 test("a mapping key that is no string is refused in Pulumi.yaml too, naming the project file and its path", () => {
@@ -60,4 +61,19 @@ test("a mapping key that is no string is refused in Pulumi.yaml too, naming the 
   assert.throws(project("  tags:\n    default: {true: a}\n"), where("config.tags.default.true", "a boolean"));
   assert.throws(project("  null:\n"), where("config.null", "null"));
   assert.deepEqual(project("  '1': x\n")().config?.["1"], { default: "x" });
+});
+
+// The CLI keeps an object value as Go values (resource/config/object.go unmarshalObject: map[string]object)
+// and hands the program their JSON (plaintext.go marshalText, json.Marshal): Go's encoding/json writes a
+// map's keys sorted by their bytes (encode.go mapEncoder), not in the file's order, at every level.
+test("an object value reaches the program with its keys in the CLI's order: sorted by their UTF-8 bytes, at every level", () => {
+  const dir = tempDir("im-keys-order-");
+  const file = stackFile(dir, "order", 'config:\n  acme:o: {b: 1, a: {z: 1, y: [{d: 1, c: 2}]}, "\u{1F600}": 5, "\uFF61": 4, "é": 3, "9": 7, "10": 6}\n');
+  // Byte order puts U+FF61 (EF BD A1) before U+1F600 (F0 9F 98 80), where UTF-16 order puts it after.
+  assert.equal(loadStackConfig("order", file).config["acme:o"], '{"10":6,"9":7,"a":{"y":[{"c":2,"d":1}],"z":1},"b":1,"é":3,"\uFF61":4,"\u{1F600}":5}');
+  // What the program reports follows that order too: the platform's unknown keys, as `pulumi up` lists them.
+  const platform = shipped.replace("    mesh:\n", "    mesh:\n      zeta: 1\n      alpha: 2\n");
+  assert.notEqual(platform, shipped);
+  const raw = loadStackConfig("unknown", stackFile(dir, "unknown", platform)).config[CONFIG_ROOT];
+  assert.throws(() => parsePlatform(JSON.parse(raw), "unknown"), /mesh: unknown key\(s\) 'alpha', 'zeta'/);
 });
