@@ -159,9 +159,11 @@ export const STACK_FILE_SCHEMA = goSchema(goImplicit(goFloat));
 /** STACK_FILE_SCHEMA with every float a GoFloat. */
 export const FLOAT_MARKING_SCHEMA = goSchema(goImplicit(goType("float", (scalar, data) => new GoFloat(data, (scalar as { float: number }).float))));
 
-/** What yaml.v3 makes of a scalar of each tag that is no string, for messages. */
-const NON_STRING_KINDS: Record<string, string> = { null: "null", bool: "a boolean", int: "an integer", float: "a float", timestamp: "a timestamp" };
+/** What yaml.v3 makes of a scalar of each tag that is no string, or of a list or mapping, for messages. */
+const NON_STRING_KINDS: Record<string, string> = { null: "null", bool: "a boolean", int: "an integer", float: "a float", timestamp: "a timestamp", list: "a list", mapping: "a mapping" };
 const KEY_MARK = "\u0000";
+/** The text `null` (quoted, tagged) as KEY_MARKING_SCHEMA's reading keeps it, so that a key "null" can only be an empty node's. */
+const TEXT_NULL = "\u0001null";
 
 /**
  * A scalar yaml.v3 resolves to no string, as KEY_MARKING_SCHEMA reads it. js-yaml makes every
@@ -190,10 +192,43 @@ export const KEY_MARKING_SCHEMA = goSchema(
   }),
 );
 
+/** A key's value shown short, for messages: `[a, 1]`, `{a: 1}`. */
+const shown = (value: unknown): string =>
+  value instanceof NonStringScalar ? value.text
+  : Array.isArray(value) ? `[${value.map(shown).join(", ")}]`
+  : value !== null && typeof value === "object" ? `{${Object.entries(value).map(([k, v]) => `${k.startsWith(KEY_MARK) ? k.split(KEY_MARK)[2] : k.replace(TEXT_NULL, "null")}: ${shown(v)}`).join(", ")}}`
+  : String(value).replace(TEXT_NULL, "null");
+/** js-yaml makes a list or mapping key text by String() (a list's items joined; a mapping "[object Object]"); marked, it reads as KEY_MARK, its kind and its text. */
+const markedAs = (kind: string) => ({ [Symbol.toStringTag]: kind, [Symbol.toPrimitive](this: unknown) { return `${KEY_MARK}${kind}${KEY_MARK}${shown(this)}`; } });
+class MarkedList extends Array {}
+Object.defineProperties(MarkedList.prototype, Object.getOwnPropertyDescriptors(markedAs("list")));
+const MARKED_MAPPING = Object.create(Object.prototype, Object.getOwnPropertyDescriptors(markedAs("mapping")));
+
+/**
+ * The load listener of a KEY_MARKING_SCHEMA reading: nonSpecificTagListener's, and every list and
+ * mapping marked (js-yaml copies a list key with slice, which keeps a subclass), and the text `null`
+ * kept apart, so that an empty key (`?` with nothing after it, `{: x}`), which js-yaml made the text
+ * "null" by String(null), is told from a quoted 'null'.
+ */
+export function keyMarkingListener(): NonNullable<yaml.LoadOptions["listener"]> {
+  const nonSpecific = nonSpecificTagListener();
+  return function (this: yaml.State, event, state) {
+    nonSpecific.call(this, event, state);
+    if (event !== "close") return;
+    const node = state as yaml.State & { anchor: string | null; anchorMap: Record<string, unknown> };
+    if (Array.isArray(node.result)) Object.setPrototypeOf(node.result, MarkedList.prototype);
+    else if (node.result !== null && typeof node.result === "object" && Object.getPrototypeOf(node.result) === Object.prototype) Object.setPrototypeOf(node.result, MARKED_MAPPING);
+    else if (node.result === "null") {
+      node.result = TEXT_NULL;
+      if (node.anchor !== null) node.anchorMap[node.anchor] = node.result;
+    }
+  };
+}
+
 /**
  * The first mapping key found in a document read with KEY_MARKING_SCHEMA that
- * yaml.v3 resolves to no string (`1`, `true`, `~`, `1.5`, `2001-12-14`; a quoted, `!!str` or
- * locally tagged key is text), with the path to it (`config.a[0].1`) and what yaml.v3 reads it as.
+ * yaml.v3 resolves to no string (`1`, `true`, `~`, `1.5`, `2001-12-14`, an empty key; a quoted, `!!str`
+ * or locally tagged key is text) or refuses (a list or mapping, read with keyMarkingListener), with the path to it (`config.a[0].1`) and what yaml.v3 reads it as.
  * yaml.v3 (v3.0.1 decode.go d.mapping, isStringMap) decodes a mapping holding one into a
  * map[interface{}]interface{}; the Pulumi CLI then refuses the file (workspace/project.go
  * SimplifyMarshalledValue: "expected only string keys"). A shared (aliased) value is looked in once.
@@ -205,9 +240,11 @@ export function nonStringKey(document: unknown): { path: string; kind: string; t
     seen.add(value);
     for (const [key, inner] of Object.entries(value)) {
       const list = Array.isArray(value);
-      const marked = !list && key.startsWith(KEY_MARK) ? key.slice(1).split(KEY_MARK) : undefined;
-      const where = list ? `${at}[${key}]` : `${at}${at ? "." : ""}${marked ? marked.slice(1).join(KEY_MARK) : key}`;
-      if (marked) return { path: where, kind: NON_STRING_KINDS[marked[0]], text: marked.slice(1).join(KEY_MARK) };
+      // An empty node's key, String(null): the text null is TEXT_NULL in this reading.
+      const marked = list ? undefined : key === "null" ? ["null", ""] : key.startsWith(KEY_MARK) ? key.slice(1).split(KEY_MARK) : undefined;
+      const text = marked ? marked.slice(1).join(KEY_MARK) : key.replace(TEXT_NULL, "null");
+      const where = list ? `${at}[${key}]` : `${at}${at ? "." : ""}${marked && text === "" ? "(empty key)" : text}`;
+      if (marked) return { path: where, kind: NON_STRING_KINDS[marked[0]], text };
       const found = walk(inner, where);
       if (found) return found;
     }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { constants } from "node:buffer";
 import * as yaml from "js-yaml";
 import { MAX_VALUE_DEPTH, overDeepPath } from "./export-shape";
-import { firstNonUtf8Byte, isScalarObject, KEY_MARKING_SCHEMA, nonSpecificTagListener, nonStringKey } from "./stack-file-schema";
+import { firstNonUtf8Byte, isScalarObject, KEY_MARKING_SCHEMA, keyMarkingListener, nonSpecificTagListener, nonStringKey } from "./stack-file-schema";
 
 /** A line that ends a document: `---` or `...` at its start, alone or before a space (YAML's c-forbidden, never inside a scalar). */
 const DOCUMENT_MARKER = /^(---|\.\.\.)(\s|$)/;
@@ -155,11 +155,21 @@ export function readYamlFile(file: string, what: string, schema?: yaml.Schema): 
   const deep = overDeepPath(document, "");
   if (deep !== undefined) throw new Error(`${what} ${file}: ${deep.replace(/^\./, "")}: values nested more than ${MAX_VALUE_DEPTH} levels deep; ${DEPTH_ALLOWED}`);
   // Read with a Go-resolving schema, the file is one the CLI reads with yaml.v3, whose keys are read once more, marked.
-  const key = schema ? nonStringKey(yaml.load(read, { schema: KEY_MARKING_SCHEMA, listener: nonSpecificTagListener() })) : undefined;
-  if (key !== undefined) {
-    throw new Error(
-      `${what} ${file}: ${key.path}: a mapping key the Pulumi CLI's YAML reader (yaml.v3) reads as ${key.kind}, not a string, and the CLI refuses a file with one ("expected only string keys"); quote it ('${key.text}') to keep it as text`,
-    );
-  }
+  const key = schema ? nonStringKey(yaml.load(read, { schema: KEY_MARKING_SCHEMA, listener: keyMarkingListener() })) : undefined;
+  if (key !== undefined) throw new Error(`${what} ${file}: ${key.path}: ${nonStringKeyMessage(key)}`);
   return document;
+}
+
+/**
+ * Why the CLI refuses a key nonStringKey found: a list or mapping key fails yaml.v3's own decoding
+ * (v3.0.1 decode.go d.mapping: "invalid map key"); a scalar one, or an empty key, read as null,
+ * workspace/project.go SimplifyMarshalledValue ("expected only string keys").
+ */
+function nonStringKeyMessage(key: { kind: string; text: string }): string {
+  if (key.kind === "a list" || key.kind === "a mapping") {
+    return `a mapping key written as ${key.kind} (${key.text}), which the Pulumi CLI's YAML reader (yaml.v3) refuses ("invalid map key"), and the CLI with it; write the key as text`;
+  }
+  const refused = "not a string, and the CLI refuses a file with one (\"expected only string keys\")";
+  if (key.text === "") return `a mapping key left empty (? with nothing after it), which the Pulumi CLI's YAML reader (yaml.v3) reads as null, ${refused}; give the key a name`;
+  return `a mapping key the Pulumi CLI's YAML reader (yaml.v3) reads as ${key.kind}, ${refused}; quote it ('${key.text}') to keep it as text`;
 }

@@ -77,3 +77,26 @@ test("an object value reaches the program with its keys in the CLI's order: sort
   const raw = loadStackConfig("unknown", stackFile(dir, "unknown", platform)).config[CONFIG_ROOT];
   assert.throws(() => parsePlatform(JSON.parse(raw), "unknown"), /mesh: unknown key\(s\) 'alpha', 'zeta'/);
 });
+
+// An explicit key with nothing after it (`?`, or `{: x}`) is an empty node, which yaml.v3 resolves to
+// null (resolve.go), so the mapping is no string map and SimplifyMarshalledValue refuses it; js-yaml
+// made the key the text "null". A list or mapping key is one yaml.v3 itself refuses: d.mapping fails
+// on a key of kind Map or Slice ("invalid map key"), so yaml.Unmarshal, and the CLI, fail on the file.
+test("an empty explicit key, and a list or mapping as a key, are refused at their path, as the CLI refuses the file", () => {
+  const refusedWith = (file: string, where: string, phrase: string, cli: string) =>
+    assert.throws(
+      () => loadStackConfig(path.basename(file, ".yaml").slice(7), file),
+      (err: Error) => err.message.startsWith(`stack config ${file}: ${where}: ${phrase}`) && err.message.includes(cli),
+    );
+  const empty = "a mapping key left empty (? with nothing after it), which the Pulumi CLI's YAML reader (yaml.v3) reads as null, not a string";
+  const dir = tempDir("im-keys-complex-");
+  refusedWith(stackFile(dir, "empty-key", `${shipped}  ?\n  : y\n`), "config.(empty key)", empty, '"expected only string keys"');
+  refusedWith(withToolLine("flow-empty-key", "labels: {: a}"), "config.inference-mesh:platform.tools[0].labels.(empty key)", empty, '"expected only string keys"');
+  refusedWith(withToolLine("list-key", "? [a, 1]\n        : x"), "config.inference-mesh:platform.tools[0].[a, 1]", "a mapping key written as a list ([a, 1]), which the Pulumi CLI's YAML reader (yaml.v3) refuses", '"invalid map key"');
+  refusedWith(withToolLine("map-key", "? {a: 1}\n        : x"), "config.inference-mesh:platform.tools[0].{a: 1}", "a mapping key written as a mapping ({a: 1}), which the Pulumi CLI's YAML reader (yaml.v3) refuses", '"invalid map key"');
+  // The text null is a string key to yaml.v3, quoted or tagged.
+  assert.equal(loadStackConfig("text-null", stackFile(dir, "text-null", "config:\n  acme:a: {'null': x}\n")).config["acme:a"], '{"null":"x"}');
+  const root = tempDir("im-keys-complex-project-");
+  fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  platform:\n  ?\n  : x\n");
+  assert.throws(() => loadProject(root), (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")}: config.(empty key): ${empty}`));
+});
