@@ -52,11 +52,16 @@ const BASH_ONLY = new RegExp(`${DASH_STOPS.source}|\\$'|\\[\\[|\\w\\[[^\\]\\n]*\
  * Whether a `#cloud-config` of the text has a runcmd string relying on what only bash gives: cloud-init
  * writes its runcmd strings into a script headed `#!/bin/sh` (canonical/cloud-init util.py shellify,
  * run by cc_runcmd.py), dash on Debian and Ubuntu, so the bash reading of its variables does not hold there.
+ * Only the lines dash runs count: those before the line holding what stops it (DASH_STOPS; dash 0.5.12
+ * parses a command line whole before running it, so nothing on that line runs, nor after it).
  */
 function runsBashOnly(text: string): boolean {
   return cloudConfigParts(text).some(([from, to]) => {
     const runcmd = yamlMapping(text.slice(from, to))?.runcmd;
-    return Array.isArray(runcmd) && runcmd.some((c) => typeof c === "string" && BASH_ONLY.test(c));
+    if (!Array.isArray(runcmd)) return false;
+    const script = runcmd.filter((c): c is string => typeof c === "string").join("\n");
+    const stop = DASH_STOPS.exec(script)?.index;
+    return BASH_ONLY.test(stop === undefined ? script : script.slice(0, script.lastIndexOf("\n", stop) + 1));
   });
 }
 

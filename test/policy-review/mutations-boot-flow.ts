@@ -10,9 +10,11 @@
  * argument), through a `read` in the test of a `while` loop ending a pipeline, past a function
  * body's `set -m` that `local -` scopes to its call, or
  * through the redirection written after a compound command's `fi` or `done`. Each is in
- * the instance template's metadata, not declared secret.
+ * the instance template's metadata, not declared secret. And (gpu-scheduling) the GPU taint of a
+ * cloud-config's runcmd read as dash runs it: the lines before an entry dash stops at run, none after.
  */
-import { Mutation } from "./mutations-support";
+import type { ExportedDeployment } from "../../scripts/lib/review-wire";
+import { Mutation, resources, edit } from "./mutations-support";
 import { withAgentMetadata } from "./mutations-boot-scripts";
 
 const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
@@ -108,3 +110,29 @@ export const bootFlowMutations: Mutation[] = FLOW_SCRIPTS.map(([name, script]) =
   policy: "sensitive-values-secret",
   apply: (doc) => withAgentMetadata(doc, { "startup-script": `#!/bin/bash\n${TOKEN_FILE}${script}` }),
 }));
+
+/** The k3s agent's install, registering the GPU label the vLLM servers on the GCP cluster select. */
+const JOIN = "curl -sfL https://get.k3s.io | sh -s - agent --node-label nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB";
+
+/**
+ * The k3s GPU agents' instance template booted by cloud-init user-data alone, its runcmd entries
+ * `entries`: the startup script (metadataStartupScript) swapped for one installing nothing.
+ */
+function gpuAgentsByRuncmd(doc: ExportedDeployment, entries: string[]) {
+  const t = resources(doc).find((r) => r.type === "gcp:compute/instanceTemplate:InstanceTemplate" && ((r.inputs as any)?.guestAccelerators ?? []).length > 0);
+  const userData = `#cloud-config\nruncmd:\n${entries.map((e) => `  - ${e}\n`).join("")}`;
+  return t && edit(t, (o) => ((o.metadataStartupScript = "#!/bin/bash\napt-get update\n"), (o.metadata = { ...o.metadata, "user-data": userData })));
+}
+
+/**
+ * cloud-init writes runcmd into one #!/bin/sh script (canonical/cloud-init 26.2 util.py shellify),
+ * which dash 0.5.12 runs a command line at a time up to the syntax error of a here-string.
+ */
+export const dashStopMutations: Mutation[] = [
+  {
+    // The lines before the stop run: K is nvidia.com/gpu where the install reads it, so the taint is NoExecute.
+    name: "the k3s agents' GPU taint given NoExecute through a variable their cloud-config runcmd sets before an entry dash stops at (a here-string)",
+    policy: "gpu-scheduling",
+    apply: (doc) => gpuAgentsByRuncmd(doc, ["K=nvidia.com/gpu", `${JOIN} --node-taint "$K=present:NoExecute"`, 'read -r ZONE <<< "$(hostname)"']),
+  },
+];

@@ -18,6 +18,7 @@ import { imageMutations } from "./mutations-images";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
 import { gpuPlacementMutations } from "./mutations-gpu-placement";
+import { dashStopMutations } from "./mutations-boot-flow";
 import { pickerMutations } from "./mutations-pickers";
 import { pickerReleaseMutations } from "./mutations-picker-releases";
 import { pickerSidecarMutations } from "./mutations-picker-sidecars";
@@ -128,6 +129,7 @@ export const mutations: Mutation[] = [
   ...poolsGpuMutations,
   ...routeRefMutations,
   ...gpuPlacementMutations,
+  ...dashStopMutations,
   ...pickerMutations,
   ...pickerReleaseMutations,
   ...pickerSidecarMutations,

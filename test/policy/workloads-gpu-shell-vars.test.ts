@@ -162,3 +162,25 @@ test("gpu-scheduling: a k3s option given in a runcmd entry after one dash stops 
   const before = await userData([taint, "read -r X <<< x"]);
   assert.deepEqual([before.violations.length, before.unknown.length], [0, 0]);
 });
+
+// dash 0.5.12 runs the command lines before a syntax error (`X=$(cat); read -r Y <<< x` run as a
+// #!/bin/sh script: the lines before it run, exit 2 at it), so a variable a runcmd entry before the
+// stop sets plainly holds that value where an entry before the stop reads it; a bash-only construct
+// after the stop is never read at all.
+test("gpu-scheduling: a GPU taint's variable set in runcmd before the entry dash stops at is its value", async () => {
+  const install = 'curl -sfL https://get.k3s.io | sh -s - agent --node-taint "$K=present:NoSchedule"';
+  const userData = (entries: string[]) => gpuVm({ metadata: { "user-data": `#cloud-config\nruncmd:\n${entries.map((e) => `  - ${e}\n`).join("")}` } });
+  // Before: can't judge, the `<<<` anywhere in runcmd withholding every variable's value.
+  for (const stop of ["read -r X <<< x", "A=(a b)", `"[[ -f /x ]] && read -r X <<< x"`]) {
+    const r = await userData(["K=nvidia.com/gpu", install, stop]);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 0], stop);
+  }
+  const wrong = await userData(["K=other.io/gpu", install, "read -r X <<< x"]);
+  assert.deepEqual([wrong.violations.length, wrong.unknown.length], [1, 0]);
+  assert.match(wrong.violations[0].message, /its user-data does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule/);
+  // A bash-only construct before the stop still withholds it: dash 0.5.12 reads `$'v'` as `$v`, and `[[` is a command not found, so `||` runs.
+  for (const set of [["K=$'nvidia.com/gpu'"], ["K=nvidia.com/gpu", `"[[ -f /x ]] || K=other.io/gpu"`]]) {
+    const r = await userData([...set, install, "read -r X <<< x"]);
+    assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], set.join("; "));
+  }
+});
