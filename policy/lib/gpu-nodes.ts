@@ -8,7 +8,7 @@
 import { list, probe } from "./values";
 import { extendedResourceName, labelValue, qualifiedName } from "./config-schema";
 import { bootLayers } from "./boot-scripts";
-import { k3sOptionReadings } from "./k3s-options";
+import { afterDashStop, k3sOptionReadings } from "./k3s-options";
 import { unusedAssignment } from "./shell-assignments";
 
 /** How GPUs are requested and how GPU nodes are tainted: the knobs every GPU policy reads alike. */
@@ -233,12 +233,15 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   // (shell and YAML alike), so a commented-out node-taint no longer counts. k3s registers every
   // one given, so a second taint of the key (NoExecute, another value) keeps the GPU pods off
   // the node as surely as a wrong one; a trailing `-` (kubectl taint's removal) takes it away.
-  const live = script.split("\n").filter((line) => !/^\s*#/.test(line)).join("\n");
+  // Comment lines blanked, each place kept where it is in the script.
+  const live = script.replace(/^[ \t]*#.*$/gm, (line) => " ".repeat(line.length));
   const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   // Only the whole key: `gpu` is not the key of nvidia.com/gpu=present:NoSchedule (key characters: [\w./-]).
   const taintOfKey = `${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`;
+  // Nor one after a runcmd entry dash stops the script at: none of it runs (k3s-options.ts afterDashStop).
+  const stopped = afterDashStop(script);
   // Not one held only by a shell variable the script never expands: k3s reads no environment variable for node-taint (k3s-io/docs cli/agent.md).
-  const written = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].filter((m) => unusedAssignment(live, m.index!) === undefined).map((m) => m[0]);
+  const written = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].filter((m) => unusedAssignment(live, m.index!) === undefined && !stopped(m.index!)).map((m) => m[0]);
   // A node-taint naming a shell variable (`--node-taint "$K=present:NoSchedule"`) as the script sets it (k3s-options.ts); one it cannot know may hold any taint.
   const readings = k3sOptionReadings(script, "node-taint");
   const given = [...new Set([...written, ...readings.filter((r) => r.known && new RegExp(`^${taintOfKey}$`).test(r.value)).map((r) => r.value)])];

@@ -10,7 +10,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { kindName } from "./k8s";
 import { k3sBootScript } from "./gpu-nodes";
-import { k3sOptionEntries } from "./k3s-options";
+import { k3sOptionEntries, k3sOptionReadings } from "./k3s-options";
 import { startsK3sServer } from "./boot-scripts";
 import { probe } from "./values";
 
@@ -38,8 +38,9 @@ function k3sSwitchOn(script: string, name: string): boolean {
 /** Whether a k3s boot script runs k3s rootless (`--rootless`, `rootless: true`; experimental, inside rootlesskit's namespaces: k3s docs "Running Rootless Servers"). */
 export const k3sRootless = (script: string): boolean => k3sSwitchOn(script, "rootless");
 
-/** The data-dir a k3s boot script gives k3s (its last `data-dir`), else k3s's default. */
-export const k3sDataDir = (script: string): string => (k3sOptionEntries(script, "data-dir").pop() ?? DEFAULT_DATA_DIR).replace(/\/+$/, "");
+/** The data-dir a k3s boot script gives k3s (its last `data-dir`, not one after a runcmd entry dash stops at, which never runs), else k3s's default. */
+export const k3sDataDir = (script: string): string =>
+  (k3sOptionReadings(script, "data-dir").filter((e) => !e.stopped).pop()?.value ?? DEFAULT_DATA_DIR).replace(/\/+$/, "");
 
 const unquoted = (v: string) => v.replace(/^(["'])(.*)\1$/, "$2");
 

@@ -20,6 +20,8 @@ export interface K3sOptionEntry {
   value: string;
   known: boolean;
   why?: string;
+  /** It stands after a runcmd entry dash stops the script at ({@link afterDashStop}): k3s is never given it where /bin/sh is dash. */
+  stopped?: boolean;
 }
 
 /**
@@ -94,6 +96,12 @@ function runcmdStops(text: string): [number, number][] {
   });
 }
 
+/** Whether a place of a boot text stands in a cloud-config's runcmd after the entry dash stops its script at ({@link runcmdStops}), so never runs. */
+export function afterDashStop(text: string): (i: number) => boolean {
+  const stops = runcmdStops(text);
+  return (i) => stops.some(([from, to]) => from <= i && i < to);
+}
+
 /**
  * The text with each `$` in a cloud-config's `content:` values (a block scalar's lines, or a value on
  * its line) a LITERAL_DOLLAR: cloud-init writes a write_files entry's content as given, decoded but
@@ -143,11 +151,11 @@ export function k3sOptionReadings(script: string, option: string): K3sOptionEntr
     }
     for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true, at: at + f.index! });
   });
-  const stops = runcmdStops(text);
+  const stopped = afterDashStop(text);
   const why = "stands after a runcmd entry dash stops its script at (a syntax error or bad substitution: cloud-init runs runcmd with /bin/sh), so k3s may never be given it";
   return raws.map(({ raw, shell, at }) => {
     const entry = expanded(raw, text, shell, at);
-    return stops.some(([from, to]) => from <= at && at < to) ? { ...entry, known: false, why } : entry;
+    return stopped(at) ? { ...entry, known: false, why, stopped: true } : entry;
   });
 }
 

@@ -135,4 +135,11 @@ export const dashStopMutations: Mutation[] = [
     policy: "gpu-scheduling",
     apply: (doc) => gpuAgentsByRuncmd(doc, ["K=nvidia.com/gpu", `${JOIN} --node-taint "$K=present:NoExecute"`, 'read -r ZONE <<< "$(hostname)"']),
   },
+  {
+    // Nothing after the stop runs: the config line naming the GPU taint is never written.
+    name: "the k3s agents' GPU taint written to their k3s config only after a runcmd entry dash stops at (a here-string)",
+    policy: "gpu-scheduling",
+    apply: (doc) =>
+      gpuAgentsByRuncmd(doc, [JOIN, 'read -r ZONE <<< "$(hostname)"', `"echo 'node-taint: [nvidia.com/gpu=present:NoSchedule]' >> /etc/rancher/k3s/config.yaml"`]),
+  },
 ];

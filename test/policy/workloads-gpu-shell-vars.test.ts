@@ -11,6 +11,7 @@ import { k8sProvider, runResource, runStack, stackResource } from "../support/po
 import { provider, messages } from "./mesh-support";
 import { deployment, gpuToleration } from "./workloads-support";
 import { plainValue } from "../../policy/lib/shell-assignments";
+import { k3sDataDir } from "../../policy/lib/k3s-nodes";
 
 const A100 = "nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB";
 const vm = (script: string) =>
@@ -183,4 +184,25 @@ test("gpu-scheduling: a GPU taint's variable set in runcmd before the entry dash
     const r = await userData([...set, install, "read -r X <<< x"]);
     assert.deepEqual([r.violations.length, r.unknown.length], [0, 1], set.join("; "));
   }
+});
+
+// dash 0.5.12 runs none of a script after a syntax error: a taint or data-dir a runcmd entry after it
+// would write is never given to k3s, whatever its text says.
+test("gpu-scheduling, k3sDataDir: a literal taint or data-dir in a runcmd entry after one dash stops at is not given", async () => {
+  const join = "curl -sfL https://get.k3s.io | sh -s - agent";
+  const userData = (entries: string[]) => `#cloud-config\nruncmd:\n${entries.map((e) => `  - ${e}\n`).join("")}`;
+  const taint = (t: string) => `"echo 'node-taint: [${t}]' >> /etc/rancher/k3s/config.yaml"`;
+  // Before: each taint was read as registered (a false NoExecute, a pass with the right one never written).
+  const stray = await gpuVm({ metadata: { "user-data": userData([`${join} --node-taint nvidia.com/gpu=present:NoSchedule`, "read -r X <<< x", taint("nvidia.com/gpu=present:NoExecute")]) } });
+  assert.deepEqual([stray.violations.length, stray.unknown.length], [0, 0]);
+  const never = await gpuVm({ metadata: { "user-data": userData([join, "read -r X <<< x", taint("nvidia.com/gpu=present:NoSchedule")]) } });
+  assert.deepEqual([never.violations.length, never.unknown.length], [1, 0]);
+  assert.match(never.violations[0].message, /does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule/);
+  // The same entries before the stop are given.
+  const ran = await gpuVm({ metadata: { "user-data": userData([join, taint("nvidia.com/gpu=present:NoSchedule"), "read -r X <<< x"]) } });
+  assert.deepEqual([ran.violations.length, ran.unknown.length], [0, 0]);
+  // A server started after the stop never runs: k3s keeps the data-dir of the one before it.
+  const server = (args: string) => `curl -sfL https://get.k3s.io | sh -s - server ${args}`;
+  assert.equal(k3sDataDir(userData([server(""), "read -r X <<< x", server("--data-dir /srv/k3s")])), "/var/lib/rancher/k3s");
+  assert.equal(k3sDataDir(userData([server("--data-dir /srv/k3s"), "read -r X <<< x"])), "/srv/k3s");
 });
