@@ -8,6 +8,7 @@ import { helmChartName, isHelmInstall, isWorkload, kindName, matchesSelector, me
 import { isAmbientIstiod, parseGoBool } from "./istio";
 import { isObject, orUnknown, probe } from "./values";
 import { k3sNodeCniDirs } from "./k3s-nodes";
+import { isZtunnelDaemonSet } from "./ztunnel-istiod";
 
 interface EnablementSelector {
   podSelector?: Record<string, any>;
@@ -92,17 +93,21 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
   const ambient = istiods.map((r) => probe(() => isAmbientIstiod(r.props.values)));
   if (ambient.some((a) => !a.known)) pending.push(`whether istiod on cluster ${cluster} runs ambient (its values are not known yet)`);
   if (!ambient.some((a) => a.known && a.value)) return;
-  const cnis = releases.filter((r) => isChart(r, "cni", "istio-cni"));
-  if (cnis.length === 0) {
-    // A release whose chart is not known yet may be istio-cni: the missing one is then undecided.
+  // Whether the node agent `what` is missing: reported, or undecided where a release whose chart is not known yet may be it.
+  const missing = (what: string, present: boolean, message: string): boolean => {
+    if (present) return false;
     const unknown = releases.filter((r) => !chartOf(r).known);
-    if (unknown.length > 0) {
-      pending.push(`whether Helm release ${unknown.map((r) => r.name).join(", ")} on cluster ${cluster} is istio-cni (its chart is not known yet)`);
-      return;
-    }
-    report(`cluster ${cluster} installs an ambient istiod but no istio-cni release (chart cni): nothing redirects a pod's traffic into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy; install istio-cni with profile ambient`, istiods[0].urn);
-    return;
-  }
+    if (unknown.length > 0) pending.push(`whether Helm release ${unknown.map((r) => r.name).join(", ")} on cluster ${cluster} is ${what} (its chart is not known yet)`);
+    else report(message, istiods[0].urn);
+    return true;
+  };
+  // istio-cni's node agent writes each enrolled pod's redirection to ztunnel's ports, then hands the
+  // pod to the node's ztunnel, failing the pod's CNI add while none is connected (Istio 1.30.3
+  // cni/pkg/nodeagent/net_linux.go AddPodToMesh, ztunnelserver_linux.go PodAdded "no ztunnel connection").
+  const ztunnel = resources.some((r) => isChart(r, "ztunnel") || isZtunnelDaemonSet(r));
+  missing("ztunnel", ztunnel, `cluster ${cluster} installs an ambient istiod but no ztunnel release (chart ztunnel) nor ztunnel DaemonSet: istio-cni redirects each enrolled pod's traffic to a ztunnel that never comes, so those pods cannot start or reach anything; install ztunnel with profile ambient`);
+  const cnis = releases.filter((r) => isChart(r, "cni", "istio-cni"));
+  if (missing("istio-cni", cnis.length > 0, `cluster ${cluster} installs an ambient istiod but no istio-cni release (chart cni): nothing redirects a pod's traffic into ztunnel, so every workload accepts plaintext past STRICT and every ALLOW policy; install istio-cni with profile ambient`)) return;
   const others = releases.filter((r) => isChart(r, "istiod", "ztunnel", "base"));
   const nsLabels = new Map(resources.filter((r) => r.type === T.namespace).map((r) => [meta(r.props).name, r]));
   const workloads = resources.filter((r) => isWorkload(r.type) && orUnknown(() => judged(meta(r.props).namespace), false));

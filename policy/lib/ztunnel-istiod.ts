@@ -99,10 +99,13 @@ interface Ztunnel {
   dials: () => Dial[];
 }
 
+/** A DaemonSet running Istio's ztunnel image (as a v4 Chart, or Istio applied as objects, renders it). */
+export const isZtunnelDaemonSet = (r: PolicyResource): boolean => r.type === "kubernetes:apps/v1:DaemonSet" && orUnknown(() => istioNodeAgentImage(podSpecOf(r.type, r.props)) === "ztunnel", false);
+
 function ztunnelsOf(resources: PolicyResource[]): Ztunnel[] {
   const releases = resources.filter((r) => isReleaseOf(r, "ztunnel")).map((r) => ({ r, what: `ztunnel release ${r.name}`, dials: () => ztunnelDials(r.props.values) }));
   const objects = resources
-    .filter((r) => r.type === "kubernetes:apps/v1:DaemonSet" && orUnknown(() => istioNodeAgentImage(podSpecOf(r.type, r.props)) === "ztunnel", false))
+    .filter(isZtunnelDaemonSet)
     .map((r) => ({ r, what: `ztunnel DaemonSet ${orUnknown(() => `${meta(r.props).namespace}/${meta(r.props).name}`, r.name)}`, dials: () => envDials(r) }));
   return [...releases, ...objects];
 }

@@ -116,6 +116,16 @@ export const meshCaptureMutations: Mutation[] = [
       return first && removeAll(doc, (r) => r === first);
     },
   },
+  // istio-cni redirects an enrolled pod to ztunnel's ports and hands it to the node's ztunnel, failing
+  // the pod's CNI add while none is connected (Istio 1.30.3 cni/pkg/nodeagent/net_linux.go AddPodToMesh).
+  {
+    name: "a cluster's ztunnel release removed (istio-cni redirects its pods to a ztunnel that never comes)",
+    policy: "mesh-mtls-strict",
+    apply: (doc) => {
+      const first = resources(doc).find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any)?.chart === "ztunnel");
+      return first && removeAll(doc, (r) => r === first);
+    },
+  },
   {
     // The ambient profile sets cni.ambient.enabled, which zzy_descope_legacy.yaml lays over the top level: only cni.* turns it off.
     name: "istio-cni's ambient redirection turned off (cni.ambient.enabled false beside profile ambient)",

@@ -21,6 +21,7 @@ const mesh = (cni: Record<string, unknown> | null, istiod: Record<string, unknow
   pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }),
   release("istiod", "istiod", istiod),
   ...(cni ? [release("istio-cni", "cni", cni)] : []),
+  release("ztunnel", "ztunnel", { profile: "ambient" }),
   ns("tools"),
   deploy("calculator", "tools"),
   ns("kube-system", {}),
@@ -57,6 +58,17 @@ test("mesh-mtls-strict: an ambient istiod without istio-cni, or an istio-cni tha
   assert.match(messages(podsOnly).join("\n"), /leaves Deployment tools\/calculator out of ambient \(its ambient\.enablementSelectors select neither the pods nor their namespace\)/);
   // A pod labelled ambient itself is still taken in by them.
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient", ambient: { enablementSelectors: [{ podSelector: { matchLabels: ambient } }] } }).filter((r) => r.name !== "a-calculator"), deploy("calculator", "tools", ambient)])).violations, []);
+});
+
+test("mesh-mtls-strict: an ambient istiod with istio-cni but no ztunnel leaves its enrolled pods without a data plane", async () => {
+  const noZtunnel = mesh({ profile: "ambient" }).filter((r) => r.name !== "a-ztunnel");
+  assert.deepEqual(messages(await runStack(meshMtlsStrict, noZtunnel)), [
+    "cluster a installs an ambient istiod but no ztunnel release (chart ztunnel) nor ztunnel DaemonSet: istio-cni redirects each enrolled pod's traffic to a ztunnel that never comes, so those pods cannot start or reach anything; install ztunnel with profile ambient",
+  ]);
+  // A release whose chart is not known yet may be ztunnel: can't judge, not a verdict.
+  const pending = await runStack(meshMtlsStrict, [...noZtunnel, release("maybe", UNKNOWN as any, {})]);
+  assert.deepEqual(pending.violations, []);
+  assert.match(pending.unknown.join("\n"), /whether Helm release a-maybe on cluster a is ztunnel/);
 });
 
 test("mesh-mtls-strict: istio-cni values not known in a preview are can't judge", async () => {

@@ -21,7 +21,11 @@ const ns = (name: string, labels: Record<string, string> = ambient) => stackReso
 const deploy = (name: string, namespace: string) =>
   stackResource({ type: "kubernetes:apps/v1:Deployment", name: `a-${name}`, props: { metadata: { name, namespace }, spec: { template: { metadata: { labels: {} }, spec: { containers: [] } } } }, provider: k8sProvider("a") });
 const istiodRelease = stackResource({ type: REL, name: "a-istiod", props: { chart: "istiod", namespace: "istio-system", values: { profile: "ambient" } }, provider: k8sProvider("a") });
-const cluster = (...installs: ReturnType<typeof stackResource>[]) => [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), ...installs, ns("tools"), deploy("calculator", "tools")];
+// ztunnel as a v4 Chart (its DaemonSet, no address of its own to judge) unless a case installs its own.
+const cluster = (...installs: ReturnType<typeof stackResource>[]) => {
+  const ztunnel = installs.some((r) => r.name.startsWith("a-ztunnel")) ? [] : v4Chart("a", "ztunnel", ztunnelObjects({}));
+  return [provider("a"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), ...installs, ...ztunnel, ns("tools"), deploy("calculator", "tools")];
+};
 
 test("mesh-mtls-strict: istio-cni installed as a v4 Chart enrolls the workloads as its release would", async () => {
   assert.deepEqual((await runStack(meshMtlsStrict, cluster(istiodRelease, ...v4Chart("a", "istio-cni", cniObjects(ambientCniConfig))))).violations, []);
