@@ -2,7 +2,8 @@
  * What the InferencePools of one cluster must agree on with the rest of the stack, beyond each
  * pool's own wiring: every route's InferencePool backendRef names a pool that exists (one in
  * another namespace, a pool a ReferenceGrant there opens to the route), and no model-server
- * workload's pods are members of two pools. Read by inference-pool-epp.
+ * workload's pods are members of two pools; the pods a pool selects serve its target ports over
+ * the protocol it names and answer their own probes there. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf } from "./k8s";
@@ -11,7 +12,7 @@ import { referenceAllowed } from "./reference-grants";
 import { agwBackendAllowed } from "./agw-backend-refs";
 import { allGatewayProxies } from "./gateway-proxies";
 import { gatewayParents } from "./inference-extension";
-import { declaredPorts, selectedWorkloads, type Report } from "./picker-service";
+import { declaredPorts, flagValue, selectedWorkloads, type Report } from "./picker-service";
 import { poolAbsence, poolGroupOf } from "./pool-existence";
 import { list, orUnknown, probe } from "./values";
 
@@ -172,12 +173,59 @@ export function checkMembersServe(selected: PolicyResource[], target: number, wh
  * OpenAI server (`vllm.entrypoints.openai.api_server`, what `vllm serve` runs) is uvicorn, which
  * speaks HTTP/1.1 only, so every request to such a pool fails; h2c is for gRPC model servers.
  */
+/** Whether a container runs vLLM's OpenAI HTTP server (`python3 -m vllm.entrypoints.openai.api_server`, or `vllm serve` without gRPC). */
+function runsVllmHttp(c: { command?: unknown; args?: unknown }): boolean {
+  const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
+  return argv.includes("vllm.entrypoints.openai.api_server") || (argv.some((a, i) => /(^|\/)vllm$/.test(a) && argv[i + 1] === "serve") && !argv.some((a) => /grpc/i.test(a)));
+}
+
+const PROBE_EFFECT: Record<string, string> = {
+  readinessProbe: "its pods never turn Ready, so the pool has no ready endpoint (the gateway answers no healthy upstream) and the Deployment never becomes Available",
+  startupProbe: "the kubelet kills the container once the startup probe's failureThreshold runs out, and it restarts for ever (CrashLoopBackOff)",
+  livenessProbe: "the kubelet kills the container every few seconds, and it restarts for ever (CrashLoopBackOff)",
+};
+
+/**
+ * A model server's probes must reach the port it serves on. The kubelet resolves a named probe
+ * port among the container's own `ports` names and fails the probe when none has it (kubernetes
+ * pkg/probe/util.go ResolveContainerPort, called by pkg/kubelet/prober/prober.go); vLLM's OpenAI
+ * server listens on its `--port` alone (8000 unless set), so a probe of any other port is refused.
+ */
+export function checkMembersProbes(selected: PolicyResource[], targets: number[], what: string, report: Report, poolUrn: string): void {
+  for (const w of selected) {
+    for (const c of containersOf(podSpecOf(w.type, w.props)) as Record<string, any>[]) {
+      const ports = list(c.ports as { name?: string; containerPort?: number }[]);
+      if (!ports.some((p) => targets.includes(p?.containerPort as number))) continue;
+      const flag = flagValue(c, "port");
+      // A --port off the declared ports is inference-pool-epp's own finding: not reported twice here.
+      const listens = runsVllmHttp(c) ? Number(flag ?? 8000) : undefined;
+      if (listens !== undefined && !ports.some((p) => p?.containerPort === listens)) continue;
+      for (const kind of Object.keys(PROBE_EFFECT)) {
+        const action = c[kind]?.httpGet ?? c[kind]?.tcpSocket ?? c[kind]?.grpc;
+        const port = action?.port;
+        if (port === undefined) continue;
+        const resolved = typeof port === "string" && !/^[0-9]+$/.test(port) ? ports.find((p) => p?.name === port)?.containerPort : Number(port);
+        const problem =
+          resolved === undefined
+            ? `names port ${JSON.stringify(port)}, which the container does not declare (its ports: ${ports.map((p) => p?.name ?? p?.containerPort).join(", ")}), so the kubelet fails every probe`
+            : listens !== undefined && Number.isInteger(listens) && resolved !== listens
+              ? `probes port ${resolved}, but vLLM's OpenAI server listens on ${listens} alone (--port), so every probe is refused`
+              : undefined;
+        if (!problem) continue;
+        report(
+          `${what}: ${kindName(w.type)} ${meta(w.props).namespace}/${meta(w.props).name} container ${String(c.name)}'s ${kind} ${problem}: ${PROBE_EFFECT[kind]}; probe the port it serves on (${listens ?? targets.join(", ")})`,
+          poolUrn,
+        );
+      }
+    }
+  }
+}
+
 export function checkMembersProtocol(appProtocol: unknown, selected: PolicyResource[], targets: number[], what: string, report: Report, poolUrn: string): void {
   if (appProtocol !== "kubernetes.io/h2c") return;
   for (const w of selected) {
     for (const c of containersOf(podSpecOf(w.type, w.props)) as { name?: string; command?: unknown; args?: unknown; ports?: unknown }[]) {
-      const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
-      const http = argv.includes("vllm.entrypoints.openai.api_server") || (argv.some((a, i) => /(^|\/)vllm$/.test(a) && argv[i + 1] === "serve") && !argv.some((a) => /grpc/i.test(a)));
+      const http = runsVllmHttp(c);
       const serves = list(c.ports as { containerPort?: number }[]).some((p) => targets.includes(p?.containerPort as number));
       if (!http || !serves) continue;
       report(

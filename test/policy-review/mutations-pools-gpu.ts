@@ -135,6 +135,12 @@ export const poolsGpuMutations: Mutation[] = [
     }),
   },
   {
+    // The kubelet cannot resolve the name: the server never turns Ready, and the pool has no ready endpoint.
+    name: "a model server whose readiness probe names a port (metrics) its container does not declare",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any).metadata.namespace === "inference" && (r.inputs as any).spec.template.spec.containers[0].readinessProbe?.httpGet?.port === "http", (o) => (o.spec.template.spec.containers[0].readinessProbe.httpGet.port = "metrics")),
+  },
+  {
     // vLLM asks Ray for GPUs the pod does not hold and never starts.
     name: "a vLLM server with --tensor-parallel-size above its nvidia.com/gpu limit",
     policy: "gpu-scheduling",

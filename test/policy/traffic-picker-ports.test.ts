@@ -182,6 +182,32 @@ test("inference-pool-epp: a pool of vLLM's OpenAI HTTP servers with appProtocol 
   assert.deepEqual(await review((objects) => setProtocol(objects)), []);
 });
 
+test("inference-pool-epp: a model server whose probes name a port it does not declare, or (vLLM) a port it does not listen on, fails; probes of the port it serves pass", async () => {
+  const server = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0];
+  // Before: passed, though the kubelet then fails every probe.
+  const misnamed = await review((objects) => (server(objects).readinessProbe.httpGet.port = "metrics"));
+  assert.equal(misnamed.length, 1, misnamed.join("\n"));
+  assert.match(misnamed[0], /^InferencePool inference\/qwen3-32b-v1 on a: Deployment inference\/qwen3-32b-v1 container vllm's readinessProbe names port "metrics", which the container does not declare .* its pods never turn Ready/);
+  const elsewhere = await review((objects) => {
+    server(objects).livenessProbe.httpGet.port = 8080;
+    server(objects).startupProbe.httpGet.port = "8081";
+  });
+  assert.equal(elsewhere.length, 2, elsewhere.join("\n"));
+  assert.match(elsewhere[0], /container vllm's startupProbe probes port 8081, but vLLM's OpenAI server listens on 8000 alone/);
+  assert.match(elsewhere[1], /container vllm's livenessProbe probes port 8080, .*\(CrashLoopBackOff\)/);
+  // The port it serves, by number, or by name after a consistent move, passes.
+  assert.deepEqual(await review((objects) => (server(objects).readinessProbe.httpGet.port = 8000)), []);
+  assert.deepEqual(
+    await review((objects) => {
+      setArg(server(objects).args, "--port", "8080");
+      server(objects).ports[0].containerPort = 8080;
+      named(objects, "InferencePool", "qwen3-32b-v1").spec.targetPorts = [{ number: 8080 }];
+      server(objects).readinessProbe.httpGet.port = 8080;
+    }),
+    [],
+  );
+});
+
 test("pflagBool reads a picker's bool flag as pflag does: the last one given, a value only after `=`", () => {
   const flag = (...args: string[]) => pflagBool({ command: ["/epp"], args }, "secure-serving");
   assert.equal(flag(), undefined);
