@@ -174,7 +174,7 @@ export function checkMembersServe(selected: PolicyResource[], target: number, wh
  * speaks HTTP/1.1 only, so every request to such a pool fails; h2c is for gRPC model servers.
  */
 /** Whether a container runs vLLM's OpenAI HTTP server (`python3 -m vllm.entrypoints.openai.api_server`, or `vllm serve` without gRPC). */
-function runsVllmHttp(c: { command?: unknown; args?: unknown }): boolean {
+export function runsVllmHttp(c: { command?: unknown; args?: unknown }): boolean {
   const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
   return argv.includes("vllm.entrypoints.openai.api_server") || (argv.some((a, i) => /(^|\/)vllm$/.test(a) && argv[i + 1] === "serve") && !argv.some((a) => /grpc/i.test(a)));
 }

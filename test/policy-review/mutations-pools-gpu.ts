@@ -141,6 +141,12 @@ export const poolsGpuMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any).metadata.namespace === "inference" && (r.inputs as any).spec.template.spec.containers[0].readinessProbe?.httpGet?.port === "http", (o) => (o.spec.template.spec.containers[0].readinessProbe.httpGet.port = "metrics")),
   },
   {
+    // The route's requests carry the model name it matches; vLLM answers 404 for a name it does not serve.
+    name: "a vLLM server renamed by --served-model-name while its model's route matches the old name",
+    policy: "inference-pool-epp",
+    apply: (doc) => onFirst(doc, vllmServer, (o) => { const args = o.spec.template.spec.containers[0].args; args[args.indexOf("--served-model-name") + 1] = "renamed"; }),
+  },
+  {
     // vLLM asks Ray for GPUs the pod does not hold and never starts.
     name: "a vLLM server with --tensor-parallel-size above its nvidia.com/gpu limit",
     policy: "gpu-scheduling",

@@ -208,6 +208,27 @@ test("inference-pool-epp: a model server whose probes name a port it does not de
   );
 });
 
+test("inference-pool-epp: a route matching a base model name its pools' vLLM servers do not serve fails (vLLM answers 404); a name among their --served-model-name passes", async () => {
+  const server = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0];
+  const served = (objects: Obj[]) => server(objects).args[server(objects).args.indexOf("--served-model-name") + 1];
+  // Before: passed, though every request of the model then gets a 404.
+  const renamed = await review((objects) => setArg(server(objects).args, "--served-model-name", "qwen"));
+  assert.ok(renamed.length >= 1, renamed.join("\n"));
+  assert.ok(renamed.every((m) => /^HTTPRoute inference\/qwen3-32b on a: a rule matching X-Gateway-Base-Model-Name: ".*" sends to InferencePool inference\/qwen3-32b-v1, whose Deployment inference\/qwen3-32b-v1 container vllm runs vLLM serving only "qwen" .* 404/.test(m)), renamed.join("\n"));
+  // A second served name (nargs +) that is the route's passes.
+  assert.deepEqual(await review((objects) => server(objects).args.splice(server(objects).args.indexOf("--served-model-name") + 1, 0, "qwen")), []);
+  // Without --served-model-name vLLM serves its --model.
+  assert.deepEqual(
+    await review((objects) => {
+      const args = server(objects).args;
+      const name = served(objects);
+      args.splice(args.indexOf("--served-model-name"), 2);
+      setArg(args, "--model", name);
+    }),
+    [],
+  );
+});
+
 test("pflagBool reads a picker's bool flag as pflag does: the last one given, a value only after `=`", () => {
   const flag = (...args: string[]) => pflagBool({ command: ["/epp"], args }, "secure-serving");
   assert.equal(flag(), undefined);
