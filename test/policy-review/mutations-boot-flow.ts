@@ -16,81 +16,80 @@
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { Mutation, resources, edit } from "./mutations-support";
 import { withAgentMetadata } from "./mutations-boot-scripts";
-
-const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
+import { TOKEN_FILE, T } from "../support/join-token";
 
 /** A startup script for the k3s agents, each sending the join token into the token file on some path bash may take. */
 const FLOW_SCRIPTS: [string, string][] = [
   [
     // An `if` without `else` may run no branch (Bash Reference Manual 3.2.5.2): without QUIET the output stays on the token file.
     "the k3s agents' join token echoed after exec > sent their startup script's output into the file token-file names, an exec >/dev/null only in an if that may not run",
-    "exec >/etc/rancher/k3s/token\nif [ -n \"$QUIET\" ]; then\n  exec >/dev/null\nfi\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+    `exec >/etc/rancher/k3s/token\nif [ -n "$QUIET" ]; then\n  exec >/dev/null\nfi\necho ${T}\nexec >/var/log/boot.log\n`,
   ],
   [
     // A `case` runs the clause whose pattern matches (3.2.5.2): on an agent the exec > there sends the echo to the token file.
     "the k3s agents' join token echoed after a case clause's exec > sent their startup script's output into the file token-file names on agents",
-    "case \"$(hostname)\" in\n  *agent*) exec >/etc/rancher/k3s/token;;\n  *) exec >/var/log/boot.log;;\nesac\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+    `case "$(hostname)" in\n  *agent*) exec >/etc/rancher/k3s/token;;\n  *) exec >/var/log/boot.log;;\nesac\necho ${T}\nexec >/var/log/boot.log\n`,
   ],
   [
     // The command after `&&` runs only as the one before it succeeds (3.2.4 Lists): without QUIET the exec >/dev/null does not run.
     "the k3s agents' join token echoed after exec > sent their startup script's output into the file token-file names, an exec >/dev/null only after a && that may fail",
-    "exec >/etc/rancher/k3s/token\n[ -n \"$QUIET\" ] && exec >/dev/null\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+    `exec >/etc/rancher/k3s/token\n[ -n "$QUIET" ] && exec >/dev/null\necho ${T}\nexec >/var/log/boot.log\n`,
   ],
   [
     // A loop's body runs again (3.2.5.1): on the second pass the echo follows the first pass's exec >.
     "the k3s agents' join token echoed by an until loop's body before the exec > that sends the next pass's output into the file token-file names",
-    "until [ -s /etc/rancher/k3s/token ]; do\n  echo Zq8vN3pL0xR7sT2w\n  exec >/etc/rancher/k3s/token\ndone\nexec >/var/log/boot.log\n",
+    `until [ -s /etc/rancher/k3s/token ]; do\n  echo ${T}\n  exec >/etc/rancher/k3s/token\ndone\nexec >/var/log/boot.log\n`,
   ],
   [
     // With lastpipe on and job control off, as in a script, a pipeline's last element runs in the shell (3.2.3, 4.3.2 shopt):
     // the group's exec 3> opens the token file on descriptor 3 for what follows.
     "the k3s agents' join token echoed to descriptor 3, which a { …; } group ending a pipeline opened on the file token-file names under shopt -s lastpipe",
-    "shopt -s lastpipe\necho join | { exec 3>/etc/rancher/k3s/token; }\necho Zq8vN3pL0xR7sT2w >&3\nexec 3>&-\n",
+    `shopt -s lastpipe\necho join | { exec 3>/etc/rancher/k3s/token; }\necho ${T} >&3\nexec 3>&-\n`,
   ],
   [
     // A function's body runs where it is called (3.3): its shopt -s lastpipe holds from the call on.
     "the k3s agents' join token echoed after exec > ending a pipeline sent their startup script's output into the file token-file names, lastpipe set by a shell function called before",
-    "strict() {\n  set -eu\n  shopt -s lastpipe\n}\nstrict\necho join | exec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+    `strict() {\n  set -eu\n  shopt -s lastpipe\n}\nstrict\necho join | exec >/etc/rancher/k3s/token\necho ${T}\nexec >/var/log/boot.log\n`,
   ],
   [
     // A function's body runs under the options of its call (3.3): its pipeline's last exec > is the shell's under lastpipe.
     "the k3s agents' join token echoed after a call of a shell function whose pipeline ends in exec > into the file token-file names, under shopt -s lastpipe",
-    "shopt -s lastpipe\nto_token() {\n  echo join | exec >/etc/rancher/k3s/token\n}\nto_token\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+    `shopt -s lastpipe\nto_token() {\n  echo join | exec >/etc/rancher/k3s/token\n}\nto_token\necho ${T}\nexec >/var/log/boot.log\n`,
   ],
   [
     // Redirections written after a compound command's end apply to all it runs (3.2.5 Compound Commands, 3.6 Redirections).
     "the k3s agents' join token echoed in an if whose redirection after fi sends its output into the file token-file names",
-    "if [ ! -s /etc/rancher/k3s/token ]; then\n  umask 077\n  echo Zq8vN3pL0xR7sT2w\nfi > /etc/rancher/k3s/token\n",
+    `if [ ! -s /etc/rancher/k3s/token ]; then\n  umask 077\n  echo ${T}\nfi > /etc/rancher/k3s/token\n`,
   ],
   [
     // Under lastpipe, job control off, a pipeline's last read runs in the shell (3.2.3, 4.3.2): V keeps what echo printed.
     "the k3s agents' join token assigned by a read ending a pipeline under shopt -s lastpipe and echoed from it into the file token-file names",
-    "shopt -s lastpipe\necho Zq8vN3pL0xR7sT2w | IFS= read -r V\necho \"$V\" > /etc/rancher/k3s/token\n",
+    `shopt -s lastpipe\necho ${T} | IFS= read -r V\necho "$V" > /etc/rancher/k3s/token\n`,
   ],
   [
     // read splits its line on IFS, its prefix `IFS=:` holding for it (4.2 read, 3.5.7): the second name takes the token.
     "the k3s agents' join token split by IFS=: from a line piped under shopt -s lastpipe into read's second name and echoed from it into the file token-file names",
-    "shopt -s lastpipe\necho \"k3s:Zq8vN3pL0xR7sT2w\" | IFS=: read -r user token\necho \"$token\" > /etc/rancher/k3s/token\n",
+    `shopt -s lastpipe\necho "k3s:${T}" | IFS=: read -r user token\necho "$token" > /etc/rancher/k3s/token\n`,
   ],
   [
     // read splits on the shell's IFS where no prefix sets it (4.2 read, 3.5.7): `IFS=:` on a line of its own holds for every read after it.
     "the k3s agents' join token split by an IFS=: set on a line of its own into read's second name from a here-string and echoed from it into the file token-file names",
-    "IFS=:\nread -r user token <<< \"k3s:Zq8vN3pL0xR7sT2w\"\necho \"$token\" > /etc/rancher/k3s/token\n",
+    `IFS=:\nread -r user token <<< "k3s:${T}"\necho "$token" > /etc/rancher/k3s/token\n`,
   ],
   [
     // `local -` restores the set options at the function's return (4.2 local): its set -m does not outlast the call, so lastpipe keeps the exec in the shell.
     "the k3s agents' join token echoed after exec > ending a pipeline sent their startup script's output into the file token-file names under shopt -s lastpipe, past a call whose body's set -m a local - scopes to it",
-    "shopt -s lastpipe\nquiet() {\n  local -\n  set -m\n}\nquiet\necho join | exec >/etc/rancher/k3s/token\necho Zq8vN3pL0xR7sT2w\nexec >/var/log/boot.log\n",
+    `shopt -s lastpipe\nquiet() {\n  local -\n  set -m\n}\nquiet\necho join | exec >/etc/rancher/k3s/token\necho ${T}\nexec >/var/log/boot.log\n`,
   ],
   [
     // `for NAME in WORDS` assigns NAME each word in turn (3.2.5.1): the echo writes the token on the pass it holds it.
     "the k3s agents' join token given as a word of a for loop's list and echoed from its variable into the file token-file names",
-    "for t in /run/k3s/token.pending Zq8vN3pL0xR7sT2w; do\n  [ -s \"$t\" ] && continue\n  echo \"$t\" > /etc/rancher/k3s/token\n  break\ndone\n",
+    `for t in /run/k3s/token.pending ${T}; do\n  [ -s "$t" ] && continue\n  echo "$t" > /etc/rancher/k3s/token\n  break\ndone\n`,
   ],
   [
     // `for NAME; do`, without `in`, loops over the positional parameters (3.2.5.1): in a function, its call's arguments.
     "the k3s agents' join token passed to a shell function whose for loop without in echoes each argument into the file token-file names",
-    "save() {\n  for t; do\n    echo \"$t\" > /etc/rancher/k3s/token\n  done\n}\nsave Zq8vN3pL0xR7sT2w\n",
+    `save() {\n  for t; do\n    echo "$t" > /etc/rancher/k3s/token\n  done\n}\nsave ${T}\n`,
   ],
   [
     // A while loop ending a pipeline reads each line the stage before it prints, in a subshell or not (3.2.3, 4.2 read):
@@ -100,7 +99,7 @@ const FLOW_SCRIPTS: [string, string][] = [
   ],
   [
     "the k3s agents' join token printed in a for loop whose redirection after done sends its output into the file token-file names",
-    "for attempt in 1 2 3; do\n  [ -s /etc/rancher/k3s/config.yaml ] && break\n  printf '%s\\n' Zq8vN3pL0xR7sT2w\ndone > /etc/rancher/k3s/token\n",
+    `for attempt in 1 2 3; do\n  [ -s /etc/rancher/k3s/config.yaml ] && break\n  printf '%s\\n' ${T}\ndone > /etc/rancher/k3s/token\n`,
   ],
 ];
 

@@ -8,7 +8,8 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { T, writes, clean } from "./workloads-support";
+import { writes, clean } from "./workloads-support";
+import { T } from "../support/join-token";
 
 // Before, these passed: `exec 1>&3` makes the shell's output a copy of descriptor 3, which an
 // earlier `exec 3>file` opened on the token file, so every later echo writes it.

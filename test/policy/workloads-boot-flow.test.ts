@@ -11,7 +11,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
-import { T, writes, clean } from "./workloads-support";
+import { writes, clean } from "./workloads-support";
+import { T } from "../support/join-token";
 
 const TOKEN = "/etc/rancher/k3s/token";
 

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { TOKEN_FILE } from "../support/join-token";
 
 const TOKEN = /^a credential \(under token:\)/;
 const CONFIG = "/etc/rancher/k3s/config.yaml";
@@ -92,8 +93,6 @@ test("sensitive-values-secret: a $ written as is, escaped or single-quoted, is t
     `${SET}echo token: \\$T > ${CONFIG}\n`,
   ]) assert.equal(scriptCredential(script), undefined, script);
 });
-
-const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
 
 // Before, these passed though bash writes the secret: `exec 3>file` opens the file on descriptor 3
 // for the rest of the script and `>&3` writes there (3.6.8 Duplicating File Descriptors; exec

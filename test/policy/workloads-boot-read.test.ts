@@ -9,7 +9,8 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { T, WRITTEN, writes, clean } from "./workloads-support";
+import { WRITTEN, writes, clean } from "./workloads-support";
+import { T } from "../support/join-token";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
 import { readCommand, readFields, readLines } from "../../policy/lib/shell-read";
 

@@ -10,6 +10,7 @@ import * as assert from "node:assert/strict";
 import { sensitiveValuesSecret } from "../../policy/rules/sensitive-values-secret";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
 import { runResource } from "../support/policy";
+import { TOKEN_FILE } from "../support/join-token";
 
 const AUTH = Buffer.from("ci-bot:ghp_0123456789abcdefABCDEF").toString("base64");
 const ENCODED = /^a login the script base64-encodes itself \(user:password, its password written in the script\)/;
@@ -79,7 +80,6 @@ test("sensitive-values-secret: a startup script printing a config with printf -v
   assert.match(out.violations.map((v) => v.message).join(), /^InstanceTemplate agents: metadataStartupScript carries registry credentials .* but metadataStartupScript is not declared secret/);
 });
 
-const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
 const INSTALL = "curl -sfL https://get.k3s.io | sh -s - agent --server https://10.0.0.2:6443";
 
 // Before, each of these passed though bash writes the literal: a `${VAR:-default}` or `${VAR:=default}`

@@ -1,6 +1,7 @@
 /** Fixtures shared by the workloads-*.test.ts policy tests. */
 import * as assert from "node:assert/strict";
 import { scriptCredential } from "../../policy/lib/boot-scripts";
+import { TOKEN_FILE } from "../support/join-token";
 
 export const DEPLOY = "kubernetes:apps/v1:Deployment";
 
@@ -34,12 +35,8 @@ const k3sVm = (type: string, name: string, role: "server" | "agent", config: str
 export const k3sServer = (config = "") => k3sVm("gcp:compute/instance:Instance", "a-server", "server", `${config}node-label: ["inference-mesh.io/node-group=server"]\n`);
 export const k3sGpuAgent = (labels: string[]) => k3sVm("gcp:compute/instanceTemplate:InstanceTemplate", "a-gpu-a100-template", "agent", `node-label: ${JSON.stringify(labels)}\nnode-taint: ["nvidia.com/gpu=present:NoSchedule"]\n`, "a2-ultragpu-4g");
 
-/** A boot script's prefix pointing k3s's token-file at /etc/rancher/k3s/token, for the workloads-boot-*.test.ts cases. */
-export const TOKEN_FILE = "echo 'token-file: /etc/rancher/k3s/token' > /etc/rancher/k3s/config.yaml\n";
 /** What sensitive-values-secret says of a join token written into that file. */
 export const WRITTEN = /^a join token \(written to \/etc\/rancher\/k3s\/token/;
-/** A join token, as a boot script holds it. */
-export const T = "Zq8vN3pL0xR7sT2w";
-/** Each script, after TOKEN_FILE, writes the join token into the token file / does not. */
+/** Each script, after TOKEN_FILE (test/support/join-token.ts), writes the join token into the token file / does not. */
 export const writes = (scripts: string[]) => scripts.forEach((s) => assert.match(scriptCredential(`${TOKEN_FILE}${s}`) ?? "", WRITTEN, s));
 export const clean = (scripts: string[]) => scripts.forEach((s) => assert.equal(scriptCredential(`${TOKEN_FILE}${s}`), undefined, s));
