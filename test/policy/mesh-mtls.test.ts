@@ -1,13 +1,13 @@
 /**
  * Policy tests for mesh-mtls-strict (a STRICT mesh-level PeerAuthentication in istiod's root
- * namespace, workload namespaces and pods in ambient and captured) and peer-authentication-strict.
+ * namespace, workload namespaces and pods in ambient and captured); peer-authentication-strict on
+ * the modes a PeerAuthentication sets is in mesh-peer-authentication-modes.test.ts.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { meshMtlsStrict } from "../../policy/rules/mesh-mtls-strict";
-import { peerAuthenticationStrict } from "../../policy/rules/peer-authentication-strict";
-import { k8sProvider, resourceArgs, runResource, runStack, stackResource, UNKNOWN } from "../support/policy";
-import { PA, NS, REL, provider, pa, messages, nsPatch, deploymentPatch } from "./mesh-support";
+import { k8sProvider, runStack, stackResource, UNKNOWN } from "../support/policy";
+import { NS, REL, provider, pa, messages, nsPatch, deploymentPatch } from "./mesh-support";
 
 test("mesh-mtls-strict: every cluster needs istio-system/default STRICT", async () => {
   const ok = await runStack(meshMtlsStrict, [provider("a"), provider("b"), pa("a", "istio-system", "default", { mtls: { mode: "STRICT" } }), pa("b", "istio-system", "default", { mtls: { mode: "STRICT" } })]);
@@ -67,36 +67,6 @@ test("mesh-mtls-strict: a workload in a namespace the stack neither creates nor 
   const unknown = await runStack(meshMtlsStrict, [...strict, deploy("job", "batch", { "istio.io/dataplane-mode": UNKNOWN })]);
   assert.deepEqual(unknown.violations, []);
   assert.match(unknown.unknown[0] ?? "", /the istio\.io\/dataplane-mode label of Deployment batch\/job on cluster a, whose namespace the stack does not enroll/);
-});
-
-test("peer-authentication-strict: no PERMISSIVE/DISABLE, including portLevelMtls; remediates to STRICT", async () => {
-  const strict = await runResource(peerAuthenticationStrict, { type: PA, props: { metadata: { name: "default", namespace: "istio-system" }, spec: { mtls: { mode: "STRICT" } } } });
-  assert.deepEqual(strict.violations, []);
-  const inherit = await runResource(peerAuthenticationStrict, { type: PA, props: { metadata: { name: "x", namespace: "inference" }, spec: {} } });
-  assert.deepEqual(inherit.violations, []);
-  const weak = await runResource(peerAuthenticationStrict, {
-    type: PA,
-    props: { metadata: { name: "legacy", namespace: "inference" }, spec: { selector: { matchLabels: { app: "vllm" } }, mtls: { mode: "PERMISSIVE" }, portLevelMtls: { "8000": { mode: "DISABLE" } } } },
-  });
-  assert.equal(weak.violations.length, 2);
-  assert.match(weak.violations[1].message, /portLevelMtls\[8000\]\.mode DISABLE/);
-  const fixed = await peerAuthenticationStrict.remediateResource!(
-    resourceArgs({ type: PA, props: { metadata: { name: "legacy" }, spec: { mtls: { mode: "PERMISSIVE" }, portLevelMtls: { "8000": { mode: "DISABLE" } } } } }),
-  );
-  assert.deepEqual((fixed as any).spec, { mtls: { mode: "STRICT" }, portLevelMtls: { "8000": { mode: "STRICT" } } });
-});
-
-test("peer-authentication-strict: a mode outside the CRD's enum (another case, a stray space) is reported and remediated; UNSET and null inherit", async () => {
-  const legacy = (spec: unknown) => ({ type: PA, props: { metadata: { name: "legacy", namespace: "agents" }, spec } });
-  const odd = await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "Permissive" } }), legacy({ selector: { matchLabels: { app: "agent" } }, mtls: { mode: "STRICT " }, portLevelMtls: { "8080": { mode: "disable" } } })]);
-  assert.deepEqual(messages(odd).map((m) => m.replace(/, which .*; use/, "; use")), [
-    'PeerAuthentication agents/legacy sets mtls.mode "Permissive"; use STRICT (or leave it unset to inherit)',
-    'PeerAuthentication agents/legacy sets mtls.mode "STRICT "; use STRICT (or leave it unset to inherit)',
-    'PeerAuthentication agents/legacy sets portLevelMtls[8080].mode "disable"; use STRICT',
-  ]);
-  assert.deepEqual((await runResource(peerAuthenticationStrict, [legacy({ mtls: { mode: "UNSET" } }), legacy({ selector: { matchLabels: { app: "agent" } }, mtls: { mode: null }, portLevelMtls: { "8080": { mode: "STRICT" } } })])).violations, []);
-  const fixed = await peerAuthenticationStrict.remediateResource!(resourceArgs(legacy({ mtls: { mode: "permissive" } })));
-  assert.equal((fixed as any).spec.mtls.mode, "STRICT");
 });
 
 // Fixtures of the capture, namespace and root-namespace cases below.
@@ -237,20 +207,6 @@ test("mesh-mtls-strict: a Helm release whose chart is unknown in a preview may b
   assert.match(preview.unknown[0], /the root namespace set by istiod release a-mesh \(its chart is not known yet\) on cluster a/);
   // Known: as an istiod, its root has no mesh-wide policy.
   assert.match((await runStack(meshMtlsStrict, [...strictMesh(), release("istiod")])).violations[0].message, /no PeerAuthentication mesh-root\/default/);
-});
-
-test("peer-authentication-strict: a PeerAuthenticationPatch is judged for the mode it sets", async () => {
-  const patch = (spec: unknown) => ({ type: "kubernetes:security.istio.io/v1:PeerAuthenticationPatch", name: "a-pa-patch", props: { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", metadata: { name: "default", namespace: "istio-system" }, spec } });
-  // Before: no policy judged a patch, so this turned the mesh PERMISSIVE unseen.
-  const weak = await runResource(peerAuthenticationStrict, [patch({ mtls: { mode: "PERMISSIVE" } }), patch({ portLevelMtls: { "8080": { mode: "DISABLE" } } })]);
-  assert.deepEqual(messages(weak), [
-    "PeerAuthenticationPatch istio-system/default sets mtls.mode PERMISSIVE; use STRICT (or leave it unset to inherit)",
-    "PeerAuthenticationPatch istio-system/default sets portLevelMtls[8080].mode DISABLE; use STRICT",
-  ]);
-  // A patch that sets STRICT, or leaves the mode alone, weakens nothing.
-  assert.deepEqual((await runResource(peerAuthenticationStrict, [patch({ mtls: { mode: "STRICT" } }), patch(undefined)])).violations, []);
-  const fixed = await peerAuthenticationStrict.remediateResource!(resourceArgs(patch({ mtls: { mode: "PERMISSIVE" } })));
-  assert.equal((fixed as any).spec.mtls.mode, "STRICT");
 });
 
 test("mesh-mtls-strict: a NamespacePatch or workload patch that takes pods out of ambient is reported; one that leaves those fields alone is not", async () => {
