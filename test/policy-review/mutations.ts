@@ -14,6 +14,7 @@ import { authzMutations } from "./mutations-authz";
 import { l7Mutations } from "./mutations-l7";
 import { trafficMutations } from "./mutations-traffic";
 import { workloadsMutations } from "./mutations-workloads";
+import { infrastructureMutations } from "./mutations-infrastructure";
 import { imageMutations } from "./mutations-images";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
@@ -124,6 +125,7 @@ export const mutations: Mutation[] = [
   ...l7Mutations,
   ...trafficMutations,
   ...workloadsMutations,
+  ...infrastructureMutations,
   ...imageMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
