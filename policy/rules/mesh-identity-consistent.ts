@@ -1,41 +1,11 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, meta, T } from "../lib/k8s";
+import { byCluster, cannotJudge, dig, helmChartName, isHelmInstall, isReleaseOf, meta, T } from "../lib/k8s";
 import { istiodNamespaces, refusedTrustDomains } from "../lib/istio";
 import { withRenderedIstio } from "../lib/istio-rendered";
 import { ztunnelEnvOverride } from "../lib/ztunnel-env";
 import { orUnknown, Probe, probe } from "../lib/values";
-
-const chartOf = (r: PolicyResource) => probe(() => helmChartName(r.props));
-const isChart = (r: PolicyResource, chart: string) => {
-  const name = chartOf(r);
-  return name.known && name.value === chart;
-};
-
-/**
- * A string Helm value: known (undefined when unset, empty or not a string) or not known in this
- * preview. An empty string sets nothing in these charts: istiod's and ztunnel's cluster names are
- * `| default "Kubernetes"`, their networks `if`-guarded, agentgateway's `istio.network`/`clusterId`
- * too (and "" is that chart's own default); the ztunnel chart's values keep a global setting under
- * an empty one. An empty `meshConfig.trustDomain` does reach istiod (mergeOverwrite sets it), which
- * refuses that mesh config and runs on Istio's defaults, cluster.local included: reported apart.
- */
-function value(r: PolicyResource, path: string): Probe<string | undefined> {
-  const v = probe(() => dig(r.props.values, path));
-  return v.known ? { known: true, value: typeof v.value === "string" && v.value !== "" ? v.value : undefined } : v;
-}
-
-/** The first of several settings that is set, as a chart's `a | default b` reads them; unknown when one before it is. */
-function firstSet(...settings: Probe<string | undefined>[]): Probe<string | undefined> {
-  for (const s of settings) if (!s.known || s.value !== undefined) return s;
-  return { known: true, value: undefined };
-}
-
-/** A setting with the chart's default where unset. */
-const orDefault = (s: Probe<string | undefined>, fallback: string): Probe<string> => (s.known ? { known: true, value: s.value ?? fallback } : s);
-
-const isUnset = (s: Probe<string | undefined>) => s.known && s.value === undefined;
-
-const shown = (s: Probe<string | undefined>) => (s.known ? (s.value ?? "unset") : "(not known in this preview)");
+import { firstSet, isUnset, orDefault, releaseName, shown, stringSetting } from "../lib/release-settings";
+import { checkAgentgateway, Unknown } from "../lib/mesh-identity-agentgateway";
 
 /**
  * The mesh ID an istiod release gives its proxies, `null` when this run cannot read it. The chart
@@ -50,94 +20,6 @@ function meshIdOf(r: PolicyResource): string | undefined | null {
     if (typeof v.value === "string" && v.value !== "") return v.value;
   }
   return undefined;
-}
-
-const releaseName = (r: PolicyResource) => {
-  const name = probe(() => r.props.name as unknown);
-  return name.known && typeof name.value === "string" && name.value !== "" ? name.value : r.name;
-};
-
-/** A value this preview cannot know, and whether it could change a verdict (decided once every cluster is read). */
-interface Unknown {
-  what: string;
-  matters: () => boolean;
-}
-
-interface Mesh {
-  trustDomain: Probe<string>;
-  /** istiod's meshConfig.trustDomainAliases: identities of these domains are the mesh's own too. */
-  aliases: Probe<string[]>;
-  network: Probe<string | undefined>;
-  clusterId: Probe<string>;
-}
-
-/**
- * The trust domains an agentgateway proxy accepts on inbound HBONE beside its own: v1.4.1 takes
- * `istio.additionalTrustDomains` (the ADDITIONAL_TRUST_DOMAINS env its chart renders, which the
- * parameters' own `env` overrides) and turns the check off with SKIP_VALIDATE_TRUST_DOMAIN
- * (crates/agentgateway/src/config.rs allowed_trust_domains; controller helm _helpers.tpl). A peer of
- * a domain istiod does not count as the mesh's (its trust domain or an alias) then reaches the
- * proxy, and a CEL rule pinning only `source.identity.namespace`/`serviceAccount`, as the call
- * graph reads them, admits it as the mesh's workload of that name.
- */
-function checkExtraTrustDomains(cluster: string, where: string, r: PolicyResource, mesh: Mesh, report: (message: string, urn?: string) => void, unknowns: Unknown[]): void {
-  const read = probe(() => {
-    const env = new Map((Array.isArray(r.props.spec?.env) ? r.props.spec.env : []).map((e: { name?: unknown; value?: unknown }) => [String(e?.name), e?.value] as [string, unknown]));
-    const listed = env.has("ADDITIONAL_TRUST_DOMAINS") ? String(env.get("ADDITIONAL_TRUST_DOMAINS") ?? "").split(",") : (r.props.spec?.istio?.additionalTrustDomains ?? []);
-    return { extra: (listed as unknown[]).map((d) => String(d).trim()).filter((d) => d !== ""), skip: String(env.get("SKIP_VALIDATE_TRUST_DOMAIN") ?? "").trim() === "true" };
-  });
-  if (read.known && read.value.extra.length === 0 && !read.value.skip) return;
-  if (!read.known || !mesh.trustDomain.known || !mesh.aliases.known) {
-    unknowns.push({ what: `the trust domains ${where} on cluster ${cluster} accepts beside istiod's`, matters: () => true });
-    return;
-  }
-  const own = [mesh.trustDomain.value, ...mesh.aliases.value];
-  const foreign = read.value.extra.filter((d) => !own.includes(d));
-  const why = `agentgateway then accepts HBONE peers of it (config.rs allowed_trust_domains), and CEL rules pinning only source.identity.namespace and serviceAccount admit them as the mesh's workloads of those names`;
-  if (read.value.skip) report(`cluster ${cluster}: ${where} sets SKIP_VALIDATE_TRUST_DOMAIN=true, so its proxy accepts every trust domain, not only istiod's (${own.join(", ")}): ${why}`, r.urn);
-  else if (foreign.length > 0) report(`cluster ${cluster}: ${where} accepts trust domain ${foreign.join(", ")} (istio.additionalTrustDomains or ADDITIONAL_TRUST_DOMAINS), which is neither istiod's trust domain ${mesh.trustDomain.value} nor one of its trustDomainAliases: ${why}; list only the mesh's aliases`, r.urn);
-}
-
-/**
- * agentgateway's proxies take their mesh identity from istiod (AgentgatewayParameters `istio`, the
- * controller chart's `istio.*`): a trust domain, network or cluster ID other than istiod's gives
- * them certificates no policy names, or endpoints in a network that does not exist.
- */
-function checkAgentgateway(
-  cluster: string,
-  resources: PolicyResource[],
-  mesh: Mesh,
-  report: (message: string, urn?: string) => void,
-  unknowns: Unknown[],
-): void {
-  const expect = (where: string, field: string, actual: Probe<unknown>, expected: Probe<string | undefined>, urn: string) => {
-    // Unset on agentgateway's side: it takes istiod's, nothing to compare. Unset on istiod's: no expectation.
-    if ((actual.known && typeof actual.value !== "string") || (expected.known && expected.value === undefined)) return;
-    if (!actual.known || !expected.known) {
-      unknowns.push({ what: `whether ${where} ${field} on cluster ${cluster} is istiod's`, matters: () => true });
-      return;
-    }
-    if (actual.value !== expected.value) report(`cluster ${cluster}: ${where} ${field}=${actual.value} but istiod's is ${expected.value}`, urn);
-  };
-  for (const r of resources.filter((x) => x.type.startsWith("kubernetes:agentgateway.dev/") && x.type.endsWith(":AgentgatewayParameters"))) {
-    const where = `AgentgatewayParameters ${meta(r.props).namespace}/${meta(r.props).name}`;
-    const istio = probe(() => r.props.spec?.istio as Record<string, unknown> | undefined);
-    if (!istio.known) {
-      unknowns.push({ what: `spec.istio of ${where} on cluster ${cluster}`, matters: () => true });
-      continue;
-    }
-    if (!istio.value) continue;
-    const settings = istio.value;
-    expect(where, "istio.trustDomain", probe(() => settings.trustDomain), mesh.trustDomain, r.urn);
-    expect(where, "istio.network", probe(() => settings.network), mesh.network, r.urn);
-    expect(where, "istio.clusterId", probe(() => settings.clusterId), mesh.clusterId, r.urn);
-    checkExtraTrustDomains(cluster, where, r, mesh, report, unknowns);
-  }
-  for (const r of resources.filter((x) => isHelmInstall(x.type) && isChart(x, "agentgateway"))) {
-    const where = `Helm release ${releaseName(r)} (agentgateway)`;
-    expect(where, "istio.network", value(r, "istio.network"), mesh.network, r.urn);
-    expect(where, "istio.clusterId", value(r, "istio.clusterId"), mesh.clusterId, r.urn);
-  }
 }
 
 /**
@@ -168,9 +50,9 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       const resources = withRenderedIstio(objects);
       const releases = resources.filter((r) => isHelmInstall(r.type));
       // A release whose chart is not known yet may be an istiod, a ztunnel or agentgateway.
-      for (const r of releases.filter((x) => !chartOf(x).known)) unknowns.push({ what: `the chart of Helm release ${releaseName(r)} on cluster ${cluster}`, matters: always });
+      for (const r of releases.filter((x) => !probe(() => helmChartName(x.props)).known)) unknowns.push({ what: `the chart of Helm release ${releaseName(r)} on cluster ${cluster}`, matters: always });
       // Every istiod of the cluster: a second release (a revision) serves its own proxies with its own mesh settings.
-      const istiodReleases = releases.filter((r) => isChart(r, "istiod"));
+      const istiodReleases = releases.filter((r) => isReleaseOf(r, "istiod"));
       if (istiodReleases.length === 0) continue;
       istiods++;
       istiodReleaseCount += istiodReleases.length;
@@ -195,34 +77,34 @@ export const meshIdentityConsistent: StackValidationPolicy = {
             r.urn,
           );
         }
-        const trustDomain = refused.known && refused.value.some((x) => x.startsWith("meshConfig.trustDomain ")) ? { known: true as const, value: undefined } : value(r, "meshConfig.trustDomain");
+        const trustDomain = refused.known && refused.value.some((x) => x.startsWith("meshConfig.trustDomain ")) ? { known: true as const, value: undefined } : stringSetting(r, "meshConfig.trustDomain");
         if (!trustDomain.known) unknowns.push({ what: `the trust domain (meshConfig.trustDomain) of ${which}`, matters: () => istiodReleaseCount > 1 });
         else add(trustDomains, trustDomain.value ?? "cluster.local", label(r));
-        declared.set(several ? `istiod ${releaseName(r)} global.network` : "istiod global.network", value(r, "global.network"));
+        declared.set(several ? `istiod ${releaseName(r)} global.network` : "istiod global.network", stringSetting(r, "global.network"));
         // The chart falls back to "Kubernetes" (istiod CLUSTER_ID). Compared with the cluster's other
         // istiods and with other clusters (ztunnel and agentgateway below).
-        const id = value(r, "global.multiCluster.clusterName");
+        const id = stringSetting(r, "global.multiCluster.clusterName");
         if (!id.known) unknowns.push({ what: `the Istio cluster name (global.multiCluster.clusterName) of ${which}`, matters: () => several || istiods > 1 });
         else if (!clusterIdsHere.has(id.value ?? "Kubernetes")) clusterIdsHere.set(id.value ?? "Kubernetes", r);
       }
       if (clusterIdsHere.size > 1) {
-        report(`cluster ${cluster}: its istiod releases name the cluster differently (${istiodReleases.map((r) => `${releaseName(r)} global.multiCluster.clusterName=${shown(orDefault(value(r, "global.multiCluster.clusterName"), "Kubernetes"))}`).join(", ")}); one cluster has one Istio cluster name`, istiodReleases[1].urn);
+        report(`cluster ${cluster}: its istiod releases name the cluster differently (${istiodReleases.map((r) => `${releaseName(r)} global.multiCluster.clusterName=${shown(orDefault(stringSetting(r, "global.multiCluster.clusterName"), "Kubernetes"))}`).join(", ")}); one cluster has one Istio cluster name`, istiodReleases[1].urn);
       }
       for (const id of clusterIdsHere.keys()) add(clusterIds, id, cluster);
-      const clusterId = orDefault(value(istiod, "global.multiCluster.clusterName"), "Kubernetes");
-      const ztunnel = releases.find((r) => isChart(r, "ztunnel"));
+      const clusterId = orDefault(stringSetting(istiod, "global.multiCluster.clusterName"), "Kubernetes");
+      const ztunnel = releases.find((r) => isReleaseOf(r, "ztunnel"));
       // A proxyMetadata or env entry of ztunnel's renders after the NETWORK its values set, and wins (lib/ztunnel-env.ts).
       const zNet = ztunnel && probe(() => ztunnelEnvOverride(ztunnel.props.values, "NETWORK"));
       if (ztunnel && zNet) {
         // ztunnel's chart merges global.* onto its top level, so either key sets NETWORK.
-        declared.set("ztunnel global.network", value(ztunnel, "global.network"));
-        const top = value(ztunnel, "network");
+        declared.set("ztunnel global.network", stringSetting(ztunnel, "global.network"));
+        const top = stringSetting(ztunnel, "network");
         if (!top.known || top.value !== undefined) declared.set("ztunnel network", top);
         if (!zNet.known) unknowns.push({ what: `ztunnel's NETWORK on cluster ${cluster} (its env and meshConfig.defaultConfig.proxyMetadata)`, matters: always });
         // Both charts fall back to "Kubernetes" (istiod CLUSTER_ID, ztunnel ISTIO_META_CLUSTER_ID).
         const zId = probe(() => ztunnelEnvOverride(ztunnel.props.values, "ISTIO_META_CLUSTER_ID"));
         const idKey = zId.known && zId.value ? zId.value.key : "multiCluster.clusterName";
-        const ztunnelClusterId = !zId.known ? zId : zId.value ? { known: true as const, value: zId.value.value } : orDefault(firstSet(value(ztunnel, "multiCluster.clusterName"), value(ztunnel, "global.multiCluster.clusterName")), "Kubernetes");
+        const ztunnelClusterId = !zId.known ? zId : zId.value ? { known: true as const, value: zId.value.value } : orDefault(firstSet(stringSetting(ztunnel, "multiCluster.clusterName"), stringSetting(ztunnel, "global.multiCluster.clusterName")), "Kubernetes");
         if (!ztunnelClusterId.known || !clusterId.known) unknowns.push({ what: `whether ztunnel and istiod name cluster ${cluster} alike (multiCluster.clusterName, env.ISTIO_META_CLUSTER_ID)`, matters: always });
         else if (ztunnelClusterId.value !== clusterId.value) {
           report(`cluster ${cluster}: ztunnel ${idKey}=${ztunnelClusterId.value} but istiod global.multiCluster.clusterName=${clusterId.value}; ztunnel's workloads would be registered under another cluster`, ztunnel.urn);
@@ -252,7 +134,7 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       // build_request), the empty network when unset, while istiod files the cluster's Services
       // under the cluster's network: ztunnel then finds none of them and skips their waypoints.
       const override = zNet?.known && zNet.value ? zNet.value : undefined;
-      const ztunnelNetwork = ztunnel && zNet?.known && (override ? { known: true as const, value: override.value || undefined } : firstSet(value(ztunnel, "network"), value(ztunnel, "global.network")));
+      const ztunnelNetwork = ztunnel && zNet?.known && (override ? { known: true as const, value: override.value || undefined } : firstSet(stringSetting(ztunnel, "network"), stringSetting(ztunnel, "global.network")));
       if (network && ztunnelNetwork && ztunnelNetwork.known && ztunnelNetwork.value === undefined) {
         report(`cluster ${cluster}: ztunnel sets no network (${override ? `${override.key} is ""` : "global.network or network"}) but the cluster's is ${network}: ztunnel looks Service addresses up in the empty network, finds none of the cluster's Services there and skips their waypoints (and the L7 policies on them)`, ztunnel.urn);
       }
@@ -271,10 +153,10 @@ export const meshIdentityConsistent: StackValidationPolicy = {
       else if (unknownNetworks.length === 0) report(`cluster ${cluster}: istiod has no global.network; multi-network ambient needs one per cluster`, istiod.urn);
       // The proxies istiod deploys for Gateways take their network from its global.network, not the label.
       const namedBy = [...declared].filter(([k, v]) => !k.startsWith("istiod") && v.known && v.value === network).map(([k]) => k);
-      for (const r of network ? istiodReleases.filter((x) => isUnset(value(x, "global.network"))) : []) unnetworked.push({ cluster, r, network: network!, namedBy });
+      for (const r of network ? istiodReleases.filter((x) => isUnset(stringSetting(x, "global.network"))) : []) unnetworked.push({ cluster, r, network: network!, namedBy });
       const expectedNetwork: Probe<string | undefined> = network || unknownNetworks.length === 0 ? { known: true, value: network } : { known: false };
       const aliases = probe(() => (dig(istiod.props.values, "meshConfig.trustDomainAliases") as unknown[] | undefined ?? []).map(String));
-      checkAgentgateway(cluster, resources, { trustDomain: orDefault(value(istiod, "meshConfig.trustDomain"), "cluster.local"), aliases, network: expectedNetwork, clusterId }, report, unknowns);
+      checkAgentgateway(cluster, resources, { trustDomain: orDefault(stringSetting(istiod, "meshConfig.trustDomain"), "cluster.local"), aliases, network: expectedNetwork, clusterId }, report, unknowns);
     }
     // One cluster has one network and nothing to route across: its istiod may leave it to the namespace label.
     for (const { cluster, r, network, namedBy } of istiods > 1 ? unnetworked : []) {
