@@ -1,12 +1,15 @@
 /**
  * Kubernetes vocabulary shared by the rules: engine type strings (CustomResources and providers
  * cannot be matched by class, only by `kubernetes:<group>/<version>:<Kind>`), metadata access,
- * pod specs of workload kinds, and which cluster a resource lands on (its explicit provider).
+ * pod specs of workload kinds, Helm values and label selectors. Which cluster a resource lands on
+ * (its explicit provider) is lib/k8s-clusters.ts's, re-exported here with lib/preview-unknown.ts's.
  */
-import * as policySdk from "@pulumi/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { EKS_CLUSTER, isEksOwnProvider } from "./eks";
+import { K8S_PROVIDER } from "./k8s-clusters";
 import { orUnknown } from "./values";
+
+export { providerName, clusterOf, clusterOfProvider, clusterResolver, isDefaultProvider, KUBERNETES_COMPONENTS, unconfiguredClusters, byCluster, clusters } from "./k8s-clusters";
+export { unknownValueError, cannotJudge } from "./preview-unknown";
 
 export const T = {
   namespace: "kubernetes:core/v1:Namespace",
@@ -16,7 +19,7 @@ export const T = {
   serviceAccount: "kubernetes:core/v1:ServiceAccount",
   helmRelease: "kubernetes:helm.sh/v3:Release",
   helmChart: "kubernetes:helm.sh/v4:Chart",
-  k8sProvider: "pulumi:providers:kubernetes",
+  k8sProvider: K8S_PROVIDER,
   gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
   inferencePool: "kubernetes:inference.networking.k8s.io/v1:InferencePool",
 } as const;
@@ -137,128 +140,6 @@ export function containersOf(spec: Record<string, any> | undefined): Container[]
   return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
 }
 
-/** The name part of a provider reference or URN (`urn:…::<name>[::<id>]` → name). */
-export function providerName(urn: string): string {
-  const parts = urn.split("::");
-  return parts[3] ?? parts[parts.length - 1];
-}
-
-/**
- * The cluster a resource lands on: its provider's logical name (`<cluster>-k8s` by convention),
- * or the provider URN for providers named otherwise.
- */
-export function clusterOf(r: Pick<PolicyResource, "provider">): string | undefined {
-  return r.provider ? clusterOfProvider(r.provider) : undefined;
-}
-
-/** The cluster an explicit Kubernetes provider stands for: its logical name without `-k8s` (or its URN's). */
-export function clusterOfProvider(p: { name?: string; urn: string }): string {
-  const name = p.name || providerName(p.urn);
-  return name.endsWith("-k8s") ? name.slice(0, -4) : name;
-}
-
-/**
- * Which cluster each resource of a stack lands on, @pulumi/eks's own providers included: one of
- * those (a fork's objects bound to `cluster.provider`) reaches the cluster of the program's
- * provider built from the same `eks:index:Cluster` (its kubeconfig reads the cluster's outputs, so
- * the engine records that dependency), and is judged with the rest of it instead of as a cluster
- * of its own that no rule looks at. Without one such program provider it keeps its own name.
- */
-export function clusterResolver(resources: PolicyResource[]): (r: Pick<PolicyResource, "provider">) => string | undefined {
-  const programClusters = new Map<string, Set<string>>();
-  for (const p of resources) {
-    if (p.type !== T.k8sProvider || isDefaultProvider(p.name || p.urn) || isEksOwnProvider(p.urn)) continue;
-    for (const d of p.dependencies ?? []) {
-      if (d?.type === EKS_CLUSTER) programClusters.set(d.urn, new Set([...(programClusters.get(d.urn) ?? []), clusterOfProvider(p)]));
-    }
-  }
-  const aliases = new Map<string, string>();
-  for (const p of resources) {
-    if (p.type !== T.k8sProvider || !isEksOwnProvider(p.urn) || !p.parent) continue;
-    const names = programClusters.get(p.parent.urn);
-    if (names?.size === 1) aliases.set(p.urn, [...names][0]);
-  }
-  return (r) => (r.provider ? (aliases.get(r.provider.urn) ?? clusterOfProvider(r.provider)) : undefined);
-}
-
-/** Whether a provider is one the engine made up (`default`, `default_4_34_2`). */
-export function isDefaultProvider(nameOrUrn: string): boolean {
-  return /^default(_|$)/.test(nameOrUrn.includes("::") ? providerName(nameOrUrn) : nameOrUrn);
-}
-
-/** Component types of the Kubernetes SDK: their outputs are not an object's, and may be empty. */
-export const KUBERNETES_COMPONENTS: ReadonlySet<string> = new Set([
-  "kubernetes:yaml/v2:ConfigFile", "kubernetes:yaml/v2:ConfigGroup", "kubernetes:helm.sh/v4:Chart", "kubernetes:kustomize/v2:Directory",
-  "kubernetes:yaml:ConfigFile", "kubernetes:yaml:ConfigGroup", "kubernetes:helm.sh/v3:Chart", "kubernetes:kustomize:Directory",
-]);
-
-// The SDK's own error for "not known in this preview": its server reports a policy that throws it
-// as "can't run during preview" (advisory) instead of failing it. Exported at runtime, untyped.
-const { UnknownValueError } = policySdk as unknown as { UnknownValueError: new (sentinel: string, path: string[]) => Error };
-/** @pulumi/policy proxy.js unknownObjectValue. */
-const UNKNOWN_OBJECT = "dd056dcd-154b-4c76-9bd3-c8f88648b5ff";
-
-/** The SDK's "not known in this preview" error for `path` (what a policy reading it cannot know). */
-export const unknownValueError = (path: string[]): Error => new UnknownValueError(UNKNOWN_OBJECT, path);
-
-const hasNoOutputs = (r: PolicyResource) => Object.keys(r.props ?? {}).length === 0;
-
-/**
- * Clusters this preview cannot judge yet. In the first preview of a cluster, its provider's
- * kubeconfig comes from the cluster being created, so the engine does not configure the provider
- * and hands the stack policies every object on it with no outputs at all: judged as they are, its
- * mesh policy, pickers and authorization policies would all be "missing".
- */
-export function unconfiguredClusters(resources: PolicyResource[]): Set<string> {
-  // Every object of such a cluster arrives empty; a cluster with some objects known is configured
-  // (an empty object there is judged as it is).
-  const clusterOf = clusterResolver(resources);
-  const empty = new Set<string>();
-  const known = new Set<string>();
-  for (const r of resources) {
-    if (!r.type.startsWith("kubernetes:") || KUBERNETES_COMPONENTS.has(r.type)) continue;
-    const c = clusterOf(r);
-    if (c) (hasNoOutputs(r) ? empty : known).add(c);
-  }
-  return new Set([...empty].filter((c) => !known.has(c)));
-}
-
-/**
- * Resources of a stack grouped per cluster (only those on a Kubernetes provider), leaving out the
- * clusters a preview cannot judge yet ({@link unconfiguredClusters}): the others are still judged.
- * When no cluster is left the policy cannot run in this preview at all, and says so (the SDK
- * reports its `UnknownValueError` as "can't run during preview", advisory).
- */
-export function byCluster(resources: PolicyResource[]): Map<string, PolicyResource[]> {
-  const unknown = unconfiguredClusters(resources);
-  const clusterOf = clusterResolver(resources);
-  const out = new Map<string, PolicyResource[]>();
-  for (const r of resources) {
-    if (!r.type.startsWith("kubernetes:")) continue;
-    const c = clusterOf(r);
-    if (!c || unknown.has(c)) continue;
-    if (!out.has(c)) out.set(c, []);
-    out.get(c)!.push(r);
-  }
-  if (out.size === 0 && unknown.size > 0) {
-    throw unknownValueError([`<objects of ${[...unknown].sort().join(", ")}: their clusters' providers cannot be configured in this preview>`]);
-  }
-  return out;
-}
-
-/**
- * The clusters of a stack: one per explicit Kubernetes provider that is not an engine default nor
- * @pulumi/eks's own (a second provider for a cluster the program reaches through its own),
- * leaving out those a preview cannot judge yet.
- */
-export function clusters(resources: PolicyResource[]): { name: string; urn: string }[] {
-  const unknown = unconfiguredClusters(resources);
-  return resources
-    .filter((r) => r.type === T.k8sProvider && !isDefaultProvider(r.name || r.urn) && !isEksOwnProvider(r.urn))
-    .map((r) => ({ name: clusterOfProvider(r), urn: r.urn }))
-    .filter((c) => !unknown.has(c.name));
-}
-
 /** `a.b.c` lookup in a plain object (Helm values). */
 export function dig(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
@@ -287,14 +168,4 @@ export function matchesSelector(selector: Record<string, any> | undefined, label
     if (e.operator === "DoesNotExist") return !has;
     return false;
   });
-}
-
-/**
- * Ends a policy (stack or resource) that could not judge everything in this preview, after it has
- * reported what it could: the SDK reports the `UnknownValueError` as an advisory "can't run during
- * preview" naming `what`, and keeps the violations already reported (@pulumi/policy 1.21
- * server.js pushes each reported violation before it catches the error).
- */
-export function cannotJudge(what: string[]): never {
-  throw unknownValueError([`<${[...new Set(what)].join("; ")}>`]);
 }
