@@ -10,11 +10,28 @@ import { valueAtPath, type ConfigProblem } from "./validate-support";
 
 export const MAX_ENV_STRING_BYTES = 131_072;
 
-/** The bytes of `PULUMI_CONFIG=<json>` plus its NUL; Go's encoding/json writes <, > and & as \u003c… (5 bytes more each). */
+/**
+ * JSON as the Pulumi CLI's Go encoding/json writes it with json.Marshal: HTML escaping on, so
+ * `<`, `>` and `&` become \u003c, \u003e and \u0026, and U+2028 and U+2029 \u2028 and \u2029
+ * (encode.go appendString), where JSON.stringify writes them as they are. They occur in strings
+ * only, so the escaped text is the same JSON value.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * The bytes of `PULUMI_CONFIG=<json>` plus its NUL, as pulumi-language-nodejs constructConfig writes
+ * it for the program: each key `<namespace>:<name>` as `<namespace>:config:<name>` (7 bytes more than
+ * the pack's), and the map written by json.Marshal, escaping once more what each value's text holds.
+ */
 export function pulumiConfigEnvBytes(config: Record<string, string>): number {
-  const json = JSON.stringify(config);
-  const goEscapes = (json.match(/[<>&\u2028\u2029]/g) ?? []).length * 5;
-  return Buffer.byteLength(`PULUMI_CONFIG=${json}`) + goEscapes + 1;
+  const programKey = (key: string) => {
+    const [namespace, ...rest] = key.split(":");
+    return `${namespace}:config:${rest.length === 2 && rest[0] === "config" ? rest[1] : rest.join(":")}`;
+  };
+  const json = goJson(Object.fromEntries(Object.entries(config).map(([key, value]) => [programKey(key), value])));
+  return Buffer.byteLength(`PULUMI_CONFIG=${json}`) + 1;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";

@@ -16,6 +16,7 @@ import { CONFIG_ROOT, parsePlatform } from "../../infra/config";
 import { repoRoot } from "../support/render";
 import { tempDir } from "../support/tmp";
 import { stackFile } from "../support/stack-file";
+import { configSizeProblems, MAX_ENV_STRING_BYTES, pulumiConfigEnvBytes } from "../../infra/validate-size";
 
 const shipped = fs.readFileSync(path.join(repoRoot, "stacks", "Pulumi.local.yaml"), "utf8");
 
@@ -100,3 +101,27 @@ test("an empty explicit key, and a list or mapping as a key, are refused at thei
   fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: fork\nruntime: nodejs\nconfig:\n  platform:\n  ?\n  : x\n");
   assert.throws(() => loadProject(root), (err: Error) => err.message.startsWith(`project file ${path.join(root, "Pulumi.yaml")}: config.(empty key): ${empty}`));
 });
+
+// pulumi v3.248.0 hands the program an object value as plaintext.go marshalText writes it, json.Marshal,
+// whose HTML escaping is on (Go encoding/json encode.go: <, >, & as \u003c…, U+2028/U+2029 always), and
+// pulumi-language-nodejs constructConfig writes PULUMI_CONFIG with json.Marshal again, each key
+// `<namespace>:config:<name>`; a top-level text is handed on as written (marshalText returns it).
+test("an object value's text escapes <, >, & and U+2028/U+2029 as the CLI writes it, and PULUMI_CONFIG is counted as the CLI writes it", () => {
+  const dir = tempDir("im-keys-escape-");
+  const config = loadStackConfig("esc", stackFile(dir, "esc", 'config:\n  acme:o: {"<&>": "a<b>&c\\u2028\\u2029"}\n  acme:s: "<\\u2028"\n')).config;
+  assert.equal(config["acme:o"], '{"\\u003c\\u0026\\u003e":"a\\u003cb\\u003e\\u0026c\\u2028\\u2029"}');
+  assert.equal(config["acme:s"], "<\u2028");
+  // PULUMI_CONFIG={"acme:config:s":"\u003c\u2028"} and its NUL: 14 + 18 + 6 + 6 + 2 + 1 bytes.
+  assert.equal(pulumiConfigEnvBytes({ "acme:s": "<\u2028" }), 47);
+  // PULUMI_CONFIG={"acme:config:o":"{\"d\":\"\\u003c…x…\"}"} and its NUL: 14 + 18 + 9 + 7 a '<' + 1 an 'x' + 3 + 2 + 1.
+  const sized = (x: number) => {
+    const platform = { d: "<".repeat(18_000) + "x".repeat(x) };
+    const file = stackFile(dir, `size${x}`, `config:\n  acme:o: ${JSON.stringify(platform)}\n`);
+    // The value alone (the project's pulumi:disable-default-providers default left out).
+    return configSizeProblems({ "acme:o": loadStackConfig(`size${x}`, file).config["acme:o"] }, platform);
+  };
+  assert.equal(47 + 7 * 18_000 + 5025, MAX_ENV_STRING_BYTES);
+  assert.deepEqual(sized(5025), []);
+  assert.match(sized(5026)[0]?.message ?? "", new RegExp(`^makes the stack's config ${MAX_ENV_STRING_BYTES + 1} bytes as PULUMI_CONFIG`));
+});
+
