@@ -19,6 +19,7 @@ import { topologyMarkdown } from "./topology";
 import { checkOutputIsOurs, makeTempTree, recoverOutput, swapIntoPlace } from "./out-swap";
 import { CONFIG_ROOT, ConfigError, parsePlatform, platformFromConfigString, renamedProjectHint } from "../../infra/config";
 import { configSizeProblems } from "../../infra/validate-size";
+import { cliJson } from "./config-values";
 
 export interface RenderOptions {
   stack: string;
@@ -59,7 +60,7 @@ function writeTree(dir: string, files: Record<string, string>): void {
 /** Validates the stack's platform config; throws ConfigError without touching the output. */
 export function validateStack(options: RenderOptions) {
   const stackConfig = loadStackConfig(options.stack, options.stackFile, options.project);
-  if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = JSON.stringify(options.platformOverride);
+  if (options.platformOverride !== undefined) stackConfig.config[CONFIG_ROOT] = cliJson(options.platformOverride);
   const where = path.relative(repoRoot, stackConfig.file);
   // ESC environments hand `pulumi up` config from Pulumi Cloud; nothing here can open them.
   const esc = stackConfig.environments.length ? `; its \`environment:\` (${stackConfig.environments.join(", ")}) may set it for \`pulumi up\`, but the offline render opens no ESC environment, so set it in the file itself to render` : "";

@@ -13,7 +13,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadProject, loadStackConfig } from "../../scripts/lib/stack-config";
 import { CONFIG_ROOT, parsePlatform } from "../../infra/config";
-import { repoRoot } from "../support/render";
+import { repoRoot, shippedPlatform } from "../support/render";
+import { validateStack } from "../../scripts/lib/render";
 import { tempDir } from "../support/tmp";
 import { stackFile } from "../support/stack-file";
 import { configSizeProblems, MAX_ENV_STRING_BYTES, pulumiConfigEnvBytes } from "../../infra/validate-size";
@@ -125,3 +126,12 @@ test("an object value's text escapes <, >, & and U+2028/U+2029 as the CLI writes
   assert.match(sized(5026)[0]?.message ?? "", new RegExp(`^makes the stack's config ${MAX_ENV_STRING_BYTES + 1} bytes as PULUMI_CONFIG`));
 });
 
+// The tests' and the bench's platformOverride reaches the program as a stack value would, not in code order.
+test("a platform given in code (platformOverride) is handed on as the CLI hands a stack value: keys sorted, <, >, & escaped", () => {
+  const shippedLocal = shippedPlatform("local");
+  shippedLocal.tools[0].description = "reads <a> & <b>";
+  const reversed = Object.fromEntries(Object.entries(shippedLocal).reverse());
+  const text = validateStack({ stack: "local", platformOverride: reversed }).stackConfig.config[CONFIG_ROOT];
+  assert.deepEqual(Object.keys(JSON.parse(text)), Object.keys(shippedLocal).sort());
+  assert.ok(text.includes('"reads \\u003ca\\u003e \\u0026 \\u003cb\\u003e"'), text);
+});
