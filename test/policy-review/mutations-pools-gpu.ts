@@ -126,36 +126,6 @@ export const poolsGpuMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && /-epp$/.test((r.inputs as any)?.metadata?.name ?? ""), (o) => (o.spec.template.spec.automountServiceAccountToken = false)),
   },
   {
-    // vLLM listens where --port says: nothing serves the pool's target port 8000.
-    name: "a vLLM server started with --port 8080 while its pool targets 8000",
-    policy: "inference-pool-epp",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => {
-      const args = o.spec.template.spec.containers[0].args;
-      args[args.indexOf("--port") + 1] = "8080";
-    }),
-  },
-  {
-    // The kubelet cannot resolve the name: the server never turns Ready, and the pool has no ready endpoint.
-    name: "a model server whose readiness probe names a port (metrics) its container does not declare",
-    policy: "inference-pool-epp",
-    apply: (doc) => onFirst(doc, (r) => isKind(r, "Deployment") && (r.inputs as any).metadata.namespace === "inference" && (r.inputs as any).spec.template.spec.containers[0].readinessProbe?.httpGet?.port === "http", (o) => (o.spec.template.spec.containers[0].readinessProbe.httpGet.port = "metrics")),
-  },
-  {
-    // The route's requests carry the model name it matches; vLLM answers 404 for a name it does not serve.
-    name: "a vLLM server renamed by --served-model-name while its model's route matches the old name",
-    policy: "inference-pool-epp",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => { const args = o.spec.template.spec.containers[0].args; args[args.indexOf("--served-model-name") + 1] = "renamed"; }),
-  },
-  {
-    // vLLM asks Ray for GPUs the pod does not hold and never starts.
-    name: "a vLLM server with --tensor-parallel-size above its nvidia.com/gpu limit",
-    policy: "gpu-scheduling",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => {
-      const args = o.spec.template.spec.containers[0].args;
-      args[args.indexOf("--tensor-parallel-size") + 1] = "8";
-    }),
-  },
-  {
     // Istio 1.30.3 then refuses every InferencePool backendRef ("InferencePool is not enabled"): each request to a pool gets a 500.
     name: "an istiod without ENABLE_GATEWAY_API_INFERENCE_EXTENSION",
     policy: "inference-pool-epp",

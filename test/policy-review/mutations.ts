@@ -18,6 +18,7 @@ import { infrastructureMutations } from "./mutations-infrastructure";
 import { imageMutations } from "./mutations-images";
 import { credentialsMutations } from "./mutations-credentials";
 import { poolsGpuMutations } from "./mutations-pools-gpu";
+import { modelServerMutations } from "./mutations-model-servers";
 import { gpuPlacementMutations } from "./mutations-gpu-placement";
 import { dashStopMutations } from "./mutations-boot-flow";
 import { pickerMutations } from "./mutations-pickers";
@@ -129,6 +130,7 @@ export const mutations: Mutation[] = [
   ...imageMutations,
   ...credentialsMutations,
   ...poolsGpuMutations,
+  ...modelServerMutations,
   ...routeRefMutations,
   ...gpuPlacementMutations,
   ...dashStopMutations,
