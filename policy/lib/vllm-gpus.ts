@@ -31,11 +31,32 @@ function flagOn(argv: string[], name: string, short: string): boolean {
   return last !== undefined && last !== `--no-${name}`;
 }
 
-/** The GPUs a container running vLLM needs and the flags that say so; undefined for any other container, or a size not written as a number. */
-export function vllmGpusNeeded(container: { image?: unknown; command?: unknown; args?: unknown }): { gpus: number; flags: string } | undefined {
-  // vLLM's FlexibleArgumentParser reads `--tensor_parallel_size` as `--tensor-parallel-size`.
+type VllmContainer = { image?: unknown; command?: unknown; args?: unknown };
+
+/** A vLLM container's argv, its long options' underscores read as dashes as vLLM's FlexibleArgumentParser does; undefined for any other container. */
+function vllmArgv(container: VllmContainer): string[] | undefined {
   const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String).map((a) => (a.startsWith("--") ? a.replace(/^[^=]+/, (k) => k.replace(/_/g, "-")) : a));
-  if (![String(container.image ?? ""), ...argv].some((s) => /vllm/i.test(s) && !/inference-sim/i.test(s))) return undefined;
+  return [String(container.image ?? ""), ...argv].some((s) => /vllm/i.test(s) && !/inference-sim/i.test(s)) ? argv : undefined;
+}
+
+/**
+ * A vLLM container's `--gpu-memory-utilization` when vLLM refuses it: CacheConfig
+ * (vllm/config/cache.py, v0.21.0) declares gpu_memory_utilization a pydantic Field(gt=0, le=1),
+ * validated when the engine config is built at startup. Undefined for a value in (0, 1], one not
+ * written as a number, or any other container.
+ */
+export function vllmRefusedMemoryUtilization(container: VllmContainer): string | undefined {
+  const argv = vllmArgv(container);
+  const value = argv && option(argv, ["--gpu-memory-utilization"]);
+  if (value === undefined || !/^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(value.trim())) return undefined;
+  const n = Number(value);
+  return n > 0 && n <= 1 ? undefined : value;
+}
+
+/** The GPUs a container running vLLM needs and the flags that say so; undefined for any other container, or a size not written as a number. */
+export function vllmGpusNeeded(container: VllmContainer): { gpus: number; flags: string } | undefined {
+  const argv = vllmArgv(container);
+  if (!argv) return undefined;
   const nodes = option(argv, ["--nnodes", "-n"]);
   if (nodes !== undefined && nodes !== "1") return undefined;
   const external = option(argv, ["--data-parallel-rank", "-dpn"]) !== undefined || flagOn(argv, "data-parallel-external-lb", "-dpe");

@@ -2,7 +2,7 @@
  * Policy-review mutations of the model servers behind the pools: a vLLM server listening off its
  * pool's target port (--port), probed on a port its container does not declare, renamed by
  * --served-model-name away from its route's model, or asking for more tensor-parallel ranks than
- * its GPU limit.
+ * its GPU limit, or a --gpu-memory-utilization vLLM refuses.
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, isKind, onFirst } from "./mutations-support";
@@ -39,6 +39,15 @@ export const modelServerMutations: Mutation[] = [
     apply: (doc) => onFirst(doc, vllmServer, (o) => {
       const args = o.spec.template.spec.containers[0].args;
       args[args.indexOf("--tensor-parallel-size") + 1] = "8";
+    }),
+  },
+  {
+    // vLLM's CacheConfig (gpu_memory_utilization: gt 0, le 1) refuses it at startup: the pod crash-loops.
+    name: "a vLLM server with --gpu-memory-utilization 1.5",
+    policy: "gpu-scheduling",
+    apply: (doc) => onFirst(doc, vllmServer, (o) => {
+      const args = o.spec.template.spec.containers[0].args;
+      args[args.indexOf("--gpu-memory-utilization") + 1] = "1.5";
     }),
   },
 ];

@@ -2,7 +2,7 @@
  * gpu-scheduling on GPU settings an API refuses outright: a GPU count that is not a whole number
  * (Kubernetes validates integer resources), a toleration Kubernetes' validateTolerations refuses,
  * and a GCE VM with GPUs set to live-migrate (Compute Engine stops GPU VMs for host maintenance
- * and refuses MIGRATE).
+ * and refuses MIGRATE), and a vLLM server whose `--gpu-memory-utilization` its CacheConfig refuses.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -81,4 +81,24 @@ test("gpu-scheduling: a GCE VM with NVIDIA GPUs stops for host maintenance (onHo
     "InstanceTemplate zonal has NVIDIA GPUs (machine type g2-standard-8) but scheduling.onHostMaintenance is MIGRATE",
   ]);
   assert.match(bad.violations[0].message, /Compute Engine cannot live-migrate a VM with GPUs and refuses to create it \("Instances with guest accelerators do not support live migration"\); set scheduling\.onHostMaintenance: "TERMINATE"$/);
+});
+
+// vLLM v0.21.0 vllm/config/cache.py CacheConfig: gpu_memory_utilization is a pydantic Field(gt=0, le=1),
+// validated when EngineArgs builds the engine config at startup. Before, 1.5 and 0 passed.
+test("gpu-scheduling: a vLLM server's --gpu-memory-utilization outside (0, 1] is refused by vLLM at startup", async () => {
+  const server = (args: string[]) =>
+    deployment("vllm", { tolerations: [gpuToleration], containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.21.0", command: ["python3", "-m", "vllm.entrypoints.openai.api_server"], args, resources: { limits: { "nvidia.com/gpu": 1 } } }] });
+  for (const args of [["--gpu-memory-utilization", "0.9"], ["--gpu-memory-utilization=1"], ["--gpu_memory_utilization", "0.5"], []]) {
+    assert.deepEqual((await runResource(gpuScheduling, server(args))).violations, [], args.join(" "));
+  }
+  const bad = await runResource(gpuScheduling, [server(["--gpu-memory-utilization", "1.5"]), server(["--gpu_memory_utilization=0"]), server(["--gpu-memory-utilization", "0.9", "--gpu-memory-utilization", "-0.2"])]);
+  assert.deepEqual(bad.violations.map((v) => v.message.split(",")[0]), [
+    "Deployment inference/vllm container vllm runs vLLM with --gpu-memory-utilization 1.5",
+    "Deployment inference/vllm container vllm runs vLLM with --gpu-memory-utilization 0",
+    "Deployment inference/vllm container vllm runs vLLM with --gpu-memory-utilization -0.2",
+  ]);
+  assert.match(bad.violations[0].message, /CrashLoopBackOff/);
+  // The simulator's flag of the same name is not vLLM's to judge.
+  const sim = deployment("sim", { containers: [{ name: "vllm-sim", image: "ghcr.io/llm-d/llm-d-inference-sim:v0.10.2", args: ["--gpu-memory-utilization", "1.5"] }] });
+  assert.deepEqual((await runResource(gpuScheduling, sim)).violations, []);
 });
