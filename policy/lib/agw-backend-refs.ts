@@ -95,6 +95,24 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
   return `the stack creates namespace ${namespace} there but renders no ${kind} ${name} in it (nor a Helm release${isService ? " or Gateway" : ""} that would)`;
 }
 
+/**
+ * Why a route's Service backendRef `to` names a port the Service does not have: agentgateway v1.4.1's
+ * controller takes the port as written (plugins/reference_indexes.go DefaultRouteBackend checks only
+ * that the Service exists, ResolvedRefs True), and its proxy finds no endpoint on a port the Service
+ * lacks (types/loadbalancer.rs select_endpoint: None; proxy/httpproxy.rs: NoHealthyEndpoints, an HTTP
+ * 503). Judged only where the stack renders the Service by that name in that namespace, of a type other
+ * than ExternalName, with its ports; undefined otherwise. Throws the SDK's unknown-value error while
+ * the port or the Services' names, types or ports are not known yet.
+ */
+export function portMissing(resources: readonly PolicyResource[], to: GrantTo, port: unknown, shown: string): string | undefined {
+  if (to.group !== "" || to.kind !== "Service" || typeof port !== "number") return undefined;
+  const services = resources.filter((r) => r.type === T.service && meta(r.props).namespace === to.namespace && meta(r.props).name === to.name);
+  if (services.length === 0 || services.some((s) => s.props.spec?.type === "ExternalName")) return undefined;
+  const ports = services.flatMap((s) => list(s.props.spec?.ports as { port?: unknown }[]).map((p) => p?.port));
+  if (ports.includes(port)) return undefined;
+  return `${shown} names port ${port}, which the Service does not have (it has ${ports.length ? ports.join(", ") : "none"}); agentgateway v1.4.1 accepts the reference all the same (the Service exists) and its proxy finds no endpoint for that port (NoHealthyEndpoints), so each request it sends there gets a 503 and each connection fails: that share of its traffic fails while the route looks resolved; set the port to one the Service has`;
+}
+
 /** Whether the stack creates namespace `namespace` on the cluster. */
 export const createsNamespace = (resources: readonly PolicyResource[], namespace: string) => resources.some((r) => r.type === T.namespace && meta(r.props).name === namespace);
 
@@ -124,7 +142,7 @@ export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (
   const gateways = agwGatewaysOfFleet(g);
   if (gateways.length === 0) return;
   for (const r of g.resources.filter((x) => isWeightedRoute(x.type))) {
-    const refs = probe(() => (servedByGateways(r, gateways, g.resources) === true ? list(r.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule?.backendRefs)).map((b) => backendRefTarget(r, b)) : []));
+    const refs = probe(() => (servedByGateways(r, gateways, g.resources) === true ? list(r.props.spec?.rules as { backendRefs?: any[] }[]).flatMap((rule) => list(rule?.backendRefs)).map((b) => ({ ...backendRefTarget(r, b), port: b?.port as unknown })) : []));
     if (!refs.known) {
       pending.push(`route ${r.name} on cluster ${cluster}, its Gateway's listeners or its backendRefs, which decide whether agentgateway resolves every backend it sends to`);
       continue;
@@ -146,7 +164,8 @@ export function reportUnresolvedAgentRoutes(g: Graph, cluster: string, report: (
         if (wrongKind) return `${shown} ${wrongKind}`;
         const missing = unrenderedBackend(g.resources, to);
         const an = to.kind === "Service" ? "a" : "an";
-        return missing && `${shown} names ${an} ${to.kind} the cluster does not have (${missing}), so agentgateway v1.4.1 finds no backend for it (ResolvedRefs False, BackendNotFound); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`;
+        if (!missing) return portMissing(g.resources, to, to.port, shown);
+        return `${shown} names ${an} ${to.kind} the cluster does not have (${missing}), so agentgateway v1.4.1 finds no backend for it (ResolvedRefs False, BackendNotFound); the route keeps that backend's weight and the proxy fails each request or connection it sends there (an HTTP request with a 500), so that share of its traffic fails; render the ${to.kind}, or correct the name (${an} ${to.kind} made outside the stack, by hand or another tool, would resolve it, which this review cannot see)`;
       });
       if (!read.known) pending.push(`the ReferenceGrants of ${to.namespace}, and its Namespace, ${to.kind}s, Gateways and Helm releases on cluster ${cluster}, which decide whether agentgateway resolves ${kind} ${namespace}/${name}'s ${shown}`);
       else if (read.value) found.add(read.value);

@@ -3,7 +3,8 @@
  * Gateway API refuses without a ReferenceGrant there (ResolvedRefs False, RefNotPermitted), so the
  * gateway drops that backend and its share of the requests fails; one to a Service the cluster does
  * not have (BackendNotFound), which fails alike, a pool included (whether one exists, a chart
- * release's pool taking the release's name, is pool-existence.ts's answer); one to a pool through an
+ * release's pool taking the release's name, is pool-existence.ts's answer); one on a port its Service
+ * lacks (agentgateway finds no endpoint: a 503); one to a pool through an
  * agentgateway controller that watches none (a TCPRoute too); and a reference a ReferenceGrant does
  * open, which the call graph must follow into the other namespace. And backendRefs inside the agent and MCP
  * gateways' AgentgatewayPolicies (ext authorization, ext processing, a global rate limit, a remote
@@ -137,6 +138,15 @@ export const routeRefMutations: Mutation[] = [
     apply: (doc) => {
       const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => (b.kind ?? "Service") === "Service")));
       return route && edit(route, (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => (b.kind ?? "Service") === "Service").name += "-misspelt"));
+    },
+  },
+  {
+    // agentgateway v1.4.1 DefaultRouteBackend checks only that the Service exists; the proxy's select_endpoint finds none on a port it lacks: NoHealthyEndpoints, 503.
+    name: "an agent route's backendRef naming the stable version's Service on port 9090, which the Service does not have",
+    policy: "agent-call-graph",
+    apply: (doc) => {
+      const route = resources(doc).find((r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => (b.kind ?? "Service") === "Service")));
+      return route && edit(route, (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => (b.kind ?? "Service") === "Service").port = 9090));
     },
   },
   {

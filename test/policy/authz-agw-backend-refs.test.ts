@@ -198,3 +198,30 @@ test("plainToolRoutes: an MCP gateway route to an InferencePool the stack does n
   assert.deepEqual(read(), { tools: [], pending: [] }, "missing in a namespace the stack does not create");
   assert.equal(read(tools, on("kubernetes:helm.sh/v3:Release", "tools-chart", { chart: "some-chart", namespace: "tools", values: {} })).pending.length, 1, "a Helm release there may render it");
 });
+
+test("agent-call-graph: an agent or MCP route's Service backendRef on a port the Service does not have reaches no endpoint", async () => {
+  // agentgateway v1.4.1 plugins/reference_indexes.go DefaultRouteBackend checks only that the Service exists (ResolvedRefs True);
+  // its proxy's types/loadbalancer.rs select_endpoint finds no endpoint on a port the Service lacks (NoHealthyEndpoints, a 503).
+  const svc = (name: string, spec: Record<string, unknown> = { ports: [{ port: 8080 }] }) => on("kubernetes:core/v1:Service", `agents-svc-${name}`, { metadata: { name, namespace: "agents" }, spec });
+  const both = [svc("research-agent-v1"), svc("research-agent-v2")];
+  const wrong = await run(...both, route({ name: "research-agent-v2", port: 9090 }));
+  assert.equal(wrong.length, 1, wrong.join("\n"));
+  assert.match(
+    wrong[0],
+    /^HTTPRoute agents\/research-agent on cluster a, on an agentgateway Gateway: backendRef Service agents\/research-agent-v2 names port 9090, which the Service does not have \(it has 8080\); agentgateway v1\.4\.1 accepts the reference .*\(NoHealthyEndpoints\), so each request it sends there gets a 503/,
+  );
+  // The port the Service has; an ExternalName Service; a Service the stack does not render (judged, if at all, as BackendNotFound): not judged here.
+  assert.deepEqual(await run(...both, route({ name: "research-agent-v2" })), []);
+  assert.deepEqual(await run(svc("research-agent-v1"), svc("research-agent-v2", { type: "ExternalName", externalName: "v2.example.com" }), route({ name: "research-agent-v2", port: 9090 })), []);
+  assert.deepEqual(await run(svc("research-agent-v1"), route({ name: "research-agent-v2", port: 9090 })), []);
+  // A TCPRoute on the MCP gateway likewise.
+  const mcp = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw-mcp", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "tcp", port: 9000, protocol: "TCP" }] } });
+  const calculator = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools" }, spec: { ports: [{ port: 8000 }] } });
+  const tcp = (port: unknown) => on(`kubernetes:${GW}/v1alpha2:TCPRoute`, "tools-tcp", { metadata: { name: "calculator-raw", namespace: "tools" }, spec: { parentRefs: [{ name: "mcp-gateway" }], rules: [{ backendRefs: [{ name: "calculator", port }] }] } });
+  assert.ok((await run(mcp, calculator, tcp(8001))).some((m) => /^TCPRoute tools\/calculator-raw on cluster a, on an agentgateway Gateway: backendRef Service tools\/calculator names port 8001, which the Service does not have/.test(m)));
+  assert.ok(!(await run(mcp, calculator, tcp(8000))).some((m) => /names port/.test(m)));
+  // The Service's ports not known yet in a preview: can't judge, no verdict.
+  const preview = await runStack(agentCallGraph, [agentGateway, svc("research-agent-v1"), svc("research-agent-v2", { ports: UNKNOWN }), route({ name: "research-agent-v2", port: 9090 })], { requireAgentJwt: false });
+  assert.deepEqual(preview.violations, []);
+  assert.match(preview.unknown.join("\n"), /which decide whether agentgateway resolves HTTPRoute agents\/research-agent's backendRef Service agents\/research-agent-v2/);
+});
