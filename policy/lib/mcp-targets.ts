@@ -45,7 +45,7 @@ export interface McpBackend {
 }
 
 /** The target names one Service gets from a selector target: one per MCP port. */
-function selectedTargetNames(svc: Record<string, any>): string[] {
+export function selectedTargetNames(svc: Record<string, any>): string[] {
   const m = meta(svc);
   const annotated = m.annotations[TARGET_NAME];
   return list(svc.spec?.ports as Record<string, any>[])

@@ -1,4 +1,4 @@
-/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the MCP route sent to an AgentgatewayBackend the stack does not render or through a backendRef stripped of its group, a TCPRoute on the MCP gateway to an InferencePool the stack does not render, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) or, on an open TCP listener, to a Service outside the agents namespace, and the agent gateway's proxy identity. */
+/** Policy-review mutations of the agentgateway proxies' authorization: the MCP gateway's callers policy (opened, removed, bypassed through a ListenerSet, a delegated HTTPRoute or a TCPRoute to a Service or an InferencePool), the per-tool authorization bypassed by an HTTPRoute to an InferencePool of a tool's pods or by an MCP static target whose host is a tool's ClusterIP, the MCP route sent to an AgentgatewayBackend the stack does not render or through a backendRef stripped of its group, the MCP backend's selector target matching no tool Service, a TCPRoute on the MCP gateway to an InferencePool the stack does not render, the agent gateway's JWT bypassed by a TCPRoute to an AgentgatewayBackend (its static host a Service's name or ClusterIP) or, on an open TCP listener, to a Service outside the agents namespace, and the agent gateway's proxy identity. */
 import { Mutation, resources, isKind, edit, withSpec, onFirst, removeAll, addLike, unconfiguredAgent } from "./mutations-support";
 
 export const authzAgentgatewayMutations: Mutation[] = [
@@ -222,6 +222,15 @@ export const authzAgentgatewayMutations: Mutation[] = [
         (r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).rules?.some((x: any) => x.backendRefs?.some((b: any) => b.kind === "AgentgatewayBackend")),
         (o) => (o.spec.rules.flatMap((rule: any) => rule.backendRefs ?? []).find((b: any) => b.kind === "AgentgatewayBackend").name += "-misspelt"),
       ),
+  },
+  {
+    // agentgateway v1.4.1 syncer/backend/mcp.go TranslateMCPSelectorTargets: a selector matching no Service yields no target, silently.
+    name: "the MCP backend's calculator selector target given a misspelt app.kubernetes.io/name (calculater), matching no tool Service",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(doc, (r) => isKind(r, "AgentgatewayBackend") && withSpec(r).mcp.targets.some((t: any) => t.selector?.services?.matchLabels?.["app.kubernetes.io/name"] === "calculator"), (o) => {
+        o.spec.mcp.targets.find((t: any) => t.selector?.services?.matchLabels?.["app.kubernetes.io/name"] === "calculator").selector.services.matchLabels["app.kubernetes.io/name"] = "calculater";
+      }),
   },
   {
     // agentgateway v1.4.1 NormalizeReference reads an unset group as the core group, and DefaultRouteBackend routes to no core AgentgatewayBackend: InvalidKind, the backend keeps its weight and answers 500.

@@ -151,3 +151,31 @@ test("agent-call-graph: a per-tool authorization on a Gateway reaches the backen
   assert.deepEqual(await run({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools", sectionName: "calculator" }), open);
   assert.deepEqual(await run({ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }), []);
 });
+
+test("agent-call-graph: an MCP backend's selector target matching no tool Service with an MCP port is dropped by agentgateway, silently", async () => {
+  // agentgateway v1.4.1 controller/pkg/syncer/backend/mcp.go TranslateMCPSelectorTargets: no matching Service (or none with an MCP port), no target, no error.
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, granted, ...extra])).violations.map((v) => v.message);
+  const tools = [mcpSvc("calculator"), mcpSvc("ticket-lookup")];
+  const backend = (targets: Record<string, unknown>[], failureMode = "FailOpen") =>
+    on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "tools-agbe-mcp-tools", { metadata: { name: "mcp-tools", namespace: "tools" }, spec: { mcp: { failureMode, targets } } });
+  assert.deepEqual(await run(...tools, backend([selectorTarget("calculator"), selectorTarget("ticket-lookup")])), []);
+  const typo = { name: "calculator", selector: { services: { matchLabels: { tool: "calculater" } } } };
+  for (const mode of ["FailOpen", "FailClosed"]) {
+    const found = await run(...tools, backend([typo, selectorTarget("ticket-lookup")], mode));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^AgentgatewayBackend tools\/mcp-tools on cluster a: MCP target "calculator" selects no Service with an MCP port .* among those the stack renders in tools \(labels \{"tool":"calculater"\}\), so agentgateway v1\.4\.1's controller makes it no target at all, silently/);
+  }
+  // A matched Service without an MCP port yields no target either.
+  const plain = on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools", labels: { tool: "calculator" } }, spec: { selector: { app: "calculator" }, ports: [{ name: "http", port: 8000 }] } });
+  assert.ok((await run(plain, mcpSvc("ticket-lookup"), backend([selectorTarget("calculator")]))).some((m) => /MCP target "calculator" selects no Service with an MCP port/.test(m)));
+  // A namespace the stack does not create, a Helm release there, or a namespaces selector: a Service made outside the stack may match, not judged.
+  const release = on("kubernetes:helm.sh/v3:Release", "tools-chart", { chart: "some-chart", namespace: "tools", values: {} });
+  assert.ok(!(await run(...tools, release, backend([typo]))).some((m) => /selects no Service/.test(m)));
+  assert.ok(!(await run(...tools, backend([{ ...typo, selector: { ...typo.selector, namespaces: { matchLabels: { team: "x" } } } }]))).some((m) => /selects no Service/.test(m)));
+  const noNs = (await runStack(agentCallGraph, [...backedFleet.filter((r) => !r.type.endsWith(":Namespace")), granted, ...tools, backend([typo])])).violations.map((v) => v.message);
+  assert.ok(!noNs.some((m) => /selects no Service/.test(m)), noNs.join("\n"));
+  // A Service's labels not known yet in a preview: can't judge.
+  const preview = await runStack(agentCallGraph, [...backedFleet, granted, mcpSvc("ticket-lookup"), on("kubernetes:core/v1:Service", "tools-svc-calculator", { metadata: { name: "calculator", namespace: "tools", labels: UNKNOWN } }), backend([typo])]);
+  assert.ok(!preview.violations.some((v) => /selects no Service/.test(v.message)));
+  assert.match(preview.unknown.join("\n"), /which decide whether each MCP selector target matches a tool/);
+});
