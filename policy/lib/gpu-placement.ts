@@ -6,6 +6,7 @@
  * GCE VMs (./node-settings reads their labels and NoSchedule/NoExecute taints; on EKS the instance
  * type is the group's, on k3s VMs that k3s's own cloud controller initializes the instance type, zone
  * and region are what it sets: ./node-settings clusterNodeSettings); the GPU taint itself is left to gpu-scheduling's per-pod verdict.
+ * A group the pods fit but that runs no node (./gpu-group-sizes groupSize) takes none of them either.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { isWorkload, kindName, meta } from "./k8s";
@@ -15,6 +16,7 @@ import { clusterNodeSettings, eksInstanceShapes, isNodePool, type Taint } from "
 import { isLeaderWorkerSet, podGpus, podTemplatesOf } from "./leader-worker-sets";
 import { toleratesTaint, type Toleration } from "./tolerations";
 import { andTri, list, orUnknown, probe, type Tri } from "./values";
+import { groupSize, type GroupSize } from "./gpu-group-sizes";
 
 /**
  * NVIDIA GPUs per EC2 instance type (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws
@@ -57,7 +59,7 @@ interface NodeShape {
  * GCE VM whose k3s boot script this run cannot read (ciphertext offline) or that does not install k3s,
  * which is not judged, as node-settings leaves it.
  */
-type GpuPool = { what: string; shapes: NodeShape[]; taints: Taint[]; other: (key: string) => boolean } | { what: string; unknown: string } | { what: string; unread: true };
+type GpuPool = { what: string; shapes: NodeShape[]; taints: Taint[]; other: (key: string) => boolean; size: GroupSize } | { what: string; unknown: string } | { what: string; unread: true };
 
 /** The GPU node groups of the cluster (those whose GPUs are known), each with its node shapes; `undecided` names those whose GPUs are not known yet. */
 function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[]): { pools: GpuPool[]; undecided: string[] } {
@@ -91,7 +93,7 @@ function gpuPools(cluster: { name: string; urn: string }, all: PolicyResource[])
     });
     if (!settings.known || !shapes.known) pools.push({ what, unknown: "its labels, taints or node types are not known yet" });
     else if (!settings.value || !shapes.value) pools.push({ what, unread: true });
-    else pools.push({ what, shapes: shapes.value, taints: settings.value.taints, other: settings.value.other });
+    else pools.push({ what, shapes: shapes.value, taints: settings.value.taints, other: settings.value.other, size: groupSize(node, all) });
   }
   return { pools, undecided };
 }
@@ -140,12 +142,23 @@ export function reportGpuPlacement(cluster: { name: string; urn: string }, all: 
         continue;
       }
       if (!(pod.value.gpus > 0)) continue;
-      const verdicts = pools.flatMap((pool) => ("shapes" in pool ? pool.shapes.map((shape) => ({ what: pool.what, ...fits(pod.value, pool, shape, config.gpuTaintKey) })) : "unknown" in pool ? [{ what: pool.what, fit: "unknown" as Tri, why: pool.unknown }] : []));
+      const verdicts = pools.flatMap((pool) => ("shapes" in pool ? pool.shapes.map((shape) => ({ what: pool.what, size: pool.size, ...fits(pod.value, pool, shape, config.gpuTaintKey) })) : "unknown" in pool ? [{ what: pool.what, size: { empty: false } as GroupSize, fit: "unknown" as Tri, why: pool.unknown }] : []));
       // A group this run cannot read may take them: not judged.
-      if (verdicts.some((v) => v.fit === true) || pools.some((pool) => "unread" in pool)) continue;
-      const open = verdicts.filter((v) => v.fit === "unknown");
+      if (pools.some((pool) => "unread" in pool)) continue;
+      // A group that fits them and may run a node takes them; one that runs none (no autoscaler adds any) does not.
+      const fitting = verdicts.filter((v) => v.fit === true);
+      if (fitting.some((v) => v.size.empty === false)) continue;
+      const open = [...verdicts.filter((v) => v.fit === "unknown").map((v) => `${v.what}: ${v.why}`), ...fitting.flatMap((v) => (v.size.empty === "unknown" ? [`${v.what}: ${v.size.why}`] : []))];
       if (open.length > 0 || undecided.length > 0) {
-        pending.push(`whether a GPU node group of cluster ${cluster.name} takes the pods of ${what}${where} (${[...open.map((v) => `${v.what}: ${v.why}`), ...undecided].join("; ")})`);
+        pending.push(`whether a GPU node group of cluster ${cluster.name} takes the pods of ${what}${where} (${[...new Set(open), ...undecided].join("; ")})`);
+        continue;
+      }
+      if (fitting.length > 0) {
+        const empty = [...new Set(fitting.map((v) => `${v.what}: ${v.size.empty === true ? v.size.why : ""}`))];
+        report(
+          `${what}${where} on cluster ${cluster.name} limits ${pod.value.gpus} ${config.gpuResource} per pod, but every GPU node group of the cluster that can take its pods runs no node (${empty.join("; ")}) and no cluster autoscaler of the stack adds one, so ${r.type === "kubernetes:apps/v1:DaemonSet" ? "none runs on a GPU node" : "they stay Pending"}; give a group that fits nodes (scalingConfig maxSize and desiredSize, a GCE instance group manager's targetSize)`,
+          r.urn,
+        );
         continue;
       }
       report(

@@ -4,7 +4,8 @@
  * node name, matchFields, in its term too), and more
  * GPUs per pod than the groups' nodes hold; and the node agents (device plugin, ztunnel) pinned to
  * an EC2 type an EKS group does not run (one naming no instanceTypes runs EKS's t3.medium), so they
- * miss its nodes; and GPU groups naming no instanceTypes, whose t3.medium nodes hold no GPU.
+ * miss its nodes; GPU groups naming no instanceTypes, whose t3.medium nodes hold no GPU; and GPU
+ * groups that run no node (EKS maxSize 0, GCE instance group managers at targetSize 0).
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, setGpuCount } from "./mutations-support";
@@ -79,6 +80,37 @@ export const gpuPlacementMutations: Mutation[] = [
       const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
       if (!server) return undefined;
       for (const group of of(server)) edit(group, (o) => delete o.instanceTypes);
+      return server.urn;
+    },
+  },
+  {
+    // No cluster autoscaler runs: a group at maxSize 0 never has a node, so the vLLM pods that fit only such groups stay Pending.
+    name: "every EKS GPU node group of a vLLM Deployment's cluster at scalingConfig min/desired/max size 0",
+    policy: "gpu-scheduling",
+    apply: (doc) => {
+      const gpuGroups = resources(doc).filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((g.inputs as any)?.amiType)));
+      const of = (r: ExportedResource) => gpuGroups.filter((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`));
+      const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
+      if (!server) return undefined;
+      for (const group of of(server)) edit(group, (o) => (o.scalingConfig = { minSize: 0, desiredSize: 0, maxSize: 0 }));
+      return server.urn;
+    },
+  },
+  {
+    // A k3s GPU template runs VMs only through its instance group managers: at targetSize 0, with no Autoscaler, none.
+    name: "every instance group manager of a GCE GPU instance template (its startup script readable) of a vLLM Deployment's k3s cluster at targetSize 0, with no Autoscaler",
+    policy: "gpu-scheduling",
+    apply: (doc) => {
+      const templates = resources(doc).filter((t) => t.type === "gcp:compute/instanceTemplate:InstanceTemplate" && ((t.inputs as any)?.guestAccelerators ?? []).length > 0);
+      const links = (r: ExportedResource) => templates.filter((t) => t.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`)).map((t) => (t.outputs as any)?.selfLinkUnique);
+      const managersOf = (r: ExportedResource) =>
+        resources(doc).filter((m) => m.type === "gcp:compute/instanceGroupManager:InstanceGroupManager" && ((m.inputs as any)?.versions ?? []).some((v: any) => links(r).includes(v?.instanceTemplate)));
+      const server = resources(doc).find((r) => vllmServer(r) && managersOf(r).length > 0);
+      if (!server) return undefined;
+      // The template's own script is ciphertext to a review without the passphrase (not judged): a readable one registering what the servers select.
+      const boot = "#!/bin/bash\ncurl -sfL https://get.k3s.io | sh -s - agent --node-label nvidia.com/gpu.product=NVIDIA-A100-SXM4-80GB --node-taint nvidia.com/gpu=present:NoSchedule\n";
+      for (const t of templates.filter((t) => links(server).includes((t.outputs as any)?.selfLinkUnique))) edit(t, (o) => (o.metadataStartupScript = boot));
+      for (const manager of managersOf(server)) edit(manager, (o) => (o.targetSize = 0));
       return server.urn;
     },
   },
