@@ -1,8 +1,9 @@
 /**
  * Whether a GPU node group runs no node, for gpu-placement: the stack runs no cluster autoscaler,
  * so a group's nodes are what its own settings give. An EKS node group (aws.eks.NodeGroup, @pulumi/eks
- * ManagedNodeGroup) at `scalingConfig.maxSize` 0 (@pulumi/aws 7.48.0 NodeGroupScalingConfig
- * desiredSize/maxSize/minSize) never has one; a GCE instance template only runs VMs through the
+ * ManagedNodeGroup) at `scalingConfig.desiredSize` 0 (@pulumi/aws 7.48.0 NodeGroupScalingConfig
+ * desiredSize/maxSize/minSize; EKS keeps a group at its desiredSize) has none unless a cluster
+ * autoscaler or Karpenter release of the stack raises it; a GCE instance template only runs VMs through the
  * instance group managers whose `versions[].instanceTemplate` names it (InstanceGroupManagerVersion),
  * and runs none where each of them has `targetSize` 0 (@pulumi/gcp 9.37.0: "Defaults to `0`") and
  * no Autoscaler or RegionAutoscaler has it as `target` (an autoscaler sets the size itself). A
@@ -22,6 +23,14 @@ function referencesOf(r: PolicyResource): string[] {
   return ["selfLinkUnique", "selfLink", "id", "name"].map((k) => probe(() => r.props[k])).flatMap((p) => (p.known && typeof p.value === "string" && p.value !== "" ? [p.value] : []));
 }
 
+/** A Helm release of the Kubernetes cluster autoscaler or Karpenter, either of which raises an EKS group's desiredSize. */
+const NODE_SCALER_CHARTS = new Set(["cluster-autoscaler", "karpenter"]);
+function scalesNodeGroups(r: PolicyResource): boolean {
+  if (r.type !== "kubernetes:helm.sh/v3:Release") return false;
+  const chart = probe(() => r.props.chart);
+  return chart.known && typeof chart.value === "string" && NODE_SCALER_CHARTS.has(chart.value.split("/").pop() ?? "");
+}
+
 /** Whether an Autoscaler's target (a manager's URL, or its name) names the manager. */
 const targets = (target: string, refs: string[], name: string | undefined) => refs.includes(target) || (name !== undefined && (target === name || target.endsWith(`/instanceGroupManagers/${name}`)));
 
@@ -30,9 +39,12 @@ export type GroupSize = { empty: true; why: string } | { empty: "unknown"; why: 
 
 export function groupSize(node: PolicyResource, all: PolicyResource[]): GroupSize {
   if (EKS_NODE_GROUP_TYPES.has(node.type)) {
-    const max = probe(() => (node.props.scalingConfig as { maxSize?: unknown } | undefined)?.maxSize);
-    if (!max.known) return { empty: "unknown", why: "its scalingConfig maxSize is not known yet" };
-    return max.value === 0 ? { empty: true, why: "scalingConfig maxSize 0" } : { empty: false };
+    // EKS refuses maxSize 0 (NodegroupScalingConfig maxSize: minimum 1), so desiredSize is what
+    // decides: without an autoscaler nothing raises it, and EKS keeps the group at it.
+    if (all.some(scalesNodeGroups)) return { empty: false };
+    const desired = probe(() => (node.props.scalingConfig as { desiredSize?: unknown } | undefined)?.desiredSize);
+    if (!desired.known) return { empty: "unknown", why: "its scalingConfig desiredSize is not known yet" };
+    return desired.value === 0 ? { empty: true, why: "scalingConfig desiredSize 0" } : { empty: false };
   }
   if (!TEMPLATES.has(node.type)) return { empty: false };
   const refs = referencesOf(node);

@@ -156,7 +156,7 @@ export function reportGpuPlacement(cluster: { name: string; urn: string }, all: 
       if (fitting.length > 0) {
         const empty = [...new Set(fitting.map((v) => `${v.what}: ${v.size.empty === true ? v.size.why : ""}`))];
         report(
-          `${what}${where} on cluster ${cluster.name} limits ${pod.value.gpus} ${config.gpuResource} per pod, but every GPU node group of the cluster that can take its pods runs no node (${empty.join("; ")}) and no cluster autoscaler of the stack adds one, so ${r.type === "kubernetes:apps/v1:DaemonSet" ? "none runs on a GPU node" : "they stay Pending"}; give a group that fits nodes (scalingConfig maxSize and desiredSize, a GCE instance group manager's targetSize)`,
+          `${what}${where} on cluster ${cluster.name} limits ${pod.value.gpus} ${config.gpuResource} per pod, but every GPU node group of the cluster that can take its pods runs no node (${empty.join("; ")}) and no cluster autoscaler of the stack adds one, so ${r.type === "kubernetes:apps/v1:DaemonSet" ? "none runs on a GPU node" : "they stay Pending"}; give a group that fits nodes (scalingConfig desiredSize, a GCE instance group manager's targetSize)`,
           r.urn,
         );
         continue;

@@ -5,7 +5,7 @@
  * GPUs per pod than the groups' nodes hold; and the node agents (device plugin, ztunnel) pinned to
  * an EC2 type an EKS group does not run (one naming no instanceTypes runs EKS's t3.medium), so they
  * miss its nodes; GPU groups naming no instanceTypes, whose t3.medium nodes hold no GPU; and GPU
- * groups that run no node (EKS maxSize 0, GCE instance group managers at targetSize 0).
+ * groups that run no node (EKS desiredSize 0, GCE instance group managers at targetSize 0).
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, onFirst, setGpuCount } from "./mutations-support";
@@ -84,15 +84,15 @@ export const gpuPlacementMutations: Mutation[] = [
     },
   },
   {
-    // No cluster autoscaler runs: a group at maxSize 0 never has a node, so the vLLM pods that fit only such groups stay Pending.
-    name: "every EKS GPU node group of a vLLM Deployment's cluster at scalingConfig min/desired/max size 0",
+    // No cluster autoscaler runs: a group at desiredSize 0 never has a node, so the vLLM pods that fit only such groups stay Pending.
+    name: "every EKS GPU node group of a vLLM Deployment's cluster at scalingConfig min/desired size 0 (max 2)",
     policy: "gpu-scheduling",
     apply: (doc) => {
       const gpuGroups = resources(doc).filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((g.inputs as any)?.amiType)));
       const of = (r: ExportedResource) => gpuGroups.filter((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`));
       const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
       if (!server) return undefined;
-      for (const group of of(server)) edit(group, (o) => (o.scalingConfig = { minSize: 0, desiredSize: 0, maxSize: 0 }));
+      for (const group of of(server)) edit(group, (o) => (o.scalingConfig = { minSize: 0, desiredSize: 0, maxSize: 2 }));
       return server.urn;
     },
   },

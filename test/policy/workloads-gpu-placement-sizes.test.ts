@@ -25,19 +25,23 @@ const manager = (name: string, props: Record<string, unknown>, region = false) =
   stackResource({ type: region ? "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager" : "gcp:compute/instanceGroupManager:InstanceGroupManager", name, props: { name, baseInstanceName: name, versions: [{ name: "k3s-agent", instanceTemplate: link }], selfLink: `projects/p/zones/z/instanceGroupManagers/${name}`, ...props }, provider: null });
 const autoscaler = (target: string) => stackResource({ type: "gcp:compute/autoscaler:Autoscaler", name: "a-gpu-a100-autoscaler", props: { target, autoscalingPolicy: { maxReplicas: 4, minReplicas: 0 } }, provider: null });
 
-test("gpu-scheduling: GPU pods whose only fitting EKS groups scale to at most 0 nodes fail; a group that may run a node passes", async () => {
+test("gpu-scheduling: GPU pods whose only fitting EKS groups keep 0 nodes fail; a group that may run a node passes", async () => {
   const empty = await judge(eks("a-gpu-l40s", { minSize: 0, desiredSize: 0, maxSize: 0 }));
   assert.deepEqual(messages(empty), [
-    "Deployment inference/vllm on cluster a limits 1 nvidia.com/gpu per pod, but every GPU node group of the cluster that can take its pods runs no node (EKS node group a-gpu-l40s: scalingConfig maxSize 0) and no cluster autoscaler of the stack adds one, so they stay Pending; give a group that fits nodes (scalingConfig maxSize and desiredSize, a GCE instance group manager's targetSize)",
+    "Deployment inference/vllm on cluster a limits 1 nvidia.com/gpu per pod, but every GPU node group of the cluster that can take its pods runs no node (EKS node group a-gpu-l40s: scalingConfig desiredSize 0) and no cluster autoscaler of the stack adds one, so they stay Pending; give a group that fits nodes (scalingConfig desiredSize, a GCE instance group manager's targetSize)",
   ]);
   assert.equal(empty.violations[0].urn, "urn:pulumi:test::inference-mesh::kubernetes:apps/v1:Deployment::a-vllm");
   // One group that may run a node is enough; no scalingConfig is not judged.
   assert.deepEqual(messages(await judge(eks("a-gpu-l40s", { minSize: 0, desiredSize: 0, maxSize: 0 }), eks("a-gpu-l40s-2", { minSize: 1, desiredSize: 1, maxSize: 2 }))), []);
   assert.deepEqual(messages(await judge(eks("a-gpu-l40s", undefined))), []);
+  // EKS refuses maxSize 0: a group at desiredSize 0 may scale to 4, but nothing raises it without an autoscaler.
+  assert.equal(messages(await judge(eks("a-gpu-l40s", { minSize: 0, desiredSize: 0, maxSize: 4 }))).length, 1);
+  const scaler = stackResource({ type: "kubernetes:helm.sh/v3:Release", name: "a-cluster-autoscaler", props: { name: "cluster-autoscaler", chart: "cluster-autoscaler", namespace: "kube-system", values: {} }, provider: k8sProvider("a") });
+  assert.deepEqual(messages(await judge(eks("a-gpu-l40s", { minSize: 0, desiredSize: 0, maxSize: 4 }), scaler)), []);
   // A size not known yet is can't judge.
-  const later = await judge(eks("a-gpu-l40s", { minSize: 0, desiredSize: 0, maxSize: UNKNOWN }));
+  const later = await judge(eks("a-gpu-l40s", { minSize: 0, desiredSize: UNKNOWN, maxSize: 4 }));
   assert.deepEqual(messages(later), []);
-  assert.match(later.unknown[0] ?? "", /EKS node group a-gpu-l40s: its scalingConfig maxSize is not known yet/);
+  assert.match(later.unknown[0] ?? "", /EKS node group a-gpu-l40s: its scalingConfig desiredSize is not known yet/);
 });
 
 test("gpu-scheduling: GPU pods whose only fitting GCE template backs instance groups at targetSize 0 with no Autoscaler fail", async () => {
