@@ -119,6 +119,9 @@ export const createsNamespace = (resources: readonly PolicyResource[], namespace
 /** Whether a Helm release of the cluster installs into `namespace` (objects a review does not see). Throws the SDK's unknown-value error while a release's namespace is not known yet. */
 export const releasesInto = (resources: readonly PolicyResource[], namespace: string) => resources.some((r) => r.type === T.helmRelease && releaseNamespace(r) === namespace);
 
+/** Whether the stack holds namespace `namespace` whole: it creates it and installs no Helm release there, so what it does not render there is absent. Throws as releasesInto does. */
+export const heldWhole = (resources: readonly PolicyResource[], namespace: string) => createsNamespace(resources, namespace) && !releasesInto(resources, namespace);
+
 /** The agentgateway Gateways of the agents or tools namespace: the agent gateway, the MCP gateway. */
 export const agwGatewaysOfFleet = (g: Graph) => [...g.sharing.values()].flat().filter((p) => p.byAgentgateway && [g.config.agentsNamespace, g.config.toolsNamespace].includes(p.namespace));
 

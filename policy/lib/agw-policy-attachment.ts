@@ -24,7 +24,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { isKind, matchesLabels, meta, T } from "./k8s";
-import { backendRefTarget, createsNamespace, releasesInto, unrenderedBackend } from "./agw-backend-refs";
+import { backendRefTarget, heldWhole, unrenderedBackend } from "./agw-backend-refs";
 import { gatewayPlacement, mayBindOn, policyPlacement, policyTargets, servedByGateways, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
 import { gatewaysOfUnknownClass } from "./gateway-proxies";
 import { GATEWAY_GROUP, isRoute, isStreamRoute } from "./gateways";
@@ -112,9 +112,6 @@ function reachesBackend(c: AttachContext, b: Backend, seen: Set<string>): Tri {
   return any([...viaRoutes, ...viaBackends, ...viaPolicies]);
 }
 
-/** Whether the stack holds namespace `namespace` whole: it creates it and installs no Helm release there, so what it does not render there is absent. */
-const heldWhole = (c: AttachContext, namespace: string) => createsNamespace(c.resources, namespace) && !releasesInto(c.resources, namespace);
-
 const KINDS: Record<string, (type: string) => boolean> = {
   Gateway: (t) => isKind(t, GATEWAY_GROUP, "Gateway"),
   HTTPRoute: (t) => isKind(t, GATEWAY_GROUP, "HTTPRoute"),
@@ -147,7 +144,7 @@ export function attaches(c: AttachContext, t: PolicyTargets, namespace: string, 
   }
   // A target the stack does not render, in a namespace it does not hold whole, may be made outside it.
   const outside = t.refs.some((ref) => (backends || !backendLike(ref)) && KINDS[ref.kind] && !rendered(ref.kind).some((r) => meta(r.props).name === ref.name)) || t.selectors.some((s) => (backends || !backendLike(s)) && KINDS[s.kind]);
-  if (outside) checks.push(() => (heldWhole(c, namespace) ? false : "unknown"));
+  if (outside) checks.push(() => (heldWhole(c.resources, namespace) ? false : "unknown"));
   for (const { p, maybe } of c.on) {
     checks.push(() => {
       if (p === "unknown") return "unknown";

@@ -123,6 +123,10 @@ interface StreamRoute {
   listeners: StreamListener[];
 }
 
+/** The namespaces a stream route is judged for: one (its Services), or every one but `except`. */
+export type StreamTarget = string | { except: string };
+const inTarget = (target: StreamTarget, ns: string) => (typeof target === "string" ? ns === target : ns !== target.except);
+
 /**
  * What of namespace `target` a stream route's rules send to: a Service (kind Service, the
  * default), an InferencePool of `target` (group inference.networking.k8s.io: the controller makes it a
@@ -139,10 +143,6 @@ interface StreamRoute {
  * and so is one into another namespace no ReferenceGrant opens (agw-backend-refs.ts agwRefAllowed);
  * a Service or pool the cluster does not have (BackendNotFound: unrenderedBackend) reaches nothing.
  */
-/** The namespaces a stream route is judged for: one (its Services), or every one but `except`. */
-export type StreamTarget = string | { except: string };
-const inTarget = (target: StreamTarget, ns: string) => (typeof target === "string" ? ns === target : ns !== target.except);
-
 function reachedIn(r: PolicyResource, target: StreamTarget, resources: PolicyResource[]): string[] {
   const refs = list(r.props.spec?.rules as { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string }[] }[]).flatMap((rule) => list(rule?.backendRefs));
   const reached = refs.flatMap((b) => {

@@ -9,7 +9,7 @@
 import type { Graph } from "./call-graph";
 import { isKind, matchesSelector, meta } from "./k8s";
 import { list, probe } from "./values";
-import { createsNamespace, releasesInto } from "./agw-backend-refs";
+import { heldWhole } from "./agw-backend-refs";
 import { selectedTargetNames } from "./mcp-targets";
 
 /**
@@ -23,7 +23,7 @@ export function reportEmptyMcpSelectors(g: Graph, cluster: string, report: (mess
     const read = probe(() => {
       const { namespace, name } = meta(r.props);
       if (namespace !== g.config.toolsNamespace || !r.props.spec?.mcp) return [];
-      if (!createsNamespace(g.resources, namespace) || releasesInto(g.resources, namespace)) return [];
+      if (!heldWhole(g.resources, namespace)) return [];
       const services = g.resources.filter((s) => isKind(s.type, "core", "Service") && meta(s.props).namespace === namespace);
       return list(r.props.spec.mcp.targets as Record<string, any>[])
         .filter((t) => t?.selector && !t.selector.namespaces)

@@ -167,12 +167,6 @@ export function checkMembersServe(selected: PolicyResource[], target: number, wh
   }
 }
 
-/**
- * A pool's `appProtocol: kubernetes.io/h2c` makes Istio's gateway speak HTTP/2 with prior knowledge
- * to its endpoints (Istio 1.30.3 pkg/config/kube/conversion.go: h2c is protocol HTTP2). vLLM's
- * OpenAI server (`vllm.entrypoints.openai.api_server`, what `vllm serve` runs) is uvicorn, which
- * speaks HTTP/1.1 only, so every request to such a pool fails; h2c is for gRPC model servers.
- */
 /** Whether a container runs vLLM's OpenAI HTTP server (`python3 -m vllm.entrypoints.openai.api_server`, or `vllm serve` without gRPC). */
 export function runsVllmHttp(c: { command?: unknown; args?: unknown }): boolean {
   const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
@@ -221,6 +215,12 @@ export function checkMembersProbes(selected: PolicyResource[], targets: number[]
   }
 }
 
+/**
+ * A pool's `appProtocol: kubernetes.io/h2c` makes Istio's gateway speak HTTP/2 with prior knowledge
+ * to its endpoints (Istio 1.30.3 pkg/config/kube/conversion.go: h2c is protocol HTTP2). vLLM's
+ * OpenAI server (`vllm.entrypoints.openai.api_server`, what `vllm serve` runs) is uvicorn, which
+ * speaks HTTP/1.1 only, so every request to such a pool fails; h2c is for gRPC model servers.
+ */
 export function checkMembersProtocol(appProtocol: unknown, selected: PolicyResource[], targets: number[], what: string, report: Report, poolUrn: string): void {
   if (appProtocol !== "kubernetes.io/h2c") return;
   for (const w of selected) {

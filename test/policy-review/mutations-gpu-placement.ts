@@ -15,6 +15,15 @@ import { onEksDevicePlugin } from "./mutations-pools-gpu";
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
 /** The cluster a resource is applied on: its provider `<cluster>-k8s`. */
 const clusterOf = (r: ExportedResource) => (r.provider ?? "").split("::")[3]?.replace(/-k8s$/, "");
+/** Edits every EKS GPU node group (an NVIDIA amiType) of the first vLLM server's cluster that has one; the server's URN, or undefined. */
+function onEveryEksGpuGroupOfAVllmServer(doc: Parameters<Mutation["apply"]>[0], change: (inputs: any) => unknown): string | undefined {
+  const gpuGroups = resources(doc).filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((g.inputs as any)?.amiType)));
+  const of = (r: ExportedResource) => gpuGroups.filter((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`));
+  const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
+  if (!server) return undefined;
+  for (const group of of(server)) edit(group, change);
+  return server.urn;
+}
 /** Whether the resource's cluster has an EKS node group (`<cluster>-<group>`) not running `type`. */
 const onEksWithout = (doc: Parameters<Mutation["apply"]>[0], type: string) => {
   const groups = resources(doc).filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
@@ -74,27 +83,13 @@ export const gpuPlacementMutations: Mutation[] = [
     // EKS runs t3.medium in a group naming no instanceTypes: a T3 holds no GPU, so the vLLM pods fit no group of their cluster.
     name: "every EKS GPU node group of a vLLM Deployment's cluster with its instanceTypes dropped (EKS then runs t3.medium, which holds no GPU)",
     policy: "gpu-scheduling",
-    apply: (doc) => {
-      const gpuGroups = resources(doc).filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((g.inputs as any)?.amiType)));
-      const of = (r: ExportedResource) => gpuGroups.filter((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`));
-      const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
-      if (!server) return undefined;
-      for (const group of of(server)) edit(group, (o) => delete o.instanceTypes);
-      return server.urn;
-    },
+    apply: (doc) => onEveryEksGpuGroupOfAVllmServer(doc, (o) => delete o.instanceTypes),
   },
   {
     // No cluster autoscaler runs: a group at desiredSize 0 never has a node, so the vLLM pods that fit only such groups stay Pending.
     name: "every EKS GPU node group of a vLLM Deployment's cluster at scalingConfig min/desired size 0 (max 2)",
     policy: "gpu-scheduling",
-    apply: (doc) => {
-      const gpuGroups = resources(doc).filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && /NVIDIA/.test(String((g.inputs as any)?.amiType)));
-      const of = (r: ExportedResource) => gpuGroups.filter((g) => g.urn.split("::").pop()!.startsWith(`${clusterOf(r)}-`));
-      const server = resources(doc).find((r) => vllmServer(r) && of(r).length > 0);
-      if (!server) return undefined;
-      for (const group of of(server)) edit(group, (o) => (o.scalingConfig = { minSize: 0, desiredSize: 0, maxSize: 2 }));
-      return server.urn;
-    },
+    apply: (doc) => onEveryEksGpuGroupOfAVllmServer(doc, (o) => (o.scalingConfig = { minSize: 0, desiredSize: 0, maxSize: 2 })),
   },
   {
     // A k3s GPU template runs VMs only through its instance group managers: at targetSize 0, with no Autoscaler, none.

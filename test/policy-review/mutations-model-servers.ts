@@ -10,15 +10,19 @@ import { Mutation, isKind, onFirst } from "./mutations-support";
 /** A vLLM Deployment (GPU clusters only: the local stack runs the simulator). */
 const vllmServer = (r: ExportedResource) => isKind(r, "Deployment") && (r.inputs as any)?.spec?.template?.spec?.containers?.[0]?.name === "vllm";
 
+/** Sets the value after `flag` in the first vLLM server's arguments; its URN, or undefined. */
+const setVllmArg = (doc: Parameters<Mutation["apply"]>[0], flag: string, value: string) =>
+  onFirst(doc, vllmServer, (o) => {
+    const args = o.spec.template.spec.containers[0].args;
+    args[args.indexOf(flag) + 1] = value;
+  });
+
 export const modelServerMutations: Mutation[] = [
   {
     // vLLM listens where --port says: nothing serves the pool's target port 8000.
     name: "a vLLM server started with --port 8080 while its pool targets 8000",
     policy: "inference-pool-epp",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => {
-      const args = o.spec.template.spec.containers[0].args;
-      args[args.indexOf("--port") + 1] = "8080";
-    }),
+    apply: (doc) => setVllmArg(doc, "--port", "8080"),
   },
   {
     // The kubelet cannot resolve the name: the server never turns Ready, and the pool has no ready endpoint.
@@ -30,24 +34,18 @@ export const modelServerMutations: Mutation[] = [
     // The route's requests carry the model name it matches; vLLM answers 404 for a name it does not serve.
     name: "a vLLM server renamed by --served-model-name while its model's route matches the old name",
     policy: "inference-pool-epp",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => { const args = o.spec.template.spec.containers[0].args; args[args.indexOf("--served-model-name") + 1] = "renamed"; }),
+    apply: (doc) => setVllmArg(doc, "--served-model-name", "renamed"),
   },
   {
     // vLLM asks Ray for GPUs the pod does not hold and never starts.
     name: "a vLLM server with --tensor-parallel-size above its nvidia.com/gpu limit",
     policy: "gpu-scheduling",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => {
-      const args = o.spec.template.spec.containers[0].args;
-      args[args.indexOf("--tensor-parallel-size") + 1] = "8";
-    }),
+    apply: (doc) => setVllmArg(doc, "--tensor-parallel-size", "8"),
   },
   {
     // vLLM's CacheConfig (gpu_memory_utilization: gt 0, le 1) refuses it at startup: the pod crash-loops.
     name: "a vLLM server with --gpu-memory-utilization 1.5",
     policy: "gpu-scheduling",
-    apply: (doc) => onFirst(doc, vllmServer, (o) => {
-      const args = o.spec.template.spec.containers[0].args;
-      args[args.indexOf("--gpu-memory-utilization") + 1] = "1.5";
-    }),
+    apply: (doc) => setVllmArg(doc, "--gpu-memory-utilization", "1.5"),
   },
 ];
