@@ -31,6 +31,7 @@ import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
 import { routeRefMutations } from "./mutations-route-refs";
 import { meshNetworkMutations } from "./mutations-mesh-network";
+import { agwLlmMutations } from "./mutations-agw-llm";
 
 export type { Mutation } from "./mutations-support";
 
@@ -143,4 +144,5 @@ export const mutations: Mutation[] = [
   ...spellingMutations,
   ...refusedMutations,
   ...meshNetworkMutations,
+  ...agwLlmMutations,
 ];
