@@ -88,7 +88,9 @@ const read = ["get", "list", "watch"];
  * The bootstrap policy's aggregated roles and the one whose rules view aggregates (policy.go
  * ClusterRoles; every bootstrap role labelled kubernetes.io/bootstrapping: rbac-defaults):
  * system:aggregate-to-view's rules are given only in part, those on the core group that every
- * release since aggregation has held (its endpointslices rule is newer, so left out).
+ * release since aggregation has held and its read of discovery.k8s.io endpointslices, there since
+ * Kubernetes 1.22 (kubernetes/kubernetes#101203, CHANGELOG-1.22 v1.22.0-alpha.2; bootstrappolicy
+ * testdata/cluster-roles.yaml keeps it in today's releases), older than any cluster the stack makes.
  */
 const BOOTSTRAP_ROLES: ClusterRole[] = [
   { name: "cluster-admin", labels: BOOTSTRAP, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }] },
@@ -102,6 +104,7 @@ const BOOTSTRAP_ROLES: ClusterRole[] = [
     rules: [
       { apiGroups: [""], resources: ["pods", "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "configmaps"], verbs: read },
       { apiGroups: [""], resources: ["namespaces"], verbs: read },
+      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
     ],
   },
 ];
