@@ -82,6 +82,18 @@ export function kubeconfigToken(text: string): string | undefined {
 }
 
 /**
+ * Whether the current context's user authenticates by an EKS IAM token alone: a bearer token
+ * `k8s-aws-v1.` + a presigned STS GetCallerIdentity URL, what `aws eks get-token` prints, with no
+ * other credential beside it (a client certificate would be authenticated first: otherCredentials).
+ * The authenticator refuses it 15 minutes after its X-Amz-Date (kubernetes-sigs/aws-iam-authenticator
+ * pkg/token/token.go Verify, presignedURLExpiration), so as a kubeconfig's static token it soon
+ * authenticates nobody; only an exec plugin fetching fresh ones keeps such an identity in.
+ */
+export function staticIamToken(text: string): boolean {
+  return kubeconfigToken(text)?.startsWith("k8s-aws-v1.") === true && otherCredentials(text).length === 0;
+}
+
+/**
  * The credentials other than a bearer token that the current context's user presents: a client
  * certificate (inline or a file), which kube-apiserver authenticates before any bearer token
  * (pkg/kubeapiserver/authenticator/config.go New: the x509 authenticator ahead of the token ones,

@@ -161,6 +161,24 @@ export const multiclusterMutations: Mutation[] = [
     },
   },
   {
+    // aws eks get-token's token is `k8s-aws-v1.` + a presigned STS URL, refused 15 minutes after its
+    // X-Amz-Date (kubernetes-sigs/aws-iam-authenticator pkg/token/token.go Verify): a static one soon reads nothing.
+    name: "a remote secret's kubeconfig authenticating by a pasted EKS IAM token (aws eks get-token's k8s-aws-v1.)",
+    policy: "mesh-multicluster-wiring",
+    apply: (doc) => {
+      const secret = resources(doc).find(remoteSecret);
+      if (!secret) return undefined;
+      const key = (secret.inputs as any).metadata.annotations["networking.istio.io/cluster"];
+      const presigned = "https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Date=20261203T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id";
+      const token = `k8s-aws-v1.${Buffer.from(presigned).toString("base64url")}`;
+      const kubeconfig = ["apiVersion: v1", "kind: Config", `clusters: [{name: ${key}, cluster: {server: "https://10.0.0.2:6443"}}]`, `contexts: [{name: ${key}, context: {cluster: ${key}, user: ${key}}}]`, `current-context: ${key}`, `users: [{name: ${key}, user: {token: ${token}}}]`, ""].join("\n");
+      return edit(secret, (o) => {
+        delete o.data;
+        o.stringData = { [key]: kubeconfig };
+      });
+    },
+  },
+  {
     // Istio 1.30.3 registers istio-waypoint only with PILOT_ENABLE_AMBIENT_WAYPOINTS (classinfo.go); Reconcile skips an unknown controller.
     name: "a cluster's istiod with PILOT_ENABLE_AMBIENT_WAYPOINTS false beside the stack's waypoints",
     policy: "mesh-multicluster-wiring",

@@ -62,3 +62,17 @@ test("remote kubeconfig: refused authentication is read only from a kubeconfig t
   // A list of it, a scalar, text that is not YAML (reported as such by kubeconfigServer): nothing more to name.
   for (const text of [`- ${exec.replace(/\n(?=.)/g, "\n  ")}`, "exec", "users: [\n"]) assert.deepEqual(refusedAuth(text, new Set()), [], text);
 });
+
+test("mesh-multicluster-wiring: a remote secret whose only credential is an EKS IAM token (aws eks get-token's k8s-aws-v1.) fails: it expires 15 minutes after signing", async () => {
+  // kubernetes-sigs/aws-iam-authenticator pkg/token/token.go: the token is `k8s-aws-v1.` and a presigned
+  // STS GetCallerIdentity URL; Verify refuses it once X-Amz-Date is 15 minutes old (presignedURLExpiration).
+  const presigned = "https://sts.us-east-1.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Date=20261203T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host%3Bx-k8s-aws-id";
+  const iam = `k8s-aws-v1.${Buffer.from(presigned).toString("base64url")}`;
+  assert.deepEqual(messages(await meshWith(kubeconfigFor("b", undefined, { token: iam }))), [
+    `${prefix} authenticates with an EKS IAM token (k8s-aws-v1., as aws eks get-token prints it) as its static bearer token, which EKS's authenticator refuses 15 minutes after it was signed (kubernetes-sigs/aws-iam-authenticator pkg/token/token.go Verify): istiod loses b's services and endpoints within minutes and never reads them after a restart; use a ServiceAccount token (istioctl create-remote-secret's default)`,
+  ]);
+  // Beside a client certificate, which the API server authenticates first, the token need not be what reads.
+  assert.deepEqual(messages(await meshWith(kubeconfigFor("b", undefined, { token: iam, "client-certificate-data": "Y2VydA==", "client-key-data": "a2V5" }))), []);
+  // A ServiceAccount token (a JWT) is long-lived: not judged so.
+  assert.deepEqual(messages(await meshWith(kubeconfigFor("b", undefined, { token: "eyJhbGciOiJSUzI1NiJ9.e30.sig" }))), []);
+});
