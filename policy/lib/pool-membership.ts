@@ -12,7 +12,8 @@ import { referenceAllowed } from "./reference-grants";
 import { agwBackendAllowed } from "./agw-backend-refs";
 import { allGatewayProxies } from "./gateway-proxies";
 import { gatewayParents } from "./inference-extension";
-import { declaredPorts, flagValue, selectedWorkloads, type Report } from "./picker-service";
+import { declaredPorts, selectedWorkloads, type Report } from "./picker-service";
+import { runsVllmHttp, vllmArgv, vllmOption } from "./vllm-args";
 import { poolAbsence, poolGroupOf } from "./pool-existence";
 import { list, orUnknown, probe } from "./values";
 
@@ -167,12 +168,6 @@ export function checkMembersServe(selected: PolicyResource[], target: number, wh
   }
 }
 
-/** Whether a container runs vLLM's OpenAI HTTP server (`python3 -m vllm.entrypoints.openai.api_server`, or `vllm serve` without gRPC). */
-export function runsVllmHttp(c: { command?: unknown; args?: unknown }): boolean {
-  const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
-  return argv.includes("vllm.entrypoints.openai.api_server") || (argv.some((a, i) => /(^|\/)vllm$/.test(a) && argv[i + 1] === "serve") && !argv.some((a) => /grpc/i.test(a)));
-}
-
 const PROBE_EFFECT: Record<string, string> = {
   readinessProbe: "its pods never turn Ready, so the pool has no ready endpoint (the gateway answers no healthy upstream) and the Deployment never becomes Available",
   startupProbe: "the kubelet kills the container once the startup probe's failureThreshold runs out, and it restarts for ever (CrashLoopBackOff)",
@@ -190,7 +185,7 @@ export function checkMembersProbes(selected: PolicyResource[], targets: number[]
     for (const c of containersOf(podSpecOf(w.type, w.props)) as Record<string, any>[]) {
       const ports = list(c.ports as { name?: string; containerPort?: number }[]);
       if (!ports.some((p) => targets.includes(p?.containerPort as number))) continue;
-      const flag = flagValue(c, "port");
+      const flag = vllmOption(vllmArgv(c), ["--port"]);
       // A --port off the declared ports is inference-pool-epp's own finding: not reported twice here.
       const listens = runsVllmHttp(c) ? Number(flag ?? 8000) : undefined;
       if (listens !== undefined && !ports.some((p) => p?.containerPort === listens)) continue;

@@ -9,24 +9,24 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { containersOf, isInferencePool, kindName, meta, podSpecOf } from "./k8s";
 import { isRoute } from "./gateways";
-import { flagValue, selectedWorkloads, type Report } from "./picker-service";
-import { poolSelector, runsVllmHttp } from "./pool-membership";
+import { selectedWorkloads, type Report } from "./picker-service";
+import { poolSelector } from "./pool-membership";
+import { readsConfigFile, runsVllmHttp, vllmArgv, vllmOption, vllmOptionValues, type VllmContainer } from "./vllm-args";
 import { list, probe } from "./values";
 
 const BASE_MODEL_HEADER = "x-gateway-base-model-name";
 
-/** The names a vLLM OpenAI server answers for: every value after --served-model-name (nargs +), else its --model. */
-function servedNames(c: { command?: unknown; args?: unknown }): string[] | undefined {
-  const argv = [...list(c.command as unknown[]), ...list(c.args as unknown[])].map(String);
-  const at = argv.lastIndexOf("--served-model-name");
-  if (at >= 0) {
-    const names = [];
-    for (let i = at + 1; i < argv.length && !argv[i].startsWith("-"); i++) names.push(argv[i]);
-    return names;
-  }
-  const inline = argv.filter((a) => a.startsWith("--served-model-name=")).pop();
-  if (inline) return [inline.slice("--served-model-name=".length)];
-  const model = flagValue(c, "model");
+/**
+ * The names a vLLM OpenAI server answers for: its --served-model-name values (nargs +), else its
+ * --model, read as vLLM reads them (vllm-args.ts); undefined where neither is given, where a
+ * --config file the command line does not override may name them, or for an empty name (what
+ * vLLM makes of one is not judged here).
+ */
+function servedNames(c: VllmContainer): string[] | undefined {
+  const argv = vllmArgv(c);
+  const names = vllmOptionValues(argv, "--served-model-name");
+  if (names) return names.includes("") ? undefined : names;
+  const model = readsConfigFile(argv) ? undefined : vllmOption(argv, ["--model"]);
   return model === undefined ? undefined : [model];
 }
 

@@ -11,19 +11,7 @@
  * with `--nnodes` above 1 holds only its share of the ranks in each (arg_utils.py: world size /
  * nnodes), which is not judged. Read by gpu-scheduling.
  */
-import { list } from "./values";
-
-/** An argparse option's value: `--name v`, `--name=v`, for any of its spellings; the last one given wins. */
-function option(argv: string[], names: string[]): string | undefined {
-  let value: string | undefined;
-  argv.forEach((arg, i) => {
-    for (const name of names) {
-      if (arg === name && i + 1 < argv.length) value = argv[i + 1];
-      else if (arg.startsWith(`${name}=`)) value = arg.slice(name.length + 1);
-    }
-  });
-  return value;
-}
+import { runsVllm, vllmArgv, vllmOption, type VllmContainer } from "./vllm-args";
 
 /** Whether a BooleanOptionalAction flag is on: its last `--name`, short form or `--no-name` wins. */
 function flagOn(argv: string[], name: string, short: string): boolean {
@@ -31,13 +19,8 @@ function flagOn(argv: string[], name: string, short: string): boolean {
   return last !== undefined && last !== `--no-${name}`;
 }
 
-type VllmContainer = { image?: unknown; command?: unknown; args?: unknown };
-
-/** A vLLM container's argv, its long options' underscores read as dashes as vLLM's FlexibleArgumentParser does; undefined for any other container. */
-function vllmArgv(container: VllmContainer): string[] | undefined {
-  const argv = [...list(container.command as unknown[]), ...list(container.args as unknown[])].map(String).map((a) => (a.startsWith("--") ? a.replace(/^[^=]+/, (k) => k.replace(/_/g, "-")) : a));
-  return [String(container.image ?? ""), ...argv].some((s) => /vllm/i.test(s) && !/inference-sim/i.test(s)) ? argv : undefined;
-}
+/** A vLLM container's argv as vLLM reads it (vllm-args.ts); undefined for any other container. */
+const serverArgv = (container: VllmContainer) => (runsVllm(container) ? vllmArgv(container) : undefined);
 
 /**
  * A vLLM container's `--gpu-memory-utilization` when vLLM refuses it: CacheConfig
@@ -46,8 +29,8 @@ function vllmArgv(container: VllmContainer): string[] | undefined {
  * written as a number, or any other container.
  */
 export function vllmRefusedMemoryUtilization(container: VllmContainer): string | undefined {
-  const argv = vllmArgv(container);
-  const value = argv && option(argv, ["--gpu-memory-utilization"]);
+  const argv = serverArgv(container);
+  const value = argv && vllmOption(argv, ["--gpu-memory-utilization"]);
   if (value === undefined || !/^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(value.trim())) return undefined;
   const n = Number(value);
   return n > 0 && n <= 1 ? undefined : value;
@@ -55,15 +38,15 @@ export function vllmRefusedMemoryUtilization(container: VllmContainer): string |
 
 /** The GPUs a container running vLLM needs and the flags that say so; undefined for any other container, or a size not written as a number. */
 export function vllmGpusNeeded(container: VllmContainer): { gpus: number; flags: string } | undefined {
-  const argv = vllmArgv(container);
+  const argv = serverArgv(container);
   if (!argv) return undefined;
-  const nodes = option(argv, ["--nnodes", "-n"]);
+  const nodes = vllmOption(argv, ["--nnodes", "-n"]);
   if (nodes !== undefined && nodes !== "1") return undefined;
-  const external = option(argv, ["--data-parallel-rank", "-dpn"]) !== undefined || flagOn(argv, "data-parallel-external-lb", "-dpe");
+  const external = vllmOption(argv, ["--data-parallel-rank", "-dpn"]) !== undefined || flagOn(argv, "data-parallel-external-lb", "-dpe");
   const sizes = [
-    ["tensor-parallel", option(argv, ["--tensor-parallel-size", "-tp"])],
-    ["pipeline-parallel", option(argv, ["--pipeline-parallel-size", "-pp"])],
-    ["local data-parallel", option(argv, ["--data-parallel-size-local"]) ?? (external ? "1" : option(argv, ["--data-parallel-size", "-dp"]))],
+    ["tensor-parallel", vllmOption(argv, ["--tensor-parallel-size", "-tp"])],
+    ["pipeline-parallel", vllmOption(argv, ["--pipeline-parallel-size", "-pp"])],
+    ["local data-parallel", vllmOption(argv, ["--data-parallel-size-local"]) ?? (external ? "1" : vllmOption(argv, ["--data-parallel-size", "-dp"]))],
   ] as const;
   if (sizes.some(([, v]) => v !== undefined && !/^[1-9][0-9]*$/.test(v))) return undefined;
   const set = sizes.filter(([, v]) => v !== undefined);

@@ -229,6 +229,40 @@ test("inference-pool-epp: a route matching a base model name its pools' vLLM ser
   );
 });
 
+test("inference-pool-epp: a vLLM server's served names are read as its FlexibleArgumentParser reads them (`_` for `-`, the last of the `--name v` and `--name=v` forms, a --config file)", async () => {
+  const server = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0];
+  /** The server's --served-model-name pair replaced by `flags`; its --model kept. */
+  const serving = (...flags: string[]) => (objects: Obj[]) => {
+    const args: string[] = server(objects).args;
+    args.splice(args.indexOf("--served-model-name"), 2, ...flags);
+  };
+  const model = (objects: Obj[]) => server(objects).args[server(objects).args.indexOf("--model") + 1];
+  const notServed = /runs vLLM serving only "qwen" .* 404/;
+  // Before: passed, `--served_model_name` unread and the --model taken, though vLLM serves "qwen" alone.
+  const underscore = await review(serving("--served_model_name", "qwen"));
+  assert.ok(underscore.length >= 1 && underscore.every((m) => notServed.test(m)), underscore.join("\n"));
+  // Before: passed, the spaced form read whatever came after it; the last one given wins.
+  const last = await review((objects) => serving("--served-model-name", model(objects), "--served-model-name=qwen")(objects));
+  assert.ok(last.length >= 1 && last.every((m) => notServed.test(m)), last.join("\n"));
+  // Before: failed, the spaced form read though the `=` form came last.
+  assert.deepEqual(await review((objects) => serving("--served-model-name", "qwen", "--served_model_name=" + model(objects))(objects)), []);
+  // `--served-model-name=a b` as two words: the `=` form takes one value (argparse), `b` is no served name.
+  const inline = await review((objects) => serving("--served-model-name=qwen", model(objects))(objects));
+  assert.ok(inline.length >= 1 && inline.every((m) => notServed.test(m)), inline.join("\n"));
+  // As one word, one name holding a space.
+  const spaced = await review((objects) => serving(`--served-model-name=qwen ${model(objects)}`)(objects));
+  assert.ok(spaced.length >= 1 && spaced.every((m) => /serving only "qwen Qwen\/Qwen3-32B"/.test(m)), spaced.join("\n"));
+  // Values after the spaced form run up to the next option: a negative number or a word with a space is a value.
+  assert.deepEqual(await review((objects) => serving("--served_model_name", "-1", "a b", model(objects), "--enforce-eager")(objects)), []);
+  // Before: failed on the --model; a --config file may name the served names (vLLM reads its YAML first), so no verdict.
+  assert.deepEqual(await review((objects) => (serving("--config", "/etc/vllm/serve.yaml")(objects), setArg(server(objects).args, "--model", "qwen"))), []);
+  // Before: failed on the --model; an empty name is not judged.
+  assert.deepEqual(await review((objects) => (serving("--served-model-name=")(objects), setArg(server(objects).args, "--model", "qwen"))), []);
+  // Names given on the command line win over the file's.
+  const overridden = await review(serving("--config", "/etc/vllm/serve.yaml", "--served-model-name", "qwen"));
+  assert.ok(overridden.length >= 1 && overridden.every((m) => notServed.test(m)), overridden.join("\n"));
+});
+
 test("pflagBool reads a picker's bool flag as pflag does: the last one given, a value only after `=`", () => {
   const flag = (...args: string[]) => pflagBool({ command: ["/epp"], args }, "secure-serving");
   assert.equal(flag(), undefined);
