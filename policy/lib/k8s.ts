@@ -140,6 +140,22 @@ export function containersOf(spec: Record<string, any> | undefined): Container[]
   return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
 }
 
+/**
+ * The declared container port an IntOrString port (a probe's port, a Service's targetPort) lands
+ * on: a number is that port; a name is the port of that name among `ports` (`port` undefined where
+ * none has it), and digits written as text read as their number (the kubelet's
+ * ResolveContainerPort falls back to strconv.Atoi; no port name is all digits). Anything else is
+ * no IntOrString (apimachinery intstr UnmarshalJSON takes a JSON string or an int32, the schema
+ * says int-or-string, a port is 1-65535), so the API server refuses the object: undefined, for no
+ * port verdict to rest on it.
+ */
+export function portTarget(port: unknown, ports: { name?: string; containerPort?: number }[]): { port?: number; name?: string } | undefined {
+  if (typeof port === "number") return Number.isInteger(port) ? { port } : undefined;
+  if (typeof port !== "string") return undefined;
+  if (/^[0-9]+$/.test(port)) return { port: Number(port) };
+  return { name: port, port: ports.find((p) => p?.name === port)?.containerPort };
+}
+
 /** `a.b.c` lookup in a plain object (Helm values). */
 export function dig(obj: unknown, path: string): unknown {
   let cur: unknown = obj;

@@ -4,7 +4,7 @@
  * those pickers were started for this pool. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isHelmInstall, isKind, isWorkload, matchesLabels, meta, podMetadata, podSpecOf } from "./k8s";
+import { containersOf, isHelmInstall, isKind, isWorkload, matchesLabels, meta, podMetadata, podSpecOf, portTarget } from "./k8s";
 import { list } from "./values";
 import { checkPickerRbac } from "./picker-rbac";
 
@@ -154,17 +154,16 @@ const PICKER_PORTS = [
  * started for a pool (`--pool-name`), whose listeners the flags tell; a named target resolves
  * to the container's port of that name.
  */
-function checkExtProcPort(selected: PolicyResource[], target: number | string, svc: string, port: number, where: string, report: Report, poolUrn: string): void {
+function checkExtProcPort(selected: PolicyResource[], target: unknown, svc: string, port: number, where: string, report: Report, poolUrn: string): void {
   for (const w of selected) {
     for (const c of containersOf(podSpecOf(w.type, w.props)) as { command?: unknown; args?: unknown; ports?: unknown }[]) {
       if (flagValue(c, "pool-name") === undefined) continue;
       const listening = PICKER_PORTS.map((p) => ({ ...p, port: Number(flagValue(c, p.flag) ?? p.port) }));
-      const named = list(c.ports as { containerPort: number; name?: string }[]).find((p) => p.name === target);
-      const lands = typeof target === "number" || /^[0-9]+$/.test(target) ? Number(target) : named?.containerPort;
+      const { port: lands, name } = portTarget(target, list(c.ports as { containerPort: number; name?: string }[])) ?? {};
       if (lands === undefined || Number.isNaN(listening[0].port) || lands === listening[0].port) continue;
       const other = listening.find((p) => p.port === lands);
       report(
-        `${where}: Service ${svc} port ${port} targets port ${lands}${typeof target === "string" && named ? ` (${target})` : ""} of the endpoint picker ${meta(w.props).namespace}/${meta(w.props).name}, which serves ext-proc on ${listening[0].port} (--grpc-port, default 9002)${other ? `; ${lands} is its ${other.what} port` : ""}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen); target port ${listening[0].port}`,
+        `${where}: Service ${svc} port ${port} targets port ${lands}${name ? ` (${name})` : ""} of the endpoint picker ${meta(w.props).namespace}/${meta(w.props).name}, which serves ext-proc on ${listening[0].port} (--grpc-port, default 9002)${other ? `; ${lands} is its ${other.what} port` : ""}, so the gateway's ext-proc calls fail and every request to the pool fails (FailClose) or skips the picker (FailOpen); target port ${listening[0].port}`,
         poolUrn,
       );
       return;
@@ -216,19 +215,19 @@ export function checkServiceWiring(svc: PolicyResource, port: number, resources:
   const target = entry.targetPort ?? port;
   const declared = declaredPorts(selected);
   const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ");
-  if (typeof target === "string" && !/^[0-9]+$/.test(target)) {
+  const lands = portTarget(target, declared);
+  // No IntOrString: the API server refuses the Service, which is no port verdict of this check.
+  if (!lands) return;
+  if (lands.name !== undefined) {
     // A named targetPort resolves per pod; a pod without a port of that name is left out.
-    if (!declared.some((p) => p.name === target)) {
-      report(`${where}: Service ${namespace}/${name} port ${port} targets the port named ${target}, which no selected pod declares (${described || "none"}), so it has no endpoints`, poolUrn);
+    if (lands.port === undefined) {
+      report(`${where}: Service ${namespace}/${name} port ${port} targets the port named ${lands.name}, which no selected pod declares (${described || "none"}), so it has no endpoints`, poolUrn);
       return;
     }
-  } else {
-    const number = Number(target);
+  } else if (declared.length > 0 && !declared.some((p) => p.containerPort === lands.port)) {
     // Declared container ports are informational: pods that declare none may still listen.
-    if (declared.length > 0 && !declared.some((p) => p.containerPort === number)) {
-      report(`${where}: Service ${namespace}/${name} port ${port} targets port ${number}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
-      return;
-    }
+    report(`${where}: Service ${namespace}/${name} port ${port} targets port ${lands.port}, which is not a containerPort of the endpoint picker's pods (${described})`, poolUrn);
+    return;
   }
   checkExtProcPort(selected, target, `${namespace}/${name}`, port, where, report, poolUrn);
 }

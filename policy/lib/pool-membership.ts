@@ -6,7 +6,7 @@
  * the protocol it names and answer their own probes there. Read by inference-pool-epp.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf } from "./k8s";
+import { containersOf, isInferencePool, kindName, meta, podMetadata, podSpecOf, portTarget } from "./k8s";
 import { GATEWAY_GROUP, isRoute } from "./gateways";
 import { referenceAllowed } from "./reference-grants";
 import { agwBackendAllowed } from "./agw-backend-refs";
@@ -191,14 +191,13 @@ export function checkMembersProbes(selected: PolicyResource[], targets: number[]
       if (listens !== undefined && !ports.some((p) => p?.containerPort === listens)) continue;
       for (const kind of Object.keys(PROBE_EFFECT)) {
         const action = c[kind]?.httpGet ?? c[kind]?.tcpSocket ?? c[kind]?.grpc;
-        const port = action?.port;
-        if (port === undefined) continue;
-        const resolved = typeof port === "string" && !/^[0-9]+$/.test(port) ? ports.find((p) => p?.name === port)?.containerPort : Number(port);
+        const lands = portTarget(action?.port, ports);
+        if (!lands) continue;
         const problem =
-          resolved === undefined
-            ? `names port ${JSON.stringify(port)}, which the container does not declare (its ports: ${ports.map((p) => p?.name ?? p?.containerPort).join(", ")}), so the kubelet fails every probe`
-            : listens !== undefined && Number.isInteger(listens) && resolved !== listens
-              ? `probes port ${resolved}, but vLLM's OpenAI server listens on ${listens} alone (--port), so every probe is refused`
+          lands.port === undefined
+            ? `names port ${JSON.stringify(lands.name)}, which the container does not declare (its ports: ${ports.map((p) => p?.name ?? p?.containerPort).join(", ")}), so the kubelet fails every probe`
+            : listens !== undefined && Number.isInteger(listens) && lands.port !== listens
+              ? `probes port ${lands.port}, but vLLM's OpenAI server listens on ${listens} alone (--port), so every probe is refused`
               : undefined;
         if (!problem) continue;
         report(

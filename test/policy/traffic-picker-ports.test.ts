@@ -208,6 +208,23 @@ test("inference-pool-epp: a model server whose probes name a port it does not de
   );
 });
 
+test("inference-pool-epp: a probe port or picker targetPort that is no IntOrString (the API server refuses the object) gets no port verdict; numbers and names still do", async () => {
+  const server = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0];
+  const service = (objects: Obj[]) => named(objects, "Service", "qwen3-32b-v1-epp").spec.ports[0];
+  for (const odd of [true, null, { port: 8000 }, 8000.5]) {
+    // Before: "probes port 1" (true), 0 (null), NaN, 8000.5.
+    assert.deepEqual(await review((objects) => (server(objects).readinessProbe.httpGet.port = odd)), [], `probe port ${JSON.stringify(odd)}`);
+    // Before: "targets port 1, which is not a containerPort", likewise NaN and 8000.5 (a null one is the Service's port, as Kubernetes defaults it).
+    assert.deepEqual(await review((objects) => (service(objects).targetPort = odd)), [], `targetPort ${JSON.stringify(odd)}`);
+  }
+  // A number, digits as text, and a name each still resolve, for both.
+  assert.match((await review((objects) => (server(objects).readinessProbe.httpGet.port = "8001"))).join("\n"), /readinessProbe probes port 8001, but vLLM's OpenAI server listens on 8000/);
+  assert.match((await review((objects) => (server(objects).readinessProbe.httpGet.port = "grpc"))).join("\n"), /readinessProbe names port "grpc", which the container does not declare/);
+  assert.match((await review((objects) => (service(objects).targetPort = 9003))).join("\n"), /targets port 9003 of the endpoint picker .*; 9003 is its gRPC health port/);
+  assert.match((await review((objects) => (service(objects).targetPort = "9090"))).join("\n"), /targets port 9090 of the endpoint picker .*; 9090 is its metrics port/);
+  assert.match((await review((objects) => (service(objects).targetPort = "admin"))).join("\n"), /targets the port named admin, which no selected pod declares/);
+});
+
 test("inference-pool-epp: a route matching a base model name its pools' vLLM servers do not serve fails (vLLM answers 404); a name among their --served-model-name passes", async () => {
   const server = (objects: Obj[]) => named(objects, "Deployment", "qwen3-32b-v1").spec.template.spec.containers[0];
   const served = (objects: Obj[]) => server(objects).args[server(objects).args.indexOf("--served-model-name") + 1];
