@@ -1,6 +1,9 @@
 /** Policy-review mutations of infrastructure: secrets in state, explicit providers and cluster binding, EKS and k3s API endpoints. */
 import { Mutation, resources, isKind, edit, SIG, onFirst, cacerts, addLike } from "./mutations-support";
 
+/** A private key's PEM as the mutations leave one in plaintext (a CA key copied out, a key output undeclared secret). */
+const PRIVATE_KEY_PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
+
 export const infrastructureMutations: Mutation[] = [
   {
     name: "a Kubernetes resource with no provider reference",
@@ -127,8 +130,7 @@ export const infrastructureMutations: Mutation[] = [
     apply: (doc) => {
       const secret = resources(doc).find(cacerts);
       if (!secret) return undefined;
-      const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
-      return addLike(doc, secret, "as-configmap", "kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cacerts-copy", namespace: "istio-system" }, data: { "ca-key.pem": key } });
+      return addLike(doc, secret, "as-configmap", "kubernetes:core/v1:ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cacerts-copy", namespace: "istio-system" }, data: { "ca-key.pem": PRIVATE_KEY_PEM } });
     },
   },
   {
@@ -137,9 +139,8 @@ export const infrastructureMutations: Mutation[] = [
     apply: (doc) => {
       const key = resources(doc).find((r) => r.type === "tls:index/privateKey:PrivateKey");
       if (!key) return undefined;
-      const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
       (key as { additionalSecretOutputs?: string[] }).additionalSecretOutputs = [];
-      Object.assign(key.outputs ?? {}, { privateKeyPem: pem, privateKeyPemPkcs8: pem, privateKeyOpenssh: pem });
+      Object.assign(key.outputs ?? {}, { privateKeyPem: PRIVATE_KEY_PEM, privateKeyPemPkcs8: PRIVATE_KEY_PEM, privateKeyOpenssh: PRIVATE_KEY_PEM });
       return key.urn;
     },
   },
@@ -160,8 +161,7 @@ export const infrastructureMutations: Mutation[] = [
     apply: (doc) => {
       const secret = resources(doc).find(cacerts);
       if (!secret) return undefined;
-      const key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n";
-      return addLike(doc, secret, "backup", secret.type, { apiVersion: "v1", kind: "Secret", metadata: { name: "ca-backup", namespace: "istio-system" }, type: "Opaque", data: { "ca-key.pem": Buffer.from(key).toString("base64") } });
+      return addLike(doc, secret, "backup", secret.type, { apiVersion: "v1", kind: "Secret", metadata: { name: "ca-backup", namespace: "istio-system" }, type: "Opaque", data: { "ca-key.pem": Buffer.from(PRIVATE_KEY_PEM).toString("base64") } });
     },
   },
 ];
