@@ -22,14 +22,13 @@ import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { dig, isHelmInstall, isReleaseOf } from "./k8s";
 import { GPU_OPERATOR_CHART } from "./device-plugin";
 import { GCE_NODE_TYPES } from "./gpu-nodes";
-import { k3sDataDir, k3sNodeScripts, k3sRunsOwnContainerd, k3sRootless } from "./k3s-nodes";
+import { K3S_DEFAULT_DATA_DIR, k3sDataDir, k3sNodeScripts, k3sRunsOwnContainerd, k3sRootless } from "./k3s-nodes";
 import { clusterNodes } from "./ambient-nodes";
 import { isNodePool } from "./node-settings";
 import { istioPlatform } from "./istio-cni";
 import { goTruthy, isObject, orUnknown, probe } from "./values";
 import { releaseLabel } from "./release-namespace";
 
-export const K3S_CONTAINERD_CONFIG = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml";
 export const K3S_CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock";
 const DEFAULT_CONFIG = "/etc/containerd/config.toml";
 const DEFAULT_SOCKET = "/run/containerd/containerd.sock";
@@ -112,7 +111,10 @@ export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string 
     if (k3s.unknown.length > 0) pending.push(`whether cluster ${cluster.name} runs k3s's own containerd (the boot script of ${k3s.unknown.join(", ")} is not known), which decides where the GPU Operator's container toolkit must point`);
     return;
   }
-  const configPath = k3s.script === undefined ? K3S_CONTAINERD_CONFIG : `${k3sDataDir(k3s.script)}/agent/etc/containerd/config.toml`;
+  // A data-dir not fully known (k3sDataDir) leaves the config path unnamed; the defaults are wrong whatever it is.
+  const dataDir = k3s.script === undefined ? K3S_DEFAULT_DATA_DIR : k3sDataDir(k3s.script);
+  const configPath = `${dataDir ?? "<data-dir>"}/agent/etc/containerd/config.toml`;
+  const reads = dataDir === undefined ? `${configPath} (its data-dir is not known)` : configPath;
   const rootless = k3s.script !== undefined && k3sRootless(k3s.script);
   for (const r of operators) {
     const values = probe(() => JSON.parse(JSON.stringify(r.props.values ?? {})) as unknown);
@@ -125,7 +127,7 @@ export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string 
     const offSocket = toolkitSocketOffK3s(values.value);
     if (gaps.length > 0) {
       report(
-        `cluster ${cluster.name}: Helm release ${release} (chart ${GPU_OPERATOR_CHART}) runs its container toolkit (toolkit.enabled) against containerd's defaults, ${gaps.join(" and ")}, though ${k3s.why}, whose containerd listens on ${K3S_CONTAINERD_SOCKET} and reads ${configPath}: the toolkit never registers the nvidia runtime with k3s's containerd (and fails signalling a socket that is not there), the operator never marks the toolkit ready and starts no device plugin, so no node advertises a GPU and GPU pods stay Pending; set values.toolkit.env CONTAINERD_CONFIG=${configPath} and CONTAINERD_SOCKET=${K3S_CONTAINERD_SOCKET} (gpu-operator v26.7.0 controllers/transforms_test.go), or toolkit.enabled: false where the nodes install the toolkit themselves (as components/cloud/gcp/nvidia.ts does)`,
+        `cluster ${cluster.name}: Helm release ${release} (chart ${GPU_OPERATOR_CHART}) runs its container toolkit (toolkit.enabled) against containerd's defaults, ${gaps.join(" and ")}, though ${k3s.why}, whose containerd listens on ${K3S_CONTAINERD_SOCKET} and reads ${reads}: the toolkit never registers the nvidia runtime with k3s's containerd (and fails signalling a socket that is not there), the operator never marks the toolkit ready and starts no device plugin, so no node advertises a GPU and GPU pods stay Pending; set values.toolkit.env CONTAINERD_CONFIG=${configPath} and CONTAINERD_SOCKET=${K3S_CONTAINERD_SOCKET} (gpu-operator v26.7.0 controllers/transforms_test.go), or toolkit.enabled: false where the nodes install the toolkit themselves (as components/cloud/gcp/nvidia.ts does)`,
         r.urn,
       );
     } else if (offSocket && rootless) {

@@ -130,6 +130,11 @@ export function reportCniEnrolment(cluster: string, resources: PolicyResource[],
       report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though ${missed.what}, whose containerd reads only ${missed.dir} (k3s's data-dir/agent/etc/cni/net.d)${platform}: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; ${fix}`, cni.urn);
       continue;
     }
+    // A k3s VM whose data-dir is not fully known reads CNI configs where that value decides: can't judge.
+    if (vms.undecided.length > 0) {
+      pending.push(`where the containerd of ${vms.undecided.join(", ")} reads CNI configs (its k3s data-dir is not known), which decides whether istio-cni release ${cni.name} on cluster ${cluster} is chained there from ${cniConfDir}`);
+      continue;
+    }
     // A cluster the other Istio releases declare k3s (its VMs not shown): k3s's containerd never reads /etc/cni/net.d.
     if (k3s && vms.nodes.length === 0 && cniConfDir !== K3S_CONF_DIR) {
       report(`istio-cni release ${cni.name} on cluster ${cluster} writes its CNI config to ${cniConfDir}, though Helm release ${k3s.name} declares the cluster k3s (global.platform), whose containerd reads only ${K3S_CONF_DIR}: the istio-cni plugin is never chained, so no pod is redirected into ztunnel and every workload accepts plaintext past STRICT and every ALLOW policy; set global.platform: k3s on the istio-cni release (Istio 1.30.3 files/profile-platform-k3s.yaml)`, cni.urn);

@@ -14,7 +14,7 @@ import { k3sOptionEntries, k3sOptionReadings } from "./k3s-options";
 import { startsK3sServer } from "./boot-scripts";
 import { probe } from "./values";
 
-const DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
+export const K3S_DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
 
 /**
  * Whether a k3s boot script leaves k3s on its own embedded containerd: not pointed at another
@@ -38,17 +38,29 @@ function k3sSwitchOn(script: string, name: string): boolean {
 /** Whether a k3s boot script runs k3s rootless (`--rootless`, `rootless: true`; experimental, inside rootlesskit's namespaces: k3s docs "Running Rootless Servers"). */
 export const k3sRootless = (script: string): boolean => k3sSwitchOn(script, "rootless");
 
-/** The data-dir a k3s boot script gives k3s (its last `data-dir`, not one after a runcmd entry dash stops at, which never runs), else k3s's default. */
-export const k3sDataDir = (script: string): string =>
-  (k3sOptionReadings(script, "data-dir").filter((e) => !e.stopped).pop()?.value ?? DEFAULT_DATA_DIR).replace(/\/+$/, "");
+/**
+ * The data-dir a k3s boot script gives k3s (its last `data-dir`, not one after a runcmd entry dash
+ * stops at, which never runs), else k3s's default; undefined where that value is not fully known
+ * (`$BASE/k3s` with BASE not plainly set, `${X:-/var/lib}/rancher`, a command substitution):
+ * what it expands to decides the path, so no part of it is used.
+ */
+export function k3sDataDir(script: string): string | undefined {
+  const last = k3sOptionReadings(script, "data-dir").filter((e) => !e.stopped).pop();
+  if (last && !last.known) return undefined;
+  return (last?.value ?? K3S_DEFAULT_DATA_DIR).replace(/\/+$/, "");
+}
 
 const unquoted = (v: string) => v.replace(/^(["'])(.*)\1$/, "$2");
 
-/** The CNI config directory a k3s boot script leaves containerd reading; undefined where another CNI or runtime decides it. */
-export function k3sCniConfDir(script: string): string | undefined {
+/**
+ * The CNI config directory a k3s boot script leaves containerd reading; undefined where another CNI
+ * or runtime decides it, null where k3s's data-dir, which decides it, is not known ({@link k3sDataDir}).
+ */
+export function k3sCniConfDir(script: string): string | null | undefined {
   const last = (option: string) => k3sOptionEntries(script, option).pop();
   if (last("flannel-backend") === "none" || !k3sRunsOwnContainerd(script)) return undefined;
-  return `${k3sDataDir(script)}/agent/etc/cni/net.d`;
+  const dataDir = k3sDataDir(script);
+  return dataDir === undefined ? null : `${dataDir}/agent/etc/cni/net.d`;
 }
 
 /**
@@ -70,17 +82,19 @@ export function k3sNodeScripts(nodes: PolicyResource[]): { nodes: { node: Policy
 /**
  * The cluster's VMs that install k3s, each with the CNI config directory it reads (`nodes`: the
  * cluster's GCE VMs, ambient-nodes.ts clusterNodes); `unknown` names those whose boot script this
- * run cannot read.
+ * run cannot read, `undecided` those installing k3s whose data-dir is not known.
  */
-export function k3sNodeCniDirs(nodes: PolicyResource[]): { nodes: { what: string; dir: string }[]; unknown: string[] } {
+export function k3sNodeCniDirs(nodes: PolicyResource[]): { nodes: { what: string; dir: string }[]; unknown: string[]; undecided: string[] } {
   const what = (node: PolicyResource) => `${kindName(node.type)} ${node.name}`;
   const scripts = k3sNodeScripts(nodes);
   const found: { what: string; dir: string }[] = [];
+  const undecided: string[] = [];
   for (const { node, script, from } of scripts.nodes) {
     const dir = k3sCniConfDir(script);
     if (dir) found.push({ what: `${what(node)} (its ${from} installs k3s)`, dir });
+    else if (dir === null) undecided.push(what(node));
   }
-  return { nodes: found, unknown: scripts.unknown.map(what) };
+  return { nodes: found, unknown: scripts.unknown.map(what), undecided };
 }
 
 /**

@@ -147,6 +147,13 @@ test("mesh-mtls-strict: istio-cni on a cluster whose GCE VMs install k3s, though
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install.replace("node-ip: 10.0.0.2", "flannel-backend: none"))])).violations, []);
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(install, "b-server")])).violations, []);
   assert.deepEqual((await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm("#!/bin/bash\napt-get install -y nginx\n")])).violations, []);
+  // A data-dir not fully known (BASE never set plainly) is can't judge; before, `$BASE/k3s` was read as /k3s and reported.
+  const partial = vm(install.replace("sh -s - server", 'sh -s - server --data-dir "$BASE/k3s"'));
+  for (const cni of [{ profile: "ambient", global: { platform: "k3s" } }, { profile: "ambient" }]) {
+    const undecided = await runStack(meshMtlsStrict, [...mesh(cni, { profile: "ambient", global: { platform: "k3s" } }), partial]);
+    assert.deepEqual(undecided.violations, [], JSON.stringify(cni));
+    assert.match(undecided.unknown.join("\n"), /where the containerd of Instance a-server reads CNI configs \(its k3s data-dir is not known\), which decides whether istio-cni release a-istio-cni on cluster a is chained/);
+  }
   // A boot script not known yet (an encrypted secret) is can't judge, not a pass.
   const sealed = await runStack(meshMtlsStrict, [...mesh({ profile: "ambient" }), vm(UNKNOWN)]);
   assert.deepEqual(sealed.violations, []);

@@ -66,6 +66,10 @@ test("gpu-device-plugin: a GPU Operator on k3s whose toolkit keeps containerd's 
   // A custom data-dir moves the config the message asks for (k3s keeps its socket in /run/k3s).
   const dataDir = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script("data-dir: /srv/k3s/\n")), operator({})]);
   assert.match(messages(dataDir)[0] ?? "", /reads \/srv\/k3s\/agent\/etc\/containerd\/config\.toml: .*set values\.toolkit\.env CONTAINERD_CONFIG=\/srv\/k3s\/agent\/etc\/containerd\/config\.toml and CONTAINERD_SOCKET=\/run\/k3s\/containerd\/containerd\.sock /);
+  // A data-dir not fully known (BASE never set plainly) leaves the config path unnamed; before, it read /k3s/agent/….
+  const partial = script().replace("sh -s - agent", 'sh -s - agent --data-dir "$BASE/k3s"');
+  const unnamed = messages(await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(partial), operator({})]))[0] ?? "";
+  assert.match(unnamed, /reads <data-dir>\/agent\/etc\/containerd\/config\.toml \(its data-dir is not known\): .*set values\.toolkit\.env CONTAINERD_CONFIG=<data-dir>\/agent\/etc\/containerd\/config\.toml and CONTAINERD_SOCKET=/);
   // Any socket but k3s's fails alike, not only containerd's default (before, each passed).
   for (const socket of ["/run/k3s/containerd.sock", "/var/lib/rancher/k3s/agent/containerd/containerd.sock"]) {
     const offSocket = await runStack(gpuDevicePlugin, [provider("a"), vllm, vm(script("data-dir: /var/lib/rancher/k3s\n")), operator(env({ ...k3sEnv, CONTAINERD_SOCKET: socket }))]);

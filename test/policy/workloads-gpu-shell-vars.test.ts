@@ -206,3 +206,18 @@ test("gpu-scheduling, k3sDataDir: a literal taint or data-dir in a runcmd entry 
   assert.equal(k3sDataDir(userData([server(""), "read -r X <<< x", server("--data-dir /srv/k3s")])), "/var/lib/rancher/k3s");
   assert.equal(k3sDataDir(userData([server("--data-dir /srv/k3s"), "read -r X <<< x"])), "/srv/k3s");
 });
+
+// Before, a data-dir with a part not known was used as it reads: `$BASE/k3s` with BASE unknown
+// became /k3s, and `${X:-/var/lib}/rancher` was taken as a path. Only a fully known value counts.
+test("k3sDataDir: a data-dir with a variable the script does not plainly set, or another expansion, is not known", () => {
+  const k3sServer = (args: string) => `curl -sfL https://get.k3s.io | sh -s - server ${args}\n`;
+  const server = (args: string, before = "") => `#!/bin/bash\n${before}${k3sServer(args)}`;
+  for (const partial of ["--data-dir $BASE/k3s", '--data-dir "${X:-/var/lib}/rancher"', "--data-dir $(cat /etc/k3s-dir)", '--data-dir "$HOME/k3s"']) {
+    assert.equal(k3sDataDir(server(partial)), undefined, partial);
+  }
+  assert.equal(k3sDataDir(server("", "cat > /etc/rancher/k3s/config.yaml <<EOF\ndata-dir: ${BASE}/k3s\nEOF\n")), undefined, "config.yaml");
+  // A variable the script sets plainly, a literal, or none given: known.
+  assert.equal(k3sDataDir(server("--data-dir $BASE/k3s", "BASE=/srv\n")), "/srv/k3s");
+  assert.equal(k3sDataDir(server("--data-dir '/srv/$k3s'")), "/srv/$k3s");
+  assert.equal(k3sDataDir(server("")), "/var/lib/rancher/k3s");
+});
