@@ -34,13 +34,15 @@ export interface K3sOptionEntry {
 function expanded(raw: string, script: string, shell: boolean, at: number): K3sOptionEntry {
   const v = unquote(raw);
   if ((shell && raw.trim().startsWith("'")) || !/[$`]/.test(v)) return { value: v.split(LITERAL_DOLLAR).join("$"), known: true };
-  let known = !v.includes("`") && !runsBashOnly(script);
+  const bashOnly = runsBashOnly(script);
+  let known = !v.includes("`") && !bashOnly;
   const value = v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_ref, braced?: string, bare?: string) => {
     const held = plainValue(script, (braced ?? bare)!, at);
     if (held === undefined) known = false;
     return held ?? "";
   });
-  return { value: value.split(LITERAL_DOLLAR).join("$"), known: known && !value.includes("$") };
+  const entry = { value: value.split(LITERAL_DOLLAR).join("$"), known: known && !value.includes("$") };
+  return bashOnly ? { ...entry, why: BASH_ONLY_WHY } : entry;
 }
 
 /**
@@ -50,21 +52,44 @@ function expanded(raw: string, script: string, shell: boolean, at: number): K3sO
  */
 const BASH_ONLY = new RegExp(`${DASH_STOPS.source}|\\$'|\\[\\[|\\w\\[[^\\]\\n]*\\]=\\(|\\blastpipe\\b`);
 
+const BASH_ONLY_WHY = "names a shell variable in a script dash may run (a cloud-config's runcmd, or a script headed #!/bin/sh: /bin/sh is dash on Debian and Ubuntu) that relies on what only bash gives ($'…', [[, an array, lastpipe)";
+
 /**
- * Whether a `#cloud-config` of the text has a runcmd string relying on what only bash gives: cloud-init
- * writes its runcmd strings into a script headed `#!/bin/sh` (canonical/cloud-init util.py shellify,
+ * Whether the text, headed `#!/bin/sh` ({@link shScript}), or a runcmd string of a `#cloud-config`
+ * of it relies on what only bash gives: cloud-init writes its runcmd strings into a script headed `#!/bin/sh` (canonical/cloud-init util.py shellify,
  * run by cc_runcmd.py), dash on Debian and Ubuntu, so the bash reading of its variables does not hold there.
  * Only the lines dash runs count: those before the line holding what stops it (DASH_STOPS; dash 0.5.12
  * parses a command line whole before running it, so nothing on that line runs, nor after it).
  */
 function runsBashOnly(text: string): boolean {
+  if (shScript(text) && bashOnlyBeforeStop(text)) return true;
   return cloudConfigParts(text).some(([from, to]) => {
     const runcmd = yamlMapping(text.slice(from, to))?.runcmd;
     if (!Array.isArray(runcmd)) return false;
-    const script = runcmd.filter((c): c is string => typeof c === "string").join("\n");
-    const stop = DASH_STOPS.exec(script)?.index;
-    return BASH_ONLY.test(stop === undefined ? script : script.slice(0, script.lastIndexOf("\n", stop) + 1));
+    return bashOnlyBeforeStop(runcmd.filter((c): c is string => typeof c === "string").join("\n"));
   });
+}
+
+/** Whether a script dash may run relies on what only bash gives on the lines dash runs: those before the line holding what stops it. */
+function bashOnlyBeforeStop(script: string): boolean {
+  const stop = DASH_STOPS.exec(script)?.index;
+  return BASH_ONLY.test(stop === undefined ? script : script.slice(0, script.lastIndexOf("\n", stop) + 1));
+}
+
+/**
+ * Whether a boot text is a script headed `#!/bin/sh` (`/usr/bin/env sh` too), leading blanks left
+ * out: its runner executes the file, so that line picks the shell (guest-agent
+ * google_metadata_script_runner runScript runs `<default_shell> -c <file>`, the file written 0755
+ * with leading blanks trimmed by writeScriptToFile; cloud-init runs a `#!` user-data part as a
+ * program). /bin/sh is dash on Debian and Ubuntu and bash elsewhere (Amazon Linux), and which one a
+ * VM has is not read here, so the bash reading holds only where both shells read it alike.
+ */
+const shScript = (text: string): boolean => /^#![ \t]*(?:\/usr)?\/bin\/(?:env[ \t]+)?sh(?:[ \t]|$)/m.test(text.replace(/^[ \n\v\f\t\r]+/, "").split("\n")[0]);
+
+/** Where a `#!/bin/sh` text ({@link shScript}) runs only if /bin/sh is bash: from the line holding what stops dash (DASH_STOPS) to its end. */
+function shStop(text: string): number | undefined {
+  const stop = shScript(text) ? DASH_STOPS.exec(text)?.index : undefined;
+  return stop === undefined ? undefined : text.lastIndexOf("\n", stop) + 1;
 }
 
 /**
@@ -153,9 +178,12 @@ export function k3sOptionReadings(script: string, option: string): K3sOptionEntr
   });
   const stopped = afterDashStop(text);
   const why = "stands after a runcmd entry dash stops its script at (a syntax error or bad substitution: cloud-init runs runcmd with /bin/sh), so k3s may never be given it";
+  const shFrom = shStop(text);
+  const shWhy = "stands after what stops dash (a syntax error or bad substitution) in a script headed #!/bin/sh, which runs it only where /bin/sh is bash, not dash (Debian, Ubuntu), so k3s may never be given it";
   return raws.map(({ raw, shell, at }) => {
     const entry = expanded(raw, text, shell, at);
-    return stopped(at) ? { ...entry, known: false, why, stopped: true } : entry;
+    if (stopped(at)) return { ...entry, known: false, why, stopped: true };
+    return shFrom !== undefined && at >= shFrom ? { ...entry, known: false, why: shWhy } : entry;
   });
 }
 

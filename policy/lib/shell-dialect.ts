@@ -3,7 +3,8 @@
  * script headed `#!/bin/sh` (canonical/cloud-init 26.2 cloudinit/util.py shellify: a string entry
  * as written, a list entry's items single-quoted, a line each; cc_runcmd.py writes it,
  * cc_scripts_user.py runs it), and /bin/sh is dash on Debian and Ubuntu; every other part is read as
- * bash 5.2 runs it. Where dash 0.5.12 reads otherwise: it has no `shopt` (lastpipe is never on, so a
+ * bash 5.2 runs it (k3s-options.ts alone takes a whole script headed `#!/bin/sh`, whose `#!` line its
+ * runner follows, as one dash may run: its k3s options are not known where the readings differ). Where dash 0.5.12 reads otherwise: it has no `shopt` (lastpipe is never on, so a
  * pipeline's last element runs in a subshell), and `&>` is `&` then `>` (the command goes to the
  * background, its output where it was; the file is only truncated); and a syntax error stops it
  * (DASH_STOPS). Read by shell-flow.ts, shell-output.ts and k3s-options.ts.

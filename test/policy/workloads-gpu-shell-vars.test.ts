@@ -221,3 +221,25 @@ test("k3sDataDir: a data-dir with a variable the script does not plainly set, or
   assert.equal(k3sDataDir(server("--data-dir '/srv/$k3s'")), "/srv/$k3s");
   assert.equal(k3sDataDir(server("")), "/var/lib/rancher/k3s");
 });
+
+// A startup script or user-data part is a file its runner executes (guest-agent
+// google_metadata_script_runner runScript: `<default_shell> -c <file>`, the file written 0755, so
+// its `#!` line picks the shell; cloud-init runs a `#!` part likewise): `#!/bin/sh` is dash on
+// Debian and Ubuntu, bash elsewhere. Before, such a script was read as bash whatever its `#!`.
+test("gpu-scheduling, k3sDataDir: a #!/bin/sh script relying on what only bash gives is can't judge", async () => {
+  const sh = (body: string) => gpuVm({ metadataStartupScript: `#!/bin/sh\n${body}` });
+  const bashOnly = await sh(`K=$'nvidia.com/gpu'\n${k3s}`);
+  assert.deepEqual([bashOnly.violations.length, bashOnly.unknown.length], [0, 1]);
+  assert.match(bashOnly.unknown[0], /a script headed #!\/bin\/sh: \/bin\/sh is dash on Debian and Ubuntu\) that relies on what only bash gives/);
+  // Set plainly, it is its value under either shell; under #!/bin/bash `$'…'` is bash's.
+  const plain = await sh(`K=nvidia.com/gpu\n${k3s}`);
+  assert.deepEqual([plain.violations.length, plain.unknown.length], [0, 0]);
+  const bash = await node(`K=$'nvidia.com/gpu'\n${k3s}`);
+  assert.deepEqual([bash.violations.length, bash.unknown.length], [0, 0]);
+  // After what stops dash, a data-dir is given under bash only: not known; before it, or under #!/bin/bash, it is.
+  const server = (args: string) => `curl -sfL https://get.k3s.io | sh -s - server ${args}\n`;
+  assert.equal(k3sDataDir(`#!/bin/sh\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`), undefined);
+  assert.equal(k3sDataDir(` \n#!/bin/sh -e\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`), undefined, "leading blank trimmed, as guest-agent does");
+  assert.equal(k3sDataDir(`#!/bin/sh\n${server("--data-dir /srv/k3s")}read -r X <<< x\n`), "/srv/k3s");
+  assert.equal(k3sDataDir(`#!/bin/bash\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`), "/srv/k3s");
+});
