@@ -9,6 +9,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { helmChartName, isHelmInstall } from "./k8s";
 import { list, probe, type Tri } from "./values";
 import { GPU_OPERATOR_CHART } from "./device-plugin";
+import type { BinSh } from "./shell-dialect";
 
 /**
  * Public image projects of stock OS images, none of which ships the NVIDIA driver. Images of other
@@ -31,6 +32,25 @@ function bootImage(props: Record<string, any>): unknown {
   if (fromInstance !== undefined) return fromInstance;
   const disks = list(props.disks as { boot?: unknown; sourceImage?: unknown }[]);
   return (disks.find((d) => d?.boot === true) ?? disks[0])?.sourceImage;
+}
+
+/** Public image projects whose images run Debian or Ubuntu, where /bin/sh is dash (Deep Learning VM images: by their name). */
+const DASH_PROJECTS = new Set(["ubuntu-os-cloud", "ubuntu-os-pro-cloud", "ubuntu-os-accelerator-images", "debian-cloud"]);
+/** Public image projects of the RHEL family, SUSE and Fedora CoreOS, where /bin/sh is bash (run in its POSIX mode). */
+const BASH_PROJECTS = new Set(["centos-cloud", "rocky-linux-cloud", "rocky-linux-accelerator-cloud", "rhel-cloud", "rhel-sap-cloud", "almalinux-cloud", "suse-cloud", "suse-sap-cloud", "opensuse-cloud", "fedora-coreos-cloud"]);
+
+/**
+ * What /bin/sh is on a GCE VM's boot image, the shell of cloud-init's runcmd and of a boot script
+ * headed `#!/bin/sh` (shell-dialect.ts): dash on a public Debian or Ubuntu image (a Deep Learning VM
+ * image named for one too), bash on a public RHEL-family, SUSE or Fedora CoreOS image; undefined
+ * for any other (a project's own image, Container-Optimized OS) or one not known yet.
+ */
+export function gceBinSh(props: Record<string, any>): BinSh {
+  const image = probe(() => bootImage(props));
+  if (!image.known || typeof image.value !== "string") return undefined;
+  const project = imageProject(image.value) ?? "";
+  if (DASH_PROJECTS.has(project) || (project === "deeplearning-platform-release" && /(?:^|[-/])(?:ubuntu|debian)-\d/.test(image.value))) return "dash";
+  return BASH_PROJECTS.has(project) ? "bash" : undefined;
 }
 
 /** Commands that install the NVIDIA driver on a stock image (Ubuntu's ubuntu-drivers or packages, NVIDIA's CUDA repository or runfile, Google's installers). */

@@ -9,6 +9,8 @@ import { list, probe } from "./values";
 import { extendedResourceName, labelValue, qualifiedName } from "./config-schema";
 import { bootLayers } from "./boot-scripts";
 import { afterDashStop, k3sOptionReadings } from "./k3s-options";
+import { gceBinSh } from "./gce-driver";
+import type { BinSh } from "./shell-dialect";
 import { unusedAssignment } from "./shell-assignments";
 
 /** How GPUs are requested and how GPU nodes are tainted: the knobs every GPU policy reads alike. */
@@ -195,16 +197,17 @@ export function gceGpuEvidence(props: Record<string, any>): string | undefined {
  * that GCE's Ubuntu images read from metadata (cloud-init's GCE datasource), joined, each with the
  * layers cloud-init or the script decode from it (base64, gzip: bootLayers), so a k3s config in
  * gzip user-data is read as the VM reads it; undefined when none mentions k3s. Throws the SDK's
- * unknown-value error while one is not known.
+ * unknown-value error while one is not known. `sh`: what /bin/sh is on its boot image (gceBinSh),
+ * which runs its runcmd and a script headed `#!/bin/sh`.
  */
-export function k3sBootScript(props: Record<string, any>): { script: string; from: string; plural: boolean } | undefined {
+export function k3sBootScript(props: Record<string, any>): { script: string; from: string; plural: boolean; sh: BinSh } | undefined {
   const sources = [
     { what: "startup script", text: (props.metadataStartupScript ?? props.metadata?.["startup-script"]) as unknown },
     { what: "user-data", text: props.metadata?.["user-data"] as unknown },
   ].filter((s): s is { what: string; text: string } => typeof s.text === "string");
   const script = sources.flatMap((s) => bootLayers(s.text).map((layer) => layer.text)).join("\n");
   if (!/\bk3s\b/.test(script)) return undefined;
-  return { script, from: sources.map((s) => s.what).join(" and "), plural: sources.length > 1 };
+  return { script, from: sources.map((s) => s.what).join(" and "), plural: sources.length > 1, sh: gceBinSh(props) };
 }
 
 /**
@@ -227,7 +230,7 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   judgeGceGpuMaintenance(`${kind} ${name}`, type, evidence.value, props, report, pending);
   const boot = probe(() => k3sBootScript(props));
   if (!boot.known || !boot.value) return;
-  const { script, from, plural } = boot.value;
+  const { script, from, plural, sh } = boot.value;
   const wanted = `${taint.key}=${taint.value}:NoSchedule`;
   // The taints the script registers: `<key>[=<value>]:<effect>` on lines that are not comments
   // (shell and YAML alike), so a commented-out node-taint no longer counts. k3s registers every
@@ -238,15 +241,17 @@ export function judgeGceGpuNode(name: string, type: string, props: Record<string
   const escaped = taint.key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   // Only the whole key: `gpu` is not the key of nvidia.com/gpu=present:NoSchedule (key characters: [\w./-]).
   const taintOfKey = `${escaped}(=[^\\s"',\\]:]*)?:(NoSchedule|PreferNoSchedule|NoExecute)\\b-?`;
-  // Nor one after a runcmd entry dash stops the script at: none of it runs (k3s-options.ts afterDashStop).
-  const stopped = afterDashStop(script);
+  // Nor one after what stops dash where /bin/sh is dash: none of it runs; where /bin/sh is not known it may (k3s-options.ts afterDashStop).
+  const after = afterDashStop(script, sh);
   // Not one held only by a shell variable the script never expands: k3s reads no environment variable for node-taint (k3s-io/docs cli/agent.md).
-  const written = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].filter((m) => unusedAssignment(live, m.index!) === undefined && !stopped(m.index!)).map((m) => m[0]);
+  const found = [...live.matchAll(new RegExp(`(?<![\\w./-])${taintOfKey}`, "g"))].filter((m) => unusedAssignment(live, m.index!) === undefined);
+  const written = found.filter((m) => !after(m.index!)).map((m) => m[0]);
+  const maybe = found.map((m) => after(m.index!)).find((stop) => stop && !stop.stopped);
   // A node-taint naming a shell variable (`--node-taint "$K=present:NoSchedule"`) as the script sets it (k3s-options.ts); one it cannot know may hold any taint.
-  const readings = k3sOptionReadings(script, "node-taint");
+  const readings = k3sOptionReadings(script, "node-taint", sh);
   const given = [...new Set([...written, ...readings.filter((r) => r.known && new RegExp(`^${taintOfKey}$`).test(r.value)).map((r) => r.value)])];
-  if (given.every((t) => t === wanted) && readings.some((r) => !r.known)) {
-    const why = readings.find((r) => !r.known)?.why ?? `names a shell variable its ${from} does not set plainly (read, substituted, set in a branch or not at all)`;
+  if (given.every((t) => t === wanted) && (readings.some((r) => !r.known) || maybe)) {
+    const why = readings.find((r) => !r.known)?.why ?? maybe?.why ?? `names a shell variable its ${from} does not set plainly (read, substituted, set in a branch or not at all)`;
     pending.push(`the node-taint of ${kind} ${name}, which ${why}`);
     return;
   }

@@ -28,6 +28,7 @@ import { isNodePool } from "./node-settings";
 import { istioPlatform } from "./istio-cni";
 import { goTruthy, isObject, orUnknown, probe } from "./values";
 import { releaseLabel } from "./release-namespace";
+import type { BinSh } from "./shell-dialect";
 
 export const K3S_CONTAINERD_SOCKET = "/run/k3s/containerd/containerd.sock";
 const DEFAULT_CONFIG = "/etc/containerd/config.toml";
@@ -39,12 +40,12 @@ const DEFAULT_SOCKET = "/run/containerd/containerd.sock";
  * `global.platform` k3s. Undefined when nothing the stack holds says so; `unknown` lists the VMs
  * whose script this run cannot read.
  */
-export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[]): { why?: string; script?: string; unknown: string[] } {
+export function k3sEvidence(cluster: { name: string; urn: string }, all: PolicyResource[], resources: PolicyResource[]): { why?: string; script?: string; sh?: BinSh; unknown: string[] } {
   const scripts = k3sNodeScripts(clusterNodes(cluster, all, isNodePool).filter((n) => GCE_NODE_TYPES.has(n.type)));
   const unknown = scripts.unknown.map((n) => n.name);
   // A k3s told to use another runtime's socket (an installed containerd, cri-dockerd) keeps none of its own.
   const own = scripts.nodes.find((n) => k3sRunsOwnContainerd(n.script));
-  if (own) return { why: `${own.node.type.split(":").pop()} ${own.node.name} joins it as a k3s node (its ${own.from} installs k3s)`, script: own.script, unknown };
+  if (own) return { why: `${own.node.type.split(":").pop()} ${own.node.name} joins it as a k3s node (its ${own.from} installs k3s)`, script: own.script, sh: own.sh, unknown };
   const declared = resources.find((r) => isHelmInstall(r.type) && orUnknown(() => istioPlatform(r.props.values) === "k3s", false));
   if (declared) return { why: `Helm release ${declared.name} declares it k3s (global.platform)`, unknown };
   return { unknown };
@@ -112,7 +113,7 @@ export function reportOperatorToolkitOnK3s(cluster: { name: string; urn: string 
     return;
   }
   // A data-dir not fully known (k3sDataDir) leaves the config path unnamed; the defaults are wrong whatever it is.
-  const dataDir = k3s.script === undefined ? K3S_DEFAULT_DATA_DIR : k3sDataDir(k3s.script);
+  const dataDir = k3s.script === undefined ? K3S_DEFAULT_DATA_DIR : k3sDataDir(k3s.script, k3s.sh);
   const configPath = `${dataDir ?? "<data-dir>"}/agent/etc/containerd/config.toml`;
   const reads = dataDir === undefined ? `${configPath} (its data-dir is not known)` : configPath;
   const rootless = k3s.script !== undefined && k3sRootless(k3s.script);

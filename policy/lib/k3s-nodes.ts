@@ -13,6 +13,7 @@ import { k3sBootScript } from "./gpu-nodes";
 import { k3sOptionEntries, k3sOptionReadings } from "./k3s-options";
 import { startsK3sServer } from "./boot-scripts";
 import { probe } from "./values";
+import type { BinSh } from "./shell-dialect";
 
 export const K3S_DEFAULT_DATA_DIR = "/var/lib/rancher/k3s";
 
@@ -39,13 +40,13 @@ function k3sSwitchOn(script: string, name: string): boolean {
 export const k3sRootless = (script: string): boolean => k3sSwitchOn(script, "rootless");
 
 /**
- * The data-dir a k3s boot script gives k3s (its last `data-dir`, not one after a runcmd entry dash
- * stops at, which never runs), else k3s's default; undefined where that value is not fully known
+ * The data-dir a k3s boot script gives k3s (its last `data-dir`, not one after what stops dash where
+ * /bin/sh, `sh`, is dash: k3s-options.ts afterDashStop), else k3s's default; undefined where that value is not fully known
  * (`$BASE/k3s` with BASE not plainly set, `${X:-/var/lib}/rancher`, a command substitution):
  * what it expands to decides the path, so no part of it is used.
  */
-export function k3sDataDir(script: string): string | undefined {
-  const last = k3sOptionReadings(script, "data-dir").filter((e) => !e.stopped).pop();
+export function k3sDataDir(script: string, sh?: BinSh): string | undefined {
+  const last = k3sOptionReadings(script, "data-dir", sh).filter((e) => !e.stopped).pop();
   if (last && !last.known) return undefined;
   return (last?.value ?? K3S_DEFAULT_DATA_DIR).replace(/\/+$/, "");
 }
@@ -56,10 +57,10 @@ const unquoted = (v: string) => v.replace(/^(["'])(.*)\1$/, "$2");
  * The CNI config directory a k3s boot script leaves containerd reading; undefined where another CNI
  * or runtime decides it, null where k3s's data-dir, which decides it, is not known ({@link k3sDataDir}).
  */
-export function k3sCniConfDir(script: string): string | null | undefined {
+export function k3sCniConfDir(script: string, sh?: BinSh): string | null | undefined {
   const last = (option: string) => k3sOptionEntries(script, option).pop();
   if (last("flannel-backend") === "none" || !k3sRunsOwnContainerd(script)) return undefined;
-  const dataDir = k3sDataDir(script);
+  const dataDir = k3sDataDir(script, sh);
   return dataDir === undefined ? null : `${dataDir}/agent/etc/cni/net.d`;
 }
 
@@ -68,13 +69,13 @@ export function k3sCniConfDir(script: string): string | null | undefined {
  * with that script and where it comes from; `unknown` holds those whose boot script this run cannot
  * read. The one walk over a cluster's VMs for every k3s reading (CNI paths, containerd).
  */
-export function k3sNodeScripts(nodes: PolicyResource[]): { nodes: { node: PolicyResource; script: string; from: string }[]; unknown: PolicyResource[] } {
-  const found: { node: PolicyResource; script: string; from: string }[] = [];
+export function k3sNodeScripts(nodes: PolicyResource[]): { nodes: { node: PolicyResource; script: string; from: string; sh: BinSh }[]; unknown: PolicyResource[] } {
+  const found: { node: PolicyResource; script: string; from: string; sh: BinSh }[] = [];
   const unknown: PolicyResource[] = [];
   for (const node of nodes) {
     const boot = probe(() => k3sBootScript(node.props));
     if (!boot.known) unknown.push(node);
-    else if (boot.value) found.push({ node, script: boot.value.script, from: boot.value.from });
+    else if (boot.value) found.push({ node, script: boot.value.script, from: boot.value.from, sh: boot.value.sh });
   }
   return { nodes: found, unknown };
 }
@@ -89,8 +90,8 @@ export function k3sNodeCniDirs(nodes: PolicyResource[]): { nodes: { what: string
   const scripts = k3sNodeScripts(nodes);
   const found: { what: string; dir: string }[] = [];
   const undecided: string[] = [];
-  for (const { node, script, from } of scripts.nodes) {
-    const dir = k3sCniConfDir(script);
+  for (const { node, script, from, sh } of scripts.nodes) {
+    const dir = k3sCniConfDir(script, sh);
     if (dir) found.push({ what: `${what(node)} (its ${from} installs k3s)`, dir });
     else if (dir === null) undecided.push(what(node));
   }

@@ -7,7 +7,7 @@ import { literalBodies } from "./shell-heredoc";
 import { LITERAL_DOLLAR, literalDollars } from "./shell-scan";
 import { plainValue } from "./shell-assignments";
 import { yamlMapping } from "./values";
-import { cloudConfigParts, DASH_STOPS } from "./shell-dialect";
+import { type BinSh, cloudConfigParts, DASH_STOPS } from "./shell-dialect";
 
 const unquote = (v: string) => v.trim().replace(/^(["'])(.*)\1$/, "$2");
 
@@ -20,7 +20,7 @@ export interface K3sOptionEntry {
   value: string;
   known: boolean;
   why?: string;
-  /** It stands after a runcmd entry dash stops the script at ({@link afterDashStop}): k3s is never given it where /bin/sh is dash. */
+  /** It stands after what stops dash ({@link afterDashStop}) on a VM whose /bin/sh is dash: k3s is never given it. */
   stopped?: boolean;
 }
 
@@ -31,10 +31,9 @@ export interface K3sOptionEntry {
  * `${T:-…}`). A flag's single-quoted word (`shell`), and a `$` in a quoted heredoc's body (`script`
  * is read through literalBodies), is written as is; in an unquoted heredoc's YAML, quotes keep no `$`.
  */
-function expanded(raw: string, script: string, shell: boolean, at: number): K3sOptionEntry {
+function expanded(raw: string, script: string, shell: boolean, at: number, bashOnly: boolean): K3sOptionEntry {
   const v = unquote(raw);
   if ((shell && raw.trim().startsWith("'")) || !/[$`]/.test(v)) return { value: v.split(LITERAL_DOLLAR).join("$"), known: true };
-  const bashOnly = runsBashOnly(script);
   let known = !v.includes("`") && !bashOnly;
   const value = v.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_ref, braced?: string, bare?: string) => {
     const held = plainValue(script, (braced ?? bare)!, at);
@@ -61,7 +60,8 @@ const BASH_ONLY_WHY = "names a shell variable in a script dash may run (a cloud-
  * Only the lines dash runs count: those before the line holding what stops it (DASH_STOPS; dash 0.5.12
  * parses a command line whole before running it, so nothing on that line runs, nor after it).
  */
-function runsBashOnly(text: string): boolean {
+function runsBashOnly(text: string, sh: BinSh): boolean {
+  if (sh === "bash") return false;
   if (shScript(text) && bashOnlyBeforeStop(text)) return true;
   return cloudConfigParts(text).some(([from, to]) => {
     const runcmd = yamlMapping(text.slice(from, to))?.runcmd;
@@ -81,12 +81,12 @@ function bashOnlyBeforeStop(script: string): boolean {
  * out: its runner executes the file, so that line picks the shell (guest-agent
  * google_metadata_script_runner runScript runs `<default_shell> -c <file>`, the file written 0755
  * with leading blanks trimmed by writeScriptToFile; cloud-init runs a `#!` user-data part as a
- * program). /bin/sh is dash on Debian and Ubuntu and bash elsewhere (Amazon Linux), and which one a
- * VM has is not read here, so the bash reading holds only where both shells read it alike.
+ * program). /bin/sh is dash on Debian and Ubuntu and bash elsewhere (Amazon Linux, the RHEL
+ * family), as the VM's image says (gce-driver.ts gceBinSh).
  */
 const shScript = (text: string): boolean => /^#![ \t]*(?:\/usr)?\/bin\/(?:env[ \t]+)?sh(?:[ \t]|$)/m.test(text.replace(/^[ \n\v\f\t\r]+/, "").split("\n")[0]);
 
-/** Where a `#!/bin/sh` text ({@link shScript}) runs only if /bin/sh is bash: from the line holding what stops dash (DASH_STOPS) to its end. */
+/** Where a `#!/bin/sh` text ({@link shScript}) runs only if /bin/sh is bash: from the line holding what stops dash (DASH_STOPS; a command line is parsed whole before it runs) to its end. */
 function shStop(text: string): number | undefined {
   const stop = shScript(text) ? DASH_STOPS.exec(text)?.index : undefined;
   return stop === undefined ? undefined : text.lastIndexOf("\n", stop) + 1;
@@ -121,10 +121,22 @@ function runcmdStops(text: string): [number, number][] {
   });
 }
 
-/** Whether a place of a boot text stands in a cloud-config's runcmd after the entry dash stops its script at ({@link runcmdStops}), so never runs. */
-export function afterDashStop(text: string): (i: number) => boolean {
-  const stops = runcmdStops(text);
-  return (i) => stops.some(([from, to]) => from <= i && i < to);
+/**
+ * Whether a place of a boot text stands after what stops dash, in a cloud-config's runcmd
+ * ({@link runcmdStops}) or a script headed `#!/bin/sh` ({@link shStop}), and why: `stopped` where
+ * /bin/sh (`sh`) is dash, so it never runs; where /bin/sh is not known it may run or not; where
+ * it is bash (which reads `<<<`, arrays, `function f {`) it runs, so nothing is said.
+ */
+export function afterDashStop(text: string, sh: BinSh): (i: number) => { stopped: boolean; why: string } | undefined {
+  if (sh === "bash") return () => undefined;
+  const runcmd = runcmdStops(text);
+  const shFrom = shStop(text);
+  const which = sh === "dash" ? "/bin/sh being dash on this VM's image" : "and whether this VM's /bin/sh is dash (Debian, Ubuntu) or bash is not known from its boot image";
+  const why = (where: string) => `stands after ${where} (a syntax error or bad substitution), ${which}, so k3s may never be given it`;
+  return (i) => {
+    if (runcmd.some(([from, to]) => from <= i && i < to)) return { stopped: sh === "dash", why: why("a runcmd entry dash stops its script at (cloud-init runs runcmd with /bin/sh)") };
+    return shFrom !== undefined && i >= shFrom ? { stopped: sh === "dash", why: why("what stops dash in a script headed #!/bin/sh") } : undefined;
+  };
 }
 
 /**
@@ -158,7 +170,7 @@ function literalContents(text: string): string {
  * in its config YAML (a block list, a flow list or one value) and as `--<option>` flags, on lines
  * that are not `#` comments, each with its shell variables expanded ({@link expanded}).
  */
-export function k3sOptionReadings(script: string, option: string): K3sOptionEntry[] {
+export function k3sOptionReadings(script: string, option: string, sh?: BinSh): K3sOptionEntry[] {
   const text = literalContents(literalBodies(script));
   // Each line that is not a comment, with where it starts in the text.
   let offset = 0;
@@ -176,16 +188,14 @@ export function k3sOptionReadings(script: string, option: string): K3sOptionEntr
     }
     for (const f of line.matchAll(flag)) raws.push({ raw: f[1], shell: true, at: at + f.index! });
   });
-  const stopped = afterDashStop(text);
-  const why = "stands after a runcmd entry dash stops its script at (a syntax error or bad substitution: cloud-init runs runcmd with /bin/sh), so k3s may never be given it";
-  const shFrom = shStop(text);
-  const shWhy = "stands after what stops dash (a syntax error or bad substitution) in a script headed #!/bin/sh, which runs it only where /bin/sh is bash, not dash (Debian, Ubuntu), so k3s may never be given it";
+  const after = afterDashStop(text, sh);
+  const bashOnly = runsBashOnly(text, sh);
   return raws.map(({ raw, shell, at }) => {
-    const entry = expanded(raw, text, shell, at);
-    if (stopped(at)) return { ...entry, known: false, why, stopped: true };
-    return shFrom !== undefined && at >= shFrom ? { ...entry, known: false, why: shWhy } : entry;
+    const entry = expanded(raw, text, shell, at, bashOnly);
+    const stop = after(at);
+    return stop ? { ...entry, known: false, why: stop.why, ...(stop.stopped ? { stopped: true } : {}) } : entry;
   });
 }
 
-/** The values of {@link k3sOptionReadings}, an unknown one as far as it is known. */
+/** The values of {@link k3sOptionReadings}, an unknown one as far as it is known (what /bin/sh is changes only whether they are known). */
 export const k3sOptionEntries = (script: string, option: string): string[] => k3sOptionReadings(script, option).map((e) => e.value);

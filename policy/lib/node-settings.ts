@@ -54,9 +54,9 @@ export function nodeSettings(node: PolicyResource): Probe<NodeSettings | undefin
   }
   const boot = probe(() => k3sBootScript(node.props));
   if (!boot.known || !boot.value) return { known: true, value: undefined };
-  const { script } = boot.value;
-  // An entry naming a shell variable the script sets in a way not known here (read, substituted, in a branch): can't judge.
-  const read = (option: string) => k3sOptionReadings(script, option);
+  const { script, sh } = boot.value;
+  // An entry naming a shell variable the script sets in a way not known here (read, substituted, in a branch), or one after what may stop dash: can't judge.
+  const read = (option: string) => k3sOptionReadings(script, option, sh);
   if (["kubelet-arg", "node-label", "node-taint"].some((option) => read(option).some((e) => !e.known))) return { known: false };
   // k3s's node-label, and the kubelet's own node-labels flag handed over as a kubelet-arg.
   const kubeletLabels = k3sOptionEntries(script, "kubelet-arg").flatMap((a) => (/^-{0,2}node-labels=/.test(a) ? a.replace(/^-{0,2}node-labels=/, "").split(",") : []));

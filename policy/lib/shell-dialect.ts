@@ -10,6 +10,9 @@
  * (DASH_STOPS). Read by shell-flow.ts, shell-output.ts and k3s-options.ts.
  */
 
+/** What /bin/sh is where a boot text runs: dash (Debian, Ubuntu), bash (Amazon Linux, the RHEL family), or undefined where that is not known. */
+export type BinSh = "dash" | "bash" | undefined;
+
 /** The [from, to) spans of a text that are `#cloud-config` parts: from a `#cloud-config` line to the next line starting `#!` (a script joined after it). */
 export function cloudConfigParts(text: string): [number, number][] {
   const parts: [number, number][] = [];

@@ -11,7 +11,8 @@
  * body's `set -m` that `local -` scopes to its call, or
  * through the redirection written after a compound command's `fi` or `done`. Each is in
  * the instance template's metadata, not declared secret. And (gpu-scheduling) the GPU taint of a
- * cloud-config's runcmd read as dash runs it: the lines before an entry dash stops at run, none after.
+ * cloud-config's runcmd read as the image's /bin/sh runs it: under dash the lines before an entry dash
+ * stops at run, none after; under bash (Rocky Linux) all of them.
  */
 import type { ExportedDeployment } from "../../scripts/lib/review-wire";
 import { Mutation, resources, edit } from "./mutations-support";
@@ -140,5 +141,15 @@ export const dashStopMutations: Mutation[] = [
     policy: "gpu-scheduling",
     apply: (doc) =>
       gpuAgentsByRuncmd(doc, [JOIN, 'read -r ZONE <<< "$(hostname)"', `"echo 'node-taint: [nvidia.com/gpu=present:NoSchedule]' >> /etc/rancher/k3s/config.yaml"`]),
+  },
+  {
+    // On Rocky Linux /bin/sh is bash, which reads the here-string and runs on: the NoExecute taint after it is given too.
+    name: "the k3s agents booted from Rocky Linux (/bin/sh is bash), their cloud-config runcmd giving a NoExecute GPU taint after a here-string dash would stop at",
+    policy: "gpu-scheduling",
+    apply: (doc) => {
+      const urn = gpuAgentsByRuncmd(doc, [`${JOIN} --node-taint nvidia.com/gpu=present:NoSchedule`, 'read -r ZONE <<< "$(hostname)"', `"echo 'node-taint: [nvidia.com/gpu=present:NoExecute]' >> /etc/rancher/k3s/config.yaml"`]);
+      const t = resources(doc).find((r) => r.urn === urn);
+      return t && edit(t, (o) => (o.disks = (o.disks ?? []).map((d: any) => (d.boot ? { ...d, sourceImage: "rocky-linux-cloud/rocky-linux-9" } : d))));
+    },
   },
 ];

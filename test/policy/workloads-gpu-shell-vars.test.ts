@@ -192,19 +192,32 @@ test("gpu-scheduling, k3sDataDir: a literal taint or data-dir in a runcmd entry 
   const join = "curl -sfL https://get.k3s.io | sh -s - agent";
   const userData = (entries: string[]) => `#cloud-config\nruncmd:\n${entries.map((e) => `  - ${e}\n`).join("")}`;
   const taint = (t: string) => `"echo 'node-taint: [${t}]' >> /etc/rancher/k3s/config.yaml"`;
+  // On an Ubuntu image, whose /bin/sh is dash.
+  const ubuntu = (entries: string[], image = "ubuntu-os-cloud/ubuntu-2204-lts") => gpuVm({ disks: [{ boot: true, sourceImage: image }], metadata: { "user-data": userData(entries) } });
   // Before: each taint was read as registered (a false NoExecute, a pass with the right one never written).
-  const stray = await gpuVm({ metadata: { "user-data": userData([`${join} --node-taint nvidia.com/gpu=present:NoSchedule`, "read -r X <<< x", taint("nvidia.com/gpu=present:NoExecute")]) } });
+  const stray = await ubuntu([`${join} --node-taint nvidia.com/gpu=present:NoSchedule`, "read -r X <<< x", taint("nvidia.com/gpu=present:NoExecute")]);
   assert.deepEqual([stray.violations.length, stray.unknown.length], [0, 0]);
-  const never = await gpuVm({ metadata: { "user-data": userData([join, "read -r X <<< x", taint("nvidia.com/gpu=present:NoSchedule")]) } });
+  const never = await ubuntu([join, "read -r X <<< x", taint("nvidia.com/gpu=present:NoSchedule")]);
   assert.deepEqual([never.violations.length, never.unknown.length], [1, 0]);
   assert.match(never.violations[0].message, /does not register the node with the taint nvidia\.com\/gpu=present:NoSchedule/);
   // The same entries before the stop are given.
-  const ran = await gpuVm({ metadata: { "user-data": userData([join, taint("nvidia.com/gpu=present:NoSchedule"), "read -r X <<< x"]) } });
+  const ran = await ubuntu([join, taint("nvidia.com/gpu=present:NoSchedule"), "read -r X <<< x"]);
   assert.deepEqual([ran.violations.length, ran.unknown.length], [0, 0]);
   // A server started after the stop never runs: k3s keeps the data-dir of the one before it.
   const server = (args: string) => `curl -sfL https://get.k3s.io | sh -s - server ${args}`;
-  assert.equal(k3sDataDir(userData([server(""), "read -r X <<< x", server("--data-dir /srv/k3s")])), "/var/lib/rancher/k3s");
-  assert.equal(k3sDataDir(userData([server("--data-dir /srv/k3s"), "read -r X <<< x"])), "/srv/k3s");
+  assert.equal(k3sDataDir(userData([server(""), "read -r X <<< x", server("--data-dir /srv/k3s")]), "dash"), "/var/lib/rancher/k3s");
+  assert.equal(k3sDataDir(userData([server("--data-dir /srv/k3s"), "read -r X <<< x"]), "dash"), "/srv/k3s");
+  // Where /bin/sh is bash (Rocky Linux), the script runs on past the here-string: the entries after it are given.
+  const rocky = await ubuntu([join, "read -r X <<< x", taint("nvidia.com/gpu=present:NoSchedule")], "rocky-linux-cloud/rocky-linux-9");
+  assert.deepEqual([rocky.violations.length, rocky.unknown.length], [0, 0]);
+  assert.equal(k3sDataDir(userData([server(""), "read -r X <<< x", server("--data-dir /srv/k3s")]), "bash"), "/srv/k3s");
+  // Where the image does not say (none given, a project's own image), neither reading holds: can't judge.
+  for (const boot of [{}, { disks: [{ boot: true, sourceImage: "global/images/k3s-gpu-base" }] }]) {
+    const open = await gpuVm({ ...boot, metadata: { "user-data": userData([join, "read -r X <<< x", taint("nvidia.com/gpu=present:NoSchedule")]) } });
+    assert.deepEqual([open.violations.length, open.unknown.length], [0, 1], JSON.stringify(boot));
+    assert.match(open.unknown[0], /\/bin\/sh .*not known/);
+  }
+  assert.equal(k3sDataDir(userData([server(""), "read -r X <<< x", server("--data-dir /srv/k3s")])), undefined);
 });
 
 // Before, a data-dir with a part not known was used as it reads: `$BASE/k3s` with BASE unknown
@@ -242,4 +255,12 @@ test("gpu-scheduling, k3sDataDir: a #!/bin/sh script relying on what only bash g
   assert.equal(k3sDataDir(` \n#!/bin/sh -e\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`), undefined, "leading blank trimmed, as guest-agent does");
   assert.equal(k3sDataDir(`#!/bin/sh\n${server("--data-dir /srv/k3s")}read -r X <<< x\n`), "/srv/k3s");
   assert.equal(k3sDataDir(`#!/bin/bash\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`), "/srv/k3s");
+  // The image says which: dash never runs the entry after the stop, bash (POSIX mode too) runs it and reads `$'…'`.
+  assert.equal(k3sDataDir(`#!/bin/sh\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`, "dash"), "/var/lib/rancher/k3s");
+  assert.equal(k3sDataDir(`#!/bin/sh\nread -r X <<< x\n${server("--data-dir /srv/k3s")}`, "bash"), "/srv/k3s");
+  const onImage = (image: string) => gpuVm({ disks: [{ boot: true, sourceImage: image }], metadataStartupScript: `#!/bin/sh\nK=$'nvidia.com/gpu'\n${k3s}` });
+  const rocky = await onImage("projects/rocky-linux-cloud/global/images/family/rocky-linux-9");
+  assert.deepEqual([rocky.violations.length, rocky.unknown.length], [0, 0]);
+  const debian = await onImage("debian-cloud/debian-12");
+  assert.deepEqual([debian.violations.length, debian.unknown.length], [0, 1]);
 });
