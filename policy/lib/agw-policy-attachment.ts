@@ -13,7 +13,8 @@
  *   delegated child's too), and, through PolicyAttachments, those an AgentgatewayBackend reaches
  *   whose own policies, AI providers or static MCP targets' policies name it
  *   (syncer/backend/backend_plugin.go BuildAgwBackendReferences), or an AgentgatewayPolicy attached
- *   to something whose backendRefs name it (traffic_plugin.go BackendReferencesFromPolicy). A backend
+ *   to something whose backendRefs name it (traffic_plugin.go BackendReferencesFromPolicy), each read
+ *   only in the fields the controller resolves (agw-policy-backend-fields.ts). A backend
  *   the cluster surely lacks (agw-backend-refs.ts unrenderedBackend) reaches nothing.
  *
  * A target the stack does not render reaches nothing where the stack creates its namespace and
@@ -25,6 +26,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { isKind, matchesLabels, meta, T } from "./k8s";
 import { backendRefTarget, heldWhole, unrenderedBackend } from "./agw-backend-refs";
+import { backendRefFields, policyRefFields } from "./agw-policy-backend-fields";
 import { gatewayPlacement, mayBindOn, policyPlacement, policyTargets, servedByGateways, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
 import { gatewaysOfUnknownClass } from "./gateway-proxies";
 import { GATEWAY_GROUP, isRoute, isStreamRoute } from "./gateways";
@@ -62,13 +64,6 @@ const any = (xs: Iterable<() => Tri>): Tri => {
   return unsure ? "unknown" : false;
 };
 
-/** The objects under `value` held in a `backendRef` field, at any depth. */
-function backendRefsIn(value: unknown, out: unknown[] = []): unknown[] {
-  if (Array.isArray(value)) value.forEach((v) => backendRefsIn(v, out));
-  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) k === "backendRef" ? out.push(v) : backendRefsIn(v, out);
-  return out;
-}
-
 type Backend = { kind: string; namespace: string; name: string };
 
 /** Whether `r`'s backendRef `ref` names backend `b` (keyed, as the controller keys it, by kind, namespace and name). */
@@ -98,15 +93,14 @@ function reachesBackend(c: AttachContext, b: Backend, seen: Set<string>): Tri {
     return reached === true && maybe ? "unknown" : reached;
   });
   const isBackend = (r: PolicyResource) => isKind(r.type, GROUP, "AgentgatewayBackend");
-  const ownRefs = (spec: any) => [spec?.policies, spec?.ai, ...list(spec?.mcp?.targets as any[]).map((t) => t?.static?.policies)].flatMap((x) => backendRefsIn(x));
   const viaBackends = c.resources
     .filter(isBackend)
-    .map((r) => ({ r, to: naming(r, () => ownRefs(r.props.spec)) }))
+    .map((r) => ({ r, to: naming(r, () => backendRefFields(r.props.spec).map((x) => x.ref)) }))
     .filter((x) => x.to !== false)
     .map(({ r, to }) => () => (to === true ? reachesBackend(c, { kind: "AgentgatewayBackend", namespace: meta(r.props).namespace, name: meta(r.props).name }, seen) : "unknown"));
   const viaPolicies = c.resources
     .filter((r) => isKind(r.type, GROUP, "AgentgatewayPolicy"))
-    .map((r) => ({ r, to: naming(r, () => [r.props.spec?.traffic, r.props.spec?.frontend, r.props.spec?.backend].flatMap((x) => backendRefsIn(x))) }))
+    .map((r) => ({ r, to: naming(r, () => policyRefFields(r.props.spec).map((x) => x.ref)) }))
     .filter((x) => x.to !== false)
     .map(({ r, to }) => () => (to === true ? attaches(c, policyTargets(r.props.spec?.targetRefs, r.props.spec?.targetSelectors), meta(r.props).namespace, true, seen) : "unknown"));
   return any([...viaRoutes, ...viaBackends, ...viaPolicies]);

@@ -66,6 +66,7 @@ import { agwGatewaysOfFleet, backendRefTarget, unrenderedBackend } from "./agw-b
 import { patchedNote } from "./agw-policy-patches";
 import { policyTargets } from "./agw-route-bindings";
 import { attachContext, attaches, type AttachContext } from "./agw-policy-attachment";
+import { conditionalEntries } from "./agw-policy-backend-fields";
 import { list, probe } from "./values";
 
 const GROUP = "agentgateway.dev";
@@ -76,10 +77,6 @@ interface PolicyRef {
   ref: unknown;
   effect: string;
 }
-
-/** The concrete policy and its conditional entries' policies, each with its field path. */
-const entries = (field: string, p: any): { field: string; p: any }[] =>
-  Array.isArray(p?.conditional) ? p.conditional.map((c: any, i: number) => ({ field: `${field}.conditional[${i}].policy`, p: c?.policy })) : p ? [{ field, p }] : [];
 
 const failClosed = (p: any) => p?.failureMode !== "FailOpen";
 
@@ -103,15 +100,12 @@ function policyRefs(spec: any): PolicyRef[] {
   }
   const traffic = spec?.traffic;
   if (!traffic) return out;
-  for (const { field, p } of entries("traffic.extAuth", traffic.extAuth)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: extAuthEffect(p) });
-  for (const { field, p } of entries("traffic.extProc", traffic.extProc)) {
+  for (const { field, p } of conditionalEntries("traffic.extAuth", traffic.extAuth)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: extAuthEffect(p) });
+  for (const { field, p } of conditionalEntries("traffic.extProc", traffic.extProc)) {
     if (failClosed(p)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: "the proxy fails every request the policy processes (failureMode FailClosed, the default; http/ext_proc.rs)" });
   }
   const rateLimit = traffic.rateLimit;
-  const globals = [
-    ...(rateLimit?.global ? [{ field: "traffic.rateLimit.global", p: rateLimit.global }] : []),
-    ...list(rateLimit?.conditional as any[]).map((c, i) => ({ field: `traffic.rateLimit.conditional[${i}].policy.global`, p: c?.policy?.global })).filter((x) => x.p),
-  ];
+  const globals = conditionalEntries("traffic.rateLimit", rateLimit).filter((x) => x.p?.global).map((x) => ({ field: `${x.field}.global`, p: x.p.global }));
   for (const { field, p } of globals) {
     if (failClosed(p)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: "the proxy rejects every request the limit checks (failureMode FailClosed, the default; http/remoteratelimit.rs check)" });
   }
