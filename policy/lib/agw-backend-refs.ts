@@ -25,15 +25,44 @@ import { poolAbsence } from "./pool-existence";
 /** The `to` kinds agentgateway v1.4.1 reads from a ReferenceGrant for a backendRef. */
 const GRANTABLE = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
 
-/** Whether an agentgateway controller release of the cluster turns ReferenceGrant checks of backendRefs off (controller.extraEnv AGW_BACKEND_REF_GRANT_MODE none, read lower-cased as envconfig's decoder does). */
-export function agwGrantsWaived(resources: readonly PolicyResource[]): boolean {
-  return resources.some((r) => {
-    if (!isHelmInstall(r.type) || helmChartName(r.props) !== "agentgateway") return false;
-    const env = dig(r.props.values, "controller.extraEnv") as Record<string, unknown> | undefined;
-    const set = env?.AGW_BACKEND_REF_GRANT_MODE;
-    const value = set !== null && typeof set === "object" ? (set as { value?: unknown }).value : set;
-    return typeof value === "string" && value.toLowerCase() === "none";
-  });
+/** The AGW_BACKEND_REF_GRANT_MODE of each agentgateway controller release of the cluster (controller.extraEnv, read lower-cased as envconfig's decoder does; `route` unless set, api/settings/settings.go; undefined for a valueFrom this review cannot read). */
+function agwGrantModes(resources: readonly PolicyResource[]): (string | undefined)[] {
+  return resources
+    .filter((r) => isHelmInstall(r.type) && helmChartName(r.props) === "agentgateway")
+    .map((r) => {
+      const env = dig(r.props.values, "controller.extraEnv") as Record<string, unknown> | undefined;
+      const set = env?.AGW_BACKEND_REF_GRANT_MODE;
+      if (set === undefined || set === null) return "route";
+      const value = typeof set === "object" ? (set as { value?: unknown; valueFrom?: unknown }).value : set;
+      return typeof value === "string" ? value.toLowerCase() : undefined;
+    });
+}
+
+/** Whether an agentgateway controller release of the cluster turns ReferenceGrant checks of backendRefs off (AGW_BACKEND_REF_GRANT_MODE none). */
+export const agwGrantsWaived = (resources: readonly PolicyResource[]): boolean => agwGrantModes(resources).includes("none");
+
+/**
+ * Whether the cluster's agentgateway controllers all require a ReferenceGrant for a policy's backendRef into
+ * another namespace: AGW_BACKEND_REF_GRANT_MODE route-and-policy (settings.go RequirePolicyBackendGrant;
+ * the default, route, requires none), set on every agentgateway controller release of the cluster.
+ */
+export function agwPolicyGrantsRequired(resources: readonly PolicyResource[]): boolean {
+  const modes = agwGrantModes(resources);
+  return modes.length > 0 && modes.every((m) => m === "route-and-policy");
+}
+
+/**
+ * Whether agentgateway v1.4.1 takes backendRef `ref` of AgentgatewayPolicy or AgentgatewayBackend
+ * `owner`: one into another namespace needs, where {@link agwPolicyGrantsRequired}, a ReferenceGrant there
+ * opening it to the owner's kind and namespace (plugins/traffic_plugin.go checkBackendRefGrant, through
+ * BuildBackendRef and referencedBackendsFromPolicy; jwks/resolver.go checkBackendRefGrant for a remote
+ * JWKS, the grant's source an AgentgatewayBackend for its own policies). Throws as referenceAllowed does.
+ */
+export function agwPolicyRefAllowed(owner: PolicyResource, ref: Parameters<typeof backendRefTarget>[1], resources: readonly PolicyResource[]): boolean {
+  const namespace = meta(owner.props).namespace;
+  const to = backendRefTarget(owner, ref);
+  if (to.namespace === namespace || !agwPolicyGrantsRequired(resources)) return true;
+  return GRANTABLE.has(`${to.group}/${to.kind}`) && referenceAllowed({ group: "agentgateway.dev", kind: kindName(owner.type), namespace }, to, resources);
 }
 
 /** Whether agentgateway resolves a backendRef from `from` (a route's kind and namespace) to `to`: same namespace, grants waived, or a ReferenceGrant it reads. */

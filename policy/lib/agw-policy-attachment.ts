@@ -13,8 +13,10 @@
  *   delegated child's too), and, through PolicyAttachments, those an AgentgatewayBackend reaches
  *   whose own policies, AI providers or static MCP targets' policies name it
  *   (syncer/backend/backend_plugin.go BuildAgwBackendReferences), or an AgentgatewayPolicy attached
- *   to something whose backendRefs name it (traffic_plugin.go BackendReferencesFromPolicy), each read
- *   only in the fields the controller resolves (agw-policy-backend-fields.ts). A backend
+ *   to something whose backendRefs name it (traffic_plugin.go BackendReferencesFromPolicy; one into
+ *   another namespace only where the controller takes it, referencedBackendsFromPolicy
+ *   checkBackendRefGrant: agw-backend-refs.ts agwPolicyRefAllowed), each read only in the fields the
+ *   controller resolves (agw-policy-backend-fields.ts). A backend
  *   the cluster surely lacks (agw-backend-refs.ts unrenderedBackend) reaches nothing.
  *
  * A target the stack does not render reaches nothing where the stack creates its namespace and
@@ -25,7 +27,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { isKind, matchesLabels, meta, T } from "./k8s";
-import { backendRefTarget, heldWhole, unrenderedBackend } from "./agw-backend-refs";
+import { agwPolicyRefAllowed, backendRefTarget, heldWhole, unrenderedBackend } from "./agw-backend-refs";
 import { backendRefFields, policyRefFields } from "./agw-policy-backend-fields";
 import { gatewayPlacement, mayBindOn, policyPlacement, policyTargets, servedByGateways, type GatewayPlacement, type PolicyTargets } from "./agw-route-bindings";
 import { gatewaysOfUnknownClass } from "./gateway-proxies";
@@ -100,7 +102,7 @@ function reachesBackend(c: AttachContext, b: Backend, seen: Set<string>): Tri {
     .map(({ r, to }) => () => (to === true ? reachesBackend(c, { kind: "AgentgatewayBackend", namespace: meta(r.props).namespace, name: meta(r.props).name }, seen) : "unknown"));
   const viaPolicies = c.resources
     .filter((r) => isKind(r.type, GROUP, "AgentgatewayPolicy"))
-    .map((r) => ({ r, to: naming(r, () => policyRefFields(r.props.spec).map((x) => x.ref)) }))
+    .map((r) => ({ r, to: naming(r, () => policyRefFields(r.props.spec).map((x) => x.ref).filter((ref) => agwPolicyRefAllowed(r, ref as any, c.resources))) }))
     .filter((x) => x.to !== false)
     .map(({ r, to }) => () => (to === true ? attaches(c, policyTargets(r.props.spec?.targetRefs, r.props.spec?.targetSelectors), meta(r.props).namespace, true, seen) : "unknown"));
   return any([...viaRoutes, ...viaBackends, ...viaPolicies]);

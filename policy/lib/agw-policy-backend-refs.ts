@@ -55,14 +55,17 @@
  *
  * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
  * guardrails, AI prompt guards, token exchange, per-target policies) are not
- * read here. A policy's backendRef
+ * read here. A policy's backendRef into another namespace
  * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
- * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant), which is not read either.
+ * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant; read from every agentgateway
+ * release's controller.extraEnv, the chart setting it no other way: agw-backend-refs.ts
+ * agwPolicyRefAllowed); then one no grant opens is refused as a missing one is (BuildBackendRef,
+ * jwks/resolver.go checkBackendRefGrant), with the same effect.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { Graph } from "./call-graph";
 import { isKind, meta } from "./k8s";
-import { agwGatewaysOfFleet, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
+import { agwGatewaysOfFleet, agwPolicyRefAllowed, backendRefTarget, unrenderedBackend } from "./agw-backend-refs";
 import { patchedNote } from "./agw-policy-patches";
 import { policyTargets } from "./agw-route-bindings";
 import { attachContext, attaches, type AttachContext } from "./agw-policy-attachment";
@@ -157,8 +160,16 @@ export function reportUnresolvedPolicyBackends(g: Graph, cluster: string, report
       for (const { field, ref, effect } of kind === "AgentgatewayPolicy" ? policyRefs(r.props.spec) : backendRefs(r.props.spec)) {
         if (ref === null || typeof ref !== "object") continue;
         const to = backendRefTarget(r, ref);
-        // The kinds a policy's backendRef takes; any other is refused (InvalidKind) with the same effect as a missing one, wherever it points.
         const traffic = field.startsWith("traffic.");
+        // Checked first (BuildBackendRef): into another namespace, where the controller requires a grant for it, one opening it.
+        if (!agwPolicyRefAllowed(r, ref, g.resources)) {
+          found.push({
+            traffic,
+            message: `${kind} ${namespace}/${name}${patchedNote(r)} on cluster ${cluster}: its ${field} names ${to.kind} ${to.namespace}/${to.name} in another namespace, and the cluster's agentgateway controller runs with AGW_BACKEND_REF_GRANT_MODE route-and-policy (controller.extraEnv), which requires a ReferenceGrant for a policy's backendRef there (api/settings/settings.go RequirePolicyBackendGrant; plugins/traffic_plugin.go checkBackendRefGrant: "missing a ReferenceGrant?"), and no ReferenceGrant in ${to.namespace} opens it to ${kind}s of ${namespace}, so agentgateway v1.4.1 refuses the reference: ${effect}; add the ReferenceGrant in ${to.namespace}, or call a backend of the ${kind}'s own namespace`,
+          });
+          continue;
+        }
+        // The kinds a policy's backendRef takes; any other is refused (InvalidKind) with the same effect as a missing one, wherever it points.
         if (!((to.group === "" && to.kind === "Service") || (to.group === GROUP && to.kind === "AgentgatewayBackend"))) {
           found.push({
             traffic,

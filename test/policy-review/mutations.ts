@@ -30,6 +30,7 @@ import { rateLimitMutations } from "./mutations-rate-limits";
 import { spellingMutations } from "./mutations-spellings";
 import { refusedMutations } from "./mutations-refused";
 import { routeRefMutations } from "./mutations-route-refs";
+import { agwPolicyRefMutations } from "./mutations-agw-policy-refs";
 import { meshNetworkMutations } from "./mutations-mesh-network";
 import { agwLlmMutations } from "./mutations-agw-llm";
 
@@ -133,6 +134,7 @@ export const mutations: Mutation[] = [
   ...poolsGpuMutations,
   ...modelServerMutations,
   ...routeRefMutations,
+  ...agwPolicyRefMutations,
   ...gpuPlacementMutations,
   ...dashStopMutations,
   ...pickerMutations,

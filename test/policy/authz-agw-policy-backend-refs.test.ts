@@ -224,3 +224,41 @@ test("agent-call-graph: a policy calling a missing Service is reported only wher
   assert.deepEqual(preview.violations, []);
   assert.match(preview.unknown.join("\n"), /AgentgatewayPolicy agents\/targeted on cluster a, what it targets/);
 });
+
+test("agent-call-graph: under AGW_BACKEND_REF_GRANT_MODE route-and-policy a policy's backendRef into another namespace needs a ReferenceGrant there, else it is refused as a missing one is", async () => {
+  const mode = (value: unknown) => on("kubernetes:helm.sh/v3:Release", `agw-${JSON.stringify(value)}`, { chart: "agentgateway", namespace: "agentgateway-system", values: value === undefined ? {} : { controller: { extraEnv: { AGW_BACKEND_REF_GRANT_MODE: value } } } });
+  const grant = (kind: string) =>
+    on(`kubernetes:${GW}/v1beta1:ReferenceGrant`, `auth-grant-${kind}`, { metadata: { name: "policies", namespace: "auth" }, spec: { from: [{ group: kind === "HTTPRoute" ? GW : "agentgateway.dev", kind, namespace: "agents" }], to: [{ group: "", kind: "Service" }] } });
+  const crossing = policy(extAuth({ backendRef: { ...authz, namespace: "auth" } }));
+  const base = [ns("agents"), ns("auth"), svc("auth", "ext-authz"), svc("auth", "egress-proxy")];
+  for (const value of ["route-and-policy", "Route-And-Policy", { value: "route-and-policy" }]) {
+    const refused = await run(...base, mode(value), crossing);
+    assert.equal(refused.length, 1, `${JSON.stringify(value)}: ${refused.join("\n")}`);
+    assert.match(refused[0], /^AgentgatewayPolicy agents\/gw-policy on cluster a: its traffic\.extAuth\.backendRef names Service auth\/ext-authz in another namespace, and the cluster's agentgateway controller runs with AGW_BACKEND_REF_GRANT_MODE route-and-policy .*no ReferenceGrant in auth opens it to AgentgatewayPolicys of agents, so agentgateway v1\.4\.1 refuses the reference: the proxy denies every request the policy checks with a 403/);
+  }
+  // A grant from HTTPRoutes opens nothing to a policy.
+  assert.equal((await run(...base, mode("route-and-policy"), grant("HTTPRoute"), crossing)).length, 1);
+  // A grant to the policy's kind; the chart's default (route), route, none, a valueFrom this review cannot read: no verdict.
+  for (const [what, extra] of [
+    ["a grant to AgentgatewayPolicies of agents", [mode("route-and-policy"), grant("AgentgatewayPolicy")]],
+    ["no extraEnv", [mode(undefined)]],
+    ["route", [mode("route")]],
+    ["none", [mode("none")]],
+    ["a valueFrom", [mode({ valueFrom: { configMapKeyRef: { name: "env", key: "mode" } } })]],
+  ] as const) {
+    assert.deepEqual(await run(...base, ...extra, crossing), [], what);
+  }
+  // An AgentgatewayBackend's own policies: the grant's source is the AgentgatewayBackend (jwks/resolver.go ownerSourceGVK, the backend's PolicyCtx).
+  const own = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-tunnelled", { metadata: { name: "llm", namespace: "agents" }, spec: { static: { host: "llm.example.com", port: 443 }, policies: { tunnel: { backendRef: { name: "egress-proxy", namespace: "auth", port: 3128 } } } } });
+  const dropped = await run(...base, mode("route-and-policy"), grant("AgentgatewayPolicy"), own, routeTo("llm"));
+  assert.equal(dropped.length, 1, dropped.join("\n"));
+  assert.match(dropped[0], /^AgentgatewayBackend agents\/llm on cluster a: its spec\.policies\.tunnel\.backendRef names Service auth\/egress-proxy in another namespace.* to AgentgatewayBackends of agents.*: the controller refuses the whole AgentgatewayBackend/);
+  assert.deepEqual(await run(...base, mode("route-and-policy"), grant("AgentgatewayBackend"), own, routeTo("llm")), []);
+  // A refused backendRef attaches nothing either (referencedBackendsFromPolicy): a policy on the MCP gateway's backend that only it reached no longer counts.
+  const mcpGateway = on(`kubernetes:${GW}/v1:Gateway`, "tools-gw", { metadata: { name: "mcp-gateway", namespace: "tools" }, spec: { gatewayClassName: "agentgateway", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } });
+  const chained = on(POLICY, "agents-chained", { metadata: { name: "chained", namespace: "agents" }, spec: { targetRefs: [{ group: GW, kind: "Gateway", name: "agent-gateway" }], frontend: { tracing: { backendRef: { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "otel", namespace: "tools" } } } } });
+  const onOtel = on(POLICY, "tools-on-otel", { metadata: { name: "on-otel", namespace: "tools" }, spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "otel" }], backend: { tunnel: { backendRef: { name: "egress-proxy", port: 3128 } } } } });
+  const chain = [ns("agents"), ns("tools"), mcpGateway, backend("tools", "otel"), chained, onOtel];
+  assert.match((await run(...chain, mode("route"))).join("\n"), /^AgentgatewayPolicy tools\/on-otel on cluster a: its backend\.tunnel\.backendRef names a Service tools\/egress-proxy/);
+  assert.deepEqual(await run(...chain, mode("route-and-policy")), []);
+});
