@@ -35,7 +35,7 @@
  *   translateMCPAuthenticationSpec), which the proxy rejects (types/agent_xds.rs
  *   mcp_authentication_from_proto; store/binds.rs insert_xds_policy, a RejectedConfig): the backends
  *   it targets run with no MCP authentication at all.
- * - An AgentgatewayBackend's own `spec.policies.extAuth`, `spec.policies.tunnel` or
+ * - An AgentgatewayBackend's own `spec.policies.extAuth`, `spec.policies.tunnel`, MCP guardrails or
  *   `spec.policies.mcp.authentication.jwks` (translated by plugins/backend_policies.go
  *   TranslateInlineBackendPolicy as a policy of the backend's namespace; the JWKS fetched as above,
  *   its failure an error of translateMCPAuthenticationSpec in any mode): any error in its inline
@@ -53,9 +53,18 @@
  * that Service's waypoint). An AgentgatewayBackend's own policies count only where a Gateway
  * reaches it: a refused backend nothing routes to fails nothing.
  *
- * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (MCP
- * guardrails, AI prompt guards, token exchange, per-target policies) are not
- * read here. A policy's backendRef into another namespace
+ * - `backend.mcp.guardrails.processors[].remote` (plugins/backend_policies.go
+ *   translateBackendMCPGuardrails keeps the processor with no target; types/agent_xds.rs
+ *   convert_mcp_guardrails resolve_simple_reference: Invalid): the proxy's gRPC call to it fails, which
+ *   mcp/guardrails/client.rs on_grpc_error answers by its failureMode: FailClosed (the default) rejects
+ *   every MCP call of the methods the processor runs on, FailOpen passes every one unchecked. A
+ *   processor whose methods are all Off never runs. On an AgentgatewayBackend's own policies, the
+ *   error refuses the backend, as above.
+ *
+ * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (AI prompt
+ * guards' webhooks and tunnels, token exchange, cross-app access, AI providers' custom backends,
+ * static MCP targets' policies) are not judged here (agw-policy-backend-fields.ts lists them for
+ * the attachment chain). A policy's backendRef into another namespace
  * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
  * route-and-policy (api/settings/settings.go RequirePolicyBackendGrant; read from every agentgateway
  * release's controller.extraEnv, the chart setting it no other way: agw-backend-refs.ts
@@ -89,6 +98,18 @@ const extAuthEffect = (p: any) =>
     ? "the proxy denies every request the policy checks with a 403 (failureMode FailClosed, the default; http/ext_authz.rs handle_auth_failure)"
     : "the proxy lets every request the policy checks through without authorizing it (failureMode FailOpen; http/ext_authz.rs handle_auth_failure), so the external authorization guards nothing";
 
+/** What MCP guardrails that cannot reach their policy server do to the MCP calls they run on (mcp/guardrails/client.rs on_grpc_error). */
+const guardrailEffect = (failureMode: unknown, whose: string) =>
+  failureMode === "FailOpen"
+    ? `the proxy passes every MCP call the processor runs on unchecked ${whose} (failureMode FailOpen; mcp/guardrails/client.rs on_grpc_error), so the guardrails guard nothing`
+    : `the proxy rejects every MCP call the processor runs on ${whose} with an internal error (failureMode FailClosed, the default; mcp/guardrails/client.rs on_grpc_error)`;
+
+/** The remote processors of MCP guardrails `mcp.guardrails` under `prefix` (with `running`, only those that run on some method: a phase other than Off), each with `effect` of its failureMode. */
+const guardrailRefs = (prefix: string, mcp: any, effect: (failureMode: unknown) => string, running = true): PolicyRef[] =>
+  list(mcp?.guardrails?.processors as any[]).flatMap((p, i) =>
+    p?.remote && (!running || Object.values(p.methods ?? {}).some((phase) => phase !== "Off")) ? [{ field: `${prefix}.mcp.guardrails.processors[${i}].remote.backendRef`, ref: p.remote.backendRef, effect: effect(p.remote.failureMode) }] : [],
+  );
+
 /** The backendRefs of an AgentgatewayPolicy's spec whose missing backend breaks traffic or security, as read above. */
 function policyRefs(spec: any): PolicyRef[] {
   const out: PolicyRef[] = [];
@@ -101,6 +122,7 @@ function policyRefs(spec: any): PolicyRef[] {
     const effect = `the controller never fetches the keys and sends the MCP authentication with none (plugins/backend_policies.go translateMCPAuthenticationSpec), so the proxy rejects the MCP authentication policy (types/agent_xds.rs mcp_authentication_from_proto: jwks_inline required; store/binds.rs insert_xds_policy) and the backends it targets take MCP requests without a valid token (mode ${authnMode})`;
     out.push({ field: "backend.mcp.authentication.jwks.backendRef", ref: authn.jwks.backendRef, effect });
   }
+  out.push(...guardrailRefs("backend", backend?.mcp, (mode) => guardrailEffect(mode, "for the backends the policy targets")));
   const traffic = spec?.traffic;
   if (!traffic) return out;
   for (const { field, p } of conditionalEntries("traffic.extAuth", traffic.extAuth)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: extAuthEffect(p) });
@@ -132,6 +154,8 @@ function backendRefs(spec: any): PolicyRef[] {
   const out = ["extAuth", "tunnel"].filter((k) => spec?.policies?.[k]).map((k) => ({ field: `spec.policies.${k}.backendRef`, ref: spec.policies[k].backendRef, effect }));
   // Its MCP authentication's keys are never fetched, so the inline policy fails to translate, whatever its mode.
   const jwks = spec?.policies?.mcp?.authentication?.jwks;
+  // Its guardrails' missing server is a translation error too, whether or not the processor runs on any method.
+  out.push(...guardrailRefs("spec.policies", spec?.policies?.mcp, () => effect, false));
   if (jwks) out.push({ field: "spec.policies.mcp.authentication.jwks.backendRef", ref: jwks.backendRef, effect: `the controller never fetches the keys (plugins/backend_policies.go translateMCPAuthenticationSpec: resolveJWKSInlineForOwner fails, whatever the mode), so ${effect.replace("the controller ", "it ")}` });
   return out;
 }

@@ -1,14 +1,26 @@
 /**
- * Policy-review mutations of the backendRefs inside agentgateway's own objects that its controller's
- * settings decide: a backendRef of an AgentgatewayBackend's own policies into another namespace, where
- * the cluster's agentgateway controller runs with AGW_BACKEND_REF_GRANT_MODE route-and-policy and no
- * ReferenceGrant there opens it (agentgateway v1.4.1 refuses it as a missing backend, so the whole
- * AgentgatewayBackend is refused).
+ * Policy-review mutations of backendRefs inside agentgateway's own objects beyond ext authorization,
+ * tunnels and JWKS (mutations-route-refs.ts has those): MCP guardrails whose policy server the stack
+ * does not render (FailOpen: the guardrails guard nothing), and a backendRef of an
+ * AgentgatewayBackend's own policies into another namespace, where the cluster's agentgateway
+ * controller runs with AGW_BACKEND_REF_GRANT_MODE route-and-policy and no ReferenceGrant there opens
+ * it (agentgateway v1.4.1 refuses it as a missing backend, so the whole AgentgatewayBackend is refused).
  */
 import type { ExportedResource } from "../../scripts/lib/review-wire";
-import { Mutation, resources, isKind, edit, withSpec } from "./mutations-support";
+import { Mutation, resources, isKind, edit, withSpec, onFirst } from "./mutations-support";
 
 export const agwPolicyRefMutations: Mutation[] = [
+  {
+    // agentgateway v1.4.1 translateBackendMCPGuardrails keeps the processor with no target (BuildBackendRef); the proxy's gRPC call fails and FailOpen passes it (mcp/guardrails/client.rs on_grpc_error).
+    name: "the per-tool authorization policy given FailOpen backend.mcp.guardrails on tools/call whose policy server's backendRef names a Service the stack does not render in tools (guardrails)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).backend?.mcp?.authorization && (r.inputs as any).metadata.namespace === "tools",
+        (o) => (o.spec.backend.mcp.guardrails = { processors: [{ remote: { backendRef: { name: "guardrails", port: 9000 }, failureMode: "FailOpen" }, methods: { "tools/call": "Request" } }] }),
+      ),
+  },
   {
     // agentgateway v1.4.1 api/settings/settings.go RequirePolicyBackendGrant; plugins/traffic_plugin.go BuildBackendRef → checkBackendRefGrant, an error that refuses the backend (TranslateAgwBackend).
     name: "the MCP AgentgatewayBackend given its own spec.policies.extAuth calling a Service of agents, under the cluster's agentgateway controller at AGW_BACKEND_REF_GRANT_MODE route-and-policy with no ReferenceGrant in agents",

@@ -262,3 +262,25 @@ test("agent-call-graph: under AGW_BACKEND_REF_GRANT_MODE route-and-policy a poli
   assert.match((await run(...chain, mode("route"))).join("\n"), /^AgentgatewayPolicy tools\/on-otel on cluster a: its backend\.tunnel\.backendRef names a Service tools\/egress-proxy/);
   assert.deepEqual(await run(...chain, mode("route-and-policy")), []);
 });
+
+test("agent-call-graph: a backend policy's MCP guardrails processor calling a missing Service rejects (FailClosed) or passes unchecked (FailOpen) every MCP call it runs on; on an AgentgatewayBackend's own policies it drops the backend", async () => {
+  const processor = (failureMode?: string, methods: Record<string, string> = { "tools/call": "Request" }) => ({ remote: { backendRef: { name: "guardrails", port: 9000 }, ...(failureMode ? { failureMode } : {}) }, methods });
+  const onBackend = (p: unknown) =>
+    on(POLICY, `agents-guardrails-${JSON.stringify(p)}`, { metadata: { name: "guarded", namespace: "agents" }, spec: { targetRefs: [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "llm" }], backend: { mcp: { guardrails: { processors: [p] } } } } });
+  const llm = [ns("agents"), backend("agents", "llm"), routeTo("llm")] as const;
+  const closed = await run(...llm, onBackend(processor()));
+  assert.equal(closed.length, 1, closed.join("\n"));
+  assert.match(closed[0], /^AgentgatewayPolicy agents\/guarded on cluster a: its backend\.mcp\.guardrails\.processors\[0\]\.remote\.backendRef names a Service agents\/guardrails the cluster does not have .*: the proxy rejects every MCP call the processor runs on for the backends the policy targets with an internal error \(failureMode FailClosed/);
+  assert.match((await run(...llm, onBackend(processor("FailOpen")))).join("\n"), /passes every MCP call the processor runs on unchecked .*so the guardrails guard nothing/);
+  // Rendered, or a processor running on no method: no verdict.
+  assert.deepEqual(await run(...llm, svc("agents", "guardrails"), onBackend(processor())), []);
+  assert.deepEqual(await run(...llm, onBackend(processor(undefined, { "tools/call": "Off" }))), []);
+  // The backend's own guardrails: a translation error, so the whole backend is refused, whatever the failureMode or methods.
+  const own = on("kubernetes:agentgateway.dev/v1alpha1:AgentgatewayBackend", "agents-agbe-guarded", {
+    metadata: { name: "tools", namespace: "agents" },
+    spec: { mcp: { targets: [{ name: "t", static: { host: "t.example.com", port: 80 } }] }, policies: { mcp: { guardrails: { processors: [processor("FailOpen", { "tools/call": "Off" })] } } } },
+  });
+  const refused = await run(ns("agents"), own, routeTo("tools"));
+  assert.equal(refused.length, 1, refused.join("\n"));
+  assert.match(refused[0], /^AgentgatewayBackend agents\/tools on cluster a: its spec\.policies\.mcp\.guardrails\.processors\[0\]\.remote\.backendRef names a Service agents\/guardrails .*the controller refuses the whole AgentgatewayBackend/);
+});
