@@ -61,8 +61,14 @@
  *   processor whose methods are all Off never runs. On an AgentgatewayBackend's own policies, the
  *   error refuses the backend, as above.
  *
+ * - `backend.ai.promptGuard.request[]` or `response[]` `webhook.backendRef`: plugins/ai_policies.go
+ *   processRequestGuard (processResponseGuard) fails on processWebhook's BuildBackendRef error, and
+ *   translateBackendAI then drops that whole list, every guard in it, keeping the AI policy: the
+ *   backends it targets take LLM requests (responses) unguarded, whatever the webhook's failureMode.
+ *   On an AgentgatewayBackend's own policies, the error refuses the backend, as above.
+ *
  * Tracing and access-log backends (frontend) only lose telemetry; other backend refs (AI prompt
- * guards' webhooks and tunnels, token exchange, cross-app access, AI providers' custom backends,
+ * guards' tunnels, token exchange, cross-app access, AI providers' custom backends,
  * static MCP targets' policies) are not judged here (agw-policy-backend-fields.ts lists them for
  * the attachment chain). A policy's backendRef into another namespace
  * needs no ReferenceGrant unless the controller runs with AGW_BACKEND_REF_GRANT_MODE
@@ -110,6 +116,12 @@ const guardrailRefs = (prefix: string, mcp: any, effect: (failureMode: unknown) 
     p?.remote && (!running || Object.values(p.methods ?? {}).some((phase) => phase !== "Off")) ? [{ field: `${prefix}.mcp.guardrails.processors[${i}].remote.backendRef`, ref: p.remote.backendRef, effect: effect(p.remote.failureMode) }] : [],
   );
 
+/** The webhook backendRefs of prompt guards `ai.promptGuard` under `prefix`, each with `effect` of its phase. */
+const webhookRefs = (prefix: string, ai: any, effect: (phase: "request" | "response") => string): PolicyRef[] =>
+  (["request", "response"] as const).flatMap((phase) =>
+    list(ai?.promptGuard?.[phase] as any[]).flatMap((g, i) => (g?.webhook ? [{ field: `${prefix}.ai.promptGuard.${phase}[${i}].webhook.backendRef`, ref: g.webhook.backendRef, effect: effect(phase) }] : [])),
+  );
+
 /** The backendRefs of an AgentgatewayPolicy's spec whose missing backend breaks traffic or security, as read above. */
 function policyRefs(spec: any): PolicyRef[] {
   const out: PolicyRef[] = [];
@@ -123,6 +135,7 @@ function policyRefs(spec: any): PolicyRef[] {
     out.push({ field: "backend.mcp.authentication.jwks.backendRef", ref: authn.jwks.backendRef, effect });
   }
   out.push(...guardrailRefs("backend", backend?.mcp, (mode) => guardrailEffect(mode, "for the backends the policy targets")));
+  out.push(...webhookRefs("backend", backend?.ai, (phase) => `the controller drops the policy's whole ${phase} prompt guard list, every guard in it and not only this webhook, whatever its failureMode (plugins/backend_policies.go translateBackendAI: plugins/ai_policies.go process${phase === "request" ? "Request" : "Response"}Guard fails on processWebhook), so the backends the policy targets take LLM ${phase}s unguarded`));
   const traffic = spec?.traffic;
   if (!traffic) return out;
   for (const { field, p } of conditionalEntries("traffic.extAuth", traffic.extAuth)) out.push({ field: `${field}.backendRef`, ref: p?.backendRef, effect: extAuthEffect(p) });
@@ -156,6 +169,7 @@ function backendRefs(spec: any): PolicyRef[] {
   const jwks = spec?.policies?.mcp?.authentication?.jwks;
   // Its guardrails' missing server is a translation error too, whether or not the processor runs on any method.
   out.push(...guardrailRefs("spec.policies", spec?.policies?.mcp, () => effect, false));
+  out.push(...webhookRefs("spec.policies", spec?.policies?.ai, () => effect));
   if (jwks) out.push({ field: "spec.policies.mcp.authentication.jwks.backendRef", ref: jwks.backendRef, effect: `the controller never fetches the keys (plugins/backend_policies.go translateMCPAuthenticationSpec: resolveJWKSInlineForOwner fails, whatever the mode), so ${effect.replace("the controller ", "it ")}` });
   return out;
 }

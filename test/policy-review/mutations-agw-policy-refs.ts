@@ -1,7 +1,8 @@
 /**
  * Policy-review mutations of backendRefs inside agentgateway's own objects beyond ext authorization,
  * tunnels and JWKS (mutations-route-refs.ts has those): MCP guardrails whose policy server the stack
- * does not render (FailOpen: the guardrails guard nothing), and a backendRef of an
+ * does not render (FailOpen: the guardrails guard nothing), an AI prompt guard's webhook it does not
+ * render (on the backend's own policies: the backend refused), and a backendRef of an
  * AgentgatewayBackend's own policies into another namespace, where the cluster's agentgateway
  * controller runs with AGW_BACKEND_REF_GRANT_MODE route-and-policy and no ReferenceGrant there opens
  * it (agentgateway v1.4.1 refuses it as a missing backend, so the whole AgentgatewayBackend is refused).
@@ -19,6 +20,17 @@ export const agwPolicyRefMutations: Mutation[] = [
         doc,
         (r) => isKind(r, "AgentgatewayPolicy") && !!withSpec(r).backend?.mcp?.authorization && (r.inputs as any).metadata.namespace === "tools",
         (o) => (o.spec.backend.mcp.guardrails = { processors: [{ remote: { backendRef: { name: "guardrails", port: 9000 }, failureMode: "FailOpen" }, methods: { "tools/call": "Request" } }] }),
+      ),
+  },
+  {
+    // agentgateway v1.4.1 processRequestGuard fails on processWebhook (BuildBackendRef), an error of the backend's inline policy that refuses the whole backend (TranslateAgwBackend).
+    name: "the LLM AgentgatewayBackend given its own spec.policies.ai.promptGuard request webhook whose backendRef names a Service the stack does not render in agents (prompt-guard)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "AgentgatewayBackend") && !!withSpec(r).ai && (r.inputs as any).metadata.namespace === "agents",
+        (o) => (o.spec.policies = { ...o.spec.policies, ai: { ...o.spec.policies?.ai, promptGuard: { request: [{ webhook: { backendRef: { name: "prompt-guard", port: 8000 } } }] } } }),
       ),
   },
   {
