@@ -30,6 +30,48 @@ export function refusedAgentgatewayActions(r: PolicyResource): string[] {
 /** The kinds a `traffic` policy may target (agentgateway v1.4.1 agentgateway_policy_types.go XValidation). */
 const TRAFFIC_KINDS = ["Gateway", "HTTPRoute", "GRPCRoute", "ListenerSet", "InferencePool"];
 
+/** The group of each kind any policy may target (v1.4.1 CRD: "targetRefs may only reference …", on targetRefs and targetSelectors alike). */
+const TARGET_GROUPS: Record<string, string> = {
+  Gateway: "gateway.networking.k8s.io",
+  HTTPRoute: "gateway.networking.k8s.io",
+  GRPCRoute: "gateway.networking.k8s.io",
+  ListenerSet: "gateway.networking.k8s.io",
+  Service: "",
+  AgentgatewayBackend: "agentgateway.dev",
+  InferencePool: "inference.networking.k8s.io",
+};
+/** Whether the CRD lists the target's group and kind (groups compared as written: the CRD requires one). */
+const listedTarget = (t: { group?: unknown; kind?: unknown }) => typeof t?.kind === "string" && Object.prototype.hasOwnProperty.call(TARGET_GROUPS, t.kind) && t.group === TARGET_GROUPS[t.kind];
+const targetLists = (spec: Record<string, any>) =>
+  (["targetRefs", "targetSelectors"] as const).filter((f) => Array.isArray(spec[f])).map((f) => ({ field: f, targets: spec[f] as { group?: unknown; kind?: unknown; name?: unknown }[] }));
+
+/**
+ * One message per target whose group and kind the CRD does not list (kgateway's old `Backend`, a
+ * Gateway API kind under another group, a target without its required group), and per list
+ * naming two kinds: the API server refuses the whole policy, which read target by target would
+ * count as the authorization or JWT authentication of what it names (or of everything it may reach).
+ */
+export function refusedAgentgatewayTargetKinds(r: PolicyResource): string[] {
+  if (!isKind(r.type, "agentgateway.dev", "AgentgatewayPolicy")) return [];
+  const read = probe(() =>
+    targetLists(r.props.spec ?? {}).flatMap(({ field, targets }) => {
+      const unlisted = targets.filter((t) => !listedTarget(t)).map((t) => {
+        const group = t?.group === undefined || t?.group === null ? "no group" : `group ${String(t.group)}`;
+        return `targets ${String(t?.kind)} ${typeof t?.name === "string" ? t.name : "(by selector)"} (${group}), which is none of the targets the CRD lists (Gateway, HTTPRoute, GRPCRoute or ListenerSet of gateway.networking.k8s.io, Service of the core group "", AgentgatewayBackend of agentgateway.dev, InferencePool of inference.networking.k8s.io)`;
+      });
+      const kinds = [...new Set(targets.map((t) => String(t?.kind)))];
+      const mixed = kinds.length > 1 ? [`targets ${kinds.join(" and ")} in one ${field} list, while the CRD takes one kind per list ("Only one Kind of targetRef can be set on one policy")`] : [];
+      return [...unlisted, ...mixed];
+    }),
+  );
+  if (!read.known) return [];
+  const { namespace, name } = meta(r.props);
+  return read.value.map((why) => {
+    const fix = why.includes("one kind per list") ? "split it into one policy per kind" : "name the target by its group and kind";
+    return `AgentgatewayPolicy ${namespace}/${name} ${why}: the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; ${fix}`;
+  });
+}
+
 /**
  * One message per target the CRD's validation rules refuse on a policy with `traffic` (its
  * authorization, JWT authentication, rate limits): a `port` (only frontend-only policies take
@@ -45,7 +87,8 @@ export function refusedAgentgatewayTrafficTargets(r: PolicyResource): string[] {
     return targets.flatMap((t) => {
       const what = `${String(t?.kind)} ${typeof t?.name === "string" ? t.name : "(by selector)"}`;
       if (t?.port !== undefined && t?.port !== null) return [{ why: `targets ${what} with port ${String(t.port)}, which the CRD takes only on frontend-only policies (not traffic or backend)`, fix: "name the listener by sectionName instead" }];
-      if (!TRAFFIC_KINDS.includes(String(t?.kind))) return [{ why: `targets ${what}, while the 'traffic' field can only target a Gateway, ListenerSet, GRPCRoute, HTTPRoute or InferencePool`, fix: "target the Gateway or the route that serves it" }];
+      // A target the CRD does not list at all is refusedAgentgatewayTargetKinds' to name.
+      if (!TRAFFIC_KINDS.includes(String(t?.kind)) && listedTarget(t as { group?: unknown; kind?: unknown })) return [{ why: `targets ${what}, while the 'traffic' field can only target a Gateway, ListenerSet, GRPCRoute, HTTPRoute or InferencePool`, fix: "target the Gateway or the route that serves it" }];
       return [];
     });
   });

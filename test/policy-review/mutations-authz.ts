@@ -3,6 +3,7 @@ import type { ExportedResource } from "../../scripts/lib/review-wire";
 import { Mutation, resources, isKind, edit, podSpecs, withSpec, firstSource, principalRule, onFirst, removeAll, unconfiguredAgent, addLike, addNamespaceWithWorkload } from "./mutations-support";
 import { authzPrincipalMutations } from "./mutations-authz-principals";
 import { authzAgentgatewayMutations } from "./mutations-authz-agw";
+import { authzAgentgatewayTargetMutations } from "./mutations-authz-agw-targets";
 
 export const authzMutations: Mutation[] = [
   {
@@ -67,6 +68,7 @@ export const authzMutations: Mutation[] = [
   },
   ...authzPrincipalMutations,
   ...authzAgentgatewayMutations,
+  ...authzAgentgatewayTargetMutations,
   {
     name: "a root-namespace ALLOW policy letting the agent gateway reach the tools",
     policy: "agent-call-graph",

@@ -125,7 +125,7 @@ test("agent-call-graph: a traffic policy narrowed by port, or aimed at a kind tr
   const authz = { authorization: { action: "Allow", policy: { matchExpressions: ['source.identity.namespace == "agents"'] } } };
   const refused = await runStack(agentCallGraph, [
     policy("callers", "tools", { kind: "Gateway", name: "mcp-gateway", port: 80 }, authz),
-    policy("svc", "tools", { kind: "Service", name: "calculator" }, authz),
+    policy("svc", "tools", { group: "", kind: "Service", name: "calculator" }, authz),
   ], { requireAgentJwt: false });
   assert.deepEqual(refused.violations.map((v) => v.message), [
     "AgentgatewayPolicy tools/callers sets traffic and targets Gateway mcp-gateway with port 80, which the CRD takes only on frontend-only policies (not traffic or backend): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so the traffic policy it declares never applies; name the listener by sectionName instead",
@@ -154,4 +154,33 @@ test("agent-call-graph: a policy setting both targetRefs and targetSelectors is 
   // One list alone, or the other set to null (pruned by the API server), passes.
   const one = on(AGP, "agents-jwt-one", { metadata: { name: "one", namespace: "agents" }, spec: { ...both.props.spec, targetSelectors: null } });
   assert.deepEqual((await runStack(agentCallGraph, [one], { requireAgentJwt: false })).violations, []);
+});
+
+test("agent-call-graph: a target of a group and kind the CRD's targetRefs do not list, or two kinds in one list, is refused by the CRD", async () => {
+  // agentgateway v1.4.1's CRD lists the (group, kind) pairs a policy may target and takes one kind
+  // per list: before, a per-tool authorization aimed at kgateway's old `Backend` counted as guarding
+  // every MCP backend, though the API server refuses it and agentgateway lets every agent use every tool.
+  const mcpAuthz = { mcp: { authorization: { action: "Allow", policy: { matchExpressions: ['source.identity.namespace == "agents" && mcp.tool.target == "calculator"'] } } } };
+  const policy = (name: string, field: "targetRefs" | "targetSelectors", targets: Record<string, unknown>[]) => on(AGP, `tools-agpol-${name}`, { metadata: { name, namespace: "tools" }, spec: { [field]: targets, backend: mcpAuthz } });
+  const refused = await runStack(agentCallGraph, [
+    policy("legacy", "targetRefs", [{ group: "agentgateway.dev", kind: "Backend", name: "mcp-tools" }]),
+    policy("grouped", "targetRefs", [{ group: "gateway.networking.k8s.io", kind: "AgentgatewayBackend", name: "mcp-tools" }]),
+    policy("ungrouped", "targetRefs", [{ kind: "AgentgatewayBackend", name: "mcp-tools" }]),
+    policy("mixed", "targetRefs", [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }, { group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "mcp" }]),
+    policy("selected", "targetSelectors", [{ group: "core", kind: "Service", matchLabels: { app: "calculator" } }]),
+  ], { requireAgentJwt: false });
+  assert.deepEqual(refused.violations.map((v) => v.message), [
+    "AgentgatewayPolicy tools/legacy targets Backend mcp-tools (group agentgateway.dev), which is none of the targets the CRD lists (Gateway, HTTPRoute, GRPCRoute or ListenerSet of gateway.networking.k8s.io, Service of the core group \"\", AgentgatewayBackend of agentgateway.dev, InferencePool of inference.networking.k8s.io): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; name the target by its group and kind",
+    "AgentgatewayPolicy tools/grouped targets AgentgatewayBackend mcp-tools (group gateway.networking.k8s.io), which is none of the targets the CRD lists (Gateway, HTTPRoute, GRPCRoute or ListenerSet of gateway.networking.k8s.io, Service of the core group \"\", AgentgatewayBackend of agentgateway.dev, InferencePool of inference.networking.k8s.io): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; name the target by its group and kind",
+    "AgentgatewayPolicy tools/ungrouped targets AgentgatewayBackend mcp-tools (no group), which is none of the targets the CRD lists (Gateway, HTTPRoute, GRPCRoute or ListenerSet of gateway.networking.k8s.io, Service of the core group \"\", AgentgatewayBackend of agentgateway.dev, InferencePool of inference.networking.k8s.io): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; name the target by its group and kind",
+    "AgentgatewayPolicy tools/mixed targets AgentgatewayBackend and HTTPRoute in one targetRefs list, while the CRD takes one kind per list (\"Only one Kind of targetRef can be set on one policy\"): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; split it into one policy per kind",
+    "AgentgatewayPolicy tools/selected targets Service (by selector) (group core), which is none of the targets the CRD lists (Gateway, HTTPRoute, GRPCRoute or ListenerSet of gateway.networking.k8s.io, Service of the core group \"\", AgentgatewayBackend of agentgateway.dev, InferencePool of inference.networking.k8s.io): the API server refuses the policy (agentgateway v1.4.1 CRD validation), so nothing it declares (authorization, JWT authentication) ever applies; name the target by its group and kind",
+  ]);
+  // The listed pairs, one kind per list (several of it), pass; a target not known yet is not judged.
+  const fine = await runStack(agentCallGraph, [
+    policy("backend", "targetRefs", [{ group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "mcp-tools" }, { group: "agentgateway.dev", kind: "AgentgatewayBackend", name: "other" }]),
+    policy("svc", "targetSelectors", [{ group: "", kind: "Service", matchLabels: { app: "calculator" } }]),
+    policy("unknown", "targetRefs", [{ group: UNKNOWN, kind: "AgentgatewayBackend", name: "mcp-tools" }]),
+  ], { requireAgentJwt: false });
+  assert.deepEqual(fine.violations, []);
 });
