@@ -21,6 +21,7 @@ import { mayBeProxyOf } from "./gateway-proxies";
 import { list, probe } from "./values";
 import { POOL_GROUP } from "./token-limits";
 import { poolAbsence } from "./pool-existence";
+import { declaredPorts, selectedWorkloads } from "./picker-service";
 
 /** The `to` kinds agentgateway v1.4.1 reads from a ReferenceGrant for a backendRef. */
 const GRANTABLE = new Set(["/Service", "agentgateway.dev/AgentgatewayBackend"]);
@@ -130,13 +131,14 @@ export function unrenderedBackend(resources: readonly PolicyResource[], to: Gran
  * that the Service exists, ResolvedRefs True), and its proxy finds no endpoint on a port the Service
  * lacks (types/loadbalancer.rs select_endpoint: None; proxy/httpproxy.rs: NoHealthyEndpoints, an HTTP
  * 503). Judged only where the stack renders the Service by that name in that namespace, of a type other
- * than ExternalName, with its ports; undefined otherwise. Throws the SDK's unknown-value error while
- * the port or the Services' names, types or ports are not known yet.
+ * than ExternalName, with its ports; on a port it has, why that port's named targetPort reaches no pod
+ * ({@link targetPortUndeclared}); undefined otherwise. Throws the SDK's unknown-value error while
+ * the port or the Services' names, types, ports or selected pods are not known yet.
  */
 export function portMissing(resources: readonly PolicyResource[], to: GrantTo, port: unknown, shown: string): string | undefined {
   if (to.group !== "" || to.kind !== "Service" || typeof port !== "number") return undefined;
   const ports = renderedServicePorts(resources, to.namespace, to.name);
-  if (!ports || ports.includes(port)) return undefined;
+  if (!ports || ports.includes(port)) return targetPortUndeclared(resources, services, port, shown);
   return `${shown} names port ${port}, which the Service does not have (it has ${ports.length ? ports.join(", ") : "none"}); agentgateway v1.4.1 accepts the reference all the same (the Service exists) and its proxy finds no endpoint for that port (NoHealthyEndpoints), so each request it sends there gets a 503 and each connection fails: that share of its traffic fails while the route looks resolved; set the port to one the Service has`;
 }
 
@@ -149,6 +151,28 @@ export function renderedServicePorts(resources: readonly PolicyResource[], names
   const services = resources.filter((r) => r.type === T.service && meta(r.props).namespace === namespace && meta(r.props).name === name);
   if (services.length === 0 || services.some((s) => s.props.spec?.type === "ExternalName")) return undefined;
   return services.flatMap((s) => list(s.props.spec?.ports as { port?: unknown }[]).map((p) => p?.port));
+}
+
+/**
+ * Where the Service's entry for `port` targets a port by name that no pod the Service selects
+ * declares: Kubernetes resolves a named targetPort per pod (pkg/api/v1/pod/util.go FindPort) and
+ * leaves a pod without it out of the port's EndpointSlices (k8s.io/endpointslice utils.go
+ * getEndpointPorts), so the Service has no endpoint there. Judged only where it selects workloads
+ * of the stack and no Helm release installs into its namespace (a chart's pods may declare it).
+ */
+function targetPortUndeclared(resources: readonly PolicyResource[], services: readonly PolicyResource[], port: number, shown: string): string | undefined {
+  for (const s of services) {
+    const { namespace } = meta(s.props);
+    const target = list(s.props.spec?.ports as { port?: unknown; targetPort?: unknown }[]).find((p) => p?.port === port)?.targetPort;
+    const selector = s.props.spec?.selector as Record<string, string> | undefined;
+    if (typeof target !== "string" || /^[0-9]+$/.test(target) || !selector || Object.keys(selector).length === 0 || releasesInto(resources, namespace)) continue;
+    const selected = selectedWorkloads(resources as PolicyResource[], namespace, selector);
+    const declared = declaredPorts(selected);
+    if (selected.length === 0 || declared.some((p) => p.name === target)) continue;
+    const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ") || "no ports";
+    return `${shown} port ${port} targets the port named ${target}, which no pod the Service selects declares (they declare ${described}), so Kubernetes gives the Service no endpoint on it and agentgateway v1.4.1's proxy finds none (NoHealthyEndpoints): each request it sends there gets a 503 and each connection fails, while the route looks resolved; name a port the pods declare`;
+  }
+  return undefined;
 }
 
 /** Whether the stack creates namespace `namespace` on the cluster. */

@@ -150,6 +150,17 @@ export const routeRefMutations: Mutation[] = [
     },
   },
   {
+    // Kubernetes resolves a named targetPort per pod (FindPort) and leaves pods without it out of the EndpointSlices: agentgateway finds no endpoint, 503.
+    name: "an agent's Service port retargeted to the port name http, which its pods do not declare (they name theirs a2a)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "Service") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).ports?.some((p: any) => p.targetPort === "a2a"),
+        (o) => o.spec.ports.forEach((p: any) => p.targetPort === "a2a" && (p.targetPort = "http")),
+      ),
+  },
+  {
     // agentgateway v1.4.1: the controller never fetches keys from a JWKS backend it cannot find and drops the provider (traffic_plugin.go processJWTAuthenticationPolicy); every token is rejected.
     name: "the agent gateway's JWT provider's remote JWKS backendRef naming an AgentgatewayBackend the stack does not render (agent-gateway-jwks misspelt)",
     policy: "agent-call-graph",

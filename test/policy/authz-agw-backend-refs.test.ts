@@ -225,3 +225,25 @@ test("agent-call-graph: an agent or MCP route's Service backendRef on a port the
   assert.deepEqual(preview.violations, []);
   assert.match(preview.unknown.join("\n"), /which decide whether agentgateway resolves HTTPRoute agents\/research-agent's backendRef Service agents\/research-agent-v2/);
 });
+
+test("agent-call-graph: an agent route's Service whose named targetPort no selected pod declares has no endpoints", async () => {
+  // Kubernetes resolves a named targetPort per pod (pkg/api/v1/pod/util.go FindPort) and leaves a
+  // pod without a port of that name out of the Service's EndpointSlices (k8s.io/endpointslice
+  // utils.go getEndpointPorts): agentgateway finds no endpoint there (NoHealthyEndpoints, a 503).
+  const svc = (name: string, targetPort: unknown) =>
+    on("kubernetes:core/v1:Service", `agents-svc-${name}`, { metadata: { name, namespace: "agents" }, spec: { selector: { app: name }, ports: [{ name: "a2a", port: 8080, targetPort }] } });
+  const agent = (name: string, portName = "a2a") =>
+    on("kubernetes:apps/v1:Deployment", `agents-deploy-${name}`, { metadata: { name, namespace: "agents" }, spec: { template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "agent", ports: [{ containerPort: 8080, name: portName }] }] } } } });
+  const v1 = [svc("research-agent-v1", "a2a"), agent("research-agent-v1")];
+  const wrong = await run(...v1, svc("research-agent-v2", "http"), agent("research-agent-v2"), route({ name: "research-agent-v2" }));
+  assert.equal(wrong.length, 1, wrong.join("\n"));
+  assert.match(
+    wrong[0],
+    /^HTTPRoute agents\/research-agent on cluster a, on an agentgateway Gateway: backendRef Service agents\/research-agent-v2 port 8080 targets the port named http, which no pod the Service selects declares \(they declare 8080 \(a2a\)\), so Kubernetes gives the Service no endpoint on it/,
+  );
+  // A name a selected pod declares, a numeric targetPort, a Service selecting no workload of the stack, or a Helm release in the namespace: not judged here.
+  assert.deepEqual(await run(...v1, svc("research-agent-v2", "a2a"), agent("research-agent-v2"), route({ name: "research-agent-v2" })), []);
+  assert.deepEqual(await run(...v1, svc("research-agent-v2", 8080), agent("research-agent-v2"), route({ name: "research-agent-v2" })), []);
+  assert.deepEqual(await run(...v1, svc("research-agent-v2", "http"), route({ name: "research-agent-v2" })), []);
+  assert.deepEqual(await run(...v1, svc("research-agent-v2", "http"), agent("research-agent-v2"), route({ name: "research-agent-v2" }), on("kubernetes:helm.sh/v3:Release", "agents-chart", { chart: "some-chart", namespace: "agents", values: {} })), []);
+});
