@@ -160,7 +160,7 @@ export function renderedServicePorts(resources: readonly PolicyResource[], names
  * getEndpointPorts), so the Service has no endpoint there. Judged only where it selects workloads
  * of the stack and no Helm release installs into its namespace (a chart's pods may declare it).
  */
-function targetPortUndeclared(resources: readonly PolicyResource[], services: readonly PolicyResource[], port: number, shown: string): string | undefined {
+export function targetPortUndeclared(resources: readonly PolicyResource[], services: readonly PolicyResource[], port: number, shown: string): string | undefined {
   for (const s of services) {
     const { namespace } = meta(s.props);
     const target = list(s.props.spec?.ports as { port?: unknown; targetPort?: unknown }[]).find((p) => p?.port === port)?.targetPort;
@@ -170,7 +170,7 @@ function targetPortUndeclared(resources: readonly PolicyResource[], services: re
     const declared = declaredPorts(selected);
     if (selected.length === 0 || declared.some((p) => p.name === target)) continue;
     const described = [...new Set(declared.map((p) => (p.name ? `${p.containerPort} (${p.name})` : `${p.containerPort}`)))].join(", ") || "no ports";
-    return `${shown} port ${port} targets the port named ${target}, which no pod the Service selects declares (they declare ${described}), so Kubernetes gives the Service no endpoint on it and agentgateway v1.4.1's proxy finds none (NoHealthyEndpoints): each request it sends there gets a 503 and each connection fails, while the route looks resolved; name a port the pods declare`;
+    return `${shown} port ${port} targets the port named ${target}, which no pod the Service selects declares (they declare ${described}), so Kubernetes gives the Service no endpoint on it and agentgateway v1.4.1's proxy finds none (NoHealthyEndpoints): each request it sends there gets a 503 and each connection fails, while the reference looks resolved; name a port the pods declare`;
   }
   return undefined;
 }

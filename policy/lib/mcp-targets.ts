@@ -44,6 +44,9 @@ export interface McpBackend {
   targets: Map<string, Set<string>>;
 }
 
+/** The numbers of a Service's MCP ports (those a selector target makes targets of). */
+export const mcpPorts = (svc: Record<string, any>): number[] => list(svc.spec?.ports as Record<string, any>[]).filter((p) => MCP_APP_PROTOCOLS.includes(p?.appProtocol) && typeof p?.port === "number").map((p) => p.port as number);
+
 /** The target names one Service gets from a selector target: one per MCP port. */
 export function selectedTargetNames(svc: Record<string, any>): string[] {
   const m = meta(svc);

@@ -161,6 +161,17 @@ export const routeRefMutations: Mutation[] = [
       ),
   },
   {
+    // The MCP backend's selector target still matches the Service (its MCP port), whose EndpointSlices leave out pods without the named port.
+    name: "a tool's Service MCP port retargeted to the port name mcp-http, which its pods do not declare (they name theirs mcp)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "Service") && (r.inputs as any)?.metadata?.namespace === "tools" && withSpec(r).ports?.some((p: any) => p.targetPort === "mcp" && p.appProtocol === "agentgateway.dev/mcp"),
+        (o) => o.spec.ports.forEach((p: any) => p.targetPort === "mcp" && (p.targetPort = "mcp-http")),
+      ),
+  },
+  {
     // agentgateway v1.4.1: the controller never fetches keys from a JWKS backend it cannot find and drops the provider (traffic_plugin.go processJWTAuthenticationPolicy); every token is rejected.
     name: "the agent gateway's JWT provider's remote JWKS backendRef naming an AgentgatewayBackend the stack does not render (agent-gateway-jwks misspelt)",
     policy: "agent-call-graph",

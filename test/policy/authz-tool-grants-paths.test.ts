@@ -179,3 +179,22 @@ test("agent-call-graph: an MCP backend's selector target matching no tool Servic
   assert.ok(!preview.violations.some((v) => /selects no Service/.test(v.message)));
   assert.match(preview.unknown.join("\n"), /which decide whether each MCP selector target matches a tool/);
 });
+
+test("agent-call-graph: a tool Service an MCP selector target matches, whose MCP port targets by name a port no selected pod declares, has no endpoints", async () => {
+  // Kubernetes leaves a pod without the named port out of the Service's EndpointSlices (FindPort):
+  // the target exists (its Service has an MCP port), yet agentgateway reaches no tool pod through it.
+  const run = async (...extra: ReturnType<typeof on>[]) => (await runStack(agentCallGraph, [...backedFleet, granted, ...extra])).violations.map((v) => v.message);
+  const retargeted = (targetPort: unknown) =>
+    on("kubernetes:core/v1:Service", "tools-svc-calculator", {
+      metadata: { name: "calculator", namespace: "tools", labels: { tool: "calculator" }, annotations: { "agentgateway.dev/mcp-target-name": "calculator" } },
+      spec: { selector: { app: "calculator" }, ports: [{ name: "mcp", port: 8000, targetPort, appProtocol: "agentgateway.dev/mcp" }] },
+    });
+  const serving = on("kubernetes:apps/v1:Deployment", "tools-deploy-calculator-mcp", { metadata: { name: "calculator-mcp", namespace: "tools" }, spec: { template: { metadata: { labels: { app: "calculator" } }, spec: { containers: [{ name: "mcp", ports: [{ containerPort: 8000, name: "mcp" }] }] } } } });
+  const backend = mcpBackend("mcp-tools", [selectorTarget("calculator"), selectorTarget("ticket-lookup")]);
+  const found = await run(retargeted("mcp-http"), mcpSvc("ticket-lookup"), serving, backend);
+  assert.equal(found.length, 1, found.join("\n"));
+  assert.match(found[0], /^AgentgatewayBackend tools\/mcp-tools on cluster a: MCP target "calculator" Service tools\/calculator port 8000 targets the port named mcp-http, which no pod the Service selects declares \(they declare 8000 \(mcp\)\), so Kubernetes gives the Service no endpoint on it/);
+  // The name a selected pod declares, or a number: fine.
+  assert.deepEqual(await run(retargeted("mcp"), mcpSvc("ticket-lookup"), serving, backend), []);
+  assert.deepEqual(await run(retargeted(8000), mcpSvc("ticket-lookup"), serving, backend), []);
+});
