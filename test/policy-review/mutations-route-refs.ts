@@ -172,6 +172,17 @@ export const routeRefMutations: Mutation[] = [
       ),
   },
   {
+    // Gateway API v1 ParentReference.sectionName: no listener of that name, no attachment (NoMatchingParent); the agent is reached through nothing.
+    name: "an agent route's parentRef sectionName naming a listener the agent gateway does not have (http)",
+    policy: "agent-call-graph",
+    apply: (doc) =>
+      onFirst(
+        doc,
+        (r) => isKind(r, "HTTPRoute") && (r.inputs as any)?.metadata?.namespace === "agents" && withSpec(r).parentRefs?.some((p: any) => p.name === "agent-gateway" && p.sectionName === "https"),
+        (o) => o.spec.parentRefs.forEach((p: any) => p.sectionName === "https" && (p.sectionName = "http")),
+      ),
+  },
+  {
     // agentgateway v1.4.1: the controller never fetches keys from a JWKS backend it cannot find and drops the provider (traffic_plugin.go processJWTAuthenticationPolicy); every token is rejected.
     name: "the agent gateway's JWT provider's remote JWKS backendRef naming an AgentgatewayBackend the stack does not render (agent-gateway-jwks misspelt)",
     policy: "agent-call-graph",
