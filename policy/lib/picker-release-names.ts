@@ -4,6 +4,7 @@
  */
 import { dig } from "./k8s";
 import { goTruthy } from "./values";
+import { sprigInt, sprigUntil } from "./sprig-int";
 
 /** routerlib _helpers.tpl llm-d-router.name: the release name, lower-cased, trimmed, cut to 40, then `-epp`. */
 export const chartPickerName = (release: string) => `${release.toLowerCase().trim().slice(0, 40)}-epp`;
@@ -19,33 +20,34 @@ export const chartPickerConfigMaps = (release: string, values: unknown, root = "
 };
 
 /**
- * How many prediction servers _latency-predictor.tpl renders: `until (int <root>.latencyPredictor.
- * predictionServers.count)`, sprig's int being cast.ToInt: the charts' values.yaml 1 where not given,
- * 0 for a null (kept, or deleting the default: nil either way), 1 or 0 for a bool, a number truncated,
- * a decimal text read. Undefined where not read here (another text, a negative count).
+ * The `$i` of each prediction server _latency-predictor.tpl renders: `range $i := until (int <root>.
+ * latencyPredictor.predictionServers.count)` (./sprig-int.ts: cast.ToInt, then until), the charts'
+ * values.yaml 1 where not given. A null is 0 (kept, or deleting the default: nil either way), a text
+ * ParseInt refuses ("two", "1.5") 0 too, "0x2" 2; a negative n renders 0, -1, … n+1: |n| servers,
+ * prediction-server-1, -0, --1 …, on startPort + $i. Undefined where not read here (a list or map, or
+ * a count past 4096).
  */
-export function predictionServerCount(values: unknown, root: string): number | undefined {
+export function predictionServerIndices(values: unknown, root: string): number[] | undefined {
   const v = dig(values, `${root}.latencyPredictor.predictionServers.count`);
-  if (v === undefined) return 1;
-  if (v === null || v === false) return 0;
-  if (v === true) return 1;
-  const n = typeof v === "number" ? Math.trunc(v) : typeof v === "string" && /^(0|[1-9][0-9]*)$/.test(v) ? Number(v) : undefined;
-  return n !== undefined && n >= 0 ? n : undefined;
+  const n = v === undefined ? 1 : sprigInt(v);
+  return n === undefined || Math.abs(n) > 4096 ? undefined : sprigUntil(n);
 }
 
 /**
  * Where _latency-predictor.tpl adds a container named `name` to the picker's pod (epplib's and
  * routerlib's alike, with <root>.latencyPredictor.enabled, after the picker's own): training-server
- * first (0), then prediction-server-1 to -<count> (1 to count). Undefined where it adds none of that
- * name, "unknown" where the count is not read here.
+ * first (0), then prediction-server-<$i + 1> for each $i of {@link predictionServerIndices} (1, 2, …).
+ * Undefined where it adds none of that name, "unknown" where the count is not read here.
  */
 export function predictorContainerAt(values: unknown, root: string, name: string): number | "unknown" | undefined {
   if (!goTruthy(dig(values, `${root}.latencyPredictor.enabled`))) return undefined;
   if (name === "training-server") return 0;
-  const k = /^prediction-server-([1-9][0-9]*)$/.exec(name);
+  const k = /^prediction-server-(-?[0-9]+)$/.exec(name);
   if (!k) return undefined;
-  const count = predictionServerCount(values, root);
-  return count === undefined ? "unknown" : Number(k[1]) <= count ? Number(k[1]) : undefined;
+  const indices = predictionServerIndices(values, root);
+  if (indices === undefined) return "unknown";
+  const at = indices.findIndex((i) => `${i + 1}` === k[1]);
+  return at < 0 ? undefined : at + 1;
 }
 
 /**

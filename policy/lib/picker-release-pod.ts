@@ -18,7 +18,7 @@ import { missingKeyMessage } from "./picker-release-configmaps";
 import { bootstrapRefused, noBootstrap, presetExtProcHost } from "./picker-release-envoy";
 import { checkGieSidecarConfigMapName, checkGieSidecarVolume } from "./picker-release-volumes";
 import { checkGieSidecarValues, gieSidecarOn } from "./picker-release-sidecar";
-import { predictionServerCount } from "./picker-release-names";
+import { predictionServerIndices } from "./picker-release-names";
 
 /** A value the chart reads through sprig's `| default <d>`: any Go-empty value takes the default. */
 const orDefault = (v: unknown, d: number): unknown => (goTruthy(v) ? v : d);
@@ -55,9 +55,9 @@ export function checkPodPorts(rel: ChartRelease, report: Report): void {
     // The charts' values.yaml defaults (not in the stack): training 8000, one prediction server from 8001.
     const training = dig(v, `${root}.latencyPredictor.trainingServer.port`);
     ports.push({ port: num(training === undefined ? 8000 : training), what: `the latency predictor's training server port (${root}.latencyPredictor.trainingServer.port)` });
-    const count = predictionServerCount(v, root) ?? 0;
     const start = num(dig(v, `${root}.latencyPredictor.predictionServers.startPort`) ?? 8001);
-    for (let i = 0; i < count && start !== undefined; i++) ports.push({ port: start + i, what: `prediction server ${i + 1}'s port (${root}.latencyPredictor.predictionServers.startPort + ${i})` });
+    const servers = start === undefined ? [] : (predictionServerIndices(v, root) ?? []);
+    for (const i of servers) ports.push({ port: start! + i, what: `prediction server ${i + 1}'s port (${root}.latencyPredictor.predictionServers.startPort ${i < 0 ? "-" : "+"} ${Math.abs(i)})` });
   }
   if (gieDefaultSidecar(rel)) {
     ports.push(

@@ -272,6 +272,10 @@ test("inference-pool-epp: a GIE chart's sidecar named as a latency predictor con
   assert.deepEqual(await messages({ sidecar: { name: "training-server" } }), []);
   assert.deepEqual(await predictor("prediction-server-2"), []);
   assert.deepEqual(await predictor("prediction-server-1", { count: null }), []);
+  // The count as sprig's int reads it: "0x2" is 2 servers, "two" none; until -2 names prediction-server-1 and -0.
+  assert.match((await predictor("prediction-server-2", { count: "0x2" })).join("\n"), /containers\[4\].name: Duplicate value: "prediction-server-2"/);
+  assert.match((await predictor("prediction-server-0", { count: -2 })).join("\n"), /containers\[4\].name: Duplicate value: "prediction-server-0"/);
+  assert.deepEqual(await predictor("prediction-server-1", { count: "two" }), []);
 });
 
 test("go-yaml v2 resolves a plain scalar as Helm's kube client reads a rendered manifest (YAML 1.1)", () => {

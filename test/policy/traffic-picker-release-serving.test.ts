@@ -77,6 +77,20 @@ test("inference-pool-epp: sidecars of a chart picker's pod binding one port are 
   assert.match((await messages(router({ latencyPredictor: { enabled: true, predictionServers: { count: true, startPort: 9002 } } }))).join("\n"), /prediction server 1's port .* are both 9002/);
 });
 
+test("inference-pool-epp: a prediction-server count given as text or below zero, as sprig's int and until read it", async () => {
+  const at = (count: unknown, startPort: number) => messages(router({ latencyPredictor: { enabled: true, predictionServers: { count, startPort } } }));
+  // cast.ToInt drops ParseInt's error: "two", "1.5" and " 2" render no prediction server, so none takes the picker's 9002.
+  for (const count of ["two", "1.5", " 2", "1."]) assert.deepEqual(await at(count, 9002), [], count);
+  // ParseInt(trimZeroDecimal(s), 0, 0): "1.0" is 1, "0x2" 2, "010" 8 (octal), "+1" 1.
+  assert.match((await at("1.0", 9002)).join("\n"), /prediction server 1's port \(router.latencyPredictor.predictionServers.startPort \+ 0\) and the picker's ext-proc port \(--grpc-port\) are both 9002/);
+  assert.match((await at("0x2", 9001)).join("\n"), /prediction server 2's port .* are both 9002/);
+  assert.match((await at("010", 8995)).join("\n"), /prediction server 8's port .* are both 9002/);
+  assert.match((await at("+1", 9002)).join("\n"), /prediction server 1's port .* are both 9002/);
+  // until -2 is 0, -1: two servers, the second on startPort - 1 (named prediction-server-0).
+  assert.match((await at(-2, 9091)).join("\n"), /prediction server 0's port \(router.latencyPredictor.predictionServers.startPort - 1\) and the picker's metrics port \(--metrics-port\) are both 9090/);
+  assert.deepEqual(await at(-2, 9092), []);
+});
+
 test("inference-pool-epp: a chart release's latency-predictor config is rendered and judged", async () => {
   // The chart's predictor profile loads; a parser the values add beside it is judged as for the default config.
   assert.deepEqual(await messages(router({ latencyPredictor: { enabled: true }, epp: { parsers: ["openai-parser"] } })), []);
