@@ -23,6 +23,7 @@ import { goTruthy, isObject, list, probe, type Probe } from "./values";
 import { givenFlags } from "./picker-release-flags";
 import { checkPoolFlags } from "./picker-release-pool";
 import { checkGieSidecarCalls, checkLlmdProxyCalls, checkPodPorts } from "./picker-release-pod";
+import { checkPullPolicies } from "./picker-release-pull-policy";
 import { checkLlmdProxyConfigMap } from "./picker-release-proxy";
 import { unseenReleaseConfigMaps } from "./picker-release-volumes";
 import { chartPickerName } from "./picker-release-names";
@@ -262,6 +263,7 @@ export function checkReleasePickerServing(resources: PolicyResource[], cluster: 
       checkPoolFlags(rel, resources, chartPools, ownPickerRef, report);
       checkChartTls(rel, report);
       checkPodPorts(rel, report);
+      checkPullPolicies(rel, report);
       checkGieSidecarCalls(rel, report);
       checkLlmdProxyCalls(rel, report);
       checkLlmdProxyConfigMap(rel, report);

@@ -77,4 +77,10 @@ export const pickerSidecarMutations: Mutation[] = [
     policy: "inference-pool-epp",
     apply: (doc) => addPickerRelease(doc, "gie-sidecar-lp", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { name: "training-server" }, latencyPredictor: { enabled: true } } }),
   },
+  {
+    // epplib writes `imagePullPolicy: {{ .Values.inferenceExtension.sidecar.imagePullPolicy | default "IfNotPresent" }}`: the API server takes Always, IfNotPresent or Never only.
+    name: "a Helm release of GIE's standalone chart whose Envoy sidecar's imagePullPolicy is always, lower-case, which the API server refuses",
+    policy: "inference-pool-epp",
+    apply: (doc) => addPickerRelease(doc, "gie-sidecar-pull", "standalone", { inferencePool: { modelServers: { matchLabels: { app: "llama-gie" } } }, inferenceExtension: { sidecar: { imagePullPolicy: "always" } } }),
+  },
 ];
